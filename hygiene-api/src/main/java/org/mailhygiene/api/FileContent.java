@@ -1,0 +1,34 @@
+package org.mailhygiene.api;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/** File-backed content; does not own the file. */
+final class FileContent implements MessageContent {
+    private final Path file;
+    private final long size;
+
+    FileContent(Path file) throws IOException {
+        this.file = Objects.requireNonNull(file, "file");
+        this.size = Files.size(file);
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public InputStream openStream() throws IOException {
+        return new BufferedInputStream(Files.newInputStream(file), 64 * 1024);
+    }
+
+    @Override
+    public String toString() {
+        return "MessageContent[file=" + file + ", bytes=" + size + "]";
+    }
+}

@@ -1,0 +1,57 @@
+package org.mailhygiene.api;
+
+import java.util.Optional;
+
+/**
+ * Scans one message and returns a {@link Verdict}, or throws {@link ScanException} when it cannot.
+ *
+ * <p>Contract for implementations:
+ * <ul>
+ *   <li>{@link #scan(Message)} may block (network, processes); callers run it on virtual threads where the JDK has
+ *       them. It must honour its own timeouts and never block forever.
+ *   <li>It must never return a {@link Outcome#CLEAN} verdict unless the content was actually scanned. Every
+ *       problem becomes a {@link ScanException} with the right {@link ScanFailure.Kind}.
+ *   <li>Implementations are thread-safe: one instance serves concurrent scans.
+ *   <li>Runtime exceptions escaping {@code scan} are treated by pipelines as {@link ScanFailure.Kind#SCANNER_ERROR}.
+ * </ul>
+ */
+public interface Scanner {
+
+    /**
+     * A short, stable name used in verdicts, logs, statistics and headers, e.g. {@code clamd} or {@code spamd}.
+     *
+     * @return a non-blank name
+     */
+    String name();
+
+    /**
+     * Scans a message. The content may be read any number of times; it is not closed by the scanner.
+     *
+     * @param message the message
+     * @return the verdict
+     * @throws ScanException if no verdict could be reached
+     * @throws InterruptedException if the calling thread was interrupted while waiting
+     */
+    Verdict scan(Message message) throws ScanException, InterruptedException;
+
+    /**
+     * Probes the scanner. May block up to the scanner's connect/read timeouts. Never throws.
+     *
+     * @return the probe result; {@link Health#unknown()} by default
+     */
+    default Health health() {
+        return Health.unknown();
+    }
+
+    /**
+     * The identity under which verdicts of this scanner may be cached: the same identity and the same content must
+     * give the same verdict. It includes every configuration setting that changes verdicts and changes when the
+     * scanner's knowledge changes (for example after a signature reload). Empty means "never cache", the default,
+     * which is right for scanners whose answers depend on more than the content.
+     *
+     * @return the cache identity, or empty to disable caching of this scanner's verdicts
+     */
+    default Optional<String> cacheIdentity() {
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,155 @@
+package org.mailhygiene.api;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Objects;
+
+/**
+ * Content read from a stream once, held in heap up to a threshold and in a private temporary file beyond it.
+ *
+ * <p>The temporary file is created with owner-only permissions where the file system supports POSIX permissions and
+ * is deleted by {@link #close()}. Reading after {@code close()} throws {@link IOException} for file-backed content.
+ * Thread-safe: {@link #openStream()} may be called concurrently; {@code close()} is idempotent.
+ */
+public final class SpooledContent implements MessageContent, AutoCloseable {
+    private static final int BUFFER = 64 * 1024;
+
+    private final byte[] heap;
+    private final Path file;
+    private final long size;
+    private volatile boolean closed;
+
+    private SpooledContent(byte[] heap, Path file, long size) {
+        this.heap = heap;
+        this.file = file;
+        this.size = size;
+    }
+
+    /**
+     * Reads {@code in} to its end into heap or, past {@code memoryThreshold} bytes, into a new temporary file in the
+     * default temporary directory.
+     *
+     * @param in the source; not closed
+     * @param memoryThreshold bytes that may stay in heap, {@code >= 0}
+     * @return the content; close it to delete any temporary file
+     * @throws IOException if reading or writing fails (any temporary file is deleted before this is thrown)
+     * @throws IllegalArgumentException if {@code memoryThreshold < 0}
+     */
+    public static SpooledContent spool(InputStream in, long memoryThreshold) throws IOException {
+        return spool(in, memoryThreshold, null);
+    }
+
+    /**
+     * As {@link #spool(InputStream, long)}, with the temporary file in {@code directory}.
+     *
+     * @param in the source; not closed
+     * @param memoryThreshold bytes that may stay in heap, {@code >= 0}
+     * @param directory where a temporary file goes; {@code null} means the JVM's temporary directory
+     * @return the content; close it to delete any temporary file
+     * @throws IOException if reading or writing fails (any temporary file is deleted before this is thrown)
+     * @throws IllegalArgumentException if {@code memoryThreshold < 0}
+     */
+    public static SpooledContent spool(InputStream in, long memoryThreshold, Path directory) throws IOException {
+        Objects.requireNonNull(in, "in");
+        if (memoryThreshold < 0) {
+            throw new IllegalArgumentException("memoryThreshold must be >= 0, was " + memoryThreshold);
+        }
+        ByteArrayOutputStream mem = new ByteArrayOutputStream((int) Math.min(memoryThreshold, 8192));
+        byte[] buf = new byte[BUFFER];
+        long total = 0;
+        int n;
+        while (total <= memoryThreshold) {
+            int want = (int) Math.min(buf.length, memoryThreshold - total + 1);
+            n = in.read(buf, 0, want);
+            if (n < 0) {
+                return new SpooledContent(mem.toByteArray(), null, total);
+            }
+            mem.write(buf, 0, n);
+            total += n;
+        }
+        Path tmp = createPrivateTempFile(directory);
+        try (OutputStream out = Files.newOutputStream(tmp)) {
+            mem.writeTo(out);
+            mem = null;
+            while ((n = in.read(buf)) >= 0) {
+                out.write(buf, 0, n);
+                total += n;
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        return new SpooledContent(null, tmp, total);
+    }
+
+    private static Path createPrivateTempFile(Path directory) throws IOException {
+        boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+        FileAttribute<?>[] attrs = posix
+                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))
+                }
+                : new FileAttribute<?>[0];
+        return directory == null
+                ? Files.createTempFile("hygiene-", ".eml", attrs)
+                : Files.createTempFile(directory, "hygiene-", ".eml", attrs);
+    }
+
+    /**
+     * Whether the content spilled to a temporary file.
+     *
+     * @return {@code true} if file-backed
+     */
+    public boolean isOnDisk() {
+        return file != null;
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IOException if the content was closed and is file-backed
+     */
+    @Override
+    public InputStream openStream() throws IOException {
+        if (file == null) {
+            return new ByteArrayInputStream(heap);
+        }
+        if (closed) {
+            throw new IOException("spooled content is closed");
+        }
+        return new java.io.BufferedInputStream(Files.newInputStream(file), BUFFER);
+    }
+
+    /** Deletes the temporary file, if any. Idempotent; never throws. */
+    @Override
+    public void close() {
+        closed = true;
+        if (file != null) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException ignored) {
+                // Nothing useful to do: the file is in a temporary directory and owner-only.
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "SpooledContent[bytes=" + size + (file != null ? ", onDisk" : ", inHeap") + "]";
+    }
+}

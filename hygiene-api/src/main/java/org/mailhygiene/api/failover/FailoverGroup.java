@@ -1,0 +1,490 @@
+package org.mailhygiene.api.failover;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import org.mailhygiene.api.events.HygieneListener;
+
+/**
+ * Members in priority order with health: a call goes to the best available member, round-robin among members of
+ * equal priority, and moves on to the next when it fails. A failed member is marked down and skipped for a back-off
+ * period that doubles with each consecutive failure (from {@link Builder#initialBackoff} up to
+ * {@link Builder#maxBackoff}); when the back-off ends, the member is tried again by the next call at its own priority
+ * (or earlier by {@link #probe(Predicate)}), and a success clears its failures.
+ *
+ * <p>Priority: a <em>lower</em> number is preferred, as with MX preferences. A member in back-off is never chosen
+ * while any other member is available; when every member is in back-off the call fails at once with
+ * {@link FailoverException.Reason#ALL_DOWN} (callers turn that into a tempfail). The whole call, over every member,
+ * is bounded by {@link Builder#deadline}; each member call is given the remaining time so its own timeouts can be
+ * capped.
+ *
+ * <p>Defaults: initial back-off 30 s, maximum back-off 10 min, deadline 2 min, the system UTC clock, every
+ * {@link Exception} fails over, no listener. Thread-safe: one group serves concurrent calls.
+ *
+ * @param <T> the member type (a scanner, a next hop, an MX host)
+ */
+public final class FailoverGroup<T> {
+
+    /**
+     * The work done against one member.
+     *
+     * @param <T> the member type
+     * @param <R> the result type
+     */
+    @FunctionalInterface
+    public interface Call<T, R> {
+        /**
+         * Runs against a member.
+         *
+         * @param member the member's value
+         * @param remaining time left before the group's deadline; cap timeouts with it
+         * @return the result
+         * @throws Exception on failure; the group's predicate decides whether the next member is tried
+         */
+        R apply(T member, Duration remaining) throws Exception;
+    }
+
+    /**
+     * A member's state at one moment.
+     *
+     * @param name the member's name
+     * @param priority its priority (lower is preferred)
+     * @param available whether calls may choose it now (not in back-off)
+     * @param downUntil when its back-off ends, empty when it is not marked down
+     * @param consecutiveFailures failures since its last success
+     * @param lastError the last failure's message, empty when none since the last success
+     */
+    public record MemberState(
+            String name,
+            int priority,
+            boolean available,
+            Optional<Instant> downUntil,
+            int consecutiveFailures,
+            Optional<String> lastError) {}
+
+    private static final class Member<T> {
+        final String name;
+        final T value;
+        final int priority;
+        int failures;
+        Instant downUntil;
+        String lastError;
+
+        Member(String name, T value, int priority) {
+            this.name = name;
+            this.value = value;
+            this.priority = priority;
+        }
+    }
+
+    private final String name;
+    private final List<Member<T>> members;
+    private final Duration initialBackoff;
+    private final Duration maxBackoff;
+    private final Duration deadline;
+    private final Clock clock;
+    private final Predicate<? super Exception> failoverWhen;
+    private final HygieneListener listener;
+    private final AtomicLong roundRobin = new AtomicLong();
+
+    private FailoverGroup(Builder<T> b) {
+        this.name = b.name;
+        this.members = List.copyOf(b.members);
+        this.initialBackoff = b.initialBackoff;
+        this.maxBackoff = b.maxBackoff;
+        this.deadline = b.deadline;
+        this.clock = b.clock;
+        this.failoverWhen = b.failoverWhen;
+        this.listener = b.listener;
+    }
+
+    /**
+     * Starts a builder.
+     *
+     * @param name the group's name, used in events and messages
+     * @param <T> the member type
+     * @return a new builder
+     * @throws IllegalArgumentException if the name is blank
+     */
+    public static <T> Builder<T> builder(String name) {
+        return new Builder<>(name);
+    }
+
+    /**
+     * The group's name.
+     *
+     * @return the name
+     */
+    public String name() {
+        return name;
+    }
+
+    /**
+     * Runs {@code call} against the best available member, moving on as members fail.
+     *
+     * @param call the work
+     * @param <R> the result type
+     * @return the first successful result
+     * @throws FailoverException if no member succeeded (see {@link FailoverException.Reason})
+     * @throws InterruptedException if the thread was interrupted; no further member is tried
+     */
+    public <R> R call(Call<? super T, R> call) throws FailoverException, InterruptedException {
+        Objects.requireNonNull(call, "call");
+        Instant start = clock.instant();
+        Instant end = start.plus(deadline);
+        List<FailoverException.Attempt> attempts = new ArrayList<>();
+        Set<Member<T>> tried = new HashSet<>();
+        Member<T> member = pick(tried, start);
+        if (member == null) {
+            throw new FailoverException(name, FailoverException.Reason.ALL_DOWN, attempts);
+        }
+        while (true) {
+            Instant now = clock.instant();
+            Duration remaining = Duration.between(now, end);
+            if (remaining.isNegative() || remaining.isZero()) {
+                throw new FailoverException(name, FailoverException.Reason.DEADLINE_EXCEEDED, attempts);
+            }
+            tried.add(member);
+            try {
+                R result = call.apply(member.value, remaining);
+                succeeded(member);
+                return result;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw e;
+            } catch (Exception e) {
+                attempts.add(new FailoverException.Attempt(member.name, e));
+                if (!failoverWhen.test(e)) {
+                    throw new FailoverException(name, FailoverException.Reason.NOT_RETRYABLE, attempts);
+                }
+                failed(member, String.valueOf(e.getMessage()));
+                Member<T> next = pick(tried, clock.instant());
+                if (next == null) {
+                    throw new FailoverException(name, FailoverException.Reason.EXHAUSTED, attempts);
+                }
+                listener.failover(name, member.name, next.name, String.valueOf(e.getMessage()));
+                member = next;
+            }
+        }
+    }
+
+    /** The best available untried member: lowest priority number, round-robin among equals. */
+    private Member<T> pick(Set<Member<T>> tried, Instant now) {
+        List<Member<T>> best = new ArrayList<>();
+        int bestPriority = Integer.MAX_VALUE;
+        for (Member<T> m : members) {
+            if (tried.contains(m) || !available(m, now)) {
+                continue;
+            }
+            if (m.priority < bestPriority) {
+                best.clear();
+                bestPriority = m.priority;
+            }
+            if (m.priority == bestPriority) {
+                best.add(m);
+            }
+        }
+        if (best.isEmpty()) {
+            return null;
+        }
+        return best.get((int) Math.floorMod(roundRobin.getAndIncrement(), (long) best.size()));
+    }
+
+    private boolean available(Member<T> m, Instant now) {
+        synchronized (m) {
+            return m.downUntil == null || !now.isBefore(m.downUntil);
+        }
+    }
+
+    private void succeeded(Member<T> m) {
+        boolean wasDown;
+        synchronized (m) {
+            wasDown = m.failures > 0;
+            m.failures = 0;
+            m.downUntil = null;
+            m.lastError = null;
+        }
+        if (wasDown) {
+            listener.memberUp(name, m.name);
+        }
+    }
+
+    private void failed(Member<T> m, String error) {
+        Duration backoff;
+        synchronized (m) {
+            m.failures++;
+            backoff = backoffFor(m.failures);
+            m.downUntil = clock.instant().plus(backoff);
+            m.lastError = error;
+        }
+        listener.memberDown(name, m.name, error, backoff);
+    }
+
+    private Duration backoffFor(int failures) {
+        Duration b = initialBackoff;
+        for (int i = 1; i < failures && b.compareTo(maxBackoff) < 0; i++) {
+            b = b.multipliedBy(2);
+        }
+        return b.compareTo(maxBackoff) > 0 ? maxBackoff : b;
+    }
+
+    /**
+     * Probes every member that is marked down and whose back-off has ended. A member whose probe returns {@code true}
+     * is marked up; one whose probe returns {@code false} or throws stays down with a longer back-off. Members that are
+     * up, or still inside their back-off, are not probed. Meant to be called periodically by a scheduler, so that a
+     * recovered member is found before a real call has to try it.
+     *
+     * @param probe the health probe, e.g. a clamd PING
+     * @return the names of members that came back up
+     */
+    public List<String> probe(Predicate<? super T> probe) {
+        Objects.requireNonNull(probe, "probe");
+        List<String> up = new ArrayList<>();
+        Instant now = clock.instant();
+        for (Member<T> m : members) {
+            boolean due;
+            synchronized (m) {
+                due = m.downUntil != null && !now.isBefore(m.downUntil);
+            }
+            if (!due) {
+                continue;
+            }
+            boolean ok;
+            String error = "probe failed";
+            try {
+                ok = probe.test(m.value);
+            } catch (RuntimeException e) {
+                ok = false;
+                error = "probe threw " + e;
+            }
+            if (ok) {
+                succeeded(m);
+                up.add(m.name);
+            } else {
+                failed(m, error);
+            }
+        }
+        return up;
+    }
+
+    /**
+     * Marks a member down now, as if a call had failed (for example when an external monitor says so).
+     *
+     * @param memberName the member's name
+     * @param reason why
+     * @throws IllegalArgumentException if no member has that name
+     */
+    public void markDown(String memberName, String reason) {
+        failed(find(memberName), reason);
+    }
+
+    /**
+     * Marks a member up now, clearing its failures.
+     *
+     * @param memberName the member's name
+     * @throws IllegalArgumentException if no member has that name
+     */
+    public void markUp(String memberName) {
+        succeeded(find(memberName));
+    }
+
+    private Member<T> find(String memberName) {
+        for (Member<T> m : members) {
+            if (m.name.equals(memberName)) {
+                return m;
+            }
+        }
+        throw new IllegalArgumentException("no member named " + memberName + " in group " + name);
+    }
+
+    /**
+     * The members' states now, in configured order.
+     *
+     * @return a snapshot
+     */
+    public List<MemberState> members() {
+        Instant now = clock.instant();
+        List<MemberState> out = new ArrayList<>();
+        for (Member<T> m : members) {
+            synchronized (m) {
+                out.add(new MemberState(
+                        m.name,
+                        m.priority,
+                        m.downUntil == null || !now.isBefore(m.downUntil),
+                        Optional.ofNullable(m.downUntil),
+                        m.failures,
+                        Optional.ofNullable(m.lastError)));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The members' values in priority order (configured order among equals).
+     *
+     * @return the values
+     */
+    public List<T> values() {
+        List<Member<T>> sorted = new ArrayList<>(members);
+        sorted.sort(Comparator.comparingInt(m -> m.priority));
+        List<T> out = new ArrayList<>();
+        sorted.forEach(m -> out.add(m.value));
+        return out;
+    }
+
+    /**
+     * Builds a {@link FailoverGroup}. Setters validate at once. Not thread-safe.
+     *
+     * @param <T> the member type
+     */
+    public static final class Builder<T> {
+        private final String name;
+        private final List<Member<T>> members = new ArrayList<>();
+        private Duration initialBackoff = Duration.ofSeconds(30);
+        private Duration maxBackoff = Duration.ofMinutes(10);
+        private Duration deadline = Duration.ofMinutes(2);
+        private Clock clock = Clock.systemUTC();
+        private Predicate<? super Exception> failoverWhen = e -> true;
+        private HygieneListener listener = HygieneListener.NOOP;
+
+        private Builder(String name) {
+            Objects.requireNonNull(name, "name");
+            if (name.isBlank()) {
+                throw new IllegalArgumentException("group name must not be blank");
+            }
+            this.name = name;
+        }
+
+        /**
+         * Adds a member.
+         *
+         * @param memberName a unique name
+         * @param value the member
+         * @param priority lower is preferred; equal priorities share calls round-robin
+         * @return this builder
+         * @throws IllegalArgumentException if the name is blank or already used
+         */
+        public Builder<T> member(String memberName, T value, int priority) {
+            Objects.requireNonNull(memberName, "memberName");
+            Objects.requireNonNull(value, "value");
+            if (memberName.isBlank()) {
+                throw new IllegalArgumentException("member name must not be blank");
+            }
+            for (Member<T> m : members) {
+                if (m.name.equals(memberName)) {
+                    throw new IllegalArgumentException("duplicate member name " + memberName);
+                }
+            }
+            members.add(new Member<>(memberName, value, priority));
+            return this;
+        }
+
+        /**
+         * The back-off after a member's first failure; it doubles with each consecutive failure. Default 30 s.
+         *
+         * @param value a positive duration, not above the maximum back-off
+         * @return this builder
+         * @throws IllegalArgumentException if not positive or above {@link #maxBackoff}
+         */
+        public Builder<T> initialBackoff(Duration value) {
+            requirePositive(value, "initialBackoff");
+            if (value.compareTo(maxBackoff) > 0) {
+                throw new IllegalArgumentException("initialBackoff " + value + " exceeds maxBackoff " + maxBackoff);
+            }
+            initialBackoff = value;
+            return this;
+        }
+
+        /**
+         * The longest back-off. Default 10 min.
+         *
+         * @param value a positive duration, not below the initial back-off
+         * @return this builder
+         * @throws IllegalArgumentException if not positive or below {@link #initialBackoff}
+         */
+        public Builder<T> maxBackoff(Duration value) {
+            requirePositive(value, "maxBackoff");
+            if (value.compareTo(initialBackoff) < 0) {
+                throw new IllegalArgumentException("maxBackoff " + value + " is below initialBackoff " + initialBackoff);
+            }
+            maxBackoff = value;
+            return this;
+        }
+
+        /**
+         * The whole call's deadline, over every member tried. Default 2 min.
+         *
+         * @param value a positive duration
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder<T> deadline(Duration value) {
+            requirePositive(value, "deadline");
+            deadline = value;
+            return this;
+        }
+
+        /**
+         * The clock for back-off and deadline. Default {@link Clock#systemUTC()}.
+         *
+         * @param value the clock
+         * @return this builder
+         */
+        public Builder<T> clock(Clock value) {
+            clock = Objects.requireNonNull(value, "clock");
+            return this;
+        }
+
+        /**
+         * Which exceptions mean "this member failed, try the next". Others end the call at once with
+         * {@link FailoverException.Reason#NOT_RETRYABLE} and leave the member up. Default: every exception.
+         *
+         * @param predicate the test
+         * @return this builder
+         */
+        public Builder<T> failoverWhen(Predicate<? super Exception> predicate) {
+            failoverWhen = Objects.requireNonNull(predicate, "predicate");
+            return this;
+        }
+
+        /**
+         * Receives failover, member-down and member-up events. Default none.
+         *
+         * @param value the listener
+         * @return this builder
+         */
+        public Builder<T> listener(HygieneListener value) {
+            listener = Objects.requireNonNull(value, "listener");
+            return this;
+        }
+
+        private static void requirePositive(Duration d, String what) {
+            Objects.requireNonNull(d, what);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(what + " must be positive, was " + d);
+            }
+        }
+
+        /**
+         * Builds the group.
+         *
+         * @return a new group, every member up
+         * @throws IllegalStateException if no member was added
+         */
+        public FailoverGroup<T> build() {
+            if (members.isEmpty()) {
+                throw new IllegalStateException("a failover group needs at least one member");
+            }
+            return new FailoverGroup<>(this);
+        }
+    }
+}

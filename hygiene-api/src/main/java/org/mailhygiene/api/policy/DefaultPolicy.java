@@ -1,0 +1,404 @@
+package org.mailhygiene.api.policy;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.mailhygiene.api.Outcome;
+import org.mailhygiene.api.Rule;
+import org.mailhygiene.api.ScanFailure;
+import org.mailhygiene.api.ScanResult;
+import org.mailhygiene.api.Verdict;
+
+/**
+ * The configurable standard policy. Decisions, in this order of precedence:
+ *
+ * <ol>
+ *   <li>Any {@link Outcome#INFECTED} verdict: the virus action ({@link Action#REJECT} by default with
+ *       {@code 554 5.7.1}; {@link Action#QUARANTINE}, or {@link Action#DISCARD} once {@link Builder#allowDiscard()}
+ *       was called).
+ *   <li>Any {@link ScanFailure}: the failure action for that scanner, else for that failure kind, else
+ *       {@link Action#TEMPFAIL} ({@code 451 4.3.0}). A failure configured as {@link Action#ACCEPT} ("fail open") is
+ *       never silent: the message gets an {@code X-Hygiene-Unscanned} header naming the scanner and the failure.
+ *   <li>Any {@link Outcome#SUSPICIOUS} verdict: the suspicious action ({@link Action#QUARANTINE} by default).
+ *   <li>Any {@link Outcome#SPAM} verdict: {@link Action#REJECT} if its score reaches the spam reject score (off by
+ *       default), else the spam action ({@link Action#TAG} by default, with the subject tag {@code [SPAM]} and
+ *       {@code X-Spam-Flag}, {@code X-Spam-Score} and {@code X-Spam-Status} headers).
+ *   <li>Otherwise {@link Action#ACCEPT}. An empty result list (nothing scanned) is treated as a failure
+ *       ({@link Action#TEMPFAIL}), never as clean.
+ * </ol>
+ *
+ * <p>Immutable and thread-safe. Build with {@link #builder()}; {@link #defaults()} gives the defaults above.
+ */
+public final class DefaultPolicy implements Policy {
+    /** The header that marks a message accepted although a scanner failed (fail-open). */
+    public static final String UNSCANNED_HEADER = "X-Hygiene-Unscanned";
+
+    private final Action virusAction;
+    private final Action suspiciousAction;
+    private final Action spamAction;
+    private final String spamTag;
+    private final Optional<Double> spamRejectScore;
+    private final Map<ScanFailure.Kind, Action> failureByKind;
+    private final Map<String, Action> failureByScanner;
+
+    private DefaultPolicy(Builder b) {
+        this.virusAction = b.virusAction;
+        this.suspiciousAction = b.suspiciousAction;
+        this.spamAction = b.spamAction;
+        this.spamTag = b.spamTag;
+        this.spamRejectScore = b.spamRejectScore;
+        this.failureByKind = Map.copyOf(b.failureByKind);
+        this.failureByScanner = Map.copyOf(b.failureByScanner);
+    }
+
+    /**
+     * The policy with every default.
+     *
+     * @return a new default policy
+     */
+    public static DefaultPolicy defaults() {
+        return builder().build();
+    }
+
+    /**
+     * Starts a builder holding the defaults.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public Disposition decide(List<ScanResult> results) {
+        Objects.requireNonNull(results, "results");
+        if (results.isEmpty()) {
+            return new Disposition(
+                    Action.TEMPFAIL,
+                    new SmtpReply(451, "4.3.0", "Message not scanned, try again later"),
+                    "no scanner produced a result",
+                    Optional.empty(),
+                    List.of(),
+                    results);
+        }
+        List<Verdict> infected = verdicts(results, Outcome.INFECTED);
+        if (!infected.isEmpty()) {
+            Set<String> names = new LinkedHashSet<>();
+            infected.forEach(v -> names.addAll(v.threats()));
+            String reason = infected.stream()
+                    .map(v -> v.scanner() + ": " + String.join(", ", v.threats()))
+                    .collect(Collectors.joining("; "));
+            List<Header> headers = List.of(new Header("X-Virus-Status", "Infected"),
+                    new Header("X-Virus-Found", SmtpReply.sanitize(String.join(", ", names))));
+            return decided(virusAction, "Virus found: " + String.join(", ", names), reason, headers, results);
+        }
+        List<ScanFailure> failures = new ArrayList<>();
+        for (ScanResult r : results) {
+            if (r instanceof ScanFailure f) {
+                failures.add(f);
+            }
+        }
+        List<Header> failOpenHeaders = new ArrayList<>();
+        if (!failures.isEmpty()) {
+            Action worst = null;
+            ScanFailure worstFailure = null;
+            for (ScanFailure f : failures) {
+                Action a = failureAction(f);
+                if (worst == null || severity(a) > severity(worst)) {
+                    worst = a;
+                    worstFailure = f;
+                }
+                if (a == Action.ACCEPT) {
+                    failOpenHeaders.add(new Header(
+                            UNSCANNED_HEADER,
+                            SmtpReply.sanitize(f.scanner() + " (" + f.kind().name().toLowerCase(Locale.ROOT) + ")")));
+                }
+            }
+            if (worst != Action.ACCEPT) {
+                String reason = worstFailure.scanner() + ": " + worstFailure.kind() + ": " + worstFailure.detail();
+                String text = worstFailure.kind() == ScanFailure.Kind.TOO_LARGE
+                        ? "Message too large to scan"
+                        : "Message could not be scanned";
+                return decided(worst, text, reason, List.of(), results);
+            }
+        }
+        List<Verdict> suspicious = verdicts(results, Outcome.SUSPICIOUS);
+        if (!suspicious.isEmpty()) {
+            String reason = suspicious.stream().map(DefaultPolicy::explain).collect(Collectors.joining("; "));
+            List<Header> headers = new ArrayList<>(failOpenHeaders);
+            headers.add(new Header("X-Hygiene-Suspicious", SmtpReply.sanitize(reason)));
+            return decided(suspiciousAction, "Message refused by content policy", reason, headers, results);
+        }
+        List<Verdict> spam = verdicts(results, Outcome.SPAM);
+        if (!spam.isEmpty()) {
+            Verdict top = spam.get(0);
+            for (Verdict v : spam) {
+                if (v.score().orElse(Double.NEGATIVE_INFINITY) > top.score().orElse(Double.NEGATIVE_INFINITY)) {
+                    top = v;
+                }
+            }
+            String reason = explain(top);
+            List<Header> headers = new ArrayList<>(failOpenHeaders);
+            headers.addAll(spamHeaders(top));
+            Action action = spamAction;
+            if (spamRejectScore.isPresent()
+                    && top.score().isPresent()
+                    && top.score().getAsDouble() >= spamRejectScore.get()) {
+                action = Action.REJECT;
+            }
+            return decided(action, "Message classified as spam", reason, headers, results);
+        }
+        String reason = failOpenHeaders.isEmpty() ? "clean" : "accepted although a scanner failed (fail-open)";
+        return new Disposition(Action.ACCEPT, SmtpReply.OK, reason, Optional.empty(), failOpenHeaders, results);
+    }
+
+    private Disposition decided(
+            Action action, String publicText, String reason, List<Header> headers, List<ScanResult> results) {
+        SmtpReply reply =
+                switch (action) {
+                    case REJECT -> new SmtpReply(554, "5.7.1", SmtpReply.sanitize(publicText));
+                    case TEMPFAIL -> new SmtpReply(
+                            451, "4.3.0", SmtpReply.sanitize(publicText + ", try again later"));
+                    default -> SmtpReply.OK;
+                };
+        Optional<String> tag = action == Action.TAG ? Optional.of(spamTag) : Optional.empty();
+        List<Header> hs = action.acceptsMessage() ? headers : List.of();
+        return new Disposition(action, reply, reason, tag, hs, results);
+    }
+
+    private Action failureAction(ScanFailure f) {
+        Action byScanner = failureByScanner.get(f.scanner());
+        if (byScanner != null) {
+            return byScanner;
+        }
+        return failureByKind.getOrDefault(f.kind(), Action.TEMPFAIL);
+    }
+
+    private static int severity(Action a) {
+        return switch (a) {
+            case ACCEPT -> 0;
+            case TAG -> 1;
+            case QUARANTINE -> 2;
+            case DISCARD -> 3;
+            case TEMPFAIL -> 4;
+            case REJECT -> 5;
+        };
+    }
+
+    private static List<Verdict> verdicts(List<ScanResult> results, Outcome outcome) {
+        List<Verdict> out = new ArrayList<>();
+        for (ScanResult r : results) {
+            if (r instanceof Verdict v && v.outcome() == outcome) {
+                out.add(v);
+            }
+        }
+        return out;
+    }
+
+    private static String explain(Verdict v) {
+        StringBuilder sb = new StringBuilder(v.scanner()).append(": ").append(v.outcome());
+        if (v.score().isPresent()) {
+            sb.append(' ').append(format(v.score().getAsDouble()));
+            v.threshold().ifPresent(t -> sb.append('/').append(format(t)));
+        }
+        if (!v.threats().isEmpty()) {
+            sb.append(' ').append(String.join(",", v.threats()));
+        }
+        if (!v.rules().isEmpty()) {
+            sb.append(" [").append(v.rules().stream().map(Rule::name).collect(Collectors.joining(","))).append(']');
+        }
+        return sb.toString();
+    }
+
+    /**
+     * The spam headers written for a spam verdict: {@code X-Spam-Flag: YES}, {@code X-Spam-Score} and
+     * {@code X-Spam-Status} in SpamAssassin's style ({@code Yes, score=7.1 required=6.8 tests=A,B}).
+     *
+     * @param v a verdict with a score
+     * @return the headers
+     */
+    public static List<Header> spamHeaders(Verdict v) {
+        String score = v.score().isPresent() ? format(v.score().getAsDouble()) : "unknown";
+        String required = v.threshold().isPresent() ? format(v.threshold().getAsDouble()) : "unknown";
+        String tests = v.rules().stream().map(Rule::name).collect(Collectors.joining(","));
+        String status = (v.outcome() == Outcome.SPAM ? "Yes" : "No") + ", score=" + score + " required=" + required
+                + " tests=" + (tests.isEmpty() ? "none" : tests) + " scanner=" + v.scanner();
+        return List.of(
+                new Header("X-Spam-Flag", v.outcome() == Outcome.SPAM ? "YES" : "NO"),
+                new Header("X-Spam-Score", score),
+                new Header("X-Spam-Status", SmtpReply.sanitize(status)));
+    }
+
+    private static String format(double d) {
+        return String.format(Locale.ROOT, "%.1f", d);
+    }
+
+    /**
+     * Builds a {@link DefaultPolicy}. Each setter validates at once and names the conflict. Not thread-safe.
+     */
+    public static final class Builder {
+        private Action virusAction = Action.REJECT;
+        private Action suspiciousAction = Action.QUARANTINE;
+        private Action spamAction = Action.TAG;
+        private String spamTag = "[SPAM]";
+        private Optional<Double> spamRejectScore = Optional.empty();
+        private boolean discardAllowed;
+        private final Map<ScanFailure.Kind, Action> failureByKind = new EnumMap<>(ScanFailure.Kind.class);
+        private final Map<String, Action> failureByScanner = new HashMap<>();
+
+        private Builder() {}
+
+        /**
+         * Permits {@link Action#DISCARD} in the settings below. Without this call, setting DISCARD throws: silent
+         * deletion is never a default and never an accident.
+         *
+         * @return this builder
+         */
+        public Builder allowDiscard() {
+            discardAllowed = true;
+            return this;
+        }
+
+        /**
+         * What happens to infected messages. Default {@link Action#REJECT}.
+         *
+         * @param action REJECT, QUARANTINE, or DISCARD (after {@link #allowDiscard()})
+         * @return this builder
+         * @throws IllegalArgumentException for ACCEPT, TAG or TEMPFAIL, or DISCARD without {@link #allowDiscard()}
+         */
+        public Builder onVirus(Action action) {
+            checkDiscard(action, "onVirus");
+            if (action == Action.ACCEPT || action == Action.TAG || action == Action.TEMPFAIL) {
+                throw new IllegalArgumentException(
+                        "onVirus must be REJECT, QUARANTINE or DISCARD; " + action + " would deliver or retry a virus");
+            }
+            virusAction = action;
+            return this;
+        }
+
+        /**
+         * What happens to suspicious messages (blocked attachment types, encrypted archives). Default
+         * {@link Action#QUARANTINE}.
+         *
+         * @param action any action; DISCARD needs {@link #allowDiscard()}
+         * @return this builder
+         * @throws IllegalArgumentException for DISCARD without {@link #allowDiscard()}
+         */
+        public Builder onSuspicious(Action action) {
+            checkDiscard(action, "onSuspicious");
+            suspiciousAction = Objects.requireNonNull(action, "action");
+            return this;
+        }
+
+        /**
+         * What happens to spam below the reject score. Default {@link Action#TAG}.
+         *
+         * @param action any action; DISCARD needs {@link #allowDiscard()}
+         * @return this builder
+         * @throws IllegalArgumentException for DISCARD without {@link #allowDiscard()}
+         */
+        public Builder onSpam(Action action) {
+            checkDiscard(action, "onSpam");
+            spamAction = Objects.requireNonNull(action, "action");
+            return this;
+        }
+
+        /**
+         * The Subject prefix for tagged spam. Default {@code [SPAM]}.
+         *
+         * @param tag non-blank printable ASCII
+         * @return this builder
+         * @throws IllegalArgumentException if blank or not printable ASCII
+         */
+        public Builder spamTag(String tag) {
+            Objects.requireNonNull(tag, "tag");
+            if (tag.isBlank() || !SmtpReply.sanitize(tag).equals(tag)) {
+                throw new IllegalArgumentException("spam tag must be non-blank printable ASCII: " + tag);
+            }
+            spamTag = tag;
+            return this;
+        }
+
+        /**
+         * Rejects spam whose score reaches this value instead of applying the spam action. Off by default.
+         *
+         * @param score a finite score
+         * @return this builder
+         * @throws IllegalArgumentException if not finite
+         */
+        public Builder rejectSpamAtScore(double score) {
+            if (!Double.isFinite(score)) {
+                throw new IllegalArgumentException("spam reject score must be finite");
+            }
+            spamRejectScore = Optional.of(score);
+            return this;
+        }
+
+        /**
+         * What a failure of the given kind becomes. Default {@link Action#TEMPFAIL} for every kind.
+         * {@link Action#ACCEPT} means fail-open: delivered with an {@value #UNSCANNED_HEADER} header.
+         *
+         * @param kind the failure kind
+         * @param action any action except TAG; DISCARD needs {@link #allowDiscard()}
+         * @return this builder
+         * @throws IllegalArgumentException for TAG, or DISCARD without {@link #allowDiscard()}
+         */
+        public Builder onFailure(ScanFailure.Kind kind, Action action) {
+            Objects.requireNonNull(kind, "kind");
+            checkFailureAction(action);
+            failureByKind.put(kind, action);
+            return this;
+        }
+
+        /**
+         * What any failure of the named scanner becomes; takes precedence over {@link #onFailure(ScanFailure.Kind,
+         * Action)}.
+         *
+         * @param scanner the scanner's name
+         * @param action any action except TAG; DISCARD needs {@link #allowDiscard()}
+         * @return this builder
+         * @throws IllegalArgumentException for TAG, or DISCARD without {@link #allowDiscard()}, or a blank name
+         */
+        public Builder onFailureOf(String scanner, Action action) {
+            Objects.requireNonNull(scanner, "scanner");
+            if (scanner.isBlank()) {
+                throw new IllegalArgumentException("scanner name must not be blank");
+            }
+            checkFailureAction(action);
+            failureByScanner.put(scanner, action);
+            return this;
+        }
+
+        private void checkFailureAction(Action action) {
+            Objects.requireNonNull(action, "action");
+            checkDiscard(action, "onFailure");
+            if (action == Action.TAG) {
+                throw new IllegalArgumentException("a scan failure cannot be TAG; use ACCEPT (fail-open, marked) instead");
+            }
+        }
+
+        private void checkDiscard(Action action, String setting) {
+            if (action == Action.DISCARD && !discardAllowed) {
+                throw new IllegalArgumentException(
+                        setting + "(DISCARD) needs allowDiscard() first: silent deletion is never a default");
+            }
+        }
+
+        /**
+         * Builds the policy.
+         *
+         * @return a new immutable policy
+         */
+        public DefaultPolicy build() {
+            return new DefaultPolicy(this);
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package org.mailhygiene.api.routing;
+
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * A relay to connect to: a host name or IP literal and a port.
+ *
+ * <p>Immutable and thread-safe. {@link #toString()} gives the parseable form: {@code host:port},
+ * {@code 192.0.2.1:25} or {@code [2001:db8::1]:25}.
+ *
+ * @param host a host name (lower-cased) or an IP address literal without brackets
+ * @param port the TCP port, 1 to 65535
+ */
+public record NextHop(String host, int port) {
+    /** The SMTP port. */
+    public static final int SMTP_PORT = 25;
+
+    /**
+     * Validates and normalises the components.
+     *
+     * @throws NullPointerException if {@code host} is {@code null}
+     * @throws IllegalArgumentException if the host is empty or holds characters that are neither a host name's nor an
+     *     IP literal's, or the port is outside 1..65535
+     */
+    public NextHop {
+        Objects.requireNonNull(host, "host");
+        host = host.toLowerCase(Locale.ROOT);
+        if (host.isEmpty()) {
+            throw new IllegalArgumentException("host must not be empty");
+        }
+        for (int i = 0; i < host.length(); i++) {
+            char c = host.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == ':' || c == '_';
+            if (!ok) {
+                throw new IllegalArgumentException("invalid character '" + c + "' in host " + host);
+            }
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port must be 1..65535, was " + port);
+        }
+    }
+
+    /**
+     * Parses {@code host}, {@code host:port}, {@code 192.0.2.1}, {@code [192.0.2.1]:2525}, {@code [2001:db8::1]} or
+     * {@code [2001:db8::1]:25}. A bare IPv6 address without brackets is accepted only without a port.
+     *
+     * @param text the text
+     * @param defaultPort the port when none is given
+     * @return the next hop
+     * @throws IllegalArgumentException if the text is malformed
+     */
+    public static NextHop parse(String text, int defaultPort) {
+        Objects.requireNonNull(text, "text");
+        String t = text.trim();
+        if (t.startsWith("[")) {
+            int close = t.indexOf(']');
+            if (close < 0) {
+                throw new IllegalArgumentException("missing ']' in " + text);
+            }
+            String host = t.substring(1, close);
+            String rest = t.substring(close + 1);
+            if (rest.isEmpty()) {
+                return new NextHop(host, defaultPort);
+            }
+            if (!rest.startsWith(":")) {
+                throw new IllegalArgumentException("expected ':port' after ']' in " + text);
+            }
+            return new NextHop(host, parsePort(rest.substring(1), text));
+        }
+        int first = t.indexOf(':');
+        if (first < 0) {
+            return new NextHop(t, defaultPort);
+        }
+        if (t.indexOf(':', first + 1) >= 0) {
+            return new NextHop(t, defaultPort); // bare IPv6 literal
+        }
+        return new NextHop(t.substring(0, first), parsePort(t.substring(first + 1), text));
+    }
+
+    private static int parsePort(String p, String text) {
+        try {
+            return Integer.parseInt(p);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("invalid port '" + p + "' in " + text, e);
+        }
+    }
+
+    /**
+     * Whether the host is an IP address literal (IPv4 dotted quad or IPv6), so no DNS is needed.
+     *
+     * @return {@code true} for an IP literal
+     */
+    public boolean isIpLiteral() {
+        if (host.indexOf(':') >= 0) {
+            return true;
+        }
+        String[] parts = host.split("\\.", -1);
+        if (parts.length != 4) {
+            return false;
+        }
+        for (String p : parts) {
+            if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(Character::isDigit) || Integer.parseInt(p) > 255) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public String toString() {
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    }
+}
