@@ -1,0 +1,4 @@
+/** Public API of Mail Hygiene. */
+module org.mailhygiene.api {
+    exports org.mailhygiene.api;
+}

@@ -1,0 +1,2 @@
+/** Public API of Mail Hygiene: scanners, verdicts and the types passed between them. */
+package org.mailhygiene.api;
