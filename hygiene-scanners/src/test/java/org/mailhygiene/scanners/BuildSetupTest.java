@@ -22,7 +22,7 @@ class BuildSetupTest {
 
     @Test
     void quickTheoriesRuns() {
-        qt().forAll(strings().allPossible().ofLengthBetween(0, 20))
+        qt().forAll(strings().basicLatinAlphabet().ofLengthBetween(0, 20))
                 .checkAssert(
                         s -> assertThat(new StringBuilder(s).reverse().reverse().toString())
                                 .isEqualTo(s));
