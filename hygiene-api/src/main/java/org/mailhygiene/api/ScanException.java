@@ -20,7 +20,8 @@ public class ScanException extends Exception {
      * @param cause the underlying exception, or {@code null}
      */
     public ScanException(ScanFailure failure, Throwable cause) {
-        super(Objects.requireNonNull(failure, "failure").scanner() + ": " + failure.kind() + ": " + failure.detail(),
+        super(
+                Objects.requireNonNull(failure, "failure").scanner() + ": " + failure.kind() + ": " + failure.detail(),
                 cause);
         this.failure = failure;
     }

@@ -95,7 +95,10 @@ public record Verdict(
      * @throws IllegalArgumentException if {@code threats} is empty
      */
     public static Verdict infected(String scanner, List<String> threats, Duration elapsed) {
-        return builder(scanner, Outcome.INFECTED).threats(threats).elapsed(elapsed).build();
+        return builder(scanner, Outcome.INFECTED)
+                .threats(threats)
+                .elapsed(elapsed)
+                .build();
     }
 
     /**

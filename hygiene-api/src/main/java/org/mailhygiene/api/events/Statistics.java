@@ -39,8 +39,7 @@ public record Statistics(
         long signatureUpdateFailures) {
 
     /** All counters zero. */
-    public static final Statistics EMPTY =
-            new Statistics(0, Map.of(), Map.of(), 0, Map.of(), Map.of(), 0, 0, 0);
+    public static final Statistics EMPTY = new Statistics(0, Map.of(), Map.of(), 0, Map.of(), Map.of(), 0, 0, 0);
 
     /**
      * Copies the maps (dropping zero entries) so the snapshot is immutable.

@@ -54,19 +54,23 @@ public final class FailoverException extends Exception {
      * @param attempts the failed tries in order; copied
      */
     public FailoverException(String group, Reason reason, List<Attempt> attempts) {
-        super(message(group, reason, attempts), attempts.isEmpty() ? null : attempts.get(attempts.size() - 1).error());
+        super(
+                message(group, reason, attempts),
+                attempts.isEmpty() ? null : attempts.get(attempts.size() - 1).error());
         this.reason = Objects.requireNonNull(reason, "reason");
         this.attempts = List.copyOf(attempts);
     }
 
     private static String message(String group, Reason reason, List<Attempt> attempts) {
-        StringBuilder sb = new StringBuilder(group).append(": ").append(
-                switch (reason) {
-                    case ALL_DOWN -> "all members are down";
-                    case EXHAUSTED -> "every member failed";
-                    case DEADLINE_EXCEEDED -> "deadline exceeded";
-                    case NOT_RETRYABLE -> "failed (not retryable)";
-                });
+        StringBuilder sb = new StringBuilder(group)
+                .append(": ")
+                .append(
+                        switch (reason) {
+                            case ALL_DOWN -> "all members are down";
+                            case EXHAUSTED -> "every member failed";
+                            case DEADLINE_EXCEEDED -> "deadline exceeded";
+                            case NOT_RETRYABLE -> "failed (not retryable)";
+                        });
         for (Attempt a : attempts) {
             sb.append("; ").append(a.member()).append(": ").append(a.error().getMessage());
         }

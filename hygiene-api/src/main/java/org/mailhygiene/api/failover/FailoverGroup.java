@@ -414,7 +414,8 @@ public final class FailoverGroup<T> {
         public Builder<T> maxBackoff(Duration value) {
             requirePositive(value, "maxBackoff");
             if (value.compareTo(initialBackoff) < 0) {
-                throw new IllegalArgumentException("maxBackoff " + value + " is below initialBackoff " + initialBackoff);
+                throw new IllegalArgumentException(
+                        "maxBackoff " + value + " is below initialBackoff " + initialBackoff);
             }
             maxBackoff = value;
             return this;

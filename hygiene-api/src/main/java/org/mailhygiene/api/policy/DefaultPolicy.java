@@ -96,7 +96,8 @@ public final class DefaultPolicy implements Policy {
             String reason = infected.stream()
                     .map(v -> v.scanner() + ": " + String.join(", ", v.threats()))
                     .collect(Collectors.joining("; "));
-            List<Header> headers = List.of(new Header("X-Virus-Status", "Infected"),
+            List<Header> headers = List.of(
+                    new Header("X-Virus-Status", "Infected"),
                     new Header("X-Virus-Found", SmtpReply.sanitize(String.join(", ", names))));
             return decided(virusAction, "Virus found: " + String.join(", ", names), reason, headers, results);
         }
@@ -119,7 +120,8 @@ public final class DefaultPolicy implements Policy {
                 if (a == Action.ACCEPT) {
                     failOpenHeaders.add(new Header(
                             UNSCANNED_HEADER,
-                            SmtpReply.sanitize(f.scanner() + " (" + f.kind().name().toLowerCase(Locale.ROOT) + ")")));
+                            SmtpReply.sanitize(
+                                    f.scanner() + " (" + f.kind().name().toLowerCase(Locale.ROOT) + ")")));
                 }
             }
             if (worst != Action.ACCEPT) {
@@ -162,13 +164,11 @@ public final class DefaultPolicy implements Policy {
 
     private Disposition decided(
             Action action, String publicText, String reason, List<Header> headers, List<ScanResult> results) {
-        SmtpReply reply =
-                switch (action) {
-                    case REJECT -> new SmtpReply(554, "5.7.1", SmtpReply.sanitize(publicText));
-                    case TEMPFAIL -> new SmtpReply(
-                            451, "4.3.0", SmtpReply.sanitize(publicText + ", try again later"));
-                    default -> SmtpReply.OK;
-                };
+        SmtpReply reply = switch (action) {
+            case REJECT -> new SmtpReply(554, "5.7.1", SmtpReply.sanitize(publicText));
+            case TEMPFAIL -> new SmtpReply(451, "4.3.0", SmtpReply.sanitize(publicText + ", try again later"));
+            default -> SmtpReply.OK;
+        };
         Optional<String> tag = action == Action.TAG ? Optional.of(spamTag) : Optional.empty();
         List<Header> hs = action.acceptsMessage() ? headers : List.of();
         return new Disposition(action, reply, reason, tag, hs, results);
@@ -213,7 +213,9 @@ public final class DefaultPolicy implements Policy {
             sb.append(' ').append(String.join(",", v.threats()));
         }
         if (!v.rules().isEmpty()) {
-            sb.append(" [").append(v.rules().stream().map(Rule::name).collect(Collectors.joining(","))).append(']');
+            sb.append(" [")
+                    .append(v.rules().stream().map(Rule::name).collect(Collectors.joining(",")))
+                    .append(']');
         }
         return sb.toString();
     }
@@ -381,7 +383,8 @@ public final class DefaultPolicy implements Policy {
             Objects.requireNonNull(action, "action");
             checkDiscard(action, "onFailure");
             if (action == Action.TAG) {
-                throw new IllegalArgumentException("a scan failure cannot be TAG; use ACCEPT (fail-open, marked) instead");
+                throw new IllegalArgumentException(
+                        "a scan failure cannot be TAG; use ACCEPT (fail-open, marked) instead");
             }
         }
 

@@ -39,12 +39,11 @@ public record Disposition(
         Objects.requireNonNull(subjectTag, "subjectTag");
         headers = List.copyOf(Objects.requireNonNull(headers, "headers"));
         basis = List.copyOf(Objects.requireNonNull(basis, "basis"));
-        boolean fits =
-                switch (action) {
-                    case ACCEPT, TAG, QUARANTINE, DISCARD -> reply.isPositive();
-                    case REJECT -> reply.isPermanent();
-                    case TEMPFAIL -> reply.isTransient();
-                };
+        boolean fits = switch (action) {
+            case ACCEPT, TAG, QUARANTINE, DISCARD -> reply.isPositive();
+            case REJECT -> reply.isPermanent();
+            case TEMPFAIL -> reply.isTransient();
+        };
         if (!fits) {
             throw new IllegalArgumentException("reply " + reply + " does not fit action " + action);
         }

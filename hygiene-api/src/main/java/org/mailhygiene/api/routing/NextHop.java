@@ -31,7 +31,8 @@ public record NextHop(String host, int port) {
         }
         for (int i = 0; i < host.length(); i++) {
             char c = host.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == ':' || c == '_';
+            boolean ok =
+                    (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == ':' || c == '_';
             if (!ok) {
                 throw new IllegalArgumentException("invalid character '" + c + "' in host " + host);
             }

@@ -138,7 +138,11 @@ public final class StaticRouter implements Router {
             Objects.requireNonNull(domainPattern, "domainPattern");
             Objects.requireNonNull(route, "route");
             String p = domainPattern.strip().toLowerCase(Locale.ROOT);
-            if (p.equals(".") || p.contains("..") || p.contains("@") || p.contains(" ") || (p.endsWith(".") && p.length() > 1)) {
+            if (p.equals(".")
+                    || p.contains("..")
+                    || p.contains("@")
+                    || p.contains(" ")
+                    || (p.endsWith(".") && p.length() > 1)) {
                 throw new IllegalArgumentException("malformed domain pattern '" + domainPattern + "'");
             }
             if (entries.putIfAbsent(p, route) != null) {

@@ -30,9 +30,10 @@ public final class VirtualThreads {
             MethodHandle ofVirtual = lookup.findStatic(Thread.class, "ofVirtual", MethodType.methodType(builderClass));
             MethodHandle name = lookup.findVirtual(
                     builderClass, "name", MethodType.methodType(builderClass, String.class, long.class));
-            MethodHandle factory = lookup.findVirtual(builderClass, "factory", MethodType.methodType(ThreadFactory.class));
-            MethodHandle named = MethodHandles.filterReturnValue(
-                    MethodHandles.collectArguments(name, 0, ofVirtual), factory);
+            MethodHandle factory =
+                    lookup.findVirtual(builderClass, "factory", MethodType.methodType(ThreadFactory.class));
+            MethodHandle named =
+                    MethodHandles.filterReturnValue(MethodHandles.collectArguments(name, 0, ofVirtual), factory);
             return named; // (String, long) -> ThreadFactory
         } catch (ReflectiveOperationException | RuntimeException e) {
             return null;

@@ -1,0 +1,12 @@
+/** Scanner implementations for Mail Hygiene. */
+module org.mailhygiene.scanners {
+    requires transitive org.mailhygiene.api;
+    requires org.slf4j;
+    requires org.apache.tika.core;
+    requires com.github.benmanes.caffeine;
+    requires jakarta.mail;
+    requires org.eclipse.angus.mail;
+
+    exports org.mailhygiene.scanners;
+    exports org.mailhygiene.scanners.concurrent;
+}

@@ -1,0 +1,2 @@
+/** Scanner implementations: clamd, spamd and file-type policy. */
+package org.mailhygiene.scanners;

@@ -1,0 +1,10 @@
+/** SMTP integration and reference relay for Mail Hygiene. */
+module org.mailhygiene.smtp {
+    requires transitive org.mailhygiene.api;
+    requires org.mailhygiene.scanners;
+    requires org.slf4j;
+    requires jakarta.mail;
+    requires org.eclipse.angus.mail;
+
+    exports org.mailhygiene.smtp;
+}

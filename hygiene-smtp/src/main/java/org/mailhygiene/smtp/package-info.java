@@ -1,0 +1,2 @@
+/** SMTP integration and the reference relay. */
+package org.mailhygiene.smtp;

@@ -1,0 +1,8 @@
+/** Test support for Mail Hygiene: fakes, sample messages, JUnit 5 extensions and contract tests. */
+module org.mailhygiene.testkit {
+    requires transitive org.mailhygiene.api;
+    requires static org.junit.jupiter.api;
+
+    exports org.mailhygiene.testkit;
+    exports org.mailhygiene.testkit.junit;
+}
