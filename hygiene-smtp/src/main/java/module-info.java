@@ -7,4 +7,5 @@ module org.mailhygiene.smtp {
     requires org.eclipse.angus.mail;
 
     exports org.mailhygiene.smtp;
+    exports org.mailhygiene.smtp.stats;
 }
