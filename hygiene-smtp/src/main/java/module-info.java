@@ -7,5 +7,6 @@ module org.mailhygiene.smtp {
     requires org.eclipse.angus.mail;
 
     exports org.mailhygiene.smtp;
+    exports org.mailhygiene.smtp.config;
     exports org.mailhygiene.smtp.stats;
 }
