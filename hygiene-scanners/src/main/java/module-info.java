@@ -8,5 +8,7 @@ module org.mailhygiene.scanners {
     requires org.eclipse.angus.mail;
 
     exports org.mailhygiene.scanners;
+    exports org.mailhygiene.scanners.clamd;
     exports org.mailhygiene.scanners.concurrent;
+    exports org.mailhygiene.scanners.update;
 }
