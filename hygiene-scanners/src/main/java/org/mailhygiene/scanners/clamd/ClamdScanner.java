@@ -129,11 +129,15 @@ public final class ClamdScanner implements Scanner {
         List<ClamdClient> list = new ArrayList<>();
         FailoverGroup.Builder<ClamdClient> gb = FailoverGroup.<ClamdClient>builder(b.name)
                 .deadline(b.scanDeadline)
-                .maxBackoff(b.maxBackoff)
-                .initialBackoff(b.initialBackoff)
                 .clock(b.clock)
                 .listener(b.listener)
                 .failoverWhen(ClamdScanner::isFailover);
+        // The group validates initial <= max at each call; set them in an order that never crosses its defaults.
+        if (b.initialBackoff.compareTo(DEFAULT_MAX_BACKOFF) <= 0) {
+            gb.initialBackoff(b.initialBackoff).maxBackoff(b.maxBackoff);
+        } else {
+            gb.maxBackoff(b.maxBackoff).initialBackoff(b.initialBackoff);
+        }
         for (Map.Entry<ClamdAddress, Integer> e : b.addresses.entrySet()) {
             ClamdClient c = ClamdClient.builder(e.getKey())
                     .connectTimeout(b.connectTimeout)

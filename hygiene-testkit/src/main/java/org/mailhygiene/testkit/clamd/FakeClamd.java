@@ -212,6 +212,7 @@ public final class FakeClamd implements AutoCloseable {
     private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
     private final AtomicInteger reloads = new AtomicInteger();
     private final AtomicInteger connections = new AtomicInteger();
+    private final List<Thread> acceptors = new CopyOnWriteArrayList<>();
     private final ServerSocketChannel tcp;
     private final ServerSocketChannel unix;
     private final Path socketPath;
@@ -460,6 +461,14 @@ public final class FakeClamd implements AutoCloseable {
         run.setLength(0);
     }
 
+    private static void closeQuietly(java.io.Closeable c) {
+        try {
+            c.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+    }
+
     private void startAcceptor(ServerSocketChannel server, String transport) {
         Thread t = new Thread(
                 () -> {
@@ -468,6 +477,10 @@ public final class FakeClamd implements AutoCloseable {
                         try {
                             ch = server.accept();
                         } catch (IOException e) {
+                            return;
+                        }
+                        if (closed) {
+                            closeQuietly(ch);
                             return;
                         }
                         connections.incrementAndGet();
@@ -479,6 +492,7 @@ public final class FakeClamd implements AutoCloseable {
                 },
                 "fake-clamd-" + transport);
         t.setDaemon(true);
+        acceptors.add(t);
         t.start();
     }
 
@@ -527,8 +541,8 @@ public final class FakeClamd implements AutoCloseable {
             }
             if (!IN_SESSION.contains(c.name)) {
                 String reply = id + ": Command invalid inside IDSESSION. ERROR";
-                send(out, reply, c.framing);
                 record(transport, c, true, 0, new byte[0], reply);
+                send(out, reply, c.framing);
                 return;
             }
             if (!handle(c, in, out, transport, fault, true, id + ": ")) {
@@ -613,8 +627,8 @@ public final class FakeClamd implements AutoCloseable {
                     return false;
                 }
                 String reply = prefix + "INSTREAM size limit exceeded. ERROR";
-                send(out, reply, c.framing);
                 record(transport, c, session, total, recorded(all), reply);
+                send(out, reply, c.framing);
                 return false;
             }
             byte[] chunk = in.readNBytes((int) len);
@@ -648,8 +662,8 @@ public final class FakeClamd implements AutoCloseable {
                     awaitClose();
                     throw new EOFException("stalled");
                 case REPLY:
-                    send(out, fault.reply(), c.framing);
                     record(transport, c, session, streamBytes, stream, fault.reply());
+                    send(out, fault.reply(), c.framing);
                     return;
                 case SLOW_REPLY:
                     try {
@@ -663,8 +677,8 @@ public final class FakeClamd implements AutoCloseable {
                     break;
             }
         }
-        send(out, normal, c.framing);
         record(transport, c, session, streamBytes, stream, normal);
+        send(out, normal, c.framing);
     }
 
     private static final ThreadLocal<InputStream> CURRENT_INPUT = new ThreadLocal<>();
@@ -741,12 +755,16 @@ public final class FakeClamd implements AutoCloseable {
                 }
             }
         }
-        for (SocketChannel c : open) {
+        for (Thread t : acceptors) {
             try {
-                c.close();
-            } catch (IOException ignored) {
-                // closing anyway
+                t.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
             }
+        }
+        for (SocketChannel c : open) {
+            closeQuietly(c);
         }
         if (socketPath != null) {
             try {
