@@ -8,5 +8,6 @@ module org.mailhygiene.scanners {
     requires org.eclipse.angus.mail;
 
     exports org.mailhygiene.scanners;
+    exports org.mailhygiene.scanners.cli;
     exports org.mailhygiene.scanners.concurrent;
 }
