@@ -8,6 +8,8 @@ module org.mailhygiene.scanners {
     requires org.eclipse.angus.mail;
 
     exports org.mailhygiene.scanners;
+    exports org.mailhygiene.scanners.builtin;
     exports org.mailhygiene.scanners.cli;
     exports org.mailhygiene.scanners.concurrent;
+    exports org.mailhygiene.scanners.mime;
 }
