@@ -34,6 +34,7 @@ import org.mailhygiene.api.ScanException;
 import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.Verdict;
+import org.mailhygiene.scanners.mime.MimeWalker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -123,7 +124,8 @@ public final class CommandLineScanner implements Scanner {
         this.processes = b.processLimit != null ? b.processLimit : new Semaphore(b.maxConcurrentProcesses, true);
         this.temporaryDirectory = b.temporaryDirectory;
         this.environment = Map.copyOf(b.environment);
-        this.inputWriter = InputWriter.message();
+        this.inputWriter =
+                b.profile.input() == InputMode.PARTS ? new PartsWriter(b.mimeWalker) : InputWriter.message();
     }
 
     /**
@@ -453,6 +455,7 @@ public final class CommandLineScanner implements Scanner {
         private Semaphore processLimit;
         private Path temporaryDirectory = Path.of(System.getProperty("java.io.tmpdir"));
         private final Map<String, String> environment = new LinkedHashMap<>();
+        private MimeWalker mimeWalker = MimeWalker.defaults();
 
         private Builder(CommandProfile profile) {
             this.profile = Objects.requireNonNull(profile, "profile");
@@ -577,6 +580,19 @@ public final class CommandLineScanner implements Scanner {
                 throw new IllegalArgumentException("environment variable name '" + name + "' is not valid");
             }
             environment.put(name, value);
+            return this;
+        }
+
+        /**
+         * The MIME walker (and so the depth, part and size limits) used for {@link InputMode#PARTS}. Default
+         * {@link MimeWalker#defaults()}. A limit reached while writing parts fails the scan with
+         * {@link ScanFailure.Kind#TOO_LARGE}.
+         *
+         * @param walker the walker
+         * @return this builder
+         */
+        public Builder mimeWalker(MimeWalker walker) {
+            this.mimeWalker = Objects.requireNonNull(walker, "walker");
             return this;
         }
 
