@@ -5,5 +5,6 @@ module org.mailhygiene.testkit {
 
     exports org.mailhygiene.testkit;
     exports org.mailhygiene.testkit.clamd;
+    exports org.mailhygiene.testkit.cli;
     exports org.mailhygiene.testkit.junit;
 }
