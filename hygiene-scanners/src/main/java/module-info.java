@@ -9,4 +9,6 @@ module org.mailhygiene.scanners {
 
     exports org.mailhygiene.scanners;
     exports org.mailhygiene.scanners.concurrent;
+    exports org.mailhygiene.scanners.spamd;
+    exports org.mailhygiene.scanners.tagging;
 }
