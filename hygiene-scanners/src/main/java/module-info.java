@@ -16,4 +16,6 @@ module org.mailhygiene.scanners {
     exports org.mailhygiene.scanners.mime;
     exports org.mailhygiene.scanners.clamd;
     exports org.mailhygiene.scanners.update;
+    exports org.mailhygiene.scanners.spamd;
+    exports org.mailhygiene.scanners.tagging;
 }

@@ -7,4 +7,5 @@ module org.mailhygiene.testkit {
     exports org.mailhygiene.testkit.clamd;
     exports org.mailhygiene.testkit.cli;
     exports org.mailhygiene.testkit.junit;
+    exports org.mailhygiene.testkit.spamd;
 }
