@@ -5,4 +5,5 @@ module org.mailhygiene.testkit {
 
     exports org.mailhygiene.testkit;
     exports org.mailhygiene.testkit.junit;
+    exports org.mailhygiene.testkit.smtp;
 }
