@@ -5,8 +5,10 @@ module org.mailhygiene.smtp {
     requires org.slf4j;
     requires jakarta.mail;
     requires org.eclipse.angus.mail;
+    requires java.naming;
 
     exports org.mailhygiene.smtp;
     exports org.mailhygiene.smtp.config;
     exports org.mailhygiene.smtp.stats;
+    exports org.mailhygiene.smtp.queue;
 }
