@@ -3,8 +3,11 @@ module org.mailhygiene.smtp {
     requires transitive org.mailhygiene.api;
     requires org.mailhygiene.scanners;
     requires org.slf4j;
+    requires com.github.benmanes.caffeine;
     requires jakarta.mail;
     requires org.eclipse.angus.mail;
 
     exports org.mailhygiene.smtp;
+    exports org.mailhygiene.smtp.access;
+    exports org.mailhygiene.smtp.server;
 }
