@@ -7,7 +7,6 @@ module org.mailhygiene.smtp {
     requires jakarta.mail;
     requires org.eclipse.angus.mail;
 
-    exports org.mailhygiene.smtp;
     exports org.mailhygiene.smtp.access;
     exports org.mailhygiene.smtp.server;
 }
