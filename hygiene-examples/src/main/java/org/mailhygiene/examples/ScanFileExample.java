@@ -31,8 +31,18 @@ public final class ScanFileExample {
             System.err.println("usage: ScanFileExample FILE");
             System.exit(2);
         }
-        Disposition d = scan(Path.of(args[0]));
-        System.out.println(d.action() + ": " + d.reply() + " (" + d.reason() + ")");
+        System.out.println(describe(scan(Path.of(args[0]))));
+    }
+
+    /**
+     * One line for a disposition: action, SMTP reply and reason, e.g.
+     * {@code REJECT: 554 5.7.1 Virus found: Eicar-Test-Signature (builtin: Eicar-Test-Signature)}.
+     *
+     * @param d the disposition
+     * @return the line, without line break
+     */
+    public static String describe(Disposition d) {
+        return d.action() + ": " + d.reply() + " (" + d.reason() + ")";
     }
 
     /**
