@@ -13,6 +13,10 @@ public final class ScannerOptions {
      * @return an immutable list
      */
     public static List<ScannerOption> standard() {
-        return List.of(new BuiltinScannerOption());
+        return List.of(
+                new BuiltinScannerOption(),
+                AttachmentsScannerOption.defaultPolicy(),
+                AttachmentsScannerOption.policyFile(),
+                new BayesScannerOption());
     }
 }

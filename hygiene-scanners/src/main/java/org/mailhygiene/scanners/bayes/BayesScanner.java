@@ -132,9 +132,9 @@ public final class BayesScanner implements Scanner {
             throw ScanException.of(NAME, ScanFailure.Kind.SCANNER_ERROR, "cannot read the message: " + e, e);
         }
         Classification c = model.classify(tokens);
-        double score = Math.round(c.score() * 10_000) / 10_000.0;
+        double score = reported(c);
         Duration elapsed = Duration.between(start, clock.instant());
-        Verdict.Builder v = Verdict.builder(NAME, score >= threshold ? Outcome.SPAM : Outcome.CLEAN)
+        Verdict.Builder v = Verdict.builder(NAME, isSpam(c) ? Outcome.SPAM : Outcome.CLEAN)
                 .score(score)
                 .threshold(threshold)
                 .elapsed(elapsed.isNegative() ? Duration.ZERO : elapsed);
@@ -147,6 +147,21 @@ public final class BayesScanner implements Scanner {
             v.rule(Rule.of(e.token(), p, "seen in " + e.spamCount() + " spam and " + e.hamCount() + " ham"));
         }
         return v.build();
+    }
+
+    /**
+     * Whether a classification is spam under this scanner's threshold, decided exactly as {@link #scan} decides: on the
+     * score rounded to 4 decimals.
+     *
+     * @param c a classification by this scanner's model
+     * @return {@code true} if the rounded score reaches the threshold
+     */
+    public boolean isSpam(Classification c) {
+        return reported(c) >= threshold;
+    }
+
+    private static double reported(Classification c) {
+        return Math.round(c.score() * 10_000) / 10_000.0;
     }
 
     /** {@code BAYES_00}, {@code BAYES_05}, ..., {@code BAYES_95}, {@code BAYES_99}, {@code BAYES_999}. */
