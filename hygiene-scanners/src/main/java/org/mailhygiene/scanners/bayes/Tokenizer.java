@@ -40,6 +40,9 @@ public final class Tokenizer {
     private static final Pattern COMMENT = Pattern.compile("(?s)<!--.*?-->");
     private static final Pattern TAG = Pattern.compile("(?s)<[^>]*>");
     private static final Pattern HREF = Pattern.compile("(?i)(?:href|src)\\s*=\\s*[\"']?([^\"'\\s>]+)");
+    private static final Pattern MESSAGE_ID_DOMAIN = Pattern.compile("@([A-Za-z0-9.-]+)");
+    private static final Pattern FOLD = Pattern.compile("\r?\n[ \t]+");
+    private static final Pattern LINE = Pattern.compile("\r?\n");
     private static final Pattern ENTITY = Pattern.compile("&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});");
 
     private final MimeWalker walker;
@@ -201,8 +204,8 @@ public final class Tokenizer {
         if (end >= 0) {
             block = block.substring(0, end);
         }
-        String unfolded = block.replaceAll("\r?\n[ \t]+", " ");
-        for (String line : unfolded.split("\r?\n")) {
+        String unfolded = FOLD.matcher(block).replaceAll(" ");
+        for (String line : LINE.split(unfolded)) {
             int colon = line.indexOf(':');
             if (colon <= 0) {
                 continue;
@@ -218,7 +221,7 @@ public final class Tokenizer {
                 case "reply-to" -> address("reply-to", value, tokens);
                 case "return-path" -> address("return-path", value, tokens);
                 case "message-id" -> {
-                    Matcher m = Pattern.compile("@([A-Za-z0-9.-]+)").matcher(value);
+                    Matcher m = MESSAGE_ID_DOMAIN.matcher(value);
                     if (m.find()) {
                         tokens.add("message-id-domain:" + m.group(1).toLowerCase(Locale.ROOT));
                     }

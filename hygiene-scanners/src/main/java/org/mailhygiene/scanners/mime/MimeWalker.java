@@ -10,6 +10,7 @@ import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
 import jakarta.mail.internet.MimePart;
 import jakarta.mail.internet.MimeUtility;
+import jakarta.mail.util.StreamProvider;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -142,6 +143,22 @@ public final class MimeWalker {
             w.rethrowContentFailure();
             return w.result();
         }
+    }
+
+    /**
+     * Removes a transfer encoding, like {@link MimeUtility#decode} but through the session's stream provider, which is
+     * looked up once: {@code MimeUtility.decode} asks the {@link java.util.ServiceLoader} on every call, which cost
+     * about a tenth of the time of walking small messages.
+     */
+    private static InputStream decode(InputStream raw, String enc) throws MessagingException {
+        StreamProvider sp = SESSION.getStreamProvider();
+        return switch (enc) {
+            case "base64" -> sp.inputBase64(raw);
+            case "quoted-printable" -> sp.inputQP(raw);
+            case "uuencode", "x-uuencode", "x-uue" -> sp.inputUU(raw);
+            case "binary", "7bit", "8bit" -> raw;
+            default -> throw new MessagingException("Unknown encoding: " + enc);
+        };
     }
 
     static boolean isEncapsulatedMessage(String mimeType) {
@@ -304,7 +321,7 @@ public final class MimeWalker {
             scope.register(raw);
             InputStream decodedStream;
             try {
-                decodedStream = MimeUtility.decode(raw, enc);
+                decodedStream = decode(raw, enc);
             } catch (MessagingException e) {
                 finding(MimeFinding.Kind.UNKNOWN_ENCODING, info.path(), "unknown transfer encoding " + enc);
                 return raw;
@@ -344,7 +361,7 @@ public final class MimeWalker {
             String enc = info.transferEncoding();
             if (!isIdentityEncoding(enc)) {
                 try {
-                    body = MimeUtility.decode(raw, enc);
+                    body = decode(raw, enc);
                 } catch (MessagingException e) {
                     finding(MimeFinding.Kind.UNKNOWN_ENCODING, info.path(), "unknown transfer encoding " + enc);
                 }
