@@ -100,6 +100,9 @@ final class TextTokens {
      * @return {@code true} for Han, Hiragana, Katakana (incl. the prolonged sound mark) and Hangul
      */
     static boolean isCjk(int cp) {
+        if (cp < 0x1100) { // fast path: Latin, Greek, Cyrillic, ... (no CJK or Hangul below U+1100)
+            return false;
+        }
         if (cp == 0x30FC || cp == 0x3005) { // prolonged sound mark, iteration mark
             return true;
         }

@@ -35,7 +35,6 @@ public final class Tokenizer {
     static final int MAX_HEADER_BYTES = 64 * 1024;
 
     private static final Pattern ADDRESS = Pattern.compile("([A-Za-z0-9._%+'-]+)@([A-Za-z0-9.-]+\\.[A-Za-z]{2,})");
-    private static final Pattern URL = Pattern.compile("(?i)(?:https?://|www\\.)([a-z0-9][a-z0-9.-]*[a-z0-9])");
     private static final Pattern SCRIPT_STYLE = Pattern.compile("(?is)<(script|style)\\b.*?</\\1\\s*>");
     private static final Pattern COMMENT = Pattern.compile("(?s)<!--.*?-->");
     private static final Pattern TAG = Pattern.compile("(?s)<[^>]*>");
@@ -140,15 +139,55 @@ public final class Tokenizer {
         TextTokens.tokenize(text, "", tokens::add);
     }
 
+    /** Finds {@code http://}, {@code https://} and {@code www.} hosts without a regular expression (hot path). */
     private static void urls(String text, Set<String> tokens) {
-        Matcher m = URL.matcher(text);
-        while (m.find()) {
-            String host = m.group(1).toLowerCase(Locale.ROOT);
-            tokens.add("url:" + host);
-            String[] labels = host.split("\\.");
-            if (labels.length > 2) {
-                tokens.add("url:" + labels[labels.length - 2] + "." + labels[labels.length - 1]);
+        String lower = text.toLowerCase(Locale.ROOT);
+        int from = 0;
+        while (true) {
+            int http = lower.indexOf("http", from);
+            int www = lower.indexOf("www.", from);
+            int at;
+            int hostStart;
+            if (http >= 0 && (www < 0 || http <= www)) {
+                at = http;
+                if (lower.startsWith("http://", at)) {
+                    hostStart = at + 7;
+                } else if (lower.startsWith("https://", at)) {
+                    hostStart = at + 8;
+                } else {
+                    from = at + 4;
+                    continue;
+                }
+            } else if (www >= 0) {
+                at = www;
+                hostStart = www;
+            } else {
+                return;
             }
+            int end = hostStart;
+            while (end < lower.length() && isHostChar(lower.charAt(end))) {
+                end++;
+            }
+            while (end > hostStart && (lower.charAt(end - 1) == '.' || lower.charAt(end - 1) == '-')) {
+                end--;
+            }
+            if (end > hostStart) {
+                host(lower.substring(hostStart, end), tokens);
+            }
+            from = Math.max(end, at + 1);
+        }
+    }
+
+    private static boolean isHostChar(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
+    }
+
+    private static void host(String host, Set<String> tokens) {
+        tokens.add("url:" + host);
+        int last = host.lastIndexOf('.');
+        int second = last > 0 ? host.lastIndexOf('.', last - 1) : -1;
+        if (second > 0) {
+            tokens.add("url:" + host.substring(second + 1));
         }
     }
 
