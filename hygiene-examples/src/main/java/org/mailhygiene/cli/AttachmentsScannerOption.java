@@ -64,7 +64,9 @@ public final class AttachmentsScannerOption implements ScannerOption {
         }
         String file = argument.orElseThrow(() -> new UsageException("--attachment-policy needs a FILE"));
         try (Reader r = Files.newBufferedReader(Path.of(file), StandardCharsets.UTF_8)) {
-            return AttachmentPolicyScanner.builder().policy(AttachmentPolicy.parse(r)).build();
+            return AttachmentPolicyScanner.builder()
+                    .policy(AttachmentPolicy.parse(r))
+                    .build();
         } catch (IOException | InvalidPathException e) {
             throw new UsageException("--attachment-policy " + file + ": " + e.getMessage());
         }

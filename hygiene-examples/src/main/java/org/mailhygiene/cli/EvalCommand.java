@@ -64,8 +64,14 @@ public final class EvalCommand implements Command {
             long total = spam[1] + ham[1];
             io.out().println("spam caught: " + spam[0] + "/" + spam[1] + " (" + percent(spam[0], spam[1]) + ")");
             io.out().println("ham flagged: " + ham[0] + "/" + ham[1] + " (" + percent(ham[0], ham[1]) + ")");
-            io.out().printf(Locale.ROOT, "threshold %s, %d messages in %.1f s (%.0f msgs/s)%n", scanner.threshold(),
-                    total, seconds, seconds > 0 ? total / seconds : 0.0);
+            io.out()
+                    .printf(
+                            Locale.ROOT,
+                            "threshold %s, %d messages in %.1f s (%.0f msgs/s)%n",
+                            scanner.threshold(),
+                            total,
+                            seconds,
+                            seconds > 0 ? total / seconds : 0.0);
             return EXIT_OK;
         } catch (IOException e) {
             io.err().println("hygiene eval: " + e.getMessage());

@@ -25,7 +25,10 @@ public final class Main {
      */
     static List<Command> commands() {
         return List.of(
-                new ScanCommand(ScannerOptions.standard()), new SamplesCommand(), new TrainCommand(), new EvalCommand());
+                new ScanCommand(ScannerOptions.standard()),
+                new SamplesCommand(),
+                new TrainCommand(),
+                new EvalCommand());
     }
 
     /**

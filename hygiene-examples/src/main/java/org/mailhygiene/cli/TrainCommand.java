@@ -64,8 +64,9 @@ public final class TrainCommand implements Command {
             BayesModel model;
             if (update || forget) {
                 if (!Files.exists(modelFile)) {
-                    io.err().println("hygiene train: " + modelFile + ": no such model to "
-                            + (update ? "update" : "forget from"));
+                    io.err()
+                            .println("hygiene train: " + modelFile + ": no such model to "
+                                    + (update ? "update" : "forget from"));
                     return EXIT_ERROR;
                 }
                 model = BayesModel.load(modelFile);
@@ -81,9 +82,16 @@ public final class TrainCommand implements Command {
                 learn(p, false, forget, model, tokenizer, progress);
             }
             model.save(modelFile);
-            io.out().printf("%s: %d spam, %d ham, %d tokens (%s %d messages in %.1f s)%n", modelFile,
-                    model.spamMessages(), model.hamMessages(), model.tokenCount(), progress.verb, progress.count,
-                    progress.seconds());
+            io.out()
+                    .printf(
+                            "%s: %d spam, %d ham, %d tokens (%s %d messages in %.1f s)%n",
+                            modelFile,
+                            model.spamMessages(),
+                            model.hamMessages(),
+                            model.tokenCount(),
+                            progress.verb,
+                            progress.count,
+                            progress.seconds());
             return EXIT_OK;
         } catch (IOException | IllegalStateException e) {
             io.err().println("hygiene train: " + e.getMessage());
@@ -91,8 +99,9 @@ public final class TrainCommand implements Command {
         }
     }
 
-    private static void learn(Path source, boolean spam, boolean forget, BayesModel model, Tokenizer tokenizer,
-            Progress progress) throws IOException {
+    private static void learn(
+            Path source, boolean spam, boolean forget, BayesModel model, Tokenizer tokenizer, Progress progress)
+            throws IOException {
         MailSources.forEach(source, new MailSources.Visitor() {
             @Override
             public void message(String id, byte[] message) throws IOException {
@@ -150,8 +159,15 @@ public final class TrainCommand implements Command {
                 return;
             }
             double s = seconds();
-            io.err().printf("%s %d messages (%d spam, %d ham), %.0f msgs/s%s%n", verb, count, spam, ham,
-                    s > 0 ? count / s : 0.0, finished == null ? "" : "; done with " + finished);
+            io.err()
+                    .printf(
+                            "%s %d messages (%d spam, %d ham), %.0f msgs/s%s%n",
+                            verb,
+                            count,
+                            spam,
+                            ham,
+                            s > 0 ? count / s : 0.0,
+                            finished == null ? "" : "; done with " + finished);
         }
     }
 }

@@ -30,17 +30,29 @@ class TrainEvalCommandTest {
         write(dir.resolve("test/ham"), test.generate(30, false));
         Path model = dir.resolve("model.bin");
 
-        Run trained = Run.main("train", "--spam", dir.resolve("train/spam").toString(),
-                "--ham=" + dir.resolve("train/ham"), "--model", model.toString());
+        Run trained = Run.main(
+                "train",
+                "--spam",
+                dir.resolve("train/spam").toString(),
+                "--ham=" + dir.resolve("train/ham"),
+                "--model",
+                model.toString());
         assertThat(trained.status()).as(trained.err()).isZero();
         assertThat(trained.out()).contains("1100 spam, 60 ham");
-        assertThat(trained.err()).contains("learned 1000 messages (1000 spam, 0 ham)")
+        assertThat(trained.err())
+                .contains("learned 1000 messages (1000 spam, 0 ham)")
                 .contains("learned 1160 messages (1100 spam, 60 ham)")
                 .contains("done with " + dir.resolve("train/ham"));
         assertThat(BayesModel.load(model).spamMessages()).isEqualTo(1100);
 
-        Run eval = Run.main("eval", "--model", model.toString(), "--spam", dir.resolve("test/spam").toString(),
-                "--ham", dir.resolve("test/ham").toString());
+        Run eval = Run.main(
+                "eval",
+                "--model",
+                model.toString(),
+                "--spam",
+                dir.resolve("test/spam").toString(),
+                "--ham",
+                dir.resolve("test/ham").toString());
         assertThat(eval.status()).as(eval.err()).isZero();
         assertThat(eval.outLines()).element(0).isEqualTo("spam caught: 30/30 (100.00%)");
         assertThat(eval.outLines()).element(1).isEqualTo("ham flagged: 0/30 (0.00%)");
@@ -51,14 +63,26 @@ class TrainEvalCommandTest {
         assertThat(scan.status()).isEqualTo(Command.EXIT_FOUND);
         assertThat(scan.out()).startsWith(spamFile + ": SPAM ").contains("/0.9").contains("BAYES_");
 
-        Run forget = Run.main("train", "--forget", "--quiet", "--ham", dir.resolve("test/ham").toString(),
-                "--model", model.toString());
+        Run forget = Run.main(
+                "train",
+                "--forget",
+                "--quiet",
+                "--ham",
+                dir.resolve("test/ham").toString(),
+                "--model",
+                model.toString());
         assertThat(forget.status()).as(forget.err()).isZero();
         assertThat(forget.err()).isEmpty();
         assertThat(BayesModel.load(model).hamMessages()).isEqualTo(30);
 
-        Run update = Run.main("train", "--update", "--quiet", "--ham", dir.resolve("test/ham").toString(),
-                "--model", model.toString());
+        Run update = Run.main(
+                "train",
+                "--update",
+                "--quiet",
+                "--ham",
+                dir.resolve("test/ham").toString(),
+                "--model",
+                model.toString());
         assertThat(update.status()).isZero();
         assertThat(BayesModel.load(model).hamMessages()).isEqualTo(60);
     }
@@ -68,11 +92,14 @@ class TrainEvalCommandTest {
         assertThat(Run.main("train", "--spam", dir.toString()).err()).contains("--model FILE is required");
         assertThat(Run.main("train", "--model", "m").err()).contains("at least one --spam or --ham");
         assertThat(Run.main("train", "--model", "m", "--spam").err()).contains("--spam needs a value");
-        assertThat(Run.main("train", "--model", "m", "--ham", "h", "--update", "--forget").err())
+        assertThat(Run.main("train", "--model", "m", "--ham", "h", "--update", "--forget")
+                        .err())
                 .contains("exclude each other");
-        assertThat(Run.main("eval", "--model", "m", "--ham", "h", "--threshold", "2").err())
+        assertThat(Run.main("eval", "--model", "m", "--ham", "h", "--threshold", "2")
+                        .err())
                 .contains("--threshold must be a number in (0, 1]");
-        assertThat(Run.main("train", "--model", "m", "--ham", "h", "--bogus").status()).isEqualTo(2);
+        assertThat(Run.main("train", "--model", "m", "--ham", "h", "--bogus").status())
+                .isEqualTo(2);
     }
 
     @Test
@@ -80,7 +107,11 @@ class TrainEvalCommandTest {
         Run eval = Run.main("eval", "--model", dir.resolve("none.bin").toString(), "--ham", dir.toString());
         assertThat(eval.status()).isEqualTo(2);
         assertThat(eval.err()).contains("none.bin");
-        Run train = Run.main("train", "--model", dir.resolve("m.bin").toString(), "--ham",
+        Run train = Run.main(
+                "train",
+                "--model",
+                dir.resolve("m.bin").toString(),
+                "--ham",
                 dir.resolve("missing").toString());
         assertThat(train.status()).isEqualTo(2);
         assertThat(train.err()).contains("missing");
@@ -99,7 +130,10 @@ class TrainEvalCommandTest {
         Files.writeString(file, m);
         Run scan = Run.main("scan", "--attachments", file.toString());
         assertThat(scan.status()).isEqualTo(Command.EXIT_FOUND);
-        assertThat(scan.out()).contains("SUSPICIOUS").contains("EXECUTABLE_ATTACHMENT").contains("DOUBLE_EXTENSION");
+        assertThat(scan.out())
+                .contains("SUSPICIOUS")
+                .contains("EXECUTABLE_ATTACHMENT")
+                .contains("DOUBLE_EXTENSION");
         Path policy = dir.resolve("policy.txt");
         Files.writeString(policy, "check double-extension off\nblock extension exe\n");
         Run custom = Run.main("scan", "--attachment-policy", policy.toString(), file.toString());

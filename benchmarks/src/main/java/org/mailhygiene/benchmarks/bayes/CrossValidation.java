@@ -78,13 +78,13 @@ public final class CrossValidation {
             SyntheticCorpus c = SyntheticCorpus.seeded(seed);
             int n = 0;
             for (SyntheticCorpus.Sample s : c.generate(synthetic, true)) {
-                mails.add(new Mail("synthetic-spam-" + (n++) + "-" + s.language() + "-" + s.encoding(), true,
-                        s.bytes()));
+                mails.add(
+                        new Mail("synthetic-spam-" + (n++) + "-" + s.language() + "-" + s.encoding(), true, s.bytes()));
             }
             n = 0;
             for (SyntheticCorpus.Sample s : c.generate(synthetic, false)) {
-                mails.add(new Mail("synthetic-ham-" + (n++) + "-" + s.language() + "-" + s.encoding(), false,
-                        s.bytes()));
+                mails.add(
+                        new Mail("synthetic-ham-" + (n++) + "-" + s.language() + "-" + s.encoding(), false, s.bytes()));
             }
         }
         run(mails, folds, seed, threshold, predictions);
@@ -97,8 +97,8 @@ public final class CrossValidation {
         Random random = new Random(seed);
         Collections.shuffle(spam, random);
         Collections.shuffle(ham, random);
-        System.out.printf(Locale.ROOT, "%d spam, %d ham, %d folds, threshold %s%n", spam.size(), ham.size(), k,
-                threshold);
+        System.out.printf(
+                Locale.ROOT, "%d spam, %d ham, %d folds, threshold %s%n", spam.size(), ham.size(), k, threshold);
         ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
         Tokenizer tokenizer = Tokenizer.create();
         long spamCaught = 0;
@@ -125,7 +125,8 @@ public final class CrossValidation {
             }
             trainCpu += cpu.getCurrentThreadCpuTime() - c0;
             trainWall += System.nanoTime() - w0;
-            BayesScanner scanner = BayesScanner.builder(model).threshold(threshold).build();
+            BayesScanner scanner =
+                    BayesScanner.builder(model).threshold(threshold).build();
             long foldSpam = 0;
             long foldSpamCaught = 0;
             long foldHam = 0;
@@ -154,16 +155,38 @@ public final class CrossValidation {
             scanWall += System.nanoTime() - w0;
             spamCaught += foldSpamCaught;
             hamFlagged += foldHamFlagged;
-            System.out.printf(Locale.ROOT, "fold %d: spam caught %d/%d (%.2f%%), ham flagged %d/%d (%.2f%%)%n",
-                    fold + 1, foldSpamCaught, foldSpam, pct(foldSpamCaught, foldSpam), foldHamFlagged, foldHam,
+            System.out.printf(
+                    Locale.ROOT,
+                    "fold %d: spam caught %d/%d (%.2f%%), ham flagged %d/%d (%.2f%%)%n",
+                    fold + 1,
+                    foldSpamCaught,
+                    foldSpam,
+                    pct(foldSpamCaught, foldSpam),
+                    foldHamFlagged,
+                    foldHam,
                     pct(foldHamFlagged, foldHam));
         }
-        System.out.printf(Locale.ROOT, "total: spam caught %d/%d (%.2f%%), ham flagged %d/%d (%.2f%%)%n", spamCaught,
-                spam.size(), pct(spamCaught, spam.size()), hamFlagged, ham.size(), pct(hamFlagged, ham.size()));
-        System.out.printf(Locale.ROOT, "scan (tokenize+classify): %d msgs, %.0f msgs/s per CPU-second, %.0f msgs/s"
-                + " wall%n", scanCount, scanCount / (scanCpu / 1e9), scanCount / (scanWall / 1e9));
-        System.out.printf(Locale.ROOT, "train (tokenize+learn): %d msgs, %.0f msgs/s per CPU-second, %.0f msgs/s"
-                + " wall%n", trainCount, trainCount / (trainCpu / 1e9), trainCount / (trainWall / 1e9));
+        System.out.printf(
+                Locale.ROOT,
+                "total: spam caught %d/%d (%.2f%%), ham flagged %d/%d (%.2f%%)%n",
+                spamCaught,
+                spam.size(),
+                pct(spamCaught, spam.size()),
+                hamFlagged,
+                ham.size(),
+                pct(hamFlagged, ham.size()));
+        System.out.printf(
+                Locale.ROOT,
+                "scan (tokenize+classify): %d msgs, %.0f msgs/s per CPU-second, %.0f msgs/s" + " wall%n",
+                scanCount,
+                scanCount / (scanCpu / 1e9),
+                scanCount / (scanWall / 1e9));
+        System.out.printf(
+                Locale.ROOT,
+                "train (tokenize+learn): %d msgs, %.0f msgs/s per CPU-second, %.0f msgs/s" + " wall%n",
+                trainCount,
+                trainCount / (trainCpu / 1e9),
+                trainCount / (trainWall / 1e9));
         if (predictionsFile != null) {
             try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(predictionsFile, StandardCharsets.UTF_8))) {
                 w.println("id\tlabel\tfold\tscore");

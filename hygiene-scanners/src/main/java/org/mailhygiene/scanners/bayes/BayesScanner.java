@@ -121,9 +121,12 @@ public final class BayesScanner implements Scanner {
     public Verdict scan(Message message) throws ScanException {
         Instant start = clock.instant();
         if (model.spamMessages() == 0 || model.hamMessages() == 0) {
-            throw ScanException.of(NAME, ScanFailure.Kind.UNAVAILABLE,
+            throw ScanException.of(
+                    NAME,
+                    ScanFailure.Kind.UNAVAILABLE,
                     "the model has not learned both spam and ham (spam " + model.spamMessages() + ", ham "
-                            + model.hamMessages() + ")", null);
+                            + model.hamMessages() + ")",
+                    null);
         }
         Set<String> tokens;
         try {
@@ -138,8 +141,11 @@ public final class BayesScanner implements Scanner {
                 .score(score)
                 .threshold(threshold)
                 .elapsed(elapsed.isNegative() ? Duration.ZERO : elapsed);
-        v.rule(Rule.of(bucket(c.score()), score, "classifier indicator " + String.format(Locale.ROOT, "%.4f", score)
-                + " from " + c.clues().size() + " significant of " + c.tokensSeen() + " tokens"));
+        v.rule(Rule.of(
+                bucket(c.score()),
+                score,
+                "classifier indicator " + String.format(Locale.ROOT, "%.4f", score) + " from "
+                        + c.clues().size() + " significant of " + c.tokensSeen() + " tokens"));
         List<TokenEvidence> clues = c.clues();
         for (int i = 0; i < Math.min(explainedTokens, clues.size()); i++) {
             TokenEvidence e = clues.get(i);
@@ -178,8 +184,8 @@ public final class BayesScanner implements Scanner {
 
     @Override
     public String toString() {
-        return "BayesScanner[threshold=" + threshold + ", spam=" + model.spamMessages() + ", ham="
-                + model.hamMessages() + ", tokens=" + model.tokenCount() + "]";
+        return "BayesScanner[threshold=" + threshold + ", spam=" + model.spamMessages() + ", ham=" + model.hamMessages()
+                + ", tokens=" + model.tokenCount() + "]";
     }
 
     /** Builds a {@link BayesScanner}. Setters validate at once. Not thread-safe. */

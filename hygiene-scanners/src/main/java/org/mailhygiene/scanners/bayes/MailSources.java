@@ -147,7 +147,8 @@ public final class MailSources {
                 previousEmpty = false;
                 continue;
             }
-            previousEmpty = line.length == 0 || (line.length == 1 && line[0] == '\n')
+            previousEmpty = line.length == 0
+                    || (line.length == 1 && line[0] == '\n')
                     || (line.length == 2 && line[0] == '\r' && line[1] == '\n');
             if (current == null || tooLarge) {
                 continue;
@@ -183,7 +184,12 @@ public final class MailSources {
         byte[] b = m.toByteArray();
         // the empty line before the next separator belongs to the mbox, not to the message
         int len = b.length;
-        if (len >= 2 && b[len - 2] == '\r' && b[len - 1] == '\n' && len >= 4 && b[len - 4] == '\r' && b[len - 3] == '\n') {
+        if (len >= 2
+                && b[len - 2] == '\r'
+                && b[len - 1] == '\n'
+                && len >= 4
+                && b[len - 4] == '\r'
+                && b[len - 3] == '\n') {
             len -= 2;
         } else if (len >= 2 && b[len - 1] == '\n' && b[len - 2] == '\n') {
             len -= 1;

@@ -44,7 +44,8 @@ final class TextTokens {
                         break;
                     }
                     if (prev >= 0) {
-                        sink.accept(prefix + new StringBuilder().appendCodePoint(prev).appendCodePoint(c));
+                        sink.accept(prefix
+                                + new StringBuilder().appendCodePoint(prev).appendCodePoint(c));
                     }
                     prev = c;
                     count++;
@@ -117,8 +118,6 @@ final class TextTokens {
     }
 
     private static boolean isCjkPunctuation(int cp) {
-        return (cp >= 0x3000 && cp <= 0x303F && cp != 0x3005)
-                || (cp >= 0xFF01 && cp <= 0xFF0F)
-                || cp == 0x30FB;
+        return (cp >= 0x3000 && cp <= 0x303F && cp != 0x3005) || (cp >= 0xFF01 && cp <= 0xFF0F) || cp == 0x30FB;
     }
 }

@@ -112,7 +112,9 @@ public final class Tokenizer {
 
     private void part(PartInfo part, InputStream decoded, Set<String> tokens) throws IOException {
         tokens.add("type:" + part.mimeType());
-        part.charset().ifPresent(c -> tokens.add("charset:" + c.toLowerCase(Locale.ROOT).replace("\"", "")));
+        part.charset()
+                .ifPresent(
+                        c -> tokens.add("charset:" + c.toLowerCase(Locale.ROOT).replace("\"", "")));
         part.fileName().ifPresent(n -> {
             int dot = n.lastIndexOf('.');
             if (dot >= 0 && dot < n.length() - 1) {

@@ -45,7 +45,8 @@ final class LenientHeaders {
             }
             ParameterList params = params(header.substring(m.end()));
             return Optional.of(new Parsed<>(
-                    new ContentType(m.group(1).toLowerCase(Locale.ROOT), m.group(2).toLowerCase(Locale.ROOT), params),
+                    new ContentType(
+                            m.group(1).toLowerCase(Locale.ROOT), m.group(2).toLowerCase(Locale.ROOT), params),
                     true));
         }
     }
@@ -76,8 +77,8 @@ final class LenientHeaders {
         while (p.find()) {
             String value = p.group(2).strip();
             if (value.startsWith("\"")) {
-                value = value.substring(1, value.endsWith("\"") && value.length() > 1 ? value.length() - 1
-                        : value.length());
+                value = value.substring(
+                        1, value.endsWith("\"") && value.length() > 1 ? value.length() - 1 : value.length());
                 value = value.replaceAll("\\\\(.)", "$1");
             }
             list.set(p.group(1).toLowerCase(Locale.ROOT), value);

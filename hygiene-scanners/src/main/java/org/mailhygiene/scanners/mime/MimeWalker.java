@@ -238,12 +238,20 @@ public final class MimeWalker {
          */
         private void checkHeaders(MimePart p, PartInfo info) {
             info.contentType()
-                    .filter(h -> LenientHeaders.contentType(h).map(LenientHeaders.Parsed::repaired).orElse(true))
-                    .ifPresent(h -> finding(MimeFinding.Kind.MALFORMED_HEADER, info.path(),
+                    .filter(h -> LenientHeaders.contentType(h)
+                            .map(LenientHeaders.Parsed::repaired)
+                            .orElse(true))
+                    .ifPresent(h -> finding(
+                            MimeFinding.Kind.MALFORMED_HEADER,
+                            info.path(),
                             "Content-Type not valid, read leniently as " + info.mimeType() + ": " + abbreviate(h)));
             header(p, "Content-Disposition")
-                    .filter(h -> LenientHeaders.disposition(h).map(LenientHeaders.Parsed::repaired).orElse(true))
-                    .ifPresent(h -> finding(MimeFinding.Kind.MALFORMED_HEADER, info.path(),
+                    .filter(h -> LenientHeaders.disposition(h)
+                            .map(LenientHeaders.Parsed::repaired)
+                            .orElse(true))
+                    .ifPresent(h -> finding(
+                            MimeFinding.Kind.MALFORMED_HEADER,
+                            info.path(),
                             "Content-Disposition not valid, read leniently: " + abbreviate(h)));
             try {
                 java.util.Enumeration<String> lines = p.getAllHeaderLines();
@@ -253,7 +261,9 @@ public final class MimeWalker {
                     boolean mboxSeparator = first && info.path().isEmpty() && line.startsWith("From ");
                     first = false;
                     if (!mboxSeparator && !isHeaderField(line)) {
-                        finding(MimeFinding.Kind.MALFORMED_HEADER, info.path(),
+                        finding(
+                                MimeFinding.Kind.MALFORMED_HEADER,
+                                info.path(),
                                 "line in the header block is not a header field: " + abbreviate(line));
                         break;
                     }

@@ -37,12 +37,12 @@ class BayesModelTest {
     void chiSquareSurvivalMatchesClosedForms() {
         assertThat(BayesModel.chi2Q(0, 2)).isEqualTo(1.0);
         // with 2 degrees of freedom the survival function is exp(-x/2)
-        qt().forAll(doubles().between(0, 200)).checkAssert(x -> assertThat(BayesModel.chi2Q(x, 2))
-                .isCloseTo(Math.exp(-x / 2), within(1e-12)));
+        qt().forAll(doubles().between(0, 200))
+                .checkAssert(x -> assertThat(BayesModel.chi2Q(x, 2)).isCloseTo(Math.exp(-x / 2), within(1e-12)));
         // with 4: exp(-x/2) * (1 + x/2)
         assertThat(BayesModel.chi2Q(3.0, 4)).isCloseTo(Math.exp(-1.5) * 2.5, within(1e-12));
-        qt().forAll(doubles().between(0, 2000), integers().between(1, 300)).checkAssert((x, k) ->
-                assertThat(BayesModel.chi2Q(x, 2 * k)).isBetween(0.0, 1.0));
+        qt().forAll(doubles().between(0, 2000), integers().between(1, 300))
+                .checkAssert((x, k) -> assertThat(BayesModel.chi2Q(x, 2 * k)).isBetween(0.0, 1.0));
     }
 
     @Test
@@ -154,7 +154,8 @@ class BayesModelTest {
                 futures.add(pool.submit(() -> {
                     start.await();
                     for (int i = 0; i < 2000; i++) {
-                        double s = m.classify(List.of("viagra", "free", "t" + i)).score();
+                        double s =
+                                m.classify(List.of("viagra", "free", "t" + i)).score();
                         assertThat(s).isBetween(0.0, 1.0);
                     }
                     return null;

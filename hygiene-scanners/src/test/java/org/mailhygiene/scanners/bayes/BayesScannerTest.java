@@ -54,7 +54,9 @@ class BayesScannerTest {
 
     @Test
     void verdictExplainsItself() throws Exception {
-        byte[] spam = SyntheticCorpus.seeded(5).japanese(true, SyntheticCorpus.Encoding.ISO_2022_JP).bytes();
+        byte[] spam = SyntheticCorpus.seeded(5)
+                .japanese(true, SyntheticCorpus.Encoding.ISO_2022_JP)
+                .bytes();
         Verdict v = BayesScanner.builder(model).explainedTokens(3).build().scan(Message.of(spam));
         assertThat(v.scanner()).isEqualTo("bayes");
         assertThat(v.outcome()).isEqualTo(Outcome.SPAM);
@@ -68,14 +70,14 @@ class BayesScannerTest {
 
     @Test
     void japaneseNewsletterWithoutSpacesIsNotSpam() throws Exception {
-        String body = "今月のお知らせです。来週の研究室ミーティングは水曜日に行います。資料は共有フォルダに置きました。"
-                + "よろしくお願いいたします。";
+        String body = "今月のお知らせです。来週の研究室ミーティングは水曜日に行います。資料は共有フォルダに置きました。" + "よろしくお願いいたします。";
         String m = "From: center@example.ac.jp\r\nSubject: =?UTF-8?B?"
-                + java.util.Base64.getEncoder().encodeToString("今月のお知らせ".getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                + java.util.Base64.getEncoder()
+                        .encodeToString("今月のお知らせ".getBytes(java.nio.charset.StandardCharsets.UTF_8))
                 + "?=\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + body
                 + "\r\n";
-        Verdict v = BayesScanner.create(model).scan(Message.of(MessageContent.ofString(m,
-                java.nio.charset.StandardCharsets.UTF_8)));
+        Verdict v = BayesScanner.create(model)
+                .scan(Message.of(MessageContent.ofString(m, java.nio.charset.StandardCharsets.UTF_8)));
         assertThat(v.outcome()).isEqualTo(Outcome.CLEAN);
         assertThat(v.score().getAsDouble()).isLessThan(0.1);
     }
@@ -95,8 +97,8 @@ class BayesScannerTest {
         empty.learn(List.of("x"), true);
         assertThatThrownBy(() -> BayesScanner.create(empty).scan(Message.of(new byte[] {'x'})))
                 .isInstanceOf(ScanException.class)
-                .satisfies(e -> assertThat(((ScanException) e).failure().kind())
-                        .isEqualTo(ScanFailure.Kind.UNAVAILABLE))
+                .satisfies(
+                        e -> assertThat(((ScanException) e).failure().kind()).isEqualTo(ScanFailure.Kind.UNAVAILABLE))
                 .hasMessageContaining("spam 1, ham 0");
     }
 

@@ -27,8 +27,8 @@ class MailSourcesTest {
         Files.writeString(dir.resolve("sub/00001.abc"), "Subject: c\r\n\r\nC\r\n");
         Files.writeString(dir.resolve("a.eml"), "Subject: a\r\n\r\nA\r\n");
         Files.writeString(dir.resolve(".hidden"), "Subject: h\r\n\r\nH\r\n");
-        assertThat(read(dir)).containsExactly(
-                "Subject: a\r\n\r\nA\r\n", "Subject: b\r\n\r\nB\r\n", "Subject: c\r\n\r\nC\r\n");
+        assertThat(read(dir))
+                .containsExactly("Subject: a\r\n\r\nA\r\n", "Subject: b\r\n\r\nB\r\n", "Subject: c\r\n\r\nC\r\n");
         assertThat(MailSources.count(dir)).isEqualTo(3);
     }
 
@@ -44,10 +44,12 @@ class MailSourcesTest {
     @Test
     void mboxIsSplitAndUnescaped(@TempDir Path dir) throws Exception {
         Path mbox = dir.resolve("inbox");
-        Files.writeString(mbox, "From a@example.org Mon Dec  1 10:00:00 2003\n"
-                + "Subject: one\n\n>From the start\nbody From here\n\n"
-                + "From b@example.org Mon Dec  1 11:00:00 2003\n"
-                + "Subject: two\n\n>>From quoted\n");
+        Files.writeString(
+                mbox,
+                "From a@example.org Mon Dec  1 10:00:00 2003\n"
+                        + "Subject: one\n\n>From the start\nbody From here\n\n"
+                        + "From b@example.org Mon Dec  1 11:00:00 2003\n"
+                        + "Subject: two\n\n>>From quoted\n");
         List<String> ids = new ArrayList<>();
         List<String> messages = new ArrayList<>();
         long n = MailSources.forEach(mbox, (id, m) -> {
@@ -55,8 +57,8 @@ class MailSourcesTest {
             messages.add(new String(m, StandardCharsets.UTF_8));
         });
         assertThat(n).isEqualTo(2);
-        assertThat(messages).containsExactly(
-                "Subject: one\n\nFrom the start\nbody From here\n", "Subject: two\n\n>From quoted\n");
+        assertThat(messages)
+                .containsExactly("Subject: one\n\nFrom the start\nbody From here\n", "Subject: two\n\n>From quoted\n");
         assertThat(ids).containsExactly(mbox + "#1", mbox + "#2");
     }
 

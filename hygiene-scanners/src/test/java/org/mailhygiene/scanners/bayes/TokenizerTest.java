@@ -17,19 +17,21 @@ class TokenizerTest {
             // same seed: same subject and lines, only the encoding differs
             byte[] m = SyntheticCorpus.seeded(7).japanese(true, e).bytes();
             Set<String> tokens = tokenizer.tokenize(MessageContent.ofBytes(m));
-            Set<String> reference = tokenizer.tokenize(MessageContent.ofBytes(
-                    SyntheticCorpus.seeded(7).japanese(true, SyntheticCorpus.Encoding.UTF_8_QP).bytes()));
-            assertThat(tokens).as(e.name()).containsAll(reference.stream()
-                    .filter(t -> !t.contains(":") || t.startsWith("subject:") || t.startsWith("url:"))
-                    .toList());
+            Set<String> reference = tokenizer.tokenize(MessageContent.ofBytes(SyntheticCorpus.seeded(7)
+                    .japanese(true, SyntheticCorpus.Encoding.UTF_8_QP)
+                    .bytes()));
+            assertThat(tokens)
+                    .as(e.name())
+                    .containsAll(reference.stream()
+                            .filter(t -> !t.contains(":") || t.startsWith("subject:") || t.startsWith("url:"))
+                            .toList());
             assertThat(tokens).as(e.name()).anyMatch(t -> t.startsWith("subject:"));
         }
     }
 
     @Test
     void cjkRunsBecomeBigramsAndLatinWordsStayWords() {
-        assertThat(Tokenizer.tokenizeText("今すぐ登録 FREE offer"))
-                .containsExactly("今す", "すぐ", "ぐ登", "登録", "free", "offer");
+        assertThat(Tokenizer.tokenizeText("今すぐ登録 FREE offer")).containsExactly("今す", "すぐ", "ぐ登", "登録", "free", "offer");
     }
 
     @Test
@@ -52,38 +54,42 @@ class TokenizerTest {
     @Test
     void headersGiveSenderSubjectAndUrlTokens() throws Exception {
         String m = "From: \"Prize Center\" <Winner@Prize-Center.example>\r\n"
-                + "Subject: =?UTF-8?B?" + java.util.Base64.getEncoder().encodeToString(
-                        "当選おめでとう".getBytes(StandardCharsets.UTF_8)) + "?=\r\n"
+                + "Subject: =?UTF-8?B?"
+                + java.util.Base64.getEncoder().encodeToString("当選おめでとう".getBytes(StandardCharsets.UTF_8)) + "?=\r\n"
                 + "Message-ID: <1@mailer.prize-center.example>\r\n"
                 + "Content-Type: text/html; charset=utf-8\r\n\r\n"
                 + "<html><body><p>Claim &amp; win at <a href=\"http://www.prize-center.example/x\">here</a>"
                 + "&#x3042;</p><script>var hidden = 1;</script></body></html>\r\n";
         Set<String> t = tokenizer.tokenize(MessageContent.ofString(m, StandardCharsets.UTF_8));
-        assertThat(t).contains(
-                "from:winner@prize-center.example",
-                "from-domain:prize-center.example",
-                "from-name:prize",
-                "subject:当選",
-                "subject:めで",
-                "message-id-domain:mailer.prize-center.example",
-                "url:www.prize-center.example",
-                "url:prize-center.example",
-                "type:text/html",
-                "charset:utf-8",
-                "claim",
-                "win",
-                "here",
-                "あ");
+        assertThat(t)
+                .contains(
+                        "from:winner@prize-center.example",
+                        "from-domain:prize-center.example",
+                        "from-name:prize",
+                        "subject:当選",
+                        "subject:めで",
+                        "message-id-domain:mailer.prize-center.example",
+                        "url:www.prize-center.example",
+                        "url:prize-center.example",
+                        "type:text/html",
+                        "charset:utf-8",
+                        "claim",
+                        "win",
+                        "here",
+                        "あ");
         assertThat(t).doesNotContain("hidden", "var");
     }
 
     @Test
     void rawJisWithoutAnyDeclarationIsDecoded() throws Exception {
-        byte[] m = SyntheticCorpus.seeded(3).japanese(false, SyntheticCorpus.Encoding.RAW_JIS).bytes();
+        byte[] m = SyntheticCorpus.seeded(3)
+                .japanese(false, SyntheticCorpus.Encoding.RAW_JIS)
+                .bytes();
         assertThat(new String(m, StandardCharsets.ISO_8859_1)).doesNotContain("charset");
         Set<String> t = tokenizer.tokenize(MessageContent.ofBytes(m));
-        assertThat(t).anyMatch(s -> s.startsWith("subject:") && Character.UnicodeScript.of(s.codePointAt(8))
-                != Character.UnicodeScript.LATIN);
+        assertThat(t)
+                .anyMatch(s -> s.startsWith("subject:")
+                        && Character.UnicodeScript.of(s.codePointAt(8)) != Character.UnicodeScript.LATIN);
         assertThat(t).anyMatch(s -> !s.contains(":") && TextTokens.isCjk(s.codePointAt(0)));
     }
 

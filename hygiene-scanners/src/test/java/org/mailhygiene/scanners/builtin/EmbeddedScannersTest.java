@@ -17,7 +17,8 @@ class EmbeddedScannersTest {
 
     @Test
     void withoutModelSignaturesAndAttachments() throws Exception {
-        assertThat(EmbeddedScanners.create(Optional.empty())).extracting(Scanner::name)
+        assertThat(EmbeddedScanners.create(Optional.empty()))
+                .extracting(Scanner::name)
                 .containsExactly("builtin", "attachments");
     }
 
@@ -28,7 +29,8 @@ class EmbeddedScannersTest {
         m.learn(List.of("b"), false);
         Path file = dir.resolve("m.bin");
         m.save(file);
-        assertThat(EmbeddedScanners.create(Optional.of(file))).extracting(Scanner::name)
+        assertThat(EmbeddedScanners.create(Optional.of(file)))
+                .extracting(Scanner::name)
                 .containsExactly("builtin", "attachments", "bayes");
     }
 

@@ -34,47 +34,73 @@ class MimeTortureTest {
 
     /** Messages where this walker and CPython disagree on purpose, with the reason and the findings expected. */
     private static final Map<String, Difference> DIFFERENCES = Map.ofEntries(
-            Map.entry("python-test_email/msg_16.txt", new Difference(
-                    "CPython splits message/delivery-status into header blocks; here it is one leaf", List.of())),
-            Map.entry("python-test_email/msg_43.txt", new Difference(
-                    "CPython splits message/delivery-status into header blocks; here it is one leaf", List.of())),
-            Map.entry("python-test_email/msg_36.txt", new Difference(
-                    "CPython parses message/external-body as a message; here it is one leaf (it holds no content)",
-                    List.of())),
-            Map.entry("python-test_email/msg_19.txt", new Difference(
-                    "a line in the header block that is not a header: CPython starts the body there, Jakarta Mail"
-                            + " reads on to the blank line; reported",
-                    List.of(MimeFinding.Kind.MALFORMED_HEADER))),
-            Map.entry("python-test_email/msg_35.txt", new Difference(
-                    "no blank line before the body: CPython starts the body at the first non-header line, Jakarta"
-                            + " Mail reads it as header; reported so scanners know body text may be hidden",
-                    List.of(MimeFinding.Kind.MALFORMED_HEADER))),
-            Map.entry("rubymail/plain_emails/raw_email_incorrect_header.eml", new Difference(
-                    "a non-header line among the headers ends CPython's header block but not Jakarta Mail's;"
-                            + " reported",
-                    List.of(MimeFinding.Kind.MALFORMED_HEADER))),
-            Map.entry("rubymail/rfc2822/example13.eml", new Difference(
-                    "obsolete header syntax (a line '__' inside the header block); reported",
-                    List.of(MimeFinding.Kind.MALFORMED_HEADER))),
-            Map.entry("python-test_email/msg_25.txt", new Difference(
-                    "a Content-Type cut off in mid-parameter: CPython gives up on the multipart, this walker reads"
-                            + " the header leniently, finds the boundary and walks the parts; reported",
-                    List.of(MimeFinding.Kind.MALFORMED_HEADER))),
-            Map.entry("python-test_email/msg_15.txt", new Difference(UNSPLIT, List.of(MimeFinding.Kind.MALFORMED_MULTIPART))),
-            Map.entry("python-test_email/msg_42.txt", new Difference(UNSPLIT, List.of(MimeFinding.Kind.MALFORMED_MULTIPART))),
-            Map.entry("python-test_email/msg_39.txt", new Difference(
-                    UNSPLIT + "; its broken base64 parts are reported too",
-                    List.of(
-                            MimeFinding.Kind.MALFORMED_MULTIPART,
-                            MimeFinding.Kind.DECODING_ERROR,
-                            MimeFinding.Kind.DECODING_ERROR))),
-            Map.entry("python-test_email/msg_38.txt", new Difference(
-                    "nested multiparts without closing boundaries: the inner one keeps the text CPython gives the"
-                            + " outer one; reported",
-                    List.of(
-                            MimeFinding.Kind.MISSING_END_BOUNDARY,
-                            MimeFinding.Kind.MISSING_END_BOUNDARY,
-                            MimeFinding.Kind.MALFORMED_HEADER))));
+            Map.entry(
+                    "python-test_email/msg_16.txt",
+                    new Difference(
+                            "CPython splits message/delivery-status into header blocks; here it is one leaf",
+                            List.of())),
+            Map.entry(
+                    "python-test_email/msg_43.txt",
+                    new Difference(
+                            "CPython splits message/delivery-status into header blocks; here it is one leaf",
+                            List.of())),
+            Map.entry(
+                    "python-test_email/msg_36.txt",
+                    new Difference(
+                            "CPython parses message/external-body as a message; here it is one leaf (it holds no content)",
+                            List.of())),
+            Map.entry(
+                    "python-test_email/msg_19.txt",
+                    new Difference(
+                            "a line in the header block that is not a header: CPython starts the body there, Jakarta Mail"
+                                    + " reads on to the blank line; reported",
+                            List.of(MimeFinding.Kind.MALFORMED_HEADER))),
+            Map.entry(
+                    "python-test_email/msg_35.txt",
+                    new Difference(
+                            "no blank line before the body: CPython starts the body at the first non-header line, Jakarta"
+                                    + " Mail reads it as header; reported so scanners know body text may be hidden",
+                            List.of(MimeFinding.Kind.MALFORMED_HEADER))),
+            Map.entry(
+                    "rubymail/plain_emails/raw_email_incorrect_header.eml",
+                    new Difference(
+                            "a non-header line among the headers ends CPython's header block but not Jakarta Mail's;"
+                                    + " reported",
+                            List.of(MimeFinding.Kind.MALFORMED_HEADER))),
+            Map.entry(
+                    "rubymail/rfc2822/example13.eml",
+                    new Difference(
+                            "obsolete header syntax (a line '__' inside the header block); reported",
+                            List.of(MimeFinding.Kind.MALFORMED_HEADER))),
+            Map.entry(
+                    "python-test_email/msg_25.txt",
+                    new Difference(
+                            "a Content-Type cut off in mid-parameter: CPython gives up on the multipart, this walker reads"
+                                    + " the header leniently, finds the boundary and walks the parts; reported",
+                            List.of(MimeFinding.Kind.MALFORMED_HEADER))),
+            Map.entry(
+                    "python-test_email/msg_15.txt",
+                    new Difference(UNSPLIT, List.of(MimeFinding.Kind.MALFORMED_MULTIPART))),
+            Map.entry(
+                    "python-test_email/msg_42.txt",
+                    new Difference(UNSPLIT, List.of(MimeFinding.Kind.MALFORMED_MULTIPART))),
+            Map.entry(
+                    "python-test_email/msg_39.txt",
+                    new Difference(
+                            UNSPLIT + "; its broken base64 parts are reported too",
+                            List.of(
+                                    MimeFinding.Kind.MALFORMED_MULTIPART,
+                                    MimeFinding.Kind.DECODING_ERROR,
+                                    MimeFinding.Kind.DECODING_ERROR))),
+            Map.entry(
+                    "python-test_email/msg_38.txt",
+                    new Difference(
+                            "nested multiparts without closing boundaries: the inner one keeps the text CPython gives the"
+                                    + " outer one; reported",
+                            List.of(
+                                    MimeFinding.Kind.MISSING_END_BOUNDARY,
+                                    MimeFinding.Kind.MISSING_END_BOUNDARY,
+                                    MimeFinding.Kind.MALFORMED_HEADER))));
 
     private record Difference(String reason, List<MimeFinding.Kind> findings) {}
 
@@ -152,7 +178,9 @@ class MimeTortureTest {
 
     private static String sha256Prefix(byte[] b) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b)).substring(0, 16);
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(b))
+                    .substring(0, 16);
         } catch (NoSuchAlgorithmException e) {
             throw new UncheckedIOException(new IOException(e));
         }

@@ -77,7 +77,8 @@ class MimeWalkerLenientTest {
 
     @Test
     void rawJisFileNameIsDecoded() throws IOException {
-        byte[] head = bytes("Subject: x\r\nMIME-Version: 1.0\r\nContent-Type: application/octet-stream; name=\"",
+        byte[] head = bytes(
+                "Subject: x\r\nMIME-Version: 1.0\r\nContent-Type: application/octet-stream; name=\"",
                 StandardCharsets.US_ASCII);
         byte[] name = bytes("見積書.exe", Charset.forName("ISO-2022-JP"));
         byte[] tail = bytes("\"\r\n\r\nMZ\r\n", StandardCharsets.US_ASCII);
@@ -100,7 +101,8 @@ class MimeWalkerLenientTest {
 
     @Test
     void mboxSeparatorOnTheFirstLineIsNotAFinding() throws IOException {
-        String m = "From someone@example.org Mon May  2 16:07:05 2005\r\nFrom: a@example.org\r\nSubject: hi\r\n\r\nb\r\n";
+        String m =
+                "From someone@example.org Mon May  2 16:07:05 2005\r\nFrom: a@example.org\r\nSubject: hi\r\n\r\nb\r\n";
         List<MimeFinding> findings = new ArrayList<>();
         leaves(bytes(m, StandardCharsets.US_ASCII), findings);
         assertThat(findings).isEmpty();
@@ -117,7 +119,8 @@ class MimeWalkerLenientTest {
 
     @Test
     void decodeHeaderHandlesEncodedWordsRawBytesAndPlainText() {
-        assertThat(TextDecoding.decodeHeader("=?ISO-2022-JP?B?GyRCJUYlOSVIGyhC?=")).isEqualTo("テスト");
+        assertThat(TextDecoding.decodeHeader("=?ISO-2022-JP?B?GyRCJUYlOSVIGyhC?="))
+                .isEqualTo("テスト");
         assertThat(TextDecoding.decodeHeader("plain")).isEqualTo("plain");
         String rawUtf8 = new String("日本語".getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
         assertThat(TextDecoding.decodeHeader(rawUtf8)).isEqualTo("日本語");
@@ -134,8 +137,11 @@ class MimeWalkerLenientTest {
             assertThat(TextDecoding.decode(b, null)).as(cs + " undeclared").isEqualTo(text);
         }
         byte[] jis = text.getBytes(Charset.forName("ISO-2022-JP"));
-        assertThat(TextDecoding.decode(jis, "us-ascii")).as("raw JIS labelled us-ascii").isEqualTo(text);
-        assertThat(TextDecoding.decode(text.getBytes(Charset.forName("Shift_JIS")), "shift_jis")).isEqualTo(text);
+        assertThat(TextDecoding.decode(jis, "us-ascii"))
+                .as("raw JIS labelled us-ascii")
+                .isEqualTo(text);
+        assertThat(TextDecoding.decode(text.getBytes(Charset.forName("Shift_JIS")), "shift_jis"))
+                .isEqualTo(text);
         assertThat(TextDecoding.decode("caf\u00e9".getBytes(StandardCharsets.ISO_8859_1), "iso-8859-1"))
                 .isEqualTo("café");
     }

@@ -57,18 +57,33 @@ public final class SyntheticCorpus {
         "ご登録ありがとうございます　特典のご案内", "激安ブランド品セール開催中"
     };
     private static final String[] JA_SPAM_LINES = {
-        "今すぐ下記のリンクから無料登録してください。", "完全無料で素敵な出会いが待っています。",
-        "誰でも簡単に高収入が得られる副業です。", "期間限定の特別キャンペーンを実施中です。",
-        "当選金のお受け取りには手数料のお振込みが必要です。", "今だけ入会金が無料になります。",
-        "在宅で一日五分の作業だけで稼げます。", "秘密厳守で安心してご利用いただけます。",
-        "登録は三十秒で完了します。", "このチャンスを逃さないでください！", "激安価格でブランド品を販売しています。",
-        "未払いの料金があります。至急ご連絡ください。", "配信停止をご希望の方はこちらからどうぞ。",
-        "人気急上昇中のサイトです。", "返金保証付きなのでリスクはありません。"
+        "今すぐ下記のリンクから無料登録してください。",
+        "完全無料で素敵な出会いが待っています。",
+        "誰でも簡単に高収入が得られる副業です。",
+        "期間限定の特別キャンペーンを実施中です。",
+        "当選金のお受け取りには手数料のお振込みが必要です。",
+        "今だけ入会金が無料になります。",
+        "在宅で一日五分の作業だけで稼げます。",
+        "秘密厳守で安心してご利用いただけます。",
+        "登録は三十秒で完了します。",
+        "このチャンスを逃さないでください！",
+        "激安価格でブランド品を販売しています。",
+        "未払いの料金があります。至急ご連絡ください。",
+        "配信停止をご希望の方はこちらからどうぞ。",
+        "人気急上昇中のサイトです。",
+        "返金保証付きなのでリスクはありません。"
     };
     private static final String[] JA_HAM_SUBJECTS = {
-        "研究室ミーティングの日程について", "学内ネットワーク工事のお知らせ", "今月のメールマガジン第十二号",
-        "セミナー開催のご案内", "論文の査読結果について", "図書館の休館日のお知らせ", "来週の会議資料を送付します",
-        "情報処理センターからのお知らせ", "学会発表の準備について", "メールサーバ移行のお知らせ"
+        "研究室ミーティングの日程について",
+        "学内ネットワーク工事のお知らせ",
+        "今月のメールマガジン第十二号",
+        "セミナー開催のご案内",
+        "論文の査読結果について",
+        "図書館の休館日のお知らせ",
+        "来週の会議資料を送付します",
+        "情報処理センターからのお知らせ",
+        "学会発表の準備について",
+        "メールサーバ移行のお知らせ"
     };
     private static final String[] JA_HAM_LINES = {
         "来週の研究室ミーティングは水曜日の午後三時から行います。", "資料は共有フォルダに置きましたのでご確認ください。",
@@ -98,21 +113,35 @@ public final class SyntheticCorpus {
         "Travel arrangements for the conference", "Library opening hours"
     };
     private static final String[] EN_HAM_LINES = {
-        "Attached are the minutes from yesterday's meeting.", "Please review the draft before Friday.",
+        "Attached are the minutes from yesterday's meeting.",
+        "Please review the draft before Friday.",
         "The mail server will be down for maintenance on Saturday morning.",
-        "Let me know if the new schedule works for you.", "I have updated the reading list for the seminar.",
-        "The budget report is in the shared folder.", "Our flight leaves on Tuesday afternoon.",
-        "Thanks for your comments on the experiment.", "See you at the workshop next week.",
+        "Let me know if the new schedule works for you.",
+        "I have updated the reading list for the seminar.",
+        "The budget report is in the shared folder.",
+        "Our flight leaves on Tuesday afternoon.",
+        "Thanks for your comments on the experiment.",
+        "See you at the workshop next week.",
         "The library will close early during the holidays."
     };
     private static final String[] SPAM_HOSTS = {
         "deai-club.example", "fukugyo-money.example", "cheap-meds.example", "prize-center.example", "brand-sale.example"
     };
     private static final String[] HAM_HOSTS = {"www.example.ac.jp", "lab.example.ac.jp", "library.example.edu"};
-    private static final String[] SPAM_SENDERS = {"info@deai-club.example", "support@fukugyo-money.example",
-        "no-reply@prize-center.example", "sales@brand-sale.example", "promo@cheap-meds.example"};
-    private static final String[] HAM_SENDERS = {"tanaka@example.ac.jp", "suzuki@lab.example.ac.jp",
-        "center@example.ac.jp", "alice@example.edu", "bob@example.edu"};
+    private static final String[] SPAM_SENDERS = {
+        "info@deai-club.example",
+        "support@fukugyo-money.example",
+        "no-reply@prize-center.example",
+        "sales@brand-sale.example",
+        "promo@cheap-meds.example"
+    };
+    private static final String[] HAM_SENDERS = {
+        "tanaka@example.ac.jp",
+        "suzuki@lab.example.ac.jp",
+        "center@example.ac.jp",
+        "alice@example.edu",
+        "bob@example.edu"
+    };
 
     private final Random random;
     private int counter;
@@ -203,7 +232,8 @@ public final class SyntheticCorpus {
                 + "To: user@example.ac.jp\r\n"
                 + "Subject: " + encodedSubject + "\r\n"
                 + "Date: Mon, 1 Dec 2003 10:" + String.format(Locale.ROOT, "%02d", counter % 60) + ":00 +0900\r\n"
-                + "Message-ID: <" + counter + "." + random.nextInt(1_000_000) + "@" + from.substring(from.indexOf('@') + 1)
+                + "Message-ID: <" + counter + "." + random.nextInt(1_000_000) + "@"
+                + from.substring(from.indexOf('@') + 1)
                 + ">\r\n"
                 + "MIME-Version: 1.0\r\n";
     }
@@ -211,27 +241,32 @@ public final class SyntheticCorpus {
     private byte[] encode(String from, String subject, String body, Encoding e) {
         Charset jis = Charset.forName("ISO-2022-JP");
         return switch (e) {
-            case ISO_2022_JP -> concat(
-                    headers(from, word(subject, jis, "ISO-2022-JP"))
-                            + "Content-Type: text/plain; charset=ISO-2022-JP\r\nContent-Transfer-Encoding: 7bit\r\n\r\n",
-                    body.getBytes(jis));
-            case SHIFT_JIS -> concat(
-                    headers(from, word(subject, Charset.forName("Shift_JIS"), "Shift_JIS"))
-                            + "Content-Type: text/plain; charset=Shift_JIS\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
-                    body.getBytes(Charset.forName("Shift_JIS")));
-            case EUC_JP -> concat(
-                    headers(from, word(subject, Charset.forName("EUC-JP"), "EUC-JP"))
-                            + "Content-Type: text/plain; charset=EUC-JP\r\nContent-Transfer-Encoding: base64\r\n\r\n",
-                    base64(body.getBytes(Charset.forName("EUC-JP"))));
-            case UTF_8_QP -> concat(
-                    headers(from, word(subject, StandardCharsets.UTF_8, "UTF-8"))
-                            + "Content-Type: text/plain; charset=UTF-8\r\n"
-                            + "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
-                    quotedPrintable(body.getBytes(StandardCharsets.UTF_8)));
-            case UTF_8_HTML -> concat(
-                    headers(from, word(subject, StandardCharsets.UTF_8, "UTF-8"))
-                            + "Content-Type: text/html; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n",
-                    base64(html(body).getBytes(StandardCharsets.UTF_8)));
+            case ISO_2022_JP ->
+                concat(
+                        headers(from, word(subject, jis, "ISO-2022-JP"))
+                                + "Content-Type: text/plain; charset=ISO-2022-JP\r\nContent-Transfer-Encoding: 7bit\r\n\r\n",
+                        body.getBytes(jis));
+            case SHIFT_JIS ->
+                concat(
+                        headers(from, word(subject, Charset.forName("Shift_JIS"), "Shift_JIS"))
+                                + "Content-Type: text/plain; charset=Shift_JIS\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
+                        body.getBytes(Charset.forName("Shift_JIS")));
+            case EUC_JP ->
+                concat(
+                        headers(from, word(subject, Charset.forName("EUC-JP"), "EUC-JP"))
+                                + "Content-Type: text/plain; charset=EUC-JP\r\nContent-Transfer-Encoding: base64\r\n\r\n",
+                        base64(body.getBytes(Charset.forName("EUC-JP"))));
+            case UTF_8_QP ->
+                concat(
+                        headers(from, word(subject, StandardCharsets.UTF_8, "UTF-8"))
+                                + "Content-Type: text/plain; charset=UTF-8\r\n"
+                                + "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+                        quotedPrintable(body.getBytes(StandardCharsets.UTF_8)));
+            case UTF_8_HTML ->
+                concat(
+                        headers(from, word(subject, StandardCharsets.UTF_8, "UTF-8"))
+                                + "Content-Type: text/html; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n",
+                        base64(html(body).getBytes(StandardCharsets.UTF_8)));
             case RAW_JIS -> {
                 byte[] head = headers(from, "\u0000").getBytes(StandardCharsets.US_ASCII);
                 String h = new String(head, StandardCharsets.ISO_8859_1);
@@ -259,7 +294,11 @@ public final class SyntheticCorpus {
         StringBuilder sb = new StringBuilder("<html><body>\r\n");
         for (String line : body.split("\r\n")) {
             if (line.startsWith("http://")) {
-                sb.append("<p><a href=\"").append(line).append("\">").append(line).append("</a></p>\r\n");
+                sb.append("<p><a href=\"")
+                        .append(line)
+                        .append("\">")
+                        .append(line)
+                        .append("</a></p>\r\n");
             } else {
                 sb.append("<p>").append(line.replace("&", "&amp;")).append("</p>\r\n");
             }
