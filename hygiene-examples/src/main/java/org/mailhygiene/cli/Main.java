@@ -28,6 +28,7 @@ public final class Main {
                 new ScanCommand(ScannerOptions.standard()),
                 new SamplesCommand(),
                 new TrainCommand(),
+                new CorpusCommand(),
                 new EvalCommand());
     }
 

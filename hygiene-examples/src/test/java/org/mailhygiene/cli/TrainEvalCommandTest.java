@@ -143,4 +143,28 @@ class TrainEvalCommandTest {
         assertThat(bad.status()).isEqualTo(2);
         assertThat(bad.err()).contains("line 1");
     }
+
+    @Test
+    void corpusWritesGeneratedMailThatTrainsAModel(@TempDir Path dir) throws Exception {
+        Run corpus = Run.main("corpus", "--count", "12", dir.toString());
+        assertThat(corpus.status()).as(corpus.err()).isZero();
+        try (var spam = Files.list(dir.resolve("spam"));
+                var ham = Files.list(dir.resolve("ham"))) {
+            assertThat(spam.count()).isEqualTo(12);
+            assertThat(ham.count()).isEqualTo(12);
+        }
+        Run train = Run.main("train", "--quiet", "--spam", dir.resolve("spam").toString(), "--ham",
+                dir.resolve("ham").toString(), "--model", dir.resolve("m.bin").toString());
+        assertThat(train.status()).as(train.err()).isZero();
+        assertThat(train.out()).contains("12 spam, 12 ham");
+        assertThat(Run.main("corpus").err()).contains("give the directory");
+        assertThat(Run.main("corpus", "--count", "0", dir.toString()).err()).contains("positive whole number");
+    }
+
+    @Test
+    void demoModelIsTrainedOnGeneratedMailOnly() {
+        BayesModel m = CorpusCommand.demoModel();
+        assertThat(m.spamMessages()).isEqualTo(200);
+        assertThat(m.hamMessages()).isEqualTo(200);
+    }
 }
