@@ -9,7 +9,9 @@ module org.mailhygiene.scanners {
 
     exports org.mailhygiene.scanners;
     exports org.mailhygiene.scanners.builtin;
+    exports org.mailhygiene.scanners.clamd;
     exports org.mailhygiene.scanners.cli;
     exports org.mailhygiene.scanners.concurrent;
     exports org.mailhygiene.scanners.mime;
+    exports org.mailhygiene.scanners.update;
 }

@@ -4,6 +4,7 @@ module org.mailhygiene.testkit {
     requires static org.junit.jupiter.api;
 
     exports org.mailhygiene.testkit;
+    exports org.mailhygiene.testkit.clamd;
     exports org.mailhygiene.testkit.cli;
     exports org.mailhygiene.testkit.junit;
 }
