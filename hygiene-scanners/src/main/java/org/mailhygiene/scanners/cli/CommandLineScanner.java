@@ -35,6 +35,8 @@ import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.Verdict;
 import org.mailhygiene.scanners.mime.MimeWalker;
+import org.mailhygiene.scanners.update.CommandStep;
+import org.mailhygiene.scanners.update.UpdateStep;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,9 +87,12 @@ import org.slf4j.LoggerFactory;
  * which input it was found in (e.g. {@code in attachment "invoice.zip" (part 2)}).
  *
  * <h2>Signature updates</h2>
- * {@link #runExclusively(Duration, ExclusiveAction)} runs an action (an update command that swaps the scanner's signature
- * files) while no scan process runs: scans started meanwhile wait up to their queue timeout. This is the "scanner
- * lock" MailScanner's updater takes (protocols.md §3.3).
+ * {@link #updateStep(boolean)} turns the profile's update command into an {@link UpdateStep} for a
+ * {@link org.mailhygiene.scanners.update.SignatureUpdateScheduler} (hourly with jitter by default, never overlapping,
+ * each run reported to the listener). An exclusive step, and {@link #exclusive(UpdateStep, Duration)} around any step,
+ * runs while no scan process of this scanner runs: scans started meanwhile wait up to their queue timeout. This is the
+ * scanner lock MailScanner's Vexira updater takes around the signature swap (protocols.md §3.3). {@code freshclam}
+ * replaces its databases atomically, so the ClamAV profiles need no exclusion.
  *
  * <p>Thread-safe: one instance serves concurrent scans.
  */
@@ -327,6 +332,40 @@ public final class CommandLineScanner implements Scanner {
 
     private static Duration elapsed(long t0) {
         return Duration.ofNanos(System.nanoTime() - t0);
+    }
+
+    /**
+     * The profile's update command as a step for a {@link org.mailhygiene.scanners.update.SignatureUpdateScheduler},
+     * named {@code <profile>-update}. It runs the command without a shell, with the {@link CommandStep} defaults
+     * (timeout {@link CommandStep#DEFAULT_TIMEOUT}, success on exit status 0).
+     *
+     * @param exclusive whether scans of this scanner are held back while the command runs (see the class
+     *     documentation)
+     * @return the step
+     * @throws IllegalStateException if the profile has no update command
+     */
+    public UpdateStep updateStep(boolean exclusive) {
+        if (profile.updateCommand().isEmpty()) {
+            throw new IllegalStateException("profile " + profile.name()
+                    + " has no update command; set one with CommandProfile.withUpdateCommand or 'update =' in a profile"
+                    + " file");
+        }
+        UpdateStep step = CommandStep.builder(profile.name() + "-update", profile.updateCommand()).build();
+        return exclusive ? exclusive(step, queueTimeout) : step;
+    }
+
+    /**
+     * Wraps a step so that it runs while no scan of this scanner runs ({@link #runExclusively}). Scans that start
+     * meanwhile wait up to their queue timeout, then fail with {@link ScanFailure.Kind#TIMED_OUT}.
+     *
+     * @param step the step, e.g. a command that renames new signature files into place
+     * @param wait how long the step waits for running scans to end before it fails
+     * @return a step with the same name
+     */
+    public UpdateStep exclusive(UpdateStep step, Duration wait) {
+        Objects.requireNonNull(step, "step");
+        Objects.requireNonNull(wait, "wait");
+        return UpdateStep.of(step.name(), () -> runExclusively(wait, step::run));
     }
 
     /**
