@@ -7,6 +7,7 @@ module org.mailhygiene.scanners {
     requires jakarta.mail;
     requires org.eclipse.angus.mail;
 
+    exports org.mailhygiene.scanners;
     exports org.mailhygiene.scanners.attachments;
     exports org.mailhygiene.scanners.bayes;
     exports org.mailhygiene.scanners.builtin;
@@ -17,5 +18,4 @@ module org.mailhygiene.scanners {
     exports org.mailhygiene.scanners.spamd;
     exports org.mailhygiene.scanners.tagging;
     exports org.mailhygiene.scanners.update;
-    exports org.mailhygiene.scanners;
 }
