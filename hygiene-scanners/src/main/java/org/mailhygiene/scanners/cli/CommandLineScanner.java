@@ -589,7 +589,9 @@ public final class CommandLineScanner implements Scanner {
         }
 
         /**
-         * Where the private per-scan directories are created. Default: {@code java.io.tmpdir}.
+         * Where the private per-scan directories are created. Default: {@code java.io.tmpdir}. Creating and
+         * removing the directories is most of the adapter's own per-scan cost on a busy disk file system; a tmpfs such
+         * as {@code /dev/shm} makes it negligible (benchmarks/README.md).
          *
          * @param dir an existing directory on a file system with POSIX permissions
          * @return this builder

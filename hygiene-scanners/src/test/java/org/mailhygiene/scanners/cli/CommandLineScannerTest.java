@@ -143,6 +143,25 @@ class CommandLineScannerTest {
     }
 
     @Test
+    void aScannerKilledByASignalIsAScannerErrorAndItsFilesAreRemoved() throws Exception {
+        // the "scanner" is a script that writes into its quarantine and scratch directories, then kills itself
+        Path crash = Files.writeString(root.resolve("crashing-vascan"),
+                "#!/bin/sh\nfor a; do case $a in --temp=*) touch \"${a#--temp=}/left-over\";; esac; done\n"
+                        + "kill -SEGV $$\n");
+        Files.setPosixFilePermissions(crash, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        CommandLineScanner s = CommandLineScanner.builder(Profiles.vascan())
+                .executable(crash)
+                .temporaryDirectory(tmp)
+                .build();
+        assertThatThrownBy(() -> s.scan(TestMessages.text("hello")))
+                .isInstanceOfSatisfying(ScanException.class, e -> {
+                    assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.SCANNER_ERROR);
+                    assertThat(e.failure().detail()).contains("exit status 139 (unknown exit status)");
+                });
+        assertNothingLeft();
+    }
+
+    @Test
     void concurrentScansGetTheirOwnResults() throws Exception {
         CommandLineScanner s = vascan().maxConcurrentProcesses(3).build();
         ExecutorService pool = Executors.newFixedThreadPool(8);
