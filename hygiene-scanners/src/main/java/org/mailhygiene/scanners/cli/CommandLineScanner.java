@@ -20,10 +20,12 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.mailhygiene.api.Health;
@@ -92,7 +94,9 @@ import org.slf4j.LoggerFactory;
  * each run reported to the listener). An exclusive step, and {@link #exclusive(UpdateStep, Duration)} around any step,
  * runs while no scan process of this scanner runs: scans started meanwhile wait up to their queue timeout. This is the
  * scanner lock MailScanner's Vexira updater takes around the signature swap (protocols.md §3.3). {@code freshclam}
- * replaces its databases atomically, so the ClamAV profiles need no exclusion.
+ * replaces its databases atomically, so the ClamAV profiles need no exclusion. Verdicts are not cached unless
+ * {@link Builder#cacheVerdicts(boolean)} is set; then each successful update step run through this scanner changes
+ * its {@link #cacheIdentity()}.
  *
  * <p>Thread-safe: one instance serves concurrent scans.
  */
@@ -120,6 +124,8 @@ public final class CommandLineScanner implements Scanner {
     private final Map<String, String> environment;
     private final InputWriter inputWriter;
     private final ReadWriteLock signatureLock = new ReentrantReadWriteLock(true);
+    private final boolean cacheVerdicts;
+    private final AtomicLong signatureGeneration = new AtomicLong();
 
     private CommandLineScanner(Builder b) {
         this.profile = b.profile;
@@ -129,6 +135,7 @@ public final class CommandLineScanner implements Scanner {
         this.processes = b.processLimit != null ? b.processLimit : new Semaphore(b.maxConcurrentProcesses, true);
         this.temporaryDirectory = b.temporaryDirectory;
         this.environment = Map.copyOf(b.environment);
+        this.cacheVerdicts = b.cacheVerdicts;
         this.inputWriter =
                 b.profile.input() == InputMode.PARTS ? new PartsWriter(b.mimeWalker) : InputWriter.message();
     }
@@ -176,6 +183,23 @@ public final class CommandLineScanner implements Scanner {
         return found
                 ? new Health(Health.Status.UNKNOWN, "program " + profile.command() + " present; no probe", took)
                 : Health.down("program " + profile.command() + " not found or not executable", took);
+    }
+
+    /**
+     * Empty (never cache) unless {@link Builder#cacheVerdicts(boolean)} was set; then the profile's name, program,
+     * arguments and input mode plus a signature generation that each successful {@link #updateStep(boolean)} or
+     * {@link #exclusive(UpdateStep, Duration)} run increments, so cached verdicts end with an update run through this
+     * scanner. Updates made behind its back (a cron job) are not seen: use the cache's expiry for those.
+     *
+     * @return the cache identity, or empty
+     */
+    @Override
+    public Optional<String> cacheIdentity() {
+        if (!cacheVerdicts) {
+            return Optional.empty();
+        }
+        return Optional.of("cli:" + profile.name() + ":" + profile.command() + ":" + profile.arguments() + ":"
+                + profile.input() + ":generation=" + signatureGeneration.get());
     }
 
     /**
@@ -351,7 +375,7 @@ public final class CommandLineScanner implements Scanner {
                     + " file");
         }
         UpdateStep step = CommandStep.builder(profile.name() + "-update", profile.updateCommand()).build();
-        return exclusive ? exclusive(step, queueTimeout) : step;
+        return exclusive ? exclusive(step, queueTimeout) : counted(step);
     }
 
     /**
@@ -365,7 +389,17 @@ public final class CommandLineScanner implements Scanner {
     public UpdateStep exclusive(UpdateStep step, Duration wait) {
         Objects.requireNonNull(step, "step");
         Objects.requireNonNull(wait, "wait");
-        return UpdateStep.of(step.name(), () -> runExclusively(wait, step::run));
+        UpdateStep counted = counted(step);
+        return UpdateStep.of(step.name(), () -> runExclusively(wait, counted::run));
+    }
+
+    /** A step that increments the signature generation when it succeeds. */
+    private UpdateStep counted(UpdateStep step) {
+        return UpdateStep.of(step.name(), () -> {
+            String detail = step.run();
+            signatureGeneration.incrementAndGet();
+            return detail;
+        });
     }
 
     /**
@@ -495,6 +529,7 @@ public final class CommandLineScanner implements Scanner {
         private Path temporaryDirectory = Path.of(System.getProperty("java.io.tmpdir"));
         private final Map<String, String> environment = new LinkedHashMap<>();
         private MimeWalker mimeWalker = MimeWalker.defaults();
+        private boolean cacheVerdicts;
 
         private Builder(CommandProfile profile) {
             this.profile = Objects.requireNonNull(profile, "profile");
@@ -634,6 +669,18 @@ public final class CommandLineScanner implements Scanner {
          */
         public Builder mimeWalker(MimeWalker walker) {
             this.mimeWalker = Objects.requireNonNull(walker, "walker");
+            return this;
+        }
+
+        /**
+         * Whether verdicts may be cached ({@link CommandLineScanner#cacheIdentity()}). Default {@code false}: the
+         * adapter cannot know when a scanner's signatures change unless updates run through it.
+         *
+         * @param value {@code true} to allow caching
+         * @return this builder
+         */
+        public Builder cacheVerdicts(boolean value) {
+            this.cacheVerdicts = value;
             return this;
         }
 

@@ -125,6 +125,26 @@ class SignatureUpdateTest {
     }
 
     @Test
+    void cachedVerdictsEndWithASuccessfulUpdateRunThroughTheScanner() throws Exception {
+        assertThat(clamscan(List.of("true")).cacheIdentity()).as("default: never cache").isEmpty();
+        CommandLineScanner s = CommandLineScanner.builder(Profiles.clamscan().withUpdateCommand(List.of("true")))
+                .cacheVerdicts(true)
+                .build();
+        String before = s.cacheIdentity().orElseThrow();
+        s.updateStep(false).run();
+        String afterOne = s.cacheIdentity().orElseThrow();
+        assertThat(afterOne).isNotEqualTo(before).endsWith("generation=1");
+        s.updateStep(true).run();
+        assertThat(s.cacheIdentity()).hasValueSatisfying(id -> assertThat(id).endsWith("generation=2"));
+        CommandLineScanner failing = CommandLineScanner.builder(Profiles.clamscan().withUpdateCommand(List.of("false")))
+                .cacheVerdicts(true)
+                .build();
+        String id = failing.cacheIdentity().orElseThrow();
+        assertThatThrownBy(() -> failing.updateStep(true).run()).isInstanceOf(java.io.IOException.class);
+        assertThat(failing.cacheIdentity()).hasValue(id);
+    }
+
+    @Test
     void aProfileWithoutUpdateCommandHasNoUpdateStep() {
         CommandLineScanner s = CommandLineScanner.builder(Profiles.vascan()).build();
         assertThatThrownBy(() -> s.updateStep(false)).isInstanceOf(IllegalStateException.class)
