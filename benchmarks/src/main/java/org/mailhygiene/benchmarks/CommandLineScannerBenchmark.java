@@ -51,9 +51,12 @@ public class CommandLineScannerBenchmark {
     public void setUp() throws IOException {
         root = Files.createTempDirectory("cli-bench-");
         Path db = Files.createDirectory(root.resolve("db"));
-        Files.writeString(db.resolve("t.ndb"), "Bench.Eicar:0:*:"
-                + HexFormat.of().formatHex("EICAR-STANDARD-ANTIVIRUS-TEST-FILE".getBytes(StandardCharsets.US_ASCII))
-                + "\n");
+        Files.writeString(
+                db.resolve("t.ndb"),
+                "Bench.Eicar:0:*:"
+                        + HexFormat.of()
+                                .formatHex("EICAR-STANDARD-ANTIVIRUS-TEST-FILE".getBytes(StandardCharsets.US_ASCII))
+                        + "\n");
         StringBuilder body = new StringBuilder("From: a@example.org\r\nTo: b@example.org\r\nSubject: bench\r\n\r\n");
         while (body.length() < 10_000) {
             body.append("The quick brown fox jumps over the lazy dog, again and again and again.\r\n");
@@ -66,12 +69,18 @@ public class CommandLineScannerBenchmark {
                         Profiles.clamscan().withLeadingArguments(List.of("-d", db.toString())))
                 .executable(Path.of("/usr/bin/clamscan"))
                 .build();
-        CommandProfile trueProfile = new CommandProfile("true", "/bin/true", List.of(CommandProfile.FILES),
-                InputMode.MESSAGE, List.of(ExitStatusRule.of(0, ExitClass.CLEAN, "ok")),
-                List.of(java.util.regex.Pattern.compile("(x)")), List.of());
+        CommandProfile trueProfile = new CommandProfile(
+                "true",
+                "/bin/true",
+                List.of(CommandProfile.FILES),
+                InputMode.MESSAGE,
+                List.of(ExitStatusRule.of(0, ExitClass.CLEAN, "ok")),
+                List.of(java.util.regex.Pattern.compile("(x)")),
+                List.of());
         trueAdapter = CommandLineScanner.builder(trueProfile).build();
         Path shm = Path.of("/dev/shm");
-        trueAdapterShm = CommandLineScanner.builder(trueProfile).temporaryDirectory(shm).build();
+        trueAdapterShm =
+                CommandLineScanner.builder(trueProfile).temporaryDirectory(shm).build();
         clamscanAdapterShm = CommandLineScanner.builder(
                         Profiles.clamscan().withLeadingArguments(List.of("-d", db.toString())))
                 .executable(Path.of("/usr/bin/clamscan"))

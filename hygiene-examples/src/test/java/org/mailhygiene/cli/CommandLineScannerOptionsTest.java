@@ -41,7 +41,10 @@ class CommandLineScannerOptionsTest {
         Path vascan = FakeVascan.builder().install(Files.createDirectory(dir.resolve("bin")));
         Path broken = Files.writeString(dir.resolve("broken.eml"), "Subject: x\r\n\r\nFAKE-VASCAN:error\r\n");
         Run r = Run.main("scan", "--vexira", vascan.toString(), broken.toString());
-        assertThat(r.outLines()).singleElement().asString().startsWith(broken + ": ERROR")
+        assertThat(r.outLines())
+                .singleElement()
+                .asString()
+                .startsWith(broken + ": ERROR")
                 .contains("exit status 10");
         assertThat(r.status()).isEqualTo(2);
     }
@@ -50,20 +53,24 @@ class CommandLineScannerOptionsTest {
     void commandWithAProfileFileBasedOnClamscan() throws IOException {
         Path clamscan = RealBinaries.require("clamscan", "clamav");
         Path db = Files.createDirectory(dir.resolve("db"));
-        Files.writeString(db.resolve("t.ndb"), "MailHygiene.Test.Eicar:0:*:"
-                + HexFormat.of().formatHex("EICAR-STANDARD-ANTIVIRUS-TEST-FILE".getBytes(StandardCharsets.US_ASCII))
-                + "\n");
-        Path profile = Files.writeString(dir.resolve("local.profile"),
+        Files.writeString(
+                db.resolve("t.ndb"),
+                "MailHygiene.Test.Eicar:0:*:"
+                        + HexFormat.of()
+                                .formatHex("EICAR-STANDARD-ANTIVIRUS-TEST-FILE".getBytes(StandardCharsets.US_ASCII))
+                        + "\n");
+        Path profile = Files.writeString(
+                dir.resolve("local.profile"),
                 "based-on = clamscan\narguments = -d '" + db + "' --no-summary --stdout {files}\n");
         Run r = Run.main("scan", "--command", profile + ":" + clamscan, clean.toString(), eicar.toString());
-        assertThat(r.outLines()).containsExactly(clean + ": OK",
-                eicar + ": MailHygiene.Test.Eicar.UNOFFICIAL FOUND");
+        assertThat(r.outLines()).containsExactly(clean + ": OK", eicar + ": MailHygiene.Test.Eicar.UNOFFICIAL FOUND");
         assertThat(r.status()).isEqualTo(1);
     }
 
     @Test
     void commandWithABuiltInProfileAndAPath() throws IOException {
-        Path vexira = FakeVascan.builder().flavour(FakeVascan.Flavour.VEXIRA)
+        Path vexira = FakeVascan.builder()
+                .flavour(FakeVascan.Flavour.VEXIRA)
                 .install(Files.createDirectory(dir.resolve("bin")));
         Run r = Run.main("scan", "--command", "vexira:" + vexira, eicar.toString());
         assertThat(r.outLines()).containsExactly(eicar + ": Eicar-Test-Signatur FOUND");

@@ -136,8 +136,7 @@ public final class CommandLineScanner implements Scanner {
         this.temporaryDirectory = b.temporaryDirectory;
         this.environment = Map.copyOf(b.environment);
         this.cacheVerdicts = b.cacheVerdicts;
-        this.inputWriter =
-                b.profile.input() == InputMode.PARTS ? new PartsWriter(b.mimeWalker) : InputWriter.message();
+        this.inputWriter = b.profile.input() == InputMode.PARTS ? new PartsWriter(b.mimeWalker) : InputWriter.message();
     }
 
     /**
@@ -219,8 +218,8 @@ public final class CommandLineScanner implements Scanner {
         }
         try {
             if (!signatureLock.readLock().tryLock(queueTimeout.toNanos(), TimeUnit.NANOSECONDS)) {
-                throw failure(ScanFailure.Kind.TIMED_OUT,
-                        "signature update still running after " + queueTimeout, t0, null);
+                throw failure(
+                        ScanFailure.Kind.TIMED_OUT, "signature update still running after " + queueTimeout, t0, null);
             }
             try {
                 return scanLocked(message, t0);
@@ -237,8 +236,11 @@ public final class CommandLineScanner implements Scanner {
         try {
             work = createPrivateDirectory(temporaryDirectory);
         } catch (IOException e) {
-            throw failure(ScanFailure.Kind.SCANNER_ERROR,
-                    "cannot create a private directory in " + temporaryDirectory + ": " + e.getMessage(), t0, e);
+            throw failure(
+                    ScanFailure.Kind.SCANNER_ERROR,
+                    "cannot create a private directory in " + temporaryDirectory + ": " + e.getMessage(),
+                    t0,
+                    e);
         }
         try {
             Path in = Files.createDirectory(work.resolve("in"), DIR_PERMS);
@@ -257,8 +259,11 @@ public final class CommandLineScanner implements Scanner {
             } catch (ProcessRunner.TimedOut e) {
                 throw failure(ScanFailure.Kind.TIMED_OUT, profile.command() + ": " + e.getMessage(), t0, e);
             } catch (IOException e) {
-                throw failure(ScanFailure.Kind.UNAVAILABLE,
-                        "cannot start " + profile.command() + ": " + e.getMessage(), t0, e);
+                throw failure(
+                        ScanFailure.Kind.UNAVAILABLE,
+                        "cannot start " + profile.command() + ": " + e.getMessage(),
+                        t0,
+                        e);
             }
             return interpret(result, work, inputs, t0);
         } catch (IOException e) {
@@ -283,8 +288,7 @@ public final class CommandLineScanner implements Scanner {
         return argv;
     }
 
-    private Verdict interpret(ProcessRunner.Result r, Path work, List<InputFile> inputs, long t0)
-            throws ScanException {
+    private Verdict interpret(ProcessRunner.Result r, Path work, List<InputFile> inputs, long t0) throws ScanException {
         String output = new String(r.output(), StandardCharsets.UTF_8);
         Map<String, String> labels = new LinkedHashMap<>();
         inputs.forEach(f -> labels.put(f.path().getFileName().toString(), f.label()));
@@ -302,15 +306,21 @@ public final class CommandLineScanner implements Scanner {
                     return verdict(Outcome.INFECTED, names, hits, status, meaning, t0);
                 }
                 if (r.truncated()) {
-                    throw failure(ScanFailure.Kind.PROTOCOL_ERROR, what + " but the output (" + r.outputBytes()
-                            + " bytes) exceeded the " + maxOutputBytes + "-byte cap, so it could not be checked",
-                            t0, null);
+                    throw failure(
+                            ScanFailure.Kind.PROTOCOL_ERROR,
+                            what + " but the output (" + r.outputBytes() + " bytes) exceeded the " + maxOutputBytes
+                                    + "-byte cap, so it could not be checked",
+                            t0,
+                            null);
                 }
                 return Verdict.clean(name(), elapsed(t0));
             case INFECTED:
                 if (names.isEmpty()) {
-                    throw failure(ScanFailure.Kind.PROTOCOL_ERROR,
-                            what + " but no threat name in the output" + firstLine(output), t0, null);
+                    throw failure(
+                            ScanFailure.Kind.PROTOCOL_ERROR,
+                            what + " but no threat name in the output" + firstLine(output),
+                            t0,
+                            null);
                 }
                 return verdict(Outcome.INFECTED, names, hits, status, meaning, t0);
             case SUSPICIOUS:
@@ -323,8 +333,8 @@ public final class CommandLineScanner implements Scanner {
         }
     }
 
-    private Verdict verdict(Outcome outcome, Set<String> names, List<OutputParser.Hit> hits, int status,
-            String meaning, long t0) {
+    private Verdict verdict(
+            Outcome outcome, Set<String> names, List<OutputParser.Hit> hits, int status, String meaning, long t0) {
         Verdict.Builder v = Verdict.builder(name(), outcome).threats(List.copyOf(names));
         v.rule(new Rule("exit-" + status, OptionalDouble.empty(), meaning));
         for (OutputParser.Hit h : hits) {
@@ -334,7 +344,10 @@ public final class CommandLineScanner implements Scanner {
     }
 
     private static String attributed(List<OutputParser.Hit> hits) {
-        return hits.isEmpty() ? "" : " " + hits.get(0).name() + hits.get(0).file().map(f -> " in " + f).orElse("");
+        return hits.isEmpty()
+                ? ""
+                : " " + hits.get(0).name()
+                        + hits.get(0).file().map(f -> " in " + f).orElse("");
     }
 
     private static String firstLine(String output) {
@@ -374,7 +387,8 @@ public final class CommandLineScanner implements Scanner {
                     + " has no update command; set one with CommandProfile.withUpdateCommand or 'update =' in a profile"
                     + " file");
         }
-        UpdateStep step = CommandStep.builder(profile.name() + "-update", profile.updateCommand()).build();
+        UpdateStep step = CommandStep.builder(profile.name() + "-update", profile.updateCommand())
+                .build();
         return exclusive ? exclusive(step, queueTimeout) : counted(step);
     }
 
@@ -443,7 +457,8 @@ public final class CommandLineScanner implements Scanner {
 
     static Path createPrivateDirectory(Path parent) throws IOException {
         try {
-            return Files.createTempDirectory(parent, "mailhygiene-cli-", DIR_PERMS).toRealPath();
+            return Files.createTempDirectory(parent, "mailhygiene-cli-", DIR_PERMS)
+                    .toRealPath();
         } catch (UnsupportedOperationException e) {
             throw new IOException("the file system of " + parent + " has no POSIX permissions", e);
         }

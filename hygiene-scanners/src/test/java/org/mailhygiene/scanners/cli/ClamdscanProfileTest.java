@@ -41,13 +41,17 @@ class ClamdscanProfileTest {
         Path clamdBin = RealBinaries.require("clamd", "clamav-daemon");
         clamdscan = RealBinaries.require("clamdscan", "clamdscan");
         Path db = Files.createDirectory(root.resolve("db"));
-        Files.writeString(db.resolve("test.ndb"),
+        Files.writeString(
+                db.resolve("test.ndb"),
                 ClamscanProfileTest.ndb("MailHygiene.Test.Eicar", "EICAR-STANDARD-ANTIVIRUS-TEST-FILE"));
         Path socket = root.resolve("clamd.sock");
         Files.createDirectory(root.resolve("clamd-tmp"));
-        conf = Files.writeString(root.resolve("clamd.conf"), "DatabaseDirectory " + db + "\n"
-                + "LocalSocket " + socket + "\n" + "Foreground yes\n" + "LogFile " + root.resolve("clamd.log") + "\n"
-                + "TemporaryDirectory " + root.resolve("clamd-tmp") + "\n" + "SelfCheck 0\n");
+        conf = Files.writeString(
+                root.resolve("clamd.conf"),
+                "DatabaseDirectory " + db + "\n"
+                        + "LocalSocket " + socket + "\n" + "Foreground yes\n" + "LogFile " + root.resolve("clamd.log")
+                        + "\n"
+                        + "TemporaryDirectory " + root.resolve("clamd-tmp") + "\n" + "SelfCheck 0\n");
         clamd = new ProcessBuilder(clamdBin.toString(), "-c", conf.toString())
                 .redirectErrorStream(true)
                 .redirectOutput(root.resolve("clamd.out").toFile())
@@ -97,8 +101,8 @@ class ClamdscanProfileTest {
 
     @Test
     void noDaemonIsAScannerErrorNotClean() throws IOException {
-        Path other = Files.writeString(root.resolve("nowhere.conf"),
-                "LocalSocket " + root.resolve("nobody-listens.sock") + "\n");
+        Path other = Files.writeString(
+                root.resolve("nowhere.conf"), "LocalSocket " + root.resolve("nobody-listens.sock") + "\n");
         assertThatThrownBy(() -> scanner(other).scan(TestMessages.text("hello")))
                 .isInstanceOfSatisfying(ScanException.class, e -> {
                     assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.SCANNER_ERROR);

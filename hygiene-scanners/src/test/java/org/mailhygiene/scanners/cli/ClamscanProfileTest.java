@@ -69,15 +69,15 @@ class ClamscanProfileTest {
 
     @Test
     void eicarInABase64AttachmentIsFoundBecauseClamAvDecodesMime() throws Exception {
-        Verdict v = scanner().scan(TestMessages.attachment("--help.com",
-                FakeVascan.eicar().getBytes(StandardCharsets.US_ASCII)));
+        Verdict v = scanner()
+                .scan(TestMessages.attachment("--help.com", FakeVascan.eicar().getBytes(StandardCharsets.US_ASCII)));
         assertThat(v.threats()).containsExactly("MailHygiene.Test.Eicar.UNOFFICIAL");
     }
 
     @Test
     void aMissingDatabaseIsAScannerError() {
-        CommandLineScanner s = CommandLineScanner.builder(
-                        Profiles.clamscan().withLeadingArguments(List.of("-d", root.resolve("none").toString())))
+        CommandLineScanner s = CommandLineScanner.builder(Profiles.clamscan()
+                        .withLeadingArguments(List.of("-d", root.resolve("none").toString())))
                 .executable(clamscan)
                 .temporaryDirectory(tmp)
                 .build();
@@ -91,14 +91,16 @@ class ClamscanProfileTest {
     void aMalformedDatabaseIsAScannerErrorNotClean() throws IOException {
         Files.writeString(db.resolve("broken.ndb"), "this is not a signature\n");
         assertThatThrownBy(() -> scanner().scan(TestMessages.text("hello")))
-                .isInstanceOfSatisfying(ScanException.class,
+                .isInstanceOfSatisfying(
+                        ScanException.class,
                         e -> assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.SCANNER_ERROR));
     }
 
     @Test
     void aNewSignatureIsUsedByTheNextScan() throws Exception {
         CommandLineScanner s = scanner();
-        assertThat(s.scan(TestMessages.text("MAILHYGIENE-TEST-SIGNATURE")).outcome()).isEqualTo(Outcome.CLEAN);
+        assertThat(s.scan(TestMessages.text("MAILHYGIENE-TEST-SIGNATURE")).outcome())
+                .isEqualTo(Outcome.CLEAN);
         Files.writeString(db.resolve("marker.ndb"), ndb("MailHygiene.Test.Marker", "MAILHYGIENE-TEST-SIGNATURE"));
         assertThat(s.scan(TestMessages.text("MAILHYGIENE-TEST-SIGNATURE")).threats())
                 .containsExactly("MailHygiene.Test.Marker.UNOFFICIAL");

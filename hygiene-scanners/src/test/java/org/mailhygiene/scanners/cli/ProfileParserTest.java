@@ -14,7 +14,8 @@ import org.quicktheories.generators.SourceDSL;
 /** The profile text format: a full example, every error with its line number, and properties of the word splitter. */
 class ProfileParserTest {
 
-    static final String SAVSCAN = String.join("\n",
+    static final String SAVSCAN = String.join(
+            "\n",
             "# Sophos, as amavisd-new runs it",
             "name = savscan",
             "command = /usr/local/bin/savscan",
@@ -49,12 +50,14 @@ class ProfileParserTest {
         assertThat(p.command()).isEqualTo("/usr/local/bin/savscan");
         assertThat(p.arguments()).containsExactly("-nc", "-nb", "-ss", "-archive", "--label=a \"b\"", "x y", "{files}");
         assertThat(p.input()).isEqualTo(InputMode.PARTS);
-        assertThat(p.classify(0)).hasValueSatisfying(r -> assertThat(r.exitClass()).isEqualTo(ExitClass.CLEAN));
+        assertThat(p.classify(0))
+                .hasValueSatisfying(r -> assertThat(r.exitClass()).isEqualTo(ExitClass.CLEAN));
         assertThat(p.classify(3)).hasValueSatisfying(r -> {
             assertThat(r.exitClass()).isEqualTo(ExitClass.INFECTED);
             assertThat(r.meaning()).isEqualTo("virus found (with errors)");
         });
-        assertThat(p.classify(21)).hasValueSatisfying(r -> assertThat(r.exitClass()).isEqualTo(ExitClass.UNSCANNABLE));
+        assertThat(p.classify(21))
+                .hasValueSatisfying(r -> assertThat(r.exitClass()).isEqualTo(ExitClass.UNSCANNABLE));
         assertThat(p.classify(1)).isEmpty();
         assertThat(p.namePatterns()).hasSize(2);
         assertThat(p.updateCommand()).containsExactly("/usr/local/bin/sophos-update", "--quiet");
@@ -95,7 +98,8 @@ class ProfileParserTest {
         assertThat(errorLine("name = x\ncommand = y\narguments = --f={files}\nexit.clean = 0\nname.pattern = (x)\n"))
                 .isEqualTo(3);
         assertThat(errorLine("name = x\ncommand = y\n")).isZero();
-        assertThat(errorLine("name = x\ncommand = y\narguments = {files}\nname.pattern = (x)\n")).isZero();
+        assertThat(errorLine("name = x\ncommand = y\narguments = {files}\nname.pattern = (x)\n"))
+                .isZero();
         assertThat(errorLine(head + "exit.meaning.7 = lost\n")).isZero();
         assertThatThrownBy(() -> parse(head + "exit.cleen = 1\n"))
                 .hasMessage("test.profile:6: unknown key 'exit.cleen'");
@@ -125,12 +129,15 @@ class ProfileParserTest {
     @Test
     void unquotedWordsAreSplitOnBlanksOnly() {
         Gen<List<String>> plain = SourceDSL.lists()
-                .of(SourceDSL.strings().betweenCodePoints('!', '~').ofLengthBetween(1, 10)
+                .of(SourceDSL.strings()
+                        .betweenCodePoints('!', '~')
+                        .ofLengthBetween(1, 10)
                         .assuming(s -> !s.contains("'") && !s.contains("\"") && !s.contains("\\")))
                 .ofSizeBetween(0, 8);
         qt().forAll(plain).checkAssert(words -> {
             try {
-                assertThat(ProfileParser.words(String.join("  ", words), "t", 1)).isEqualTo(words);
+                assertThat(ProfileParser.words(String.join("  ", words), "t", 1))
+                        .isEqualTo(words);
             } catch (ProfileFormatException e) {
                 throw new AssertionError(e);
             }
@@ -156,7 +163,8 @@ class ProfileParserTest {
                         }
                     }
                     try {
-                        assertThat(ProfileParser.statuses(String.join(",", parts), "t", 1)).isEqualTo(expected);
+                        assertThat(ProfileParser.statuses(String.join(",", parts), "t", 1))
+                                .isEqualTo(expected);
                     } catch (ProfileFormatException e) {
                         throw new AssertionError(e);
                     }
@@ -165,8 +173,8 @@ class ProfileParserTest {
 
     @Test
     void outOfRangeStatusesAreRejected() {
-        qt().forAll(SourceDSL.integers().between(256, 100_000)).checkAssert(s ->
-                assertThatThrownBy(() -> ProfileParser.statuses(String.valueOf(s), "t", 4))
+        qt().forAll(SourceDSL.integers().between(256, 100_000))
+                .checkAssert(s -> assertThatThrownBy(() -> ProfileParser.statuses(String.valueOf(s), "t", 4))
                         .isInstanceOf(ProfileFormatException.class)
                         .hasMessageStartingWith("t:4: "));
     }

@@ -14,7 +14,8 @@ import org.quicktheories.generators.SourceDSL;
 class ProfilesTest {
 
     static List<String> names(CommandProfile p, String output) {
-        return OutputParser.parse(output, p.namePatterns(), "/w", Map.of()).stream().map(OutputParser.Hit::name)
+        return OutputParser.parse(output, p.namePatterns(), "/w", Map.of()).stream()
+                .map(OutputParser.Hit::name)
                 .toList();
     }
 
@@ -44,17 +45,20 @@ class ProfilesTest {
                 .containsExactly("EICAR_test_file");
         for (String kind : List.of("virus", "iworm", "macro", "mutant", "sequence", "trojan")) {
             assertThat(names(p, "x: " + kind + " W32.A")).as(kind).containsExactly("W32.A");
-            assertThat(names(p, "  " + kind + " found: W32.B ... skipped")).as(kind).containsExactly("W32.B");
+            assertThat(names(p, "  " + kind + " found: W32.B ... skipped"))
+                    .as(kind)
+                    .containsExactly("W32.B");
             assertThat(names(p, "x: " + kind + " found: W32.C ...")).as(kind).containsExactly("W32.C");
         }
-        assertThat(names(p, "Vexira Antivirus for Linux\nvirus definitions: 12345\nscanned 3 files")).isEmpty();
+        assertThat(names(p, "Vexira Antivirus for Linux\nvirus definitions: 12345\nscanned 3 files"))
+                .isEmpty();
     }
 
     @Test
     void theVascanPatternsNeverCaptureFound() {
         qt().forAll(SourceDSL.strings().allPossible().ofLengthBetween(0, 40)).checkAssert(noise -> {
-            for (String n : names(Profiles.vascan(), noise + "\n" + noise + ": virus found: X\n  virus found: Y "
-                    + noise)) {
+            for (String n :
+                    names(Profiles.vascan(), noise + "\n" + noise + ": virus found: X\n  virus found: Y " + noise)) {
                 assertThat(n).isNotEqualTo("found:");
             }
         });
@@ -66,8 +70,11 @@ class ProfilesTest {
                 .containsExactly("Win.Test.EICAR_HDB-1");
         assertThat(names(Profiles.clamdscan(), "/w/a b: c.eml: Heuristics.Encrypted.Zip FOUND"))
                 .containsExactly("Heuristics.Encrypted.Zip");
-        assertThat(names(Profiles.vexira(), "ALERT: [Eicar-Test-Signatur virus] ./1/eicar.com <<< Contains code of "
-                + "the Eicar-Test-Signatur virus")).containsExactly("Eicar-Test-Signatur");
+        assertThat(names(
+                        Profiles.vexira(),
+                        "ALERT: [Eicar-Test-Signatur virus] ./1/eicar.com <<< Contains code of "
+                                + "the Eicar-Test-Signatur virus"))
+                .containsExactly("Eicar-Test-Signatur");
     }
 
     @Test
@@ -78,22 +85,30 @@ class ProfilesTest {
         files.put("part-2.bin", "attachment \"b\"");
         List<OutputParser.Hit> hits = OutputParser.parse(
                 "/w/in/part-1.zip: virus A\n/w/in/part-2.bin\n    virus found: B ... skipped\n",
-                Profiles.vascan().namePatterns(), "/w", files);
-        assertThat(hits).containsExactly(new OutputParser.Hit("A", Optional.of("attachment \"a.zip\"")),
-                new OutputParser.Hit("B", Optional.of("attachment \"b\"")));
+                Profiles.vascan().namePatterns(),
+                "/w",
+                files);
+        assertThat(hits)
+                .containsExactly(
+                        new OutputParser.Hit("A", Optional.of("attachment \"a.zip\"")),
+                        new OutputParser.Hit("B", Optional.of("attachment \"b\"")));
     }
 
     @Test
     void theWorkDirectoryIsNeverReadAsAName() {
-        List<OutputParser.Hit> hits = OutputParser.parse("/tmp/virus x/in/part-1.bin: virus REAL",
-                Profiles.vascan().namePatterns(), "/tmp/virus x", Map.of("part-1.bin", "p"));
+        List<OutputParser.Hit> hits = OutputParser.parse(
+                "/tmp/virus x/in/part-1.bin: virus REAL",
+                Profiles.vascan().namePatterns(),
+                "/tmp/virus x",
+                Map.of("part-1.bin", "p"));
         assertThat(hits).extracting(OutputParser.Hit::name).containsExactly("REAL");
     }
 
     @Test
     void builtInsByName() {
         for (String n : Profiles.names()) {
-            assertThat(Profiles.builtIn(n)).hasValueSatisfying(p -> assertThat(p.name()).isEqualTo(n));
+            assertThat(Profiles.builtIn(n))
+                    .hasValueSatisfying(p -> assertThat(p.name()).isEqualTo(n));
         }
         assertThat(Profiles.builtIn("norton")).isEmpty();
     }

@@ -48,7 +48,8 @@ class SignatureUpdateTest {
     void setUp() throws Exception {
         clamscan = RealBinaries.require("clamscan", "clamav");
         db = Files.createDirectory(root.resolve("db"));
-        Files.writeString(db.resolve("test.ndb"),
+        Files.writeString(
+                db.resolve("test.ndb"),
                 ClamscanProfileTest.ndb("MailHygiene.Test.Eicar", "EICAR-STANDARD-ANTIVIRUS-TEST-FILE"));
     }
 
@@ -63,15 +64,19 @@ class SignatureUpdateTest {
 
     @Test
     void anUpdateCommandInstallsASignatureThatTheNextScanUses() throws Exception {
-        Path incoming = Files.writeString(root.resolve("marker.ndb"),
+        Path incoming = Files.writeString(
+                root.resolve("marker.ndb"),
                 ClamscanProfileTest.ndb("MailHygiene.Test.Marker", "MAILHYGIENE-TEST-SIGNATURE"));
-        CommandLineScanner s = clamscan(List.of("cp", incoming.toString(), db.resolve("marker.ndb").toString()));
-        assertThat(s.scan(TestMessages.text("MAILHYGIENE-TEST-SIGNATURE")).outcome()).isEqualTo(Outcome.CLEAN);
+        CommandLineScanner s = clamscan(
+                List.of("cp", incoming.toString(), db.resolve("marker.ndb").toString()));
+        assertThat(s.scan(TestMessages.text("MAILHYGIENE-TEST-SIGNATURE")).outcome())
+                .isEqualTo(Outcome.CLEAN);
         try (SignatureUpdateScheduler scheduler = SignatureUpdateScheduler.builder("clamscan-signatures")
                 .step(s.updateStep(false))
                 .listener(listener)
                 .build()) {
-            assertThat(scheduler.runNow()).hasValueSatisfying(run -> assertThat(run.success()).isTrue());
+            assertThat(scheduler.runNow())
+                    .hasValueSatisfying(run -> assertThat(run.success()).isTrue());
         }
         assertThat(reports).singleElement().asString().startsWith("clamscan-signatures true");
         Verdict v = s.scan(TestMessages.text("MAILHYGIENE-TEST-SIGNATURE"));
@@ -85,9 +90,13 @@ class SignatureUpdateTest {
                 .step(s.updateStep(true))
                 .listener(listener)
                 .build()) {
-            assertThat(scheduler.runNow()).hasValueSatisfying(run -> assertThat(run.success()).isFalse());
+            assertThat(scheduler.runNow())
+                    .hasValueSatisfying(run -> assertThat(run.success()).isFalse());
         }
-        assertThat(reports).singleElement().asString().startsWith("clamscan-signatures false")
+        assertThat(reports)
+                .singleElement()
+                .asString()
+                .startsWith("clamscan-signatures false")
                 .contains("clamscan-update");
         assertThat(s.scan(TestMessages.eicar()).outcome()).isEqualTo(Outcome.INFECTED);
     }
@@ -97,11 +106,13 @@ class SignatureUpdateTest {
         CommandLineScanner s = clamscan(List.of());
         CountDownLatch inside = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        UpdateStep swap = s.exclusive(UpdateStep.of("swap", () -> {
-            inside.countDown();
-            release.await();
-            return "swapped";
-        }), Duration.ofSeconds(10));
+        UpdateStep swap = s.exclusive(
+                UpdateStep.of("swap", () -> {
+                    inside.countDown();
+                    release.await();
+                    return "swapped";
+                }),
+                Duration.ofSeconds(10));
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
             Future<String> update = pool.submit(swap::run);
@@ -126,7 +137,9 @@ class SignatureUpdateTest {
 
     @Test
     void cachedVerdictsEndWithASuccessfulUpdateRunThroughTheScanner() throws Exception {
-        assertThat(clamscan(List.of("true")).cacheIdentity()).as("default: never cache").isEmpty();
+        assertThat(clamscan(List.of("true")).cacheIdentity())
+                .as("default: never cache")
+                .isEmpty();
         CommandLineScanner s = CommandLineScanner.builder(Profiles.clamscan().withUpdateCommand(List.of("true")))
                 .cacheVerdicts(true)
                 .build();
@@ -136,7 +149,8 @@ class SignatureUpdateTest {
         assertThat(afterOne).isNotEqualTo(before).endsWith("generation=1");
         s.updateStep(true).run();
         assertThat(s.cacheIdentity()).hasValueSatisfying(id -> assertThat(id).endsWith("generation=2"));
-        CommandLineScanner failing = CommandLineScanner.builder(Profiles.clamscan().withUpdateCommand(List.of("false")))
+        CommandLineScanner failing = CommandLineScanner.builder(
+                        Profiles.clamscan().withUpdateCommand(List.of("false")))
                 .cacheVerdicts(true)
                 .build();
         String id = failing.cacheIdentity().orElseThrow();
@@ -147,7 +161,8 @@ class SignatureUpdateTest {
     @Test
     void aProfileWithoutUpdateCommandHasNoUpdateStep() {
         CommandLineScanner s = CommandLineScanner.builder(Profiles.vascan()).build();
-        assertThatThrownBy(() -> s.updateStep(false)).isInstanceOf(IllegalStateException.class)
+        assertThatThrownBy(() -> s.updateStep(false))
+                .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("vascan has no update command");
         assertThat(Profiles.clamscan().updateCommand()).containsExactly("freshclam", "--quiet");
         assertThat(Profiles.clamdscan().updateCommand()).containsExactly("freshclam", "--quiet");

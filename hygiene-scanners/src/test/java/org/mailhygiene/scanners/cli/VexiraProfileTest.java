@@ -34,7 +34,8 @@ class VexiraProfileTest {
     }
 
     private ScanFailure fail(Message m) {
-        Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> scanner().scan(m));
+        Throwable t =
+                org.assertj.core.api.Assertions.catchThrowable(() -> scanner().scan(m));
         assertThat(t).isInstanceOf(ScanException.class);
         return ((ScanException) t).failure();
     }
@@ -93,8 +94,13 @@ class VexiraProfileTest {
     void theDirectoryIsPassedAsAmavisdDoes() throws Exception {
         Path rec = Files.createDirectory(bin.resolve("rec"));
         Path dir = Files.createDirectory(bin.resolve("rec-bin"));
-        Path p = FakeVascan.builder().flavour(FakeVascan.Flavour.VEXIRA).recordArgumentsIn(rec).install(dir);
-        CommandLineScanner.builder(Profiles.vexira()).executable(p).build()
+        Path p = FakeVascan.builder()
+                .flavour(FakeVascan.Flavour.VEXIRA)
+                .recordArgumentsIn(rec)
+                .install(dir);
+        CommandLineScanner.builder(Profiles.vexira())
+                .executable(p)
+                .build()
                 .scan(TestMessages.attachment("x.doc", new byte[] {1, 2, 3}));
         var args = FakeVascan.recordedArguments(rec).get(0);
         assertThat(args.subList(0, 6)).containsExactly("--allfiles", "-noboot", "-nombr", "-rs", "-s", "-z");
@@ -104,11 +110,14 @@ class VexiraProfileTest {
 
     @Test
     void aNameFromAnAlertLineIsFoundEvenInTheVirusLayout() {
-        assertThat(OutputParser.parse("VIRUS: file /x/in/part-1.bin contains code of the virus 'W32.Old'",
-                        Profiles.vexira().namePatterns(), "", java.util.Map.of()))
+        assertThat(OutputParser.parse(
+                        "VIRUS: file /x/in/part-1.bin contains code of the virus 'W32.Old'",
+                        Profiles.vexira().namePatterns(),
+                        "",
+                        java.util.Map.of()))
                 .extracting(OutputParser.Hit::name)
                 .containsExactly("W32.Old");
-        assertThatThrownBy(() -> Profiles.vexira().withArguments(java.util.List.of("-z"))).hasMessageContaining(
-                "{files} or {dir}");
+        assertThatThrownBy(() -> Profiles.vexira().withArguments(java.util.List.of("-z")))
+                .hasMessageContaining("{files} or {dir}");
     }
 }

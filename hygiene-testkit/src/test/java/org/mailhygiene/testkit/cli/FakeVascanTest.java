@@ -36,8 +36,8 @@ class FakeVascanTest {
     }
 
     int vascan(String... files) {
-        List<String> a = new ArrayList<>(List.of("-qqq", "--all-files", "-a", "s", "--log=/dev/null", "--timeout=60",
-                "-y", quarantine.toString()));
+        List<String> a = new ArrayList<>(List.of(
+                "-qqq", "--all-files", "-a", "s", "--log=/dev/null", "--timeout=60", "-y", quarantine.toString()));
         a.addAll(List.of(files));
         return run(a.toArray(String[]::new));
     }
@@ -70,17 +70,26 @@ class FakeVascanTest {
     @Test
     void theScriptComesFirst() throws IOException {
         Path script = file("script", "# rules\ncontains hello => infected Scripted.Hello\nalways => corrupt\n");
-        assertThat(run("--fake-script=" + script, "-y", quarantine.toString(), file("h", "hello").toString()))
+        assertThat(run(
+                        "--fake-script=" + script,
+                        "-y",
+                        quarantine.toString(),
+                        file("h", "hello").toString()))
                 .isEqualTo(FakeVascan.INFECTED);
         assertThat(output).contains("virus Scripted.Hello");
-        assertThat(run("--fake-script=" + script, "-y", quarantine.toString(), file("o", "other").toString()))
+        assertThat(run(
+                        "--fake-script=" + script,
+                        "-y",
+                        quarantine.toString(),
+                        file("o", "other").toString()))
                 .isEqualTo(FakeVascan.CORRUPT);
     }
 
     @Test
     void theTwoLineLayout() throws IOException {
         Path e = file("e", FakeVascan.eicar());
-        assertThat(run("--fake-layout=two-line", "-y", quarantine.toString(), e.toString())).isEqualTo(1);
+        assertThat(run("--fake-layout=two-line", "-y", quarantine.toString(), e.toString()))
+                .isEqualTo(1);
         assertThat(output).isEqualTo(e + "\n    virus found: EICAR_test_file ... (NOT killable) skipped\n");
     }
 
@@ -92,18 +101,24 @@ class FakeVascanTest {
         assertThat(run("-y", dir.resolve("none").toString(), c.toString())).isEqualTo(FakeVascan.ERROR);
         assertThat(run("-y", quarantine.toString(), "--bogus", c.toString())).isEqualTo(FakeVascan.ERROR);
         assertThat(output).contains("unknown option --bogus");
-        assertThat(run("-y", quarantine.toString(), dir.resolve("missing").toString())).isEqualTo(FakeVascan.ERROR);
+        assertThat(run("-y", quarantine.toString(), dir.resolve("missing").toString()))
+                .isEqualTo(FakeVascan.ERROR);
     }
 
     @Test
     void theOldVexiraFlavour() throws IOException {
         Path e = file("e", FakeVascan.eicar());
-        assertThat(run("--fake-flavour=vexira", "--allfiles", "-z", e.toString())).isEqualTo(1);
-        assertThat(output).isEqualTo("ALERT: [Eicar-Test-Signatur virus] " + e
-                + " <<< Contains code of the Eicar-Test-Signatur virus\n");
+        assertThat(run("--fake-flavour=vexira", "--allfiles", "-z", e.toString()))
+                .isEqualTo(1);
+        assertThat(output)
+                .isEqualTo("ALERT: [Eicar-Test-Signatur virus] " + e
+                        + " <<< Contains code of the Eicar-Test-Signatur virus\n");
         assertThat(run("--fake-flavour=vexira", file("m", "FAKE-VASCAN:macro").toString()))
                 .isEqualTo(FakeVascan.VEXIRA_MACRO);
-        assertThat(run("--fake-flavour=vexira", file("z", "FAKE-VASCAN:encrypted").toString())).isZero();
+        assertThat(run(
+                        "--fake-flavour=vexira",
+                        file("z", "FAKE-VASCAN:encrypted").toString()))
+                .isZero();
         assertThat(run("--fake-flavour=vexira", "-qqq", e.toString())).isEqualTo(FakeVascan.VEXIRA_ERROR);
     }
 }
