@@ -13,6 +13,6 @@ public final class ScannerOptions {
      * @return an immutable list
      */
     public static List<ScannerOption> standard() {
-        return List.of(new BuiltinScannerOption());
+        return List.of(new BuiltinScannerOption(), new VexiraScannerOption(), new CommandScannerOption());
     }
 }
