@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.mailhygiene.api.Scanner;
-import org.mailhygiene.scanners.spamd.SpamdClient;
 import org.mailhygiene.scanners.spamd.SpamdScanner;
 
 /**

@@ -29,11 +29,14 @@ class SpamdScannerOptionTest {
         try (FakeSpamd fake = FakeSpamd.start()) {
             fake.script("cheap pills", 7.5, Rule.of("PILLS", 7.5, "pills"));
             SpamdScannerOption option = new SpamdScannerOption();
-            SpamdScanner scanner = (SpamdScanner) option.create(Optional.of("127.0.0.1:" + dead + "," + fake.address()));
+            SpamdScanner scanner =
+                    (SpamdScanner) option.create(Optional.of("127.0.0.1:" + dead + "," + fake.address()));
             assertThat(scanner.name()).isEqualTo("spamd");
-            assertThat(scanner.group().members()).extracting(m -> m.name())
+            assertThat(scanner.group().members())
+                    .extracting(m -> m.name())
                     .containsExactly("127.0.0.1:" + dead, fake.address());
-            Verdict v = scanner.scan(Message.of("Subject: x\r\n\r\ncheap pills\r\n".getBytes(StandardCharsets.US_ASCII)));
+            Verdict v =
+                    scanner.scan(Message.of("Subject: x\r\n\r\ncheap pills\r\n".getBytes(StandardCharsets.US_ASCII)));
             assertThat(v.outcome()).isEqualTo(Outcome.SPAM);
             assertThat(v.score()).hasValue(7.5);
             assertThat(v.threshold()).hasValue(5.0);

@@ -83,7 +83,8 @@ public final class SpamdVsSpamc {
             }
             if (dir != null) {
                 try (var walk = Files.walk(dir)) {
-                    walk.sorted(Collections.reverseOrder()).forEach(p -> p.toFile().delete());
+                    walk.sorted(Collections.reverseOrder())
+                            .forEach(p -> p.toFile().delete());
                 }
             }
         }
@@ -99,20 +100,24 @@ public final class SpamdVsSpamc {
         Message msg = Message.of(content);
         List<String> names = List.of("raw", "adapter-check", "adapter-scan", "spamc");
         List<Client> clients = List.of(
-                m -> raw(host, port, m),
-                m -> client.check(content),
-                m -> scanner.scan(msg),
-                m -> spamc(host, port, m));
-        System.out.printf(Locale.ROOT, "message %d bytes, %d messages per run, spamd %s%n", message.length, count,
-                address);
-        System.out.printf(Locale.ROOT, "%-14s %3s %9s %9s %9s %9s%n", "client", "c", "msgs/s", "mean ms", "p50 ms",
-                "p90 ms");
+                m -> raw(host, port, m), m -> client.check(content), m -> scanner.scan(msg), m -> spamc(host, port, m));
+        System.out.printf(
+                Locale.ROOT, "message %d bytes, %d messages per run, spamd %s%n", message.length, count, address);
+        System.out.printf(
+                Locale.ROOT, "%-14s %3s %9s %9s %9s %9s%n", "client", "c", "msgs/s", "mean ms", "p50 ms", "p90 ms");
         for (int concurrency : new int[] {1, 4}) {
             for (int i = 0; i < clients.size(); i++) {
                 measure(clients.get(i), message, 4 * concurrency, concurrency); // warm-up
                 double[] r = measure(clients.get(i), message, count, concurrency);
-                System.out.printf(Locale.ROOT, "%-14s %3d %9.2f %9.1f %9.1f %9.1f%n", names.get(i), concurrency,
-                        r[0], r[1], r[2], r[3]);
+                System.out.printf(
+                        Locale.ROOT,
+                        "%-14s %3d %9.2f %9.1f %9.1f %9.1f%n",
+                        names.get(i),
+                        concurrency,
+                        r[0],
+                        r[1],
+                        r[2],
+                        r[3]);
             }
         }
     }
@@ -192,10 +197,11 @@ public final class SpamdVsSpamc {
                 + "Content-Type: text/plain; charset=us-ascii\r\n\r\n");
         int i = 0;
         while (sb.length() < 5000) {
-            sb.append(String.format(Locale.ROOT,
-                    "Item %d: we agreed to review the laboratory schedule and the seminar rooms.\r\n", i++));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "Item %d: we agreed to review the laboratory schedule and the seminar rooms.\r\n",
+                    i++));
         }
         return sb.toString().getBytes(StandardCharsets.US_ASCII);
     }
-
 }

@@ -9,7 +9,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -42,13 +41,18 @@ class RealSpamdTest {
     }
 
     private SpamdScanner scanner(double threshold) {
-        return SpamdScanner.builder().server(spamd.address()).threshold(threshold).build();
+        return SpamdScanner.builder()
+                .server(spamd.address())
+                .threshold(threshold)
+                .build();
     }
 
     @Test
     void japaneseSpamIsTaggedWithAValidEncodedSubjectAndHamIsLeftAlone() throws Exception {
         SpamdScanner edge = scanner(6.8);
-        DefaultPolicy policy = SpamdFailureMode.TEMPFAIL.applyTo(DefaultPolicy.builder(), edge.name()).build();
+        DefaultPolicy policy = SpamdFailureMode.TEMPFAIL
+                .applyTo(DefaultPolicy.builder(), edge.name())
+                .build();
 
         byte[] spam = TestMessages.japanese(true);
         Verdict v = edge.scan(Message.of(spam));
@@ -59,18 +63,25 @@ class RealSpamdTest {
         byte[] tagged = tag(d, spam);
         String text = new String(tagged, StandardCharsets.ISO_8859_1);
         String head = text.substring(0, text.indexOf("\r\n\r\n") + 2);
-        String subject = head.replaceAll("\r\n[ \t]", " ").lines()
-                .filter(l -> l.startsWith("Subject: ")).findFirst().orElseThrow().substring(9);
+        String subject = head.replaceAll("\r\n[ \t]", " ")
+                .lines()
+                .filter(l -> l.startsWith("Subject: "))
+                .findFirst()
+                .orElseThrow()
+                .substring(9);
         assertThat(subject.chars()).allMatch(c -> c >= 0x20 && c < 0x7f);
         assertThat(MimeUtility.decodeText(subject)).isEqualTo("[SPAM] " + TestMessages.JAPANESE_SUBJECT);
         assertThat(head).contains("X-Spam-Flag: YES\r\n").contains("X-Spam-Status: Yes, score=");
         int bodyAt = indexOf(spam, "\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
         byte[] body = Arrays.copyOfRange(spam, bodyAt, spam.length);
-        assertThat(Arrays.copyOfRange(tagged, tagged.length - body.length, tagged.length)).isEqualTo(body);
+        assertThat(Arrays.copyOfRange(tagged, tagged.length - body.length, tagged.length))
+                .isEqualTo(body);
 
         byte[] ham = TestMessages.japanese(false);
         Verdict hv = edge.scan(Message.of(ham));
-        assertThat(hv.outcome()).as("the Japanese newsletter is not spam: %s", hv).isEqualTo(Outcome.CLEAN);
+        assertThat(hv.outcome())
+                .as("the Japanese newsletter is not spam: %s", hv)
+                .isEqualTo(Outcome.CLEAN);
         Disposition accept = policy.decide(List.of(hv));
         assertThat(accept.action()).isEqualTo(Action.ACCEPT);
         assertThat(tag(accept, ham)).isEqualTo(ham);
@@ -87,22 +98,29 @@ class RealSpamdTest {
                 "japanese", TestMessages.japanese(false),
                 "japanese-gtube", TestMessages.japanese(true));
         SpamdScanner report = SpamdScanner.builder().server(spamd.address()).build();
-        SpamdScanner symbols = SpamdScanner.builder().server(spamd.address())
-                .ruleDetail(SpamdScanner.RuleDetail.SYMBOLS).build();
+        SpamdScanner symbols = SpamdScanner.builder()
+                .server(spamd.address())
+                .ruleDetail(SpamdScanner.RuleDetail.SYMBOLS)
+                .build();
         for (Map.Entry<String, byte[]> e : messages.entrySet()) {
             Message m = Message.of(e.getValue());
             String c = run(spamc, e.getValue(), "-c").strip();
             String y = run(spamc, e.getValue(), "-y").strip();
             SpamdScanner.Check check = report.check(m);
             Verdict v = check.verdict();
-            String ours = String.format(Locale.ROOT, "%.1f/%.1f", v.score().getAsDouble(),
+            String ours = String.format(
+                    Locale.ROOT,
+                    "%.1f/%.1f",
+                    v.score().getAsDouble(),
                     check.spamdThreshold().getAsDouble());
             assertThat(ours).as(e.getKey() + " score").isEqualTo(c);
             List<String> spamcRules = y.isEmpty() ? List.of() : List.of(y.split(","));
             TreeSet<String> fromReport = new TreeSet<>();
             v.rules().forEach(r -> fromReport.add(r.name()));
             assertThat(fromReport).as(e.getKey() + " rules from REPORT").isEqualTo(new TreeSet<>(spamcRules));
-            assertThat(symbols.scan(m).rules()).extracting(Rule::name).as(e.getKey() + " SYMBOLS")
+            assertThat(symbols.scan(m).rules())
+                    .extracting(Rule::name)
+                    .as(e.getKey() + " SYMBOLS")
                     .isEqualTo(spamcRules);
             assertThat(v.outcome() == Outcome.SPAM).as(e.getKey() + " decision").isEqualTo(check.spamdSaysSpam());
         }
@@ -113,9 +131,12 @@ class RealSpamdTest {
     void oversizeMessageIsNotScannedUnlessTheLimitAllows() throws Exception {
         byte[] big = TestMessages.hamOfSize(600_000);
         assertThatThrownBy(() -> scanner(6.8).scan(Message.of(big)))
-                .isInstanceOfSatisfying(ScanException.class,
-                        e -> assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.TOO_LARGE));
-        Verdict v = SpamdScanner.builder().server(spamd.address()).maxMessageSize(1_000_000).build()
+                .isInstanceOfSatisfying(
+                        ScanException.class, e -> assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.TOO_LARGE));
+        Verdict v = SpamdScanner.builder()
+                .server(spamd.address())
+                .maxMessageSize(1_000_000)
+                .build()
                 .scan(Message.of(big));
         assertThat(v.outcome()).isEqualTo(Outcome.CLEAN);
         assertThat(v.score()).isPresent();

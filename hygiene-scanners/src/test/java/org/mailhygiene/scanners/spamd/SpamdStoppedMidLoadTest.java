@@ -54,19 +54,30 @@ class SpamdStoppedMidLoadTest {
                 results.add(f.get());
             }
             List<ScanFailure> failures = results.stream()
-                    .filter(ScanResult::isFailure).map(ScanFailure.class::cast).toList();
+                    .filter(ScanResult::isFailure)
+                    .map(ScanFailure.class::cast)
+                    .toList();
             assertThat(failures).as("scans cut off by the stop").isNotEmpty();
-            assertThat(failures).allSatisfy(f -> assertThat(f.kind())
-                    .isIn(ScanFailure.Kind.UNAVAILABLE, ScanFailure.Kind.TIMED_OUT));
-            results.stream().filter(r -> r instanceof Verdict).map(Verdict.class::cast)
-                    .forEach(v -> assertThat(v.score()).as("a verdict is a real answer").isPresent());
+            assertThat(failures)
+                    .allSatisfy(
+                            f -> assertThat(f.kind()).isIn(ScanFailure.Kind.UNAVAILABLE, ScanFailure.Kind.TIMED_OUT));
+            results.stream()
+                    .filter(r -> r instanceof Verdict)
+                    .map(Verdict.class::cast)
+                    .forEach(v -> assertThat(v.score())
+                            .as("a verdict is a real answer")
+                            .isPresent());
 
             ScanFailure failure = failures.get(0);
-            Disposition open = SpamdFailureMode.FAIL_OPEN.applyTo(DefaultPolicy.builder(), "spamd").build()
+            Disposition open = SpamdFailureMode.FAIL_OPEN
+                    .applyTo(DefaultPolicy.builder(), "spamd")
+                    .build()
                     .decide(List.of(failure));
             assertThat(open.action()).isEqualTo(Action.ACCEPT);
             assertThat(open.headers()).anySatisfy(h -> assertThat(h.name()).isEqualTo(DefaultPolicy.UNSCANNED_HEADER));
-            Disposition closed = SpamdFailureMode.TEMPFAIL.applyTo(DefaultPolicy.builder(), "spamd").build()
+            Disposition closed = SpamdFailureMode.TEMPFAIL
+                    .applyTo(DefaultPolicy.builder(), "spamd")
+                    .build()
                     .decide(List.of(failure));
             assertThat(closed.action()).isEqualTo(Action.TEMPFAIL);
             assertThat(closed.reply().code()).isEqualTo(451);
