@@ -229,4 +229,25 @@ class DefaultPolicyTest {
         assertThat(d.headers()).extracting(Header::name).containsExactly("X-Virus-Status", "X-Virus-Found");
         assertThat(d.headers().get(1).value()).doesNotContain("\r", "\n").startsWith("Trojan.??");
     }
+
+    @Test
+    void scannerAndKindOverrideBeatsScannerAndKindSettings() {
+        DefaultPolicy p = DefaultPolicy.builder()
+                .onFailure(ScanFailure.Kind.TOO_LARGE, Action.REJECT)
+                .onFailureOf("spamd", Action.TEMPFAIL)
+                .onFailureOf("spamd", ScanFailure.Kind.TOO_LARGE, Action.ACCEPT)
+                .build();
+        Disposition big = p.decide(
+                List.of(new ScanFailure("spamd", ScanFailure.Kind.TOO_LARGE, "600 KB", java.time.Duration.ZERO)));
+        assertThat(big.action()).isEqualTo(Action.ACCEPT);
+        assertThat(big.headers()).extracting(Header::name).contains(DefaultPolicy.UNSCANNED_HEADER);
+        Disposition down = p.decide(
+                List.of(new ScanFailure("spamd", ScanFailure.Kind.UNAVAILABLE, "refused", java.time.Duration.ZERO)));
+        assertThat(down.action()).isEqualTo(Action.TEMPFAIL);
+        Disposition otherBig =
+                p.decide(List.of(new ScanFailure("clamd", ScanFailure.Kind.TOO_LARGE, "big", java.time.Duration.ZERO)));
+        assertThat(otherBig.action()).isEqualTo(Action.REJECT);
+        assertThatThrownBy(() -> DefaultPolicy.builder().onFailureOf("spamd", ScanFailure.Kind.TOO_LARGE, Action.TAG))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }
