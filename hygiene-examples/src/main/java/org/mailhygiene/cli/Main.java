@@ -27,6 +27,7 @@ public final class Main {
         return List.of(
                 new ScanCommand(ScannerOptions.standard()),
                 new SamplesCommand(),
+                new ReportCommand(),
                 new TrainCommand(),
                 new CorpusCommand(),
                 new EvalCommand());

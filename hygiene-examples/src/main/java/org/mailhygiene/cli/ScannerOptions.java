@@ -15,6 +15,9 @@ public final class ScannerOptions {
     public static List<ScannerOption> standard() {
         return List.of(
                 new BuiltinScannerOption(),
+                new SpamdScannerOption(),
+                new VexiraScannerOption(),
+                new CommandScannerOption(),
                 AttachmentsScannerOption.defaultPolicy(),
                 AttachmentsScannerOption.policyFile(),
                 new BayesScannerOption());

@@ -24,7 +24,8 @@ import org.mailhygiene.api.Verdict;
  *   <li>Any {@link Outcome#INFECTED} verdict: the virus action ({@link Action#REJECT} by default with
  *       {@code 554 5.7.1}; {@link Action#QUARANTINE}, or {@link Action#DISCARD} once {@link Builder#allowDiscard()}
  *       was called).
- *   <li>Any {@link ScanFailure}: the failure action for that scanner, else for that failure kind, else
+ *   <li>Any {@link ScanFailure}: the failure action for that scanner and kind, else for that scanner, else for that
+ *       failure kind, else
  *       {@link Action#TEMPFAIL} ({@code 451 4.3.0}). A failure configured as {@link Action#ACCEPT} ("fail open") is
  *       never silent: the message gets an {@code X-Hygiene-Unscanned} header naming the scanner and the failure.
  *   <li>Any {@link Outcome#SUSPICIOUS} verdict: the suspicious action ({@link Action#QUARANTINE} by default).
@@ -48,6 +49,7 @@ public final class DefaultPolicy implements Policy {
     private final Optional<Double> spamRejectScore;
     private final Map<ScanFailure.Kind, Action> failureByKind;
     private final Map<String, Action> failureByScanner;
+    private final Map<String, Action> failureByScannerAndKind;
 
     private DefaultPolicy(Builder b) {
         this.virusAction = b.virusAction;
@@ -57,6 +59,7 @@ public final class DefaultPolicy implements Policy {
         this.spamRejectScore = b.spamRejectScore;
         this.failureByKind = Map.copyOf(b.failureByKind);
         this.failureByScanner = Map.copyOf(b.failureByScanner);
+        this.failureByScannerAndKind = Map.copyOf(b.failureByScannerAndKind);
     }
 
     /**
@@ -175,6 +178,10 @@ public final class DefaultPolicy implements Policy {
     }
 
     private Action failureAction(ScanFailure f) {
+        Action exact = failureByScannerAndKind.get(f.scanner() + "\0" + f.kind());
+        if (exact != null) {
+            return exact;
+        }
         Action byScanner = failureByScanner.get(f.scanner());
         if (byScanner != null) {
             return byScanner;
@@ -255,6 +262,7 @@ public final class DefaultPolicy implements Policy {
         private boolean discardAllowed;
         private final Map<ScanFailure.Kind, Action> failureByKind = new EnumMap<>(ScanFailure.Kind.class);
         private final Map<String, Action> failureByScanner = new HashMap<>();
+        private final Map<String, Action> failureByScannerAndKind = new HashMap<>();
 
         private Builder() {}
 
@@ -376,6 +384,28 @@ public final class DefaultPolicy implements Policy {
             }
             checkFailureAction(action);
             failureByScanner.put(scanner, action);
+            return this;
+        }
+
+        /**
+         * What a failure of the given kind from the named scanner becomes; takes precedence over both
+         * {@link #onFailureOf(String, Action)} and {@link #onFailure(ScanFailure.Kind, Action)}. For example, an edge
+         * relay tempfails when spamd is down but accepts (marked) a message too large for spamd to score.
+         *
+         * @param scanner the scanner's name
+         * @param kind the failure kind
+         * @param action any action except TAG; DISCARD needs {@link #allowDiscard()}
+         * @return this builder
+         * @throws IllegalArgumentException for TAG, or DISCARD without {@link #allowDiscard()}, or a blank name
+         */
+        public Builder onFailureOf(String scanner, ScanFailure.Kind kind, Action action) {
+            Objects.requireNonNull(scanner, "scanner");
+            Objects.requireNonNull(kind, "kind");
+            if (scanner.isBlank()) {
+                throw new IllegalArgumentException("scanner name must not be blank");
+            }
+            checkFailureAction(action);
+            failureByScannerAndKind.put(scanner + "\0" + kind, action);
             return this;
         }
 
