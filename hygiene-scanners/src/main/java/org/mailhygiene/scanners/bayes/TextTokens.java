@@ -29,7 +29,8 @@ final class TextTokens {
      * @param sink receives the tokens in text order (with repeats)
      */
     static void tokenize(String text, String prefix, Consumer<String> sink) {
-        String s = Normalizer.normalize(text, Normalizer.Form.NFKC).toLowerCase(Locale.ROOT);
+        // NFKC leaves ASCII unchanged, and most mail text is ASCII: skip the normaliser then (it is costly)
+        String s = (isAscii(text) ? text : Normalizer.normalize(text, Normalizer.Form.NFKC)).toLowerCase(Locale.ROOT);
         int n = s.length();
         int i = 0;
         while (i < n) {
@@ -68,6 +69,15 @@ final class TextTokens {
                 word(s.substring(start, i), prefix, sink);
             }
         }
+    }
+
+    private static boolean isAscii(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void word(String raw, String prefix, Consumer<String> sink) {
