@@ -9,4 +9,5 @@ module org.mailhygiene.smtp {
 
     exports org.mailhygiene.smtp;
     exports org.mailhygiene.smtp.queue;
+    exports org.mailhygiene.smtp.delivery;
 }
