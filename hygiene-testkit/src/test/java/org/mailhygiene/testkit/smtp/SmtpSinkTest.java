@@ -49,7 +49,7 @@ class SmtpSinkTest {
         }
 
         @Override
-        public void close() throws Exception {
+        public void close() throws java.io.IOException {
             socket.close();
         }
     }
