@@ -6,7 +6,11 @@ module org.mailhygiene.smtp {
     requires com.github.benmanes.caffeine;
     requires jakarta.mail;
     requires org.eclipse.angus.mail;
+    requires java.naming;
 
+    exports org.mailhygiene.smtp.config;
+    exports org.mailhygiene.smtp.stats;
+    exports org.mailhygiene.smtp.queue;
     exports org.mailhygiene.smtp.access;
     exports org.mailhygiene.smtp.server;
 }

@@ -4,5 +4,9 @@ module org.mailhygiene.testkit {
     requires static org.junit.jupiter.api;
 
     exports org.mailhygiene.testkit;
+    exports org.mailhygiene.testkit.clamd;
+    exports org.mailhygiene.testkit.cli;
     exports org.mailhygiene.testkit.junit;
+    exports org.mailhygiene.testkit.spamd;
+    exports org.mailhygiene.testkit.smtp;
 }

@@ -1,0 +1,150 @@
+package org.mailhygiene.scanners.clamd;
+
+import java.net.InetSocketAddress;
+import java.net.ProtocolFamily;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Where a clamd listens: a TCP host and port, or a unix-domain socket path.
+ *
+ * <p>The text form, accepted by {@link #parse(String)} and produced by {@link #toString()}, is {@code HOST:PORT}
+ * ({@code [v6]:PORT} for IPv6 literals) or {@code unix:/path/to/clamd.ctl}. TCP host names are resolved at each
+ * connect, not here. Immutable and thread-safe.
+ *
+ * @param host the TCP host, or empty for a unix socket
+ * @param port the TCP port (1..65535), or 0 for a unix socket
+ * @param socketPath the unix socket path, or {@code null} for TCP
+ */
+public record ClamdAddress(String host, int port, Path socketPath) {
+
+    /**
+     * Validates the components.
+     *
+     * @throws IllegalArgumentException if neither or both of a TCP address and a socket path are given, or the port is
+     *     out of range
+     */
+    public ClamdAddress {
+        Objects.requireNonNull(host, "host");
+        if (socketPath == null) {
+            if (host.isBlank()) {
+                throw new IllegalArgumentException("a TCP clamd address needs a host");
+            }
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("clamd TCP port must be 1..65535, was " + port);
+            }
+        } else if (!host.isEmpty() || port != 0) {
+            throw new IllegalArgumentException("a unix-socket clamd address has no host or port");
+        }
+    }
+
+    /**
+     * A TCP address.
+     *
+     * @param host a host name or IP literal
+     * @param port 1..65535
+     * @return the address
+     * @throws IllegalArgumentException if the host is blank or the port out of range
+     */
+    public static ClamdAddress tcp(String host, int port) {
+        return new ClamdAddress(host, port, null);
+    }
+
+    /**
+     * A unix-domain socket address.
+     *
+     * @param path the socket file, e.g. {@code /run/clamav/clamd.ctl}
+     * @return the address
+     */
+    public static ClamdAddress unix(Path path) {
+        return new ClamdAddress("", 0, Objects.requireNonNull(path, "path"));
+    }
+
+    /**
+     * Parses {@code HOST:PORT}, {@code [IPV6]:PORT} or {@code unix:/path}.
+     *
+     * @param text the address text
+     * @return the address
+     * @throws IllegalArgumentException naming what is wrong with the text
+     */
+    public static ClamdAddress parse(String text) {
+        Objects.requireNonNull(text, "text");
+        String t = text.strip();
+        if (t.startsWith("unix:")) {
+            String p = t.substring(5);
+            if (p.isEmpty()) {
+                throw new IllegalArgumentException("clamd address '" + text + "': unix: needs a socket path");
+            }
+            return unix(Path.of(p));
+        }
+        int colon = t.lastIndexOf(':');
+        if (colon <= 0 || colon == t.length() - 1) {
+            throw new IllegalArgumentException(
+                    "clamd address '" + text + "' is neither HOST:PORT nor unix:/path");
+        }
+        String host = t.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        } else if (host.indexOf(':') >= 0) {
+            throw new IllegalArgumentException(
+                    "clamd address '" + text + "': write IPv6 literals in brackets, e.g. [::1]:3310");
+        }
+        int port;
+        try {
+            port = Integer.parseInt(t.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("clamd address '" + text + "': port is not a number", e);
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("clamd address '" + text + "': port must be 1..65535");
+        }
+        if (host.isBlank()) {
+            throw new IllegalArgumentException("clamd address '" + text + "': host is empty");
+        }
+        return tcp(host, port);
+    }
+
+    /**
+     * Whether this is a unix-domain socket address.
+     *
+     * @return {@code true} for {@code unix:} addresses
+     */
+    public boolean isUnix() {
+        return socketPath != null;
+    }
+
+    /**
+     * The protocol family to open a channel with.
+     *
+     * @return {@link StandardProtocolFamily#UNIX} or {@link StandardProtocolFamily#INET} (IPv6 is chosen by the
+     *     resolved address)
+     */
+    ProtocolFamily family() {
+        return isUnix() ? StandardProtocolFamily.UNIX : null;
+    }
+
+    /**
+     * A socket address to connect to; resolves TCP host names now.
+     *
+     * @return the socket address
+     */
+    SocketAddress toSocketAddress() {
+        return isUnix() ? UnixDomainSocketAddress.of(socketPath) : new InetSocketAddress(host, port);
+    }
+
+    /**
+     * The text form accepted by {@link #parse(String)}.
+     *
+     * @return {@code HOST:PORT}, {@code [V6]:PORT} or {@code unix:/path}
+     */
+    @Override
+    public String toString() {
+        if (isUnix()) {
+            return "unix:" + socketPath;
+        }
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    }
+}

@@ -1,0 +1,553 @@
+package org.mailhygiene.scanners.clamd;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.StandardProtocolFamily;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Objects;
+import org.mailhygiene.api.ScanFailure.Kind;
+
+/**
+ * A low-level clamd client: one connection per command, {@code z}-framed commands (NUL-terminated, the form clamd
+ * recommends), over TCP or a unix-domain socket.
+ *
+ * <p>Commands: {@link #ping}, {@link #version}, {@link #reload}, {@link #stats} and {@link #instream}, which streams
+ * content in chunks of {@link Builder#chunkSize} bytes (each a 4-byte big-endian length and the bytes, then a zero
+ * length), so a message is never held in heap. Every I/O wait is bounded: connecting by the connect timeout, each
+ * read or write by the read timeout (no progress for that long fails), and the whole command by the deadline passed
+ * to it. A connection is opened for each command: the measurement in {@code benchmarks/README.md} found no gain from
+ * IDSESSION pipelining or pooling on loopback, and clamd closes a connection after each reply outside IDSESSION.
+ *
+ * <p>Failures are {@link ClamdException}s whose {@link ClamdException#kind()} says what a scanner must report. When
+ * clamd stops reading in the middle of a stream (StreamMaxLength), the client usually sees a broken pipe or reset
+ * first; it then still reads the reply clamd sent, so the size-limit error is reported as
+ * {@link Kind#TOO_LARGE}, not as a lost connection.
+ *
+ * <p>Defaults: connect timeout {@value #DEFAULT_CONNECT_TIMEOUT_SECONDS} s, read timeout
+ * {@value #DEFAULT_READ_TIMEOUT_SECONDS} s, chunk size {@value #DEFAULT_CHUNK_SIZE} bytes, longest reply accepted
+ * {@value #MAX_REPLY_BYTES} bytes.
+ *
+ * <p>Immutable and thread-safe: concurrent commands use separate connections.
+ */
+public final class ClamdClient {
+    /** Default connect timeout in seconds. */
+    public static final int DEFAULT_CONNECT_TIMEOUT_SECONDS = 5;
+    /** Default read timeout (longest wait without progress) in seconds. */
+    public static final int DEFAULT_READ_TIMEOUT_SECONDS = 30;
+    /** Default INSTREAM chunk size in bytes. */
+    public static final int DEFAULT_CHUNK_SIZE = 65536;
+    /** The longest reply accepted; longer replies are protocol errors. */
+    public static final int MAX_REPLY_BYTES = 1 << 20;
+
+    private final ClamdAddress address;
+    private final Duration connectTimeout;
+    private final Duration readTimeout;
+    private final int chunkSize;
+
+    private ClamdClient(Builder b) {
+        this.address = b.address;
+        this.connectTimeout = b.connectTimeout;
+        this.readTimeout = b.readTimeout;
+        this.chunkSize = b.chunkSize;
+    }
+
+    /**
+     * Starts a builder.
+     *
+     * @param address where clamd listens
+     * @return a new builder with the defaults in the class description
+     */
+    public static Builder builder(ClamdAddress address) {
+        return new Builder(address);
+    }
+
+    /**
+     * A client with default settings.
+     *
+     * @param address where clamd listens
+     * @return the client
+     */
+    public static ClamdClient of(ClamdAddress address) {
+        return builder(address).build();
+    }
+
+    /**
+     * Where this client connects.
+     *
+     * @return the address
+     */
+    public ClamdAddress address() {
+        return address;
+    }
+
+    /**
+     * The connect timeout.
+     *
+     * @return the timeout
+     */
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    /**
+     * The read timeout: the longest wait for any progress (a reply byte, or room to write).
+     *
+     * @return the timeout
+     */
+    public Duration readTimeout() {
+        return readTimeout;
+    }
+
+    /**
+     * The INSTREAM chunk size.
+     *
+     * @return bytes per chunk
+     */
+    public int chunkSize() {
+        return chunkSize;
+    }
+
+    /**
+     * Sends {@code PING}.
+     *
+     * @param deadline the most time the whole command may take
+     * @return the reply, {@code PONG}
+     * @throws ClamdException if clamd cannot be reached, times out or answers anything but {@code PONG}
+     * @throws InterruptedException if the thread is interrupted
+     */
+    public String ping(Duration deadline) throws ClamdException, InterruptedException {
+        String reply = command("PING", deadline);
+        if (!reply.equals("PONG")) {
+            throw new ClamdException(Kind.PROTOCOL_ERROR, address + ": PING answered '" + abbreviate(reply) + "'", null);
+        }
+        return reply;
+    }
+
+    /**
+     * Sends {@code VERSION}.
+     *
+     * @param deadline the most time the whole command may take
+     * @return the parsed version (with or without the database part)
+     * @throws ClamdException if clamd cannot be reached, times out or does not answer with a version
+     * @throws InterruptedException if the thread is interrupted
+     */
+    public ClamdVersion version(Duration deadline) throws ClamdException, InterruptedException {
+        String reply = command("VERSION", deadline);
+        try {
+            return ClamdVersion.parse(reply);
+        } catch (IllegalArgumentException e) {
+            throw new ClamdException(Kind.PROTOCOL_ERROR, address + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Sends {@code RELOAD}. clamd reloads its databases asynchronously; scans keep working on the old databases until
+     * the new ones are loaded.
+     *
+     * @param deadline the most time the whole command may take
+     * @return the reply, {@code RELOADING}
+     * @throws ClamdException if clamd cannot be reached, times out or answers anything but {@code RELOADING}
+     * @throws InterruptedException if the thread is interrupted
+     */
+    public String reload(Duration deadline) throws ClamdException, InterruptedException {
+        String reply = command("RELOAD", deadline);
+        if (!reply.equals("RELOADING")) {
+            throw new ClamdException(
+                    Kind.PROTOCOL_ERROR, address + ": RELOAD answered '" + abbreviate(reply) + "'", null);
+        }
+        return reply;
+    }
+
+    /**
+     * Sends {@code STATS}.
+     *
+     * @param deadline the most time the whole command may take
+     * @return the parsed statistics
+     * @throws ClamdException if clamd cannot be reached, times out or answers without the {@code END} line
+     * @throws InterruptedException if the thread is interrupted
+     */
+    public ClamdStats stats(Duration deadline) throws ClamdException, InterruptedException {
+        String reply = command("STATS", deadline);
+        try {
+            return ClamdStats.parse(reply);
+        } catch (IllegalArgumentException e) {
+            throw new ClamdException(Kind.PROTOCOL_ERROR, address + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Sends a command without arguments ({@code zNAME\0}) and returns its reply without terminator.
+     *
+     * @param name the command, e.g. {@code PING}
+     * @param deadline the most time the whole command may take
+     * @return the reply text
+     * @throws ClamdException if clamd cannot be reached, times out, or the reply is too long or unterminated
+     * @throws InterruptedException if the thread is interrupted
+     */
+    public String command(String name, Duration deadline) throws ClamdException, InterruptedException {
+        Objects.requireNonNull(name, "name");
+        long end = deadlineNanos(deadline);
+        try (Connection c = connect(end)) {
+            c.writeFully(ByteBuffer.wrap(("z" + name + "\0").getBytes(StandardCharsets.US_ASCII)), false);
+            return c.readReply(name);
+        }
+    }
+
+    /**
+     * Streams content with {@code INSTREAM} and returns clamd's classified reply.
+     *
+     * <p>The stream is read in chunks and is not closed. If it delivers more than {@code maxLength} bytes, streaming
+     * stops at once and {@link Kind#TOO_LARGE} is thrown without waiting for clamd (the client-side cut-off that
+     * makes "too large" deterministic). If clamd rejects the stream itself, {@link ClamdScanReply.Status#SIZE_LIMIT}
+     * is returned. The reply is returned as classified; the caller decides what each status means.
+     *
+     * @param content the bytes to scan
+     * @param maxLength the most bytes to send, {@code >= 0}; set it to clamd's StreamMaxLength
+     * @param deadline the most time the whole scan may take
+     * @return the classified reply
+     * @throws ClamdException UNAVAILABLE, TIMED_OUT, TOO_LARGE (client-side cut-off) or PROTOCOL_ERROR (a reply
+     *     that is too long or unterminated; see {@link #command})
+     * @throws InterruptedException if the thread is interrupted
+     * @throws IllegalArgumentException if {@code maxLength} is negative
+     */
+    public ClamdScanReply instream(InputStream content, long maxLength, Duration deadline)
+            throws ClamdException, InterruptedException {
+        Objects.requireNonNull(content, "content");
+        if (maxLength < 0) {
+            throw new IllegalArgumentException("maxLength must not be negative, was " + maxLength);
+        }
+        long end = deadlineNanos(deadline);
+        try (Connection c = connect(end)) {
+            ByteBuffer buf = ByteBuffer.allocate(4 + chunkSize);
+            buf.put("zINSTREAM\0".getBytes(StandardCharsets.US_ASCII)).flip();
+            boolean peerReplied = !c.writeFully(buf, true);
+            long total = 0;
+            while (!peerReplied) {
+                buf.clear();
+                int n = readChunk(content, buf.array(), 4, chunkSize);
+                if (n < 0) {
+                    buf.putInt(0).flip();
+                    c.writeFully(buf, true);
+                    break;
+                }
+                total += n;
+                if (total > maxLength) {
+                    throw new ClamdException(
+                            Kind.TOO_LARGE,
+                            address + ": message exceeds the stream limit of " + maxLength
+                                    + " bytes (clamd StreamMaxLength); not scanned",
+                            null);
+                }
+                buf.putInt(0, n).limit(4 + n).position(0);
+                peerReplied = !c.writeFully(buf, true);
+            }
+            return ClamdScanReply.parse(c.readReply("INSTREAM"));
+        } catch (ClamdException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new ClamdException(Kind.UNAVAILABLE, address + ": reading the message failed: " + e, e);
+        }
+    }
+
+    private static int readChunk(InputStream in, byte[] b, int off, int len) throws IOException {
+        int n = 0;
+        while (n < len) {
+            int r = in.read(b, off + n, len - n);
+            if (r < 0) {
+                return n == 0 ? -1 : n;
+            }
+            n += r;
+        }
+        return n;
+    }
+
+    private long deadlineNanos(Duration deadline) {
+        Objects.requireNonNull(deadline, "deadline");
+        if (deadline.isNegative() || deadline.isZero()) {
+            throw new IllegalArgumentException("deadline must be positive, was " + deadline);
+        }
+        long now = System.nanoTime();
+        long d = deadline.compareTo(Duration.ofDays(365)) > 0 ? Duration.ofDays(365).toNanos() : deadline.toNanos();
+        return now + d;
+    }
+
+    private Connection connect(long endNanos) throws ClamdException, InterruptedException {
+        SocketChannel ch = null;
+        Selector sel = null;
+        try {
+            ch = address.isUnix() ? SocketChannel.open(StandardProtocolFamily.UNIX) : SocketChannel.open();
+            ch.configureBlocking(false);
+            sel = Selector.open();
+            boolean connected = ch.connect(address.toSocketAddress());
+            if (!connected) {
+                SelectionKey key = ch.register(sel, SelectionKey.OP_CONNECT);
+                long wait = Math.min(connectTimeout.toNanos(), endNanos - System.nanoTime());
+                while (!ch.finishConnect()) {
+                    if (wait <= 0) {
+                        throw new ClamdException(
+                                Kind.TIMED_OUT, address + ": connect timed out after " + connectTimeout, null);
+                    }
+                    long t0 = System.nanoTime();
+                    sel.select(Math.max(1, wait / 1_000_000));
+                    sel.selectedKeys().clear();
+                    checkInterrupt();
+                    wait -= System.nanoTime() - t0;
+                }
+                key.cancel();
+                sel.selectNow();
+            }
+            Connection c = new Connection(ch, sel, endNanos);
+            ch = null;
+            sel = null;
+            return c;
+        } catch (ClamdException | InterruptedException e) {
+            throw e;
+        } catch (ConnectException e) {
+            throw new ClamdException(Kind.UNAVAILABLE, address + ": connect failed: " + e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            throw new ClamdException(Kind.UNAVAILABLE, address + ": connect failed: " + e, e);
+        } finally {
+            closeQuietly(ch, sel);
+        }
+    }
+
+    private static void checkInterrupt() throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException("clamd command interrupted");
+        }
+    }
+
+    private static void closeQuietly(SocketChannel ch, Selector sel) {
+        try {
+            if (sel != null) {
+                sel.close();
+            }
+        } catch (IOException ignored) {
+            // nothing to do
+        }
+        try {
+            if (ch != null) {
+                ch.close();
+            }
+        } catch (IOException ignored) {
+            // nothing to do
+        }
+    }
+
+    static String abbreviate(String s) {
+        return ClamdStats.abbreviate(s);
+    }
+
+    /** One open connection with a deadline; all waits go through the selector. */
+    private final class Connection implements AutoCloseable {
+        private final SocketChannel ch;
+        private final Selector sel;
+        private final SelectionKey key;
+        private final long endNanos;
+        private final ByteArrayOutputStream early = new ByteArrayOutputStream();
+        private boolean eof;
+
+        Connection(SocketChannel ch, Selector sel, long endNanos) throws IOException {
+            this.ch = ch;
+            this.sel = sel;
+            this.endNanos = endNanos;
+            this.key = ch.register(sel, 0);
+        }
+
+        /**
+         * Writes the whole buffer. When {@code watchReply} is set and clamd sends something (or closes) before the
+         * buffer is written, stops and returns {@code false}: clamd has replied early (size limit) and the caller
+         * should read the reply. A broken pipe or reset while writing also returns {@code false}, because clamd may
+         * have sent its reply before closing.
+         */
+        boolean writeFully(ByteBuffer buf, boolean watchReply) throws ClamdException, InterruptedException {
+            try {
+                while (buf.hasRemaining()) {
+                    int n = ch.write(buf);
+                    if (n > 0) {
+                        continue;
+                    }
+                    int ops = SelectionKey.OP_WRITE | (watchReply ? SelectionKey.OP_READ : 0);
+                    int ready = await(ops, "writing");
+                    if ((ready & SelectionKey.OP_READ) != 0) {
+                        return false;
+                    }
+                }
+                return true;
+            } catch (ClamdException | InterruptedException e) {
+                throw e;
+            } catch (ClosedByInterruptException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedException("clamd command interrupted");
+            } catch (IOException e) {
+                if (watchReply) {
+                    return false;
+                }
+                throw new ClamdException(Kind.UNAVAILABLE, address + ": connection lost while writing: " + e, e);
+            }
+        }
+
+        /** Waits until one of {@code ops} is ready; returns the ready set. */
+        private int await(int ops, String what) throws ClamdException, InterruptedException, IOException {
+            key.interestOps(ops);
+            long now = System.nanoTime();
+            long untilDeadline = endNanos - now;
+            long wait = Math.min(readTimeout.toNanos(), untilDeadline);
+            if (wait <= 0) {
+                throw new ClamdException(Kind.TIMED_OUT, address + ": scan deadline passed while " + what, null);
+            }
+            int selected = sel.select(Math.max(1, (wait + 999_999) / 1_000_000));
+            checkInterrupt();
+            if (selected == 0) {
+                sel.selectedKeys().clear();
+                if (System.nanoTime() - now >= wait) {
+                    boolean deadline = untilDeadline <= readTimeout.toNanos();
+                    throw new ClamdException(
+                            Kind.TIMED_OUT,
+                            address + ": " + (deadline ? "scan deadline passed" : "no progress for " + readTimeout)
+                                    + " while " + what,
+                            null);
+                }
+                return 0;
+            }
+            sel.selectedKeys().clear();
+            return key.readyOps();
+        }
+
+        /** Reads up to the NUL terminator (or end of stream) and returns the text without terminator. */
+        String readReply(String command) throws ClamdException, InterruptedException {
+            ByteBuffer buf = ByteBuffer.allocate(8192);
+            ByteArrayOutputStream out = early;
+            try {
+                while (!eof) {
+                    buf.clear();
+                    int n;
+                    try {
+                        n = ch.read(buf);
+                    } catch (IOException e) {
+                        if (out.size() > 0) {
+                            break; // reset after a complete-looking reply: use what arrived
+                        }
+                        throw new ClamdException(
+                                Kind.UNAVAILABLE, address + ": connection lost awaiting the " + command + " reply: " + e,
+                                e);
+                    }
+                    if (n < 0) {
+                        eof = true;
+                        break;
+                    }
+                    if (n == 0) {
+                        await(SelectionKey.OP_READ, "awaiting the " + command + " reply");
+                        continue;
+                    }
+                    byte[] a = buf.array();
+                    for (int i = 0; i < n; i++) {
+                        if (a[i] == 0) {
+                            out.write(a, 0, i);
+                            return out.toString(StandardCharsets.UTF_8);
+                        }
+                    }
+                    out.write(a, 0, n);
+                    if (out.size() > MAX_REPLY_BYTES) {
+                        throw new ClamdException(
+                                Kind.PROTOCOL_ERROR,
+                                address + ": " + command + " reply longer than " + MAX_REPLY_BYTES + " bytes",
+                                null);
+                    }
+                }
+            } catch (ClamdException | InterruptedException e) {
+                throw e;
+            } catch (IOException e) {
+                throw new ClamdException(Kind.UNAVAILABLE, address + ": " + e, e);
+            }
+            if (out.size() == 0) {
+                throw new ClamdException(
+                        Kind.UNAVAILABLE, address + ": connection closed without a " + command + " reply", null);
+            }
+            // clamd ends some replies (COMMAND READ TIMED OUT) with a newline even in z mode, then closes.
+            return ClamdScanReply.stripTerminators(out.toString(StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public void close() {
+            closeQuietly(ch, sel);
+        }
+    }
+
+    /** Builds a {@link ClamdClient}; each setter validates at once. Not thread-safe. */
+    public static final class Builder {
+        private final ClamdAddress address;
+        private Duration connectTimeout = Duration.ofSeconds(DEFAULT_CONNECT_TIMEOUT_SECONDS);
+        private Duration readTimeout = Duration.ofSeconds(DEFAULT_READ_TIMEOUT_SECONDS);
+        private int chunkSize = DEFAULT_CHUNK_SIZE;
+
+        private Builder(ClamdAddress address) {
+            this.address = Objects.requireNonNull(address, "address");
+        }
+
+        /**
+         * The connect timeout. Default {@value #DEFAULT_CONNECT_TIMEOUT_SECONDS} s.
+         *
+         * @param value a positive duration
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder connectTimeout(Duration value) {
+            connectTimeout = positive(value, "connectTimeout");
+            return this;
+        }
+
+        /**
+         * The read timeout: the longest wait for progress on a read or write. Default
+         * {@value #DEFAULT_READ_TIMEOUT_SECONDS} s.
+         *
+         * @param value a positive duration
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder readTimeout(Duration value) {
+            readTimeout = positive(value, "readTimeout");
+            return this;
+        }
+
+        /**
+         * The INSTREAM chunk size. Default {@value #DEFAULT_CHUNK_SIZE} bytes.
+         *
+         * @param bytes 1 KiB to 16 MiB
+         * @return this builder
+         * @throws IllegalArgumentException if out of range
+         */
+        public Builder chunkSize(int bytes) {
+            if (bytes < 1024 || bytes > (16 << 20)) {
+                throw new IllegalArgumentException("chunkSize must be 1024..16777216 bytes, was " + bytes);
+            }
+            chunkSize = bytes;
+            return this;
+        }
+
+        static Duration positive(Duration d, String what) {
+            Objects.requireNonNull(d, what);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(what + " must be positive, was " + d);
+            }
+            return d;
+        }
+
+        /**
+         * Builds the client.
+         *
+         * @return a new client
+         */
+        public ClamdClient build() {
+            return new ClamdClient(this);
+        }
+    }
+}

@@ -1,0 +1,813 @@
+package org.mailhygiene.scanners.clamd;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.mailhygiene.api.Health;
+import org.mailhygiene.api.Message;
+import org.mailhygiene.api.ScanException;
+import org.mailhygiene.api.ScanFailure;
+import org.mailhygiene.api.ScanFailure.Kind;
+import org.mailhygiene.api.Scanner;
+import org.mailhygiene.api.Verdict;
+import org.mailhygiene.api.events.HygieneListener;
+import org.mailhygiene.api.failover.FailoverException;
+import org.mailhygiene.api.failover.FailoverGroup;
+import org.mailhygiene.scanners.update.UpdateStep;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link Scanner} that streams each message to clamd with {@code INSTREAM}, over one clamd or a
+ * {@link FailoverGroup} of several.
+ *
+ * <p>Replies map exactly: {@code stream: OK} is {@link org.mailhygiene.api.Outcome#CLEAN}; {@code stream: NAME FOUND}
+ * is INFECTED with the name exactly as clamd gives it (with {@code .UNOFFICIAL}, and {@code Heuristics.*} names);
+ * {@code Heuristics.Limits.Exceeded.*} (clamd with {@code AlertExceedsMax yes}) is an {@link Kind#UNSCANNABLE}
+ * failure, not a virus; a message above {@link Builder#streamMaxLength} is a {@link Kind#TOO_LARGE} failure decided
+ * on the client side before or while streaming, and clamd's own size-limit error is the same failure; any other
+ * {@code ERROR} reply or garbage is a {@link Kind#PROTOCOL_ERROR}. Nothing but {@code stream: OK} is ever clean.
+ *
+ * <p>Failover: {@link Kind#UNAVAILABLE}, {@link Kind#TIMED_OUT} and {@link Kind#PROTOCOL_ERROR} mark the instance down
+ * and the scan moves to the next; {@link Kind#TOO_LARGE} and {@link Kind#UNSCANNABLE} do not (every instance would
+ * say the same). When no instance is left the scan fails with {@link Kind#UNAVAILABLE} (or with the one kind every
+ * instance failed with), which the default policy turns into a tempfail. Instances added first are preferred
+ * ({@link Builder#address(ClamdAddress)}); give equal priorities with {@link Builder#address(ClamdAddress, int)} to
+ * spread scans round-robin. {@link #probe()} PINGs instances whose back-off has ended so they come back before a scan
+ * has to try them; run it periodically with {@link #scheduleProbes}.
+ *
+ * <p>Signature updates: {@link #reloadAll()} (or the {@link #reloadStep()} for a
+ * {@link org.mailhygiene.scanners.update.SignatureUpdateScheduler}) sends {@code RELOAD} to every instance. clamd
+ * reloads in the background and keeps scanning with the old databases meanwhile, so after a reload
+ * {@link #cacheIdentity()} is empty (verdicts are not cached) for {@link Builder#reloadSettle}, and then returns a new
+ * identity: a verdict cache never serves a clean verdict computed with signatures older than the last reload.
+ *
+ * <p>Defaults (a test checks that this list equals the code):
+ * <ul>
+ *   <li>name: {@code clamd}
+ *   <li>connect timeout: 5 s
+ *   <li>read timeout: 30 s
+ *   <li>scan deadline: 120 s
+ *   <li>probe timeout: 5 s
+ *   <li>stream max length: 26214400 bytes
+ *   <li>chunk size: 65536 bytes
+ *   <li>reload settle: 60 s
+ *   <li>initial back-off: 30 s
+ *   <li>max back-off: 600 s
+ * </ul>
+ * and the system UTC clock, no listener.
+ *
+ * <p>Thread-safe: one instance serves concurrent scans, each on its own connection.
+ */
+public final class ClamdScanner implements Scanner {
+    private static final Logger LOG = LoggerFactory.getLogger(ClamdScanner.class);
+
+    /** Default scanner name. */
+    public static final String DEFAULT_NAME = "clamd";
+    /** Default connect timeout. */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(ClamdClient.DEFAULT_CONNECT_TIMEOUT_SECONDS);
+    /** Default read timeout. */
+    public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(ClamdClient.DEFAULT_READ_TIMEOUT_SECONDS);
+    /** Default whole-scan deadline, over every instance tried. */
+    public static final Duration DEFAULT_SCAN_DEADLINE = Duration.ofSeconds(120);
+    /** Default deadline of one PING, VERSION or RELOAD. */
+    public static final Duration DEFAULT_PROBE_TIMEOUT = Duration.ofSeconds(5);
+    /** Default stream limit: 25 MiB, the StreamMaxLength of Debian's generated clamd.conf. */
+    public static final long DEFAULT_STREAM_MAX_LENGTH = 25L * 1024 * 1024;
+    /** Default time after a RELOAD during which verdicts are not cached. */
+    public static final Duration DEFAULT_RELOAD_SETTLE = Duration.ofSeconds(60);
+    /** Default back-off after an instance's first failure. */
+    public static final Duration DEFAULT_INITIAL_BACKOFF = Duration.ofSeconds(30);
+    /** Default longest back-off. */
+    public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(600);
+
+    private static final Set<Kind> FAILOVER_KINDS = EnumSet.of(Kind.UNAVAILABLE, Kind.TIMED_OUT, Kind.PROTOCOL_ERROR);
+
+    private final String name;
+    private final List<ClamdClient> clients;
+    private final FailoverGroup<ClamdClient> group;
+    private final Duration scanDeadline;
+    private final Duration probeTimeout;
+    private final long streamMaxLength;
+    private final Duration reloadSettle;
+    private final Clock clock;
+    private final String instanceToken = UUID.randomUUID().toString().substring(0, 8);
+    private final AtomicLong generation = new AtomicLong();
+    private volatile Instant settledAt = Instant.MIN;
+    private volatile String knownVersions = "";
+    private final Duration connectTimeout;
+    private final Duration readTimeout;
+    private final Duration initialBackoff;
+    private final Duration maxBackoff;
+
+    private ClamdScanner(Builder b) {
+        this.name = b.name;
+        this.scanDeadline = b.scanDeadline;
+        this.probeTimeout = b.probeTimeout;
+        this.streamMaxLength = b.streamMaxLength;
+        this.reloadSettle = b.reloadSettle;
+        this.clock = b.clock;
+        this.connectTimeout = b.connectTimeout;
+        this.readTimeout = b.readTimeout;
+        this.initialBackoff = b.initialBackoff;
+        this.maxBackoff = b.maxBackoff;
+        List<ClamdClient> list = new ArrayList<>();
+        FailoverGroup.Builder<ClamdClient> gb = FailoverGroup.<ClamdClient>builder(b.name)
+                .deadline(b.scanDeadline)
+                .clock(b.clock)
+                .listener(b.listener)
+                .failoverWhen(ClamdScanner::isFailover);
+        // The group validates initial <= max at each call; set them in an order that never crosses its defaults.
+        if (b.initialBackoff.compareTo(DEFAULT_MAX_BACKOFF) <= 0) {
+            gb.initialBackoff(b.initialBackoff).maxBackoff(b.maxBackoff);
+        } else {
+            gb.maxBackoff(b.maxBackoff).initialBackoff(b.initialBackoff);
+        }
+        for (Map.Entry<ClamdAddress, Integer> e : b.addresses.entrySet()) {
+            ClamdClient c = ClamdClient.builder(e.getKey())
+                    .connectTimeout(b.connectTimeout)
+                    .readTimeout(b.readTimeout)
+                    .chunkSize(b.chunkSize)
+                    .build();
+            list.add(c);
+            gb.member(e.getKey().toString(), c, e.getValue());
+        }
+        this.clients = List.copyOf(list);
+        this.group = gb.build();
+    }
+
+    /**
+     * Starts a builder. At least one address must be added.
+     *
+     * @return a new builder with the defaults in the class description
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    static boolean isFailover(Exception e) {
+        return e instanceof ClamdException ce && FAILOVER_KINDS.contains(ce.kind());
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    /**
+     * Scans a message with INSTREAM on the best available instance, failing over as described in the class
+     * description.
+     *
+     * @param message the message; its content is streamed, never loaded whole
+     * @return CLEAN or INFECTED
+     * @throws ScanException TOO_LARGE, UNSCANNABLE, UNAVAILABLE, TIMED_OUT, PROTOCOL_ERROR, or SCANNER_ERROR when
+     *     the content itself cannot be read
+     * @throws InterruptedException if interrupted
+     */
+    @Override
+    public Verdict scan(Message message) throws ScanException, InterruptedException {
+        Objects.requireNonNull(message, "message");
+        long t0 = System.nanoTime();
+        long size = message.content().size();
+        if (size > streamMaxLength) {
+            throw fail(
+                    Kind.TOO_LARGE,
+                    "message of " + size + " bytes exceeds the stream limit of " + streamMaxLength
+                            + " bytes (clamd StreamMaxLength); not scanned",
+                    null,
+                    t0);
+        }
+        ClamdScanReply reply;
+        try {
+            reply = group.call((client, remaining) -> scanOn(client, message, remaining));
+        } catch (FailoverException e) {
+            throw fromFailover(e, t0);
+        }
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - t0);
+        if (reply.status() == ClamdScanReply.Status.CLEAN) {
+            return Verdict.clean(name, elapsed);
+        }
+        return Verdict.infected(name, List.of(reply.detail()), elapsed);
+    }
+
+    private ClamdScanReply scanOn(ClamdClient client, Message message, Duration remaining)
+            throws ClamdException, InterruptedException, IOException {
+        try (InputStream in = message.content().openStream()) {
+            ClamdScanReply r = client.instream(in, streamMaxLength, remaining);
+            String where = client.address().toString();
+            switch (r.status()) {
+                case CLEAN:
+                case FOUND:
+                    return r;
+                case LIMITS_EXCEEDED:
+                    throw new ClamdException(
+                            Kind.UNSCANNABLE, where + ": clamd hit a scan limit (" + r.detail() + "); not fully scanned",
+                            null);
+                case SIZE_LIMIT:
+                    throw new ClamdException(
+                            Kind.TOO_LARGE, where + ": clamd refused the stream: " + r.raw(), null);
+                case TIMED_OUT:
+                    throw new ClamdException(Kind.TIMED_OUT, where + ": clamd timed out reading: " + r.raw(), null);
+                case ERROR:
+                    throw new ClamdException(Kind.PROTOCOL_ERROR, where + ": clamd error: " + r.raw(), null);
+                default:
+                    throw new ClamdException(
+                            Kind.PROTOCOL_ERROR,
+                            where + ": not a clamd reply: '" + ClamdClient.abbreviate(r.raw()) + "'",
+                            null);
+            }
+        }
+    }
+
+    private ScanException fromFailover(FailoverException e, long t0) {
+        List<FailoverException.Attempt> attempts = e.attempts();
+        switch (e.reason()) {
+            case NOT_RETRYABLE: {
+                Throwable cause = attempts.get(attempts.size() - 1).error();
+                if (cause instanceof ClamdException ce) {
+                    return fail(ce.kind(), ce.getMessage(), ce, t0);
+                }
+                return fail(Kind.SCANNER_ERROR, "cannot read the message: " + cause, cause, t0);
+            }
+            case DEADLINE_EXCEEDED:
+                return fail(Kind.TIMED_OUT, "scan deadline of " + scanDeadline + " passed: " + e.getMessage(), e, t0);
+            case EXHAUSTED: {
+                Kind common = null;
+                for (FailoverException.Attempt a : attempts) {
+                    Kind k = a.error() instanceof ClamdException ce ? ce.kind() : Kind.UNAVAILABLE;
+                    common = common == null || common == k ? k : Kind.UNAVAILABLE;
+                }
+                return fail(common == null ? Kind.UNAVAILABLE : common, e.getMessage(), e, t0);
+            }
+            case ALL_DOWN:
+            default:
+                return fail(Kind.UNAVAILABLE, e.getMessage(), e, t0);
+        }
+    }
+
+    private ScanException fail(Kind kind, String detail, Throwable cause, long t0) {
+        return new ScanException(
+                new ScanFailure(name, kind, detail, Duration.ofNanos(System.nanoTime() - t0)), cause);
+    }
+
+    /**
+     * PINGs every instance; also runs {@link #probe()} first so instances due for a probe come back.
+     *
+     * @return UP if at least one instance answered {@code PONG}, else DOWN; the detail lists each instance
+     */
+    @Override
+    public Health health() {
+        long t0 = System.nanoTime();
+        probe();
+        StringBuilder detail = new StringBuilder();
+        int up = 0;
+        for (ClamdClient c : clients) {
+            if (detail.length() > 0) {
+                detail.append("; ");
+            }
+            try {
+                c.ping(probeTimeout);
+                up++;
+                detail.append(c.address()).append(" PONG");
+            } catch (ClamdException e) {
+                detail.append(e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                detail.append(c.address()).append(" interrupted");
+                break;
+            }
+        }
+        Duration latency = Duration.ofNanos(System.nanoTime() - t0);
+        String text = up + "/" + clients.size() + " up: " + detail;
+        return up > 0 ? Health.up(text, latency) : Health.down(text, latency);
+    }
+
+    /**
+     * PINGs the instances that are marked down and whose back-off has ended; those that answer are marked up.
+     * Never throws.
+     *
+     * @return the names ({@code HOST:PORT} or {@code unix:/path}) of instances that came back
+     */
+    public List<String> probe() {
+        return group.probe(c -> {
+            try {
+                c.ping(probeTimeout);
+                return true;
+            } catch (ClamdException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        });
+    }
+
+    /**
+     * Runs {@link #probe()} every {@code interval} on the given executor, which the caller owns and shuts down.
+     *
+     * @param executor where probes run
+     * @param interval time between probes, positive
+     * @return the scheduled task; cancel it to stop probing
+     * @throws IllegalArgumentException if the interval is not positive
+     */
+    public ScheduledFuture<?> scheduleProbes(ScheduledExecutorService executor, Duration interval) {
+        Objects.requireNonNull(executor, "executor");
+        ClamdClient.Builder.positive(interval, "interval");
+        long ms = Math.max(1, interval.toMillis());
+        return executor.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        probe();
+                    } catch (RuntimeException e) {
+                        LOG.warn("{}: probe failed: {}", name, e.toString());
+                    }
+                },
+                ms,
+                ms,
+                TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The outcome of a RELOAD sent to every instance.
+     *
+     * @param replies per instance, in configured order: {@code RELOADING} or the failure message
+     * @param failed how many instances did not answer {@code RELOADING}
+     */
+    public record ReloadResult(Map<String, String> replies, int failed) {
+        /**
+         * Copies the map.
+         *
+         * @throws NullPointerException if {@code replies} is {@code null}
+         */
+        public ReloadResult {
+            replies = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(replies));
+        }
+
+        /**
+         * Whether every instance answered {@code RELOADING}.
+         *
+         * @return {@code true} if none failed
+         */
+        public boolean success() {
+            return failed == 0;
+        }
+    }
+
+    /**
+     * Sends {@code RELOAD} to every instance (also those marked down), then starts a new cache identity as described
+     * in the class description. Never throws for instance failures; they are in the result.
+     *
+     * @return what each instance answered
+     * @throws InterruptedException if interrupted
+     */
+    public ReloadResult reloadAll() throws InterruptedException {
+        Map<String, String> replies = new LinkedHashMap<>();
+        int failed = 0;
+        newGeneration();
+        for (ClamdClient c : clients) {
+            try {
+                replies.put(c.address().toString(), c.reload(probeTimeout));
+            } catch (ClamdException e) {
+                failed++;
+                replies.put(c.address().toString(), e.kind() + ": " + e.getMessage());
+            }
+        }
+        newGeneration();
+        return new ReloadResult(replies, failed);
+    }
+
+    /**
+     * An update step that runs {@link #reloadAll()} and fails when any instance did not answer {@code RELOADING}.
+     *
+     * @return a step named {@code <name>-reload}
+     */
+    public UpdateStep reloadStep() {
+        return UpdateStep.of(name + "-reload", () -> {
+            ReloadResult r = reloadAll();
+            if (!r.success()) {
+                throw new IOException("RELOAD failed on " + r.failed() + " of " + clients.size() + ": " + r.replies());
+            }
+            return "RELOADING on " + r.replies().size() + " instance(s)";
+        });
+    }
+
+    private void newGeneration() {
+        generation.incrementAndGet();
+        settledAt = clock.instant().plus(reloadSettle);
+    }
+
+    /**
+     * Asks every reachable instance for its VERSION; when the combined answer differs from the last one seen (for
+     * example freshclam reloaded clamd with a new daily database), starts a new cache identity as after a reload.
+     * Instances that do not answer are skipped.
+     *
+     * @return whether the versions changed
+     * @throws InterruptedException if interrupted
+     */
+    public boolean refreshVersions() throws InterruptedException {
+        StringBuilder sb = new StringBuilder();
+        for (ClamdClient c : clients) {
+            try {
+                sb.append(c.address()).append('=').append(c.version(probeTimeout).raw()).append(';');
+            } catch (ClamdException e) {
+                sb.append(c.address()).append("=?;");
+            }
+        }
+        String v = sb.toString();
+        synchronized (this) {
+            if (v.equals(knownVersions)) {
+                return false;
+            }
+            boolean first = knownVersions.isEmpty();
+            knownVersions = v;
+            if (!first) {
+                newGeneration();
+            }
+            return !first;
+        }
+    }
+
+    /**
+     * The verdict-cache identity: the scanner name, the instances, the stream limit, a token unique to this scanner
+     * object and a generation that changes with every {@link #reloadAll()} and every version change seen by
+     * {@link #refreshVersions()}. Empty (do not cache) from a reload until {@link Builder#reloadSettle} later.
+     *
+     * @return the identity, or empty while a reload may still be in progress
+     */
+    @Override
+    public Optional<String> cacheIdentity() {
+        if (clock.instant().isBefore(settledAt)) {
+            return Optional.empty();
+        }
+        return Optional.of(name + "[" + clients.stream().map(c -> c.address().toString()).reduce((a, b) -> a + "," + b)
+                .orElse("") + "] max=" + streamMaxLength + " id=" + instanceToken + " gen=" + generation.get());
+    }
+
+    /**
+     * The failover group over the instances, for monitoring ({@link FailoverGroup#members()}).
+     *
+     * @return the group
+     */
+    public FailoverGroup<ClamdClient> group() {
+        return group;
+    }
+
+    /**
+     * The clients, one per instance, in configured order.
+     *
+     * @return an unmodifiable list
+     */
+    public List<ClamdClient> clients() {
+        return clients;
+    }
+
+    /**
+     * The connect timeout.
+     *
+     * @return the timeout
+     */
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    /**
+     * The read timeout.
+     *
+     * @return the timeout
+     */
+    public Duration readTimeout() {
+        return readTimeout;
+    }
+
+    /**
+     * The whole-scan deadline.
+     *
+     * @return the deadline
+     */
+    public Duration scanDeadline() {
+        return scanDeadline;
+    }
+
+    /**
+     * The deadline for one PING, VERSION or RELOAD.
+     *
+     * @return the timeout
+     */
+    public Duration probeTimeout() {
+        return probeTimeout;
+    }
+
+    /**
+     * The client-side stream limit.
+     *
+     * @return bytes
+     */
+    public long streamMaxLength() {
+        return streamMaxLength;
+    }
+
+    /**
+     * How long after a reload verdicts are not cached.
+     *
+     * @return the duration
+     */
+    public Duration reloadSettle() {
+        return reloadSettle;
+    }
+
+    /**
+     * The back-off after an instance's first failure.
+     *
+     * @return the duration
+     */
+    public Duration initialBackoff() {
+        return initialBackoff;
+    }
+
+    /**
+     * The longest back-off.
+     *
+     * @return the duration
+     */
+    public Duration maxBackoff() {
+        return maxBackoff;
+    }
+
+    /**
+     * The INSTREAM chunk size.
+     *
+     * @return bytes
+     */
+    public int chunkSize() {
+        return clients.get(0).chunkSize();
+    }
+
+    @Override
+    public String toString() {
+        return "ClamdScanner[" + name + " " + group.members().stream().map(FailoverGroup.MemberState::name).toList()
+                + "]";
+    }
+
+    /** Builds a {@link ClamdScanner}; each setter validates at once. Not thread-safe. */
+    public static final class Builder {
+        private String name = DEFAULT_NAME;
+        private final Map<ClamdAddress, Integer> addresses = new LinkedHashMap<>();
+        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private Duration readTimeout = DEFAULT_READ_TIMEOUT;
+        private Duration scanDeadline = DEFAULT_SCAN_DEADLINE;
+        private Duration probeTimeout = DEFAULT_PROBE_TIMEOUT;
+        private long streamMaxLength = DEFAULT_STREAM_MAX_LENGTH;
+        private int chunkSize = ClamdClient.DEFAULT_CHUNK_SIZE;
+        private Duration reloadSettle = DEFAULT_RELOAD_SETTLE;
+        private Duration initialBackoff = DEFAULT_INITIAL_BACKOFF;
+        private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
+        private Clock clock = Clock.systemUTC();
+        private HygieneListener listener = HygieneListener.NOOP;
+
+        private Builder() {}
+
+        /**
+         * The scanner's name in verdicts and events. Default {@code clamd}.
+         *
+         * @param value a non-blank name
+         * @return this builder
+         * @throws IllegalArgumentException if blank
+         */
+        public Builder name(String value) {
+            Objects.requireNonNull(value, "name");
+            if (value.isBlank()) {
+                throw new IllegalArgumentException("scanner name must not be blank");
+            }
+            name = value;
+            return this;
+        }
+
+        /**
+         * Adds an instance with the next lower preference: the first added is tried first.
+         *
+         * @param address where it listens
+         * @return this builder
+         * @throws IllegalArgumentException if the address was already added
+         */
+        public Builder address(ClamdAddress address) {
+            return address(address, addresses.size());
+        }
+
+        /**
+         * Adds an instance given as text ({@code HOST:PORT} or {@code unix:/path}).
+         *
+         * @param address the address text
+         * @return this builder
+         * @throws IllegalArgumentException if the text is malformed or the address was already added
+         */
+        public Builder address(String address) {
+            return address(ClamdAddress.parse(address));
+        }
+
+        /**
+         * Adds an instance with an explicit priority (lower is preferred; equal priorities share scans round-robin).
+         *
+         * @param address where it listens
+         * @param priority its priority
+         * @return this builder
+         * @throws IllegalArgumentException if the address was already added
+         */
+        public Builder address(ClamdAddress address, int priority) {
+            Objects.requireNonNull(address, "address");
+            if (addresses.containsKey(address)) {
+                throw new IllegalArgumentException("clamd address " + address + " added twice");
+            }
+            addresses.put(address, priority);
+            return this;
+        }
+
+        /**
+         * Connect timeout per instance. Default 5 s.
+         *
+         * @param value positive, not above the scan deadline
+         * @return this builder
+         * @throws IllegalArgumentException if not positive or above the scan deadline
+         */
+        public Builder connectTimeout(Duration value) {
+            connectTimeout = notAboveDeadline(value, "connectTimeout");
+            return this;
+        }
+
+        /**
+         * Read timeout: the longest wait without progress on a read or write. Default 30 s.
+         *
+         * @param value positive, not above the scan deadline
+         * @return this builder
+         * @throws IllegalArgumentException if not positive or above the scan deadline
+         */
+        public Builder readTimeout(Duration value) {
+            readTimeout = notAboveDeadline(value, "readTimeout");
+            return this;
+        }
+
+        /**
+         * The whole-scan deadline, over every instance tried. Default 120 s.
+         *
+         * @param value positive, not below the connect and read timeouts
+         * @return this builder
+         * @throws IllegalArgumentException if not positive or below a timeout
+         */
+        public Builder scanDeadline(Duration value) {
+            ClamdClient.Builder.positive(value, "scanDeadline");
+            if (value.compareTo(connectTimeout) < 0 || value.compareTo(readTimeout) < 0) {
+                throw new IllegalArgumentException("scanDeadline " + value + " is below connectTimeout "
+                        + connectTimeout + " or readTimeout " + readTimeout);
+            }
+            scanDeadline = value;
+            return this;
+        }
+
+        private Duration notAboveDeadline(Duration value, String what) {
+            ClamdClient.Builder.positive(value, what);
+            if (value.compareTo(scanDeadline) > 0) {
+                throw new IllegalArgumentException(
+                        what + " " + value + " exceeds the scan deadline " + scanDeadline + "; raise that first");
+            }
+            return value;
+        }
+
+        /**
+         * The deadline of one PING (probes, health), VERSION or RELOAD. Default 5 s.
+         *
+         * @param value positive
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder probeTimeout(Duration value) {
+            probeTimeout = ClamdClient.Builder.positive(value, "probeTimeout");
+            return this;
+        }
+
+        /**
+         * The most bytes streamed; set it to clamd's {@code StreamMaxLength}. Larger messages fail with
+         * {@link Kind#TOO_LARGE} without reaching clamd. Default 26214400 (25 MiB).
+         *
+         * @param bytes positive
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder streamMaxLength(long bytes) {
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("streamMaxLength must be positive, was " + bytes);
+            }
+            streamMaxLength = bytes;
+            return this;
+        }
+
+        /**
+         * INSTREAM chunk size. Default 65536.
+         *
+         * @param bytes 1 KiB to 16 MiB
+         * @return this builder
+         * @throws IllegalArgumentException if out of range
+         */
+        public Builder chunkSize(int bytes) {
+            ClamdClient.builder(ClamdAddress.tcp("localhost", 1)).chunkSize(bytes);
+            chunkSize = bytes;
+            return this;
+        }
+
+        /**
+         * How long after a RELOAD verdicts are not cached (clamd reloads in the background). Default 60 s.
+         *
+         * @param value zero or positive
+         * @return this builder
+         * @throws IllegalArgumentException if negative
+         */
+        public Builder reloadSettle(Duration value) {
+            Objects.requireNonNull(value, "reloadSettle");
+            if (value.isNegative()) {
+                throw new IllegalArgumentException("reloadSettle must not be negative, was " + value);
+            }
+            reloadSettle = value;
+            return this;
+        }
+
+        /**
+         * Back-off after an instance's first failure; doubles per failure. Default 30 s.
+         *
+         * @param value positive, not above the max back-off
+         * @return this builder
+         * @throws IllegalArgumentException if not positive or above the max back-off
+         */
+        public Builder initialBackoff(Duration value) {
+            ClamdClient.Builder.positive(value, "initialBackoff");
+            if (value.compareTo(maxBackoff) > 0) {
+                throw new IllegalArgumentException("initialBackoff " + value + " exceeds maxBackoff " + maxBackoff);
+            }
+            initialBackoff = value;
+            return this;
+        }
+
+        /**
+         * The longest back-off. Default 600 s.
+         *
+         * @param value positive, not below the initial back-off
+         * @return this builder
+         * @throws IllegalArgumentException if not positive or below the initial back-off
+         */
+        public Builder maxBackoff(Duration value) {
+            ClamdClient.Builder.positive(value, "maxBackoff");
+            if (value.compareTo(initialBackoff) < 0) {
+                throw new IllegalArgumentException("maxBackoff " + value + " is below initialBackoff " + initialBackoff);
+            }
+            maxBackoff = value;
+            return this;
+        }
+
+        /**
+         * The clock for back-off and the reload settle time. Default the system UTC clock.
+         *
+         * @param value the clock
+         * @return this builder
+         */
+        public Builder clock(Clock value) {
+            clock = Objects.requireNonNull(value, "clock");
+            return this;
+        }
+
+        /**
+         * Receives failover, member-down and member-up events. Default none.
+         *
+         * @param value the listener
+         * @return this builder
+         */
+        public Builder listener(HygieneListener value) {
+            listener = Objects.requireNonNull(value, "listener");
+            return this;
+        }
+
+        /**
+         * Builds the scanner.
+         *
+         * @return a new scanner
+         * @throws IllegalStateException if no address was added
+         */
+        public ClamdScanner build() {
+            if (addresses.isEmpty()) {
+                throw new IllegalStateException("a clamd scanner needs at least one address");
+            }
+            return new ClamdScanner(this);
+        }
+    }
+}

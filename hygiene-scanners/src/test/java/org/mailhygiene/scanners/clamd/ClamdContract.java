@@ -1,0 +1,171 @@
+package org.mailhygiene.scanners.clamd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.mailhygiene.api.Message;
+import org.mailhygiene.api.Outcome;
+import org.mailhygiene.api.ScanException;
+import org.mailhygiene.api.ScanFailure;
+import org.mailhygiene.api.Verdict;
+
+/**
+ * The clamd contract: the same tests run against {@link org.mailhygiene.testkit.clamd.FakeClamd} and a real clamd,
+ * which keeps the fake honest. Implementations provide a daemon whose stream limit is {@link #DAEMON_STREAM_LIMIT}.
+ */
+interface ClamdContract {
+    /** The StreamMaxLength both the fake and the real clamd are configured with. */
+    long DAEMON_STREAM_LIMIT = 1L << 20;
+
+    /** The daemon's TCP address. */
+    String tcpAddress();
+
+    /** The daemon's unix socket address. */
+    String unixAddress();
+
+    /** The name the daemon reports for EICAR. */
+    String eicarName();
+
+    /** The name the daemon reports for {@link org.mailhygiene.testkit.clamd.RealClamd#TEST_MARKER}. */
+    String markerName();
+
+    /**
+     * Puts a new signature in place so that it becomes active with the next RELOAD.
+     *
+     * @return the name the daemon will report for it
+     */
+    String stageSignature(String name, String marker);
+
+    default ClamdScanner.Builder scannerBuilder() {
+        return ClamdScanner.builder()
+                .address(tcpAddress())
+                .connectTimeout(Duration.ofSeconds(5))
+                .readTimeout(Duration.ofSeconds(20))
+                .scanDeadline(Duration.ofSeconds(30))
+                .streamMaxLength(100L << 20)
+                .reloadSettle(Duration.ZERO);
+    }
+
+    default Verdict scan(byte[] message) throws Exception {
+        return scannerBuilder().build().scan(Message.of(message));
+    }
+
+    @Test
+    default void cleanMailIsClean() throws Exception {
+        Verdict v = scan(ClamdTestMessages.clean());
+        assertThat(v.outcome()).isEqualTo(Outcome.CLEAN);
+        assertThat(v.scanner()).isEqualTo("clamd");
+        assertThat(v.threats()).isEmpty();
+    }
+
+    @Test
+    default void eicarInTheBodyIsInfected() throws Exception {
+        Verdict v = scan(ClamdTestMessages.eicarPlain());
+        assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
+        assertThat(v.threats()).containsExactly(eicarName());
+    }
+
+    @Test
+    default void eicarZipped() throws Exception {
+        assertThat(scan(ClamdTestMessages.eicarZip()).threats()).containsExactly(eicarName());
+    }
+
+    @Test
+    default void eicarDoubleZipped() throws Exception {
+        assertThat(scan(ClamdTestMessages.eicarDoubleZip()).threats()).containsExactly(eicarName());
+    }
+
+    @Test
+    default void eicarAsBase64Attachment() throws Exception {
+        assertThat(scan(ClamdTestMessages.eicarBase64Attachment()).threats()).containsExactly(eicarName());
+    }
+
+    @Test
+    default void eicarZippedInsideAnAttachment() throws Exception {
+        assertThat(scan(ClamdTestMessages.eicarZipInAttachment()).threats()).containsExactly(eicarName());
+    }
+
+    @Test
+    default void customTestMarkerIsReportedWithItsExactName() throws Exception {
+        Verdict v = scan(ClamdTestMessages.marker(org.mailhygiene.testkit.clamd.RealClamd.TEST_MARKER));
+        assertThat(v.threats()).containsExactly(markerName());
+    }
+
+    @Test
+    default void unixSocketGivesTheSameAnswers() throws Exception {
+        ClamdScanner s = scannerBuilder().build();
+        ClamdScanner u = ClamdScanner.builder().address(unixAddress()).build();
+        assertThat(u.scan(Message.of(ClamdTestMessages.eicarPlain())).threats()).containsExactly(eicarName());
+        assertThat(u.scan(Message.of(ClamdTestMessages.clean())).outcome()).isEqualTo(Outcome.CLEAN);
+        assertThat(u.health().isUp()).isTrue();
+        assertThat(s.health().isUp()).isTrue();
+    }
+
+    @Test
+    default void overTheDaemonsStreamLimitIsTooLargeNeverClean() {
+        // The client limit is above the daemon's: clamd itself rejects the stream (the client usually sees a broken
+        // pipe first and must still read the reply).
+        byte[] big = ClamdTestMessages.cleanOfSize((int) DAEMON_STREAM_LIMIT + 300_000);
+        assertThatThrownBy(() -> scan(big))
+                .isInstanceOfSatisfying(ScanException.class, e -> assertThat(e.failure().kind())
+                        .isEqualTo(ScanFailure.Kind.TOO_LARGE));
+    }
+
+    @Test
+    default void exactlyAtTheDaemonsStreamLimitIsScanned() throws Exception {
+        byte[] m = ClamdTestMessages.cleanOfSize((int) DAEMON_STREAM_LIMIT - 2000);
+        byte[] exact = java.util.Arrays.copyOf(m, (int) DAEMON_STREAM_LIMIT);
+        java.util.Arrays.fill(exact, m.length, exact.length, (byte) 'x');
+        assertThat(scan(exact).outcome()).isEqualTo(Outcome.CLEAN);
+    }
+
+    @Test
+    default void overTheClientLimitIsTooLargeDeterministically() throws Exception {
+        ClamdScanner s = scannerBuilder().streamMaxLength(1000).build();
+        byte[] m = ClamdTestMessages.cleanOfSize(5000);
+        assertThatThrownBy(() -> s.scan(Message.of(m)))
+                .isInstanceOfSatisfying(ScanException.class, e -> {
+                    assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.TOO_LARGE);
+                    assertThat(e.failure().detail()).contains("1000");
+                });
+    }
+
+    @Test
+    default void pingVersionAndStats() throws Exception {
+        ClamdClient c = ClamdClient.of(ClamdAddress.parse(tcpAddress()));
+        assertThat(c.ping(Duration.ofSeconds(5))).isEqualTo("PONG");
+        ClamdVersion v = c.version(Duration.ofSeconds(5));
+        assertThat(v.engine()).startsWith("ClamAV ");
+        ClamdStats st = c.stats(Duration.ofSeconds(5));
+        assertThat(st.raw()).contains("POOLS:");
+        assertThat(st.maxThreads()).isPresent();
+    }
+
+    @Test
+    default void newSignatureIsDetectedAfterReload() throws Exception {
+        String marker = "MH-RELOAD-" + UUID.randomUUID().toString().toUpperCase();
+        String sigName = "Local.Reload" + marker.substring(10, 18);
+        ClamdScanner s = scannerBuilder().build();
+        byte[] m = ClamdTestMessages.marker(marker);
+        assertThat(s.scan(Message.of(m)).outcome()).isEqualTo(Outcome.CLEAN);
+        String expected = stageSignature(sigName, marker);
+        String before = s.cacheIdentity().orElseThrow();
+
+        ClamdScanner.ReloadResult r = s.reloadAll();
+
+        assertThat(r.success()).as("reload replies %s", r.replies()).isTrue();
+        assertThat(s.cacheIdentity()).isPresent().get().isNotEqualTo(before);
+        // clamd reloads in the background and keeps scanning meanwhile: no scan fails, and the new signature
+        // is in force within a few seconds.
+        long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        Verdict v = s.scan(Message.of(m));
+        while (v.outcome() == Outcome.CLEAN && System.nanoTime() < end) {
+            Thread.sleep(50);
+            v = s.scan(Message.of(m));
+        }
+        assertThat(v.threats()).containsExactly(expected);
+    }
+}

@@ -1,0 +1,302 @@
+package org.mailhygiene.scanners.clamd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.mailhygiene.api.Message;
+import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.api.Outcome;
+import org.mailhygiene.api.ScanException;
+import org.mailhygiene.api.ScanFailure.Kind;
+import org.mailhygiene.api.Verdict;
+import org.mailhygiene.api.events.HygieneListener;
+import org.mailhygiene.testkit.FakeClock;
+import org.mailhygiene.testkit.clamd.FakeClamd;
+import org.mailhygiene.testkit.clamd.FakeClamd.Fault;
+import org.mailhygiene.testkit.junit.FakeClamdExtension;
+
+/** Reply mapping, fault handling and failover of {@link ClamdScanner} against {@link FakeClamd}. */
+class ClamdScannerFaultTest {
+    @RegisterExtension
+    final FakeClamdExtension primary = FakeClamdExtension.create();
+
+    @RegisterExtension
+    final FakeClamdExtension backup = FakeClamdExtension.create();
+
+    private ClamdScanner.Builder single() {
+        return ClamdScanner.builder()
+                .address(primary.get().tcpAddress())
+                .connectTimeout(Duration.ofSeconds(2))
+                .readTimeout(Duration.ofSeconds(2))
+                .scanDeadline(Duration.ofSeconds(5));
+    }
+
+    private static Kind failureKind(ClamdScanner s, byte[] message) {
+        try {
+            Verdict v = s.scan(Message.of(message));
+            throw new AssertionError("expected a failure, got " + v);
+        } catch (ScanException e) {
+            return e.failure().kind();
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void foundNamesAreReportedExactlyAsClamdGivesThem() throws Exception {
+        for (String name : List.of(
+                "Local.Eicar.NDB.UNOFFICIAL",
+                "Heuristics.Phishing.Email.SpoofedDomain",
+                "Heuristics.Encrypted.Zip",
+                "Win.Test.EICAR_HDB-1")) {
+            primary.get().enqueue(Fault.reply("stream: " + name + " FOUND"));
+            Verdict v = single().build().scan(Message.of(ClamdTestMessages.clean()));
+            assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
+            assertThat(v.threats()).containsExactly(name);
+        }
+    }
+
+    @Test
+    void limitsExceededIsUnscannableNotAVirus() {
+        primary.get().enqueue(Fault.reply("stream: Heuristics.Limits.Exceeded.MaxFileSize FOUND"));
+        assertThat(failureKind(single().build(), ClamdTestMessages.clean())).isEqualTo(Kind.UNSCANNABLE);
+    }
+
+    @Test
+    void garbageAndOtherErrorsAreProtocolErrors() {
+        primary.get().enqueue(Fault.garbage());
+        assertThat(failureKind(single().build(), ClamdTestMessages.clean())).isEqualTo(Kind.PROTOCOL_ERROR);
+        primary.get().enqueue(Fault.reply("stream: Can't allocate memory ERROR"));
+        assertThat(failureKind(single().build(), ClamdTestMessages.clean())).isEqualTo(Kind.PROTOCOL_ERROR);
+        primary.get().enqueue(Fault.reply("stream: OK "));
+        assertThat(failureKind(single().build(), ClamdTestMessages.clean())).isEqualTo(Kind.PROTOCOL_ERROR);
+    }
+
+    @Test
+    void sizeLimitErrorReadAfterTheDaemonStopsReadingIsTooLarge() {
+        // 4 MB in 64 KiB chunks: the fake answers after 100 KB and closes; the client's writes break, and it must
+        // still read the reply.
+        primary.get().enqueue(Fault.sizeLimitError(100_000));
+        assertThat(failureKind(single().build(), ClamdTestMessages.cleanOfSize(4_000_000)))
+                .isEqualTo(Kind.TOO_LARGE);
+    }
+
+    @Test
+    void closeMidStreamIsUnavailable() {
+        primary.get().enqueue(Fault.closeMidStream(100_000));
+        assertThat(failureKind(single().build(), ClamdTestMessages.cleanOfSize(1_000_000)))
+                .isEqualTo(Kind.UNAVAILABLE);
+    }
+
+    @Test
+    void stallIsTimedOutByTheReadTimeout() {
+        primary.get().enqueue(Fault.stall());
+        ClamdScanner s = single().readTimeout(Duration.ofMillis(300)).build();
+        long t0 = System.nanoTime();
+        assertThat(failureKind(s, ClamdTestMessages.clean())).isEqualTo(Kind.TIMED_OUT);
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(4));
+    }
+
+    @Test
+    void slowReplyWithinTheReadTimeoutIsFine() throws Exception {
+        primary.get().enqueue(Fault.slowReply(Duration.ofMillis(200)));
+        assertThat(single().build().scan(Message.of(ClamdTestMessages.eicarPlain())).threats())
+                .containsExactly("Eicar-Test-Signature");
+    }
+
+    @Test
+    void slowReplyPastTheWholeScanDeadlineIsTimedOut() {
+        primary.get().enqueue(Fault.slowReply(Duration.ofSeconds(3)));
+        ClamdScanner s = single()
+                .readTimeout(Duration.ofMillis(500))
+                .connectTimeout(Duration.ofMillis(500))
+                .scanDeadline(Duration.ofMillis(500))
+                .build();
+        assertThat(failureKind(s, ClamdTestMessages.clean())).isEqualTo(Kind.TIMED_OUT);
+    }
+
+    @Test
+    void messageIsStreamedInChunksAndArrivesIntact() throws Exception {
+        byte[] m = ClamdTestMessages.cleanOfSize(300_000);
+        ClamdScanner s = single().chunkSize(4096).build();
+        assertThat(s.scan(Message.of(m)).outcome()).isEqualTo(Outcome.CLEAN);
+        FakeClamd.Request r = primary.get().requests().get(0);
+        assertThat(r.command()).isEqualTo("INSTREAM");
+        assertThat(r.framing()).isEqualTo('z');
+        assertThat(r.streamBytes()).isEqualTo(m.length);
+        assertThat(r.stream()).isEqualTo(m);
+    }
+
+    @Test
+    void contentThatCannotBeReadIsAScannerErrorAndDoesNotFailOver() {
+        MessageContent broken = new MessageContent() {
+            @Override
+            public long size() {
+                return 10;
+            }
+
+            @Override
+            public InputStream openStream() throws IOException {
+                throw new IOException("spool file vanished");
+            }
+        };
+        ClamdScanner s = single().address(backup.get().tcpAddress()).build();
+        assertThatThrownBy(() -> s.scan(Message.of(broken)))
+                .isInstanceOfSatisfying(ScanException.class, e -> assertThat(e.failure().kind())
+                        .isEqualTo(Kind.SCANNER_ERROR));
+        assertThat(s.group().members()).allMatch(m -> m.available());
+    }
+
+    @Test
+    void unavailableTimedOutAndProtocolErrorsFailOverAndNeverReportClean() throws Exception {
+        List<String> events = Collections.synchronizedList(new ArrayList<>());
+        HygieneListener l = new HygieneListener() {
+            @Override
+            public void failover(String group, String from, String to, String reason) {
+                events.add(from + "->" + to);
+            }
+        };
+        ClamdScanner s = single().address(backup.get().tcpAddress())
+                .readTimeout(Duration.ofMillis(300))
+                .listener(l)
+                .initialBackoff(Duration.ofMillis(1))
+                .maxBackoff(Duration.ofMillis(1))
+                .build();
+        for (Fault f : List.of(Fault.garbage(), Fault.stall(), Fault.refuse(), Fault.closeMidStream(10))) {
+            primary.get().enqueue(f);
+            Verdict v = s.scan(Message.of(ClamdTestMessages.eicarPlain()));
+            assertThat(v.threats()).as("after %s", f).containsExactly("Eicar-Test-Signature");
+            Thread.sleep(5); // let the 1 ms back-off pass so the primary is preferred again
+        }
+        assertThat(events).hasSize(4).allMatch(e -> e.equals(primary.get().tcpAddress() + "->" + backup.get().tcpAddress()));
+        assertThat(backup.get().requests()).hasSize(4);
+    }
+
+    @Test
+    void tooLargeAndUnscannableDoNotFailOver() {
+        ClamdScanner s = single().address(backup.get().tcpAddress()).build();
+        primary.get().enqueue(Fault.sizeLimitError(10));
+        assertThat(failureKind(s, ClamdTestMessages.cleanOfSize(200_000))).isEqualTo(Kind.TOO_LARGE);
+        primary.get().enqueue(Fault.reply("stream: Heuristics.Limits.Exceeded.MaxScanSize FOUND"));
+        assertThat(failureKind(s, ClamdTestMessages.clean())).isEqualTo(Kind.UNSCANNABLE);
+        assertThat(backup.get().connectionCount()).isZero();
+        assertThat(s.group().members()).allMatch(m -> m.available());
+    }
+
+    @Test
+    void allInstancesDownIsUnavailable() throws Exception {
+        ClamdScanner s = single().address(backup.get().tcpAddress()).build();
+        primary.get().close();
+        backup.get().close();
+        assertThat(failureKind(s, ClamdTestMessages.eicarPlain())).isEqualTo(Kind.UNAVAILABLE);
+        // both are now in back-off: the next scan fails at once, still UNAVAILABLE
+        assertThat(failureKind(s, ClamdTestMessages.eicarPlain())).isEqualTo(Kind.UNAVAILABLE);
+        assertThat(s.health().isUp()).isFalse();
+    }
+
+    @Test
+    void aDeadInstanceIsProbedBackWithPing() throws Exception {
+        FakeClock clock = FakeClock.start();
+        ClamdScanner s = single().address(backup.get().tcpAddress()).clock(clock).build();
+        primary.get().enqueue(Fault.refuse());
+        s.scan(Message.of(ClamdTestMessages.clean()));
+        assertThat(s.group().members().get(0).available()).isFalse();
+        assertThat(s.probe()).isEmpty(); // still in back-off: not probed
+        clock.advance(ClamdScanner.DEFAULT_INITIAL_BACKOFF);
+        assertThat(s.probe()).containsExactly(primary.get().tcpAddress());
+        assertThat(primary.get().requests()).extracting(FakeClamd.Request::command).contains("PING");
+        assertThat(s.group().members().get(0).available()).isTrue();
+    }
+
+    @Test
+    void unixSocketTransport() throws Exception {
+        ClamdScanner s = ClamdScanner.builder().address(primary.get().unixAddress()).build();
+        assertThat(s.scan(Message.of(ClamdTestMessages.eicarZipInAttachment())).threats())
+                .containsExactly("Eicar-Test-Signature");
+        assertThat(primary.get().requests().get(0).transport()).isEqualTo("unix");
+    }
+
+    @Test
+    void missingUnixSocketIsUnavailable() {
+        ClamdScanner s = ClamdScanner.builder()
+                .address(ClamdAddress.unix(Path.of("/tmp/no-such-dir-mh/clamd.sock")))
+                .build();
+        assertThat(failureKind(s, ClamdTestMessages.clean())).isEqualTo(Kind.UNAVAILABLE);
+    }
+
+    @Test
+    void cacheIdentityChangesWithReloadAndIsWithheldWhileItSettles() throws Exception {
+        FakeClock clock = FakeClock.start();
+        ClamdScanner s = single().clock(clock).reloadSettle(Duration.ofSeconds(60)).build();
+        String before = s.cacheIdentity().orElseThrow();
+        ClamdScanner.ReloadResult r = s.reloadAll();
+        assertThat(r.success()).isTrue();
+        assertThat(primary.get().reloadCount()).isEqualTo(1);
+        assertThat(s.cacheIdentity()).isEmpty();
+        clock.advance(Duration.ofSeconds(60));
+        assertThat(s.cacheIdentity()).isPresent().get().isNotEqualTo(before);
+        assertThat(ClamdScanner.builder().address(primary.get().tcpAddress()).build().cacheIdentity().orElseThrow())
+                .as("another scanner object never shares an identity")
+                .isNotEqualTo(before);
+    }
+
+    @Test
+    void reloadReportsInstancesThatFailed() throws Exception {
+        ClamdScanner s = single().address(backup.get().tcpAddress()).build();
+        backup.get().close();
+        ClamdScanner.ReloadResult r = s.reloadAll();
+        assertThat(r.success()).isFalse();
+        assertThat(r.failed()).isEqualTo(1);
+        assertThat(r.replies().get(primary.get().tcpAddress())).isEqualTo("RELOADING");
+        assertThatThrownBy(() -> s.reloadStep().run()).hasMessageContaining("RELOAD failed on 1 of 2");
+    }
+
+    @Test
+    void versionChangeSeenByRefreshStartsANewIdentity() throws Exception {
+        ClamdScanner s = single().reloadSettle(Duration.ZERO).build();
+        assertThat(s.refreshVersions()).isFalse(); // first look
+        String id = s.cacheIdentity().orElseThrow();
+        assertThat(s.refreshVersions()).isFalse();
+        assertThat(s.cacheIdentity()).contains(id);
+        primary.get().enqueue(Fault.reply("ClamAV 1.4.6/27001/Fri Nov 27 09:00:00 2026"));
+        assertThat(s.refreshVersions()).isTrue();
+        assertThat(s.cacheIdentity()).isPresent().get().isNotEqualTo(id);
+    }
+
+    @Test
+    void clientCommands() throws Exception {
+        ClamdClient c = ClamdClient.of(ClamdAddress.parse(primary.get().tcpAddress()));
+        assertThat(c.ping(Duration.ofSeconds(2))).isEqualTo("PONG");
+        assertThat(c.version(Duration.ofSeconds(2)).engine()).isEqualTo("ClamAV 1.4.6");
+        assertThat(c.reload(Duration.ofSeconds(2))).isEqualTo("RELOADING");
+        assertThat(c.stats(Duration.ofSeconds(2)).liveThreads()).hasValue(1);
+        primary.get().enqueue(Fault.reply("PANG"));
+        assertThatThrownBy(() -> c.ping(Duration.ofSeconds(2)))
+                .isInstanceOfSatisfying(ClamdException.class, e -> assertThat(e.kind()).isEqualTo(Kind.PROTOCOL_ERROR));
+        assertThat(primary.get().requests()).extracting(FakeClamd.Request::command)
+                .containsExactly("PING", "VERSION", "RELOAD", "STATS", "PING");
+    }
+
+    @Test
+    void builderRejectsBadSettingsNamingThem() {
+        assertThatThrownBy(() -> ClamdScanner.builder().build()).hasMessageContaining("at least one address");
+        assertThatThrownBy(() -> ClamdScanner.builder().readTimeout(Duration.ZERO)).hasMessageContaining("readTimeout");
+        assertThatThrownBy(() -> ClamdScanner.builder().readTimeout(Duration.ofMinutes(5)))
+                .hasMessageContaining("exceeds the scan deadline");
+        assertThatThrownBy(() -> ClamdScanner.builder().scanDeadline(Duration.ofSeconds(1)))
+                .hasMessageContaining("below connectTimeout");
+        assertThatThrownBy(() -> ClamdScanner.builder().streamMaxLength(0)).hasMessageContaining("streamMaxLength");
+        assertThatThrownBy(() -> ClamdScanner.builder().chunkSize(10)).hasMessageContaining("chunkSize");
+        assertThatThrownBy(() -> ClamdScanner.builder().address("a:1").address("a:1")).hasMessageContaining("twice");
+        assertThatThrownBy(() -> ClamdScanner.builder().address("nonsense")).hasMessageContaining("HOST:PORT");
+    }
+}
