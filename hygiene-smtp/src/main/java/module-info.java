@@ -13,4 +13,5 @@ module org.mailhygiene.smtp {
     exports org.mailhygiene.smtp.queue;
     exports org.mailhygiene.smtp.access;
     exports org.mailhygiene.smtp.server;
+    exports org.mailhygiene.smtp.delivery;
 }
