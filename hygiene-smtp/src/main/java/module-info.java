@@ -8,6 +8,7 @@ module org.mailhygiene.smtp {
     requires org.eclipse.angus.mail;
     requires java.naming;
 
+    exports org.mailhygiene.smtp;
     exports org.mailhygiene.smtp.config;
     exports org.mailhygiene.smtp.stats;
     exports org.mailhygiene.smtp.queue;
