@@ -3,7 +3,7 @@ module org.mailhygiene.scanners {
     requires transitive org.mailhygiene.api;
     requires org.slf4j;
     requires org.apache.tika.core;
-    requires com.github.benmanes.caffeine;
+    requires transitive com.github.benmanes.caffeine;
     requires jakarta.mail;
     requires org.eclipse.angus.mail;
 
