@@ -63,12 +63,15 @@ import org.slf4j.LoggerFactory;
  * {@link #start()} recovers the spool and schedules passes on the injected scheduler; {@link #submit} hands over a
  * newly stored message. {@link #runDue()} runs one pass synchronously over every due message; with a fake clock, tests
  * drive retries with it and never sleep. At most {@link Builder#maxConcurrent} messages are delivered at once, and
- * a message is never processed by two threads at once.
+ * a message is never processed by two threads at once. A pass that fails locally (for example the spool cannot be
+ * written) leaves the message as it was and holds it back for one poll interval. Failover groups are kept per list of
+ * endpoints (at most 10,000; the cache is cleared beyond that).
  *
  * <p>Thread-safe.
  */
 public final class DeliveryAgent implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryAgent.class);
+    private static final int MAX_GROUPS = 10_000;
 
     private final Spool spool;
     private final Router router;
@@ -92,6 +95,8 @@ public final class DeliveryAgent implements AutoCloseable {
 
     private final Map<QueueId, QueuedMessage> known = new ConcurrentHashMap<>();
     private final Map<QueueId, Boolean> inFlight = new ConcurrentHashMap<>();
+    /** Messages whose last pass failed locally (e.g. the spool could not be written): not retried before this. */
+    private final Map<QueueId, Instant> holdUntil = new ConcurrentHashMap<>();
     private final Map<List<Endpoint>, FailoverGroup<Endpoint>> groups = new ConcurrentHashMap<>();
     private final Object wakeLock = new Object();
     private ScheduledFuture<?> nextWake;
@@ -201,7 +206,7 @@ public final class DeliveryAgent implements AutoCloseable {
         List<Future<?>> futures = new ArrayList<>();
         Instant now = clock.instant();
         for (QueuedMessage m : new ArrayList<>(known.values())) {
-            if (!isDue(m, now) || inFlight.putIfAbsent(m.id(), Boolean.TRUE) != null) {
+            if (!isDue(m, now) || held(m, now) || inFlight.putIfAbsent(m.id(), Boolean.TRUE) != null) {
                 continue;
             }
             slots.acquire();
@@ -229,7 +234,7 @@ public final class DeliveryAgent implements AutoCloseable {
         }
         Instant now = clock.instant();
         for (QueuedMessage m : new ArrayList<>(known.values())) {
-            if (!isDue(m, now)) {
+            if (!isDue(m, now) || held(m, now)) {
                 continue;
             }
             if (!slots.tryAcquire()) {
@@ -260,7 +265,9 @@ public final class DeliveryAgent implements AutoCloseable {
                 process(m);
             }
         } catch (IOException | RuntimeException e) {
-            LOG.error("processing {} failed; it stays queued and is retried: {}", id, e.toString(), e);
+            holdUntil.put(id, clock.instant().plus(pollInterval));
+            LOG.error("processing {} failed; it stays queued and is retried after {}: {}", id, pollInterval,
+                    e.toString(), e);
         } finally {
             inFlight.remove(id);
             slots.release();
@@ -292,6 +299,18 @@ public final class DeliveryAgent implements AutoCloseable {
             }
             nextWake = scheduler.schedule(this::tick, Math.max(0, delay.toMillis()), TimeUnit.MILLISECONDS);
         }
+    }
+
+    private boolean held(QueuedMessage m, Instant now) {
+        Instant until = holdUntil.get(m.id());
+        if (until == null) {
+            return false;
+        }
+        if (now.isBefore(until)) {
+            return true;
+        }
+        holdUntil.remove(m.id(), until);
+        return false;
     }
 
     private static Instant dueAt(QueuedMessage m) {
@@ -348,6 +367,7 @@ public final class DeliveryAgent implements AutoCloseable {
         if (!updated.hasPending() && updated.recipients(RecipientState.Status.FAILED).isEmpty()) {
             spool.complete(updated.id());
             known.remove(updated.id());
+            holdUntil.remove(updated.id());
             LOG.debug("{} completed", updated.id());
         }
     }
@@ -387,6 +407,9 @@ public final class DeliveryAgent implements AutoCloseable {
                     diag);
         }
         List<Endpoint> key = ranked.stream().map(EndpointResolver.Ranked::endpoint).toList();
+        if (groups.size() > MAX_GROUPS && !groups.containsKey(key)) {
+            groups.clear(); // MX answers vary over time; forget old groups (and their back-off) rather than grow
+        }
         FailoverGroup<Endpoint> group = groups.computeIfAbsent(key, k -> {
             FailoverGroup.Builder<Endpoint> gb = FailoverGroup.<Endpoint>builder("next-hops " + route)
                     .clock(clock)

@@ -191,10 +191,19 @@ class SpoolTest {
                 pool.shutdownNow();
             }
             assertThat(ids).hasSize(threads * per);
-            assertThat(s.directoryForces()).isLessThanOrEqualTo(threads * per);
+            assertThat(s.directoryForces()).isBetween(1L, (long) threads * per);
         }
         try (Spool s = Spool.open(dir)) {
             assertThat(s.recover()).extracting(QueuedMessage::id).containsExactlyInAnyOrderElementsOf(ids);
+        }
+    }
+
+    @Test
+    void groupCommitIsOffByDefaultAsDocumented() throws Exception {
+        try (Spool s = Spool.open(dir)) {
+            assertThat(s.groupCommit()).isFalse();
+            s.store(envelope("a@x.org", "b@y.org"), body("x"));
+            assertThat(s.directoryForces()).isEqualTo(1);
         }
     }
 
