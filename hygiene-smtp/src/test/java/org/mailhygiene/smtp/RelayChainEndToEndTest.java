@@ -9,6 +9,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.policy.DefaultPolicy;
 import org.mailhygiene.api.routing.NextHop;
@@ -25,9 +28,6 @@ import org.mailhygiene.smtp.queue.Quarantine;
 import org.mailhygiene.smtp.queue.Spool;
 import org.mailhygiene.testkit.smtp.SinkMessage;
 import org.mailhygiene.testkit.smtp.SmtpSink;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Our client into our own relays, end to end, as in the paper's topology: client &rarr; edge relay &rarr; (a dead next
@@ -54,18 +54,24 @@ class RelayChainEndToEndTest {
 
     private Relay relay(String name, InetAddress bind, String routes) throws Exception {
         Spool spool = keep(Spool.open(dir.resolve(name + "-spool")));
-        Quarantine quarantine = Quarantine.builder(dir.resolve(name + "-quarantine")).build();
+        Quarantine quarantine =
+                Quarantine.builder(dir.resolve(name + "-quarantine")).build();
         ScanPipeline pipeline = keep(ScanPipeline.builder()
                 .scanner(SignatureScanner.create())
                 .policy(DefaultPolicy.defaults())
                 .noCache()
                 .build());
         Relay r = keep(Relay.builder()
-                .server(b -> b.bindAddress(bind).port(0).hostname(name + ".example.ac.jp")
+                .server(b -> b.bindAddress(bind)
+                        .port(0)
+                        .hostname(name + ".example.ac.jp")
                         .acceptedDomains(AcceptedDomains.of("example.ac.jp")))
                 .delivery(b -> b.hostname(name + ".example.ac.jp")
-                        .client(SmtpClient.builder().heloName(name + ".example.ac.jp").localAddress(bind)
-                                .tls(TlsPolicy.disabled()).build()))
+                        .client(SmtpClient.builder()
+                                .heloName(name + ".example.ac.jp")
+                                .localAddress(bind)
+                                .tls(TlsPolicy.disabled())
+                                .build()))
                 .pipeline(pipeline)
                 .spool(spool)
                 .quarantine(quarantine)
@@ -77,24 +83,34 @@ class RelayChainEndToEndTest {
 
     @Test
     void clientToEdgeToGatewayToInternalServerKeepsEveryByte() throws Exception {
-        SmtpSink internal = keep(SmtpSink.builder().hostname("dept-a.example.ac.jp").start());
+        SmtpSink internal =
+                keep(SmtpSink.builder().hostname("dept-a.example.ac.jp").start());
         int dead;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             dead = s.getLocalPort();
         }
         Relay gateway = relay("gateway", InetAddress.getByName("127.0.0.1"), ":127.0.0.1:" + internal.port());
-        Relay edge = relay("edge", InetAddress.getByName("127.0.0.1"),
+        Relay edge = relay(
+                "edge",
+                InetAddress.getByName("127.0.0.1"),
                 "example.ac.jp:127.0.0.1:" + dead + ",127.0.0.1:" + gateway.port());
 
         String original = "From: someone@example.net\r\nTo: user@example.ac.jp\r\nSubject: chain\r\n"
                 + "Message-ID: <chain-1@example.net>\r\n\r\n.a line starting with a dot\r\n..and two\r\n.\r\n"
                 + "8-bit: caf\u00e9\r\n";
-        SmtpClient client = SmtpClient.builder().heloName("client.example.net").tls(TlsPolicy.disabled()).build();
+        SmtpClient client = SmtpClient.builder()
+                .heloName("client.example.net")
+                .tls(TlsPolicy.disabled())
+                .build();
         for (int i = 0; i < 3; i++) {
-            TransactionResult r = client.deliver(Endpoint.literal(new NextHop("127.0.0.1", edge.port())),
-                    "someone@example.net", List.of("user@example.ac.jp"),
-                    MessageContent.ofString(original, StandardCharsets.UTF_8), Duration.ofSeconds(60));
-            assertThat(r.recipients()).extracting(RecipientResult::outcome)
+            TransactionResult r = client.deliver(
+                    Endpoint.literal(new NextHop("127.0.0.1", edge.port())),
+                    "someone@example.net",
+                    List.of("user@example.ac.jp"),
+                    MessageContent.ofString(original, StandardCharsets.UTF_8),
+                    Duration.ofSeconds(60));
+            assertThat(r.recipients())
+                    .extracting(RecipientResult::outcome)
                     .containsExactly(RecipientResult.Outcome.DELIVERED);
         }
 

@@ -75,8 +75,7 @@ public final class Spool implements AutoCloseable {
         this.queue = root.resolve("queue");
         Files.createDirectories(tmp);
         Files.createDirectories(queue);
-        this.lockChannel = FileChannel.open(
-                root.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        this.lockChannel = FileChannel.open(root.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock l;
         try {
             l = lockChannel.tryLock();

@@ -16,11 +16,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.routing.NextHop;
 import org.mailhygiene.testkit.junit.RealBinaries;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Our client delivering to Postfix's real {@code smtp-sink}, started on 127.0.0.1 and a free port. */
 class PostfixSmtpSinkTest {
@@ -42,10 +42,13 @@ class PostfixSmtpSinkTest {
             if ("root".equals(System.getProperty("user.name"))) {
                 cmd.addAll(List.of("-u", "postfix")); // smtp-sink refuses to run as root without it
             }
-            cmd.addAll(List.of("-h", "sink.postfix.test", "-d", dumpDir.resolve("msg.").toString()));
+            cmd.addAll(List.of(
+                    "-h", "sink.postfix.test", "-d", dumpDir.resolve("msg.").toString()));
             cmd.addAll(List.of(extra));
             cmd.addAll(List.of("127.0.0.1:" + port, "16"));
-            process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dumpDir.resolve("sink.log").toFile())
+            process = new ProcessBuilder(cmd)
+                    .redirectErrorStream(true)
+                    .redirectOutput(dumpDir.resolve("sink.log").toFile())
                     .start();
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
             while (true) {
@@ -55,8 +58,8 @@ class PostfixSmtpSinkTest {
                 } catch (IOException e) {
                     if (!process.isAlive() || System.nanoTime() > end) {
                         close();
-                        throw new IllegalStateException("smtp-sink did not start: "
-                                + Files.readString(dumpDir.resolve("sink.log")), e);
+                        throw new IllegalStateException(
+                                "smtp-sink did not start: " + Files.readString(dumpDir.resolve("sink.log")), e);
                     }
                     Thread.sleep(50);
                 }
@@ -92,7 +95,8 @@ class PostfixSmtpSinkTest {
     static List<String> dumps(Path d) throws IOException {
         List<String> out = new ArrayList<>();
         try (Stream<Path> s = Files.list(d)) {
-            for (Path p : s.filter(p -> p.getFileName().toString().startsWith("msg.")).toList()) {
+            for (Path p :
+                    s.filter(p -> p.getFileName().toString().startsWith("msg.")).toList()) {
                 out.add(Files.readString(p, StandardCharsets.UTF_8));
             }
         }
@@ -103,12 +107,21 @@ class PostfixSmtpSinkTest {
     void deliversToPostfixSmtpSink() throws Exception {
         Path bin = RealBinaries.require("smtp-sink", "postfix");
         Path d = dumpDir();
-        String msg = "From: a@x.org\r\nSubject: to postfix\r\n\r\n.starts with a dot\r\n..two dots\r\n.\r\ncaf\u00e9\r\n";
+        String msg =
+                "From: a@x.org\r\nSubject: to postfix\r\n\r\n.starts with a dot\r\n..two dots\r\n.\r\ncaf\u00e9\r\n";
         try (PostfixSink sink = new PostfixSink(bin, d)) {
-            SmtpClient client = SmtpClient.builder().heloName("relay.test").tls(TlsPolicy.disabled()).build();
-            TransactionResult r = client.deliver(sink.endpoint(), "a@x.org", List.of("b@y.org", "c@y.org"),
-                    MessageContent.ofString(msg, StandardCharsets.UTF_8), Duration.ofSeconds(30));
-            assertThat(r.recipients()).extracting(RecipientResult::outcome)
+            SmtpClient client = SmtpClient.builder()
+                    .heloName("relay.test")
+                    .tls(TlsPolicy.disabled())
+                    .build();
+            TransactionResult r = client.deliver(
+                    sink.endpoint(),
+                    "a@x.org",
+                    List.of("b@y.org", "c@y.org"),
+                    MessageContent.ofString(msg, StandardCharsets.UTF_8),
+                    Duration.ofSeconds(30));
+            assertThat(r.recipients())
+                    .extracting(RecipientResult::outcome)
                     .containsOnly(RecipientResult.Outcome.DELIVERED);
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (dumps(d).isEmpty() && System.nanoTime() < end) {
@@ -132,8 +145,12 @@ class PostfixSmtpSinkTest {
         Path d = dumpDir();
         try (PostfixSink sink = new PostfixSink(bin, d, "-r", "rcpt")) {
             SmtpClient client = SmtpClient.builder().tls(TlsPolicy.disabled()).build();
-            TransactionResult r = client.deliver(sink.endpoint(), "a@x.org", List.of("b@y.org"),
-                    MessageContent.ofString("x\r\n", StandardCharsets.UTF_8), Duration.ofSeconds(30));
+            TransactionResult r = client.deliver(
+                    sink.endpoint(),
+                    "a@x.org",
+                    List.of("b@y.org"),
+                    MessageContent.ofString("x\r\n", StandardCharsets.UTF_8),
+                    Duration.ofSeconds(30));
             assertThat(r.recipients().get(0).outcome()).isEqualTo(RecipientResult.Outcome.TEMPORARY);
             assertThat(r.recipients().get(0).diagnostic()).startsWith("4");
         }

@@ -23,13 +23,19 @@ class SpoolCrashTest {
     @Test
     void everyAcknowledgedMessageAndUpdateSurvivesSigkill() throws Exception {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process p = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-                        "-XX:TieredStopAtLevel=1", SpoolCrashChild.class.getName(), dir.toString())
+        Process p = new ProcessBuilder(
+                        java.toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        "-XX:TieredStopAtLevel=1",
+                        SpoolCrashChild.class.getName(),
+                        dir.toString())
                 .redirectError(ProcessBuilder.Redirect.DISCARD)
                 .start();
         Map<String, Integer> acked = new HashMap<>();
         Set<String> updated = new HashSet<>();
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII))) {
+        try (BufferedReader in =
+                new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII))) {
             String line;
             while ((line = in.readLine()) != null) {
                 String[] f = line.split(" ");

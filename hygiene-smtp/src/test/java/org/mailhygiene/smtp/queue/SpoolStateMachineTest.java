@@ -16,11 +16,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.testkit.FakeClock;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.quicktheories.core.Gen;
 
 /**
@@ -35,8 +35,13 @@ class SpoolStateMachineTest {
     record Op(int kind, int a, int b, int c) {}
 
     static Gen<Op> ops() {
-        return integers().between(0, 6).zip(integers().between(0, 1000), integers().between(0, 1000),
-                integers().between(1, 100_000), Op::new);
+        return integers()
+                .between(0, 6)
+                .zip(
+                        integers().between(0, 1000),
+                        integers().between(0, 1000),
+                        integers().between(1, 100_000),
+                        Op::new);
     }
 
     @Test
@@ -68,7 +73,8 @@ class SpoolStateMachineTest {
                         for (int i = 0; i < n; i++) {
                             rcpts.add("r" + i + "@x" + op.c() + ".org");
                         }
-                        byte[] body = ("Subject: " + op.c() + "\r\n\r\n" + "x".repeat(op.b())).getBytes(StandardCharsets.UTF_8);
+                        byte[] body = ("Subject: " + op.c() + "\r\n\r\n" + "x".repeat(op.b()))
+                                .getBytes(StandardCharsets.UTF_8);
                         QueuedMessage m = spool.store(Envelope.of("s@y.org", rcpts), MessageContent.ofBytes(body));
                         model.put(m.id(), m);
                         bodies.put(m.id(), body);
@@ -77,12 +83,16 @@ class SpoolStateMachineTest {
                         if (target == null) {
                             continue;
                         }
-                        RecipientState r = target.recipients().get(op.b() % target.recipients().size());
-                        boolean legal = op.kind() == 4 ? r.status() == RecipientState.Status.FAILED
+                        RecipientState r = target.recipients()
+                                .get(op.b() % target.recipients().size());
+                        boolean legal = op.kind() == 4
+                                ? r.status() == RecipientState.Status.FAILED
                                 : r.status() == RecipientState.Status.PENDING;
                         java.util.function.UnaryOperator<RecipientState> change = switch (op.kind()) {
                             case 1 -> s -> s.delivered("250 ok " + op.c());
-                            case 2 -> s -> s.deferred("451 later\t%" + op.c(), clock.instant().plusSeconds(op.c()));
+                            case 2 ->
+                                s -> s.deferred(
+                                        "451 later\t%" + op.c(), clock.instant().plusSeconds(op.c()));
                             case 3 -> s -> s.failed("550 no " + op.c(), op.c() % 2 == 0);
                             default -> RecipientState::bounced;
                         };
