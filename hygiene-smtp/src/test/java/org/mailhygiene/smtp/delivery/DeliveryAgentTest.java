@@ -347,6 +347,72 @@ class DeliveryAgentTest {
         assertThat(spool.size()).isZero();
     }
 
+    @Test
+    void deliveriesRunConcurrentlyButNeverMoreThanTheBound() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger active = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger peak = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        java.util.concurrent.ExecutorService counting = new java.util.concurrent.AbstractExecutorService() {
+            @Override
+            public void execute(Runnable r) {
+                pool.execute(() -> {
+                    peak.accumulateAndGet(active.incrementAndGet(), Math::max);
+                    try {
+                        r.run();
+                    } finally {
+                        active.decrementAndGet();
+                    }
+                });
+            }
+
+            @Override
+            public void shutdown() {
+                pool.shutdown();
+            }
+
+            @Override
+            public List<Runnable> shutdownNow() {
+                return pool.shutdownNow();
+            }
+
+            @Override
+            public boolean isShutdown() {
+                return pool.isShutdown();
+            }
+
+            @Override
+            public boolean isTerminated() {
+                return pool.isTerminated();
+            }
+
+            @Override
+            public boolean awaitTermination(long t, java.util.concurrent.TimeUnit u) throws InterruptedException {
+                return pool.awaitTermination(t, u);
+            }
+        };
+        try {
+            // Each delivery waits 1 s for a reply that never comes, so overlapping deliveries are visible.
+            inbound.always(SinkCommand.DATA_END, SinkAction.stall());
+            backup.always(SinkCommand.DATA_END, SinkAction.stall());
+            agent = agentBuilder(router())
+                    .executor(counting)
+                    .maxConcurrent(2)
+                    .client(SmtpClient.builder()
+                            .tls(TlsPolicy.disabled())
+                            .timeouts(SmtpTimeouts.uniform(Duration.ofSeconds(1)))
+                            .build())
+                    .build();
+            for (int i = 0; i < 6; i++) {
+                store("a@x.org", "b" + i + "@y.org");
+            }
+            assertThat(agent.runDue()).isEqualTo(6);
+            assertThat(peak.get()).isEqualTo(2);
+            assertThat(spool.size()).isEqualTo(6); // all deferred, none lost
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     static String read(InputStream in) throws Exception {
         try (in) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
