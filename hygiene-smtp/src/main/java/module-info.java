@@ -3,8 +3,14 @@ module org.mailhygiene.smtp {
     requires transitive org.mailhygiene.api;
     requires org.mailhygiene.scanners;
     requires org.slf4j;
+    requires com.github.benmanes.caffeine;
     requires jakarta.mail;
     requires org.eclipse.angus.mail;
+    requires java.naming;
 
-    exports org.mailhygiene.smtp;
+    exports org.mailhygiene.smtp.config;
+    exports org.mailhygiene.smtp.stats;
+    exports org.mailhygiene.smtp.queue;
+    exports org.mailhygiene.smtp.access;
+    exports org.mailhygiene.smtp.server;
 }

@@ -1,0 +1,258 @@
+package org.mailhygiene.scanners.attachments;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import org.mailhygiene.api.Message;
+import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.api.Outcome;
+import org.mailhygiene.api.Rule;
+import org.mailhygiene.api.ScanException;
+import org.mailhygiene.api.ScanFailure;
+import org.mailhygiene.api.Scanner;
+import org.mailhygiene.api.Verdict;
+import org.mailhygiene.scanners.mime.MimeFinding;
+import org.mailhygiene.scanners.mime.MimeWalkResult;
+import org.mailhygiene.scanners.mime.MimeWalker;
+import org.mailhygiene.scanners.mime.PartInfo;
+
+/**
+ * A {@link Scanner} (name {@value #NAME}) that applies an {@link AttachmentPolicy} to every MIME leaf part of a
+ * message and to every entry of the zip archives among them.
+ *
+ * <p>For each part it compares three things side by side: the true type (from the content's magic bytes, by tika-core's
+ * detector alone, one shared instance), the declared type (Content-Type) and the file-name extension (from
+ * Content-Disposition {@code filename} or Content-Type {@code name}, RFC 2231 and RFC 2047 decoded). It reports:
+ *
+ * <ul>
+ *   <li>{@value #EXECUTABLE}: a blocked extension, or a blocked true or declared type (executables, scripts);
+ *   <li>{@value #DOUBLE}: a blocked extension disguised behind a document extension ({@code invoice.pdf.exe}) or
+ *       blanks;
+ *   <li>{@value #MISMATCH}: the declared type or the extension contradicts the content;
+ *   <li>{@value #ENCRYPTED}: an encrypted zip entry, whose content cannot be checked;
+ *   <li>{@value #ARCHIVE_LIMIT}: nesting depth, entry count, expanded size or expansion ratio exceeded (zip bombs);
+ *   <li>{@value #ARCHIVE_BROKEN}: a zip archive that cannot be read to its end;
+ *   <li>{@value #MIME_BROKEN}: a multipart that cannot be split, a body that cannot be decoded, an unknown transfer
+ *       encoding, or an encoded container (structure tricks that let content evade scanners). A missing closing
+ *       boundary and an unparseable header are common in harmless mail and are not reported;
+ *   <li>{@value #MIME_LIMIT}: the MIME walker's depth, part-count or decoded-size limit was reached, so part of the
+ *       message was not inspected.
+ * </ul>
+ *
+ * <p>The verdict is {@link Outcome#SUSPICIOUS} with one {@link Rule} per finding (no score; the description names the
+ * part and file), or {@link Outcome#CLEAN} when nothing was found. A message that cannot be read is a
+ * {@link ScanException} ({@link ScanFailure.Kind#SCANNER_ERROR}), never clean.
+ *
+ * <p>Thread-safe: one instance serves concurrent scans. Verdicts depend only on the content and the configuration, so
+ * they may be cached ({@link #cacheIdentity()}).
+ */
+public final class AttachmentPolicyScanner implements Scanner {
+    /** The scanner's name. */
+    public static final String NAME = "attachments";
+    /** Rule: executable or script by name, content or declared type. */
+    public static final String EXECUTABLE = "EXECUTABLE_ATTACHMENT";
+    /** Rule: disguising double extension. */
+    public static final String DOUBLE = "DOUBLE_EXTENSION";
+    /** Rule: declared type or extension contradicts the content. */
+    public static final String MISMATCH = "TYPE_MISMATCH";
+    /** Rule: encrypted archive entry. */
+    public static final String ENCRYPTED = "ENCRYPTED_ARCHIVE";
+    /** Rule: archive limit reached. */
+    public static final String ARCHIVE_LIMIT = "ARCHIVE_LIMIT";
+    /** Rule: unreadable archive. */
+    public static final String ARCHIVE_BROKEN = "ARCHIVE_BROKEN";
+    /** Rule: broken MIME structure. */
+    public static final String MIME_BROKEN = "MIME_BROKEN";
+    /** Rule: MIME walker limit reached. */
+    public static final String MIME_LIMIT = "MIME_LIMIT";
+
+    private final AttachmentPolicy policy;
+    private final MimeWalker walker;
+    private final Clock clock;
+    private final String identity;
+
+    private AttachmentPolicyScanner(Builder b) {
+        this.policy = b.policy;
+        this.walker = b.walker;
+        this.clock = b.clock;
+        this.identity = NAME + "/" + UUID.nameUUIDFromBytes(
+                (policy.toText() + walker).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * A scanner with the {@linkplain AttachmentPolicy#defaults() default policy} and the default MIME walker.
+     *
+     * @return a new scanner
+     */
+    public static AttachmentPolicyScanner create() {
+        return builder().build();
+    }
+
+    /**
+     * Starts a builder.
+     *
+     * @return a builder with the default policy, {@link MimeWalker#defaults()} and the system clock
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The policy applied.
+     *
+     * @return the policy
+     */
+    public AttachmentPolicy policy() {
+        return policy;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Optional<String> cacheIdentity() {
+        return Optional.of(identity);
+    }
+
+    @Override
+    public Verdict scan(Message message) throws ScanException {
+        Instant start = clock.instant();
+        List<AttachmentFinding> findings;
+        try {
+            findings = inspect(message.content());
+        } catch (IOException e) {
+            throw ScanException.of(NAME, ScanFailure.Kind.SCANNER_ERROR, "cannot read the message: " + e, e);
+        }
+        Duration elapsed = Duration.between(start, clock.instant());
+        if (elapsed.isNegative()) {
+            elapsed = Duration.ZERO;
+        }
+        if (findings.isEmpty()) {
+            return Verdict.clean(NAME, elapsed);
+        }
+        Verdict.Builder v = Verdict.builder(NAME, Outcome.SUSPICIOUS).elapsed(elapsed);
+        for (AttachmentFinding f : findings) {
+            v.rule(new Rule(f.rule(), java.util.OptionalDouble.empty(), f.description()));
+        }
+        return v.build();
+    }
+
+    /**
+     * Inspects a message and lists every finding in walk order (the same findings {@link #scan} turns into rules).
+     *
+     * @param content the message
+     * @return the findings, empty when the message passes the policy
+     * @throws IOException if the content cannot be read
+     */
+    public List<AttachmentFinding> inspect(MessageContent content) throws IOException {
+        Objects.requireNonNull(content, "content");
+        Inspection inspection = new Inspection(policy);
+        MimeWalkResult result = walker.walk(content, (PartInfo part, InputStream decoded) -> {
+            inspection.part(location(part), part.fileName(), declared(part), decoded);
+            return true;
+        });
+        for (MimeFinding f : result.findings()) {
+            String where = f.path().isEmpty() ? "message" : "part " + f.path();
+            if (f.kind().isLimit()) {
+                inspection.add(MIME_LIMIT, where, where + ": " + f.detail() + "; the rest was not inspected");
+            } else if (policy.brokenMimeCheck() && isBroken(f.kind())) {
+                inspection.add(MIME_BROKEN, where, where + ": " + describe(f.kind()) + ": " + f.detail());
+            }
+        }
+        return List.copyOf(inspection.findings());
+    }
+
+    private static boolean isBroken(MimeFinding.Kind kind) {
+        return switch (kind) {
+            case MALFORMED_MULTIPART, DECODING_ERROR, UNKNOWN_ENCODING, ENCODED_CONTAINER -> true;
+            default -> false;
+        };
+    }
+
+    private static String describe(MimeFinding.Kind kind) {
+        return switch (kind) {
+            case MALFORMED_MULTIPART -> "multipart cannot be split";
+            case DECODING_ERROR -> "body cannot be decoded";
+            case UNKNOWN_ENCODING -> "unknown transfer encoding";
+            case ENCODED_CONTAINER -> "container with a transfer encoding (RFC 2045 forbids it)";
+            default -> kind.name();
+        };
+    }
+
+    private static Optional<String> declared(PartInfo part) {
+        return part.contentType().isPresent() ? Optional.of(part.mimeType()) : Optional.empty();
+    }
+
+    private static String location(PartInfo part) {
+        String where = part.path().isEmpty() ? "message body" : "part " + part.path();
+        return part.fileName().map(n -> where + " \"" + n + "\"").orElse(where);
+    }
+
+    @Override
+    public String toString() {
+        return "AttachmentPolicyScanner[" + policy + ", " + walker + "]";
+    }
+
+    /** Builds an {@link AttachmentPolicyScanner}. Not thread-safe. */
+    public static final class Builder {
+        private AttachmentPolicy policy = AttachmentPolicy.defaults();
+        private MimeWalker walker = MimeWalker.defaults();
+        private Clock clock = Clock.systemUTC();
+
+        private Builder() {}
+
+        /**
+         * The policy. Default {@link AttachmentPolicy#defaults()}.
+         *
+         * @param value the policy
+         * @return this builder
+         * @throws NullPointerException if {@code value} is {@code null}
+         */
+        public Builder policy(AttachmentPolicy value) {
+            policy = Objects.requireNonNull(value, "policy");
+            return this;
+        }
+
+        /**
+         * The MIME walker, with its limits. Default {@link MimeWalker#defaults()}.
+         *
+         * @param value the walker
+         * @return this builder
+         * @throws NullPointerException if {@code value} is {@code null}
+         */
+        public Builder walker(MimeWalker value) {
+            walker = Objects.requireNonNull(value, "walker");
+            return this;
+        }
+
+        /**
+         * The clock used to measure scan time. Default the system UTC clock.
+         *
+         * @param value the clock
+         * @return this builder
+         * @throws NullPointerException if {@code value} is {@code null}
+         */
+        public Builder clock(Clock value) {
+            clock = Objects.requireNonNull(value, "clock");
+            return this;
+        }
+
+        /**
+         * Builds the scanner.
+         *
+         * @return a new scanner
+         */
+        public AttachmentPolicyScanner build() {
+            return new AttachmentPolicyScanner(this);
+        }
+    }
+}

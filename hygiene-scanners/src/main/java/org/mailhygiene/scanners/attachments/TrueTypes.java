@@ -1,0 +1,122 @@
+package org.mailhygiene.scanners.attachments;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.tika.metadata.Metadata;
+import org.apache.tika.mime.MediaType;
+import org.apache.tika.mime.MediaTypeRegistry;
+import org.apache.tika.mime.MimeTypes;
+
+/**
+ * Content-type knowledge from tika-core alone: magic-byte detection and the name-to-type table, over one shared
+ * {@link MimeTypes} instance (thread-safe, loaded once).
+ */
+final class TrueTypes {
+    /** How many leading bytes detection looks at: the longest magic offset Tika's table uses. */
+    static final int PREFIX = MimeTypes.getDefaultMimeTypes().getMinLength();
+
+    private static final MimeTypes TYPES = MimeTypes.getDefaultMimeTypes();
+    private static final MediaTypeRegistry REGISTRY = TYPES.getMediaTypeRegistry();
+    private static final Set<String> VAGUE = Set.of(
+            "application/octet-stream",
+            "application/unknown",
+            "application/x-unknown",
+            "binary/octet-stream",
+            "application/binary",
+            "text/plain");
+
+    private TrueTypes() {}
+
+    /**
+     * Detects the type of content from its leading bytes only (no name hint, so a name cannot fool it).
+     *
+     * @param prefix the first bytes, at most {@link #PREFIX} are used
+     * @return the detected type without parameters, {@code application/octet-stream} when unknown
+     */
+    static String detect(byte[] prefix, int length) {
+        try {
+            MediaType t = TYPES.detect(new ByteArrayInputStream(prefix, 0, length), new Metadata());
+            return t.getBaseType().toString();
+        } catch (IOException e) { // cannot happen with an in-memory stream
+            return MediaType.OCTET_STREAM.toString();
+        }
+    }
+
+    /**
+     * The type Tika associates with a file name's extension.
+     *
+     * @param fileName a file name
+     * @return the type, or empty when the name says nothing specific
+     */
+    static Optional<String> typeForName(String fileName) {
+        String t = TYPES.getMimeType(fileName).getType().getBaseType().toString();
+        return isVague(t) ? Optional.empty() : Optional.of(t);
+    }
+
+    /**
+     * Whether a type says too little to compare with another ({@code application/octet-stream}, {@code text/plain}).
+     *
+     * @param type a base type
+     * @return {@code true} for vague types
+     */
+    static boolean isVague(String type) {
+        return VAGUE.contains(type);
+    }
+
+    /**
+     * Canonical form of a type: lower case, aliases resolved ({@code application/x-zip-compressed} becomes
+     * {@code application/zip}).
+     *
+     * @param type a base type
+     * @return the canonical base type
+     */
+    static String normalize(String type) {
+        MediaType m = MediaType.parse(type.toLowerCase(Locale.ROOT));
+        if (m == null) {
+            return type.toLowerCase(Locale.ROOT);
+        }
+        return REGISTRY.normalize(m).getBaseType().toString();
+    }
+
+    /**
+     * Whether one type is the other or a specialisation of it in Tika's hierarchy.
+     *
+     * @param type a base type
+     * @param ancestor a base type
+     * @return {@code true} if {@code type} is-a {@code ancestor}
+     */
+    static boolean isA(String type, String ancestor) {
+        MediaType a = MediaType.parse(normalize(ancestor));
+        MediaType t = MediaType.parse(normalize(type));
+        if (a == null || t == null) {
+            return false;
+        }
+        return REGISTRY.isInstanceOf(t, a);
+    }
+
+    /**
+     * Whether two types agree: equal, one a specialisation of the other, or they share a specific supertype (a
+     * {@code .doc} declared as {@code application/vnd.ms-excel} does not agree; an {@code application/msword} part
+     * whose content is a generic OLE file does).
+     *
+     * @param a a base type
+     * @param b a base type
+     * @return {@code true} if compatible
+     */
+    static boolean compatible(String a, String b) {
+        return isA(a, b) || isA(b, a);
+    }
+
+    /**
+     * Whether a type is a zip archive (or a zip-based format such as a jar).
+     *
+     * @param type a base type
+     * @return {@code true} for zip
+     */
+    static boolean isZip(String type) {
+        return isA(type, "application/zip");
+    }
+}

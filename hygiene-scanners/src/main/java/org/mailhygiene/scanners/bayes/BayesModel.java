@@ -1,0 +1,409 @@
+package org.mailhygiene.scanners.bayes;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.zip.DeflaterOutputStream;
+import java.util.zip.InflaterInputStream;
+
+/**
+ * Token counts learned from labelled mail, and Robinson-Fisher classification over them.
+ *
+ * <p>For each token the model keeps how many spam and how many ham messages held it (each message counts a token once).
+ * Classification follows Gary Robinson's method as SpamBayes uses it:
+ *
+ * <ul>
+ *   <li>p(w) = (spam(w)/nSpam) / (spam(w)/nSpam + ham(w)/nHam);
+ *   <li>smoothed f(w) = (s·x + n·p(w)) / (s + n) with n = spam(w) + ham(w), strength {@value #UNKNOWN_WORD_STRENGTH}
+ *       and prior x = {@value #UNKNOWN_WORD_PROB};
+ *   <li>only tokens with |f(w) − 0.5| ≥ {@value #MINIMUM_STRENGTH} count, at most {@value #MAX_CLUES} of the strongest;
+ *   <li>H = C⁻¹(−2 Σ ln f(w), 2k), S = C⁻¹(−2 Σ ln (1 − f(w)), 2k) with C⁻¹ the chi-square survival function, and the
+ *       indicator I = (1 + H − S) / 2.
+ * </ul>
+ *
+ * <p>Thread-safety: all methods may be called concurrently. Learning and forgetting take a write lock; classification
+ * and saving take a read lock, so reads see either the state before or after a whole message was learned.
+ *
+ * <p>File format (version {@value #FORMAT_VERSION}): the 8 bytes {@code MHBAYES\0}, a big-endian int version, then a
+ * deflate stream holding nSpam and nHam (longs), the token count (int) and for each token its modified-UTF-8 text and
+ * its spam and ham counts (ints).
+ */
+public final class BayesModel {
+
+    /** Robinson's s: how strongly the prior x weighs against the observed counts. */
+    public static final double UNKNOWN_WORD_STRENGTH = 0.45;
+    /** Robinson's x: the probability assumed for a token never seen. */
+    public static final double UNKNOWN_WORD_PROB = 0.5;
+    /** Tokens closer to 0.5 than this are ignored. */
+    public static final double MINIMUM_STRENGTH = 0.1;
+    /** At most this many of the strongest tokens are combined. */
+    public static final int MAX_CLUES = 150;
+    /** The version of the file format that {@link #save(Path)} writes and {@link #load(Path)} reads. */
+    public static final int FORMAT_VERSION = 1;
+
+    private static final byte[] MAGIC = {'M', 'H', 'B', 'A', 'Y', 'E', 'S', 0};
+    private static final AtomicLong INSTANCES = new AtomicLong();
+
+    private final ReadWriteLock lock = new ReentrantReadWriteLock();
+    private final Map<String, int[]> counts;
+    private long spamMessages;
+    private long hamMessages;
+    private final long instance = INSTANCES.incrementAndGet();
+    private final AtomicLong generation = new AtomicLong();
+
+    private BayesModel(Map<String, int[]> counts, long spamMessages, long hamMessages) {
+        this.counts = counts;
+        this.spamMessages = spamMessages;
+        this.hamMessages = hamMessages;
+    }
+
+    /**
+     * An empty model. It classifies everything as 0.5 until it has learned both spam and ham.
+     *
+     * @return a new empty model
+     */
+    public static BayesModel empty() {
+        return new BayesModel(new HashMap<>(), 0, 0);
+    }
+
+    /**
+     * Learns one message's tokens. Duplicates in {@code tokens} count once.
+     *
+     * @param tokens the message's tokens (see {@link Tokenizer})
+     * @param spam {@code true} for spam, {@code false} for ham
+     * @throws NullPointerException if {@code tokens} is {@code null} or holds {@code null}
+     */
+    public void learn(Collection<String> tokens, boolean spam) {
+        Set<String> unique = new HashSet<>(tokens);
+        lock.writeLock().lock();
+        try {
+            for (String t : unique) {
+                int[] c = counts.computeIfAbsent(Objects.requireNonNull(t, "token"), k -> new int[2]);
+                c[spam ? 0 : 1]++;
+            }
+            if (spam) {
+                spamMessages++;
+            } else {
+                hamMessages++;
+            }
+            generation.incrementAndGet();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Undoes {@link #learn} for one message learned earlier with the same label (for example to correct a mistake).
+     * Counts never go below zero; tokens whose counts reach zero are removed.
+     *
+     * @param tokens the tokens the message was learned with
+     * @param spam the label it was learned with
+     * @throws IllegalStateException if the model holds no message with that label
+     */
+    public void forget(Collection<String> tokens, boolean spam) {
+        Set<String> unique = new HashSet<>(tokens);
+        lock.writeLock().lock();
+        try {
+            if ((spam ? spamMessages : hamMessages) == 0) {
+                throw new IllegalStateException("the model holds no " + (spam ? "spam" : "ham") + " to forget");
+            }
+            for (String t : unique) {
+                int[] c = counts.get(t);
+                if (c == null) {
+                    continue;
+                }
+                int i = spam ? 0 : 1;
+                c[i] = Math.max(0, c[i] - 1);
+                if (c[0] == 0 && c[1] == 0) {
+                    counts.remove(t);
+                }
+            }
+            if (spam) {
+                spamMessages--;
+            } else {
+                hamMessages--;
+            }
+            generation.incrementAndGet();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Number of spam messages learned.
+     *
+     * @return the count
+     */
+    public long spamMessages() {
+        lock.readLock().lock();
+        try {
+            return spamMessages;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Number of ham messages learned.
+     *
+     * @return the count
+     */
+    public long hamMessages() {
+        lock.readLock().lock();
+        try {
+            return hamMessages;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Number of distinct tokens known.
+     *
+     * @return the count
+     */
+    public int tokenCount() {
+        lock.readLock().lock();
+        try {
+            return counts.size();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * A value that changes whenever the model learns or forgets, unique to this instance within the JVM; used as a
+     * cache identity.
+     *
+     * @return {@code "<instance>.<generation>"}
+     */
+    public String version() {
+        return instance + "." + generation.get();
+    }
+
+    /**
+     * The evidence one token carries.
+     *
+     * @param token the token
+     * @return its smoothed probability and counts; 0.5 and zero counts for unknown tokens
+     */
+    public TokenEvidence evidence(String token) {
+        lock.readLock().lock();
+        try {
+            return evidenceLocked(token);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    private TokenEvidence evidenceLocked(String token) {
+        int[] c = counts.get(token);
+        int spam = c == null ? 0 : c[0];
+        int ham = c == null ? 0 : c[1];
+        double n = spam + ham;
+        if (n == 0 || spamMessages == 0 || hamMessages == 0) {
+            return new TokenEvidence(token, UNKNOWN_WORD_PROB, spam, ham);
+        }
+        double spamRatio = spam / (double) spamMessages;
+        double hamRatio = ham / (double) hamMessages;
+        double p = spamRatio / (spamRatio + hamRatio);
+        double f = (UNKNOWN_WORD_STRENGTH * UNKNOWN_WORD_PROB + n * p) / (UNKNOWN_WORD_STRENGTH + n);
+        return new TokenEvidence(token, f, spam, ham);
+    }
+
+    /**
+     * Classifies a message's tokens (duplicates count once).
+     *
+     * @param tokens the message's tokens
+     * @return the combined indicator and the clues used
+     */
+    public Classification classify(Collection<String> tokens) {
+        Set<String> unique = new HashSet<>(tokens);
+        List<TokenEvidence> clues = new ArrayList<>();
+        lock.readLock().lock();
+        try {
+            for (String t : unique) {
+                TokenEvidence e = evidenceLocked(t);
+                if (e.strength() >= MINIMUM_STRENGTH) {
+                    clues.add(e);
+                }
+            }
+        } finally {
+            lock.readLock().unlock();
+        }
+        clues.sort(Comparator.comparingDouble(TokenEvidence::strength)
+                .reversed()
+                .thenComparing(TokenEvidence::token));
+        if (clues.size() > MAX_CLUES) {
+            clues = new ArrayList<>(clues.subList(0, MAX_CLUES));
+        }
+        if (clues.isEmpty()) {
+            return new Classification(0.5, List.of(), unique.size());
+        }
+        double lnHam = 0;
+        double lnSpam = 0;
+        for (TokenEvidence e : clues) {
+            lnHam += Math.log(e.spamProbability());
+            lnSpam += Math.log(1.0 - e.spamProbability());
+        }
+        int k = clues.size();
+        double h = chi2Q(-2.0 * lnHam, 2 * k);
+        double s = chi2Q(-2.0 * lnSpam, 2 * k);
+        double indicator = (1.0 + h - s) / 2.0;
+        return new Classification(Math.min(1.0, Math.max(0.0, indicator)), clues, unique.size());
+    }
+
+    /**
+     * The chi-square survival function for an even number of degrees of freedom: the probability that a chi-square
+     * variable with {@code v} degrees of freedom exceeds {@code x2}.
+     *
+     * @param x2 the statistic, {@code >= 0}
+     * @param v the degrees of freedom, even and positive
+     * @return the probability, in [0, 1]
+     */
+    static double chi2Q(double x2, int v) {
+        double m = x2 / 2.0;
+        double term = Math.exp(-m);
+        double sum = term;
+        for (int i = 1; i < v / 2; i++) {
+            term *= m / i;
+            sum += term;
+        }
+        return Math.min(1.0, sum);
+    }
+
+    /**
+     * Writes the model to a file atomically: a temporary file in the same directory, then a rename.
+     *
+     * @param file the destination; replaced if it exists
+     * @throws IOException if writing fails; the destination is then unchanged
+     */
+    public void save(Path file) throws IOException {
+        Path abs = file.toAbsolutePath();
+        Path dir = abs.getParent();
+        Path tmp = Files.createTempFile(dir, abs.getFileName() + ".", ".tmp");
+        try {
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                write(out);
+            }
+            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * Writes the model to a stream in the file format described above. The stream is not closed.
+     *
+     * @param out the destination
+     * @throws IOException if writing fails
+     */
+    public void write(OutputStream out) throws IOException {
+        lock.readLock().lock();
+        try {
+            DataOutputStream header = new DataOutputStream(out);
+            header.write(MAGIC);
+            header.writeInt(FORMAT_VERSION);
+            header.flush();
+            DeflaterOutputStream deflater = new DeflaterOutputStream(out);
+            DataOutputStream data = new DataOutputStream(new BufferedOutputStream(deflater, 1 << 16));
+            data.writeLong(spamMessages);
+            data.writeLong(hamMessages);
+            data.writeInt(counts.size());
+            for (Map.Entry<String, int[]> e : counts.entrySet()) {
+                data.writeUTF(e.getKey());
+                data.writeInt(e.getValue()[0]);
+                data.writeInt(e.getValue()[1]);
+            }
+            data.flush();
+            deflater.finish();
+            out.flush();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Reads a model written by {@link #save(Path)}.
+     *
+     * @param file the model file
+     * @return a new model
+     * @throws ModelFormatException if the file is not a model, has another format version, or is truncated
+     * @throws IOException if the file cannot be read
+     */
+    public static BayesModel load(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return read(in, file.toString());
+        }
+    }
+
+    /**
+     * Reads a model from a stream in the file format described above.
+     *
+     * @param in the source; read to the end of the model, not closed
+     * @param sourceName names the source in error messages
+     * @return a new model
+     * @throws ModelFormatException if the data is not a model, has another format version, or is truncated
+     * @throws IOException if reading fails
+     */
+    public static BayesModel read(InputStream in, String sourceName) throws IOException {
+        DataInputStream header = new DataInputStream(in);
+        byte[] magic = new byte[MAGIC.length];
+        int version;
+        try {
+            header.readFully(magic);
+            if (!java.util.Arrays.equals(magic, MAGIC)) {
+                throw new ModelFormatException(sourceName + " is not a Mail Hygiene Bayes model (bad magic)");
+            }
+            version = header.readInt();
+        } catch (EOFException e) {
+            throw new ModelFormatException(sourceName + " is not a Mail Hygiene Bayes model (too short)");
+        }
+        if (version != FORMAT_VERSION) {
+            throw new ModelFormatException(sourceName + " has model format version " + version
+                    + "; this build reads version " + FORMAT_VERSION + " only (retrain the model)");
+        }
+        DataInputStream data = new DataInputStream(new BufferedInputStream(new InflaterInputStream(in), 1 << 16));
+        try {
+            long spam = data.readLong();
+            long ham = data.readLong();
+            int n = data.readInt();
+            if (spam < 0 || ham < 0 || n < 0) {
+                throw new ModelFormatException(sourceName + " is corrupt (negative counts)");
+            }
+            Map<String, int[]> counts = new HashMap<>(Math.max(16, (int) Math.min(n * 4L / 3 + 1, 1 << 24)));
+            for (int i = 0; i < n; i++) {
+                String token = data.readUTF();
+                int s = data.readInt();
+                int h = data.readInt();
+                if (s < 0 || h < 0) {
+                    throw new ModelFormatException(sourceName + " is corrupt (negative token count)");
+                }
+                counts.put(token, new int[] {s, h});
+            }
+            return new BayesModel(counts, spam, ham);
+        } catch (EOFException | java.util.zip.ZipException e) {
+            throw new ModelFormatException(sourceName + " is truncated or corrupt: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package org.mailhygiene.scanners.bayes;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.Charset;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.IllegalCharsetNameException;
+import java.nio.charset.StandardCharsets;
+import java.nio.charset.UnsupportedCharsetException;
+import java.util.Locale;
+
+/**
+ * Turns bytes of unknown or doubtful charset into text, with Japanese mail in mind.
+ *
+ * <p>Order of decisions: bytes holding an ISO-2022-JP escape ({@code ESC $ B}, {@code ESC $ @}, {@code ESC ( J}) are
+ * ISO-2022-JP whatever the label says (old Japanese mailers sent raw JIS labelled {@code us-ascii} or nothing); a
+ * declared, known charset other than ASCII/Latin-1 is used as declared (Shift_JIS is read as windows-31j, its superset
+ * used by real mailers); otherwise pure ASCII is ASCII, valid UTF-8 is UTF-8, strictly valid EUC-JP is EUC-JP,
+ * strictly valid windows-31j is Shift_JIS, and the rest is the declared charset or windows-1252.
+ *
+ * <p>Stateless and thread-safe.
+ */
+final class TextDecoder {
+    private static final Charset ISO_2022_JP = Charset.forName("ISO-2022-JP");
+    private static final Charset EUC_JP = Charset.forName("EUC-JP");
+    private static final Charset WINDOWS_31J = Charset.forName("windows-31j");
+    private static final Charset WINDOWS_1252 = Charset.forName("windows-1252");
+
+    private TextDecoder() {}
+
+    /**
+     * Decodes bytes to text.
+     *
+     * @param bytes the bytes
+     * @param declared the declared charset name, or {@code null} when none was declared
+     * @return the text; undecodable bytes become U+FFFD
+     */
+    static String decode(byte[] bytes, String declared) {
+        return new String(bytes, choose(bytes, declared));
+    }
+
+    /**
+     * Chooses the charset for {@link #decode}.
+     *
+     * @param bytes the bytes
+     * @param declared the declared charset name, or {@code null}
+     * @return the charset to use
+     */
+    static Charset choose(byte[] bytes, String declared) {
+        if (hasJisEscape(bytes)) {
+            return ISO_2022_JP;
+        }
+        Charset label = lookup(declared);
+        if (label != null && !isAsciiOrLatin(label)) {
+            return label;
+        }
+        if (isAscii(bytes)) {
+            return StandardCharsets.US_ASCII;
+        }
+        if (decodesStrictly(bytes, StandardCharsets.UTF_8)) {
+            return StandardCharsets.UTF_8;
+        }
+        if (label == null) {
+            if (decodesStrictly(bytes, EUC_JP)) {
+                return EUC_JP;
+            }
+            if (decodesStrictly(bytes, WINDOWS_31J)) {
+                return WINDOWS_31J;
+            }
+            return WINDOWS_1252;
+        }
+        return label.equals(StandardCharsets.US_ASCII) ? WINDOWS_1252 : label;
+    }
+
+    private static Charset lookup(String name) {
+        if (name == null || name.isBlank()) {
+            return null;
+        }
+        String n = name.trim().toLowerCase(Locale.ROOT);
+        if (n.startsWith("\"") && n.endsWith("\"") && n.length() >= 2) {
+            n = n.substring(1, n.length() - 1);
+        }
+        switch (n) {
+            case "shift_jis", "shift-jis", "sjis", "x-sjis", "ms932", "cp932", "windows-31j" -> {
+                return WINDOWS_31J;
+            }
+            case "iso-8859-1", "latin1", "us-ascii", "ascii" -> {
+                return n.contains("ascii") ? StandardCharsets.US_ASCII : StandardCharsets.ISO_8859_1;
+            }
+            default -> {
+                try {
+                    return Charset.forName(n);
+                } catch (IllegalCharsetNameException | UnsupportedCharsetException e) {
+                    return null;
+                }
+            }
+        }
+    }
+
+    private static boolean isAsciiOrLatin(Charset c) {
+        return c.equals(StandardCharsets.US_ASCII) || c.equals(StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * Whether the bytes hold an ISO-2022-JP escape sequence that switches to JIS X 0208 or JIS X 0201 Roman.
+     *
+     * @param b the bytes
+     * @return {@code true} if an escape is present
+     */
+    static boolean hasJisEscape(byte[] b) {
+        for (int i = 0; i + 2 < b.length; i++) {
+            if (b[i] == 0x1B) {
+                byte b1 = b[i + 1];
+                byte b2 = b[i + 2];
+                if ((b1 == '$' && (b2 == 'B' || b2 == '@')) || (b1 == '(' && b2 == 'J')) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static boolean isAscii(byte[] b) {
+        for (byte x : b) {
+            if (x < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean decodesStrictly(byte[] b, Charset cs) {
+        CharsetDecoder d = cs.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        try {
+            d.decode(ByteBuffer.wrap(b));
+            return true;
+        } catch (CharacterCodingException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package org.mailhygiene.scanners.bayes;
+
+import java.text.Normalizer;
+import java.util.Locale;
+import java.util.function.Consumer;
+
+/**
+ * Splits decoded text into tokens: words for space-separated scripts, overlapping character bigrams for CJK runs.
+ *
+ * <p>Text is NFKC-normalised first (half-width katakana become full-width, full-width Latin letters and digits become
+ * ASCII) and lower-cased. Latin words of 3 to 20 characters become tokens as they are (inner punctuation kept, outer
+ * punctuation stripped); longer ones become {@code skip:<first char>:<length/10>}. A run of Han, Hiragana, Katakana
+ * or Hangul characters of length n yields its n-1 bigrams (a lone character yields itself). Nothing depends on how
+ * many spaces the text has, so unspaced Japanese is not penalised.
+ *
+ * <p>Stateless and thread-safe.
+ */
+final class TextTokens {
+    private static final int MIN_WORD = 3;
+    private static final int MAX_WORD = 20;
+
+    private TextTokens() {}
+
+    /**
+     * Tokenises text.
+     *
+     * @param text the text
+     * @param prefix prepended to every token (e.g. {@code "subject:"}), empty for body text
+     * @param sink receives the tokens in text order (with repeats)
+     */
+    static void tokenize(String text, String prefix, Consumer<String> sink) {
+        String s = Normalizer.normalize(text, Normalizer.Form.NFKC).toLowerCase(Locale.ROOT);
+        int n = s.length();
+        int i = 0;
+        while (i < n) {
+            int cp = s.codePointAt(i);
+            if (isCjk(cp)) {
+                int start = i;
+                int prev = -1;
+                int count = 0;
+                while (i < n) {
+                    int c = s.codePointAt(i);
+                    if (!isCjk(c)) {
+                        break;
+                    }
+                    if (prev >= 0) {
+                        sink.accept(prefix + new StringBuilder().appendCodePoint(prev).appendCodePoint(c));
+                    }
+                    prev = c;
+                    count++;
+                    i += Character.charCount(c);
+                }
+                if (count == 1) {
+                    sink.accept(prefix + s.substring(start, i));
+                }
+            } else if (Character.isWhitespace(cp) || Character.isSpaceChar(cp) || isCjkPunctuation(cp)) {
+                i += Character.charCount(cp);
+            } else {
+                int start = i;
+                while (i < n) {
+                    int c = s.codePointAt(i);
+                    if (isCjk(c) || Character.isWhitespace(c) || Character.isSpaceChar(c) || isCjkPunctuation(c)) {
+                        break;
+                    }
+                    i += Character.charCount(c);
+                }
+                word(s.substring(start, i), prefix, sink);
+            }
+        }
+    }
+
+    private static void word(String raw, String prefix, Consumer<String> sink) {
+        int a = 0;
+        int b = raw.length();
+        while (a < b && isOuterPunctuation(raw.charAt(a))) {
+            a++;
+        }
+        while (b > a && isOuterPunctuation(raw.charAt(b - 1))) {
+            b--;
+        }
+        int len = b - a;
+        if (len < MIN_WORD) {
+            return;
+        }
+        if (len > MAX_WORD) {
+            sink.accept(prefix + "skip:" + raw.charAt(a) + ":" + (len / 10));
+            return;
+        }
+        sink.accept(prefix + raw.substring(a, b));
+    }
+
+    private static boolean isOuterPunctuation(char c) {
+        return "\"'`()[]{}<>,.;:!?*_-=~|/\\".indexOf(c) >= 0;
+    }
+
+    /**
+     * Whether a code point belongs to a script written without spaces between words.
+     *
+     * @param cp the code point
+     * @return {@code true} for Han, Hiragana, Katakana (incl. the prolonged sound mark) and Hangul
+     */
+    static boolean isCjk(int cp) {
+        if (cp == 0x30FC || cp == 0x3005) { // prolonged sound mark, iteration mark
+            return true;
+        }
+        if (!Character.isLetter(cp)) {
+            return false;
+        }
+        Character.UnicodeScript script = Character.UnicodeScript.of(cp);
+        return script == Character.UnicodeScript.HAN
+                || script == Character.UnicodeScript.HIRAGANA
+                || script == Character.UnicodeScript.KATAKANA
+                || script == Character.UnicodeScript.HANGUL;
+    }
+
+    private static boolean isCjkPunctuation(int cp) {
+        return (cp >= 0x3000 && cp <= 0x303F && cp != 0x3005)
+                || (cp >= 0xFF01 && cp <= 0xFF0F)
+                || cp == 0x30FB;
+    }
+}

@@ -1,0 +1,616 @@
+package org.mailhygiene.scanners.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalDouble;
+import java.util.Set;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.mailhygiene.api.Health;
+import org.mailhygiene.api.Message;
+import org.mailhygiene.api.Outcome;
+import org.mailhygiene.api.Rule;
+import org.mailhygiene.api.ScanException;
+import org.mailhygiene.api.ScanFailure;
+import org.mailhygiene.api.Scanner;
+import org.mailhygiene.api.Verdict;
+import org.mailhygiene.scanners.mime.MimeWalker;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Scans messages by running a command-line virus scanner described by a {@link CommandProfile}.
+ *
+ * <h2>What one scan does</h2>
+ * <ol>
+ *   <li>Waits for a process slot: at most {@link Builder#maxConcurrentProcesses(int)} scanner processes run at once
+ *       (a fair {@link Semaphore}, which several scanners may share through {@link Builder#processLimit(Semaphore)}).
+ *       No slot within {@link Builder#queueTimeout(Duration)}: a {@link ScanFailure.Kind#TIMED_OUT} failure.
+ *   <li>Creates a private directory (owner-only, {@code rwx------}) under {@link Builder#temporaryDirectory(Path)}
+ *       holding {@code in/} (the input files), {@code quarantine/} and {@code scratch/}. Input files are
+ *       {@code rw-------} and have generated names ({@code message.eml}, {@code part-N.ext} with a sanitised extension
+ *       of at most ten letters and digits): names from the message (attachment file names with spaces, leading
+ *       dashes, newlines, non-ASCII) never reach the file system or the argument list. Every path passed is absolute,
+ *       so no argument built from a path starts with {@code -}.
+ *   <li>Writes the input: the raw message ({@link InputMode#MESSAGE}), or the raw message plus each decoded MIME leaf
+ *       part ({@link InputMode#PARTS}).
+ *   <li>Runs the program with the expanded argument list, never through a shell, with stdin closed, stderr merged
+ *       into stdout and the inherited environment plus {@link Builder#environment(String, String)}. At most
+ *       {@link Builder#maxOutputBytes(int)} bytes of output are kept; the rest is read and discarded.
+ *   <li>After {@link Builder#timeout(Duration)} the whole process tree is killed (every descendant, then the
+ *       program; {@link ProcessHandle#descendants()}) and the scan fails with {@link ScanFailure.Kind#TIMED_OUT}. An
+ *       interrupted caller also kills the tree, then gets {@link InterruptedException}.
+ *   <li>Removes the private directory, also after a timeout, a crash of the scanner or an adapter failure. (A crash
+ *       of this JVM itself can leave it behind.)
+ * </ol>
+ *
+ * <h2>From exit status and output to a result</h2>
+ * The profile's exit-status table classifies the status ({@link CommandProfile#classify(int)}); names are parsed with
+ * the profile's patterns.
+ * <ul>
+ *   <li>{@link ExitClass#CLEAN}: a clean verdict; but if the output names a threat, an infected verdict (the scanner
+ *       said so in words); and if the output was cut at the cap, a {@link ScanFailure.Kind#PROTOCOL_ERROR} failure,
+ *       since a name may have been in the part not read.
+ *   <li>{@link ExitClass#INFECTED}: an infected verdict with the names; no parsable name: a
+ *       {@link ScanFailure.Kind#PROTOCOL_ERROR} failure (never clean).
+ *   <li>{@link ExitClass#SUSPICIOUS}: a suspicious verdict with a rule {@code exit-N} and any names.
+ *   <li>{@link ExitClass#UNSCANNABLE}: a {@link ScanFailure.Kind#UNSCANNABLE} failure (policy decides).
+ *   <li>{@link ExitClass#ERROR}, and any status the table does not cover (including death by a signal): a
+ *       {@link ScanFailure.Kind#SCANNER_ERROR} failure with the status, its meaning and the first output line.
+ *   <li>The program cannot be started (missing, not executable): {@link ScanFailure.Kind#UNAVAILABLE}. The input
+ *       cannot be written: {@link ScanFailure.Kind#SCANNER_ERROR}. MIME limits hit while writing parts:
+ *       {@link ScanFailure.Kind#TOO_LARGE}.
+ * </ul>
+ * Infected verdicts carry a rule {@code exit-N} and, per hit, a rule named after the threat whose description says
+ * which input it was found in (e.g. {@code in attachment "invoice.zip" (part 2)}).
+ *
+ * <h2>Signature updates</h2>
+ * {@link #runExclusively(Duration, ExclusiveAction)} runs an action (an update command that swaps the scanner's signature
+ * files) while no scan process runs: scans started meanwhile wait up to their queue timeout. This is the "scanner
+ * lock" MailScanner's updater takes (protocols.md §3.3).
+ *
+ * <p>Thread-safe: one instance serves concurrent scans.
+ */
+public final class CommandLineScanner implements Scanner {
+    private static final Logger LOG = LoggerFactory.getLogger(CommandLineScanner.class);
+
+    /** Default process time limit: 120 s, above vascan's own {@code --timeout=60}. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(120);
+    /** Default wait for a process slot: 30 s. */
+    public static final Duration DEFAULT_QUEUE_TIMEOUT = Duration.ofSeconds(30);
+    /** Default cap on output kept per scan: 1 MiB. */
+    public static final int DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
+
+    private static final FileAttribute<Set<PosixFilePermission>> DIR_PERMS =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+    private static final FileAttribute<Set<PosixFilePermission>> FILE_PERMS =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+
+    private final CommandProfile profile;
+    private final Duration timeout;
+    private final Duration queueTimeout;
+    private final int maxOutputBytes;
+    private final Semaphore processes;
+    private final Path temporaryDirectory;
+    private final Map<String, String> environment;
+    private final InputWriter inputWriter;
+    private final ReadWriteLock signatureLock = new ReentrantReadWriteLock(true);
+
+    private CommandLineScanner(Builder b) {
+        this.profile = b.profile;
+        this.timeout = b.timeout;
+        this.queueTimeout = b.queueTimeout;
+        this.maxOutputBytes = b.maxOutputBytes;
+        this.processes = b.processLimit != null ? b.processLimit : new Semaphore(b.maxConcurrentProcesses, true);
+        this.temporaryDirectory = b.temporaryDirectory;
+        this.environment = Map.copyOf(b.environment);
+        this.inputWriter =
+                b.profile.input() == InputMode.PARTS ? new PartsWriter(b.mimeWalker) : InputWriter.message();
+    }
+
+    /**
+     * Starts a builder for a profile.
+     *
+     * @param profile the scanner description, e.g. {@link Profiles#vascan()}
+     * @return a new builder with the documented defaults
+     */
+    public static Builder builder(CommandProfile profile) {
+        return new Builder(profile);
+    }
+
+    /**
+     * The profile's name.
+     *
+     * @return the name used in verdicts
+     */
+    @Override
+    public String name() {
+        return profile.name();
+    }
+
+    /**
+     * The profile this scanner runs.
+     *
+     * @return the profile
+     */
+    public CommandProfile profile() {
+        return profile;
+    }
+
+    /**
+     * Reports {@link Health.Status#DOWN} when the program cannot be found or is not executable, otherwise
+     * {@link Health.Status#UNKNOWN} (running a scan is the only real probe). Never throws.
+     *
+     * @return the probe result
+     */
+    @Override
+    public Health health() {
+        long t0 = System.nanoTime();
+        boolean found = resolveCommand(profile.command()) != null;
+        Duration took = Duration.ofNanos(System.nanoTime() - t0);
+        return found
+                ? new Health(Health.Status.UNKNOWN, "program " + profile.command() + " present; no probe", took)
+                : Health.down("program " + profile.command() + " not found or not executable", took);
+    }
+
+    /**
+     * Scans a message as described in the class documentation.
+     *
+     * @param message the message
+     * @return the verdict
+     * @throws ScanException for every failure listed in the class documentation
+     * @throws InterruptedException if interrupted; the scanner's process tree is killed first
+     */
+    @Override
+    public Verdict scan(Message message) throws ScanException, InterruptedException {
+        Objects.requireNonNull(message, "message");
+        long t0 = System.nanoTime();
+        if (!processes.tryAcquire(queueTimeout.toNanos(), TimeUnit.NANOSECONDS)) {
+            throw failure(ScanFailure.Kind.TIMED_OUT, "no free scanner process slot within " + queueTimeout, t0, null);
+        }
+        try {
+            if (!signatureLock.readLock().tryLock(queueTimeout.toNanos(), TimeUnit.NANOSECONDS)) {
+                throw failure(ScanFailure.Kind.TIMED_OUT,
+                        "signature update still running after " + queueTimeout, t0, null);
+            }
+            try {
+                return scanLocked(message, t0);
+            } finally {
+                signatureLock.readLock().unlock();
+            }
+        } finally {
+            processes.release();
+        }
+    }
+
+    private Verdict scanLocked(Message message, long t0) throws ScanException, InterruptedException {
+        Path work;
+        try {
+            work = createPrivateDirectory(temporaryDirectory);
+        } catch (IOException e) {
+            throw failure(ScanFailure.Kind.SCANNER_ERROR,
+                    "cannot create a private directory in " + temporaryDirectory + ": " + e.getMessage(), t0, e);
+        }
+        try {
+            Path in = Files.createDirectory(work.resolve("in"), DIR_PERMS);
+            Path quarantine = Files.createDirectory(work.resolve("quarantine"), DIR_PERMS);
+            Path scratch = Files.createDirectory(work.resolve("scratch"), DIR_PERMS);
+            List<InputFile> inputs;
+            try {
+                inputs = inputWriter.write(message, in);
+            } catch (InputWriter.LimitException e) {
+                throw failure(ScanFailure.Kind.TOO_LARGE, e.getMessage(), t0, e);
+            }
+            List<String> argv = expand(in, quarantine, scratch, inputs);
+            ProcessRunner.Result result;
+            try {
+                result = ProcessRunner.run(argv, work, environment, timeout, maxOutputBytes);
+            } catch (ProcessRunner.TimedOut e) {
+                throw failure(ScanFailure.Kind.TIMED_OUT, profile.command() + ": " + e.getMessage(), t0, e);
+            } catch (IOException e) {
+                throw failure(ScanFailure.Kind.UNAVAILABLE,
+                        "cannot start " + profile.command() + ": " + e.getMessage(), t0, e);
+            }
+            return interpret(result, work, inputs, t0);
+        } catch (IOException e) {
+            throw failure(ScanFailure.Kind.SCANNER_ERROR, "cannot write the scanner's input: " + e.getMessage(), t0, e);
+        } finally {
+            deleteRecursively(work);
+        }
+    }
+
+    private List<String> expand(Path in, Path quarantine, Path scratch, List<InputFile> inputs) {
+        List<String> argv = new ArrayList<>();
+        argv.add(profile.command());
+        for (String a : profile.arguments()) {
+            if (a.equals(CommandProfile.FILES)) {
+                inputs.forEach(f -> argv.add(f.path().toString()));
+            } else {
+                argv.add(a.replace(CommandProfile.DIR, in.toString())
+                        .replace(CommandProfile.QUARANTINE, quarantine.toString())
+                        .replace(CommandProfile.SCRATCH, scratch.toString()));
+            }
+        }
+        return argv;
+    }
+
+    private Verdict interpret(ProcessRunner.Result r, Path work, List<InputFile> inputs, long t0)
+            throws ScanException {
+        String output = new String(r.output(), StandardCharsets.UTF_8);
+        Map<String, String> labels = new LinkedHashMap<>();
+        inputs.forEach(f -> labels.put(f.path().getFileName().toString(), f.label()));
+        List<OutputParser.Hit> hits = OutputParser.parse(output, profile.namePatterns(), work.toString(), labels);
+        Set<String> names = new LinkedHashSet<>();
+        hits.forEach(h -> names.add(h.name()));
+        int status = r.exitStatus();
+        ExitStatusRule rule = profile.classify(status).orElse(null);
+        String meaning = rule == null ? "unknown exit status" : rule.meaning();
+        ExitClass cls = rule == null ? ExitClass.ERROR : rule.exitClass();
+        String what = "exit status " + status + " (" + meaning + ")";
+        switch (cls) {
+            case CLEAN:
+                if (!names.isEmpty()) {
+                    return verdict(Outcome.INFECTED, names, hits, status, meaning, t0);
+                }
+                if (r.truncated()) {
+                    throw failure(ScanFailure.Kind.PROTOCOL_ERROR, what + " but the output (" + r.outputBytes()
+                            + " bytes) exceeded the " + maxOutputBytes + "-byte cap, so it could not be checked",
+                            t0, null);
+                }
+                return Verdict.clean(name(), elapsed(t0));
+            case INFECTED:
+                if (names.isEmpty()) {
+                    throw failure(ScanFailure.Kind.PROTOCOL_ERROR,
+                            what + " but no threat name in the output" + firstLine(output), t0, null);
+                }
+                return verdict(Outcome.INFECTED, names, hits, status, meaning, t0);
+            case SUSPICIOUS:
+                return verdict(Outcome.SUSPICIOUS, names, hits, status, meaning, t0);
+            case UNSCANNABLE:
+                throw failure(ScanFailure.Kind.UNSCANNABLE, what + attributed(hits) + firstLine(output), t0, null);
+            case ERROR:
+            default:
+                throw failure(ScanFailure.Kind.SCANNER_ERROR, what + firstLine(output), t0, null);
+        }
+    }
+
+    private Verdict verdict(Outcome outcome, Set<String> names, List<OutputParser.Hit> hits, int status,
+            String meaning, long t0) {
+        Verdict.Builder v = Verdict.builder(name(), outcome).threats(List.copyOf(names));
+        v.rule(new Rule("exit-" + status, OptionalDouble.empty(), meaning));
+        for (OutputParser.Hit h : hits) {
+            h.file().ifPresent(f -> v.rule(new Rule(h.name(), OptionalDouble.empty(), "in " + f)));
+        }
+        return v.elapsed(elapsed(t0)).build();
+    }
+
+    private static String attributed(List<OutputParser.Hit> hits) {
+        return hits.isEmpty() ? "" : " " + hits.get(0).name() + hits.get(0).file().map(f -> " in " + f).orElse("");
+    }
+
+    private static String firstLine(String output) {
+        String t = output.strip();
+        if (t.isEmpty()) {
+            return "; no output";
+        }
+        int nl = t.indexOf('\n');
+        String line = (nl < 0 ? t : t.substring(0, nl)).strip();
+        if (line.length() > 200) {
+            line = line.substring(0, 200) + "...";
+        }
+        return "; output: " + line;
+    }
+
+    private ScanException failure(ScanFailure.Kind kind, String detail, long t0, Throwable cause) {
+        return new ScanException(new ScanFailure(name(), kind, detail, elapsed(t0)), cause);
+    }
+
+    private static Duration elapsed(long t0) {
+        return Duration.ofNanos(System.nanoTime() - t0);
+    }
+
+    /**
+     * Runs an action while no scan of this scanner runs: waits for running scans to end (up to {@code wait}), keeps
+     * new scans waiting until the action returns. Used by signature updaters to swap signature files.
+     *
+     * @param <T> the action's result
+     * @param wait how long to wait for running scans to end
+     * @param action the action
+     * @return the action's result
+     * @throws Exception what the action throws
+     * @throws java.util.concurrent.TimeoutException if running scans did not end within {@code wait}
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public <T> T runExclusively(Duration wait, ExclusiveAction<T> action) throws Exception {
+        if (!signatureLock.writeLock().tryLock(wait.toNanos(), TimeUnit.NANOSECONDS)) {
+            throw new java.util.concurrent.TimeoutException("scans of " + name() + " still running after " + wait);
+        }
+        try {
+            return action.run();
+        } finally {
+            signatureLock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * An action run by {@link #runExclusively(Duration, ExclusiveAction)}.
+     *
+     * @param <T> its result
+     */
+    @FunctionalInterface
+    public interface ExclusiveAction<T> {
+        /**
+         * Runs the action.
+         *
+         * @return its result
+         * @throws Exception on failure
+         */
+        T run() throws Exception;
+    }
+
+    static Path createPrivateDirectory(Path parent) throws IOException {
+        try {
+            return Files.createTempDirectory(parent, "mailhygiene-cli-", DIR_PERMS).toRealPath();
+        } catch (UnsupportedOperationException e) {
+            throw new IOException("the file system of " + parent + " has no POSIX permissions", e);
+        }
+    }
+
+    static Path createPrivateFile(Path file) throws IOException {
+        return Files.createFile(file, FILE_PERMS);
+    }
+
+    static long copy(InputStream in, Path file) throws IOException {
+        createPrivateFile(file);
+        try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.WRITE)) {
+            return in.transferTo(out);
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try {
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
+                    // the scanner may have created directories we cannot enter; make them ours again
+                    d.toFile().setWritable(true, true);
+                    d.toFile().setExecutable(true, true);
+                    d.toFile().setReadable(true, true);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
+                    Files.delete(f);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                    Files.delete(d);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            LOG.warn("cannot remove the scanner's private directory {}: {}", dir, e.toString());
+        }
+    }
+
+    private static Path resolveCommand(String command) {
+        if (command.contains("/")) {
+            Path p = Path.of(command);
+            return Files.isRegularFile(p) && Files.isExecutable(p) ? p : null;
+        }
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return null;
+        }
+        for (String d : path.split(java.io.File.pathSeparator)) {
+            if (d.isEmpty()) {
+                continue;
+            }
+            Path p = Path.of(d, command);
+            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public String toString() {
+        return "CommandLineScanner[" + profile.name() + " " + profile.command() + "]";
+    }
+
+    /**
+     * Builds a {@link CommandLineScanner}. Each setter validates its argument and names the problem. Not thread-safe.
+     */
+    public static final class Builder {
+        private CommandProfile profile;
+        private Duration timeout = DEFAULT_TIMEOUT;
+        private Duration queueTimeout = DEFAULT_QUEUE_TIMEOUT;
+        private int maxOutputBytes = DEFAULT_MAX_OUTPUT_BYTES;
+        private int maxConcurrentProcesses = Math.max(1, Runtime.getRuntime().availableProcessors());
+        private boolean maxConcurrentSet;
+        private Semaphore processLimit;
+        private Path temporaryDirectory = Path.of(System.getProperty("java.io.tmpdir"));
+        private final Map<String, String> environment = new LinkedHashMap<>();
+        private MimeWalker mimeWalker = MimeWalker.defaults();
+
+        private Builder(CommandProfile profile) {
+            this.profile = Objects.requireNonNull(profile, "profile");
+        }
+
+        /**
+         * Runs the program at this path instead of the profile's command.
+         *
+         * @param program the scanner program
+         * @return this builder
+         */
+        public Builder executable(Path program) {
+            Objects.requireNonNull(program, "program");
+            this.profile = profile.withCommand(program.toAbsolutePath().toString());
+            return this;
+        }
+
+        /**
+         * The process time limit; when it passes the process tree is killed. Default {@link #DEFAULT_TIMEOUT}.
+         *
+         * @param value a positive duration
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder timeout(Duration value) {
+            this.timeout = positive(value, "timeout");
+            return this;
+        }
+
+        /**
+         * How long a scan waits for a process slot (and for a running signature update). Default
+         * {@link #DEFAULT_QUEUE_TIMEOUT}.
+         *
+         * @param value a positive duration
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder queueTimeout(Duration value) {
+            this.queueTimeout = positive(value, "queueTimeout");
+            return this;
+        }
+
+        /**
+         * The most output bytes kept per scan. Default {@link #DEFAULT_MAX_OUTPUT_BYTES}.
+         *
+         * @param value at least 1024
+         * @return this builder
+         * @throws IllegalArgumentException if smaller than 1024
+         */
+        public Builder maxOutputBytes(int value) {
+            if (value < 1024) {
+                throw new IllegalArgumentException("maxOutputBytes must be >= 1024, was " + value);
+            }
+            this.maxOutputBytes = value;
+            return this;
+        }
+
+        /**
+         * How many scanner processes this scanner runs at once. Default: the number of available processors.
+         *
+         * @param value at least 1
+         * @return this builder
+         * @throws IllegalArgumentException if smaller than 1
+         * @throws IllegalStateException if {@link #processLimit(Semaphore)} was set
+         */
+        public Builder maxConcurrentProcesses(int value) {
+            if (value < 1) {
+                throw new IllegalArgumentException("maxConcurrentProcesses must be >= 1, was " + value);
+            }
+            if (processLimit != null) {
+                throw new IllegalStateException("maxConcurrentProcesses conflicts with the processLimit already set");
+            }
+            this.maxConcurrentProcesses = value;
+            this.maxConcurrentSet = true;
+            return this;
+        }
+
+        /**
+         * A semaphore shared with other scanners, so that together they run at most its permits of processes.
+         *
+         * @param semaphore the shared limit
+         * @return this builder
+         * @throws IllegalStateException if {@link #maxConcurrentProcesses(int)} was set
+         */
+        public Builder processLimit(Semaphore semaphore) {
+            Objects.requireNonNull(semaphore, "semaphore");
+            if (maxConcurrentSet) {
+                throw new IllegalStateException("processLimit conflicts with the maxConcurrentProcesses already set");
+            }
+            this.processLimit = semaphore;
+            return this;
+        }
+
+        /**
+         * Where the private per-scan directories are created. Default: {@code java.io.tmpdir}.
+         *
+         * @param dir an existing directory on a file system with POSIX permissions
+         * @return this builder
+         * @throws IllegalArgumentException if it is not an existing directory
+         */
+        public Builder temporaryDirectory(Path dir) {
+            Objects.requireNonNull(dir, "dir");
+            if (!Files.isDirectory(dir)) {
+                throw new IllegalArgumentException("temporaryDirectory " + dir + " is not an existing directory");
+            }
+            this.temporaryDirectory = dir.toAbsolutePath();
+            return this;
+        }
+
+        /**
+         * Adds an environment variable for the scanner process (on top of the inherited environment).
+         *
+         * @param name the variable's name, non-blank, no {@code =}
+         * @param value its value
+         * @return this builder
+         * @throws IllegalArgumentException if the name is blank or contains {@code =}
+         */
+        public Builder environment(String name, String value) {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(value, "value");
+            if (name.isBlank() || name.contains("=")) {
+                throw new IllegalArgumentException("environment variable name '" + name + "' is not valid");
+            }
+            environment.put(name, value);
+            return this;
+        }
+
+        /**
+         * The MIME walker (and so the depth, part and size limits) used for {@link InputMode#PARTS}. Default
+         * {@link MimeWalker#defaults()}. A limit reached while writing parts fails the scan with
+         * {@link ScanFailure.Kind#TOO_LARGE}.
+         *
+         * @param walker the walker
+         * @return this builder
+         */
+        public Builder mimeWalker(MimeWalker walker) {
+            this.mimeWalker = Objects.requireNonNull(walker, "walker");
+            return this;
+        }
+
+        /**
+         * Builds the scanner.
+         *
+         * @return a new scanner
+         */
+        public CommandLineScanner build() {
+            return new CommandLineScanner(this);
+        }
+
+        private static Duration positive(Duration value, String what) {
+            Objects.requireNonNull(value, what);
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException(what + " must be positive, was " + value);
+            }
+            return value;
+        }
+    }
+}

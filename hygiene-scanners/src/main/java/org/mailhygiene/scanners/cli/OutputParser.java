@@ -1,0 +1,56 @@
+package org.mailhygiene.scanners.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Finds threat names in a scanner's output and attributes each to an input file. Stateless; thread-safe.
+ *
+ * <p>Before matching, every occurrence of the work directory's path is removed from the line, so a directory name can
+ * never be read as a threat name. A line that mentions an input file's (generated, unique) name makes that file the
+ * current one; a name found on the same line or on later lines is attributed to it, which covers both the one-line
+ * layout ({@code path: virus Name}) and the two-line layout ({@code ./path}, then an indented {@code virus found:
+ * Name}). Per line, the first pattern that matches wins.
+ */
+final class OutputParser {
+
+    private OutputParser() {}
+
+    /** One threat name and the label of the input file it was attributed to, if any. */
+    record Hit(String name, Optional<String> file) {}
+
+    /**
+     * @param output the output text
+     * @param patterns name patterns, group 1 the name
+     * @param workDir the absolute work directory path as passed to the scanner
+     * @param files generated file name -> label
+     */
+    static List<Hit> parse(String output, List<Pattern> patterns, String workDir, Map<String, String> files) {
+        List<Hit> hits = new ArrayList<>();
+        Optional<String> current = Optional.empty();
+        for (String raw : output.split("\r?\n|\r")) {
+            String line = workDir.isEmpty() ? raw : raw.replace(workDir, "");
+            for (Map.Entry<String, String> f : files.entrySet()) {
+                if (line.contains(f.getKey())) {
+                    current = Optional.of(f.getValue());
+                    line = line.replace(f.getKey(), "");
+                }
+            }
+            for (Pattern p : patterns) {
+                Matcher m = p.matcher(line);
+                if (m.find()) {
+                    String name = m.group(1);
+                    if (name != null && !name.isBlank()) {
+                        hits.add(new Hit(name, current));
+                    }
+                    break;
+                }
+            }
+        }
+        return hits;
+    }
+}

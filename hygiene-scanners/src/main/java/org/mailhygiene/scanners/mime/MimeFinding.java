@@ -1,0 +1,61 @@
+package org.mailhygiene.scanners.mime;
+
+import java.util.Objects;
+
+/**
+ * Something wrong or unusual about a message's MIME structure, found while walking it. Findings are data, never
+ * exceptions: a broken message is still walked as far as it can be.
+ *
+ * <p>Immutable and thread-safe.
+ *
+ * @param kind what was found
+ * @param path the {@linkplain PartInfo#path() path} of the entity concerned
+ * @param detail a human-readable explanation
+ */
+public record MimeFinding(Kind kind, String path, String detail) {
+
+    /** The kinds of findings. */
+    public enum Kind {
+        /** A header could not be parsed (for example a malformed Content-Type); defaults were used. */
+        MALFORMED_HEADER,
+        /** A multipart body could not be split (no boundary parameter, no start boundary); it was treated as a leaf. */
+        MALFORMED_MULTIPART,
+        /** A multipart body ended without its closing boundary; the parts found were walked. */
+        MISSING_END_BOUNDARY,
+        /** A Content-Transfer-Encoding the walker does not know; the body was passed on undecoded. */
+        UNKNOWN_ENCODING,
+        /** A body could not be decoded to its end (for example broken base64); the bytes before were passed on. */
+        DECODING_ERROR,
+        /**
+         * A multipart or message/rfc822 entity with a base64 or quoted-printable transfer encoding, which RFC 2045
+         * forbids and which scanners that ignore it can be evaded with; it was decoded and walked.
+         */
+        ENCODED_CONTAINER,
+        /** The nesting depth limit was reached; the deeper entities were not walked. */
+        DEPTH_LIMIT,
+        /** The part-count limit was reached; the walk stopped. */
+        PART_LIMIT,
+        /** The decoded-bytes limit was reached; the body was cut there and the walk stopped. */
+        SIZE_LIMIT;
+
+        /**
+         * Whether this finding means part of the message was not walked because a limit was reached.
+         *
+         * @return {@code true} for DEPTH_LIMIT, PART_LIMIT and SIZE_LIMIT
+         */
+        public boolean isLimit() {
+            return this == DEPTH_LIMIT || this == PART_LIMIT || this == SIZE_LIMIT;
+        }
+    }
+
+    /**
+     * Validates the components.
+     *
+     * @throws NullPointerException if a component is {@code null}
+     */
+    public MimeFinding {
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(detail, "detail");
+    }
+}

@@ -1,0 +1,628 @@
+package org.mailhygiene.scanners.mime;
+
+import jakarta.activation.DataSource;
+import jakarta.mail.MessagingException;
+import jakarta.mail.Session;
+import jakarta.mail.internet.ContentDisposition;
+import jakarta.mail.internet.ContentType;
+import jakarta.mail.internet.MimeBodyPart;
+import jakarta.mail.internet.MimeMessage;
+import jakarta.mail.internet.MimeMultipart;
+import jakarta.mail.internet.MimePart;
+import jakarta.mail.internet.MimeUtility;
+import jakarta.mail.internet.ParseException;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.api.SpooledContent;
+
+/**
+ * Walks the MIME tree of a message and streams the decoded body of each leaf part to a {@link PartVisitor}.
+ *
+ * <p>Parsing uses Jakarta Mail (Angus) over a shared stream that re-opens the {@link MessageContent} for each part,
+ * so part bodies are never copied into heap: memory use is bounded by buffers, whatever the message size. Transfer
+ * encodings are removed on the fly (base64, quoted-printable, uuencode). Nested multiparts and {@code message/rfc822}
+ * parts are descended into. A container that carries a base64 or quoted-printable encoding (forbidden, but used to
+ * evade scanners) is decoded, spooled (memory up to {@link Builder#spoolThreshold}, then a private temporary file) and
+ * walked, with an {@link MimeFinding.Kind#ENCODED_CONTAINER} finding.
+ *
+ * <p>Broken structure never throws: it becomes a {@link MimeFinding} and the walk goes on as far as it can (a multipart
+ * that cannot be split is handed to the visitor as one leaf). Limits: nesting depth (default
+ * {@value #DEFAULT_MAX_DEPTH}), number of entities (default {@value #DEFAULT_MAX_PARTS}) and decoded bytes handed to the
+ * visitor (default {@value #DEFAULT_MAX_DECODED_BYTES}, 128 MiB); reaching one is a finding too
+ * ({@link MimeWalkResult#limitReached()}).
+ *
+ * <p>The Jakarta Mail {@link Session} has no properties; Jakarta Mail's own lenient defaults apply (a missing closing
+ * boundary is tolerated and reported here as {@link MimeFinding.Kind#MISSING_END_BOUNDARY}).
+ *
+ * <p>Immutable and thread-safe: one walker serves concurrent walks.
+ */
+public final class MimeWalker {
+    /** Default maximum nesting depth. */
+    public static final int DEFAULT_MAX_DEPTH = 20;
+    /** Default maximum number of entities walked. */
+    public static final int DEFAULT_MAX_PARTS = 1000;
+    /** Default maximum number of decoded bytes handed to the visitor, 128 MiB. */
+    public static final long DEFAULT_MAX_DECODED_BYTES = 128L * 1024 * 1024;
+    /** Default heap threshold for spooling a decoded encoded container, 1 MiB. */
+    public static final long DEFAULT_SPOOL_THRESHOLD = 1024L * 1024;
+
+    private static final Session SESSION = Session.getInstance(new Properties());
+
+    private final int maxDepth;
+    private final int maxParts;
+    private final long maxDecodedBytes;
+    private final long spoolThreshold;
+
+    private MimeWalker(Builder b) {
+        this.maxDepth = b.maxDepth;
+        this.maxParts = b.maxParts;
+        this.maxDecodedBytes = b.maxDecodedBytes;
+        this.spoolThreshold = b.spoolThreshold;
+    }
+
+    /**
+     * A walker with the default limits.
+     *
+     * @return a new walker
+     */
+    public static MimeWalker defaults() {
+        return builder().build();
+    }
+
+    /**
+     * Starts a builder holding the defaults.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The maximum nesting depth.
+     *
+     * @return the limit
+     */
+    public int maxDepth() {
+        return maxDepth;
+    }
+
+    /**
+     * The maximum number of entities walked.
+     *
+     * @return the limit
+     */
+    public int maxParts() {
+        return maxParts;
+    }
+
+    /**
+     * The maximum number of decoded bytes handed to the visitor.
+     *
+     * @return the limit
+     */
+    public long maxDecodedBytes() {
+        return maxDecodedBytes;
+    }
+
+    /**
+     * Walks a message.
+     *
+     * @param content the message (RFC 5322 header and body); opened as often as needed, not closed
+     * @param visitor receives the entities
+     * @return counts and findings
+     * @throws IOException if the content cannot be read, or the visitor throws for a reason other than undecodable
+     *     content
+     */
+    public MimeWalkResult walk(MessageContent content, PartVisitor visitor) throws IOException {
+        Objects.requireNonNull(content, "content");
+        Objects.requireNonNull(visitor, "visitor");
+        try (WalkScope scope = new WalkScope()) {
+            Walk w = new Walk(scope, visitor);
+            SharedContentStream root = new SharedContentStream(content, scope);
+            scope.register(root);
+            MimeMessage message;
+            try {
+                message = new MimeMessage(SESSION, root);
+            } catch (MessagingException e) {
+                w.rethrowContentFailure();
+                w.finding(MimeFinding.Kind.MALFORMED_HEADER, "", "cannot parse the message header: " + e.getMessage());
+                w.rawLeaf(content);
+                return w.result();
+            }
+            w.entity(message, "", 0);
+            w.rethrowContentFailure();
+            return w.result();
+        }
+    }
+
+    static boolean isEncapsulatedMessage(String mimeType) {
+        return mimeType.equals("message/rfc822") || mimeType.equals("message/global");
+    }
+
+    private static boolean isIdentityEncoding(String enc) {
+        return enc.equals("7bit") || enc.equals("8bit") || enc.equals("binary");
+    }
+
+    @Override
+    public String toString() {
+        return "MimeWalker[maxDepth=" + maxDepth + ", maxParts=" + maxParts + ", maxDecodedBytes=" + maxDecodedBytes
+                + "]";
+    }
+
+    /** The state of one walk. */
+    private final class Walk {
+        private final WalkScope scope;
+        private final PartVisitor visitor;
+        private final List<MimeFinding> findings = new ArrayList<>();
+        private int parts;
+        private long decoded;
+        private boolean stopped;
+        private boolean stoppedByVisitor;
+
+        Walk(WalkScope scope, PartVisitor visitor) {
+            this.scope = scope;
+            this.visitor = visitor;
+        }
+
+        MimeWalkResult result() {
+            return new MimeWalkResult(parts, decoded, findings, stoppedByVisitor);
+        }
+
+        void finding(MimeFinding.Kind kind, String path, String detail) {
+            findings.add(new MimeFinding(kind, path, detail));
+        }
+
+        void rethrowContentFailure() throws IOException {
+            IOException e = scope.contentFailure();
+            if (e != null) {
+                throw e;
+            }
+        }
+
+        void entity(MimePart p, String path, int depth) throws IOException {
+            if (stopped) {
+                return;
+            }
+            if (parts >= maxParts) {
+                finding(MimeFinding.Kind.PART_LIMIT, path, "more than " + maxParts + " MIME entities");
+                stopped = true;
+                return;
+            }
+            if (depth > maxDepth) {
+                finding(MimeFinding.Kind.DEPTH_LIMIT, path, "nested deeper than " + maxDepth + " levels");
+                return;
+            }
+            parts++;
+            PartInfo info = describe(p, path, depth);
+            if (info.mimeType().startsWith("multipart/")) {
+                multipart(p, info);
+            } else if (isEncapsulatedMessage(info.mimeType())) {
+                encapsulated(p, info);
+            } else {
+                leaf(p, info);
+            }
+        }
+
+        private void multipart(MimePart p, PartInfo info) throws IOException {
+            if (!visitor.enter(info)) {
+                return;
+            }
+            MimeMultipart mp;
+            int count;
+            try {
+                mp = new MimeMultipart(new ContainerSource(p, info));
+                count = mp.getCount();
+            } catch (MessagingException e) {
+                rethrowContentFailure();
+                finding(MimeFinding.Kind.MALFORMED_MULTIPART, info.path(), String.valueOf(e.getMessage()));
+                leaf(p, info);
+                return;
+            }
+            try {
+                if (!mp.isComplete()) {
+                    finding(MimeFinding.Kind.MISSING_END_BOUNDARY, info.path(), "multipart has no closing boundary");
+                }
+                String prefix = info.path().isEmpty() ? "" : info.path() + ".";
+                for (int i = 0; i < count && !stopped; i++) {
+                    entity((MimeBodyPart) mp.getBodyPart(i), prefix + (i + 1), info.depth() + 1);
+                }
+            } catch (MessagingException e) {
+                rethrowContentFailure();
+                finding(MimeFinding.Kind.MALFORMED_MULTIPART, info.path(), String.valueOf(e.getMessage()));
+            }
+        }
+
+        private void encapsulated(MimePart p, PartInfo info) throws IOException {
+            if (!visitor.enter(info)) {
+                return;
+            }
+            MimeMessage inner;
+            try {
+                inner = new MimeMessage(SESSION, containerStream(p, info));
+            } catch (MessagingException e) {
+                rethrowContentFailure();
+                finding(
+                        MimeFinding.Kind.MALFORMED_HEADER,
+                        info.path(),
+                        "cannot parse encapsulated message: " + e.getMessage());
+                leaf(p, info);
+                return;
+            }
+            entity(inner, info.path().isEmpty() ? "1" : info.path() + ".1", info.depth() + 1);
+        }
+
+        /** The body of a container as a shared stream: as it is, or decoded and spooled when it is encoded. */
+        InputStream containerStream(MimePart p, PartInfo info) throws IOException, MessagingException {
+            String enc = info.transferEncoding();
+            InputStream raw = rawStream(p);
+            if (isIdentityEncoding(enc)) {
+                return raw;
+            }
+            scope.register(raw);
+            InputStream decodedStream;
+            try {
+                decodedStream = MimeUtility.decode(raw, enc);
+            } catch (MessagingException e) {
+                finding(MimeFinding.Kind.UNKNOWN_ENCODING, info.path(), "unknown transfer encoding " + enc);
+                return raw;
+            }
+            finding(
+                    MimeFinding.Kind.ENCODED_CONTAINER,
+                    info.path(),
+                    info.mimeType() + " with transfer encoding " + enc);
+            Budgeted budgeted = new Budgeted(decodedStream);
+            SpooledContent spooled;
+            try {
+                spooled = SpooledContent.spool(budgeted, spoolThreshold);
+            } catch (IOException e) {
+                rethrowContentFailure();
+                finding(MimeFinding.Kind.DECODING_ERROR, info.path(), String.valueOf(e.getMessage()));
+                return InputStream.nullInputStream();
+            }
+            scope.register(spooled::close);
+            afterRead(budgeted, info);
+            // Decoded container bytes are counted when spooled; the leaves inside count again when visited.
+            SharedContentStream s = new SharedContentStream(spooled, scope);
+            scope.register(s);
+            return s;
+        }
+
+        void leaf(MimePart p, PartInfo info) throws IOException {
+            InputStream raw;
+            try {
+                raw = rawStream(p);
+            } catch (MessagingException e) {
+                rethrowContentFailure();
+                finding(MimeFinding.Kind.MALFORMED_HEADER, info.path(), String.valueOf(e.getMessage()));
+                return;
+            }
+            scope.register(raw);
+            InputStream body = raw;
+            String enc = info.transferEncoding();
+            if (!isIdentityEncoding(enc)) {
+                try {
+                    body = MimeUtility.decode(raw, enc);
+                } catch (MessagingException e) {
+                    finding(MimeFinding.Kind.UNKNOWN_ENCODING, info.path(), "unknown transfer encoding " + enc);
+                }
+            }
+            visit(info, new Budgeted(body));
+        }
+
+        /** The whole content as one text/plain leaf, for a message whose header cannot be parsed at all. */
+        void rawLeaf(MessageContent content) throws IOException {
+            parts++;
+            InputStream in = content.openStream();
+            scope.register(in);
+            visit(
+                    new PartInfo(
+                            "",
+                            0,
+                            "text/plain",
+                            Optional.empty(),
+                            Optional.empty(),
+                            Optional.empty(),
+                            Optional.empty(),
+                            "7bit"),
+                    new Budgeted(in));
+        }
+
+        private void visit(PartInfo info, Budgeted body) throws IOException {
+            boolean goOn;
+            try {
+                goOn = visitor.leaf(info, body);
+            } catch (IOException e) {
+                rethrowContentFailure();
+                if (body.failure == null) {
+                    throw e;
+                }
+                goOn = true;
+            } finally {
+                body.close();
+            }
+            afterRead(body, info);
+            if (!goOn) {
+                stopped = true;
+                stoppedByVisitor = true;
+            }
+        }
+
+        private void afterRead(Budgeted body, PartInfo info) throws IOException {
+            rethrowContentFailure();
+            if (body.failure != null) {
+                finding(MimeFinding.Kind.DECODING_ERROR, info.path(), String.valueOf(body.failure.getMessage()));
+            }
+            if (body.cut) {
+                finding(MimeFinding.Kind.SIZE_LIMIT, info.path(), "more than " + maxDecodedBytes + " decoded bytes");
+                stopped = true;
+            }
+        }
+
+        /** Hands a container's body to {@link MimeMultipart}, decoded first when it carries a transfer encoding. */
+        private final class ContainerSource implements DataSource {
+            private final MimePart part;
+            private final PartInfo info;
+
+            ContainerSource(MimePart part, PartInfo info) {
+                this.part = part;
+                this.info = info;
+            }
+
+            @Override
+            public InputStream getInputStream() throws IOException {
+                try {
+                    return containerStream(part, info);
+                } catch (MessagingException e) {
+                    throw new IOException(e.getMessage(), e);
+                }
+            }
+
+            @Override
+            public OutputStream getOutputStream() throws IOException {
+                throw new IOException("read-only");
+            }
+
+            @Override
+            public String getContentType() {
+                return info.contentType().orElse("text/plain");
+            }
+
+            @Override
+            public String getName() {
+                return info.path();
+            }
+        }
+
+        /** Counts decoded bytes against the walk's budget, cuts the stream there, and remembers decoding errors. */
+        private final class Budgeted extends FilterInputStream {
+            IOException failure;
+            boolean cut;
+
+            Budgeted(InputStream in) {
+                super(in);
+            }
+
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                int n = read(one, 0, 1);
+                return n < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (len == 0) {
+                    return 0;
+                }
+                long left = maxDecodedBytes - decoded;
+                if (left <= 0) {
+                    if (!cut && in.read() >= 0) {
+                        cut = true;
+                    }
+                    return -1;
+                }
+                int n;
+                try {
+                    n = in.read(b, off, (int) Math.min(len, left));
+                } catch (IOException e) {
+                    failure = e;
+                    throw e;
+                } catch (RuntimeException e) {
+                    // Some decoders signal corrupt input with unchecked exceptions.
+                    failure = new IOException(e.toString(), e);
+                    throw failure;
+                }
+                if (n > 0) {
+                    decoded += n;
+                }
+                return n;
+            }
+
+            @Override
+            public long skip(long n) throws IOException {
+                byte[] buf = new byte[(int) Math.min(8192, Math.max(n, 1))];
+                long done = 0;
+                while (done < n) {
+                    int r = read(buf, 0, (int) Math.min(buf.length, n - done));
+                    if (r < 0) {
+                        break;
+                    }
+                    done += r;
+                }
+                return done;
+            }
+
+            @Override
+            public boolean markSupported() {
+                return false;
+            }
+
+            @Override
+            public void close() {
+                try {
+                    in.close();
+                } catch (IOException ignored) {
+                    // A read-only stream; the walk scope closes the underlying file streams anyway.
+                }
+            }
+        }
+    }
+
+    private static InputStream rawStream(MimePart p) throws MessagingException {
+        if (p instanceof MimeBodyPart b) {
+            return b.getRawInputStream();
+        }
+        return ((MimeMessage) p).getRawInputStream();
+    }
+
+    private static PartInfo describe(MimePart p, String path, int depth) {
+        Optional<String> contentTypeHeader = header(p, "Content-Type");
+        String mimeType = "text/plain";
+        Optional<String> charset = Optional.empty();
+        Optional<String> nameParam = Optional.empty();
+        if (contentTypeHeader.isPresent()) {
+            try {
+                ContentType ct = new ContentType(contentTypeHeader.get());
+                mimeType = ct.getBaseType().toLowerCase(Locale.ROOT);
+                charset = Optional.ofNullable(ct.getParameter("charset"));
+                nameParam = Optional.ofNullable(ct.getParameter("name"));
+            } catch (ParseException | RuntimeException e) {
+                mimeType = "text/plain";
+            }
+        }
+        Optional<String> disposition = Optional.empty();
+        Optional<String> fileName = Optional.empty();
+        Optional<String> dispHeader = header(p, "Content-Disposition");
+        if (dispHeader.isPresent()) {
+            try {
+                ContentDisposition cd = new ContentDisposition(dispHeader.get());
+                disposition = Optional.ofNullable(cd.getDisposition()).map(d -> d.toLowerCase(Locale.ROOT));
+                fileName = Optional.ofNullable(cd.getParameter("filename"));
+            } catch (ParseException | RuntimeException e) {
+                disposition = Optional.empty();
+            }
+        }
+        if (fileName.isEmpty()) {
+            fileName = nameParam;
+        }
+        fileName = fileName.map(MimeWalker::decodeWords);
+        String enc = header(p, "Content-Transfer-Encoding")
+                .map(e -> e.trim().toLowerCase(Locale.ROOT))
+                .filter(e -> !e.isEmpty())
+                .orElse("7bit");
+        return new PartInfo(path, depth, mimeType, contentTypeHeader, charset, fileName, disposition, enc);
+    }
+
+    private static Optional<String> header(MimePart p, String name) {
+        try {
+            String v = p.getHeader(name, null);
+            return Optional.ofNullable(v).map(s -> s.replaceAll("\r?\n", "").strip());
+        } catch (MessagingException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static String decodeWords(String s) {
+        if (!s.contains("=?")) {
+            return s;
+        }
+        try {
+            return MimeUtility.decodeText(s);
+        } catch (IOException | RuntimeException e) {
+            return s;
+        }
+    }
+
+    /**
+     * Builds a {@link MimeWalker}. Each setter validates at once. Not thread-safe.
+     */
+    public static final class Builder {
+        private int maxDepth = DEFAULT_MAX_DEPTH;
+        private int maxParts = DEFAULT_MAX_PARTS;
+        private long maxDecodedBytes = DEFAULT_MAX_DECODED_BYTES;
+        private long spoolThreshold = DEFAULT_SPOOL_THRESHOLD;
+
+        private Builder() {}
+
+        /**
+         * The maximum nesting depth (the message is depth 0). Default {@value MimeWalker#DEFAULT_MAX_DEPTH}.
+         *
+         * @param value {@code >= 0}
+         * @return this builder
+         * @throws IllegalArgumentException if negative
+         */
+        public Builder maxDepth(int value) {
+            if (value < 0) {
+                throw new IllegalArgumentException("maxDepth must be >= 0, was " + value);
+            }
+            maxDepth = value;
+            return this;
+        }
+
+        /**
+         * The maximum number of entities walked, containers included. Default {@value MimeWalker#DEFAULT_MAX_PARTS}.
+         *
+         * @param value {@code >= 1}
+         * @return this builder
+         * @throws IllegalArgumentException if below 1
+         */
+        public Builder maxParts(int value) {
+            if (value < 1) {
+                throw new IllegalArgumentException("maxParts must be >= 1, was " + value);
+            }
+            maxParts = value;
+            return this;
+        }
+
+        /**
+         * The maximum number of decoded bytes handed to the visitor over the whole walk (decoded encoded containers
+         * count too). Default {@value MimeWalker#DEFAULT_MAX_DECODED_BYTES} (128 MiB).
+         *
+         * @param value {@code >= 1}
+         * @return this builder
+         * @throws IllegalArgumentException if below 1
+         */
+        public Builder maxDecodedBytes(long value) {
+            if (value < 1) {
+                throw new IllegalArgumentException("maxDecodedBytes must be >= 1, was " + value);
+            }
+            maxDecodedBytes = value;
+            return this;
+        }
+
+        /**
+         * How many bytes of a decoded encoded container stay in heap before it is spooled to a private temporary
+         * file. Default {@value MimeWalker#DEFAULT_SPOOL_THRESHOLD} (1 MiB).
+         *
+         * @param value {@code >= 0}
+         * @return this builder
+         * @throws IllegalArgumentException if negative
+         */
+        public Builder spoolThreshold(long value) {
+            if (value < 0) {
+                throw new IllegalArgumentException("spoolThreshold must be >= 0, was " + value);
+            }
+            spoolThreshold = value;
+            return this;
+        }
+
+        /**
+         * Builds the walker.
+         *
+         * @return a new walker
+         */
+        public MimeWalker build() {
+            return new MimeWalker(this);
+        }
+    }
+}

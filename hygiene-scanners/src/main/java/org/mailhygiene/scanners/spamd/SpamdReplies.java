@@ -1,0 +1,164 @@
+package org.mailhygiene.scanners.spamd;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.mailhygiene.api.Rule;
+
+/**
+ * Parsers for the pieces of a spamd reply. Pure functions; thread-safe. Every parser either returns a value or
+ * throws {@link IllegalArgumentException} naming what it could not read: it never guesses.
+ */
+final class SpamdReplies {
+    private static final Pattern STATUS = Pattern.compile("SPAMD/(\\d+\\.\\d+)[ \\t]+(\\d{1,9})(?:[ \\t]+(.*))?");
+    private static final String NUMBER = "[-+]?(?:\\d+(?:\\.\\d*)?|\\.\\d+)";
+    private static final Pattern SPAM = Pattern.compile(
+            "[ \\t]*(True|False|Yes|No)[ \\t]*(?:;[ \\t]*(" + NUMBER + ")[ \\t]*/[ \\t]*(" + NUMBER + "))?[ \\t]*",
+            Pattern.CASE_INSENSITIVE);
+    private static final Pattern REPORT_SEPARATOR = Pattern.compile("-{3,}[ \\t]+-{3,}[ \\t]+-{3,}[ \\t]*");
+    private static final Pattern REPORT_ROW =
+            Pattern.compile("[ ]{0,4}(" + NUMBER + ")[ \\t]+([A-Za-z0-9_.:-]+)(?:[ \\t]+(.*?))?[ \\t]*");
+    private static final Pattern RULE_NAME = Pattern.compile("[A-Za-z0-9_.:-]+");
+
+    private SpamdReplies() {}
+
+    /** The first line of a reply: protocol version, response code, and the text after the code. */
+    record StatusLine(String version, int code, String text) {}
+
+    /** A parsed {@code Spam:} header: the flag and, when present, score and threshold. */
+    record SpamHeader(boolean spam, OptionalDouble score, OptionalDouble threshold) {}
+
+    /**
+     * Parses {@code SPAMD/<ver> <code> <text>}, accepting any version and trailing CR.
+     *
+     * @throws IllegalArgumentException if the line has another shape
+     */
+    static StatusLine parseStatusLine(String line) {
+        Matcher m = STATUS.matcher(stripCr(line));
+        if (!m.matches()) {
+            throw new IllegalArgumentException("not a spamd status line: " + printable(line));
+        }
+        return new StatusLine(m.group(1), Integer.parseInt(m.group(2)), m.group(3) == null ? "" : m.group(3).trim());
+    }
+
+    /**
+     * Parses the value of a {@code Spam:} header: {@code True ; 7.1 / 5.0}, {@code No ; -0.0 / 5.0}, or a bare flag
+     * without score. {@code True}/{@code Yes} mean spam, {@code False}/{@code No} ham, in any letter case.
+     *
+     * @throws IllegalArgumentException if the value has another shape
+     */
+    static SpamHeader parseSpamHeader(String value) {
+        Matcher m = SPAM.matcher(stripCr(value));
+        if (!m.matches()) {
+            throw new IllegalArgumentException("malformed Spam header: " + printable(value));
+        }
+        String flag = m.group(1).toLowerCase(Locale.ROOT);
+        boolean spam = flag.equals("true") || flag.equals("yes");
+        if (m.group(2) == null) {
+            return new SpamHeader(spam, OptionalDouble.empty(), OptionalDouble.empty());
+        }
+        return new SpamHeader(
+                spam, OptionalDouble.of(number(m.group(2))), OptionalDouble.of(number(m.group(3))));
+    }
+
+    /**
+     * Parses a SYMBOLS body: rule names separated by commas, possibly followed by a line end.
+     *
+     * @throws IllegalArgumentException if a name holds characters that rule names never have
+     */
+    static List<String> parseSymbols(String body) {
+        List<String> out = new ArrayList<>();
+        for (String part : body.split(",", -1)) {
+            String name = part.strip();
+            if (name.isEmpty()) {
+                continue;
+            }
+            if (!RULE_NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("malformed rule name in SYMBOLS reply: " + printable(name));
+            }
+            out.add(name);
+        }
+        return out;
+    }
+
+    /**
+     * Parses the rule table of a REPORT body: the rows after the {@code ---- ----- ----} separator line, each
+     * {@code <pts> <RULE_NAME> <description>}, with description continuation lines (indented by more than four
+     * spaces) joined with a space. The table ends at the first blank line.
+     *
+     * @return the rules with score and description, or empty when the body has no table (a custom report template)
+     * @throws IllegalArgumentException if the table holds a row that is neither a rule nor a continuation
+     */
+    static Optional<List<Rule>> parseReportTable(String body) {
+        String[] lines = body.split("\r?\n", -1);
+        int i = 0;
+        while (i < lines.length && !REPORT_SEPARATOR.matcher(lines[i]).matches()) {
+            i++;
+        }
+        if (i == lines.length) {
+            return Optional.empty();
+        }
+        List<String> names = new ArrayList<>();
+        List<Double> scores = new ArrayList<>();
+        List<StringBuilder> descriptions = new ArrayList<>();
+        for (i++; i < lines.length; i++) {
+            String line = lines[i];
+            if (line.isBlank()) {
+                break;
+            }
+            if (leadingSpaces(line) > 4) {
+                if (descriptions.isEmpty()) {
+                    throw new IllegalArgumentException("report table starts with a continuation line: " + line);
+                }
+                StringBuilder d = descriptions.get(descriptions.size() - 1);
+                d.append(d.length() == 0 ? "" : " ").append(line.strip());
+                continue;
+            }
+            Matcher m = REPORT_ROW.matcher(line);
+            if (!m.matches()) {
+                throw new IllegalArgumentException("malformed report table row: " + printable(line));
+            }
+            scores.add(number(m.group(1)));
+            names.add(m.group(2));
+            descriptions.add(new StringBuilder(m.group(3) == null ? "" : m.group(3)));
+        }
+        List<Rule> rules = new ArrayList<>();
+        for (int r = 0; r < names.size(); r++) {
+            rules.add(Rule.of(names.get(r), scores.get(r), descriptions.get(r).toString()));
+        }
+        return Optional.of(rules);
+    }
+
+    private static int leadingSpaces(String line) {
+        int n = 0;
+        while (n < line.length() && (line.charAt(n) == ' ' || line.charAt(n) == '\t')) {
+            n++;
+        }
+        return n;
+    }
+
+    private static double number(String s) {
+        double d = Double.parseDouble(s);
+        if (!Double.isFinite(d)) {
+            throw new IllegalArgumentException("not a finite number: " + s);
+        }
+        return d == 0.0 ? 0.0 : d; // -0.0 is a score of zero
+    }
+
+    private static String stripCr(String s) {
+        return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    static String printable(String s) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < s.length() && sb.length() < 200; i++) {
+            char c = s.charAt(i);
+            sb.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        return sb.toString();
+    }
+}

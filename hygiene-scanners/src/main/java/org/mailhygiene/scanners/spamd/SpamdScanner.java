@@ -1,0 +1,579 @@
+package org.mailhygiene.scanners.spamd;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.concurrent.atomic.AtomicReference;
+import org.mailhygiene.api.Health;
+import org.mailhygiene.api.Message;
+import org.mailhygiene.api.Outcome;
+import org.mailhygiene.api.Rule;
+import org.mailhygiene.api.ScanException;
+import org.mailhygiene.api.ScanFailure;
+import org.mailhygiene.api.Scanner;
+import org.mailhygiene.api.Verdict;
+import org.mailhygiene.api.events.HygieneListener;
+import org.mailhygiene.api.failover.FailoverException;
+import org.mailhygiene.api.failover.FailoverGroup;
+
+/**
+ * A {@link Scanner} that asks SpamAssassin's spamd, through a {@link FailoverGroup} of {@link SpamdClient}s, and
+ * returns {@link Outcome#SPAM} or {@link Outcome#CLEAN} verdicts with the score, the threshold and the rules that
+ * fired.
+ *
+ * <p><b>Threshold.</b> By default the verdict follows spamd's own decision and carries spamd's threshold
+ * ({@code required_score}, 5.0 unless spamd is configured otherwise). With {@link Builder#threshold(double)} (the
+ * edge relays of the reference deployment used 6.8) the verdict is SPAM exactly when {@code score >= threshold}, and
+ * the verdict's threshold is the configured one; spamd's own threshold stays available in {@link #check(Message)}.
+ *
+ * <p><b>Rules.</b> With the default {@link RuleDetail#REPORT} the scanner sends {@code REPORT} and reads the rule table,
+ * so each rule carries its score and description (sorted by score, highest first); if the report has no table (a
+ * custom report template) it asks again with {@code SYMBOLS} for the names. {@link RuleDetail#SYMBOLS} gives names only
+ * (one request, no report text), {@link RuleDetail#NONE} sends {@code CHECK} and gives no rules.
+ *
+ * <p><b>Size limit.</b> Messages larger than {@link Builder#maxMessageSize(long)} (default 512000 bytes, spamc's
+ * 500 KB) are not sent: the scan fails with {@link ScanFailure.Kind#TOO_LARGE}, which the policy decides about; never a
+ * silent clean.
+ *
+ * <p><b>Failures.</b> Every failure is a {@link ScanException}: {@link ScanFailure.Kind#UNAVAILABLE} when no instance
+ * answers (or all are in back-off), {@link ScanFailure.Kind#TIMED_OUT} when a timeout or the deadline passes, and the
+ * kind of the last instance's {@link SpamdException} otherwise. What a failure becomes is policy: see
+ * {@link SpamdFailureMode}.
+ *
+ * <p>Defaults: name {@code spamd}; spamd's own threshold; {@link RuleDetail#REPORT}; size limit 512000 bytes
+ * ({@link #DEFAULT_MAX_MESSAGE_SIZE}); scan deadline 60 s over every instance tried ({@link #DEFAULT_DEADLINE}); for
+ * instances added by address the {@link SpamdClient} defaults (connect 5 s, read 30 s); the failover group's defaults
+ * for back-off (30 s doubling to 10 min). Verdicts are never cached ({@link #cacheIdentity()} is empty): spamd's
+ * answers change as its Bayes database learns.
+ *
+ * <p>Thread-safe: one scanner serves concurrent scans.
+ */
+public final class SpamdScanner implements Scanner {
+    /** Default scanner name. */
+    public static final String DEFAULT_NAME = "spamd";
+    /** Default size limit in bytes: spamc's 500 KB. */
+    public static final long DEFAULT_MAX_MESSAGE_SIZE = 512_000;
+    /** Default deadline for one scan over every instance tried: 60 s. */
+    public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(60);
+
+    /** How much rule detail a scan asks spamd for. */
+    public enum RuleDetail {
+        /** {@code REPORT}: rule names, scores and descriptions. */
+        REPORT,
+        /** {@code SYMBOLS}: rule names only. */
+        SYMBOLS,
+        /** {@code CHECK}: no rules, score only. */
+        NONE
+    }
+
+    /**
+     * The full result of one check: the verdict, spamd's own decision and threshold, and which instance answered.
+     *
+     * @param verdict the verdict as {@link #scan(Message)} returns it
+     * @param spamdSaysSpam spamd's own decision ({@code Spam: True} or {@code Yes})
+     * @param spamdThreshold spamd's own threshold, when its reply had one
+     * @param server the address of the instance that answered
+     */
+    public record Check(Verdict verdict, boolean spamdSaysSpam, OptionalDouble spamdThreshold, String server) {
+        /**
+         * Validates.
+         *
+         * @throws NullPointerException if a component is {@code null}
+         */
+        public Check {
+            Objects.requireNonNull(verdict, "verdict");
+            Objects.requireNonNull(spamdThreshold, "spamdThreshold");
+            Objects.requireNonNull(server, "server");
+        }
+    }
+
+    private final String name;
+    private final FailoverGroup<SpamdClient> group;
+    private final OptionalDouble threshold;
+    private final RuleDetail ruleDetail;
+    private final long maxMessageSize;
+
+    private SpamdScanner(Builder b, FailoverGroup<SpamdClient> group) {
+        this.name = b.name;
+        this.group = group;
+        this.threshold = b.threshold;
+        this.ruleDetail = b.ruleDetail;
+        this.maxMessageSize = b.maxMessageSize;
+    }
+
+    /**
+     * Starts a builder.
+     *
+     * @return a new builder with the defaults in the class description and no instances yet
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    /**
+     * The configured threshold.
+     *
+     * @return the threshold, or empty when spamd's own decides
+     */
+    public OptionalDouble threshold() {
+        return threshold;
+    }
+
+    /**
+     * The size limit.
+     *
+     * @return the largest message, in bytes, that is sent to spamd
+     */
+    public long maxMessageSize() {
+        return maxMessageSize;
+    }
+
+    /**
+     * The rule detail asked for.
+     *
+     * @return the setting
+     */
+    public RuleDetail ruleDetail() {
+        return ruleDetail;
+    }
+
+    /**
+     * The failover group of spamd instances.
+     *
+     * @return the group (shared, live state)
+     */
+    public FailoverGroup<SpamdClient> group() {
+        return group;
+    }
+
+    @Override
+    public Verdict scan(Message message) throws ScanException, InterruptedException {
+        return check(message).verdict();
+    }
+
+    /**
+     * Scans a message and returns the verdict together with spamd's own decision and threshold.
+     *
+     * @param message the message
+     * @return the check
+     * @throws ScanException as described in the class description
+     * @throws InterruptedException if the thread was interrupted
+     */
+    public Check check(Message message) throws ScanException, InterruptedException {
+        Objects.requireNonNull(message, "message");
+        long start = System.nanoTime();
+        long size = message.content().size();
+        if (size > maxMessageSize) {
+            throw new ScanException(new ScanFailure(name, ScanFailure.Kind.TOO_LARGE,
+                    "message of " + size + " bytes exceeds the spamd size limit of " + maxMessageSize
+                            + " bytes; not scanned", elapsed(start)));
+        }
+        AtomicReference<String> server = new AtomicReference<>("");
+        Result r;
+        try {
+            r = group.call((client, remaining) -> {
+                server.set(client.address());
+                return ask(client, message, remaining);
+            });
+        } catch (FailoverException e) {
+            throw failure(e, start);
+        }
+        SpamdResponse reply = r.reply;
+        Optional<Boolean> spamdSpam = reply.spam();
+        if (spamdSpam.isEmpty()) {
+            throw new ScanException(new ScanFailure(name, ScanFailure.Kind.PROTOCOL_ERROR,
+                    "spamd " + server.get() + " sent no Spam header", elapsed(start)));
+        }
+        boolean spam;
+        Verdict.Builder vb;
+        if (threshold.isPresent()) {
+            if (reply.score().isEmpty()) {
+                throw new ScanException(new ScanFailure(name, ScanFailure.Kind.PROTOCOL_ERROR,
+                        "spamd " + server.get() + " sent no score to compare with the threshold "
+                                + threshold.getAsDouble(), elapsed(start)));
+            }
+            spam = reply.score().getAsDouble() >= threshold.getAsDouble();
+            vb = Verdict.builder(name, spam ? Outcome.SPAM : Outcome.CLEAN).threshold(threshold.getAsDouble());
+        } else {
+            spam = spamdSpam.get();
+            vb = Verdict.builder(name, spam ? Outcome.SPAM : Outcome.CLEAN);
+            reply.threshold().ifPresent(vb::threshold);
+        }
+        reply.score().ifPresent(vb::score);
+        vb.rules(r.rules).elapsed(elapsed(start));
+        return new Check(vb.build(), spamdSpam.get(), reply.threshold(), server.get());
+    }
+
+    private static final class Result {
+        final SpamdResponse reply;
+        final List<Rule> rules;
+
+        Result(SpamdResponse reply, List<Rule> rules) {
+            this.reply = reply;
+            this.rules = rules;
+        }
+    }
+
+    private Result ask(SpamdClient client, Message message, Duration remaining)
+            throws SpamdException, InterruptedException {
+        long start = System.nanoTime();
+        switch (ruleDetail) {
+            case NONE -> {
+                return new Result(client.execute(SpamdRequest.of(SpamdCommand.CHECK, message.content()), remaining),
+                        List.of());
+            }
+            case SYMBOLS -> {
+                SpamdResponse reply =
+                        client.execute(SpamdRequest.of(SpamdCommand.SYMBOLS, message.content()), remaining);
+                return new Result(reply, names(reply, client));
+            }
+            default -> {
+                SpamdResponse reply =
+                        client.execute(SpamdRequest.of(SpamdCommand.REPORT, message.content()), remaining);
+                Optional<List<Rule>> table;
+                try {
+                    table = reply.reportRules();
+                } catch (IllegalArgumentException e) {
+                    throw new SpamdException(ScanFailure.Kind.PROTOCOL_ERROR,
+                            "spamd " + client.address() + ": " + e.getMessage(), -1, true, e);
+                }
+                if (table.isPresent()) {
+                    List<Rule> rules = new ArrayList<>(table.get());
+                    rules.sort(Comparator.comparingDouble((Rule x) -> x.score().orElse(0)).reversed());
+                    return new Result(reply, rules);
+                }
+                Duration left = remaining.minusNanos(System.nanoTime() - start);
+                SpamdResponse symbols =
+                        client.execute(SpamdRequest.of(SpamdCommand.SYMBOLS, message.content()), left);
+                return new Result(reply, names(symbols, client));
+            }
+        }
+    }
+
+    private static List<Rule> names(SpamdResponse reply, SpamdClient client) throws SpamdException {
+        try {
+            return reply.symbols().stream().map(Rule::of).toList();
+        } catch (IllegalArgumentException e) {
+            throw new SpamdException(ScanFailure.Kind.PROTOCOL_ERROR,
+                    "spamd " + client.address() + ": " + e.getMessage(), -1, true, e);
+        }
+    }
+
+    private ScanException failure(FailoverException e, long start) {
+        ScanFailure.Kind kind;
+        switch (e.reason()) {
+            case ALL_DOWN -> kind = ScanFailure.Kind.UNAVAILABLE;
+            case DEADLINE_EXCEEDED -> kind = ScanFailure.Kind.TIMED_OUT;
+            default -> kind = e.getCause() instanceof SpamdException se ? se.kind() : ScanFailure.Kind.SCANNER_ERROR;
+        }
+        return new ScanException(new ScanFailure(name, kind, e.getMessage(), elapsed(start)), e);
+    }
+
+    private static Duration elapsed(long start) {
+        return Duration.ofNanos(System.nanoTime() - start);
+    }
+
+    /**
+     * Sends {@code PING} through the failover group (so a dead instance is marked down as a scan would).
+     *
+     * @return UP with the answering instance and latency, or DOWN with the reason
+     */
+    @Override
+    public Health health() {
+        long start = System.nanoTime();
+        try {
+            String who = group.call((client, remaining) -> {
+                client.execute(SpamdRequest.ping(), remaining);
+                return client.address();
+            });
+            return Health.up("PONG from " + who, elapsed(start));
+        } catch (FailoverException e) {
+            return Health.down(e.getMessage(), elapsed(start));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Health.down("interrupted", elapsed(start));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "SpamdScanner[" + name + " " + group.values() + "]";
+    }
+
+    /**
+     * Builds a {@link SpamdScanner}. Setters validate at once and name the problem. Not thread-safe.
+     */
+    public static final class Builder {
+        private String name = DEFAULT_NAME;
+        private final List<SpamdClient> clients = new ArrayList<>();
+        private final List<Integer> priorities = new ArrayList<>();
+        private FailoverGroup<SpamdClient> group;
+        private OptionalDouble threshold = OptionalDouble.empty();
+        private RuleDetail ruleDetail = RuleDetail.REPORT;
+        private long maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
+        private Duration deadline = DEFAULT_DEADLINE;
+        private Duration connectTimeout = SpamdClient.DEFAULT_CONNECT_TIMEOUT;
+        private Duration readTimeout = SpamdClient.DEFAULT_READ_TIMEOUT;
+        private Optional<Duration> initialBackoff = Optional.empty();
+        private Clock clock = Clock.systemUTC();
+        private HygieneListener listener = HygieneListener.NOOP;
+
+        private Builder() {}
+
+        /**
+         * The scanner's name, used in verdicts, failures and policy ({@code onFailureOf(name, ...)}). Default
+         * {@code spamd}.
+         *
+         * @param value a non-blank name
+         * @return this builder
+         * @throws IllegalArgumentException if blank
+         */
+        public Builder name(String value) {
+            Objects.requireNonNull(value, "name");
+            if (value.isBlank()) {
+                throw new IllegalArgumentException("scanner name must not be blank");
+            }
+            name = value;
+            return this;
+        }
+
+        /**
+         * Adds a spamd instance by address, with the client defaults and this builder's connect and read timeouts.
+         * Instances are preferred in the order added.
+         *
+         * @param hostPort {@code HOST:PORT}
+         * @return this builder
+         * @throws IllegalArgumentException if the address is malformed or a group was set
+         */
+        public Builder server(String hostPort) {
+            return server(SpamdClient.builder(hostPort)
+                    .connectTimeout(connectTimeout)
+                    .readTimeout(readTimeout)
+                    .build());
+        }
+
+        /**
+         * Adds a configured client. Instances are preferred in the order added.
+         *
+         * @param client the client
+         * @return this builder
+         * @throws IllegalArgumentException if a group was set, or an instance with the same address was added
+         */
+        public Builder server(SpamdClient client) {
+            return server(client, clients.size());
+        }
+
+        /**
+         * Adds a configured client with a priority: lower is preferred, equal priorities share the load round-robin.
+         *
+         * @param client the client
+         * @param priority its priority
+         * @return this builder
+         * @throws IllegalArgumentException if a group was set, or an instance with the same address was added
+         */
+        public Builder server(SpamdClient client, int priority) {
+            Objects.requireNonNull(client, "client");
+            if (group != null) {
+                throw new IllegalArgumentException("servers cannot be added when a failover group was set");
+            }
+            for (SpamdClient c : clients) {
+                if (c.address().equals(client.address())) {
+                    throw new IllegalArgumentException("spamd " + client.address() + " was added twice");
+                }
+            }
+            clients.add(client);
+            priorities.add(priority);
+            return this;
+        }
+
+        /**
+         * Uses a ready failover group instead of instances added one by one (for example one shared with other
+         * scanners). The group's own deadline, back-off, clock and listener then apply.
+         *
+         * @param value the group
+         * @return this builder
+         * @throws IllegalArgumentException if instances were added already
+         */
+        public Builder group(FailoverGroup<SpamdClient> value) {
+            Objects.requireNonNull(value, "group");
+            if (!clients.isEmpty()) {
+                throw new IllegalArgumentException("a failover group cannot be set after servers were added");
+            }
+            group = value;
+            return this;
+        }
+
+        /**
+         * The score at or above which the verdict is SPAM, e.g. 6.8. Default: spamd's own decision and threshold.
+         *
+         * @param value a finite score
+         * @return this builder
+         * @throws IllegalArgumentException if not finite
+         */
+        public Builder threshold(double value) {
+            if (!Double.isFinite(value)) {
+                throw new IllegalArgumentException("threshold must be finite, was " + value);
+            }
+            threshold = OptionalDouble.of(value);
+            return this;
+        }
+
+        /**
+         * How much rule detail to ask for. Default {@link RuleDetail#REPORT}.
+         *
+         * @param value the detail
+         * @return this builder
+         */
+        public Builder ruleDetail(RuleDetail value) {
+            ruleDetail = Objects.requireNonNull(value, "ruleDetail");
+            return this;
+        }
+
+        /**
+         * The largest message sent to spamd; larger ones fail with {@link ScanFailure.Kind#TOO_LARGE}. Default
+         * 512000 bytes.
+         *
+         * @param bytes a positive size
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder maxMessageSize(long bytes) {
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("maxMessageSize must be positive, was " + bytes);
+            }
+            maxMessageSize = bytes;
+            return this;
+        }
+
+        /**
+         * The deadline of one scan over every instance tried. Default 60 s.
+         *
+         * @param value a positive duration
+         * @return this builder
+         * @throws IllegalArgumentException if not positive, or a failover group was set (it has its own deadline)
+         */
+        public Builder deadline(Duration value) {
+            deadline = positive(value, "deadline");
+            noGroup("deadline");
+            return this;
+        }
+
+        /**
+         * The connect timeout for instances added later by address. Default 5 s.
+         *
+         * @param value a positive duration
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder connectTimeout(Duration value) {
+            connectTimeout = positive(value, "connectTimeout");
+            return this;
+        }
+
+        /**
+         * The read timeout for instances added later by address. Default 30 s.
+         *
+         * @param value a positive duration
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder readTimeout(Duration value) {
+            readTimeout = positive(value, "readTimeout");
+            return this;
+        }
+
+        /**
+         * How long a failed instance is skipped at first (doubling with each further failure). Default: the failover
+         * group's (30 s).
+         *
+         * @param value a positive duration, at most 10 minutes
+         * @return this builder
+         * @throws IllegalArgumentException if not positive or above 10 minutes, or a failover group was set
+         */
+        public Builder initialBackoff(Duration value) {
+            positive(value, "initialBackoff");
+            if (value.compareTo(Duration.ofMinutes(10)) > 0) {
+                throw new IllegalArgumentException("initialBackoff must be at most 10 minutes, was " + value);
+            }
+            noGroup("initialBackoff");
+            initialBackoff = Optional.of(value);
+            return this;
+        }
+
+        /**
+         * The clock for back-off. Default {@link Clock#systemUTC()}.
+         *
+         * @param value the clock
+         * @return this builder
+         * @throws IllegalArgumentException if a failover group was set
+         */
+        public Builder clock(Clock value) {
+            clock = Objects.requireNonNull(value, "clock");
+            noGroup("clock");
+            return this;
+        }
+
+        /**
+         * Receives failover and member up/down events. Default none.
+         *
+         * @param value the listener
+         * @return this builder
+         * @throws IllegalArgumentException if a failover group was set
+         */
+        public Builder listener(HygieneListener value) {
+            listener = Objects.requireNonNull(value, "listener");
+            noGroup("listener");
+            return this;
+        }
+
+        private void noGroup(String setting) {
+            if (group != null) {
+                throw new IllegalArgumentException(setting + " cannot be set when a failover group was set");
+            }
+        }
+
+        private static Duration positive(Duration d, String what) {
+            Objects.requireNonNull(d, what);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(what + " must be positive, was " + d);
+            }
+            return d;
+        }
+
+        /**
+         * Builds the scanner.
+         *
+         * @return a new scanner
+         * @throws IllegalStateException if no instance and no group was given
+         */
+        public SpamdScanner build() {
+            FailoverGroup<SpamdClient> g = group;
+            if (g == null) {
+                if (clients.isEmpty()) {
+                    throw new IllegalStateException("a spamd scanner needs at least one server");
+                }
+                FailoverGroup.Builder<SpamdClient> gb = FailoverGroup.<SpamdClient>builder(name)
+                        .deadline(deadline)
+                        .clock(clock)
+                        .listener(listener)
+                        .failoverWhen(e -> !(e instanceof SpamdException se) || se.retryable());
+                initialBackoff.ifPresent(gb::initialBackoff);
+                for (int i = 0; i < clients.size(); i++) {
+                    gb.member(clients.get(i).address(), clients.get(i), priorities.get(i));
+                }
+                g = gb.build();
+            }
+            return new SpamdScanner(this, g);
+        }
+    }
+}

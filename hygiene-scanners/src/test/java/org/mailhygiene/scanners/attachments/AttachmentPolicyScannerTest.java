@@ -1,0 +1,302 @@
+package org.mailhygiene.scanners.attachments;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.lists;
+import static org.quicktheories.generators.SourceDSL.integers;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.mailhygiene.api.Message;
+import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.api.Outcome;
+import org.mailhygiene.api.Rule;
+import org.mailhygiene.api.ScanException;
+import org.mailhygiene.api.ScanFailure;
+import org.mailhygiene.api.Verdict;
+import org.mailhygiene.scanners.mime.MimeWalker;
+
+class AttachmentPolicyScannerTest {
+    private final AttachmentPolicyScanner scanner = AttachmentPolicyScanner.create();
+
+    private Verdict scan(byte[] message) throws Exception {
+        return scanner.scan(Message.of(message));
+    }
+
+    private static List<String> rules(Verdict v) {
+        return v.rules().stream().map(Rule::name).toList();
+    }
+
+    @Test
+    void plainTextMessageIsClean() throws Exception {
+        Verdict v = scan(("From: a@example.org\r\nSubject: hi\r\n\r\nJust text.\r\n").getBytes(StandardCharsets.US_ASCII));
+        assertThat(v.outcome()).isEqualTo(Outcome.CLEAN);
+        assertThat(v.scanner()).isEqualTo("attachments");
+    }
+
+    @Test
+    void pdfDeclaredAndNamedAsPdfIsClean() throws Exception {
+        Verdict v = scan(Samples.attachment("report.pdf", "application/pdf", Samples.pdf()));
+        assertThat(v.outcome()).isEqualTo(Outcome.CLEAN);
+    }
+
+    @Test
+    void netSkyStyleDoubleExtensionPifWithPeContent() throws Exception {
+        Verdict v = scan(Samples.attachment("your_document.pdf.pif", "application/octet-stream", Samples.pe()));
+        assertThat(v.outcome()).isEqualTo(Outcome.SUSPICIOUS);
+        assertThat(rules(v)).containsExactlyInAnyOrder("EXECUTABLE_ATTACHMENT", "DOUBLE_EXTENSION");
+        Rule exe = v.rules().stream().filter(r -> r.name().equals("EXECUTABLE_ATTACHMENT")).findFirst().orElseThrow();
+        assertThat(exe.description())
+                .contains("part 2 \"your_document.pdf.pif\"")
+                .contains("by name (.pif)")
+                .contains("by content (application/x-msdownload)");
+        assertThat(exe.score()).isEmpty();
+    }
+
+    @Test
+    void invoicePdfExe() throws Exception {
+        Verdict v = scan(Samples.attachment("invoice.pdf.exe", "application/pdf", Samples.pe()));
+        assertThat(rules(v)).containsExactlyInAnyOrder("EXECUTABLE_ATTACHMENT", "DOUBLE_EXTENSION", "TYPE_MISMATCH");
+    }
+
+    @Test
+    void blanksHidingTheExtensionAreFlagged() throws Exception {
+        Verdict v = scan(Samples.attachment("document.txt                      .scr", "application/octet-stream",
+                Samples.pe()));
+        assertThat(rules(v)).contains("DOUBLE_EXTENSION", "EXECUTABLE_ATTACHMENT");
+    }
+
+    @Test
+    void executableDisguisedAsPictureIsCaughtByContent() throws Exception {
+        Verdict v = scan(Samples.attachment("photo.jpg", "image/jpeg", Samples.pe()));
+        assertThat(rules(v)).containsExactlyInAnyOrder("EXECUTABLE_ATTACHMENT", "TYPE_MISMATCH");
+        assertThat(v.rules().get(1).description()).contains("content is application/x-msdownload",
+                "declared as image/jpeg", "named as image/jpeg");
+    }
+
+    @Test
+    void trailingDotsAndBlanksDoNotHideTheExtension() throws Exception {
+        Verdict v = scan(Samples.attachment("readme.exe. ", "text/plain", "hello".getBytes(StandardCharsets.US_ASCII)));
+        assertThat(rules(v)).contains("EXECUTABLE_ATTACHMENT");
+    }
+
+    @Test
+    void myDoomStyleZipWithExecutableInside() throws Exception {
+        byte[] zip = Samples.zip("readme.txt", "hi".getBytes(StandardCharsets.US_ASCII), "document.scr", Samples.pe());
+        Verdict v = scan(Samples.attachment("document.zip", "application/octet-stream", zip));
+        assertThat(rules(v)).containsExactly("EXECUTABLE_ATTACHMENT");
+        assertThat(v.rules().get(0).description()).contains("part 2 \"document.zip\" > document.scr");
+    }
+
+    @Test
+    void executableInsideNestedZipIsFound() throws Exception {
+        byte[] inner = Samples.zip("inner/setup.bin", Samples.pe());
+        byte[] outer = Samples.zip("inner.zip", inner);
+        Verdict v = scan(Samples.attachment("outer.zip", "application/zip", outer));
+        assertThat(rules(v)).containsExactly("EXECUTABLE_ATTACHMENT");
+        assertThat(v.rules().get(0).description()).contains("outer.zip\" > inner.zip > inner/setup.bin",
+                "by content");
+    }
+
+    @Test
+    void bagleStyleEncryptedZipIsFlagged() throws Exception {
+        Verdict v = scan(Samples.attachment("Price.zip", "application/octet-stream",
+                Samples.encryptedZip("Price.exe", Samples.pe())));
+        assertThat(rules(v)).containsExactly("ENCRYPTED_ARCHIVE");
+        assertThat(v.rules().get(0).description()).contains("Price.zip");
+    }
+
+    @Test
+    void encryptedArchiveCheckCanBeTurnedOff() throws Exception {
+        AttachmentPolicyScanner lenient = AttachmentPolicyScanner.builder()
+                .policy(AttachmentPolicy.builder().encryptedArchiveCheck(false).build())
+                .build();
+        Verdict v = lenient.scan(Message.of(Samples.attachment("Price.zip", "application/zip",
+                Samples.encryptedZip("notes.txt", "x".getBytes(StandardCharsets.US_ASCII)))));
+        assertThat(v.outcome()).isEqualTo(Outcome.CLEAN);
+    }
+
+    @Test
+    void nestingDeeperThanTheLimitIsReported() throws Exception {
+        byte[] z = Samples.zip("a.txt", "x".getBytes(StandardCharsets.US_ASCII));
+        for (int i = 0; i < 4; i++) {
+            z = Samples.zip("level" + i + ".zip", z);
+        }
+        Verdict v = scan(Samples.attachment("deep.zip", "application/zip", z));
+        assertThat(rules(v)).containsExactly("ARCHIVE_LIMIT");
+        assertThat(v.rules().get(0).description()).contains("nested deeper than 3");
+    }
+
+    @Test
+    void zipBombIsStoppedByTheExpansionRatio() throws Exception {
+        byte[] zeros = new byte[16 * 1024 * 1024];
+        byte[] bomb = Samples.zip("zeros.bin", zeros);
+        assertThat(bomb.length).isLessThan(zeros.length / 200);
+        Verdict v = scan(Samples.attachment("big.zip", "application/zip", Samples.zip("inner.zip", bomb)));
+        assertThat(rules(v)).containsExactly("ARCHIVE_LIMIT");
+        assertThat(v.rules().get(0).description()).contains("possible zip bomb");
+    }
+
+    @Test
+    void expandedSizeLimitHolds() throws Exception {
+        AttachmentPolicyScanner small = AttachmentPolicyScanner.builder()
+                .policy(AttachmentPolicy.builder().maxExpandedBytes(1000).build())
+                .build();
+        Verdict v = small.scan(Message.of(
+                Samples.attachment("a.zip", "application/zip", Samples.zip("a.txt", new byte[5000]))));
+        assertThat(rules(v)).containsExactly("ARCHIVE_LIMIT");
+        assertThat(v.rules().get(0).description()).contains("beyond 1000 bytes");
+    }
+
+    @Test
+    void entryCountLimitHolds() throws Exception {
+        AttachmentPolicyScanner small = AttachmentPolicyScanner.builder()
+                .policy(AttachmentPolicy.builder().maxArchiveEntries(2).build())
+                .build();
+        byte[] x = {1};
+        Verdict v = small.scan(Message.of(
+                Samples.attachment("a.zip", "application/zip", Samples.zip("1", x, "2", x, "3", x))));
+        assertThat(rules(v)).containsExactly("ARCHIVE_LIMIT");
+    }
+
+    @Test
+    void brokenZipIsReported() throws Exception {
+        byte[] zip = Samples.zip("a.txt", new byte[10_000]);
+        byte[] cut = java.util.Arrays.copyOf(zip, 60);
+        Verdict v = scan(Samples.attachment("a.zip", "application/zip", cut));
+        assertThat(rules(v)).containsExactly("ARCHIVE_BROKEN");
+    }
+
+    @Test
+    void rfc2231FileNameIsDecoded() throws Exception {
+        byte[] m = Samples.message(
+                "Content-Type: application/octet-stream",
+                "Content-Disposition: attachment; filename*=UTF-8''%E8%AB%8B%E6%B1%82%E6%9B%B8.pdf.exe",
+                Samples.pe());
+        Verdict v = scan(m);
+        assertThat(rules(v)).contains("EXECUTABLE_ATTACHMENT", "DOUBLE_EXTENSION");
+        assertThat(v.rules().get(0).description()).contains("請求書.pdf.exe");
+    }
+
+    @Test
+    void rfc2047NameInContentTypeIsDecoded() throws Exception {
+        // =?ISO-2022-JP?B?...?= for 請求書 followed by .vbs
+        String encoded = jakarta.mail.internet.MimeUtility.encodeText("請求書.vbs", "ISO-2022-JP", "B");
+        byte[] m = Samples.message("Content-Type: text/plain; name=\"" + encoded + "\"", "",
+                "WScript.Echo 1".getBytes(StandardCharsets.US_ASCII));
+        Verdict v = scan(m);
+        assertThat(rules(v)).containsExactly("EXECUTABLE_ATTACHMENT");
+        assertThat(v.rules().get(0).description()).contains("請求書.vbs", "by name (.vbs)");
+    }
+
+    @Test
+    void allowRuleOverridesBlock() throws Exception {
+        AttachmentPolicyScanner allowJs = AttachmentPolicyScanner.builder()
+                .policy(AttachmentPolicy.builder().allowExtensions("js").build())
+                .build();
+        byte[] m = Samples.attachment("app.js", "text/plain", "alert(1)".getBytes(StandardCharsets.US_ASCII));
+        assertThat(scanner.scan(Message.of(m)).outcome()).isEqualTo(Outcome.SUSPICIOUS);
+        assertThat(allowJs.scan(Message.of(m)).outcome()).isEqualTo(Outcome.CLEAN);
+    }
+
+    @Test
+    void blockedTypeFromTextPolicy() throws Exception {
+        AttachmentPolicy p = AttachmentPolicy.parse(new java.io.StringReader("block type application/pdf\n"));
+        AttachmentPolicyScanner s = AttachmentPolicyScanner.builder().policy(p).build();
+        Verdict v = s.scan(Message.of(Samples.attachment("x.bin", "application/octet-stream", Samples.pdf())));
+        assertThat(rules(v)).containsExactly("EXECUTABLE_ATTACHMENT");
+        assertThat(v.rules().get(0).description()).contains("by content (application/pdf)");
+    }
+
+    @Test
+    void jarIsFlaggedByName() throws Exception {
+        byte[] jar = Samples.zip("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n".getBytes(StandardCharsets.US_ASCII));
+        Verdict v = scan(Samples.attachment("update.jar", "application/java-archive", jar));
+        assertThat(rules(v)).contains("EXECUTABLE_ATTACHMENT");
+    }
+
+    @Test
+    void base64EncodedMultipartIsBrokenMime() throws Exception {
+        String inner = "--IN\r\nContent-Type: text/plain\r\n\r\nhello\r\n--IN--\r\n";
+        String m = "Subject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=IN\r\n"
+                + "Content-Transfer-Encoding: base64\r\n\r\n"
+                + java.util.Base64.getMimeEncoder().encodeToString(inner.getBytes(StandardCharsets.US_ASCII))
+                + "\r\n";
+        Verdict v = scan(m.getBytes(StandardCharsets.US_ASCII));
+        assertThat(rules(v)).containsExactly("MIME_BROKEN");
+    }
+
+    @Test
+    void mimePartLimitIsReported() throws Exception {
+        AttachmentPolicyScanner tight = AttachmentPolicyScanner.builder()
+                .walker(MimeWalker.builder().maxParts(2).build())
+                .build();
+        Verdict v = tight.scan(Message.of(Samples.attachment("a.pdf", "application/pdf", Samples.pdf())));
+        assertThat(rules(v)).containsExactly("MIME_LIMIT");
+    }
+
+    @Test
+    void unreadableContentIsAFailureNotClean() {
+        MessageContent broken = new MessageContent() {
+            @Override
+            public long size() {
+                return 100;
+            }
+
+            @Override
+            public InputStream openStream() throws IOException {
+                throw new IOException("disk gone");
+            }
+        };
+        assertThatThrownBy(() -> scanner.scan(Message.of(broken)))
+                .isInstanceOf(ScanException.class)
+                .satisfies(e -> assertThat(((ScanException) e).failure().kind())
+                        .isEqualTo(ScanFailure.Kind.SCANNER_ERROR));
+    }
+
+    @Test
+    void cacheIdentityFollowsThePolicy() {
+        AttachmentPolicyScanner other = AttachmentPolicyScanner.builder()
+                .policy(AttachmentPolicy.builder().allowExtensions("js").build())
+                .build();
+        assertThat(scanner.cacheIdentity()).isEqualTo(AttachmentPolicyScanner.create().cacheIdentity());
+        assertThat(scanner.cacheIdentity()).isNotEqualTo(other.cacheIdentity());
+    }
+
+    @Test
+    void arbitraryBytesNeverCrashTheScanner() {
+        qt().withExamples(200)
+                .forAll(lists().of(integers().between(0, 255)).ofSizeBetween(0, 400))
+                .checkAssert(list -> {
+                    byte[] b = new byte[list.size()];
+                    for (int i = 0; i < b.length; i++) {
+                        b[i] = (byte) (int) list.get(i);
+                    }
+                    try {
+                        assertThat(scanner.scan(Message.of(b)).scanner()).isEqualTo("attachments");
+                    } catch (ScanException e) {
+                        throw new AssertionError(e);
+                    }
+                });
+    }
+
+    @Test
+    void mangledAttachmentMessagesNeverCrashTheScanner() {
+        byte[] base = Samples.attachment("a.zip", "application/zip", Samples.zip("x.exe", Samples.pe()));
+        qt().withExamples(200)
+                .forAll(integers().between(0, base.length - 1), integers().between(0, 255))
+                .checkAssert((pos, value) -> {
+                    byte[] b = base.clone();
+                    b[pos] = (byte) (int) value;
+                    try {
+                        assertThat(scanner.scan(Message.of(b)).scanner()).isEqualTo("attachments");
+                    } catch (ScanException e) {
+                        throw new AssertionError(e);
+                    }
+                });
+    }
+}

@@ -1,0 +1,241 @@
+package org.mailhygiene.scanners.builtin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.mailhygiene.scanners.TestMessages.ascii;
+import static org.mailhygiene.scanners.TestMessages.base64;
+import static org.mailhygiene.scanners.TestMessages.crlf;
+import static org.mailhygiene.scanners.TestMessages.eicar;
+import static org.mailhygiene.scanners.TestMessages.gtube;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.strings;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.mailhygiene.api.Message;
+import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.api.Outcome;
+import org.mailhygiene.api.Rule;
+import org.mailhygiene.api.ScanException;
+import org.mailhygiene.api.ScanFailure;
+import org.mailhygiene.api.Verdict;
+import org.mailhygiene.scanners.TestMessages;
+import org.mailhygiene.scanners.mime.MimeWalker;
+
+class SignatureScannerTest {
+    private final SignatureScanner scanner = SignatureScanner.create();
+
+    private Verdict scan(byte[] message) throws Exception {
+        return scanner.scan(Message.of(message));
+    }
+
+    @Test
+    void testStringsAreTheStandardOnes() {
+        assertThat(eicar()).hasSize(68).startsWith("X5O!").endsWith("H+H*");
+        assertThat(gtube()).hasSize(68).contains("GTUBE");
+    }
+
+    @Test
+    void cleanMessageIsClean() throws Exception {
+        Verdict v =
+                scan(TestMessages.withAttachment("hello", "a.txt", "just text".getBytes(StandardCharsets.US_ASCII)));
+        assertThat(v.outcome()).isEqualTo(Outcome.CLEAN);
+        assertThat(v.scanner()).isEqualTo("builtin");
+        assertThat(v.threats()).isEmpty();
+    }
+
+    @Test
+    void eicarInTheRawBytesIsInfected() throws Exception {
+        Verdict v = scan(TestMessages.text(eicar()));
+        assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
+        assertThat(v.threats()).containsExactly("Eicar-Test-Signature");
+        assertThat(v.rules()).extracting(Rule::description).containsExactly("EICAR test file in the raw message");
+    }
+
+    @Test
+    void bareEicarFileWithTrailingWhitespaceIsInfected() throws Exception {
+        assertThat(scan(ascii(eicar() + "   \t\r\n")).outcome()).isEqualTo(Outcome.INFECTED);
+        assertThat(scan(ascii(eicar())).outcome()).isEqualTo(Outcome.INFECTED);
+    }
+
+    @Test
+    void eicarInsideABase64AttachmentIsInfected() throws Exception {
+        byte[] msg = TestMessages.withAttachment("see attached", "eicar.com", ascii(eicar()));
+        assertThat(new String(msg, StandardCharsets.ISO_8859_1)).doesNotContain(eicar());
+        Verdict v = scan(msg);
+        assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
+        assertThat(v.threats()).containsExactly("Eicar-Test-Signature");
+        assertThat(v.rules().get(0).description()).contains("'2'").contains("eicar.com");
+    }
+
+    @Test
+    void eicarInsideQuotedPrintableIsInfected() throws Exception {
+        String e = eicar();
+        // A soft line break in the middle hides the string from a raw scan.
+        byte[] msg = ascii(crlf(
+                "Content-Type: text/plain",
+                "Content-Transfer-Encoding: quoted-printable",
+                "",
+                e.substring(0, 30) + "=",
+                e.substring(30).replace("=", "=3D")));
+        assertThat(new String(msg, StandardCharsets.ISO_8859_1)).doesNotContain(e);
+        assertThat(scan(msg).outcome()).isEqualTo(Outcome.INFECTED);
+    }
+
+    @Test
+    void eicarInABase64EncodedForwardedMessageIsInfected() throws Exception {
+        byte[] inner = TestMessages.withAttachment("inner", "e.com", ascii(eicar()));
+        byte[] msg = ascii(crlf(
+                "Content-Type: multipart/mixed; boundary=o",
+                "",
+                "--o",
+                "Content-Type: message/rfc822",
+                "Content-Transfer-Encoding: base64",
+                "",
+                base64(inner),
+                "--o--"));
+        assertThat(scan(msg).outcome()).isEqualTo(Outcome.INFECTED);
+    }
+
+    @Test
+    void gtubeIsSpamWithTheAgreedScoreAndRule() throws Exception {
+        Verdict v = scan(TestMessages.text("buy now " + gtube()));
+        assertThat(v.outcome()).isEqualTo(Outcome.SPAM);
+        assertThat(v.score()).hasValue(1000.0);
+        assertThat(v.threshold()).hasValue(5.0);
+        assertThat(v.rules()).extracting(Rule::name).containsExactly("GTUBE");
+        assertThat(v.scoreReachedThreshold()).isTrue();
+    }
+
+    @Test
+    void gtubeInABase64PartIsSpam() throws Exception {
+        Verdict v = scan(TestMessages.withAttachment("x", "spam.txt", ascii(gtube())));
+        assertThat(v.outcome()).isEqualTo(Outcome.SPAM);
+        assertThat(v.rules().get(0).description()).contains("'2'");
+    }
+
+    @Test
+    void eicarBeatsGtube() throws Exception {
+        assertThat(scan(TestMessages.text(gtube() + "\r\n" + eicar())).outcome())
+                .isEqualTo(Outcome.INFECTED);
+    }
+
+    @Test
+    void aWalkerLimitThatHidesContentIsAFailureNotClean() {
+        SignatureScanner small = SignatureScanner.create(
+                MimeWalker.builder().maxDecodedBytes(100).build());
+        byte[] msg = TestMessages.withAttachment("x", "big.bin", new byte[1000]);
+        assertThatThrownBy(() -> small.scan(Message.of(msg))).isInstanceOfSatisfying(ScanException.class, e -> {
+            assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.TOO_LARGE);
+            assertThat(e.failure().scanner()).isEqualTo("builtin");
+        });
+        SignatureScanner shallow =
+                SignatureScanner.create(MimeWalker.builder().maxDepth(0).build());
+        assertThatThrownBy(() -> shallow.scan(Message.of(msg)))
+                .isInstanceOfSatisfying(
+                        ScanException.class,
+                        e -> assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNSCANNABLE));
+    }
+
+    @Test
+    void eicarFoundBeforeALimitIsStillInfected() throws Exception {
+        SignatureScanner small = SignatureScanner.create(
+                MimeWalker.builder().maxDecodedBytes(100).build());
+        assertThat(small.scan(Message.of(TestMessages.withAttachment("x", "e.com", ascii(eicar()))))
+                        .outcome())
+                .isEqualTo(Outcome.INFECTED);
+    }
+
+    @Test
+    void unreadableContentIsAScannerError() {
+        MessageContent broken = new MessageContent() {
+            @Override
+            public long size() {
+                return 10;
+            }
+
+            @Override
+            public InputStream openStream() throws IOException {
+                throw new IOException("gone");
+            }
+        };
+        assertThatThrownBy(() -> scanner.scan(Message.of(broken)))
+                .isInstanceOfSatisfying(
+                        ScanException.class,
+                        e -> assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.SCANNER_ERROR));
+    }
+
+    @Test
+    void interruptedScanThrowsInterruptedException() {
+        Thread.currentThread().interrupt();
+        try {
+            assertThatThrownBy(() -> scan(TestMessages.text("x".repeat(100)))).isInstanceOf(InterruptedException.class);
+        } finally {
+            Thread.interrupted();
+        }
+    }
+
+    @Test
+    void identityHealthAndName() {
+        assertThat(scanner.name()).isEqualTo("builtin");
+        assertThat(scanner.cacheIdentity())
+                .hasValueSatisfying(id -> assertThat(id)
+                        .startsWith("builtin/" + SignatureScanner.VERSION)
+                        .contains("maxDecodedBytes"));
+        assertThat(SignatureScanner.create(MimeWalker.builder().maxDepth(3).build())
+                        .cacheIdentity())
+                .isNotEqualTo(scanner.cacheIdentity());
+        assertThat(scanner.health().isUp()).isTrue();
+    }
+
+    @Test
+    void eicarAnywhereInRandomTextIsFound() {
+        qt().withExamples(200)
+                .forAll(
+                        strings().basicLatinAlphabet().ofLengthBetween(0, 300),
+                        integers().between(0, 300),
+                        integers().between(1, 76))
+                .checkAssert((text, at, lineLength) -> {
+                    int pos = Math.min(at, text.length());
+                    String body = text.substring(0, pos) + eicar() + text.substring(pos);
+                    // Raw, and base64 with arbitrary line lengths so the string is split anywhere.
+                    String b64 = java.util.Base64.getEncoder().encodeToString(ascii(body));
+                    StringBuilder folded = new StringBuilder();
+                    for (int i = 0; i < b64.length(); i += lineLength) {
+                        folded.append(b64, i, Math.min(b64.length(), i + lineLength))
+                                .append("\r\n");
+                    }
+                    byte[] encoded = ascii(crlf(
+                            "Content-Type: application/octet-stream",
+                            "Content-Transfer-Encoding: base64",
+                            "",
+                            folded.toString()));
+                    try {
+                        assertThat(scan(ascii(body)).outcome()).isEqualTo(Outcome.INFECTED);
+                        assertThat(scan(encoded).outcome()).isEqualTo(Outcome.INFECTED);
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                });
+    }
+
+    @Test
+    void textWithoutTheSignaturesIsClean() {
+        qt().withExamples(200)
+                .forAll(strings().basicLatinAlphabet().ofLengthBetween(0, 500))
+                .assuming(t -> !t.contains(eicar()) && !t.contains(gtube()))
+                .checkAssert(t -> {
+                    try {
+                        Verdict v = scan(TestMessages.text(t));
+                        assertThat(v.outcome()).isEqualTo(Outcome.CLEAN);
+                        assertThat(v.elapsed()).isGreaterThanOrEqualTo(Duration.ZERO);
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                });
+    }
+}

@@ -1,0 +1,263 @@
+package org.mailhygiene.scanners.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.api.Health;
+import org.mailhygiene.api.Message;
+import org.mailhygiene.api.Outcome;
+import org.mailhygiene.api.ScanException;
+import org.mailhygiene.api.ScanFailure;
+import org.mailhygiene.api.Verdict;
+import org.mailhygiene.testkit.cli.FakeVascan;
+
+/** The adapter's machinery, against real processes: timeouts, output caps, process limits, file names, cleanup. */
+class CommandLineScannerTest {
+
+    @TempDir
+    Path root;
+
+    Path tmp;
+    Path pids;
+    Path rec;
+    Path fake;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        tmp = Files.createDirectory(root.resolve("tmp"));
+        pids = Files.createDirectory(root.resolve("pids"));
+        rec = Files.createDirectory(root.resolve("rec"));
+        fake = FakeVascan.builder().pidsIn(pids).recordArgumentsIn(rec)
+                .install(Files.createDirectory(root.resolve("bin")));
+    }
+
+    private CommandLineScanner.Builder vascan() {
+        return CommandLineScanner.builder(Profiles.vascan()).executable(fake).temporaryDirectory(tmp);
+    }
+
+    private void assertNothingLeft() throws IOException {
+        try (Stream<Path> s = Files.list(tmp)) {
+            assertThat(s).as("private directories removed").isEmpty();
+        }
+    }
+
+    private void assertAllDead(List<Long> list) {
+        assertThat(list).as("pids recorded by the hanging fake and its child").hasSize(2);
+        for (long pid : list) {
+            Optional<ProcessHandle> h = ProcessHandle.of(pid);
+            assertThat(h.map(ProcessHandle::isAlive).orElse(false)).as("process %d still alive", pid).isFalse();
+        }
+    }
+
+    @Test
+    void aHangingScannerIsKilledWithItsChildAtTheTimeout() throws Exception {
+        CommandLineScanner s = vascan().timeout(Duration.ofSeconds(2)).build();
+        assertThatThrownBy(() -> s.scan(TestMessages.text("FAKE-VASCAN:hang")))
+                .isInstanceOfSatisfying(ScanException.class, e -> {
+                    assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.TIMED_OUT);
+                    assertThat(e.failure().detail()).contains("PT2S").contains("killed");
+                    assertThat(e.failure().elapsed()).isGreaterThanOrEqualTo(Duration.ofSeconds(2));
+                });
+        assertAllDead(FakeVascan.recordedPids(pids));
+        assertNothingLeft();
+    }
+
+    @Test
+    void anInterruptedScanKillsTheProcessTreeAndRethrows() throws Exception {
+        CommandLineScanner s = vascan().timeout(Duration.ofSeconds(60)).build();
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        Thread t = new Thread(() -> {
+            try {
+                s.scan(TestMessages.text("FAKE-VASCAN:hang"));
+            } catch (Throwable e) {
+                thrown.set(e);
+            }
+        });
+        t.start();
+        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (FakeVascan.recordedPids(pids).size() < 2 && System.nanoTime() < until) {
+            Thread.sleep(20);
+        }
+        t.interrupt();
+        t.join(Duration.ofSeconds(20).toMillis());
+        assertThat(t.isAlive()).isFalse();
+        assertThat(thrown.get()).isInstanceOf(InterruptedException.class);
+        assertAllDead(FakeVascan.recordedPids(pids));
+        assertNothingLeft();
+    }
+
+    @Test
+    void megabytesOfOutputAreCappedAndACleanStatusCannotBeTrusted() throws Exception {
+        CommandLineScanner s = vascan().maxOutputBytes(64 * 1024).build();
+        assertThatThrownBy(() -> s.scan(TestMessages.text("FAKE-VASCAN:spew 8000000")))
+                .isInstanceOfSatisfying(ScanException.class, e -> {
+                    assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.PROTOCOL_ERROR);
+                    assertThat(e.failure().detail()).contains("8000000 bytes").contains("65536-byte cap");
+                });
+        assertNothingLeft();
+    }
+
+    @Test
+    void aMissingBinaryIsUnavailableNeverClean() throws Exception {
+        CommandLineScanner s = CommandLineScanner.builder(Profiles.vascan())
+                .executable(root.resolve("no-such-vascan"))
+                .temporaryDirectory(tmp)
+                .build();
+        assertThatThrownBy(() -> s.scan(TestMessages.text("hello")))
+                .isInstanceOfSatisfying(ScanException.class, e -> {
+                    assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNAVAILABLE);
+                    assertThat(e.failure().detail()).contains("no-such-vascan");
+                });
+        assertThat(s.health().status()).isEqualTo(Health.Status.DOWN);
+        assertThat(vascan().build().health().status()).isEqualTo(Health.Status.UNKNOWN);
+        assertNothingLeft();
+    }
+
+    @Test
+    void aNonExecutableFileIsUnavailable() throws Exception {
+        Path notExec = Files.writeString(root.resolve("vascan.txt"), "#!/bin/sh\nexit 0\n");
+        CommandLineScanner s = CommandLineScanner.builder(Profiles.vascan())
+                .executable(notExec)
+                .temporaryDirectory(tmp)
+                .build();
+        assertThatThrownBy(() -> s.scan(TestMessages.text("hello")))
+                .isInstanceOfSatisfying(ScanException.class,
+                        e -> assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNAVAILABLE));
+    }
+
+    @Test
+    void concurrentScansGetTheirOwnResults() throws Exception {
+        CommandLineScanner s = vascan().maxConcurrentProcesses(3).build();
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<Verdict>> futures = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                Message m = i % 2 == 0 ? TestMessages.eicar() : TestMessages.text("clean " + i);
+                futures.add(pool.submit(() -> s.scan(m)));
+            }
+            for (int i = 0; i < 8; i++) {
+                Verdict v = futures.get(i).get();
+                assertThat(v.outcome()).as("scan %d", i).isEqualTo(i % 2 == 0 ? Outcome.INFECTED : Outcome.CLEAN);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(FakeVascan.recordedArguments(rec)).hasSize(8);
+        assertNothingLeft();
+    }
+
+    @Test
+    void noFreeProcessSlotWithinTheQueueTimeoutIsATimeout() throws Exception {
+        Semaphore shared = new Semaphore(1);
+        CommandLineScanner hanging = vascan().processLimit(shared).timeout(Duration.ofSeconds(20)).build();
+        CommandLineScanner other = vascan().processLimit(shared).queueTimeout(Duration.ofMillis(300)).build();
+        Thread t = new Thread(() -> {
+            try {
+                hanging.scan(TestMessages.text("FAKE-VASCAN:hang"));
+            } catch (Exception e) {
+                // expected: interrupted below
+            }
+        });
+        t.start();
+        try {
+            long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (FakeVascan.recordedPids(pids).size() < 2 && System.nanoTime() < until) {
+                Thread.sleep(20);
+            }
+            assertThat(shared.availablePermits()).isZero();
+            assertThatThrownBy(() -> other.scan(TestMessages.text("hello")))
+                    .isInstanceOfSatisfying(ScanException.class, e -> {
+                        assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.TIMED_OUT);
+                        assertThat(e.failure().detail()).contains("no free scanner process slot");
+                    });
+        } finally {
+            t.interrupt();
+            t.join(20_000);
+        }
+        assertThat(shared.availablePermits()).isEqualTo(1);
+        assertAllDead(FakeVascan.recordedPids(pids));
+    }
+
+    @Test
+    void hostileAttachmentNamesNeverReachTheArgumentList() throws Exception {
+        List<String> names = List.of("-rf", "--remove-macro", "a b.exe", "new\nline.com", "日本語の添付.zip",
+                "$(touch pwned).sh", "; rm -rf ~", "../../etc/passwd", "-", "x.--help");
+        CommandLineScanner s = vascan().build();
+        for (String name : names) {
+            Verdict v = s.scan(TestMessages.attachment(name, FakeVascan.eicar().getBytes(StandardCharsets.US_ASCII)));
+            assertThat(v.outcome()).as(name).isEqualTo(Outcome.INFECTED);
+            assertThat(v.rules()).as(name).anySatisfy(r -> {
+                assertThat(r.name()).isEqualTo("EICAR_test_file");
+                assertThat(r.description()).startsWith("in attachment \"").doesNotContain("\n");
+            });
+        }
+        List<List<String>> runs = FakeVascan.recordedArguments(rec);
+        assertThat(runs).hasSize(names.size());
+        for (List<String> args : runs) {
+            List<String> files = args.subList(9, args.size());
+            assertThat(files).hasSizeGreaterThanOrEqualTo(3);
+            assertThat(files).allMatch(f -> f.matches("/[^\n]*/in/(message\\.eml|part-[0-9]+\\.[A-Za-z0-9]{1,10})"),
+                    "generated absolute path");
+        }
+        assertThat(root.resolve("pwned")).doesNotExist();
+        assertNothingLeft();
+    }
+
+    @Test
+    void thePrivateDirectoryAndFilesAreOwnerOnly() throws Exception {
+        // a real program as the "scanner": stat prints the mode of every directory and file it is given
+        CommandProfile stat = new CommandProfile("stat", "stat",
+                List.of("-c", "%a:%n", CommandProfile.DIR + "/..", CommandProfile.DIR, CommandProfile.QUARANTINE,
+                        CommandProfile.SCRATCH, CommandProfile.FILES),
+                InputMode.PARTS,
+                List.of(ExitStatusRule.of(0, ExitClass.CLEAN, "ok")),
+                List.of(java.util.regex.Pattern.compile("^([0-7]{3,4}):")),
+                List.of());
+        Verdict v = CommandLineScanner.builder(stat).temporaryDirectory(tmp).build()
+                .scan(TestMessages.attachment("a.txt", "x".getBytes(StandardCharsets.US_ASCII)));
+        // 4 directories at 700, then message.eml and two parts at 600; a printed name turns a clean status infected
+        assertThat(v.threats()).containsExactly("700", "600");
+        assertThat(v.rules().stream().filter(r -> r.name().equals("600")).count()).isEqualTo(3);
+        assertNothingLeft();
+    }
+
+    @Test
+    void builderRejectsBadSettingsAndConflicts() {
+        CommandLineScanner.Builder b = CommandLineScanner.builder(Profiles.vascan());
+        assertThatThrownBy(() -> b.timeout(Duration.ZERO)).hasMessageContaining("timeout must be positive");
+        assertThatThrownBy(() -> b.queueTimeout(Duration.ofSeconds(-1))).hasMessageContaining("queueTimeout");
+        assertThatThrownBy(() -> b.maxOutputBytes(10)).hasMessageContaining("maxOutputBytes must be >= 1024");
+        assertThatThrownBy(() -> b.maxConcurrentProcesses(0)).hasMessageContaining("maxConcurrentProcesses");
+        assertThatThrownBy(() -> b.temporaryDirectory(root.resolve("nope"))).hasMessageContaining("not an existing");
+        assertThatThrownBy(() -> b.environment("A=B", "x")).hasMessageContaining("not valid");
+        b.maxConcurrentProcesses(2);
+        assertThatThrownBy(() -> b.processLimit(new Semaphore(1))).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> CommandLineScanner.builder(Profiles.vascan()).processLimit(new Semaphore(1))
+                        .maxConcurrentProcesses(1))
+                .isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void documentedDefaultsEqualTheCode() {
+        assertThat(CommandLineScanner.DEFAULT_TIMEOUT).isEqualTo(Duration.ofSeconds(120));
+        assertThat(CommandLineScanner.DEFAULT_QUEUE_TIMEOUT).isEqualTo(Duration.ofSeconds(30));
+        assertThat(CommandLineScanner.DEFAULT_MAX_OUTPUT_BYTES).isEqualTo(1024 * 1024);
+    }
+}

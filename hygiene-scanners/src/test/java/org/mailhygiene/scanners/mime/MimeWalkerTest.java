@@ -1,0 +1,454 @@
+package org.mailhygiene.scanners.mime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.mailhygiene.scanners.TestMessages.ascii;
+import static org.mailhygiene.scanners.TestMessages.base64;
+import static org.mailhygiene.scanners.TestMessages.crlf;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.lists;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.scanners.TestMessages;
+
+class MimeWalkerTest {
+    private final MimeWalker walker = MimeWalker.defaults();
+
+    /** Collects leaves: path -> decoded body, and the part infos. */
+    private static final class Collector implements PartVisitor {
+        final Map<String, byte[]> bodies = new LinkedHashMap<>();
+        final List<PartInfo> leaves = new ArrayList<>();
+        final List<PartInfo> containers = new ArrayList<>();
+
+        @Override
+        public boolean leaf(PartInfo part, InputStream decoded) throws IOException {
+            leaves.add(part);
+            bodies.put(part.path(), decoded.readAllBytes());
+            return true;
+        }
+
+        @Override
+        public boolean enter(PartInfo part) {
+            containers.add(part);
+            return true;
+        }
+
+        String body(String path) {
+            return new String(bodies.get(path), StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    private Collector walk(byte[] message) throws IOException {
+        Collector c = new Collector();
+        lastResult = walker.walk(MessageContent.ofBytes(message), c);
+        return c;
+    }
+
+    private MimeWalkResult lastResult;
+
+    @Test
+    void plainMessageIsOneTextLeaf() throws IOException {
+        Collector c = walk(TestMessages.text("hello"));
+        assertThat(c.leaves).hasSize(1);
+        PartInfo p = c.leaves.get(0);
+        assertThat(p.path()).isEmpty();
+        assertThat(p.depth()).isZero();
+        assertThat(p.mimeType()).isEqualTo("text/plain");
+        assertThat(p.transferEncoding()).isEqualTo("7bit");
+        assertThat(p.isContainer()).isFalse();
+        assertThat(c.body("")).isEqualTo("hello\r\n");
+        assertThat(lastResult.wellFormed()).isTrue();
+        assertThat(lastResult.parts()).isEqualTo(1);
+        assertThat(lastResult.decodedBytes()).isEqualTo(7);
+    }
+
+    @Test
+    void base64AttachmentIsDecodedWithItsFileName() throws IOException {
+        byte[] payload = new byte[3000];
+        for (int i = 0; i < payload.length; i++) {
+            payload[i] = (byte) (i * 31);
+        }
+        Collector c = walk(TestMessages.withAttachment("see attached", "data.bin", payload));
+        assertThat(c.containers).extracting(PartInfo::mimeType).containsExactly("multipart/mixed");
+        assertThat(c.leaves).extracting(PartInfo::path).containsExactly("1", "2");
+        assertThat(c.body("1")).isEqualTo("see attached");
+        assertThat(c.bodies.get("2")).isEqualTo(payload);
+        PartInfo att = c.leaves.get(1);
+        assertThat(att.fileName()).contains("data.bin");
+        assertThat(att.disposition()).contains("attachment");
+        assertThat(att.transferEncoding()).isEqualTo("base64");
+        assertThat(att.depth()).isEqualTo(1);
+        assertThat(c.leaves.get(0).charset()).contains("us-ascii");
+        assertThat(lastResult.wellFormed()).isTrue();
+        assertThat(lastResult.parts()).isEqualTo(3);
+    }
+
+    @Test
+    void quotedPrintableIsDecoded() throws IOException {
+        byte[] msg = ascii(crlf(
+                "Subject: qp",
+                "Content-Type: text/plain; charset=iso-8859-1",
+                "Content-Transfer-Encoding: quoted-printable",
+                "",
+                "caf=E9 soft=",
+                "break =3D done"));
+        Collector c = walk(msg);
+        assertThat(c.body("")).isEqualTo("caf\u00e9 softbreak = done\r\n");
+    }
+
+    @Test
+    void nestedMultipartAndEncapsulatedMessageGetPaths() throws IOException {
+        byte[] msg = ascii(crlf(
+                "Subject: nested",
+                "Content-Type: multipart/mixed; boundary=outer",
+                "",
+                "--outer",
+                "Content-Type: multipart/alternative; boundary=inner",
+                "",
+                "--inner",
+                "Content-Type: text/plain",
+                "",
+                "plain",
+                "--inner",
+                "Content-Type: text/html",
+                "",
+                "<p>html</p>",
+                "--inner--",
+                "--outer",
+                "Content-Type: message/rfc822",
+                "",
+                "Subject: forwarded",
+                "Content-Type: multipart/mixed; boundary=fw",
+                "",
+                "--fw",
+                "Content-Type: text/plain",
+                "",
+                "inside",
+                "--fw",
+                "Content-Type: application/octet-stream; name*=UTF-8''r%C3%A9sum%C3%A9.bin",
+                "Content-Transfer-Encoding: base64",
+                "",
+                base64("deep".getBytes(StandardCharsets.US_ASCII)),
+                "--fw--",
+                "--outer--"));
+        Collector c = walk(msg);
+        assertThat(c.leaves).extracting(PartInfo::path).containsExactly("1.1", "1.2", "2.1.1", "2.1.2");
+        assertThat(c.body("1.1")).isEqualTo("plain");
+        assertThat(c.body("1.2")).isEqualTo("<p>html</p>");
+        assertThat(c.body("2.1.1")).isEqualTo("inside");
+        assertThat(c.body("2.1.2")).isEqualTo("deep");
+        assertThat(c.leaves.get(3).fileName()).contains("r\u00e9sum\u00e9.bin");
+        assertThat(c.leaves.get(3).depth()).isEqualTo(3);
+        assertThat(c.containers).extracting(PartInfo::path).containsExactly("", "1", "2", "2.1");
+        assertThat(lastResult.wellFormed()).isTrue();
+    }
+
+    @Test
+    void encodedContainerIsDecodedAndReported() throws IOException {
+        String inner = crlf("Subject: hidden", "Content-Type: text/plain", "", "secret body");
+        byte[] msg = ascii(crlf(
+                "Subject: evasive",
+                "Content-Type: multipart/mixed; boundary=b",
+                "",
+                "--b",
+                "Content-Type: message/rfc822",
+                "Content-Transfer-Encoding: base64",
+                "",
+                base64(inner.getBytes(StandardCharsets.US_ASCII)),
+                "--b--"));
+        Collector c = walk(msg);
+        assertThat(c.body("1.1")).isEqualTo("secret body\r\n");
+        assertThat(lastResult.findings())
+                .extracting(MimeFinding::kind)
+                .containsExactly(MimeFinding.Kind.ENCODED_CONTAINER);
+        assertThat(lastResult.limitReached()).isFalse();
+    }
+
+    @Test
+    void encodedMultipartIsSpooledToDiskPastTheThreshold() throws IOException {
+        String inner = crlf("--x", "Content-Type: text/plain", "", "a".repeat(5000), "--x--");
+        byte[] msg = ascii(crlf(
+                "Subject: encoded multipart",
+                "Content-Type: multipart/mixed; boundary=x",
+                "Content-Transfer-Encoding: base64",
+                "",
+                base64(inner.getBytes(StandardCharsets.US_ASCII))));
+        Collector c = new Collector();
+        MimeWalkResult r = MimeWalker.builder().spoolThreshold(100).build().walk(MessageContent.ofBytes(msg), c);
+        assertThat(c.body("1")).isEqualTo("a".repeat(5000));
+        assertThat(r.findings()).extracting(MimeFinding::kind).containsExactly(MimeFinding.Kind.ENCODED_CONTAINER);
+    }
+
+    @Test
+    void missingEndBoundaryIsAFindingAndThePartsAreStillWalked() throws IOException {
+        byte[] msg = ascii(crlf(
+                "Content-Type: multipart/mixed; boundary=b", "", "--b", "Content-Type: text/plain", "", "only part"));
+        Collector c = walk(msg);
+        assertThat(c.body("1")).startsWith("only part");
+        assertThat(lastResult.findings())
+                .extracting(MimeFinding::kind)
+                .containsExactly(MimeFinding.Kind.MISSING_END_BOUNDARY);
+    }
+
+    @Test
+    void multipartWithoutBoundaryIsWalkedAsOneLeaf() throws IOException {
+        byte[] msg = ascii(crlf("Content-Type: multipart/mixed", "", "no boundary here at all"));
+        Collector c = walk(msg);
+        assertThat(c.body("")).isEqualTo("no boundary here at all\r\n");
+        assertThat(lastResult.findings())
+                .extracting(MimeFinding::kind)
+                .containsExactly(MimeFinding.Kind.MALFORMED_MULTIPART);
+    }
+
+    @Test
+    void malformedContentTypeFallsBackToTextPlain() throws IOException {
+        byte[] msg = ascii(crlf("Content-Type: ;;;=\"", "", "body"));
+        Collector c = walk(msg);
+        assertThat(c.leaves.get(0).mimeType()).isEqualTo("text/plain");
+        assertThat(c.leaves.get(0).contentType()).contains(";;;=\"");
+        assertThat(c.body("")).isEqualTo("body\r\n");
+    }
+
+    @Test
+    void brokenBase64IsADecodingErrorNotACrash() throws IOException {
+        byte[] msg = ascii(crlf(
+                "Content-Type: application/octet-stream",
+                "Content-Transfer-Encoding: base64",
+                "",
+                "QUJD",
+                "QQ==QUJD====",
+                "@@@@"));
+        java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+        MimeWalkResult r = walker.walk(MessageContent.ofBytes(msg), (part, in) -> {
+            int b;
+            while ((b = in.read()) >= 0) {
+                got.write(b);
+            }
+            return true;
+        });
+        assertThat(got.toString(StandardCharsets.ISO_8859_1)).startsWith("ABC");
+        assertThat(r.findings()).extracting(MimeFinding::kind).containsExactly(MimeFinding.Kind.DECODING_ERROR);
+        assertThat(r.limitReached()).isFalse();
+    }
+
+    @Test
+    void unknownTransferEncodingPassesTheBodyOnUndecoded() throws IOException {
+        byte[] msg = ascii(crlf("Content-Type: text/plain", "Content-Transfer-Encoding: x-rot13", "", "uryyb"));
+        Collector c = walk(msg);
+        assertThat(c.body("")).isEqualTo("uryyb\r\n");
+        assertThat(lastResult.findings())
+                .extracting(MimeFinding::kind)
+                .containsExactly(MimeFinding.Kind.UNKNOWN_ENCODING);
+    }
+
+    @Test
+    void depthLimitStopsDescendingAndIsReported() throws IOException {
+        String msg = crlf("Subject: leaf", "", "innermost");
+        for (int i = 0; i < 6; i++) {
+            msg = crlf("Subject: level " + i, "Content-Type: message/rfc822", "", msg);
+        }
+        Collector c = new Collector();
+        MimeWalkResult r = MimeWalker.builder().maxDepth(3).build().walk(MessageContent.ofBytes(ascii(msg)), c);
+        assertThat(c.leaves).isEmpty();
+        assertThat(r.findings()).extracting(MimeFinding::kind).containsExactly(MimeFinding.Kind.DEPTH_LIMIT);
+        assertThat(r.limitReached()).isTrue();
+
+        Collector deep = walk(ascii(msg));
+        assertThat(deep.leaves).hasSize(1);
+        assertThat(deep.leaves.get(0).depth()).isEqualTo(6);
+        assertThat(deep.body("1.1.1.1.1.1")).startsWith("innermost\r\n");
+    }
+
+    @Test
+    void partLimitStopsTheWalk() throws IOException {
+        List<String> lines = new ArrayList<>(List.of("Content-Type: multipart/mixed; boundary=b", ""));
+        for (int i = 0; i < 10; i++) {
+            lines.addAll(List.of("--b", "", "part " + i));
+        }
+        lines.add("--b--");
+        Collector c = new Collector();
+        MimeWalkResult r = MimeWalker.builder()
+                .maxParts(5)
+                .build()
+                .walk(MessageContent.ofBytes(ascii(crlf(lines.toArray(String[]::new)))), c);
+        assertThat(c.leaves).hasSize(4);
+        assertThat(r.parts()).isEqualTo(5);
+        assertThat(r.findings()).extracting(MimeFinding::kind).containsExactly(MimeFinding.Kind.PART_LIMIT);
+    }
+
+    @Test
+    void decodedBytesLimitCutsTheBodyAndStops() throws IOException {
+        byte[] payload = new byte[1000];
+        Collector c = new Collector();
+        MimeWalkResult r = MimeWalker.builder()
+                .maxDecodedBytes(500)
+                .build()
+                .walk(MessageContent.ofBytes(TestMessages.withAttachment("x".repeat(100), "a.bin", payload)), c);
+        assertThat(c.bodies.get("2")).hasSize(400);
+        assertThat(r.decodedBytes()).isEqualTo(500);
+        assertThat(r.findings()).extracting(MimeFinding::kind).containsExactly(MimeFinding.Kind.SIZE_LIMIT);
+    }
+
+    @Test
+    void visitorCanStopTheWalk() throws IOException {
+        AtomicInteger seen = new AtomicInteger();
+        MimeWalkResult r = walker.walk(
+                MessageContent.ofBytes(TestMessages.withAttachment("t", "a.bin", new byte[10])),
+                (part, in) -> seen.incrementAndGet() < 1);
+        assertThat(seen).hasValue(1);
+        assertThat(r.stoppedByVisitor()).isTrue();
+    }
+
+    @Test
+    void visitorCanSkipContainers() throws IOException {
+        List<String> leaves = new ArrayList<>();
+        walker.walk(MessageContent.ofBytes(TestMessages.withAttachment("t", "a.bin", new byte[10])), new PartVisitor() {
+            @Override
+            public boolean leaf(PartInfo part, InputStream decoded) {
+                leaves.add(part.path());
+                return true;
+            }
+
+            @Override
+            public boolean enter(PartInfo part) {
+                return false;
+            }
+        });
+        assertThat(leaves).isEmpty();
+    }
+
+    @Test
+    void visitorExceptionsPropagate() {
+        assertThatThrownBy(() -> walker.walk(MessageContent.ofBytes(TestMessages.text("x")), (part, in) -> {
+                    throw new IOException("visitor broke");
+                }))
+                .isInstanceOf(IOException.class)
+                .hasMessage("visitor broke");
+    }
+
+    @Test
+    void unreadableContentIsAnIOExceptionNotAFinding() {
+        MessageContent broken = new MessageContent() {
+            @Override
+            public long size() {
+                return 100;
+            }
+
+            @Override
+            public InputStream openStream() throws IOException {
+                throw new IOException("disk gone");
+            }
+        };
+        assertThatThrownBy(() -> walker.walk(broken, (p, in) -> true))
+                .isInstanceOf(IOException.class)
+                .hasMessage("disk gone");
+    }
+
+    @Test
+    void largeFileBackedMessageStreamsAndClosesEveryFile(@TempDir Path dir) throws IOException {
+        byte[] payload = new byte[3 * 1024 * 1024];
+        new java.util.Random(7).nextBytes(payload);
+        Path file = dir.resolve("big.eml");
+        Files.write(file, TestMessages.withAttachment("big", "big.bin", payload));
+        long fdsBefore = openFiles();
+        long[] sizes = new long[2];
+        MimeWalkResult r = walker.walk(MessageContent.ofFile(file), (part, in) -> {
+            byte[] buf = new byte[8192];
+            long total = 0;
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                total += n;
+            }
+            sizes[part.path().equals("1") ? 0 : 1] = total;
+            return true;
+        });
+        assertThat(sizes[1]).isEqualTo(payload.length);
+        assertThat(r.wellFormed()).isTrue();
+        if (fdsBefore >= 0) {
+            assertThat(openFiles()).isLessThanOrEqualTo(fdsBefore);
+        }
+    }
+
+    private static long openFiles() throws IOException {
+        Path fd = Path.of("/proc/self/fd");
+        if (!Files.isDirectory(fd)) {
+            return -1;
+        }
+        try (var s = Files.list(fd)) {
+            return s.count();
+        }
+    }
+
+    @Test
+    void builderRejectsBadLimitsAndDocumentedDefaultsHold() {
+        assertThatThrownBy(() -> MimeWalker.builder().maxDepth(-1)).hasMessageContaining("maxDepth");
+        assertThatThrownBy(() -> MimeWalker.builder().maxParts(0)).hasMessageContaining("maxParts");
+        assertThatThrownBy(() -> MimeWalker.builder().maxDecodedBytes(0)).hasMessageContaining("maxDecodedBytes");
+        assertThatThrownBy(() -> MimeWalker.builder().spoolThreshold(-1)).hasMessageContaining("spoolThreshold");
+        MimeWalker d = MimeWalker.defaults();
+        assertThat(d.maxDepth()).isEqualTo(20);
+        assertThat(d.maxParts()).isEqualTo(1000);
+        assertThat(d.maxDecodedBytes()).isEqualTo(128L * 1024 * 1024);
+    }
+
+    /** Fragments that random messages are built from: MIME syntax in every broken combination. */
+    private static final List<String> FRAGMENTS = List.of(
+            "Content-Type: multipart/mixed; boundary=b\r\n",
+            "Content-Type: message/rfc822\r\n",
+            "Content-Type: text/plain\r\n",
+            "Content-Type: ;;\"\r\n",
+            "Content-Transfer-Encoding: base64\r\n",
+            "Content-Transfer-Encoding: quoted-printable\r\n",
+            "Content-Transfer-Encoding: bogus\r\n",
+            "Content-Disposition: attachment; filename*=UTF-8''%ZZ\r\n",
+            "\r\n",
+            "--b\r\n",
+            "--b--\r\n",
+            "QUJD\r\n",
+            "=ZZ=\r\n",
+            "====\r\n",
+            "text\r\n",
+            "\u00ff\u00fe\r\n",
+            " folded\r\n",
+            "begin 644 x\r\n");
+
+    @Test
+    void randomStructuresNeverCrashTheWalk() {
+        qt().withExamples(300)
+                .forAll(lists().of(integers().between(0, FRAGMENTS.size() - 1)).ofSizeBetween(0, 40))
+                .checkAssert(indexes -> {
+                    StringBuilder sb = new StringBuilder();
+                    indexes.forEach(i -> sb.append(FRAGMENTS.get(i)));
+                    MimeWalkResult r;
+                    try {
+                        r = MimeWalker.builder()
+                                .maxParts(50)
+                                .build()
+                                .walk(MessageContent.ofBytes(ascii(sb.toString())), (p, in) -> {
+                                    in.readAllBytes();
+                                    return true;
+                                });
+                    } catch (IOException e) {
+                        throw new AssertionError("walk threw for " + sb, e);
+                    }
+                    assertThat(r.parts()).isPositive();
+                    assertThat(r.findings())
+                            .allSatisfy(f -> assertThat(f.detail()).isNotNull());
+                    assertThat(Optional.of(r)).isPresent();
+                });
+    }
+}

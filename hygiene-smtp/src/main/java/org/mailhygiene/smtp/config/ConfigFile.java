@@ -1,0 +1,312 @@
+package org.mailhygiene.smtp.config;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A parsed configuration file: {@code key = value} lines, {@code #} comments, blank lines; a key given twice is an
+ * error unless it is declared repeatable by the reader (such as {@code route}), in which case every value is kept in
+ * order. Values are trimmed. Every typed getter's error names the file and line.
+ *
+ * <p>Durations are written as {@code 30s}, {@code 5m}, {@code 2h}, {@code 7d}, {@code 250ms}, or ISO-8601
+ * ({@code PT30S}).
+ *
+ * <p>Not thread-safe while it records which keys were read; share the {@link NodeConfig} built from it instead.
+ */
+public final class ConfigFile {
+
+    /** One value with its line number. */
+    private record Entry(String value, int line) {}
+
+    private final String source;
+    private final Map<String, List<Entry>> entries;
+    private final Set<String> used = new HashSet<>();
+
+    private ConfigFile(String source, Map<String, List<Entry>> entries) {
+        this.source = source;
+        this.entries = entries;
+    }
+
+    /**
+     * Reads a file.
+     *
+     * @param file the file
+     * @return the parsed file
+     * @throws IOException if the file cannot be read
+     * @throws ConfigException if a line is not {@code key = value}
+     */
+    public static ConfigFile read(Path file) throws IOException, ConfigException {
+        return parse(file.toString(), Files.readString(file, StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Parses text.
+     *
+     * @param source a name for error messages (usually the file name)
+     * @param text the content
+     * @return the parsed file
+     * @throws ConfigException if a line is not {@code key = value} or a key is malformed
+     */
+    public static ConfigFile parse(String source, String text) throws ConfigException {
+        Map<String, List<Entry>> entries = new LinkedHashMap<>();
+        String[] lines = text.split("\r?\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            String line = lines[i].strip();
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            int eq = line.indexOf('=');
+            if (eq <= 0) {
+                throw new ConfigException(source + " line " + (i + 1) + ": expected 'key = value', got '" + line + "'");
+            }
+            String key = line.substring(0, eq).strip().toLowerCase(Locale.ROOT);
+            if (!key.matches("[a-z][a-z0-9_.-]*")) {
+                throw new ConfigException(source + " line " + (i + 1) + ": malformed key '" + key + "'");
+            }
+            entries.computeIfAbsent(key, k -> new ArrayList<>())
+                    .add(new Entry(line.substring(eq + 1).strip(), i + 1));
+        }
+        return new ConfigFile(source, entries);
+    }
+
+    /**
+     * The source name given at parse time.
+     *
+     * @return the name
+     */
+    public String source() {
+        return source;
+    }
+
+    private ConfigException error(String key, Entry e, String problem) {
+        return new ConfigException(source + " line " + e.line + ": " + key + ": " + problem);
+    }
+
+    /**
+     * A single-valued key's value.
+     *
+     * @param key the key
+     * @return its value, empty when absent
+     * @throws ConfigException if the key is given more than once
+     */
+    public Optional<String> string(String key) throws ConfigException {
+        used.add(key);
+        List<Entry> es = entries.get(key);
+        if (es == null) {
+            return Optional.empty();
+        }
+        if (es.size() > 1) {
+            throw error(key, es.get(1), "given more than once (first on line " + es.get(0).line + ")");
+        }
+        return Optional.of(es.get(0).value);
+    }
+
+    /**
+     * A required single-valued key.
+     *
+     * @param key the key
+     * @return its value
+     * @throws ConfigException if absent, empty or repeated
+     */
+    public String required(String key) throws ConfigException {
+        Optional<String> v = string(key);
+        if (v.isEmpty() || v.get().isEmpty()) {
+            throw new ConfigException(source + ": required key '" + key + "' is missing");
+        }
+        return v.get();
+    }
+
+    /**
+     * Every value of a repeatable key, in file order; comma-separated values within one line are split.
+     *
+     * @param key the key
+     * @return the values (empty when absent)
+     */
+    public List<String> list(String key) {
+        used.add(key);
+        List<String> out = new ArrayList<>();
+        for (Entry e : entries.getOrDefault(key, List.of())) {
+            for (String part : e.value.split(",")) {
+                if (!part.isBlank()) {
+                    out.add(part.strip());
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Every line of a repeatable key, unsplit, with its line number for messages.
+     *
+     * @param key the key
+     * @return pairs of (value, line)
+     */
+    public List<Map.Entry<String, Integer>> lines(String key) {
+        used.add(key);
+        List<Map.Entry<String, Integer>> out = new ArrayList<>();
+        for (Entry e : entries.getOrDefault(key, List.of())) {
+            out.add(Map.entry(e.value, e.line));
+        }
+        return out;
+    }
+
+    /**
+     * A single integer.
+     *
+     * @param key the key
+     * @param min the smallest value allowed
+     * @param max the largest value allowed
+     * @return the value, empty when absent
+     * @throws ConfigException if malformed, out of range or repeated
+     */
+    public Optional<Integer> integer(String key, int min, int max) throws ConfigException {
+        Optional<String> v = string(key);
+        if (v.isEmpty()) {
+            return Optional.empty();
+        }
+        Entry e = entries.get(key).get(0);
+        try {
+            int n = Integer.parseInt(v.get());
+            if (n < min || n > max) {
+                throw error(key, e, "must be between " + min + " and " + max + ", was " + n);
+            }
+            return Optional.of(n);
+        } catch (NumberFormatException ex) {
+            throw error(key, e, "not a whole number: '" + v.get() + "'");
+        }
+    }
+
+    /**
+     * A single decimal number.
+     *
+     * @param key the key
+     * @return the value, empty when absent
+     * @throws ConfigException if malformed, not finite or repeated
+     */
+    public Optional<Double> decimal(String key) throws ConfigException {
+        Optional<String> v = string(key);
+        if (v.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            double d = Double.parseDouble(v.get());
+            if (!Double.isFinite(d)) {
+                throw new NumberFormatException();
+            }
+            return Optional.of(d);
+        } catch (NumberFormatException ex) {
+            throw error(key, entries.get(key).get(0), "not a number: '" + v.get() + "'");
+        }
+    }
+
+    /**
+     * A single boolean ({@code true/false/yes/no/on/off}).
+     *
+     * @param key the key
+     * @return the value, empty when absent
+     * @throws ConfigException if malformed or repeated
+     */
+    public Optional<Boolean> bool(String key) throws ConfigException {
+        Optional<String> v = string(key);
+        if (v.isEmpty()) {
+            return Optional.empty();
+        }
+        switch (v.get().toLowerCase(Locale.ROOT)) {
+            case "true", "yes", "on" -> {
+                return Optional.of(true);
+            }
+            case "false", "no", "off" -> {
+                return Optional.of(false);
+            }
+            default -> throw error(key, entries.get(key).get(0), "expected true or false, got '" + v.get() + "'");
+        }
+    }
+
+    /**
+     * A single positive duration ({@code 30s}, {@code 5m}, {@code 2h}, {@code 7d}, {@code 250ms}, or ISO-8601).
+     *
+     * @param key the key
+     * @return the value, empty when absent
+     * @throws ConfigException if malformed, not positive or repeated
+     */
+    public Optional<Duration> duration(String key) throws ConfigException {
+        Optional<String> v = string(key);
+        if (v.isEmpty()) {
+            return Optional.empty();
+        }
+        Entry e = entries.get(key).get(0);
+        try {
+            Duration d = parseDuration(v.get());
+            if (d.isNegative() || d.isZero()) {
+                throw error(key, e, "must be positive");
+            }
+            return Optional.of(d);
+        } catch (IllegalArgumentException | DateTimeParseException ex) {
+            throw error(key, e, "not a duration (e.g. 30s, 5m, 2h, 7d): '" + v.get() + "'");
+        }
+    }
+
+    /**
+     * Parses {@code 250ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 7d} or ISO-8601.
+     *
+     * @param text the text
+     * @return the duration
+     * @throws IllegalArgumentException if malformed
+     */
+    public static Duration parseDuration(String text) {
+        String t = text.strip().toLowerCase(Locale.ROOT);
+        if (t.startsWith("p")) {
+            return Duration.parse(t.toUpperCase(Locale.ROOT));
+        }
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h|d)").matcher(t);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("not a duration: " + text);
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
+        };
+    }
+
+    /**
+     * The line a key was first given on, for messages about its value.
+     *
+     * @param key the key
+     * @return the line number, or 0 when absent
+     */
+    public int lineOf(String key) {
+        List<Entry> es = entries.get(key);
+        return es == null ? 0 : es.get(0).line;
+    }
+
+    /**
+     * Fails on keys that no getter asked for: usually a typo that would otherwise be ignored silently.
+     *
+     * @throws ConfigException naming the first unknown key and its line
+     */
+    public void rejectUnknownKeys() throws ConfigException {
+        for (Map.Entry<String, List<Entry>> e : entries.entrySet()) {
+            if (!used.contains(e.getKey())) {
+                throw new ConfigException(
+                        source + " line " + e.getValue().get(0).line + ": unknown key '" + e.getKey() + "'");
+            }
+        }
+    }
+}

@@ -1,2 +1,0 @@
-/** SMTP integration and the reference relay. */
-package org.mailhygiene.smtp;

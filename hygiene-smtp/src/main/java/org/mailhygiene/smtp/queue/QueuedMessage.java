@@ -1,0 +1,159 @@
+package org.mailhygiene.smtp.queue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.UnaryOperator;
+import org.mailhygiene.api.Envelope;
+import org.mailhygiene.api.MessageContent;
+
+/**
+ * A message in the {@link Spool}: its id, the envelope it was received with, the state of each recipient, and its
+ * stored bytes.
+ *
+ * <p>A value: it is a snapshot of the spool's record at one moment. Changing a recipient's state makes a new value
+ * ({@link #withRecipients(List)}, {@link #withRecipient(String, UnaryOperator)}) that becomes durable only through
+ * {@link Spool#update(QueuedMessage)}. Immutable and thread-safe; {@link #content()} reads the spool's message file,
+ * which stays unchanged until the message is {@linkplain Spool#complete(QueueId) completed}.
+ *
+ * @param id the queue id
+ * @param envelope the envelope as received (its recipient list is the original one)
+ * @param queuedAt when the message was committed to the spool; the queue lifetime counts from here
+ * @param recipients one state per recipient, in envelope order
+ * @param size the number of stored bytes
+ * @param file the stored message file (read-only by convention)
+ */
+public record QueuedMessage(
+        QueueId id, Envelope envelope, Instant queuedAt, List<RecipientState> recipients, long size, Path file) {
+
+    /**
+     * Validates and copies the components.
+     *
+     * @throws NullPointerException if a component is {@code null}
+     * @throws IllegalArgumentException if {@code recipients} is empty or {@code size} is negative
+     */
+    public QueuedMessage {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(envelope, "envelope");
+        Objects.requireNonNull(queuedAt, "queuedAt");
+        Objects.requireNonNull(file, "file");
+        recipients = List.copyOf(Objects.requireNonNull(recipients, "recipients"));
+        if (recipients.isEmpty()) {
+            throw new IllegalArgumentException("a queued message needs at least one recipient");
+        }
+        if (size < 0) {
+            throw new IllegalArgumentException("size must be >= 0");
+        }
+    }
+
+    /**
+     * The stored bytes: exactly what {@link Spool#store} wrote (the prefix, then the content).
+     *
+     * @return content reading the spool's message file
+     */
+    public MessageContent content() {
+        Path f = file;
+        long n = size;
+        return new MessageContent() {
+            @Override
+            public long size() {
+                return n;
+            }
+
+            @Override
+            public InputStream openStream() throws IOException {
+                return new java.io.BufferedInputStream(java.nio.file.Files.newInputStream(f), 64 * 1024);
+            }
+
+            @Override
+            public String toString() {
+                return "QueuedMessage.content[" + f.getFileName() + ", bytes=" + n + "]";
+            }
+        };
+    }
+
+    /**
+     * Whether any recipient is still {@link RecipientState.Status#PENDING}.
+     *
+     * @return {@code true} while there is something to deliver
+     */
+    public boolean hasPending() {
+        return recipients.stream().anyMatch(r -> r.status() == RecipientState.Status.PENDING);
+    }
+
+    /**
+     * The recipients in a given state.
+     *
+     * @param status the state
+     * @return their states, in envelope order
+     */
+    public List<RecipientState> recipients(RecipientState.Status status) {
+        return recipients.stream().filter(r -> r.status() == status).toList();
+    }
+
+    /**
+     * A copy with other recipient states (same addresses, same order).
+     *
+     * @param newStates the states
+     * @return a new value
+     * @throws IllegalArgumentException if the addresses differ from this message's
+     */
+    public QueuedMessage withRecipients(List<RecipientState> newStates) {
+        if (newStates.size() != recipients.size()) {
+            throw new IllegalArgumentException("expected " + recipients.size() + " recipient states");
+        }
+        for (int i = 0; i < newStates.size(); i++) {
+            if (!newStates.get(i).address().equals(recipients.get(i).address())) {
+                throw new IllegalArgumentException("recipient " + i + " is " + recipients.get(i).address()
+                        + ", not " + newStates.get(i).address());
+            }
+        }
+        return new QueuedMessage(id, envelope, queuedAt, newStates, size, file);
+    }
+
+    /**
+     * A copy with one recipient's state changed (the first with that address still pending, else the first with it).
+     *
+     * @param address the recipient
+     * @param change computes the new state
+     * @return a new value
+     * @throws IllegalArgumentException if no recipient has that address
+     */
+    public QueuedMessage withRecipient(String address, UnaryOperator<RecipientState> change) {
+        List<RecipientState> out = new ArrayList<>(recipients);
+        int index = -1;
+        for (int i = 0; i < out.size(); i++) {
+            if (out.get(i).address().equals(address)) {
+                if (index < 0 || out.get(i).status() == RecipientState.Status.PENDING
+                        && out.get(index).status() != RecipientState.Status.PENDING) {
+                    index = i;
+                }
+            }
+        }
+        if (index < 0) {
+            throw new IllegalArgumentException("no recipient " + address + " in " + id);
+        }
+        out.set(index, change.apply(out.get(index)));
+        return withRecipients(out);
+    }
+
+    /**
+     * A copy with several recipients changed at once.
+     *
+     * @param changes new state per address
+     * @return a new value
+     * @throws IllegalArgumentException if an address is not a recipient of this message
+     */
+    public QueuedMessage withRecipients(Map<String, RecipientState> changes) {
+        QueuedMessage m = this;
+        for (Map.Entry<String, RecipientState> e : changes.entrySet()) {
+            m = m.withRecipient(e.getKey(), old -> e.getValue());
+        }
+        return m;
+    }
+}

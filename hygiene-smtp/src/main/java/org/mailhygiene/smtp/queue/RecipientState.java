@@ -1,0 +1,122 @@
+package org.mailhygiene.smtp.queue;
+
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Where one recipient of a queued message stands.
+ *
+ * <p>Immutable and thread-safe.
+ *
+ * @param address the forward path without angle brackets
+ * @param status the recipient's state
+ * @param attempts how many delivery attempts were made for it, {@code >= 0}
+ * @param nextAttempt when the next attempt is due ({@link Status#PENDING} only); empty means "now"
+ * @param lastReply the last reply or error text from an attempt, empty before the first attempt
+ */
+public record RecipientState(
+        String address, Status status, int attempts, Optional<Instant> nextAttempt, Optional<String> lastReply) {
+
+    /** The life cycle of a recipient: {@code PENDING -> DELIVERED} or {@code PENDING -> FAILED}; both are final. */
+    public enum Status {
+        /** Still to deliver: never tried, or tried and temporarily refused. */
+        PENDING,
+        /** Accepted by the next hop with a 2xx reply; final. */
+        DELIVERED,
+        /** Refused permanently (5xx) or out of queue lifetime; a bounce is due; final. */
+        FAILED;
+
+        /**
+         * Whether no further state can follow.
+         *
+         * @return {@code true} for DELIVERED and FAILED
+         */
+        public boolean isFinal() {
+            return this != PENDING;
+        }
+    }
+
+    /**
+     * Validates the components.
+     *
+     * @throws NullPointerException if a component is {@code null}
+     * @throws IllegalArgumentException if the address is blank or holds CR/LF, attempts is negative, or a final state
+     *     carries a next attempt time
+     */
+    public RecipientState {
+        Objects.requireNonNull(address, "address");
+        Objects.requireNonNull(status, "status");
+        Objects.requireNonNull(nextAttempt, "nextAttempt");
+        Objects.requireNonNull(lastReply, "lastReply");
+        if (address.isBlank() || address.indexOf('\r') >= 0 || address.indexOf('\n') >= 0) {
+            throw new IllegalArgumentException("recipient address must be non-blank without CR/LF");
+        }
+        if (attempts < 0) {
+            throw new IllegalArgumentException("attempts must be >= 0, was " + attempts);
+        }
+        if (status.isFinal() && nextAttempt.isPresent()) {
+            throw new IllegalArgumentException("a " + status + " recipient has no next attempt");
+        }
+        lastReply.ifPresent(r -> {
+            if (r.indexOf('\r') >= 0 || r.indexOf('\n') >= 0) {
+                throw new IllegalArgumentException("lastReply must not contain CR or LF");
+            }
+        });
+    }
+
+    /**
+     * A new, never tried recipient.
+     *
+     * @param address the forward path
+     * @return a pending state with no attempts
+     */
+    public static RecipientState pending(String address) {
+        return new RecipientState(address, Status.PENDING, 0, Optional.empty(), Optional.empty());
+    }
+
+    /**
+     * The state after a successful attempt.
+     *
+     * @param reply the next hop's reply
+     * @return a DELIVERED state with one more attempt
+     * @throws IllegalStateException if this state is already final
+     */
+    public RecipientState delivered(String reply) {
+        requirePending();
+        return new RecipientState(address, Status.DELIVERED, attempts + 1, Optional.empty(), Optional.of(reply));
+    }
+
+    /**
+     * The state after a temporary failure.
+     *
+     * @param reply the reply or error
+     * @param next when to try again
+     * @return a PENDING state with one more attempt
+     * @throws IllegalStateException if this state is already final
+     */
+    public RecipientState deferred(String reply, Instant next) {
+        requirePending();
+        return new RecipientState(address, Status.PENDING, attempts + 1, Optional.of(next), Optional.of(reply));
+    }
+
+    /**
+     * The state after a permanent failure (or expiry, with {@code countsAsAttempt == false}).
+     *
+     * @param reply the reply or the reason
+     * @param countsAsAttempt whether a delivery attempt was made
+     * @return a FAILED state
+     * @throws IllegalStateException if this state is already final
+     */
+    public RecipientState failed(String reply, boolean countsAsAttempt) {
+        requirePending();
+        return new RecipientState(
+                address, Status.FAILED, attempts + (countsAsAttempt ? 1 : 0), Optional.empty(), Optional.of(reply));
+    }
+
+    private void requirePending() {
+        if (status.isFinal()) {
+            throw new IllegalStateException("recipient " + address + " is already " + status);
+        }
+    }
+}

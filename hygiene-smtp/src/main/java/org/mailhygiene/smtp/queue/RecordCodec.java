@@ -1,0 +1,217 @@
+package org.mailhygiene.smtp.queue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.mailhygiene.api.Envelope;
+
+/**
+ * The text form of a spool or quarantine record: UTF-8 lines of tab-separated fields, the first field naming the
+ * line. Fields escape {@code %}, TAB and control characters as {@code %XX}; an optional field is empty when absent
+ * and starts with {@code =} when present. The last line is {@code end}, so a truncated record is detected (records
+ * are also written to a temporary file and renamed, so a torn record should never be visible).
+ */
+final class RecordCodec {
+    static final String MAGIC = "hygiene-spool\t1";
+
+    private RecordCodec() {}
+
+    static String escape(String s) {
+        StringBuilder sb = new StringBuilder(s.length() + 8);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '%' || c < 0x20 || c == 0x7f) {
+                sb.append('%').append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 15, 16));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+
+    static String unescape(String s) throws IOException {
+        if (s.indexOf('%') < 0) {
+            return s;
+        }
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '%') {
+                if (i + 2 >= s.length()) {
+                    throw new IOException("truncated escape in record field");
+                }
+                int hi = Character.digit(s.charAt(i + 1), 16);
+                int lo = Character.digit(s.charAt(i + 2), 16);
+                if (hi < 0 || lo < 0) {
+                    throw new IOException("bad escape in record field");
+                }
+                sb.append((char) (hi << 4 | lo));
+                i += 2;
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+
+    static String opt(Optional<String> v) {
+        return v.map(s -> "=" + escape(s)).orElse("");
+    }
+
+    static Optional<String> parseOpt(String field) throws IOException {
+        if (field.isEmpty()) {
+            return Optional.empty();
+        }
+        if (field.charAt(0) != '=') {
+            throw new IOException("optional field must start with '=': " + field);
+        }
+        return Optional.of(unescape(field.substring(1)));
+    }
+
+    /** Builds a record. */
+    static final class Writer {
+        private final StringBuilder sb = new StringBuilder(256).append(MAGIC).append('\n');
+
+        Writer line(String key, String... fields) {
+            sb.append(key);
+            for (String f : fields) {
+                sb.append('\t').append(f);
+            }
+            sb.append('\n');
+            return this;
+        }
+
+        byte[] finish() {
+            sb.append("end\n");
+            return sb.toString().getBytes(StandardCharsets.UTF_8);
+        }
+    }
+
+    /** A parsed record: lines by key, in order. */
+    static final class Parsed {
+        final Map<String, List<String[]>> lines = new LinkedHashMap<>();
+        final Path source;
+
+        Parsed(Path source) {
+            this.source = source;
+        }
+
+        List<String[]> all(String key) {
+            return lines.getOrDefault(key, List.of());
+        }
+
+        Optional<String[]> first(String key) {
+            List<String[]> l = all(key);
+            return l.isEmpty() ? Optional.empty() : Optional.of(l.get(0));
+        }
+
+        String[] require(String key, int fields) throws IOException {
+            String[] l = first(key).orElseThrow(() -> new IOException(source + ": missing '" + key + "' line"));
+            if (l.length < fields) {
+                throw new IOException(source + ": '" + key + "' line has " + l.length + " fields, wanted " + fields);
+            }
+            return l;
+        }
+    }
+
+    static Parsed parse(byte[] bytes, Path source) throws IOException {
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        String[] rows = text.split("\n", -1);
+        if (rows.length < 3 || !rows[0].equals(MAGIC)) {
+            throw new IOException(source + ": not a spool record");
+        }
+        if (!rows[rows.length - 1].isEmpty() || !rows[rows.length - 2].equals("end")) {
+            throw new IOException(source + ": truncated spool record");
+        }
+        Parsed p = new Parsed(source);
+        for (int i = 1; i < rows.length - 2; i++) {
+            String[] f = rows[i].split("\t", -1);
+            p.lines.computeIfAbsent(f[0], k -> new ArrayList<>()).add(f);
+        }
+        return p;
+    }
+
+    static void writeEnvelope(Writer w, Envelope e) {
+        w.line("received", e.receivedAt().toString());
+        w.line("client", opt(e.clientAddress().map(InetAddress::getHostAddress)));
+        w.line("helo", opt(e.heloName()));
+        w.line("sender", escape(e.sender()));
+        for (String r : e.recipients()) {
+            w.line("to", escape(r));
+        }
+    }
+
+    static Envelope readEnvelope(Parsed p) throws IOException {
+        try {
+            Instant received = Instant.parse(p.require("received", 2)[1]);
+            Optional<String> client = parseOpt(p.require("client", 2)[1]);
+            Optional<InetAddress> addr = Optional.empty();
+            if (client.isPresent()) {
+                String c = client.get();
+                if (!c.chars().allMatch(ch -> Character.digit(ch, 16) >= 0 || ch == '.' || ch == ':' || ch == '%')) {
+                    throw new IOException(p.source + ": client is not an IP literal: " + c);
+                }
+                addr = Optional.of(InetAddress.getByName(c));
+            }
+            Optional<String> helo = parseOpt(p.require("helo", 2)[1]);
+            String sender = unescape(p.require("sender", 2)[1]);
+            List<String> to = new ArrayList<>();
+            for (String[] l : p.all("to")) {
+                to.add(unescape(l[1]));
+            }
+            return new Envelope(addr, helo, sender, to, received);
+        } catch (RuntimeException e) {
+            throw new IOException(p.source + ": malformed envelope: " + e.getMessage(), e);
+        }
+    }
+
+    static byte[] encodeQueued(QueuedMessage m) {
+        Writer w = new Writer();
+        w.line("id", m.id().value());
+        w.line("queued", m.queuedAt().toString());
+        w.line("size", Long.toString(m.size()));
+        writeEnvelope(w, m.envelope());
+        for (RecipientState r : m.recipients()) {
+            w.line(
+                    "rcpt",
+                    r.status().name(),
+                    Integer.toString(r.attempts()),
+                    opt(r.nextAttempt().map(Instant::toString)),
+                    escape(r.address()),
+                    opt(r.lastReply()));
+        }
+        return w.finish();
+    }
+
+    static QueuedMessage decodeQueued(byte[] bytes, Path source, Path messageFile) throws IOException {
+        Parsed p = parse(bytes, source);
+        try {
+            QueueId id = new QueueId(p.require("id", 2)[1]);
+            Instant queued = Instant.parse(p.require("queued", 2)[1]);
+            long size = Long.parseLong(p.require("size", 2)[1]);
+            Envelope env = readEnvelope(p);
+            List<RecipientState> states = new ArrayList<>();
+            for (String[] l : p.all("rcpt")) {
+                if (l.length != 6) {
+                    throw new IOException(source + ": rcpt line with " + l.length + " fields");
+                }
+                states.add(new RecipientState(
+                        unescape(l[4]),
+                        RecipientState.Status.valueOf(l[1]),
+                        Integer.parseInt(l[2]),
+                        parseOpt(l[3]).map(Instant::parse),
+                        parseOpt(l[5])));
+            }
+            return new QueuedMessage(id, env, queued, states, size, messageFile);
+        } catch (RuntimeException e) {
+            throw new IOException(source + ": malformed spool record: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package org.mailhygiene.smtp.server;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
+import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Duration;
+
+/**
+ * A token bucket per client address: {@code count} events per {@code window}, refilled continuously, bursts up to
+ * {@code count}. Buckets live in a Caffeine cache and are dropped after two idle windows (a full bucket again), so
+ * memory stays bounded under many addresses (at most 100,000 buckets). Time comes from the injected clock.
+ * Package-private; thread-safe.
+ */
+final class PerIpLimiter {
+    private final Cache<InetAddress, Bucket> buckets;
+    private final int count;
+    private final double nanosPerToken;
+    private final Ticker ticker;
+
+    PerIpLimiter(int count, Duration window, Clock clock) {
+        this.count = count;
+        this.nanosPerToken = (double) window.toNanos() / count;
+        this.ticker = () -> clock.millis() * 1_000_000L;
+        this.buckets = Caffeine.newBuilder()
+                .ticker(ticker)
+                .expireAfterAccess(window.multipliedBy(2))
+                .maximumSize(100_000)
+                .build();
+    }
+
+    /**
+     * Takes one token for {@code address}.
+     *
+     * @param address the client
+     * @return {@code true} if the event is within the rate
+     */
+    boolean tryAcquire(InetAddress address) {
+        long now = ticker.read();
+        Bucket b = buckets.get(address, k -> new Bucket(count, now));
+        synchronized (b) {
+            double refill = (now - b.last) / nanosPerToken;
+            if (refill > 0) {
+                b.tokens = Math.min(count, b.tokens + refill);
+                b.last = now;
+            }
+            if (b.tokens >= 1) {
+                b.tokens -= 1;
+                return true;
+            }
+            return false;
+        }
+    }
+
+    private static final class Bucket {
+        double tokens;
+        long last;
+
+        Bucket(double tokens, long last) {
+            this.tokens = tokens;
+            this.last = last;
+        }
+    }
+}

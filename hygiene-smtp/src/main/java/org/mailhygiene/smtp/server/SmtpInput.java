@@ -1,0 +1,210 @@
+package org.mailhygiene.smtp.server;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+
+/**
+ * The session's buffered view of the client's byte stream: reads command lines with a length limit and single bytes
+ * for the DATA reader, applies the idle timeout and a per-phase deadline, tells whether the client has sent bytes that
+ * were not asked for yet (pipelining sync points), and can drop them (after STARTTLS). Package-private; used by one
+ * session thread.
+ */
+final class SmtpInput {
+    /** Thrown when the phase deadline passed or the client stayed silent for the idle timeout. */
+    static final class TimeoutException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        TimeoutException(String message) {
+            super(message);
+        }
+    }
+
+    /** What {@link #readLine} found. */
+    enum LineStatus {
+        OK,
+        TOO_LONG,
+        BARE_CR_OR_LF,
+        NUL
+    }
+
+    private final byte[] buf = new byte[16 * 1024];
+    private int pos;
+    private int lim;
+    private Socket socket;
+    private InputStream in;
+    private final long idleMillis;
+    private long deadlineNanos = Long.MAX_VALUE;
+    private int currentTimeout = -1;
+
+    SmtpInput(Socket socket, Duration idle) throws IOException {
+        this.idleMillis = idle.toMillis();
+        switchTo(socket);
+    }
+
+    /** Reads from another socket from now on (after the TLS handshake), dropping everything buffered. */
+    void switchTo(Socket s) throws IOException {
+        this.socket = s;
+        this.in = s.getInputStream();
+        this.currentTimeout = -1;
+        discardBuffered();
+    }
+
+    /** Drops the bytes already read from the socket but not consumed. */
+    void discardBuffered() {
+        pos = 0;
+        lim = 0;
+    }
+
+    /**
+     * Sets the deadline of the current phase (a command line, the whole DATA transfer).
+     *
+     * @param timeout how long from now the phase may take
+     */
+    void deadlineIn(Duration timeout) {
+        long now = System.nanoTime();
+        long t = timeout.toNanos();
+        deadlineNanos = t > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + t;
+    }
+
+    /**
+     * Whether the client has sent bytes beyond what was consumed: in the buffer or already in the socket.
+     *
+     * @return {@code true} if more input is waiting
+     * @throws IOException if the socket fails
+     */
+    boolean hasPending() throws IOException {
+        return pos < lim || in.available() > 0;
+    }
+
+    /**
+     * Whether consumed input is exhausted and the next read will block: the moment to flush replies.
+     *
+     * @return {@code true} if nothing is buffered
+     */
+    boolean bufferEmpty() {
+        return pos >= lim;
+    }
+
+    private boolean fill() throws IOException {
+        long remaining = deadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE : deadlineNanos - System.nanoTime();
+        if (remaining <= 0) {
+            throw new TimeoutException("deadline passed");
+        }
+        long millis = Math.min(idleMillis, Math.max(1, remaining / 1_000_000L));
+        int timeout = (int) Math.min(Integer.MAX_VALUE, Math.max(1, millis));
+        if (timeout != currentTimeout) {
+            socket.setSoTimeout(timeout);
+            currentTimeout = timeout;
+        }
+        int n;
+        try {
+            n = in.read(buf, 0, buf.length);
+        } catch (SocketTimeoutException e) {
+            throw new TimeoutException(millis == idleMillis ? "idle timeout" : "deadline passed");
+        }
+        if (n <= 0) {
+            return false;
+        }
+        pos = 0;
+        lim = n;
+        return true;
+    }
+
+    /**
+     * Reads one byte.
+     *
+     * @return the byte, or -1 at the end of the stream
+     * @throws IOException on failure or timeout
+     */
+    int read() throws IOException {
+        if (pos >= lim && !fill()) {
+            return -1;
+        }
+        return buf[pos++] & 0xff;
+    }
+
+    /**
+     * Reads a command line terminated by LF into {@code out} (without the line end). A line longer than
+     * {@code max} octets including CRLF is consumed to its end and reported as {@link LineStatus#TOO_LONG}; a line
+     * ending in a bare LF or holding a bare CR as {@link LineStatus#BARE_CR_OR_LF}; a NUL as {@link LineStatus#NUL}.
+     *
+     * @param out receives the line's bytes (up to {@code max})
+     * @param max the maximum line length including CRLF
+     * @return the status, or {@code null} at the end of the stream
+     * @throws IOException on failure or timeout
+     */
+    LineStatus readLine(LineBuffer out, int max) throws IOException {
+        out.reset();
+        boolean tooLong = false;
+        boolean bad = false;
+        boolean nul = false;
+        boolean cr = false;
+        for (; ; ) {
+            if (pos >= lim && !fill()) {
+                return null;
+            }
+            int b = buf[pos++] & 0xff;
+            if (b == '\n') {
+                if (!cr) {
+                    bad = true;
+                }
+                break;
+            }
+            if (cr) {
+                bad = true; // CR not followed by LF
+                if (!tooLong) {
+                    out.append('\r');
+                }
+            }
+            cr = b == '\r';
+            if (cr) {
+                continue;
+            }
+            if (b == 0) {
+                nul = true;
+            }
+            if (!tooLong) {
+                if (out.length() + 1 + 2 > max) {
+                    tooLong = true;
+                } else {
+                    out.append(b);
+                }
+            }
+        }
+        if (tooLong) {
+            return LineStatus.TOO_LONG;
+        }
+        if (bad) {
+            return LineStatus.BARE_CR_OR_LF;
+        }
+        return nul ? LineStatus.NUL : LineStatus.OK;
+    }
+
+    /** A growable byte buffer for one line. */
+    static final class LineBuffer {
+        private byte[] data = new byte[600];
+        private int len;
+
+        void reset() {
+            len = 0;
+        }
+
+        void append(int b) {
+            if (len == data.length) {
+                data = java.util.Arrays.copyOf(data, len * 2);
+            }
+            data[len++] = (byte) b;
+        }
+
+        int length() {
+            return len;
+        }
+
+        String toString(java.nio.charset.Charset cs) {
+            return new String(data, 0, len, cs);
+        }
+    }
+}

@@ -1,0 +1,367 @@
+package org.mailhygiene.smtp.server;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The limits an {@link SmtpServer} enforces so that one client cannot hurt the others, and the RFC 5321 size limits.
+ *
+ * <p>Defaults ({@link #defaults()}):
+ *
+ * <table>
+ *   <caption>Defaults</caption>
+ *   <tr><th>setting</th><th>default</th><th>what happens when exceeded</th></tr>
+ *   <tr><td>{@code maxConnections}</td><td>200</td><td>{@code 421 4.7.0} and close</td></tr>
+ *   <tr><td>{@code maxConnectionsPerIp}</td><td>20</td><td>{@code 421 4.7.0} and close</td></tr>
+ *   <tr><td>{@code connectionRatePerIp}</td><td>300 per minute</td><td>{@code 421 4.7.0} and close</td></tr>
+ *   <tr><td>{@code messageRatePerIp}</td><td>600 per minute</td><td>{@code 451 4.7.1} to MAIL</td></tr>
+ *   <tr><td>{@code maxRecipients}</td><td>100 (the RFC 5321 minimum)</td><td>{@code 452 4.5.3} to RCPT</td></tr>
+ *   <tr><td>{@code maxMessageSize}</td><td>10,240,000 octets (advertised as SIZE)</td><td>{@code 552 5.3.4}</td></tr>
+ *   <tr><td>{@code maxErrors}</td><td>20 error replies per session</td><td>{@code 421 4.7.0} and close</td></tr>
+ *   <tr><td>{@code maxHops}</td><td>50 {@code Received:} fields (as Postfix)</td><td>{@code 554 5.4.6}</td></tr>
+ *   <tr><td>{@code idleTimeout}</td><td>5 minutes of silence</td><td>{@code 421 4.4.2} and close</td></tr>
+ *   <tr><td>{@code commandTimeout}</td><td>5 minutes for one command line</td><td>{@code 421 4.4.2} and close</td></tr>
+ *   <tr><td>{@code dataTimeout}</td><td>10 minutes for the whole DATA transfer</td><td>{@code 421 4.4.2} and close</td></tr>
+ *   <tr><td>{@code memoryThreshold}</td><td>256 KiB of a message kept in heap, the rest in a temporary file</td>
+ *       <td>-</td></tr>
+ * </table>
+ *
+ * <p>Immutable and thread-safe; build with {@link #builder()}.
+ */
+public final class SmtpLimits {
+    /** RFC 5321 §4.5.3.1.4: a command line including CRLF. */
+    public static final int MAX_COMMAND_LINE = 512;
+
+    /** RFC 5321 §4.5.3.1.6: a text line including CRLF, not counting a stuffed dot. */
+    public static final int MAX_TEXT_LINE = 1000;
+
+    private final int maxConnections;
+    private final int maxConnectionsPerIp;
+    private final int connectionRateCount;
+    private final Duration connectionRateWindow;
+    private final int messageRateCount;
+    private final Duration messageRateWindow;
+    private final int maxRecipients;
+    private final long maxMessageSize;
+    private final int maxErrors;
+    private final int maxHops;
+    private final Duration idleTimeout;
+    private final Duration commandTimeout;
+    private final Duration dataTimeout;
+    private final long memoryThreshold;
+
+    private SmtpLimits(Builder b) {
+        maxConnections = b.maxConnections;
+        maxConnectionsPerIp = b.maxConnectionsPerIp;
+        connectionRateCount = b.connectionRateCount;
+        connectionRateWindow = b.connectionRateWindow;
+        messageRateCount = b.messageRateCount;
+        messageRateWindow = b.messageRateWindow;
+        maxRecipients = b.maxRecipients;
+        maxMessageSize = b.maxMessageSize;
+        maxErrors = b.maxErrors;
+        maxHops = b.maxHops;
+        idleTimeout = b.idleTimeout;
+        commandTimeout = b.commandTimeout;
+        dataTimeout = b.dataTimeout;
+        memoryThreshold = b.memoryThreshold;
+    }
+
+    /**
+     * The defaults listed in the class comment.
+     *
+     * @return default limits
+     */
+    public static SmtpLimits defaults() {
+        return builder().build();
+    }
+
+    /**
+     * A builder starting from the defaults.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * A builder starting from these limits.
+     *
+     * @return a new builder
+     */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.maxConnections = maxConnections;
+        b.maxConnectionsPerIp = maxConnectionsPerIp;
+        b.connectionRateCount = connectionRateCount;
+        b.connectionRateWindow = connectionRateWindow;
+        b.messageRateCount = messageRateCount;
+        b.messageRateWindow = messageRateWindow;
+        b.maxRecipients = maxRecipients;
+        b.maxMessageSize = maxMessageSize;
+        b.maxErrors = maxErrors;
+        b.maxHops = maxHops;
+        b.idleTimeout = idleTimeout;
+        b.commandTimeout = commandTimeout;
+        b.dataTimeout = dataTimeout;
+        b.memoryThreshold = memoryThreshold;
+        return b;
+    }
+
+    /** @return the maximum number of simultaneous sessions */
+    public int maxConnections() {
+        return maxConnections;
+    }
+
+    /** @return the maximum number of simultaneous sessions from one IP address */
+    public int maxConnectionsPerIp() {
+        return maxConnectionsPerIp;
+    }
+
+    /** @return how many connections one IP address may open per {@link #connectionRateWindow()} */
+    public int connectionRateCount() {
+        return connectionRateCount;
+    }
+
+    /** @return the window of the per-IP connection rate */
+    public Duration connectionRateWindow() {
+        return connectionRateWindow;
+    }
+
+    /** @return how many transactions (MAIL commands) one IP address may start per {@link #messageRateWindow()} */
+    public int messageRateCount() {
+        return messageRateCount;
+    }
+
+    /** @return the window of the per-IP message rate */
+    public Duration messageRateWindow() {
+        return messageRateWindow;
+    }
+
+    /** @return the maximum number of accepted recipients per transaction */
+    public int maxRecipients() {
+        return maxRecipients;
+    }
+
+    /** @return the maximum message size in octets (after dot-unstuffing, before our Received header) */
+    public long maxMessageSize() {
+        return maxMessageSize;
+    }
+
+    /** @return the number of error replies after which a session is closed */
+    public int maxErrors() {
+        return maxErrors;
+    }
+
+    /** @return the number of {@code Received:} fields at which a message is refused as looping */
+    public int maxHops() {
+        return maxHops;
+    }
+
+    /** @return the longest silence while a session waits for input */
+    public Duration idleTimeout() {
+        return idleTimeout;
+    }
+
+    /** @return the longest time one command line may take to arrive */
+    public Duration commandTimeout() {
+        return commandTimeout;
+    }
+
+    /** @return the longest time the whole DATA transfer may take */
+    public Duration dataTimeout() {
+        return dataTimeout;
+    }
+
+    /** @return how many octets of a message stay in heap before it spills to a temporary file */
+    public long memoryThreshold() {
+        return memoryThreshold;
+    }
+
+    @Override
+    public String toString() {
+        return "SmtpLimits[maxConnections=" + maxConnections + ", perIp=" + maxConnectionsPerIp + ", connRate="
+                + connectionRateCount + "/" + connectionRateWindow + ", msgRate=" + messageRateCount + "/"
+                + messageRateWindow + ", maxRecipients=" + maxRecipients + ", maxMessageSize=" + maxMessageSize
+                + ", maxErrors=" + maxErrors + ", maxHops=" + maxHops + ", idle=" + idleTimeout + ", command="
+                + commandTimeout + ", data=" + dataTimeout + ", memoryThreshold=" + memoryThreshold + "]";
+    }
+
+    /** Builds {@link SmtpLimits}; each setter validates its value. Not thread-safe. */
+    public static final class Builder {
+        private int maxConnections = 200;
+        private int maxConnectionsPerIp = 20;
+        private int connectionRateCount = 300;
+        private Duration connectionRateWindow = Duration.ofMinutes(1);
+        private int messageRateCount = 600;
+        private Duration messageRateWindow = Duration.ofMinutes(1);
+        private int maxRecipients = 100;
+        private long maxMessageSize = 10_240_000L;
+        private int maxErrors = 20;
+        private int maxHops = 50;
+        private Duration idleTimeout = Duration.ofMinutes(5);
+        private Duration commandTimeout = Duration.ofMinutes(5);
+        private Duration dataTimeout = Duration.ofMinutes(10);
+        private long memoryThreshold = 256 * 1024L;
+
+        private Builder() {}
+
+        /**
+         * @param n simultaneous sessions, {@code >= 1}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code n < 1}
+         */
+        public Builder maxConnections(int n) {
+            maxConnections = positive(n, "maxConnections");
+            return this;
+        }
+
+        /**
+         * @param n simultaneous sessions per IP address, {@code >= 1}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code n < 1}
+         */
+        public Builder maxConnectionsPerIp(int n) {
+            maxConnectionsPerIp = positive(n, "maxConnectionsPerIp");
+            return this;
+        }
+
+        /**
+         * @param count connections per window per IP address, {@code >= 1}
+         * @param window the window, positive
+         * @return this builder
+         * @throws IllegalArgumentException if a value is out of range
+         */
+        public Builder connectionRatePerIp(int count, Duration window) {
+            connectionRateCount = positive(count, "connectionRatePerIp count");
+            connectionRateWindow = positive(window, "connectionRatePerIp window");
+            return this;
+        }
+
+        /**
+         * @param count transactions per window per IP address, {@code >= 1}
+         * @param window the window, positive
+         * @return this builder
+         * @throws IllegalArgumentException if a value is out of range
+         */
+        public Builder messageRatePerIp(int count, Duration window) {
+            messageRateCount = positive(count, "messageRatePerIp count");
+            messageRateWindow = positive(window, "messageRatePerIp window");
+            return this;
+        }
+
+        /**
+         * RFC 5321 §4.5.3.1.8 asks for at least 100; smaller values are allowed for tests and special listeners.
+         *
+         * @param n recipients per transaction, {@code >= 1}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code n < 1}
+         */
+        public Builder maxRecipients(int n) {
+            maxRecipients = positive(n, "maxRecipients");
+            return this;
+        }
+
+        /**
+         * @param octets the maximum message size, {@code >= 1}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code octets < 1}
+         */
+        public Builder maxMessageSize(long octets) {
+            if (octets < 1) {
+                throw new IllegalArgumentException("maxMessageSize must be >= 1, was " + octets);
+            }
+            maxMessageSize = octets;
+            return this;
+        }
+
+        /**
+         * @param n error replies per session before it is closed, {@code >= 1}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code n < 1}
+         */
+        public Builder maxErrors(int n) {
+            maxErrors = positive(n, "maxErrors");
+            return this;
+        }
+
+        /**
+         * @param n {@code Received:} fields at which a message counts as looping, {@code >= 1}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code n < 1}
+         */
+        public Builder maxHops(int n) {
+            maxHops = positive(n, "maxHops");
+            return this;
+        }
+
+        /**
+         * @param d the longest silence, positive
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder idleTimeout(Duration d) {
+            idleTimeout = positive(d, "idleTimeout");
+            return this;
+        }
+
+        /**
+         * @param d the longest time for one command line, positive
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder commandTimeout(Duration d) {
+            commandTimeout = positive(d, "commandTimeout");
+            return this;
+        }
+
+        /**
+         * @param d the longest time for a whole DATA transfer, positive
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder dataTimeout(Duration d) {
+            dataTimeout = positive(d, "dataTimeout");
+            return this;
+        }
+
+        /**
+         * @param octets heap bytes per message before spilling to disk, {@code >= 0}
+         * @return this builder
+         * @throws IllegalArgumentException if negative
+         */
+        public Builder memoryThreshold(long octets) {
+            if (octets < 0) {
+                throw new IllegalArgumentException("memoryThreshold must be >= 0, was " + octets);
+            }
+            memoryThreshold = octets;
+            return this;
+        }
+
+        /**
+         * @return the limits
+         */
+        public SmtpLimits build() {
+            return new SmtpLimits(this);
+        }
+
+        private static int positive(int n, String what) {
+            if (n < 1) {
+                throw new IllegalArgumentException(what + " must be >= 1, was " + n);
+            }
+            return n;
+        }
+
+        private static Duration positive(Duration d, String what) {
+            Objects.requireNonNull(d, what);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(what + " must be positive, was " + d);
+            }
+            if (d.toMillis() < 1) {
+                throw new IllegalArgumentException(what + " must be at least 1 ms, was " + d);
+            }
+            return d;
+        }
+    }
+}

@@ -1,0 +1,523 @@
+package org.mailhygiene.smtp.server;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.mailhygiene.scanners.concurrent.VirtualThreads;
+import org.mailhygiene.smtp.access.AcceptedDomains;
+import org.mailhygiene.smtp.access.AccessDecision;
+import org.mailhygiene.smtp.access.AccessRules;
+import org.mailhygiene.smtp.access.RelayControl;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An RFC 5321 SMTP server that hands each received message to a {@link MessageHandler}.
+ *
+ * <p>Commands: EHLO, HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT, VRFY ({@code 252}), EXPN ({@code 502}), HELP and
+ * STARTTLS. Extensions advertised after EHLO: PIPELINING, SIZE, 8BITMIME, ENHANCEDSTATUSCODES, STARTTLS (when
+ * {@linkplain Builder#tls TLS is configured} and not yet active), SMTPUTF8 (unless {@linkplain Builder#smtputf8
+ * switched off}) and HELP. Command lines are limited to 512 octets and text lines to 1000 (RFC 5321 §4.5.3.1); longer
+ * lines get an error reply. Only {@code <CRLF>.<CRLF>} ends the data, and a message with a bare CR or LF is refused
+ * with {@code 550 5.5.2} after its end (see {@code DataReader}: this shuts out SMTP smuggling, CERT VU#302671, at the
+ * price of refusing the rare broken client that sends bare LF; Postfix's {@code smtpd_forbid_bare_newline=reject}
+ * makes the same choice).
+ *
+ * <p>Connection handling, in order, for each accepted connection: the {@linkplain Builder#accessRules access rules}
+ * ({@code deny} gets {@code 554 5.7.1} and is closed: unlike tcpserver, which drops silently, the client learns why);
+ * the global and per-IP concurrency caps and the per-IP connection rate ({@code 421 4.7.0} and close); then the
+ * session runs on its own thread ({@link VirtualThreads}: a virtual thread on Java 21+, a pooled platform thread on
+ * 17). Recipients must be in the {@linkplain Builder#acceptedDomains accepted domains} unless the access rules give
+ * the client relay rights; see {@link RelayControl}. Limits and timeouts: {@link SmtpLimits}.
+ *
+ * <p>Each message gets a {@code Received:} header (RFC 5321 §4.4) prepended before the handler sees it. Messages are
+ * streamed to a {@link org.mailhygiene.api.SpooledContent}: at most {@link SmtpLimits#memoryThreshold()} bytes of
+ * each stay in heap.
+ *
+ * <p>Thread-safe. {@link #start()} once, {@link #stop()} (or {@link #close()}) once.
+ */
+public final class SmtpServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SmtpServer.class);
+
+    private final Settings settings;
+    private final InetAddress bindAddress;
+    private final int requestedPort;
+    private final int backlog;
+    private final AccessRules accessRules;
+    private final PerIpLimiter connectionRate;
+    private final ExecutorService executor;
+    private final boolean ownsExecutor;
+    private final AtomicInteger active = new AtomicInteger();
+    private final ConcurrentHashMap<InetAddress, AtomicInteger> perIp = new ConcurrentHashMap<>();
+    private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+    private volatile ServerSocket serverSocket;
+    private volatile boolean running;
+    private Thread acceptor;
+
+    /** What sessions need; immutable. */
+    record Settings(
+            String hostname,
+            SmtpLimits limits,
+            TlsConfig tls,
+            boolean requireTls,
+            boolean smtputf8,
+            RelayControl relayControl,
+            MessageHandler handler,
+            Clock clock,
+            Path spoolDirectory,
+            PerIpLimiter messageRate,
+            String idPrefix,
+            AtomicLong idCounter) {
+        String nextId() {
+            return idPrefix + Long.toString(idCounter.incrementAndGet(), 36).toUpperCase(Locale.ROOT);
+        }
+    }
+
+    private SmtpServer(Builder b) {
+        this.bindAddress = b.bindAddress;
+        this.requestedPort = b.port;
+        this.backlog = b.backlog;
+        this.accessRules = b.accessRules;
+        this.connectionRate =
+                new PerIpLimiter(b.limits.connectionRateCount(), b.limits.connectionRateWindow(), b.clock);
+        PerIpLimiter messageRate =
+                new PerIpLimiter(b.limits.messageRateCount(), b.limits.messageRateWindow(), b.clock);
+        String prefix = Long.toString(b.clock.millis(), 36).toUpperCase(Locale.ROOT) + "-";
+        this.settings = new Settings(
+                b.hostname,
+                b.limits,
+                b.tls,
+                b.requireTls,
+                b.smtputf8,
+                new RelayControl(b.acceptedDomains),
+                b.handler,
+                b.clock,
+                b.spoolDirectory,
+                messageRate,
+                prefix,
+                new AtomicLong());
+        if (b.executor != null) {
+            this.executor = b.executor;
+            this.ownsExecutor = false;
+        } else {
+            this.executor = VirtualThreads.newPerTaskExecutor("smtp-session", b.limits.maxConnections() + 1);
+            this.ownsExecutor = true;
+        }
+    }
+
+    /**
+     * A new builder.
+     *
+     * @return a builder with the defaults listed on its setters
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Binds the listening socket and starts accepting connections.
+     *
+     * @throws IOException if the address cannot be bound
+     * @throws IllegalStateException if already started
+     */
+    public synchronized void start() throws IOException {
+        if (serverSocket != null) {
+            throw new IllegalStateException("already started");
+        }
+        ServerSocket ss = new ServerSocket();
+        ss.setReuseAddress(true);
+        ss.bind(new InetSocketAddress(bindAddress, requestedPort), backlog);
+        serverSocket = ss;
+        running = true;
+        acceptor = new Thread(this::acceptLoop, "smtp-accept-" + ss.getLocalPort());
+        acceptor.setDaemon(true);
+        acceptor.start();
+        LOG.info("SMTP server {} listening on {}", settings.hostname(), ss.getLocalSocketAddress());
+    }
+
+    /**
+     * The bound port: useful after {@linkplain Builder#port(int) port 0}.
+     *
+     * @return the local port
+     * @throws IllegalStateException if not started
+     */
+    public int port() {
+        ServerSocket ss = serverSocket;
+        if (ss == null) {
+            throw new IllegalStateException("not started");
+        }
+        return ss.getLocalPort();
+    }
+
+    /**
+     * The bound address and port.
+     *
+     * @return the socket address
+     * @throws IllegalStateException if not started
+     */
+    public InetSocketAddress address() {
+        return new InetSocketAddress(bindAddress, port());
+    }
+
+    /**
+     * The number of sessions now open.
+     *
+     * @return open sessions
+     */
+    public int activeSessions() {
+        return active.get();
+    }
+
+    /**
+     * Stops accepting, closes every open session's connection (a message in DATA is lost to the client, which has no
+     * 250 for it and will retry) and waits up to 5 seconds for session threads to end. Idempotent.
+     */
+    public void stop() {
+        running = false;
+        ServerSocket ss = serverSocket;
+        if (ss != null) {
+            try {
+                ss.close();
+            } catch (IOException ignored) {
+                // closing
+            }
+        }
+        for (Socket s : sockets) {
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // closing
+            }
+        }
+        if (acceptor != null) {
+            try {
+                acceptor.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (ownsExecutor) {
+            executor.shutdownNow();
+            try {
+                executor.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Same as {@link #stop()}. */
+    @Override
+    public void close() {
+        stop();
+    }
+
+    private void acceptLoop() {
+        ServerSocket ss = serverSocket;
+        while (running) {
+            Socket s;
+            try {
+                s = ss.accept();
+            } catch (IOException e) {
+                if (running) {
+                    LOG.warn("accept failed", e);
+                    continue;
+                }
+                return;
+            }
+            try {
+                admit(s);
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("could not admit {}: {}", s.getRemoteSocketAddress(), e.toString());
+                closeQuietly(s);
+            }
+        }
+    }
+
+    private void admit(Socket s) throws IOException {
+        s.setTcpNoDelay(true);
+        InetAddress ip = s.getInetAddress();
+        AccessDecision decision = accessRules.decide(ip);
+        if (!decision.allowed()) {
+            refuse(s, "554 5.7.1 Access denied");
+            return;
+        }
+        if (active.get() >= settings.limits().maxConnections()) {
+            refuse(s, "421 4.7.0 " + settings.hostname() + " Too many connections, try again later");
+            return;
+        }
+        AtomicInteger mine = perIp.compute(ip, (k, v) -> v == null ? new AtomicInteger() : v);
+        if (mine.incrementAndGet() > settings.limits().maxConnectionsPerIp()) {
+            release(ip);
+            refuse(s, "421 4.7.0 " + settings.hostname() + " Too many connections from your address");
+            return;
+        }
+        if (!connectionRate.tryAcquire(ip)) {
+            release(ip);
+            refuse(s, "421 4.7.0 " + settings.hostname() + " Connection rate limit exceeded, try again later");
+            return;
+        }
+        active.incrementAndGet();
+        sockets.add(s);
+        Runnable onClose = () -> {
+            sockets.remove(s);
+            active.decrementAndGet();
+            release(ip);
+        };
+        try {
+            executor.execute(new SmtpSession(settings, s, decision, onClose));
+        } catch (RejectedExecutionException e) {
+            onClose.run();
+            refuse(s, "421 4.3.2 " + settings.hostname() + " Shutting down");
+        }
+    }
+
+    private void release(InetAddress ip) {
+        perIp.computeIfPresent(ip, (k, v) -> v.decrementAndGet() <= 0 ? null : v);
+    }
+
+    private static void refuse(Socket s, String reply) {
+        try {
+            s.setSoTimeout(1000);
+            OutputStream out = s.getOutputStream();
+            out.write((reply + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            s.shutdownOutput();
+        } catch (SocketException ignored) {
+            // the client went away first
+        } catch (IOException ignored) {
+            // same
+        } finally {
+            closeQuietly(s);
+        }
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // nothing to do
+        }
+    }
+
+    /** Builds an {@link SmtpServer}. Each setter validates its argument. Not thread-safe. */
+    public static final class Builder {
+        private InetAddress bindAddress = InetAddress.getLoopbackAddress();
+        private int port = 25;
+        private int backlog = 100;
+        private String hostname = "localhost";
+        private SmtpLimits limits = SmtpLimits.defaults();
+        private TlsConfig tls;
+        private boolean requireTls;
+        private boolean smtputf8 = true;
+        private AccessRules accessRules = AccessRules.allowAll();
+        private AcceptedDomains acceptedDomains = AcceptedDomains.none();
+        private MessageHandler handler;
+        private Clock clock = Clock.systemDefaultZone();
+        private Path spoolDirectory;
+        private ExecutorService executor;
+
+        private Builder() {}
+
+        /**
+         * The address to listen on. Default: the loopback address (127.0.0.1), so nothing is exposed by accident.
+         *
+         * @param address the address; {@code 0.0.0.0} or {@code ::} for all
+         * @return this builder
+         */
+        public Builder bindAddress(InetAddress address) {
+            bindAddress = Objects.requireNonNull(address, "address");
+            return this;
+        }
+
+        /**
+         * The port. Default 25; 0 picks a free ephemeral port, see {@link SmtpServer#port()}.
+         *
+         * @param port 0..65535
+         * @return this builder
+         * @throws IllegalArgumentException if out of range
+         */
+        public Builder port(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port must be 0..65535, was " + port);
+            }
+            this.port = port;
+            return this;
+        }
+
+        /**
+         * The listen backlog. Default 100.
+         *
+         * @param backlog {@code >= 1}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code < 1}
+         */
+        public Builder backlog(int backlog) {
+            if (backlog < 1) {
+                throw new IllegalArgumentException("backlog must be >= 1, was " + backlog);
+            }
+            this.backlog = backlog;
+            return this;
+        }
+
+        /**
+         * The name in the greeting, the EHLO reply and the Received header. Default {@code localhost}.
+         *
+         * @param hostname a domain name or address literal
+         * @return this builder
+         * @throws IllegalArgumentException if it is not a syntactically valid domain or address literal
+         */
+        public Builder hostname(String hostname) {
+            Objects.requireNonNull(hostname, "hostname");
+            if (!PathParser.isDomain(hostname, false) && !PathParser.isAddressLiteral(hostname)) {
+                throw new IllegalArgumentException("hostname is not a domain or address literal: " + hostname);
+            }
+            this.hostname = hostname;
+            return this;
+        }
+
+        /**
+         * Limits and timeouts. Default {@link SmtpLimits#defaults()}.
+         *
+         * @param limits the limits
+         * @return this builder
+         */
+        public Builder limits(SmtpLimits limits) {
+            this.limits = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
+        /**
+         * Offers STARTTLS with this configuration. Default: no TLS.
+         *
+         * @param tls the TLS configuration
+         * @return this builder
+         */
+        public Builder tls(TlsConfig tls) {
+            this.tls = Objects.requireNonNull(tls, "tls");
+            return this;
+        }
+
+        /**
+         * Whether MAIL is refused ({@code 530 5.7.0}) before STARTTLS. Default {@code false}. Needs {@link #tls}.
+         *
+         * @param require whether TLS is required
+         * @return this builder
+         */
+        public Builder requireTls(boolean require) {
+            this.requireTls = require;
+            return this;
+        }
+
+        /**
+         * Whether SMTPUTF8 (RFC 6531) is offered. Default {@code true}.
+         *
+         * @param enabled whether to offer it
+         * @return this builder
+         */
+        public Builder smtputf8(boolean enabled) {
+            this.smtputf8 = enabled;
+            return this;
+        }
+
+        /**
+         * Client address rules. Default {@link AccessRules#allowAll()}: everyone may connect, nobody may relay.
+         *
+         * @param rules the rules
+         * @return this builder
+         */
+        public Builder accessRules(AccessRules rules) {
+            this.accessRules = Objects.requireNonNull(rules, "rules");
+            return this;
+        }
+
+        /**
+         * Domains anyone may send to. Default {@link AcceptedDomains#none()}.
+         *
+         * @param domains the accepted domains
+         * @return this builder
+         */
+        public Builder acceptedDomains(AcceptedDomains domains) {
+            this.acceptedDomains = Objects.requireNonNull(domains, "domains");
+            return this;
+        }
+
+        /**
+         * What to do with each message. Required.
+         *
+         * @param handler the handler
+         * @return this builder
+         */
+        public Builder handler(MessageHandler handler) {
+            this.handler = Objects.requireNonNull(handler, "handler");
+            return this;
+        }
+
+        /**
+         * The clock for Received dates, rate limits and ids. Default: the system clock in the default zone.
+         *
+         * @param clock the clock
+         * @return this builder
+         */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * Where messages larger than the memory threshold are spooled while received. Default: the JVM's temporary
+         * directory.
+         *
+         * @param directory an existing, writable directory
+         * @return this builder
+         */
+        public Builder spoolDirectory(Path directory) {
+            this.spoolDirectory = Objects.requireNonNull(directory, "directory");
+            return this;
+        }
+
+        /**
+         * The executor sessions run on; the server does not shut it down. Default: a {@link VirtualThreads} per-task
+         * executor owned by the server.
+         *
+         * @param executor the executor
+         * @return this builder
+         */
+        public Builder executor(ExecutorService executor) {
+            this.executor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /**
+         * Builds the server (not started).
+         *
+         * @return the server
+         * @throws IllegalStateException if no handler was set, or TLS is required but not configured
+         */
+        public SmtpServer build() {
+            if (handler == null) {
+                throw new IllegalStateException("a message handler is required");
+            }
+            if (requireTls && tls == null) {
+                throw new IllegalStateException("requireTls needs tls(...)");
+            }
+            return new SmtpServer(this);
+        }
+    }
+}

@@ -1,0 +1,467 @@
+package org.mailhygiene.smtp.server;
+
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.SequenceInputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import javax.net.ssl.SSLSocket;
+import org.mailhygiene.api.Envelope;
+import org.mailhygiene.api.SpooledContent;
+import org.mailhygiene.api.policy.SmtpReply;
+import org.mailhygiene.smtp.access.AccessDecision;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One SMTP session: the RFC 5321 state machine for one client connection. Package-private; runs on one thread.
+ *
+ * <p>Pipelining (RFC 2920): replies are written in order and flushed when no more input is buffered. EHLO, HELO,
+ * DATA, VRFY, EXPN, NOOP, HELP and STARTTLS are synchronisation points: a client that has already sent more bytes when
+ * one of them is processed (and, in a HELO session without PIPELINING, after any command) gets {@code 554 5.5.0} and
+ * is disconnected, as Postfix's {@code smtpd_forbid_unauth_pipelining} does. The end of data is not a sync point, so
+ * {@code .<CRLF>QUIT<CRLF>} in one packet is fine.
+ */
+final class SmtpSession implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(SmtpSession.class);
+
+    private final SmtpServer.Settings cfg;
+    private final InetAddress client;
+    private final AccessDecision access;
+    private final Runnable onClose;
+    private Socket socket;
+    private OutputStream out;
+    private SmtpInput input;
+    private final SmtpInput.LineBuffer line = new SmtpInput.LineBuffer();
+
+    private boolean tls;
+    private String helo;
+    private boolean esmtp;
+    private int errors;
+
+    // transaction
+    private String sender;
+    private boolean txUtf8;
+    private final List<String> recipients = new ArrayList<>();
+
+    SmtpSession(SmtpServer.Settings cfg, Socket socket, AccessDecision access, Runnable onClose) {
+        this.cfg = cfg;
+        this.socket = socket;
+        this.client = socket.getInetAddress();
+        this.access = access;
+        this.onClose = onClose;
+    }
+
+    @Override
+    public void run() {
+        try {
+            out = new BufferedOutputStream(socket.getOutputStream(), 4096);
+            input = new SmtpInput(socket, cfg.limits().idleTimeout());
+            serve();
+        } catch (SmtpInput.TimeoutException e) {
+            LOG.debug("{}: {}", client, e.getMessage());
+            try {
+                write(421, "4.4.2", cfg.hostname() + " Timeout, closing connection");
+                out.flush();
+            } catch (IOException ignored) {
+                // the client is gone or stuck; the socket is closed below
+            }
+        } catch (IOException e) {
+            LOG.debug("{}: session ended: {}", client, e.toString());
+        } catch (RuntimeException e) {
+            LOG.warn("{}: session failed", client, e);
+        } finally {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // nothing to do
+            }
+            onClose.run();
+        }
+    }
+
+    private void serve() throws IOException {
+        write(220, null, cfg.hostname() + " ESMTP mail-hygiene");
+        for (; ; ) {
+            if (input.bufferEmpty()) {
+                out.flush();
+            }
+            input.deadlineIn(cfg.limits().commandTimeout());
+            SmtpInput.LineStatus status = input.readLine(line, SmtpLimits.MAX_COMMAND_LINE);
+            if (status == null) {
+                return; // client closed
+            }
+            boolean go;
+            switch (status) {
+                case TOO_LONG:
+                    go = error(500, "5.5.0", "Line too long (512 octets at most)");
+                    break;
+                case BARE_CR_OR_LF:
+                    go = error(500, "5.5.2", "Bare CR or LF in command line; use CRLF");
+                    break;
+                case NUL:
+                    go = error(500, "5.5.2", "NUL in command line");
+                    break;
+                default:
+                    String text = line.toString(StandardCharsets.UTF_8);
+                    go = text.indexOf('\uFFFD') >= 0
+                            ? error(500, "5.5.2", "Invalid UTF-8 in command line")
+                            : command(SmtpCommand.parse(text));
+            }
+            if (!go) {
+                out.flush();
+                return;
+            }
+        }
+    }
+
+    private boolean command(SmtpCommand c) throws IOException {
+        switch (c.verb()) {
+            case EHLO:
+            case HELO:
+                return hello(c);
+            case MAIL:
+                return mail(c);
+            case RCPT:
+                return rcpt(c);
+            case DATA:
+                return data(c);
+            case RSET:
+                if (!c.argument().isEmpty()) {
+                    return error(501, "5.5.4", "RSET takes no arguments");
+                }
+                resetTransaction();
+                return syncThen(250, "2.0.0", "Ok", !esmtp);
+            case NOOP:
+                return syncThen(250, "2.0.0", "Ok", true);
+            case QUIT:
+                if (!c.argument().isEmpty()) {
+                    return error(501, "5.5.4", "QUIT takes no arguments");
+                }
+                write(221, "2.0.0", cfg.hostname() + " Bye");
+                return false;
+            case VRFY:
+                if (c.argument().isEmpty()) {
+                    return error(501, "5.5.4", "VRFY needs an argument");
+                }
+                return syncThen(252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery", true);
+            case EXPN:
+                return syncError() ? false : error(502, "5.5.1", "EXPN not supported");
+            case HELP:
+                return syncThen(
+                        214, "2.0.0", "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP"
+                                + (cfg.tls() != null ? " STARTTLS" : ""), true);
+            case STARTTLS:
+                return startTls(c);
+            default:
+                return error(500, "5.5.2", "Command unrecognized: " + SmtpReply.sanitize(c.name()));
+        }
+    }
+
+    private boolean hello(SmtpCommand c) throws IOException {
+        String arg = c.argument();
+        if (arg.isEmpty()) {
+            return error(501, "5.5.4", c.name() + " needs a domain or address literal");
+        }
+        if (!PathParser.isDomain(arg, false) && !PathParser.isAddressLiteral(arg)) {
+            return error(501, "5.5.4", "Invalid domain or address literal in " + c.name());
+        }
+        if (syncError()) {
+            return false;
+        }
+        resetTransaction();
+        helo = arg;
+        esmtp = c.verb() == SmtpCommand.Verb.EHLO;
+        if (!esmtp) {
+            write(250, null, cfg.hostname() + " Hello " + arg + " " + ReceivedHeader.addressLiteral(client));
+            return true;
+        }
+        List<String> lines = new ArrayList<>();
+        lines.add(cfg.hostname() + " Hello " + arg + " " + ReceivedHeader.addressLiteral(client));
+        lines.add("PIPELINING");
+        lines.add("SIZE " + cfg.limits().maxMessageSize());
+        lines.add("8BITMIME");
+        lines.add("ENHANCEDSTATUSCODES");
+        if (cfg.tls() != null && !tls) {
+            lines.add("STARTTLS");
+        }
+        if (cfg.smtputf8()) {
+            lines.add("SMTPUTF8");
+        }
+        lines.add("HELP");
+        for (int i = 0; i < lines.size(); i++) {
+            String sep = i == lines.size() - 1 ? " " : "-";
+            out.write(("250" + sep + lines.get(i) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        }
+        return true;
+    }
+
+    private boolean mail(SmtpCommand c) throws IOException {
+        if (helo == null) {
+            return error(503, "5.5.1", "Send HELO or EHLO first");
+        }
+        if (sender != null) {
+            return error(503, "5.5.1", "Nested MAIL command");
+        }
+        if (cfg.requireTls() && !tls) {
+            return error(530, "5.7.0", "Must issue a STARTTLS command first");
+        }
+        PathParser.Parsed p;
+        try {
+            p = PathParser.parse(c.argument(), "FROM", true, false, cfg.smtputf8() && esmtp);
+        } catch (PathParser.PathException e) {
+            return error(e.code, e.status, e.getMessage());
+        }
+        boolean utf8 = false;
+        for (Map.Entry<String, String> e : p.params().entrySet()) {
+            String key = e.getKey();
+            String value = e.getValue();
+            if (!esmtp) {
+                return error(555, "5.5.4", "Parameters need EHLO");
+            }
+            switch (key) {
+                case "SIZE":
+                    if (value.isEmpty() || value.length() > 18 || !value.chars().allMatch(Character::isDigit)) {
+                        return error(501, "5.5.4", "Bad SIZE value");
+                    }
+                    if (Long.parseLong(value) > cfg.limits().maxMessageSize()) {
+                        return error(552, "5.3.4", "Message size exceeds fixed limit of "
+                                + cfg.limits().maxMessageSize() + " octets");
+                    }
+                    break;
+                case "BODY":
+                    String v = value.toUpperCase(Locale.ROOT);
+                    if (!v.equals("7BIT") && !v.equals("8BITMIME")) {
+                        return error(501, "5.5.4", "BODY must be 7BIT or 8BITMIME");
+                    }
+                    break;
+                case "SMTPUTF8":
+                    if (!cfg.smtputf8() || !value.isEmpty()) {
+                        return error(555, "5.5.4", "Unsupported parameter SMTPUTF8" + (value.isEmpty() ? "" : "=..."));
+                    }
+                    utf8 = true;
+                    break;
+                default:
+                    return error(555, "5.5.4", "Unsupported parameter " + SmtpReply.sanitize(key));
+            }
+        }
+        if (p.mailbox() != null && !utf8 && !isAscii(p.mailbox().address())) {
+            return error(553, "5.6.7", "Non-ASCII address needs SMTPUTF8");
+        }
+        if (!cfg.messageRate().tryAcquire(client)) {
+            return error(451, "4.7.1", "Too many messages from your address, try again later");
+        }
+        if (!esmtp && input.hasPending()) {
+            return syncErrorNow();
+        }
+        sender = p.mailbox() == null ? Envelope.NULL_SENDER : p.mailbox().address();
+        txUtf8 = utf8;
+        write(250, "2.1.0", "Ok");
+        return true;
+    }
+
+    private boolean rcpt(SmtpCommand c) throws IOException {
+        if (sender == null) {
+            return error(503, "5.5.1", "Need MAIL before RCPT");
+        }
+        if (recipients.size() >= cfg.limits().maxRecipients()) {
+            write(452, "4.5.3", "Too many recipients");
+            return true;
+        }
+        PathParser.Parsed p;
+        try {
+            p = PathParser.parse(c.argument(), "TO", false, true, txUtf8);
+        } catch (PathParser.PathException e) {
+            return error(e.code, e.status, e.getMessage());
+        }
+        if (!p.params().isEmpty()) {
+            return error(555, "5.5.4", "Unsupported parameter " + SmtpReply.sanitize(p.params().keySet().iterator().next()));
+        }
+        Mailbox m = p.mailbox();
+        Optional<SmtpReply> refusal = cfg.relayControl().check(m.localPart(), m.quoted(), m.domain(), access.relay());
+        if (refusal.isPresent()) {
+            SmtpReply r = refusal.get();
+            return error(r.code(), r.enhancedStatus(), r.text());
+        }
+        if (!esmtp && input.hasPending()) {
+            return syncErrorNow();
+        }
+        recipients.add(m.address());
+        write(250, "2.1.5", "Ok");
+        return true;
+    }
+
+    private boolean data(SmtpCommand c) throws IOException {
+        if (!c.argument().isEmpty()) {
+            return error(501, "5.5.4", "DATA takes no arguments");
+        }
+        if (sender == null) {
+            return error(503, "5.5.1", "Need MAIL before DATA");
+        }
+        if (recipients.isEmpty()) {
+            return error(554, "5.5.1", "No valid recipients");
+        }
+        if (syncError()) {
+            return false;
+        }
+        write(354, null, "End data with <CR><LF>.<CR><LF>");
+        out.flush();
+        input.deadlineIn(cfg.limits().dataTimeout());
+        String id = cfg.nextId();
+        ZonedDateTime now = ZonedDateTime.now(cfg.clock());
+        String protocol = (txUtf8 ? "UTF8SMTP" : esmtp ? "ESMTP" : "SMTP") + (tls ? "S" : "");
+        byte[] received = ReceivedHeader.format(helo, client, cfg.hostname(), protocol, id, recipients, now)
+                .getBytes(StandardCharsets.UTF_8);
+        DataReader reader = new DataReader(
+                input, cfg.limits().maxMessageSize(), SmtpLimits.MAX_TEXT_LINE, cfg.limits().maxHops());
+        SmtpReply reply;
+        try (SpooledContent content = SpooledContent.spool(
+                new SequenceInputStream(new ByteArrayInputStream(received), reader),
+                cfg.limits().memoryThreshold(),
+                cfg.spoolDirectory())) {
+            if (reader.violation() != null) {
+                reply = violationReply(reader);
+            } else {
+                Envelope env = new Envelope(
+                        Optional.of(client), Optional.of(helo), sender, recipients, now.toInstant());
+                reply = handle(env, content, id);
+            }
+        }
+        resetTransaction();
+        if (!reply.isPositive()) {
+            return error(reply.code(), reply.enhancedStatus(), reply.text());
+        }
+        write(reply.code(), reply.enhancedStatus(), reply.text());
+        return true;
+    }
+
+    private SmtpReply handle(Envelope env, SpooledContent content, String id) {
+        try {
+            SmtpReply r = cfg.handler().handle(env, content);
+            if (r == null) {
+                LOG.warn("{}: message handler returned null for {}", client, id);
+                return new SmtpReply(451, "4.3.0", "Temporary failure, try again later");
+            }
+            return r;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new SmtpReply(451, "4.3.0", "Temporary failure, try again later");
+        } catch (Exception | Error e) {
+            LOG.warn("{}: message handler failed for {}", client, id, e);
+            return new SmtpReply(451, "4.3.0", "Temporary failure, try again later");
+        }
+    }
+
+    private SmtpReply violationReply(DataReader reader) {
+        switch (reader.violation()) {
+            case SIZE:
+                return new SmtpReply(552, "5.3.4", "Message size exceeds fixed limit of "
+                        + cfg.limits().maxMessageSize() + " octets");
+            case BARE_CR_OR_LF:
+                return new SmtpReply(550, "5.5.2", "Message contains a bare CR or LF; use CRLF line ends");
+            case LINE_TOO_LONG:
+                return new SmtpReply(554, "5.6.0", "Message has a line longer than 1000 octets");
+            case TOO_MANY_HOPS:
+                return new SmtpReply(554, "5.4.6", "Too many hops (" + reader.hops() + " Received headers), "
+                        + "message is looping");
+            default:
+                throw new IllegalStateException("unknown violation " + reader.violation());
+        }
+    }
+
+    private boolean startTls(SmtpCommand c) throws IOException {
+        if (cfg.tls() == null) {
+            return error(502, "5.5.1", "STARTTLS not available");
+        }
+        if (!c.argument().isEmpty()) {
+            return error(501, "5.5.4", "STARTTLS takes no arguments");
+        }
+        if (tls) {
+            return error(503, "5.5.1", "TLS already active");
+        }
+        write(220, "2.0.0", "Ready to start TLS");
+        out.flush();
+        // RFC 3207 §4.2 / CVE-2011-0411: anything the client pipelined after STARTTLS is dropped, never executed.
+        input.discardBuffered();
+        TlsConfig t = cfg.tls();
+        SSLSocket ssl = (SSLSocket) t.context()
+                .getSocketFactory()
+                .createSocket(socket, socket.getInetAddress().getHostAddress(), socket.getPort(), true);
+        ssl.setUseClientMode(false);
+        ssl.setEnabledProtocols(t.protocols().stream()
+                .filter(p -> List.of(ssl.getSupportedProtocols()).contains(p))
+                .toArray(String[]::new));
+        ssl.setSoTimeout((int) Math.min(Integer.MAX_VALUE, t.handshakeTimeout().toMillis()));
+        ssl.startHandshake();
+        socket = ssl;
+        input.switchTo(ssl);
+        out = new BufferedOutputStream(ssl.getOutputStream(), 4096);
+        tls = true;
+        helo = null; // the client must say EHLO again
+        esmtp = false;
+        resetTransaction();
+        return true;
+    }
+
+    /** Replies after a sync-point check; {@code check} false skips the check. */
+    private boolean syncThen(int code, String status, String text, boolean check) throws IOException {
+        if (check && syncError()) {
+            return false;
+        }
+        write(code, status, text);
+        return true;
+    }
+
+    /** When the client sent more input before this reply: reports the error and returns {@code true}. */
+    private boolean syncError() throws IOException {
+        if (input.hasPending()) {
+            syncErrorNow();
+            return true;
+        }
+        return false;
+    }
+
+    private boolean syncErrorNow() throws IOException {
+        write(554, "5.5.0", "SMTP protocol synchronization error (input sent before the reply)");
+        return false;
+    }
+
+    private boolean error(int code, String status, String text) throws IOException {
+        write(code, status, text);
+        errors++;
+        if (errors >= cfg.limits().maxErrors()) {
+            write(421, "4.7.0", cfg.hostname() + " Too many errors, closing connection");
+            return false;
+        }
+        return true;
+    }
+
+    private void write(int code, String status, String text) throws IOException {
+        String s = code + " " + (status == null ? "" : status + " ") + text + "\r\n";
+        out.write(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void resetTransaction() {
+        sender = null;
+        txUtf8 = false;
+        recipients.clear();
+    }
+
+    private static boolean isAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) > 127) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

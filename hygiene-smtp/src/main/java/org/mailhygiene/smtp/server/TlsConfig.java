@@ -1,0 +1,163 @@
+package org.mailhygiene.smtp.server;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+
+/**
+ * The server side of STARTTLS (RFC 3207): JDK TLS with a certificate from a key store or from PEM files.
+ *
+ * <p>Only TLS 1.2 and 1.3 are offered. The handshake must finish within {@link #handshakeTimeout()} (default 30
+ * seconds), or the connection is closed. Immutable and thread-safe.
+ */
+public final class TlsConfig {
+    private static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
+
+    private final SSLContext context;
+    private final Duration handshakeTimeout;
+
+    private TlsConfig(SSLContext context, Duration handshakeTimeout) {
+        this.context = Objects.requireNonNull(context, "context");
+        this.handshakeTimeout = Objects.requireNonNull(handshakeTimeout, "handshakeTimeout");
+        if (handshakeTimeout.isNegative() || handshakeTimeout.isZero()) {
+            throw new IllegalArgumentException("handshakeTimeout must be positive, was " + handshakeTimeout);
+        }
+    }
+
+    /**
+     * TLS from a ready {@link SSLContext} (already initialised with the server's key managers).
+     *
+     * @param context the context
+     * @return the configuration
+     */
+    public static TlsConfig of(SSLContext context) {
+        return new TlsConfig(context, Duration.ofSeconds(30));
+    }
+
+    /**
+     * TLS from a key store file holding one private key entry (PKCS12 or JKS, detected by the JDK).
+     *
+     * @param keyStore the key store file
+     * @param storePassword its password
+     * @param keyPassword the key entry's password (often the same)
+     * @return the configuration
+     * @throws IOException if the file cannot be read
+     * @throws GeneralSecurityException if the key store or key cannot be loaded
+     */
+    public static TlsConfig fromKeyStore(Path keyStore, char[] storePassword, char[] keyPassword)
+            throws IOException, GeneralSecurityException {
+        KeyStore ks = KeyStore.getInstance(keyStore.toFile(), storePassword);
+        return fromKeyStore(ks, keyPassword);
+    }
+
+    /**
+     * TLS from a loaded key store.
+     *
+     * @param keyStore the key store
+     * @param keyPassword the key entry's password
+     * @return the configuration
+     * @throws GeneralSecurityException if the key cannot be used
+     */
+    public static TlsConfig fromKeyStore(KeyStore keyStore, char[] keyPassword) throws GeneralSecurityException {
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(keyStore, keyPassword);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(kmf.getKeyManagers(), null, null);
+        return of(ctx);
+    }
+
+    /**
+     * TLS from PEM files: a certificate chain (server certificate first) and an unencrypted PKCS#8 private key
+     * ({@code -----BEGIN PRIVATE KEY-----}, RSA or EC; convert PKCS#1/SEC1 keys with {@code openssl pkcs8 -topk8
+     * -nocrypt}).
+     *
+     * @param certificateChain PEM certificates
+     * @param privateKey the PEM private key
+     * @return the configuration
+     * @throws IOException if a file cannot be read
+     * @throws GeneralSecurityException if the certificates or the key cannot be parsed, naming the problem
+     */
+    public static TlsConfig fromPem(Path certificateChain, Path privateKey) throws IOException, GeneralSecurityException {
+        Collection<? extends Certificate> certs;
+        try (InputStream in = Files.newInputStream(certificateChain)) {
+            certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
+        }
+        if (certs.isEmpty()) {
+            throw new GeneralSecurityException("no certificate in " + certificateChain);
+        }
+        String pem = Files.readString(privateKey, StandardCharsets.US_ASCII);
+        String begin = "-----BEGIN PRIVATE KEY-----";
+        String end = "-----END PRIVATE KEY-----";
+        int b = pem.indexOf(begin);
+        int e = pem.indexOf(end);
+        if (b < 0 || e < b) {
+            throw new GeneralSecurityException(privateKey + " holds no unencrypted PKCS#8 key (" + begin
+                    + "); convert it with openssl pkcs8 -topk8 -nocrypt");
+        }
+        byte[] der = Base64.getMimeDecoder().decode(pem.substring(b + begin.length(), e));
+        PrivateKey key = null;
+        GeneralSecurityException last = null;
+        for (String alg : List.of("RSA", "EC", "Ed25519", "RSASSA-PSS")) {
+            try {
+                key = KeyFactory.getInstance(alg).generatePrivate(new PKCS8EncodedKeySpec(der));
+                break;
+            } catch (GeneralSecurityException ex) {
+                last = ex;
+            }
+        }
+        if (key == null) {
+            throw new GeneralSecurityException("cannot read the private key in " + privateKey, last);
+        }
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try {
+            ks.load(null, null);
+        } catch (IOException ex) {
+            throw new GeneralSecurityException(ex);
+        }
+        char[] pw = "hygiene".toCharArray();
+        ks.setKeyEntry("server", key, pw, certs.toArray(new Certificate[0]));
+        return fromKeyStore(ks, pw);
+    }
+
+    /**
+     * A copy with another handshake timeout.
+     *
+     * @param timeout the longest handshake, positive
+     * @return a new configuration
+     * @throws IllegalArgumentException if not positive
+     */
+    public TlsConfig withHandshakeTimeout(Duration timeout) {
+        return new TlsConfig(context, timeout);
+    }
+
+    /** @return the SSL context */
+    public SSLContext context() {
+        return context;
+    }
+
+    /** @return the longest a handshake may take */
+    public Duration handshakeTimeout() {
+        return handshakeTimeout;
+    }
+
+    /** @return the protocols offered, newest first */
+    public List<String> protocols() {
+        return PROTOCOLS;
+    }
+}

@@ -1,0 +1,359 @@
+package org.mailhygiene.smtp.stats;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import org.mailhygiene.api.Message;
+import org.mailhygiene.api.Outcome;
+import org.mailhygiene.api.ScanFailure;
+import org.mailhygiene.api.ScanResult;
+import org.mailhygiene.api.Verdict;
+import org.mailhygiene.api.events.HygieneListener;
+import org.mailhygiene.api.policy.Disposition;
+
+/**
+ * A node's daily counters, kept in memory and persisted to one file per day under {@code DIR/stats/}, so they survive
+ * restarts: on open, today's file is loaded and counting continues from it.
+ *
+ * <p>It is a {@link HygieneListener}: register it with the scanning pipeline (dispositions give spam, tagged,
+ * rejected, quarantined, tempfailed and viruses by name, once per message; failures and cache hits per scanner call;
+ * signature updates). The relay calls {@link #received()}, {@link #sent()} and {@link #bounced()} itself.
+ *
+ * <p>Files ({@code YYYY-MM-DD.stats}, UTF-8): a comment line, {@code node NAME}, then one {@code counter value} line per
+ * non-zero counter and one {@code virus<TAB>name<TAB>count} line per virus name. They are written to a temporary file,
+ * forced to disk and renamed over the old one, so a crash leaves either the old or the new file, never a torn one.
+ * {@link #flush()} writes; call it periodically (the relay does, every few seconds) and {@link #close()} flushes. A day
+ * that ends while the node runs is flushed when the first event of the next day arrives.
+ *
+ * <p>Thread-safe.
+ */
+public final class NodeStatistics implements HygieneListener, AutoCloseable {
+    private static final String SUFFIX = ".stats";
+
+    private final Path dir;
+    private final String node;
+    private final Clock clock;
+    private LocalDate day;
+    private final Map<Counter, Long> counters = new EnumMap<>(Counter.class);
+    private final Map<String, Long> viruses = new TreeMap<>();
+    private boolean dirty;
+
+    private NodeStatistics(Path dir, String node, Clock clock) {
+        this.dir = dir;
+        this.node = node;
+        this.clock = clock;
+    }
+
+    /**
+     * Opens (creating if needed) the statistics of a node kept under {@code dataDir/stats}, loading today's counts.
+     *
+     * @param dataDir the node's data directory
+     * @param node the node's name, written into each file
+     * @param clock the clock whose zone decides where a day ends
+     * @return the statistics
+     * @throws IOException if the directory cannot be created or today's file cannot be read
+     * @throws IllegalArgumentException if today's file is malformed (the message names the file and line)
+     */
+    public static NodeStatistics open(Path dataDir, String node, Clock clock) throws IOException {
+        Objects.requireNonNull(node, "node");
+        Path dir = dataDir.resolve("stats");
+        Files.createDirectories(dir);
+        NodeStatistics s = new NodeStatistics(dir, node, Objects.requireNonNull(clock, "clock"));
+        LocalDate today = LocalDate.now(clock);
+        s.day = today;
+        Path f = s.fileFor(today);
+        if (Files.exists(f)) {
+            DailyCounts loaded = read(f);
+            s.counters.putAll(loaded.counters());
+            s.viruses.putAll(loaded.viruses());
+        }
+        return s;
+    }
+
+    private Path fileFor(LocalDate d) {
+        return dir.resolve(d + SUFFIX);
+    }
+
+    /** Counts a message accepted with 250. */
+    public void received() {
+        add(Counter.RECEIVED, 1);
+    }
+
+    /** Counts a message handed on successfully. */
+    public void sent() {
+        add(Counter.SENT, 1);
+    }
+
+    /** Counts a bounce generated. */
+    public void bounced() {
+        add(Counter.BOUNCED, 1);
+    }
+
+    /**
+     * Adds to a counter.
+     *
+     * @param counter the counter
+     * @param n the amount, {@code >= 0}
+     * @throws IllegalArgumentException if {@code n < 0}
+     */
+    public void add(Counter counter, long n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("counters only grow");
+        }
+        synchronized (this) {
+            roll();
+            counters.merge(counter, n, Long::sum);
+            dirty = true;
+        }
+    }
+
+    @Override
+    public void disposition(Disposition disposition, Message message) {
+        Set<String> names = new LinkedHashSet<>();
+        boolean spam = false;
+        for (ScanResult r : disposition.basis()) {
+            if (r instanceof Verdict v) {
+                if (v.outcome() == Outcome.INFECTED) {
+                    names.addAll(v.threats());
+                } else if (v.outcome() == Outcome.SPAM) {
+                    spam = true;
+                }
+            }
+        }
+        synchronized (this) {
+            roll();
+            for (String n : names) {
+                viruses.merge(n, 1L, Long::sum);
+            }
+            if (!names.isEmpty()) {
+                counters.merge(Counter.INFECTED, 1L, Long::sum);
+            }
+            if (spam) {
+                counters.merge(Counter.SPAM, 1L, Long::sum);
+            }
+            Counter c = switch (disposition.action()) {
+                case TAG -> Counter.TAGGED;
+                case REJECT -> Counter.REJECTED;
+                case QUARANTINE -> Counter.QUARANTINED;
+                case TEMPFAIL -> Counter.TEMPFAILED;
+                case DISCARD -> Counter.DISCARDED;
+                case ACCEPT -> null;
+            };
+            if (c != null) {
+                counters.merge(c, 1L, Long::sum);
+            }
+            dirty = true;
+        }
+    }
+
+    @Override
+    public void scanFailed(ScanFailure failure, Message message) {
+        add(Counter.SCANNER_FAILURES, 1);
+    }
+
+    @Override
+    public void cacheHit(Verdict verdict, Message message) {
+        add(Counter.CACHE_HITS, 1);
+    }
+
+    @Override
+    public void signatureUpdate(String updater, boolean success, String detail, Duration elapsed) {
+        add(success ? Counter.SIGNATURE_UPDATES : Counter.SIGNATURE_UPDATE_FAILURES, 1);
+    }
+
+    /** Called with the lock held: when the day changed, write the old day and start a new one. */
+    private void roll() {
+        LocalDate now = LocalDate.now(clock);
+        if (now.equals(day)) {
+            return;
+        }
+        if (dirty) {
+            try {
+                write(fileFor(day), snapshotLocked());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write statistics for " + day, e);
+            }
+        }
+        day = now;
+        counters.clear();
+        viruses.clear();
+        dirty = false;
+    }
+
+    private DailyCounts snapshotLocked() {
+        return new DailyCounts(day, counters, viruses);
+    }
+
+    /**
+     * Today's counts so far.
+     *
+     * @return a snapshot
+     */
+    public synchronized DailyCounts today() {
+        roll();
+        return snapshotLocked();
+    }
+
+    /**
+     * Writes today's counts to disk if they changed since the last write.
+     *
+     * @throws IOException if writing fails (the counts stay in memory and the next flush tries again)
+     */
+    public synchronized void flush() throws IOException {
+        roll();
+        if (dirty) {
+            write(fileFor(day), snapshotLocked());
+            dirty = false;
+        }
+    }
+
+    /**
+     * Every day on disk plus today's in-memory counts, oldest first.
+     *
+     * @return the days
+     * @throws IOException if a file cannot be read
+     */
+    public List<DailyCounts> history() throws IOException {
+        DailyCounts current = today();
+        List<DailyCounts> out = new ArrayList<>();
+        for (DailyCounts d : readDirectory(dir)) {
+            if (!d.day().equals(current.day())) {
+                out.add(d);
+            }
+        }
+        out.add(current);
+        out.sort(java.util.Comparator.comparing(DailyCounts::day));
+        return out;
+    }
+
+    /** Flushes. */
+    @Override
+    public void close() throws IOException {
+        flush();
+    }
+
+    private void write(Path file, DailyCounts counts) throws IOException {
+        StringBuilder sb = new StringBuilder("# mail-hygiene daily statistics v1\n");
+        sb.append("node ").append(node).append('\n');
+        sb.append("day ").append(counts.day()).append('\n');
+        for (Map.Entry<Counter, Long> e : counts.counters().entrySet()) {
+            sb.append(e.getKey().key()).append(' ').append(e.getValue()).append('\n');
+        }
+        for (Map.Entry<String, Long> e : counts.viruses().entrySet()) {
+            sb.append("virus\t")
+                    .append(clean(e.getKey()))
+                    .append('\t')
+                    .append(e.getValue())
+                    .append('\n');
+        }
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (FileChannel ch = FileChannel.open(
+                tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            ch.write(java.nio.ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8)));
+            ch.force(true);
+        }
+        try {
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+        }
+        try (FileChannel d = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException ignored) {
+            // Some file systems cannot force a directory; the rename is still atomic.
+        }
+    }
+
+    private static String clean(String name) {
+        return name.replace('\t', ' ').replace('\n', ' ').replace('\r', ' ');
+    }
+
+    /**
+     * Reads every daily file in a {@code stats} directory, oldest first.
+     *
+     * @param statsDir the directory holding {@code YYYY-MM-DD.stats} files
+     * @return the days found (empty when the directory does not exist)
+     * @throws IOException if a file cannot be read
+     * @throws IllegalArgumentException if a file is malformed (naming the file and line)
+     */
+    public static List<DailyCounts> readDirectory(Path statsDir) throws IOException {
+        List<DailyCounts> out = new ArrayList<>();
+        if (!Files.isDirectory(statsDir)) {
+            return out;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(statsDir, "*" + SUFFIX)) {
+            for (Path p : ds) {
+                out.add(read(p));
+            }
+        }
+        out.sort(java.util.Comparator.comparing(DailyCounts::day));
+        return out;
+    }
+
+    /**
+     * Reads one daily file.
+     *
+     * @param file the file
+     * @return its counts
+     * @throws IOException if it cannot be read
+     * @throws IllegalArgumentException if it is malformed (naming the file and line)
+     */
+    public static DailyCounts read(Path file) throws IOException {
+        String name = file.getFileName().toString();
+        LocalDate day;
+        try {
+            day = LocalDate.parse(name.substring(0, name.length() - SUFFIX.length()));
+        } catch (DateTimeParseException | StringIndexOutOfBoundsException e) {
+            throw new IllegalArgumentException(file + ": file name is not YYYY-MM-DD" + SUFFIX, e);
+        }
+        Map<Counter, Long> c = new EnumMap<>(Counter.class);
+        Map<String, Long> v = new TreeMap<>();
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.isBlank() || line.startsWith("#")) {
+                continue;
+            }
+            try {
+                if (line.startsWith("virus\t")) {
+                    String[] parts = line.split("\t", -1);
+                    if (parts.length != 3) {
+                        throw new IllegalArgumentException("expected virus<TAB>name<TAB>count");
+                    }
+                    v.merge(parts[1], Long.parseLong(parts[2]), Long::sum);
+                    continue;
+                }
+                String[] parts = line.split(" ", 2);
+                if (parts.length != 2) {
+                    throw new IllegalArgumentException("expected 'key value'");
+                }
+                if (parts[0].equals("node") || parts[0].equals("day")) {
+                    continue;
+                }
+                c.merge(Counter.ofKey(parts[0]), Long.parseLong(parts[1].trim()), Long::sum);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(file + " line " + (i + 1) + ": " + e.getMessage(), e);
+            }
+        }
+        return new DailyCounts(day, c, v);
+    }
+}

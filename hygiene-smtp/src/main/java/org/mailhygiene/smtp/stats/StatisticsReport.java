@@ -1,0 +1,426 @@
+package org.mailhygiene.smtp.stats;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.YearMonth;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The administrator's report, as the nightly script of the original gateway mailed it: mail received and sent, spam
+ * and the spam ratio per month, and viruses by name per month; per node and in total. {@link #text()} gives plain-text
+ * tables; {@link #html()} the same tables plus SVG bar charts in one self-contained HTML page.
+ *
+ * <p>Totals add the nodes' counters, so a message that passed an edge relay and the gateway counts once at each.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class StatisticsReport {
+    private static final Counter[] MAIL_COLUMNS = {
+        Counter.RECEIVED,
+        Counter.SENT,
+        Counter.SPAM,
+        Counter.TAGGED,
+        Counter.REJECTED,
+        Counter.QUARANTINED,
+        Counter.TEMPFAILED,
+        Counter.INFECTED,
+        Counter.SCANNER_FAILURES,
+        Counter.SIGNATURE_UPDATES
+    };
+
+    /** Per node: month -> counts (day field = first of month). */
+    private final Map<String, Map<YearMonth, DailyCounts>> nodes;
+
+    private StatisticsReport(Map<String, Map<YearMonth, DailyCounts>> nodes) {
+        this.nodes = nodes;
+    }
+
+    /**
+     * Loads the statistics under a data directory: {@code DIR/stats} for a single node (named after {@code DIR}), and
+     * {@code DIR/NODE/stats} for every node directory below it (as {@code hygiene demo --data DIR} lays them out).
+     *
+     * @param dataDir the data directory
+     * @param month only this month, or empty for every month found
+     * @return the report
+     * @throws IOException if a file cannot be read
+     * @throws IllegalArgumentException if a statistics file is malformed, or no statistics exist under the directory
+     */
+    public static StatisticsReport load(Path dataDir, Optional<YearMonth> month) throws IOException {
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(month, "month");
+        Map<String, Map<YearMonth, DailyCounts>> nodes = new TreeMap<>();
+        if (Files.isDirectory(dataDir.resolve("stats"))) {
+            Path name = dataDir.toAbsolutePath().normalize().getFileName();
+            nodes.put(name == null ? "node" : name.toString(), byMonth(dataDir.resolve("stats"), month));
+        }
+        if (Files.isDirectory(dataDir)) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dataDir, Files::isDirectory)) {
+                for (Path sub : ds) {
+                    if (Files.isDirectory(sub.resolve("stats"))) {
+                        nodes.put(sub.getFileName().toString(), byMonth(sub.resolve("stats"), month));
+                    }
+                }
+            }
+        }
+        if (nodes.isEmpty()) {
+            throw new IllegalArgumentException("no statistics under " + dataDir
+                    + " (expected DIR/stats or DIR/NODE/stats with YYYY-MM-DD.stats files)");
+        }
+        return new StatisticsReport(nodes);
+    }
+
+    private static Map<YearMonth, DailyCounts> byMonth(Path statsDir, Optional<YearMonth> only) throws IOException {
+        Map<YearMonth, DailyCounts> out = new TreeMap<>();
+        for (DailyCounts d : NodeStatistics.readDirectory(statsDir)) {
+            YearMonth ym = YearMonth.from(d.day());
+            if (only.isPresent() && !only.get().equals(ym)) {
+                continue;
+            }
+            out.merge(ym, new DailyCounts(ym.atDay(1), d.counters(), d.viruses()), DailyCounts::plus);
+        }
+        return out;
+    }
+
+    /**
+     * The node names, sorted.
+     *
+     * @return the names
+     */
+    public List<String> nodes() {
+        return List.copyOf(nodes.keySet());
+    }
+
+    /**
+     * Monthly counts of one node.
+     *
+     * @param node the node's name
+     * @return month to counts (empty if the node is unknown)
+     */
+    public Map<YearMonth, DailyCounts> months(String node) {
+        return java.util.Collections.unmodifiableMap(nodes.getOrDefault(node, Map.of()));
+    }
+
+    /**
+     * Monthly counts over all nodes.
+     *
+     * @return month to counts
+     */
+    public Map<YearMonth, DailyCounts> totals() {
+        Map<YearMonth, DailyCounts> out = new TreeMap<>();
+        for (Map<YearMonth, DailyCounts> m : nodes.values()) {
+            m.forEach((ym, c) -> out.merge(ym, c, DailyCounts::plus));
+        }
+        return out;
+    }
+
+    /**
+     * The plain-text report.
+     *
+     * @return the tables, with a trailing newline
+     */
+    public String text() {
+        StringBuilder sb = new StringBuilder();
+        Map<YearMonth, DailyCounts> totals = totals();
+        sb.append("Mail per month, all nodes (")
+                .append(String.join(", ", nodes.keySet()))
+                .append(")\n");
+        mailTable(sb, totals);
+        sb.append('\n').append("Viruses by name per month, all nodes\n");
+        virusTable(sb, totals);
+        for (Map.Entry<String, Map<YearMonth, DailyCounts>> e : nodes.entrySet()) {
+            sb.append('\n').append("Node ").append(e.getKey()).append('\n');
+            mailTable(sb, e.getValue());
+        }
+        return sb.toString();
+    }
+
+    private static void mailTable(StringBuilder sb, Map<YearMonth, DailyCounts> months) {
+        List<String[]> rows = new ArrayList<>();
+        List<String> header = new ArrayList<>(List.of("month"));
+        for (Counter c : MAIL_COLUMNS) {
+            header.add(c.key());
+            if (c == Counter.SPAM) {
+                header.add("spam%");
+            }
+        }
+        rows.add(header.toArray(String[]::new));
+        Map<Counter, Long> sum = new EnumMap<>(Counter.class);
+        for (Map.Entry<YearMonth, DailyCounts> e : months.entrySet()) {
+            rows.add(mailRow(e.getKey().toString(), e.getValue().counters()));
+            e.getValue().counters().forEach((k, v) -> sum.merge(k, v, Long::sum));
+        }
+        if (months.size() > 1) {
+            rows.add(mailRow("total", sum));
+        }
+        if (months.isEmpty()) {
+            rows.add(mailRow("(none)", Map.of()));
+        }
+        table(sb, rows);
+    }
+
+    private static String[] mailRow(String label, Map<Counter, Long> counts) {
+        List<String> row = new ArrayList<>(List.of(label));
+        for (Counter c : MAIL_COLUMNS) {
+            row.add(Long.toString(counts.getOrDefault(c, 0L)));
+            if (c == Counter.SPAM) {
+                row.add(ratio(counts.getOrDefault(Counter.SPAM, 0L), counts.getOrDefault(Counter.RECEIVED, 0L)));
+            }
+        }
+        return row.toArray(String[]::new);
+    }
+
+    private static String ratio(long part, long whole) {
+        return whole == 0 ? "-" : String.format(Locale.ROOT, "%.1f%%", 100.0 * part / whole);
+    }
+
+    private static void virusTable(StringBuilder sb, Map<YearMonth, DailyCounts> months) {
+        TreeSet<String> names = new TreeSet<>();
+        months.values().forEach(c -> names.addAll(c.viruses().keySet()));
+        List<String[]> rows = new ArrayList<>();
+        List<String> header = new ArrayList<>(List.of("virus"));
+        months.keySet().forEach(m -> header.add(m.toString()));
+        header.add("total");
+        rows.add(header.toArray(String[]::new));
+        for (String n : names) {
+            List<String> row = new ArrayList<>(List.of(n));
+            long total = 0;
+            for (DailyCounts c : months.values()) {
+                long v = c.viruses().getOrDefault(n, 0L);
+                total += v;
+                row.add(Long.toString(v));
+            }
+            row.add(Long.toString(total));
+            rows.add(row.toArray(String[]::new));
+        }
+        if (names.isEmpty()) {
+            sb.append("  (no viruses)\n");
+            return;
+        }
+        table(sb, rows);
+    }
+
+    private static void table(StringBuilder sb, List<String[]> rows) {
+        int cols = rows.get(0).length;
+        int[] width = new int[cols];
+        for (String[] r : rows) {
+            for (int i = 0; i < cols; i++) {
+                width[i] = Math.max(width[i], r[i].length());
+            }
+        }
+        for (String[] r : rows) {
+            sb.append(' ');
+            for (int i = 0; i < cols; i++) {
+                sb.append(' ');
+                if (i == 0) {
+                    sb.append(r[i]).append(" ".repeat(width[i] - r[i].length()));
+                } else {
+                    sb.append(" ".repeat(width[i] - r[i].length())).append(r[i]);
+                }
+            }
+            sb.append('\n');
+        }
+    }
+
+    /**
+     * The HTML report: the same tables and two SVG bar charts (mail per month; viruses by name), self-contained.
+     *
+     * @return a complete HTML document
+     */
+    public String html() {
+        Map<YearMonth, DailyCounts> totals = totals();
+        StringBuilder sb = new StringBuilder();
+        sb.append(
+                        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Mail Hygiene report</title>\n")
+                .append("<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin:1em 0}")
+                .append("td,th{border:1px solid #bbb;padding:.2em .6em;text-align:right}td:first-child,th:first-child")
+                .append("{text-align:left}th{background:#eee}</style></head><body>\n")
+                .append("<h1>Mail Hygiene report</h1>\n<p>Nodes: ")
+                .append(esc(String.join(", ", nodes.keySet())))
+                .append("</p>\n<h2>Mail per month, all nodes</h2>\n");
+        sb.append(mailChart(totals));
+        htmlMailTable(sb, totals);
+        sb.append("<h2>Viruses by name per month, all nodes</h2>\n");
+        sb.append(virusChart(totals));
+        htmlVirusTable(sb, totals);
+        for (Map.Entry<String, Map<YearMonth, DailyCounts>> e : nodes.entrySet()) {
+            sb.append("<h2>Node ").append(esc(e.getKey())).append("</h2>\n");
+            htmlMailTable(sb, e.getValue());
+        }
+        sb.append("</body></html>\n");
+        return sb.toString();
+    }
+
+    private static void htmlMailTable(StringBuilder sb, Map<YearMonth, DailyCounts> months) {
+        sb.append("<table><tr><th>month</th>");
+        for (Counter c : MAIL_COLUMNS) {
+            sb.append("<th>").append(c.key()).append("</th>");
+            if (c == Counter.SPAM) {
+                sb.append("<th>spam%</th>");
+            }
+        }
+        sb.append("</tr>\n");
+        for (Map.Entry<YearMonth, DailyCounts> e : months.entrySet()) {
+            String[] row = mailRow(e.getKey().toString(), e.getValue().counters());
+            sb.append("<tr>");
+            for (String cell : row) {
+                sb.append("<td>").append(esc(cell)).append("</td>");
+            }
+            sb.append("</tr>\n");
+        }
+        sb.append("</table>\n");
+    }
+
+    private static void htmlVirusTable(StringBuilder sb, Map<YearMonth, DailyCounts> months) {
+        TreeSet<String> names = new TreeSet<>();
+        months.values().forEach(c -> names.addAll(c.viruses().keySet()));
+        if (names.isEmpty()) {
+            sb.append("<p>No viruses.</p>\n");
+            return;
+        }
+        sb.append("<table><tr><th>virus</th>");
+        months.keySet().forEach(m -> sb.append("<th>").append(m).append("</th>"));
+        sb.append("<th>total</th></tr>\n");
+        for (String n : names) {
+            sb.append("<tr><td>").append(esc(n)).append("</td>");
+            long total = 0;
+            for (DailyCounts c : months.values()) {
+                long v = c.viruses().getOrDefault(n, 0L);
+                total += v;
+                sb.append("<td>").append(v).append("</td>");
+            }
+            sb.append("<td>").append(total).append("</td></tr>\n");
+        }
+        sb.append("</table>\n");
+    }
+
+    private static String mailChart(Map<YearMonth, DailyCounts> months) {
+        Map<String, long[]> groups = new LinkedHashMap<>();
+        for (Map.Entry<YearMonth, DailyCounts> e : months.entrySet()) {
+            DailyCounts c = e.getValue();
+            groups.put(e.getKey().toString(), new long[] {
+                c.get(Counter.RECEIVED), c.get(Counter.SENT), c.get(Counter.SPAM), c.get(Counter.INFECTED)
+            });
+        }
+        return barChart(groups, new String[] {"received", "sent", "spam", "infected"});
+    }
+
+    private static String virusChart(Map<YearMonth, DailyCounts> months) {
+        Map<String, Long> totals = new TreeMap<>();
+        months.values().forEach(c -> c.viruses().forEach((k, v) -> totals.merge(k, v, Long::sum)));
+        Map<String, long[]> groups = new LinkedHashMap<>();
+        totals.entrySet().stream()
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .limit(15)
+                .forEach(e -> groups.put(e.getKey(), new long[] {e.getValue()}));
+        return groups.isEmpty() ? "" : barChart(groups, new String[] {"messages"});
+    }
+
+    /** A grouped bar chart as inline SVG. */
+    private static String barChart(Map<String, long[]> groups, String[] series) {
+        String[] colours = {"#4472c4", "#70ad47", "#ed7d31", "#c00000"};
+        long max = 1;
+        for (long[] v : groups.values()) {
+            for (long x : v) {
+                max = Math.max(max, x);
+            }
+        }
+        int bar = 18;
+        int gap = 14;
+        int groupWidth = series.length * bar + gap;
+        int chartHeight = 200;
+        int left = 50;
+        int width = left + Math.max(1, groups.size()) * groupWidth + 20;
+        int height = chartHeight + 90;
+        StringBuilder sb = new StringBuilder();
+        sb.append("<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"")
+                .append(width)
+                .append("\" height=\"")
+                .append(height)
+                .append("\" font-size=\"11\">\n");
+        sb.append("<line x1=\"")
+                .append(left)
+                .append("\" y1=\"10\" x2=\"")
+                .append(left)
+                .append("\" y2=\"")
+                .append(10 + chartHeight)
+                .append("\" stroke=\"#333\"/>\n");
+        sb.append("<text x=\"")
+                .append(left - 4)
+                .append("\" y=\"14\" text-anchor=\"end\">")
+                .append(max)
+                .append("</text>\n<text x=\"")
+                .append(left - 4)
+                .append("\" y=\"")
+                .append(10 + chartHeight)
+                .append("\" text-anchor=\"end\">0</text>\n");
+        int x = left + gap / 2;
+        for (Map.Entry<String, long[]> g : groups.entrySet()) {
+            long[] v = g.getValue();
+            for (int i = 0; i < v.length; i++) {
+                int h = (int) Math.round((double) v[i] / max * chartHeight);
+                sb.append("<rect x=\"")
+                        .append(x + i * bar)
+                        .append("\" y=\"")
+                        .append(10 + chartHeight - h)
+                        .append("\" width=\"")
+                        .append(bar - 2)
+                        .append("\" height=\"")
+                        .append(h)
+                        .append("\" fill=\"")
+                        .append(colours[i % colours.length])
+                        .append("\"><title>")
+                        .append(esc(g.getKey()))
+                        .append(' ')
+                        .append(series[i])
+                        .append(": ")
+                        .append(v[i])
+                        .append("</title></rect>\n");
+            }
+            sb.append("<text x=\"")
+                    .append(x)
+                    .append("\" y=\"")
+                    .append(24 + chartHeight)
+                    .append("\" transform=\"rotate(30 ")
+                    .append(x)
+                    .append(' ')
+                    .append(24 + chartHeight)
+                    .append(")\">")
+                    .append(esc(g.getKey()))
+                    .append("</text>\n");
+            x += groupWidth;
+        }
+        for (int i = 0; i < series.length; i++) {
+            int lx = left + i * 90;
+            sb.append("<rect x=\"")
+                    .append(lx)
+                    .append("\" y=\"")
+                    .append(height - 14)
+                    .append("\" width=\"10\" height=\"10\" fill=\"")
+                    .append(colours[i % colours.length])
+                    .append("\"/><text x=\"")
+                    .append(lx + 14)
+                    .append("\" y=\"")
+                    .append(height - 5)
+                    .append("\">")
+                    .append(series[i])
+                    .append("</text>\n");
+        }
+        sb.append("</svg>\n");
+        return sb.toString();
+    }
+
+    private static String esc(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+}

@@ -1,0 +1,64 @@
+package org.mailhygiene.smtp.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ConfigFileTest {
+
+    @Test
+    void readsTypedValuesListsAndComments() throws Exception {
+        ConfigFile f = ConfigFile.parse("edge-1.conf", """
+                # an edge relay
+                node.name = edge-1
+                listen.port = 2525
+                spam.threshold = 6.8
+                tls.required = no
+                timeout.idle = 5m
+                accepted.domain = dept-a.example, dept-b.example
+                accepted.domain = .example.ac.jp
+                """);
+        assertThat(f.required("node.name")).isEqualTo("edge-1");
+        assertThat(f.integer("listen.port", 0, 65535)).contains(2525);
+        assertThat(f.decimal("spam.threshold")).contains(6.8);
+        assertThat(f.bool("tls.required")).contains(false);
+        assertThat(f.duration("timeout.idle")).contains(Duration.ofMinutes(5));
+        assertThat(f.list("accepted.domain")).containsExactly("dept-a.example", "dept-b.example", ".example.ac.jp");
+        f.rejectUnknownKeys();
+    }
+
+    @Test
+    void errorsNameTheFileTheLineAndTheProblem() throws Exception {
+        assertThatThrownBy(() -> ConfigFile.parse("a.conf", "ok = 1\nno equals sign here\n"))
+                .hasMessage("a.conf line 2: expected 'key = value', got 'no equals sign here'");
+        ConfigFile f = ConfigFile.parse("b.conf", "\nlisten.port = 99999\nname = x\nname = y\ntypo.key = 1\n");
+        assertThatThrownBy(() -> f.integer("listen.port", 0, 65535))
+                .hasMessage("b.conf line 2: listen.port: must be between 0 and 65535, was 99999");
+        assertThatThrownBy(() -> f.string("name"))
+                .hasMessage("b.conf line 4: name: given more than once (first on line 3)");
+        assertThatThrownBy(f::rejectUnknownKeys).hasMessage("b.conf line 5: unknown key 'typo.key'");
+        assertThatThrownBy(() -> f.required("missing")).hasMessage("b.conf: required key 'missing' is missing");
+    }
+
+    @Test
+    void durationsInEveryUnit() {
+        assertThat(ConfigFile.parseDuration("250ms")).isEqualTo(Duration.ofMillis(250));
+        assertThat(ConfigFile.parseDuration("7d")).isEqualTo(Duration.ofDays(7));
+        assertThat(ConfigFile.parseDuration("PT30S")).isEqualTo(Duration.ofSeconds(30));
+        qt().forAll(integers().between(1, 1_000_000))
+                .checkAssert(n -> assertThat(ConfigFile.parseDuration(n + "s")).isEqualTo(Duration.ofSeconds(n)));
+        assertThatThrownBy(() -> ConfigFile.parseDuration("5 minutes")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void blankLinesAndCrLfAreFine() throws Exception {
+        ConfigFile f = ConfigFile.parse("c.conf", "a = 1\r\n\r\n  # c\r\nb = two words \r\n");
+        assertThat(f.string("b")).contains("two words");
+        assertThat(f.lines("a")).isEqualTo(List.of(java.util.Map.entry("1", 1)));
+    }
+}

@@ -1,0 +1,403 @@
+package org.mailhygiene.smtp.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.mailhygiene.api.policy.SmtpReply;
+import org.mailhygiene.smtp.access.AcceptedDomains;
+
+class SmtpServerTest {
+    private SmtpServer server;
+    private final RecordingHandler handler = new RecordingHandler();
+
+    private int start(Consumer<SmtpServer.Builder> config) throws Exception {
+        SmtpServer.Builder b = SmtpServer.builder()
+                .port(0)
+                .hostname("mx.test.example")
+                .acceptedDomains(AcceptedDomains.of("example.org"))
+                .handler(handler);
+        config.accept(b);
+        server = b.build();
+        server.start();
+        return server.port();
+    }
+
+    private int start() throws Exception {
+        return start(b -> {});
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.stop();
+        }
+    }
+
+    @Test
+    void defaultsAreAsDocumented() {
+        SmtpLimits d = SmtpLimits.defaults();
+        assertThat(d.maxConnections()).isEqualTo(200);
+        assertThat(d.maxConnectionsPerIp()).isEqualTo(20);
+        assertThat(d.connectionRateCount()).isEqualTo(300);
+        assertThat(d.connectionRateWindow()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(d.messageRateCount()).isEqualTo(600);
+        assertThat(d.messageRateWindow()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(d.maxRecipients()).isEqualTo(100);
+        assertThat(d.maxMessageSize()).isEqualTo(10_240_000L);
+        assertThat(d.maxErrors()).isEqualTo(20);
+        assertThat(d.maxHops()).isEqualTo(50);
+        assertThat(d.idleTimeout()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(d.commandTimeout()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(d.dataTimeout()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(d.memoryThreshold()).isEqualTo(256 * 1024L);
+    }
+
+    @Test
+    void greetingAndEhloAdvertiseTheExtensions() throws Exception {
+        int port = start();
+        try (TestClient c = new TestClient(port)) {
+            assertThat(c.reply()).isEqualTo("220 mx.test.example ESMTP mail-hygiene");
+            String ehlo = c.cmd("EHLO client.example");
+            assertThat(ehlo.split("\n"))
+                    .containsExactly(
+                            "250-mx.test.example Hello client.example [127.0.0.1]",
+                            "250-PIPELINING",
+                            "250-SIZE 10240000",
+                            "250-8BITMIME",
+                            "250-ENHANCEDSTATUSCODES",
+                            "250-SMTPUTF8",
+                            "250 HELP");
+            assertThat(c.cmd("NOOP")).isEqualTo("250 2.0.0 Ok");
+            assertThat(c.cmd("VRFY someone")).startsWith("252 2.5.0");
+            assertThat(c.cmd("EXPN list")).startsWith("502 5.5.1");
+            assertThat(c.cmd("HELP")).startsWith("214 2.0.0");
+            assertThat(c.cmd("FROB")).startsWith("500 5.5.2");
+            assertThat(c.cmd("STARTTLS")).startsWith("502 5.5.1");
+            assertThat(c.cmd("QUIT")).startsWith("221 2.0.0");
+            assertThat(c.reply()).isEqualTo("EOF");
+        }
+    }
+
+    @Test
+    void storesTheMessageWithAReceivedHeaderAndUnstuffsDots() throws Exception {
+        int port = start();
+        try (TestClient c = new TestClient(port).hello()) {
+            assertThat(c.cmd("MAIL FROM:<sender@example.net> BODY=8BITMIME SIZE=100")).isEqualTo("250 2.1.0 Ok");
+            assertThat(c.cmd("RCPT TO:<user@example.org>")).isEqualTo("250 2.1.5 Ok");
+            assertThat(c.cmd("DATA")).startsWith("354");
+            c.send("Subject: hi\r\n\r\n..leading dot\r\n.\r\n");
+            assertThat(c.reply()).isEqualTo("250 2.0.0 Ok queued");
+        }
+        assertThat(handler.messages).hasSize(1);
+        RecordingHandler.Received m = handler.messages.get(0);
+        assertThat(m.envelope().sender()).isEqualTo("sender@example.net");
+        assertThat(m.envelope().recipients()).containsExactly("user@example.org");
+        assertThat(m.envelope().heloName()).contains("client.example");
+        assertThat(m.envelope().clientAddress()).contains(InetAddress.getByName("127.0.0.1"));
+        assertThat(m.body()).isEqualTo("Subject: hi\r\n\r\n.leading dot\r\n");
+        assertThat(m.receivedHeader())
+                .matches("Received: from client\\.example \\(\\[127\\.0\\.0\\.1\\]\\) by mx\\.test\\.example "
+                        + "\\(mail-hygiene\\) with ESMTP id [0-9A-Z]+-[0-9A-Z]+ for <user@example\\.org>; "
+                        + "\\w{3}, \\d{1,2} \\w{3} \\d{4} \\d\\d:\\d\\d:\\d\\d [+-]\\d{4}");
+    }
+
+    @Test
+    void forClauseOnlyWithExactlyOneRecipient() throws Exception {
+        int port = start();
+        try (TestClient c = new TestClient(port).hello()) {
+            c.cmd("MAIL FROM:<>");
+            c.cmd("RCPT TO:<a@example.org>");
+            c.cmd("RCPT TO:<b@example.org>");
+            c.cmd("DATA");
+            assertThat(c.send("x\r\n.\r\n").reply()).startsWith("250");
+        }
+        RecordingHandler.Received m = handler.messages.get(0);
+        assertThat(m.envelope().sender()).isEmpty();
+        assertThat(m.receivedHeader()).doesNotContain(" for ");
+    }
+
+    @Test
+    void sequenceErrors() throws Exception {
+        int port = start();
+        try (TestClient c = new TestClient(port)) {
+            c.reply();
+            assertThat(c.cmd("MAIL FROM:<a@example.net>")).startsWith("503 5.5.1");
+            assertThat(c.cmd("EHLO not_a domain!")).startsWith("501");
+            assertThat(c.cmd("EHLO [127.0.0.1]")).startsWith("250");
+            assertThat(c.cmd("RCPT TO:<a@example.org>")).startsWith("503 5.5.1");
+            assertThat(c.cmd("DATA")).startsWith("503 5.5.1");
+            assertThat(c.cmd("MAIL FROM:<a@example.net>")).startsWith("250");
+            assertThat(c.cmd("MAIL FROM:<a@example.net>")).startsWith("503 5.5.1");
+            assertThat(c.cmd("DATA")).startsWith("554 5.5.1");
+            assertThat(c.cmd("RSET")).isEqualTo("250 2.0.0 Ok");
+            assertThat(c.cmd("RSET now")).startsWith("501");
+            assertThat(c.cmd("MAIL FROM:a@example.net")).startsWith("501");
+            assertThat(c.cmd("MAIL FROM:<a@example.net> FOO=BAR")).startsWith("555 5.5.4");
+            assertThat(c.cmd("MAIL FROM:<a@example.net> BODY=BINARYMIME")).startsWith("501");
+            assertThat(c.cmd("MAIL FROM: <a@example.net>")).startsWith("250");
+            assertThat(c.cmd("RCPT TO:<postmaster>")).startsWith("250");
+            assertThat(c.cmd("RCPT TO:<user>")).startsWith("501");
+            assertThat(c.cmd("RCPT TO:<u@example.org> NOTIFY=NEVER")).startsWith("555");
+        }
+    }
+
+    @Test
+    void overlongCommandLineIsAnErrorNotACrash() throws Exception {
+        int port = start();
+        try (TestClient c = new TestClient(port).hello()) {
+            assertThat(c.cmd("NOOP " + "x".repeat(505))).startsWith("250"); // 510 + CRLF = 512
+            assertThat(c.cmd("NOOP " + "x".repeat(506))).startsWith("500 5.5.0 Line too long");
+            assertThat(c.cmd("NOOP " + "x".repeat(100_000))).startsWith("500 5.5.0");
+            assertThat(c.cmd("NOOP")).startsWith("250");
+            assertThat(c.send("NOOP\n").reply()).startsWith("500 5.5.2");
+        }
+    }
+
+    @Test
+    void recipientLimitAnswers452() throws Exception {
+        int port = start(b -> b.limits(SmtpLimits.builder().maxRecipients(100).build()));
+        try (TestClient c = new TestClient(port).hello()) {
+            c.cmd("MAIL FROM:<a@example.net>");
+            for (int i = 0; i < 100; i++) {
+                assertThat(c.cmd("RCPT TO:<u" + i + "@example.org>")).startsWith("250");
+            }
+            assertThat(c.cmd("RCPT TO:<u100@example.org>")).isEqualTo("452 4.5.3 Too many recipients");
+            c.cmd("DATA");
+            assertThat(c.send("x\r\n.\r\n").reply()).startsWith("250");
+        }
+        assertThat(handler.messages.get(0).envelope().recipients()).hasSize(100);
+    }
+
+    @Test
+    void sizeIsCheckedAtMailAndEnforcedWhileStreaming() throws Exception {
+        int port = start(b -> b.limits(SmtpLimits.builder().maxMessageSize(1000).build()));
+        try (TestClient c = new TestClient(port).hello()) {
+            assertThat(c.cmd("MAIL FROM:<a@example.net> SIZE=1001")).startsWith("552 5.3.4");
+            assertThat(c.cmd("MAIL FROM:<a@example.net> SIZE=1000")).startsWith("250");
+            c.cmd("RCPT TO:<u@example.org>");
+            c.cmd("DATA");
+            StringBuilder big = new StringBuilder();
+            for (int i = 0; i < 30; i++) {
+                big.append("x".repeat(70)).append("\r\n");
+            }
+            assertThat(c.send(big + ".\r\n").reply()).startsWith("552 5.3.4");
+            // the session is still in step
+            assertThat(c.cmd("NOOP")).startsWith("250");
+        }
+        assertThat(handler.messages).isEmpty();
+    }
+
+    @Test
+    void longTextLineIsRefused() throws Exception {
+        int port = start();
+        try (TestClient c = new TestClient(port).hello()) {
+            c.cmd("MAIL FROM:<a@example.net>");
+            c.cmd("RCPT TO:<u@example.org>");
+            c.cmd("DATA");
+            assertThat(c.send("a\r\n" + "y".repeat(998) + "\r\n.\r\n").reply()).startsWith("250");
+            c.cmd("MAIL FROM:<a@example.net>");
+            c.cmd("RCPT TO:<u@example.org>");
+            c.cmd("DATA");
+            assertThat(c.send("a\r\n" + "y".repeat(999) + "\r\n.\r\n").reply()).startsWith("554 5.6.0");
+        }
+        assertThat(handler.messages).hasSize(1);
+    }
+
+    @Test
+    void loopDetectionCountsReceivedHeaders() throws Exception {
+        int port = start(b -> b.limits(SmtpLimits.builder().maxHops(5).build()));
+        try (TestClient c = new TestClient(port).hello()) {
+            c.cmd("MAIL FROM:<a@example.net>");
+            c.cmd("RCPT TO:<u@example.org>");
+            c.cmd("DATA");
+            String four = "Received: from a by b; Fri, 27 Nov 2026 20:00:00 +0000\r\n".repeat(4);
+            assertThat(c.send(four + "Subject: x\r\n\r\nReceived: in the body does not count\r\n".repeat(3)
+                                    + ".\r\n")
+                            .reply())
+                    .startsWith("250");
+            c.cmd("MAIL FROM:<a@example.net>");
+            c.cmd("RCPT TO:<u@example.org>");
+            c.cmd("DATA");
+            assertThat(c.send("RECEIVED: x\r\n".repeat(5) + "\r\nbody\r\n.\r\n").reply())
+                    .startsWith("554 5.4.6");
+        }
+        assertThat(handler.messages).hasSize(1);
+    }
+
+    @Test
+    void handlerReplyIsSentExactlyAndExceptionsBecome451() throws Exception {
+        int port = start();
+        handler.reply = e -> new SmtpReply(554, "5.7.1", "Virus found: Eicar-Test-Signature");
+        try (TestClient c = new TestClient(port).hello()) {
+            c.cmd("MAIL FROM:<a@example.net>");
+            c.cmd("RCPT TO:<u@example.org>");
+            c.cmd("DATA");
+            assertThat(c.send("x\r\n.\r\n").reply()).isEqualTo("554 5.7.1 Virus found: Eicar-Test-Signature");
+            handler.reply = e -> {
+                throw new IllegalStateException("boom");
+            };
+            c.cmd("MAIL FROM:<a@example.net>");
+            c.cmd("RCPT TO:<u@example.org>");
+            c.cmd("DATA");
+            assertThat(c.send("x\r\n.\r\n").reply()).isEqualTo("451 4.3.0 Temporary failure, try again later");
+        }
+    }
+
+    @Test
+    void pipelinedGroupGetsRepliesInOrder() throws Exception {
+        int port = start();
+        try (TestClient c = new TestClient(port).hello()) {
+            c.send("MAIL FROM:<a@example.net>\r\nRCPT TO:<u@example.org>\r\nRCPT TO:<x@elsewhere.test>\r\n"
+                    + "RCPT TO:<v@example.org>\r\nDATA\r\n");
+            assertThat(c.reply()).startsWith("250 2.1.0");
+            assertThat(c.reply()).startsWith("250 2.1.5");
+            assertThat(c.reply()).startsWith("554 5.7.1 Relay access denied");
+            assertThat(c.reply()).startsWith("250 2.1.5");
+            assertThat(c.reply()).startsWith("354");
+            c.send("hello\r\n.\r\nQUIT\r\n");
+            assertThat(c.reply()).startsWith("250");
+            assertThat(c.reply()).startsWith("221");
+        }
+        assertThat(handler.messages.get(0).envelope().recipients()).containsExactly("u@example.org", "v@example.org");
+    }
+
+    @Test
+    void dataSentBeforeThe354IsASynchronisationError() throws Exception {
+        int port = start();
+        try (TestClient c = new TestClient(port).hello()) {
+            c.send("MAIL FROM:<a@example.net>\r\nRCPT TO:<u@example.org>\r\nDATA\r\nSubject: early\r\n\r\nx\r\n.\r\n");
+            assertThat(c.reply()).startsWith("250");
+            assertThat(c.reply()).startsWith("250");
+            assertThat(c.reply()).startsWith("554 5.5.0");
+            assertThat(c.reply()).isEqualTo("EOF");
+        }
+        assertThat(handler.messages).isEmpty();
+    }
+
+    @Test
+    void tooManyErrorsCloseTheSession() throws Exception {
+        int port = start(b -> b.limits(SmtpLimits.builder().maxErrors(3).build()));
+        try (TestClient c = new TestClient(port).hello()) {
+            assertThat(c.cmd("BAD1")).startsWith("500");
+            assertThat(c.cmd("BAD2")).startsWith("500");
+            assertThat(c.cmd("BAD3")).isEqualTo("500 5.5.2 Command unrecognized: BAD3");
+            assertThat(c.reply()).startsWith("421 4.7.0");
+            assertThat(c.reply()).isEqualTo("EOF");
+        }
+    }
+
+    @Test
+    void idleClientIsCutOffWith421() throws Exception {
+        int port = start(b -> b.limits(SmtpLimits.builder().idleTimeout(Duration.ofMillis(300)).build()));
+        try (TestClient c = new TestClient(port).hello()) {
+            assertThat(c.reply()).startsWith("421 4.4.2");
+            assertThat(c.reply()).isEqualTo("EOF");
+        }
+    }
+
+    @Test
+    void slowLorisCommandIsCutOffByTheCommandTimeout() throws Exception {
+        int port = start(b -> b.limits(SmtpLimits.builder()
+                .idleTimeout(Duration.ofSeconds(5))
+                .commandTimeout(Duration.ofMillis(500))
+                .build()));
+        try (TestClient c = new TestClient(port).hello()) {
+            String reply = "EOF";
+            for (int i = 0; i < 40; i++) {
+                try {
+                    c.send("N");
+                } catch (java.io.IOException closed) {
+                    break;
+                }
+                Thread.sleep(50);
+                if (c.socket.getInputStream().available() > 0) {
+                    reply = c.reply();
+                    break;
+                }
+            }
+            assertThat(reply).startsWith("421 4.4.2");
+        }
+    }
+
+    @Test
+    void slowDataIsCutOffByTheDataTimeout() throws Exception {
+        int port = start(b -> b.limits(SmtpLimits.builder()
+                .idleTimeout(Duration.ofSeconds(5))
+                .dataTimeout(Duration.ofMillis(500))
+                .build()));
+        try (TestClient c = new TestClient(port).hello()) {
+            c.cmd("MAIL FROM:<a@example.net>");
+            c.cmd("RCPT TO:<u@example.org>");
+            c.cmd("DATA");
+            String reply = "EOF";
+            for (int i = 0; i < 40; i++) {
+                try {
+                    c.send("line\r\n");
+                } catch (java.io.IOException closed) {
+                    break;
+                }
+                Thread.sleep(50);
+                if (c.socket.getInputStream().available() > 0) {
+                    reply = c.reply();
+                    break;
+                }
+            }
+            assertThat(reply).startsWith("421 4.4.2");
+        }
+        assertThat(handler.messages).isEmpty();
+    }
+
+    @Test
+    void smtputf8AllowsUtf8AddressesOnlyWhenRequested() throws Exception {
+        int port = start(b -> b.acceptedDomains(AcceptedDomains.of("example.org", "例え.jp")));
+        try (TestClient c = new TestClient(port).hello()) {
+            assertThat(c.cmd("MAIL FROM:<ユーザー@example.net>")).startsWith("553 5.6.7");
+            assertThat(c.cmd("MAIL FROM:<ユーザー@example.net> SMTPUTF8")).startsWith("250");
+            assertThat(c.cmd("RCPT TO:<受信者@例え.jp>")).startsWith("250");
+            c.cmd("DATA");
+            assertThat(c.send("Subject: テスト\r\n\r\n本文\r\n.\r\n").reply()).startsWith("250");
+        }
+        RecordingHandler.Received m = handler.messages.get(0);
+        assertThat(m.envelope().sender()).isEqualTo("ユーザー@example.net");
+        assertThat(m.receivedHeader()).contains("with UTF8SMTP id").contains("for <受信者@例え.jp>");
+        assertThat(m.body()).isEqualTo("Subject: テスト\r\n\r\n本文\r\n");
+    }
+
+    @Test
+    void heloSessionsDoNotGetPipelining() throws Exception {
+        int port = start();
+        try (TestClient c = new TestClient(port)) {
+            c.reply();
+            assertThat(c.cmd("HELO client.example")).isEqualTo("250 mx.test.example Hello client.example [127.0.0.1]");
+            assertThat(c.cmd("MAIL FROM:<a@example.net> SIZE=10")).startsWith("555");
+            c.send("MAIL FROM:<a@example.net>\r\nRCPT TO:<u@example.org>\r\n");
+            assertThat(c.reply()).startsWith("554 5.5.0");
+        }
+    }
+
+    @Test
+    void messagesLargerThanTheThresholdAreSpooledToDiskAndComeBackIntact(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path dir) throws Exception {
+        int port = start(b -> b.limits(SmtpLimits.builder().memoryThreshold(1024).build())
+                .spoolDirectory(dir));
+        StringBuilder body = new StringBuilder("Subject: big\r\n\r\n");
+        for (int i = 0; i < 2000; i++) {
+            body.append(i % 7 == 0 ? "." : "").append("line ").append(i).append("\r\n");
+        }
+        String stuffed = body.toString().replace("\r\n.", "\r\n..");
+        try (TestClient c = new TestClient(port).hello()) {
+            c.cmd("MAIL FROM:<a@example.net>");
+            c.cmd("RCPT TO:<u@example.org>");
+            c.cmd("DATA");
+            assertThat(c.send(stuffed + ".\r\n").reply()).startsWith("250");
+        }
+        assertThat(handler.messages.get(0).body()).isEqualTo(body.toString());
+        try (var files = java.nio.file.Files.list(dir)) {
+            assertThat(files).as("temporary files are deleted").isEmpty();
+        }
+    }
+}

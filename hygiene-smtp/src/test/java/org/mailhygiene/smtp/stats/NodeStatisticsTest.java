@@ -1,0 +1,155 @@
+package org.mailhygiene.smtp.stats;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.YearMonth;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.api.Message;
+import org.mailhygiene.api.ScanFailure;
+import org.mailhygiene.api.ScanResult;
+import org.mailhygiene.api.Verdict;
+import org.mailhygiene.api.policy.DefaultPolicy;
+import org.mailhygiene.api.policy.Disposition;
+import org.mailhygiene.testkit.FakeClock;
+
+class NodeStatisticsTest {
+    @TempDir
+    Path dir;
+
+    private final FakeClock clock = FakeClock.start();
+    private final Message msg = Message.of(new byte[0]);
+
+    private static Disposition decide(ScanResult... results) {
+        return DefaultPolicy.defaults().decide(List.of(results));
+    }
+
+    private static Verdict virus(String name) {
+        return Verdict.infected("clamd", List.of(name), Duration.ZERO);
+    }
+
+    private static Verdict spam() {
+        return Verdict.builder("spamd", org.mailhygiene.api.Outcome.SPAM)
+                .score(9)
+                .threshold(6.8)
+                .build();
+    }
+
+    @Test
+    void countsSurviveARestart() throws Exception {
+        try (NodeStatistics s = NodeStatistics.open(dir, "gateway", clock)) {
+            s.received();
+            s.received();
+            s.sent();
+            s.disposition(decide(virus("Worm.NetSky"), virus("Worm.NetSky")), msg);
+            s.disposition(decide(spam()), msg);
+            s.scanFailed(new ScanFailure("clamd", ScanFailure.Kind.TIMED_OUT, "slow", Duration.ZERO), msg);
+        }
+        try (NodeStatistics s = NodeStatistics.open(dir, "gateway", clock)) {
+            s.received();
+            DailyCounts today = s.today();
+            assertThat(today.get(Counter.RECEIVED)).isEqualTo(3);
+            assertThat(today.get(Counter.SENT)).isEqualTo(1);
+            assertThat(today.get(Counter.REJECTED)).isEqualTo(1);
+            assertThat(today.get(Counter.INFECTED)).isEqualTo(1);
+            assertThat(today.get(Counter.SPAM)).isEqualTo(1);
+            assertThat(today.get(Counter.TAGGED)).isEqualTo(1);
+            assertThat(today.get(Counter.SCANNER_FAILURES)).isEqualTo(1);
+            // one message with the same virus named twice counts once
+            assertThat(today.viruses()).containsEntry("Worm.NetSky", 1L);
+        }
+    }
+
+    @Test
+    void aNewDayStartsNewCountersAndKeepsTheOldFile() throws Exception {
+        try (NodeStatistics s = NodeStatistics.open(dir, "edge-1", clock)) {
+            s.received();
+            clock.advance(Duration.ofDays(1));
+            s.received();
+            s.received();
+            assertThat(s.today().get(Counter.RECEIVED)).isEqualTo(2);
+            List<DailyCounts> history = s.history();
+            assertThat(history)
+                    .extracting(DailyCounts::day)
+                    .containsExactly(LocalDate.parse("2026-01-01"), LocalDate.parse("2026-01-02"));
+            assertThat(history.get(0).get(Counter.RECEIVED)).isEqualTo(1);
+        }
+        assertThat(dir.resolve("stats/2026-01-01.stats")).exists();
+        assertThat(dir.resolve("stats/2026-01-02.stats")).exists();
+    }
+
+    @Test
+    void signatureUpdatesAndCacheHitsAreCounted() throws Exception {
+        try (NodeStatistics s = NodeStatistics.open(dir, "gateway", clock)) {
+            s.signatureUpdate("freshclam", true, "ok", Duration.ofSeconds(1));
+            s.signatureUpdate("freshclam", false, "exit 1", Duration.ofSeconds(1));
+            s.cacheHit(virus("X"), msg);
+            DailyCounts t = s.today();
+            assertThat(t.get(Counter.SIGNATURE_UPDATES)).isEqualTo(1);
+            assertThat(t.get(Counter.SIGNATURE_UPDATE_FAILURES)).isEqualTo(1);
+            assertThat(t.get(Counter.CACHE_HITS)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aMalformedFileIsReportedWithItsLine() throws Exception {
+        Files.createDirectories(dir.resolve("stats"));
+        Files.writeString(
+                dir.resolve("stats/2026-01-01.stats"),
+                "# x\nnode n\nreceived 3\nbogus_counter 4\n",
+                StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> NodeStatistics.open(dir, "n", clock))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("line 4");
+    }
+
+    @Test
+    void reportShowsMonthlyTablesPerNodeAndInTotal() throws Exception {
+        Path data = dir.resolve("data");
+        for (String node : List.of("edge-1", "gateway")) {
+            try (NodeStatistics s = NodeStatistics.open(data.resolve(node), node, clock)) {
+                for (int i = 0; i < 10; i++) {
+                    s.received();
+                }
+                s.disposition(decide(spam()), msg);
+                if (node.equals("gateway")) {
+                    s.disposition(decide(virus("Worm.Bagle")), msg);
+                }
+            }
+        }
+        clock.advance(Duration.ofDays(40));
+        try (NodeStatistics s = NodeStatistics.open(data.resolve("gateway"), "gateway", clock)) {
+            s.received();
+            s.disposition(decide(virus("Worm.MyDoom")), msg);
+        }
+        StatisticsReport all = StatisticsReport.load(data, Optional.empty());
+        assertThat(all.nodes()).containsExactly("edge-1", "gateway");
+        assertThat(all.totals().get(YearMonth.parse("2026-01")).get(Counter.RECEIVED))
+                .isEqualTo(20);
+        assertThat(all.totals().get(YearMonth.parse("2026-01")).get(Counter.SPAM))
+                .isEqualTo(2);
+        String text = all.text();
+        assertThat(text).contains("2026-01", "2026-02", "Worm.Bagle", "Worm.MyDoom", "10.0%", "Node edge-1");
+        String html = all.html();
+        assertThat(html).startsWith("<!DOCTYPE html>").contains("<svg", "Worm.MyDoom", "</html>");
+
+        StatisticsReport feb = StatisticsReport.load(data, Optional.of(YearMonth.parse("2026-02")));
+        assertThat(feb.totals()).containsOnlyKeys(YearMonth.parse("2026-02"));
+        assertThat(feb.text()).doesNotContain("Worm.Bagle");
+    }
+
+    @Test
+    void reportOnAnEmptyDirectoryIsAClearError() {
+        assertThatThrownBy(() -> StatisticsReport.load(dir, Optional.empty()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no statistics");
+    }
+}

@@ -1,0 +1,726 @@
+package org.mailhygiene.testkit.spamd;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.DataFormatException;
+import java.util.zip.InflaterInputStream;
+import org.mailhygiene.api.Rule;
+
+/**
+ * A fake spamd: a real TCP server on 127.0.0.1 (an ephemeral port) speaking SPAMC/1.5 the way spamd 4.0.1 does, for
+ * tests of spamd clients.
+ *
+ * <p>Behaviour, matching spamd where it matters to a client:
+ * <ul>
+ *   <li>Methods CHECK, SYMBOLS, REPORT, REPORT_IFSPAM, PROCESS, HEADERS, PING, SKIP and TELL; anything else gets
+ *       {@code SPAMD/1.0 76 Bad header line: <line>}. One request per connection.
+ *   <li>Header names are matched case-sensitively: {@code Content-length} (not {@code Content-Length}), {@code User},
+ *       {@code Compress}, {@code Message-class}, {@code Set}, {@code Remove}; others are ignored. Without
+ *       {@code Content-length} the body is read until the client half-closes; a shorter body gets
+ *       {@code 76 Bad header line: (Content-Length mismatch: Expected N bytes, got M bytes)}. {@code Compress: zlib}
+ *       bodies are inflated (and need {@code Content-length}).
+ *   <li>Scoring: a message holding the GTUBE string scores 1000.0 with rule {@code GTUBE}; a message holding a
+ *       {@linkplain #script(String, double, Rule...) scripted marker} gets that score and those rules (the first
+ *       matching script wins, GTUBE before any script); everything else gets the {@linkplain #defaultScore default}
+ *       (0.0, no rules). Spam means {@code score >= threshold} (default 5.0).
+ *   <li>Replies have spamd's exact shapes: status {@code SPAMD/1.1 0 EX_OK} ({@code SPAMD/1.5 0 PONG} for PING),
+ *       {@code Spam: True ; 1000.0 / 5.0} (REPORT_IFSPAM says {@code Yes}/{@code No}), {@code Content-length} for
+ *       replies with a body, a SYMBOLS list without trailing newline, a REPORT with spamd's rule table, PROCESS and
+ *       HEADERS with {@code X-Spam-*} headers added as with {@code report_safe 0}.
+ *   <li>TELL is refused with {@code 69} unless {@link Builder#allowTell(boolean)}; learned messages are kept per class
+ *       and can be queried with {@link #learned(String)}.
+ * </ul>
+ *
+ * <p>Scripting and faults: {@link #enqueue(Fault)} applies a fault to the next connection (in order);
+ * {@link #failAll(Fault)} applies one to every connection until {@link #clearFaults()}. Every request that was read
+ * is recorded ({@link #takeRequest(Duration)}, {@link #requests()}).
+ *
+ * <p>Thread-safe: scripting may happen while connections are served. {@link #close()} stops the server, releases
+ * stalled connections and closes every open socket.
+ */
+public final class FakeSpamd implements AutoCloseable {
+    /** The GTUBE test string; a message containing it scores 1000. */
+    public static final String GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X";
+
+    private static final Pattern REQUEST_LINE = Pattern.compile("([A-Z_]+) SPAMC/(\\d+\\.\\d+)");
+    private static final Set<String> METHODS =
+            Set.of("CHECK", "SYMBOLS", "REPORT", "REPORT_IFSPAM", "PROCESS", "HEADERS", "PING", "SKIP", "TELL");
+
+    private record Script(String marker, double score, List<Rule> rules) {}
+
+    private final ServerSocket server;
+    private final double threshold;
+    private final boolean allowTell;
+    private final ExecutorService pool;
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private final List<Script> scripts = new CopyOnWriteArrayList<>();
+    private volatile Script defaultScript = new Script("", 0.0, List.of());
+    private final Deque<Fault> queued = new ConcurrentLinkedDeque<>();
+    private volatile Fault always;
+    private final LinkedBlockingQueue<RecordedRequest> requests = new LinkedBlockingQueue<>();
+    private final List<RecordedRequest> allRequests = new CopyOnWriteArrayList<>();
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final Map<String, List<String>> learned = new ConcurrentHashMap<>();
+    private final AtomicInteger connections = new AtomicInteger();
+
+    private FakeSpamd(Builder b) throws IOException {
+        this.threshold = b.threshold;
+        this.allowTell = b.allowTell;
+        this.server = new ServerSocket();
+        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+        this.pool = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "fake-spamd-" + server.getLocalPort());
+            t.setDaemon(true);
+            return t;
+        });
+        pool.execute(this::acceptLoop);
+    }
+
+    /**
+     * Starts a fake with the defaults (threshold 5.0, TELL refused).
+     *
+     * @return a running fake
+     * @throws IOException if no port can be bound
+     */
+    public static FakeSpamd start() throws IOException {
+        return builder().start();
+    }
+
+    /**
+     * Starts a builder.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The host to connect to.
+     *
+     * @return {@code 127.0.0.1}
+     */
+    public String host() {
+        return server.getInetAddress().getHostAddress();
+    }
+
+    /**
+     * The port the fake listens on.
+     *
+     * @return the port
+     */
+    public int port() {
+        return server.getLocalPort();
+    }
+
+    /**
+     * {@code host:port}, as accepted by {@code --spamd} and {@code SpamdClient.builder(String)}.
+     *
+     * @return the address
+     */
+    public String address() {
+        return host() + ":" + port();
+    }
+
+    /**
+     * The threshold ({@code required_score}) the fake reports.
+     *
+     * @return the threshold
+     */
+    public double threshold() {
+        return threshold;
+    }
+
+    /**
+     * Scripts a score: a message whose bytes (read as ISO-8859-1) contain {@code marker} gets {@code score} and
+     * {@code rules}. Scripts are tried in the order added.
+     *
+     * @param marker a non-empty marker
+     * @param score the score to report
+     * @param rules the rules to report, with scores and descriptions where given
+     * @return this fake
+     * @throws IllegalArgumentException if the marker is empty
+     */
+    public FakeSpamd script(String marker, double score, Rule... rules) {
+        Objects.requireNonNull(marker, "marker");
+        if (marker.isEmpty()) {
+            throw new IllegalArgumentException("marker must not be empty");
+        }
+        scripts.add(new Script(marker, score, List.of(rules)));
+        return this;
+    }
+
+    /**
+     * The score and rules for messages that match neither GTUBE nor a script. Default 0.0 and no rules.
+     *
+     * @param score the score
+     * @param rules the rules
+     * @return this fake
+     */
+    public FakeSpamd defaultScore(double score, Rule... rules) {
+        defaultScript = new Script("", score, List.of(rules));
+        return this;
+    }
+
+    /**
+     * Applies a fault to the next connection that has none queued before it.
+     *
+     * @param fault the fault
+     * @return this fake
+     */
+    public FakeSpamd enqueue(Fault fault) {
+        queued.add(Objects.requireNonNull(fault, "fault"));
+        return this;
+    }
+
+    /**
+     * Applies a fault to every connection (after queued ones are used up) until {@link #clearFaults()}.
+     *
+     * @param fault the fault
+     * @return this fake
+     */
+    public FakeSpamd failAll(Fault fault) {
+        always = Objects.requireNonNull(fault, "fault");
+        return this;
+    }
+
+    /**
+     * Removes queued and permanent faults.
+     *
+     * @return this fake
+     */
+    public FakeSpamd clearFaults() {
+        queued.clear();
+        always = null;
+        return this;
+    }
+
+    /**
+     * Waits for the next recorded request, in arrival order.
+     *
+     * @param timeout how long to wait
+     * @return the request
+     * @throws InterruptedException if interrupted
+     * @throws AssertionError if no request arrived in time
+     */
+    public RecordedRequest takeRequest(Duration timeout) throws InterruptedException {
+        RecordedRequest r = requests.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        if (r == null) {
+            throw new AssertionError("no spamd request within " + timeout);
+        }
+        return r;
+    }
+
+    /**
+     * Every request recorded so far, in arrival order.
+     *
+     * @return a snapshot
+     */
+    public List<RecordedRequest> requests() {
+        return List.copyOf(allRequests);
+    }
+
+    /**
+     * How many connections were accepted (including ones that sent nothing).
+     *
+     * @return the count
+     */
+    public int connectionCount() {
+        return connections.get();
+    }
+
+    /**
+     * The message bodies learned as the given class through TELL (and not forgotten).
+     *
+     * @param messageClass {@code spam} or {@code ham}
+     * @return the bodies as ISO-8859-1 text, in learning order
+     */
+    public List<String> learned(String messageClass) {
+        return List.copyOf(learned.getOrDefault(messageClass, List.of()));
+    }
+
+    private void acceptLoop() {
+        while (!server.isClosed()) {
+            try {
+                Socket s = server.accept();
+                connections.incrementAndGet();
+                open.add(s);
+                Fault f = queued.poll();
+                Fault fault = f != null ? f : always;
+                pool.execute(() -> serve(s, fault));
+            } catch (IOException e) {
+                return; // closed
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                return;
+            }
+        }
+    }
+
+    private void serve(Socket s, Fault fault) {
+        try (s) {
+            s.setSoTimeout(30_000); // spamd's --timeout-tcp default
+            if (fault instanceof Fault.StallReading) {
+                closed.await();
+                return;
+            }
+            InputStream in = new BufferedInputStream(s.getInputStream());
+            OutputStream out = s.getOutputStream();
+            String line = readLine(in);
+            if (line == null) {
+                return;
+            }
+            Matcher m = REQUEST_LINE.matcher(line);
+            if (!m.matches() || !METHODS.contains(m.group(1))) {
+                reply(out, "SPAMD/1.0 76 Bad header line: " + line + "\r\n");
+                return;
+            }
+            String method = m.group(1);
+            List<Map.Entry<String, String>> headers = new ArrayList<>();
+            while (true) {
+                String h = readLine(in);
+                if (h == null || h.isEmpty()) {
+                    break;
+                }
+                int colon = h.indexOf(": ");
+                if (colon <= 0) {
+                    reply(out, "SPAMD/1.0 76 Bad header line: (header not in 'Name: value' format)\r\n");
+                    return;
+                }
+                headers.add(new AbstractMap.SimpleImmutableEntry<>(h.substring(0, colon), h.substring(colon + 2)));
+                if (headers.size() > 255) {
+                    reply(out, "SPAMD/1.0 76 Bad header line: (too many headers)\r\n");
+                    return;
+                }
+            }
+            String length = find(headers, "Content-length");
+            String compress = find(headers, "Compress");
+            boolean halfClosed;
+            byte[] wire;
+            if (method.equals("PING") || method.equals("SKIP")) {
+                wire = new byte[0];
+                halfClosed = false;
+            } else if (length != null) {
+                long expected;
+                try {
+                    expected = Long.parseLong(length.strip());
+                } catch (NumberFormatException e) {
+                    reply(out, "SPAMD/1.0 76 Bad header line: Content-Length contains non-numeric bytes\r\n");
+                    return;
+                }
+                wire = readUpTo(in, expected);
+                halfClosed = wire.length < expected || sawEof(s, in);
+                if (wire.length != expected) {
+                    record(method, m.group(2), headers, wire, wire, halfClosed);
+                    reply(out, "SPAMD/1.0 76 Bad header line: (Content-Length mismatch: Expected " + expected
+                            + " bytes, got " + wire.length + " bytes)\r\n");
+                    return;
+                }
+            } else {
+                wire = in.readAllBytes();
+                halfClosed = true;
+            }
+            byte[] body = wire;
+            if (compress != null) {
+                if (!compress.equals("zlib")) {
+                    reply(out, "SPAMD/1.0 76 Bad header line: (compression type not supported: " + compress
+                            + ")\r\n");
+                    return;
+                }
+                if (length == null) {
+                    reply(out, "SPAMD/1.0 69 Service Unavailable: Compress requires Content-length header\r\n");
+                    return;
+                }
+                try {
+                    body = inflate(wire);
+                } catch (IOException e) {
+                    reply(out, "SPAMD/1.0 76 Bad header line: (zlib inflate failed)\r\n");
+                    return;
+                }
+            }
+            record(method, m.group(2), headers, body, wire, halfClosed);
+            if (fault instanceof Fault.Stall) {
+                closed.await();
+                return;
+            }
+            if (fault instanceof Fault.Close) {
+                return;
+            }
+            if (fault instanceof Fault.Error e) {
+                reply(out, "SPAMD/1.0 " + e.code() + " " + e.text() + "\r\n");
+                return;
+            }
+            if (fault instanceof Fault.Garbage g) {
+                reply(out, g.reply());
+                return;
+            }
+            if (fault instanceof Fault.Slow slow) {
+                if (closed.await(slow.delay().toNanos(), TimeUnit.NANOSECONDS)) {
+                    return;
+                }
+            }
+            answer(out, method, headers, body);
+        } catch (IOException | InterruptedException e) {
+            // the client went away or the fake is closing
+        } finally {
+            open.remove(s);
+        }
+    }
+
+    private void record(String method, String version, List<Map.Entry<String, String>> headers, byte[] body,
+            byte[] wire, boolean halfClosed) {
+        RecordedRequest r = new RecordedRequest(method, version, headers, body, wire, halfClosed);
+        allRequests.add(r);
+        requests.add(r);
+    }
+
+    private void answer(OutputStream out, String method, List<Map.Entry<String, String>> headers, byte[] body)
+            throws IOException {
+        switch (method) {
+            case "PING" -> reply(out, "SPAMD/1.5 0 PONG\r\n");
+            case "SKIP" -> { } // no reply, just close
+            case "TELL" -> tell(out, headers, body);
+            default -> scored(out, method, body);
+        }
+    }
+
+    private void tell(OutputStream out, List<Map.Entry<String, String>> headers, byte[] body) throws IOException {
+        if (!allowTell) {
+            reply(out, "SPAMD/1.0 69 Service Unavailable: TELL commands are not enabled, set the --allow-tell "
+                    + "switch.\r\n");
+            return;
+        }
+        String cls = find(headers, "Message-class");
+        String set = find(headers, "Set");
+        String remove = find(headers, "Remove");
+        boolean setLocal = set != null && set.contains("local");
+        boolean removeLocal = remove != null && remove.contains("local");
+        if (setLocal && removeLocal) {
+            reply(out, "SPAMD/1.0 76 Bad header line: Unable to set local and remove local in the same "
+                    + "operation.\r\n");
+            return;
+        }
+        if (setLocal && (cls == null || !(cls.equals("spam") || cls.equals("ham")))) {
+            reply(out, "SPAMD/1.0 76 Bad header line: (Invalid Message-class: " + cls + ")\r\n");
+            return;
+        }
+        String text = new String(body, StandardCharsets.ISO_8859_1);
+        StringBuilder sb = new StringBuilder("SPAMD/1.1 0 EX_OK\r\n");
+        if (removeLocal) {
+            boolean removed = false;
+            for (List<String> list : learned.values()) {
+                synchronized (list) {
+                    removed |= list.remove(text);
+                }
+            }
+            if (removed) {
+                sb.append("DidRemove: local\r\n");
+            }
+        }
+        if (setLocal) {
+            List<String> list = learned.computeIfAbsent(cls, k -> Collections.synchronizedList(new ArrayList<>()));
+            if (!list.contains(text)) {
+                list.add(text);
+                sb.append("DidSet: local\r\n");
+            }
+        }
+        sb.append("\r\n\r\n");
+        reply(out, sb.toString());
+    }
+
+    private void scored(OutputStream out, String method, byte[] body) throws IOException {
+        String text = new String(body, StandardCharsets.ISO_8859_1);
+        Script s = scriptFor(text);
+        boolean spam = s.score() >= threshold;
+        String scoreText = formatScore(s.score(), spam);
+        String flag = method.equals("REPORT_IFSPAM") ? (spam ? "Yes" : "No") : (spam ? "True" : "False");
+        String spamHeader = "Spam: " + flag + " ; " + scoreText + " / " + format(threshold) + "\r\n";
+        byte[] replyBody =
+                switch (method) {
+                    case "CHECK" -> null;
+                    case "SYMBOLS" -> String.join(",", sortedNames(s.rules())).getBytes(StandardCharsets.US_ASCII);
+                    case "REPORT" -> report(s, text).getBytes(StandardCharsets.ISO_8859_1);
+                    case "REPORT_IFSPAM" -> spam ? report(s, text).getBytes(StandardCharsets.ISO_8859_1)
+                            : new byte[0];
+                    case "PROCESS" -> rewrite(body, s, spam, false);
+                    case "HEADERS" -> rewrite(body, s, spam, true);
+                    default -> throw new IllegalStateException(method);
+                };
+        ByteArrayOutputStream r = new ByteArrayOutputStream();
+        r.writeBytes("SPAMD/1.1 0 EX_OK\r\n".getBytes(StandardCharsets.US_ASCII));
+        if (replyBody != null) {
+            r.writeBytes(("Content-length: " + replyBody.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        }
+        r.writeBytes(spamHeader.getBytes(StandardCharsets.US_ASCII));
+        r.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
+        if (replyBody != null) {
+            r.writeBytes(replyBody);
+        }
+        out.write(r.toByteArray());
+        out.flush();
+    }
+
+    private Script scriptFor(String text) {
+        if (text.contains(GTUBE)) {
+            return new Script(GTUBE, 1000.0,
+                    List.of(Rule.of("GTUBE", 1000.0, "BODY: Generic Test for Unsolicited Bulk Email")));
+        }
+        for (Script s : scripts) {
+            if (text.contains(s.marker())) {
+                return s;
+            }
+        }
+        return defaultScript;
+    }
+
+    /** spamd's rule: one decimal; ham whose rounded score reaches the threshold shows threshold - 0.1. */
+    private String formatScore(double score, boolean spam) {
+        String s = format(score);
+        if (!spam && Double.parseDouble(s) >= threshold) {
+            return format(threshold - 0.1);
+        }
+        return s;
+    }
+
+    private static String format(double d) {
+        return String.format(Locale.ROOT, "%.1f", d);
+    }
+
+    private static List<String> sortedNames(List<Rule> rules) {
+        List<String> names = new ArrayList<>();
+        rules.forEach(r -> names.add(r.name()));
+        Collections.sort(names);
+        return names;
+    }
+
+    private String report(Script s, String text) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("Spam detection software, running on the system \"fake-spamd\",\n");
+        sb.append("has identified this incoming email as possible spam.\n\n");
+        String preview = text.length() > 60 ? text.substring(0, 60) : text;
+        sb.append("Content preview:  ").append(preview.replaceAll("\\s+", " ").strip()).append("\n\n");
+        sb.append("Content analysis details:   (").append(format(s.score())).append(" points, ")
+                .append(format(threshold)).append(" required)\n\n");
+        sb.append(" pts rule name              description\n");
+        sb.append("---- ---------------------- --------------------------------------------------\n");
+        List<Rule> rules = new ArrayList<>(s.rules());
+        rules.sort(Comparator.comparing(Rule::name));
+        for (Rule r : rules) {
+            String pts = format(r.score().orElse(0.0));
+            if (pts.length() > 4) {
+                pts = pts.substring(0, 4);
+            }
+            sb.append(String.format(Locale.ROOT, "%4s %-22s %s%n", pts, r.name(), r.description()).replace("\r", ""));
+        }
+        sb.append("\n");
+        return sb.toString();
+    }
+
+    private byte[] rewrite(byte[] body, Script s, boolean spam, boolean headersOnly) {
+        int end = headerEnd(body);
+        String eol = end >= 2 && body[end - 2] == '\r' ? "\r\n" : "\n";
+        StringBuilder added = new StringBuilder();
+        added.append("X-Spam-Checker-Version: FakeSpamd").append(eol);
+        if (spam) {
+            added.append("X-Spam-Flag: YES").append(eol);
+        }
+        added.append("X-Spam-Status: ").append(spam ? "Yes" : "No").append(", score=").append(format(s.score()))
+                .append(" required=").append(format(threshold)).append(" tests=")
+                .append(s.rules().isEmpty() ? "none" : String.join(",", sortedNames(s.rules()))).append(eol);
+        int headerBlock = end < 0 ? body.length : end;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(body.length + added.length());
+        out.write(body, 0, headerBlock);
+        if (headerBlock > 0 && body[headerBlock - 1] != '\n') {
+            out.writeBytes(eol.getBytes(StandardCharsets.US_ASCII));
+        }
+        out.writeBytes(added.toString().getBytes(StandardCharsets.US_ASCII));
+        out.writeBytes(eol.getBytes(StandardCharsets.US_ASCII));
+        if (!headersOnly && end >= 0) {
+            int bodyStart = end + eol.length();
+            out.write(body, bodyStart, body.length - bodyStart);
+        }
+        return out.toByteArray();
+    }
+
+    /** Index just after the last header line's line end (where the blank line starts), or -1 without one. */
+    private static int headerEnd(byte[] b) {
+        for (int i = 0; i < b.length; i++) {
+            if (b[i] == '\n' && i + 1 < b.length) {
+                if (b[i + 1] == '\n') {
+                    return i + 1;
+                }
+                if (b[i + 1] == '\r' && i + 2 < b.length && b[i + 2] == '\n') {
+                    return i + 1;
+                }
+            }
+        }
+        return -1;
+    }
+
+    private static byte[] inflate(byte[] wire) throws IOException {
+        try (InputStream z = new InflaterInputStream(new ByteArrayInputStream(wire))) {
+            return z.readAllBytes();
+        } catch (java.util.zip.ZipException e) {
+            throw new IOException(new DataFormatException(e.getMessage()));
+        }
+    }
+
+    private static String find(List<Map.Entry<String, String>> headers, String name) {
+        for (Map.Entry<String, String> e : headers) {
+            if (e.getKey().equals(name)) {
+                return e.getValue();
+            }
+        }
+        return null;
+    }
+
+    /** Whether the client half-closed after the body; waits at most 200 ms, as the reply must not depend on it. */
+    private static boolean sawEof(Socket s, InputStream in) throws IOException {
+        int old = s.getSoTimeout();
+        s.setSoTimeout(200);
+        try {
+            return in.read() < 0;
+        } catch (java.net.SocketTimeoutException e) {
+            return false;
+        } finally {
+            s.setSoTimeout(old);
+        }
+    }
+
+    private static byte[] readUpTo(InputStream in, long n) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(n, 1 << 20));
+        byte[] buf = new byte[16 * 1024];
+        long left = n;
+        while (left > 0) {
+            int r = in.read(buf, 0, (int) Math.min(buf.length, left));
+            if (r < 0) {
+                break;
+            }
+            out.write(buf, 0, r);
+            left -= r;
+        }
+        return out.toByteArray();
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        while (true) {
+            int c = in.read();
+            if (c < 0) {
+                return line.size() == 0 ? null : line.toString(StandardCharsets.ISO_8859_1);
+            }
+            if (c == '\n') {
+                String s = line.toString(StandardCharsets.ISO_8859_1);
+                return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
+            }
+            line.write(c);
+            if (line.size() > 8192) {
+                throw new SocketException("request line too long");
+            }
+        }
+    }
+
+    private static void reply(OutputStream out, String text) throws IOException {
+        out.write(text.getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+    }
+
+    /** Stops the server, releases stalled connections, and closes every open socket. Idempotent. */
+    @Override
+    public void close() {
+        closed.countDown();
+        try {
+            server.close();
+        } catch (IOException ignored) {
+            // already closed
+        }
+        for (Socket s : open) {
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // best effort
+            }
+        }
+        pool.shutdownNow();
+    }
+
+    @Override
+    public String toString() {
+        return "FakeSpamd[" + address() + "]";
+    }
+
+    /** Builds a {@link FakeSpamd}. Not thread-safe. */
+    public static final class Builder {
+        private double threshold = 5.0;
+        private boolean allowTell;
+
+        private Builder() {}
+
+        /**
+         * The {@code required_score} to report and decide with. Default 5.0.
+         *
+         * @param value a finite threshold
+         * @return this builder
+         * @throws IllegalArgumentException if not finite
+         */
+        public Builder threshold(double value) {
+            if (!Double.isFinite(value)) {
+                throw new IllegalArgumentException("threshold must be finite");
+            }
+            threshold = value;
+            return this;
+        }
+
+        /**
+         * Whether TELL is served (spamd's {@code --allow-tell}). Default {@code false}: TELL gets code 69.
+         *
+         * @param value the setting
+         * @return this builder
+         */
+        public Builder allowTell(boolean value) {
+            allowTell = value;
+            return this;
+        }
+
+        /**
+         * Starts the fake.
+         *
+         * @return a running fake
+         * @throws IOException if no port can be bound
+         */
+        public FakeSpamd start() throws IOException {
+            return new FakeSpamd(this);
+        }
+    }
+}

@@ -1,0 +1,166 @@
+package org.mailhygiene.testkit.junit;
+
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+import org.mailhygiene.api.Health;
+import org.mailhygiene.api.Message;
+import org.mailhygiene.api.ScanException;
+import org.mailhygiene.api.ScanFailure;
+import org.mailhygiene.api.Scanner;
+import org.mailhygiene.api.Verdict;
+import org.mailhygiene.testkit.FailingScanner;
+import org.mailhygiene.testkit.ScriptedScanner;
+import org.mailhygiene.testkit.ScriptedScanner.Reply;
+import org.opentest4j.AssertionFailedError;
+
+/** The contract's tests fail for scanners that break it; each case breaks exactly one rule. */
+class ScannerContractSelfTest {
+
+    @Test
+    void blankNameFails() {
+        ScannerContract c = () -> new FixedScanner(" ", m -> Verdict.clean(" ", Duration.ZERO));
+        assertThatThrownBy(c::nameIsNotBlank).isInstanceOf(AssertionFailedError.class);
+    }
+
+    @Test
+    void scannerThatFindsNothingFailsTheInfectedTest() {
+        ScannerContract c = () -> ScriptedScanner.always(Reply.clean());
+        assertThatCode(c::cleanSampleIsClean).doesNotThrowAnyException();
+        assertThatThrownBy(c::infectedSampleIsInfectedWithAThreat)
+                .isInstanceOf(AssertionFailedError.class)
+                .hasMessageContaining("INFECTED");
+    }
+
+    @Test
+    void scannerThatCallsEverythingInfectedFailsTheCleanTest() {
+        ScannerContract c = () -> ScriptedScanner.always(Reply.infected("X"));
+        assertThatThrownBy(c::cleanSampleIsClean).isInstanceOf(AssertionFailedError.class);
+    }
+
+    @Test
+    void failingScannerFailsTheCleanTest() {
+        ScannerContract c = () -> FailingScanner.failingWith(ScanFailure.Kind.UNAVAILABLE);
+        assertThatThrownBy(c::cleanSampleIsClean)
+                .isInstanceOf(AssertionFailedError.class)
+                .hasMessageContaining("UNAVAILABLE");
+    }
+
+    @Test
+    void verdictNamingAnotherScannerFails() {
+        ScannerContract c = () -> ScriptedScanner.always(Reply.verdict(Verdict.clean("other", Duration.ZERO)));
+        assertThatThrownBy(c::cleanSampleIsClean)
+                .isInstanceOf(AssertionFailedError.class)
+                .hasMessageContaining("name the scanner");
+    }
+
+    @Test
+    void elapsedLongerThanTheCallFails() {
+        ScannerContract c = () -> ScriptedScanner.always(Reply.verdict(Verdict.clean("scripted", Duration.ofHours(1))));
+        assertThatThrownBy(c::elapsedIsWithinTheCall)
+                .isInstanceOf(AssertionFailedError.class)
+                .hasMessageContaining("longer than the call");
+    }
+
+    @Test
+    void runtimeExceptionOnAnEmptyMessageFails() {
+        ScannerContract c = () -> new FixedScanner("npe", m -> {
+            if (m.content().size() == 0) {
+                throw new NullPointerException("no bytes");
+            }
+            return Verdict.clean("npe", Duration.ZERO);
+        });
+        assertThatThrownBy(c::emptyMessageGivesVerdictOrScanException)
+                .isInstanceOf(AssertionFailedError.class)
+                .hasMessageContaining("NullPointerException");
+    }
+
+    @Test
+    void scanExceptionOnAnEmptyMessageIsAllowed() {
+        ScannerContract c = () -> ScriptedScanner.builder()
+                .dispatcher(m ->
+                        m.content().size() == 0 ? Reply.failure(ScanFailure.Kind.UNSCANNABLE, "empty") : Reply.clean())
+                .build();
+        assertThatCode(c::emptyMessageGivesVerdictOrScanException).doesNotThrowAnyException();
+    }
+
+    @Test
+    void scannerThatChangesItsMindUnderLoadFails() {
+        AtomicInteger calls = new AtomicInteger();
+        ScriptedScanner flaky = ScriptedScanner.builder()
+                .dispatcher(m -> {
+                    int n = calls.incrementAndGet();
+                    boolean infected = m.content().size() > 0 && isEicarSample(m);
+                    // right for the two sequential baseline scans, then wrong for the infected sample
+                    return infected && n <= 2 ? Reply.infected("Eicar") : Reply.clean();
+                })
+                .build();
+        ScannerContract c = () -> flaky;
+        assertThatThrownBy(c::concurrentScansAreConsistent).isInstanceOf(AssertionFailedError.class);
+    }
+
+    @Test
+    void spamScoreBelowThresholdFails() {
+        ScannerContract c = new ScannerContract() {
+            @Override
+            public Scanner scanner() {
+                return ScriptedScanner.always(Reply.spam(1, 5));
+            }
+
+            @Override
+            public boolean detectsSpam() {
+                return true;
+            }
+        };
+        assertThatThrownBy(c::spamSampleIsSpam)
+                .isInstanceOf(AssertionFailedError.class)
+                .hasMessageContaining("threshold");
+    }
+
+    @Test
+    void healthThatThrowsFails() {
+        ScannerContract c = () -> new FixedScanner("sick", m -> Verdict.clean("sick", Duration.ZERO)) {
+            @Override
+            public Health health() {
+                throw new IllegalStateException("probe crashed");
+            }
+        };
+        assertThatThrownBy(c::healthDoesNotThrow).hasMessageContaining("probe crashed");
+    }
+
+    private static boolean isEicarSample(Message m) {
+        try {
+            return new String(m.content().readAllBytes(), StandardCharsets.US_ASCII).contains("eicar.com");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A scanner built from a name and a function, for breaking the contract in one specific way. */
+    private static class FixedScanner implements Scanner {
+        private final String name;
+        private final Function<Message, Verdict> answer;
+
+        FixedScanner(String name, Function<Message, Verdict> answer) {
+            this.name = name;
+            this.answer = answer;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public Verdict scan(Message message) throws ScanException {
+            return answer.apply(message);
+        }
+    }
+}
