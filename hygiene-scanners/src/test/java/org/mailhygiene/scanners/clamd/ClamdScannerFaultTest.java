@@ -137,6 +137,15 @@ class ClamdScannerFaultTest {
     }
 
     @Test
+    void emptyAndExactChunkMultipleMessagesAreFramedCorrectly() throws Exception {
+        ClamdScanner s = single().chunkSize(4096).build();
+        assertThat(s.scan(Message.of(new byte[0])).outcome()).isEqualTo(Outcome.CLEAN);
+        byte[] m = java.util.Arrays.copyOf(ClamdTestMessages.eicarPlain(), 8192);
+        assertThat(s.scan(Message.of(m)).threats()).containsExactly("Eicar-Test-Signature");
+        assertThat(primary.get().requests()).extracting(FakeClamd.Request::streamBytes).containsExactly(0L, 8192L);
+    }
+
+    @Test
     void contentThatCannotBeReadIsAScannerErrorAndDoesNotFailOver() {
         MessageContent broken = new MessageContent() {
             @Override
