@@ -39,7 +39,9 @@ import org.mailhygiene.testkit.clamd.RealClamd;
  * {@code stream: OK}.
  *
  * <p>Usage: {@code java -cp benchmarks/target/benchmarks.jar org.mailhygiene.benchmarks.ClamdLoad [seconds-per-cell]
- * [clients]} where clients is a comma list of {@code adapter,raw,raw-session,clamdscan} (default all). It starts its
+ * [clients] [sizes] [concurrencies] [rounds]} where clients is a comma list of
+ * {@code adapter,raw,raw-session,clamdscan} (default all), sizes of {@code 10KB,1MB}, concurrencies of {@code 1,8}
+ * (the defaults), and rounds repeats the whole grid (default 1; ratios use the mean rate). It starts its
  * own clamd from {@code /usr/sbin/clamd} (StreamMaxLength 25M, MaxThreads 8) and stops it at the end.
  */
 public final class ClamdLoad {
@@ -62,27 +64,44 @@ public final class ClamdLoad {
         try (RealClamd clamd = RealClamd.builder(clamdBin).maxThreads(8).start()) {
             System.out.println("clamd " + clamd + ", " + seconds + " s per cell, "
                     + Runtime.getRuntime().availableProcessors() + " CPUs");
+            List<String> sizes = args.length > 2 ? Arrays.asList(args[2].split(",")) : List.of("10KB", "1MB");
+            List<Integer> concurrencies = args.length > 3
+                    ? Arrays.stream(args[3].split(",")).map(Integer::valueOf).toList()
+                    : List.of(1, 8);
+            int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 1;
             Map<String, byte[]> bodies = new LinkedHashMap<>();
-            bodies.put("10KB", body(10 * 1024));
-            bodies.put("1MB", body(1024 * 1024));
-            System.out.println("| size | conc | client | scans/s | p50 ms | p99 ms |");
-            System.out.println("|---|---|---|---|---|---|");
+            if (sizes.contains("10KB")) {
+                bodies.put("10KB", body(10 * 1024));
+            }
+            if (sizes.contains("1MB")) {
+                bodies.put("1MB", body(1024 * 1024));
+            }
+            System.out.println("| size | conc | client | scans/s | p50 ms | p99 ms | client CPU us/scan |");
+            System.out.println("|---|---|---|---|---|---|---|");
             Map<String, Double> rates = new LinkedHashMap<>();
+            // JIT warm-up of every client before anything is measured (the first seconds of a JVM are not its speed).
+            for (String client : clients) {
+                run(clamd, client, bodies.values().iterator().next(), 1, Math.max(3, seconds));
+            }
+            for (int round = 0; round < rounds; round++) {
             for (Map.Entry<String, byte[]> b : bodies.entrySet()) {
-                for (int conc : new int[] {1, 8}) {
+                for (int conc : concurrencies) {
                     for (String client : clients) {
                         Result r = run(clamd, client, b.getValue(), conc, seconds);
-                        rates.put(b.getKey() + "/" + conc + "/" + client, r.rate);
-                        System.out.printf(Locale.ROOT, "| %s | %d | %s | %.1f | %.2f | %.2f |%n",
-                                b.getKey(), conc, client, r.rate, r.p50, r.p99);
+                        rates.merge(b.getKey() + "/" + conc + "/" + client, r.rate / rounds, Double::sum);
+                        System.out.printf(Locale.ROOT, "| %s | %d | %s | %.1f | %.2f | %.2f | %.0f |%n",
+                                b.getKey(), conc, client, r.rate, r.p50, r.p99, r.cpuMicrosPerScan);
                     }
                 }
             }
+            }
+            System.out.println();
+            System.out.println("Ratios of mean scans/s over " + rounds + " round(s):");
             System.out.println();
             System.out.println("| size | conc | adapter/raw | adapter/raw-session | adapter/clamdscan |");
             System.out.println("|---|---|---|---|---|");
             for (String size : bodies.keySet()) {
-                for (int conc : new int[] {1, 8}) {
+                for (int conc : concurrencies) {
                     String k = size + "/" + conc + "/";
                     Double a = rates.get(k + "adapter");
                     System.out.printf(Locale.ROOT, "| %s | %d | %s | %s | %s |%n", size, conc,
@@ -119,7 +138,12 @@ public final class ClamdLoad {
         return m;
     }
 
-    record Result(double rate, double p50, double p99) {}
+    record Result(double rate, double p50, double p99, double cpuMicrosPerScan) {}
+
+    private static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : -1;
+    }
 
     interface Client extends AutoCloseable {
         void scan(byte[] message) throws Exception;
@@ -290,6 +314,8 @@ public final class ClamdLoad {
             long warmEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.max(1, seconds / 3));
             long end = warmEnd + TimeUnit.SECONDS.toNanos(seconds);
             ExecutorService pool = Executors.newFixedThreadPool(conc);
+            AtomicLong scans = new AtomicLong();
+            long cpu0 = processCpuNanos();
             List<Future<List<Long>>> futures = new ArrayList<>();
             for (int i = 0; i < conc; i++) {
                 futures.add(pool.submit(() -> {
@@ -301,6 +327,7 @@ public final class ClamdLoad {
                             return lat;
                         }
                         c.scan(m);
+                        scans.incrementAndGet();
                         long t1 = System.nanoTime();
                         if (t0 >= warmEnd && t1 <= end) {
                             lat.add(t1 - t0);
@@ -312,12 +339,13 @@ public final class ClamdLoad {
             for (Future<List<Long>> f : futures) {
                 all.addAll(f.get());
             }
+            long cpu = processCpuNanos() - cpu0;
             pool.shutdown();
             all.sort(null);
             double rate = all.size() / (double) Duration.ofSeconds(seconds).toNanos() * 1e9;
             double p50 = all.isEmpty() ? 0 : all.get(all.size() / 2) / 1e6;
             double p99 = all.isEmpty() ? 0 : all.get(Math.min(all.size() - 1, (int) (all.size() * 0.99))) / 1e6;
-            return new Result(rate, p50, p99);
+            return new Result(rate, p50, p99, cpu / 1e3 / Math.max(1, scans.get()));
         }
     }
 }
