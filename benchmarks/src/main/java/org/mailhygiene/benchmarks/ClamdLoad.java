@@ -84,16 +84,24 @@ public final class ClamdLoad {
                 run(clamd, client, bodies.values().iterator().next(), 1, Math.max(3, seconds));
             }
             for (int round = 0; round < rounds; round++) {
-            for (Map.Entry<String, byte[]> b : bodies.entrySet()) {
-                for (int conc : concurrencies) {
-                    for (String client : clients) {
-                        Result r = run(clamd, client, b.getValue(), conc, seconds);
-                        rates.merge(b.getKey() + "/" + conc + "/" + client, r.rate / rounds, Double::sum);
-                        System.out.printf(Locale.ROOT, "| %s | %d | %s | %.1f | %.2f | %.2f | %.0f |%n",
-                                b.getKey(), conc, client, r.rate, r.p50, r.p99, r.cpuMicrosPerScan);
+                for (Map.Entry<String, byte[]> b : bodies.entrySet()) {
+                    for (int conc : concurrencies) {
+                        for (String client : clients) {
+                            Result r = run(clamd, client, b.getValue(), conc, seconds);
+                            rates.merge(b.getKey() + "/" + conc + "/" + client, r.rate / rounds, Double::sum);
+                            System.out.printf(
+                                    Locale.ROOT,
+                                    "| %s | %d | %s | %.1f | %.2f | %.2f | %.0f |%n",
+                                    b.getKey(),
+                                    conc,
+                                    client,
+                                    r.rate,
+                                    r.p50,
+                                    r.p99,
+                                    r.cpuMicrosPerScan);
+                        }
                     }
                 }
-            }
             }
             System.out.println();
             System.out.println("Ratios of mean scans/s over " + rounds + " round(s):");
@@ -104,8 +112,13 @@ public final class ClamdLoad {
                 for (int conc : concurrencies) {
                     String k = size + "/" + conc + "/";
                     Double a = rates.get(k + "adapter");
-                    System.out.printf(Locale.ROOT, "| %s | %d | %s | %s | %s |%n", size, conc,
-                            ratio(a, rates.get(k + "raw")), ratio(a, rates.get(k + "raw-session")),
+                    System.out.printf(
+                            Locale.ROOT,
+                            "| %s | %d | %s | %s | %s |%n",
+                            size,
+                            conc,
+                            ratio(a, rates.get(k + "raw")),
+                            ratio(a, rates.get(k + "raw-session")),
                             ratio(a, rates.get(k + "clamdscan")));
                 }
             }
@@ -121,7 +134,8 @@ public final class ClamdLoad {
         Random rnd = new Random(42);
         byte[] data = new byte[Math.max(16, (size - 600) * 3 / 4)];
         rnd.nextBytes(data);
-        String b64 = Base64.getMimeEncoder(76, "\r\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(data);
+        String b64 = Base64.getMimeEncoder(76, "\r\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(data);
         String m = "From: bench@example.org\r\nTo: rcpt@example.com\r\nSubject: load\r\nMIME-Version: 1.0\r\n"
                 + "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
                 + "Benchmark message.\r\n--b\r\nContent-Type: application/octet-stream; name=\"r.bin\"\r\n"
@@ -141,7 +155,8 @@ public final class ClamdLoad {
     record Result(double rate, double p50, double p99, double cpuMicrosPerScan) {}
 
     private static long processCpuNanos() {
-        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        java.lang.management.OperatingSystemMXBean os =
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : -1;
     }
 
@@ -155,7 +170,8 @@ public final class ClamdLoad {
     static Client client(RealClamd clamd, String name) throws IOException {
         switch (name) {
             case "adapter": {
-                ClamdScanner s = ClamdScanner.builder().address(clamd.tcpAddress()).build();
+                ClamdScanner s =
+                        ClamdScanner.builder().address(clamd.tcpAddress()).build();
                 return m -> {
                     Verdict v = s.scan(Message.of(m));
                     if (v.outcome() != Outcome.CLEAN) {
@@ -175,8 +191,14 @@ public final class ClamdLoad {
                         Path f = Files.createTempFile(dir, "m", ".eml");
                         try {
                             Files.write(f, m);
-                            Process p = new ProcessBuilder("clamdscan", "-c", clamd.configFile().toString(),
-                                            "--stream", "--no-summary", "--quiet", f.toString())
+                            Process p = new ProcessBuilder(
+                                            "clamdscan",
+                                            "-c",
+                                            clamd.configFile().toString(),
+                                            "--stream",
+                                            "--no-summary",
+                                            "--quiet",
+                                            f.toString())
                                     .redirectErrorStream(true)
                                     .start();
                             p.getInputStream().readAllBytes();

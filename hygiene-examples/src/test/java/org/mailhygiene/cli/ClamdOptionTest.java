@@ -17,11 +17,12 @@ class ClamdOptionTest {
 
     @Test
     void repeatedOptionFormsAFailoverGroupInOrder() throws Exception {
-        try (FakeClamd dead = FakeClamd.start(); FakeClamd live = FakeClamd.start()) {
+        try (FakeClamd dead = FakeClamd.start();
+                FakeClamd live = FakeClamd.start()) {
             String deadAddress = dead.tcpAddress();
             dead.close();
-            ArrayDeque<String> args = new ArrayDeque<>(
-                    List.of("--clamd", deadAddress, "--clamd=" + live.tcpAddress(), "mail.eml"));
+            ArrayDeque<String> args =
+                    new ArrayDeque<>(List.of("--clamd", deadAddress, "--clamd=" + live.tcpAddress(), "mail.eml"));
             ClamdOption o = new ClamdOption();
             while (o.consume(args)) {
                 // consume every --clamd

@@ -127,7 +127,8 @@ public final class ClamdClient {
     public String ping(Duration deadline) throws ClamdException, InterruptedException {
         String reply = command("PING", deadline);
         if (!reply.equals("PONG")) {
-            throw new ClamdException(Kind.PROTOCOL_ERROR, address + ": PING answered '" + abbreviate(reply) + "'", null);
+            throw new ClamdException(
+                    Kind.PROTOCOL_ERROR, address + ": PING answered '" + abbreviate(reply) + "'", null);
         }
         return reply;
     }
@@ -292,7 +293,9 @@ public final class ClamdClient {
             throw new IllegalArgumentException("deadline must be positive, was " + deadline);
         }
         long now = System.nanoTime();
-        long d = deadline.compareTo(Duration.ofDays(365)) > 0 ? Duration.ofDays(365).toNanos() : deadline.toNanos();
+        long d = deadline.compareTo(Duration.ofDays(365)) > 0
+                ? Duration.ofDays(365).toNanos()
+                : deadline.toNanos();
         return now + d;
     }
 
@@ -457,7 +460,8 @@ public final class ClamdClient {
                             break; // reset after a complete-looking reply: use what arrived
                         }
                         throw new ClamdException(
-                                Kind.UNAVAILABLE, address + ": connection lost awaiting the " + command + " reply: " + e,
+                                Kind.UNAVAILABLE,
+                                address + ": connection lost awaiting the " + command + " reply: " + e,
                                 e);
                     }
                     if (n < 0) {

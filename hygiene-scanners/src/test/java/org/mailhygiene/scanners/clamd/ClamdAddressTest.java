@@ -34,14 +34,17 @@ class ClamdAddressTest {
 
     @Test
     void textFormRoundTrips() {
-        qt().forAll(strings().betweenCodePoints('a', 'z').ofLengthBetween(1, 20), integers().between(1, 65535))
+        qt().forAll(
+                        strings().betweenCodePoints('a', 'z').ofLengthBetween(1, 20),
+                        integers().between(1, 65535))
                 .checkAssert((host, port) -> {
                     ClamdAddress a = ClamdAddress.tcp(host, port);
                     assertThat(ClamdAddress.parse(a.toString())).isEqualTo(a);
                 });
-        qt().forAll(strings().betweenCodePoints('a', 'z').ofLengthBetween(1, 30)).checkAssert(p -> {
-            ClamdAddress a = ClamdAddress.unix(Path.of("/tmp", p));
-            assertThat(ClamdAddress.parse(a.toString())).isEqualTo(a);
-        });
+        qt().forAll(strings().betweenCodePoints('a', 'z').ofLengthBetween(1, 30))
+                .checkAssert(p -> {
+                    ClamdAddress a = ClamdAddress.unix(Path.of("/tmp", p));
+                    assertThat(ClamdAddress.parse(a.toString())).isEqualTo(a);
+                });
     }
 }

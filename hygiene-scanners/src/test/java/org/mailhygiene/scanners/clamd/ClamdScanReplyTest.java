@@ -19,15 +19,31 @@ class ClamdScanReplyTest {
         ClamdScanReply found = ClamdScanReply.parse("stream: Local.Eicar.NDB.UNOFFICIAL FOUND\0");
         assertThat(found.status()).isEqualTo(Status.FOUND);
         assertThat(found.detail()).isEqualTo("Local.Eicar.NDB.UNOFFICIAL");
-        assertThat(ClamdScanReply.parse("stream: Heuristics.Encrypted.Zip FOUND").status()).isEqualTo(Status.FOUND);
+        assertThat(ClamdScanReply.parse("stream: Heuristics.Encrypted.Zip FOUND")
+                        .status())
+                .isEqualTo(Status.FOUND);
         ClamdScanReply lim = ClamdScanReply.parse("stream: Heuristics.Limits.Exceeded.MaxScanSize FOUND");
         assertThat(lim.status()).isEqualTo(Status.LIMITS_EXCEEDED);
         assertThat(lim.detail()).isEqualTo("Heuristics.Limits.Exceeded.MaxScanSize");
-        assertThat(ClamdScanReply.parse("INSTREAM size limit exceeded. ERROR\0").status()).isEqualTo(Status.SIZE_LIMIT);
+        assertThat(ClamdScanReply.parse("INSTREAM size limit exceeded. ERROR\0").status())
+                .isEqualTo(Status.SIZE_LIMIT);
         assertThat(ClamdScanReply.parse("COMMAND READ TIMED OUT\n").status()).isEqualTo(Status.TIMED_OUT);
-        assertThat(ClamdScanReply.parse("stream: Can't allocate memory ERROR").status()).isEqualTo(Status.ERROR);
-        for (String g : new String[] {"", "OK", "stream: ok", " stream: OK", "stream: OK.", "stream:  FOUND",
-            "stream: FOUND", "stream:  X FOUND", "PONG", "UNKNOWN COMMAND", " ERROR", "1: stream: OK"}) {
+        assertThat(ClamdScanReply.parse("stream: Can't allocate memory ERROR").status())
+                .isEqualTo(Status.ERROR);
+        for (String g : new String[] {
+            "",
+            "OK",
+            "stream: ok",
+            " stream: OK",
+            "stream: OK.",
+            "stream:  FOUND",
+            "stream: FOUND",
+            "stream:  X FOUND",
+            "PONG",
+            "UNKNOWN COMMAND",
+            " ERROR",
+            "1: stream: OK"
+        }) {
             assertThat(ClamdScanReply.parse(g).status()).as("'%s'", g).isEqualTo(Status.GARBAGE);
         }
     }
@@ -43,9 +59,14 @@ class ClamdScanReplyTest {
 
     @Test
     void parseIsTotalOverPrefixedNoise() {
-        Gen<String> prefixes = integers().between(0, 5).map(i -> new String[] {"", "stream: ", "stream: Heuristics.",
-            "INSTREAM ", "stream: OK", "COMMAND "}[i]);
-        qt().forAll(prefixes, strings().allPossible().ofLengthBetween(0, 30), integers().between(0, 3))
+        Gen<String> prefixes = integers()
+                .between(0, 5)
+                .map(i ->
+                        new String[] {"", "stream: ", "stream: Heuristics.", "INSTREAM ", "stream: OK", "COMMAND "}[i]);
+        qt().forAll(
+                        prefixes,
+                        strings().allPossible().ofLengthBetween(0, 30),
+                        integers().between(0, 3))
                 .checkAssert((p, body, t) -> {
                     String suffix = new String[] {"", " FOUND", " ERROR", "\0"}[t];
                     ClamdScanReply r = ClamdScanReply.parse(p + body + suffix);
@@ -80,8 +101,9 @@ class ClamdScanReplyTest {
 
     @Test
     void statsParsedDefensively() {
-        ClamdStats s = ClamdStats.parse("POOLS: 1\n\nSTATE: VALID PRIMARY\nTHREADS: live 2  idle 0 max 10 idle-timeout 30\n"
-                + "QUEUE: 3 items\n\tSTATS 0.000002 \n\nMEMSTATS: heap N/A\nEND\0");
+        ClamdStats s =
+                ClamdStats.parse("POOLS: 1\n\nSTATE: VALID PRIMARY\nTHREADS: live 2  idle 0 max 10 idle-timeout 30\n"
+                        + "QUEUE: 3 items\n\tSTATS 0.000002 \n\nMEMSTATS: heap N/A\nEND\0");
         assertThat(s.liveThreads()).hasValue(2);
         assertThat(s.idleThreads()).hasValue(0);
         assertThat(s.maxThreads()).hasValue(10);

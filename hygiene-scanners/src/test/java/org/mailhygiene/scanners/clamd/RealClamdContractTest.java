@@ -33,8 +33,9 @@ class RealClamdContractTest implements ClamdContract {
 
     @Override
     public String stageSignature(String name, String marker) {
-        CLAMD.get().addSignatureFile(
-                name + ".ndb", List.of(RealClamd.ndbLine(name, marker.getBytes(StandardCharsets.US_ASCII))));
+        CLAMD.get()
+                .addSignatureFile(
+                        name + ".ndb", List.of(RealClamd.ndbLine(name, marker.getBytes(StandardCharsets.US_ASCII))));
         return name + RealClamd.UNOFFICIAL;
     }
 }

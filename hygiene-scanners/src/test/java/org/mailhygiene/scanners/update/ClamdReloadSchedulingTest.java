@@ -26,13 +26,14 @@ class ClamdReloadSchedulingTest {
                 .build();
         String before = scanner.cacheIdentity().orElseThrow();
         try (SignatureUpdateScheduler s = SignatureUpdateScheduler.builder("clamav")
-                .step(UpdateStep.command("freshclam", List.of("sh", "-c", "echo Database updated"), Duration.ofSeconds(30)))
+                .step(UpdateStep.command(
+                        "freshclam", List.of("sh", "-c", "echo Database updated"), Duration.ofSeconds(30)))
                 .step(scanner.reloadStep())
                 .build()) {
             SignatureUpdateScheduler.Run run = s.runNow().orElseThrow();
             assertThat(run.success()).as(run.detail()).isTrue();
-            assertThat(run.detail()).isEqualTo(
-                    "freshclam ok (exit 0: Database updated); clamd-reload ok (RELOADING on 2 instance(s))");
+            assertThat(run.detail())
+                    .isEqualTo("freshclam ok (exit 0: Database updated); clamd-reload ok (RELOADING on 2 instance(s))");
         }
         assertThat(a.get().reloadCount()).isEqualTo(1);
         assertThat(b.get().reloadCount()).isEqualTo(1);

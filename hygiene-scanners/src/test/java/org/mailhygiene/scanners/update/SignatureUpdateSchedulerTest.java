@@ -93,16 +93,22 @@ class SignatureUpdateSchedulerTest {
                 .random(fixed(90_000))
                 .build();
         s.start();
-        assertThat(executor.delaysMillis).containsExactly(Duration.ofHours(1).plusSeconds(90).toMillis());
-        assertThat(s.nextRunAt()).contains(clock.instant().plus(Duration.ofHours(1).plusSeconds(90)));
+        assertThat(executor.delaysMillis)
+                .containsExactly(Duration.ofHours(1).plusSeconds(90).toMillis());
+        assertThat(s.nextRunAt())
+                .contains(clock.instant().plus(Duration.ofHours(1).plusSeconds(90)));
 
         executor.runLast();
 
         assertThat(ran).containsExactly("freshclam", "reload");
-        assertThat(events).containsExactly(new Event(
-                "clamav", true, "freshclam ok (exit 0); clamd-reload ok (RELOADING on 2 instance(s))"));
+        assertThat(events)
+                .containsExactly(new Event(
+                        "clamav", true, "freshclam ok (exit 0); clamd-reload ok (RELOADING on 2 instance(s))"));
         assertThat(s.lastRun().orElseThrow().elapsed()).isEqualTo(Duration.ofSeconds(7));
-        assertThat(executor.delaysMillis).hasSize(2).last().isEqualTo(Duration.ofHours(1).plusSeconds(90).toMillis());
+        assertThat(executor.delaysMillis)
+                .hasSize(2)
+                .last()
+                .isEqualTo(Duration.ofHours(1).plusSeconds(90).toMillis());
         s.close();
         assertThat(s.nextRunAt()).isEmpty();
     }
@@ -122,8 +128,9 @@ class SignatureUpdateSchedulerTest {
         s.start();
         executor.runLast();
         assertThat(reloads).hasValue(0);
-        assertThat(events).containsExactly(new Event(
-                "clamav", false, "freshclam FAILED (freshclam failed with exit 2: mirror unreachable)"));
+        assertThat(events)
+                .containsExactly(new Event(
+                        "clamav", false, "freshclam FAILED (freshclam failed with exit 2: mirror unreachable)"));
         assertThat(executor.tasks).hasSize(2);
         assertThat(executor.delaysMillis).containsOnly(Duration.ofHours(1).toMillis());
         s.close();
@@ -165,9 +172,11 @@ class SignatureUpdateSchedulerTest {
 
     @Test
     void commandStepRunsArgumentListsAndTimesOut() throws Exception {
-        CommandStep ok = CommandStep.builder("echo", List.of("sh", "-c", "echo updated 3 databases; exit 0")).build();
+        CommandStep ok = CommandStep.builder("echo", List.of("sh", "-c", "echo updated 3 databases; exit 0"))
+                .build();
         assertThat(ok.run()).isEqualTo("exit 0: updated 3 databases");
-        CommandStep fail = CommandStep.builder("false", List.of("sh", "-c", "echo no mirror >&2; exit 2")).build();
+        CommandStep fail = CommandStep.builder("false", List.of("sh", "-c", "echo no mirror >&2; exit 2"))
+                .build();
         assertThatThrownBy(fail::run).hasMessageContaining("exit 2").hasMessageContaining("no mirror");
         CommandStep upToDate = CommandStep.builder("fc", List.of("sh", "-c", "exit 1"))
                 .successExitCodes(java.util.Set.of(0, 1))
@@ -179,17 +188,21 @@ class SignatureUpdateSchedulerTest {
         long t0 = System.nanoTime();
         assertThatThrownBy(slow::run).hasMessageContaining("did not finish within");
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(20));
-        assertThatThrownBy(() -> CommandStep.builder("x", List.of("/no/such/program")).build().run())
+        assertThatThrownBy(() -> CommandStep.builder("x", List.of("/no/such/program"))
+                        .build()
+                        .run())
                 .isInstanceOf(java.io.IOException.class);
     }
 
     @Test
     void builderRejectsBadSettings() {
         assertThatThrownBy(() -> SignatureUpdateScheduler.builder(" ")).hasMessageContaining("blank");
-        assertThatThrownBy(() -> SignatureUpdateScheduler.builder("x").build()).hasMessageContaining("at least one step");
+        assertThatThrownBy(() -> SignatureUpdateScheduler.builder("x").build())
+                .hasMessageContaining("at least one step");
         assertThatThrownBy(() -> SignatureUpdateScheduler.builder("x").interval(Duration.ofMillis(10)))
                 .hasMessageContaining("at least 1 s");
-        assertThatThrownBy(() -> SignatureUpdateScheduler.builder("x").interval(Duration.ofMinutes(1))
+        assertThatThrownBy(() -> SignatureUpdateScheduler.builder("x")
+                        .interval(Duration.ofMinutes(1))
                         .jitter(Duration.ofMinutes(2)))
                 .hasMessageContaining("longer than the interval");
         assertThatThrownBy(() -> SignatureUpdateScheduler.builder("x")

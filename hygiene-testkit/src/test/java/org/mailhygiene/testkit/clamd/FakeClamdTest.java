@@ -65,18 +65,27 @@ class FakeClamdTest {
             assertThat(exchange(f, ascii("nping\n"))).isEqualTo("UNKNOWN COMMAND\n");
             assertThat(exchange(f, ascii("INSTREAM\n"))).isEqualTo("UNKNOWN COMMAND\n");
             assertThat(exchange(f, ascii("zFOO\0"))).isEqualTo("UNKNOWN COMMAND\0");
-            assertThat(f.requests()).extracting(FakeClamd.Request::framing)
+            assertThat(f.requests())
+                    .extracting(FakeClamd.Request::framing)
                     .containsExactly('z', 'n', '-', 'z', 'n', '-', 'z');
         }
     }
 
     @Test
     void instreamChunksDetectionAndLimit() throws Exception {
-        try (FakeClamd f = FakeClamd.builder().streamMaxLength(100).signature("MARKER-1", "Local.M1").start()) {
+        try (FakeClamd f = FakeClamd.builder()
+                .streamMaxLength(100)
+                .signature("MARKER-1", "Local.M1")
+                .start()) {
             byte[] e = Eicar.bytes();
-            assertThat(exchange(f, instream("z", ascii("hello "), ascii("world")))).isEqualTo("stream: OK\0");
-            assertThat(exchange(f, instream("z", java.util.Arrays.copyOf(e, 30),
-                            java.util.Arrays.copyOfRange(e, 30, e.length))))
+            assertThat(exchange(f, instream("z", ascii("hello "), ascii("world"))))
+                    .isEqualTo("stream: OK\0");
+            assertThat(exchange(
+                            f,
+                            instream(
+                                    "z",
+                                    java.util.Arrays.copyOf(e, 30),
+                                    java.util.Arrays.copyOfRange(e, 30, e.length))))
                     .isEqualTo("stream: Eicar-Test-Signature FOUND\0");
             assertThat(exchange(f, instream("n", ascii("xx MARKER-1 yy")))).isEqualTo("stream: Local.M1 FOUND\n");
             assertThat(exchange(f, instream("z"))).isEqualTo("stream: OK\0");
@@ -154,7 +163,8 @@ class FakeClamdTest {
                 while (ch.read(b) >= 0 && b.position() < 5) {
                     // read until PONG\0
                 }
-                assertThat(new String(b.array(), 0, b.position(), StandardCharsets.US_ASCII)).isEqualTo("PONG\0");
+                assertThat(new String(b.array(), 0, b.position(), StandardCharsets.US_ASCII))
+                        .isEqualTo("PONG\0");
             }
         }
         assertThat(Files.exists(sock)).isFalse();
