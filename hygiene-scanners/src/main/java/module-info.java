@@ -3,7 +3,7 @@ module org.mailhygiene.scanners {
     requires transitive org.mailhygiene.api;
     requires org.slf4j;
     requires org.apache.tika.core;
-    requires com.github.benmanes.caffeine;
+    requires transitive com.github.benmanes.caffeine;
     requires jakarta.mail;
     requires org.eclipse.angus.mail;
 
@@ -11,11 +11,11 @@ module org.mailhygiene.scanners {
     exports org.mailhygiene.scanners.attachments;
     exports org.mailhygiene.scanners.bayes;
     exports org.mailhygiene.scanners.builtin;
+    exports org.mailhygiene.scanners.clamd;
     exports org.mailhygiene.scanners.cli;
     exports org.mailhygiene.scanners.concurrent;
     exports org.mailhygiene.scanners.mime;
-    exports org.mailhygiene.scanners.clamd;
-    exports org.mailhygiene.scanners.update;
     exports org.mailhygiene.scanners.spamd;
     exports org.mailhygiene.scanners.tagging;
+    exports org.mailhygiene.scanners.update;
 }

@@ -1,0 +1,266 @@
+package org.mailhygiene.scanners;
+
+import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.LongAdder;
+import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.api.ScanFailure;
+import org.mailhygiene.api.ScanResult;
+import org.mailhygiene.api.Verdict;
+
+/**
+ * A bounded cache of scanner verdicts, keyed by the SHA-256 digest of the message content together with the scanner's
+ * {@link org.mailhygiene.api.Scanner#cacheIdentity() cache identity}. This is what makes a virus storm (thousands of
+ * identical copies) cheap: each distinct payload is scanned once per scanner configuration.
+ *
+ * <p>Rules: only {@link Verdict}s are cached, never failures; scanners whose identity is empty are never cached; the
+ * content is digested as a stream, never held in heap. Concurrent lookups of the same key share one in-flight scan:
+ * the first caller scans, the others wait for its verdict; if that scan fails, every waiter receives the same failure
+ * and nothing is cached, so the next lookup scans again.
+ *
+ * <p>Defaults: at most {@value #DEFAULT_MAXIMUM_SIZE} verdicts, each kept for {@link #DEFAULT_EXPIRE_AFTER_WRITE} (one
+ * hour) after it was written, time read from {@link Ticker#systemTicker()}. Backed by Caffeine; maintenance runs on the
+ * calling threads. Thread-safe; one cache may be shared by several {@link ScanPipeline}s.
+ */
+public final class VerdictCache {
+    /** Default maximum number of cached verdicts. */
+    public static final long DEFAULT_MAXIMUM_SIZE = 10_000;
+    /** Default time a verdict stays cached after it was written: one hour. */
+    public static final Duration DEFAULT_EXPIRE_AFTER_WRITE = Duration.ofHours(1);
+
+    private final AsyncCache<Key, ScanResult> cache;
+    private final long maximumSize;
+    private final Duration expireAfterWrite;
+    private final LongAdder hits = new LongAdder();
+    private final LongAdder misses = new LongAdder();
+
+    private VerdictCache(Builder b) {
+        this.maximumSize = b.maximumSize;
+        this.expireAfterWrite = b.expireAfterWrite;
+        this.cache = Caffeine.newBuilder()
+                .maximumSize(b.maximumSize)
+                .expireAfterWrite(b.expireAfterWrite)
+                .ticker(b.ticker)
+                .executor(Runnable::run)
+                .buildAsync();
+    }
+
+    /**
+     * A cache with the defaults.
+     *
+     * @return a new, empty cache
+     */
+    public static VerdictCache create() {
+        return builder().build();
+    }
+
+    /**
+     * Starts a builder holding the defaults.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The configured maximum number of verdicts.
+     *
+     * @return the bound
+     */
+    public long maximumSize() {
+        return maximumSize;
+    }
+
+    /**
+     * The configured time a verdict stays cached after it was written.
+     *
+     * @return the duration
+     */
+    public Duration expireAfterWrite() {
+        return expireAfterWrite;
+    }
+
+    /**
+     * The approximate number of entries, in-flight scans included.
+     *
+     * @return the estimate
+     */
+    public long estimatedSize() {
+        return cache.synchronous().estimatedSize();
+    }
+
+    /** Drops every cached verdict (in-flight scans still deliver to their waiters). */
+    public void invalidateAll() {
+        cache.synchronous().invalidateAll();
+    }
+
+    /**
+     * Counters since the cache was created.
+     *
+     * @return a snapshot
+     */
+    public Stats stats() {
+        return new Stats(hits.sum(), misses.sum());
+    }
+
+    /**
+     * Lookup counters.
+     *
+     * @param hits lookups answered by a cached verdict or by joining an in-flight scan of the same key
+     * @param misses lookups that had to scan
+     */
+    public record Stats(long hits, long misses) {}
+
+    /**
+     * The lookup key.
+     *
+     * @param identity the scanner's cache identity
+     * @param sha256 the content's SHA-256 digest in lower-case hex
+     */
+    record Key(String identity, String sha256) {}
+
+    /**
+     * The result of a lookup: the shared future of the key's scan, and whether the caller must run that scan.
+     *
+     * <p>The future holds a {@link Verdict}, or a {@link ScanFailure} for a shared scan that failed; a failure is
+     * removed from the cache before it is delivered, so it is never served to a later lookup.
+     */
+    final class Lookup {
+        private final Key key;
+        private final CompletableFuture<ScanResult> future;
+        private final boolean loader;
+
+        private Lookup(Key key, CompletableFuture<ScanResult> future, boolean loader) {
+            this.key = key;
+            this.future = future;
+            this.loader = loader;
+        }
+
+        /** The shared result, maybe still being computed. */
+        CompletableFuture<ScanResult> future() {
+            return future;
+        }
+
+        /** Whether the caller must scan and then {@link #complete} (exactly once, also on failure). */
+        boolean loader() {
+            return loader;
+        }
+
+        /**
+         * Delivers the loader's result to every waiter: a verdict stays cached, a failure is removed first. Later
+         * calls do nothing.
+         */
+        void complete(ScanResult result) {
+            if (result instanceof ScanFailure) {
+                cache.asMap().remove(key, future);
+            }
+            future.complete(result);
+        }
+    }
+
+    Lookup lookup(Key key) {
+        CompletableFuture<ScanResult> mine = new CompletableFuture<>();
+        boolean[] created = new boolean[1];
+        CompletableFuture<ScanResult> f = cache.get(key, (k, executor) -> {
+            created[0] = true;
+            return mine;
+        });
+        (created[0] ? misses : hits).increment();
+        return new Lookup(key, f, created[0]);
+    }
+
+    /**
+     * The SHA-256 of the content, read as a stream.
+     *
+     * @param content the content
+     * @return lower-case hex
+     * @throws IOException if the content cannot be read
+     */
+    static String sha256(MessageContent content) throws IOException {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required on every Java platform", e);
+        }
+        byte[] buf = new byte[16 * 1024];
+        try (InputStream in = content.openStream()) {
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                md.update(buf, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    /** Builds a {@link VerdictCache}. Each setter validates at once. Not thread-safe. */
+    public static final class Builder {
+        private long maximumSize = DEFAULT_MAXIMUM_SIZE;
+        private Duration expireAfterWrite = DEFAULT_EXPIRE_AFTER_WRITE;
+        private Ticker ticker = Ticker.systemTicker();
+
+        private Builder() {}
+
+        /**
+         * The maximum number of verdicts kept. Default {@value VerdictCache#DEFAULT_MAXIMUM_SIZE}.
+         *
+         * @param value {@code >= 1}
+         * @return this builder
+         * @throws IllegalArgumentException if below 1
+         */
+        public Builder maximumSize(long value) {
+            if (value < 1) {
+                throw new IllegalArgumentException("maximumSize must be >= 1, was " + value);
+            }
+            maximumSize = value;
+            return this;
+        }
+
+        /**
+         * How long a verdict stays cached after it was written. Default one hour. Keep it shorter than the interval
+         * between signature updates of scanners whose identity does not change with their signatures.
+         *
+         * @param value a positive duration
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder expireAfterWrite(Duration value) {
+            Objects.requireNonNull(value, "expireAfterWrite");
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException("expireAfterWrite must be positive, was " + value);
+            }
+            expireAfterWrite = value;
+            return this;
+        }
+
+        /**
+         * The time source for expiry. Default {@link Ticker#systemTicker()}; tests pass a fake.
+         *
+         * @param value the ticker
+         * @return this builder
+         */
+        public Builder ticker(Ticker value) {
+            ticker = Objects.requireNonNull(value, "ticker");
+            return this;
+        }
+
+        /**
+         * Builds the cache.
+         *
+         * @return a new, empty cache
+         */
+        public VerdictCache build() {
+            return new VerdictCache(this);
+        }
+    }
+}
