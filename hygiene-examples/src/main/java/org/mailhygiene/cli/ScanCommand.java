@@ -120,9 +120,19 @@ public final class ScanCommand implements Command {
         }
         List<Scanner> scanners = new ArrayList<>();
         try {
+            List<ScannerOption> combined = new ArrayList<>();
             for (Choice c : parsed.scanners()) {
-                scanners.add(Objects.requireNonNull(
-                        c.option().create(c.argument()), c.option().flag()));
+                ScannerOption o = c.option();
+                if (!o.combinesRepeats()) {
+                    scanners.add(Objects.requireNonNull(o.create(c.argument()), o.flag()));
+                } else if (!combined.contains(o)) {
+                    combined.add(o);
+                    List<String> all = parsed.scanners().stream()
+                            .filter(x -> x.option() == o)
+                            .map(x -> x.argument().orElse(""))
+                            .toList();
+                    scanners.add(Objects.requireNonNull(o.createCombined(all), o.flag()));
+                }
             }
             ScanPipeline.Builder builder;
             try {

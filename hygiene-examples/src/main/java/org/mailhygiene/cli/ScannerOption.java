@@ -1,5 +1,6 @@
 package org.mailhygiene.cli;
 
+import java.util.List;
 import java.util.Optional;
 import org.mailhygiene.api.Scanner;
 
@@ -10,7 +11,8 @@ import org.mailhygiene.api.Scanner;
  *
  * <p>An option with an {@linkplain #argumentName() argument} is given as {@code --flag VALUE} or {@code --flag=VALUE};
  * a switch is given as {@code --flag}. An option may appear more than once with different arguments (two clamd
- * daemons, say); each occurrence builds its own scanner, in command-line order.
+ * daemons, say); each occurrence builds its own scanner, in command-line order, unless the option
+ * {@linkplain #combinesRepeats() combines repeats} into one scanner (clamd's failover group).
  */
 public interface ScannerOption {
 
@@ -44,4 +46,31 @@ public interface ScannerOption {
      * @throws UsageException if the argument is malformed; the message names the flag and the problem
      */
     Scanner create(Optional<String> argument) throws UsageException;
+
+    /**
+     * Whether repeated occurrences of this option form one scanner, built by {@link #createCombined(List)} (for
+     * example {@code --clamd A --clamd B}: one clamd scanner over a failover group). Default {@code false}: each
+     * occurrence builds its own scanner with {@link #create(Optional)}.
+     *
+     * @return whether repeats are combined
+     */
+    default boolean combinesRepeats() {
+        return false;
+    }
+
+    /**
+     * Builds one scanner from every occurrence's argument, in command-line order. Called once, at the position of the
+     * first occurrence, when {@link #combinesRepeats()} is {@code true}. The default handles a single occurrence by
+     * {@link #create(Optional)} and rejects more.
+     *
+     * @param arguments the arguments of every occurrence, at least one
+     * @return a ready scanner
+     * @throws UsageException if an argument is malformed, or the option cannot be repeated
+     */
+    default Scanner createCombined(List<String> arguments) throws UsageException {
+        if (arguments.size() != 1) {
+            throw new UsageException(flag() + " can be given only once");
+        }
+        return create(Optional.of(arguments.get(0)));
+    }
 }
