@@ -42,24 +42,26 @@ public final class ClamdScannerOption implements ScannerOption {
      */
     @Override
     public Scanner create(Optional<String> argument) throws UsageException {
-        return createCombined(List.of(argument.orElseThrow()));
-    }
-
-    /** {@code true}: repeated addresses form one failover group. */
-    @Override
-    public boolean combinesRepeats() {
-        return true;
+        return group(List.of(argument.orElseThrow()));
     }
 
     /**
-     * Builds one scanner over every address, preferred in the order given.
+     * Builds one scanner over every occurrence's address, preferred in the order given.
      *
      * @param arguments the addresses
-     * @return the scanner
+     * @return a single scanner
      * @throws UsageException if an address is malformed or repeated; the message names the flag
      */
     @Override
-    public Scanner createCombined(List<String> arguments) throws UsageException {
+    public List<Scanner> createAll(List<Optional<String>> arguments) throws UsageException {
+        List<String> addresses = new ArrayList<>();
+        for (Optional<String> a : arguments) {
+            addresses.add(a.orElseThrow());
+        }
+        return List.of(group(addresses));
+    }
+
+    private Scanner group(List<String> arguments) throws UsageException {
         List<ClamdAddress> addresses = new ArrayList<>();
         for (String a : arguments) {
             ClamdAddress address;

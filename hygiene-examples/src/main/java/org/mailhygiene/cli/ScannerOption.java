@@ -1,5 +1,6 @@
 package org.mailhygiene.cli;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.mailhygiene.api.Scanner;
@@ -11,8 +12,7 @@ import org.mailhygiene.api.Scanner;
  *
  * <p>An option with an {@linkplain #argumentName() argument} is given as {@code --flag VALUE} or {@code --flag=VALUE};
  * a switch is given as {@code --flag}. An option may appear more than once with different arguments (two clamd
- * daemons, say); each occurrence builds its own scanner, in command-line order, unless the option
- * {@linkplain #combinesRepeats() combines repeats} into one scanner (clamd's failover group).
+ * daemons, say); each occurrence builds its own scanner, in command-line order.
  */
 public interface ScannerOption {
 
@@ -48,29 +48,19 @@ public interface ScannerOption {
     Scanner create(Optional<String> argument) throws UsageException;
 
     /**
-     * Whether repeated occurrences of this option form one scanner, built by {@link #createCombined(List)} (for
-     * example {@code --clamd A --clamd B}: one clamd scanner over a failover group). Default {@code false}: each
-     * occurrence builds its own scanner with {@link #create(Optional)}.
+     * Builds the scanners for every occurrence of this flag, in command-line order. The default builds one scanner per
+     * occurrence with {@link #create(Optional)}; an option whose occurrences together form one scanner (the
+     * {@code --spamd} failover group) overrides it.
      *
-     * @return whether repeats are combined
+     * @param arguments the arguments of each occurrence, in order; never empty
+     * @return the scanners
+     * @throws UsageException if an argument is malformed
      */
-    default boolean combinesRepeats() {
-        return false;
-    }
-
-    /**
-     * Builds one scanner from every occurrence's argument, in command-line order. Called once, at the position of the
-     * first occurrence, when {@link #combinesRepeats()} is {@code true}. The default handles a single occurrence by
-     * {@link #create(Optional)} and rejects more.
-     *
-     * @param arguments the arguments of every occurrence, at least one
-     * @return a ready scanner
-     * @throws UsageException if an argument is malformed, or the option cannot be repeated
-     */
-    default Scanner createCombined(List<String> arguments) throws UsageException {
-        if (arguments.size() != 1) {
-            throw new UsageException(flag() + " can be given only once");
+    default List<Scanner> createAll(List<Optional<String>> arguments) throws UsageException {
+        List<Scanner> out = new ArrayList<>();
+        for (Optional<String> a : arguments) {
+            out.add(create(a));
         }
-        return create(Optional.of(arguments.get(0)));
+        return out;
     }
 }

@@ -16,6 +16,7 @@ public final class ScannerOptions {
         return List.of(
                 new BuiltinScannerOption(),
                 new ClamdScannerOption(),
+                new SpamdScannerOption(),
                 new VexiraScannerOption(),
                 new CommandScannerOption());
     }

@@ -1,0 +1,340 @@
+package org.mailhygiene.scanners.spamd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.mailhygiene.api.Health;
+import org.mailhygiene.api.Message;
+import org.mailhygiene.api.Outcome;
+import org.mailhygiene.api.Rule;
+import org.mailhygiene.api.ScanException;
+import org.mailhygiene.api.ScanFailure;
+import org.mailhygiene.api.ScanResult;
+import org.mailhygiene.api.Verdict;
+import org.mailhygiene.api.policy.Action;
+import org.mailhygiene.api.policy.DefaultPolicy;
+import org.mailhygiene.api.policy.Disposition;
+import org.mailhygiene.api.policy.Header;
+import org.mailhygiene.testkit.FakeClock;
+import org.mailhygiene.testkit.junit.FakeSpamdExtension;
+import org.mailhygiene.testkit.spamd.FakeSpamd;
+import org.mailhygiene.testkit.spamd.Fault;
+
+@ExtendWith(FakeSpamdExtension.class)
+class SpamdScannerTest {
+
+    private static Message msg(String body) {
+        return Message.of(("Subject: t\r\n\r\n" + body + "\r\n").getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private static int closedPort() throws IOException {
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    void gtubeIsSpamWithScoreThresholdAndRule(FakeSpamd fake) throws Exception {
+        SpamdScanner scanner = SpamdScanner.builder().server(fake.address()).build();
+        Verdict v = scanner.scan(Message.of(TestMessages.gtube()));
+        assertThat(v.scanner()).isEqualTo("spamd");
+        assertThat(v.outcome()).isEqualTo(Outcome.SPAM);
+        assertThat(v.score()).hasValue(1000.0);
+        assertThat(v.threshold()).hasValue(5.0);
+        assertThat(v.rules())
+                .containsExactly(Rule.of("GTUBE", 1000.0, "BODY: Generic Test for Unsolicited Bulk Email"));
+        assertThat(fake.takeRequest(Duration.ofSeconds(5)).method()).isEqualTo("REPORT");
+    }
+
+    @Test
+    void hamIsCleanAndRulesAreSortedBySignificance(FakeSpamd fake) throws Exception {
+        fake.script(
+                "newsletter",
+                2.0,
+                Rule.of("A_SMALL", 0.5, "small"),
+                Rule.of("B_BIG", 2.5, "big"),
+                Rule.of("C_NEG", -1.0, "negative"));
+        Verdict v = SpamdScanner.builder().server(fake.address()).build().scan(msg("our newsletter"));
+        assertThat(v.outcome()).isEqualTo(Outcome.CLEAN);
+        assertThat(v.score()).hasValue(2.0);
+        assertThat(v.rules()).extracting(Rule::name).containsExactly("B_BIG", "A_SMALL", "C_NEG");
+    }
+
+    @Test
+    void configuredThresholdDecidesAndSpamdsOwnStaysAvailable(FakeSpamd fake) throws Exception {
+        fake.script("six", 6.0, Rule.of("SIX", 6.0, "six"));
+        fake.script("edge", 6.8, Rule.of("EDGE", 6.8, "edge"));
+        SpamdScanner edge =
+                SpamdScanner.builder().server(fake.address()).threshold(6.8).build();
+
+        SpamdScanner.Check six = edge.check(msg("six"));
+        assertThat(six.verdict().outcome()).isEqualTo(Outcome.CLEAN);
+        assertThat(six.verdict().threshold()).hasValue(6.8);
+        assertThat(six.spamdSaysSpam()).isTrue();
+        assertThat(six.spamdThreshold()).hasValue(5.0);
+        assertThat(six.server()).isEqualTo(fake.address());
+
+        Verdict atThreshold = edge.scan(msg("edge"));
+        assertThat(atThreshold.outcome()).as("score >= threshold is spam").isEqualTo(Outcome.SPAM);
+        assertThat(atThreshold.scoreReachedThreshold()).isTrue();
+
+        Verdict spamdDecides =
+                SpamdScanner.builder().server(fake.address()).build().scan(msg("six"));
+        assertThat(spamdDecides.outcome()).isEqualTo(Outcome.SPAM);
+        assertThat(spamdDecides.threshold()).hasValue(5.0);
+    }
+
+    @Test
+    void missingScoreFollowsSpamdUnlessAThresholdNeedsIt(FakeSpamd fake) throws Exception {
+        fake.enqueue(Fault.garbage("SPAMD/1.1 0 EX_OK\r\nSpam: True\r\n\r\n"));
+        Verdict v = SpamdScanner.builder()
+                .server(fake.address())
+                .ruleDetail(SpamdScanner.RuleDetail.NONE)
+                .build()
+                .scan(msg("x"));
+        assertThat(v.outcome()).isEqualTo(Outcome.SPAM);
+        assertThat(v.score()).isEmpty();
+
+        fake.enqueue(Fault.garbage("SPAMD/1.1 0 EX_OK\r\nSpam: True\r\n\r\n"));
+        SpamdScanner withThreshold = SpamdScanner.builder()
+                .server(fake.address())
+                .threshold(6.8)
+                .ruleDetail(SpamdScanner.RuleDetail.NONE)
+                .build();
+        assertThatThrownBy(() -> withThreshold.scan(msg("x")))
+                .isInstanceOfSatisfying(
+                        ScanException.class,
+                        e -> assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.PROTOCOL_ERROR));
+
+        fake.enqueue(Fault.garbage("SPAMD/1.1 0 EX_OK\r\n\r\n"));
+        assertThatThrownBy(() -> SpamdScanner.builder()
+                        .server(fake.address())
+                        .ruleDetail(SpamdScanner.RuleDetail.NONE)
+                        .build()
+                        .scan(msg("x")))
+                .isInstanceOfSatisfying(
+                        ScanException.class,
+                        e -> assertThat(e.failure().detail()).contains("no Spam header"));
+    }
+
+    @Test
+    void ruleDetailChoosesTheCommand(FakeSpamd fake) throws Exception {
+        fake.script("pills", 7.0, Rule.of("PILLS", 7.0, "pills"));
+        Verdict symbols = SpamdScanner.builder()
+                .server(fake.address())
+                .ruleDetail(SpamdScanner.RuleDetail.SYMBOLS)
+                .build()
+                .scan(msg("pills"));
+        assertThat(fake.takeRequest(Duration.ofSeconds(5)).method()).isEqualTo("SYMBOLS");
+        assertThat(symbols.rules()).containsExactly(Rule.of("PILLS"));
+        Verdict none = SpamdScanner.builder()
+                .server(fake.address())
+                .ruleDetail(SpamdScanner.RuleDetail.NONE)
+                .build()
+                .scan(msg("pills"));
+        assertThat(fake.takeRequest(Duration.ofSeconds(5)).method()).isEqualTo("CHECK");
+        assertThat(none.rules()).isEmpty();
+        assertThat(none.outcome()).isEqualTo(Outcome.SPAM);
+    }
+
+    @Test
+    void reportWithoutTableFallsBackToSymbols(FakeSpamd fake) throws Exception {
+        fake.script("pills", 7.0, Rule.of("PILLS", 7.0, "pills"));
+        String custom = "custom template\n";
+        fake.enqueue(Fault.garbage("SPAMD/1.1 0 EX_OK\r\nContent-length: " + custom.length()
+                + "\r\nSpam: True ; 7.0 / 5.0\r\n\r\n" + custom));
+        Verdict v = SpamdScanner.builder().server(fake.address()).build().scan(msg("pills"));
+        assertThat(v.rules()).containsExactly(Rule.of("PILLS"));
+        assertThat(fake.requests()).extracting(r -> r.method()).containsExactly("REPORT", "SYMBOLS");
+    }
+
+    @Test
+    void oversizeMessagesAreNotSentAndFailAsTooLarge(FakeSpamd fake) throws Exception {
+        SpamdScanner scanner = SpamdScanner.builder().server(fake.address()).build();
+        byte[] exactly = TestMessages.hamOfSize(512_000);
+        byte[] limit = java.util.Arrays.copyOf(exactly, 512_000);
+        assertThat(scanner.scan(Message.of(limit)).outcome()).isEqualTo(Outcome.CLEAN);
+        byte[] over = java.util.Arrays.copyOf(TestMessages.hamOfSize(512_001), 512_001);
+        int before = fake.connectionCount();
+        assertThatThrownBy(() -> scanner.scan(Message.of(over))).isInstanceOfSatisfying(ScanException.class, e -> {
+            assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.TOO_LARGE);
+            assertThat(e.failure().scanner()).isEqualTo("spamd");
+            assertThat(e.failure().detail()).contains("512001").contains("512000");
+        });
+        assertThat(fake.connectionCount()).as("nothing sent").isEqualTo(before);
+
+        SpamdScanner small = SpamdScanner.builder()
+                .server(fake.address())
+                .maxMessageSize(100)
+                .build();
+        assertThatThrownBy(() -> small.scan(Message.of(TestMessages.ham())))
+                .isInstanceOfSatisfying(
+                        ScanException.class, e -> assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.TOO_LARGE));
+    }
+
+    @Test
+    void failsOverToTheNextInstance(FakeSpamd fake) throws Exception {
+        int dead = closedPort();
+        SpamdScanner scanner = SpamdScanner.builder()
+                .server("127.0.0.1:" + dead)
+                .server(fake.address())
+                .clock(FakeClock.start())
+                .build();
+        SpamdScanner.Check c = scanner.check(Message.of(TestMessages.gtube()));
+        assertThat(c.verdict().outcome()).isEqualTo(Outcome.SPAM);
+        assertThat(c.server()).isEqualTo(fake.address());
+        assertThat(scanner.group().members().get(0).available()).isFalse();
+        assertThat(scanner.group().members().get(0).lastError())
+                .hasValueSatisfying(err -> assertThat(err).contains("cannot connect"));
+    }
+
+    @Test
+    void errorReplyFromOneInstanceFailsOverButOurOwnBadRequestDoesNot() throws Exception {
+        try (FakeSpamd a = FakeSpamd.start();
+                FakeSpamd b = FakeSpamd.start()) {
+            SpamdScanner scanner = SpamdScanner.builder()
+                    .server(a.address())
+                    .server(b.address())
+                    .clock(FakeClock.start())
+                    .build();
+            a.enqueue(Fault.error(79, "Timeout: (30 second socket timeout reading input from client)"));
+            assertThat(scanner.check(Message.of(TestMessages.ham())).server()).isEqualTo(b.address());
+            scanner.group().markUp(a.address());
+
+            a.enqueue(Fault.error(76, "Bad header line: (Content-Length mismatch)"));
+            assertThatThrownBy(() -> scanner.scan(Message.of(TestMessages.ham())))
+                    .isInstanceOfSatisfying(ScanException.class, e -> {
+                        assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.PROTOCOL_ERROR);
+                        assertThat(e.failure().detail()).contains("76");
+                    });
+            assertThat(b.requests()).hasSize(1);
+        }
+    }
+
+    @Test
+    void allInstancesDownIsUnavailableAndDeadlineIsTimedOut(FakeSpamd fake) throws Exception {
+        SpamdScanner down = SpamdScanner.builder()
+                .server("127.0.0.1:" + closedPort())
+                .server("127.0.0.1:" + closedPort())
+                .clock(FakeClock.start())
+                .build();
+        assertThatThrownBy(() -> down.scan(Message.of(TestMessages.ham())))
+                .isInstanceOfSatisfying(
+                        ScanException.class,
+                        e -> assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNAVAILABLE));
+        assertThatThrownBy(() -> down.scan(Message.of(TestMessages.ham())))
+                .as("every member in back-off")
+                .isInstanceOfSatisfying(ScanException.class, e -> {
+                    assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNAVAILABLE);
+                    assertThat(e.failure().detail()).contains("all members are down");
+                });
+
+        fake.failAll(Fault.stall());
+        SpamdScanner stalled = SpamdScanner.builder()
+                .server(fake.address())
+                .deadline(Duration.ofMillis(400))
+                .build();
+        assertThatThrownBy(() -> stalled.scan(Message.of(TestMessages.ham())))
+                .isInstanceOfSatisfying(ScanException.class, e -> {
+                    assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.TIMED_OUT);
+                    assertThat(e.failure().elapsed()).isPositive();
+                });
+        assertThat(stalled.health().status()).isEqualTo(Health.Status.DOWN);
+    }
+
+    @Test
+    void healthIsAPing(FakeSpamd fake) throws Exception {
+        Health h = SpamdScanner.builder().server(fake.address()).build().health();
+        assertThat(h.isUp()).isTrue();
+        assertThat(h.detail()).contains("PONG").contains(fake.address());
+        assertThat(fake.takeRequest(Duration.ofSeconds(5)).method()).isEqualTo("PING");
+    }
+
+    /** The explicit failure policy: the same failure becomes a marked accept or a tempfail, never an unmarked pass. */
+    @Test
+    void failurePolicyIsExplicit(FakeSpamd fake) throws Exception {
+        fake.failAll(Fault.close());
+        SpamdScanner scanner = SpamdScanner.builder().server(fake.address()).build();
+        ScanResult failure;
+        try {
+            scanner.scan(Message.of(TestMessages.ham()));
+            throw new AssertionError("a closed connection must not give a verdict");
+        } catch (ScanException e) {
+            failure = e.failure();
+        }
+        assertThat(((ScanFailure) failure).kind()).isEqualTo(ScanFailure.Kind.UNAVAILABLE);
+
+        DefaultPolicy open = SpamdFailureMode.FAIL_OPEN
+                .applyTo(DefaultPolicy.builder(), scanner.name())
+                .build();
+        Disposition accepted = open.decide(List.of(failure));
+        assertThat(accepted.action()).isEqualTo(Action.ACCEPT);
+        assertThat(accepted.headers()).contains(new Header(DefaultPolicy.UNSCANNED_HEADER, "spamd (unavailable)"));
+
+        DefaultPolicy closed =
+                DefaultPolicy.builder().onFailureOf("spamd", Action.TEMPFAIL).build();
+        Disposition tempfail = closed.decide(List.of(failure));
+        assertThat(tempfail.action()).isEqualTo(Action.TEMPFAIL);
+        assertThat(tempfail.reply().code()).isEqualTo(451);
+        assertThat(SpamdFailureMode.TEMPFAIL
+                        .applyTo(DefaultPolicy.builder(), "spamd")
+                        .build()
+                        .decide(List.of(failure)))
+                .isEqualTo(tempfail);
+
+        ScanFailure tooLarge = new ScanFailure("spamd", ScanFailure.Kind.TOO_LARGE, "big", Duration.ZERO);
+        assertThat(open.decide(List.of(tooLarge)).headers())
+                .contains(new Header(DefaultPolicy.UNSCANNED_HEADER, "spamd (too_large)"));
+    }
+
+    @Test
+    void buildersRejectBadSettings() {
+        assertThatThrownBy(() -> SpamdScanner.builder().build()).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> SpamdScanner.builder().threshold(Double.NaN))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> SpamdScanner.builder().maxMessageSize(0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> SpamdScanner.builder().deadline(Duration.ofSeconds(-1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("deadline");
+        assertThatThrownBy(() -> SpamdScanner.builder().name(" ")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> SpamdScanner.builder().server("a:1").server("a:1"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("twice");
+        var group = org.mailhygiene.api.failover.FailoverGroup.<SpamdClient>builder("g")
+                .member("a", SpamdClient.builder("a:1").build(), 0)
+                .build();
+        assertThatThrownBy(() -> SpamdScanner.builder().group(group).server("b:1"))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> SpamdScanner.builder().group(group).deadline(Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void documentedDefaultsEqualTheCode() throws IOException {
+        SpamdScanner s = SpamdScanner.builder().server("127.0.0.1:783").build();
+        String doc = SpamdClientTest.javadoc("SpamdScanner");
+        assertThat(s.name()).isEqualTo("spamd");
+        assertThat(doc).contains("Defaults: name {@code spamd}");
+        assertThat(s.threshold()).isEmpty();
+        assertThat(doc).contains("spamd's own threshold;");
+        assertThat(s.ruleDetail()).isEqualTo(SpamdScanner.RuleDetail.REPORT);
+        assertThat(doc).contains("{@link RuleDetail#REPORT}; size limit");
+        assertThat(s.maxMessageSize()).isEqualTo(512_000L);
+        assertThat(doc).contains("size limit 512000 bytes");
+        assertThat(SpamdScanner.DEFAULT_DEADLINE).isEqualTo(SpamdClientTest.seconds(doc, "scan deadline"));
+        SpamdClient member = s.group().values().get(0);
+        assertThat(member.connectTimeout()).isEqualTo(SpamdClientTest.seconds(doc, "connect"));
+        assertThat(member.readTimeout()).isEqualTo(SpamdClientTest.seconds(doc, "read"));
+        assertThat(s.cacheIdentity()).isEmpty();
+    }
+}
