@@ -1,13 +1,139 @@
 package org.mailhygiene.cli;
 
-/** Placeholder command-line entry point of {@code hygiene.jar}. */
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * The {@code hygiene} command line: {@code hygiene <command> [options]}, {@code hygiene help [command]} and
+ * {@code hygiene --version}.
+ *
+ * <p>An unknown or missing command prints the usage on standard error and exits with {@link Command#EXIT_ERROR}; so
+ * does a command's {@link UsageException}. Argument parsing is written by hand on purpose: the tool has a handful of
+ * options and no dependency is worth that.
+ */
 public final class Main {
+    private static final String RESOURCE = "version.properties";
+
     private Main() {}
 
+    /**
+     * The commands, in the order {@code hygiene help} lists them. Add new commands here.
+     *
+     * @return the commands
+     */
+    static List<Command> commands() {
+        return List.of(new ScanCommand(ScannerOptions.standard()), new SamplesCommand());
+    }
+
+    /**
+     * Runs the tool and exits the JVM with its status.
+     *
+     * @param args the command line
+     */
     public static void main(String[] args) {
-        System.out.println("usage: hygiene <command> [options]");
-        System.out.println();
-        System.out.println("commands:");
-        System.out.println("  demo    run the end-to-end demo (not implemented yet)");
+        Io io = Io.system();
+        int status = run(List.of(args), io);
+        io.out().flush();
+        io.err().flush();
+        System.exit(status);
+    }
+
+    /**
+     * Runs the tool in-process, for tests and embedding.
+     *
+     * @param args the command line, without the program name
+     * @param io the streams to use
+     * @return the exit status
+     */
+    public static int run(List<String> args, Io io) {
+        return run(args, io, commands());
+    }
+
+    static int run(List<String> args, Io io, List<Command> commands) {
+        if (args.isEmpty()) {
+            io.err().print(usage(commands));
+            return Command.EXIT_ERROR;
+        }
+        String first = args.get(0);
+        List<String> rest = args.subList(1, args.size());
+        switch (first) {
+            case "--version":
+                io.out().println("hygiene " + version());
+                return Command.EXIT_OK;
+            case "help", "-h", "--help":
+                return help(rest, io, commands);
+            default:
+                break;
+        }
+        for (Command c : commands) {
+            if (c.name().equals(first)) {
+                try {
+                    return c.run(List.copyOf(rest), io);
+                } catch (UsageException e) {
+                    io.err().println("hygiene " + c.name() + ": " + e.getMessage());
+                    io.err().println();
+                    io.err().print(c.usage());
+                    return Command.EXIT_ERROR;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    io.err().println("hygiene " + c.name() + ": interrupted");
+                    return Command.EXIT_ERROR;
+                }
+            }
+        }
+        io.err().println("hygiene: unknown command '" + first + "'");
+        io.err().println();
+        io.err().print(usage(commands));
+        return Command.EXIT_ERROR;
+    }
+
+    private static int help(List<String> rest, Io io, List<Command> commands) {
+        if (rest.isEmpty()) {
+            io.out().print(usage(commands));
+            return Command.EXIT_OK;
+        }
+        for (Command c : commands) {
+            if (c.name().equals(rest.get(0))) {
+                io.out().print(c.usage());
+                return Command.EXIT_OK;
+            }
+        }
+        io.err().println("hygiene help: unknown command '" + rest.get(0) + "'");
+        io.err().println();
+        io.err().print(usage(commands));
+        return Command.EXIT_ERROR;
+    }
+
+    static String usage(List<Command> commands) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("usage: hygiene <command> [options]\n\ncommands:\n");
+        for (Command c : commands) {
+            sb.append(String.format("  %-10s%s\n", c.name(), c.summary()));
+        }
+        sb.append(String.format("  %-10s%s\n", "help", "show this help, or with a command name that command's help"));
+        sb.append("\noptions:\n");
+        sb.append(String.format("  %-10s%s\n", "--version", "print the version and exit"));
+        sb.append("\nRun 'hygiene help <command>' for the options of a command.\n");
+        return sb.toString();
+    }
+
+    /**
+     * The version of this build, from the resource Maven fills in.
+     *
+     * @return the project version, e.g. {@code 0.1.0-SNAPSHOT}, or {@code unknown} if the resource is missing
+     */
+    static String version() {
+        try (InputStream in = Main.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                return "unknown";
+            }
+            Properties p = new Properties();
+            p.load(in);
+            return p.getProperty("version", "unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
     }
 }

@@ -20,10 +20,12 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.mailhygiene.api.Health;
@@ -35,6 +37,8 @@ import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.Verdict;
 import org.mailhygiene.scanners.mime.MimeWalker;
+import org.mailhygiene.scanners.update.CommandStep;
+import org.mailhygiene.scanners.update.UpdateStep;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,9 +89,14 @@ import org.slf4j.LoggerFactory;
  * which input it was found in (e.g. {@code in attachment "invoice.zip" (part 2)}).
  *
  * <h2>Signature updates</h2>
- * {@link #runExclusively(Duration, ExclusiveAction)} runs an action (an update command that swaps the scanner's signature
- * files) while no scan process runs: scans started meanwhile wait up to their queue timeout. This is the "scanner
- * lock" MailScanner's updater takes (protocols.md §3.3).
+ * {@link #updateStep(boolean)} turns the profile's update command into an {@link UpdateStep} for a
+ * {@link org.mailhygiene.scanners.update.SignatureUpdateScheduler} (hourly with jitter by default, never overlapping,
+ * each run reported to the listener). An exclusive step, and {@link #exclusive(UpdateStep, Duration)} around any step,
+ * runs while no scan process of this scanner runs: scans started meanwhile wait up to their queue timeout. This is the
+ * scanner lock MailScanner's Vexira updater takes around the signature swap (protocols.md §3.3). {@code freshclam}
+ * replaces its databases atomically, so the ClamAV profiles need no exclusion. Verdicts are not cached unless
+ * {@link Builder#cacheVerdicts(boolean)} is set; then each successful update step run through this scanner changes
+ * its {@link #cacheIdentity()}.
  *
  * <p>Thread-safe: one instance serves concurrent scans.
  */
@@ -115,6 +124,8 @@ public final class CommandLineScanner implements Scanner {
     private final Map<String, String> environment;
     private final InputWriter inputWriter;
     private final ReadWriteLock signatureLock = new ReentrantReadWriteLock(true);
+    private final boolean cacheVerdicts;
+    private final AtomicLong signatureGeneration = new AtomicLong();
 
     private CommandLineScanner(Builder b) {
         this.profile = b.profile;
@@ -124,8 +135,8 @@ public final class CommandLineScanner implements Scanner {
         this.processes = b.processLimit != null ? b.processLimit : new Semaphore(b.maxConcurrentProcesses, true);
         this.temporaryDirectory = b.temporaryDirectory;
         this.environment = Map.copyOf(b.environment);
-        this.inputWriter =
-                b.profile.input() == InputMode.PARTS ? new PartsWriter(b.mimeWalker) : InputWriter.message();
+        this.cacheVerdicts = b.cacheVerdicts;
+        this.inputWriter = b.profile.input() == InputMode.PARTS ? new PartsWriter(b.mimeWalker) : InputWriter.message();
     }
 
     /**
@@ -174,6 +185,23 @@ public final class CommandLineScanner implements Scanner {
     }
 
     /**
+     * Empty (never cache) unless {@link Builder#cacheVerdicts(boolean)} was set; then the profile's name, program,
+     * arguments and input mode plus a signature generation that each successful {@link #updateStep(boolean)} or
+     * {@link #exclusive(UpdateStep, Duration)} run increments, so cached verdicts end with an update run through this
+     * scanner. Updates made behind its back (a cron job) are not seen: use the cache's expiry for those.
+     *
+     * @return the cache identity, or empty
+     */
+    @Override
+    public Optional<String> cacheIdentity() {
+        if (!cacheVerdicts) {
+            return Optional.empty();
+        }
+        return Optional.of("cli:" + profile.name() + ":" + profile.command() + ":" + profile.arguments() + ":"
+                + profile.input() + ":generation=" + signatureGeneration.get());
+    }
+
+    /**
      * Scans a message as described in the class documentation.
      *
      * @param message the message
@@ -190,8 +218,8 @@ public final class CommandLineScanner implements Scanner {
         }
         try {
             if (!signatureLock.readLock().tryLock(queueTimeout.toNanos(), TimeUnit.NANOSECONDS)) {
-                throw failure(ScanFailure.Kind.TIMED_OUT,
-                        "signature update still running after " + queueTimeout, t0, null);
+                throw failure(
+                        ScanFailure.Kind.TIMED_OUT, "signature update still running after " + queueTimeout, t0, null);
             }
             try {
                 return scanLocked(message, t0);
@@ -208,8 +236,11 @@ public final class CommandLineScanner implements Scanner {
         try {
             work = createPrivateDirectory(temporaryDirectory);
         } catch (IOException e) {
-            throw failure(ScanFailure.Kind.SCANNER_ERROR,
-                    "cannot create a private directory in " + temporaryDirectory + ": " + e.getMessage(), t0, e);
+            throw failure(
+                    ScanFailure.Kind.SCANNER_ERROR,
+                    "cannot create a private directory in " + temporaryDirectory + ": " + e.getMessage(),
+                    t0,
+                    e);
         }
         try {
             Path in = Files.createDirectory(work.resolve("in"), DIR_PERMS);
@@ -228,8 +259,11 @@ public final class CommandLineScanner implements Scanner {
             } catch (ProcessRunner.TimedOut e) {
                 throw failure(ScanFailure.Kind.TIMED_OUT, profile.command() + ": " + e.getMessage(), t0, e);
             } catch (IOException e) {
-                throw failure(ScanFailure.Kind.UNAVAILABLE,
-                        "cannot start " + profile.command() + ": " + e.getMessage(), t0, e);
+                throw failure(
+                        ScanFailure.Kind.UNAVAILABLE,
+                        "cannot start " + profile.command() + ": " + e.getMessage(),
+                        t0,
+                        e);
             }
             return interpret(result, work, inputs, t0);
         } catch (IOException e) {
@@ -254,8 +288,7 @@ public final class CommandLineScanner implements Scanner {
         return argv;
     }
 
-    private Verdict interpret(ProcessRunner.Result r, Path work, List<InputFile> inputs, long t0)
-            throws ScanException {
+    private Verdict interpret(ProcessRunner.Result r, Path work, List<InputFile> inputs, long t0) throws ScanException {
         String output = new String(r.output(), StandardCharsets.UTF_8);
         Map<String, String> labels = new LinkedHashMap<>();
         inputs.forEach(f -> labels.put(f.path().getFileName().toString(), f.label()));
@@ -273,15 +306,21 @@ public final class CommandLineScanner implements Scanner {
                     return verdict(Outcome.INFECTED, names, hits, status, meaning, t0);
                 }
                 if (r.truncated()) {
-                    throw failure(ScanFailure.Kind.PROTOCOL_ERROR, what + " but the output (" + r.outputBytes()
-                            + " bytes) exceeded the " + maxOutputBytes + "-byte cap, so it could not be checked",
-                            t0, null);
+                    throw failure(
+                            ScanFailure.Kind.PROTOCOL_ERROR,
+                            what + " but the output (" + r.outputBytes() + " bytes) exceeded the " + maxOutputBytes
+                                    + "-byte cap, so it could not be checked",
+                            t0,
+                            null);
                 }
                 return Verdict.clean(name(), elapsed(t0));
             case INFECTED:
                 if (names.isEmpty()) {
-                    throw failure(ScanFailure.Kind.PROTOCOL_ERROR,
-                            what + " but no threat name in the output" + firstLine(output), t0, null);
+                    throw failure(
+                            ScanFailure.Kind.PROTOCOL_ERROR,
+                            what + " but no threat name in the output" + firstLine(output),
+                            t0,
+                            null);
                 }
                 return verdict(Outcome.INFECTED, names, hits, status, meaning, t0);
             case SUSPICIOUS:
@@ -294,8 +333,8 @@ public final class CommandLineScanner implements Scanner {
         }
     }
 
-    private Verdict verdict(Outcome outcome, Set<String> names, List<OutputParser.Hit> hits, int status,
-            String meaning, long t0) {
+    private Verdict verdict(
+            Outcome outcome, Set<String> names, List<OutputParser.Hit> hits, int status, String meaning, long t0) {
         Verdict.Builder v = Verdict.builder(name(), outcome).threats(List.copyOf(names));
         v.rule(new Rule("exit-" + status, OptionalDouble.empty(), meaning));
         for (OutputParser.Hit h : hits) {
@@ -305,7 +344,10 @@ public final class CommandLineScanner implements Scanner {
     }
 
     private static String attributed(List<OutputParser.Hit> hits) {
-        return hits.isEmpty() ? "" : " " + hits.get(0).name() + hits.get(0).file().map(f -> " in " + f).orElse("");
+        return hits.isEmpty()
+                ? ""
+                : " " + hits.get(0).name()
+                        + hits.get(0).file().map(f -> " in " + f).orElse("");
     }
 
     private static String firstLine(String output) {
@@ -327,6 +369,51 @@ public final class CommandLineScanner implements Scanner {
 
     private static Duration elapsed(long t0) {
         return Duration.ofNanos(System.nanoTime() - t0);
+    }
+
+    /**
+     * The profile's update command as a step for a {@link org.mailhygiene.scanners.update.SignatureUpdateScheduler},
+     * named {@code <profile>-update}. It runs the command without a shell, with the {@link CommandStep} defaults
+     * (timeout {@link CommandStep#DEFAULT_TIMEOUT}, success on exit status 0).
+     *
+     * @param exclusive whether scans of this scanner are held back while the command runs (see the class
+     *     documentation)
+     * @return the step
+     * @throws IllegalStateException if the profile has no update command
+     */
+    public UpdateStep updateStep(boolean exclusive) {
+        if (profile.updateCommand().isEmpty()) {
+            throw new IllegalStateException("profile " + profile.name()
+                    + " has no update command; set one with CommandProfile.withUpdateCommand or 'update =' in a profile"
+                    + " file");
+        }
+        UpdateStep step = CommandStep.builder(profile.name() + "-update", profile.updateCommand())
+                .build();
+        return exclusive ? exclusive(step, queueTimeout) : counted(step);
+    }
+
+    /**
+     * Wraps a step so that it runs while no scan of this scanner runs ({@link #runExclusively}). Scans that start
+     * meanwhile wait up to their queue timeout, then fail with {@link ScanFailure.Kind#TIMED_OUT}.
+     *
+     * @param step the step, e.g. a command that renames new signature files into place
+     * @param wait how long the step waits for running scans to end before it fails
+     * @return a step with the same name
+     */
+    public UpdateStep exclusive(UpdateStep step, Duration wait) {
+        Objects.requireNonNull(step, "step");
+        Objects.requireNonNull(wait, "wait");
+        UpdateStep counted = counted(step);
+        return UpdateStep.of(step.name(), () -> runExclusively(wait, counted::run));
+    }
+
+    /** A step that increments the signature generation when it succeeds. */
+    private UpdateStep counted(UpdateStep step) {
+        return UpdateStep.of(step.name(), () -> {
+            String detail = step.run();
+            signatureGeneration.incrementAndGet();
+            return detail;
+        });
     }
 
     /**
@@ -370,7 +457,8 @@ public final class CommandLineScanner implements Scanner {
 
     static Path createPrivateDirectory(Path parent) throws IOException {
         try {
-            return Files.createTempDirectory(parent, "mailhygiene-cli-", DIR_PERMS).toRealPath();
+            return Files.createTempDirectory(parent, "mailhygiene-cli-", DIR_PERMS)
+                    .toRealPath();
         } catch (UnsupportedOperationException e) {
             throw new IOException("the file system of " + parent + " has no POSIX permissions", e);
         }
@@ -456,6 +544,7 @@ public final class CommandLineScanner implements Scanner {
         private Path temporaryDirectory = Path.of(System.getProperty("java.io.tmpdir"));
         private final Map<String, String> environment = new LinkedHashMap<>();
         private MimeWalker mimeWalker = MimeWalker.defaults();
+        private boolean cacheVerdicts;
 
         private Builder(CommandProfile profile) {
             this.profile = Objects.requireNonNull(profile, "profile");
@@ -550,7 +639,9 @@ public final class CommandLineScanner implements Scanner {
         }
 
         /**
-         * Where the private per-scan directories are created. Default: {@code java.io.tmpdir}.
+         * Where the private per-scan directories are created. Default: {@code java.io.tmpdir}. Creating and
+         * removing the directories is most of the adapter's own per-scan cost on a busy disk file system; a tmpfs such
+         * as {@code /dev/shm} makes it negligible (benchmarks/README.md).
          *
          * @param dir an existing directory on a file system with POSIX permissions
          * @return this builder
@@ -593,6 +684,18 @@ public final class CommandLineScanner implements Scanner {
          */
         public Builder mimeWalker(MimeWalker walker) {
             this.mimeWalker = Objects.requireNonNull(walker, "walker");
+            return this;
+        }
+
+        /**
+         * Whether verdicts may be cached ({@link CommandLineScanner#cacheIdentity()}). Default {@code false}: the
+         * adapter cannot know when a scanner's signatures change unless updates run through it.
+         *
+         * @param value {@code true} to allow caching
+         * @return this builder
+         */
+        public Builder cacheVerdicts(boolean value) {
+            this.cacheVerdicts = value;
             return this;
         }
 

@@ -58,7 +58,9 @@ final class PartsWriter implements InputWriter {
 
     static String label(PartInfo part) {
         String where = "part " + (part.path().isEmpty() ? "body" : part.path()) + ", " + part.mimeType();
-        return part.fileName().map(n -> "attachment \"" + printable(n) + "\" (" + where + ")").orElse(where);
+        return part.fileName()
+                .map(n -> "attachment \"" + printable(n) + "\" (" + where + ")")
+                .orElse(where);
     }
 
     /** Control characters (newlines included) become {@code ?}, so a label stays one line. */

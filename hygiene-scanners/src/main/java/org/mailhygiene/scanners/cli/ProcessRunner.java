@@ -40,8 +40,9 @@ final class ProcessRunner {
         }
     }
 
-    static Result run(List<String> argv, Path workDir, Map<String, String> environment, Duration timeout,
-            int maxOutputBytes) throws IOException, TimedOut, InterruptedException {
+    static Result run(
+            List<String> argv, Path workDir, Map<String, String> environment, Duration timeout, int maxOutputBytes)
+            throws IOException, TimedOut, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(argv).directory(workDir.toFile()).redirectErrorStream(true);
         pb.environment().putAll(environment);
         Process process = pb.start();

@@ -144,8 +144,8 @@ public final class ProfileParser {
                     }
                     base = Profiles.builtIn(value).orElse(null);
                     if (base == null) {
-                        throw new ProfileFormatException(source, n,
-                                "unknown built-in profile '" + value + "'; known: " + Profiles.names());
+                        throw new ProfileFormatException(
+                                source, n, "unknown built-in profile '" + value + "'; known: " + Profiles.names());
                     }
                     break;
                 case "name":
@@ -162,8 +162,8 @@ public final class ProfileParser {
                     try {
                         input = InputMode.valueOf(value.toUpperCase(Locale.ROOT));
                     } catch (IllegalArgumentException e) {
-                        throw new ProfileFormatException(source, n, "input must be 'message' or 'parts', not '"
-                                + value + "'");
+                        throw new ProfileFormatException(
+                                source, n, "input must be 'message' or 'parts', not '" + value + "'");
                     }
                     break;
                 case "update":
@@ -181,8 +181,11 @@ public final class ProfileParser {
                     for (int s : statuses(value, source, n)) {
                         ExitClass other = statuses.putIfAbsent(s, cls);
                         if (other != null) {
-                            throw new ProfileFormatException(source, n, "exit status " + s + " is already "
-                                    + other.name().toLowerCase(Locale.ROOT));
+                            throw new ProfileFormatException(
+                                    source,
+                                    n,
+                                    "exit status " + s + " is already "
+                                            + other.name().toLowerCase(Locale.ROOT));
                         }
                     }
                     break;
@@ -200,8 +203,11 @@ public final class ProfileParser {
         }
         if (base == null) {
             if (name == null || command == null || arguments == null) {
-                throw new ProfileFormatException(source, 0, "missing key(s):" + (name == null ? " name" : "")
-                        + (command == null ? " command" : "") + (arguments == null ? " arguments" : ""));
+                throw new ProfileFormatException(
+                        source,
+                        0,
+                        "missing key(s):" + (name == null ? " name" : "") + (command == null ? " command" : "")
+                                + (arguments == null ? " arguments" : ""));
             }
             if (!statuses.containsValue(ExitClass.CLEAN)) {
                 throw new ProfileFormatException(source, 0, "missing key exit.clean");
@@ -212,13 +218,14 @@ public final class ProfileParser {
         }
         for (Integer s : meanings.keySet()) {
             if (!statuses.containsKey(s)) {
-                throw new ProfileFormatException(source, 0,
-                        "exit.meaning." + s + " explains a status no exit.* key lists");
+                throw new ProfileFormatException(
+                        source, 0, "exit.meaning." + s + " explains a status no exit.* key lists");
             }
         }
         List<ExitStatusRule> table = new ArrayList<>();
         for (Map.Entry<Integer, ExitClass> e : statuses.entrySet()) {
-            String meaning = meanings.getOrDefault(e.getKey(), e.getValue().name().toLowerCase(Locale.ROOT));
+            String meaning =
+                    meanings.getOrDefault(e.getKey(), e.getValue().name().toLowerCase(Locale.ROOT));
             table.add(ExitStatusRule.of(e.getKey(), e.getValue(), meaning));
         }
         try {
@@ -240,8 +247,8 @@ public final class ProfileParser {
         try {
             p = Pattern.compile(value);
         } catch (PatternSyntaxException e) {
-            throw new ProfileFormatException(source, line, "bad regular expression: " + e.getDescription()
-                    + " near index " + e.getIndex());
+            throw new ProfileFormatException(
+                    source, line, "bad regular expression: " + e.getDescription() + " near index " + e.getIndex());
         }
         if (p.matcher("").groupCount() < 1) {
             throw new ProfileFormatException(source, line, "name.pattern needs a capturing group for the name");
@@ -323,7 +330,8 @@ public final class ProfileParser {
                 int j = i + 1;
                 for (; j < value.length() && value.charAt(j) != '"'; j++) {
                     char d = value.charAt(j);
-                    if (d == '\\' && j + 1 < value.length()
+                    if (d == '\\'
+                            && j + 1 < value.length()
                             && (value.charAt(j + 1) == '"' || value.charAt(j + 1) == '\\')) {
                         j++;
                         d = value.charAt(j);

@@ -44,7 +44,9 @@ class CommandLineScannerTest {
         tmp = Files.createDirectory(root.resolve("tmp"));
         pids = Files.createDirectory(root.resolve("pids"));
         rec = Files.createDirectory(root.resolve("rec"));
-        fake = FakeVascan.builder().pidsIn(pids).recordArgumentsIn(rec)
+        fake = FakeVascan.builder()
+                .pidsIn(pids)
+                .recordArgumentsIn(rec)
                 .install(Files.createDirectory(root.resolve("bin")));
     }
 
@@ -62,7 +64,9 @@ class CommandLineScannerTest {
         assertThat(list).as("pids recorded by the hanging fake and its child").hasSize(2);
         for (long pid : list) {
             Optional<ProcessHandle> h = ProcessHandle.of(pid);
-            assertThat(h.map(ProcessHandle::isAlive).orElse(false)).as("process %d still alive", pid).isFalse();
+            assertThat(h.map(ProcessHandle::isAlive).orElse(false))
+                    .as("process %d still alive", pid)
+                    .isFalse();
         }
     }
 
@@ -120,11 +124,10 @@ class CommandLineScannerTest {
                 .executable(root.resolve("no-such-vascan"))
                 .temporaryDirectory(tmp)
                 .build();
-        assertThatThrownBy(() -> s.scan(TestMessages.text("hello")))
-                .isInstanceOfSatisfying(ScanException.class, e -> {
-                    assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNAVAILABLE);
-                    assertThat(e.failure().detail()).contains("no-such-vascan");
-                });
+        assertThatThrownBy(() -> s.scan(TestMessages.text("hello"))).isInstanceOfSatisfying(ScanException.class, e -> {
+            assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNAVAILABLE);
+            assertThat(e.failure().detail()).contains("no-such-vascan");
+        });
         assertThat(s.health().status()).isEqualTo(Health.Status.DOWN);
         assertThat(vascan().build().health().status()).isEqualTo(Health.Status.UNKNOWN);
         assertNothingLeft();
@@ -138,8 +141,28 @@ class CommandLineScannerTest {
                 .temporaryDirectory(tmp)
                 .build();
         assertThatThrownBy(() -> s.scan(TestMessages.text("hello")))
-                .isInstanceOfSatisfying(ScanException.class,
+                .isInstanceOfSatisfying(
+                        ScanException.class,
                         e -> assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNAVAILABLE));
+    }
+
+    @Test
+    void aScannerKilledByASignalIsAScannerErrorAndItsFilesAreRemoved() throws Exception {
+        // the "scanner" is a script that writes into its quarantine and scratch directories, then kills itself
+        Path crash = Files.writeString(
+                root.resolve("crashing-vascan"),
+                "#!/bin/sh\nfor a; do case $a in --temp=*) touch \"${a#--temp=}/left-over\";; esac; done\n"
+                        + "kill -SEGV $$\n");
+        Files.setPosixFilePermissions(crash, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        CommandLineScanner s = CommandLineScanner.builder(Profiles.vascan())
+                .executable(crash)
+                .temporaryDirectory(tmp)
+                .build();
+        assertThatThrownBy(() -> s.scan(TestMessages.text("hello"))).isInstanceOfSatisfying(ScanException.class, e -> {
+            assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.SCANNER_ERROR);
+            assertThat(e.failure().detail()).contains("exit status 139 (unknown exit status)");
+        });
+        assertNothingLeft();
     }
 
     @Test
@@ -166,8 +189,11 @@ class CommandLineScannerTest {
     @Test
     void noFreeProcessSlotWithinTheQueueTimeoutIsATimeout() throws Exception {
         Semaphore shared = new Semaphore(1);
-        CommandLineScanner hanging = vascan().processLimit(shared).timeout(Duration.ofSeconds(20)).build();
-        CommandLineScanner other = vascan().processLimit(shared).queueTimeout(Duration.ofMillis(300)).build();
+        CommandLineScanner hanging =
+                vascan().processLimit(shared).timeout(Duration.ofSeconds(20)).build();
+        CommandLineScanner other = vascan().processLimit(shared)
+                .queueTimeout(Duration.ofMillis(300))
+                .build();
         Thread t = new Thread(() -> {
             try {
                 hanging.scan(TestMessages.text("FAKE-VASCAN:hang"));
@@ -197,8 +223,17 @@ class CommandLineScannerTest {
 
     @Test
     void hostileAttachmentNamesNeverReachTheArgumentList() throws Exception {
-        List<String> names = List.of("-rf", "--remove-macro", "a b.exe", "new\nline.com", "日本語の添付.zip",
-                "$(touch pwned).sh", "; rm -rf ~", "../../etc/passwd", "-", "x.--help");
+        List<String> names = List.of(
+                "-rf",
+                "--remove-macro",
+                "a b.exe",
+                "new\nline.com",
+                "日本語の添付.zip",
+                "$(touch pwned).sh",
+                "; rm -rf ~",
+                "../../etc/passwd",
+                "-",
+                "x.--help");
         CommandLineScanner s = vascan().build();
         for (String name : names) {
             Verdict v = s.scan(TestMessages.attachment(name, FakeVascan.eicar().getBytes(StandardCharsets.US_ASCII)));
@@ -213,8 +248,10 @@ class CommandLineScannerTest {
         for (List<String> args : runs) {
             List<String> files = args.subList(9, args.size());
             assertThat(files).hasSizeGreaterThanOrEqualTo(3);
-            assertThat(files).allMatch(f -> f.matches("/[^\n]*/in/(message\\.eml|part-[0-9]+\\.[A-Za-z0-9]{1,10})"),
-                    "generated absolute path");
+            assertThat(files)
+                    .allMatch(
+                            f -> f.matches("/[^\n]*/in/(message\\.eml|part-[0-9]+\\.[A-Za-z0-9]{1,10})"),
+                            "generated absolute path");
         }
         assertThat(root.resolve("pwned")).doesNotExist();
         assertNothingLeft();
@@ -223,18 +260,29 @@ class CommandLineScannerTest {
     @Test
     void thePrivateDirectoryAndFilesAreOwnerOnly() throws Exception {
         // a real program as the "scanner": stat prints the mode of every directory and file it is given
-        CommandProfile stat = new CommandProfile("stat", "stat",
-                List.of("-c", "%a:%n", CommandProfile.DIR + "/..", CommandProfile.DIR, CommandProfile.QUARANTINE,
-                        CommandProfile.SCRATCH, CommandProfile.FILES),
+        CommandProfile stat = new CommandProfile(
+                "stat",
+                "stat",
+                List.of(
+                        "-c",
+                        "%a:%n",
+                        CommandProfile.DIR + "/..",
+                        CommandProfile.DIR,
+                        CommandProfile.QUARANTINE,
+                        CommandProfile.SCRATCH,
+                        CommandProfile.FILES),
                 InputMode.PARTS,
                 List.of(ExitStatusRule.of(0, ExitClass.CLEAN, "ok")),
                 List.of(java.util.regex.Pattern.compile("^([0-7]{3,4}):")),
                 List.of());
-        Verdict v = CommandLineScanner.builder(stat).temporaryDirectory(tmp).build()
+        Verdict v = CommandLineScanner.builder(stat)
+                .temporaryDirectory(tmp)
+                .build()
                 .scan(TestMessages.attachment("a.txt", "x".getBytes(StandardCharsets.US_ASCII)));
         // 4 directories at 700, then message.eml and two parts at 600; a printed name turns a clean status infected
         assertThat(v.threats()).containsExactly("700", "600");
-        assertThat(v.rules().stream().filter(r -> r.name().equals("600")).count()).isEqualTo(3);
+        assertThat(v.rules().stream().filter(r -> r.name().equals("600")).count())
+                .isEqualTo(3);
         assertNothingLeft();
     }
 
@@ -249,7 +297,8 @@ class CommandLineScannerTest {
         assertThatThrownBy(() -> b.environment("A=B", "x")).hasMessageContaining("not valid");
         b.maxConcurrentProcesses(2);
         assertThatThrownBy(() -> b.processLimit(new Semaphore(1))).isInstanceOf(IllegalStateException.class);
-        assertThatThrownBy(() -> CommandLineScanner.builder(Profiles.vascan()).processLimit(new Semaphore(1))
+        assertThatThrownBy(() -> CommandLineScanner.builder(Profiles.vascan())
+                        .processLimit(new Semaphore(1))
                         .maxConcurrentProcesses(1))
                 .isInstanceOf(IllegalStateException.class);
     }

@@ -24,7 +24,8 @@ final class TestMessages {
 
     /** A multipart message with one base64 attachment; the file name is RFC 2231-encoded when not plain ASCII. */
     static Message attachment(String fileName, byte[] content) {
-        String b64 = Base64.getMimeEncoder(76, "\r\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(content);
+        String b64 = Base64.getMimeEncoder(76, "\r\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(content);
         String disposition = fileName.chars().allMatch(c -> c >= 0x20 && c < 0x7f && c != '"')
                 ? "attachment; filename=\"" + fileName + "\""
                 : "attachment; filename*=UTF-8''" + percent(fileName);

@@ -133,7 +133,10 @@ class VascanProfileTest {
     void scannerErrorIsAFailure() throws Exception {
         ScanFailure f = fail(TestMessages.text("FAKE-VASCAN:error"));
         assertThat(f.kind()).isEqualTo(ScanFailure.Kind.SCANNER_ERROR);
-        assertThat(f.detail()).contains("exit status 10").contains("unknown exit status").contains("vascan: error");
+        assertThat(f.detail())
+                .contains("exit status 10")
+                .contains("unknown exit status")
+                .contains("vascan: error");
     }
 
     @Test
@@ -146,16 +149,15 @@ class VascanProfileTest {
 
     @Test
     void withoutAQuarantineDirectoryVascanRefusesAndTheScanFails() throws Exception {
-        CommandLineScanner s = CommandLineScanner.builder(Profiles.vascan().withArguments(
-                        List.of("-qqq", "--all-files", "-a", "s", CommandProfile.FILES)))
+        CommandLineScanner s = CommandLineScanner.builder(Profiles.vascan()
+                        .withArguments(List.of("-qqq", "--all-files", "-a", "s", CommandProfile.FILES)))
                 .executable(oneLine)
                 .temporaryDirectory(work)
                 .build();
-        assertThatThrownBy(() -> s.scan(TestMessages.text("hello")))
-                .isInstanceOfSatisfying(ScanException.class, e -> {
-                    assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.SCANNER_ERROR);
-                    assertThat(e.failure().detail()).contains("quarantine");
-                });
+        assertThatThrownBy(() -> s.scan(TestMessages.text("hello"))).isInstanceOfSatisfying(ScanException.class, e -> {
+            assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.SCANNER_ERROR);
+            assertThat(e.failure().detail()).contains("quarantine");
+        });
     }
 
     @Test
@@ -164,13 +166,16 @@ class VascanProfileTest {
         Path fakeDir = Files.createDirectory(work.resolve("bin"));
         Path program = FakeVascan.builder().recordArgumentsIn(rec).install(fakeDir);
         Path tmp = Files.createDirectory(work.resolve("tmp"));
-        CommandLineScanner.builder(Profiles.vascan()).executable(program).temporaryDirectory(tmp).build()
+        CommandLineScanner.builder(Profiles.vascan())
+                .executable(program)
+                .temporaryDirectory(tmp)
+                .build()
                 .scan(TestMessages.text("hello"));
         List<List<String>> runs = FakeVascan.recordedArguments(rec);
         assertThat(runs).hasSize(1);
         List<String> args = runs.get(0);
-        assertThat(args.subList(0, 6)).containsExactly("-qqq", "--all-files", "-a", "s", "--log=/dev/null",
-                "--timeout=60");
+        assertThat(args.subList(0, 6))
+                .containsExactly("-qqq", "--all-files", "-a", "s", "--log=/dev/null", "--timeout=60");
         assertThat(args.get(6)).startsWith("--temp=/").endsWith("/scratch");
         assertThat(args.get(7)).isEqualTo("-y");
         assertThat(args.get(8)).startsWith("/").endsWith("/quarantine");

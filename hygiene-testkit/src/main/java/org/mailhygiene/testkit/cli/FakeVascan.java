@@ -163,7 +163,8 @@ public final class FakeVascan {
                 continue;
             }
             if (flavour == Flavour.VASCAN) {
-                if (a.matches("-q{1,3}") || a.equals("--all-files")
+                if (a.matches("-q{1,3}")
+                        || a.equals("--all-files")
                         || a.matches("--(action|log|timeout|temp|config|vdb|engine|scanning)=.*")) {
                     continue;
                 }
@@ -181,8 +182,12 @@ public final class FakeVascan {
                     quarantine = Optional.of(Path.of(d));
                     continue;
                 }
-            } else if (a.equals("--allfiles") || a.equals("-noboot") || a.equals("-nombr") || a.equals("-rs")
-                    || a.equals("-s") || a.equals("-z")) {
+            } else if (a.equals("--allfiles")
+                    || a.equals("-noboot")
+                    || a.equals("-nombr")
+                    || a.equals("-rs")
+                    || a.equals("-s")
+                    || a.equals("-z")) {
                 continue;
             }
             if (a.startsWith("-")) {
@@ -352,11 +357,12 @@ public final class FakeVascan {
             while (end < text.length() && text.charAt(end) != '\r' && text.charAt(end) != '\n') {
                 end++;
             }
-            return parseAction(text.substring(marker + "FAKE-VASCAN:".length(), end).strip());
+            return parseAction(
+                    text.substring(marker + "FAKE-VASCAN:".length(), end).strip());
         }
         if (text.contains(eicar())) {
-            return new Action(Kind.INFECTED, 0, flavour == Flavour.VASCAN ? "EICAR_test_file" : "Eicar-Test-Signatur",
-                    0);
+            return new Action(
+                    Kind.INFECTED, 0, flavour == Flavour.VASCAN ? "EICAR_test_file" : "Eicar-Test-Signatur", 0);
         }
         if (content.length >= 30 && content[0] == 'P' && content[1] == 'K' && content[2] == 3 && content[3] == 4) {
             if ((content[6] & 1) != 0) {
@@ -473,7 +479,8 @@ public final class FakeVascan {
     public static List<List<String>> recordedArguments(Path dir) throws IOException {
         List<List<String>> out = new ArrayList<>();
         try (Stream<Path> s = Files.list(dir)) {
-            for (Path p : (Iterable<Path>) s.filter(p -> p.toString().endsWith(".args")).sorted()::iterator) {
+            for (Path p : (Iterable<Path>)
+                    s.filter(p -> p.toString().endsWith(".args")).sorted()::iterator) {
                 String all = Files.readString(p, StandardCharsets.UTF_8);
                 List<String> args = new ArrayList<>();
                 int start = 0;
@@ -588,13 +595,24 @@ public final class FakeVascan {
             Path java = Path.of(System.getProperty("java.home"), "bin", "java");
             String cp;
             try {
-                cp = Path.of(FakeVascan.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+                cp = Path.of(FakeVascan.class
+                                .getProtectionDomain()
+                                .getCodeSource()
+                                .getLocation()
+                                .toURI())
+                        .toString();
             } catch (java.net.URISyntaxException e) {
                 throw new IOException("cannot locate the class path of " + FakeVascan.class.getName(), e);
             }
             List<String> cmd = new ArrayList<>(List.of(
-                    java.toString(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss512k", "-Xshare:auto",
-                    "-cp", cp, FakeVascan.class.getName(),
+                    java.toString(),
+                    "-XX:TieredStopAtLevel=1",
+                    "-XX:+UseSerialGC",
+                    "-Xss512k",
+                    "-Xshare:auto",
+                    "-cp",
+                    cp,
+                    FakeVascan.class.getName(),
                     "--fake-flavour=" + flavour.name().toLowerCase(Locale.ROOT),
                     "--fake-layout=" + layout.name().toLowerCase(Locale.ROOT).replace('_', '-')));
             if (script != null) {
@@ -607,7 +625,8 @@ public final class FakeVascan {
                 cmd.add("--fake-pids=" + pids);
             }
             StringBuilder sh = new StringBuilder("#!/bin/sh\n# fake Vexira scanner written by ")
-                    .append(FakeVascan.class.getName()).append("\nexec");
+                    .append(FakeVascan.class.getName())
+                    .append("\nexec");
             for (String c : cmd) {
                 sh.append(' ').append(shellQuote(c));
             }

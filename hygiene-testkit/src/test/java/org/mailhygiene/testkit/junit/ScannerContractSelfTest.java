@@ -1,5 +1,6 @@
 package org.mailhygiene.testkit.junit;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -17,12 +18,25 @@ import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.Verdict;
 import org.mailhygiene.testkit.FailingScanner;
+import org.mailhygiene.testkit.SampleMessages;
 import org.mailhygiene.testkit.ScriptedScanner;
 import org.mailhygiene.testkit.ScriptedScanner.Reply;
 import org.opentest4j.AssertionFailedError;
 
 /** The contract's tests fail for scanners that break it; each case breaks exactly one rule. */
 class ScannerContractSelfTest {
+
+    @Test
+    void documentedDefaultsAreTheCode() throws Exception {
+        ScannerContract c = () -> ScriptedScanner.always(Reply.clean());
+        assertThat(c.detectsViruses()).isTrue();
+        assertThat(c.detectsSpam()).isFalse();
+        assertThat(c.concurrentScans()).isEqualTo(8);
+        assertThat(c.callTimeout()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(c.cleanSample().content().readAllBytes()).isEqualTo(SampleMessages.clean());
+        assertThat(c.infectedSample().content().readAllBytes()).isEqualTo(SampleMessages.eicarAttachment());
+        assertThat(c.spamSample().content().readAllBytes()).isEqualTo(SampleMessages.gtube());
+    }
 
     @Test
     void blankNameFails() {

@@ -1,0 +1,305 @@
+package org.mailhygiene.cli;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.mailhygiene.api.Message;
+import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.api.Scanner;
+import org.mailhygiene.api.SpooledContent;
+import org.mailhygiene.scanners.ScanPipeline;
+import org.mailhygiene.scanners.ScanReport;
+
+/**
+ * {@code hygiene scan SCANNER... [--json] FILE...}: scans message files with the chosen scanners through a
+ * {@link ScanPipeline} (default policy, verdict cache) and prints what it found, in the manner of {@code clamdscan}.
+ *
+ * <p>Text output, per file: {@code FILE: OK} when nothing was found; otherwise one line per finding and per error:
+ * {@code FILE: NAME FOUND} per virus, {@code FILE: SPAM score/threshold [rules]}, {@code FILE: SUSPICIOUS [rules]},
+ * {@code FILE: ERROR reason} for an unreadable file or a failed scanner. With one scanner every file gets exactly one
+ * line. {@code --json} prints one JSON object per file and line instead, with the fields {@code file},
+ * {@code outcome} ({@code CLEAN}, {@code INFECTED}, {@code SPAM}, {@code SUSPICIOUS} or {@code ERROR}),
+ * {@code scanner}, {@code threats}, {@code score}, {@code threshold}, {@code rules}, {@code error}, {@code action}
+ * (the policy's decision) and {@code results} (one entry per scanner).
+ *
+ * <p>A directory is scanned recursively, its files in name order; {@code -} reads one message from standard input
+ * (reported as {@code stdin}). Exit status: 0 when every file was scanned and found clean, 1 when something was found,
+ * 2 when any file could not be read or any scanner failed (an error wins over a finding, as a failed scan proves
+ * nothing), and 2 for usage errors.
+ *
+ * <p>Scanner options come from a list of {@link ScannerOption}s, so each scanner family adds its flag in its own
+ * class. Instances are immutable; {@link #run(List, Io)} may be called repeatedly.
+ */
+public final class ScanCommand implements Command {
+    /** How much of a message read from standard input stays in memory before it spills to a temporary file. */
+    static final long STDIN_MEMORY_THRESHOLD = 8L * 1024 * 1024;
+
+    private static final String STDIN = "-";
+    private static final String STDIN_NAME = "stdin";
+    private static final Set<String> OWN_FLAGS = Set.of("--json", "--help", "-h", "--");
+
+    private final List<ScannerOption> options;
+
+    /**
+     * Creates the command with the given scanner options.
+     *
+     * @param options the scanner options to offer, e.g. {@link ScannerOptions#standard()}
+     * @throws IllegalArgumentException if a flag does not start with {@code --}, is used twice, or clashes with the
+     *     command's own options
+     */
+    public ScanCommand(List<ScannerOption> options) {
+        this.options = List.copyOf(options);
+        Set<String> seen = new HashSet<>();
+        for (ScannerOption o : this.options) {
+            String flag = o.flag();
+            if (!flag.startsWith("--") || flag.length() < 3 || flag.contains("=")) {
+                throw new IllegalArgumentException("scanner option flags look like --name, not " + flag);
+            }
+            if (OWN_FLAGS.contains(flag) || !seen.add(flag)) {
+                throw new IllegalArgumentException("scanner option flag " + flag + " is already taken");
+            }
+        }
+    }
+
+    @Override
+    public String name() {
+        return "scan";
+    }
+
+    @Override
+    public String summary() {
+        return "scan message files for viruses and spam";
+    }
+
+    @Override
+    public String usage() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("usage: hygiene scan SCANNER... [--json] FILE...\n\n");
+        sb.append("Scans each FILE, a message as stored on disk (.eml), and prints per file\n");
+        sb.append("  FILE: OK                             nothing found\n");
+        sb.append("  FILE: NAME FOUND                     a virus (one line per virus)\n");
+        sb.append("  FILE: SPAM score/threshold [rules]   spam\n");
+        sb.append("  FILE: SUSPICIOUS [rules]             a content policy concern\n");
+        sb.append("  FILE: ERROR reason                   the file could not be read or a scanner failed\n");
+        sb.append("A directory is scanned recursively; - reads one message from standard input.\n\n");
+        sb.append("scanners (at least one):\n");
+        for (ScannerOption o : options) {
+            String left = o.flag() + o.argumentName().map(a -> " " + a).orElse("");
+            sb.append(String.format("  %-22s %s\n", left, o.description()));
+        }
+        sb.append("\noptions:\n");
+        sb.append(String.format("  %-22s %s\n", "--json", "print one JSON object per file instead"));
+        sb.append(String.format("  %-22s %s\n", "-h, --help", "show this help"));
+        sb.append("\nexit status: 0 all clean, 1 something found, 2 an error (an error wins over a finding)\n");
+        return sb.toString();
+    }
+
+    /** A scanner option as given on the command line. */
+    private record Choice(ScannerOption option, Optional<String> argument) {}
+
+    /** The parsed command line. */
+    private record Parsed(List<Choice> scanners, List<String> targets, boolean json, boolean help) {}
+
+    @Override
+    public int run(List<String> args, Io io) throws UsageException, InterruptedException {
+        Parsed parsed = parse(args);
+        if (parsed.help()) {
+            io.out().print(usage());
+            return EXIT_OK;
+        }
+        List<Scanner> scanners = new ArrayList<>();
+        try {
+            for (Choice c : parsed.scanners()) {
+                scanners.add(Objects.requireNonNull(
+                        c.option().create(c.argument()), c.option().flag()));
+            }
+            ScanPipeline.Builder builder;
+            try {
+                builder = ScanPipeline.builder().scanners(scanners);
+            } catch (IllegalArgumentException e) {
+                // e.g. two scanners with the same name, which policy and statistics could not tell apart
+                throw new UsageException(e.getMessage());
+            }
+            try (ScanPipeline pipeline = builder.build()) {
+                int status = EXIT_OK;
+                for (String target : parsed.targets()) {
+                    status = Math.max(status, scanTarget(target, pipeline, parsed.json(), io));
+                }
+                return status;
+            }
+        } finally {
+            for (Scanner s : scanners) {
+                if (s instanceof AutoCloseable closeable) {
+                    try {
+                        closeable.close();
+                    } catch (Exception e) {
+                        io.err().println("hygiene scan: closing scanner " + s.name() + " failed: " + e);
+                    }
+                }
+            }
+        }
+    }
+
+    private Parsed parse(List<String> args) throws UsageException {
+        List<Choice> scanners = new ArrayList<>();
+        List<String> targets = new ArrayList<>();
+        boolean json = false;
+        boolean onlyFiles = false;
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (onlyFiles || a.equals(STDIN) || !a.startsWith("-")) {
+                targets.add(a);
+                continue;
+            }
+            switch (a) {
+                case "--" -> onlyFiles = true;
+                case "--json" -> json = true;
+                case "-h", "--help" -> {
+                    return new Parsed(List.of(), List.of(), false, true);
+                }
+                default -> {
+                    int eq = a.indexOf('=');
+                    String flag = eq < 0 ? a : a.substring(0, eq);
+                    ScannerOption option = options.stream()
+                            .filter(o -> o.flag().equals(flag))
+                            .findFirst()
+                            .orElseThrow(() -> new UsageException("unknown option " + flag));
+                    Optional<String> value;
+                    if (option.argumentName().isEmpty()) {
+                        if (eq >= 0) {
+                            throw new UsageException(flag + " takes no argument");
+                        }
+                        value = Optional.empty();
+                    } else if (eq >= 0) {
+                        value = Optional.of(a.substring(eq + 1));
+                    } else if (i + 1 < args.size()) {
+                        value = Optional.of(args.get(++i));
+                    } else {
+                        throw new UsageException(flag + " needs an argument "
+                                + option.argumentName().get());
+                    }
+                    if (value.isPresent() && value.get().isBlank()) {
+                        throw new UsageException(flag + " needs a non-empty "
+                                + option.argumentName().get());
+                    }
+                    Choice choice = new Choice(option, value);
+                    if (scanners.contains(choice)) {
+                        throw new UsageException(a + " is given twice");
+                    }
+                    scanners.add(choice);
+                }
+            }
+        }
+        if (scanners.isEmpty()) {
+            throw new UsageException("choose at least one scanner: "
+                    + String.join(
+                            ", ", options.stream().map(ScannerOption::flag).toList()));
+        }
+        if (targets.isEmpty()) {
+            throw new UsageException("no files given (use - to read a message from standard input)");
+        }
+        if (targets.stream().filter(STDIN::equals).count() > 1) {
+            throw new UsageException("- (standard input) can be given only once");
+        }
+        return new Parsed(List.copyOf(scanners), List.copyOf(targets), json, false);
+    }
+
+    private int scanTarget(String target, ScanPipeline pipeline, boolean json, Io io) throws InterruptedException {
+        if (target.equals(STDIN)) {
+            SpooledContent content;
+            try {
+                content = MessageContent.spool(io.in(), STDIN_MEMORY_THRESHOLD);
+            } catch (IOException e) {
+                return print(
+                        FileReport.unreadable(STDIN_NAME, "cannot read standard input: " + e.getMessage()), json, io);
+            }
+            try (content) {
+                return scanContent(STDIN_NAME, content, pipeline, json, io);
+            }
+        }
+        Path path;
+        try {
+            path = Path.of(target);
+        } catch (InvalidPathException e) {
+            return print(FileReport.unreadable(target, "invalid file name: " + e.getReason()), json, io);
+        }
+        if (Files.isDirectory(path)) {
+            return scanDirectory(target, path, pipeline, json, io);
+        }
+        return scanFile(target, path, pipeline, json, io);
+    }
+
+    private int scanDirectory(String target, Path dir, ScanPipeline pipeline, boolean json, Io io)
+            throws InterruptedException {
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(dir)) {
+            files = walk.filter(p -> Files.isRegularFile(p)).sorted().toList();
+        } catch (IOException | UncheckedIOException e) {
+            String reason = e instanceof UncheckedIOException u ? reason(u.getCause()) : reason((IOException) e);
+            return print(FileReport.unreadable(target, "cannot list directory: " + reason), json, io);
+        }
+        int status = EXIT_OK;
+        for (Path p : files) {
+            status = Math.max(status, scanFile(p.toString(), p, pipeline, json, io));
+        }
+        return status;
+    }
+
+    private int scanFile(String display, Path path, ScanPipeline pipeline, boolean json, Io io)
+            throws InterruptedException {
+        if (!Files.exists(path)) {
+            return print(FileReport.unreadable(display, "no such file"), json, io);
+        }
+        if (!Files.isRegularFile(path)) {
+            return print(FileReport.unreadable(display, "not a regular file"), json, io);
+        }
+        if (!Files.isReadable(path)) {
+            return print(FileReport.unreadable(display, "permission denied"), json, io);
+        }
+        MessageContent content;
+        try {
+            content = MessageContent.ofFile(path);
+        } catch (IOException e) {
+            return print(FileReport.unreadable(display, reason(e)), json, io);
+        }
+        return scanContent(display, content, pipeline, json, io);
+    }
+
+    private int scanContent(String display, MessageContent content, ScanPipeline pipeline, boolean json, Io io)
+            throws InterruptedException {
+        ScanReport report = pipeline.scan(Message.of(content));
+        FileReport fr = new FileReport(
+                display, report.results(), Optional.of(report.disposition().action()), Optional.empty());
+        return print(fr, json, io);
+    }
+
+    private static int print(FileReport report, boolean json, Io io) {
+        if (json) {
+            io.out().println(report.json());
+        } else {
+            report.lines().forEach(io.out()::println);
+        }
+        return report.status();
+    }
+
+    private static String reason(IOException e) {
+        if (e instanceof NoSuchFileException) {
+            return "no such file";
+        }
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+}

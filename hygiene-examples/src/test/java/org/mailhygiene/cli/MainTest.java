@@ -1,0 +1,74 @@
+package org.mailhygiene.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class MainTest {
+
+    @Test
+    void helpGoesToStdoutAndExitsZero() {
+        for (String word : new String[] {"help", "--help", "-h"}) {
+            Run r = Run.main(word);
+            assertThat(r.status()).as(word).isZero();
+            assertThat(r.out())
+                    .startsWith("usage: hygiene <command>")
+                    .contains("  scan ")
+                    .contains("  samples ");
+            assertThat(r.out()).contains("--version");
+            assertThat(r.err()).isEmpty();
+        }
+    }
+
+    @Test
+    void helpForOneCommandShowsItsOptions() {
+        Run r = Run.main("help", "scan");
+        assertThat(r.status()).isZero();
+        assertThat(r.out())
+                .startsWith("usage: hygiene scan")
+                .contains("--builtin")
+                .contains("--json");
+        Run s = Run.main("scan", "--help");
+        assertThat(s.status()).isZero();
+        assertThat(s.out()).isEqualTo(r.out());
+    }
+
+    @Test
+    void helpForAnUnknownCommandIsAnError() {
+        Run r = Run.main("help", "frobnicate");
+        assertThat(r.status()).isEqualTo(2);
+        assertThat(r.err()).contains("unknown command 'frobnicate'").contains("usage: hygiene");
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
+    void noCommandPrintsUsageOnStderrAndExitsTwo() {
+        Run r = Run.main();
+        assertThat(r.status()).isEqualTo(2);
+        assertThat(r.err()).startsWith("usage: hygiene <command>");
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
+    void unknownCommandPrintsUsageOnStderrAndExitsTwo() {
+        Run r = Run.main("scna", "--builtin", "x");
+        assertThat(r.status()).isEqualTo(2);
+        assertThat(r.err()).startsWith("hygiene: unknown command 'scna'").contains("usage: hygiene <command>");
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
+    void versionIsTheProjectVersion() {
+        Run r = Run.main("--version");
+        assertThat(r.status()).isZero();
+        assertThat(r.out()).matches("hygiene \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?\n");
+        assertThat(r.out()).doesNotContain("${");
+    }
+
+    @Test
+    void commandUsageErrorNamesTheCommandAndShowsItsUsage() {
+        Run r = Run.main("samples");
+        assertThat(r.status()).isEqualTo(2);
+        assertThat(r.err()).startsWith("hygiene samples: no directory given").contains("usage: hygiene samples");
+    }
+}

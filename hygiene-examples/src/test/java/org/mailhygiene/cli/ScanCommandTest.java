@@ -1,0 +1,177 @@
+package org.mailhygiene.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.testkit.SampleMessages;
+import org.mailhygiene.testkit.SampleMessages.Sample;
+
+/** {@code hygiene scan --builtin}, run in-process against files written from the sample messages. */
+class ScanCommandTest {
+    @TempDir
+    Path dir;
+
+    private Path write(Sample s) throws IOException {
+        return Files.write(dir.resolve(s.fileName()), s.bytes());
+    }
+
+    @Test
+    void cleanFileIsOkAndExitsZero() throws IOException {
+        Path f = write(Sample.CLEAN);
+        Run r = Run.main("scan", "--builtin", f.toString());
+        assertThat(r.outLines()).containsExactly(f + ": OK");
+        assertThat(r.status()).isZero();
+        assertThat(r.err()).isEmpty();
+    }
+
+    @Test
+    void eicarAttachmentIsFoundAndExitsOne() throws IOException {
+        Path f = write(Sample.EICAR_ATTACHMENT);
+        Run r = Run.main("scan", "--builtin", f.toString());
+        assertThat(r.outLines()).containsExactly(f + ": Eicar-Test-Signature FOUND");
+        assertThat(r.status()).isEqualTo(1);
+    }
+
+    @Test
+    void gtubeIsSpamWithScoreThresholdAndRuleAndExitsOne() throws IOException {
+        Path f = write(Sample.GTUBE);
+        Run r = Run.main("scan", "--builtin", f.toString());
+        assertThat(r.outLines()).containsExactly(f + ": SPAM 1000.0/5.0 [GTUBE]");
+        assertThat(r.status()).isEqualTo(1);
+    }
+
+    @Test
+    void legitimateEdgeCasesAreClean() throws IOException {
+        Path jp = write(Sample.JAPANESE_ISO_2022_JP);
+        Path empty = write(Sample.EMPTY_SUBJECT);
+        Path none = write(Sample.NO_SUBJECT);
+        Run r = Run.main("scan", "--builtin", jp.toString(), empty.toString(), none.toString());
+        assertThat(r.outLines()).containsExactly(jp + ": OK", empty + ": OK", none + ": OK");
+        assertThat(r.status()).isZero();
+    }
+
+    @Test
+    void missingFileIsAnErrorAndTheOthersAreStillScanned() throws IOException {
+        Path clean = write(Sample.CLEAN);
+        Path eicar = write(Sample.EICAR_ATTACHMENT);
+        Path missing = dir.resolve("missing.eml");
+        Run r = Run.main("scan", "--builtin", clean.toString(), missing.toString(), eicar.toString());
+        assertThat(r.outLines())
+                .containsExactly(
+                        clean + ": OK", missing + ": ERROR no such file", eicar + ": Eicar-Test-Signature FOUND");
+        assertThat(r.status()).as("an error wins over a finding").isEqualTo(2);
+    }
+
+    @Test
+    void specialFileIsAnError() {
+        Run r = Run.main("scan", "--builtin", "/dev/null");
+        assertThat(r.outLines()).containsExactly("/dev/null: ERROR not a regular file");
+        assertThat(r.status()).isEqualTo(2);
+    }
+
+    @Test
+    void directoryIsScannedRecursivelyInNameOrder() throws IOException {
+        for (Sample s : Sample.values()) {
+            write(s);
+        }
+        Files.createDirectories(dir.resolve("sub"));
+        Files.write(dir.resolve("sub/again.eml"), SampleMessages.eicarAttachment());
+        Run r = Run.main("scan", "--builtin", dir.toString());
+        assertThat(r.outLines())
+                .containsExactly(
+                        dir.resolve("clean.eml") + ": OK",
+                        dir.resolve("eicar-attachment.eml") + ": Eicar-Test-Signature FOUND",
+                        // the built-in scanner does not unpack archives: only MIME-decoding is promised
+                        dir.resolve("eicar-zip.eml") + ": OK",
+                        dir.resolve("empty-subject.eml") + ": OK",
+                        dir.resolve("gtube.eml") + ": SPAM 1000.0/5.0 [GTUBE]",
+                        dir.resolve("japanese.eml") + ": OK",
+                        dir.resolve("no-subject.eml") + ": OK",
+                        dir.resolve("sub/again.eml") + ": Eicar-Test-Signature FOUND");
+        assertThat(r.status()).isEqualTo(1);
+    }
+
+    @Test
+    void dashReadsStandardInput() {
+        Run r = Run.mainWithStdin(SampleMessages.eicarAttachment(), "scan", "--builtin", "-");
+        assertThat(r.outLines()).containsExactly("stdin: Eicar-Test-Signature FOUND");
+        assertThat(r.status()).isEqualTo(1);
+        Run clean = Run.mainWithStdin(SampleMessages.clean(), "scan", "--builtin", "-");
+        assertThat(clean.outLines()).containsExactly("stdin: OK");
+        assertThat(clean.status()).isZero();
+    }
+
+    @Test
+    void afterDoubleDashEverythingIsAFile() throws IOException {
+        Path f = Files.write(dir.resolve("--json"), SampleMessages.clean());
+        Run r = Run.main("scan", "--builtin", "--", f.toString());
+        assertThat(r.outLines()).containsExactly(f + ": OK");
+        assertThat(r.status()).isZero();
+    }
+
+    @Test
+    void jsonGivesOneObjectPerFile() throws IOException {
+        Path clean = write(Sample.CLEAN);
+        Path eicar = write(Sample.EICAR_ATTACHMENT);
+        Path gtube = write(Sample.GTUBE);
+        Path missing = dir.resolve("missing.eml");
+        Run r = Run.main(
+                "scan",
+                "--json",
+                "--builtin",
+                clean.toString(),
+                eicar.toString(),
+                gtube.toString(),
+                missing.toString());
+        List<String> lines = r.outLines();
+        assertThat(lines).hasSize(4);
+        assertThat(lines.get(0))
+                .isEqualTo("{\"file\":" + Json.string(clean.toString())
+                        + ",\"outcome\":\"CLEAN\",\"scanner\":\"builtin\",\"threats\":[],\"score\":null,"
+                        + "\"threshold\":null,\"rules\":[],\"error\":null,\"action\":\"ACCEPT\",\"results\":["
+                        + "{\"scanner\":\"builtin\",\"outcome\":\"CLEAN\",\"threats\":[],\"score\":null,"
+                        + "\"threshold\":null,\"rules\":[],\"error\":null}]}");
+        assertThat(lines.get(1))
+                .startsWith("{\"file\":" + Json.string(eicar.toString()) + ",\"outcome\":\"INFECTED\"")
+                .contains("\"scanner\":\"builtin\",\"threats\":[\"Eicar-Test-Signature\"]")
+                .contains("\"error\":null,\"action\":\"REJECT\"");
+        assertThat(lines.get(2))
+                .contains("\"outcome\":\"SPAM\"")
+                .contains("\"score\":1000.0,\"threshold\":5.0,\"rules\":[{\"name\":\"GTUBE\",\"score\":")
+                .contains("\"action\":\"TAG\"");
+        assertThat(lines.get(3))
+                .isEqualTo("{\"file\":" + Json.string(missing.toString())
+                        + ",\"outcome\":\"ERROR\",\"scanner\":null,\"threats\":[],\"score\":null,"
+                        + "\"threshold\":null,\"rules\":[],\"error\":\"no such file\",\"action\":null,\"results\":[]}");
+        assertThat(r.status()).isEqualTo(2);
+    }
+
+    @Test
+    void noScannerIsAUsageError() throws IOException {
+        Path f = write(Sample.CLEAN);
+        Run r = Run.main("scan", f.toString());
+        assertThat(r.status()).isEqualTo(2);
+        assertThat(r.err()).startsWith("hygiene scan: choose at least one scanner: --builtin");
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
+    void usageErrors() {
+        assertUsageError(Run.main("scan", "--builtin"), "no files given");
+        assertUsageError(Run.main("scan", "--builtin", "--frob", "x"), "unknown option --frob");
+        assertUsageError(Run.main("scan", "--builtin=yes", "x"), "--builtin takes no argument");
+        assertUsageError(Run.main("scan", "--builtin", "--builtin", "x"), "--builtin is given twice");
+        assertUsageError(Run.main("scan", "--builtin", "-", "-"), "can be given only once");
+    }
+
+    private static void assertUsageError(Run r, String message) {
+        assertThat(r.status()).isEqualTo(2);
+        assertThat(r.err()).contains(message).contains("usage: hygiene scan");
+        assertThat(r.out()).isEmpty();
+    }
+}

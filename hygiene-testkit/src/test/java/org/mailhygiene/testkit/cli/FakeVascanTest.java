@@ -1,0 +1,124 @@
+package org.mailhygiene.testkit.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The fake's documented behaviour, run in-process (the scanner tests run it as a real process). */
+class FakeVascanTest {
+
+    @TempDir
+    Path dir;
+
+    Path quarantine;
+    String output;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        quarantine = Files.createDirectory(dir.resolve("q"));
+    }
+
+    int run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int status = FakeVascan.run(args, new PrintStream(out, true, StandardCharsets.UTF_8));
+        output = out.toString(StandardCharsets.UTF_8);
+        return status;
+    }
+
+    int vascan(String... files) {
+        List<String> a = new ArrayList<>(List.of(
+                "-qqq", "--all-files", "-a", "s", "--log=/dev/null", "--timeout=60", "-y", quarantine.toString()));
+        a.addAll(List.of(files));
+        return run(a.toArray(String[]::new));
+    }
+
+    Path file(String name, String content) throws IOException {
+        return Files.writeString(dir.resolve(name), content);
+    }
+
+    @Test
+    void contentDecidesTheStatusAndLines() throws IOException {
+        assertThat(vascan(file("c", "hello").toString())).isEqualTo(FakeVascan.CLEAN);
+        assertThat(output).isEmpty();
+        Path e = file("e", "x" + FakeVascan.eicar() + "y");
+        assertThat(vascan(e.toString())).isEqualTo(FakeVascan.INFECTED);
+        assertThat(output).isEqualTo(e + ": virus EICAR_test_file\n");
+        assertThat(vascan(file("u", "FAKE-VASCAN:unsupported").toString())).isEqualTo(FakeVascan.UNSUPPORTED);
+        assertThat(vascan(file("x", "FAKE-VASCAN:exit 2 W32.X").toString())).isEqualTo(2);
+        assertThat(output).contains(": virus W32.X");
+    }
+
+    @Test
+    void theMostSevereFileWinsAndDirectoriesAreWalked() throws IOException {
+        Path sub = Files.createDirectory(dir.resolve("d"));
+        Files.writeString(sub.resolve("a"), "FAKE-VASCAN:encrypted");
+        Files.writeString(sub.resolve("b"), FakeVascan.eicar());
+        assertThat(vascan(sub.toString())).isEqualTo(FakeVascan.INFECTED);
+        assertThat(output).contains("a: password protected, skipped").contains("b: virus EICAR_test_file");
+    }
+
+    @Test
+    void theScriptComesFirst() throws IOException {
+        Path script = file("script", "# rules\ncontains hello => infected Scripted.Hello\nalways => corrupt\n");
+        assertThat(run(
+                        "--fake-script=" + script,
+                        "-y",
+                        quarantine.toString(),
+                        file("h", "hello").toString()))
+                .isEqualTo(FakeVascan.INFECTED);
+        assertThat(output).contains("virus Scripted.Hello");
+        assertThat(run(
+                        "--fake-script=" + script,
+                        "-y",
+                        quarantine.toString(),
+                        file("o", "other").toString()))
+                .isEqualTo(FakeVascan.CORRUPT);
+    }
+
+    @Test
+    void theTwoLineLayout() throws IOException {
+        Path e = file("e", FakeVascan.eicar());
+        assertThat(run("--fake-layout=two-line", "-y", quarantine.toString(), e.toString()))
+                .isEqualTo(1);
+        assertThat(output).isEqualTo(e + "\n    virus found: EICAR_test_file ... (NOT killable) skipped\n");
+    }
+
+    @Test
+    void errors() throws IOException {
+        Path c = file("c", "hello");
+        assertThat(run(c.toString())).isEqualTo(FakeVascan.ERROR);
+        assertThat(output).contains("no quarantine directory");
+        assertThat(run("-y", dir.resolve("none").toString(), c.toString())).isEqualTo(FakeVascan.ERROR);
+        assertThat(run("-y", quarantine.toString(), "--bogus", c.toString())).isEqualTo(FakeVascan.ERROR);
+        assertThat(output).contains("unknown option --bogus");
+        assertThat(run("-y", quarantine.toString(), dir.resolve("missing").toString()))
+                .isEqualTo(FakeVascan.ERROR);
+    }
+
+    @Test
+    void theOldVexiraFlavour() throws IOException {
+        Path e = file("e", FakeVascan.eicar());
+        assertThat(run("--fake-flavour=vexira", "--allfiles", "-z", e.toString()))
+                .isEqualTo(1);
+        assertThat(output)
+                .isEqualTo("ALERT: [Eicar-Test-Signatur virus] " + e
+                        + " <<< Contains code of the Eicar-Test-Signatur virus\n");
+        assertThat(run("--fake-flavour=vexira", file("m", "FAKE-VASCAN:macro").toString()))
+                .isEqualTo(FakeVascan.VEXIRA_MACRO);
+        assertThat(run(
+                        "--fake-flavour=vexira",
+                        file("z", "FAKE-VASCAN:encrypted").toString()))
+                .isZero();
+        assertThat(run("--fake-flavour=vexira", "-qqq", e.toString())).isEqualTo(FakeVascan.VEXIRA_ERROR);
+    }
+}
