@@ -58,12 +58,21 @@ class RelayCrashIT {
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         ProcessBuilder pb = new ProcessBuilder(
-                java.toString(), "-Xmx256m", "-cp", cp, "org.mailhygiene.smtp.RelayMain",
-                "--spool", dir.resolve("spool").toString(),
-                "--quarantine", dir.resolve("quarantine").toString(),
-                "--routes", ":127.0.0.1:" + sink.port(),
-                "--accept", "example.org",
-                "--hostname", "crash.example.test");
+                java.toString(),
+                "-Xmx256m",
+                "-cp",
+                cp,
+                "org.mailhygiene.smtp.RelayMain",
+                "--spool",
+                dir.resolve("spool").toString(),
+                "--quarantine",
+                dir.resolve("quarantine").toString(),
+                "--routes",
+                ":127.0.0.1:" + sink.port(),
+                "--accept",
+                "example.org",
+                "--hostname",
+                "crash.example.test");
         pb.redirectError(dir.resolve(name + ".log").toFile());
         Process p = pb.start();
         processes.add(p);
@@ -155,9 +164,15 @@ class RelayCrashIT {
         Set<Integer> missing = new java.util.TreeSet<>(acked);
         missing.removeAll(delivered);
         assertThat(missing).as("acknowledged but never delivered").isEmpty();
-        System.out.printf("crash test: %d acknowledged before SIGKILL, %d in total, %d delivered copies "
-                + "(%d duplicates); phases %d ms, %d ms, %d ms%n", ackedBeforeCrash, acked.size(), copies,
-                copies - delivered.size(), (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000,
+        System.out.printf(
+                "crash test: %d acknowledged before SIGKILL, %d in total, %d delivered copies "
+                        + "(%d duplicates); phases %d ms, %d ms, %d ms%n",
+                ackedBeforeCrash,
+                acked.size(),
+                copies,
+                copies - delivered.size(),
+                (t1 - t0) / 1_000_000,
+                (t2 - t1) / 1_000_000,
                 (System.nanoTime() - t2) / 1_000_000);
     }
 }
