@@ -21,6 +21,7 @@ import java.util.Objects;
  */
 public final class SpooledContent implements MessageContent, AutoCloseable {
     private static final int BUFFER = 64 * 1024;
+    private static final long MAX_HEAP = Integer.MAX_VALUE - 8;
 
     private final byte[] heap;
     private final Path file;
@@ -51,7 +52,8 @@ public final class SpooledContent implements MessageContent, AutoCloseable {
      * As {@link #spool(InputStream, long)}, with the temporary file in {@code directory}.
      *
      * @param in the source; not closed
-     * @param memoryThreshold bytes that may stay in heap, {@code >= 0}
+     * @param memoryThreshold bytes that may stay in heap, {@code >= 0}; values above {@code Integer.MAX_VALUE - 8}
+     *     (the largest array) act as that
      * @param directory where a temporary file goes; {@code null} means the JVM's temporary directory
      * @return the content; close it to delete any temporary file
      * @throws IOException if reading or writing fails (any temporary file is deleted before this is thrown)
@@ -62,12 +64,15 @@ public final class SpooledContent implements MessageContent, AutoCloseable {
         if (memoryThreshold < 0) {
             throw new IllegalArgumentException("memoryThreshold must be >= 0, was " + memoryThreshold);
         }
-        ByteArrayOutputStream mem = new ByteArrayOutputStream((int) Math.min(memoryThreshold, 8192));
+        // A heap array cannot hold more than this; a larger threshold means "as much as fits in an array".
+        long threshold = Math.min(memoryThreshold, MAX_HEAP);
+        ByteArrayOutputStream mem = new ByteArrayOutputStream((int) Math.min(threshold, 8192));
         byte[] buf = new byte[BUFFER];
         long total = 0;
         int n;
-        while (total <= memoryThreshold) {
-            int want = (int) Math.min(buf.length, memoryThreshold - total + 1);
+        while (total <= threshold) {
+            // Read at most one byte past the threshold, so crossing it is noticed without reading further.
+            int want = (int) Math.min(buf.length, threshold - total + 1);
             n = in.read(buf, 0, want);
             if (n < 0) {
                 return new SpooledContent(mem.toByteArray(), null, total);

@@ -24,7 +24,7 @@ public final class Main {
      * @return the commands
      */
     static List<Command> commands() {
-        return List.of(new ScanCommand(ScannerOptions.standard()), new SamplesCommand());
+        return List.of(new ScanCommand(ScannerOptions.standard()), new SamplesCommand(), new ReportCommand());
     }
 
     /**

@@ -9,7 +9,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -120,9 +122,14 @@ public final class ScanCommand implements Command {
         }
         List<Scanner> scanners = new ArrayList<>();
         try {
+            Map<ScannerOption, List<Optional<String>>> byOption = new LinkedHashMap<>();
             for (Choice c : parsed.scanners()) {
-                scanners.add(Objects.requireNonNull(
-                        c.option().create(c.argument()), c.option().flag()));
+                byOption.computeIfAbsent(c.option(), o -> new ArrayList<>()).add(c.argument());
+            }
+            for (Map.Entry<ScannerOption, List<Optional<String>>> e : byOption.entrySet()) {
+                for (Scanner s : e.getKey().createAll(e.getValue())) {
+                    scanners.add(Objects.requireNonNull(s, e.getKey().flag()));
+                }
             }
             ScanPipeline.Builder builder;
             try {

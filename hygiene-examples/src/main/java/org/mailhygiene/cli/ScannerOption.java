@@ -1,5 +1,7 @@
 package org.mailhygiene.cli;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.mailhygiene.api.Scanner;
 
@@ -44,4 +46,21 @@ public interface ScannerOption {
      * @throws UsageException if the argument is malformed; the message names the flag and the problem
      */
     Scanner create(Optional<String> argument) throws UsageException;
+
+    /**
+     * Builds the scanners for every occurrence of this flag, in command-line order. The default builds one scanner per
+     * occurrence with {@link #create(Optional)}; an option whose occurrences together form one scanner (the
+     * {@code --spamd} failover group) overrides it.
+     *
+     * @param arguments the arguments of each occurrence, in order; never empty
+     * @return the scanners
+     * @throws UsageException if an argument is malformed
+     */
+    default List<Scanner> createAll(List<Optional<String>> arguments) throws UsageException {
+        List<Scanner> out = new ArrayList<>();
+        for (Optional<String> a : arguments) {
+            out.add(create(a));
+        }
+        return out;
+    }
 }

@@ -13,6 +13,10 @@ public final class ScannerOptions {
      * @return an immutable list
      */
     public static List<ScannerOption> standard() {
-        return List.of(new BuiltinScannerOption(), new VexiraScannerOption(), new CommandScannerOption());
+        return List.of(
+                new BuiltinScannerOption(),
+                new SpamdScannerOption(),
+                new VexiraScannerOption(),
+                new CommandScannerOption());
     }
 }

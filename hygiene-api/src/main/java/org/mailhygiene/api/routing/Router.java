@@ -13,9 +13,10 @@ public interface Router {
     Route route(String recipient);
 
     /**
-     * The domain part of an address, lower-cased: the text after the last {@code @}, without a trailing dot and without
-     * brackets around an address literal. A string without {@code @} is taken to be a domain itself, except that a bare
-     * {@code postmaster} has the empty domain.
+     * The domain part of an address, lower-cased: the text after the last {@code @}, without a trailing dot. An address
+     * literal keeps its brackets ({@code user@[192.0.2.1]} gives {@code [192.0.2.1]}), so it is never mistaken for a
+     * domain name. A string without {@code @} is taken to be a domain itself, except that a bare {@code postmaster} has
+     * the empty domain.
      *
      * @param recipient an address or domain
      * @return the domain, possibly empty

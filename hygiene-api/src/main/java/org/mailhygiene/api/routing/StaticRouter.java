@@ -18,7 +18,8 @@ import java.util.Optional;
  * exact entry for its literal text.
  *
  * <p>File format ({@link #parse(String)}), one entry per line: {@code domain:relay[:port]}, where an empty
- * {@code domain} is the default route and an empty relay ({@code domain:}) means "use MX" explicitly. As an extension,
+ * {@code domain} is the default route and an empty relay ({@code domain:}) means "use MX" explicitly; an address-literal
+ * domain keeps its brackets ({@code [192.0.2.1]:relay}, {@code [IPv6:2001:db8::1]:relay}). As an extension,
  * several relays separated by commas form a failover list: {@code example.com:10.0.0.1:25,10.0.0.2:25}. IPv6 relays go in
  * brackets: {@code :[2001:db8::1]:25}. Blank lines and lines starting with {@code #} are ignored.
  *
@@ -57,7 +58,15 @@ public final class StaticRouter implements Router {
                 continue;
             }
             try {
-                int colon = line.indexOf(':');
+                // An address-literal domain ([IPv6:2001:db8::1]) holds colons: its separator comes after the ']'.
+                int from = 0;
+                if (line.startsWith("[")) {
+                    from = line.indexOf(']');
+                    if (from < 0) {
+                        throw new IllegalArgumentException("missing ']' after address literal");
+                    }
+                }
+                int colon = line.indexOf(':', from);
                 if (colon < 0) {
                     throw new IllegalArgumentException("expected domain:relay[:port]");
                 }

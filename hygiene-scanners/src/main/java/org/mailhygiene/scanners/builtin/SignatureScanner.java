@@ -40,7 +40,7 @@ import org.mailhygiene.scanners.mime.PartInfo;
  * for the decoded-bytes limit, {@link ScanFailure.Kind#UNSCANNABLE} for depth and part-count limits) rather than
  * calling the message clean. Broken MIME structure is scanned as far as it can be parsed.
  *
- * <p>Name {@value #NAME}; {@link #cacheIdentity()} is the name, the signature set's {@value #VERSION version} and the
+ * <p>Name {@value #NAME}; {@link #cacheIdentity()} is the name, the signature set's version ({@value #VERSION}) and the
  * walker's limits. Health is always up. Immutable and thread-safe; interruptible between buffers.
  */
 public final class SignatureScanner implements Scanner {

@@ -331,17 +331,22 @@ public final class SpamdClient {
         }
         Duration limit = budget.compareTo(deadline) < 0 ? budget : deadline;
         if (limit.isNegative() || limit.isZero()) {
-            throw new SpamdException(
-                    ScanFailure.Kind.TIMED_OUT, "no time left to ask spamd " + label, -1, true, null);
+            throw new SpamdException(ScanFailure.Kind.TIMED_OUT, "no time left to ask spamd " + label, -1, true, null);
         }
-        byte[] compressed = compress && request.content().isPresent() ? deflate(request.content().get()) : null;
+        byte[] compressed = compress && request.content().isPresent()
+                ? deflate(request.content().get())
+                : null;
         long end = System.nanoTime() + limit.toNanos();
         Socket socket;
         try {
             socket = socketFactory.createSocket();
         } catch (IOException e) {
             throw new SpamdException(
-                    ScanFailure.Kind.SCANNER_ERROR, "cannot create a socket for spamd " + label + ": " + e, -1, false, e);
+                    ScanFailure.Kind.SCANNER_ERROR,
+                    "cannot create a socket for spamd " + label + ": " + e,
+                    -1,
+                    false,
+                    e);
         }
         AtomicBoolean expired = new AtomicBoolean();
         ScheduledFuture<?> watchdog = Watchdog.EXECUTOR.schedule(
@@ -365,8 +370,11 @@ public final class SpamdClient {
             try {
                 writeRequest(socket, request, compressed);
             } catch (ContentReadException e) {
-                throw new SpamdException(ScanFailure.Kind.SCANNER_ERROR,
-                        "cannot read the message to send to spamd " + label + ": " + e.getMessage(), -1, false,
+                throw new SpamdException(
+                        ScanFailure.Kind.SCANNER_ERROR,
+                        "cannot read the message to send to spamd " + label + ": " + e.getMessage(),
+                        -1,
+                        false,
                         e.getCause());
             } catch (IOException e) {
                 if (expired.get()) {
@@ -384,7 +392,8 @@ public final class SpamdClient {
             if (expired.get()) {
                 throw deadlineExceeded(limit, e);
             }
-            String what = connected ? "no reply from spamd " + label + " within the read timeout " + readTimeout
+            String what = connected
+                    ? "no reply from spamd " + label + " within the read timeout " + readTimeout
                     : "connect to spamd " + label + " timed out after " + connectTimeout;
             throw new SpamdException(ScanFailure.Kind.TIMED_OUT, what, -1, true, e);
         } catch (ConnectException | NoRouteToHostException | UnknownHostException e) {
@@ -392,14 +401,17 @@ public final class SpamdClient {
                 throw deadlineExceeded(limit, e);
             }
             throw new SpamdException(
-                    ScanFailure.Kind.UNAVAILABLE, "cannot connect to spamd " + label + ": " + e.getMessage(), -1,
-                    true, e);
+                    ScanFailure.Kind.UNAVAILABLE,
+                    "cannot connect to spamd " + label + ": " + e.getMessage(),
+                    -1,
+                    true,
+                    e);
         } catch (IOException e) {
             if (expired.get()) {
                 throw deadlineExceeded(limit, e);
             }
-            throw new SpamdException(ScanFailure.Kind.UNAVAILABLE,
-                    "connection to spamd " + label + " failed: " + e, -1, true, e);
+            throw new SpamdException(
+                    ScanFailure.Kind.UNAVAILABLE, "connection to spamd " + label + " failed: " + e, -1, true, e);
         } finally {
             watchdog.cancel(false);
             closeQuietly(socket);
@@ -407,8 +419,12 @@ public final class SpamdClient {
     }
 
     private SpamdException deadlineExceeded(Duration limit, Exception cause) {
-        return new SpamdException(ScanFailure.Kind.TIMED_OUT,
-                "spamd " + label + " request deadline of " + limit + " passed", -1, true, cause);
+        return new SpamdException(
+                ScanFailure.Kind.TIMED_OUT,
+                "spamd " + label + " request deadline of " + limit + " passed",
+                -1,
+                true,
+                cause);
     }
 
     private void writeRequest(Socket socket, SpamdRequest request, byte[] compressed) throws IOException {
@@ -417,7 +433,9 @@ public final class SpamdClient {
         head.append(request.command().name()).append(' ').append(PROTOCOL).append("\r\n");
         long length = 0;
         if (request.content().isPresent()) {
-            length = compressed != null ? compressed.length : request.content().get().size();
+            length = compressed != null
+                    ? compressed.length
+                    : request.content().get().size();
             head.append("Content-length: ").append(length).append("\r\n");
             Optional<String> u = request.user().isPresent() ? request.user() : user;
             u.ifPresent(name -> head.append("User: ").append(name).append("\r\n"));
@@ -501,15 +519,19 @@ public final class SpamdClient {
             if (writeFailure != null) {
                 throw writeFailure;
             }
-            throw new SpamdException(ScanFailure.Kind.UNAVAILABLE,
-                    "spamd " + label + " closed the connection without a reply", -1, true, null);
+            throw new SpamdException(
+                    ScanFailure.Kind.UNAVAILABLE,
+                    "spamd " + label + " closed the connection without a reply",
+                    -1,
+                    true,
+                    null);
         }
         SpamdReplies.StatusLine line;
         try {
             line = SpamdReplies.parseStatusLine(status);
         } catch (IllegalArgumentException e) {
-            throw new SpamdException(ScanFailure.Kind.PROTOCOL_ERROR, "spamd " + label + ": " + e.getMessage(), -1,
-                    true, e);
+            throw new SpamdException(
+                    ScanFailure.Kind.PROTOCOL_ERROR, "spamd " + label + ": " + e.getMessage(), -1, true, e);
         }
         if (line.code() != 0) {
             throw SpamdException.forResponseCode(line.code(), line.text(), label);
@@ -518,8 +540,12 @@ public final class SpamdClient {
             throw writeFailure; // an EX_OK status after a failed write cannot be trusted
         }
         if (command == SpamdCommand.PING && !line.text().equals("PONG")) {
-            throw new SpamdException(ScanFailure.Kind.PROTOCOL_ERROR,
-                    "spamd " + label + " answered PING with " + SpamdReplies.printable(status), -1, true, null);
+            throw new SpamdException(
+                    ScanFailure.Kind.PROTOCOL_ERROR,
+                    "spamd " + label + " answered PING with " + SpamdReplies.printable(status),
+                    -1,
+                    true,
+                    null);
         }
         Map<String, String> headers = new LinkedHashMap<>();
         int count = 0;

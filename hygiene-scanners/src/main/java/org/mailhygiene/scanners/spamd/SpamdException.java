@@ -64,8 +64,7 @@ public final class SpamdException extends Exception {
      * @param retryable whether another spamd instance might succeed
      * @param cause the underlying exception, or {@code null}
      */
-    public SpamdException(
-            ScanFailure.Kind kind, String message, int responseCode, boolean retryable, Throwable cause) {
+    public SpamdException(ScanFailure.Kind kind, String message, int responseCode, boolean retryable, Throwable cause) {
         super(Objects.requireNonNull(message, "message"), cause);
         this.kind = Objects.requireNonNull(kind, "kind");
         this.responseCode = responseCode;

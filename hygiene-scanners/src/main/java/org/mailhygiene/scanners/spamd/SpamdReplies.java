@@ -42,7 +42,10 @@ final class SpamdReplies {
         if (!m.matches()) {
             throw new IllegalArgumentException("not a spamd status line: " + printable(line));
         }
-        return new StatusLine(m.group(1), Integer.parseInt(m.group(2)), m.group(3) == null ? "" : m.group(3).trim());
+        return new StatusLine(
+                m.group(1),
+                Integer.parseInt(m.group(2)),
+                m.group(3) == null ? "" : m.group(3).trim());
     }
 
     /**
@@ -61,8 +64,7 @@ final class SpamdReplies {
         if (m.group(2) == null) {
             return new SpamHeader(spam, OptionalDouble.empty(), OptionalDouble.empty());
         }
-        return new SpamHeader(
-                spam, OptionalDouble.of(number(m.group(2))), OptionalDouble.of(number(m.group(3))));
+        return new SpamHeader(spam, OptionalDouble.of(number(m.group(2))), OptionalDouble.of(number(m.group(3))));
     }
 
     /**

@@ -45,7 +45,8 @@ public record SpamdResponse(
     public SpamdResponse {
         Objects.requireNonNull(command, "command");
         Objects.requireNonNull(protocolVersion, "protocolVersion");
-        headers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(headers, "headers")));
+        headers =
+                java.util.Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(headers, "headers")));
         Objects.requireNonNull(spam, "spam");
         Objects.requireNonNull(score, "score");
         Objects.requireNonNull(threshold, "threshold");

@@ -174,9 +174,12 @@ public final class SpamdScanner implements Scanner {
         long start = System.nanoTime();
         long size = message.content().size();
         if (size > maxMessageSize) {
-            throw new ScanException(new ScanFailure(name, ScanFailure.Kind.TOO_LARGE,
+            throw new ScanException(new ScanFailure(
+                    name,
+                    ScanFailure.Kind.TOO_LARGE,
                     "message of " + size + " bytes exceeds the spamd size limit of " + maxMessageSize
-                            + " bytes; not scanned", elapsed(start)));
+                            + " bytes; not scanned",
+                    elapsed(start)));
         }
         AtomicReference<String> server = new AtomicReference<>("");
         Result r;
@@ -191,16 +194,22 @@ public final class SpamdScanner implements Scanner {
         SpamdResponse reply = r.reply;
         Optional<Boolean> spamdSpam = reply.spam();
         if (spamdSpam.isEmpty()) {
-            throw new ScanException(new ScanFailure(name, ScanFailure.Kind.PROTOCOL_ERROR,
-                    "spamd " + server.get() + " sent no Spam header", elapsed(start)));
+            throw new ScanException(new ScanFailure(
+                    name,
+                    ScanFailure.Kind.PROTOCOL_ERROR,
+                    "spamd " + server.get() + " sent no Spam header",
+                    elapsed(start)));
         }
         boolean spam;
         Verdict.Builder vb;
         if (threshold.isPresent()) {
             if (reply.score().isEmpty()) {
-                throw new ScanException(new ScanFailure(name, ScanFailure.Kind.PROTOCOL_ERROR,
+                throw new ScanException(new ScanFailure(
+                        name,
+                        ScanFailure.Kind.PROTOCOL_ERROR,
                         "spamd " + server.get() + " sent no score to compare with the threshold "
-                                + threshold.getAsDouble(), elapsed(start)));
+                                + threshold.getAsDouble(),
+                        elapsed(start)));
             }
             spam = reply.score().getAsDouble() >= threshold.getAsDouble();
             vb = Verdict.builder(name, spam ? Outcome.SPAM : Outcome.CLEAN).threshold(threshold.getAsDouble());
@@ -229,8 +238,8 @@ public final class SpamdScanner implements Scanner {
         long start = System.nanoTime();
         switch (ruleDetail) {
             case NONE -> {
-                return new Result(client.execute(SpamdRequest.of(SpamdCommand.CHECK, message.content()), remaining),
-                        List.of());
+                return new Result(
+                        client.execute(SpamdRequest.of(SpamdCommand.CHECK, message.content()), remaining), List.of());
             }
             case SYMBOLS -> {
                 SpamdResponse reply =
@@ -244,17 +253,21 @@ public final class SpamdScanner implements Scanner {
                 try {
                     table = reply.reportRules();
                 } catch (IllegalArgumentException e) {
-                    throw new SpamdException(ScanFailure.Kind.PROTOCOL_ERROR,
-                            "spamd " + client.address() + ": " + e.getMessage(), -1, true, e);
+                    throw new SpamdException(
+                            ScanFailure.Kind.PROTOCOL_ERROR,
+                            "spamd " + client.address() + ": " + e.getMessage(),
+                            -1,
+                            true,
+                            e);
                 }
                 if (table.isPresent()) {
                     List<Rule> rules = new ArrayList<>(table.get());
-                    rules.sort(Comparator.comparingDouble((Rule x) -> x.score().orElse(0)).reversed());
+                    rules.sort(Comparator.comparingDouble((Rule x) -> x.score().orElse(0))
+                            .reversed());
                     return new Result(reply, rules);
                 }
                 Duration left = remaining.minusNanos(System.nanoTime() - start);
-                SpamdResponse symbols =
-                        client.execute(SpamdRequest.of(SpamdCommand.SYMBOLS, message.content()), left);
+                SpamdResponse symbols = client.execute(SpamdRequest.of(SpamdCommand.SYMBOLS, message.content()), left);
                 return new Result(reply, names(symbols, client));
             }
         }
@@ -264,8 +277,8 @@ public final class SpamdScanner implements Scanner {
         try {
             return reply.symbols().stream().map(Rule::of).toList();
         } catch (IllegalArgumentException e) {
-            throw new SpamdException(ScanFailure.Kind.PROTOCOL_ERROR,
-                    "spamd " + client.address() + ": " + e.getMessage(), -1, true, e);
+            throw new SpamdException(
+                    ScanFailure.Kind.PROTOCOL_ERROR, "spamd " + client.address() + ": " + e.getMessage(), -1, true, e);
         }
     }
 

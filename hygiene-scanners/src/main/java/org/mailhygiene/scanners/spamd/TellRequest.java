@@ -102,7 +102,8 @@ public record TellRequest(Optional<MessageClass> messageClass, Set<Database> set
      */
     String headerLines() {
         StringBuilder sb = new StringBuilder();
-        messageClass.ifPresent(c -> sb.append("Message-class: ").append(c.wire()).append("\r\n"));
+        messageClass.ifPresent(
+                c -> sb.append("Message-class: ").append(c.wire()).append("\r\n"));
         if (!set.isEmpty()) {
             sb.append("Set: ").append(join(set)).append("\r\n");
         }

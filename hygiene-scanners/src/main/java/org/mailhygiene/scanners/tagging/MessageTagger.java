@@ -91,7 +91,9 @@ public final class MessageTagger {
             for (Header h : d.headers()) {
                 addedNames.add(h.name().toLowerCase(Locale.ROOT));
             }
-            this.tag = d.subjectTag().map(t -> t.getBytes(StandardCharsets.US_ASCII)).orElse(null);
+            this.tag = d.subjectTag()
+                    .map(t -> t.getBytes(StandardCharsets.US_ASCII))
+                    .orElse(null);
         }
 
         void run() throws IOException {

@@ -24,8 +24,8 @@ import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.Rule;
 import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.testkit.junit.FakeSpamdExtension;
-import org.mailhygiene.testkit.spamd.Fault;
 import org.mailhygiene.testkit.spamd.FakeSpamd;
+import org.mailhygiene.testkit.spamd.Fault;
 import org.mailhygiene.testkit.spamd.RecordedRequest;
 
 @ExtendWith(FakeSpamdExtension.class)
@@ -79,7 +79,8 @@ class SpamdClientTest {
     @Test
     void perRequestUserOverridesTheClientsUser(FakeSpamd fake) throws Exception {
         SpamdClient c = SpamdClient.builder(fake.address()).user("default").build();
-        c.execute(SpamdRequest.of(SpamdCommand.CHECK, content(TestMessages.ham())).withUser("bob"));
+        c.execute(
+                SpamdRequest.of(SpamdCommand.CHECK, content(TestMessages.ham())).withUser("bob"));
         assertThat(fake.takeRequest(WAIT).header("User")).contains("bob");
         assertThatThrownBy(() -> SpamdRequest.ping().withUser("bad user")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> SpamdClient.builder("h:1").user("x\r\nSet: local"))
@@ -90,7 +91,8 @@ class SpamdClientTest {
     void everyCommandParsesItsReply(FakeSpamd fake) throws Exception {
         fake.script("cheap pills", 7.5, Rule.of("PILLS", 4.0, "Talks about pills"), Rule.of("CHEAP", 3.5, "Cheap"));
         SpamdClient c = client(fake);
-        MessageContent spam = content(("Subject: offer\r\n\r\ncheap pills here\r\n").getBytes(StandardCharsets.US_ASCII));
+        MessageContent spam =
+                content(("Subject: offer\r\n\r\ncheap pills here\r\n").getBytes(StandardCharsets.US_ASCII));
         MessageContent ham = content(TestMessages.ham());
 
         assertThat(c.ping()).isPositive();
@@ -141,14 +143,18 @@ class SpamdClientTest {
             assertThat(fake.takeRequest(WAIT).header("Remove")).contains("local");
             assertThat(fake.learned("spam")).isEmpty();
 
-            assertThat(c.tell(msg, TellRequest.learn(TellRequest.MessageClass.HAM)).didSet()).isNotEmpty();
+            assertThat(c.tell(msg, TellRequest.learn(TellRequest.MessageClass.HAM))
+                            .didSet())
+                    .isNotEmpty();
             assertThat(fake.takeRequest(WAIT).header("Message-class")).contains("ham");
         }
-        assertThatThrownBy(() -> new TellRequest(java.util.Optional.empty(), java.util.Set.of(TellRequest.Database.LOCAL),
-                        java.util.Set.of()))
+        assertThatThrownBy(() -> new TellRequest(
+                        java.util.Optional.empty(), java.util.Set.of(TellRequest.Database.LOCAL), java.util.Set.of()))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new TellRequest(java.util.Optional.of(TellRequest.MessageClass.SPAM),
-                        java.util.Set.of(TellRequest.Database.LOCAL), java.util.Set.of(TellRequest.Database.LOCAL)))
+        assertThatThrownBy(() -> new TellRequest(
+                        java.util.Optional.of(TellRequest.MessageClass.SPAM),
+                        java.util.Set.of(TellRequest.Database.LOCAL),
+                        java.util.Set.of(TellRequest.Database.LOCAL)))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
@@ -212,21 +218,24 @@ class SpamdClientTest {
     void brokenRepliesAreNamedFailures(String reply, ScanFailure.Kind kind, FakeSpamd fake) {
         fake.enqueue(reply.isEmpty() ? Fault.close() : Fault.garbage(reply));
         assertThatThrownBy(() -> client(fake).check(content(TestMessages.ham())))
-                .isInstanceOfSatisfying(SpamdException.class, e -> assertThat(e.kind()).isEqualTo(kind));
+                .isInstanceOfSatisfying(
+                        SpamdException.class, e -> assertThat(e.kind()).isEqualTo(kind));
     }
 
     @Test
     void pingMustBePong(FakeSpamd fake) {
         fake.enqueue(Fault.garbage("SPAMD/1.5 0 PANG\r\n"));
         assertThatThrownBy(() -> client(fake).ping())
-                .isInstanceOfSatisfying(SpamdException.class,
-                        e -> assertThat(e.kind()).isEqualTo(ScanFailure.Kind.PROTOCOL_ERROR));
+                .isInstanceOfSatisfying(
+                        SpamdException.class, e -> assertThat(e.kind()).isEqualTo(ScanFailure.Kind.PROTOCOL_ERROR));
     }
 
     @Test
     void stalledReplyTimesOutAtTheReadTimeout(FakeSpamd fake) {
         fake.enqueue(Fault.stall());
-        SpamdClient c = SpamdClient.builder(fake.address()).readTimeout(Duration.ofMillis(300)).build();
+        SpamdClient c = SpamdClient.builder(fake.address())
+                .readTimeout(Duration.ofMillis(300))
+                .build();
         assertThatThrownBy(() -> c.check(content(TestMessages.ham())))
                 .isInstanceOfSatisfying(SpamdException.class, e -> {
                     assertThat(e.kind()).isEqualTo(ScanFailure.Kind.TIMED_OUT);
@@ -237,15 +246,16 @@ class SpamdClientTest {
     @Test
     void aPeerThatStopsReadingCannotOutliveTheDeadline(FakeSpamd fake) {
         fake.enqueue(Fault.stallReading());
-        SpamdClient c = SpamdClient.builder(fake.address()).deadline(Duration.ofMillis(500)).build();
+        SpamdClient c = SpamdClient.builder(fake.address())
+                .deadline(Duration.ofMillis(500))
+                .build();
         // 8 MB fills the socket buffers, so the write blocks until the deadline closes the socket
         byte[] big = new byte[8 << 20];
         java.util.Arrays.fill(big, (byte) 'a');
-        assertThatThrownBy(() -> c.check(content(big)))
-                .isInstanceOfSatisfying(SpamdException.class, e -> {
-                    assertThat(e.kind()).isEqualTo(ScanFailure.Kind.TIMED_OUT);
-                    assertThat(e.getMessage()).contains("deadline");
-                });
+        assertThatThrownBy(() -> c.check(content(big))).isInstanceOfSatisfying(SpamdException.class, e -> {
+            assertThat(e.kind()).isEqualTo(ScanFailure.Kind.TIMED_OUT);
+            assertThat(e.getMessage()).contains("deadline");
+        });
     }
 
     @Test
@@ -257,13 +267,15 @@ class SpamdClientTest {
     @Test
     void budgetShorterThanTheDeadlineWins(FakeSpamd fake) {
         fake.enqueue(Fault.slow(Duration.ofSeconds(3)));
-        assertThatThrownBy(() -> client(fake).execute(SpamdRequest.of(SpamdCommand.CHECK, content(TestMessages.ham())),
-                        Duration.ofMillis(300)))
-                .isInstanceOfSatisfying(SpamdException.class,
-                        e -> assertThat(e.kind()).isEqualTo(ScanFailure.Kind.TIMED_OUT));
+        assertThatThrownBy(() -> client(fake)
+                        .execute(
+                                SpamdRequest.of(SpamdCommand.CHECK, content(TestMessages.ham())),
+                                Duration.ofMillis(300)))
+                .isInstanceOfSatisfying(
+                        SpamdException.class, e -> assertThat(e.kind()).isEqualTo(ScanFailure.Kind.TIMED_OUT));
         assertThatThrownBy(() -> client(fake).execute(SpamdRequest.ping(), Duration.ZERO))
-                .isInstanceOfSatisfying(SpamdException.class,
-                        e -> assertThat(e.kind()).isEqualTo(ScanFailure.Kind.TIMED_OUT));
+                .isInstanceOfSatisfying(
+                        SpamdException.class, e -> assertThat(e.kind()).isEqualTo(ScanFailure.Kind.TIMED_OUT));
     }
 
     @Test
@@ -306,7 +318,8 @@ class SpamdClientTest {
             assertThatThrownBy(() -> SpamdClient.builder(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
         }
         assertThatThrownBy(() -> SpamdClient.builder("h", 1).readTimeout(Duration.ZERO))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("readTimeout");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("readTimeout");
         assertThatThrownBy(() -> SpamdClient.builder("h", 1).maxReplySize(0))
                 .isInstanceOf(IllegalArgumentException.class);
     }
@@ -316,7 +329,9 @@ class SpamdClientTest {
     void documentedDefaultsEqualTheCode() throws IOException {
         SpamdClient c = SpamdClient.builder("127.0.0.1", 783).build();
         String doc = javadoc("SpamdClient");
-        assertThat(c.connectTimeout()).isEqualTo(seconds(doc, "connect timeout")).isEqualTo(Duration.ofSeconds(5));
+        assertThat(c.connectTimeout())
+                .isEqualTo(seconds(doc, "connect timeout"))
+                .isEqualTo(Duration.ofSeconds(5));
         assertThat(c.readTimeout()).isEqualTo(seconds(doc, "read timeout")).isEqualTo(Duration.ofSeconds(30));
         assertThat(c.deadline()).isEqualTo(seconds(doc, "request deadline")).isEqualTo(Duration.ofSeconds(60));
         assertThat(c.maxReplySize()).isEqualTo(16L << 20);

@@ -24,13 +24,17 @@ class SpamdRepliesTest {
 
     @Test
     void statusLinesOfEveryShape() {
-        assertThat(SpamdReplies.parseStatusLine("SPAMD/1.1 0 EX_OK")).isEqualTo(new SpamdReplies.StatusLine("1.1", 0, "EX_OK"));
-        assertThat(SpamdReplies.parseStatusLine("SPAMD/1.5 0 PONG\r")).isEqualTo(new SpamdReplies.StatusLine("1.5", 0, "PONG"));
+        assertThat(SpamdReplies.parseStatusLine("SPAMD/1.1 0 EX_OK"))
+                .isEqualTo(new SpamdReplies.StatusLine("1.1", 0, "EX_OK"));
+        assertThat(SpamdReplies.parseStatusLine("SPAMD/1.5 0 PONG\r"))
+                .isEqualTo(new SpamdReplies.StatusLine("1.5", 0, "PONG"));
         assertThat(SpamdReplies.parseStatusLine("SPAMD/1.0 76 Bad header line: (too many headers)"))
                 .isEqualTo(new SpamdReplies.StatusLine("1.0", 76, "Bad header line: (too many headers)"));
         assertThat(SpamdReplies.parseStatusLine("SPAMD/1.0 79").code()).isEqualTo(79);
-        assertThatThrownBy(() -> SpamdReplies.parseStatusLine("HTTP/1.1 200 OK")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> SpamdReplies.parseStatusLine("SPAMD/x 0 EX_OK")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> SpamdReplies.parseStatusLine("HTTP/1.1 200 OK"))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> SpamdReplies.parseStatusLine("SPAMD/x 0 EX_OK"))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> SpamdReplies.parseStatusLine("")).isInstanceOf(IllegalArgumentException.class);
     }
 
@@ -44,13 +48,19 @@ class SpamdRepliesTest {
         assertThat(f.spam()).isFalse();
         assertThat(Double.doubleToRawLongBits(f.score().getAsDouble())).isEqualTo(Double.doubleToRawLongBits(0.0));
         assertThat(SpamdReplies.parseSpamHeader("Yes ; 7.2 / 6.8").spam()).isTrue();
-        assertThat(SpamdReplies.parseSpamHeader("No ; -3.1 / 5.0").score().getAsDouble()).isEqualTo(-3.1);
+        assertThat(SpamdReplies.parseSpamHeader("No ; -3.1 / 5.0").score().getAsDouble())
+                .isEqualTo(-3.1);
         var bare = SpamdReplies.parseSpamHeader("True");
         assertThat(bare.spam()).isTrue();
         assertThat(bare.score()).isEmpty();
         assertThat(bare.threshold()).isEmpty();
         assertThat(SpamdReplies.parseSpamHeader("false;4.9/5.0").spam()).isFalse();
-        for (String bad : List.of("", "Maybe ; 1.0 / 5.0", "True ; 1.0", "True ; x / 5.0", "True ; 1.0 / 5.0 extra",
+        for (String bad : List.of(
+                "",
+                "Maybe ; 1.0 / 5.0",
+                "True ; 1.0",
+                "True ; x / 5.0",
+                "True ; 1.0 / 5.0 extra",
                 "True ; 1e999 / 5.0")) {
             assertThatThrownBy(() -> SpamdReplies.parseSpamHeader(bad))
                     .as(bad)
@@ -118,7 +128,8 @@ class SpamdRepliesTest {
             pts = pts.length() > 4 ? pts.substring(0, 4) : pts;
             List<String> lines = new ArrayList<>();
             StringBuilder cur = new StringBuilder();
-            for (String w : r.description().isEmpty() ? new String[0] : r.description().split(" ")) {
+            for (String w :
+                    r.description().isEmpty() ? new String[0] : r.description().split(" ")) {
                 if (cur.length() > 0 && cur.length() + 1 + w.length() > 50) {
                     lines.add(cur.toString());
                     cur.setLength(0);
@@ -126,7 +137,8 @@ class SpamdRepliesTest {
                 cur.append(cur.length() == 0 ? "" : " ").append(w);
             }
             lines.add(cur.toString());
-            sb.append(String.format(Locale.ROOT, "%4s %-22s %s", pts, r.name(), lines.get(0)).stripTrailing())
+            sb.append(String.format(Locale.ROOT, "%4s %-22s %s", pts, r.name(), lines.get(0))
+                            .stripTrailing())
                     .append('\n');
             for (String l : lines.subList(1, lines.size())) {
                 sb.append(" ".repeat(28)).append(l).append('\n');
@@ -140,12 +152,16 @@ class SpamdRepliesTest {
     void reportTableRoundTrips() {
         Gen<Rule> rules = RULE_NAMES.zip(
                 doubles().between(-99.9, 999.9),
-                lists().of(strings().betweenCodePoints('a', 'z').ofLengthBetween(1, 12)).ofSizeBetween(0, 15),
+                lists().of(strings().betweenCodePoints('a', 'z').ofLengthBetween(1, 12))
+                        .ofSizeBetween(0, 15),
                 (name, score, words) -> Rule.of(name, Double.parseDouble(fmt(score)) + 0.0, String.join(" ", words)));
         qt().forAll(lists().of(rules).ofSizeBetween(0, 12)).checkAssert(list -> {
             List<Rule> parsed = SpamdReplies.parseReportTable(report(list)).orElseThrow();
-            assertThat(parsed).extracting(Rule::name).isEqualTo(list.stream().map(Rule::name).toList());
-            assertThat(parsed).extracting(Rule::description)
+            assertThat(parsed)
+                    .extracting(Rule::name)
+                    .isEqualTo(list.stream().map(Rule::name).toList());
+            assertThat(parsed)
+                    .extracting(Rule::description)
                     .isEqualTo(list.stream().map(Rule::description).toList());
             for (int i = 0; i < list.size(); i++) {
                 double want = list.get(i).score().getAsDouble();
@@ -171,12 +187,20 @@ class SpamdRepliesTest {
                 + " 2.5 A_VERY_LONG_RULE_NAME_THAT_OVERFLOWS Some text that goes on\n"
                 + "                            and continues here\n\n\n";
         List<Rule> rules = SpamdReplies.parseReportTable(body).orElseThrow();
-        assertThat(rules).extracting(Rule::name).containsExactly("NO_RECEIVED", "GTUBE", "MSGID_SHORT", "NO_RELAYS",
-                "TVD_SPACE_RATIO_MINFP", "A_VERY_LONG_RULE_NAME_THAT_OVERFLOWS");
+        assertThat(rules)
+                .extracting(Rule::name)
+                .containsExactly(
+                        "NO_RECEIVED",
+                        "GTUBE",
+                        "MSGID_SHORT",
+                        "NO_RELAYS",
+                        "TVD_SPACE_RATIO_MINFP",
+                        "A_VERY_LONG_RULE_NAME_THAT_OVERFLOWS");
         assertThat(rules.get(1).score().getAsDouble()).isEqualTo(1000.0);
         assertThat(rules.get(0).score().getAsDouble()).isEqualTo(0.0);
         assertThat(rules.get(5).description()).isEqualTo("Some text that goes on and continues here");
-        assertThat(SpamdReplies.parseReportTable("a custom report without a table\n")).isEmpty();
+        assertThat(SpamdReplies.parseReportTable("a custom report without a table\n"))
+                .isEmpty();
         assertThatThrownBy(() -> SpamdReplies.parseReportTable("---- ---- ----\nnot a row\n"))
                 .isInstanceOf(IllegalArgumentException.class);
     }
@@ -197,7 +221,10 @@ class SpamdRepliesTest {
         assertThat(SpamdException.kindForCode(70)).hasToString("SCANNER_ERROR");
         assertThat(SpamdException.kindForCode(74)).hasToString("SCANNER_ERROR");
         assertThat(SpamdException.kindForCode(64)).hasToString("PROTOCOL_ERROR");
-        assertThat(SpamdException.forResponseCode(76, "Bad header line", "h:1").retryable()).isFalse();
-        assertThat(SpamdException.forResponseCode(69, "Service Unavailable", "h:1").retryable()).isTrue();
+        assertThat(SpamdException.forResponseCode(76, "Bad header line", "h:1").retryable())
+                .isFalse();
+        assertThat(SpamdException.forResponseCode(69, "Service Unavailable", "h:1")
+                        .retryable())
+                .isTrue();
     }
 }

@@ -26,8 +26,8 @@ import org.mailhygiene.api.policy.Disposition;
 import org.mailhygiene.api.policy.Header;
 import org.mailhygiene.testkit.FakeClock;
 import org.mailhygiene.testkit.junit.FakeSpamdExtension;
-import org.mailhygiene.testkit.spamd.Fault;
 import org.mailhygiene.testkit.spamd.FakeSpamd;
+import org.mailhygiene.testkit.spamd.Fault;
 
 @ExtendWith(FakeSpamdExtension.class)
 class SpamdScannerTest {
@@ -51,13 +51,18 @@ class SpamdScannerTest {
         assertThat(v.outcome()).isEqualTo(Outcome.SPAM);
         assertThat(v.score()).hasValue(1000.0);
         assertThat(v.threshold()).hasValue(5.0);
-        assertThat(v.rules()).containsExactly(Rule.of("GTUBE", 1000.0, "BODY: Generic Test for Unsolicited Bulk Email"));
+        assertThat(v.rules())
+                .containsExactly(Rule.of("GTUBE", 1000.0, "BODY: Generic Test for Unsolicited Bulk Email"));
         assertThat(fake.takeRequest(Duration.ofSeconds(5)).method()).isEqualTo("REPORT");
     }
 
     @Test
     void hamIsCleanAndRulesAreSortedBySignificance(FakeSpamd fake) throws Exception {
-        fake.script("newsletter", 2.0, Rule.of("A_SMALL", 0.5, "small"), Rule.of("B_BIG", 2.5, "big"),
+        fake.script(
+                "newsletter",
+                2.0,
+                Rule.of("A_SMALL", 0.5, "small"),
+                Rule.of("B_BIG", 2.5, "big"),
                 Rule.of("C_NEG", -1.0, "negative"));
         Verdict v = SpamdScanner.builder().server(fake.address()).build().scan(msg("our newsletter"));
         assertThat(v.outcome()).isEqualTo(Outcome.CLEAN);
@@ -69,7 +74,8 @@ class SpamdScannerTest {
     void configuredThresholdDecidesAndSpamdsOwnStaysAvailable(FakeSpamd fake) throws Exception {
         fake.script("six", 6.0, Rule.of("SIX", 6.0, "six"));
         fake.script("edge", 6.8, Rule.of("EDGE", 6.8, "edge"));
-        SpamdScanner edge = SpamdScanner.builder().server(fake.address()).threshold(6.8).build();
+        SpamdScanner edge =
+                SpamdScanner.builder().server(fake.address()).threshold(6.8).build();
 
         SpamdScanner.Check six = edge.check(msg("six"));
         assertThat(six.verdict().outcome()).isEqualTo(Outcome.CLEAN);
@@ -82,7 +88,8 @@ class SpamdScannerTest {
         assertThat(atThreshold.outcome()).as("score >= threshold is spam").isEqualTo(Outcome.SPAM);
         assertThat(atThreshold.scoreReachedThreshold()).isTrue();
 
-        Verdict spamdDecides = SpamdScanner.builder().server(fake.address()).build().scan(msg("six"));
+        Verdict spamdDecides =
+                SpamdScanner.builder().server(fake.address()).build().scan(msg("six"));
         assertThat(spamdDecides.outcome()).isEqualTo(Outcome.SPAM);
         assertThat(spamdDecides.threshold()).hasValue(5.0);
     }
@@ -90,33 +97,50 @@ class SpamdScannerTest {
     @Test
     void missingScoreFollowsSpamdUnlessAThresholdNeedsIt(FakeSpamd fake) throws Exception {
         fake.enqueue(Fault.garbage("SPAMD/1.1 0 EX_OK\r\nSpam: True\r\n\r\n"));
-        Verdict v = SpamdScanner.builder().server(fake.address()).ruleDetail(SpamdScanner.RuleDetail.NONE).build()
+        Verdict v = SpamdScanner.builder()
+                .server(fake.address())
+                .ruleDetail(SpamdScanner.RuleDetail.NONE)
+                .build()
                 .scan(msg("x"));
         assertThat(v.outcome()).isEqualTo(Outcome.SPAM);
         assertThat(v.score()).isEmpty();
 
         fake.enqueue(Fault.garbage("SPAMD/1.1 0 EX_OK\r\nSpam: True\r\n\r\n"));
-        SpamdScanner withThreshold = SpamdScanner.builder().server(fake.address()).threshold(6.8)
-                .ruleDetail(SpamdScanner.RuleDetail.NONE).build();
+        SpamdScanner withThreshold = SpamdScanner.builder()
+                .server(fake.address())
+                .threshold(6.8)
+                .ruleDetail(SpamdScanner.RuleDetail.NONE)
+                .build();
         assertThatThrownBy(() -> withThreshold.scan(msg("x")))
-                .isInstanceOfSatisfying(ScanException.class,
+                .isInstanceOfSatisfying(
+                        ScanException.class,
                         e -> assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.PROTOCOL_ERROR));
 
         fake.enqueue(Fault.garbage("SPAMD/1.1 0 EX_OK\r\n\r\n"));
-        assertThatThrownBy(() -> SpamdScanner.builder().server(fake.address())
-                        .ruleDetail(SpamdScanner.RuleDetail.NONE).build().scan(msg("x")))
-                .isInstanceOfSatisfying(ScanException.class,
+        assertThatThrownBy(() -> SpamdScanner.builder()
+                        .server(fake.address())
+                        .ruleDetail(SpamdScanner.RuleDetail.NONE)
+                        .build()
+                        .scan(msg("x")))
+                .isInstanceOfSatisfying(
+                        ScanException.class,
                         e -> assertThat(e.failure().detail()).contains("no Spam header"));
     }
 
     @Test
     void ruleDetailChoosesTheCommand(FakeSpamd fake) throws Exception {
         fake.script("pills", 7.0, Rule.of("PILLS", 7.0, "pills"));
-        Verdict symbols = SpamdScanner.builder().server(fake.address()).ruleDetail(SpamdScanner.RuleDetail.SYMBOLS)
-                .build().scan(msg("pills"));
+        Verdict symbols = SpamdScanner.builder()
+                .server(fake.address())
+                .ruleDetail(SpamdScanner.RuleDetail.SYMBOLS)
+                .build()
+                .scan(msg("pills"));
         assertThat(fake.takeRequest(Duration.ofSeconds(5)).method()).isEqualTo("SYMBOLS");
         assertThat(symbols.rules()).containsExactly(Rule.of("PILLS"));
-        Verdict none = SpamdScanner.builder().server(fake.address()).ruleDetail(SpamdScanner.RuleDetail.NONE).build()
+        Verdict none = SpamdScanner.builder()
+                .server(fake.address())
+                .ruleDetail(SpamdScanner.RuleDetail.NONE)
+                .build()
                 .scan(msg("pills"));
         assertThat(fake.takeRequest(Duration.ofSeconds(5)).method()).isEqualTo("CHECK");
         assertThat(none.rules()).isEmpty();
@@ -149,10 +173,13 @@ class SpamdScannerTest {
         });
         assertThat(fake.connectionCount()).as("nothing sent").isEqualTo(before);
 
-        SpamdScanner small = SpamdScanner.builder().server(fake.address()).maxMessageSize(100).build();
+        SpamdScanner small = SpamdScanner.builder()
+                .server(fake.address())
+                .maxMessageSize(100)
+                .build();
         assertThatThrownBy(() -> small.scan(Message.of(TestMessages.ham())))
-                .isInstanceOfSatisfying(ScanException.class,
-                        e -> assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.TOO_LARGE));
+                .isInstanceOfSatisfying(
+                        ScanException.class, e -> assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.TOO_LARGE));
     }
 
     @Test
@@ -167,15 +194,19 @@ class SpamdScannerTest {
         assertThat(c.verdict().outcome()).isEqualTo(Outcome.SPAM);
         assertThat(c.server()).isEqualTo(fake.address());
         assertThat(scanner.group().members().get(0).available()).isFalse();
-        assertThat(scanner.group().members().get(0).lastError()).hasValueSatisfying(
-                err -> assertThat(err).contains("cannot connect"));
+        assertThat(scanner.group().members().get(0).lastError())
+                .hasValueSatisfying(err -> assertThat(err).contains("cannot connect"));
     }
 
     @Test
     void errorReplyFromOneInstanceFailsOverButOurOwnBadRequestDoesNot() throws Exception {
-        try (FakeSpamd a = FakeSpamd.start(); FakeSpamd b = FakeSpamd.start()) {
-            SpamdScanner scanner = SpamdScanner.builder().server(a.address()).server(b.address())
-                    .clock(FakeClock.start()).build();
+        try (FakeSpamd a = FakeSpamd.start();
+                FakeSpamd b = FakeSpamd.start()) {
+            SpamdScanner scanner = SpamdScanner.builder()
+                    .server(a.address())
+                    .server(b.address())
+                    .clock(FakeClock.start())
+                    .build();
             a.enqueue(Fault.error(79, "Timeout: (30 second socket timeout reading input from client)"));
             assertThat(scanner.check(Message.of(TestMessages.ham())).server()).isEqualTo(b.address());
             scanner.group().markUp(a.address());
@@ -192,10 +223,14 @@ class SpamdScannerTest {
 
     @Test
     void allInstancesDownIsUnavailableAndDeadlineIsTimedOut(FakeSpamd fake) throws Exception {
-        SpamdScanner down = SpamdScanner.builder().server("127.0.0.1:" + closedPort())
-                .server("127.0.0.1:" + closedPort()).clock(FakeClock.start()).build();
+        SpamdScanner down = SpamdScanner.builder()
+                .server("127.0.0.1:" + closedPort())
+                .server("127.0.0.1:" + closedPort())
+                .clock(FakeClock.start())
+                .build();
         assertThatThrownBy(() -> down.scan(Message.of(TestMessages.ham())))
-                .isInstanceOfSatisfying(ScanException.class,
+                .isInstanceOfSatisfying(
+                        ScanException.class,
                         e -> assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNAVAILABLE));
         assertThatThrownBy(() -> down.scan(Message.of(TestMessages.ham())))
                 .as("every member in back-off")
@@ -205,7 +240,10 @@ class SpamdScannerTest {
                 });
 
         fake.failAll(Fault.stall());
-        SpamdScanner stalled = SpamdScanner.builder().server(fake.address()).deadline(Duration.ofMillis(400)).build();
+        SpamdScanner stalled = SpamdScanner.builder()
+                .server(fake.address())
+                .deadline(Duration.ofMillis(400))
+                .build();
         assertThatThrownBy(() -> stalled.scan(Message.of(TestMessages.ham())))
                 .isInstanceOfSatisfying(ScanException.class, e -> {
                     assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.TIMED_OUT);
@@ -236,16 +274,22 @@ class SpamdScannerTest {
         }
         assertThat(((ScanFailure) failure).kind()).isEqualTo(ScanFailure.Kind.UNAVAILABLE);
 
-        DefaultPolicy open = SpamdFailureMode.FAIL_OPEN.applyTo(DefaultPolicy.builder(), scanner.name()).build();
+        DefaultPolicy open = SpamdFailureMode.FAIL_OPEN
+                .applyTo(DefaultPolicy.builder(), scanner.name())
+                .build();
         Disposition accepted = open.decide(List.of(failure));
         assertThat(accepted.action()).isEqualTo(Action.ACCEPT);
         assertThat(accepted.headers()).contains(new Header(DefaultPolicy.UNSCANNED_HEADER, "spamd (unavailable)"));
 
-        DefaultPolicy closed = DefaultPolicy.builder().onFailureOf("spamd", Action.TEMPFAIL).build();
+        DefaultPolicy closed =
+                DefaultPolicy.builder().onFailureOf("spamd", Action.TEMPFAIL).build();
         Disposition tempfail = closed.decide(List.of(failure));
         assertThat(tempfail.action()).isEqualTo(Action.TEMPFAIL);
         assertThat(tempfail.reply().code()).isEqualTo(451);
-        assertThat(SpamdFailureMode.TEMPFAIL.applyTo(DefaultPolicy.builder(), "spamd").build().decide(List.of(failure)))
+        assertThat(SpamdFailureMode.TEMPFAIL
+                        .applyTo(DefaultPolicy.builder(), "spamd")
+                        .build()
+                        .decide(List.of(failure)))
                 .isEqualTo(tempfail);
 
         ScanFailure tooLarge = new ScanFailure("spamd", ScanFailure.Kind.TOO_LARGE, "big", Duration.ZERO);
@@ -256,15 +300,19 @@ class SpamdScannerTest {
     @Test
     void buildersRejectBadSettings() {
         assertThatThrownBy(() -> SpamdScanner.builder().build()).isInstanceOf(IllegalStateException.class);
-        assertThatThrownBy(() -> SpamdScanner.builder().threshold(Double.NaN)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> SpamdScanner.builder().threshold(Double.NaN))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> SpamdScanner.builder().maxMessageSize(0)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> SpamdScanner.builder().deadline(Duration.ofSeconds(-1)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("deadline");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("deadline");
         assertThatThrownBy(() -> SpamdScanner.builder().name(" ")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> SpamdScanner.builder().server("a:1").server("a:1"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("twice");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("twice");
         var group = org.mailhygiene.api.failover.FailoverGroup.<SpamdClient>builder("g")
-                .member("a", SpamdClient.builder("a:1").build(), 0).build();
+                .member("a", SpamdClient.builder("a:1").build(), 0)
+                .build();
         assertThatThrownBy(() -> SpamdScanner.builder().group(group).server("b:1"))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> SpamdScanner.builder().group(group).deadline(Duration.ofSeconds(1)))

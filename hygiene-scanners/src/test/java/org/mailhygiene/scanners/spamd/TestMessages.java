@@ -54,8 +54,7 @@ final class TestMessages {
 
     /** Marketing-style text that fires a few real SpamAssassin rules without GTUBE. */
     static byte[] spammy() {
-        return (head("FREE MONEY!!! Limited time offer, act now",
-                                "Content-Type: text/html; charset=us-ascii\r\n")
+        return (head("FREE MONEY!!! Limited time offer, act now", "Content-Type: text/html; charset=us-ascii\r\n")
                         + "\r\n"
                         + "<html><body><p><b>CLICK HERE</b> to claim your FREE prize!!! 100% GUARANTEED.</p>\r\n"
                         + "<p>Earn $$$ from home, no experience needed. Act now, limited time offer!</p>\r\n"
@@ -69,9 +68,9 @@ final class TestMessages {
 
     /** A Japanese newsletter in ISO-2022-JP, RFC 2047 subject; {@code withGtube} makes it spam. */
     static byte[] japanese(boolean withGtube) {
-        String body = "いつもご利用いただきありがとうございます。\r\n今月は新しい製品を三つご紹介します。\r\n"
-                + "詳しくはホームページをご覧ください。\r\n";
-        byte[] head = (head(encodedJapaneseSubject(),
+        String body = "いつもご利用いただきありがとうございます。\r\n今月は新しい製品を三つご紹介します。\r\n" + "詳しくはホームページをご覧ください。\r\n";
+        byte[] head = (head(
+                                encodedJapaneseSubject(),
                                 "Content-Type: text/plain; charset=ISO-2022-JP\r\nContent-Transfer-Encoding: 7bit\r\n")
                         + "\r\n")
                 .getBytes(StandardCharsets.US_ASCII);

@@ -75,8 +75,9 @@ class MessageTaggerTest {
     void asciiSubjectIsTaggedAndHeadersAddedAtTheEndOfTheHeaderSection() throws IOException {
         String in = "From: a@example.org\r\nSubject: Hello there\r\nTo: b@example.net\r\n\r\nBody line\r\n";
         String out = apply(tag(List.of(new Header("X-Spam-Flag", "YES"), new Header("X-Spam-Score", "7.1"))), in);
-        assertThat(out).isEqualTo("From: a@example.org\r\nSubject: [SPAM] Hello there\r\nTo: b@example.net\r\n"
-                + "X-Spam-Flag: YES\r\nX-Spam-Score: 7.1\r\n\r\nBody line\r\n");
+        assertThat(out)
+                .isEqualTo("From: a@example.org\r\nSubject: [SPAM] Hello there\r\nTo: b@example.net\r\n"
+                        + "X-Spam-Flag: YES\r\nX-Spam-Score: 7.1\r\n\r\nBody line\r\n");
     }
 
     @Test
@@ -84,19 +85,22 @@ class MessageTaggerTest {
         String japanese = "今月のお知らせ：新製品のご案内";
         String encoded = "=?ISO-2022-JP?B?" + Base64.getEncoder().encodeToString(japanese.getBytes(JIS)) + "?=";
         byte[] body = "本文です。\r\n".getBytes(JIS);
-        byte[] in = concat(("Subject: " + encoded + "\r\nContent-Type: text/plain; charset=ISO-2022-JP\r\n\r\n")
-                .getBytes(StandardCharsets.US_ASCII), body);
+        byte[] in = concat(
+                ("Subject: " + encoded + "\r\nContent-Type: text/plain; charset=ISO-2022-JP\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII),
+                body);
         byte[] outBytes = apply(tag(List.of()), in);
         String out = new String(outBytes, StandardCharsets.ISO_8859_1);
         String subject = subjectLine(out);
         assertThat(subject.chars()).allMatch(c -> c >= 0x20 && c < 0x7f);
         assertThat(MimeUtility.decodeText(subject)).isEqualTo("[SPAM] " + japanese);
-        assertThat(Arrays.copyOfRange(outBytes, outBytes.length - body.length, outBytes.length)).isEqualTo(body);
+        assertThat(Arrays.copyOfRange(outBytes, outBytes.length - body.length, outBytes.length))
+                .isEqualTo(body);
     }
 
     @Test
     void foldedUtf8SubjectOfSeveralEncodedWords() throws Exception {
-        String in = "Subject:\r\n =?UTF-8?Q?Gr=C3=BC=C3=9Fe_aus?=\r\n =?UTF-8?B?" 
+        String in = "Subject:\r\n =?UTF-8?Q?Gr=C3=BC=C3=9Fe_aus?=\r\n =?UTF-8?B?"
                 + Base64.getEncoder().encodeToString("Zürich – 東京".getBytes(StandardCharsets.UTF_8))
                 + "?=\r\n\r\nx\r\n";
         String out = apply(tag(List.of()), in);
@@ -123,12 +127,14 @@ class MessageTaggerTest {
 
     @Test
     void lookAlikeHeadersFromOutsideAreRenamedWithTheirValuesKept() throws IOException {
-        String in = "X-Spam-Flag: YES\r\nx-spam-status: Yes, score=99.0\r\n\tfolded=yes\r\nX-Spam-Original-Flag: kept\r\n"
-                + "X-Virus-Status: Clean\r\nX-Spamassassin: no\r\nSubject: s\r\n\r\nX-Spam-Flag: YES in the body\r\n";
+        String in =
+                "X-Spam-Flag: YES\r\nx-spam-status: Yes, score=99.0\r\n\tfolded=yes\r\nX-Spam-Original-Flag: kept\r\n"
+                        + "X-Virus-Status: Clean\r\nX-Spamassassin: no\r\nSubject: s\r\n\r\nX-Spam-Flag: YES in the body\r\n";
         String out = apply(tag(List.of(new Header("X-Virus-Status", "Infected"))), in);
-        assertThat(out).isEqualTo("X-Spam-Original-Flag: YES\r\nx-spam-Original-status: Yes, score=99.0\r\n"
-                + "\tfolded=yes\r\nX-Spam-Original-Flag: kept\r\nX-Original-Virus-Status: Clean\r\nX-Spamassassin: no\r\n"
-                + "Subject: [SPAM] s\r\nX-Virus-Status: Infected\r\n\r\nX-Spam-Flag: YES in the body\r\n");
+        assertThat(out)
+                .isEqualTo("X-Spam-Original-Flag: YES\r\nx-spam-Original-status: Yes, score=99.0\r\n"
+                        + "\tfolded=yes\r\nX-Spam-Original-Flag: kept\r\nX-Original-Virus-Status: Clean\r\nX-Spamassassin: no\r\n"
+                        + "Subject: [SPAM] s\r\nX-Virus-Status: Infected\r\n\r\nX-Spam-Flag: YES in the body\r\n");
         assertThat(apply(accept(), "X-Spam-Flag: YES\r\n\r\nx")).isEqualTo("X-Spam-Original-Flag: YES\r\n\r\nx");
     }
 
@@ -142,12 +148,15 @@ class MessageTaggerTest {
     void nonFieldLinesAreCopiedUnchanged() throws IOException {
         String in = "From MAILER-DAEMON Fri Nov 27 10:00:00 2026\r\nSubject: x\r\nnot a header line\r\n\r\nb";
         assertThat(apply(tag(List.of()), in))
-                .isEqualTo("From MAILER-DAEMON Fri Nov 27 10:00:00 2026\r\nSubject: [SPAM] x\r\nnot a header line\r\n\r\nb");
+                .isEqualTo(
+                        "From MAILER-DAEMON Fri Nov 27 10:00:00 2026\r\nSubject: [SPAM] x\r\nnot a header line\r\n\r\nb");
     }
 
     @Test
     void policyHeadersWithLongRuleListsAreFoldedAndUnfoldBack() throws IOException {
-        Verdict.Builder vb = Verdict.builder("spamd", Outcome.SPAM).score(27.3).threshold(6.8)
+        Verdict.Builder vb = Verdict.builder("spamd", Outcome.SPAM)
+                .score(27.3)
+                .threshold(6.8)
                 .elapsed(Duration.ofMillis(5));
         for (int i = 0; i < 25; i++) {
             vb.rule(Rule.of(String.format(Locale.ROOT, "SOME_RULE_NAME_%02d", i), 1.0));
@@ -178,7 +187,9 @@ class MessageTaggerTest {
     void hugeHeaderFieldIsRefused() {
         byte[] in = ("X-Long: " + "a".repeat(MessageTagger.MAX_FIELD_LENGTH + 10) + "\r\n\r\nb")
                 .getBytes(StandardCharsets.US_ASCII);
-        assertThatThrownBy(() -> apply(accept(), in)).isInstanceOf(IOException.class).hasMessageContaining("longer");
+        assertThatThrownBy(() -> apply(accept(), in))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("longer");
     }
 
     @Test
@@ -231,13 +242,28 @@ class MessageTaggerTest {
 
     private record Field(String name, String raw) {}
 
-    private static final List<String> NAMES = List.of("Subject", "From", "To", "Received", "X-Spam-Flag",
-            "X-Spam-Status", "x-spam-level", "X-SPAM-Score", "X-Virus-Status", "X-Hygiene-Unscanned", "Content-Type",
-            "X-Mailer", "DKIM-Signature", "Spam", "X-Spamd-Result");
+    private static final List<String> NAMES = List.of(
+            "Subject",
+            "From",
+            "To",
+            "Received",
+            "X-Spam-Flag",
+            "X-Spam-Status",
+            "x-spam-level",
+            "X-SPAM-Score",
+            "X-Virus-Status",
+            "X-Hygiene-Unscanned",
+            "Content-Type",
+            "X-Mailer",
+            "DKIM-Signature",
+            "Spam",
+            "X-Spamd-Result");
 
     private static Gen<String> value() {
-        return strings().betweenCodePoints(0x20, 0x7e).ofLengthBetween(0, 50).zip(integers().between(0, 3),
-                (v, folds) -> {
+        return strings()
+                .betweenCodePoints(0x20, 0x7e)
+                .ofLengthBetween(0, 50)
+                .zip(integers().between(0, 3), (v, folds) -> {
                     StringBuilder sb = new StringBuilder(v);
                     for (int i = 0; i < folds; i++) {
                         int at = sb.indexOf(" ", 1 + i * 7);
@@ -250,10 +276,10 @@ class MessageTaggerTest {
     }
 
     private static Gen<Field> field() {
-        Gen<String> names = arbitrary().pick(NAMES).mix(
-                strings().betweenCodePoints('A', 'Z').ofLengthBetween(1, 8).map(s -> "X-" + s), 30);
-        return names.zip(value(), arbitrary().pick(": ", ":", " : ", ":\t"),
-                (n, v, sep) -> new Field(n, n + sep + v));
+        Gen<String> names = arbitrary()
+                .pick(NAMES)
+                .mix(strings().betweenCodePoints('A', 'Z').ofLengthBetween(1, 8).map(s -> "X-" + s), 30);
+        return names.zip(value(), arbitrary().pick(": ", ":", " : ", ":\t"), (n, v, sep) -> new Field(n, n + sep + v));
     }
 
     private static Gen<byte[]> bytes(int max) {
@@ -266,26 +292,35 @@ class MessageTaggerTest {
         });
     }
 
-    private static final List<Header> HEADER_POOL = List.of(new Header("X-Spam-Flag", "YES"),
+    private static final List<Header> HEADER_POOL = List.of(
+            new Header("X-Spam-Flag", "YES"),
             new Header("X-Spam-Score", "7.1"),
             new Header("X-Spam-Status", "Yes, score=7.1 required=6.8 tests=A,B,C scanner=spamd"),
-            new Header("X-Virus-Status", "Infected"), new Header("X-Hygiene-Unscanned", "clamd (timed_out)"));
+            new Header("X-Virus-Status", "Infected"),
+            new Header("X-Hygiene-Unscanned", "clamd (timed_out)"));
 
     @Test
     void everyByteOutsideTheTouchedFieldsIsUnchanged() {
         qt().withExamples(400)
-                .forAll(lists().of(field()).ofSizeBetween(0, 12), bytes(300), booleans().all(),
-                        lists().of(integers().between(0, HEADER_POOL.size() - 1)).ofSizeBetween(0, 4))
+                .forAll(
+                        lists().of(field()).ofSizeBetween(0, 12),
+                        bytes(300),
+                        booleans().all(),
+                        lists().of(integers().between(0, HEADER_POOL.size() - 1))
+                                .ofSizeBetween(0, 4))
                 .checkAssert((fields, body, crlf, picks) -> {
                     String eol = crlf ? "\r\n" : "\n";
                     boolean withTag = !picks.isEmpty() && picks.get(0) % 2 == 0;
                     List<Header> added = new ArrayList<>();
                     for (int p : picks) {
-                        if (added.stream().noneMatch(h -> h.name().equals(HEADER_POOL.get(p).name()))) {
+                        if (added.stream()
+                                .noneMatch(
+                                        h -> h.name().equals(HEADER_POOL.get(p).name()))) {
                             added.add(HEADER_POOL.get(p));
                         }
                     }
-                    Disposition d = withTag ? tag(added)
+                    Disposition d = withTag
+                            ? tag(added)
                             : new Disposition(Action.ACCEPT, SmtpReply.OK, "r", Optional.empty(), added, List.of());
                     ByteArrayOutputStream in = new ByteArrayOutputStream();
                     for (Field f : fields) {
@@ -314,7 +349,8 @@ class MessageTaggerTest {
         List<String> inFields = fields(in.substring(0, inEnd), eol);
         List<String> outFields = fields(out.substring(0, outEnd), eol);
 
-        List<String> addedNames = d.headers().stream().map(h -> h.name().toLowerCase(Locale.ROOT)).toList();
+        List<String> addedNames =
+                d.headers().stream().map(h -> h.name().toLowerCase(Locale.ROOT)).toList();
         List<String> keptIn = new ArrayList<>();
         List<String> renamedIn = new ArrayList<>();
         String subjectIn = null;
@@ -351,7 +387,8 @@ class MessageTaggerTest {
             assertThat(b.substring(name(b).length())).isEqualTo(a.substring(name(a).length()));
         }
         if (subjectIn != null) {
-            String value = subjectIn.substring(subjectIn.indexOf(':') + 1).replaceFirst("^(?:[ \t]|" + eol + "[ \t])+", "");
+            String value =
+                    subjectIn.substring(subjectIn.indexOf(':') + 1).replaceFirst("^(?:[ \t]|" + eol + "[ \t])+", "");
             String tagText = d.subjectTag().get();
             String expect = value.startsWith(tagText + " ") || value.equals(tagText + eol)
                     ? subjectIn
@@ -359,7 +396,9 @@ class MessageTaggerTest {
                             + (value.equals(eol) || value.isEmpty() ? value : " " + value);
             assertThat(subjectOut).isEqualTo(expect);
         }
-        List<String> unfoldedTail = tail.stream().map(f -> f.replace(eol + "\t", "").replace(eol, "")).toList();
+        List<String> unfoldedTail = tail.stream()
+                .map(f -> f.replace(eol + "\t", "").replace(eol, ""))
+                .toList();
         List<String> expectTail = new ArrayList<>();
         if (d.subjectTag().isPresent() && subjectIn == null) {
             expectTail.add("Subject: " + d.subjectTag().get());

@@ -26,13 +26,18 @@ public final class FakeSpamdExtension implements ParameterResolver, AfterEachCal
 
     @Override
     public Object resolveParameter(ParameterContext parameterContext, ExtensionContext extensionContext) {
-        return extensionContext.getStore(NS).getOrComputeIfAbsent("fake", k -> {
-            try {
-                return FakeSpamd.start();
-            } catch (java.io.IOException e) {
-                throw new ParameterResolutionException("cannot start FakeSpamd", e);
-            }
-        }, FakeSpamd.class);
+        return extensionContext
+                .getStore(NS)
+                .getOrComputeIfAbsent(
+                        "fake",
+                        k -> {
+                            try {
+                                return FakeSpamd.start();
+                            } catch (java.io.IOException e) {
+                                throw new ParameterResolutionException("cannot start FakeSpamd", e);
+                            }
+                        },
+                        FakeSpamd.class);
     }
 
     @Override

@@ -343,8 +343,10 @@ public final class FakeSpamd implements AutoCloseable {
                 halfClosed = wire.length < expected || sawEof(s, in);
                 if (wire.length != expected) {
                     record(method, m.group(2), headers, wire, wire, halfClosed);
-                    reply(out, "SPAMD/1.0 76 Bad header line: (Content-Length mismatch: Expected " + expected
-                            + " bytes, got " + wire.length + " bytes)\r\n");
+                    reply(
+                            out,
+                            "SPAMD/1.0 76 Bad header line: (Content-Length mismatch: Expected " + expected
+                                    + " bytes, got " + wire.length + " bytes)\r\n");
                     return;
                 }
             } else {
@@ -354,8 +356,7 @@ public final class FakeSpamd implements AutoCloseable {
             byte[] body = wire;
             if (compress != null) {
                 if (!compress.equals("zlib")) {
-                    reply(out, "SPAMD/1.0 76 Bad header line: (compression type not supported: " + compress
-                            + ")\r\n");
+                    reply(out, "SPAMD/1.0 76 Bad header line: (compression type not supported: " + compress + ")\r\n");
                     return;
                 }
                 if (length == null) {
@@ -398,8 +399,13 @@ public final class FakeSpamd implements AutoCloseable {
         }
     }
 
-    private void record(String method, String version, List<Map.Entry<String, String>> headers, byte[] body,
-            byte[] wire, boolean halfClosed) {
+    private void record(
+            String method,
+            String version,
+            List<Map.Entry<String, String>> headers,
+            byte[] body,
+            byte[] wire,
+            boolean halfClosed) {
         RecordedRequest r = new RecordedRequest(method, version, headers, body, wire, halfClosed);
         allRequests.add(r);
         requests.add(r);
@@ -409,7 +415,7 @@ public final class FakeSpamd implements AutoCloseable {
             throws IOException {
         switch (method) {
             case "PING" -> reply(out, "SPAMD/1.5 0 PONG\r\n");
-            case "SKIP" -> { } // no reply, just close
+            case "SKIP" -> {} // no reply, just close
             case "TELL" -> tell(out, headers, body);
             default -> scored(out, method, body);
         }
@@ -417,8 +423,10 @@ public final class FakeSpamd implements AutoCloseable {
 
     private void tell(OutputStream out, List<Map.Entry<String, String>> headers, byte[] body) throws IOException {
         if (!allowTell) {
-            reply(out, "SPAMD/1.0 69 Service Unavailable: TELL commands are not enabled, set the --allow-tell "
-                    + "switch.\r\n");
+            reply(
+                    out,
+                    "SPAMD/1.0 69 Service Unavailable: TELL commands are not enabled, set the --allow-tell "
+                            + "switch.\r\n");
             return;
         }
         String cls = find(headers, "Message-class");
@@ -427,8 +435,10 @@ public final class FakeSpamd implements AutoCloseable {
         boolean setLocal = set != null && set.contains("local");
         boolean removeLocal = remove != null && remove.contains("local");
         if (setLocal && removeLocal) {
-            reply(out, "SPAMD/1.0 76 Bad header line: Unable to set local and remove local in the same "
-                    + "operation.\r\n");
+            reply(
+                    out,
+                    "SPAMD/1.0 76 Bad header line: Unable to set local and remove local in the same "
+                            + "operation.\r\n");
             return;
         }
         if (setLocal && (cls == null || !(cls.equals("spam") || cls.equals("ham")))) {
@@ -466,17 +476,15 @@ public final class FakeSpamd implements AutoCloseable {
         String scoreText = formatScore(s.score(), spam);
         String flag = method.equals("REPORT_IFSPAM") ? (spam ? "Yes" : "No") : (spam ? "True" : "False");
         String spamHeader = "Spam: " + flag + " ; " + scoreText + " / " + format(threshold) + "\r\n";
-        byte[] replyBody =
-                switch (method) {
-                    case "CHECK" -> null;
-                    case "SYMBOLS" -> String.join(",", sortedNames(s.rules())).getBytes(StandardCharsets.US_ASCII);
-                    case "REPORT" -> report(s, text).getBytes(StandardCharsets.ISO_8859_1);
-                    case "REPORT_IFSPAM" -> spam ? report(s, text).getBytes(StandardCharsets.ISO_8859_1)
-                            : new byte[0];
-                    case "PROCESS" -> rewrite(body, s, spam, false);
-                    case "HEADERS" -> rewrite(body, s, spam, true);
-                    default -> throw new IllegalStateException(method);
-                };
+        byte[] replyBody = switch (method) {
+            case "CHECK" -> null;
+            case "SYMBOLS" -> String.join(",", sortedNames(s.rules())).getBytes(StandardCharsets.US_ASCII);
+            case "REPORT" -> report(s, text).getBytes(StandardCharsets.ISO_8859_1);
+            case "REPORT_IFSPAM" -> spam ? report(s, text).getBytes(StandardCharsets.ISO_8859_1) : new byte[0];
+            case "PROCESS" -> rewrite(body, s, spam, false);
+            case "HEADERS" -> rewrite(body, s, spam, true);
+            default -> throw new IllegalStateException(method);
+        };
         ByteArrayOutputStream r = new ByteArrayOutputStream();
         r.writeBytes("SPAMD/1.1 0 EX_OK\r\n".getBytes(StandardCharsets.US_ASCII));
         if (replyBody != null) {
@@ -493,8 +501,8 @@ public final class FakeSpamd implements AutoCloseable {
 
     private Script scriptFor(String text) {
         if (text.contains(GTUBE)) {
-            return new Script(GTUBE, 1000.0,
-                    List.of(Rule.of("GTUBE", 1000.0, "BODY: Generic Test for Unsolicited Bulk Email")));
+            return new Script(
+                    GTUBE, 1000.0, List.of(Rule.of("GTUBE", 1000.0, "BODY: Generic Test for Unsolicited Bulk Email")));
         }
         for (Script s : scripts) {
             if (text.contains(s.marker())) {
@@ -529,9 +537,14 @@ public final class FakeSpamd implements AutoCloseable {
         sb.append("Spam detection software, running on the system \"fake-spamd\",\n");
         sb.append("has identified this incoming email as possible spam.\n\n");
         String preview = text.length() > 60 ? text.substring(0, 60) : text;
-        sb.append("Content preview:  ").append(preview.replaceAll("\\s+", " ").strip()).append("\n\n");
-        sb.append("Content analysis details:   (").append(format(s.score())).append(" points, ")
-                .append(format(threshold)).append(" required)\n\n");
+        sb.append("Content preview:  ")
+                .append(preview.replaceAll("\\s+", " ").strip())
+                .append("\n\n");
+        sb.append("Content analysis details:   (")
+                .append(format(s.score()))
+                .append(" points, ")
+                .append(format(threshold))
+                .append(" required)\n\n");
         sb.append(" pts rule name              description\n");
         sb.append("---- ---------------------- --------------------------------------------------\n");
         List<Rule> rules = new ArrayList<>(s.rules());
@@ -541,7 +554,8 @@ public final class FakeSpamd implements AutoCloseable {
             if (pts.length() > 4) {
                 pts = pts.substring(0, 4);
             }
-            sb.append(String.format(Locale.ROOT, "%4s %-22s %s%n", pts, r.name(), r.description()).replace("\r", ""));
+            sb.append(String.format(Locale.ROOT, "%4s %-22s %s%n", pts, r.name(), r.description())
+                    .replace("\r", ""));
         }
         sb.append("\n");
         return sb.toString();
@@ -555,9 +569,15 @@ public final class FakeSpamd implements AutoCloseable {
         if (spam) {
             added.append("X-Spam-Flag: YES").append(eol);
         }
-        added.append("X-Spam-Status: ").append(spam ? "Yes" : "No").append(", score=").append(format(s.score()))
-                .append(" required=").append(format(threshold)).append(" tests=")
-                .append(s.rules().isEmpty() ? "none" : String.join(",", sortedNames(s.rules()))).append(eol);
+        added.append("X-Spam-Status: ")
+                .append(spam ? "Yes" : "No")
+                .append(", score=")
+                .append(format(s.score()))
+                .append(" required=")
+                .append(format(threshold))
+                .append(" tests=")
+                .append(s.rules().isEmpty() ? "none" : String.join(",", sortedNames(s.rules())))
+                .append(eol);
         int headerBlock = end < 0 ? body.length : end;
         ByteArrayOutputStream out = new ByteArrayOutputStream(body.length + added.length());
         out.write(body, 0, headerBlock);

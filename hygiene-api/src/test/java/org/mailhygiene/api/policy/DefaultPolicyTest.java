@@ -1,0 +1,232 @@
+package org.mailhygiene.api.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.lists;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.mailhygiene.api.Outcome;
+import org.mailhygiene.api.Rule;
+import org.mailhygiene.api.ScanFailure;
+import org.mailhygiene.api.ScanResult;
+import org.mailhygiene.api.Verdict;
+
+class DefaultPolicyTest {
+    private static final ScanFailure.Kind[] KINDS = ScanFailure.Kind.values();
+
+    /** Result code: 0 clean, 1 infected, 2 spam, 3 suspicious, 4.. a failure of kind (code - 4). */
+    private static ScanResult result(int code, int index) {
+        String scanner = "s" + index;
+        return switch (code) {
+            case 0 -> Verdict.clean(scanner, Duration.ZERO);
+            case 1 -> Verdict.infected(scanner, List.of("Virus." + index), Duration.ZERO);
+            case 2 ->
+                Verdict.builder(scanner, Outcome.SPAM)
+                        .score(5 + index)
+                        .threshold(5)
+                        .rule(Rule.of("RULE_" + index, 1.5))
+                        .build();
+            case 3 ->
+                Verdict.builder(scanner, Outcome.SUSPICIOUS)
+                        .rule(Rule.of("BLOCKED_EXE"))
+                        .build();
+            default -> new ScanFailure(scanner, KINDS[code - 4], "failed", Duration.ZERO);
+        };
+    }
+
+    private static List<ScanResult> results(List<Integer> codes) {
+        List<ScanResult> out = new ArrayList<>();
+        for (int i = 0; i < codes.size(); i++) {
+            out.add(result(codes.get(i), i));
+        }
+        return out;
+    }
+
+    private static final List<Action> FAILURE_ACTIONS =
+            List.of(Action.ACCEPT, Action.QUARANTINE, Action.REJECT, Action.TEMPFAIL, Action.DISCARD);
+
+    @Test
+    void aFailureNeverYieldsAcceptWithoutTheUnscannedHeader() {
+        qt().withExamples(1000)
+                .forAll(
+                        lists().of(integers().between(0, 3 + KINDS.length)).ofSizeBetween(0, 6),
+                        lists().of(integers().between(0, FAILURE_ACTIONS.size() - 1))
+                                .ofSizeBetween(KINDS.length, KINDS.length),
+                        integers().between(0, 5),
+                        integers().between(0, 2))
+                .checkAssert((codes, kindActions, spamAction, virusAction) -> {
+                    DefaultPolicy.Builder b = DefaultPolicy.builder().allowDiscard();
+                    for (int k = 0; k < KINDS.length; k++) {
+                        b.onFailure(KINDS[k], FAILURE_ACTIONS.get(kindActions.get(k)));
+                    }
+                    b.onSpam(Action.values()[spamAction]);
+                    b.onSuspicious(Action.values()[spamAction]);
+                    b.onVirus(List.of(Action.REJECT, Action.QUARANTINE, Action.DISCARD)
+                            .get(virusAction));
+                    DefaultPolicy policy = b.build();
+                    List<ScanResult> rs = results(codes);
+                    Disposition d = policy.decide(rs);
+
+                    // The reply always fits the action.
+                    switch (d.action()) {
+                        case REJECT -> assertThat(d.reply().code()).isBetween(500, 599);
+                        case TEMPFAIL -> assertThat(d.reply().code()).isBetween(400, 499);
+                        default -> assertThat(d.reply().code()).isBetween(200, 299);
+                    }
+                    assertThat(d.basis()).isEqualTo(rs);
+                    boolean anyFailure = rs.stream().anyMatch(ScanResult::isFailure);
+                    boolean anyVirus =
+                            rs.stream().anyMatch(r -> r instanceof Verdict v && v.outcome() == Outcome.INFECTED);
+                    if (rs.isEmpty()) {
+                        assertThat(d.action()).isEqualTo(Action.TEMPFAIL);
+                    }
+                    if (anyVirus) {
+                        assertThat(d.action()).isIn(Action.REJECT, Action.QUARANTINE, Action.DISCARD);
+                    }
+                    if (anyFailure && d.action() == Action.ACCEPT) {
+                        for (ScanResult r : rs) {
+                            if (r instanceof ScanFailure f) {
+                                assertThat(d.headers()).anySatisfy(h -> {
+                                    assertThat(h.name()).isEqualTo(DefaultPolicy.UNSCANNED_HEADER);
+                                    assertThat(h.value()).startsWith(f.scanner() + " (");
+                                });
+                            }
+                        }
+                    }
+                    if (anyFailure && d.action().delivers()) {
+                        assertThat(d.headers()).extracting(Header::name).contains(DefaultPolicy.UNSCANNED_HEADER);
+                    }
+                });
+    }
+
+    @Test
+    void withDefaultsAFailureAlwaysTempfails() {
+        qt().withExamples(500)
+                .forAll(lists().of(integers().between(0, 3 + KINDS.length)).ofSizeBetween(1, 6))
+                .assuming(codes -> codes.stream().anyMatch(c -> c >= 4) && !codes.contains(1))
+                .checkAssert(codes -> {
+                    Disposition d = DefaultPolicy.defaults().decide(results(codes));
+                    assertThat(d.action()).isEqualTo(Action.TEMPFAIL);
+                    assertThat(d.reply().code()).isEqualTo(451);
+                    assertThat(d.reply().enhancedStatus()).isEqualTo("4.3.0");
+                    assertThat(d.headers()).isEmpty();
+                });
+    }
+
+    @Test
+    void aVirusBeatsAFailure() {
+        qt().forAll(integers().between(0, KINDS.length - 1)).checkAssert(k -> {
+            List<ScanResult> rs = List.of(
+                    new ScanFailure("clamd", KINDS[k], "down", Duration.ZERO),
+                    Verdict.infected("vexira", List.of("W32.Mydoom"), Duration.ZERO));
+            Disposition d = DefaultPolicy.defaults().decide(rs);
+            assertThat(d.action()).isEqualTo(Action.REJECT);
+            assertThat(d.reply()).isEqualTo(new SmtpReply(554, "5.7.1", "Virus found: W32.Mydoom"));
+            assertThat(d.reason()).contains("vexira: W32.Mydoom");
+        });
+    }
+
+    @Test
+    void emptyResultsTempfail() {
+        Disposition d = DefaultPolicy.defaults().decide(List.of());
+        assertThat(d.action()).isEqualTo(Action.TEMPFAIL);
+        assertThat(d.reply().code()).isEqualTo(451);
+    }
+
+    @Test
+    void defaultsForEachOutcome() {
+        DefaultPolicy p = DefaultPolicy.defaults();
+        assertThat(p.decide(List.of(Verdict.clean("a", Duration.ZERO))).reply()).isEqualTo(SmtpReply.OK);
+        Disposition spam = p.decide(List.of(result(2, 2)));
+        assertThat(spam.action()).isEqualTo(Action.TAG);
+        assertThat(spam.subjectTag()).contains("[SPAM]");
+        assertThat(spam.headers())
+                .containsExactly(
+                        new Header("X-Spam-Flag", "YES"),
+                        new Header("X-Spam-Score", "7.0"),
+                        new Header("X-Spam-Status", "Yes, score=7.0 required=5.0 tests=RULE_2 scanner=s2"));
+        Disposition suspicious = p.decide(List.of(result(3, 0)));
+        assertThat(suspicious.action()).isEqualTo(Action.QUARANTINE);
+        assertThat(suspicious.reason()).contains("BLOCKED_EXE");
+        Disposition tooLarge =
+                p.decide(List.of(new ScanFailure("clamd", ScanFailure.Kind.TOO_LARGE, "limit", Duration.ZERO)));
+        assertThat(tooLarge.reply().text()).startsWith("Message too large to scan");
+        Disposition rejectSpam =
+                DefaultPolicy.builder().rejectSpamAtScore(7).build().decide(List.of(result(2, 2)));
+        assertThat(rejectSpam.action()).isEqualTo(Action.REJECT);
+        assertThat(rejectSpam.headers()).isEmpty();
+    }
+
+    @Test
+    void failureActionsByScannerTakePrecedenceOverKind() {
+        DefaultPolicy p = DefaultPolicy.builder()
+                .onFailure(ScanFailure.Kind.UNAVAILABLE, Action.REJECT)
+                .onFailureOf("bayes", Action.ACCEPT)
+                .build();
+        Disposition d =
+                p.decide(List.of(new ScanFailure("bayes", ScanFailure.Kind.UNAVAILABLE, "no db", Duration.ZERO)));
+        assertThat(d.action()).isEqualTo(Action.ACCEPT);
+        assertThat(d.headers()).containsExactly(new Header(DefaultPolicy.UNSCANNED_HEADER, "bayes (unavailable)"));
+        assertThat(d.reason()).contains("fail-open");
+        Disposition other =
+                p.decide(List.of(new ScanFailure("clamd", ScanFailure.Kind.UNAVAILABLE, "refused", Duration.ZERO)));
+        assertThat(other.action()).isEqualTo(Action.REJECT);
+        assertThat(other.reply().code()).isEqualTo(554);
+    }
+
+    @Test
+    void discardIsRefusedWithoutAllowDiscard() {
+        assertThatThrownBy(() -> DefaultPolicy.builder().onVirus(Action.DISCARD))
+                .hasMessageContaining("allowDiscard");
+        assertThatThrownBy(() -> DefaultPolicy.builder().onSpam(Action.DISCARD)).hasMessageContaining("allowDiscard");
+        assertThatThrownBy(() -> DefaultPolicy.builder().onSuspicious(Action.DISCARD))
+                .hasMessageContaining("allowDiscard");
+        assertThatThrownBy(() -> DefaultPolicy.builder().onFailure(ScanFailure.Kind.TIMED_OUT, Action.DISCARD))
+                .hasMessageContaining("allowDiscard");
+        assertThatThrownBy(() -> DefaultPolicy.builder().onFailureOf("clamd", Action.DISCARD))
+                .hasMessageContaining("allowDiscard");
+        assertThat(DefaultPolicy.builder()
+                        .allowDiscard()
+                        .onVirus(Action.DISCARD)
+                        .build()
+                        .decide(List.of(result(1, 0)))
+                        .action())
+                .isEqualTo(Action.DISCARD);
+    }
+
+    @Test
+    void builderRejectsUnsafeOrMalformedSettings() {
+        for (Action a : List.of(Action.ACCEPT, Action.TAG, Action.TEMPFAIL)) {
+            assertThatThrownBy(() -> DefaultPolicy.builder().onVirus(a)).hasMessageContaining("onVirus must be");
+        }
+        assertThatThrownBy(() -> DefaultPolicy.builder().onFailure(ScanFailure.Kind.TIMED_OUT, Action.TAG))
+                .hasMessageContaining("cannot be TAG");
+        assertThatThrownBy(() -> DefaultPolicy.builder().onFailureOf(" ", Action.ACCEPT))
+                .hasMessageContaining("blank");
+        assertThatThrownBy(() -> DefaultPolicy.builder().spamTag(" ")).hasMessageContaining("spam tag");
+        assertThatThrownBy(() -> DefaultPolicy.builder().spamTag("[\u8FF7\u60D1]"))
+                .hasMessageContaining("spam tag");
+        assertThatThrownBy(() -> DefaultPolicy.builder().rejectSpamAtScore(Double.NaN))
+                .hasMessageContaining("finite");
+        assertThat(DefaultPolicy.builder()
+                        .spamTag("***SPAM***")
+                        .build()
+                        .decide(List.of(result(2, 0)))
+                        .subjectTag())
+                .contains("***SPAM***");
+    }
+
+    @Test
+    void threatNamesAreSanitisedIntoRepliesAndHeaders() {
+        Verdict v = Verdict.infected("x", List.of("Trojan.\u30C6\u30B9\u30C8\r\nInjected: yes"), Duration.ZERO);
+        Disposition d =
+                DefaultPolicy.builder().onVirus(Action.QUARANTINE).build().decide(List.of(v));
+        assertThat(d.headers()).extracting(Header::name).containsExactly("X-Virus-Status", "X-Virus-Found");
+        assertThat(d.headers().get(1).value()).doesNotContain("\r", "\n").startsWith("Trojan.??");
+    }
+}

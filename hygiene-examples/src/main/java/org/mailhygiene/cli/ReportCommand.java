@@ -1,0 +1,123 @@
+package org.mailhygiene.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.YearMonth;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Optional;
+import org.mailhygiene.smtp.stats.StatisticsReport;
+
+/**
+ * {@code hygiene report --data DIR [--month YYYY-MM] [--html FILE]}: prints the statistics tables of the nodes under
+ * {@code DIR} (mail received and sent, spam and spam ratio per month, viruses by name per month; per node and in
+ * total) and writes the same as an HTML page with SVG charts, to {@code DIR/report.html} unless {@code --html} names
+ * another file ({@code --html -} skips it).
+ *
+ * <p>Exit status 0 on success, 2 when the directory holds no statistics or a file is malformed (the message names the
+ * file and line).
+ */
+public final class ReportCommand implements Command {
+
+    /** Creates the command. */
+    public ReportCommand() {}
+
+    @Override
+    public String name() {
+        return "report";
+    }
+
+    @Override
+    public String summary() {
+        return "print mail, spam and virus statistics per month (and write an HTML report)";
+    }
+
+    @Override
+    public String usage() {
+        return """
+                usage: hygiene report --data DIR [--month YYYY-MM] [--html FILE]
+
+                Reads the daily statistics under DIR (DIR/stats, or DIR/NODE/stats for every node, as
+                'hygiene demo --data DIR' and 'hygiene relay' keep them) and prints, per month: mail
+                received and sent, spam and the spam ratio, tagged, rejected, quarantined, tempfailed,
+                infected, scanner failures and signature updates; viruses by name; per node and in total.
+
+                options:
+                  --data DIR        the data directory (required)
+                  --month YYYY-MM   only this month
+                  --html FILE       where to write the HTML report (default DIR/report.html; '-' for none)
+                  -h, --help        show this help
+                """;
+    }
+
+    @Override
+    public int run(List<String> args, Io io) throws UsageException {
+        Path data = null;
+        Optional<YearMonth> month = Optional.empty();
+        String html = null;
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            switch (a) {
+                case "-h", "--help" -> {
+                    io.out().print(usage());
+                    return EXIT_OK;
+                }
+                case "--data" -> data = path(value(args, ++i, a));
+                case "--month" -> {
+                    String m = value(args, ++i, a);
+                    try {
+                        month = Optional.of(YearMonth.parse(m));
+                    } catch (DateTimeParseException e) {
+                        throw new UsageException("--month wants YYYY-MM, got '" + m + "'");
+                    }
+                }
+                case "--html" -> html = value(args, ++i, a);
+                default -> throw new UsageException("unknown argument '" + a + "'");
+            }
+        }
+        if (data == null) {
+            throw new UsageException("--data DIR is required");
+        }
+        StatisticsReport report;
+        try {
+            report = StatisticsReport.load(data, month);
+        } catch (IOException | IllegalArgumentException e) {
+            io.err().println("hygiene report: " + e.getMessage());
+            return EXIT_ERROR;
+        }
+        io.out().print(report.text());
+        if (!"-".equals(html)) {
+            Path target = html == null ? data.resolve("report.html") : path(html);
+            try {
+                Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+                Files.writeString(tmp, report.html(), StandardCharsets.UTF_8);
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+                io.out().println();
+                io.out().println("HTML report: " + target);
+            } catch (IOException e) {
+                io.err().println("hygiene report: cannot write " + target + ": " + e);
+                return EXIT_ERROR;
+            }
+        }
+        return EXIT_OK;
+    }
+
+    private static String value(List<String> args, int i, String option) throws UsageException {
+        if (i >= args.size()) {
+            throw new UsageException(option + " needs a value");
+        }
+        return args.get(i);
+    }
+
+    private static Path path(String s) throws UsageException {
+        try {
+            return Path.of(s);
+        } catch (InvalidPathException e) {
+            throw new UsageException("invalid path '" + s + "'");
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package org.mailhygiene.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.api.Message;
+import org.mailhygiene.api.Verdict;
+import org.mailhygiene.api.policy.DefaultPolicy;
+import org.mailhygiene.smtp.stats.NodeStatistics;
+import org.mailhygiene.testkit.FakeClock;
+
+class ReportCommandTest {
+    @TempDir
+    Path tmp;
+
+    private void fill(String node, int received, String virus) throws Exception {
+        try (NodeStatistics s = NodeStatistics.open(tmp.resolve(node), node, FakeClock.start())) {
+            for (int i = 0; i < received; i++) {
+                s.received();
+            }
+            s.disposition(
+                    DefaultPolicy.defaults().decide(List.of(Verdict.infected("clamd", List.of(virus), Duration.ZERO))),
+                    Message.of(new byte[0]));
+        }
+    }
+
+    @Test
+    void printsTablesPerNodeAndTotalAndWritesHtml() throws Exception {
+        fill("edge-1", 4, "Worm.NetSky.Q");
+        fill("gateway", 6, "Worm.Bagle.A");
+        Run r = Run.main("report", "--data", tmp.toString());
+        assertThat(r.status()).isZero();
+        assertThat(r.out())
+                .contains("Mail per month, all nodes (edge-1, gateway)")
+                .contains("2026-01")
+                .contains("Worm.NetSky.Q")
+                .contains("Worm.Bagle.A")
+                .contains("Node edge-1")
+                .contains("Node gateway");
+        Path html = tmp.resolve("report.html");
+        assertThat(Files.readString(html)).contains("<svg", "Worm.Bagle.A");
+    }
+
+    @Test
+    void monthFilterAndHtmlOptions() throws Exception {
+        fill("gateway", 1, "X");
+        Run none = Run.main("report", "--data", tmp.toString(), "--month", "2026-02", "--html", "-");
+        assertThat(none.status()).isZero();
+        assertThat(none.out()).doesNotContain("2026-01").contains("(none)");
+        assertThat(tmp.resolve("report.html")).doesNotExist();
+        Path out = tmp.resolve("r.html");
+        assertThat(Run.main("report", "--data", tmp.toString(), "--html", out.toString())
+                        .status())
+                .isZero();
+        assertThat(out).exists();
+    }
+
+    @Test
+    void usageAndDataErrors() {
+        assertThat(Run.main("report").status()).isEqualTo(2);
+        assertThat(Run.main("report", "--data", tmp.toString(), "--month", "May")
+                        .err())
+                .contains("YYYY-MM");
+        Run empty = Run.main("report", "--data", tmp.toString());
+        assertThat(empty.status()).isEqualTo(2);
+        assertThat(empty.err()).contains("no statistics");
+    }
+}

@@ -1,0 +1,96 @@
+package org.mailhygiene.scanners.spamd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.mailhygiene.api.Message;
+import org.mailhygiene.api.ScanException;
+import org.mailhygiene.api.ScanFailure;
+import org.mailhygiene.api.ScanResult;
+import org.mailhygiene.api.Verdict;
+import org.mailhygiene.api.policy.Action;
+import org.mailhygiene.api.policy.DefaultPolicy;
+import org.mailhygiene.api.policy.Disposition;
+import org.mailhygiene.testkit.junit.RealSpamdExtension;
+import org.mailhygiene.testkit.spamd.RealSpamd;
+
+/** spamd is stopped while scans are running: every unfinished scan is a failure, which the policy then decides. */
+@ExtendWith(RealSpamdExtension.class)
+class SpamdStoppedMidLoadTest {
+
+    @Test
+    void scansInFlightFailAndThePolicyDecides(RealSpamd spamd) throws Exception {
+        SpamdScanner scanner = SpamdScanner.builder()
+                .server(spamd.address())
+                .readTimeout(Duration.ofSeconds(15))
+                .deadline(Duration.ofSeconds(20))
+                .build();
+        byte[] ham = TestMessages.ham();
+        assertThat(scanner.scan(Message.of(ham)).score()).isPresent(); // warm: a child answers
+
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        List<Future<ScanResult>> futures = new ArrayList<>();
+        try {
+            for (int i = 0; i < 16; i++) {
+                futures.add(pool.submit(() -> {
+                    try {
+                        return scanner.scan(Message.of(ham));
+                    } catch (ScanException e) {
+                        return e.failure();
+                    }
+                }));
+            }
+            Thread.sleep(300);
+            spamd.stop();
+            List<ScanResult> results = new ArrayList<>();
+            for (Future<ScanResult> f : futures) {
+                results.add(f.get());
+            }
+            List<ScanFailure> failures = results.stream()
+                    .filter(ScanResult::isFailure)
+                    .map(ScanFailure.class::cast)
+                    .toList();
+            assertThat(failures).as("scans cut off by the stop").isNotEmpty();
+            assertThat(failures)
+                    .allSatisfy(
+                            f -> assertThat(f.kind()).isIn(ScanFailure.Kind.UNAVAILABLE, ScanFailure.Kind.TIMED_OUT));
+            results.stream()
+                    .filter(r -> r instanceof Verdict)
+                    .map(Verdict.class::cast)
+                    .forEach(v -> assertThat(v.score())
+                            .as("a verdict is a real answer")
+                            .isPresent());
+
+            ScanFailure failure = failures.get(0);
+            Disposition open = SpamdFailureMode.FAIL_OPEN
+                    .applyTo(DefaultPolicy.builder(), "spamd")
+                    .build()
+                    .decide(List.of(failure));
+            assertThat(open.action()).isEqualTo(Action.ACCEPT);
+            assertThat(open.headers()).anySatisfy(h -> assertThat(h.name()).isEqualTo(DefaultPolicy.UNSCANNED_HEADER));
+            Disposition closed = SpamdFailureMode.TEMPFAIL
+                    .applyTo(DefaultPolicy.builder(), "spamd")
+                    .build()
+                    .decide(List.of(failure));
+            assertThat(closed.action()).isEqualTo(Action.TEMPFAIL);
+            assertThat(closed.reply().code()).isEqualTo(451);
+        } finally {
+            pool.shutdownNow();
+        }
+        ScanException after = null;
+        try {
+            scanner.scan(Message.of(ham));
+        } catch (ScanException e) {
+            after = e;
+        }
+        assertThat(after).as("a stopped spamd never gives a verdict").isNotNull();
+        assertThat(after.failure().kind()).isEqualTo(ScanFailure.Kind.UNAVAILABLE);
+    }
+}
