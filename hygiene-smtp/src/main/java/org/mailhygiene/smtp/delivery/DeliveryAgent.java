@@ -63,12 +63,15 @@ import org.slf4j.LoggerFactory;
  * {@link #start()} recovers the spool and schedules passes on the injected scheduler; {@link #submit} hands over a
  * newly stored message. {@link #runDue()} runs one pass synchronously over every due message; with a fake clock, tests
  * drive retries with it and never sleep. At most {@link Builder#maxConcurrent} messages are delivered at once, and
- * a message is never processed by two threads at once.
+ * a message is never processed by two threads at once. A pass that fails locally (for example the spool cannot be
+ * written) leaves the message as it was and holds it back for one poll interval. Failover groups are kept per list of
+ * endpoints (at most 10,000; the cache is cleared beyond that).
  *
  * <p>Thread-safe.
  */
 public final class DeliveryAgent implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryAgent.class);
+    private static final int MAX_GROUPS = 10_000;
 
     private final Spool spool;
     private final Router router;
@@ -92,6 +95,9 @@ public final class DeliveryAgent implements AutoCloseable {
 
     private final Map<QueueId, QueuedMessage> known = new ConcurrentHashMap<>();
     private final Map<QueueId, Boolean> inFlight = new ConcurrentHashMap<>();
+    /** Messages whose last pass failed locally (e.g. the spool could not be written): not retried before this. */
+    private final Map<QueueId, Instant> holdUntil = new ConcurrentHashMap<>();
+
     private final Map<List<Endpoint>, FailoverGroup<Endpoint>> groups = new ConcurrentHashMap<>();
     private final Object wakeLock = new Object();
     private ScheduledFuture<?> nextWake;
@@ -101,19 +107,22 @@ public final class DeliveryAgent implements AutoCloseable {
     private DeliveryAgent(Builder b) {
         this.spool = b.spool;
         this.router = b.router;
-        this.client = b.client != null ? b.client : SmtpClient.builder().heloName(b.hostname).build();
+        this.client = b.client != null
+                ? b.client
+                : SmtpClient.builder().heloName(b.hostname).build();
         this.resolver = new EndpointResolver(b.dns != null ? b.dns : JndiDnsResolver.system(), b.mxPort);
         this.clock = b.clock;
         this.ownScheduler = b.scheduler == null;
-        this.scheduler = b.scheduler != null ? b.scheduler : Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "delivery-scheduler");
-            t.setDaemon(true);
-            return t;
-        });
+        this.scheduler = b.scheduler != null
+                ? b.scheduler
+                : Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "delivery-scheduler");
+                    t.setDaemon(true);
+                    return t;
+                });
         this.ownExecutor = b.executor == null;
-        this.executor = b.executor != null
-                ? b.executor
-                : VirtualThreads.newPerTaskExecutor("delivery-", b.maxConcurrent);
+        this.executor =
+                b.executor != null ? b.executor : VirtualThreads.newPerTaskExecutor("delivery-", b.maxConcurrent);
         this.slots = new Semaphore(b.maxConcurrent);
         this.retry = b.retry;
         this.lifetime = b.lifetime;
@@ -201,7 +210,7 @@ public final class DeliveryAgent implements AutoCloseable {
         List<Future<?>> futures = new ArrayList<>();
         Instant now = clock.instant();
         for (QueuedMessage m : new ArrayList<>(known.values())) {
-            if (!isDue(m, now) || inFlight.putIfAbsent(m.id(), Boolean.TRUE) != null) {
+            if (!isDue(m, now) || held(m, now) || inFlight.putIfAbsent(m.id(), Boolean.TRUE) != null) {
                 continue;
             }
             slots.acquire();
@@ -229,7 +238,7 @@ public final class DeliveryAgent implements AutoCloseable {
         }
         Instant now = clock.instant();
         for (QueuedMessage m : new ArrayList<>(known.values())) {
-            if (!isDue(m, now)) {
+            if (!isDue(m, now) || held(m, now)) {
                 continue;
             }
             if (!slots.tryAcquire()) {
@@ -260,7 +269,13 @@ public final class DeliveryAgent implements AutoCloseable {
                 process(m);
             }
         } catch (IOException | RuntimeException e) {
-            LOG.error("processing {} failed; it stays queued and is retried: {}", id, e.toString(), e);
+            holdUntil.put(id, clock.instant().plus(pollInterval));
+            LOG.error(
+                    "processing {} failed; it stays queued and is retried after {}: {}",
+                    id,
+                    pollInterval,
+                    e.toString(),
+                    e);
         } finally {
             inFlight.remove(id);
             slots.release();
@@ -294,6 +309,18 @@ public final class DeliveryAgent implements AutoCloseable {
         }
     }
 
+    private boolean held(QueuedMessage m, Instant now) {
+        Instant until = holdUntil.get(m.id());
+        if (until == null) {
+            return false;
+        }
+        if (now.isBefore(until)) {
+            return true;
+        }
+        holdUntil.remove(m.id(), until);
+        return false;
+    }
+
     private static Instant dueAt(QueuedMessage m) {
         Instant earliest = Instant.MAX;
         for (RecipientState r : m.recipients()) {
@@ -323,7 +350,8 @@ public final class DeliveryAgent implements AutoCloseable {
         Map<String, Route> routes = new LinkedHashMap<>();
         Map<String, String> domains = new LinkedHashMap<>();
         for (RecipientState r : m.recipients()) {
-            if (r.status() != RecipientState.Status.PENDING || r.nextAttempt().map(now::isBefore).orElse(false)) {
+            if (r.status() != RecipientState.Status.PENDING
+                    || r.nextAttempt().map(now::isBefore).orElse(false)) {
                 continue;
             }
             Route route = router.route(r.address());
@@ -345,9 +373,11 @@ public final class DeliveryAgent implements AutoCloseable {
             known.put(updated.id(), updated);
         }
         updated = bounceFailures(updated, now);
-        if (!updated.hasPending() && updated.recipients(RecipientState.Status.FAILED).isEmpty()) {
+        if (!updated.hasPending()
+                && updated.recipients(RecipientState.Status.FAILED).isEmpty()) {
             spool.complete(updated.id());
             known.remove(updated.id());
+            holdUntil.remove(updated.id());
             LOG.debug("{} completed", updated.id());
         }
     }
@@ -383,10 +413,16 @@ public final class DeliveryAgent implements AutoCloseable {
             String diag = e.isPermanent()
                     ? (e.getMessage().contains("null MX") ? "556 5.1.10 " : "550 5.1.2 ") + e.getMessage()
                     : "451 4.4.3 " + e.getMessage();
-            return all(rcpts, e.isPermanent() ? RecipientResult.Outcome.PERMANENT : RecipientResult.Outcome.TEMPORARY,
+            return all(
+                    rcpts,
+                    e.isPermanent() ? RecipientResult.Outcome.PERMANENT : RecipientResult.Outcome.TEMPORARY,
                     diag);
         }
-        List<Endpoint> key = ranked.stream().map(EndpointResolver.Ranked::endpoint).toList();
+        List<Endpoint> key =
+                ranked.stream().map(EndpointResolver.Ranked::endpoint).toList();
+        if (groups.size() > MAX_GROUPS && !groups.containsKey(key)) {
+            groups.clear(); // MX answers vary over time; forget old groups (and their back-off) rather than grow
+        }
         FailoverGroup<Endpoint> group = groups.computeIfAbsent(key, k -> {
             FailoverGroup.Builder<Endpoint> gb = FailoverGroup.<Endpoint>builder("next-hops " + route)
                     .clock(clock)
@@ -408,7 +444,8 @@ public final class DeliveryAgent implements AutoCloseable {
         } catch (FailoverException e) {
             String last = e.attempts().isEmpty()
                     ? "every next hop is in back-off"
-                    : String.valueOf(e.attempts().get(e.attempts().size() - 1).error().getMessage());
+                    : String.valueOf(
+                            e.attempts().get(e.attempts().size() - 1).error().getMessage());
             LOG.info("{}: no next hop took it ({}): {}", m.id(), e.reason(), last);
             return all(rcpts, RecipientResult.Outcome.TEMPORARY, "451 4.4.1 " + last);
         } catch (InterruptedException e) {
@@ -443,7 +480,10 @@ public final class DeliveryAgent implements AutoCloseable {
         if (!env.hasNullSender()) {
             to = Optional.of(env.sender());
         } else if (failed.stream().allMatch(r -> r.address().equalsIgnoreCase(postmaster))) {
-            LOG.error("{}: double bounce to {} failed ({}); giving up", m.id(), postmaster,
+            LOG.error(
+                    "{}: double bounce to {} failed ({}); giving up",
+                    m.id(),
+                    postmaster,
                     failed.get(0).lastReply().orElse("?"));
             to = Optional.empty();
         } else {
@@ -451,8 +491,8 @@ public final class DeliveryAgent implements AutoCloseable {
         }
         if (to.isPresent()) {
             byte[] dsn = Dsn.failure(hostname, to.get(), m, failed, now, returnLimit);
-            Envelope bounceEnv = new Envelope(
-                    Optional.empty(), Optional.of(hostname), Envelope.NULL_SENDER, List.of(to.get()), now);
+            Envelope bounceEnv =
+                    new Envelope(Optional.empty(), Optional.of(hostname), Envelope.NULL_SENDER, List.of(to.get()), now);
             QueuedMessage bounce = spool.store(bounceEnv, MessageContent.ofBytes(dsn));
             LOG.info("{}: bounce {} to <{}> for {} recipient(s)", m.id(), bounce.id(), to.get(), failed.size());
             known.putIfAbsent(bounce.id(), bounce);

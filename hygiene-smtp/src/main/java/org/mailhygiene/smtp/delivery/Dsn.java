@@ -25,8 +25,9 @@ import org.mailhygiene.smtp.queue.RecipientState;
  */
 final class Dsn {
     private static final Pattern REPLY = Pattern.compile("^(\\d)\\d\\d(?: ([245])\\.(\\d{1,3})\\.(\\d{1,3}))?");
-    private static final DateTimeFormatter RFC5322 =
-            DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT).withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter RFC5322 = DateTimeFormatter.ofPattern(
+                    "EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT)
+            .withZone(ZoneOffset.UTC);
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private Dsn() {}
@@ -69,16 +70,24 @@ final class Dsn {
         String boundary = "=_dsn_" + Long.toHexString(RANDOM.nextLong() & Long.MAX_VALUE) + "_"
                 + original.id().value();
         StringBuilder h = new StringBuilder();
-        h.append("From: Mail Delivery System <MAILER-DAEMON@").append(reportingMta).append(">\r\n");
+        h.append("From: Mail Delivery System <MAILER-DAEMON@")
+                .append(reportingMta)
+                .append(">\r\n");
         h.append("To: <").append(to).append(">\r\n");
         h.append("Subject: Undelivered Mail Returned to Sender\r\n");
         h.append("Date: ").append(date(now)).append("\r\n");
-        h.append("Message-ID: <").append(original.id().value()).append('.')
-                .append(Long.toHexString(now.toEpochMilli())).append(".dsn@").append(reportingMta).append(">\r\n");
+        h.append("Message-ID: <")
+                .append(original.id().value())
+                .append('.')
+                .append(Long.toHexString(now.toEpochMilli()))
+                .append(".dsn@")
+                .append(reportingMta)
+                .append(">\r\n");
         h.append("Auto-Submitted: auto-replied\r\n");
         h.append("MIME-Version: 1.0\r\n");
         h.append("Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"")
-                .append(boundary).append("\"\r\n");
+                .append(boundary)
+                .append("\"\r\n");
         h.append("\r\n");
         h.append("This is a MIME-encapsulated message.\r\n\r\n");
 
@@ -86,12 +95,16 @@ final class Dsn {
         h.append("Content-Type: text/plain; charset=utf-8\r\n");
         h.append("Content-Transfer-Encoding: 8bit\r\n\r\n");
         h.append("This is the mail system at host ").append(reportingMta).append(".\r\n\r\n");
-        h.append("Your message (queue id ").append(original.id().value())
+        h.append("Your message (queue id ")
+                .append(original.id().value())
                 .append(") could not be delivered to one or more recipients.\r\n");
         h.append("The returned message and the details are attached.\r\n\r\n");
         for (RecipientState r : failed) {
-            h.append("<").append(r.address()).append(">: ")
-                    .append(oneLine(r.lastReply().orElse("delivery failed"))).append("\r\n");
+            h.append("<")
+                    .append(r.address())
+                    .append(">: ")
+                    .append(oneLine(r.lastReply().orElse("delivery failed")))
+                    .append("\r\n");
         }
         h.append("\r\n");
 

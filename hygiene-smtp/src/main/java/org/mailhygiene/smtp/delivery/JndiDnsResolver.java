@@ -128,7 +128,8 @@ public final class JndiDnsResolver implements DnsResolver {
             try {
                 for (String v : query(host, type)) {
                     try {
-                        out.add(InetAddress.getByAddress(host, InetAddress.getByName(v.trim()).getAddress()));
+                        out.add(InetAddress.getByAddress(
+                                host, InetAddress.getByName(v.trim()).getAddress()));
                     } catch (UnknownHostException e) {
                         throw new DnsException(host + ": malformed " + type + " record '" + v + "'", false, e);
                     }

@@ -115,11 +115,21 @@ public final class SmtpClient {
         }
         long deadline = System.nanoTime() + budget.toNanos();
         try {
-            return attempt(endpoint, sender, List.copyOf(recipients), content, deadline, tls.mode() != TlsPolicy.Mode.DISABLED);
+            return attempt(
+                    endpoint,
+                    sender,
+                    List.copyOf(recipients),
+                    content,
+                    deadline,
+                    tls.mode() != TlsPolicy.Mode.DISABLED);
         } catch (TlsFailed e) {
             if (tls.mode() == TlsPolicy.Mode.REQUIRED) {
                 throw new HopFailedException(
-                        endpoint, HopFailedException.Stage.STARTTLS, null, "TLS handshake failed: " + e.getMessage(), e);
+                        endpoint,
+                        HopFailedException.Stage.STARTTLS,
+                        null,
+                        "TLS handshake failed: " + e.getMessage(),
+                        e);
             }
             LOG.info("{}: TLS handshake failed ({}); delivering without TLS", endpoint, e.getMessage());
             try {
@@ -312,7 +322,8 @@ public final class SmtpClient {
                 try {
                     SSLSocket s = (SSLSocket) tls.context()
                             .getSocketFactory()
-                            .createSocket(c.socket, endpoint(c), c.endpoint.address().getPort(), true);
+                            .createSocket(
+                                    c.socket, endpoint(c), c.endpoint.address().getPort(), true);
                     s.setUseClientMode(true);
                     s.setSoTimeout(c.capped(timeouts.starttls()));
                     s.startHandshake();
@@ -336,13 +347,21 @@ public final class SmtpClient {
         boolean utf8 = !isAscii(sender) || rcpts.stream().anyMatch(r -> !isAscii(r));
         if (utf8 && !ext.containsKey("SMTPUTF8")) {
             c.quietQuit();
-            return all(c, rcpts, RecipientResult.Outcome.PERMANENT, "5.6.7",
+            return all(
+                    c,
+                    rcpts,
+                    RecipientResult.Outcome.PERMANENT,
+                    "5.6.7",
                     "next hop " + remote + " does not support SMTPUTF8, needed for a non-ASCII address");
         }
         long limit = parseSize(ext.get("SIZE"));
         if (limit > 0 && content.size() > limit) {
             c.quietQuit();
-            return all(c, rcpts, RecipientResult.Outcome.PERMANENT, "5.3.4",
+            return all(
+                    c,
+                    rcpts,
+                    RecipientResult.Outcome.PERMANENT,
+                    "5.3.4",
                     "message of " + content.size() + " bytes exceeds the next hop's SIZE " + limit);
         }
         StringBuilder mail = new StringBuilder("MAIL FROM:<").append(sender).append('>');
@@ -388,9 +407,8 @@ public final class SmtpClient {
             if (rr.isPositive()) {
                 accepted.add(r);
             } else {
-                RecipientResult.Outcome o = rr.isPermanent()
-                        ? RecipientResult.Outcome.PERMANENT
-                        : RecipientResult.Outcome.TEMPORARY;
+                RecipientResult.Outcome o =
+                        rr.isPermanent() ? RecipientResult.Outcome.PERMANENT : RecipientResult.Outcome.TEMPORARY;
                 results.add(new RecipientResult(r, o, rr.status(), rr.oneLine(), remote));
             }
         }
@@ -449,11 +467,13 @@ public final class SmtpClient {
         SmtpResponse end = c.read(HopFailedException.Stage.DATA_END, timeouts.dataTermination());
         if (end.isPositive()) {
             for (String r : accepted) {
-                results.add(new RecipientResult(r, RecipientResult.Outcome.DELIVERED, end.status(), end.oneLine(), remote));
+                results.add(
+                        new RecipientResult(r, RecipientResult.Outcome.DELIVERED, end.status(), end.oneLine(), remote));
             }
         } else if (end.isPermanent()) {
             for (String r : accepted) {
-                results.add(new RecipientResult(r, RecipientResult.Outcome.PERMANENT, end.status(), end.oneLine(), remote));
+                results.add(
+                        new RecipientResult(r, RecipientResult.Outcome.PERMANENT, end.status(), end.oneLine(), remote));
             }
         } else {
             throw c.fail(end, "message refused after data: " + end, null);

@@ -17,6 +17,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.routing.NextHop;
@@ -30,23 +34,20 @@ import org.mailhygiene.testkit.smtp.SinkAction;
 import org.mailhygiene.testkit.smtp.SinkCommand;
 import org.mailhygiene.testkit.smtp.SinkMessage;
 import org.mailhygiene.testkit.smtp.SmtpSink;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class DeliveryAgentTest {
     static final Instant T0 = Instant.parse("2026-11-27T12:00:00Z");
-    static final String MSG = "From: a@x.org\r\nTo: b@y.org\r\nSubject: test\r\nMessage-ID: <m1@x.org>\r\n\r\nHello.\r\n";
+    static final String MSG =
+            "From: a@x.org\r\nTo: b@y.org\r\nSubject: test\r\nMessage-ID: <m1@x.org>\r\n\r\nHello.\r\n";
 
     @TempDir
     Path dir;
 
     FakeClock clock;
     Spool spool;
-    SmtpSink inbound;   // the next hop for y.org
-    SmtpSink backup;    // the second next hop for y.org
-    SmtpSink outbound;  // everything else, bounces included
+    SmtpSink inbound; // the next hop for y.org
+    SmtpSink backup; // the second next hop for y.org
+    SmtpSink outbound; // everything else, bounces included
     DeliveryAgent agent;
 
     @BeforeEach
@@ -129,10 +130,12 @@ class DeliveryAgentTest {
         assertThat(agent.runDue()).isZero();
         clock.advance(Duration.ofSeconds(1));
         assertThat(agent.runDue()).isEqualTo(1);
-        assertThat(spool.get(m.id()).orElseThrow().recipients().get(0).nextAttempt()).contains(T0.plusSeconds(1600));
+        assertThat(spool.get(m.id()).orElseThrow().recipients().get(0).nextAttempt())
+                .contains(T0.plusSeconds(1600));
         clock.set(T0.plusSeconds(1600));
         agent.runDue();
-        assertThat(spool.get(m.id()).orElseThrow().recipients().get(0).nextAttempt()).contains(T0.plusSeconds(3600));
+        assertThat(spool.get(m.id()).orElseThrow().recipients().get(0).nextAttempt())
+                .contains(T0.plusSeconds(3600));
 
         inbound.always(SinkCommand.RCPT, null);
         clock.set(T0.plusSeconds(3600));
@@ -149,13 +152,15 @@ class DeliveryAgentTest {
         QueuedMessage m = store("a@x.org", "gone@y.org", "ok@y.org");
         agent.runDue(); // delivers ok@, fails gone@, queues the bounce
         agent.runDue(); // delivers the bounce
-        assertThat(inbound.awaitMessages(1, Duration.ofSeconds(5)).get(0).recipients()).containsExactly("ok@y.org");
+        assertThat(inbound.awaitMessages(1, Duration.ofSeconds(5)).get(0).recipients())
+                .containsExactly("ok@y.org");
         SinkMessage bounce = outbound.awaitMessages(1, Duration.ofSeconds(5)).get(0);
         assertThat(bounce.sender()).isEmpty();
         assertThat(bounce.recipients()).containsExactly("a@x.org");
         assertThat(spool.size()).isZero();
 
-        MimeMessage dsn = new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(bounce.data()));
+        MimeMessage dsn =
+                new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(bounce.data()));
         assertThat(dsn.getContentType()).startsWith("multipart/report").contains("report-type=delivery-status");
         assertThat(dsn.getHeader("Auto-Submitted")[0]).isEqualTo("auto-replied");
         assertThat(dsn.getFrom()[0].toString()).contains("MAILER-DAEMON@relay.test");
@@ -186,10 +191,13 @@ class DeliveryAgentTest {
         agent.runDue();
         agent.runDue();
         SinkMessage bounce = outbound.awaitMessages(1, Duration.ofSeconds(5)).get(0);
-        MimeMessage dsn = new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(bounce.data()));
+        MimeMessage dsn =
+                new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(bounce.data()));
         MimeMultipart mp = (MimeMultipart) dsn.getContent();
         assertThat(mp.getBodyPart(2).getContentType()).startsWith("text/rfc822-headers");
-        assertThat(read(mp.getBodyPart(2).getInputStream())).contains("Message-ID: <m1@x.org>").doesNotContain("Hello.");
+        assertThat(read(mp.getBodyPart(2).getInputStream()))
+                .contains("Message-ID: <m1@x.org>")
+                .doesNotContain("Hello.");
     }
 
     @Test
@@ -200,7 +208,9 @@ class DeliveryAgentTest {
         int passes = 0;
         while (spool.get(m.id()).map(QueuedMessage::hasPending).orElse(false) && passes < 50) {
             agent.runDue();
-            Instant next = spool.get(m.id()).flatMap(q -> q.recipients().get(0).nextAttempt()).orElse(clock.instant());
+            Instant next = spool.get(m.id())
+                    .flatMap(q -> q.recipients().get(0).nextAttempt())
+                    .orElse(clock.instant());
             assertThat(next).isBeforeOrEqualTo(T0.plus(Duration.ofHours(2)));
             clock.set(next);
             passes++;
@@ -209,7 +219,9 @@ class DeliveryAgentTest {
         SinkMessage bounce = outbound.awaitMessages(1, Duration.ofSeconds(5)).get(0);
         assertThat(bounce.text()).contains("Status: 5.4.7").contains("delivery time expired");
         // 0, 400, 1600, 3600, 6400 s, then 10000 s is past the 2 h lifetime, so the last attempt is at 7200 s
-        assertThat(inbound.transcript()).filteredOn(l -> l.startsWith("C: RCPT")).hasSize(6);
+        assertThat(inbound.transcript())
+                .filteredOn(l -> l.startsWith("C: RCPT"))
+                .hasSize(6);
         assertThat(spool.size()).isZero();
     }
 
@@ -268,7 +280,8 @@ class DeliveryAgentTest {
         InetAddress a3 = InetAddress.getByName("127.0.0.3");
         InetAddress a4 = InetAddress.getByName("127.0.0.4");
         try (SmtpSink primary = SmtpSink.builder().bindAddress(a3).start();
-                SmtpSink secondary = SmtpSink.builder().bindAddress(a4).port(primary.port()).start()) {
+                SmtpSink secondary =
+                        SmtpSink.builder().bindAddress(a4).port(primary.port()).start()) {
             MapDns dns = new MapDns();
             dns.mx.put("mx.test", List.of(new MxRecord(20, "b.mx.test."), new MxRecord(10, "a.mx.test.")));
             dns.hosts.put("a.mx.test", List.of(a3));
@@ -276,13 +289,16 @@ class DeliveryAgentTest {
             dns.mx.put("nomx.test", List.of());
             dns.hosts.put("nomx.test", List.of(a4));
             dns.mx.put("nullmx.test", List.of(new MxRecord(0, ".")));
-            agent = agentBuilder(StaticRouter.builder().route("x.org", Route.Relay.to(hop(outbound))).build())
+            agent = agentBuilder(StaticRouter.builder()
+                            .route("x.org", Route.Relay.to(hop(outbound)))
+                            .build())
                     .dns(dns)
                     .mxPort(primary.port())
                     .build();
             store("a@x.org", "u@mx.test");
             agent.runDue();
-            assertThat(primary.awaitMessages(1, Duration.ofSeconds(5)).get(0).recipients()).containsExactly("u@mx.test");
+            assertThat(primary.awaitMessages(1, Duration.ofSeconds(5)).get(0).recipients())
+                    .containsExactly("u@mx.test");
             primary.always(SinkCommand.GREETING, SinkAction.close());
             store("a@x.org", "v@mx.test", "w@nomx.test");
             agent.runDue();
@@ -292,7 +308,8 @@ class DeliveryAgentTest {
             store("a@x.org", "n@nullmx.test", "d@nxdomain.test");
             agent.runDue();
             agent.runDue();
-            SinkMessage bounce = outbound.awaitMessages(1, Duration.ofSeconds(5)).get(0);
+            SinkMessage bounce =
+                    outbound.awaitMessages(1, Duration.ofSeconds(5)).get(0);
             assertThat(bounce.text()).contains("Status: 5.1.10").contains("Status: 5.1.2");
         }
     }

@@ -10,6 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.routing.NextHop;
 import org.mailhygiene.testkit.smtp.SinkAction;
@@ -17,9 +20,6 @@ import org.mailhygiene.testkit.smtp.SinkCommand;
 import org.mailhygiene.testkit.smtp.SinkMessage;
 import org.mailhygiene.testkit.smtp.SmtpSink;
 import org.mailhygiene.testkit.smtp.SmtpSinkExtension;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 @ExtendWith(SmtpSinkExtension.class)
 class SmtpClientTest {
@@ -30,7 +30,10 @@ class SmtpClientTest {
     }
 
     static SmtpClient plain() {
-        return SmtpClient.builder().heloName("relay.test").tls(TlsPolicy.disabled()).build();
+        return SmtpClient.builder()
+                .heloName("relay.test")
+                .tls(TlsPolicy.disabled())
+                .build();
     }
 
     static MessageContent text(String s) {
@@ -39,10 +42,10 @@ class SmtpClientTest {
 
     @Test
     void deliversStoredBytesUnchangedWithPipelining(SmtpSink sink) throws Exception {
-        String msg = "Received: from a by b; Fri, 27 Nov 2026 12:00:00 +0000\r\nSubject: hi\r\n\r\n.one\r\n..two\r\n.\r\nend\r\n";
+        String msg =
+                "Received: from a by b; Fri, 27 Nov 2026 12:00:00 +0000\r\nSubject: hi\r\n\r\n.one\r\n..two\r\n.\r\nend\r\n";
         TransactionResult r = plain().deliver(at(sink), "a@x.org", List.of("b@y.org", "c@y.org"), text(msg), BUDGET);
-        assertThat(r.recipients()).extracting(RecipientResult::outcome)
-                .containsOnly(RecipientResult.Outcome.DELIVERED);
+        assertThat(r.recipients()).extracting(RecipientResult::outcome).containsOnly(RecipientResult.Outcome.DELIVERED);
         assertThat(r.tls()).isFalse();
         SinkMessage m = sink.awaitMessages(1, Duration.ofSeconds(5)).get(0);
         assertThat(m.text()).isEqualTo(msg);
@@ -60,7 +63,8 @@ class SmtpClientTest {
         List<SinkMessage> got = sink.awaitMessages(1, Duration.ofSeconds(5));
         assertThat(got).hasSize(1);
         assertThat(got.get(0).text())
-                .isEqualTo("Subject: x\r\n\r\nbody\r\n.\r\nMAIL FROM:<evil@x>\r\nline\r\n.\r\nmore\r\n.\r\n\r\nlast\r\n");
+                .isEqualTo(
+                        "Subject: x\r\n\r\nbody\r\n.\r\nMAIL FROM:<evil@x>\r\nline\r\n.\r\nmore\r\n.\r\n\r\nlast\r\n");
         assertThat(sink.transcript()).filteredOn(l -> l.startsWith("C: MAIL")).hasSize(1);
     }
 
@@ -82,14 +86,20 @@ class SmtpClientTest {
         sink.onRecipient("busy@y.org", SinkAction.reply("451 4.2.0 mailbox busy"));
         sink.onRecipient("gone@y.org", SinkAction.reply("550 5.1.1 no such user"));
         TransactionResult r = plain().deliver(
-                at(sink), "a@x.org", List.of("busy@y.org", "ok@y.org", "gone@y.org"), text("x\r\n"), BUDGET);
-        assertThat(r.recipients()).extracting(RecipientResult::recipient)
+                        at(sink), "a@x.org", List.of("busy@y.org", "ok@y.org", "gone@y.org"), text("x\r\n"), BUDGET);
+        assertThat(r.recipients())
+                .extracting(RecipientResult::recipient)
                 .containsExactly("busy@y.org", "ok@y.org", "gone@y.org");
-        assertThat(r.recipients()).extracting(RecipientResult::outcome).containsExactly(
-                RecipientResult.Outcome.TEMPORARY, RecipientResult.Outcome.DELIVERED, RecipientResult.Outcome.PERMANENT);
+        assertThat(r.recipients())
+                .extracting(RecipientResult::outcome)
+                .containsExactly(
+                        RecipientResult.Outcome.TEMPORARY,
+                        RecipientResult.Outcome.DELIVERED,
+                        RecipientResult.Outcome.PERMANENT);
         assertThat(r.recipients().get(2).status()).isEqualTo("5.1.1");
         assertThat(r.recipients().get(2).diagnostic()).isEqualTo("550 5.1.1 no such user");
-        assertThat(sink.awaitMessages(1, Duration.ofSeconds(5)).get(0).recipients()).containsExactly("ok@y.org");
+        assertThat(sink.awaitMessages(1, Duration.ofSeconds(5)).get(0).recipients())
+                .containsExactly("ok@y.org");
     }
 
     @Test
@@ -104,7 +114,8 @@ class SmtpClientTest {
     void connectionClosedAfterTheDataIsAHopFailure(SmtpSink sink) {
         sink.enqueue(SinkCommand.DATA_END, SinkAction.close());
         assertThatThrownBy(() -> plain().deliver(at(sink), "a@x.org", List.of("b@y.org"), text("x\r\n"), BUDGET))
-                .isInstanceOfSatisfying(HopFailedException.class,
+                .isInstanceOfSatisfying(
+                        HopFailedException.class,
                         e -> assertThat(e.stage()).isEqualTo(HopFailedException.Stage.DATA_END));
         assertThat(sink.messages()).isEmpty();
     }
@@ -123,7 +134,8 @@ class SmtpClientTest {
         assertThat(r.recipients().get(0).status()).isEqualTo("5.7.1");
         sink.enqueue(SinkCommand.GREETING, SinkAction.reply("554 5.3.2 not accepting"));
         assertThatThrownBy(() -> plain().deliver(at(sink), "a@x.org", List.of("b@y.org"), text("x\r\n"), BUDGET))
-                .isInstanceOfSatisfying(HopFailedException.class,
+                .isInstanceOfSatisfying(
+                        HopFailedException.class,
                         e -> assertThat(e.stage()).isEqualTo(HopFailedException.Stage.GREETING));
     }
 
@@ -135,7 +147,8 @@ class SmtpClientTest {
                 .timeouts(SmtpTimeouts.uniform(Duration.ofMillis(300)))
                 .build();
         assertThatThrownBy(() -> c.deliver(at(sink), "a@x.org", List.of("b@y.org"), text("x\r\n"), BUDGET))
-                .isInstanceOfSatisfying(HopFailedException.class,
+                .isInstanceOfSatisfying(
+                        HopFailedException.class,
                         e -> assertThat(e.stage()).isEqualTo(HopFailedException.Stage.DATA_END));
     }
 
@@ -143,7 +156,8 @@ class SmtpClientTest {
     void theBudgetCapsEveryStep(SmtpSink sink) {
         sink.enqueue(SinkCommand.GREETING, SinkAction.stall());
         long t0 = System.nanoTime();
-        assertThatThrownBy(() -> plain().deliver(at(sink), "a@x.org", List.of("b@y.org"), text("x"), Duration.ofMillis(300)))
+        assertThatThrownBy(() ->
+                        plain().deliver(at(sink), "a@x.org", List.of("b@y.org"), text("x"), Duration.ofMillis(300)))
                 .isInstanceOf(HopFailedException.class);
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
     }
@@ -156,18 +170,20 @@ class SmtpClientTest {
         }
         Endpoint dead = Endpoint.literal(new NextHop("127.0.0.1", port));
         assertThatThrownBy(() -> plain().deliver(dead, "a@x.org", List.of("b@y.org"), text("x"), BUDGET))
-                .isInstanceOfSatisfying(HopFailedException.class,
+                .isInstanceOfSatisfying(
+                        HopFailedException.class,
                         e -> assertThat(e.stage()).isEqualTo(HopFailedException.Stage.CONNECT));
     }
 
     @Test
     void sizeAndSmtputf8AndEightBitAreHonoured() throws Exception {
         try (SmtpSink sink = SmtpSink.builder().maxSize(10).smtpUtf8(false).start()) {
-            TransactionResult big = plain().deliver(at(sink), "a@x.org", List.of("b@y.org"),
-                    text("0123456789ABC"), BUDGET);
+            TransactionResult big =
+                    plain().deliver(at(sink), "a@x.org", List.of("b@y.org"), text("0123456789ABC"), BUDGET);
             assertThat(big.recipients().get(0).outcome()).isEqualTo(RecipientResult.Outcome.PERMANENT);
             assertThat(big.recipients().get(0).status()).isEqualTo("5.3.4");
-            TransactionResult utf8 = plain().deliver(at(sink), "a@x.org", List.of("j\u00f6rg@y.org"), text("x"), BUDGET);
+            TransactionResult utf8 =
+                    plain().deliver(at(sink), "a@x.org", List.of("j\u00f6rg@y.org"), text("x"), BUDGET);
             assertThat(utf8.recipients().get(0).status()).isEqualTo("5.6.7");
             assertThat(sink.messages()).isEmpty();
         }
@@ -183,34 +199,49 @@ class SmtpClientTest {
     @Test
     void bindsTheOutgoingSocketToTheConfiguredLocalAddress(SmtpSink sink) throws Exception {
         InetAddress local = InetAddress.getByName("127.0.0.2");
-        SmtpClient c = SmtpClient.builder().tls(TlsPolicy.disabled()).localAddress(local).build();
+        SmtpClient c = SmtpClient.builder()
+                .tls(TlsPolicy.disabled())
+                .localAddress(local)
+                .build();
         c.deliver(at(sink), "a@x.org", List.of("b@y.org"), text("x\r\n"), BUDGET);
-        assertThat(sink.awaitMessages(1, Duration.ofSeconds(5)).get(0).clientAddress()).isEqualTo("127.0.0.2");
+        assertThat(sink.awaitMessages(1, Duration.ofSeconds(5)).get(0).clientAddress())
+                .isEqualTo("127.0.0.2");
     }
 
     @Test
     void startTlsWithATrustedCertificate(@TempDir Path dir) throws Exception {
         Path ks = TestCerts.keystore(dir, "sink");
         try (SmtpSink sink = SmtpSink.builder().tls(TestCerts.server(ks)).start()) {
-            SmtpClient c = SmtpClient.builder().tls(TlsPolicy.opportunistic(TestCerts.trusting(ks))).build();
+            SmtpClient c = SmtpClient.builder()
+                    .tls(TlsPolicy.opportunistic(TestCerts.trusting(ks)))
+                    .build();
             TransactionResult r = c.deliver(at(sink), "a@x.org", List.of("b@y.org"), text("secret\r\n"), BUDGET);
             assertThat(r.tls()).isTrue();
             SinkMessage m = sink.awaitMessages(1, Duration.ofSeconds(5)).get(0);
             assertThat(m.tls()).isTrue();
             assertThat(m.text()).isEqualTo("secret\r\n");
-            assertThat(sink.transcript()).filteredOn(l -> l.startsWith("C: EHLO")).hasSize(2);
+            assertThat(sink.transcript())
+                    .filteredOn(l -> l.startsWith("C: EHLO"))
+                    .hasSize(2);
 
             // Opportunistic with an untrusting context: falls back to plaintext on a new connection.
             Path other = TestCerts.keystore(dir, "other");
-            SmtpClient untrusting = SmtpClient.builder().tls(TlsPolicy.opportunistic(TestCerts.trusting(other))).build();
-            TransactionResult plainResult = untrusting.deliver(at(sink), "a@x.org", List.of("b@y.org"), text("p\r\n"), BUDGET);
+            SmtpClient untrusting = SmtpClient.builder()
+                    .tls(TlsPolicy.opportunistic(TestCerts.trusting(other)))
+                    .build();
+            TransactionResult plainResult =
+                    untrusting.deliver(at(sink), "a@x.org", List.of("b@y.org"), text("p\r\n"), BUDGET);
             assertThat(plainResult.tls()).isFalse();
-            assertThat(sink.awaitMessages(2, Duration.ofSeconds(5)).get(1).tls()).isFalse();
+            assertThat(sink.awaitMessages(2, Duration.ofSeconds(5)).get(1).tls())
+                    .isFalse();
 
             // Required with an untrusting context: the hop fails; nothing is sent in plaintext.
-            SmtpClient strict = SmtpClient.builder().tls(TlsPolicy.required(TestCerts.trusting(other))).build();
+            SmtpClient strict = SmtpClient.builder()
+                    .tls(TlsPolicy.required(TestCerts.trusting(other)))
+                    .build();
             assertThatThrownBy(() -> strict.deliver(at(sink), "a@x.org", List.of("b@y.org"), text("q\r\n"), BUDGET))
-                    .isInstanceOfSatisfying(HopFailedException.class,
+                    .isInstanceOfSatisfying(
+                            HopFailedException.class,
                             e -> assertThat(e.stage()).isEqualTo(HopFailedException.Stage.STARTTLS));
             assertThat(sink.messages()).hasSize(2);
         }
@@ -218,9 +249,12 @@ class SmtpClientTest {
 
     @Test
     void requiredTlsWithoutStartTlsOfferedFails(SmtpSink sink) throws Exception {
-        SmtpClient strict = SmtpClient.builder().tls(TlsPolicy.required(javax.net.ssl.SSLContext.getDefault())).build();
+        SmtpClient strict = SmtpClient.builder()
+                .tls(TlsPolicy.required(javax.net.ssl.SSLContext.getDefault()))
+                .build();
         assertThatThrownBy(() -> strict.deliver(at(sink), "a@x.org", List.of("b@y.org"), text("q"), BUDGET))
-                .isInstanceOfSatisfying(HopFailedException.class,
+                .isInstanceOfSatisfying(
+                        HopFailedException.class,
                         e -> assertThat(e.stage()).isEqualTo(HopFailedException.Stage.STARTTLS));
         assertThat(sink.messages()).isEmpty();
     }

@@ -19,10 +19,30 @@ final class TestCerts {
         Path ks = dir.resolve(alias + ".p12");
         Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
         Process p = new ProcessBuilder(
-                        keytool.toString(), "-genkeypair", "-alias", alias, "-keyalg", "EC", "-groupname", "secp256r1",
-                        "-dname", "CN=" + alias + ".test", "-ext", "SAN=dns:" + alias + ".test,ip:127.0.0.1",
-                        "-validity", "2", "-J-XX:TieredStopAtLevel=1", "-J-Xshare:auto", "-storetype", "PKCS12", "-keystore", ks.toString(),
-                        "-storepass", new String(PASSWORD), "-keypass", new String(PASSWORD))
+                        keytool.toString(),
+                        "-genkeypair",
+                        "-alias",
+                        alias,
+                        "-keyalg",
+                        "EC",
+                        "-groupname",
+                        "secp256r1",
+                        "-dname",
+                        "CN=" + alias + ".test",
+                        "-ext",
+                        "SAN=dns:" + alias + ".test,ip:127.0.0.1",
+                        "-validity",
+                        "2",
+                        "-J-XX:TieredStopAtLevel=1",
+                        "-J-Xshare:auto",
+                        "-storetype",
+                        "PKCS12",
+                        "-keystore",
+                        ks.toString(),
+                        "-storepass",
+                        new String(PASSWORD),
+                        "-keypass",
+                        new String(PASSWORD))
                 .redirectErrorStream(true)
                 .start();
         String out = new String(p.getInputStream().readAllBytes());
