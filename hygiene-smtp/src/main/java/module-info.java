@@ -8,9 +8,11 @@ module org.mailhygiene.smtp {
     requires org.eclipse.angus.mail;
     requires java.naming;
 
+    exports org.mailhygiene.smtp;
     exports org.mailhygiene.smtp.config;
     exports org.mailhygiene.smtp.stats;
     exports org.mailhygiene.smtp.queue;
     exports org.mailhygiene.smtp.access;
     exports org.mailhygiene.smtp.server;
+    exports org.mailhygiene.smtp.delivery;
 }

@@ -15,6 +15,7 @@ public final class ScannerOptions {
     public static List<ScannerOption> standard() {
         return List.of(
                 new BuiltinScannerOption(),
+                new ClamdScannerOption(),
                 new SpamdScannerOption(),
                 new VexiraScannerOption(),
                 new CommandScannerOption(),

@@ -9,10 +9,11 @@ import org.mailhygiene.api.policy.DefaultPolicy;
  * {@link DefaultPolicy.Builder#onFailureOf(String, Action)} for the spam scanner's name. There is no implicit choice:
  * without it, {@link DefaultPolicy} tempfails every failure.
  *
- * <p>The choice covers every failure kind of that scanner, including {@link org.mailhygiene.api.ScanFailure.Kind#TOO_LARGE}:
- * with {@link #TEMPFAIL} a message above the size limit is tempfailed on each retry until the sender gives up, so keep
- * the scanner's size limit above the relay's SMTP {@code SIZE}, or choose {@link #FAIL_OPEN} (what spamc does, but
- * marked).
+ * <p>A message above the scanner's size limit ({@link org.mailhygiene.api.ScanFailure.Kind#TOO_LARGE}) is accepted
+ * in both modes, marked with the {@value DefaultPolicy#UNSCANNED_HEADER} header: like spamc, which skips large
+ * messages, but never silently. (Tempfailing it would only make the sender retry until it gives up.) Set
+ * {@link DefaultPolicy.Builder#onFailureOf(String, org.mailhygiene.api.ScanFailure.Kind, Action)} after
+ * {@link #applyTo} to decide otherwise.
  */
 public enum SpamdFailureMode {
     /**
@@ -39,7 +40,8 @@ public enum SpamdFailureMode {
     }
 
     /**
-     * Writes this mode into a policy builder for the named scanner.
+     * Writes this mode into a policy builder for the named scanner: this mode's action for every failure, except
+     * {@link org.mailhygiene.api.ScanFailure.Kind#TOO_LARGE}, which is accepted and marked.
      *
      * @param policy the builder
      * @param scannerName the spam scanner's {@link org.mailhygiene.api.Scanner#name()}
@@ -47,6 +49,8 @@ public enum SpamdFailureMode {
      * @throws IllegalArgumentException if the name is blank
      */
     public DefaultPolicy.Builder applyTo(DefaultPolicy.Builder policy, String scannerName) {
-        return Objects.requireNonNull(policy, "policy").onFailureOf(scannerName, action);
+        return Objects.requireNonNull(policy, "policy")
+                .onFailureOf(scannerName, action)
+                .onFailureOf(scannerName, org.mailhygiene.api.ScanFailure.Kind.TOO_LARGE, Action.ACCEPT);
     }
 }

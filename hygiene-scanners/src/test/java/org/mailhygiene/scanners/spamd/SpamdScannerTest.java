@@ -295,6 +295,15 @@ class SpamdScannerTest {
         ScanFailure tooLarge = new ScanFailure("spamd", ScanFailure.Kind.TOO_LARGE, "big", Duration.ZERO);
         assertThat(open.decide(List.of(tooLarge)).headers())
                 .contains(new Header(DefaultPolicy.UNSCANNED_HEADER, "spamd (too_large)"));
+        Disposition bigUnderTempfail = SpamdFailureMode.TEMPFAIL
+                .applyTo(DefaultPolicy.builder(), "spamd")
+                .build()
+                .decide(List.of(tooLarge));
+        assertThat(bigUnderTempfail.action())
+                .as("oversize is skipped, marked, not retried forever")
+                .isEqualTo(Action.ACCEPT);
+        assertThat(bigUnderTempfail.headers())
+                .contains(new Header(DefaultPolicy.UNSCANNED_HEADER, "spamd (too_large)"));
     }
 
     @Test

@@ -23,7 +23,7 @@ import java.util.Set;
  * <p>Durations are written as {@code 30s}, {@code 5m}, {@code 2h}, {@code 7d}, {@code 250ms}, or ISO-8601
  * ({@code PT30S}).
  *
- * <p>Not thread-safe while it records which keys were read; share the {@link NodeConfig} built from it instead.
+ * <p>Not thread-safe while it records which keys were read; share the values read from it instead.
  */
 public final class ConfigFile {
 

@@ -73,7 +73,9 @@ final class DurableFiles {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (IOException e) {
-            if (System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).startsWith("windows")) {
+            if (System.getProperty("os.name", "")
+                    .toLowerCase(java.util.Locale.ROOT)
+                    .startsWith("windows")) {
                 return; // Windows cannot open directories; NTFS journals metadata itself.
             }
             throw e;

@@ -151,7 +151,8 @@ public final class Quarantine {
             v.score().ifPresent(s -> sb.append(" score=").append(s));
             v.threshold().ifPresent(s -> sb.append(" threshold=").append(s));
             if (!v.rules().isEmpty()) {
-                sb.append(" rules=").append(v.rules().stream().map(x -> x.name()).toList());
+                sb.append(" rules=")
+                        .append(v.rules().stream().map(x -> x.name()).toList());
             }
             return sb.toString();
         }

@@ -34,8 +34,8 @@ public record QueueId(String value) implements Comparable<QueueId> {
     public QueueId {
         Objects.requireNonNull(value, "value");
         if (!isValid(value)) {
-            throw new IllegalArgumentException("malformed queue id '" + value + "': expected " + LENGTH
-                    + " characters from [0-9A-Z]");
+            throw new IllegalArgumentException(
+                    "malformed queue id '" + value + "': expected " + LENGTH + " characters from [0-9A-Z]");
         }
     }
 

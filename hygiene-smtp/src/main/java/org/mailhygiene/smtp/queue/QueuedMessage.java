@@ -109,8 +109,9 @@ public record QueuedMessage(
         }
         for (int i = 0; i < newStates.size(); i++) {
             if (!newStates.get(i).address().equals(recipients.get(i).address())) {
-                throw new IllegalArgumentException("recipient " + i + " is " + recipients.get(i).address()
-                        + ", not " + newStates.get(i).address());
+                throw new IllegalArgumentException(
+                        "recipient " + i + " is " + recipients.get(i).address() + ", not "
+                                + newStates.get(i).address());
             }
         }
         return new QueuedMessage(id, envelope, queuedAt, newStates, size, file);
@@ -129,8 +130,9 @@ public record QueuedMessage(
         int index = -1;
         for (int i = 0; i < out.size(); i++) {
             if (out.get(i).address().equals(address)) {
-                if (index < 0 || out.get(i).status() == RecipientState.Status.PENDING
-                        && out.get(index).status() != RecipientState.Status.PENDING) {
+                if (index < 0
+                        || out.get(i).status() == RecipientState.Status.PENDING
+                                && out.get(index).status() != RecipientState.Status.PENDING) {
                     index = i;
                 }
             }

@@ -18,19 +18,24 @@ import java.util.Optional;
 public record RecipientState(
         String address, Status status, int attempts, Optional<Instant> nextAttempt, Optional<String> lastReply) {
 
-    /** The life cycle of a recipient: {@code PENDING -> DELIVERED} or {@code PENDING -> FAILED}; both are final. */
+    /**
+     * The life cycle of a recipient: {@code PENDING -> DELIVERED}, or {@code PENDING -> FAILED -> BOUNCED}. No
+     * delivery is attempted in any state but PENDING.
+     */
     public enum Status {
         /** Still to deliver: never tried, or tried and temporarily refused. */
         PENDING,
         /** Accepted by the next hop with a 2xx reply; final. */
         DELIVERED,
-        /** Refused permanently (5xx) or out of queue lifetime; a bounce is due; final. */
-        FAILED;
+        /** Refused permanently (5xx) or out of queue lifetime; a bounce is due. */
+        FAILED,
+        /** Failed, and the bounce (or double bounce) reporting it is stored in the spool; final. */
+        BOUNCED;
 
         /**
-         * Whether no further state can follow.
+         * Whether no further delivery attempt follows.
          *
-         * @return {@code true} for DELIVERED and FAILED
+         * @return {@code true} for every state but PENDING
          */
         public boolean isFinal() {
             return this != PENDING;
@@ -112,6 +117,19 @@ public record RecipientState(
         requirePending();
         return new RecipientState(
                 address, Status.FAILED, attempts + (countsAsAttempt ? 1 : 0), Optional.empty(), Optional.of(reply));
+    }
+
+    /**
+     * The state once the bounce reporting this failure is stored.
+     *
+     * @return a BOUNCED state, same attempts and reply
+     * @throws IllegalStateException if this state is not FAILED
+     */
+    public RecipientState bounced() {
+        if (status != Status.FAILED) {
+            throw new IllegalStateException("only a FAILED recipient can be bounced; " + address + " is " + status);
+        }
+        return new RecipientState(address, Status.BOUNCED, attempts, Optional.empty(), lastReply);
     }
 
     private void requirePending() {

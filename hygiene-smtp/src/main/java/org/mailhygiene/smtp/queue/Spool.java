@@ -36,9 +36,11 @@ import org.slf4j.LoggerFactory;
  * {@link #complete(QueueId)} deletes the envelope record first, then the message file.
  *
  * <h2>Group commit</h2>
- * With {@link Builder#groupCommit(boolean) group commit} (the default), concurrent callers share directory forces: a
- * caller that finds a force running waits for the next one, which covers every rename made before it started. Each
- * file is still forced by its writer. benchmarks/README.md has the measured effect.
+ * With {@link Builder#groupCommit(boolean) group commit}, concurrent callers share directory forces: a caller that
+ * finds a force running waits for the next one, which covers every rename made before it started. Each file is still
+ * forced by its writer. It is off by default because it did not beat per-message forces in our measurement (ext4's
+ * journal already batches concurrent fsyncs, and two of the three forces per store are file forces it cannot share;
+ * numbers in benchmarks/README.md).
  *
  * <h2>Layout</h2>
  * {@code DIR/lock} (an exclusive lock held while the spool is open, so two processes cannot share a spool),
@@ -73,8 +75,7 @@ public final class Spool implements AutoCloseable {
         this.queue = root.resolve("queue");
         Files.createDirectories(tmp);
         Files.createDirectories(queue);
-        this.lockChannel = FileChannel.open(
-                root.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        this.lockChannel = FileChannel.open(root.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock l;
         try {
             l = lockChannel.tryLock();
@@ -100,7 +101,7 @@ public final class Spool implements AutoCloseable {
     }
 
     /**
-     * Opens (creating if needed) a spool with the defaults: system UTC clock, group commit on.
+     * Opens (creating if needed) a spool with the defaults: system UTC clock, group commit off.
      *
      * @param directory the spool directory
      * @return the open spool
@@ -382,7 +383,7 @@ public final class Spool implements AutoCloseable {
     public static final class Builder {
         private final Path directory;
         private Clock clock = Clock.systemUTC();
-        private boolean groupCommit = true;
+        private boolean groupCommit;
 
         private Builder(Path directory) {
             this.directory = Objects.requireNonNull(directory, "directory");
@@ -400,8 +401,8 @@ public final class Spool implements AutoCloseable {
         }
 
         /**
-         * Whether concurrent callers share directory forces. Default {@code true}. Either way every store is
-         * durable before it returns.
+         * Whether concurrent callers share directory forces. Default {@code false} (see the class description).
+         * Either way every store is durable before it returns.
          *
          * @param value the setting
          * @return this builder

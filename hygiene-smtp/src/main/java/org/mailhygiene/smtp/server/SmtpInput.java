@@ -44,6 +44,12 @@ final class SmtpInput {
         switchTo(socket);
     }
 
+    /** For tests: reads a plain stream; timeouts are not applied. */
+    SmtpInput(InputStream in) {
+        this.idleMillis = Long.MAX_VALUE;
+        this.in = in;
+    }
+
     /** Reads from another socket from now on (after the TLS handshake), dropping everything buffered. */
     void switchTo(Socket s) throws IOException {
         this.socket = s;
@@ -95,7 +101,7 @@ final class SmtpInput {
         }
         long millis = Math.min(idleMillis, Math.max(1, remaining / 1_000_000L));
         int timeout = (int) Math.min(Integer.MAX_VALUE, Math.max(1, millis));
-        if (timeout != currentTimeout) {
+        if (socket != null && timeout != currentTimeout) {
             socket.setSoTimeout(timeout);
             currentTimeout = timeout;
         }

@@ -17,7 +17,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-
 import java.util.Deque;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -345,8 +344,12 @@ public final class SmtpSink implements AutoCloseable {
             socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, readTimeout.toMillis()));
             s.in = new BufferedInputStream(socket.getInputStream());
             s.out = new BufferedOutputStream(socket.getOutputStream());
-            if (!act(s, action(SinkCommand.GREETING, Optional.empty(), SinkAction.reply("220 " + hostname
-                    + " ESMTP mail-hygiene test sink")))) {
+            if (!act(
+                    s,
+                    action(
+                            SinkCommand.GREETING,
+                            Optional.empty(),
+                            SinkAction.reply("220 " + hostname + " ESMTP mail-hygiene test sink")))) {
                 return;
             }
             while (true) {
@@ -409,7 +412,8 @@ public final class SmtpSink implements AutoCloseable {
                 if (a.code() == 220 && ssl != null) {
                     // Forget anything pipelined after STARTTLS (RFC 3207, CVE-2011-0411 class).
                     SSLSocket t = (SSLSocket) ssl.getSocketFactory()
-                            .createSocket(s.socket, s.socket.getInetAddress().getHostAddress(), s.socket.getPort(), true);
+                            .createSocket(
+                                    s.socket, s.socket.getInetAddress().getHostAddress(), s.socket.getPort(), true);
                     t.setUseClientMode(false);
                     t.startHandshake();
                     open.add(t);
@@ -468,7 +472,8 @@ public final class SmtpSink implements AutoCloseable {
                 if (s.sender == null || s.rcpts.isEmpty()) {
                     return act(s, SinkAction.reply("554 5.5.1 no valid recipients"));
                 }
-                SinkAction a = action(SinkCommand.DATA, Optional.empty(), SinkAction.reply("354 End data with <CR><LF>.<CR><LF>"));
+                SinkAction a = action(
+                        SinkCommand.DATA, Optional.empty(), SinkAction.reply("354 End data with <CR><LF>.<CR><LF>"));
                 if (!act(s, a)) {
                     return false;
                 }
@@ -477,10 +482,18 @@ public final class SmtpSink implements AutoCloseable {
                 }
                 byte[] data = readData(s.in);
                 log("C: <data " + data.length + " bytes>");
-                SinkAction end = action(SinkCommand.DATA_END, Optional.empty(), SinkAction.reply("250 2.0.0 Ok: queued"));
+                SinkAction end =
+                        action(SinkCommand.DATA_END, Optional.empty(), SinkAction.reply("250 2.0.0 Ok: queued"));
                 if (end.kind() == SinkAction.Kind.REPLY && end.code() < 300) {
-                    SinkMessage m = new SinkMessage(s.helo, s.sender, s.params, s.rcpts, data, s.tls,
-                            s.socket.getInetAddress().getHostAddress(), clock.instant());
+                    SinkMessage m = new SinkMessage(
+                            s.helo,
+                            s.sender,
+                            s.params,
+                            s.rcpts,
+                            data,
+                            s.tls,
+                            s.socket.getInetAddress().getHostAddress(),
+                            clock.instant());
                     synchronized (lock) {
                         messages.add(m);
                         lock.notifyAll();
@@ -757,5 +770,4 @@ public final class SmtpSink implements AutoCloseable {
             return new SmtpSink(this);
         }
     }
-
 }

@@ -49,7 +49,7 @@ class SmtpSinkTest {
         }
 
         @Override
-        public void close() throws Exception {
+        public void close() throws java.io.IOException {
             socket.close();
         }
     }
@@ -135,7 +135,8 @@ class SmtpSinkTest {
 
     @Test
     void sizeLimitIsAdvertisedAndEnforcedAtMail() throws Exception {
-        try (SmtpSink sink = SmtpSink.builder().maxSize(1000).start(); Raw c = new Raw(sink)) {
+        try (SmtpSink sink = SmtpSink.builder().maxSize(1000).start();
+                Raw c = new Raw(sink)) {
             c.reply();
             c.send("EHLO c\r\n");
             assertThat(c.reply()).contains("250-SIZE 1000");

@@ -1,0 +1,381 @@
+package org.mailhygiene.smtp;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PipedInputStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.function.Consumer;
+import org.mailhygiene.api.Envelope;
+import org.mailhygiene.api.Message;
+import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.api.SpooledContent;
+import org.mailhygiene.api.policy.Action;
+import org.mailhygiene.api.policy.Disposition;
+import org.mailhygiene.api.policy.SmtpReply;
+import org.mailhygiene.api.routing.Router;
+import org.mailhygiene.scanners.ScanPipeline;
+import org.mailhygiene.scanners.ScanReport;
+import org.mailhygiene.scanners.tagging.MessageTagger;
+import org.mailhygiene.smtp.delivery.DeliveryAgent;
+import org.mailhygiene.smtp.queue.Quarantine;
+import org.mailhygiene.smtp.queue.QuarantinedMessage;
+import org.mailhygiene.smtp.queue.QueuedMessage;
+import org.mailhygiene.smtp.queue.Spool;
+import org.mailhygiene.smtp.server.MessageHandler;
+import org.mailhygiene.smtp.server.SmtpServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The reference relay: an {@link SmtpServer} whose message handler scans each message while the client waits, carries
+ * out the policy's disposition, and stores what it accepts in a durable {@link Spool} before saying 250; a
+ * {@link DeliveryAgent} then forwards it along the {@link Router}'s routes, with failover between next hops.
+ *
+ * <p>What happens to a message after the end of data, in order:
+ *
+ * <ol>
+ *   <li>The {@link ScanPipeline} scans it (with the server's Received header on top). Scanning is always in-line, so a
+ *       REJECT or TEMPFAIL disposition is the reply to the final dot and nothing is accepted unscanned. A scanner
+ *       failure is a result, not an exception; the policy turns it into a disposition, by default TEMPFAIL
+ *       ({@code 451}). An interrupted scan answers {@code 451 4.3.0}.
+ *   <li>REJECT and TEMPFAIL: the disposition's reply is sent; nothing is kept.
+ *   <li>QUARANTINE: the message is held in the {@link Quarantine} (durably) and the disposition's 2xx reply is sent.
+ *   <li>DISCARD (only when a policy was configured to discard): the disposition's 2xx reply is sent and the message
+ *       is dropped, with a log line.
+ *   <li>ACCEPT and TAG: when the disposition carries a subject tag or header fields, {@link MessageTagger} applies
+ *       them (every other byte unchanged); the result is {@linkplain Spool#store stored} (file and directory forced),
+ *       handed to the delivery agent, and only then is the 2xx reply sent, with the queue id appended.
+ * </ol>
+ *
+ * Any failure to hold or store answers {@code 451 4.3.0}: the client keeps the message and retries, nothing is lost.
+ *
+ * <p>Ownership: the relay starts and stops its server and delivery agent; the pipeline, spool and quarantine passed to
+ * the builder belong to the caller and stay open after {@link #close()}.
+ *
+ * <p>Thread-safe.
+ */
+public final class Relay implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Relay.class);
+
+    private final SmtpServer server;
+    private final DeliveryAgent delivery;
+    private final ScanPipeline pipeline;
+    private final Spool spool;
+    private final Quarantine quarantine;
+    private final long memoryThreshold;
+    private final Path tempDirectory;
+
+    private Relay(Builder b) {
+        this.pipeline = b.pipeline;
+        this.spool = b.spool;
+        this.quarantine = b.quarantine;
+        this.memoryThreshold = b.memoryThreshold;
+        this.tempDirectory = b.tempDirectory;
+        DeliveryAgent.Builder db = DeliveryAgent.builder(b.spool, b.router);
+        b.deliverySettings.accept(db);
+        this.delivery = db.build();
+        SmtpServer.Builder sb = SmtpServer.builder();
+        b.serverSettings.accept(sb);
+        sb.handler(new Handler());
+        this.server = sb.build();
+    }
+
+    /**
+     * A new builder.
+     *
+     * @return a builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Recovers the spool and starts delivering what it holds, then starts accepting SMTP connections.
+     *
+     * @return the number of messages found in the spool at start
+     * @throws IOException if the spool cannot be read or the server cannot bind
+     */
+    public int start() throws IOException {
+        int recovered = delivery.start();
+        server.start();
+        LOG.info("relay started on {} with {} messages recovered from the spool", server.address(), recovered);
+        return recovered;
+    }
+
+    /**
+     * The SMTP port (useful with port 0).
+     *
+     * @return the bound port
+     * @throws IllegalStateException if not started
+     */
+    public int port() {
+        return server.port();
+    }
+
+    /**
+     * The SMTP listening address.
+     *
+     * @return the bound address
+     * @throws IllegalStateException if not started
+     */
+    public InetSocketAddress address() {
+        return server.address();
+    }
+
+    /**
+     * The delivery agent, for inspection ({@link DeliveryAgent#queued()}) and tests.
+     *
+     * @return the delivery agent
+     */
+    public DeliveryAgent delivery() {
+        return delivery;
+    }
+
+    /** Stops the server (open sessions are cut; their messages were not acknowledged), then the delivery agent. */
+    @Override
+    public void close() {
+        server.stop();
+        delivery.close();
+    }
+
+    private final class Handler implements MessageHandler {
+        @Override
+        public SmtpReply handle(Envelope envelope, MessageContent content) throws Exception {
+            ScanReport report;
+            try {
+                report = pipeline.scan(new Message(envelope, content));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new SmtpReply(451, "4.3.0", "Scan interrupted, try again later");
+            }
+            Disposition d = report.disposition();
+            Action action = d.action();
+            switch (action) {
+                case REJECT:
+                case TEMPFAIL:
+                    LOG.info("{} from <{}> refused: {} ({})", action, envelope.sender(), d.reply(), d.reason());
+                    return d.reply();
+                case DISCARD:
+                    LOG.warn(
+                            "message from <{}> to {} discarded by policy: {}",
+                            envelope.sender(),
+                            envelope.recipients(),
+                            d.reason());
+                    return d.reply();
+                case QUARANTINE:
+                    return quarantine(envelope, content, d);
+                case ACCEPT:
+                case TAG:
+                    return store(envelope, content, d);
+                default:
+                    throw new IllegalStateException("unknown action " + action);
+            }
+        }
+
+        private SmtpReply quarantine(Envelope envelope, MessageContent content, Disposition d) {
+            try {
+                QuarantinedMessage q = quarantine.hold(envelope, content, d);
+                LOG.info("message from <{}> quarantined as {}: {}", envelope.sender(), q.id(), d.reason());
+                return withId(d.reply(), "held as " + q.id());
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("quarantine failed for a message from <{}>", envelope.sender(), e);
+                return new SmtpReply(451, "4.3.0", "Quarantine write failed, try again later");
+            }
+        }
+
+        private SmtpReply store(Envelope envelope, MessageContent content, Disposition d) {
+            boolean rewrite = d.subjectTag().isPresent() || !d.headers().isEmpty();
+            try {
+                QueuedMessage q;
+                if (rewrite) {
+                    try (SpooledContent tagged = tag(d, content)) {
+                        q = spool.store(envelope, tagged);
+                    }
+                } else {
+                    q = spool.store(envelope, content);
+                }
+                delivery.submit(q);
+                return withId(d.reply(), "queued as " + q.id());
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("spool write failed for a message from <{}>", envelope.sender(), e);
+                return new SmtpReply(451, "4.3.0", "Queue write failed, try again later");
+            }
+        }
+
+        private SpooledContent tag(Disposition d, MessageContent content) throws IOException {
+            // MessageTagger writes an OutputStream; SpooledContent reads an InputStream: join them through a pipe
+            // fed by a helper thread, so a large message never sits whole in heap.
+            PipedInputStream in = new PipedInputStream(64 * 1024);
+            java.io.PipedOutputStream out = new java.io.PipedOutputStream(in);
+            IOException[] failure = new IOException[1];
+            Thread writer = new Thread(
+                    () -> {
+                        try (InputStream original = content.openStream();
+                                out) {
+                            MessageTagger.apply(d, original, out);
+                        } catch (IOException e) {
+                            failure[0] = e;
+                        }
+                    },
+                    "relay-tagger");
+            writer.setDaemon(true);
+            writer.start();
+            SpooledContent result;
+            try {
+                result = SpooledContent.spool(in, memoryThreshold, tempDirectory);
+            } finally {
+                in.close();
+                try {
+                    writer.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while tagging", e);
+                }
+            }
+            if (failure[0] != null) {
+                result.close();
+                throw failure[0];
+            }
+            return result;
+        }
+    }
+
+    private static SmtpReply withId(SmtpReply reply, String suffix) {
+        String text = SmtpReply.sanitize(reply.text() + " (" + suffix + ")");
+        return new SmtpReply(reply.code(), reply.enhancedStatus(), text);
+    }
+
+    /** Builds a {@link Relay}. Each setter validates its argument. Not thread-safe. */
+    public static final class Builder {
+        private Consumer<SmtpServer.Builder> serverSettings = b -> {};
+        private Consumer<DeliveryAgent.Builder> deliverySettings = b -> {};
+        private ScanPipeline pipeline;
+        private Spool spool;
+        private Quarantine quarantine;
+        private Router router;
+        private long memoryThreshold = 256 * 1024L;
+        private Path tempDirectory;
+
+        private Builder() {}
+
+        /**
+         * Settings for the SMTP server (bind address, port, hostname, limits, TLS, access rules, accepted domains,
+         * clock, ...). The relay sets the message handler itself; a handler set here is replaced.
+         *
+         * @param settings applied to a fresh {@link SmtpServer#builder()}
+         * @return this builder
+         */
+        public Builder server(Consumer<SmtpServer.Builder> settings) {
+            this.serverSettings = Objects.requireNonNull(settings, "settings");
+            return this;
+        }
+
+        /**
+         * Settings for the delivery agent (SMTP client, clock, retry schedule, queue lifetime, hostname, ...); it is
+         * built over this relay's spool and router.
+         *
+         * @param settings applied to {@link DeliveryAgent#builder(Spool, Router)}
+         * @return this builder
+         */
+        public Builder delivery(Consumer<DeliveryAgent.Builder> settings) {
+            this.deliverySettings = Objects.requireNonNull(settings, "settings");
+            return this;
+        }
+
+        /**
+         * The scanners and policy every message goes through. Required.
+         *
+         * @param pipeline the pipeline
+         * @return this builder
+         */
+        public Builder pipeline(ScanPipeline pipeline) {
+            this.pipeline = Objects.requireNonNull(pipeline, "pipeline");
+            return this;
+        }
+
+        /**
+         * The durable queue. Required.
+         *
+         * @param spool an open spool
+         * @return this builder
+         */
+        public Builder spool(Spool spool) {
+            this.spool = Objects.requireNonNull(spool, "spool");
+            return this;
+        }
+
+        /**
+         * Where QUARANTINE dispositions put messages. Required, so that a policy that quarantines never has nowhere
+         * to put a message.
+         *
+         * @param quarantine an open quarantine
+         * @return this builder
+         */
+        public Builder quarantine(Quarantine quarantine) {
+            this.quarantine = Objects.requireNonNull(quarantine, "quarantine");
+            return this;
+        }
+
+        /**
+         * Where recipients go (static routes with failover lists, or MX). Required.
+         *
+         * @param router the router
+         * @return this builder
+         */
+        public Builder router(Router router) {
+            this.router = Objects.requireNonNull(router, "router");
+            return this;
+        }
+
+        /**
+         * How many octets of a tagged message stay in heap while it is rewritten. Default 256 KiB.
+         *
+         * @param octets {@code >= 0}
+         * @return this builder
+         * @throws IllegalArgumentException if negative
+         */
+        public Builder memoryThreshold(long octets) {
+            if (octets < 0) {
+                throw new IllegalArgumentException("memoryThreshold must be >= 0, was " + octets);
+            }
+            this.memoryThreshold = octets;
+            return this;
+        }
+
+        /**
+         * Where a tagged message larger than the memory threshold is written while rewritten. Default: the JVM's
+         * temporary directory.
+         *
+         * @param directory an existing, writable directory
+         * @return this builder
+         */
+        public Builder tempDirectory(Path directory) {
+            this.tempDirectory = Objects.requireNonNull(directory, "directory");
+            return this;
+        }
+
+        /**
+         * Builds the relay (not started).
+         *
+         * @return the relay
+         * @throws IllegalStateException naming the first missing required setting
+         */
+        public Relay build() {
+            if (pipeline == null) {
+                throw new IllegalStateException("a scan pipeline is required");
+            }
+            if (spool == null) {
+                throw new IllegalStateException("a spool is required");
+            }
+            if (quarantine == null) {
+                throw new IllegalStateException("a quarantine is required");
+            }
+            if (router == null) {
+                throw new IllegalStateException("a router is required");
+            }
+            return new Relay(this);
+        }
+    }
+}

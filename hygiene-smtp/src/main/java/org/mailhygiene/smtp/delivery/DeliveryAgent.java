@@ -1,0 +1,795 @@
+package org.mailhygiene.smtp.delivery;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.mailhygiene.api.Envelope;
+import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.api.failover.FailoverException;
+import org.mailhygiene.api.failover.FailoverGroup;
+import org.mailhygiene.api.routing.Route;
+import org.mailhygiene.api.routing.Router;
+import org.mailhygiene.scanners.concurrent.VirtualThreads;
+import org.mailhygiene.smtp.queue.QueueId;
+import org.mailhygiene.smtp.queue.QueuedMessage;
+import org.mailhygiene.smtp.queue.RecipientState;
+import org.mailhygiene.smtp.queue.Spool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The queue runner: delivers what is in the {@link Spool}, retries temporary failures on a schedule, and bounces
+ * permanent failures and messages past the queue lifetime.
+ *
+ * <h2>One pass over a message</h2>
+ * <ol>
+ *   <li>The recipients that are {@link RecipientState.Status#PENDING} and due are grouped by destination (the
+ *       {@link Router}'s route; for MX routes, the recipient domain). Each group is one SMTP transaction through a
+ *       {@link FailoverGroup} of the route's endpoints: when a next hop fails before taking responsibility (a
+ *       {@link HopFailedException}: no connection, a 4xx to MAIL/DATA/the data, a dropped connection, a timeout) the
+ *       group moves on to the next endpoint. Groups for a route are kept, so a dead hop stays in back-off across
+ *       messages (the software form of a shared VRRP address).</li>
+ *   <li>Per recipient: 2xx &rarr; DELIVERED; 5xx &rarr; FAILED; 4xx or every next hop failing &rarr; PENDING with
+ *       the next attempt from the {@link RetrySchedule} (default {@link RetrySchedule#qmail()}), never later than the
+ *       end of the queue lifetime (default 7 days). An attempt at or after the end of the lifetime that fails
+ *       temporarily makes the recipient FAILED ({@code 554 5.4.7}). The new states are written to the spool
+ *       before anything else happens.</li>
+ *   <li>FAILED recipients get one RFC 3464 bounce, stored in the spool from {@code <>} to the sender, and become
+ *       BOUNCED. A message with the null sender is never bounced to its sender: its failures go to the postmaster (a
+ *       double bounce); a failed double bounce (null sender, to the postmaster) is logged and dropped, as qmail
+ *       does.</li>
+ *   <li>When no recipient is PENDING or FAILED, the message is {@linkplain Spool#complete completed}.</li>
+ * </ol>
+ * A crash at any point repeats at most the step in flight: a delivery whose 2xx was not yet recorded is delivered
+ * again, a bounce whose recipients were not yet marked BOUNCED is sent again; nothing is lost.
+ *
+ * <h2>Running</h2>
+ * {@link #start()} recovers the spool and schedules passes on the injected scheduler; {@link #submit} hands over a
+ * newly stored message. {@link #runDue()} runs one pass synchronously over every due message; with a fake clock, tests
+ * drive retries with it and never sleep. At most {@link Builder#maxConcurrent} messages are delivered at once, and
+ * a message is never processed by two threads at once. A pass that fails locally (for example the spool cannot be
+ * written) leaves the message as it was and holds it back for one poll interval. Failover groups are kept per list of
+ * endpoints (at most 10,000; the cache is cleared beyond that).
+ *
+ * <p>Thread-safe.
+ */
+public final class DeliveryAgent implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DeliveryAgent.class);
+    private static final int MAX_GROUPS = 10_000;
+
+    private final Spool spool;
+    private final Router router;
+    private final SmtpClient client;
+    private final EndpointResolver resolver;
+    private final Clock clock;
+    private final ScheduledExecutorService scheduler;
+    private final boolean ownScheduler;
+    private final ExecutorService executor;
+    private final boolean ownExecutor;
+    private final Semaphore slots;
+    private final RetrySchedule retry;
+    private final Duration lifetime;
+    private final String hostname;
+    private final String postmaster;
+    private final long returnLimit;
+    private final Duration transactionDeadline;
+    private final Duration hopInitialBackoff;
+    private final Duration hopMaxBackoff;
+    private final Duration pollInterval;
+
+    private final Map<QueueId, QueuedMessage> known = new ConcurrentHashMap<>();
+    private final Map<QueueId, Boolean> inFlight = new ConcurrentHashMap<>();
+    /** Messages whose last pass failed locally (e.g. the spool could not be written): not retried before this. */
+    private final Map<QueueId, Instant> holdUntil = new ConcurrentHashMap<>();
+
+    private final Map<List<Endpoint>, FailoverGroup<Endpoint>> groups = new ConcurrentHashMap<>();
+    private final Object wakeLock = new Object();
+    private ScheduledFuture<?> nextWake;
+    private volatile boolean started;
+    private volatile boolean closed;
+
+    private DeliveryAgent(Builder b) {
+        this.spool = b.spool;
+        this.router = b.router;
+        this.client = b.client != null
+                ? b.client
+                : SmtpClient.builder().heloName(b.hostname).build();
+        this.resolver = new EndpointResolver(b.dns != null ? b.dns : JndiDnsResolver.system(), b.mxPort);
+        this.clock = b.clock;
+        this.ownScheduler = b.scheduler == null;
+        this.scheduler = b.scheduler != null
+                ? b.scheduler
+                : Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "delivery-scheduler");
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.ownExecutor = b.executor == null;
+        this.executor =
+                b.executor != null ? b.executor : VirtualThreads.newPerTaskExecutor("delivery-", b.maxConcurrent);
+        this.slots = new Semaphore(b.maxConcurrent);
+        this.retry = b.retry;
+        this.lifetime = b.lifetime;
+        this.hostname = b.hostname;
+        this.postmaster = b.postmaster;
+        this.returnLimit = b.returnLimit;
+        this.transactionDeadline = b.transactionDeadline;
+        this.hopInitialBackoff = b.hopInitialBackoff;
+        this.hopMaxBackoff = b.hopMaxBackoff;
+        this.pollInterval = b.pollInterval;
+    }
+
+    /**
+     * Starts a builder.
+     *
+     * @param spool the spool to deliver from
+     * @param router where recipients go
+     * @return a new builder
+     */
+    public static Builder builder(Spool spool, Router router) {
+        return new Builder(spool, router);
+    }
+
+    /**
+     * Recovers the spool (see {@link Spool#recover()}) and starts scheduled passes: one now, then at the earliest
+     * due retry or every poll interval, whichever comes first.
+     *
+     * @return the number of messages recovered
+     * @throws IOException if the spool cannot be read
+     * @throws IllegalStateException if already started or closed
+     */
+    public int start() throws IOException {
+        if (started || closed) {
+            throw new IllegalStateException(closed ? "closed" : "already started");
+        }
+        int n = recover();
+        started = true;
+        wake(Duration.ZERO);
+        return n;
+    }
+
+    /**
+     * Loads the spool's messages without starting the scheduler (for {@link #runDue()}-driven use and tests).
+     *
+     * @return the number of messages loaded
+     * @throws IOException if the spool cannot be read
+     */
+    public int recover() throws IOException {
+        List<QueuedMessage> all = spool.recover();
+        for (QueuedMessage m : all) {
+            known.putIfAbsent(m.id(), m);
+        }
+        return all.size();
+    }
+
+    /**
+     * Hands over a message just stored in the spool; it is delivered on the next pass (at once when started).
+     *
+     * @param message the stored message
+     */
+    public void submit(QueuedMessage message) {
+        Objects.requireNonNull(message, "message");
+        known.putIfAbsent(message.id(), message);
+        if (started && !closed) {
+            wake(Duration.ZERO);
+        }
+    }
+
+    /**
+     * How many messages the agent holds (delivering, waiting for a retry, or waiting to be completed).
+     *
+     * @return the count
+     */
+    public int queued() {
+        return known.size();
+    }
+
+    /**
+     * Runs one pass now over every due message and waits for it to finish.
+     *
+     * @return how many messages were processed
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public int runDue() throws InterruptedException {
+        List<Future<?>> futures = new ArrayList<>();
+        Instant now = clock.instant();
+        for (QueuedMessage m : new ArrayList<>(known.values())) {
+            if (!isDue(m, now) || held(m, now) || inFlight.putIfAbsent(m.id(), Boolean.TRUE) != null) {
+                continue;
+            }
+            slots.acquire();
+            try {
+                futures.add(executor.submit(() -> runOne(m.id())));
+            } catch (RuntimeException e) {
+                slots.release();
+                inFlight.remove(m.id());
+                throw e;
+            }
+        }
+        for (Future<?> f : futures) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                LOG.error("delivery task failed", e.getCause());
+            }
+        }
+        return futures.size();
+    }
+
+    private void tick() {
+        if (closed) {
+            return;
+        }
+        Instant now = clock.instant();
+        for (QueuedMessage m : new ArrayList<>(known.values())) {
+            if (!isDue(m, now) || held(m, now)) {
+                continue;
+            }
+            if (!slots.tryAcquire()) {
+                break; // a finishing delivery wakes us again
+            }
+            if (inFlight.putIfAbsent(m.id(), Boolean.TRUE) != null) {
+                slots.release();
+                continue;
+            }
+            try {
+                executor.execute(() -> {
+                    runOne(m.id());
+                    wake(Duration.ZERO);
+                });
+            } catch (RuntimeException e) {
+                slots.release();
+                inFlight.remove(m.id());
+                LOG.error("cannot schedule delivery of {}", m.id(), e);
+            }
+        }
+        wake(untilNextDue(clock.instant()));
+    }
+
+    private void runOne(QueueId id) {
+        try {
+            QueuedMessage m = known.get(id);
+            if (m != null) {
+                process(m);
+            }
+        } catch (IOException | RuntimeException e) {
+            holdUntil.put(id, clock.instant().plus(pollInterval));
+            LOG.error(
+                    "processing {} failed; it stays queued and is retried after {}: {}",
+                    id,
+                    pollInterval,
+                    e.toString(),
+                    e);
+        } finally {
+            inFlight.remove(id);
+            slots.release();
+        }
+    }
+
+    private Duration untilNextDue(Instant now) {
+        Instant earliest = now.plus(pollInterval);
+        for (QueuedMessage m : known.values()) {
+            Instant d = dueAt(m);
+            if (d.isBefore(earliest)) {
+                earliest = d;
+            }
+        }
+        Duration wait = Duration.between(now, earliest);
+        return wait.isNegative() ? Duration.ZERO : wait;
+    }
+
+    private void wake(Duration delay) {
+        if (!started || closed) {
+            return;
+        }
+        synchronized (wakeLock) {
+            if (nextWake != null && !nextWake.isDone()) {
+                if (nextWake.getDelay(TimeUnit.NANOSECONDS) <= delay.toNanos()) {
+                    return;
+                }
+                nextWake.cancel(false);
+            }
+            nextWake = scheduler.schedule(this::tick, Math.max(0, delay.toMillis()), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private boolean held(QueuedMessage m, Instant now) {
+        Instant until = holdUntil.get(m.id());
+        if (until == null) {
+            return false;
+        }
+        if (now.isBefore(until)) {
+            return true;
+        }
+        holdUntil.remove(m.id(), until);
+        return false;
+    }
+
+    private static Instant dueAt(QueuedMessage m) {
+        Instant earliest = Instant.MAX;
+        for (RecipientState r : m.recipients()) {
+            if (r.status() == RecipientState.Status.FAILED) {
+                return Instant.MIN;
+            }
+            if (r.status() == RecipientState.Status.PENDING) {
+                Instant t = r.nextAttempt().orElse(Instant.MIN);
+                if (t.isBefore(earliest)) {
+                    earliest = t;
+                }
+            }
+        }
+        return earliest == Instant.MAX && !m.hasPending() ? Instant.MIN : earliest;
+    }
+
+    private static boolean isDue(QueuedMessage m, Instant now) {
+        return !dueAt(m).isAfter(now);
+    }
+
+    /** One pass over one message; the caller owns it. */
+    private void process(QueuedMessage m) throws IOException {
+        Instant now = clock.instant();
+        Instant expiry = m.queuedAt().plus(lifetime);
+        boolean expired = !now.isBefore(expiry);
+        Map<String, List<String>> byDestination = new LinkedHashMap<>();
+        Map<String, Route> routes = new LinkedHashMap<>();
+        Map<String, String> domains = new LinkedHashMap<>();
+        for (RecipientState r : m.recipients()) {
+            if (r.status() != RecipientState.Status.PENDING
+                    || r.nextAttempt().map(now::isBefore).orElse(false)) {
+                continue;
+            }
+            Route route = router.route(r.address());
+            String domain = Router.domainOf(r.address());
+            String key = route instanceof Route.Mx ? "mx:" + domain : route.toString();
+            byDestination.computeIfAbsent(key, k -> new ArrayList<>()).add(r.address());
+            routes.put(key, route);
+            domains.put(key, domain);
+        }
+        QueuedMessage updated = m;
+        for (Map.Entry<String, List<String>> e : byDestination.entrySet()) {
+            List<RecipientResult> results = deliver(m, routes.get(e.getKey()), domains.get(e.getKey()), e.getValue());
+            for (RecipientResult r : results) {
+                updated = updated.withRecipient(r.recipient(), s -> apply(s, r, m.queuedAt(), now, expiry, expired));
+            }
+        }
+        if (updated != m) {
+            spool.update(updated);
+            known.put(updated.id(), updated);
+        }
+        updated = bounceFailures(updated, now);
+        if (!updated.hasPending()
+                && updated.recipients(RecipientState.Status.FAILED).isEmpty()) {
+            spool.complete(updated.id());
+            known.remove(updated.id());
+            holdUntil.remove(updated.id());
+            LOG.debug("{} completed", updated.id());
+        }
+    }
+
+    private RecipientState apply(
+            RecipientState s, RecipientResult r, Instant queuedAt, Instant now, Instant expiry, boolean expired) {
+        String reply = r.diagnostic() + (r.remote().isEmpty() ? "" : " (" + r.remote() + ")");
+        switch (r.outcome()) {
+            case DELIVERED:
+                return s.delivered(reply);
+            case PERMANENT:
+                return s.failed(reply, true);
+            default:
+                if (expired) {
+                    return s.failed("554 5.4.7 delivery time expired; last error: " + reply, true);
+                }
+                Instant next = retry.next(queuedAt, now);
+                if (!next.isAfter(now)) {
+                    next = now.plusSeconds(1);
+                }
+                if (next.isAfter(expiry)) {
+                    next = expiry;
+                }
+                return s.deferred(reply, next);
+        }
+    }
+
+    private List<RecipientResult> deliver(QueuedMessage m, Route route, String domain, List<String> rcpts) {
+        List<EndpointResolver.Ranked> ranked;
+        try {
+            ranked = resolver.resolve(route, domain);
+        } catch (DnsException e) {
+            String diag = e.isPermanent()
+                    ? (e.getMessage().contains("null MX") ? "556 5.1.10 " : "550 5.1.2 ") + e.getMessage()
+                    : "451 4.4.3 " + e.getMessage();
+            return all(
+                    rcpts,
+                    e.isPermanent() ? RecipientResult.Outcome.PERMANENT : RecipientResult.Outcome.TEMPORARY,
+                    diag);
+        }
+        List<Endpoint> key =
+                ranked.stream().map(EndpointResolver.Ranked::endpoint).toList();
+        if (groups.size() > MAX_GROUPS && !groups.containsKey(key)) {
+            groups.clear(); // MX answers vary over time; forget old groups (and their back-off) rather than grow
+        }
+        FailoverGroup<Endpoint> group = groups.computeIfAbsent(key, k -> {
+            FailoverGroup.Builder<Endpoint> gb = FailoverGroup.<Endpoint>builder("next-hops " + route)
+                    .clock(clock)
+                    .deadline(transactionDeadline)
+                    .maxBackoff(hopMaxBackoff)
+                    .initialBackoff(hopInitialBackoff)
+                    .failoverWhen(ex -> ex instanceof HopFailedException);
+            for (EndpointResolver.Ranked r : ranked) {
+                gb.member(r.endpoint().toString(), r.endpoint(), r.priority());
+            }
+            return gb.build();
+        });
+        MessageContent content = m.content();
+        try {
+            TransactionResult tr = group.call(
+                    (ep, remaining) -> client.deliver(ep, m.envelope().sender(), rcpts, content, remaining));
+            LOG.info("{}: {} via {}{}", m.id(), summary(tr), tr.endpoint(), tr.tls() ? " (TLS)" : "");
+            return tr.recipients();
+        } catch (FailoverException e) {
+            String last = e.attempts().isEmpty()
+                    ? "every next hop is in back-off"
+                    : String.valueOf(
+                            e.attempts().get(e.attempts().size() - 1).error().getMessage());
+            LOG.info("{}: no next hop took it ({}): {}", m.id(), e.reason(), last);
+            return all(rcpts, RecipientResult.Outcome.TEMPORARY, "451 4.4.1 " + last);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return all(rcpts, RecipientResult.Outcome.TEMPORARY, "451 4.3.0 delivery interrupted");
+        }
+    }
+
+    private static String summary(TransactionResult tr) {
+        Map<RecipientResult.Outcome, Integer> n = new LinkedHashMap<>();
+        for (RecipientResult r : tr.recipients()) {
+            n.merge(r.outcome(), 1, Integer::sum);
+        }
+        return n.toString();
+    }
+
+    private static List<RecipientResult> all(List<String> rcpts, RecipientResult.Outcome o, String diag) {
+        List<RecipientResult> out = new ArrayList<>();
+        for (String r : rcpts) {
+            out.add(new RecipientResult(r, o, Dsn.status(diag), diag, ""));
+        }
+        return out;
+    }
+
+    private QueuedMessage bounceFailures(QueuedMessage m, Instant now) throws IOException {
+        List<RecipientState> failed = m.recipients(RecipientState.Status.FAILED);
+        if (failed.isEmpty()) {
+            return m;
+        }
+        Envelope env = m.envelope();
+        Optional<String> to;
+        if (!env.hasNullSender()) {
+            to = Optional.of(env.sender());
+        } else if (failed.stream().allMatch(r -> r.address().equalsIgnoreCase(postmaster))) {
+            LOG.error(
+                    "{}: double bounce to {} failed ({}); giving up",
+                    m.id(),
+                    postmaster,
+                    failed.get(0).lastReply().orElse("?"));
+            to = Optional.empty();
+        } else {
+            to = Optional.of(postmaster);
+        }
+        if (to.isPresent()) {
+            byte[] dsn = Dsn.failure(hostname, to.get(), m, failed, now, returnLimit);
+            Envelope bounceEnv =
+                    new Envelope(Optional.empty(), Optional.of(hostname), Envelope.NULL_SENDER, List.of(to.get()), now);
+            QueuedMessage bounce = spool.store(bounceEnv, MessageContent.ofBytes(dsn));
+            LOG.info("{}: bounce {} to <{}> for {} recipient(s)", m.id(), bounce.id(), to.get(), failed.size());
+            known.putIfAbsent(bounce.id(), bounce);
+        }
+        QueuedMessage out = m;
+        for (RecipientState r : failed) {
+            out = out.withRecipient(r.address(), s -> s.status() == RecipientState.Status.FAILED ? s.bounced() : s);
+        }
+        spool.update(out);
+        known.put(out.id(), out);
+        if (started) {
+            wake(Duration.ZERO);
+        }
+        return out;
+    }
+
+    /** Stops scheduling; waits up to 10 s for deliveries in progress. Messages stay in the spool. Idempotent. */
+    @Override
+    public void close() {
+        closed = true;
+        synchronized (wakeLock) {
+            if (nextWake != null) {
+                nextWake.cancel(false);
+            }
+        }
+        if (ownScheduler) {
+            scheduler.shutdownNow();
+        }
+        if (ownExecutor) {
+            executor.shutdown();
+            try {
+                if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+                    executor.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                executor.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Builds a {@link DeliveryAgent}. Setters validate at once. Not thread-safe. */
+    public static final class Builder {
+        private final Spool spool;
+        private final Router router;
+        private SmtpClient client;
+        private DnsResolver dns;
+        private Clock clock = Clock.systemUTC();
+        private ScheduledExecutorService scheduler;
+        private ExecutorService executor;
+        private int maxConcurrent = 20;
+        private RetrySchedule retry = RetrySchedule.qmail();
+        private Duration lifetime = Duration.ofDays(7);
+        private String hostname = "localhost";
+        private String postmaster = "postmaster";
+        private long returnLimit = 256 * 1024;
+        private int mxPort = 25;
+        private Duration transactionDeadline = Duration.ofMinutes(30);
+        private Duration hopInitialBackoff = Duration.ofSeconds(30);
+        private Duration hopMaxBackoff = Duration.ofMinutes(10);
+        private Duration pollInterval = Duration.ofMinutes(1);
+
+        private Builder(Spool spool, Router router) {
+            this.spool = Objects.requireNonNull(spool, "spool");
+            this.router = Objects.requireNonNull(router, "router");
+        }
+
+        /**
+         * The SMTP client. Default: {@code SmtpClient.builder().heloName(hostname).build()}.
+         *
+         * @param value the client
+         * @return this builder
+         */
+        public Builder client(SmtpClient value) {
+            client = Objects.requireNonNull(value, "client");
+            return this;
+        }
+
+        /**
+         * The DNS resolver for MX routes and relay host names. Default {@link JndiDnsResolver#system()}.
+         *
+         * @param value the resolver
+         * @return this builder
+         */
+        public Builder dns(DnsResolver value) {
+            dns = Objects.requireNonNull(value, "dns");
+            return this;
+        }
+
+        /**
+         * The clock for retry times, expiry and next-hop back-off. Default {@link Clock#systemUTC()}.
+         *
+         * @param value the clock
+         * @return this builder
+         */
+        public Builder clock(Clock value) {
+            clock = Objects.requireNonNull(value, "clock");
+            return this;
+        }
+
+        /**
+         * The scheduler for passes after {@link DeliveryAgent#start()}. Default a private single daemon thread, shut
+         * down by {@link DeliveryAgent#close()}; a given scheduler is not shut down.
+         *
+         * @param value the scheduler
+         * @return this builder
+         */
+        public Builder scheduler(ScheduledExecutorService value) {
+            scheduler = Objects.requireNonNull(value, "scheduler");
+            return this;
+        }
+
+        /**
+         * Where deliveries run. Default virtual threads where available (a bounded platform pool on 17), shut down
+         * by {@link DeliveryAgent#close()}; a given executor is not shut down.
+         *
+         * @param value the executor
+         * @return this builder
+         */
+        public Builder executor(ExecutorService value) {
+            executor = Objects.requireNonNull(value, "executor");
+            return this;
+        }
+
+        /**
+         * How many messages are delivered at once at most. Default 20.
+         *
+         * @param value 1 to 10000
+         * @return this builder
+         * @throws IllegalArgumentException if out of range
+         */
+        public Builder maxConcurrent(int value) {
+            if (value < 1 || value > 10_000) {
+                throw new IllegalArgumentException("maxConcurrent must be 1..10000, was " + value);
+            }
+            maxConcurrent = value;
+            return this;
+        }
+
+        /**
+         * When temporary failures are retried. Default {@link RetrySchedule#qmail()}.
+         *
+         * @param value the schedule
+         * @return this builder
+         */
+        public Builder retrySchedule(RetrySchedule value) {
+            retry = Objects.requireNonNull(value, "retrySchedule");
+            return this;
+        }
+
+        /**
+         * How long a message may stay queued before temporary failures count as permanent. Default 7 days.
+         *
+         * @param value a positive duration
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder queueLifetime(Duration value) {
+            lifetime = positive(value, "queueLifetime");
+            return this;
+        }
+
+        /**
+         * This relay's host name: EHLO name of the default client, {@code Reporting-MTA} and the
+         * {@code MAILER-DAEMON@} address of bounces. Default {@code localhost}.
+         *
+         * @param value a host name
+         * @return this builder
+         * @throws IllegalArgumentException if blank or holding white space
+         */
+        public Builder hostname(String value) {
+            Objects.requireNonNull(value, "hostname");
+            if (value.isBlank() || value.chars().anyMatch(c -> c <= 0x20 || c == 0x7f)) {
+                throw new IllegalArgumentException("hostname must be one word: '" + value + "'");
+            }
+            hostname = value;
+            return this;
+        }
+
+        /**
+         * Where double bounces go. Default {@code postmaster}.
+         *
+         * @param value an address
+         * @return this builder
+         * @throws IllegalArgumentException if blank
+         */
+        public Builder postmaster(String value) {
+            Objects.requireNonNull(value, "postmaster");
+            if (value.isBlank()) {
+                throw new IllegalArgumentException("postmaster must not be blank");
+            }
+            postmaster = value;
+            return this;
+        }
+
+        /**
+         * Bounces return the whole message up to this size, else only its header. Default 256 KiB.
+         *
+         * @param bytes {@code >= 0}
+         * @return this builder
+         * @throws IllegalArgumentException if negative
+         */
+        public Builder returnLimit(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("returnLimit must be >= 0, was " + bytes);
+            }
+            returnLimit = bytes;
+            return this;
+        }
+
+        /**
+         * The port for MX hosts. Default 25 (tests point MX routes at a sink's ephemeral port).
+         *
+         * @param value 1 to 65535
+         * @return this builder
+         * @throws IllegalArgumentException if out of range
+         */
+        public Builder mxPort(int value) {
+            if (value < 1 || value > 65535) {
+                throw new IllegalArgumentException("mxPort must be 1..65535, was " + value);
+            }
+            mxPort = value;
+            return this;
+        }
+
+        /**
+         * The whole-operation deadline for one transaction including failover. Default 30 min (it must leave room for
+         * RFC 5321's 10 min wait after the data).
+         *
+         * @param value a positive duration
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder transactionDeadline(Duration value) {
+            transactionDeadline = positive(value, "transactionDeadline");
+            return this;
+        }
+
+        /**
+         * Back-off for a failed next hop (doubling per failure up to {@link #hopMaxBackoff}). Default 30 s.
+         *
+         * @param value a positive duration, not above the maximum
+         * @return this builder
+         * @throws IllegalArgumentException if not positive or above the maximum
+         */
+        public Builder hopInitialBackoff(Duration value) {
+            positive(value, "hopInitialBackoff");
+            if (value.compareTo(hopMaxBackoff) > 0) {
+                throw new IllegalArgumentException("hopInitialBackoff exceeds hopMaxBackoff " + hopMaxBackoff);
+            }
+            hopInitialBackoff = value;
+            return this;
+        }
+
+        /**
+         * The longest back-off for a failed next hop. Default 10 min.
+         *
+         * @param value a positive duration, not below the initial back-off
+         * @return this builder
+         * @throws IllegalArgumentException if not positive or below the initial back-off
+         */
+        public Builder hopMaxBackoff(Duration value) {
+            positive(value, "hopMaxBackoff");
+            if (value.compareTo(hopInitialBackoff) < 0) {
+                throw new IllegalArgumentException("hopMaxBackoff is below hopInitialBackoff " + hopInitialBackoff);
+            }
+            hopMaxBackoff = value;
+            return this;
+        }
+
+        /**
+         * The longest pause between scheduled passes. Default 1 min.
+         *
+         * @param value a positive duration
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder pollInterval(Duration value) {
+            pollInterval = positive(value, "pollInterval");
+            return this;
+        }
+
+        private static Duration positive(Duration d, String what) {
+            Objects.requireNonNull(d, what);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(what + " must be positive, was " + d);
+            }
+            return d;
+        }
+
+        /**
+         * Builds the agent (not yet started).
+         *
+         * @return the agent
+         */
+        public DeliveryAgent build() {
+            return new DeliveryAgent(this);
+        }
+    }
+}

@@ -1,0 +1,177 @@
+package org.mailhygiene.smtp.delivery;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.mailhygiene.smtp.queue.QueuedMessage;
+import org.mailhygiene.smtp.queue.RecipientState;
+
+/**
+ * Builds RFC 3464 delivery status notifications: {@code multipart/report; report-type=delivery-status} with a
+ * human-readable {@code text/plain} part, a {@code message/delivery-status} part (Reporting-MTA, Arrival-Date, then per
+ * recipient Final-Recipient, Action {@code failed}, Status, Diagnostic-Code, Last-Attempt-Date) and the returned
+ * message: whole as {@code message/rfc822} up to the size limit, else only its header as
+ * {@code text/rfc822-headers}. The header carries {@code Auto-Submitted: auto-replied} (RFC 3834). Lines end in
+ * CRLF. Stateless and thread-safe.
+ */
+final class Dsn {
+    private static final Pattern REPLY = Pattern.compile("^(\\d)\\d\\d(?: ([245])\\.(\\d{1,3})\\.(\\d{1,3}))?");
+    private static final DateTimeFormatter RFC5322 = DateTimeFormatter.ofPattern(
+                    "EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT)
+            .withZone(ZoneOffset.UTC);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private Dsn() {}
+
+    /** The RFC 3463 status a stored reply implies: its enhanced code, or the class with {@code .0.0}. */
+    static String status(String reply) {
+        Matcher m = REPLY.matcher(reply);
+        if (m.find()) {
+            if (m.group(2) != null && m.group(2).equals(m.group(1))) {
+                return m.group(2) + "." + m.group(3) + "." + m.group(4);
+            }
+            String cls = m.group(1);
+            return (cls.equals("2") || cls.equals("4") || cls.equals("5") ? cls : "5") + ".0.0";
+        }
+        return "5.0.0";
+    }
+
+    static String date(Instant t) {
+        return RFC5322.format(t);
+    }
+
+    /**
+     * A failure report.
+     *
+     * @param reportingMta this relay's host name
+     * @param to the report's recipient (the original sender, or the postmaster for a double bounce)
+     * @param original the message that failed
+     * @param failed the failed recipients
+     * @param now the report's date
+     * @param returnLimit return the whole message up to this many bytes, else only its header
+     */
+    static byte[] failure(
+            String reportingMta,
+            String to,
+            QueuedMessage original,
+            List<RecipientState> failed,
+            Instant now,
+            long returnLimit)
+            throws IOException {
+        String boundary = "=_dsn_" + Long.toHexString(RANDOM.nextLong() & Long.MAX_VALUE) + "_"
+                + original.id().value();
+        StringBuilder h = new StringBuilder();
+        h.append("From: Mail Delivery System <MAILER-DAEMON@")
+                .append(reportingMta)
+                .append(">\r\n");
+        h.append("To: <").append(to).append(">\r\n");
+        h.append("Subject: Undelivered Mail Returned to Sender\r\n");
+        h.append("Date: ").append(date(now)).append("\r\n");
+        h.append("Message-ID: <")
+                .append(original.id().value())
+                .append('.')
+                .append(Long.toHexString(now.toEpochMilli()))
+                .append(".dsn@")
+                .append(reportingMta)
+                .append(">\r\n");
+        h.append("Auto-Submitted: auto-replied\r\n");
+        h.append("MIME-Version: 1.0\r\n");
+        h.append("Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"")
+                .append(boundary)
+                .append("\"\r\n");
+        h.append("\r\n");
+        h.append("This is a MIME-encapsulated message.\r\n\r\n");
+
+        h.append("--").append(boundary).append("\r\n");
+        h.append("Content-Type: text/plain; charset=utf-8\r\n");
+        h.append("Content-Transfer-Encoding: 8bit\r\n\r\n");
+        h.append("This is the mail system at host ").append(reportingMta).append(".\r\n\r\n");
+        h.append("Your message (queue id ")
+                .append(original.id().value())
+                .append(") could not be delivered to one or more recipients.\r\n");
+        h.append("The returned message and the details are attached.\r\n\r\n");
+        for (RecipientState r : failed) {
+            h.append("<")
+                    .append(r.address())
+                    .append(">: ")
+                    .append(oneLine(r.lastReply().orElse("delivery failed")))
+                    .append("\r\n");
+        }
+        h.append("\r\n");
+
+        h.append("--").append(boundary).append("\r\n");
+        h.append("Content-Type: message/delivery-status\r\n\r\n");
+        h.append("Reporting-MTA: dns; ").append(reportingMta).append("\r\n");
+        h.append("X-Queue-ID: ").append(original.id().value()).append("\r\n");
+        h.append("Arrival-Date: ").append(date(original.queuedAt())).append("\r\n");
+        for (RecipientState r : failed) {
+            String reply = oneLine(r.lastReply().orElse("550 5.0.0 delivery failed"));
+            h.append("\r\n");
+            h.append("Final-Recipient: rfc822; ").append(r.address()).append("\r\n");
+            h.append("Action: failed\r\n");
+            h.append("Status: ").append(status(reply)).append("\r\n");
+            h.append("Diagnostic-Code: smtp; ").append(reply).append("\r\n");
+            h.append("Last-Attempt-Date: ").append(date(now)).append("\r\n");
+        }
+        h.append("\r\n");
+
+        h.append("--").append(boundary).append("\r\n");
+        ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(original.size(), returnLimit) + 4096);
+        boolean whole = original.size() <= returnLimit;
+        if (whole) {
+            h.append("Content-Type: message/rfc822\r\n");
+            h.append("Content-Transfer-Encoding: 8bit\r\n\r\n");
+            out.write(h.toString().getBytes(StandardCharsets.UTF_8));
+            byte[] body = original.content().readAllBytes();
+            out.write(body);
+            if (body.length > 0 && body[body.length - 1] != '\n') {
+                out.write('\r');
+                out.write('\n');
+            }
+        } else {
+            h.append("Content-Type: text/rfc822-headers\r\n");
+            h.append("Content-Transfer-Encoding: 8bit\r\n\r\n");
+            out.write(h.toString().getBytes(StandardCharsets.UTF_8));
+            out.write(headerOf(original));
+        }
+        out.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
+        return out.toByteArray();
+    }
+
+    /** The header section of a stored message, up to and including the empty line (or all of it if none). */
+    private static byte[] headerOf(QueuedMessage m) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
+        try (InputStream in = m.content().openStream()) {
+            int prev2 = -1;
+            int prev = -1;
+            int c;
+            while ((c = in.read()) >= 0 && out.size() < 1024 * 1024) {
+                out.write(c);
+                if (c == '\n' && (prev == '\n' || (prev == '\r' && prev2 == '\n'))) {
+                    break;
+                }
+                prev2 = prev;
+                prev = c;
+            }
+        }
+        return out.toByteArray();
+    }
+
+    private static String oneLine(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            sb.append(c < 0x20 || c == 0x7f ? ' ' : c);
+        }
+        return sb.toString();
+    }
+}

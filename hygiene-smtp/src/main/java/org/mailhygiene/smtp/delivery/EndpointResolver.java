@@ -1,0 +1,116 @@
+package org.mailhygiene.smtp.delivery;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import org.mailhygiene.api.routing.NextHop;
+import org.mailhygiene.api.routing.Route;
+
+/**
+ * Turns a {@link Route} into endpoints in preference order, each with a failover priority.
+ *
+ * <p>{@link Route.Relay}: the hops in order (priorities 0, 1, ...); an IP literal is used as it is, without DNS; a host
+ * name is looked up for A/AAAA only (never MX, as qmail's {@code smtproutes}). {@link Route.Mx}: the domain's MX
+ * records by preference (equal preferences share a priority); a domain without MX records is its own mail host
+ * (RFC 5321 §5.1); a null MX (RFC 7505) and a domain that does not exist are permanent failures; an address literal
+ * domain ({@code [192.0.2.1]}) is used directly. Thread-safe.
+ */
+final class EndpointResolver {
+    /** An endpoint with its failover priority. */
+    record Ranked(Endpoint endpoint, int priority) {}
+
+    private final DnsResolver dns;
+    private final int mxPort;
+
+    EndpointResolver(DnsResolver dns, int mxPort) {
+        this.dns = Objects.requireNonNull(dns, "dns");
+        this.mxPort = mxPort;
+    }
+
+    List<Ranked> resolve(Route route, String domain) throws DnsException {
+        if (route instanceof Route.Relay relay) {
+            List<Ranked> out = new ArrayList<>();
+            DnsException last = null;
+            int prio = 0;
+            for (NextHop hop : relay.hops()) {
+                try {
+                    for (Endpoint e : endpoints(hop)) {
+                        out.add(new Ranked(e, prio));
+                    }
+                } catch (DnsException e) {
+                    last = e;
+                }
+                prio++;
+            }
+            if (out.isEmpty()) {
+                throw last != null ? last : new DnsException("relay hops have no addresses: " + relay, false, null);
+            }
+            return out;
+        }
+        return mx(domain);
+    }
+
+    private List<Endpoint> endpoints(NextHop hop) throws DnsException {
+        if (hop.isIpLiteral()) {
+            return List.of(Endpoint.literal(hop));
+        }
+        List<Endpoint> out = new ArrayList<>();
+        for (InetAddress a : dns.addresses(hop.host())) {
+            out.add(new Endpoint(hop, new InetSocketAddress(a, hop.port())));
+        }
+        if (out.isEmpty()) {
+            throw new DnsException(hop.host() + " has no A/AAAA records", false, null);
+        }
+        return out;
+    }
+
+    private List<Ranked> mx(String domain) throws DnsException {
+        if (domain.isEmpty()) {
+            throw new DnsException("recipient has no domain to look up", true, null);
+        }
+        if (domain.startsWith("[") && domain.endsWith("]")) {
+            String lit = domain.substring(1, domain.length() - 1);
+            if (lit.regionMatches(true, 0, "IPv6:", 0, 5)) {
+                lit = lit.substring(5);
+            }
+            try {
+                return List.of(new Ranked(Endpoint.literal(new NextHop(lit, mxPort)), 0));
+            } catch (IllegalArgumentException e) {
+                throw new DnsException("bad address literal " + domain, true, e);
+            }
+        }
+        List<MxRecord> records = new ArrayList<>(dns.mx(domain));
+        if (records.isEmpty()) {
+            List<Ranked> out = new ArrayList<>();
+            for (Endpoint e : endpoints(new NextHop(domain, mxPort))) {
+                out.add(new Ranked(e, 0));
+            }
+            return out;
+        }
+        if (records.stream().anyMatch(MxRecord::isNullMx)) {
+            throw new DnsException(domain + " accepts no mail (null MX)", true, null);
+        }
+        records.sort(Comparator.comparingInt(MxRecord::preference));
+        List<Ranked> out = new ArrayList<>();
+        DnsException last = null;
+        for (MxRecord r : records) {
+            try {
+                for (Endpoint e : endpoints(new NextHop(r.exchange(), mxPort))) {
+                    out.add(new Ranked(e, r.preference()));
+                }
+            } catch (DnsException e) {
+                last = e;
+            }
+        }
+        if (out.isEmpty()) {
+            throw new DnsException(
+                    domain + ": no MX host has an address" + (last != null ? " (" + last.getMessage() + ")" : ""),
+                    false,
+                    last);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,653 @@
+package org.mailhygiene.smtp.delivery;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocket;
+import org.mailhygiene.api.MessageContent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An SMTP client that hands one stored message to one next hop in one transaction, sending the stored bytes
+ * unchanged (only line ends are made canonical CRLF, then dot-stuffed; see {@link DotStuffer}).
+ *
+ * <p>Per transaction: connect (bound to the configured {@linkplain Builder#localAddress local address}), greeting,
+ * EHLO (HELO if EHLO is refused), STARTTLS per the {@link TlsPolicy} and EHLO again, then MAIL FROM with
+ * {@code SIZE=} when the server offers SIZE, {@code BODY=8BITMIME} when the content has 8-bit bytes and the server
+ * offers 8BITMIME, {@code SMTPUTF8} when an address is not ASCII; RCPT TO per recipient; DATA; QUIT. With
+ * PIPELINING offered, MAIL, every RCPT and DATA go out in one write (RFC 2920) and the replies are read in order.
+ *
+ * <p>Results: a 2xx after the data makes every accepted recipient DELIVERED; a 4xx to RCPT is TEMPORARY for that
+ * recipient, a 5xx PERMANENT; a 5xx to MAIL, DATA or the data makes every remaining recipient PERMANENT; content larger
+ * than the server's SIZE, or non-ASCII addresses with a server lacking SMTPUTF8, are PERMANENT without sending. A
+ * failure of the next hop itself (no connection, a non-2xx greeting or EHLO, a 4xx to MAIL, DATA or the data, a
+ * timeout, a dropped connection) throws {@link HopFailedException} so that failover moves on and the message stays
+ * queued. Content that is 8-bit for a server without 8BITMIME is sent unchanged (as Postfix does), not re-encoded.
+ *
+ * <p>Every step has a timeout ({@link SmtpTimeouts}, RFC 5321 defaults), capped by the budget given to
+ * {@link #deliver}. Reads use socket timeouts; writes are guarded by a watchdog that closes the socket when a write
+ * takes too long. Thread-safe: one client serves concurrent deliveries, each on its own connection.
+ */
+public final class SmtpClient {
+    private static final Logger LOG = LoggerFactory.getLogger(SmtpClient.class);
+    private static final byte[] CRLF = {'\r', '\n'};
+    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "smtp-client-watchdog");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private final String heloName;
+    private final Optional<InetAddress> localAddress;
+    private final SmtpTimeouts timeouts;
+    private final TlsPolicy tls;
+
+    private SmtpClient(Builder b) {
+        this.heloName = b.heloName;
+        this.localAddress = b.localAddress;
+        this.timeouts = b.timeouts;
+        this.tls = b.tls;
+    }
+
+    /**
+     * Starts a builder.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The timeouts in use.
+     *
+     * @return the timeouts
+     */
+    public SmtpTimeouts timeouts() {
+        return timeouts;
+    }
+
+    /**
+     * Runs one transaction.
+     *
+     * @param endpoint where to connect
+     * @param sender the reverse path, {@code ""} for the null sender
+     * @param recipients the forward paths, at least one
+     * @param content the bytes to send
+     * @param budget the time left for the whole transaction; every step's timeout is capped by it
+     * @return one result per recipient
+     * @throws HopFailedException if the next hop failed before taking responsibility (see the class description)
+     * @throws IOException if the content could not be read (a local problem, not the next hop's)
+     * @throws IllegalArgumentException if there are no recipients or the budget is not positive
+     */
+    public TransactionResult deliver(
+            Endpoint endpoint, String sender, List<String> recipients, MessageContent content, Duration budget)
+            throws IOException {
+        Objects.requireNonNull(endpoint, "endpoint");
+        Objects.requireNonNull(sender, "sender");
+        Objects.requireNonNull(content, "content");
+        if (recipients.isEmpty()) {
+            throw new IllegalArgumentException("no recipients");
+        }
+        if (budget.isNegative() || budget.isZero()) {
+            throw new IllegalArgumentException("budget must be positive, was " + budget);
+        }
+        long deadline = System.nanoTime() + budget.toNanos();
+        try {
+            return attempt(
+                    endpoint,
+                    sender,
+                    List.copyOf(recipients),
+                    content,
+                    deadline,
+                    tls.mode() != TlsPolicy.Mode.DISABLED);
+        } catch (TlsFailed e) {
+            if (tls.mode() == TlsPolicy.Mode.REQUIRED) {
+                throw new HopFailedException(
+                        endpoint,
+                        HopFailedException.Stage.STARTTLS,
+                        null,
+                        "TLS handshake failed: " + e.getMessage(),
+                        e);
+            }
+            LOG.info("{}: TLS handshake failed ({}); delivering without TLS", endpoint, e.getMessage());
+            try {
+                return attempt(endpoint, sender, List.copyOf(recipients), content, deadline, false);
+            } catch (TlsFailed impossible) {
+                throw new IllegalStateException("TLS failure on a connection that did not try TLS", impossible);
+            }
+        }
+    }
+
+    /** A failed handshake in opportunistic mode: retried in plaintext on a new connection. */
+    private static final class TlsFailed extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        TlsFailed(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** Thrown for a local content read failure, to tell it apart from the next hop's I/O errors. */
+    private static final class LocalReadFailed extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        LocalReadFailed(IOException cause) {
+            super("cannot read the message content: " + cause.getMessage(), cause);
+        }
+    }
+
+    /** One connection. */
+    private final class Conn implements AutoCloseable {
+        final Endpoint endpoint;
+        final long deadline;
+        Socket socket;
+        InputStream in;
+        OutputStream out;
+        boolean secure;
+        HopFailedException.Stage stage = HopFailedException.Stage.CONNECT;
+
+        Conn(Endpoint endpoint, long deadline) {
+            this.endpoint = endpoint;
+            this.deadline = deadline;
+        }
+
+        int capped(Duration step) throws SocketTimeoutException {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new SocketTimeoutException("delivery deadline passed");
+            }
+            long ms = Math.min(step.toMillis(), TimeUnit.NANOSECONDS.toMillis(left));
+            return (int) Math.max(1, Math.min(Integer.MAX_VALUE, ms));
+        }
+
+        void connect() throws IOException {
+            socket = new Socket();
+            if (localAddress.isPresent()) {
+                socket.bind(new InetSocketAddress(localAddress.get(), 0));
+            }
+            socket.setTcpNoDelay(true);
+            socket.connect(endpoint.address(), capped(timeouts.connect()));
+            streams();
+        }
+
+        void streams() throws IOException {
+            in = new BufferedInputStream(socket.getInputStream(), 8192);
+            out = new BufferedOutputStream(socket.getOutputStream(), 8192);
+        }
+
+        SmtpResponse read(HopFailedException.Stage at, Duration timeout) throws IOException {
+            stage = at;
+            socket.setSoTimeout(capped(timeout));
+            List<String> lines = new ArrayList<>();
+            int code = -1;
+            while (true) {
+                String line = readLine();
+                if (line.length() < 3 || !line.substring(0, 3).chars().allMatch(Character::isDigit)) {
+                    throw new IOException("malformed reply line: " + printable(line));
+                }
+                int c = Integer.parseInt(line.substring(0, 3));
+                if (code >= 0 && c != code) {
+                    throw new IOException("reply code changed within a multi-line reply: " + printable(line));
+                }
+                code = c;
+                boolean more = line.length() > 3 && line.charAt(3) == '-';
+                lines.add(line.length() > 4 ? line.substring(4) : "");
+                if (lines.size() > 200) {
+                    throw new IOException("reply with too many lines");
+                }
+                if (!more) {
+                    if (code < 100 || code > 599) {
+                        throw new IOException("reply code out of range: " + code);
+                    }
+                    return new SmtpResponse(code, lines);
+                }
+            }
+        }
+
+        private String readLine() throws IOException {
+            StringBuilder sb = new StringBuilder(80);
+            int c;
+            while ((c = in.read()) >= 0) {
+                if (c == '\n') {
+                    int len = sb.length();
+                    if (len > 0 && sb.charAt(len - 1) == '\r') {
+                        sb.setLength(len - 1);
+                    }
+                    return sb.toString();
+                }
+                if (sb.length() > 4096) {
+                    throw new IOException("reply line too long");
+                }
+                sb.append((char) c);
+            }
+            throw new IOException("connection closed by " + endpoint);
+        }
+
+        /** Writes and flushes under the watchdog. */
+        void send(byte[] bytes, int len, Duration timeout) throws IOException {
+            ScheduledFuture<?> guard = WATCHDOG.schedule(this::abort, capped(timeout), TimeUnit.MILLISECONDS);
+            try {
+                out.write(bytes, 0, len);
+                out.flush();
+            } finally {
+                guard.cancel(false);
+            }
+            if (socket.isClosed()) {
+                throw new SocketTimeoutException("write timed out");
+            }
+        }
+
+        void command(String line, HopFailedException.Stage at, Duration timeout) throws IOException {
+            stage = at;
+            byte[] b = (line + "\r\n").getBytes(StandardCharsets.UTF_8);
+            send(b, b.length, timeout);
+        }
+
+        void abort() {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // already broken
+            }
+        }
+
+        void quietQuit() {
+            try {
+                command("QUIT", stage, timeouts.quit());
+                read(stage, timeouts.quit());
+            } catch (IOException | RuntimeException ignored) {
+                // the transaction is over; QUIT is a courtesy
+            }
+        }
+
+        HopFailedException fail(SmtpResponse reply, String what, Throwable cause) {
+            return new HopFailedException(endpoint, stage, reply, what, cause);
+        }
+
+        @Override
+        public void close() {
+            abort();
+        }
+    }
+
+    private TransactionResult attempt(
+            Endpoint endpoint, String sender, List<String> rcpts, MessageContent content, long deadline, boolean tryTls)
+            throws IOException, TlsFailed {
+        try (Conn c = new Conn(endpoint, deadline)) {
+            try {
+                return session(c, sender, rcpts, content, tryTls);
+            } catch (HopFailedException | LocalReadFailed e) {
+                throw e;
+            } catch (IOException e) {
+                throw c.fail(null, e.toString(), e);
+            }
+        }
+    }
+
+    private TransactionResult session(Conn c, String sender, List<String> rcpts, MessageContent content, boolean tryTls)
+            throws IOException, TlsFailed {
+        c.connect();
+        SmtpResponse greeting = c.read(HopFailedException.Stage.GREETING, timeouts.greeting());
+        if (!greeting.isPositive()) {
+            c.quietQuit();
+            throw c.fail(greeting, "greeting " + greeting, null);
+        }
+        Map<String, String> ext = ehlo(c);
+        if (tryTls && ext.containsKey("STARTTLS")) {
+            c.command("STARTTLS", HopFailedException.Stage.STARTTLS, timeouts.starttls());
+            SmtpResponse r = c.read(HopFailedException.Stage.STARTTLS, timeouts.starttls());
+            if (r.code() == 220) {
+                try {
+                    SSLSocket s = (SSLSocket) tls.context()
+                            .getSocketFactory()
+                            .createSocket(
+                                    c.socket, endpoint(c), c.endpoint.address().getPort(), true);
+                    s.setUseClientMode(true);
+                    s.setSoTimeout(c.capped(timeouts.starttls()));
+                    s.startHandshake();
+                    c.socket = s;
+                    c.streams();
+                    c.secure = true;
+                } catch (SSLException e) {
+                    throw new TlsFailed(e.getMessage(), e);
+                }
+                ext = ehlo(c);
+            } else if (tls.mode() == TlsPolicy.Mode.REQUIRED) {
+                c.quietQuit();
+                throw c.fail(r, "STARTTLS refused: " + r, null);
+            }
+        } else if (tls.mode() == TlsPolicy.Mode.REQUIRED) {
+            c.quietQuit();
+            c.stage = HopFailedException.Stage.STARTTLS;
+            throw c.fail(null, "TLS required but STARTTLS not offered", null);
+        }
+        String remote = c.endpoint.toString();
+        boolean utf8 = !isAscii(sender) || rcpts.stream().anyMatch(r -> !isAscii(r));
+        if (utf8 && !ext.containsKey("SMTPUTF8")) {
+            c.quietQuit();
+            return all(
+                    c,
+                    rcpts,
+                    RecipientResult.Outcome.PERMANENT,
+                    "5.6.7",
+                    "next hop " + remote + " does not support SMTPUTF8, needed for a non-ASCII address");
+        }
+        long limit = parseSize(ext.get("SIZE"));
+        if (limit > 0 && content.size() > limit) {
+            c.quietQuit();
+            return all(
+                    c,
+                    rcpts,
+                    RecipientResult.Outcome.PERMANENT,
+                    "5.3.4",
+                    "message of " + content.size() + " bytes exceeds the next hop's SIZE " + limit);
+        }
+        StringBuilder mail = new StringBuilder("MAIL FROM:<").append(sender).append('>');
+        if (ext.containsKey("SIZE")) {
+            mail.append(" SIZE=").append(content.size());
+        }
+        if (ext.containsKey("8BITMIME") && hasEightBit(content)) {
+            mail.append(" BODY=8BITMIME");
+        }
+        if (utf8) {
+            mail.append(" SMTPUTF8");
+        }
+        boolean pipelining = ext.containsKey("PIPELINING");
+        List<RecipientResult> results = new ArrayList<>();
+        List<String> accepted = new ArrayList<>();
+        if (pipelining) {
+            StringBuilder batch = new StringBuilder(mail).append("\r\n");
+            for (String r : rcpts) {
+                batch.append("RCPT TO:<").append(r).append(">\r\n");
+            }
+            batch.append("DATA\r\n");
+            byte[] b = batch.toString().getBytes(StandardCharsets.UTF_8);
+            c.stage = HopFailedException.Stage.MAIL;
+            c.send(b, b.length, timeouts.mail());
+        } else {
+            c.command(mail.toString(), HopFailedException.Stage.MAIL, timeouts.mail());
+        }
+        SmtpResponse mailReply = c.read(HopFailedException.Stage.MAIL, timeouts.mail());
+        if (mailReply.isTransient() || (!mailReply.isPositive() && !mailReply.isPermanent())) {
+            throw c.fail(mailReply, "MAIL refused: " + mailReply, null);
+        }
+        if (mailReply.isPermanent()) {
+            if (!pipelining) {
+                c.quietQuit();
+            }
+            return all(c, rcpts, RecipientResult.Outcome.PERMANENT, mailReply.status(), mailReply.oneLine());
+        }
+        for (String r : rcpts) {
+            if (!pipelining) {
+                c.command("RCPT TO:<" + r + ">", HopFailedException.Stage.RCPT, timeouts.rcpt());
+            }
+            SmtpResponse rr = c.read(HopFailedException.Stage.RCPT, timeouts.rcpt());
+            if (rr.isPositive()) {
+                accepted.add(r);
+            } else {
+                RecipientResult.Outcome o =
+                        rr.isPermanent() ? RecipientResult.Outcome.PERMANENT : RecipientResult.Outcome.TEMPORARY;
+                results.add(new RecipientResult(r, o, rr.status(), rr.oneLine(), remote));
+            }
+        }
+        if (accepted.isEmpty()) {
+            if (pipelining) {
+                SmtpResponse d = c.read(HopFailedException.Stage.DATA, timeouts.dataInit());
+                if (d.code() == 354) {
+                    byte[] end = ".\r\n".getBytes(StandardCharsets.US_ASCII);
+                    c.send(end, end.length, timeouts.dataBlock());
+                    c.read(HopFailedException.Stage.DATA_END, timeouts.dataTermination());
+                }
+            }
+            c.quietQuit();
+            return new TransactionResult(c.endpoint, c.secure, ordered(rcpts, results));
+        }
+        if (!pipelining) {
+            c.command("DATA", HopFailedException.Stage.DATA, timeouts.dataInit());
+        }
+        SmtpResponse dataReply = c.read(HopFailedException.Stage.DATA, timeouts.dataInit());
+        if (dataReply.code() != 354) {
+            if (dataReply.isPermanent()) {
+                for (String r : accepted) {
+                    results.add(new RecipientResult(
+                            r, RecipientResult.Outcome.PERMANENT, dataReply.status(), dataReply.oneLine(), remote));
+                }
+                c.quietQuit();
+                return new TransactionResult(c.endpoint, c.secure, ordered(rcpts, results));
+            }
+            throw c.fail(dataReply, "DATA refused: " + dataReply, null);
+        }
+        c.stage = HopFailedException.Stage.DATA;
+        DotStuffer stuffer = new DotStuffer((buf, len) -> c.send(buf, len, timeouts.dataBlock()));
+        byte[] buf = new byte[DotStuffer.BLOCK];
+        try (InputStream body = content.openStream()) {
+            int n;
+            while (true) {
+                try {
+                    n = body.read(buf);
+                } catch (IOException e) {
+                    throw new LocalReadFailed(e);
+                }
+                if (n < 0) {
+                    break;
+                }
+                stuffer.write(buf, 0, n);
+            }
+        } catch (LocalReadFailed e) {
+            throw e;
+        } catch (IOException e) {
+            if (e instanceof HopFailedException) {
+                throw e;
+            }
+            throw c.fail(null, e.toString(), e);
+        }
+        stuffer.finish();
+        SmtpResponse end = c.read(HopFailedException.Stage.DATA_END, timeouts.dataTermination());
+        if (end.isPositive()) {
+            for (String r : accepted) {
+                results.add(
+                        new RecipientResult(r, RecipientResult.Outcome.DELIVERED, end.status(), end.oneLine(), remote));
+            }
+        } else if (end.isPermanent()) {
+            for (String r : accepted) {
+                results.add(
+                        new RecipientResult(r, RecipientResult.Outcome.PERMANENT, end.status(), end.oneLine(), remote));
+            }
+        } else {
+            throw c.fail(end, "message refused after data: " + end, null);
+        }
+        c.quietQuit();
+        return new TransactionResult(c.endpoint, c.secure, ordered(rcpts, results));
+    }
+
+    private static String endpoint(Conn c) {
+        return c.endpoint.hop().host();
+    }
+
+    private Map<String, String> ehlo(Conn c) throws IOException {
+        c.command("EHLO " + heloName, HopFailedException.Stage.EHLO, timeouts.ehlo());
+        SmtpResponse r = c.read(HopFailedException.Stage.EHLO, timeouts.ehlo());
+        Map<String, String> ext = new HashMap<>();
+        if (r.isPositive()) {
+            for (int i = 1; i < r.lines().size(); i++) {
+                String l = r.lines().get(i).trim();
+                int sp = l.indexOf(' ');
+                String key = (sp < 0 ? l : l.substring(0, sp)).toUpperCase(Locale.ROOT);
+                ext.put(key, sp < 0 ? "" : l.substring(sp + 1).trim());
+            }
+            return ext;
+        }
+        if (r.isPermanent()) {
+            c.command("HELO " + heloName, HopFailedException.Stage.EHLO, timeouts.ehlo());
+            SmtpResponse h = c.read(HopFailedException.Stage.EHLO, timeouts.ehlo());
+            if (h.isPositive()) {
+                return ext;
+            }
+            r = h;
+        }
+        c.quietQuit();
+        throw c.fail(r, "EHLO/HELO refused: " + r, null);
+    }
+
+    private static long parseSize(String v) {
+        if (v == null || v.isEmpty()) {
+            return 0;
+        }
+        try {
+            return Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private static TransactionResult all(
+            Conn c, List<String> rcpts, RecipientResult.Outcome o, String status, String diag) {
+        List<RecipientResult> out = new ArrayList<>();
+        for (String r : rcpts) {
+            out.add(new RecipientResult(r, o, status, diag, c.endpoint.toString()));
+        }
+        return new TransactionResult(c.endpoint, c.secure, out);
+    }
+
+    private static List<RecipientResult> ordered(List<String> rcpts, List<RecipientResult> results) {
+        List<RecipientResult> out = new ArrayList<>();
+        List<RecipientResult> pool = new ArrayList<>(results);
+        for (String r : rcpts) {
+            for (int i = 0; i < pool.size(); i++) {
+                if (pool.get(i).recipient().equals(r)) {
+                    out.add(pool.remove(i));
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
+    static boolean isAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) > 0x7f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean hasEightBit(MessageContent content) throws IOException {
+        byte[] buf = new byte[64 * 1024];
+        try (InputStream in = content.openStream()) {
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                for (int i = 0; i < n; i++) {
+                    if (buf[i] < 0) {
+                        return true;
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new LocalReadFailed(e);
+        }
+        return false;
+    }
+
+    private static String printable(String s) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < s.length() && i < 200; i++) {
+            char ch = s.charAt(i);
+            sb.append(ch >= 0x20 && ch < 0x7f ? ch : '?');
+        }
+        return sb.toString();
+    }
+
+    /** Builds an {@link SmtpClient}. Setters validate at once. Not thread-safe. */
+    public static final class Builder {
+        private String heloName = "localhost";
+        private Optional<InetAddress> localAddress = Optional.empty();
+        private SmtpTimeouts timeouts = SmtpTimeouts.defaults();
+        private TlsPolicy tls;
+
+        private Builder() {}
+
+        /**
+         * The name sent in EHLO/HELO. Default {@code localhost}; set it to the relay's host name.
+         *
+         * @param value a domain name or address literal without spaces
+         * @return this builder
+         * @throws IllegalArgumentException if blank or holding white space or control characters
+         */
+        public Builder heloName(String value) {
+            Objects.requireNonNull(value, "heloName");
+            if (value.isBlank() || value.chars().anyMatch(ch -> ch <= 0x20 || ch == 0x7f)) {
+                throw new IllegalArgumentException("heloName must be one word without control characters: " + value);
+            }
+            heloName = value;
+            return this;
+        }
+
+        /**
+         * The local address outgoing connections are bound to. Default none (the OS chooses).
+         *
+         * @param value a local address, e.g. 127.0.0.2 for a demo node
+         * @return this builder
+         */
+        public Builder localAddress(InetAddress value) {
+            localAddress = Optional.of(Objects.requireNonNull(value, "localAddress"));
+            return this;
+        }
+
+        /**
+         * The per-step timeouts. Default {@link SmtpTimeouts#defaults()}.
+         *
+         * @param value the timeouts
+         * @return this builder
+         */
+        public Builder timeouts(SmtpTimeouts value) {
+            timeouts = Objects.requireNonNull(value, "timeouts");
+            return this;
+        }
+
+        /**
+         * The TLS policy. Default {@link TlsPolicy#opportunistic()}.
+         *
+         * @param value the policy
+         * @return this builder
+         */
+        public Builder tls(TlsPolicy value) {
+            tls = Objects.requireNonNull(value, "tls");
+            return this;
+        }
+
+        /**
+         * Builds the client.
+         *
+         * @return the client
+         */
+        public SmtpClient build() {
+            if (tls == null) {
+                tls = TlsPolicy.opportunistic();
+            }
+            return new SmtpClient(this);
+        }
+    }
+}

@@ -1,0 +1,26 @@
+package org.mailhygiene.smtp.delivery;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The outcome of one SMTP transaction with one next hop that ended in replies (not in a failed next hop, which is a
+ * {@link HopFailedException}).
+ *
+ * <p>Immutable and thread-safe.
+ *
+ * @param endpoint where the transaction ran
+ * @param tls whether it ran over TLS
+ * @param recipients one result per recipient, in the order given
+ */
+public record TransactionResult(Endpoint endpoint, boolean tls, List<RecipientResult> recipients) {
+    /**
+     * Validates and copies.
+     *
+     * @throws NullPointerException if a component is {@code null}
+     */
+    public TransactionResult {
+        Objects.requireNonNull(endpoint, "endpoint");
+        recipients = List.copyOf(Objects.requireNonNull(recipients, "recipients"));
+    }
+}

@@ -1,0 +1,164 @@
+package org.mailhygiene.smtp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.api.ScanFailure;
+import org.mailhygiene.api.Scanner;
+import org.mailhygiene.api.policy.Action;
+import org.mailhygiene.api.policy.DefaultPolicy;
+import org.mailhygiene.api.policy.Policy;
+import org.mailhygiene.api.routing.StaticRouter;
+import org.mailhygiene.scanners.ScanPipeline;
+import org.mailhygiene.scanners.builtin.SignatureScanner;
+import org.mailhygiene.smtp.access.AcceptedDomains;
+import org.mailhygiene.smtp.queue.Quarantine;
+import org.mailhygiene.smtp.queue.Spool;
+import org.mailhygiene.testkit.FailingScanner;
+import org.mailhygiene.testkit.SampleMessages;
+import org.mailhygiene.testkit.smtp.SinkMessage;
+import org.mailhygiene.testkit.smtp.SmtpSink;
+
+/** The assembled relay: in-line scanning, dispositions, spool and delivery to a recording sink. */
+class RelayTest {
+    @TempDir
+    Path dir;
+
+    private SmtpSink sink;
+    private Relay relay;
+    private Spool spool;
+    private Quarantine quarantine;
+    private ScanPipeline pipeline;
+
+    private void start(Scanner scanner, Policy policy, String routes) throws IOException {
+        if (sink == null) {
+            sink = SmtpSink.start();
+        }
+        spool = Spool.open(dir.resolve("spool"));
+        quarantine = Quarantine.builder(dir.resolve("quarantine")).build();
+        pipeline =
+                ScanPipeline.builder().scanner(scanner).policy(policy).noCache().build();
+        relay = Relay.builder()
+                .server(b ->
+                        b.port(0).hostname("gw.example.ac.jp").acceptedDomains(AcceptedDomains.of("example.ac.jp")))
+                .delivery(b -> b.hostname("gw.example.ac.jp"))
+                .pipeline(pipeline)
+                .spool(spool)
+                .quarantine(quarantine)
+                .router(StaticRouter.parse(routes.replace("SINK", "127.0.0.1:" + sink.port())))
+                .build();
+        relay.start();
+    }
+
+    private void start(Scanner scanner) throws IOException {
+        start(scanner, DefaultPolicy.defaults(), ":SINK");
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        if (relay != null) {
+            relay.close();
+        }
+        if (pipeline != null) {
+            pipeline.close();
+        }
+        if (spool != null) {
+            spool.close();
+        }
+        if (sink != null) {
+            sink.close();
+        }
+    }
+
+    /** Sends one message and returns the reply to the final dot. */
+    private String send(byte[] message) throws IOException {
+        try (RelayTestClient c = new RelayTestClient(relay.port())) {
+            return c.send("sender@example.net", List.of("user@example.ac.jp"), message);
+        }
+    }
+
+    @Test
+    void cleanMessageIsStoredThenDeliveredWithOurReceivedHeader() throws Exception {
+        start(SignatureScanner.create());
+        String reply = send(SampleMessages.clean());
+        assertThat(reply).matches("250 2\\.0\\.0 .*\\(queued as [0-9A-Za-z-]+\\)");
+        List<SinkMessage> got = sink.awaitMessages(1, Duration.ofSeconds(20));
+        assertThat(got).hasSize(1);
+        String text = new String(got.get(0).data(), StandardCharsets.UTF_8);
+        assertThat(text).startsWith("Received: from client.example ([127.0.0.1])\r\n\tby gw.example.ac.jp");
+        assertThat(text).endsWith(new String(SampleMessages.clean(), StandardCharsets.UTF_8));
+        assertThat(got.get(0).recipients()).containsExactly("user@example.ac.jp");
+        assertThat(got.get(0).sender()).isEqualTo("sender@example.net");
+    }
+
+    @Test
+    void virusIsRejectedBefore250AndNothingIsKept() throws Exception {
+        start(SignatureScanner.create());
+        assertThat(send(SampleMessages.eicarAttachment())).startsWith("554 5.7.1");
+        assertThat(spool.size()).isZero();
+        Thread.sleep(200);
+        assertThat(sink.messages()).isEmpty();
+    }
+
+    @Test
+    void scannerFailureAnswers451AndNothingPassesUnscanned() throws Exception {
+        start(FailingScanner.failingWith(ScanFailure.Kind.UNAVAILABLE));
+        assertThat(send(SampleMessages.clean())).startsWith("451 4.3.0");
+        assertThat(spool.size()).isZero();
+        Thread.sleep(200);
+        assertThat(sink.messages()).isEmpty();
+    }
+
+    @Test
+    void spamIsTaggedAndDelivered() throws Exception {
+        start(SignatureScanner.create());
+        assertThat(send(SampleMessages.gtube())).startsWith("250");
+        SinkMessage m = sink.awaitMessages(1, Duration.ofSeconds(20)).get(0);
+        String text = new String(m.data(), StandardCharsets.UTF_8);
+        assertThat(text).contains("Subject: [SPAM] ").contains("X-Spam-Flag: YES");
+        assertThat(text).startsWith("Received: from client.example");
+    }
+
+    @Test
+    void quarantinedMessageIsHeldNotDelivered() throws Exception {
+        start(
+                SignatureScanner.create(),
+                DefaultPolicy.builder().onVirus(Action.QUARANTINE).build(),
+                ":SINK");
+        assertThat(send(SampleMessages.eicarAttachment())).matches("250 .*\\(held as .*\\)");
+        assertThat(quarantine.list()).hasSize(1);
+        assertThat(quarantine.list().get(0).envelope().recipients()).containsExactly("user@example.ac.jp");
+        assertThat(spool.size()).isZero();
+        Thread.sleep(200);
+        assertThat(sink.messages()).isEmpty();
+    }
+
+    @Test
+    void deliveryFailsOverToTheSecondNextHop() throws Exception {
+        int dead;
+        try (ServerSocket s = new ServerSocket(0)) {
+            dead = s.getLocalPort(); // closed again: connection refused
+        }
+        sink = SmtpSink.start();
+        start(SignatureScanner.create(), DefaultPolicy.defaults(), "example.ac.jp:127.0.0.1:" + dead + ",SINK");
+        for (int i = 0; i < 3; i++) {
+            assertThat(send(SampleMessages.clean())).startsWith("250");
+        }
+        assertThat(sink.awaitMessages(3, Duration.ofSeconds(30))).hasSize(3);
+    }
+
+    @Test
+    void spoolFailureAnswers451() throws Exception {
+        start(SignatureScanner.create());
+        spool.close();
+        assertThat(send(SampleMessages.clean())).startsWith("451 4.3.0");
+    }
+}

@@ -1,0 +1,445 @@
+package org.mailhygiene.smtp.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import jakarta.mail.BodyPart;
+import jakarta.mail.Session;
+import jakarta.mail.internet.MimeMessage;
+import jakarta.mail.internet.MimeMultipart;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.api.Envelope;
+import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.api.routing.NextHop;
+import org.mailhygiene.api.routing.Route;
+import org.mailhygiene.api.routing.StaticRouter;
+import org.mailhygiene.smtp.queue.QueuedMessage;
+import org.mailhygiene.smtp.queue.RecipientState;
+import org.mailhygiene.smtp.queue.Spool;
+import org.mailhygiene.testkit.FakeClock;
+import org.mailhygiene.testkit.smtp.SinkAction;
+import org.mailhygiene.testkit.smtp.SinkCommand;
+import org.mailhygiene.testkit.smtp.SinkMessage;
+import org.mailhygiene.testkit.smtp.SmtpSink;
+
+class DeliveryAgentTest {
+    static final Instant T0 = Instant.parse("2026-11-27T12:00:00Z");
+    static final String MSG =
+            "From: a@x.org\r\nTo: b@y.org\r\nSubject: test\r\nMessage-ID: <m1@x.org>\r\n\r\nHello.\r\n";
+
+    @TempDir
+    Path dir;
+
+    FakeClock clock;
+    Spool spool;
+    SmtpSink inbound; // the next hop for y.org
+    SmtpSink backup; // the second next hop for y.org
+    SmtpSink outbound; // everything else, bounces included
+    DeliveryAgent agent;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        clock = FakeClock.at(T0);
+        spool = Spool.builder(dir.resolve("spool")).clock(clock).build();
+        inbound = SmtpSink.start();
+        backup = SmtpSink.start();
+        outbound = SmtpSink.start();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (agent != null) {
+            agent.close();
+        }
+        spool.close();
+        inbound.close();
+        backup.close();
+        outbound.close();
+    }
+
+    static NextHop hop(SmtpSink s) {
+        return new NextHop("127.0.0.1", s.port());
+    }
+
+    DeliveryAgent.Builder agentBuilder(StaticRouter router) {
+        return DeliveryAgent.builder(spool, router)
+                .clock(clock)
+                .hostname("relay.test")
+                .postmaster("postmaster@x.org")
+                .dns(new MapDns())
+                .client(SmtpClient.builder()
+                        .heloName("relay.test")
+                        .tls(TlsPolicy.disabled())
+                        .timeouts(SmtpTimeouts.uniform(Duration.ofSeconds(5)))
+                        .build());
+    }
+
+    StaticRouter router() {
+        return StaticRouter.builder()
+                .route("y.org", Route.Relay.to(hop(inbound), hop(backup)))
+                .defaultRoute(Route.Relay.to(hop(outbound)))
+                .build();
+    }
+
+    QueuedMessage store(String sender, String... rcpts) throws Exception {
+        QueuedMessage m = spool.store(
+                new Envelope(java.util.Optional.empty(), java.util.Optional.of("c"), sender, List.of(rcpts), T0),
+                MessageContent.ofString(MSG, StandardCharsets.UTF_8));
+        agent.submit(m);
+        return m;
+    }
+
+    @Test
+    void deliversAndCompletes() throws Exception {
+        agent = agentBuilder(router()).build();
+        store("a@x.org", "b@y.org", "c@y.org");
+        assertThat(agent.runDue()).isEqualTo(1);
+        SinkMessage m = inbound.awaitMessages(1, Duration.ofSeconds(5)).get(0);
+        assertThat(m.text()).isEqualTo(MSG);
+        assertThat(m.recipients()).containsExactly("b@y.org", "c@y.org");
+        assertThat(spool.size()).isZero();
+        assertThat(agent.queued()).isZero();
+        assertThat(backup.messages()).isEmpty();
+    }
+
+    @Test
+    void temporaryFailuresAreRetriedOnQmailsScheduleWithoutSleeping() throws Exception {
+        agent = agentBuilder(router()).build();
+        inbound.always(SinkCommand.RCPT, SinkAction.reply("451 4.2.0 try later"));
+        QueuedMessage m = store("a@x.org", "b@y.org");
+        agent.runDue();
+        RecipientState r = spool.get(m.id()).orElseThrow().recipients().get(0);
+        assertThat(r.status()).isEqualTo(RecipientState.Status.PENDING);
+        assertThat(r.nextAttempt()).contains(T0.plusSeconds(400));
+        assertThat(r.lastReply().orElseThrow()).startsWith("451 4.2.0 try later");
+
+        clock.advance(Duration.ofSeconds(399));
+        assertThat(agent.runDue()).isZero();
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(agent.runDue()).isEqualTo(1);
+        assertThat(spool.get(m.id()).orElseThrow().recipients().get(0).nextAttempt())
+                .contains(T0.plusSeconds(1600));
+        clock.set(T0.plusSeconds(1600));
+        agent.runDue();
+        assertThat(spool.get(m.id()).orElseThrow().recipients().get(0).nextAttempt())
+                .contains(T0.plusSeconds(3600));
+
+        inbound.always(SinkCommand.RCPT, null);
+        clock.set(T0.plusSeconds(3600));
+        agent.runDue();
+        assertThat(inbound.awaitMessages(1, Duration.ofSeconds(5))).hasSize(1);
+        assertThat(spool.size()).isZero();
+        assertThat(outbound.messages()).isEmpty();
+    }
+
+    @Test
+    void permanentFailureBouncesAnRfc3464ReportFromTheNullSender() throws Exception {
+        agent = agentBuilder(router()).build();
+        inbound.onRecipient("gone@y.org", SinkAction.reply("550 5.1.1 no such user"));
+        QueuedMessage m = store("a@x.org", "gone@y.org", "ok@y.org");
+        agent.runDue(); // delivers ok@, fails gone@, queues the bounce
+        agent.runDue(); // delivers the bounce
+        assertThat(inbound.awaitMessages(1, Duration.ofSeconds(5)).get(0).recipients())
+                .containsExactly("ok@y.org");
+        SinkMessage bounce = outbound.awaitMessages(1, Duration.ofSeconds(5)).get(0);
+        assertThat(bounce.sender()).isEmpty();
+        assertThat(bounce.recipients()).containsExactly("a@x.org");
+        assertThat(spool.size()).isZero();
+
+        MimeMessage dsn =
+                new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(bounce.data()));
+        assertThat(dsn.getContentType()).startsWith("multipart/report").contains("report-type=delivery-status");
+        assertThat(dsn.getHeader("Auto-Submitted")[0]).isEqualTo("auto-replied");
+        assertThat(dsn.getFrom()[0].toString()).contains("MAILER-DAEMON@relay.test");
+        MimeMultipart mp = new MimeMultipart(dsn.getDataHandler().getDataSource());
+        assertThat(mp.getCount()).isEqualTo(3);
+        assertThat(mp.getBodyPart(0).getContentType()).startsWith("text/plain");
+        BodyPart status = mp.getBodyPart(1);
+        assertThat(status.getContentType()).startsWith("message/delivery-status");
+        String fields = read(status.getInputStream());
+        assertThat(fields).contains("Reporting-MTA: dns; relay.test");
+        assertThat(fields).contains("Final-Recipient: rfc822; gone@y.org");
+        assertThat(fields).contains("Action: failed");
+        assertThat(fields).contains("Status: 5.1.1");
+        assertThat(fields).contains("Diagnostic-Code: smtp; 550 5.1.1 no such user");
+        assertThat(fields).doesNotContain("ok@y.org");
+        BodyPart returned = mp.getBodyPart(2);
+        assertThat(returned.getContentType()).startsWith("message/rfc822");
+        MimeMessage original = (MimeMessage) returned.getContent();
+        assertThat(original.getMessageID()).isEqualTo("<m1@x.org>");
+        assertThat(m.id().value()).isNotEmpty();
+    }
+
+    @Test
+    void largeMessagesReturnOnlyTheirHeaders() throws Exception {
+        agent = agentBuilder(router()).returnLimit(10).build();
+        inbound.always(SinkCommand.RCPT, SinkAction.reply("550 5.1.1 no"));
+        store("a@x.org", "b@y.org");
+        agent.runDue();
+        agent.runDue();
+        SinkMessage bounce = outbound.awaitMessages(1, Duration.ofSeconds(5)).get(0);
+        MimeMessage dsn =
+                new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(bounce.data()));
+        MimeMultipart mp = (MimeMultipart) dsn.getContent();
+        assertThat(mp.getBodyPart(2).getContentType()).startsWith("text/rfc822-headers");
+        assertThat(read(mp.getBodyPart(2).getInputStream()))
+                .contains("Message-ID: <m1@x.org>")
+                .doesNotContain("Hello.");
+    }
+
+    @Test
+    void queueLifetimeEndsInALastAttemptAndABounce() throws Exception {
+        agent = agentBuilder(router()).queueLifetime(Duration.ofHours(2)).build();
+        inbound.always(SinkCommand.RCPT, SinkAction.reply("451 4.2.0 try later"));
+        QueuedMessage m = store("a@x.org", "b@y.org");
+        int passes = 0;
+        while (spool.get(m.id()).map(QueuedMessage::hasPending).orElse(false) && passes < 50) {
+            agent.runDue();
+            Instant next = spool.get(m.id())
+                    .flatMap(q -> q.recipients().get(0).nextAttempt())
+                    .orElse(clock.instant());
+            assertThat(next).isBeforeOrEqualTo(T0.plus(Duration.ofHours(2)));
+            clock.set(next);
+            passes++;
+        }
+        agent.runDue();
+        SinkMessage bounce = outbound.awaitMessages(1, Duration.ofSeconds(5)).get(0);
+        assertThat(bounce.text()).contains("Status: 5.4.7").contains("delivery time expired");
+        // 0, 400, 1600, 3600, 6400 s, then 10000 s is past the 2 h lifetime, so the last attempt is at 7200 s
+        assertThat(inbound.transcript())
+                .filteredOn(l -> l.startsWith("C: RCPT"))
+                .hasSize(6);
+        assertThat(spool.size()).isZero();
+    }
+
+    @Test
+    void failuresOfANullSenderMessageGoToThePostmasterAndAFailedDoubleBounceIsDropped() throws Exception {
+        agent = agentBuilder(router()).build();
+        inbound.always(SinkCommand.RCPT, SinkAction.reply("550 5.1.1 no"));
+        outbound.onRecipient("postmaster@x.org", SinkAction.reply("550 5.1.1 no postmaster either"));
+        store("", "b@y.org");
+        agent.runDue(); // fails, double bounce queued to the postmaster
+        agent.runDue(); // the double bounce fails: dropped
+        agent.runDue();
+        assertThat(outbound.transcript()).contains("C: RCPT TO:<postmaster@x.org>");
+        assertThat(outbound.transcript()).noneMatch(l -> l.equals("C: RCPT TO:<>"));
+        assertThat(outbound.messages()).isEmpty();
+        assertThat(spool.size()).isZero();
+    }
+
+    @Test
+    void whenTheFirstNextHopDiesMidTransactionTheMessageGoesThroughTheOtherOnce() throws Exception {
+        agent = agentBuilder(router()).build();
+        inbound.enqueue(SinkCommand.DATA_END, SinkAction.close());
+        store("a@x.org", "b@y.org");
+        agent.runDue();
+        assertThat(backup.awaitMessages(1, Duration.ofSeconds(5))).hasSize(1);
+        assertThat(inbound.messages()).isEmpty();
+        assertThat(spool.size()).isZero();
+        // The dead hop is in back-off: the next message goes straight to the backup.
+        store("a@x.org", "b@y.org");
+        agent.runDue();
+        assertThat(backup.awaitMessages(2, Duration.ofSeconds(5))).hasSize(2);
+        assertThat(inbound.connectionCount()).isEqualTo(1);
+        // After the back-off the preferred hop is used again.
+        clock.advance(Duration.ofMinutes(1));
+        store("a@x.org", "b@y.org");
+        agent.runDue();
+        assertThat(inbound.awaitMessages(1, Duration.ofSeconds(5))).hasSize(1);
+    }
+
+    @Test
+    void whenEveryNextHopFailsTheMessageStaysQueued() throws Exception {
+        agent = agentBuilder(router()).build();
+        inbound.always(SinkCommand.GREETING, SinkAction.reply("421 4.3.2 shutting down"));
+        backup.always(SinkCommand.MAIL, SinkAction.reply("452 4.3.1 insufficient storage"));
+        QueuedMessage m = store("a@x.org", "b@y.org");
+        agent.runDue();
+        RecipientState r = spool.get(m.id()).orElseThrow().recipients().get(0);
+        assertThat(r.status()).isEqualTo(RecipientState.Status.PENDING);
+        assertThat(r.lastReply().orElseThrow()).startsWith("451 4.4.1");
+        assertThat(inbound.messages()).isEmpty();
+        assertThat(backup.messages()).isEmpty();
+    }
+
+    @Test
+    void mxRoutesUsePreferenceOrderAndFallBackToTheAddressRecord() throws Exception {
+        InetAddress a3 = InetAddress.getByName("127.0.0.3");
+        InetAddress a4 = InetAddress.getByName("127.0.0.4");
+        try (SmtpSink primary = SmtpSink.builder().bindAddress(a3).start();
+                SmtpSink secondary =
+                        SmtpSink.builder().bindAddress(a4).port(primary.port()).start()) {
+            MapDns dns = new MapDns();
+            dns.mx.put("mx.test", List.of(new MxRecord(20, "b.mx.test."), new MxRecord(10, "a.mx.test.")));
+            dns.hosts.put("a.mx.test", List.of(a3));
+            dns.hosts.put("b.mx.test", List.of(a4));
+            dns.mx.put("nomx.test", List.of());
+            dns.hosts.put("nomx.test", List.of(a4));
+            dns.mx.put("nullmx.test", List.of(new MxRecord(0, ".")));
+            agent = agentBuilder(StaticRouter.builder()
+                            .route("x.org", Route.Relay.to(hop(outbound)))
+                            .build())
+                    .dns(dns)
+                    .mxPort(primary.port())
+                    .build();
+            store("a@x.org", "u@mx.test");
+            agent.runDue();
+            assertThat(primary.awaitMessages(1, Duration.ofSeconds(5)).get(0).recipients())
+                    .containsExactly("u@mx.test");
+            primary.always(SinkCommand.GREETING, SinkAction.close());
+            store("a@x.org", "v@mx.test", "w@nomx.test");
+            agent.runDue();
+            assertThat(secondary.awaitMessages(2, Duration.ofSeconds(5)))
+                    .extracting(SinkMessage::recipients)
+                    .containsExactlyInAnyOrder(List.of("v@mx.test"), List.of("w@nomx.test"));
+            store("a@x.org", "n@nullmx.test", "d@nxdomain.test");
+            agent.runDue();
+            agent.runDue();
+            SinkMessage bounce =
+                    outbound.awaitMessages(1, Duration.ofSeconds(5)).get(0);
+            assertThat(bounce.text()).contains("Status: 5.1.10").contains("Status: 5.1.2");
+        }
+    }
+
+    @Test
+    void recoveredMessagesAreDeliveredAfterARestart() throws Exception {
+        agent = agentBuilder(router()).build();
+        inbound.always(SinkCommand.RCPT, SinkAction.reply("451 4.2.0 later"));
+        store("a@x.org", "b@y.org");
+        agent.runDue();
+        agent.close();
+        spool.close();
+        inbound.always(SinkCommand.RCPT, null);
+        spool = Spool.builder(dir.resolve("spool")).clock(clock).build();
+        agent = agentBuilder(router()).build();
+        assertThat(agent.recover()).isEqualTo(1);
+        assertThat(agent.runDue()).isZero();
+        clock.advance(Duration.ofSeconds(400));
+        agent.runDue();
+        assertThat(inbound.awaitMessages(1, Duration.ofSeconds(5))).hasSize(1);
+        assertThat(spool.size()).isZero();
+    }
+
+    @Test
+    void startedAgentDeliversSubmittedMessagesOnItsOwn() throws Exception {
+        agent = agentBuilder(router()).clock(java.time.Clock.systemUTC()).build();
+        agent.start();
+        for (int i = 0; i < 20; i++) {
+            store("a@x.org", "b@y.org");
+        }
+        assertThat(inbound.awaitMessages(20, Duration.ofSeconds(30))).hasSize(20);
+        for (int i = 0; i < 100 && spool.size() > 0; i++) {
+            Thread.sleep(50); // waiting for the asynchronous completion, not timing anything
+        }
+        assertThat(spool.size()).isZero();
+    }
+
+    @Test
+    void deliveriesRunConcurrentlyButNeverMoreThanTheBound() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger active = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger peak = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        java.util.concurrent.ExecutorService counting = new java.util.concurrent.AbstractExecutorService() {
+            @Override
+            public void execute(Runnable r) {
+                pool.execute(() -> {
+                    peak.accumulateAndGet(active.incrementAndGet(), Math::max);
+                    try {
+                        r.run();
+                    } finally {
+                        active.decrementAndGet();
+                    }
+                });
+            }
+
+            @Override
+            public void shutdown() {
+                pool.shutdown();
+            }
+
+            @Override
+            public List<Runnable> shutdownNow() {
+                return pool.shutdownNow();
+            }
+
+            @Override
+            public boolean isShutdown() {
+                return pool.isShutdown();
+            }
+
+            @Override
+            public boolean isTerminated() {
+                return pool.isTerminated();
+            }
+
+            @Override
+            public boolean awaitTermination(long t, java.util.concurrent.TimeUnit u) throws InterruptedException {
+                return pool.awaitTermination(t, u);
+            }
+        };
+        try {
+            // Each delivery waits 1 s for a reply that never comes, so overlapping deliveries are visible.
+            inbound.always(SinkCommand.DATA_END, SinkAction.stall());
+            backup.always(SinkCommand.DATA_END, SinkAction.stall());
+            agent = agentBuilder(router())
+                    .executor(counting)
+                    .maxConcurrent(2)
+                    .client(SmtpClient.builder()
+                            .tls(TlsPolicy.disabled())
+                            .timeouts(SmtpTimeouts.uniform(Duration.ofSeconds(1)))
+                            .build())
+                    .build();
+            for (int i = 0; i < 6; i++) {
+                store("a@x.org", "b" + i + "@y.org");
+            }
+            assertThat(agent.runDue()).isEqualTo(6);
+            assertThat(peak.get()).isEqualTo(2);
+            assertThat(spool.size()).isEqualTo(6); // all deferred, none lost
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    static String read(InputStream in) throws Exception {
+        try (in) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** DNS from maps; a name in neither map does not exist. */
+    static final class MapDns implements DnsResolver {
+        final Map<String, List<MxRecord>> mx = new HashMap<>();
+        final Map<String, List<InetAddress>> hosts = new HashMap<>();
+
+        @Override
+        public List<MxRecord> mx(String domain) throws DnsException {
+            List<MxRecord> r = mx.get(domain);
+            if (r == null) {
+                throw new DnsException(domain + ": no such domain", true, null);
+            }
+            return r;
+        }
+
+        @Override
+        public List<InetAddress> addresses(String host) throws DnsException {
+            List<InetAddress> r = hosts.get(host);
+            if (r == null) {
+                throw new DnsException(host + ": no such domain", true, null);
+            }
+            return r;
+        }
+    }
+}

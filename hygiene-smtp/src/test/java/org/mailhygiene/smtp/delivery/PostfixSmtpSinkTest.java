@@ -1,0 +1,159 @@
+package org.mailhygiene.smtp.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.api.routing.NextHop;
+import org.mailhygiene.testkit.junit.RealBinaries;
+
+/** Our client delivering to Postfix's real {@code smtp-sink}, started on 127.0.0.1 and a free port. */
+class PostfixSmtpSinkTest {
+    @TempDir
+    Path dir;
+
+    /** A running smtp-sink; stopped by close(). */
+    static final class PostfixSink implements AutoCloseable {
+        final Process process;
+        final int port;
+
+        PostfixSink(Path binary, Path dumpDir, String... extra) throws Exception {
+            int p;
+            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                p = s.getLocalPort();
+            }
+            port = p;
+            List<String> cmd = new ArrayList<>(List.of(binary.toString()));
+            if ("root".equals(System.getProperty("user.name"))) {
+                cmd.addAll(List.of("-u", "postfix")); // smtp-sink refuses to run as root without it
+            }
+            cmd.addAll(List.of(
+                    "-h", "sink.postfix.test", "-d", dumpDir.resolve("msg.").toString()));
+            cmd.addAll(List.of(extra));
+            cmd.addAll(List.of("127.0.0.1:" + port, "16"));
+            process = new ProcessBuilder(cmd)
+                    .redirectErrorStream(true)
+                    .redirectOutput(dumpDir.resolve("sink.log").toFile())
+                    .start();
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (true) {
+                try (Socket s = new Socket()) {
+                    s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+                    break;
+                } catch (IOException e) {
+                    if (!process.isAlive() || System.nanoTime() > end) {
+                        close();
+                        throw new IllegalStateException(
+                                "smtp-sink did not start: " + Files.readString(dumpDir.resolve("sink.log")), e);
+                    }
+                    Thread.sleep(50);
+                }
+            }
+        }
+
+        Endpoint endpoint() {
+            return Endpoint.literal(new NextHop("127.0.0.1", port));
+        }
+
+        @Override
+        public void close() {
+            process.destroy();
+            try {
+                if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    Path dumpDir() throws IOException {
+        // smtp-sink drops to user postfix: it must reach the dump directory through the private temp directory.
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+        Path d = Files.createDirectory(dir.resolve("dump"));
+        Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxrwxrwx")); // written as user postfix
+        return d;
+    }
+
+    static List<String> dumps(Path d) throws IOException {
+        List<String> out = new ArrayList<>();
+        try (Stream<Path> s = Files.list(d)) {
+            for (Path p :
+                    s.filter(p -> p.getFileName().toString().startsWith("msg.")).toList()) {
+                out.add(Files.readString(p, StandardCharsets.UTF_8));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void deliversToPostfixSmtpSink() throws Exception {
+        Path bin = RealBinaries.require("smtp-sink", "postfix");
+        Path d = dumpDir();
+        String msg =
+                "From: a@x.org\r\nSubject: to postfix\r\n\r\n.starts with a dot\r\n..two dots\r\n.\r\ncaf\u00e9\r\n";
+        try (PostfixSink sink = new PostfixSink(bin, d)) {
+            SmtpClient client = SmtpClient.builder()
+                    .heloName("relay.test")
+                    .tls(TlsPolicy.disabled())
+                    .build();
+            TransactionResult r = client.deliver(
+                    sink.endpoint(),
+                    "a@x.org",
+                    List.of("b@y.org", "c@y.org"),
+                    MessageContent.ofString(msg, StandardCharsets.UTF_8),
+                    Duration.ofSeconds(30));
+            assertThat(r.recipients())
+                    .extracting(RecipientResult::outcome)
+                    .containsOnly(RecipientResult.Outcome.DELIVERED);
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (dumps(d).isEmpty() && System.nanoTime() < end) {
+                Thread.sleep(50);
+            }
+        }
+        List<String> got = dumps(d);
+        assertThat(got).hasSize(1);
+        String dump = got.get(0);
+        assertThat(dump).contains("X-Helo-Args: relay.test\n");
+        // smtp-sink offers 8BITMIME but not SIZE: BODY=8BITMIME for the 8-bit content, no SIZE parameter.
+        assertThat(dump).contains("X-Mail-Args: <a@x.org> BODY=8BITMIME\n");
+        assertThat(dump).contains("X-Rcpt-Args: <b@y.org>\n").contains("X-Rcpt-Args: <c@y.org>\n");
+        // smtp-sink stores lines with LF ends after removing the dot-stuffing: the content arrived unchanged.
+        assertThat(dump).contains(msg.replace("\r\n", "\n"));
+    }
+
+    @Test
+    void temporaryRecipientRefusalFromPostfixSmtpSinkIsTemporary() throws Exception {
+        Path bin = RealBinaries.require("smtp-sink", "postfix");
+        Path d = dumpDir();
+        try (PostfixSink sink = new PostfixSink(bin, d, "-r", "rcpt")) {
+            SmtpClient client = SmtpClient.builder().tls(TlsPolicy.disabled()).build();
+            TransactionResult r = client.deliver(
+                    sink.endpoint(),
+                    "a@x.org",
+                    List.of("b@y.org"),
+                    MessageContent.ofString("x\r\n", StandardCharsets.UTF_8),
+                    Duration.ofSeconds(30));
+            assertThat(r.recipients().get(0).outcome()).isEqualTo(RecipientResult.Outcome.TEMPORARY);
+            assertThat(r.recipients().get(0).diagnostic()).startsWith("4");
+        }
+        assertThat(dumps(d)).isEmpty();
+    }
+}

@@ -1,0 +1,268 @@
+package org.mailhygiene.smtp.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.api.routing.NextHop;
+import org.mailhygiene.testkit.smtp.SinkAction;
+import org.mailhygiene.testkit.smtp.SinkCommand;
+import org.mailhygiene.testkit.smtp.SinkMessage;
+import org.mailhygiene.testkit.smtp.SmtpSink;
+import org.mailhygiene.testkit.smtp.SmtpSinkExtension;
+
+@ExtendWith(SmtpSinkExtension.class)
+class SmtpClientTest {
+    static final Duration BUDGET = Duration.ofSeconds(20);
+
+    static Endpoint at(SmtpSink sink) {
+        return Endpoint.literal(new NextHop("127.0.0.1", sink.port()));
+    }
+
+    static SmtpClient plain() {
+        return SmtpClient.builder()
+                .heloName("relay.test")
+                .tls(TlsPolicy.disabled())
+                .build();
+    }
+
+    static MessageContent text(String s) {
+        return MessageContent.ofString(s, StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void deliversStoredBytesUnchangedWithPipelining(SmtpSink sink) throws Exception {
+        String msg =
+                "Received: from a by b; Fri, 27 Nov 2026 12:00:00 +0000\r\nSubject: hi\r\n\r\n.one\r\n..two\r\n.\r\nend\r\n";
+        TransactionResult r = plain().deliver(at(sink), "a@x.org", List.of("b@y.org", "c@y.org"), text(msg), BUDGET);
+        assertThat(r.recipients()).extracting(RecipientResult::outcome).containsOnly(RecipientResult.Outcome.DELIVERED);
+        assertThat(r.tls()).isFalse();
+        SinkMessage m = sink.awaitMessages(1, Duration.ofSeconds(5)).get(0);
+        assertThat(m.text()).isEqualTo(msg);
+        assertThat(m.helo()).isEqualTo("relay.test");
+        assertThat(m.sender()).isEqualTo("a@x.org");
+        assertThat(m.recipients()).containsExactly("b@y.org", "c@y.org");
+        assertThat(m.mailParameters()).containsExactly("SIZE=" + msg.length());
+        assertThat(sink.transcript()).contains("C: QUIT");
+    }
+
+    @Test
+    void bareLineEndsAreMadeCrlfSoNoSmugglingSequenceReachesTheNextHop(SmtpSink sink) throws Exception {
+        String evil = "Subject: x\r\n\r\nbody\n.\nMAIL FROM:<evil@x>\r\nline\r.\rmore\r\n.\n\r\nlast";
+        plain().deliver(at(sink), "a@x.org", List.of("b@y.org"), text(evil), BUDGET);
+        List<SinkMessage> got = sink.awaitMessages(1, Duration.ofSeconds(5));
+        assertThat(got).hasSize(1);
+        assertThat(got.get(0).text())
+                .isEqualTo(
+                        "Subject: x\r\n\r\nbody\r\n.\r\nMAIL FROM:<evil@x>\r\nline\r\n.\r\nmore\r\n.\r\n\r\nlast\r\n");
+        assertThat(sink.transcript()).filteredOn(l -> l.startsWith("C: MAIL")).hasSize(1);
+    }
+
+    @Test
+    void worksWithoutPipeliningAndWithoutEsmtp() throws Exception {
+        try (SmtpSink sink = SmtpSink.builder().pipelining(false).start()) {
+            sink.enqueue(SinkCommand.EHLO, SinkAction.reply("502 5.5.1 no EHLO here"));
+            TransactionResult r = plain().deliver(at(sink), "", List.of("b@y.org"), text("x\r\n"), BUDGET);
+            assertThat(r.recipients().get(0).outcome()).isEqualTo(RecipientResult.Outcome.DELIVERED);
+            SinkMessage m = sink.awaitMessages(1, Duration.ofSeconds(5)).get(0);
+            assertThat(m.sender()).isEmpty();
+            assertThat(m.mailParameters()).isEmpty();
+            assertThat(sink.transcript()).contains("C: HELO relay.test");
+        }
+    }
+
+    @Test
+    void perRecipientRepliesBecomePerRecipientResults(SmtpSink sink) throws Exception {
+        sink.onRecipient("busy@y.org", SinkAction.reply("451 4.2.0 mailbox busy"));
+        sink.onRecipient("gone@y.org", SinkAction.reply("550 5.1.1 no such user"));
+        TransactionResult r = plain().deliver(
+                        at(sink), "a@x.org", List.of("busy@y.org", "ok@y.org", "gone@y.org"), text("x\r\n"), BUDGET);
+        assertThat(r.recipients())
+                .extracting(RecipientResult::recipient)
+                .containsExactly("busy@y.org", "ok@y.org", "gone@y.org");
+        assertThat(r.recipients())
+                .extracting(RecipientResult::outcome)
+                .containsExactly(
+                        RecipientResult.Outcome.TEMPORARY,
+                        RecipientResult.Outcome.DELIVERED,
+                        RecipientResult.Outcome.PERMANENT);
+        assertThat(r.recipients().get(2).status()).isEqualTo("5.1.1");
+        assertThat(r.recipients().get(2).diagnostic()).isEqualTo("550 5.1.1 no such user");
+        assertThat(sink.awaitMessages(1, Duration.ofSeconds(5)).get(0).recipients())
+                .containsExactly("ok@y.org");
+    }
+
+    @Test
+    void allRecipientsRefusedSendsNoData(SmtpSink sink) throws Exception {
+        sink.always(SinkCommand.RCPT, SinkAction.reply("550 5.1.1 nobody"));
+        TransactionResult r = plain().deliver(at(sink), "a@x.org", List.of("b@y.org"), text("x\r\n"), BUDGET);
+        assertThat(r.recipients().get(0).outcome()).isEqualTo(RecipientResult.Outcome.PERMANENT);
+        assertThat(sink.messages()).isEmpty();
+    }
+
+    @Test
+    void connectionClosedAfterTheDataIsAHopFailure(SmtpSink sink) {
+        sink.enqueue(SinkCommand.DATA_END, SinkAction.close());
+        assertThatThrownBy(() -> plain().deliver(at(sink), "a@x.org", List.of("b@y.org"), text("x\r\n"), BUDGET))
+                .isInstanceOfSatisfying(
+                        HopFailedException.class,
+                        e -> assertThat(e.stage()).isEqualTo(HopFailedException.Stage.DATA_END));
+        assertThat(sink.messages()).isEmpty();
+    }
+
+    @Test
+    void transientRefusalOfMailOrDataIsAHopFailureAndPermanentOnesAreResults(SmtpSink sink) throws Exception {
+        sink.enqueue(SinkCommand.MAIL, SinkAction.reply("451 4.3.0 spool full"));
+        assertThatThrownBy(() -> plain().deliver(at(sink), "a@x.org", List.of("b@y.org"), text("x\r\n"), BUDGET))
+                .isInstanceOfSatisfying(HopFailedException.class, e -> {
+                    assertThat(e.stage()).isEqualTo(HopFailedException.Stage.MAIL);
+                    assertThat(e.reply()).map(SmtpResponse::code).contains(451);
+                });
+        sink.enqueue(SinkCommand.DATA_END, SinkAction.reply("554 5.7.1 virus found"));
+        TransactionResult r = plain().deliver(at(sink), "a@x.org", List.of("b@y.org"), text("x\r\n"), BUDGET);
+        assertThat(r.recipients().get(0).outcome()).isEqualTo(RecipientResult.Outcome.PERMANENT);
+        assertThat(r.recipients().get(0).status()).isEqualTo("5.7.1");
+        sink.enqueue(SinkCommand.GREETING, SinkAction.reply("554 5.3.2 not accepting"));
+        assertThatThrownBy(() -> plain().deliver(at(sink), "a@x.org", List.of("b@y.org"), text("x\r\n"), BUDGET))
+                .isInstanceOfSatisfying(
+                        HopFailedException.class,
+                        e -> assertThat(e.stage()).isEqualTo(HopFailedException.Stage.GREETING));
+    }
+
+    @Test
+    void aStalledServerTimesOut(SmtpSink sink) {
+        sink.enqueue(SinkCommand.DATA_END, SinkAction.stall());
+        SmtpClient c = SmtpClient.builder()
+                .tls(TlsPolicy.disabled())
+                .timeouts(SmtpTimeouts.uniform(Duration.ofMillis(300)))
+                .build();
+        assertThatThrownBy(() -> c.deliver(at(sink), "a@x.org", List.of("b@y.org"), text("x\r\n"), BUDGET))
+                .isInstanceOfSatisfying(
+                        HopFailedException.class,
+                        e -> assertThat(e.stage()).isEqualTo(HopFailedException.Stage.DATA_END));
+    }
+
+    @Test
+    void theBudgetCapsEveryStep(SmtpSink sink) {
+        sink.enqueue(SinkCommand.GREETING, SinkAction.stall());
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() ->
+                        plain().deliver(at(sink), "a@x.org", List.of("b@y.org"), text("x"), Duration.ofMillis(300)))
+                .isInstanceOf(HopFailedException.class);
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void refusedConnectionIsAHopFailureAtConnect() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        Endpoint dead = Endpoint.literal(new NextHop("127.0.0.1", port));
+        assertThatThrownBy(() -> plain().deliver(dead, "a@x.org", List.of("b@y.org"), text("x"), BUDGET))
+                .isInstanceOfSatisfying(
+                        HopFailedException.class,
+                        e -> assertThat(e.stage()).isEqualTo(HopFailedException.Stage.CONNECT));
+    }
+
+    @Test
+    void sizeAndSmtputf8AndEightBitAreHonoured() throws Exception {
+        try (SmtpSink sink = SmtpSink.builder().maxSize(10).smtpUtf8(false).start()) {
+            TransactionResult big =
+                    plain().deliver(at(sink), "a@x.org", List.of("b@y.org"), text("0123456789ABC"), BUDGET);
+            assertThat(big.recipients().get(0).outcome()).isEqualTo(RecipientResult.Outcome.PERMANENT);
+            assertThat(big.recipients().get(0).status()).isEqualTo("5.3.4");
+            TransactionResult utf8 =
+                    plain().deliver(at(sink), "a@x.org", List.of("j\u00f6rg@y.org"), text("x"), BUDGET);
+            assertThat(utf8.recipients().get(0).status()).isEqualTo("5.6.7");
+            assertThat(sink.messages()).isEmpty();
+        }
+        try (SmtpSink sink = SmtpSink.start()) {
+            plain().deliver(at(sink), "a@x.org", List.of("j\u00f6rg@y.org"), text("caf\u00e9\r\n"), BUDGET);
+            SinkMessage m = sink.awaitMessages(1, Duration.ofSeconds(5)).get(0);
+            assertThat(m.mailParameters()).contains("BODY=8BITMIME", "SMTPUTF8");
+            assertThat(m.recipients()).containsExactly("j\u00f6rg@y.org");
+            assertThat(m.text()).isEqualTo("caf\u00e9\r\n");
+        }
+    }
+
+    @Test
+    void bindsTheOutgoingSocketToTheConfiguredLocalAddress(SmtpSink sink) throws Exception {
+        InetAddress local = InetAddress.getByName("127.0.0.2");
+        SmtpClient c = SmtpClient.builder()
+                .tls(TlsPolicy.disabled())
+                .localAddress(local)
+                .build();
+        c.deliver(at(sink), "a@x.org", List.of("b@y.org"), text("x\r\n"), BUDGET);
+        assertThat(sink.awaitMessages(1, Duration.ofSeconds(5)).get(0).clientAddress())
+                .isEqualTo("127.0.0.2");
+    }
+
+    @Test
+    void startTlsWithATrustedCertificate(@TempDir Path dir) throws Exception {
+        Path ks = TestCerts.keystore(dir, "sink");
+        try (SmtpSink sink = SmtpSink.builder().tls(TestCerts.server(ks)).start()) {
+            SmtpClient c = SmtpClient.builder()
+                    .tls(TlsPolicy.opportunistic(TestCerts.trusting(ks)))
+                    .build();
+            TransactionResult r = c.deliver(at(sink), "a@x.org", List.of("b@y.org"), text("secret\r\n"), BUDGET);
+            assertThat(r.tls()).isTrue();
+            SinkMessage m = sink.awaitMessages(1, Duration.ofSeconds(5)).get(0);
+            assertThat(m.tls()).isTrue();
+            assertThat(m.text()).isEqualTo("secret\r\n");
+            assertThat(sink.transcript())
+                    .filteredOn(l -> l.startsWith("C: EHLO"))
+                    .hasSize(2);
+
+            // Opportunistic with an untrusting context: falls back to plaintext on a new connection.
+            Path other = TestCerts.keystore(dir, "other");
+            SmtpClient untrusting = SmtpClient.builder()
+                    .tls(TlsPolicy.opportunistic(TestCerts.trusting(other)))
+                    .build();
+            TransactionResult plainResult =
+                    untrusting.deliver(at(sink), "a@x.org", List.of("b@y.org"), text("p\r\n"), BUDGET);
+            assertThat(plainResult.tls()).isFalse();
+            assertThat(sink.awaitMessages(2, Duration.ofSeconds(5)).get(1).tls())
+                    .isFalse();
+
+            // Required with an untrusting context: the hop fails; nothing is sent in plaintext.
+            SmtpClient strict = SmtpClient.builder()
+                    .tls(TlsPolicy.required(TestCerts.trusting(other)))
+                    .build();
+            assertThatThrownBy(() -> strict.deliver(at(sink), "a@x.org", List.of("b@y.org"), text("q\r\n"), BUDGET))
+                    .isInstanceOfSatisfying(
+                            HopFailedException.class,
+                            e -> assertThat(e.stage()).isEqualTo(HopFailedException.Stage.STARTTLS));
+            assertThat(sink.messages()).hasSize(2);
+        }
+    }
+
+    @Test
+    void requiredTlsWithoutStartTlsOfferedFails(SmtpSink sink) throws Exception {
+        SmtpClient strict = SmtpClient.builder()
+                .tls(TlsPolicy.required(javax.net.ssl.SSLContext.getDefault()))
+                .build();
+        assertThatThrownBy(() -> strict.deliver(at(sink), "a@x.org", List.of("b@y.org"), text("q"), BUDGET))
+                .isInstanceOfSatisfying(
+                        HopFailedException.class,
+                        e -> assertThat(e.stage()).isEqualTo(HopFailedException.Stage.STARTTLS));
+        assertThat(sink.messages()).isEmpty();
+    }
+
+    @Test
+    void endpointNamesAreReadable() {
+        assertThat(Endpoint.literal(new NextHop("192.0.2.1", 25)).toString()).isEqualTo("192.0.2.1:25");
+        assertThat(new Endpoint(new NextHop("mx.example", 25), new InetSocketAddress("127.0.0.1", 25)).toString())
+                .isEqualTo("mx.example[127.0.0.1]:25");
+    }
+}

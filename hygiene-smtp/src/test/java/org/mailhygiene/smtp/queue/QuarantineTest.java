@@ -1,0 +1,109 @@
+package org.mailhygiene.smtp.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.api.Envelope;
+import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.api.Outcome;
+import org.mailhygiene.api.Rule;
+import org.mailhygiene.api.ScanFailure;
+import org.mailhygiene.api.Verdict;
+import org.mailhygiene.api.policy.Action;
+import org.mailhygiene.api.policy.Disposition;
+import org.mailhygiene.api.policy.SmtpReply;
+import org.mailhygiene.testkit.FakeClock;
+
+class QuarantineTest {
+    static final Instant T0 = Instant.parse("2026-11-27T12:00:00Z");
+
+    @TempDir
+    Path dir;
+
+    static Disposition quarantined() {
+        Verdict spam = new Verdict(
+                "spamd",
+                Outcome.SPAM,
+                List.of(),
+                OptionalDouble.of(7.1),
+                OptionalDouble.of(5.0),
+                List.of(new Rule("GTUBE", OptionalDouble.of(1000.0), "Generic Test for Unsolicited Bulk Email")),
+                Duration.ofMillis(12));
+        ScanFailure down = new ScanFailure("clamd", ScanFailure.Kind.UNAVAILABLE, "connect refused", Duration.ZERO);
+        return new Disposition(
+                Action.QUARANTINE,
+                SmtpReply.OK,
+                "spamd: score 7.1 >= 5.0",
+                Optional.empty(),
+                List.of(),
+                List.of(spam, down));
+    }
+
+    @Test
+    void holdListReleaseDeleteAndExpire() throws Exception {
+        FakeClock clock = FakeClock.at(T0);
+        byte[] raw = "Subject: buy\r\n\r\nnow\r\n".getBytes(StandardCharsets.US_ASCII);
+        Envelope env = Envelope.of("spammer@x.org", List.of("victim@y.org"));
+        Quarantine q = Quarantine.builder(dir.resolve("quarantine"))
+                .clock(clock)
+                .retention(Duration.ofDays(3))
+                .build();
+        QuarantinedMessage held = q.hold(env, MessageContent.ofBytes(raw), quarantined());
+        assertThat(held.action()).isEqualTo("QUARANTINE");
+        assertThat(held.reason()).isEqualTo("spamd: score 7.1 >= 5.0");
+        assertThat(held.details()).hasSize(2);
+        assertThat(held.details().get(0))
+                .contains("spamd SPAM")
+                .contains("score=7.1")
+                .contains("GTUBE");
+        assertThat(held.details().get(1)).contains("clamd FAILED").contains("connect refused");
+
+        clock.advance(Duration.ofDays(1));
+        QuarantinedMessage second = q.hold(env, MessageContent.ofBytes(raw), "MANUAL", "admin\thold", List.of());
+
+        // A fresh instance reads what the first wrote.
+        Quarantine again = Quarantine.builder(dir.resolve("quarantine"))
+                .clock(clock)
+                .retention(Duration.ofDays(3))
+                .build();
+        assertThat(again.list()).containsExactly(held, second);
+        assertThat(again.get(held.id()).orElseThrow().content().readAllBytes()).isEqualTo(raw);
+
+        try (Spool spool = Spool.open(dir.resolve("spool"))) {
+            QueuedMessage released = again.release(held.id(), spool).orElseThrow();
+            assertThat(released.envelope().recipients()).containsExactly("victim@y.org");
+            assertThat(released.content().readAllBytes()).isEqualTo(raw);
+            assertThat(spool.recover()).extracting(QueuedMessage::id).containsExactly(released.id());
+            assertThat(again.release(held.id(), spool)).isEmpty();
+        }
+        assertThat(again.list()).containsExactly(second);
+
+        clock.advance(Duration.ofDays(3).minusSeconds(1));
+        assertThat(again.expire()).isEmpty();
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(again.expire()).containsExactly(second.id());
+        assertThat(again.list()).isEmpty();
+
+        QuarantinedMessage third = again.hold(env, MessageContent.ofBytes(raw), quarantined());
+        assertThat(again.delete(third.id())).isTrue();
+        assertThat(again.delete(third.id())).isFalse();
+        assertThat(again.get(third.id())).isEmpty();
+    }
+
+    @Test
+    void retentionMustBePositive() {
+        assertThatThrownBy(() -> Quarantine.builder(dir).retention(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("retention");
+        assertThat(Quarantine.DEFAULT_RETENTION).isEqualTo(Duration.ofDays(30));
+    }
+}

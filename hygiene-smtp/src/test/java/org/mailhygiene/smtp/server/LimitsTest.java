@@ -1,0 +1,154 @@
+package org.mailhygiene.smtp.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.mailhygiene.smtp.access.AcceptedDomains;
+import org.mailhygiene.testkit.FakeClock;
+
+/** One flooding client must not starve the others. Clients bind to distinct loopback addresses (127.0.0.x). */
+class LimitsTest {
+    private static final InetAddress FLOODER = address("127.0.0.2");
+    private static final InetAddress OTHER = address("127.0.0.3");
+    private final RecordingHandler handler = new RecordingHandler();
+    private final FakeClock clock = FakeClock.at(Instant.parse("2026-11-27T12:00:00Z"));
+    private SmtpServer server;
+    private final List<TestClient> open = new ArrayList<>();
+
+    private static InetAddress address(String s) {
+        try {
+            return InetAddress.getByName(s);
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private int start(Consumer<SmtpLimits.Builder> limits) throws Exception {
+        SmtpLimits.Builder b = SmtpLimits.builder();
+        limits.accept(b);
+        server = SmtpServer.builder()
+                .port(0)
+                .clock(clock)
+                .limits(b.build())
+                .acceptedDomains(AcceptedDomains.of("example.org"))
+                .handler(handler)
+                .build();
+        server.start();
+        return server.port();
+    }
+
+    private TestClient connect(InetAddress from) throws Exception {
+        TestClient c = new TestClient(server.port(), from);
+        open.add(c);
+        return c;
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (TestClient c : open) {
+            c.close();
+        }
+        if (server != null) {
+            server.stop();
+        }
+    }
+
+    private static void deliver(TestClient c) throws Exception {
+        assertThat(c.cmd("EHLO other.example")).startsWith("250");
+        assertThat(c.cmd("MAIL FROM:<a@example.net>")).startsWith("250");
+        assertThat(c.cmd("RCPT TO:<u@example.org>")).startsWith("250");
+        assertThat(c.cmd("DATA")).startsWith("354");
+        assertThat(c.send("x\r\n.\r\n").reply()).startsWith("250");
+    }
+
+    @Test
+    void perIpConnectionCapKeepsRoomForOthers() throws Exception {
+        start(l -> l.maxConnectionsPerIp(3).maxConnections(10));
+        for (int i = 0; i < 3; i++) {
+            assertThat(connect(FLOODER).reply()).startsWith("220");
+        }
+        for (int i = 0; i < 5; i++) {
+            TestClient extra = connect(FLOODER);
+            assertThat(extra.reply()).isEqualTo("421 4.7.0 localhost Too many connections from your address");
+            assertThat(extra.reply()).isEqualTo("EOF");
+        }
+        TestClient other = connect(OTHER);
+        assertThat(other.reply()).startsWith("220");
+        deliver(other);
+        assertThat(handler.messages).hasSize(1);
+    }
+
+    @Test
+    void globalConnectionCap() throws Exception {
+        start(l -> l.maxConnections(2));
+        assertThat(connect(FLOODER).reply()).startsWith("220");
+        assertThat(connect(OTHER).reply()).startsWith("220");
+        assertThat(connect(OTHER).reply()).startsWith("421 4.7.0 localhost Too many connections, try again later");
+        open.get(0).close();
+        // the slot is released when the session ends
+        for (int i = 0; i < 50 && server.activeSessions() > 1; i++) {
+            Thread.sleep(20);
+        }
+        assertThat(connect(OTHER).reply()).startsWith("220");
+    }
+
+    @Test
+    void perIpConnectionRateUsesTheInjectedClock() throws Exception {
+        start(l -> l.connectionRatePerIp(2, Duration.ofMinutes(1)));
+        for (int i = 0; i < 2; i++) {
+            try (TestClient c = new TestClient(server.port(), FLOODER)) {
+                assertThat(c.reply()).startsWith("220");
+            }
+        }
+        try (TestClient c = new TestClient(server.port(), FLOODER)) {
+            assertThat(c.reply()).startsWith("421 4.7.0 localhost Connection rate limit exceeded");
+        }
+        try (TestClient c = new TestClient(server.port(), OTHER)) {
+            assertThat(c.reply()).startsWith("220");
+        }
+        clock.advance(Duration.ofSeconds(30)); // half a window refills one token
+        try (TestClient c = new TestClient(server.port(), FLOODER)) {
+            assertThat(c.reply()).startsWith("220");
+        }
+    }
+
+    @Test
+    void perIpMessageRate() throws Exception {
+        start(l -> l.messageRatePerIp(3, Duration.ofMinutes(1)));
+        TestClient flooder = connect(FLOODER);
+        flooder.reply();
+        for (int i = 0; i < 3; i++) {
+            deliver(flooder);
+        }
+        assertThat(flooder.cmd("MAIL FROM:<a@example.net>"))
+                .isEqualTo("451 4.7.1 Too many messages from your address, try again later");
+        TestClient other = connect(OTHER);
+        other.reply();
+        deliver(other);
+        clock.advance(Duration.ofMinutes(1));
+        assertThat(flooder.cmd("MAIL FROM:<a@example.net>")).startsWith("250");
+        assertThat(handler.messages).hasSize(4);
+    }
+
+    @Test
+    void aFloodOfSlowSessionsDoesNotDelayAnotherClient() throws Exception {
+        start(l -> l.maxConnectionsPerIp(20).maxConnections(40));
+        for (int i = 0; i < 20; i++) {
+            TestClient c = connect(FLOODER);
+            assertThat(c.reply()).startsWith("220");
+            assertThat(c.cmd("EHLO flood.example")).startsWith("250");
+            c.send("MAIL FROM:<a@exa"); // and never finishes the line: a session held open mid-command
+        }
+        TestClient other = connect(OTHER);
+        assertThat(other.reply()).startsWith("220");
+        deliver(other);
+        assertThat(server.activeSessions()).isEqualTo(21);
+    }
+}
