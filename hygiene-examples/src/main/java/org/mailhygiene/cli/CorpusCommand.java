@@ -6,9 +6,9 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.scanners.bayes.BayesModel;
 import org.mailhygiene.scanners.bayes.Tokenizer;
-import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.testkit.corpus.SyntheticCorpus;
 
 /**
@@ -112,7 +112,11 @@ public final class CorpusCommand implements Command {
                 Path sub = Files.createDirectories(dir.resolve(spam ? "spam" : "ham"));
                 int n = 0;
                 for (SyntheticCorpus.Sample s : corpus.generate(count, spam)) {
-                    String name = String.format(Locale.ROOT, "%05d-%s-%s.eml", n++, s.language(),
+                    String name = String.format(
+                            Locale.ROOT,
+                            "%05d-%s-%s.eml",
+                            n++,
+                            s.language(),
                             s.encoding().name().toLowerCase(Locale.ROOT));
                     Files.write(sub.resolve(name), s.bytes());
                 }

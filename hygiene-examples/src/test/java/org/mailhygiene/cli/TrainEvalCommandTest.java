@@ -153,8 +153,15 @@ class TrainEvalCommandTest {
             assertThat(spam.count()).isEqualTo(12);
             assertThat(ham.count()).isEqualTo(12);
         }
-        Run train = Run.main("train", "--quiet", "--spam", dir.resolve("spam").toString(), "--ham",
-                dir.resolve("ham").toString(), "--model", dir.resolve("m.bin").toString());
+        Run train = Run.main(
+                "train",
+                "--quiet",
+                "--spam",
+                dir.resolve("spam").toString(),
+                "--ham",
+                dir.resolve("ham").toString(),
+                "--model",
+                dir.resolve("m.bin").toString());
         assertThat(train.status()).as(train.err()).isZero();
         assertThat(train.out()).contains("12 spam, 12 ham");
         assertThat(Run.main("corpus").err()).contains("give the directory");
