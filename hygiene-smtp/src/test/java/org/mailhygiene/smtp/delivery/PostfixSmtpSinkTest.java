@@ -154,6 +154,8 @@ class PostfixSmtpSinkTest {
             assertThat(r.recipients().get(0).outcome()).isEqualTo(RecipientResult.Outcome.TEMPORARY);
             assertThat(r.recipients().get(0).diagnostic()).startsWith("4");
         }
-        assertThat(dumps(d)).isEmpty();
+        // smtp-sink may create the session's dump file before the refused RCPT (timing-dependent); what matters is
+        // that no message content reached it.
+        assertThat(dumps(d)).allSatisfy(dump -> assertThat(dump).isEmpty());
     }
 }
