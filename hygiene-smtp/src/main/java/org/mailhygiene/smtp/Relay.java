@@ -158,8 +158,11 @@ public final class Relay implements AutoCloseable {
                     LOG.info("{} from <{}> refused: {} ({})", action, envelope.sender(), d.reply(), d.reason());
                     return d.reply();
                 case DISCARD:
-                    LOG.warn("message from <{}> to {} discarded by policy: {}", envelope.sender(),
-                            envelope.recipients(), d.reason());
+                    LOG.warn(
+                            "message from <{}> to {} discarded by policy: {}",
+                            envelope.sender(),
+                            envelope.recipients(),
+                            d.reason());
                     return d.reply();
                 case QUARANTINE:
                     return quarantine(envelope, content, d);
@@ -207,13 +210,16 @@ public final class Relay implements AutoCloseable {
             PipedInputStream in = new PipedInputStream(64 * 1024);
             java.io.PipedOutputStream out = new java.io.PipedOutputStream(in);
             IOException[] failure = new IOException[1];
-            Thread writer = new Thread(() -> {
-                try (InputStream original = content.openStream(); out) {
-                    MessageTagger.apply(d, original, out);
-                } catch (IOException e) {
-                    failure[0] = e;
-                }
-            }, "relay-tagger");
+            Thread writer = new Thread(
+                    () -> {
+                        try (InputStream original = content.openStream();
+                                out) {
+                            MessageTagger.apply(d, original, out);
+                        } catch (IOException e) {
+                            failure[0] = e;
+                        }
+                    },
+                    "relay-tagger");
             writer.setDaemon(true);
             writer.start();
             SpooledContent result;

@@ -50,11 +50,15 @@ public final class RelayMain {
     public static void main(String[] args) throws Exception {
         Map<String, String> o = options(args);
         Path spoolDir = Path.of(require(o, "spool"));
-        Path quarantineDir = Path.of(o.getOrDefault("quarantine", spoolDir.resolveSibling("quarantine").toString()));
+        Path quarantineDir = Path.of(o.getOrDefault(
+                "quarantine", spoolDir.resolveSibling("quarantine").toString()));
         StaticRouter router = StaticRouter.parse(require(o, "routes").replace(';', '\n'));
-        AcceptedDomains accepted = AcceptedDomains.of(
-                Arrays.stream(o.getOrDefault("accept", "").split(",")).filter(s -> !s.isBlank()).toList());
-        AccessRules access = AccessRules.parse(o.getOrDefault("access", "127.:allow,RELAYCLIENT=\"\"").replace(';', '\n'));
+        AcceptedDomains accepted =
+                AcceptedDomains.of(Arrays.stream(o.getOrDefault("accept", "").split(","))
+                        .filter(s -> !s.isBlank())
+                        .toList());
+        AccessRules access = AccessRules.parse(
+                o.getOrDefault("access", "127.:allow,RELAYCLIENT=\"\"").replace(';', '\n'));
         int rate = Integer.parseInt(o.getOrDefault("rate", "1000000"));
         SmtpLimits limits = SmtpLimits.builder()
                 .maxConnections(Integer.parseInt(o.getOrDefault("max-connections", "200")))
@@ -68,9 +72,14 @@ public final class RelayMain {
 
         Spool spool = Spool.open(spoolDir);
         Quarantine quarantine = Quarantine.builder(quarantineDir).build();
-        ScanPipeline pipeline = ScanPipeline.builder().scanner(SignatureScanner.create()).build();
+        ScanPipeline pipeline =
+                ScanPipeline.builder().scanner(SignatureScanner.create()).build();
         Relay relay = Relay.builder()
-                .server(b -> b.bindAddress(bind).port(port).hostname(hostname).limits(limits).accessRules(access)
+                .server(b -> b.bindAddress(bind)
+                        .port(port)
+                        .hostname(hostname)
+                        .limits(limits)
+                        .accessRules(access)
                         .acceptedDomains(accepted))
                 .delivery(b -> b.hostname(hostname))
                 .pipeline(pipeline)
@@ -79,16 +88,19 @@ public final class RelayMain {
                 .router(router)
                 .build();
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            relay.close();
-            pipeline.close();
-            try {
-                spool.close();
-            } catch (IOException ignored) {
-                // exiting anyway
-            }
-            stopped.countDown();
-        }, "relay-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            relay.close();
+                            pipeline.close();
+                            try {
+                                spool.close();
+                            } catch (IOException ignored) {
+                                // exiting anyway
+                            }
+                            stopped.countDown();
+                        },
+                        "relay-shutdown"));
         int recovered = relay.start();
         PrintStream out = System.out;
         out.println("RECOVERED " + recovered);

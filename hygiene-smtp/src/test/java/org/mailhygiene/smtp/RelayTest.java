@@ -11,8 +11,8 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.ScanFailure;
+import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.policy.Action;
 import org.mailhygiene.api.policy.DefaultPolicy;
 import org.mailhygiene.api.policy.Policy;
@@ -44,9 +44,11 @@ class RelayTest {
         }
         spool = Spool.open(dir.resolve("spool"));
         quarantine = Quarantine.builder(dir.resolve("quarantine")).build();
-        pipeline = ScanPipeline.builder().scanner(scanner).policy(policy).noCache().build();
+        pipeline =
+                ScanPipeline.builder().scanner(scanner).policy(policy).noCache().build();
         relay = Relay.builder()
-                .server(b -> b.port(0).hostname("gw.example.ac.jp").acceptedDomains(AcceptedDomains.of("example.ac.jp")))
+                .server(b ->
+                        b.port(0).hostname("gw.example.ac.jp").acceptedDomains(AcceptedDomains.of("example.ac.jp")))
                 .delivery(b -> b.hostname("gw.example.ac.jp"))
                 .pipeline(pipeline)
                 .spool(spool)
@@ -127,7 +129,10 @@ class RelayTest {
 
     @Test
     void quarantinedMessageIsHeldNotDelivered() throws Exception {
-        start(SignatureScanner.create(), DefaultPolicy.builder().onVirus(Action.QUARANTINE).build(), ":SINK");
+        start(
+                SignatureScanner.create(),
+                DefaultPolicy.builder().onVirus(Action.QUARANTINE).build(),
+                ":SINK");
         assertThat(send(SampleMessages.eicarAttachment())).matches("250 .*\\(held as .*\\)");
         assertThat(quarantine.list()).hasSize(1);
         assertThat(quarantine.list().get(0).envelope().recipients()).containsExactly("user@example.ac.jp");

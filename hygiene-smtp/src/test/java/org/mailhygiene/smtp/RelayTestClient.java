@@ -20,6 +20,7 @@ final class RelayTestClient implements AutoCloseable {
         socket = new Socket();
         socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5000);
         socket.setSoTimeout(60_000);
+        socket.setTcpNoDelay(true);
         in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
         out = socket.getOutputStream();
     }

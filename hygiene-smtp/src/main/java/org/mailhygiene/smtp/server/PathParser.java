@@ -57,7 +57,8 @@ final class PathParser {
             throws PathException {
         String prefix = keyword + ":";
         if (argument.length() < prefix.length() || !argument.regionMatches(true, 0, prefix, 0, prefix.length())) {
-            throw new PathException(501, "5.5.4", "Syntax: " + (allowNull ? "MAIL FROM:<address>" : "RCPT TO:<address>"));
+            throw new PathException(
+                    501, "5.5.4", "Syntax: " + (allowNull ? "MAIL FROM:<address>" : "RCPT TO:<address>"));
         }
         int pos = prefix.length();
         if (pos < argument.length() && argument.charAt(pos) == ' ') {
@@ -276,7 +277,8 @@ final class PathParser {
         String in = d.substring(1, d.length() - 1);
         if (in.regionMatches(true, 0, "IPv6:", 0, 5)) {
             String v6 = in.substring(5);
-            return !v6.isEmpty() && v6.indexOf(':') >= 0
+            return !v6.isEmpty()
+                    && v6.indexOf(':') >= 0
                     && v6.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == ':' || c == '.');
         }
         String[] parts = in.split("\\.", -1);
@@ -291,7 +293,9 @@ final class PathParser {
         int colon = in.indexOf(':');
         return colon > 0
                 && isDomain(in.substring(0, colon), false)
-                && in.substring(colon + 1).chars().allMatch(c -> c >= 33 && c <= 126 && c != '[' && c != ']' && c != '\\');
+                && in.substring(colon + 1)
+                        .chars()
+                        .allMatch(c -> c >= 33 && c <= 126 && c != '[' && c != ']' && c != '\\');
     }
 
     static int utf8Length(CharSequence s) {

@@ -22,8 +22,7 @@ import java.util.Locale;
  * a tab. Package-private; stateless and thread-safe.
  */
 final class ReceivedHeader {
-    static final DateTimeFormatter DATE =
-            DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ENGLISH);
+    static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ENGLISH);
 
     private ReceivedHeader() {}
 
@@ -48,7 +47,11 @@ final class ReceivedHeader {
             List<String> recipients,
             ZonedDateTime when) {
         StringBuilder sb = new StringBuilder(200);
-        sb.append("Received: from ").append(helo).append(" (").append(addressLiteral(client)).append(")\r\n");
+        sb.append("Received: from ")
+                .append(helo)
+                .append(" (")
+                .append(addressLiteral(client))
+                .append(")\r\n");
         sb.append("\tby ").append(hostname).append(" (mail-hygiene) with ").append(protocol);
         sb.append(" id ").append(id);
         if (recipients.size() == 1) {

@@ -96,8 +96,7 @@ public final class SmtpServer implements AutoCloseable {
         this.accessRules = b.accessRules;
         this.connectionRate =
                 new PerIpLimiter(b.limits.connectionRateCount(), b.limits.connectionRateWindow(), b.clock);
-        PerIpLimiter messageRate =
-                new PerIpLimiter(b.limits.messageRateCount(), b.limits.messageRateWindow(), b.clock);
+        PerIpLimiter messageRate = new PerIpLimiter(b.limits.messageRateCount(), b.limits.messageRateWindow(), b.clock);
         String prefix = Long.toString(b.clock.millis(), 36).toUpperCase(Locale.ROOT) + "-";
         this.settings = new Settings(
                 b.hostname,

@@ -158,8 +158,11 @@ final class SmtpSession implements Runnable {
                 return syncError() ? false : error(502, "5.5.1", "EXPN not supported");
             case HELP:
                 return syncThen(
-                        214, "2.0.0", "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP"
-                                + (cfg.tls() != null ? " STARTTLS" : ""), true);
+                        214,
+                        "2.0.0",
+                        "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP"
+                                + (cfg.tls() != null ? " STARTTLS" : ""),
+                        true);
             case STARTTLS:
                 return startTls(c);
             default:
@@ -234,8 +237,11 @@ final class SmtpSession implements Runnable {
                         return error(501, "5.5.4", "Bad SIZE value");
                     }
                     if (Long.parseLong(value) > cfg.limits().maxMessageSize()) {
-                        return error(552, "5.3.4", "Message size exceeds fixed limit of "
-                                + cfg.limits().maxMessageSize() + " octets");
+                        return error(
+                                552,
+                                "5.3.4",
+                                "Message size exceeds fixed limit of "
+                                        + cfg.limits().maxMessageSize() + " octets");
                     }
                     break;
                 case "BODY":
@@ -284,7 +290,11 @@ final class SmtpSession implements Runnable {
             return error(e.code, e.status, e.getMessage());
         }
         if (!p.params().isEmpty()) {
-            return error(555, "5.5.4", "Unsupported parameter " + SmtpReply.sanitize(p.params().keySet().iterator().next()));
+            return error(
+                    555,
+                    "5.5.4",
+                    "Unsupported parameter "
+                            + SmtpReply.sanitize(p.params().keySet().iterator().next()));
         }
         Mailbox m = p.mailbox();
         Optional<SmtpReply> refusal = cfg.relayControl().check(m.localPart(), m.quoted(), m.domain(), access.relay());
@@ -322,7 +332,10 @@ final class SmtpSession implements Runnable {
         byte[] received = ReceivedHeader.format(helo, client, cfg.hostname(), protocol, id, recipients, now)
                 .getBytes(StandardCharsets.UTF_8);
         DataReader reader = new DataReader(
-                input, cfg.limits().maxMessageSize(), SmtpLimits.MAX_TEXT_LINE, cfg.limits().maxHops());
+                input,
+                cfg.limits().maxMessageSize(),
+                SmtpLimits.MAX_TEXT_LINE,
+                cfg.limits().maxHops());
         SmtpReply reply;
         try (SpooledContent content = SpooledContent.spool(
                 new SequenceInputStream(new ByteArrayInputStream(received), reader),
@@ -331,8 +344,8 @@ final class SmtpSession implements Runnable {
             if (reader.violation() != null) {
                 reply = violationReply(reader);
             } else {
-                Envelope env = new Envelope(
-                        Optional.of(client), Optional.of(helo), sender, recipients, now.toInstant());
+                Envelope env =
+                        new Envelope(Optional.of(client), Optional.of(helo), sender, recipients, now.toInstant());
                 reply = handle(env, content, id);
             }
         }
@@ -364,15 +377,19 @@ final class SmtpSession implements Runnable {
     private SmtpReply violationReply(DataReader reader) {
         switch (reader.violation()) {
             case SIZE:
-                return new SmtpReply(552, "5.3.4", "Message size exceeds fixed limit of "
-                        + cfg.limits().maxMessageSize() + " octets");
+                return new SmtpReply(
+                        552,
+                        "5.3.4",
+                        "Message size exceeds fixed limit of " + cfg.limits().maxMessageSize() + " octets");
             case BARE_CR_OR_LF:
                 return new SmtpReply(550, "5.5.2", "Message contains a bare CR or LF; use CRLF line ends");
             case LINE_TOO_LONG:
                 return new SmtpReply(554, "5.6.0", "Message has a line longer than 1000 octets");
             case TOO_MANY_HOPS:
-                return new SmtpReply(554, "5.4.6", "Too many hops (" + reader.hops() + " Received headers), "
-                        + "message is looping");
+                return new SmtpReply(
+                        554,
+                        "5.4.6",
+                        "Too many hops (" + reader.hops() + " Received headers), " + "message is looping");
             default:
                 throw new IllegalStateException("unknown violation " + reader.violation());
         }

@@ -93,7 +93,8 @@ public final class TlsConfig {
      * @throws IOException if a file cannot be read
      * @throws GeneralSecurityException if the certificates or the key cannot be parsed, naming the problem
      */
-    public static TlsConfig fromPem(Path certificateChain, Path privateKey) throws IOException, GeneralSecurityException {
+    public static TlsConfig fromPem(Path certificateChain, Path privateKey)
+            throws IOException, GeneralSecurityException {
         Collection<? extends Certificate> certs;
         try (InputStream in = Files.newInputStream(certificateChain)) {
             certs = CertificateFactory.getInstance("X.509").generateCertificates(in);

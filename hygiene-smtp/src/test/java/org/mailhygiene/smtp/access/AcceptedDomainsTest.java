@@ -12,7 +12,9 @@ class AcceptedDomainsTest {
         assertThat(d.accepts("example.ac.jp")).isTrue();
         assertThat(d.accepts("EXAMPLE.AC.JP.")).isTrue();
         assertThat(d.accepts("mail.example.ac.jp")).as("no suffix entry for it").isFalse();
-        assertThat(d.accepts("dept.example.ac.jp")).as(".suffix does not match the bare domain").isFalse();
+        assertThat(d.accepts("dept.example.ac.jp"))
+                .as(".suffix does not match the bare domain")
+                .isFalse();
         assertThat(d.accepts("a.dept.example.ac.jp")).isTrue();
         assertThat(d.accepts("b.a.dept.example.ac.jp")).isTrue();
         assertThat(d.accepts("xdept.example.ac.jp")).isFalse();
@@ -24,7 +26,8 @@ class AcceptedDomainsTest {
 
     @Test
     void badEntriesNameTheLine() {
-        assertThatThrownBy(() -> AcceptedDomains.parse("ok.example\nuser@bad.example\n")).hasMessageContaining("line 2");
+        assertThatThrownBy(() -> AcceptedDomains.parse("ok.example\nuser@bad.example\n"))
+                .hasMessageContaining("line 2");
         assertThatThrownBy(() -> AcceptedDomains.of(".")).isInstanceOf(IllegalArgumentException.class);
     }
 }

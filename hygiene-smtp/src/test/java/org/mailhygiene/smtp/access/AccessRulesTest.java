@@ -20,7 +20,8 @@ class AccessRulesTest {
 
     @Test
     void theMostSpecificRuleWinsAsInTcpserver() {
-        AccessRules rules = AccessRules.parse(String.join("\n",
+        AccessRules rules = AccessRules.parse(String.join(
+                "\n",
                 "# the gateway: edges and internal servers only",
                 "192.0.2.11:allow,RELAYCLIENT=\"\"",
                 "10.:allow,RELAYCLIENT=\"\",NOTE='internal'",
@@ -32,13 +33,15 @@ class AccessRulesTest {
                 "[2001:db8:bad::]/48:deny",
                 "203.0.113.0/24:allow",
                 ":deny"));
-        assertThat(rules.decide(ip("192.0.2.11"))).extracting(AccessDecision::allowed, AccessDecision::relay)
+        assertThat(rules.decide(ip("192.0.2.11")))
+                .extracting(AccessDecision::allowed, AccessDecision::relay)
                 .containsExactly(true, true);
         assertThat(rules.decide(ip("192.0.2.12")).allowed()).isFalse();
         assertThat(rules.decide(ip("10.1.2.3")).relay()).isTrue();
         assertThat(rules.decide(ip("10.1.2.3")).variables()).containsEntry("NOTE", "internal");
         assertThat(rules.decide(ip("10.9.1.1")).allowed()).isFalse();
-        assertThat(rules.decide(ip("10.9.8.7"))).extracting(AccessDecision::allowed, AccessDecision::relay)
+        assertThat(rules.decide(ip("10.9.8.7")))
+                .extracting(AccessDecision::allowed, AccessDecision::relay)
                 .containsExactly(true, false);
         assertThat(rules.decide(ip("198.51.100.25")).relay()).isTrue();
         assertThat(rules.decide(ip("198.51.100.30")).allowed()).isFalse();
@@ -47,9 +50,12 @@ class AccessRulesTest {
         assertThat(rules.decide(ip("2001:db8:1::5")).relay()).isTrue();
         assertThat(rules.decide(ip("2001:db8:bad::5")).allowed()).isFalse();
         assertThat(rules.decide(ip("2001:db9::1")).allowed()).isFalse();
-        assertThat(rules.decide(ip("203.0.113.9"))).extracting(AccessDecision::allowed, AccessDecision::relay)
+        assertThat(rules.decide(ip("203.0.113.9")))
+                .extracting(AccessDecision::allowed, AccessDecision::relay)
                 .containsExactly(true, false);
-        assertThat(rules.decide(ip("::ffff:192.0.2.11")).relay()).as("IPv4-mapped").isTrue();
+        assertThat(rules.decide(ip("::ffff:192.0.2.11")).relay())
+                .as("IPv4-mapped")
+                .isTrue();
     }
 
     @Test
@@ -62,7 +68,8 @@ class AccessRulesTest {
 
     @Test
     void equallySpecificRulesFirstWins() {
-        AccessRules rules = AccessRules.builder().deny("10.0.0.0/8").allow("10.", true).build();
+        AccessRules rules =
+                AccessRules.builder().deny("10.0.0.0/8").allow("10.", true).build();
         assertThat(rules.decide(ip("10.1.1.1")).allowed()).isFalse();
     }
 
@@ -82,14 +89,22 @@ class AccessRulesTest {
 
     @Test
     void cidrAgreesWithDottedPrefixes() {
-        qt().forAll(integers().between(0, 255), integers().between(0, 255), integers().between(0, 255))
+        qt().forAll(
+                        integers().between(0, 255),
+                        integers().between(0, 255),
+                        integers().between(0, 255))
                 .checkAssert((a, b, c) -> {
                     InetAddress addr = ip("10." + a + "." + b + "." + c);
-                    boolean dotted = AccessRules.parse("10." + a + ".:deny").decide(addr).allowed();
-                    boolean cidr = AccessRules.parse("10." + a + ".0.0/16:deny").decide(addr).allowed();
+                    boolean dotted =
+                            AccessRules.parse("10." + a + ".:deny").decide(addr).allowed();
+                    boolean cidr = AccessRules.parse("10." + a + ".0.0/16:deny")
+                            .decide(addr)
+                            .allowed();
                     assertThat(dotted).isFalse().isEqualTo(cidr);
                     InetAddress other = ip("10." + ((a + 1) % 256) + "." + b + "." + c);
-                    assertThat(AccessRules.parse("10." + a + ".0.0/16:deny").decide(other).allowed())
+                    assertThat(AccessRules.parse("10." + a + ".0.0/16:deny")
+                                    .decide(other)
+                                    .allowed())
                             .isTrue();
                 });
     }

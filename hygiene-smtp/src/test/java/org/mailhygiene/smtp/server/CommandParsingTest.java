@@ -16,20 +16,24 @@ class CommandParsingTest {
     private static final String ATEXT = "abcxyzABCXYZ0189!#$%&'*+-/=?^_`{|}~";
 
     private static Gen<String> atom() {
-        return lists().of(integers().between(0, ATEXT.length() - 1)).ofSizeBetween(1, 8).map(ix -> {
-            StringBuilder sb = new StringBuilder();
-            ix.forEach(i -> sb.append(ATEXT.charAt(i)));
-            return sb.toString();
-        });
+        return lists().of(integers().between(0, ATEXT.length() - 1))
+                .ofSizeBetween(1, 8)
+                .map(ix -> {
+                    StringBuilder sb = new StringBuilder();
+                    ix.forEach(i -> sb.append(ATEXT.charAt(i)));
+                    return sb.toString();
+                });
     }
 
     private static Gen<String> label() {
         String chars = "abcdefghijklmnopqrstuvwxyz0123456789";
-        return lists().of(integers().between(0, chars.length() - 1)).ofSizeBetween(1, 10).map(ix -> {
-            StringBuilder sb = new StringBuilder();
-            ix.forEach(i -> sb.append(chars.charAt(i)));
-            return sb.toString();
-        });
+        return lists().of(integers().between(0, chars.length() - 1))
+                .ofSizeBetween(1, 10)
+                .map(ix -> {
+                    StringBuilder sb = new StringBuilder();
+                    ix.forEach(i -> sb.append(chars.charAt(i)));
+                    return sb.toString();
+                });
     }
 
     private static Gen<String> dotString(Gen<String> part, int max) {
@@ -47,7 +51,9 @@ class CommandParsingTest {
             SmtpCommand upper = SmtpCommand.parse("MAIL " + arg);
             SmtpCommand lower = SmtpCommand.parse("mail " + arg);
             assertThat(upper.verb()).isEqualTo(SmtpCommand.Verb.MAIL).isEqualTo(lower.verb());
-            assertThat(upper.argument()).isEqualTo(lower.argument()).isEqualTo(arg.stripTrailing().replaceAll("[ \t]+$", ""));
+            assertThat(upper.argument())
+                    .isEqualTo(lower.argument())
+                    .isEqualTo(arg.stripTrailing().replaceAll("[ \t]+$", ""));
         });
     }
 
@@ -62,7 +68,9 @@ class CommandParsingTest {
                         assertThat(p.mailbox().address()).isEqualTo(address);
                         assertThat(p.mailbox().localPart()).isEqualTo(local);
                         assertThat(p.mailbox().domain()).isEqualTo(domain);
-                        assertThat(p.params()).containsEntry("SIZE", Long.toString(size)).containsEntry("BODY", "8bitmime");
+                        assertThat(p.params())
+                                .containsEntry("SIZE", Long.toString(size))
+                                .containsEntry("BODY", "8bitmime");
                         PathParser.Parsed routed = PathParser.parse(
                                 "to:<@relay.example,@b.example:" + address + ">", "TO", false, true, false);
                         assertThat(routed.sourceRoute()).isTrue();
@@ -99,21 +107,28 @@ class CommandParsingTest {
 
     @Test
     void arbitraryArgumentsEitherParseOrGiveASyntaxReply() {
-        qt().withExamples(2000).forAll(strings().allPossible().ofLengthBetween(0, 300)).checkAssert(s -> {
-            for (String arg : new String[] {s, "FROM:" + s, "FROM:<" + s, "TO:<" + s + ">"}) {
-                try {
-                    PathParser.parse(arg, arg.toUpperCase(Locale.ROOT).startsWith("TO") ? "TO" : "FROM", true, true,
-                            true);
-                } catch (PathParser.PathException e) {
-                    assertThat(e.code).isIn(501, 553);
-                }
-            }
-        });
+        qt().withExamples(2000)
+                .forAll(strings().allPossible().ofLengthBetween(0, 300))
+                .checkAssert(s -> {
+                    for (String arg : new String[] {s, "FROM:" + s, "FROM:<" + s, "TO:<" + s + ">"}) {
+                        try {
+                            PathParser.parse(
+                                    arg,
+                                    arg.toUpperCase(Locale.ROOT).startsWith("TO") ? "TO" : "FROM",
+                                    true,
+                                    true,
+                                    true);
+                        } catch (PathParser.PathException e) {
+                            assertThat(e.code).isIn(501, 553);
+                        }
+                    }
+                });
     }
 
     @Test
     void lengthLimits() {
-        assertThatThrownBy(() -> PathParser.parse("FROM:<" + "a".repeat(65) + "@example.org>", "FROM", true, false, false))
+        assertThatThrownBy(
+                        () -> PathParser.parse("FROM:<" + "a".repeat(65) + "@example.org>", "FROM", true, false, false))
                 .hasMessageContaining("64");
         String longDomain = ("a".repeat(60) + ".").repeat(5) + "example";
         assertThatThrownBy(() -> PathParser.parse("FROM:<a@" + longDomain + ">", "FROM", true, false, false))

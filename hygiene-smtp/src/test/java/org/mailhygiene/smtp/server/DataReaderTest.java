@@ -130,7 +130,9 @@ class DataReaderTest {
                 Outcome o = read(wire, seed, Long.MAX_VALUE, 1000);
                 assertThat(o.violation()).isNull();
                 assertThat(o.text()).isEqualTo(message);
-                assertThat(o.rest()).as("nothing after the terminator is consumed").isEqualTo(TRAILER);
+                assertThat(o.rest())
+                        .as("nothing after the terminator is consumed")
+                        .isEqualTo(TRAILER);
             } catch (IOException e) {
                 throw new AssertionError(e);
             }
@@ -197,7 +199,8 @@ class DataReaderTest {
     @Test
     void lineLengthLimit() throws IOException {
         String ok = "x".repeat(998) + "\r\n";
-        assertThat(read(ascii("." + ".".repeat(1) + ok.substring(1) + ".\r\n"), 3, 10_000, 10).violation())
+        assertThat(read(ascii("." + ".".repeat(1) + ok.substring(1) + ".\r\n"), 3, 10_000, 10)
+                        .violation())
                 .as("a stuffed dot does not count")
                 .isNull();
         assertThat(read(ascii("y" + ok + ".\r\n"), 3, 10_000, 10).violation())
@@ -209,7 +212,8 @@ class DataReaderTest {
         String headers = "Received: a\r\n\tb\r\nreceived:c\r\nX-Received: no\r\nReceivedX: no\r\n";
         Outcome o = read(ascii(headers + "\r\nReceived: body\r\n.\r\n"), 9, 10_000, 3);
         assertThat(o.violation()).isNull();
-        assertThat(read(ascii(headers + "Received: d\r\n\r\n.\r\n"), 9, 10_000, 3).violation())
+        assertThat(read(ascii(headers + "Received: d\r\n\r\n.\r\n"), 9, 10_000, 3)
+                        .violation())
                 .isEqualTo(DataReader.Violation.TOO_MANY_HOPS);
     }
 

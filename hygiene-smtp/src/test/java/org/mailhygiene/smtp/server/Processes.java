@@ -21,7 +21,8 @@ final class Processes {
     static Result run(List<String> command, Duration timeout, String stdin) throws IOException, InterruptedException {
         Path log = Files.createTempFile("proc-", ".log");
         try {
-            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+            ProcessBuilder pb =
+                    new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
             if (stdin == null) {
                 pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             }

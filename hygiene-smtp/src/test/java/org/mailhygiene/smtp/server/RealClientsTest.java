@@ -44,17 +44,32 @@ class RealClientsTest {
     void swaksWithPipelining() throws Exception {
         Path swaks = RealBinaries.require("swaks", "swaks");
         Processes.Result r = Processes.run(
-                List.of(swaks.toString(), "--server", "127.0.0.1", "--port", Integer.toString(port),
-                        "--ehlo", "swaks.example", "--from", "sender@example.net", "--to",
-                        "user@example.org,other@example.org", "--pipeline", "--header", "Subject: from swaks",
-                        "--body", ".a line with a leading dot\nsecond line"),
+                List.of(
+                        swaks.toString(),
+                        "--server",
+                        "127.0.0.1",
+                        "--port",
+                        Integer.toString(port),
+                        "--ehlo",
+                        "swaks.example",
+                        "--from",
+                        "sender@example.net",
+                        "--to",
+                        "user@example.org,other@example.org",
+                        "--pipeline",
+                        "--header",
+                        "Subject: from swaks",
+                        "--body",
+                        ".a line with a leading dot\nsecond line"),
                 T);
         assertThat(r.exit()).as(r.output()).isZero();
         assertThat(r.output()).contains("<-  250 2.0.0 Ok queued");
         assertThat(handler.messages).hasSize(1);
         RecordingHandler.Received m = handler.messages.get(0);
         assertThat(m.envelope().recipients()).containsExactly("user@example.org", "other@example.org");
-        assertThat(m.body()).contains("Subject: from swaks\r\n").contains("\r\n.a line with a leading dot\r\nsecond line\r\n");
+        assertThat(m.body())
+                .contains("Subject: from swaks\r\n")
+                .contains("\r\n.a line with a leading dot\r\nsecond line\r\n");
         assertThat(m.receivedHeader()).startsWith("Received: from swaks.example ([127.0.0.1]) by mx.test.example");
     }
 
@@ -62,8 +77,16 @@ class RealClientsTest {
     void swaksOpenRelayAttemptIsRefused() throws Exception {
         Path swaks = RealBinaries.require("swaks", "swaks");
         Processes.Result r = Processes.run(
-                List.of(swaks.toString(), "--server", "127.0.0.1", "--port", Integer.toString(port),
-                        "--from", "spammer@example.net", "--to", "victim@elsewhere.test"),
+                List.of(
+                        swaks.toString(),
+                        "--server",
+                        "127.0.0.1",
+                        "--port",
+                        Integer.toString(port),
+                        "--from",
+                        "spammer@example.net",
+                        "--to",
+                        "victim@elsewhere.test"),
                 T);
         assertThat(r.exit()).isNotZero();
         assertThat(r.output()).contains("<** 554 5.7.1 Relay access denied");
@@ -76,8 +99,17 @@ class RealClientsTest {
         Path mail = dir.resolve("mail.eml");
         Files.writeString(mail, "From: a@example.net\r\nTo: u@example.org\r\nSubject: curl\r\n\r\n.dot\r\nbody\r\n");
         Processes.Result r = Processes.run(
-                List.of(curl.toString(), "-sS", "--max-time", "30", "smtp://127.0.0.1:" + port + "/curl.example",
-                        "--mail-from", "a@example.net", "--mail-rcpt", "u@example.org", "--upload-file",
+                List.of(
+                        curl.toString(),
+                        "-sS",
+                        "--max-time",
+                        "30",
+                        "smtp://127.0.0.1:" + port + "/curl.example",
+                        "--mail-from",
+                        "a@example.net",
+                        "--mail-rcpt",
+                        "u@example.org",
+                        "--upload-file",
                         mail.toString()),
                 T);
         assertThat(r.exit()).as(r.output()).isZero();
@@ -90,7 +122,8 @@ class RealClientsTest {
     @Test
     void pythonSmtplibSendsSeveralMessagesOnOneConnection() throws Exception {
         Path python = RealBinaries.require("python3", "python3");
-        String script = String.join("\n",
+        String script = String.join(
+                "\n",
                 "import smtplib, sys",
                 "s = smtplib.SMTP('127.0.0.1', int(sys.argv[1]), local_hostname='py.example', timeout=30)",
                 "code, caps = s.ehlo()",
@@ -119,8 +152,21 @@ class RealClientsTest {
     void postfixSmtpSourceWithConcurrentSessions() throws Exception {
         Path source = RealBinaries.require("smtp-source", "postfix");
         Processes.Result r = Processes.run(
-                List.of(source.toString(), "-s", "5", "-m", "50", "-l", "2048", "-M", "source.example", "-f",
-                        "a@example.net", "-t", "u@example.org", "127.0.0.1:" + port),
+                List.of(
+                        source.toString(),
+                        "-s",
+                        "5",
+                        "-m",
+                        "50",
+                        "-l",
+                        "2048",
+                        "-M",
+                        "source.example",
+                        "-f",
+                        "a@example.net",
+                        "-t",
+                        "u@example.org",
+                        "127.0.0.1:" + port),
                 T);
         assertThat(r.exit()).as(r.output()).isZero();
         assertThat(handler.messages).hasSize(50);

@@ -30,7 +30,9 @@ final class RecordingHandler implements MessageHandler {
         /** The server's Received header field, unfolded. */
         String receivedHeader() {
             String t = text();
-            return t.substring(0, t.length() - body().length()).replace("\r\n\t", " ").trim();
+            return t.substring(0, t.length() - body().length())
+                    .replace("\r\n\t", " ")
+                    .trim();
         }
     }
 

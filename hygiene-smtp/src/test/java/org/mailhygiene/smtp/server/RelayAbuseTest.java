@@ -38,23 +38,24 @@ class RelayAbuseTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "<victim@elsewhere.test>",
-        "<victim%elsewhere.test@example.org>",
-        "<victim%elsewhere.test@mx.example.org>",
-        "<elsewhere.test!victim@example.org>",
-        "<\"victim@elsewhere.test\"@example.org>",
-        "<\"victim%elsewhere.test\"@example.org>",
-        "<@example.org:victim@elsewhere.test>",
-        "<@example.org,@mx.example.org:victim@elsewhere.test>",
-        "<victim@elsewhere.test@example.org>",
-        "<victim@[192.0.2.99]>",
-        "<victim@example.org.elsewhere.test>",
-        "<victim@elsewhere.test.>",
-        "<\"victim@elsewhere.test\">",
-        "<victim@elsewhere.test> NOTIFY=NEVER",
-        "<victim@elsewhere.test>\tx",
-    })
+    @ValueSource(
+            strings = {
+                "<victim@elsewhere.test>",
+                "<victim%elsewhere.test@example.org>",
+                "<victim%elsewhere.test@mx.example.org>",
+                "<elsewhere.test!victim@example.org>",
+                "<\"victim@elsewhere.test\"@example.org>",
+                "<\"victim%elsewhere.test\"@example.org>",
+                "<@example.org:victim@elsewhere.test>",
+                "<@example.org,@mx.example.org:victim@elsewhere.test>",
+                "<victim@elsewhere.test@example.org>",
+                "<victim@[192.0.2.99]>",
+                "<victim@example.org.elsewhere.test>",
+                "<victim@elsewhere.test.>",
+                "<\"victim@elsewhere.test\">",
+                "<victim@elsewhere.test> NOTIFY=NEVER",
+                "<victim@elsewhere.test>\tx",
+            })
     void internetClientCannotRelay(String path) throws Exception {
         try (TestClient c = new TestClient(server.port()).hello()) {
             assertThat(c.cmd("MAIL FROM:<spammer@example.net>")).startsWith("250");
@@ -66,11 +67,12 @@ class RelayAbuseTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "<victim%elsewhere.test@example.org>",
-        "<elsewhere.test!victim@example.org>",
-        "<\"victim@elsewhere.test\"@example.org>",
-    })
+    @ValueSource(
+            strings = {
+                "<victim%elsewhere.test@example.org>",
+                "<elsewhere.test!victim@example.org>",
+                "<\"victim@elsewhere.test\"@example.org>",
+            })
     void routingFormsNeverPassEvenForRelayClients(String path) throws Exception {
         try (TestClient c = new TestClient(server.port(), InetAddress.getByName("127.0.0.2")).hello()) {
             c.cmd("MAIL FROM:<user@example.org>");

@@ -86,7 +86,8 @@ class SmtpServerTest {
     void storesTheMessageWithAReceivedHeaderAndUnstuffsDots() throws Exception {
         int port = start();
         try (TestClient c = new TestClient(port).hello()) {
-            assertThat(c.cmd("MAIL FROM:<sender@example.net> BODY=8BITMIME SIZE=100")).isEqualTo("250 2.1.0 Ok");
+            assertThat(c.cmd("MAIL FROM:<sender@example.net> BODY=8BITMIME SIZE=100"))
+                    .isEqualTo("250 2.1.0 Ok");
             assertThat(c.cmd("RCPT TO:<user@example.org>")).isEqualTo("250 2.1.5 Ok");
             assertThat(c.cmd("DATA")).startsWith("354");
             c.send("Subject: hi\r\n\r\n..leading dot\r\n.\r\n");
@@ -215,8 +216,7 @@ class SmtpServerTest {
             c.cmd("RCPT TO:<u@example.org>");
             c.cmd("DATA");
             String four = "Received: from a by b; Fri, 27 Nov 2026 20:00:00 +0000\r\n".repeat(4);
-            assertThat(c.send(four + "Subject: x\r\n\r\nReceived: in the body does not count\r\n".repeat(3)
-                                    + ".\r\n")
+            assertThat(c.send(four + "Subject: x\r\n\r\nReceived: in the body does not count\r\n".repeat(3) + ".\r\n")
                             .reply())
                     .startsWith("250");
             c.cmd("MAIL FROM:<a@example.net>");
@@ -292,7 +292,8 @@ class SmtpServerTest {
 
     @Test
     void idleClientIsCutOffWith421() throws Exception {
-        int port = start(b -> b.limits(SmtpLimits.builder().idleTimeout(Duration.ofMillis(300)).build()));
+        int port = start(b -> b.limits(
+                SmtpLimits.builder().idleTimeout(Duration.ofMillis(300)).build()));
         try (TestClient c = new TestClient(port).hello()) {
             assertThat(c.reply()).startsWith("421 4.4.2");
             assertThat(c.reply()).isEqualTo("EOF");
@@ -380,10 +381,10 @@ class SmtpServerTest {
     }
 
     @Test
-    void messagesLargerThanTheThresholdAreSpooledToDiskAndComeBackIntact(@org.junit.jupiter.api.io.TempDir
-            java.nio.file.Path dir) throws Exception {
-        int port = start(b -> b.limits(SmtpLimits.builder().memoryThreshold(1024).build())
-                .spoolDirectory(dir));
+    void messagesLargerThanTheThresholdAreSpooledToDiskAndComeBackIntact(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        int port = start(b ->
+                b.limits(SmtpLimits.builder().memoryThreshold(1024).build()).spoolDirectory(dir));
         StringBuilder body = new StringBuilder("Subject: big\r\n\r\n");
         for (int i = 0; i < 2000; i++) {
             body.append(i % 7 == 0 ? "." : "").append("line ").append(i).append("\r\n");

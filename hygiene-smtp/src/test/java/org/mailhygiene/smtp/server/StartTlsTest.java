@@ -35,7 +35,8 @@ class StartTlsTest {
     }
 
     private static TlsConfig keyStoreTls() throws Exception {
-        return TlsConfig.fromKeyStore(TestCertificates.keyStore(), TestCertificates.PASSWORD, TestCertificates.PASSWORD);
+        return TlsConfig.fromKeyStore(
+                TestCertificates.keyStore(), TestCertificates.PASSWORD, TestCertificates.PASSWORD);
     }
 
     @AfterEach
@@ -114,18 +115,48 @@ class StartTlsTest {
         Path cert = dir.resolve("cert.pem");
         Path key = dir.resolve("key.pem");
         String pw = "pass:" + new String(TestCertificates.PASSWORD);
-        assertThat(Processes.run(List.of(openssl.toString(), "pkcs12", "-in", ks.toString(), "-passin", pw,
-                                "-nokeys", "-out", cert.toString()), Duration.ofSeconds(30))
+        assertThat(Processes.run(
+                                List.of(
+                                        openssl.toString(),
+                                        "pkcs12",
+                                        "-in",
+                                        ks.toString(),
+                                        "-passin",
+                                        pw,
+                                        "-nokeys",
+                                        "-out",
+                                        cert.toString()),
+                                Duration.ofSeconds(30))
                         .exit())
                 .isZero();
-        assertThat(Processes.run(List.of(openssl.toString(), "pkcs12", "-in", ks.toString(), "-passin", pw,
-                                "-nocerts", "-nodes", "-out", key.toString()), Duration.ofSeconds(30))
+        assertThat(Processes.run(
+                                List.of(
+                                        openssl.toString(),
+                                        "pkcs12",
+                                        "-in",
+                                        ks.toString(),
+                                        "-passin",
+                                        pw,
+                                        "-nocerts",
+                                        "-nodes",
+                                        "-out",
+                                        key.toString()),
+                                Duration.ofSeconds(30))
                         .exit())
                 .isZero();
         int port = start(TlsConfig.fromPem(cert, key), b -> b.requireTls(true));
         Processes.Result r = Processes.run(
-                List.of(swaks.toString(), "--server", "127.0.0.1", "--port", Integer.toString(port), "--tls",
-                        "--from", "a@example.net", "--to", "u@example.org"),
+                List.of(
+                        swaks.toString(),
+                        "--server",
+                        "127.0.0.1",
+                        "--port",
+                        Integer.toString(port),
+                        "--tls",
+                        "--from",
+                        "a@example.net",
+                        "--to",
+                        "u@example.org"),
                 Duration.ofSeconds(60));
         assertThat(r.exit()).as(r.output()).isZero();
         assertThat(r.output()).contains("TLS started");
@@ -139,7 +170,8 @@ class StartTlsTest {
         Path key = dir.resolve("k.pem");
         java.nio.file.Files.writeString(key, "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n");
         java.nio.file.Files.writeString(cert, "");
-        assertThatThrownBy(() -> TlsConfig.fromPem(cert, key)).isInstanceOf(java.security.GeneralSecurityException.class);
+        assertThatThrownBy(() -> TlsConfig.fromPem(cert, key))
+                .isInstanceOf(java.security.GeneralSecurityException.class);
         assertThatThrownBy(() -> keyStoreTls().withHandshakeTimeout(Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class);
     }

@@ -29,10 +29,29 @@ final class TestCertificates {
             dir.toFile().deleteOnExit();
             Path ks = dir.resolve("server.p12");
             Processes.Result r = Processes.run(
-                    List.of(keytool.toString(), "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname",
-                            "secp256r1", "-dname", "CN=localhost", "-ext", "SAN=dns:localhost,ip:127.0.0.1",
-                            "-validity", "2", "-storetype", "PKCS12", "-keystore", ks.toString(), "-storepass",
-                            new String(PASSWORD), "-keypass", new String(PASSWORD)),
+                    List.of(
+                            keytool.toString(),
+                            "-genkeypair",
+                            "-alias",
+                            "server",
+                            "-keyalg",
+                            "EC",
+                            "-groupname",
+                            "secp256r1",
+                            "-dname",
+                            "CN=localhost",
+                            "-ext",
+                            "SAN=dns:localhost,ip:127.0.0.1",
+                            "-validity",
+                            "2",
+                            "-storetype",
+                            "PKCS12",
+                            "-keystore",
+                            ks.toString(),
+                            "-storepass",
+                            new String(PASSWORD),
+                            "-keypass",
+                            new String(PASSWORD)),
                     Duration.ofSeconds(60));
             if (r.exit() != 0) {
                 throw new IOException("keytool failed: " + r.output());

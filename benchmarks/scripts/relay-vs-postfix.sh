@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# End-to-end relay benchmark: the Mail Hygiene relay (RelayMain, built-in scanner, durable spool with fsync)
+# against a private Postfix instance configured as a relay on loopback (never the system instance). Both are fed by
+# Postfix's smtp-source (one message per connection) and deliver to the same smtp-sink. For each size and
+# concurrency it reports: accept msg/s (smtp-source done), end-to-end msg/s (smtp-sink counted every message), and
+# CPU milliseconds per message of the relay's processes (smtp-source and smtp-sink excluded).
+#
+# Usage: benchmarks/scripts/relay-vs-postfix.sh [MESSAGES_PER_CELL] [SIZES_KB] [CONCURRENCIES]
+#   defaults: 300 "1 10 100" "1 10 50"
+# Needs: java 17+, mvn, postfix (postfix, postconf, smtp-source, smtp-sink), python3; run as root (Postfix needs it).
+set -euo pipefail
+N=${1:-300}
+SIZES=${2:-"1 10 100"}
+CONCS=${3:-"1 10 50"}
+ROOT="$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)"
+WORK="$(mktemp -d /var/tmp/relay-bench.XXXXXX)"   # on disk, so fsync is real for both
+chmod 755 "$WORK"                                    # Postfix daemons run as the postfix user
+PIDS=()
+PF_ETC=""
+cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    if [[ -n "$PF_ETC" ]]; then postfix -c "$PF_ETC" stop >/dev/null 2>&1 || true; fi
+    sleep 1
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+cpu_ticks() { # utime+stime+cutime+cstime of the given pids
+    local t=0 p
+    for p in "$@"; do
+        [[ -r /proc/$p/stat ]] || continue
+        t=$((t + $(awk '{sub(/^.*\) /,""); print $12+$13+$14+$15}' /proc/$p/stat)))
+    done
+    echo "$t"
+}
+sink_count() { tr '\r' '\n' <"$WORK/sink.out" | grep -o 'mesg=[0-9]*' | tail -1 | cut -d= -f2; }
+
+# Build the relay's class path once.
+[[ -n "${SKIP_BUILD:-}" ]] || (cd "$ROOT" && mvn -B -q -o install -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true \
+    -Dspotless.check.skip=true -pl hygiene-smtp -am >/dev/null)
+(cd "$ROOT/hygiene-smtp" && mvn -B -q -o dependency:build-classpath -Dmdep.outputFile="$WORK/cp.txt" >/dev/null)
+CP="$ROOT/hygiene-smtp/target/classes:$(cat "$WORK/cp.txt")"
+
+SINK_PORT=$(free_port)
+SINK_USER=(); [[ $EUID -eq 0 ]] && SINK_USER=(-u postfix)
+smtp-sink "${SINK_USER[@]}" -c 127.0.0.1:"$SINK_PORT" 1000 >"$WORK/sink.out" 2>&1 &
+PIDS+=($!)
+
+# Our relay.
+HSPOOL="${HYGIENE_SPOOL_DIR:-$WORK/hygiene}"   # set HYGIENE_SPOOL_DIR=/dev/shm/x to see the no-fsync ceiling
+java -Xmx512m -cp "$CP" org.mailhygiene.smtp.RelayMain --spool "$HSPOOL/spool" \
+    --quarantine "$HSPOOL/quarantine" --routes ":127.0.0.1:$SINK_PORT" --accept example.test \
+    >"$WORK/relay.out" 2>"$WORK/relay.err" &
+RELAY_PID=$!
+PIDS+=($RELAY_PID)
+for _ in $(seq 100); do grep -q LISTENING "$WORK/relay.out" 2>/dev/null && break; sleep 0.2; done
+RELAY_PORT=$(awk '/LISTENING/{print $2}' "$WORK/relay.out")
+
+# Private Postfix (recipe: /work/shared/notes/real-daemons.md §3).
+PF="$WORK/postfix"; PF_ETC="$PF/etc"; PF_PORT=$(free_port)
+mkdir -p "$PF_ETC" "$PF/spool" "$PF/data"
+: >"$PF_ETC/main.cf"
+cp /etc/postfix/master.cf "$PF_ETC/master.cf"
+postconf -c "$PF_ETC" -e "queue_directory=$PF/spool" "data_directory=$PF/data" "maillog_file=$PF/maillog" \
+    "maillog_file_prefixes=$WORK" myhostname=relay.example.test inet_interfaces=127.0.0.1 inet_protocols=ipv4 \
+    mydestination= relay_domains=example.test mynetworks=127.0.0.0/8 alias_maps= alias_database= \
+    "smtpd_relay_restrictions=permit_mynetworks reject_unauth_destination" \
+    "transport_maps=inline:{example.test=smtp:[127.0.0.1]:$SINK_PORT}" "relayhost=[127.0.0.1]:$SINK_PORT" \
+    smtp_dns_support_level=disabled compatibility_level=3.6
+postconf -c "$PF_ETC" -M# smtp/inet
+postconf -c "$PF_ETC" -Me "127.0.0.1:$PF_PORT/inet = 127.0.0.1:$PF_PORT inet n - n - - smtpd"
+postconf -c "$PF_ETC" -F '*/*/chroot = n'
+chown postfix "$PF/data"
+postfix -c "$PF_ETC" check
+postfix -c "$PF_ETC" start || { echo "postfix start failed"; tail "$PF/maillog"; exit 1; }
+for _ in $(seq 50); do [[ -s "$PF/spool/pid/master.pid" ]] && break; sleep 0.2; done
+PF_MASTER=$(tr -d ' ' <"$PF/spool/pid/master.pid")
+
+pf_pids() { echo "$PF_MASTER $(pgrep -P "$PF_MASTER" | tr '\n' ' ')"; }
+
+run_cell() { # name port size_kb conc -> prints a table row
+    local name=$1 port=$2 kb=$3 conc=$4 pids base start accept_end end c0 c1 hz=$(getconf CLK_TCK)
+    # warm-up (JIT, Postfix process start), not measured
+    smtp-source -s "$conc" -m $((conc * 4)) -l $((kb * 1024)) -f bench@example.net -t user@example.test \
+        127.0.0.1:"$port" >/dev/null 2>&1
+    sleep 2
+    base=$(sink_count); base=${base:-0}
+    if [[ $name == postfix ]]; then pids=$(pf_pids); else pids=$RELAY_PID; fi
+    c0=$(cpu_ticks $pids)
+    start=$(date +%s.%N)
+    smtp-source -s "$conc" -m "$N" -l $((kb * 1024)) -f bench@example.net -t user@example.test \
+        127.0.0.1:"$port" >/dev/null 2>&1
+    accept_end=$(date +%s.%N)
+    for _ in $(seq 6000); do
+        [[ $(( $(sink_count) - base )) -ge $N ]] && break
+        sleep 0.05
+    done
+    end=$(date +%s.%N)
+    if [[ $name == postfix ]]; then pids=$(pf_pids); fi
+    c1=$(cpu_ticks $pids)
+    python3 - "$name" "$kb" "$conc" "$N" "$start" "$accept_end" "$end" "$c0" "$c1" "$hz" <<'PY'
+import sys
+name, kb, conc, n, s, a, e, c0, c1, hz = sys.argv[1:]
+n = int(n); s, a, e = float(s), float(a), float(e)
+cpu_ms = (int(c1) - int(c0)) * 1000.0 / int(hz) / n
+print(f"| {name} | {kb} KB | {conc} | {n / (a - s):.0f} | {n / (e - s):.0f} | {cpu_ms:.2f} |")
+PY
+}
+
+echo "| relay | size | conc | accept msg/s | e2e msg/s | relay CPU ms/msg |"
+echo "|---|---|---|---|---|---|"
+for kb in $SIZES; do
+    for c in $CONCS; do
+        run_cell hygiene "$RELAY_PORT" "$kb" "$c"
+        run_cell postfix "$PF_PORT" "$kb" "$c"
+    done
+done

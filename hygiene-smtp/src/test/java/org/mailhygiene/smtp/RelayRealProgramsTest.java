@@ -1,0 +1,125 @@
+package org.mailhygiene.smtp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.api.routing.StaticRouter;
+import org.mailhygiene.scanners.ScanPipeline;
+import org.mailhygiene.scanners.builtin.SignatureScanner;
+import org.mailhygiene.smtp.access.AcceptedDomains;
+import org.mailhygiene.smtp.queue.Quarantine;
+import org.mailhygiene.smtp.queue.Spool;
+import org.mailhygiene.testkit.junit.RealBinaries;
+
+/** Postfix's smtp-source feeds the assembled relay, which delivers to Postfix's smtp-sink: real programs both sides. */
+class RelayRealProgramsTest {
+    private static final Pattern MESSAGES = Pattern.compile("mesg=(\\d+)");
+
+    @TempDir
+    Path dir;
+
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private Process sink;
+
+    @AfterEach
+    void stop() throws Exception {
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            closeables.get(i).close();
+        }
+        if (sink != null) {
+            sink.destroy();
+            if (!sink.waitFor(10, TimeUnit.SECONDS)) {
+                sink.destroyForcibly();
+            }
+        }
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private int sinkCount(Path out) throws Exception {
+        Matcher m = MESSAGES.matcher(Files.readString(out, StandardCharsets.ISO_8859_1));
+        int last = 0;
+        while (m.find()) {
+            last = Integer.parseInt(m.group(1));
+        }
+        return last;
+    }
+
+    @Test
+    void smtpSourceThroughTheRelayToSmtpSink() throws Exception {
+        Path source = RealBinaries.require("smtp-source", "postfix");
+        Path sinkBin = RealBinaries.require("smtp-sink", "postfix");
+        int sinkPort = freePort();
+        Path sinkOut = dir.resolve("sink.out");
+        List<String> cmd = new ArrayList<>(List.of(sinkBin.toString()));
+        if ("root".equals(System.getProperty("user.name"))) {
+            cmd.addAll(List.of("-u", "postfix")); // smtp-sink refuses to run as root without it
+        }
+        cmd.addAll(List.of("-c", "127.0.0.1:" + sinkPort, "100"));
+        sink = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(sinkOut.toFile())
+                .start();
+
+        Spool spool = Spool.open(dir.resolve("spool"));
+        closeables.add(spool);
+        ScanPipeline pipeline =
+                ScanPipeline.builder().scanner(SignatureScanner.create()).build();
+        closeables.add(pipeline);
+        Relay relay = Relay.builder()
+                .server(b ->
+                        b.port(0).hostname("relay.example.test").acceptedDomains(AcceptedDomains.of("example.org")))
+                .delivery(b -> b.hostname("relay.example.test"))
+                .pipeline(pipeline)
+                .spool(spool)
+                .quarantine(Quarantine.builder(dir.resolve("quarantine")).build())
+                .router(StaticRouter.parse(":127.0.0.1:" + sinkPort))
+                .build();
+        closeables.add(relay);
+        relay.start();
+
+        Process p = new ProcessBuilder(
+                        source.toString(),
+                        "-s",
+                        "5",
+                        "-m",
+                        "100",
+                        "-l",
+                        "4096",
+                        "-f",
+                        "a@example.net",
+                        "-t",
+                        "u@example.org",
+                        "127.0.0.1:" + relay.port())
+                .redirectErrorStream(true)
+                .start();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue())
+                .as(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                .isZero();
+
+        for (int i = 0; i < 600 && sinkCount(sinkOut) < 100; i++) {
+            Thread.sleep(100);
+        }
+        assertThat(sinkCount(sinkOut)).isEqualTo(100);
+        for (int i = 0; i < 100 && spool.size() > 0; i++) {
+            Thread.sleep(100); // the last completions are recorded after the sink's 250
+        }
+        assertThat(spool.size()).as("every message delivered and completed").isZero();
+    }
+}
