@@ -24,7 +24,11 @@ public final class Main {
      * @return the commands
      */
     static List<Command> commands() {
-        return List.of(new ScanCommand(ScannerOptions.standard()), new SamplesCommand(), new ReportCommand());
+        return List.of(
+                new ScanCommand(ScannerOptions.standard()),
+                new SamplesCommand(),
+                new ReportCommand(),
+                new DemoCommand());
     }
 
     /**
