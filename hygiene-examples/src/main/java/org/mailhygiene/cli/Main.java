@@ -28,7 +28,8 @@ public final class Main {
                 new ScanCommand(ScannerOptions.standard()),
                 new SamplesCommand(),
                 new ReportCommand(),
-                new DemoCommand());
+                new DemoCommand(),
+                new RelayCommand());
     }
 
     /**
