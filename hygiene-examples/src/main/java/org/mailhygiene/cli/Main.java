@@ -28,6 +28,9 @@ public final class Main {
                 new ScanCommand(ScannerOptions.standard()),
                 new SamplesCommand(),
                 new ReportCommand(),
+                new TrainCommand(),
+                new CorpusCommand(),
+                new EvalCommand(),
                 new DemoCommand(),
                 new RelayCommand());
     }

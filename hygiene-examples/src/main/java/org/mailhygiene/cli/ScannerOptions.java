@@ -15,8 +15,12 @@ public final class ScannerOptions {
     public static List<ScannerOption> standard() {
         return List.of(
                 new BuiltinScannerOption(),
+                new ClamdScannerOption(),
                 new SpamdScannerOption(),
                 new VexiraScannerOption(),
-                new CommandScannerOption());
+                new CommandScannerOption(),
+                AttachmentsScannerOption.defaultPolicy(),
+                AttachmentsScannerOption.policyFile(),
+                new BayesScannerOption());
     }
 }

@@ -353,10 +353,14 @@ public final class AttachmentPolicy {
     public String toText() {
         StringBuilder sb = new StringBuilder();
         if (!blockedExtensions.isEmpty()) {
-            sb.append("block extension ").append(String.join(" ", blockedExtensions)).append('\n');
+            sb.append("block extension ")
+                    .append(String.join(" ", blockedExtensions))
+                    .append('\n');
         }
         if (!allowedExtensions.isEmpty()) {
-            sb.append("allow extension ").append(String.join(" ", allowedExtensions)).append('\n');
+            sb.append("allow extension ")
+                    .append(String.join(" ", allowedExtensions))
+                    .append('\n');
         }
         if (!blockedTypes.isEmpty()) {
             sb.append("block type ").append(String.join(" ", blockedTypes)).append('\n');
@@ -364,9 +368,15 @@ public final class AttachmentPolicy {
         if (!allowedTypes.isEmpty()) {
             sb.append("allow type ").append(String.join(" ", allowedTypes)).append('\n');
         }
-        sb.append("check double-extension ").append(doubleExtensionCheck ? "on" : "off").append('\n');
-        sb.append("check type-mismatch ").append(typeMismatchCheck ? "on" : "off").append('\n');
-        sb.append("check encrypted-archive ").append(encryptedArchiveCheck ? "on" : "off").append('\n');
+        sb.append("check double-extension ")
+                .append(doubleExtensionCheck ? "on" : "off")
+                .append('\n');
+        sb.append("check type-mismatch ")
+                .append(typeMismatchCheck ? "on" : "off")
+                .append('\n');
+        sb.append("check encrypted-archive ")
+                .append(encryptedArchiveCheck ? "on" : "off")
+                .append('\n');
         sb.append("check broken-mime ").append(brokenMimeCheck ? "on" : "off").append('\n');
         sb.append("limit archive-depth ").append(maxArchiveDepth).append('\n');
         sb.append("limit archive-entries ").append(maxArchiveEntries).append('\n');
@@ -612,7 +622,10 @@ public final class AttachmentPolicy {
             Objects.requireNonNull(t, "type");
             String x = t.strip().toLowerCase(Locale.ROOT);
             int slash = x.indexOf('/');
-            if (slash <= 0 || slash == x.length() - 1 || x.indexOf('/', slash + 1) >= 0 || x.contains(";")
+            if (slash <= 0
+                    || slash == x.length() - 1
+                    || x.indexOf('/', slash + 1) >= 0
+                    || x.contains(";")
                     || x.chars().anyMatch(Character::isWhitespace)) {
                 throw new IllegalArgumentException("not a media type (type/subtype): '" + t + "'");
             }

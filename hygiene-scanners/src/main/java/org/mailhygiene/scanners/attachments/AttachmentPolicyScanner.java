@@ -82,8 +82,8 @@ public final class AttachmentPolicyScanner implements Scanner {
         this.policy = b.policy;
         this.walker = b.walker;
         this.clock = b.clock;
-        this.identity = NAME + "/" + UUID.nameUUIDFromBytes(
-                (policy.toText() + walker).getBytes(StandardCharsets.UTF_8));
+        this.identity =
+                NAME + "/" + UUID.nameUUIDFromBytes((policy.toText() + walker).getBytes(StandardCharsets.UTF_8));
     }
 
     /**

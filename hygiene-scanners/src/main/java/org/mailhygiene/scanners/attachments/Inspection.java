@@ -21,9 +21,10 @@ import java.util.zip.ZipInputStream;
 final class Inspection {
     /** Extensions that make a preceding real extension look like a disguise when they come before it. */
     private static final Set<String> DECOYS = Set.of(
-            "txt", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "pdf", "rtf", "jpg", "jpeg", "gif", "png", "bmp",
-            "tif", "tiff", "htm", "html", "zip", "rar", "mp3", "wav", "avi", "mpg", "mpeg", "eml", "msg", "csv",
-            "xml", "log", "dat");
+            "txt", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "pdf", "rtf", "jpg", "jpeg", "gif", "png", "bmp", "tif",
+            "tiff", "htm", "html", "zip", "rar", "mp3", "wav", "avi", "mpg", "mpeg", "eml", "msg", "csv", "xml", "log",
+            "dat");
+
     private static final long RATIO_FLOOR = 1024L * 1024;
 
     private final AttachmentPolicy policy;
@@ -56,13 +57,16 @@ final class Inspection {
         try {
             item(location, name, declared, in, 0, budget);
         } catch (LimitReached e) {
-            add(AttachmentPolicyScanner.ARCHIVE_LIMIT, location, location + ": " + e.getMessage()
-                    + "; the rest was not inspected");
+            add(
+                    AttachmentPolicyScanner.ARCHIVE_LIMIT,
+                    location,
+                    location + ": " + e.getMessage() + "; the rest was not inspected");
         }
     }
 
-    private void item(String location, Optional<String> name, Optional<String> declared, InputStream in, int depth,
-            Budget budget) throws IOException {
+    private void item(
+            String location, Optional<String> name, Optional<String> declared, InputStream in, int depth, Budget budget)
+            throws IOException {
         byte[] prefix = new byte[TrueTypes.PREFIX];
         int n = in.readNBytes(prefix, 0, prefix.length);
         String trueType = TrueTypes.detect(prefix, n);
@@ -77,30 +81,39 @@ final class Inspection {
         }
         declaredType.filter(this::isBlockedType).ifPresent(d -> why.add("by declared type (" + d + ")"));
         if (!why.isEmpty()) {
-            add(AttachmentPolicyScanner.EXECUTABLE, location, location + ": executable or script "
-                    + String.join(", ", why));
+            add(
+                    AttachmentPolicyScanner.EXECUTABLE,
+                    location,
+                    location + ": executable or script " + String.join(", ", why));
         }
         if (policy.doubleExtensionCheck()) {
-            cleanName.flatMap(this::doubleExtension).ifPresent(d -> add(AttachmentPolicyScanner.DOUBLE, location,
-                    location + ": " + d));
+            cleanName
+                    .flatMap(this::doubleExtension)
+                    .ifPresent(d -> add(AttachmentPolicyScanner.DOUBLE, location, location + ": " + d));
         }
         if (policy.typeMismatchCheck() && !TrueTypes.isVague(trueType)) {
             List<String> mismatch = new ArrayList<>();
-            declaredType.map(TrueTypes::normalize)
+            declaredType
+                    .map(TrueTypes::normalize)
                     .filter(d -> !TrueTypes.isVague(d) && !agree(d, trueType))
                     .ifPresent(d -> mismatch.add("declared as " + d));
-            cleanName.flatMap(TrueTypes::typeForName)
+            cleanName
+                    .flatMap(TrueTypes::typeForName)
                     .filter(t -> !agree(t, trueType))
                     .ifPresent(t -> mismatch.add("named as " + t + " (." + ext.orElse("") + ")"));
             if (!mismatch.isEmpty()) {
-                add(AttachmentPolicyScanner.MISMATCH, location, location + ": content is " + trueType + " but "
-                        + String.join(" and ", mismatch));
+                add(
+                        AttachmentPolicyScanner.MISMATCH,
+                        location,
+                        location + ": content is " + trueType + " but " + String.join(" and ", mismatch));
             }
         }
         if (TrueTypes.isZip(trueType)) {
             if (depth >= policy.maxArchiveDepth()) {
-                add(AttachmentPolicyScanner.ARCHIVE_LIMIT, location, location + ": archive nested deeper than "
-                        + policy.maxArchiveDepth() + " levels; not opened");
+                add(
+                        AttachmentPolicyScanner.ARCHIVE_LIMIT,
+                        location,
+                        location + ": archive nested deeper than " + policy.maxArchiveDepth() + " levels; not opened");
                 return;
             }
             InputStream whole = new SequenceInputStream(new ByteArrayInputStream(prefix, 0, n), in);
@@ -121,15 +134,20 @@ final class Inspection {
                 String msg = String.valueOf(ex.getMessage());
                 if (msg.contains("encrypted")) {
                     if (policy.encryptedArchiveCheck()) {
-                        add(AttachmentPolicyScanner.ENCRYPTED, location, location
-                                + ": archive holds an encrypted entry whose content cannot be checked");
+                        add(
+                                AttachmentPolicyScanner.ENCRYPTED,
+                                location,
+                                location + ": archive holds an encrypted entry whose content cannot be checked");
                     }
                 } else {
                     add(AttachmentPolicyScanner.ARCHIVE_BROKEN, location, location + ": broken archive: " + msg);
                 }
                 return;
             } catch (IllegalArgumentException ex) {
-                add(AttachmentPolicyScanner.ARCHIVE_BROKEN, location, location + ": broken archive: " + ex.getMessage());
+                add(
+                        AttachmentPolicyScanner.ARCHIVE_BROKEN,
+                        location,
+                        location + ": broken archive: " + ex.getMessage());
                 return;
             }
             if (e == null) {
@@ -156,8 +174,10 @@ final class Inspection {
                 throw ex;
             } catch (IOException ex) {
                 // A failure to read the message itself is rethrown by the walker after the walk.
-                add(AttachmentPolicyScanner.ARCHIVE_BROKEN, entryLocation, entryLocation + ": broken archive entry: "
-                        + ex);
+                add(
+                        AttachmentPolicyScanner.ARCHIVE_BROKEN,
+                        entryLocation,
+                        entryLocation + ": broken archive entry: " + ex);
                 return;
             }
         }
@@ -212,7 +232,8 @@ final class Inspection {
             return Optional.empty();
         }
         String stem = name.substring(0, name.lastIndexOf('.'));
-        if (stem.length() != stem.stripTrailing().length() && stem.length() - stem.stripTrailing().length() >= 3) {
+        if (stem.length() != stem.stripTrailing().length()
+                && stem.length() - stem.stripTrailing().length() >= 3) {
             return Optional.of("blanks hide the real extension ." + last.get());
         }
         Optional<String> previous = extension(stem.stripTrailing());
@@ -304,8 +325,8 @@ final class Inspection {
                 budget.expanded += n;
                 compressed.expanded += n;
                 if (budget.expanded > policy.maxExpandedBytes()) {
-                    throw new LimitReached("archive expands beyond " + policy.maxExpandedBytes()
-                            + " bytes (possible zip bomb)");
+                    throw new LimitReached(
+                            "archive expands beyond " + policy.maxExpandedBytes() + " bytes (possible zip bomb)");
                 }
                 if (compressed.expanded > RATIO_FLOOR
                         && compressed.expanded > (double) policy.maxExpansionRatio() * Math.max(1, compressed.count)) {

@@ -251,9 +251,8 @@ public final class BayesModel {
         } finally {
             lock.readLock().unlock();
         }
-        clues.sort(Comparator.comparingDouble(TokenEvidence::strength)
-                .reversed()
-                .thenComparing(TokenEvidence::token));
+        clues.sort(
+                Comparator.comparingDouble(TokenEvidence::strength).reversed().thenComparing(TokenEvidence::token));
         if (clues.size() > MAX_CLUES) {
             clues = new ArrayList<>(clues.subList(0, MAX_CLUES));
         }

@@ -29,7 +29,8 @@ final class TextTokens {
      * @param sink receives the tokens in text order (with repeats)
      */
     static void tokenize(String text, String prefix, Consumer<String> sink) {
-        String s = Normalizer.normalize(text, Normalizer.Form.NFKC).toLowerCase(Locale.ROOT);
+        // NFKC leaves ASCII unchanged, and most mail text is ASCII: skip the normaliser then (it is costly)
+        String s = (isAscii(text) ? text : Normalizer.normalize(text, Normalizer.Form.NFKC)).toLowerCase(Locale.ROOT);
         int n = s.length();
         int i = 0;
         while (i < n) {
@@ -44,7 +45,8 @@ final class TextTokens {
                         break;
                     }
                     if (prev >= 0) {
-                        sink.accept(prefix + new StringBuilder().appendCodePoint(prev).appendCodePoint(c));
+                        sink.accept(prefix
+                                + new StringBuilder().appendCodePoint(prev).appendCodePoint(c));
                     }
                     prev = c;
                     count++;
@@ -67,6 +69,15 @@ final class TextTokens {
                 word(s.substring(start, i), prefix, sink);
             }
         }
+    }
+
+    private static boolean isAscii(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void word(String raw, String prefix, Consumer<String> sink) {
@@ -100,6 +111,9 @@ final class TextTokens {
      * @return {@code true} for Han, Hiragana, Katakana (incl. the prolonged sound mark) and Hangul
      */
     static boolean isCjk(int cp) {
+        if (cp < 0x1100) { // fast path: Latin, Greek, Cyrillic, ... (no CJK or Hangul below U+1100)
+            return false;
+        }
         if (cp == 0x30FC || cp == 0x3005) { // prolonged sound mark, iteration mark
             return true;
         }
@@ -114,8 +128,6 @@ final class TextTokens {
     }
 
     private static boolean isCjkPunctuation(int cp) {
-        return (cp >= 0x3000 && cp <= 0x303F && cp != 0x3005)
-                || (cp >= 0xFF01 && cp <= 0xFF0F)
-                || cp == 0x30FB;
+        return (cp >= 0x3000 && cp <= 0x303F && cp != 0x3005) || (cp >= 0xFF01 && cp <= 0xFF0F) || cp == 0x30FB;
     }
 }

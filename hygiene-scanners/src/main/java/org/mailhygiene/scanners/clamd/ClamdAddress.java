@@ -82,8 +82,7 @@ public record ClamdAddress(String host, int port, Path socketPath) {
         }
         int colon = t.lastIndexOf(':');
         if (colon <= 0 || colon == t.length() - 1) {
-            throw new IllegalArgumentException(
-                    "clamd address '" + text + "' is neither HOST:PORT nor unix:/path");
+            throw new IllegalArgumentException("clamd address '" + text + "' is neither HOST:PORT nor unix:/path");
         }
         String host = t.substring(0, colon);
         if (host.startsWith("[") && host.endsWith("]")) {

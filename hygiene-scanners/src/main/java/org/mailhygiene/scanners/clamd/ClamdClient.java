@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.SelectionKey;
@@ -126,7 +127,8 @@ public final class ClamdClient {
     public String ping(Duration deadline) throws ClamdException, InterruptedException {
         String reply = command("PING", deadline);
         if (!reply.equals("PONG")) {
-            throw new ClamdException(Kind.PROTOCOL_ERROR, address + ": PING answered '" + abbreviate(reply) + "'", null);
+            throw new ClamdException(
+                    Kind.PROTOCOL_ERROR, address + ": PING answered '" + abbreviate(reply) + "'", null);
         }
         return reply;
     }
@@ -226,28 +228,44 @@ public final class ClamdClient {
         }
         long end = deadlineNanos(deadline);
         try (Connection c = connect(end)) {
-            ByteBuffer buf = ByteBuffer.allocate(4 + chunkSize);
-            buf.put("zINSTREAM\0".getBytes(StandardCharsets.US_ASCII)).flip();
-            boolean peerReplied = !c.writeFully(buf, true);
+            // One write per chunk: the command travels with the first chunk and the terminating zero length with
+            // the last, so no small segment waits on a delayed ACK.
+            byte[] cmd = "zINSTREAM\0".getBytes(StandardCharsets.US_ASCII);
+            ByteBuffer buf = ByteBuffer.allocate(cmd.length + 4 + chunkSize + 4);
+            byte[] a = buf.array();
             long total = 0;
-            while (!peerReplied) {
+            boolean first = true;
+            boolean done = false;
+            while (!done) {
                 buf.clear();
-                int n = readChunk(content, buf.array(), 4, chunkSize);
+                if (first) {
+                    buf.put(cmd);
+                    first = false;
+                }
+                int header = buf.position();
+                int n = readChunk(content, a, header + 4, chunkSize);
                 if (n < 0) {
-                    buf.putInt(0).flip();
-                    c.writeFully(buf, true);
-                    break;
+                    buf.putInt(0);
+                    done = true;
+                } else {
+                    total += n;
+                    if (total > maxLength) {
+                        throw new ClamdException(
+                                Kind.TOO_LARGE,
+                                address + ": message exceeds the stream limit of " + maxLength
+                                        + " bytes (clamd StreamMaxLength); not scanned",
+                                null);
+                    }
+                    buf.putInt(header, n).position(header + 4 + n);
+                    if (n < chunkSize) { // readChunk fills whole chunks until the end of the stream
+                        buf.putInt(0);
+                        done = true;
+                    }
                 }
-                total += n;
-                if (total > maxLength) {
-                    throw new ClamdException(
-                            Kind.TOO_LARGE,
-                            address + ": message exceeds the stream limit of " + maxLength
-                                    + " bytes (clamd StreamMaxLength); not scanned",
-                            null);
+                buf.flip();
+                if (!c.writeFully(buf, true)) {
+                    break; // clamd answered (or closed) early: read what it said
                 }
-                buf.putInt(0, n).limit(4 + n).position(0);
-                peerReplied = !c.writeFully(buf, true);
             }
             return ClamdScanReply.parse(c.readReply("INSTREAM"));
         } catch (ClamdException e) {
@@ -275,7 +293,9 @@ public final class ClamdClient {
             throw new IllegalArgumentException("deadline must be positive, was " + deadline);
         }
         long now = System.nanoTime();
-        long d = deadline.compareTo(Duration.ofDays(365)) > 0 ? Duration.ofDays(365).toNanos() : deadline.toNanos();
+        long d = deadline.compareTo(Duration.ofDays(365)) > 0
+                ? Duration.ofDays(365).toNanos()
+                : deadline.toNanos();
         return now + d;
     }
 
@@ -284,6 +304,9 @@ public final class ClamdClient {
         Selector sel = null;
         try {
             ch = address.isUnix() ? SocketChannel.open(StandardProtocolFamily.UNIX) : SocketChannel.open();
+            if (!address.isUnix()) {
+                ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            }
             ch.configureBlocking(false);
             sel = Selector.open();
             boolean connected = ch.connect(address.toSocketAddress());
@@ -437,7 +460,8 @@ public final class ClamdClient {
                             break; // reset after a complete-looking reply: use what arrived
                         }
                         throw new ClamdException(
-                                Kind.UNAVAILABLE, address + ": connection lost awaiting the " + command + " reply: " + e,
+                                Kind.UNAVAILABLE,
+                                address + ": connection lost awaiting the " + command + " reply: " + e,
                                 e);
                     }
                     if (n < 0) {

@@ -63,7 +63,7 @@ public record ClamdScanReply(Status status, String detail, String raw) {
         if (r.equals("stream: OK")) {
             return new ClamdScanReply(Status.CLEAN, r, r);
         }
-        if (r.startsWith("stream: ") && r.endsWith(" FOUND")) {
+        if (r.startsWith("stream: ") && r.endsWith(" FOUND") && r.length() > "stream: ".length() + " FOUND".length()) {
             String name = r.substring("stream: ".length(), r.length() - " FOUND".length());
             if (!name.isBlank() && name.equals(name.strip()) && name.indexOf('\0') < 0 && name.indexOf('\n') < 0) {
                 Status s = name.startsWith(LIMITS_EXCEEDED_PREFIX) ? Status.LIMITS_EXCEEDED : Status.FOUND;

@@ -80,7 +80,8 @@ public final class ClamdScanner implements Scanner {
     /** Default scanner name. */
     public static final String DEFAULT_NAME = "clamd";
     /** Default connect timeout. */
-    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(ClamdClient.DEFAULT_CONNECT_TIMEOUT_SECONDS);
+    public static final Duration DEFAULT_CONNECT_TIMEOUT =
+            Duration.ofSeconds(ClamdClient.DEFAULT_CONNECT_TIMEOUT_SECONDS);
     /** Default read timeout. */
     public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(ClamdClient.DEFAULT_READ_TIMEOUT_SECONDS);
     /** Default whole-scan deadline, over every instance tried. */
@@ -216,11 +217,11 @@ public final class ClamdScanner implements Scanner {
                     return r;
                 case LIMITS_EXCEEDED:
                     throw new ClamdException(
-                            Kind.UNSCANNABLE, where + ": clamd hit a scan limit (" + r.detail() + "); not fully scanned",
+                            Kind.UNSCANNABLE,
+                            where + ": clamd hit a scan limit (" + r.detail() + "); not fully scanned",
                             null);
                 case SIZE_LIMIT:
-                    throw new ClamdException(
-                            Kind.TOO_LARGE, where + ": clamd refused the stream: " + r.raw(), null);
+                    throw new ClamdException(Kind.TOO_LARGE, where + ": clamd refused the stream: " + r.raw(), null);
                 case TIMED_OUT:
                     throw new ClamdException(Kind.TIMED_OUT, where + ": clamd timed out reading: " + r.raw(), null);
                 case ERROR:
@@ -261,8 +262,7 @@ public final class ClamdScanner implements Scanner {
     }
 
     private ScanException fail(Kind kind, String detail, Throwable cause, long t0) {
-        return new ScanException(
-                new ScanFailure(name, kind, detail, Duration.ofNanos(System.nanoTime() - t0)), cause);
+        return new ScanException(new ScanFailure(name, kind, detail, Duration.ofNanos(System.nanoTime() - t0)), cause);
     }
 
     /**
@@ -423,7 +423,10 @@ public final class ClamdScanner implements Scanner {
         StringBuilder sb = new StringBuilder();
         for (ClamdClient c : clients) {
             try {
-                sb.append(c.address()).append('=').append(c.version(probeTimeout).raw()).append(';');
+                sb.append(c.address())
+                        .append('=')
+                        .append(c.version(probeTimeout).raw())
+                        .append(';');
             } catch (ClamdException e) {
                 sb.append(c.address()).append("=?;");
             }
@@ -454,8 +457,11 @@ public final class ClamdScanner implements Scanner {
         if (clock.instant().isBefore(settledAt)) {
             return Optional.empty();
         }
-        return Optional.of(name + "[" + clients.stream().map(c -> c.address().toString()).reduce((a, b) -> a + "," + b)
-                .orElse("") + "] max=" + streamMaxLength + " id=" + instanceToken + " gen=" + generation.get());
+        return Optional.of(name + "["
+                + clients.stream()
+                        .map(c -> c.address().toString())
+                        .reduce((a, b) -> a + "," + b)
+                        .orElse("") + "] max=" + streamMaxLength + " id=" + instanceToken + " gen=" + generation.get());
     }
 
     /**
@@ -559,8 +565,8 @@ public final class ClamdScanner implements Scanner {
 
     @Override
     public String toString() {
-        return "ClamdScanner[" + name + " " + group.members().stream().map(FailoverGroup.MemberState::name).toList()
-                + "]";
+        return "ClamdScanner[" + name + " "
+                + group.members().stream().map(FailoverGroup.MemberState::name).toList() + "]";
     }
 
     /** Builds a {@link ClamdScanner}; each setter validates at once. Not thread-safe. */
@@ -769,7 +775,8 @@ public final class ClamdScanner implements Scanner {
         public Builder maxBackoff(Duration value) {
             ClamdClient.Builder.positive(value, "maxBackoff");
             if (value.compareTo(initialBackoff) < 0) {
-                throw new IllegalArgumentException("maxBackoff " + value + " is below initialBackoff " + initialBackoff);
+                throw new IllegalArgumentException(
+                        "maxBackoff " + value + " is below initialBackoff " + initialBackoff);
             }
             maxBackoff = value;
             return this;

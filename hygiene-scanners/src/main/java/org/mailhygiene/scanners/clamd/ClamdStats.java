@@ -20,8 +20,7 @@ import java.util.regex.Pattern;
 public record ClamdStats(
         OptionalInt liveThreads, OptionalInt idleThreads, OptionalInt maxThreads, OptionalInt queuedItems, String raw) {
 
-    private static final Pattern THREADS =
-            Pattern.compile("(?m)^THREADS: live (\\d+)\\s+idle (\\d+)\\s+max (\\d+)");
+    private static final Pattern THREADS = Pattern.compile("(?m)^THREADS: live (\\d+)\\s+idle (\\d+)\\s+max (\\d+)");
     private static final Pattern QUEUE = Pattern.compile("(?m)^QUEUE: (\\d+) items");
 
     /**

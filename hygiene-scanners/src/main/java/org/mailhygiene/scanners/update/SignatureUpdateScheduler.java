@@ -97,7 +97,10 @@ public final class SignatureUpdateScheduler implements AutoCloseable {
                 if (sb.length() > 0) {
                     sb.append("; ");
                 }
-                sb.append(s.step()).append(s.success() ? " ok (" : " FAILED (").append(s.detail()).append(')');
+                sb.append(s.step())
+                        .append(s.success() ? " ok (" : " FAILED (")
+                        .append(s.detail())
+                        .append(')');
             }
             return sb.toString();
         }

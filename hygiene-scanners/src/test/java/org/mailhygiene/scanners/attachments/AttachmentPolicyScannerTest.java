@@ -3,8 +3,8 @@ package org.mailhygiene.scanners.attachments;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.quicktheories.QuickTheory.qt;
-import static org.quicktheories.generators.SourceDSL.lists;
 import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.lists;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,7 +33,8 @@ class AttachmentPolicyScannerTest {
 
     @Test
     void plainTextMessageIsClean() throws Exception {
-        Verdict v = scan(("From: a@example.org\r\nSubject: hi\r\n\r\nJust text.\r\n").getBytes(StandardCharsets.US_ASCII));
+        Verdict v =
+                scan(("From: a@example.org\r\nSubject: hi\r\n\r\nJust text.\r\n").getBytes(StandardCharsets.US_ASCII));
         assertThat(v.outcome()).isEqualTo(Outcome.CLEAN);
         assertThat(v.scanner()).isEqualTo("attachments");
     }
@@ -49,7 +50,10 @@ class AttachmentPolicyScannerTest {
         Verdict v = scan(Samples.attachment("your_document.pdf.pif", "application/octet-stream", Samples.pe()));
         assertThat(v.outcome()).isEqualTo(Outcome.SUSPICIOUS);
         assertThat(rules(v)).containsExactlyInAnyOrder("EXECUTABLE_ATTACHMENT", "DOUBLE_EXTENSION");
-        Rule exe = v.rules().stream().filter(r -> r.name().equals("EXECUTABLE_ATTACHMENT")).findFirst().orElseThrow();
+        Rule exe = v.rules().stream()
+                .filter(r -> r.name().equals("EXECUTABLE_ATTACHMENT"))
+                .findFirst()
+                .orElseThrow();
         assertThat(exe.description())
                 .contains("part 2 \"your_document.pdf.pif\"")
                 .contains("by name (.pif)")
@@ -65,8 +69,8 @@ class AttachmentPolicyScannerTest {
 
     @Test
     void blanksHidingTheExtensionAreFlagged() throws Exception {
-        Verdict v = scan(Samples.attachment("document.txt                      .scr", "application/octet-stream",
-                Samples.pe()));
+        Verdict v = scan(
+                Samples.attachment("document.txt                      .scr", "application/octet-stream", Samples.pe()));
         assertThat(rules(v)).contains("DOUBLE_EXTENSION", "EXECUTABLE_ATTACHMENT");
     }
 
@@ -74,8 +78,8 @@ class AttachmentPolicyScannerTest {
     void executableDisguisedAsPictureIsCaughtByContent() throws Exception {
         Verdict v = scan(Samples.attachment("photo.jpg", "image/jpeg", Samples.pe()));
         assertThat(rules(v)).containsExactlyInAnyOrder("EXECUTABLE_ATTACHMENT", "TYPE_MISMATCH");
-        assertThat(v.rules().get(1).description()).contains("content is application/x-msdownload",
-                "declared as image/jpeg", "named as image/jpeg");
+        assertThat(v.rules().get(1).description())
+                .contains("content is application/x-msdownload", "declared as image/jpeg", "named as image/jpeg");
     }
 
     @Test
@@ -98,14 +102,13 @@ class AttachmentPolicyScannerTest {
         byte[] outer = Samples.zip("inner.zip", inner);
         Verdict v = scan(Samples.attachment("outer.zip", "application/zip", outer));
         assertThat(rules(v)).containsExactly("EXECUTABLE_ATTACHMENT");
-        assertThat(v.rules().get(0).description()).contains("outer.zip\" > inner.zip > inner/setup.bin",
-                "by content");
+        assertThat(v.rules().get(0).description()).contains("outer.zip\" > inner.zip > inner/setup.bin", "by content");
     }
 
     @Test
     void bagleStyleEncryptedZipIsFlagged() throws Exception {
-        Verdict v = scan(Samples.attachment("Price.zip", "application/octet-stream",
-                Samples.encryptedZip("Price.exe", Samples.pe())));
+        Verdict v = scan(Samples.attachment(
+                "Price.zip", "application/octet-stream", Samples.encryptedZip("Price.exe", Samples.pe())));
         assertThat(rules(v)).containsExactly("ENCRYPTED_ARCHIVE");
         assertThat(v.rules().get(0).description()).contains("Price.zip");
     }
@@ -115,7 +118,9 @@ class AttachmentPolicyScannerTest {
         AttachmentPolicyScanner lenient = AttachmentPolicyScanner.builder()
                 .policy(AttachmentPolicy.builder().encryptedArchiveCheck(false).build())
                 .build();
-        Verdict v = lenient.scan(Message.of(Samples.attachment("Price.zip", "application/zip",
+        Verdict v = lenient.scan(Message.of(Samples.attachment(
+                "Price.zip",
+                "application/zip",
                 Samples.encryptedZip("notes.txt", "x".getBytes(StandardCharsets.US_ASCII)))));
         assertThat(v.outcome()).isEqualTo(Outcome.CLEAN);
     }
@@ -146,8 +151,8 @@ class AttachmentPolicyScannerTest {
         AttachmentPolicyScanner small = AttachmentPolicyScanner.builder()
                 .policy(AttachmentPolicy.builder().maxExpandedBytes(1000).build())
                 .build();
-        Verdict v = small.scan(Message.of(
-                Samples.attachment("a.zip", "application/zip", Samples.zip("a.txt", new byte[5000]))));
+        Verdict v = small.scan(
+                Message.of(Samples.attachment("a.zip", "application/zip", Samples.zip("a.txt", new byte[5000]))));
         assertThat(rules(v)).containsExactly("ARCHIVE_LIMIT");
         assertThat(v.rules().get(0).description()).contains("beyond 1000 bytes");
     }
@@ -158,8 +163,8 @@ class AttachmentPolicyScannerTest {
                 .policy(AttachmentPolicy.builder().maxArchiveEntries(2).build())
                 .build();
         byte[] x = {1};
-        Verdict v = small.scan(Message.of(
-                Samples.attachment("a.zip", "application/zip", Samples.zip("1", x, "2", x, "3", x))));
+        Verdict v = small.scan(
+                Message.of(Samples.attachment("a.zip", "application/zip", Samples.zip("1", x, "2", x, "3", x))));
         assertThat(rules(v)).containsExactly("ARCHIVE_LIMIT");
     }
 
@@ -186,7 +191,9 @@ class AttachmentPolicyScannerTest {
     void rfc2047NameInContentTypeIsDecoded() throws Exception {
         // =?ISO-2022-JP?B?...?= for 請求書 followed by .vbs
         String encoded = jakarta.mail.internet.MimeUtility.encodeText("請求書.vbs", "ISO-2022-JP", "B");
-        byte[] m = Samples.message("Content-Type: text/plain; name=\"" + encoded + "\"", "",
+        byte[] m = Samples.message(
+                "Content-Type: text/plain; name=\"" + encoded + "\"",
+                "",
                 "WScript.Echo 1".getBytes(StandardCharsets.US_ASCII));
         Verdict v = scan(m);
         assertThat(rules(v)).containsExactly("EXECUTABLE_ATTACHMENT");
@@ -254,8 +261,8 @@ class AttachmentPolicyScannerTest {
         };
         assertThatThrownBy(() -> scanner.scan(Message.of(broken)))
                 .isInstanceOf(ScanException.class)
-                .satisfies(e -> assertThat(((ScanException) e).failure().kind())
-                        .isEqualTo(ScanFailure.Kind.SCANNER_ERROR));
+                .satisfies(e ->
+                        assertThat(((ScanException) e).failure().kind()).isEqualTo(ScanFailure.Kind.SCANNER_ERROR));
     }
 
     @Test
@@ -263,7 +270,8 @@ class AttachmentPolicyScannerTest {
         AttachmentPolicyScanner other = AttachmentPolicyScanner.builder()
                 .policy(AttachmentPolicy.builder().allowExtensions("js").build())
                 .build();
-        assertThat(scanner.cacheIdentity()).isEqualTo(AttachmentPolicyScanner.create().cacheIdentity());
+        assertThat(scanner.cacheIdentity())
+                .isEqualTo(AttachmentPolicyScanner.create().cacheIdentity());
         assertThat(scanner.cacheIdentity()).isNotEqualTo(other.cacheIdentity());
     }
 

@@ -39,8 +39,9 @@ class AttachmentPolicyTest {
     void parseStartsEmptyUnlessDefaultsIsNamed() throws Exception {
         AttachmentPolicy empty = AttachmentPolicy.parse(new StringReader("# nothing\n\n"));
         assertThat(empty.blockedExtensions()).isEmpty();
-        AttachmentPolicy withDefaults = AttachmentPolicy.parse(new StringReader(
-                "defaults\nallow extension JS   # scripts are fine here\nlimit archive-depth 1\ncheck broken-mime off\n"));
+        AttachmentPolicy withDefaults = AttachmentPolicy.parse(
+                new StringReader(
+                        "defaults\nallow extension JS   # scripts are fine here\nlimit archive-depth 1\ncheck broken-mime off\n"));
         assertThat(withDefaults.isBlockedExtension("exe")).isTrue();
         assertThat(withDefaults.isBlockedExtension("js")).isFalse();
         assertThat(withDefaults.maxArchiveDepth()).isEqualTo(1);
@@ -62,8 +63,7 @@ class AttachmentPolicyTest {
 
     @Test
     void builderRejectsBadSettingsAtOnce() {
-        assertThatThrownBy(() -> AttachmentPolicy.builder().maxArchiveDepth(-1))
-                .hasMessageContaining("archive depth");
+        assertThatThrownBy(() -> AttachmentPolicy.builder().maxArchiveDepth(-1)).hasMessageContaining("archive depth");
         assertThatThrownBy(() -> AttachmentPolicy.builder().maxExpansionRatio(1))
                 .hasMessageContaining("expansion ratio");
         assertThatThrownBy(() -> AttachmentPolicy.builder().blockExtensions("tar.gz"))
@@ -72,7 +72,8 @@ class AttachmentPolicyTest {
 
     @Test
     void extensionsIgnoreCaseAndLeadingDot() {
-        AttachmentPolicy p = AttachmentPolicy.builder().clearRules().blockExtensions(".EXE").build();
+        AttachmentPolicy p =
+                AttachmentPolicy.builder().clearRules().blockExtensions(".EXE").build();
         assertThat(p.isBlockedExtension("exe")).isTrue();
         assertThat(p.isBlockedExtension("Exe")).isTrue();
     }

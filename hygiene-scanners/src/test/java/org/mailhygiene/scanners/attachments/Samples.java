@@ -83,7 +83,8 @@ final class Samples {
 
     /** A multipart/mixed message with a text body and one base64 attachment, CRLF line ends. */
     static byte[] message(String contentTypeLine, String dispositionLine, byte[] attachment) {
-        String b64 = Base64.getMimeEncoder(76, "\r\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(attachment);
+        String b64 = Base64.getMimeEncoder(76, "\r\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(attachment);
         String m = "From: sender@example.org\r\n"
                 + "To: user@example.com\r\n"
                 + "Subject: your document\r\n"

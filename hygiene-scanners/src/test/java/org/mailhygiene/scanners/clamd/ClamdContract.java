@@ -110,8 +110,8 @@ interface ClamdContract {
         // pipe first and must still read the reply).
         byte[] big = ClamdTestMessages.cleanOfSize((int) DAEMON_STREAM_LIMIT + 300_000);
         assertThatThrownBy(() -> scan(big))
-                .isInstanceOfSatisfying(ScanException.class, e -> assertThat(e.failure().kind())
-                        .isEqualTo(ScanFailure.Kind.TOO_LARGE));
+                .isInstanceOfSatisfying(
+                        ScanException.class, e -> assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.TOO_LARGE));
     }
 
     @Test
@@ -126,11 +126,10 @@ interface ClamdContract {
     default void overTheClientLimitIsTooLargeDeterministically() throws Exception {
         ClamdScanner s = scannerBuilder().streamMaxLength(1000).build();
         byte[] m = ClamdTestMessages.cleanOfSize(5000);
-        assertThatThrownBy(() -> s.scan(Message.of(m)))
-                .isInstanceOfSatisfying(ScanException.class, e -> {
-                    assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.TOO_LARGE);
-                    assertThat(e.failure().detail()).contains("1000");
-                });
+        assertThatThrownBy(() -> s.scan(Message.of(m))).isInstanceOfSatisfying(ScanException.class, e -> {
+            assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.TOO_LARGE);
+            assertThat(e.failure().detail()).contains("1000");
+        });
     }
 
     @Test

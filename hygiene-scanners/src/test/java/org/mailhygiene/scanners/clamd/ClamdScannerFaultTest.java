@@ -109,15 +109,16 @@ class ClamdScannerFaultTest {
     @Test
     void slowReplyWithinTheReadTimeoutIsFine() throws Exception {
         primary.get().enqueue(Fault.slowReply(Duration.ofMillis(200)));
-        assertThat(single().build().scan(Message.of(ClamdTestMessages.eicarPlain())).threats())
+        assertThat(single().build()
+                        .scan(Message.of(ClamdTestMessages.eicarPlain()))
+                        .threats())
                 .containsExactly("Eicar-Test-Signature");
     }
 
     @Test
     void slowReplyPastTheWholeScanDeadlineIsTimedOut() {
         primary.get().enqueue(Fault.slowReply(Duration.ofSeconds(3)));
-        ClamdScanner s = single()
-                .readTimeout(Duration.ofMillis(500))
+        ClamdScanner s = single().readTimeout(Duration.ofMillis(500))
                 .connectTimeout(Duration.ofMillis(500))
                 .scanDeadline(Duration.ofMillis(500))
                 .build();
@@ -137,6 +138,17 @@ class ClamdScannerFaultTest {
     }
 
     @Test
+    void emptyAndExactChunkMultipleMessagesAreFramedCorrectly() throws Exception {
+        ClamdScanner s = single().chunkSize(4096).build();
+        assertThat(s.scan(Message.of(new byte[0])).outcome()).isEqualTo(Outcome.CLEAN);
+        byte[] m = java.util.Arrays.copyOf(ClamdTestMessages.eicarPlain(), 8192);
+        assertThat(s.scan(Message.of(m)).threats()).containsExactly("Eicar-Test-Signature");
+        assertThat(primary.get().requests())
+                .extracting(FakeClamd.Request::streamBytes)
+                .containsExactly(0L, 8192L);
+    }
+
+    @Test
     void contentThatCannotBeReadIsAScannerErrorAndDoesNotFailOver() {
         MessageContent broken = new MessageContent() {
             @Override
@@ -151,8 +163,8 @@ class ClamdScannerFaultTest {
         };
         ClamdScanner s = single().address(backup.get().tcpAddress()).build();
         assertThatThrownBy(() -> s.scan(Message.of(broken)))
-                .isInstanceOfSatisfying(ScanException.class, e -> assertThat(e.failure().kind())
-                        .isEqualTo(Kind.SCANNER_ERROR));
+                .isInstanceOfSatisfying(
+                        ScanException.class, e -> assertThat(e.failure().kind()).isEqualTo(Kind.SCANNER_ERROR));
         assertThat(s.group().members()).allMatch(m -> m.available());
     }
 
@@ -177,7 +189,10 @@ class ClamdScannerFaultTest {
             assertThat(v.threats()).as("after %s", f).containsExactly("Eicar-Test-Signature");
             Thread.sleep(5); // let the 1 ms back-off pass so the primary is preferred again
         }
-        assertThat(events).hasSize(4).allMatch(e -> e.equals(primary.get().tcpAddress() + "->" + backup.get().tcpAddress()));
+        assertThat(events)
+                .hasSize(4)
+                .allMatch(e -> e.equals(
+                        primary.get().tcpAddress() + "->" + backup.get().tcpAddress()));
         assertThat(backup.get().requests()).hasSize(4);
     }
 
@@ -206,20 +221,24 @@ class ClamdScannerFaultTest {
     @Test
     void aDeadInstanceIsProbedBackWithPing() throws Exception {
         FakeClock clock = FakeClock.start();
-        ClamdScanner s = single().address(backup.get().tcpAddress()).clock(clock).build();
+        ClamdScanner s =
+                single().address(backup.get().tcpAddress()).clock(clock).build();
         primary.get().enqueue(Fault.refuse());
         s.scan(Message.of(ClamdTestMessages.clean()));
         assertThat(s.group().members().get(0).available()).isFalse();
         assertThat(s.probe()).isEmpty(); // still in back-off: not probed
         clock.advance(ClamdScanner.DEFAULT_INITIAL_BACKOFF);
         assertThat(s.probe()).containsExactly(primary.get().tcpAddress());
-        assertThat(primary.get().requests()).extracting(FakeClamd.Request::command).contains("PING");
+        assertThat(primary.get().requests())
+                .extracting(FakeClamd.Request::command)
+                .contains("PING");
         assertThat(s.group().members().get(0).available()).isTrue();
     }
 
     @Test
     void unixSocketTransport() throws Exception {
-        ClamdScanner s = ClamdScanner.builder().address(primary.get().unixAddress()).build();
+        ClamdScanner s =
+                ClamdScanner.builder().address(primary.get().unixAddress()).build();
         assertThat(s.scan(Message.of(ClamdTestMessages.eicarZipInAttachment())).threats())
                 .containsExactly("Eicar-Test-Signature");
         assertThat(primary.get().requests().get(0).transport()).isEqualTo("unix");
@@ -236,7 +255,8 @@ class ClamdScannerFaultTest {
     @Test
     void cacheIdentityChangesWithReloadAndIsWithheldWhileItSettles() throws Exception {
         FakeClock clock = FakeClock.start();
-        ClamdScanner s = single().clock(clock).reloadSettle(Duration.ofSeconds(60)).build();
+        ClamdScanner s =
+                single().clock(clock).reloadSettle(Duration.ofSeconds(60)).build();
         String before = s.cacheIdentity().orElseThrow();
         ClamdScanner.ReloadResult r = s.reloadAll();
         assertThat(r.success()).isTrue();
@@ -244,7 +264,11 @@ class ClamdScannerFaultTest {
         assertThat(s.cacheIdentity()).isEmpty();
         clock.advance(Duration.ofSeconds(60));
         assertThat(s.cacheIdentity()).isPresent().get().isNotEqualTo(before);
-        assertThat(ClamdScanner.builder().address(primary.get().tcpAddress()).build().cacheIdentity().orElseThrow())
+        assertThat(ClamdScanner.builder()
+                        .address(primary.get().tcpAddress())
+                        .build()
+                        .cacheIdentity()
+                        .orElseThrow())
                 .as("another scanner object never shares an identity")
                 .isNotEqualTo(before);
     }
@@ -281,22 +305,26 @@ class ClamdScannerFaultTest {
         assertThat(c.stats(Duration.ofSeconds(2)).liveThreads()).hasValue(1);
         primary.get().enqueue(Fault.reply("PANG"));
         assertThatThrownBy(() -> c.ping(Duration.ofSeconds(2)))
-                .isInstanceOfSatisfying(ClamdException.class, e -> assertThat(e.kind()).isEqualTo(Kind.PROTOCOL_ERROR));
-        assertThat(primary.get().requests()).extracting(FakeClamd.Request::command)
+                .isInstanceOfSatisfying(
+                        ClamdException.class, e -> assertThat(e.kind()).isEqualTo(Kind.PROTOCOL_ERROR));
+        assertThat(primary.get().requests())
+                .extracting(FakeClamd.Request::command)
                 .containsExactly("PING", "VERSION", "RELOAD", "STATS", "PING");
     }
 
     @Test
     void builderRejectsBadSettingsNamingThem() {
         assertThatThrownBy(() -> ClamdScanner.builder().build()).hasMessageContaining("at least one address");
-        assertThatThrownBy(() -> ClamdScanner.builder().readTimeout(Duration.ZERO)).hasMessageContaining("readTimeout");
+        assertThatThrownBy(() -> ClamdScanner.builder().readTimeout(Duration.ZERO))
+                .hasMessageContaining("readTimeout");
         assertThatThrownBy(() -> ClamdScanner.builder().readTimeout(Duration.ofMinutes(5)))
                 .hasMessageContaining("exceeds the scan deadline");
         assertThatThrownBy(() -> ClamdScanner.builder().scanDeadline(Duration.ofSeconds(1)))
                 .hasMessageContaining("below connectTimeout");
         assertThatThrownBy(() -> ClamdScanner.builder().streamMaxLength(0)).hasMessageContaining("streamMaxLength");
         assertThatThrownBy(() -> ClamdScanner.builder().chunkSize(10)).hasMessageContaining("chunkSize");
-        assertThatThrownBy(() -> ClamdScanner.builder().address("a:1").address("a:1")).hasMessageContaining("twice");
+        assertThatThrownBy(() -> ClamdScanner.builder().address("a:1").address("a:1"))
+                .hasMessageContaining("twice");
         assertThatThrownBy(() -> ClamdScanner.builder().address("nonsense")).hasMessageContaining("HOST:PORT");
     }
 }

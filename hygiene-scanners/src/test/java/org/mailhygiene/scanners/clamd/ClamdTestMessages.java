@@ -45,7 +45,8 @@ final class ClamdTestMessages {
     }
 
     static byte[] withAttachment(String fileName, String type, byte[] content) {
-        String b64 = Base64.getMimeEncoder(76, "\r\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(content);
+        String b64 = Base64.getMimeEncoder(76, "\r\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(content);
         String m = "From: sender@example.org\r\nTo: rcpt@example.com\r\nSubject: attachment\r\n"
                 + "Message-ID: <" + System.nanoTime() + "@example.org>\r\n"
                 + "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
@@ -74,7 +75,9 @@ final class ClamdTestMessages {
         StringBuilder body = new StringBuilder();
         body.append("unique ").append(System.nanoTime()).append("\r\n");
         while (body.length() < size) {
-            body.append("The quick brown fox jumps over the lazy dog ").append(body.length()).append("\r\n");
+            body.append("The quick brown fox jumps over the lazy dog ")
+                    .append(body.length())
+                    .append("\r\n");
         }
         return mail("big", "text/plain; charset=us-ascii", "7bit", body.toString());
     }

@@ -3,11 +3,13 @@ package org.mailhygiene.scanners.clamd;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.mailhygiene.api.Scanner;
 import org.mailhygiene.testkit.clamd.RealClamd;
 import org.mailhygiene.testkit.junit.RealClamdExtension;
+import org.mailhygiene.testkit.junit.ScannerContract;
 
-/** The clamd contract against the installed clamd (skipped without it, mandatory under CI). */
-class RealClamdContractTest implements ClamdContract {
+/** The clamd contract and the general scanner contract against the installed clamd (skipped without it, mandatory under CI). */
+class RealClamdContractTest implements ClamdContract, ScannerContract {
     @RegisterExtension
     static final RealClamdExtension CLAMD = RealClamdExtension.create(b -> b.streamMaxLength(DAEMON_STREAM_LIMIT));
 
@@ -33,8 +35,15 @@ class RealClamdContractTest implements ClamdContract {
 
     @Override
     public String stageSignature(String name, String marker) {
-        CLAMD.get().addSignatureFile(
-                name + ".ndb", List.of(RealClamd.ndbLine(name, marker.getBytes(StandardCharsets.US_ASCII))));
+        CLAMD.get()
+                .addSignatureFile(
+                        name + ".ndb", List.of(RealClamd.ndbLine(name, marker.getBytes(StandardCharsets.US_ASCII))));
         return name + RealClamd.UNOFFICIAL;
+    }
+
+    /** The general scanner contract ({@link ScannerContract}) runs on the same daemon. */
+    @Override
+    public Scanner scanner() {
+        return scannerBuilder().build();
     }
 }

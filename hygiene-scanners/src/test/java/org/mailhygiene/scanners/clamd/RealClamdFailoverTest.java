@@ -66,9 +66,8 @@ class RealClamdFailoverTest {
             List<Future<Verdict>> infected = new ArrayList<>();
             List<Future<Verdict>> clean = new ArrayList<>();
             for (int i = 0; i < 400; i++) {
-                byte[] m = i % 2 == 0
-                        ? ClamdTestMessages.eicarZipInAttachment()
-                        : ClamdTestMessages.cleanOfSize(200_000);
+                byte[] m =
+                        i % 2 == 0 ? ClamdTestMessages.eicarZipInAttachment() : ClamdTestMessages.cleanOfSize(200_000);
                 Future<Verdict> f = pool.submit(() -> {
                     started.incrementAndGet();
                     return s.scan(Message.of(m));
@@ -120,8 +119,8 @@ class RealClamdFailoverTest {
         a.kill();
         b.kill();
         assertThatThrownBy(() -> s.scan(Message.of(ClamdTestMessages.eicarPlain())))
-                .isInstanceOfSatisfying(ScanException.class, e -> assertThat(e.failure().kind())
-                        .isEqualTo(Kind.UNAVAILABLE));
+                .isInstanceOfSatisfying(
+                        ScanException.class, e -> assertThat(e.failure().kind()).isEqualTo(Kind.UNAVAILABLE));
         assertThat(s.health().isUp()).isFalse();
     }
 }

@@ -34,9 +34,8 @@ class RealClamdTest {
     static final String CLAM_EXE_SIG = "Local.ClamExe.NDB";
 
     @RegisterExtension
-    static final RealClamdExtension CLAMD = RealClamdExtension.create(b -> b.streamMaxLength(4L << 20)
-            .maxFileSize(512 * 1024)
-            .bodySignature(CLAM_EXE_SIG, clamExeCode()));
+    static final RealClamdExtension CLAMD = RealClamdExtension.create(
+            b -> b.streamMaxLength(4L << 20).maxFileSize(512 * 1024).bodySignature(CLAM_EXE_SIG, clamExeCode()));
 
     /** Bytes 0x40..0x6F of clam.exe (its code), read from the installed test files; a dummy when absent. */
     static byte[] clamExeCode() {
@@ -49,7 +48,10 @@ class RealClamdTest {
     }
 
     static ClamdScanner scanner() {
-        return ClamdScanner.builder().address(CLAMD.get().tcpAddress()).streamMaxLength(64L << 20).build();
+        return ClamdScanner.builder()
+                .address(CLAMD.get().tcpAddress())
+                .streamMaxLength(64L << 20)
+                .build();
     }
 
     static Stream<Path> testFiles() throws IOException {
@@ -83,14 +85,14 @@ class RealClamdTest {
 
     @Test
     void aFileOverMaxFileSizeIsUnscannableNotClean() {
-        // 700 KiB against MaxFileSize 512 KiB: with AlertExceedsMax yes clamd says Heuristics.Limits.Exceeded.MaxFileSize
+        // 700 KiB against MaxFileSize 512 KiB: with AlertExceedsMax yes clamd says
+        // Heuristics.Limits.Exceeded.MaxFileSize
         // instead of a silent OK. (A zip entry over MaxFileSize still came back OK from clamd 1.4.6.)
         byte[] big = ClamdTestMessages.cleanOfSize(700 * 1024);
-        assertThatThrownBy(() -> scanner().scan(Message.of(big)))
-                .isInstanceOfSatisfying(ScanException.class, e -> {
-                    assertThat(e.failure().kind()).isEqualTo(Kind.UNSCANNABLE);
-                    assertThat(e.failure().detail()).contains("Heuristics.Limits.Exceeded.");
-                });
+        assertThatThrownBy(() -> scanner().scan(Message.of(big))).isInstanceOfSatisfying(ScanException.class, e -> {
+            assertThat(e.failure().kind()).isEqualTo(Kind.UNSCANNABLE);
+            assertThat(e.failure().detail()).contains("Heuristics.Limits.Exceeded.");
+        });
     }
 
     @Test
@@ -110,7 +112,9 @@ class RealClamdTest {
                         assertThat(e.failure().kind()).isEqualTo(Kind.TOO_LARGE);
                         assertThat(e.failure().detail()).contains("size limit exceeded");
                     });
-            assertThat(s.group().members().get(0).available()).as("too large is not the instance's fault").isTrue();
+            assertThat(s.group().members().get(0).available())
+                    .as("too large is not the instance's fault")
+                    .isTrue();
         } finally {
             Files.deleteIfExists(f);
         }

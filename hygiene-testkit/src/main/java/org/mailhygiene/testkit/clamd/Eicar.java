@@ -9,7 +9,9 @@ import java.nio.charset.StandardCharsets;
  * <p>Stateless and thread-safe.
  */
 public final class Eicar {
-    private static final String[] PIECES = {"X5O!P%@AP[4\\PZX54(P^)7CC)7}$", "EICAR-STANDARD-", "ANTIVIRUS-TEST-", "FILE!$H+H*"};
+    private static final String[] PIECES = {
+        "X5O!P%@AP[4\\PZX54(P^)7CC)7}$", "EICAR-STANDARD-", "ANTIVIRUS-TEST-", "FILE!$H+H*"
+    };
 
     private Eicar() {}
 

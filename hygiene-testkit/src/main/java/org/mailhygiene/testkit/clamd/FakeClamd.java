@@ -407,8 +407,7 @@ public final class FakeClamd implements AutoCloseable {
         }
         int zip = text.indexOf("PK\u0003\u0004");
         while (zip >= 0) {
-            try (ZipInputStream z =
-                    new ZipInputStream(new ByteArrayInputStream(content, zip, content.length - zip))) {
+            try (ZipInputStream z = new ZipInputStream(new ByteArrayInputStream(content, zip, content.length - zip))) {
                 ZipEntry e;
                 while ((e = z.getNextEntry()) != null) {
                     Optional<String> hit = detect(z.readNBytes(64 << 20), sigs, depth + 1);
@@ -439,8 +438,10 @@ public final class FakeClamd implements AutoCloseable {
         StringBuilder run = new StringBuilder();
         for (String line : text.split("\r?\n", -1)) {
             String l = line.strip();
-            if (l.length() >= 4 && l.chars().allMatch(c -> Character.isLetterOrDigit(c) && c < 128
-                    || c == '+' || c == '/' || c == '=')) {
+            if (l.length() >= 4
+                    && l.chars()
+                            .allMatch(
+                                    c -> Character.isLetterOrDigit(c) && c < 128 || c == '+' || c == '/' || c == '=')) {
                 run.append(l);
             } else {
                 flush(run, out);
@@ -554,7 +555,12 @@ public final class FakeClamd implements AutoCloseable {
 
     /** Handles one command; returns whether the connection may carry on (sessions only). */
     private boolean handle(
-            Command c, DataInputStream in, OutputStream out, String transport, Fault fault, boolean session,
+            Command c,
+            DataInputStream in,
+            OutputStream out,
+            String transport,
+            Fault fault,
+            boolean session,
             String prefix)
             throws IOException {
         if (c.framing == '-' && !OLD_STYLE.contains(c.name) || c.framing != '-' && c.name.isEmpty()) {
@@ -569,9 +575,17 @@ public final class FakeClamd implements AutoCloseable {
                 reply(out, c, transport, session, 0, new byte[0], prefix + version, fault, false);
                 return true;
             case "VERSIONCOMMANDS":
-                reply(out, c, transport, session, 0, new byte[0], prefix + version
-                        + "| COMMANDS: SCAN QUIT RELOAD PING CONTSCAN VERSIONCOMMANDS VERSION END SHUTDOWN"
-                        + " MULTISCAN FILDES STATS IDSESSION INSTREAM DETSTATSCLEAR DETSTATS ALLMATCHSCAN", fault,
+                reply(
+                        out,
+                        c,
+                        transport,
+                        session,
+                        0,
+                        new byte[0],
+                        prefix + version
+                                + "| COMMANDS: SCAN QUIT RELOAD PING CONTSCAN VERSIONCOMMANDS VERSION END SHUTDOWN"
+                                + " MULTISCAN FILDES STATS IDSESSION INSTREAM DETSTATSCLEAR DETSTATS ALLMATCHSCAN",
+                        fault,
                         false);
                 return true;
             case "RELOAD":
@@ -583,10 +597,19 @@ public final class FakeClamd implements AutoCloseable {
                 reply(out, c, transport, session, 0, new byte[0], "RELOADING", fault, false);
                 return true;
             case "STATS":
-                reply(out, c, transport, session, 0, new byte[0], prefix + "POOLS: 1\n\nSTATE: VALID PRIMARY\n"
-                        + "THREADS: live 1  idle 0 max 10 idle-timeout 30\nQUEUE: 0 items\n\tSTATS 0.000010 \n\n"
-                        + "MEMSTATS: heap N/A mmap N/A used N/A free N/A releasable N/A pools 1 pools_used N/A"
-                        + " pools_total N/A\nEND", fault, false);
+                reply(
+                        out,
+                        c,
+                        transport,
+                        session,
+                        0,
+                        new byte[0],
+                        prefix + "POOLS: 1\n\nSTATE: VALID PRIMARY\n"
+                                + "THREADS: live 1  idle 0 max 10 idle-timeout 30\nQUEUE: 0 items\n\tSTATS 0.000010 \n\n"
+                                + "MEMSTATS: heap N/A mmap N/A used N/A free N/A releasable N/A pools 1 pools_used N/A"
+                                + " pools_total N/A\nEND",
+                        fault,
+                        false);
                 return true;
             case "INSTREAM":
                 return instream(c, in, out, transport, fault, session, prefix);
@@ -597,15 +620,20 @@ public final class FakeClamd implements AutoCloseable {
     }
 
     private boolean instream(
-            Command c, DataInputStream in, OutputStream out, String transport, Fault fault, boolean session,
+            Command c,
+            DataInputStream in,
+            OutputStream out,
+            String transport,
+            Fault fault,
+            boolean session,
             String prefix)
             throws IOException {
         ByteArrayOutputStream all = new ByteArrayOutputStream();
         long total = 0;
-        long cut = fault != null
-                        && (fault.type() == Fault.Type.CLOSE_MID_STREAM || fault.type() == Fault.Type.SIZE_LIMIT)
-                ? fault.afterBytes()
-                : Long.MAX_VALUE;
+        long cut =
+                fault != null && (fault.type() == Fault.Type.CLOSE_MID_STREAM || fault.type() == Fault.Type.SIZE_LIMIT)
+                        ? fault.afterBytes()
+                        : Long.MAX_VALUE;
         while (true) {
             long len;
             try {
@@ -652,8 +680,15 @@ public final class FakeClamd implements AutoCloseable {
     }
 
     private void reply(
-            OutputStream out, Command c, String transport, boolean session, long streamBytes, byte[] stream,
-            String normal, Fault fault, boolean always)
+            OutputStream out,
+            Command c,
+            String transport,
+            boolean session,
+            long streamBytes,
+            byte[] stream,
+            String normal,
+            Fault fault,
+            boolean always)
             throws IOException {
         if (fault != null && !always) {
             switch (fault.type()) {
@@ -703,7 +738,8 @@ public final class FakeClamd implements AutoCloseable {
     }
 
     private void record(String transport, Command c, boolean session, long streamBytes, byte[] stream, String reply) {
-        requests.add(new Request(transport, c.framing, c.name, session, streamBytes, stream, Optional.ofNullable(reply)));
+        requests.add(
+                new Request(transport, c.framing, c.name, session, streamBytes, stream, Optional.ofNullable(reply)));
     }
 
     private record Command(char framing, String name) {}

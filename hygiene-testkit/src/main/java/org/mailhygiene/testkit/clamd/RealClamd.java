@@ -33,7 +33,7 @@ import java.util.stream.Stream;
  * signature for the test marker {@value #TEST_MARKER} ({@value #MARKER_NDB_NAME}), plus any signatures added with
  * {@link Builder#bodySignature}. {@link #addSignatureFile} drops a new database file in place for a later RELOAD.
  *
- * <p>{@link #start()} returns once clamd answers {@code PONG} (or throws with the log's tail); {@link #close()}
+ * <p>{@link Builder#start()} returns once clamd answers {@code PONG} (or throws with the log's tail); {@link #close()}
  * stops it (SIGTERM, then SIGKILL after 10 s) and deletes the directory; {@link #kill()} kills it at once, as a crash
  * would. Thread-safe.
  */

@@ -1,4 +1,4 @@
-package org.mailhygiene.scanners.bayes;
+package org.mailhygiene.scanners.mime;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -19,24 +19,27 @@ import java.util.Locale;
  * used by real mailers); otherwise pure ASCII is ASCII, valid UTF-8 is UTF-8, strictly valid EUC-JP is EUC-JP,
  * strictly valid windows-31j is Shift_JIS, and the rest is the declared charset or windows-1252.
  *
+ * <p>Also decodes header values ({@link #decodeHeader(String)}): raw 8-bit or JIS bytes as the parser delivered them
+ * (one char per byte), then RFC 2047 encoded words.
+ *
  * <p>Stateless and thread-safe.
  */
-final class TextDecoder {
+public final class TextDecoding {
     private static final Charset ISO_2022_JP = Charset.forName("ISO-2022-JP");
     private static final Charset EUC_JP = Charset.forName("EUC-JP");
     private static final Charset WINDOWS_31J = Charset.forName("windows-31j");
     private static final Charset WINDOWS_1252 = Charset.forName("windows-1252");
 
-    private TextDecoder() {}
+    private TextDecoding() {}
 
     /**
      * Decodes bytes to text.
      *
      * @param bytes the bytes
-     * @param declared the declared charset name, or {@code null} when none was declared
+     * @param declared the declared charset name, or {@code null} when none was declared; an unknown name counts as none
      * @return the text; undecodable bytes become U+FFFD
      */
-    static String decode(byte[] bytes, String declared) {
+    public static String decode(byte[] bytes, String declared) {
         return new String(bytes, choose(bytes, declared));
     }
 
@@ -47,7 +50,7 @@ final class TextDecoder {
      * @param declared the declared charset name, or {@code null}
      * @return the charset to use
      */
-    static Charset choose(byte[] bytes, String declared) {
+    public static Charset choose(byte[] bytes, String declared) {
         if (hasJisEscape(bytes)) {
             return ISO_2022_JP;
         }
@@ -108,7 +111,7 @@ final class TextDecoder {
      * @param b the bytes
      * @return {@code true} if an escape is present
      */
-    static boolean hasJisEscape(byte[] b) {
+    public static boolean hasJisEscape(byte[] b) {
         for (int i = 0; i + 2 < b.length; i++) {
             if (b[i] == 0x1B) {
                 byte b1 = b[i + 1];
@@ -140,5 +143,41 @@ final class TextDecoder {
         } catch (CharacterCodingException e) {
             return false;
         }
+    }
+
+    /**
+     * Decodes a header value as Jakarta Mail delivers it: each raw byte as one char (U+0000 to U+00FF). Raw 8-bit
+     * bytes and ISO-2022-JP escapes (undeclared Japanese headers, common in old mailers and spam) are decoded by
+     * {@link #decode(byte[], String)} with no declared charset, then RFC 2047 encoded words are decoded. Values that
+     * hold chars above U+00FF are taken as already decoded.
+     *
+     * @param raw the header value
+     * @return the decoded text; the input where nothing needed decoding or decoding failed
+     */
+    public static String decodeHeader(String raw) {
+        String text = raw;
+        boolean rawBytes = true;
+        boolean needs = false;
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if (c > 0xFF) {
+                rawBytes = false;
+                break;
+            }
+            if (c >= 0x80 || c == 0x1B) {
+                needs = true;
+            }
+        }
+        if (rawBytes && needs) {
+            text = decode(raw.getBytes(StandardCharsets.ISO_8859_1), null);
+        }
+        if (text.contains("=?")) {
+            try {
+                text = jakarta.mail.internet.MimeUtility.decodeText(text);
+            } catch (java.io.UnsupportedEncodingException | RuntimeException e) {
+                // keep the text as it is: an unknown charset in an encoded word
+            }
+        }
+        return text;
     }
 }

@@ -1,0 +1,82 @@
+package org.mailhygiene.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.mailhygiene.api.Scanner;
+import org.mailhygiene.scanners.clamd.ClamdAddress;
+import org.mailhygiene.scanners.clamd.ClamdScanner;
+
+/**
+ * {@code --clamd ADDR}: scans with clamd at {@code HOST:PORT} or {@code unix:/path}, through a {@link ClamdScanner}
+ * with the adapter's defaults (INSTREAM, 25 MiB stream limit, 5 s connect and 30 s read timeouts, 120 s scan
+ * deadline). Repeating the option forms one failover group in command-line order: the first address is preferred and
+ * the others take over when it fails. Thread-safe; stateless.
+ */
+public final class ClamdScannerOption implements ScannerOption {
+
+    /** Creates the option. */
+    public ClamdScannerOption() {}
+
+    @Override
+    public String flag() {
+        return "--clamd";
+    }
+
+    @Override
+    public Optional<String> argumentName() {
+        return Optional.of("ADDR");
+    }
+
+    @Override
+    public String description() {
+        return "clamd at HOST:PORT or unix:/path; repeat for a failover group";
+    }
+
+    /**
+     * Builds a scanner for one address.
+     *
+     * @param argument the address
+     * @return the scanner
+     * @throws UsageException if the address is malformed
+     */
+    @Override
+    public Scanner create(Optional<String> argument) throws UsageException {
+        return group(List.of(argument.orElseThrow()));
+    }
+
+    /**
+     * Builds one scanner over every occurrence's address, preferred in the order given.
+     *
+     * @param arguments the addresses
+     * @return a single scanner
+     * @throws UsageException if an address is malformed or repeated; the message names the flag
+     */
+    @Override
+    public List<Scanner> createAll(List<Optional<String>> arguments) throws UsageException {
+        List<String> addresses = new ArrayList<>();
+        for (Optional<String> a : arguments) {
+            addresses.add(a.orElseThrow());
+        }
+        return List.of(group(addresses));
+    }
+
+    private Scanner group(List<String> arguments) throws UsageException {
+        List<ClamdAddress> addresses = new ArrayList<>();
+        for (String a : arguments) {
+            ClamdAddress address;
+            try {
+                address = ClamdAddress.parse(a);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(flag() + ": " + e.getMessage());
+            }
+            if (addresses.contains(address)) {
+                throw new UsageException(flag() + ": address " + address + " is given twice");
+            }
+            addresses.add(address);
+        }
+        ClamdScanner.Builder b = ClamdScanner.builder();
+        addresses.forEach(b::address);
+        return b.build();
+    }
+}

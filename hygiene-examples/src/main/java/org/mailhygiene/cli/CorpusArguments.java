@@ -1,0 +1,105 @@
+package org.mailhygiene.cli;
+
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The arguments {@code hygiene train} and {@code hygiene eval} share: {@code --spam SOURCE} and {@code --ham SOURCE}
+ * (each repeatable; a directory of messages, a Maildir or an mbox file), {@code --model FILE}, and flags. Not
+ * thread-safe; one per run.
+ */
+final class CorpusArguments {
+    final List<Path> spam = new ArrayList<>();
+    final List<Path> ham = new ArrayList<>();
+    Optional<Path> model = Optional.empty();
+    Optional<Double> threshold = Optional.empty();
+    final List<String> flags = new ArrayList<>();
+
+    /**
+     * Parses the arguments.
+     *
+     * @param args the arguments after the command word
+     * @param allowedFlags switches this command accepts, e.g. {@code --update}
+     * @param allowThreshold whether {@code --threshold T} is accepted
+     * @return the parsed arguments
+     * @throws UsageException naming the offending argument
+     */
+    static CorpusArguments parse(List<String> args, List<String> allowedFlags, boolean allowThreshold)
+            throws UsageException {
+        CorpusArguments a = new CorpusArguments();
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            String name = arg;
+            Optional<String> inline = Optional.empty();
+            int eq = arg.indexOf('=');
+            if (arg.startsWith("--") && eq > 0) {
+                name = arg.substring(0, eq);
+                inline = Optional.of(arg.substring(eq + 1));
+            }
+            switch (name) {
+                case "--spam", "--ham", "--model", "--threshold" -> {
+                    String value;
+                    if (inline.isPresent()) {
+                        value = inline.get();
+                    } else if (i + 1 < args.size()) {
+                        value = args.get(++i);
+                    } else {
+                        throw new UsageException(name + " needs a value");
+                    }
+                    if (value.isEmpty()) {
+                        throw new UsageException(name + " needs a value");
+                    }
+                    switch (name) {
+                        case "--spam" -> a.spam.add(path(name, value));
+                        case "--ham" -> a.ham.add(path(name, value));
+                        case "--model" -> {
+                            if (a.model.isPresent()) {
+                                throw new UsageException("--model given twice");
+                            }
+                            a.model = Optional.of(path(name, value));
+                        }
+                        default -> {
+                            if (!allowThreshold) {
+                                throw new UsageException("unknown option " + name);
+                            }
+                            try {
+                                double t = Double.parseDouble(value);
+                                if (!(t > 0 && t <= 1)) {
+                                    throw new NumberFormatException();
+                                }
+                                a.threshold = Optional.of(t);
+                            } catch (NumberFormatException e) {
+                                throw new UsageException("--threshold must be a number in (0, 1], was " + value);
+                            }
+                        }
+                    }
+                }
+                default -> {
+                    if (allowedFlags.contains(arg)) {
+                        a.flags.add(arg);
+                    } else {
+                        throw new UsageException("unknown argument " + arg);
+                    }
+                }
+            }
+        }
+        if (a.model.isEmpty()) {
+            throw new UsageException("--model FILE is required");
+        }
+        if (a.spam.isEmpty() && a.ham.isEmpty()) {
+            throw new UsageException("give at least one --spam or --ham source");
+        }
+        return a;
+    }
+
+    private static Path path(String option, String value) throws UsageException {
+        try {
+            return Path.of(value);
+        } catch (InvalidPathException e) {
+            throw new UsageException(option + ": not a path: " + value);
+        }
+    }
+}

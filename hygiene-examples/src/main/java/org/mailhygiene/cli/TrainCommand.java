@@ -1,0 +1,173 @@
+package org.mailhygiene.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.scanners.bayes.BayesModel;
+import org.mailhygiene.scanners.bayes.MailSources;
+import org.mailhygiene.scanners.bayes.Tokenizer;
+
+/**
+ * {@code hygiene train --spam SOURCE --ham SOURCE --model FILE [--update | --forget] [--quiet]}: trains the Bayes
+ * classifier from labelled mail and saves the model.
+ *
+ * <p>Sources are directories of message files, Maildirs or mbox files ({@link MailSources}); each option may be
+ * repeated. Without a flag a new model is trained and written to {@code FILE} (replacing it atomically); with
+ * {@code --update} the messages are learned into the existing model; with {@code --forget} they are unlearned from it
+ * (to undo a mistake). Progress goes to standard error every {@value #PROGRESS_EVERY} messages and at the end of each
+ * source, unless {@code --quiet}. The summary goes to standard output. Exit status 0 on success, 2 on any error (the
+ * model file is then left as it was).
+ */
+public final class TrainCommand implements Command {
+    /** How often progress is reported, in messages. */
+    static final int PROGRESS_EVERY = 1000;
+
+    /** Creates the command. */
+    public TrainCommand() {}
+
+    @Override
+    public String name() {
+        return "train";
+    }
+
+    @Override
+    public String summary() {
+        return "train the spam classifier from labelled mail (directories, Maildirs, mbox files)";
+    }
+
+    @Override
+    public String usage() {
+        return "usage: hygiene train --spam SOURCE --ham SOURCE --model FILE [--update | --forget] [--quiet]\n\n"
+                + "Learns spam and ham messages into a Bayes model and saves it to FILE.\n"
+                + "SOURCE is a directory of message files (searched recursively), a Maildir or an mbox file;\n"
+                + "--spam and --ham may be repeated.\n\n"
+                + "options:\n"
+                + "  --update   learn into the existing model FILE instead of starting a new one\n"
+                + "  --forget   unlearn the given messages from the existing model FILE\n"
+                + "  --quiet    no progress on standard error\n\n"
+                + "Then: hygiene scan --bayes FILE MESSAGE...  or  hygiene eval --model FILE --spam DIR --ham DIR\n";
+    }
+
+    @Override
+    public int run(List<String> args, Io io) throws UsageException {
+        CorpusArguments a = CorpusArguments.parse(args, List.of("--update", "--forget", "--quiet"), false);
+        boolean update = a.flags.contains("--update");
+        boolean forget = a.flags.contains("--forget");
+        if (update && forget) {
+            throw new UsageException("--update and --forget exclude each other");
+        }
+        Path modelFile = a.model.orElseThrow();
+        try {
+            BayesModel model;
+            if (update || forget) {
+                if (!Files.exists(modelFile)) {
+                    io.err()
+                            .println("hygiene train: " + modelFile + ": no such model to "
+                                    + (update ? "update" : "forget from"));
+                    return EXIT_ERROR;
+                }
+                model = BayesModel.load(modelFile);
+            } else {
+                model = BayesModel.empty();
+            }
+            Progress progress = new Progress(io, a.flags.contains("--quiet"), forget ? "forgot" : "learned");
+            Tokenizer tokenizer = Tokenizer.create();
+            for (Path p : a.spam) {
+                learn(p, true, forget, model, tokenizer, progress);
+            }
+            for (Path p : a.ham) {
+                learn(p, false, forget, model, tokenizer, progress);
+            }
+            model.save(modelFile);
+            io.out()
+                    .printf(
+                            "%s: %d spam, %d ham, %d tokens (%s %d messages in %.1f s)%n",
+                            modelFile,
+                            model.spamMessages(),
+                            model.hamMessages(),
+                            model.tokenCount(),
+                            progress.verb,
+                            progress.count,
+                            progress.seconds());
+            return EXIT_OK;
+        } catch (IOException | IllegalStateException e) {
+            io.err().println("hygiene train: " + e.getMessage());
+            return EXIT_ERROR;
+        }
+    }
+
+    private static void learn(
+            Path source, boolean spam, boolean forget, BayesModel model, Tokenizer tokenizer, Progress progress)
+            throws IOException {
+        MailSources.forEach(source, new MailSources.Visitor() {
+            @Override
+            public void message(String id, byte[] message) throws IOException {
+                Set<String> tokens = tokenizer.tokenize(MessageContent.ofBytes(message));
+                if (forget) {
+                    model.forget(tokens, spam);
+                } else {
+                    model.learn(tokens, spam);
+                }
+                progress.one(spam);
+            }
+
+            @Override
+            public void skipped(String id, String reason) {
+                progress.io.err().println("hygiene train: skipped " + id + ": " + reason);
+            }
+        });
+        progress.report(source);
+    }
+
+    /** Counts and reports progress. */
+    private static final class Progress {
+        final Io io;
+        final boolean quiet;
+        final String verb;
+        final long start = System.nanoTime();
+        long count;
+        long spam;
+        long ham;
+
+        Progress(Io io, boolean quiet, String verb) {
+            this.io = io;
+            this.quiet = quiet;
+            this.verb = verb;
+        }
+
+        void one(boolean isSpam) {
+            count++;
+            if (isSpam) {
+                spam++;
+            } else {
+                ham++;
+            }
+            if (count % PROGRESS_EVERY == 0) {
+                report(null);
+            }
+        }
+
+        double seconds() {
+            return (System.nanoTime() - start) / 1e9;
+        }
+
+        void report(Path finished) {
+            if (quiet) {
+                return;
+            }
+            double s = seconds();
+            io.err()
+                    .printf(
+                            "%s %d messages (%d spam, %d ham), %.0f msgs/s%s%n",
+                            verb,
+                            count,
+                            spam,
+                            ham,
+                            s > 0 ? count / s : 0.0,
+                            finished == null ? "" : "; done with " + finished);
+        }
+    }
+}

@@ -1,0 +1,177 @@
+package org.mailhygiene.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.scanners.bayes.BayesModel;
+import org.mailhygiene.testkit.corpus.SyntheticCorpus;
+
+class TrainEvalCommandTest {
+
+    private static void write(Path dir, List<SyntheticCorpus.Sample> samples) throws Exception {
+        Files.createDirectories(dir);
+        int i = 0;
+        for (SyntheticCorpus.Sample s : samples) {
+            Files.write(dir.resolve(String.format("%05d.eml", i++)), s.bytes());
+        }
+    }
+
+    @Test
+    void trainThenEvalThenScan(@TempDir Path dir) throws Exception {
+        SyntheticCorpus train = SyntheticCorpus.seeded(11);
+        write(dir.resolve("train/spam"), train.generate(1100, true));
+        write(dir.resolve("train/ham"), train.generate(60, false));
+        SyntheticCorpus test = SyntheticCorpus.seeded(12);
+        write(dir.resolve("test/spam"), test.generate(30, true));
+        write(dir.resolve("test/ham"), test.generate(30, false));
+        Path model = dir.resolve("model.bin");
+
+        Run trained = Run.main(
+                "train",
+                "--spam",
+                dir.resolve("train/spam").toString(),
+                "--ham=" + dir.resolve("train/ham"),
+                "--model",
+                model.toString());
+        assertThat(trained.status()).as(trained.err()).isZero();
+        assertThat(trained.out()).contains("1100 spam, 60 ham");
+        assertThat(trained.err())
+                .contains("learned 1000 messages (1000 spam, 0 ham)")
+                .contains("learned 1160 messages (1100 spam, 60 ham)")
+                .contains("done with " + dir.resolve("train/ham"));
+        assertThat(BayesModel.load(model).spamMessages()).isEqualTo(1100);
+
+        Run eval = Run.main(
+                "eval",
+                "--model",
+                model.toString(),
+                "--spam",
+                dir.resolve("test/spam").toString(),
+                "--ham",
+                dir.resolve("test/ham").toString());
+        assertThat(eval.status()).as(eval.err()).isZero();
+        assertThat(eval.outLines()).element(0).isEqualTo("spam caught: 30/30 (100.00%)");
+        assertThat(eval.outLines()).element(1).isEqualTo("ham flagged: 0/30 (0.00%)");
+        assertThat(eval.outLines()).element(2).asString().startsWith("threshold 0.9, 60 messages in ");
+
+        Path spamFile = dir.resolve("test/spam/00000.eml");
+        Run scan = Run.main("scan", "--bayes", model.toString(), spamFile.toString());
+        assertThat(scan.status()).isEqualTo(Command.EXIT_FOUND);
+        assertThat(scan.out()).startsWith(spamFile + ": SPAM ").contains("/0.9").contains("BAYES_");
+
+        Run forget = Run.main(
+                "train",
+                "--forget",
+                "--quiet",
+                "--ham",
+                dir.resolve("test/ham").toString(),
+                "--model",
+                model.toString());
+        assertThat(forget.status()).as(forget.err()).isZero();
+        assertThat(forget.err()).isEmpty();
+        assertThat(BayesModel.load(model).hamMessages()).isEqualTo(30);
+
+        Run update = Run.main(
+                "train",
+                "--update",
+                "--quiet",
+                "--ham",
+                dir.resolve("test/ham").toString(),
+                "--model",
+                model.toString());
+        assertThat(update.status()).isZero();
+        assertThat(BayesModel.load(model).hamMessages()).isEqualTo(60);
+    }
+
+    @Test
+    void usageErrors(@TempDir Path dir) {
+        assertThat(Run.main("train", "--spam", dir.toString()).err()).contains("--model FILE is required");
+        assertThat(Run.main("train", "--model", "m").err()).contains("at least one --spam or --ham");
+        assertThat(Run.main("train", "--model", "m", "--spam").err()).contains("--spam needs a value");
+        assertThat(Run.main("train", "--model", "m", "--ham", "h", "--update", "--forget")
+                        .err())
+                .contains("exclude each other");
+        assertThat(Run.main("eval", "--model", "m", "--ham", "h", "--threshold", "2")
+                        .err())
+                .contains("--threshold must be a number in (0, 1]");
+        assertThat(Run.main("train", "--model", "m", "--ham", "h", "--bogus").status())
+                .isEqualTo(2);
+    }
+
+    @Test
+    void missingModelAndSourceAreErrors(@TempDir Path dir) throws Exception {
+        Run eval = Run.main("eval", "--model", dir.resolve("none.bin").toString(), "--ham", dir.toString());
+        assertThat(eval.status()).isEqualTo(2);
+        assertThat(eval.err()).contains("none.bin");
+        Run train = Run.main(
+                "train",
+                "--model",
+                dir.resolve("m.bin").toString(),
+                "--ham",
+                dir.resolve("missing").toString());
+        assertThat(train.status()).isEqualTo(2);
+        assertThat(train.err()).contains("missing");
+        assertThat(dir.resolve("m.bin")).doesNotExist();
+        Files.writeString(dir.resolve("junk.bin"), "junk");
+        Run scan = Run.main("scan", "--bayes", dir.resolve("junk.bin").toString(), dir.toString());
+        assertThat(scan.status()).isEqualTo(2);
+        assertThat(scan.err()).contains("not a Mail Hygiene Bayes model");
+    }
+
+    @Test
+    void attachmentsOptionFlagsAnExecutable(@TempDir Path dir) throws Exception {
+        String m = "Subject: x\r\nMIME-Version: 1.0\r\nContent-Type: application/octet-stream; name=\"a.pdf.exe\"\r\n"
+                + "Content-Transfer-Encoding: base64\r\n\r\nTVo=\r\n";
+        Path file = dir.resolve("m.eml");
+        Files.writeString(file, m);
+        Run scan = Run.main("scan", "--attachments", file.toString());
+        assertThat(scan.status()).isEqualTo(Command.EXIT_FOUND);
+        assertThat(scan.out())
+                .contains("SUSPICIOUS")
+                .contains("EXECUTABLE_ATTACHMENT")
+                .contains("DOUBLE_EXTENSION");
+        Path policy = dir.resolve("policy.txt");
+        Files.writeString(policy, "check double-extension off\nblock extension exe\n");
+        Run custom = Run.main("scan", "--attachment-policy", policy.toString(), file.toString());
+        assertThat(custom.out()).contains("EXECUTABLE_ATTACHMENT").doesNotContain("DOUBLE_EXTENSION");
+        Files.writeString(policy, "block colour red\n");
+        Run bad = Run.main("scan", "--attachment-policy", policy.toString(), file.toString());
+        assertThat(bad.status()).isEqualTo(2);
+        assertThat(bad.err()).contains("line 1");
+    }
+
+    @Test
+    void corpusWritesGeneratedMailThatTrainsAModel(@TempDir Path dir) throws Exception {
+        Run corpus = Run.main("corpus", "--count", "12", dir.toString());
+        assertThat(corpus.status()).as(corpus.err()).isZero();
+        try (var spam = Files.list(dir.resolve("spam"));
+                var ham = Files.list(dir.resolve("ham"))) {
+            assertThat(spam.count()).isEqualTo(12);
+            assertThat(ham.count()).isEqualTo(12);
+        }
+        Run train = Run.main(
+                "train",
+                "--quiet",
+                "--spam",
+                dir.resolve("spam").toString(),
+                "--ham",
+                dir.resolve("ham").toString(),
+                "--model",
+                dir.resolve("m.bin").toString());
+        assertThat(train.status()).as(train.err()).isZero();
+        assertThat(train.out()).contains("12 spam, 12 ham");
+        assertThat(Run.main("corpus").err()).contains("give the directory");
+        assertThat(Run.main("corpus", "--count", "0", dir.toString()).err()).contains("positive whole number");
+    }
+
+    @Test
+    void demoModelIsTrainedOnGeneratedMailOnly() {
+        BayesModel m = CorpusCommand.demoModel();
+        assertThat(m.spamMessages()).isEqualTo(200);
+        assertThat(m.hamMessages()).isEqualTo(200);
+    }
+}

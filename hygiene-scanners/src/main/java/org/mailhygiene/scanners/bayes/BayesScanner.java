@@ -1,0 +1,267 @@
+package org.mailhygiene.scanners.bayes;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import org.mailhygiene.api.Message;
+import org.mailhygiene.api.Outcome;
+import org.mailhygiene.api.Rule;
+import org.mailhygiene.api.ScanException;
+import org.mailhygiene.api.ScanFailure;
+import org.mailhygiene.api.Scanner;
+import org.mailhygiene.api.Verdict;
+
+/**
+ * A {@link Scanner} (name {@value #NAME}) that classifies messages with a {@link BayesModel}.
+ *
+ * <p>The verdict's score is the classifier's indicator in [0, 1] (rounded to 4 decimals) and its threshold the
+ * configured spam threshold (default {@value #DEFAULT_THRESHOLD}); at or above it the outcome is {@link Outcome#SPAM},
+ * else {@link Outcome#CLEAN}. Rules explain the decision: first {@code BAYES_nn} (the indicator in percent, rounded
+ * down to a multiple of 5 or 1, as SpamAssassin names its Bayes rules) with the score, then the strongest tokens
+ * (default {@value #DEFAULT_EXPLAINED_TOKENS}), each named by the token, scored with its spam probability and
+ * described with its training counts.
+ *
+ * <p>A model that has not learned both spam and ham cannot classify: such scans fail with
+ * {@link ScanFailure.Kind#UNAVAILABLE} rather than calling mail clean. Unreadable content fails with
+ * {@link ScanFailure.Kind#SCANNER_ERROR}.
+ *
+ * <p>Thread-safe: concurrent scans share the model, which may keep learning meanwhile ({@link BayesModel} locks).
+ * The cache identity includes the model's {@linkplain BayesModel#version() version}, so cached verdicts are not
+ * reused after the model learns.
+ */
+public final class BayesScanner implements Scanner {
+    /** The scanner's name. */
+    public static final String NAME = "bayes";
+    /** Default spam threshold. */
+    public static final double DEFAULT_THRESHOLD = 0.9;
+    /** Default number of tokens reported as rules. */
+    public static final int DEFAULT_EXPLAINED_TOKENS = 10;
+
+    private final BayesModel model;
+    private final Tokenizer tokenizer;
+    private final double threshold;
+    private final int explainedTokens;
+    private final Clock clock;
+
+    private BayesScanner(Builder b) {
+        this.model = b.model;
+        this.tokenizer = b.tokenizer;
+        this.threshold = b.threshold;
+        this.explainedTokens = b.explainedTokens;
+        this.clock = b.clock;
+    }
+
+    /**
+     * A scanner with default settings over a model.
+     *
+     * @param model the model
+     * @return a new scanner
+     */
+    public static BayesScanner create(BayesModel model) {
+        return builder(model).build();
+    }
+
+    /**
+     * Starts a builder.
+     *
+     * @param model the model
+     * @return a builder with the defaults
+     * @throws NullPointerException if {@code model} is {@code null}
+     */
+    public static Builder builder(BayesModel model) {
+        return new Builder(model);
+    }
+
+    /**
+     * The model scanned with.
+     *
+     * @return the model
+     */
+    public BayesModel model() {
+        return model;
+    }
+
+    /**
+     * The spam threshold.
+     *
+     * @return the threshold in (0, 1]
+     */
+    public double threshold() {
+        return threshold;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Optional<String> cacheIdentity() {
+        return Optional.of(NAME + "/" + model.version() + "/" + threshold + "/" + explainedTokens);
+    }
+
+    /**
+     * Classifies a message without making a verdict (for training tools and evaluation).
+     *
+     * @param message the message
+     * @return the classification
+     * @throws IOException if the content cannot be read
+     */
+    public Classification classify(Message message) throws IOException {
+        return model.classify(tokenizer.tokenize(message.content()));
+    }
+
+    @Override
+    public Verdict scan(Message message) throws ScanException {
+        Instant start = clock.instant();
+        if (model.spamMessages() == 0 || model.hamMessages() == 0) {
+            throw ScanException.of(
+                    NAME,
+                    ScanFailure.Kind.UNAVAILABLE,
+                    "the model has not learned both spam and ham (spam " + model.spamMessages() + ", ham "
+                            + model.hamMessages() + ")",
+                    null);
+        }
+        Set<String> tokens;
+        try {
+            tokens = tokenizer.tokenize(message.content());
+        } catch (IOException e) {
+            throw ScanException.of(NAME, ScanFailure.Kind.SCANNER_ERROR, "cannot read the message: " + e, e);
+        }
+        Classification c = model.classify(tokens);
+        double score = reported(c);
+        Duration elapsed = Duration.between(start, clock.instant());
+        Verdict.Builder v = Verdict.builder(NAME, isSpam(c) ? Outcome.SPAM : Outcome.CLEAN)
+                .score(score)
+                .threshold(threshold)
+                .elapsed(elapsed.isNegative() ? Duration.ZERO : elapsed);
+        v.rule(Rule.of(
+                bucket(c.score()),
+                score,
+                "classifier indicator " + String.format(Locale.ROOT, "%.4f", score) + " from "
+                        + c.clues().size() + " significant of " + c.tokensSeen() + " tokens"));
+        List<TokenEvidence> clues = c.clues();
+        for (int i = 0; i < Math.min(explainedTokens, clues.size()); i++) {
+            TokenEvidence e = clues.get(i);
+            double p = Math.round(e.spamProbability() * 10_000) / 10_000.0;
+            v.rule(Rule.of(e.token(), p, "seen in " + e.spamCount() + " spam and " + e.hamCount() + " ham"));
+        }
+        return v.build();
+    }
+
+    /**
+     * Whether a classification is spam under this scanner's threshold, decided exactly as {@link #scan} decides: on the
+     * score rounded to 4 decimals.
+     *
+     * @param c a classification by this scanner's model
+     * @return {@code true} if the rounded score reaches the threshold
+     */
+    public boolean isSpam(Classification c) {
+        return reported(c) >= threshold;
+    }
+
+    private static double reported(Classification c) {
+        return Math.round(c.score() * 10_000) / 10_000.0;
+    }
+
+    /** {@code BAYES_00}, {@code BAYES_05}, ..., {@code BAYES_95}, {@code BAYES_99}, {@code BAYES_999}. */
+    static String bucket(double score) {
+        if (score >= 0.999) {
+            return "BAYES_999";
+        }
+        if (score >= 0.99) {
+            return "BAYES_99";
+        }
+        int five = (int) Math.floor(score * 20) * 5;
+        return String.format(Locale.ROOT, "BAYES_%02d", Math.min(95, five));
+    }
+
+    @Override
+    public String toString() {
+        return "BayesScanner[threshold=" + threshold + ", spam=" + model.spamMessages() + ", ham=" + model.hamMessages()
+                + ", tokens=" + model.tokenCount() + "]";
+    }
+
+    /** Builds a {@link BayesScanner}. Setters validate at once. Not thread-safe. */
+    public static final class Builder {
+        private final BayesModel model;
+        private Tokenizer tokenizer = Tokenizer.create();
+        private double threshold = DEFAULT_THRESHOLD;
+        private int explainedTokens = DEFAULT_EXPLAINED_TOKENS;
+        private Clock clock = Clock.systemUTC();
+
+        private Builder(BayesModel model) {
+            this.model = Objects.requireNonNull(model, "model");
+        }
+
+        /**
+         * The spam threshold. Default {@value BayesScanner#DEFAULT_THRESHOLD}.
+         *
+         * @param value in (0, 1]
+         * @return this builder
+         * @throws IllegalArgumentException if outside (0, 1]
+         */
+        public Builder threshold(double value) {
+            if (!(value > 0.0 && value <= 1.0)) {
+                throw new IllegalArgumentException("threshold must be in (0, 1], was " + value);
+            }
+            threshold = value;
+            return this;
+        }
+
+        /**
+         * How many of the strongest tokens are reported as rules. Default
+         * {@value BayesScanner#DEFAULT_EXPLAINED_TOKENS}.
+         *
+         * @param value {@code >= 0}
+         * @return this builder
+         * @throws IllegalArgumentException if negative
+         */
+        public Builder explainedTokens(int value) {
+            if (value < 0) {
+                throw new IllegalArgumentException("explainedTokens must be >= 0, was " + value);
+            }
+            explainedTokens = value;
+            return this;
+        }
+
+        /**
+         * The tokenizer; it must be the one the model was trained with. Default {@link Tokenizer#create()}.
+         *
+         * @param value the tokenizer
+         * @return this builder
+         * @throws NullPointerException if {@code value} is {@code null}
+         */
+        public Builder tokenizer(Tokenizer value) {
+            tokenizer = Objects.requireNonNull(value, "tokenizer");
+            return this;
+        }
+
+        /**
+         * The clock used to measure scan time. Default the system UTC clock.
+         *
+         * @param value the clock
+         * @return this builder
+         * @throws NullPointerException if {@code value} is {@code null}
+         */
+        public Builder clock(Clock value) {
+            clock = Objects.requireNonNull(value, "clock");
+            return this;
+        }
+
+        /**
+         * Builds the scanner.
+         *
+         * @return a new scanner
+         */
+        public BayesScanner build() {
+            return new BayesScanner(this);
+        }
+    }
+}

@@ -1,0 +1,225 @@
+package org.mailhygiene.scanners.bayes;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Stream;
+
+/**
+ * Reads labelled training mail from the places mail lives: a directory of message files ({@code .eml} or any name,
+ * searched recursively), a Maildir (a directory with {@code cur} and {@code new}; {@code tmp} is skipped), or an mbox
+ * file (messages separated by {@code From } lines, {@code >From} unescaped). A file whose first line starts with
+ * {@code From } is read as mbox wherever it is found. Hidden files (names starting with a dot) are skipped. Files are
+ * visited in name order, so runs are repeatable.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class MailSources {
+    /** Messages larger than this (32 MiB) are skipped and reported to {@link Visitor#skipped}. */
+    public static final long MAX_MESSAGE_BYTES = 32L * 1024 * 1024;
+
+    private MailSources() {}
+
+    /** Receives the messages found. */
+    public interface Visitor {
+        /**
+         * One message.
+         *
+         * @param id where it came from: the file path, with {@code #n} for the n-th message of an mbox
+         * @param message the raw message bytes
+         * @throws IOException if the visitor fails; reading stops
+         */
+        void message(String id, byte[] message) throws IOException;
+
+        /**
+         * A file or message that was not read, and why. By default ignored.
+         *
+         * @param id the file path or mbox message
+         * @param reason why
+         */
+        default void skipped(String id, String reason) {}
+    }
+
+    /**
+     * Visits every message under a path.
+     *
+     * @param source a directory, Maildir or mbox file
+     * @param visitor receives the messages
+     * @return the number of messages visited
+     * @throws IOException if the source cannot be read or the visitor fails
+     * @throws java.nio.file.NoSuchFileException if the source does not exist
+     */
+    public static long forEach(Path source, Visitor visitor) throws IOException {
+        Objects.requireNonNull(visitor, "visitor");
+        if (!Files.exists(source)) {
+            throw new java.nio.file.NoSuchFileException(source.toString(), null, "no such file or directory");
+        }
+        if (Files.isRegularFile(source)) {
+            return file(source, visitor);
+        }
+        long n = 0;
+        for (Path file : files(source)) {
+            n += file(file, visitor);
+        }
+        return n;
+    }
+
+    /**
+     * Counts the messages under a path without keeping them (for progress reports).
+     *
+     * @param source a directory, Maildir or mbox file
+     * @return the number of messages
+     * @throws IOException if the source cannot be read
+     */
+    public static long count(Path source) throws IOException {
+        return forEach(source, (id, m) -> {});
+    }
+
+    private static List<Path> files(Path dir) throws IOException {
+        List<Path> out = new ArrayList<>();
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.filter(Files::isRegularFile)
+                    .filter(p -> !hidden(dir, p))
+                    .filter(p -> !isMaildirTmp(p))
+                    .sorted()
+                    .forEach(out::add);
+        }
+        return out;
+    }
+
+    private static boolean hidden(Path root, Path p) {
+        for (Path part : root.relativize(p)) {
+            if (part.toString().startsWith(".")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isMaildirTmp(Path p) {
+        Path parent = p.getParent();
+        return parent != null
+                && parent.getFileName() != null
+                && parent.getFileName().toString().equals("tmp")
+                && Files.isDirectory(parent.resolveSibling("cur"))
+                && Files.isDirectory(parent.resolveSibling("new"));
+    }
+
+    private static long file(Path file, Visitor visitor) throws IOException {
+        long size = Files.size(file);
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+            in.mark(5);
+            byte[] start = in.readNBytes(5);
+            in.reset();
+            if (start.length == 5 && new String(start, java.nio.charset.StandardCharsets.ISO_8859_1).equals("From ")) {
+                return mbox(file.toString(), in, visitor);
+            }
+            if (size > MAX_MESSAGE_BYTES) {
+                visitor.skipped(file.toString(), "larger than " + MAX_MESSAGE_BYTES + " bytes");
+                return 0;
+            }
+            visitor.message(file.toString(), in.readAllBytes());
+            return 1;
+        }
+    }
+
+    /** Splits an mbox: a line starting with "From " after an empty line (or at the start) begins a message. */
+    private static long mbox(String name, InputStream in, Visitor visitor) throws IOException {
+        ByteArrayOutputStream current = null;
+        boolean previousEmpty = true;
+        boolean tooLarge = false;
+        long n = 0;
+        byte[] line;
+        while ((line = readLine(in)) != null) {
+            boolean separator = previousEmpty && startsWith(line, "From ");
+            if (separator) {
+                if (current != null) {
+                    n += emit(name, n, current, tooLarge, visitor);
+                }
+                current = new ByteArrayOutputStream();
+                tooLarge = false;
+                previousEmpty = false;
+                continue;
+            }
+            previousEmpty = line.length == 0
+                    || (line.length == 1 && line[0] == '\n')
+                    || (line.length == 2 && line[0] == '\r' && line[1] == '\n');
+            if (current == null || tooLarge) {
+                continue;
+            }
+            int off = 0;
+            if (line.length > 1 && line[0] == '>') { // mboxrd: ">From " and ">>From " lose one '>'
+                int i = 0;
+                while (i < line.length && line[i] == '>') {
+                    i++;
+                }
+                if (startsWith(java.util.Arrays.copyOfRange(line, i, line.length), "From ")) {
+                    off = 1;
+                }
+            }
+            current.write(line, off, line.length - off);
+            if (current.size() > MAX_MESSAGE_BYTES) {
+                tooLarge = true;
+            }
+        }
+        if (current != null) {
+            n += emit(name, n, current, tooLarge, visitor);
+        }
+        return n;
+    }
+
+    private static int emit(String name, long index, ByteArrayOutputStream m, boolean tooLarge, Visitor visitor)
+            throws IOException {
+        String id = name + "#" + (index + 1);
+        if (tooLarge) {
+            visitor.skipped(id, "larger than " + MAX_MESSAGE_BYTES + " bytes");
+            return 0;
+        }
+        byte[] b = m.toByteArray();
+        // the empty line before the next separator belongs to the mbox, not to the message
+        int len = b.length;
+        if (len >= 2
+                && b[len - 2] == '\r'
+                && b[len - 1] == '\n'
+                && len >= 4
+                && b[len - 4] == '\r'
+                && b[len - 3] == '\n') {
+            len -= 2;
+        } else if (len >= 2 && b[len - 1] == '\n' && b[len - 2] == '\n') {
+            len -= 1;
+        }
+        visitor.message(id, java.util.Arrays.copyOf(b, len));
+        return 1;
+    }
+
+    private static boolean startsWith(byte[] line, String prefix) {
+        if (line.length < prefix.length()) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length(); i++) {
+            if (line[i] != prefix.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** One line including its line end, or {@code null} at the end. */
+    private static byte[] readLine(InputStream in) throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream(128);
+        int c;
+        while ((c = in.read()) >= 0) {
+            line.write(c);
+            if (c == '\n') {
+                break;
+            }
+        }
+        return line.size() == 0 && c < 0 ? null : line.toByteArray();
+    }
+}

@@ -1,0 +1,174 @@
+package org.mailhygiene.scanners.bayes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.doubles;
+import static org.quicktheories.generators.SourceDSL.integers;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BayesModelTest {
+
+    private static BayesModel trained() {
+        BayesModel m = BayesModel.empty();
+        for (int i = 0; i < 20; i++) {
+            m.learn(List.of("viagra", "free", "click", "common"), true);
+            m.learn(List.of("meeting", "draft", "thanks", "common"), false);
+        }
+        return m;
+    }
+
+    @Test
+    void chiSquareSurvivalMatchesClosedForms() {
+        assertThat(BayesModel.chi2Q(0, 2)).isEqualTo(1.0);
+        // with 2 degrees of freedom the survival function is exp(-x/2)
+        qt().forAll(doubles().between(0, 200))
+                .checkAssert(x -> assertThat(BayesModel.chi2Q(x, 2)).isCloseTo(Math.exp(-x / 2), within(1e-12)));
+        // with 4: exp(-x/2) * (1 + x/2)
+        assertThat(BayesModel.chi2Q(3.0, 4)).isCloseTo(Math.exp(-1.5) * 2.5, within(1e-12));
+        qt().forAll(doubles().between(0, 2000), integers().between(1, 300))
+                .checkAssert((x, k) -> assertThat(BayesModel.chi2Q(x, 2 * k)).isBetween(0.0, 1.0));
+    }
+
+    @Test
+    void spammyTokensScoreHighAndHammyLow() {
+        BayesModel m = trained();
+        assertThat(m.classify(List.of("viagra", "free", "click")).score()).isGreaterThan(0.99);
+        assertThat(m.classify(List.of("meeting", "draft", "thanks")).score()).isLessThan(0.01);
+        Classification neutral = m.classify(List.of("common", "unknown"));
+        assertThat(neutral.score()).isEqualTo(0.5);
+        assertThat(neutral.clues()).isEmpty();
+        assertThat(neutral.tokensSeen()).isEqualTo(2);
+    }
+
+    @Test
+    void robinsonSmoothingOfARareToken() {
+        BayesModel m = BayesModel.empty();
+        m.learn(List.of("once"), true);
+        m.learn(List.of("other"), false);
+        // p = 1, n = 1: f = (0.45 * 0.5 + 1) / 1.45
+        assertThat(m.evidence("once").spamProbability()).isCloseTo((0.225 + 1) / 1.45, within(1e-12));
+        assertThat(m.evidence("never").spamProbability()).isEqualTo(0.5);
+    }
+
+    @Test
+    void forgetUndoesLearn() {
+        BayesModel m = trained();
+        String before = m.version();
+        m.learn(List.of("oops", "free"), true);
+        assertThat(m.version()).isNotEqualTo(before);
+        m.forget(List.of("oops", "free"), true);
+        assertThat(m.spamMessages()).isEqualTo(20);
+        assertThat(m.evidence("oops").spamCount()).isZero();
+        assertThat(m.evidence("free").spamCount()).isEqualTo(20);
+        assertThatThrownBy(() -> BayesModel.empty().forget(List.of("x"), false))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("no ham");
+    }
+
+    @Test
+    void duplicatesInOneMessageCountOnce() {
+        BayesModel m = BayesModel.empty();
+        m.learn(List.of("a", "a", "a"), true);
+        assertThat(m.evidence("a").spamCount()).isEqualTo(1);
+    }
+
+    @Test
+    void saveAndLoadRoundTrip(@TempDir Path dir) throws Exception {
+        BayesModel m = trained();
+        m.learn(List.of("出会", "subject:当選"), true);
+        Path file = dir.resolve("model.bin");
+        m.save(file);
+        BayesModel loaded = BayesModel.load(file);
+        assertThat(loaded.spamMessages()).isEqualTo(m.spamMessages());
+        assertThat(loaded.hamMessages()).isEqualTo(m.hamMessages());
+        assertThat(loaded.tokenCount()).isEqualTo(m.tokenCount());
+        assertThat(loaded.evidence("出会")).isEqualTo(m.evidence("出会"));
+        assertThat(loaded.classify(List.of("viagra", "meeting")).score())
+                .isEqualTo(m.classify(List.of("viagra", "meeting")).score());
+        try (var s = Files.list(dir)) {
+            assertThat(s.map(p -> p.getFileName().toString())).containsExactly("model.bin");
+        }
+    }
+
+    @Test
+    void wrongFilesGiveClearErrors(@TempDir Path dir) throws Exception {
+        Path notAModel = dir.resolve("x.txt");
+        Files.writeString(notAModel, "hello, I am not a model");
+        assertThatThrownBy(() -> BayesModel.load(notAModel))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("not a Mail Hygiene Bayes model");
+
+        ByteArrayOutputStream future = new ByteArrayOutputStream();
+        DataOutputStream d = new DataOutputStream(future);
+        d.write(new byte[] {'M', 'H', 'B', 'A', 'Y', 'E', 'S', 0});
+        d.writeInt(99);
+        Path v99 = dir.resolve("v99.bin");
+        Files.write(v99, future.toByteArray());
+        assertThatThrownBy(() -> BayesModel.load(v99))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("format version 99")
+                .hasMessageContaining("reads version 1");
+
+        ByteArrayOutputStream good = new ByteArrayOutputStream();
+        trained().write(good);
+        byte[] cut = java.util.Arrays.copyOf(good.toByteArray(), good.size() - 10);
+        assertThatThrownBy(() -> BayesModel.read(new ByteArrayInputStream(cut), "cut"))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("cut is truncated or corrupt");
+        assertThatThrownBy(() -> BayesModel.read(new ByteArrayInputStream(new byte[3]), "tiny"))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("too short");
+    }
+
+    @Test
+    void classifyingWhileLearningIsSafe() throws Exception {
+        BayesModel m = trained();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        CountDownLatch start = new CountDownLatch(1);
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            futures.add(pool.submit(() -> {
+                start.await();
+                for (int i = 0; i < 2000; i++) {
+                    m.learn(List.of("t" + i, "free"), i % 2 == 0);
+                }
+                return null;
+            }));
+            for (int r = 0; r < 3; r++) {
+                futures.add(pool.submit(() -> {
+                    start.await();
+                    for (int i = 0; i < 2000; i++) {
+                        double s =
+                                m.classify(List.of("viagra", "free", "t" + i)).score();
+                        assertThat(s).isBetween(0.0, 1.0);
+                    }
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (Future<?> f : futures) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(m.spamMessages() + m.hamMessages()).isEqualTo(40 + 2000);
+        assertThat(m.evidence("free").spamCount()).isEqualTo(20 + 1000);
+    }
+}

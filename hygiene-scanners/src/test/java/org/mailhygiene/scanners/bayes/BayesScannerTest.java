@@ -1,0 +1,123 @@
+package org.mailhygiene.scanners.bayes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.mailhygiene.api.Message;
+import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.api.Outcome;
+import org.mailhygiene.api.ScanException;
+import org.mailhygiene.api.ScanFailure;
+import org.mailhygiene.api.Verdict;
+import org.mailhygiene.testkit.corpus.SyntheticCorpus;
+
+class BayesScannerTest {
+    private static BayesModel model;
+    private static final Tokenizer TOKENIZER = Tokenizer.create();
+
+    @BeforeAll
+    static void train() throws Exception {
+        model = BayesModel.empty();
+        SyntheticCorpus corpus = SyntheticCorpus.seeded(1);
+        for (SyntheticCorpus.Sample s : corpus.generate(120, true)) {
+            model.learn(TOKENIZER.tokenize(MessageContent.ofBytes(s.bytes())), true);
+        }
+        for (SyntheticCorpus.Sample s : corpus.generate(120, false)) {
+            model.learn(TOKENIZER.tokenize(MessageContent.ofBytes(s.bytes())), false);
+        }
+    }
+
+    @Test
+    void heldOutSyntheticMailIsClassifiedInEveryEncoding() throws Exception {
+        BayesScanner scanner = BayesScanner.create(model);
+        SyntheticCorpus heldOut = SyntheticCorpus.seeded(2);
+        int spamCaught = 0;
+        int hamFlagged = 0;
+        List<SyntheticCorpus.Sample> spam = heldOut.generate(60, true);
+        List<SyntheticCorpus.Sample> ham = heldOut.generate(60, false);
+        for (SyntheticCorpus.Sample s : spam) {
+            if (scanner.scan(Message.of(s.bytes())).outcome() == Outcome.SPAM) {
+                spamCaught++;
+            }
+        }
+        for (SyntheticCorpus.Sample s : ham) {
+            if (scanner.scan(Message.of(s.bytes())).outcome() == Outcome.SPAM) {
+                hamFlagged++;
+            }
+        }
+        assertThat(spamCaught).isEqualTo(60);
+        assertThat(hamFlagged).isZero();
+    }
+
+    @Test
+    void verdictExplainsItself() throws Exception {
+        byte[] spam = SyntheticCorpus.seeded(5)
+                .japanese(true, SyntheticCorpus.Encoding.ISO_2022_JP)
+                .bytes();
+        Verdict v = BayesScanner.builder(model).explainedTokens(3).build().scan(Message.of(spam));
+        assertThat(v.scanner()).isEqualTo("bayes");
+        assertThat(v.outcome()).isEqualTo(Outcome.SPAM);
+        assertThat(v.threshold()).hasValue(0.9);
+        assertThat(v.score().getAsDouble()).isGreaterThanOrEqualTo(0.9);
+        assertThat(v.rules()).hasSize(4);
+        assertThat(v.rules().get(0).name()).startsWith("BAYES_9");
+        assertThat(v.rules().get(1).description()).matches("seen in \\d+ spam and \\d+ ham");
+        assertThat(v.rules().get(1).score().getAsDouble()).isGreaterThan(0.9);
+    }
+
+    @Test
+    void japaneseNewsletterWithoutSpacesIsNotSpam() throws Exception {
+        String body = "今月のお知らせです。来週の研究室ミーティングは水曜日に行います。資料は共有フォルダに置きました。" + "よろしくお願いいたします。";
+        String m = "From: center@example.ac.jp\r\nSubject: =?UTF-8?B?"
+                + java.util.Base64.getEncoder()
+                        .encodeToString("今月のお知らせ".getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                + "?=\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + body
+                + "\r\n";
+        Verdict v = BayesScanner.create(model)
+                .scan(Message.of(MessageContent.ofString(m, java.nio.charset.StandardCharsets.UTF_8)));
+        assertThat(v.outcome()).isEqualTo(Outcome.CLEAN);
+        assertThat(v.score().getAsDouble()).isLessThan(0.1);
+    }
+
+    @Test
+    void bucketNamesFollowSpamAssassin() {
+        assertThat(BayesScanner.bucket(0.0)).isEqualTo("BAYES_00");
+        assertThat(BayesScanner.bucket(0.51)).isEqualTo("BAYES_50");
+        assertThat(BayesScanner.bucket(0.97)).isEqualTo("BAYES_95");
+        assertThat(BayesScanner.bucket(0.995)).isEqualTo("BAYES_99");
+        assertThat(BayesScanner.bucket(1.0)).isEqualTo("BAYES_999");
+    }
+
+    @Test
+    void untrainedModelIsAFailureNotClean() {
+        BayesModel empty = BayesModel.empty();
+        empty.learn(List.of("x"), true);
+        assertThatThrownBy(() -> BayesScanner.create(empty).scan(Message.of(new byte[] {'x'})))
+                .isInstanceOf(ScanException.class)
+                .satisfies(
+                        e -> assertThat(((ScanException) e).failure().kind()).isEqualTo(ScanFailure.Kind.UNAVAILABLE))
+                .hasMessageContaining("spam 1, ham 0");
+    }
+
+    @Test
+    void cacheIdentityChangesWhenTheModelLearns() {
+        BayesModel m = BayesModel.empty();
+        BayesScanner s = BayesScanner.create(m);
+        String before = s.cacheIdentity().orElseThrow();
+        m.learn(List.of("a"), true);
+        assertThat(s.cacheIdentity().orElseThrow()).isNotEqualTo(before);
+    }
+
+    @Test
+    void documentedDefaultsAndValidation() {
+        BayesScanner s = BayesScanner.create(model);
+        assertThat(s.threshold()).isEqualTo(BayesScanner.DEFAULT_THRESHOLD).isEqualTo(0.9);
+        assertThat(BayesScanner.DEFAULT_EXPLAINED_TOKENS).isEqualTo(10);
+        assertThatThrownBy(() -> BayesScanner.builder(model).threshold(0)).hasMessageContaining("threshold");
+        assertThatThrownBy(() -> BayesScanner.builder(model).explainedTokens(-1))
+                .hasMessageContaining("explainedTokens");
+    }
+}

@@ -1,0 +1,71 @@
+package org.mailhygiene.scanners.bayes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MailSourcesTest {
+
+    private static List<String> read(Path p) throws Exception {
+        List<String> out = new ArrayList<>();
+        MailSources.forEach(p, (id, m) -> out.add(new String(m, StandardCharsets.UTF_8)));
+        return out;
+    }
+
+    @Test
+    void directoryOfFilesIsReadRecursivelyInNameOrderSkippingHiddenFiles(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("b.eml"), "Subject: b\r\n\r\nB\r\n");
+        Files.createDirectories(dir.resolve("sub"));
+        Files.writeString(dir.resolve("sub/00001.abc"), "Subject: c\r\n\r\nC\r\n");
+        Files.writeString(dir.resolve("a.eml"), "Subject: a\r\n\r\nA\r\n");
+        Files.writeString(dir.resolve(".hidden"), "Subject: h\r\n\r\nH\r\n");
+        assertThat(read(dir))
+                .containsExactly("Subject: a\r\n\r\nA\r\n", "Subject: b\r\n\r\nB\r\n", "Subject: c\r\n\r\nC\r\n");
+        assertThat(MailSources.count(dir)).isEqualTo(3);
+    }
+
+    @Test
+    void maildirSkipsTmp(@TempDir Path dir) throws Exception {
+        for (String d : List.of("cur", "new", "tmp")) {
+            Files.createDirectories(dir.resolve(d));
+            Files.writeString(dir.resolve(d).resolve("1." + d), "Subject: " + d + "\r\n\r\nx\r\n");
+        }
+        assertThat(read(dir)).containsExactly("Subject: cur\r\n\r\nx\r\n", "Subject: new\r\n\r\nx\r\n");
+    }
+
+    @Test
+    void mboxIsSplitAndUnescaped(@TempDir Path dir) throws Exception {
+        Path mbox = dir.resolve("inbox");
+        Files.writeString(
+                mbox,
+                "From a@example.org Mon Dec  1 10:00:00 2003\n"
+                        + "Subject: one\n\n>From the start\nbody From here\n\n"
+                        + "From b@example.org Mon Dec  1 11:00:00 2003\n"
+                        + "Subject: two\n\n>>From quoted\n");
+        List<String> ids = new ArrayList<>();
+        List<String> messages = new ArrayList<>();
+        long n = MailSources.forEach(mbox, (id, m) -> {
+            ids.add(id);
+            messages.add(new String(m, StandardCharsets.UTF_8));
+        });
+        assertThat(n).isEqualTo(2);
+        assertThat(messages)
+                .containsExactly("Subject: one\n\nFrom the start\nbody From here\n", "Subject: two\n\n>From quoted\n");
+        assertThat(ids).containsExactly(mbox + "#1", mbox + "#2");
+    }
+
+    @Test
+    void missingSourceIsAClearError(@TempDir Path dir) {
+        assertThatThrownBy(() -> MailSources.forEach(dir.resolve("nope"), (id, m) -> {}))
+                .isInstanceOf(NoSuchFileException.class)
+                .hasMessageContaining("nope");
+    }
+}
