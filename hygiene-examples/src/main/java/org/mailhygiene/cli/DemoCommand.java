@@ -3,6 +3,7 @@ package org.mailhygiene.cli;
 import jakarta.mail.internet.MimeUtility;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -13,13 +14,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.routing.NextHop;
-import org.mailhygiene.scanners.builtin.SignatureScanner;
+import org.mailhygiene.scanners.builtin.EmbeddedScanners;
 import org.mailhygiene.scanners.clamd.ClamdScanner;
 import org.mailhygiene.smtp.delivery.Endpoint;
 import org.mailhygiene.smtp.delivery.HopFailedException;
@@ -49,6 +51,7 @@ import org.mailhygiene.testkit.smtp.SmtpSink;
 public final class DemoCommand implements Command {
     private static final Duration SETTLE = Duration.ofSeconds(30);
     private static final int STORM = 50;
+    private static final String EMBEDDED = "embedded (EICAR/GTUBE signatures, attachment policy)";
     private static final String LOG_FILE = "org.slf4j.simpleLogger.logFile";
 
     /** Creates the command. */
@@ -83,9 +86,9 @@ public final class DemoCommand implements Command {
                   --data DIR          keep each node's spool, quarantine and statistics under DIR/NODE
                                       (default: a new temporary directory); then: hygiene report --data DIR
                   --clamd ADDR        the gateway scans with clamd at ADDR (host:port or a socket path)
-                                      instead of the built-in scanner
+                                      instead of the embedded scanners
                   --spamd HOST:PORT   the edges score spam with spamd (threshold 6.8) instead of the
-                                      built-in scanner
+                                      embedded scanners
                   -h, --help          show this help
                 """.formatted(STORM);
     }
@@ -142,8 +145,8 @@ public final class DemoCommand implements Command {
             }
             io.out().println("data: " + data + " (log: " + System.getProperty(LOG_FILE) + ")");
             io.out()
-                    .println("scanners: edges " + (spamd == null ? "built-in (EICAR, GTUBE)" : "spamd " + spamd)
-                            + "; gateway " + (clamd == null ? "built-in (EICAR, GTUBE)" : "clamd " + clamd));
+                    .println("scanners: edges " + (spamd == null ? EMBEDDED : "spamd " + spamd) + "; gateway "
+                            + (clamd == null ? EMBEDDED : "clamd " + clamd));
             io.out()
                     .println("The edges deliver outbound mail to "
                             + DemoTopology.url(topology.internet().address())
@@ -179,9 +182,17 @@ public final class DemoCommand implements Command {
         }
     }
 
+    private static List<Scanner> embedded() {
+        try {
+            return EmbeddedScanners.create(Optional.empty());
+        } catch (IOException e) {
+            throw new UncheckedIOException("no model file is read, so this cannot happen", e);
+        }
+    }
+
     private static Supplier<List<Scanner>> edgeScanners(String spamd) throws UsageException {
         if (spamd == null) {
-            return () -> List.of(SignatureScanner.create());
+            return DemoCommand::embedded;
         }
         try {
             SpamdScannerOption.group(List.of(spamd));
@@ -196,7 +207,7 @@ public final class DemoCommand implements Command {
 
     private static Supplier<List<Scanner>> gatewayScanners(String clamd) throws UsageException {
         if (clamd == null) {
-            return () -> List.of(SignatureScanner.create());
+            return DemoCommand::embedded;
         }
         try {
             ClamdScanner.builder().address(clamd);
