@@ -349,53 +349,46 @@ class DeliveryAgentTest {
 
     @Test
     void deliveriesRunConcurrentlyButNeverMoreThanTheBound() throws Exception {
-        java.util.concurrent.atomic.AtomicInteger active = new java.util.concurrent.atomic.AtomicInteger();
+        // Measured where it matters: connections open at the next hops at the same time. Each of six domains has its
+        // own silent next hop (so no failover group's back-off short-cuts a delivery); a hop accepts and never greets,
+        // so each delivery holds its connection until the client's 1 s timeout and closes it before the delivery (and
+        // its slot) ends.
+        java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
         java.util.concurrent.atomic.AtomicInteger peak = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
-        java.util.concurrent.ExecutorService counting = new java.util.concurrent.AbstractExecutorService() {
-            @Override
-            public void execute(Runnable r) {
-                pool.execute(() -> {
-                    peak.accumulateAndGet(active.incrementAndGet(), Math::max);
-                    try {
-                        r.run();
-                    } finally {
-                        active.decrementAndGet();
+        java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ExecutorService readers = java.util.concurrent.Executors.newCachedThreadPool();
+        List<java.net.ServerSocket> hops = new java.util.ArrayList<>();
+        try {
+            StaticRouter.Builder routes = StaticRouter.builder();
+            for (int i = 0; i < 6; i++) {
+                java.net.ServerSocket silent =
+                        new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+                hops.add(silent);
+                routes.route("y" + i + ".org", Route.Relay.to(new NextHop("127.0.0.1", silent.getLocalPort())));
+                readers.execute(() -> {
+                    while (!silent.isClosed()) {
+                        try {
+                            java.net.Socket sock = silent.accept();
+                            accepted.incrementAndGet();
+                            peak.accumulateAndGet(open.incrementAndGet(), Math::max);
+                            readers.execute(() -> {
+                                try (sock) {
+                                    while (sock.getInputStream().read() >= 0) {
+                                        // drain until the client gives up and closes
+                                    }
+                                } catch (java.io.IOException ignored) {
+                                    // reset by the client: also the end of its delivery
+                                } finally {
+                                    open.decrementAndGet();
+                                }
+                            });
+                        } catch (java.io.IOException closed) {
+                            return;
+                        }
                     }
                 });
             }
-
-            @Override
-            public void shutdown() {
-                pool.shutdown();
-            }
-
-            @Override
-            public List<Runnable> shutdownNow() {
-                return pool.shutdownNow();
-            }
-
-            @Override
-            public boolean isShutdown() {
-                return pool.isShutdown();
-            }
-
-            @Override
-            public boolean isTerminated() {
-                return pool.isTerminated();
-            }
-
-            @Override
-            public boolean awaitTermination(long t, java.util.concurrent.TimeUnit u) throws InterruptedException {
-                return pool.awaitTermination(t, u);
-            }
-        };
-        try {
-            // Each delivery waits 1 s for a reply that never comes, so overlapping deliveries are visible.
-            inbound.always(SinkCommand.DATA_END, SinkAction.stall());
-            backup.always(SinkCommand.DATA_END, SinkAction.stall());
-            agent = agentBuilder(router())
-                    .executor(counting)
+            agent = agentBuilder(routes.build())
                     .maxConcurrent(2)
                     .client(SmtpClient.builder()
                             .tls(TlsPolicy.disabled())
@@ -403,13 +396,17 @@ class DeliveryAgentTest {
                             .build())
                     .build();
             for (int i = 0; i < 6; i++) {
-                store("a@x.org", "b" + i + "@y.org");
+                store("a@x.org", "b@y" + i + ".org");
             }
             assertThat(agent.runDue()).isEqualTo(6);
+            assertThat(accepted.get()).isEqualTo(6);
             assertThat(peak.get()).isEqualTo(2);
             assertThat(spool.size()).isEqualTo(6); // all deferred, none lost
         } finally {
-            pool.shutdownNow();
+            for (java.net.ServerSocket h : hops) {
+                h.close();
+            }
+            readers.shutdownNow();
         }
     }
 
