@@ -7,9 +7,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +30,7 @@ import org.mailhygiene.smtp.delivery.TlsPolicy;
 import org.mailhygiene.smtp.queue.Quarantine;
 import org.mailhygiene.smtp.queue.Spool;
 import org.mailhygiene.smtp.server.SmtpServer;
+import org.mailhygiene.smtp.stats.DailyReportMailer;
 import org.mailhygiene.smtp.stats.NodeStatistics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,6 +80,11 @@ public final class Node implements AutoCloseable {
     private final Relay relay;
     private final ScheduledExecutorService flusher;
     private final Duration flushInterval;
+    private final String reportTo;
+    private final String reportFrom;
+    private final LocalTime reportAt;
+    private final Clock clock;
+    private DailyReportMailer dailyReport;
     private boolean started;
     private boolean closed;
 
@@ -98,7 +106,8 @@ public final class Node implements AutoCloseable {
                 .listener(HygieneListener.composite(listeners))
                 .build();
         NodeEvents events = new NodeEvents(b.name, statistics, b.clock);
-        AccessRules access = b.accessRules != null ? b.accessRules : defaultAccess(b.role, b.relayClients);
+        AccessRules access =
+                b.accessRules != null ? b.accessRules : defaultAccess(b.role, b.relayClients, b.listenAddress);
         InetAddress outgoing = b.outgoingAddress != null ? b.outgoingAddress : b.listenAddress;
         String hostname = b.hostname != null ? b.hostname : b.name;
         SmtpClient client = SmtpClient.builder()
@@ -132,10 +141,17 @@ public final class Node implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.reportTo = b.reportTo;
+        this.reportFrom = b.reportFrom != null ? b.reportFrom : "postmaster@" + hostname;
+        this.reportAt = b.reportAt;
+        this.clock = b.clock;
     }
 
-    private static AccessRules defaultAccess(Role role, List<String> relayClients) {
+    private static AccessRules defaultAccess(Role role, List<String> relayClients, InetAddress self) {
         AccessRules.Builder rules = AccessRules.builder();
+        if (!self.isAnyLocalAddress() && self.getAddress().length == 4) {
+            rules.allow(self.getHostAddress(), true); // the node submitting to itself (the daily report)
+        }
         for (String c : relayClients) {
             rules.allow(c, true);
         }
@@ -171,6 +187,11 @@ public final class Node implements AutoCloseable {
         relay.start();
         long ms = flushInterval.toMillis();
         flusher.scheduleWithFixedDelay(this::flushQuietly, ms, ms, TimeUnit.MILLISECONDS);
+        if (reportTo != null) {
+            dailyReport = new DailyReportMailer(
+                    dataDirectory, name, reportFrom, reportTo, relay.address(), reportAt, clock, flusher);
+            dailyReport.start();
+        }
         LOG.info("{} ({}) listening on {}, data in {}", name, role, relay.address(), dataDirectory);
     }
 
@@ -229,6 +250,15 @@ public final class Node implements AutoCloseable {
     }
 
     /**
+     * The daily report mailer, when {@link Builder#dailyReport} was set and the node is started.
+     *
+     * @return the mailer (its {@link DailyReportMailer#sendNow()} sends a report at once)
+     */
+    public synchronized Optional<DailyReportMailer> dailyReport() {
+        return Optional.ofNullable(dailyReport);
+    }
+
+    /**
      * The node's relay (for its delivery agent's queue length).
      *
      * @return the relay
@@ -248,6 +278,9 @@ public final class Node implements AutoCloseable {
             return;
         }
         closed = true;
+        if (dailyReport != null) {
+            dailyReport.close();
+        }
         relay.close();
         flusher.shutdownNow();
         pipeline.close();
@@ -282,6 +315,9 @@ public final class Node implements AutoCloseable {
         private Clock clock = Clock.systemDefaultZone();
         private Duration flushInterval = Duration.ofSeconds(5);
         private final List<HygieneListener> listeners = new ArrayList<>();
+        private String reportTo;
+        private String reportFrom;
+        private LocalTime reportAt;
         private Consumer<SmtpServer.Builder> serverSettings = sb -> {};
         private Consumer<DeliveryAgent.Builder> deliverySettings = db -> {};
 
@@ -354,8 +390,10 @@ public final class Node implements AutoCloseable {
         /**
          * The clients that may relay through this node (tcprules address patterns: {@code 127.0.0.13},
          * {@code 10.1.}, {@code 10.0.0.0/8}). On a {@link Role#GATEWAY} they are also the only clients allowed to
-         * connect; on an {@link Role#EDGE} everybody may connect and send to the accepted domains. Ignored when
-         * {@link #accessRules} is set. Default: none.
+         * connect; on an {@link Role#EDGE} everybody may connect and send to the accepted domains. The node's own
+         * listen address (an IPv4 address other than the wildcard) may always relay, so the node can submit its own
+         * daily report. Ignored when {@link #accessRules} is set (such rules must then allow the node's own address
+         * for the daily report). Default: none.
          *
          * @param patterns address patterns
          * @return this builder
@@ -456,6 +494,28 @@ public final class Node implements AutoCloseable {
                 throw new IllegalArgumentException("statisticsFlushInterval must be positive, was " + value);
             }
             this.flushInterval = value;
+            return this;
+        }
+
+        /**
+         * Mails the statistics report to an administrator every day at a local time, through this node itself (see
+         * {@link DailyReportMailer}: submitted over SMTP to the node's listener from the node's own address, which the
+         * node's default access rules allow to relay). Default: no report.
+         *
+         * @param to the administrator's address
+         * @param from the sender address, or {@code null} for {@code postmaster@HOSTNAME}
+         * @param at the local time of day (in the node's clock's zone)
+         * @return this builder
+         * @throws IllegalArgumentException if {@code to} is blank
+         */
+        public Builder dailyReport(String to, String from, LocalTime at) {
+            Objects.requireNonNull(to, "to");
+            if (to.isBlank()) {
+                throw new IllegalArgumentException("the report address must not be blank");
+            }
+            this.reportTo = to;
+            this.reportFrom = from;
+            this.reportAt = Objects.requireNonNull(at, "at");
             return this;
         }
 

@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalTime;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -53,6 +55,9 @@ import org.mailhygiene.smtp.config.ConfigFile;
  *   <tr><td>{@code spam-tag}</td><td>Subject tag for spam</td><td>{@code [SPAM]}</td></tr>
  *   <tr><td>{@code virus-action}</td><td>{@code reject} or {@code quarantine}</td>
  *       <td>edge: reject; gateway: quarantine</td></tr>
+ *   <tr><td>{@code report-to}</td><td>administrator address for the daily statistics report</td><td>no report</td></tr>
+ *   <tr><td>{@code report-from}</td><td>sender of the report</td><td>{@code postmaster@HOSTNAME}</td></tr>
+ *   <tr><td>{@code report-time}</td><td>local time of day to send it, {@code HH:MM}</td><td>06:00</td></tr>
  *   <tr><td>{@code stats-flush}</td><td>statistics flush interval ({@code 5s})</td><td>5s</td></tr>
  * </table>
  *
@@ -215,6 +220,24 @@ public final class NodeConfig {
             }
         }
         b.policy(policy.build());
+        Optional<String> reportTo = c.string("report-to");
+        Optional<String> reportFrom = c.string("report-from");
+        Optional<String> reportTime = c.string("report-time");
+        if (reportTo.isPresent()) {
+            LocalTime at;
+            try {
+                at = LocalTime.parse(reportTime.orElse("06:00"));
+            } catch (DateTimeParseException e) {
+                throw error(c, "report-time", "expected HH:MM, was '" + reportTime.orElse("") + "'");
+            }
+            try {
+                b.dailyReport(reportTo.get(), reportFrom.orElse(null), at);
+            } catch (IllegalArgumentException e) {
+                throw error(c, "report-to", e.getMessage());
+            }
+        } else if (reportTime.isPresent() || reportFrom.isPresent()) {
+            throw error(c, reportTime.isPresent() ? "report-time" : "report-from", "needs report-to");
+        }
         Optional<Duration> flush = c.duration("stats-flush");
         if (flush.isPresent()) {
             try {

@@ -96,6 +96,10 @@ class NodeConfigTest {
         fails(
                 VALID + "virus-action = bounce\n",
                 "node.conf line 13: virus-action: must be 'reject' or 'quarantine', was 'bounce'");
+        fails(
+                VALID + "report-to = a@dept-a.example\nreport-time = 6am\n",
+                "node.conf line 14: report-time: expected HH:MM, was '6am'");
+        fails(VALID + "report-time = 06:00\n", "node.conf line 13: report-time: needs report-to");
         fails(VALID + "name = again\n", "node.conf line 13: name: given more than once (first on line 3)");
     }
 }

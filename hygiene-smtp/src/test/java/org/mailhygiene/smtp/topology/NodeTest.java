@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalTime;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,6 +17,8 @@ import org.mailhygiene.api.routing.StaticRouter;
 import org.mailhygiene.scanners.builtin.SignatureScanner;
 import org.mailhygiene.smtp.stats.Counter;
 import org.mailhygiene.smtp.stats.NodeStatistics;
+import org.mailhygiene.testkit.smtp.SinkMessage;
+import org.mailhygiene.testkit.smtp.SmtpSink;
 
 /** The node builder's validation, the roles' default policies, and the life cycle. */
 class NodeTest {
@@ -69,5 +72,28 @@ class NodeTest {
         node.close();
         assertThat(NodeStatistics.readDirectory(dir.resolve("stats")).get(0).get(Counter.RECEIVED))
                 .isEqualTo(1);
+    }
+
+    @Test
+    void theDailyReportGoesThroughTheGatewayItselfToTheAdministrator() throws Exception {
+        try (SmtpSink admin = SmtpSink.builder()
+                        .bindAddress(InetAddress.getByName("127.0.0.21"))
+                        .start();
+                Node node = Node.builder(Role.GATEWAY, "gw")
+                        .listen(InetAddress.getByName("127.0.0.13"), 0)
+                        .relayClients("127.0.0.11")
+                        .router(StaticRouter.parse(":127.0.0.21:" + admin.port()))
+                        .scanners(List.of(SignatureScanner.create()))
+                        .dataDirectory(dir)
+                        .dailyReport("admin@dept-a.example", null, LocalTime.of(6, 0))
+                        .build()) {
+            node.start();
+            node.dailyReport().orElseThrow().sendNow();
+            List<SinkMessage> got = admin.awaitMessages(1, Duration.ofSeconds(30));
+            assertThat(got).hasSize(1);
+            assertThat(got.get(0).recipients()).containsExactly("admin@dept-a.example");
+            assertThat(got.get(0).sender()).isEqualTo("postmaster@gw");
+            assertThat(got.get(0).text()).contains("Subject: Mail Hygiene daily report: gw");
+        }
     }
 }
