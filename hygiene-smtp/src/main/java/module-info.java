@@ -15,4 +15,5 @@ module org.mailhygiene.smtp {
     exports org.mailhygiene.smtp.access;
     exports org.mailhygiene.smtp.server;
     exports org.mailhygiene.smtp.delivery;
+    exports org.mailhygiene.smtp.topology;
 }

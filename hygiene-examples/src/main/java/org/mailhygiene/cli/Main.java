@@ -30,7 +30,9 @@ public final class Main {
                 new ReportCommand(),
                 new TrainCommand(),
                 new CorpusCommand(),
-                new EvalCommand());
+                new EvalCommand(),
+                new DemoCommand(),
+                new RelayCommand());
     }
 
     /**

@@ -6,6 +6,7 @@ import java.io.PipedInputStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Consumer;
 import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.Message;
@@ -21,6 +22,7 @@ import org.mailhygiene.scanners.tagging.MessageTagger;
 import org.mailhygiene.smtp.delivery.DeliveryAgent;
 import org.mailhygiene.smtp.queue.Quarantine;
 import org.mailhygiene.smtp.queue.QuarantinedMessage;
+import org.mailhygiene.smtp.queue.QueueId;
 import org.mailhygiene.smtp.queue.QueuedMessage;
 import org.mailhygiene.smtp.queue.Spool;
 import org.mailhygiene.smtp.server.MessageHandler;
@@ -66,6 +68,7 @@ public final class Relay implements AutoCloseable {
     private final Quarantine quarantine;
     private final long memoryThreshold;
     private final Path tempDirectory;
+    private final RelayListener listener;
 
     private Relay(Builder b) {
         this.pipeline = b.pipeline;
@@ -73,6 +76,7 @@ public final class Relay implements AutoCloseable {
         this.quarantine = b.quarantine;
         this.memoryThreshold = b.memoryThreshold;
         this.tempDirectory = b.tempDirectory;
+        this.listener = b.listener;
         DeliveryAgent.Builder db = DeliveryAgent.builder(b.spool, b.router);
         b.deliverySettings.accept(db);
         this.delivery = db.build();
@@ -152,32 +156,45 @@ public final class Relay implements AutoCloseable {
             }
             Disposition d = report.disposition();
             Action action = d.action();
+            QueueId[] kept = new QueueId[1];
+            SmtpReply reply;
             switch (action) {
                 case REJECT:
                 case TEMPFAIL:
                     LOG.info("{} from <{}> refused: {} ({})", action, envelope.sender(), d.reply(), d.reason());
-                    return d.reply();
+                    reply = d.reply();
+                    break;
                 case DISCARD:
                     LOG.warn(
                             "message from <{}> to {} discarded by policy: {}",
                             envelope.sender(),
                             envelope.recipients(),
                             d.reason());
-                    return d.reply();
+                    reply = d.reply();
+                    break;
                 case QUARANTINE:
-                    return quarantine(envelope, content, d);
+                    reply = quarantine(envelope, content, d, kept);
+                    break;
                 case ACCEPT:
                 case TAG:
-                    return store(envelope, content, d);
+                    reply = store(envelope, content, d, kept);
+                    break;
                 default:
                     throw new IllegalStateException("unknown action " + action);
             }
+            try {
+                listener.handled(envelope, content, report, reply, Optional.ofNullable(kept[0]));
+            } catch (RuntimeException e) {
+                LOG.warn("relay listener failed", e);
+            }
+            return reply;
         }
 
-        private SmtpReply quarantine(Envelope envelope, MessageContent content, Disposition d) {
+        private SmtpReply quarantine(Envelope envelope, MessageContent content, Disposition d, QueueId[] kept) {
             try {
                 QuarantinedMessage q = quarantine.hold(envelope, content, d);
                 LOG.info("message from <{}> quarantined as {}: {}", envelope.sender(), q.id(), d.reason());
+                kept[0] = q.id();
                 return withId(d.reply(), "held as " + q.id());
             } catch (IOException | RuntimeException e) {
                 LOG.warn("quarantine failed for a message from <{}>", envelope.sender(), e);
@@ -185,7 +202,7 @@ public final class Relay implements AutoCloseable {
             }
         }
 
-        private SmtpReply store(Envelope envelope, MessageContent content, Disposition d) {
+        private SmtpReply store(Envelope envelope, MessageContent content, Disposition d, QueueId[] kept) {
             boolean rewrite = d.subjectTag().isPresent() || !d.headers().isEmpty();
             try {
                 QueuedMessage q;
@@ -196,6 +213,7 @@ public final class Relay implements AutoCloseable {
                 } else {
                     q = spool.store(envelope, content);
                 }
+                kept[0] = q.id();
                 delivery.submit(q);
                 return withId(d.reply(), "queued as " + q.id());
             } catch (IOException | RuntimeException e) {
@@ -257,8 +275,20 @@ public final class Relay implements AutoCloseable {
         private Router router;
         private long memoryThreshold = 256 * 1024L;
         private Path tempDirectory;
+        private RelayListener listener = RelayListener.NONE;
 
         private Builder() {}
+
+        /**
+         * Who is told about each scanned message and its reply. Default {@link RelayListener#NONE}.
+         *
+         * @param value the listener (fast, must not throw)
+         * @return this builder
+         */
+        public Builder listener(RelayListener value) {
+            this.listener = Objects.requireNonNull(value, "listener");
+            return this;
+        }
 
         /**
          * Settings for the SMTP server (bind address, port, hostname, limits, TLS, access rules, accepted domains,

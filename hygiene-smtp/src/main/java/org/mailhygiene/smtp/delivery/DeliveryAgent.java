@@ -92,6 +92,7 @@ public final class DeliveryAgent implements AutoCloseable {
     private final Duration hopInitialBackoff;
     private final Duration hopMaxBackoff;
     private final Duration pollInterval;
+    private final DeliveryListener listener;
 
     private final Map<QueueId, QueuedMessage> known = new ConcurrentHashMap<>();
     private final Map<QueueId, Boolean> inFlight = new ConcurrentHashMap<>();
@@ -133,6 +134,7 @@ public final class DeliveryAgent implements AutoCloseable {
         this.hopInitialBackoff = b.hopInitialBackoff;
         this.hopMaxBackoff = b.hopMaxBackoff;
         this.pollInterval = b.pollInterval;
+        this.listener = b.listener;
     }
 
     /**
@@ -379,6 +381,8 @@ public final class DeliveryAgent implements AutoCloseable {
             known.remove(updated.id());
             holdUntil.remove(updated.id());
             LOG.debug("{} completed", updated.id());
+            QueuedMessage done = updated;
+            tell(() -> listener.completed(done));
         }
     }
 
@@ -440,6 +444,7 @@ public final class DeliveryAgent implements AutoCloseable {
             TransactionResult tr = group.call(
                     (ep, remaining) -> client.deliver(ep, m.envelope().sender(), rcpts, content, remaining));
             LOG.info("{}: {} via {}{}", m.id(), summary(tr), tr.endpoint(), tr.tls() ? " (TLS)" : "");
+            tell(() -> listener.transaction(m, Optional.of(tr.endpoint()), tr.recipients()));
             return tr.recipients();
         } catch (FailoverException e) {
             String last = e.attempts().isEmpty()
@@ -447,7 +452,9 @@ public final class DeliveryAgent implements AutoCloseable {
                     : String.valueOf(
                             e.attempts().get(e.attempts().size() - 1).error().getMessage());
             LOG.info("{}: no next hop took it ({}): {}", m.id(), e.reason(), last);
-            return all(rcpts, RecipientResult.Outcome.TEMPORARY, "451 4.4.1 " + last);
+            List<RecipientResult> deferred = all(rcpts, RecipientResult.Outcome.TEMPORARY, "451 4.4.1 " + last);
+            tell(() -> listener.transaction(m, Optional.empty(), deferred));
+            return deferred;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return all(rcpts, RecipientResult.Outcome.TEMPORARY, "451 4.3.0 delivery interrupted");
@@ -496,6 +503,7 @@ public final class DeliveryAgent implements AutoCloseable {
             QueuedMessage bounce = spool.store(bounceEnv, MessageContent.ofBytes(dsn));
             LOG.info("{}: bounce {} to <{}> for {} recipient(s)", m.id(), bounce.id(), to.get(), failed.size());
             known.putIfAbsent(bounce.id(), bounce);
+            tell(() -> listener.bounced(m, bounce));
         }
         QueuedMessage out = m;
         for (RecipientState r : failed) {
@@ -507,6 +515,14 @@ public final class DeliveryAgent implements AutoCloseable {
             wake(Duration.ZERO);
         }
         return out;
+    }
+
+    private static void tell(Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            LOG.warn("delivery listener failed", e);
+        }
     }
 
     /** Stops scheduling; waits up to 10 s for deliveries in progress. Messages stay in the spool. Idempotent. */
@@ -554,6 +570,7 @@ public final class DeliveryAgent implements AutoCloseable {
         private Duration hopInitialBackoff = Duration.ofSeconds(30);
         private Duration hopMaxBackoff = Duration.ofMinutes(10);
         private Duration pollInterval = Duration.ofMinutes(1);
+        private DeliveryListener listener = DeliveryListener.NONE;
 
         private Builder(Spool spool, Router router) {
             this.spool = Objects.requireNonNull(spool, "spool");
@@ -781,6 +798,17 @@ public final class DeliveryAgent implements AutoCloseable {
                 throw new IllegalArgumentException(what + " must be positive, was " + d);
             }
             return d;
+        }
+
+        /**
+         * Who is told about delivery attempts, bounces and completed messages. Default {@link DeliveryListener#NONE}.
+         *
+         * @param value the listener (fast, must not throw)
+         * @return this builder
+         */
+        public Builder listener(DeliveryListener value) {
+            listener = Objects.requireNonNull(value, "listener");
+            return this;
         }
 
         /**

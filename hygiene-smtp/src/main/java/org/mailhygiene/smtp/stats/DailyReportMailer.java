@@ -134,6 +134,8 @@ public final class DailyReportMailer implements AutoCloseable {
         p.setProperty("mail.smtp.connectiontimeout", "30000");
         p.setProperty("mail.smtp.timeout", "30000");
         p.setProperty("mail.smtp.writetimeout", "30000");
+        // Submit from the relay's own address, so its access rules see the node itself, not some other local client.
+        p.setProperty("mail.smtp.localaddress", relay.getAddress().getHostAddress());
         Session session = Session.getInstance(p);
         MimeMessage m = new MimeMessage(session, new java.io.ByteArrayInputStream(mail));
         try (Transport t = session.getTransport("smtp")) {

@@ -1,0 +1,116 @@
+package org.mailhygiene.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import org.mailhygiene.smtp.config.ConfigException;
+import org.mailhygiene.smtp.topology.Node;
+import org.mailhygiene.smtp.topology.NodeConfig;
+
+/**
+ * {@code hygiene relay --config FILE}: runs one node (edge or gateway) described by a configuration file (see
+ * {@link NodeConfig} and {@code docs/node-config.md}) until the process is stopped. The file is validated before
+ * anything starts; an error names the line and the problem and exits 2. On start it prints
+ * {@code NAME smtp://HOST:PORT}. On SIGTERM (or Ctrl-C) it stops accepting connections (a session cut before its
+ * final dot was answered was not acknowledged, so its client keeps the message), lets deliveries in progress finish
+ * for up to 10 s, leaves everything else in the spool for the next start, and flushes the statistics.
+ */
+public final class RelayCommand implements Command {
+
+    /** Creates the command. */
+    public RelayCommand() {}
+
+    @Override
+    public String name() {
+        return "relay";
+    }
+
+    @Override
+    public String summary() {
+        return "run one relay node (edge or gateway) from a configuration file until stopped";
+    }
+
+    @Override
+    public String usage() {
+        return """
+                usage: hygiene relay --config FILE [--check]
+
+                Runs the edge relay or gateway described by FILE (format: docs/node-config.md;
+                samples: hygiene-examples/config/) until SIGTERM or Ctrl-C, then shuts down cleanly:
+                messages not yet acknowledged stay with their senders, accepted ones stay in the spool.
+
+                options:
+                  --config FILE   the node's configuration file (required)
+                  --check         validate the file and exit (0 when valid, 2 with the line and problem)
+                  -h, --help      show this help
+                """;
+    }
+
+    @Override
+    public int run(List<String> args, Io io) throws UsageException, InterruptedException {
+        Path config = null;
+        boolean check = false;
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            switch (a) {
+                case "-h", "--help" -> {
+                    io.out().print(usage());
+                    return EXIT_OK;
+                }
+                case "--config" -> {
+                    if (++i >= args.size()) {
+                        throw new UsageException("--config needs a value");
+                    }
+                    config = Path.of(args.get(i));
+                }
+                case "--check" -> check = true;
+                default -> throw new UsageException("unknown argument '" + a + "'");
+            }
+        }
+        if (config == null) {
+            throw new UsageException("--config FILE is required");
+        }
+        Node.Builder builder;
+        try {
+            builder = NodeConfig.read(config);
+        } catch (ConfigException e) {
+            io.err().println("hygiene relay: " + e.getMessage());
+            return EXIT_ERROR;
+        } catch (IOException e) {
+            io.err().println("hygiene relay: cannot read " + e.getMessage());
+            return EXIT_ERROR;
+        }
+        if (check) {
+            io.out().println(config + ": OK");
+            return EXIT_OK;
+        }
+        Node node;
+        try {
+            node = builder.build();
+            node.start();
+        } catch (IOException | RuntimeException e) {
+            io.err().println("hygiene relay: cannot start: " + e);
+            return EXIT_ERROR;
+        }
+        io.out().println(node.name() + " " + DemoTopology.url(node.address()));
+        io.out().flush();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(
+                () -> {
+                    node.close();
+                    stopped.countDown();
+                },
+                "relay-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            stopped.await();
+        } finally {
+            if (stopped.getCount() > 0) {
+                Runtime.getRuntime().removeShutdownHook(hook);
+                node.close();
+            }
+        }
+        return EXIT_OK;
+    }
+}

@@ -1,0 +1,115 @@
+package org.mailhygiene.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.api.routing.NextHop;
+import org.mailhygiene.smtp.delivery.Endpoint;
+import org.mailhygiene.smtp.delivery.SmtpClient;
+import org.mailhygiene.smtp.delivery.TlsPolicy;
+import org.mailhygiene.smtp.queue.QueuedMessage;
+import org.mailhygiene.smtp.queue.Spool;
+import org.mailhygiene.smtp.stats.Counter;
+import org.mailhygiene.smtp.stats.NodeStatistics;
+import org.mailhygiene.testkit.SampleMessages;
+
+/** {@code hygiene relay --config FILE}: validation of the shipped samples and of bad files; a clean SIGTERM. */
+class RelayCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void theShippedSampleConfigurationsAreValid() {
+        for (String f : List.of("edge-1.conf", "edge-2.conf", "gateway.conf")) {
+            Run r = Run.main("relay", "--config", "config/" + f, "--check");
+            assertThat(r.status()).as(f + ": " + r.err()).isZero();
+        }
+    }
+
+    @Test
+    void aBadFileExitsTwoNamingTheLine() throws Exception {
+        Path conf = dir.resolve("bad.conf");
+        Files.writeString(
+                conf,
+                "role = edge\nname = e\nlisten = 127.0.0.1:0\ndata = d\nroute = :127.0.0.1:25\n"
+                        + "scanner = builtin\nacept-domain = x.example\n");
+
+        Run r = Run.main("relay", "--config", conf.toString());
+
+        assertThat(r.status()).isEqualTo(Command.EXIT_ERROR);
+        assertThat(r.err()).contains("bad.conf line 7: unknown key 'acept-domain'");
+    }
+
+    @Test
+    void sigtermStopsCleanlyKeepingAcceptedMailInTheSpoolAndTheStatistics() throws Exception {
+        int dead;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            dead = s.getLocalPort();
+        }
+        Path conf = dir.resolve("edge.conf");
+        Files.writeString(
+                conf,
+                "role = edge\nname = edge-t\nlisten = 127.0.0.1:0\ndata = data\n"
+                        + "accept-domain = dept-a.example\nroute = dept-a.example:127.0.0.1:" + dead
+                        + "\nscanner = builtin\n");
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process p = new ProcessBuilder(
+                        java.toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        Main.class.getName(),
+                        "relay",
+                        "--config",
+                        conf.toString())
+                .redirectError(dir.resolve("stderr.txt").toFile())
+                .start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            String line = out.readLine();
+            assertThat(line).as(Files.readString(dir.resolve("stderr.txt"))).startsWith("edge-t smtp://127.0.0.1:");
+            int port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1));
+            String reply = SmtpClient.builder()
+                    .heloName("client.example.net")
+                    .tls(TlsPolicy.disabled())
+                    .build()
+                    .deliver(
+                            Endpoint.literal(new NextHop("127.0.0.1", port)),
+                            "c@example.net",
+                            List.of("alice@dept-a.example"),
+                            MessageContent.ofBytes(SampleMessages.clean()),
+                            Duration.ofSeconds(30))
+                    .recipients()
+                    .get(0)
+                    .diagnostic();
+            assertThat(reply).startsWith("250");
+
+            p.destroy(); // SIGTERM
+            assertThat(p.waitFor(30, TimeUnit.SECONDS))
+                    .as("exited after SIGTERM")
+                    .isTrue();
+        } finally {
+            p.destroyForcibly();
+        }
+        try (Spool spool = Spool.open(dir.resolve("data").resolve("spool"))) {
+            List<QueuedMessage> kept = spool.recover();
+            assertThat(kept).as("the undelivered message is still in the spool").hasSize(1);
+            assertThat(kept.get(0).envelope().recipients()).containsExactly("alice@dept-a.example");
+        }
+        assertThat(NodeStatistics.readDirectory(dir.resolve("data").resolve("stats"))
+                        .get(0)
+                        .get(Counter.RECEIVED))
+                .isEqualTo(1);
+    }
+}

@@ -1,0 +1,42 @@
+package org.mailhygiene.smtp.delivery;
+
+import java.util.List;
+import java.util.Optional;
+import org.mailhygiene.smtp.queue.QueuedMessage;
+
+/**
+ * Observes what a {@link DeliveryAgent} does with each message: statistics and per-message log lines are built on it.
+ *
+ * <p>Order for one message: zero or more {@link #transaction} calls (one per destination per pass), then
+ * {@link #bounced} when failed recipients were bounced, and {@link #completed} once nothing is left to do for it.
+ * Methods are called on delivery threads, possibly concurrently for different messages; they must be fast and must
+ * not throw (an exception is logged and ignored). Every method does nothing by default.
+ */
+public interface DeliveryListener {
+    /** A listener that ignores everything. */
+    DeliveryListener NONE = new DeliveryListener() {};
+
+    /**
+     * One delivery attempt for some recipients of a message ended.
+     *
+     * @param message the message as it was before the attempt
+     * @param endpoint the next hop that answered, or empty when no next hop took the transaction
+     * @param results one result per recipient of the attempt
+     */
+    default void transaction(QueuedMessage message, Optional<Endpoint> endpoint, List<RecipientResult> results) {}
+
+    /**
+     * A bounce (or a double bounce to the postmaster) was stored for failed recipients of a message.
+     *
+     * @param message the original message
+     * @param bounce the bounce message, now in the spool
+     */
+    default void bounced(QueuedMessage message, QueuedMessage bounce) {}
+
+    /**
+     * Nothing is left to do for a message: it was removed from the spool.
+     *
+     * @param message the message in its final state
+     */
+    default void completed(QueuedMessage message) {}
+}

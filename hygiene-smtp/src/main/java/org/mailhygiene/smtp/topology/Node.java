@@ -1,0 +1,590 @@
+package org.mailhygiene.smtp.topology;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.mailhygiene.api.Scanner;
+import org.mailhygiene.api.events.HygieneListener;
+import org.mailhygiene.api.policy.Policy;
+import org.mailhygiene.api.routing.Router;
+import org.mailhygiene.scanners.ScanPipeline;
+import org.mailhygiene.smtp.Relay;
+import org.mailhygiene.smtp.access.AcceptedDomains;
+import org.mailhygiene.smtp.access.AccessRules;
+import org.mailhygiene.smtp.delivery.DeliveryAgent;
+import org.mailhygiene.smtp.delivery.SmtpClient;
+import org.mailhygiene.smtp.delivery.TlsPolicy;
+import org.mailhygiene.smtp.queue.Quarantine;
+import org.mailhygiene.smtp.queue.Spool;
+import org.mailhygiene.smtp.server.SmtpServer;
+import org.mailhygiene.smtp.stats.DailyReportMailer;
+import org.mailhygiene.smtp.stats.NodeStatistics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One node of the topology (an edge relay or the gateway), assembled from code: a {@link Relay} with its own
+ * {@link Spool} ({@code DATA/spool}), {@link Quarantine} ({@code DATA/quarantine}) and {@link NodeStatistics}
+ * ({@code DATA/stats}), the role's access rules and policy, static routes, and an SMTP client bound to the node's
+ * outgoing address.
+ *
+ * <pre>{@code
+ * Node gateway = Node.builder(Role.GATEWAY, "gateway")
+ *         .listen(InetAddress.getByName("127.0.0.13"), 2525)
+ *         .acceptedDomains(AcceptedDomains.of("dept-a.example", "dept-b.example"))
+ *         .relayClients("127.0.0.11", "127.0.0.12", "127.0.0.21", "127.0.0.22")
+ *         .router(StaticRouter.parse("dept-a.example:127.0.0.21:25\n:127.0.0.11:25,127.0.0.12:25"))
+ *         .scanners(List.of(SignatureScanner.create()))
+ *         .dataDirectory(Path.of("/var/lib/hygiene/gateway"))
+ *         .build();
+ * gateway.start();
+ * }</pre>
+ *
+ * <p>Statistics: a message answered with 2xx counts as received (quarantined ones included); a delivery attempt that
+ * delivered at least one recipient counts as sent; a stored bounce counts as bounced; the pipeline's dispositions give
+ * spam, tagged, rejected, quarantined, tempfailed, viruses by name and scanner failures. They are flushed every
+ * {@linkplain Builder#statisticsFlushInterval flush interval} (default 5 s) and on {@link #close()}.
+ *
+ * <p>Logging: one INFO line per message per node on the logger {@code org.mailhygiene.smtp.topology.Node}, in the
+ * form {@code NODE id=ID client=IP from=<S> to=<R>,... size=N verdicts=[...] disposition=ACTION hop=HOST:PORT
+ * delay=0.123s result=...}; messages refused or quarantined at DATA are logged when answered, messages kept in the
+ * spool when a delivery attempt ends.
+ *
+ * <p>Ownership: the node owns everything it builds and closes it in {@link #close()}; scanners passed in are closed
+ * with the pipeline only if the pipeline closes them (it does not: close your scanners yourself when they need it).
+ * Thread-safe.
+ */
+public final class Node implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+
+    private final String name;
+    private final Role role;
+    private final Path dataDirectory;
+    private final Spool spool;
+    private final Quarantine quarantine;
+    private final NodeStatistics statistics;
+    private final ScanPipeline pipeline;
+    private final Relay relay;
+    private final ScheduledExecutorService flusher;
+    private final Duration flushInterval;
+    private final String reportTo;
+    private final String reportFrom;
+    private final LocalTime reportAt;
+    private final Clock clock;
+    private DailyReportMailer dailyReport;
+    private boolean started;
+    private boolean closed;
+
+    private Node(Builder b, Spool spool, Quarantine quarantine, NodeStatistics statistics) {
+        this.name = b.name;
+        this.role = b.role;
+        this.dataDirectory = b.dataDirectory;
+        this.spool = spool;
+        this.quarantine = quarantine;
+        this.statistics = statistics;
+        this.flushInterval = b.flushInterval;
+        Policy policy = b.policy != null ? b.policy : b.role.defaultPolicy();
+        List<HygieneListener> listeners = new ArrayList<>();
+        listeners.add(statistics);
+        listeners.addAll(b.listeners);
+        this.pipeline = ScanPipeline.builder()
+                .scanners(b.scanners)
+                .policy(policy)
+                .listener(HygieneListener.composite(listeners))
+                .build();
+        NodeEvents events = new NodeEvents(b.name, statistics, b.clock);
+        AccessRules access =
+                b.accessRules != null ? b.accessRules : defaultAccess(b.role, b.relayClients, b.listenAddress);
+        InetAddress outgoing = b.outgoingAddress != null ? b.outgoingAddress : b.listenAddress;
+        String hostname = b.hostname != null ? b.hostname : b.name;
+        SmtpClient client = SmtpClient.builder()
+                .heloName(hostname)
+                .localAddress(outgoing)
+                .tls(TlsPolicy.disabled())
+                .build();
+        this.relay = Relay.builder()
+                .server(sb -> {
+                    sb.bindAddress(b.listenAddress)
+                            .port(b.port)
+                            .hostname(hostname)
+                            .accessRules(access)
+                            .acceptedDomains(b.acceptedDomains)
+                            .clock(b.clock);
+                    b.serverSettings.accept(sb);
+                })
+                .delivery(db -> {
+                    db.hostname(hostname).client(client).clock(b.clock);
+                    b.deliverySettings.accept(db);
+                    db.listener(events);
+                })
+                .pipeline(pipeline)
+                .spool(spool)
+                .quarantine(quarantine)
+                .router(b.router)
+                .listener(events)
+                .build();
+        this.flusher = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, b.name + "-stats");
+            t.setDaemon(true);
+            return t;
+        });
+        this.reportTo = b.reportTo;
+        this.reportFrom = b.reportFrom != null ? b.reportFrom : "postmaster@" + hostname;
+        this.reportAt = b.reportAt;
+        this.clock = b.clock;
+    }
+
+    private static AccessRules defaultAccess(Role role, List<String> relayClients, InetAddress self) {
+        AccessRules.Builder rules = AccessRules.builder();
+        if (!self.isAnyLocalAddress() && self.getAddress().length == 4) {
+            rules.allow(self.getHostAddress(), true); // the node submitting to itself (the daily report)
+        }
+        for (String c : relayClients) {
+            rules.allow(c, true);
+        }
+        if (role == Role.GATEWAY) {
+            rules.deny("");
+        }
+        return rules.build();
+    }
+
+    /**
+     * Starts a builder.
+     *
+     * @param role the node's role
+     * @param name the node's name (used in logs, statistics files and as the default host name)
+     * @return a new builder
+     * @throws IllegalArgumentException if the name is blank or contains white space
+     */
+    public static Builder builder(Role role, String name) {
+        return new Builder(role, name);
+    }
+
+    /**
+     * Recovers the spool, starts delivering and accepting SMTP connections, and starts flushing statistics.
+     *
+     * @throws IOException if the spool cannot be read or the server cannot bind
+     * @throws IllegalStateException if already started or closed
+     */
+    public synchronized void start() throws IOException {
+        if (started || closed) {
+            throw new IllegalStateException(name + (closed ? " is closed" : " is already started"));
+        }
+        started = true;
+        relay.start();
+        long ms = flushInterval.toMillis();
+        flusher.scheduleWithFixedDelay(this::flushQuietly, ms, ms, TimeUnit.MILLISECONDS);
+        if (reportTo != null) {
+            dailyReport = new DailyReportMailer(
+                    dataDirectory, name, reportFrom, reportTo, relay.address(), reportAt, clock, flusher);
+            dailyReport.start();
+        }
+        LOG.info("{} ({}) listening on {}, data in {}", name, role, relay.address(), dataDirectory);
+    }
+
+    private void flushQuietly() {
+        try {
+            statistics.flush();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}: cannot write statistics (will retry)", name, e);
+        }
+    }
+
+    /**
+     * The node's name.
+     *
+     * @return the name
+     */
+    public String name() {
+        return name;
+    }
+
+    /**
+     * The node's role.
+     *
+     * @return the role
+     */
+    public Role role() {
+        return role;
+    }
+
+    /**
+     * The SMTP listening address (the bound port when 0 was configured).
+     *
+     * @return the address
+     * @throws IllegalStateException if not started
+     */
+    public InetSocketAddress address() {
+        return relay.address();
+    }
+
+    /**
+     * The node's statistics.
+     *
+     * @return the statistics (live)
+     */
+    public NodeStatistics statistics() {
+        return statistics;
+    }
+
+    /**
+     * The node's quarantine.
+     *
+     * @return the quarantine
+     */
+    public Quarantine quarantine() {
+        return quarantine;
+    }
+
+    /**
+     * The daily report mailer, when {@link Builder#dailyReport} was set and the node is started.
+     *
+     * @return the mailer (its {@link DailyReportMailer#sendNow()} sends a report at once)
+     */
+    public synchronized Optional<DailyReportMailer> dailyReport() {
+        return Optional.ofNullable(dailyReport);
+    }
+
+    /**
+     * The node's relay (for its delivery agent's queue length).
+     *
+     * @return the relay
+     */
+    public Relay relay() {
+        return relay;
+    }
+
+    /**
+     * Stops accepting connections (open sessions are cut; their messages were not acknowledged and stay with their
+     * clients), stops delivering (what is in the spool stays there for the next start), closes the pipeline and the
+     * spool, and flushes the statistics. Idempotent.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (dailyReport != null) {
+            dailyReport.close();
+        }
+        relay.close();
+        flusher.shutdownNow();
+        pipeline.close();
+        try {
+            spool.close();
+        } catch (IOException e) {
+            LOG.warn("{}: closing the spool failed", name, e);
+        }
+        try {
+            statistics.close();
+        } catch (IOException e) {
+            LOG.warn("{}: cannot write statistics on close", name, e);
+        }
+        LOG.info("{} stopped", name);
+    }
+
+    /** Builds a {@link Node}. Each setter validates its argument at once. Not thread-safe. */
+    public static final class Builder {
+        private final Role role;
+        private final String name;
+        private InetAddress listenAddress = InetAddress.getLoopbackAddress();
+        private int port;
+        private InetAddress outgoingAddress;
+        private String hostname;
+        private AcceptedDomains acceptedDomains = AcceptedDomains.none();
+        private List<String> relayClients = List.of();
+        private AccessRules accessRules;
+        private Router router;
+        private List<Scanner> scanners = List.of();
+        private Policy policy;
+        private Path dataDirectory;
+        private Clock clock = Clock.systemDefaultZone();
+        private Duration flushInterval = Duration.ofSeconds(5);
+        private final List<HygieneListener> listeners = new ArrayList<>();
+        private String reportTo;
+        private String reportFrom;
+        private LocalTime reportAt;
+        private Consumer<SmtpServer.Builder> serverSettings = sb -> {};
+        private Consumer<DeliveryAgent.Builder> deliverySettings = db -> {};
+
+        private Builder(Role role, String name) {
+            this.role = Objects.requireNonNull(role, "role");
+            Objects.requireNonNull(name, "name");
+            if (name.isBlank() || name.chars().anyMatch(Character::isWhitespace)) {
+                throw new IllegalArgumentException("node name must be non-blank without white space: '" + name + "'");
+            }
+            this.name = name;
+        }
+
+        /**
+         * Where the node accepts SMTP. Default: the loopback address, port 0 (ephemeral).
+         *
+         * @param address the local address to bind (e.g. {@code 127.0.0.11})
+         * @param port the port, 0 for an ephemeral one
+         * @return this builder
+         * @throws IllegalArgumentException if the port is outside 0..65535
+         */
+        public Builder listen(InetAddress address, int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port must be 0..65535, was " + port);
+            }
+            this.listenAddress = Objects.requireNonNull(address, "address");
+            this.port = port;
+            return this;
+        }
+
+        /**
+         * The local address outgoing SMTP connections bind, so the next hop's access rules see this node. Default:
+         * the listen address.
+         *
+         * @param address a local address
+         * @return this builder
+         */
+        public Builder outgoingAddress(InetAddress address) {
+            this.outgoingAddress = Objects.requireNonNull(address, "address");
+            return this;
+        }
+
+        /**
+         * The host name in the greeting, Received headers, EHLO and bounces. Default: the node's name.
+         *
+         * @param value the host name
+         * @return this builder
+         * @throws IllegalArgumentException if blank
+         */
+        public Builder hostname(String value) {
+            Objects.requireNonNull(value, "hostname");
+            if (value.isBlank()) {
+                throw new IllegalArgumentException("hostname must not be blank");
+            }
+            this.hostname = value;
+            return this;
+        }
+
+        /**
+         * The domains the node accepts mail for from clients without relay rights (qmail's {@code rcpthosts}).
+         * Default: none.
+         *
+         * @param domains the domains
+         * @return this builder
+         */
+        public Builder acceptedDomains(AcceptedDomains domains) {
+            this.acceptedDomains = Objects.requireNonNull(domains, "domains");
+            return this;
+        }
+
+        /**
+         * The clients that may relay through this node (tcprules address patterns: {@code 127.0.0.13},
+         * {@code 10.1.}, {@code 10.0.0.0/8}). On a {@link Role#GATEWAY} they are also the only clients allowed to
+         * connect; on an {@link Role#EDGE} everybody may connect and send to the accepted domains. The node's own
+         * listen address (an IPv4 address other than the wildcard) may always relay, so the node can submit its own
+         * daily report. Ignored when {@link #accessRules} is set (such rules must then allow the node's own address
+         * for the daily report). Default: none.
+         *
+         * @param patterns address patterns
+         * @return this builder
+         * @throws IllegalArgumentException if a pattern is malformed (checked at once)
+         */
+        public Builder relayClients(String... patterns) {
+            List<String> list = List.of(patterns);
+            AccessRules.Builder check = AccessRules.builder();
+            for (String p : list) {
+                check.allow(p, true);
+            }
+            this.relayClients = list;
+            return this;
+        }
+
+        /**
+         * Explicit access rules (for example read from a tcprules file), replacing the ones the role derives from
+         * {@link #relayClients}.
+         *
+         * @param rules the rules
+         * @return this builder
+         */
+        public Builder accessRules(AccessRules rules) {
+            this.accessRules = Objects.requireNonNull(rules, "rules");
+            return this;
+        }
+
+        /**
+         * Where recipients go; a route with several next hops is a failover group. Required.
+         *
+         * @param value the router (typically a {@link org.mailhygiene.api.routing.StaticRouter})
+         * @return this builder
+         */
+        public Builder router(Router value) {
+            this.router = Objects.requireNonNull(value, "router");
+            return this;
+        }
+
+        /**
+         * The scanners every message goes through. Required, at least one.
+         *
+         * @param value the scanners
+         * @return this builder
+         * @throws IllegalArgumentException if empty
+         */
+        public Builder scanners(List<Scanner> value) {
+            if (value.isEmpty()) {
+                throw new IllegalArgumentException("a node needs at least one scanner");
+            }
+            this.scanners = List.copyOf(value);
+            return this;
+        }
+
+        /**
+         * The policy. Default: the role's {@linkplain Role#defaultPolicy() default policy}.
+         *
+         * @param value the policy
+         * @return this builder
+         */
+        public Builder policy(Policy value) {
+            this.policy = Objects.requireNonNull(value, "policy");
+            return this;
+        }
+
+        /**
+         * The node's data directory, holding {@code spool/}, {@code quarantine/} and {@code stats/}; created when
+         * missing. Required.
+         *
+         * @param dir the directory
+         * @return this builder
+         */
+        public Builder dataDirectory(Path dir) {
+            this.dataDirectory = Objects.requireNonNull(dir, "dir");
+            return this;
+        }
+
+        /**
+         * The clock for statistics days, the server and the delivery agent. Default: the system clock in the default
+         * zone (a day ends at local midnight).
+         *
+         * @param value the clock
+         * @return this builder
+         */
+        public Builder clock(Clock value) {
+            this.clock = Objects.requireNonNull(value, "clock");
+            return this;
+        }
+
+        /**
+         * How often statistics are written to disk. Default 5 s.
+         *
+         * @param value a positive duration
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder statisticsFlushInterval(Duration value) {
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException("statisticsFlushInterval must be positive, was " + value);
+            }
+            this.flushInterval = value;
+            return this;
+        }
+
+        /**
+         * Mails the statistics report to an administrator every day at a local time, through this node itself (see
+         * {@link DailyReportMailer}: submitted over SMTP to the node's listener from the node's own address, which the
+         * node's default access rules allow to relay). Default: no report.
+         *
+         * @param to the administrator's address
+         * @param from the sender address, or {@code null} for {@code postmaster@HOSTNAME}
+         * @param at the local time of day (in the node's clock's zone)
+         * @return this builder
+         * @throws IllegalArgumentException if {@code to} is blank
+         */
+        public Builder dailyReport(String to, String from, LocalTime at) {
+            Objects.requireNonNull(to, "to");
+            if (to.isBlank()) {
+                throw new IllegalArgumentException("the report address must not be blank");
+            }
+            this.reportTo = to;
+            this.reportFrom = from;
+            this.reportAt = Objects.requireNonNull(at, "at");
+            return this;
+        }
+
+        /**
+         * An extra pipeline listener (besides the statistics).
+         *
+         * @param value the listener
+         * @return this builder
+         */
+        public Builder listener(HygieneListener value) {
+            listeners.add(Objects.requireNonNull(value, "listener"));
+            return this;
+        }
+
+        /**
+         * Further SMTP server settings (limits, TLS, ...), applied after the node's own (bind address, port, host
+         * name, access rules, accepted domains, clock).
+         *
+         * @param settings the settings
+         * @return this builder
+         */
+        public Builder server(Consumer<SmtpServer.Builder> settings) {
+            this.serverSettings = Objects.requireNonNull(settings, "settings");
+            return this;
+        }
+
+        /**
+         * Further delivery settings (retry schedule, next-hop back-off, poll interval, ...), applied after the
+         * node's own (host name, SMTP client bound to the outgoing address, clock); the node's delivery listener is
+         * set last.
+         *
+         * @param settings the settings
+         * @return this builder
+         */
+        public Builder delivery(Consumer<DeliveryAgent.Builder> settings) {
+            this.deliverySettings = Objects.requireNonNull(settings, "settings");
+            return this;
+        }
+
+        /**
+         * Creates the data directories, opens the spool, quarantine and statistics, and builds the node (not
+         * started).
+         *
+         * @return the node
+         * @throws IllegalStateException naming the first missing required setting
+         * @throws IOException if the data directory cannot be prepared
+         */
+        public Node build() throws IOException {
+            if (router == null) {
+                throw new IllegalStateException(name + ": a router is required");
+            }
+            if (scanners.isEmpty()) {
+                throw new IllegalStateException(name + ": at least one scanner is required");
+            }
+            if (dataDirectory == null) {
+                throw new IllegalStateException(name + ": a data directory is required");
+            }
+            Files.createDirectories(dataDirectory);
+            Spool spool = Spool.open(dataDirectory.resolve("spool"));
+            try {
+                Quarantine quarantine = Quarantine.builder(dataDirectory.resolve("quarantine"))
+                        .clock(clock)
+                        .build();
+                NodeStatistics statistics = NodeStatistics.open(dataDirectory, name, clock);
+                return new Node(this, spool, quarantine, statistics);
+            } catch (IOException | RuntimeException e) {
+                spool.close();
+                throw e;
+            }
+        }
+    }
+}

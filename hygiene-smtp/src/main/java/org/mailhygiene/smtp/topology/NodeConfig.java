@@ -1,0 +1,288 @@
+package org.mailhygiene.smtp.topology;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.mailhygiene.api.Scanner;
+import org.mailhygiene.api.policy.Action;
+import org.mailhygiene.api.policy.DefaultPolicy;
+import org.mailhygiene.api.routing.StaticRouter;
+import org.mailhygiene.scanners.builtin.SignatureScanner;
+import org.mailhygiene.scanners.clamd.ClamdScanner;
+import org.mailhygiene.scanners.spamd.SpamdScanner;
+import org.mailhygiene.smtp.access.AcceptedDomains;
+import org.mailhygiene.smtp.access.AccessRules;
+import org.mailhygiene.smtp.config.ConfigException;
+import org.mailhygiene.smtp.config.ConfigFile;
+
+/**
+ * Reads one node's configuration file into a {@link Node.Builder}. The format is documented in
+ * {@code docs/node-config.md}; in short, {@code key = value} lines ({@link ConfigFile}), {@code #} comments:
+ *
+ * <table>
+ *   <caption>Keys</caption>
+ *   <tr><th>key</th><th>meaning</th><th>default</th></tr>
+ *   <tr><td>{@code role}</td><td>{@code edge} or {@code gateway}</td><td>required</td></tr>
+ *   <tr><td>{@code name}</td><td>node name (logs, statistics)</td><td>required</td></tr>
+ *   <tr><td>{@code listen}</td><td>{@code IP:PORT} to accept SMTP on</td><td>required</td></tr>
+ *   <tr><td>{@code data}</td><td>data directory (spool, quarantine, stats); relative to the file's directory</td>
+ *       <td>required</td></tr>
+ *   <tr><td>{@code outgoing-address}</td><td>local IP outgoing connections bind</td><td>the listen IP</td></tr>
+ *   <tr><td>{@code hostname}</td><td>greeting, Received, EHLO name</td><td>the name</td></tr>
+ *   <tr><td>{@code accept-domain}</td><td>accepted domains, repeatable, comma lists allowed</td><td>none</td></tr>
+ *   <tr><td>{@code rcpthosts}</td><td>a qmail {@code rcpthosts} file, added to {@code accept-domain}</td>
+ *       <td>none</td></tr>
+ *   <tr><td>{@code relay-client}</td><td>address patterns that may relay, repeatable</td><td>none</td></tr>
+ *   <tr><td>{@code tcprules}</td><td>a tcprules text file replacing the role's access rules</td><td>none</td></tr>
+ *   <tr><td>{@code route}</td><td>one {@code smtproutes} line, repeatable</td><td>none</td></tr>
+ *   <tr><td>{@code smtproutes}</td><td>a qmail {@code smtproutes} file, read before the {@code route} lines</td>
+ *       <td>none</td></tr>
+ *   <tr><td>{@code scanner}</td><td>{@code builtin}, {@code clamd:ADDRESS} or {@code spamd:HOST:PORT}, repeatable
+ *       </td><td>required, at least one</td></tr>
+ *   <tr><td>{@code spam-threshold}</td><td>spamd's required score for the {@code spamd} scanners</td>
+ *       <td>spamd's own</td></tr>
+ *   <tr><td>{@code spam-tag}</td><td>Subject tag for spam</td><td>{@code [SPAM]}</td></tr>
+ *   <tr><td>{@code virus-action}</td><td>{@code reject} or {@code quarantine}</td>
+ *       <td>edge: reject; gateway: quarantine</td></tr>
+ *   <tr><td>{@code report-to}</td><td>administrator address for the daily statistics report</td><td>no report</td></tr>
+ *   <tr><td>{@code report-from}</td><td>sender of the report</td><td>{@code postmaster@HOSTNAME}</td></tr>
+ *   <tr><td>{@code report-time}</td><td>local time of day to send it, {@code HH:MM}</td><td>06:00</td></tr>
+ *   <tr><td>{@code stats-flush}</td><td>statistics flush interval ({@code 5s})</td><td>5s</td></tr>
+ * </table>
+ *
+ * Every error is a {@link ConfigException} naming the file, the line and the problem; unknown keys are errors.
+ * Stateless.
+ */
+public final class NodeConfig {
+    private NodeConfig() {}
+
+    /**
+     * Reads and validates a configuration file.
+     *
+     * @param file the file
+     * @return a builder for the node it describes (not built: building opens the data directory)
+     * @throws IOException if the file (or a file it names) cannot be read
+     * @throws ConfigException naming the line and the problem
+     */
+    public static Node.Builder read(Path file) throws IOException, ConfigException {
+        Path base = file.toAbsolutePath().getParent();
+        return parse(ConfigFile.read(file), base);
+    }
+
+    /**
+     * Validates parsed configuration text.
+     *
+     * @param c the parsed file
+     * @param base the directory relative paths are resolved against
+     * @return a builder for the node
+     * @throws IOException if a file it names cannot be read
+     * @throws ConfigException naming the line and the problem
+     */
+    public static Node.Builder parse(ConfigFile c, Path base) throws IOException, ConfigException {
+        String roleText = c.required("role");
+        Role role;
+        try {
+            role = Role.valueOf(roleText.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw error(c, "role", "must be 'edge' or 'gateway', was '" + roleText + "'");
+        }
+        String name = c.required("name");
+        Node.Builder b;
+        try {
+            b = Node.builder(role, name);
+        } catch (IllegalArgumentException e) {
+            throw error(c, "name", e.getMessage());
+        }
+        String listen = c.required("listen");
+        int colon = listen.lastIndexOf(':');
+        if (colon <= 0) {
+            throw error(c, "listen", "expected IP:PORT, was '" + listen + "'");
+        }
+        InetAddress listenIp = ip(c, "listen", listen.substring(0, colon));
+        int port;
+        try {
+            port = Integer.parseInt(listen.substring(colon + 1));
+            b.listen(listenIp, port);
+        } catch (IllegalArgumentException e) {
+            throw error(c, "listen", "bad port in '" + listen + "'");
+        }
+        b.dataDirectory(base.resolve(c.required("data")));
+        Optional<String> out = c.string("outgoing-address");
+        if (out.isPresent()) {
+            b.outgoingAddress(ip(c, "outgoing-address", out.get()));
+        }
+        Optional<String> hostname = c.string("hostname");
+        if (hostname.isPresent()) {
+            try {
+                b.hostname(hostname.get());
+            } catch (IllegalArgumentException e) {
+                throw error(c, "hostname", e.getMessage());
+            }
+        }
+        List<String> domains = new ArrayList<>(c.list("accept-domain"));
+        Optional<String> rcpthosts = c.string("rcpthosts");
+        if (rcpthosts.isPresent()) {
+            Path f = base.resolve(rcpthosts.get());
+            try {
+                domains.addAll(AcceptedDomains.parse(f).entries());
+            } catch (IllegalArgumentException e) {
+                throw error(c, "rcpthosts", f + " " + e.getMessage());
+            }
+        }
+        try {
+            b.acceptedDomains(AcceptedDomains.of(domains));
+        } catch (IllegalArgumentException e) {
+            throw error(c, "accept-domain", e.getMessage());
+        }
+        List<String> relay = c.list("relay-client");
+        try {
+            b.relayClients(relay.toArray(String[]::new));
+        } catch (IllegalArgumentException e) {
+            throw error(c, "relay-client", e.getMessage());
+        }
+        Optional<String> tcprules = c.string("tcprules");
+        if (tcprules.isPresent()) {
+            Path f = base.resolve(tcprules.get());
+            try {
+                b.accessRules(AccessRules.parse(f));
+            } catch (IllegalArgumentException e) {
+                throw error(c, "tcprules", f + ": " + e.getMessage());
+            }
+        }
+        StringBuilder routes = new StringBuilder();
+        Optional<String> smtproutes = c.string("smtproutes");
+        if (smtproutes.isPresent()) {
+            Path f = base.resolve(smtproutes.get());
+            String text = Files.readString(f, StandardCharsets.UTF_8);
+            try {
+                StaticRouter.parse(text);
+            } catch (IllegalArgumentException e) {
+                throw error(c, "smtproutes", f + ": " + e.getMessage());
+            }
+            routes.append(text).append('\n');
+        }
+        for (Map.Entry<String, Integer> line : c.lines("route")) {
+            try {
+                StaticRouter.parse(line.getKey());
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(c.source() + " line " + line.getValue() + ": route: "
+                        + e.getMessage().replaceFirst("^smtproutes line 1: ", ""));
+            }
+            routes.append(line.getKey()).append('\n');
+        }
+        if (routes.isEmpty()) {
+            throw new ConfigException(c.source() + ": no routes: give 'route' lines or an 'smtproutes' file");
+        }
+        try {
+            b.router(StaticRouter.parse(routes.toString()));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(c.source() + ": routes: " + e.getMessage());
+        }
+        Optional<Double> threshold = c.decimal("spam-threshold");
+        List<Scanner> scanners = new ArrayList<>();
+        for (Map.Entry<String, Integer> line : c.lines("scanner")) {
+            scanners.add(scanner(c, line.getKey(), line.getValue(), threshold));
+        }
+        if (scanners.isEmpty()) {
+            throw new ConfigException(c.source() + ": required key 'scanner' is missing");
+        }
+        b.scanners(scanners);
+        DefaultPolicy.Builder policy = DefaultPolicy.builder();
+        if (role == Role.GATEWAY) {
+            policy.onVirus(Action.QUARANTINE);
+        }
+        Optional<String> tag = c.string("spam-tag");
+        if (tag.isPresent()) {
+            try {
+                policy.spamTag(tag.get());
+            } catch (IllegalArgumentException e) {
+                throw error(c, "spam-tag", e.getMessage());
+            }
+        }
+        Optional<String> virus = c.string("virus-action");
+        if (virus.isPresent()) {
+            switch (virus.get().toLowerCase(Locale.ROOT)) {
+                case "reject" -> policy.onVirus(Action.REJECT);
+                case "quarantine" -> policy.onVirus(Action.QUARANTINE);
+                default ->
+                    throw error(c, "virus-action", "must be 'reject' or 'quarantine', was '" + virus.get() + "'");
+            }
+        }
+        b.policy(policy.build());
+        Optional<String> reportTo = c.string("report-to");
+        Optional<String> reportFrom = c.string("report-from");
+        Optional<String> reportTime = c.string("report-time");
+        if (reportTo.isPresent()) {
+            LocalTime at;
+            try {
+                at = LocalTime.parse(reportTime.orElse("06:00"));
+            } catch (DateTimeParseException e) {
+                throw error(c, "report-time", "expected HH:MM, was '" + reportTime.orElse("") + "'");
+            }
+            try {
+                b.dailyReport(reportTo.get(), reportFrom.orElse(null), at);
+            } catch (IllegalArgumentException e) {
+                throw error(c, "report-to", e.getMessage());
+            }
+        } else if (reportTime.isPresent() || reportFrom.isPresent()) {
+            throw error(c, reportTime.isPresent() ? "report-time" : "report-from", "needs report-to");
+        }
+        Optional<Duration> flush = c.duration("stats-flush");
+        if (flush.isPresent()) {
+            try {
+                b.statisticsFlushInterval(flush.get());
+            } catch (IllegalArgumentException e) {
+                throw error(c, "stats-flush", e.getMessage());
+            }
+        }
+        c.rejectUnknownKeys();
+        return b;
+    }
+
+    private static Scanner scanner(ConfigFile c, String value, int line, Optional<Double> threshold)
+            throws ConfigException {
+        String where = c.source() + " line " + line + ": scanner: ";
+        try {
+            if (value.equals("builtin")) {
+                return SignatureScanner.create();
+            }
+            if (value.startsWith("clamd:")) {
+                return ClamdScanner.builder().address(value.substring(6)).build();
+            }
+            if (value.startsWith("spamd:")) {
+                SpamdScanner.Builder sb = SpamdScanner.builder().server(value.substring(6));
+                threshold.ifPresent(sb::threshold);
+                return sb.build();
+            }
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new ConfigException(where + e.getMessage(), e);
+        }
+        throw new ConfigException(where + "expected builtin, clamd:ADDRESS or spamd:HOST:PORT, was '" + value + "'");
+    }
+
+    private static InetAddress ip(ConfigFile c, String key, String text) throws ConfigException {
+        if (!text.matches("[0-9.]+|\\[?[0-9a-fA-F:]+]?")) {
+            throw error(c, key, "expected an IP address, was '" + text + "'");
+        }
+        try {
+            return InetAddress.getByName(text);
+        } catch (UnknownHostException e) {
+            throw error(c, key, "expected an IP address, was '" + text + "'");
+        }
+    }
+
+    private static ConfigException error(ConfigFile c, String key, String problem) {
+        return new ConfigException(c.source() + " line " + c.lineOf(key) + ": " + key + ": " + problem);
+    }
+}

@@ -1,0 +1,151 @@
+package org.mailhygiene.smtp.topology;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.mailhygiene.api.Envelope;
+import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.api.ScanFailure;
+import org.mailhygiene.api.ScanResult;
+import org.mailhygiene.api.Verdict;
+import org.mailhygiene.api.policy.Disposition;
+import org.mailhygiene.api.policy.SmtpReply;
+import org.mailhygiene.scanners.ScanReport;
+import org.mailhygiene.smtp.RelayListener;
+import org.mailhygiene.smtp.delivery.DeliveryListener;
+import org.mailhygiene.smtp.delivery.Endpoint;
+import org.mailhygiene.smtp.delivery.RecipientResult;
+import org.mailhygiene.smtp.queue.QueueId;
+import org.mailhygiene.smtp.queue.QueuedMessage;
+import org.mailhygiene.smtp.stats.NodeStatistics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns a node's relay and delivery events into statistics and one log line per message. Thread-safe: per-message
+ * state lives in a concurrent map from queue id to what the scan said, dropped when the message completes.
+ */
+final class NodeEvents implements RelayListener, DeliveryListener {
+    private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+
+    private final String node;
+    private final NodeStatistics statistics;
+    private final Clock clock;
+    private final Map<QueueId, String> scans = new ConcurrentHashMap<>();
+
+    NodeEvents(String node, NodeStatistics statistics, Clock clock) {
+        this.node = node;
+        this.statistics = statistics;
+        this.clock = clock;
+    }
+
+    @Override
+    public void handled(
+            Envelope envelope, MessageContent content, ScanReport report, SmtpReply reply, Optional<QueueId> queueId) {
+        if (reply.code() / 100 == 2) {
+            statistics.received();
+        }
+        Disposition d = report.disposition();
+        String scan = "verdicts=" + verdicts(report.results()) + " disposition=" + d.action();
+        boolean queued = queueId.isPresent() && d.action().acceptsMessage() && !isQuarantine(d);
+        if (queued) {
+            scans.put(queueId.get(), scan);
+            return;
+        }
+        LOG.info(
+                "{} id={} client={} from=<{}> to={} size={} {} hop=- delay={} result={}",
+                node,
+                queueId.map(QueueId::value).orElse("-"),
+                client(envelope),
+                envelope.sender(),
+                recipients(envelope.recipients()),
+                content.size(),
+                scan,
+                seconds(envelope.receivedAt()),
+                reply.code() + (queueId.isPresent() ? " quarantined" : ""));
+    }
+
+    private static boolean isQuarantine(Disposition d) {
+        return d.action() == org.mailhygiene.api.policy.Action.QUARANTINE;
+    }
+
+    @Override
+    public void transaction(QueuedMessage message, Optional<Endpoint> endpoint, List<RecipientResult> results) {
+        if (results.stream().anyMatch(r -> r.outcome() == RecipientResult.Outcome.DELIVERED)) {
+            statistics.sent();
+        }
+        List<String> outcomes = new ArrayList<>();
+        for (RecipientResult r : results) {
+            outcomes.add(r.outcome().name().toLowerCase(Locale.ROOT));
+        }
+        LOG.info(
+                "{} id={} client={} from=<{}> to={} size={} {} hop={} delay={} result={}",
+                node,
+                message.id().value(),
+                client(message.envelope()),
+                message.envelope().sender(),
+                recipients(results.stream().map(RecipientResult::recipient).toList()),
+                message.size(),
+                scans.getOrDefault(message.id(), "verdicts=? disposition=?"),
+                endpoint.map(e -> e.hop().host() + ":" + e.hop().port()).orElse("-"),
+                seconds(message.envelope().receivedAt()),
+                String.join(",", outcomes));
+    }
+
+    @Override
+    public void bounced(QueuedMessage message, QueuedMessage bounce) {
+        statistics.bounced();
+    }
+
+    @Override
+    public void completed(QueuedMessage message) {
+        scans.remove(message.id());
+    }
+
+    private String seconds(Instant since) {
+        Duration d = Duration.between(since, clock.instant());
+        if (d.isNegative()) {
+            d = Duration.ZERO;
+        }
+        return String.format(Locale.ROOT, "%.3fs", d.toNanos() / 1e9);
+    }
+
+    private static String client(Envelope e) {
+        return e.clientAddress().map(a -> a.getHostAddress()).orElse("-");
+    }
+
+    private static String recipients(List<String> rcpts) {
+        List<String> out = new ArrayList<>();
+        for (String r : rcpts) {
+            out.add("<" + r + ">");
+        }
+        return String.join(",", out);
+    }
+
+    static String verdicts(List<ScanResult> results) {
+        List<String> out = new ArrayList<>();
+        for (ScanResult r : results) {
+            if (r instanceof Verdict v) {
+                StringBuilder sb = new StringBuilder(v.scanner()).append(':').append(v.outcome());
+                if (!v.threats().isEmpty()) {
+                    sb.append('(').append(String.join(",", v.threats())).append(')');
+                }
+                if (v.score().isPresent()) {
+                    sb.append(String.format(Locale.ROOT, "(%.1f", v.score().getAsDouble()));
+                    v.threshold().ifPresent(t -> sb.append(String.format(Locale.ROOT, "/%.1f", t)));
+                    sb.append(')');
+                }
+                out.add(sb.toString());
+            } else if (r instanceof ScanFailure f) {
+                out.add(f.scanner() + ":FAILED(" + f.kind() + ")");
+            }
+        }
+        return "[" + String.join(" ", out) + "]";
+    }
+}

@@ -1,0 +1,105 @@
+package org.mailhygiene.smtp.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.smtp.config.ConfigException;
+import org.mailhygiene.smtp.config.ConfigFile;
+
+/** The node configuration format: a valid file builds a working node; every error names the line and the problem. */
+class NodeConfigTest {
+    private static final String VALID = """
+            # an edge
+            role = edge
+            name = edge-x
+            listen = 127.0.0.1:0
+            data = data/edge-x
+            accept-domain = dept-a.example, dept-b.example
+            relay-client = 127.0.0.13
+            route = dept-a.example:127.0.0.13:2525
+            route = dept-b.example:127.0.0.13:2525
+            scanner = builtin
+            spam-threshold = 6.8
+            stats-flush = 2s
+            """;
+
+    @TempDir
+    Path dir;
+
+    private Node.Builder parse(String text) throws Exception {
+        return NodeConfig.parse(ConfigFile.parse("node.conf", text), dir);
+    }
+
+    @Test
+    void aValidFileBuildsANodeThatStarts() throws Exception {
+        try (Node node = parse(VALID).build()) {
+            node.start();
+            assertThat(node.name()).isEqualTo("edge-x");
+            assertThat(node.role()).isEqualTo(Role.EDGE);
+            assertThat(node.address().getPort()).isPositive();
+        }
+        assertThat(Files.isDirectory(dir.resolve("data/edge-x/spool"))).isTrue();
+        assertThat(Files.isDirectory(dir.resolve("data/edge-x/stats"))).isTrue();
+    }
+
+    @Test
+    void qmailFilesAreRead() throws Exception {
+        Files.writeString(dir.resolve("rcpthosts"), "dept-a.example\n");
+        Files.writeString(dir.resolve("tcp"), "127.0.0.11:allow,RELAYCLIENT=\"\"\n:deny\n");
+        Files.writeString(dir.resolve("smtproutes"), "dept-a.example:127.0.0.21:2525\n:127.0.0.11,127.0.0.12\n");
+        String text = """
+                role = gateway
+                name = gw
+                listen = 127.0.0.1:0
+                data = gw
+                rcpthosts = rcpthosts
+                tcprules = tcp
+                smtproutes = smtproutes
+                scanner = builtin
+                """;
+        try (Node node = parse(text).build()) {
+            node.start();
+            assertThat(node.role()).isEqualTo(Role.GATEWAY);
+        }
+    }
+
+    private void fails(String text, String message) {
+        assertThatThrownBy(() -> parse(text))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(message);
+    }
+
+    @Test
+    void errorsNameTheLineAndTheProblem() {
+        fails(VALID + "colour = blue\n", "node.conf line 13: unknown key 'colour'");
+        fails(
+                VALID.replace("role = edge", "role = hub"),
+                "node.conf line 2: role: must be 'edge' or 'gateway', was 'hub'");
+        fails(
+                VALID.replace("127.0.0.1:0", "localhost:0"),
+                "node.conf line 4: listen: expected an IP address, was 'localhost'");
+        fails(
+                VALID.replace("127.0.0.1:0", "127.0.0.1:99999"),
+                "node.conf line 4: listen: bad port in '127.0.0.1:99999'");
+        fails(
+                VALID.replace("route = dept-b.example:127.0.0.13:2525", "route = dept-b.example"),
+                "node.conf line 9: route: expected domain:relay[:port]");
+        fails(
+                VALID.replace("scanner = builtin", "scanner = vexira"),
+                "node.conf line 10: scanner: expected builtin, clamd:ADDRESS or spamd:HOST:PORT, was 'vexira'");
+        fails(VALID.replace("scanner = builtin\n", ""), "node.conf: required key 'scanner' is missing");
+        fails(VALID.replace("name = edge-x\n", ""), "node.conf: required key 'name' is missing");
+        fails(
+                VALID + "virus-action = bounce\n",
+                "node.conf line 13: virus-action: must be 'reject' or 'quarantine', was 'bounce'");
+        fails(
+                VALID + "report-to = a@dept-a.example\nreport-time = 6am\n",
+                "node.conf line 14: report-time: expected HH:MM, was '6am'");
+        fails(VALID + "report-time = 06:00\n", "node.conf line 13: report-time: needs report-to");
+        fails(VALID + "name = again\n", "node.conf line 13: name: given more than once (first on line 3)");
+    }
+}

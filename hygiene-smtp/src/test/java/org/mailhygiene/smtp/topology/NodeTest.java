@@ -1,0 +1,99 @@
+package org.mailhygiene.smtp.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.api.ScanResult;
+import org.mailhygiene.api.Verdict;
+import org.mailhygiene.api.policy.Action;
+import org.mailhygiene.api.routing.StaticRouter;
+import org.mailhygiene.scanners.builtin.SignatureScanner;
+import org.mailhygiene.smtp.stats.Counter;
+import org.mailhygiene.smtp.stats.NodeStatistics;
+import org.mailhygiene.testkit.smtp.SinkMessage;
+import org.mailhygiene.testkit.smtp.SmtpSink;
+
+/** The node builder's validation, the roles' default policies, and the life cycle. */
+class NodeTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void rolesDefaultPoliciesRejectAtTheEdgeAndQuarantineAtTheGateway() {
+        List<ScanResult> virus = List.of(Verdict.infected("builtin", List.of("Eicar-Test-Signature"), Duration.ZERO));
+        assertThat(Role.EDGE.defaultPolicy().decide(virus).action()).isEqualTo(Action.REJECT);
+        assertThat(Role.GATEWAY.defaultPolicy().decide(virus).action()).isEqualTo(Action.QUARANTINE);
+        List<ScanResult> spam = List.of(Verdict.builder("spamd", org.mailhygiene.api.Outcome.SPAM)
+                .score(7.0)
+                .threshold(6.8)
+                .build());
+        for (Role r : Role.values()) {
+            assertThat(r.defaultPolicy().decide(spam).subjectTag()).contains("[SPAM]");
+        }
+    }
+
+    @Test
+    void builderNamesTheProblem() {
+        assertThatThrownBy(() -> Node.builder(Role.EDGE, "two words"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("white space");
+        Node.Builder b = Node.builder(Role.EDGE, "e");
+        assertThatThrownBy(() -> b.listen(InetAddress.getLoopbackAddress(), 70000))
+                .hasMessage("port must be 0..65535, was 70000");
+        assertThatThrownBy(() -> b.scanners(List.of())).hasMessage("a node needs at least one scanner");
+        assertThatThrownBy(() -> b.statisticsFlushInterval(Duration.ZERO))
+                .hasMessage("statisticsFlushInterval must be positive, was PT0S");
+        assertThatThrownBy(() -> b.relayClients("not an address")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(b::build).hasMessage("e: a router is required");
+        b.router(StaticRouter.parse(":127.0.0.1:25"));
+        assertThatThrownBy(b::build).hasMessage("e: at least one scanner is required");
+        b.scanners(List.of(SignatureScanner.create()));
+        assertThatThrownBy(b::build).hasMessage("e: a data directory is required");
+    }
+
+    @Test
+    void startsOnceAndCloseWritesTheStatistics() throws Exception {
+        Node node = Node.builder(Role.GATEWAY, "gw")
+                .router(StaticRouter.parse(":127.0.0.1:25"))
+                .scanners(List.of(SignatureScanner.create()))
+                .dataDirectory(dir)
+                .build();
+        node.start();
+        assertThatThrownBy(node::start).hasMessage("gw is already started");
+        node.statistics().received();
+        node.close();
+        node.close();
+        assertThat(NodeStatistics.readDirectory(dir.resolve("stats")).get(0).get(Counter.RECEIVED))
+                .isEqualTo(1);
+    }
+
+    @Test
+    void theDailyReportGoesThroughTheGatewayItselfToTheAdministrator() throws Exception {
+        try (SmtpSink admin = SmtpSink.builder()
+                        .bindAddress(InetAddress.getByName("127.0.0.21"))
+                        .start();
+                Node node = Node.builder(Role.GATEWAY, "gw")
+                        .listen(InetAddress.getByName("127.0.0.13"), 0)
+                        .relayClients("127.0.0.11")
+                        .router(StaticRouter.parse(":127.0.0.21:" + admin.port()))
+                        .scanners(List.of(SignatureScanner.create()))
+                        .dataDirectory(dir)
+                        .dailyReport("admin@dept-a.example", null, LocalTime.of(6, 0))
+                        .build()) {
+            node.start();
+            node.dailyReport().orElseThrow().sendNow();
+            List<SinkMessage> got = admin.awaitMessages(1, Duration.ofSeconds(30));
+            assertThat(got).hasSize(1);
+            assertThat(got.get(0).recipients()).containsExactly("admin@dept-a.example");
+            assertThat(got.get(0).sender()).isEqualTo("postmaster@gw");
+            assertThat(got.get(0).text()).contains("Subject: Mail Hygiene daily report: gw");
+        }
+    }
+}
