@@ -140,12 +140,31 @@ public final class ScanPipeline implements AutoCloseable {
      */
     public ScanReport scan(Message message) throws InterruptedException {
         Objects.requireNonNull(message, "message");
+        return scan(message, message.content());
+    }
+
+    /**
+     * As {@link #scan(Message)}, but the verdict cache is keyed by the digest of {@code cacheKeyContent} instead of the
+     * whole content. A relay passes the message as received, without the trace header it prepended itself (which is
+     * different for every copy), so that identical copies of a message, as in a virus storm, share one scan. The caller
+     * vouches that no cacheable scanner's verdict depends on the difference; scanners still scan {@code message}.
+     *
+     * @param message the message to scan; its content is read by each scanner and not closed
+     * @param cacheKeyContent the content whose digest keys the verdict cache
+     * @return one result per scanner asked, the disposition and the elapsed time
+     * @throws InterruptedException if the calling thread is interrupted while waiting; the scanners' tasks are then
+     *     cancelled and no disposition is made
+     * @throws IllegalStateException if the pipeline was closed
+     */
+    public ScanReport scan(Message message, MessageContent cacheKeyContent) throws InterruptedException {
+        Objects.requireNonNull(message, "message");
+        Objects.requireNonNull(cacheKeyContent, "cacheKeyContent");
         if (closed) {
             throw new IllegalStateException("the scan pipeline is closed");
         }
         long start = ticker.read();
         long deadlineAt = System.nanoTime() + deadline.toNanos();
-        Digest digest = new Digest(message.content());
+        Digest digest = new Digest(cacheKeyContent);
         List<Slot> slots = new ArrayList<>();
         for (Scanner s : scanners) {
             slots.add(new Slot(s, message));

@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * <p>What happens to a message after the end of data, in order:
  *
  * <ol>
- *   <li>The {@link ScanPipeline} scans it (with the server's Received header on top). Scanning is always in-line, so a
+ *   <li>The {@link ScanPipeline} scans it (with the server's Received header on top; the verdict cache is keyed by the
+ *       message without that header, so identical copies in a virus storm share one scan). Scanning is always in-line, so a
  *       REJECT or TEMPFAIL disposition is the reply to the final dot and nothing is accepted unscanned. A scanner
  *       failure is a result, not an exception; the policy turns it into a disposition, by default TEMPFAIL
  *       ({@code 451}). An interrupted scan answers {@code 451 4.3.0}.
@@ -144,12 +145,47 @@ public final class Relay implements AutoCloseable {
         delivery.close();
     }
 
+    /**
+     * The content without its first header field: the server prepends exactly one Received header, which differs for
+     * every copy of a message, so the verdict cache is keyed by the rest (the message as the client sent it). Falls
+     * back to the whole content if the first field cannot be delimited within 8 KiB.
+     */
+    static MessageContent withoutLeadingField(MessageContent content) throws IOException {
+        long skip = -1;
+        try (InputStream in = content.openStream()) {
+            byte[] head = in.readNBytes(8192);
+            for (int i = 0; i + 2 < head.length; i++) {
+                if (head[i] == '\r' && head[i + 1] == '\n' && head[i + 2] != ' ' && head[i + 2] != '\t') {
+                    skip = i + 2;
+                    break;
+                }
+            }
+        }
+        if (skip < 0) {
+            return content;
+        }
+        long offset = skip;
+        return new MessageContent() {
+            @Override
+            public long size() {
+                return content.size() - offset;
+            }
+
+            @Override
+            public InputStream openStream() throws IOException {
+                InputStream in = content.openStream();
+                in.skipNBytes(offset);
+                return in;
+            }
+        };
+    }
+
     private final class Handler implements MessageHandler {
         @Override
         public SmtpReply handle(Envelope envelope, MessageContent content) throws Exception {
             ScanReport report;
             try {
-                report = pipeline.scan(new Message(envelope, content));
+                report = pipeline.scan(new Message(envelope, content), withoutLeadingField(content));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return new SmtpReply(451, "4.3.0", "Scan interrupted, try again later");

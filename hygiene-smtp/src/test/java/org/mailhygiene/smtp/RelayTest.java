@@ -37,6 +37,7 @@ class RelayTest {
     private Spool spool;
     private Quarantine quarantine;
     private ScanPipeline pipeline;
+    private boolean cached;
 
     private void start(Scanner scanner, Policy policy, String routes) throws IOException {
         if (sink == null) {
@@ -44,8 +45,8 @@ class RelayTest {
         }
         spool = Spool.open(dir.resolve("spool"));
         quarantine = Quarantine.builder(dir.resolve("quarantine")).build();
-        pipeline =
-                ScanPipeline.builder().scanner(scanner).policy(policy).noCache().build();
+        ScanPipeline.Builder pb = ScanPipeline.builder().scanner(scanner).policy(policy);
+        pipeline = (cached ? pb : pb.noCache()).build();
         relay = Relay.builder()
                 .server(b ->
                         b.port(0).hostname("gw.example.ac.jp").acceptedDomains(AcceptedDomains.of("example.ac.jp")))
@@ -97,6 +98,37 @@ class RelayTest {
         assertThat(text).endsWith(new String(SampleMessages.clean(), StandardCharsets.UTF_8));
         assertThat(got.get(0).recipients()).containsExactly("user@example.ac.jp");
         assertThat(got.get(0).sender()).isEqualTo("sender@example.net");
+    }
+
+    @Test
+    void identicalCopiesShareOneScanDespiteTheirDifferentReceivedHeaders() throws Exception {
+        cached = true;
+        org.mailhygiene.testkit.RecordingScanner recording =
+                org.mailhygiene.testkit.RecordingScanner.wrap(SignatureScanner.create());
+        start(recording);
+        for (int i = 0; i < 5; i++) {
+            assertThat(send(SampleMessages.eicarAttachment())).startsWith("554 5.7.1");
+        }
+        assertThat(recording.calls())
+                .as("a storm of identical copies is scanned once")
+                .hasSize(1);
+        assertThat(send(SampleMessages.clean())).startsWith("250");
+        assertThat(recording.calls()).hasSize(2);
+    }
+
+    @Test
+    void theCacheKeyIsTheMessageWithoutOurLeadingReceivedField() throws Exception {
+        byte[] msg = "Received: from a\r\n\tby b; now\r\nSubject: x\r\n\r\nbody\r\n"
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        org.mailhygiene.api.MessageContent rest =
+                Relay.withoutLeadingField(org.mailhygiene.api.MessageContent.ofBytes(msg));
+        assertThat(new String(rest.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII))
+                .isEqualTo("Subject: x\r\n\r\nbody\r\n");
+        assertThat(rest.size()).isEqualTo(rest.readAllBytes().length);
+        byte[] noBreak = "no line break at all".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        assertThat(Relay.withoutLeadingField(org.mailhygiene.api.MessageContent.ofBytes(noBreak))
+                        .readAllBytes())
+                .isEqualTo(noBreak);
     }
 
     @Test

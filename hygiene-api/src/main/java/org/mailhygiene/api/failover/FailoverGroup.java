@@ -351,6 +351,8 @@ public final class FailoverGroup<T> {
         private final List<Member<T>> members = new ArrayList<>();
         private Duration initialBackoff = Duration.ofSeconds(30);
         private Duration maxBackoff = Duration.ofMinutes(10);
+        private boolean initialBackoffSet;
+        private boolean maxBackoffSet;
         private Duration deadline = Duration.ofMinutes(2);
         private Clock clock = Clock.systemUTC();
         private Predicate<? super Exception> failoverWhen = e -> true;
@@ -389,35 +391,38 @@ public final class FailoverGroup<T> {
         }
 
         /**
-         * The back-off after a member's first failure; it doubles with each consecutive failure. Default 30 s.
+         * The back-off after a member's first failure; it doubles with each consecutive failure. Default 30 s, or the
+         * maximum back-off if that was set lower.
          *
-         * @param value a positive duration, not above the maximum back-off
+         * @param value a positive duration, not above an explicitly set maximum back-off
          * @return this builder
-         * @throws IllegalArgumentException if not positive or above {@link #maxBackoff}
+         * @throws IllegalArgumentException if not positive or above an explicitly set {@link #maxBackoff}
          */
         public Builder<T> initialBackoff(Duration value) {
             requirePositive(value, "initialBackoff");
-            if (value.compareTo(maxBackoff) > 0) {
+            if (maxBackoffSet && value.compareTo(maxBackoff) > 0) {
                 throw new IllegalArgumentException("initialBackoff " + value + " exceeds maxBackoff " + maxBackoff);
             }
             initialBackoff = value;
+            initialBackoffSet = true;
             return this;
         }
 
         /**
-         * The longest back-off. Default 10 min.
+         * The longest back-off. Default 10 min, or the initial back-off if that was set higher.
          *
-         * @param value a positive duration, not below the initial back-off
+         * @param value a positive duration, not below an explicitly set initial back-off
          * @return this builder
-         * @throws IllegalArgumentException if not positive or below {@link #initialBackoff}
+         * @throws IllegalArgumentException if not positive or below an explicitly set {@link #initialBackoff}
          */
         public Builder<T> maxBackoff(Duration value) {
             requirePositive(value, "maxBackoff");
-            if (value.compareTo(initialBackoff) < 0) {
+            if (initialBackoffSet && value.compareTo(initialBackoff) < 0) {
                 throw new IllegalArgumentException(
                         "maxBackoff " + value + " is below initialBackoff " + initialBackoff);
             }
             maxBackoff = value;
+            maxBackoffSet = true;
             return this;
         }
 
@@ -484,6 +489,14 @@ public final class FailoverGroup<T> {
         public FailoverGroup<T> build() {
             if (members.isEmpty()) {
                 throw new IllegalStateException("a failover group needs at least one member");
+            }
+            if (initialBackoff.compareTo(maxBackoff) > 0) {
+                // Only one of the two was set explicitly (setters reject an explicit conflict): the default yields.
+                if (initialBackoffSet) {
+                    maxBackoff = initialBackoff;
+                } else {
+                    initialBackoff = maxBackoff;
+                }
             }
             return new FailoverGroup<>(this);
         }

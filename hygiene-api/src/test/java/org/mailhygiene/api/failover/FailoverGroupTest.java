@@ -294,10 +294,33 @@ class FailoverGroupTest {
                 .hasMessageContaining("duplicate member name a");
         assertThatThrownBy(() -> FailoverGroup.<String>builder("g").initialBackoff(Duration.ZERO))
                 .hasMessageContaining("initialBackoff must be positive");
-        assertThatThrownBy(() -> FailoverGroup.<String>builder("g").initialBackoff(Duration.ofMinutes(11)))
+        // A conflict between two explicit settings is refused, in either order...
+        assertThatThrownBy(() -> FailoverGroup.<String>builder("g")
+                        .maxBackoff(Duration.ofMinutes(1))
+                        .initialBackoff(Duration.ofMinutes(2)))
                 .hasMessageContaining("exceeds maxBackoff");
-        assertThatThrownBy(() -> FailoverGroup.<String>builder("g").maxBackoff(Duration.ofSeconds(29)))
+        assertThatThrownBy(() -> FailoverGroup.<String>builder("g")
+                        .initialBackoff(Duration.ofMinutes(2))
+                        .maxBackoff(Duration.ofMinutes(1)))
                 .hasMessageContaining("below initialBackoff");
+        // ...while a default yields to an explicit setting, whatever the order of the calls.
+        FailoverGroup<String> shortMax = FailoverGroup.<String>builder("g")
+                .clock(clock)
+                .member("a", "a", 0)
+                .maxBackoff(Duration.ofSeconds(5))
+                .build();
+        shortMax.markDown("a", "x");
+        assertThat(shortMax.members().get(0).downUntil())
+                .contains(clock.instant().plus(Duration.ofSeconds(5)));
+        FailoverGroup<String> longInitial = FailoverGroup.<String>builder("g")
+                .clock(clock)
+                .member("a", "a", 0)
+                .initialBackoff(Duration.ofMinutes(11))
+                .build();
+        longInitial.markDown("a", "x");
+        longInitial.markDown("a", "x");
+        assertThat(longInitial.members().get(0).downUntil())
+                .contains(clock.instant().plus(Duration.ofMinutes(11)));
         assertThatThrownBy(() -> FailoverGroup.<String>builder("g").deadline(Duration.ofSeconds(-1)))
                 .hasMessageContaining("deadline must be positive");
         FailoverGroup<String> g = group(List.of(5, 1, 3)).build();
