@@ -27,6 +27,7 @@ import org.mailhygiene.smtp.delivery.Endpoint;
 import org.mailhygiene.smtp.delivery.HopFailedException;
 import org.mailhygiene.smtp.delivery.SmtpClient;
 import org.mailhygiene.smtp.delivery.TlsPolicy;
+import org.mailhygiene.smtp.server.SmtpLimits;
 import org.mailhygiene.smtp.topology.Node;
 import org.mailhygiene.smtp.topology.Role;
 import org.mailhygiene.testkit.SampleMessages;
@@ -41,7 +42,8 @@ import org.mailhygiene.testkit.smtp.SmtpSink;
  * (started here with a generated database). Meanwhile another client (127.0.0.12) sends one clean message every
  * 100 ms. Prints the wall time, the storm's replies by class, how many scans reached clamd (the pipeline's
  * {@code scanStarted} events for clamd; verdict-cache hits do not reach it), and the other client's results and
- * latencies. The gateway runs with its default limits.
+ * latencies. The gateway runs with its default limits, or with the per-IP rates lifted when the third argument is
+ * {@code unlimited}.
  *
  * <p>Usage: {@code java -cp benchmarks/target/benchmarks.jar org.mailhygiene.benchmarks.StormBenchmark [COPIES [CONC]]}
  * (defaults 3898 and 4).
@@ -58,6 +60,9 @@ public final class StormBenchmark {
     public static void main(String[] args) throws Exception {
         int copies = args.length > 0 ? Integer.parseInt(args[0]) : 3898;
         int conc = args.length > 1 ? Integer.parseInt(args[1]) : 4;
+        // "unlimited" lifts the per-IP connection and message rates, to measure what the gateway can process rather
+        // than how the default flood protection answers.
+        boolean unlimited = args.length > 2 && args[2].equals("unlimited");
         Path data = Files.createTempDirectory("storm-");
         AtomicInteger clamdScans = new AtomicInteger();
         AtomicInteger cacheHits = new AtomicInteger();
@@ -85,7 +90,16 @@ public final class StormBenchmark {
                             ClamdScanner.builder().address(clamd.tcpAddress()).build()))
                     .listener(counter)
                     .dataDirectory(data)
+                    .server(b -> {
+                        if (unlimited) {
+                            b.limits(SmtpLimits.builder()
+                                    .connectionRatePerIp(1_000_000, Duration.ofMinutes(1))
+                                    .messageRatePerIp(1_000_000, Duration.ofMinutes(1))
+                                    .build());
+                        }
+                    })
                     .build();
+            System.out.println("gateway limits: " + (unlimited ? "per-IP rates lifted" : "defaults"));
             gateway.start();
             try {
                 run(gateway, copies, conc, clamdScans, cacheHits, internal);
