@@ -240,8 +240,8 @@ public final class Relay implements AutoCloseable {
 
         private SmtpReply store(Envelope envelope, MessageContent content, Disposition d, QueueId[] kept) {
             boolean rewrite = d.subjectTag().isPresent() || !d.headers().isEmpty();
+            QueuedMessage q;
             try {
-                QueuedMessage q;
                 if (rewrite) {
                     try (SpooledContent tagged = tag(d, content)) {
                         q = spool.store(envelope, tagged);
@@ -250,12 +250,18 @@ public final class Relay implements AutoCloseable {
                     q = spool.store(envelope, content);
                 }
                 kept[0] = q.id();
-                delivery.submit(q);
-                return withId(d.reply(), "queued as " + q.id());
             } catch (IOException | RuntimeException e) {
                 LOG.warn("spool write failed for a message from <{}>", envelope.sender(), e);
                 return new SmtpReply(451, "4.3.0", "Queue write failed, try again later");
             }
+            // The message is durable now: it is ours whatever happens next. A failed hand-over to delivery must not
+            // turn into a 4xx (the client would send it again); the queue runner or the next start picks it up.
+            try {
+                delivery.submit(q);
+            } catch (RuntimeException e) {
+                LOG.warn("hand-over of {} to delivery failed; it stays queued for the next queue run", q.id(), e);
+            }
+            return withId(d.reply(), "queued as " + q.id());
         }
 
         private SpooledContent tag(Disposition d, MessageContent content) throws IOException {
@@ -271,6 +277,9 @@ public final class Relay implements AutoCloseable {
                             MessageTagger.apply(d, original, out);
                         } catch (IOException e) {
                             failure[0] = e;
+                        } catch (RuntimeException | Error e) {
+                            // Without this, the pipe would simply end and a truncated message would be stored.
+                            failure[0] = new IOException("tagging failed", e);
                         }
                     },
                     "relay-tagger");
