@@ -145,6 +145,15 @@ public final class SignatureScanner implements Scanner {
             return infected("in " + describe(found.eicarPart), start);
         }
         for (MimeFinding f : walk.findings()) {
+            if (f.kind() == MimeFinding.Kind.DECODING_ERROR) {
+                // Part of that part's decoded content was never seen: not a basis for CLEAN (the raw pass only covers
+                // undecoded bytes).
+                throw ScanException.of(
+                        NAME,
+                        ScanFailure.Kind.UNSCANNABLE,
+                        "part '" + f.path() + "' could not be decoded completely: " + f.detail(),
+                        null);
+            }
             if (f.kind().isLimit()) {
                 ScanFailure.Kind kind = f.kind() == MimeFinding.Kind.SIZE_LIMIT
                         ? ScanFailure.Kind.TOO_LARGE

@@ -238,4 +238,20 @@ class SignatureScannerTest {
                     }
                 });
     }
+
+    @Test
+    void aPartThatCannotBeDecodedCompletelyIsUnscannableNeverClean() {
+        byte[] msg = ascii(crlf(
+                "Subject: broken attachment",
+                "Content-Type: application/octet-stream",
+                "Content-Transfer-Encoding: base64",
+                "",
+                "QUJD",
+                "QQ==QUJD====",
+                "@@@@"));
+        assertThatThrownBy(() -> SignatureScanner.create().scan(Message.of(msg)))
+                .isInstanceOfSatisfying(
+                        ScanException.class,
+                        e -> assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNSCANNABLE));
+    }
 }
