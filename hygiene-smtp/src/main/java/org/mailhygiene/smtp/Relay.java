@@ -146,35 +146,24 @@ public final class Relay implements AutoCloseable {
     }
 
     /**
-     * The content without its first header field: the server prepends exactly one Received header, which differs for
-     * every copy of a message, so the verdict cache is keyed by the rest (the message as the client sent it). Falls
-     * back to the whole content if the first field cannot be delimited within 8 KiB.
+     * The content without its first {@code skip} bytes: the server prepends exactly one Received header, which differs
+     * for every copy of a message, so the verdict cache is keyed by the rest (the message exactly as the client sent
+     * it). The server tells the header's length; nothing the client sends can move the boundary.
      */
-    static MessageContent withoutLeadingField(MessageContent content) throws IOException {
-        long skip = -1;
-        try (InputStream in = content.openStream()) {
-            byte[] head = in.readNBytes(8192);
-            for (int i = 0; i + 2 < head.length; i++) {
-                if (head[i] == '\r' && head[i + 1] == '\n' && head[i + 2] != ' ' && head[i + 2] != '\t') {
-                    skip = i + 2;
-                    break;
-                }
-            }
-        }
-        if (skip < 0) {
+    static MessageContent withoutLeading(MessageContent content, long skip) {
+        if (skip <= 0 || skip > content.size()) {
             return content;
         }
-        long offset = skip;
         return new MessageContent() {
             @Override
             public long size() {
-                return content.size() - offset;
+                return content.size() - skip;
             }
 
             @Override
             public InputStream openStream() throws IOException {
                 InputStream in = content.openStream();
-                in.skipNBytes(offset);
+                in.skipNBytes(skip);
                 return in;
             }
         };
@@ -183,9 +172,14 @@ public final class Relay implements AutoCloseable {
     private final class Handler implements MessageHandler {
         @Override
         public SmtpReply handle(Envelope envelope, MessageContent content) throws Exception {
+            return handle(envelope, content, 0);
+        }
+
+        @Override
+        public SmtpReply handle(Envelope envelope, MessageContent content, long traceHeaderLength) throws Exception {
             ScanReport report;
             try {
-                report = pipeline.scan(new Message(envelope, content), withoutLeadingField(content));
+                report = pipeline.scan(new Message(envelope, content), withoutLeading(content, traceHeaderLength));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return new SmtpReply(451, "4.3.0", "Scan interrupted, try again later");

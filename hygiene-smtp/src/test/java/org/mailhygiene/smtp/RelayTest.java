@@ -117,18 +117,34 @@ class RelayTest {
     }
 
     @Test
-    void theCacheKeyIsTheMessageWithoutOurLeadingReceivedField() throws Exception {
-        byte[] msg = "Received: from a\r\n\tby b; now\r\nSubject: x\r\n\r\nbody\r\n"
+    void theCacheKeyIsTheMessageWithoutExactlyOurReceivedHeader() throws Exception {
+        byte[] msg = "Received: from a\r\n\tby b; now\r\n\tclient line\r\nSubject: x\r\n\r\nbody\r\n"
                 .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        int ours = "Received: from a\r\n\tby b; now\r\n".length();
         org.mailhygiene.api.MessageContent rest =
-                Relay.withoutLeadingField(org.mailhygiene.api.MessageContent.ofBytes(msg));
+                Relay.withoutLeading(org.mailhygiene.api.MessageContent.ofBytes(msg), ours);
+        // A client line that looks like a continuation of our header is still part of the key.
         assertThat(new String(rest.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII))
-                .isEqualTo("Subject: x\r\n\r\nbody\r\n");
+                .isEqualTo("\tclient line\r\nSubject: x\r\n\r\nbody\r\n");
         assertThat(rest.size()).isEqualTo(rest.readAllBytes().length);
-        byte[] noBreak = "no line break at all".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        assertThat(Relay.withoutLeadingField(org.mailhygiene.api.MessageContent.ofBytes(noBreak))
-                        .readAllBytes())
-                .isEqualTo(noBreak);
+        org.mailhygiene.api.MessageContent whole = org.mailhygiene.api.MessageContent.ofBytes(msg);
+        assertThat(Relay.withoutLeading(whole, 0)).isSameAs(whole);
+    }
+
+    @Test
+    void aVirusHiddenInLinesThatLookLikeOurHeaderIsNotServedFromTheCache() throws Exception {
+        cached = true;
+        start(SignatureScanner.create());
+        byte[] clean = SampleMessages.clean();
+        assertThat(send(clean)).startsWith("250");
+        byte[] eicar = SampleMessages.eicar();
+        byte[] poisoned = new byte[1 + eicar.length + 2 + clean.length];
+        poisoned[0] = '\t';
+        System.arraycopy(eicar, 0, poisoned, 1, eicar.length);
+        poisoned[1 + eicar.length] = '\r';
+        poisoned[2 + eicar.length] = '\n';
+        System.arraycopy(clean, 0, poisoned, 3 + eicar.length, clean.length);
+        assertThat(send(poisoned)).startsWith("554 5.7.1");
     }
 
     @Test

@@ -31,4 +31,19 @@ public interface MessageHandler {
      * @throws Exception for any failure; the client gets {@code 451 4.3.0}
      */
     SmtpReply handle(Envelope envelope, MessageContent content) throws Exception;
+
+    /**
+     * Handles one received message, knowing how many leading bytes of {@code content} are the server's own
+     * {@code Received:} header. The server calls this method; the default forwards to
+     * {@link #handle(Envelope, MessageContent)}.
+     *
+     * @param envelope who sent it to whom, from where
+     * @param content the message bytes as received, with the server's Received header prepended
+     * @param traceHeaderLength the exact length in bytes of that prepended header, CRLF included
+     * @return the reply to send, as for {@link #handle(Envelope, MessageContent)}
+     * @throws Exception for any failure; the client gets {@code 451 4.3.0}
+     */
+    default SmtpReply handle(Envelope envelope, MessageContent content, long traceHeaderLength) throws Exception {
+        return handle(envelope, content);
+    }
 }

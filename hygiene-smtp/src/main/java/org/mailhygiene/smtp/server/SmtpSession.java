@@ -346,7 +346,7 @@ final class SmtpSession implements Runnable {
             } else {
                 Envelope env =
                         new Envelope(Optional.of(client), Optional.of(helo), sender, recipients, now.toInstant());
-                reply = handle(env, content, id);
+                reply = handle(env, content, id, received.length);
             }
         }
         resetTransaction();
@@ -357,9 +357,9 @@ final class SmtpSession implements Runnable {
         return true;
     }
 
-    private SmtpReply handle(Envelope env, SpooledContent content, String id) {
+    private SmtpReply handle(Envelope env, SpooledContent content, String id, long traceHeaderLength) {
         try {
-            SmtpReply r = cfg.handler().handle(env, content);
+            SmtpReply r = cfg.handler().handle(env, content, traceHeaderLength);
             if (r == null) {
                 LOG.warn("{}: message handler returned null for {}", client, id);
                 return new SmtpReply(451, "4.3.0", "Temporary failure, try again later");
