@@ -238,7 +238,7 @@ public final class BayesModel {
      * @return the combined indicator and the clues used
      */
     public Classification classify(Collection<String> tokens) {
-        Set<String> unique = new HashSet<>(tokens);
+        Set<String> unique = tokens instanceof Set<String> set ? set : new HashSet<>(tokens);
         List<TokenEvidence> clues = new ArrayList<>();
         lock.readLock().lock();
         try {

@@ -2,7 +2,9 @@ package org.mailhygiene.scanners.bayes;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
@@ -19,8 +21,13 @@ import org.mailhygiene.scanners.mime.TextDecoding;
  * Turns a message into the set of tokens the classifier learns and scores.
  *
  * <p>Headers of the top-level message (raw 8-bit and JIS bytes and RFC 2047 words decoded): the Subject's words and
- * bigrams prefixed {@code subject:}; {@code from:<address>} and {@code from-domain:<domain>} (also for Reply-To and
- * the Message-ID's domain); {@code x-mailer:<value>}. Body: every text part is decoded (quoted-printable, base64, the
+ * bigrams prefixed {@code subject:}, and its shape: {@code subject-case:<Word>} for words with capitals,
+ * {@code subject-upper:<tenths of letters in capitals>}, {@code subject-char:<c>} for {@code ! $ % ? * #};
+ * {@code from:<address>} and {@code from-domain:<domain>} (also for Reply-To and Return-Path) and the display name's
+ * words; the Message-ID's domain; {@code x-mailer:<value>}; from the first {@value #MAX_RECEIVED} Received fields the
+ * relays' domains ({@code received:<last two labels>}), their IPv4 /24 and /16 prefixes ({@code received-ip:}) and
+ * protocol words ({@code received-word:esmtp}), plus {@code received-count:<n>}. The header block is parsed by hand
+ * (unfolded, up to the empty line). Body: every text part is decoded (quoted-printable, base64, the
  * declared charset or a sniffed one: ISO-2022-JP, Shift_JIS, EUC-JP, UTF-8, raw JIS), HTML is turned into text, and
  * the text is split by {@link TextTokens} into words and CJK bigrams; URL hosts become {@code url:<host>} and
  * {@code url:<last two labels>}. Each part adds {@code type:<media type>} and {@code charset:<declared charset>};
@@ -29,20 +36,22 @@ import org.mailhygiene.scanners.mime.TextDecoding;
  * <p>At most {@value #DEFAULT_MAX_TEXT_BYTES} decoded bytes of text are read per part. Immutable and thread-safe.
  */
 public final class Tokenizer {
+    /**
+     * The version of the token set: raised whenever a change makes the same message yield other tokens, so that
+     * verdicts cached under an older tokenizer are not reused (see {@link #identity()}). Version 2 added the Received
+     * relay tokens and the Subject's shape. Models learned with an older version still load and classify; they
+     * simply lack the newer tokens until retrained.
+     */
+    public static final int VERSION = 2;
+
     /** Decoded text bytes read per part, 256 KiB. */
     public static final int DEFAULT_MAX_TEXT_BYTES = 256 * 1024;
+    /** Received fields looked at, from the top (the relays nearest to us, which the sender cannot forge). */
+    static final int MAX_RECEIVED = 4;
     /** Header bytes read, 64 KiB. */
     static final int MAX_HEADER_BYTES = 64 * 1024;
 
     private static final Pattern ADDRESS = Pattern.compile("([A-Za-z0-9._%+'-]+)@([A-Za-z0-9.-]+\\.[A-Za-z]{2,})");
-    private static final Pattern SCRIPT_STYLE = Pattern.compile("(?is)<(script|style)\\b.*?</\\1\\s*>");
-    private static final Pattern COMMENT = Pattern.compile("(?s)<!--.*?-->");
-    private static final Pattern TAG = Pattern.compile("(?s)<[^>]*>");
-    private static final Pattern HREF = Pattern.compile("(?i)(?:href|src)\\s*=\\s*[\"']?([^\"'\\s>]+)");
-    private static final Pattern MESSAGE_ID_DOMAIN = Pattern.compile("@([A-Za-z0-9.-]+)");
-    private static final Pattern FOLD = Pattern.compile("\r?\n[ \t]+");
-    private static final Pattern LINE = Pattern.compile("\r?\n");
-    private static final Pattern ENTITY = Pattern.compile("&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});");
 
     private final MimeWalker walker;
     private final int maxTextBytes;
@@ -74,6 +83,16 @@ public final class Tokenizer {
             throw new IllegalArgumentException("maxTextBytes must be >= 1, was " + maxTextBytes);
         }
         return new Tokenizer(Objects.requireNonNull(walker, "walker"), maxTextBytes);
+    }
+
+    /**
+     * Everything that decides this tokenizer's output: the {@linkplain #VERSION version}, the text limit and the MIME
+     * walker's limits. Two tokenizers with equal identities yield the same tokens for every message.
+     *
+     * @return e.g. {@code "tokenizer-2/262144/MimeWalker[maxDepth=20, maxParts=1000, maxDecodedBytes=134217728]"}
+     */
+    public String identity() {
+        return "tokenizer-" + VERSION + "/" + maxTextBytes + "/" + walker;
     }
 
     /**
@@ -127,10 +146,7 @@ public final class Tokenizer {
         byte[] bytes = decoded.readNBytes(maxTextBytes);
         String text = TextDecoding.decode(bytes, part.charset().orElse(null));
         if (part.mimeType().equals("text/html")) {
-            Matcher href = HREF.matcher(text);
-            while (href.find()) {
-                urls(href.group(1), tokens);
-            }
+            linkTargets(text, tokens);
             text = htmlToText(text);
         }
         text(text, tokens);
@@ -193,23 +209,145 @@ public final class Tokenizer {
         }
     }
 
+    /** URL hosts of {@code href=} and {@code src=} attribute values (scanned by hand: this runs for every part). */
+    static void linkTargets(String html, Set<String> tokens) {
+        int n = html.length();
+        for (int eq = html.indexOf('='); eq >= 0; eq = html.indexOf('=', eq + 1)) {
+            int b = eq;
+            while (b > 0 && isBlank(html.charAt(b - 1))) {
+                b--;
+            }
+            boolean attribute = (b >= 4 && html.regionMatches(true, b - 4, "href", 0, 4))
+                    || (b >= 3 && html.regionMatches(true, b - 3, "src", 0, 3));
+            if (!attribute) {
+                continue;
+            }
+            int v = eq + 1;
+            while (v < n && isBlank(html.charAt(v))) {
+                v++;
+            }
+            if (v < n && (html.charAt(v) == '"' || html.charAt(v) == '\'')) {
+                v++;
+            }
+            int end = v;
+            while (end < n) {
+                char c = html.charAt(end);
+                if (c == '"' || c == '\'' || c == '>' || isBlank(c)) {
+                    break;
+                }
+                end++;
+            }
+            if (end > v) {
+                urls(html.substring(v, end), tokens);
+            }
+        }
+    }
+
+    private static boolean isBlank(char c) {
+        return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == 0x0B;
+    }
+
     /**
-     * Reduces HTML to its text: comments, scripts and styles removed, tags replaced by blanks, entities decoded.
+     * Reduces HTML to its text in one pass: comments, scripts and styles removed, tags replaced by blanks, entities
+     * decoded. A {@code <} that never closes stays text.
      *
      * @param html the HTML
      * @return the text
      */
     static String htmlToText(String html) {
-        String s = COMMENT.matcher(html).replaceAll(" ");
-        s = SCRIPT_STYLE.matcher(s).replaceAll(" ");
-        s = TAG.matcher(s).replaceAll(" ");
-        Matcher m = ENTITY.matcher(s);
-        StringBuilder sb = new StringBuilder(s.length());
-        while (m.find()) {
-            m.appendReplacement(sb, Matcher.quoteReplacement(entity(m.group(1))));
+        int n = html.length();
+        StringBuilder sb = new StringBuilder(n);
+        int i = 0;
+        while (i < n) {
+            char c = html.charAt(i);
+            if (c == '<') {
+                int skipTo = -1;
+                if (html.startsWith("<!--", i)) {
+                    int close = html.indexOf("-->", i + 4);
+                    skipTo = close < 0 ? -1 : close + 3;
+                }
+                if (skipTo < 0) {
+                    String element = html.regionMatches(true, i + 1, "script", 0, 6)
+                            ? "script"
+                            : html.regionMatches(true, i + 1, "style", 0, 5) ? "style" : null;
+                    if (element != null && !isWordChar(html, i + 1 + element.length())) {
+                        skipTo = endOfElement(html, i, element);
+                    }
+                }
+                if (skipTo < 0) {
+                    int close = html.indexOf('>', i + 1);
+                    skipTo = close < 0 ? -1 : close + 1;
+                }
+                if (skipTo > 0) {
+                    sb.append(' ');
+                    i = skipTo;
+                    continue;
+                }
+            } else if (c == '&') {
+                int semi = html.indexOf(';', i + 1);
+                if (semi > i + 2 && semi <= i + 10 && isEntityName(html, i + 1, semi)) {
+                    sb.append(entity(html.substring(i + 1, semi)));
+                    i = semi + 1;
+                    continue;
+                }
+            }
+            sb.append(c);
+            i++;
         }
-        m.appendTail(sb);
         return sb.toString();
+    }
+
+    private static boolean isWordChar(String s, int at) {
+        if (at >= s.length()) {
+            return false;
+        }
+        char c = s.charAt(at);
+        return Character.isLetterOrDigit(c) || c == '_';
+    }
+
+    /** The index after {@code </element\s*>} following {@code from}, or -1 when the element never closes. */
+    private static int endOfElement(String html, int from, String element) {
+        int n = html.length();
+        int i = from;
+        while ((i = html.indexOf("</", i + 1)) >= 0) {
+            if (html.regionMatches(true, i + 2, element, 0, element.length())) {
+                int j = i + 2 + element.length();
+                while (j < n && Character.isWhitespace(html.charAt(j))) {
+                    j++;
+                }
+                if (j < n && html.charAt(j) == '>') {
+                    return j + 1;
+                }
+            }
+        }
+        return -1;
+    }
+
+    /** Whether {@code [from, to)} is {@code #digits}, {@code #xhex} or 2 to 8 ASCII letters. */
+    private static boolean isEntityName(String s, int from, int to) {
+        if (s.charAt(from) == '#') {
+            boolean hex = to - from > 2 && (s.charAt(from + 1) == 'x' || s.charAt(from + 1) == 'X');
+            int start = from + (hex ? 2 : 1);
+            if (start >= to || to - start > (hex ? 6 : 7)) {
+                return false;
+            }
+            for (int k = start; k < to; k++) {
+                if (Character.digit(s.charAt(k), hex ? 16 : 10) < 0) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        if (to - from < 2 || to - from > 8) {
+            return false;
+        }
+        for (int k = from; k < to; k++) {
+            char c = s.charAt(k);
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String entity(String name) {
@@ -234,48 +372,172 @@ public final class Tokenizer {
         };
     }
 
-    /** Header tokens from the raw header block (up to the first empty line). */
+    /**
+     * Header tokens from the raw header block (up to the first empty line): every field name, then the fields that
+     * carry signal. Parsed by hand (no regular expressions: this runs for every message).
+     */
     private static void headers(byte[] raw, Set<String> tokens) {
         String block = new String(raw, java.nio.charset.StandardCharsets.ISO_8859_1);
-        int end = block.indexOf("\r\n\r\n");
-        int endLf = block.indexOf("\n\n");
-        if (end < 0 || (endLf >= 0 && endLf < end)) {
-            end = endLf;
+        List<String[]> fields = new ArrayList<>();
+        int n = block.length();
+        int i = 0;
+        StringBuilder value = null;
+        String name = null;
+        while (i < n) {
+            int eol = block.indexOf('\n', i);
+            int next = eol < 0 ? n : eol + 1;
+            int end = eol < 0 ? n : eol;
+            if (end > i && block.charAt(end - 1) == '\r') {
+                end--;
+            }
+            if (end == i) {
+                break; // the empty line ends the header
+            }
+            char c = block.charAt(i);
+            if ((c == ' ' || c == '\t') && value != null) {
+                value.append(' ').append(block, i, end);
+            } else {
+                if (name != null) {
+                    fields.add(new String[] {name, value.toString()});
+                }
+                int colon = block.indexOf(':', i);
+                if (colon > i && colon < end) {
+                    name = block.substring(i, colon).strip().toLowerCase(Locale.ROOT);
+                    value = new StringBuilder(end - colon).append(block, colon + 1, end);
+                } else {
+                    name = null;
+                    value = null;
+                }
+            }
+            i = next;
         }
-        if (end >= 0) {
-            block = block.substring(0, end);
+        if (name != null) {
+            fields.add(new String[] {name, value.toString()});
         }
-        String unfolded = FOLD.matcher(block).replaceAll(" ");
-        for (String line : LINE.split(unfolded)) {
-            int colon = line.indexOf(':');
-            if (colon <= 0) {
+        int received = 0;
+        for (String[] f : fields) {
+            String field = f[0];
+            if (field.isEmpty() || field.length() > 40) {
                 continue;
             }
-            String name = line.substring(0, colon).strip().toLowerCase(Locale.ROOT);
-            String value = TextDecoding.decodeHeader(line.substring(colon + 1).strip());
-            switch (name) {
-                case "subject" -> {
-                    TextTokens.tokenize(value, "subject:", tokens::add);
-                    urls(value, tokens);
-                }
-                case "from" -> address("from", value, tokens);
-                case "reply-to" -> address("reply-to", value, tokens);
-                case "return-path" -> address("return-path", value, tokens);
-                case "message-id" -> {
-                    Matcher m = MESSAGE_ID_DOMAIN.matcher(value);
-                    if (m.find()) {
-                        tokens.add("message-id-domain:" + m.group(1).toLowerCase(Locale.ROOT));
+            String v = f[1].strip();
+            switch (field) {
+                case "subject" -> subject(TextDecoding.decodeHeader(v), tokens);
+                case "from", "reply-to", "return-path" -> address(field, TextDecoding.decodeHeader(v), tokens);
+                case "received" -> {
+                    if (received++ < MAX_RECEIVED) {
+                        received(v, tokens);
                     }
                 }
+                case "message-id" -> messageId(v, tokens);
                 case "x-mailer", "user-agent" -> {
-                    String v = value.toLowerCase(Locale.ROOT);
-                    tokens.add("x-mailer:" + (v.length() > 40 ? v.substring(0, 40) : v));
+                    String m = v.toLowerCase(Locale.ROOT);
+                    tokens.add("x-mailer:" + (m.length() > 40 ? m.substring(0, 40) : m));
                 }
                 default -> {
-                    // other headers carry little signal and much noise (dates, ids, relays)
+                    // other fields carry little signal and much noise (dates, ids, list headers of the collection)
                 }
             }
         }
+        tokens.add("received-count:" + Math.min(received, 10));
+    }
+
+    /** Subject words (lower-cased), plus the shape of the subject: capitalised words, runs of punctuation. */
+    private static void subject(String value, Set<String> tokens) {
+        TextTokens.tokenize(value, "subject:", tokens::add);
+        urls(value, tokens);
+        int upper = 0;
+        int letters = 0;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c >= 'A' && c <= 'Z') {
+                upper++;
+                letters++;
+            } else if (c >= 'a' && c <= 'z') {
+                letters++;
+            } else if (c == '!' || c == '$' || c == '%' || c == '?' || c == '*' || c == '#') {
+                tokens.add("subject-char:" + c);
+            }
+        }
+        if (letters >= 6) {
+            tokens.add("subject-upper:" + (upper * 10 / letters));
+        }
+        int start = -1;
+        for (int i = 0; i <= value.length(); i++) {
+            boolean letter = i < value.length() && Character.isLetter(value.charAt(i)) && value.charAt(i) < 0x80;
+            if (letter && start < 0) {
+                start = i;
+            } else if (!letter && start >= 0) {
+                String w = value.substring(start, i);
+                if (w.length() >= 3 && !w.equals(w.toLowerCase(Locale.ROOT))) {
+                    tokens.add("subject-case:" + w);
+                }
+                start = -1;
+            }
+        }
+    }
+
+    /** Host names and address prefixes of the relays a message passed ({@code from HOST (NAME [IP])}). */
+    private static void received(String value, Set<String> tokens) {
+        String v = value.toLowerCase(Locale.ROOT);
+        int semi = v.lastIndexOf(';');
+        if (semi >= 0) {
+            v = v.substring(0, semi);
+        }
+        int i = 0;
+        int n = v.length();
+        while (i < n) {
+            while (i < n && !isHostChar(v.charAt(i))) {
+                i++;
+            }
+            int start = i;
+            while (i < n && isHostChar(v.charAt(i))) {
+                i++;
+            }
+            if (i > start) {
+                String word = v.substring(start, i);
+                if (isIpv4(word)) {
+                    int last = word.lastIndexOf('.');
+                    tokens.add("received-ip:" + word.substring(0, last));
+                    tokens.add("received-ip:" + word.substring(0, word.lastIndexOf('.', last - 1)));
+                } else if (word.indexOf('.') > 0 && word.length() <= 60) {
+                    int last = word.lastIndexOf('.');
+                    int second = last > 0 ? word.lastIndexOf('.', last - 1) : -1;
+                    tokens.add("received:" + (second > 0 ? word.substring(second + 1) : word));
+                } else if (word.length() >= 3 && word.length() <= 12 && RECEIVED_WORDS.contains(word)) {
+                    tokens.add("received-word:" + word);
+                }
+            }
+        }
+    }
+
+    private static final Set<String> RECEIVED_WORDS =
+            Set.of("smtp", "esmtp", "esmtps", "esmtpa", "lmtp", "http", "imap", "unknown", "localhost", "helo");
+
+    private static boolean isIpv4(String s) {
+        int dots = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '.') {
+                dots++;
+            } else if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return dots == 3 && s.charAt(0) != '.' && s.charAt(s.length() - 1) != '.';
+    }
+
+    private static void messageId(String value, Set<String> tokens) {
+        int at = value.indexOf('@');
+        if (at < 0) {
+            return;
+        }
+        int end = at + 1;
+        while (end < value.length() && value.charAt(end) != '>' && !Character.isWhitespace(value.charAt(end))) {
+            end++;
+        }
+        String domain = value.substring(at + 1, end).toLowerCase(Locale.ROOT);
+        tokens.add("message-id-domain:" + domain);
     }
 
     private static void address(String header, String value, Set<String> tokens) {

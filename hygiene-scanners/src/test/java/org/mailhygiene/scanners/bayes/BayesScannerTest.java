@@ -12,6 +12,7 @@ import org.mailhygiene.api.Outcome;
 import org.mailhygiene.api.ScanException;
 import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.Verdict;
+import org.mailhygiene.scanners.mime.MimeWalker;
 import org.mailhygiene.testkit.corpus.SyntheticCorpus;
 
 class BayesScannerTest {
@@ -60,7 +61,7 @@ class BayesScannerTest {
         Verdict v = BayesScanner.builder(model).explainedTokens(3).build().scan(Message.of(spam));
         assertThat(v.scanner()).isEqualTo("bayes");
         assertThat(v.outcome()).isEqualTo(Outcome.SPAM);
-        assertThat(v.threshold()).hasValue(0.9);
+        assertThat(v.threshold()).hasValue(BayesScanner.DEFAULT_THRESHOLD);
         assertThat(v.score().getAsDouble()).isGreaterThanOrEqualTo(0.9);
         assertThat(v.rules()).hasSize(4);
         assertThat(v.rules().get(0).name()).startsWith("BAYES_9");
@@ -112,9 +113,45 @@ class BayesScannerTest {
     }
 
     @Test
+    void cacheIdentityChangesWithEverythingThatDecidesTheVerdict() {
+        BayesModel m = BayesModel.empty();
+        m.learn(List.of("a"), true);
+        m.learn(List.of("b"), false);
+        String base = BayesScanner.create(m).cacheIdentity().orElseThrow();
+        assertThat(BayesScanner.create(m).cacheIdentity()).hasValue(base);
+        assertThat(BayesScanner.builder(m).threshold(0.95).build().cacheIdentity())
+                .get()
+                .isNotEqualTo(base);
+        assertThat(BayesScanner.builder(m).explainedTokens(1).build().cacheIdentity())
+                .get()
+                .isNotEqualTo(base);
+        // a tokenizer that reads less text, or walks fewer MIME parts, can yield other tokens and another verdict
+        assertThat(BayesScanner.builder(m)
+                        .tokenizer(Tokenizer.of(MimeWalker.defaults(), 1024))
+                        .build()
+                        .cacheIdentity())
+                .get()
+                .isNotEqualTo(base);
+        assertThat(BayesScanner.builder(m)
+                        .tokenizer(Tokenizer.of(
+                                MimeWalker.builder().maxParts(3).build(), Tokenizer.DEFAULT_MAX_TEXT_BYTES))
+                        .build()
+                        .cacheIdentity())
+                .get()
+                .isNotEqualTo(base);
+        assertThat(base).contains("tokenizer-" + Tokenizer.VERSION + "/");
+        // an equal model loaded elsewhere is another instance: it never shares cached verdicts by accident
+        BayesModel copy = BayesModel.empty();
+        copy.learn(List.of("a"), true);
+        copy.learn(List.of("b"), false);
+        assertThat(BayesScanner.create(copy).cacheIdentity()).get().isNotEqualTo(base);
+    }
+
+    @Test
     void documentedDefaultsAndValidation() {
         BayesScanner s = BayesScanner.create(model);
-        assertThat(s.threshold()).isEqualTo(BayesScanner.DEFAULT_THRESHOLD).isEqualTo(0.9);
+        assertThat(s.threshold()).isEqualTo(BayesScanner.DEFAULT_THRESHOLD).isEqualTo(0.7);
+        assertThat(s.tokenizer().identity()).isEqualTo(Tokenizer.create().identity());
         assertThat(BayesScanner.DEFAULT_EXPLAINED_TOKENS).isEqualTo(10);
         assertThatThrownBy(() -> BayesScanner.builder(model).threshold(0)).hasMessageContaining("threshold");
         assertThatThrownBy(() -> BayesScanner.builder(model).explainedTokens(-1))

@@ -1,6 +1,10 @@
 package org.mailhygiene.scanners.bayes;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.lists;
+import static org.quicktheories.generators.SourceDSL.strings;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
@@ -100,5 +104,87 @@ class TokenizerTest {
                 + "--B\r\nContent-Type: application/octet-stream; name=\"a.scr\"\r\n\r\nMZ\r\n--B--\r\n";
         Set<String> t = tokenizer.tokenize(MessageContent.ofString(m, StandardCharsets.US_ASCII));
         assertThat(t).contains("type:application/octet-stream", "ext:scr", "hello", "there");
+    }
+
+    @Test
+    void receivedRelaysAndSubjectShapeBecomeTokens() throws Exception {
+        String m = "Received: from mx.sender.example (mx.sender.example [192.0.2.17])\r\n"
+                + "\tby relay.our.example with ESMTP id 1; Mon, 2 Sep 2002 07:30:37 -0400\r\n"
+                + "Received: from a (b [198.51.100.1]) by c with SMTP; x\r\n"
+                + "Received: from a (b [198.51.100.2]) by c with SMTP; x\r\n"
+                + "Received: from a (b [198.51.100.3]) by c with SMTP; x\r\n"
+                + "Received: from deep.hidden.example (d [203.0.113.9]) by e with SMTP; x\r\n"
+                + "Subject: FREE Money Now!!! 100% $$$\r\n\r\nbody text\r\n";
+        Set<String> t = tokenizer.tokenize(MessageContent.ofString(m, StandardCharsets.US_ASCII));
+        assertThat(t)
+                .contains(
+                        "received:sender.example",
+                        "received:our.example",
+                        "received-ip:192.0.2",
+                        "received-ip:192.0",
+                        "received-word:esmtp",
+                        "received-count:5",
+                        "subject:free",
+                        "subject-case:FREE",
+                        "subject-case:Money",
+                        "subject-char:!",
+                        "subject-char:%",
+                        "subject-char:$",
+                        "subject-upper:5",
+                        "body",
+                        "text");
+        // only the nearest relays count: the fifth Received field may be forged by the sender
+        assertThat(t).doesNotContain("received:hidden.example", "received-ip:203.0.113");
+    }
+
+    @Test
+    void foldedAndUnfoldedHeadersGiveTheSameTokens() {
+        qt().forAll(
+                        lists().of(strings().betweenCodePoints('a', 'z').ofLengthBetween(3, 8))
+                                .ofSizeBetween(1, 12),
+                        integers().between(0, Integer.MAX_VALUE))
+                .checkAssert((words, foldSeed) -> {
+                    StringBuilder folded = new StringBuilder("Subject:");
+                    StringBuilder flat = new StringBuilder("Subject:");
+                    java.util.Random r = new java.util.Random(foldSeed);
+                    for (String w : words) {
+                        folded.append(r.nextBoolean() ? "\r\n\t" : r.nextBoolean() ? "\n " : " ")
+                                .append(w);
+                        flat.append(' ').append(w);
+                    }
+                    String tail = "\r\nFrom: a@b.example\r\n\r\nx\r\n";
+                    try {
+                        assertThat(tokenizer.tokenize(
+                                        MessageContent.ofString(folded + tail, StandardCharsets.US_ASCII)))
+                                .isEqualTo(tokenizer.tokenize(
+                                        MessageContent.ofString(flat + tail, StandardCharsets.US_ASCII)));
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+    }
+
+    @Test
+    void htmlToTextKeepsTextAndDropsMarkup() {
+        assertThat(Tokenizer.htmlToText("<p>a &amp; b</p><!-- c --><SCRIPT>d</script >e<style x>f</style>g&#65;&#x42;"))
+                .isEqualTo(" a & b   e g" + "AB");
+        // an unclosed tag, comment or entity stays text
+        assertThat(Tokenizer.htmlToText("a < b && c <!-- d")).isEqualTo("a < b && c <!-- d");
+        // text without markup characters is unchanged; markup never survives
+        qt().forAll(strings().allPossible().ofLengthBetween(0, 60)).checkAssert(text -> {
+            String plain = text.replace('<', ' ').replace('&', ' ');
+            assertThat(Tokenizer.htmlToText(plain)).isEqualTo(plain);
+            String html = "<b>" + plain + "</b><script>" + plain + "</script>";
+            assertThat(Tokenizer.htmlToText(html)).isEqualTo(" " + plain + "  ");
+        });
+    }
+
+    @Test
+    void linkTargetsGiveUrlHosts() {
+        Set<String> t = new java.util.LinkedHashSet<>();
+        String html = "<a HREF = 'http://one.example/x'>1</a><img src=https://two.example/i.png>"
+                + "<a title=\"href=no\" data-href=\"http://three.example\">";
+        Tokenizer.linkTargets(html, t);
+        assertThat(t).contains("url:one.example", "url:two.example", "url:three.example");
     }
 }
