@@ -126,9 +126,17 @@ public final class ScanCommand implements Command {
             for (Choice c : parsed.scanners()) {
                 byOption.computeIfAbsent(c.option(), o -> new ArrayList<>()).add(c.argument());
             }
+            Map<String, String> flagByName = new LinkedHashMap<>();
             for (Map.Entry<ScannerOption, List<Optional<String>>> e : byOption.entrySet()) {
+                String flag = e.getKey().flag();
                 for (Scanner s : e.getKey().createAll(e.getValue())) {
-                    scanners.add(Objects.requireNonNull(s, e.getKey().flag()));
+                    scanners.add(Objects.requireNonNull(s, flag));
+                    String earlier = flagByName.putIfAbsent(s.name(), flag);
+                    if (earlier != null && !earlier.equals(flag)) {
+                        throw new UsageException(earlier + " and " + flag + " both add the scanner '" + s.name()
+                                + "'" + (earlier.equals("--builtin") ? " (--builtin includes it)" : "")
+                                + ": give only one of them");
+                    }
                 }
             }
             ScanPipeline.Builder builder;

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.testkit.SampleMessages;
 import org.mailhygiene.testkit.SampleMessages.Sample;
 
-/** {@code hygiene scan --builtin}, run in-process against files written from the sample messages. */
+/** {@code hygiene scan --builtin} (the embedded set: signatures and attachment policy), run in-process against files written from the sample messages. */
 class ScanCommandTest {
     @TempDir
     Path dir;
@@ -33,7 +33,9 @@ class ScanCommandTest {
     void eicarAttachmentIsFoundAndExitsOne() throws IOException {
         Path f = write(Sample.EICAR_ATTACHMENT);
         Run r = Run.main("scan", "--builtin", f.toString());
-        assertThat(r.outLines()).containsExactly(f + ": Eicar-Test-Signature FOUND");
+        // the signature scanner finds the virus, the attachment policy the executable it travels as
+        assertThat(r.outLines())
+                .containsExactly(f + ": Eicar-Test-Signature FOUND", f + ": SUSPICIOUS [EXECUTABLE_ATTACHMENT]");
         assertThat(r.status()).isEqualTo(1);
     }
 
@@ -63,7 +65,10 @@ class ScanCommandTest {
         Run r = Run.main("scan", "--builtin", clean.toString(), missing.toString(), eicar.toString());
         assertThat(r.outLines())
                 .containsExactly(
-                        clean + ": OK", missing + ": ERROR no such file", eicar + ": Eicar-Test-Signature FOUND");
+                        clean + ": OK",
+                        missing + ": ERROR no such file",
+                        eicar + ": Eicar-Test-Signature FOUND",
+                        eicar + ": SUSPICIOUS [EXECUTABLE_ATTACHMENT]");
         assertThat(r.status()).as("an error wins over a finding").isEqualTo(2);
     }
 
@@ -86,20 +91,23 @@ class ScanCommandTest {
                 .containsExactly(
                         dir.resolve("clean.eml") + ": OK",
                         dir.resolve("eicar-attachment.eml") + ": Eicar-Test-Signature FOUND",
-                        // the built-in scanner does not unpack archives: only MIME-decoding is promised
-                        dir.resolve("eicar-zip.eml") + ": OK",
+                        dir.resolve("eicar-attachment.eml") + ": SUSPICIOUS [EXECUTABLE_ATTACHMENT]",
+                        // the signature scanner does not unpack archives; the attachment policy looks inside the zip
+                        dir.resolve("eicar-zip.eml") + ": SUSPICIOUS [EXECUTABLE_ATTACHMENT]",
                         dir.resolve("empty-subject.eml") + ": OK",
                         dir.resolve("gtube.eml") + ": SPAM 1000.0/5.0 [GTUBE]",
                         dir.resolve("japanese.eml") + ": OK",
                         dir.resolve("no-subject.eml") + ": OK",
-                        dir.resolve("sub/again.eml") + ": Eicar-Test-Signature FOUND");
+                        dir.resolve("sub/again.eml") + ": Eicar-Test-Signature FOUND",
+                        dir.resolve("sub/again.eml") + ": SUSPICIOUS [EXECUTABLE_ATTACHMENT]");
         assertThat(r.status()).isEqualTo(1);
     }
 
     @Test
     void dashReadsStandardInput() {
         Run r = Run.mainWithStdin(SampleMessages.eicarAttachment(), "scan", "--builtin", "-");
-        assertThat(r.outLines()).containsExactly("stdin: Eicar-Test-Signature FOUND");
+        assertThat(r.outLines())
+                .containsExactly("stdin: Eicar-Test-Signature FOUND", "stdin: SUSPICIOUS [EXECUTABLE_ATTACHMENT]");
         assertThat(r.status()).isEqualTo(1);
         Run clean = Run.mainWithStdin(SampleMessages.clean(), "scan", "--builtin", "-");
         assertThat(clean.outLines()).containsExactly("stdin: OK");
@@ -132,9 +140,11 @@ class ScanCommandTest {
         assertThat(lines).hasSize(4);
         assertThat(lines.get(0))
                 .isEqualTo("{\"file\":" + Json.string(clean.toString())
-                        + ",\"outcome\":\"CLEAN\",\"scanner\":\"builtin\",\"threats\":[],\"score\":null,"
+                        + ",\"outcome\":\"CLEAN\",\"scanner\":\"builtin,attachments\",\"threats\":[],\"score\":null,"
                         + "\"threshold\":null,\"rules\":[],\"error\":null,\"action\":\"ACCEPT\",\"results\":["
                         + "{\"scanner\":\"builtin\",\"outcome\":\"CLEAN\",\"threats\":[],\"score\":null,"
+                        + "\"threshold\":null,\"rules\":[],\"error\":null},"
+                        + "{\"scanner\":\"attachments\",\"outcome\":\"CLEAN\",\"threats\":[],\"score\":null,"
                         + "\"threshold\":null,\"rules\":[],\"error\":null}]}");
         assertThat(lines.get(1))
                 .startsWith("{\"file\":" + Json.string(eicar.toString()) + ",\"outcome\":\"INFECTED\"")
@@ -167,6 +177,9 @@ class ScanCommandTest {
         assertUsageError(Run.main("scan", "--builtin=yes", "x"), "--builtin takes no argument");
         assertUsageError(Run.main("scan", "--builtin", "--builtin", "x"), "--builtin is given twice");
         assertUsageError(Run.main("scan", "--builtin", "-", "-"), "can be given only once");
+        assertUsageError(
+                Run.main("scan", "--builtin", "--attachments", "x"),
+                "--builtin and --attachments both add the scanner 'attachments' (--builtin includes it)");
     }
 
     private static void assertUsageError(Run r, String message) {

@@ -56,12 +56,20 @@ class TrainEvalCommandTest {
         assertThat(eval.status()).as(eval.err()).isZero();
         assertThat(eval.outLines()).element(0).isEqualTo("spam caught: 30/30 (100.00%)");
         assertThat(eval.outLines()).element(1).isEqualTo("ham flagged: 0/30 (0.00%)");
-        assertThat(eval.outLines()).element(2).asString().startsWith("threshold 0.9, 60 messages in ");
+        assertThat(eval.outLines()).element(2).asString().startsWith("threshold 0.7, 60 messages in ");
 
         Path spamFile = dir.resolve("test/spam/00000.eml");
         Run scan = Run.main("scan", "--bayes", model.toString(), spamFile.toString());
         assertThat(scan.status()).isEqualTo(Command.EXIT_FOUND);
-        assertThat(scan.out()).startsWith(spamFile + ": SPAM ").contains("/0.9").contains("BAYES_");
+        assertThat(scan.out()).startsWith(spamFile + ": SPAM ").contains("/0.7").contains("BAYES_");
+
+        // --builtin --bayes is the whole embedded set: signatures, attachment policy and the classifier
+        Run embedded = Run.main("scan", "--json", "--builtin", "--bayes", model.toString(), spamFile.toString());
+        assertThat(embedded.status()).isEqualTo(Command.EXIT_FOUND);
+        assertThat(embedded.out())
+                .contains("{\"scanner\":\"builtin\",\"outcome\":\"CLEAN\"")
+                .contains("{\"scanner\":\"attachments\",\"outcome\":\"CLEAN\"")
+                .contains("{\"scanner\":\"bayes\",\"outcome\":\"SPAM\"");
 
         Run forget = Run.main(
                 "train",
