@@ -544,7 +544,10 @@ public final class DeliveryAgent implements AutoCloseable {
         }
     }
 
-    /** Stops scheduling; waits up to 10 s for deliveries in progress. Messages stay in the spool. Idempotent. */
+    /**
+     * Stops scheduling; waits up to 10 s for deliveries in progress, then closes the SMTP client's idle connections.
+     * Messages stay in the spool. Idempotent.
+     */
     @Override
     public void close() {
         closed = true;
@@ -567,6 +570,7 @@ public final class DeliveryAgent implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        client.closeIdleConnections();
     }
 
     /** Builds a {@link DeliveryAgent}. Setters validate at once. Not thread-safe. */

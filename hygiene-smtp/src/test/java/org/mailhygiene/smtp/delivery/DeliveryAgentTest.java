@@ -294,6 +294,13 @@ class DeliveryAgentTest {
                             .build())
                     .dns(dns)
                     .mxPort(primary.port())
+                    // the primary "dies" by refusing new connections: a kept one would still work
+                    .client(SmtpClient.builder()
+                            .heloName("relay.test")
+                            .tls(TlsPolicy.disabled())
+                            .timeouts(SmtpTimeouts.uniform(Duration.ofSeconds(5)))
+                            .connectionReuse(Duration.ofSeconds(2), 1)
+                            .build())
                     .build();
             store("a@x.org", "u@mx.test");
             agent.runDue();
