@@ -168,6 +168,7 @@ public final class SmtpClient {
         OutputStream out;
         boolean secure;
         HopFailedException.Stage stage = HopFailedException.Stage.CONNECT;
+        int soTimeout = -1;
 
         Conn(Endpoint endpoint, long deadline) {
             this.endpoint = endpoint;
@@ -194,6 +195,7 @@ public final class SmtpClient {
         }
 
         void streams() throws IOException {
+            soTimeout = -1;
             in = new BufferedInputStream(socket.getInputStream(), 8192);
             out = new BufferedOutputStream(socket.getOutputStream(), 8192);
         }
@@ -237,13 +239,16 @@ public final class SmtpClient {
             int c;
             while (true) {
                 String late = until == deadline ? "delivery deadline passed" : "reply not complete in time";
-                if (in.available() == 0) {
-                    long left = until - System.nanoTime();
-                    if (left <= 0) {
-                        throw new SocketTimeoutException(late);
-                    }
-                    long ms = Math.max(1, TimeUnit.NANOSECONDS.toMillis(left));
-                    socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, ms));
+                long left = until - System.nanoTime();
+                if (left <= 0) {
+                    throw new SocketTimeoutException(late);
+                }
+                // Only a read that blocks uses the timeout; set it when the millisecond value changed, which for
+                // bytes already buffered is about once per reply.
+                int ms = (int) Math.min(Integer.MAX_VALUE, Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                if (ms != soTimeout) {
+                    socket.setSoTimeout(ms);
+                    soTimeout = ms;
                 }
                 try {
                     c = in.read();

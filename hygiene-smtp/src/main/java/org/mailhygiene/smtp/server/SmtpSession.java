@@ -486,7 +486,9 @@ final class SmtpSession implements Runnable {
             return true;
         }
         RawContentRules rules = chunkRules;
-        return finishMessage(chunks.openStream(), rules::violation, rules::hops);
+        try (InputStream body = chunks.openStream()) {
+            return finishMessage(body, rules::violation, rules::hops);
+        }
     }
 
     /** Refuses a chunk: the transaction ends, and its chunks still in the pipeline are discarded up to LAST. */
