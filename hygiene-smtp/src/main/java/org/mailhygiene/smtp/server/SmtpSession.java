@@ -571,10 +571,13 @@ final class SmtpSession implements Runnable {
         ssl.setSoTimeout((int) Math.min(Integer.MAX_VALUE, t.handshakeTimeout().toMillis()));
         // The socket timeout bounds each read only: a client dribbling a ClientHello, or not reading the server's
         // flight, must not hold the session either, so the watchdog bounds the handshake as a whole.
-        try (Watchdog.Guard g = watchdog.arm(t.handshakeTimeout())) {
+        Watchdog.Guard g = watchdog.arm(t.handshakeTimeout());
+        try {
             ssl.startHandshake();
         } catch (IOException e) {
             throw watchdog.timedOut(e);
+        } finally {
+            g.disarm();
         }
         socket = ssl;
         input.switchTo(ssl);

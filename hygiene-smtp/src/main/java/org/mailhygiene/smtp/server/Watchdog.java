@@ -34,7 +34,7 @@ final class Watchdog {
     }
 
     /**
-     * Arms a guard: unless {@link Guard#close()} is called within {@code timeout}, the connection is closed.
+     * Arms a guard: unless {@link Guard#disarm()} is called within {@code timeout}, the connection is closed.
      *
      * @param timeout how long the guarded operation may take
      * @return the guard to close when the operation finished
@@ -59,10 +59,10 @@ final class Watchdog {
         }
     }
 
-    /** An armed guard; closing it disarms it. */
-    interface Guard extends AutoCloseable {
-        @Override
-        void close();
+    /** An armed guard. */
+    interface Guard {
+        /** Cancels the guard: the operation finished in time. Idempotent. */
+        void disarm();
     }
 
     /**
@@ -82,19 +82,25 @@ final class Watchdog {
 
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
-                try (Guard g = arm(timeout)) {
+                Guard g = arm(timeout);
+                try {
                     out.write(b, off, len);
                 } catch (IOException e) {
                     throw timedOut(e);
+                } finally {
+                    g.disarm();
                 }
             }
 
             @Override
             public void flush() throws IOException {
-                try (Guard g = arm(timeout)) {
+                Guard g = arm(timeout);
+                try {
                     out.flush();
                 } catch (IOException e) {
                     throw timedOut(e);
+                } finally {
+                    g.disarm();
                 }
             }
 
