@@ -49,8 +49,9 @@ import org.slf4j.LoggerFactory;
  * queued. Content that is 8-bit for a server without 8BITMIME is sent unchanged (as Postfix does), not re-encoded.
  *
  * <p>Every step has a timeout ({@link SmtpTimeouts}, RFC 5321 defaults), capped by the budget given to
- * {@link #deliver}. Reads use socket timeouts; writes are guarded by a watchdog that closes the socket when a write
- * takes too long.
+ * {@link #deliver}. A reply (all of its lines) must arrive within its step's timeout and before the deadline, however
+ * slowly the server sends it; writes and the STARTTLS handshake as a whole are guarded by a watchdog that closes the
+ * socket when they take too long.
  *
  * <h2>Connection reuse</h2>
  * After a transaction that ended cleanly (the reply to the data was read, so client and server are in step), the
@@ -235,6 +236,7 @@ public final class SmtpClient {
         OutputStream out;
         boolean secure;
         HopFailedException.Stage stage = HopFailedException.Stage.CONNECT;
+        int soTimeout = -1;
 
         Conn(Endpoint endpoint, long deadline) {
             this.endpoint = endpoint;
@@ -314,17 +316,23 @@ public final class SmtpClient {
         }
 
         void streams() throws IOException {
+            soTimeout = -1;
             in = new BufferedInputStream(socket.getInputStream(), 8192);
             out = new BufferedOutputStream(socket.getOutputStream(), 8192);
         }
 
         SmtpResponse read(HopFailedException.Stage at, Duration timeout) throws IOException {
             stage = at;
-            socket.setSoTimeout(capped(timeout));
+            capped(timeout); // fails at once when the deadline has passed
+            // The whole reply (every line of it) must arrive within the step's timeout and before the delivery's
+            // deadline: a server dribbling one continuation line at a time cannot stretch either.
+            long now = System.nanoTime();
+            long step = saturatedNanos(timeout);
+            long until = step > deadline - now ? deadline : now + step;
             List<String> lines = new ArrayList<>();
             int code = -1;
             while (true) {
-                String line = readLine();
+                String line = readLine(until);
                 if (line.length() < 3 || !line.substring(0, 3).chars().allMatch(Character::isDigit)) {
                     throw new IOException("malformed reply line: " + printable(line));
                 }
@@ -347,10 +355,30 @@ public final class SmtpClient {
             }
         }
 
-        private String readLine() throws IOException {
+        private String readLine(long until) throws IOException {
             StringBuilder sb = new StringBuilder(80);
             int c;
-            while ((c = in.read()) >= 0) {
+            while (true) {
+                String late = until == deadline ? "delivery deadline passed" : "reply not complete in time";
+                long left = until - System.nanoTime();
+                if (left <= 0) {
+                    throw new SocketTimeoutException(late);
+                }
+                // Only a read that blocks uses the timeout; set it when the millisecond value changed, which for
+                // bytes already buffered is about once per reply.
+                int ms = (int) Math.min(Integer.MAX_VALUE, Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                if (ms != soTimeout) {
+                    socket.setSoTimeout(ms);
+                    soTimeout = ms;
+                }
+                try {
+                    c = in.read();
+                } catch (SocketTimeoutException e) {
+                    throw new SocketTimeoutException(late);
+                }
+                if (c < 0) {
+                    break;
+                }
                 if (c == '\n') {
                     int len = sb.length();
                     if (len > 0 && sb.charAt(len - 1) == '\r') {
@@ -512,7 +540,15 @@ public final class SmtpClient {
                                     c.socket, endpoint(c), c.endpoint.address().getPort(), true);
                     s.setUseClientMode(true);
                     s.setSoTimeout(c.capped(timeouts.starttls()));
-                    s.startHandshake();
+                    // The socket timeout bounds each read; the watchdog bounds the handshake as a whole (a server
+                    // dribbling its flight, or not reading ours).
+                    ScheduledFuture<?> guard =
+                            WATCHDOG.schedule(c::abort, c.capped(timeouts.starttls()), TimeUnit.MILLISECONDS);
+                    try {
+                        s.startHandshake();
+                    } finally {
+                        guard.cancel(false);
+                    }
                     c.socket = s;
                     c.streams();
                     c.secure = true;
@@ -684,6 +720,14 @@ public final class SmtpClient {
         }
         c.inStep = true;
         return new TransactionResult(c.endpoint, c.secure, ordered(rcpts, results));
+    }
+
+    private static long saturatedNanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
     }
 
     private static String endpoint(Conn c) {
