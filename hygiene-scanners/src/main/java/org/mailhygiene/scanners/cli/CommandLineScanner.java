@@ -63,7 +63,11 @@ import org.slf4j.LoggerFactory;
  *       {@link Builder#maxOutputBytes(int)} bytes of output are kept; the rest is read and discarded.
  *   <li>After {@link Builder#timeout(Duration)} the whole process tree is killed (every descendant, then the
  *       program; {@link ProcessHandle#descendants()}) and the scan fails with {@link ScanFailure.Kind#TIMED_OUT}. An
- *       interrupted caller also kills the tree, then gets {@link InterruptedException}.
+ *       interrupted caller also kills the tree, then gets {@link InterruptedException}. Processes that escaped the
+ *       tree by double-forking are found too (on Linux): every run puts a unique {@code MAILHYGIENE_RUN_ID} variable
+ *       into the program's environment, and processes still carrying it are killed after a timeout or interrupt, and
+ *       when one of them keeps the output open after the program exited (otherwise the output would never end). The
+ *       output pipe is closed and its reader stopped in every case.
  *   <li>Removes the private directory, also after a timeout, a crash of the scanner or an adapter failure. (A crash
  *       of this JVM itself can leave it behind.)
  * </ol>
