@@ -511,8 +511,11 @@ public final class SmtpClient {
         idle.computeIfAbsent(key, k -> new ConcurrentLinkedDeque<>()).offerFirst(c);
         WATCHDOG.schedule(
                 () -> {
-                    Deque<Conn> q = idle.get(key);
-                    if (q != null && c.expire() && q.remove(c)) {
+                    if (c.expire()) { // still parked: ours to close (a transaction that claimed it first keeps it)
+                        Deque<Conn> q = idle.get(key);
+                        if (q != null) {
+                            q.remove(c);
+                        }
                         c.retire();
                     }
                 },
