@@ -48,6 +48,13 @@ import java.util.Set;
  * limit expansion-ratio 100
  * </pre>
  *
+ * <p>{@code check encrypted-archive off} and {@code check broken-mime off} mean "do not flag this as suspicious",
+ * never "treat it as inspected": content the scanner then cannot look into (an encrypted archive entry, a multipart
+ * that cannot be split, a body that cannot be decoded) makes the scan an
+ * {@link org.mailhygiene.api.ScanFailure.Kind#UNSCANNABLE} failure (or, next to other findings, a
+ * {@value AttachmentPolicyScanner#NOT_INSPECTED} rule), which the pipeline's policy maps, for example to
+ * accept-and-mark; see {@link AttachmentPolicyScanner}. A verdict is CLEAN only when everything was inspected.
+ *
  * <p>Immutable and thread-safe.
  */
 public final class AttachmentPolicy {
@@ -292,7 +299,8 @@ public final class AttachmentPolicy {
     }
 
     /**
-     * Whether encrypted archive entries are flagged (their content cannot be checked).
+     * Whether encrypted archive entries are flagged as suspicious (their content cannot be checked). When off, such
+     * an archive is reported as not inspected ({@link org.mailhygiene.api.ScanFailure.Kind#UNSCANNABLE}), not clean.
      *
      * @return the setting, default {@code true}
      */
@@ -301,7 +309,9 @@ public final class AttachmentPolicy {
     }
 
     /**
-     * Whether broken MIME structure is flagged (see {@link AttachmentPolicyScanner#MIME_BROKEN}).
+     * Whether broken MIME structure is flagged as suspicious (see {@link AttachmentPolicyScanner#MIME_BROKEN}). When
+     * off, structure that kept content from being inspected is reported as not inspected
+     * ({@link org.mailhygiene.api.ScanFailure.Kind#UNSCANNABLE}), not clean.
      *
      * @return the setting, default {@code true}
      */
@@ -512,7 +522,8 @@ public final class AttachmentPolicy {
         }
 
         /**
-         * Turns the encrypted-archive check on or off. Default on.
+         * Turns the encrypted-archive check on or off. Default on. Off: an encrypted entry is not suspicious, but it is
+         * reported as not inspected, never clean ({@link AttachmentPolicy#encryptedArchiveCheck()}).
          *
          * @param on the setting
          * @return this builder
@@ -523,7 +534,9 @@ public final class AttachmentPolicy {
         }
 
         /**
-         * Turns the broken-MIME-structure check on or off. Default on.
+         * Turns the broken-MIME-structure check on or off. Default on. Off: broken structure is not suspicious, but
+         * content it kept from being inspected is reported as not inspected, never clean
+         * ({@link AttachmentPolicy#brokenMimeCheck()}).
          *
          * @param on the setting
          * @return this builder

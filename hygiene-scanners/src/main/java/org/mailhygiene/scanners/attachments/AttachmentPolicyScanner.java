@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.mailhygiene.api.Message;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.Outcome;
@@ -46,9 +47,21 @@ import org.mailhygiene.scanners.mime.PartInfo;
  *       message was not inspected.
  * </ul>
  *
- * <p>The verdict is {@link Outcome#SUSPICIOUS} with one {@link Rule} per finding (no score; the description names the
- * part and file), or {@link Outcome#CLEAN} when nothing was found. A message that cannot be read is a
- * {@link ScanException} ({@link ScanFailure.Kind#SCANNER_ERROR}), never clean.
+ * <p>Switched-off checks: {@code encrypted-archive off} and {@code broken-mime off} mean "do not block for this
+ * reason", not "pretend it was inspected". Content the scanner could not look into is then a {@value #NOT_INSPECTED}
+ * finding instead: an encrypted archive entry (it, and any entries after it, were not checked), a multipart that could
+ * not be split (its parts were checked only as one blob), a body that could not be decoded to its end, a body in an
+ * unknown transfer encoding (checked undecoded). An encoded container is decoded and walked in full, so with
+ * {@code broken-mime off} it is no finding at all.
+ *
+ * <p>The result: {@link Outcome#CLEAN} only when nothing was found and everything was inspected;
+ * {@link Outcome#SUSPICIOUS} with one {@link Rule} per finding (no score; the description names the part and file)
+ * when there is any finding other than {@value #NOT_INSPECTED} (then the {@value #NOT_INSPECTED} findings are rules
+ * too); and a {@link ScanFailure.Kind#UNSCANNABLE} {@link ScanException} whose detail lists what was not inspected
+ * when those are the only findings. A policy decides what UNSCANNABLE becomes: {@code DefaultPolicy} tempfails it
+ * unless configured, e.g. {@code onFailureOf("attachments", UNSCANNABLE, ACCEPT)} to deliver such mail marked with
+ * {@code X-Hygiene-Unscanned}. A message that cannot be read is a {@link ScanException}
+ * ({@link ScanFailure.Kind#SCANNER_ERROR}), never clean.
  *
  * <p>Thread-safe: one instance serves concurrent scans. Verdicts depend only on the content and the configuration, so
  * they may be cached ({@link #cacheIdentity()}).
@@ -72,6 +85,8 @@ public final class AttachmentPolicyScanner implements Scanner {
     public static final String MIME_BROKEN = "MIME_BROKEN";
     /** Rule: MIME walker limit reached. */
     public static final String MIME_LIMIT = "MIME_LIMIT";
+    /** Finding: content that could not be inspected while the check that would flag it is off. */
+    public static final String NOT_INSPECTED = "NOT_INSPECTED";
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;
@@ -123,6 +138,14 @@ public final class AttachmentPolicyScanner implements Scanner {
         return Optional.of(identity);
     }
 
+    /**
+     * Inspects the message and turns the findings into a result as described in the class description.
+     *
+     * @param message the message
+     * @return CLEAN (nothing found, everything inspected) or SUSPICIOUS
+     * @throws ScanException UNSCANNABLE when the only findings are {@value #NOT_INSPECTED}; SCANNER_ERROR when the
+     *     message cannot be read
+     */
     @Override
     public Verdict scan(Message message) throws ScanException {
         Instant start = clock.instant();
@@ -139,6 +162,18 @@ public final class AttachmentPolicyScanner implements Scanner {
         if (findings.isEmpty()) {
             return Verdict.clean(NAME, elapsed);
         }
+        if (findings.stream().allMatch(f -> f.rule().equals(NOT_INSPECTED))) {
+            throw new ScanException(
+                    new ScanFailure(
+                            NAME,
+                            ScanFailure.Kind.UNSCANNABLE,
+                            "not inspected: "
+                                    + findings.stream()
+                                            .map(AttachmentFinding::description)
+                                            .collect(Collectors.joining("; ")),
+                            elapsed),
+                    null);
+        }
         Verdict.Builder v = Verdict.builder(NAME, Outcome.SUSPICIOUS).elapsed(elapsed);
         for (AttachmentFinding f : findings) {
             v.rule(new Rule(f.rule(), java.util.OptionalDouble.empty(), f.description()));
@@ -150,7 +185,8 @@ public final class AttachmentPolicyScanner implements Scanner {
      * Inspects a message and lists every finding in walk order (the same findings {@link #scan} turns into rules).
      *
      * @param content the message
-     * @return the findings, empty when the message passes the policy
+     * @return the findings, empty when the message passes the policy and was inspected completely; content not
+     *     inspected because its check is off is a {@value #NOT_INSPECTED} finding
      * @throws IOException if the content cannot be read
      */
     public List<AttachmentFinding> inspect(MessageContent content) throws IOException {
@@ -164,8 +200,16 @@ public final class AttachmentPolicyScanner implements Scanner {
             String where = f.path().isEmpty() ? "message" : "part " + f.path();
             if (f.kind().isLimit()) {
                 inspection.add(MIME_LIMIT, where, where + ": " + f.detail() + "; the rest was not inspected");
-            } else if (policy.brokenMimeCheck() && isBroken(f.kind())) {
-                inspection.add(MIME_BROKEN, where, where + ": " + describe(f.kind()) + ": " + f.detail());
+            } else if (isBroken(f.kind())) {
+                if (policy.brokenMimeCheck()) {
+                    inspection.add(MIME_BROKEN, where, where + ": " + describe(f.kind()) + ": " + f.detail());
+                } else if (f.kind() != MimeFinding.Kind.ENCODED_CONTAINER) {
+                    inspection.add(
+                            NOT_INSPECTED,
+                            where,
+                            where + ": " + describe(f.kind()) + " (" + f.detail() + "); " + notInspected(f.kind())
+                                    + " (broken-mime check off)");
+                }
             }
         }
         return List.copyOf(inspection.findings());
@@ -175,6 +219,16 @@ public final class AttachmentPolicyScanner implements Scanner {
         return switch (kind) {
             case MALFORMED_MULTIPART, DECODING_ERROR, UNKNOWN_ENCODING, ENCODED_CONTAINER -> true;
             default -> false;
+        };
+    }
+
+    /** What was not inspected after a broken-structure finding; ENCODED_CONTAINER is decoded and walked in full. */
+    private static String notInspected(MimeFinding.Kind kind) {
+        return switch (kind) {
+            case MALFORMED_MULTIPART -> "its parts were not inspected one by one";
+            case DECODING_ERROR -> "the rest of the body was not inspected";
+            case UNKNOWN_ENCODING -> "the body was inspected undecoded only";
+            default -> "not fully inspected";
         };
     }
 

@@ -138,6 +138,12 @@ final class Inspection {
                                 AttachmentPolicyScanner.ENCRYPTED,
                                 location,
                                 location + ": archive holds an encrypted entry whose content cannot be checked");
+                    } else {
+                        add(
+                                AttachmentPolicyScanner.NOT_INSPECTED,
+                                location,
+                                location + ": archive holds an encrypted entry; it and any entries after it were not"
+                                        + " inspected (encrypted-archive check off)");
                     }
                 } else {
                     add(AttachmentPolicyScanner.ARCHIVE_BROKEN, location, location + ": broken archive: " + msg);

@@ -14,9 +14,12 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.mailhygiene.api.Health;
 import org.mailhygiene.api.Message;
@@ -57,6 +60,20 @@ import org.slf4j.LoggerFactory;
  * {@link #cacheIdentity()} is empty (verdicts are not cached) for {@link Builder#reloadSettle}, and then returns a new
  * identity: a verdict cache never serves a clean verdict computed with signatures older than the last reload.
  *
+ * <p>Signature version tracking: clamd also reloads by itself (freshclam's {@code NotifyClamd}, {@code SelfCheck}),
+ * without this scanner knowing. So {@link #cacheIdentity()} contains the {@code VERSION} reply of every instance
+ * (e.g. {@code ClamAV 1.4.6/27001/Fri Nov 27 09:00:00 2026}: engine, daily database version and date), and that
+ * knowledge expires {@link Builder#versionCheckInterval} after it was asked for. When it has expired,
+ * {@code cacheIdentity()} starts one asynchronous {@code VERSION} check of every instance on the
+ * {@link Builder#versionCheckExecutor version-check executor} and returns empty (do not cache) until the check has
+ * answered; a scan never waits for it and at most one check runs at a time. When any instance does not answer
+ * {@code VERSION} (or answers something that is not a version), its signatures are unknown and the identity stays
+ * empty until a later check (one interval later) gets every answer: verdicts are then not cached, rather than cached
+ * under a version that may be wrong. A cached clean verdict is therefore never served more than
+ * {@code versionCheckInterval} after the instance that made it switched to newer signatures. Note that clamd
+ * without an official (or {@code .cud}) daily database reports only its engine version, which a reload of local
+ * {@code .ndb}/{@code .hdb} files does not change: reload those through {@link #reloadAll()}.
+ *
  * <p>Defaults (a test checks that this list equals the code):
  * <ul>
  *   <li>name: {@code clamd}
@@ -67,10 +84,11 @@ import org.slf4j.LoggerFactory;
  *   <li>stream max length: 26214400 bytes
  *   <li>chunk size: 65536 bytes
  *   <li>reload settle: 60 s
+ *   <li>version check interval: 60 s
  *   <li>initial back-off: 30 s
  *   <li>max back-off: 600 s
  * </ul>
- * and the system UTC clock, no listener.
+ * and the system UTC clock, no listener, version checks on a new daemon thread each.
  *
  * <p>Thread-safe: one instance serves concurrent scans, each on its own connection.
  */
@@ -92,6 +110,12 @@ public final class ClamdScanner implements Scanner {
     public static final long DEFAULT_STREAM_MAX_LENGTH = 25L * 1024 * 1024;
     /** Default time after a RELOAD during which verdicts are not cached. */
     public static final Duration DEFAULT_RELOAD_SETTLE = Duration.ofSeconds(60);
+    /**
+     * Default longest time a known signature version is trusted for the cache identity before it is asked for
+     * again: 60 s, so a clean verdict made with old signatures is reused for at most a minute after clamd reloaded by
+     * itself, at the price of one {@code VERSION} per instance per minute.
+     */
+    public static final Duration DEFAULT_VERSION_CHECK_INTERVAL = Duration.ofSeconds(60);
     /** Default back-off after an instance's first failure. */
     public static final Duration DEFAULT_INITIAL_BACKOFF = Duration.ofSeconds(30);
     /** Default longest back-off. */
@@ -110,7 +134,14 @@ public final class ClamdScanner implements Scanner {
     private final String instanceToken = UUID.randomUUID().toString().substring(0, 8);
     private final AtomicLong generation = new AtomicLong();
     private volatile Instant settledAt = Instant.MIN;
-    private volatile String knownVersions = "";
+    private final Duration versionCheckInterval;
+    private final Executor versionCheckExecutor;
+    private final AtomicBoolean versionCheckRunning = new AtomicBoolean();
+    /** The last version check; {@code null} before the first one and after a reload (check again). */
+    private volatile VersionCheck lastVersionCheck;
+    /** The last complete answer, kept across reloads to tell whether a version changed. */
+    private String lastKnownVersions;
+
     private final Duration connectTimeout;
     private final Duration readTimeout;
     private final Duration initialBackoff;
@@ -127,6 +158,8 @@ public final class ClamdScanner implements Scanner {
         this.readTimeout = b.readTimeout;
         this.initialBackoff = b.initialBackoff;
         this.maxBackoff = b.maxBackoff;
+        this.versionCheckInterval = b.versionCheckInterval;
+        this.versionCheckExecutor = b.versionCheckExecutor != null ? b.versionCheckExecutor : this::startCheckThread;
         List<ClamdClient> list = new ArrayList<>();
         FailoverGroup.Builder<ClamdClient> gb = FailoverGroup.<ClamdClient>builder(b.name)
                 .deadline(b.scanDeadline)
@@ -409,18 +442,24 @@ public final class ClamdScanner implements Scanner {
     private void newGeneration() {
         generation.incrementAndGet();
         settledAt = clock.instant().plus(reloadSettle);
+        lastVersionCheck = null;
     }
 
     /**
-     * Asks every reachable instance for its VERSION; when the combined answer differs from the last one seen (for
-     * example freshclam reloaded clamd with a new daily database), starts a new cache identity as after a reload.
-     * Instances that do not answer are skipped.
+     * One answer to {@code VERSION} from every instance.
      *
-     * @return whether the versions changed
-     * @throws InterruptedException if interrupted
+     * @param versions {@code ADDRESS=REPLY;} per instance in configured order, or {@code null} when some instance did
+     *     not answer with a version
+     * @param askedAt when the check started (its knowledge is at least this old)
+     * @param generation the reload generation when the check started; a check overtaken by a reload is discarded
      */
-    public boolean refreshVersions() throws InterruptedException {
+    private record VersionCheck(String versions, Instant askedAt, long generation) {}
+
+    private VersionCheck checkVersions() throws InterruptedException {
+        long gen = generation.get();
+        Instant askedAt = clock.instant();
         StringBuilder sb = new StringBuilder();
+        boolean complete = true;
         for (ClamdClient c : clients) {
             try {
                 sb.append(c.address())
@@ -428,40 +467,105 @@ public final class ClamdScanner implements Scanner {
                         .append(c.version(probeTimeout).raw())
                         .append(';');
             } catch (ClamdException e) {
-                sb.append(c.address()).append("=?;");
+                complete = false;
+                LOG.debug("{}: VERSION of {} failed: {}", name, c.address(), e.getMessage());
             }
         }
-        String v = sb.toString();
+        return new VersionCheck(complete ? sb.toString() : null, askedAt, gen);
+    }
+
+    /**
+     * Asks every instance for its VERSION now, on the calling thread (each with the probe timeout), and records the
+     * answer as the current signature versions of the {@link #cacheIdentity()}, as the periodic check does. When any
+     * instance does not answer, the versions are unknown and verdicts are not cached until a later check succeeds.
+     *
+     * @return whether every instance answered and the combined answer differs from the last complete one seen (the
+     *     first complete answer is not a change)
+     * @throws InterruptedException if interrupted
+     */
+    public boolean refreshVersions() throws InterruptedException {
+        VersionCheck next = checkVersions();
         synchronized (this) {
-            if (v.equals(knownVersions)) {
+            VersionCheck prev = lastVersionCheck;
+            if (next.generation() != generation.get()
+                    || (prev != null && prev.askedAt().isAfter(next.askedAt()))) {
+                return false; // a reload or a newer check overtook this one
+            }
+            lastVersionCheck = next;
+            if (next.versions() == null) {
                 return false;
             }
-            boolean first = knownVersions.isEmpty();
-            knownVersions = v;
-            if (!first) {
-                newGeneration();
+            String before = lastKnownVersions;
+            lastKnownVersions = next.versions();
+            return before != null && !before.equals(next.versions());
+        }
+    }
+
+    private void startCheckThread(Runnable task) {
+        Thread t = new Thread(task, name + "-version-check");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private void startVersionCheck() {
+        if (!versionCheckRunning.compareAndSet(false, true)) {
+            return;
+        }
+        Runnable task = () -> {
+            try {
+                refreshVersions();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                LOG.warn("{}: version check failed: {}", name, e.toString());
+            } finally {
+                versionCheckRunning.set(false);
             }
-            return !first;
+        };
+        try {
+            versionCheckExecutor.execute(task);
+        } catch (RejectedExecutionException e) {
+            versionCheckRunning.set(false);
+            LOG.warn("{}: version check not started: {}", name, e.toString());
         }
     }
 
     /**
      * The verdict-cache identity: the scanner name, the instances, the stream limit, a token unique to this scanner
-     * object and a generation that changes with every {@link #reloadAll()} and every version change seen by
-     * {@link #refreshVersions()}. Empty (do not cache) from a reload until {@link Builder#reloadSettle} later.
+     * object, a generation that changes with every {@link #reloadAll()}, and every instance's {@code VERSION} reply
+     * (engine, daily database version and date). Never blocks on the network.
      *
-     * @return the identity, or empty while a reload may still be in progress
+     * <p>Empty (do not cache) from a reload until {@link Builder#reloadSettle} later; while no version check has
+     * answered yet or the last one is {@link Builder#versionCheckInterval} old or older (this call then starts a new
+     * check in the background, as described in the class description); and while the last check did not get a
+     * version from every instance.
+     *
+     * @return the identity, or empty when verdicts must not be cached now
      */
     @Override
     public Optional<String> cacheIdentity() {
-        if (clock.instant().isBefore(settledAt)) {
+        Instant now = clock.instant();
+        if (now.isBefore(settledAt)) {
+            return Optional.empty();
+        }
+        VersionCheck check = lastVersionCheck;
+        if (check == null || !now.isBefore(check.askedAt().plus(versionCheckInterval))) {
+            startVersionCheck();
+            // A direct executor has answered already; an asynchronous one answers for a later call.
+            check = lastVersionCheck;
+            if (check == null || !now.isBefore(check.askedAt().plus(versionCheckInterval))) {
+                return Optional.empty();
+            }
+        }
+        if (check.versions() == null) {
             return Optional.empty();
         }
         return Optional.of(name + "["
                 + clients.stream()
                         .map(c -> c.address().toString())
                         .reduce((a, b) -> a + "," + b)
-                        .orElse("") + "] max=" + streamMaxLength + " id=" + instanceToken + " gen=" + generation.get());
+                        .orElse("") + "] max=" + streamMaxLength + " id=" + instanceToken + " gen=" + generation.get()
+                + " versions=" + check.versions());
     }
 
     /**
@@ -537,6 +641,15 @@ public final class ClamdScanner implements Scanner {
     }
 
     /**
+     * How long a signature version answer is trusted by {@link #cacheIdentity()}.
+     *
+     * @return the interval
+     */
+    public Duration versionCheckInterval() {
+        return versionCheckInterval;
+    }
+
+    /**
      * The back-off after an instance's first failure.
      *
      * @return the duration
@@ -582,6 +695,8 @@ public final class ClamdScanner implements Scanner {
         private Duration reloadSettle = DEFAULT_RELOAD_SETTLE;
         private Duration initialBackoff = DEFAULT_INITIAL_BACKOFF;
         private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
+        private Duration versionCheckInterval = DEFAULT_VERSION_CHECK_INTERVAL;
+        private Executor versionCheckExecutor;
         private Clock clock = Clock.systemUTC();
         private HygieneListener listener = HygieneListener.NOOP;
 
@@ -750,6 +865,39 @@ public final class ClamdScanner implements Scanner {
         }
 
         /**
+         * The longest time a signature version answer is trusted for {@link ClamdScanner#cacheIdentity()}; once it is
+         * this old, the next {@code cacheIdentity()} asks every instance for its {@code VERSION} again (in the
+         * background) and verdicts are not cached until the answer is in. This bounds how long a clean verdict made
+         * with older signatures can be reused after clamd reloaded by itself. Default 60 s.
+         *
+         * @param value positive, at most 24 h
+         * @return this builder
+         * @throws IllegalArgumentException if not positive or longer than 24 h
+         */
+        public Builder versionCheckInterval(Duration value) {
+            ClamdClient.Builder.positive(value, "versionCheckInterval");
+            if (value.compareTo(Duration.ofHours(24)) > 0) {
+                throw new IllegalArgumentException("versionCheckInterval must be at most 24 h, was " + value
+                        + "; a cached clean verdict could outlive many signature updates");
+            }
+            versionCheckInterval = value;
+            return this;
+        }
+
+        /**
+         * Where the background {@code VERSION} checks run. Default: a new daemon thread per check (at most one check
+         * runs at a time, once per {@link #versionCheckInterval}). Tests may pass {@code Runnable::run} to check on
+         * the calling thread.
+         *
+         * @param value the executor
+         * @return this builder
+         */
+        public Builder versionCheckExecutor(Executor value) {
+            versionCheckExecutor = Objects.requireNonNull(value, "versionCheckExecutor");
+            return this;
+        }
+
+        /**
          * Back-off after an instance's first failure; doubles per failure. Default 30 s.
          *
          * @param value positive, not above the max back-off
@@ -783,7 +931,8 @@ public final class ClamdScanner implements Scanner {
         }
 
         /**
-         * The clock for back-off and the reload settle time. Default the system UTC clock.
+         * The clock for back-off, the reload settle time and the version check interval. Default the system UTC
+         * clock.
          *
          * @param value the clock
          * @return this builder

@@ -3,6 +3,7 @@ package org.mailhygiene.scanners.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -13,8 +14,11 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -23,6 +27,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -63,7 +68,11 @@ import org.slf4j.LoggerFactory;
  *       {@link Builder#maxOutputBytes(int)} bytes of output are kept; the rest is read and discarded.
  *   <li>After {@link Builder#timeout(Duration)} the whole process tree is killed (every descendant, then the
  *       program; {@link ProcessHandle#descendants()}) and the scan fails with {@link ScanFailure.Kind#TIMED_OUT}. An
- *       interrupted caller also kills the tree, then gets {@link InterruptedException}.
+ *       interrupted caller also kills the tree, then gets {@link InterruptedException}. Processes that escaped the
+ *       tree by double-forking are found too (on Linux): every run puts a unique {@code MAILHYGIENE_RUN_ID} variable
+ *       into the program's environment, and processes still carrying it are killed after a timeout or interrupt, and
+ *       when one of them keeps the output open after the program exited (otherwise the output would never end). The
+ *       output pipe is closed and its reader stopped in every case.
  *   <li>Removes the private directory, also after a timeout, a crash of the scanner or an adapter failure. (A crash
  *       of this JVM itself can leave it behind.)
  * </ol>
@@ -126,6 +135,7 @@ public final class CommandLineScanner implements Scanner {
     private final ReadWriteLock signatureLock = new ReentrantReadWriteLock(true);
     private final boolean cacheVerdicts;
     private final AtomicLong signatureGeneration = new AtomicLong();
+    private final String configurationDigest;
 
     private CommandLineScanner(Builder b) {
         this.profile = b.profile;
@@ -137,6 +147,41 @@ public final class CommandLineScanner implements Scanner {
         this.environment = Map.copyOf(b.environment);
         this.cacheVerdicts = b.cacheVerdicts;
         this.inputWriter = b.profile.input() == InputMode.PARTS ? new PartsWriter(b.mimeWalker) : InputWriter.message();
+        this.configurationDigest = configurationDigest(profile, environment, b.mimeWalker, maxOutputBytes);
+    }
+
+    /**
+     * A SHA-256 (hex) over everything that can change a verdict: the profile's program, arguments, input mode,
+     * exit-status table (ranges, classes, meanings) and name patterns (with flags); the environment given on top of
+     * the inherited one (sorted by name); the MIME walker's limits when parts are extracted ({@link InputMode#PARTS});
+     * and the output cap. Each item is length-prefixed, so no two configurations share a description.
+     */
+    static String configurationDigest(
+            CommandProfile profile, Map<String, String> environment, MimeWalker walker, int maxOutputBytes) {
+        List<String> items = new ArrayList<>();
+        items.add("command=" + profile.command());
+        profile.arguments().forEach(a -> items.add("arg=" + a));
+        items.add("input=" + profile.input());
+        profile.exitStatuses()
+                .forEach(r -> items.add("exit=" + r.from() + ".." + r.to() + ":" + r.exitClass() + ":" + r.meaning()));
+        profile.namePatterns().forEach(p -> items.add("pattern=" + p.flags() + ":" + p.pattern()));
+        new TreeMap<>(environment).forEach((k, v) -> items.add("env=" + k + "=" + v));
+        if (profile.input() == InputMode.PARTS) {
+            items.add("mime=depth:" + walker.maxDepth() + ",parts:" + walker.maxParts() + ",decoded:"
+                    + walker.maxDecodedBytes());
+        }
+        items.add("maxOutput=" + maxOutputBytes);
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            for (String item : items) {
+                byte[] b = item.getBytes(StandardCharsets.UTF_8);
+                md.update(ByteBuffer.allocate(4).putInt(b.length).array());
+                md.update(b);
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every Java runtime", e);
+        }
     }
 
     /**
@@ -185,10 +230,13 @@ public final class CommandLineScanner implements Scanner {
     }
 
     /**
-     * Empty (never cache) unless {@link Builder#cacheVerdicts(boolean)} was set; then the profile's name, program,
-     * arguments and input mode plus a signature generation that each successful {@link #updateStep(boolean)} or
-     * {@link #exclusive(UpdateStep, Duration)} run increments, so cached verdicts end with an update run through this
-     * scanner. Updates made behind its back (a cron job) are not seen: use the cache's expiry for those.
+     * Empty (never cache) unless {@link Builder#cacheVerdicts(boolean)} was set; then the profile's name and program,
+     * a SHA-256 digest of everything else that can change a verdict (arguments, input mode, the exit-status table, the
+     * name patterns, the {@link Builder#environment(String, String) environment} given to the process, the
+     * {@link Builder#mimeWalker MIME walker}'s limits for {@link InputMode#PARTS}, the output cap), and a signature
+     * generation that each successful {@link #updateStep(boolean)} or {@link #exclusive(UpdateStep, Duration)} run
+     * increments, so cached verdicts end with an update run through this scanner. Updates made behind its back (a
+     * cron job) are not seen: use the cache's expiry for those.
      *
      * @return the cache identity, or empty
      */
@@ -197,8 +245,8 @@ public final class CommandLineScanner implements Scanner {
         if (!cacheVerdicts) {
             return Optional.empty();
         }
-        return Optional.of("cli:" + profile.name() + ":" + profile.command() + ":" + profile.arguments() + ":"
-                + profile.input() + ":generation=" + signatureGeneration.get());
+        return Optional.of("cli:" + profile.name() + ":" + profile.command() + ":config=" + configurationDigest
+                + ":generation=" + signatureGeneration.get());
     }
 
     /**

@@ -3,6 +3,8 @@ package org.mailhygiene.scanners.cli;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,21 +12,39 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.mailhygiene.scanners.concurrent.VirtualThreads;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs one program with an argument list (never a shell), stdin closed, stderr merged into stdout, keeping at most a
  * given number of output bytes (the rest is read and discarded so the program never blocks on a full pipe), and kills
  * the whole process tree when the time is up or the caller is interrupted. Stateless; thread-safe.
+ *
+ * <p>Escaped processes: a program may leave a process behind that is no longer its descendant (it double-forked, so
+ * the process was re-parented) and still holds the output pipe; the output reader would then never see end of stream.
+ * Every run therefore puts a unique {@value #RUN_MARKER} variable into the program's environment, which every
+ * process it starts inherits. On a timeout or an interrupt, and when the output has not ended within
+ * {@link #EOF_GRACE} of the program's exit, processes carrying this run's marker are found through
+ * {@code /proc/PID/environ} (Linux; elsewhere only descendants are found) and killed with their descendants. The
+ * output pipe is always closed and the reader is waited for at most {@link #GRACE}, so neither outlives the run.
  */
 final class ProcessRunner {
 
     /** How long to wait for killed processes to disappear, and for the output reader to see end of stream. */
     static final Duration GRACE = Duration.ofSeconds(5);
+    /** How long after the program's exit its output may take to end before escaped holders are hunted down. */
+    static final Duration EOF_GRACE = Duration.ofMillis(500);
+    /** The environment variable that marks every process of one run. */
+    static final String RUN_MARKER = "MAILHYGIENE_RUN_ID";
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessRunner.class);
+    private static final Path PROC = Path.of("/proc");
 
     private ProcessRunner() {}
 
@@ -45,6 +65,8 @@ final class ProcessRunner {
             throws IOException, TimedOut, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(argv).directory(workDir.toFile()).redirectErrorStream(true);
         pb.environment().putAll(environment);
+        String runId = UUID.randomUUID().toString();
+        pb.environment().put(RUN_MARKER, runId);
         Process process = pb.start();
         try {
             process.getOutputStream().close();
@@ -58,16 +80,113 @@ final class ProcessRunner {
         try {
             finished = process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
-            killTree(process.toHandle());
+            stop(process, reader, runId);
             throw e;
         }
         if (!finished) {
-            killTree(process.toHandle());
+            stop(process, reader, runId);
             throw new TimedOut("no exit within " + timeout + "; process tree killed");
         }
-        reader.join(GRACE.toMillis());
+        try {
+            reader.join(EOF_GRACE.toMillis());
+            if (reader.isAlive()) {
+                int n = killMarked(runId);
+                LOG.debug("{} exited but its output stayed open; killed {} escaped process(es)", argv.get(0), n);
+                reader.join(GRACE.toMillis());
+            }
+        } catch (InterruptedException e) {
+            stop(process, reader, runId);
+            throw e;
+        }
         boolean complete = !reader.isAlive();
+        closeOutput(process, reader);
         return new Result(process.exitValue(), collector.head(), collector.total(), collector.truncated() || !complete);
+    }
+
+    /**
+     * Kills the process tree and every process carrying this run's marker, then closes the output pipe and waits for
+     * the reader at most {@link #GRACE}. Keeps the caller's interrupt status.
+     */
+    private static void stop(Process process, Thread reader, String runId) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            killTree(process.toHandle());
+            killMarked(runId);
+            reader.join(GRACE.toMillis());
+        } catch (InterruptedException e) {
+            interrupted = true;
+        } finally {
+            closeOutput(process, reader);
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static void closeOutput(Process process, Thread reader) {
+        try {
+            process.getInputStream().close();
+        } catch (IOException ignored) {
+            // closing a pipe we only read from; nothing is lost
+        }
+        if (reader.isAlive()) {
+            LOG.warn(
+                    "output reader {} still blocked after {}; a process outside this JVM's reach holds the pipe",
+                    reader.getName(),
+                    GRACE);
+            reader.interrupt();
+        }
+    }
+
+    /**
+     * Kills (with their descendants) the processes whose environment carries {@code RUN_MARKER=runId}, in rounds
+     * until none is left (one may fork meanwhile). Linux only: without {@code /proc} nothing is found.
+     *
+     * @return how many processes were killed
+     */
+    static int killMarked(String runId) {
+        if (!Files.isDirectory(PROC)) {
+            return 0;
+        }
+        byte[] entry = ("\0" + RUN_MARKER + "=" + runId + "\0").getBytes(StandardCharsets.US_ASCII);
+        long self = ProcessHandle.current().pid();
+        int killed = 0;
+        for (int round = 0; round < 20; round++) {
+            List<ProcessHandle> marked = new ArrayList<>();
+            ProcessHandle.allProcesses()
+                    .filter(h -> h.pid() != self && carries(h.pid(), entry))
+                    .forEach(marked::add);
+            if (marked.isEmpty()) {
+                break;
+            }
+            for (ProcessHandle h : marked) {
+                killTree(h);
+                killed++;
+            }
+        }
+        return killed;
+    }
+
+    private static boolean carries(long pid, byte[] entry) {
+        byte[] env;
+        try {
+            env = Files.readAllBytes(PROC.resolve(Long.toString(pid)).resolve("environ"));
+        } catch (IOException | SecurityException e) {
+            return false; // gone, or another user's process: not ours
+        }
+        // environ is NUL-separated without a leading NUL; match the first entry too.
+        byte[] padded = new byte[env.length + 1];
+        System.arraycopy(env, 0, padded, 1, env.length);
+        outer:
+        for (int i = 0; i + entry.length <= padded.length; i++) {
+            for (int j = 0; j < entry.length; j++) {
+                if (padded[i + j] != entry[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
     }
 
     /**

@@ -114,15 +114,25 @@ class AttachmentPolicyScannerTest {
     }
 
     @Test
-    void encryptedArchiveCheckCanBeTurnedOff() throws Exception {
+    void encryptedArchiveCheckOffIsNotSuspiciousButNeverClean() throws Exception {
         AttachmentPolicyScanner lenient = AttachmentPolicyScanner.builder()
                 .policy(AttachmentPolicy.builder().encryptedArchiveCheck(false).build())
                 .build();
-        Verdict v = lenient.scan(Message.of(Samples.attachment(
+        byte[] m = Samples.attachment(
                 "Price.zip",
                 "application/zip",
-                Samples.encryptedZip("notes.txt", "x".getBytes(StandardCharsets.US_ASCII)))));
-        assertThat(v.outcome()).isEqualTo(Outcome.CLEAN);
+                Samples.encryptedZip("notes.txt", "x".getBytes(StandardCharsets.US_ASCII)));
+        assertThatThrownBy(() -> lenient.scan(Message.of(m))).isInstanceOfSatisfying(ScanException.class, e -> {
+            assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNSCANNABLE);
+            assertThat(e.failure().scanner()).isEqualTo("attachments");
+            assertThat(e.failure().detail())
+                    .contains("Price.zip")
+                    .contains("encrypted entry")
+                    .contains("not inspected");
+        });
+        assertThat(lenient.inspect(MessageContent.ofBytes(m)))
+                .extracting(AttachmentFinding::rule)
+                .containsExactly(AttachmentPolicyScanner.NOT_INSPECTED);
     }
 
     @Test

@@ -46,7 +46,8 @@ interface ClamdContract {
                 .readTimeout(Duration.ofSeconds(20))
                 .scanDeadline(Duration.ofSeconds(30))
                 .streamMaxLength(100L << 20)
-                .reloadSettle(Duration.ZERO);
+                .reloadSettle(Duration.ZERO)
+                .versionCheckExecutor(Runnable::run);
     }
 
     default Verdict scan(byte[] message) throws Exception {

@@ -35,6 +35,7 @@ class ClamdScannerDefaultsTest {
         code.put("stream max length", s.streamMaxLength() + " bytes");
         code.put("chunk size", s.chunkSize() + " bytes");
         code.put("reload settle", seconds(s.reloadSettle()));
+        code.put("version check interval", seconds(s.versionCheckInterval()));
         code.put("initial back-off", seconds(s.initialBackoff()));
         code.put("max back-off", seconds(s.maxBackoff()));
         assertThat(doc).isEqualTo(code);

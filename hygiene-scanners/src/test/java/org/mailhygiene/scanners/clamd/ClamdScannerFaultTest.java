@@ -255,8 +255,10 @@ class ClamdScannerFaultTest {
     @Test
     void cacheIdentityChangesWithReloadAndIsWithheldWhileItSettles() throws Exception {
         FakeClock clock = FakeClock.start();
-        ClamdScanner s =
-                single().clock(clock).reloadSettle(Duration.ofSeconds(60)).build();
+        ClamdScanner s = single().clock(clock)
+                .reloadSettle(Duration.ofSeconds(60))
+                .versionCheckExecutor(Runnable::run)
+                .build();
         String before = s.cacheIdentity().orElseThrow();
         ClamdScanner.ReloadResult r = s.reloadAll();
         assertThat(r.success()).isTrue();
@@ -266,6 +268,7 @@ class ClamdScannerFaultTest {
         assertThat(s.cacheIdentity()).isPresent().get().isNotEqualTo(before);
         assertThat(ClamdScanner.builder()
                         .address(primary.get().tcpAddress())
+                        .versionCheckExecutor(Runnable::run)
                         .build()
                         .cacheIdentity()
                         .orElseThrow())
@@ -286,7 +289,9 @@ class ClamdScannerFaultTest {
 
     @Test
     void versionChangeSeenByRefreshStartsANewIdentity() throws Exception {
-        ClamdScanner s = single().reloadSettle(Duration.ZERO).build();
+        ClamdScanner s = single().reloadSettle(Duration.ZERO)
+                .versionCheckExecutor(Runnable::run)
+                .build();
         assertThat(s.refreshVersions()).isFalse(); // first look
         String id = s.cacheIdentity().orElseThrow();
         assertThat(s.refreshVersions()).isFalse();

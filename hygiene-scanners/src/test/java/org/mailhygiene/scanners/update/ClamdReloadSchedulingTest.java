@@ -23,6 +23,7 @@ class ClamdReloadSchedulingTest {
                 .address(a.get().tcpAddress())
                 .address(b.get().unixAddress())
                 .reloadSettle(Duration.ZERO)
+                .versionCheckExecutor(Runnable::run)
                 .build();
         String before = scanner.cacheIdentity().orElseThrow();
         try (SignatureUpdateScheduler s = SignatureUpdateScheduler.builder("clamav")

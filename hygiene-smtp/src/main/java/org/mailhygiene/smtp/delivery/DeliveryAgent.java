@@ -48,16 +48,25 @@ import org.slf4j.LoggerFactory;
  *   <li>Per recipient: 2xx &rarr; DELIVERED; 5xx &rarr; FAILED; 4xx or every next hop failing &rarr; PENDING with
  *       the next attempt from the {@link RetrySchedule} (default {@link RetrySchedule#qmail()}), never later than the
  *       end of the queue lifetime (default 7 days). An attempt at or after the end of the lifetime that fails
- *       temporarily makes the recipient FAILED ({@code 554 5.4.7}). The new states are written to the spool
- *       before anything else happens.</li>
+ *       temporarily makes the recipient FAILED ({@code 554 5.4.7}). The new states are written to the spool after
+ *       each group, before the next group or anything else happens; the one write skipped is after the last group
+ *       when the message is then finished (every recipient DELIVERED or BOUNCED): it is completed at once.</li>
  *   <li>FAILED recipients get one RFC 3464 bounce, stored in the spool from {@code <>} to the sender, and become
  *       BOUNCED. A message with the null sender is never bounced to its sender: its failures go to the postmaster (a
  *       double bounce); a failed double bounce (null sender, to the postmaster) is logged and dropped, as qmail
  *       does.</li>
  *   <li>When no recipient is PENDING or FAILED, the message is {@linkplain Spool#complete completed}.</li>
  * </ol>
- * A crash at any point repeats at most the step in flight: a delivery whose 2xx was not yet recorded is delivered
- * again, a bounce whose recipients were not yet marked BOUNCED is sent again; nothing is lost.
+ * A crash at any point repeats at most the step in flight: a delivery whose 2xx was not yet recorded (or whose
+ * completion had not reached the disk, see {@link Spool#complete}) is delivered again, a bounce whose recipients were
+ * not yet marked BOUNCED is sent again; nothing is lost.
+ *
+ * <h2>Failover after the final dot</h2>
+ * A next hop that drops the connection or times out after the message's final dot, before its reply, may or may not
+ * have taken the message (RFC 1047). The agent treats it like any other failed hop and offers the message to the
+ * next endpoint in the same pass; deferring instead would carry the same risk of a duplicate (the retry goes to the
+ * same hops) and only delay the mail. This is the one case where a next hop's failure can duplicate a message, as
+ * with every MTA; it never loses one.
  *
  * <h2>Running</h2>
  * {@link #start()} recovers the spool and schedules passes on the injected scheduler; {@link #submit} hands over a
@@ -364,19 +373,22 @@ public final class DeliveryAgent implements AutoCloseable {
             domains.put(key, domain);
         }
         QueuedMessage updated = m;
+        int left = byDestination.size();
         for (Map.Entry<String, List<String>> e : byDestination.entrySet()) {
             List<RecipientResult> results = deliver(m, routes.get(e.getKey()), domains.get(e.getKey()), e.getValue());
             for (RecipientResult r : results) {
                 updated = updated.withRecipient(r.recipient(), s -> apply(s, r, m.queuedAt(), now, expiry, expired));
             }
-        }
-        if (updated != m) {
-            spool.update(updated);
-            known.put(updated.id(), updated);
+            left--;
+            // Persist after every destination, so a local failure later in this pass cannot make us deliver to this
+            // one again; the one write skipped is the last, when the message completes now (its file is deleted).
+            if (left > 0 || !finished(updated)) {
+                spool.update(updated);
+                known.put(updated.id(), updated);
+            }
         }
         updated = bounceFailures(updated, now);
-        if (!updated.hasPending()
-                && updated.recipients(RecipientState.Status.FAILED).isEmpty()) {
+        if (finished(updated)) {
             spool.complete(updated.id());
             known.remove(updated.id());
             holdUntil.remove(updated.id());
@@ -384,6 +396,11 @@ public final class DeliveryAgent implements AutoCloseable {
             QueuedMessage done = updated;
             tell(() -> listener.completed(done));
         }
+    }
+
+    /** Nothing left to deliver and no bounce owed: the message can leave the spool. */
+    private static boolean finished(QueuedMessage m) {
+        return !m.hasPending() && m.recipients(RecipientState.Status.FAILED).isEmpty();
     }
 
     private RecipientState apply(
@@ -509,7 +526,9 @@ public final class DeliveryAgent implements AutoCloseable {
         for (RecipientState r : failed) {
             out = out.withRecipient(r.address(), s -> s.status() == RecipientState.Status.FAILED ? s.bounced() : s);
         }
-        spool.update(out);
+        if (out.hasPending()) {
+            spool.update(out); // otherwise the caller completes the message, which deletes it
+        }
         known.put(out.id(), out);
         if (started) {
             wake(Duration.ZERO);
@@ -525,7 +544,10 @@ public final class DeliveryAgent implements AutoCloseable {
         }
     }
 
-    /** Stops scheduling; waits up to 10 s for deliveries in progress. Messages stay in the spool. Idempotent. */
+    /**
+     * Stops scheduling; waits up to 10 s for deliveries in progress, then closes the SMTP client's idle connections.
+     * Messages stay in the spool. Idempotent.
+     */
     @Override
     public void close() {
         closed = true;
@@ -548,6 +570,7 @@ public final class DeliveryAgent implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        client.closeIdleConnections();
     }
 
     /** Builds a {@link DeliveryAgent}. Setters validate at once. Not thread-safe. */

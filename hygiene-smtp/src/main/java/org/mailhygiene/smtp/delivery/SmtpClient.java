@@ -12,12 +12,15 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -46,8 +49,21 @@ import org.slf4j.LoggerFactory;
  * queued. Content that is 8-bit for a server without 8BITMIME is sent unchanged (as Postfix does), not re-encoded.
  *
  * <p>Every step has a timeout ({@link SmtpTimeouts}, RFC 5321 defaults), capped by the budget given to
- * {@link #deliver}. Reads use socket timeouts; writes are guarded by a watchdog that closes the socket when a write
- * takes too long. Thread-safe: one client serves concurrent deliveries, each on its own connection.
+ * {@link #deliver}. A reply (all of its lines) must arrive within its step's timeout and before the deadline, however
+ * slowly the server sends it; writes and the STARTTLS handshake as a whole are guarded by a watchdog that closes the
+ * socket when they take too long.
+ *
+ * <h2>Connection reuse</h2>
+ * After a transaction that ended cleanly (the reply to the data was read, so client and server are in step), the
+ * connection is kept for the next transaction to the same endpoint instead of being closed with QUIT, for at most
+ * the {@linkplain Builder#connectionReuse(Duration, int) idle limit} (default 2 s, as Postfix's
+ * {@code smtp_connection_cache_time_limit}) and a bounded number of transactions (default 100). The next transaction
+ * starts with MAIL FROM at once. A kept connection that the server has closed meanwhile is noticed at the first reply;
+ * nothing was handed over then, so the transaction is retried once on a new connection, invisibly to the caller. Idle
+ * connections get QUIT and are closed by the idle limit or by {@link #closeIdleConnections()}.
+ *
+ * <p>Thread-safe: one client serves concurrent deliveries, each on its own connection (a kept connection is used by
+ * one transaction at a time).
  */
 public final class SmtpClient {
     private static final Logger LOG = LoggerFactory.getLogger(SmtpClient.class);
@@ -62,13 +78,21 @@ public final class SmtpClient {
     private final Optional<InetAddress> localAddress;
     private final SmtpTimeouts timeouts;
     private final TlsPolicy tls;
+    private final Duration reuseIdle;
+    private final int reuseCount;
+    /** Idle connections per endpoint and TLS intent, most recently used first. */
+    private final Map<ReuseKey, Deque<Conn>> idle = new ConcurrentHashMap<>();
 
     private SmtpClient(Builder b) {
         this.heloName = b.heloName;
         this.localAddress = b.localAddress;
         this.timeouts = b.timeouts;
         this.tls = b.tls;
+        this.reuseIdle = b.reuseIdle;
+        this.reuseCount = b.reuseCount;
     }
+
+    private record ReuseKey(Endpoint endpoint, boolean tryTls) {}
 
     /**
      * Starts a builder.
@@ -86,6 +110,32 @@ public final class SmtpClient {
      */
     public SmtpTimeouts timeouts() {
         return timeouts;
+    }
+
+    /**
+     * Says QUIT to and closes every connection kept for reuse (connections in use are not touched). Call it when
+     * delivery stops; idle connections are closed by the idle limit anyway.
+     */
+    public void closeIdleConnections() {
+        for (Deque<Conn> q : idle.values()) {
+            Conn c;
+            while ((c = q.pollFirst()) != null) {
+                c.retire();
+            }
+        }
+    }
+
+    /**
+     * How many connections are kept for reuse right now (for tests and monitoring).
+     *
+     * @return the count
+     */
+    public int idleConnections() {
+        int n = 0;
+        for (Deque<Conn> q : idle.values()) {
+            n += q.size();
+        }
+        return n;
     }
 
     /**
@@ -158,15 +208,35 @@ public final class SmtpClient {
         }
     }
 
+    /** A kept connection turned out to be closed before the first reply of a transaction: nothing was handed over. */
+    private static final class StaleConnection extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        StaleConnection(IOException cause) {
+            super("kept connection is gone: " + cause.getMessage(), cause);
+        }
+    }
+
     /** One connection. */
     private final class Conn implements AutoCloseable {
         final Endpoint endpoint;
-        final long deadline;
+        long deadline;
         Socket socket;
+        /** The server's EHLO keywords (after STARTTLS, the second EHLO's). */
+        Map<String, String> extensions = Map.of();
+        /** Transactions run on this connection. */
+        int transactions;
+        /** Every command sent has had its reply read: QUIT or a new transaction may follow. */
+        boolean inStep;
+        /** Idle in the cache (true) or claimed by a transaction / retired (false). */
+        private final java.util.concurrent.atomic.AtomicBoolean parked =
+                new java.util.concurrent.atomic.AtomicBoolean();
+
         InputStream in;
         OutputStream out;
         boolean secure;
         HopFailedException.Stage stage = HopFailedException.Stage.CONNECT;
+        int soTimeout = -1;
 
         Conn(Endpoint endpoint, long deadline) {
             this.endpoint = endpoint;
@@ -182,6 +252,59 @@ public final class SmtpClient {
             return (int) Math.max(1, Math.min(Integer.MAX_VALUE, ms));
         }
 
+        /** Puts the connection in the cache's idle state. */
+        void park() {
+            parked.set(true);
+        }
+
+        /** Takes the connection from the cache for a transaction; false if the idle limit retired it meanwhile. */
+        boolean claim() {
+            return parked.compareAndSet(true, false);
+        }
+
+        /** The idle limit passed: true if the connection was still parked (and is now ours to retire). */
+        boolean expire() {
+            return parked.compareAndSet(true, false);
+        }
+
+        /** Says QUIT without waiting for the answer (this may run on the watchdog thread) and closes. */
+        void retire() {
+            try {
+                socket.setSoTimeout(1);
+                out.write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+            } catch (IOException | RuntimeException ignored) {
+                // closing anyway
+            }
+            abort();
+        }
+
+        /** As {@link #send}, but on a reused connection a failure means the server closed it while idle. */
+        void sendFirst(byte[] bytes, int len, Duration timeout) throws IOException {
+            try {
+                send(bytes, len, timeout);
+            } catch (IOException e) {
+                if (transactions > 1) {
+                    throw new StaleConnection(e);
+                }
+                throw e;
+            }
+        }
+
+        /** As {@link #read}, but on a reused connection a closed or reset connection is {@link StaleConnection}. */
+        SmtpResponse readFirst(HopFailedException.Stage at, Duration timeout) throws IOException {
+            try {
+                return read(at, timeout);
+            } catch (SocketTimeoutException e) {
+                throw e;
+            } catch (IOException e) {
+                if (transactions > 1 && !(e instanceof HopFailedException)) {
+                    throw new StaleConnection(e);
+                }
+                throw e;
+            }
+        }
+
         void connect() throws IOException {
             socket = new Socket();
             if (localAddress.isPresent()) {
@@ -193,17 +316,23 @@ public final class SmtpClient {
         }
 
         void streams() throws IOException {
+            soTimeout = -1;
             in = new BufferedInputStream(socket.getInputStream(), 8192);
             out = new BufferedOutputStream(socket.getOutputStream(), 8192);
         }
 
         SmtpResponse read(HopFailedException.Stage at, Duration timeout) throws IOException {
             stage = at;
-            socket.setSoTimeout(capped(timeout));
+            capped(timeout); // fails at once when the deadline has passed
+            // The whole reply (every line of it) must arrive within the step's timeout and before the delivery's
+            // deadline: a server dribbling one continuation line at a time cannot stretch either.
+            long now = System.nanoTime();
+            long step = saturatedNanos(timeout);
+            long until = step > deadline - now ? deadline : now + step;
             List<String> lines = new ArrayList<>();
             int code = -1;
             while (true) {
-                String line = readLine();
+                String line = readLine(until);
                 if (line.length() < 3 || !line.substring(0, 3).chars().allMatch(Character::isDigit)) {
                     throw new IOException("malformed reply line: " + printable(line));
                 }
@@ -226,10 +355,30 @@ public final class SmtpClient {
             }
         }
 
-        private String readLine() throws IOException {
+        private String readLine(long until) throws IOException {
             StringBuilder sb = new StringBuilder(80);
             int c;
-            while ((c = in.read()) >= 0) {
+            while (true) {
+                String late = until == deadline ? "delivery deadline passed" : "reply not complete in time";
+                long left = until - System.nanoTime();
+                if (left <= 0) {
+                    throw new SocketTimeoutException(late);
+                }
+                // Only a read that blocks uses the timeout; set it when the millisecond value changed, which for
+                // bytes already buffered is about once per reply.
+                int ms = (int) Math.min(Integer.MAX_VALUE, Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                if (ms != soTimeout) {
+                    socket.setSoTimeout(ms);
+                    soTimeout = ms;
+                }
+                try {
+                    c = in.read();
+                } catch (SocketTimeoutException e) {
+                    throw new SocketTimeoutException(late);
+                }
+                if (c < 0) {
+                    break;
+                }
                 if (c == '\n') {
                     int len = sb.length();
                     if (len > 0 && sb.charAt(len - 1) == '\r') {
@@ -295,15 +444,83 @@ public final class SmtpClient {
     private TransactionResult attempt(
             Endpoint endpoint, String sender, List<String> rcpts, MessageContent content, long deadline, boolean tryTls)
             throws IOException, TlsFailed {
-        try (Conn c = new Conn(endpoint, deadline)) {
+        ReuseKey key = new ReuseKey(endpoint, tryTls);
+        Conn kept = takeIdle(key);
+        if (kept != null) {
+            kept.deadline = deadline;
+            boolean keep = false;
             try {
-                return session(c, sender, rcpts, content, tryTls);
+                TransactionResult r = transaction(kept, kept.extensions, sender, rcpts, content);
+                keep = true;
+                return r;
+            } catch (StaleConnection e) {
+                LOG.debug("{}: kept connection was closed by the server; using a new one", endpoint);
             } catch (HopFailedException | LocalReadFailed e) {
                 throw e;
             } catch (IOException e) {
-                throw c.fail(null, e.toString(), e);
+                throw kept.fail(null, e.toString(), e);
+            } finally {
+                finish(key, kept, keep);
             }
         }
+        Conn c = new Conn(endpoint, deadline);
+        boolean keep = false;
+        try {
+            TransactionResult r = session(c, sender, rcpts, content, tryTls);
+            keep = true;
+            return r;
+        } catch (HopFailedException | LocalReadFailed e) {
+            throw e;
+        } catch (IOException e) {
+            throw c.fail(null, e.toString(), e);
+        } finally {
+            finish(key, c, keep);
+        }
+    }
+
+    private Conn takeIdle(ReuseKey key) {
+        Deque<Conn> q = idle.get(key);
+        if (q == null) {
+            return null;
+        }
+        Conn c;
+        while ((c = q.pollFirst()) != null) {
+            if (c.claim()) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /** After a transaction: keep the connection if it ended in step and may be reused, else QUIT and close it. */
+    private void finish(ReuseKey key, Conn c, boolean clean) {
+        if (!clean
+                || !c.inStep
+                || reuseCount <= 1
+                || c.transactions >= reuseCount
+                || c.socket == null
+                || c.socket.isClosed()) {
+            if (c.inStep) {
+                c.quietQuit();
+            }
+            c.abort();
+            return;
+        }
+        c.inStep = false;
+        c.park();
+        idle.computeIfAbsent(key, k -> new ConcurrentLinkedDeque<>()).offerFirst(c);
+        WATCHDOG.schedule(
+                () -> {
+                    if (c.expire()) { // still parked: ours to close (a transaction that claimed it first keeps it)
+                        Deque<Conn> q = idle.get(key);
+                        if (q != null) {
+                            q.remove(c);
+                        }
+                        c.retire();
+                    }
+                },
+                reuseIdle.toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     private TransactionResult session(Conn c, String sender, List<String> rcpts, MessageContent content, boolean tryTls)
@@ -326,7 +543,15 @@ public final class SmtpClient {
                                     c.socket, endpoint(c), c.endpoint.address().getPort(), true);
                     s.setUseClientMode(true);
                     s.setSoTimeout(c.capped(timeouts.starttls()));
-                    s.startHandshake();
+                    // The socket timeout bounds each read; the watchdog bounds the handshake as a whole (a server
+                    // dribbling its flight, or not reading ours).
+                    ScheduledFuture<?> guard =
+                            WATCHDOG.schedule(c::abort, c.capped(timeouts.starttls()), TimeUnit.MILLISECONDS);
+                    try {
+                        s.startHandshake();
+                    } finally {
+                        guard.cancel(false);
+                    }
                     c.socket = s;
                     c.streams();
                     c.secure = true;
@@ -343,10 +568,24 @@ public final class SmtpClient {
             c.stage = HopFailedException.Stage.STARTTLS;
             throw c.fail(null, "TLS required but STARTTLS not offered", null);
         }
+        c.extensions = ext;
+        return transaction(c, ext, sender, rcpts, content);
+    }
+
+    /**
+     * One mail transaction on a connection that has been greeted: MAIL, RCPT, DATA, the data. Leaves the connection
+     * {@linkplain Conn#inStep in step} when the server's last reply was read and nothing is outstanding, so it can be
+     * reused or closed with QUIT by {@link #finish}.
+     */
+    private TransactionResult transaction(
+            Conn c, Map<String, String> ext, String sender, List<String> rcpts, MessageContent content)
+            throws IOException {
+        c.transactions++;
+        c.inStep = false;
         String remote = c.endpoint.toString();
         boolean utf8 = !isAscii(sender) || rcpts.stream().anyMatch(r -> !isAscii(r));
         if (utf8 && !ext.containsKey("SMTPUTF8")) {
-            c.quietQuit();
+            c.inStep = true;
             return all(
                     c,
                     rcpts,
@@ -356,7 +595,7 @@ public final class SmtpClient {
         }
         long limit = parseSize(ext.get("SIZE"));
         if (limit > 0 && content.size() > limit) {
-            c.quietQuit();
+            c.inStep = true;
             return all(
                     c,
                     rcpts,
@@ -385,18 +624,22 @@ public final class SmtpClient {
             batch.append("DATA\r\n");
             byte[] b = batch.toString().getBytes(StandardCharsets.UTF_8);
             c.stage = HopFailedException.Stage.MAIL;
-            c.send(b, b.length, timeouts.mail());
+            c.sendFirst(b, b.length, timeouts.mail());
         } else {
-            c.command(mail.toString(), HopFailedException.Stage.MAIL, timeouts.mail());
+            byte[] b = (mail + "\r\n").getBytes(StandardCharsets.UTF_8);
+            c.stage = HopFailedException.Stage.MAIL;
+            c.sendFirst(b, b.length, timeouts.mail());
         }
-        SmtpResponse mailReply = c.read(HopFailedException.Stage.MAIL, timeouts.mail());
+        SmtpResponse mailReply = c.readFirst(HopFailedException.Stage.MAIL, timeouts.mail());
+        if (mailReply.code() == 421 && c.transactions > 1) {
+            throw new StaleConnection(new IOException("421 to MAIL on a kept connection: " + mailReply.oneLine()));
+        }
         if (mailReply.isTransient() || (!mailReply.isPositive() && !mailReply.isPermanent())) {
             throw c.fail(mailReply, "MAIL refused: " + mailReply, null);
         }
         if (mailReply.isPermanent()) {
-            if (!pipelining) {
-                c.quietQuit();
-            }
+            // With PIPELINING the RCPT and DATA replies are still outstanding: the connection is not in step.
+            c.inStep = !pipelining;
             return all(c, rcpts, RecipientResult.Outcome.PERMANENT, mailReply.status(), mailReply.oneLine());
         }
         for (String r : rcpts) {
@@ -421,7 +664,7 @@ public final class SmtpClient {
                     c.read(HopFailedException.Stage.DATA_END, timeouts.dataTermination());
                 }
             }
-            c.quietQuit();
+            c.inStep = true;
             return new TransactionResult(c.endpoint, c.secure, ordered(rcpts, results));
         }
         if (!pipelining) {
@@ -434,7 +677,7 @@ public final class SmtpClient {
                     results.add(new RecipientResult(
                             r, RecipientResult.Outcome.PERMANENT, dataReply.status(), dataReply.oneLine(), remote));
                 }
-                c.quietQuit();
+                c.inStep = true;
                 return new TransactionResult(c.endpoint, c.secure, ordered(rcpts, results));
             }
             throw c.fail(dataReply, "DATA refused: " + dataReply, null);
@@ -478,8 +721,16 @@ public final class SmtpClient {
         } else {
             throw c.fail(end, "message refused after data: " + end, null);
         }
-        c.quietQuit();
+        c.inStep = true;
         return new TransactionResult(c.endpoint, c.secure, ordered(rcpts, results));
+    }
+
+    private static long saturatedNanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
     }
 
     private static String endpoint(Conn c) {
@@ -586,8 +837,34 @@ public final class SmtpClient {
         private Optional<InetAddress> localAddress = Optional.empty();
         private SmtpTimeouts timeouts = SmtpTimeouts.defaults();
         private TlsPolicy tls;
+        private Duration reuseIdle = Duration.ofSeconds(2);
+        private int reuseCount = 100;
 
         private Builder() {}
+
+        /**
+         * Connection reuse (see the class description): how long a connection may wait idle for the next transaction
+         * to its endpoint, and how many transactions one connection may carry. Default 2 seconds and 100.
+         * {@code maxTransactions} 1 turns reuse off (one connection per transaction, closed with QUIT).
+         *
+         * @param idleLimit how long an idle connection is kept; positive, at most 5 minutes (RFC 5321's server
+         *     timeout for a new command)
+         * @param maxTransactions transactions per connection, at least 1
+         * @return this builder
+         * @throws IllegalArgumentException if a value is out of range
+         */
+        public Builder connectionReuse(Duration idleLimit, int maxTransactions) {
+            Objects.requireNonNull(idleLimit, "idleLimit");
+            if (idleLimit.isNegative() || idleLimit.isZero() || idleLimit.compareTo(Duration.ofMinutes(5)) > 0) {
+                throw new IllegalArgumentException("idleLimit must be > 0 and <= 5 minutes, was " + idleLimit);
+            }
+            if (maxTransactions < 1) {
+                throw new IllegalArgumentException("maxTransactions must be >= 1, was " + maxTransactions);
+            }
+            reuseIdle = idleLimit;
+            reuseCount = maxTransactions;
+            return this;
+        }
 
         /**
          * The name sent in EHLO/HELO. Default {@code localhost}; set it to the relay's host name.

@@ -20,7 +20,8 @@ import java.util.Objects;
  *   <li>{@code quit}: PT30S</li>
  * </ul>
  *
- * <p>{@code starttls} covers the STARTTLS reply and the TLS handshake. {@code dataBlock} bounds each write of up to
+ * <p>A reply timeout bounds the whole reply, every line of a multi-line reply together, not each read.
+ * {@code starttls} bounds the STARTTLS reply and, once more, the whole TLS handshake. {@code dataBlock} bounds each write of up to
  * 64 KiB of content. Every step is further capped by the time left before the delivery's whole-operation deadline.
  * Immutable and thread-safe.
  *

@@ -38,6 +38,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Quarantine {
     private static final Logger LOG = LoggerFactory.getLogger(Quarantine.class);
+    private static final String MSG = ".msg";
     private static final String META = ".meta";
 
     /** The default retention: 30 days. */
@@ -118,9 +119,9 @@ public final class Quarantine {
         Objects.requireNonNull(envelope, "envelope");
         Objects.requireNonNull(content, "content");
         QueueId id = QueueId.generate(clock);
-        Path msgTmp = tmp.resolve(id.value() + Spool.MSG);
+        Path msgTmp = tmp.resolve(id.value() + MSG);
         Path metaTmp = tmp.resolve(id.value() + META);
-        Path msg = held.resolve(id.value() + Spool.MSG);
+        Path msg = held.resolve(id.value() + MSG);
         Path meta = held.resolve(id.value() + META);
         long size;
         try (InputStream in = content.openStream()) {
@@ -195,7 +196,7 @@ public final class Quarantine {
      */
     public Optional<QuarantinedMessage> get(QueueId id) throws IOException {
         Path meta = held.resolve(id.value() + META);
-        Path msg = held.resolve(id.value() + Spool.MSG);
+        Path msg = held.resolve(id.value() + MSG);
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(meta);
@@ -238,7 +239,7 @@ public final class Quarantine {
     public boolean delete(QueueId id) throws IOException {
         boolean existed = Files.deleteIfExists(held.resolve(id.value() + META));
         sync.sync();
-        Files.deleteIfExists(held.resolve(id.value() + Spool.MSG));
+        Files.deleteIfExists(held.resolve(id.value() + MSG));
         return existed;
     }
 
@@ -259,10 +260,10 @@ public final class Quarantine {
                 }
             }
         }
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(held, "*" + Spool.MSG)) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(held, "*" + MSG)) {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
-                String stem = name.substring(0, name.length() - Spool.MSG.length());
+                String stem = name.substring(0, name.length() - MSG.length());
                 if (!Files.exists(held.resolve(stem + META))) {
                     Files.deleteIfExists(p);
                 }

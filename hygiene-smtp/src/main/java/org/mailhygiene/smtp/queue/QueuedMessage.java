@@ -26,16 +26,25 @@ import org.mailhygiene.api.MessageContent;
  * @param queuedAt when the message was committed to the spool; the queue lifetime counts from here
  * @param recipients one state per recipient, in envelope order
  * @param size the number of stored bytes
- * @param file the stored message file (read-only by convention)
+ * @param file the spool file holding the message (read-only by convention); besides the message bytes it holds the
+ *     spool's own framing, so read the message through {@link #content()}
+ * @param contentOffset where the message bytes start in {@code file}
  */
 public record QueuedMessage(
-        QueueId id, Envelope envelope, Instant queuedAt, List<RecipientState> recipients, long size, Path file) {
+        QueueId id,
+        Envelope envelope,
+        Instant queuedAt,
+        List<RecipientState> recipients,
+        long size,
+        Path file,
+        long contentOffset) {
 
     /**
      * Validates and copies the components.
      *
      * @throws NullPointerException if a component is {@code null}
-     * @throws IllegalArgumentException if {@code recipients} is empty or {@code size} is negative
+     * @throws IllegalArgumentException if {@code recipients} is empty or {@code size} or {@code contentOffset} is
+     *     negative
      */
     public QueuedMessage {
         Objects.requireNonNull(id, "id");
@@ -49,6 +58,9 @@ public record QueuedMessage(
         if (size < 0) {
             throw new IllegalArgumentException("size must be >= 0");
         }
+        if (contentOffset < 0) {
+            throw new IllegalArgumentException("contentOffset must be >= 0");
+        }
     }
 
     /**
@@ -59,6 +71,7 @@ public record QueuedMessage(
     public MessageContent content() {
         Path f = file;
         long n = size;
+        long offset = contentOffset;
         return new MessageContent() {
             @Override
             public long size() {
@@ -67,7 +80,7 @@ public record QueuedMessage(
 
             @Override
             public InputStream openStream() throws IOException {
-                return new java.io.BufferedInputStream(java.nio.file.Files.newInputStream(f), 64 * 1024);
+                return SpoolFile.openContent(f, offset, n);
             }
 
             @Override
@@ -114,7 +127,7 @@ public record QueuedMessage(
                                 + newStates.get(i).address());
             }
         }
-        return new QueuedMessage(id, envelope, queuedAt, newStates, size, file);
+        return new QueuedMessage(id, envelope, queuedAt, newStates, size, file, contentOffset);
     }
 
     /**

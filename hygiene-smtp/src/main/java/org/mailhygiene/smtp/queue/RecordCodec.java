@@ -15,8 +15,9 @@ import org.mailhygiene.api.Envelope;
 /**
  * The text form of a spool or quarantine record: UTF-8 lines of tab-separated fields, the first field naming the
  * line. Fields escape {@code %}, TAB and control characters as {@code %XX}; an optional field is empty when absent
- * and starts with {@code =} when present. The last line is {@code end}, so a truncated record is detected (records
- * are also written to a temporary file and renamed, so a torn record should never be visible).
+ * and starts with {@code =} when present. The last line is {@code end}, so a truncated record is detected (the
+ * spool also frames its records with checksums, see {@link SpoolFile}; the quarantine writes them to a temporary file
+ * and renames it).
  */
 final class RecordCodec {
     static final String MAGIC = "hygiene-spool\t1";
@@ -190,7 +191,8 @@ final class RecordCodec {
         return w.finish();
     }
 
-    static QueuedMessage decodeQueued(byte[] bytes, Path source, Path messageFile) throws IOException {
+    static QueuedMessage decodeQueued(byte[] bytes, Path source, Path messageFile, long contentOffset)
+            throws IOException {
         Parsed p = parse(bytes, source);
         try {
             QueueId id = new QueueId(p.require("id", 2)[1]);
@@ -209,7 +211,7 @@ final class RecordCodec {
                         parseOpt(l[3]).map(Instant::parse),
                         parseOpt(l[5])));
             }
-            return new QueuedMessage(id, env, queued, states, size, messageFile);
+            return new QueuedMessage(id, env, queued, states, size, messageFile, contentOffset);
         } catch (RuntimeException e) {
             throw new IOException(source + ": malformed spool record: " + e.getMessage(), e);
         }

@@ -14,7 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.MessageContent;
 import org.slf4j.Logger;
@@ -25,55 +26,55 @@ import org.slf4j.LoggerFactory;
  * delivered or bounced.
  *
  * <h2>Durability</h2>
- * {@link #store} returns only when the message is safe: the message bytes and an envelope record are written to
- * temporary files, each is {@link FileChannel#force(boolean) forced}, both are renamed atomically into
- * {@code queue/}, and the {@code queue/} directory is forced. Only then may the server answer 250. The envelope
- * record's rename is the commit point: at {@link #recover()} an envelope record without its message file, or a message
- * file without its envelope record, was never acknowledged and is removed. Recipient outcomes
- * ({@link #update(QueuedMessage)}) replace the envelope record the same way (temporary file, force, atomic rename,
- * directory force), so after a crash a recipient's state is either the old one or the new one; a delivery that
- * succeeded but whose update was lost is repeated (at most the messages in flight are duplicated; none is lost).
- * {@link #complete(QueueId)} deletes the envelope record first, then the message file.
+ * Each message is one file, {@code queue/ID.q} (format: {@link SpoolFile}): the envelope record, the message bytes
+ * and a commit mark carrying a CRC-32C of everything before it. {@link #store} writes the file, forces it, then
+ * forces the {@code queue/} directory, and returns only then: the server may answer 250. One file force and one
+ * directory force per message is the whole cost (Postfix, the reference, forces one file per message too). At
+ * {@link #recover()} a file without a valid commit mark was never acknowledged and is removed.
+ *
+ * <p>Recipient outcomes ({@link #update(QueuedMessage)}) are appended to the message's file as checksummed records and
+ * forced; the last intact one is the message's state, so after a crash a recipient's state is either the old one or
+ * the new one. {@link #complete(QueueId)} deletes the file <em>without</em> forcing the directory: if the machine
+ * crashes before the deletion reaches the disk, the message comes back at recovery and is delivered again. That is
+ * the one duplicate the spool allows (the message was in flight); it never loses an acknowledged message. The delivery
+ * agent relies on this to complete a message delivered in one pass with no state update at all.
  *
  * <h2>Group commit</h2>
  * With {@link Builder#groupCommit(boolean) group commit}, concurrent callers share directory forces: a caller that
- * finds a force running waits for the next one, which covers every rename made before it started. Each file is still
- * forced by its writer. It is off by default because it did not beat per-message forces in our measurement (ext4's
- * journal already batches concurrent fsyncs, and two of the three forces per store are file forces it cannot share;
- * numbers in benchmarks/README.md).
+ * finds a force running waits for the next one, which covers every file created before it started. Each file is
+ * still forced by its writer. It is off by default (numbers in benchmarks/README.md).
+ *
+ * <h2>Recovery cost</h2>
+ * {@link #recover()} reads every file whole to check its checksum: its time grows with the bytes queued.
  *
  * <h2>Layout</h2>
- * {@code DIR/lock} (an exclusive lock held while the spool is open, so two processes cannot share a spool),
- * {@code DIR/tmp/} (files being written; emptied at open), {@code DIR/queue/ID.msg} (the bytes) and
- * {@code DIR/queue/ID.env} (envelope and recipient states, UTF-8 text).
+ * {@code DIR/lock} (an exclusive lock held while the spool is open, so two processes cannot share a spool) and
+ * {@code DIR/queue/ID.q}. Files with other names in {@code queue/} are left alone and logged (a spool written by
+ * format 1, with {@code ID.msg} and {@code ID.env} pairs, must be drained by the version that wrote it).
  *
- * <p>Thread-safe: {@link #store} may be called concurrently. Different messages may be updated concurrently; callers
- * must not update or complete the <em>same</em> message from two threads at once (the delivery agent owns a message
- * while it delivers it).
+ * <p>Thread-safe: {@link #store} may be called concurrently, also with {@link #recover()} (a file being written is
+ * not touched by it). Different messages may be updated concurrently; callers must not update or complete the
+ * <em>same</em> message from two threads at once (the delivery agent owns a message while it delivers it).
  */
 public final class Spool implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Spool.class);
-    static final String MSG = ".msg";
-    static final String ENV = ".env";
+    static final String SUFFIX = ".q";
 
     private final Path root;
-    private final Path tmp;
     private final Path queue;
     private final Clock clock;
     private final boolean groupCommit;
     private final DirectorySync queueSync;
     private final FileChannel lockChannel;
     private final FileLock lock;
-    private final AtomicLong tmpCounter = new AtomicLong();
+    private final Set<QueueId> writing = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     private Spool(Builder b) throws IOException {
         this.root = b.directory;
         this.clock = b.clock;
         this.groupCommit = b.groupCommit;
-        this.tmp = root.resolve("tmp");
         this.queue = root.resolve("queue");
-        Files.createDirectories(tmp);
         Files.createDirectories(queue);
         this.lockChannel = FileChannel.open(root.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock l;
@@ -92,11 +93,6 @@ public final class Spool implements AutoCloseable {
         }
         this.lock = l;
         this.queueSync = new DirectorySync(queue, groupCommit);
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(tmp)) {
-            for (Path p : ds) {
-                Files.deleteIfExists(p);
-            }
-        }
         DurableFiles.forceDirectory(root);
     }
 
@@ -166,41 +162,31 @@ public final class Spool implements AutoCloseable {
         }
         ensureOpen();
         QueueId id = QueueId.generate(clock);
-        Path msgTmp = tmp.resolve(id.value() + MSG);
-        Path envTmp = tmp.resolve(id.value() + ENV);
-        Path msg = queue.resolve(id.value() + MSG);
-        Path env = queue.resolve(id.value() + ENV);
-        long size;
-        try (InputStream in = content.openStream()) {
-            size = DurableFiles.writeForced(msgTmp, prefix, in, new byte[0]);
-        }
-        long expected = prefix.length + content.size();
-        if (size != expected) {
-            DurableFiles.deleteQuietly(msgTmp, null);
-            throw new IOException("content delivered " + size + " bytes but declared " + expected);
-        }
+        Path file = file(id);
         List<RecipientState> states = new ArrayList<>();
         for (String r : envelope.recipients()) {
             states.add(RecipientState.pending(r));
         }
-        QueuedMessage qm = new QueuedMessage(id, envelope, clock.instant(), states, size, msg);
-        try {
-            DurableFiles.writeForced(envTmp, RecordCodec.encodeQueued(qm));
-            DurableFiles.moveAtomicNoReplace(msgTmp, msg);
-            DurableFiles.moveAtomicNoReplace(envTmp, env);
+        long size = prefix.length + content.size();
+        QueuedMessage draft = new QueuedMessage(id, envelope, clock.instant(), states, size, file, 0);
+        byte[] record = RecordCodec.encodeQueued(draft);
+        QueuedMessage qm = new QueuedMessage(
+                id, envelope, draft.queuedAt(), states, size, file, SpoolFile.contentOffset(record.length));
+        writing.add(id);
+        try (InputStream in = content.openStream()) {
+            SpoolFile.write(file, record, size, prefix, in);
             queueSync.sync();
         } catch (IOException | RuntimeException e) {
-            DurableFiles.deleteQuietly(env, e);
-            DurableFiles.deleteQuietly(msg, e);
-            DurableFiles.deleteQuietly(envTmp, e);
-            DurableFiles.deleteQuietly(msgTmp, e);
+            DurableFiles.deleteQuietly(file, e);
             throw e;
+        } finally {
+            writing.remove(id);
         }
         return qm;
     }
 
     /**
-     * Records new recipient states durably (temporary file, force, atomic rename, directory force).
+     * Records new recipient states durably: appends them to the message's file and forces it.
      *
      * @param message the message with its new states; its id, envelope, size and file must be the spool's
      * @return {@code message}
@@ -211,40 +197,28 @@ public final class Spool implements AutoCloseable {
     public QueuedMessage update(QueuedMessage message) throws IOException {
         Objects.requireNonNull(message, "message");
         ensureOpen();
-        Path env = queue.resolve(message.id().value() + ENV);
-        if (!Files.exists(env)) {
-            throw new NoSuchFileException(env.toString(), null, "message " + message.id() + " is not in the spool");
+        Path file = file(message.id());
+        if (!Files.exists(file)) {
+            throw new NoSuchFileException(file.toString(), null, "message " + message.id() + " is not in the spool");
         }
-        Path envTmp = tmp.resolve(message.id().value() + "." + tmpCounter.incrementAndGet() + ENV);
-        try {
-            DurableFiles.writeForced(envTmp, RecordCodec.encodeQueued(message));
-            DurableFiles.moveAtomic(envTmp, env);
-            queueSync.sync();
-        } catch (IOException | RuntimeException e) {
-            DurableFiles.deleteQuietly(envTmp, e);
-            throw e;
-        }
+        SpoolFile.append(file, RecordCodec.encodeQueued(message));
         return message;
     }
 
     /**
-     * Removes a message for good: its envelope record first (durably), then its bytes. Call it when every recipient is
-     * final and any bounce it needed is itself {@linkplain #store stored}.
+     * Removes a message for good by deleting its file. The deletion is not forced (see the class description: after a
+     * crash the message may come back and be delivered again). Call it when every recipient is final and any bounce
+     * it needed is itself {@linkplain #store stored}.
      *
      * @param id the message
      * @return {@code true} if the message was in the spool
-     * @throws IOException if the record could not be removed durably
+     * @throws IOException if the file could not be deleted
      * @throws IllegalStateException if the spool is closed
      */
     public boolean complete(QueueId id) throws IOException {
         Objects.requireNonNull(id, "id");
         ensureOpen();
-        Path env = queue.resolve(id.value() + ENV);
-        Path msg = queue.resolve(id.value() + MSG);
-        boolean existed = Files.deleteIfExists(env);
-        queueSync.sync();
-        Files.deleteIfExists(msg);
-        return existed;
+        return Files.deleteIfExists(file(id));
     }
 
     /**
@@ -257,24 +231,27 @@ public final class Spool implements AutoCloseable {
      */
     public Optional<QueuedMessage> get(QueueId id) throws IOException {
         ensureOpen();
-        Path env = queue.resolve(id.value() + ENV);
-        byte[] bytes;
+        Path file = file(id);
+        SpoolFile.Contents c;
         try {
-            bytes = Files.readAllBytes(env);
+            c = SpoolFile.read(file);
         } catch (NoSuchFileException e) {
             return Optional.empty();
         }
-        return Optional.of(RecordCodec.decodeQueued(bytes, env, queue.resolve(id.value() + MSG)));
+        if (c == null) {
+            return Optional.empty(); // being written, or never committed
+        }
+        return Optional.of(decode(c, file));
     }
 
     /**
-     * Lists every message in the spool, in id (arrival) order, after removing what was never committed: message files
-     * without an envelope record, envelope records without a message file, and temporary files. Call it at start and
-     * hand the result to delivery; a message with no pending recipient still needs its bounce (if any recipient
-     * {@link RecipientState.Status#FAILED}) and {@link #complete(QueueId)}.
+     * Lists every message in the spool, in id (arrival) order, after removing files that were never committed (no or
+     * a bad commit mark) and cutting torn updates off the end of the others. Call it at start and hand the result to
+     * delivery; a message with no pending recipient still needs its bounce (if any recipient
+     * {@link RecipientState.Status#FAILED}) and {@link #complete(QueueId)}. Files being stored at the time are skipped.
      *
-     * <p>A record that cannot be parsed is not deleted: it is renamed to {@code ID.env.corrupt}, logged, and skipped,
-     * so an operator can look at it; its message file is kept too.
+     * <p>A committed file whose record cannot be parsed is not deleted: it is renamed to {@code ID.q.corrupt}, logged,
+     * and skipped, so an operator can look at it.
      *
      * @return the messages still in the spool
      * @throws IOException if the directory cannot be read
@@ -283,52 +260,92 @@ public final class Spool implements AutoCloseable {
     public List<QueuedMessage> recover() throws IOException {
         ensureOpen();
         List<QueuedMessage> out = new ArrayList<>();
-        List<Path> orphans = new ArrayList<>();
+        List<Path> uncommitted = new ArrayList<>();
+        List<Path> unknown = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue)) {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
-                if (name.endsWith(MSG)) {
-                    if (!Files.exists(queue.resolve(stem(name) + ENV))
-                            && !Files.exists(queue.resolve(stem(name) + ENV + ".corrupt"))) {
-                        orphans.add(p);
+                if (!name.endsWith(SUFFIX)) {
+                    if (!name.endsWith(SUFFIX + ".corrupt")) {
+                        unknown.add(p);
                     }
-                } else if (name.endsWith(ENV)) {
-                    Path msg = queue.resolve(stem(name) + MSG);
-                    if (!Files.exists(msg)) {
-                        orphans.add(p);
-                        continue;
+                    continue;
+                }
+                QueueId id;
+                try {
+                    id = new QueueId(name.substring(0, name.length() - SUFFIX.length()));
+                } catch (IllegalArgumentException e) {
+                    unknown.add(p);
+                    continue;
+                }
+                if (writing.contains(id)) {
+                    continue;
+                }
+                SpoolFile.Contents c;
+                try {
+                    c = SpoolFile.read(p);
+                } catch (NoSuchFileException e) {
+                    continue; // completed meanwhile
+                } catch (IOException e) {
+                    moveAside(p, e);
+                    continue;
+                }
+                if (c == null) {
+                    if (!writing.contains(id)) {
+                        uncommitted.add(p);
                     }
-                    try {
-                        QueuedMessage m = RecordCodec.decodeQueued(Files.readAllBytes(p), p, msg);
-                        if (Files.size(msg) != m.size()) {
-                            throw new IOException(msg + " has " + Files.size(msg) + " bytes, record says " + m.size());
-                        }
-                        out.add(m);
-                    } catch (IOException e) {
-                        LOG.error("spool record {} is unreadable; moved aside: {}", p, e.getMessage());
-                        DurableFiles.moveAtomic(p, queue.resolve(name + ".corrupt"));
+                    continue;
+                }
+                try {
+                    QueuedMessage m = decode(c, p);
+                    if (c.validEnd() < c.fileLength()) {
+                        LOG.warn("spool file {}: cutting a torn update ({} bytes)", p, c.fileLength() - c.validEnd());
+                        SpoolFile.truncate(p, c.validEnd());
                     }
+                    out.add(m);
+                } catch (IOException e) {
+                    moveAside(p, e);
                 }
             }
         }
-        if (!orphans.isEmpty()) {
-            LOG.warn("removing {} uncommitted spool files: {}", orphans.size(), orphans);
-            DurableFiles.deleteAll(orphans);
+        if (!unknown.isEmpty()) {
+            LOG.warn("spool {} holds files it does not own; left alone: {}", queue, unknown);
+        }
+        if (!uncommitted.isEmpty()) {
+            LOG.warn("removing {} uncommitted spool files: {}", uncommitted.size(), uncommitted);
+            DurableFiles.deleteAll(uncommitted);
             DurableFiles.forceDirectory(queue);
         }
         out.sort((a, b) -> a.id().compareTo(b.id()));
         return out;
     }
 
+    private void moveAside(Path p, IOException e) throws IOException {
+        LOG.error("spool file {} is unreadable; moved aside: {}", p, e.getMessage());
+        DurableFiles.moveAtomic(p, p.resolveSibling(p.getFileName() + ".corrupt"));
+    }
+
+    private QueuedMessage decode(SpoolFile.Contents c, Path file) throws IOException {
+        QueuedMessage m = RecordCodec.decodeQueued(c.record(), file, file, c.contentOffset());
+        if (m.size() != c.contentLength()) {
+            throw new IOException(file + " holds " + c.contentLength() + " message bytes, its record says " + m.size());
+        }
+        return m;
+    }
+
+    private Path file(QueueId id) {
+        return queue.resolve(id.value() + SUFFIX);
+    }
+
     /**
-     * How many messages the spool holds (committed envelope records).
+     * How many messages the spool holds: its message files, including any being stored at the moment.
      *
      * @return the count
      * @throws IOException if the directory cannot be read
      */
     public int size() throws IOException {
         int n = 0;
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue, "*" + ENV)) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue, "*" + SUFFIX)) {
             for (Path ignored : ds) {
                 n++;
             }
@@ -353,10 +370,6 @@ public final class Spool implements AutoCloseable {
      */
     public long directoryForces() {
         return queueSync.forces();
-    }
-
-    private static String stem(String name) {
-        return name.substring(0, name.length() - 4);
     }
 
     private void ensureOpen() {
@@ -413,7 +426,7 @@ public final class Spool implements AutoCloseable {
         }
 
         /**
-         * Opens the spool: creates the directories, takes the lock, empties {@code tmp/}.
+         * Opens the spool: creates the directories and takes the lock.
          *
          * @return the open spool
          * @throws IOException if the directory cannot be created or is locked by another process or this JVM

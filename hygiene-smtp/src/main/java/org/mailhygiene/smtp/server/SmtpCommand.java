@@ -18,6 +18,7 @@ record SmtpCommand(Verb verb, String name, String argument) {
         MAIL,
         RCPT,
         DATA,
+        BDAT,
         RSET,
         NOOP,
         QUIT,

@@ -133,6 +133,25 @@ final class SmtpInput {
     }
 
     /**
+     * Reads up to {@code len} raw bytes (a BDAT chunk): what is buffered, or one read from the socket.
+     *
+     * @param b the destination
+     * @param off where to start in it
+     * @param len the most bytes to read, {@code >= 1}
+     * @return the number of bytes read, or -1 at the end of the stream
+     * @throws IOException on failure or timeout
+     */
+    int read(byte[] b, int off, int len) throws IOException {
+        if (pos >= lim && !fill()) {
+            return -1;
+        }
+        int n = Math.min(len, lim - pos);
+        System.arraycopy(buf, pos, b, off, n);
+        pos += n;
+        return n;
+    }
+
+    /**
      * Reads a command line terminated by LF into {@code out} (without the line end). A line longer than
      * {@code max} octets including CRLF is consumed to its end and reported as {@link LineStatus#TOO_LONG}; a line
      * ending in a bare LF or holding a bare CR as {@link LineStatus#BARE_CR_OR_LF}; a NUL as {@link LineStatus#NUL}.

@@ -16,12 +16,19 @@ import java.util.Objects;
  *   <tr><td>{@code connectionRatePerIp}</td><td>300 per minute</td><td>{@code 421 4.7.0} and close</td></tr>
  *   <tr><td>{@code messageRatePerIp}</td><td>600 per minute</td><td>{@code 451 4.7.1} to MAIL</td></tr>
  *   <tr><td>{@code maxRecipients}</td><td>100 (the RFC 5321 minimum)</td><td>{@code 452 4.5.3} to RCPT</td></tr>
+ *   <tr><td>{@code recipientOvershoot}</td><td>1000 per session (as Postfix's
+ *       {@code smtpd_recipient_overshoot_limit})</td><td>each further {@code 452 4.5.3} counts toward
+ *       {@code maxErrors}</td></tr>
  *   <tr><td>{@code maxMessageSize}</td><td>10,240,000 octets (advertised as SIZE)</td><td>{@code 552 5.3.4}</td></tr>
- *   <tr><td>{@code maxErrors}</td><td>20 error replies per session</td><td>{@code 421 4.7.0} and close</td></tr>
+ *   <tr><td>{@code maxErrors}</td><td>20 error replies per session (every 4xx/5xx reply to a command counts,
+ *       including {@code 452} for recipients past the overshoot)</td><td>{@code 421 4.7.0} and close</td></tr>
  *   <tr><td>{@code maxHops}</td><td>50 {@code Received:} fields (as Postfix)</td><td>{@code 554 5.4.6}</td></tr>
  *   <tr><td>{@code idleTimeout}</td><td>5 minutes of silence</td><td>{@code 421 4.4.2} and close</td></tr>
  *   <tr><td>{@code commandTimeout}</td><td>5 minutes for one command line</td><td>{@code 421 4.4.2} and close</td></tr>
- *   <tr><td>{@code dataTimeout}</td><td>10 minutes for the whole DATA transfer</td><td>{@code 421 4.4.2} and close</td></tr>
+ *   <tr><td>{@code dataTimeout}</td><td>10 minutes for the whole DATA transfer, or for one BDAT chunk</td>
+ *       <td>{@code 421 4.4.2} and close</td></tr>
+ *   <tr><td>{@code writeTimeout}</td><td>5 minutes for one write of replies to the client (a client that sends
+ *       but never reads)</td><td>the connection is closed</td></tr>
  *   <tr><td>{@code memoryThreshold}</td><td>256 KiB of a message kept in heap, the rest in a temporary file</td>
  *       <td>-</td></tr>
  * </table>
@@ -48,6 +55,8 @@ public final class SmtpLimits {
     private final Duration idleTimeout;
     private final Duration commandTimeout;
     private final Duration dataTimeout;
+    private final Duration writeTimeout;
+    private final int recipientOvershoot;
     private final long memoryThreshold;
 
     private SmtpLimits(Builder b) {
@@ -64,6 +73,8 @@ public final class SmtpLimits {
         idleTimeout = b.idleTimeout;
         commandTimeout = b.commandTimeout;
         dataTimeout = b.dataTimeout;
+        writeTimeout = b.writeTimeout;
+        recipientOvershoot = b.recipientOvershoot;
         memoryThreshold = b.memoryThreshold;
     }
 
@@ -105,6 +116,8 @@ public final class SmtpLimits {
         b.idleTimeout = idleTimeout;
         b.commandTimeout = commandTimeout;
         b.dataTimeout = dataTimeout;
+        b.writeTimeout = writeTimeout;
+        b.recipientOvershoot = recipientOvershoot;
         b.memoryThreshold = memoryThreshold;
         return b;
     }
@@ -174,6 +187,22 @@ public final class SmtpLimits {
         return dataTimeout;
     }
 
+    /**
+     * @return the longest one write of replies (a flush) may stay blocked because the client does not read; then the
+     *     connection is closed
+     */
+    public Duration writeTimeout() {
+        return writeTimeout;
+    }
+
+    /**
+     * @return how many {@code 452} replies for recipients past {@link #maxRecipients()} a session gets before each
+     *     further one counts as an error toward {@link #maxErrors()}
+     */
+    public int recipientOvershoot() {
+        return recipientOvershoot;
+    }
+
     /** @return how many octets of a message stay in heap before it spills to a temporary file */
     public long memoryThreshold() {
         return memoryThreshold;
@@ -185,7 +214,9 @@ public final class SmtpLimits {
                 + connectionRateCount + "/" + connectionRateWindow + ", msgRate=" + messageRateCount + "/"
                 + messageRateWindow + ", maxRecipients=" + maxRecipients + ", maxMessageSize=" + maxMessageSize
                 + ", maxErrors=" + maxErrors + ", maxHops=" + maxHops + ", idle=" + idleTimeout + ", command="
-                + commandTimeout + ", data=" + dataTimeout + ", memoryThreshold=" + memoryThreshold + "]";
+                + commandTimeout + ", data=" + dataTimeout + ", write=" + writeTimeout + ", recipientOvershoot="
+                + recipientOvershoot
+                + ", memoryThreshold=" + memoryThreshold + "]";
     }
 
     /** Builds {@link SmtpLimits}; each setter validates its value. Not thread-safe. */
@@ -203,6 +234,8 @@ public final class SmtpLimits {
         private Duration idleTimeout = Duration.ofMinutes(5);
         private Duration commandTimeout = Duration.ofMinutes(5);
         private Duration dataTimeout = Duration.ofMinutes(10);
+        private Duration writeTimeout = Duration.ofMinutes(5);
+        private int recipientOvershoot = 1000;
         private long memoryThreshold = 256 * 1024L;
 
         private Builder() {}
@@ -323,6 +356,38 @@ public final class SmtpLimits {
          */
         public Builder dataTimeout(Duration d) {
             dataTimeout = positive(d, "dataTimeout");
+            return this;
+        }
+
+        /**
+         * How long one write of replies may block (the client sends but does not read what the server answers, so
+         * the TCP buffers fill up). A watchdog closes the connection when it passes. (The STARTTLS handshake as a
+         * whole is bounded by {@link TlsConfig#handshakeTimeout()}.)
+         *
+         * @param d the longest blocked write, positive
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder writeTimeout(Duration d) {
+            writeTimeout = positive(d, "writeTimeout");
+            return this;
+        }
+
+        /**
+         * How many recipients past {@link #maxRecipients(int)} a session may be refused with {@code 452 4.5.3}
+         * before each further refusal counts as an error toward {@link #maxErrors(int)}. The allowance lets a client
+         * that pipelines a long recipient list take the 452s and send the rest later (RFC 5321 §4.5.3.1.10) without
+         * losing its transaction to a {@code 421}; past it, a client that keeps sending RCPTs is disconnected.
+         *
+         * @param n free 452 replies per session, {@code >= 0}
+         * @return this builder
+         * @throws IllegalArgumentException if negative
+         */
+        public Builder recipientOvershoot(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("recipientOvershoot must be >= 0, was " + n);
+            }
+            recipientOvershoot = n;
             return this;
         }
 

@@ -16,6 +16,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -30,10 +32,11 @@ import org.slf4j.LoggerFactory;
 /**
  * An RFC 5321 SMTP server that hands each received message to a {@link MessageHandler}.
  *
- * <p>Commands: EHLO, HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT, VRFY ({@code 252}), EXPN ({@code 502}), HELP and
- * STARTTLS. Extensions advertised after EHLO: PIPELINING, SIZE, 8BITMIME, ENHANCEDSTATUSCODES, STARTTLS (when
- * {@linkplain Builder#tls TLS is configured} and not yet active), SMTPUTF8 (unless {@linkplain Builder#smtputf8
- * switched off}) and HELP. Command lines are limited to 512 octets and text lines to 1000 (RFC 5321 §4.5.3.1); longer
+ * <p>Commands: EHLO, HELO, MAIL, RCPT, DATA, BDAT, RSET, NOOP, QUIT, VRFY ({@code 252}), EXPN ({@code 502}), HELP
+ * and STARTTLS. Extensions advertised after EHLO: PIPELINING, SIZE, 8BITMIME, ENHANCEDSTATUSCODES, CHUNKING (BDAT, RFC
+ * 3030; BINARYMIME is not offered, so chunks carry the same CRLF text as DATA and are held to the same content rules;
+ * DATA and BDAT cannot be mixed in one transaction, {@code 503}), STARTTLS (when {@linkplain Builder#tls TLS is
+ * configured} and not yet active), SMTPUTF8 (unless {@linkplain Builder#smtputf8 switched off}) and HELP. Command lines are limited to 512 octets and text lines to 1000 (RFC 5321 §4.5.3.1); longer
  * lines get an error reply. Only {@code <CRLF>.<CRLF>} ends the data, and a message with a bare CR or LF is refused
  * with {@code 550 5.5.2} after its end (see {@code DataReader}: this shuts out SMTP smuggling, CERT VU#302671, at the
  * price of refusing the rare broken client that sends bare LF; Postfix's {@code smtpd_forbid_bare_newline=reject}
@@ -43,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * ({@code deny} gets {@code 554 5.7.1} and is closed: unlike tcpserver, which drops silently, the client learns why);
  * the global and per-IP concurrency caps and the per-IP connection rate ({@code 421 4.7.0} and close); then the
  * session runs on its own thread ({@link VirtualThreads}: a virtual thread on Java 21+, a pooled platform thread on
- * 17). Recipients must be in the {@linkplain Builder#acceptedDomains accepted domains} unless the access rules give
+ * 17). A client that does not read the replies loses its connection after {@link SmtpLimits#writeTimeout()}, and
+ * a STARTTLS handshake is bounded as a whole by {@link TlsConfig#handshakeTimeout()}. Recipients must be in the {@linkplain Builder#acceptedDomains accepted domains} unless the access rules give
  * the client relay rights; see {@link RelayControl}. Limits and timeouts: {@link SmtpLimits}.
  *
  * <p>Each message gets a {@code Received:} header (RFC 5321 §4.4) prepended before the handler sees it. Messages are
@@ -83,7 +87,8 @@ public final class SmtpServer implements AutoCloseable {
             Path spoolDirectory,
             PerIpLimiter messageRate,
             String idPrefix,
-            AtomicLong idCounter) {
+            AtomicLong idCounter,
+            ScheduledExecutorService watchdog) {
         String nextId() {
             return idPrefix + Long.toString(idCounter.incrementAndGet(), 36).toUpperCase(Locale.ROOT);
         }
@@ -110,7 +115,8 @@ public final class SmtpServer implements AutoCloseable {
                 b.spoolDirectory,
                 messageRate,
                 prefix,
-                new AtomicLong());
+                new AtomicLong(),
+                newWatchdog());
         if (b.executor != null) {
             this.executor = b.executor;
             this.ownsExecutor = false;
@@ -118,6 +124,16 @@ public final class SmtpServer implements AutoCloseable {
             this.executor = VirtualThreads.newPerTaskExecutor("smtp-session", b.limits.maxConnections() + 1);
             this.ownsExecutor = true;
         }
+    }
+
+    private static ScheduledExecutorService newWatchdog() {
+        ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "smtp-server-watchdog");
+            t.setDaemon(true);
+            return t;
+        });
+        s.setRemoveOnCancelPolicy(true);
+        return s;
     }
 
     /**
@@ -211,6 +227,7 @@ public final class SmtpServer implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        settings.watchdog().shutdownNow();
         if (ownsExecutor) {
             executor.shutdownNow();
             try {

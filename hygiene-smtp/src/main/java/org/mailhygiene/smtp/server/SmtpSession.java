@@ -3,6 +3,7 @@ package org.mailhygiene.smtp.server;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.SequenceInputStream;
 import java.net.InetAddress;
@@ -14,6 +15,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.net.ssl.SSLSocket;
 import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.SpooledContent;
@@ -29,7 +34,23 @@ import org.slf4j.LoggerFactory;
  * DATA, VRFY, EXPN, NOOP, HELP and STARTTLS are synchronisation points: a client that has already sent more bytes when
  * one of them is processed (and, in a HELO session without PIPELINING, after any command) gets {@code 554 5.5.0} and
  * is disconnected, as Postfix's {@code smtpd_forbid_unauth_pipelining} does. The end of data is not a sync point, so
- * {@code .<CRLF>QUIT<CRLF>} in one packet is fine.
+ * {@code .<CRLF>QUIT<CRLF>} in one packet is fine, and neither is BDAT (RFC 3030 allows pipelined chunks).
+ *
+ * <p>Writes are guarded by a {@link Watchdog}: a client that sends but never reads the replies has its connection
+ * closed after {@link SmtpLimits#writeTimeout()}; the whole STARTTLS handshake (its reads and writes together) is
+ * bounded the same way by {@link TlsConfig#handshakeTimeout()}.
+ *
+ * <p>BDAT (RFC 3030 CHUNKING): each chunk is read exactly (never dot-unstuffed, never scanned for an end marker) into
+ * a {@link ChunkStore} and checked by {@link RawContentRules}, which apply DATA's content rules: the total size
+ * ({@code 552 5.3.4} as soon as a chunk would pass it; that chunk is still read to its end so the session stays in
+ * step), and, as for DATA, a bare CR or LF ({@code 550 5.5.2}), a line over 1000 octets ({@code 554 5.6.0}) or too many
+ * hops ({@code 554 5.4.6}). Without BINARYMIME the content is text with CRLF line ends, so refusing bare CR/LF refuses
+ * no valid message, and no BDAT content that could end DATA early at a later hop is ever accepted (the delivery client
+ * also makes line ends canonical before dot-stuffing). After a failed chunk the rest of that message's chunks already
+ * pipelined are read and discarded ({@code 503}, not counted as errors) up to its LAST chunk or RSET. The LAST chunk
+ * hands the content to the handler through exactly DATA's path: the server's Received header, then
+ * {@code SpooledContent}, then {@link MessageHandler#handle(Envelope, org.mailhygiene.api.MessageContent, long)}.
+ * DATA in a transaction that has BDAT chunks gets {@code 503 5.5.1}, as does RCPT.
  */
 final class SmtpSession implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(SmtpSession.class);
@@ -38,6 +59,8 @@ final class SmtpSession implements Runnable {
     private final InetAddress client;
     private final AccessDecision access;
     private final Runnable onClose;
+    private final Socket tcp;
+    private final Watchdog watchdog;
     private Socket socket;
     private OutputStream out;
     private SmtpInput input;
@@ -47,15 +70,21 @@ final class SmtpSession implements Runnable {
     private String helo;
     private boolean esmtp;
     private int errors;
+    private int overshoot;
 
     // transaction
     private String sender;
     private boolean txUtf8;
     private final List<String> recipients = new ArrayList<>();
+    private ChunkStore chunks; // non-null once a BDAT chunk of this transaction was taken
+    private RawContentRules chunkRules;
+    private boolean bdatFailed; // discard pipelined chunks of a failed BDAT message until LAST or RSET
 
     SmtpSession(SmtpServer.Settings cfg, Socket socket, AccessDecision access, Runnable onClose) {
         this.cfg = cfg;
         this.socket = socket;
+        this.tcp = socket;
+        this.watchdog = new Watchdog(cfg.watchdog(), socket);
         this.client = socket.getInetAddress();
         this.access = access;
         this.onClose = onClose;
@@ -64,7 +93,8 @@ final class SmtpSession implements Runnable {
     @Override
     public void run() {
         try {
-            out = new BufferedOutputStream(socket.getOutputStream(), 4096);
+            out = new BufferedOutputStream(
+                    watchdog.guard(socket.getOutputStream(), cfg.limits().writeTimeout()), 4096);
             input = new SmtpInput(socket, cfg.limits().idleTimeout());
             serve();
         } catch (SmtpInput.TimeoutException e) {
@@ -80,7 +110,9 @@ final class SmtpSession implements Runnable {
         } catch (RuntimeException e) {
             LOG.warn("{}: session failed", client, e);
         } finally {
+            resetTransaction(); // deletes a BDAT temporary file
             try {
+                tcp.close();
                 socket.close();
             } catch (IOException ignored) {
                 // nothing to do
@@ -135,11 +167,14 @@ final class SmtpSession implements Runnable {
                 return rcpt(c);
             case DATA:
                 return data(c);
+            case BDAT:
+                return bdat(c);
             case RSET:
                 if (!c.argument().isEmpty()) {
                     return error(501, "5.5.4", "RSET takes no arguments");
                 }
                 resetTransaction();
+                bdatFailed = false;
                 return syncThen(250, "2.0.0", "Ok", !esmtp);
             case NOOP:
                 return syncThen(250, "2.0.0", "Ok", true);
@@ -160,7 +195,7 @@ final class SmtpSession implements Runnable {
                 return syncThen(
                         214,
                         "2.0.0",
-                        "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP"
+                        "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP"
                                 + (cfg.tls() != null ? " STARTTLS" : ""),
                         true);
             case STARTTLS:
@@ -182,6 +217,7 @@ final class SmtpSession implements Runnable {
             return false;
         }
         resetTransaction();
+        bdatFailed = false;
         helo = arg;
         esmtp = c.verb() == SmtpCommand.Verb.EHLO;
         if (!esmtp) {
@@ -194,6 +230,7 @@ final class SmtpSession implements Runnable {
         lines.add("SIZE " + cfg.limits().maxMessageSize());
         lines.add("8BITMIME");
         lines.add("ENHANCEDSTATUSCODES");
+        lines.add("CHUNKING");
         if (cfg.tls() != null && !tls) {
             lines.add("STARTTLS");
         }
@@ -215,6 +252,7 @@ final class SmtpSession implements Runnable {
         if (sender != null) {
             return error(503, "5.5.1", "Nested MAIL command");
         }
+        bdatFailed = false;
         if (cfg.requireTls() && !tls) {
             return error(530, "5.7.0", "Must issue a STARTTLS command first");
         }
@@ -279,9 +317,19 @@ final class SmtpSession implements Runnable {
         if (sender == null) {
             return error(503, "5.5.1", "Need MAIL before RCPT");
         }
+        if (chunks != null) {
+            return error(503, "5.5.1", "RCPT not allowed after BDAT; send RSET");
+        }
         if (recipients.size() >= cfg.limits().maxRecipients()) {
-            write(452, "4.5.3", "Too many recipients");
-            return true;
+            // RFC 5321 §4.5.3.1.10: 452, and the client sends the rest later. A session gets recipientOvershoot of
+            // them free (a client pipelining a long list must not lose its transaction); past that each is an error,
+            // so a client cannot send RCPTs without end.
+            if (overshoot < cfg.limits().recipientOvershoot()) {
+                overshoot++;
+                write(452, "4.5.3", "Too many recipients");
+                return true;
+            }
+            return error(452, "4.5.3", "Too many recipients");
         }
         PathParser.Parsed p;
         try {
@@ -323,26 +371,40 @@ final class SmtpSession implements Runnable {
         if (syncError()) {
             return false;
         }
+        if (chunks != null) {
+            return error(503, "5.5.1", "DATA not allowed after BDAT in one transaction; send RSET");
+        }
         write(354, null, "End data with <CR><LF>.<CR><LF>");
         out.flush();
         input.deadlineIn(cfg.limits().dataTimeout());
-        String id = cfg.nextId();
-        ZonedDateTime now = ZonedDateTime.now(cfg.clock());
-        String protocol = (txUtf8 ? "UTF8SMTP" : esmtp ? "ESMTP" : "SMTP") + (tls ? "S" : "");
-        byte[] received = ReceivedHeader.format(helo, client, cfg.hostname(), protocol, id, recipients, now)
-                .getBytes(StandardCharsets.UTF_8);
         DataReader reader = new DataReader(
                 input,
                 cfg.limits().maxMessageSize(),
                 SmtpLimits.MAX_TEXT_LINE,
                 cfg.limits().maxHops());
+        return finishMessage(reader, () -> reader.violation(), reader::hops);
+    }
+
+    /**
+     * The one path from received content to the handler, for DATA and BDAT alike: prepends the Received header,
+     * spools, refuses a content violation (known once {@code body} was read to its end) or asks the handler, ends the
+     * transaction and sends the reply.
+     */
+    private boolean finishMessage(InputStream body, Supplier<DataReader.Violation> violation, IntSupplier hops)
+            throws IOException {
+        String id = cfg.nextId();
+        ZonedDateTime now = ZonedDateTime.now(cfg.clock());
+        String protocol = (txUtf8 ? "UTF8SMTP" : esmtp ? "ESMTP" : "SMTP") + (tls ? "S" : "");
+        byte[] received = ReceivedHeader.format(helo, client, cfg.hostname(), protocol, id, recipients, now)
+                .getBytes(StandardCharsets.UTF_8);
         SmtpReply reply;
         try (SpooledContent content = SpooledContent.spool(
-                new SequenceInputStream(new ByteArrayInputStream(received), reader),
+                new SequenceInputStream(new ByteArrayInputStream(received), body),
                 cfg.limits().memoryThreshold(),
                 cfg.spoolDirectory())) {
-            if (reader.violation() != null) {
-                reply = violationReply(reader);
+            DataReader.Violation v = violation.get();
+            if (v != null) {
+                reply = violationReply(v, hops.getAsInt());
             } else {
                 Envelope env =
                         new Envelope(Optional.of(client), Optional.of(helo), sender, recipients, now.toInstant());
@@ -355,6 +417,97 @@ final class SmtpSession implements Runnable {
         }
         write(reply.code(), reply.enhancedStatus(), reply.text());
         return true;
+    }
+
+    private static final Pattern BDAT_ARGS = Pattern.compile("([0-9]{1,18})(?: +(?i:(LAST)))?");
+
+    private boolean bdat(SmtpCommand c) throws IOException {
+        Matcher m = BDAT_ARGS.matcher(c.argument());
+        if (!m.matches()) {
+            // The chunk's length is unknown, so its bytes cannot be told from commands: stop here.
+            write(501, "5.5.4", "Syntax: BDAT <octets> [LAST]; closing connection");
+            return false;
+        }
+        long size = Long.parseLong(m.group(1));
+        boolean last = m.group(2) != null;
+        input.deadlineIn(cfg.limits().dataTimeout());
+        if (bdatFailed) {
+            discard(size);
+            bdatFailed = !last;
+            write(503, "5.5.1", "Chunk discarded: an earlier chunk of this message failed");
+            return true;
+        }
+        String refusal = null;
+        int code = 503;
+        if (helo == null) {
+            refusal = "Send EHLO first";
+        } else if (!esmtp) {
+            refusal = "BDAT needs EHLO";
+        } else if (sender == null) {
+            refusal = "Need MAIL before BDAT";
+        } else if (recipients.isEmpty()) {
+            code = 554;
+            refusal = "No valid recipients";
+        }
+        if (refusal != null) {
+            discard(size);
+            return failChunk(last, new SmtpReply(code, "5.5.1", refusal));
+        }
+        if (chunks == null) {
+            chunks = new ChunkStore(cfg.limits().memoryThreshold(), cfg.spoolDirectory());
+            chunkRules = new RawContentRules(
+                    cfg.limits().maxMessageSize(),
+                    SmtpLimits.MAX_TEXT_LINE,
+                    cfg.limits().maxHops());
+        }
+        if (size > cfg.limits().maxMessageSize() - chunkRules.size()) {
+            discard(size);
+            return failChunk(last, violationReply(DataReader.Violation.SIZE, 0));
+        }
+        byte[] buf = new byte[(int) Math.min(size, 64 * 1024)];
+        long left = size;
+        while (left > 0) {
+            int n = input.read(buf, 0, (int) Math.min(buf.length, left));
+            if (n < 0) {
+                throw new java.io.EOFException("connection closed inside a BDAT chunk");
+            }
+            chunkRules.update(buf, 0, n);
+            chunks.write(buf, 0, n);
+            left -= n;
+        }
+        if (last) {
+            chunkRules.finish();
+        }
+        if (chunkRules.violation() != null) {
+            return failChunk(last, violationReply(chunkRules.violation(), chunkRules.hops()));
+        }
+        if (!last) {
+            write(250, "2.0.0", size + " octets received");
+            return true;
+        }
+        RawContentRules rules = chunkRules;
+        try (InputStream body = chunks.openStream()) {
+            return finishMessage(body, rules::violation, rules::hops);
+        }
+    }
+
+    /** Refuses a chunk: the transaction ends, and its chunks still in the pipeline are discarded up to LAST. */
+    private boolean failChunk(boolean last, SmtpReply reply) throws IOException {
+        resetTransaction();
+        bdatFailed = !last;
+        return error(reply.code(), reply.enhancedStatus(), reply.text());
+    }
+
+    private void discard(long size) throws IOException {
+        byte[] buf = new byte[(int) Math.min(Math.max(size, 1), 64 * 1024)];
+        long left = size;
+        while (left > 0) {
+            int n = input.read(buf, 0, (int) Math.min(buf.length, left));
+            if (n < 0) {
+                throw new java.io.EOFException("connection closed inside a BDAT chunk");
+            }
+            left -= n;
+        }
     }
 
     private SmtpReply handle(Envelope env, SpooledContent content, String id, long traceHeaderLength) {
@@ -374,8 +527,8 @@ final class SmtpSession implements Runnable {
         }
     }
 
-    private SmtpReply violationReply(DataReader reader) {
-        switch (reader.violation()) {
+    private SmtpReply violationReply(DataReader.Violation violation, int hops) {
+        switch (violation) {
             case SIZE:
                 return new SmtpReply(
                         552,
@@ -387,11 +540,9 @@ final class SmtpSession implements Runnable {
                 return new SmtpReply(554, "5.6.0", "Message has a line longer than 1000 octets");
             case TOO_MANY_HOPS:
                 return new SmtpReply(
-                        554,
-                        "5.4.6",
-                        "Too many hops (" + reader.hops() + " Received headers), " + "message is looping");
+                        554, "5.4.6", "Too many hops (" + hops + " Received headers), " + "message is looping");
             default:
-                throw new IllegalStateException("unknown violation " + reader.violation());
+                throw new IllegalStateException("unknown violation " + violation);
         }
     }
 
@@ -418,10 +569,20 @@ final class SmtpSession implements Runnable {
                 .filter(p -> List.of(ssl.getSupportedProtocols()).contains(p))
                 .toArray(String[]::new));
         ssl.setSoTimeout((int) Math.min(Integer.MAX_VALUE, t.handshakeTimeout().toMillis()));
-        ssl.startHandshake();
+        // The socket timeout bounds each read only: a client dribbling a ClientHello, or not reading the server's
+        // flight, must not hold the session either, so the watchdog bounds the handshake as a whole.
+        Watchdog.Guard g = watchdog.arm(t.handshakeTimeout());
+        try {
+            ssl.startHandshake();
+        } catch (IOException e) {
+            throw watchdog.timedOut(e);
+        } finally {
+            g.disarm();
+        }
         socket = ssl;
         input.switchTo(ssl);
-        out = new BufferedOutputStream(ssl.getOutputStream(), 4096);
+        out = new BufferedOutputStream(
+                watchdog.guard(ssl.getOutputStream(), cfg.limits().writeTimeout()), 4096);
         tls = true;
         helo = null; // the client must say EHLO again
         esmtp = false;
@@ -471,6 +632,11 @@ final class SmtpSession implements Runnable {
         sender = null;
         txUtf8 = false;
         recipients.clear();
+        if (chunks != null) {
+            chunks.close();
+            chunks = null;
+        }
+        chunkRules = null;
     }
 
     private static boolean isAscii(String s) {

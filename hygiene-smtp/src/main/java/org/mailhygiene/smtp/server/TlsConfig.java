@@ -23,8 +23,8 @@ import javax.net.ssl.SSLContext;
 /**
  * The server side of STARTTLS (RFC 3207): JDK TLS with a certificate from a key store or from PEM files.
  *
- * <p>Only TLS 1.2 and 1.3 are offered. The handshake must finish within {@link #handshakeTimeout()} (default 30
- * seconds), or the connection is closed. Immutable and thread-safe.
+ * <p>Only TLS 1.2 and 1.3 are offered. The whole handshake (every read and write of it together) must finish within
+ * {@link #handshakeTimeout()} (default 30 seconds), or a watchdog closes the connection. Immutable and thread-safe.
  */
 public final class TlsConfig {
     private static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");

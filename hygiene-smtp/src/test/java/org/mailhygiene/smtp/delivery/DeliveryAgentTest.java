@@ -294,6 +294,13 @@ class DeliveryAgentTest {
                             .build())
                     .dns(dns)
                     .mxPort(primary.port())
+                    // the primary "dies" by refusing new connections: a kept one would still work
+                    .client(SmtpClient.builder()
+                            .heloName("relay.test")
+                            .tls(TlsPolicy.disabled())
+                            .timeouts(SmtpTimeouts.uniform(Duration.ofSeconds(5)))
+                            .connectionReuse(Duration.ofSeconds(2), 1)
+                            .build())
                     .build();
             store("a@x.org", "u@mx.test");
             agent.runDue();
@@ -417,7 +424,45 @@ class DeliveryAgentTest {
     }
 
     /** DNS from maps; a name in neither map does not exist. */
-    static final class MapDns implements DnsResolver {
+    @Test
+    void aLocalFailureAfterOneDestinationSucceededDoesNotDeliverToItAgain() throws Exception {
+        // y.org goes to the inbound sink by a static route; z.org is looked up in DNS, which breaks with an unchecked
+        // exception (a local bug) on the first pass, after y.org's transaction succeeded.
+        java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean(true);
+        MapDns dns = new MapDns() {
+            @Override
+            public List<MxRecord> mx(String domain) throws DnsException {
+                if (broken.get()) {
+                    throw new IllegalStateException("resolver bug");
+                }
+                return super.mx(domain);
+            }
+        };
+        dns.mx.put("z.org", List.of(new MxRecord(10, "mx.z.org")));
+        dns.hosts.put("mx.z.org", List.of(InetAddress.getByName("127.0.0.1")));
+        agent = agentBuilder(StaticRouter.builder()
+                        .route("y.org", Route.Relay.to(hop(inbound)))
+                        .build())
+                .dns(dns)
+                .mxPort(outbound.port())
+                .pollInterval(Duration.ofSeconds(30))
+                .build();
+        QueuedMessage m = store("a@x.org", "b@y.org", "c@z.org");
+        agent.runDue();
+        assertThat(inbound.awaitMessages(1, Duration.ofSeconds(5))).hasSize(1);
+        assertThat(spool.get(m.id()).orElseThrow().recipients())
+                .extracting(RecipientState::status)
+                .containsExactly(RecipientState.Status.DELIVERED, RecipientState.Status.PENDING);
+        broken.set(false);
+        clock.advance(Duration.ofSeconds(31));
+        agent.runDue();
+        assertThat(outbound.awaitMessages(1, Duration.ofSeconds(5)).get(0).recipients())
+                .containsExactly("c@z.org");
+        assertThat(inbound.messages()).hasSize(1);
+        assertThat(spool.size()).isZero();
+    }
+
+    static class MapDns implements DnsResolver {
         final Map<String, List<MxRecord>> mx = new HashMap<>();
         final Map<String, List<InetAddress>> hosts = new HashMap<>();
 

@@ -44,7 +44,8 @@ class SmtpClientTest {
     void deliversStoredBytesUnchangedWithPipelining(SmtpSink sink) throws Exception {
         String msg =
                 "Received: from a by b; Fri, 27 Nov 2026 12:00:00 +0000\r\nSubject: hi\r\n\r\n.one\r\n..two\r\n.\r\nend\r\n";
-        TransactionResult r = plain().deliver(at(sink), "a@x.org", List.of("b@y.org", "c@y.org"), text(msg), BUDGET);
+        SmtpClient client = plain();
+        TransactionResult r = client.deliver(at(sink), "a@x.org", List.of("b@y.org", "c@y.org"), text(msg), BUDGET);
         assertThat(r.recipients()).extracting(RecipientResult::outcome).containsOnly(RecipientResult.Outcome.DELIVERED);
         assertThat(r.tls()).isFalse();
         SinkMessage m = sink.awaitMessages(1, Duration.ofSeconds(5)).get(0);
@@ -53,7 +54,88 @@ class SmtpClientTest {
         assertThat(m.sender()).isEqualTo("a@x.org");
         assertThat(m.recipients()).containsExactly("b@y.org", "c@y.org");
         assertThat(m.mailParameters()).containsExactly("SIZE=" + msg.length());
-        assertThat(sink.transcript()).contains("C: QUIT");
+        assertThat(client.idleConnections()).isEqualTo(1);
+        client.closeIdleConnections();
+        assertThat(client.idleConnections()).isZero();
+        awaitTranscript(sink, "C: QUIT");
+    }
+
+    static void awaitTranscript(SmtpSink sink, String line) throws InterruptedException {
+        long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (!sink.transcript().contains(line) && System.nanoTime() < end) {
+            Thread.sleep(10);
+        }
+        assertThat(sink.transcript()).contains(line);
+    }
+
+    @Test
+    void aConnectionIsReusedForTheNextTransactionToTheSameEndpoint(SmtpSink sink) throws Exception {
+        SmtpClient client = plain();
+        for (int i = 0; i < 3; i++) {
+            TransactionResult r = client.deliver(
+                    at(sink), "a@x.org", List.of("b" + i + "@y.org"), text("Subject: " + i + "\r\n\r\nx\r\n"), BUDGET);
+            assertThat(r.recipients().get(0).outcome()).isEqualTo(RecipientResult.Outcome.DELIVERED);
+        }
+        assertThat(sink.awaitMessages(3, Duration.ofSeconds(5))).hasSize(3);
+        assertThat(sink.connectionCount()).isEqualTo(1);
+        assertThat(sink.transcript().stream().filter(l -> l.startsWith("C: EHLO")))
+                .hasSize(1);
+        client.closeIdleConnections();
+    }
+
+    @Test
+    void reuseCanBeTurnedOffAndIsLimitedPerConnection(SmtpSink sink) throws Exception {
+        SmtpClient once = SmtpClient.builder()
+                .tls(TlsPolicy.disabled())
+                .connectionReuse(Duration.ofSeconds(2), 1)
+                .build();
+        SmtpClient twice = SmtpClient.builder()
+                .tls(TlsPolicy.disabled())
+                .connectionReuse(Duration.ofSeconds(2), 2)
+                .build();
+        for (int i = 0; i < 2; i++) {
+            once.deliver(at(sink), "a@x.org", List.of("b@y.org"), text("x\r\n"), BUDGET);
+        }
+        assertThat(once.idleConnections()).isZero();
+        assertThat(sink.connectionCount()).isEqualTo(2);
+        for (int i = 0; i < 3; i++) {
+            twice.deliver(at(sink), "a@x.org", List.of("b@y.org"), text("x\r\n"), BUDGET);
+        }
+        assertThat(sink.awaitMessages(5, Duration.ofSeconds(5))).hasSize(5);
+        assertThat(sink.connectionCount()).isEqualTo(4); // 2 + (2 transactions, then 1 on a new connection)
+        twice.closeIdleConnections();
+        assertThatThrownBy(() -> SmtpClient.builder().connectionReuse(Duration.ZERO, 5))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> SmtpClient.builder().connectionReuse(Duration.ofSeconds(1), 0))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> SmtpClient.builder().connectionReuse(Duration.ofMinutes(6), 5))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aKeptConnectionTheServerClosedIsReplacedWithoutTheCallerNoticing(SmtpSink sink) throws Exception {
+        SmtpClient client = plain();
+        client.deliver(at(sink), "a@x.org", List.of("b@y.org"), text("one\r\n"), BUDGET);
+        // The server drops the kept connection at the next MAIL (as a server whose idle timer ran out would).
+        sink.enqueue(SinkCommand.MAIL, SinkAction.close());
+        TransactionResult r = client.deliver(at(sink), "a@x.org", List.of("c@y.org"), text("two\r\n"), BUDGET);
+        assertThat(r.recipients().get(0).outcome()).isEqualTo(RecipientResult.Outcome.DELIVERED);
+        assertThat(sink.awaitMessages(2, Duration.ofSeconds(5)))
+                .extracting(SinkMessage::recipients)
+                .containsExactly(List.of("b@y.org"), List.of("c@y.org"));
+        assertThat(sink.connectionCount()).isEqualTo(2);
+        client.closeIdleConnections();
+    }
+
+    @Test
+    void idleConnectionsAreClosedWithQuitAfterTheIdleLimit(SmtpSink sink) throws Exception {
+        SmtpClient client = SmtpClient.builder()
+                .tls(TlsPolicy.disabled())
+                .connectionReuse(Duration.ofMillis(50), 100)
+                .build();
+        client.deliver(at(sink), "a@x.org", List.of("b@y.org"), text("x\r\n"), BUDGET);
+        awaitTranscript(sink, "C: QUIT");
+        assertThat(client.idleConnections()).isZero();
     }
 
     @Test

@@ -130,8 +130,8 @@ class SpoolStateMachineTest {
         try (Spool again = Spool.open(root)) {
             assertThat(again.recover()).containsExactlyElementsOf(model.values());
         }
-        try (var files = Files.list(root.resolve("tmp"))) {
-            assertThat(files).isEmpty();
+        try (var files = Files.list(root.resolve("queue"))) {
+            assertThat(files).hasSize(model.size());
         }
     }
 }

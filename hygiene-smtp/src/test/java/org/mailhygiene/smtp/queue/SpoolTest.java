@@ -108,25 +108,52 @@ class SpoolTest {
     }
 
     @Test
-    void recoverRemovesUncommittedFilesAndKeepsCorruptRecordsAside() throws Exception {
+    void recoverRemovesUncommittedFilesCutsTornUpdatesAndKeepsDamagedFilesAside() throws Exception {
         QueueId kept;
+        QueueId torn;
+        QueueId damaged;
+        QueueId bad;
+        Path q = dir.resolve("queue");
+        byte[] committed;
         try (Spool s = Spool.open(dir)) {
             kept = s.store(envelope("a@x.org", "b@y.org"), body("kept")).id();
+            QueuedMessage t = s.store(envelope("a@x.org", "c@y.org"), body("torn"));
+            torn = t.id();
+            s.update(t.withRecipient("c@y.org", r -> r.deferred("451 first", Instant.parse("2026-11-27T12:00:00Z"))));
+            damaged = s.store(envelope("a@x.org", "d@y.org"), body("damaged")).id();
+            bad = s.store(envelope("a@x.org", "e@y.org"), body("bad record")).id();
+            committed = Files.readAllBytes(q.resolve(kept.value() + ".q"));
         }
-        Path q = dir.resolve("queue");
-        Files.writeString(q.resolve("AAAAAAAAAAAAAAAAAAAA.msg"), "orphan message");
-        Files.writeString(q.resolve("BBBBBBBBBBBBBBBBBBBB.env"), "orphan envelope");
-        Files.writeString(q.resolve("CCCCCCCCCCCCCCCCCCCC.msg"), "m");
-        Files.writeString(q.resolve("CCCCCCCCCCCCCCCCCCCC.env"), "hygiene-spool\t1\nid\tCCC\n"); // truncated
-        Files.writeString(dir.resolve("tmp").resolve("x.msg"), "partial");
+        // A crash while appending the second update: only its first bytes reached the disk.
+        try (var out = Files.newOutputStream(q.resolve(torn.value() + ".q"), java.nio.file.StandardOpenOption.APPEND)) {
+            out.write(new byte[] {'M', 'H', 'U', 'P', 0, 0, 1});
+        }
+        // A committed file damaged afterwards: one flipped content byte.
+        Path d = q.resolve(damaged.value() + ".q");
+        byte[] db = Files.readAllBytes(d);
+        db[db.length - 12] ^= 0x20;
+        Files.write(d, db);
+        // Not a spool file at all, with a spool file's name.
+        Files.writeString(q.resolve(bad.value() + ".q"), "this is not a spool file, but a long enough text");
+        // Crashes while storing: a file cut before its commit mark, and an empty one.
+        Files.write(q.resolve("AAAAAAAAAAAAAAAAAAAA.q"), java.util.Arrays.copyOf(committed, committed.length - 8));
+        Files.write(q.resolve("BBBBBBBBBBBBBBBBBBBB.q"), new byte[0]);
+        // Files the spool does not own (for example a format-1 spool's) are left alone.
+        Files.writeString(q.resolve("CCCCCCCCCCCCCCCCCCCC.env"), "hygiene-spool\t1\n");
         try (Spool s = Spool.open(dir)) {
-            assertThat(Files.exists(dir.resolve("tmp").resolve("x.msg"))).isFalse();
             List<QueuedMessage> rec = s.recover();
-            assertThat(rec).extracting(QueuedMessage::id).containsExactly(kept);
-            assertThat(Files.exists(q.resolve("AAAAAAAAAAAAAAAAAAAA.msg"))).isFalse();
-            assertThat(Files.exists(q.resolve("BBBBBBBBBBBBBBBBBBBB.env"))).isFalse();
-            assertThat(Files.exists(q.resolve("CCCCCCCCCCCCCCCCCCCC.env.corrupt")))
-                    .isTrue();
+            assertThat(rec).extracting(QueuedMessage::id).containsExactly(kept, torn);
+            assertThat(rec.get(1).recipients().get(0).lastReply()).contains("451 first");
+            assertThat(Files.exists(q.resolve("AAAAAAAAAAAAAAAAAAAA.q"))).isFalse();
+            assertThat(Files.exists(q.resolve("BBBBBBBBBBBBBBBBBBBB.q"))).isFalse();
+            assertThat(Files.exists(q.resolve("CCCCCCCCCCCCCCCCCCCC.env"))).isTrue();
+            assertThat(Files.exists(q.resolve(damaged.value() + ".q.corrupt"))).isTrue();
+            assertThat(Files.exists(q.resolve(bad.value() + ".q.corrupt"))).isTrue();
+            // The torn tail was cut, so a new update is found after the last intact one.
+            s.update(rec.get(1).withRecipient("c@y.org", r -> r.delivered("250 second")));
+            assertThat(s.get(torn).orElseThrow().recipients().get(0).lastReply())
+                    .contains("250 second");
+            assertThat(s.recover()).extracting(QueuedMessage::id).containsExactly(kept, torn);
         }
     }
 

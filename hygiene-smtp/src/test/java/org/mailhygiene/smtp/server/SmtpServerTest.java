@@ -54,6 +54,29 @@ class SmtpServerTest {
         assertThat(d.commandTimeout()).isEqualTo(Duration.ofMinutes(5));
         assertThat(d.dataTimeout()).isEqualTo(Duration.ofMinutes(10));
         assertThat(d.memoryThreshold()).isEqualTo(256 * 1024L);
+        assertThat(d.writeTimeout()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(d.recipientOvershoot()).isEqualTo(1000);
+    }
+
+    @Test
+    void writeTimeoutAndOvershootAreValidated() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> SmtpLimits.builder().writeTimeout(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("writeTimeout");
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> SmtpLimits.builder().writeTimeout(Duration.ofSeconds(-1)))
+                .hasMessageContaining("writeTimeout");
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> SmtpLimits.builder().recipientOvershoot(-1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("recipientOvershoot");
+        SmtpLimits l = SmtpLimits.builder()
+                .writeTimeout(Duration.ofSeconds(7))
+                .recipientOvershoot(0)
+                .build();
+        assertThat(l.toBuilder().build().writeTimeout()).isEqualTo(Duration.ofSeconds(7));
+        assertThat(l.toBuilder().build().recipientOvershoot()).isZero();
     }
 
     @Test
@@ -69,6 +92,7 @@ class SmtpServerTest {
                             "250-SIZE 10240000",
                             "250-8BITMIME",
                             "250-ENHANCEDSTATUSCODES",
+                            "250-CHUNKING",
                             "250-SMTPUTF8",
                             "250 HELP");
             assertThat(c.cmd("NOOP")).isEqualTo("250 2.0.0 Ok");
@@ -171,6 +195,52 @@ class SmtpServerTest {
             assertThat(c.send("x\r\n.\r\n").reply()).startsWith("250");
         }
         assertThat(handler.messages.get(0).envelope().recipients()).hasSize(100);
+    }
+
+    @Test
+    void recipientsPastTheOvershootCountAsErrorsAndEndTheSession() throws Exception {
+        int port = start(b -> b.limits(SmtpLimits.builder()
+                .maxRecipients(2)
+                .recipientOvershoot(3)
+                .maxErrors(4)
+                .build()));
+        try (TestClient c = new TestClient(port).hello()) {
+            c.cmd("MAIL FROM:<a@example.net>");
+            assertThat(c.cmd("RCPT TO:<u0@example.org>")).startsWith("250");
+            assertThat(c.cmd("RCPT TO:<u1@example.org>")).startsWith("250");
+            // 3 free 452s, then 4 counted ones: the 4th error closes the session
+            for (int i = 0; i < 3 + 4; i++) {
+                assertThat(c.cmd("RCPT TO:<x" + i + "@example.org>")).isEqualTo("452 4.5.3 Too many recipients");
+            }
+            assertThat(c.reply()).isEqualTo("421 4.7.0 mx.test.example Too many errors, closing connection");
+            assertThat(c.reply()).isEqualTo("EOF");
+        }
+        assertThat(handler.messages).isEmpty();
+    }
+
+    @Test
+    void overshootWithinTheAllowanceKeepsTheTransaction() throws Exception {
+        int port = start(b -> b.limits(SmtpLimits.builder()
+                .maxRecipients(2)
+                .recipientOvershoot(5)
+                .maxErrors(2)
+                .build()));
+        try (TestClient c = new TestClient(port).hello()) {
+            StringBuilder pipelined = new StringBuilder("MAIL FROM:<a@example.net>\r\n");
+            for (int i = 0; i < 7; i++) {
+                pipelined.append("RCPT TO:<u").append(i).append("@example.org>\r\n");
+            }
+            c.send(pipelined.toString());
+            assertThat(c.reply()).startsWith("250 2.1.0");
+            assertThat(c.reply()).startsWith("250 2.1.5");
+            assertThat(c.reply()).startsWith("250 2.1.5");
+            for (int i = 0; i < 5; i++) {
+                assertThat(c.reply()).isEqualTo("452 4.5.3 Too many recipients");
+            }
+            assertThat(c.cmd("DATA")).startsWith("354");
+            assertThat(c.send("x\r\n.\r\n").reply()).startsWith("250");
+        }
+        assertThat(handler.messages.get(0).envelope().recipients()).containsExactly("u0@example.org", "u1@example.org");
     }
 
     @Test

@@ -203,7 +203,7 @@ public final class FakeClamd implements AutoCloseable {
             Set.of("PING", "VERSION", "RELOAD", "STATS", "SCAN", "QUIT", "CONTSCAN", "SHUTDOWN", "MULTISCAN");
     private static final Set<String> IN_SESSION = Set.of("PING", "VERSION", "INSTREAM", "STATS", "VERSIONCOMMANDS");
 
-    private final String version;
+    private volatile String version;
     private final long streamMaxLength;
     private final Map<String, String> signatures = Collections.synchronizedMap(new LinkedHashMap<>());
     private final Map<String, String> staged = Collections.synchronizedMap(new LinkedHashMap<>());
@@ -333,6 +333,34 @@ public final class FakeClamd implements AutoCloseable {
      */
     public void stageSignature(String marker, String name) {
         staged.put(requireMarker(marker), Objects.requireNonNull(name, "name"));
+    }
+
+    /**
+     * Reloads the database by itself, as clamd does when freshclam's {@code NotifyClamd} or {@code SelfCheck} finds
+     * new files: staged signatures become active and {@code VERSION} answers {@code newVersion} from then on, at
+     * once and together. No {@code RELOAD} command is counted.
+     *
+     * @param newVersion the new VERSION reply, e.g. {@code ClamAV 1.4.6/27002/Sat Nov 28 09:00:00 2026}
+     * @throws IllegalArgumentException if it does not start with {@code ClamAV }
+     */
+    public void selfReload(String newVersion) {
+        if (!Objects.requireNonNull(newVersion, "newVersion").startsWith("ClamAV ")) {
+            throw new IllegalArgumentException("a clamd version starts with 'ClamAV ', was " + newVersion);
+        }
+        synchronized (signatures) {
+            signatures.putAll(staged);
+            staged.clear();
+            version = newVersion;
+        }
+    }
+
+    /**
+     * The current VERSION reply.
+     *
+     * @return e.g. {@code ClamAV 1.4.6}
+     */
+    public String version() {
+        return version;
     }
 
     private static String requireMarker(String marker) {

@@ -1,5 +1,6 @@
 package org.mailhygiene.testkit.clamd;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -11,12 +12,20 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -31,7 +40,9 @@ import java.util.stream.Stream;
  * <p>The database always holds a body signature for EICAR ({@value #EICAR_NDB_NAME}, reported with clamd's
  * {@code .UNOFFICIAL} suffix; a hash signature would miss EICAR followed by CRLF as it appears in mail) and a body
  * signature for the test marker {@value #TEST_MARKER} ({@value #MARKER_NDB_NAME}), plus any signatures added with
- * {@link Builder#bodySignature}. {@link #addSignatureFile} drops a new database file in place for a later RELOAD.
+ * {@link Builder#bodySignature}. {@link #addSignatureFile} drops a new database file in place for a later RELOAD;
+ * {@link #writeDailyDatabase} writes an unsigned daily database ({@code daily.cud}) so that {@code VERSION} reports a
+ * database version, as with freshclam's databases.
  *
  * <p>{@link Builder#start()} returns once clamd answers {@code PONG} (or throws with the log's tail); {@link #close()}
  * stops it (SIGTERM, then SIGKILL after 10 s) and deletes the directory; {@link #kill()} kills it at once, as a crash
@@ -159,6 +170,85 @@ public final class RealClamd implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Writes (or replaces) a {@code daily.cud} in the database directory: an unsigned container clamd loads like the
+     * official daily database, so {@code VERSION} then answers {@code ClamAV X.Y.Z/VERSION/DATE}, as with a
+     * freshclam-maintained database. clamd loads it on the next RELOAD (or at start).
+     *
+     * @param version the database version, positive
+     * @param ndbLines body signature lines for the container's {@code daily.ndb} (see {@link #ndbLine}); at least one
+     * @throws IllegalArgumentException if the version is not positive or there are no lines
+     * @throws UncheckedIOException if the file cannot be written
+     */
+    public void writeDailyDatabase(long version, List<String> ndbLines) {
+        if (version <= 0 || ndbLines.isEmpty()) {
+            throw new IllegalArgumentException("a daily database needs a positive version and at least one line");
+        }
+        try {
+            Path tmp = dir.resolve("daily.cud.tmp");
+            Files.write(tmp, dailyContainer(version, ndbLines, Instant.now().getEpochSecond()));
+            Files.move(tmp, databaseDirectory().resolve("daily.cud"), StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A CVD-format container: a 512-byte header, then a tar of {@code daily.info} (the header again and the size and
+     * SHA-256 of each member) and {@code daily.ndb}.
+     */
+    static byte[] dailyContainer(long version, List<String> ndbLines, long epochSeconds) throws IOException {
+        byte[] ndb = (String.join("\n", ndbLines) + "\n").getBytes(StandardCharsets.US_ASCII);
+        String header = "ClamAV-VDB:"
+                + DateTimeFormatter.ofPattern("dd MMM yyyy HH-mm Z", Locale.ROOT)
+                        .format(Instant.ofEpochSecond(epochSeconds).atOffset(ZoneOffset.UTC))
+                + ":" + version + ":" + ndbLines.size() + ":90:X:X:mailhygiene:" + epochSeconds;
+        String sha;
+        try {
+            sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(ndb));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        byte[] info = (header + "\ndaily.ndb:" + ndb.length + ":" + sha + "\n").getBytes(StandardCharsets.US_ASCII);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] head = new byte[512];
+        Arrays.fill(head, (byte) ' ');
+        byte[] h = header.getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(h, 0, head, 0, h.length);
+        out.write(head);
+        tarEntry(out, "daily.info", info, epochSeconds);
+        tarEntry(out, "daily.ndb", ndb, epochSeconds);
+        out.write(new byte[1024]);
+        return out.toByteArray();
+    }
+
+    private static void tarEntry(ByteArrayOutputStream out, String name, byte[] data, long mtime) throws IOException {
+        byte[] h = new byte[512];
+        put(h, 0, name);
+        put(h, 100, "0000644\0");
+        put(h, 108, "0000000\0");
+        put(h, 116, "0000000\0");
+        put(h, 124, String.format(Locale.ROOT, "%011o\0", data.length));
+        put(h, 136, String.format(Locale.ROOT, "%011o\0", mtime));
+        Arrays.fill(h, 148, 156, (byte) ' ');
+        h[156] = '0';
+        put(h, 257, "ustar\0");
+        put(h, 263, "00");
+        int sum = 0;
+        for (byte b : h) {
+            sum += b & 0xff;
+        }
+        put(h, 148, String.format(Locale.ROOT, "%06o\0 ", sum));
+        out.write(h);
+        out.write(data);
+        out.write(new byte[(512 - data.length % 512) % 512]);
+    }
+
+    private static void put(byte[] block, int at, String text) {
+        byte[] b = text.getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(b, 0, block, at, b.length);
     }
 
     /**

@@ -1,0 +1,121 @@
+package org.mailhygiene.smtp.server;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Bounds blocking socket operations that socket timeouts cannot bound (writes, and a TLS handshake as a whole): a
+ * task scheduled on the server's watchdog executor closes the connection's TCP socket when the operation has not
+ * finished in time, which makes the blocked call fail. Package-private; one per session, used by the session thread.
+ *
+ * <p>It always closes the plain TCP socket, never a TLS socket layered on it: closing an {@code SSLSocket} tries to
+ * send close_notify, which would block behind the very write being aborted.
+ */
+final class Watchdog {
+    private final ScheduledExecutorService scheduler;
+    private final Socket tcp;
+    private final AtomicBoolean fired = new AtomicBoolean();
+
+    Watchdog(ScheduledExecutorService scheduler, Socket tcp) {
+        this.scheduler = scheduler;
+        this.tcp = tcp;
+    }
+
+    /** Whether a guard fired and closed the connection. */
+    boolean fired() {
+        return fired.get();
+    }
+
+    /**
+     * Arms a guard: unless {@link Guard#disarm()} is called within {@code timeout}, the connection is closed.
+     *
+     * @param timeout how long the guarded operation may take
+     * @return the guard to close when the operation finished
+     */
+    Guard arm(Duration timeout) {
+        ScheduledFuture<?> f;
+        try {
+            f = scheduler.schedule(this::fire, Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            fire(); // the server is stopping: nothing may block any more
+            return () -> {};
+        }
+        return () -> f.cancel(false);
+    }
+
+    private void fire() {
+        fired.set(true);
+        try {
+            tcp.close();
+        } catch (IOException ignored) {
+            // closing is all we can do
+        }
+    }
+
+    /** An armed guard. */
+    interface Guard {
+        /** Cancels the guard: the operation finished in time. Idempotent. */
+        void disarm();
+    }
+
+    /**
+     * An output stream whose every write and flush is guarded: a client that does not read what the server sends
+     * cannot hold the session thread longer than {@code timeout} per call.
+     *
+     * @param out the socket's output stream
+     * @param timeout the longest one call may block
+     * @return the guarded stream
+     */
+    OutputStream guard(OutputStream out, Duration timeout) {
+        return new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                Guard g = arm(timeout);
+                try {
+                    out.write(b, off, len);
+                } catch (IOException e) {
+                    throw timedOut(e);
+                } finally {
+                    g.disarm();
+                }
+            }
+
+            @Override
+            public void flush() throws IOException {
+                Guard g = arm(timeout);
+                try {
+                    out.flush();
+                } catch (IOException e) {
+                    throw timedOut(e);
+                } finally {
+                    g.disarm();
+                }
+            }
+
+            @Override
+            public void close() throws IOException {
+                out.close();
+            }
+        };
+    }
+
+    /** Names the watchdog as the cause when it closed the socket under a call. */
+    IOException timedOut(IOException e) {
+        if (fired()) {
+            return new IOException("watchdog closed the connection (timeout): " + e.getMessage(), e);
+        }
+        return e;
+    }
+}
