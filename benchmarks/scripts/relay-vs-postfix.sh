@@ -6,10 +6,14 @@
 # CPU milliseconds per message of the relay's processes (smtp-source and smtp-sink excluded).
 #
 # Usage: benchmarks/scripts/relay-vs-postfix.sh [MESSAGES_PER_CELL] [SIZES_KB] [CONCURRENCIES]
-#   defaults: 300 "1 10 100" "1 10 50"
+#   defaults: 1000 "1 10 100" "1 10 50"
+# Environment: WARMUP (default 5000) messages sent to each relay once before the first cell, unmeasured, so the JVM's
+#   JIT has compiled the hot paths (steady state; Postfix is compiled ahead of time, and gets the same warm-up);
+#   JAVA (default: java on the PATH) runs our relay, e.g. a JDK 21+ for virtual threads;
+#   HYGIENE_SPOOL_DIR puts our spool elsewhere (e.g. /dev/shm/x to see the no-fsync ceiling); SKIP_BUILD=1.
 # Needs: java 17+, mvn, postfix (postfix, postconf, smtp-source, smtp-sink), python3; run as root (Postfix needs it).
 set -euo pipefail
-N=${1:-300}
+N=${1:-1000}
 SIZES=${2:-"1 10 100"}
 CONCS=${3:-"1 10 50"}
 ROOT="$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)"
@@ -49,7 +53,7 @@ PIDS+=($!)
 
 # Our relay.
 HSPOOL="${HYGIENE_SPOOL_DIR:-$WORK/hygiene}"   # set HYGIENE_SPOOL_DIR=/dev/shm/x to see the no-fsync ceiling
-java -Xmx512m -cp "$CP" org.mailhygiene.smtp.RelayMain --spool "$HSPOOL/spool" \
+"${JAVA:-java}" -Xmx512m -cp "$CP" org.mailhygiene.smtp.RelayMain --spool "$HSPOOL/spool" \
     --quarantine "$HSPOOL/quarantine" --routes ":127.0.0.1:$SINK_PORT" --accept example.test \
     >"$WORK/relay.out" 2>"$WORK/relay.err" &
 RELAY_PID=$!
@@ -107,6 +111,12 @@ cpu_ms = (int(c1) - int(c0)) * 1000.0 / int(hz) / n
 print(f"| {name} | {kb} KB | {conc} | {n / (a - s):.0f} | {n / (e - s):.0f} | {cpu_ms:.2f} |")
 PY
 }
+
+WARMUP=${WARMUP:-5000}
+for port in "$RELAY_PORT" "$PF_PORT"; do   # steady state before measuring (see the header)
+    smtp-source -s 10 -m "$WARMUP" -l 4096 -f bench@example.net -t user@example.test 127.0.0.1:"$port" >/dev/null 2>&1
+done
+for _ in $(seq 600); do [[ $(sink_count) -ge $((2 * WARMUP)) ]] && break; sleep 0.1; done
 
 echo "| relay | size | conc | accept msg/s | e2e msg/s | relay CPU ms/msg |"
 echo "|---|---|---|---|---|---|"

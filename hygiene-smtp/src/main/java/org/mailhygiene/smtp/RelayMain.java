@@ -32,7 +32,9 @@ import org.mailhygiene.smtp.server.SmtpLimits;
  *   <li>{@code --access TEXT}: tcprules lines separated by {@code ;} (default {@code 127.:allow,RELAYCLIENT=""});
  *   <li>{@code --bind ADDR} (default 127.0.0.1), {@code --port N} (default 0 = ephemeral), {@code --hostname NAME};
  *   <li>{@code --max-connections N} (default 200), {@code --max-per-ip N} (default 200 here, as load tests come from
- *       one address), {@code --rate N} (connections and messages per IP per minute, default 1000000 here).
+ *       one address), {@code --rate N} (connections and messages per IP per minute, default 1000000 here);
+ *   <li>{@code --group-commit true|false}: the spool's {@linkplain Spool.Builder#groupCommit group commit} (default
+ *       the spool's default, off).
  * </ul>
  *
  * Prints {@code LISTENING <port>} on standard output once it accepts connections, then runs until the process is
@@ -70,7 +72,9 @@ public final class RelayMain {
         InetAddress bind = InetAddress.getByName(o.getOrDefault("bind", "127.0.0.1"));
         int port = Integer.parseInt(o.getOrDefault("port", "0"));
 
-        Spool spool = Spool.open(spoolDir);
+        Spool spool = Spool.builder(spoolDir)
+                .groupCommit(Boolean.parseBoolean(o.getOrDefault("group-commit", "false")))
+                .build();
         Quarantine quarantine = Quarantine.builder(quarantineDir).build();
         ScanPipeline pipeline =
                 ScanPipeline.builder().scanner(SignatureScanner.create()).build();
