@@ -195,6 +195,7 @@ public final class StormBenchmark {
                 .heloName("client-" + address)
                 .localAddress(InetAddress.getByName(address))
                 .tls(TlsPolicy.disabled())
+                .connectionReuse(Duration.ofSeconds(1), 1) // a worm's copies arrive one connection each
                 .build();
     }
 

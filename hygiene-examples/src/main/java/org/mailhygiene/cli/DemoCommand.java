@@ -562,6 +562,7 @@ public final class DemoCommand implements Command {
                     .heloName(from.getHostAddress().equals("127.0.0.1") ? "client.example.net" : "internal")
                     .localAddress(from)
                     .tls(TlsPolicy.disabled())
+                    .connectionReuse(Duration.ofSeconds(1), 1) // one message per connection, as outside clients
                     .build();
             try {
                 TransactionResult tr = client.deliver(
