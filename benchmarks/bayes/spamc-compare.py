@@ -8,7 +8,7 @@ usage: spamc-compare.py PREDICTIONS.tsv [PER_CLASS] [BAYES_THRESHOLD]
 import os, random, shutil, signal, socket, subprocess, sys, tempfile, time
 
 pred, per_class = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 100
-threshold = float(sys.argv[3]) if len(sys.argv) > 3 else 0.9
+threshold = float(sys.argv[3]) if len(sys.argv) > 3 else 0.7  # BayesScanner.DEFAULT_THRESHOLD
 rows = [l.rstrip('\n').split('\t') for l in open(pred, encoding='utf-8')][1:]
 rng = random.Random(1)
 sample = []

@@ -13,7 +13,7 @@ import org.mailhygiene.scanners.bayes.BayesScanner;
 
 /**
  * The "embedded" scanner set: everything that runs inside the JVM with no daemon, used by the demo and by
- * {@code hygiene scan} when no daemon is configured.
+ * {@code hygiene scan --builtin} (with {@code --bayes FILE} for the classifier).
  *
  * <p>The set is, in this order: {@link SignatureScanner} (EICAR, GTUBE), {@link AttachmentPolicyScanner} with the
  * default policy, and a {@link BayesScanner} when a model file is given. All three are thread-safe. Stateless.
