@@ -53,7 +53,17 @@ final class PatternMatcher {
             byte[] pat = patterns[p];
             int[] f = failure[p];
             int k = state[p];
+            byte first = pat[0];
             for (int i = off, end = off + len; i < end; i++) {
+                if (k == 0) {
+                    // Nothing matched yet: only the pattern's first byte can start a match, so skip to it.
+                    while (i < end && buf[i] != first) {
+                        i++;
+                    }
+                    if (i == end) {
+                        break;
+                    }
+                }
                 byte b = buf[i];
                 while (k > 0 && b != pat[k]) {
                     k = f[k - 1];

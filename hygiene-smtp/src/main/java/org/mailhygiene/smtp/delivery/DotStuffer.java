@@ -36,8 +36,36 @@ final class DotStuffer {
     }
 
     void write(byte[] src, int off, int len) throws IOException {
-        for (int i = off; i < off + len; i++) {
-            write(src[i]);
+        int i = off;
+        int end = off + len;
+        while (i < end) {
+            if (!pendingCr && !lineStart) {
+                // Inside a line: a run without CR or LF needs no stuffing and no line-end work; copy it as a block.
+                int j = i;
+                while (j < end && src[j] != '\r' && src[j] != '\n') {
+                    j++;
+                }
+                if (j > i) {
+                    putRun(src, i, j - i);
+                    i = j;
+                    continue;
+                }
+            }
+            write(src[i++]);
+        }
+    }
+
+    private void putRun(byte[] src, int off, int len) throws IOException {
+        while (len > 0) {
+            int k = Math.min(len, BLOCK - n);
+            System.arraycopy(src, off, buf, n, k);
+            n += k;
+            off += k;
+            len -= k;
+            if (n >= BLOCK) {
+                sink.write(buf, n);
+                n = 0;
+            }
         }
     }
 

@@ -810,10 +810,12 @@ public final class SmtpClient {
         try (InputStream in = content.openStream()) {
             int n;
             while ((n = in.read(buf)) >= 0) {
+                int acc = 0;
                 for (int i = 0; i < n; i++) {
-                    if (buf[i] < 0) {
-                        return true;
-                    }
+                    acc |= buf[i]; // a byte >= 0x80 is negative: a branch-free loop the JIT can vectorise
+                }
+                if (acc < 0) {
+                    return true;
                 }
             }
         } catch (IOException e) {

@@ -115,6 +115,20 @@ final class DataReader extends InputStream {
         int n = 0;
         // len >= 2 here; leave room for the two bytes a CRLF produces at once.
         while (n < len - 1) {
+            if (state == MID && prefixMatched < 0 && violation == null) {
+                // Inside a line and past any header prefix we track: bytes up to the next CR or LF are plain
+                // content; take them as one block (the same bookkeeping emit() does per byte).
+                int room = (int) Math.min(len - 1 - n, maxSize - size);
+                if (room > 0) {
+                    int k = in.readPlain(b, off + n, room);
+                    if (k > 0) {
+                        size += k;
+                        lineLen += k;
+                        n += k;
+                        continue;
+                    }
+                }
+            }
             int c = in.read();
             if (c < 0) {
                 throw new EOFException("connection closed before the end of data");

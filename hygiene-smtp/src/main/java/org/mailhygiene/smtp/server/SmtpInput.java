@@ -141,6 +141,27 @@ final class SmtpInput {
      * @return the number of bytes read, or -1 at the end of the stream
      * @throws IOException on failure or timeout
      */
+    /**
+     * Copies buffered bytes up to (not including) the next CR or LF, at most {@code max}; never reads the socket.
+     *
+     * @return the number of bytes copied; 0 if nothing is buffered or the next byte is CR or LF
+     */
+    int readPlain(byte[] b, int off, int max) {
+        int p = pos;
+        int end = Math.min(lim, pos + max);
+        while (p < end) {
+            byte c = buf[p];
+            if (c == '\r' || c == '\n') {
+                break;
+            }
+            p++;
+        }
+        int k = p - pos;
+        System.arraycopy(buf, pos, b, off, k);
+        pos = p;
+        return k;
+    }
+
     int read(byte[] b, int off, int len) throws IOException {
         if (pos >= lim && !fill()) {
             return -1;
