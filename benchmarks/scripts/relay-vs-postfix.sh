@@ -3,12 +3,13 @@
 # against a private Postfix instance configured as a relay on loopback (never the system instance). Both are fed by
 # Postfix's smtp-source (one message per connection) and deliver to the same smtp-sink. For each size and
 # concurrency it reports: accept msg/s (smtp-source done), end-to-end msg/s (smtp-sink counted every message), and
-# CPU milliseconds per message of the relay's processes (smtp-source and smtp-sink excluded).
+# CPU milliseconds per message of the relay's processes (smtp-source and smtp-sink excluded), and how busy the whole
+# machine's CPUs were during the cell (relay, source and sink together; 100% = every core busy: the machine's ceiling).
 #
 # Usage: benchmarks/scripts/relay-vs-postfix.sh [MESSAGES_PER_CELL] [SIZES_KB] [CONCURRENCIES]
 #   defaults: 1000 "1 10 100" "1 10 50"
-# Environment: WARMUP (default 5000) messages sent to each relay once before the first cell, unmeasured, so the JVM's
-#   JIT has compiled the hot paths (steady state; Postfix is compiled ahead of time, and gets the same warm-up);
+# Environment: WARMUP (default 20000) messages sent to our relay once before the first cell, unmeasured, so the JVM's
+#   JIT has compiled the hot paths with C2 (steady state; Postfix is compiled ahead of time and gets 1000);
 #   JAVA (default: java on the PATH) runs our relay, e.g. a JDK 21+ for virtual threads;
 #   HYGIENE_SPOOL_DIR puts our spool elsewhere (e.g. /dev/shm/x to see the no-fsync ceiling); SKIP_BUILD=1.
 # Needs: java 17+, mvn, postfix (postfix, postconf, smtp-source, smtp-sink), python3; run as root (Postfix needs it).
@@ -38,6 +39,7 @@ cpu_ticks() { # utime+stime+cutime+cstime of the given pids
     done
     echo "$t"
 }
+box_ticks() { awk '/^cpu /{print $2+$3+$4+$7+$8, $2+$3+$4+$5+$6+$7+$8}' /proc/stat; }   # busy total
 sink_count() { tr '\r' '\n' <"$WORK/sink.out" | grep -o 'mesg=[0-9]*' | tail -1 | cut -d= -f2; }
 
 # Build the relay's class path once.
@@ -92,6 +94,7 @@ run_cell() { # name port size_kb conc -> prints a table row
     base=$(sink_count); base=${base:-0}
     if [[ $name == postfix ]]; then pids=$(pf_pids); else pids=$RELAY_PID; fi
     c0=$(cpu_ticks $pids)
+    b0=$(box_ticks)
     start=$(date +%s.%N)
     smtp-source -s "$conc" -m "$N" -l $((kb * 1024)) -f bench@example.net -t user@example.test \
         127.0.0.1:"$port" >/dev/null 2>&1
@@ -103,23 +106,27 @@ run_cell() { # name port size_kb conc -> prints a table row
     end=$(date +%s.%N)
     if [[ $name == postfix ]]; then pids=$(pf_pids); fi
     c1=$(cpu_ticks $pids)
-    python3 - "$name" "$kb" "$conc" "$N" "$start" "$accept_end" "$end" "$c0" "$c1" "$hz" <<'PY'
+    b1=$(box_ticks)
+    python3 - "$name" "$kb" "$conc" "$N" "$start" "$accept_end" "$end" "$c0" "$c1" "$hz" "$b0" "$b1" <<'PY'
 import sys
-name, kb, conc, n, s, a, e, c0, c1, hz = sys.argv[1:]
+name, kb, conc, n, s, a, e, c0, c1, hz, b0, b1 = sys.argv[1:]
 n = int(n); s, a, e = float(s), float(a), float(e)
 cpu_ms = (int(c1) - int(c0)) * 1000.0 / int(hz) / n
-print(f"| {name} | {kb} KB | {conc} | {n / (a - s):.0f} | {n / (e - s):.0f} | {cpu_ms:.2f} |")
+busy0, total0 = map(int, b0.split()); busy1, total1 = map(int, b1.split())
+box = 100.0 * (busy1 - busy0) / max(1, total1 - total0)
+print(f"| {name} | {kb} KB | {conc} | {n / (a - s):.0f} | {n / (e - s):.0f} | {cpu_ms:.2f} | {box:.0f}% |")
 PY
 }
 
-WARMUP=${WARMUP:-5000}
-for port in "$RELAY_PORT" "$PF_PORT"; do   # steady state before measuring (see the header)
-    smtp-source -s 10 -m "$WARMUP" -l 4096 -f bench@example.net -t user@example.test 127.0.0.1:"$port" >/dev/null 2>&1
-done
-for _ in $(seq 600); do [[ $(sink_count) -ge $((2 * WARMUP)) ]] && break; sleep 0.1; done
+WARMUP=${WARMUP:-20000}
+# Steady state before measuring (see the header): HotSpot compiles a per-message method with C2 only after ~15,000
+# calls, so our relay gets WARMUP messages; Postfix is compiled ahead of time and gets 1000 (process start-up, caches).
+smtp-source -s 10 -m "$WARMUP" -l 4096 -f bench@example.net -t user@example.test 127.0.0.1:"$RELAY_PORT" >/dev/null 2>&1
+smtp-source -s 10 -m 1000 -l 4096 -f bench@example.net -t user@example.test 127.0.0.1:"$PF_PORT" >/dev/null 2>&1
+for _ in $(seq 1200); do [[ $(sink_count) -ge $((WARMUP + 1000)) ]] && break; sleep 0.1; done
 
-echo "| relay | size | conc | accept msg/s | e2e msg/s | relay CPU ms/msg |"
-echo "|---|---|---|---|---|---|"
+echo "| relay | size | conc | accept msg/s | e2e msg/s | relay CPU ms/msg | machine CPU busy |"
+echo "|---|---|---|---|---|---|---|"
 for kb in $SIZES; do
     for c in $CONCS; do
         run_cell hygiene "$RELAY_PORT" "$kb" "$c"
