@@ -27,10 +27,18 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Durability</h2>
  * Each message is one file, {@code queue/ID.q} (format: {@link SpoolFile}): the envelope record, the message bytes
- * and a commit mark carrying a CRC-32C of everything before it. {@link #store} writes the file, forces it, then
- * forces the {@code queue/} directory, and returns only then: the server may answer 250. One file force and one
- * directory force per message is the whole cost (Postfix, the reference, forces one file per message too). At
- * {@link #recover()} a file without a valid commit mark was never acknowledged and is removed.
+ * and a commit mark carrying a CRC-32C of everything before it. {@link #store} writes the file and forces it, and
+ * returns only when the file and its directory entry are on disk: the server may answer 250. At {@link #recover()} a
+ * file without a valid commit mark was never acknowledged and is removed.
+ *
+ * <h2>Spare files</h2>
+ * A new file's directory entry needs a directory force of its own (one more disk flush per message). To keep that off
+ * the 250's path the spool keeps a few {@linkplain Builder#spareFiles(int) spare files}: empty files with their final
+ * names, created ahead of time by a background thread in batches whose directory is forced once per batch. A store
+ * takes a spare and needs one file force only (Postfix, the reference, also forces one file per message). When no spare
+ * is left (a burst) it creates its file and forces the directory itself. Spare files are empty, so recovery removes
+ * those of an earlier run like any file that was never committed; queue ids come from the spare's creation time, so
+ * arrival order is kept within the spares but not strictly between spares and files created during a burst.
  *
  * <p>Recipient outcomes ({@link #update(QueuedMessage)}) are appended to the message's file as checksummed records and
  * forced; the last intact one is the message's state, so after a crash a recipient's state is either the old one or
@@ -68,6 +76,15 @@ public final class Spool implements AutoCloseable {
     private final FileChannel lockChannel;
     private final FileLock lock;
     private final Set<QueueId> writing = ConcurrentHashMap.newKeySet();
+    private final int spareTarget;
+    /** Spare files ready for a store: empty, named, their directory entries forced. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<QueueId> spares =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** The same ids as {@link #spares} plus those being created, so recovery and size() leave them alone. */
+    private final Set<QueueId> spareIds = ConcurrentHashMap.newKeySet();
+
+    private final Object spareSignal = new Object();
+    private final Thread spareMaker;
     private volatile boolean closed;
 
     private Spool(Builder b) throws IOException {
@@ -94,10 +111,86 @@ public final class Spool implements AutoCloseable {
         this.lock = l;
         this.queueSync = new DirectorySync(queue, groupCommit);
         DurableFiles.forceDirectory(root);
+        this.spareTarget = b.spareFiles;
+        if (spareTarget > 0) {
+            try {
+                makeSpares(); // the first batch now, so the first messages find spares
+            } catch (IOException e) {
+                LOG.warn("spool {}: cannot create spare files ({}); stores create their own", root, e.toString());
+            }
+            spareMaker = new Thread(this::spareLoop, "spool-spares");
+            spareMaker.setDaemon(true);
+            spareMaker.start();
+        } else {
+            spareMaker = null;
+        }
+    }
+
+    /** Tops the spares up to the target: creates the missing files, forces the directory once, then offers them. */
+    private void makeSpares() throws IOException {
+        int missing = spareTarget - spares.size();
+        if (missing <= 0) {
+            return;
+        }
+        List<QueueId> made = new ArrayList<>(missing);
+        try {
+            for (int i = 0; i < missing && !closed; i++) {
+                QueueId id = QueueId.generate(clock);
+                spareIds.add(id);
+                made.add(id);
+                Files.newByteChannel(file(id), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)
+                        .close();
+            }
+            DurableFiles.forceDirectory(queue);
+        } catch (IOException | RuntimeException e) {
+            for (QueueId id : made) {
+                DurableFiles.deleteQuietly(file(id), e);
+                spareIds.remove(id);
+            }
+            throw e;
+        }
+        spares.addAll(made);
+    }
+
+    private void spareLoop() {
+        while (!closed) {
+            synchronized (spareSignal) {
+                while (!closed && spares.size() > spareTarget / 2) {
+                    try {
+                        spareSignal.wait();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }
+            if (closed) {
+                return;
+            }
+            try {
+                makeSpares();
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("spool {}: cannot create spare files ({}); retrying in 1 s", root, e.toString());
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private QueueId takeSpare() {
+        QueueId id = spares.poll();
+        if (spareMaker != null && spares.size() <= spareTarget / 2) {
+            synchronized (spareSignal) {
+                spareSignal.notifyAll();
+            }
+        }
+        return id;
     }
 
     /**
-     * Opens (creating if needed) a spool with the defaults: system UTC clock, group commit off.
+     * Opens (creating if needed) a spool with the defaults: system UTC clock, group commit off, 64 spare files.
      *
      * @param directory the spool directory
      * @return the open spool
@@ -161,7 +254,8 @@ public final class Spool implements AutoCloseable {
             throw new IllegalArgumentException("a message needs at least one recipient to be queued");
         }
         ensureOpen();
-        QueueId id = QueueId.generate(clock);
+        QueueId spare = takeSpare();
+        QueueId id = spare != null ? spare : QueueId.generate(clock);
         Path file = file(id);
         List<RecipientState> states = new ArrayList<>();
         for (String r : envelope.recipients()) {
@@ -173,9 +267,14 @@ public final class Spool implements AutoCloseable {
         QueuedMessage qm = new QueuedMessage(
                 id, envelope, draft.queuedAt(), states, size, file, SpoolFile.contentOffset(record.length));
         writing.add(id);
+        if (spare != null) {
+            spareIds.remove(spare);
+        }
         try (InputStream in = content.openStream()) {
-            SpoolFile.write(file, record, size, prefix, in);
-            queueSync.sync();
+            SpoolFile.write(file, spare != null, record, size, prefix, in);
+            if (spare == null) {
+                queueSync.sync(); // a new directory entry: force it (a spare's was forced when it was made)
+            }
         } catch (IOException | RuntimeException e) {
             DurableFiles.deleteQuietly(file, e);
             throw e;
@@ -278,7 +377,7 @@ public final class Spool implements AutoCloseable {
                     unknown.add(p);
                     continue;
                 }
-                if (writing.contains(id)) {
+                if (writing.contains(id) || spareIds.contains(id)) {
                     continue;
                 }
                 SpoolFile.Contents c;
@@ -338,7 +437,8 @@ public final class Spool implements AutoCloseable {
     }
 
     /**
-     * How many messages the spool holds: its message files, including any being stored at the moment.
+     * How many messages the spool holds: its message files, including any being stored at the moment (spare files
+     * are not messages and are not counted).
      *
      * @return the count
      * @throws IOException if the directory cannot be read
@@ -346,8 +446,18 @@ public final class Spool implements AutoCloseable {
     public int size() throws IOException {
         int n = 0;
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue, "*" + SUFFIX)) {
-            for (Path ignored : ds) {
-                n++;
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                String stem = name.substring(0, name.length() - SUFFIX.length());
+                boolean spare;
+                try {
+                    spare = spareIds.contains(new QueueId(stem));
+                } catch (IllegalArgumentException e) {
+                    spare = false;
+                }
+                if (!spare) {
+                    n++;
+                }
             }
         }
         return n;
@@ -385,6 +495,25 @@ public final class Spool implements AutoCloseable {
             return;
         }
         closed = true;
+        if (spareMaker != null) {
+            synchronized (spareSignal) {
+                spareSignal.notifyAll();
+            }
+            try {
+                spareMaker.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        QueueId id;
+        while ((id = spares.poll()) != null) {
+            try {
+                Files.deleteIfExists(file(id)); // unused spares; the next recovery would remove them anyway
+            } catch (IOException e) {
+                LOG.debug("cannot remove spare file {}: {}", file(id), e.toString());
+            }
+            spareIds.remove(id);
+        }
         try {
             lock.release();
         } finally {
@@ -397,6 +526,7 @@ public final class Spool implements AutoCloseable {
         private final Path directory;
         private Clock clock = Clock.systemUTC();
         private boolean groupCommit;
+        private int spareFiles = 64;
 
         private Builder(Path directory) {
             this.directory = Objects.requireNonNull(directory, "directory");
@@ -426,7 +556,23 @@ public final class Spool implements AutoCloseable {
         }
 
         /**
-         * Opens the spool: creates the directories and takes the lock.
+         * How many spare files the spool keeps ready (see the class description). Default 64; 0 turns them off, so
+         * every store creates its file and forces the directory.
+         *
+         * @param value 0 to 10,000
+         * @return this builder
+         * @throws IllegalArgumentException if out of range
+         */
+        public Builder spareFiles(int value) {
+            if (value < 0 || value > 10_000) {
+                throw new IllegalArgumentException("spareFiles must be 0..10000, was " + value);
+            }
+            spareFiles = value;
+            return this;
+        }
+
+        /**
+         * Opens the spool: creates the directories, takes the lock and makes the first spare files.
          *
          * @return the open spool
          * @throws IOException if the directory cannot be created or is locked by another process or this JVM

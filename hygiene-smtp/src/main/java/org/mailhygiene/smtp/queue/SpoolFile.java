@@ -48,16 +48,21 @@ final class SpoolFile {
     }
 
     /**
-     * Creates {@code file} (which must not exist), writes record, prefix, content and the commit mark, and forces the
-     * file. On failure the file is deleted.
+     * Writes record, prefix, content and the commit mark into {@code file} and forces the file. On failure the file
+     * is deleted.
      *
+     * @param existing {@code true} to write into an existing empty file (a spare), {@code false} to create the file,
+     *     which must not exist
      * @param length the number of bytes {@code prefix} and {@code content} hold together
      * @throws IOException if writing fails or the content does not hold {@code length - prefix.length} bytes
      */
-    static void write(Path file, byte[] record, long length, byte[] prefix, InputStream content) throws IOException {
+    static void write(Path file, boolean existing, byte[] record, long length, byte[] prefix, InputStream content)
+            throws IOException {
         CRC32C crc = new CRC32C();
         long written = 0;
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        try (FileChannel ch = existing
+                ? FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)
+                : FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             ByteBuffer buf = ByteBuffer.allocate(BUFFER);
             buf.put(MAGIC).putInt(record.length).putLong(length);
             int off = 0;

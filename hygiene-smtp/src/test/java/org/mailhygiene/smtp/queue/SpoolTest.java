@@ -101,7 +101,9 @@ class SpoolTest {
             assertThat(s.recover()).isEmpty();
             assertThat(s.size()).isZero();
             try (var files = Files.list(dir.resolve("queue"))) {
-                assertThat(files).isEmpty();
+                assertThat(files.filter(f -> f.toFile().length() > 0))
+                        .as("only empty spare files")
+                        .isEmpty();
             }
             assertThatThrownBy(() -> s.update(back)).isInstanceOf(NoSuchFileException.class);
         }
@@ -203,7 +205,7 @@ class SpoolTest {
         int threads = 8;
         int per = 25;
         Set<QueueId> ids = new HashSet<>();
-        try (Spool s = Spool.builder(dir).groupCommit(true).build()) {
+        try (Spool s = Spool.builder(dir).groupCommit(true).spareFiles(0).build()) {
             ExecutorService pool = Executors.newFixedThreadPool(threads);
             try {
                 List<Future<List<QueueId>>> fs = new ArrayList<>();
@@ -235,9 +237,49 @@ class SpoolTest {
     void groupCommitIsOffByDefaultAsDocumented() throws Exception {
         try (Spool s = Spool.open(dir)) {
             assertThat(s.groupCommit()).isFalse();
+        }
+        try (Spool s = Spool.builder(dir).spareFiles(0).build()) {
             s.store(envelope("a@x.org", "b@y.org"), body("x"));
             assertThat(s.directoryForces()).isEqualTo(1);
         }
+    }
+
+    @Test
+    void sparesTakeTheDirectoryForceOffTheStorePathAndNeverLookLikeMessages() throws Exception {
+        Path q = dir.resolve("queue");
+        List<QueueId> stored = new ArrayList<>();
+        try (Spool s = Spool.open(dir)) { // 64 spares by default
+            for (int i = 0; i < 10; i++) {
+                stored.add(
+                        s.store(envelope("a@x.org", "b@y.org"), body("m" + i)).id());
+            }
+            assertThat(s.directoryForces()).as("every store used a spare").isZero();
+            assertThat(s.size()).isEqualTo(10);
+            assertThat(s.recover()).extracting(QueuedMessage::id).containsExactlyElementsOf(stored);
+        }
+        try (var files = Files.list(q)) {
+            assertThat(files).as("close removes unused spares").hasSize(10);
+        }
+        // A crash leaves its spares behind: empty files with queue-id names. Recovery removes them.
+        Path leftover = q.resolve("ZZZZZZZZZZZZZZZZZZZZ.q");
+        Files.createFile(leftover);
+        try (Spool s = Spool.builder(dir).spareFiles(0).build()) {
+            assertThat(s.recover()).extracting(QueuedMessage::id).containsExactlyElementsOf(stored);
+            assertThat(Files.exists(leftover)).isFalse();
+            s.store(envelope("a@x.org", "b@y.org"), body("no spare"));
+            assertThat(s.directoryForces()).isEqualTo(1);
+        }
+        // More stores than spares at once: the rest create their files; nothing is lost either way.
+        Set<QueueId> burst = new HashSet<>();
+        try (Spool s = Spool.builder(dir).spareFiles(2).build()) {
+            for (int i = 0; i < 20; i++) {
+                burst.add(s.store(envelope("a@x.org", "b@y.org"), body("burst " + i))
+                        .id());
+            }
+            assertThat(s.recover()).extracting(QueuedMessage::id).containsAll(burst);
+        }
+        assertThatThrownBy(() -> Spool.builder(dir).spareFiles(-1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Spool.builder(dir).spareFiles(10_001)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
