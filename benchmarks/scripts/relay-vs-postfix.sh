@@ -104,6 +104,10 @@ run_cell() { # name port size_kb conc -> prints a table row
         sleep 0.05
     done
     end=$(date +%s.%N)
+    if [[ $(( $(sink_count) - base )) -lt $N ]]; then   # not everything arrived: keep the evidence
+        echo "WARNING: $name $kb KB c=$conc: only $(( $(sink_count) - base )) of $N reached the sink" >&2
+        cp "$WORK/relay.err" "/tmp/relay-bench-$$.err" 2>/dev/null || true
+    fi
     if [[ $name == postfix ]]; then pids=$(pf_pids); fi
     c1=$(cpu_ticks $pids)
     b1=$(box_ticks)

@@ -247,6 +247,11 @@ public final class DeliveryAgent implements AutoCloseable {
         if (closed) {
             return;
         }
+        synchronized (wakeLock) {
+            // This pass is running, no longer pending: a wake() from now on (a message submitted after the snapshot
+            // below, or this pass's own wake at the end) must schedule another pass instead of trusting this one.
+            nextWake = null;
+        }
         Instant now = clock.instant();
         for (QueuedMessage m : new ArrayList<>(known.values())) {
             if (!isDue(m, now) || held(m, now)) {

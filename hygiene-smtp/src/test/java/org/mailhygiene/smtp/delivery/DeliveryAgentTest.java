@@ -462,6 +462,71 @@ class DeliveryAgentTest {
         assertThat(spool.size()).isZero();
     }
 
+    @Test
+    void aMessageSubmittedWhileAPassIsRunningIsNotStranded() throws Exception {
+        // The pass takes its snapshot of the queue, then (inside the delivery executor's execute, i.e. while the pass
+        // is still running) a second message is submitted and the first delivery runs to its end. Their wake-ups must
+        // schedule another pass; they used to be swallowed because the running pass still counted as the pending one,
+        // and the second message waited for the next unrelated event (the last message of a burst stayed queued).
+        java.util.concurrent.ExecutorService real = java.util.concurrent.Executors.newFixedThreadPool(2);
+        java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.ExecutorService injecting = new java.util.concurrent.AbstractExecutorService() {
+            @Override
+            public void execute(Runnable task) {
+                if (first.getAndSet(false)) {
+                    try {
+                        store("a@x.org", "late@y.org");
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                    task.run(); // inline: its own completion wake-up also happens while the pass is running
+                    return;
+                }
+                real.execute(task);
+            }
+
+            @Override
+            public void shutdown() {
+                real.shutdown();
+            }
+
+            @Override
+            public List<Runnable> shutdownNow() {
+                return real.shutdownNow();
+            }
+
+            @Override
+            public boolean isShutdown() {
+                return real.isShutdown();
+            }
+
+            @Override
+            public boolean isTerminated() {
+                return real.isTerminated();
+            }
+
+            @Override
+            public boolean awaitTermination(long timeout, java.util.concurrent.TimeUnit unit)
+                    throws InterruptedException {
+                return real.awaitTermination(timeout, unit);
+            }
+        };
+        try {
+            agent = agentBuilder(router())
+                    .clock(java.time.Clock.systemUTC())
+                    .executor(injecting)
+                    .pollInterval(Duration.ofMinutes(10))
+                    .build();
+            agent.start();
+            store("a@x.org", "early@y.org");
+            assertThat(inbound.awaitMessages(2, Duration.ofSeconds(10)))
+                    .extracting(SinkMessage::recipients)
+                    .containsExactlyInAnyOrder(List.of("early@y.org"), List.of("late@y.org"));
+        } finally {
+            real.shutdownNow();
+        }
+    }
+
     static class MapDns implements DnsResolver {
         final Map<String, List<MxRecord>> mx = new HashMap<>();
         final Map<String, List<InetAddress>> hosts = new HashMap<>();
