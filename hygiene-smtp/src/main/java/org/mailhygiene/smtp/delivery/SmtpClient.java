@@ -218,7 +218,7 @@ public final class SmtpClient {
     }
 
     /** One connection. */
-    private final class Conn implements AutoCloseable {
+    private final class Conn {
         final Endpoint endpoint;
         long deadline;
         Socket socket;
@@ -433,11 +433,6 @@ public final class SmtpClient {
 
         HopFailedException fail(SmtpResponse reply, String what, Throwable cause) {
             return new HopFailedException(endpoint, stage, reply, what, cause);
-        }
-
-        @Override
-        public void close() {
-            abort();
         }
     }
 

@@ -43,7 +43,8 @@ final class DurableFiles {
         writeForced(file, bytes, null, new byte[0]);
     }
 
-    private static int writeAll(FileChannel ch, ByteBuffer b) throws IOException {
+    /** Writes every remaining byte of {@code b}; returns how many that was. */
+    static int writeAll(FileChannel ch, ByteBuffer b) throws IOException {
         int n = b.remaining();
         while (b.hasRemaining()) {
             ch.write(b);

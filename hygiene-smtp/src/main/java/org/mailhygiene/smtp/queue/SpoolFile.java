@@ -104,7 +104,7 @@ final class SpoolFile {
             crc.update(buf.array(), 0, buf.position());
             buf.putInt(COMMIT).putInt((int) crc.getValue());
             buf.flip();
-            writeAll(ch, buf);
+            DurableFiles.writeAll(ch, buf);
             ch.force(false);
         } catch (IOException | RuntimeException e) {
             DurableFiles.deleteQuietly(file, e);
@@ -115,14 +115,8 @@ final class SpoolFile {
     private static void flush(FileChannel ch, ByteBuffer buf, CRC32C crc) throws IOException {
         crc.update(buf.array(), 0, buf.position());
         buf.flip();
-        writeAll(ch, buf);
+        DurableFiles.writeAll(ch, buf);
         buf.clear();
-    }
-
-    private static void writeAll(FileChannel ch, ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) {
-            ch.write(b);
-        }
     }
 
     /**
@@ -140,7 +134,7 @@ final class SpoolFile {
             long end = ch.size();
             try {
                 ch.position(end);
-                writeAll(ch, buf);
+                DurableFiles.writeAll(ch, buf);
                 ch.force(false);
             } catch (IOException | RuntimeException e) {
                 try {
