@@ -59,7 +59,7 @@ import redis.clients.jedis.resps.ScanResult;
  *       scanner's cache identity, so a changed identity (new signatures, new settings) never reads an old verdict.
  *   <li>{@code rl:KEY}, a token bucket (hash {@code tokens}, {@code last}), expiring one window after its last use;
  *       refill is computed with the server's clock ({@code TIME}), so nodes need no clock agreement.
- *   <li>{@code stats:{DAY}:NODE} (hash of counters) and {@code stats:{DAY}:nodes} (set of node names), 400 days.
+ *   <li>{@code stats:{DAY}:NODE} (hash of the node's published totals) and {@code stats:{DAY}:nodes} (set of node names), 400 days.
  *   <li>{@code bayes:{MODEL}:s}, {@code bayes:{MODEL}:h} (token to message count), {@code bayes:{MODEL}:m} (message
  *       counts and version): 400 days after the last learned message.
  * </ul>
@@ -102,8 +102,9 @@ public final class RedisSharedState implements SharedState {
             + "for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[2]) end\n"
             + "return 1\n";
 
-    private static final String COUNTERS_SCRIPT = "redis.call('SADD', KEYS[2], ARGV[1])\n"
-            + "for i = 3, #ARGV, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end\n"
+    private static final String COUNTERS_SCRIPT = "redis.call('DEL', KEYS[1])\n"
+            + "redis.call('SADD', KEYS[2], ARGV[1])\n"
+            + "for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end\n"
             + "redis.call('EXPIRE', KEYS[1], ARGV[2])\n"
             + "redis.call('EXPIRE', KEYS[2], ARGV[2])\n"
             + "return 1\n";
@@ -398,21 +399,18 @@ public final class RedisSharedState implements SharedState {
         }
 
         @Override
-        public void add(String node, LocalDate day, Map<String, Long> deltas) throws SharedStateException {
+        public void publish(String node, LocalDate day, Map<String, Long> totals) throws SharedStateException {
             Objects.requireNonNull(node, "node");
             Objects.requireNonNull(day, "day");
             List<String> args = new ArrayList<>();
             args.add(node);
             args.add(Long.toString(RETENTION.toSeconds()));
-            deltas.forEach((name, delta) -> {
-                if (delta != 0) {
+            totals.forEach((name, total) -> {
+                if (total != 0) {
                     args.add(name);
-                    args.add(Long.toString(delta));
+                    args.add(Long.toString(total));
                 }
             });
-            if (args.size() == 2) {
-                return;
-            }
             List<String> keys = List.of(hash(node, day), nodes(day));
             call("counters", () -> jedis.eval(COUNTERS_SCRIPT, keys, args));
         }

@@ -102,9 +102,9 @@ public final class GuardedSharedState implements SharedState {
         this.limiter = (key, capacity, window) -> guard(() -> l.tryAcquire(key, capacity, window));
         this.counters = new CounterStore() {
             @Override
-            public void add(String node, LocalDate day, Map<String, Long> deltas) throws SharedStateException {
+            public void publish(String node, LocalDate day, Map<String, Long> totals) throws SharedStateException {
                 guard(() -> {
-                    c.add(node, day, deltas);
+                    c.publish(node, day, totals);
                     return null;
                 });
             }

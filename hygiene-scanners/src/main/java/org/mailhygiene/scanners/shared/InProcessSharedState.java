@@ -234,18 +234,18 @@ public final class InProcessSharedState implements SharedState {
 
     private final class Counters implements CounterStore {
         @Override
-        public void add(String node, LocalDate day, Map<String, Long> deltas) throws SharedStateException {
+        public void publish(String node, LocalDate day, Map<String, Long> totals) throws SharedStateException {
             open();
             Objects.requireNonNull(node, "node");
             Objects.requireNonNull(day, "day");
+            Map<String, Long> mine = new TreeMap<>();
+            totals.forEach((name, total) -> {
+                if (total != 0) {
+                    mine.put(name, total);
+                }
+            });
             synchronized (counters) {
-                Map<String, Long> mine =
-                        counters.computeIfAbsent(day, d -> new TreeMap<>()).computeIfAbsent(node, n -> new TreeMap<>());
-                deltas.forEach((name, delta) -> {
-                    if (delta != 0) {
-                        mine.merge(name, delta, Long::sum);
-                    }
-                });
+                counters.computeIfAbsent(day, d -> new TreeMap<>()).put(node, mine);
                 LocalDate oldest = LocalDate.now(clock).minusDays(KEEP_DAYS);
                 counters.keySet().removeIf(d -> d.isBefore(oldest));
             }

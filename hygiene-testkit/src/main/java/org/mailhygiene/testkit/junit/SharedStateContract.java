@@ -33,7 +33,7 @@ import org.mailhygiene.api.shared.TokenStore;
  * <p>Cases: verdicts round-trip exactly (rules, threats, scores, text with line breaks) and are kept apart by identity
  * and digest and expire at their TTL; a lease goes to one caller only, is released only by its owner and expires;
  * token buckets grant exactly their capacity, are independent per key, refill with time and are atomic under
- * concurrent callers; counters add up per node and day; learned token counts count each message once and change the
+ * concurrent callers; counters are published per node and day, each publication replacing the node's last; learned token counts count each message once and change the
  * version; a closed state fails with {@link SharedStateException}.
  */
 public interface SharedStateContract {
@@ -223,25 +223,26 @@ public interface SharedStateContract {
     }
 
     /**
-     * Counters add up per node and day; zero deltas are not recorded.
+     * A node's publication replaces its previous one; nodes and days are kept apart; zero totals are left out.
      *
      * @throws Exception on failure
      */
     @Test
-    default void countersAddUpPerNodeAndDay() throws Exception {
+    default void countersArePublishedPerNodeAndDay() throws Exception {
         SharedState s = state();
         String a = "edge-a-" + random();
         String b = "edge-b-" + random();
         LocalDate day = LocalDate.of(2026, 12, 2);
-        s.counters().add(a, day, Map.of("received", 3L, "virus:Eicar", 1L, "zero", 0L));
-        s.counters().add(a, day, Map.of("received", 2L));
-        s.counters().add(b, day, Map.of("received", 7L));
-        s.counters().add(a, day.plusDays(1), Map.of("received", 100L));
+        s.counters().publish(a, day, Map.of("received", 3L, "virus:Eicar", 1L, "zero", 0L));
+        s.counters().publish(a, day, Map.of("received", 5L, "virus:Eicar", 1L));
+        s.counters().publish(b, day, Map.of("received", 7L));
+        s.counters().publish(a, day.plusDays(1), Map.of("received", 100L));
         Map<String, Map<String, Long>> read = s.counters().read(day);
         assertEquals(Map.of("received", 5L, "virus:Eicar", 1L), read.get(a));
         assertEquals(Map.of("received", 7L), read.get(b));
-        assertEquals(
-                Map.of("received", 100L), s.counters().read(day.plusDays(1)).get(a));
+        assertEquals(Map.of("received", 100L), s.counters().read(day.plusDays(1)).get(a));
+        s.counters().publish(b, day, Map.of());
+        assertEquals(Map.of(), s.counters().read(day).getOrDefault(b, Map.of()));
     }
 
     /**
