@@ -240,6 +240,37 @@ public final class FakeDnsServer implements Closeable {
         return this;
     }
 
+    /**
+     * Plays a fault for questions of one type about a name; a fault for the whole name wins over it.
+     *
+     * @param name the owner name
+     * @param type the type: {@code TXT}, {@code A}, {@code AAAA}, {@code MX}, {@code PTR} or {@code CNAME}
+     * @param fault the fault, or {@code null} to clear it
+     * @return this server
+     * @throws IllegalArgumentException for another type
+     */
+    public FakeDnsServer fault(String name, String type, Fault fault) {
+        String key = normalize(name) + " " + typeCode(type);
+        if (fault == null) {
+            faults.remove(key);
+        } else {
+            faults.put(key, fault);
+        }
+        return this;
+    }
+
+    private static int typeCode(String type) {
+        return switch (type.toUpperCase(Locale.ROOT)) {
+            case "A" -> A;
+            case "AAAA" -> AAAA;
+            case "TXT" -> TXT;
+            case "MX" -> MX;
+            case "PTR" -> PTR;
+            case "CNAME" -> CNAME;
+            default -> throw new IllegalArgumentException("unknown type " + type);
+        };
+    }
+
     /** Removes every record and fault, and forgets the questions. */
     public void clear() {
         zone.clear();
@@ -467,6 +498,9 @@ public final class FakeDnsServer implements Closeable {
         String n = normalize(name.toString());
         questions.add(n + " " + type + (overTcp ? "/tcp" : ""));
         Fault fault = faults.get(n);
+        if (fault == null) {
+            fault = faults.get(n + " " + type);
+        }
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         out.write(q[0]);
         out.write(q[1]);
