@@ -196,7 +196,8 @@ public final class DkimKeys {
                 // some publish a bare PKCS#1 RSAPublicKey
                 byte[] bitString = concat(new byte[] {0}, der);
                 k = KeyFactory.getInstance("RSA")
-                        .generatePublic(new X509EncodedKeySpec(sequence(concat(RSA_ALGORITHM_ID, tlv(0x03, bitString)))));
+                        .generatePublic(
+                                new X509EncodedKeySpec(sequence(concat(RSA_ALGORITHM_ID, tlv(0x03, bitString)))));
             }
             if (((RSAPublicKey) k).getModulus().bitLength() < MIN_RSA_BITS) {
                 return Optional.empty();

@@ -54,8 +54,8 @@ public final class DkimSigner {
             "list-archive");
 
     /** The fields signed once more than present, so that adding one breaks the signature. */
-    public static final List<String> DEFAULT_OVERSIGNED = List.of(
-            "from", "reply-to", "subject", "date", "to", "cc", "message-id", "mime-version", "content-type");
+    public static final List<String> DEFAULT_OVERSIGNED =
+            List.of("from", "reply-to", "subject", "date", "to", "cc", "message-id", "mime-version", "content-type");
 
     private final String domain;
     private final String selector;
@@ -172,7 +172,9 @@ public final class DkimSigner {
             sb.append(item);
             col += item.length();
         }
-        sb.append("\r\n\tbh=").append(Base64.getEncoder().encodeToString(bodyHash)).append(";\r\n\tb=");
+        sb.append("\r\n\tbh=")
+                .append(Base64.getEncoder().encodeToString(bodyHash))
+                .append(";\r\n\tb=");
         String prefix = sb.toString();
         byte[] data = SignatureSpec.headerData(section.fields(), h, headerCanon, prefix);
         String b = Base64.getEncoder().encodeToString(DkimVerifier.sign(key, data));
@@ -241,7 +243,8 @@ public final class DkimSigner {
          * @return this builder
          */
         public Builder oversigned(List<String> names) {
-            this.oversigned = names.stream().map(s -> s.toLowerCase(Locale.ROOT)).toList();
+            this.oversigned =
+                    names.stream().map(s -> s.toLowerCase(Locale.ROOT)).toList();
             return this;
         }
 

@@ -102,7 +102,7 @@ public final class DkimVerifier {
         return results;
     }
 
-    private DkimResult check(SignatureSpec s, HeaderSection headers, Bodies bodies) {
+    DkimResult check(SignatureSpec s, HeaderSection headers, Bodies bodies) {
         java.util.function.BiFunction<AuthStatus, String, DkimResult> r = (status, why) -> new DkimResult(
                 status, s.domain(), s.selector(), s.identity(), s.algorithm(), s.signaturePrefix(), why, 0);
         if (s.expiry() >= 0 && clock.instant().getEpochSecond() > s.expiry()) {
@@ -115,11 +115,13 @@ public final class DkimVerifier {
         if (!MessageDigest.isEqual(h.finish(), s.bodyHash())) {
             return r.apply(AuthStatus.FAIL, "body hash mismatch (the body was changed)");
         }
-        KeyLookup key = lookupKey(dns, s, false);
+        boolean arc = s.field().is("ARC-Message-Signature");
+        KeyLookup key = lookupKey(dns, s, arc);
         if (key.failure().isPresent()) {
             return r.apply(key.failure().get().status(), key.failure().get().reason());
         }
-        byte[] data = SignatureSpec.headerData(headers.fields(), s.signedHeaders(), s.headerCanon(), s.field().raw());
+        byte[] data = SignatureSpec.headerData(
+                headers.fields(), s.signedHeaders(), s.headerCanon(), s.field().raw());
         if (!verifySignature(s.keyType(), key.key().orElseThrow(), data, s.signature())) {
             return r.apply(AuthStatus.FAIL, "signature did not verify (a signed header was changed)");
         }
@@ -166,7 +168,9 @@ public final class DkimVerifier {
             }
             TagList t = p.list().orElseThrow();
             Optional<String> v = t.get("v");
-            if (v.isPresent() && (!v.get().equals("DKIM1") || !t.asMap().keySet().iterator().next().equals("v"))) {
+            if (v.isPresent()
+                    && (!v.get().equals("DKIM1")
+                            || !t.asMap().keySet().iterator().next().equals("v"))) {
                 why = "key record v= is not DKIM1 or not first";
                 continue;
             }
@@ -181,7 +185,9 @@ public final class DkimVerifier {
             }
             Optional<String> hashes = t.get("h");
             if (hashes.isPresent()
-                    && !List.of(TagList.noWhitespace(hashes.get()).toLowerCase(Locale.ROOT).split(":"))
+                    && !List.of(TagList.noWhitespace(hashes.get())
+                                    .toLowerCase(Locale.ROOT)
+                                    .split(":"))
                             .contains("sha256")) {
                 return fail.apply(AuthStatus.PERMERROR, "key record h= does not allow sha256");
             }
@@ -211,8 +217,8 @@ public final class DkimVerifier {
             if (key.isEmpty()) {
                 return fail.apply(
                         AuthStatus.PERMERROR,
-                        "unusable " + k + " key at " + name + " (bad encoding, or RSA under "
-                                + DkimKeys.MIN_RSA_BITS + " bits)");
+                        "unusable " + k + " key at " + name + " (bad encoding, or RSA under " + DkimKeys.MIN_RSA_BITS
+                                + " bits)");
             }
             return new KeyLookup(key, Optional.empty());
         }

@@ -13,7 +13,8 @@ final class Macros {
     private Macros() {}
 
     /** What macros expand to. */
-    record Context(InetAddress ip, String sender, String domain, String helo, java.util.function.Supplier<String> ptr) {}
+    record Context(
+            InetAddress ip, String sender, String domain, String helo, java.util.function.Supplier<String> ptr) {}
 
     static boolean validMacroString(String s) {
         int i = 0;

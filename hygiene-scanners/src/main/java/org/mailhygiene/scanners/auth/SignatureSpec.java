@@ -144,7 +144,8 @@ record SignatureSpec(
                 return err.apply("i= domain is not d= or a subdomain of it");
             }
             Optional<String> q = t.get("q");
-            if (q.isPresent() && !TagList.noWhitespace(q.get()).toLowerCase(Locale.ROOT).contains("dns/txt")) {
+            if (q.isPresent()
+                    && !TagList.noWhitespace(q.get()).toLowerCase(Locale.ROOT).contains("dns/txt")) {
                 return err.apply("unsupported query method q=" + TagList.abbreviate(q.get()));
             }
         }

@@ -309,8 +309,7 @@ public record SpfRecord(List<Mechanism> mechanisms, Optional<String> redirect, O
         }
     }
 
-    private static Optional<Mechanism> mech(
-            char q, Kind k, String spec, InetAddress net, int c4, int c6, String text) {
+    private static Optional<Mechanism> mech(char q, Kind k, String spec, InetAddress net, int c4, int c6, String text) {
         return Optional.of(new Mechanism(q, k, Optional.ofNullable(spec), Optional.ofNullable(net), c4, c6, text));
     }
 

@@ -74,8 +74,7 @@ public final class SpfVerifier {
     public SpfResult checkHost(InetAddress ip, String identity, String domain, String sender, String helo) {
         InetAddress client = unmap(ip);
         State st = new State();
-        Macros.Context ctx =
-                new Macros.Context(client, sender, domain.toLowerCase(Locale.ROOT), helo, () -> "unknown");
+        Macros.Context ctx = new Macros.Context(client, sender, domain.toLowerCase(Locale.ROOT), helo, () -> "unknown");
         Outcome o = evaluate(client, domain, ctx, st, 0);
         return new SpfResult(o.status, identity, domain, sender, o.reason, st.lookups, st.voids);
     }
@@ -187,8 +186,10 @@ public final class SpfVerifier {
                     case PASS -> true;
                     case FAIL, SOFTFAIL, NEUTRAL -> false;
                     case TEMPERROR -> throw new Abort(AuthStatus.TEMPERROR, "include:" + target + ": " + r.reason);
-                    default -> throw new Abort(
-                            AuthStatus.PERMERROR, "include:" + target + " gave " + r.status.token() + ": " + r.reason);
+                    default ->
+                        throw new Abort(
+                                AuthStatus.PERMERROR,
+                                "include:" + target + " gave " + r.status.token() + ": " + r.reason);
                 };
             }
             case A: {
@@ -279,7 +280,8 @@ public final class SpfVerifier {
             }
             String name = ptr.text();
             DnsResult a = dns.query(name, ip instanceof Inet4Address ? DnsType.A : DnsType.AAAA);
-            boolean ok = a.records().stream().anyMatch(x -> x.address().orElseThrow().equals(ip));
+            boolean ok =
+                    a.records().stream().anyMatch(x -> x.address().orElseThrow().equals(ip));
             if (!ok) {
                 continue;
             }

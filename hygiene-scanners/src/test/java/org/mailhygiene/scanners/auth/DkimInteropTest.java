@@ -72,7 +72,9 @@ class DkimInteropTest {
         }
         List<String> cmd = new ArrayList<>(List.of(python().toString(), script.toString()));
         cmd.addAll(List.of(args));
-        Process proc = new ProcessBuilder(cmd).redirectError(dir.resolve("stderr.txt").toFile()).start();
+        Process proc = new ProcessBuilder(cmd)
+                .redirectError(dir.resolve("stderr.txt").toFile())
+                .start();
         proc.getOutputStream().write(stdin);
         proc.getOutputStream().close();
         String out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
@@ -166,9 +168,10 @@ class DkimInteropTest {
                         + Base64.getMimeEncoder().encodeToString(pkcs1(rsa.getPrivate()))
                         + "\n-----END RSA PRIVATE KEY-----\n");
         dns.txt("len._domainkey.example.com", "v=DKIM1; p=" + DkimKeys.publicKeyTag(rsa.getPublic()));
-        String lsig = dkimpy(msg, "sign", rsaKey.toString(), "len", "example.com", "rsa-sha256", "relaxed/simple",
-                "length");
-        byte[] appended = (lsig + MESSAGE + "Click http://phish.example/ now\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        String lsig =
+                dkimpy(msg, "sign", rsaKey.toString(), "len", "example.com", "rsa-sha256", "relaxed/simple", "length");
+        byte[] appended =
+                (lsig + MESSAGE + "Click http://phish.example/ now\r\n").getBytes(StandardCharsets.ISO_8859_1);
         assertThat(verify(dns, appended)).singleElement().satisfies(r -> {
             assertThat(r.status()).isEqualTo(AuthStatus.POLICY);
             // the two empty lines that ended the signed body are now inside it, plus the appended line
@@ -226,9 +229,10 @@ class DkimInteropTest {
                             .singleElement()
                             .satisfies(r -> assertThat(r.status()).isEqualTo(AuthStatus.PASS));
                     dns.clear();
-                    byte[] tampered = (f.raw() + "\r\n" + MESSAGE.replace("Bob", "Eve"))
-                            .getBytes(StandardCharsets.ISO_8859_1);
-                    assertThat(dkimpy(tampered, "verify", txt.toString()).strip()).isEqualTo("fail");
+                    byte[] tampered =
+                            (f.raw() + "\r\n" + MESSAGE.replace("Bob", "Eve")).getBytes(StandardCharsets.ISO_8859_1);
+                    assertThat(dkimpy(tampered, "verify", txt.toString()).strip())
+                            .isEqualTo("fail");
                 }
             }
         }

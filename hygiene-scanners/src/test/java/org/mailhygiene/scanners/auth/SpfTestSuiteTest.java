@@ -65,7 +65,8 @@ class SpfTestSuiteTest {
                         out.add(current);
                     }
                     case "zone", "timeout" -> current.zone().add(f);
-                    case "test" -> current.cases().add(new Case(f[1], f[2], f[3], f[4], Arrays.asList(f[5].split(","))));
+                    case "test" ->
+                        current.cases().add(new Case(f[1], f[2], f[3], f[4], Arrays.asList(f[5].split(","))));
                     default -> throw new IllegalStateException("bad line " + line);
                 }
             }

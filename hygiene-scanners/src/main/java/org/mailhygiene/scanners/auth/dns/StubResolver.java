@@ -153,12 +153,13 @@ public final class StubResolver implements DnsResolver {
         Duration ttl = switch (r.status()) {
             case TEMPERROR -> Duration.ZERO;
             case NXDOMAIN -> negativeTtl;
-            case OK -> r.records().isEmpty()
-                    ? negativeTtl
-                    : r.records().stream()
-                            .map(DnsRecord::ttl)
-                            .min(Duration::compareTo)
-                            .orElse(Duration.ZERO);
+            case OK ->
+                r.records().isEmpty()
+                        ? negativeTtl
+                        : r.records().stream()
+                                .map(DnsRecord::ttl)
+                                .min(Duration::compareTo)
+                                .orElse(Duration.ZERO);
         };
         if (ttl.compareTo(maxTtl) > 0) {
             ttl = maxTtl;
