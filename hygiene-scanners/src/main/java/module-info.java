@@ -12,6 +12,8 @@ module org.mailhygiene.scanners {
 
     exports org.mailhygiene.scanners;
     exports org.mailhygiene.scanners.attachments;
+    exports org.mailhygiene.scanners.auth;
+    exports org.mailhygiene.scanners.auth.dns;
     exports org.mailhygiene.scanners.bayes;
     exports org.mailhygiene.scanners.builtin;
     exports org.mailhygiene.scanners.clamd;
