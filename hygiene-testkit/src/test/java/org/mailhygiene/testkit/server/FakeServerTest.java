@@ -103,6 +103,7 @@ class FakeServerTest {
                 }
                 assertThat(new String(b.array(), 0, b.position())).isEqualTo("unix");
             }
+            assertThat(server.unixSocket()).contains(sock);
         }
         assertThat(Files.exists(sock)).isFalse();
     }
