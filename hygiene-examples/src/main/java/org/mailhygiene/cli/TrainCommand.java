@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Set;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.scanners.bayes.BayesModel;
+import org.mailhygiene.scanners.bayes.BayesModels;
 import org.mailhygiene.scanners.bayes.MailSources;
 import org.mailhygiene.scanners.bayes.Tokenizer;
 
@@ -16,8 +17,9 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
  *
  * <p>Sources are directories of message files, Maildirs or mbox files ({@link MailSources}); each option may be
  * repeated. Without a flag a new model is trained and written to {@code FILE} (replacing it atomically); with
- * {@code --update} the messages are learned into the existing model; with {@code --forget} they are unlearned from it
- * (to undo a mistake). Progress goes to standard error every {@value #PROGRESS_EVERY} messages and at the end of each
+ * {@code --update} the messages are learned into the existing model (a missing {@code FILE} starts from the shipped
+ * default model: this is how a site trains on top of it); with {@code --forget} they are unlearned from it (to undo
+ * a mistake). Progress goes to standard error every {@value #PROGRESS_EVERY} messages and at the end of each
  * source, unless {@code --quiet}. The summary goes to standard output. Exit status 0 on success, 2 on any error (the
  * model file is then left as it was).
  */
@@ -46,6 +48,7 @@ public final class TrainCommand implements Command {
                 + "--spam and --ham may be repeated.\n\n"
                 + "options:\n"
                 + "  --update   learn into the existing model FILE instead of starting a new one\n"
+                + "             (a missing FILE starts from the shipped default model)\n"
                 + "  --forget   unlearn the given messages from the existing model FILE\n"
                 + "  --quiet    no progress on standard error\n\n"
                 + "Then: hygiene scan --bayes FILE MESSAGE...  or  hygiene eval --model FILE --spam DIR --ham DIR\n";
@@ -62,7 +65,10 @@ public final class TrainCommand implements Command {
         Path modelFile = a.model.orElseThrow();
         try {
             BayesModel model;
-            if (update || forget) {
+            if (update && !Files.exists(modelFile)) {
+                model = BayesModels.loadDefault();
+                io.err().println("hygiene train: " + modelFile + " does not exist: starting from the default model");
+            } else if (update || forget) {
                 if (!Files.exists(modelFile)) {
                     io.err()
                             .println("hygiene train: " + modelFile + ": no such model to "

@@ -2,7 +2,6 @@ package org.mailhygiene.scanners.bayes;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -377,50 +376,14 @@ public final class Tokenizer {
      * carry signal. Parsed by hand (no regular expressions: this runs for every message).
      */
     private static void headers(byte[] raw, Set<String> tokens) {
-        String block = new String(raw, java.nio.charset.StandardCharsets.ISO_8859_1);
-        List<String[]> fields = new ArrayList<>();
-        int n = block.length();
-        int i = 0;
-        StringBuilder value = null;
-        String name = null;
-        while (i < n) {
-            int eol = block.indexOf('\n', i);
-            int next = eol < 0 ? n : eol + 1;
-            int end = eol < 0 ? n : eol;
-            if (end > i && block.charAt(end - 1) == '\r') {
-                end--;
-            }
-            if (end == i) {
-                break; // the empty line ends the header
-            }
-            char c = block.charAt(i);
-            if ((c == ' ' || c == '\t') && value != null) {
-                value.append(' ').append(block, i, end);
-            } else {
-                if (name != null) {
-                    fields.add(new String[] {name, value.toString()});
-                }
-                int colon = block.indexOf(':', i);
-                if (colon > i && colon < end) {
-                    name = block.substring(i, colon).strip().toLowerCase(Locale.ROOT);
-                    value = new StringBuilder(end - colon).append(block, colon + 1, end);
-                } else {
-                    name = null;
-                    value = null;
-                }
-            }
-            i = next;
-        }
-        if (name != null) {
-            fields.add(new String[] {name, value.toString()});
-        }
+        List<HeaderFields.Field> fields = HeaderFields.parse(raw).all();
         int received = 0;
-        for (String[] f : fields) {
-            String field = f[0];
+        for (HeaderFields.Field f : fields) {
+            String field = f.name();
             if (field.isEmpty() || field.length() > 40) {
                 continue;
             }
-            String v = f[1].strip();
+            String v = f.value().strip();
             switch (field) {
                 case "subject" -> subject(TextDecoding.decodeHeader(v), tokens);
                 case "from", "reply-to", "return-path" -> address(field, TextDecoding.decodeHeader(v), tokens);
