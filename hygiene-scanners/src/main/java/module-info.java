@@ -15,6 +15,7 @@ module org.mailhygiene.scanners {
     exports org.mailhygiene.scanners.cli;
     exports org.mailhygiene.scanners.concurrent;
     exports org.mailhygiene.scanners.mime;
+    exports org.mailhygiene.scanners.shared;
     exports org.mailhygiene.scanners.spamd;
     exports org.mailhygiene.scanners.tagging;
     exports org.mailhygiene.scanners.update;
