@@ -9,7 +9,7 @@ import org.mailhygiene.scanners.bayes.BayesScanner;
 /**
  * {@code --bayes FILE|default}: the in-process {@link BayesScanner} over a model written by {@code hygiene train} or
  * {@code hygiene learn}, or over the shipped default model ({@code default}; a file named {@code default} is written
- * {@code ./default}). A model file is loaded when the option is read and watched afterwards ({@link BayesModels#resolve}):
+ * {@code ./default}; its threshold is {@link BayesModels#DEFAULT_MODEL_THRESHOLD}). A model file is loaded when the option is read and watched afterwards ({@link BayesModels#resolve}):
  * a long scan picks up a replaced file. Stateless.
  */
 public final class BayesScannerOption implements ScannerOption {
@@ -36,7 +36,7 @@ public final class BayesScannerOption implements ScannerOption {
     public Scanner create(Optional<String> argument) throws UsageException {
         String file = argument.orElseThrow(() -> new UsageException("--bayes needs a model FILE or 'default'"));
         try {
-            return BayesScanner.builder(BayesModels.resolve(file)).build();
+            return BayesModels.scanner(file);
         } catch (IOException | IllegalArgumentException e) {
             throw new UsageException("--bayes " + file + ": cannot load the model: " + e.getMessage());
         }

@@ -52,7 +52,8 @@ public final class EvalCommand implements Command {
                 + "be repeated. --threshold overrides the spam threshold (default "
                 + BayesScanner.DEFAULT_THRESHOLD + ").\n"
                 + "Bounces and automatic replies are not classified (as in 'hygiene scan'); they are counted apart.\n"
-                + "--model default measures the shipped default model.\n";
+                + "--model default measures the shipped default model (default threshold "
+                + BayesModels.DEFAULT_MODEL_THRESHOLD + ").\n";
     }
 
     @Override
@@ -64,6 +65,9 @@ public final class EvalCommand implements Command {
                     ? BayesModels.loadDefault()
                     : BayesModel.load(modelFile);
             BayesScanner.Builder b = BayesScanner.builder(model);
+            if (modelFile.toString().equals(BayesModels.DEFAULT)) {
+                b.threshold(BayesModels.DEFAULT_MODEL_THRESHOLD);
+            }
             a.threshold.ifPresent(b::threshold);
             BayesScanner scanner = b.build();
             long start = System.nanoTime();

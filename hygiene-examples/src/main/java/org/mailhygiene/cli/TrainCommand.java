@@ -12,7 +12,7 @@ import org.mailhygiene.scanners.bayes.MailSources;
 import org.mailhygiene.scanners.bayes.Tokenizer;
 
 /**
- * {@code hygiene train --spam SOURCE --ham SOURCE --model FILE [--update | --forget] [--quiet]}: trains the Bayes
+ * {@code hygiene train --spam SOURCE --ham SOURCE --model FILE [--update | --forget] [--quiet] [--prune N]}: trains the Bayes
  * classifier from labelled mail and saves the model.
  *
  * <p>Sources are directories of message files, Maildirs or mbox files ({@link MailSources}); each option may be
@@ -42,7 +42,8 @@ public final class TrainCommand implements Command {
 
     @Override
     public String usage() {
-        return "usage: hygiene train --spam SOURCE --ham SOURCE --model FILE [--update | --forget] [--quiet]\n\n"
+        return "usage: hygiene train --spam SOURCE --ham SOURCE --model FILE [--update | --forget] [--quiet]"
+                + " [--prune N]\n\n"
                 + "Learns spam and ham messages into a Bayes model and saves it to FILE.\n"
                 + "SOURCE is a directory of message files (searched recursively), a Maildir or an mbox file;\n"
                 + "--spam and --ham may be repeated.\n\n"
@@ -50,13 +51,14 @@ public final class TrainCommand implements Command {
                 + "  --update   learn into the existing model FILE instead of starting a new one\n"
                 + "             (a missing FILE starts from the shipped default model)\n"
                 + "  --forget   unlearn the given messages from the existing model FILE\n"
-                + "  --quiet    no progress on standard error\n\n"
+                + "  --quiet    no progress on standard error\n"
+                + "  --prune N  before saving, drop tokens seen in fewer than N messages (the default model: 3)\n\n"
                 + "Then: hygiene scan --bayes FILE MESSAGE...  or  hygiene eval --model FILE --spam DIR --ham DIR\n";
     }
 
     @Override
     public int run(List<String> args, Io io) throws UsageException {
-        CorpusArguments a = CorpusArguments.parse(args, List.of("--update", "--forget", "--quiet"), false);
+        CorpusArguments a = CorpusArguments.parse(args, List.of("--update", "--forget", "--quiet", "--prune"), false);
         boolean update = a.flags.contains("--update");
         boolean forget = a.flags.contains("--forget");
         if (update && forget) {
@@ -86,6 +88,9 @@ public final class TrainCommand implements Command {
             }
             for (Path p : a.ham) {
                 learn(p, false, forget, model, tokenizer, progress);
+            }
+            if (a.prune > 1) {
+                model.prune(a.prune);
             }
             model.save(modelFile);
             io.out()

@@ -148,7 +148,7 @@ class ScanCommandTest {
                         + "{\"scanner\":\"attachments\",\"outcome\":\"CLEAN\",\"threats\":[],\"score\":null,"
                         + "\"threshold\":null,\"rules\":[],\"error\":null},"
                         + "{\"scanner\":\"bayes\",\"outcome\":\"CLEAN\"")
-                .contains("{\"name\":\"BAYES_00\"");
+                .contains("{\"name\":\"BAYES_");
         assertThat(lines.get(1))
                 .startsWith("{\"file\":" + Json.string(eicar.toString()) + ",\"outcome\":\"INFECTED\"")
                 .contains("\"scanner\":\"builtin\",\"threats\":[\"Eicar-Test-Signature\"]")

@@ -1,7 +1,6 @@
 package org.mailhygiene.scanners.bayes;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -196,8 +195,9 @@ public final class BayesScanner implements Scanner {
      * @throws IOException if the content cannot be read
      */
     public Judgement judge(Message message) throws IOException {
-        Set<String> tokens = tokenizer.tokenize(message.content());
-        MailKind kind = kind(message, tokens);
+        HeaderFields[] header = new HeaderFields[1];
+        Set<String> tokens = tokenizer.tokenize(message.content(), h -> header[0] = h);
+        MailKind kind = detector.detect(header[0], tokens, message.content());
         Classification c = kind.kind() == MailKind.Kind.ORDINARY
                 ? source.current().classify(tokens)
                 : new Classification(0.0, List.of(), tokens.size());
@@ -223,14 +223,6 @@ public final class BayesScanner implements Scanner {
         }
     }
 
-    private MailKind kind(Message message, Set<String> tokens) throws IOException {
-        byte[] head;
-        try (InputStream in = message.content().openStream()) {
-            head = in.readNBytes(Tokenizer.MAX_HEADER_BYTES);
-        }
-        return detector.detect(HeaderFields.parse(head), tokens, message.content());
-    }
-
     @Override
     public Verdict scan(Message message) throws ScanException {
         Instant start = clock.instant();
@@ -246,8 +238,9 @@ public final class BayesScanner implements Scanner {
         Set<String> tokens;
         MailKind kind;
         try {
-            tokens = tokenizer.tokenize(message.content());
-            kind = kind(message, tokens);
+            HeaderFields[] header = new HeaderFields[1];
+            tokens = tokenizer.tokenize(message.content(), h -> header[0] = h);
+            kind = detector.detect(header[0], tokens, message.content());
         } catch (IOException e) {
             throw ScanException.of(NAME, ScanFailure.Kind.SCANNER_ERROR, "cannot read the message: " + e, e);
         }

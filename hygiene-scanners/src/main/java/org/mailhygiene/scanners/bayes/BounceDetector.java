@@ -41,8 +41,10 @@ import org.mailhygiene.scanners.mime.TextDecoding;
  *
  * <p><b>Automatic reply</b>: an {@code Auto-Submitted} field other than {@code no}, {@code X-Autoreply},
  * {@code X-Autorespond}, {@code Precedence: auto_reply}, a {@code multipart/report} of another report type (read
- * receipts, feedback reports), or an auto-reply Subject ("Out of Office", "Automatic reply", "自動返信", ...) on a
- * reply ({@code In-Reply-To} or {@code References} present) or with an empty Return-Path.
+ * receipts, feedback reports, Hotmail's "complaint about message from" reports), a Subject that opens like an automatic reply
+ * ("AUTO:", "Out of Office", "Automatic reply", "自動返信", ...), or an auto-reply phrase anywhere in the Subject
+ * ("vacation", "thank you for your e-mail", ...) on a reply ({@code In-Reply-To} or {@code References} present) or
+ * with an empty Return-Path. A spammer can forge these fields; the price is a missed spam, never a false positive.
  *
  * <p>The detector reads at most {@value #MAX_SCAN_BYTES} bytes of the message and of each text part; linear in its
  * input. Immutable and thread-safe.
@@ -155,7 +157,23 @@ public final class BounceDetector {
             "存在しません",
             "配信不能",
             "エラーが発生");
+    /** Subjects that open with these are automatic replies on their own (Lotus Notes' "AUTO:", Outlook, ...). */
+    private static final List<String> AUTO_REPLY_SUBJECT_STARTS = List.of(
+            "auto:",
+            "automatic reply",
+            "autoreply",
+            "auto-reply",
+            "auto reply",
+            "out of office",
+            "out of the office",
+            "自動返信",
+            "自動応答",
+            "不在");
+
     private static final List<String> AUTO_REPLY_SUBJECTS = List.of(
+            "thank you for your e-mail",
+            "thank you for your email",
+            "thank you for your message",
             "out of office",
             "out of the office",
             "automatic reply",
@@ -318,6 +336,18 @@ public final class BounceDetector {
                 .ifPresent(v -> evidence.add("precedence:auto_reply"));
         if (report && !reportType.isEmpty()) {
             evidence.add("report:" + token(reportType));
+        }
+        if (evidence.isEmpty()) {
+            String opening = subject.strip();
+            for (String start : AUTO_REPLY_SUBJECT_STARTS) {
+                if (opening.startsWith(start)) {
+                    evidence.add("subject-starts:" + start);
+                    break;
+                }
+            }
+        }
+        if (evidence.isEmpty() && subject.startsWith("complaint about message from")) {
+            evidence.add("report:complaint");
         }
         if (evidence.isEmpty()) {
             Optional<String> s = firstContained(subject, AUTO_REPLY_SUBJECTS);

@@ -182,7 +182,8 @@ public final class WatchedModelFile implements ModelSource {
     }
 
     private void fail(Stamp at, String reason) {
-        if (at == null || !at.equals(failedStamp)) {
+        boolean repeated = at == null ? lastError.equals(Optional.of(reason)) : at.equals(failedStamp);
+        if (!repeated) {
             LOG.log(System.Logger.Level.WARNING, reason);
         }
         failedStamp = at;

@@ -19,7 +19,7 @@ import org.mailhygiene.scanners.bayes.WatchedModelFile;
  *
  * <p>The set is, in this order: {@link SignatureScanner} (EICAR, GTUBE), {@link AttachmentPolicyScanner} with the
  * default policy, and a {@link BayesScanner} with the given model file, or with the shipped default model
- * ({@link BayesModels#loadDefault()}) when none is given. All three are thread-safe. Stateless.
+ * ({@link BayesModels#loadDefault()}, threshold {@link BayesModels#DEFAULT_MODEL_THRESHOLD}) when none is given. All three are thread-safe. Stateless.
  */
 public final class EmbeddedScanners {
     private EmbeddedScanners() {}
@@ -40,7 +40,7 @@ public final class EmbeddedScanners {
             scanners.add(
                     BayesScanner.builder(WatchedModelFile.open(model.get())).build());
         } else {
-            scanners.add(BayesScanner.create(BayesModels.loadDefault()));
+            scanners.add(BayesModels.scanner(BayesModels.DEFAULT));
         }
         return List.copyOf(scanners);
     }

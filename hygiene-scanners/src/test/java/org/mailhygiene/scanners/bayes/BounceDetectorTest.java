@@ -150,6 +150,17 @@ class BounceDetectorTest {
                                 "From: a@b.example\r\nIn-Reply-To: <1@c.example>\r\nSubject: Out of Office: meeting\r\n\r\nI am away.\r\n")
                         .kind())
                 .isEqualTo(MailKind.Kind.AUTO_REPLY);
+        // a subject that opens like an automatic reply is enough on its own (Lotus Notes sends no other sign)
+        assertThat(kind(
+                                detector,
+                                "From: j@b.example\r\nSubject: AUTO: Smith, John is out of the office\r\n\r\nback soon\r\n")
+                        .evidence())
+                .containsExactly("subject-starts:auto:");
+        assertThat(kind(
+                                detector,
+                                "From: staff@hotmail.example\r\nSubject: complaint about message from 192.0.2.1\r\n\r\nx\r\n")
+                        .evidence())
+                .containsExactly("report:complaint");
         // the subject alone, on a message that replies to nothing, is not enough
         assertThat(kind(detector, "From: a@b.example\r\nSubject: Vacation deals for you\r\n\r\ncheap\r\n"))
                 .isEqualTo(MailKind.ORDINARY);
