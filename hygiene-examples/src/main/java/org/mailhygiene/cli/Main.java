@@ -32,7 +32,9 @@ public final class Main {
                 new CorpusCommand(),
                 new EvalCommand(),
                 new DemoCommand(),
-                new RelayCommand());
+                new RelayCommand(),
+                new QuarantineCommand(),
+                new QueueCommand());
     }
 
     /**
