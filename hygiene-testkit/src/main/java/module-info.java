@@ -9,6 +9,8 @@ module org.mailhygiene.testkit {
     exports org.mailhygiene.testkit.corpus;
     exports org.mailhygiene.testkit.dns;
     exports org.mailhygiene.testkit.junit;
+    exports org.mailhygiene.testkit.milter;
+    exports org.mailhygiene.testkit.redis;
     exports org.mailhygiene.testkit.spamd;
     exports org.mailhygiene.testkit.smtp;
 }

@@ -322,10 +322,16 @@ class ClamdScannerFaultTest {
         assertThatThrownBy(() -> ClamdScanner.builder().build()).hasMessageContaining("at least one address");
         assertThatThrownBy(() -> ClamdScanner.builder().readTimeout(Duration.ZERO))
                 .hasMessageContaining("readTimeout");
-        assertThatThrownBy(() -> ClamdScanner.builder().readTimeout(Duration.ofMinutes(5)))
-                .hasMessageContaining("exceeds the scan deadline");
-        assertThatThrownBy(() -> ClamdScanner.builder().scanDeadline(Duration.ofSeconds(1)))
-                .hasMessageContaining("below connectTimeout");
+        assertThatThrownBy(() -> ClamdScanner.builder()
+                        .address("a:1")
+                        .readTimeout(Duration.ofMinutes(5))
+                        .build())
+                .hasMessage("readTimeout PT5M exceeds scanDeadline PT2M (the default)");
+        assertThatThrownBy(() -> ClamdScanner.builder()
+                        .address("a:1")
+                        .scanDeadline(Duration.ofSeconds(1))
+                        .build())
+                .hasMessage("connectTimeout PT5S exceeds scanDeadline PT1S");
         assertThatThrownBy(() -> ClamdScanner.builder().streamMaxLength(0)).hasMessageContaining("streamMaxLength");
         assertThatThrownBy(() -> ClamdScanner.builder().chunkSize(10)).hasMessageContaining("chunkSize");
         assertThatThrownBy(() -> ClamdScanner.builder().address("a:1").address("a:1"))
