@@ -106,7 +106,8 @@ public final class ScanCommand implements Command {
         }
         sb.append("\noptions:\n");
         sb.append(String.format("  %-22s %s\n", "--json", "print one JSON object per file instead"));
-        sb.append(String.format("  %-22s %s\n", "--dns IP:PORT", "the DNS server --auth asks (default /etc/resolv.conf's)"));
+        sb.append(String.format(
+                "  %-22s %s\n", "--dns IP:PORT", "the DNS server --auth asks (default /etc/resolv.conf's)"));
         sb.append(String.format("  %-22s %s\n", "--client-ip IP", "the SMTP client the messages came from (for SPF)"));
         sb.append(String.format("  %-22s %s\n", "--helo NAME", "the client's HELO/EHLO name"));
         sb.append(String.format("  %-22s %s\n", "--mail-from ADDR", "the envelope sender (MAIL FROM), default <>"));
@@ -270,7 +271,8 @@ public final class ScanCommand implements Command {
         return new Parsed(List.copyOf(scanners), List.copyOf(targets), json, false, settings);
     }
 
-    private int scanTarget(String target, ScanPipeline pipeline, boolean json, ScanSettings settings, Io io) throws InterruptedException {
+    private int scanTarget(String target, ScanPipeline pipeline, boolean json, ScanSettings settings, Io io)
+            throws InterruptedException {
         if (target.equals(STDIN)) {
             SpooledContent content;
             try {
@@ -295,7 +297,8 @@ public final class ScanCommand implements Command {
         return scanFile(target, path, pipeline, json, settings, io);
     }
 
-    private int scanDirectory(String target, Path dir, ScanPipeline pipeline, boolean json, ScanSettings settings, Io io)
+    private int scanDirectory(
+            String target, Path dir, ScanPipeline pipeline, boolean json, ScanSettings settings, Io io)
             throws InterruptedException {
         List<Path> files;
         try (Stream<Path> walk = Files.walk(dir)) {
@@ -335,7 +338,9 @@ public final class ScanCommand implements Command {
             String display, MessageContent content, ScanPipeline pipeline, boolean json, ScanSettings settings, Io io)
             throws InterruptedException {
         Message message = Message.of(content);
-        if (settings.clientIp().isPresent() || settings.helo().isPresent() || settings.mailFrom().isPresent()) {
+        if (settings.clientIp().isPresent()
+                || settings.helo().isPresent()
+                || settings.mailFrom().isPresent()) {
             try {
                 message = new Message(
                         new Envelope(

@@ -17,7 +17,10 @@ import java.util.Optional;
  * @param mailFrom the reverse path, empty if not given (the null sender)
  */
 public record ScanSettings(
-        Optional<InetSocketAddress> dns, Optional<InetAddress> clientIp, Optional<String> helo, Optional<String> mailFrom) {
+        Optional<InetSocketAddress> dns,
+        Optional<InetAddress> clientIp,
+        Optional<String> helo,
+        Optional<String> mailFrom) {
 
     /** No DNS server, no SMTP context. */
     public static final ScanSettings DEFAULTS =

@@ -41,7 +41,8 @@ class AuthCommandsTest {
                 .isEqualTo(2);
         // publish the printed record: the quoted strings joined
         StringBuilder record = new StringBuilder();
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"([^\"]*)\"").matcher(gen.out());
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("\"([^\"]*)\"").matcher(gen.out());
         while (m.find()) {
             record.append(m.group(1));
         }
@@ -81,9 +82,12 @@ class AuthCommandsTest {
 
     @Test
     void badOptionValuesAreUsageErrors() {
-        assertThat(Run.main("scan", "--auth", "--dns", "nowhere", "x.eml").status()).isEqualTo(2);
-        assertThat(Run.main("scan", "--auth", "--client-ip", "host.example", "x.eml").status())
+        assertThat(Run.main("scan", "--auth", "--dns", "nowhere", "x.eml").status())
                 .isEqualTo(2);
-        assertThat(Run.main("dkim", "keygen", "--domain", "example.com").status()).isEqualTo(2);
+        assertThat(Run.main("scan", "--auth", "--client-ip", "host.example", "x.eml")
+                        .status())
+                .isEqualTo(2);
+        assertThat(Run.main("dkim", "keygen", "--domain", "example.com").status())
+                .isEqualTo(2);
     }
 }

@@ -97,13 +97,15 @@ class RelayAuthTest {
                         .contains("X-Original-Authentication-Results: gw.example.net; dkim=pass header.d=bank.example")
                         .contains("Authentication-Results: gw.example.net; spf=pass");
                 assertThat(in.text()).doesNotContain("DKIM-Signature");
-                StubResolver resolver = StubResolver.builder().server(dns.address()).build();
+                StubResolver resolver =
+                        StubResolver.builder().server(dns.address()).build();
                 try (InputStream s = new ByteArrayInputStream(out.data())) {
                     HeaderSection h = HeaderSection.read(s, 1 << 20);
                     List<DkimResult> r = new DkimVerifier(resolver, Clock.systemUTC()).verify(h, s);
-                    assertThat(r).singleElement().satisfies(x -> assertThat(x.status())
-                            .as(x.reason())
-                            .isEqualTo(AuthStatus.PASS));
+                    assertThat(r)
+                            .singleElement()
+                            .satisfies(
+                                    x -> assertThat(x.status()).as(x.reason()).isEqualTo(AuthStatus.PASS));
                 }
             }
         }

@@ -64,8 +64,13 @@ public class DkimBenchmark {
     public void setUp() throws Exception {
         KeyPair kp = DkimKeys.generate(keyType, 2048);
         dns = FakeDnsServer.start();
-        dns.txt("bench._domainkey.example.com", "v=DKIM1; k=" + keyType + "; p=" + DkimKeys.publicKeyTag(kp.getPublic()));
-        resolver = StubResolver.builder().server(dns.address()).timeout(Duration.ofSeconds(5)).build();
+        dns.txt(
+                "bench._domainkey.example.com",
+                "v=DKIM1; k=" + keyType + "; p=" + DkimKeys.publicKeyTag(kp.getPublic()));
+        resolver = StubResolver.builder()
+                .server(dns.address())
+                .timeout(Duration.ofSeconds(5))
+                .build();
         signer = DkimSigner.builder("example.com", "bench", kp.getPrivate()).build();
         verifier = new DkimVerifier(resolver, Clock.systemUTC());
         StringBuilder sb = new StringBuilder("From: Alice <alice@example.com>\r\nTo: bob@example.net\r\n"

@@ -37,7 +37,8 @@ public final class DkimSigning {
         for (int i = 0; i < signers.size(); i++) {
             for (int j = i + 1; j < signers.size(); j++) {
                 if (signers.get(i).domain().equals(signers.get(j).domain())) {
-                    throw new IllegalArgumentException("two signers for " + signers.get(i).domain());
+                    throw new IllegalArgumentException(
+                            "two signers for " + signers.get(i).domain());
                 }
             }
         }

@@ -1,6 +1,5 @@
 package org.mailhygiene.smtp.topology;
 
-import org.mailhygiene.scanners.auth.DkimSigning;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -22,6 +21,7 @@ import org.mailhygiene.api.events.HygieneListener;
 import org.mailhygiene.api.policy.Policy;
 import org.mailhygiene.api.routing.Router;
 import org.mailhygiene.scanners.ScanPipeline;
+import org.mailhygiene.scanners.auth.DkimSigning;
 import org.mailhygiene.smtp.Relay;
 import org.mailhygiene.smtp.access.AcceptedDomains;
 import org.mailhygiene.smtp.access.AccessRules;
@@ -119,10 +119,12 @@ public final class Node implements AutoCloseable {
         Relay.Builder rb = Relay.builder();
         if (b.dkimSigning != null) {
             AcceptedDomains accepted = b.acceptedDomains;
-            rb.dkimSigning(b.dkimSigning, envelope -> envelope.recipients().stream().anyMatch(r -> {
-                int at = r.lastIndexOf('@');
-                return at < 0 || !accepted.accepts(r.substring(at + 1));
-            }));
+            rb.dkimSigning(
+                    b.dkimSigning,
+                    envelope -> envelope.recipients().stream().anyMatch(r -> {
+                        int at = r.lastIndexOf('@');
+                        return at < 0 || !accepted.accepts(r.substring(at + 1));
+                    }));
         }
         this.relay = rb.server(sb -> {
                     sb.bindAddress(b.listenAddress)
@@ -327,6 +329,7 @@ public final class Node implements AutoCloseable {
             this.dkimSigning = Objects.requireNonNull(value, "dkimSigning");
             return this;
         }
+
         private List<String> relayClients = List.of();
         private AccessRules accessRules;
         private Router router;

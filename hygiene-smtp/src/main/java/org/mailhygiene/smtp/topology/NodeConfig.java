@@ -1,12 +1,8 @@
 package org.mailhygiene.smtp.topology;
 
-import org.mailhygiene.scanners.auth.dns.StubResolver;
-import org.mailhygiene.scanners.auth.DkimSigning;
-import org.mailhygiene.scanners.auth.DkimSigner;
-import org.mailhygiene.scanners.auth.AuthScanner;
-import java.net.InetSocketAddress;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,6 +19,10 @@ import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.policy.Action;
 import org.mailhygiene.api.policy.DefaultPolicy;
 import org.mailhygiene.api.routing.StaticRouter;
+import org.mailhygiene.scanners.auth.AuthScanner;
+import org.mailhygiene.scanners.auth.DkimSigner;
+import org.mailhygiene.scanners.auth.DkimSigning;
+import org.mailhygiene.scanners.auth.dns.StubResolver;
 import org.mailhygiene.scanners.builtin.SignatureScanner;
 import org.mailhygiene.scanners.clamd.ClamdScanner;
 import org.mailhygiene.scanners.spamd.SpamdScanner;
@@ -226,7 +226,8 @@ public final class NodeConfig {
                             .authservId(authservId)
                             .build());
                 } catch (IllegalArgumentException e) {
-                    throw new ConfigException(c.source() + " line " + line.getValue() + ": scanner: auth: " + e.getMessage());
+                    throw new ConfigException(
+                            c.source() + " line " + line.getValue() + ": scanner: auth: " + e.getMessage());
                 }
                 continue;
             }
@@ -278,8 +279,8 @@ public final class NodeConfig {
             switch (dmarcReject.get().toLowerCase(Locale.ROOT)) {
                 case "reject" -> policy.onRule("DMARC_REJECT", Action.REJECT);
                 case "quarantine" -> policy.onRule("DMARC_REJECT", Action.QUARANTINE);
-                default -> throw error(
-                        c, "dmarc-reject", "must be 'reject' or 'quarantine', was '" + dmarcReject.get() + "'");
+                default ->
+                    throw error(c, "dmarc-reject", "must be 'reject' or 'quarantine', was '" + dmarcReject.get() + "'");
             }
         }
         b.policy(policy.build());
