@@ -35,7 +35,8 @@ public final class Main {
                 new DemoCommand(),
                 new RelayCommand(),
                 new QuarantineCommand(),
-                new QueueCommand());
+                new QueueCommand(),
+                new DkimCommand());
     }
 
     /**
