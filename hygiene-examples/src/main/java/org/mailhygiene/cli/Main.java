@@ -32,7 +32,8 @@ public final class Main {
                 new CorpusCommand(),
                 new EvalCommand(),
                 new DemoCommand(),
-                new RelayCommand());
+                new RelayCommand(),
+                new MilterCommand(ScannerOptions.standard()));
     }
 
     /**
