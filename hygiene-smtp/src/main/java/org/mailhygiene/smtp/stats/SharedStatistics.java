@@ -97,7 +97,8 @@ public final class SharedStatistics {
             for (Map.Entry<String, Map<String, Long>> e : store.read(d).entrySet()) {
                 DailyCounts c = unflatten(d, e.getValue());
                 if (!c.counters().isEmpty() || !c.viruses().isEmpty()) {
-                    out.computeIfAbsent(e.getKey(), k -> new java.util.ArrayList<>()).add(c);
+                    out.computeIfAbsent(e.getKey(), k -> new java.util.ArrayList<>())
+                            .add(c);
                 }
             }
         }
