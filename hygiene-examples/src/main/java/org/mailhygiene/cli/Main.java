@@ -36,7 +36,8 @@ public final class Main {
                 new RelayCommand(),
                 new QuarantineCommand(),
                 new QueueCommand(),
-                new DkimCommand());
+                new DkimCommand(),
+                new MilterCommand(ScannerOptions.standard()));
     }
 
     /**

@@ -20,6 +20,7 @@ import java.util.Optional;
 import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.policy.Action;
 import org.mailhygiene.api.policy.DefaultPolicy;
+import org.mailhygiene.api.policy.Policy;
 import org.mailhygiene.api.routing.StaticRouter;
 import org.mailhygiene.api.shared.SharedStates;
 import org.mailhygiene.scanners.auth.AuthScanner;
@@ -214,39 +215,9 @@ public final class NodeConfig {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(c.source() + ": routes: " + e.getMessage());
         }
-        Optional<Double> threshold = c.decimal("spam-threshold");
-        Optional<String> dnsText = c.string("dns");
-        StubResolver.Builder dns = StubResolver.builder();
-        if (dnsText.isPresent()) {
-            String v = dnsText.get();
-            int dc = v.lastIndexOf(':');
-            if (dc <= 0) {
-                throw error(c, "dns", "expected IP:PORT, was '" + v + "'");
-            }
-            InetAddress dnsIp = ip(c, "dns", v.substring(0, dc));
-            try {
-                dns.server(new InetSocketAddress(dnsIp, Integer.parseInt(v.substring(dc + 1))));
-            } catch (IllegalArgumentException e) {
-                throw error(c, "dns", "bad port in '" + v + "'");
-            }
-        }
-        String authservId = c.string("hostname").orElse(name);
-        List<Scanner> scanners = new ArrayList<>();
-        for (Map.Entry<String, Integer> line : c.lines("scanner")) {
-            if (line.getKey().equals("auth")) {
-                try {
-                    scanners.add(AuthScanner.builder()
-                            .dns(dns.build())
-                            .authservId(authservId)
-                            .build());
-                } catch (IllegalArgumentException e) {
-                    throw new ConfigException(
-                            c.source() + " line " + line.getValue() + ": scanner: auth: " + e.getMessage());
-                }
-                continue;
-            }
-            scanners.add(scanner(c, line.getKey(), line.getValue(), threshold));
-        }
+        Scanning scanning = scannersAndPolicy(c, role == Role.GATEWAY);
+        b.scanners(scanning.scanners());
+        b.policy(scanning.policy());
         List<DkimSigner> signers = new ArrayList<>();
         for (Map.Entry<String, Integer> line : c.lines("dkim-sign")) {
             try {
@@ -262,42 +233,6 @@ public final class NodeConfig {
                 throw error(c, "dkim-sign", e.getMessage());
             }
         }
-        if (scanners.isEmpty()) {
-            throw new ConfigException(c.source() + ": required key 'scanner' is missing");
-        }
-        b.scanners(scanners);
-        DefaultPolicy.Builder policy = DefaultPolicy.builder();
-        if (role == Role.GATEWAY) {
-            policy.onVirus(Action.QUARANTINE);
-        }
-        Optional<String> tag = c.string("spam-tag");
-        if (tag.isPresent()) {
-            try {
-                policy.spamTag(tag.get());
-            } catch (IllegalArgumentException e) {
-                throw error(c, "spam-tag", e.getMessage());
-            }
-        }
-        Optional<String> virus = c.string("virus-action");
-        if (virus.isPresent()) {
-            switch (virus.get().toLowerCase(Locale.ROOT)) {
-                case "reject" -> policy.onVirus(Action.REJECT);
-                case "quarantine" -> policy.onVirus(Action.QUARANTINE);
-                default ->
-                    throw error(c, "virus-action", "must be 'reject' or 'quarantine', was '" + virus.get() + "'");
-            }
-        }
-        Optional<String> dmarcReject = c.string("dmarc-reject");
-        policy.onRule("DMARC_REJECT", role == Role.GATEWAY ? Action.QUARANTINE : Action.REJECT);
-        if (dmarcReject.isPresent()) {
-            switch (dmarcReject.get().toLowerCase(Locale.ROOT)) {
-                case "reject" -> policy.onRule("DMARC_REJECT", Action.REJECT);
-                case "quarantine" -> policy.onRule("DMARC_REJECT", Action.QUARANTINE);
-                default ->
-                    throw error(c, "dmarc-reject", "must be 'reject' or 'quarantine', was '" + dmarcReject.get() + "'");
-            }
-        }
-        b.policy(policy.build());
         Optional<String> reportTo = c.string("report-to");
         Optional<String> reportFrom = c.string("report-from");
         Optional<String> reportTime = c.string("report-time");
@@ -354,6 +289,130 @@ public final class NodeConfig {
         }
         c.rejectUnknownKeys();
         return b;
+    }
+
+    /**
+     * The scanning part of a configuration file, as a milter uses it: the {@code scanner}, {@code spam-threshold},
+     * {@code spam-tag} and {@code virus-action} keys give the scanners and the policy; {@code name}, {@code listen},
+     * {@code data} and {@code stats-flush} are optional. Every other key is an error (a milter has no routes, spool
+     * or access rules).
+     *
+     * @param scanners the scanners, in file order
+     * @param policy the policy (viruses rejected unless {@code virus-action = quarantine})
+     * @param name the {@code name} key
+     * @param listen the {@code listen} key, {@code IP:PORT} as written
+     * @param data the {@code data} key, resolved against the file's directory
+     * @param statisticsFlush the {@code stats-flush} key
+     */
+    public record Scanning(
+            List<Scanner> scanners,
+            Policy policy,
+            Optional<String> name,
+            Optional<String> listen,
+            Optional<Path> data,
+            Optional<Duration> statisticsFlush) {
+        /**
+         * Copies the scanner list.
+         *
+         * @throws NullPointerException if a component is {@code null}
+         */
+        public Scanning {
+            scanners = List.copyOf(scanners);
+            java.util.Objects.requireNonNull(policy, "policy");
+        }
+    }
+
+    /**
+     * Reads the scanning keys of a configuration file (see {@link Scanning}), for {@code hygiene milter --config}.
+     *
+     * @param file the file
+     * @return the scanners, policy and optional settings
+     * @throws IOException if the file cannot be read
+     * @throws ConfigException naming the line and the problem, or an unknown key
+     */
+    public static Scanning readScanning(Path file) throws IOException, ConfigException {
+        ConfigFile c = ConfigFile.read(file);
+        Path base = file.toAbsolutePath().getParent();
+        Scanning s = scannersAndPolicy(c, false);
+        Optional<String> name = c.string("name");
+        Optional<String> listen = c.string("listen");
+        Optional<Path> data = c.string("data").map(base::resolve);
+        Optional<Duration> flush = c.duration("stats-flush");
+        c.rejectUnknownKeys();
+        return new Scanning(s.scanners(), s.policy(), name, listen, data, flush);
+    }
+
+    private static Scanning scannersAndPolicy(ConfigFile c, boolean quarantineViruses) throws ConfigException {
+        Optional<Double> threshold = c.decimal("spam-threshold");
+        Optional<String> dnsText = c.string("dns");
+        StubResolver.Builder dns = StubResolver.builder();
+        if (dnsText.isPresent()) {
+            String v = dnsText.get();
+            int dc = v.lastIndexOf(':');
+            if (dc <= 0) {
+                throw error(c, "dns", "expected IP:PORT, was '" + v + "'");
+            }
+            InetAddress dnsIp = ip(c, "dns", v.substring(0, dc));
+            try {
+                dns.server(new InetSocketAddress(dnsIp, Integer.parseInt(v.substring(dc + 1))));
+            } catch (IllegalArgumentException e) {
+                throw error(c, "dns", "bad port in '" + v + "'");
+            }
+        }
+        String authservId = c.string("hostname").orElse(c.string("name").orElse("localhost"));
+        List<Scanner> scanners = new ArrayList<>();
+        for (Map.Entry<String, Integer> line : c.lines("scanner")) {
+            if (line.getKey().equals("auth")) {
+                try {
+                    scanners.add(AuthScanner.builder()
+                            .dns(dns.build())
+                            .authservId(authservId)
+                            .build());
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException(
+                            c.source() + " line " + line.getValue() + ": scanner: auth: " + e.getMessage());
+                }
+                continue;
+            }
+            scanners.add(scanner(c, line.getKey(), line.getValue(), threshold));
+        }
+        if (scanners.isEmpty()) {
+            throw new ConfigException(c.source() + ": required key 'scanner' is missing");
+        }
+        DefaultPolicy.Builder policy = DefaultPolicy.builder();
+        if (quarantineViruses) {
+            policy.onVirus(Action.QUARANTINE);
+        }
+        Optional<String> tag = c.string("spam-tag");
+        if (tag.isPresent()) {
+            try {
+                policy.spamTag(tag.get());
+            } catch (IllegalArgumentException e) {
+                throw error(c, "spam-tag", e.getMessage());
+            }
+        }
+        Optional<String> virus = c.string("virus-action");
+        if (virus.isPresent()) {
+            switch (virus.get().toLowerCase(Locale.ROOT)) {
+                case "reject" -> policy.onVirus(Action.REJECT);
+                case "quarantine" -> policy.onVirus(Action.QUARANTINE);
+                default ->
+                    throw error(c, "virus-action", "must be 'reject' or 'quarantine', was '" + virus.get() + "'");
+            }
+        }
+        Optional<String> dmarcReject = c.string("dmarc-reject");
+        policy.onRule("DMARC_REJECT", quarantineViruses ? Action.QUARANTINE : Action.REJECT);
+        if (dmarcReject.isPresent()) {
+            switch (dmarcReject.get().toLowerCase(Locale.ROOT)) {
+                case "reject" -> policy.onRule("DMARC_REJECT", Action.REJECT);
+                case "quarantine" -> policy.onRule("DMARC_REJECT", Action.QUARANTINE);
+                default ->
+                    throw error(c, "dmarc-reject", "must be 'reject' or 'quarantine', was '" + dmarcReject.get() + "'");
+            }
+        }
+
+        return new Scanning(
+                scanners, policy.build(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
     }
 
     /** Keys {@code redis}, {@code redis-timeout}, {@code redis-model}, {@code redis-model-refresh}. */

@@ -1,0 +1,390 @@
+package org.mailhygiene.cli;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.mailhygiene.api.ScanFailure;
+import org.mailhygiene.api.ScanResult;
+import org.mailhygiene.api.Scanner;
+import org.mailhygiene.api.Verdict;
+import org.mailhygiene.api.events.HygieneListener;
+import org.mailhygiene.api.policy.Policy;
+import org.mailhygiene.milter.MilterListener;
+import org.mailhygiene.milter.MilterServer;
+import org.mailhygiene.scanners.ScanPipeline;
+import org.mailhygiene.smtp.config.ConfigException;
+import org.mailhygiene.smtp.config.ConfigFile;
+import org.mailhygiene.smtp.stats.NodeStatistics;
+import org.mailhygiene.smtp.topology.NodeConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code hygiene milter}: runs the milter server ({@link MilterServer}) for Postfix ({@code smtpd_milters =
+ * inet:HOST:PORT}) or Sendmail, scanning with the same scanner options as {@code hygiene scan}, or with the scanner,
+ * policy and statistics keys of a node configuration file ({@code --config}). Prints {@code milter inet:HOST:PORT}
+ * once it accepts connections and runs until SIGTERM or Ctrl-C. With a data directory, statistics are kept as a relay
+ * node keeps them, for {@code hygiene report --data DIR}; every message gets one log line.
+ */
+public final class MilterCommand implements Command {
+    private static final Logger LOG = LoggerFactory.getLogger("org.mailhygiene.milter");
+
+    private final List<ScannerOption> options;
+
+    /**
+     * Creates the command with the given scanner options.
+     *
+     * @param options the scanner options to offer, e.g. {@link ScannerOptions#standard()}
+     */
+    public MilterCommand(List<ScannerOption> options) {
+        this.options = List.copyOf(options);
+    }
+
+    @Override
+    public String name() {
+        return "milter";
+    }
+
+    @Override
+    public String summary() {
+        return "run a milter for Postfix or Sendmail (smtpd_milters = inet:HOST:PORT) until stopped";
+    }
+
+    @Override
+    public String usage() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("usage: hygiene milter --listen HOST:PORT SCANNER... [options]\n");
+        sb.append("       hygiene milter --config FILE [--listen HOST:PORT] [options]\n\n");
+        sb.append("Runs a milter (Sendmail mail filter protocol 6, or lower as the MTA offers) that scans every\n");
+        sb.append("message Postfix or Sendmail receives: viruses are refused at DATA with our reply\n");
+        sb.append("(554 5.7.1 Virus found: NAME), spam is delivered with the Subject tag and X-Spam-* headers,\n");
+        sb.append("a scanner failure is a 451, quarantine uses the MTA's hold queue. Postfix main.cf:\n");
+        sb.append("  smtpd_milters = inet:HOST:PORT\n  milter_default_action = tempfail\n");
+        sb.append("Prints 'milter inet:HOST:PORT' once it accepts connections; runs until SIGTERM or Ctrl-C.\n\n");
+        sb.append("scanners (at least one, unless --config gives them):\n");
+        for (ScannerOption o : options) {
+            String left = o.flag() + o.argumentName().map(a -> " " + a).orElse("");
+            sb.append(String.format("  %-24s %s\n", left, o.description()));
+        }
+        sb.append("\noptions:\n");
+        sb.append(String.format(
+                "  %-24s %s\n", "--listen HOST:PORT", "address to listen on (an IP address; port 0 = any free port)"));
+        sb.append(String.format(
+                "  %-24s %s\n", "--config FILE", "a node configuration file: its scanner, spam-threshold, spam-tag,"));
+        sb.append(String.format(
+                "  %-24s %s\n", "", "virus-action, name, data, listen and stats-flush keys (docs/milter.md)"));
+        sb.append(String.format(
+                "  %-24s %s\n", "--data DIR", "keep statistics under DIR/stats (for hygiene report --data DIR)"));
+        sb.append(String.format("  %-24s %s\n", "--name NAME", "name in statistics and log lines (default: milter)"));
+        sb.append(String.format(
+                "  %-24s %s\n",
+                "--scan-timeout DURATION", "deadline of one scan; past it the policy decides (default 2m)"));
+        sb.append(String.format(
+                "  %-24s %s\n", "--progress DURATION", "how often SMFIR_PROGRESS is sent during a scan (default 10s)"));
+        sb.append(String.format("  %-24s %s\n", "--check", "with --config: validate the file and exit"));
+        sb.append(String.format("  %-24s %s\n", "-h, --help", "show this help"));
+        return sb.toString();
+    }
+
+    @Override
+    public int run(List<String> args, Io io) throws UsageException, InterruptedException {
+        String listen = null;
+        Path config = null;
+        Path data = null;
+        String name = null;
+        Duration scanTimeout = Duration.ofMinutes(2);
+        Duration progress = Duration.ofSeconds(10);
+        boolean check = false;
+        Map<ScannerOption, List<Optional<String>>> chosen = new LinkedHashMap<>();
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            switch (a) {
+                case "-h", "--help" -> {
+                    io.out().print(usage());
+                    return EXIT_OK;
+                }
+                case "--listen" -> listen = value(args, ++i, a);
+                case "--config" -> config = Path.of(value(args, ++i, a));
+                case "--data" -> data = Path.of(value(args, ++i, a));
+                case "--name" -> name = value(args, ++i, a);
+                case "--scan-timeout" -> scanTimeout = duration(value(args, ++i, a), a);
+                case "--progress" -> progress = duration(value(args, ++i, a), a);
+                case "--check" -> check = true;
+                default -> {
+                    int eq = a.indexOf('=');
+                    String flag = eq < 0 ? a : a.substring(0, eq);
+                    ScannerOption option = options.stream()
+                            .filter(o -> o.flag().equals(flag))
+                            .findFirst()
+                            .orElseThrow(() -> new UsageException("unknown argument '" + a + "'"));
+                    Optional<String> v = Optional.empty();
+                    if (option.argumentName().isPresent()) {
+                        v = Optional.of(eq >= 0 ? a.substring(eq + 1) : value(args, ++i, flag));
+                    } else if (eq >= 0) {
+                        throw new UsageException(flag + " takes no argument");
+                    }
+                    chosen.computeIfAbsent(option, o -> new ArrayList<>()).add(v);
+                }
+            }
+        }
+        if (config != null && !chosen.isEmpty()) {
+            throw new UsageException("give scanners either on the command line or in --config, not both");
+        }
+        if (config == null && chosen.isEmpty()) {
+            throw new UsageException("choose at least one scanner ("
+                    + String.join(
+                            ", ", options.stream().map(ScannerOption::flag).toList()) + ") or --config FILE");
+        }
+        if (check && config == null) {
+            throw new UsageException("--check needs --config FILE");
+        }
+        List<Scanner> scanners = new ArrayList<>();
+        Policy policy = null;
+        Optional<Duration> flush = Optional.empty();
+        if (config != null) {
+            NodeConfig.Scanning s;
+            try {
+                s = NodeConfig.readScanning(config);
+            } catch (ConfigException e) {
+                io.err().println("hygiene milter: " + e.getMessage());
+                return EXIT_ERROR;
+            } catch (IOException e) {
+                io.err().println("hygiene milter: cannot read " + e.getMessage());
+                return EXIT_ERROR;
+            }
+            if (check) {
+                io.out().println(config + ": OK");
+                return EXIT_OK;
+            }
+            scanners.addAll(s.scanners());
+            policy = s.policy();
+            flush = s.statisticsFlush();
+            listen = listen != null ? listen : s.listen().orElse(null);
+            data = data != null ? data : s.data().orElse(null);
+            name = name != null ? name : s.name().orElse(null);
+        } else {
+            for (Map.Entry<ScannerOption, List<Optional<String>>> e : chosen.entrySet()) {
+                scanners.addAll(e.getKey().createAll(e.getValue()));
+            }
+        }
+        if (listen == null) {
+            throw new UsageException("--listen HOST:PORT is required (or 'listen' in the configuration file)");
+        }
+        InetAddress ip;
+        int port;
+        int colon = listen.lastIndexOf(':');
+        try {
+            if (colon <= 0) {
+                throw new IllegalArgumentException();
+            }
+            String host = listen.substring(0, colon).replace("[", "").replace("]", "");
+            if (!host.matches("[0-9.]+|[0-9a-fA-F:]+")) {
+                throw new IllegalArgumentException();
+            }
+            ip = InetAddress.getByName(host);
+            port = Integer.parseInt(listen.substring(colon + 1));
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException();
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            throw new UsageException("--listen expects IP:PORT, e.g. 127.0.0.1:8891, was '" + listen + "'");
+        }
+        String node = name == null ? "milter" : name;
+        return serve(
+                io, ip, port, node, data, scanners, policy, scanTimeout, progress, flush.orElse(Duration.ofSeconds(5)));
+    }
+
+    private static int serve(
+            Io io,
+            InetAddress ip,
+            int port,
+            String node,
+            Path data,
+            List<Scanner> scanners,
+            Policy policy,
+            Duration scanTimeout,
+            Duration progress,
+            Duration flushEvery)
+            throws InterruptedException {
+        Clock clock = Clock.systemDefaultZone();
+        NodeStatistics statistics = null;
+        ScheduledExecutorService flusher = null;
+        ScanPipeline pipeline = null;
+        MilterServer server = null;
+        try {
+            List<HygieneListener> listeners = new ArrayList<>();
+            if (data != null) {
+                statistics = NodeStatistics.open(data, node, clock);
+                listeners.add(statistics);
+            }
+            ScanPipeline.Builder pb = ScanPipeline.builder().scanners(scanners).deadline(scanTimeout);
+            if (policy != null) {
+                pb.policy(policy);
+            }
+            if (!listeners.isEmpty()) {
+                pb.listener(HygieneListener.composite(listeners));
+            }
+            pipeline = pb.build();
+            NodeStatistics stats = statistics;
+            MilterListener log = (env, content, report, outcome) -> {
+                if (stats != null && outcome.action().acceptsMessage()) {
+                    stats.received();
+                }
+                LOG.info(
+                        "{} id={} client={} from=<{}> to={} size={} verdicts={} disposition={} result={}{}",
+                        node,
+                        outcome.mtaQueueId().orElse("-"),
+                        env.clientAddress().map(InetAddress::getHostAddress).orElse("-"),
+                        env.sender(),
+                        env.recipients().stream().map(r -> "<" + r + ">").toList(),
+                        content.size(),
+                        report == null ? "[]" : verdicts(report.results()),
+                        outcome.action(),
+                        outcome.action().acceptsMessage() ? "accepted" : outcome.reply(),
+                        outcome.progressReplies() > 0 ? " progress=" + outcome.progressReplies() : "");
+            };
+            server = MilterServer.builder()
+                    .bindAddress(ip)
+                    .port(port)
+                    .pipeline(pipeline)
+                    .listener(log)
+                    .progressInterval(progress)
+                    .scanTimeout(scanTimeout.plusSeconds(60))
+                    .build();
+            server.start();
+            if (statistics != null) {
+                NodeStatistics s = statistics;
+                flusher = Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, node + "-stats");
+                    t.setDaemon(true);
+                    return t;
+                });
+                long ms = flushEvery.toMillis();
+                flusher.scheduleWithFixedDelay(
+                        () -> {
+                            try {
+                                s.flush();
+                            } catch (IOException e) {
+                                LOG.warn("statistics flush failed", e);
+                            }
+                        },
+                        ms,
+                        ms,
+                        TimeUnit.MILLISECONDS);
+            }
+        } catch (IOException | RuntimeException e) {
+            io.err().println("hygiene milter: cannot start: " + e);
+            close(server, pipeline, flusher, statistics, scanners);
+            return EXIT_ERROR;
+        }
+        io.out().println("milter " + server.socketSpec());
+        io.out().flush();
+        CountDownLatch stopped = new CountDownLatch(1);
+        MilterServer srv = server;
+        ScanPipeline pip = pipeline;
+        ScheduledExecutorService fl = flusher;
+        NodeStatistics st = statistics;
+        Thread hook = new Thread(
+                () -> {
+                    close(srv, pip, fl, st, scanners);
+                    stopped.countDown();
+                },
+                "milter-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            stopped.await();
+        } finally {
+            if (stopped.getCount() > 0) {
+                Runtime.getRuntime().removeShutdownHook(hook);
+                close(srv, pip, fl, st, scanners);
+            }
+        }
+        return EXIT_OK;
+    }
+
+    private static void close(
+            MilterServer server,
+            ScanPipeline pipeline,
+            ScheduledExecutorService flusher,
+            NodeStatistics statistics,
+            List<Scanner> scanners) {
+        if (server != null) {
+            server.close();
+        }
+        if (flusher != null) {
+            flusher.shutdownNow();
+        }
+        if (statistics != null) {
+            try {
+                statistics.close();
+            } catch (IOException e) {
+                LOG.warn("statistics could not be written", e);
+            }
+        }
+        if (pipeline != null) {
+            pipeline.close();
+        }
+        for (Scanner s : scanners) {
+            if (s instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    LOG.warn("closing scanner {} failed", s.name(), e);
+                }
+            }
+        }
+    }
+
+    static String verdicts(List<ScanResult> results) {
+        List<String> out = new ArrayList<>();
+        for (ScanResult r : results) {
+            if (r instanceof Verdict v) {
+                StringBuilder sb = new StringBuilder(v.scanner()).append(':').append(v.outcome());
+                if (!v.threats().isEmpty()) {
+                    sb.append('(').append(String.join(",", v.threats())).append(')');
+                }
+                if (v.score().isPresent()) {
+                    sb.append(String.format(Locale.ROOT, "(%.1f", v.score().getAsDouble()));
+                    v.threshold().ifPresent(t -> sb.append(String.format(Locale.ROOT, "/%.1f", t)));
+                    sb.append(')');
+                }
+                out.add(sb.toString());
+            } else if (r instanceof ScanFailure f) {
+                out.add(f.scanner() + ":FAILED(" + f.kind() + ")");
+            }
+        }
+        return "[" + String.join(" ", out) + "]";
+    }
+
+    private static String value(List<String> args, int i, String flag) throws UsageException {
+        if (i >= args.size() || args.get(i).isBlank()) {
+            throw new UsageException(flag + " needs a value");
+        }
+        return args.get(i);
+    }
+
+    private static Duration duration(String text, String flag) throws UsageException {
+        try {
+            Duration d = ConfigFile.parseDuration(Objects.requireNonNull(text));
+            if (d.isZero() || d.isNegative()) {
+                throw new IllegalArgumentException("not positive");
+            }
+            return d;
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(flag + " expects a duration such as 30s or 2m, was '" + text + "'");
+        }
+    }
+}
