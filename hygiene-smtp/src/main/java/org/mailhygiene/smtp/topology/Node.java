@@ -105,11 +105,14 @@ public final class Node implements AutoCloseable {
         List<HygieneListener> listeners = new ArrayList<>();
         listeners.add(statistics);
         listeners.addAll(b.listeners);
-        this.pipeline = ScanPipeline.builder()
+        ScanPipeline.Builder pb = ScanPipeline.builder()
                 .scanners(b.scanners)
                 .policy(policy)
-                .listener(HygieneListener.composite(listeners))
-                .build();
+                .listener(HygieneListener.composite(listeners));
+        if (!b.verdictCache) {
+            pb.noCache();
+        }
+        this.pipeline = pb.build();
         NodeEvents events = new NodeEvents(b.name, statistics, b.clock);
         AccessRules access =
                 b.accessRules != null ? b.accessRules : defaultAccess(b.role, b.relayClients, b.listenAddress);
@@ -483,6 +486,7 @@ public final class Node implements AutoCloseable {
         private final List<DeliveryListener> deliveryListeners = new ArrayList<>();
         private InetSocketAddress adminListen;
         private Duration quarantineRetention = Quarantine.DEFAULT_RETENTION;
+        private boolean verdictCache = true;
 
         private Builder(Role role, String name) {
             this.role = Objects.requireNonNull(role, "role");
@@ -690,6 +694,19 @@ public final class Node implements AutoCloseable {
          */
         public Builder listener(HygieneListener value) {
             listeners.add(Objects.requireNonNull(value, "listener"));
+            return this;
+        }
+
+        /**
+         * Whether identical message contents share one scan through the pipeline's verdict cache (the node config's
+         * {@code verdict-cache}). Default {@code true}; benchmarks that send one body many times turn it off so that
+         * every message is scanned.
+         *
+         * @param value the setting
+         * @return this builder
+         */
+        public Builder verdictCache(boolean value) {
+            this.verdictCache = value;
             return this;
         }
 
