@@ -142,7 +142,7 @@ pf_pids() { echo "$PF_MASTER $(pgrep -P "$PF_MASTER" | tr '\n' ' ')"; }
 run_cell() { # label port size_kb conc pidsource clamd? -> a table row
     local name=$1 port=$2 kb=$3 conc=$4 who=$5 pids base start accept_end end c0 c1 k0 k1 hz=$(getconf CLK_TCK)
     smtp-source -s "$conc" -m $((conc * 4)) -l $((kb * 1024)) -f bench@example.net -t user@example.test \
-        127.0.0.1:"$port" >/dev/null 2>&1
+        127.0.0.1:"$port" >/dev/null 2>&1 || echo "smtp-source to $port failed (exit $?)" >&2
     sleep 2
     base=$(sink_count); base=${base:-0}
     case $who in
@@ -153,7 +153,7 @@ run_cell() { # label port size_kb conc pidsource clamd? -> a table row
     c0=$(cpu_ticks $pids); k0=$(cpu_ticks $CLAMD_PID); b0=$(box_ticks)
     start=$(date +%s.%N)
     smtp-source -s "$conc" -m "$N" -l $((kb * 1024)) -f bench@example.net -t user@example.test \
-        127.0.0.1:"$port" >/dev/null 2>&1
+        127.0.0.1:"$port" >/dev/null 2>&1 || echo "smtp-source to $port failed (exit $?)" >&2
     accept_end=$(date +%s.%N)
     for _ in $(seq 6000); do
         [[ $(( $(sink_count) - base )) -ge $N ]] && break
@@ -178,10 +178,10 @@ PY
 
 WARMUP=${WARMUP:-5000}
 for p in $PLAIN_PORT $CLAMD_RELAY_PORT; do
-    smtp-source -s 10 -m "$WARMUP" -l 4096 -f bench@example.net -t user@example.test 127.0.0.1:"$p" >/dev/null 2>&1
+    smtp-source -s 10 -m "$WARMUP" -l 4096 -f bench@example.net -t user@example.test 127.0.0.1:"$p" >/dev/null 2>&1 || echo "warm-up smtp-source failed (exit $?)" >&2
 done
-smtp-source -s 10 -m 500 -l 4096 -f bench@example.net -t user@example.test 127.0.0.1:"$PF_PORT" >/dev/null 2>&1
-smtp-source -s 10 -m 500 -l 4096 -f bench@example.net -t user@example.test 127.0.0.1:"$PFM_PORT" >/dev/null 2>&1
+smtp-source -s 10 -m 500 -l 4096 -f bench@example.net -t user@example.test 127.0.0.1:"$PF_PORT" >/dev/null 2>&1 || true
+smtp-source -s 10 -m 500 -l 4096 -f bench@example.net -t user@example.test 127.0.0.1:"$PFM_PORT" >/dev/null 2>&1 || true
 for _ in $(seq 1200); do [[ $(sink_count) -ge $((2 * WARMUP + 1000)) ]] && break; sleep 0.1; done
 
 echo "| relay | size | conc | accept msg/s | e2e msg/s | relay CPU ms/msg | clamd CPU ms/msg | machine CPU busy |"
