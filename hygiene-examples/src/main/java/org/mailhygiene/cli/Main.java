@@ -29,6 +29,7 @@ public final class Main {
                 new SamplesCommand(),
                 new ReportCommand(),
                 new TrainCommand(),
+                new LearnCommand(),
                 new CorpusCommand(),
                 new EvalCommand(),
                 new DemoCommand(),

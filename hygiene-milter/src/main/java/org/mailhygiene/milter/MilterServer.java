@@ -95,6 +95,7 @@ public final class MilterServer implements AutoCloseable {
     private final int maxConnections;
     private final ExecutorService sessions;
     private final AtomicInteger active = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong accepted = new java.util.concurrent.atomic.AtomicLong();
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private volatile ServerSocket serverSocket;
     private volatile boolean running;
@@ -182,6 +183,15 @@ public final class MilterServer implements AutoCloseable {
     }
 
     /**
+     * The number of MTA connections accepted since start (Postfix opens one per SMTP session with milters).
+     *
+     * @return connections accepted
+     */
+    public long connectionsAccepted() {
+        return accepted.get();
+    }
+
+    /**
      * The number of MTA connections now open.
      *
      * @return open connections
@@ -246,6 +256,7 @@ public final class MilterServer implements AutoCloseable {
                 continue;
             }
             active.incrementAndGet();
+            accepted.incrementAndGet();
             sockets.add(s);
             Runnable onClose = () -> {
                 sockets.remove(s);

@@ -376,7 +376,9 @@ class MilterServerTest {
 
     static byte[] bigMessage(int size, long seed) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(size + 200);
-        out.writeBytes("From: a@example.net\r\nSubject: big\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        out.writeBytes(("From: a@example.net\r\nTo: user@example.test\r\nSubject: big\r\n"
+                        + "Date: Mon, 05 Jan 2026 09:20:00 +0900\r\nMessage-ID: <big-" + seed + "@example.net>\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
         Random r = new Random(seed);
         while (out.size() < size) {
             for (int i = 0; i < 76; i++) {

@@ -43,6 +43,7 @@ import redis.clients.jedis.JedisCluster;
 import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.JedisSentineled;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.params.SetParams;
 import redis.clients.jedis.resps.ScanResult;
@@ -61,7 +62,8 @@ import redis.clients.jedis.resps.ScanResult;
  *       refill is computed with the server's clock ({@code TIME}), so nodes need no clock agreement.
  *   <li>{@code stats:{DAY}:NODE} (hash of the node's published totals) and {@code stats:{DAY}:nodes} (set of node names), 400 days.
  *   <li>{@code bayes:{MODEL}:s}, {@code bayes:{MODEL}:h} (token to message count), {@code bayes:{MODEL}:m} (message
- *       counts and version): 400 days after the last learned message.
+ *       counts and version; the version starts at the server's time in microseconds, so a store that lost its data never
+ *       repeats a version a node already applied): 400 days after the last learned message.
  * </ul>
  *
  * <p>Multi-key operations run as Lua scripts on keys that share a hash tag (the braces), so they work unchanged on a
@@ -98,6 +100,10 @@ public final class RedisSharedState implements SharedState {
             + "for i = 3, #ARGV do redis.call('HINCRBY', h, ARGV[i], 1) end\n"
             + "if ARGV[1] == '1' then redis.call('HINCRBY', KEYS[3], 'spam', 1)"
             + " else redis.call('HINCRBY', KEYS[3], 'ham', 1) end\n"
+            + "if redis.call('HEXISTS', KEYS[3], 'version') == 0 then\n"
+            + "  local t = redis.call('TIME')\n"
+            + "  redis.call('HSET', KEYS[3], 'version', string.format('%.0f', tonumber(t[1]) * 1000000 + tonumber(t[2])))\n"
+            + "end\n"
             + "redis.call('HINCRBY', KEYS[3], 'version', 1)\n"
             + "for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[2]) end\n"
             + "return 1\n";
@@ -288,7 +294,23 @@ public final class RedisSharedState implements SharedState {
         T run();
     }
 
+    /**
+     * Runs an idempotent command: a connection found broken (a pooled connection to a server that restarted since)
+     * is replaced and the command sent once more.
+     */
     private <T> T call(String what, Call<T> c) throws SharedStateException {
+        try {
+            return once(what, c);
+        } catch (SharedStateException e) {
+            if (e.getCause() instanceof JedisConnectionException && !closed.get()) {
+                return once(what, c);
+            }
+            throw e;
+        }
+    }
+
+    /** Runs a command that must not be repeated (it may have taken effect before its reply was lost). */
+    private <T> T once(String what, Call<T> c) throws SharedStateException {
         if (closed.get()) {
             throw new SharedStateException(url.redacted() + ": closed");
         }
@@ -382,7 +404,7 @@ public final class RedisSharedState implements SharedState {
             }
             long ms = positiveMillis(window, "window");
             String k = prefix + "rl:" + key;
-            Object r = call(
+            Object r = once(
                     "rate limit",
                     () -> jedis.eval(RATE_SCRIPT, List.of(k), List.of(Integer.toString(capacity), Long.toString(ms))));
             return r instanceof Long l && l == 1L;
@@ -452,7 +474,7 @@ public final class RedisSharedState implements SharedState {
             for (String t : new LinkedHashSet<>(tokens)) {
                 args.add(Objects.requireNonNull(t, "token"));
             }
-            call("learn", () -> jedis.eval(LEARN_SCRIPT, keys, args));
+            once("learn", () -> jedis.eval(LEARN_SCRIPT, keys, args));
         }
 
         @Override

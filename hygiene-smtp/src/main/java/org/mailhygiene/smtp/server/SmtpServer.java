@@ -21,6 +21,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.mailhygiene.api.shared.RateLimiter;
 import org.mailhygiene.scanners.concurrent.VirtualThreads;
 import org.mailhygiene.smtp.access.AcceptedDomains;
 import org.mailhygiene.smtp.access.AccessDecision;
@@ -108,9 +109,10 @@ public final class SmtpServer implements AutoCloseable {
         this.requestedPort = b.port;
         this.backlog = b.backlog;
         this.accessRules = b.accessRules;
-        this.connectionRate =
-                new PerIpLimiter(b.limits.connectionRateCount(), b.limits.connectionRateWindow(), b.clock);
-        PerIpLimiter messageRate = new PerIpLimiter(b.limits.messageRateCount(), b.limits.messageRateWindow(), b.clock);
+        this.connectionRate = new PerIpLimiter(
+                b.limits.connectionRateCount(), b.limits.connectionRateWindow(), b.clock, b.sharedLimiter, "conn:");
+        PerIpLimiter messageRate = new PerIpLimiter(
+                b.limits.messageRateCount(), b.limits.messageRateWindow(), b.clock, b.sharedLimiter, "msg:");
         String prefix = Long.toString(b.clock.millis(), 36).toUpperCase(Locale.ROOT) + "-";
         this.settings = new Settings(
                 b.hostname,
@@ -361,6 +363,7 @@ public final class SmtpServer implements AutoCloseable {
         private AcceptedDomains acceptedDomains = AcceptedDomains.none();
         private MessageHandler handler;
         private Clock clock = Clock.systemDefaultZone();
+        private RateLimiter sharedLimiter;
         private Path spoolDirectory;
         private ExecutorService executor;
         private SessionListener listener = SessionListener.NONE;
@@ -509,6 +512,19 @@ public final class SmtpServer implements AutoCloseable {
          */
         public Builder handler(MessageHandler handler) {
             this.handler = Objects.requireNonNull(handler, "handler");
+            return this;
+        }
+
+        /**
+         * Keeps the per-IP connection and message rates in a limiter shared by every node of a cluster (for example
+         * Redis), so a client that spreads its connections over several nodes gets each limit once, not once per node.
+         * If the shared limiter fails, the node's own buckets decide. Default: the node's own buckets only.
+         *
+         * @param limiter the shared limiter (wrap it so that it fails fast while down, e.g. {@code GuardedSharedState})
+         * @return this builder
+         */
+        public Builder sharedLimiter(RateLimiter limiter) {
+            this.sharedLimiter = Objects.requireNonNull(limiter, "limiter");
             return this;
         }
 

@@ -20,7 +20,13 @@ import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.events.HygieneListener;
 import org.mailhygiene.api.policy.Policy;
 import org.mailhygiene.api.routing.Router;
+import org.mailhygiene.api.shared.SharedState;
+import org.mailhygiene.api.shared.SharedStateException;
 import org.mailhygiene.scanners.ScanPipeline;
+import org.mailhygiene.scanners.VerdictCache;
+import org.mailhygiene.scanners.bayes.BayesScanner;
+import org.mailhygiene.scanners.bayes.SharedModelSync;
+import org.mailhygiene.scanners.shared.GuardedSharedState;
 import org.mailhygiene.smtp.Relay;
 import org.mailhygiene.smtp.access.AcceptedDomains;
 import org.mailhygiene.smtp.access.AccessRules;
@@ -37,6 +43,7 @@ import org.mailhygiene.smtp.server.SessionListener;
 import org.mailhygiene.smtp.server.SmtpServer;
 import org.mailhygiene.smtp.stats.DailyReportMailer;
 import org.mailhygiene.smtp.stats.NodeStatistics;
+import org.mailhygiene.smtp.stats.SharedStatistics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -90,6 +97,9 @@ public final class Node implements AutoCloseable {
     private final LocalTime reportAt;
     private final Clock clock;
     private DailyReportMailer dailyReport;
+    private final GuardedSharedState shared;
+    private final List<SharedModelSync> modelSyncs = new ArrayList<>();
+    private final Duration modelRefresh;
     private boolean started;
     private boolean closed;
 
@@ -105,12 +115,23 @@ public final class Node implements AutoCloseable {
         List<HygieneListener> listeners = new ArrayList<>();
         listeners.add(statistics);
         listeners.addAll(b.listeners);
+        this.shared = b.sharedState == null ? null : new GuardedSharedState(b.sharedState, b.clock);
+        this.modelRefresh = b.modelRefresh;
         ScanPipeline.Builder pb = ScanPipeline.builder()
                 .scanners(b.scanners)
                 .policy(policy)
                 .listener(HygieneListener.composite(listeners));
         if (!b.verdictCache) {
             pb.noCache();
+        } else if (shared != null) {
+            pb.cache(VerdictCache.builder().shared(shared.verdicts()).build());
+        }
+        if (shared != null) {
+            for (Scanner sc : b.scanners) {
+                if (sc instanceof BayesScanner bayes) {
+                    modelSyncs.add(new SharedModelSync(bayes.model(), b.sharedModelName, shared.tokens()));
+                }
+            }
         }
         this.pipeline = pb.build();
         NodeEvents events = new NodeEvents(b.name, statistics, b.clock);
@@ -131,6 +152,9 @@ public final class Node implements AutoCloseable {
                             .accessRules(access)
                             .acceptedDomains(b.acceptedDomains)
                             .clock(b.clock);
+                    if (shared != null) {
+                        sb.sharedLimiter(shared.limiter());
+                    }
                     b.serverSettings.accept(sb);
                     if (!b.sessionListeners.isEmpty()) {
                         sb.sessionListener(compositeSession(List.copyOf(b.sessionListeners)));
@@ -267,6 +291,17 @@ public final class Node implements AutoCloseable {
         takeFlushRequest();
         long ms = flushInterval.toMillis();
         flusher.scheduleWithFixedDelay(this::flushQuietly, ms, ms, TimeUnit.MILLISECONDS);
+        for (SharedModelSync sync : modelSyncs) {
+            sync.start(modelRefresh);
+        }
+        if (shared != null) {
+            try {
+                shared.ping();
+                LOG.info("{}: sharing state through {}", name, shared.description());
+            } catch (SharedStateException e) {
+                // Logged by the guard; the node runs on its local state until the store answers.
+            }
+        }
         flusher.scheduleWithFixedDelay(this::expireQuarantine, 0, 1, TimeUnit.HOURS);
         flusher.scheduleWithFixedDelay(this::pollHandOvers, 1, 1, TimeUnit.SECONDS);
         if (reportTo != null) {
@@ -336,6 +371,33 @@ public final class Node implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             LOG.warn("{}: cannot write statistics (will retry)", name, e);
         }
+        if (shared != null) {
+            try {
+                SharedStatistics.publish(statistics, name, shared.counters());
+            } catch (SharedStateException e) {
+                // The guard logged it; the totals are published again at the next flush.
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("{}: cannot publish statistics to {} (will retry)", name, shared.description(), e);
+            }
+        }
+    }
+
+    /**
+     * The shared state this node uses, guarded (see {@link Builder#sharedState}).
+     *
+     * @return the guarded state, or empty for a node that shares nothing
+     */
+    public Optional<GuardedSharedState> sharedState() {
+        return Optional.ofNullable(shared);
+    }
+
+    /**
+     * The scanning pipeline.
+     *
+     * @return the pipeline (live)
+     */
+    public ScanPipeline pipeline() {
+        return pipeline;
     }
 
     /**
@@ -445,6 +507,7 @@ public final class Node implements AutoCloseable {
         }
         relay.close();
         flusher.shutdownNow();
+        modelSyncs.forEach(SharedModelSync::close);
         pipeline.close();
         try {
             spool.close();
@@ -455,6 +518,14 @@ public final class Node implements AutoCloseable {
             statistics.close();
         } catch (IOException e) {
             LOG.warn("{}: cannot write statistics on close", name, e);
+        }
+        if (shared != null) {
+            try {
+                SharedStatistics.publish(statistics, name, shared.counters());
+            } catch (SharedStateException | IOException | RuntimeException e) {
+                LOG.debug("{}: last statistics publication failed", name, e);
+            }
+            shared.close();
         }
         LOG.info("{} stopped", name);
     }
@@ -482,6 +553,9 @@ public final class Node implements AutoCloseable {
         private LocalTime reportAt;
         private Consumer<SmtpServer.Builder> serverSettings = sb -> {};
         private Consumer<DeliveryAgent.Builder> deliverySettings = db -> {};
+        private SharedState sharedState;
+        private String sharedModelName = "bayes";
+        private Duration modelRefresh = Duration.ofSeconds(10);
         private final List<SessionListener> sessionListeners = new ArrayList<>();
         private final List<DeliveryListener> deliveryListeners = new ArrayList<>();
         private InetSocketAddress adminListen;
@@ -495,6 +569,45 @@ public final class Node implements AutoCloseable {
                 throw new IllegalArgumentException("node name must be non-blank without white space: '" + name + "'");
             }
             this.name = name;
+        }
+
+        /**
+         * Shares state with the other nodes of a cluster through this store (node config key {@code redis}): verdicts
+         * of identical content (so a storm spread over several edges is scanned once), per-client rate limits,
+         * statistics per node and day (for {@code hygiene report --redis URL}) and what the Bayes classifier learns.
+         * The node wraps it in a {@link GuardedSharedState}: while the store is down or slow the node works on its
+         * local state (logged once) and resumes sharing when it answers. The node closes it. Default: nothing shared.
+         *
+         * @param value the store, e.g. {@code SharedStates.open(URI.create("redis://10.0.0.5:6379"), timeout)}
+         * @return this builder
+         */
+        public Builder sharedState(SharedState value) {
+            this.sharedState = Objects.requireNonNull(value, "sharedState");
+            return this;
+        }
+
+        /**
+         * The name under which this node's Bayes classifier shares learned counts (all nodes that should learn
+         * together use the same name), and how often the local model is refreshed from the store. Defaults
+         * {@code bayes}, 10 s. Only used with {@link #sharedState}.
+         *
+         * @param modelName the shared model's name
+         * @param refresh the refresh period, positive
+         * @return this builder
+         * @throws IllegalArgumentException if the name is blank or the period not positive
+         */
+        public Builder sharedModel(String modelName, Duration refresh) {
+            Objects.requireNonNull(modelName, "modelName");
+            Objects.requireNonNull(refresh, "refresh");
+            if (modelName.isBlank()) {
+                throw new IllegalArgumentException("shared model name must not be blank");
+            }
+            if (refresh.isNegative() || refresh.isZero()) {
+                throw new IllegalArgumentException("model refresh must be positive, was " + refresh);
+            }
+            this.sharedModelName = modelName;
+            this.modelRefresh = refresh;
+            return this;
         }
 
         /**
