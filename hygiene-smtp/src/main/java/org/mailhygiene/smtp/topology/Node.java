@@ -122,8 +122,12 @@ public final class Node implements AutoCloseable {
                 .scanners(b.scanners)
                 .policy(policy)
                 .listener(HygieneListener.composite(listeners));
-        if (shared != null) {
+        if (!b.verdictCache) {
+            pb.noCache();
+        } else if (shared != null) {
             pb.cache(VerdictCache.builder().shared(shared.verdicts()).build());
+        }
+        if (shared != null) {
             for (Scanner sc : b.scanners) {
                 if (sc instanceof BayesScanner bayes) {
                     modelSyncs.add(new SharedModelSync(bayes.model(), b.sharedModelName, shared.tokens()));
@@ -580,6 +584,7 @@ public final class Node implements AutoCloseable {
         private final List<DeliveryListener> deliveryListeners = new ArrayList<>();
         private InetSocketAddress adminListen;
         private Duration quarantineRetention = Quarantine.DEFAULT_RETENTION;
+        private boolean verdictCache = true;
 
         private Builder(Role role, String name) {
             this.role = Objects.requireNonNull(role, "role");
@@ -826,6 +831,19 @@ public final class Node implements AutoCloseable {
          */
         public Builder listener(HygieneListener value) {
             listeners.add(Objects.requireNonNull(value, "listener"));
+            return this;
+        }
+
+        /**
+         * Whether identical message contents share one scan through the pipeline's verdict cache (the node config's
+         * {@code verdict-cache}). Default {@code true}; benchmarks that send one body many times turn it off so that
+         * every message is scanned.
+         *
+         * @param value the setting
+         * @return this builder
+         */
+        public Builder verdictCache(boolean value) {
+            this.verdictCache = value;
             return this;
         }
 

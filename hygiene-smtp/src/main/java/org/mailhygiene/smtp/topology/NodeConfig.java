@@ -83,6 +83,8 @@ import org.mailhygiene.smtp.config.ConfigFile;
  *       <td>10s</td></tr>
  *   <tr><td>{@code admin-listen}</td><td>{@code IP:PORT} for {@code /metrics} and {@code /health} (served by
  *       {@code hygiene relay})</td><td>none</td></tr>
+ *   <tr><td>{@code verdict-cache}</td><td>{@code on} or {@code off}: identical contents share one scan</td>
+ *       <td>on</td></tr>
  *   <tr><td>{@code quarantine-retention}</td><td>how long quarantined messages are kept ({@code 30d})</td>
  *       <td>30d</td></tr>
  * </table>
@@ -278,6 +280,14 @@ public final class NodeConfig {
                 throw error(c, "admin-listen", "bad port in '" + a + "'");
             }
             b.adminListen(new java.net.InetSocketAddress(adminIp, adminPort));
+        }
+        Optional<String> cache = c.string("verdict-cache");
+        if (cache.isPresent()) {
+            switch (cache.get().toLowerCase(Locale.ROOT)) {
+                case "on" -> b.verdictCache(true);
+                case "off" -> b.verdictCache(false);
+                default -> throw error(c, "verdict-cache", "must be 'on' or 'off', was '" + cache.get() + "'");
+            }
         }
         Optional<Duration> retention = c.duration("quarantine-retention");
         if (retention.isPresent()) {
