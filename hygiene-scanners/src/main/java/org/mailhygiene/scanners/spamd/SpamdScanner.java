@@ -40,9 +40,11 @@ import org.mailhygiene.api.failover.FailoverGroup;
  * 500 KB) are not sent: the scan fails with {@link ScanFailure.Kind#TOO_LARGE}, which the policy decides about; never a
  * silent clean.
  *
- * <p><b>Failures.</b> Every failure is a {@link ScanException}: {@link ScanFailure.Kind#UNAVAILABLE} when no instance
- * answers (or all are in back-off), {@link ScanFailure.Kind#TIMED_OUT} when a timeout or the deadline passes, and the
- * kind of the last instance's {@link SpamdException} otherwise. What a failure becomes is policy: see
+ * <p><b>Failures.</b> Every failure is a {@link ScanException}, its kind given by the api's one rule for failover
+ * groups, {@link ScanFailure.Kind#ofFailover}: {@link ScanFailure.Kind#UNAVAILABLE} when every instance is in back-off
+ * or the instances failed in different ways, {@link ScanFailure.Kind#TIMED_OUT} when the deadline passes, the kind
+ * every instance failed with when they agree (from each {@link SpamdException}), and the kind of a failure that is not
+ * the instance's fault. What a failure becomes is policy: see
  * {@link SpamdFailureMode}.
  *
  * <p>Defaults: name {@code spamd}; spamd's own threshold; {@link RuleDetail#REPORT}; size limit 512000 bytes
@@ -283,12 +285,8 @@ public final class SpamdScanner implements Scanner {
     }
 
     private ScanException failure(FailoverException e, long start) {
-        ScanFailure.Kind kind;
-        switch (e.reason()) {
-            case ALL_DOWN -> kind = ScanFailure.Kind.UNAVAILABLE;
-            case DEADLINE_EXCEEDED -> kind = ScanFailure.Kind.TIMED_OUT;
-            default -> kind = e.getCause() instanceof SpamdException se ? se.kind() : ScanFailure.Kind.SCANNER_ERROR;
-        }
+        ScanFailure.Kind kind = ScanFailure.Kind.ofFailover(
+                e, error -> error instanceof SpamdException se ? se.kind() : ScanFailure.Kind.SCANNER_ERROR);
         return new ScanException(new ScanFailure(name, kind, e.getMessage(), elapsed(start)), e);
     }
 
