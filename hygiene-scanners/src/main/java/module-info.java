@@ -12,12 +12,15 @@ module org.mailhygiene.scanners {
 
     exports org.mailhygiene.scanners;
     exports org.mailhygiene.scanners.attachments;
+    exports org.mailhygiene.scanners.auth;
+    exports org.mailhygiene.scanners.auth.dns;
     exports org.mailhygiene.scanners.bayes;
     exports org.mailhygiene.scanners.builtin;
     exports org.mailhygiene.scanners.clamd;
     exports org.mailhygiene.scanners.cli;
     exports org.mailhygiene.scanners.concurrent;
     exports org.mailhygiene.scanners.mime;
+    exports org.mailhygiene.scanners.shared;
     exports org.mailhygiene.scanners.spamd;
     exports org.mailhygiene.scanners.tagging;
     exports org.mailhygiene.scanners.update;

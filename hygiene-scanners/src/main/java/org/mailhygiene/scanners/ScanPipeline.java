@@ -294,9 +294,24 @@ public final class ScanPipeline implements AutoCloseable {
         }
         slot.loading(lookup);
         ScanResult r = null;
+        VerdictCache.SharedAttempt attempt = VerdictCache.SharedAttempt.SCAN_WITHOUT_LEASE;
         try {
+            try {
+                attempt = cache.sharedBegin(key);
+            } catch (InterruptedException e) {
+                // Cancelled at this message's deadline while waiting for another node; the slot was timed out.
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (attempt.verdict() != null) {
+                Verdict v = attempt.verdict().withElapsed(since(slot.submitted));
+                slot.cacheHit(v);
+                r = v;
+                return;
+            }
             r = call(slot);
         } finally {
+            cache.sharedFinish(key, attempt, r);
             lookup.complete(
                     r != null
                             ? r
