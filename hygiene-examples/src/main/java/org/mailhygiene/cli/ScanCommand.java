@@ -129,7 +129,12 @@ public final class ScanCommand implements Command {
             Map<String, String> flagByName = new LinkedHashMap<>();
             for (Map.Entry<ScannerOption, List<Optional<String>>> e : byOption.entrySet()) {
                 String flag = e.getKey().flag();
-                for (Scanner s : e.getKey().createAll(e.getValue())) {
+                List<Scanner> created = e.getKey() instanceof BuiltinScannerOption builtin
+                        ? builtin.createAll(
+                                e.getValue(),
+                                byOption.keySet().stream().noneMatch(o -> o instanceof BayesScannerOption))
+                        : e.getKey().createAll(e.getValue());
+                for (Scanner s : created) {
                     scanners.add(Objects.requireNonNull(s, flag));
                     String earlier = flagByName.putIfAbsent(s.name(), flag);
                     if (earlier != null && !earlier.equals(flag)) {
