@@ -7,7 +7,7 @@ module org.mailhygiene.scanners {
     // tika-core is an automatic module, which declares no dependencies: without this line nothing resolves commons-io
     // on the module path and Tika fails with NoClassDefFoundError (module-path-test runs a consumer to prove it).
     requires org.apache.commons.io;
-    requires jakarta.mail;
+    requires transitive jakarta.mail; // MimeMessageContent takes a jakarta.mail MimeMessage
     requires org.eclipse.angus.mail;
 
     exports org.mailhygiene.scanners;

@@ -1,7 +1,11 @@
 package org.mailhygiene.api;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
+import org.mailhygiene.api.failover.FailoverException;
+import org.mailhygiene.api.failover.FailoverGroup;
 
 /**
  * Why a scanner could not produce a verdict. Failures are a closed set of {@linkplain Kind kinds}; what each becomes
@@ -32,7 +36,54 @@ public record ScanFailure(String scanner, Kind kind, String detail, Duration ela
          */
         UNSCANNABLE,
         /** The scanner reported an internal error, or the adapter failed unexpectedly. */
-        SCANNER_ERROR
+        SCANNER_ERROR;
+
+        /**
+         * The one rule by which a scanner that calls its instances through a {@link FailoverGroup} turns a failed
+         * group call into a failure kind, so that every such scanner (clamd, spamd, your own) fails alike and one
+         * policy rule covers them all:
+         * <ul>
+         *   <li>{@link FailoverException.Reason#ALL_DOWN ALL_DOWN} (every instance in back-off, none tried):
+         *       {@link #UNAVAILABLE};
+         *   <li>{@link FailoverException.Reason#DEADLINE_EXCEEDED DEADLINE_EXCEEDED}: {@link #TIMED_OUT};
+         *   <li>{@link FailoverException.Reason#EXHAUSTED EXHAUSTED} (every available instance tried and failed): the
+         *       kind all the attempts failed with when they agree (two instances that both timed out are
+         *       {@link #TIMED_OUT}), else {@link #UNAVAILABLE} (the service as a whole is not there);
+         *   <li>{@link FailoverException.Reason#NOT_RETRYABLE NOT_RETRYABLE} (a failure that is not the instance's
+         *       fault, such as a message too large): the kind of that attempt's error.
+         * </ul>
+         * An attempt's kind is what {@code kindOfError} says about its exception; an error it cannot classify should
+         * be given {@link #SCANNER_ERROR} there.
+         *
+         * @param failure the group's exception
+         * @param kindOfError the scanner's classification of one attempt's exception (never returns {@code null})
+         * @return the kind of the scanner's failure
+         * @throws NullPointerException if an argument is {@code null} or {@code kindOfError} returns {@code null}
+         */
+        public static Kind ofFailover(FailoverException failure, Function<? super Throwable, Kind> kindOfError) {
+            Objects.requireNonNull(failure, "failure");
+            Objects.requireNonNull(kindOfError, "kindOfError");
+            List<FailoverException.Attempt> attempts = failure.attempts();
+            switch (failure.reason()) {
+                case DEADLINE_EXCEEDED:
+                    return TIMED_OUT;
+                case NOT_RETRYABLE:
+                case EXHAUSTED:
+                    Kind common = null;
+                    for (FailoverException.Attempt a : attempts) {
+                        Kind k = Objects.requireNonNull(kindOfError.apply(a.error()), "kindOfError returned null");
+                        if (failure.reason() == FailoverException.Reason.NOT_RETRYABLE) {
+                            common = k; // the last attempt is the one that was not retryable
+                        } else {
+                            common = common == null || common == k ? k : UNAVAILABLE;
+                        }
+                    }
+                    return common == null ? UNAVAILABLE : common;
+                case ALL_DOWN:
+                default:
+                    return UNAVAILABLE;
+            }
+        }
     }
 
     /**

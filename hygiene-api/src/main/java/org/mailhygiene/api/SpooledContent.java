@@ -99,6 +99,123 @@ public final class SpooledContent implements MessageContent, AutoCloseable {
         return new SpooledContent(null, tmp, total);
     }
 
+    /**
+     * Something that writes content to a stream, such as {@code jakarta.mail.internet.MimeMessage::writeTo}.
+     *
+     * @param <E> a checked exception the writer may throw besides {@link IOException}
+     */
+    @FunctionalInterface
+    public interface Writer<E extends Exception> {
+        /**
+         * Writes the whole content.
+         *
+         * @param out where to write; do not close it
+         * @throws IOException if writing fails
+         * @throws E the writer's own failure
+         */
+        void writeTo(OutputStream out) throws IOException, E;
+    }
+
+    /**
+     * Lets {@code writer} write the content into heap or, past {@code memoryThreshold} bytes, into a new temporary file
+     * in {@code directory}: the push counterpart of {@link #spool(InputStream, long, Path)}, for sources that can only
+     * write (a {@code MimeMessage}), so they never have to be buffered whole in a {@code byte[]}. At most
+     * {@code memoryThreshold} bytes are ever held in heap.
+     *
+     * @param writer writes the content once
+     * @param memoryThreshold bytes that may stay in heap, {@code >= 0}; values above {@code Integer.MAX_VALUE - 8}
+     *     act as that
+     * @param directory where a temporary file goes; {@code null} means the JVM's temporary directory
+     * @param <E> the writer's own checked exception
+     * @return the content; close it to delete any temporary file
+     * @throws IOException if writing fails (any temporary file is deleted before this is thrown)
+     * @throws E if the writer fails (any temporary file is deleted before this is thrown)
+     * @throws IllegalArgumentException if {@code memoryThreshold < 0}
+     */
+    public static <E extends Exception> SpooledContent write(Writer<E> writer, long memoryThreshold, Path directory)
+            throws IOException, E {
+        Objects.requireNonNull(writer, "writer");
+        if (memoryThreshold < 0) {
+            throw new IllegalArgumentException("memoryThreshold must be >= 0, was " + memoryThreshold);
+        }
+        SpillingOutputStream out = new SpillingOutputStream(Math.min(memoryThreshold, MAX_HEAP), directory);
+        try {
+            writer.writeTo(out);
+            out.close();
+        } catch (Exception | Error e) {
+            out.discard(e);
+            throw e;
+        }
+        return new SpooledContent(out.heap == null ? null : out.heap.toByteArray(), out.file, out.total);
+    }
+
+    /** Heap up to a threshold, then a private temporary file with what was in heap followed by the rest. */
+    private static final class SpillingOutputStream extends OutputStream {
+        private final long threshold;
+        private final Path directory;
+        private ByteArrayOutputStream heap;
+        private Path file;
+        private OutputStream fileOut;
+        private long total;
+
+        SpillingOutputStream(long threshold, Path directory) {
+            this.threshold = threshold;
+            this.directory = directory;
+            this.heap = new ByteArrayOutputStream((int) Math.min(threshold, 8192));
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            Objects.checkFromIndexSize(off, len, b.length);
+            if (fileOut == null && total + len > threshold) {
+                file = createPrivateTempFile(directory);
+                fileOut = new java.io.BufferedOutputStream(Files.newOutputStream(file), BUFFER);
+                heap.writeTo(fileOut);
+                heap = null;
+            }
+            if (fileOut != null) {
+                fileOut.write(b, off, len);
+            } else {
+                heap.write(b, off, len);
+            }
+            total += len;
+        }
+
+        @Override
+        public void flush() throws IOException {
+            if (fileOut != null) {
+                fileOut.flush();
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (fileOut != null) {
+                fileOut.close();
+            }
+        }
+
+        void discard(Throwable failure) {
+            try {
+                close();
+            } catch (IOException suppressed) {
+                failure.addSuppressed(suppressed);
+            }
+            if (file != null) {
+                try {
+                    Files.deleteIfExists(file);
+                } catch (IOException suppressed) {
+                    failure.addSuppressed(suppressed);
+                }
+            }
+        }
+    }
+
     private static Path createPrivateTempFile(Path directory) throws IOException {
         boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
         FileAttribute<?>[] attrs = posix

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.mailhygiene.api.Outcome;
 import org.mailhygiene.api.Rule;
@@ -317,10 +318,10 @@ public final class DefaultPolicy implements Policy {
          * @param rule the rule name
          * @param action any action; DISCARD needs {@link #allowDiscard()}
          * @return this builder
-         * @throws IllegalArgumentException for a blank rule name, or DISCARD without {@link #allowDiscard()}
+         * @throws IllegalArgumentException for a blank rule name
          */
         public Builder onRule(String rule, Action action) {
-            checkDiscard(action, "onRule");
+            Objects.requireNonNull(rule, "rule");
             if (rule.isBlank()) {
                 throw new IllegalArgumentException("rule name must not be blank");
             }
@@ -329,8 +330,9 @@ public final class DefaultPolicy implements Policy {
         }
 
         /**
-         * Permits {@link Action#DISCARD} in the settings below. Without this call, setting DISCARD throws: silent
-         * deletion is never a default and never an accident.
+         * Permits {@link Action#DISCARD} in the settings below. Without this call, {@link #build()} refuses a policy
+         * that discards anything (whatever the order of the calls): silent deletion is never a default and never an
+         * accident.
          *
          * @return this builder
          */
@@ -344,10 +346,10 @@ public final class DefaultPolicy implements Policy {
          *
          * @param action REJECT, QUARANTINE, or DISCARD (after {@link #allowDiscard()})
          * @return this builder
-         * @throws IllegalArgumentException for ACCEPT, TAG or TEMPFAIL, or DISCARD without {@link #allowDiscard()}
+         * @throws IllegalArgumentException for ACCEPT, TAG or TEMPFAIL
          */
         public Builder onVirus(Action action) {
-            checkDiscard(action, "onVirus");
+            Objects.requireNonNull(action, "action");
             if (action == Action.ACCEPT || action == Action.TAG || action == Action.TEMPFAIL) {
                 throw new IllegalArgumentException(
                         "onVirus must be REJECT, QUARANTINE or DISCARD; " + action + " would deliver or retry a virus");
@@ -362,10 +364,8 @@ public final class DefaultPolicy implements Policy {
          *
          * @param action any action; DISCARD needs {@link #allowDiscard()}
          * @return this builder
-         * @throws IllegalArgumentException for DISCARD without {@link #allowDiscard()}
          */
         public Builder onSuspicious(Action action) {
-            checkDiscard(action, "onSuspicious");
             suspiciousAction = Objects.requireNonNull(action, "action");
             return this;
         }
@@ -375,10 +375,8 @@ public final class DefaultPolicy implements Policy {
          *
          * @param action any action; DISCARD needs {@link #allowDiscard()}
          * @return this builder
-         * @throws IllegalArgumentException for DISCARD without {@link #allowDiscard()}
          */
         public Builder onSpam(Action action) {
-            checkDiscard(action, "onSpam");
             spamAction = Objects.requireNonNull(action, "action");
             return this;
         }
@@ -421,7 +419,7 @@ public final class DefaultPolicy implements Policy {
          * @param kind the failure kind
          * @param action any action except TAG; DISCARD needs {@link #allowDiscard()}
          * @return this builder
-         * @throws IllegalArgumentException for TAG, or DISCARD without {@link #allowDiscard()}
+         * @throws IllegalArgumentException for TAG
          */
         public Builder onFailure(ScanFailure.Kind kind, Action action) {
             Objects.requireNonNull(kind, "kind");
@@ -437,7 +435,7 @@ public final class DefaultPolicy implements Policy {
          * @param scanner the scanner's name
          * @param action any action except TAG; DISCARD needs {@link #allowDiscard()}
          * @return this builder
-         * @throws IllegalArgumentException for TAG, or DISCARD without {@link #allowDiscard()}, or a blank name
+         * @throws IllegalArgumentException for TAG, or a blank name
          */
         public Builder onFailureOf(String scanner, Action action) {
             Objects.requireNonNull(scanner, "scanner");
@@ -458,7 +456,7 @@ public final class DefaultPolicy implements Policy {
          * @param kind the failure kind
          * @param action any action except TAG; DISCARD needs {@link #allowDiscard()}
          * @return this builder
-         * @throws IllegalArgumentException for TAG, or DISCARD without {@link #allowDiscard()}, or a blank name
+         * @throws IllegalArgumentException for TAG, or a blank name
          */
         public Builder onFailureOf(String scanner, ScanFailure.Kind kind, Action action) {
             Objects.requireNonNull(scanner, "scanner");
@@ -473,26 +471,57 @@ public final class DefaultPolicy implements Policy {
 
         private void checkFailureAction(Action action) {
             Objects.requireNonNull(action, "action");
-            checkDiscard(action, "onFailure");
             if (action == Action.TAG) {
                 throw new IllegalArgumentException(
                         "a scan failure cannot be TAG; use ACCEPT (fail-open, marked) instead");
             }
         }
 
-        private void checkDiscard(Action action, String setting) {
-            if (action == Action.DISCARD && !discardAllowed) {
-                throw new IllegalArgumentException(
-                        setting + "(DISCARD) needs allowDiscard() first: silent deletion is never a default");
-            }
-        }
-
         /**
-         * Builds the policy.
+         * Builds the policy. Settings that depend on each other are checked here, so the order of the calls never
+         * matters: any setting of {@link Action#DISCARD} needs {@link #allowDiscard()}, called before or after it.
          *
          * @return a new immutable policy
+         * @throws IllegalStateException if something is set to DISCARD without {@link #allowDiscard()} (the message
+         *     names every such setting)
          */
         public DefaultPolicy build() {
+            if (!discardAllowed) {
+                List<String> discarding = new ArrayList<>();
+                if (virusAction == Action.DISCARD) {
+                    discarding.add("onVirus");
+                }
+                if (suspiciousAction == Action.DISCARD) {
+                    discarding.add("onSuspicious");
+                }
+                if (spamAction == Action.DISCARD) {
+                    discarding.add("onSpam");
+                }
+                failureByKind.forEach((k, a) -> {
+                    if (a == Action.DISCARD) {
+                        discarding.add("onFailure(" + k + ")");
+                    }
+                });
+                new TreeMap<>(failureByScanner).forEach((n, a) -> {
+                    if (a == Action.DISCARD) {
+                        discarding.add("onFailureOf(" + n + ")");
+                    }
+                });
+                new TreeMap<>(failureByScannerAndKind).forEach((n, a) -> {
+                    if (a == Action.DISCARD) {
+                        discarding.add("onFailureOf(" + n.replace('\0', ',') + ")");
+                    }
+                });
+                new TreeMap<>(ruleActions).forEach((r, a) -> {
+                    if (a == Action.DISCARD) {
+                        discarding.add("onRule(" + r + ")");
+                    }
+                });
+                if (!discarding.isEmpty()) {
+                    throw new IllegalStateException(String.join(", ", discarding)
+                            + " set to DISCARD without allowDiscard(): silent deletion is never a default");
+                }
+            }
             return new DefaultPolicy(this);
         }
     }

@@ -190,15 +190,36 @@ class DefaultPolicyTest {
 
     @Test
     void discardIsRefusedWithoutAllowDiscard() {
-        assertThatThrownBy(() -> DefaultPolicy.builder().onVirus(Action.DISCARD))
+        assertThatThrownBy(() -> DefaultPolicy.builder().onVirus(Action.DISCARD).build())
                 .hasMessageContaining("allowDiscard");
-        assertThatThrownBy(() -> DefaultPolicy.builder().onSpam(Action.DISCARD)).hasMessageContaining("allowDiscard");
-        assertThatThrownBy(() -> DefaultPolicy.builder().onSuspicious(Action.DISCARD))
+        assertThatThrownBy(() -> DefaultPolicy.builder().onSpam(Action.DISCARD).build())
                 .hasMessageContaining("allowDiscard");
-        assertThatThrownBy(() -> DefaultPolicy.builder().onFailure(ScanFailure.Kind.TIMED_OUT, Action.DISCARD))
+        assertThatThrownBy(() ->
+                        DefaultPolicy.builder().onSuspicious(Action.DISCARD).build())
                 .hasMessageContaining("allowDiscard");
-        assertThatThrownBy(() -> DefaultPolicy.builder().onFailureOf("clamd", Action.DISCARD))
+        assertThatThrownBy(() -> DefaultPolicy.builder()
+                        .onFailure(ScanFailure.Kind.TIMED_OUT, Action.DISCARD)
+                        .build())
                 .hasMessageContaining("allowDiscard");
+        assertThatThrownBy(() -> DefaultPolicy.builder()
+                        .onFailureOf("clamd", Action.DISCARD)
+                        .onSpam(Action.DISCARD)
+                        .build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("onSpam, onFailureOf(clamd) set to DISCARD without allowDiscard(): silent deletion is never"
+                        + " a default");
+        // allowDiscard() may come before or after the setting: call order never matters.
+        for (boolean allowFirst : new boolean[] {true, false}) {
+            DefaultPolicy.Builder b = DefaultPolicy.builder();
+            if (allowFirst) {
+                b.allowDiscard();
+            }
+            b.onVirus(Action.DISCARD);
+            if (!allowFirst) {
+                b.allowDiscard();
+            }
+            assertThat(b.build().decide(List.of(result(1, 0))).action()).isEqualTo(Action.DISCARD);
+        }
         assertThat(DefaultPolicy.builder()
                         .allowDiscard()
                         .onVirus(Action.DISCARD)

@@ -48,8 +48,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Failover: {@link Kind#UNAVAILABLE}, {@link Kind#TIMED_OUT} and {@link Kind#PROTOCOL_ERROR} mark the instance down
  * and the scan moves to the next; {@link Kind#TOO_LARGE} and {@link Kind#UNSCANNABLE} do not (every instance would
- * say the same). When no instance is left the scan fails with {@link Kind#UNAVAILABLE} (or with the one kind every
- * instance failed with), which the default policy turns into a tempfail. Instances added first are preferred
+ * say the same). When no instance is left the scan fails by the api's one rule for failover groups,
+ * {@link Kind#ofFailover}: {@link Kind#UNAVAILABLE}, or the one kind every instance failed with, which the default
+ * policy turns into a tempfail. Instances added first are preferred
  * ({@link Builder#address(ClamdAddress)}); give equal priorities with {@link Builder#address(ClamdAddress, int)} to
  * spread scans round-robin. {@link #probe()} PINGs instances whose back-off has ended so they come back before a scan
  * has to try them; run it periodically with {@link #scheduleProbes}.
@@ -267,29 +268,24 @@ public final class ClamdScanner implements Scanner {
     }
 
     private ScanException fromFailover(FailoverException e, long t0) {
+        Kind kind = Kind.ofFailover(e, ClamdScanner::kindOf);
         List<FailoverException.Attempt> attempts = e.attempts();
-        switch (e.reason()) {
-            case NOT_RETRYABLE: {
-                Throwable cause = attempts.get(attempts.size() - 1).error();
-                if (cause instanceof ClamdException ce) {
-                    return fail(ce.kind(), ce.getMessage(), ce, t0);
-                }
-                return fail(Kind.SCANNER_ERROR, "cannot read the message: " + cause, cause, t0);
+        if (e.reason() == FailoverException.Reason.NOT_RETRYABLE && !attempts.isEmpty()) {
+            Throwable cause = attempts.get(attempts.size() - 1).error();
+            if (cause instanceof ClamdException ce) {
+                return fail(kind, ce.getMessage(), ce, t0);
             }
-            case DEADLINE_EXCEEDED:
-                return fail(Kind.TIMED_OUT, "scan deadline of " + scanDeadline + " passed: " + e.getMessage(), e, t0);
-            case EXHAUSTED: {
-                Kind common = null;
-                for (FailoverException.Attempt a : attempts) {
-                    Kind k = a.error() instanceof ClamdException ce ? ce.kind() : Kind.UNAVAILABLE;
-                    common = common == null || common == k ? k : Kind.UNAVAILABLE;
-                }
-                return fail(common == null ? Kind.UNAVAILABLE : common, e.getMessage(), e, t0);
-            }
-            case ALL_DOWN:
-            default:
-                return fail(Kind.UNAVAILABLE, e.getMessage(), e, t0);
+            return fail(kind, "cannot read the message: " + cause, cause, t0);
         }
+        if (e.reason() == FailoverException.Reason.DEADLINE_EXCEEDED) {
+            return fail(kind, "scan deadline of " + scanDeadline + " passed: " + e.getMessage(), e, t0);
+        }
+        return fail(kind, e.getMessage(), e, t0);
+    }
+
+    /** How one attempt's error counts for {@link Kind#ofFailover}: a clamd failure by its kind, anything else is ours. */
+    private static Kind kindOf(Throwable error) {
+        return error instanceof ClamdException ce ? ce.kind() : Kind.SCANNER_ERROR;
     }
 
     private ScanException fail(Kind kind, String detail, Throwable cause, long t0) {

@@ -40,9 +40,11 @@ import org.mailhygiene.api.failover.FailoverGroup;
  * 500 KB) are not sent: the scan fails with {@link ScanFailure.Kind#TOO_LARGE}, which the policy decides about; never a
  * silent clean.
  *
- * <p><b>Failures.</b> Every failure is a {@link ScanException}: {@link ScanFailure.Kind#UNAVAILABLE} when no instance
- * answers (or all are in back-off), {@link ScanFailure.Kind#TIMED_OUT} when a timeout or the deadline passes, and the
- * kind of the last instance's {@link SpamdException} otherwise. What a failure becomes is policy: see
+ * <p><b>Failures.</b> Every failure is a {@link ScanException}, its kind given by the api's one rule for failover
+ * groups, {@link ScanFailure.Kind#ofFailover}: {@link ScanFailure.Kind#UNAVAILABLE} when every instance is in back-off
+ * or the instances failed in different ways, {@link ScanFailure.Kind#TIMED_OUT} when the deadline passes, the kind
+ * every instance failed with when they agree (from each {@link SpamdException}), and the kind of a failure that is not
+ * the instance's fault. What a failure becomes is policy: see
  * {@link SpamdFailureMode}.
  *
  * <p>Defaults: name {@code spamd}; spamd's own threshold; {@link RuleDetail#REPORT}; size limit 512000 bytes
@@ -283,12 +285,8 @@ public final class SpamdScanner implements Scanner {
     }
 
     private ScanException failure(FailoverException e, long start) {
-        ScanFailure.Kind kind;
-        switch (e.reason()) {
-            case ALL_DOWN -> kind = ScanFailure.Kind.UNAVAILABLE;
-            case DEADLINE_EXCEEDED -> kind = ScanFailure.Kind.TIMED_OUT;
-            default -> kind = e.getCause() instanceof SpamdException se ? se.kind() : ScanFailure.Kind.SCANNER_ERROR;
-        }
+        ScanFailure.Kind kind = ScanFailure.Kind.ofFailover(
+                e, error -> error instanceof SpamdException se ? se.kind() : ScanFailure.Kind.SCANNER_ERROR);
         return new ScanException(new ScanFailure(name, kind, e.getMessage(), elapsed(start)), e);
     }
 
@@ -324,12 +322,19 @@ public final class SpamdScanner implements Scanner {
     }
 
     /**
-     * Builds a {@link SpamdScanner}. Setters validate at once and name the problem. Not thread-safe.
+     * Builds a {@link SpamdScanner}. Each setter checks its own value at once; settings that depend on each other (a
+     * ready {@link #group} against servers and the settings of a group built here) are checked in {@link #build()}, so
+     * the order of the calls never matters. Not thread-safe.
      */
     public static final class Builder {
         private String name = DEFAULT_NAME;
-        private final List<SpamdClient> clients = new ArrayList<>();
-        private final List<Integer> priorities = new ArrayList<>();
+        /** An instance: a ready client, or an address whose client is made in build() with the final timeouts. */
+        private record Server(String address, SpamdClient client, int priority) {}
+
+        private final List<Server> servers = new ArrayList<>();
+        /** Settings that only make sense without a ready group, in the order they were first set. */
+        private final java.util.Set<String> ownGroupSettings = new java.util.LinkedHashSet<>();
+
         private FailoverGroup<SpamdClient> group;
         private OptionalDouble threshold = OptionalDouble.empty();
         private RuleDetail ruleDetail = RuleDetail.REPORT;
@@ -361,18 +366,30 @@ public final class SpamdScanner implements Scanner {
         }
 
         /**
-         * Adds a spamd instance by address, with the client defaults and this builder's connect and read timeouts.
-         * Instances are preferred in the order added.
+         * Adds a spamd instance by address, with the client defaults and this builder's {@link #connectTimeout} and
+         * {@link #readTimeout} (whenever those are set, before or after this call). Instances are preferred in the
+         * order added.
          *
          * @param hostPort {@code HOST:PORT}
          * @return this builder
-         * @throws IllegalArgumentException if the address is malformed or a group was set
+         * @throws IllegalArgumentException if the address is malformed or was added already
          */
         public Builder server(String hostPort) {
-            return server(SpamdClient.builder(hostPort)
-                    .connectTimeout(connectTimeout)
-                    .readTimeout(readTimeout)
-                    .build());
+            String address = SpamdClient.builder(hostPort).build().address();
+            add(new Server(hostPort, null, servers.size()), address);
+            return this;
+        }
+
+        private void add(Server server, String address) {
+            for (Server s : servers) {
+                String other = s.client() != null
+                        ? s.client().address()
+                        : SpamdClient.builder(s.address()).build().address();
+                if (other.equals(address)) {
+                    throw new IllegalArgumentException("spamd " + address + " was added twice");
+                }
+            }
+            servers.add(server);
         }
 
         /**
@@ -380,10 +397,10 @@ public final class SpamdScanner implements Scanner {
          *
          * @param client the client
          * @return this builder
-         * @throws IllegalArgumentException if a group was set, or an instance with the same address was added
+         * @throws IllegalArgumentException if an instance with the same address was added
          */
         public Builder server(SpamdClient client) {
-            return server(client, clients.size());
+            return server(client, servers.size());
         }
 
         /**
@@ -392,37 +409,24 @@ public final class SpamdScanner implements Scanner {
          * @param client the client
          * @param priority its priority
          * @return this builder
-         * @throws IllegalArgumentException if a group was set, or an instance with the same address was added
+         * @throws IllegalArgumentException if an instance with the same address was added
          */
         public Builder server(SpamdClient client, int priority) {
             Objects.requireNonNull(client, "client");
-            if (group != null) {
-                throw new IllegalArgumentException("servers cannot be added when a failover group was set");
-            }
-            for (SpamdClient c : clients) {
-                if (c.address().equals(client.address())) {
-                    throw new IllegalArgumentException("spamd " + client.address() + " was added twice");
-                }
-            }
-            clients.add(client);
-            priorities.add(priority);
+            add(new Server(null, client, priority), client.address());
             return this;
         }
 
         /**
          * Uses a ready failover group instead of instances added one by one (for example one shared with other
-         * scanners). The group's own deadline, back-off, clock and listener then apply.
+         * scanners). The group's own deadline, back-off, clock and listener then apply, so {@link #build()} refuses
+         * a builder that has a group and also servers or any of those settings, whatever the order of the calls.
          *
          * @param value the group
          * @return this builder
-         * @throws IllegalArgumentException if instances were added already
          */
         public Builder group(FailoverGroup<SpamdClient> value) {
-            Objects.requireNonNull(value, "group");
-            if (!clients.isEmpty()) {
-                throw new IllegalArgumentException("a failover group cannot be set after servers were added");
-            }
-            group = value;
+            group = Objects.requireNonNull(value, "group");
             return this;
         }
 
@@ -473,16 +477,17 @@ public final class SpamdScanner implements Scanner {
          *
          * @param value a positive duration
          * @return this builder
-         * @throws IllegalArgumentException if not positive, or a failover group was set (it has its own deadline)
+         * @throws IllegalArgumentException if not positive
          */
         public Builder deadline(Duration value) {
             deadline = positive(value, "deadline");
-            noGroup("deadline");
+            ownGroupSettings.add("deadline");
             return this;
         }
 
         /**
-         * The connect timeout for instances added later by address. Default 5 s.
+         * The connect timeout for instances added by address ({@link #server(String)}, before or after this call).
+         * Default 5 s.
          *
          * @param value a positive duration
          * @return this builder
@@ -490,11 +495,13 @@ public final class SpamdScanner implements Scanner {
          */
         public Builder connectTimeout(Duration value) {
             connectTimeout = positive(value, "connectTimeout");
+            ownGroupSettings.add("connectTimeout");
             return this;
         }
 
         /**
-         * The read timeout for instances added later by address. Default 30 s.
+         * The read timeout for instances added by address ({@link #server(String)}, before or after this call).
+         * Default 30 s.
          *
          * @param value a positive duration
          * @return this builder
@@ -502,6 +509,7 @@ public final class SpamdScanner implements Scanner {
          */
         public Builder readTimeout(Duration value) {
             readTimeout = positive(value, "readTimeout");
+            ownGroupSettings.add("readTimeout");
             return this;
         }
 
@@ -511,14 +519,14 @@ public final class SpamdScanner implements Scanner {
          *
          * @param value a positive duration, at most 10 minutes
          * @return this builder
-         * @throws IllegalArgumentException if not positive or above 10 minutes, or a failover group was set
+         * @throws IllegalArgumentException if not positive or above 10 minutes
          */
         public Builder initialBackoff(Duration value) {
             positive(value, "initialBackoff");
             if (value.compareTo(Duration.ofMinutes(10)) > 0) {
                 throw new IllegalArgumentException("initialBackoff must be at most 10 minutes, was " + value);
             }
-            noGroup("initialBackoff");
+            ownGroupSettings.add("initialBackoff");
             initialBackoff = Optional.of(value);
             return this;
         }
@@ -528,11 +536,10 @@ public final class SpamdScanner implements Scanner {
          *
          * @param value the clock
          * @return this builder
-         * @throws IllegalArgumentException if a failover group was set
          */
         public Builder clock(Clock value) {
             clock = Objects.requireNonNull(value, "clock");
-            noGroup("clock");
+            ownGroupSettings.add("clock");
             return this;
         }
 
@@ -541,18 +548,11 @@ public final class SpamdScanner implements Scanner {
          *
          * @param value the listener
          * @return this builder
-         * @throws IllegalArgumentException if a failover group was set
          */
         public Builder listener(HygieneListener value) {
             listener = Objects.requireNonNull(value, "listener");
-            noGroup("listener");
+            ownGroupSettings.add("listener");
             return this;
-        }
-
-        private void noGroup(String setting) {
-            if (group != null) {
-                throw new IllegalArgumentException(setting + " cannot be set when a failover group was set");
-            }
         }
 
         private static Duration positive(Duration d, String what) {
@@ -567,10 +567,30 @@ public final class SpamdScanner implements Scanner {
          * Builds the scanner.
          *
          * @return a new scanner
-         * @throws IllegalStateException if no instance and no group was given
+         * @throws IllegalStateException if no instance and no group was given, or a group together with servers or
+         *     settings that only apply without one (the message names them)
          */
         public SpamdScanner build() {
             FailoverGroup<SpamdClient> g = group;
+            if (g != null && (!servers.isEmpty() || !ownGroupSettings.isEmpty())) {
+                List<String> conflicts = new ArrayList<>();
+                if (!servers.isEmpty()) {
+                    conflicts.add("servers");
+                }
+                conflicts.addAll(ownGroupSettings);
+                throw new IllegalStateException(
+                        "a failover group was set, so its own settings apply; remove " + String.join(", ", conflicts));
+            }
+            List<SpamdClient> clients = new ArrayList<>();
+            for (Server s : servers) {
+                clients.add(
+                        s.client() != null
+                                ? s.client()
+                                : SpamdClient.builder(s.address())
+                                        .connectTimeout(connectTimeout)
+                                        .readTimeout(readTimeout)
+                                        .build());
+            }
             if (g == null) {
                 if (clients.isEmpty()) {
                     throw new IllegalStateException("a spamd scanner needs at least one server");
@@ -582,7 +602,10 @@ public final class SpamdScanner implements Scanner {
                         .failoverWhen(e -> !(e instanceof SpamdException se) || se.retryable());
                 initialBackoff.ifPresent(gb::initialBackoff);
                 for (int i = 0; i < clients.size(); i++) {
-                    gb.member(clients.get(i).address(), clients.get(i), priorities.get(i));
+                    gb.member(
+                            clients.get(i).address(),
+                            clients.get(i),
+                            servers.get(i).priority());
                 }
                 g = gb.build();
             }

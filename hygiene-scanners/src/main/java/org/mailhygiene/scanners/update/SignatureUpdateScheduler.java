@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * <p>Runs never overlap: the next run is scheduled only when one ends, and {@link #runNow()} returns empty instead of
  * running while another run is in progress. A step that throws does not stop the schedule.
  *
- * <p>Defaults: interval 1 h, jitter 5 min, first run after one interval (plus jitter), the system UTC clock (used for
+ * <p>Defaults: interval 1 h, jitter 5 min (or the interval if shorter), first run after one interval (plus jitter), the system UTC clock (used for
  * reported times and durations), a private single daemon thread (shut down by {@link #close()}), no listener. The
  * executor may be injected; only {@link ScheduledExecutorService#schedule(Runnable, long, TimeUnit)} is used, and an
  * injected executor is not shut down by {@link #close()}.
@@ -128,7 +128,8 @@ public final class SignatureUpdateScheduler implements AutoCloseable {
         this.name = b.name;
         this.steps = List.copyOf(b.steps);
         this.interval = b.interval;
-        this.jitter = b.jitter;
+        // The default jitter yields to a shorter interval; build() refuses an explicit jitter above the interval.
+        this.jitter = b.jitter == null ? min(DEFAULT_JITTER, b.interval) : b.jitter;
         this.initialDelay = b.initialDelay == null ? b.interval : b.initialDelay;
         this.clock = b.clock;
         this.ownExecutor = b.executor == null;
@@ -327,12 +328,19 @@ public final class SignatureUpdateScheduler implements AutoCloseable {
         }
     }
 
-    /** Builds a {@link SignatureUpdateScheduler}; setters validate at once. Not thread-safe. */
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    /**
+     * Builds a {@link SignatureUpdateScheduler}. Each setter checks its own value at once; settings that depend on
+     * each other are checked in {@link #build()}, so the order of the calls never matters. Not thread-safe.
+     */
     public static final class Builder {
         private final String name;
         private final List<UpdateStep> steps = new ArrayList<>();
         private Duration interval = DEFAULT_INTERVAL;
-        private Duration jitter = DEFAULT_JITTER;
+        private Duration jitter;
         private Duration initialDelay;
         private Clock clock = Clock.systemUTC();
         private ScheduledExecutorService executor;
@@ -394,19 +402,18 @@ public final class SignatureUpdateScheduler implements AutoCloseable {
         }
 
         /**
-         * The largest random delay added to every interval. Default 5 min.
+         * The largest random delay added to every interval. Default 5 min, or the interval if that is shorter. It must
+         * not be longer than the interval (set or default), which {@link #build()} checks whatever the order of the
+         * calls.
          *
-         * @param value zero or positive, not above the interval
+         * @param value zero or positive
          * @return this builder
-         * @throws IllegalArgumentException if negative or longer than the interval
+         * @throws IllegalArgumentException if negative
          */
         public Builder jitter(Duration value) {
             Objects.requireNonNull(value, "jitter");
             if (value.isNegative()) {
                 throw new IllegalArgumentException("jitter must not be negative, was " + value);
-            }
-            if (value.compareTo(interval) > 0) {
-                throw new IllegalArgumentException("jitter " + value + " is longer than the interval " + interval);
             }
             jitter = value;
             return this;
@@ -476,11 +483,15 @@ public final class SignatureUpdateScheduler implements AutoCloseable {
          * Builds the scheduler (not started).
          *
          * @return a new scheduler
-         * @throws IllegalStateException if no step was added
+         * @throws IllegalStateException if no step was added, or the jitter is longer than the interval
          */
         public SignatureUpdateScheduler build() {
             if (steps.isEmpty()) {
                 throw new IllegalStateException("update scheduler " + name + " needs at least one step");
+            }
+            if (jitter != null && jitter.compareTo(interval) > 0) {
+                throw new IllegalStateException("jitter " + jitter + " is longer than the interval " + interval
+                        + (interval == DEFAULT_INTERVAL ? " (the default)" : ""));
             }
             return new SignatureUpdateScheduler(this);
         }

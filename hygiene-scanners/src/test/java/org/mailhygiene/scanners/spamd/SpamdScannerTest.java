@@ -323,10 +323,39 @@ class SpamdScannerTest {
         var group = org.mailhygiene.api.failover.FailoverGroup.<SpamdClient>builder("g")
                 .member("a", SpamdClient.builder("a:1").build(), 0)
                 .build();
-        assertThatThrownBy(() -> SpamdScanner.builder().group(group).server("b:1"))
-                .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> SpamdScanner.builder().group(group).deadline(Duration.ofSeconds(1)))
-                .isInstanceOf(IllegalArgumentException.class);
+        // A ready group and settings it would ignore are refused by build(), whatever the order of the calls.
+        assertThatThrownBy(
+                        () -> SpamdScanner.builder().group(group).server("b:1").build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("remove servers");
+        assertThatThrownBy(
+                        () -> SpamdScanner.builder().server("b:1").group(group).build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("remove servers");
+        assertThatThrownBy(() -> SpamdScanner.builder()
+                        .deadline(Duration.ofSeconds(1))
+                        .group(group)
+                        .build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("remove deadline");
+        assertThatThrownBy(() -> SpamdScanner.builder()
+                        .group(group)
+                        .deadline(Duration.ofSeconds(1))
+                        .build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("remove deadline");
+        // Timeouts apply to instances added by address before or after them.
+        SpamdScanner timeoutsLast = SpamdScanner.builder()
+                .server("127.0.0.1:1")
+                .connectTimeout(Duration.ofSeconds(2))
+                .build();
+        SpamdScanner timeoutsFirst = SpamdScanner.builder()
+                .connectTimeout(Duration.ofSeconds(2))
+                .server("127.0.0.1:1")
+                .build();
+        assertThat(timeoutsLast.group().values().get(0).connectTimeout())
+                .isEqualTo(timeoutsFirst.group().values().get(0).connectTimeout())
+                .isEqualTo(Duration.ofSeconds(2));
     }
 
     @Test

@@ -202,9 +202,32 @@ class SignatureUpdateSchedulerTest {
         assertThatThrownBy(() -> SignatureUpdateScheduler.builder("x").interval(Duration.ofMillis(10)))
                 .hasMessageContaining("at least 1 s");
         assertThatThrownBy(() -> SignatureUpdateScheduler.builder("x")
+                        .step(UpdateStep.of("a", () -> ""))
                         .interval(Duration.ofMinutes(1))
-                        .jitter(Duration.ofMinutes(2)))
-                .hasMessageContaining("longer than the interval");
+                        .jitter(Duration.ofMinutes(2))
+                        .build())
+                .hasMessage("jitter PT2M is longer than the interval PT1M");
+        // Checked in build(), so the order of the calls does not matter: a jitter above the default interval is
+        // fine once the interval is raised, before or after.
+        assertThat(SignatureUpdateScheduler.builder("x")
+                        .step(UpdateStep.of("a", () -> ""))
+                        .jitter(Duration.ofHours(2))
+                        .interval(Duration.ofHours(3))
+                        .build()
+                        .jitter())
+                .isEqualTo(Duration.ofHours(2));
+        assertThatThrownBy(() -> SignatureUpdateScheduler.builder("x")
+                        .step(UpdateStep.of("a", () -> ""))
+                        .jitter(Duration.ofHours(2))
+                        .build())
+                .hasMessage("jitter PT2H is longer than the interval PT1H (the default)");
+        // The default jitter yields to a shorter interval.
+        assertThat(SignatureUpdateScheduler.builder("x")
+                        .step(UpdateStep.of("a", () -> ""))
+                        .interval(Duration.ofMinutes(1))
+                        .build()
+                        .jitter())
+                .isEqualTo(Duration.ofMinutes(1));
         assertThatThrownBy(() -> SignatureUpdateScheduler.builder("x")
                         .step(UpdateStep.of("a", () -> ""))
                         .step(UpdateStep.of("a", () -> "")))

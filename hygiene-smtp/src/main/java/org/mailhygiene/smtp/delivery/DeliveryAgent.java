@@ -140,8 +140,10 @@ public final class DeliveryAgent implements AutoCloseable {
         this.postmaster = b.postmaster;
         this.returnLimit = b.returnLimit;
         this.transactionDeadline = b.transactionDeadline;
-        this.hopInitialBackoff = b.hopInitialBackoff;
-        this.hopMaxBackoff = b.hopMaxBackoff;
+        // A default back-off yields to an explicit one it conflicts with (build() refuses two explicit ones).
+        boolean crossed = b.hopInitialBackoff.compareTo(b.hopMaxBackoff) > 0;
+        this.hopInitialBackoff = crossed && !b.hopInitialBackoffSet ? b.hopMaxBackoff : b.hopInitialBackoff;
+        this.hopMaxBackoff = crossed && b.hopInitialBackoffSet ? b.hopInitialBackoff : b.hopMaxBackoff;
         this.pollInterval = b.pollInterval;
         this.listener = b.listener;
     }
@@ -646,6 +648,8 @@ public final class DeliveryAgent implements AutoCloseable {
         private Duration transactionDeadline = Duration.ofMinutes(30);
         private Duration hopInitialBackoff = Duration.ofSeconds(30);
         private Duration hopMaxBackoff = Duration.ofMinutes(10);
+        private boolean hopInitialBackoffSet;
+        private boolean hopMaxBackoffSet;
         private Duration pollInterval = Duration.ofMinutes(1);
         private DeliveryListener listener = DeliveryListener.NONE;
 
@@ -826,34 +830,31 @@ public final class DeliveryAgent implements AutoCloseable {
         }
 
         /**
-         * Back-off for a failed next hop (doubling per failure up to {@link #hopMaxBackoff}). Default 30 s.
+         * Back-off for a failed next hop (doubling per failure up to {@link #hopMaxBackoff}). Default 30 s, or the
+         * maximum if that was set lower. {@link #build()} refuses it above an explicitly set maximum, whatever the
+         * order of the calls.
          *
-         * @param value a positive duration, not above the maximum
+         * @param value a positive duration
          * @return this builder
-         * @throws IllegalArgumentException if not positive or above the maximum
+         * @throws IllegalArgumentException if not positive
          */
         public Builder hopInitialBackoff(Duration value) {
-            positive(value, "hopInitialBackoff");
-            if (value.compareTo(hopMaxBackoff) > 0) {
-                throw new IllegalArgumentException("hopInitialBackoff exceeds hopMaxBackoff " + hopMaxBackoff);
-            }
-            hopInitialBackoff = value;
+            hopInitialBackoff = positive(value, "hopInitialBackoff");
+            hopInitialBackoffSet = true;
             return this;
         }
 
         /**
-         * The longest back-off for a failed next hop. Default 10 min.
+         * The longest back-off for a failed next hop. Default 10 min, or the initial back-off if that was set higher.
+         * {@link #build()} refuses it below an explicitly set initial back-off, whatever the order of the calls.
          *
-         * @param value a positive duration, not below the initial back-off
+         * @param value a positive duration
          * @return this builder
-         * @throws IllegalArgumentException if not positive or below the initial back-off
+         * @throws IllegalArgumentException if not positive
          */
         public Builder hopMaxBackoff(Duration value) {
-            positive(value, "hopMaxBackoff");
-            if (value.compareTo(hopInitialBackoff) < 0) {
-                throw new IllegalArgumentException("hopMaxBackoff is below hopInitialBackoff " + hopInitialBackoff);
-            }
-            hopMaxBackoff = value;
+            hopMaxBackoff = positive(value, "hopMaxBackoff");
+            hopMaxBackoffSet = true;
             return this;
         }
 
@@ -889,11 +890,17 @@ public final class DeliveryAgent implements AutoCloseable {
         }
 
         /**
-         * Builds the agent (not yet started).
+         * Builds the agent (not yet started). Settings that depend on each other are checked here, so the order of
+         * the calls never matters.
          *
          * @return the agent
+         * @throws IllegalStateException if the explicit initial hop back-off exceeds the explicit maximum
          */
         public DeliveryAgent build() {
+            if (hopInitialBackoffSet && hopMaxBackoffSet && hopInitialBackoff.compareTo(hopMaxBackoff) > 0) {
+                throw new IllegalStateException(
+                        "hopInitialBackoff " + hopInitialBackoff + " exceeds hopMaxBackoff " + hopMaxBackoff);
+            }
             return new DeliveryAgent(this);
         }
     }
