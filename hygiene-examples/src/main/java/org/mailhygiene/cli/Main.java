@@ -33,7 +33,9 @@ public final class Main {
                 new CorpusCommand(),
                 new EvalCommand(),
                 new DemoCommand(),
-                new RelayCommand());
+                new RelayCommand(),
+                new QuarantineCommand(),
+                new QueueCommand());
     }
 
     /**
