@@ -46,7 +46,8 @@ sink_count() { tr '\r' '\n' <"$WORK/sink.out" | grep -o 'mesg=[0-9]*' | tail -1 
 [[ -n "${SKIP_BUILD:-}" ]] || (cd "$ROOT" && mvn -B -q -o install -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true \
     -Dspotless.check.skip=true -pl hygiene-smtp -am >/dev/null)
 (cd "$ROOT/hygiene-smtp" && mvn -B -q -o dependency:build-classpath -Dmdep.outputFile="$WORK/cp.txt" >/dev/null)
-CP="$ROOT/hygiene-smtp/target/classes:$(cat "$WORK/cp.txt")"
+# RelayMain is a test-side harness (hygiene-smtp/src/test/java): -DskipTests still compiles it to test-classes.
+CP="$ROOT/hygiene-smtp/target/classes:$ROOT/hygiene-smtp/target/test-classes:$(cat "$WORK/cp.txt")"
 
 SINK_PORT=$(free_port)
 SINK_USER=(); [[ $EUID -eq 0 ]] && SINK_USER=(-u postfix)

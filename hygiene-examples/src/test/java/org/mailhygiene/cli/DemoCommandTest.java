@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code hygiene demo} in-process: the node lines, the table, the statistics and the exit status. */
@@ -13,6 +15,7 @@ class DemoCommandTest {
     Path data;
 
     @Test
+    @Timeout(value = 10, unit = TimeUnit.MINUTES) // long by design; see junit-platform.properties
     void demoRunsTheTrafficAndEveryExpectationHolds() {
         Run r = Run.main("demo", "--data", data.toString());
 

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.routing.NextHop;
@@ -53,6 +54,7 @@ class RelayCommandTest {
     }
 
     @Test
+    @Timeout(value = 10, unit = TimeUnit.MINUTES) // long by design; see junit-platform.properties
     void sigtermStopsCleanlyKeepingAcceptedMailInTheSpoolAndTheStatistics() throws Exception {
         int dead;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.scanners.bayes.BayesModel;
 import org.mailhygiene.testkit.corpus.SyntheticCorpus;
@@ -21,6 +23,7 @@ class TrainEvalCommandTest {
     }
 
     @Test
+    @Timeout(value = 10, unit = TimeUnit.MINUTES) // long by design; see junit-platform.properties
     void trainThenEvalThenScan(@TempDir Path dir) throws Exception {
         SyntheticCorpus train = SyntheticCorpus.seeded(11);
         write(dir.resolve("train/spam"), train.generate(1100, true));

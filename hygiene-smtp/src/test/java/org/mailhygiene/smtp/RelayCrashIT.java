@@ -21,6 +21,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.testkit.smtp.SinkMessage;
 import org.mailhygiene.testkit.smtp.SmtpSink;
@@ -121,6 +122,7 @@ class RelayCrashIT {
     }
 
     @Test
+    @Timeout(value = 15, unit = TimeUnit.MINUTES) // long by design; see junit-platform.properties
     void everyAcknowledgedMessageArrivesAfterSigkill() throws Exception {
         sink = SmtpSink.start();
         long t0 = System.nanoTime();

@@ -10,7 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.api.MessageContent;
@@ -291,6 +293,7 @@ class SmtpClientTest {
     }
 
     @Test
+    @Timeout(value = 10, unit = TimeUnit.MINUTES) // long by design; see junit-platform.properties
     void startTlsWithATrustedCertificate(@TempDir Path dir) throws Exception {
         Path ks = TestCerts.keystore(dir, "sink");
         try (SmtpSink sink = SmtpSink.builder().tls(TestCerts.server(ks)).start()) {

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Kills a JVM that is storing messages with SIGKILL, then recovers its spool: nothing acknowledged is lost. */
@@ -21,6 +22,7 @@ class SpoolCrashTest {
     Path dir;
 
     @Test
+    @Timeout(value = 10, unit = TimeUnit.MINUTES) // long by design; see junit-platform.properties
     void everyAcknowledgedMessageAndUpdateSurvivesSigkill() throws Exception {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Process p = new ProcessBuilder(

@@ -15,8 +15,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.MessageContent;
@@ -45,6 +47,7 @@ class SpoolStateMachineTest {
     }
 
     @Test
+    @Timeout(value = 10, unit = TimeUnit.MINUTES) // long by design; see junit-platform.properties
     void recoveredStateAlwaysEqualsTheModel() {
         AtomicInteger run = new AtomicInteger();
         qt().withExamples(40).forAll(lists().of(ops()).ofSizeBetween(1, 25)).checkAssert(seq -> {

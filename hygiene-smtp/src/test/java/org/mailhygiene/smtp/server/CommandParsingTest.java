@@ -9,7 +9,9 @@ import static org.quicktheories.generators.SourceDSL.longs;
 import static org.quicktheories.generators.SourceDSL.strings;
 
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.quicktheories.core.Gen;
 
 class CommandParsingTest {
@@ -106,6 +108,7 @@ class CommandParsingTest {
     }
 
     @Test
+    @Timeout(value = 10, unit = TimeUnit.MINUTES) // long by design; see junit-platform.properties
     void arbitraryArgumentsEitherParseOrGiveASyntaxReply() {
         qt().withExamples(2000)
                 .forAll(strings().allPossible().ofLengthBetween(0, 300))

@@ -6,10 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.smtp.access.AcceptedDomains;
 import org.mailhygiene.testkit.junit.RealBinaries;
@@ -57,6 +59,7 @@ class StartTlsTest {
     }
 
     @Test
+    @Timeout(value = 10, unit = TimeUnit.MINUTES) // long by design; see junit-platform.properties
     void upgradesForgetsTheSessionAndNeedsEhloAgain() throws Exception {
         int port = start(keyStoreTls(), b -> {});
         try (TestClient c = new TestClient(port)) {

@@ -20,8 +20,9 @@ import org.mailhygiene.smtp.queue.Spool;
 import org.mailhygiene.smtp.server.SmtpLimits;
 
 /**
- * A runnable relay for crash tests and benchmarks (the {@code hygiene relay} command with its configuration files is
- * separate). Scans with the built-in {@link SignatureScanner} (EICAR, GTUBE) and the default policy.
+ * A runnable relay for crash tests ({@code RelayCrashIT}) and benchmarks ({@code benchmarks/scripts/relay-vs-postfix.sh},
+ * which runs it from {@code hygiene-smtp/target/test-classes}): a harness, in the test sources so that it is no part
+ * of the module's API (the {@code hygiene relay} command with its configuration files is the relay for users). Scans with the built-in {@link SignatureScanner} (EICAR, GTUBE) and the default policy.
  *
  * <p>Options (all {@code --name value}):
  *
