@@ -84,6 +84,7 @@ public final class Node implements AutoCloseable {
     private final String reportFrom;
     private final LocalTime reportAt;
     private final Clock clock;
+    private final List<NodeService> services;
     private DailyReportMailer dailyReport;
     private boolean started;
     private boolean closed;
@@ -106,25 +107,10 @@ public final class Node implements AutoCloseable {
                 .listener(HygieneListener.composite(listeners))
                 .build();
         NodeEvents events = new NodeEvents(b.name, statistics, b.clock);
-        AccessRules access =
-                b.accessRules != null ? b.accessRules : defaultAccess(b.role, b.relayClients, b.listenAddress);
-        InetAddress outgoing = b.outgoingAddress != null ? b.outgoingAddress : b.listenAddress;
-        String hostname = b.hostname != null ? b.hostname : b.name;
-        SmtpClient client = SmtpClient.builder()
-                .heloName(hostname)
-                .localAddress(outgoing)
-                .tls(TlsPolicy.disabled())
-                .build();
+        String hostname = b.hostname();
+        SmtpClient client = b.client();
         this.relay = Relay.builder()
-                .server(sb -> {
-                    sb.bindAddress(b.listenAddress)
-                            .port(b.port)
-                            .hostname(hostname)
-                            .accessRules(access)
-                            .acceptedDomains(b.acceptedDomains)
-                            .clock(b.clock);
-                    b.serverSettings.accept(sb);
-                })
+                .server(b::applyServer)
                 .delivery(db -> {
                     db.hostname(hostname).client(client).clock(b.clock);
                     b.deliverySettings.accept(db);
@@ -145,17 +131,24 @@ public final class Node implements AutoCloseable {
         this.reportFrom = b.reportFrom != null ? b.reportFrom : "postmaster@" + hostname;
         this.reportAt = b.reportAt;
         this.clock = b.clock;
+        this.services = List.copyOf(b.services);
     }
 
-    private static AccessRules defaultAccess(Role role, List<String> relayClients, InetAddress self) {
+    /**
+     * The role's access rules: relay rights only for the configured relay clients (never for the node's own address
+     * by default: a node listening on 127.0.0.1 must not make every local process, or a proxy presenting that
+     * address, an open relay). A gateway refuses everyone else at connect, except its own address when it mails its
+     * daily report: that connection may send to the accepted domains only.
+     */
+    static AccessRules defaultAccess(Role role, List<String> relayClients, InetAddress self, boolean report) {
         AccessRules.Builder rules = AccessRules.builder();
-        if (!self.isAnyLocalAddress() && self.getAddress().length == 4) {
-            rules.allow(self.getHostAddress(), true); // the node submitting to itself (the daily report)
-        }
         for (String c : relayClients) {
             rules.allow(c, true);
         }
         if (role == Role.GATEWAY) {
+            if (report && !self.isAnyLocalAddress()) {
+                rules.allow(self.getHostAddress(), false); // the daily report, to an accepted domain only
+            }
             rules.deny("");
         }
         return rules.build();
@@ -191,6 +184,9 @@ public final class Node implements AutoCloseable {
             dailyReport = new DailyReportMailer(
                     dataDirectory, name, reportFrom, reportTo, relay.address(), reportAt, clock, flusher);
             dailyReport.start();
+        }
+        for (NodeService s : services) {
+            s.start();
         }
         LOG.info("{} ({}) listening on {}, data in {}", name, role, relay.address(), dataDirectory);
     }
@@ -278,6 +274,13 @@ public final class Node implements AutoCloseable {
             return;
         }
         closed = true;
+        for (NodeService s : services) {
+            try {
+                s.close();
+            } catch (RuntimeException e) {
+                LOG.warn("{}: closing {} failed", name, s.name(), e);
+            }
+        }
         if (dailyReport != null) {
             dailyReport.close();
         }
@@ -320,6 +323,7 @@ public final class Node implements AutoCloseable {
         private LocalTime reportAt;
         private Consumer<SmtpServer.Builder> serverSettings = sb -> {};
         private Consumer<DeliveryAgent.Builder> deliverySettings = db -> {};
+        private final List<NodeService> services = new ArrayList<>();
 
         private Builder(Role role, String name) {
             this.role = Objects.requireNonNull(role, "role");
@@ -390,10 +394,12 @@ public final class Node implements AutoCloseable {
         /**
          * The clients that may relay through this node (tcprules address patterns: {@code 127.0.0.13},
          * {@code 10.1.}, {@code 10.0.0.0/8}). On a {@link Role#GATEWAY} they are also the only clients allowed to
-         * connect; on an {@link Role#EDGE} everybody may connect and send to the accepted domains. The node's own
-         * listen address (an IPv4 address other than the wildcard) may always relay, so the node can submit its own
-         * daily report. Ignored when {@link #accessRules} is set (such rules must then allow the node's own address
-         * for the daily report). Default: none.
+         * connect; on an {@link Role#EDGE} everybody may connect and send to the accepted domains. Nobody else may
+         * relay, not even the node's own listen address (a node listening on 127.0.0.1 would otherwise be an open
+         * relay for every local process). A gateway with a {@linkplain #dailyReport daily report} lets its own
+         * address connect (without relay rights) to submit the report to an accepted domain. Ignored when
+         * {@link #accessRules} is set (such rules must then allow the node's own address for the daily report).
+         * Default: none.
          *
          * @param patterns address patterns
          * @return this builder
@@ -499,8 +505,9 @@ public final class Node implements AutoCloseable {
 
         /**
          * Mails the statistics report to an administrator every day at a local time, through this node itself (see
-         * {@link DailyReportMailer}: submitted over SMTP to the node's listener from the node's own address, which the
-         * node's default access rules allow to relay). Default: no report.
+         * {@link DailyReportMailer}: submitted over SMTP to the node's listener from the node's own address). The
+         * recipient's domain must be an accepted domain, or the node's own address a relay client ({@link #check()}
+         * and {@link #build()} refuse the node otherwise). Default: no report.
          *
          * @param to the administrator's address
          * @param from the sender address, or {@code null} for {@code postmaster@HOSTNAME}
@@ -555,15 +562,63 @@ public final class Node implements AutoCloseable {
             return this;
         }
 
+        String hostname() {
+            return hostname != null ? hostname : name;
+        }
+
+        AccessRules accessRules() {
+            return accessRules != null
+                    ? accessRules
+                    : defaultAccess(role, relayClients, listenAddress, reportTo != null);
+        }
+
+        SmtpClient client() {
+            InetAddress outgoing = outgoingAddress != null ? outgoingAddress : listenAddress;
+            return SmtpClient.builder()
+                    .heloName(hostname())
+                    .localAddress(outgoing)
+                    .tls(TlsPolicy.disabled())
+                    .build();
+        }
+
+        void applyServer(SmtpServer.Builder sb) {
+            sb.bindAddress(listenAddress)
+                    .port(port)
+                    .hostname(hostname())
+                    .accessRules(accessRules())
+                    .acceptedDomains(acceptedDomains)
+                    .clock(clock);
+            serverSettings.accept(sb);
+        }
+
         /**
-         * Creates the data directories, opens the spool, quarantine and statistics, and builds the node (not
-         * started).
+         * Validates everything {@link #build()} and {@link Node#start()} would build, without touching the data
+         * directory and without binding: the required settings, the scan pipeline over the scanners (two scanners with
+         * one name fail here), the SMTP server's and client's settings, and that the daily report can reach its
+         * recipient (its domain is accepted, or the node's own address may relay). {@code hygiene relay --check} runs
+         * this.
          *
-         * @return the node
-         * @throws IllegalStateException naming the first missing required setting
-         * @throws IOException if the data directory cannot be prepared
+         * @throws IllegalStateException naming the first problem
+         * @throws IllegalArgumentException if a setting is refused by the object it configures
          */
-        public Node build() throws IOException {
+        public void check() {
+            requireSettings();
+            try (ScanPipeline p = ScanPipeline.builder()
+                    .scanners(scanners)
+                    .policy(policy != null ? policy : role.defaultPolicy())
+                    .build()) {
+                // built and closed: the scanners are not the pipeline's to close
+            }
+            SmtpServer.Builder sb = SmtpServer.builder();
+            applyServer(sb);
+            sb.handler((envelope, content) -> {
+                throw new IllegalStateException("a checked configuration does not receive mail");
+            });
+            sb.build().close();
+            client();
+        }
+
+        private void requireSettings() {
             if (router == null) {
                 throw new IllegalStateException(name + ": a router is required");
             }
@@ -573,6 +628,41 @@ public final class Node implements AutoCloseable {
             if (dataDirectory == null) {
                 throw new IllegalStateException(name + ": a data directory is required");
             }
+            if (reportTo != null) {
+                int at = reportTo.lastIndexOf('@');
+                String domain = at < 0 ? "" : reportTo.substring(at + 1);
+                if (!acceptedDomains.accepts(domain)
+                        && !accessRules().decide(listenAddress).relay()) {
+                    throw new IllegalStateException(name + ": the daily report to " + reportTo
+                            + " could not be delivered: its domain is not an accepted domain and the node's own"
+                            + " address " + listenAddress.getHostAddress() + " may not relay (add the domain to the"
+                            + " accepted domains, or the address to the relay clients)");
+                }
+            }
+        }
+
+        /**
+         * Adds background work the node starts after its relay and closes before it (scanner probes, signature
+         * updates, model reloads; see {@link NodeService}). Default none.
+         *
+         * @param value the service
+         * @return this builder
+         */
+        public Builder service(NodeService value) {
+            services.add(Objects.requireNonNull(value, "service"));
+            return this;
+        }
+
+        /**
+         * Creates the data directories, opens the spool, quarantine and statistics, and builds the node (not
+         * started).
+         *
+         * @return the node
+         * @throws IllegalStateException naming the first missing required setting
+         * @throws IOException if the data directory cannot be prepared
+         */
+        public Node build() throws IOException {
+            requireSettings();
             Files.createDirectories(dataDirectory);
             Spool spool = Spool.open(dataDirectory.resolve("spool"));
             try {

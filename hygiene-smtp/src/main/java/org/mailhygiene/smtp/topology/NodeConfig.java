@@ -14,13 +14,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.policy.Action;
 import org.mailhygiene.api.policy.DefaultPolicy;
 import org.mailhygiene.api.routing.StaticRouter;
-import org.mailhygiene.scanners.builtin.SignatureScanner;
-import org.mailhygiene.scanners.clamd.ClamdScanner;
-import org.mailhygiene.scanners.spamd.SpamdScanner;
 import org.mailhygiene.smtp.access.AcceptedDomains;
 import org.mailhygiene.smtp.access.AccessRules;
 import org.mailhygiene.smtp.config.ConfigException;
@@ -48,10 +44,10 @@ import org.mailhygiene.smtp.config.ConfigFile;
  *   <tr><td>{@code route}</td><td>one {@code smtproutes} line, repeatable</td><td>none</td></tr>
  *   <tr><td>{@code smtproutes}</td><td>a qmail {@code smtproutes} file, read before the {@code route} lines</td>
  *       <td>none</td></tr>
- *   <tr><td>{@code scanner}</td><td>{@code builtin}, {@code clamd:ADDRESS} or {@code spamd:HOST:PORT}, repeatable
- *       </td><td>required, at least one</td></tr>
- *   <tr><td>{@code spam-threshold}</td><td>spamd's required score for the {@code spamd} scanners</td>
- *       <td>spamd's own</td></tr>
+ *   <tr><td>{@code scanner}</td><td>{@code builtin}, {@code clamd:A[,B...]}, {@code spamd:A[,B...]},
+ *       {@code vexira:PATH}, {@code command:PROFILE[:PATH]}, {@code bayes:MODEL}, {@code attachments[:FILE]}, repeatable;
+ *       their settings ({@code clamd.deadline}, ...) and the failure policy ({@code on-failure[.KIND]}) as in the
+ *       document</td><td>required, at least one</td></tr>
  *   <tr><td>{@code spam-tag}</td><td>Subject tag for spam</td><td>{@code [SPAM]}</td></tr>
  *   <tr><td>{@code virus-action}</td><td>{@code reject} or {@code quarantine}</td>
  *       <td>edge: reject; gateway: quarantine</td></tr>
@@ -189,19 +185,14 @@ public final class NodeConfig {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(c.source() + ": routes: " + e.getMessage());
         }
-        Optional<Double> threshold = c.decimal("spam-threshold");
-        List<Scanner> scanners = new ArrayList<>();
-        for (Map.Entry<String, Integer> line : c.lines("scanner")) {
-            scanners.add(scanner(c, line.getKey(), line.getValue(), threshold));
-        }
-        if (scanners.isEmpty()) {
-            throw new ConfigException(c.source() + ": required key 'scanner' is missing");
-        }
-        b.scanners(scanners);
+        ScannerConfig.Result scanning = ScannerConfig.read(c, base, name);
+        b.scanners(scanning.scanners());
+        scanning.services().forEach(b::service);
         DefaultPolicy.Builder policy = DefaultPolicy.builder();
         if (role == Role.GATEWAY) {
             policy.onVirus(Action.QUARANTINE);
         }
+        ScannerConfig.failurePolicy(c, scanning.scannersByFamily(), policy);
         Optional<String> tag = c.string("spam-tag");
         if (tag.isPresent()) {
             try {
@@ -248,27 +239,6 @@ public final class NodeConfig {
         }
         c.rejectUnknownKeys();
         return b;
-    }
-
-    private static Scanner scanner(ConfigFile c, String value, int line, Optional<Double> threshold)
-            throws ConfigException {
-        String where = c.source() + " line " + line + ": scanner: ";
-        try {
-            if (value.equals("builtin")) {
-                return SignatureScanner.create();
-            }
-            if (value.startsWith("clamd:")) {
-                return ClamdScanner.builder().address(value.substring(6)).build();
-            }
-            if (value.startsWith("spamd:")) {
-                SpamdScanner.Builder sb = SpamdScanner.builder().server(value.substring(6));
-                threshold.ifPresent(sb::threshold);
-                return sb.build();
-            }
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            throw new ConfigException(where + e.getMessage(), e);
-        }
-        throw new ConfigException(where + "expected builtin, clamd:ADDRESS or spamd:HOST:PORT, was '" + value + "'");
     }
 
     private static InetAddress ip(ConfigFile c, String key, String text) throws ConfigException {
