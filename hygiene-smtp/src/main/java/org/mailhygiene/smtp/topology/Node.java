@@ -29,6 +29,7 @@ import org.mailhygiene.smtp.delivery.SmtpClient;
 import org.mailhygiene.smtp.delivery.TlsPolicy;
 import org.mailhygiene.smtp.queue.Quarantine;
 import org.mailhygiene.smtp.queue.Spool;
+import org.mailhygiene.smtp.server.ReloadableTls;
 import org.mailhygiene.smtp.server.SmtpServer;
 import org.mailhygiene.smtp.stats.DailyReportMailer;
 import org.mailhygiene.smtp.stats.NodeStatistics;
@@ -85,6 +86,7 @@ public final class Node implements AutoCloseable {
     private final LocalTime reportAt;
     private final Clock clock;
     private final List<NodeService> services;
+    private final ReloadableTls tls;
     private DailyReportMailer dailyReport;
     private boolean started;
     private boolean closed;
@@ -132,6 +134,24 @@ public final class Node implements AutoCloseable {
         this.reportAt = b.reportAt;
         this.clock = b.clock;
         this.services = List.copyOf(b.services);
+        this.tls = b.tls;
+    }
+
+    /**
+     * Re-reads the STARTTLS certificate and key files (after a renewal); new handshakes use them, sessions already
+     * encrypted keep the old ones. For a reload signal handler. Does nothing when the node has no TLS.
+     *
+     * @return whether the node has TLS (and the files were re-read)
+     * @throws IOException if a file cannot be read; the old certificate stays in use
+     * @throws java.security.GeneralSecurityException if the new files cannot be used; the old certificate stays in use
+     */
+    public boolean reloadTls() throws IOException, java.security.GeneralSecurityException {
+        if (tls == null) {
+            return false;
+        }
+        tls.reload();
+        LOG.info("{}: TLS certificate reloaded: {}", name, tls.certificate().getSubjectX500Principal());
+        return true;
     }
 
     /**
@@ -324,6 +344,10 @@ public final class Node implements AutoCloseable {
         private Consumer<SmtpServer.Builder> serverSettings = sb -> {};
         private Consumer<DeliveryAgent.Builder> deliverySettings = db -> {};
         private final List<NodeService> services = new ArrayList<>();
+        private long minFreeSpace;
+        private ReloadableTls tls;
+        private boolean requireTlsForRelay;
+        private TlsPolicy outboundTls = TlsPolicy.disabled();
 
         private Builder(Role role, String name) {
             this.role = Objects.requireNonNull(role, "role");
@@ -539,26 +563,70 @@ public final class Node implements AutoCloseable {
 
         /**
          * Further SMTP server settings (limits, TLS, ...), applied after the node's own (bind address, port, host
-         * name, access rules, accepted domains, clock).
+         * name, access rules, accepted domains, clock, free-space check). Each call adds its settings after those of
+         * earlier calls.
          *
          * @param settings the settings
          * @return this builder
          */
         public Builder server(Consumer<SmtpServer.Builder> settings) {
-            this.serverSettings = Objects.requireNonNull(settings, "settings");
+            this.serverSettings = this.serverSettings.andThen(Objects.requireNonNull(settings, "settings"));
+            return this;
+        }
+
+        /**
+         * STARTTLS with a certificate that {@link Node#reloadTls()} can re-read. Default: no STARTTLS.
+         *
+         * @param value the certificate and key
+         * @param requireForRelay whether clients with relay rights must use STARTTLS before MAIL ({@code 530})
+         * @return this builder
+         */
+        public Builder tls(ReloadableTls value, boolean requireForRelay) {
+            this.tls = Objects.requireNonNull(value, "tls");
+            this.requireTlsForRelay = requireForRelay;
+            return this;
+        }
+
+        /**
+         * STARTTLS towards next hops. Default {@link TlsPolicy#disabled()} (the hops of the paper's topology are
+         * private addresses; {@code outbound-tls} in the configuration file changes it).
+         *
+         * @param value the policy
+         * @return this builder
+         */
+        public Builder outboundTls(TlsPolicy value) {
+            this.outboundTls = Objects.requireNonNull(value, "outboundTls");
+            return this;
+        }
+
+        /**
+         * The least usable space on the data directory's file system for a new transaction: below it (plus the size
+         * a client declares), MAIL gets {@code 452 4.3.1} before any data is sent (see
+         * {@link SmtpServer.Builder#freeSpace}). Default 0 (no check); {@code hygiene relay} sets 1.5 times the
+         * message size limit unless {@code min-free-space} says otherwise.
+         *
+         * @param bytes the minimum, {@code >= 0}
+         * @return this builder
+         * @throws IllegalArgumentException if negative
+         */
+        public Builder minFreeSpace(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("minFreeSpace must be >= 0, was " + bytes);
+            }
+            this.minFreeSpace = bytes;
             return this;
         }
 
         /**
          * Further delivery settings (retry schedule, next-hop back-off, poll interval, ...), applied after the
          * node's own (host name, SMTP client bound to the outgoing address, clock); the node's delivery listener is
-         * set last.
+         * set last. Each call adds its settings after those of earlier calls.
          *
          * @param settings the settings
          * @return this builder
          */
         public Builder delivery(Consumer<DeliveryAgent.Builder> settings) {
-            this.deliverySettings = Objects.requireNonNull(settings, "settings");
+            this.deliverySettings = this.deliverySettings.andThen(Objects.requireNonNull(settings, "settings"));
             return this;
         }
 
@@ -577,7 +645,7 @@ public final class Node implements AutoCloseable {
             return SmtpClient.builder()
                     .heloName(hostname())
                     .localAddress(outgoing)
-                    .tls(TlsPolicy.disabled())
+                    .tls(outboundTls)
                     .build();
         }
 
@@ -588,6 +656,21 @@ public final class Node implements AutoCloseable {
                     .accessRules(accessRules())
                     .acceptedDomains(acceptedDomains)
                     .clock(clock);
+            if (tls != null) {
+                sb.tls(tls.config()).requireTlsForRelay(requireTlsForRelay);
+            }
+            if (minFreeSpace > 0) {
+                Path dir = dataDirectory;
+                sb.freeSpace(
+                        () -> {
+                            try {
+                                return Files.getFileStore(dir).getUsableSpace();
+                            } catch (IOException e) {
+                                throw new java.io.UncheckedIOException(e);
+                            }
+                        },
+                        minFreeSpace);
+            }
             serverSettings.accept(sb);
         }
 

@@ -237,6 +237,7 @@ public final class NodeConfig {
                 throw error(c, "stats-flush", e.getMessage());
             }
         }
+        LimitsConfig.read(c, b, base);
         c.rejectUnknownKeys();
         return b;
     }

@@ -120,7 +120,7 @@ final class ScannerConfig {
         Map<String, List<String>> byFamily = new LinkedHashMap<>();
         Map<String, Integer> nameLine = new LinkedHashMap<>();
         HygieneListener log = new FailoverLog(node);
-        Settings settings = new Settings(c);
+        Settings settings = new Settings(c, base);
         for (Map.Entry<String, Integer> line : c.lines("scanner")) {
             String value = line.getKey();
             int n = line.getValue();
@@ -502,9 +502,11 @@ final class ScannerConfig {
     /** The per-family keys; each getter marks its key as read, and errors name the key's line. */
     private static final class Settings {
         private final ConfigFile c;
+        private final Path base;
 
-        Settings(ConfigFile c) {
+        Settings(ConfigFile c, Path base) {
             this.c = c;
+            this.base = base;
         }
 
         private String key(String family, String setting) {
@@ -564,14 +566,17 @@ final class ScannerConfig {
             if (v.isEmpty()) {
                 return Optional.empty();
             }
-            List<String> argv = Arrays.stream(v.get().strip().split("\\s+"))
+            List<String> argv = new ArrayList<>(Arrays.stream(v.get().strip().split("\\s+"))
                     .filter(a -> !a.isEmpty())
-                    .toList();
+                    .toList());
             if (argv.isEmpty()) {
                 throw new ConfigException(c.source() + " line " + line(family, setting) + ": " + family + "." + setting
                         + ": an empty command");
             }
-            return Optional.of(argv);
+            if (argv.get(0).contains("/") && !Path.of(argv.get(0)).isAbsolute()) {
+                argv.set(0, base.resolve(argv.get(0)).toString()); // relative to the configuration file
+            }
+            return Optional.of(List.copyOf(argv));
         }
 
         /** Rejects the update timing keys when there is no update command. */
