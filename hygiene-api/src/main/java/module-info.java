@@ -8,4 +8,7 @@ module org.mailhygiene.api {
     exports org.mailhygiene.api.failover;
     exports org.mailhygiene.api.policy;
     exports org.mailhygiene.api.routing;
+    exports org.mailhygiene.api.shared;
+
+    uses org.mailhygiene.api.shared.SharedStateProvider;
 }

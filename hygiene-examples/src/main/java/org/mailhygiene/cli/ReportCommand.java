@@ -1,22 +1,31 @@
 package org.mailhygiene.cli;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.LocalDate;
 import java.time.YearMonth;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Optional;
+import org.mailhygiene.api.shared.SharedState;
+import org.mailhygiene.api.shared.SharedStateException;
+import org.mailhygiene.api.shared.SharedStates;
 import org.mailhygiene.smtp.stats.StatisticsReport;
 
 /**
  * {@code hygiene report --data DIR [--month YYYY-MM] [--html FILE]}: prints the statistics tables of the nodes under
  * {@code DIR} (mail received and sent, spam and spam ratio per month, viruses by name per month; per node and in
  * total) and writes the same as an HTML page with SVG charts, to {@code DIR/report.html} unless {@code --html} names
- * another file ({@code --html -} skips it).
+ * another file ({@code --html -} skips it). With {@code --redis URL} instead of {@code --data}, the statistics that
+ * every node of a cluster publishes to that Redis (node config key {@code redis}) are read: the whole cluster in one
+ * report, for the month given or the last 13 months.
  *
  * <p>Exit status 0 on success, 2 when the directory holds no statistics or a file is malformed (the message names the
  * file and line).
@@ -40,6 +49,7 @@ public final class ReportCommand implements Command {
     public String usage() {
         return """
                 usage: hygiene report --data DIR [--month YYYY-MM] [--html FILE]
+                       hygiene report --redis URL [--month YYYY-MM] [--html FILE]
 
                 Reads the daily statistics under DIR (DIR/stats, or DIR/NODE/stats for every node, as
                 'hygiene demo --data DIR' and 'hygiene relay' keep them) and prints, per month: mail
@@ -47,9 +57,12 @@ public final class ReportCommand implements Command {
                 infected, scanner failures and signature updates; viruses by name; per node and in total.
 
                 options:
-                  --data DIR        the data directory (required)
+                  --data DIR        the data directory
+                  --redis URL       instead of --data: the cluster's statistics in this Redis
+                                    (redis://HOST:PORT[/DB], rediss://, redis-sentinel://, redis-cluster://)
                   --month YYYY-MM   only this month
-                  --html FILE       where to write the HTML report (default DIR/report.html; '-' for none)
+                  --html FILE       where to write the HTML report (default DIR/report.html, or none
+                                    with --redis; '-' for none)
                   -h, --help        show this help
                 """;
     }
@@ -57,6 +70,7 @@ public final class ReportCommand implements Command {
     @Override
     public int run(List<String> args, Io io) throws UsageException {
         Path data = null;
+        String redis = null;
         Optional<YearMonth> month = Optional.empty();
         String html = null;
         for (int i = 0; i < args.size(); i++) {
@@ -67,6 +81,7 @@ public final class ReportCommand implements Command {
                     return EXIT_OK;
                 }
                 case "--data" -> data = path(value(args, ++i, a));
+                case "--redis" -> redis = value(args, ++i, a);
                 case "--month" -> {
                     String m = value(args, ++i, a);
                     try {
@@ -79,15 +94,27 @@ public final class ReportCommand implements Command {
                 default -> throw new UsageException("unknown argument '" + a + "'");
             }
         }
-        if (data == null) {
-            throw new UsageException("--data DIR is required");
+        if ((data == null) == (redis == null)) {
+            throw new UsageException("give exactly one of --data DIR and --redis URL");
         }
         StatisticsReport report;
-        try {
-            report = StatisticsReport.load(data, month);
-        } catch (IOException | IllegalArgumentException e) {
-            io.err().println("hygiene report: " + e.getMessage());
-            return EXIT_ERROR;
+        if (redis != null) {
+            try {
+                report = loadShared(redis, month);
+            } catch (SharedStateException | IllegalArgumentException e) {
+                io.err().println("hygiene report: " + e.getMessage());
+                return EXIT_ERROR;
+            }
+            if (html == null) {
+                html = "-";
+            }
+        } else {
+            try {
+                report = StatisticsReport.load(data, month);
+            } catch (IOException | IllegalArgumentException e) {
+                io.err().println("hygiene report: " + e.getMessage());
+                return EXIT_ERROR;
+            }
         }
         io.out().print(report.text());
         if (!"-".equals(html)) {
@@ -104,6 +131,22 @@ public final class ReportCommand implements Command {
             }
         }
         return EXIT_OK;
+    }
+
+    private static StatisticsReport loadShared(String url, Optional<YearMonth> month)
+            throws SharedStateException, UsageException {
+        URI uri;
+        try {
+            uri = new URI(url);
+        } catch (URISyntaxException e) {
+            throw new UsageException("--redis wants a URL such as redis://127.0.0.1:6379, got '" + url + "'");
+        }
+        LocalDate first = month.map(m -> m.atDay(1))
+                .orElse(LocalDate.now().minusMonths(12).withDayOfMonth(1));
+        LocalDate last = month.map(YearMonth::atEndOfMonth).orElse(LocalDate.now());
+        try (SharedState state = SharedStates.open(uri, Duration.ofSeconds(5))) {
+            return StatisticsReport.load(state.counters(), first, last);
+        }
     }
 
     private static String value(List<String> args, int i, String option) throws UsageException {

@@ -2,7 +2,6 @@ package org.mailhygiene.scanners;
 
 import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Ticker;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
@@ -10,12 +9,19 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.api.NanoClock;
 import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.ScanResult;
 import org.mailhygiene.api.Verdict;
+import org.mailhygiene.api.shared.SharedStateException;
+import org.mailhygiene.api.shared.VerdictStore;
 
 /**
  * A bounded cache of scanner verdicts, keyed by the SHA-256 digest of the message content together with the scanner's
@@ -28,28 +34,46 @@ import org.mailhygiene.api.Verdict;
  * and nothing is cached, so the next lookup scans again.
  *
  * <p>Defaults: at most {@value #DEFAULT_MAXIMUM_SIZE} verdicts, each kept for {@link #DEFAULT_EXPIRE_AFTER_WRITE} (one
- * hour) after it was written, time read from {@link Ticker#systemTicker()}. Backed by Caffeine; maintenance runs on the
+ * hour) after it was written, time read from {@link NanoClock#system()}. Backed by Caffeine; maintenance runs on the
  * calling threads. Thread-safe; one cache may be shared by several {@link ScanPipeline}s.
+ *
+ * <p><b>Shared tier.</b> With {@link Builder#shared(VerdictStore)} (for example Redis, so that a cluster of relay nodes
+ * scans each distinct payload once), a local miss asks the shared store before scanning: a shared verdict is used as a
+ * cache hit; otherwise the node takes the content's scan lease, scans, stores the verdict in the shared store for the
+ * same {@link #expireAfterWrite()} and releases the lease. A node that finds the lease taken waits (polling, at most
+ * {@link Builder#leaseTime(Duration) the lease time}, and never past its message's deadline) for the holder's verdict;
+ * if the holder fails (no verdict, lease gone) it scans itself. Failures are never stored. If the shared store fails or
+ * is slow, the node scans locally: the shared tier can save scans but never decides a verdict by itself.
  */
 public final class VerdictCache {
     /** Default maximum number of cached verdicts. */
     public static final long DEFAULT_MAXIMUM_SIZE = 10_000;
     /** Default time a verdict stays cached after it was written: one hour. */
     public static final Duration DEFAULT_EXPIRE_AFTER_WRITE = Duration.ofHours(1);
+    /** Default lease time in the shared tier: 60 seconds. */
+    public static final Duration DEFAULT_LEASE_TIME = Duration.ofSeconds(60);
 
     private final AsyncCache<Key, ScanResult> cache;
     private final long maximumSize;
     private final Duration expireAfterWrite;
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
+    private final LongAdder sharedHits = new LongAdder();
+    private final LongAdder sharedScans = new LongAdder();
+    private final VerdictStore shared;
+    private final Duration leaseTime;
+    private final String owner = UUID.randomUUID().toString();
+    private final AtomicLong leases = new AtomicLong();
 
     private VerdictCache(Builder b) {
         this.maximumSize = b.maximumSize;
         this.expireAfterWrite = b.expireAfterWrite;
+        this.shared = b.shared;
+        this.leaseTime = b.leaseTime;
         this.cache = Caffeine.newBuilder()
                 .maximumSize(b.maximumSize)
                 .expireAfterWrite(b.expireAfterWrite)
-                .ticker(b.ticker)
+                .ticker(b.nanoClock::nanoTime)
                 .executor(Runnable::run)
                 .buildAsync();
     }
@@ -111,6 +135,117 @@ public final class VerdictCache {
      */
     public Stats stats() {
         return new Stats(hits.sum(), misses.sum());
+    }
+
+    /**
+     * The shared tier, if configured.
+     *
+     * @return the shared store, or empty
+     */
+    public Optional<VerdictStore> shared() {
+        return Optional.ofNullable(shared);
+    }
+
+    /**
+     * The longest time one node's scan lease lasts, and so the longest another node waits for its verdict.
+     *
+     * @return the lease time
+     */
+    public Duration leaseTime() {
+        return leaseTime;
+    }
+
+    /**
+     * Local misses that the shared tier answered, since the cache was created.
+     *
+     * @return the count
+     */
+    public long sharedHits() {
+        return sharedHits.sum();
+    }
+
+    /**
+     * Local misses that were scanned here under a shared lease or after the shared tier failed, since the cache was
+     * created.
+     *
+     * @return the count
+     */
+    public long sharedScans() {
+        return sharedScans.sum();
+    }
+
+    /**
+     * What the shared tier said for a local miss: a verdict to use, or the lease this node holds (null when it scans
+     * without one).
+     */
+    record SharedAttempt(Verdict verdict, String lease) {
+        static final SharedAttempt SCAN_WITHOUT_LEASE = new SharedAttempt(null, null);
+    }
+
+    /**
+     * Consults the shared tier for a local miss; may wait for another node's scan (interruptible).
+     *
+     * @throws InterruptedException if the message's deadline interrupts the wait
+     */
+    SharedAttempt sharedBegin(Key key) throws InterruptedException {
+        if (shared == null) {
+            return SharedAttempt.SCAN_WITHOUT_LEASE;
+        }
+        long deadline = System.nanoTime() + leaseTime.toNanos();
+        String lease = owner + ":" + leases.incrementAndGet();
+        try {
+            while (true) {
+                Optional<Verdict> v = shared.get(key.identity(), key.sha256());
+                if (v.isPresent()) {
+                    sharedHits.increment();
+                    return new SharedAttempt(v.get(), null);
+                }
+                if (shared.tryLease(key.identity(), key.sha256(), lease, leaseTime)) {
+                    sharedScans.increment();
+                    return new SharedAttempt(null, lease);
+                }
+                long pause = 2;
+                while (true) {
+                    if (System.nanoTime() - deadline > 0) {
+                        sharedScans.increment();
+                        return SharedAttempt.SCAN_WITHOUT_LEASE;
+                    }
+                    TimeUnit.MILLISECONDS.sleep(pause);
+                    pause = Math.min(50, pause * 2);
+                    v = shared.get(key.identity(), key.sha256());
+                    if (v.isPresent()) {
+                        sharedHits.increment();
+                        return new SharedAttempt(v.get(), null);
+                    }
+                    if (!shared.leaseHeld(key.identity(), key.sha256())) {
+                        break; // the holder gave up without a verdict: try to take the lease
+                    }
+                }
+            }
+        } catch (SharedStateException e) {
+            sharedScans.increment();
+            return SharedAttempt.SCAN_WITHOUT_LEASE;
+        }
+    }
+
+    /** Stores the loader's verdict in the shared tier (never a failure) and releases its lease. Never throws. */
+    void sharedFinish(Key key, SharedAttempt attempt, ScanResult result) {
+        if (shared == null || attempt.lease() == null) {
+            return;
+        }
+        try {
+            if (result instanceof Verdict v) {
+                shared.put(key.identity(), key.sha256(), v, expireAfterWrite);
+            }
+        } catch (SharedStateException | RuntimeException e) {
+            // The store is down or slow: the verdict stays local; the lease expires by itself.
+        } finally {
+            try {
+                shared.release(key.identity(), key.sha256(), attempt.lease());
+            } catch (SharedStateException | RuntimeException e) {
+                // Expires by itself after the lease time.
+            }
+        }
     }
 
     /**
@@ -207,9 +342,41 @@ public final class VerdictCache {
     public static final class Builder {
         private long maximumSize = DEFAULT_MAXIMUM_SIZE;
         private Duration expireAfterWrite = DEFAULT_EXPIRE_AFTER_WRITE;
-        private Ticker ticker = Ticker.systemTicker();
+        private NanoClock nanoClock = NanoClock.system();
+        private VerdictStore shared;
+        private Duration leaseTime = DEFAULT_LEASE_TIME;
 
         private Builder() {}
+
+        /**
+         * Adds a shared tier behind the local cache (see the class description). Default: none.
+         *
+         * @param value the shared store, e.g. Redis through hygiene-redis, wrapped in a guard that fails fast while it
+         *     is down
+         * @return this builder
+         */
+        public Builder shared(VerdictStore value) {
+            shared = Objects.requireNonNull(value, "shared");
+            return this;
+        }
+
+        /**
+         * How long one node's scan lease lasts in the shared tier: the longest another node waits for that node's
+         * verdict before scanning itself. Default {@link VerdictCache#DEFAULT_LEASE_TIME}. Set it to about the longest
+         * scan you expect (the per-message deadline).
+         *
+         * @param value a positive duration
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder leaseTime(Duration value) {
+            Objects.requireNonNull(value, "leaseTime");
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException("leaseTime must be positive, was " + value);
+            }
+            leaseTime = value;
+            return this;
+        }
 
         /**
          * The maximum number of verdicts kept. Default {@value VerdictCache#DEFAULT_MAXIMUM_SIZE}.
@@ -244,13 +411,14 @@ public final class VerdictCache {
         }
 
         /**
-         * The time source for expiry. Default {@link Ticker#systemTicker()}; tests pass a fake.
+         * The time source for expiry. Default {@link NanoClock#system()}; tests pass a fake such as
+         * {@code atomicLong::get}.
          *
-         * @param value the ticker
+         * @param value the time source
          * @return this builder
          */
-        public Builder ticker(Ticker value) {
-            ticker = Objects.requireNonNull(value, "ticker");
+        public Builder nanoClock(NanoClock value) {
+            nanoClock = Objects.requireNonNull(value, "nanoClock");
             return this;
         }
 

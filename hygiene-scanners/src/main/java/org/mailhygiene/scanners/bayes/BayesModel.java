@@ -150,6 +150,42 @@ public final class BayesModel {
     }
 
     /**
+     * Adds counts learned elsewhere (for example a cluster's shared learning, see {@link SharedModelSync}) in one step:
+     * {@code spamMessages} and {@code hamMessages} messages, and per token the number of spam and ham messages it
+     * occurred in. Negative amounts take counts back (never below zero; tokens that reach zero are removed).
+     *
+     * @param spamMessages spam messages to add (may be negative)
+     * @param hamMessages ham messages to add (may be negative)
+     * @param tokens token to a two-element array: spam and ham messages to add
+     * @throws IllegalArgumentException if an array does not have two elements
+     */
+    public void adjust(long spamMessages, long hamMessages, Map<String, long[]> tokens) {
+        lock.writeLock().lock();
+        try {
+            for (Map.Entry<String, long[]> e : tokens.entrySet()) {
+                long[] d = e.getValue();
+                if (d.length != 2) {
+                    throw new IllegalArgumentException("token counts need two elements, got " + d.length);
+                }
+                if (d[0] == 0 && d[1] == 0) {
+                    continue;
+                }
+                int[] c = counts.computeIfAbsent(Objects.requireNonNull(e.getKey(), "token"), k -> new int[2]);
+                c[0] = (int) Math.max(0, Math.min(Integer.MAX_VALUE, c[0] + d[0]));
+                c[1] = (int) Math.max(0, Math.min(Integer.MAX_VALUE, c[1] + d[1]));
+                if (c[0] == 0 && c[1] == 0) {
+                    counts.remove(e.getKey());
+                }
+            }
+            this.spamMessages = Math.max(0, this.spamMessages + spamMessages);
+            this.hamMessages = Math.max(0, this.hamMessages + hamMessages);
+            generation.incrementAndGet();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
      * Number of spam messages learned.
      *
      * @return the count

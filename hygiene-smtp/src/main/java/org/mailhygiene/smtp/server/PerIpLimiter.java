@@ -6,20 +6,34 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
+import org.mailhygiene.api.shared.RateLimiter;
+import org.mailhygiene.api.shared.SharedStateException;
 
 /**
  * A token bucket per client address: {@code count} events per {@code window}, refilled continuously, bursts up to
  * {@code count}. Buckets live in a Caffeine cache and are dropped after two idle windows (a full bucket again), so
  * memory stays bounded under many addresses (at most 100,000 buckets). Time comes from the injected clock.
- * Package-private; thread-safe.
+ *
+ * <p>With a shared limiter (a cluster's Redis), the bucket {@code PREFIX + address} there decides, so the limit holds
+ * across all nodes; when the shared limiter fails, the local bucket decides. Package-private; thread-safe.
  */
 final class PerIpLimiter {
     private final Cache<InetAddress, Bucket> buckets;
     private final int count;
     private final double nanosPerToken;
     private final Ticker ticker;
+    private final RateLimiter shared;
+    private final String sharedPrefix;
+    private final Duration window;
 
     PerIpLimiter(int count, Duration window, Clock clock) {
+        this(count, window, clock, null, "");
+    }
+
+    PerIpLimiter(int count, Duration window, Clock clock, RateLimiter shared, String sharedPrefix) {
+        this.shared = shared;
+        this.sharedPrefix = sharedPrefix;
+        this.window = window;
         this.count = count;
         this.nanosPerToken = (double) window.toNanos() / count;
         this.ticker = () -> clock.millis() * 1_000_000L;
@@ -37,6 +51,13 @@ final class PerIpLimiter {
      * @return {@code true} if the event is within the rate
      */
     boolean tryAcquire(InetAddress address) {
+        if (shared != null) {
+            try {
+                return shared.tryAcquire(sharedPrefix + address.getHostAddress(), count, window);
+            } catch (SharedStateException e) {
+                // The cluster's limiter is unreachable: this node's own bucket decides.
+            }
+        }
         long now = ticker.read();
         Bucket b = buckets.get(address, k -> new Bucket(count, now));
         synchronized (b) {

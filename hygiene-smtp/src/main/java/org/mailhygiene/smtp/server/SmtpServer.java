@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import org.mailhygiene.api.shared.RateLimiter;
 import org.mailhygiene.scanners.concurrent.VirtualThreads;
 import org.mailhygiene.smtp.access.AcceptedDomains;
 import org.mailhygiene.smtp.access.AccessDecision;
@@ -93,9 +94,18 @@ public final class SmtpServer implements AutoCloseable {
             AtomicLong idCounter,
             ScheduledExecutorService watchdog,
             LongSupplier freeSpace,
-            long minFreeSpace) {
+            long minFreeSpace,
+            SessionListener listener) {
         String nextId() {
             return idPrefix + Long.toString(idCounter.incrementAndGet(), 36).toUpperCase(Locale.ROOT);
+        }
+
+        void refused(InetAddress client, String reason, int code) {
+            try {
+                listener.refused(client, reason, code);
+            } catch (RuntimeException e) {
+                LOG.warn("session listener failed", e);
+            }
         }
     }
 
@@ -104,9 +114,10 @@ public final class SmtpServer implements AutoCloseable {
         this.requestedPort = b.port;
         this.backlog = b.backlog;
         this.accessRules = b.accessRules;
-        this.connectionRate =
-                new PerIpLimiter(b.limits.connectionRateCount(), b.limits.connectionRateWindow(), b.clock);
-        PerIpLimiter messageRate = new PerIpLimiter(b.limits.messageRateCount(), b.limits.messageRateWindow(), b.clock);
+        this.connectionRate = new PerIpLimiter(
+                b.limits.connectionRateCount(), b.limits.connectionRateWindow(), b.clock, b.sharedLimiter, "conn:");
+        PerIpLimiter messageRate = new PerIpLimiter(
+                b.limits.messageRateCount(), b.limits.messageRateWindow(), b.clock, b.sharedLimiter, "msg:");
         String prefix = Long.toString(b.clock.millis(), 36).toUpperCase(Locale.ROOT) + "-";
         this.settings = new Settings(
                 b.hostname,
@@ -124,7 +135,8 @@ public final class SmtpServer implements AutoCloseable {
                 new AtomicLong(),
                 newWatchdog(),
                 b.freeSpace,
-                b.minFreeSpace);
+                b.minFreeSpace,
+                b.listener);
         if (b.executor != null) {
             this.executor = b.executor;
             this.ownsExecutor = false;
@@ -314,10 +326,12 @@ public final class SmtpServer implements AutoCloseable {
         InetAddress ip = s.getInetAddress();
         AccessDecision decision = accessRules.decide(ip);
         if (!decision.allowed()) {
+            settings.refused(ip, "access-denied", 554);
             refuse(s, "554 5.7.1 Access denied");
             return;
         }
         if (active.get() >= settings.limits().maxConnections()) {
+            settings.refused(ip, "connections", 421);
             refuse(s, "421 4.7.0 " + settings.hostname() + " Too many connections, try again later");
             return;
         }
@@ -325,11 +339,13 @@ public final class SmtpServer implements AutoCloseable {
         int fromHere = mine.incrementAndGet();
         if (fromHere > settings.limits().maxConnectionsPerIp()) {
             release(ip);
+            settings.refused(ip, "connections-per-ip", 421);
             refuse(s, "421 4.7.0 " + settings.hostname() + " Too many connections from your address");
             return;
         }
         if (fromHere > settings.limits().stressConnectionsPerIp() && underStress()) {
             release(ip);
+            settings.refused(ip, "stress-connections-per-ip", 421);
             refuse(
                     s,
                     "421 4.7.0 " + settings.hostname()
@@ -338,6 +354,7 @@ public final class SmtpServer implements AutoCloseable {
         }
         if (!connectionRate.tryAcquire(ip)) {
             release(ip);
+            settings.refused(ip, "connection-rate", 421);
             refuse(s, "421 4.7.0 " + settings.hostname() + " Connection rate limit exceeded, try again later");
             return;
         }
@@ -359,6 +376,7 @@ public final class SmtpServer implements AutoCloseable {
             executor.execute(session);
         } catch (RejectedExecutionException e) {
             onClose.run();
+            settings.refused(ip, "shutting-down", 421);
             refuse(s, "421 4.3.2 " + settings.hostname() + " Shutting down");
         }
     }
@@ -408,10 +426,23 @@ public final class SmtpServer implements AutoCloseable {
         private Clock clock = Clock.systemDefaultZone();
         private LongSupplier freeSpace = () -> Long.MAX_VALUE;
         private long minFreeSpace;
+        private RateLimiter sharedLimiter;
         private Path spoolDirectory;
         private ExecutorService executor;
+        private SessionListener listener = SessionListener.NONE;
 
         private Builder() {}
+
+        /**
+         * Who is told about refusals and TLS sessions (for metrics). Default {@link SessionListener#NONE}.
+         *
+         * @param value the listener (fast, must not throw)
+         * @return this builder
+         */
+        public Builder sessionListener(SessionListener value) {
+            this.listener = Objects.requireNonNull(value, "listener");
+            return this;
+        }
 
         /**
          * The address to listen on. Default: the loopback address (127.0.0.1), so nothing is exposed by accident.
@@ -557,6 +588,19 @@ public final class SmtpServer implements AutoCloseable {
          */
         public Builder handler(MessageHandler handler) {
             this.handler = Objects.requireNonNull(handler, "handler");
+            return this;
+        }
+
+        /**
+         * Keeps the per-IP connection and message rates in a limiter shared by every node of a cluster (for example
+         * Redis), so a client that spreads its connections over several nodes gets each limit once, not once per node.
+         * If the shared limiter fails, the node's own buckets decide. Default: the node's own buckets only.
+         *
+         * @param limiter the shared limiter (wrap it so that it fails fast while down, e.g. {@code GuardedSharedState})
+         * @return this builder
+         */
+        public Builder sharedLimiter(RateLimiter limiter) {
+            this.sharedLimiter = Objects.requireNonNull(limiter, "limiter");
             return this;
         }
 

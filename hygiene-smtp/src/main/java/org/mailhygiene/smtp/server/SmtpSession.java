@@ -176,6 +176,7 @@ final class SmtpSession implements Runnable {
             out.flush();
             if (input.inputWithin(delay)) {
                 LOG.info("{}: early talker: sent a command before the greeting; refused", client);
+                cfg.refused(client, "early-talker", 554);
                 write(554, "5.5.1", cfg.hostname() + " Protocol error: you talked before the greeting");
                 out.flush();
                 return false;
@@ -329,6 +330,7 @@ final class SmtpSession implements Runnable {
         }
         bdatFailed = false;
         if ((cfg.requireTls() || (cfg.requireTlsForRelay() && access.relay())) && !tls) {
+            cfg.refused(client, "tls-required", 530);
             return error(530, "5.7.0", "Must issue a STARTTLS command first");
         }
         PathParser.Parsed p;
@@ -377,6 +379,7 @@ final class SmtpSession implements Runnable {
             return error(553, "5.6.7", "Non-ASCII address needs SMTPUTF8");
         }
         if (!cfg.messageRate().tryAcquire(client)) {
+            cfg.refused(client, "message-rate", 451);
             return error(451, "4.7.1", "Too many messages from your address, try again later");
         }
         if (cfg.minFreeSpace() > 0) {
@@ -391,6 +394,7 @@ final class SmtpSession implements Runnable {
             }
             if (free < cfg.minFreeSpace() || free - cfg.minFreeSpace() < declared) {
                 LOG.warn("{}: MAIL refused: {} bytes free, {} required", client, free, cfg.minFreeSpace() + declared);
+                cfg.refused(client, "free-space", 452);
                 // Our problem, not the client's: not counted toward its error limit.
                 write(452, "4.3.1", "Insufficient system storage, try again later");
                 return true;
@@ -416,6 +420,7 @@ final class SmtpSession implements Runnable {
             // RFC 5321 §4.5.3.1.10: 452, and the client sends the rest later. A session gets recipientOvershoot of
             // them free (a client pipelining a long list must not lose its transaction); past that each is an error,
             // so a client cannot send RCPTs without end.
+            cfg.refused(client, "too-many-recipients", 452);
             if (overshoot < cfg.limits().recipientOvershoot()) {
                 overshoot++;
                 write(452, "4.5.3", "Too many recipients");
@@ -440,6 +445,7 @@ final class SmtpSession implements Runnable {
         Optional<SmtpReply> refusal = cfg.relayControl().check(m.localPart(), m.quoted(), m.domain(), access.relay());
         if (refusal.isPresent()) {
             SmtpReply r = refusal.get();
+            cfg.refused(client, "relay-denied", r.code());
             return error(r.code(), r.enhancedStatus(), r.text());
         }
         if (!esmtp && input.hasPending()) {
@@ -624,6 +630,7 @@ final class SmtpSession implements Runnable {
     }
 
     private SmtpReply violationReply(DataReader.Violation violation, int hops) {
+        cfg.refused(client, "message-content", violation == DataReader.Violation.SIZE ? 552 : 554);
         switch (violation) {
             case SIZE:
                 return new SmtpReply(
@@ -676,6 +683,15 @@ final class SmtpSession implements Runnable {
             g.disarm();
         }
         socket = ssl;
+        try {
+            cfg.listener()
+                    .tlsEstablished(
+                            client,
+                            ssl.getSession().getProtocol(),
+                            ssl.getSession().getCipherSuite());
+        } catch (RuntimeException e) {
+            LOG.warn("session listener failed", e);
+        }
         input.switchTo(ssl);
         out = new BufferedOutputStream(
                 watchdog.guard(ssl.getOutputStream(), cfg.limits().writeTimeout()), 4096);
@@ -713,6 +729,7 @@ final class SmtpSession implements Runnable {
         write(code, status, text);
         errors++;
         if (errors >= cfg.limits().maxErrors()) {
+            cfg.refused(client, "too-many-errors", 421);
             write(421, "4.7.0", cfg.hostname() + " Too many errors, closing connection");
             return false;
         }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDate;
 import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -15,6 +16,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.mailhygiene.api.shared.CounterStore;
+import org.mailhygiene.api.shared.SharedStateException;
 
 /**
  * The administrator's report, as the nightly script of the original gateway mailed it: mail received and sent, spam
@@ -76,6 +79,34 @@ public final class StatisticsReport {
         if (nodes.isEmpty()) {
             throw new IllegalArgumentException("no statistics under " + dataDir
                     + " (expected DIR/stats or DIR/NODE/stats with YYYY-MM-DD.stats files)");
+        }
+        return new StatisticsReport(nodes);
+    }
+
+    /**
+     * Builds the report from a shared store (every node of a cluster that publishes there), for the days
+     * {@code first} to {@code last}.
+     *
+     * @param store the shared counters
+     * @param first the first day
+     * @param last the last day, inclusive
+     * @return the report
+     * @throws SharedStateException if the store did not answer
+     * @throws IllegalArgumentException if the store holds no statistics for those days
+     */
+    public static StatisticsReport load(CounterStore store, LocalDate first, LocalDate last)
+            throws SharedStateException {
+        Map<String, Map<YearMonth, DailyCounts>> nodes = new TreeMap<>();
+        SharedStatistics.read(store, first, last).forEach((node, days) -> {
+            Map<YearMonth, DailyCounts> months = new TreeMap<>();
+            for (DailyCounts d : days) {
+                YearMonth ym = YearMonth.from(d.day());
+                months.merge(ym, new DailyCounts(ym.atDay(1), d.counters(), d.viruses()), DailyCounts::plus);
+            }
+            nodes.put(node, months);
+        });
+        if (nodes.isEmpty()) {
+            throw new IllegalArgumentException("no statistics in the shared store from " + first + " to " + last);
         }
         return new StatisticsReport(nodes);
     }

@@ -20,19 +20,31 @@ import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.events.HygieneListener;
 import org.mailhygiene.api.policy.Policy;
 import org.mailhygiene.api.routing.Router;
+import org.mailhygiene.api.shared.SharedState;
+import org.mailhygiene.api.shared.SharedStateException;
 import org.mailhygiene.scanners.ScanPipeline;
+import org.mailhygiene.scanners.VerdictCache;
+import org.mailhygiene.scanners.bayes.BayesScanner;
+import org.mailhygiene.scanners.bayes.SharedModelSync;
+import org.mailhygiene.scanners.shared.GuardedSharedState;
 import org.mailhygiene.smtp.Relay;
 import org.mailhygiene.smtp.access.AcceptedDomains;
 import org.mailhygiene.smtp.access.AccessRules;
 import org.mailhygiene.smtp.delivery.DeliveryAgent;
+import org.mailhygiene.smtp.delivery.DeliveryListener;
+import org.mailhygiene.smtp.delivery.Endpoint;
+import org.mailhygiene.smtp.delivery.RecipientResult;
 import org.mailhygiene.smtp.delivery.SmtpClient;
 import org.mailhygiene.smtp.delivery.TlsPolicy;
 import org.mailhygiene.smtp.queue.Quarantine;
+import org.mailhygiene.smtp.queue.QueuedMessage;
 import org.mailhygiene.smtp.queue.Spool;
 import org.mailhygiene.smtp.server.ReloadableTls;
+import org.mailhygiene.smtp.server.SessionListener;
 import org.mailhygiene.smtp.server.SmtpServer;
 import org.mailhygiene.smtp.stats.DailyReportMailer;
 import org.mailhygiene.smtp.stats.NodeStatistics;
+import org.mailhygiene.smtp.stats.SharedStatistics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,6 +100,9 @@ public final class Node implements AutoCloseable {
     private final List<NodeService> services;
     private final ReloadableTls tls;
     private DailyReportMailer dailyReport;
+    private final GuardedSharedState shared;
+    private final List<SharedModelSync> modelSyncs = new ArrayList<>();
+    private final Duration modelRefresh;
     private boolean started;
     private boolean closed;
 
@@ -103,20 +118,41 @@ public final class Node implements AutoCloseable {
         List<HygieneListener> listeners = new ArrayList<>();
         listeners.add(statistics);
         listeners.addAll(b.listeners);
-        this.pipeline = ScanPipeline.builder()
+        this.shared = b.sharedState == null ? null : new GuardedSharedState(b.sharedState, b.clock);
+        this.modelRefresh = b.modelRefresh;
+        ScanPipeline.Builder pb = ScanPipeline.builder()
                 .scanners(b.scanners)
                 .policy(policy)
-                .listener(HygieneListener.composite(listeners))
-                .build();
+                .listener(HygieneListener.composite(listeners));
+        if (shared != null) {
+            pb.cache(VerdictCache.builder().shared(shared.verdicts()).build());
+            for (Scanner sc : b.scanners) {
+                if (sc instanceof BayesScanner bayes) {
+                    modelSyncs.add(new SharedModelSync(bayes.model(), b.sharedModelName, shared.tokens()));
+                }
+            }
+        }
+        this.pipeline = pb.build();
         NodeEvents events = new NodeEvents(b.name, statistics, b.clock);
         String hostname = b.hostname();
         SmtpClient client = b.client();
         this.relay = Relay.builder()
-                .server(b::applyServer)
+                .server(sb -> {
+                    b.applyServer(sb);
+                    if (shared != null) {
+                        sb.sharedLimiter(shared.limiter());
+                    }
+                    if (!b.sessionListeners.isEmpty()) {
+                        sb.sessionListener(compositeSession(List.copyOf(b.sessionListeners)));
+                    }
+                })
                 .delivery(db -> {
                     db.hostname(hostname).client(client).clock(b.clock);
                     b.deliverySettings.accept(db);
-                    db.listener(events);
+                    List<DeliveryListener> dl = new ArrayList<>();
+                    dl.add(events);
+                    dl.addAll(b.deliveryListeners);
+                    db.listener(dl.size() == 1 ? events : compositeDelivery(List.copyOf(dl)));
                 })
                 .pipeline(pipeline)
                 .spool(spool)
@@ -135,6 +171,69 @@ public final class Node implements AutoCloseable {
         this.clock = b.clock;
         this.services = List.copyOf(b.services);
         this.tls = b.tls;
+    }
+
+    private static SessionListener compositeSession(List<SessionListener> all) {
+        return new SessionListener() {
+            @Override
+            public void refused(InetAddress client, String reason, int code) {
+                for (SessionListener l : all) {
+                    try {
+                        l.refused(client, reason, code);
+                    } catch (RuntimeException e) {
+                        LOG.warn("session listener failed", e);
+                    }
+                }
+            }
+
+            @Override
+            public void tlsEstablished(InetAddress client, String protocol, String cipherSuite) {
+                for (SessionListener l : all) {
+                    try {
+                        l.tlsEstablished(client, protocol, cipherSuite);
+                    } catch (RuntimeException e) {
+                        LOG.warn("session listener failed", e);
+                    }
+                }
+            }
+        };
+    }
+
+    private static DeliveryListener compositeDelivery(List<DeliveryListener> all) {
+        return new DeliveryListener() {
+            @Override
+            public void transaction(QueuedMessage message, Optional<Endpoint> endpoint, List<RecipientResult> results) {
+                for (DeliveryListener l : all) {
+                    try {
+                        l.transaction(message, endpoint, results);
+                    } catch (RuntimeException e) {
+                        LOG.warn("delivery listener failed", e);
+                    }
+                }
+            }
+
+            @Override
+            public void bounced(QueuedMessage message, QueuedMessage bounce) {
+                for (DeliveryListener l : all) {
+                    try {
+                        l.bounced(message, bounce);
+                    } catch (RuntimeException e) {
+                        LOG.warn("delivery listener failed", e);
+                    }
+                }
+            }
+
+            @Override
+            public void completed(QueuedMessage message) {
+                for (DeliveryListener l : all) {
+                    try {
+                        l.completed(message);
+                    } catch (RuntimeException e) {
+                        LOG.warn("delivery listener failed", e);
+                    }
+                }
+            }
+        };
     }
 
     /**
@@ -197,9 +296,25 @@ public final class Node implements AutoCloseable {
             throw new IllegalStateException(name + (closed ? " is closed" : " is already started"));
         }
         started = true;
+        pickUpIncoming(false); // before delivery starts: see Spool.pickUpIncoming
+        recoverReleases();
         relay.start();
+        takeFlushRequest();
         long ms = flushInterval.toMillis();
         flusher.scheduleWithFixedDelay(this::flushQuietly, ms, ms, TimeUnit.MILLISECONDS);
+        for (SharedModelSync sync : modelSyncs) {
+            sync.start(modelRefresh);
+        }
+        if (shared != null) {
+            try {
+                shared.ping();
+                LOG.info("{}: sharing state through {}", name, shared.description());
+            } catch (SharedStateException e) {
+                // Logged by the guard; the node runs on its local state until the store answers.
+            }
+        }
+        flusher.scheduleWithFixedDelay(this::expireQuarantine, 0, 1, TimeUnit.HOURS);
+        flusher.scheduleWithFixedDelay(this::pollHandOvers, 1, 1, TimeUnit.SECONDS);
         if (reportTo != null) {
             dailyReport = new DailyReportMailer(
                     dataDirectory, name, reportFrom, reportTo, relay.address(), reportAt, clock, flusher);
@@ -211,12 +326,92 @@ public final class Node implements AutoCloseable {
         LOG.info("{} ({}) listening on {}, data in {}", name, role, relay.address(), dataDirectory);
     }
 
+    /** Every second: messages released into {@code spool/incoming/} by another process, and flush requests. */
+    private void pollHandOvers() {
+        pickUpIncoming(true);
+        takeFlushRequest();
+    }
+
+    private void pickUpIncoming(boolean submit) {
+        try {
+            for (QueuedMessage m : spool.pickUpIncoming()) {
+                if (submit) {
+                    relay.delivery().submit(m);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}: cannot pick up handed-over messages (will retry)", name, e);
+        }
+    }
+
+    private void recoverReleases() {
+        try {
+            quarantine.recoverReleases(spool.directory());
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}: cannot finish interrupted quarantine releases (the next release retries)", name, e);
+        }
+    }
+
+    private void takeFlushRequest() {
+        try {
+            if (spool.takeFlushRequest()) {
+                int n = relay.delivery().flush();
+                LOG.info("{}: queue flush requested: {} messages with deferred recipients retried now", name, n);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}: cannot take the queue flush request", name, e);
+        }
+    }
+
+    private void expireQuarantine() {
+        try {
+            List<org.mailhygiene.smtp.queue.QueueId> gone = quarantine.expire();
+            if (!gone.isEmpty()) {
+                LOG.info(
+                        "{}: {} quarantined messages older than {} deleted: {}",
+                        name,
+                        gone.size(),
+                        quarantine.retention(),
+                        gone);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}: quarantine expiry failed (will retry in an hour)", name, e);
+        }
+    }
+
     private void flushQuietly() {
         try {
             statistics.flush();
         } catch (IOException | RuntimeException e) {
             LOG.warn("{}: cannot write statistics (will retry)", name, e);
         }
+        if (shared != null) {
+            try {
+                SharedStatistics.publish(statistics, name, shared.counters());
+            } catch (SharedStateException e) {
+                // The guard logged it; the totals are published again at the next flush.
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("{}: cannot publish statistics to {} (will retry)", name, shared.description(), e);
+            }
+        }
+    }
+
+    /**
+     * The shared state this node uses, guarded (see {@link Builder#sharedState}).
+     *
+     * @return the guarded state, or empty for a node that shares nothing
+     */
+    public Optional<GuardedSharedState> sharedState() {
+        return Optional.ofNullable(shared);
+    }
+
+    /**
+     * The scanning pipeline.
+     *
+     * @return the pipeline (live)
+     */
+    public ScanPipeline pipeline() {
+        return pipeline;
     }
 
     /**
@@ -275,6 +470,33 @@ public final class Node implements AutoCloseable {
     }
 
     /**
+     * The scanners every message goes through (for health probes).
+     *
+     * @return the scanners, in pipeline order
+     */
+    public List<Scanner> scanners() {
+        return pipeline.scanners();
+    }
+
+    /**
+     * The node's spool (for queue tools and metrics).
+     *
+     * @return the spool
+     */
+    public Spool spool() {
+        return spool;
+    }
+
+    /**
+     * Whether the node is started and not closed: it accepts SMTP connections.
+     *
+     * @return {@code true} while running
+     */
+    public synchronized boolean running() {
+        return started && !closed;
+    }
+
+    /**
      * The node's relay (for its delivery agent's queue length).
      *
      * @return the relay
@@ -306,6 +528,7 @@ public final class Node implements AutoCloseable {
         }
         relay.close();
         flusher.shutdownNow();
+        modelSyncs.forEach(SharedModelSync::close);
         pipeline.close();
         try {
             spool.close();
@@ -316,6 +539,14 @@ public final class Node implements AutoCloseable {
             statistics.close();
         } catch (IOException e) {
             LOG.warn("{}: cannot write statistics on close", name, e);
+        }
+        if (shared != null) {
+            try {
+                SharedStatistics.publish(statistics, name, shared.counters());
+            } catch (SharedStateException | IOException | RuntimeException e) {
+                LOG.debug("{}: last statistics publication failed", name, e);
+            }
+            shared.close();
         }
         LOG.info("{} stopped", name);
     }
@@ -348,6 +579,13 @@ public final class Node implements AutoCloseable {
         private ReloadableTls tls;
         private boolean requireTlsForRelay;
         private TlsPolicy outboundTls = TlsPolicy.disabled();
+        private SharedState sharedState;
+        private String sharedModelName = "bayes";
+        private Duration modelRefresh = Duration.ofSeconds(10);
+        private final List<SessionListener> sessionListeners = new ArrayList<>();
+        private final List<DeliveryListener> deliveryListeners = new ArrayList<>();
+        private InetSocketAddress adminListen;
+        private Duration quarantineRetention = Quarantine.DEFAULT_RETENTION;
 
         private Builder(Role role, String name) {
             this.role = Objects.requireNonNull(role, "role");
@@ -356,6 +594,45 @@ public final class Node implements AutoCloseable {
                 throw new IllegalArgumentException("node name must be non-blank without white space: '" + name + "'");
             }
             this.name = name;
+        }
+
+        /**
+         * Shares state with the other nodes of a cluster through this store (node config key {@code redis}): verdicts
+         * of identical content (so a storm spread over several edges is scanned once), per-client rate limits,
+         * statistics per node and day (for {@code hygiene report --redis URL}) and what the Bayes classifier learns.
+         * The node wraps it in a {@link GuardedSharedState}: while the store is down or slow the node works on its
+         * local state (logged once) and resumes sharing when it answers. The node closes it. Default: nothing shared.
+         *
+         * @param value the store, e.g. {@code SharedStates.open(URI.create("redis://10.0.0.5:6379"), timeout)}
+         * @return this builder
+         */
+        public Builder sharedState(SharedState value) {
+            this.sharedState = Objects.requireNonNull(value, "sharedState");
+            return this;
+        }
+
+        /**
+         * The name under which this node's Bayes classifier shares learned counts (all nodes that should learn
+         * together use the same name), and how often the local model is refreshed from the store. Defaults
+         * {@code bayes}, 10 s. Only used with {@link #sharedState}.
+         *
+         * @param modelName the shared model's name
+         * @param refresh the refresh period, positive
+         * @return this builder
+         * @throws IllegalArgumentException if the name is blank or the period not positive
+         */
+        public Builder sharedModel(String modelName, Duration refresh) {
+            Objects.requireNonNull(modelName, "modelName");
+            Objects.requireNonNull(refresh, "refresh");
+            if (modelName.isBlank()) {
+                throw new IllegalArgumentException("shared model name must not be blank");
+            }
+            if (refresh.isNegative() || refresh.isZero()) {
+                throw new IllegalArgumentException("model refresh must be positive, was " + refresh);
+            }
+            this.sharedModelName = modelName;
+            this.modelRefresh = refresh;
+            return this;
         }
 
         /**
@@ -562,6 +839,68 @@ public final class Node implements AutoCloseable {
         }
 
         /**
+         * How long quarantined messages are kept: the node deletes older ones at start and then every hour (the node
+         * config's {@code quarantine-retention}). Default {@link Quarantine#DEFAULT_RETENTION} (30 days).
+         *
+         * @param value a positive duration
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder quarantineRetention(Duration value) {
+            Objects.requireNonNull(value, "retention");
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException("quarantine retention must be positive, was " + value);
+            }
+            this.quarantineRetention = value;
+            return this;
+        }
+
+        /**
+         * Adds a listener for the SMTP server's refusals and TLS sessions (for metrics). Repeatable.
+         *
+         * @param value the listener (fast, must not throw)
+         * @return this builder
+         */
+        public Builder sessionListener(SessionListener value) {
+            sessionListeners.add(Objects.requireNonNull(value, "listener"));
+            return this;
+        }
+
+        /**
+         * Adds a listener for the delivery agent's events (after the node's own statistics and log lines); for
+         * metrics. Repeatable.
+         *
+         * @param value the listener (fast, must not throw)
+         * @return this builder
+         */
+        public Builder deliveryListener(DeliveryListener value) {
+            deliveryListeners.add(Objects.requireNonNull(value, "listener"));
+            return this;
+        }
+
+        /**
+         * Where the administrator's HTTP endpoint ({@code /metrics}, {@code /health}) should listen: the node config's
+         * {@code admin-listen}. The node does not serve it itself (that needs the optional hygiene-metrics module);
+         * {@code hygiene relay} reads it through {@link #adminListen()} and starts the server. Default: none.
+         *
+         * @param address the address (port 0: any free port)
+         * @return this builder
+         */
+        public Builder adminListen(InetSocketAddress address) {
+            this.adminListen = Objects.requireNonNull(address, "address");
+            return this;
+        }
+
+        /**
+         * The admin address set by {@link #adminListen(InetSocketAddress)}, if any.
+         *
+         * @return the address
+         */
+        public Optional<InetSocketAddress> adminListen() {
+            return Optional.ofNullable(adminListen);
+        }
+
+        /**
          * Further SMTP server settings (limits, TLS, ...), applied after the node's own (bind address, port, host
          * name, access rules, accepted domains, clock, free-space check). Each call adds its settings after those of
          * earlier calls.
@@ -750,6 +1089,7 @@ public final class Node implements AutoCloseable {
             Spool spool = Spool.open(dataDirectory.resolve("spool"));
             try {
                 Quarantine quarantine = Quarantine.builder(dataDirectory.resolve("quarantine"))
+                        .retention(quarantineRetention)
                         .clock(clock)
                         .build();
                 NodeStatistics statistics = NodeStatistics.open(dataDirectory, name, clock);

@@ -2,6 +2,8 @@ package org.mailhygiene.smtp.topology;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,6 +19,7 @@ import java.util.Optional;
 import org.mailhygiene.api.policy.Action;
 import org.mailhygiene.api.policy.DefaultPolicy;
 import org.mailhygiene.api.routing.StaticRouter;
+import org.mailhygiene.api.shared.SharedStates;
 import org.mailhygiene.smtp.access.AcceptedDomains;
 import org.mailhygiene.smtp.access.AccessRules;
 import org.mailhygiene.smtp.config.ConfigException;
@@ -55,6 +58,17 @@ import org.mailhygiene.smtp.config.ConfigFile;
  *   <tr><td>{@code report-from}</td><td>sender of the report</td><td>{@code postmaster@HOSTNAME}</td></tr>
  *   <tr><td>{@code report-time}</td><td>local time of day to send it, {@code HH:MM}</td><td>06:00</td></tr>
  *   <tr><td>{@code stats-flush}</td><td>statistics flush interval ({@code 5s})</td><td>5s</td></tr>
+ *   <tr><td>{@code redis}</td><td>share state with the cluster's other nodes through this Redis
+ *       ({@code redis://[:PASSWORD@]HOST[:PORT][/DB]}, {@code rediss://}, {@code redis-sentinel://},
+ *       {@code redis-cluster://}; needs hygiene-redis on the class path)</td><td>nothing shared</td></tr>
+ *   <tr><td>{@code redis-timeout}</td><td>bound on each call to Redis</td><td>250ms</td></tr>
+ *   <tr><td>{@code redis-model}</td><td>name of the shared Bayes model</td><td>{@code bayes}</td></tr>
+ *   <tr><td>{@code redis-model-refresh}</td><td>how often the local model takes in the cluster's learning</td>
+ *       <td>10s</td></tr>
+ *   <tr><td>{@code admin-listen}</td><td>{@code IP:PORT} for {@code /metrics} and {@code /health} (served by
+ *       {@code hygiene relay})</td><td>none</td></tr>
+ *   <tr><td>{@code quarantine-retention}</td><td>how long quarantined messages are kept ({@code 30d})</td>
+ *       <td>30d</td></tr>
  * </table>
  *
  * Every error is a {@link ConfigException} naming the file, the line and the problem; unknown keys are errors.
@@ -237,10 +251,77 @@ public final class NodeConfig {
                 throw error(c, "stats-flush", e.getMessage());
             }
         }
+        sharedState(c, b);
+        Optional<String> admin = c.string("admin-listen");
+        if (admin.isPresent()) {
+            String a = admin.get();
+            int ac = a.lastIndexOf(':');
+            if (ac <= 0) {
+                throw error(c, "admin-listen", "expected IP:PORT, was '" + a + "'");
+            }
+            InetAddress adminIp = ip(c, "admin-listen", a.substring(0, ac));
+            int adminPort;
+            try {
+                adminPort = Integer.parseInt(a.substring(ac + 1));
+            } catch (NumberFormatException e) {
+                throw error(c, "admin-listen", "bad port in '" + a + "'");
+            }
+            if (adminPort < 0 || adminPort > 65535) {
+                throw error(c, "admin-listen", "bad port in '" + a + "'");
+            }
+            b.adminListen(new java.net.InetSocketAddress(adminIp, adminPort));
+        }
+        Optional<Duration> retention = c.duration("quarantine-retention");
+        if (retention.isPresent()) {
+            try {
+                b.quarantineRetention(retention.get());
+            } catch (IllegalArgumentException e) {
+                throw error(c, "quarantine-retention", e.getMessage());
+            }
+        }
         LimitsConfig.read(c, b, base);
         c.rejectUnknownKeys();
         return b;
     }
+
+    /** Keys {@code redis}, {@code redis-timeout}, {@code redis-model}, {@code redis-model-refresh}. */
+    private static void sharedState(ConfigFile c, Node.Builder b) throws ConfigException {
+        Optional<String> url = c.string("redis");
+        Optional<Duration> timeout = c.duration("redis-timeout");
+        Optional<String> model = c.string("redis-model");
+        Optional<Duration> refresh = c.duration("redis-model-refresh");
+        if (url.isEmpty()) {
+            for (String k : List.of("redis-timeout", "redis-model", "redis-model-refresh")) {
+                if (c.string(k).isPresent()) {
+                    throw error(c, k, "needs redis");
+                }
+            }
+            return;
+        }
+        Duration t = timeout.orElse(DEFAULT_REDIS_TIMEOUT);
+        if (t.isNegative() || t.isZero()) {
+            throw error(c, "redis-timeout", "must be positive, was " + t);
+        }
+        URI uri;
+        try {
+            uri = new URI(url.get());
+        } catch (URISyntaxException e) {
+            throw error(c, "redis", "not a URL (expected redis://HOST[:PORT][/DB]): " + e.getMessage());
+        }
+        try {
+            b.sharedState(SharedStates.open(uri, t));
+        } catch (IllegalArgumentException e) {
+            throw error(c, "redis", e.getMessage());
+        }
+        try {
+            b.sharedModel(model.orElse("bayes"), refresh.orElse(Duration.ofSeconds(10)));
+        } catch (IllegalArgumentException e) {
+            throw error(c, model.isPresent() ? "redis-model" : "redis-model-refresh", e.getMessage());
+        }
+    }
+
+    /** The default bound on each call to the shared store ({@code redis-timeout}). */
+    public static final Duration DEFAULT_REDIS_TIMEOUT = Duration.ofMillis(250);
 
     private static InetAddress ip(ConfigFile c, String key, String text) throws ConfigException {
         if (!text.matches("[0-9.]+|\\[?[0-9a-fA-F:]+]?")) {

@@ -1,0 +1,23 @@
+package org.mailhygiene.api.shared;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Opens a {@link SharedState} for a URL; found with {@link java.util.ServiceLoader}. The hygiene-redis module provides
+ * one for {@code redis}, {@code rediss}, {@code redis-sentinel} and {@code redis-cluster} URLs.
+ */
+public interface SharedStateProvider {
+    /**
+     * Opens the store the URL names, if this provider handles its scheme. Opening does not require the store to be
+     * reachable: a node must start while its store is down.
+     *
+     * @param url the store's URL
+     * @param callTimeout the bound on every call, positive
+     * @return the state, or empty if the scheme is not this provider's
+     * @throws IllegalArgumentException if the scheme is this provider's but the URL is malformed (the message says
+     *     what is wrong)
+     */
+    Optional<SharedState> open(URI url, Duration callTimeout);
+}

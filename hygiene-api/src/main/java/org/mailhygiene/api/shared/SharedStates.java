@@ -1,0 +1,39 @@
+package org.mailhygiene.api.shared;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.ServiceLoader;
+
+/** Finds a {@link SharedStateProvider} for a URL. Stateless; thread-safe. */
+public final class SharedStates {
+    private SharedStates() {}
+
+    /**
+     * Opens the shared state a URL names, with the first provider on the class path or module path that handles its
+     * scheme.
+     *
+     * @param url the store's URL, e.g. {@code redis://127.0.0.1:6379/0}
+     * @param callTimeout the bound on every call, positive
+     * @return the opened state (not yet known to be reachable)
+     * @throws IllegalArgumentException if no provider handles the scheme (the message names the module to add), or the
+     *     URL is malformed, or the timeout is not positive
+     */
+    public static SharedState open(URI url, Duration callTimeout) {
+        Objects.requireNonNull(url, "url");
+        Objects.requireNonNull(callTimeout, "callTimeout");
+        if (callTimeout.isNegative() || callTimeout.isZero()) {
+            throw new IllegalArgumentException("callTimeout must be positive, was " + callTimeout);
+        }
+        for (SharedStateProvider p :
+                ServiceLoader.load(SharedStateProvider.class, SharedStates.class.getClassLoader())) {
+            Optional<SharedState> s = p.open(url, callTimeout);
+            if (s.isPresent()) {
+                return s.get();
+            }
+        }
+        throw new IllegalArgumentException("no shared-state provider for '" + url.getScheme() + ":' URLs"
+                + " (redis URLs need the hygiene-redis module on the class path or module path)");
+    }
+}

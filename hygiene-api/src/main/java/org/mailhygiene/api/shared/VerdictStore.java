@@ -1,0 +1,72 @@
+package org.mailhygiene.api.shared;
+
+import java.time.Duration;
+import java.util.Optional;
+import org.mailhygiene.api.Verdict;
+
+/**
+ * Verdicts shared between nodes, keyed by a scanner's cache identity and the SHA-256 of the content it scanned, with
+ * leases so that concurrent scans of the same content on different nodes produce one scan.
+ *
+ * <p>Protocol used by the verdict cache: {@link #get} first; on a miss, {@link #tryLease}; the lease holder scans,
+ * {@link #put}s a verdict (never a failure) and {@link #release}s; a node that did not get the lease polls {@link #get}
+ * and {@link #leaseHeld} until a verdict appears, the lease disappears (the holder failed: scan yourself) or its own
+ * wait bound passes. A lease expires by itself after its duration, so a node that dies while scanning delays the others
+ * by at most that long.
+ *
+ * <p>Implementations are thread-safe. Every method may block for at most the implementation's configured call timeout.
+ */
+public interface VerdictStore {
+    /**
+     * Looks a verdict up.
+     *
+     * @param identity the scanner's cache identity (non-empty)
+     * @param sha256 the content digest, lower-case hex
+     * @return the verdict, or empty on a miss
+     * @throws SharedStateException if the store did not answer
+     */
+    Optional<Verdict> get(String identity, String sha256) throws SharedStateException;
+
+    /**
+     * Stores a verdict for {@code ttl}.
+     *
+     * @param identity the scanner's cache identity
+     * @param sha256 the content digest
+     * @param verdict the verdict
+     * @param ttl how long it stays, positive
+     * @throws SharedStateException if the store did not answer
+     */
+    void put(String identity, String sha256, Verdict verdict, Duration ttl) throws SharedStateException;
+
+    /**
+     * Tries to take the lease that entitles one node to scan this content.
+     *
+     * @param identity the scanner's cache identity
+     * @param sha256 the content digest
+     * @param owner a token unique to the caller (node and scan), used to release only its own lease
+     * @param lease how long the lease lasts unless released, positive
+     * @return {@code true} if the caller now holds the lease
+     * @throws SharedStateException if the store did not answer
+     */
+    boolean tryLease(String identity, String sha256, String owner, Duration lease) throws SharedStateException;
+
+    /**
+     * Whether some node holds the lease right now.
+     *
+     * @param identity the scanner's cache identity
+     * @param sha256 the content digest
+     * @return {@code true} while a lease is held
+     * @throws SharedStateException if the store did not answer
+     */
+    boolean leaseHeld(String identity, String sha256) throws SharedStateException;
+
+    /**
+     * Releases the lease if {@code owner} still holds it; otherwise does nothing.
+     *
+     * @param identity the scanner's cache identity
+     * @param sha256 the content digest
+     * @param owner the token given to {@link #tryLease}
+     * @throws SharedStateException if the store did not answer
+     */
+    void release(String identity, String sha256, String owner) throws SharedStateException;
+}

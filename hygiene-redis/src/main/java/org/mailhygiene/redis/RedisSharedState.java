@@ -1,0 +1,524 @@
+package org.mailhygiene.redis;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManagerFactory;
+import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+import org.mailhygiene.api.Verdict;
+import org.mailhygiene.api.shared.CounterStore;
+import org.mailhygiene.api.shared.RateLimiter;
+import org.mailhygiene.api.shared.SharedState;
+import org.mailhygiene.api.shared.SharedStateException;
+import org.mailhygiene.api.shared.TokenStore;
+import org.mailhygiene.api.shared.VerdictStore;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.JedisClientConfig;
+import redis.clients.jedis.JedisCluster;
+import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.JedisSentineled;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.params.ScanParams;
+import redis.clients.jedis.params.SetParams;
+import redis.clients.jedis.resps.ScanResult;
+
+/**
+ * Shared state in Redis (or Valkey) through Jedis: the implementation behind {@code redis = URL} in the node config.
+ *
+ * <p><b>Keys</b> (all under the URL's prefix, default {@code mh:}, and all with an expiry, so Redis memory stays
+ * bounded without any maintenance job):
+ *
+ * <ul>
+ *   <li>{@code v:SHA256:IDHASH}, a verdict (text form), for the verdict cache's TTL; {@code l:SHA256:IDHASH}, a scan
+ *       lease (the holder's token), for the lease time. {@code IDHASH} is the first 32 hex digits of the SHA-256 of the
+ *       scanner's cache identity, so a changed identity (new signatures, new settings) never reads an old verdict.
+ *   <li>{@code rl:KEY}, a token bucket (hash {@code tokens}, {@code last}), expiring one window after its last use;
+ *       refill is computed with the server's clock ({@code TIME}), so nodes need no clock agreement.
+ *   <li>{@code stats:{DAY}:NODE} (hash of the node's published totals) and {@code stats:{DAY}:nodes} (set of node names), 400 days.
+ *   <li>{@code bayes:{MODEL}:s}, {@code bayes:{MODEL}:h} (token to message count), {@code bayes:{MODEL}:m} (message
+ *       counts and version; the version starts at the server's time in microseconds, so a store that lost its data never
+ *       repeats a version a node already applied): 400 days after the last learned message.
+ * </ul>
+ *
+ * <p>Multi-key operations run as Lua scripts on keys that share a hash tag (the braces), so they work unchanged on a
+ * Redis Cluster. Every call is bounded by the call timeout (connect, read, and waiting for a pooled connection).
+ *
+ * <p>Thread-safe: Jedis pools connections (at most 64 per server); blocking calls park a virtual thread without
+ * pinning its carrier on the JDKs that have them. Errors surface as {@link SharedStateException}; this class does not
+ * retry or fall back by itself (the caller's guard does, see {@code GuardedSharedState} in hygiene-scanners).
+ */
+public final class RedisSharedState implements SharedState {
+    /** How long statistics and learned token counts are kept after their last write: 400 days. */
+    public static final Duration RETENTION = Duration.ofDays(400);
+
+    private static final String RATE_SCRIPT = "local t = redis.call('TIME')\n"
+            + "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+            + "local cap = tonumber(ARGV[1])\n"
+            + "local win = tonumber(ARGV[2])\n"
+            + "local b = redis.call('HMGET', KEYS[1], 'tokens', 'last')\n"
+            + "local tokens = tonumber(b[1])\n"
+            + "local last = tonumber(b[2])\n"
+            + "if tokens == nil or last == nil then tokens = cap; last = now end\n"
+            + "if now > last then tokens = math.min(cap, tokens + (now - last) * cap / win); last = now end\n"
+            + "local ok = 0\n"
+            + "if tokens >= 1 then tokens = tokens - 1; ok = 1 end\n"
+            + "redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'last', tostring(last))\n"
+            + "redis.call('PEXPIRE', KEYS[1], win)\n"
+            + "return ok\n";
+
+    private static final String RELEASE_SCRIPT =
+            "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end\n";
+
+    private static final String LEARN_SCRIPT = "local h = KEYS[1]\n"
+            + "if ARGV[1] == '0' then h = KEYS[2] end\n"
+            + "for i = 3, #ARGV do redis.call('HINCRBY', h, ARGV[i], 1) end\n"
+            + "if ARGV[1] == '1' then redis.call('HINCRBY', KEYS[3], 'spam', 1)"
+            + " else redis.call('HINCRBY', KEYS[3], 'ham', 1) end\n"
+            + "if redis.call('HEXISTS', KEYS[3], 'version') == 0 then\n"
+            + "  local t = redis.call('TIME')\n"
+            + "  redis.call('HSET', KEYS[3], 'version', string.format('%.0f', tonumber(t[1]) * 1000000 + tonumber(t[2])))\n"
+            + "end\n"
+            + "redis.call('HINCRBY', KEYS[3], 'version', 1)\n"
+            + "for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[2]) end\n"
+            + "return 1\n";
+
+    private static final String COUNTERS_SCRIPT = "redis.call('DEL', KEYS[1])\n"
+            + "redis.call('SADD', KEYS[2], ARGV[1])\n"
+            + "for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end\n"
+            + "redis.call('EXPIRE', KEYS[1], ARGV[2])\n"
+            + "redis.call('EXPIRE', KEYS[2], ARGV[2])\n"
+            + "return 1\n";
+
+    private final RedisUrl url;
+    private final Duration callTimeout;
+    private final UnifiedJedis jedis;
+    private final String prefix;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final VerdictStore verdicts = new Verdicts();
+    private final RateLimiter limiter = new Limiter();
+    private final CounterStore counters = new Counters();
+    private final TokenStore tokens = new Tokens();
+
+    private RedisSharedState(RedisUrl url, Duration callTimeout, UnifiedJedis jedis) {
+        this.url = url;
+        this.callTimeout = callTimeout;
+        this.jedis = jedis;
+        this.prefix = url.prefix();
+    }
+
+    /**
+     * Opens a client for the URL. No connection is made yet: a node starts while Redis is down.
+     *
+     * @param url the parsed URL
+     * @param callTimeout the bound on connecting, on each reply and on waiting for a pooled connection; positive
+     * @return the state
+     * @throws IllegalArgumentException if the timeout is not positive or the CA file cannot be read
+     */
+    public static RedisSharedState open(RedisUrl url, Duration callTimeout) {
+        Objects.requireNonNull(url, "url");
+        Objects.requireNonNull(callTimeout, "callTimeout");
+        if (callTimeout.isNegative() || callTimeout.isZero()) {
+            throw new IllegalArgumentException("callTimeout must be positive, was " + callTimeout);
+        }
+        int ms = (int) Math.max(1, Math.min(Integer.MAX_VALUE, callTimeout.toMillis()));
+        DefaultJedisClientConfig.Builder cfg = DefaultJedisClientConfig.builder()
+                .connectionTimeoutMillis(ms)
+                .socketTimeoutMillis(ms)
+                .clientName("mail-hygiene");
+        url.user().ifPresent(cfg::user);
+        url.password().ifPresent(cfg::password);
+        if (!url.scheme().equals("redis-cluster")) {
+            cfg.database(url.database());
+        }
+        if (url.tls()) {
+            cfg.ssl(true);
+            if (url.caCertificates().isPresent()) {
+                cfg.sslSocketFactory(trusting(url));
+            }
+        }
+        JedisClientConfig config = cfg.build();
+        GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
+        pool.setMaxTotal(64);
+        pool.setMaxIdle(64);
+        pool.setMinIdle(0);
+        pool.setMaxWait(callTimeout);
+        pool.setBlockWhenExhausted(true);
+        pool.setJmxEnabled(false);
+        UnifiedJedis jedis;
+        switch (url.scheme()) {
+            case "redis-sentinel" -> {
+                Set<HostAndPort> sentinels = new LinkedHashSet<>();
+                url.hosts().forEach(h -> sentinels.add(new HostAndPort(h.host(), h.port())));
+                JedisClientConfig sentinelConfig = DefaultJedisClientConfig.builder()
+                        .connectionTimeoutMillis(ms)
+                        .socketTimeoutMillis(ms)
+                        .build();
+                jedis = new JedisSentineled(url.master().orElseThrow(), config, pool, sentinels, sentinelConfig);
+            }
+            case "redis-cluster" -> {
+                Set<HostAndPort> nodes = new LinkedHashSet<>();
+                url.hosts().forEach(h -> nodes.add(new HostAndPort(h.host(), h.port())));
+                jedis = new JedisCluster(nodes, config, 2, callTimeout.multipliedBy(2), pool);
+            }
+            default -> {
+                RedisUrl.Endpoint e = url.hosts().get(0);
+                jedis = new JedisPooled(pool, new HostAndPort(e.host(), e.port()), config);
+            }
+        }
+        return new RedisSharedState(url, callTimeout, jedis);
+    }
+
+    private static SSLSocketFactory trusting(RedisUrl url) {
+        try (InputStream in = Files.newInputStream(url.caCertificates().orElseThrow())) {
+            KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+            ks.load(null, null);
+            int n = 0;
+            for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                ks.setCertificateEntry("ca-" + n++, c);
+            }
+            if (n == 0) {
+                throw new IllegalArgumentException(
+                        "no certificate in " + url.caCertificates().get());
+            }
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(ks);
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, tmf.getTrustManagers(), null);
+            return ctx.getSocketFactory();
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalArgumentException(
+                    "cannot read CA certificates " + url.caCertificates().get() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Opens a client for a URL string.
+     *
+     * @param url the URL (see {@link RedisUrl})
+     * @param callTimeout the bound on every call
+     * @return the state
+     * @throws IllegalArgumentException if the URL is malformed
+     */
+    public static RedisSharedState open(String url, Duration callTimeout) {
+        return open(RedisUrl.parse(url), callTimeout);
+    }
+
+    /**
+     * The parsed URL.
+     *
+     * @return the URL
+     */
+    public RedisUrl url() {
+        return url;
+    }
+
+    /**
+     * The bound on every call.
+     *
+     * @return the timeout
+     */
+    public Duration callTimeout() {
+        return callTimeout;
+    }
+
+    @Override
+    public String description() {
+        return url.redacted();
+    }
+
+    @Override
+    public VerdictStore verdicts() {
+        return verdicts;
+    }
+
+    @Override
+    public RateLimiter limiter() {
+        return limiter;
+    }
+
+    @Override
+    public CounterStore counters() {
+        return counters;
+    }
+
+    @Override
+    public TokenStore tokens() {
+        return tokens;
+    }
+
+    @Override
+    public void ping() throws SharedStateException {
+        call("PING", () -> jedis.ping());
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            jedis.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RedisSharedState[" + url.redacted() + "]";
+    }
+
+    @FunctionalInterface
+    private interface Call<T> {
+        T run();
+    }
+
+    /**
+     * Runs an idempotent command: a connection found broken (a pooled connection to a server that restarted since)
+     * is replaced and the command sent once more.
+     */
+    private <T> T call(String what, Call<T> c) throws SharedStateException {
+        try {
+            return once(what, c);
+        } catch (SharedStateException e) {
+            if (e.getCause() instanceof JedisConnectionException && !closed.get()) {
+                return once(what, c);
+            }
+            throw e;
+        }
+    }
+
+    /** Runs a command that must not be repeated (it may have taken effect before its reply was lost). */
+    private <T> T once(String what, Call<T> c) throws SharedStateException {
+        if (closed.get()) {
+            throw new SharedStateException(url.redacted() + ": closed");
+        }
+        try {
+            return c.run();
+        } catch (RuntimeException e) {
+            // JedisException and its subclasses, pool exhaustion (NoSuchElementException), decoding errors.
+            throw new SharedStateException(url.redacted() + ": " + what + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static String sha256Hex(String s) {
+        try {
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required on every Java platform", e);
+        }
+    }
+
+    private String verdictKey(String kind, String identity, String sha256) {
+        Objects.requireNonNull(identity, "identity");
+        Objects.requireNonNull(sha256, "sha256");
+        return prefix + kind + ":" + sha256 + ":" + sha256Hex(identity).substring(0, 32);
+    }
+
+    private static long positiveMillis(Duration d, String what) {
+        Objects.requireNonNull(d, what);
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(what + " must be positive, was " + d);
+        }
+        return Math.max(1, d.toMillis());
+    }
+
+    private final class Verdicts implements VerdictStore {
+        @Override
+        public Optional<Verdict> get(String identity, String sha256) throws SharedStateException {
+            String key = verdictKey("v", identity, sha256);
+            String s = call("GET", () -> jedis.get(key));
+            if (s == null) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.of(VerdictCodec.decode(s));
+            } catch (RuntimeException e) {
+                throw new SharedStateException(url.redacted() + ": unreadable verdict at " + key + ": " + e, e);
+            }
+        }
+
+        @Override
+        public void put(String identity, String sha256, Verdict verdict, Duration ttl) throws SharedStateException {
+            String key = verdictKey("v", identity, sha256);
+            String value = VerdictCodec.encode(Objects.requireNonNull(verdict, "verdict"));
+            long ms = positiveMillis(ttl, "ttl");
+            call("SET", () -> jedis.set(key, value, SetParams.setParams().px(ms)));
+        }
+
+        @Override
+        public boolean tryLease(String identity, String sha256, String owner, Duration lease)
+                throws SharedStateException {
+            String key = verdictKey("l", identity, sha256);
+            Objects.requireNonNull(owner, "owner");
+            long ms = positiveMillis(lease, "lease");
+            return "OK"
+                    .equals(call(
+                            "SET NX",
+                            () -> jedis.set(
+                                    key, owner, SetParams.setParams().nx().px(ms))));
+        }
+
+        @Override
+        public boolean leaseHeld(String identity, String sha256) throws SharedStateException {
+            String key = verdictKey("l", identity, sha256);
+            return call("EXISTS", () -> jedis.exists(key));
+        }
+
+        @Override
+        public void release(String identity, String sha256, String owner) throws SharedStateException {
+            String key = verdictKey("l", identity, sha256);
+            Objects.requireNonNull(owner, "owner");
+            call("release", () -> jedis.eval(RELEASE_SCRIPT, List.of(key), List.of(owner)));
+        }
+    }
+
+    private final class Limiter implements RateLimiter {
+        @Override
+        public boolean tryAcquire(String key, int capacity, Duration window) throws SharedStateException {
+            Objects.requireNonNull(key, "key");
+            if (capacity < 1) {
+                throw new IllegalArgumentException("capacity must be >= 1, was " + capacity);
+            }
+            long ms = positiveMillis(window, "window");
+            String k = prefix + "rl:" + key;
+            Object r = once(
+                    "rate limit",
+                    () -> jedis.eval(RATE_SCRIPT, List.of(k), List.of(Integer.toString(capacity), Long.toString(ms))));
+            return r instanceof Long l && l == 1L;
+        }
+    }
+
+    private final class Counters implements CounterStore {
+        private String hash(String node, LocalDate day) {
+            return prefix + "stats:{" + day + "}:" + node;
+        }
+
+        private String nodes(LocalDate day) {
+            return prefix + "stats:{" + day + "}:nodes";
+        }
+
+        @Override
+        public void publish(String node, LocalDate day, Map<String, Long> totals) throws SharedStateException {
+            Objects.requireNonNull(node, "node");
+            Objects.requireNonNull(day, "day");
+            List<String> args = new ArrayList<>();
+            args.add(node);
+            args.add(Long.toString(RETENTION.toSeconds()));
+            totals.forEach((name, total) -> {
+                if (total != 0) {
+                    args.add(name);
+                    args.add(Long.toString(total));
+                }
+            });
+            List<String> keys = List.of(hash(node, day), nodes(day));
+            call("counters", () -> jedis.eval(COUNTERS_SCRIPT, keys, args));
+        }
+
+        @Override
+        public Map<String, Map<String, Long>> read(LocalDate day) throws SharedStateException {
+            Set<String> names = call("SMEMBERS", () -> jedis.smembers(nodes(day)));
+            Map<String, Map<String, Long>> out = new TreeMap<>();
+            for (String node : names) {
+                Map<String, String> raw = call("HGETALL", () -> jedis.hgetAll(hash(node, day)));
+                Map<String, Long> c = new TreeMap<>();
+                for (Map.Entry<String, String> e : raw.entrySet()) {
+                    try {
+                        c.put(e.getKey(), Long.parseLong(e.getValue()));
+                    } catch (NumberFormatException ex) {
+                        throw new SharedStateException(
+                                url.redacted() + ": counter " + e.getKey() + " of " + node + " is not a number", ex);
+                    }
+                }
+                out.put(node, c);
+            }
+            return out;
+        }
+    }
+
+    private final class Tokens implements TokenStore {
+        private List<String> keys(String model) {
+            Objects.requireNonNull(model, "model");
+            String base = prefix + "bayes:{" + model + "}:";
+            return List.of(base + "s", base + "h", base + "m");
+        }
+
+        @Override
+        public void learn(String model, Collection<String> tokens, boolean spam) throws SharedStateException {
+            List<String> keys = keys(model);
+            List<String> args = new ArrayList<>(tokens.size() + 2);
+            args.add(spam ? "1" : "0");
+            args.add(Long.toString(RETENTION.toSeconds()));
+            for (String t : new LinkedHashSet<>(tokens)) {
+                args.add(Objects.requireNonNull(t, "token"));
+            }
+            once("learn", () -> jedis.eval(LEARN_SCRIPT, keys, args));
+        }
+
+        @Override
+        public long version(String model) throws SharedStateException {
+            String v = call("HGET", () -> jedis.hget(keys(model).get(2), "version"));
+            return parse(v, "version");
+        }
+
+        private long parse(String v, String what) throws SharedStateException {
+            if (v == null) {
+                return 0;
+            }
+            try {
+                return Long.parseLong(v);
+            } catch (NumberFormatException e) {
+                throw new SharedStateException(url.redacted() + ": " + what + " is not a number: " + v, e);
+            }
+        }
+
+        @Override
+        public Snapshot snapshot(String model) throws SharedStateException {
+            List<String> keys = keys(model);
+            Map<String, String> meta = call("HGETALL", () -> jedis.hgetAll(keys.get(2)));
+            Map<String, long[]> counts = new HashMap<>();
+            scan(keys.get(0), counts, 0);
+            scan(keys.get(1), counts, 1);
+            return new Snapshot(
+                    parse(meta.get("version"), "version"),
+                    parse(meta.get("spam"), "spam"),
+                    parse(meta.get("ham"), "ham"),
+                    counts);
+        }
+
+        private void scan(String key, Map<String, long[]> counts, int index) throws SharedStateException {
+            String cursor = ScanParams.SCAN_POINTER_START;
+            ScanParams params = new ScanParams().count(1000);
+            do {
+                String c = cursor;
+                ScanResult<Map.Entry<String, String>> page = call("HSCAN", () -> jedis.hscan(key, c, params));
+                for (Map.Entry<String, String> e : page.getResult()) {
+                    counts.computeIfAbsent(e.getKey(), k -> new long[2])[index] = parse(e.getValue(), "token count");
+                }
+                cursor = page.getCursor();
+            } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package org.mailhygiene.redis;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Optional;
+import org.mailhygiene.api.shared.SharedState;
+import org.mailhygiene.api.shared.SharedStateProvider;
+
+/**
+ * Opens {@link RedisSharedState} for {@code redis}, {@code rediss}, {@code redis-sentinel} and {@code redis-cluster}
+ * URLs; registered with {@link java.util.ServiceLoader}. Stateless; thread-safe.
+ */
+public final class RedisSharedStateProvider implements SharedStateProvider {
+    /** Creates the provider (for the service loader). */
+    public RedisSharedStateProvider() {}
+
+    @Override
+    public Optional<SharedState> open(URI url, Duration callTimeout) {
+        if (!RedisUrl.handles(url.getScheme())) {
+            return Optional.empty();
+        }
+        return Optional.of(RedisSharedState.open(RedisUrl.parse(url.toString()), callTimeout));
+    }
+}

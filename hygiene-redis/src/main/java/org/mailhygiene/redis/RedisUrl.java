@@ -1,0 +1,311 @@
+package org.mailhygiene.redis;
+
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A parsed Redis address. Forms (user and password optional, percent-encoded where needed):
+ *
+ * <ul>
+ *   <li>{@code redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]}: one server (port 6379, database 0 by default);
+ *   <li>{@code rediss://...}: the same over TLS (the JVM's trust store, or {@code ?cacert=PEM-FILE});
+ *   <li>{@code redis-sentinel://[[USER]:PASSWORD@]HOST[:PORT][,HOST[:PORT]...]/MASTER[/DB]}: the master named
+ *       {@code MASTER} as the Sentinels report it (Sentinel port 26379 by default); the password is the master's;
+ *   <li>{@code redis-cluster://[[USER]:PASSWORD@]HOST[:PORT][,HOST[:PORT]...]}: a Redis Cluster, seeded by these
+ *       nodes (database 0 only).
+ * </ul>
+ *
+ * <p>Query parameters: {@code prefix=} the key prefix (default {@code mh:}; lets several clusters share one Redis),
+ * {@code cacert=} a PEM file of trusted CA certificates for {@code rediss}. IPv6 hosts are written in brackets.
+ *
+ * @param scheme {@code redis}, {@code rediss}, {@code redis-sentinel} or {@code redis-cluster}
+ * @param hosts one or more {@code host:port} endpoints
+ * @param user the ACL user, if given
+ * @param password the password, if given
+ * @param database the database number (0 for clusters)
+ * @param master the Sentinel master name, for {@code redis-sentinel}
+ * @param prefix the key prefix
+ * @param caCertificates trusted CA certificates for TLS, if given
+ */
+public record RedisUrl(
+        String scheme,
+        List<Endpoint> hosts,
+        Optional<String> user,
+        Optional<String> password,
+        int database,
+        Optional<String> master,
+        String prefix,
+        Optional<Path> caCertificates) {
+
+    /** The default key prefix. */
+    public static final String DEFAULT_PREFIX = "mh:";
+
+    /**
+     * One host and port.
+     *
+     * @param host a host name or address (IPv6 without brackets)
+     * @param port the TCP port
+     */
+    public record Endpoint(String host, int port) {
+        /**
+         * Validates.
+         *
+         * @throws IllegalArgumentException if the host is blank or the port is out of range
+         */
+        public Endpoint {
+            Objects.requireNonNull(host, "host");
+            if (host.isBlank()) {
+                throw new IllegalArgumentException("empty host");
+            }
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("port out of range: " + port);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+        }
+    }
+
+    /**
+     * Validates and copies.
+     *
+     * @throws IllegalArgumentException if the combination is invalid
+     */
+    public RedisUrl {
+        Objects.requireNonNull(scheme, "scheme");
+        hosts = List.copyOf(hosts);
+        Objects.requireNonNull(user, "user");
+        Objects.requireNonNull(password, "password");
+        Objects.requireNonNull(master, "master");
+        Objects.requireNonNull(prefix, "prefix");
+        Objects.requireNonNull(caCertificates, "caCertificates");
+        if (hosts.isEmpty()) {
+            throw new IllegalArgumentException("no host");
+        }
+        if (database < 0) {
+            throw new IllegalArgumentException("database must be >= 0, was " + database);
+        }
+    }
+
+    /**
+     * Whether this URL uses TLS.
+     *
+     * @return {@code true} for {@code rediss}
+     */
+    public boolean tls() {
+        return scheme.equals("rediss");
+    }
+
+    /**
+     * Whether the scheme is one of this module's.
+     *
+     * @param scheme a URL scheme
+     * @return {@code true} for the four schemes in the class description
+     */
+    public static boolean handles(String scheme) {
+        return scheme != null
+                && List.of("redis", "rediss", "redis-sentinel", "redis-cluster").contains(scheme.toLowerCase());
+    }
+
+    /**
+     * Parses a URL.
+     *
+     * @param url the text
+     * @return the parsed address
+     * @throws IllegalArgumentException with a sentence naming the problem
+     */
+    public static RedisUrl parse(String url) {
+        Objects.requireNonNull(url, "url");
+        int colon = url.indexOf("://");
+        if (colon <= 0) {
+            throw new IllegalArgumentException("not a redis URL (expected redis://HOST[:PORT][/DB]): " + url);
+        }
+        String scheme = url.substring(0, colon).toLowerCase();
+        if (!handles(scheme)) {
+            throw new IllegalArgumentException("unknown scheme '" + scheme
+                    + "' (expected redis, rediss, redis-sentinel or redis-cluster): " + url);
+        }
+        String rest = url.substring(colon + 3);
+        Map<String, String> query = new LinkedHashMap<>();
+        int q = rest.indexOf('?');
+        if (q >= 0) {
+            for (String kv : rest.substring(q + 1).split("&")) {
+                if (kv.isEmpty()) {
+                    continue;
+                }
+                int eq = kv.indexOf('=');
+                String k = eq < 0 ? kv : kv.substring(0, eq);
+                String v = eq < 0 ? "" : decode(kv.substring(eq + 1));
+                if (!k.equals("prefix") && !k.equals("cacert")) {
+                    throw new IllegalArgumentException("unknown parameter '" + k + "' (known: prefix, cacert): " + url);
+                }
+                query.put(k, v);
+            }
+            rest = rest.substring(0, q);
+        }
+        Optional<String> user = Optional.empty();
+        Optional<String> password = Optional.empty();
+        int at = rest.lastIndexOf('@');
+        if (at >= 0) {
+            String info = rest.substring(0, at);
+            rest = rest.substring(at + 1);
+            int c = info.indexOf(':');
+            if (c < 0) {
+                password = Optional.of(decode(info));
+            } else {
+                String u = decode(info.substring(0, c));
+                user = u.isEmpty() ? Optional.empty() : Optional.of(u);
+                password = Optional.of(decode(info.substring(c + 1)));
+            }
+        }
+        String hostPart = rest;
+        String path = "";
+        int slash = rest.indexOf('/');
+        if (slash >= 0) {
+            hostPart = rest.substring(0, slash);
+            path = rest.substring(slash + 1);
+        }
+        int defaultPort = scheme.equals("redis-sentinel") ? 26379 : 6379;
+        List<Endpoint> hosts = new ArrayList<>();
+        for (String h : hostPart.split(",", -1)) {
+            hosts.add(endpoint(h.trim(), defaultPort, url));
+        }
+        boolean multi = scheme.equals("redis-sentinel") || scheme.equals("redis-cluster");
+        if (!multi && hosts.size() > 1) {
+            throw new IllegalArgumentException(
+                    "several hosts need redis-sentinel:// or redis-cluster:// (a failover list is not a cluster): "
+                            + url);
+        }
+        Optional<String> master = Optional.empty();
+        int database = 0;
+        List<String> segments = path.isEmpty()
+                ? List.of()
+                : List.of(path.split("/", -1)).stream()
+                        .filter(s -> !s.isEmpty())
+                        .toList();
+        if (scheme.equals("redis-sentinel")) {
+            if (segments.isEmpty()) {
+                throw new IllegalArgumentException(
+                        "redis-sentinel URLs name the master: redis-sentinel://HOST:PORT,.../MASTER[/DB]: " + url);
+            }
+            master = Optional.of(decode(segments.get(0)));
+            if (segments.size() > 1) {
+                database = database(segments.get(1), url);
+            }
+            if (segments.size() > 2) {
+                throw new IllegalArgumentException("too many path segments: " + url);
+            }
+        } else {
+            if (segments.size() > 1) {
+                throw new IllegalArgumentException("too many path segments (expected /DB): " + url);
+            }
+            if (segments.size() == 1) {
+                database = database(segments.get(0), url);
+            }
+            if (scheme.equals("redis-cluster") && database != 0) {
+                throw new IllegalArgumentException("Redis Cluster has database 0 only: " + url);
+            }
+        }
+        String prefix = query.getOrDefault("prefix", DEFAULT_PREFIX);
+        Optional<Path> ca = Optional.ofNullable(query.get("cacert")).map(Path::of);
+        if (ca.isPresent() && !scheme.equals("rediss")) {
+            throw new IllegalArgumentException("cacert= is for rediss:// URLs only: " + url);
+        }
+        return new RedisUrl(scheme, hosts, user, password, database, master, prefix, ca);
+    }
+
+    private static int database(String s, String url) {
+        try {
+            int d = Integer.parseInt(s);
+            if (d < 0) {
+                throw new NumberFormatException();
+            }
+            return d;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("database must be a number >= 0, was '" + s + "': " + url);
+        }
+    }
+
+    private static Endpoint endpoint(String h, int defaultPort, String url) {
+        if (h.isEmpty()) {
+            throw new IllegalArgumentException("empty host: " + url);
+        }
+        String host;
+        String port = null;
+        if (h.startsWith("[")) {
+            int close = h.indexOf(']');
+            if (close < 0) {
+                throw new IllegalArgumentException("unclosed '[' in host '" + h + "': " + url);
+            }
+            host = h.substring(1, close);
+            String after = h.substring(close + 1);
+            if (!after.isEmpty()) {
+                if (!after.startsWith(":")) {
+                    throw new IllegalArgumentException("junk after ']' in host '" + h + "': " + url);
+                }
+                port = after.substring(1);
+            }
+        } else {
+            int c = h.indexOf(':');
+            if (c >= 0 && h.indexOf(':', c + 1) >= 0) {
+                throw new IllegalArgumentException("IPv6 addresses need brackets, e.g. [::1]:6379: " + url);
+            }
+            host = c < 0 ? h : h.substring(0, c);
+            port = c < 0 ? null : h.substring(c + 1);
+        }
+        int p = defaultPort;
+        if (port != null) {
+            try {
+                p = Integer.parseInt(port);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("port must be a number, was '" + port + "': " + url);
+            }
+        }
+        try {
+            return new Endpoint(host, p);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage() + ": " + url, e);
+        }
+    }
+
+    private static String decode(String s) {
+        return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The URL without its password, for logs.
+     *
+     * @return e.g. {@code redis://app:***@127.0.0.1:6379/0}
+     */
+    public String redacted() {
+        StringBuilder b = new StringBuilder(scheme).append("://");
+        if (user.isPresent() || password.isPresent()) {
+            b.append(user.orElse("")).append(password.isPresent() ? ":***" : "").append('@');
+        }
+        for (int i = 0; i < hosts.size(); i++) {
+            b.append(i == 0 ? "" : ",").append(hosts.get(i));
+        }
+        master.ifPresent(m -> b.append('/').append(m));
+        if (!scheme.equals("redis-cluster")) {
+            b.append('/').append(database);
+        }
+        if (!prefix.equals(DEFAULT_PREFIX)) {
+            b.append("?prefix=").append(prefix);
+        }
+        return b.toString();
+    }
+
+    @Override
+    public String toString() {
+        return redacted();
+    }
+}

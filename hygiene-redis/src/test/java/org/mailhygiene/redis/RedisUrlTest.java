@@ -1,0 +1,98 @@
+package org.mailhygiene.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.strings;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class RedisUrlTest {
+    @Test
+    void standaloneDefaults() {
+        RedisUrl u = RedisUrl.parse("redis://127.0.0.1");
+        assertThat(u.hosts()).containsExactly(new RedisUrl.Endpoint("127.0.0.1", 6379));
+        assertThat(u.database()).isZero();
+        assertThat(u.password()).isEmpty();
+        assertThat(u.prefix()).isEqualTo("mh:");
+        assertThat(u.tls()).isFalse();
+    }
+
+    @Test
+    void passwordUserDatabaseAndPrefix() {
+        RedisUrl u = RedisUrl.parse("rediss://app:s%40cr%3At@redis.example:6380/5?prefix=site1:&cacert=/etc/ca.pem");
+        assertThat(u.user()).contains("app");
+        assertThat(u.password()).contains("s@cr:t");
+        assertThat(u.database()).isEqualTo(5);
+        assertThat(u.prefix()).isEqualTo("site1:");
+        assertThat(u.tls()).isTrue();
+        assertThat(u.caCertificates()).contains(Path.of("/etc/ca.pem"));
+        assertThat(u.redacted()).isEqualTo("rediss://app:***@redis.example:6380/5?prefix=site1:");
+        assertThat(u.toString()).doesNotContain("s@cr");
+    }
+
+    @Test
+    void passwordOnly() {
+        RedisUrl u = RedisUrl.parse("redis://:secret@[::1]:7000");
+        assertThat(u.user()).isEmpty();
+        assertThat(u.password()).contains("secret");
+        assertThat(u.hosts()).containsExactly(new RedisUrl.Endpoint("::1", 7000));
+        assertThat(u.redacted()).isEqualTo("redis://:***@[::1]:7000/0");
+    }
+
+    @Test
+    void sentinelAndCluster() {
+        RedisUrl s = RedisUrl.parse("redis-sentinel://10.0.0.1,10.0.0.2:26380/mymaster/2");
+        assertThat(s.hosts())
+                .containsExactly(new RedisUrl.Endpoint("10.0.0.1", 26379), new RedisUrl.Endpoint("10.0.0.2", 26380));
+        assertThat(s.master()).contains("mymaster");
+        assertThat(s.database()).isEqualTo(2);
+        RedisUrl c = RedisUrl.parse("redis-cluster://a:7000,b:7001,c");
+        assertThat(c.hosts()).hasSize(3);
+        assertThat(c.hosts().get(2)).isEqualTo(new RedisUrl.Endpoint("c", 6379));
+        assertThat(c.master()).isEqualTo(Optional.empty());
+    }
+
+    @Test
+    void clearErrors() {
+        assertThatThrownBy(() -> RedisUrl.parse("127.0.0.1:6379")).hasMessageContaining("not a redis URL");
+        assertThatThrownBy(() -> RedisUrl.parse("http://x")).hasMessageContaining("unknown scheme 'http'");
+        assertThatThrownBy(() -> RedisUrl.parse("redis://a,b")).hasMessageContaining("redis-sentinel");
+        assertThatThrownBy(() -> RedisUrl.parse("redis-sentinel://a,b")).hasMessageContaining("name the master");
+        assertThatThrownBy(() -> RedisUrl.parse("redis-cluster://a/1")).hasMessageContaining("database 0 only");
+        assertThatThrownBy(() -> RedisUrl.parse("redis://h:port")).hasMessageContaining("port must be a number");
+        assertThatThrownBy(() -> RedisUrl.parse("redis://h:70000")).hasMessageContaining("port out of range");
+        assertThatThrownBy(() -> RedisUrl.parse("redis://::1")).hasMessageContaining("brackets");
+        assertThatThrownBy(() -> RedisUrl.parse("redis://h/x")).hasMessageContaining("database must be a number");
+        assertThatThrownBy(() -> RedisUrl.parse("redis://h?foo=1")).hasMessageContaining("unknown parameter 'foo'");
+        assertThatThrownBy(() -> RedisUrl.parse("redis://h?cacert=/x")).hasMessageContaining("rediss");
+    }
+
+    @Test
+    void anyTextParsesOrFailsWithIllegalArgument() {
+        qt().forAll(strings().allPossible().ofLengthBetween(0, 60)).checkAssert(s -> {
+            for (String candidate : List.of(s, "redis://" + s, "redis-sentinel://" + s, "rediss://" + s)) {
+                try {
+                    RedisUrl u = RedisUrl.parse(candidate);
+                    assertThat(u.hosts()).isNotEmpty();
+                } catch (IllegalArgumentException expected) {
+                    assertThat(expected.getMessage()).isNotBlank();
+                }
+            }
+        });
+    }
+
+    @Test
+    void portsRoundTrip() {
+        qt().forAll(integers().between(1, 65535), integers().between(0, 15)).checkAssert((port, db) -> {
+            RedisUrl u = RedisUrl.parse("redis://host.example:" + port + "/" + db);
+            assertThat(u.hosts().get(0).port()).isEqualTo(port);
+            assertThat(u.database()).isEqualTo(db);
+            assertThat(RedisUrl.parse(u.redacted())).isEqualTo(u);
+        });
+    }
+}

@@ -1,0 +1,166 @@
+package org.mailhygiene.scanners.bayes;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.mailhygiene.api.shared.SharedStateException;
+import org.mailhygiene.api.shared.TokenStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps a local {@link BayesModel} in step with what a cluster learned through a shared {@link TokenStore}: the model a
+ * node classifies with is its base model (the model file it was configured with) plus every message learned through
+ * the store, on any node.
+ *
+ * <p>Classification never waits for the store: it reads the local model, which {@link #refresh()} brings up to date
+ * on a schedule ({@link #start(Duration)}; cheap when nothing changed: one version read). A refresh applies the
+ * difference between the store's snapshot and what it applied before, so it is idempotent, and a store that lost its
+ * data (a restarted Redis without persistence) takes its counts back out again. {@link #learn} writes to the store
+ * only and then refreshes: the message counts once, on every node. While the store is unreachable the model keeps its
+ * last state and learning fails with {@link SharedStateException} (the caller says so; nothing is learned twice).
+ *
+ * <p>Thread-safe. {@link #close()} stops the schedule.
+ */
+public final class SharedModelSync implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SharedModelSync.class);
+
+    private final BayesModel model;
+    private final String name;
+    private final TokenStore store;
+    private final Object lock = new Object();
+    private long appliedVersion = -1;
+    private long appliedSpam;
+    private long appliedHam;
+    private Map<String, long[]> applied = new HashMap<>();
+    private ScheduledExecutorService scheduler;
+
+    /**
+     * Creates the sync; nothing is read until {@link #refresh()} or {@link #start(Duration)}.
+     *
+     * @param model the local model (the base; it is adjusted in place)
+     * @param name the model's name in the store (all nodes that should learn together use the same name)
+     * @param store the shared token store
+     */
+    public SharedModelSync(BayesModel model, String name, TokenStore store) {
+        this.model = Objects.requireNonNull(model, "model");
+        this.name = Objects.requireNonNull(name, "name");
+        this.store = Objects.requireNonNull(store, "store");
+    }
+
+    /**
+     * Brings the local model up to the store's counts, if they changed since the last refresh.
+     *
+     * @return {@code true} if the model changed
+     * @throws SharedStateException if the store did not answer (the model keeps its state)
+     */
+    public boolean refresh() throws SharedStateException {
+        synchronized (lock) {
+            long v = store.version(name);
+            if (v == appliedVersion) {
+                return false;
+            }
+            TokenStore.Snapshot snap = store.snapshot(name);
+            Map<String, long[]> delta = new HashMap<>();
+            snap.tokens().forEach((t, c) -> {
+                long[] old = applied.get(t);
+                long ds = c[0] - (old == null ? 0 : old[0]);
+                long dh = c[1] - (old == null ? 0 : old[1]);
+                if (ds != 0 || dh != 0) {
+                    delta.put(t, new long[] {ds, dh});
+                }
+            });
+            applied.forEach((t, old) -> {
+                if (!snap.tokens().containsKey(t)) {
+                    delta.put(t, new long[] {-old[0], -old[1]});
+                }
+            });
+            model.adjust(snap.spamMessages() - appliedSpam, snap.hamMessages() - appliedHam, delta);
+            Map<String, long[]> copy = new HashMap<>();
+            snap.tokens().forEach((t, c) -> copy.put(t, c.clone()));
+            applied = copy;
+            appliedSpam = snap.spamMessages();
+            appliedHam = snap.hamMessages();
+            appliedVersion = snap.version();
+            return true;
+        }
+    }
+
+    /**
+     * Learns a message for the whole cluster: counts it in the store, then refreshes the local model.
+     *
+     * @param tokens the message's tokens
+     * @param spam {@code true} for spam
+     * @throws SharedStateException if the store did not answer (then the message is not learned anywhere, unless the
+     *     store applied it before the reply was lost; the next refresh shows which)
+     */
+    public void learn(Collection<String> tokens, boolean spam) throws SharedStateException {
+        store.learn(name, tokens, spam);
+        refresh();
+    }
+
+    /**
+     * Messages learned through the store and applied to the local model.
+     *
+     * @return spam and ham counts applied
+     */
+    public long[] appliedMessages() {
+        synchronized (lock) {
+            return new long[] {appliedSpam, appliedHam};
+        }
+    }
+
+    /**
+     * Refreshes every {@code interval} on a daemon thread until {@link #close()}; failures are logged (once per run of
+     * failures) and retried at the next tick.
+     *
+     * @param interval a positive period
+     * @throws IllegalStateException if already started
+     */
+    public void start(Duration interval) {
+        if (interval.isNegative() || interval.isZero()) {
+            throw new IllegalArgumentException("interval must be positive, was " + interval);
+        }
+        synchronized (lock) {
+            if (scheduler != null) {
+                throw new IllegalStateException("already started");
+            }
+            scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "bayes-sync-" + name);
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        boolean[] failing = {false};
+        scheduler.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        refresh();
+                        failing[0] = false;
+                    } catch (SharedStateException | RuntimeException e) {
+                        if (!failing[0]) {
+                            LOG.warn("shared Bayes model '{}' not refreshed: {}", name, e.getMessage());
+                        }
+                        failing[0] = true;
+                    }
+                },
+                0,
+                interval.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    /** Stops the schedule. Idempotent. */
+    @Override
+    public void close() {
+        synchronized (lock) {
+            if (scheduler != null) {
+                scheduler.shutdownNow();
+            }
+        }
+    }
+}

@@ -1,0 +1,272 @@
+package org.mailhygiene.scanners.shared;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.Collection;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import org.mailhygiene.api.Verdict;
+import org.mailhygiene.api.shared.CounterStore;
+import org.mailhygiene.api.shared.RateLimiter;
+import org.mailhygiene.api.shared.SharedState;
+import org.mailhygiene.api.shared.SharedStateException;
+import org.mailhygiene.api.shared.TokenStore;
+import org.mailhygiene.api.shared.VerdictStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wraps a {@link SharedState} so that an unreachable store costs one timeout, not one per call: after a failure the
+ * store is marked down (logged once, with the reason) and calls fail at once, without touching the network, until a
+ * back-off has passed (1 s, doubling to at most {@link #MAX_BACKOFF}); then exactly one call probes it while the others
+ * keep failing fast; the first success marks it up again (logged once). Callers catch {@link SharedStateException} and
+ * use their local state, so a down store never blocks mail.
+ *
+ * <p>Counters for {@code /metrics}: calls that failed or were skipped ({@link #fallbacks()}), transitions to down
+ * ({@link #outages()}). Thread-safe.
+ */
+public final class GuardedSharedState implements SharedState {
+    /** The longest wait between probes of a down store. */
+    public static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    /** The first wait after a failure. */
+    public static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
+
+    private static final Logger LOG = LoggerFactory.getLogger(GuardedSharedState.class);
+
+    private final SharedState delegate;
+    private final Clock clock;
+    private final LongAdder fallbacks = new LongAdder();
+    private final LongAdder outages = new LongAdder();
+    private final AtomicBoolean probing = new AtomicBoolean();
+    private final Object lock = new Object();
+    private boolean down;
+    private long retryAt;
+    private Duration backoff = FIRST_BACKOFF;
+    private String lastError = "";
+
+    private final VerdictStore verdicts;
+    private final RateLimiter limiter;
+    private final CounterStore counters;
+    private final TokenStore tokens;
+
+    /**
+     * Guards {@code delegate}.
+     *
+     * @param delegate the store
+     * @param clock the time source for back-off
+     */
+    public GuardedSharedState(SharedState delegate, Clock clock) {
+        this.delegate = Objects.requireNonNull(delegate, "delegate");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        VerdictStore v = delegate.verdicts();
+        RateLimiter l = delegate.limiter();
+        CounterStore c = delegate.counters();
+        TokenStore t = delegate.tokens();
+        this.verdicts = new VerdictStore() {
+            @Override
+            public Optional<Verdict> get(String identity, String sha256) throws SharedStateException {
+                return guard(() -> v.get(identity, sha256));
+            }
+
+            @Override
+            public void put(String identity, String sha256, Verdict verdict, Duration ttl) throws SharedStateException {
+                guard(() -> {
+                    v.put(identity, sha256, verdict, ttl);
+                    return null;
+                });
+            }
+
+            @Override
+            public boolean tryLease(String identity, String sha256, String owner, Duration lease)
+                    throws SharedStateException {
+                return guard(() -> v.tryLease(identity, sha256, owner, lease));
+            }
+
+            @Override
+            public boolean leaseHeld(String identity, String sha256) throws SharedStateException {
+                return guard(() -> v.leaseHeld(identity, sha256));
+            }
+
+            @Override
+            public void release(String identity, String sha256, String owner) throws SharedStateException {
+                guard(() -> {
+                    v.release(identity, sha256, owner);
+                    return null;
+                });
+            }
+        };
+        this.limiter = (key, capacity, window) -> guard(() -> l.tryAcquire(key, capacity, window));
+        this.counters = new CounterStore() {
+            @Override
+            public void publish(String node, LocalDate day, Map<String, Long> totals) throws SharedStateException {
+                guard(() -> {
+                    c.publish(node, day, totals);
+                    return null;
+                });
+            }
+
+            @Override
+            public Map<String, Map<String, Long>> read(LocalDate day) throws SharedStateException {
+                return guard(() -> c.read(day));
+            }
+        };
+        this.tokens = new TokenStore() {
+            @Override
+            public void learn(String model, Collection<String> toks, boolean spam) throws SharedStateException {
+                guard(() -> {
+                    t.learn(model, toks, spam);
+                    return null;
+                });
+            }
+
+            @Override
+            public long version(String model) throws SharedStateException {
+                return guard(() -> t.version(model));
+            }
+
+            @Override
+            public Snapshot snapshot(String model) throws SharedStateException {
+                return guard(() -> t.snapshot(model));
+            }
+        };
+    }
+
+    @FunctionalInterface
+    private interface Op<T> {
+        T run() throws SharedStateException;
+    }
+
+    private <T> T guard(Op<T> op) throws SharedStateException {
+        boolean probe = false;
+        synchronized (lock) {
+            if (down) {
+                if (clock.millis() < retryAt || !probing.compareAndSet(false, true)) {
+                    fallbacks.increment();
+                    throw new SharedStateException(
+                            delegate.description() + " is down (" + lastError + "); using local state");
+                }
+                probe = true;
+            }
+        }
+        try {
+            T r = op.run();
+            if (probe) {
+                synchronized (lock) {
+                    down = false;
+                    backoff = FIRST_BACKOFF;
+                }
+                LOG.info("shared state {} is reachable again; sharing resumed", delegate.description());
+            }
+            return r;
+        } catch (SharedStateException | RuntimeException e) {
+            fallbacks.increment();
+            boolean first;
+            synchronized (lock) {
+                first = !down;
+                if (!first) {
+                    backoff =
+                            backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+                }
+                down = true;
+                lastError = String.valueOf(e.getMessage());
+                retryAt = clock.millis() + backoff.toMillis();
+            }
+            if (first) {
+                outages.increment();
+                LOG.warn(
+                        "shared state {} failed ({}); using local state, retrying in {}",
+                        delegate.description(),
+                        e.getMessage(),
+                        backoff);
+            }
+            if (e instanceof SharedStateException s) {
+                throw s;
+            }
+            throw new SharedStateException(delegate.description() + ": " + e, e);
+        } finally {
+            if (probe) {
+                probing.set(false);
+            }
+        }
+    }
+
+    /**
+     * Whether the store is taken to be reachable (no failure since the last success).
+     *
+     * @return {@code true} while up
+     */
+    public boolean available() {
+        synchronized (lock) {
+            return !down;
+        }
+    }
+
+    /**
+     * Calls that failed or were skipped because the store was down, since creation.
+     *
+     * @return the count
+     */
+    public long fallbacks() {
+        return fallbacks.sum();
+    }
+
+    /**
+     * Times the store went from up to down, since creation.
+     *
+     * @return the count
+     */
+    public long outages() {
+        return outages.sum();
+    }
+
+    /**
+     * The store this guards.
+     *
+     * @return the delegate
+     */
+    public SharedState delegate() {
+        return delegate;
+    }
+
+    @Override
+    public String description() {
+        return delegate.description();
+    }
+
+    @Override
+    public VerdictStore verdicts() {
+        return verdicts;
+    }
+
+    @Override
+    public RateLimiter limiter() {
+        return limiter;
+    }
+
+    @Override
+    public CounterStore counters() {
+        return counters;
+    }
+
+    @Override
+    public TokenStore tokens() {
+        return tokens;
+    }
+
+    @Override
+    public void ping() throws SharedStateException {
+        guard(() -> {
+            delegate.ping();
+            return null;
+        });
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
+}

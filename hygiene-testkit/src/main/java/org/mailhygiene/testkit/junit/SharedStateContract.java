@@ -1,0 +1,293 @@
+package org.mailhygiene.testkit.junit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.mailhygiene.api.Outcome;
+import org.mailhygiene.api.Rule;
+import org.mailhygiene.api.Verdict;
+import org.mailhygiene.api.shared.SharedState;
+import org.mailhygiene.api.shared.SharedStateException;
+import org.mailhygiene.api.shared.TokenStore;
+
+/**
+ * The behaviour every {@link SharedState} implementation must show, as JUnit 5 tests: the in-process default and the
+ * Redis implementation run the same cases, so either can stand in for the other. A test class implements
+ * {@link #state()} (a fresh or cleanly namespaced state per call is best; the cases use random keys, so a shared one
+ * also works) and {@link #advance(Duration)} (move the state's clock: a fake clock's advance, or a real sleep).
+ *
+ * <p>Cases: verdicts round-trip exactly (rules, threats, scores, text with line breaks) and are kept apart by identity
+ * and digest and expire at their TTL; a lease goes to one caller only, is released only by its owner and expires;
+ * token buckets grant exactly their capacity, are independent per key, refill with time and are atomic under
+ * concurrent callers; counters are published per node and day, each publication replacing the node's last; learned token counts count each message once and change the
+ * version; a closed state fails with {@link SharedStateException}.
+ */
+public interface SharedStateContract {
+
+    /**
+     * The state under test.
+     *
+     * @return an open state
+     * @throws Exception if it cannot be created; the test then fails
+     */
+    SharedState state() throws Exception;
+
+    /**
+     * Lets {@code d} pass for the state (advance a fake clock, or sleep for a real server).
+     *
+     * @param d the time to pass
+     * @throws Exception if interrupted
+     */
+    void advance(Duration d) throws Exception;
+
+    /**
+     * Opens a second state on the same store, then closes it: used by the closed-state case. Default: {@link
+     * #state()}.
+     *
+     * @return a state the test may close
+     * @throws Exception if it cannot be created
+     */
+    default SharedState disposableState() throws Exception {
+        return state();
+    }
+
+    private static String random() {
+        return UUID.randomUUID().toString();
+    }
+
+    private static Verdict sampleVerdict() {
+        return new Verdict(
+                "clamd",
+                Outcome.INFECTED,
+                List.of("Eicar-Test-Signature", "Second\nline \\ back"),
+                OptionalDouble.of(7.25),
+                OptionalDouble.of(5.0),
+                List.of(
+                        new Rule("RULE_A", OptionalDouble.of(1.5), "first rule\nwith a line break"),
+                        new Rule("RULE_B", OptionalDouble.empty(), "")),
+                Duration.ofMillis(12));
+    }
+
+    /**
+     * A stored verdict comes back equal; other identities and digests miss.
+     *
+     * @throws Exception on failure
+     */
+    @Test
+    default void verdictsRoundTripAndAreKeyedByIdentityAndDigest() throws Exception {
+        SharedState s = state();
+        String id = "clamd|" + random();
+        String sha = random().replace("-", "");
+        assertEquals(Optional.empty(), s.verdicts().get(id, sha));
+        Verdict v = sampleVerdict();
+        s.verdicts().put(id, sha, v, Duration.ofMinutes(5));
+        assertEquals(Optional.of(v), s.verdicts().get(id, sha));
+        assertEquals(Optional.empty(), s.verdicts().get(id + "x", sha));
+        assertEquals(Optional.empty(), s.verdicts().get(id, sha + "0"));
+        Verdict clean = Verdict.clean("spamd", Duration.ofMillis(3));
+        s.verdicts().put(id, sha, clean, Duration.ofMinutes(5));
+        assertEquals(Optional.of(clean), s.verdicts().get(id, sha));
+    }
+
+    /**
+     * A verdict is gone after its TTL.
+     *
+     * @throws Exception on failure
+     */
+    @Test
+    default void verdictsExpire() throws Exception {
+        SharedState s = state();
+        String id = "id-" + random();
+        s.verdicts().put(id, "ab", sampleVerdict(), Duration.ofMillis(300));
+        advance(Duration.ofMillis(800));
+        assertEquals(Optional.empty(), s.verdicts().get(id, "ab"));
+    }
+
+    /**
+     * One caller gets the lease; only the owner releases it; it expires by itself.
+     *
+     * @throws Exception on failure
+     */
+    @Test
+    default void leasesAreExclusiveOwnedAndExpire() throws Exception {
+        SharedState s = state();
+        String id = "id-" + random();
+        assertFalse(s.verdicts().leaseHeld(id, "cd"));
+        assertTrue(s.verdicts().tryLease(id, "cd", "node-a", Duration.ofMinutes(1)));
+        assertFalse(s.verdicts().tryLease(id, "cd", "node-b", Duration.ofMinutes(1)));
+        assertTrue(s.verdicts().leaseHeld(id, "cd"));
+        s.verdicts().release(id, "cd", "node-b");
+        assertTrue(s.verdicts().leaseHeld(id, "cd"), "only the owner releases");
+        s.verdicts().release(id, "cd", "node-a");
+        assertFalse(s.verdicts().leaseHeld(id, "cd"));
+        assertTrue(s.verdicts().tryLease(id, "cd", "node-b", Duration.ofMillis(300)));
+        advance(Duration.ofMillis(800));
+        assertFalse(s.verdicts().leaseHeld(id, "cd"));
+        assertTrue(s.verdicts().tryLease(id, "cd", "node-c", Duration.ofMinutes(1)));
+    }
+
+    /**
+     * Exactly one of many concurrent callers gets a lease.
+     *
+     * @throws Exception on failure
+     */
+    @Test
+    default void oneLeaseAmongConcurrentCallers() throws Exception {
+        SharedState s = state();
+        String id = "id-" + random();
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            AtomicInteger won = new AtomicInteger();
+            List<Future<?>> fs = new java.util.ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                String owner = "owner-" + i;
+                fs.add(pool.submit(() -> {
+                    if (s.verdicts().tryLease(id, "ef", owner, Duration.ofMinutes(1))) {
+                        won.incrementAndGet();
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : fs) {
+                f.get();
+            }
+            assertEquals(1, won.get());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * A bucket grants its capacity, then refuses; keys are independent; tokens come back with time.
+     *
+     * @throws Exception on failure
+     */
+    @Test
+    default void bucketsGrantCapacityPerKeyAndRefill() throws Exception {
+        SharedState s = state();
+        String k = "conn:" + random();
+        for (int i = 0; i < 3; i++) {
+            assertTrue(s.limiter().tryAcquire(k, 3, Duration.ofHours(1)), "token " + i);
+        }
+        assertFalse(s.limiter().tryAcquire(k, 3, Duration.ofHours(1)));
+        assertTrue(s.limiter().tryAcquire(k + "-other", 3, Duration.ofHours(1)));
+        String fast = "fast:" + random();
+        assertTrue(s.limiter().tryAcquire(fast, 1, Duration.ofMillis(300)));
+        assertFalse(s.limiter().tryAcquire(fast, 1, Duration.ofMillis(300)));
+        advance(Duration.ofMillis(800));
+        assertTrue(s.limiter().tryAcquire(fast, 1, Duration.ofMillis(300)));
+    }
+
+    /**
+     * Concurrent callers together get exactly the capacity.
+     *
+     * @throws Exception on failure
+     */
+    @Test
+    default void bucketsAreAtomicUnderConcurrency() throws Exception {
+        SharedState s = state();
+        String k = "msg:" + random();
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            AtomicInteger granted = new AtomicInteger();
+            List<Future<?>> fs = new java.util.ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                fs.add(pool.submit(() -> {
+                    if (s.limiter().tryAcquire(k, 25, Duration.ofHours(1))) {
+                        granted.incrementAndGet();
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : fs) {
+                f.get();
+            }
+            assertEquals(25, granted.get());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * A node's publication replaces its previous one; nodes and days are kept apart; zero totals are left out.
+     *
+     * @throws Exception on failure
+     */
+    @Test
+    default void countersArePublishedPerNodeAndDay() throws Exception {
+        SharedState s = state();
+        String a = "edge-a-" + random();
+        String b = "edge-b-" + random();
+        LocalDate day = LocalDate.of(2026, 12, 2);
+        s.counters().publish(a, day, Map.of("received", 3L, "virus:Eicar", 1L, "zero", 0L));
+        s.counters().publish(a, day, Map.of("received", 5L, "virus:Eicar", 1L));
+        s.counters().publish(b, day, Map.of("received", 7L));
+        s.counters().publish(a, day.plusDays(1), Map.of("received", 100L));
+        Map<String, Map<String, Long>> read = s.counters().read(day);
+        assertEquals(Map.of("received", 5L, "virus:Eicar", 1L), read.get(a));
+        assertEquals(Map.of("received", 7L), read.get(b));
+        assertEquals(
+                Map.of("received", 100L), s.counters().read(day.plusDays(1)).get(a));
+        s.counters().publish(b, day, Map.of());
+        assertEquals(Map.of(), s.counters().read(day).getOrDefault(b, Map.of()));
+    }
+
+    /**
+     * A learned message counts once per token, changes the version and is visible in a snapshot.
+     *
+     * @throws Exception on failure
+     */
+    @Test
+    default void learnedTokensCountOncePerMessage() throws Exception {
+        SharedState s = state();
+        String model = "model-" + random();
+        assertEquals(0, s.tokens().version(model));
+        s.tokens().learn(model, List.of("viagra", "viagra", "cheap"), true);
+        long v1 = s.tokens().version(model);
+        s.tokens().learn(model, List.of("cheap", "meeting"), false);
+        s.tokens().learn(model, List.of("viagra"), true);
+        long v3 = s.tokens().version(model);
+        assertTrue(v1 != 0 && v3 != v1, "version changes with every learned message");
+        TokenStore.Snapshot snap = s.tokens().snapshot(model);
+        assertEquals(v3, snap.version());
+        assertEquals(2, snap.spamMessages());
+        assertEquals(1, snap.hamMessages());
+        assertEquals(
+                List.of(2L, 0L),
+                List.of(snap.tokens().get("viagra")[0], snap.tokens().get("viagra")[1]));
+        assertEquals(
+                List.of(1L, 1L),
+                List.of(snap.tokens().get("cheap")[0], snap.tokens().get("cheap")[1]));
+        assertEquals(
+                List.of(0L, 1L),
+                List.of(snap.tokens().get("meeting")[0], snap.tokens().get("meeting")[1]));
+        assertEquals(0, s.tokens().snapshot("other-" + random()).tokens().size());
+    }
+
+    /**
+     * A closed state refuses calls with {@link SharedStateException}.
+     *
+     * @throws Exception on failure
+     */
+    @Test
+    default void closedStateFails() throws Exception {
+        SharedState s = disposableState();
+        s.close();
+        assertThrows(SharedStateException.class, s::ping);
+        assertThrows(SharedStateException.class, () -> s.verdicts().get("id", "ab"));
+    }
+}

@@ -1,0 +1,247 @@
+package org.mailhygiene.testkit.redis;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A private {@code redis-server} on 127.0.0.1 for tests: its own port, directory and config, no persistence, started
+ * and stopped by the test. Faults are real: {@link #kill()} ends the process (SIGKILL), {@link #restart()} starts it
+ * again on the same port, {@link #pause()} stops it with SIGSTOP so calls time out, {@link #resume()} continues it.
+ *
+ * <p>Not thread-safe: one test drives one instance. {@link #close()} kills the server (and resumes it first if paused).
+ */
+public final class RealRedis implements AutoCloseable {
+    /** How long {@link #start} and {@link #restart()} wait for the server to answer PING. */
+    public static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+
+    private final Path binary;
+    private final Path workDir;
+    private final int port;
+    private final List<String> extraConfig;
+    private Process process;
+    private boolean paused;
+
+    private RealRedis(Path binary, Path workDir, int port, List<String> extraConfig) {
+        this.binary = binary;
+        this.workDir = workDir;
+        this.port = port;
+        this.extraConfig = List.copyOf(extraConfig);
+    }
+
+    /**
+     * Starts a server on a free loopback port.
+     *
+     * @param redisServer the {@code redis-server} binary (see {@code RealBinaries.require("redis-server", ...)})
+     * @param workDir an empty directory the server may use (config, log, working directory)
+     * @param extraConfig further {@code redis.conf} lines, e.g. {@code requirepass secret}
+     * @return the running server
+     * @throws IOException if it cannot be started or does not answer within {@link #START_TIMEOUT}
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public static RealRedis start(Path redisServer, Path workDir, List<String> extraConfig)
+            throws IOException, InterruptedException {
+        Objects.requireNonNull(redisServer, "redisServer");
+        Files.createDirectories(workDir);
+        RealRedis r = new RealRedis(redisServer, workDir, freePort(), extraConfig);
+        r.launch();
+        return r;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress("127.0.0.1", 0));
+            return s.getLocalPort();
+        }
+    }
+
+    private void launch() throws IOException, InterruptedException {
+        Path conf = workDir.resolve("redis.conf");
+        List<String> lines = new ArrayList<>(List.of(
+                "bind 127.0.0.1",
+                "port " + port,
+                "dir " + workDir,
+                "logfile " + workDir.resolve("redis.log"),
+                "save \"\"",
+                "appendonly no",
+                "daemonize no",
+                "protected-mode yes",
+                "databases 16"));
+        lines.addAll(extraConfig);
+        Files.write(conf, lines, StandardCharsets.UTF_8);
+        process = new ProcessBuilder(binary.toString(), conf.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(workDir.resolve("redis.stdout").toFile())
+                .start();
+        paused = false;
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        IOException last = null;
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IOException("redis-server exited with " + process.exitValue() + ": " + logTail());
+            }
+            try {
+                if (ping(Duration.ofSeconds(2))) {
+                    return;
+                }
+            } catch (IOException e) {
+                last = e;
+            }
+            Thread.sleep(20);
+        }
+        process.destroyForcibly();
+        throw new IOException("redis-server did not answer PING within " + START_TIMEOUT + ": " + logTail(), last);
+    }
+
+    /**
+     * Sends {@code PING} on a new connection (without authentication: a server with {@code requirepass} answers
+     * {@code -NOAUTH}, which also counts as up).
+     *
+     * @param timeout connect and read bound
+     * @return {@code true} if it answered
+     * @throws IOException if it could not be reached
+     */
+    public boolean ping(Duration timeout) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), (int) timeout.toMillis());
+            s.setSoTimeout((int) timeout.toMillis());
+            OutputStream out = s.getOutputStream();
+            out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = s.getInputStream();
+            int c = in.read();
+            return c == '+' || c == '-';
+        }
+    }
+
+    /**
+     * The server's URL.
+     *
+     * @return {@code redis://127.0.0.1:PORT}
+     */
+    public String url() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    /**
+     * The port.
+     *
+     * @return the TCP port on 127.0.0.1
+     */
+    public int port() {
+        return port;
+    }
+
+    /**
+     * Whether the process is running (paused counts as running).
+     *
+     * @return {@code true} while alive
+     */
+    public boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    /**
+     * Kills the server with SIGKILL and waits for it to end. Its data is gone (no persistence).
+     *
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public void kill() throws InterruptedException {
+        if (process == null) {
+            return;
+        }
+        if (paused) {
+            resume();
+        }
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Starts the server again on the same port, after {@link #kill()}.
+     *
+     * @throws IOException if it cannot be started
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public void restart() throws IOException, InterruptedException {
+        if (process != null && process.isAlive()) {
+            kill();
+        }
+        launch();
+    }
+
+    /**
+     * Stops the process with SIGSTOP: connections stay open, calls time out.
+     *
+     * @throws IOException if the signal cannot be sent
+     * @throws InterruptedException if interrupted while waiting for {@code kill}
+     */
+    public void pause() throws IOException, InterruptedException {
+        signal("STOP");
+        paused = true;
+    }
+
+    /**
+     * Continues a paused server with SIGCONT.
+     *
+     * @throws InterruptedException if interrupted while waiting for {@code kill}
+     */
+    public void resume() throws InterruptedException {
+        try {
+            signal("CONT");
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot resume redis-server " + process.pid(), e);
+        }
+        paused = false;
+    }
+
+    private void signal(String name) throws IOException, InterruptedException {
+        Process k = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
+                .redirectErrorStream(true)
+                .start();
+        if (!k.waitFor(30, TimeUnit.SECONDS) || k.exitValue() != 0) {
+            throw new IOException("kill -" + name + " " + process.pid() + " failed");
+        }
+    }
+
+    /**
+     * The last lines of the server's log, for failure messages.
+     *
+     * @return up to 2,000 characters
+     */
+    public String logTail() {
+        try {
+            Path log = workDir.resolve("redis.log");
+            String s = Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+            return s.length() > 2000 ? s.substring(s.length() - 2000) : s;
+        } catch (IOException e) {
+            return "(log unreadable: " + e + ")";
+        }
+    }
+
+    /** Kills the server. Idempotent. */
+    @Override
+    public void close() {
+        try {
+            kill();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RealRedis[" + url() + "]";
+    }
+}
