@@ -49,7 +49,9 @@ public final class RelayCommand implements Command {
 
                 options:
                   --config FILE   the node's configuration file (required)
-                  --check         validate the file and exit (0 when valid, 2 with the line and problem)
+                  --check         validate the file and build everything start would (scanners,
+                                  pipeline, server settings) without binding or touching the data
+                                  directory; exit 0 when valid, 2 with the line and problem
                   -h, --help      show this help
                 """;
     }
@@ -86,6 +88,13 @@ public final class RelayCommand implements Command {
             return EXIT_ERROR;
         } catch (IOException e) {
             io.err().println("hygiene relay: cannot read " + e.getMessage());
+            return EXIT_ERROR;
+        }
+        try {
+            // Everything start builds, except the data directory and the listening socket.
+            builder.check();
+        } catch (RuntimeException e) {
+            io.err().println("hygiene relay: " + config + ": " + e.getMessage());
             return EXIT_ERROR;
         }
         if (check) {

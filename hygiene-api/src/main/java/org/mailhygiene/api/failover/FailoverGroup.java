@@ -19,7 +19,15 @@ import org.mailhygiene.api.events.HygieneListener;
  * equal priority, and moves on to the next when it fails. A failed member is marked down and skipped for a back-off
  * period that doubles with each consecutive failure (from {@link Builder#initialBackoff} up to
  * {@link Builder#maxBackoff}); when the back-off ends, the member is tried again by the next call at its own priority
- * (or earlier by {@link #probe(Predicate)}), and a success clears its failures.
+ * (or earlier by {@link #probe(Predicate)} or {@link #probeDown(Predicate)}), and a success clears its failures.
+ *
+ * <p>Failures are counted once per <em>generation</em>, not once per caller: each member carries a generation number
+ * that changes whenever its state changes (a counted failure, or coming back up). A call remembers the generation of
+ * the member it chose; when it fails, the failure counts (and lengthens the back-off) only if the member is still in
+ * that generation. So one outage seen by N scans in flight at once counts as one failure, not N consecutive ones
+ * (which would push the back-off to {@code initialBackoff * 2^(N-1)}); the later failures of that generation only
+ * update the member's last error. {@link HygieneListener#memberDown} is called once per counted failure and
+ * {@link HygieneListener#memberUp} once when a member that was down comes back.
  *
  * <p>Priority: a <em>lower</em> number is preferred, as with MX preferences. A member in back-off is never chosen
  * while any other member is available; when every member is in back-off the call fails at once with
@@ -78,6 +86,7 @@ public final class FailoverGroup<T> {
         int failures;
         Instant downUntil;
         String lastError;
+        long generation;
 
         Member(String name, T value, int priority) {
             this.name = name;
@@ -156,6 +165,7 @@ public final class FailoverGroup<T> {
                 throw new FailoverException(name, FailoverException.Reason.DEADLINE_EXCEEDED, attempts);
             }
             tried.add(member);
+            long generation = generationOf(member);
             try {
                 R result = call.apply(member.value, remaining);
                 succeeded(member);
@@ -168,7 +178,7 @@ public final class FailoverGroup<T> {
                 if (!failoverWhen.test(e)) {
                     throw new FailoverException(name, FailoverException.Reason.NOT_RETRYABLE, attempts);
                 }
-                failed(member, String.valueOf(e.getMessage()));
+                failed(member, String.valueOf(e.getMessage()), generation);
                 Member<T> next = pick(tried, clock.instant());
                 if (next == null) {
                     throw new FailoverException(name, FailoverException.Reason.EXHAUSTED, attempts);
@@ -207,6 +217,12 @@ public final class FailoverGroup<T> {
         }
     }
 
+    private long generationOf(Member<T> m) {
+        synchronized (m) {
+            return m.generation;
+        }
+    }
+
     private void succeeded(Member<T> m) {
         boolean wasDown;
         synchronized (m) {
@@ -214,21 +230,36 @@ public final class FailoverGroup<T> {
             m.failures = 0;
             m.downUntil = null;
             m.lastError = null;
+            if (wasDown) {
+                m.generation++;
+            }
         }
         if (wasDown) {
             listener.memberUp(name, m.name);
         }
     }
 
-    private void failed(Member<T> m, String error) {
+    /**
+     * Records a failure seen by a call that chose the member in {@code generation}: counted (back-off lengthened,
+     * listener told) only if no other failure or recovery was recorded since; otherwise only the last error is kept.
+     */
+    private void failed(Member<T> m, String error, long generation) {
         Duration backoff;
         synchronized (m) {
+            m.lastError = error;
+            if (m.generation != generation) {
+                return; // the same outage, already counted by a call that chose the member in this generation
+            }
+            m.generation++;
             m.failures++;
             backoff = backoffFor(m.failures);
             m.downUntil = clock.instant().plus(backoff);
-            m.lastError = error;
         }
         listener.memberDown(name, m.name, error, backoff);
+    }
+
+    private void failedNow(Member<T> m, String error) {
+        failed(m, error, generationOf(m));
     }
 
     private Duration backoffFor(int failures) {
@@ -272,7 +303,43 @@ public final class FailoverGroup<T> {
                 succeeded(m);
                 up.add(m.name);
             } else {
-                failed(m, error);
+                failedNow(m, error);
+            }
+        }
+        return up;
+    }
+
+    /**
+     * Probes every member that is marked down, whether or not its back-off has ended, and marks those whose probe
+     * returns {@code true} up at once. A failed probe (returns {@code false} or throws) changes nothing: the member
+     * keeps its back-off and failure count, and no event is sent, so probing often (every second or two) is cheap and
+     * quiet. Meant to be scheduled at a short interval with a cheap health check (a clamd or spamd {@code PING}), so
+     * a member comes back within one interval of its daemon, instead of after a back-off that grew during the outage.
+     * Members that are up are not probed.
+     *
+     * @param probe the health probe
+     * @return the names of members that came back up
+     */
+    public List<String> probeDown(Predicate<? super T> probe) {
+        Objects.requireNonNull(probe, "probe");
+        List<String> up = new ArrayList<>();
+        for (Member<T> m : members) {
+            boolean down;
+            synchronized (m) {
+                down = m.downUntil != null;
+            }
+            if (!down) {
+                continue;
+            }
+            boolean ok;
+            try {
+                ok = probe.test(m.value);
+            } catch (RuntimeException e) {
+                ok = false;
+            }
+            if (ok) {
+                succeeded(m);
+                up.add(m.name);
             }
         }
         return up;
@@ -286,7 +353,7 @@ public final class FailoverGroup<T> {
      * @throws IllegalArgumentException if no member has that name
      */
     public void markDown(String memberName, String reason) {
-        failed(find(memberName), reason);
+        failedNow(find(memberName), reason);
     }
 
     /**

@@ -338,4 +338,93 @@ class FailoverGroupTest {
         g.markDown("m1", "x");
         assertThat(g.members().get(1).downUntil()).contains(clock.instant().plus(Duration.ofSeconds(30)));
     }
+
+    @Test
+    void aFailureSeenByManyCallsInFlightCountsOnce() throws Exception {
+        List<String> downs = new ArrayList<>();
+        FailoverGroup<String> g = group(List.of(0))
+                .initialBackoff(Duration.ofSeconds(30))
+                .listener(new HygieneListener() {
+                    @Override
+                    public void memberDown(String group, String member, String reason, Duration backoff) {
+                        downs.add(member + " " + backoff);
+                    }
+                })
+                .build();
+        int inFlight = 8;
+        java.util.concurrent.CountDownLatch allIn = new java.util.concurrent.CountDownLatch(inFlight);
+        java.util.concurrent.CountDownLatch outage = new java.util.concurrent.CountDownLatch(1);
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < inFlight; i++) {
+            Thread t = new Thread(() -> {
+                try {
+                    g.call((m, remaining) -> {
+                        allIn.countDown();
+                        outage.await();
+                        throw new IOException("connection reset");
+                    });
+                } catch (FailoverException | InterruptedException expected) {
+                    // every call fails
+                }
+            });
+            t.start();
+            threads.add(t);
+        }
+        allIn.await();
+        outage.countDown();
+        for (Thread t : threads) {
+            t.join();
+        }
+
+        FailoverGroup.MemberState s = g.members().get(0);
+        assertThat(s.consecutiveFailures()).isEqualTo(1);
+        assertThat(s.downUntil()).contains(clock.instant().plus(Duration.ofSeconds(30)));
+        assertThat(downs).containsExactly("m0 PT30S");
+    }
+
+    @Test
+    void probeDownBringsAMemberBackInsideItsBackOffAndAFailedProbeChangesNothing() throws Exception {
+        List<String> events = new ArrayList<>();
+        FailoverGroup<String> g = group(List.of(0))
+                .listener(new HygieneListener() {
+                    @Override
+                    public void memberDown(String group, String member, String reason, Duration backoff) {
+                        events.add("down " + member);
+                    }
+
+                    @Override
+                    public void memberUp(String group, String member) {
+                        events.add("up " + member);
+                    }
+                })
+                .build();
+        g.markDown("m0", "refused");
+        FailoverGroup.MemberState before = g.members().get(0);
+
+        assertThat(g.probeDown(m -> false)).isEmpty();
+        assertThat(g.probeDown(m -> {
+                    throw new IllegalStateException("boom");
+                }))
+                .isEmpty();
+        assertThat(g.members().get(0)).isEqualTo(before);
+
+        assertThat(g.probeDown(m -> true)).containsExactly("m0");
+        assertThat(g.members().get(0).available()).isTrue();
+        assertThat(g.members().get(0).consecutiveFailures()).isZero();
+        assertThat(g.probeDown(m -> true)).isEmpty(); // up members are not probed
+        assertThat(events).containsExactly("down m0", "up m0");
+    }
+
+    @Test
+    void aFailureAfterTheMemberCameBackCountsAgain() throws Exception {
+        FailoverGroup<String> g = group(List.of(0)).build();
+        g.markDown("m0", "first");
+        g.markUp("m0");
+        assertThatThrownBy(() -> g.call((m, r) -> {
+                    throw new IOException("again");
+                }))
+                .isInstanceOf(FailoverException.class);
+        assertThat(g.members().get(0).consecutiveFailures()).isEqualTo(1);
+        assertThat(g.members().get(0).available()).isFalse();
+    }
 }

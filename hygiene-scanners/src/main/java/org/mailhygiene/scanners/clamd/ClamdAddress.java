@@ -12,7 +12,8 @@ import java.util.Objects;
  * Where a clamd listens: a TCP host and port, or a unix-domain socket path.
  *
  * <p>The text form, accepted by {@link #parse(String)} and produced by {@link #toString()}, is {@code HOST:PORT}
- * ({@code [v6]:PORT} for IPv6 literals) or {@code unix:/path/to/clamd.ctl}. TCP host names are resolved at each
+ * ({@code [v6]:PORT} for IPv6 literals) or {@code unix:/path/to/clamd.ctl}; {@link #parse(String)} also takes an
+ * absolute socket path alone ({@code /run/clamav/clamd.ctl}), as clamd's own {@code LocalSocket} setting is written. TCP host names are resolved at each
  * connect, not here. Immutable and thread-safe.
  *
  * @param host the TCP host, or empty for a unix socket
@@ -64,7 +65,8 @@ public record ClamdAddress(String host, int port, Path socketPath) {
     }
 
     /**
-     * Parses {@code HOST:PORT}, {@code [IPV6]:PORT} or {@code unix:/path}.
+     * Parses {@code HOST:PORT}, {@code [IPV6]:PORT}, {@code unix:/path} or an absolute path ({@code /path}, a unix
+     * socket).
      *
      * @param text the address text
      * @return the address
@@ -80,9 +82,13 @@ public record ClamdAddress(String host, int port, Path socketPath) {
             }
             return unix(Path.of(p));
         }
+        if (t.startsWith("/")) {
+            return unix(Path.of(t));
+        }
         int colon = t.lastIndexOf(':');
         if (colon <= 0 || colon == t.length() - 1) {
-            throw new IllegalArgumentException("clamd address '" + text + "' is neither HOST:PORT nor unix:/path");
+            throw new IllegalArgumentException(
+                    "clamd address '" + text + "' is neither HOST:PORT, [IPV6]:PORT, unix:/path nor /path");
         }
         String host = t.substring(0, colon);
         if (host.startsWith("[") && host.endsWith("]")) {

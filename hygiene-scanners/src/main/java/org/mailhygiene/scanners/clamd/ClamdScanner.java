@@ -331,21 +331,34 @@ public final class ClamdScanner implements Scanner {
      * @return the names ({@code HOST:PORT} or {@code unix:/path}) of instances that came back
      */
     public List<String> probe() {
-        return group.probe(c -> {
-            try {
-                c.ping(probeTimeout);
-                return true;
-            } catch (ClamdException e) {
-                return false;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        });
+        return group.probe(this::pings);
     }
 
     /**
-     * Runs {@link #probe()} every {@code interval} on the given executor, which the caller owns and shuts down.
+     * PINGs every instance that is marked down, whether or not its back-off has ended; those that answer are marked
+     * up at once, the others stay as they were (no longer back-off, no event). This is what {@link #scheduleProbes}
+     * runs: an instance comes back within one probe interval of its daemon. Never throws.
+     *
+     * @return the names of instances that came back
+     */
+    public List<String> probeDown() {
+        return group.probeDown(this::pings);
+    }
+
+    private boolean pings(ClamdClient c) {
+        try {
+            c.ping(probeTimeout);
+            return true;
+        } catch (ClamdException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /**
+     * Runs {@link #probeDown()} every {@code interval} on the given executor, which the caller owns and shuts down.
      *
      * @param executor where probes run
      * @param interval time between probes, positive
@@ -359,7 +372,7 @@ public final class ClamdScanner implements Scanner {
         return executor.scheduleWithFixedDelay(
                 () -> {
                     try {
-                        probe();
+                        probeDown();
                     } catch (RuntimeException e) {
                         LOG.warn("{}: probe failed: {}", name, e.toString());
                     }

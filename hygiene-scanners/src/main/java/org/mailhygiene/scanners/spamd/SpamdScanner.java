@@ -316,6 +316,27 @@ public final class SpamdScanner implements Scanner {
         }
     }
 
+    /**
+     * PINGs every instance that is marked down (whether or not its back-off has ended); those that answer are marked
+     * up at once, the others stay as they were. Schedule it every second or two so an instance comes back within
+     * seconds of its daemon. Never throws.
+     *
+     * @return the addresses of instances that came back
+     */
+    public List<String> probeDown() {
+        return group.probeDown(c -> {
+            try {
+                c.ping();
+                return true;
+            } catch (SpamdException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        });
+    }
+
     @Override
     public String toString() {
         return "SpamdScanner[" + name + " " + group.values() + "]";

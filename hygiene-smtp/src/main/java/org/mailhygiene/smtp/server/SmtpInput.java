@@ -86,6 +86,25 @@ final class SmtpInput {
     }
 
     /**
+     * Waits up to {@code wait} for the client to send something; what arrives stays buffered.
+     *
+     * @param wait how long to wait
+     * @return {@code true} if input is buffered, {@code false} after the wait or at the end of input
+     * @throws IOException if the socket fails
+     */
+    boolean inputWithin(Duration wait) throws IOException {
+        if (pos < lim) {
+            return true;
+        }
+        deadlineIn(wait);
+        try {
+            return fill();
+        } catch (TimeoutException e) {
+            return false;
+        }
+    }
+
+    /**
      * Whether consumed input is exhausted and the next read will block: the moment to flush replies.
      *
      * @return {@code true} if nothing is buffered

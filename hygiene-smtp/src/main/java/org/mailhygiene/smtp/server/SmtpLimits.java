@@ -21,7 +21,9 @@ import java.util.Objects;
  *       {@code maxErrors}</td></tr>
  *   <tr><td>{@code maxMessageSize}</td><td>10,240,000 octets (advertised as SIZE)</td><td>{@code 552 5.3.4}</td></tr>
  *   <tr><td>{@code maxErrors}</td><td>20 error replies per session (every 4xx/5xx reply to a command counts,
- *       including {@code 452} for recipients past the overshoot)</td><td>{@code 421 4.7.0} and close</td></tr>
+ *       including {@code 452} for recipients past the overshoot, except temporary failures that are the server's
+ *       own: a {@code 4xx} from the message handler, such as {@code 451} when a scanner failed, and {@code 452 4.3.1}
+ *       for too little free space)</td><td>{@code 421 4.7.0} and close</td></tr>
  *   <tr><td>{@code maxHops}</td><td>50 {@code Received:} fields (as Postfix)</td><td>{@code 554 5.4.6}</td></tr>
  *   <tr><td>{@code idleTimeout}</td><td>5 minutes of silence</td><td>{@code 421 4.4.2} and close</td></tr>
  *   <tr><td>{@code commandTimeout}</td><td>5 minutes for one command line</td><td>{@code 421 4.4.2} and close</td></tr>
@@ -29,6 +31,17 @@ import java.util.Objects;
  *       <td>{@code 421 4.4.2} and close</td></tr>
  *   <tr><td>{@code writeTimeout}</td><td>5 minutes for one write of replies to the client (a client that sends
  *       but never reads)</td><td>the connection is closed</td></tr>
+ *   <tr><td>{@code stressSessions}</td><td>3/4 of {@code maxConnections}: from this many open sessions on, the
+ *       server is <em>under stress</em> (Postfix's {@code stress}) and applies the two limits below</td><td>-</td></tr>
+ *   <tr><td>{@code stressIdleTimeout}</td><td>10 seconds (Postfix's {@code smtpd_timeout = ${stress?10}:300s}):
+ *       under stress, a session waiting this long for its next command is closed, including sessions that were
+ *       already idle when the stress began</td><td>{@code 421 4.4.2} and close</td></tr>
+ *   <tr><td>{@code stressConnectionsPerIp}</td><td>5: under stress, a new connection from an address that already
+ *       has this many sessions is refused, so the slots left go to other clients</td>
+ *       <td>{@code 421 4.7.0} and close</td></tr>
+ *   <tr><td>{@code greetDelay}</td><td>0 (off): the server sends {@code 220-} at once and the final {@code 220}
+ *       line only after this delay; a client that talks before the final line is an early talker (postscreen's
+ *       pregreet test)</td><td>{@code 554 5.5.1} and close</td></tr>
  *   <tr><td>{@code memoryThreshold}</td><td>256 KiB of a message kept in heap, the rest in a temporary file</td>
  *       <td>-</td></tr>
  * </table>
@@ -58,6 +71,11 @@ public final class SmtpLimits {
     private final Duration writeTimeout;
     private final int recipientOvershoot;
     private final long memoryThreshold;
+    private final int stressSessions;
+    private final int stressSessionsSet;
+    private final Duration stressIdleTimeout;
+    private final int stressConnectionsPerIp;
+    private final Duration greetDelay;
 
     private SmtpLimits(Builder b) {
         maxConnections = b.maxConnections;
@@ -76,6 +94,11 @@ public final class SmtpLimits {
         writeTimeout = b.writeTimeout;
         recipientOvershoot = b.recipientOvershoot;
         memoryThreshold = b.memoryThreshold;
+        stressSessionsSet = b.stressSessions;
+        stressSessions = b.stressSessions > 0 ? b.stressSessions : Math.max(1, b.maxConnections * 3 / 4);
+        stressIdleTimeout = b.stressIdleTimeout;
+        stressConnectionsPerIp = b.stressConnectionsPerIp;
+        greetDelay = b.greetDelay;
     }
 
     /**
@@ -119,7 +142,31 @@ public final class SmtpLimits {
         b.writeTimeout = writeTimeout;
         b.recipientOvershoot = recipientOvershoot;
         b.memoryThreshold = memoryThreshold;
+        b.stressSessions = stressSessionsSet;
+        b.stressIdleTimeout = stressIdleTimeout;
+        b.stressConnectionsPerIp = stressConnectionsPerIp;
+        b.greetDelay = greetDelay;
         return b;
+    }
+
+    /** @return the number of open sessions from which on the server is under stress */
+    public int stressSessions() {
+        return stressSessions;
+    }
+
+    /** @return how long a session may wait for its next command while the server is under stress */
+    public Duration stressIdleTimeout() {
+        return stressIdleTimeout;
+    }
+
+    /** @return the sessions one address may have before a new one is refused while the server is under stress */
+    public int stressConnectionsPerIp() {
+        return stressConnectionsPerIp;
+    }
+
+    /** @return the delay of the final greeting line; zero when the pregreet test is off */
+    public Duration greetDelay() {
+        return greetDelay;
     }
 
     /** @return the maximum number of simultaneous sessions */
@@ -237,6 +284,10 @@ public final class SmtpLimits {
         private Duration writeTimeout = Duration.ofMinutes(5);
         private int recipientOvershoot = 1000;
         private long memoryThreshold = 256 * 1024L;
+        private int stressSessions;
+        private Duration stressIdleTimeout = Duration.ofSeconds(10);
+        private int stressConnectionsPerIp = 5;
+        private Duration greetDelay = Duration.ZERO;
 
         private Builder() {}
 
@@ -401,6 +452,51 @@ public final class SmtpLimits {
                 throw new IllegalArgumentException("memoryThreshold must be >= 0, was " + octets);
             }
             memoryThreshold = octets;
+            return this;
+        }
+
+        /**
+         * @param n open sessions from which on the server is under stress, {@code >= 1}; by default 3/4 of
+         *     {@link #maxConnections(int)}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code n < 1}
+         */
+        public Builder stressSessions(int n) {
+            stressSessions = positive(n, "stressSessions");
+            return this;
+        }
+
+        /**
+         * @param d how long a session may wait for its next command under stress, positive
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder stressIdleTimeout(Duration d) {
+            stressIdleTimeout = positive(d, "stressIdleTimeout");
+            return this;
+        }
+
+        /**
+         * @param n sessions per address from which new connections are refused under stress, {@code >= 1}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code n < 1}
+         */
+        public Builder stressConnectionsPerIp(int n) {
+            stressConnectionsPerIp = positive(n, "stressConnectionsPerIp");
+            return this;
+        }
+
+        /**
+         * @param d the delay of the final greeting line, zero (off) or positive, at most 60 s
+         * @return this builder
+         * @throws IllegalArgumentException if negative or above 60 s
+         */
+        public Builder greetDelay(Duration d) {
+            Objects.requireNonNull(d, "greetDelay");
+            if (d.isNegative() || d.compareTo(Duration.ofSeconds(60)) > 0) {
+                throw new IllegalArgumentException("greetDelay must be 0..60 s, was " + d);
+            }
+            greetDelay = d;
             return this;
         }
 

@@ -21,6 +21,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.mailhygiene.api.shared.RateLimiter;
 import org.mailhygiene.scanners.concurrent.VirtualThreads;
 import org.mailhygiene.smtp.access.AcceptedDomains;
@@ -71,6 +72,7 @@ public final class SmtpServer implements AutoCloseable {
     private final AtomicInteger active = new AtomicInteger();
     private final ConcurrentHashMap<InetAddress, AtomicInteger> perIp = new ConcurrentHashMap<>();
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+    private final Set<SmtpSession> sessions = ConcurrentHashMap.newKeySet();
     private volatile ServerSocket serverSocket;
     private volatile boolean running;
     private Thread acceptor;
@@ -81,6 +83,7 @@ public final class SmtpServer implements AutoCloseable {
             SmtpLimits limits,
             TlsConfig tls,
             boolean requireTls,
+            boolean requireTlsForRelay,
             boolean smtputf8,
             RelayControl relayControl,
             MessageHandler handler,
@@ -90,6 +93,8 @@ public final class SmtpServer implements AutoCloseable {
             String idPrefix,
             AtomicLong idCounter,
             ScheduledExecutorService watchdog,
+            LongSupplier freeSpace,
+            long minFreeSpace,
             SessionListener listener) {
         String nextId() {
             return idPrefix + Long.toString(idCounter.incrementAndGet(), 36).toUpperCase(Locale.ROOT);
@@ -119,6 +124,7 @@ public final class SmtpServer implements AutoCloseable {
                 b.limits,
                 b.tls,
                 b.requireTls,
+                b.requireTlsForRelay,
                 b.smtputf8,
                 new RelayControl(b.acceptedDomains),
                 b.handler,
@@ -128,6 +134,8 @@ public final class SmtpServer implements AutoCloseable {
                 prefix,
                 new AtomicLong(),
                 newWatchdog(),
+                b.freeSpace,
+                b.minFreeSpace,
                 b.listener);
         if (b.executor != null) {
             this.executor = b.executor;
@@ -175,6 +183,9 @@ public final class SmtpServer implements AutoCloseable {
         acceptor = new Thread(this::acceptLoop, "smtp-accept-" + ss.getLocalPort());
         acceptor.setDaemon(true);
         acceptor.start();
+        long tick = Math.max(
+                100, Math.min(1000, settings.limits().stressIdleTimeout().toMillis() / 4));
+        settings.watchdog().scheduleWithFixedDelay(this::reapIdleUnderStress, tick, tick, TimeUnit.MILLISECONDS);
         LOG.info("SMTP server {} listening on {}", settings.hostname(), ss.getLocalSocketAddress());
     }
 
@@ -278,6 +289,38 @@ public final class SmtpServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether the server is under stress: at least {@link SmtpLimits#stressSessions()} sessions open.
+     *
+     * @return {@code true} under stress
+     */
+    public boolean underStress() {
+        return active.get() >= settings.limits().stressSessions();
+    }
+
+    /** Under stress, closes sessions that have waited longer than the stress idle timeout for their next command. */
+    private void reapIdleUnderStress() {
+        if (!underStress()) {
+            return;
+        }
+        long limit = settings.limits().stressIdleTimeout().toNanos();
+        long now = System.nanoTime();
+        int reaped = 0;
+        for (SmtpSession session : sessions) {
+            if (session.idleLongerThan(limit, now)) {
+                session.reap();
+                reaped++;
+            }
+        }
+        if (reaped > 0) {
+            LOG.info(
+                    "under stress ({} sessions): closed {} sessions idle for more than {}",
+                    active.get(),
+                    reaped,
+                    settings.limits().stressIdleTimeout());
+        }
+    }
+
     private void admit(Socket s) throws IOException {
         s.setTcpNoDelay(true);
         InetAddress ip = s.getInetAddress();
@@ -293,10 +336,20 @@ public final class SmtpServer implements AutoCloseable {
             return;
         }
         AtomicInteger mine = perIp.compute(ip, (k, v) -> v == null ? new AtomicInteger() : v);
-        if (mine.incrementAndGet() > settings.limits().maxConnectionsPerIp()) {
+        int fromHere = mine.incrementAndGet();
+        if (fromHere > settings.limits().maxConnectionsPerIp()) {
             release(ip);
             settings.refused(ip, "connections-per-ip", 421);
             refuse(s, "421 4.7.0 " + settings.hostname() + " Too many connections from your address");
+            return;
+        }
+        if (fromHere > settings.limits().stressConnectionsPerIp() && underStress()) {
+            release(ip);
+            settings.refused(ip, "stress-connections-per-ip", 421);
+            refuse(
+                    s,
+                    "421 4.7.0 " + settings.hostname()
+                            + " Too many connections from your address while the server is busy, try again later");
             return;
         }
         if (!connectionRate.tryAcquire(ip)) {
@@ -307,13 +360,20 @@ public final class SmtpServer implements AutoCloseable {
         }
         active.incrementAndGet();
         sockets.add(s);
+        SmtpSession[] self = new SmtpSession[1];
         Runnable onClose = () -> {
             sockets.remove(s);
+            if (self[0] != null) {
+                sessions.remove(self[0]);
+            }
             active.decrementAndGet();
             release(ip);
         };
         try {
-            executor.execute(new SmtpSession(settings, s, decision, onClose));
+            SmtpSession session = new SmtpSession(settings, s, decision, onClose);
+            self[0] = session;
+            sessions.add(session);
+            executor.execute(session);
         } catch (RejectedExecutionException e) {
             onClose.run();
             settings.refused(ip, "shutting-down", 421);
@@ -358,11 +418,14 @@ public final class SmtpServer implements AutoCloseable {
         private SmtpLimits limits = SmtpLimits.defaults();
         private TlsConfig tls;
         private boolean requireTls;
+        private boolean requireTlsForRelay;
         private boolean smtputf8 = true;
         private AccessRules accessRules = AccessRules.allowAll();
         private AcceptedDomains acceptedDomains = AcceptedDomains.none();
         private MessageHandler handler;
         private Clock clock = Clock.systemDefaultZone();
+        private LongSupplier freeSpace = () -> Long.MAX_VALUE;
+        private long minFreeSpace;
         private RateLimiter sharedLimiter;
         private Path spoolDirectory;
         private ExecutorService executor;
@@ -472,6 +535,19 @@ public final class SmtpServer implements AutoCloseable {
         }
 
         /**
+         * Whether MAIL from a client with relay rights is refused ({@code 530 5.7.0}) before STARTTLS, so relaying
+         * (outbound mail from the internal servers, say) is never in the clear while other clients may still send
+         * plaintext to the accepted domains. Default {@code false}. Needs {@link #tls}.
+         *
+         * @param require whether relay clients must use TLS
+         * @return this builder
+         */
+        public Builder requireTlsForRelay(boolean require) {
+            this.requireTlsForRelay = require;
+            return this;
+        }
+
+        /**
          * Whether SMTPUTF8 (RFC 6531) is offered. Default {@code true}.
          *
          * @param enabled whether to offer it
@@ -564,6 +640,28 @@ public final class SmtpServer implements AutoCloseable {
         }
 
         /**
+         * A free-space check at MAIL: when {@code probe} reports fewer than {@code minimum} usable bytes (plus the
+         * size the client declared with {@code SIZE=}), MAIL gets {@code 452 4.3.1 Insufficient system storage}
+         * (Postfix's {@code queue_minfree}), before any data is received; the reply does not count toward the
+         * client's error limit. A probe that throws counts as no free space. Default: no check.
+         *
+         * @param probe usable bytes now, e.g. {@code () -> Files.getFileStore(spool).getUsableSpace()}; called once per
+         *     MAIL, from session threads
+         * @param minimum the least usable space to accept a transaction, {@code >= 0}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code minimum} is negative
+         */
+        public Builder freeSpace(LongSupplier probe, long minimum) {
+            Objects.requireNonNull(probe, "probe");
+            if (minimum < 0) {
+                throw new IllegalArgumentException("minimum free space must be >= 0, was " + minimum);
+            }
+            this.freeSpace = probe;
+            this.minFreeSpace = minimum;
+            return this;
+        }
+
+        /**
          * Builds the server (not started).
          *
          * @return the server
@@ -573,7 +671,7 @@ public final class SmtpServer implements AutoCloseable {
             if (handler == null) {
                 throw new IllegalStateException("a message handler is required");
             }
-            if (requireTls && tls == null) {
+            if ((requireTls || requireTlsForRelay) && tls == null) {
                 throw new IllegalStateException("requireTls needs tls(...)");
             }
             return new SmtpServer(this);

@@ -71,6 +71,10 @@ final class SmtpSession implements Runnable {
     private boolean esmtp;
     private int errors;
     private int overshoot;
+    /** {@link System#nanoTime()} since which the session waits for a command; 0 while it works on one. */
+    private volatile long idleSince;
+    /** Set by the server under stress; the session then ends with {@code 421 4.4.2}. */
+    private volatile boolean reaped;
 
     // transaction
     private String sender;
@@ -106,6 +110,9 @@ final class SmtpSession implements Runnable {
                 // the client is gone or stuck; the socket is closed below
             }
         } catch (IOException e) {
+            if (reaped) {
+                sayReaped();
+            }
             LOG.debug("{}: session ended: {}", client, e.toString());
         } catch (RuntimeException e) {
             LOG.warn("{}: session failed", client, e);
@@ -121,15 +128,84 @@ final class SmtpSession implements Runnable {
         }
     }
 
-    private void serve() throws IOException {
+    /**
+     * Whether the session has waited for its next command for longer than {@code limitNanos} at {@code now}.
+     *
+     * @param limitNanos the idle limit
+     * @param now {@link System#nanoTime()}
+     * @return {@code true} if idle that long
+     */
+    boolean idleLongerThan(long limitNanos, long now) {
+        long since = idleSince;
+        return since != 0 && !reaped && now - since > limitNanos;
+    }
+
+    /** Ends the session from another thread: its pending read sees the end of input and it answers 421. */
+    void reap() {
+        reaped = true;
+        try {
+            tcp.shutdownInput();
+        } catch (IOException e) {
+            try {
+                tcp.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+    }
+
+    private void sayReaped() {
+        try {
+            write(421, "4.4.2", cfg.hostname() + " Idle too long while the server is busy, closing connection");
+            out.flush();
+        } catch (IOException ignored) {
+            // the client is gone; the socket is closed by run()
+        }
+    }
+
+    /**
+     * The greeting; with a {@linkplain SmtpLimits#greetDelay() greet delay}, {@code 220-} at once and the final line
+     * after the delay, unless the client talked first (postscreen's pregreet test).
+     *
+     * @return {@code false} when the client talked early and was told so
+     */
+    private boolean greet() throws IOException {
+        java.time.Duration delay = cfg.limits().greetDelay();
+        if (!delay.isZero()) {
+            out.write(("220-" + cfg.hostname() + " ESMTP mail-hygiene\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            if (input.inputWithin(delay)) {
+                LOG.info("{}: early talker: sent a command before the greeting; refused", client);
+                cfg.refused(client, "early-talker", 554);
+                write(554, "5.5.1", cfg.hostname() + " Protocol error: you talked before the greeting");
+                out.flush();
+                return false;
+            }
+        }
         write(220, null, cfg.hostname() + " ESMTP mail-hygiene");
+        return true;
+    }
+
+    private void serve() throws IOException {
+        if (!greet()) {
+            return;
+        }
         for (; ; ) {
             if (input.bufferEmpty()) {
                 out.flush();
+                idleSince = System.nanoTime();
             }
             input.deadlineIn(cfg.limits().commandTimeout());
-            SmtpInput.LineStatus status = input.readLine(line, SmtpLimits.MAX_COMMAND_LINE);
+            SmtpInput.LineStatus status;
+            try {
+                status = input.readLine(line, SmtpLimits.MAX_COMMAND_LINE);
+            } finally {
+                idleSince = 0;
+            }
             if (status == null) {
+                if (reaped) {
+                    sayReaped();
+                }
                 return; // client closed
             }
             boolean go;
@@ -253,7 +329,7 @@ final class SmtpSession implements Runnable {
             return error(503, "5.5.1", "Nested MAIL command");
         }
         bdatFailed = false;
-        if (cfg.requireTls() && !tls) {
+        if ((cfg.requireTls() || (cfg.requireTlsForRelay() && access.relay())) && !tls) {
             cfg.refused(client, "tls-required", 530);
             return error(530, "5.7.0", "Must issue a STARTTLS command first");
         }
@@ -305,6 +381,24 @@ final class SmtpSession implements Runnable {
         if (!cfg.messageRate().tryAcquire(client)) {
             cfg.refused(client, "message-rate", 451);
             return error(451, "4.7.1", "Too many messages from your address, try again later");
+        }
+        if (cfg.minFreeSpace() > 0) {
+            long declared =
+                    p.params().containsKey("SIZE") ? Long.parseLong(p.params().get("SIZE")) : 0;
+            long free;
+            try {
+                free = cfg.freeSpace().getAsLong();
+            } catch (RuntimeException e) {
+                LOG.warn("free space probe failed: {}", e.toString());
+                free = 0;
+            }
+            if (free < cfg.minFreeSpace() || free - cfg.minFreeSpace() < declared) {
+                LOG.warn("{}: MAIL refused: {} bytes free, {} required", client, free, cfg.minFreeSpace() + declared);
+                cfg.refused(client, "free-space", 452);
+                // Our problem, not the client's: not counted toward its error limit.
+                write(452, "4.3.1", "Insufficient system storage, try again later");
+                return true;
+            }
         }
         if (!esmtp && input.hasPending()) {
             return syncErrorNow();
@@ -402,6 +496,7 @@ final class SmtpSession implements Runnable {
         byte[] received = ReceivedHeader.format(helo, client, cfg.hostname(), protocol, id, recipients, now)
                 .getBytes(StandardCharsets.UTF_8);
         SmtpReply reply;
+        boolean handled = false;
         try (SpooledContent content = SpooledContent.spool(
                 new SequenceInputStream(new ByteArrayInputStream(received), body),
                 cfg.limits().memoryThreshold(),
@@ -413,12 +508,15 @@ final class SmtpSession implements Runnable {
                 Envelope env =
                         new Envelope(Optional.of(client), Optional.of(helo), sender, recipients, now.toInstant());
                 reply = handle(env, content, id, received.length);
+                handled = true;
             }
         }
         resetTransaction();
-        if (!reply.isPositive()) {
+        if (!reply.isPositive() && (!handled || reply.code() >= 500)) {
             return error(reply.code(), reply.enhancedStatus(), reply.text());
         }
+        // A 4xx from the handler (a scanner failed: 451) is our failure, not the client's: it does not count toward
+        // the client's error limit, or busy senders would be disconnected for a fault of ours.
         write(reply.code(), reply.enhancedStatus(), reply.text());
         return true;
     }

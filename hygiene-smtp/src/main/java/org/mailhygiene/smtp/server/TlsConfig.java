@@ -95,6 +95,26 @@ public final class TlsConfig {
      */
     public static TlsConfig fromPem(Path certificateChain, Path privateKey)
             throws IOException, GeneralSecurityException {
+        return fromKeyStore(pemKeyStore(certificateChain, privateKey), PEM_PASSWORD);
+    }
+
+    private static final char[] PEM_PASSWORD = "hygiene".toCharArray();
+
+    /** The key manager for PEM files, as {@link #fromPem} uses; for {@link ReloadableTls}. */
+    static javax.net.ssl.X509ExtendedKeyManager pemKeyManager(Path certificateChain, Path privateKey)
+            throws IOException, GeneralSecurityException {
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(pemKeyStore(certificateChain, privateKey), PEM_PASSWORD);
+        for (javax.net.ssl.KeyManager km : kmf.getKeyManagers()) {
+            if (km instanceof javax.net.ssl.X509ExtendedKeyManager x) {
+                return x;
+            }
+        }
+        throw new GeneralSecurityException("the JDK offers no X.509 key manager");
+    }
+
+    private static KeyStore pemKeyStore(Path certificateChain, Path privateKey)
+            throws IOException, GeneralSecurityException {
         Collection<? extends Certificate> certs;
         try (InputStream in = Files.newInputStream(certificateChain)) {
             certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
@@ -131,9 +151,8 @@ public final class TlsConfig {
         } catch (IOException ex) {
             throw new GeneralSecurityException(ex);
         }
-        char[] pw = "hygiene".toCharArray();
-        ks.setKeyEntry("server", key, pw, certs.toArray(new Certificate[0]));
-        return fromKeyStore(ks, pw);
+        ks.setKeyEntry("server", key, PEM_PASSWORD, certs.toArray(new Certificate[0]));
+        return ks;
     }
 
     /**

@@ -25,6 +25,7 @@ import org.mailhygiene.api.shared.SharedStateException;
 import org.mailhygiene.scanners.ScanPipeline;
 import org.mailhygiene.scanners.VerdictCache;
 import org.mailhygiene.scanners.bayes.BayesScanner;
+import org.mailhygiene.scanners.bayes.ReloadingBayesScanner;
 import org.mailhygiene.scanners.bayes.SharedModelSync;
 import org.mailhygiene.scanners.shared.GuardedSharedState;
 import org.mailhygiene.scanners.auth.DkimSigning;
@@ -40,6 +41,7 @@ import org.mailhygiene.smtp.delivery.TlsPolicy;
 import org.mailhygiene.smtp.queue.Quarantine;
 import org.mailhygiene.smtp.queue.QueuedMessage;
 import org.mailhygiene.smtp.queue.Spool;
+import org.mailhygiene.smtp.server.ReloadableTls;
 import org.mailhygiene.smtp.server.SessionListener;
 import org.mailhygiene.smtp.server.SmtpServer;
 import org.mailhygiene.smtp.stats.DailyReportMailer;
@@ -97,6 +99,8 @@ public final class Node implements AutoCloseable {
     private final String reportFrom;
     private final LocalTime reportAt;
     private final Clock clock;
+    private final List<NodeService> services;
+    private final ReloadableTls tls;
     private DailyReportMailer dailyReport;
     private final GuardedSharedState shared;
     private final List<SharedModelSync> modelSyncs = new ArrayList<>();
@@ -130,21 +134,17 @@ public final class Node implements AutoCloseable {
         if (shared != null) {
             for (Scanner sc : b.scanners) {
                 if (sc instanceof BayesScanner bayes) {
-                    modelSyncs.add(new SharedModelSync(bayes.model(), b.sharedModelName, shared.tokens()));
+                    modelSyncs.add(new SharedModelSync(bayes::model, b.sharedModelName, shared.tokens()));
+                } else if (sc instanceof ReloadingBayesScanner reloading) {
+                    modelSyncs.add(new SharedModelSync(
+                            () -> reloading.current().model(), b.sharedModelName, shared.tokens()));
                 }
             }
         }
         this.pipeline = pb.build();
         NodeEvents events = new NodeEvents(b.name, statistics, b.clock);
-        AccessRules access =
-                b.accessRules != null ? b.accessRules : defaultAccess(b.role, b.relayClients, b.listenAddress);
-        InetAddress outgoing = b.outgoingAddress != null ? b.outgoingAddress : b.listenAddress;
-        String hostname = b.hostname != null ? b.hostname : b.name;
-        SmtpClient client = SmtpClient.builder()
-                .heloName(hostname)
-                .localAddress(outgoing)
-                .tls(TlsPolicy.disabled())
-                .build();
+        String hostname = b.hostname();
+        SmtpClient client = b.client();
         Relay.Builder rb = Relay.builder();
         if (b.dkimSigning != null) {
             AcceptedDomains accepted = b.acceptedDomains;
@@ -156,16 +156,10 @@ public final class Node implements AutoCloseable {
                     }));
         }
         this.relay = rb.server(sb -> {
-                    sb.bindAddress(b.listenAddress)
-                            .port(b.port)
-                            .hostname(hostname)
-                            .accessRules(access)
-                            .acceptedDomains(b.acceptedDomains)
-                            .clock(b.clock);
+                    b.applyServer(sb);
                     if (shared != null) {
                         sb.sharedLimiter(shared.limiter());
                     }
-                    b.serverSettings.accept(sb);
                     if (!b.sessionListeners.isEmpty()) {
                         sb.sessionListener(compositeSession(List.copyOf(b.sessionListeners)));
                     }
@@ -193,6 +187,8 @@ public final class Node implements AutoCloseable {
         this.reportFrom = b.reportFrom != null ? b.reportFrom : "postmaster@" + hostname;
         this.reportAt = b.reportAt;
         this.clock = b.clock;
+        this.services = List.copyOf(b.services);
+        this.tls = b.tls;
     }
 
     private static SessionListener compositeSession(List<SessionListener> all) {
@@ -258,15 +254,38 @@ public final class Node implements AutoCloseable {
         };
     }
 
-    private static AccessRules defaultAccess(Role role, List<String> relayClients, InetAddress self) {
-        AccessRules.Builder rules = AccessRules.builder();
-        if (!self.isAnyLocalAddress() && self.getAddress().length == 4) {
-            rules.allow(self.getHostAddress(), true); // the node submitting to itself (the daily report)
+    /**
+     * Re-reads the STARTTLS certificate and key files (after a renewal); new handshakes use them, sessions already
+     * encrypted keep the old ones. For a reload signal handler. Does nothing when the node has no TLS.
+     *
+     * @return whether the node has TLS (and the files were re-read)
+     * @throws IOException if a file cannot be read; the old certificate stays in use
+     * @throws java.security.GeneralSecurityException if the new files cannot be used; the old certificate stays in use
+     */
+    public boolean reloadTls() throws IOException, java.security.GeneralSecurityException {
+        if (tls == null) {
+            return false;
         }
+        tls.reload();
+        LOG.info("{}: TLS certificate reloaded: {}", name, tls.certificate().getSubjectX500Principal());
+        return true;
+    }
+
+    /**
+     * The role's access rules: relay rights only for the configured relay clients (never for the node's own address
+     * by default: a node listening on 127.0.0.1 must not make every local process, or a proxy presenting that
+     * address, an open relay). A gateway refuses everyone else at connect, except its own address when it mails its
+     * daily report: that connection may send to the accepted domains only.
+     */
+    static AccessRules defaultAccess(Role role, List<String> relayClients, InetAddress self, boolean report) {
+        AccessRules.Builder rules = AccessRules.builder();
         for (String c : relayClients) {
             rules.allow(c, true);
         }
         if (role == Role.GATEWAY) {
+            if (report && !self.isAnyLocalAddress()) {
+                rules.allow(self.getHostAddress(), false); // the daily report, to an accepted domain only
+            }
             rules.deny("");
         }
         return rules.build();
@@ -318,6 +337,9 @@ public final class Node implements AutoCloseable {
             dailyReport = new DailyReportMailer(
                     dataDirectory, name, reportFrom, reportTo, relay.address(), reportAt, clock, flusher);
             dailyReport.start();
+        }
+        for (NodeService s : services) {
+            s.start();
         }
         LOG.info("{} ({}) listening on {}, data in {}", name, role, relay.address(), dataDirectory);
     }
@@ -512,6 +534,13 @@ public final class Node implements AutoCloseable {
             return;
         }
         closed = true;
+        for (NodeService s : services) {
+            try {
+                s.close();
+            } catch (RuntimeException e) {
+                LOG.warn("{}: closing {} failed", name, s.name(), e);
+            }
+        }
         if (dailyReport != null) {
             dailyReport.close();
         }
@@ -577,6 +606,11 @@ public final class Node implements AutoCloseable {
         private LocalTime reportAt;
         private Consumer<SmtpServer.Builder> serverSettings = sb -> {};
         private Consumer<DeliveryAgent.Builder> deliverySettings = db -> {};
+        private final List<NodeService> services = new ArrayList<>();
+        private long minFreeSpace;
+        private ReloadableTls tls;
+        private boolean requireTlsForRelay;
+        private TlsPolicy outboundTls = TlsPolicy.disabled();
         private SharedState sharedState;
         private String sharedModelName = "bayes";
         private Duration modelRefresh = Duration.ofSeconds(10);
@@ -694,10 +728,12 @@ public final class Node implements AutoCloseable {
         /**
          * The clients that may relay through this node (tcprules address patterns: {@code 127.0.0.13},
          * {@code 10.1.}, {@code 10.0.0.0/8}). On a {@link Role#GATEWAY} they are also the only clients allowed to
-         * connect; on an {@link Role#EDGE} everybody may connect and send to the accepted domains. The node's own
-         * listen address (an IPv4 address other than the wildcard) may always relay, so the node can submit its own
-         * daily report. Ignored when {@link #accessRules} is set (such rules must then allow the node's own address
-         * for the daily report). Default: none.
+         * connect; on an {@link Role#EDGE} everybody may connect and send to the accepted domains. Nobody else may
+         * relay, not even the node's own listen address (a node listening on 127.0.0.1 would otherwise be an open
+         * relay for every local process). A gateway with a {@linkplain #dailyReport daily report} lets its own
+         * address connect (without relay rights) to submit the report to an accepted domain. Ignored when
+         * {@link #accessRules} is set (such rules must then allow the node's own address for the daily report).
+         * Default: none.
          *
          * @param patterns address patterns
          * @return this builder
@@ -803,8 +839,9 @@ public final class Node implements AutoCloseable {
 
         /**
          * Mails the statistics report to an administrator every day at a local time, through this node itself (see
-         * {@link DailyReportMailer}: submitted over SMTP to the node's listener from the node's own address, which the
-         * node's default access rules allow to relay). Default: no report.
+         * {@link DailyReportMailer}: submitted over SMTP to the node's listener from the node's own address). The
+         * recipient's domain must be an accepted domain, or the node's own address a relay client ({@link #check()}
+         * and {@link #build()} refuse the node otherwise). Default: no report.
          *
          * @param to the administrator's address
          * @param from the sender address, or {@code null} for {@code postmaster@HOSTNAME}
@@ -911,26 +948,176 @@ public final class Node implements AutoCloseable {
 
         /**
          * Further SMTP server settings (limits, TLS, ...), applied after the node's own (bind address, port, host
-         * name, access rules, accepted domains, clock).
+         * name, access rules, accepted domains, clock, free-space check). Each call adds its settings after those of
+         * earlier calls.
          *
          * @param settings the settings
          * @return this builder
          */
         public Builder server(Consumer<SmtpServer.Builder> settings) {
-            this.serverSettings = Objects.requireNonNull(settings, "settings");
+            this.serverSettings = this.serverSettings.andThen(Objects.requireNonNull(settings, "settings"));
+            return this;
+        }
+
+        /**
+         * STARTTLS with a certificate that {@link Node#reloadTls()} can re-read. Default: no STARTTLS.
+         *
+         * @param value the certificate and key
+         * @param requireForRelay whether clients with relay rights must use STARTTLS before MAIL ({@code 530})
+         * @return this builder
+         */
+        public Builder tls(ReloadableTls value, boolean requireForRelay) {
+            this.tls = Objects.requireNonNull(value, "tls");
+            this.requireTlsForRelay = requireForRelay;
+            return this;
+        }
+
+        /**
+         * STARTTLS towards next hops. Default {@link TlsPolicy#disabled()} (the hops of the paper's topology are
+         * private addresses; {@code outbound-tls} in the configuration file changes it).
+         *
+         * @param value the policy
+         * @return this builder
+         */
+        public Builder outboundTls(TlsPolicy value) {
+            this.outboundTls = Objects.requireNonNull(value, "outboundTls");
+            return this;
+        }
+
+        /**
+         * The least usable space on the data directory's file system for a new transaction: below it (plus the size
+         * a client declares), MAIL gets {@code 452 4.3.1} before any data is sent (see
+         * {@link SmtpServer.Builder#freeSpace}). Default 0 (no check); {@code hygiene relay} sets 1.5 times the
+         * message size limit unless {@code min-free-space} says otherwise.
+         *
+         * @param bytes the minimum, {@code >= 0}
+         * @return this builder
+         * @throws IllegalArgumentException if negative
+         */
+        public Builder minFreeSpace(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("minFreeSpace must be >= 0, was " + bytes);
+            }
+            this.minFreeSpace = bytes;
             return this;
         }
 
         /**
          * Further delivery settings (retry schedule, next-hop back-off, poll interval, ...), applied after the
          * node's own (host name, SMTP client bound to the outgoing address, clock); the node's delivery listener is
-         * set last.
+         * set last. Each call adds its settings after those of earlier calls.
          *
          * @param settings the settings
          * @return this builder
          */
         public Builder delivery(Consumer<DeliveryAgent.Builder> settings) {
-            this.deliverySettings = Objects.requireNonNull(settings, "settings");
+            this.deliverySettings = this.deliverySettings.andThen(Objects.requireNonNull(settings, "settings"));
+            return this;
+        }
+
+        String hostname() {
+            return hostname != null ? hostname : name;
+        }
+
+        AccessRules accessRules() {
+            return accessRules != null
+                    ? accessRules
+                    : defaultAccess(role, relayClients, listenAddress, reportTo != null);
+        }
+
+        SmtpClient client() {
+            InetAddress outgoing = outgoingAddress != null ? outgoingAddress : listenAddress;
+            return SmtpClient.builder()
+                    .heloName(hostname())
+                    .localAddress(outgoing)
+                    .tls(outboundTls)
+                    .build();
+        }
+
+        void applyServer(SmtpServer.Builder sb) {
+            sb.bindAddress(listenAddress)
+                    .port(port)
+                    .hostname(hostname())
+                    .accessRules(accessRules())
+                    .acceptedDomains(acceptedDomains)
+                    .clock(clock);
+            if (tls != null) {
+                sb.tls(tls.config()).requireTlsForRelay(requireTlsForRelay);
+            }
+            if (minFreeSpace > 0) {
+                Path dir = dataDirectory;
+                sb.freeSpace(
+                        () -> {
+                            try {
+                                return Files.getFileStore(dir).getUsableSpace();
+                            } catch (IOException e) {
+                                throw new java.io.UncheckedIOException(e);
+                            }
+                        },
+                        minFreeSpace);
+            }
+            serverSettings.accept(sb);
+        }
+
+        /**
+         * Validates everything {@link #build()} and {@link Node#start()} would build, without touching the data
+         * directory and without binding: the required settings, the scan pipeline over the scanners (two scanners with
+         * one name fail here), the SMTP server's and client's settings, and that the daily report can reach its
+         * recipient (its domain is accepted, or the node's own address may relay). {@code hygiene relay --check} runs
+         * this.
+         *
+         * @throws IllegalStateException naming the first problem
+         * @throws IllegalArgumentException if a setting is refused by the object it configures
+         */
+        public void check() {
+            requireSettings();
+            try (ScanPipeline p = ScanPipeline.builder()
+                    .scanners(scanners)
+                    .policy(policy != null ? policy : role.defaultPolicy())
+                    .build()) {
+                // built and closed: the scanners are not the pipeline's to close
+            }
+            SmtpServer.Builder sb = SmtpServer.builder();
+            applyServer(sb);
+            sb.handler((envelope, content) -> {
+                throw new IllegalStateException("a checked configuration does not receive mail");
+            });
+            sb.build().close();
+            client();
+        }
+
+        private void requireSettings() {
+            if (router == null) {
+                throw new IllegalStateException(name + ": a router is required");
+            }
+            if (scanners.isEmpty()) {
+                throw new IllegalStateException(name + ": at least one scanner is required");
+            }
+            if (dataDirectory == null) {
+                throw new IllegalStateException(name + ": a data directory is required");
+            }
+            if (reportTo != null) {
+                int at = reportTo.lastIndexOf('@');
+                String domain = at < 0 ? "" : reportTo.substring(at + 1);
+                if (!acceptedDomains.accepts(domain)
+                        && !accessRules().decide(listenAddress).relay()) {
+                    throw new IllegalStateException(name + ": the daily report to " + reportTo
+                            + " could not be delivered: its domain is not an accepted domain and the node's own"
+                            + " address " + listenAddress.getHostAddress() + " may not relay (add the domain to the"
+                            + " accepted domains, or the address to the relay clients)");
+                }
+            }
+        }
+
+        /**
+         * Adds background work the node starts after its relay and closes before it (scanner probes, signature
+         * updates, model reloads; see {@link NodeService}). Default none.
+         *
+         * @param value the service
+         * @return this builder
+         */
+        public Builder service(NodeService value) {
+            services.add(Objects.requireNonNull(value, "service"));
             return this;
         }
 
@@ -943,15 +1130,7 @@ public final class Node implements AutoCloseable {
          * @throws IOException if the data directory cannot be prepared
          */
         public Node build() throws IOException {
-            if (router == null) {
-                throw new IllegalStateException(name + ": a router is required");
-            }
-            if (scanners.isEmpty()) {
-                throw new IllegalStateException(name + ": at least one scanner is required");
-            }
-            if (dataDirectory == null) {
-                throw new IllegalStateException(name + ": a data directory is required");
-            }
+            requireSettings();
             Files.createDirectories(dataDirectory);
             Spool spool = Spool.open(dataDirectory.resolve("spool"));
             try {

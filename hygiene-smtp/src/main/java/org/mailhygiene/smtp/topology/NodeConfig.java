@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import org.mailhygiene.api.Scanner;
+import java.util.function.Consumer;
 import org.mailhygiene.api.policy.Action;
 import org.mailhygiene.api.policy.DefaultPolicy;
 import org.mailhygiene.api.policy.Policy;
@@ -27,9 +27,6 @@ import org.mailhygiene.scanners.auth.AuthScanner;
 import org.mailhygiene.scanners.auth.DkimSigner;
 import org.mailhygiene.scanners.auth.DkimSigning;
 import org.mailhygiene.scanners.auth.dns.StubResolver;
-import org.mailhygiene.scanners.builtin.SignatureScanner;
-import org.mailhygiene.scanners.clamd.ClamdScanner;
-import org.mailhygiene.scanners.spamd.SpamdScanner;
 import org.mailhygiene.smtp.access.AcceptedDomains;
 import org.mailhygiene.smtp.access.AccessRules;
 import org.mailhygiene.smtp.config.ConfigException;
@@ -57,16 +54,16 @@ import org.mailhygiene.smtp.config.ConfigFile;
  *   <tr><td>{@code route}</td><td>one {@code smtproutes} line, repeatable</td><td>none</td></tr>
  *   <tr><td>{@code smtproutes}</td><td>a qmail {@code smtproutes} file, read before the {@code route} lines</td>
  *       <td>none</td></tr>
- *   <tr><td>{@code scanner}</td><td>{@code builtin}, {@code clamd:ADDRESS}, {@code spamd:HOST:PORT} or {@code auth}
- *       (SPF, DKIM, ARC, DMARC), repeatable</td><td>required, at least one</td></tr>
+ *   <tr><td>{@code scanner}</td><td>{@code builtin}, {@code clamd:A[,B...]}, {@code spamd:A[,B...]},
+ *       {@code vexira:PATH}, {@code command:PROFILE[:PATH]}, {@code bayes:MODEL|default}, {@code attachments[:FILE]},
+ *       {@code auth} (SPF, DKIM, ARC, DMARC), repeatable; their settings ({@code clamd.deadline}, ...) and the failure
+ *       policy ({@code on-failure[.KIND]}) as in the document</td><td>required, at least one</td></tr>
  *   <tr><td>{@code dns}</td><td>{@code IP:PORT} of the DNS server the {@code auth} scanner asks</td>
  *       <td>{@code /etc/resolv.conf}'s</td></tr>
  *   <tr><td>{@code dmarc-reject}</td><td>{@code reject} or {@code quarantine}: what a DMARC {@code p=reject} failure
  *       becomes</td><td>edge: reject; gateway: quarantine</td></tr>
  *   <tr><td>{@code dkim-sign}</td><td>{@code DOMAIN:SELECTOR:KEY-FILE}, repeatable: sign outbound mail from DOMAIN
  *       (and its subdomains) with the key; relative to the file's directory</td><td>no signing</td></tr>
- *   <tr><td>{@code spam-threshold}</td><td>spamd's required score for the {@code spamd} scanners</td>
- *       <td>spamd's own</td></tr>
  *   <tr><td>{@code spam-tag}</td><td>Subject tag for spam</td><td>{@code [SPAM]}</td></tr>
  *   <tr><td>{@code virus-action}</td><td>{@code reject} or {@code quarantine}</td>
  *       <td>edge: reject; gateway: quarantine</td></tr>
@@ -217,7 +214,7 @@ public final class NodeConfig {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(c.source() + ": routes: " + e.getMessage());
         }
-        Scanning scanning = scannersAndPolicy(c, role == Role.GATEWAY);
+        Scanning scanning = scannersAndPolicy(c, base, name, role == Role.GATEWAY, b::service);
         b.scanners(scanning.scanners());
         b.policy(scanning.policy());
         List<DkimSigner> signers = new ArrayList<>();
@@ -297,6 +294,7 @@ public final class NodeConfig {
                 throw error(c, "quarantine-retention", e.getMessage());
             }
         }
+        LimitsConfig.read(c, b, base);
         c.rejectUnknownKeys();
         return b;
     }
@@ -343,7 +341,7 @@ public final class NodeConfig {
     public static Scanning readScanning(Path file) throws IOException, ConfigException {
         ConfigFile c = ConfigFile.read(file);
         Path base = file.toAbsolutePath().getParent();
-        Scanning s = scannersAndPolicy(c, false);
+        Scanning s = scannersAndPolicy(c, base, c.string("name").orElse("milter"), false, service -> {});
         Optional<String> name = c.string("name");
         Optional<String> listen = c.string("listen");
         Optional<Path> data = c.string("data").map(base::resolve);
@@ -352,10 +350,10 @@ public final class NodeConfig {
         return new Scanning(s.scanners(), s.policy(), name, listen, data, flush);
     }
 
-    private static Scanning scannersAndPolicy(ConfigFile c, boolean quarantineViruses) throws ConfigException {
-        Optional<Double> threshold = c.decimal("spam-threshold");
+    private static Scanning scannersAndPolicy(
+            ConfigFile c, Path base, String node, boolean quarantineViruses, Consumer<NodeService> services)
+            throws ConfigException {
         Optional<String> dnsText = c.string("dns");
-        StubResolver.Builder dns = StubResolver.builder();
         if (dnsText.isPresent()) {
             String v = dnsText.get();
             int dc = v.lastIndexOf(':');
@@ -364,35 +362,19 @@ public final class NodeConfig {
             }
             InetAddress dnsIp = ip(c, "dns", v.substring(0, dc));
             try {
-                dns.server(new InetSocketAddress(dnsIp, Integer.parseInt(v.substring(dc + 1))));
+                new InetSocketAddress(dnsIp, Integer.parseInt(v.substring(dc + 1)));
             } catch (IllegalArgumentException e) {
                 throw error(c, "dns", "bad port in '" + v + "'");
             }
         }
-        String authservId = c.string("hostname").orElse(c.string("name").orElse("localhost"));
-        List<Scanner> scanners = new ArrayList<>();
-        for (Map.Entry<String, Integer> line : c.lines("scanner")) {
-            if (line.getKey().equals("auth")) {
-                try {
-                    scanners.add(AuthScanner.builder()
-                            .dns(dns.build())
-                            .authservId(authservId)
-                            .build());
-                } catch (IllegalArgumentException e) {
-                    throw new ConfigException(
-                            c.source() + " line " + line.getValue() + ": scanner: auth: " + e.getMessage());
-                }
-                continue;
-            }
-            scanners.add(scanner(c, line.getKey(), line.getValue(), threshold));
-        }
-        if (scanners.isEmpty()) {
-            throw new ConfigException(c.source() + ": required key 'scanner' is missing");
-        }
+        ScannerConfig.Result result = ScannerConfig.read(c, base, node);
+        result.services().forEach(services);
+        List<Scanner> scanners = result.scanners();
         DefaultPolicy.Builder policy = DefaultPolicy.builder();
         if (quarantineViruses) {
             policy.onVirus(Action.QUARANTINE);
         }
+        ScannerConfig.failurePolicy(c, result.scannersByFamily(), policy);
         Optional<String> tag = c.string("spam-tag");
         if (tag.isPresent()) {
             try {
@@ -463,28 +445,6 @@ public final class NodeConfig {
 
     /** The default bound on each call to the shared store ({@code redis-timeout}). */
     public static final Duration DEFAULT_REDIS_TIMEOUT = Duration.ofMillis(250);
-
-    private static Scanner scanner(ConfigFile c, String value, int line, Optional<Double> threshold)
-            throws ConfigException {
-        String where = c.source() + " line " + line + ": scanner: ";
-        try {
-            if (value.equals("builtin")) {
-                return SignatureScanner.create();
-            }
-            if (value.startsWith("clamd:")) {
-                return ClamdScanner.builder().address(value.substring(6)).build();
-            }
-            if (value.startsWith("spamd:")) {
-                SpamdScanner.Builder sb = SpamdScanner.builder().server(value.substring(6));
-                threshold.ifPresent(sb::threshold);
-                return sb.build();
-            }
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            throw new ConfigException(where + e.getMessage(), e);
-        }
-        throw new ConfigException(
-                where + "expected builtin, clamd:ADDRESS, spamd:HOST:PORT or auth, was '" + value + "'");
-    }
 
     private static InetAddress ip(ConfigFile c, String key, String text) throws ConfigException {
         if (!text.matches("[0-9.]+|\\[?[0-9a-fA-F:]+]?")) {

@@ -23,7 +23,6 @@ class NodeConfigTest {
             route = dept-a.example:127.0.0.13:2525
             route = dept-b.example:127.0.0.13:2525
             scanner = builtin
-            spam-threshold = 6.8
             stats-flush = 2s
             """;
 
@@ -75,7 +74,7 @@ class NodeConfigTest {
 
     @Test
     void errorsNameTheLineAndTheProblem() {
-        fails(VALID + "colour = blue\n", "node.conf line 13: unknown key 'colour'");
+        fails(VALID + "colour = blue\n", "node.conf line 12: unknown key 'colour'");
         fails(
                 VALID.replace("role = edge", "role = hub"),
                 "node.conf line 2: role: must be 'edge' or 'gateway', was 'hub'");
@@ -89,29 +88,34 @@ class NodeConfigTest {
                 VALID.replace("route = dept-b.example:127.0.0.13:2525", "route = dept-b.example"),
                 "node.conf line 9: route: expected domain:relay[:port]");
         fails(
+                VALID.replace("scanner = builtin", "scanner = virusscan"),
+                "node.conf line 10: scanner: expected builtin, clamd:ADDRESS[,ADDRESS...], spamd:HOST:PORT[,HOST:PORT...],"
+                        + " vexira:PATH, command:PROFILE[:PATH], bayes:MODEL or attachments[:POLICY-FILE], was"
+                        + " 'virusscan'");
+        fails(
                 VALID.replace("scanner = builtin", "scanner = vexira"),
-                "node.conf line 10: scanner: expected builtin, clamd:ADDRESS, spamd:HOST:PORT or auth, was 'vexira'");
+                "node.conf line 10: scanner: vexira needs an argument: vexira:PATH");
         fails(VALID.replace("scanner = builtin\n", ""), "node.conf: required key 'scanner' is missing");
         fails(VALID.replace("name = edge-x\n", ""), "node.conf: required key 'name' is missing");
         fails(
                 VALID + "virus-action = bounce\n",
-                "node.conf line 13: virus-action: must be 'reject' or 'quarantine', was 'bounce'");
+                "node.conf line 12: virus-action: must be 'reject' or 'quarantine', was 'bounce'");
         fails(
                 VALID + "report-to = a@dept-a.example\nreport-time = 6am\n",
-                "node.conf line 14: report-time: expected HH:MM, was '6am'");
-        fails(VALID + "report-time = 06:00\n", "node.conf line 13: report-time: needs report-to");
-        fails(VALID + "name = again\n", "node.conf line 13: name: given more than once (first on line 3)");
-        fails(VALID + "dns = 127.0.0.1\n", "node.conf line 13: dns: expected IP:PORT, was '127.0.0.1'");
-        fails(VALID + "dns = resolver:53\n", "node.conf line 13: dns: expected an IP address, was 'resolver'");
+                "node.conf line 13: report-time: expected HH:MM, was '6am'");
+        fails(VALID + "report-time = 06:00\n", "node.conf line 12: report-time: needs report-to");
+        fails(VALID + "name = again\n", "node.conf line 12: name: given more than once (first on line 3)");
+        fails(VALID + "dns = 127.0.0.1\n", "node.conf line 12: dns: expected IP:PORT, was '127.0.0.1'");
+        fails(VALID + "dns = resolver:53\n", "node.conf line 12: dns: expected an IP address, was 'resolver'");
         fails(
                 VALID + "dmarc-reject = bounce\n",
-                "node.conf line 13: dmarc-reject: must be 'reject' or 'quarantine', was 'bounce'");
+                "node.conf line 12: dmarc-reject: must be 'reject' or 'quarantine', was 'bounce'");
         fails(
                 VALID + "dkim-sign = example.com:sel\n",
-                "node.conf line 13: dkim-sign: expected DOMAIN:SELECTOR:KEY-FILE, was 'example.com:sel'");
+                "node.conf line 12: dkim-sign: expected DOMAIN:SELECTOR:KEY-FILE, was 'example.com:sel'");
         assertThatThrownBy(() -> parse(VALID + "dkim-sign = example.com:sel:missing.key\n"))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageStartingWith("node.conf line 13: dkim-sign: cannot read key file");
+                .hasMessageStartingWith("node.conf line 12: dkim-sign: cannot read key file");
     }
 
     @Test

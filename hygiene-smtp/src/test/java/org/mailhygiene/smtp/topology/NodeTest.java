@@ -15,6 +15,7 @@ import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.policy.Action;
 import org.mailhygiene.api.routing.StaticRouter;
 import org.mailhygiene.scanners.builtin.SignatureScanner;
+import org.mailhygiene.smtp.access.AcceptedDomains;
 import org.mailhygiene.smtp.stats.Counter;
 import org.mailhygiene.smtp.stats.NodeStatistics;
 import org.mailhygiene.testkit.smtp.SinkMessage;
@@ -82,6 +83,7 @@ class NodeTest {
                 Node node = Node.builder(Role.GATEWAY, "gw")
                         .listen(InetAddress.getByName("127.0.0.13"), 0)
                         .relayClients("127.0.0.11")
+                        .acceptedDomains(AcceptedDomains.of("dept-a.example"))
                         .router(StaticRouter.parse(":127.0.0.21:" + admin.port()))
                         .scanners(List.of(SignatureScanner.create()))
                         .dataDirectory(dir)

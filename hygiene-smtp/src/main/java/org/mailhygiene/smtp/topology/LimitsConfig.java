@@ -1,0 +1,258 @@
+package org.mailhygiene.smtp.topology;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.mailhygiene.smtp.config.ConfigException;
+import org.mailhygiene.smtp.config.ConfigFile;
+import org.mailhygiene.smtp.delivery.RetrySchedule;
+import org.mailhygiene.smtp.delivery.TlsPolicy;
+import org.mailhygiene.smtp.server.ReloadableTls;
+import org.mailhygiene.smtp.server.SmtpLimits;
+
+/**
+ * The limit keys of a node's configuration file: SMTP limits and timeouts ({@link SmtpLimits}), stress behaviour, the
+ * greet delay, the free-space minimum, and the queue's lifetime and retry schedule. Every value is validated here, by
+ * building the objects it configures, so {@code --check} finds what start would refuse. Documented in
+ * {@code docs/node-config.md}. Package-private; stateless.
+ */
+final class LimitsConfig {
+    private LimitsConfig() {}
+
+    /**
+     * Reads the limit keys into the node builder.
+     *
+     * @param c the file
+     * @param b the node builder
+     * @throws ConfigException naming the line and the problem
+     */
+    static void read(ConfigFile c, Node.Builder b, Path base) throws ConfigException {
+        tls(c, b, base);
+        SmtpLimits.Builder l = SmtpLimits.builder();
+        String key = null;
+        try {
+            key = "max-message-size";
+            Optional<Long> size = size(c, key);
+            if (size.isPresent()) {
+                l.maxMessageSize(size.get());
+            }
+            key = "max-recipients";
+            c.integer(key, 1, 100_000).ifPresent(l::maxRecipients);
+            key = "max-connections";
+            c.integer(key, 1, 100_000).ifPresent(l::maxConnections);
+            key = "max-connections-per-ip";
+            c.integer(key, 1, 100_000).ifPresent(l::maxConnectionsPerIp);
+            key = "max-errors";
+            c.integer(key, 1, 10_000).ifPresent(l::maxErrors);
+            key = "connection-rate";
+            Optional<Rate> cr = rate(c, key);
+            if (cr.isPresent()) {
+                l.connectionRatePerIp(cr.get().count(), cr.get().window());
+            }
+            key = "message-rate";
+            Optional<Rate> mr = rate(c, key);
+            if (mr.isPresent()) {
+                l.messageRatePerIp(mr.get().count(), mr.get().window());
+            }
+            key = "idle-timeout";
+            c.duration(key).ifPresent(l::idleTimeout);
+            key = "command-timeout";
+            c.duration(key).ifPresent(l::commandTimeout);
+            key = "data-timeout";
+            c.duration(key).ifPresent(l::dataTimeout);
+            key = "stress-sessions";
+            c.integer(key, 1, 100_000).ifPresent(l::stressSessions);
+            key = "stress-idle-timeout";
+            c.duration(key).ifPresent(l::stressIdleTimeout);
+            key = "stress-connections-per-ip";
+            c.integer(key, 1, 100_000).ifPresent(l::stressConnectionsPerIp);
+            key = "greet-delay";
+            durationOrZero(c, key).ifPresent(l::greetDelay);
+        } catch (IllegalArgumentException e) {
+            throw error(c, key, e.getMessage());
+        }
+        SmtpLimits limits = l.build();
+        if (limits.stressSessions() > limits.maxConnections()) {
+            throw error(c, "stress-sessions", "must not exceed max-connections (" + limits.maxConnections() + ")");
+        }
+        b.server(sb -> sb.limits(limits));
+        Optional<Long> minFree = c.string("min-free-space").isPresent()
+                ? Optional.of(sizeOrZero(c, "min-free-space"))
+                : Optional.empty();
+        b.minFreeSpace(minFree.orElse(limits.maxMessageSize() + limits.maxMessageSize() / 2));
+
+        Optional<Duration> lifetime = c.duration("queue-lifetime");
+        Optional<RetrySchedule> retry = retry(c, "retry-schedule");
+        if (lifetime.isPresent() || retry.isPresent()) {
+            b.delivery(db -> {
+                lifetime.ifPresent(db::queueLifetime);
+                retry.ifPresent(db::retrySchedule);
+            });
+        }
+    }
+
+    /**
+     * {@code tls-certificate}, {@code tls-key}, {@code tls-required-for-relay}, {@code outbound-tls},
+     * {@code outbound-tls-trust}.
+     */
+    private static void tls(ConfigFile c, Node.Builder b, Path base) throws ConfigException {
+        Optional<String> cert = c.string("tls-certificate");
+        Optional<String> key = c.string("tls-key");
+        Optional<Boolean> requireForRelay = c.bool("tls-required-for-relay");
+        if (cert.isPresent() != key.isPresent()) {
+            String given = cert.isPresent() ? "tls-certificate" : "tls-key";
+            throw error(c, given, "needs " + (cert.isPresent() ? "tls-key" : "tls-certificate") + " too");
+        }
+        if (cert.isPresent()) {
+            Path cf = base.resolve(cert.get());
+            Path kf = base.resolve(key.get());
+            try {
+                b.tls(ReloadableTls.fromPem(cf, kf), requireForRelay.orElse(false));
+            } catch (IOException e) {
+                throw error(c, "tls-certificate", "cannot read " + e.getMessage());
+            } catch (GeneralSecurityException e) {
+                throw error(c, "tls-certificate", e.getMessage());
+            }
+        } else if (requireForRelay.orElse(false)) {
+            throw error(c, "tls-required-for-relay", "needs tls-certificate and tls-key");
+        }
+        Optional<String> mode = c.string("outbound-tls");
+        Optional<String> trust = c.string("outbound-tls-trust");
+        SSLContext context = null;
+        if (trust.isPresent()) {
+            Path f = base.resolve(trust.get());
+            try (InputStream in = Files.newInputStream(f)) {
+                KeyStore ks = KeyStore.getInstance("PKCS12");
+                ks.load(null, null);
+                int i = 0;
+                for (Certificate cc : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                    ks.setCertificateEntry("ca" + i++, cc);
+                }
+                if (i == 0) {
+                    throw error(c, "outbound-tls-trust", "no certificate in " + f);
+                }
+                TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+                tmf.init(ks);
+                context = SSLContext.getInstance("TLS");
+                context.init(null, tmf.getTrustManagers(), null);
+            } catch (IOException e) {
+                throw error(c, "outbound-tls-trust", "cannot read " + f + ": " + e.getMessage());
+            } catch (GeneralSecurityException e) {
+                throw error(c, "outbound-tls-trust", f + ": " + e.getMessage());
+            }
+        }
+        String m = mode.orElse("none");
+        TlsPolicy policy;
+        try {
+            policy = switch (m) {
+                case "none" -> TlsPolicy.disabled();
+                case "opportunistic" -> context == null ? TlsPolicy.opportunistic() : TlsPolicy.opportunistic(context);
+                case "required" ->
+                    context == null
+                            ? new TlsPolicy(TlsPolicy.Mode.REQUIRED, SSLContext.getDefault())
+                            : TlsPolicy.required(context);
+                default -> throw error(c, "outbound-tls", "must be none, opportunistic or required, was '" + m + "'");
+            };
+        } catch (GeneralSecurityException e) {
+            throw error(c, "outbound-tls", e.getMessage());
+        }
+        if (trust.isPresent() && m.equals("none")) {
+            throw error(c, "outbound-tls-trust", "needs outbound-tls = opportunistic or required");
+        }
+        b.outboundTls(policy);
+    }
+
+    /** A count per window, {@code N/DURATION}. */
+    record Rate(int count, Duration window) {}
+
+    private static Optional<Rate> rate(ConfigFile c, String key) throws ConfigException {
+        Optional<String> v = c.string(key);
+        if (v.isEmpty()) {
+            return Optional.empty();
+        }
+        String t = v.get().strip();
+        int slash = t.indexOf('/');
+        try {
+            if (slash < 1) {
+                throw new IllegalArgumentException("x");
+            }
+            int n = Integer.parseInt(t.substring(0, slash).strip());
+            Duration w = ConfigFile.parseDuration(t.substring(slash + 1));
+            if (n < 1 || w.isZero() || w.isNegative()) {
+                throw new IllegalArgumentException("x");
+            }
+            return Optional.of(new Rate(n, w));
+        } catch (RuntimeException e) {
+            throw error(c, key, "expected COUNT/DURATION, e.g. 300/1m, was '" + t + "'");
+        }
+    }
+
+    private static Optional<RetrySchedule> retry(ConfigFile c, String key) throws ConfigException {
+        Optional<String> v = c.string(key);
+        if (v.isEmpty()) {
+            return Optional.empty();
+        }
+        String t = v.get().strip();
+        try {
+            if (t.equals("qmail")) {
+                return Optional.of(RetrySchedule.qmail());
+            }
+            if (t.startsWith("qmail:")) {
+                return Optional.of(
+                        RetrySchedule.qmail(Integer.parseInt(t.substring(6).strip())));
+            }
+            if (t.startsWith("exponential:")) {
+                String[] mm = t.substring(12).split(",", -1);
+                if (mm.length == 2) {
+                    return Optional.of(RetrySchedule.exponential(
+                            ConfigFile.parseDuration(mm[0]), ConfigFile.parseDuration(mm[1])));
+                }
+            }
+        } catch (RuntimeException e) {
+            throw error(c, key, e.getMessage() + " (expected qmail, qmail:SKIP or exponential:MIN,MAX)");
+        }
+        throw error(
+                c, key, "expected qmail, qmail:SKIP or exponential:MIN,MAX (e.g. exponential:5m,1h), was '" + t + "'");
+    }
+
+    private static Optional<Long> size(ConfigFile c, String key) throws ConfigException {
+        Optional<String> v = c.string(key);
+        if (v.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(ScannerConfig.parseSize(v.get()));
+        } catch (IllegalArgumentException e) {
+            throw error(c, key, e.getMessage());
+        }
+    }
+
+    private static long sizeOrZero(ConfigFile c, String key) throws ConfigException {
+        Optional<String> v = c.string(key);
+        if (v.isPresent() && v.get().strip().equals("0")) {
+            return 0;
+        }
+        return size(c, key).orElse(0L);
+    }
+
+    private static Optional<Duration> durationOrZero(ConfigFile c, String key) throws ConfigException {
+        Optional<String> v = c.string(key);
+        if (v.isPresent() && v.get().strip().equals("0")) {
+            return Optional.of(Duration.ZERO);
+        }
+        return c.duration(key);
+    }
+
+    private static ConfigException error(ConfigFile c, String key, String problem) {
+        return new ConfigException(c.source() + " line " + c.lineOf(key) + ": " + key + ": " + problem);
+    }
+}

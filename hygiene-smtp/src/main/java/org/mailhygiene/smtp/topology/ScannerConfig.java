@@ -1,0 +1,736 @@
+package org.mailhygiene.smtp.topology;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.InetAddress;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.mailhygiene.api.ScanFailure;
+import org.mailhygiene.api.Scanner;
+import org.mailhygiene.api.events.HygieneListener;
+import org.mailhygiene.api.policy.Action;
+import org.mailhygiene.api.policy.DefaultPolicy;
+import org.mailhygiene.scanners.ScanPipeline;
+import org.mailhygiene.scanners.attachments.AttachmentPolicy;
+import org.mailhygiene.scanners.attachments.AttachmentPolicyScanner;
+import org.mailhygiene.scanners.auth.AuthScanner;
+import org.mailhygiene.scanners.auth.dns.StubResolver;
+import org.mailhygiene.scanners.bayes.BayesModels;
+import org.mailhygiene.scanners.bayes.BayesScanner;
+import org.mailhygiene.scanners.bayes.ReloadingBayesScanner;
+import org.mailhygiene.scanners.builtin.EmbeddedScanners;
+import org.mailhygiene.scanners.clamd.ClamdAddress;
+import org.mailhygiene.scanners.clamd.ClamdScanner;
+import org.mailhygiene.scanners.cli.CommandLineScanner;
+import org.mailhygiene.scanners.cli.CommandProfile;
+import org.mailhygiene.scanners.cli.ProfileFormatException;
+import org.mailhygiene.scanners.cli.ProfileParser;
+import org.mailhygiene.scanners.cli.Profiles;
+import org.mailhygiene.scanners.spamd.SpamdScanner;
+import org.mailhygiene.scanners.update.CommandStep;
+import org.mailhygiene.scanners.update.SignatureUpdateScheduler;
+import org.mailhygiene.scanners.update.UpdateStep;
+import org.mailhygiene.smtp.config.ConfigException;
+import org.mailhygiene.smtp.config.ConfigFile;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The scanner part of a node's configuration file: {@code scanner} lines with the names of the {@code hygiene scan}
+ * options, the per-scanner settings ({@code clamd.deadline}, {@code spamd.threshold}, ...), the failure policy keys
+ * ({@code on-failure}, {@code on-failure.KIND}, {@code SCANNER.on-failure[.KIND]}) and the background work they need
+ * (health probes, signature updates, model reloads). The format is documented in {@code docs/node-config.md}.
+ *
+ * <p>Everything is built here, at parse time, so {@code hygiene relay --check} validates exactly the objects the
+ * node would run: an executable that does not exist, a profile file with an error, a model that does not load, two
+ * scanners with one name, all fail with the file and line. Package-private; stateless.
+ */
+final class ScannerConfig {
+    private static final Logger LOG = LoggerFactory.getLogger(ScannerConfig.class);
+
+    /** The scanner families, as written before the colon of a {@code scanner} line. */
+    static final List<String> FAMILIES =
+            List.of("builtin", "clamd", "spamd", "vexira", "command", "bayes", "attachments", "auth");
+
+    private static final Map<String, List<String>> SETTINGS = Map.of(
+            "clamd",
+            List.of(
+                    "connect-timeout",
+                    "read-timeout",
+                    "deadline",
+                    "size-limit",
+                    "probe-interval",
+                    "backoff",
+                    "max-backoff",
+                    "version-check",
+                    "update",
+                    "update-interval",
+                    "update-jitter"),
+            "spamd",
+            List.of(
+                    "connect-timeout",
+                    "read-timeout",
+                    "deadline",
+                    "size-limit",
+                    "threshold",
+                    "probe-interval",
+                    "backoff"),
+            "vexira",
+            List.of("timeout", "max-processes", "update", "update-interval", "update-jitter"),
+            "command",
+            List.of("timeout", "max-processes", "update", "update-interval", "update-jitter"),
+            "bayes",
+            List.of("threshold", "reload-check"));
+
+    /** Default interval of the PING probes of members marked down. */
+    static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofSeconds(1);
+    /** Default interval of the Bayes model file check. */
+    static final Duration DEFAULT_RELOAD_CHECK = Duration.ofSeconds(10);
+
+    /**
+     * What the scanner keys describe.
+     *
+     * @param scanners the scanners in file order
+     * @param services probes, updates and reloads to run while the node runs
+     * @param scannersByFamily the names of the scanners each family built, for the failure policy keys
+     */
+    record Result(List<Scanner> scanners, List<NodeService> services, Map<String, List<String>> scannersByFamily) {}
+
+    private ScannerConfig() {}
+
+    /**
+     * Reads the {@code scanner} lines and the per-scanner keys, and builds the scanners.
+     *
+     * @param c the file
+     * @param base the directory relative paths are resolved against
+     * @param node the node's name (for log lines)
+     * @return the scanners and services
+     * @throws ConfigException naming the line and the problem
+     */
+    static Result read(ConfigFile c, Path base, String node) throws ConfigException {
+        Map<String, Integer> firstLine = new LinkedHashMap<>();
+        List<Scanner> scanners = new ArrayList<>();
+        List<NodeService> services = new ArrayList<>();
+        Map<String, List<String>> byFamily = new LinkedHashMap<>();
+        Map<String, Integer> nameLine = new LinkedHashMap<>();
+        HygieneListener log = new FailoverLog(node);
+        Settings settings = new Settings(c, base);
+        for (Map.Entry<String, Integer> line : c.lines("scanner")) {
+            String value = line.getKey();
+            int n = line.getValue();
+            int colon = value.indexOf(':');
+            String family =
+                    (colon < 0 ? value : value.substring(0, colon)).strip().toLowerCase(Locale.ROOT);
+            String arg = colon < 0 ? null : value.substring(colon + 1).strip();
+            if (!FAMILIES.contains(family)) {
+                throw at(
+                        c,
+                        n,
+                        "expected builtin, clamd:ADDRESS[,ADDRESS...], spamd:HOST:PORT[,HOST:PORT...],"
+                                + " vexira:PATH, command:PROFILE[:PATH], bayes:MODEL|default, attachments[:POLICY-FILE]"
+                                + " or auth, was '"
+                                + value + "'");
+            }
+            Integer earlier = firstLine.putIfAbsent(family, n);
+            if (earlier != null && (family.equals("clamd") || family.equals("spamd"))) {
+                throw at(
+                        c,
+                        n,
+                        "a second " + family + " scanner (the first is on line " + earlier + "): list every "
+                                + family + " in one line, " + family
+                                + ":A,B, which makes them one failover group, tried"
+                                + " in that order");
+            }
+            List<Scanner> built = new ArrayList<>();
+            try {
+                switch (family) {
+                    case "builtin" -> {
+                        noArgument(c, n, family, arg);
+                        built.addAll(EmbeddedScanners.create(Optional.empty()));
+                    }
+                    case "clamd" -> built.add(clamd(c, n, settings, argument(c, n, family, arg), log, services));
+                    case "spamd" -> built.add(spamd(c, n, settings, argument(c, n, family, arg), log, services));
+                    case "vexira" ->
+                        built.add(command(
+                                c,
+                                n,
+                                settings,
+                                family,
+                                Profiles.vascan(),
+                                executable(c, n, base, argument(c, n, family, arg)),
+                                services));
+                    case "command" -> {
+                        String spec = argument(c, n, family, arg);
+                        int split = spec.indexOf(':');
+                        String profileName = split < 0 ? spec : spec.substring(0, split);
+                        Path program = split < 0 ? null : executable(c, n, base, spec.substring(split + 1));
+                        built.add(command(c, n, settings, family, profile(c, n, base, profileName), program, services));
+                    }
+                    case "bayes" -> {
+                        String spec = argument(c, n, family, arg);
+                        built.add(
+                                spec.equals(BayesModels.DEFAULT)
+                                        ? defaultBayes(c, settings)
+                                        : bayes(c, n, settings, base.resolve(spec), services));
+                    }
+                    case "auth" -> {
+                        noArgument(c, n, family, arg);
+                        built.add(auth(c));
+                    }
+                    case "attachments" -> built.add(attachments(c, n, base, arg));
+                    default -> throw new IllegalStateException(family);
+                }
+            } catch (IOException e) {
+                throw at(c, n, e.getMessage() == null ? e.toString() : e.getMessage());
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                throw at(c, n, e.getMessage());
+            }
+            for (Scanner s : built) {
+                Integer other = nameLine.putIfAbsent(s.name(), n);
+                if (other != null) {
+                    String hint = other == n
+                            ? ""
+                            : " (the scanner on line " + other + " has that name"
+                                    + (family.equals("attachments") || value.equals("builtin")
+                                            ? "; builtin includes the"
+                                                    + " default attachment policy: give attachments:FILE without builtin"
+                                            : "")
+                                    + ")";
+                    throw at(c, n, "a second scanner named '" + s.name() + "'" + hint);
+                }
+                byFamily.computeIfAbsent(family, k -> new ArrayList<>()).add(s.name());
+            }
+            scanners.addAll(built);
+        }
+        if (scanners.isEmpty()) {
+            throw new ConfigException(c.source() + ": required key 'scanner' is missing");
+        }
+        // The same check the node's pipeline makes at start, so --check cannot pass what start would refuse.
+        try {
+            ScanPipeline.builder().scanners(scanners);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(c.source() + ": scanner: " + e.getMessage());
+        }
+        settings.rejectUnused(byFamily.keySet());
+        return new Result(List.copyOf(scanners), List.copyOf(services), byFamily);
+    }
+
+    /**
+     * Applies {@code on-failure}, {@code on-failure.KIND}, {@code FAMILY.on-failure} and
+     * {@code FAMILY.on-failure.KIND} (values {@code tempfail} or {@code accept}) to the policy.
+     *
+     * @param c the file
+     * @param byFamily the scanners' names per family, from {@link #read}
+     * @param policy the policy builder
+     * @throws ConfigException naming the line and the problem
+     */
+    static void failurePolicy(ConfigFile c, Map<String, List<String>> byFamily, DefaultPolicy.Builder policy)
+            throws ConfigException {
+        Optional<Action> all = action(c, "on-failure");
+        for (ScanFailure.Kind kind : ScanFailure.Kind.values()) {
+            String key = "on-failure." + kindName(kind);
+            Optional<Action> a = action(c, key);
+            Optional<Action> effective = a.isPresent() ? a : all;
+            if (effective.isPresent()) {
+                policy.onFailure(kind, effective.get());
+            }
+        }
+        for (String family : FAMILIES) {
+            Optional<Action> forFamily = action(c, family + ".on-failure");
+            List<String> names = byFamily.getOrDefault(family, List.of());
+            if (forFamily.isPresent()) {
+                requireFamily(c, family + ".on-failure", byFamily, family);
+                for (String name : names) {
+                    policy.onFailureOf(name, forFamily.get());
+                }
+            }
+            for (ScanFailure.Kind kind : ScanFailure.Kind.values()) {
+                String key = family + ".on-failure." + kindName(kind);
+                Optional<Action> a = action(c, key);
+                if (a.isPresent()) {
+                    requireFamily(c, key, byFamily, family);
+                    for (String name : names) {
+                        policy.onFailureOf(name, kind, a.get());
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@code TIMED_OUT} as written in keys: {@code timed-out}. */
+    static String kindName(ScanFailure.Kind kind) {
+        return kind.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    private static void requireFamily(ConfigFile c, String key, Map<String, List<String>> byFamily, String family)
+            throws ConfigException {
+        if (!byFamily.containsKey(family)) {
+            throw keyAt(c, key, "no " + family + " scanner is configured");
+        }
+    }
+
+    private static Optional<Action> action(ConfigFile c, String key) throws ConfigException {
+        Optional<String> v = c.string(key);
+        if (v.isEmpty()) {
+            return Optional.empty();
+        }
+        return switch (v.get().toLowerCase(Locale.ROOT)) {
+            case "tempfail" -> Optional.of(Action.TEMPFAIL);
+            case "accept" -> Optional.of(Action.ACCEPT);
+            default ->
+                throw keyAt(
+                        c,
+                        key,
+                        "must be 'tempfail' (451, the client retries) or 'accept'"
+                                + " (delivered with an X-Hygiene-Unscanned header), was '" + v.get() + "'");
+        };
+    }
+
+    private static Scanner clamd(
+            ConfigFile c, int n, Settings s, String arg, HygieneListener log, List<NodeService> services)
+            throws ConfigException {
+        ClamdScanner.Builder b = ClamdScanner.builder().listener(log);
+        List<ClamdAddress> seen = new ArrayList<>();
+        for (String part : arg.split(",", -1)) {
+            ClamdAddress a = ClamdAddress.parse(part.strip());
+            if (seen.contains(a)) {
+                throw at(c, n, "clamd address " + a + " is given twice");
+            }
+            seen.add(a);
+            b.address(a);
+        }
+        s.duration("clamd", "connect-timeout").ifPresent(b::connectTimeout);
+        s.duration("clamd", "read-timeout").ifPresent(b::readTimeout);
+        s.duration("clamd", "deadline").ifPresent(b::scanDeadline);
+        s.size("clamd", "size-limit").ifPresent(b::streamMaxLength);
+        s.duration("clamd", "backoff").ifPresent(b::initialBackoff);
+        s.duration("clamd", "max-backoff").ifPresent(b::maxBackoff);
+        Optional<Duration> versionCheck = s.duration("clamd", "version-check");
+        versionCheck.ifPresent(b::versionCheckInterval);
+        Duration probe = s.duration("clamd", "probe-interval").orElse(DEFAULT_PROBE_INTERVAL);
+        ClamdScanner scanner = s.build("clamd", b::build);
+        services.add(NodeService.every("clamd-probe", probe, scanner::probeDown));
+        if (versionCheck.isPresent()) {
+            services.add(NodeService.every("clamd-version-check", versionCheck.get(), () -> {
+                try {
+                    if (scanner.refreshVersions()) {
+                        LOG.info(
+                                "clamd: signature versions changed: {}",
+                                scanner.cacheIdentity().orElse("?"));
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
+        }
+        Optional<List<String>> update = s.command("clamd", "update");
+        if (update.isPresent()) {
+            UpdateStep fetch = CommandStep.builder("clamd-update", update.get()).build();
+            services.add(scheduler(s, "clamd", List.of(fetch, scanner.reloadStep())));
+        } else {
+            s.noUpdate("clamd");
+        }
+        return scanner;
+    }
+
+    private static Scanner spamd(
+            ConfigFile c, int n, Settings s, String arg, HygieneListener log, List<NodeService> services)
+            throws ConfigException {
+        SpamdScanner.Builder b = SpamdScanner.builder().listener(log);
+        List<String> seen = new ArrayList<>();
+        for (String part : arg.split(",", -1)) {
+            String a = part.strip();
+            if (seen.contains(a)) {
+                throw at(c, n, "spamd address " + a + " is given twice");
+            }
+            seen.add(a);
+            b.server(a);
+        }
+        s.duration("spamd", "connect-timeout").ifPresent(b::connectTimeout);
+        s.duration("spamd", "read-timeout").ifPresent(b::readTimeout);
+        s.duration("spamd", "deadline").ifPresent(b::deadline);
+        s.size("spamd", "size-limit").ifPresent(b::maxMessageSize);
+        s.duration("spamd", "backoff").ifPresent(b::initialBackoff);
+        Optional<Double> threshold = s.decimal("spamd", "threshold");
+        Optional<Double> legacy = c.decimal("spam-threshold");
+        if (threshold.isPresent() && legacy.isPresent()) {
+            throw keyAt(c, "spam-threshold", "give spamd.threshold only (spam-threshold is" + " its older name)");
+        }
+        (threshold.isPresent() ? threshold : legacy).ifPresent(b::threshold);
+        Duration probe = s.duration("spamd", "probe-interval").orElse(DEFAULT_PROBE_INTERVAL);
+        SpamdScanner scanner = s.build("spamd", b::build);
+        services.add(NodeService.every("spamd-probe", probe, scanner::probeDown));
+        return scanner;
+    }
+
+    private static Scanner command(
+            ConfigFile c,
+            int n,
+            Settings s,
+            String family,
+            CommandProfile profile,
+            Path program,
+            List<NodeService> services)
+            throws ConfigException {
+        CommandLineScanner.Builder b = CommandLineScanner.builder(profile);
+        if (program != null) {
+            b.executable(program);
+        }
+        s.duration(family, "timeout").ifPresent(b::timeout);
+        s.integer(family, "max-processes", 1, 1024).ifPresent(b::maxConcurrentProcesses);
+        CommandLineScanner scanner = s.build(family, b::build);
+        Optional<List<String>> update = s.command(family, "update");
+        if (update.isPresent()) {
+            UpdateStep step = CommandStep.builder(scanner.name() + "-update", update.get())
+                    .build();
+            services.add(
+                    scheduler(s, family, List.of(scanner.exclusive(step, CommandLineScanner.DEFAULT_QUEUE_TIMEOUT))));
+        } else if (s.given(family, "update-interval")
+                && !profile.updateCommand().isEmpty()) {
+            services.add(scheduler(s, family, List.of(scanner.updateStep(true))));
+        } else if (s.given(family, "update-interval")) {
+            throw keyAt(
+                    c,
+                    family + ".update-interval",
+                    "the profile " + profile.name() + " has no update command; give " + family + ".update = COMMAND");
+        } else {
+            s.noUpdate(family);
+        }
+        return scanner;
+    }
+
+    private static NodeService scheduler(Settings s, String family, List<UpdateStep> steps) throws ConfigException {
+        SignatureUpdateScheduler.Builder b =
+                SignatureUpdateScheduler.builder(family + "-update").steps(steps);
+        s.duration(family, "update-interval").ifPresent(b::interval);
+        s.durationOrZero(family, "update-jitter").ifPresent(b::jitter);
+        SignatureUpdateScheduler u = s.build(family, b::build);
+        return NodeService.of(family + "-update", u::start, u::close);
+    }
+
+    /** The shipped default model ({@code bayes:default}), with its own threshold unless {@code bayes.threshold}. */
+    private static Scanner defaultBayes(ConfigFile c, Settings s) throws ConfigException, IOException {
+        Optional<Double> threshold = s.decimal("bayes", "threshold");
+        if (threshold.isPresent() && !(threshold.get() > 0 && threshold.get() <= 1)) {
+            throw keyAt(c, "bayes.threshold", "must be in (0, 1], was " + threshold.get());
+        }
+        BayesScanner.Builder b = BayesScanner.builder(BayesModels.resolve(BayesModels.DEFAULT))
+                .threshold(threshold.orElse(BayesModels.DEFAULT_MODEL_THRESHOLD));
+        return b.build();
+    }
+
+    /** The sender-authentication scanner ({@code scanner = auth}), asking the {@code dns} server. */
+    private static Scanner auth(ConfigFile c) throws ConfigException {
+        StubResolver.Builder dns = StubResolver.builder();
+        Optional<String> dnsText = c.string("dns");
+        if (dnsText.isPresent()) {
+            String v = dnsText.get();
+            int dc = v.lastIndexOf(':');
+            if (dc <= 0) {
+                throw keyAt(c, "dns", "expected IP:PORT, was '" + v + "'");
+            }
+            try {
+                dns.server(new InetSocketAddress(
+                        InetAddress.getByName(v.substring(0, dc).replace("[", "").replace("]", "")),
+                        Integer.parseInt(v.substring(dc + 1))));
+            } catch (IOException | IllegalArgumentException e) {
+                throw keyAt(c, "dns", "expected IP:PORT, was '" + v + "'");
+            }
+        }
+        String authservId = c.string("hostname").orElse(c.string("name").orElse("localhost"));
+        return AuthScanner.builder().dns(dns.build()).authservId(authservId).build();
+    }
+
+    private static Scanner bayes(ConfigFile c, int n, Settings s, Path model, List<NodeService> services)
+            throws ConfigException, IOException {
+        Optional<Double> threshold = s.decimal("bayes", "threshold");
+        if (threshold.isPresent() && !(threshold.get() > 0 && threshold.get() <= 1)) {
+            throw keyAt(c, "bayes.threshold", "must be in (0, 1], was " + threshold.get());
+        }
+        ReloadingBayesScanner scanner = ReloadingBayesScanner.open(model, m -> {
+            BayesScanner.Builder b = BayesScanner.builder(m);
+            threshold.ifPresent(b::threshold);
+            return b.build();
+        });
+        Duration every = s.duration("bayes", "reload-check").orElse(DEFAULT_RELOAD_CHECK);
+        services.add(NodeService.every("bayes-reload", every, scanner::reloadIfChanged));
+        return scanner;
+    }
+
+    private static Scanner attachments(ConfigFile c, int n, Path base, String file) throws ConfigException {
+        if (file == null) {
+            return AttachmentPolicyScanner.create();
+        }
+        if (file.isEmpty()) {
+            throw at(c, n, "attachments: needs a policy file after the colon, or no colon for the default policy");
+        }
+        Path f = base.resolve(file);
+        try (Reader r = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
+            return AttachmentPolicyScanner.builder()
+                    .policy(AttachmentPolicy.parse(r))
+                    .build();
+        } catch (IOException | RuntimeException e) {
+            throw at(c, n, "attachment policy " + f + ": " + e.getMessage());
+        }
+    }
+
+    private static CommandProfile profile(ConfigFile c, int n, Path base, String name) throws ConfigException {
+        Optional<CommandProfile> builtIn = Profiles.builtIn(name);
+        if (builtIn.isPresent()) {
+            return builtIn.get();
+        }
+        Path file = base.resolve(name);
+        if (!Files.isRegularFile(file)) {
+            throw at(
+                    c,
+                    n,
+                    "command: '" + name + "' is neither a built-in profile (" + String.join(", ", Profiles.names())
+                            + ") nor a profile file");
+        }
+        try {
+            return ProfileParser.parse(file);
+        } catch (ProfileFormatException e) {
+            throw at(c, n, "command: " + e.getMessage());
+        } catch (IOException e) {
+            throw at(c, n, "command: cannot read profile file " + file + ": " + e.getMessage());
+        }
+    }
+
+    private static Path executable(ConfigFile c, int n, Path base, String path) throws ConfigException {
+        if (path.isEmpty()) {
+            throw at(c, n, "an empty program path");
+        }
+        Path p = base.resolve(path);
+        if (!Files.isRegularFile(p) || !Files.isExecutable(p)) {
+            throw at(c, n, p + " is not an executable file");
+        }
+        return p;
+    }
+
+    private static String argument(ConfigFile c, int n, String family, String arg) throws ConfigException {
+        if (arg == null || arg.isEmpty()) {
+            String form = switch (family) {
+                case "clamd" -> "clamd:ADDRESS[,ADDRESS...]";
+                case "spamd" -> "spamd:HOST:PORT[,HOST:PORT...]";
+                case "vexira" -> "vexira:PATH";
+                case "command" -> "command:PROFILE[:PATH]";
+                default -> "bayes:MODEL";
+            };
+            throw at(c, n, family + " needs an argument: " + form);
+        }
+        return arg;
+    }
+
+    private static void noArgument(ConfigFile c, int n, String family, String arg) throws ConfigException {
+        if (arg != null) {
+            throw at(c, n, family + " takes no argument, was '" + family + ":" + arg + "'");
+        }
+    }
+
+    private static ConfigException keyAt(ConfigFile c, String key, String problem) {
+        return new ConfigException(c.source() + " line " + c.lineOf(key) + ": " + key + ": " + problem);
+    }
+
+    private static ConfigException at(ConfigFile c, int line, String problem) {
+        return new ConfigException(
+                c.source() + " line " + line + ": scanner: " + problem.replaceFirst("^scanner: ", ""));
+    }
+
+    /** The per-family keys; each getter marks its key as read, and errors name the key's line. */
+    private static final class Settings {
+        private final ConfigFile c;
+        private final Path base;
+
+        Settings(ConfigFile c, Path base) {
+            this.c = c;
+            this.base = base;
+        }
+
+        private String key(String family, String setting) {
+            if (!SETTINGS.getOrDefault(family, List.of()).contains(setting)) {
+                throw new IllegalStateException("undeclared setting " + family + "." + setting);
+            }
+            return family + "." + setting;
+        }
+
+        boolean given(String family, String setting) {
+            return c.lineOf(key(family, setting)) > 0;
+        }
+
+        int line(String family, String setting) {
+            return c.lineOf(key(family, setting));
+        }
+
+        Optional<Duration> duration(String family, String setting) throws ConfigException {
+            return c.duration(key(family, setting));
+        }
+
+        /** A duration that may also be {@code 0}. */
+        Optional<Duration> durationOrZero(String family, String setting) throws ConfigException {
+            String k = key(family, setting);
+            Optional<String> v = c.string(k);
+            if (v.isPresent() && v.get().strip().equals("0")) {
+                return Optional.of(Duration.ZERO);
+            }
+            return c.duration(k);
+        }
+
+        Optional<Double> decimal(String family, String setting) throws ConfigException {
+            return c.decimal(key(family, setting));
+        }
+
+        Optional<Integer> integer(String family, String setting, int min, int max) throws ConfigException {
+            return c.integer(key(family, setting), min, max);
+        }
+
+        /** Bytes, with an optional {@code k}, {@code m} or {@code g} suffix (powers of 1024). */
+        Optional<Long> size(String family, String setting) throws ConfigException {
+            String k = key(family, setting);
+            Optional<String> v = c.string(k);
+            if (v.isEmpty()) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.of(parseSize(v.get()));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(c.source() + " line " + c.lineOf(k) + ": " + k + ": " + e.getMessage());
+            }
+        }
+
+        /** A command line, split at white space (no shell, no quoting). */
+        Optional<List<String>> command(String family, String setting) throws ConfigException {
+            Optional<String> v = c.string(key(family, setting));
+            if (v.isEmpty()) {
+                return Optional.empty();
+            }
+            List<String> argv = new ArrayList<>(Arrays.stream(v.get().strip().split("\\s+"))
+                    .filter(a -> !a.isEmpty())
+                    .toList());
+            if (argv.isEmpty()) {
+                throw new ConfigException(c.source() + " line " + line(family, setting) + ": " + family + "." + setting
+                        + ": an empty command");
+            }
+            if (argv.get(0).contains("/") && !Path.of(argv.get(0)).isAbsolute()) {
+                argv.set(0, base.resolve(argv.get(0)).toString()); // relative to the configuration file
+            }
+            return Optional.of(List.copyOf(argv));
+        }
+
+        /** Rejects the update timing keys when there is no update command. */
+        void noUpdate(String family) throws ConfigException {
+            for (String k : List.of("update-interval", "update-jitter")) {
+                if (given(family, k)) {
+                    throw new ConfigException(c.source() + " line " + line(family, k) + ": " + family + "." + k
+                            + ": needs " + family + ".update = COMMAND");
+                }
+                c.string(key(family, k));
+            }
+        }
+
+        <T> T build(String family, java.util.function.Supplier<T> builder) throws ConfigException {
+            try {
+                return builder.get();
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                int line = 0;
+                for (String s : SETTINGS.getOrDefault(family, List.of())) {
+                    line = Math.max(line, c.lineOf(family + "." + s));
+                }
+                throw new ConfigException(
+                        c.source() + (line > 0 ? " line " + line : "") + ": " + family + ": " + e.getMessage());
+            }
+        }
+
+        /** Keys of families that have no scanner, and unread keys of families that have one. */
+        void rejectUnused(Set<String> configured) throws ConfigException {
+            for (Map.Entry<String, List<String>> e : SETTINGS.entrySet()) {
+                for (String s : e.getValue()) {
+                    String k = e.getKey() + "." + s;
+                    int line = c.lineOf(k);
+                    if (line > 0 && !configured.contains(e.getKey())) {
+                        throw new ConfigException(c.source() + " line " + line + ": " + k + ": no " + e.getKey()
+                                + " scanner is configured");
+                    }
+                    c.string(k); // read: a setting of a configured family that no scanner used is still valid
+                }
+            }
+            if (c.lineOf("spam-threshold") > 0 && !configured.contains("spamd")) {
+                throw new ConfigException(c.source() + " line " + c.lineOf("spam-threshold")
+                        + ": spam-threshold: no spamd scanner is configured");
+            }
+            c.string("spam-threshold");
+        }
+    }
+
+    /**
+     * Parses a size: bytes, or with a {@code k}, {@code m} or {@code g} suffix (KiB, MiB, GiB).
+     *
+     * @param text e.g. {@code 25m}
+     * @return bytes
+     * @throws IllegalArgumentException if malformed, not positive or too large
+     */
+    static long parseSize(String text) {
+        String t = text.strip().toLowerCase(Locale.ROOT);
+        long unit = 1;
+        if (t.endsWith("k") || t.endsWith("m") || t.endsWith("g")) {
+            unit = switch (t.charAt(t.length() - 1)) {
+                case 'k' -> 1024L;
+                case 'm' -> 1024L * 1024;
+                default -> 1024L * 1024 * 1024;
+            };
+            t = t.substring(0, t.length() - 1);
+        }
+        if (!t.matches("[0-9]{1,12}")) {
+            throw new IllegalArgumentException(
+                    "expected a size in bytes, optionally with k, m or g (e.g. 25m), was '" + text + "'");
+        }
+        long n = Long.parseLong(t);
+        if (n <= 0) {
+            throw new IllegalArgumentException("must be positive, was '" + text + "'");
+        }
+        if (n > Long.MAX_VALUE / unit) {
+            throw new IllegalArgumentException("too large: '" + text + "'");
+        }
+        return n * unit;
+    }
+
+    /** Logs failover group state changes: one WARN when a member goes down, one INFO when it comes back. */
+    static final class FailoverLog implements HygieneListener {
+        private final String node;
+
+        FailoverLog(String node) {
+            this.node = node;
+        }
+
+        @Override
+        public void memberDown(String group, String member, String reason, Duration backoff) {
+            LOG.warn(
+                    "{}: {} member {} DOWN for {}s (probed every few seconds meanwhile): {}",
+                    node,
+                    group,
+                    member,
+                    backoff.toSeconds(),
+                    reason);
+        }
+
+        @Override
+        public void memberUp(String group, String member) {
+            LOG.info("{}: {} member {} UP", node, group, member);
+        }
+
+        @Override
+        public void failover(String group, String from, String to, String reason) {
+            LOG.debug("{}: {} failed over from {} to {}: {}", node, group, from, to, reason);
+        }
+    }
+}

@@ -1,0 +1,250 @@
+package org.mailhygiene.smtp.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.api.Scanner;
+import org.mailhygiene.api.failover.FailoverGroup;
+import org.mailhygiene.scanners.bayes.BayesModel;
+import org.mailhygiene.scanners.bayes.ReloadingBayesScanner;
+import org.mailhygiene.scanners.clamd.ClamdScanner;
+import org.mailhygiene.scanners.cli.CommandLineScanner;
+import org.mailhygiene.scanners.spamd.SpamdScanner;
+import org.mailhygiene.smtp.config.ConfigException;
+import org.mailhygiene.smtp.config.ConfigFile;
+
+/** Every scanner of {@code hygiene scan} from a node's configuration file, with its settings and failure policy. */
+class ScannerConfigTest {
+    private static final String HEAD = """
+            role = edge
+            name = e
+            listen = 127.0.0.1:0
+            data = d
+            route = :127.0.0.1:25
+            """; // 5 lines: scanner lines start at line 6
+
+    @TempDir
+    Path dir;
+
+    private ScannerConfig.Result read(String scannerLines) throws Exception {
+        ConfigFile c = ConfigFile.parse("node.conf", HEAD + scannerLines);
+        return ScannerConfig.read(c, dir, "e");
+    }
+
+    private Node.Builder node(String scannerLines) throws Exception {
+        return NodeConfig.parse(ConfigFile.parse("node.conf", HEAD + scannerLines), dir);
+    }
+
+    private void fails(String scannerLines, String message) {
+        assertThatThrownBy(() -> node(scannerLines).check())
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(message);
+    }
+
+    @Test
+    void clampdAddressesOnOneLineAreOneFailoverGroupInOrderInEveryForm() throws Exception {
+        ScannerConfig.Result r =
+                read("scanner = clamd:/run/clamav/clamd.ctl, unix:/tmp/c.sock,127.0.0.1:3310,[::1]:3310\n");
+
+        assertThat(r.scanners()).hasSize(1);
+        ClamdScanner s = (ClamdScanner) r.scanners().get(0);
+        assertThat(s.group().members().stream().map(FailoverGroup.MemberState::name))
+                .containsExactly("unix:/run/clamav/clamd.ctl", "unix:/tmp/c.sock", "127.0.0.1:3310", "[::1]:3310");
+        assertThat(r.services().stream().map(NodeService::name)).containsExactly("clamd-probe");
+    }
+
+    @Test
+    void aSecondClamdLineIsAClearErrorAtCheck() {
+        fails(
+                "scanner = clamd:127.0.0.1:3310\nscanner = clamd:127.0.0.1:3311\n",
+                "node.conf line 7: scanner: a second clamd scanner (the first is on line 6): list every clamd in one"
+                        + " line, clamd:A,B, which makes them one failover group, tried in that order");
+        fails(
+                "scanner = clamd:127.0.0.1:3310,127.0.0.1:3310\n",
+                "node.conf line 6: scanner: clamd address 127.0.0.1:3310 is given twice");
+        fails("scanner = clamd:\n", "node.conf line 6: scanner: clamd needs an argument: clamd:ADDRESS[,ADDRESS...]");
+        fails(
+                "scanner = clamd:::1:3310\n",
+                "node.conf line 6: scanner: clamd address '::1:3310': write IPv6 literals in brackets, e.g."
+                        + " [::1]:3310");
+    }
+
+    @Test
+    void spamdAddressesOnOneLineAreOneGroupWithTheirSettings() throws Exception {
+        ScannerConfig.Result r = read("""
+                scanner = spamd:127.0.0.1:783,127.0.0.2:783
+                spamd.threshold = 6.8
+                spamd.deadline = 20s
+                spamd.size-limit = 1m
+                spamd.probe-interval = 2s
+                """);
+
+        SpamdScanner s = (SpamdScanner) r.scanners().get(0);
+        assertThat(s.group().members().stream().map(FailoverGroup.MemberState::name))
+                .containsExactly("127.0.0.1:783", "127.0.0.2:783");
+        assertThat(s.threshold().getAsDouble()).isEqualTo(6.8);
+        assertThat(s.maxMessageSize()).isEqualTo(1024 * 1024);
+        assertThat(r.services().stream().map(NodeService::name)).containsExactly("spamd-probe");
+    }
+
+    @Test
+    void clamdSettingsAreApplied() throws Exception {
+        ScannerConfig.Result r = read("""
+                scanner = clamd:127.0.0.1:3310
+                clamd.connect-timeout = 2s
+                clamd.read-timeout = 20s
+                clamd.deadline = 45s
+                clamd.size-limit = 10m
+                clamd.backoff = 5s
+                clamd.max-backoff = 60s
+                clamd.version-check = 30s
+                clamd.update = /usr/bin/freshclam --quiet
+                clamd.update-interval = 1h
+                clamd.update-jitter = 0
+                """);
+
+        ClamdScanner s = (ClamdScanner) r.scanners().get(0);
+        assertThat(s.connectTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(s.readTimeout()).isEqualTo(Duration.ofSeconds(20));
+        assertThat(s.scanDeadline()).isEqualTo(Duration.ofSeconds(45));
+        assertThat(s.streamMaxLength()).isEqualTo(10L * 1024 * 1024);
+        assertThat(s.initialBackoff()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(s.maxBackoff()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(s.versionCheckInterval()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(r.services().stream().map(NodeService::name))
+                .containsExactly("clamd-probe", "clamd-version-check", "clamd-update");
+    }
+
+    @Test
+    void vexiraAndCommandScannersNeedAnExecutableAndMayUpdateOnASchedule() throws Exception {
+        Path vascan = dir.resolve("vascan");
+        Files.writeString(vascan, "#!/bin/sh\nexit 0\n");
+        Files.setPosixFilePermissions(vascan, PosixFilePermissions.fromString("rwxr-xr-x"));
+
+        ScannerConfig.Result r = read("""
+                scanner = vexira:vascan
+                vexira.timeout = 30s
+                vexira.update = /bin/true
+                vexira.update-interval = 1h
+                """);
+
+        CommandLineScanner s = (CommandLineScanner) r.scanners().get(0);
+        assertThat(s.name()).isEqualTo("vascan");
+        assertThat(r.services().stream().map(NodeService::name)).containsExactly("vexira-update");
+        fails(
+                "scanner = vexira:missing\n",
+                "node.conf line 6: scanner: " + dir.resolve("missing") + " is not an executable file");
+        fails(
+                "scanner = command:nosuch\n",
+                "node.conf line 6: scanner: command: 'nosuch' is neither a built-in profile (vascan, vexira,"
+                        + " clamscan, clamdscan) nor a profile file");
+        fails(
+                "scanner = vexira:vascan\nvexira.update-interval = 1h\n",
+                "node.conf line 7: vexira.update-interval: the profile vascan has no update command; give"
+                        + " vexira.update = COMMAND");
+        assertThat(((CommandLineScanner) read("scanner = command:clamscan:vascan\n")
+                                .scanners()
+                                .get(0))
+                        .name())
+                .isEqualTo("clamscan");
+    }
+
+    @Test
+    void bayesLoadsTheModelAtCheckAndWatchesTheFile() throws Exception {
+        Path model = dir.resolve("bayes.model");
+        BayesModel.empty().save(model);
+
+        ScannerConfig.Result r = read("scanner = bayes:bayes.model\nbayes.threshold = 0.9\nbayes.reload-check = 5s\n");
+
+        ReloadingBayesScanner s = (ReloadingBayesScanner) r.scanners().get(0);
+        assertThat(s.current().threshold()).isEqualTo(0.9);
+        assertThat(r.services().stream().map(NodeService::name)).containsExactly("bayes-reload");
+        Files.writeString(dir.resolve("broken.model"), "not a model");
+        assertThatThrownBy(() -> read("scanner = bayes:broken.model\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("node.conf line 6: scanner: ");
+        fails(
+                "scanner = bayes:bayes.model\nbayes.threshold = 2\n",
+                "node.conf line 7: bayes.threshold: must be in" + " (0, 1], was 2.0");
+    }
+
+    @Test
+    void builtinIsTheEmbeddedSetAndClashesWithASecondAttachmentPolicy() throws Exception {
+        Files.writeString(dir.resolve("policy.txt"), "defaults\n");
+        assertThat(read("scanner = builtin\n").scanners().stream().map(Scanner::name))
+                .containsExactly("builtin", "attachments");
+        assertThat(read("scanner = attachments:policy.txt\n").scanners().stream()
+                        .map(Scanner::name))
+                .containsExactly("attachments");
+        fails(
+                "scanner = builtin\nscanner = attachments:policy.txt\n",
+                "node.conf line 7: scanner: a second scanner named 'attachments' (the scanner on line 6 has that name;"
+                        + " builtin includes the default attachment policy: give attachments:FILE without builtin)");
+    }
+
+    @Test
+    void settingsOfAnUnconfiguredScannerAndBadValuesAreErrorsWithTheLine() {
+        fails(
+                "scanner = builtin\nclamd.deadline = 30s\n",
+                "node.conf line 7: clamd.deadline: no clamd scanner is" + " configured");
+        fails(
+                "scanner = builtin\nspam-threshold = 6.8\n",
+                "node.conf line 7: spam-threshold: no spamd scanner is" + " configured");
+        fails(
+                "scanner = clamd:127.0.0.1:3310\nclamd.size-limit = lots\n",
+                "node.conf line 7: clamd.size-limit: expected a size in bytes, optionally with k, m or g (e.g. 25m),"
+                        + " was 'lots'");
+        fails(
+                "scanner = clamd:127.0.0.1:3310\nclamd.deadline = soon\n",
+                "node.conf line 7: clamd.deadline: not a duration (e.g. 30s, 5m, 2h, 7d): 'soon'");
+        fails(
+                "scanner = clamd:127.0.0.1:3310\nclamd.update-interval = 1h\n",
+                "node.conf line 7: clamd.update-interval: needs clamd.update = COMMAND");
+        fails("scanner = builtin\nclamd.colour = red\n", "node.conf line 7: unknown key 'clamd.colour'");
+    }
+
+    @Test
+    void failurePolicyKeysAreValidated() throws Exception {
+        node("""
+                scanner = clamd:127.0.0.1:3310
+                on-failure = tempfail
+                on-failure.too-large = accept
+                clamd.on-failure.unavailable = tempfail
+                """).check();
+        fails(
+                "scanner = builtin\non-failure = shrug\n",
+                "node.conf line 7: on-failure: must be 'tempfail' (451, the client retries) or 'accept' (delivered with"
+                        + " an X-Hygiene-Unscanned header), was 'shrug'");
+        fails(
+                "scanner = builtin\nspamd.on-failure = accept\n",
+                "node.conf line 7: spamd.on-failure: no spamd scanner is configured");
+        fails("scanner = builtin\non-failure.melted = accept\n", "node.conf line 7: unknown key 'on-failure.melted'");
+    }
+
+    @Test
+    void sizesParse() {
+        assertThat(ScannerConfig.parseSize("512000")).isEqualTo(512_000);
+        assertThat(ScannerConfig.parseSize("25M")).isEqualTo(25L * 1024 * 1024);
+        assertThat(ScannerConfig.parseSize("4k")).isEqualTo(4096);
+        assertThatThrownBy(() -> ScannerConfig.parseSize("0")).hasMessageContaining("positive");
+        assertThatThrownBy(() -> ScannerConfig.parseSize("-1")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void checkFindsWhatOnlyTheNodeWouldRefuse() throws Exception {
+        // The daily report must be deliverable without making the node's own address a relay.
+        ConfigFile c = ConfigFile.parse(
+                "node.conf",
+                HEAD.replace("role = edge", "role = gateway") + "scanner = builtin\nreport-to = a@b.example\n");
+        Node.Builder b = NodeConfig.parse(c, dir);
+        assertThatThrownBy(b::check)
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("the daily report to a@b.example could not be delivered");
+    }
+}
