@@ -24,11 +24,11 @@ import org.mailhygiene.api.shared.SharedState;
 import org.mailhygiene.api.shared.SharedStateException;
 import org.mailhygiene.scanners.ScanPipeline;
 import org.mailhygiene.scanners.VerdictCache;
+import org.mailhygiene.scanners.auth.DkimSigning;
 import org.mailhygiene.scanners.bayes.BayesScanner;
 import org.mailhygiene.scanners.bayes.ReloadingBayesScanner;
 import org.mailhygiene.scanners.bayes.SharedModelSync;
 import org.mailhygiene.scanners.shared.GuardedSharedState;
-import org.mailhygiene.scanners.auth.DkimSigning;
 import org.mailhygiene.smtp.Relay;
 import org.mailhygiene.smtp.access.AcceptedDomains;
 import org.mailhygiene.smtp.access.AccessRules;
@@ -136,8 +136,8 @@ public final class Node implements AutoCloseable {
                 if (sc instanceof BayesScanner bayes) {
                     modelSyncs.add(new SharedModelSync(bayes::model, b.sharedModelName, shared.tokens()));
                 } else if (sc instanceof ReloadingBayesScanner reloading) {
-                    modelSyncs.add(new SharedModelSync(
-                            () -> reloading.current().model(), b.sharedModelName, shared.tokens()));
+                    modelSyncs.add(
+                            new SharedModelSync(() -> reloading.current().model(), b.sharedModelName, shared.tokens()));
                 }
             }
         }

@@ -1,9 +1,9 @@
 package org.mailhygiene.smtp.topology;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.InetAddress;
 import java.io.Reader;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -442,7 +442,8 @@ final class ScannerConfig {
             }
             try {
                 dns.server(new InetSocketAddress(
-                        InetAddress.getByName(v.substring(0, dc).replace("[", "").replace("]", "")),
+                        InetAddress.getByName(
+                                v.substring(0, dc).replace("[", "").replace("]", "")),
                         Integer.parseInt(v.substring(dc + 1))));
             } catch (IOException | IllegalArgumentException e) {
                 throw keyAt(c, "dns", "expected IP:PORT, was '" + v + "'");
