@@ -3,12 +3,17 @@ module org.mailhygiene.scanners {
     requires transitive org.mailhygiene.api;
     requires org.slf4j;
     requires org.apache.tika.core;
-    requires transitive com.github.benmanes.caffeine;
+    requires com.github.benmanes.caffeine;
+    // tika-core is an automatic module, which declares no dependencies: without this line nothing resolves commons-io
+    // on the module path and Tika fails with NoClassDefFoundError (module-path-test runs a consumer to prove it).
+    requires org.apache.commons.io;
     requires jakarta.mail;
     requires org.eclipse.angus.mail;
 
     exports org.mailhygiene.scanners;
     exports org.mailhygiene.scanners.attachments;
+    exports org.mailhygiene.scanners.auth;
+    exports org.mailhygiene.scanners.auth.dns;
     exports org.mailhygiene.scanners.bayes;
     exports org.mailhygiene.scanners.builtin;
     exports org.mailhygiene.scanners.clamd;

@@ -7,8 +7,11 @@ module org.mailhygiene.testkit {
     exports org.mailhygiene.testkit.clamd;
     exports org.mailhygiene.testkit.cli;
     exports org.mailhygiene.testkit.corpus;
+    exports org.mailhygiene.testkit.dns;
     exports org.mailhygiene.testkit.junit;
+    exports org.mailhygiene.testkit.milter;
     exports org.mailhygiene.testkit.redis;
+    exports org.mailhygiene.testkit.server;
     exports org.mailhygiene.testkit.spamd;
     exports org.mailhygiene.testkit.smtp;
 }

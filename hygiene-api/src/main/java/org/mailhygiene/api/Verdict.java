@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalDouble;
+import org.mailhygiene.api.policy.Header;
 
 /**
  * What one scanner concluded about one message it actually scanned: which scanner, the outcome, the threats found, the
@@ -24,6 +25,9 @@ import java.util.OptionalDouble;
  * @param threshold the threshold the score was compared with, else empty
  * @param rules the rules that fired, most significant first where the scanner orders them
  * @param elapsed wall time the scan took
+ * @param headers header fields the scanner asks to add to the message when it is delivered or quarantined (for
+ *     example the {@code Authentication-Results} of the sender-authentication scanner); empty for most scanners.
+ *     {@link org.mailhygiene.api.policy.DefaultPolicy} passes them on in its dispositions.
  */
 public record Verdict(
         String scanner,
@@ -32,7 +36,8 @@ public record Verdict(
         OptionalDouble score,
         OptionalDouble threshold,
         List<Rule> rules,
-        Duration elapsed)
+        Duration elapsed,
+        List<Header> headers)
         implements ScanResult {
 
     /**
@@ -49,6 +54,7 @@ public record Verdict(
         Objects.requireNonNull(threshold, "threshold");
         rules = List.copyOf(Objects.requireNonNull(rules, "rules"));
         Objects.requireNonNull(elapsed, "elapsed");
+        headers = List.copyOf(Objects.requireNonNull(headers, "headers"));
         if (scanner.isBlank()) {
             throw new IllegalArgumentException("scanner name must not be blank");
         }
@@ -72,6 +78,30 @@ public record Verdict(
         if (elapsed.isNegative()) {
             throw new IllegalArgumentException("elapsed must not be negative");
         }
+    }
+
+    /**
+     * A verdict without header fields to add (the form every scanner used before {@link #headers()} existed).
+     *
+     * @param scanner the scanner's name
+     * @param outcome the conclusion
+     * @param threats threat names
+     * @param score the score, if the scanner scores
+     * @param threshold the threshold, if the scanner scores
+     * @param rules the rules that fired
+     * @param elapsed wall time the scan took
+     * @throws NullPointerException if any component is {@code null}
+     * @throws IllegalArgumentException if an invariant in the class description is broken
+     */
+    public Verdict(
+            String scanner,
+            Outcome outcome,
+            List<String> threats,
+            OptionalDouble score,
+            OptionalDouble threshold,
+            List<Rule> rules,
+            Duration elapsed) {
+        this(scanner, outcome, threats, score, threshold, rules, elapsed, List.of());
     }
 
     /**
@@ -119,7 +149,7 @@ public record Verdict(
      * @return a new verdict
      */
     public Verdict withElapsed(Duration newElapsed) {
-        return new Verdict(scanner, outcome, threats, score, threshold, rules, newElapsed);
+        return new Verdict(scanner, outcome, threats, score, threshold, rules, newElapsed, headers);
     }
 
     /**
@@ -140,6 +170,7 @@ public record Verdict(
         private OptionalDouble threshold = OptionalDouble.empty();
         private final List<Rule> rules = new ArrayList<>();
         private Duration elapsed = Duration.ZERO;
+        private final List<Header> headers = new ArrayList<>();
 
         private Builder(String scanner, Outcome outcome) {
             this.scanner = Objects.requireNonNull(scanner, "scanner");
@@ -224,13 +255,24 @@ public record Verdict(
         }
 
         /**
+         * Adds a header field to add to the message (see {@link Verdict#headers()}).
+         *
+         * @param header the field
+         * @return this builder
+         */
+        public Builder header(Header header) {
+            headers.add(Objects.requireNonNull(header, "header"));
+            return this;
+        }
+
+        /**
          * Builds the verdict.
          *
          * @return a new verdict
          * @throws IllegalArgumentException if an invariant of {@link Verdict} is broken
          */
         public Verdict build() {
-            return new Verdict(scanner, outcome, threats, score, threshold, rules, elapsed);
+            return new Verdict(scanner, outcome, threats, score, threshold, rules, elapsed, headers);
         }
     }
 }

@@ -1,9 +1,16 @@
 package org.mailhygiene.cli;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import org.mailhygiene.metrics.AdminServer;
+import org.mailhygiene.metrics.RelayMetrics;
+import org.mailhygiene.metrics.ScanMetrics;
 import org.mailhygiene.smtp.config.ConfigException;
 import org.mailhygiene.smtp.topology.Node;
 import org.mailhygiene.smtp.topology.NodeConfig;
@@ -85,7 +92,19 @@ public final class RelayCommand implements Command {
             io.out().println(config + ": OK");
             return EXIT_OK;
         }
+        Optional<InetSocketAddress> adminAt = builder.adminListen();
+        PrometheusMeterRegistry registry = null;
+        RelayMetrics relayMetrics = null;
+        if (adminAt.isPresent()) {
+            registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            ScanMetrics scanMetrics = new ScanMetrics();
+            relayMetrics = new RelayMetrics();
+            scanMetrics.bindTo(registry);
+            relayMetrics.bindTo(registry);
+            builder.listener(scanMetrics).sessionListener(relayMetrics).deliveryListener(relayMetrics);
+        }
         Node node;
+        AdminServer admin = null;
         try {
             node = builder.build();
             node.start();
@@ -93,11 +112,32 @@ public final class RelayCommand implements Command {
             io.err().println("hygiene relay: cannot start: " + e);
             return EXIT_ERROR;
         }
+        if (adminAt.isPresent()) {
+            relayMetrics.watch(node);
+            Node n = node;
+            try {
+                admin = AdminServer.start(adminAt.get(), registry, () -> RelayMetrics.health(n));
+            } catch (IOException | RuntimeException e) {
+                io.err().println("hygiene relay: cannot listen on admin-listen " + adminAt.get() + ": " + e);
+                node.close();
+                return EXIT_ERROR;
+            }
+        }
         io.out().println(node.name() + " " + DemoTopology.url(node.address()));
+        if (admin != null) {
+            io.out()
+                    .println(node.name() + " admin http://"
+                            + admin.address().getAddress().getHostAddress() + ":"
+                            + admin.address().getPort() + "/metrics");
+        }
         io.out().flush();
         CountDownLatch stopped = new CountDownLatch(1);
+        AdminServer adminServer = admin;
         Thread hook = new Thread(
                 () -> {
+                    if (adminServer != null) {
+                        adminServer.close();
+                    }
                     node.close();
                     stopped.countDown();
                 },
@@ -108,6 +148,9 @@ public final class RelayCommand implements Command {
         } finally {
             if (stopped.getCount() > 0) {
                 Runtime.getRuntime().removeShutdownHook(hook);
+                if (adminServer != null) {
+                    adminServer.close();
+                }
                 node.close();
             }
         }

@@ -20,6 +20,7 @@ import org.mailhygiene.testkit.spamd.FakeSpamd;
 import org.mailhygiene.testkit.spamd.Fault;
 
 /** {@code hygiene scan --spamd HOST:PORT}, in-process, against FakeSpamd. */
+@SuppressWarnings("deprecation") // the per-connection fault API on purpose: one client per test
 class SpamdScannerOptionTest {
 
     private static int deadPort() throws Exception {

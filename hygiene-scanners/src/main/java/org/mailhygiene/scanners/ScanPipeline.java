@@ -1,6 +1,5 @@
 package org.mailhygiene.scanners;
 
-import com.github.benmanes.caffeine.cache.Ticker;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.mailhygiene.api.Message;
 import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.api.NanoClock;
 import org.mailhygiene.api.Outcome;
 import org.mailhygiene.api.ScanException;
 import org.mailhygiene.api.ScanFailure;
@@ -63,7 +63,8 @@ import org.mailhygiene.scanners.concurrent.VirtualThreads;
  * scanner's {@code scanFailed} on the calling thread. A listener that throws is ignored.
  *
  * <p><b>Time.</b> Every result's {@link ScanResult#elapsed() elapsed} and the report's are measured by the pipeline with
- * its {@link Builder#ticker(Ticker) ticker} (default {@link Ticker#systemTicker()}), from the moment the scanner's task
+ * its {@link Builder#nanoClock(NanoClock) nano clock} (default {@link NanoClock#system()}), from the moment the scanner's
+ * task
  * was submitted.
  *
  * <p><b>Threads.</b> The default executor runs each scan on a virtual thread where the runtime has them (Java 21+),
@@ -86,7 +87,7 @@ public final class ScanPipeline implements AutoCloseable {
     private final boolean ownsExecutor;
     private final boolean stopOnFirstInfection;
     private final Duration deadline;
-    private final Ticker ticker;
+    private final NanoClock nanoClock;
     private volatile boolean closed;
 
     private ScanPipeline(Builder b) {
@@ -99,7 +100,7 @@ public final class ScanPipeline implements AutoCloseable {
                 ownsExecutor ? VirtualThreads.newPerTaskExecutor("hygiene-scan", DEFAULT_PLATFORM_THREADS) : b.executor;
         this.stopOnFirstInfection = b.stopOnFirstInfection;
         this.deadline = b.deadline;
-        this.ticker = b.ticker;
+        this.nanoClock = b.nanoClock;
     }
 
     /**
@@ -162,7 +163,7 @@ public final class ScanPipeline implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("the scan pipeline is closed");
         }
-        long start = ticker.read();
+        long start = nanoClock.nanoTime();
         long deadlineAt = System.nanoTime() + deadline.toNanos();
         Digest digest = new Digest(cacheKeyContent);
         List<Slot> slots = new ArrayList<>();
@@ -356,7 +357,7 @@ public final class ScanPipeline implements AutoCloseable {
     }
 
     private Duration since(long start) {
-        return Duration.ofNanos(Math.max(0, ticker.read() - start));
+        return Duration.ofNanos(Math.max(0, nanoClock.nanoTime() - start));
     }
 
     /**
@@ -408,7 +409,7 @@ public final class ScanPipeline implements AutoCloseable {
     private final class Slot {
         final Scanner scanner;
         final Message message;
-        final long submitted = ticker.read();
+        final long submitted = nanoClock.nanoTime();
         private State state = State.PENDING;
         private ScanResult result;
         private VerdictCache.Lookup loading;
@@ -523,7 +524,7 @@ public final class ScanPipeline implements AutoCloseable {
         private ExecutorService executor;
         private boolean stopOnFirstInfection;
         private Duration deadline = DEFAULT_DEADLINE;
-        private Ticker ticker = Ticker.systemTicker();
+        private NanoClock nanoClock = NanoClock.system();
 
         private Builder() {}
 
@@ -648,13 +649,14 @@ public final class ScanPipeline implements AutoCloseable {
         }
 
         /**
-         * The time source for measuring elapsed times. Default {@link Ticker#systemTicker()}.
+         * The time source for measuring elapsed times. Default {@link NanoClock#system()}; tests pass a fake such as
+         * {@code atomicLong::get}.
          *
-         * @param value the ticker
+         * @param value the time source
          * @return this builder
          */
-        public Builder ticker(Ticker value) {
-            ticker = Objects.requireNonNull(value, "ticker");
+        public Builder nanoClock(NanoClock value) {
+            nanoClock = Objects.requireNonNull(value, "nanoClock");
             return this;
         }
 

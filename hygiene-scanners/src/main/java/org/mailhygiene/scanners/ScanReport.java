@@ -18,7 +18,7 @@ import org.mailhygiene.api.policy.Disposition;
  * @param results one result per scanner, in the configured scanner order; scanners skipped after an infection (with
  *     {@link ScanPipeline.Builder#stopOnFirstInfection(boolean)}) have none
  * @param disposition the policy's decision about these results
- * @param elapsed wall time of the whole scan, measured with the pipeline's ticker
+ * @param elapsed wall time of the whole scan, measured with the pipeline's nano clock
  */
 public record ScanReport(List<ScanResult> results, Disposition disposition, Duration elapsed) {
 

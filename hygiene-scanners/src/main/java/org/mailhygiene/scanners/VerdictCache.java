@@ -2,7 +2,6 @@ package org.mailhygiene.scanners;
 
 import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Ticker;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
@@ -17,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.api.NanoClock;
 import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.ScanResult;
 import org.mailhygiene.api.Verdict;
@@ -34,7 +34,7 @@ import org.mailhygiene.api.shared.VerdictStore;
  * and nothing is cached, so the next lookup scans again.
  *
  * <p>Defaults: at most {@value #DEFAULT_MAXIMUM_SIZE} verdicts, each kept for {@link #DEFAULT_EXPIRE_AFTER_WRITE} (one
- * hour) after it was written, time read from {@link Ticker#systemTicker()}. Backed by Caffeine; maintenance runs on the
+ * hour) after it was written, time read from {@link NanoClock#system()}. Backed by Caffeine; maintenance runs on the
  * calling threads. Thread-safe; one cache may be shared by several {@link ScanPipeline}s.
  *
  * <p><b>Shared tier.</b> With {@link Builder#shared(VerdictStore)} (for example Redis, so that a cluster of relay nodes
@@ -73,7 +73,7 @@ public final class VerdictCache {
         this.cache = Caffeine.newBuilder()
                 .maximumSize(b.maximumSize)
                 .expireAfterWrite(b.expireAfterWrite)
-                .ticker(b.ticker)
+                .ticker(b.nanoClock::nanoTime)
                 .executor(Runnable::run)
                 .buildAsync();
     }
@@ -342,7 +342,7 @@ public final class VerdictCache {
     public static final class Builder {
         private long maximumSize = DEFAULT_MAXIMUM_SIZE;
         private Duration expireAfterWrite = DEFAULT_EXPIRE_AFTER_WRITE;
-        private Ticker ticker = Ticker.systemTicker();
+        private NanoClock nanoClock = NanoClock.system();
         private VerdictStore shared;
         private Duration leaseTime = DEFAULT_LEASE_TIME;
 
@@ -411,13 +411,14 @@ public final class VerdictCache {
         }
 
         /**
-         * The time source for expiry. Default {@link Ticker#systemTicker()}; tests pass a fake.
+         * The time source for expiry. Default {@link NanoClock#system()}; tests pass a fake such as
+         * {@code atomicLong::get}.
          *
-         * @param value the ticker
+         * @param value the time source
          * @return this builder
          */
-        public Builder ticker(Ticker value) {
-            ticker = Objects.requireNonNull(value, "ticker");
+        public Builder nanoClock(NanoClock value) {
+            nanoClock = Objects.requireNonNull(value, "nanoClock");
             return this;
         }
 

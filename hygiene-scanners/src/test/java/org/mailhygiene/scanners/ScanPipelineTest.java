@@ -240,11 +240,11 @@ class ScanPipelineTest {
     }
 
     @Test
-    void cachedVerdictsExpireByTheInjectedTicker() throws Exception {
+    void cachedVerdictsExpireByTheInjectedNanoClock() throws Exception {
         AtomicLong nanos = new AtomicLong();
         VerdictCache cache = VerdictCache.builder()
                 .expireAfterWrite(Duration.ofMinutes(10))
-                .ticker(nanos::get)
+                .nanoClock(nanos::get)
                 .build();
         TestScanner s = TestScanner.cached("s", m -> clean("s"));
         ScanPipeline p = track(ScanPipeline.builder().scanner(s).cache(cache).build());
@@ -258,14 +258,14 @@ class ScanPipelineTest {
     }
 
     @Test
-    void elapsedIsMeasuredWithTheTicker() throws Exception {
+    void elapsedIsMeasuredWithTheNanoClock() throws Exception {
         AtomicLong nanos = new AtomicLong();
         TestScanner s = TestScanner.uncached("s", m -> {
             nanos.addAndGet(Duration.ofMillis(250).toNanos());
             return Verdict.clean("s", Duration.ofDays(1));
         });
         ScanPipeline p =
-                track(ScanPipeline.builder().scanner(s).ticker(nanos::get).build());
+                track(ScanPipeline.builder().scanner(s).nanoClock(nanos::get).build());
         ScanReport r = p.scan(message("x"));
         assertThat(r.results().get(0).elapsed()).isEqualTo(Duration.ofMillis(250));
         assertThat(r.elapsed()).isEqualTo(Duration.ofMillis(250));

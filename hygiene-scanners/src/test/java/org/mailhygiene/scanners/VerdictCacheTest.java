@@ -31,7 +31,7 @@ class VerdictCacheTest {
         assertThatThrownBy(() -> VerdictCache.builder().maximumSize(0)).hasMessageContaining("maximumSize");
         assertThatThrownBy(() -> VerdictCache.builder().expireAfterWrite(Duration.ZERO))
                 .hasMessageContaining("expireAfterWrite");
-        assertThatThrownBy(() -> VerdictCache.builder().ticker(null)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> VerdictCache.builder().nanoClock(null)).isInstanceOf(NullPointerException.class);
     }
 
     @Test
@@ -64,7 +64,7 @@ class VerdictCacheTest {
     void maximumSizeIsABound() {
         AtomicLong nanos = new AtomicLong();
         VerdictCache c =
-                VerdictCache.builder().maximumSize(5).ticker(nanos::get).build();
+                VerdictCache.builder().maximumSize(5).nanoClock(nanos::get).build();
         for (int i = 0; i < 50; i++) {
             c.lookup(new VerdictCache.Key("s", Integer.toString(i))).complete(Verdict.clean("s", Duration.ZERO));
         }

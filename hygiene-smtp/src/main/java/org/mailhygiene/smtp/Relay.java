@@ -130,6 +130,15 @@ public final class Relay implements AutoCloseable {
     }
 
     /**
+     * The number of SMTP sessions now open.
+     *
+     * @return open sessions
+     */
+    public int activeSessions() {
+        return server.activeSessions();
+    }
+
+    /**
      * The delivery agent, for inspection ({@link DeliveryAgent#queued()}) and tests.
      *
      * @return the delivery agent

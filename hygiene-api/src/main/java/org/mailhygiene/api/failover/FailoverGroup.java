@@ -99,8 +99,10 @@ public final class FailoverGroup<T> {
     private FailoverGroup(Builder<T> b) {
         this.name = b.name;
         this.members = List.copyOf(b.members);
-        this.initialBackoff = b.initialBackoff;
-        this.maxBackoff = b.maxBackoff;
+        // A default yields to an explicit setting it conflicts with (build() refuses two conflicting explicit ones).
+        boolean crossed = b.initialBackoff.compareTo(b.maxBackoff) > 0;
+        this.initialBackoff = crossed && !b.initialBackoffSet ? b.maxBackoff : b.initialBackoff;
+        this.maxBackoff = crossed && b.initialBackoffSet ? b.initialBackoff : b.maxBackoff;
         this.deadline = b.deadline;
         this.clock = b.clock;
         this.failoverWhen = b.failoverWhen;
@@ -342,7 +344,8 @@ public final class FailoverGroup<T> {
     }
 
     /**
-     * Builds a {@link FailoverGroup}. Setters validate at once. Not thread-safe.
+     * Builds a {@link FailoverGroup}. Each setter checks its own value at once; settings that depend on each other are
+     * checked in {@link #build()}, so the order of the calls never matters. Not thread-safe.
      *
      * @param <T> the member type
      */
@@ -392,35 +395,30 @@ public final class FailoverGroup<T> {
 
         /**
          * The back-off after a member's first failure; it doubles with each consecutive failure. Default 30 s, or the
-         * maximum back-off if that was set lower.
+         * maximum back-off if that was set lower. Checked against {@link #maxBackoff} in {@link #build()}, so the
+         * order of the two calls does not matter.
          *
-         * @param value a positive duration, not above an explicitly set maximum back-off
+         * @param value a positive duration
          * @return this builder
-         * @throws IllegalArgumentException if not positive or above an explicitly set {@link #maxBackoff}
+         * @throws IllegalArgumentException if not positive
          */
         public Builder<T> initialBackoff(Duration value) {
             requirePositive(value, "initialBackoff");
-            if (maxBackoffSet && value.compareTo(maxBackoff) > 0) {
-                throw new IllegalArgumentException("initialBackoff " + value + " exceeds maxBackoff " + maxBackoff);
-            }
             initialBackoff = value;
             initialBackoffSet = true;
             return this;
         }
 
         /**
-         * The longest back-off. Default 10 min, or the initial back-off if that was set higher.
+         * The longest back-off. Default 10 min, or the initial back-off if that was set higher. Checked against
+         * {@link #initialBackoff} in {@link #build()}, so the order of the two calls does not matter.
          *
-         * @param value a positive duration, not below an explicitly set initial back-off
+         * @param value a positive duration
          * @return this builder
-         * @throws IllegalArgumentException if not positive or below an explicitly set {@link #initialBackoff}
+         * @throws IllegalArgumentException if not positive
          */
         public Builder<T> maxBackoff(Duration value) {
             requirePositive(value, "maxBackoff");
-            if (initialBackoffSet && value.compareTo(initialBackoff) < 0) {
-                throw new IllegalArgumentException(
-                        "maxBackoff " + value + " is below initialBackoff " + initialBackoff);
-            }
             maxBackoff = value;
             maxBackoffSet = true;
             return this;
@@ -481,22 +479,22 @@ public final class FailoverGroup<T> {
         }
 
         /**
-         * Builds the group.
+         * Builds the group. Settings that depend on each other are checked here, whatever order they were set in: an
+         * explicitly set initial back-off above an explicitly set maximum is refused; when only one of the two was set
+         * and it conflicts with the other's default, the default yields to it. The builder is not changed, so it can
+         * be changed and built again.
          *
          * @return a new group, every member up
-         * @throws IllegalStateException if no member was added
+         * @throws IllegalStateException if no member was added, or the explicit initial back-off exceeds the explicit
+         *     maximum back-off
          */
         public FailoverGroup<T> build() {
             if (members.isEmpty()) {
                 throw new IllegalStateException("a failover group needs at least one member");
             }
-            if (initialBackoff.compareTo(maxBackoff) > 0) {
-                // Only one of the two was set explicitly (setters reject an explicit conflict): the default yields.
-                if (initialBackoffSet) {
-                    maxBackoff = initialBackoff;
-                } else {
-                    initialBackoff = maxBackoff;
-                }
+            if (initialBackoffSet && maxBackoffSet && initialBackoff.compareTo(maxBackoff) > 0) {
+                throw new IllegalStateException(
+                        "initialBackoff " + initialBackoff + " exceeds maxBackoff " + maxBackoff);
             }
             return new FailoverGroup<>(this);
         }

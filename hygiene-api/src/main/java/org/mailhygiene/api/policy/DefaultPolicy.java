@@ -28,11 +28,16 @@ import org.mailhygiene.api.Verdict;
  *       failure kind, else
  *       {@link Action#TEMPFAIL} ({@code 451 4.3.0}). A failure configured as {@link Action#ACCEPT} ("fail open") is
  *       never silent: the message gets an {@code X-Hygiene-Unscanned} header naming the scanner and the failure.
- *   <li>Any {@link Outcome#SUSPICIOUS} verdict: the suspicious action ({@link Action#QUARANTINE} by default).
+ *   <li>Any {@link Outcome#SUSPICIOUS} verdict: the suspicious action ({@link Action#QUARANTINE} by default), or the
+ *       action set for one of the verdict's rules with {@link Builder#onRule} (the most severe wins). Defaults:
+ *       {@code DMARC_REJECT} (a DMARC {@code p=reject} failure) {@link Action#REJECT} and {@code DMARC_QUARANTINE}
+ *       {@link Action#QUARANTINE}, honouring the sender domain's policy.
  *   <li>Any {@link Outcome#SPAM} verdict: {@link Action#REJECT} if its score reaches the spam reject score (off by
  *       default), else the spam action ({@link Action#TAG} by default, with the subject tag {@code [SPAM]} and
  *       {@code X-Spam-Flag}, {@code X-Spam-Score} and {@code X-Spam-Status} headers).
- *   <li>Otherwise {@link Action#ACCEPT}. An empty result list (nothing scanned) is treated as a failure
+ *   <li>Otherwise {@link Action#ACCEPT}.
+ *       Every disposition that accepts the message (ACCEPT, TAG, QUARANTINE, DISCARD) also carries the header fields
+ *       the verdicts ask for ({@link Verdict#headers()}, e.g. {@code Authentication-Results}), after its own. An empty result list (nothing scanned) is treated as a failure
  *       ({@link Action#TEMPFAIL}), never as clean.
  * </ol>
  *
@@ -50,8 +55,10 @@ public final class DefaultPolicy implements Policy {
     private final Map<ScanFailure.Kind, Action> failureByKind;
     private final Map<String, Action> failureByScanner;
     private final Map<String, Action> failureByScannerAndKind;
+    private final Map<String, Action> ruleActions;
 
     private DefaultPolicy(Builder b) {
+        this.ruleActions = Map.copyOf(b.ruleActions);
         this.virusAction = b.virusAction;
         this.suspiciousAction = b.suspiciousAction;
         this.spamAction = b.spamAction;
@@ -140,7 +147,23 @@ public final class DefaultPolicy implements Policy {
             String reason = suspicious.stream().map(DefaultPolicy::explain).collect(Collectors.joining("; "));
             List<Header> headers = new ArrayList<>(failOpenHeaders);
             headers.add(new Header("X-Hygiene-Suspicious", SmtpReply.sanitize(reason)));
-            return decided(suspiciousAction, "Message refused by content policy", reason, headers, results);
+            Action action = null;
+            for (Verdict v : suspicious) {
+                Action a = null;
+                for (Rule rule : v.rules()) {
+                    Action mapped = ruleActions.get(rule.name());
+                    if (mapped != null && (a == null || severity(mapped) > severity(a))) {
+                        a = mapped;
+                    }
+                }
+                if (a == null) {
+                    a = suspiciousAction;
+                }
+                if (action == null || severity(a) > severity(action)) {
+                    action = a;
+                }
+            }
+            return decided(action, "Message refused by content policy", reason, headers, results);
         }
         List<Verdict> spam = verdicts(results, Outcome.SPAM);
         if (!spam.isEmpty()) {
@@ -162,7 +185,23 @@ public final class DefaultPolicy implements Policy {
             return decided(action, "Message classified as spam", reason, headers, results);
         }
         String reason = failOpenHeaders.isEmpty() ? "clean" : "accepted although a scanner failed (fail-open)";
-        return new Disposition(Action.ACCEPT, SmtpReply.OK, reason, Optional.empty(), failOpenHeaders, results);
+        return new Disposition(
+                Action.ACCEPT,
+                SmtpReply.OK,
+                reason,
+                Optional.empty(),
+                withVerdictHeaders(failOpenHeaders, results),
+                results);
+    }
+
+    private static List<Header> withVerdictHeaders(List<Header> own, List<ScanResult> results) {
+        List<Header> out = new ArrayList<>(own);
+        for (ScanResult r : results) {
+            if (r instanceof Verdict v) {
+                out.addAll(v.headers());
+            }
+        }
+        return out;
     }
 
     private Disposition decided(
@@ -173,7 +212,7 @@ public final class DefaultPolicy implements Policy {
             default -> SmtpReply.OK;
         };
         Optional<String> tag = action == Action.TAG ? Optional.of(spamTag) : Optional.empty();
-        List<Header> hs = action.acceptsMessage() ? headers : List.of();
+        List<Header> hs = action.acceptsMessage() ? withVerdictHeaders(headers, results) : List.of();
         return new Disposition(action, reply, reason, tag, hs, results);
     }
 
@@ -263,8 +302,31 @@ public final class DefaultPolicy implements Policy {
         private final Map<ScanFailure.Kind, Action> failureByKind = new EnumMap<>(ScanFailure.Kind.class);
         private final Map<String, Action> failureByScanner = new HashMap<>();
         private final Map<String, Action> failureByScannerAndKind = new HashMap<>();
+        private final Map<String, Action> ruleActions =
+                new HashMap<>(Map.of("DMARC_REJECT", Action.REJECT, "DMARC_QUARANTINE", Action.QUARANTINE));
 
         private Builder() {}
+
+        /**
+         * What happens to a suspicious verdict that carries a rule of this name, instead of {@link #onSuspicious}.
+         * Defaults: {@code DMARC_REJECT} {@link Action#REJECT}, {@code DMARC_QUARANTINE} {@link Action#QUARANTINE}
+         * (the sender-authentication scanner's rules for DMARC failures under {@code p=reject} and
+         * {@code p=quarantine}). A gateway behind an edge relay typically maps {@code DMARC_REJECT} to QUARANTINE,
+         * because a rejection there becomes a bounce.
+         *
+         * @param rule the rule name
+         * @param action any action; DISCARD needs {@link #allowDiscard()}
+         * @return this builder
+         * @throws IllegalArgumentException for a blank rule name, or DISCARD without {@link #allowDiscard()}
+         */
+        public Builder onRule(String rule, Action action) {
+            checkDiscard(action, "onRule");
+            if (rule.isBlank()) {
+                throw new IllegalArgumentException("rule name must not be blank");
+            }
+            ruleActions.put(rule, Objects.requireNonNull(action, "action"));
+            return this;
+        }
 
         /**
          * Permits {@link Action#DISCARD} in the settings below. Without this call, setting DISCARD throws: silent

@@ -294,15 +294,19 @@ class FailoverGroupTest {
                 .hasMessageContaining("duplicate member name a");
         assertThatThrownBy(() -> FailoverGroup.<String>builder("g").initialBackoff(Duration.ZERO))
                 .hasMessageContaining("initialBackoff must be positive");
-        // A conflict between two explicit settings is refused, in either order...
+        // A conflict between two explicit settings is refused by build(), in either order...
         assertThatThrownBy(() -> FailoverGroup.<String>builder("g")
+                        .member("a", "a", 0)
                         .maxBackoff(Duration.ofMinutes(1))
-                        .initialBackoff(Duration.ofMinutes(2)))
+                        .initialBackoff(Duration.ofMinutes(2))
+                        .build())
                 .hasMessageContaining("exceeds maxBackoff");
         assertThatThrownBy(() -> FailoverGroup.<String>builder("g")
+                        .member("a", "a", 0)
                         .initialBackoff(Duration.ofMinutes(2))
-                        .maxBackoff(Duration.ofMinutes(1)))
-                .hasMessageContaining("below initialBackoff");
+                        .maxBackoff(Duration.ofMinutes(1))
+                        .build())
+                .hasMessageContaining("exceeds maxBackoff");
         // ...while a default yields to an explicit setting, whatever the order of the calls.
         FailoverGroup<String> shortMax = FailoverGroup.<String>builder("g")
                 .clock(clock)

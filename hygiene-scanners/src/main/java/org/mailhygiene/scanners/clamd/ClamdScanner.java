@@ -156,8 +156,10 @@ public final class ClamdScanner implements Scanner {
         this.clock = b.clock;
         this.connectTimeout = b.connectTimeout;
         this.readTimeout = b.readTimeout;
-        this.initialBackoff = b.initialBackoff;
-        this.maxBackoff = b.maxBackoff;
+        // A default back-off yields to an explicit one it conflicts with (build() refuses two explicit ones).
+        boolean crossed = b.initialBackoff.compareTo(b.maxBackoff) > 0;
+        this.initialBackoff = crossed && !b.initialBackoffSet ? b.maxBackoff : b.initialBackoff;
+        this.maxBackoff = crossed && b.initialBackoffSet ? b.initialBackoff : b.maxBackoff;
         this.versionCheckInterval = b.versionCheckInterval;
         this.versionCheckExecutor = b.versionCheckExecutor != null ? b.versionCheckExecutor : this::startCheckThread;
         List<ClamdClient> list = new ArrayList<>();
@@ -165,13 +167,9 @@ public final class ClamdScanner implements Scanner {
                 .deadline(b.scanDeadline)
                 .clock(b.clock)
                 .listener(b.listener)
-                .failoverWhen(ClamdScanner::isFailover);
-        // The group validates initial <= max at each call; set them in an order that never crosses its defaults.
-        if (b.initialBackoff.compareTo(DEFAULT_MAX_BACKOFF) <= 0) {
-            gb.initialBackoff(b.initialBackoff).maxBackoff(b.maxBackoff);
-        } else {
-            gb.maxBackoff(b.maxBackoff).initialBackoff(b.initialBackoff);
-        }
+                .failoverWhen(ClamdScanner::isFailover)
+                .initialBackoff(initialBackoff)
+                .maxBackoff(maxBackoff);
         for (Map.Entry<ClamdAddress, Integer> e : b.addresses.entrySet()) {
             ClamdClient c = ClamdClient.builder(e.getKey())
                     .connectTimeout(b.connectTimeout)
@@ -682,7 +680,10 @@ public final class ClamdScanner implements Scanner {
                 + group.members().stream().map(FailoverGroup.MemberState::name).toList() + "]";
     }
 
-    /** Builds a {@link ClamdScanner}; each setter validates at once. Not thread-safe. */
+    /**
+     * Builds a {@link ClamdScanner}. Each setter checks its own value at once; settings that depend on each other are
+     * checked in {@link #build()}, so the order of the calls never matters. Not thread-safe.
+     */
     public static final class Builder {
         private String name = DEFAULT_NAME;
         private final Map<ClamdAddress, Integer> addresses = new LinkedHashMap<>();
@@ -695,6 +696,9 @@ public final class ClamdScanner implements Scanner {
         private Duration reloadSettle = DEFAULT_RELOAD_SETTLE;
         private Duration initialBackoff = DEFAULT_INITIAL_BACKOFF;
         private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
+        private boolean scanDeadlineSet;
+        private boolean initialBackoffSet;
+        private boolean maxBackoffSet;
         private Duration versionCheckInterval = DEFAULT_VERSION_CHECK_INTERVAL;
         private Executor versionCheckExecutor;
         private Clock clock = Clock.systemUTC();
@@ -758,53 +762,44 @@ public final class ClamdScanner implements Scanner {
         }
 
         /**
-         * Connect timeout per instance. Default 5 s.
+         * Connect timeout per instance. Default 5 s. It must not exceed the {@link #scanDeadline scan deadline}
+         * (default or set), which {@link #build()} checks whatever the order of the calls.
          *
-         * @param value positive, not above the scan deadline
+         * @param value positive
          * @return this builder
-         * @throws IllegalArgumentException if not positive or above the scan deadline
+         * @throws IllegalArgumentException if not positive
          */
         public Builder connectTimeout(Duration value) {
-            connectTimeout = notAboveDeadline(value, "connectTimeout");
+            connectTimeout = ClamdClient.Builder.positive(value, "connectTimeout");
             return this;
         }
 
         /**
-         * Read timeout: the longest wait without progress on a read or write. Default 30 s.
+         * Read timeout: the longest wait without progress on a read or write. Default 30 s. It must not exceed the
+         * {@link #scanDeadline scan deadline} (default or set), which {@link #build()} checks whatever the order of
+         * the calls.
          *
-         * @param value positive, not above the scan deadline
+         * @param value positive
          * @return this builder
-         * @throws IllegalArgumentException if not positive or above the scan deadline
+         * @throws IllegalArgumentException if not positive
          */
         public Builder readTimeout(Duration value) {
-            readTimeout = notAboveDeadline(value, "readTimeout");
+            readTimeout = ClamdClient.Builder.positive(value, "readTimeout");
             return this;
         }
 
         /**
-         * The whole-scan deadline, over every instance tried. Default 120 s.
+         * The whole-scan deadline, over every instance tried. Default 120 s. It must not be below the connect and
+         * read timeouts (default or set), which {@link #build()} checks whatever the order of the calls.
          *
-         * @param value positive, not below the connect and read timeouts
+         * @param value positive
          * @return this builder
-         * @throws IllegalArgumentException if not positive or below a timeout
+         * @throws IllegalArgumentException if not positive
          */
         public Builder scanDeadline(Duration value) {
-            ClamdClient.Builder.positive(value, "scanDeadline");
-            if (value.compareTo(connectTimeout) < 0 || value.compareTo(readTimeout) < 0) {
-                throw new IllegalArgumentException("scanDeadline " + value + " is below connectTimeout "
-                        + connectTimeout + " or readTimeout " + readTimeout);
-            }
-            scanDeadline = value;
+            scanDeadline = ClamdClient.Builder.positive(value, "scanDeadline");
+            scanDeadlineSet = true;
             return this;
-        }
-
-        private Duration notAboveDeadline(Duration value, String what) {
-            ClamdClient.Builder.positive(value, what);
-            if (value.compareTo(scanDeadline) > 0) {
-                throw new IllegalArgumentException(
-                        what + " " + value + " exceeds the scan deadline " + scanDeadline + "; raise that first");
-            }
-            return value;
         }
 
         /**
@@ -898,35 +893,31 @@ public final class ClamdScanner implements Scanner {
         }
 
         /**
-         * Back-off after an instance's first failure; doubles per failure. Default 30 s.
+         * Back-off after an instance's first failure; doubles per failure. Default 30 s, or the maximum back-off if
+         * that was set lower. {@link #build()} refuses an initial back-off above an explicitly set maximum, whatever
+         * the order of the calls.
          *
-         * @param value positive, not above the max back-off
+         * @param value positive
          * @return this builder
-         * @throws IllegalArgumentException if not positive or above the max back-off
+         * @throws IllegalArgumentException if not positive
          */
         public Builder initialBackoff(Duration value) {
-            ClamdClient.Builder.positive(value, "initialBackoff");
-            if (value.compareTo(maxBackoff) > 0) {
-                throw new IllegalArgumentException("initialBackoff " + value + " exceeds maxBackoff " + maxBackoff);
-            }
-            initialBackoff = value;
+            initialBackoff = ClamdClient.Builder.positive(value, "initialBackoff");
+            initialBackoffSet = true;
             return this;
         }
 
         /**
-         * The longest back-off. Default 600 s.
+         * The longest back-off. Default 600 s, or the initial back-off if that was set higher. {@link #build()}
+         * refuses a maximum below an explicitly set initial back-off, whatever the order of the calls.
          *
-         * @param value positive, not below the initial back-off
+         * @param value positive
          * @return this builder
-         * @throws IllegalArgumentException if not positive or below the initial back-off
+         * @throws IllegalArgumentException if not positive
          */
         public Builder maxBackoff(Duration value) {
-            ClamdClient.Builder.positive(value, "maxBackoff");
-            if (value.compareTo(initialBackoff) < 0) {
-                throw new IllegalArgumentException(
-                        "maxBackoff " + value + " is below initialBackoff " + initialBackoff);
-            }
-            maxBackoff = value;
+            maxBackoff = ClamdClient.Builder.positive(value, "maxBackoff");
+            maxBackoffSet = true;
             return this;
         }
 
@@ -954,14 +945,28 @@ public final class ClamdScanner implements Scanner {
         }
 
         /**
-         * Builds the scanner.
+         * Builds the scanner. Settings that depend on each other are checked here, so the order of the setter calls
+         * never matters: the connect and read timeouts must not exceed the scan deadline (a default counts like a set
+         * value), and an explicit initial back-off must not exceed an explicit maximum (a default back-off yields to
+         * an explicit one). The builder is not changed and can be built again.
          *
          * @return a new scanner
-         * @throws IllegalStateException if no address was added
+         * @throws IllegalStateException if no address was added, or settings conflict (the message names them)
          */
         public ClamdScanner build() {
             if (addresses.isEmpty()) {
                 throw new IllegalStateException("a clamd scanner needs at least one address");
+            }
+            String deadline = "scanDeadline " + scanDeadline + (scanDeadlineSet ? "" : " (the default)");
+            if (connectTimeout.compareTo(scanDeadline) > 0) {
+                throw new IllegalStateException("connectTimeout " + connectTimeout + " exceeds " + deadline);
+            }
+            if (readTimeout.compareTo(scanDeadline) > 0) {
+                throw new IllegalStateException("readTimeout " + readTimeout + " exceeds " + deadline);
+            }
+            if (initialBackoffSet && maxBackoffSet && initialBackoff.compareTo(maxBackoff) > 0) {
+                throw new IllegalStateException(
+                        "initialBackoff " + initialBackoff + " exceeds maxBackoff " + maxBackoff);
             }
             return new ClamdScanner(this);
         }

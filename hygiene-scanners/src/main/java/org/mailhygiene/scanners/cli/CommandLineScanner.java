@@ -70,9 +70,10 @@ import org.slf4j.LoggerFactory;
  *       program; {@link ProcessHandle#descendants()}) and the scan fails with {@link ScanFailure.Kind#TIMED_OUT}. An
  *       interrupted caller also kills the tree, then gets {@link InterruptedException}. Processes that escaped the
  *       tree by double-forking are found too (on Linux): every run puts a unique {@code MAILHYGIENE_RUN_ID} variable
- *       into the program's environment, and processes still carrying it are killed after a timeout or interrupt, and
- *       when one of them keeps the output open after the program exited (otherwise the output would never end). The
- *       output pipe is closed and its reader stopped in every case.
+ *       into the program's environment, and processes still carrying it are killed after every run: after a
+ *       timeout, an interrupt or a normal exit, whether or not they keep the output open. Nothing a scan starts
+ *       outlives it (a scanner that needs a resident helper must start it outside the scan). The output pipe is
+ *       closed and its reader stopped in every case.
  *   <li>Removes the private directory, also after a timeout, a crash of the scanner or an adapter failure. (A crash
  *       of this JVM itself can leave it behind.)
  * </ol>

@@ -29,17 +29,20 @@ import org.slf4j.LoggerFactory;
  * <p>Escaped processes: a program may leave a process behind that is no longer its descendant (it double-forked, so
  * the process was re-parented) and still holds the output pipe; the output reader would then never see end of stream.
  * Every run therefore puts a unique {@value #RUN_MARKER} variable into the program's environment, which every
- * process it starts inherits. On a timeout or an interrupt, and when the output has not ended within
- * {@link #EOF_GRACE} of the program's exit, processes carrying this run's marker are found through
- * {@code /proc/PID/environ} (Linux; elsewhere only descendants are found) and killed with their descendants. The
- * output pipe is always closed and the reader is waited for at most {@link #GRACE}, so neither outlives the run.
+ * process it starts inherits. After every run (a normal exit, a timeout or an interrupt alike), processes carrying
+ * this run's marker are found through {@code /proc/PID/environ} (Linux; elsewhere only descendants are found) and
+ * killed with their descendants. The output pipe is always closed and the reader is waited for at most
+ * {@link #GRACE}, so nothing of a run outlives it.
+ *
+ * <p>The sweep after a normal exit is unconditional on purpose: the end of the output says nothing about escaped
+ * processes. One may have closed or redirected its stdout, and the JDK itself drains and closes the pipe when it
+ * notices the exit before the reader is blocked in {@code read} (which a busy machine makes likely), so the reader
+ * sees end of stream while the holder lives on.
  */
 final class ProcessRunner {
 
     /** How long to wait for killed processes to disappear, and for the output reader to see end of stream. */
     static final Duration GRACE = Duration.ofSeconds(5);
-    /** How long after the program's exit its output may take to end before escaped holders are hunted down. */
-    static final Duration EOF_GRACE = Duration.ofMillis(500);
     /** The environment variable that marks every process of one run. */
     static final String RUN_MARKER = "MAILHYGIENE_RUN_ID";
 
@@ -88,12 +91,12 @@ final class ProcessRunner {
             throw new TimedOut("no exit within " + timeout + "; process tree killed");
         }
         try {
-            reader.join(EOF_GRACE.toMillis());
-            if (reader.isAlive()) {
-                int n = killMarked(runId);
-                LOG.debug("{} exited but its output stayed open; killed {} escaped process(es)", argv.get(0), n);
-                reader.join(GRACE.toMillis());
+            // Whatever of this run outlived the program: killed whether or not the output has ended (see above).
+            int n = killMarked(runId);
+            if (n > 0) {
+                LOG.debug("{} exited and left {} process(es) behind; killed them", argv.get(0), n);
             }
+            reader.join(GRACE.toMillis());
         } catch (InterruptedException e) {
             stop(process, reader, runId);
             throw e;

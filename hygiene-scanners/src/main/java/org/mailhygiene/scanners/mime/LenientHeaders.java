@@ -4,25 +4,30 @@ import jakarta.mail.internet.ContentDisposition;
 import jakarta.mail.internet.ContentType;
 import jakarta.mail.internet.ParameterList;
 import jakarta.mail.internet.ParseException;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.TreeMap;
 
 /**
  * Parses Content-Type and Content-Disposition the way mail clients do when Jakarta Mail's strict parser gives up:
  * unquoted parameter values holding special characters ({@code boundary=----=_NextPart_000}), parameters cut off in
- * the middle, stray semicolons. A header that only this parser understands is still reported as malformed by the
- * walker, but its type, boundary and file name are used, so content cannot hide behind a sloppy header.
+ * the middle, quotes left open, junk after a closing quote, stray semicolons, RFC 2231 continuations in a header that
+ * is otherwise broken. A header that only this parser understands is still reported as malformed by the walker, but
+ * its type, boundary and file name are used, so content cannot hide behind a sloppy header.
+ *
+ * <p>The lenient parser is a single left-to-right scan: linear in the header's length and never recursive (a regular
+ * expression with an alternation under a star, used here before, threw {@link StackOverflowError} on a quoted value
+ * of a few thousand characters, which made every scan of such a message fail). {@link #params(String, long[])} counts
+ * the characters it examines so tests can check that.
  *
  * <p>Stateless and thread-safe.
  */
 final class LenientHeaders {
-    private static final String TOKEN = "[A-Za-z0-9!#$%&'*+.^_`{|}~-]+";
-    private static final Pattern TYPE = Pattern.compile("^\\s*(" + TOKEN + ")\\s*/\\s*(" + TOKEN + ")");
-    private static final Pattern DISPOSITION = Pattern.compile("^\\s*(" + TOKEN + ")");
-    private static final Pattern PARAM =
-            Pattern.compile(";\\s*(" + TOKEN + ")\\s*=\\s*(\"(?:[^\"\\\\]|\\\\.)*\"?|[^;]*)");
 
     private LenientHeaders() {}
 
@@ -39,14 +44,26 @@ final class LenientHeaders {
         try {
             return Optional.of(new Parsed<>(new ContentType(header), false));
         } catch (ParseException | RuntimeException e) {
-            Matcher m = TYPE.matcher(header);
-            if (!m.find()) {
+            int i = skipSpace(header, 0);
+            int t = token(header, i);
+            if (t == i) {
                 return Optional.empty();
             }
-            ParameterList params = params(header.substring(m.end()));
+            int slash = skipSpace(header, t);
+            if (slash >= header.length() || header.charAt(slash) != '/') {
+                return Optional.empty();
+            }
+            int s = skipSpace(header, slash + 1);
+            int st = token(header, s);
+            if (st == s) {
+                return Optional.empty();
+            }
+            ParameterList params = params(header.substring(st), new long[1]);
             return Optional.of(new Parsed<>(
                     new ContentType(
-                            m.group(1).toLowerCase(Locale.ROOT), m.group(2).toLowerCase(Locale.ROOT), params),
+                            header.substring(i, t).toLowerCase(Locale.ROOT),
+                            header.substring(s, st).toLowerCase(Locale.ROOT),
+                            params),
                     true));
         }
     }
@@ -61,28 +78,198 @@ final class LenientHeaders {
         try {
             return Optional.of(new Parsed<>(new ContentDisposition(header), false));
         } catch (ParseException | RuntimeException e) {
-            Matcher m = DISPOSITION.matcher(header);
-            if (!m.find()) {
+            int i = skipSpace(header, 0);
+            int t = token(header, i);
+            if (t == i) {
                 return Optional.empty();
             }
             return Optional.of(new Parsed<>(
-                    new ContentDisposition(m.group(1).toLowerCase(Locale.ROOT), params(header.substring(m.end()))),
+                    new ContentDisposition(
+                            header.substring(i, t).toLowerCase(Locale.ROOT), params(header.substring(t), new long[1])),
                     true));
         }
     }
 
-    private static ParameterList params(String rest) {
-        ParameterList list = new ParameterList();
-        Matcher p = PARAM.matcher(rest);
-        while (p.find()) {
-            String value = p.group(2).strip();
-            if (value.startsWith("\"")) {
-                value = value.substring(
-                        1, value.endsWith("\"") && value.length() > 1 ? value.length() - 1 : value.length());
-                value = value.replaceAll("\\\\(.)", "$1");
+    /**
+     * Reads {@code ; name = value} pairs from the text after the type, leniently: a value is a quoted string
+     * (backslash escapes; an unclosed quote runs to the end; anything after the closing quote up to the next
+     * semicolon is dropped) or the text up to the next semicolon; a pair without a name or {@code =} is skipped; RFC
+     * 2231 continuations ({@code name*0}, {@code name*1*}, ...) and charset-tagged values ({@code name*=utf-8''...})
+     * are joined and decoded. Later duplicates replace earlier ones.
+     *
+     * @param rest the text after the type
+     * @param steps {@code steps[0]} is increased by the number of characters examined (a bounded operation count)
+     * @return the parameters, names in lower case
+     */
+    static ParameterList params(String rest, long[] steps) {
+        Map<String, String> plain = new LinkedHashMap<>();
+        Map<String, TreeMap<Integer, String[]>> segments = new LinkedHashMap<>();
+        int n = rest.length();
+        int i = 0;
+        while (i < n) {
+            int semi = rest.indexOf(';', i);
+            steps[0] += (semi < 0 ? n : semi + 1) - i;
+            if (semi < 0) {
+                break;
             }
-            list.set(p.group(1).toLowerCase(Locale.ROOT), value);
+            int j = skipSpace(rest, semi + 1);
+            int nameEnd = token(rest, j);
+            steps[0] += nameEnd - semi;
+            if (nameEnd == j) {
+                i = semi + 1;
+                continue;
+            }
+            String name = rest.substring(j, nameEnd).toLowerCase(Locale.ROOT);
+            int eq = skipSpace(rest, nameEnd);
+            steps[0] += eq - nameEnd;
+            if (eq >= n || rest.charAt(eq) != '=') {
+                i = semi + 1;
+                continue;
+            }
+            int v = skipSpace(rest, eq + 1);
+            steps[0] += v - eq;
+            String value;
+            if (v < n && rest.charAt(v) == '"') {
+                StringBuilder sb = new StringBuilder();
+                int k = v + 1;
+                while (k < n) {
+                    char c = rest.charAt(k);
+                    if (c == '"') {
+                        k++;
+                        break;
+                    }
+                    if (c == '\\' && k + 1 < n) {
+                        sb.append(rest.charAt(k + 1));
+                        k += 2;
+                    } else {
+                        sb.append(c);
+                        k++;
+                    }
+                }
+                steps[0] += k - v;
+                value = sb.toString();
+                i = k;
+            } else {
+                int end = rest.indexOf(';', v);
+                if (end < 0) {
+                    end = n;
+                }
+                steps[0] += end - v;
+                value = rest.substring(v, end).strip();
+                i = end;
+            }
+            addParameter(name, value, plain, segments);
+        }
+        ParameterList list = new ParameterList();
+        for (Map.Entry<String, String> e : plain.entrySet()) {
+            list.set(e.getKey(), e.getValue());
+        }
+        for (Map.Entry<String, TreeMap<Integer, String[]>> e : segments.entrySet()) {
+            list.set(e.getKey(), join(e.getValue(), steps));
         }
         return list;
+    }
+
+    /** Files a parameter as plain, or as RFC 2231 segment {@code N} of its base name (segment 0 for {@code name*}). */
+    private static void addParameter(
+            String name, String value, Map<String, String> plain, Map<String, TreeMap<Integer, String[]>> segments) {
+        int star = name.indexOf('*');
+        if (star <= 0) {
+            plain.put(name, value);
+            return;
+        }
+        String base = name.substring(0, star);
+        String tail = name.substring(star + 1);
+        boolean extended = tail.endsWith("*") || tail.isEmpty();
+        String number = tail.endsWith("*") ? tail.substring(0, tail.length() - 1) : tail;
+        int index = 0;
+        if (!number.isEmpty()) {
+            if (number.length() > 4 || !number.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                plain.put(name, value);
+                return;
+            }
+            index = Integer.parseInt(number);
+        }
+        segments.computeIfAbsent(base, b -> new TreeMap<>()).put(index, new String[] {value, extended ? "*" : ""});
+    }
+
+    /** Joins RFC 2231 segments in order; the charset named by the first extended segment decodes the %XX octets. */
+    private static String join(TreeMap<Integer, String[]> parts, long[] steps) {
+        Charset charset = StandardCharsets.UTF_8;
+        StringBuilder out = new StringBuilder();
+        ByteArrayOutputStream pending = new ByteArrayOutputStream();
+        boolean first = true;
+        for (String[] part : parts.values()) {
+            String value = part[0];
+            boolean extended = !part[1].isEmpty();
+            steps[0] += value.length();
+            if (extended && first) {
+                int q1 = value.indexOf('\'');
+                int q2 = q1 < 0 ? -1 : value.indexOf('\'', q1 + 1);
+                if (q2 > 0) {
+                    charset = charset(value.substring(0, q1));
+                    value = value.substring(q2 + 1);
+                }
+            }
+            first = false;
+            if (!extended) {
+                flush(pending, charset, out);
+                out.append(value);
+                continue;
+            }
+            for (int k = 0; k < value.length(); k++) {
+                char c = value.charAt(k);
+                if (c == '%'
+                        && k + 2 < value.length()
+                        && hex(value.charAt(k + 1)) >= 0
+                        && hex(value.charAt(k + 2)) >= 0) {
+                    pending.write(hex(value.charAt(k + 1)) * 16 + hex(value.charAt(k + 2)));
+                    k += 2;
+                } else {
+                    flush(pending, charset, out);
+                    out.append(c);
+                }
+            }
+        }
+        flush(pending, charset, out);
+        return out.toString();
+    }
+
+    private static void flush(ByteArrayOutputStream pending, Charset charset, StringBuilder out) {
+        if (pending.size() > 0) {
+            out.append(new String(pending.toByteArray(), charset));
+            pending.reset();
+        }
+    }
+
+    private static Charset charset(String name) {
+        try {
+            return name.isEmpty() ? StandardCharsets.US_ASCII : Charset.forName(name.strip());
+        } catch (RuntimeException e) {
+            return StandardCharsets.ISO_8859_1;
+        }
+    }
+
+    private static int hex(char c) {
+        return Character.digit(c, 16);
+    }
+
+    private static int skipSpace(String s, int i) {
+        while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
+            i++;
+        }
+        return i;
+    }
+
+    /** The end of the RFC 2045 token starting at {@code i} ({@code i} itself when there is none). */
+    private static int token(String s, int i) {
+        while (i < s.length() && isTokenChar(s.charAt(i))) {
+            i++;
+        }
+        return i;
+    }
+
+    private static boolean isTokenChar(char c) {
+        return c < 128 && (Character.isLetterOrDigit(c) || "!#$%&'*+.^_`{|}~-".indexOf(c) >= 0);
     }
 }

@@ -27,6 +27,13 @@ public record MimeFinding(Kind kind, String path, String detail) {
         /** A body could not be decoded to its end (for example broken base64); the bytes before were passed on. */
         DECODING_ERROR,
         /**
+         * A base64 or quoted-printable body had errors that mail clients repair (base64 without its padding, with
+         * characters outside the alphabet, with padding in the middle or lines of varying length; quoted-printable
+         * with an {@code =} not followed by two hex digits); it was decoded as they decode it, and all of it was passed
+         * on. The detail names the repairs.
+         */
+        REPAIRED_ENCODING,
+        /**
          * A multipart or message/rfc822 entity with a base64 or quoted-printable transfer encoding, which RFC 2045
          * forbids and which scanners that ignore it can be evaded with; it was decoded and walked.
          */

@@ -10,7 +10,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.mailhygiene.api.Message;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.Outcome;
@@ -303,6 +305,7 @@ class AttachmentPolicyScannerTest {
     }
 
     @Test
+    @Timeout(value = 10, unit = TimeUnit.MINUTES) // long by design; see junit-platform.properties
     void mangledAttachmentMessagesNeverCrashTheScanner() {
         byte[] base = Samples.attachment("a.zip", "application/zip", Samples.zip("x.exe", Samples.pe()));
         qt().withExamples(200)

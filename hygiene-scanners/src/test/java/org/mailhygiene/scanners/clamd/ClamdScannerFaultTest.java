@@ -21,8 +21,9 @@ import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.events.HygieneListener;
 import org.mailhygiene.testkit.FakeClock;
 import org.mailhygiene.testkit.clamd.FakeClamd;
-import org.mailhygiene.testkit.clamd.FakeClamd.Fault;
+import org.mailhygiene.testkit.clamd.FakeClamd.Command;
 import org.mailhygiene.testkit.junit.FakeClamdExtension;
+import org.mailhygiene.testkit.server.Fault;
 
 /** Reply mapping, fault handling and failover of {@link ClamdScanner} against {@link FakeClamd}. */
 class ClamdScannerFaultTest {
@@ -58,7 +59,7 @@ class ClamdScannerFaultTest {
                 "Heuristics.Phishing.Email.SpoofedDomain",
                 "Heuristics.Encrypted.Zip",
                 "Win.Test.EICAR_HDB-1")) {
-            primary.get().enqueue(Fault.reply("stream: " + name + " FOUND"));
+            primary.get().enqueue(Command.INSTREAM, Fault.reply("stream: " + name + " FOUND"));
             Verdict v = single().build().scan(Message.of(ClamdTestMessages.clean()));
             assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
             assertThat(v.threats()).containsExactly(name);
@@ -67,17 +68,17 @@ class ClamdScannerFaultTest {
 
     @Test
     void limitsExceededIsUnscannableNotAVirus() {
-        primary.get().enqueue(Fault.reply("stream: Heuristics.Limits.Exceeded.MaxFileSize FOUND"));
+        primary.get().enqueue(Command.INSTREAM, Fault.reply("stream: Heuristics.Limits.Exceeded.MaxFileSize FOUND"));
         assertThat(failureKind(single().build(), ClamdTestMessages.clean())).isEqualTo(Kind.UNSCANNABLE);
     }
 
     @Test
     void garbageAndOtherErrorsAreProtocolErrors() {
-        primary.get().enqueue(Fault.garbage());
+        primary.get().enqueue(Command.INSTREAM, Fault.reply("HTTP/1.1 400 Bad Request"));
         assertThat(failureKind(single().build(), ClamdTestMessages.clean())).isEqualTo(Kind.PROTOCOL_ERROR);
-        primary.get().enqueue(Fault.reply("stream: Can't allocate memory ERROR"));
+        primary.get().enqueue(Command.INSTREAM, Fault.reply("stream: Can't allocate memory ERROR"));
         assertThat(failureKind(single().build(), ClamdTestMessages.clean())).isEqualTo(Kind.PROTOCOL_ERROR);
-        primary.get().enqueue(Fault.reply("stream: OK "));
+        primary.get().enqueue(Command.INSTREAM, Fault.reply("stream: OK "));
         assertThat(failureKind(single().build(), ClamdTestMessages.clean())).isEqualTo(Kind.PROTOCOL_ERROR);
     }
 
@@ -85,21 +86,21 @@ class ClamdScannerFaultTest {
     void sizeLimitErrorReadAfterTheDaemonStopsReadingIsTooLarge() {
         // 4 MB in 64 KiB chunks: the fake answers after 100 KB and closes; the client's writes break, and it must
         // still read the reply.
-        primary.get().enqueue(Fault.sizeLimitError(100_000));
+        primary.get().enqueue(Command.INSTREAM, Fault.replyAfter(100_000, FakeClamd.SIZE_LIMIT_ERROR));
         assertThat(failureKind(single().build(), ClamdTestMessages.cleanOfSize(4_000_000)))
                 .isEqualTo(Kind.TOO_LARGE);
     }
 
     @Test
     void closeMidStreamIsUnavailable() {
-        primary.get().enqueue(Fault.closeMidStream(100_000));
+        primary.get().enqueue(Command.INSTREAM, Fault.closeAfter(100_000));
         assertThat(failureKind(single().build(), ClamdTestMessages.cleanOfSize(1_000_000)))
                 .isEqualTo(Kind.UNAVAILABLE);
     }
 
     @Test
     void stallIsTimedOutByTheReadTimeout() {
-        primary.get().enqueue(Fault.stall());
+        primary.get().enqueue(Command.INSTREAM, Fault.stall());
         ClamdScanner s = single().readTimeout(Duration.ofMillis(300)).build();
         long t0 = System.nanoTime();
         assertThat(failureKind(s, ClamdTestMessages.clean())).isEqualTo(Kind.TIMED_OUT);
@@ -108,7 +109,7 @@ class ClamdScannerFaultTest {
 
     @Test
     void slowReplyWithinTheReadTimeoutIsFine() throws Exception {
-        primary.get().enqueue(Fault.slowReply(Duration.ofMillis(200)));
+        primary.get().enqueue(Command.INSTREAM, Fault.delay(Duration.ofMillis(200)));
         assertThat(single().build()
                         .scan(Message.of(ClamdTestMessages.eicarPlain()))
                         .threats())
@@ -117,7 +118,7 @@ class ClamdScannerFaultTest {
 
     @Test
     void slowReplyPastTheWholeScanDeadlineIsTimedOut() {
-        primary.get().enqueue(Fault.slowReply(Duration.ofSeconds(3)));
+        primary.get().enqueue(Command.INSTREAM, Fault.delay(Duration.ofSeconds(3)));
         ClamdScanner s = single().readTimeout(Duration.ofMillis(500))
                 .connectTimeout(Duration.ofMillis(500))
                 .scanDeadline(Duration.ofMillis(500))
@@ -183,8 +184,9 @@ class ClamdScannerFaultTest {
                 .initialBackoff(Duration.ofMillis(1))
                 .maxBackoff(Duration.ofMillis(1))
                 .build();
-        for (Fault f : List.of(Fault.garbage(), Fault.stall(), Fault.refuse(), Fault.closeMidStream(10))) {
-            primary.get().enqueue(f);
+        for (Fault f :
+                List.of(Fault.reply("HTTP/1.1 400 Bad Request"), Fault.stall(), Fault.refuse(), Fault.closeAfter(10))) {
+            primary.get().enqueue(Command.INSTREAM, f);
             Verdict v = s.scan(Message.of(ClamdTestMessages.eicarPlain()));
             assertThat(v.threats()).as("after %s", f).containsExactly("Eicar-Test-Signature");
             Thread.sleep(5); // let the 1 ms back-off pass so the primary is preferred again
@@ -199,9 +201,9 @@ class ClamdScannerFaultTest {
     @Test
     void tooLargeAndUnscannableDoNotFailOver() {
         ClamdScanner s = single().address(backup.get().tcpAddress()).build();
-        primary.get().enqueue(Fault.sizeLimitError(10));
+        primary.get().enqueue(Command.INSTREAM, Fault.replyAfter(10, FakeClamd.SIZE_LIMIT_ERROR));
         assertThat(failureKind(s, ClamdTestMessages.cleanOfSize(200_000))).isEqualTo(Kind.TOO_LARGE);
-        primary.get().enqueue(Fault.reply("stream: Heuristics.Limits.Exceeded.MaxScanSize FOUND"));
+        primary.get().enqueue(Command.INSTREAM, Fault.reply("stream: Heuristics.Limits.Exceeded.MaxScanSize FOUND"));
         assertThat(failureKind(s, ClamdTestMessages.clean())).isEqualTo(Kind.UNSCANNABLE);
         assertThat(backup.get().connectionCount()).isZero();
         assertThat(s.group().members()).allMatch(m -> m.available());
@@ -223,7 +225,7 @@ class ClamdScannerFaultTest {
         FakeClock clock = FakeClock.start();
         ClamdScanner s =
                 single().address(backup.get().tcpAddress()).clock(clock).build();
-        primary.get().enqueue(Fault.refuse());
+        primary.get().enqueue(Command.INSTREAM, Fault.refuse());
         s.scan(Message.of(ClamdTestMessages.clean()));
         assertThat(s.group().members().get(0).available()).isFalse();
         assertThat(s.probe()).isEmpty(); // still in back-off: not probed
@@ -296,7 +298,7 @@ class ClamdScannerFaultTest {
         String id = s.cacheIdentity().orElseThrow();
         assertThat(s.refreshVersions()).isFalse();
         assertThat(s.cacheIdentity()).contains(id);
-        primary.get().enqueue(Fault.reply("ClamAV 1.4.6/27001/Fri Nov 27 09:00:00 2026"));
+        primary.get().enqueue(Command.VERSION, Fault.reply("ClamAV 1.4.6/27001/Fri Nov 27 09:00:00 2026"));
         assertThat(s.refreshVersions()).isTrue();
         assertThat(s.cacheIdentity()).isPresent().get().isNotEqualTo(id);
     }
@@ -308,7 +310,7 @@ class ClamdScannerFaultTest {
         assertThat(c.version(Duration.ofSeconds(2)).engine()).isEqualTo("ClamAV 1.4.6");
         assertThat(c.reload(Duration.ofSeconds(2))).isEqualTo("RELOADING");
         assertThat(c.stats(Duration.ofSeconds(2)).liveThreads()).hasValue(1);
-        primary.get().enqueue(Fault.reply("PANG"));
+        primary.get().enqueue(Command.PING, Fault.reply("PANG"));
         assertThatThrownBy(() -> c.ping(Duration.ofSeconds(2)))
                 .isInstanceOfSatisfying(
                         ClamdException.class, e -> assertThat(e.kind()).isEqualTo(Kind.PROTOCOL_ERROR));
@@ -322,10 +324,16 @@ class ClamdScannerFaultTest {
         assertThatThrownBy(() -> ClamdScanner.builder().build()).hasMessageContaining("at least one address");
         assertThatThrownBy(() -> ClamdScanner.builder().readTimeout(Duration.ZERO))
                 .hasMessageContaining("readTimeout");
-        assertThatThrownBy(() -> ClamdScanner.builder().readTimeout(Duration.ofMinutes(5)))
-                .hasMessageContaining("exceeds the scan deadline");
-        assertThatThrownBy(() -> ClamdScanner.builder().scanDeadline(Duration.ofSeconds(1)))
-                .hasMessageContaining("below connectTimeout");
+        assertThatThrownBy(() -> ClamdScanner.builder()
+                        .address("a:1")
+                        .readTimeout(Duration.ofMinutes(5))
+                        .build())
+                .hasMessage("readTimeout PT5M exceeds scanDeadline PT2M (the default)");
+        assertThatThrownBy(() -> ClamdScanner.builder()
+                        .address("a:1")
+                        .scanDeadline(Duration.ofSeconds(1))
+                        .build())
+                .hasMessage("connectTimeout PT5S exceeds scanDeadline PT1S");
         assertThatThrownBy(() -> ClamdScanner.builder().streamMaxLength(0)).hasMessageContaining("streamMaxLength");
         assertThatThrownBy(() -> ClamdScanner.builder().chunkSize(10)).hasMessageContaining("chunkSize");
         assertThatThrownBy(() -> ClamdScanner.builder().address("a:1").address("a:1"))

@@ -17,8 +17,9 @@ import org.mailhygiene.scanners.ScanPipeline;
 import org.mailhygiene.scanners.VerdictCache;
 import org.mailhygiene.testkit.FakeClock;
 import org.mailhygiene.testkit.clamd.FakeClamd;
-import org.mailhygiene.testkit.clamd.FakeClamd.Fault;
+import org.mailhygiene.testkit.clamd.FakeClamd.Command;
 import org.mailhygiene.testkit.junit.FakeClamdExtension;
+import org.mailhygiene.testkit.server.Fault;
 
 /**
  * The cache identity follows signature reloads clamd does by itself (freshclam NotifyClamd, SelfCheck) within
@@ -121,7 +122,11 @@ class ClamdVersionTrackingTest {
         try (ScanPipeline p = ScanPipeline.builder().scanner(s).cache(cache).build()) {
             assertThat(verdict(p, m).outcome()).isEqualTo(Outcome.CLEAN);
             clock.advance(Duration.ofSeconds(60));
-            backup.get().enqueue(Fault.garbage()); // the backup's next VERSION answer is not a version
+            backup.get()
+                    .enqueue(
+                            Command.VERSION,
+                            Fault.reply(
+                                    "HTTP/1.1 400 Bad Request")); // the backup's next VERSION answer is not a version
             primary.get().stageSignature(marker, "Local.Unknown.UNOFFICIAL");
             primary.get().selfReload(V2);
             assertThat(s.cacheIdentity())
@@ -160,7 +165,7 @@ class ClamdVersionTrackingTest {
                 .build();
         assertThat(s.cacheIdentity()).isEmpty();
         assertThat(queued).hasSize(1);
-        primary.get().enqueue(Fault.slowReply(Duration.ofMillis(500)));
+        primary.get().enqueue(Command.VERSION, Fault.delay(Duration.ofMillis(500)));
         Thread check = new Thread(queued.remove(0));
         check.start();
         long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();

@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.mailhygiene.api.Message;
 import org.mailhygiene.api.Outcome;
 import org.mailhygiene.api.ScanException;
@@ -48,6 +49,7 @@ class RealClamdFailoverTest {
     }
 
     @Test
+    @Timeout(value = 10, unit = TimeUnit.MINUTES) // long by design; see junit-platform.properties
     void killedUnderLoadTheGroupFailsOverAndNoMessageIsReportedClean() throws Exception {
         List<String> failovers = Collections.synchronizedList(new ArrayList<>());
         ClamdScanner s = ClamdScanner.builder()

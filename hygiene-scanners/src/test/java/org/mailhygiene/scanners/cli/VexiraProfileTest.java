@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.api.Message;
 import org.mailhygiene.api.Outcome;
@@ -17,6 +19,7 @@ import org.mailhygiene.api.Verdict;
 import org.mailhygiene.testkit.cli.FakeVascan;
 
 /** The older {@code vexira} profile against {@link FakeVascan} playing the old binary. */
+@Timeout(value = 10, unit = TimeUnit.MINUTES) // long by design; see junit-platform.properties
 class VexiraProfileTest {
 
     @TempDir

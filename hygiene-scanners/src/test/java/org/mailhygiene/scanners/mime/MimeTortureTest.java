@@ -85,14 +85,6 @@ class MimeTortureTest {
                     "python-test_email/msg_42.txt",
                     new Difference(UNSPLIT, List.of(MimeFinding.Kind.MALFORMED_MULTIPART))),
             Map.entry(
-                    "python-test_email/msg_39.txt",
-                    new Difference(
-                            UNSPLIT + "; its broken base64 parts are reported too",
-                            List.of(
-                                    MimeFinding.Kind.MALFORMED_MULTIPART,
-                                    MimeFinding.Kind.DECODING_ERROR,
-                                    MimeFinding.Kind.DECODING_ERROR))),
-            Map.entry(
                     "python-test_email/msg_38.txt",
                     new Difference(
                             "nested multiparts without closing boundaries: the inner one keeps the text CPython gives the"

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.mailhygiene.api.Message;
 import org.mailhygiene.api.Outcome;
@@ -33,6 +34,7 @@ import org.mailhygiene.testkit.spamd.RealSpamd;
 
 /** Cases that only the installed spamd can answer: real rules, spamc agreement, tagging a real Japanese verdict. */
 @ExtendWith(RealSpamdExtension.class)
+@Timeout(value = 10, unit = TimeUnit.MINUTES) // long by design; see junit-platform.properties
 class RealSpamdTest {
     private final RealSpamd spamd;
 

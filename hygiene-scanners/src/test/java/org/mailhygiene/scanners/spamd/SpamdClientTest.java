@@ -29,6 +29,7 @@ import org.mailhygiene.testkit.spamd.Fault;
 import org.mailhygiene.testkit.spamd.RecordedRequest;
 
 @ExtendWith(FakeSpamdExtension.class)
+@SuppressWarnings("deprecation") // the per-connection fault API on purpose: one client per test, and it guards that API
 class SpamdClientTest {
     private static final Duration WAIT = Duration.ofSeconds(5);
 

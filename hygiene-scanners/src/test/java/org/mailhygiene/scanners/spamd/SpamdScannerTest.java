@@ -30,6 +30,7 @@ import org.mailhygiene.testkit.spamd.FakeSpamd;
 import org.mailhygiene.testkit.spamd.Fault;
 
 @ExtendWith(FakeSpamdExtension.class)
+@SuppressWarnings("deprecation") // the per-connection fault API on purpose: one client per test, and it guards that API
 class SpamdScannerTest {
 
     private static Message msg(String body) {

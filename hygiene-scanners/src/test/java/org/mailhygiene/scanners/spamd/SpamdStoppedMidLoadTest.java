@@ -8,7 +8,9 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.mailhygiene.api.Message;
 import org.mailhygiene.api.ScanException;
@@ -23,6 +25,7 @@ import org.mailhygiene.testkit.spamd.RealSpamd;
 
 /** spamd is stopped while scans are running: every unfinished scan is a failure, which the policy then decides. */
 @ExtendWith(RealSpamdExtension.class)
+@Timeout(value = 10, unit = TimeUnit.MINUTES) // long by design; see junit-platform.properties
 class SpamdStoppedMidLoadTest {
 
     @Test

@@ -212,6 +212,55 @@ public final class DeliveryAgent implements AutoCloseable {
     }
 
     /**
+     * Makes every deferred recipient due now (qmail's {@code qmail-tcpok} plus ALRM, Postfix's {@code postqueue -f}):
+     * clears the next-attempt times in memory (the spool keeps the schedule; after a restart it applies again), lifts
+     * local-failure holds, and schedules a pass at once when started.
+     *
+     * @return how many messages had deferred recipients
+     */
+    public int flush() {
+        int n = 0;
+        for (QueuedMessage m : new ArrayList<>(known.values())) {
+            boolean deferred = false;
+            List<RecipientState> now = new ArrayList<>();
+            for (RecipientState r : m.recipients()) {
+                if (r.status() == RecipientState.Status.PENDING
+                        && r.nextAttempt().isPresent()) {
+                    deferred = true;
+                    now.add(new RecipientState(r.address(), r.status(), r.attempts(), Optional.empty(), r.lastReply()));
+                } else {
+                    now.add(r);
+                }
+            }
+            if (deferred) {
+                n++;
+                // Only a message not being delivered right now: its owner would overwrite this value anyway.
+                known.computeIfPresent(m.id(), (id, cur) -> cur == m ? m.withRecipients(now) : cur);
+            }
+        }
+        holdUntil.clear();
+        if (started && !closed) {
+            wake(Duration.ZERO);
+        }
+        return n;
+    }
+
+    /**
+     * When the oldest message the agent holds was queued (for the queue's age in metrics). Linear in the queue length.
+     *
+     * @return the earliest {@link QueuedMessage#queuedAt()}, empty when nothing is queued
+     */
+    public Optional<Instant> oldestQueuedAt() {
+        Instant oldest = null;
+        for (QueuedMessage m : known.values()) {
+            if (oldest == null || m.queuedAt().isBefore(oldest)) {
+                oldest = m.queuedAt();
+            }
+        }
+        return Optional.ofNullable(oldest);
+    }
+
+    /**
      * Runs one pass now over every due message and waits for it to finish.
      *
      * @return how many messages were processed

@@ -41,12 +41,20 @@ public final class Quarantine {
     private static final String MSG = ".msg";
     private static final String META = ".meta";
 
+    /** One lock per quarantine directory in this JVM (a file lock cannot be taken twice by one JVM). */
+    private static final java.util.concurrent.ConcurrentHashMap<Path, java.util.concurrent.locks.ReentrantLock> LOCKS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static final String CLAIM = ".release";
+
     /** The default retention: 30 days. */
     public static final Duration DEFAULT_RETENTION = Duration.ofDays(30);
 
     private final Path root;
     private final Path tmp;
     private final Path held;
+    private final Path released;
+    private final java.util.concurrent.locks.ReentrantLock jvmLock;
     private final Duration retention;
     private final Clock clock;
     private final DirectorySync sync;
@@ -60,7 +68,11 @@ public final class Quarantine {
         this.held = root.resolve("held");
         Files.createDirectories(tmp);
         Files.createDirectories(held);
+        this.released = root.resolve("released");
+        Files.createDirectories(released);
         this.sync = new DirectorySync(held, true);
+        this.jvmLock = LOCKS.computeIfAbsent(
+                root.toAbsolutePath().normalize(), k -> new java.util.concurrent.locks.ReentrantLock());
     }
 
     /**
@@ -219,14 +231,225 @@ public final class Quarantine {
      */
     public Optional<QueuedMessage> release(QueueId id, Spool spool) throws IOException {
         Objects.requireNonNull(spool, "spool");
-        Optional<QuarantinedMessage> q = get(id);
-        if (q.isEmpty()) {
+        try (Locked l = lock()) {
+            Optional<QuarantinedMessage> q = get(id);
+            if (q.isEmpty()) {
+                return Optional.empty();
+            }
+            QueuedMessage queued = spool.store(q.get().envelope(), q.get().content());
+            deleteLocked(id);
+            LOG.info("released {} from quarantine as {}", id, queued.id());
+            return Optional.of(queued);
+        }
+    }
+
+    /**
+     * Who released a message, when, and under which spool id; kept in {@code released/} until the retention period
+     * has passed.
+     *
+     * @param id the quarantine id
+     * @param releasedBy who released it (e.g. the operating-system user)
+     * @param releasedAt when
+     * @param queuedAs its id in the spool
+     */
+    public record Release(QueueId id, String releasedBy, Instant releasedAt, QueueId queuedAs) {
+        /**
+         * Validates the components.
+         *
+         * @throws NullPointerException if a component is {@code null}
+         */
+        public Release {
+            Objects.requireNonNull(id, "id");
+            Objects.requireNonNull(releasedBy, "releasedBy");
+            Objects.requireNonNull(releasedAt, "releasedAt");
+            Objects.requireNonNull(queuedAs, "queuedAs");
+        }
+    }
+
+    /**
+     * Releases a message to the spool of a node that may be running in another process: hands it over through the
+     * spool's {@linkplain Incoming incoming directory}, which the node picks up within a second (or at its next
+     * start), and records who released it. Safe against a concurrent release or delete of the same message (in this or
+     * another process: a lock file serialises them) and against a crash at any step:
+     *
+     * <ol>
+     *   <li>the message is written as a committed spool file into {@code SPOOL/incoming/tmp/} (forced);
+     *   <li>a claim {@code held/ID.release} naming releaser, time and spool id is written (forced): from here the
+     *       release happens even after a crash, finished by {@link #recoverReleases(Path)};
+     *   <li>the spool file moves into {@code SPOOL/incoming/} (the hand-over);
+     *   <li>record and claim move to {@code released/}, the held bytes are deleted.
+     * </ol>
+     *
+     * A crash before step 2 leaves the message held (the staged file is removed by the next recovery); after it, the
+     * message is handed over exactly once. It is never delivered twice by this tool, and never lost.
+     *
+     * @param id the held message
+     * @param spoolDirectory the node's spool directory ({@code DATA/spool})
+     * @param releasedBy who releases it, for the record
+     * @return the release record, empty if no such message is held
+     * @throws IOException if a step fails; the message is then still held, or its release is recorded and finished
+     *     by the next recovery
+     */
+    public Optional<Release> release(QueueId id, Path spoolDirectory, String releasedBy) throws IOException {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(spoolDirectory, "spoolDirectory");
+        Objects.requireNonNull(releasedBy, "releasedBy");
+        try (Locked l = lock()) {
+            recoverReleasesLocked(spoolDirectory);
+            Optional<QuarantinedMessage> q = get(id);
+            if (q.isEmpty()) {
+                return Optional.empty();
+            }
+            QueueId queuedAs = QueueId.generate(clock);
+            Incoming.stage(spoolDirectory, queuedAs, q.get().envelope(), q.get().content(), clock);
+            Release r = new Release(id, releasedBy, clock.instant(), queuedAs);
+            Path claimTmp = tmp.resolve(id.value() + CLAIM);
+            try {
+                DurableFiles.writeForced(claimTmp, encodeRelease(r));
+                DurableFiles.moveAtomicNoReplace(claimTmp, held.resolve(id.value() + CLAIM));
+                sync.sync();
+            } catch (IOException | RuntimeException e) {
+                DurableFiles.deleteQuietly(claimTmp, e);
+                DurableFiles.deleteQuietly(held.resolve(id.value() + CLAIM), e);
+                try {
+                    Incoming.discardStaged(spoolDirectory, queuedAs);
+                } catch (IOException t) {
+                    e.addSuppressed(t);
+                }
+                throw e;
+            }
+            finishRelease(spoolDirectory, r);
+            LOG.info(
+                    "released {} from quarantine by {}: handed over to {} as {}",
+                    id,
+                    releasedBy,
+                    spoolDirectory,
+                    queuedAs);
+            return Optional.of(r);
+        }
+    }
+
+    /**
+     * Finishes releases interrupted by a crash (claims still in {@code held/}) and removes staged spool files that no
+     * claim names. The node calls it at start; every {@link #release(QueueId, Path, String)} calls it first.
+     *
+     * @param spoolDirectory the node's spool directory
+     * @return how many releases were finished
+     * @throws IOException if a file cannot be read, moved or deleted
+     */
+    public int recoverReleases(Path spoolDirectory) throws IOException {
+        try (Locked l = lock()) {
+            return recoverReleasesLocked(spoolDirectory);
+        }
+    }
+
+    private int recoverReleasesLocked(Path spoolDirectory) throws IOException {
+        List<Release> claims = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(held, "*" + CLAIM)) {
+            for (Path p : ds) {
+                claims.add(decodeRelease(Files.readAllBytes(p), p));
+            }
+        }
+        java.util.Set<QueueId> claimed = new java.util.HashSet<>();
+        for (Release r : claims) {
+            claimed.add(r.queuedAs());
+            finishRelease(spoolDirectory, r);
+            LOG.warn("finished the interrupted release of {} (spool id {})", r.id(), r.queuedAs());
+        }
+        for (QueueId staged : Incoming.staged(spoolDirectory)) {
+            if (!claimed.contains(staged)) {
+                LOG.warn("removing {} staged in {} by a release that was not recorded", staged, spoolDirectory);
+                Incoming.discardStaged(spoolDirectory, staged);
+            }
+        }
+        return claims.size();
+    }
+
+    private void finishRelease(Path spoolDirectory, Release r) throws IOException {
+        Incoming.commit(spoolDirectory, r.queuedAs()); // no-op if done before a crash
+        String stem = r.id().value();
+        Path meta = held.resolve(stem + META);
+        if (Files.exists(meta)) {
+            DurableFiles.moveAtomic(meta, released.resolve(stem + META));
+        }
+        DurableFiles.moveAtomic(held.resolve(stem + CLAIM), released.resolve(stem + CLAIM));
+        DurableFiles.forceDirectory(released);
+        sync.sync();
+        Files.deleteIfExists(held.resolve(stem + MSG));
+    }
+
+    /**
+     * The release record of a message released earlier (kept until the retention period has passed).
+     *
+     * @param id the quarantine id
+     * @return the record, empty if the message was not released (or its record expired)
+     * @throws IOException if the record exists but cannot be read
+     */
+    public Optional<Release> releaseRecord(QueueId id) throws IOException {
+        Path p = released.resolve(id.value() + CLAIM);
+        try {
+            return Optional.of(decodeRelease(Files.readAllBytes(p), p));
+        } catch (NoSuchFileException e) {
             return Optional.empty();
         }
-        QueuedMessage queued = spool.store(q.get().envelope(), q.get().content());
-        delete(id);
-        LOG.info("released {} from quarantine as {}", id, queued.id());
-        return Optional.of(queued);
+    }
+
+    private static byte[] encodeRelease(Release r) {
+        RecordCodec.Writer w = new RecordCodec.Writer();
+        w.line("id", r.id().value());
+        w.line("released-by", RecordCodec.escape(r.releasedBy()));
+        w.line("released-at", r.releasedAt().toString());
+        w.line("queued-as", r.queuedAs().value());
+        return w.finish();
+    }
+
+    private static Release decodeRelease(byte[] bytes, Path source) throws IOException {
+        RecordCodec.Parsed p = RecordCodec.parse(bytes, source);
+        try {
+            return new Release(
+                    new QueueId(p.require("id", 2)[1]),
+                    RecordCodec.unescape(p.require("released-by", 2)[1]),
+                    Instant.parse(p.require("released-at", 2)[1]),
+                    new QueueId(p.require("queued-as", 2)[1]));
+        } catch (RuntimeException e) {
+            throw new IOException(source + ": malformed release record: " + e.getMessage(), e);
+        }
+    }
+
+    /** The quarantine's lock: this JVM's lock for the directory, then the lock file against other processes. */
+    private Locked lock() throws IOException {
+        jvmLock.lock();
+        java.nio.channels.FileChannel ch = null;
+        try {
+            ch = java.nio.channels.FileChannel.open(
+                    root.resolve("lock"),
+                    java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.WRITE);
+            java.nio.channels.FileLock fl = ch.lock();
+            return new Locked(ch, fl, jvmLock);
+        } catch (IOException | RuntimeException e) {
+            if (ch != null) {
+                ch.close();
+            }
+            jvmLock.unlock();
+            throw e;
+        }
+    }
+
+    private record Locked(
+            java.nio.channels.FileChannel channel,
+            java.nio.channels.FileLock lock,
+            java.util.concurrent.locks.ReentrantLock jvm)
+            implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            try {
+                lock.release();
+                channel.close();
+            } finally {
+                jvm.unlock();
+            }
+        }
     }
 
     /**
@@ -237,6 +460,15 @@ public final class Quarantine {
      * @throws IOException if the files cannot be deleted
      */
     public boolean delete(QueueId id) throws IOException {
+        try (Locked l = lock()) {
+            return deleteLocked(id);
+        }
+    }
+
+    private boolean deleteLocked(QueueId id) throws IOException {
+        if (Files.exists(held.resolve(id.value() + CLAIM))) {
+            return false; // being released: recoverReleases finishes it
+        }
         boolean existed = Files.deleteIfExists(held.resolve(id.value() + META));
         sync.sync();
         Files.deleteIfExists(held.resolve(id.value() + MSG));
@@ -251,11 +483,17 @@ public final class Quarantine {
      * @throws IOException if the directory cannot be read or a file cannot be deleted
      */
     public List<QueueId> expire() throws IOException {
+        try (Locked l = lock()) {
+            return expireLocked();
+        }
+    }
+
+    private List<QueueId> expireLocked() throws IOException {
         Instant cutoff = clock.instant().minus(retention);
         List<QueueId> gone = new ArrayList<>();
         for (QuarantinedMessage q : list()) {
             if (!q.quarantinedAt().isAfter(cutoff)) {
-                if (delete(q.id())) {
+                if (deleteLocked(q.id())) {
                     gone.add(q.id());
                 }
             }
@@ -264,7 +502,22 @@ public final class Quarantine {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
                 String stem = name.substring(0, name.length() - MSG.length());
-                if (!Files.exists(held.resolve(stem + META))) {
+                if (!Files.exists(held.resolve(stem + META)) && !Files.exists(held.resolve(stem + CLAIM))) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(released, "*" + CLAIM)) {
+            for (Path p : ds) {
+                Release r;
+                try {
+                    r = decodeRelease(Files.readAllBytes(p), p);
+                } catch (IOException e) {
+                    LOG.warn("release record {} is unreadable: {}", p, e.getMessage());
+                    continue;
+                }
+                if (!r.releasedAt().isAfter(cutoff)) {
+                    Files.deleteIfExists(released.resolve(r.id().value() + META));
                     Files.deleteIfExists(p);
                 }
             }

@@ -419,6 +419,125 @@ public final class Spool implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Moves messages handed over through {@link Incoming} (by another process, e.g. a quarantine release) into the
+     * queue and returns them, for delivery. Call it at start before {@link #recover()} and then from one thread only:
+     * the node does so every second. Each file is linked into {@code queue/}, the queue directory is forced, and only
+     * then is the incoming name removed, so a crash leaves the message in one place or (between the two) in both under
+     * the same name, which the next call resolves without a second copy. An incoming file that is not a committed
+     * spool file is renamed to {@code ID.q.corrupt} and logged.
+     *
+     * @return the messages moved into the queue, in id order
+     * @throws IOException if the directories cannot be read or forced
+     * @throws IllegalStateException if the spool is closed
+     */
+    public synchronized List<QueuedMessage> pickUpIncoming() throws IOException {
+        ensureOpen();
+        Path in = Incoming.directory(root);
+        List<QueuedMessage> out = new ArrayList<>();
+        List<Path> done = new ArrayList<>();
+        for (QueueId id : Incoming.ids(in)) {
+            Path src = in.resolve(id.value() + SUFFIX);
+            SpoolFile.Contents c;
+            try {
+                c = SpoolFile.read(src);
+            } catch (NoSuchFileException e) {
+                continue;
+            } catch (IOException e) {
+                moveAside(src, e);
+                continue;
+            }
+            if (c == null) {
+                moveAside(src, new IOException("not a committed spool file"));
+                continue;
+            }
+            Path dst = file(id);
+            boolean already = Files.exists(dst);
+            QueuedMessage m;
+            try {
+                m = decode(c, dst);
+            } catch (IOException e) {
+                moveAside(src, e);
+                continue;
+            }
+            if (!already && Incoming.link(src, dst)) {
+                out.add(m);
+            }
+            done.add(src);
+        }
+        if (!done.isEmpty()) {
+            DurableFiles.forceDirectory(queue);
+            DurableFiles.deleteAll(done);
+            DurableFiles.forceDirectory(in);
+            LOG.info(
+                    "spool {}: picked up {} handed-over messages: {}",
+                    root,
+                    out.size(),
+                    out.stream().map(QueuedMessage::id).toList());
+        }
+        return out;
+    }
+
+    /**
+     * Reads a spool's messages without opening it (no lock, nothing changed), for {@code hygiene queue list} while the
+     * node runs: every committed file in {@code queue/} and in {@code incoming/} (handed over, not yet picked up).
+     * Files being written, spare files and damaged files are skipped.
+     *
+     * @param spoolDirectory the spool's directory
+     * @return the messages in id order, each with its latest recipient states
+     * @throws IOException if {@code spoolDirectory/queue} cannot be read
+     */
+    public static List<QueuedMessage> inspect(Path spoolDirectory) throws IOException {
+        List<QueuedMessage> out = new ArrayList<>();
+        for (Path dir : List.of(spoolDirectory.resolve("queue"), Incoming.directory(spoolDirectory))) {
+            if (!Files.isDirectory(dir) && !dir.endsWith("queue")) {
+                continue;
+            }
+            for (QueueId id : Incoming.ids(dir)) {
+                Path f = dir.resolve(id.value() + SUFFIX);
+                try {
+                    SpoolFile.Contents c = SpoolFile.read(f);
+                    if (c != null) {
+                        QueuedMessage m = RecordCodec.decodeQueued(c.record(), f, f, c.contentOffset());
+                        out.add(m);
+                    }
+                } catch (NoSuchFileException e) {
+                    // delivered meanwhile
+                } catch (IOException e) {
+                    LOG.debug("skipping {}: {}", f, e.getMessage());
+                }
+            }
+        }
+        out.sort((a, b) -> a.id().compareTo(b.id()));
+        return out;
+    }
+
+    /**
+     * Asks the process that owns a spool to retry every deferred message now ({@code hygiene queue flush}): creates
+     * the file {@code flush} in the spool directory. The node looks for it every second (and at start).
+     *
+     * @param spoolDirectory the spool's directory
+     * @throws IOException if the file cannot be created
+     */
+    public static void requestFlush(Path spoolDirectory) throws IOException {
+        Path f = spoolDirectory.resolve("flush");
+        try {
+            Files.createFile(f);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            // already requested
+        }
+    }
+
+    /**
+     * Takes a flush request made by {@link #requestFlush(Path)}, if there is one.
+     *
+     * @return {@code true} if a request was there (it is removed)
+     * @throws IOException if the file cannot be removed
+     */
+    public boolean takeFlushRequest() throws IOException {
+        return Files.deleteIfExists(root.resolve("flush"));
+    }
+
     private void moveAside(Path p, IOException e) throws IOException {
         LOG.error("spool file {} is unreadable; moved aside: {}", p, e.getMessage());
         DurableFiles.moveAtomic(p, p.resolveSibling(p.getFileName() + ".corrupt"));

@@ -89,9 +89,18 @@ public final class SmtpServer implements AutoCloseable {
             PerIpLimiter messageRate,
             String idPrefix,
             AtomicLong idCounter,
-            ScheduledExecutorService watchdog) {
+            ScheduledExecutorService watchdog,
+            SessionListener listener) {
         String nextId() {
             return idPrefix + Long.toString(idCounter.incrementAndGet(), 36).toUpperCase(Locale.ROOT);
+        }
+
+        void refused(InetAddress client, String reason, int code) {
+            try {
+                listener.refused(client, reason, code);
+            } catch (RuntimeException e) {
+                LOG.warn("session listener failed", e);
+            }
         }
     }
 
@@ -118,7 +127,8 @@ public final class SmtpServer implements AutoCloseable {
                 messageRate,
                 prefix,
                 new AtomicLong(),
-                newWatchdog());
+                newWatchdog(),
+                b.listener);
         if (b.executor != null) {
             this.executor = b.executor;
             this.ownsExecutor = false;
@@ -273,21 +283,25 @@ public final class SmtpServer implements AutoCloseable {
         InetAddress ip = s.getInetAddress();
         AccessDecision decision = accessRules.decide(ip);
         if (!decision.allowed()) {
+            settings.refused(ip, "access-denied", 554);
             refuse(s, "554 5.7.1 Access denied");
             return;
         }
         if (active.get() >= settings.limits().maxConnections()) {
+            settings.refused(ip, "connections", 421);
             refuse(s, "421 4.7.0 " + settings.hostname() + " Too many connections, try again later");
             return;
         }
         AtomicInteger mine = perIp.compute(ip, (k, v) -> v == null ? new AtomicInteger() : v);
         if (mine.incrementAndGet() > settings.limits().maxConnectionsPerIp()) {
             release(ip);
+            settings.refused(ip, "connections-per-ip", 421);
             refuse(s, "421 4.7.0 " + settings.hostname() + " Too many connections from your address");
             return;
         }
         if (!connectionRate.tryAcquire(ip)) {
             release(ip);
+            settings.refused(ip, "connection-rate", 421);
             refuse(s, "421 4.7.0 " + settings.hostname() + " Connection rate limit exceeded, try again later");
             return;
         }
@@ -302,6 +316,7 @@ public final class SmtpServer implements AutoCloseable {
             executor.execute(new SmtpSession(settings, s, decision, onClose));
         } catch (RejectedExecutionException e) {
             onClose.run();
+            settings.refused(ip, "shutting-down", 421);
             refuse(s, "421 4.3.2 " + settings.hostname() + " Shutting down");
         }
     }
@@ -351,8 +366,20 @@ public final class SmtpServer implements AutoCloseable {
         private RateLimiter sharedLimiter;
         private Path spoolDirectory;
         private ExecutorService executor;
+        private SessionListener listener = SessionListener.NONE;
 
         private Builder() {}
+
+        /**
+         * Who is told about refusals and TLS sessions (for metrics). Default {@link SessionListener#NONE}.
+         *
+         * @param value the listener (fast, must not throw)
+         * @return this builder
+         */
+        public Builder sessionListener(SessionListener value) {
+            this.listener = Objects.requireNonNull(value, "listener");
+            return this;
+        }
 
         /**
          * The address to listen on. Default: the loopback address (127.0.0.1), so nothing is exposed by accident.

@@ -254,6 +254,7 @@ final class SmtpSession implements Runnable {
         }
         bdatFailed = false;
         if (cfg.requireTls() && !tls) {
+            cfg.refused(client, "tls-required", 530);
             return error(530, "5.7.0", "Must issue a STARTTLS command first");
         }
         PathParser.Parsed p;
@@ -302,6 +303,7 @@ final class SmtpSession implements Runnable {
             return error(553, "5.6.7", "Non-ASCII address needs SMTPUTF8");
         }
         if (!cfg.messageRate().tryAcquire(client)) {
+            cfg.refused(client, "message-rate", 451);
             return error(451, "4.7.1", "Too many messages from your address, try again later");
         }
         if (!esmtp && input.hasPending()) {
@@ -324,6 +326,7 @@ final class SmtpSession implements Runnable {
             // RFC 5321 §4.5.3.1.10: 452, and the client sends the rest later. A session gets recipientOvershoot of
             // them free (a client pipelining a long list must not lose its transaction); past that each is an error,
             // so a client cannot send RCPTs without end.
+            cfg.refused(client, "too-many-recipients", 452);
             if (overshoot < cfg.limits().recipientOvershoot()) {
                 overshoot++;
                 write(452, "4.5.3", "Too many recipients");
@@ -348,6 +351,7 @@ final class SmtpSession implements Runnable {
         Optional<SmtpReply> refusal = cfg.relayControl().check(m.localPart(), m.quoted(), m.domain(), access.relay());
         if (refusal.isPresent()) {
             SmtpReply r = refusal.get();
+            cfg.refused(client, "relay-denied", r.code());
             return error(r.code(), r.enhancedStatus(), r.text());
         }
         if (!esmtp && input.hasPending()) {
@@ -528,6 +532,7 @@ final class SmtpSession implements Runnable {
     }
 
     private SmtpReply violationReply(DataReader.Violation violation, int hops) {
+        cfg.refused(client, "message-content", violation == DataReader.Violation.SIZE ? 552 : 554);
         switch (violation) {
             case SIZE:
                 return new SmtpReply(
@@ -580,6 +585,15 @@ final class SmtpSession implements Runnable {
             g.disarm();
         }
         socket = ssl;
+        try {
+            cfg.listener()
+                    .tlsEstablished(
+                            client,
+                            ssl.getSession().getProtocol(),
+                            ssl.getSession().getCipherSuite());
+        } catch (RuntimeException e) {
+            LOG.warn("session listener failed", e);
+        }
         input.switchTo(ssl);
         out = new BufferedOutputStream(
                 watchdog.guard(ssl.getOutputStream(), cfg.limits().writeTimeout()), 4096);
@@ -617,6 +631,7 @@ final class SmtpSession implements Runnable {
         write(code, status, text);
         errors++;
         if (errors >= cfg.limits().maxErrors()) {
+            cfg.refused(client, "too-many-errors", 421);
             write(421, "4.7.0", cfg.hostname() + " Too many errors, closing connection");
             return false;
         }

@@ -31,10 +31,15 @@ import org.mailhygiene.smtp.Relay;
 import org.mailhygiene.smtp.access.AcceptedDomains;
 import org.mailhygiene.smtp.access.AccessRules;
 import org.mailhygiene.smtp.delivery.DeliveryAgent;
+import org.mailhygiene.smtp.delivery.DeliveryListener;
+import org.mailhygiene.smtp.delivery.Endpoint;
+import org.mailhygiene.smtp.delivery.RecipientResult;
 import org.mailhygiene.smtp.delivery.SmtpClient;
 import org.mailhygiene.smtp.delivery.TlsPolicy;
 import org.mailhygiene.smtp.queue.Quarantine;
+import org.mailhygiene.smtp.queue.QueuedMessage;
 import org.mailhygiene.smtp.queue.Spool;
+import org.mailhygiene.smtp.server.SessionListener;
 import org.mailhygiene.smtp.server.SmtpServer;
 import org.mailhygiene.smtp.stats.DailyReportMailer;
 import org.mailhygiene.smtp.stats.NodeStatistics;
@@ -147,11 +152,17 @@ public final class Node implements AutoCloseable {
                         sb.sharedLimiter(shared.limiter());
                     }
                     b.serverSettings.accept(sb);
+                    if (!b.sessionListeners.isEmpty()) {
+                        sb.sessionListener(compositeSession(List.copyOf(b.sessionListeners)));
+                    }
                 })
                 .delivery(db -> {
                     db.hostname(hostname).client(client).clock(b.clock);
                     b.deliverySettings.accept(db);
-                    db.listener(events);
+                    List<DeliveryListener> dl = new ArrayList<>();
+                    dl.add(events);
+                    dl.addAll(b.deliveryListeners);
+                    db.listener(dl.size() == 1 ? events : compositeDelivery(List.copyOf(dl)));
                 })
                 .pipeline(pipeline)
                 .spool(spool)
@@ -168,6 +179,69 @@ public final class Node implements AutoCloseable {
         this.reportFrom = b.reportFrom != null ? b.reportFrom : "postmaster@" + hostname;
         this.reportAt = b.reportAt;
         this.clock = b.clock;
+    }
+
+    private static SessionListener compositeSession(List<SessionListener> all) {
+        return new SessionListener() {
+            @Override
+            public void refused(InetAddress client, String reason, int code) {
+                for (SessionListener l : all) {
+                    try {
+                        l.refused(client, reason, code);
+                    } catch (RuntimeException e) {
+                        LOG.warn("session listener failed", e);
+                    }
+                }
+            }
+
+            @Override
+            public void tlsEstablished(InetAddress client, String protocol, String cipherSuite) {
+                for (SessionListener l : all) {
+                    try {
+                        l.tlsEstablished(client, protocol, cipherSuite);
+                    } catch (RuntimeException e) {
+                        LOG.warn("session listener failed", e);
+                    }
+                }
+            }
+        };
+    }
+
+    private static DeliveryListener compositeDelivery(List<DeliveryListener> all) {
+        return new DeliveryListener() {
+            @Override
+            public void transaction(QueuedMessage message, Optional<Endpoint> endpoint, List<RecipientResult> results) {
+                for (DeliveryListener l : all) {
+                    try {
+                        l.transaction(message, endpoint, results);
+                    } catch (RuntimeException e) {
+                        LOG.warn("delivery listener failed", e);
+                    }
+                }
+            }
+
+            @Override
+            public void bounced(QueuedMessage message, QueuedMessage bounce) {
+                for (DeliveryListener l : all) {
+                    try {
+                        l.bounced(message, bounce);
+                    } catch (RuntimeException e) {
+                        LOG.warn("delivery listener failed", e);
+                    }
+                }
+            }
+
+            @Override
+            public void completed(QueuedMessage message) {
+                for (DeliveryListener l : all) {
+                    try {
+                        l.completed(message);
+                    } catch (RuntimeException e) {
+                        LOG.warn("delivery listener failed", e);
+                    }
+                }
+            }
+        };
     }
 
     private static AccessRules defaultAccess(Role role, List<String> relayClients, InetAddress self) {
@@ -207,7 +281,10 @@ public final class Node implements AutoCloseable {
             throw new IllegalStateException(name + (closed ? " is closed" : " is already started"));
         }
         started = true;
+        pickUpIncoming(false); // before delivery starts: see Spool.pickUpIncoming
+        recoverReleases();
         relay.start();
+        takeFlushRequest();
         long ms = flushInterval.toMillis();
         flusher.scheduleWithFixedDelay(this::flushQuietly, ms, ms, TimeUnit.MILLISECONDS);
         for (SharedModelSync sync : modelSyncs) {
@@ -221,12 +298,67 @@ public final class Node implements AutoCloseable {
                 // Logged by the guard; the node runs on its local state until the store answers.
             }
         }
+        flusher.scheduleWithFixedDelay(this::expireQuarantine, 0, 1, TimeUnit.HOURS);
+        flusher.scheduleWithFixedDelay(this::pollHandOvers, 1, 1, TimeUnit.SECONDS);
         if (reportTo != null) {
             dailyReport = new DailyReportMailer(
                     dataDirectory, name, reportFrom, reportTo, relay.address(), reportAt, clock, flusher);
             dailyReport.start();
         }
         LOG.info("{} ({}) listening on {}, data in {}", name, role, relay.address(), dataDirectory);
+    }
+
+    /** Every second: messages released into {@code spool/incoming/} by another process, and flush requests. */
+    private void pollHandOvers() {
+        pickUpIncoming(true);
+        takeFlushRequest();
+    }
+
+    private void pickUpIncoming(boolean submit) {
+        try {
+            for (QueuedMessage m : spool.pickUpIncoming()) {
+                if (submit) {
+                    relay.delivery().submit(m);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}: cannot pick up handed-over messages (will retry)", name, e);
+        }
+    }
+
+    private void recoverReleases() {
+        try {
+            quarantine.recoverReleases(spool.directory());
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}: cannot finish interrupted quarantine releases (the next release retries)", name, e);
+        }
+    }
+
+    private void takeFlushRequest() {
+        try {
+            if (spool.takeFlushRequest()) {
+                int n = relay.delivery().flush();
+                LOG.info("{}: queue flush requested: {} messages with deferred recipients retried now", name, n);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}: cannot take the queue flush request", name, e);
+        }
+    }
+
+    private void expireQuarantine() {
+        try {
+            List<org.mailhygiene.smtp.queue.QueueId> gone = quarantine.expire();
+            if (!gone.isEmpty()) {
+                LOG.info(
+                        "{}: {} quarantined messages older than {} deleted: {}",
+                        name,
+                        gone.size(),
+                        quarantine.retention(),
+                        gone);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}: quarantine expiry failed (will retry in an hour)", name, e);
+        }
     }
 
     private void flushQuietly() {
@@ -320,6 +452,33 @@ public final class Node implements AutoCloseable {
     }
 
     /**
+     * The scanners every message goes through (for health probes).
+     *
+     * @return the scanners, in pipeline order
+     */
+    public List<Scanner> scanners() {
+        return pipeline.scanners();
+    }
+
+    /**
+     * The node's spool (for queue tools and metrics).
+     *
+     * @return the spool
+     */
+    public Spool spool() {
+        return spool;
+    }
+
+    /**
+     * Whether the node is started and not closed: it accepts SMTP connections.
+     *
+     * @return {@code true} while running
+     */
+    public synchronized boolean running() {
+        return started && !closed;
+    }
+
+    /**
      * The node's relay (for its delivery agent's queue length).
      *
      * @return the relay
@@ -393,6 +552,10 @@ public final class Node implements AutoCloseable {
         private SharedState sharedState;
         private String sharedModelName = "bayes";
         private Duration modelRefresh = Duration.ofSeconds(10);
+        private final List<SessionListener> sessionListeners = new ArrayList<>();
+        private final List<DeliveryListener> deliveryListeners = new ArrayList<>();
+        private InetSocketAddress adminListen;
+        private Duration quarantineRetention = Quarantine.DEFAULT_RETENTION;
 
         private Builder(Role role, String name) {
             this.role = Objects.requireNonNull(role, "role");
@@ -643,6 +806,68 @@ public final class Node implements AutoCloseable {
         }
 
         /**
+         * How long quarantined messages are kept: the node deletes older ones at start and then every hour (the node
+         * config's {@code quarantine-retention}). Default {@link Quarantine#DEFAULT_RETENTION} (30 days).
+         *
+         * @param value a positive duration
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder quarantineRetention(Duration value) {
+            Objects.requireNonNull(value, "retention");
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException("quarantine retention must be positive, was " + value);
+            }
+            this.quarantineRetention = value;
+            return this;
+        }
+
+        /**
+         * Adds a listener for the SMTP server's refusals and TLS sessions (for metrics). Repeatable.
+         *
+         * @param value the listener (fast, must not throw)
+         * @return this builder
+         */
+        public Builder sessionListener(SessionListener value) {
+            sessionListeners.add(Objects.requireNonNull(value, "listener"));
+            return this;
+        }
+
+        /**
+         * Adds a listener for the delivery agent's events (after the node's own statistics and log lines); for
+         * metrics. Repeatable.
+         *
+         * @param value the listener (fast, must not throw)
+         * @return this builder
+         */
+        public Builder deliveryListener(DeliveryListener value) {
+            deliveryListeners.add(Objects.requireNonNull(value, "listener"));
+            return this;
+        }
+
+        /**
+         * Where the administrator's HTTP endpoint ({@code /metrics}, {@code /health}) should listen: the node config's
+         * {@code admin-listen}. The node does not serve it itself (that needs the optional hygiene-metrics module);
+         * {@code hygiene relay} reads it through {@link #adminListen()} and starts the server. Default: none.
+         *
+         * @param address the address (port 0: any free port)
+         * @return this builder
+         */
+        public Builder adminListen(InetSocketAddress address) {
+            this.adminListen = Objects.requireNonNull(address, "address");
+            return this;
+        }
+
+        /**
+         * The admin address set by {@link #adminListen(InetSocketAddress)}, if any.
+         *
+         * @return the address
+         */
+        public Optional<InetSocketAddress> adminListen() {
+            return Optional.ofNullable(adminListen);
+        }
+
+        /**
          * Further SMTP server settings (limits, TLS, ...), applied after the node's own (bind address, port, host
          * name, access rules, accepted domains, clock).
          *
@@ -689,6 +914,7 @@ public final class Node implements AutoCloseable {
             Spool spool = Spool.open(dataDirectory.resolve("spool"));
             try {
                 Quarantine quarantine = Quarantine.builder(dataDirectory.resolve("quarantine"))
+                        .retention(quarantineRetention)
                         .clock(clock)
                         .build();
                 NodeStatistics statistics = NodeStatistics.open(dataDirectory, name, clock);

@@ -69,6 +69,10 @@ import org.mailhygiene.smtp.config.ConfigFile;
  *   <tr><td>{@code redis-model}</td><td>name of the shared Bayes model</td><td>{@code bayes}</td></tr>
  *   <tr><td>{@code redis-model-refresh}</td><td>how often the local model takes in the cluster's learning</td>
  *       <td>10s</td></tr>
+ *   <tr><td>{@code admin-listen}</td><td>{@code IP:PORT} for {@code /metrics} and {@code /health} (served by
+ *       {@code hygiene relay})</td><td>none</td></tr>
+ *   <tr><td>{@code quarantine-retention}</td><td>how long quarantined messages are kept ({@code 30d})</td>
+ *       <td>30d</td></tr>
  * </table>
  *
  * Every error is a {@link ConfigException} naming the file, the line and the problem; unknown keys are errors.
@@ -257,6 +261,33 @@ public final class NodeConfig {
             }
         }
         sharedState(c, b);
+        Optional<String> admin = c.string("admin-listen");
+        if (admin.isPresent()) {
+            String a = admin.get();
+            int ac = a.lastIndexOf(':');
+            if (ac <= 0) {
+                throw error(c, "admin-listen", "expected IP:PORT, was '" + a + "'");
+            }
+            InetAddress adminIp = ip(c, "admin-listen", a.substring(0, ac));
+            int adminPort;
+            try {
+                adminPort = Integer.parseInt(a.substring(ac + 1));
+            } catch (NumberFormatException e) {
+                throw error(c, "admin-listen", "bad port in '" + a + "'");
+            }
+            if (adminPort < 0 || adminPort > 65535) {
+                throw error(c, "admin-listen", "bad port in '" + a + "'");
+            }
+            b.adminListen(new java.net.InetSocketAddress(adminIp, adminPort));
+        }
+        Optional<Duration> retention = c.duration("quarantine-retention");
+        if (retention.isPresent()) {
+            try {
+                b.quarantineRetention(retention.get());
+            } catch (IllegalArgumentException e) {
+                throw error(c, "quarantine-retention", e.getMessage());
+            }
+        }
         c.rejectUnknownKeys();
         return b;
     }

@@ -137,7 +137,7 @@ class DeliveryAgentTest {
         assertThat(spool.get(m.id()).orElseThrow().recipients().get(0).nextAttempt())
                 .contains(T0.plusSeconds(3600));
 
-        inbound.always(SinkCommand.RCPT, null);
+        inbound.always(SinkCommand.RCPT, (SinkAction) null);
         clock.set(T0.plusSeconds(3600));
         agent.runDue();
         assertThat(inbound.awaitMessages(1, Duration.ofSeconds(5))).hasSize(1);
@@ -329,7 +329,7 @@ class DeliveryAgentTest {
         agent.runDue();
         agent.close();
         spool.close();
-        inbound.always(SinkCommand.RCPT, null);
+        inbound.always(SinkCommand.RCPT, (SinkAction) null);
         spool = Spool.builder(dir.resolve("spool")).clock(clock).build();
         agent = agentBuilder(router()).build();
         assertThat(agent.recover()).isEqualTo(1);

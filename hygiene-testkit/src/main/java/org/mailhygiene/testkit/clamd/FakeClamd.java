@@ -6,17 +6,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,16 +20,19 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
+import org.mailhygiene.testkit.server.FakeConnection;
+import org.mailhygiene.testkit.server.FakeServer;
+import org.mailhygiene.testkit.server.FaultScript;
+import org.mailhygiene.testkit.server.Recorded;
+import org.mailhygiene.testkit.server.RequestLog;
 
 /**
  * A fake clamd for tests: a real server on 127.0.0.1 (TCP, and optionally a unix-domain socket) that speaks the clamd
- * protocol as ClamAV 1.4 does, scripted like OkHttp's MockWebServer.
+ * protocol as ClamAV 1.4 does, scripted like OkHttp's MockWebServer. Built on the testkit's shared
+ * {@link FakeServer}.
  *
  * <p>Protocol: {@code z} (NUL-terminated) and {@code n} (newline-terminated) framing, and unprefixed old-style
  * commands where clamd accepts them. Commands: {@code PING} → {@code PONG}; {@code VERSION} → the configured version;
@@ -50,9 +45,17 @@ import java.util.zip.ZipInputStream;
  * clamd's ScanMail and ScanArchive, inside base64 blocks (MIME attachments) and zip archives, nested up to 5 levels.
  * Reply {@code stream: NAME FOUND} names the first signature that matches.
  *
- * <p>Faults, consumed one per connection in the order enqueued ({@link #enqueue(Fault)}): stall, close mid-stream,
- * size-limit error, a scripted or garbage reply, slow reply, refuse. Every command received is recorded
- * ({@link #requests()}).
+ * <p>Faults target a command ({@link #enqueue(Command, org.mailhygiene.testkit.server.Fault)},
+ * {@link #always(Command, org.mailhygiene.testkit.server.Fault)}), so they are deterministic however many other
+ * connections the code under test opens:
+ *
+ * <pre>{@code
+ * clamd.enqueue(FakeClamd.Command.INSTREAM, Fault.refuse());   // the next scan finds clamd down
+ * ... scan through a ScanPipeline (its background VERSION check is answered normally) ...
+ * assertThat(clamd.takeRequest(FakeClamd.Command.INSTREAM, Duration.ofSeconds(5)).reply()).isEmpty();
+ * }</pre>
+ *
+ * <p>Every command received is recorded ({@link #requests()}, {@link #takeRequest(Duration)}).
  *
  * <p>Defaults: TCP on an ephemeral port of 127.0.0.1, no unix socket, version {@code ClamAV 1.4.6}, stream limit
  * 25 MiB, EICAR reported as {@code Eicar-Test-Signature}, recorded stream bytes capped at 1 MiB per request.
@@ -61,14 +64,46 @@ import java.util.zip.ZipInputStream;
  */
 public final class FakeClamd implements AutoCloseable {
 
+    /** The commands a fault can target (the ones this fake serves). */
+    public enum Command {
+        /** {@code PING}: health probes. */
+        PING,
+        /** {@code VERSION}: version (signature database) checks. */
+        VERSION,
+        /** {@code VERSIONCOMMANDS}. */
+        VERSIONCOMMANDS,
+        /** {@code RELOAD}. */
+        RELOAD,
+        /** {@code STATS}. */
+        STATS,
+        /** {@code INSTREAM}: a scan. */
+        INSTREAM;
+
+        static Optional<Command> of(String name) {
+            for (Command c : values()) {
+                if (c.name().equals(name)) {
+                    return Optional.of(c);
+                }
+            }
+            return Optional.empty();
+        }
+    }
+
+    /** clamd's reply when a stream passes StreamMaxLength. */
+    public static final String SIZE_LIMIT_ERROR = "INSTREAM size limit exceeded. ERROR";
+
     /**
-     * A fault injected into one connection.
+     * A fault injected into one connection (the older fault model of this fake).
+     *
+     * <p>Deprecated: use {@link org.mailhygiene.testkit.server.Fault}, the fault model shared by every fake, with
+     * {@link FakeClamd#enqueue(Command, org.mailhygiene.testkit.server.Fault)}; {@link #toFault()} converts.
      *
      * @param type what goes wrong
      * @param afterBytes for stream faults: how many stream bytes are accepted first
      * @param reply for {@link Type#REPLY}: the text sent (a terminator is added)
      * @param delay for {@link Type#SLOW_REPLY}: how long the reply is held back
      */
+    @Deprecated(since = "0.2.0")
     public record Fault(Type type, long afterBytes, String reply, Duration delay) {
 
         /** Fault types. */
@@ -164,6 +199,30 @@ public final class FakeClamd implements AutoCloseable {
         public static Fault refuse() {
             return new Fault(Type.REFUSE, 0, "", Duration.ZERO);
         }
+
+        /**
+         * The same fault in the shared model: STALL is {@code Stall}, CLOSE_MID_STREAM {@code CloseAfter},
+         * SIZE_LIMIT {@code ReplyAfter} with clamd's size-limit error, REPLY {@code Reply}, SLOW_REPLY {@code Delay},
+         * REFUSE {@code Refuse}.
+         *
+         * @return the shared fault
+         */
+        public org.mailhygiene.testkit.server.Fault toFault() {
+            return switch (type) {
+                case STALL -> org.mailhygiene.testkit.server.Fault.stall();
+                case CLOSE_MID_STREAM -> org.mailhygiene.testkit.server.Fault.closeAfter(afterBytes);
+                case SIZE_LIMIT -> org.mailhygiene.testkit.server.Fault.replyAfter(afterBytes, SIZE_LIMIT_ERROR);
+                case REPLY -> org.mailhygiene.testkit.server.Fault.reply(reply);
+                case SLOW_REPLY -> org.mailhygiene.testkit.server.Fault.delay(delay);
+                case REFUSE -> org.mailhygiene.testkit.server.Fault.refuse();
+            };
+        }
+
+        boolean streamOnly() {
+            return type == Type.CLOSE_MID_STREAM
+                    || type == Type.SIZE_LIMIT
+                    || type == Type.REPLY && (reply.startsWith("stream:") || reply.startsWith("INSTREAM"));
+        }
     }
 
     /**
@@ -176,6 +235,7 @@ public final class FakeClamd implements AutoCloseable {
      * @param streamBytes for INSTREAM: stream bytes received
      * @param stream for INSTREAM: the first (up to 1 MiB) stream bytes
      * @param reply the reply sent, empty if none was sent
+     * @param connection the connection it came on (1 for the fake's first)
      */
     public record Request(
             String transport,
@@ -184,7 +244,9 @@ public final class FakeClamd implements AutoCloseable {
             boolean session,
             long streamBytes,
             byte[] stream,
-            Optional<String> reply) {
+            Optional<String> reply,
+            long connection)
+            implements Recorded {
         /**
          * Validates.
          *
@@ -195,6 +257,30 @@ public final class FakeClamd implements AutoCloseable {
             Objects.requireNonNull(command, "command");
             Objects.requireNonNull(stream, "stream");
             Objects.requireNonNull(reply, "reply");
+        }
+
+        /**
+         * The request without a connection number (0), as records were made before connections were numbered.
+         *
+         * @param transport {@code tcp} or {@code unix}
+         * @param framing {@code z}, {@code n} or {@code -}
+         * @param command the command name
+         * @param session whether it came inside IDSESSION
+         * @param streamBytes stream bytes received
+         * @param stream the first stream bytes
+         * @param reply the reply sent
+         * @deprecated use the canonical constructor
+         */
+        @Deprecated(since = "0.2.0")
+        public Request(
+                String transport,
+                char framing,
+                String command,
+                boolean session,
+                long streamBytes,
+                byte[] stream,
+                Optional<String> reply) {
+            this(transport, framing, command, session, streamBytes, stream, reply, 0);
         }
     }
 
@@ -207,45 +293,21 @@ public final class FakeClamd implements AutoCloseable {
     private final long streamMaxLength;
     private final Map<String, String> signatures = Collections.synchronizedMap(new LinkedHashMap<>());
     private final Map<String, String> staged = Collections.synchronizedMap(new LinkedHashMap<>());
-    private final ConcurrentLinkedQueue<Fault> faults = new ConcurrentLinkedQueue<>();
-    private final List<Request> requests = new CopyOnWriteArrayList<>();
-    private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
+    private final FaultScript<Command> script = new FaultScript<>();
+    private final RequestLog<Request> log = new RequestLog<>("clamd");
     private final AtomicInteger reloads = new AtomicInteger();
-    private final AtomicInteger connections = new AtomicInteger();
-    private final List<Thread> acceptors = new CopyOnWriteArrayList<>();
-    private final ServerSocketChannel tcp;
-    private final ServerSocketChannel unix;
-    private final Path socketPath;
-    private volatile boolean closed;
+    private final FakeServer server;
 
     private FakeClamd(Builder b) throws IOException {
         this.version = b.version;
         this.streamMaxLength = b.streamMaxLength;
         signatures.put(Eicar.string(), b.eicarName);
         signatures.putAll(b.signatures);
-        ServerSocketChannel t = ServerSocketChannel.open();
-        ServerSocketChannel u = null;
-        try {
-            t.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 200);
-            if (b.socketPath != null) {
-                Files.deleteIfExists(b.socketPath);
-                u = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-                u.bind(UnixDomainSocketAddress.of(b.socketPath), 200);
-            }
-        } catch (IOException | RuntimeException e) {
-            t.close();
-            if (u != null) {
-                u.close();
-            }
-            throw e;
+        FakeServer.Builder sb = FakeServer.builder("fake-clamd", this::serve);
+        if (b.socketPath != null) {
+            sb.unixSocket(b.socketPath);
         }
-        this.tcp = t;
-        this.unix = u;
-        this.socketPath = b.socketPath;
-        startAcceptor(tcp, "tcp");
-        if (unix != null) {
-            startAcceptor(unix, "unix");
-        }
+        this.server = sb.start();
     }
 
     /**
@@ -273,15 +335,7 @@ public final class FakeClamd implements AutoCloseable {
      * @return the port
      */
     public int port() {
-        return ((InetSocketAddress) localAddress()).getPort();
-    }
-
-    private java.net.SocketAddress localAddress() {
-        try {
-            return tcp.getLocalAddress();
-        } catch (IOException e) {
-            throw new IllegalStateException("fake clamd is closed", e);
-        }
+        return server.port();
     }
 
     /**
@@ -299,7 +353,7 @@ public final class FakeClamd implements AutoCloseable {
      * @return the socket path
      */
     public Optional<Path> socketPath() {
-        return Optional.ofNullable(socketPath);
+        return server.unixSocket();
     }
 
     /**
@@ -309,10 +363,10 @@ public final class FakeClamd implements AutoCloseable {
      * @throws IllegalStateException if no unix socket was configured
      */
     public String unixAddress() {
-        if (socketPath == null) {
-            throw new IllegalStateException("this fake clamd has no unix socket; set Builder.unixSocket");
-        }
-        return "unix:" + socketPath;
+        return "unix:"
+                + server.unixSocket()
+                        .orElseThrow(() -> new IllegalStateException(
+                                "this fake clamd has no unix socket; set Builder.unixSocket"));
     }
 
     /**
@@ -372,23 +426,108 @@ public final class FakeClamd implements AutoCloseable {
     }
 
     /**
-     * Queues a fault for the next connection that has none.
+     * Queues a one-shot fault for the next request of {@code command} (see {@link FaultScript} for the order in which
+     * faults apply). Use this rather than {@link #enqueue(Fault)}: a background {@code VERSION} or {@code PING}
+     * connection of the code under test cannot take a fault meant for {@code INSTREAM}.
      *
+     * <p>How each {@link org.mailhygiene.testkit.server.Fault} plays out here: {@code Refuse} closes the connection
+     * right after the command line (before any stream chunk is read); {@code StallReading} reads nothing more and
+     * holds the connection until the fake is closed; {@code Stall} reads the whole request (every chunk) and never
+     * answers; {@code Close} reads it and closes without a reply; {@code CloseAfter(n)} closes after {@code n}
+     * stream bytes (like {@code Close} for other commands); {@code Reply(text)} answers {@code text} with the
+     * request's terminator (inside IDSESSION, add the {@code N: } prefix to {@code text} yourself);
+     * {@code ReplyAfter(n, text)} stops reading after {@code n} stream bytes, answers {@code text} and closes;
+     * {@code Delay(d)} answers normally after {@code d}.
+     *
+     * @param command the command it targets
      * @param fault the fault
      * @return this fake
      */
-    public FakeClamd enqueue(Fault fault) {
-        faults.add(Objects.requireNonNull(fault, "fault"));
+    public FakeClamd enqueue(Command command, org.mailhygiene.testkit.server.Fault fault) {
+        script.enqueue(command, fault);
         return this;
     }
 
     /**
-     * Every command received so far, in arrival order.
+     * Sets the standing fault for every request of {@code command} until {@link #clearFaults()} (e.g. "clamd is
+     * down" for every INSTREAM, while VERSION and PING still answer).
+     *
+     * @param command the command
+     * @param fault the fault, or {@code null} to remove it
+     * @return this fake
+     */
+    public FakeClamd always(Command command, org.mailhygiene.testkit.server.Fault fault) {
+        script.always(command, fault);
+        return this;
+    }
+
+    /**
+     * Removes every queued and standing fault.
+     *
+     * @return this fake
+     */
+    public FakeClamd clearFaults() {
+        script.clear();
+        return this;
+    }
+
+    /**
+     * Queues a fault in the older model: it applies to the first command of the next connection, whatever that
+     * command is; except that the faults only an INSTREAM can carry ({@link Fault#closeMidStream},
+     * {@link Fault#sizeLimitError}, and a {@link Fault#reply} whose text starts with {@code stream:} or
+     * {@code INSTREAM}) wait for the next INSTREAM (before, a VERSION connection could use them up and be answered
+     * normally).
+     *
+     * @param fault the fault
+     * @return this fake
+     * @deprecated racy when the code under test opens connections of its own (a {@code ClamdScanner} in a
+     *     {@code ScanPipeline} checks {@code VERSION} in the background, which can take the fault meant for the scan);
+     *     use {@link #enqueue(Command, org.mailhygiene.testkit.server.Fault)}
+     */
+    @Deprecated(since = "0.2.0")
+    public FakeClamd enqueue(Fault fault) {
+        Objects.requireNonNull(fault, "fault");
+        if (fault.streamOnly()) {
+            script.enqueue(Command.INSTREAM, fault.toFault());
+        } else {
+            script.enqueueConnection(fault.toFault());
+        }
+        return this;
+    }
+
+    /**
+     * Every command received so far, in arrival order (taken by {@link #takeRequest} or not).
      *
      * @return a snapshot
      */
     public List<Request> requests() {
-        return List.copyOf(requests);
+        return log.all();
+    }
+
+    /**
+     * Waits for the next request not yet taken, in arrival order, like MockWebServer's {@code takeRequest}.
+     *
+     * @param timeout how long to wait at most
+     * @return the request
+     * @throws InterruptedException if interrupted
+     * @throws AssertionError if none arrived in time
+     */
+    public Request takeRequest(Duration timeout) throws InterruptedException {
+        return log.take(timeout);
+    }
+
+    /**
+     * Waits for the next request of {@code command} not yet taken; requests of other commands before it (a background
+     * VERSION check) are taken and skipped.
+     *
+     * @param command the command
+     * @param timeout how long to wait at most
+     * @return the request
+     * @throws InterruptedException if interrupted
+     * @throws AssertionError if none arrived in time
+     */
+    public Request takeRequest(Command command, Duration timeout) throws InterruptedException {
+        return log.take(command.name(), timeout);
     }
 
     /**
@@ -406,7 +545,7 @@ public final class FakeClamd implements AutoCloseable {
      * @return the count
      */
     public int connectionCount() {
-        return connections.get();
+        return (int) server.connectionCount();
     }
 
     /**
@@ -490,216 +629,207 @@ public final class FakeClamd implements AutoCloseable {
         run.setLength(0);
     }
 
-    private static void closeQuietly(java.io.Closeable c) {
-        try {
-            c.close();
-        } catch (IOException ignored) {
-            // closing anyway
+    private void serve(FakeConnection conn) throws IOException, InterruptedException {
+        Optional<org.mailhygiene.testkit.server.Fault> connectionFault = script.pollConnection();
+        if (connectionFault.isPresent()
+                && connectionFault.get() instanceof org.mailhygiene.testkit.server.Fault.Refuse) {
+            return;
         }
-    }
-
-    private void startAcceptor(ServerSocketChannel server, String transport) {
-        Thread t = new Thread(
-                () -> {
-                    while (!closed) {
-                        SocketChannel ch;
-                        try {
-                            ch = server.accept();
-                        } catch (IOException e) {
-                            return;
-                        }
-                        if (closed) {
-                            closeQuietly(ch);
-                            return;
-                        }
-                        connections.incrementAndGet();
-                        open.add(ch);
-                        Thread c = new Thread(() -> serve(ch, transport), "fake-clamd-conn");
-                        c.setDaemon(true);
-                        c.start();
-                    }
-                },
-                "fake-clamd-" + transport);
-        t.setDaemon(true);
-        acceptors.add(t);
-        t.start();
-    }
-
-    private void serve(SocketChannel ch, String transport) {
-        Fault fault = faults.poll();
-        try (ch) {
-            if (fault != null && fault.type() == Fault.Type.REFUSE) {
-                return;
-            }
-            DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(ch), 65536));
-            OutputStream out = Channels.newOutputStream(ch);
-            CURRENT_INPUT.set(in);
-            Command first = readCommand(in);
-            if (first == null) {
-                return;
-            }
-            if (first.name.equals("IDSESSION") && first.framing != '-') {
-                record(transport, first, false, 0, new byte[0], null);
-                session(in, out, transport, fault);
-                return;
-            }
-            handle(first, in, out, transport, fault, false, "");
-        } catch (IOException e) {
-            // client went away
-        } finally {
-            CURRENT_INPUT.remove();
-            open.remove(ch);
+        DataInputStream in = new DataInputStream(new BufferedInputStream(conn.input(), 65536));
+        OutputStream out = conn.output();
+        Line first = readCommand(in);
+        if (first == null) {
+            return;
         }
+        if (first.name.equals("IDSESSION") && first.framing != '-') {
+            record(conn, first, false, 0, new byte[0], null);
+            session(conn, in, out, connectionFault);
+            return;
+        }
+        handle(conn, first, in, out, faultFor(first, connectionFault), false, "");
     }
 
-    private void session(DataInputStream in, OutputStream out, String transport, Fault fault) throws IOException {
+    /** The fault for a command: the connection's (older model) for its first command, else the script's. */
+    private Optional<org.mailhygiene.testkit.server.Fault> faultFor(
+            Line c, Optional<org.mailhygiene.testkit.server.Fault> connectionFault) {
+        if (connectionFault.isPresent()) {
+            return connectionFault;
+        }
+        if (c.framing == '-' && !OLD_STYLE.contains(c.name)) {
+            return Optional.empty(); // UNKNOWN COMMAND
+        }
+        return Command.of(c.name).flatMap(script::next);
+    }
+
+    private void session(
+            FakeConnection conn,
+            DataInputStream in,
+            OutputStream out,
+            Optional<org.mailhygiene.testkit.server.Fault> connectionFault)
+            throws IOException, InterruptedException {
         int id = 0;
+        Optional<org.mailhygiene.testkit.server.Fault> pending = connectionFault;
         while (true) {
-            Command c = readCommand(in);
+            Line c = readCommand(in);
             if (c == null) {
                 return;
             }
             if (c.name.equals("END")) {
-                record(transport, c, true, 0, new byte[0], null);
+                record(conn, c, true, 0, new byte[0], null);
                 return;
             }
             id++;
             if (c.framing == '-') {
-                record(transport, c, true, 0, new byte[0], null);
+                record(conn, c, true, 0, new byte[0], null);
                 return; // clamd gives no reply to an unprefixed command inside a session
             }
             if (!IN_SESSION.contains(c.name)) {
                 String reply = id + ": Command invalid inside IDSESSION. ERROR";
-                record(transport, c, true, 0, new byte[0], reply);
+                record(conn, c, true, 0, new byte[0], reply);
                 send(out, reply, c.framing);
                 return;
             }
-            if (!handle(c, in, out, transport, fault, true, id + ": ")) {
+            if (!handle(conn, c, in, out, faultFor(c, pending), true, id + ": ")) {
                 return;
             }
-            fault = null;
+            pending = Optional.empty();
         }
     }
 
     /** Handles one command; returns whether the connection may carry on (sessions only). */
     private boolean handle(
-            Command c,
+            FakeConnection conn,
+            Line c,
             DataInputStream in,
             OutputStream out,
-            String transport,
-            Fault fault,
+            Optional<org.mailhygiene.testkit.server.Fault> fault,
             boolean session,
             String prefix)
-            throws IOException {
+            throws IOException, InterruptedException {
         if (c.framing == '-' && !OLD_STYLE.contains(c.name) || c.framing != '-' && c.name.isEmpty()) {
-            reply(out, c, transport, session, 0, new byte[0], "UNKNOWN COMMAND", fault, true);
+            String reply = "UNKNOWN COMMAND";
+            record(conn, c, session, 0, new byte[0], reply);
+            send(out, reply, c.framing);
             return false;
         }
+        if (fault.isPresent()) {
+            org.mailhygiene.testkit.server.Fault f = fault.get();
+            if (f instanceof org.mailhygiene.testkit.server.Fault.Refuse) {
+                record(conn, c, session, 0, new byte[0], null);
+                return false;
+            }
+            if (f instanceof org.mailhygiene.testkit.server.Fault.StallReading) {
+                record(conn, c, session, 0, new byte[0], null);
+                conn.holdWithoutReading();
+                return false;
+            }
+        }
+        String normal;
         switch (c.name) {
             case "PING":
-                reply(out, c, transport, session, 0, new byte[0], prefix + "PONG", fault, false);
-                return true;
+                normal = prefix + "PONG";
+                break;
             case "VERSION":
-                reply(out, c, transport, session, 0, new byte[0], prefix + version, fault, false);
-                return true;
+                normal = prefix + version;
+                break;
             case "VERSIONCOMMANDS":
-                reply(
-                        out,
-                        c,
-                        transport,
-                        session,
-                        0,
-                        new byte[0],
-                        prefix + version
-                                + "| COMMANDS: SCAN QUIT RELOAD PING CONTSCAN VERSIONCOMMANDS VERSION END SHUTDOWN"
-                                + " MULTISCAN FILDES STATS IDSESSION INSTREAM DETSTATSCLEAR DETSTATS ALLMATCHSCAN",
-                        fault,
-                        false);
-                return true;
+                normal = prefix + version
+                        + "| COMMANDS: SCAN QUIT RELOAD PING CONTSCAN VERSIONCOMMANDS VERSION END SHUTDOWN"
+                        + " MULTISCAN FILDES STATS IDSESSION INSTREAM DETSTATSCLEAR DETSTATS ALLMATCHSCAN";
+                break;
             case "RELOAD":
-                synchronized (signatures) {
-                    signatures.putAll(staged);
-                    staged.clear();
+                if (fault.isEmpty() || fault.get() instanceof org.mailhygiene.testkit.server.Fault.Delay) {
+                    synchronized (signatures) {
+                        signatures.putAll(staged);
+                        staged.clear();
+                    }
                 }
                 reloads.incrementAndGet();
-                reply(out, c, transport, session, 0, new byte[0], "RELOADING", fault, false);
-                return true;
+                normal = "RELOADING";
+                break;
             case "STATS":
-                reply(
-                        out,
-                        c,
-                        transport,
-                        session,
-                        0,
-                        new byte[0],
-                        prefix + "POOLS: 1\n\nSTATE: VALID PRIMARY\n"
-                                + "THREADS: live 1  idle 0 max 10 idle-timeout 30\nQUEUE: 0 items\n\tSTATS 0.000010 \n\n"
-                                + "MEMSTATS: heap N/A mmap N/A used N/A free N/A releasable N/A pools 1 pools_used N/A"
-                                + " pools_total N/A\nEND",
-                        fault,
-                        false);
-                return true;
+                normal = prefix + "POOLS: 1\n\nSTATE: VALID PRIMARY\n"
+                        + "THREADS: live 1  idle 0 max 10 idle-timeout 30\nQUEUE: 0 items\n\tSTATS 0.000010 \n\n"
+                        + "MEMSTATS: heap N/A mmap N/A used N/A free N/A releasable N/A pools 1 pools_used N/A"
+                        + " pools_total N/A\nEND";
+                break;
             case "INSTREAM":
-                return instream(c, in, out, transport, fault, session, prefix);
+                return instream(conn, c, in, out, fault, session, prefix);
             default:
-                reply(out, c, transport, session, 0, new byte[0], "UNKNOWN COMMAND", fault, true);
+                String reply = "UNKNOWN COMMAND";
+                record(conn, c, session, 0, new byte[0], reply);
+                send(out, reply, c.framing);
                 return false;
         }
+        return reply(conn, out, c, session, 0, new byte[0], normal, fault);
     }
 
     private boolean instream(
-            Command c,
+            FakeConnection conn,
+            Line c,
             DataInputStream in,
             OutputStream out,
-            String transport,
-            Fault fault,
+            Optional<org.mailhygiene.testkit.server.Fault> fault,
             boolean session,
             String prefix)
-            throws IOException {
+            throws IOException, InterruptedException {
         ByteArrayOutputStream all = new ByteArrayOutputStream();
         long total = 0;
-        long cut =
-                fault != null && (fault.type() == Fault.Type.CLOSE_MID_STREAM || fault.type() == Fault.Type.SIZE_LIMIT)
-                        ? fault.afterBytes()
-                        : Long.MAX_VALUE;
+        long cut = Long.MAX_VALUE;
+        Optional<String> cutReply = Optional.of(prefix + SIZE_LIMIT_ERROR);
+        if (fault.isPresent() && fault.get() instanceof org.mailhygiene.testkit.server.Fault.CloseAfter ca) {
+            cut = ca.bytes();
+            cutReply = Optional.empty();
+        } else if (fault.isPresent() && fault.get() instanceof org.mailhygiene.testkit.server.Fault.ReplyAfter ra) {
+            cut = ra.bytes();
+            cutReply = Optional.of(ra.text());
+        }
         while (true) {
             long len;
             try {
                 len = Integer.toUnsignedLong(in.readInt());
             } catch (EOFException e) {
-                record(transport, c, session, total, recorded(all), null);
+                record(conn, c, session, total, recorded(all), null);
                 return false;
             }
             if (len == 0) {
                 break;
             }
             if (total + len > streamMaxLength || total + len > cut) {
+                boolean byFault = cut < streamMaxLength;
                 long accept = Math.min(len, Math.min(streamMaxLength, cut) - total);
                 byte[] part = in.readNBytes((int) Math.max(0, accept));
                 all.write(part, 0, part.length);
                 total += part.length;
-                if (fault != null && fault.type() == Fault.Type.CLOSE_MID_STREAM) {
-                    record(transport, c, session, total, recorded(all), null);
-                    return false;
+                String reply = byFault ? cutReply.orElse(null) : prefix + SIZE_LIMIT_ERROR;
+                record(conn, c, session, total, recorded(all), reply);
+                if (reply != null) {
+                    send(out, reply, c.framing);
                 }
-                String reply = prefix + "INSTREAM size limit exceeded. ERROR";
-                record(transport, c, session, total, recorded(all), reply);
-                send(out, reply, c.framing);
                 return false;
             }
             byte[] chunk = in.readNBytes((int) len);
             if (chunk.length < len) {
-                record(transport, c, session, total + chunk.length, recorded(all), null);
+                record(conn, c, session, total + chunk.length, recorded(all), null);
                 return false;
             }
             all.write(chunk, 0, chunk.length);
             total += len;
         }
-        byte[] content = all.toByteArray();
-        Optional<String> hit = detect(content);
-        String reply = prefix + "stream: " + hit.map(n -> n + " FOUND").orElse("OK");
-        reply(out, c, transport, session, total, recorded(all), reply, fault, false);
-        return true;
+        if (cut != Long.MAX_VALUE) {
+            // the stream ended before the cut: the fault behaves as Close / Reply
+            if (fault.get() instanceof org.mailhygiene.testkit.server.Fault.CloseAfter) {
+                record(conn, c, session, total, recorded(all), null);
+                return false;
+            }
+            String reply = cutReply.orElseThrow();
+            record(conn, c, session, total, recorded(all), reply);
+            send(out, reply, c.framing);
+            return false;
+        }
+        Optional<String> hit = detect(all.toByteArray());
+        String normal = prefix + "stream: " + hit.map(n -> n + " FOUND").orElse("OK");
+        return reply(conn, out, c, session, total, recorded(all), normal, fault);
     }
 
     private static byte[] recorded(ByteArrayOutputStream all) {
@@ -707,73 +837,73 @@ public final class FakeClamd implements AutoCloseable {
         return b.length <= RECORD_LIMIT ? b : java.util.Arrays.copyOf(b, RECORD_LIMIT);
     }
 
-    private void reply(
+    /** Answers a fully read request, as its fault says; returns whether the connection may carry on. */
+    private boolean reply(
+            FakeConnection conn,
             OutputStream out,
-            Command c,
-            String transport,
+            Line c,
             boolean session,
             long streamBytes,
             byte[] stream,
             String normal,
-            Fault fault,
-            boolean always)
-            throws IOException {
-        if (fault != null && !always) {
-            switch (fault.type()) {
-                case STALL:
-                    record(transport, c, session, streamBytes, stream, null);
-                    awaitClose();
-                    throw new EOFException("stalled");
-                case REPLY:
-                    record(transport, c, session, streamBytes, stream, fault.reply());
-                    send(out, fault.reply(), c.framing);
-                    return;
-                case SLOW_REPLY:
-                    try {
-                        Thread.sleep(fault.delay().toMillis());
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new EOFException("interrupted");
-                    }
-                    break;
-                default:
-                    break;
+            Optional<org.mailhygiene.testkit.server.Fault> fault)
+            throws IOException, InterruptedException {
+        if (fault.isPresent()) {
+            org.mailhygiene.testkit.server.Fault f = fault.get();
+            if (f instanceof org.mailhygiene.testkit.server.Fault.Stall) {
+                record(conn, c, session, streamBytes, stream, null);
+                conn.holdUntilClosed();
+                return false;
+            }
+            if (f instanceof org.mailhygiene.testkit.server.Fault.Close
+                    || f instanceof org.mailhygiene.testkit.server.Fault.CloseAfter) {
+                record(conn, c, session, streamBytes, stream, null);
+                return false;
+            }
+            if (f instanceof org.mailhygiene.testkit.server.Fault.Reply r) {
+                record(conn, c, session, streamBytes, stream, r.text());
+                send(out, r.text(), c.framing);
+                return true;
+            }
+            if (f instanceof org.mailhygiene.testkit.server.Fault.ReplyAfter r) {
+                record(conn, c, session, streamBytes, stream, r.text());
+                send(out, r.text(), c.framing);
+                return false;
+            }
+            if (f instanceof org.mailhygiene.testkit.server.Fault.Delay d && !conn.pause(d.delay())) {
+                record(conn, c, session, streamBytes, stream, null);
+                return false;
             }
         }
-        record(transport, c, session, streamBytes, stream, normal);
+        record(conn, c, session, streamBytes, stream, normal);
         send(out, normal, c.framing);
-    }
-
-    private static final ThreadLocal<InputStream> CURRENT_INPUT = new ThreadLocal<>();
-
-    private void awaitClose() {
-        // Hold the connection open, like a clamd whose threads are all busy, until the client or close() ends it.
-        InputStream in = CURRENT_INPUT.get();
-        byte[] sink = new byte[8192];
-        try {
-            while (!closed && in.read(sink) >= 0) {
-                // discard whatever else the client sends
-            }
-        } catch (IOException e) {
-            // closed
-        }
+        return true;
     }
 
     private static void send(OutputStream out, String reply, char framing) throws IOException {
-        out.write(reply.getBytes(StandardCharsets.UTF_8));
-        out.write(framing == 'z' ? 0 : '\n');
+        byte[] text = reply.getBytes(StandardCharsets.UTF_8);
+        byte[] b = java.util.Arrays.copyOf(text, text.length + 1);
+        b[text.length] = (byte) (framing == 'z' ? 0 : '\n');
+        out.write(b);
         out.flush();
     }
 
-    private void record(String transport, Command c, boolean session, long streamBytes, byte[] stream, String reply) {
-        requests.add(
-                new Request(transport, c.framing, c.name, session, streamBytes, stream, Optional.ofNullable(reply)));
+    private void record(FakeConnection conn, Line c, boolean session, long streamBytes, byte[] stream, String reply) {
+        log.record(new Request(
+                conn.transport(),
+                c.framing,
+                c.name,
+                session,
+                streamBytes,
+                stream,
+                Optional.ofNullable(reply),
+                conn.id()));
     }
 
-    private record Command(char framing, String name) {}
+    private record Line(char framing, String name) {}
 
     /** Reads one command; returns {@code null} at end of stream. */
-    private static Command readCommand(DataInputStream in) throws IOException {
+    private static Line readCommand(DataInputStream in) throws IOException {
         int first = in.read();
         if (first < 0) {
             return null;
@@ -803,43 +933,20 @@ public final class FakeClamd implements AutoCloseable {
         if (framing == '-' && n.endsWith("\r")) {
             n = n.substring(0, n.length() - 1);
         }
-        return new Command(framing, n);
+        return new Line(framing, n);
     }
 
     /** Stops listening, closes every connection and removes the unix socket file. Idempotent. */
     @Override
     public void close() {
-        closed = true;
-        for (ServerSocketChannel s : new ServerSocketChannel[] {tcp, unix}) {
-            if (s != null) {
-                try {
-                    s.close();
-                } catch (IOException ignored) {
-                    // closing anyway
-                }
-            }
-        }
-        for (Thread t : acceptors) {
-            try {
-                t.join(2000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        for (SocketChannel c : open) {
-            closeQuietly(c);
-        }
-        if (socketPath != null) {
-            try {
-                Files.deleteIfExists(socketPath);
-            } catch (IOException ignored) {
-                // best effort
-            }
-        }
+        server.close();
     }
 
-    /** Builds a {@link FakeClamd}; setters validate at once. Not thread-safe. */
+    @Override
+    public String toString() {
+        return "FakeClamd[" + tcpAddress() + "]";
+    }
+
     public static final class Builder {
         private String version = "ClamAV 1.4.6";
         private long streamMaxLength = 25L * 1024 * 1024;

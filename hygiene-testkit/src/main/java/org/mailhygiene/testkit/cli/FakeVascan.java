@@ -1,17 +1,25 @@
 package org.mailhygiene.testkit.cli;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchService;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.mailhygiene.testkit.server.Fault;
+import org.mailhygiene.testkit.server.Recorded;
+import org.mailhygiene.testkit.server.RequestLog;
 
 /**
  * A fake Central Command Vexira scanner that runs as a real process. {@link #builder()} writes a small launcher script
@@ -60,7 +68,20 @@ import java.util.stream.Stream;
  * <p>Test hooks (never part of the real scanner's interface; the launcher passes them first):
  * {@code --fake-flavour=vascan|vexira}, {@code --fake-layout=one-line|two-line}, {@code --fake-script=FILE},
  * {@code --fake-record=DIR} (writes the arguments it got, each followed by a NUL byte, to {@code DIR/<pid>.args}),
- * {@code --fake-pids=DIR} (on {@code hang}, writes its own and its child's pid to {@code DIR/<pid>.pids}).
+ * {@code --fake-pids=DIR} (on {@code hang}, writes its own and its child's pid to {@code DIR/<pid>.pids}),
+ * {@code --fake-faults=DIR} (claims the oldest fault queued there, see below).
+ *
+ * <h2>Faults and recording, as for the testkit's server fakes</h2>
+ * {@link Builder#start(Path)} installs the launcher together with a fault queue and a recorder
+ * ({@link Installation}): {@link Installation#enqueue(Fault)} queues a fault of the shared model for the next run
+ * (each run claims the oldest one atomically, so concurrent runs never share one), and
+ * {@link Installation#takeRequest(Duration)} waits for the next run's arguments. A run's "reply" is its output and
+ * exit status: {@code Refuse} and {@code Close} exit with the error status and print nothing (a scanner that died);
+ * {@code Stall} and {@code StallReading} hang like the {@code hang} action; {@code CloseAfter(n)} prints the first
+ * {@code n} bytes of the normal output, then exits with the error status; {@code Reply(text)} prints {@code text}
+ * instead of the normal output and exits with the normal status; {@code ReplyAfter(n, text)} prints the first
+ * {@code n} bytes of the normal output and then {@code text}, with the normal status; {@code Delay(d)} waits, then
+ * runs normally.
  */
 public final class FakeVascan {
 
@@ -141,7 +162,7 @@ public final class FakeVascan {
         Optional<Path> script = Optional.empty();
         Optional<Path> pids = Optional.empty();
         Optional<Path> quarantine = Optional.empty();
-        List<Path> targets = new ArrayList<>();
+        Optional<Path> faults = Optional.empty();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.startsWith("--fake-flavour=")) {
@@ -154,9 +175,64 @@ public final class FakeVascan {
                 pids = Optional.of(Path.of(value(a)));
             } else if (a.startsWith("--fake-record=")) {
                 record(Path.of(value(a)), args);
+            } else if (a.startsWith("--fake-faults=")) {
+                faults = Optional.of(Path.of(value(a)));
             }
         }
         int errorStatus = flavour == Flavour.VASCAN ? ERROR : VEXIRA_ERROR;
+        Optional<Fault> fault = faults.flatMap(FakeVascan::claimFault);
+        if (fault.isPresent()) {
+            Fault f = fault.get();
+            if (f instanceof Fault.Refuse || f instanceof Fault.Close) {
+                return errorStatus;
+            }
+            if (f instanceof Fault.Stall || f instanceof Fault.StallReading) {
+                return hang(pids);
+            }
+            if (f instanceof Fault.Delay d) {
+                try {
+                    Thread.sleep(d.delay().toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return errorStatus;
+                }
+                fault = Optional.empty();
+            }
+        }
+        if (fault.isPresent()) {
+            ByteArrayOutputStream normal = new ByteArrayOutputStream();
+            int status =
+                    scan(args, new PrintStream(normal, true, StandardCharsets.UTF_8), flavour, layout, script, pids);
+            byte[] text = normal.toByteArray();
+            Fault f = fault.get();
+            if (f instanceof Fault.CloseAfter c) {
+                out.write(text, 0, (int) Math.min(text.length, c.bytes()));
+                out.flush();
+                return errorStatus;
+            }
+            if (f instanceof Fault.ReplyAfter r) {
+                out.write(text, 0, (int) Math.min(text.length, r.bytes()));
+                out.print(r.text());
+                out.flush();
+                return status;
+            }
+            out.print(((Fault.Reply) f).text());
+            out.flush();
+            return status;
+        }
+        return scan(args, out, flavour, layout, script, pids);
+    }
+
+    private static int scan(
+            String[] args,
+            PrintStream out,
+            Flavour flavour,
+            Layout layout,
+            Optional<Path> script,
+            Optional<Path> pids) {
+        int errorStatus = flavour == Flavour.VASCAN ? ERROR : VEXIRA_ERROR;
+        Optional<Path> quarantine = Optional.empty();
+        List<Path> targets = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.startsWith("--fake-")) {
@@ -451,13 +527,69 @@ public final class FakeVascan {
             }
         }
         try {
-            long self = ProcessHandle.current().pid();
+            String self = ProcessHandle.current().pid() + "-" + System.nanoTime();
             Path tmp = dir.resolve(self + ".tmp");
             Files.write(tmp, sb.toString().getBytes(StandardCharsets.UTF_8));
-            Files.move(tmp, dir.resolve(self + ".args"));
+            Files.move(tmp, dir.resolve(self + ".args"), StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new IllegalStateException("cannot record arguments in " + dir, e);
         }
+    }
+
+    /** Takes the oldest queued fault, atomically (a rename), so two runs never take the same one. */
+    private static Optional<Fault> claimFault(Path dir) {
+        List<Path> queued;
+        try (Stream<Path> s = Files.list(dir)) {
+            queued = s.filter(p -> p.getFileName().toString().endsWith(".fault"))
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the fault queue " + dir, e);
+        }
+        for (Path p : queued) {
+            Path taken = p.resolveSibling(
+                    p.getFileName() + ".taken-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+            try {
+                Files.move(p, taken, StandardCopyOption.ATOMIC_MOVE);
+                return Optional.of(decodeFault(Files.readString(taken, StandardCharsets.UTF_8)));
+            } catch (java.nio.file.NoSuchFileException e) {
+                // another run took it first
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot take the fault " + p, e);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** One line: kind, bytes, delay in nanoseconds, base64 of the text, tab-separated. */
+    static String encodeFault(Fault f) {
+        String kind = f.getClass().getSimpleName();
+        long bytes = f instanceof Fault.CloseAfter c ? c.bytes() : f instanceof Fault.ReplyAfter r ? r.bytes() : 0;
+        long nanos = f instanceof Fault.Delay d ? d.delay().toNanos() : 0;
+        String text = f instanceof Fault.Reply r ? r.text() : f instanceof Fault.ReplyAfter r ? r.text() : "";
+        return kind + "\t" + bytes + "\t" + nanos + "\t"
+                + java.util.Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static Fault decodeFault(String line) {
+        int end = line.length();
+        while (end > 0 && (line.charAt(end - 1) == '\n' || line.charAt(end - 1) == '\r')) {
+            end--;
+        }
+        String[] f = line.substring(0, end).split("\t", -1);
+        long bytes = Long.parseLong(f[1]);
+        String text = new String(java.util.Base64.getDecoder().decode(f[3]), StandardCharsets.UTF_8);
+        return switch (f[0]) {
+            case "Refuse" -> Fault.refuse();
+            case "StallReading" -> Fault.stallReading();
+            case "Stall" -> Fault.stall();
+            case "Close" -> Fault.close();
+            case "CloseAfter" -> Fault.closeAfter(bytes);
+            case "Reply" -> Fault.reply(text);
+            case "ReplyAfter" -> Fault.replyAfter(bytes, text);
+            case "Delay" -> Fault.delay(Duration.ofNanos(Long.parseLong(f[2])));
+            default -> throw new IllegalArgumentException("unknown fault " + f[0]);
+        };
     }
 
     private static int fail(PrintStream out, Flavour flavour, String why) {
@@ -477,19 +609,23 @@ public final class FakeVascan {
      * @throws IOException if the directory cannot be read
      */
     public static List<List<String>> recordedArguments(Path dir) throws IOException {
-        List<List<String>> out = new ArrayList<>();
         try (Stream<Path> s = Files.list(dir)) {
-            for (Path p : (Iterable<Path>)
-                    s.filter(p -> p.toString().endsWith(".args")).sorted()::iterator) {
-                String all = Files.readString(p, StandardCharsets.UTF_8);
-                List<String> args = new ArrayList<>();
-                int start = 0;
-                for (int i = all.indexOf('\0'); i >= 0; i = all.indexOf('\0', start)) {
-                    args.add(all.substring(start, i));
-                    start = i + 1;
-                }
-                out.add(args);
+            return parseArguments(
+                    s.filter(p -> p.toString().endsWith(".args")).sorted().toList());
+        }
+    }
+
+    private static List<List<String>> parseArguments(List<Path> files) throws IOException {
+        List<List<String>> out = new ArrayList<>();
+        for (Path p : files) {
+            String all = Files.readString(p, StandardCharsets.UTF_8);
+            List<String> args = new ArrayList<>();
+            int start = 0;
+            for (int i = all.indexOf('\0'); i >= 0; i = all.indexOf('\0', start)) {
+                args.add(all.substring(start, i));
+                start = i + 1;
             }
+            out.add(args);
         }
         return out;
     }
@@ -516,6 +652,143 @@ public final class FakeVascan {
         return out;
     }
 
+    /**
+     * One run of the fake, as recorded.
+     *
+     * @param connection the run's number in the order the recorder saw the runs (1 for the first)
+     * @param command always {@code SCAN}
+     * @param arguments the arguments the adapter passed (test hooks left out)
+     */
+    public record Invocation(long connection, String command, List<String> arguments) implements Recorded {
+        /**
+         * Copies.
+         *
+         * @throws NullPointerException if a component is {@code null}
+         */
+        public Invocation {
+            Objects.requireNonNull(command, "command");
+            arguments = List.copyOf(arguments);
+        }
+    }
+
+    /**
+     * An installed fake with its fault queue and run recorder ({@link Builder#start(Path)}): the fault and recording
+     * models of the testkit's server fakes, for a scanner that is a process.
+     *
+     * <p>Thread-safe. {@link #close()} stops the recorder (one daemon thread watching the run directory).
+     */
+    public static final class Installation implements AutoCloseable {
+        private final Path launcher;
+        private final Path runs;
+        private final Path faults;
+        private final RequestLog<Invocation> log = new RequestLog<>("vascan");
+        private final java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        private final java.util.concurrent.atomic.AtomicLong runNumber = new java.util.concurrent.atomic.AtomicLong();
+        private final java.util.concurrent.atomic.AtomicLong faultNumber = new java.util.concurrent.atomic.AtomicLong();
+        private final WatchService watch;
+        private final Thread watcher;
+
+        Installation(Path launcher, Path runs, Path faults) throws IOException {
+            this.launcher = launcher;
+            this.runs = runs;
+            this.faults = faults;
+            this.watch = runs.getFileSystem().newWatchService();
+            runs.register(watch, StandardWatchEventKinds.ENTRY_CREATE);
+            this.watcher = new Thread(this::watchRuns, "fake-vascan-recorder");
+            watcher.setDaemon(true);
+            watcher.start();
+        }
+
+        /**
+         * The launcher script to give the adapter as the scanner binary.
+         *
+         * @return the script's path
+         */
+        public Path path() {
+            return launcher;
+        }
+
+        /**
+         * Queues a fault for the next run that finds one (see the class description of {@link FakeVascan} for what
+         * each fault does to a run).
+         *
+         * @param fault the fault
+         * @return this installation
+         * @throws IOException if the queue cannot be written
+         */
+        public Installation enqueue(Fault fault) throws IOException {
+            Objects.requireNonNull(fault, "fault");
+            String name = String.format(Locale.ROOT, "%012d", faultNumber.incrementAndGet());
+            Path tmp = faults.resolve(name + ".tmp");
+            Files.writeString(tmp, encodeFault(fault) + "\n", StandardCharsets.UTF_8);
+            Files.move(tmp, faults.resolve(name + ".fault"), StandardCopyOption.ATOMIC_MOVE);
+            return this;
+        }
+
+        /**
+         * Waits for the next run not yet taken, in the order the runs were recorded.
+         *
+         * @param timeout how long to wait at most
+         * @return the run
+         * @throws InterruptedException if interrupted
+         * @throws AssertionError if no run was recorded in time
+         */
+        public Invocation takeRequest(Duration timeout) throws InterruptedException {
+            scan();
+            return log.take(timeout);
+        }
+
+        /**
+         * Every run recorded so far.
+         *
+         * @return a snapshot in recording order
+         */
+        public List<Invocation> requests() {
+            scan();
+            return log.all();
+        }
+
+        private void watchRuns() {
+            try {
+                while (true) {
+                    java.nio.file.WatchKey key = watch.take();
+                    key.pollEvents();
+                    scan();
+                    if (!key.reset()) {
+                        return;
+                    }
+                }
+            } catch (InterruptedException | java.nio.file.ClosedWatchServiceException e) {
+                // closed
+            }
+        }
+
+        private synchronized void scan() {
+            try (Stream<Path> s = Files.list(runs)) {
+                for (Path p : (Iterable<Path>)
+                        s.filter(p -> p.toString().endsWith(".args")).sorted()::iterator) {
+                    if (seen.add(p.getFileName().toString())) {
+                        List<List<String>> one = parseArguments(List.of(p));
+                        log.record(new Invocation(runNumber.incrementAndGet(), "SCAN", one.get(0)));
+                    }
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        /** Stops recording. Idempotent. */
+        @Override
+        public void close() {
+            try {
+                watch.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+            watcher.interrupt();
+        }
+    }
+
     /** Writes a launcher script for the fake. Not thread-safe. */
     public static final class Builder {
         private Flavour flavour = Flavour.VASCAN;
@@ -523,6 +796,7 @@ public final class FakeVascan {
         private Path script;
         private Path record;
         private Path pids;
+        private Path faults;
 
         private Builder() {}
 
@@ -624,6 +898,9 @@ public final class FakeVascan {
             if (pids != null) {
                 cmd.add("--fake-pids=" + pids);
             }
+            if (faults != null) {
+                cmd.add("--fake-faults=" + faults);
+            }
             StringBuilder sh = new StringBuilder("#!/bin/sh\n# fake Vexira scanner written by ")
                     .append(FakeVascan.class.getName())
                     .append("\nexec");
@@ -635,6 +912,24 @@ public final class FakeVascan {
             Files.writeString(file, sh.toString(), StandardCharsets.UTF_8);
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwx------"));
             return file;
+        }
+
+        /**
+         * Installs the launcher in {@code dir} together with a fault queue and a recorder of every run's arguments
+         * (in subdirectories {@code faults} and {@code runs}), and returns the handle that scripts and reads them.
+         * Settings made with {@link #recordArgumentsIn(Path)} are replaced by the handle's recorder.
+         *
+         * @param dir an existing directory
+         * @return the running installation; close it to stop recording
+         * @throws IOException if it cannot be written
+         */
+        public Installation start(Path dir) throws IOException {
+            Path runs = Files.createDirectories(dir.resolve("runs"));
+            Path faultDir = Files.createDirectories(dir.resolve("faults"));
+            record = runs.toAbsolutePath();
+            faults = faultDir.toAbsolutePath();
+            Path launcher = install(dir);
+            return new Installation(launcher, record, faults);
         }
 
         private static String shellQuote(String s) {

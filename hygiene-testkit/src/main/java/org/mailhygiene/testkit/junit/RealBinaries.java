@@ -4,14 +4,19 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Assumptions;
 
 /**
  * Finds installed programs (clamd, spamd, swaks, ...) for tests that run real daemons and clients.
  *
- * <p>Rule: without the program a test is skipped with a clear reason, except when the environment variable {@code CI}
- * is {@code true}, where the CI script installs every program and a missing one fails the test instead.
+ * <p>Rule: without the program a test is skipped with a clear reason, except under CI (see {@link #underCi()}), where
+ * the CI script installs every program and a missing one fails the test instead.
+ *
+ * <p>This class holds the project's one rule for "CI mode": the build has no Maven profile or system property of its
+ * own for it; the forked test JVMs inherit the environment and ask {@link #underCi()}.
  *
  * <p>Thread-safe; stateless.
  */
@@ -20,13 +25,29 @@ public final class RealBinaries {
 
     private RealBinaries() {}
 
+    private static final Set<String> NOT_CI = Set.of("", "false", "0", "no", "off");
+
     /**
-     * Whether tests run under CI, where real programs are mandatory.
+     * Whether tests run under CI, where real programs are mandatory: {@link #isCiValue(String)} applied to the
+     * environment variable {@code CI}.
      *
-     * @return {@code true} when the environment variable {@code CI} is {@code true}
+     * @return {@code true} when the environment variable {@code CI} says CI
      */
     public static boolean underCi() {
-        return "true".equalsIgnoreCase(System.getenv("CI"));
+        return isCiValue(System.getenv("CI"));
+    }
+
+    /**
+     * The CI rule: a value of the environment variable {@code CI} means CI unless it is absent, empty (after trimming)
+     * or one of {@code false}, {@code 0}, {@code no}, {@code off} (any case). So {@code CI=true} (GitHub Actions,
+     * GitLab, {@code .ci/run}), {@code CI=1} and {@code CI=woodpecker} all make the real-daemon tests mandatory, and
+     * nothing that looks like CI skips them silently.
+     *
+     * @param value the variable's value, or {@code null} when it is not set
+     * @return whether that value means CI
+     */
+    public static boolean isCiValue(String value) {
+        return value != null && !NOT_CI.contains(value.trim().toLowerCase(Locale.ROOT));
     }
 
     /**
@@ -64,15 +85,21 @@ public final class RealBinaries {
      * @throws AssertionError when missing under CI
      */
     public static Path require(String program, String packageHint) {
+        return require(program, packageHint, System.getenv("CI"));
+    }
+
+    /** {@link #require(String, String)} with the value of {@code CI} given, for the rule's own tests. */
+    static Path require(String program, String packageHint, String ciValue) {
         Optional<Path> p = find(program);
         if (p.isPresent()) {
             return p.get();
         }
         String reason = program + " is not installed (Debian package " + packageHint + ")";
-        if (underCi()) {
-            throw new AssertionError(reason + "; under CI=true this test is mandatory and .ci/run must install it");
+        if (isCiValue(ciValue)) {
+            throw new AssertionError(
+                    reason + "; under CI (CI=" + ciValue + ") this test is mandatory and .ci/run must install it");
         }
-        Assumptions.abort(reason + "; skipping (install it, or run under CI=true to make this mandatory)");
+        Assumptions.abort(reason + "; skipping (install it, or run with CI=true to make this mandatory)");
         throw new AssertionError("unreachable");
     }
 }

@@ -240,7 +240,8 @@ public interface SharedStateContract {
         Map<String, Map<String, Long>> read = s.counters().read(day);
         assertEquals(Map.of("received", 5L, "virus:Eicar", 1L), read.get(a));
         assertEquals(Map.of("received", 7L), read.get(b));
-        assertEquals(Map.of("received", 100L), s.counters().read(day.plusDays(1)).get(a));
+        assertEquals(
+                Map.of("received", 100L), s.counters().read(day.plusDays(1)).get(a));
         s.counters().publish(b, day, Map.of());
         assertEquals(Map.of(), s.counters().read(day).getOrDefault(b, Map.of()));
     }

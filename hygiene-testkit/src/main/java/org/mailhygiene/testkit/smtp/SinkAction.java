@@ -85,4 +85,18 @@ public record SinkAction(Kind kind, String reply) {
     public int code() {
         return kind == Kind.REPLY ? Integer.parseInt(reply.substring(0, 3)) : 0;
     }
+
+    /**
+     * The same action in the testkit's shared fault model: REPLY is {@code Fault.Reply}, CLOSE {@code Fault.Close},
+     * STALL {@code Fault.Stall}.
+     *
+     * @return the fault
+     */
+    public org.mailhygiene.testkit.server.Fault toFault() {
+        return switch (kind) {
+            case REPLY -> org.mailhygiene.testkit.server.Fault.reply(reply);
+            case CLOSE -> org.mailhygiene.testkit.server.Fault.close();
+            case STALL -> org.mailhygiene.testkit.server.Fault.stall();
+        };
+    }
 }

@@ -5,32 +5,31 @@ import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
+import org.mailhygiene.testkit.server.FakeConnection;
+import org.mailhygiene.testkit.server.FakeServer;
+import org.mailhygiene.testkit.server.Fault;
+import org.mailhygiene.testkit.server.FaultScript;
+import org.mailhygiene.testkit.server.RequestLog;
 
 /**
  * A small real SMTP server for tests: it listens on a loopback address and an ephemeral port, accepts mail, records
@@ -54,9 +53,14 @@ import javax.net.ssl.SSLSocket;
  * client canonicalised its line ends. Commands are answered one by one in order, so a pipelining client works. A
  * connection idle for longer than the read timeout (default 60 s) is closed.
  *
- * <p>Scripts: one-shot actions {@linkplain #enqueue queued} per command are used first (in order, by any
- * connection); then a per-recipient action for RCPT; then a standing action set with {@link #always}; then the
+ * <p>Scripts: one-shot actions {@linkplain #enqueue(SinkCommand, SinkAction) queued} per command are used first (in
+ * order, by any connection); then a per-recipient action for RCPT; then a standing action set with
+ * {@link #always(SinkCommand, SinkAction)}; then the
  * default. A message is recorded only when its DATA_END reply is 2xx; its recipients are those whose RCPT got a 2xx.
+ *
+ * <p>Actions are faults of the testkit's shared model ({@link Fault}; {@link SinkAction} is the SMTP-shaped way to
+ * write a reply, a close or a stall), and every command line is recorded ({@link #takeRequest(Duration)},
+ * {@link #requests()}). Built on the shared {@link FakeServer}.
  *
  * <p>Thread-safe. One platform thread per connection; {@link #close()} stops everything, also stalled connections.
  * Depends only on the JDK.
@@ -64,7 +68,6 @@ import javax.net.ssl.SSLSocket;
 public final class SmtpSink implements AutoCloseable {
     private static final int MAX_LINE = 64 * 1024;
 
-    private final ServerSocket server;
     private final String hostname;
     private final SSLContext ssl;
     private final long maxSize;
@@ -73,17 +76,14 @@ public final class SmtpSink implements AutoCloseable {
     private final boolean smtpUtf8;
     private final Duration readTimeout;
     private final Clock clock;
-    private final Thread acceptor;
-    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
-    private final CountDownLatch closing = new CountDownLatch(1);
+    private final FakeServer server;
+    private final FaultScript<SinkCommand> script = new FaultScript<>();
+    private final RequestLog<SinkRequest> log = new RequestLog<>("SMTP");
 
     private final Object lock = new Object();
-    private final Map<SinkCommand, Deque<SinkAction>> queued = new EnumMap<>(SinkCommand.class);
-    private final Map<SinkCommand, SinkAction> standing = new EnumMap<>(SinkCommand.class);
-    private final Map<String, SinkAction> perRecipient = new HashMap<>();
+    private final Map<String, Fault> perRecipient = new HashMap<>();
     private final List<SinkMessage> messages = new ArrayList<>();
     private final List<String> transcript = new ArrayList<>();
-    private int connections;
 
     private SmtpSink(Builder b) throws IOException {
         this.hostname = b.hostname;
@@ -94,12 +94,11 @@ public final class SmtpSink implements AutoCloseable {
         this.smtpUtf8 = b.smtpUtf8;
         this.readTimeout = b.readTimeout;
         this.clock = b.clock;
-        this.server = new ServerSocket();
-        server.setReuseAddress(true);
-        server.bind(new InetSocketAddress(b.bindAddress, b.port), 50);
-        this.acceptor = new Thread(this::acceptLoop, "smtp-sink-accept-" + server.getLocalPort());
-        acceptor.setDaemon(true);
-        acceptor.start();
+        this.server = FakeServer.builder("smtp-sink", this::serve)
+                .bindAddress(b.bindAddress)
+                .port(b.port)
+                .backlog(50)
+                .start();
     }
 
     /**
@@ -127,7 +126,7 @@ public final class SmtpSink implements AutoCloseable {
      * @return the bound address and port
      */
     public InetSocketAddress address() {
-        return new InetSocketAddress(server.getInetAddress(), server.getLocalPort());
+        return server.address();
     }
 
     /**
@@ -136,7 +135,7 @@ public final class SmtpSink implements AutoCloseable {
      * @return the port
      */
     public int port() {
-        return server.getLocalPort();
+        return server.port();
     }
 
     /**
@@ -147,9 +146,38 @@ public final class SmtpSink implements AutoCloseable {
      * @return this sink
      */
     public SmtpSink enqueue(SinkCommand command, SinkAction action) {
-        synchronized (lock) {
-            queued.computeIfAbsent(command, c -> new ArrayDeque<>()).add(Objects.requireNonNull(action, "action"));
-        }
+        script.enqueue(command, Objects.requireNonNull(action, "action").toFault());
+        return this;
+    }
+
+    /**
+     * Queues a one-shot fault of the testkit's shared model for the next time any connection reaches {@code command}.
+     * {@code Reply(text)} is sent as an SMTP reply (lines separated by {@code \n}, written with CRLF and continuation
+     * dashes; a 421 also closes); {@code Close} and {@code Refuse} close without a reply; {@code Stall} and
+     * {@code StallReading} never answer (until the sink closes); {@code Delay(d)} gives the normal answer
+     * after {@code d}; {@code CloseAfter(n)} and {@code ReplyAfter(n, text)} for {@link SinkCommand#DATA_END} read
+     * only {@code n} bytes of the content, then close (after sending {@code text}); for other commands they act as
+     * {@code Close} and {@code Reply}.
+     *
+     * @param command where
+     * @param fault what to do
+     * @return this sink
+     */
+    public SmtpSink enqueue(SinkCommand command, Fault fault) {
+        script.enqueue(command, fault);
+        return this;
+    }
+
+    /**
+     * Sets a standing fault of the shared model for a command until changed (see {@link #enqueue(SinkCommand, Fault)}
+     * for what each fault does).
+     *
+     * @param command where
+     * @param fault what to do every time, or {@code null} to restore the default
+     * @return this sink
+     */
+    public SmtpSink always(SinkCommand command, Fault fault) {
+        script.always(command, fault);
         return this;
     }
 
@@ -161,13 +189,7 @@ public final class SmtpSink implements AutoCloseable {
      * @return this sink
      */
     public SmtpSink always(SinkCommand command, SinkAction action) {
-        synchronized (lock) {
-            if (action == null) {
-                standing.remove(command);
-            } else {
-                standing.put(command, action);
-            }
-        }
+        script.always(command, action == null ? null : action.toFault());
         return this;
     }
 
@@ -184,7 +206,7 @@ public final class SmtpSink implements AutoCloseable {
             if (action == null) {
                 perRecipient.remove(key);
             } else {
-                perRecipient.put(key, action);
+                perRecipient.put(key, action.toFault());
             }
         }
         return this;
@@ -243,9 +265,29 @@ public final class SmtpSink implements AutoCloseable {
      * @return the count
      */
     public int connectionCount() {
-        synchronized (lock) {
-            return connections;
-        }
+        return (int) server.connectionCount();
+    }
+
+    /**
+     * Waits for the next command line not yet taken, in arrival order over all connections, like MockWebServer's
+     * {@code takeRequest}.
+     *
+     * @param timeout how long to wait at most
+     * @return the command
+     * @throws InterruptedException if interrupted
+     * @throws AssertionError if none arrived in time
+     */
+    public SinkRequest takeRequest(Duration timeout) throws InterruptedException {
+        return log.take(timeout);
+    }
+
+    /**
+     * Every command line received so far (taken or not).
+     *
+     * @return a snapshot in arrival order
+     */
+    public List<SinkRequest> requests() {
+        return log.all();
     }
 
     /** Forgets recorded messages and the transcript; scripts stay. */
@@ -254,47 +296,13 @@ public final class SmtpSink implements AutoCloseable {
             messages.clear();
             transcript.clear();
         }
+        log.clear();
     }
 
     /** Stops accepting, closes every connection (also stalled ones) and waits briefly for the threads. Idempotent. */
     @Override
     public void close() {
-        closing.countDown();
-        try {
-            server.close();
-        } catch (IOException ignored) {
-            // closing anyway
-        }
-        for (Socket s : open) {
-            try {
-                s.close();
-            } catch (IOException ignored) {
-                // closing anyway
-            }
-        }
-        try {
-            acceptor.join(2000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private void acceptLoop() {
-        while (!server.isClosed()) {
-            Socket s;
-            try {
-                s = server.accept();
-            } catch (IOException e) {
-                return;
-            }
-            open.add(s);
-            synchronized (lock) {
-                connections++;
-            }
-            Thread t = new Thread(() -> serve(s), "smtp-sink-" + s.getPort());
-            t.setDaemon(true);
-            t.start();
-        }
+        server.close();
     }
 
     private void log(String line) {
@@ -303,24 +311,52 @@ public final class SmtpSink implements AutoCloseable {
         }
     }
 
-    private SinkAction action(SinkCommand command, Optional<String> recipient, SinkAction dflt) {
-        synchronized (lock) {
-            Deque<SinkAction> q = queued.get(command);
-            if (q != null && !q.isEmpty()) {
-                return q.poll();
-            }
-            if (recipient.isPresent()) {
-                SinkAction a = perRecipient.get(recipient.get().toLowerCase(Locale.ROOT));
-                if (a != null) {
-                    return a;
-                }
-            }
-            return standing.getOrDefault(command, dflt);
+    private Fault action(Session s, SinkCommand command, Optional<String> recipient, SinkAction dflt)
+            throws InterruptedIOException {
+        Optional<Fault> once = script.pollOnce(command);
+        if (once.isPresent()) {
+            return resolve(s, once.get(), dflt);
         }
+        if (recipient.isPresent()) {
+            Fault a;
+            synchronized (lock) {
+                a = perRecipient.get(recipient.get().toLowerCase(Locale.ROOT));
+            }
+            if (a != null) {
+                return resolve(s, a, dflt);
+            }
+        }
+        return resolve(s, script.standing(command).orElse(dflt.toFault()), dflt);
+    }
+
+    /** A delay waits here and becomes the default reply (or a close, when the sink closes meanwhile). */
+    private static Fault resolve(Session s, Fault f, SinkAction dflt) throws InterruptedIOException {
+        if (!(f instanceof Fault.Delay d)) {
+            return f;
+        }
+        try {
+            return s.conn.pause(d.delay()) ? dflt.toFault() : Fault.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted during a scripted delay");
+        }
+    }
+
+    /** The reply code of a reply fault, 0 for every other fault. */
+    private static int code(Fault f) {
+        if (f instanceof Fault.Reply r && r.text().length() >= 3) {
+            try {
+                return Integer.parseInt(r.text().substring(0, 3));
+            } catch (NumberFormatException e) {
+                return 0;
+            }
+        }
+        return 0;
     }
 
     /** Per-connection state. */
     private final class Session {
+        FakeConnection conn;
         Socket socket;
         InputStream in;
         OutputStream out;
@@ -337,16 +373,18 @@ public final class SmtpSink implements AutoCloseable {
         }
     }
 
-    private void serve(Socket socket) {
+    private void serve(FakeConnection conn) {
         Session s = new Session();
-        s.socket = socket;
-        try (socket) {
-            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, readTimeout.toMillis()));
-            s.in = new BufferedInputStream(socket.getInputStream());
-            s.out = new BufferedOutputStream(socket.getOutputStream());
+        s.conn = conn;
+        s.socket = conn.socket().orElseThrow();
+        try {
+            conn.readTimeout(readTimeout);
+            s.in = new BufferedInputStream(conn.input());
+            s.out = new BufferedOutputStream(conn.output());
             if (!act(
                     s,
                     action(
+                            s,
                             SinkCommand.GREETING,
                             Optional.empty(),
                             SinkAction.reply("220 " + hostname + " ESMTP mail-hygiene test sink")))) {
@@ -358,6 +396,7 @@ public final class SmtpSink implements AutoCloseable {
                     return;
                 }
                 log("C: " + line);
+                log.record(new SinkRequest(conn.id(), line.split(" ", 2)[0].toUpperCase(Locale.ROOT), line));
                 if (!command(s, line)) {
                     return;
                 }
@@ -366,8 +405,6 @@ public final class SmtpSink implements AutoCloseable {
             // idle client, or closed by close(): nothing to record
         } catch (IOException e) {
             log("S: <connection error " + e + ">");
-        } finally {
-            open.remove(socket);
         }
     }
 
@@ -394,29 +431,29 @@ public final class SmtpSink implements AutoCloseable {
                     sb.append("\n250-STARTTLS");
                 }
                 sb.append("\n250 ENHANCEDSTATUSCODES");
-                return act(s, action(SinkCommand.EHLO, Optional.empty(), SinkAction.reply(sb.toString())));
+                return act(s, action(s, SinkCommand.EHLO, Optional.empty(), SinkAction.reply(sb.toString())));
             }
             case "HELO" -> {
                 s.helo = line.length() > 5 ? line.substring(5).trim() : "";
                 s.reset();
-                return act(s, action(SinkCommand.HELO, Optional.empty(), SinkAction.reply("250 " + hostname)));
+                return act(s, action(s, SinkCommand.HELO, Optional.empty(), SinkAction.reply("250 " + hostname)));
             }
             case "STARTTLS" -> {
                 SinkAction dflt = ssl != null && !s.tls
                         ? SinkAction.reply("220 2.0.0 Ready to start TLS")
                         : SinkAction.reply("502 5.5.1 STARTTLS not available");
-                SinkAction a = action(SinkCommand.STARTTLS, Optional.empty(), dflt);
+                Fault a = action(s, SinkCommand.STARTTLS, Optional.empty(), dflt);
                 if (!act(s, a)) {
                     return false;
                 }
-                if (a.code() == 220 && ssl != null) {
+                if (code(a) == 220 && ssl != null) {
                     // Forget anything pipelined after STARTTLS (RFC 3207, CVE-2011-0411 class).
                     SSLSocket t = (SSLSocket) ssl.getSocketFactory()
                             .createSocket(
                                     s.socket, s.socket.getInetAddress().getHostAddress(), s.socket.getPort(), true);
                     t.setUseClientMode(false);
                     t.startHandshake();
-                    open.add(t);
+                    s.conn.track(t);
                     s.socket = t;
                     s.in = new BufferedInputStream(t.getInputStream());
                     s.out = new BufferedOutputStream(t.getOutputStream());
@@ -446,8 +483,8 @@ public final class SmtpSink implements AutoCloseable {
                         }
                     }
                 }
-                SinkAction a = action(SinkCommand.MAIL, Optional.empty(), dflt);
-                if (a.kind() == SinkAction.Kind.REPLY && a.code() < 300) {
+                Fault a = action(s, SinkCommand.MAIL, Optional.empty(), dflt);
+                if (isPositive(a)) {
                     s.reset();
                     s.sender = pathAndParams[0];
                     s.params = new ArrayList<>(params);
@@ -462,8 +499,8 @@ public final class SmtpSink implements AutoCloseable {
                     return act(s, SinkAction.reply("503 5.5.1 need MAIL first"));
                 }
                 String rcpt = splitPath(line.substring(8))[0];
-                SinkAction a = action(SinkCommand.RCPT, Optional.of(rcpt), SinkAction.reply("250 2.1.5 Ok"));
-                if (a.kind() == SinkAction.Kind.REPLY && a.code() < 300) {
+                Fault a = action(s, SinkCommand.RCPT, Optional.of(rcpt), SinkAction.reply("250 2.1.5 Ok"));
+                if (isPositive(a)) {
                     s.rcpts.add(rcpt);
                 }
                 return act(s, a);
@@ -472,19 +509,36 @@ public final class SmtpSink implements AutoCloseable {
                 if (s.sender == null || s.rcpts.isEmpty()) {
                     return act(s, SinkAction.reply("554 5.5.1 no valid recipients"));
                 }
-                SinkAction a = action(
-                        SinkCommand.DATA, Optional.empty(), SinkAction.reply("354 End data with <CR><LF>.<CR><LF>"));
+                Fault a = action(
+                        s, SinkCommand.DATA, Optional.empty(), SinkAction.reply("354 End data with <CR><LF>.<CR><LF>"));
                 if (!act(s, a)) {
                     return false;
                 }
-                if (a.code() != 354) {
+                if (code(a) != 354) {
                     return true;
                 }
-                byte[] data = readData(s.in);
+                SinkAction queuedReply = SinkAction.reply("250 2.0.0 Ok: queued");
+                Optional<Fault> cutFault = script.pollOnce(SinkCommand.DATA_END);
+                long limit = -1;
+                if (cutFault.isPresent() && cutFault.get() instanceof Fault.CloseAfter ca) {
+                    limit = ca.bytes();
+                } else if (cutFault.isPresent() && cutFault.get() instanceof Fault.ReplyAfter ra) {
+                    limit = ra.bytes();
+                }
+                byte[] data = readData(s.in, limit);
+                if (data == null) {
+                    log("C: <data cut after " + limit + " bytes>");
+                    if (cutFault.get() instanceof Fault.ReplyAfter ra) {
+                        act(s, Fault.reply(ra.text()));
+                    }
+                    log("S: <close>");
+                    return false;
+                }
                 log("C: <data " + data.length + " bytes>");
-                SinkAction end =
-                        action(SinkCommand.DATA_END, Optional.empty(), SinkAction.reply("250 2.0.0 Ok: queued"));
-                if (end.kind() == SinkAction.Kind.REPLY && end.code() < 300) {
+                Fault end = cutFault.isPresent()
+                        ? resolve(s, cutFault.get(), queuedReply)
+                        : action(s, SinkCommand.DATA_END, Optional.empty(), queuedReply);
+                if (isPositive(end)) {
                     SinkMessage m = new SinkMessage(
                             s.helo,
                             s.sender,
@@ -504,13 +558,13 @@ public final class SmtpSink implements AutoCloseable {
             }
             case "RSET" -> {
                 s.reset();
-                return act(s, action(SinkCommand.RSET, Optional.empty(), SinkAction.reply("250 2.0.0 Ok")));
+                return act(s, action(s, SinkCommand.RSET, Optional.empty(), SinkAction.reply("250 2.0.0 Ok")));
             }
             case "NOOP" -> {
-                return act(s, action(SinkCommand.NOOP, Optional.empty(), SinkAction.reply("250 2.0.0 Ok")));
+                return act(s, action(s, SinkCommand.NOOP, Optional.empty(), SinkAction.reply("250 2.0.0 Ok")));
             }
             case "QUIT" -> {
-                act(s, action(SinkCommand.QUIT, Optional.empty(), SinkAction.reply("221 2.0.0 Bye")));
+                act(s, action(s, SinkCommand.QUIT, Optional.empty(), SinkAction.reply("221 2.0.0 Bye")));
                 return false;
             }
             default -> {
@@ -534,39 +588,50 @@ public final class SmtpSink implements AutoCloseable {
 
     /** Carries out an action; returns false when the connection is to end. */
     private boolean act(Session s, SinkAction a) throws IOException {
-        switch (a.kind()) {
-            case CLOSE -> {
-                log("S: <close>");
-                return false;
+        return act(s, a.toFault());
+    }
+
+    private static boolean isPositive(Fault f) {
+        int code = code(f);
+        return code >= 200 && code < 300;
+    }
+
+    /** Carries out a fault (a reply is one); returns false when the connection is to end. */
+    private boolean act(Session s, Fault a) throws IOException {
+        if (a instanceof Fault.Stall || a instanceof Fault.StallReading) {
+            log("S: <stall>");
+            if (a instanceof Fault.Stall) {
+                s.conn.holdUntilClosed();
+            } else {
+                s.conn.holdWithoutReading();
             }
-            case STALL -> {
-                log("S: <stall>");
-                try {
-                    closing.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                return false;
-            }
-            default -> {
-                String[] lines = a.reply().split("\n");
-                StringBuilder sb = new StringBuilder();
-                for (int i = 0; i < lines.length; i++) {
-                    String l = lines[i];
-                    if (i < lines.length - 1 && l.length() > 3 && l.charAt(3) == ' ') {
-                        l = l.substring(0, 3) + "-" + l.substring(4);
-                    }
-                    if (i == lines.length - 1 && l.length() > 3 && l.charAt(3) == '-') {
-                        l = l.substring(0, 3) + " " + l.substring(4);
-                    }
-                    sb.append(l).append("\r\n");
-                    log("S: " + l);
-                }
-                s.out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
-                s.out.flush();
-                return a.code() != 421;
-            }
+            return false;
         }
+        String text;
+        if (a instanceof Fault.Reply r) {
+            text = r.text();
+        } else if (a instanceof Fault.ReplyAfter r) {
+            text = r.text();
+        } else {
+            log("S: <close>");
+            return false;
+        }
+        String[] lines = text.split("\n");
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < lines.length; i++) {
+            String l = lines[i];
+            if (i < lines.length - 1 && l.length() > 3 && l.charAt(3) == ' ') {
+                l = l.substring(0, 3) + "-" + l.substring(4);
+            }
+            if (i == lines.length - 1 && l.length() > 3 && l.charAt(3) == '-') {
+                l = l.substring(0, 3) + " " + l.substring(4);
+            }
+            sb.append(l).append("\r\n");
+            log("S: " + l);
+        }
+        s.out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
+        s.out.flush();
+        return a instanceof Fault.Reply && code(a) != 421;
     }
 
     /** Reads a command line ending in LF (CR before it dropped); null at end of stream. */
@@ -592,6 +657,12 @@ public final class SmtpSink implements AutoCloseable {
 
     /** Reads content up to CRLF.CRLF, removing dot-stuffing; bare CR/LF are kept as received. */
     static byte[] readData(InputStream in) throws IOException {
+        return readData(in, -1);
+    }
+
+    /** As {@link #readData(InputStream)}, but returns {@code null} once {@code limit} bytes were read (-1: none). */
+    static byte[] readData(InputStream in, long limit) throws IOException {
+        long read = 0;
         ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
         ByteArrayOutputStream line = new ByteArrayOutputStream(256);
         while (true) {
@@ -599,6 +670,9 @@ public final class SmtpSink implements AutoCloseable {
             int prev = -1;
             int c;
             while ((c = in.read()) >= 0) {
+                if (limit >= 0 && read++ >= limit) {
+                    return null;
+                }
                 line.write(c);
                 if (c == '\n' && prev == '\r') {
                     break;
@@ -633,13 +707,18 @@ public final class SmtpSink implements AutoCloseable {
         private Builder() {}
 
         /**
-         * The address to listen on. Default the loopback address (127.0.0.1).
+         * The address to listen on. Default the loopback address (127.0.0.1). A test sink never listens on a network.
          *
-         * @param value the address
+         * @param value a loopback address (any of 127.0.0.0/8, or ::1)
          * @return this builder
+         * @throws IllegalArgumentException if it is not a loopback address
          */
         public Builder bindAddress(InetAddress value) {
-            bindAddress = Objects.requireNonNull(value, "bindAddress");
+            Objects.requireNonNull(value, "bindAddress");
+            if (!value.isLoopbackAddress()) {
+                throw new IllegalArgumentException("a test sink listens on loopback only, not on " + value);
+            }
+            bindAddress = value;
             return this;
         }
 

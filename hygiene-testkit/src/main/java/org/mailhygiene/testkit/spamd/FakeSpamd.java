@@ -6,10 +6,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -17,26 +13,23 @@ import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.DataFormatException;
 import java.util.zip.InflaterInputStream;
 import org.mailhygiene.api.Rule;
+import org.mailhygiene.testkit.server.FakeConnection;
+import org.mailhygiene.testkit.server.FakeServer;
+import org.mailhygiene.testkit.server.FaultScript;
+import org.mailhygiene.testkit.server.RequestLog;
 
 /**
  * A fake spamd: a real TCP server on 127.0.0.1 (an ephemeral port) speaking SPAMC/1.5 the way spamd 4.0.1 does, for
@@ -63,9 +56,11 @@ import org.mailhygiene.api.Rule;
  *       and can be queried with {@link #learned(String)}.
  * </ul>
  *
- * <p>Scripting and faults: {@link #enqueue(Fault)} applies a fault to the next connection (in order);
- * {@link #failAll(Fault)} applies one to every connection until {@link #clearFaults()}. Every request that was read
- * is recorded ({@link #takeRequest(Duration)}, {@link #requests()}).
+ * <p>Scripting and faults: faults of the testkit's shared model ({@link org.mailhygiene.testkit.server.Fault}) target
+ * a method ({@link #enqueue(Method, org.mailhygiene.testkit.server.Fault)},
+ * {@link #always(Method, org.mailhygiene.testkit.server.Fault)}), so a health PING of the code under test cannot take
+ * a fault meant for a CHECK. Every request that was read is recorded ({@link #takeRequest(Duration)},
+ * {@link #requests()}). Built on the shared {@link FakeServer}.
  *
  * <p>Thread-safe: scripting may happen while connections are served. {@link #close()} stops the server, releases
  * stalled connections and closes every open socket.
@@ -80,32 +75,41 @@ public final class FakeSpamd implements AutoCloseable {
 
     private record Script(String marker, double score, List<Rule> rules) {}
 
-    private final ServerSocket server;
+    /** The methods a fault can target. */
+    public enum Method {
+        /** {@code CHECK}. */
+        CHECK,
+        /** {@code SYMBOLS}. */
+        SYMBOLS,
+        /** {@code REPORT}. */
+        REPORT,
+        /** {@code REPORT_IFSPAM}. */
+        REPORT_IFSPAM,
+        /** {@code PROCESS}. */
+        PROCESS,
+        /** {@code HEADERS}. */
+        HEADERS,
+        /** {@code PING}: health probes. */
+        PING,
+        /** {@code SKIP}. */
+        SKIP,
+        /** {@code TELL}: learning. */
+        TELL
+    }
+
+    private final FakeServer server;
     private final double threshold;
     private final boolean allowTell;
-    private final ExecutorService pool;
-    private final CountDownLatch closed = new CountDownLatch(1);
     private final List<Script> scripts = new CopyOnWriteArrayList<>();
     private volatile Script defaultScript = new Script("", 0.0, List.of());
-    private final Deque<Fault> queued = new ConcurrentLinkedDeque<>();
-    private volatile Fault always;
-    private final LinkedBlockingQueue<RecordedRequest> requests = new LinkedBlockingQueue<>();
-    private final List<RecordedRequest> allRequests = new CopyOnWriteArrayList<>();
-    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final FaultScript<Method> faults = new FaultScript<>();
+    private final RequestLog<RecordedRequest> log = new RequestLog<>("spamd");
     private final Map<String, List<String>> learned = new ConcurrentHashMap<>();
-    private final AtomicInteger connections = new AtomicInteger();
 
     private FakeSpamd(Builder b) throws IOException {
         this.threshold = b.threshold;
         this.allowTell = b.allowTell;
-        this.server = new ServerSocket();
-        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
-        this.pool = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "fake-spamd-" + server.getLocalPort());
-            t.setDaemon(true);
-            return t;
-        });
-        pool.execute(this::acceptLoop);
+        this.server = FakeServer.builder("fake-spamd", this::serve).backlog(50).start();
     }
 
     /**
@@ -133,7 +137,7 @@ public final class FakeSpamd implements AutoCloseable {
      * @return {@code 127.0.0.1}
      */
     public String host() {
-        return server.getInetAddress().getHostAddress();
+        return server.address().getAddress().getHostAddress();
     }
 
     /**
@@ -142,7 +146,7 @@ public final class FakeSpamd implements AutoCloseable {
      * @return the port
      */
     public int port() {
-        return server.getLocalPort();
+        return server.port();
     }
 
     /**
@@ -195,35 +199,72 @@ public final class FakeSpamd implements AutoCloseable {
     }
 
     /**
-     * Applies a fault to the next connection that has none queued before it.
+     * Queues a one-shot fault for the next request of {@code method} (see {@link FaultScript} for the order in which
+     * faults apply); requests of other methods (a health {@code PING}) cannot take it.
      *
+     * <p>How each fault plays out: {@code Refuse} closes right after the request line; {@code StallReading} reads
+     * nothing more and holds the connection until the fake is closed; {@code Stall} reads the whole request and never
+     * answers; {@code Close} reads it and closes without a reply; {@code CloseAfter(n)} closes after {@code n} body
+     * bytes; {@code Reply(text)} reads the request and sends {@code text} exactly as given (ISO-8859-1, no line end
+     * added: a whole spamd reply, an error line such as {@code SPAMD/1.0 76 Bad header line: x\r\n}, or garbage),
+     * then closes; {@code ReplyAfter(n, text)} does so after {@code n} body bytes; {@code Delay(d)} answers normally
+     * after {@code d}. A partly read request is recorded with the body bytes read.
+     *
+     * @param method the method it targets
      * @param fault the fault
      * @return this fake
      */
+    public FakeSpamd enqueue(Method method, org.mailhygiene.testkit.server.Fault fault) {
+        faults.enqueue(method, fault);
+        return this;
+    }
+
+    /**
+     * Sets the standing fault for every request of {@code method} until {@link #clearFaults()}.
+     *
+     * @param method the method
+     * @param fault the fault, or {@code null} to remove it
+     * @return this fake
+     */
+    public FakeSpamd always(Method method, org.mailhygiene.testkit.server.Fault fault) {
+        faults.always(method, fault);
+        return this;
+    }
+
+    /**
+     * Applies a fault to the next connection, whatever it carries.
+     *
+     * @param fault the fault
+     * @return this fake
+     * @deprecated racy when the code under test opens connections of its own (a health PING can take it); use
+     *     {@link #enqueue(Method, org.mailhygiene.testkit.server.Fault)}
+     */
+    @Deprecated(since = "0.2.0")
     public FakeSpamd enqueue(Fault fault) {
-        queued.add(Objects.requireNonNull(fault, "fault"));
+        faults.enqueueConnection(Objects.requireNonNull(fault, "fault").toFault());
         return this;
     }
 
     /**
-     * Applies a fault to every connection (after queued ones are used up) until {@link #clearFaults()}.
+     * Applies a fault to every request (after queued ones are used up) until {@link #clearFaults()}.
      *
      * @param fault the fault
      * @return this fake
+     * @deprecated use {@link #always(Method, org.mailhygiene.testkit.server.Fault)} per method
      */
+    @Deprecated(since = "0.2.0")
     public FakeSpamd failAll(Fault fault) {
-        always = Objects.requireNonNull(fault, "fault");
+        faults.alwaysAny(Objects.requireNonNull(fault, "fault").toFault());
         return this;
     }
 
     /**
-     * Removes queued and permanent faults.
+     * Removes queued and standing faults.
      *
      * @return this fake
      */
     public FakeSpamd clearFaults() {
-        queued.clear();
-        always = null;
+        faults.clear();
         return this;
     }
 
@@ -236,11 +277,21 @@ public final class FakeSpamd implements AutoCloseable {
      * @throws AssertionError if no request arrived in time
      */
     public RecordedRequest takeRequest(Duration timeout) throws InterruptedException {
-        RecordedRequest r = requests.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        if (r == null) {
-            throw new AssertionError("no spamd request within " + timeout);
-        }
-        return r;
+        return log.take(timeout);
+    }
+
+    /**
+     * Waits for the next request of {@code method} not yet taken; requests of other methods before it are taken and
+     * skipped.
+     *
+     * @param method the method
+     * @param timeout how long to wait
+     * @return the request
+     * @throws InterruptedException if interrupted
+     * @throws AssertionError if none arrived in time
+     */
+    public RecordedRequest takeRequest(Method method, Duration timeout) throws InterruptedException {
+        return log.take(method.name(), timeout);
     }
 
     /**
@@ -249,7 +300,7 @@ public final class FakeSpamd implements AutoCloseable {
      * @return a snapshot
      */
     public List<RecordedRequest> requests() {
-        return List.copyOf(allRequests);
+        return log.all();
     }
 
     /**
@@ -258,7 +309,7 @@ public final class FakeSpamd implements AutoCloseable {
      * @return the count
      */
     public int connectionCount() {
-        return connections.get();
+        return (int) server.connectionCount();
     }
 
     /**
@@ -271,144 +322,158 @@ public final class FakeSpamd implements AutoCloseable {
         return List.copyOf(learned.getOrDefault(messageClass, List.of()));
     }
 
-    private void acceptLoop() {
-        while (!server.isClosed()) {
-            try {
-                Socket s = server.accept();
-                connections.incrementAndGet();
-                open.add(s);
-                Fault f = queued.poll();
-                Fault fault = f != null ? f : always;
-                pool.execute(() -> serve(s, fault));
-            } catch (IOException e) {
-                return; // closed
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                return;
-            }
-        }
-    }
+    private static final Duration READ_TIMEOUT = Duration.ofSeconds(30); // spamd's --timeout-tcp default
 
-    private void serve(Socket s, Fault fault) {
-        try (s) {
-            s.setSoTimeout(30_000); // spamd's --timeout-tcp default
-            if (fault instanceof Fault.StallReading) {
-                closed.await();
-                return;
-            }
-            InputStream in = new BufferedInputStream(s.getInputStream());
-            OutputStream out = s.getOutputStream();
-            String line = readLine(in);
-            if (line == null) {
-                return;
-            }
-            Matcher m = REQUEST_LINE.matcher(line);
-            if (!m.matches() || !METHODS.contains(m.group(1))) {
-                reply(out, "SPAMD/1.0 76 Bad header line: " + line + "\r\n");
-                return;
-            }
-            String method = m.group(1);
-            List<Map.Entry<String, String>> headers = new ArrayList<>();
-            while (true) {
-                String h = readLine(in);
-                if (h == null || h.isEmpty()) {
-                    break;
-                }
-                int colon = h.indexOf(": ");
-                if (colon <= 0) {
-                    reply(out, "SPAMD/1.0 76 Bad header line: (header not in 'Name: value' format)\r\n");
-                    return;
-                }
-                headers.add(new AbstractMap.SimpleImmutableEntry<>(h.substring(0, colon), h.substring(colon + 2)));
-                if (headers.size() > 255) {
-                    reply(out, "SPAMD/1.0 76 Bad header line: (too many headers)\r\n");
-                    return;
-                }
-            }
-            String length = find(headers, "Content-length");
-            String compress = find(headers, "Compress");
-            boolean halfClosed;
-            byte[] wire;
-            if (method.equals("PING") || method.equals("SKIP")) {
-                wire = new byte[0];
-                halfClosed = false;
-            } else if (length != null) {
-                long expected;
-                try {
-                    expected = Long.parseLong(length.strip());
-                } catch (NumberFormatException e) {
-                    reply(out, "SPAMD/1.0 76 Bad header line: Content-Length contains non-numeric bytes\r\n");
-                    return;
-                }
-                wire = readUpTo(in, expected);
-                halfClosed = wire.length < expected || sawEof(s, in);
-                if (wire.length != expected) {
-                    record(method, m.group(2), headers, wire, wire, halfClosed);
-                    reply(
-                            out,
-                            "SPAMD/1.0 76 Bad header line: (Content-Length mismatch: Expected " + expected
-                                    + " bytes, got " + wire.length + " bytes)\r\n");
-                    return;
-                }
-            } else {
-                wire = in.readAllBytes();
-                halfClosed = true;
-            }
-            byte[] body = wire;
-            if (compress != null) {
-                if (!compress.equals("zlib")) {
-                    reply(out, "SPAMD/1.0 76 Bad header line: (compression type not supported: " + compress + ")\r\n");
-                    return;
-                }
-                if (length == null) {
-                    reply(out, "SPAMD/1.0 69 Service Unavailable: Compress requires Content-length header\r\n");
-                    return;
-                }
-                try {
-                    body = inflate(wire);
-                } catch (IOException e) {
-                    reply(out, "SPAMD/1.0 76 Bad header line: (zlib inflate failed)\r\n");
-                    return;
-                }
-            }
-            record(method, m.group(2), headers, body, wire, halfClosed);
-            if (fault instanceof Fault.Stall) {
-                closed.await();
-                return;
-            }
-            if (fault instanceof Fault.Close) {
-                return;
-            }
-            if (fault instanceof Fault.Error e) {
-                reply(out, "SPAMD/1.0 " + e.code() + " " + e.text() + "\r\n");
-                return;
-            }
-            if (fault instanceof Fault.Garbage g) {
-                reply(out, g.reply());
-                return;
-            }
-            if (fault instanceof Fault.Slow slow) {
-                if (closed.await(slow.delay().toNanos(), TimeUnit.NANOSECONDS)) {
-                    return;
-                }
-            }
-            answer(out, method, headers, body);
-        } catch (IOException | InterruptedException e) {
-            // the client went away or the fake is closing
-        } finally {
-            open.remove(s);
+    private void serve(FakeConnection conn) throws IOException, InterruptedException {
+        conn.readTimeout(READ_TIMEOUT);
+        Optional<org.mailhygiene.testkit.server.Fault> connectionFault = faults.pollConnection();
+        if (connectionFault.isPresent()
+                && connectionFault.get() instanceof org.mailhygiene.testkit.server.Fault.StallReading) {
+            conn.holdWithoutReading(); // the older model: not even the request line is read
+            return;
         }
+        InputStream in = new BufferedInputStream(conn.input());
+        OutputStream out = conn.output();
+        String line = readLine(in);
+        if (line == null) {
+            return;
+        }
+        Matcher m = REQUEST_LINE.matcher(line);
+        if (!m.matches() || !METHODS.contains(m.group(1))) {
+            reply(out, "SPAMD/1.0 76 Bad header line: " + line + "\r\n");
+            return;
+        }
+        String method = m.group(1);
+        String version = m.group(2);
+        org.mailhygiene.testkit.server.Fault fault =
+                (connectionFault.isPresent() ? connectionFault : faults.next(Method.valueOf(method))).orElse(null);
+        if (fault instanceof org.mailhygiene.testkit.server.Fault.Refuse) {
+            record(conn, method, version, List.of(), new byte[0], new byte[0], false);
+            return;
+        }
+        if (fault instanceof org.mailhygiene.testkit.server.Fault.StallReading) {
+            record(conn, method, version, List.of(), new byte[0], new byte[0], false);
+            conn.holdWithoutReading();
+            return;
+        }
+        List<Map.Entry<String, String>> headers = new ArrayList<>();
+        while (true) {
+            String h = readLine(in);
+            if (h == null || h.isEmpty()) {
+                break;
+            }
+            int colon = h.indexOf(": ");
+            if (colon <= 0) {
+                reply(out, "SPAMD/1.0 76 Bad header line: (header not in 'Name: value' format)\r\n");
+                return;
+            }
+            headers.add(new AbstractMap.SimpleImmutableEntry<>(h.substring(0, colon), h.substring(colon + 2)));
+            if (headers.size() > 255) {
+                reply(out, "SPAMD/1.0 76 Bad header line: (too many headers)\r\n");
+                return;
+            }
+        }
+        long cut = -1;
+        Optional<String> cutReply = Optional.empty();
+        if (fault instanceof org.mailhygiene.testkit.server.Fault.CloseAfter ca) {
+            cut = ca.bytes();
+        } else if (fault instanceof org.mailhygiene.testkit.server.Fault.ReplyAfter ra) {
+            cut = ra.bytes();
+            cutReply = Optional.of(ra.text());
+        }
+        String length = find(headers, "Content-length");
+        String compress = find(headers, "Compress");
+        boolean halfClosed;
+        byte[] wire;
+        if (method.equals("PING") || method.equals("SKIP")) {
+            wire = new byte[0];
+            halfClosed = false;
+        } else if (length != null) {
+            long expected;
+            try {
+                expected = Long.parseLong(length.strip());
+            } catch (NumberFormatException e) {
+                reply(out, "SPAMD/1.0 76 Bad header line: Content-Length contains non-numeric bytes\r\n");
+                return;
+            }
+            if (cut >= 0 && cut < expected) {
+                wire = readUpTo(in, cut);
+                record(conn, method, version, headers, wire, wire, false);
+                if (cutReply.isPresent()) {
+                    reply(out, cutReply.get());
+                }
+                return;
+            }
+            wire = readUpTo(in, expected);
+            halfClosed = wire.length < expected || sawEof(conn, in);
+            if (wire.length != expected) {
+                record(conn, method, version, headers, wire, wire, halfClosed);
+                reply(
+                        out,
+                        "SPAMD/1.0 76 Bad header line: (Content-Length mismatch: Expected " + expected + " bytes, got "
+                                + wire.length + " bytes)\r\n");
+                return;
+            }
+        } else if (cut >= 0) {
+            wire = readUpTo(in, cut);
+            record(conn, method, version, headers, wire, wire, false);
+            if (cutReply.isPresent()) {
+                reply(out, cutReply.get());
+            }
+            return;
+        } else {
+            wire = in.readAllBytes();
+            halfClosed = true;
+        }
+        byte[] body = wire;
+        if (compress != null) {
+            if (!compress.equals("zlib")) {
+                reply(out, "SPAMD/1.0 76 Bad header line: (compression type not supported: " + compress + ")\r\n");
+                return;
+            }
+            if (length == null) {
+                reply(out, "SPAMD/1.0 69 Service Unavailable: Compress requires Content-length header\r\n");
+                return;
+            }
+            try {
+                body = inflate(wire);
+            } catch (IOException e) {
+                reply(out, "SPAMD/1.0 76 Bad header line: (zlib inflate failed)\r\n");
+                return;
+            }
+        }
+        record(conn, method, version, headers, body, wire, halfClosed);
+        if (fault instanceof org.mailhygiene.testkit.server.Fault.Stall) {
+            conn.holdUntilClosed();
+            return;
+        }
+        if (fault instanceof org.mailhygiene.testkit.server.Fault.Close
+                || fault instanceof org.mailhygiene.testkit.server.Fault.CloseAfter) {
+            return;
+        }
+        if (fault instanceof org.mailhygiene.testkit.server.Fault.Reply r) {
+            reply(out, r.text());
+            return;
+        }
+        if (fault instanceof org.mailhygiene.testkit.server.Fault.ReplyAfter r) {
+            reply(out, r.text());
+            return;
+        }
+        if (fault instanceof org.mailhygiene.testkit.server.Fault.Delay d && !conn.pause(d.delay())) {
+            return;
+        }
+        answer(out, method, headers, body);
     }
 
     private void record(
+            FakeConnection conn,
             String method,
             String version,
             List<Map.Entry<String, String>> headers,
             byte[] body,
             byte[] wire,
             boolean halfClosed) {
-        RecordedRequest r = new RecordedRequest(method, version, headers, body, wire, halfClosed);
-        allRequests.add(r);
-        requests.add(r);
+        log.record(new RecordedRequest(method, version, headers, body, wire, halfClosed, conn.id()));
     }
 
     private void answer(OutputStream out, String method, List<Map.Entry<String, String>> headers, byte[] body)
@@ -626,15 +691,14 @@ public final class FakeSpamd implements AutoCloseable {
     }
 
     /** Whether the client half-closed after the body; waits at most 200 ms, as the reply must not depend on it. */
-    private static boolean sawEof(Socket s, InputStream in) throws IOException {
-        int old = s.getSoTimeout();
-        s.setSoTimeout(200);
+    private static boolean sawEof(FakeConnection c, InputStream in) throws IOException {
+        c.readTimeout(Duration.ofMillis(200));
         try {
             return in.read() < 0;
         } catch (java.net.SocketTimeoutException e) {
             return false;
         } finally {
-            s.setSoTimeout(old);
+            c.readTimeout(READ_TIMEOUT);
         }
     }
 
@@ -679,20 +743,7 @@ public final class FakeSpamd implements AutoCloseable {
     /** Stops the server, releases stalled connections, and closes every open socket. Idempotent. */
     @Override
     public void close() {
-        closed.countDown();
-        try {
-            server.close();
-        } catch (IOException ignored) {
-            // already closed
-        }
-        for (Socket s : open) {
-            try {
-                s.close();
-            } catch (IOException ignored) {
-                // best effort
-            }
-        }
-        pool.shutdownNow();
+        server.close();
     }
 
     @Override

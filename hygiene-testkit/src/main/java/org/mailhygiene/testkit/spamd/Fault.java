@@ -4,11 +4,41 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * A misbehaviour {@link FakeSpamd} injects instead of a normal reply.
+ * A misbehaviour {@link FakeSpamd} injects instead of a normal reply (the older fault model of this fake).
  *
  * <p>Immutable and thread-safe.
+ *
+ * @deprecated use {@link org.mailhygiene.testkit.server.Fault}, the fault model every fake shares, with
+ *     {@link FakeSpamd#enqueue(FakeSpamd.Method, org.mailhygiene.testkit.server.Fault)}; {@link #toFault()} converts
  */
+@Deprecated(since = "0.2.0")
 public sealed interface Fault {
+
+    /**
+     * The same fault in the shared model: StallReading and Stall keep their names, Close is {@code Close}, Error is a
+     * {@code Reply} of {@code SPAMD/1.0 CODE TEXT} and CRLF, Slow is {@code Delay}, Garbage is a {@code Reply} of its
+     * bytes.
+     *
+     * @return the shared fault
+     */
+    default org.mailhygiene.testkit.server.Fault toFault() {
+        if (this instanceof StallReading) {
+            return org.mailhygiene.testkit.server.Fault.stallReading();
+        }
+        if (this instanceof Stall) {
+            return org.mailhygiene.testkit.server.Fault.stall();
+        }
+        if (this instanceof Close) {
+            return org.mailhygiene.testkit.server.Fault.close();
+        }
+        if (this instanceof Error e) {
+            return org.mailhygiene.testkit.server.Fault.reply("SPAMD/1.0 " + e.code() + " " + e.text() + "\r\n");
+        }
+        if (this instanceof Slow s) {
+            return org.mailhygiene.testkit.server.Fault.delay(s.delay());
+        }
+        return org.mailhygiene.testkit.server.Fault.reply(((Garbage) this).reply());
+    }
 
     /** Accept the connection but never read the request nor answer; holds until the fake is closed. */
     record StallReading() implements Fault {}

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.mailhygiene.testkit.server.Recorded;
 
 /**
  * One request as {@link FakeSpamd} received it.
@@ -17,6 +18,7 @@ import java.util.Optional;
  * @param body the message as spamd would scan it (inflated when {@code Compress: zlib} was used)
  * @param wireBody the bytes that followed the header block on the wire
  * @param halfClosed whether the client half-closed its side after the body (the fake saw end of input)
+ * @param connection the connection it came on (1 for the fake's first)
  */
 public record RecordedRequest(
         String method,
@@ -24,7 +26,9 @@ public record RecordedRequest(
         List<Map.Entry<String, String>> headers,
         byte[] body,
         byte[] wireBody,
-        boolean halfClosed) {
+        boolean halfClosed,
+        long connection)
+        implements Recorded {
 
     /**
      * Validates and copies.
@@ -37,6 +41,38 @@ public record RecordedRequest(
         headers = List.copyOf(Objects.requireNonNull(headers, "headers"));
         body = Objects.requireNonNull(body, "body").clone();
         wireBody = Objects.requireNonNull(wireBody, "wireBody").clone();
+    }
+
+    /**
+     * The request without a connection number (0), as records were made before connections were numbered.
+     *
+     * @param method the method
+     * @param protocolVersion the version after {@code SPAMC/}
+     * @param headers the header lines
+     * @param body the scanned message
+     * @param wireBody the bytes on the wire
+     * @param halfClosed whether the client half-closed
+     * @deprecated use the canonical constructor
+     */
+    @Deprecated(since = "0.2.0")
+    public RecordedRequest(
+            String method,
+            String protocolVersion,
+            List<Map.Entry<String, String>> headers,
+            byte[] body,
+            byte[] wireBody,
+            boolean halfClosed) {
+        this(method, protocolVersion, headers, body, wireBody, halfClosed, 0);
+    }
+
+    /**
+     * The method, as the shared recording model names a request's command.
+     *
+     * @return {@link #method()}
+     */
+    @Override
+    public String command() {
+        return method;
     }
 
     /**

@@ -12,11 +12,14 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.testkit.clamd.FakeClamd.Command;
+import org.mailhygiene.testkit.server.Fault;
 
 /** Protocol-level behaviour of {@link FakeClamd}, spoken to with a raw socket. */
 class FakeClamdTest {
@@ -140,7 +143,8 @@ class FakeClamdTest {
     }
 
     @Test
-    void faultsAreConsumedInOrder() throws Exception {
+    @SuppressWarnings("deprecation") // the older, per-connection fault model still works
+    void legacyFaultsAreConsumedInOrder() throws Exception {
         try (FakeClamd f = FakeClamd.start()) {
             f.enqueue(FakeClamd.Fault.garbage()).enqueue(FakeClamd.Fault.refuse());
             assertThat(exchange(f, ascii("zPING\0"))).isEqualTo("HTTP/1.1 400 Bad Request\0");
@@ -168,5 +172,75 @@ class FakeClamdTest {
             }
         }
         assertThat(Files.exists(sock)).isFalse();
+    }
+
+    @Test
+    void aFaultWaitsForTheCommandItTargets() throws Exception {
+        try (FakeClamd f = FakeClamd.start()) {
+            f.enqueue(Command.INSTREAM, Fault.reply("stream: Chosen.Name FOUND"));
+            assertThat(exchange(f, ascii("zVERSION\0"))).isEqualTo("ClamAV 1.4.6\0");
+            assertThat(exchange(f, ascii("zPING\0"))).isEqualTo("PONG\0");
+            assertThat(exchange(f, instream("z", ascii("clean")))).isEqualTo("stream: Chosen.Name FOUND\0");
+            assertThat(exchange(f, instream("z", ascii("clean")))).isEqualTo("stream: OK\0");
+            assertThat(f.takeRequest(Duration.ofSeconds(5)).command()).isEqualTo("VERSION");
+            assertThat(f.takeRequest(Command.INSTREAM, Duration.ofSeconds(5)).connection())
+                    .isEqualTo(3);
+            assertThat(f.takeRequest(Duration.ofSeconds(5)).reply()).contains("stream: OK");
+        }
+    }
+
+    @Test
+    void everySharedFaultPlaysOutOnAScan() throws Exception {
+        try (FakeClamd f = FakeClamd.start()) {
+            f.enqueue(Command.INSTREAM, Fault.refuse());
+            assertThat(exchange(f, instream("z", new byte[50]))).isIn("", "<reset>");
+            assertThat(f.takeRequest(Duration.ofSeconds(5)).streamBytes()).isZero();
+            f.enqueue(Command.INSTREAM, Fault.close());
+            assertThat(exchange(f, instream("z", new byte[50]))).isIn("", "<reset>");
+            assertThat(f.takeRequest(Duration.ofSeconds(5)).streamBytes()).isEqualTo(50);
+            f.enqueue(Command.INSTREAM, Fault.closeAfter(5));
+            assertThat(exchange(f, instream("z", new byte[50]))).isIn("", "<reset>");
+            assertThat(f.takeRequest(Duration.ofSeconds(5)).streamBytes()).isEqualTo(5);
+            f.enqueue(Command.INSTREAM, Fault.replyAfter(7, FakeClamd.SIZE_LIMIT_ERROR));
+            assertThat(exchange(f, instream("z", new byte[50]))).startsWith(FakeClamd.SIZE_LIMIT_ERROR);
+            assertThat(f.takeRequest(Duration.ofSeconds(5)).streamBytes()).isEqualTo(7);
+            f.enqueue(Command.INSTREAM, Fault.delay(Duration.ofMillis(1)));
+            assertThat(exchange(f, instream("z", Eicar.bytes()))).isEqualTo("stream: Eicar-Test-Signature FOUND\0");
+            assertThat(f.takeRequest(Duration.ofSeconds(5)).reply()).isPresent();
+        }
+    }
+
+    @Test
+    void aStallHoldsTheConnectionUntilTheFakeCloses() throws Exception {
+        FakeClamd f = FakeClamd.start();
+        f.enqueue(Command.PING, Fault.stall());
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), f.port())) {
+            s.getOutputStream().write(ascii("zPING\0"));
+            assertThat(f.takeRequest(Duration.ofSeconds(5)).reply()).isEmpty();
+            f.close(); // releases the stalled connection: the client sees the end, not a hang
+            s.setSoTimeout(10_000);
+            assertThat(s.getInputStream().read()).isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void standingFaultsLastUntilCleared() throws Exception {
+        try (FakeClamd f = FakeClamd.start()) {
+            f.always(Command.PING, Fault.reply("PANG"));
+            assertThat(exchange(f, ascii("zPING\0"))).isEqualTo("PANG\0");
+            assertThat(exchange(f, ascii("zPING\0"))).isEqualTo("PANG\0");
+            assertThat(exchange(f, ascii("zVERSION\0"))).isEqualTo("ClamAV 1.4.6\0");
+            f.clearFaults();
+            assertThat(exchange(f, ascii("zPING\0"))).isEqualTo("PONG\0");
+        }
+    }
+
+    @Test
+    void aFaultCanTargetACommandInsideASession() throws Exception {
+        try (FakeClamd f = FakeClamd.start()) {
+            f.enqueue(Command.VERSION, Fault.reply("2: garbage"));
+            assertThat(exchange(f, ascii("zIDSESSION\0zPING\0zVERSION\0zPING\0zEND\0")))
+                    .isEqualTo("1: PONG\0" + "2: garbage\0" + "3: PONG\0");
+        }
     }
 }

@@ -13,6 +13,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.testkit.server.Fault;
 
 /** The fake's documented behaviour, run in-process (the scanner tests run it as a real process). */
 class FakeVascanTest {
@@ -120,5 +121,43 @@ class FakeVascanTest {
                         file("z", "FAKE-VASCAN:encrypted").toString()))
                 .isZero();
         assertThat(run("--fake-flavour=vexira", "-qqq", e.toString())).isEqualTo(FakeVascan.VEXIRA_ERROR);
+    }
+
+    @Test
+    void sharedFaultsApplyToOneRunEachAndRunsAreRecorded() throws Exception {
+        try (FakeVascan.Installation fake = FakeVascan.builder().start(dir)) {
+            String faults = "--fake-faults=" + dir.resolve("faults");
+            String record = "--fake-record=" + dir.resolve("runs");
+            Path clean = file("c", "hello");
+            Path eicar = file("e", FakeVascan.eicar());
+            fake.enqueue(Fault.reply("garbage\n"))
+                    .enqueue(Fault.close())
+                    .enqueue(Fault.closeAfter(5))
+                    .enqueue(Fault.replyAfter(4, "<cut>"))
+                    .enqueue(Fault.delay(java.time.Duration.ofMillis(1)));
+            List<String> base = List.of(faults, record, "-y", quarantine.toString());
+            assertThat(run(with(base, clean))).isEqualTo(FakeVascan.CLEAN);
+            assertThat(output).isEqualTo("garbage\n");
+            assertThat(run(with(base, clean))).isEqualTo(FakeVascan.ERROR);
+            assertThat(output).isEmpty();
+            assertThat(run(with(base, eicar))).isEqualTo(FakeVascan.ERROR);
+            assertThat(output).isEqualTo(eicar.toString().substring(0, 5));
+            assertThat(run(with(base, eicar))).isEqualTo(FakeVascan.INFECTED);
+            assertThat(output).isEqualTo(eicar.toString().substring(0, 4) + "<cut>");
+            assertThat(run(with(base, eicar))).isEqualTo(FakeVascan.INFECTED);
+            assertThat(output).isEqualTo(eicar + ": virus EICAR_test_file\n");
+            assertThat(run(with(base, clean))).isEqualTo(FakeVascan.CLEAN);
+            FakeVascan.Invocation first = fake.takeRequest(java.time.Duration.ofSeconds(10));
+            assertThat(first.command()).isEqualTo("SCAN");
+            assertThat(first.arguments()).containsExactly("-y", quarantine.toString(), clean.toString());
+            assertThat(fake.requests()).hasSize(6);
+            assertThat(fake.path()).isExecutable();
+        }
+    }
+
+    private static String[] with(List<String> base, Path file) {
+        List<String> a = new ArrayList<>(base);
+        a.add(file.toString());
+        return a.toArray(String[]::new);
     }
 }

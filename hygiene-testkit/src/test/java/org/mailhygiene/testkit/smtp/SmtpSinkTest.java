@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.mailhygiene.testkit.server.Fault;
 
 @ExtendWith(SmtpSinkExtension.class)
 class SmtpSinkTest {
@@ -142,6 +143,55 @@ class SmtpSinkTest {
             assertThat(c.reply()).contains("250-SIZE 1000");
             c.send("MAIL FROM:<a@b.c> SIZE=1001\r\n");
             assertThat(c.reply().get(0)).startsWith("552");
+        }
+    }
+
+    @Test
+    void sharedFaultsAndTheRequestLog(SmtpSink sink) throws Exception {
+        sink.enqueue(SinkCommand.MAIL, Fault.reply("451 4.3.0 later"));
+        sink.enqueue(SinkCommand.DATA_END, Fault.replyAfter(5, "421 4.3.0 cut"));
+        try (Raw c = new Raw(sink)) {
+            c.reply();
+            c.send("EHLO a\r\n");
+            c.reply();
+            c.send("MAIL FROM:<a@x.org>\r\n");
+            assertThat(c.reply()).containsExactly("451 4.3.0 later");
+            c.send("MAIL FROM:<a@x.org>\r\n");
+            assertThat(c.reply()).containsExactly("250 2.1.0 Ok");
+            c.send("RCPT TO:<b@y.org>\r\n");
+            c.reply();
+            c.send("DATA\r\n");
+            assertThat(c.reply().get(0)).startsWith("354");
+            c.send("Subject: long enough\r\n\r\nbody\r\n.\r\n");
+            assertThat(c.reply()).containsExactly("421 4.3.0 cut");
+            assertThat(c.reply()).containsExactly("<eof>");
+        }
+        assertThat(sink.messages()).isEmpty();
+        assertThat(sink.takeRequest(Duration.ofSeconds(5)).command()).isEqualTo("EHLO");
+        SinkRequest mail = sink.takeRequest(Duration.ofSeconds(5));
+        assertThat(mail.command()).isEqualTo("MAIL");
+        assertThat(mail.line()).isEqualTo("MAIL FROM:<a@x.org>");
+        assertThat(mail.connection()).isEqualTo(1);
+        assertThat(sink.requests())
+                .extracting(SinkRequest::command)
+                .containsExactly("EHLO", "MAIL", "MAIL", "RCPT", "DATA");
+    }
+
+    @Test
+    void aDelayedReplyIsTheNormalOneAndAStallBlocksOnlyItsConnection(SmtpSink sink) throws Exception {
+        sink.enqueue(SinkCommand.NOOP, Fault.delay(Duration.ofMillis(1)));
+        sink.enqueue(SinkCommand.RSET, Fault.stall());
+        try (Raw c = new Raw(sink)) {
+            c.reply();
+            c.send("NOOP\r\n");
+            assertThat(c.reply()).containsExactly("250 2.0.0 Ok");
+            c.send("RSET\r\n");
+            assertThat(sink.takeRequest(Duration.ofSeconds(5)).command()).isEqualTo("NOOP");
+            assertThat(sink.takeRequest(Duration.ofSeconds(5)).command()).isEqualTo("RSET");
+        }
+        // the stalled connection holds on until the sink closes; other connections are served
+        try (Raw c = new Raw(sink)) {
+            assertThat(c.reply().get(0)).startsWith("220 ");
         }
     }
 }

@@ -1,0 +1,14 @@
+/**
+ * Micrometer meters for Mail Hygiene (the scan pipeline, and the relay when hygiene-smtp is present) and a small admin
+ * HTTP server for {@code /metrics} (Prometheus text format) and {@code /health}.
+ */
+module org.mailhygiene.metrics {
+    requires transitive org.mailhygiene.api;
+    requires static org.mailhygiene.smtp;
+    requires transitive micrometer.core;
+    requires transitive micrometer.registry.prometheus;
+    requires jdk.httpserver;
+    requires org.slf4j;
+
+    exports org.mailhygiene.metrics;
+}

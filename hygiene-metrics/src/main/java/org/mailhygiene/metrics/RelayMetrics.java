@@ -1,0 +1,217 @@
+package org.mailhygiene.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import org.mailhygiene.api.Health;
+import org.mailhygiene.api.Scanner;
+import org.mailhygiene.smtp.delivery.DeliveryListener;
+import org.mailhygiene.smtp.delivery.Endpoint;
+import org.mailhygiene.smtp.delivery.RecipientResult;
+import org.mailhygiene.smtp.queue.QueuedMessage;
+import org.mailhygiene.smtp.server.SessionListener;
+import org.mailhygiene.smtp.topology.Node;
+
+/**
+ * A relay node's meters, beyond the scanning ones of {@link ScanMetrics}: register it on the node's builder as a
+ * {@linkplain Node.Builder#sessionListener session listener} and a {@linkplain Node.Builder#deliveryListener delivery
+ * listener}, then {@linkplain #watch(Node) watch} the built node and {@linkplain #bindTo bind} it to registries.
+ *
+ * <p>Meters (Micrometer names):
+ *
+ * <ul>
+ *   <li>{@code hygiene.queue.size} gauge: messages the delivery agent holds (delivering, waiting for a retry);
+ *   <li>{@code hygiene.queue.oldest.age} gauge, seconds: age of the oldest of them (0 when empty);
+ *   <li>{@code hygiene.smtp.sessions.active} gauge: open SMTP sessions;
+ *   <li>{@code hygiene.deliveries} counter, tag {@code result} ({@code delivered}, {@code deferred},
+ *       {@code failed}), per recipient and attempt;
+ *   <li>{@code hygiene.bounces} counter: bounces stored;
+ *   <li>{@code hygiene.smtp.tls.sessions} counter, tag {@code protocol}: completed STARTTLS handshakes;
+ *   <li>{@code hygiene.smtp.refusals} counter, tags {@code reason} (see {@link SessionListener#refused}) and
+ *       {@code code}.
+ * </ul>
+ *
+ * <p>Dispositions of scanned messages (rejected, tempfailed, quarantined) are {@link ScanMetrics}'
+ * {@code hygiene.dispositions}. Bind semantics as in {@link ScanMetrics}. Thread-safe; the listener methods are fast
+ * and never throw. Needs hygiene-smtp on the class path (an optional dependency of this module).
+ */
+public final class RelayMetrics implements SessionListener, DeliveryListener, MeterBinder {
+    private final CompositeMeterRegistry registry = new CompositeMeterRegistry();
+    private final Clock clock;
+    private volatile Node node;
+
+    /**
+     * Creates the meters, with the system clock for the queue's age.
+     */
+    public RelayMetrics() {
+        this(Clock.systemUTC());
+    }
+
+    /**
+     * Creates the meters.
+     *
+     * @param clock the clock the queue's age is measured with (the node's)
+     */
+    public RelayMetrics(Clock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+        Gauge.builder(
+                        "hygiene.queue.size",
+                        this,
+                        m -> m.node == null ? 0 : m.node.relay().delivery().queued())
+                .description("messages in the delivery queue")
+                .register(registry);
+        Gauge.builder("hygiene.queue.oldest.age", this, RelayMetrics::oldestAgeSeconds)
+                .description("age of the oldest message in the delivery queue")
+                .baseUnit("seconds")
+                .register(registry);
+        Gauge.builder("hygiene.smtp.sessions.active", this, RelayMetrics::activeSessions)
+                .description("open SMTP sessions")
+                .register(registry);
+    }
+
+    /**
+     * The node whose queue and sessions the gauges show.
+     *
+     * @param value the node (built; the gauges read 0 until it is started)
+     * @return this
+     */
+    public RelayMetrics watch(Node value) {
+        this.node = Objects.requireNonNull(value, "node");
+        return this;
+    }
+
+    private double oldestAgeSeconds() {
+        Node n = node;
+        if (n == null) {
+            return 0;
+        }
+        Optional<Instant> oldest = n.relay().delivery().oldestQueuedAt();
+        if (oldest.isEmpty()) {
+            return 0;
+        }
+        Duration age = Duration.between(oldest.get(), clock.instant());
+        return age.isNegative() ? 0 : age.toMillis() / 1000.0;
+    }
+
+    private double activeSessions() {
+        Node n = node;
+        return n == null || !n.running() ? 0 : n.relay().activeSessions();
+    }
+
+    @Override
+    public void bindTo(MeterRegistry target) {
+        registry.add(target);
+    }
+
+    @Override
+    public void refused(InetAddress client, String reason, int code) {
+        Counter.builder("hygiene.smtp.refusals")
+                .description("connections, commands and messages refused, by reason")
+                .tag("reason", reason)
+                .tag("code", Integer.toString(code))
+                .register(registry)
+                .increment();
+    }
+
+    @Override
+    public void tlsEstablished(InetAddress client, String protocol, String cipherSuite) {
+        Counter.builder("hygiene.smtp.tls.sessions")
+                .description("completed STARTTLS handshakes")
+                .tag("protocol", protocol)
+                .register(registry)
+                .increment();
+    }
+
+    @Override
+    public void transaction(QueuedMessage message, Optional<Endpoint> endpoint, List<RecipientResult> results) {
+        for (RecipientResult r : results) {
+            String result = switch (r.outcome()) {
+                case DELIVERED -> "delivered";
+                case PERMANENT -> "failed";
+                default -> "deferred";
+            };
+            Counter.builder("hygiene.deliveries")
+                    .description("delivery attempts per recipient, by result")
+                    .tag("result", result)
+                    .register(registry)
+                    .increment();
+        }
+    }
+
+    @Override
+    public void bounced(QueuedMessage message, QueuedMessage bounce) {
+        Counter.builder("hygiene.bounces")
+                .description("bounces stored")
+                .register(registry)
+                .increment();
+    }
+
+    /**
+     * The node's health: each scanner's probe, the queue, and the spool directory. The node cannot accept mail (the
+     * report says so, and {@code /health} answers 503) when it is not running, when a scanner's probe says
+     * {@link Health.Status#DOWN} (the default policy tempfails every message then), or when the spool directory is not
+     * writable. Probes run on the calling thread, each bounded by its scanner's own timeouts.
+     *
+     * @param node the node
+     * @return the report
+     */
+    public static HealthReport health(Node node) {
+        Objects.requireNonNull(node, "node");
+        List<HealthReport.Component> parts = new ArrayList<>();
+        boolean ok = node.running();
+        parts.add(new HealthReport.Component(
+                "smtp", ok ? HealthReport.State.UP : HealthReport.State.DOWN, ok ? "accepting" : "not running"));
+        for (Scanner s : node.scanners()) {
+            Health h;
+            try {
+                h = s.health();
+            } catch (RuntimeException e) {
+                h = Health.down(String.valueOf(e), Duration.ZERO);
+            }
+            HealthReport.State state = switch (h.status()) {
+                case UP -> HealthReport.State.UP;
+                case DOWN -> HealthReport.State.DOWN;
+                default -> HealthReport.State.UNKNOWN;
+            };
+            if (state == HealthReport.State.DOWN) {
+                ok = false;
+            }
+            parts.add(new HealthReport.Component("scanner:" + s.name(), state, h.detail()));
+        }
+        Path spoolDir = node.spool().directory();
+        boolean writable = Files.isWritable(spoolDir);
+        String space;
+        try {
+            space = String.format(
+                    Locale.ROOT, "%d MB free", Files.getFileStore(spoolDir).getUsableSpace() / (1024 * 1024));
+        } catch (IOException e) {
+            space = "free space unknown: " + e.getMessage();
+        }
+        int queued = node.relay().delivery().queued();
+        Optional<Instant> oldest = node.relay().delivery().oldestQueuedAt();
+        String detail = queued + " messages"
+                + oldest.map(o -> ", oldest queued " + o).orElse("")
+                + ", " + space
+                + (writable ? "" : ", spool not writable");
+        if (!writable) {
+            ok = false;
+        }
+        parts.add(new HealthReport.Component(
+                "queue", writable ? HealthReport.State.UP : HealthReport.State.DOWN, detail));
+        return new HealthReport(ok, parts);
+    }
+}

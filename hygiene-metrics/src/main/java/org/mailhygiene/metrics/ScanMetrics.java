@@ -1,0 +1,154 @@
+package org.mailhygiene.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import java.time.Duration;
+import java.util.Locale;
+import org.mailhygiene.api.Message;
+import org.mailhygiene.api.ScanFailure;
+import org.mailhygiene.api.Verdict;
+import org.mailhygiene.api.events.HygieneListener;
+import org.mailhygiene.api.policy.Disposition;
+
+/**
+ * The scan pipeline's meters: a {@link HygieneListener} to hand to a {@code ScanPipeline} (or a node, or a milter),
+ * and a Micrometer {@link MeterBinder} to publish what it counted in one or more registries.
+ *
+ * <p>Meters (Micrometer names; the Prometheus text format writes dots as underscores and adds {@code _seconds} and
+ * {@code _total}):
+ *
+ * <ul>
+ *   <li>{@code hygiene.scan.duration} timer with a histogram (buckets from 1 ms to 2 min), tags {@code scanner} and
+ *       {@code result} ({@code clean}, {@code infected}, {@code spam}, {@code suspicious} or {@code failed}): the time
+ *       each scanner took per message;
+ *   <li>{@code hygiene.scan.verdicts} counter, tags {@code scanner}, {@code outcome};
+ *   <li>{@code hygiene.scan.failures} counter, tags {@code scanner}, {@code kind} (the {@code ScanFailure.Kind});
+ *   <li>{@code hygiene.scan.cache.hits} counter, tag {@code scanner};
+ *   <li>{@code hygiene.dispositions} counter, tag {@code action} ({@code accept}, {@code tag}, {@code quarantine},
+ *       {@code discard}, {@code reject}, {@code tempfail});
+ *   <li>{@code hygiene.failover.events} counter, tags {@code group}, {@code member}, {@code event} ({@code failover},
+ *       {@code down}, {@code up});
+ *   <li>{@code hygiene.signature.updates} counter, tags {@code updater}, {@code result} ({@code ok}, {@code failed}).
+ * </ul>
+ *
+ * <p>Binding: {@link #bindTo(MeterRegistry)} may be called for several registries (for example the admin server's
+ * Prometheus registry and an embedding application's own); every event is recorded in each registry bound at the time
+ * (a registry bound later counts from then on; until one is bound, events are counted nowhere).
+ *
+ * <p>Thread-safe; every listener method is fast and never throws.
+ */
+public final class ScanMetrics implements HygieneListener, MeterBinder {
+    /** The histogram's lowest bucket boundary. */
+    private static final Duration MIN_EXPECTED = Duration.ofMillis(1);
+    /** The histogram's highest bucket boundary (the pipeline's default deadline). */
+    private static final Duration MAX_EXPECTED = Duration.ofMinutes(2);
+
+    private final CompositeMeterRegistry registry = new CompositeMeterRegistry();
+
+    /** Creates meters bound to no registry yet. */
+    public ScanMetrics() {}
+
+    /**
+     * Publishes the meters in {@code target} as well (see the class description).
+     *
+     * @param target the registry
+     */
+    @Override
+    public void bindTo(MeterRegistry target) {
+        registry.add(target);
+    }
+
+    @Override
+    public void scanFinished(Verdict verdict, Message message) {
+        String outcome = lower(verdict.outcome().name());
+        timer(verdict.scanner(), outcome).record(verdict.elapsed());
+        Counter.builder("hygiene.scan.verdicts")
+                .description("verdicts per scanner and outcome")
+                .tag("scanner", verdict.scanner())
+                .tag("outcome", outcome)
+                .register(registry)
+                .increment();
+    }
+
+    @Override
+    public void scanFailed(ScanFailure failure, Message message) {
+        timer(failure.scanner(), "failed").record(failure.elapsed());
+        Counter.builder("hygiene.scan.failures")
+                .description("scanner failures by kind")
+                .tag("scanner", failure.scanner())
+                .tag("kind", lower(failure.kind().name()))
+                .register(registry)
+                .increment();
+    }
+
+    @Override
+    public void cacheHit(Verdict verdict, Message message) {
+        Counter.builder("hygiene.scan.cache.hits")
+                .description("verdicts answered from the verdict cache")
+                .tag("scanner", verdict.scanner())
+                .register(registry)
+                .increment();
+    }
+
+    @Override
+    public void disposition(Disposition disposition, Message message) {
+        Counter.builder("hygiene.dispositions")
+                .description("policy decisions per message")
+                .tag("action", lower(disposition.action().name()))
+                .register(registry)
+                .increment();
+    }
+
+    @Override
+    public void failover(String group, String from, String to, String reason) {
+        failoverEvent(group, from, "failover");
+    }
+
+    @Override
+    public void memberDown(String group, String member, String reason, Duration backoff) {
+        failoverEvent(group, member, "down");
+    }
+
+    @Override
+    public void memberUp(String group, String member) {
+        failoverEvent(group, member, "up");
+    }
+
+    @Override
+    public void signatureUpdate(String updater, boolean success, String detail, Duration elapsed) {
+        Counter.builder("hygiene.signature.updates")
+                .description("signature update runs")
+                .tag("updater", updater)
+                .tag("result", success ? "ok" : "failed")
+                .register(registry)
+                .increment();
+    }
+
+    private void failoverEvent(String group, String member, String event) {
+        Counter.builder("hygiene.failover.events")
+                .description("failover group events: a call moved on, a member marked down or up")
+                .tag("group", group)
+                .tag("member", member)
+                .tag("event", event)
+                .register(registry)
+                .increment();
+    }
+
+    private Timer timer(String scanner, String result) {
+        return Timer.builder("hygiene.scan.duration")
+                .description("time per scan, by scanner and result")
+                .tag("scanner", scanner)
+                .tag("result", result)
+                .publishPercentileHistogram()
+                .minimumExpectedValue(MIN_EXPECTED)
+                .maximumExpectedValue(MAX_EXPECTED)
+                .register(registry);
+    }
+
+    private static String lower(String s) {
+        return s.toLowerCase(Locale.ROOT);
+    }
+}

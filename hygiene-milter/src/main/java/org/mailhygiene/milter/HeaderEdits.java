@@ -1,0 +1,205 @@
+package org.mailhygiene.milter;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.mailhygiene.api.policy.Disposition;
+import org.mailhygiene.api.policy.Header;
+import org.mailhygiene.milter.protocol.MilterPacket;
+import org.mailhygiene.milter.protocol.MilterProtocol;
+
+/**
+ * Records the header fields of one message as the MTA sends them and turns a {@link Disposition}'s subject tag and
+ * header fields into milter header edits, with the same result as {@code MessageTagger} has on the relay: the first
+ * {@code Subject} gets the tag in front of its original bytes (RFC 2047 encoded words stay intact), incoming
+ * {@code X-Spam-*} and look-alike fields are renamed ({@code X-Spam-Original-*}, {@code X-Original-*}: deleted and
+ * appended under the new name), and the disposition's fields are appended, folded at about 78 characters. One
+ * difference: a renamed field moves to the end of the header section (the milter protocol has no rename).
+ *
+ * <p>Values are ISO-8859-1 strings, one char per byte, so 8-bit values are passed back unchanged. Only fields whose
+ * names start with {@code X-} are recorded besides the first Subject, up to {@value #RECORD_LIMIT} bytes; past that,
+ * {@link #overflowed()} is true and the message cannot be tagged. Package-private; one per message.
+ */
+final class HeaderEdits {
+    static final int RECORD_LIMIT = 1 << 20;
+    private static final int FOLD_AT = 78;
+    private static final int MAX_LINE = 998;
+
+    private record Field(String name, String value, int occurrence) {}
+
+    private final List<Field> xFields = new ArrayList<>();
+    private final Map<String, Integer> counts = new TreeMap<>();
+    private String subject;
+    private long recorded;
+    private boolean overflowed;
+
+    /** Records one field as received ({@code value} with or without its leading space, as negotiated). */
+    void record(String name, String value) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        if (lower.equals("subject") && subject == null) {
+            subject = value;
+            return;
+        }
+        if (!lower.startsWith("x-")) {
+            return;
+        }
+        int occurrence = counts.merge(lower, 1, Integer::sum);
+        recorded += name.length() + value.length() + 16;
+        if (recorded > RECORD_LIMIT) {
+            overflowed = true;
+            return;
+        }
+        xFields.add(new Field(name, value, occurrence));
+    }
+
+    boolean overflowed() {
+        return overflowed;
+    }
+
+    /** Whether the disposition asks for any header change. */
+    static boolean needed(Disposition d) {
+        return d.subjectTag().isPresent() || !d.headers().isEmpty();
+    }
+
+    /**
+     * The edits, in the order to send them: deletions (highest occurrence first, so earlier indexes stay valid), the
+     * Subject change, re-added renamed fields, a missing Subject, the disposition's fields.
+     *
+     * @param leadingSpace whether {@code SMFIP_HDR_LEADSPC} was negotiated: values then carry their leading space
+     */
+    List<MilterPacket> plan(Disposition d, boolean leadingSpace) {
+        List<MilterPacket> deletes = new ArrayList<>();
+        List<MilterPacket> adds = new ArrayList<>();
+        MilterPacket subjectChange = null;
+        String lead = leadingSpace ? " " : "";
+        if (d.subjectTag().isPresent()) {
+            String tag = d.subjectTag().get();
+            if (subject == null) {
+                adds.add(MilterPacket.ofStrings(MilterProtocol.SMFIR_ADDHEADER, "Subject", lead + tag));
+            } else {
+                String tagged = tagged(subject, tag);
+                if (tagged != null) {
+                    subjectChange = MilterPacket.ofIndexed(MilterProtocol.SMFIR_CHGHEADER, 1, "Subject", lead + tagged);
+                }
+            }
+        }
+        Set<String> addedNames = new HashSet<>();
+        for (Header h : d.headers()) {
+            addedNames.add(h.name().toLowerCase(Locale.ROOT));
+        }
+        List<MilterPacket> renamed = new ArrayList<>();
+        for (int i = xFields.size() - 1; i >= 0; i--) {
+            Field f = xFields.get(i);
+            String newName = renamed(f.name(), addedNames);
+            if (newName == null) {
+                continue;
+            }
+            deletes.add(MilterPacket.ofIndexed(MilterProtocol.SMFIR_CHGHEADER, f.occurrence(), f.name(), ""));
+            renamed.add(0, MilterPacket.ofStrings(MilterProtocol.SMFIR_ADDHEADER, newName, f.value()));
+        }
+        // Deletions must run from the highest index of each name down; the loop above walks the fields backwards,
+        // which orders every name's occurrences that way.
+        List<MilterPacket> out = new ArrayList<>(deletes);
+        if (subjectChange != null) {
+            out.add(subjectChange);
+        }
+        out.addAll(renamed);
+        out.addAll(adds);
+        for (Header h : d.headers()) {
+            String folded = fold(h.name(), h.value());
+            String value = folded.substring(h.name().length() + 1); // starts with the space after the colon
+            out.add(MilterPacket.ofStrings(
+                    MilterProtocol.SMFIR_ADDHEADER, h.name(), leadingSpace ? value : value.substring(1)));
+        }
+        return out;
+    }
+
+    /** The new Subject value without leading space, or {@code null} when it already starts with the tag. */
+    static String tagged(String value, String tag) {
+        int p = 0;
+        while (p < value.length()) {
+            char c = value.charAt(p);
+            if (c == ' ' || c == '\t') {
+                p++;
+            } else if (c == '\r'
+                    && p + 2 < value.length()
+                    && value.charAt(p + 1) == '\n'
+                    && isWsp(value.charAt(p + 2))) {
+                p += 2;
+            } else if (c == '\n' && p + 1 < value.length() && isWsp(value.charAt(p + 1))) {
+                p++;
+            } else {
+                break;
+            }
+        }
+        String rest = value.substring(p);
+        if (rest.isEmpty()) {
+            return tag;
+        }
+        if (rest.startsWith(tag)
+                && (rest.length() == tag.length() || " \t\r\n".indexOf(rest.charAt(tag.length())) >= 0)) {
+            return null;
+        }
+        int firstLine = 0;
+        while (firstLine < rest.length() && rest.charAt(firstLine) != '\r' && rest.charAt(firstLine) != '\n') {
+            firstLine++;
+        }
+        if ("Subject: ".length() + tag.length() + 1 + firstLine > MAX_LINE) {
+            return tag + "\n " + rest;
+        }
+        return tag + " " + rest;
+    }
+
+    private static String renamed(String name, Set<String> addedNames) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        if (lower.startsWith("x-spam-") && !lower.startsWith("x-spam-original-")) {
+            return name.substring(0, 7) + "Original-" + name.substring(7);
+        }
+        if (addedNames.contains(lower)) {
+            return "X-Original-" + name.substring(2);
+        }
+        return null;
+    }
+
+    private static boolean isWsp(char c) {
+        return c == ' ' || c == '\t';
+    }
+
+    /** {@code Name: value} folded at white space and after commas to lines of about 78 characters, LF between lines. */
+    static String fold(String name, String value) {
+        String text = name + ": " + value;
+        StringBuilder out = new StringBuilder();
+        StringBuilder line = new StringBuilder();
+        int i = 0;
+        boolean first = true;
+        while (i < text.length()) {
+            int next = nextBreak(text, i, first ? name.length() + 2 : i + 1);
+            String piece = text.substring(i, next);
+            if (line.length() > 0 && line.length() + piece.length() > FOLD_AT) {
+                out.append(line).append('\n');
+                line.setLength(0);
+                if (!piece.startsWith(" ") && !piece.startsWith("\t")) {
+                    line.append('\t');
+                }
+            }
+            line.append(piece);
+            i = next;
+            first = false;
+        }
+        return out.append(line).toString();
+    }
+
+    private static int nextBreak(String text, int from, int min) {
+        for (int j = Math.max(from + 1, min); j < text.length(); j++) {
+            char c = text.charAt(j);
+            if (c == ' ' || c == '\t' || text.charAt(j - 1) == ',') {
+                return j;
+            }
+        }
+        return text.length();
+    }
+}

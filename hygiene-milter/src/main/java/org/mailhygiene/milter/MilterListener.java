@@ -1,0 +1,26 @@
+package org.mailhygiene.milter;
+
+import org.mailhygiene.api.Envelope;
+import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.scanners.ScanReport;
+
+/**
+ * Told about every message the milter answered at end of message, for statistics and logs. Called on the session's
+ * thread after the reply was sent; must be fast and must not throw (an exception is logged and ignored).
+ */
+@FunctionalInterface
+public interface MilterListener {
+    /** A listener that does nothing. */
+    MilterListener NONE = (envelope, content, report, outcome) -> {};
+
+    /**
+     * One message was answered.
+     *
+     * @param envelope the envelope as the MTA reported it (client, HELO, sender, recipients)
+     * @param content the message as scanned; readable only during the call
+     * @param report the pipeline's results and disposition; {@code null} when the scan did not finish before the
+     *     milter's own backstop ({@link MilterServer.Builder#scanTimeout})
+     * @param outcome what was sent to the MTA
+     */
+    void handled(Envelope envelope, MessageContent content, ScanReport report, MilterOutcome outcome);
+}

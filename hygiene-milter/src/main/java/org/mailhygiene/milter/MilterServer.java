@@ -1,0 +1,489 @@
+package org.mailhygiene.milter;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.mailhygiene.milter.protocol.MilterCodec;
+import org.mailhygiene.scanners.ScanPipeline;
+import org.mailhygiene.scanners.concurrent.VirtualThreads;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A milter server: Postfix ({@code smtpd_milters = inet:127.0.0.1:PORT}) or Sendmail connect to it, and every message
+ * they receive goes through a {@link ScanPipeline} before the MTA answers the final dot of DATA.
+ *
+ * <p><b>Protocol.</b> Version 6 of the Sendmail milter protocol, or the MTA's lower version (2 to 5) when it offers
+ * less. The server asks only for what it uses: CONNECT, HELO, MAIL and RCPT (for the envelope), header fields, body
+ * and end of message; it asks the MTA not to send DATA and unknown commands, and (version 6) not to wait for replies
+ * to anything before end of message, and for header values with their leading space ({@code SMFIP_HDR_LEADSPC}, so
+ * the scanned bytes are the header section as received). Actions requested: add and change header fields, and
+ * quarantine. One MTA connection carries any number of messages (Postfix keeps one per SMTP session); abort, quit and
+ * quit-new-connection are handled.
+ *
+ * <p><b>The message.</b> Header fields and body chunks are streamed into a {@link org.mailhygiene.api.SpooledContent}
+ * as the bytes the MTA will deliver (header fields with CRLF line ends, an empty line, the body exactly as sent),
+ * in heap up to {@link Builder#memoryThreshold} and in a private temporary file beyond. Postfix does not show a milter
+ * its own {@code Received:} header (Sendmail compatibility), so that header is not part of what is scanned.
+ *
+ * <p><b>Replies at end of message</b>, from the pipeline's disposition:
+ * <ul>
+ *   <li>REJECT and TEMPFAIL: {@code SMFIR_REPLYCODE} with the disposition's reply, e.g.
+ *       {@code 554 5.7.1 Virus found: Eicar-Test-Signature}; the MTA gives it to its SMTP client at DATA.
+ *   <li>ACCEPT and TAG: header edits (subject tag, {@code X-Spam-*} fields; see {@code HeaderEdits}), then
+ *       {@code SMFIR_ACCEPT}.
+ *   <li>QUARANTINE: header edits, {@code SMFIR_QUARANTINE} with the disposition's reason (Postfix puts the message in
+ *       its hold queue and logs the reason), then {@code SMFIR_ACCEPT}.
+ *   <li>DISCARD (only when a policy is configured to discard): {@code SMFIR_DISCARD}, with a WARN log line.
+ * </ul>
+ * When the MTA did not allow an action the disposition needs (header changes, quarantine), the message is
+ * tempfailed ({@code 451 4.7.0}) instead of passing unmarked or unheld.
+ *
+ * <p><b>Slow scans.</b> While the pipeline works, the server sends {@code SMFIR_PROGRESS} every
+ * {@link Builder#progressInterval} (default 10 s); each one restarts Postfix's {@code milter_content_timeout}
+ * (default 300 s), so the MTA waits as long as the scan takes. The scan is bounded by the pipeline's own deadline
+ * ({@link ScanPipeline.Builder#deadline}, default 2 min): a scanner still running then is a {@code TIMED_OUT} failure
+ * and the policy decides (the default policy tempfails: {@code 451}). If the pipeline has not answered by
+ * {@link Builder#scanTimeout} (a backstop, default 3 min), the message is tempfailed with
+ * {@code 451 4.4.5 Scan did not finish in time}. If the milter is not reachable at all, or closes the connection,
+ * Postfix applies {@code milter_default_action} (default {@code tempfail}: {@code 451 4.7.1}).
+ *
+ * <p><b>Limits.</b> A packet longer than {@link Builder#maxPacketSize} (default 1 MiB), a packet length of 0, a
+ * malformed payload or a command out of place closes the connection (the MTA applies its default action); nothing
+ * is buffered beyond one packet. Reads are bounded by {@link Builder#readTimeout}, writes by
+ * {@link Builder#writeTimeout}. At most {@link Builder#maxConnections} connections are served; more are closed at
+ * once.
+ *
+ * <p>Sessions run on virtual threads on Java 21+ ({@link VirtualThreads}), pooled platform threads on 17. Thread-safe.
+ * {@link #start()} once, {@link #close()} once.
+ */
+public final class MilterServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MilterServer.class);
+
+    /** What sessions need; immutable. */
+    record Settings(
+            ScanPipeline pipeline,
+            MilterListener listener,
+            long memoryThreshold,
+            Path spoolDirectory,
+            int maxPacketSize,
+            Duration readTimeout,
+            Duration writeTimeout,
+            Duration progressInterval,
+            Duration scanTimeout,
+            Clock clock,
+            ExecutorService scanExecutor,
+            ScheduledExecutorService watchdog) {}
+
+    private final Settings settings;
+    private final InetAddress bindAddress;
+    private final int requestedPort;
+    private final int maxConnections;
+    private final ExecutorService sessions;
+    private final AtomicInteger active = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong accepted = new java.util.concurrent.atomic.AtomicLong();
+    private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+    private volatile ServerSocket serverSocket;
+    private volatile boolean running;
+    private Thread acceptor;
+
+    private MilterServer(Builder b) {
+        this.bindAddress = b.bindAddress;
+        this.requestedPort = b.port;
+        this.maxConnections = b.maxConnections;
+        ScheduledThreadPoolExecutor watchdog = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "milter-watchdog");
+            t.setDaemon(true);
+            return t;
+        });
+        watchdog.setRemoveOnCancelPolicy(true);
+        this.settings = new Settings(
+                b.pipeline,
+                b.listener,
+                b.memoryThreshold,
+                b.spoolDirectory,
+                b.maxPacketSize,
+                b.readTimeout,
+                b.writeTimeout,
+                b.progressInterval,
+                b.scanTimeout,
+                b.clock,
+                VirtualThreads.newPerTaskExecutor("milter-scan", b.maxConnections + 1),
+                watchdog);
+        this.sessions = VirtualThreads.newPerTaskExecutor("milter-session", b.maxConnections + 1);
+    }
+
+    /**
+     * A new builder.
+     *
+     * @return a builder with the defaults listed on its setters
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Binds the listening socket and starts accepting connections.
+     *
+     * @throws IOException if the address cannot be bound
+     * @throws IllegalStateException if already started
+     */
+    public synchronized void start() throws IOException {
+        if (serverSocket != null) {
+            throw new IllegalStateException("already started");
+        }
+        ServerSocket ss = new ServerSocket();
+        ss.setReuseAddress(true);
+        ss.bind(new InetSocketAddress(bindAddress, requestedPort), 128);
+        serverSocket = ss;
+        running = true;
+        acceptor = new Thread(this::acceptLoop, "milter-accept-" + ss.getLocalPort());
+        acceptor.setDaemon(true);
+        acceptor.start();
+        LOG.info("milter listening on {}", ss.getLocalSocketAddress());
+    }
+
+    /**
+     * The bound address and port (useful with port 0).
+     *
+     * @return the socket address
+     * @throws IllegalStateException if not started
+     */
+    public InetSocketAddress address() {
+        ServerSocket ss = serverSocket;
+        if (ss == null) {
+            throw new IllegalStateException("not started");
+        }
+        return new InetSocketAddress(bindAddress, ss.getLocalPort());
+    }
+
+    /**
+     * The Postfix/Sendmail socket specification of this server, {@code inet:HOST:PORT}.
+     *
+     * @return e.g. {@code inet:127.0.0.1:8891}
+     * @throws IllegalStateException if not started
+     */
+    public String socketSpec() {
+        InetSocketAddress a = address();
+        return "inet:" + a.getAddress().getHostAddress() + ":" + a.getPort();
+    }
+
+    /**
+     * The number of MTA connections accepted since start (Postfix opens one per SMTP session with milters).
+     *
+     * @return connections accepted
+     */
+    public long connectionsAccepted() {
+        return accepted.get();
+    }
+
+    /**
+     * The number of MTA connections now open.
+     *
+     * @return open connections
+     */
+    public int activeConnections() {
+        return active.get();
+    }
+
+    /**
+     * Stops accepting, closes every open connection (a message being scanned gets no reply; the MTA applies its
+     * {@code milter_default_action}) and waits up to 5 seconds for sessions to end. Idempotent. The pipeline is the
+     * caller's and stays open.
+     */
+    @Override
+    public void close() {
+        running = false;
+        ServerSocket ss = serverSocket;
+        if (ss != null) {
+            try {
+                ss.close();
+            } catch (IOException ignored) {
+                // closing
+            }
+        }
+        for (Socket s : sockets) {
+            closeQuietly(s);
+        }
+        if (acceptor != null) {
+            try {
+                acceptor.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        sessions.shutdownNow();
+        settings.scanExecutor().shutdownNow();
+        settings.watchdog().shutdownNow();
+        try {
+            sessions.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void acceptLoop() {
+        ServerSocket ss = serverSocket;
+        while (running) {
+            Socket s;
+            try {
+                s = ss.accept();
+            } catch (IOException e) {
+                if (running) {
+                    LOG.warn("accept failed", e);
+                    continue;
+                }
+                return;
+            }
+            if (active.get() >= maxConnections) {
+                LOG.warn(
+                        "milter: {} connections open, closing one from {}", maxConnections, s.getRemoteSocketAddress());
+                closeQuietly(s);
+                continue;
+            }
+            active.incrementAndGet();
+            accepted.incrementAndGet();
+            sockets.add(s);
+            Runnable onClose = () -> {
+                sockets.remove(s);
+                active.decrementAndGet();
+            };
+            try {
+                sessions.execute(new MilterSession(settings, s, onClose));
+            } catch (RejectedExecutionException e) {
+                onClose.run();
+                closeQuietly(s);
+            }
+        }
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // nothing to do
+        }
+    }
+
+    /** Builds a {@link MilterServer}. Each setter validates its argument. Not thread-safe. */
+    public static final class Builder {
+        private InetAddress bindAddress = InetAddress.getLoopbackAddress();
+        private int port;
+        private ScanPipeline pipeline;
+        private MilterListener listener = MilterListener.NONE;
+        private long memoryThreshold = 256 * 1024L;
+        private Path spoolDirectory;
+        private int maxPacketSize = MilterCodec.DEFAULT_MAX_PACKET;
+        private int maxConnections = 200;
+        private Duration readTimeout = Duration.ofMinutes(10);
+        private Duration writeTimeout = Duration.ofSeconds(60);
+        private Duration progressInterval = Duration.ofSeconds(10);
+        private Duration scanTimeout = Duration.ofMinutes(3);
+        private Clock clock = Clock.systemUTC();
+
+        private Builder() {}
+
+        /**
+         * The address to listen on. Default: the loopback address, so nothing is exposed by accident.
+         *
+         * @param address the address
+         * @return this builder
+         */
+        public Builder bindAddress(InetAddress address) {
+            this.bindAddress = Objects.requireNonNull(address, "address");
+            return this;
+        }
+
+        /**
+         * The port. Default 0: a free ephemeral port, see {@link MilterServer#address()}.
+         *
+         * @param port 0..65535
+         * @return this builder
+         * @throws IllegalArgumentException if out of range
+         */
+        public Builder port(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port must be 0..65535, was " + port);
+            }
+            this.port = port;
+            return this;
+        }
+
+        /**
+         * The scanners and policy every message goes through. Required. Its deadline bounds each scan.
+         *
+         * @param pipeline the pipeline (the caller closes it)
+         * @return this builder
+         */
+        public Builder pipeline(ScanPipeline pipeline) {
+            this.pipeline = Objects.requireNonNull(pipeline, "pipeline");
+            return this;
+        }
+
+        /**
+         * Who is told about each answered message. Default {@link MilterListener#NONE}.
+         *
+         * @param listener the listener (fast, must not throw)
+         * @return this builder
+         */
+        public Builder listener(MilterListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * How many octets of a message stay in heap; the rest goes to a private temporary file. Default 256 KiB.
+         *
+         * @param octets {@code >= 0}
+         * @return this builder
+         * @throws IllegalArgumentException if negative
+         */
+        public Builder memoryThreshold(long octets) {
+            if (octets < 0) {
+                throw new IllegalArgumentException("memoryThreshold must be >= 0, was " + octets);
+            }
+            this.memoryThreshold = octets;
+            return this;
+        }
+
+        /**
+         * Where messages over the memory threshold are written while scanned. Default: the JVM's temporary directory.
+         *
+         * @param directory an existing, writable directory
+         * @return this builder
+         */
+        public Builder spoolDirectory(Path directory) {
+            this.spoolDirectory = Objects.requireNonNull(directory, "directory");
+            return this;
+        }
+
+        /**
+         * The largest packet accepted (length field: code plus payload). Default 1 MiB. A longer one closes the
+         * connection before anything of it is buffered.
+         *
+         * @param octets at least 65536 (a full body chunk plus its code)
+         * @return this builder
+         * @throws IllegalArgumentException if smaller
+         */
+        public Builder maxPacketSize(int octets) {
+            if (octets < 65536) {
+                throw new IllegalArgumentException("maxPacketSize must be >= 65536, was " + octets);
+            }
+            this.maxPacketSize = octets;
+            return this;
+        }
+
+        /**
+         * How many MTA connections are served at once. Default 200 (Postfix opens one per SMTP session).
+         *
+         * @param n {@code >= 1}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code < 1}
+         */
+        public Builder maxConnections(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("maxConnections must be >= 1, was " + n);
+            }
+            this.maxConnections = n;
+            return this;
+        }
+
+        /**
+         * How long to wait for the next packet. Default 10 minutes (Postfix keeps the connection for the SMTP
+         * session, which may idle up to its {@code smtpd_timeout} between commands).
+         *
+         * @param timeout positive
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder readTimeout(Duration timeout) {
+            this.readTimeout = positive(timeout, "readTimeout");
+            return this;
+        }
+
+        /**
+         * How long one write may block on an MTA that does not read. Default 60 s.
+         *
+         * @param timeout positive
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder writeTimeout(Duration timeout) {
+            this.writeTimeout = positive(timeout, "writeTimeout");
+            return this;
+        }
+
+        /**
+         * How often {@code SMFIR_PROGRESS} is sent while a scan runs. Default 10 s; keep it well below Postfix's
+         * {@code milter_content_timeout} (300 s) and Sendmail's {@code T=E:} timeout (5 min).
+         *
+         * @param interval positive
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder progressInterval(Duration interval) {
+            this.progressInterval = positive(interval, "progressInterval");
+            return this;
+        }
+
+        /**
+         * The backstop for one scan: if the pipeline has not answered by then (its own deadline normally answers
+         * first, through the policy), the message is tempfailed with {@code 451 4.4.5}. Default 3 minutes (the
+         * pipeline's default deadline is 2).
+         *
+         * @param timeout positive
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder scanTimeout(Duration timeout) {
+            this.scanTimeout = positive(timeout, "scanTimeout");
+            return this;
+        }
+
+        /**
+         * The clock for envelope times. Default: the system clock (UTC).
+         *
+         * @param clock the clock
+         * @return this builder
+         */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        private static Duration positive(Duration d, String what) {
+            Objects.requireNonNull(d, what);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(what + " must be positive, was " + d);
+            }
+            return d;
+        }
+
+        /**
+         * Builds the server (not started).
+         *
+         * @return the server
+         * @throws IllegalStateException if no pipeline was set
+         */
+        public MilterServer build() {
+            if (pipeline == null) {
+                throw new IllegalStateException("a scan pipeline is required");
+            }
+            return new MilterServer(this);
+        }
+    }
+}

@@ -1,0 +1,621 @@
+package org.mailhygiene.milter;
+
+import static org.mailhygiene.milter.protocol.MilterProtocol.*;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.mailhygiene.api.Envelope;
+import org.mailhygiene.api.Message;
+import org.mailhygiene.api.SpooledContent;
+import org.mailhygiene.api.policy.Action;
+import org.mailhygiene.api.policy.Disposition;
+import org.mailhygiene.api.policy.SmtpReply;
+import org.mailhygiene.milter.protocol.MilterCodec;
+import org.mailhygiene.milter.protocol.MilterPacket;
+import org.mailhygiene.milter.protocol.MilterProtocolException;
+import org.mailhygiene.milter.protocol.OptionNegotiation;
+import org.mailhygiene.scanners.ScanReport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One MTA connection: option negotiation, then any number of SMTP connections' worth of events (Postfix: one) and
+ * messages. Package-private; runs on its own thread; see {@link MilterServer} for the behaviour.
+ */
+final class MilterSession implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(MilterServer.class);
+
+    /** What this server asks to skip (when the MTA offers it). */
+    static final int WANTED_SKIPS = SMFIP_NOUNKNOWN | SMFIP_NODATA;
+
+    /** Steps whose replies this server does not need to send (version 6). */
+    static final int WANTED_NO_REPLIES = SMFIP_NR_CONN
+            | SMFIP_NR_HELO
+            | SMFIP_NR_MAIL
+            | SMFIP_NR_RCPT
+            | SMFIP_NR_DATA
+            | SMFIP_NR_UNKN
+            | SMFIP_NR_HDR
+            | SMFIP_NR_EOH
+            | SMFIP_NR_BODY;
+
+    /** The actions this server may need. */
+    static final int WANTED_ACTIONS = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE;
+
+    private static final SmtpReply BACKSTOP =
+            new SmtpReply(451, "4.4.5", "Scan did not finish in time, try again later");
+    private static final SmtpReply INTERRUPTED = new SmtpReply(451, "4.3.0", "Scan interrupted, try again later");
+
+    private final MilterServer.Settings cfg;
+    private final Socket socket;
+    private final Runnable onClose;
+    private InputStream in;
+    private OutputStream out;
+
+    private int protocol;
+    private int actions;
+    private boolean leadingSpace;
+
+    private Optional<InetAddress> client = Optional.empty();
+    private Optional<String> helo = Optional.empty();
+    private String sender;
+    private final List<String> recipients = new ArrayList<>();
+    private Instant receivedAt;
+    private final Map<String, String> macros = new HashMap<>();
+
+    MilterSession(MilterServer.Settings cfg, Socket socket, Runnable onClose) {
+        this.cfg = cfg;
+        this.socket = socket;
+        this.onClose = onClose;
+    }
+
+    @Override
+    public void run() {
+        try {
+            socket.setTcpNoDelay(true);
+            socket.setSoTimeout(
+                    (int) Math.min(Integer.MAX_VALUE, cfg.readTimeout().toMillis()));
+            in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
+            out = new BufferedOutputStream(new GuardedOutput(socket.getOutputStream()), 8 * 1024);
+            MilterPacket first = next();
+            if (first == null) {
+                return;
+            }
+            negotiate(first);
+            loop();
+        } catch (Ended e) {
+            LOG.debug("milter connection from {} ended", socket.getRemoteSocketAddress());
+        } catch (MilterProtocolException e) {
+            LOG.warn("milter connection from {} closed: {}", socket.getRemoteSocketAddress(), e.getMessage());
+        } catch (SocketTimeoutException e) {
+            LOG.info("milter connection from {} idle too long, closed", socket.getRemoteSocketAddress());
+        } catch (IOException e) {
+            LOG.debug("milter connection from {} failed: {}", socket.getRemoteSocketAddress(), e.toString());
+        } catch (RuntimeException e) {
+            LOG.warn("milter session failed", e);
+        } finally {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // closing
+            }
+            onClose.run();
+        }
+    }
+
+    private MilterPacket next() throws IOException {
+        return MilterCodec.read(in, cfg.maxPacketSize());
+    }
+
+    private MilterPacket expect() throws IOException {
+        MilterPacket p = next();
+        if (p == null) {
+            throw new Ended();
+        }
+        return p;
+    }
+
+    private void negotiate(MilterPacket first) throws IOException {
+        OptionNegotiation mta = OptionNegotiation.decode(first);
+        if (mta.version() < MIN_VERSION) {
+            throw new MilterProtocolException(
+                    "MTA offers milter protocol version " + mta.version() + "; at least " + MIN_VERSION + " is needed");
+        }
+        int version = Math.min(mta.version(), VERSION);
+        int offered = mta.protocol() & protocolMask(version);
+        protocol = offered & (WANTED_SKIPS | WANTED_NO_REPLIES | SMFIP_HDR_LEADSPC);
+        actions = mta.actions() & WANTED_ACTIONS;
+        leadingSpace = (protocol & SMFIP_HDR_LEADSPC) != 0;
+        if (actions != WANTED_ACTIONS) {
+            LOG.warn(
+                    "MTA at {} allows milter actions 0x{} only: messages that need header changes or quarantine"
+                            + " will be tempfailed",
+                    socket.getRemoteSocketAddress(),
+                    Integer.toHexString(mta.actions()));
+        }
+        send(new OptionNegotiation(version, actions, protocol).toPacket());
+        out.flush();
+        LOG.debug(
+                "milter negotiated version {} actions 0x{} protocol 0x{}",
+                version,
+                Integer.toHexString(actions),
+                Integer.toHexString(protocol));
+    }
+
+    private void loop() throws IOException {
+        while (true) {
+            MilterPacket p = next();
+            if (p == null) {
+                return;
+            }
+            switch (p.code()) {
+                case SMFIC_MACRO -> macro(p);
+                case SMFIC_CONNECT -> {
+                    resetConnection();
+                    MilterPacket.ConnectInfo info = p.connectInfo();
+                    client = info.ip();
+                    continueUnlessNoReply(p.code());
+                }
+                case SMFIC_HELO -> {
+                    List<String> s = p.strings();
+                    helo = s.isEmpty() || s.get(0).isEmpty() ? Optional.empty() : Optional.of(clean(s.get(0)));
+                    continueUnlessNoReply(p.code());
+                }
+                case SMFIC_MAIL -> {
+                    List<String> s = p.strings();
+                    if (s.isEmpty()) {
+                        throw new MilterProtocolException("SMFIC_MAIL without a sender");
+                    }
+                    resetTransaction();
+                    sender = path(s.get(0));
+                    receivedAt = cfg.clock().instant();
+                    continueUnlessNoReply(p.code());
+                }
+                case SMFIC_RCPT -> {
+                    List<String> s = p.strings();
+                    if (s.isEmpty()) {
+                        throw new MilterProtocolException("SMFIC_RCPT without a recipient");
+                    }
+                    String r = path(s.get(0));
+                    if (!r.isBlank() && recipients.size() < 100_000) {
+                        recipients.add(r);
+                    }
+                    continueUnlessNoReply(p.code());
+                }
+                case SMFIC_DATA, SMFIC_UNKNOWN -> continueUnlessNoReply(p.code());
+                case SMFIC_HEADER, SMFIC_EOH, SMFIC_BODY, SMFIC_BODYEOB -> message(p);
+                case SMFIC_ABORT -> resetTransaction();
+                case SMFIC_QUIT -> {
+                    return;
+                }
+                case SMFIC_QUIT_NC -> resetConnection();
+                default -> throw new MilterProtocolException("unexpected " + name(p.code()));
+            }
+        }
+    }
+
+    private void macro(MilterPacket p) throws MilterProtocolException {
+        MilterPacket.Macros m = p.macros();
+        if (macros.size() < 1000) {
+            macros.putAll(m.values());
+        }
+    }
+
+    private void continueUnlessNoReply(byte command) throws IOException {
+        int flag = noReplyFlag(command);
+        if (flag != 0 && (protocol & flag) != 0) {
+            return;
+        }
+        send(MilterPacket.of(SMFIR_CONTINUE));
+        out.flush();
+    }
+
+    private void resetConnection() {
+        resetTransaction();
+        client = Optional.empty();
+        helo = Optional.empty();
+        macros.clear();
+    }
+
+    private void resetTransaction() {
+        sender = null;
+        recipients.clear();
+        receivedAt = null;
+        macros.remove("i");
+    }
+
+    /** One message, from its first header (or body, or end) packet to the reply at end of message. */
+    private void message(MilterPacket first) throws IOException {
+        HeaderEdits headers = new HeaderEdits();
+        MessageStream stream = new MessageStream(first, headers);
+        SpooledContent content;
+        try {
+            content = SpooledContent.spool(stream, cfg.memoryThreshold(), cfg.spoolDirectory());
+        } catch (Aborted a) {
+            if (a.newConnection) {
+                resetConnection();
+            } else {
+                resetTransaction();
+            }
+            return;
+        }
+        try (content) {
+            endOfMessage(content, headers);
+        } finally {
+            resetTransaction();
+        }
+    }
+
+    private void endOfMessage(SpooledContent content, HeaderEdits headers) throws IOException {
+        Envelope envelope = envelope();
+        Optional<String> queueId = Optional.ofNullable(macros.get("i")).filter(s -> !s.isEmpty());
+        int[] progress = new int[1];
+        ScanReport report = scan(new Message(envelope, content), progress);
+        Action action;
+        SmtpReply reply;
+        int edits = 0;
+        if (report == null) {
+            action = Action.TEMPFAIL;
+            reply = Thread.currentThread().isInterrupted() ? INTERRUPTED : BACKSTOP;
+            replyCode(reply);
+        } else {
+            Disposition d = report.disposition();
+            action = d.action();
+            reply = d.reply();
+            switch (action) {
+                case REJECT, TEMPFAIL -> replyCode(reply);
+                case DISCARD -> {
+                    LOG.warn(
+                            "message {} from <{}> to {} discarded by policy: {}",
+                            queueId.orElse("-"),
+                            envelope.sender(),
+                            envelope.recipients(),
+                            d.reason());
+                    send(MilterPacket.of(SMFIR_DISCARD));
+                }
+                case ACCEPT, TAG, QUARANTINE -> {
+                    SmtpReply refusal = null;
+                    List<MilterPacket> plan = List.of();
+                    if (HeaderEdits.needed(d)) {
+                        if (headers.overflowed()) {
+                            refusal = new SmtpReply(451, "4.7.0", "Header section too large to mark, try again later");
+                        } else {
+                            plan = headers.plan(d, leadingSpace);
+                            if (!allowed(plan)) {
+                                refusal = new SmtpReply(
+                                        451, "4.7.0", "The MTA does not let the milter mark this message");
+                            }
+                        }
+                    }
+                    if (action == Action.QUARANTINE && (actions & SMFIF_QUARANTINE) == 0) {
+                        refusal =
+                                new SmtpReply(451, "4.7.0", "The MTA does not let the milter quarantine this message");
+                    }
+                    if (refusal != null) {
+                        LOG.warn("message {}: {} ({}): tempfailed", queueId.orElse("-"), refusal.text(), d.reason());
+                        action = Action.TEMPFAIL;
+                        reply = refusal;
+                        replyCode(reply);
+                    } else {
+                        for (MilterPacket e : plan) {
+                            send(e);
+                        }
+                        edits = plan.size();
+                        if (d.action() == Action.QUARANTINE) {
+                            send(MilterPacket.ofStrings(SMFIR_QUARANTINE, quarantineReason(d.reason())));
+                        }
+                        send(MilterPacket.of(SMFIR_ACCEPT));
+                    }
+                }
+                default -> throw new IllegalStateException("unknown action " + action);
+            }
+        }
+        // The listener runs before the reply leaves the buffer, so that whoever sees the reply also sees the
+        // statistics it caused; it must be fast.
+        try {
+            cfg.listener()
+                    .handled(
+                            envelope,
+                            content,
+                            report,
+                            new MilterOutcome(action, reply.toString(), queueId, progress[0], edits));
+        } catch (RuntimeException e) {
+            LOG.warn("milter listener failed", e);
+        }
+        out.flush();
+    }
+
+    private boolean allowed(List<MilterPacket> plan) {
+        for (MilterPacket p : plan) {
+            int need = p.code() == SMFIR_ADDHEADER ? SMFIF_ADDHDRS : SMFIF_CHGHDRS;
+            if ((actions & need) == 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Runs the scan on another thread and sends progress while it runs; {@code null} at the backstop. */
+    private ScanReport scan(Message message, int[] progress) throws IOException {
+        Future<ScanReport> f;
+        try {
+            f = cfg.scanExecutor().submit(() -> cfg.pipeline().scan(message));
+        } catch (RejectedExecutionException e) {
+            throw new Ended(); // shutting down
+        }
+        long deadline = System.nanoTime() + cfg.scanTimeout().toNanos();
+        long interval = cfg.progressInterval().toNanos();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            try {
+                return f.get(Math.max(0, Math.min(interval, left)), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                if (deadline - System.nanoTime() <= 0) {
+                    f.cancel(true);
+                    LOG.warn("scan still running after the backstop of {}: tempfailed", cfg.scanTimeout());
+                    return null;
+                }
+                send(MilterPacket.of(SMFIR_PROGRESS));
+                out.flush();
+                progress[0]++;
+            } catch (InterruptedException e) {
+                f.cancel(true);
+                Thread.currentThread().interrupt();
+                return null;
+            } catch (ExecutionException e) {
+                Throwable c = e.getCause();
+                if (c instanceof InterruptedException) {
+                    return null;
+                }
+                LOG.warn("scan pipeline failed", c);
+                return null;
+            }
+        }
+    }
+
+    private Envelope envelope() {
+        List<String> rcpts = new ArrayList<>(recipients);
+        String from = sender == null ? Envelope.NULL_SENDER : sender;
+        Instant at = receivedAt == null ? cfg.clock().instant() : receivedAt;
+        try {
+            return new Envelope(client, helo, from, rcpts, at);
+        } catch (IllegalArgumentException e) {
+            return new Envelope(client, Optional.empty(), Envelope.NULL_SENDER, List.of(), at);
+        }
+    }
+
+    private void replyCode(SmtpReply r) throws IOException {
+        String text = r.code() + " " + (r.enhancedStatus().isEmpty() ? "" : r.enhancedStatus() + " ")
+                + SmtpReply.sanitize(r.text()).replace("%", "%%");
+        send(MilterPacket.ofStrings(SMFIR_REPLYCODE, text));
+    }
+
+    private static String quarantineReason(String reason) {
+        String r = SmtpReply.sanitize(reason);
+        return r.length() > 100 ? r.substring(0, 100) : r;
+    }
+
+    /** {@code <addr>} to {@code addr}; the null sender {@code <>} to the empty string. */
+    private static String path(String arg) {
+        String s = clean(arg.trim());
+        if (s.startsWith("<") && s.endsWith(">") && s.length() >= 2) {
+            s = s.substring(1, s.length() - 1);
+        }
+        return s;
+    }
+
+    private static String clean(String s) {
+        return s.indexOf('\r') < 0 && s.indexOf('\n') < 0
+                ? s
+                : s.replace('\r', ' ').replace('\n', ' ');
+    }
+
+    private void send(MilterPacket p) throws IOException {
+        MilterCodec.write(out, p);
+    }
+
+    /**
+     * The message as an input stream that pulls packets from the MTA: header fields become their lines (CRLF), the
+     * end of headers an empty line, body chunks their bytes; end of message ends the stream. Macros are recorded on
+     * the way; an abort ends the message with {@link Aborted}, a quit with {@link Ended}.
+     */
+    private final class MessageStream extends InputStream {
+        private final HeaderEdits headers;
+        private MilterPacket pending;
+        private byte[] buf = new byte[0];
+        private int pos;
+        private boolean inBody;
+        private boolean eof;
+
+        MessageStream(MilterPacket first, HeaderEdits headers) {
+            this.pending = first;
+            this.headers = headers;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            while (pos >= buf.length) {
+                if (eof) {
+                    return -1;
+                }
+                fill();
+            }
+            int n = Math.min(len, buf.length - pos);
+            System.arraycopy(buf, pos, b, off, n);
+            pos += n;
+            return n;
+        }
+
+        private void fill() throws IOException {
+            MilterPacket p = pending != null ? pending : expect();
+            pending = null;
+            pos = 0;
+            buf = new byte[0];
+            switch (p.code()) {
+                case SMFIC_MACRO -> macro(p);
+                case SMFIC_HEADER -> {
+                    if (inBody) {
+                        throw new MilterProtocolException("SMFIC_HEADER after the body started");
+                    }
+                    List<String> s = p.exactly(2);
+                    headers.record(s.get(0), s.get(1));
+                    buf = headerLine(s.get(0), s.get(1));
+                    continueUnlessNoReply(p.code());
+                }
+                case SMFIC_EOH -> {
+                    buf = separator(new byte[0]);
+                    continueUnlessNoReply(p.code());
+                }
+                case SMFIC_BODY -> {
+                    buf = separator(p.payload());
+                    continueUnlessNoReply(p.code());
+                }
+                case SMFIC_BODYEOB -> {
+                    buf = separator(p.payload());
+                    eof = true;
+                }
+                case SMFIC_ABORT -> throw new Aborted(false);
+                case SMFIC_QUIT_NC -> throw new Aborted(true);
+                case SMFIC_QUIT -> throw new Ended();
+                default -> throw new MilterProtocolException("unexpected " + name(p.code()) + " inside a message");
+            }
+        }
+
+        /** The bytes, after the empty line that ends the header section if the body starts here. */
+        private byte[] separator(byte[] body) {
+            if (inBody) {
+                return body;
+            }
+            inBody = true;
+            byte[] b = new byte[body.length + 2];
+            b[0] = '\r';
+            b[1] = '\n';
+            System.arraycopy(body, 0, b, 2, body.length);
+            return b;
+        }
+
+        private byte[] headerLine(String name, String value) {
+            ByteArrayOutputStream line = new ByteArrayOutputStream(name.length() + value.length() + 8);
+            line.writeBytes(name.getBytes(StandardCharsets.ISO_8859_1));
+            line.write(':');
+            if (!leadingSpace) {
+                line.write(' '); // without SMFIP_HDR_LEADSPC the MTA ate one space after the colon
+            }
+            char prev = 0;
+            for (int i = 0; i < value.length(); i++) {
+                char c = value.charAt(i);
+                if (c == '\n' && prev != '\r') {
+                    line.write('\r');
+                }
+                line.write(c);
+                prev = c;
+            }
+            line.write('\r');
+            line.write('\n');
+            return line.toByteArray();
+        }
+    }
+
+    /** The MTA aborted the message (or, with {@code newConnection}, the whole SMTP connection). */
+    private static final class Aborted extends IOException {
+        private static final long serialVersionUID = 1L;
+        final boolean newConnection;
+
+        Aborted(boolean newConnection) {
+            super("message aborted by the MTA");
+            this.newConnection = newConnection;
+        }
+    }
+
+    /** The MTA quit or closed the connection. */
+    private static final class Ended extends EOFException {
+        private static final long serialVersionUID = 1L;
+
+        Ended() {
+            super("connection ended");
+        }
+    }
+
+    /** Bounds every write and flush with the watchdog: an MTA that stops reading loses the connection. */
+    private final class GuardedOutput extends OutputStream {
+        private final OutputStream raw;
+
+        GuardedOutput(OutputStream raw) {
+            this.raw = raw;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            ScheduledFuture<?> g = arm();
+            try {
+                raw.write(b, off, len);
+            } finally {
+                g.cancel(false);
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            ScheduledFuture<?> g = arm();
+            try {
+                raw.flush();
+            } finally {
+                g.cancel(false);
+            }
+        }
+
+        private ScheduledFuture<?> arm() throws IOException {
+            try {
+                return cfg.watchdog()
+                        .schedule(
+                                () -> {
+                                    try {
+                                        socket.close();
+                                    } catch (IOException ignored) {
+                                        // closing is all we can do
+                                    }
+                                },
+                                cfg.writeTimeout().toMillis(),
+                                TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                throw new Ended(); // the server is stopping
+            }
+        }
+    }
+}

@@ -1,0 +1,434 @@
+package org.mailhygiene.milter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.api.ScanFailure;
+import org.mailhygiene.api.Scanner;
+import org.mailhygiene.api.policy.Action;
+import org.mailhygiene.api.policy.DefaultPolicy;
+import org.mailhygiene.milter.protocol.MilterProtocol;
+import org.mailhygiene.scanners.ScanPipeline;
+import org.mailhygiene.scanners.builtin.SignatureScanner;
+import org.mailhygiene.testkit.FailingScanner;
+import org.mailhygiene.testkit.SampleMessages;
+import org.mailhygiene.testkit.ScriptedScanner;
+import org.mailhygiene.testkit.milter.MilterClient;
+import org.mailhygiene.testkit.milter.MilterEdit;
+import org.mailhygiene.testkit.milter.MilterResult;
+
+/** The milter server through the testkit's MTA-playing client: verdicts, edits, versions, limits, slow scans. */
+class MilterServerTest {
+    private static final List<String> RCPT = List.of("user@example.test");
+
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private final List<MilterOutcome> outcomes = Collections.synchronizedList(new ArrayList<>());
+
+    @TempDir
+    Path tmp;
+
+    @AfterEach
+    void closeAll() throws Exception {
+        Collections.reverse(open);
+        for (AutoCloseable c : open) {
+            c.close();
+        }
+    }
+
+    private MilterServer start(ScanPipeline pipeline, Consumer<MilterServer.Builder> settings) throws IOException {
+        open.add(pipeline);
+        MilterServer.Builder b = MilterServer.builder()
+                .pipeline(pipeline)
+                .spoolDirectory(tmp)
+                .listener((env, content, report, outcome) -> outcomes.add(outcome));
+        settings.accept(b);
+        MilterServer s = b.build();
+        s.start();
+        open.add(s);
+        return s;
+    }
+
+    private MilterServer builtin() throws IOException {
+        return start(ScanPipeline.builder().scanner(SignatureScanner.create()).build(), b -> {});
+    }
+
+    private MilterClient client(MilterServer s) throws IOException {
+        MilterClient c = MilterClient.connect(s.address());
+        open.add(c);
+        return c;
+    }
+
+    @Test
+    void eicarIsRefusedWithOurReplyText() throws IOException {
+        MilterClient mta = client(builtin());
+        MilterResult r = mta.send("s@example.net", RCPT, SampleMessages.eicarAttachment());
+        assertThat(r.smtpReply()).contains("554 5.7.1 Virus found: Eicar-Test-Signature");
+        assertThat(r.edits()).isEmpty();
+        assertThat(outcomes)
+                .singleElement()
+                .satisfies(o -> assertThat(o.action()).isEqualTo(Action.REJECT));
+    }
+
+    @Test
+    void gtubeIsAcceptedWithTheSubjectTagAndSpamHeaders() throws IOException {
+        MilterClient mta = client(builtin());
+        byte[] msg = SampleMessages.gtube();
+        MilterResult r = mta.send("s@example.net", RCPT, msg);
+        assertThat(r.accepted()).isTrue();
+        assertThat(r.header(msg, "Subject"))
+                .hasValueSatisfying(s -> assertThat(s).startsWith("[SPAM] "));
+        assertThat(r.header(msg, "X-Spam-Flag")).contains("YES");
+        assertThat(r.edits()).anySatisfy(e -> assertThat(e.kind()).isEqualTo(MilterEdit.Kind.CHANGE_HEADER));
+        // Only header lines changed: the body is the same bytes.
+        String delivered = new String(r.apply(msg), StandardCharsets.ISO_8859_1);
+        String original = new String(msg, StandardCharsets.ISO_8859_1);
+        assertThat(delivered.substring(delivered.indexOf("\r\n\r\n")))
+                .isEqualTo(original.substring(original.indexOf("\r\n\r\n")));
+    }
+
+    @Test
+    void aJapaneseSubjectKeepsItsEncodedWords() throws IOException {
+        ScriptedScanner spam = ScriptedScanner.builder().name("spamd").build();
+        spam.enqueue(ScriptedScanner.Reply.spam(9.0, 5.0));
+        MilterClient mta =
+                client(start(ScanPipeline.builder().scanner(spam).noCache().build(), b -> {}));
+        byte[] msg = SampleMessages.japaneseIso2022jp();
+        MilterResult r = mta.send("s@example.net", RCPT, msg);
+        String original = MilterResultHeaders.subject(msg);
+        assertThat(original).startsWith("=?ISO-2022-JP?B?");
+        assertThat(r.header(msg, "Subject")).contains("[SPAM] " + original);
+    }
+
+    @Test
+    void cleanMailIsAcceptedUnchangedAndScannedAsTheExactBytes() throws IOException {
+        Capturing rec = new Capturing();
+        MilterClient mta = client(start(ScanPipeline.builder().scanner(rec).build(), b -> {}));
+        byte[] msg = ("Received: from a by b; Mon, 05 Jan 2026 09:20:00 +0900\r\n"
+                        + "Subject:no space\r\n"
+                        + "X-Folded: first\r\n\tsecond\r\n  third\r\n"
+                        + "X-Tab:\t tab and space\r\n"
+                        + "From: a@example.net\r\n\r\nbody line\r\n.leading dot\r\n\r\nlast\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        MilterResult r = mta.send("s@example.net", RCPT, msg);
+        assertThat(r.reply().code()).isEqualTo('a');
+        assertThat(r.edits()).isEmpty();
+        assertThat(r.apply(msg)).isEqualTo(msg);
+        assertThat(rec.last()).isEqualTo(msg);
+        assertThat(rec.envelopes.get(0).sender()).isEqualTo("s@example.net");
+        assertThat(rec.envelopes.get(0).recipients()).isEqualTo(RCPT);
+        assertThat(rec.envelopes.get(0).clientAddress()).isPresent();
+    }
+
+    @Test
+    void eightBitAndUtf8HeadersPassThroughByteForByte() throws IOException {
+        ScriptedScanner spam = ScriptedScanner.builder().name("spamd").build();
+        spam.enqueue(ScriptedScanner.Reply.spam(9.0, 5.0));
+        Capturing rec = new Capturing();
+        MilterClient mta = client(start(
+                ScanPipeline.builder().scanner(rec).scanner(spam).noCache().build(), b -> {}));
+        byte[] msg = ("From: 山田 <yamada@例え.jp>\r\nSubject: 会議のお知らせ\r\n\r\nこんにちは\r\n").getBytes(StandardCharsets.UTF_8);
+        MilterResult r = mta.send("yamada@例え.jp", List.of("山田@example.test"), msg);
+        assertThat(rec.last()).isEqualTo(msg);
+        byte[] delivered = r.apply(msg);
+        assertThat(new String(delivered, StandardCharsets.UTF_8)).contains("Subject: [SPAM] 会議のお知らせ\r\n");
+    }
+
+    @Test
+    void manyMessagesShareOneConnection() throws IOException {
+        MilterServer s = builtin();
+        MilterClient mta = client(s);
+        for (int i = 0; i < 60; i++) {
+            byte[] msg = switch (i % 3) {
+                case 0 -> SampleMessages.clean();
+                case 1 -> SampleMessages.eicarAttachment();
+                default -> SampleMessages.gtube();
+            };
+            MilterResult r = mta.send("s" + i + "@example.net", RCPT, msg);
+            switch (i % 3) {
+                case 0 -> assertThat(r.reply().code()).isEqualTo('a');
+                case 1 ->
+                    assertThat(r.smtpReply())
+                            .hasValueSatisfying(t -> assertThat(t).startsWith("554 5.7.1"));
+                default ->
+                    assertThat(r.header(msg, "Subject"))
+                            .hasValueSatisfying(t -> assertThat(t).startsWith("[SPAM]"));
+            }
+        }
+        assertThat(outcomes).hasSize(60);
+        assertThat(s.activeConnections()).isEqualTo(1);
+    }
+
+    @Test
+    void olderProtocolVersionsGetAReplyToEveryStep() throws IOException {
+        MilterServer s = builtin();
+        for (int v = 2; v <= 6; v++) {
+            try (MilterClient mta = MilterClient.builder(s.address()).version(v).connect()) {
+                assertThat(mta.negotiated().version()).isEqualTo(v);
+                assertThat(mta.negotiated().protocol() & ~MilterProtocol.protocolMask(v))
+                        .isZero();
+                assertThat(mta.send("s@example.net", RCPT, SampleMessages.eicarAttachment())
+                                .smtpReply())
+                        .hasValueSatisfying(t -> assertThat(t).startsWith("554 5.7.1 Virus found"));
+                byte[] gtube = SampleMessages.gtube();
+                assertThat(mta.send("s@example.net", RCPT, gtube).header(gtube, "Subject"))
+                        .hasValueSatisfying(t -> assertThat(t).startsWith("[SPAM] "));
+                assertThat(mta.send("s@example.net", RCPT, SampleMessages.clean())
+                                .reply()
+                                .code())
+                        .isEqualTo('a');
+            }
+        }
+    }
+
+    @Test
+    void version6AsksOnlyForWhatItUses() throws IOException {
+        MilterClient mta = client(builtin());
+        MilterClient.Negotiated n = mta.negotiated();
+        assertThat(n.version()).isEqualTo(6);
+        assertThat(n.actions())
+                .isEqualTo(
+                        MilterProtocol.SMFIF_ADDHDRS | MilterProtocol.SMFIF_CHGHDRS | MilterProtocol.SMFIF_QUARANTINE);
+        assertThat(n.has(MilterProtocol.SMFIP_NODATA | MilterProtocol.SMFIP_NOUNKNOWN))
+                .isTrue();
+        assertThat(n.has(MilterProtocol.SMFIP_NR_HDR | MilterProtocol.SMFIP_NR_BODY | MilterProtocol.SMFIP_NR_RCPT))
+                .isTrue();
+        assertThat(n.has(MilterProtocol.SMFIP_HDR_LEADSPC)).isTrue();
+        assertThat(n.has(MilterProtocol.SMFIP_NOBODY)).isFalse();
+        assertThat(n.has(MilterProtocol.SMFIP_NOHDRS)).isFalse();
+    }
+
+    @Test
+    void largeMessagesSpillToDiskAndAreScannedWhole() throws IOException {
+        Capturing rec = new Capturing();
+        MilterClient mta =
+                client(start(ScanPipeline.builder().scanner(rec).build(), b -> b.memoryThreshold(64 * 1024)));
+        byte[] msg = bigMessage(3 * 1024 * 1024 + 17, 1);
+        MilterResult r = mta.send("s@example.net", RCPT, msg);
+        assertThat(r.reply().code()).isEqualTo('a');
+        assertThat(rec.last()).isEqualTo(msg);
+        assertThat(tmp).isEmptyDirectory(); // the spilled copy is gone
+    }
+
+    @Test
+    void quarantineHoldsTheMessageWithTheReason() throws IOException {
+        ScanPipeline p = ScanPipeline.builder()
+                .scanner(SignatureScanner.create())
+                .policy(DefaultPolicy.builder().onVirus(Action.QUARANTINE).build())
+                .build();
+        MilterClient mta = client(start(p, b -> {}));
+        MilterResult r = mta.send("s@example.net", RCPT, SampleMessages.eicarAttachment());
+        assertThat(r.reply().code()).isEqualTo('a');
+        assertThat(r.quarantineReason()).hasValueSatisfying(q -> assertThat(q).contains("Eicar-Test-Signature"));
+    }
+
+    @Test
+    void aFailedScannerTempfailsNeverAccepts() throws IOException {
+        ScanPipeline p = ScanPipeline.builder()
+                .scanner(
+                        FailingScanner.failingWith(ScanFailure.Kind.UNAVAILABLE).named("clamd"))
+                .build();
+        MilterClient mta = client(start(p, b -> {}));
+        MilterResult r = mta.send("s@example.net", RCPT, SampleMessages.clean());
+        assertThat(r.smtpReply()).hasValueSatisfying(t -> assertThat(t).startsWith("451 "));
+    }
+
+    @Test
+    void progressKeepsTheMtaWaitingDuringASlowScan() throws IOException {
+        ScriptedScanner slow = ScriptedScanner.builder().name("slow").build();
+        slow.enqueue(ScriptedScanner.Reply.clean().after(Duration.ofMillis(1500)));
+        MilterClient mta = client(start(
+                ScanPipeline.builder().scanner(slow).noCache().build(),
+                b -> b.progressInterval(Duration.ofMillis(100))));
+        MilterResult r = mta.send("s@example.net", RCPT, SampleMessages.clean());
+        assertThat(r.reply().code()).isEqualTo('a');
+        assertThat(r.progress()).isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
+    void aScanPastThePipelineDeadlineFailsThePolicysWay() throws IOException {
+        ScanPipeline p = ScanPipeline.builder()
+                .scanner(FailingScanner.hanging().named("clamd"))
+                .deadline(Duration.ofMillis(300))
+                .build();
+        MilterClient mta = client(start(p, b -> b.progressInterval(Duration.ofMillis(100))));
+        MilterResult r = mta.send("s@example.net", RCPT, SampleMessages.clean());
+        assertThat(r.smtpReply()).hasValueSatisfying(t -> assertThat(t).startsWith("451 "));
+    }
+
+    @Test
+    void theBackstopTempfailsWhenThePipelineNeverAnswers() throws IOException {
+        ScanPipeline p = ScanPipeline.builder()
+                .scanner(FailingScanner.hanging().named("clamd"))
+                .deadline(Duration.ofMinutes(10))
+                .build();
+        MilterClient mta =
+                client(start(p, b -> b.progressInterval(Duration.ofMillis(100)).scanTimeout(Duration.ofMillis(400))));
+        MilterResult r = mta.send("s@example.net", RCPT, SampleMessages.clean());
+        assertThat(r.smtpReply()).contains("451 4.4.5 Scan did not finish in time, try again later");
+    }
+
+    @Test
+    void anAbortedMessageLeavesTheConnectionReadyForTheNext() throws IOException {
+        MilterClient mta = client(builtin());
+        MilterResult first = mta.send("s@example.net", RCPT, SampleMessages.clean());
+        assertThat(first.accepted()).isTrue();
+        mta.abort();
+        mta.quitNewConnection();
+        assertThat(mta.send("s@example.net", RCPT, SampleMessages.eicarAttachment())
+                        .smtpReply())
+                .hasValueSatisfying(t -> assertThat(t).startsWith("554"));
+    }
+
+    @Test
+    void anMtaThatForbidsHeaderChangesGetsATempfailNotAnUnmarkedSpam() throws IOException {
+        MilterServer s = builtin();
+        try (MilterClient mta = MilterClient.builder(s.address())
+                .actions(MilterProtocol.SMFIF_QUARANTINE)
+                .connect()) {
+            MilterResult r = mta.send("s@example.net", RCPT, SampleMessages.gtube());
+            assertThat(r.smtpReply()).hasValueSatisfying(t -> assertThat(t).startsWith("451 4.7.0"));
+            assertThat(mta.send("s@example.net", RCPT, SampleMessages.clean())
+                            .reply()
+                            .code())
+                    .isEqualTo('a');
+        }
+    }
+
+    @Test
+    void incomingSpamHeadersAreRenamedNotTrusted() throws IOException {
+        MilterClient mta = client(builtin());
+        byte[] msg = ("X-Spam-Flag: NO\r\nSubject: hi\r\nX-Spam-Flag: NO again\r\n\r\n" + SampleMessages.gtubeString()
+                        + "\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        MilterResult r = mta.send("s@example.net", RCPT, msg);
+        String delivered = new String(r.apply(msg), StandardCharsets.US_ASCII);
+        assertThat(delivered).contains("X-Spam-Original-Flag: NO\r\n", "X-Spam-Original-Flag: NO again\r\n");
+        assertThat(delivered).contains("X-Spam-Flag: YES\r\n").doesNotContain("X-Spam-Flag: NO");
+        assertThat(delivered).contains("Subject: [SPAM] hi\r\n");
+    }
+
+    @Test
+    void aHostilePacketLengthClosesTheConnection() throws IOException {
+        MilterServer s = builtin();
+        for (byte[] bad : List.of(
+                new byte[] {0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff, 'B'}, // 2 GiB
+                new byte[] {0x00, 0x20, 0x00, 0x01, 'B'}, // 2 MiB + 1, over the 1 MiB limit
+                new byte[] {0, 0, 0, 0}, // zero length
+                new byte[] {0, 0, 0, 6, 'L', 'S', 'u', 'b', 0, 'x'}, // header value not NUL-terminated
+                new byte[] {0, 0, 0, 1, 'Z'})) { // unknown command
+            try (MilterClient mta = MilterClient.connect(s.address())) {
+                mta.sendRaw(bad);
+                assertThat(mta.closedByMilter()).isTrue();
+            }
+        }
+        // and the server still serves others
+        try (MilterClient mta = MilterClient.connect(s.address())) {
+            assertThat(mta.send("s@example.net", RCPT, SampleMessages.clean()).accepted())
+                    .isTrue();
+        }
+    }
+
+    @Test
+    void concurrentConnectionsAreIndependent() throws Exception {
+        MilterServer s = builtin();
+        List<Thread> threads = new ArrayList<>();
+        List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
+        for (int t = 0; t < 8; t++) {
+            int id = t;
+            Thread th = new Thread(() -> {
+                try (MilterClient mta = MilterClient.connect(s.address())) {
+                    for (int i = 0; i < 10; i++) {
+                        boolean virus = (i + id) % 2 == 0;
+                        MilterResult r = mta.send(
+                                "s@example.net",
+                                RCPT,
+                                virus ? SampleMessages.eicarAttachment() : SampleMessages.clean());
+                        if (virus != r.smtpReply().isPresent()) {
+                            throw new AssertionError("wrong answer for message " + i + " on " + id + ": " + r);
+                        }
+                    }
+                } catch (Throwable e) {
+                    errors.add(e);
+                }
+            });
+            threads.add(th);
+            th.start();
+        }
+        for (Thread th : threads) {
+            th.join(120_000);
+        }
+        assertThat(errors).isEmpty();
+        assertThat(outcomes).hasSize(80);
+    }
+
+    static byte[] bigMessage(int size, long seed) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(size + 200);
+        out.writeBytes(("From: a@example.net\r\nTo: user@example.test\r\nSubject: big\r\n"
+                        + "Date: Mon, 05 Jan 2026 09:20:00 +0900\r\nMessage-ID: <big-" + seed + "@example.net>\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        Random r = new Random(seed);
+        while (out.size() < size) {
+            for (int i = 0; i < 76; i++) {
+                out.write('A' + r.nextInt(26));
+            }
+            out.write('\r');
+            out.write('\n');
+        }
+        return out.toByteArray();
+    }
+
+    static byte[] read(InputStream in) throws IOException {
+        try (in) {
+            return in.readAllBytes();
+        }
+    }
+
+    /** Reads the raw Subject value of a message. */
+    static final class MilterResultHeaders {
+        static String subject(byte[] msg) {
+            String s = new String(msg, StandardCharsets.ISO_8859_1);
+            int i = s.indexOf("\r\nSubject:");
+            int start = i < 0 ? s.indexOf("Subject:") + 8 : i + 10;
+            return s.substring(start, s.indexOf("\r\n", start)).strip();
+        }
+    }
+
+    /** Keeps a copy of every message's bytes, read while the scan runs (the content is deleted after it). */
+    static final class Capturing implements Scanner {
+        final List<byte[]> seen = Collections.synchronizedList(new ArrayList<>());
+        final List<org.mailhygiene.api.Envelope> envelopes = Collections.synchronizedList(new ArrayList<>());
+
+        @Override
+        public String name() {
+            return "capture";
+        }
+
+        @Override
+        public org.mailhygiene.api.Verdict scan(org.mailhygiene.api.Message message) {
+            try {
+                seen.add(read(message.content().openStream()));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            envelopes.add(message.envelope());
+            return org.mailhygiene.api.Verdict.clean(name(), Duration.ZERO);
+        }
+
+        byte[] last() {
+            return seen.get(seen.size() - 1);
+        }
+    }
+}

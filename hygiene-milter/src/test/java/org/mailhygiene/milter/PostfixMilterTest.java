@@ -1,0 +1,245 @@
+package org.mailhygiene.milter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.api.policy.Action;
+import org.mailhygiene.testkit.SampleMessages;
+import org.mailhygiene.testkit.junit.RealBinaries;
+import org.mailhygiene.testkit.smtp.SinkMessage;
+
+/**
+ * Our milter inside a real Postfix (private instance on loopback, {@link PostfixRig}), driven by swaks, smtp-source
+ * and a plain SMTP exchange for SMTPUTF8. Skipped without Postfix, swaks and smtp-source; mandatory under
+ * {@code CI=true}. Timeouts are generous and results are polled: the machine may be busy.
+ */
+class PostfixMilterTest {
+    private static PostfixRig rig;
+
+    @TempDir
+    static Path tmp;
+
+    @BeforeAll
+    static void start() throws Exception {
+        RealBinaries.require("postfix", "postfix");
+        RealBinaries.require("swaks", "swaks");
+        RealBinaries.require("smtp-source", "postfix");
+        rig = new PostfixRig();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (rig != null) {
+            rig.close();
+        }
+    }
+
+    @BeforeEach
+    void clear() {
+        rig.sink.clear();
+        rig.outcomes.clear();
+        rig.slow.delay = Duration.ZERO;
+    }
+
+    @Test
+    void aCleanTwentyMegabyteMessageIsDeliveredByteIdentical() throws Exception {
+        byte[] msg = MilterServerTest.bigMessage(20 * 1024 * 1024, 20);
+        Swaks.Result r = Swaks.send(rig.port("main"), "sender@example.net", "user@example.test", msg, tmp);
+        assertThat(r.accepted()).as(r.transcript() + rig.postfix.log()).isTrue();
+        byte[] data = rig.awaitDelivery(1).data();
+        byte[] delivered = PostfixRig.withoutFirstReceived(data);
+        assertThat(delivered.length).isEqualTo(msg.length);
+        assertThat(java.util.Arrays.mismatch(delivered, msg))
+                .as("first differing byte")
+                .isEqualTo(-1);
+    }
+
+    @Test
+    void manyMessagesTravelOverOneMilterConnection() throws Exception {
+        MilterServer milter = rig.milters.get("main");
+        long before = milter.connectionsAccepted();
+        Path source = RealBinaries.require("smtp-source", "postfix");
+        Process p = new ProcessBuilder(
+                        source.toString(),
+                        "-d",
+                        "-s",
+                        "1",
+                        "-m",
+                        "30",
+                        "-l",
+                        "2000",
+                        "-M",
+                        "client.example.test",
+                        "-f",
+                        "bench@example.net",
+                        "-t",
+                        "user@example.test",
+                        "127.0.0.1:" + rig.port("main"))
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(5, TimeUnit.MINUTES)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        rig.awaitDelivery(30);
+        assertThat(rig.outcomes)
+                .hasSize(30)
+                .allSatisfy(o -> assertThat(o.action()).isEqualTo(Action.ACCEPT));
+        assertThat(milter.connectionsAccepted() - before)
+                .as("one SMTP session, one milter connection")
+                .isEqualTo(1);
+    }
+
+    @Test
+    void smtputf8MailIsScannedAndTaggedWithItsUtf8SubjectIntact() throws Exception {
+        byte[] msg = ("From: 山田 <山田@例え.jp>\r\nTo: <user@example.test>\r\nSubject: 会議のお知らせ\r\n"
+                        + "Date: Mon, 05 Jan 2026 09:20:00 +0900\r\nMessage-ID: <utf8-1@例え.jp>\r\n"
+                        + "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+                        + "Content-Transfer-Encoding: 8bit\r\n\r\n本文\r\n"
+                        + SampleMessages.gtubeString() + "\r\n")
+                .getBytes(StandardCharsets.UTF_8);
+        String reply = smtp(rig.port("main"), "山田@例え.jp", "user@example.test", msg, true);
+        assertThat(reply).startsWith("250");
+        SinkMessage m = rig.awaitDelivery(1);
+        assertThat(m.mailParameters()).anySatisfy(p -> assertThat(p).isEqualToIgnoringCase("SMTPUTF8"));
+        String delivered = new String(PostfixRig.withoutFirstReceived(m.data()), StandardCharsets.UTF_8);
+        assertThat(delivered).contains("\r\nSubject: [SPAM] 会議のお知らせ\r\n").contains("From: 山田 <山田@例え.jp>\r\n");
+        assertThat(delivered).endsWith("\r\n\r\n本文\r\n" + SampleMessages.gtubeString() + "\r\n");
+    }
+
+    @Test
+    void aVirusIsHeldInPostfixsHoldQueueWithTheReason() throws Exception {
+        Swaks.Result r = Swaks.send(
+                rig.port("quarantine"),
+                "sender@example.net",
+                "user@example.test",
+                SampleMessages.eicarAttachment(),
+                tmp);
+        assertThat(r.accepted()).as(r.transcript()).isTrue();
+        long until = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (rig.postfix.held().isEmpty() && System.nanoTime() < until) {
+            Thread.sleep(100);
+        }
+        assertThat(rig.postfix.held()).hasSize(1);
+        until = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        while (!rig.postfix.log().contains("milter-hold") && System.nanoTime() < until) {
+            Thread.sleep(100);
+        }
+        String log = rig.postfix.log();
+        // Postfix 3.7 logs "milter triggers HOLD action"; releases that log the milter's reason show ours instead.
+        assertThat(log).as(log).contains("milter-hold: END-OF-MESSAGE");
+        assertThat(rig.outcomes)
+                .singleElement()
+                .satisfies(o -> assertThat(o.action()).isEqualTo(Action.QUARANTINE));
+        assertThat(rig.sink.messages()).isEmpty();
+    }
+
+    @Test
+    void aStoppedMilterGetsPostfixsDefaultAction() throws Exception {
+        Swaks.Result r =
+                Swaks.send(rig.port("stopped"), "sender@example.net", "user@example.test", SampleMessages.clean(), tmp);
+        // milter_default_action = tempfail: Postfix answers 451 4.7.1 (at the first command the milter would see).
+        assertThat(r.transcript()).contains("451 4.7.1 Service unavailable - try again later");
+        assertThat(rig.sink.messages()).isEmpty();
+    }
+
+    @Test
+    void progressKeepsPostfixWaitingPastItsContentTimeout() throws Exception {
+        rig.slow.delay = Duration.ofSeconds(6); // Postfix's milter_content_timeout on this listener is 3 s
+        Swaks.Result r =
+                Swaks.send(rig.port("slow"), "sender@example.net", "user@example.test", SampleMessages.clean(), tmp);
+        assertThat(r.accepted()).as(r.transcript() + rig.postfix.log()).isTrue();
+        assertThat(rig.outcomes)
+                .singleElement()
+                .satisfies(o -> assertThat(o.progressReplies()).isGreaterThanOrEqualTo(6));
+        rig.awaitDelivery(1);
+    }
+
+    @Test
+    void aScanPastThePipelineDeadlineIsTempfailedByThePolicy() throws Exception {
+        rig.slow.delay = Duration.ofMinutes(5); // past the 8 s pipeline deadline
+        Swaks.Result r =
+                Swaks.send(rig.port("slow"), "sender@example.net", "user@example.test", SampleMessages.clean(), tmp);
+        assertThat(r.finalReply()).as(r.transcript()).startsWith("451 ");
+        assertThat(rig.outcomes)
+                .singleElement()
+                .satisfies(o -> assertThat(o.action()).isEqualTo(Action.TEMPFAIL));
+        assertThat(rig.sink.messages()).isEmpty();
+    }
+
+    @Test
+    void aClamdFailureIsATempfailNeverAnAccept() throws Exception {
+        Swaks.Result r = Swaks.send(
+                rig.port("clamd-down"),
+                "sender@example.net",
+                "user@example.test",
+                SampleMessages.eicarAttachment(),
+                tmp);
+        assertThat(r.finalReply()).as(r.transcript()).startsWith("451 ");
+        assertThat(rig.sink.messages()).isEmpty();
+    }
+
+    /** One SMTP transaction by hand (swaks cannot send the SMTPUTF8 parameter); returns the reply to the data. */
+    static String smtp(int port, String from, String to, byte[] message, boolean smtputf8) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout((int) Duration.ofMinutes(10).toMillis());
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+            OutputStream out = s.getOutputStream();
+            List<String> replies = new ArrayList<>();
+            expect(in, "220", replies);
+            send(out, "EHLO client.example.test");
+            expect(in, "250", replies);
+            send(out, "MAIL FROM:<" + from + ">" + (smtputf8 ? " SMTPUTF8 BODY=8BITMIME" : ""));
+            expect(in, "250", replies);
+            send(out, "RCPT TO:<" + to + ">");
+            expect(in, "250", replies);
+            send(out, "DATA");
+            expect(in, "354", replies);
+            out.write(message); // no line starts with a dot in the test messages
+            out.write(".\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String last = readReply(in);
+            send(out, "QUIT");
+            return last;
+        }
+    }
+
+    private static void send(OutputStream out, String line) throws IOException {
+        out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    private static void expect(BufferedReader in, String code, List<String> replies) throws IOException {
+        String r = readReply(in);
+        replies.add(r);
+        if (!r.startsWith(code)) {
+            throw new IOException("expected " + code + ", got " + r + " after " + replies);
+        }
+    }
+
+    private static String readReply(BufferedReader in) throws IOException {
+        String line;
+        StringBuilder all = new StringBuilder();
+        while ((line = in.readLine()) != null) {
+            all.append(line).append('\n');
+            if (line.length() < 4 || line.charAt(3) != '-') {
+                return line;
+            }
+        }
+        throw new IOException("connection closed; got " + all);
+    }
+}

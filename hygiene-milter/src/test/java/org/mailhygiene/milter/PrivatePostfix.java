@@ -1,0 +1,187 @@
+package org.mailhygiene.milter;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.mailhygiene.testkit.junit.RealBinaries;
+
+/**
+ * A private Postfix instance on 127.0.0.1 with its own configuration directory, queue and log (as
+ * {@code benchmarks/scripts/relay-vs-postfix.sh} runs one), relaying everything for {@code example.test} to a sink.
+ * Each {@linkplain #listener listener} is an smtpd on its own port with its own {@code -o} overrides (its milter, its
+ * timeouts). Test support; start with {@link #start}, stop with {@link #close}.
+ */
+final class PrivatePostfix implements AutoCloseable {
+    private final Path root;
+    private final Path etc;
+    private final Path postfix;
+
+    private PrivatePostfix(Path root, Path postfix) {
+        this.root = root;
+        this.etc = root.resolve("etc");
+        this.postfix = postfix;
+    }
+
+    /**
+     * Starts an instance.
+     *
+     * @param sinkPort where mail for example.test goes
+     * @param main extra main.cf settings
+     * @param listeners port to its {@code -o name=value} overrides
+     */
+    static PrivatePostfix start(int sinkPort, Map<String, String> main, Map<Integer, List<String>> listeners)
+            throws IOException, InterruptedException {
+        Path postfix = RealBinaries.require("postfix", "postfix");
+        RealBinaries.require("postconf", "postfix");
+        Path root = Files.createTempDirectory(Path.of("/var/tmp"), "hygiene-milter-pf.");
+        Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
+        PrivatePostfix pf = new PrivatePostfix(root, postfix);
+        try {
+            pf.configure(sinkPort, main, listeners);
+            run(List.of(postfix.toString(), "-c", pf.etc.toString(), "check"));
+            run(List.of(postfix.toString(), "-c", pf.etc.toString(), "start"));
+            Path pid = root.resolve("spool/pid/master.pid");
+            long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (!(Files.exists(pid) && Files.size(pid) > 0) && System.nanoTime() < until) {
+                Thread.sleep(100);
+            }
+            for (int port : listeners.keySet()) {
+                awaitListening(port, until);
+            }
+            return pf;
+        } catch (IOException | InterruptedException | RuntimeException | Error e) {
+            pf.close();
+            throw e;
+        }
+    }
+
+    private void configure(int sinkPort, Map<String, String> main, Map<Integer, List<String>> listeners)
+            throws IOException, InterruptedException {
+        Files.createDirectories(etc);
+        Files.createDirectories(root.resolve("spool"));
+        Files.createDirectories(root.resolve("data"));
+        Files.writeString(etc.resolve("main.cf"), "");
+        Files.copy(Path.of("/etc/postfix/master.cf"), etc.resolve("master.cf"));
+        Map<String, String> cf = new LinkedHashMap<>();
+        cf.put("queue_directory", root.resolve("spool").toString());
+        cf.put("data_directory", root.resolve("data").toString());
+        cf.put("maillog_file", root.resolve("maillog").toString());
+        cf.put("maillog_file_prefixes", root.toString());
+        cf.put("myhostname", "mta.example.test");
+        cf.put("inet_interfaces", "127.0.0.1");
+        cf.put("inet_protocols", "ipv4");
+        cf.put("mydestination", "");
+        cf.put("relay_domains", "example.test");
+        cf.put("mynetworks", "127.0.0.0/8");
+        cf.put("alias_maps", "");
+        cf.put("alias_database", "");
+        cf.put("smtpd_relay_restrictions", "permit_mynetworks reject_unauth_destination");
+        cf.put("transport_maps", "inline:{example.test=smtp:[127.0.0.1]:" + sinkPort + "}");
+        cf.put("relayhost", "[127.0.0.1]:" + sinkPort);
+        cf.put("smtp_dns_support_level", "disabled");
+        cf.put("compatibility_level", "3.6");
+        cf.put("message_size_limit", "60000000");
+        cf.put("smtputf8_enable", "yes");
+        cf.put("milter_default_action", "tempfail");
+        cf.put("milter_protocol", "6");
+        cf.putAll(main);
+        List<String> cmd = new ArrayList<>(List.of("postconf", "-c", etc.toString(), "-e"));
+        cf.forEach((k, v) -> cmd.add(k + "=" + v));
+        run(cmd);
+        run(List.of("postconf", "-c", etc.toString(), "-M#", "smtp/inet"));
+        for (Map.Entry<Integer, List<String>> l : listeners.entrySet()) {
+            StringBuilder entry = new StringBuilder("127.0.0.1:" + l.getKey() + " inet n - n - - smtpd");
+            for (String o : l.getValue()) {
+                entry.append(" -o ").append(o);
+            }
+            run(List.of("postconf", "-c", etc.toString(), "-Me", "127.0.0.1:" + l.getKey() + "/inet=" + entry));
+        }
+        run(List.of("postconf", "-c", etc.toString(), "-F", "*/*/chroot = n"));
+        run(List.of("chown", "postfix", root.resolve("data").toString()));
+    }
+
+    private static void awaitListening(int port, long until) throws InterruptedException, IOException {
+        while (System.nanoTime() < until) {
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+                return;
+            } catch (IOException e) {
+                Thread.sleep(100);
+            }
+        }
+        throw new IOException("postfix did not listen on port " + port);
+    }
+
+    /** The mail log so far (for failure messages). */
+    String log() {
+        try {
+            Path f = root.resolve("maillog");
+            return Files.exists(f) ? Files.readString(f, StandardCharsets.ISO_8859_1) : "(no maillog)";
+        } catch (IOException e) {
+            return "(maillog unreadable: " + e + ")";
+        }
+    }
+
+    /** The queue ids in the hold queue. */
+    List<String> held() throws IOException {
+        Path hold = root.resolve("spool/hold");
+        List<String> ids = new ArrayList<>();
+        if (Files.isDirectory(hold)) {
+            try (var s = Files.list(hold)) {
+                s.forEach(p -> ids.add(p.getFileName().toString()));
+            }
+        }
+        return ids;
+    }
+
+    @Override
+    public void close() {
+        try {
+            run(List.of(postfix.toString(), "-c", etc.toString(), "stop"));
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            // best effort: fall through to removing the directory
+        }
+        try (var walk = Files.walk(root)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // a file a postfix process still had open
+                }
+            });
+        } catch (IOException ignored) {
+            // temporary directory
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Runs a command, failing with its output when it does not exit 0 within two minutes. */
+    static String run(List<String> cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IOException("timed out: " + cmd);
+        }
+        String text = new String(out, StandardCharsets.UTF_8);
+        if (p.exitValue() != 0) {
+            throw new IOException(cmd + " exited " + p.exitValue() + ": " + text);
+        }
+        return text;
+    }
+}

@@ -1,0 +1,402 @@
+package org.mailhygiene.scanners.auth;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.IntSupplier;
+import org.mailhygiene.api.Health;
+import org.mailhygiene.api.Message;
+import org.mailhygiene.api.Outcome;
+import org.mailhygiene.api.Rule;
+import org.mailhygiene.api.ScanException;
+import org.mailhygiene.api.ScanFailure;
+import org.mailhygiene.api.Scanner;
+import org.mailhygiene.api.Verdict;
+import org.mailhygiene.api.policy.Header;
+import org.mailhygiene.scanners.auth.dns.DnsResolver;
+import org.mailhygiene.scanners.auth.dns.StubResolver;
+
+/**
+ * The sender-authentication scanner, {@code auth}: SPF for the SMTP client and MAIL FROM (or HELO), every DKIM
+ * signature, the ARC chain, and DMARC from those, reported in one {@code Authentication-Results} header field (RFC
+ * 8601) with this host's authserv-id.
+ *
+ * <p>The SMTP context comes from the message's {@link org.mailhygiene.api.Envelope}: client address, HELO name and
+ * reverse path. Without a client address (a file scanned from disk) SPF is {@code none} and DMARC relies on DKIM
+ * alone.
+ *
+ * <p>The verdict is {@link Outcome#CLEAN} unless DMARC fails under a {@code quarantine} or {@code reject} policy (after
+ * {@code pct} sampling): then it is {@link Outcome#SUSPICIOUS} with the rule {@code DMARC_QUARANTINE} or
+ * {@code DMARC_REJECT}, which the policy maps to an action ({@link org.mailhygiene.api.policy.DefaultPolicy.Builder#onRule}).
+ * Every result is also a rule ({@code SPF_PASS}, {@code DKIM_FAIL}, {@code DMARC_NONE}, {@code ARC_PASS}, ...) whose
+ * description says why, so {@code hygiene scan --json} explains each. The verdict carries the
+ * {@code Authentication-Results} field; the tagger renames any field of that name that arrived with the message, so
+ * no outside field can claim our authserv-id.
+ *
+ * <p>Malformed records, keys and signatures are results, never failures; only an unreadable message is a
+ * {@link ScanException}. Verdicts are never cached (they depend on DNS and the envelope). Thread-safe.
+ */
+public final class AuthScanner implements Scanner {
+    /** The scanner's name. */
+    public static final String NAME = "auth";
+
+    private final DnsResolver dns;
+    private final String authservId;
+    private final PublicSuffixList psl;
+    private final Clock clock;
+    private final int maxHeaderBytes;
+    private final DkimVerifier dkim;
+    private final SpfVerifier spf;
+    private final DmarcVerifier dmarc;
+    private final ArcVerifier arc;
+
+    private AuthScanner(Builder b) {
+        this.dns = b.dns != null ? b.dns : StubResolver.builder().build();
+        this.authservId = b.authservId != null ? b.authservId : localHostName();
+        this.psl = b.psl != null ? b.psl : PublicSuffixList.system();
+        this.clock = b.clock;
+        this.maxHeaderBytes = b.maxHeaderBytes;
+        this.dkim = new DkimVerifier(dns, clock);
+        this.spf = new SpfVerifier(dns);
+        this.dmarc = new DmarcVerifier(dns, psl, b.percent);
+        this.arc = new ArcVerifier(dns, dkim);
+    }
+
+    private static String localHostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+
+    /**
+     * Starts a builder: the system's resolver ({@link StubResolver} defaults), this host's name as authserv-id, the
+     * system's public suffix list, the system clock, random {@code pct} sampling, header sections up to 1 MiB.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    /**
+     * The authserv-id written into {@code Authentication-Results}.
+     *
+     * @return the id
+     */
+    public String authservId() {
+        return authservId;
+    }
+
+    @Override
+    public Health health() {
+        return psl.isFallback()
+                ? Health.up(
+                        "no public suffix list at " + PublicSuffixList.SYSTEM_FILE
+                                + ": organizational domains are the last two labels",
+                        Duration.ZERO)
+                : Health.up("public suffix list " + PublicSuffixList.SYSTEM_FILE, Duration.ZERO);
+    }
+
+    /** Everything the scanner found for one message. */
+    record Results(Optional<SpfResult> spf, List<DkimResult> dkim, ArcResult arc, DmarcResult dmarc, String header) {}
+
+    @Override
+    public Verdict scan(Message message) throws ScanException, InterruptedException {
+        long start = System.nanoTime();
+        Results r;
+        try {
+            r = check(message);
+        } catch (IOException e) {
+            throw new ScanException(
+                    new ScanFailure(
+                            NAME,
+                            ScanFailure.Kind.SCANNER_ERROR,
+                            "cannot read the message: " + e.getMessage(),
+                            Duration.ofNanos(System.nanoTime() - start)),
+                    e);
+        }
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        List<Rule> rules = new ArrayList<>();
+        Outcome outcome = Outcome.CLEAN;
+        if (r.dmarc().status() == AuthStatus.FAIL && !r.dmarc().disposition().equals("none")) {
+            outcome = Outcome.SUSPICIOUS;
+            String rule = "DMARC_" + r.dmarc().disposition().toUpperCase(Locale.ROOT);
+            rules.add(Rule.of(
+                    rule,
+                    0,
+                    "DMARC " + r.dmarc().reason() + " (From domain " + r.dmarc().fromDomain() + ")"));
+        }
+        r.spf()
+                .ifPresentOrElse(
+                        s -> rules.add(Rule.of(
+                                "SPF_" + upper(s.status()),
+                                0,
+                                "spf=" + s.status().token() + " " + s.identity() + "=" + s.sender() + ": "
+                                        + s.reason())),
+                        () -> rules.add(Rule.of("SPF_NONE", 0, "spf=none: no SMTP client address to check")));
+        if (r.dkim().isEmpty()) {
+            rules.add(Rule.of("DKIM_NONE", 0, "dkim=none: no signature"));
+        }
+        for (DkimResult d : r.dkim()) {
+            rules.add(Rule.of(
+                    "DKIM_" + upper(d.status()),
+                    0,
+                    "dkim=" + d.status().token() + " d=" + d.domain() + " s=" + d.selector() + ": " + d.reason()));
+        }
+        rules.add(Rule.of(
+                "ARC_" + upper(r.arc().status()),
+                0,
+                "arc=" + r.arc().status().token() + ": " + r.arc().reason()));
+        rules.add(Rule.of(
+                "DMARC_" + upper(r.dmarc().status()),
+                0,
+                "dmarc=" + r.dmarc().status().token() + " header.from="
+                        + r.dmarc().fromDomain() + ": " + r.dmarc().reason()));
+        return Verdict.builder(NAME, outcome)
+                .rules(rules)
+                .header(new Header("Authentication-Results", r.header()))
+                .elapsed(Duration.ofNanos(System.nanoTime() - start))
+                .build();
+    }
+
+    private static String upper(AuthStatus s) {
+        return s.name();
+    }
+
+    /**
+     * Runs every check on a message.
+     *
+     * @throws IOException if the content cannot be read
+     */
+    Results check(Message message) throws IOException {
+        HeaderSection headers;
+        DkimVerifier.Bodies bodies = new DkimVerifier.Bodies();
+        List<Object> pending;
+        ArcVerifier.Prepared arcPrepared;
+        try (InputStream in = new BufferedInputStream(message.content().openStream(), 16384)) {
+            try {
+                headers = HeaderSection.read(in, maxHeaderBytes);
+            } catch (HeaderSection.TooLargeException e) {
+                return tooLarge(message);
+            }
+            pending = dkim.prepare(headers, bodies);
+            arcPrepared = arc.prepare(headers, bodies);
+            if (!bodies.isEmpty()) {
+                bodies.consume(in);
+            }
+        }
+        List<DkimResult> dkimResults = dkim.finish(headers, pending, bodies);
+        ArcResult arcResult = arc.finish(headers, arcPrepared, bodies);
+        Optional<SpfResult> spfResult = message.envelope()
+                .clientAddress()
+                .map(ip -> spf.check(
+                        ip,
+                        message.envelope().sender(),
+                        message.envelope().heloName().orElse("")));
+        DmarcResult dmarcResult = dmarc.evaluate(headers, dkimResults, spfResult);
+        return new Results(
+                spfResult, dkimResults, arcResult, dmarcResult, header(spfResult, dkimResults, arcResult, dmarcResult));
+    }
+
+    private Results tooLarge(Message message) {
+        String why = "header section larger than " + maxHeaderBytes + " bytes";
+        DmarcResult d = new DmarcResult(AuthStatus.PERMERROR, "", "none", "none", why);
+        ArcResult a = new ArcResult(AuthStatus.NONE, 0, why);
+        List<DkimResult> k = List.of(new DkimResult(AuthStatus.PERMERROR, "", "", "", "", "", why, 0));
+        return new Results(Optional.empty(), k, a, d, header(Optional.empty(), k, a, d));
+    }
+
+    private String header(Optional<SpfResult> spfResult, List<DkimResult> dkimResults, ArcResult a, DmarcResult d) {
+        StringBuilder sb = new StringBuilder(authservId);
+        if (spfResult.isPresent()) {
+            SpfResult s = spfResult.get();
+            sb.append("; spf=")
+                    .append(s.status().token())
+                    .append(" (")
+                    .append(comment(s.reason()))
+                    .append(") smtp.")
+                    .append(s.identity())
+                    .append('=')
+                    .append(property(s.identity().equals("helo") ? s.domain() : s.sender()));
+        }
+        if (dkimResults.isEmpty()) {
+            sb.append("; dkim=none");
+        }
+        for (DkimResult k : dkimResults) {
+            sb.append("; dkim=")
+                    .append(k.status().token())
+                    .append(" (")
+                    .append(comment(k.reason()))
+                    .append(')');
+            if (!k.domain().isEmpty()) {
+                sb.append(" header.d=").append(property(k.domain()));
+            }
+            if (!k.selector().isEmpty()) {
+                sb.append(" header.s=").append(property(k.selector()));
+            }
+            if (!k.signaturePrefix().isEmpty()) {
+                sb.append(" header.b=").append(property(k.signaturePrefix()));
+            }
+        }
+        sb.append("; arc=")
+                .append(a.status().token())
+                .append(" (")
+                .append(comment(a.reason()))
+                .append(')');
+        sb.append("; dmarc=").append(d.status().token());
+        sb.append(" (p=")
+                .append(d.policy())
+                .append(" dis=")
+                .append(d.disposition())
+                .append(' ');
+        sb.append(comment(d.reason())).append(')');
+        if (!d.fromDomain().isEmpty()) {
+            sb.append(" header.from=").append(property(d.fromDomain()));
+        }
+        return sb.toString();
+    }
+
+    /** Text safe inside an RFC 8601 comment: printable ASCII without parentheses or backslashes. */
+    private static String comment(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length() && sb.length() < 200; i++) {
+            char c = s.charAt(i);
+            sb.append(c >= 0x20 && c < 0x7f && c != '(' && c != ')' && c != '\\' ? c : '_');
+        }
+        return sb.toString();
+    }
+
+    /** A property value: a token, or a quoted string when it holds other characters. */
+    private static String property(String s) {
+        boolean token = !s.isEmpty();
+        for (int i = 0; i < s.length() && token; i++) {
+            char c = s.charAt(i);
+            token = c > 0x20 && c < 0x7f && "()<>,;:\\\"[]?= ".indexOf(c) < 0 || c == '@' || c == '.';
+        }
+        if (token) {
+            return s;
+        }
+        StringBuilder sb = new StringBuilder("\"");
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '"' || c == '\\') {
+                sb.append('\\');
+            }
+            sb.append(c >= 0x20 && c < 0x7f ? c : '_');
+        }
+        return sb.append('"').toString();
+    }
+
+    /** Builds an {@link AuthScanner}. Not thread-safe; setters validate their values. */
+    public static final class Builder {
+        private DnsResolver dns;
+        private String authservId;
+        private PublicSuffixList psl;
+        private Clock clock = Clock.systemUTC();
+        private IntSupplier percent = () -> ThreadLocalRandom.current().nextInt(100);
+        private int maxHeaderBytes = 1 << 20;
+
+        private Builder() {}
+
+        /**
+         * The resolver (default a {@link StubResolver} with its defaults: the system's name servers).
+         *
+         * @param value the resolver
+         * @return this builder
+         */
+        public Builder dns(DnsResolver value) {
+            this.dns = Objects.requireNonNull(value, "dns");
+            return this;
+        }
+
+        /**
+         * The authserv-id (default this host's name).
+         *
+         * @param value a host name, without whitespace or semicolons
+         * @return this builder
+         * @throws IllegalArgumentException if blank or holding whitespace, semicolons or parentheses
+         */
+        public Builder authservId(String value) {
+            if (value.isBlank() || !value.matches("[!-~&&[^;()\\\\]]+")) {
+                throw new IllegalArgumentException("invalid authserv-id: " + value);
+            }
+            this.authservId = value;
+            return this;
+        }
+
+        /**
+         * The public suffix list (default {@link PublicSuffixList#system()}).
+         *
+         * @param value the list
+         * @return this builder
+         */
+        public Builder publicSuffixList(PublicSuffixList value) {
+            this.psl = Objects.requireNonNull(value, "psl");
+            return this;
+        }
+
+        /**
+         * The clock for signature expiry (default the system clock).
+         *
+         * @param value the clock
+         * @return this builder
+         */
+        public Builder clock(Clock value) {
+            this.clock = Objects.requireNonNull(value, "clock");
+            return this;
+        }
+
+        /**
+         * The source of numbers 0-99 for DMARC {@code pct} sampling (default random).
+         *
+         * @param value the source
+         * @return this builder
+         */
+        public Builder percentSource(IntSupplier value) {
+            this.percent = Objects.requireNonNull(value, "percent");
+            return this;
+        }
+
+        /**
+         * The largest header section read (default 1 MiB); beyond it every check is a permerror.
+         *
+         * @param value at least 1024
+         * @return this builder
+         * @throws IllegalArgumentException if below 1024
+         */
+        public Builder maxHeaderBytes(int value) {
+            if (value < 1024) {
+                throw new IllegalArgumentException("maxHeaderBytes must be at least 1024: " + value);
+            }
+            this.maxHeaderBytes = value;
+            return this;
+        }
+
+        /**
+         * Builds the scanner.
+         *
+         * @return a new scanner
+         */
+        public AuthScanner build() {
+            return new AuthScanner(this);
+        }
+    }
+}

@@ -1,0 +1,288 @@
+package org.mailhygiene.scanners.auth;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.mailhygiene.scanners.auth.dns.DnsRecord;
+import org.mailhygiene.scanners.auth.dns.DnsResolver;
+import org.mailhygiene.scanners.auth.dns.DnsResult;
+import org.mailhygiene.scanners.auth.dns.DnsType;
+
+/**
+ * Verifies the DKIM signatures of a message (RFC 6376 section 6, rsa-sha256 and ed25519-sha256 per RFC 8463).
+ *
+ * <p>Every {@code DKIM-Signature} field, up to {@link #MAX_SIGNATURES} (top first; more are reported as
+ * {@code permerror}), gets one {@link DkimResult}; the body is read once for all of them. Malformed signatures, keys
+ * and records are results ({@code permerror}), DNS failures are {@code temperror}, never exceptions. rsa-sha1 and RSA
+ * keys under 1024 bits are refused (RFC 8301). A signature with {@code l=} that leaves body content unsigned verifies
+ * as {@link AuthStatus#POLICY} with the unsigned byte count, so nobody trusts content the signer did not sign. An
+ * expired signature ({@code x=} in the past by the clock) fails.
+ *
+ * <p>Thread-safe: instances hold only the resolver and the clock.
+ */
+public final class DkimVerifier {
+    /** The most signatures verified per message. */
+    public static final int MAX_SIGNATURES = 10;
+
+    private final DnsResolver dns;
+    private final Clock clock;
+
+    /**
+     * Creates a verifier.
+     *
+     * @param dns where keys are looked up
+     * @param clock the clock for expiry checks
+     */
+    public DkimVerifier(DnsResolver dns, Clock clock) {
+        this.dns = Objects.requireNonNull(dns, "dns");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /**
+     * Verifies all DKIM signatures.
+     *
+     * @param headers the message's header section
+     * @param body the body, read to its end (not closed)
+     * @return one result per signature field, top first; empty when the message has none
+     * @throws IOException if reading the body fails
+     */
+    public List<DkimResult> verify(HeaderSection headers, InputStream body) throws IOException {
+        Bodies bodies = new Bodies();
+        List<Object> pending = prepare(headers, bodies);
+        bodies.consume(body);
+        return finish(headers, pending, bodies);
+    }
+
+    /** Parsed signatures or early results; body hashers registered in {@code bodies}. */
+    List<Object> prepare(HeaderSection headers, Bodies bodies) {
+        List<Object> out = new ArrayList<>();
+        int count = 0;
+        for (HeaderField f : headers.fields()) {
+            if (!f.is("DKIM-Signature")) {
+                continue;
+            }
+            if (++count > MAX_SIGNATURES) {
+                out.add(new DkimResult(
+                        AuthStatus.PERMERROR, "", "", "", "", "", "more than " + MAX_SIGNATURES + " signatures", 0));
+                continue;
+            }
+            SignatureSpec.Parsed p = SignatureSpec.parse(f, false);
+            if (p.spec().isEmpty()) {
+                out.add(new DkimResult(
+                        AuthStatus.PERMERROR, p.domain(), p.selector(), "", p.algorithm(), "", p.error(), 0));
+                continue;
+            }
+            SignatureSpec s = p.spec().get();
+            bodies.register(s.bodyCanon(), s.length());
+            out.add(s);
+        }
+        return out;
+    }
+
+    List<DkimResult> finish(HeaderSection headers, List<Object> pending, Bodies bodies) {
+        List<DkimResult> results = new ArrayList<>();
+        for (Object o : pending) {
+            if (o instanceof DkimResult r) {
+                results.add(r);
+            } else {
+                results.add(check((SignatureSpec) o, headers, bodies));
+            }
+        }
+        return results;
+    }
+
+    DkimResult check(SignatureSpec s, HeaderSection headers, Bodies bodies) {
+        java.util.function.BiFunction<AuthStatus, String, DkimResult> r = (status, why) -> new DkimResult(
+                status, s.domain(), s.selector(), s.identity(), s.algorithm(), s.signaturePrefix(), why, 0);
+        if (s.expiry() >= 0 && clock.instant().getEpochSecond() > s.expiry()) {
+            return r.apply(AuthStatus.FAIL, "signature expired (x=" + s.expiry() + ")");
+        }
+        BodyHasher h = bodies.get(s.bodyCanon(), s.length());
+        if (s.length() >= 0 && h.canonicalLength() < s.length()) {
+            return r.apply(AuthStatus.FAIL, "l=" + s.length() + " is longer than the body");
+        }
+        if (!MessageDigest.isEqual(h.finish(), s.bodyHash())) {
+            return r.apply(AuthStatus.FAIL, "body hash mismatch (the body was changed)");
+        }
+        boolean arc = s.field().is("ARC-Message-Signature");
+        KeyLookup key = lookupKey(dns, s, arc);
+        if (key.failure().isPresent()) {
+            return r.apply(key.failure().get().status(), key.failure().get().reason());
+        }
+        byte[] data = SignatureSpec.headerData(
+                headers.fields(), s.signedHeaders(), s.headerCanon(), s.field().raw());
+        if (!verifySignature(s.keyType(), key.key().orElseThrow(), data, s.signature())) {
+            return r.apply(AuthStatus.FAIL, "signature did not verify (a signed header was changed)");
+        }
+        long unsigned = s.length() >= 0 ? h.canonicalLength() - s.length() : 0;
+        if (unsigned > 0) {
+            return new DkimResult(
+                    AuthStatus.POLICY,
+                    s.domain(),
+                    s.selector(),
+                    s.identity(),
+                    s.algorithm(),
+                    s.signaturePrefix(),
+                    "signature verified, but " + unsigned + " body bytes beyond l=" + s.length() + " are unsigned",
+                    unsigned);
+        }
+        return r.apply(AuthStatus.PASS, "signature verified");
+    }
+
+    /** A key, or why there is none. */
+    record KeyLookup(Optional<PublicKey> key, Optional<DkimResult> failure) {}
+
+    static KeyLookup lookupKey(DnsResolver dns, SignatureSpec s, boolean arc) {
+        String name = s.selector() + "._domainkey." + s.domain();
+        java.util.function.BiFunction<AuthStatus, String, KeyLookup> fail = (status, why) -> new KeyLookup(
+                Optional.empty(),
+                Optional.of(new DkimResult(
+                        status, s.domain(), s.selector(), s.identity(), s.algorithm(), s.signaturePrefix(), why, 0)));
+        if (!SignatureSpec.validDomain(s.selector().toLowerCase(Locale.ROOT))) {
+            return fail.apply(AuthStatus.PERMERROR, "invalid selector s=" + TagList.abbreviate(s.selector()));
+        }
+        DnsResult res = dns.query(name, DnsType.TXT);
+        if (res.status() == DnsResult.Status.TEMPERROR) {
+            return fail.apply(AuthStatus.TEMPERROR, "key lookup " + name + " failed: " + res.detail());
+        }
+        if (res.records().isEmpty()) {
+            return fail.apply(AuthStatus.PERMERROR, "no key record at " + name);
+        }
+        String why = "no valid key record at " + name;
+        for (DnsRecord rec : res.records()) {
+            TagList.Parsed p = TagList.parse(rec.text());
+            if (!p.valid()) {
+                why = "malformed key record at " + name + ": " + p.error();
+                continue;
+            }
+            TagList t = p.list().orElseThrow();
+            Optional<String> v = t.get("v");
+            if (v.isPresent()
+                    && (!v.get().equals("DKIM1")
+                            || !t.asMap().keySet().iterator().next().equals("v"))) {
+                why = "key record v= is not DKIM1 or not first";
+                continue;
+            }
+            Optional<String> p64 = t.get("p");
+            if (p64.isEmpty()) {
+                why = "key record without p=";
+                continue;
+            }
+            String k = t.get("k").orElse("rsa").toLowerCase(Locale.ROOT);
+            if (!k.equals(s.keyType())) {
+                return fail.apply(AuthStatus.PERMERROR, "key type k=" + k + " does not match a=" + s.algorithm());
+            }
+            Optional<String> hashes = t.get("h");
+            if (hashes.isPresent()
+                    && !List.of(TagList.noWhitespace(hashes.get())
+                                    .toLowerCase(Locale.ROOT)
+                                    .split(":"))
+                            .contains("sha256")) {
+                return fail.apply(AuthStatus.PERMERROR, "key record h= does not allow sha256");
+            }
+            Optional<String> service = t.get("s");
+            if (service.isPresent()) {
+                List<String> svc = List.of(TagList.noWhitespace(service.get()).split(":"));
+                if (!svc.contains("*") && !svc.contains("email")) {
+                    return fail.apply(AuthStatus.PERMERROR, "key record s= excludes email");
+                }
+            }
+            if (!arc) {
+                Optional<String> flags = t.get("t");
+                if (flags.isPresent()
+                        && List.of(TagList.noWhitespace(flags.get()).split(":")).contains("s")) {
+                    String id = s.identity();
+                    String idDomain = id.substring(id.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT);
+                    if (!idDomain.equals(s.domain())) {
+                        return fail.apply(AuthStatus.PERMERROR, "key t=s forbids subdomains in i=");
+                    }
+                }
+            }
+            String b64 = TagList.noWhitespace(p64.get());
+            if (b64.isEmpty()) {
+                return fail.apply(AuthStatus.PERMERROR, "key revoked (empty p=) at " + name);
+            }
+            Optional<PublicKey> key = DkimKeys.decodePublicKey(k, b64);
+            if (key.isEmpty()) {
+                return fail.apply(
+                        AuthStatus.PERMERROR,
+                        "unusable " + k + " key at " + name + " (bad encoding, or RSA under " + DkimKeys.MIN_RSA_BITS
+                                + " bits)");
+            }
+            return new KeyLookup(key, Optional.empty());
+        }
+        return fail.apply(AuthStatus.PERMERROR, why);
+    }
+
+    static boolean verifySignature(String keyType, PublicKey key, byte[] data, byte[] signature) {
+        try {
+            if (keyType.equals("ed25519")) {
+                Signature sig = Signature.getInstance("Ed25519");
+                sig.initVerify(key);
+                sig.update(MessageDigest.getInstance("SHA-256").digest(data));
+                return sig.verify(signature);
+            }
+            Signature sig = Signature.getInstance("SHA256withRSA");
+            sig.initVerify(key);
+            sig.update(data);
+            return sig.verify(signature);
+        } catch (GeneralSecurityException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    static byte[] sign(java.security.PrivateKey key, byte[] data) throws GeneralSecurityException {
+        if (DkimKeys.keyType(key).equals("ed25519")) {
+            Signature sig = Signature.getInstance("Ed25519");
+            sig.initSign(key);
+            sig.update(MessageDigest.getInstance("SHA-256").digest(data));
+            return sig.sign();
+        }
+        Signature sig = Signature.getInstance("SHA256withRSA");
+        sig.initSign(key);
+        sig.update(data);
+        return sig.sign();
+    }
+
+    /** Body hashers by canonicalization and length limit, fed in one pass. Not thread-safe. */
+    static final class Bodies {
+        private final Map<String, BodyHasher> hashers = new HashMap<>();
+
+        void register(Canonicalization canon, long limit) {
+            hashers.computeIfAbsent(canon + "/" + limit, k -> new BodyHasher(canon, "SHA-256", limit));
+        }
+
+        BodyHasher get(Canonicalization canon, long limit) {
+            return hashers.get(canon + "/" + limit);
+        }
+
+        void consume(InputStream body) throws IOException {
+            byte[] buf = new byte[16384];
+            int n;
+            while ((n = body.read(buf)) > 0) {
+                update(buf, 0, n);
+            }
+        }
+
+        void update(byte[] buf, int off, int n) {
+            for (BodyHasher h : hashers.values()) {
+                h.update(buf, off, n);
+            }
+        }
+
+        boolean isEmpty() {
+            return hashers.isEmpty();
+        }
+    }
+}

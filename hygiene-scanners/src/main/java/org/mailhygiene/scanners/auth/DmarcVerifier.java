@@ -1,0 +1,263 @@
+package org.mailhygiene.scanners.auth;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.IntSupplier;
+import org.mailhygiene.scanners.auth.dns.DnsRecord;
+import org.mailhygiene.scanners.auth.dns.DnsResolver;
+import org.mailhygiene.scanners.auth.dns.DnsResult;
+import org.mailhygiene.scanners.auth.dns.DnsType;
+
+/**
+ * Evaluates DMARC (RFC 7489): finds the policy of the From domain (or of its organizational domain), checks whether a
+ * passing DKIM signature or a passing SPF check is aligned with the From domain (strict or relaxed, per {@code adkim}
+ * and {@code aspf}), and applies {@code p}, {@code sp} and {@code pct}.
+ *
+ * <p>A DKIM result of {@link AuthStatus#POLICY} (content beyond {@code l=}) does not count as a pass. A message with
+ * several From fields or several addresses in From is a permerror. Never throws for bad records.
+ *
+ * <p>Thread-safe if the percentage source is.
+ */
+public final class DmarcVerifier {
+    private final DnsResolver dns;
+    private final PublicSuffixList psl;
+    private final IntSupplier percent;
+
+    /**
+     * Creates a verifier.
+     *
+     * @param dns where policies are looked up
+     * @param psl the public suffix list for organizational domains
+     * @param percent a source of numbers 0-99 for {@code pct} sampling (for example
+     *     {@code () -> ThreadLocalRandom.current().nextInt(100)})
+     */
+    public DmarcVerifier(DnsResolver dns, PublicSuffixList psl, IntSupplier percent) {
+        this.dns = Objects.requireNonNull(dns, "dns");
+        this.psl = Objects.requireNonNull(psl, "psl");
+        this.percent = Objects.requireNonNull(percent, "percent");
+    }
+
+    /**
+     * The organizational domain of a domain, by this verifier's list.
+     *
+     * @param domain a domain
+     * @return its organizational domain
+     */
+    public String organizationalDomain(String domain) {
+        return psl.organizationalDomain(domain);
+    }
+
+    /**
+     * Evaluates DMARC for a message.
+     *
+     * @param headers the header section (for From)
+     * @param dkim the DKIM results
+     * @param spf the SPF result, if SPF was checked
+     * @return the result
+     */
+    public DmarcResult evaluate(HeaderSection headers, List<DkimResult> dkim, Optional<SpfResult> spf) {
+        List<HeaderField> from = headers.all("From");
+        if (from.isEmpty()) {
+            return new DmarcResult(AuthStatus.PERMERROR, "", "none", "none", "no From field");
+        }
+        if (from.size() > 1) {
+            return new DmarcResult(AuthStatus.PERMERROR, "", "none", "none", "more than one From field");
+        }
+        List<String> domains = fromDomains(from.get(0).value());
+        if (domains.size() != 1) {
+            return new DmarcResult(
+                    AuthStatus.PERMERROR,
+                    "",
+                    "none",
+                    "none",
+                    domains.isEmpty() ? "no address with a domain in From" : "more than one address in From");
+        }
+        String fromDomain = domains.get(0);
+        if (!SignatureSpec.validDomain(fromDomain)) {
+            return new DmarcResult(AuthStatus.PERMERROR, fromDomain, "none", "none", "invalid From domain");
+        }
+        String org = psl.organizationalDomain(fromDomain);
+        Lookup l = lookup(fromDomain);
+        boolean atOrg = false;
+        if (l.kind == LookupKind.NONE && !org.equals(fromDomain)) {
+            l = lookup(org);
+            atOrg = true;
+        }
+        switch (l.kind) {
+            case TEMPERROR:
+                return new DmarcResult(AuthStatus.TEMPERROR, fromDomain, "none", "none", l.reason);
+            case PERMERROR:
+                return new DmarcResult(AuthStatus.PERMERROR, fromDomain, "none", "none", l.reason);
+            case NONE:
+                return new DmarcResult(AuthStatus.NONE, fromDomain, "none", "none", "no DMARC record");
+            default:
+                break;
+        }
+        TagList t = l.tags;
+        String p = t.get("p").map(v -> v.toLowerCase(Locale.ROOT)).orElse("");
+        if (!isPolicy(p)) {
+            if (t.get("rua").isPresent()) {
+                p = "none"; // RFC 7489 6.6.3: an invalid p= with a valid rua= is p=none
+            } else {
+                return new DmarcResult(
+                        AuthStatus.PERMERROR, fromDomain, "none", "none", "DMARC record without a valid p=");
+            }
+        }
+        String policy = p;
+        if (atOrg) {
+            Optional<String> sp = t.get("sp").map(v -> v.toLowerCase(Locale.ROOT));
+            if (sp.isPresent() && isPolicy(sp.get())) {
+                policy = sp.get();
+            }
+        }
+        boolean strictDkim = t.get("adkim").map(v -> v.equalsIgnoreCase("s")).orElse(false);
+        boolean strictSpf = t.get("aspf").map(v -> v.equalsIgnoreCase("s")).orElse(false);
+        int pct = 100;
+        Optional<String> pctTag = t.get("pct");
+        if (pctTag.isPresent()) {
+            String v = pctTag.get();
+            if (v.matches("[0-9]{1,3}") && Integer.parseInt(v) <= 100) {
+                pct = Integer.parseInt(v);
+            }
+        }
+        for (DkimResult d : dkim) {
+            if (d.status() == AuthStatus.PASS && aligned(d.domain(), fromDomain, strictDkim)) {
+                return new DmarcResult(
+                        AuthStatus.PASS,
+                        fromDomain,
+                        policy,
+                        "none",
+                        "DKIM signature of " + d.domain() + " aligned (" + (strictDkim ? "strict" : "relaxed") + ")");
+            }
+        }
+        if (spf.isPresent()
+                && spf.get().status() == AuthStatus.PASS
+                && aligned(spf.get().domain(), fromDomain, strictSpf)) {
+            return new DmarcResult(
+                    AuthStatus.PASS,
+                    fromDomain,
+                    policy,
+                    "none",
+                    "SPF " + spf.get().identity() + " domain " + spf.get().domain() + " aligned ("
+                            + (strictSpf ? "strict" : "relaxed") + ")");
+        }
+        String disposition = policy;
+        String sampled = "";
+        if (pct < 100 && percent.getAsInt() >= pct) {
+            disposition = policy.equals("reject") ? "quarantine" : "none";
+            sampled = ", outside pct=" + pct + " so " + disposition;
+        }
+        return new DmarcResult(
+                AuthStatus.FAIL,
+                fromDomain,
+                policy,
+                disposition,
+                "no aligned DKIM signature or SPF pass; policy " + policy + sampled);
+    }
+
+    private boolean aligned(String domain, String fromDomain, boolean strict) {
+        String d = domain.toLowerCase(Locale.ROOT);
+        if (strict) {
+            return d.equals(fromDomain);
+        }
+        return psl.organizationalDomain(d).equals(psl.organizationalDomain(fromDomain));
+    }
+
+    private static boolean isPolicy(String p) {
+        return p.equals("none") || p.equals("quarantine") || p.equals("reject");
+    }
+
+    private enum LookupKind {
+        FOUND,
+        NONE,
+        TEMPERROR,
+        PERMERROR
+    }
+
+    private record Lookup(LookupKind kind, TagList tags, String reason) {}
+
+    private Lookup lookup(String domain) {
+        DnsResult r = dns.query("_dmarc." + domain, DnsType.TXT);
+        if (r.status() == DnsResult.Status.TEMPERROR) {
+            return new Lookup(LookupKind.TEMPERROR, null, "DMARC lookup for " + domain + " failed: " + r.detail());
+        }
+        List<String> records = new ArrayList<>();
+        for (DnsRecord rec : r.records()) {
+            String txt = rec.text().stripLeading();
+            if (txt.regionMatches(false, 0, "v=DMARC1", 0, 8)
+                    && (txt.length() == 8 || txt.charAt(8) == ';' || txt.charAt(8) == ' ' || txt.charAt(8) == '\t')) {
+                records.add(txt);
+            }
+        }
+        if (records.size() != 1) {
+            // RFC 7489 6.6.3: none, or several, means no policy
+            return new Lookup(LookupKind.NONE, null, "");
+        }
+        TagList.Parsed p = TagList.parse(records.get(0));
+        if (!p.valid()) {
+            return new Lookup(
+                    LookupKind.PERMERROR, null, "malformed DMARC record at _dmarc." + domain + ": " + p.error());
+        }
+        return new Lookup(LookupKind.FOUND, p.list().orElseThrow(), "");
+    }
+
+    /** The domains of the addresses in a From value: angle-addr or bare addr-spec, comments and quotes skipped. */
+    static List<String> fromDomains(String value) {
+        List<String> out = new ArrayList<>();
+        StringBuilder cur = new StringBuilder();
+        int depth = 0;
+        boolean quoted = false;
+        List<String> parts = new ArrayList<>();
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (quoted) {
+                if (c == '\\') {
+                    i++;
+                } else if (c == '"') {
+                    quoted = false;
+                }
+                continue;
+            }
+            if (depth > 0) {
+                if (c == '\\') {
+                    i++;
+                } else if (c == '(') {
+                    depth++;
+                } else if (c == ')') {
+                    depth--;
+                }
+                continue;
+            }
+            switch (c) {
+                case '"' -> quoted = true;
+                case '(' -> depth++;
+                case ',' -> {
+                    parts.add(cur.toString());
+                    cur.setLength(0);
+                }
+                default -> cur.append(c);
+            }
+        }
+        parts.add(cur.toString());
+        for (String part : parts) {
+            String s = part.strip();
+            if (s.isEmpty()) {
+                continue;
+            }
+            int lt = s.lastIndexOf('<');
+            int gt = s.lastIndexOf('>');
+            String addr = lt >= 0 && gt > lt ? s.substring(lt + 1, gt) : s;
+            int at = addr.lastIndexOf('@');
+            if (at >= 0) {
+                out.add(addr.substring(at + 1).strip().toLowerCase(Locale.ROOT));
+            } else {
+                out.add("");
+            }
+        }
+        out.removeIf(String::isEmpty);
+        return out;
+    }
+}

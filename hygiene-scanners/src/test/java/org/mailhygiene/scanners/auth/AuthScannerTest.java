@@ -1,0 +1,177 @@
+package org.mailhygiene.scanners.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.mailhygiene.api.Envelope;
+import org.mailhygiene.api.Message;
+import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.api.Outcome;
+import org.mailhygiene.api.Rule;
+import org.mailhygiene.api.Verdict;
+import org.mailhygiene.api.policy.Action;
+import org.mailhygiene.api.policy.DefaultPolicy;
+import org.mailhygiene.api.policy.Disposition;
+import org.mailhygiene.scanners.auth.dns.StubResolver;
+import org.mailhygiene.testkit.dns.FakeDnsExtension;
+import org.mailhygiene.testkit.dns.FakeDnsServer;
+
+/** The auth scanner end to end: SPF, DKIM and DMARC against records on a {@link FakeDnsServer}. */
+@ExtendWith(FakeDnsExtension.class)
+class AuthScannerTest {
+    static final String BODY = "From: Bank <service@bank.example>\r\n"
+            + "To: you@example.net\r\n"
+            + "Subject: Your account\r\n"
+            + "Date: Wed, 2 Dec 2026 06:00:00 +0000\r\n"
+            + "Message-ID: <m1@bank.example>\r\n"
+            + "\r\n"
+            + "Please log in.\r\n";
+
+    static AuthScanner scanner(FakeDnsServer dns, int percent) {
+        return AuthScanner.builder()
+                .dns(StubResolver.builder()
+                        .server(dns.address())
+                        .timeout(Duration.ofSeconds(5))
+                        .build())
+                .authservId("mx.example.net")
+                .publicSuffixList(PublicSuffixList.parse(List.of("example", "co.example")))
+                .percentSource(() -> percent)
+                .build();
+    }
+
+    static Message message(String text, String ip, String mailFrom) throws Exception {
+        return new Message(
+                new Envelope(
+                        Optional.of(InetAddress.getByName(ip)),
+                        Optional.of("mta.sender.example"),
+                        mailFrom,
+                        List.of("you@example.net"),
+                        Instant.now()),
+                MessageContent.ofString(text, StandardCharsets.ISO_8859_1));
+    }
+
+    static String rule(Verdict v, String prefix) {
+        return v.rules().stream()
+                .map(Rule::name)
+                .filter(n -> n.startsWith(prefix))
+                .findFirst()
+                .orElseThrow();
+    }
+
+    @Test
+    void alignedDkimAndSpfPass(FakeDnsServer dns) throws Exception {
+        KeyPair kp = DkimKeys.generate("rsa", 2048);
+        dns.txt("sel._domainkey.bank.example", "v=DKIM1; p=" + DkimKeys.publicKeyTag(kp.getPublic()));
+        dns.txt("bank.example", "v=spf1 ip4:192.0.2.0/24 -all");
+        dns.txt("_dmarc.bank.example", "v=DMARC1; p=reject");
+        String signed = DkimSigner.builder("bank.example", "sel", kp.getPrivate())
+                        .build()
+                        .sign(BODY.getBytes(StandardCharsets.ISO_8859_1))
+                        .raw()
+                + "\r\n" + BODY;
+        Verdict v = scanner(dns, 0).scan(message(signed, "192.0.2.10", "bounce@bank.example"));
+        assertThat(v.outcome()).isEqualTo(Outcome.CLEAN);
+        assertThat(rule(v, "SPF_")).isEqualTo("SPF_PASS");
+        assertThat(rule(v, "DKIM_")).isEqualTo("DKIM_PASS");
+        assertThat(rule(v, "DMARC_")).isEqualTo("DMARC_PASS");
+        assertThat(v.headers()).singleElement().satisfies(h -> {
+            assertThat(h.name()).isEqualTo("Authentication-Results");
+            assertThat(h.value())
+                    .startsWith("mx.example.net;")
+                    .contains("spf=pass")
+                    .contains("smtp.mailfrom=bounce@bank.example")
+                    .contains("dkim=pass")
+                    .contains("header.d=bank.example")
+                    .contains("dmarc=pass")
+                    .contains("header.from=bank.example");
+        });
+    }
+
+    @Test
+    void forgedFromUnderRejectPolicyIsSuspiciousAndThePolicyMapsIt(FakeDnsServer dns) throws Exception {
+        dns.txt("bank.example", "v=spf1 ip4:192.0.2.0/24 -all");
+        dns.txt("_dmarc.bank.example", "v=DMARC1; p=reject; rua=mailto:d@bank.example");
+        dns.txt("phish.example", "v=spf1 +all");
+        Verdict v = scanner(dns, 0).scan(message(BODY, "198.51.100.7", "x@phish.example"));
+        assertThat(v.outcome()).isEqualTo(Outcome.SUSPICIOUS);
+        assertThat(v.rules().get(0).name()).isEqualTo("DMARC_REJECT");
+        assertThat(rule(v, "SPF_")).isEqualTo("SPF_PASS"); // passes for phish.example, not aligned
+        assertThat(rule(v, "DKIM_")).isEqualTo("DKIM_NONE");
+        Disposition honour = DefaultPolicy.defaults().decide(List.of(v));
+        assertThat(honour.action()).isEqualTo(Action.REJECT);
+        Disposition gateway = DefaultPolicy.builder()
+                .onRule("DMARC_REJECT", Action.QUARANTINE)
+                .build()
+                .decide(List.of(v));
+        assertThat(gateway.action()).isEqualTo(Action.QUARANTINE);
+        assertThat(gateway.headers()).anySatisfy(h -> assertThat(h.value()).contains("dmarc=fail"));
+    }
+
+    @Test
+    void pctSamplingSoftensThePolicyAndSubdomainsUseSp(FakeDnsServer dns) throws Exception {
+        dns.txt("_dmarc.bank.example", "v=DMARC1; p=reject; pct=20; sp=quarantine");
+        // 50 >= 20: outside the sample, so reject becomes quarantine
+        Verdict sampled = scanner(dns, 50).scan(message(BODY, "198.51.100.7", "x@phish.example"));
+        assertThat(sampled.rules().get(0).name()).isEqualTo("DMARC_QUARANTINE");
+        Verdict inside = scanner(dns, 10).scan(message(BODY, "198.51.100.7", "x@phish.example"));
+        assertThat(inside.rules().get(0).name()).isEqualTo("DMARC_REJECT");
+        String sub = BODY.replace("service@bank.example", "service@mail.bank.example");
+        Verdict v = scanner(dns, 10).scan(message(sub, "198.51.100.7", "x@phish.example"));
+        assertThat(v.rules().get(0).name()).isEqualTo("DMARC_QUARANTINE");
+    }
+
+    @Test
+    void relaxedAlignmentUsesTheOrganizationalDomainAndStrictDoesNot(FakeDnsServer dns) throws Exception {
+        dns.txt("mail.bank.example", "v=spf1 ip4:192.0.2.10 -all");
+        dns.txt("_dmarc.bank.example", "v=DMARC1; p=reject");
+        Verdict relaxed = scanner(dns, 0).scan(message(BODY, "192.0.2.10", "b@mail.bank.example"));
+        assertThat(rule(relaxed, "DMARC_P")).isEqualTo("DMARC_PASS");
+        dns.clear();
+        dns.txt("mail.bank.example", "v=spf1 ip4:192.0.2.10 -all");
+        dns.txt("_dmarc.bank.example", "v=DMARC1; p=reject; aspf=s");
+        Verdict strict = scanner(dns, 0).scan(message(BODY, "192.0.2.10", "b@mail.bank.example"));
+        assertThat(strict.outcome()).isEqualTo(Outcome.SUSPICIOUS);
+    }
+
+    @Test
+    void badRecordsAndDnsFailuresAreResultsNotExceptions(FakeDnsServer dns) throws Exception {
+        dns.txt("bank.example", "v=spf1 ip4:999.1.1.1 -all");
+        dns.txt("_dmarc.bank.example", "v=DMARC1; p=reject; ;;");
+        String badSig = "DKIM-Signature: v=1; a=rsa-sha256; d=bank.example; s=x; h=from; bh=@@@; b=!!!\r\n" + BODY;
+        Verdict v = scanner(dns, 0).scan(message(badSig, "192.0.2.10", "b@bank.example"));
+        assertThat(rule(v, "SPF_")).isEqualTo("SPF_PERMERROR");
+        assertThat(rule(v, "DKIM_")).isEqualTo("DKIM_PERMERROR");
+        assertThat(rule(v, "DMARC_P")).isEqualTo("DMARC_PERMERROR");
+        dns.clear();
+        dns.fault("bank.example", FakeDnsServer.Fault.SERVFAIL);
+        dns.fault("_dmarc.bank.example", FakeDnsServer.Fault.SERVFAIL);
+        Verdict t = scanner(dns, 0).scan(message(BODY, "192.0.2.10", "b@bank.example"));
+        assertThat(rule(t, "SPF_")).isEqualTo("SPF_TEMPERROR");
+        assertThat(rule(t, "DMARC_T")).isEqualTo("DMARC_TEMPERROR");
+        assertThat(t.outcome()).isEqualTo(Outcome.CLEAN);
+    }
+
+    @Test
+    void withoutAClientAddressSpfIsNone(FakeDnsServer dns) throws Exception {
+        Verdict v = scanner(dns, 0).scan(Message.of(MessageContent.ofString(BODY, StandardCharsets.ISO_8859_1)));
+        assertThat(rule(v, "SPF_")).isEqualTo("SPF_NONE");
+        assertThat(v.headers().get(0).value()).doesNotContain("spf=");
+    }
+
+    @Test
+    void arcChainWithoutSealsFailsAndNoneWithoutFields(FakeDnsServer dns) throws Exception {
+        Verdict none = scanner(dns, 0).scan(message(BODY, "192.0.2.10", "b@bank.example"));
+        assertThat(rule(none, "ARC_")).isEqualTo("ARC_NONE");
+        String broken = "ARC-Seal: i=1; a=rsa-sha256; cv=none; d=x.example; s=s; b=AAAA\r\n" + BODY;
+        Verdict v = scanner(dns, 0).scan(message(broken, "192.0.2.10", "b@bank.example"));
+        assertThat(rule(v, "ARC_")).isEqualTo("ARC_FAIL");
+    }
+}

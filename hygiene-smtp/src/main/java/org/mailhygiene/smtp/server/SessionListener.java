@@ -1,0 +1,34 @@
+package org.mailhygiene.smtp.server;
+
+import java.net.InetAddress;
+
+/**
+ * Observes an {@link SmtpServer}'s sessions for metrics: refusals by reason and TLS sessions. Called on the accepting
+ * or session thread; must be fast and must not throw (an exception is logged and ignored). Does nothing by default.
+ */
+public interface SessionListener {
+    /** A listener that ignores everything. */
+    SessionListener NONE = new SessionListener() {};
+
+    /**
+     * The server refused something: a connection, a sender, a recipient or a message.
+     *
+     * @param client the client's address
+     * @param reason a short stable label: {@code access-denied}, {@code connections}, {@code connections-per-ip},
+     *     {@code connection-rate}, {@code shutting-down} (at connect); {@code tls-required}, {@code message-rate},
+     *     {@code relay-denied} (a recipient the client may not send to), {@code too-many-recipients},
+     *     {@code too-many-errors}, {@code message-content} (bare CR/LF, long lines, loops or size at the end of
+     *     data); replies to the final dot decided by the message handler are not reported here
+     * @param code the SMTP reply code sent
+     */
+    default void refused(InetAddress client, String reason, int code) {}
+
+    /**
+     * A STARTTLS handshake completed.
+     *
+     * @param client the client's address
+     * @param protocol the negotiated protocol, e.g. {@code TLSv1.3}
+     * @param cipherSuite the negotiated cipher suite
+     */
+    default void tlsEstablished(InetAddress client, String protocol, String cipherSuite) {}
+}
