@@ -1,16 +1,16 @@
 package org.mailhygiene.cli;
 
 import java.io.IOException;
-import java.nio.file.InvalidPathException;
-import java.nio.file.Path;
 import java.util.Optional;
 import org.mailhygiene.api.Scanner;
-import org.mailhygiene.scanners.bayes.BayesModel;
+import org.mailhygiene.scanners.bayes.BayesModels;
 import org.mailhygiene.scanners.bayes.BayesScanner;
 
 /**
- * {@code --bayes FILE}: the in-process {@link BayesScanner} over a model written by {@code hygiene train}. The model is
- * loaded once, when the option is read. Stateless.
+ * {@code --bayes FILE|default}: the in-process {@link BayesScanner} over a model written by {@code hygiene train} or
+ * {@code hygiene learn}, or over the shipped default model ({@code default}; a file named {@code default} is written
+ * {@code ./default}; its threshold is {@link BayesModels#DEFAULT_MODEL_THRESHOLD}). A model file is loaded when the option is read and watched afterwards ({@link BayesModels#resolve}):
+ * a long scan picks up a replaced file. Stateless.
  */
 public final class BayesScannerOption implements ScannerOption {
 
@@ -24,20 +24,20 @@ public final class BayesScannerOption implements ScannerOption {
 
     @Override
     public Optional<String> argumentName() {
-        return Optional.of("FILE");
+        return Optional.of("FILE|default");
     }
 
     @Override
     public String description() {
-        return "the statistical spam classifier with a model from 'hygiene train'";
+        return "the statistical spam classifier: a model from 'hygiene train', or the shipped 'default'";
     }
 
     @Override
     public Scanner create(Optional<String> argument) throws UsageException {
-        String file = argument.orElseThrow(() -> new UsageException("--bayes needs a model FILE"));
+        String file = argument.orElseThrow(() -> new UsageException("--bayes needs a model FILE or 'default'"));
         try {
-            return BayesScanner.create(BayesModel.load(Path.of(file)));
-        } catch (IOException | InvalidPathException e) {
+            return BayesModels.scanner(file);
+        } catch (IOException | IllegalArgumentException e) {
             throw new UsageException("--bayes " + file + ": cannot load the model: " + e.getMessage());
         }
     }

@@ -11,8 +11,8 @@ import org.mailhygiene.scanners.builtin.SignatureScanner;
  * {@code --builtin}: the embedded scanner set ({@link EmbeddedScanners}), everything that runs inside the JVM with no
  * daemon: the {@link SignatureScanner} (the EICAR test virus, also inside base64 and quoted-printable MIME parts, and
  * the GTUBE test spam) and the attachment policy with its default rules (executables and scripts by true type and by
- * name, double extensions, type mismatches, encrypted archives, also inside zips). Together with {@code --bayes FILE}
- * it is the full embedded set, classifier included. Thread-safe; stateless.
+ * name, double extensions, type mismatches, encrypted archives, also inside zips) and the Bayes classifier with the
+ * shipped default model; with {@code --bayes FILE} the classifier uses that model instead. Thread-safe; stateless.
  */
 public final class BuiltinScannerOption implements ScannerOption {
 
@@ -31,7 +31,7 @@ public final class BuiltinScannerOption implements ScannerOption {
 
     @Override
     public String description() {
-        return "embedded scanners, no daemon: EICAR/GTUBE and the attachment policy (+ --bayes FILE)";
+        return "embedded scanners, no daemon: EICAR/GTUBE, the attachment policy and the classifier (default model)";
     }
 
     /**
@@ -47,22 +47,40 @@ public final class BuiltinScannerOption implements ScannerOption {
     }
 
     /**
-     * Builds the embedded set without a classifier ({@code --bayes FILE} adds that), once per occurrence.
+     * Builds the embedded set, once per occurrence: the signature scanner, the attachment policy scanner and the
+     * classifier with the default model. With {@code --bayes} given too, {@code hygiene scan} leaves the classifier out
+     * of this set ({@link #createAll(List, boolean)}) and uses the one {@code --bayes} names.
      *
      * @param arguments one empty argument per occurrence
-     * @return the signature scanner and the attachment policy scanner, per occurrence
+     * @return the scanners, per occurrence
+     * @throws UsageException if the default model cannot be read (a broken installation)
      */
     @Override
     public List<Scanner> createAll(List<Optional<String>> arguments) throws UsageException {
+        return createAll(arguments, true);
+    }
+
+    /**
+     * Builds the embedded set, once per occurrence, with or without the default classifier.
+     *
+     * @param arguments one empty argument per occurrence
+     * @param withClassifier whether to add the classifier with the default model
+     * @return the scanners, per occurrence
+     * @throws UsageException if the default model cannot be read (a broken installation)
+     */
+    public List<Scanner> createAll(List<Optional<String>> arguments, boolean withClassifier) throws UsageException {
         try {
             List<Scanner> out = new java.util.ArrayList<>();
             for (int i = 0; i < arguments.size(); i++) {
-                out.addAll(EmbeddedScanners.create(Optional.empty()));
+                if (withClassifier) {
+                    out.addAll(EmbeddedScanners.create(Optional.empty()));
+                } else {
+                    out.addAll(EmbeddedScanners.withoutClassifier());
+                }
             }
             return out;
         } catch (IOException e) {
-            // no model file is read without --bayes; kept for the signature of EmbeddedScanners.create
-            throw new UsageException("--builtin: " + e.getMessage());
+            throw new UsageException("--builtin: cannot load the default Bayes model: " + e.getMessage());
         }
     }
 }

@@ -16,6 +16,7 @@ final class CorpusArguments {
     final List<Path> ham = new ArrayList<>();
     Optional<Path> model = Optional.empty();
     Optional<Double> threshold = Optional.empty();
+    int prune;
     final List<String> flags = new ArrayList<>();
 
     /**
@@ -40,7 +41,7 @@ final class CorpusArguments {
                 inline = Optional.of(arg.substring(eq + 1));
             }
             switch (name) {
-                case "--spam", "--ham", "--model", "--threshold" -> {
+                case "--spam", "--ham", "--model", "--threshold", "--prune" -> {
                     String value;
                     if (inline.isPresent()) {
                         value = inline.get();
@@ -60,6 +61,19 @@ final class CorpusArguments {
                                 throw new UsageException("--model given twice");
                             }
                             a.model = Optional.of(path(name, value));
+                        }
+                        case "--prune" -> {
+                            if (!allowedFlags.contains("--prune")) {
+                                throw new UsageException("unknown option " + name);
+                            }
+                            try {
+                                a.prune = Integer.parseInt(value);
+                                if (a.prune < 1) {
+                                    throw new NumberFormatException();
+                                }
+                            } catch (NumberFormatException e) {
+                                throw new UsageException("--prune must be a whole number >= 1, was " + value);
+                            }
                         }
                         default -> {
                             if (!allowThreshold) {

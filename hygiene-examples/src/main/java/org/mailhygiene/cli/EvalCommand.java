@@ -6,13 +6,15 @@ import java.util.List;
 import java.util.Locale;
 import org.mailhygiene.api.Message;
 import org.mailhygiene.scanners.bayes.BayesModel;
+import org.mailhygiene.scanners.bayes.BayesModels;
 import org.mailhygiene.scanners.bayes.BayesScanner;
-import org.mailhygiene.scanners.bayes.Classification;
 import org.mailhygiene.scanners.bayes.MailSources;
 
 /**
- * {@code hygiene eval --model FILE --spam SOURCE --ham SOURCE [--threshold T]}: measures a Bayes model on labelled
- * mail and prints spam caught and ham flagged as counts and percentages, and the speed.
+ * {@code hygiene eval --model FILE|default --spam SOURCE --ham SOURCE [--threshold T]}: measures a Bayes model on
+ * labelled mail and prints spam caught and ham flagged as counts and percentages, and the speed. Messages are judged
+ * as {@code hygiene scan} judges them: bounces and automatic replies are not classified (never flagged) and are
+ * counted on a line of their own.
  *
  * <p>Output (standard output):
  *
@@ -20,6 +22,8 @@ import org.mailhygiene.scanners.bayes.MailSources;
  * spam caught: 486/500 (97.20%)
  * ham flagged: 2/1000 (0.20%)
  * threshold 0.7, 1500 messages in 1.9 s (789 msgs/s)
+ * not classified: spam 0 bounces, 0 auto-replies; ham 3 bounces, 1 auto-replies
+ * unsure band [0.7, 0.99): spam 12, ham 2
  * </pre>
  *
  * <p>Evaluate on mail the model was not trained on, or the numbers mean little. Exit status 0 when the evaluation ran
@@ -42,19 +46,28 @@ public final class EvalCommand implements Command {
 
     @Override
     public String usage() {
-        return "usage: hygiene eval --model FILE --spam SOURCE --ham SOURCE [--threshold T]\n\n"
+        return "usage: hygiene eval --model FILE|default --spam SOURCE --ham SOURCE [--threshold T]\n\n"
                 + "Classifies labelled mail with the model and prints how much spam it caught and how much ham it\n"
                 + "flagged. SOURCE is a directory of message files, a Maildir or an mbox file; --spam and --ham may\n"
                 + "be repeated. --threshold overrides the spam threshold (default "
-                + BayesScanner.DEFAULT_THRESHOLD + ").\n";
+                + BayesScanner.DEFAULT_THRESHOLD + ").\n"
+                + "Bounces and automatic replies are not classified (as in 'hygiene scan'); they are counted apart.\n"
+                + "--model default measures the shipped default model (default threshold "
+                + BayesModels.DEFAULT_MODEL_THRESHOLD + ").\n";
     }
 
     @Override
     public int run(List<String> args, Io io) throws UsageException {
         CorpusArguments a = CorpusArguments.parse(args, List.of(), true);
         try {
-            BayesModel model = BayesModel.load(a.model.orElseThrow());
+            Path modelFile = a.model.orElseThrow();
+            BayesModel model = modelFile.toString().equals(BayesModels.DEFAULT)
+                    ? BayesModels.loadDefault()
+                    : BayesModel.load(modelFile);
             BayesScanner.Builder b = BayesScanner.builder(model);
+            if (modelFile.toString().equals(BayesModels.DEFAULT)) {
+                b.threshold(BayesModels.DEFAULT_MODEL_THRESHOLD);
+            }
             a.threshold.ifPresent(b::threshold);
             BayesScanner scanner = b.build();
             long start = System.nanoTime();
@@ -72,6 +85,18 @@ public final class EvalCommand implements Command {
                             total,
                             seconds,
                             seconds > 0 ? total / seconds : 0.0);
+            io.out()
+                    .printf(
+                            "not classified: spam %d bounces, %d auto-replies; ham %d bounces, %d auto-replies%n",
+                            spam[2], spam[3], ham[2], ham[3]);
+            io.out()
+                    .printf(
+                            Locale.ROOT,
+                            "unsure band [%s, %s): spam %d, ham %d%n",
+                            scanner.threshold(),
+                            scanner.sureThreshold(),
+                            spam[4],
+                            ham[4]);
             return EXIT_OK;
         } catch (IOException e) {
             io.err().println("hygiene eval: " + e.getMessage());
@@ -79,15 +104,25 @@ public final class EvalCommand implements Command {
         }
     }
 
-    /** Returns {flagged as spam, total}. */
+    /** Returns {flagged as spam, total, bounces, auto-replies, flagged below the sure threshold}. */
     private static long[] count(BayesScanner scanner, List<Path> sources) throws IOException {
-        long[] n = new long[2];
+        long[] n = new long[5];
         for (Path p : sources) {
             MailSources.forEach(p, (id, message) -> {
-                Classification c = scanner.classify(Message.of(message));
+                BayesScanner.Judgement j = scanner.judge(Message.of(message));
                 n[1]++;
-                if (scanner.isSpam(c)) {
+                if (j.spam()) {
                     n[0]++;
+                    if (j.classification().score() < scanner.sureThreshold()) {
+                        n[4]++;
+                    }
+                }
+                switch (j.kind().kind()) {
+                    case BOUNCE, BACKSCATTER -> n[2]++;
+                    case AUTO_REPLY -> n[3]++;
+                    case ORDINARY -> {
+                        // classified above
+                    }
                 }
             });
         }

@@ -29,10 +29,14 @@ public final class Main {
                 new SamplesCommand(),
                 new ReportCommand(),
                 new TrainCommand(),
+                new LearnCommand(),
                 new CorpusCommand(),
                 new EvalCommand(),
                 new DemoCommand(),
-                new RelayCommand());
+                new RelayCommand(),
+                new QuarantineCommand(),
+                new QueueCommand(),
+                new DkimCommand());
     }
 
     /**

@@ -8,6 +8,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,6 +17,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.Message;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.Scanner;
@@ -49,7 +51,9 @@ public final class ScanCommand implements Command {
 
     private static final String STDIN = "-";
     private static final String STDIN_NAME = "stdin";
-    private static final Set<String> OWN_FLAGS = Set.of("--json", "--help", "-h", "--");
+    private static final Set<String> OWN_FLAGS =
+            Set.of("--json", "--help", "-h", "--", "--dns", "--client-ip", "--helo", "--mail-from");
+    private static final Set<String> VALUE_FLAGS = Set.of("--dns", "--client-ip", "--helo", "--mail-from");
 
     private final List<ScannerOption> options;
 
@@ -102,6 +106,11 @@ public final class ScanCommand implements Command {
         }
         sb.append("\noptions:\n");
         sb.append(String.format("  %-22s %s\n", "--json", "print one JSON object per file instead"));
+        sb.append(String.format(
+                "  %-22s %s\n", "--dns IP:PORT", "the DNS server --auth asks (default /etc/resolv.conf's)"));
+        sb.append(String.format("  %-22s %s\n", "--client-ip IP", "the SMTP client the messages came from (for SPF)"));
+        sb.append(String.format("  %-22s %s\n", "--helo NAME", "the client's HELO/EHLO name"));
+        sb.append(String.format("  %-22s %s\n", "--mail-from ADDR", "the envelope sender (MAIL FROM), default <>"));
         sb.append(String.format("  %-22s %s\n", "-h, --help", "show this help"));
         sb.append("\nexit status: 0 all clean, 1 something found, 2 an error (an error wins over a finding)\n");
         return sb.toString();
@@ -111,7 +120,8 @@ public final class ScanCommand implements Command {
     private record Choice(ScannerOption option, Optional<String> argument) {}
 
     /** The parsed command line. */
-    private record Parsed(List<Choice> scanners, List<String> targets, boolean json, boolean help) {}
+    private record Parsed(
+            List<Choice> scanners, List<String> targets, boolean json, boolean help, ScanSettings settings) {}
 
     @Override
     public int run(List<String> args, Io io) throws UsageException, InterruptedException {
@@ -129,7 +139,12 @@ public final class ScanCommand implements Command {
             Map<String, String> flagByName = new LinkedHashMap<>();
             for (Map.Entry<ScannerOption, List<Optional<String>>> e : byOption.entrySet()) {
                 String flag = e.getKey().flag();
-                for (Scanner s : e.getKey().createAll(e.getValue())) {
+                List<Scanner> created = e.getKey() instanceof BuiltinScannerOption builtin
+                        ? builtin.createAll(
+                                e.getValue(),
+                                byOption.keySet().stream().noneMatch(o -> o instanceof BayesScannerOption))
+                        : e.getKey().createAll(e.getValue(), parsed.settings());
+                for (Scanner s : created) {
                     scanners.add(Objects.requireNonNull(s, flag));
                     String earlier = flagByName.putIfAbsent(s.name(), flag);
                     if (earlier != null && !earlier.equals(flag)) {
@@ -149,7 +164,7 @@ public final class ScanCommand implements Command {
             try (ScanPipeline pipeline = builder.build()) {
                 int status = EXIT_OK;
                 for (String target : parsed.targets()) {
-                    status = Math.max(status, scanTarget(target, pipeline, parsed.json(), io));
+                    status = Math.max(status, scanTarget(target, pipeline, parsed.json(), parsed.settings(), io));
                 }
                 return status;
             }
@@ -171,6 +186,7 @@ public final class ScanCommand implements Command {
         List<String> targets = new ArrayList<>();
         boolean json = false;
         boolean onlyFiles = false;
+        Map<String, String> values = new HashMap<>();
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             if (onlyFiles || a.equals(STDIN) || !a.startsWith("-")) {
@@ -181,9 +197,25 @@ public final class ScanCommand implements Command {
                 case "--" -> onlyFiles = true;
                 case "--json" -> json = true;
                 case "-h", "--help" -> {
-                    return new Parsed(List.of(), List.of(), false, true);
+                    return new Parsed(List.of(), List.of(), false, true, ScanSettings.DEFAULTS);
                 }
                 default -> {
+                    int eq0 = a.indexOf('=');
+                    String flag0 = eq0 < 0 ? a : a.substring(0, eq0);
+                    if (VALUE_FLAGS.contains(flag0)) {
+                        String v;
+                        if (eq0 >= 0) {
+                            v = a.substring(eq0 + 1);
+                        } else if (i + 1 < args.size()) {
+                            v = args.get(++i);
+                        } else {
+                            throw new UsageException(flag0 + " needs a value");
+                        }
+                        if (values.put(flag0, v) != null) {
+                            throw new UsageException(flag0 + " is given twice");
+                        }
+                        continue;
+                    }
                     int eq = a.indexOf('=');
                     String flag = eq < 0 ? a : a.substring(0, eq);
                     ScannerOption option = options.stream()
@@ -227,10 +259,25 @@ public final class ScanCommand implements Command {
         if (targets.stream().filter(STDIN::equals).count() > 1) {
             throw new UsageException("- (standard input) can be given only once");
         }
-        return new Parsed(List.copyOf(scanners), List.copyOf(targets), json, false);
+        ScanSettings settings = new ScanSettings(
+                values.containsKey("--dns")
+                        ? Optional.of(ScanSettings.parseIpPort("--dns", values.get("--dns")))
+                        : Optional.empty(),
+                values.containsKey("--client-ip")
+                        ? Optional.of(ScanSettings.parseIp("--client-ip", values.get("--client-ip")))
+                        : Optional.empty(),
+                Optional.ofNullable(values.get("--helo")),
+                Optional.ofNullable(values.get("--mail-from")));
+        for (String v : values.values()) {
+            if (v.indexOf('\r') >= 0 || v.indexOf('\n') >= 0) {
+                throw new UsageException("option values must not contain line breaks");
+            }
+        }
+        return new Parsed(List.copyOf(scanners), List.copyOf(targets), json, false, settings);
     }
 
-    private int scanTarget(String target, ScanPipeline pipeline, boolean json, Io io) throws InterruptedException {
+    private int scanTarget(String target, ScanPipeline pipeline, boolean json, ScanSettings settings, Io io)
+            throws InterruptedException {
         if (target.equals(STDIN)) {
             SpooledContent content;
             try {
@@ -240,7 +287,7 @@ public final class ScanCommand implements Command {
                         FileReport.unreadable(STDIN_NAME, "cannot read standard input: " + e.getMessage()), json, io);
             }
             try (content) {
-                return scanContent(STDIN_NAME, content, pipeline, json, io);
+                return scanContent(STDIN_NAME, content, pipeline, json, settings, io);
             }
         }
         Path path;
@@ -250,12 +297,13 @@ public final class ScanCommand implements Command {
             return print(FileReport.unreadable(target, "invalid file name: " + e.getReason()), json, io);
         }
         if (Files.isDirectory(path)) {
-            return scanDirectory(target, path, pipeline, json, io);
+            return scanDirectory(target, path, pipeline, json, settings, io);
         }
-        return scanFile(target, path, pipeline, json, io);
+        return scanFile(target, path, pipeline, json, settings, io);
     }
 
-    private int scanDirectory(String target, Path dir, ScanPipeline pipeline, boolean json, Io io)
+    private int scanDirectory(
+            String target, Path dir, ScanPipeline pipeline, boolean json, ScanSettings settings, Io io)
             throws InterruptedException {
         List<Path> files;
         try (Stream<Path> walk = Files.walk(dir)) {
@@ -266,12 +314,12 @@ public final class ScanCommand implements Command {
         }
         int status = EXIT_OK;
         for (Path p : files) {
-            status = Math.max(status, scanFile(p.toString(), p, pipeline, json, io));
+            status = Math.max(status, scanFile(p.toString(), p, pipeline, json, settings, io));
         }
         return status;
     }
 
-    private int scanFile(String display, Path path, ScanPipeline pipeline, boolean json, Io io)
+    private int scanFile(String display, Path path, ScanPipeline pipeline, boolean json, ScanSettings settings, Io io)
             throws InterruptedException {
         if (!Files.exists(path)) {
             return print(FileReport.unreadable(display, "no such file"), json, io);
@@ -288,12 +336,30 @@ public final class ScanCommand implements Command {
         } catch (IOException e) {
             return print(FileReport.unreadable(display, reason(e)), json, io);
         }
-        return scanContent(display, content, pipeline, json, io);
+        return scanContent(display, content, pipeline, json, settings, io);
     }
 
-    private int scanContent(String display, MessageContent content, ScanPipeline pipeline, boolean json, Io io)
+    private int scanContent(
+            String display, MessageContent content, ScanPipeline pipeline, boolean json, ScanSettings settings, Io io)
             throws InterruptedException {
-        ScanReport report = pipeline.scan(Message.of(content));
+        Message message = Message.of(content);
+        if (settings.clientIp().isPresent()
+                || settings.helo().isPresent()
+                || settings.mailFrom().isPresent()) {
+            try {
+                message = new Message(
+                        new Envelope(
+                                settings.clientIp(),
+                                settings.helo(),
+                                settings.mailFrom().orElse(Envelope.NULL_SENDER),
+                                List.of(),
+                                java.time.Instant.now()),
+                        content);
+            } catch (IllegalArgumentException e) {
+                return print(FileReport.unreadable(display, e.getMessage()), json, io);
+            }
+        }
+        ScanReport report = pipeline.scan(message);
         FileReport fr = new FileReport(
                 display, report.results(), Optional.of(report.disposition().action()), Optional.empty());
         return print(fr, json, io);

@@ -63,4 +63,17 @@ public interface ScannerOption {
         }
         return out;
     }
+
+    /**
+     * Builds the scanners for every occurrence of this flag with the command's other settings ({@code --dns}). The
+     * default ignores the settings and calls {@link #createAll(List)}; options that need them override it.
+     *
+     * @param arguments the arguments of each occurrence, in order; never empty
+     * @param settings the scan command's settings
+     * @return the scanners
+     * @throws UsageException if an argument is malformed
+     */
+    default List<Scanner> createAll(List<Optional<String>> arguments, ScanSettings settings) throws UsageException {
+        return createAll(arguments);
+    }
 }

@@ -21,6 +21,7 @@ public final class ScannerOptions {
                 new CommandScannerOption(),
                 AttachmentsScannerOption.defaultPolicy(),
                 AttachmentsScannerOption.policyFile(),
-                new BayesScannerOption());
+                new BayesScannerOption(),
+                new AuthScannerOption());
     }
 }

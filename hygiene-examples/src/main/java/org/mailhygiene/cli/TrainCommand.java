@@ -7,17 +7,19 @@ import java.util.List;
 import java.util.Set;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.scanners.bayes.BayesModel;
+import org.mailhygiene.scanners.bayes.BayesModels;
 import org.mailhygiene.scanners.bayes.MailSources;
 import org.mailhygiene.scanners.bayes.Tokenizer;
 
 /**
- * {@code hygiene train --spam SOURCE --ham SOURCE --model FILE [--update | --forget] [--quiet]}: trains the Bayes
+ * {@code hygiene train --spam SOURCE --ham SOURCE --model FILE [--update | --forget] [--quiet] [--prune N]}: trains the Bayes
  * classifier from labelled mail and saves the model.
  *
  * <p>Sources are directories of message files, Maildirs or mbox files ({@link MailSources}); each option may be
  * repeated. Without a flag a new model is trained and written to {@code FILE} (replacing it atomically); with
- * {@code --update} the messages are learned into the existing model; with {@code --forget} they are unlearned from it
- * (to undo a mistake). Progress goes to standard error every {@value #PROGRESS_EVERY} messages and at the end of each
+ * {@code --update} the messages are learned into the existing model (a missing {@code FILE} starts from the shipped
+ * default model: this is how a site trains on top of it); with {@code --forget} they are unlearned from it (to undo
+ * a mistake). Progress goes to standard error every {@value #PROGRESS_EVERY} messages and at the end of each
  * source, unless {@code --quiet}. The summary goes to standard output. Exit status 0 on success, 2 on any error (the
  * model file is then left as it was).
  */
@@ -40,20 +42,23 @@ public final class TrainCommand implements Command {
 
     @Override
     public String usage() {
-        return "usage: hygiene train --spam SOURCE --ham SOURCE --model FILE [--update | --forget] [--quiet]\n\n"
+        return "usage: hygiene train --spam SOURCE --ham SOURCE --model FILE [--update | --forget] [--quiet]"
+                + " [--prune N]\n\n"
                 + "Learns spam and ham messages into a Bayes model and saves it to FILE.\n"
                 + "SOURCE is a directory of message files (searched recursively), a Maildir or an mbox file;\n"
                 + "--spam and --ham may be repeated.\n\n"
                 + "options:\n"
                 + "  --update   learn into the existing model FILE instead of starting a new one\n"
+                + "             (a missing FILE starts from the shipped default model)\n"
                 + "  --forget   unlearn the given messages from the existing model FILE\n"
-                + "  --quiet    no progress on standard error\n\n"
+                + "  --quiet    no progress on standard error\n"
+                + "  --prune N  before saving, drop tokens seen in fewer than N messages (the default model: 3)\n\n"
                 + "Then: hygiene scan --bayes FILE MESSAGE...  or  hygiene eval --model FILE --spam DIR --ham DIR\n";
     }
 
     @Override
     public int run(List<String> args, Io io) throws UsageException {
-        CorpusArguments a = CorpusArguments.parse(args, List.of("--update", "--forget", "--quiet"), false);
+        CorpusArguments a = CorpusArguments.parse(args, List.of("--update", "--forget", "--quiet", "--prune"), false);
         boolean update = a.flags.contains("--update");
         boolean forget = a.flags.contains("--forget");
         if (update && forget) {
@@ -62,7 +67,10 @@ public final class TrainCommand implements Command {
         Path modelFile = a.model.orElseThrow();
         try {
             BayesModel model;
-            if (update || forget) {
+            if (update && !Files.exists(modelFile)) {
+                model = BayesModels.loadDefault();
+                io.err().println("hygiene train: " + modelFile + " does not exist: starting from the default model");
+            } else if (update || forget) {
                 if (!Files.exists(modelFile)) {
                     io.err()
                             .println("hygiene train: " + modelFile + ": no such model to "
@@ -80,6 +88,9 @@ public final class TrainCommand implements Command {
             }
             for (Path p : a.ham) {
                 learn(p, false, forget, model, tokenizer, progress);
+            }
+            if (a.prune > 1) {
+                model.prune(a.prune);
             }
             model.save(modelFile);
             io.out()

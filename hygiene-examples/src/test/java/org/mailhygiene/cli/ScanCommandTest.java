@@ -11,7 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.testkit.SampleMessages;
 import org.mailhygiene.testkit.SampleMessages.Sample;
 
-/** {@code hygiene scan --builtin} (the embedded set: signatures and attachment policy), run in-process against files written from the sample messages. */
+/** {@code hygiene scan --builtin} (the embedded set: signatures, attachment policy, classifier with the default model), run in-process against files written from the sample messages. */
 class ScanCommandTest {
     @TempDir
     Path dir;
@@ -138,14 +138,17 @@ class ScanCommandTest {
                 missing.toString());
         List<String> lines = r.outLines();
         assertThat(lines).hasSize(4);
+        // --builtin is the whole embedded set: signatures, attachment policy and the classifier (default model)
         assertThat(lines.get(0))
-                .isEqualTo("{\"file\":" + Json.string(clean.toString())
-                        + ",\"outcome\":\"CLEAN\",\"scanner\":\"builtin,attachments\",\"threats\":[],\"score\":null,"
-                        + "\"threshold\":null,\"rules\":[],\"error\":null,\"action\":\"ACCEPT\",\"results\":["
+                .startsWith("{\"file\":" + Json.string(clean.toString())
+                        + ",\"outcome\":\"CLEAN\",\"scanner\":\"builtin,attachments,bayes\",\"threats\":[]")
+                .contains("\"action\":\"ACCEPT\",\"results\":["
                         + "{\"scanner\":\"builtin\",\"outcome\":\"CLEAN\",\"threats\":[],\"score\":null,"
                         + "\"threshold\":null,\"rules\":[],\"error\":null},"
                         + "{\"scanner\":\"attachments\",\"outcome\":\"CLEAN\",\"threats\":[],\"score\":null,"
-                        + "\"threshold\":null,\"rules\":[],\"error\":null}]}");
+                        + "\"threshold\":null,\"rules\":[],\"error\":null},"
+                        + "{\"scanner\":\"bayes\",\"outcome\":\"CLEAN\"")
+                .contains("{\"name\":\"BAYES_");
         assertThat(lines.get(1))
                 .startsWith("{\"file\":" + Json.string(eicar.toString()) + ",\"outcome\":\"INFECTED\"")
                 .contains("\"scanner\":\"builtin\",\"threats\":[\"Eicar-Test-Signature\"]")

@@ -1,13 +1,18 @@
 package org.mailhygiene.smtp;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PipedInputStream;
+import java.io.SequenceInputStream;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.Message;
 import org.mailhygiene.api.MessageContent;
@@ -18,6 +23,8 @@ import org.mailhygiene.api.policy.SmtpReply;
 import org.mailhygiene.api.routing.Router;
 import org.mailhygiene.scanners.ScanPipeline;
 import org.mailhygiene.scanners.ScanReport;
+import org.mailhygiene.scanners.auth.DkimSigning;
+import org.mailhygiene.scanners.auth.HeaderField;
 import org.mailhygiene.scanners.tagging.MessageTagger;
 import org.mailhygiene.smtp.delivery.DeliveryAgent;
 import org.mailhygiene.smtp.queue.Quarantine;
@@ -70,8 +77,12 @@ public final class Relay implements AutoCloseable {
     private final long memoryThreshold;
     private final Path tempDirectory;
     private final RelayListener listener;
+    private final DkimSigning dkimSigning;
+    private final Predicate<Envelope> signOutbound;
 
     private Relay(Builder b) {
+        this.dkimSigning = b.dkimSigning;
+        this.signOutbound = b.signOutbound;
         this.pipeline = b.pipeline;
         this.spool = b.spool;
         this.quarantine = b.quarantine;
@@ -247,12 +258,15 @@ public final class Relay implements AutoCloseable {
             try {
                 if (rewrite) {
                     try (SpooledContent tagged = tag(d, content)) {
-                        q = spool.store(envelope, tagged);
+                        q = storeSigned(envelope, tagged);
                     }
                 } else {
-                    q = spool.store(envelope, content);
+                    q = storeSigned(envelope, content);
                 }
                 kept[0] = q.id();
+            } catch (GeneralSecurityException e) {
+                LOG.warn("DKIM signing failed for a message from <{}>", envelope.sender(), e);
+                return new SmtpReply(451, "4.3.0", "Signing failed, try again later");
             } catch (IOException | RuntimeException e) {
                 LOG.warn("spool write failed for a message from <{}>", envelope.sender(), e);
                 return new SmtpReply(451, "4.3.0", "Queue write failed, try again later");
@@ -265,6 +279,29 @@ public final class Relay implements AutoCloseable {
                 LOG.warn("hand-over of {} to delivery failed; it stays queued for the next queue run", q.id(), e);
             }
             return withId(d.reply(), "queued as " + q.id());
+        }
+
+        /**
+         * Stores the message as it will leave: with a DKIM signature on top when a signer covers its From domain and
+         * the message is outbound. Signing comes after every change the relay made (subject tag, added headers).
+         */
+        private QueuedMessage storeSigned(Envelope envelope, MessageContent content)
+                throws IOException, GeneralSecurityException {
+            if (dkimSigning == null || !signOutbound.test(envelope)) {
+                return spool.store(envelope, content);
+            }
+            Optional<HeaderField> signature = dkimSigning.sign(content);
+            if (signature.isEmpty()) {
+                return spool.store(envelope, content);
+            }
+            byte[] field = (signature.get().raw() + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
+            try (InputStream body = content.openStream();
+                    SpooledContent signed = SpooledContent.spool(
+                            new SequenceInputStream(new ByteArrayInputStream(field), body),
+                            memoryThreshold,
+                            tempDirectory)) {
+                return spool.store(envelope, signed);
+            }
         }
 
         private SpooledContent tag(Disposition d, MessageContent content) throws IOException {
@@ -324,6 +361,22 @@ public final class Relay implements AutoCloseable {
         private long memoryThreshold = 256 * 1024L;
         private Path tempDirectory;
         private RelayListener listener = RelayListener.NONE;
+        private DkimSigning dkimSigning;
+        private Predicate<Envelope> signOutbound = e -> false;
+
+        /**
+         * DKIM-signs outbound messages (those the predicate accepts) whose From domain a signer covers, after every
+         * change the relay makes; a signing failure tempfails the message (451). Default: no signing.
+         *
+         * @param signing the signers
+         * @param outbound which messages are outbound, e.g. those with a recipient outside the accepted domains
+         * @return this builder
+         */
+        public Builder dkimSigning(DkimSigning signing, Predicate<Envelope> outbound) {
+            this.dkimSigning = Objects.requireNonNull(signing, "signing");
+            this.signOutbound = Objects.requireNonNull(outbound, "outbound");
+            return this;
+        }
 
         private Builder() {}
 

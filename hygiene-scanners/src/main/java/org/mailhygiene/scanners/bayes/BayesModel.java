@@ -150,6 +150,28 @@ public final class BayesModel {
     }
 
     /**
+     * Drops the rare tokens: those held by fewer than {@code minMessages} learned messages (spam and ham together).
+     * Rare tokens weigh little (Robinson's smoothing pulls them towards 0.5) and make up most of a model's size; the
+     * shipped default model is pruned this way. The message counts are unchanged.
+     *
+     * @param minMessages keep tokens seen in at least this many messages; values below 2 change nothing
+     * @return how many tokens were dropped
+     */
+    public int prune(int minMessages) {
+        lock.writeLock().lock();
+        try {
+            int before = counts.size();
+            counts.values().removeIf(c -> (long) c[0] + c[1] < minMessages);
+            if (counts.size() != before) {
+                generation.incrementAndGet();
+            }
+            return before - counts.size();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
      * Adds counts learned elsewhere (for example a cluster's shared learning, see {@link SharedModelSync}) in one step:
      * {@code spamMessages} and {@code hamMessages} messages, and per token the number of spam and ham messages it
      * occurred in. Negative amounts take counts back (never below zero; tokens that reach zero are removed).

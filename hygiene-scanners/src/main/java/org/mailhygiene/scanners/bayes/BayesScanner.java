@@ -27,6 +27,17 @@ import org.mailhygiene.api.Verdict;
  * (default {@value #DEFAULT_EXPLAINED_TOKENS}), each named by the token, scored with its spam probability and
  * described with its training counts.
  *
+ * <p>Before classifying, a {@link BounceDetector} looks at the message: a bounce (delivery status notification) or an
+ * automatic reply is {@link Outcome#CLEAN} with the rule {@code BAYES_BOUNCE} or {@code BAYES_AUTO_REPLY} (score 0)
+ * and the detector's evidence as further rules, whatever the mail it quotes; backscatter (a bounce whose quoted
+ * original is not ours, only with local domains configured) is {@link Outcome#SUSPICIOUS} with the threat
+ * {@value #BACKSCATTER} and the rule {@code BAYES_BACKSCATTER}, never spam. A spam verdict whose score is below the
+ * sure threshold (default {@value #DEFAULT_SURE_THRESHOLD}) also carries the rule {@code BAYES_UNSURE}: tag it, do not
+ * reject it (a policy with a spam reject score at the sure threshold does exactly that).
+ *
+ * <p>The model comes from a {@link ModelSource}: a fixed model, or a {@link WatchedModelFile} that is reloaded when
+ * the file is replaced (by {@code hygiene learn}), picked up by the next scan without a restart.
+ *
  * <p>A model that has not learned both spam and ham cannot classify: such scans fail with
  * {@link ScanFailure.Kind#UNAVAILABLE} rather than calling mail clean. Unreadable content fails with
  * {@link ScanFailure.Kind#SCANNER_ERROR}.
@@ -48,19 +59,30 @@ public final class BayesScanner implements Scanner {
      * puts most messages near 0 or 1, so the threshold mainly decides the few in between.
      */
     public static final double DEFAULT_THRESHOLD = 0.7;
+    /**
+     * Default sure threshold, 0.99: spam verdicts below it carry {@code BAYES_UNSURE}. On the cross-source evaluations
+     * in benchmarks/README.md, ham flagged at or above it was rarer than ham flagged between the two thresholds.
+     */
+    public static final double DEFAULT_SURE_THRESHOLD = 0.99;
+    /** The threat named by backscatter verdicts. */
+    public static final String BACKSCATTER = "Backscatter";
     /** Default number of tokens reported as rules. */
     public static final int DEFAULT_EXPLAINED_TOKENS = 10;
 
-    private final BayesModel model;
+    private final ModelSource source;
     private final Tokenizer tokenizer;
+    private final BounceDetector detector;
     private final double threshold;
+    private final double sureThreshold;
     private final int explainedTokens;
     private final Clock clock;
 
     private BayesScanner(Builder b) {
-        this.model = b.model;
+        this.source = b.source;
         this.tokenizer = b.tokenizer;
+        this.detector = b.detector;
         this.threshold = b.threshold;
+        this.sureThreshold = Math.max(b.threshold, b.sureThreshold);
         this.explainedTokens = b.explainedTokens;
         this.clock = b.clock;
     }
@@ -83,16 +105,45 @@ public final class BayesScanner implements Scanner {
      * @throws NullPointerException if {@code model} is {@code null}
      */
     public static Builder builder(BayesModel model) {
-        return new Builder(model);
+        return new Builder(ModelSource.of(Objects.requireNonNull(model, "model")));
     }
 
     /**
-     * The model scanned with.
+     * Starts a builder over a model source (for example a {@link WatchedModelFile}).
+     *
+     * @param source where each scan gets its model
+     * @return a builder with the defaults
+     * @throws NullPointerException if {@code source} is {@code null}
+     */
+    public static Builder builder(ModelSource source) {
+        return new Builder(Objects.requireNonNull(source, "source"));
+    }
+
+    /**
+     * The model scanned with now (a watched file's current version).
      *
      * @return the model
      */
     public BayesModel model() {
-        return model;
+        return source.current();
+    }
+
+    /**
+     * The bounce and auto-reply detector.
+     *
+     * @return the detector
+     */
+    public BounceDetector detector() {
+        return detector;
+    }
+
+    /**
+     * The sure threshold: spam verdicts below it carry {@code BAYES_UNSURE}.
+     *
+     * @return the sure threshold, at least {@link #threshold()}
+     */
+    public double sureThreshold() {
+        return sureThreshold;
     }
 
     /**
@@ -111,8 +162,8 @@ public final class BayesScanner implements Scanner {
 
     @Override
     public Optional<String> cacheIdentity() {
-        return Optional.of(
-                NAME + "/" + model.version() + "/" + tokenizer.identity() + "/" + threshold + "/" + explainedTokens);
+        return Optional.of(NAME + "/" + source.current().version() + "/" + tokenizer.identity() + "/" + threshold + "/"
+                + sureThreshold + "/" + explainedTokens + "/" + detector.localDomains());
     }
 
     /**
@@ -132,12 +183,50 @@ public final class BayesScanner implements Scanner {
      * @throws IOException if the content cannot be read
      */
     public Classification classify(Message message) throws IOException {
-        return model.classify(tokenizer.tokenize(message.content()));
+        return source.current().classify(tokenizer.tokenize(message.content()));
+    }
+
+    /**
+     * Classifies a message as {@link #scan} does, bounce and auto-reply detection included, without making a verdict
+     * (for evaluation tools).
+     *
+     * @param message the message
+     * @return the kind of message and, for ordinary mail, its classification
+     * @throws IOException if the content cannot be read
+     */
+    public Judgement judge(Message message) throws IOException {
+        HeaderFields[] header = new HeaderFields[1];
+        Set<String> tokens = tokenizer.tokenize(message.content(), h -> header[0] = h);
+        MailKind kind = detector.detect(header[0], tokens, message.content());
+        Classification c = kind.kind() == MailKind.Kind.ORDINARY
+                ? source.current().classify(tokens)
+                : new Classification(0.0, List.of(), tokens.size());
+        return new Judgement(kind, c, kind.kind() == MailKind.Kind.ORDINARY && isSpam(c));
+    }
+
+    /**
+     * What {@link #judge} found.
+     *
+     * @param kind the kind of message
+     * @param classification the classifier's result (score 0 and no clues when the message is not ordinary mail)
+     * @param spam whether {@link #scan} calls it spam
+     */
+    public record Judgement(MailKind kind, Classification classification, boolean spam) {
+        /**
+         * Validates.
+         *
+         * @throws NullPointerException if a component is {@code null}
+         */
+        public Judgement {
+            Objects.requireNonNull(kind, "kind");
+            Objects.requireNonNull(classification, "classification");
+        }
     }
 
     @Override
     public Verdict scan(Message message) throws ScanException {
         Instant start = clock.instant();
+        BayesModel model = source.current();
         if (model.spamMessages() == 0 || model.hamMessages() == 0) {
             throw ScanException.of(
                     NAME,
@@ -147,10 +236,16 @@ public final class BayesScanner implements Scanner {
                     null);
         }
         Set<String> tokens;
+        MailKind kind;
         try {
-            tokens = tokenizer.tokenize(message.content());
+            HeaderFields[] header = new HeaderFields[1];
+            tokens = tokenizer.tokenize(message.content(), h -> header[0] = h);
+            kind = detector.detect(header[0], tokens, message.content());
         } catch (IOException e) {
             throw ScanException.of(NAME, ScanFailure.Kind.SCANNER_ERROR, "cannot read the message: " + e, e);
+        }
+        if (kind.kind() != MailKind.Kind.ORDINARY) {
+            return notClassified(kind, start);
         }
         Classification c = model.classify(tokens);
         double score = reported(c);
@@ -164,11 +259,45 @@ public final class BayesScanner implements Scanner {
                 score,
                 "classifier indicator " + String.format(Locale.ROOT, "%.4f", score) + " from "
                         + c.clues().size() + " significant of " + c.tokensSeen() + " tokens"));
+        if (isSpam(c) && score < sureThreshold) {
+            v.rule(Rule.of(
+                    "BAYES_UNSURE",
+                    score,
+                    "spam, but below the sure threshold " + sureThreshold + ": tag rather than reject"));
+        }
         List<TokenEvidence> clues = c.clues();
         for (int i = 0; i < Math.min(explainedTokens, clues.size()); i++) {
             TokenEvidence e = clues.get(i);
             double p = Math.round(e.spamProbability() * 10_000) / 10_000.0;
             v.rule(Rule.of(e.token(), p, "seen in " + e.spamCount() + " spam and " + e.hamCount() + " ham"));
+        }
+        return v.build();
+    }
+
+    private Verdict notClassified(MailKind kind, Instant start) {
+        Duration elapsed = Duration.between(start, clock.instant());
+        boolean backscatter = kind.kind() == MailKind.Kind.BACKSCATTER;
+        Verdict.Builder v = Verdict.builder(NAME, backscatter ? Outcome.SUSPICIOUS : Outcome.CLEAN)
+                .score(0.0)
+                .threshold(threshold)
+                .elapsed(elapsed.isNegative() ? Duration.ZERO : elapsed);
+        if (backscatter) {
+            v.threat(BACKSCATTER);
+        }
+        String rule = "BAYES_" + kind.kind().name();
+        String what = switch (kind.kind()) {
+            case BOUNCE -> "a delivery status notification: not judged by the mail it quotes";
+            case BACKSCATTER -> "a bounce for mail not sent from our domains " + detector.localDomains();
+            case AUTO_REPLY -> "an automatic reply: not classified";
+            case ORDINARY -> "ordinary mail";
+        };
+        v.rule(Rule.of(rule, 0.0, what));
+        for (String e : kind.evidence()) {
+            v.rule(Rule.of(
+                    e,
+                    0.0,
+                    "evidence for "
+                            + kind.kind().name().toLowerCase(Locale.ROOT).replace('_', '-')));
         }
         return v.build();
     }
@@ -202,20 +331,52 @@ public final class BayesScanner implements Scanner {
 
     @Override
     public String toString() {
+        BayesModel model = source.current();
         return "BayesScanner[threshold=" + threshold + ", spam=" + model.spamMessages() + ", ham=" + model.hamMessages()
                 + ", tokens=" + model.tokenCount() + "]";
     }
 
     /** Builds a {@link BayesScanner}. Setters validate at once. Not thread-safe. */
     public static final class Builder {
-        private final BayesModel model;
+        private final ModelSource source;
         private Tokenizer tokenizer = Tokenizer.create();
+        private BounceDetector detector = BounceDetector.create();
         private double threshold = DEFAULT_THRESHOLD;
+        private double sureThreshold = DEFAULT_SURE_THRESHOLD;
         private int explainedTokens = DEFAULT_EXPLAINED_TOKENS;
         private Clock clock = Clock.systemUTC();
 
-        private Builder(BayesModel model) {
-            this.model = Objects.requireNonNull(model, "model");
+        private Builder(ModelSource source) {
+            this.source = source;
+        }
+
+        /**
+         * The sure threshold: spam verdicts below it carry {@code BAYES_UNSURE} (tag, do not reject). Default
+         * {@value BayesScanner#DEFAULT_SURE_THRESHOLD}; a value below the spam threshold acts as the spam threshold.
+         *
+         * @param value in (0, 1]
+         * @return this builder
+         * @throws IllegalArgumentException if outside (0, 1]
+         */
+        public Builder sureThreshold(double value) {
+            if (!(value > 0.0 && value <= 1.0)) {
+                throw new IllegalArgumentException("sureThreshold must be in (0, 1], was " + value);
+            }
+            sureThreshold = value;
+            return this;
+        }
+
+        /**
+         * The bounce and auto-reply detector. Default {@link BounceDetector#create()} (no local domains, so no
+         * backscatter verdicts); {@link BounceDetector#withLocalDomains} enables backscatter detection.
+         *
+         * @param value the detector
+         * @return this builder
+         * @throws NullPointerException if {@code value} is {@code null}
+         */
+        public Builder detector(BounceDetector value) {
+            detector = Objects.requireNonNull(value, "detector");
+            return this;
         }
 
         /**

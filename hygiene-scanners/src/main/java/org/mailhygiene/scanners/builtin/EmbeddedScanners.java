@@ -9,14 +9,17 @@ import java.util.Optional;
 import org.mailhygiene.api.Scanner;
 import org.mailhygiene.scanners.attachments.AttachmentPolicyScanner;
 import org.mailhygiene.scanners.bayes.BayesModel;
+import org.mailhygiene.scanners.bayes.BayesModels;
 import org.mailhygiene.scanners.bayes.BayesScanner;
+import org.mailhygiene.scanners.bayes.WatchedModelFile;
 
 /**
  * The "embedded" scanner set: everything that runs inside the JVM with no daemon, used by the demo and by
- * {@code hygiene scan --builtin} (with {@code --bayes FILE} for the classifier).
+ * {@code hygiene scan --builtin}.
  *
  * <p>The set is, in this order: {@link SignatureScanner} (EICAR, GTUBE), {@link AttachmentPolicyScanner} with the
- * default policy, and a {@link BayesScanner} when a model file is given. All three are thread-safe. Stateless.
+ * default policy, and a {@link BayesScanner} with the given model file, or with the shipped default model
+ * ({@link BayesModels#loadDefault()}, threshold {@link BayesModels#DEFAULT_MODEL_THRESHOLD}) when none is given. All three are thread-safe. Stateless.
  */
 public final class EmbeddedScanners {
     private EmbeddedScanners() {}
@@ -24,19 +27,30 @@ public final class EmbeddedScanners {
     /**
      * Builds the embedded set.
      *
-     * @param model a Bayes model file written by {@link BayesModel#save}, or empty for no classifier
+     * @param model a Bayes model file written by {@link BayesModel#save} (watched and reloaded when replaced), or empty
+     *     for the shipped default model
      * @return the scanners, in the order above
-     * @throws IOException if the model file cannot be read
+     * @throws IOException if the model file (or the default model) cannot be read
      * @throws org.mailhygiene.scanners.bayes.ModelFormatException if the file is not a model of a supported version
      */
     public static List<Scanner> create(Optional<Path> model) throws IOException {
         Objects.requireNonNull(model, "model");
-        List<Scanner> scanners = new ArrayList<>();
-        scanners.add(SignatureScanner.create());
-        scanners.add(AttachmentPolicyScanner.create());
+        List<Scanner> scanners = new ArrayList<>(withoutClassifier());
         if (model.isPresent()) {
-            scanners.add(BayesScanner.create(BayesModel.load(model.get())));
+            scanners.add(
+                    BayesScanner.builder(WatchedModelFile.open(model.get())).build());
+        } else {
+            scanners.add(BayesModels.scanner(BayesModels.DEFAULT));
         }
         return List.copyOf(scanners);
+    }
+
+    /**
+     * The embedded set without the classifier: the signature scanner and the attachment policy.
+     *
+     * @return the scanners, in the order above
+     */
+    public static List<Scanner> withoutClassifier() {
+        return List.of(SignatureScanner.create(), AttachmentPolicyScanner.create());
     }
 }

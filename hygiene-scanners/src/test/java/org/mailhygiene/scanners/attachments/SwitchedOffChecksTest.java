@@ -58,13 +58,26 @@ class SwitchedOffChecksTest {
                 ascii(
                         "Subject: x",
                         "Content-Type: application/octet-stream",
-                        "Content-Transfer-Encoding: base64",
+                        "Content-Transfer-Encoding: x-uuencode",
                         "",
-                        "QUJD",
-                        "QQ==QUJD====",
-                        "@@@@"));
+                        "no begin line, so no uuencoded data"));
         assertThat(f.kind()).isEqualTo(ScanFailure.Kind.UNSCANNABLE);
         assertThat(f.detail()).contains("body cannot be decoded").contains("rest of the body was not inspected");
+    }
+
+    @Test
+    void sloppyBase64IsDecodedAsMailClientsDoNotUnscannable() throws Exception {
+        // Padding in the middle and stray characters: readers show the bytes, so they are inspected (issue 12).
+        byte[] m = ascii(
+                "Subject: x",
+                "Content-Type: application/octet-stream",
+                "Content-Transfer-Encoding: base64",
+                "",
+                "QUJD",
+                "QQ==QUJD====",
+                "@@@@");
+        assertThat(NO_BROKEN_MIME.scan(org.mailhygiene.api.Message.of(m)).outcome())
+                .isEqualTo(org.mailhygiene.api.Outcome.CLEAN);
     }
 
     @Test

@@ -16,8 +16,11 @@ import org.mailhygiene.scanners.bayes.ModelFormatException;
 class EmbeddedScannersTest {
 
     @Test
-    void withoutModelSignaturesAndAttachments() throws Exception {
+    void withoutModelTheDefaultClassifier() throws Exception {
         assertThat(EmbeddedScanners.create(Optional.empty()))
+                .extracting(Scanner::name)
+                .containsExactly("builtin", "attachments", "bayes");
+        assertThat(EmbeddedScanners.withoutClassifier())
                 .extracting(Scanner::name)
                 .containsExactly("builtin", "attachments");
     }

@@ -27,6 +27,7 @@ import org.mailhygiene.scanners.VerdictCache;
 import org.mailhygiene.scanners.bayes.BayesScanner;
 import org.mailhygiene.scanners.bayes.SharedModelSync;
 import org.mailhygiene.scanners.shared.GuardedSharedState;
+import org.mailhygiene.scanners.auth.DkimSigning;
 import org.mailhygiene.smtp.Relay;
 import org.mailhygiene.smtp.access.AcceptedDomains;
 import org.mailhygiene.smtp.access.AccessRules;
@@ -140,8 +141,17 @@ public final class Node implements AutoCloseable {
                 .localAddress(outgoing)
                 .tls(TlsPolicy.disabled())
                 .build();
-        this.relay = Relay.builder()
-                .server(sb -> {
+        Relay.Builder rb = Relay.builder();
+        if (b.dkimSigning != null) {
+            AcceptedDomains accepted = b.acceptedDomains;
+            rb.dkimSigning(
+                    b.dkimSigning,
+                    envelope -> envelope.recipients().stream().anyMatch(r -> {
+                        int at = r.lastIndexOf('@');
+                        return at < 0 || !accepted.accepts(r.substring(at + 1));
+                    }));
+        }
+        this.relay = rb.server(sb -> {
                     sb.bindAddress(b.listenAddress)
                             .port(b.port)
                             .hostname(hostname)
@@ -535,6 +545,20 @@ public final class Node implements AutoCloseable {
         private InetAddress outgoingAddress;
         private String hostname;
         private AcceptedDomains acceptedDomains = AcceptedDomains.none();
+        private DkimSigning dkimSigning;
+
+        /**
+         * DKIM-signs outbound mail: messages with a recipient outside the {@linkplain #acceptedDomains accepted
+         * domains} whose From domain a signer covers, after every change the node makes. Default: no signing.
+         *
+         * @param value the signers
+         * @return this builder
+         */
+        public Builder dkimSigning(DkimSigning value) {
+            this.dkimSigning = Objects.requireNonNull(value, "dkimSigning");
+            return this;
+        }
+
         private List<String> relayClients = List.of();
         private AccessRules accessRules;
         private Router router;

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,6 +22,10 @@ import org.mailhygiene.api.policy.Action;
 import org.mailhygiene.api.policy.DefaultPolicy;
 import org.mailhygiene.api.routing.StaticRouter;
 import org.mailhygiene.api.shared.SharedStates;
+import org.mailhygiene.scanners.auth.AuthScanner;
+import org.mailhygiene.scanners.auth.DkimSigner;
+import org.mailhygiene.scanners.auth.DkimSigning;
+import org.mailhygiene.scanners.auth.dns.StubResolver;
 import org.mailhygiene.scanners.builtin.SignatureScanner;
 import org.mailhygiene.scanners.clamd.ClamdScanner;
 import org.mailhygiene.scanners.spamd.SpamdScanner;
@@ -51,8 +56,14 @@ import org.mailhygiene.smtp.config.ConfigFile;
  *   <tr><td>{@code route}</td><td>one {@code smtproutes} line, repeatable</td><td>none</td></tr>
  *   <tr><td>{@code smtproutes}</td><td>a qmail {@code smtproutes} file, read before the {@code route} lines</td>
  *       <td>none</td></tr>
- *   <tr><td>{@code scanner}</td><td>{@code builtin}, {@code clamd:ADDRESS} or {@code spamd:HOST:PORT}, repeatable
- *       </td><td>required, at least one</td></tr>
+ *   <tr><td>{@code scanner}</td><td>{@code builtin}, {@code clamd:ADDRESS}, {@code spamd:HOST:PORT} or {@code auth}
+ *       (SPF, DKIM, ARC, DMARC), repeatable</td><td>required, at least one</td></tr>
+ *   <tr><td>{@code dns}</td><td>{@code IP:PORT} of the DNS server the {@code auth} scanner asks</td>
+ *       <td>{@code /etc/resolv.conf}'s</td></tr>
+ *   <tr><td>{@code dmarc-reject}</td><td>{@code reject} or {@code quarantine}: what a DMARC {@code p=reject} failure
+ *       becomes</td><td>edge: reject; gateway: quarantine</td></tr>
+ *   <tr><td>{@code dkim-sign}</td><td>{@code DOMAIN:SELECTOR:KEY-FILE}, repeatable: sign outbound mail from DOMAIN
+ *       (and its subdomains) with the key; relative to the file's directory</td><td>no signing</td></tr>
  *   <tr><td>{@code spam-threshold}</td><td>spamd's required score for the {@code spamd} scanners</td>
  *       <td>spamd's own</td></tr>
  *   <tr><td>{@code spam-tag}</td><td>Subject tag for spam</td><td>{@code [SPAM]}</td></tr>
@@ -204,9 +215,52 @@ public final class NodeConfig {
             throw new ConfigException(c.source() + ": routes: " + e.getMessage());
         }
         Optional<Double> threshold = c.decimal("spam-threshold");
+        Optional<String> dnsText = c.string("dns");
+        StubResolver.Builder dns = StubResolver.builder();
+        if (dnsText.isPresent()) {
+            String v = dnsText.get();
+            int dc = v.lastIndexOf(':');
+            if (dc <= 0) {
+                throw error(c, "dns", "expected IP:PORT, was '" + v + "'");
+            }
+            InetAddress dnsIp = ip(c, "dns", v.substring(0, dc));
+            try {
+                dns.server(new InetSocketAddress(dnsIp, Integer.parseInt(v.substring(dc + 1))));
+            } catch (IllegalArgumentException e) {
+                throw error(c, "dns", "bad port in '" + v + "'");
+            }
+        }
+        String authservId = c.string("hostname").orElse(name);
         List<Scanner> scanners = new ArrayList<>();
         for (Map.Entry<String, Integer> line : c.lines("scanner")) {
+            if (line.getKey().equals("auth")) {
+                try {
+                    scanners.add(AuthScanner.builder()
+                            .dns(dns.build())
+                            .authservId(authservId)
+                            .build());
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException(
+                            c.source() + " line " + line.getValue() + ": scanner: auth: " + e.getMessage());
+                }
+                continue;
+            }
             scanners.add(scanner(c, line.getKey(), line.getValue(), threshold));
+        }
+        List<DkimSigner> signers = new ArrayList<>();
+        for (Map.Entry<String, Integer> line : c.lines("dkim-sign")) {
+            try {
+                signers.add(DkimSigning.parseSigner(line.getKey(), base));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(c.source() + " line " + line.getValue() + ": dkim-sign: " + e.getMessage());
+            }
+        }
+        if (!signers.isEmpty()) {
+            try {
+                b.dkimSigning(DkimSigning.of(signers));
+            } catch (IllegalArgumentException e) {
+                throw error(c, "dkim-sign", e.getMessage());
+            }
         }
         if (scanners.isEmpty()) {
             throw new ConfigException(c.source() + ": required key 'scanner' is missing");
@@ -231,6 +285,16 @@ public final class NodeConfig {
                 case "quarantine" -> policy.onVirus(Action.QUARANTINE);
                 default ->
                     throw error(c, "virus-action", "must be 'reject' or 'quarantine', was '" + virus.get() + "'");
+            }
+        }
+        Optional<String> dmarcReject = c.string("dmarc-reject");
+        policy.onRule("DMARC_REJECT", role == Role.GATEWAY ? Action.QUARANTINE : Action.REJECT);
+        if (dmarcReject.isPresent()) {
+            switch (dmarcReject.get().toLowerCase(Locale.ROOT)) {
+                case "reject" -> policy.onRule("DMARC_REJECT", Action.REJECT);
+                case "quarantine" -> policy.onRule("DMARC_REJECT", Action.QUARANTINE);
+                default ->
+                    throw error(c, "dmarc-reject", "must be 'reject' or 'quarantine', was '" + dmarcReject.get() + "'");
             }
         }
         b.policy(policy.build());
@@ -349,7 +413,8 @@ public final class NodeConfig {
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new ConfigException(where + e.getMessage(), e);
         }
-        throw new ConfigException(where + "expected builtin, clamd:ADDRESS or spamd:HOST:PORT, was '" + value + "'");
+        throw new ConfigException(
+                where + "expected builtin, clamd:ADDRESS, spamd:HOST:PORT or auth, was '" + value + "'");
     }
 
     private static InetAddress ip(ConfigFile c, String key, String text) throws ConfigException {

@@ -90,7 +90,7 @@ class NodeConfigTest {
                 "node.conf line 9: route: expected domain:relay[:port]");
         fails(
                 VALID.replace("scanner = builtin", "scanner = vexira"),
-                "node.conf line 10: scanner: expected builtin, clamd:ADDRESS or spamd:HOST:PORT, was 'vexira'");
+                "node.conf line 10: scanner: expected builtin, clamd:ADDRESS, spamd:HOST:PORT or auth, was 'vexira'");
         fails(VALID.replace("scanner = builtin\n", ""), "node.conf: required key 'scanner' is missing");
         fails(VALID.replace("name = edge-x\n", ""), "node.conf: required key 'name' is missing");
         fails(
@@ -101,5 +101,28 @@ class NodeConfigTest {
                 "node.conf line 14: report-time: expected HH:MM, was '6am'");
         fails(VALID + "report-time = 06:00\n", "node.conf line 13: report-time: needs report-to");
         fails(VALID + "name = again\n", "node.conf line 13: name: given more than once (first on line 3)");
+        fails(VALID + "dns = 127.0.0.1\n", "node.conf line 13: dns: expected IP:PORT, was '127.0.0.1'");
+        fails(VALID + "dns = resolver:53\n", "node.conf line 13: dns: expected an IP address, was 'resolver'");
+        fails(
+                VALID + "dmarc-reject = bounce\n",
+                "node.conf line 13: dmarc-reject: must be 'reject' or 'quarantine', was 'bounce'");
+        fails(
+                VALID + "dkim-sign = example.com:sel\n",
+                "node.conf line 13: dkim-sign: expected DOMAIN:SELECTOR:KEY-FILE, was 'example.com:sel'");
+        assertThatThrownBy(() -> parse(VALID + "dkim-sign = example.com:sel:missing.key\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("node.conf line 13: dkim-sign: cannot read key file");
+    }
+
+    @Test
+    void authScannerDnsAndDkimSigningAreAccepted() throws Exception {
+        java.security.KeyPair kp = org.mailhygiene.scanners.auth.DkimKeys.generate("ed25519", 0);
+        Files.writeString(dir.resolve("k.pem"), org.mailhygiene.scanners.auth.DkimKeys.toPem(kp.getPrivate()));
+        String text = VALID + "scanner = auth\ndns = 127.0.0.1:5353\ndmarc-reject = quarantine\n"
+                + "dkim-sign = dept-a.example:s1:k.pem\n";
+        try (Node node = parse(text).build()) {
+            node.start();
+            assertThat(node.name()).isEqualTo("edge-x");
+        }
     }
 }

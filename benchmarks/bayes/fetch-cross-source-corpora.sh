@@ -1,0 +1,44 @@
+#!/bin/sh
+# Fetches the corpora of the cross-source evaluation (benchmarks/README.md, "Bayes classifier: default model and
+# cross-source evaluation") into DIR (default: a new temporary directory) and prints DIR. Nothing is written into the
+# repository. Needs git, network access to github.com and npm; run from the repository root after
+# `mvn -B -q -DskipTests package -pl benchmarks,hygiene-examples -am` (for the generated mail).
+#   DIR/sa/spam, DIR/sa/ham          SpamAssassin public corpus (fetch-spamassassin-corpus.sh)
+#   DIR/nazario/*.mbox               Jose Nazario's phishing corpus, three mbox files
+#   DIR/enron/enronN/{ham,spam}      Enron-Spam as distributed (Subject line, then the body)
+#   DIR/enron-eml/enronN/{ham,spam}  the same with a blank line after the Subject line
+#   DIR/bounces                      bounce parsers' test messages (four plain spam messages left out)
+#   DIR/gen-train, DIR/gen-test      hygiene corpus --count 600, seeds 3 and 7
+set -eu
+root=$(pwd)
+dir=${1:-$(mktemp -d "${TMPDIR:-/tmp}/xs-corpora.XXXXXX")}
+mkdir -p "$dir"
+"$root/benchmarks/bayes/fetch-spamassassin-corpus.sh" "$dir/sa" >/dev/null
+cd "$dir"
+[ -d src-phish ] || git clone -q --depth 1 https://github.com/shaeferd/Phishing-Detection src-phish
+[ -d src-bp ] || git clone -q --depth 1 https://github.com/rjbs/Mail-DeliveryStatus-BounceParser src-bp
+[ -d src-nbh ] || git clone -q --depth 1 https://github.com/prasad83/node-bounce-handler src-nbh
+[ -d src-flufl ] || git clone -q --depth 1 https://github.com/wRAR/flufl.bounce src-flufl
+mkdir -p nazario
+cp src-phish/phishing0.mbox src-phish/phishing1.mbox src-phish/20051114.mbox nazario/
+for e in enron3 enron4 enron5 enron6; do
+    for c in ham spam; do
+        mkdir -p "enron/$e/$c" "enron-eml/$e/$c"
+        for f in src-phish/$e/$c/*; do
+            b=$(basename "$f")
+            cp "$f" "enron/$e/$c/$b"
+            awk 'NR==1 { sub(/\r$/, ""); print $0 "\r"; print "\r"; next } { print }' "$f" > "enron-eml/$e/$c/$b"
+        done
+    done
+done
+rm -rf bounces && mkdir bounces
+for f in src-bp/t/corpus/* src-nbh/eml/* src-flufl/flufl/bounce/tests/data/*; do
+    case $(basename "$f") in
+        spam-lots-of-bogus-addresses.msg|spam-with-image.msg|spam-with-badly-parsed-email.msg|spam-bogus-email-in-report.msg|__init__.py|unsubscribe.txt) ;;
+        *) cp "$f" "bounces/$(echo "$f" | tr / _)" ;;
+    esac
+done
+H="java -cp $root/hygiene-examples/target/hygiene.jar org.mailhygiene.cli.Main"
+[ -d gen-train ] || $H corpus --count 600 --seed 3 gen-train >/dev/null
+[ -d gen-test ] || $H corpus --count 600 --seed 7 gen-test >/dev/null
+echo "$dir"

@@ -1,0 +1,281 @@
+package org.mailhygiene.cli;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.mailhygiene.smtp.queue.Quarantine;
+import org.mailhygiene.smtp.queue.QuarantinedMessage;
+import org.mailhygiene.smtp.queue.QueueId;
+
+/**
+ * {@code hygiene quarantine list|show|release|delete --data DIR}: the quarantine of a node, running or not. A release
+ * hands the message over to the node's spool through {@code spool/incoming/} (see
+ * {@link Quarantine#release(QueueId, Path, String)}), which a running node picks up within a second and a stopped one
+ * at its next start; it is recorded with who released it and when.
+ */
+public final class QuarantineCommand implements Command {
+    private static final int HEADER_LIMIT = 64 * 1024;
+
+    /** Creates the command. */
+    public QuarantineCommand() {}
+
+    @Override
+    public String name() {
+        return "quarantine";
+    }
+
+    @Override
+    public String summary() {
+        return "list, show, release or delete quarantined messages of a node";
+    }
+
+    @Override
+    public String usage() {
+        return """
+                usage: hygiene quarantine list --data DIR [--json]
+                       hygiene quarantine show --data DIR [--json] ID
+                       hygiene quarantine release --data DIR [--by NAME] ID...
+                       hygiene quarantine delete --data DIR ID...
+
+                The quarantine of the node whose data directory is DIR (the node config's 'data'), running or not.
+                  list      held messages, oldest first: id, held since, size, sender, recipients, reason
+                  show      envelope, the verdicts that put it there, and the message's header
+                  release   hand the message to delivery for its original recipients (a running node picks it
+                            up within a second, a stopped one at its next start); records who and when
+                  delete    delete for good
+
+                options:
+                  --data DIR   the node's data directory (required)
+                  --json       one JSON object per message (list, show)
+                  --by NAME    who releases, for the record (default: the user name)
+                  -h, --help   show this help
+
+                exit status: 0 done, 2 wrong directory, unknown id or other error
+                """;
+    }
+
+    @Override
+    public int run(List<String> args, Io io) throws UsageException {
+        if (args.isEmpty()) {
+            throw new UsageException("quarantine needs a subcommand: list, show, release or delete");
+        }
+        String sub = args.get(0);
+        if (sub.equals("-h") || sub.equals("--help")) {
+            io.out().print(usage());
+            return EXIT_OK;
+        }
+        if (!List.of("list", "show", "release", "delete").contains(sub)) {
+            throw new UsageException("unknown subcommand '" + sub + "' (list, show, release or delete)");
+        }
+        Path data = null;
+        boolean json = false;
+        String by = System.getProperty("user.name", "unknown");
+        List<String> ids = new ArrayList<>();
+        for (int i = 1; i < args.size(); i++) {
+            String a = args.get(i);
+            switch (a) {
+                case "-h", "--help" -> {
+                    io.out().print(usage());
+                    return EXIT_OK;
+                }
+                case "--data" -> {
+                    if (++i >= args.size()) {
+                        throw new UsageException("--data needs a value");
+                    }
+                    data = Path.of(args.get(i));
+                }
+                case "--by" -> {
+                    if (++i >= args.size()) {
+                        throw new UsageException("--by needs a value");
+                    }
+                    by = args.get(i);
+                }
+                case "--json" -> json = true;
+                default -> {
+                    if (a.startsWith("-")) {
+                        throw new UsageException("unknown option '" + a + "'");
+                    }
+                    ids.add(a);
+                }
+            }
+        }
+        if (data == null) {
+            throw new UsageException("--data DIR is required");
+        }
+        if (sub.equals("list") && !ids.isEmpty()) {
+            throw new UsageException("list takes no ids");
+        }
+        if (!sub.equals("list") && ids.isEmpty()) {
+            throw new UsageException(sub + " needs a message id");
+        }
+        if (sub.equals("show") && ids.size() > 1) {
+            throw new UsageException("show takes one id");
+        }
+        String problem = DataDirectory.problem(data);
+        if (problem != null) {
+            io.err().println("hygiene quarantine: " + problem);
+            return EXIT_ERROR;
+        }
+        List<QueueId> parsed = new ArrayList<>();
+        for (String id : ids) {
+            if (!QueueId.isValid(id)) {
+                io.err()
+                        .println("hygiene quarantine: '" + id + "' is not a message id (20 letters and digits, as"
+                                + " 'hygiene quarantine list' shows them)");
+                return EXIT_ERROR;
+            }
+            parsed.add(new QueueId(id));
+        }
+        try {
+            Quarantine q = Quarantine.builder(data.resolve("quarantine")).build();
+            return switch (sub) {
+                case "list" -> list(q, json, io);
+                case "show" -> show(q, data, parsed.get(0), json, io);
+                case "release" -> release(q, data, parsed, by, io);
+                default -> delete(q, data, parsed, io);
+            };
+        } catch (IOException e) {
+            io.err().println("hygiene quarantine: " + e.getMessage());
+            return EXIT_ERROR;
+        }
+    }
+
+    private static int list(Quarantine q, boolean json, Io io) throws IOException {
+        for (QuarantinedMessage m : q.list()) {
+            if (json) {
+                io.out().println(json(m, null));
+            } else {
+                io.out()
+                        .printf(
+                                "%s  %s  %7d  <%s> -> %s  %s%n",
+                                m.id().value(),
+                                m.quarantinedAt(),
+                                m.size(),
+                                m.envelope().sender(),
+                                String.join(",", m.envelope().recipients()),
+                                m.reason());
+            }
+        }
+        return EXIT_OK;
+    }
+
+    private static int show(Quarantine q, Path data, QueueId id, boolean json, Io io) throws IOException {
+        Optional<QuarantinedMessage> m = q.get(id);
+        if (m.isEmpty()) {
+            Optional<Quarantine.Release> r = q.releaseRecord(id);
+            if (r.isPresent()) {
+                io.out()
+                        .printf(
+                                "%s was released by %s at %s (queued as %s)%n",
+                                id.value(),
+                                r.get().releasedBy(),
+                                r.get().releasedAt(),
+                                r.get().queuedAs().value());
+                return EXIT_OK;
+            }
+            return notHeld(id, data, io);
+        }
+        QuarantinedMessage qm = m.get();
+        String header = header(qm);
+        if (json) {
+            io.out().println(json(qm, header));
+            return EXIT_OK;
+        }
+        io.out().println("id:          " + qm.id().value());
+        io.out().println("held since:  " + qm.quarantinedAt());
+        io.out().println("action:      " + qm.action());
+        io.out().println("reason:      " + qm.reason());
+        io.out()
+                .println("client:      "
+                        + qm.envelope()
+                                .clientAddress()
+                                .map(a -> a.getHostAddress())
+                                .orElse("-"));
+        io.out().println("helo:        " + qm.envelope().heloName().orElse("-"));
+        io.out().println("from:        <" + qm.envelope().sender() + ">");
+        io.out().println("to:          " + String.join(", ", qm.envelope().recipients()));
+        io.out().println("size:        " + qm.size());
+        for (String d : qm.details()) {
+            io.out().println("verdict:     " + d);
+        }
+        io.out().println();
+        io.out().print(header);
+        return EXIT_OK;
+    }
+
+    private static int release(Quarantine q, Path data, List<QueueId> ids, String by, Io io) throws IOException {
+        int status = EXIT_OK;
+        for (QueueId id : ids) {
+            Optional<Quarantine.Release> r = q.release(id, data.resolve("spool"), by);
+            if (r.isEmpty()) {
+                status = notHeld(id, data, io);
+                continue;
+            }
+            io.out()
+                    .printf(
+                            "%s released by %s: queued as %s for %s%n",
+                            id.value(),
+                            by,
+                            r.get().queuedAs().value(),
+                            "delivery (a running node picks it up within a second, a stopped one at its next start)");
+        }
+        return status;
+    }
+
+    private static int delete(Quarantine q, Path data, List<QueueId> ids, Io io) throws IOException {
+        int status = EXIT_OK;
+        for (QueueId id : ids) {
+            if (!q.delete(id)) {
+                status = notHeld(id, data, io);
+                continue;
+            }
+            io.out().println(id.value() + " deleted");
+        }
+        return status;
+    }
+
+    private static int notHeld(QueueId id, Path data, Io io) {
+        io.err().println("hygiene quarantine: no message " + id.value() + " is held in " + data.resolve("quarantine"));
+        return EXIT_ERROR;
+    }
+
+    /** The message's header section (up to the first empty line, at most 64 KiB), CRLF turned into LF. */
+    private static String header(QuarantinedMessage m) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        try (InputStream in = m.content().openStream();
+                BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null && !line.isEmpty() && sb.length() < HEADER_LIMIT) {
+                sb.append(line).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String json(QuarantinedMessage m, String header) {
+        StringBuilder sb = new StringBuilder("{");
+        sb.append("\"id\":").append(Json.string(m.id().value()));
+        sb.append(",\"quarantined\":").append(Json.string(m.quarantinedAt().toString()));
+        sb.append(",\"size\":").append(m.size());
+        sb.append(",\"action\":").append(Json.string(m.action()));
+        sb.append(",\"reason\":").append(Json.string(m.reason()));
+        sb.append(",\"client\":")
+                .append(Json.stringOrNull(m.envelope()
+                        .clientAddress()
+                        .map(a -> a.getHostAddress())
+                        .orElse(null)));
+        sb.append(",\"from\":").append(Json.string(m.envelope().sender()));
+        sb.append(",\"to\":").append(Json.strings(m.envelope().recipients()));
+        sb.append(",\"verdicts\":").append(Json.strings(m.details()));
+        if (header != null) {
+            sb.append(",\"header\":").append(Json.string(header));
+        }
+        return sb.append('}').toString();
+    }
+}

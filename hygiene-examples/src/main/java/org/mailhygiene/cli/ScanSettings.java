@@ -1,0 +1,89 @@
+package org.mailhygiene.cli;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The settings of {@code hygiene scan} that are not scanners: the DNS server for {@code --auth} ({@code --dns}) and
+ * the SMTP context given to every message ({@code --client-ip}, {@code --helo}, {@code --mail-from}).
+ *
+ * <p>Immutable and thread-safe.
+ *
+ * @param dns the DNS server to ask, empty for the system's
+ * @param clientIp the SMTP client's address, empty if not given
+ * @param helo the HELO name, empty if not given
+ * @param mailFrom the reverse path, empty if not given (the null sender)
+ */
+public record ScanSettings(
+        Optional<InetSocketAddress> dns,
+        Optional<InetAddress> clientIp,
+        Optional<String> helo,
+        Optional<String> mailFrom) {
+
+    /** No DNS server, no SMTP context. */
+    public static final ScanSettings DEFAULTS =
+            new ScanSettings(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+
+    /**
+     * Validates the components.
+     *
+     * @throws NullPointerException if a component is {@code null}
+     */
+    public ScanSettings {
+        Objects.requireNonNull(dns, "dns");
+        Objects.requireNonNull(clientIp, "clientIp");
+        Objects.requireNonNull(helo, "helo");
+        Objects.requireNonNull(mailFrom, "mailFrom");
+    }
+
+    /**
+     * Parses {@code IP:PORT} ({@code [v6]:PORT} for IPv6), as {@code --dns} and the node-config key {@code dns} take
+     * it.
+     *
+     * @param flag the option's name, for the message
+     * @param value the text
+     * @return the address
+     * @throws UsageException if the text is not an IP literal and a port
+     */
+    public static InetSocketAddress parseIpPort(String flag, String value) throws UsageException {
+        int colon = value.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new UsageException(flag + " wants IP:PORT, not " + value);
+        }
+        String host = value.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(value.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new UsageException(flag + " wants IP:PORT, not " + value);
+        }
+        if (port < 1 || port > 65535) {
+            throw new UsageException(flag + ": port out of range in " + value);
+        }
+        return new InetSocketAddress(parseIp(flag, host), port);
+    }
+
+    /**
+     * Parses an IP literal (never a host name: nothing is looked up).
+     *
+     * @param flag the option's name, for the message
+     * @param value the text
+     * @return the address
+     * @throws UsageException if the text is not an IPv4 or IPv6 literal
+     */
+    public static InetAddress parseIp(String flag, String value) throws UsageException {
+        if (!value.matches("[0-9.]+|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")) {
+            throw new UsageException(flag + " wants an IP address, not " + value);
+        }
+        try {
+            return InetAddress.getByName(value);
+        } catch (java.io.IOException e) {
+            throw new UsageException(flag + " wants an IP address, not " + value);
+        }
+    }
+}

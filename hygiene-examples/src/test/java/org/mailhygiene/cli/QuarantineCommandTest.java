@@ -1,0 +1,241 @@
+package org.mailhygiene.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.api.routing.StaticRouter;
+import org.mailhygiene.scanners.builtin.SignatureScanner;
+import org.mailhygiene.smtp.access.AcceptedDomains;
+import org.mailhygiene.smtp.topology.Node;
+import org.mailhygiene.smtp.topology.Role;
+import org.mailhygiene.testkit.SampleMessages;
+import org.mailhygiene.testkit.smtp.SmtpSink;
+
+/** {@code hygiene quarantine} and {@code hygiene queue} against a running gateway node. */
+class QuarantineCommandTest {
+    private static final String CLIENT = "127.0.0.5";
+
+    @TempDir
+    Path dir;
+
+    private Node gateway(SmtpSink sink) throws IOException {
+        Node node = Node.builder(Role.GATEWAY, "gw")
+                .listen(InetAddress.getLoopbackAddress(), 0)
+                .relayClients(CLIENT)
+                .acceptedDomains(AcceptedDomains.of("dept-a.example"))
+                .router(StaticRouter.parse(":127.0.0.1:" + sink.port()))
+                .scanners(List.of(SignatureScanner.create()))
+                .dataDirectory(dir)
+                .build();
+        node.start();
+        return node;
+    }
+
+    @Test
+    void aVirusHeldByARunningNodeIsListedShownAndReleasedOnceEvenByTwoConcurrentReleases() throws Exception {
+        try (SmtpSink sink = SmtpSink.start();
+                Node node = gateway(sink)) {
+            String reply =
+                    send(node.address(), "s@example.net", "alice@dept-a.example", SampleMessages.eicarAttachment());
+            assertThat(reply).startsWith("250").contains("held as ");
+            String id = reply.replaceAll(".*held as ([0-9A-Z]+).*", "$1");
+
+            Run list = Run.main("quarantine", "list", "--data", dir.toString(), "--json");
+            assertThat(list.status()).isZero();
+            assertThat(list.outLines()).hasSize(1);
+            assertThat(list.out())
+                    .contains("\"id\":\"" + id + "\"")
+                    .contains("\"to\":[\"alice@dept-a.example\"]")
+                    .contains("Eicar-Test-Signature");
+            Run show = Run.main("quarantine", "show", "--data", dir.toString(), id);
+            assertThat(show.status()).isZero();
+            assertThat(show.out())
+                    .contains("from:        <s@example.net>")
+                    .contains("verdict:     builtin INFECTED threats=[Eicar-Test-Signature]")
+                    .contains("Subject: ");
+
+            // Two operators release the same message at the same moment: one wins, the other is told it is gone.
+            ExecutorService two = Executors.newFixedThreadPool(2);
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<Run>> runs = new ArrayList<>();
+            for (String who : List.of("alice-admin", "bob-admin")) {
+                runs.add(two.submit(() -> {
+                    go.await();
+                    return Run.main("quarantine", "release", "--data", dir.toString(), "--by", who, id);
+                }));
+            }
+            go.countDown();
+            List<Run> done = new ArrayList<>();
+            for (Future<Run> f : runs) {
+                done.add(f.get(120, TimeUnit.SECONDS));
+            }
+            two.shutdown();
+            assertThat(done).extracting(Run::status).containsExactlyInAnyOrder(0, 2);
+            Run won = done.stream().filter(r -> r.status() == 0).findFirst().orElseThrow();
+            Run lost = done.stream().filter(r -> r.status() == 2).findFirst().orElseThrow();
+            assertThat(won.out()).contains(id + " released by ").contains("queued as ");
+            assertThat(lost.err())
+                    .isEqualTo(
+                            "hygiene quarantine: no message " + id + " is held in " + dir.resolve("quarantine") + "\n");
+
+            assertThat(sink.awaitMessages(1, Duration.ofSeconds(60))).hasSize(1);
+            assertThat(sink.messages().get(0).recipients()).containsExactly("alice@dept-a.example");
+            awaitEmptyQueue(node);
+            assertThat(sink.messages()).hasSize(1); // handed over once, delivered once
+            assertThat(Run.main("quarantine", "list", "--data", dir.toString()).out())
+                    .isEmpty();
+            assertThat(Run.main("quarantine", "show", "--data", dir.toString(), id)
+                            .out())
+                    .matches(id + " was released by (alice|bob)-admin at .* \\(queued as [0-9A-Z]{20}\\)\n");
+            assertThat(dir.resolve("spool/incoming/tmp")).isEmptyDirectory();
+        }
+    }
+
+    @Test
+    void releaseIntoAStoppedNodeIsDeliveredAtItsNextStart() throws Exception {
+        try (SmtpSink sink = SmtpSink.start()) {
+            String id;
+            try (Node node = gateway(sink)) {
+                String reply =
+                        send(node.address(), "s@example.net", "alice@dept-a.example", SampleMessages.eicarAttachment());
+                id = reply.replaceAll(".*held as ([0-9A-Z]+).*", "$1");
+            }
+            assertThat(Run.main("quarantine", "release", "--data", dir.toString(), id)
+                            .status())
+                    .isZero();
+            assertThat(Run.main("queue", "list", "--data", dir.toString()).out())
+                    .contains("alice@dept-a.example  pending  attempts=0");
+            assertThat(sink.messages()).isEmpty();
+            try (Node again = gateway(sink)) {
+                assertThat(sink.awaitMessages(1, Duration.ofSeconds(60))).hasSize(1);
+                awaitEmptyQueue(again);
+            }
+            assertThat(sink.messages()).hasSize(1);
+        }
+    }
+
+    @Test
+    void wrongDirectoryUnknownIdAndDeleteAndQueueTools() throws Exception {
+        Run wrong = Run.main("quarantine", "list", "--data", dir.resolve("nope").toString());
+        assertThat(wrong.status()).isEqualTo(2);
+        assertThat(wrong.err()).isEqualTo("hygiene quarantine: " + dir.resolve("nope") + " is not a directory\n");
+        Files.createDirectories(dir.resolve("other"));
+        Run notData = Run.main("queue", "list", "--data", dir.resolve("other").toString());
+        assertThat(notData.status()).isEqualTo(2);
+        assertThat(notData.err()).contains("is not a node's data directory");
+        try (SmtpSink sink = SmtpSink.start();
+                Node node = gateway(sink)) {
+            Run unknown = Run.main("quarantine", "release", "--data", dir.toString(), "0MX5R8HWF57D65IVW3GH");
+            assertThat(unknown.status()).isEqualTo(2);
+            assertThat(unknown.err())
+                    .isEqualTo("hygiene quarantine: no message 0MX5R8HWF57D65IVW3GH is held in "
+                            + dir.resolve("quarantine") + "\n");
+            Run badId = Run.main("quarantine", "delete", "--data", dir.toString(), "../etc");
+            assertThat(badId.status()).isEqualTo(2);
+            assertThat(badId.err()).contains("'../etc' is not a message id");
+
+            String reply =
+                    send(node.address(), "s@example.net", "alice@dept-a.example", SampleMessages.eicarAttachment());
+            String id = reply.replaceAll(".*held as ([0-9A-Z]+).*", "$1");
+            assertThat(Run.main("quarantine", "delete", "--data", dir.toString(), id)
+                            .out())
+                    .isEqualTo(id + " deleted\n");
+            assertThat(Run.main("quarantine", "delete", "--data", dir.toString(), id)
+                            .status())
+                    .isEqualTo(2);
+
+            // A recipient the sink defers stays queued; queue list shows it, flush retries it at once.
+            sink.onRecipient(
+                    "later@dept-a.example", org.mailhygiene.testkit.smtp.SinkAction.reply("451 4.3.0 try later"));
+            assertThat(send(node.address(), "s@example.net", "later@dept-a.example", SampleMessages.clean()))
+                    .startsWith("250");
+            Run queued = awaitQueueListing("later@dept-a.example  pending  attempts=1");
+            assertThat(queued.out()).contains("next=").contains("last=");
+            Run asJson = Run.main("queue", "list", "--data", dir.toString(), "--json");
+            assertThat(asJson.out()).contains("\"address\":\"later@dept-a.example\",\"status\":\"pending\"");
+            assertThat(Run.main("queue", "flush", "--data", dir.toString()).status())
+                    .isZero();
+            awaitQueueListing("later@dept-a.example  pending  attempts=2");
+        }
+    }
+
+    private Run awaitQueueListing(String expected) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        Run r;
+        do {
+            r = Run.main("queue", "list", "--data", dir.toString());
+            if (r.out().contains(expected)) {
+                return r;
+            }
+            Thread.sleep(50); // waiting for an event, not asserting on time
+        } while (System.nanoTime() < deadline);
+        assertThat(r.out()).contains(expected);
+        return r;
+    }
+
+    private static void awaitEmptyQueue(Node node) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while ((node.relay().delivery().queued() > 0) && System.nanoTime() < deadline) {
+            Thread.sleep(50); // waiting for an event, not asserting on time
+        }
+        assertThat(node.relay().delivery().queued()).isZero();
+    }
+
+    /** One SMTP transaction from {@link #CLIENT}; returns the reply to the final dot. */
+    static String send(InetSocketAddress at, String from, String to, byte[] message) throws IOException {
+        try (Socket s = new Socket(at.getAddress(), at.getPort(), InetAddress.getByName(CLIENT), 0)) {
+            s.setSoTimeout(60_000);
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+            OutputStream out = s.getOutputStream();
+            reply(in);
+            for (String cmd : List.of("EHLO client.test", "MAIL FROM:<" + from + ">", "RCPT TO:<" + to + ">", "DATA")) {
+                out.write((cmd + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                String r = reply(in);
+                if (!r.startsWith("2") && !r.startsWith("3")) {
+                    return r;
+                }
+            }
+            String text = new String(message, StandardCharsets.ISO_8859_1).replace("\r\n", "\n");
+            StringBuilder sb = new StringBuilder();
+            for (String l : text.split("\n", -1)) {
+                sb.append(l.startsWith(".") ? "." + l : l).append("\r\n");
+            }
+            sb.append(".\r\nQUIT\r\n");
+            out.write(sb.toString().getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            return reply(in);
+        }
+    }
+
+    private static String reply(BufferedReader in) throws IOException {
+        String line;
+        String last = "";
+        while ((line = in.readLine()) != null) {
+            last = line;
+            if (line.length() < 4 || line.charAt(3) != '-') {
+                break;
+            }
+        }
+        return last;
+    }
+}

@@ -1,0 +1,201 @@
+package org.mailhygiene.scanners.bayes;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A model file that running scanners pick up again when it is replaced (by {@code hygiene learn}, {@code hygiene train}
+ * or a copy), without a restart.
+ *
+ * <p>{@link #current()} looks at the file at most once per check interval (default {@value #DEFAULT_CHECK_SECONDS}
+ * s, by the injected clock): when its size, modification time or file key (inode) differ from the loaded version, the
+ * file is read in full and checked (magic, format version, counts) <em>before</em> it replaces the model in use. A file
+ * that is missing, truncated or corrupt is not used: the previous model stays, and the problem is kept in
+ * {@link #lastError()} and logged, once per version of the file. Writers should replace the file atomically (write a
+ * temporary file, then rename), as {@link BayesModel#save} does; a reader then sees either the old or the new file.
+ *
+ * <p>Thread-safe: at most one thread reloads at a time; other scans go on with the model in use meanwhile.
+ */
+public final class WatchedModelFile implements ModelSource {
+    /** Default interval between looks at the file, in seconds. */
+    public static final long DEFAULT_CHECK_SECONDS = 2;
+
+    private static final System.Logger LOG = System.getLogger(WatchedModelFile.class.getName());
+
+    private final Path file;
+    private final Clock clock;
+    private final Duration checkEvery;
+    private final ReentrantLock reloading = new ReentrantLock();
+    private final AtomicLong reloads = new AtomicLong();
+    private volatile BayesModel model;
+    private volatile Stamp stamp;
+    private volatile Stamp failedStamp;
+    private volatile Instant nextCheck;
+    private volatile Optional<String> lastError = Optional.empty();
+
+    private record Stamp(long size, long modified, Object key) {}
+
+    private WatchedModelFile(Path file, Clock clock, Duration checkEvery, BayesModel model, Stamp stamp) {
+        this.file = file;
+        this.clock = clock;
+        this.checkEvery = checkEvery;
+        this.model = model;
+        this.stamp = stamp;
+        this.nextCheck = clock.instant().plus(checkEvery);
+    }
+
+    /**
+     * Loads a model file and watches it, with the system clock and the default check interval.
+     *
+     * @param file the model file
+     * @return the watched file
+     * @throws IOException if the file cannot be read now
+     * @throws ModelFormatException if it is not a model this build reads
+     */
+    public static WatchedModelFile open(Path file) throws IOException {
+        return open(file, Clock.systemUTC(), Duration.ofSeconds(DEFAULT_CHECK_SECONDS));
+    }
+
+    /**
+     * Loads a model file and watches it.
+     *
+     * @param file the model file
+     * @param clock decides when the file is looked at again
+     * @param checkEvery the interval between looks; zero looks at every scan
+     * @return the watched file
+     * @throws IOException if the file cannot be read now
+     * @throws ModelFormatException if it is not a model this build reads
+     * @throws IllegalArgumentException if {@code checkEvery} is negative
+     */
+    public static WatchedModelFile open(Path file, Clock clock, Duration checkEvery) throws IOException {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(clock, "clock");
+        if (Objects.requireNonNull(checkEvery, "checkEvery").isNegative()) {
+            throw new IllegalArgumentException("checkEvery must not be negative: " + checkEvery);
+        }
+        Stamp before = stamp(file);
+        BayesModel m = BayesModel.load(file);
+        return new WatchedModelFile(file, clock, checkEvery, m, before);
+    }
+
+    /**
+     * The file watched.
+     *
+     * @return the path
+     */
+    public Path file() {
+        return file;
+    }
+
+    /**
+     * The model in use, after looking at the file if the check interval has passed.
+     *
+     * @return the model
+     */
+    @Override
+    public BayesModel current() {
+        if (!clock.instant().isBefore(nextCheck) && reloading.tryLock()) {
+            try {
+                nextCheck = clock.instant().plus(checkEvery);
+                reloadIfChanged();
+            } finally {
+                reloading.unlock();
+            }
+        }
+        return model;
+    }
+
+    /**
+     * Looks at the file now, whatever the interval, and loads it if it changed.
+     *
+     * @return {@code true} if a new model was loaded
+     */
+    public boolean checkNow() {
+        reloading.lock();
+        try {
+            nextCheck = clock.instant().plus(checkEvery);
+            return reloadIfChanged();
+        } finally {
+            reloading.unlock();
+        }
+    }
+
+    /**
+     * How many times a changed file was loaded.
+     *
+     * @return the count
+     */
+    public long reloads() {
+        return reloads.get();
+    }
+
+    /**
+     * Why the last attempt to load a changed file failed, if it did (cleared by the next successful load).
+     *
+     * @return the reason, or empty
+     */
+    public Optional<String> lastError() {
+        return lastError;
+    }
+
+    private boolean reloadIfChanged() {
+        Stamp now;
+        try {
+            now = stamp(file);
+        } catch (IOException e) {
+            fail(null, "cannot look at " + file + ": " + e);
+            return false;
+        }
+        if (now.equals(stamp) || now.equals(failedStamp)) {
+            return false;
+        }
+        try {
+            BayesModel loaded = BayesModel.load(file);
+            Stamp after = stamp(file);
+            if (!after.equals(now)) {
+                return false; // replaced while we read it: look again next time
+            }
+            model = loaded;
+            stamp = now;
+            failedStamp = null;
+            lastError = Optional.empty();
+            reloads.incrementAndGet();
+            LOG.log(
+                    System.Logger.Level.INFO,
+                    "reloaded Bayes model " + file + " (spam " + loaded.spamMessages() + ", ham " + loaded.hamMessages()
+                            + ", tokens " + loaded.tokenCount() + ")");
+            return true;
+        } catch (IOException | RuntimeException e) {
+            fail(now, "not reloaded, keeping the model in use: " + file + ": " + e.getMessage());
+            return false;
+        }
+    }
+
+    private void fail(Stamp at, String reason) {
+        boolean repeated = at == null ? lastError.equals(Optional.of(reason)) : at.equals(failedStamp);
+        if (!repeated) {
+            LOG.log(System.Logger.Level.WARNING, reason);
+        }
+        failedStamp = at;
+        lastError = Optional.of(reason);
+    }
+
+    private static Stamp stamp(Path file) throws IOException {
+        try {
+            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+            return new Stamp(a.size(), a.lastModifiedTime().toMillis(), a.fileKey());
+        } catch (NoSuchFileException e) {
+            throw new NoSuchFileException(file.toString(), null, "the model file does not exist");
+        }
+    }
+}

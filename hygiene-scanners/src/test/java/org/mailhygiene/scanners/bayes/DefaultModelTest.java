@@ -1,0 +1,104 @@
+package org.mailhygiene.scanners.bayes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.api.Message;
+import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.api.Outcome;
+import org.mailhygiene.api.Verdict;
+import org.mailhygiene.testkit.SampleMessages;
+import org.mailhygiene.testkit.corpus.SyntheticCorpus;
+
+/** The shipped default model loads and judges the project's own sample messages sensibly. */
+class DefaultModelTest {
+
+    @Test
+    void loadsWithBothClassesAndAReasonableSize() throws Exception {
+        BayesModel m = BayesModels.loadDefault();
+        assertThat(m.spamMessages()).isGreaterThan(1000);
+        assertThat(m.hamMessages()).isGreaterThan(1000);
+        assertThat(m.tokenCount()).isBetween(10_000, 1_000_000);
+        assertThat(BayesModels.loadDefault()).as("a fresh copy per call").isNotSameAs(m);
+    }
+
+    @Test
+    void sampleHamIsCleanAndExplained() throws Exception {
+        BayesScanner scanner = BayesScanner.create(BayesModels.loadDefault());
+        for (Message m : List.of(
+                SampleMessages.cleanMessage(),
+                SampleMessages.japaneseIso2022jpMessage(),
+                SampleMessages.emptySubjectMessage(),
+                SampleMessages.noSubjectMessage())) {
+            Verdict v = scanner.scan(m);
+            assertThat(v.outcome()).as(v.toString()).isEqualTo(Outcome.CLEAN);
+            assertThat(v.rules())
+                    .as("the rules name the indicator and the tokens")
+                    .hasSizeGreaterThan(1);
+        }
+    }
+
+    @Test
+    void generatedSpamIsCaughtInBothLanguages() throws Exception {
+        BayesScanner scanner = BayesScanner.create(BayesModels.loadDefault());
+        // a seed the default model was not trained with (it learned seed 3)
+        SyntheticCorpus corpus = SyntheticCorpus.seeded(99);
+        int caught = 0;
+        List<SyntheticCorpus.Sample> spam = corpus.generate(40, true);
+        for (SyntheticCorpus.Sample s : spam) {
+            caught += scanner.scan(Message.of(s.bytes())).outcome() == Outcome.SPAM ? 1 : 0;
+        }
+        assertThat(caught).isGreaterThanOrEqualTo(36);
+        int flagged = 0;
+        for (SyntheticCorpus.Sample s : corpus.generate(40, false)) {
+            flagged += scanner.scan(Message.of(s.bytes())).outcome() == Outcome.SPAM ? 1 : 0;
+        }
+        assertThat(flagged).isZero();
+    }
+
+    @Test
+    void bounceQuotingSpamIsABounceNotSpam() throws Exception {
+        BayesScanner scanner = BayesScanner.create(BayesModels.loadDefault());
+        Verdict v = scanner.scan(Message.of(BounceDetectorTest.rfc3464("sales@cheap-pills.example")
+                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)));
+        assertThat(v.outcome()).isEqualTo(Outcome.CLEAN);
+        assertThat(v.rules().get(0).name()).isEqualTo("BAYES_BOUNCE");
+    }
+
+    @Test
+    void backscatterIsItsOwnVerdict() throws Exception {
+        BayesScanner scanner = BayesScanner.builder(BayesModels.loadDefault())
+                .detector(BounceDetector.withLocalDomains(List.of("dept-a.example")))
+                .build();
+        Verdict v = scanner.scan(Message.of(BounceDetectorTest.rfc3464("sales@cheap-pills.example")
+                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)));
+        assertThat(v.outcome()).isEqualTo(Outcome.SUSPICIOUS);
+        assertThat(v.threats()).containsExactly(BayesScanner.BACKSCATTER);
+        assertThat(v.rules().get(0).name()).isEqualTo("BAYES_BACKSCATTER");
+    }
+
+    @Test
+    void learningIntoAMissingFileStartsFromTheDefault(@TempDir Path dir) throws Exception {
+        BayesModel base = BayesModels.loadDefault();
+        BayesModel saved = BayesModels.learnInto(
+                dir.resolve("site.model"),
+                false,
+                List.of(MessageContent.ofBytes(SampleMessages.clean())),
+                Tokenizer.create());
+        assertThat(saved.hamMessages()).isEqualTo(base.hamMessages() + 1);
+        assertThat(BayesModel.load(dir.resolve("site.model")).hamMessages()).isEqualTo(base.hamMessages() + 1);
+    }
+
+    @Test
+    void resolveNamesTheDefaultOrAFile(@TempDir Path dir) throws Exception {
+        assertThat(BayesModels.resolve("default").current().spamMessages()).isGreaterThan(1000);
+        BayesModel m = BayesModel.empty();
+        m.learn(List.of("a"), true);
+        m.learn(List.of("b"), false);
+        m.save(dir.resolve("x.model"));
+        assertThat(BayesModels.resolve(dir.resolve("x.model").toString())).isInstanceOf(WatchedModelFile.class);
+    }
+}

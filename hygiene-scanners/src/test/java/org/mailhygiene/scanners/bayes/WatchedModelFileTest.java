@@ -1,0 +1,96 @@
+package org.mailhygiene.scanners.bayes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.testkit.FakeClock;
+
+class WatchedModelFileTest {
+
+    private static BayesModel model(int spam, int ham) {
+        BayesModel m = BayesModel.empty();
+        for (int i = 0; i < spam; i++) {
+            m.learn(List.of("viagra", "s" + i), true);
+        }
+        for (int i = 0; i < ham; i++) {
+            m.learn(List.of("meeting", "h" + i), false);
+        }
+        return m;
+    }
+
+    @Test
+    void replacedFileIsPickedUpAfterTheIntervalAndOnlyThen(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("m.model");
+        model(1, 1).save(file);
+        FakeClock clock = FakeClock.start();
+        WatchedModelFile w = WatchedModelFile.open(file, clock, Duration.ofSeconds(2));
+        BayesModel first = w.current();
+        assertThat(first.spamMessages()).isEqualTo(1);
+
+        model(5, 7).save(file);
+        assertThat(w.current()).isSameAs(first); // interval not over: the file is not even looked at
+        clock.advance(Duration.ofSeconds(2));
+        assertThat(w.current().spamMessages()).isEqualTo(5);
+        assertThat(w.current().hamMessages()).isEqualTo(7);
+        assertThat(w.reloads()).isEqualTo(1);
+        clock.advance(Duration.ofSeconds(2));
+        BayesModel second = w.current();
+        assertThat(w.reloads()).as("an unchanged file is not read again").isEqualTo(1);
+        assertThat(second.version()).isNotEqualTo(first.version());
+    }
+
+    @Test
+    void corruptOrMissingReplacementKeepsTheModelInUse(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("m.model");
+        model(2, 2).save(file);
+        FakeClock clock = FakeClock.start();
+        WatchedModelFile w = WatchedModelFile.open(file, clock, Duration.ZERO);
+        BayesModel good = w.current();
+
+        Files.writeString(file, "MHBAYES garbage");
+        assertThat(w.checkNow()).isFalse();
+        assertThat(w.current()).isSameAs(good);
+        assertThat(w.lastError()).hasValueSatisfying(e -> assertThat(e).contains("keeping the model in use"));
+
+        Files.delete(file);
+        assertThat(w.checkNow()).isFalse();
+        assertThat(w.current()).isSameAs(good);
+
+        model(3, 3).save(file);
+        assertThat(w.checkNow()).isTrue();
+        assertThat(w.current().spamMessages()).isEqualTo(3);
+        assertThat(w.lastError()).isEmpty();
+    }
+
+    @Test
+    void openFailsOnAMissingOrBadFile(@TempDir Path dir) throws Exception {
+        assertThatThrownBy(() -> WatchedModelFile.open(dir.resolve("none"))).isInstanceOf(java.io.IOException.class);
+        Path bad = dir.resolve("bad");
+        Files.writeString(bad, "nope");
+        assertThatThrownBy(() -> WatchedModelFile.open(bad)).isInstanceOf(ModelFormatException.class);
+    }
+
+    @Test
+    void scannerUsesTheNewModelWithoutRestart(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("m.model");
+        model(3, 3).save(file);
+        FakeClock clock = FakeClock.start();
+        WatchedModelFile w = WatchedModelFile.open(file, clock, Duration.ofSeconds(1));
+        BayesScanner scanner = BayesScanner.builder(w).build();
+        String before = scanner.cacheIdentity().orElseThrow();
+        byte[] msg = "From: a@b.example\r\nSubject: hello\r\n\r\nspecialword spec2 spec3\r\n".getBytes();
+        BayesModels.learnInto(
+                file, true, List.of(MessageContent.ofBytes(msg), MessageContent.ofBytes(msg)), Tokenizer.create());
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(scanner.model().spamMessages()).isEqualTo(5);
+        assertThat(scanner.cacheIdentity().orElseThrow()).isNotEqualTo(before);
+        assertThat(Files.exists(dir.resolve("m.model.lock"))).isTrue();
+    }
+}

@@ -1,0 +1,387 @@
+package org.mailhygiene.smtp.delivery;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * One connection of an {@link SmtpClient} to a next hop: the socket and its streams, reading replies and writing
+ * commands within each step's timeout and the delivery's deadline, and opening the session ({@link #open}: connect,
+ * greeting, EHLO, STARTTLS). What runs on it is an {@link SmtpTransaction}; between transactions the
+ * {@link SmtpConnectionPool} keeps it.
+ *
+ * <p>Used by one transaction at a time and not thread-safe, except {@link #park}, {@link #claim}, {@link #expire},
+ * {@link #retire} and {@link #abort}, which the pool's idle timer and the write watchdog call from their thread.
+ */
+final class SmtpConnection {
+    /** Closes sockets whose writes or TLS handshake take too long, and retires idle pooled connections. */
+    static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "smtp-client-watchdog");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** What every connection of one client shares. */
+    record Settings(String heloName, Optional<InetAddress> localAddress, SmtpTimeouts timeouts, TlsPolicy tls) {}
+
+    private final Settings settings;
+    final Endpoint endpoint;
+    long deadline;
+    Socket socket;
+    /** The server's EHLO keywords (after STARTTLS, the second EHLO's). */
+    Map<String, String> extensions = Map.of();
+    /** Transactions run on this connection. */
+    int transactions;
+    /** Every command sent has had its reply read: QUIT or a new transaction may follow. */
+    boolean inStep;
+    /** Idle in the pool (true) or claimed by a transaction / retired (false). */
+    private final AtomicBoolean parked = new AtomicBoolean();
+
+    InputStream in;
+    OutputStream out;
+    boolean secure;
+    HopFailedException.Stage stage = HopFailedException.Stage.CONNECT;
+    int soTimeout = -1;
+
+    SmtpConnection(Settings settings, Endpoint endpoint, long deadline) {
+        this.settings = settings;
+        this.endpoint = endpoint;
+        this.deadline = deadline;
+    }
+
+    int capped(Duration step) throws SocketTimeoutException {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            throw new SocketTimeoutException("delivery deadline passed");
+        }
+        long ms = Math.min(step.toMillis(), TimeUnit.NANOSECONDS.toMillis(left));
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, ms));
+    }
+
+    /** Puts the connection in the pool's idle state. */
+    void park() {
+        parked.set(true);
+    }
+
+    /** Takes the connection from the cache for a transaction; false if the idle limit retired it meanwhile. */
+    boolean claim() {
+        return parked.compareAndSet(true, false);
+    }
+
+    /** The idle limit passed: true if the connection was still parked (and is now ours to retire). */
+    boolean expire() {
+        return parked.compareAndSet(true, false);
+    }
+
+    /** Says QUIT without waiting for the answer (this may run on the watchdog thread) and closes. */
+    void retire() {
+        try {
+            socket.setSoTimeout(1);
+            out.write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+        } catch (IOException | RuntimeException ignored) {
+            // closing anyway
+        }
+        abort();
+    }
+
+    /** As {@link #send}, but on a reused connection a failure means the server closed it while idle. */
+    void sendFirst(byte[] bytes, int len, Duration timeout) throws IOException {
+        try {
+            send(bytes, len, timeout);
+        } catch (IOException e) {
+            if (transactions > 1) {
+                throw new StaleConnection(e);
+            }
+            throw e;
+        }
+    }
+
+    /** As {@link #read}, but on a reused connection a closed or reset connection is {@link StaleConnection}. */
+    SmtpResponse readFirst(HopFailedException.Stage at, Duration timeout) throws IOException {
+        try {
+            return read(at, timeout);
+        } catch (SocketTimeoutException e) {
+            throw e;
+        } catch (IOException e) {
+            if (transactions > 1 && !(e instanceof HopFailedException)) {
+                throw new StaleConnection(e);
+            }
+            throw e;
+        }
+    }
+
+    void connect() throws IOException {
+        socket = new Socket();
+        if (settings.localAddress().isPresent()) {
+            socket.bind(new InetSocketAddress(settings.localAddress().get(), 0));
+        }
+        socket.setTcpNoDelay(true);
+        socket.connect(endpoint.address(), capped(settings.timeouts().connect()));
+        streams();
+    }
+
+    void streams() throws IOException {
+        soTimeout = -1;
+        in = new BufferedInputStream(socket.getInputStream(), 8192);
+        out = new BufferedOutputStream(socket.getOutputStream(), 8192);
+    }
+
+    SmtpResponse read(HopFailedException.Stage at, Duration timeout) throws IOException {
+        stage = at;
+        capped(timeout); // fails at once when the deadline has passed
+        // The whole reply (every line of it) must arrive within the step's timeout and before the delivery's
+        // deadline: a server dribbling one continuation line at a time cannot stretch either.
+        long now = System.nanoTime();
+        long step = saturatedNanos(timeout);
+        long until = step > deadline - now ? deadline : now + step;
+        List<String> lines = new ArrayList<>();
+        int code = -1;
+        while (true) {
+            String line = readLine(until);
+            if (line.length() < 3 || !line.substring(0, 3).chars().allMatch(Character::isDigit)) {
+                throw new IOException("malformed reply line: " + printable(line));
+            }
+            int c = Integer.parseInt(line.substring(0, 3));
+            if (code >= 0 && c != code) {
+                throw new IOException("reply code changed within a multi-line reply: " + printable(line));
+            }
+            code = c;
+            boolean more = line.length() > 3 && line.charAt(3) == '-';
+            lines.add(line.length() > 4 ? line.substring(4) : "");
+            if (lines.size() > 200) {
+                throw new IOException("reply with too many lines");
+            }
+            if (!more) {
+                if (code < 100 || code > 599) {
+                    throw new IOException("reply code out of range: " + code);
+                }
+                return new SmtpResponse(code, lines);
+            }
+        }
+    }
+
+    private String readLine(long until) throws IOException {
+        StringBuilder sb = new StringBuilder(80);
+        int c;
+        while (true) {
+            String late = until == deadline ? "delivery deadline passed" : "reply not complete in time";
+            long left = until - System.nanoTime();
+            if (left <= 0) {
+                throw new SocketTimeoutException(late);
+            }
+            // Only a read that blocks uses the timeout; set it when the millisecond value changed, which for
+            // bytes already buffered is about once per reply.
+            int ms = (int) Math.min(Integer.MAX_VALUE, Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            if (ms != soTimeout) {
+                socket.setSoTimeout(ms);
+                soTimeout = ms;
+            }
+            try {
+                c = in.read();
+            } catch (SocketTimeoutException e) {
+                throw new SocketTimeoutException(late);
+            }
+            if (c < 0) {
+                break;
+            }
+            if (c == '\n') {
+                int len = sb.length();
+                if (len > 0 && sb.charAt(len - 1) == '\r') {
+                    sb.setLength(len - 1);
+                }
+                return sb.toString();
+            }
+            if (sb.length() > 4096) {
+                throw new IOException("reply line too long");
+            }
+            sb.append((char) c);
+        }
+        throw new IOException("connection closed by " + endpoint);
+    }
+
+    /** Writes and flushes under the watchdog. */
+    void send(byte[] bytes, int len, Duration timeout) throws IOException {
+        ScheduledFuture<?> guard = WATCHDOG.schedule(this::abort, capped(timeout), TimeUnit.MILLISECONDS);
+        try {
+            out.write(bytes, 0, len);
+            out.flush();
+        } finally {
+            guard.cancel(false);
+        }
+        if (socket.isClosed()) {
+            throw new SocketTimeoutException("write timed out");
+        }
+    }
+
+    void command(String line, HopFailedException.Stage at, Duration timeout) throws IOException {
+        stage = at;
+        byte[] b = (line + "\r\n").getBytes(StandardCharsets.UTF_8);
+        send(b, b.length, timeout);
+    }
+
+    void abort() {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // already broken
+        }
+    }
+
+    void quietQuit() {
+        try {
+            command("QUIT", stage, settings.timeouts().quit());
+            read(stage, settings.timeouts().quit());
+        } catch (IOException | RuntimeException ignored) {
+            // the transaction is over; QUIT is a courtesy
+        }
+    }
+
+    HopFailedException fail(SmtpResponse reply, String what, Throwable cause) {
+        return new HopFailedException(endpoint, stage, reply, what, cause);
+    }
+
+    /**
+     * Opens the session: connects (bound to the configured local address), reads the greeting, says EHLO (HELO if
+     * EHLO is refused), and with {@code tryTls} runs STARTTLS per the TLS policy and EHLO again. Leaves
+     * {@link #extensions} set, ready for a transaction.
+     *
+     * @throws TlsFailed if the TLS handshake failed (the caller decides: fail, or retry in plaintext)
+     * @throws IOException if the next hop failed ({@link HopFailedException} where the stage and reply are known)
+     */
+    void open(boolean tryTls) throws IOException, TlsFailed {
+        SmtpTimeouts timeouts = settings.timeouts();
+        TlsPolicy tls = settings.tls();
+        connect();
+        SmtpResponse greeting = read(HopFailedException.Stage.GREETING, timeouts.greeting());
+        if (!greeting.isPositive()) {
+            quietQuit();
+            throw fail(greeting, "greeting " + greeting, null);
+        }
+        Map<String, String> ext = ehlo();
+        if (tryTls && ext.containsKey("STARTTLS")) {
+            command("STARTTLS", HopFailedException.Stage.STARTTLS, timeouts.starttls());
+            SmtpResponse r = read(HopFailedException.Stage.STARTTLS, timeouts.starttls());
+            if (r.code() == 220) {
+                try {
+                    SSLSocket s = (SSLSocket) tls.context()
+                            .getSocketFactory()
+                            .createSocket(socket, hostName(), endpoint.address().getPort(), true);
+                    s.setUseClientMode(true);
+                    s.setSoTimeout(capped(timeouts.starttls()));
+                    // The socket timeout bounds each read; the watchdog bounds the handshake as a whole (a server
+                    // dribbling its flight, or not reading ours).
+                    ScheduledFuture<?> guard =
+                            WATCHDOG.schedule(this::abort, capped(timeouts.starttls()), TimeUnit.MILLISECONDS);
+                    try {
+                        s.startHandshake();
+                    } finally {
+                        guard.cancel(false);
+                    }
+                    socket = s;
+                    streams();
+                    secure = true;
+                } catch (SSLException e) {
+                    throw new TlsFailed(e.getMessage(), e);
+                }
+                ext = ehlo();
+            } else if (tls.mode() == TlsPolicy.Mode.REQUIRED) {
+                quietQuit();
+                throw fail(r, "STARTTLS refused: " + r, null);
+            }
+        } else if (tls.mode() == TlsPolicy.Mode.REQUIRED) {
+            quietQuit();
+            stage = HopFailedException.Stage.STARTTLS;
+            throw fail(null, "TLS required but STARTTLS not offered", null);
+        }
+        extensions = ext;
+    }
+
+    /** Says EHLO (HELO if EHLO is refused permanently) and returns the offered extensions, keywords upper case. */
+    private Map<String, String> ehlo() throws IOException {
+        String heloName = settings.heloName();
+        SmtpTimeouts timeouts = settings.timeouts();
+        command("EHLO " + heloName, HopFailedException.Stage.EHLO, timeouts.ehlo());
+        SmtpResponse r = read(HopFailedException.Stage.EHLO, timeouts.ehlo());
+        Map<String, String> ext = new HashMap<>();
+        if (r.isPositive()) {
+            for (int i = 1; i < r.lines().size(); i++) {
+                String l = r.lines().get(i).trim();
+                int sp = l.indexOf(' ');
+                String key = (sp < 0 ? l : l.substring(0, sp)).toUpperCase(Locale.ROOT);
+                ext.put(key, sp < 0 ? "" : l.substring(sp + 1).trim());
+            }
+            return ext;
+        }
+        if (r.isPermanent()) {
+            command("HELO " + heloName, HopFailedException.Stage.EHLO, timeouts.ehlo());
+            SmtpResponse h = read(HopFailedException.Stage.EHLO, timeouts.ehlo());
+            if (h.isPositive()) {
+                return ext;
+            }
+            r = h;
+        }
+        quietQuit();
+        throw fail(r, "EHLO/HELO refused: " + r, null);
+    }
+
+    private String hostName() {
+        return endpoint.hop().host();
+    }
+
+    private static long saturatedNanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    private static String printable(String s) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < s.length() && i < 200; i++) {
+            char ch = s.charAt(i);
+            sb.append(ch >= 0x20 && ch < 0x7f ? ch : '?');
+        }
+        return sb.toString();
+    }
+
+    /** A failed handshake in opportunistic mode: retried in plaintext on a new connection. */
+    static final class TlsFailed extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        TlsFailed(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** A kept connection turned out to be closed before the first reply of a transaction: nothing was handed over. */
+    static final class StaleConnection extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        StaleConnection(IOException cause) {
+            super("kept connection is gone: " + cause.getMessage(), cause);
+        }
+    }
+}

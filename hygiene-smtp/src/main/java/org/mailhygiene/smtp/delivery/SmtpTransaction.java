@@ -1,0 +1,252 @@
+package org.mailhygiene.smtp.delivery;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.mailhygiene.api.MessageContent;
+
+/**
+ * One SMTP mail transaction of an {@link SmtpClient} on an open {@link SmtpConnection}: MAIL FROM (with {@code SIZE=},
+ * {@code BODY=8BITMIME} and {@code SMTPUTF8} as offered and needed), RCPT TO per recipient, DATA and the dot-stuffed
+ * content, pipelined when the server offers PIPELINING; and the reading of the replies into one
+ * {@link RecipientResult} per recipient (see {@link SmtpClient} for the rules). Stateless; every call works on the
+ * connection it is given.
+ */
+final class SmtpTransaction {
+
+    private SmtpTransaction() {}
+
+    /**
+     * Runs one mail transaction on a connection that has been greeted (its {@link SmtpConnection#extensions} are the
+     * server's EHLO keywords): MAIL, RCPT, DATA, the data. Leaves the connection {@linkplain SmtpConnection#inStep in
+     * step} when the server's last reply was read and nothing is outstanding, so that the pool can keep it or close it
+     * with QUIT.
+     *
+     * @throws SmtpConnection.StaleConnection if a kept connection turned out closed before anything was handed over
+     * @throws LocalReadFailed if the content could not be read
+     * @throws IOException if the next hop failed ({@link HopFailedException} where the stage and reply are known)
+     */
+    static TransactionResult run(
+            SmtpConnection c, SmtpTimeouts timeouts, String sender, List<String> rcpts, MessageContent content)
+            throws IOException {
+        Map<String, String> ext = c.extensions;
+        c.transactions++;
+        c.inStep = false;
+        String remote = c.endpoint.toString();
+        boolean utf8 = !isAscii(sender) || rcpts.stream().anyMatch(r -> !isAscii(r));
+        if (utf8 && !ext.containsKey("SMTPUTF8")) {
+            c.inStep = true;
+            return all(
+                    c,
+                    rcpts,
+                    RecipientResult.Outcome.PERMANENT,
+                    "5.6.7",
+                    "next hop " + remote + " does not support SMTPUTF8, needed for a non-ASCII address");
+        }
+        long limit = parseSize(ext.get("SIZE"));
+        if (limit > 0 && content.size() > limit) {
+            c.inStep = true;
+            return all(
+                    c,
+                    rcpts,
+                    RecipientResult.Outcome.PERMANENT,
+                    "5.3.4",
+                    "message of " + content.size() + " bytes exceeds the next hop's SIZE " + limit);
+        }
+        StringBuilder mail = new StringBuilder("MAIL FROM:<").append(sender).append('>');
+        if (ext.containsKey("SIZE")) {
+            mail.append(" SIZE=").append(content.size());
+        }
+        if (ext.containsKey("8BITMIME") && hasEightBit(content)) {
+            mail.append(" BODY=8BITMIME");
+        }
+        if (utf8) {
+            mail.append(" SMTPUTF8");
+        }
+        boolean pipelining = ext.containsKey("PIPELINING");
+        List<RecipientResult> results = new ArrayList<>();
+        List<String> accepted = new ArrayList<>();
+        if (pipelining) {
+            StringBuilder batch = new StringBuilder(mail).append("\r\n");
+            for (String r : rcpts) {
+                batch.append("RCPT TO:<").append(r).append(">\r\n");
+            }
+            batch.append("DATA\r\n");
+            byte[] b = batch.toString().getBytes(StandardCharsets.UTF_8);
+            c.stage = HopFailedException.Stage.MAIL;
+            c.sendFirst(b, b.length, timeouts.mail());
+        } else {
+            byte[] b = (mail + "\r\n").getBytes(StandardCharsets.UTF_8);
+            c.stage = HopFailedException.Stage.MAIL;
+            c.sendFirst(b, b.length, timeouts.mail());
+        }
+        SmtpResponse mailReply = c.readFirst(HopFailedException.Stage.MAIL, timeouts.mail());
+        if (mailReply.code() == 421 && c.transactions > 1) {
+            throw new SmtpConnection.StaleConnection(
+                    new IOException("421 to MAIL on a kept connection: " + mailReply.oneLine()));
+        }
+        if (mailReply.isTransient() || (!mailReply.isPositive() && !mailReply.isPermanent())) {
+            throw c.fail(mailReply, "MAIL refused: " + mailReply, null);
+        }
+        if (mailReply.isPermanent()) {
+            // With PIPELINING the RCPT and DATA replies are still outstanding: the connection is not in step.
+            c.inStep = !pipelining;
+            return all(c, rcpts, RecipientResult.Outcome.PERMANENT, mailReply.status(), mailReply.oneLine());
+        }
+        for (String r : rcpts) {
+            if (!pipelining) {
+                c.command("RCPT TO:<" + r + ">", HopFailedException.Stage.RCPT, timeouts.rcpt());
+            }
+            SmtpResponse rr = c.read(HopFailedException.Stage.RCPT, timeouts.rcpt());
+            if (rr.isPositive()) {
+                accepted.add(r);
+            } else {
+                RecipientResult.Outcome o =
+                        rr.isPermanent() ? RecipientResult.Outcome.PERMANENT : RecipientResult.Outcome.TEMPORARY;
+                results.add(new RecipientResult(r, o, rr.status(), rr.oneLine(), remote));
+            }
+        }
+        if (accepted.isEmpty()) {
+            if (pipelining) {
+                SmtpResponse d = c.read(HopFailedException.Stage.DATA, timeouts.dataInit());
+                if (d.code() == 354) {
+                    byte[] end = ".\r\n".getBytes(StandardCharsets.US_ASCII);
+                    c.send(end, end.length, timeouts.dataBlock());
+                    c.read(HopFailedException.Stage.DATA_END, timeouts.dataTermination());
+                }
+            }
+            c.inStep = true;
+            return new TransactionResult(c.endpoint, c.secure, ordered(rcpts, results));
+        }
+        if (!pipelining) {
+            c.command("DATA", HopFailedException.Stage.DATA, timeouts.dataInit());
+        }
+        SmtpResponse dataReply = c.read(HopFailedException.Stage.DATA, timeouts.dataInit());
+        if (dataReply.code() != 354) {
+            if (dataReply.isPermanent()) {
+                for (String r : accepted) {
+                    results.add(new RecipientResult(
+                            r, RecipientResult.Outcome.PERMANENT, dataReply.status(), dataReply.oneLine(), remote));
+                }
+                c.inStep = true;
+                return new TransactionResult(c.endpoint, c.secure, ordered(rcpts, results));
+            }
+            throw c.fail(dataReply, "DATA refused: " + dataReply, null);
+        }
+        c.stage = HopFailedException.Stage.DATA;
+        DotStuffer stuffer = new DotStuffer((buf, len) -> c.send(buf, len, timeouts.dataBlock()));
+        byte[] buf = new byte[DotStuffer.BLOCK];
+        try (InputStream body = content.openStream()) {
+            int n;
+            while (true) {
+                try {
+                    n = body.read(buf);
+                } catch (IOException e) {
+                    throw new LocalReadFailed(e);
+                }
+                if (n < 0) {
+                    break;
+                }
+                stuffer.write(buf, 0, n);
+            }
+        } catch (LocalReadFailed e) {
+            throw e;
+        } catch (IOException e) {
+            if (e instanceof HopFailedException) {
+                throw e;
+            }
+            throw c.fail(null, e.toString(), e);
+        }
+        stuffer.finish();
+        SmtpResponse end = c.read(HopFailedException.Stage.DATA_END, timeouts.dataTermination());
+        if (end.isPositive()) {
+            for (String r : accepted) {
+                results.add(
+                        new RecipientResult(r, RecipientResult.Outcome.DELIVERED, end.status(), end.oneLine(), remote));
+            }
+        } else if (end.isPermanent()) {
+            for (String r : accepted) {
+                results.add(
+                        new RecipientResult(r, RecipientResult.Outcome.PERMANENT, end.status(), end.oneLine(), remote));
+            }
+        } else {
+            throw c.fail(end, "message refused after data: " + end, null);
+        }
+        c.inStep = true;
+        return new TransactionResult(c.endpoint, c.secure, ordered(rcpts, results));
+    }
+
+    private static long parseSize(String v) {
+        if (v == null || v.isEmpty()) {
+            return 0;
+        }
+        try {
+            return Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private static TransactionResult all(
+            SmtpConnection c, List<String> rcpts, RecipientResult.Outcome o, String status, String diag) {
+        List<RecipientResult> out = new ArrayList<>();
+        for (String r : rcpts) {
+            out.add(new RecipientResult(r, o, status, diag, c.endpoint.toString()));
+        }
+        return new TransactionResult(c.endpoint, c.secure, out);
+    }
+
+    private static List<RecipientResult> ordered(List<String> rcpts, List<RecipientResult> results) {
+        List<RecipientResult> out = new ArrayList<>();
+        List<RecipientResult> pool = new ArrayList<>(results);
+        for (String r : rcpts) {
+            for (int i = 0; i < pool.size(); i++) {
+                if (pool.get(i).recipient().equals(r)) {
+                    out.add(pool.remove(i));
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
+    static boolean isAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) > 0x7f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean hasEightBit(MessageContent content) throws IOException {
+        byte[] buf = new byte[64 * 1024];
+        try (InputStream in = content.openStream()) {
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                int acc = 0;
+                for (int i = 0; i < n; i++) {
+                    acc |= buf[i]; // a byte >= 0x80 is negative: a branch-free loop the JIT can vectorise
+                }
+                if (acc < 0) {
+                    return true;
+                }
+            }
+        } catch (IOException e) {
+            throw new LocalReadFailed(e);
+        }
+        return false;
+    }
+
+    /** Thrown for a local content read failure, to tell it apart from the next hop's I/O errors. */
+    static final class LocalReadFailed extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        LocalReadFailed(IOException cause) {
+            super("cannot read the message content: " + cause.getMessage(), cause);
+        }
+    }
+}
