@@ -49,7 +49,9 @@ class RedisClusterContractTest implements SharedStateContract {
         awaitClusterOk(cli);
         StringBuilder url = new StringBuilder("redis-cluster://");
         for (int i = 0; i < shards.size(); i++) {
-            url.append(i == 0 ? "" : ",").append("127.0.0.1:").append(shards.get(i).port());
+            url.append(i == 0 ? "" : ",")
+                    .append("127.0.0.1:")
+                    .append(shards.get(i).port());
         }
         state = RedisSharedState.open(url.toString(), Duration.ofSeconds(10));
     }

@@ -32,10 +32,14 @@ class RedisSentinelTest {
             Verdict v = Verdict.clean("clamd", Duration.ofMillis(2));
             state.verdicts().put("id", "ab12", v, Duration.ofMinutes(1));
             assertThat(state.verdicts().get("id", "ab12")).isEqualTo(Optional.of(v));
-            assertThat(state.limiter().tryAcquire("conn:192.0.2.1", 1, Duration.ofMinutes(1))).isTrue();
-            assertThat(state.limiter().tryAcquire("conn:192.0.2.1", 1, Duration.ofMinutes(1))).isFalse();
+            assertThat(state.limiter().tryAcquire("conn:192.0.2.1", 1, Duration.ofMinutes(1)))
+                    .isTrue();
+            assertThat(state.limiter().tryAcquire("conn:192.0.2.1", 1, Duration.ofMinutes(1)))
+                    .isFalse();
             try (RedisSharedState direct = RedisSharedState.open(master.url() + "/2", Duration.ofSeconds(10))) {
-                assertThat(direct.verdicts().get("id", "ab12")).as("written to the master, database 2").contains(v);
+                assertThat(direct.verdicts().get("id", "ab12"))
+                        .as("written to the master, database 2")
+                        .contains(v);
             }
         }
     }

@@ -17,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.mailhygiene.api.Message;
+import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.events.HygieneListener;
 import org.mailhygiene.api.routing.NextHop;
@@ -142,15 +143,19 @@ public final class ClusterStormBenchmark {
 
     private static String send(SmtpClient c, Endpoint to, byte[] message) {
         try {
-            return c.send(to, "worm@sender.test", List.of("user@example.org"), message)
+            return c.deliver(
+                            to,
+                            "worm@sender.test",
+                            List.of("user@example.org"),
+                            MessageContent.ofBytes(message),
+                            Duration.ofSeconds(60))
                     .recipients()
                     .get(0)
-                    .reply()
-                    .toString();
+                    .diagnostic();
         } catch (HopFailedException e) {
-            return e.getMessage();
+            return e.reply().map(Object::toString).orElse("err " + e.getMessage());
         } catch (Exception e) {
-            return "error " + e;
+            return "err " + e;
         }
     }
 

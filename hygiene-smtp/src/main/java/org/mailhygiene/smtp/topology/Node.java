@@ -24,10 +24,10 @@ import org.mailhygiene.api.shared.SharedState;
 import org.mailhygiene.api.shared.SharedStateException;
 import org.mailhygiene.scanners.ScanPipeline;
 import org.mailhygiene.scanners.VerdictCache;
+import org.mailhygiene.scanners.auth.DkimSigning;
 import org.mailhygiene.scanners.bayes.BayesScanner;
 import org.mailhygiene.scanners.bayes.SharedModelSync;
 import org.mailhygiene.scanners.shared.GuardedSharedState;
-import org.mailhygiene.scanners.auth.DkimSigning;
 import org.mailhygiene.smtp.Relay;
 import org.mailhygiene.smtp.access.AcceptedDomains;
 import org.mailhygiene.smtp.access.AccessRules;
@@ -126,7 +126,7 @@ public final class Node implements AutoCloseable {
             pb.cache(VerdictCache.builder().shared(shared.verdicts()).build());
             for (Scanner sc : b.scanners) {
                 if (sc instanceof BayesScanner bayes) {
-                    modelSyncs.add(new SharedModelSync(bayes.model(), b.sharedModelName, shared.tokens()));
+                    modelSyncs.add(new SharedModelSync(bayes::model, b.sharedModelName, shared.tokens()));
                 }
             }
         }
