@@ -5,6 +5,7 @@
 module org.mailhygiene.metrics {
     requires transitive org.mailhygiene.api;
     requires static org.mailhygiene.smtp;
+    requires static org.mailhygiene.scanners;
     requires transitive micrometer.core;
     requires transitive micrometer.registry.prometheus;
     requires jdk.httpserver;

@@ -1,6 +1,7 @@
 package org.mailhygiene.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -19,6 +20,7 @@ import java.util.Objects;
 import java.util.Optional;
 import org.mailhygiene.api.Health;
 import org.mailhygiene.api.Scanner;
+import org.mailhygiene.scanners.shared.GuardedSharedState;
 import org.mailhygiene.smtp.delivery.DeliveryListener;
 import org.mailhygiene.smtp.delivery.Endpoint;
 import org.mailhygiene.smtp.delivery.RecipientResult;
@@ -81,6 +83,27 @@ public final class RelayMetrics implements SessionListener, DeliveryListener, Me
         Gauge.builder("hygiene.smtp.sessions.active", this, RelayMetrics::activeSessions)
                 .description("open SMTP sessions")
                 .register(registry);
+        Gauge.builder("hygiene.shared.available", this, m -> m.shared(g -> g.available() ? 1 : 0))
+                .description("1 while the shared state (redis key) answers, 0 while the node runs on local state;"
+                        + " absent sharing reads 0")
+                .register(registry);
+        FunctionCounter.builder("hygiene.shared.fallbacks", this, m -> m.shared(GuardedSharedState::fallbacks))
+                .description("shared-state calls that failed or were skipped while it was down (local state used)")
+                .register(registry);
+        FunctionCounter.builder("hygiene.shared.outages", this, m -> m.shared(GuardedSharedState::outages))
+                .description("times the shared state went from reachable to down")
+                .register(registry);
+        FunctionCounter.builder(
+                        "hygiene.shared.verdict.hits",
+                        this,
+                        m -> m.node == null
+                                ? 0
+                                : m.node.pipeline()
+                                        .cache()
+                                        .map(c -> (double) c.sharedHits())
+                                        .orElse(0.0))
+                .description("local verdict-cache misses answered by another node's scan")
+                .register(registry);
     }
 
     /**
@@ -105,6 +128,14 @@ public final class RelayMetrics implements SessionListener, DeliveryListener, Me
         }
         Duration age = Duration.between(oldest.get(), clock.instant());
         return age.isNegative() ? 0 : age.toMillis() / 1000.0;
+    }
+
+    private double shared(java.util.function.ToDoubleFunction<GuardedSharedState> f) {
+        Node n = node;
+        if (n == null) {
+            return 0;
+        }
+        return n.sharedState().map(f::applyAsDouble).orElse(0.0);
     }
 
     private double activeSessions() {
@@ -192,6 +223,13 @@ public final class RelayMetrics implements SessionListener, DeliveryListener, Me
             }
             parts.add(new HealthReport.Component("scanner:" + s.name(), state, h.detail()));
         }
+        node.sharedState()
+                .ifPresent(g -> parts.add(new HealthReport.Component(
+                        "shared",
+                        g.available() ? HealthReport.State.UP : HealthReport.State.UNKNOWN,
+                        g.available()
+                                ? g.description()
+                                : g.description() + " unreachable; running on local state (mail is not affected)")));
         Path spoolDir = node.spool().directory();
         boolean writable = Files.isWritable(spoolDir);
         String space;

@@ -68,6 +68,16 @@ class SharedBayesModelTest {
                 assertThat(b.classify(phishing).score())
                         .isEqualTo(a.classify(phishing).score());
             }
+            // A node whose model file was reloaded (a new model object) gets the cluster's learning applied in full.
+            BayesModel[] current = {base()};
+            try (SharedModelSync syncC = new SharedModelSync(() -> current[0], "site", state.tokens())) {
+                syncC.refresh();
+                assertThat(current[0].evidence("suspended").spamCount()).isEqualTo(3);
+                current[0] = base();
+                assertThat(syncC.refresh()).isTrue();
+                assertThat(current[0].evidence("suspended").spamCount()).isEqualTo(3);
+                assertThat(current[0].spamMessages()).isEqualTo(5);
+            }
         }
     }
 }

@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.mailhygiene.api.shared.SharedStateException;
 import org.mailhygiene.api.shared.TokenStore;
 import org.slf4j.Logger;
@@ -30,7 +31,8 @@ import org.slf4j.LoggerFactory;
 public final class SharedModelSync implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SharedModelSync.class);
 
-    private final BayesModel model;
+    private final Supplier<BayesModel> model;
+    private BayesModel adjusted;
     private final String name;
     private final TokenStore store;
     private final Object lock = new Object();
@@ -48,9 +50,26 @@ public final class SharedModelSync implements AutoCloseable {
      * @param store the shared token store
      */
     public SharedModelSync(BayesModel model, String name, TokenStore store) {
+        this(constant(Objects.requireNonNull(model, "model")), name, store);
+    }
+
+    /**
+     * Creates the sync for a model that may be replaced (a {@link WatchedModelFile} reloaded after the file changed,
+     * as {@link BayesScanner#model()} returns it): when the supplier returns another object, the next refresh applies
+     * the store's counts to it in full.
+     *
+     * @param model returns the local model in use now
+     * @param name the model's name in the store
+     * @param store the shared token store
+     */
+    public SharedModelSync(Supplier<BayesModel> model, String name, TokenStore store) {
         this.model = Objects.requireNonNull(model, "model");
         this.name = Objects.requireNonNull(name, "name");
         this.store = Objects.requireNonNull(store, "store");
+    }
+
+    private static Supplier<BayesModel> constant(BayesModel m) {
+        return () -> m;
     }
 
     /**
@@ -61,6 +80,15 @@ public final class SharedModelSync implements AutoCloseable {
      */
     public boolean refresh() throws SharedStateException {
         synchronized (lock) {
+            BayesModel current = Objects.requireNonNull(model.get(), "model");
+            if (current != adjusted) {
+                // A new base (the model file was reloaded): nothing of the store is in it yet.
+                adjusted = current;
+                appliedVersion = -1;
+                appliedSpam = 0;
+                appliedHam = 0;
+                applied = new HashMap<>();
+            }
             long v = store.version(name);
             if (v == appliedVersion) {
                 return false;
@@ -80,7 +108,7 @@ public final class SharedModelSync implements AutoCloseable {
                     delta.put(t, new long[] {-old[0], -old[1]});
                 }
             });
-            model.adjust(snap.spamMessages() - appliedSpam, snap.hamMessages() - appliedHam, delta);
+            current.adjust(snap.spamMessages() - appliedSpam, snap.hamMessages() - appliedHam, delta);
             Map<String, long[]> copy = new HashMap<>();
             snap.tokens().forEach((t, c) -> copy.put(t, c.clone()));
             applied = copy;

@@ -21,6 +21,7 @@ import java.util.function.Consumer;
 import org.mailhygiene.api.policy.Action;
 import org.mailhygiene.api.policy.DefaultPolicy;
 import org.mailhygiene.api.policy.Policy;
+import org.mailhygiene.api.policy.Policy;
 import org.mailhygiene.api.routing.StaticRouter;
 import org.mailhygiene.api.shared.SharedStates;
 import org.mailhygiene.scanners.auth.DkimSigner;

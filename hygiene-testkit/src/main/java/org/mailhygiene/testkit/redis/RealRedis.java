@@ -30,10 +30,12 @@ public final class RealRedis implements AutoCloseable {
     private final Path workDir;
     private final int port;
     private final List<String> extraConfig;
+    private final boolean sentinel;
     private Process process;
     private boolean paused;
 
-    private RealRedis(Path binary, Path workDir, int port, List<String> extraConfig) {
+    private RealRedis(Path binary, Path workDir, int port, List<String> extraConfig, boolean sentinel) {
+        this.sentinel = sentinel;
         this.binary = binary;
         this.workDir = workDir;
         this.port = port;
@@ -54,7 +56,26 @@ public final class RealRedis implements AutoCloseable {
             throws IOException, InterruptedException {
         Objects.requireNonNull(redisServer, "redisServer");
         Files.createDirectories(workDir);
-        RealRedis r = new RealRedis(redisServer, workDir, freePort(), extraConfig);
+        RealRedis r = new RealRedis(redisServer, workDir, freePort(), extraConfig, false);
+        r.launch();
+        return r;
+    }
+
+    /**
+     * Starts a Sentinel ({@code redis-server --sentinel}) on a free loopback port.
+     *
+     * @param redisServer the {@code redis-server} binary
+     * @param workDir an empty directory for its config (Sentinel rewrites it) and log
+     * @param extraConfig the {@code sentinel monitor ...} lines and any others
+     * @return the running Sentinel; {@link #url()} is its address
+     * @throws IOException if it cannot be started or does not answer within {@link #START_TIMEOUT}
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public static RealRedis startSentinel(Path redisServer, Path workDir, List<String> extraConfig)
+            throws IOException, InterruptedException {
+        Objects.requireNonNull(redisServer, "redisServer");
+        Files.createDirectories(workDir);
+        RealRedis r = new RealRedis(redisServer, workDir, freePort(), extraConfig, true);
         r.launch();
         return r;
     }
@@ -73,14 +94,18 @@ public final class RealRedis implements AutoCloseable {
                 "port " + port,
                 "dir " + workDir,
                 "logfile " + workDir.resolve("redis.log"),
-                "save \"\"",
-                "appendonly no",
                 "daemonize no",
-                "protected-mode yes",
-                "databases 16"));
+                "protected-mode yes"));
+        if (!sentinel) {
+            lines.addAll(List.of("save \"\"", "appendonly no", "databases 16"));
+        }
         lines.addAll(extraConfig);
         Files.write(conf, lines, StandardCharsets.UTF_8);
-        process = new ProcessBuilder(binary.toString(), conf.toString())
+        List<String> cmd = new ArrayList<>(List.of(binary.toString(), conf.toString()));
+        if (sentinel) {
+            cmd.add("--sentinel");
+        }
+        process = new ProcessBuilder(cmd)
                 .redirectErrorStream(true)
                 .redirectOutput(workDir.resolve("redis.stdout").toFile())
                 .start();

@@ -1,0 +1,2 @@
+/** Benchmarks of relay nodes that share state through Redis. */
+package org.mailhygiene.benchmarks.cluster;
