@@ -132,7 +132,9 @@ class ProfileParserTest {
                 .of(SourceDSL.strings()
                         .betweenCodePoints('!', '~')
                         .ofLengthBetween(1, 10)
-                        .assuming(s -> !s.contains("'") && !s.contains("\"") && !s.contains("\\")))
+                        // Map quotes and backslashes away instead of filtering: a filter that rejects most long
+                        // strings made QuickTheories give up ("only 439 examples matching") on some seeds.
+                        .map(s -> s.replace('\'', 'q').replace('"', 'Q').replace('\\', 'b')))
                 .ofSizeBetween(0, 8);
         qt().forAll(plain).checkAssert(words -> {
             try {

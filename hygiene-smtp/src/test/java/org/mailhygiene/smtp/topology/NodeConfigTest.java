@@ -90,7 +90,7 @@ class NodeConfigTest {
         fails(
                 VALID.replace("scanner = builtin", "scanner = virusscan"),
                 "node.conf line 10: scanner: expected builtin, clamd:ADDRESS[,ADDRESS...], spamd:HOST:PORT[,HOST:PORT...],"
-                        + " vexira:PATH, command:PROFILE[:PATH], bayes:MODEL or attachments[:POLICY-FILE], was"
+                        + " vexira:PATH, command:PROFILE[:PATH], bayes:MODEL|default, attachments[:POLICY-FILE] or auth, was"
                         + " 'virusscan'");
         fails(
                 VALID.replace("scanner = builtin", "scanner = vexira"),

@@ -178,7 +178,7 @@ class ScannerConfigTest {
     void builtinIsTheEmbeddedSetAndClashesWithASecondAttachmentPolicy() throws Exception {
         Files.writeString(dir.resolve("policy.txt"), "defaults\n");
         assertThat(read("scanner = builtin\n").scanners().stream().map(Scanner::name))
-                .containsExactly("builtin", "attachments");
+                .containsExactly("builtin", "attachments", "bayes");
         assertThat(read("scanner = attachments:policy.txt\n").scanners().stream()
                         .map(Scanner::name))
                 .containsExactly("attachments");
