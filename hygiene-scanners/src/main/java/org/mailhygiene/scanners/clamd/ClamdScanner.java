@@ -567,11 +567,16 @@ public final class ClamdScanner implements Scanner {
         if (check.versions() == null) {
             return Optional.empty();
         }
+        long gen = generation.get();
+        // Until this scanner sends RELOAD itself, the identity names only what every node configured alike sees (the
+        // instances, the size limit and their VERSION replies), so relay nodes sharing a verdict cache (Redis) share
+        // verdicts. After its own RELOAD it becomes private to this instance: other nodes cannot know that reload.
         return Optional.of(name + "["
                 + clients.stream()
                         .map(c -> c.address().toString())
                         .reduce((a, b) -> a + "," + b)
-                        .orElse("") + "] max=" + streamMaxLength + " id=" + instanceToken + " gen=" + generation.get()
+                        .orElse("") + "] max=" + streamMaxLength
+                + (gen == 0 ? "" : " id=" + instanceToken + " gen=" + gen)
                 + " versions=" + check.versions());
     }
 
