@@ -1,0 +1,65 @@
+package org.mailhygiene.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.smtp.config.ConfigException;
+import org.mailhygiene.smtp.config.ConfigFile;
+import org.mailhygiene.smtp.topology.Node;
+import org.mailhygiene.smtp.topology.NodeConfig;
+
+/** The node config's redis keys: accepted without a reachable Redis, every mistake named with file and line. */
+class NodeConfigRedisKeysTest {
+    private static final String VALID = """
+            role = edge
+            name = edge-r
+            listen = 127.0.0.1:0
+            data = data
+            accept-domain = example.org
+            route = :127.0.0.1:2525
+            scanner = builtin
+            """;
+
+    @TempDir
+    Path dir;
+
+    private Node.Builder parse(String text) throws Exception {
+        return NodeConfig.parse(ConfigFile.parse("node.conf", text), dir);
+    }
+
+    private void fails(String text, String message) {
+        assertThatThrownBy(() -> parse(text))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(message);
+    }
+
+    @Test
+    void aNodeWithRedisBuildsAndStartsWhileRedisIsDown() throws Exception {
+        String text = VALID + "redis = redis://127.0.0.1:1/2?prefix=site:\nredis-timeout = 100ms\n"
+                + "redis-model = site\nredis-model-refresh = 5s\n";
+        try (Node node = parse(text).build()) {
+            node.start();
+            assertThat(node.sharedState()).isPresent();
+            assertThat(node.sharedState().get().description()).isEqualTo("redis://127.0.0.1:1/2?prefix=site:");
+        }
+    }
+
+    @Test
+    void mistakesNameTheLine() {
+        fails(
+                VALID + "redis = http://127.0.0.1\n",
+                "node.conf line 8: redis: no shared-state provider for 'http:' URLs"
+                        + " (redis URLs need the hygiene-redis module on the class path or module path)");
+        fails(
+                VALID + "redis = redis://a,b\n",
+                "node.conf line 8: redis: several hosts need redis-sentinel:// or"
+                        + " redis-cluster:// (a failover list is not a cluster): redis://a,b");
+        fails(VALID + "redis-model = site\n", "node.conf line 8: redis-model: needs redis");
+        fails(
+                VALID + "redis = redis://127.0.0.1\nredis-timeout = 0ms\n",
+                "node.conf line 9: redis-timeout: must be positive");
+    }
+}
