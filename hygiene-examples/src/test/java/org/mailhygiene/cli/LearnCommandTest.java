@@ -34,7 +34,8 @@ class LearnCommandTest {
     void usageErrorsAndAMissingFileChangeNothing(@TempDir Path dir) throws Exception {
         Path model = dir.resolve("m.model");
         assertThat(Run.main("learn", "--model", model.toString(), "x").err()).contains("say --spam or --ham");
-        assertThat(Run.main("learn", "--spam", "x").err()).contains("give exactly one of --model MODEL and --redis URL");
+        assertThat(Run.main("learn", "--spam", "x").err())
+                .contains("give exactly one of --model MODEL and --redis URL");
         assertThat(Run.main("learn", "--spam", "--ham", "--model", "m", "x").err())
                 .contains("exclude each other");
         assertThat(Run.main("learn", "--spam", "--model", "m").err()).contains("at least one message FILE");
