@@ -73,7 +73,28 @@ public final class SharedStatistics {
      */
     public static void publish(NodeStatistics statistics, String node, CounterStore store)
             throws SharedStateException, IOException {
+        publish(statistics, node, store, true);
+    }
+
+    /**
+     * Publishes a node's totals of today, from memory; with {@code previousDay}, also those of the day before, read
+     * from its file (needed once after a day ended, or after a start: a periodic publication need not re-read disk).
+     *
+     * @param statistics the node's statistics
+     * @param node the node's name
+     * @param store the shared store
+     * @param previousDay whether to publish the previous day too
+     * @throws SharedStateException if the store did not answer
+     * @throws IOException if the statistics files cannot be read
+     */
+    public static void publish(NodeStatistics statistics, String node, CounterStore store, boolean previousDay)
+            throws SharedStateException, IOException {
         Objects.requireNonNull(node, "node");
+        if (!previousDay) {
+            DailyCounts today = statistics.today();
+            store.publish(node, today.day(), flatten(today));
+            return;
+        }
         List<DailyCounts> history = statistics.history();
         int from = Math.max(0, history.size() - 2);
         for (DailyCounts d : history.subList(from, history.size())) {

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.LocalDate;
 import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -103,6 +104,7 @@ public final class Node implements AutoCloseable {
     private final ReloadableTls tls;
     private DailyReportMailer dailyReport;
     private final GuardedSharedState shared;
+    private volatile LocalDate publishedDay;
     private final List<SharedModelSync> modelSyncs = new ArrayList<>();
     private final Duration modelRefresh;
     private boolean started;
@@ -405,7 +407,10 @@ public final class Node implements AutoCloseable {
         }
         if (shared != null) {
             try {
-                SharedStatistics.publish(statistics, name, shared.counters());
+                LocalDate day = statistics.today().day();
+                // Today's totals come from memory; the previous day's file is read only when the day changed.
+                SharedStatistics.publish(statistics, name, shared.counters(), !day.equals(publishedDay));
+                publishedDay = day;
             } catch (SharedStateException e) {
                 // The guard logged it; the totals are published again at the next flush.
             } catch (IOException | RuntimeException e) {
