@@ -357,9 +357,12 @@ class DeliveryAgentTest {
     @Test
     void deliveriesRunConcurrentlyButNeverMoreThanTheBound() throws Exception {
         // Measured where it matters: connections open at the next hops at the same time. Each of six domains has its
-        // own silent next hop (so no failover group's back-off short-cuts a delivery); a hop accepts and never greets,
-        // so each delivery holds its connection until the client's 1 s timeout and closes it before the delivery (and
-        // its slot) ends.
+        // own next hop (so no failover group's back-off short-cuts a delivery). A hop never greets: it holds each
+        // connection until two have been open at once (or 20 s passed, which only happens if deliveries are serial),
+        // then counts it closed and only then closes it. The client fails at the greeting only after that close, so its
+        // slot is freed after the count went down: the peak cannot be inflated by a slow reader thread on a busy
+        // machine (it was, when the count went down on the server's read of the client's close).
+        java.util.concurrent.CountDownLatch twoOpen = new java.util.concurrent.CountDownLatch(2);
         java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
         java.util.concurrent.atomic.AtomicInteger peak = new java.util.concurrent.atomic.AtomicInteger();
         java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
@@ -378,15 +381,19 @@ class DeliveryAgentTest {
                             java.net.Socket sock = silent.accept();
                             accepted.incrementAndGet();
                             peak.accumulateAndGet(open.incrementAndGet(), Math::max);
+                            twoOpen.countDown();
                             readers.execute(() -> {
-                                try (sock) {
-                                    while (sock.getInputStream().read() >= 0) {
-                                        // drain until the client gives up and closes
-                                    }
-                                } catch (java.io.IOException ignored) {
-                                    // reset by the client: also the end of its delivery
+                                try {
+                                    twoOpen.await(20, java.util.concurrent.TimeUnit.SECONDS);
+                                } catch (InterruptedException e) {
+                                    Thread.currentThread().interrupt();
                                 } finally {
-                                    open.decrementAndGet();
+                                    open.decrementAndGet(); // before the close the client waits for
+                                    try {
+                                        sock.close();
+                                    } catch (java.io.IOException ignored) {
+                                        // already gone
+                                    }
                                 }
                             });
                         } catch (java.io.IOException closed) {
@@ -399,7 +406,7 @@ class DeliveryAgentTest {
                     .maxConcurrent(2)
                     .client(SmtpClient.builder()
                             .tls(TlsPolicy.disabled())
-                            .timeouts(SmtpTimeouts.uniform(Duration.ofSeconds(1)))
+                            .timeouts(SmtpTimeouts.uniform(Duration.ofSeconds(60)))
                             .build())
                     .build();
             for (int i = 0; i < 6; i++) {
