@@ -18,6 +18,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
+import org.mailhygiene.internal.Checks;
 
 /**
  * A milter client that plays the MTA, the way Postfix's {@code smtpd_milters} do (Postfix {@code src/milter/milter8.c}
@@ -606,10 +607,7 @@ public final class MilterClient implements AutoCloseable {
          * @throws IllegalArgumentException if not positive
          */
         public Builder timeout(Duration value) {
-            if (value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException("timeout must be positive");
-            }
-            this.timeout = value;
+            this.timeout = Checks.requirePositive(value, "timeout");
             return this;
         }
 
