@@ -559,7 +559,8 @@ public final class CommandLineScanner implements Scanner {
     }
 
     /**
-     * Builds a {@link CommandLineScanner}. Each setter validates its argument and names the problem. Not thread-safe.
+     * Builds a {@link CommandLineScanner}. Each setter validates its own argument and names the problem; settings that
+     * exclude each other are checked by {@link #build()}, so the order of the calls never matters. Not thread-safe.
      */
     public static final class Builder {
         private CommandProfile profile;
@@ -631,16 +632,14 @@ public final class CommandLineScanner implements Scanner {
         /**
          * How many scanner processes this scanner runs at once. Default: the number of available processors.
          *
+         * Excludes {@link #processLimit(Semaphore)} ({@link #build()} refuses both).
+         *
          * @param value at least 1
          * @return this builder
          * @throws IllegalArgumentException if smaller than 1
-         * @throws IllegalStateException if {@link #processLimit(Semaphore)} was set
          */
         public Builder maxConcurrentProcesses(int value) {
             Checks.requireAtLeast(value, 1, "maxConcurrentProcesses");
-            if (processLimit != null) {
-                throw new IllegalStateException("maxConcurrentProcesses conflicts with the processLimit already set");
-            }
             this.maxConcurrentProcesses = value;
             this.maxConcurrentSet = true;
             return this;
@@ -648,17 +647,13 @@ public final class CommandLineScanner implements Scanner {
 
         /**
          * A semaphore shared with other scanners, so that together they run at most its permits of processes.
+         * Excludes {@link #maxConcurrentProcesses(int)} ({@link #build()} refuses both).
          *
          * @param semaphore the shared limit
          * @return this builder
-         * @throws IllegalStateException if {@link #maxConcurrentProcesses(int)} was set
          */
         public Builder processLimit(Semaphore semaphore) {
-            Objects.requireNonNull(semaphore, "semaphore");
-            if (maxConcurrentSet) {
-                throw new IllegalStateException("processLimit conflicts with the maxConcurrentProcesses already set");
-            }
-            this.processLimit = semaphore;
+            this.processLimit = Objects.requireNonNull(semaphore, "semaphore");
             return this;
         }
 
@@ -724,11 +719,18 @@ public final class CommandLineScanner implements Scanner {
         }
 
         /**
-         * Builds the scanner.
+         * Builds the scanner. Settings that exclude each other are checked here, whatever order they were set in.
          *
          * @return a new scanner
+         * @throws IllegalStateException if both {@link #maxConcurrentProcesses(int)} and
+         *     {@link #processLimit(Semaphore)} were set
          */
         public CommandLineScanner build() {
+            if (maxConcurrentSet && processLimit != null) {
+                throw new IllegalStateException("maxConcurrentProcesses (" + maxConcurrentProcesses
+                        + ") and processLimit (a shared semaphore) were both set; set one: processLimit already bounds"
+                        + " the processes of every scanner that shares it");
+            }
             return new CommandLineScanner(this);
         }
     }
