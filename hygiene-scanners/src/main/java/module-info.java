@@ -18,7 +18,6 @@ module org.mailhygiene.scanners {
     exports org.mailhygiene.scanners.builtin;
     exports org.mailhygiene.scanners.clamd;
     exports org.mailhygiene.scanners.cli;
-    exports org.mailhygiene.scanners.concurrent;
     exports org.mailhygiene.scanners.mime;
     exports org.mailhygiene.scanners.shared;
     exports org.mailhygiene.scanners.spamd;

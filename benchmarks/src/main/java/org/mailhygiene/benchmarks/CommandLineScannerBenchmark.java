@@ -4,13 +4,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.mailhygiene.api.Message;
 import org.mailhygiene.api.Verdict;
+import org.mailhygiene.internal.FileTrees;
 import org.mailhygiene.scanners.cli.CommandLineScanner;
 import org.mailhygiene.scanners.cli.CommandProfile;
 import org.mailhygiene.scanners.cli.ExitClass;
@@ -90,11 +89,7 @@ public class CommandLineScannerBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
-        try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
-                Files.delete(p);
-            }
-        }
+        FileTrees.deleteTree(root);
     }
 
     private static int direct(List<String> argv) throws IOException, InterruptedException {

@@ -6,6 +6,7 @@ import java.util.Objects;
 import java.util.function.Function;
 import org.mailhygiene.api.failover.FailoverException;
 import org.mailhygiene.api.failover.FailoverGroup;
+import org.mailhygiene.internal.Checks;
 
 /**
  * Why a scanner could not produce a verdict. Failures are a closed set of {@linkplain Kind kinds}; what each becomes
@@ -96,10 +97,7 @@ public record ScanFailure(String scanner, Kind kind, String detail, Duration ela
         Objects.requireNonNull(scanner, "scanner");
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(detail, "detail");
-        Objects.requireNonNull(elapsed, "elapsed");
-        if (elapsed.isNegative()) {
-            throw new IllegalArgumentException("elapsed must not be negative");
-        }
+        Checks.requireNonNegative(elapsed, "elapsed");
     }
 
     /**

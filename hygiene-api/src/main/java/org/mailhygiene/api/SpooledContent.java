@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Objects;
+import org.mailhygiene.internal.Checks;
 
 /**
  * Content read from a stream once, held in heap up to a threshold and in a private temporary file beyond it.
@@ -61,9 +62,7 @@ public final class SpooledContent implements MessageContent, AutoCloseable {
      */
     public static SpooledContent spool(InputStream in, long memoryThreshold, Path directory) throws IOException {
         Objects.requireNonNull(in, "in");
-        if (memoryThreshold < 0) {
-            throw new IllegalArgumentException("memoryThreshold must be >= 0, was " + memoryThreshold);
-        }
+        Checks.requireAtLeast(memoryThreshold, 0, "memoryThreshold");
         // A heap array cannot hold more than this; a larger threshold means "as much as fits in an array".
         long threshold = Math.min(memoryThreshold, MAX_HEAP);
         ByteArrayOutputStream mem = new ByteArrayOutputStream((int) Math.min(threshold, 8192));
@@ -135,9 +134,7 @@ public final class SpooledContent implements MessageContent, AutoCloseable {
     public static <E extends Exception> SpooledContent write(Writer<E> writer, long memoryThreshold, Path directory)
             throws IOException, E {
         Objects.requireNonNull(writer, "writer");
-        if (memoryThreshold < 0) {
-            throw new IllegalArgumentException("memoryThreshold must be >= 0, was " + memoryThreshold);
-        }
+        Checks.requireAtLeast(memoryThreshold, 0, "memoryThreshold");
         SpillingOutputStream out = new SpillingOutputStream(Math.min(memoryThreshold, MAX_HEAP), directory);
         try {
             writer.writeTo(out);

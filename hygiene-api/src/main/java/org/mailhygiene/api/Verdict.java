@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.OptionalDouble;
 import org.mailhygiene.api.policy.Header;
+import org.mailhygiene.internal.Checks;
 
 /**
  * What one scanner concluded about one message it actually scanned: which scanner, the outcome, the threats found, the
@@ -75,9 +76,7 @@ public record Verdict(
         if (threshold.isPresent() && !Double.isFinite(threshold.getAsDouble())) {
             throw new IllegalArgumentException("threshold must be finite");
         }
-        if (elapsed.isNegative()) {
-            throw new IllegalArgumentException("elapsed must not be negative");
-        }
+        Checks.requireNonNegative(elapsed, "elapsed");
     }
 
     /**

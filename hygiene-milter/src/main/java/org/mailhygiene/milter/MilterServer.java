@@ -1,5 +1,7 @@
 package org.mailhygiene.milter;
 
+import static org.mailhygiene.internal.Closeables.closeQuietly;
+
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -17,9 +19,10 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.mailhygiene.internal.Checks;
+import org.mailhygiene.internal.VirtualThreads;
 import org.mailhygiene.milter.protocol.MilterCodec;
 import org.mailhygiene.scanners.ScanPipeline;
-import org.mailhygiene.scanners.concurrent.VirtualThreads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,7 +71,7 @@ import org.slf4j.LoggerFactory;
  * {@link Builder#writeTimeout}. At most {@link Builder#maxConnections} connections are served; more are closed at
  * once.
  *
- * <p>Sessions run on virtual threads on Java 21+ ({@link VirtualThreads}), pooled platform threads on 17. Thread-safe.
+ * <p>Sessions run on virtual threads on Java 21+, pooled platform threads on 17. Thread-safe.
  * {@link #start()} once, {@link #close()} once.
  */
 public final class MilterServer implements AutoCloseable {
@@ -209,13 +212,7 @@ public final class MilterServer implements AutoCloseable {
     public void close() {
         running = false;
         ServerSocket ss = serverSocket;
-        if (ss != null) {
-            try {
-                ss.close();
-            } catch (IOException ignored) {
-                // closing
-            }
-        }
+        closeQuietly(ss);
         for (Socket s : sockets) {
             closeQuietly(s);
         }
@@ -268,14 +265,6 @@ public final class MilterServer implements AutoCloseable {
                 onClose.run();
                 closeQuietly(s);
             }
-        }
-    }
-
-    private static void closeQuietly(Socket s) {
-        try {
-            s.close();
-        } catch (IOException ignored) {
-            // nothing to do
         }
     }
 
@@ -353,9 +342,7 @@ public final class MilterServer implements AutoCloseable {
          * @throws IllegalArgumentException if negative
          */
         public Builder memoryThreshold(long octets) {
-            if (octets < 0) {
-                throw new IllegalArgumentException("memoryThreshold must be >= 0, was " + octets);
-            }
+            Checks.requireAtLeast(octets, 0, "memoryThreshold");
             this.memoryThreshold = octets;
             return this;
         }
@@ -380,9 +367,7 @@ public final class MilterServer implements AutoCloseable {
          * @throws IllegalArgumentException if smaller
          */
         public Builder maxPacketSize(int octets) {
-            if (octets < 65536) {
-                throw new IllegalArgumentException("maxPacketSize must be >= 65536, was " + octets);
-            }
+            Checks.requireAtLeast(octets, 65536, "maxPacketSize");
             this.maxPacketSize = octets;
             return this;
         }
@@ -395,9 +380,7 @@ public final class MilterServer implements AutoCloseable {
          * @throws IllegalArgumentException if {@code < 1}
          */
         public Builder maxConnections(int n) {
-            if (n < 1) {
-                throw new IllegalArgumentException("maxConnections must be >= 1, was " + n);
-            }
+            Checks.requireAtLeast(n, 1, "maxConnections");
             this.maxConnections = n;
             return this;
         }
@@ -411,7 +394,7 @@ public final class MilterServer implements AutoCloseable {
          * @throws IllegalArgumentException if not positive
          */
         public Builder readTimeout(Duration timeout) {
-            this.readTimeout = positive(timeout, "readTimeout");
+            this.readTimeout = Checks.requirePositive(timeout, "readTimeout");
             return this;
         }
 
@@ -423,7 +406,7 @@ public final class MilterServer implements AutoCloseable {
          * @throws IllegalArgumentException if not positive
          */
         public Builder writeTimeout(Duration timeout) {
-            this.writeTimeout = positive(timeout, "writeTimeout");
+            this.writeTimeout = Checks.requirePositive(timeout, "writeTimeout");
             return this;
         }
 
@@ -436,7 +419,7 @@ public final class MilterServer implements AutoCloseable {
          * @throws IllegalArgumentException if not positive
          */
         public Builder progressInterval(Duration interval) {
-            this.progressInterval = positive(interval, "progressInterval");
+            this.progressInterval = Checks.requirePositive(interval, "progressInterval");
             return this;
         }
 
@@ -450,7 +433,7 @@ public final class MilterServer implements AutoCloseable {
          * @throws IllegalArgumentException if not positive
          */
         public Builder scanTimeout(Duration timeout) {
-            this.scanTimeout = positive(timeout, "scanTimeout");
+            this.scanTimeout = Checks.requirePositive(timeout, "scanTimeout");
             return this;
         }
 
@@ -463,14 +446,6 @@ public final class MilterServer implements AutoCloseable {
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
-        }
-
-        private static Duration positive(Duration d, String what) {
-            Objects.requireNonNull(d, what);
-            if (d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(what + " must be positive, was " + d);
-            }
-            return d;
         }
 
         /**

@@ -1,5 +1,6 @@
 package org.mailhygiene.milter;
 
+import static org.mailhygiene.internal.Closeables.closeQuietly;
 import static org.mailhygiene.milter.protocol.MilterProtocol.*;
 
 import java.io.BufferedInputStream;
@@ -115,11 +116,7 @@ final class MilterSession implements Runnable {
         } catch (RuntimeException e) {
             LOG.warn("milter session failed", e);
         } finally {
-            try {
-                socket.close();
-            } catch (IOException ignored) {
-                // closing
-            }
+            closeQuietly(socket);
             onClose.run();
         }
     }
@@ -605,11 +602,7 @@ final class MilterSession implements Runnable {
                 return cfg.watchdog()
                         .schedule(
                                 () -> {
-                                    try {
-                                        socket.close();
-                                    } catch (IOException ignored) {
-                                        // closing is all we can do
-                                    }
+                                    closeQuietly(socket);
                                 },
                                 cfg.writeTimeout().toMillis(),
                                 TimeUnit.MILLISECONDS);

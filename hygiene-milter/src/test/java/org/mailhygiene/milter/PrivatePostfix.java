@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.mailhygiene.internal.FileTrees;
 import org.mailhygiene.testkit.junit.RealBinaries;
 
 /**
@@ -151,17 +152,7 @@ final class PrivatePostfix implements AutoCloseable {
         } catch (IOException | InterruptedException | RuntimeException e) {
             // best effort: fall through to removing the directory
         }
-        try (var walk = Files.walk(root)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException ignored) {
-                    // a file a postfix process still had open
-                }
-            });
-        } catch (IOException ignored) {
-            // temporary directory
-        }
+        FileTrees.deleteTreeQuietly(root); // best effort: a postfix process may still have had a file open
     }
 
     static int freePort() throws IOException {

@@ -35,6 +35,7 @@ import org.mailhygiene.api.shared.SharedState;
 import org.mailhygiene.api.shared.SharedStateException;
 import org.mailhygiene.api.shared.TokenStore;
 import org.mailhygiene.api.shared.VerdictStore;
+import org.mailhygiene.internal.Checks;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
@@ -142,10 +143,7 @@ public final class RedisSharedState implements SharedState {
      */
     public static RedisSharedState open(RedisUrl url, Duration callTimeout) {
         Objects.requireNonNull(url, "url");
-        Objects.requireNonNull(callTimeout, "callTimeout");
-        if (callTimeout.isNegative() || callTimeout.isZero()) {
-            throw new IllegalArgumentException("callTimeout must be positive, was " + callTimeout);
-        }
+        Checks.requirePositive(callTimeout, "callTimeout");
         int ms = (int) Math.max(1, Math.min(Integer.MAX_VALUE, callTimeout.toMillis()));
         DefaultJedisClientConfig.Builder cfg = DefaultJedisClientConfig.builder()
                 .connectionTimeoutMillis(ms)
@@ -338,10 +336,7 @@ public final class RedisSharedState implements SharedState {
     }
 
     private static long positiveMillis(Duration d, String what) {
-        Objects.requireNonNull(d, what);
-        if (d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(what + " must be positive, was " + d);
-        }
+        Checks.requirePositive(d, what);
         return Math.max(1, d.toMillis());
     }
 
@@ -399,9 +394,7 @@ public final class RedisSharedState implements SharedState {
         @Override
         public boolean tryAcquire(String key, int capacity, Duration window) throws SharedStateException {
             Objects.requireNonNull(key, "key");
-            if (capacity < 1) {
-                throw new IllegalArgumentException("capacity must be >= 1, was " + capacity);
-            }
+            Checks.requireAtLeast(capacity, 1, "capacity");
             long ms = positiveMillis(window, "window");
             String k = prefix + "rl:" + key;
             Object r = once(

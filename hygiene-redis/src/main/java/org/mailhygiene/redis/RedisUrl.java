@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.mailhygiene.internal.Checks;
 
 /**
  * A parsed Redis address. Forms (user and password optional, percent-encoded where needed):
@@ -91,9 +92,7 @@ public record RedisUrl(
         if (hosts.isEmpty()) {
             throw new IllegalArgumentException("no host");
         }
-        if (database < 0) {
-            throw new IllegalArgumentException("database must be >= 0, was " + database);
-        }
+        Checks.requireAtLeast(database, 0, "database");
     }
 
     /**

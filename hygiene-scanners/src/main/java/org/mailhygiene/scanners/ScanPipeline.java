@@ -28,7 +28,8 @@ import org.mailhygiene.api.events.HygieneListener;
 import org.mailhygiene.api.policy.DefaultPolicy;
 import org.mailhygiene.api.policy.Disposition;
 import org.mailhygiene.api.policy.Policy;
-import org.mailhygiene.scanners.concurrent.VirtualThreads;
+import org.mailhygiene.internal.Checks;
+import org.mailhygiene.internal.VirtualThreads;
 
 /**
  * Runs a message through the configured scanners, applies the policy and reports through the listener.
@@ -640,10 +641,7 @@ public final class ScanPipeline implements AutoCloseable {
          * @throws IllegalArgumentException if not positive
          */
         public Builder deadline(Duration value) {
-            Objects.requireNonNull(value, "deadline");
-            if (value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException("deadline must be positive, was " + value);
-            }
+            Checks.requirePositive(value, "deadline");
             deadline = value;
             return this;
         }

@@ -8,6 +8,7 @@ import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.ScanResult;
 import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.policy.Disposition;
+import org.mailhygiene.internal.Checks;
 
 /**
  * What a {@link ScanPipeline} found out about one message: one result per scanner that was asked, the policy's
@@ -31,10 +32,7 @@ public record ScanReport(List<ScanResult> results, Disposition disposition, Dura
     public ScanReport {
         results = List.copyOf(Objects.requireNonNull(results, "results"));
         Objects.requireNonNull(disposition, "disposition");
-        Objects.requireNonNull(elapsed, "elapsed");
-        if (elapsed.isNegative()) {
-            throw new IllegalArgumentException("elapsed must not be negative");
-        }
+        Checks.requireNonNegative(elapsed, "elapsed");
     }
 
     /**

@@ -22,6 +22,7 @@ import org.mailhygiene.api.ScanResult;
 import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.shared.SharedStateException;
 import org.mailhygiene.api.shared.VerdictStore;
+import org.mailhygiene.internal.Checks;
 
 /**
  * A bounded cache of scanner verdicts, keyed by the SHA-256 digest of the message content together with the scanner's
@@ -370,10 +371,7 @@ public final class VerdictCache {
          * @throws IllegalArgumentException if not positive
          */
         public Builder leaseTime(Duration value) {
-            Objects.requireNonNull(value, "leaseTime");
-            if (value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException("leaseTime must be positive, was " + value);
-            }
+            Checks.requirePositive(value, "leaseTime");
             leaseTime = value;
             return this;
         }
@@ -386,9 +384,7 @@ public final class VerdictCache {
          * @throws IllegalArgumentException if below 1
          */
         public Builder maximumSize(long value) {
-            if (value < 1) {
-                throw new IllegalArgumentException("maximumSize must be >= 1, was " + value);
-            }
+            Checks.requireAtLeast(value, 1, "maximumSize");
             maximumSize = value;
             return this;
         }
@@ -402,10 +398,7 @@ public final class VerdictCache {
          * @throws IllegalArgumentException if not positive
          */
         public Builder expireAfterWrite(Duration value) {
-            Objects.requireNonNull(value, "expireAfterWrite");
-            if (value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException("expireAfterWrite must be positive, was " + value);
-            }
+            Checks.requirePositive(value, "expireAfterWrite");
             expireAfterWrite = value;
             return this;
         }

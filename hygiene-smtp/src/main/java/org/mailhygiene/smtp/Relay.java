@@ -21,6 +21,7 @@ import org.mailhygiene.api.policy.Action;
 import org.mailhygiene.api.policy.Disposition;
 import org.mailhygiene.api.policy.SmtpReply;
 import org.mailhygiene.api.routing.Router;
+import org.mailhygiene.internal.Checks;
 import org.mailhygiene.scanners.ScanPipeline;
 import org.mailhygiene.scanners.ScanReport;
 import org.mailhygiene.scanners.auth.DkimSigning;
@@ -468,9 +469,7 @@ public final class Relay implements AutoCloseable {
          * @throws IllegalArgumentException if negative
          */
         public Builder memoryThreshold(long octets) {
-            if (octets < 0) {
-                throw new IllegalArgumentException("memoryThreshold must be >= 0, was " + octets);
-            }
+            Checks.requireAtLeast(octets, 0, "memoryThreshold");
             this.memoryThreshold = octets;
             return this;
         }

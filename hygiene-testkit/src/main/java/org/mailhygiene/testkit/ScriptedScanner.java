@@ -18,6 +18,7 @@ import org.mailhygiene.api.ScanException;
 import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.Verdict;
+import org.mailhygiene.internal.Checks;
 
 /**
  * A {@link Scanner} that answers from a script, in the manner of OkHttp's MockWebServer: enqueue one {@link Reply} per
@@ -108,9 +109,7 @@ public final class ScriptedScanner implements Scanner {
      */
     public ScriptedScanner enqueue(Reply reply, int times) {
         Objects.requireNonNull(reply, "reply");
-        if (times < 1) {
-            throw new IllegalArgumentException("times must be >= 1, was " + times);
-        }
+        Checks.requireAtLeast(times, 1, "times");
         synchronized (lock) {
             for (int i = 0; i < times; i++) {
                 replies.addLast(reply);
@@ -473,10 +472,7 @@ public final class ScriptedScanner implements Scanner {
          * @throws IllegalArgumentException if negative
          */
         public Reply after(Duration value) {
-            Objects.requireNonNull(value, "delay");
-            if (value.isNegative()) {
-                throw new IllegalArgumentException("delay must not be negative: " + value);
-            }
+            Checks.requireNonNegative(value, "delay");
             return new Reply(type, verdict, failureKind, detail, exception, value, gate);
         }
 

@@ -1,9 +1,17 @@
 package org.mailhygiene.modulepath;
 
 import java.io.IOException;
+import java.lang.module.ModuleReader;
+import java.lang.module.ModuleReference;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.Type;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.mailhygiene.api.Message;
 import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.policy.Action;
@@ -18,11 +26,14 @@ import org.mailhygiene.testkit.clamd.FakeClamd;
 /**
  * Scans the sample messages with the attachment policy and a {@link ClamdScanner} against a {@link FakeClamd}, as a
  * module-path application, and checks the dispositions (the clean message is accepted, the EICAR attachment rejected)
- * and that no scanner failed.
+ * and that no scanner failed; also that the project's internal helper package is not exported to this application
+ * and that no public signature of hygiene-api, hygiene-scanners or hygiene-testkit names one of its types.
  * Exits 0 when every expectation held, 1 otherwise (printing what happened), so the build fails on any defect that
  * only shows on the module path.
  */
 public final class ModulePathConsumer {
+    private static final String INTERNAL = "org.mailhygiene.internal";
+
     private ModulePathConsumer() {}
 
     /**
@@ -40,6 +51,7 @@ public final class ModulePathConsumer {
                 problems.add(c.getName() + " is in the unnamed module: not running on the module path");
             }
         }
+        internalPackageStaysInternal(problems);
         try (FakeClamd clamd = FakeClamd.start();
                 ScanPipeline pipeline = ScanPipeline.builder()
                         .scanner(AttachmentPolicyScanner.create())
@@ -57,6 +69,107 @@ public final class ModulePathConsumer {
         }
         problems.forEach(p -> System.out.println("module path: FAILED: " + p));
         System.exit(1);
+    }
+
+    /**
+     * {@code org.mailhygiene.internal} (hygiene-api) is exported only to the project's modules: not to this
+     * application, and no public or protected signature in a package the project exports to everyone names one of
+     * its types (a user would be handed a type it cannot use).
+     */
+    private static void internalPackageStaysInternal(List<String> problems) throws IOException {
+        Module api = Message.class.getModule();
+        Module self = ModulePathConsumer.class.getModule();
+        if (api.isExported(INTERNAL) || api.isExported(INTERNAL, self)) {
+            problems.add(INTERNAL + " is exported to " + self.getName());
+        }
+        for (Module m : List.of(ScanPipeline.class.getModule(), FakeClamd.class.getModule())) {
+            if (!api.isExported(INTERNAL, m)) {
+                problems.add(INTERNAL + " is not exported to " + m.getName() + ", which uses it");
+            }
+        }
+        int checked = 0;
+        for (Module m : List.of(api, ScanPipeline.class.getModule(), FakeClamd.class.getModule())) {
+            ModuleReference ref = ModuleLayer.boot()
+                    .configuration()
+                    .findModule(m.getName())
+                    .orElseThrow()
+                    .reference();
+            List<String> classes;
+            try (ModuleReader reader = ref.open();
+                    Stream<String> names = reader.list()) {
+                classes = names.filter(n -> n.endsWith(".class") && !n.equals("module-info.class"))
+                        .map(n -> n.substring(0, n.length() - ".class".length()).replace('/', '.'))
+                        .toList();
+            }
+            for (String name : classes) {
+                Class<?> c;
+                try {
+                    c = Class.forName(name, false, m.getClassLoader());
+                } catch (ClassNotFoundException | LinkageError e) {
+                    continue; // a class whose optional dependency is absent is not API this check can see
+                }
+                if (!m.isExported(c.getPackageName()) || !isVisible(c)) {
+                    continue;
+                }
+                try {
+                    for (String leak : internalTypesIn(c)) {
+                        problems.add(c.getName() + " exposes " + leak);
+                    }
+                    checked++;
+                } catch (LinkageError | TypeNotPresentException e) {
+                    // a signature names an optional dependency (requires static) that this application leaves out
+                    System.out.println("module path: not checked for internal types: " + c.getName() + " (" + e + ")");
+                }
+            }
+        }
+        if (checked == 0) {
+            problems.add("no exported class was found to check for internal types");
+        }
+    }
+
+    private static boolean isVisible(Class<?> c) {
+        for (Class<?> k = c; k != null; k = k.getDeclaringClass()) {
+            int mod = k.getModifiers();
+            if (!Modifier.isPublic(mod) && !Modifier.isProtected(mod)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static List<String> internalTypesIn(Class<?> c) {
+        List<Type> types = new ArrayList<>();
+        types.add(c.getGenericSuperclass());
+        types.addAll(List.of(c.getGenericInterfaces()));
+        for (Method method : c.getDeclaredMethods()) {
+            if (visible(method.getModifiers()) && !method.isSynthetic()) {
+                types.add(method.getGenericReturnType());
+                types.addAll(List.of(method.getGenericParameterTypes()));
+                types.addAll(List.of(method.getGenericExceptionTypes()));
+            }
+        }
+        for (Constructor<?> ctor : c.getDeclaredConstructors()) {
+            if (visible(ctor.getModifiers()) && !ctor.isSynthetic()) {
+                types.addAll(List.of(ctor.getGenericParameterTypes()));
+                types.addAll(List.of(ctor.getGenericExceptionTypes()));
+            }
+        }
+        for (Field field : c.getDeclaredFields()) {
+            if (visible(field.getModifiers()) && !field.isSynthetic()) {
+                types.add(field.getGenericType());
+            }
+        }
+        List<String> leaks = new ArrayList<>();
+        for (Type t : types) {
+            if (t != null && t.getTypeName().contains(INTERNAL + ".")) {
+                leaks.add(t.getTypeName());
+            }
+        }
+        return leaks;
+    }
+
+    private static boolean visible(int modifiers) {
+        return Modifier.isPublic(modifiers) || Modifier.isProtected(modifiers);
     }
 
     private static void expect(List<String> problems, String what, ScanReport report, Action expected) {

@@ -3,12 +3,11 @@ package org.mailhygiene.benchmarks.queue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.internal.FileTrees;
 import org.mailhygiene.smtp.queue.QueueId;
 import org.mailhygiene.smtp.queue.Spool;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -58,11 +57,7 @@ public class SpoolStoreBenchmark {
     @TearDown(Level.Iteration)
     public void close() throws IOException {
         spool.close();
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
+        FileTrees.deleteTree(dir);
     }
 
     @Benchmark

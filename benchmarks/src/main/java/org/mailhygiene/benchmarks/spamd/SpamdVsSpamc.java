@@ -19,6 +19,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.mailhygiene.api.Message;
 import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.internal.FileTrees;
 import org.mailhygiene.scanners.spamd.SpamdClient;
 import org.mailhygiene.scanners.spamd.SpamdScanner;
 import org.mailhygiene.testkit.spamd.FakeSpamd;
@@ -82,10 +83,7 @@ public final class SpamdVsSpamc {
                 fake.close();
             }
             if (dir != null) {
-                try (var walk = Files.walk(dir)) {
-                    walk.sorted(Collections.reverseOrder())
-                            .forEach(p -> p.toFile().delete());
-                }
+                FileTrees.deleteTreeQuietly(dir);
             }
         }
     }

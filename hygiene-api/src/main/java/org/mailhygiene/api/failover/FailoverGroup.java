@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.mailhygiene.api.events.HygieneListener;
+import org.mailhygiene.internal.Checks;
 
 /**
  * Members in priority order with health: a call goes to the best available member, round-robin among members of
@@ -470,7 +471,7 @@ public final class FailoverGroup<T> {
          * @throws IllegalArgumentException if not positive
          */
         public Builder<T> initialBackoff(Duration value) {
-            requirePositive(value, "initialBackoff");
+            Checks.requirePositive(value, "initialBackoff");
             initialBackoff = value;
             initialBackoffSet = true;
             return this;
@@ -485,7 +486,7 @@ public final class FailoverGroup<T> {
          * @throws IllegalArgumentException if not positive
          */
         public Builder<T> maxBackoff(Duration value) {
-            requirePositive(value, "maxBackoff");
+            Checks.requirePositive(value, "maxBackoff");
             maxBackoff = value;
             maxBackoffSet = true;
             return this;
@@ -499,7 +500,7 @@ public final class FailoverGroup<T> {
          * @throws IllegalArgumentException if not positive
          */
         public Builder<T> deadline(Duration value) {
-            requirePositive(value, "deadline");
+            Checks.requirePositive(value, "deadline");
             deadline = value;
             return this;
         }
@@ -536,13 +537,6 @@ public final class FailoverGroup<T> {
         public Builder<T> listener(HygieneListener value) {
             listener = Objects.requireNonNull(value, "listener");
             return this;
-        }
-
-        private static void requirePositive(Duration d, String what) {
-            Objects.requireNonNull(d, what);
-            if (d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(what + " must be positive, was " + d);
-            }
         }
 
         /**

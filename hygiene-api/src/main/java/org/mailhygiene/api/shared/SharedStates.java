@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import org.mailhygiene.internal.Checks;
 
 /** Finds a {@link SharedStateProvider} for a URL. Stateless; thread-safe. */
 public final class SharedStates {
@@ -22,10 +23,7 @@ public final class SharedStates {
      */
     public static SharedState open(URI url, Duration callTimeout) {
         Objects.requireNonNull(url, "url");
-        Objects.requireNonNull(callTimeout, "callTimeout");
-        if (callTimeout.isNegative() || callTimeout.isZero()) {
-            throw new IllegalArgumentException("callTimeout must be positive, was " + callTimeout);
-        }
+        Checks.requirePositive(callTimeout, "callTimeout");
         for (SharedStateProvider p :
                 ServiceLoader.load(SharedStateProvider.class, SharedStates.class.getClassLoader())) {
             Optional<SharedState> s = p.open(url, callTimeout);

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Objects;
+import org.mailhygiene.internal.Checks;
 
 /**
  * Frames milter packets: a 4-byte big-endian length {@code n} (the code plus the payload), then {@code n} bytes.
@@ -37,9 +38,7 @@ public final class MilterCodec {
      * @throws IllegalArgumentException if {@code maxLength < 1}
      */
     public static MilterPacket read(InputStream in, int maxLength) throws IOException {
-        if (maxLength < 1) {
-            throw new IllegalArgumentException("maxLength must be >= 1, was " + maxLength);
-        }
+        Checks.requireAtLeast(maxLength, 1, "maxLength");
         int b0 = in.read();
         if (b0 < 0) {
             return null;

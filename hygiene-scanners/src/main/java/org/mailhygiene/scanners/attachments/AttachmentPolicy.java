@@ -8,6 +8,7 @@ import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
+import org.mailhygiene.internal.Checks;
 
 /**
  * The rules of an {@link AttachmentPolicyScanner}: which file-name extensions and which media types are blocked or
@@ -555,9 +556,7 @@ public final class AttachmentPolicy {
          * @throws IllegalArgumentException if negative
          */
         public Builder maxArchiveDepth(int value) {
-            if (value < 0) {
-                throw new IllegalArgumentException("archive depth must be >= 0, was " + value);
-            }
+            Checks.requireAtLeast(value, 0, "archive depth");
             maxArchiveDepth = value;
             return this;
         }
@@ -571,9 +570,7 @@ public final class AttachmentPolicy {
          * @throws IllegalArgumentException if below 1
          */
         public Builder maxArchiveEntries(int value) {
-            if (value < 1) {
-                throw new IllegalArgumentException("archive entries must be >= 1, was " + value);
-            }
+            Checks.requireAtLeast(value, 1, "archive entries");
             maxArchiveEntries = value;
             return this;
         }
@@ -587,9 +584,7 @@ public final class AttachmentPolicy {
          * @throws IllegalArgumentException if below 1
          */
         public Builder maxExpandedBytes(long value) {
-            if (value < 1) {
-                throw new IllegalArgumentException("expanded bytes must be >= 1, was " + value);
-            }
+            Checks.requireAtLeast(value, 1, "expanded bytes");
             maxExpandedBytes = value;
             return this;
         }
@@ -603,9 +598,7 @@ public final class AttachmentPolicy {
          * @throws IllegalArgumentException if below 2
          */
         public Builder maxExpansionRatio(int value) {
-            if (value < 2) {
-                throw new IllegalArgumentException("expansion ratio must be >= 2, was " + value);
-            }
+            Checks.requireAtLeast(value, 2, "expansion ratio");
             maxExpansionRatio = value;
             return this;
         }

@@ -1,5 +1,7 @@
 package org.mailhygiene.scanners.clamd;
 
+import static org.mailhygiene.internal.Closeables.closeQuietly;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
 import org.mailhygiene.api.ScanFailure.Kind;
+import org.mailhygiene.internal.Checks;
 
 /**
  * A low-level clamd client: one connection per command, {@code z}-framed commands (NUL-terminated, the form clamd
@@ -288,10 +291,7 @@ public final class ClamdClient {
     }
 
     private long deadlineNanos(Duration deadline) {
-        Objects.requireNonNull(deadline, "deadline");
-        if (deadline.isNegative() || deadline.isZero()) {
-            throw new IllegalArgumentException("deadline must be positive, was " + deadline);
-        }
+        Checks.requirePositive(deadline, "deadline");
         long now = System.nanoTime();
         long d = deadline.compareTo(Duration.ofDays(365)) > 0
                 ? Duration.ofDays(365).toNanos()
@@ -338,30 +338,13 @@ public final class ClamdClient {
         } catch (IOException | RuntimeException e) {
             throw new ClamdException(Kind.UNAVAILABLE, address + ": connect failed: " + e, e);
         } finally {
-            closeQuietly(ch, sel);
+            closeQuietly(sel, ch);
         }
     }
 
     private static void checkInterrupt() throws InterruptedException {
         if (Thread.interrupted()) {
             throw new InterruptedException("clamd command interrupted");
-        }
-    }
-
-    private static void closeQuietly(SocketChannel ch, Selector sel) {
-        try {
-            if (sel != null) {
-                sel.close();
-            }
-        } catch (IOException ignored) {
-            // nothing to do
-        }
-        try {
-            if (ch != null) {
-                ch.close();
-            }
-        } catch (IOException ignored) {
-            // nothing to do
         }
     }
 
@@ -502,7 +485,7 @@ public final class ClamdClient {
 
         @Override
         public void close() {
-            closeQuietly(ch, sel);
+            closeQuietly(sel, ch);
         }
     }
 
@@ -525,7 +508,7 @@ public final class ClamdClient {
          * @throws IllegalArgumentException if not positive
          */
         public Builder connectTimeout(Duration value) {
-            connectTimeout = positive(value, "connectTimeout");
+            connectTimeout = Checks.requirePositive(value, "connectTimeout");
             return this;
         }
 
@@ -538,7 +521,7 @@ public final class ClamdClient {
          * @throws IllegalArgumentException if not positive
          */
         public Builder readTimeout(Duration value) {
-            readTimeout = positive(value, "readTimeout");
+            readTimeout = Checks.requirePositive(value, "readTimeout");
             return this;
         }
 
@@ -555,14 +538,6 @@ public final class ClamdClient {
             }
             chunkSize = bytes;
             return this;
-        }
-
-        static Duration positive(Duration d, String what) {
-            Objects.requireNonNull(d, what);
-            if (d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(what + " must be positive, was " + d);
-            }
-            return d;
         }
 
         /**

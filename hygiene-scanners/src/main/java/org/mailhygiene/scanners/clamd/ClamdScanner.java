@@ -31,6 +31,7 @@ import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.events.HygieneListener;
 import org.mailhygiene.api.failover.FailoverException;
 import org.mailhygiene.api.failover.FailoverGroup;
+import org.mailhygiene.internal.Checks;
 import org.mailhygiene.scanners.update.UpdateStep;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -367,7 +368,7 @@ public final class ClamdScanner implements Scanner {
      */
     public ScheduledFuture<?> scheduleProbes(ScheduledExecutorService executor, Duration interval) {
         Objects.requireNonNull(executor, "executor");
-        ClamdClient.Builder.positive(interval, "interval");
+        Checks.requirePositive(interval, "interval");
         long ms = Math.max(1, interval.toMillis());
         return executor.scheduleWithFixedDelay(
                 () -> {
@@ -784,7 +785,7 @@ public final class ClamdScanner implements Scanner {
          * @throws IllegalArgumentException if not positive
          */
         public Builder connectTimeout(Duration value) {
-            connectTimeout = ClamdClient.Builder.positive(value, "connectTimeout");
+            connectTimeout = Checks.requirePositive(value, "connectTimeout");
             return this;
         }
 
@@ -798,7 +799,7 @@ public final class ClamdScanner implements Scanner {
          * @throws IllegalArgumentException if not positive
          */
         public Builder readTimeout(Duration value) {
-            readTimeout = ClamdClient.Builder.positive(value, "readTimeout");
+            readTimeout = Checks.requirePositive(value, "readTimeout");
             return this;
         }
 
@@ -811,7 +812,7 @@ public final class ClamdScanner implements Scanner {
          * @throws IllegalArgumentException if not positive
          */
         public Builder scanDeadline(Duration value) {
-            scanDeadline = ClamdClient.Builder.positive(value, "scanDeadline");
+            scanDeadline = Checks.requirePositive(value, "scanDeadline");
             scanDeadlineSet = true;
             return this;
         }
@@ -824,7 +825,7 @@ public final class ClamdScanner implements Scanner {
          * @throws IllegalArgumentException if not positive
          */
         public Builder probeTimeout(Duration value) {
-            probeTimeout = ClamdClient.Builder.positive(value, "probeTimeout");
+            probeTimeout = Checks.requirePositive(value, "probeTimeout");
             return this;
         }
 
@@ -865,10 +866,7 @@ public final class ClamdScanner implements Scanner {
          * @throws IllegalArgumentException if negative
          */
         public Builder reloadSettle(Duration value) {
-            Objects.requireNonNull(value, "reloadSettle");
-            if (value.isNegative()) {
-                throw new IllegalArgumentException("reloadSettle must not be negative, was " + value);
-            }
+            Checks.requireNonNegative(value, "reloadSettle");
             reloadSettle = value;
             return this;
         }
@@ -884,7 +882,7 @@ public final class ClamdScanner implements Scanner {
          * @throws IllegalArgumentException if not positive or longer than 24 h
          */
         public Builder versionCheckInterval(Duration value) {
-            ClamdClient.Builder.positive(value, "versionCheckInterval");
+            Checks.requirePositive(value, "versionCheckInterval");
             if (value.compareTo(Duration.ofHours(24)) > 0) {
                 throw new IllegalArgumentException("versionCheckInterval must be at most 24 h, was " + value
                         + "; a cached clean verdict could outlive many signature updates");
@@ -916,7 +914,7 @@ public final class ClamdScanner implements Scanner {
          * @throws IllegalArgumentException if not positive
          */
         public Builder initialBackoff(Duration value) {
-            initialBackoff = ClamdClient.Builder.positive(value, "initialBackoff");
+            initialBackoff = Checks.requirePositive(value, "initialBackoff");
             initialBackoffSet = true;
             return this;
         }
@@ -930,7 +928,7 @@ public final class ClamdScanner implements Scanner {
          * @throws IllegalArgumentException if not positive
          */
         public Builder maxBackoff(Duration value) {
-            maxBackoff = ClamdClient.Builder.positive(value, "maxBackoff");
+            maxBackoff = Checks.requirePositive(value, "maxBackoff");
             maxBackoffSet = true;
             return this;
         }

@@ -5,12 +5,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -41,6 +38,8 @@ import org.mailhygiene.api.ScanException;
 import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.Verdict;
+import org.mailhygiene.internal.Checks;
+import org.mailhygiene.internal.FileTrees;
 import org.mailhygiene.scanners.mime.MimeWalker;
 import org.mailhygiene.scanners.update.CommandStep;
 import org.mailhygiene.scanners.update.UpdateStep;
@@ -526,28 +525,8 @@ public final class CommandLineScanner implements Scanner {
 
     private static void deleteRecursively(Path dir) {
         try {
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
-                    // the scanner may have created directories we cannot enter; make them ours again
-                    d.toFile().setWritable(true, true);
-                    d.toFile().setExecutable(true, true);
-                    d.toFile().setReadable(true, true);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
-                    Files.delete(f);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                    Files.delete(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
+            // the scanner may have created directories we cannot change; deleteTree makes them ours again
+            FileTrees.deleteTree(dir);
         } catch (IOException e) {
             LOG.warn("cannot remove the scanner's private directory {}: {}", dir, e.toString());
         }
@@ -580,7 +559,8 @@ public final class CommandLineScanner implements Scanner {
     }
 
     /**
-     * Builds a {@link CommandLineScanner}. Each setter validates its argument and names the problem. Not thread-safe.
+     * Builds a {@link CommandLineScanner}. Each setter validates its own argument and names the problem; settings that
+     * exclude each other are checked by {@link #build()}, so the order of the calls never matters. Not thread-safe.
      */
     public static final class Builder {
         private CommandProfile profile;
@@ -619,7 +599,7 @@ public final class CommandLineScanner implements Scanner {
          * @throws IllegalArgumentException if not positive
          */
         public Builder timeout(Duration value) {
-            this.timeout = positive(value, "timeout");
+            this.timeout = Checks.requirePositive(value, "timeout");
             return this;
         }
 
@@ -632,7 +612,7 @@ public final class CommandLineScanner implements Scanner {
          * @throws IllegalArgumentException if not positive
          */
         public Builder queueTimeout(Duration value) {
-            this.queueTimeout = positive(value, "queueTimeout");
+            this.queueTimeout = Checks.requirePositive(value, "queueTimeout");
             return this;
         }
 
@@ -644,9 +624,7 @@ public final class CommandLineScanner implements Scanner {
          * @throws IllegalArgumentException if smaller than 1024
          */
         public Builder maxOutputBytes(int value) {
-            if (value < 1024) {
-                throw new IllegalArgumentException("maxOutputBytes must be >= 1024, was " + value);
-            }
+            Checks.requireAtLeast(value, 1024, "maxOutputBytes");
             this.maxOutputBytes = value;
             return this;
         }
@@ -654,18 +632,14 @@ public final class CommandLineScanner implements Scanner {
         /**
          * How many scanner processes this scanner runs at once. Default: the number of available processors.
          *
+         * Excludes {@link #processLimit(Semaphore)} ({@link #build()} refuses both).
+         *
          * @param value at least 1
          * @return this builder
          * @throws IllegalArgumentException if smaller than 1
-         * @throws IllegalStateException if {@link #processLimit(Semaphore)} was set
          */
         public Builder maxConcurrentProcesses(int value) {
-            if (value < 1) {
-                throw new IllegalArgumentException("maxConcurrentProcesses must be >= 1, was " + value);
-            }
-            if (processLimit != null) {
-                throw new IllegalStateException("maxConcurrentProcesses conflicts with the processLimit already set");
-            }
+            Checks.requireAtLeast(value, 1, "maxConcurrentProcesses");
             this.maxConcurrentProcesses = value;
             this.maxConcurrentSet = true;
             return this;
@@ -673,17 +647,13 @@ public final class CommandLineScanner implements Scanner {
 
         /**
          * A semaphore shared with other scanners, so that together they run at most its permits of processes.
+         * Excludes {@link #maxConcurrentProcesses(int)} ({@link #build()} refuses both).
          *
          * @param semaphore the shared limit
          * @return this builder
-         * @throws IllegalStateException if {@link #maxConcurrentProcesses(int)} was set
          */
         public Builder processLimit(Semaphore semaphore) {
-            Objects.requireNonNull(semaphore, "semaphore");
-            if (maxConcurrentSet) {
-                throw new IllegalStateException("processLimit conflicts with the maxConcurrentProcesses already set");
-            }
-            this.processLimit = semaphore;
+            this.processLimit = Objects.requireNonNull(semaphore, "semaphore");
             return this;
         }
 
@@ -749,20 +719,19 @@ public final class CommandLineScanner implements Scanner {
         }
 
         /**
-         * Builds the scanner.
+         * Builds the scanner. Settings that exclude each other are checked here, whatever order they were set in.
          *
          * @return a new scanner
+         * @throws IllegalStateException if both {@link #maxConcurrentProcesses(int)} and
+         *     {@link #processLimit(Semaphore)} were set
          */
         public CommandLineScanner build() {
-            return new CommandLineScanner(this);
-        }
-
-        private static Duration positive(Duration value, String what) {
-            Objects.requireNonNull(value, what);
-            if (value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException(what + " must be positive, was " + value);
+            if (maxConcurrentSet && processLimit != null) {
+                throw new IllegalStateException("maxConcurrentProcesses (" + maxConcurrentProcesses
+                        + ") and processLimit (a shared semaphore) were both set; set one: processLimit already bounds"
+                        + " the processes of every scanner that shares it");
             }
-            return value;
+            return new CommandLineScanner(this);
         }
     }
 }

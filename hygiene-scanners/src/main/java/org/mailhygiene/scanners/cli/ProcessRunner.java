@@ -1,5 +1,7 @@
 package org.mailhygiene.scanners.cli;
 
+import static org.mailhygiene.internal.Closeables.closeQuietly;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,7 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.mailhygiene.scanners.concurrent.VirtualThreads;
+import org.mailhygiene.internal.VirtualThreads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,11 +73,7 @@ final class ProcessRunner {
         String runId = UUID.randomUUID().toString();
         pb.environment().put(RUN_MARKER, runId);
         Process process = pb.start();
-        try {
-            process.getOutputStream().close();
-        } catch (IOException ignored) {
-            // the program may already have exited; nothing to send anyway
-        }
+        closeQuietly(process.getOutputStream());
         OutputCollector collector = new OutputCollector(process.getInputStream(), maxOutputBytes);
         Thread reader = VirtualThreads.factory("cli-output").newThread(collector);
         reader.start();
@@ -127,11 +125,7 @@ final class ProcessRunner {
     }
 
     private static void closeOutput(Process process, Thread reader) {
-        try {
-            process.getInputStream().close();
-        } catch (IOException ignored) {
-            // closing a pipe we only read from; nothing is lost
-        }
+        closeQuietly(process.getInputStream());
         if (reader.isAlive()) {
             LOG.warn(
                     "output reader {} still blocked after {}; a process outside this JVM's reach holds the pipe",

@@ -1,5 +1,7 @@
 package org.mailhygiene.scanners.mime;
 
+import static org.mailhygiene.internal.Closeables.closeQuietly;
+
 import jakarta.activation.DataSource;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
@@ -26,6 +28,7 @@ import java.util.Optional;
 import java.util.Properties;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.SpooledContent;
+import org.mailhygiene.internal.Checks;
 
 /**
  * Walks the MIME tree of a message and streams the decoded body of each leaf part to a {@link PartVisitor}.
@@ -647,11 +650,7 @@ public final class MimeWalker {
 
             @Override
             public void close() {
-                try {
-                    in.close();
-                } catch (IOException ignored) {
-                    // A read-only stream; the walk scope closes the underlying file streams anyway.
-                }
+                closeQuietly(in);
             }
         }
     }
@@ -758,9 +757,7 @@ public final class MimeWalker {
          * @throws IllegalArgumentException if negative
          */
         public Builder maxDepth(int value) {
-            if (value < 0) {
-                throw new IllegalArgumentException("maxDepth must be >= 0, was " + value);
-            }
+            Checks.requireAtLeast(value, 0, "maxDepth");
             maxDepth = value;
             return this;
         }
@@ -773,9 +770,7 @@ public final class MimeWalker {
          * @throws IllegalArgumentException if below 1
          */
         public Builder maxParts(int value) {
-            if (value < 1) {
-                throw new IllegalArgumentException("maxParts must be >= 1, was " + value);
-            }
+            Checks.requireAtLeast(value, 1, "maxParts");
             maxParts = value;
             return this;
         }
@@ -789,9 +784,7 @@ public final class MimeWalker {
          * @throws IllegalArgumentException if below 1
          */
         public Builder maxDecodedBytes(long value) {
-            if (value < 1) {
-                throw new IllegalArgumentException("maxDecodedBytes must be >= 1, was " + value);
-            }
+            Checks.requireAtLeast(value, 1, "maxDecodedBytes");
             maxDecodedBytes = value;
             return this;
         }
@@ -805,9 +798,7 @@ public final class MimeWalker {
          * @throws IllegalArgumentException if negative
          */
         public Builder spoolThreshold(long value) {
-            if (value < 0) {
-                throw new IllegalArgumentException("spoolThreshold must be >= 0, was " + value);
-            }
+            Checks.requireAtLeast(value, 0, "spoolThreshold");
             spoolThreshold = value;
             return this;
         }

@@ -2,6 +2,7 @@ package org.mailhygiene.scanners.mime;
 
 import java.util.Objects;
 import java.util.Optional;
+import org.mailhygiene.internal.Checks;
 
 /**
  * What the walker knows about one MIME entity before its body is read.
@@ -47,9 +48,7 @@ public record PartInfo(
         Objects.requireNonNull(fileName, "fileName");
         Objects.requireNonNull(disposition, "disposition");
         Objects.requireNonNull(transferEncoding, "transferEncoding");
-        if (depth < 0) {
-            throw new IllegalArgumentException("depth must be >= 0, was " + depth);
-        }
+        Checks.requireAtLeast(depth, 0, "depth");
     }
 
     /**

@@ -5,6 +5,7 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.internal.Checks;
 
 /**
  * A {@link SharedInputStream} over {@link MessageContent}, so Jakarta Mail parses structure without copying part
@@ -48,9 +49,7 @@ final class SharedContentStream extends BufferedInputStream implements SharedInp
 
     @Override
     public InputStream newStream(long from, long to) {
-        if (from < 0) {
-            throw new IllegalArgumentException("start must be >= 0, was " + from);
-        }
+        Checks.requireAtLeast(from, 0, "start");
         long absoluteEnd = to < 0 ? end : start + to;
         if (end >= 0 && absoluteEnd > end) {
             absoluteEnd = end;

@@ -19,6 +19,7 @@ import org.mailhygiene.api.shared.SharedState;
 import org.mailhygiene.api.shared.SharedStateException;
 import org.mailhygiene.api.shared.TokenStore;
 import org.mailhygiene.api.shared.VerdictStore;
+import org.mailhygiene.internal.Checks;
 
 /**
  * Shared state held in this JVM's memory: the embedded default, and the reference the Redis implementation is tested
@@ -115,13 +116,6 @@ public final class InProcessSharedState implements SharedState {
         return Objects.requireNonNull(identity, "identity") + '\0' + Objects.requireNonNull(sha256, "sha256");
     }
 
-    private static void requirePositive(Duration d, String what) {
-        Objects.requireNonNull(d, what);
-        if (d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(what + " must be positive, was " + d);
-        }
-    }
-
     private <T> void sweep(Map<String, Expiring<T>> map) {
         if (map.size() < MAX_ENTRIES) {
             return;
@@ -155,7 +149,7 @@ public final class InProcessSharedState implements SharedState {
         public void put(String identity, String sha256, Verdict verdict, Duration ttl) throws SharedStateException {
             open();
             Objects.requireNonNull(verdict, "verdict");
-            requirePositive(ttl, "ttl");
+            Checks.requirePositive(ttl, "ttl");
             sweep(verdicts);
             verdicts.put(key(identity, sha256), new Expiring<>(verdict, now() + ttl.toMillis()));
         }
@@ -165,7 +159,7 @@ public final class InProcessSharedState implements SharedState {
                 throws SharedStateException {
             open();
             Objects.requireNonNull(owner, "owner");
-            requirePositive(lease, "lease");
+            Checks.requirePositive(lease, "lease");
             sweep(leases);
             long now = now();
             Expiring<String> mine = new Expiring<>(owner, now + lease.toMillis());
@@ -200,10 +194,8 @@ public final class InProcessSharedState implements SharedState {
         public boolean tryAcquire(String key, int capacity, Duration window) throws SharedStateException {
             open();
             Objects.requireNonNull(key, "key");
-            if (capacity < 1) {
-                throw new IllegalArgumentException("capacity must be >= 1, was " + capacity);
-            }
-            requirePositive(window, "window");
+            Checks.requireAtLeast(capacity, 1, "capacity");
+            Checks.requirePositive(window, "window");
             long now = now();
             if (buckets.size() >= MAX_ENTRIES) {
                 buckets.values().removeIf(b -> b.expiresAt <= now);

@@ -1,5 +1,7 @@
 package org.mailhygiene.scanners.spamd;
 
+import static org.mailhygiene.internal.Closeables.closeQuietly;
+
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
@@ -30,6 +32,7 @@ import java.util.zip.DeflaterOutputStream;
 import javax.net.SocketFactory;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.ScanFailure;
+import org.mailhygiene.internal.Checks;
 
 /**
  * A client for one spamd instance speaking SPAMC/1.5 over TCP: {@link SpamdCommand#CHECK}, {@code SYMBOLS},
@@ -670,14 +673,6 @@ public final class SpamdClient {
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, ms));
     }
 
-    private static void closeQuietly(Socket s) {
-        try {
-            s.close();
-        } catch (IOException ignored) {
-            // closing is best effort; the request already has its outcome
-        }
-    }
-
     @Override
     public String toString() {
         return "SpamdClient[" + label + "]";
@@ -732,7 +727,7 @@ public final class SpamdClient {
          * @throws IllegalArgumentException if not positive
          */
         public Builder connectTimeout(Duration value) {
-            connectTimeout = positive(value, "connectTimeout");
+            connectTimeout = Checks.requirePositive(value, "connectTimeout");
             return this;
         }
 
@@ -744,7 +739,7 @@ public final class SpamdClient {
          * @throws IllegalArgumentException if not positive
          */
         public Builder readTimeout(Duration value) {
-            readTimeout = positive(value, "readTimeout");
+            readTimeout = Checks.requirePositive(value, "readTimeout");
             return this;
         }
 
@@ -756,7 +751,7 @@ public final class SpamdClient {
          * @throws IllegalArgumentException if not positive
          */
         public Builder deadline(Duration value) {
-            deadline = positive(value, "deadline");
+            deadline = Checks.requirePositive(value, "deadline");
             return this;
         }
 
@@ -810,14 +805,6 @@ public final class SpamdClient {
         public Builder socketFactory(SocketFactory value) {
             socketFactory = Objects.requireNonNull(value, "socketFactory");
             return this;
-        }
-
-        private static Duration positive(Duration d, String what) {
-            Objects.requireNonNull(d, what);
-            if (d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(what + " must be positive, was " + d);
-            }
-            return d;
         }
 
         /**

@@ -20,6 +20,7 @@ import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.events.HygieneListener;
 import org.mailhygiene.api.failover.FailoverException;
 import org.mailhygiene.api.failover.FailoverGroup;
+import org.mailhygiene.internal.Checks;
 
 /**
  * A {@link Scanner} that asks SpamAssassin's spamd, through a {@link FailoverGroup} of {@link SpamdClient}s, and
@@ -501,7 +502,7 @@ public final class SpamdScanner implements Scanner {
          * @throws IllegalArgumentException if not positive
          */
         public Builder deadline(Duration value) {
-            deadline = positive(value, "deadline");
+            deadline = Checks.requirePositive(value, "deadline");
             ownGroupSettings.add("deadline");
             return this;
         }
@@ -515,7 +516,7 @@ public final class SpamdScanner implements Scanner {
          * @throws IllegalArgumentException if not positive
          */
         public Builder connectTimeout(Duration value) {
-            connectTimeout = positive(value, "connectTimeout");
+            connectTimeout = Checks.requirePositive(value, "connectTimeout");
             ownGroupSettings.add("connectTimeout");
             return this;
         }
@@ -529,7 +530,7 @@ public final class SpamdScanner implements Scanner {
          * @throws IllegalArgumentException if not positive
          */
         public Builder readTimeout(Duration value) {
-            readTimeout = positive(value, "readTimeout");
+            readTimeout = Checks.requirePositive(value, "readTimeout");
             ownGroupSettings.add("readTimeout");
             return this;
         }
@@ -543,7 +544,7 @@ public final class SpamdScanner implements Scanner {
          * @throws IllegalArgumentException if not positive or above 10 minutes
          */
         public Builder initialBackoff(Duration value) {
-            positive(value, "initialBackoff");
+            Checks.requirePositive(value, "initialBackoff");
             if (value.compareTo(Duration.ofMinutes(10)) > 0) {
                 throw new IllegalArgumentException("initialBackoff must be at most 10 minutes, was " + value);
             }
@@ -574,14 +575,6 @@ public final class SpamdScanner implements Scanner {
             listener = Objects.requireNonNull(value, "listener");
             ownGroupSettings.add("listener");
             return this;
-        }
-
-        private static Duration positive(Duration d, String what) {
-            Objects.requireNonNull(d, what);
-            if (d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(what + " must be positive, was " + d);
-            }
-            return d;
         }
 
         /**

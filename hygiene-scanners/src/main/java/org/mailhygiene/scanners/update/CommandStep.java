@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.mailhygiene.internal.Checks;
 
 /**
  * An {@link UpdateStep} that runs an external program (no shell) and succeeds when it exits with one of the accepted
@@ -203,11 +204,7 @@ public final class CommandStep implements UpdateStep {
          * @throws IllegalArgumentException if not positive
          */
         public Builder timeout(Duration value) {
-            Objects.requireNonNull(value, "timeout");
-            if (value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException("update step " + name + ": timeout must be positive, was " + value);
-            }
-            timeout = value;
+            timeout = Checks.requirePositive(value, "update step " + name + ": timeout");
             return this;
         }
 

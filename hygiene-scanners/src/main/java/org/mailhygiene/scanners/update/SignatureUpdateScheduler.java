@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.random.RandomGenerator;
 import org.mailhygiene.api.events.HygieneListener;
+import org.mailhygiene.internal.Checks;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -411,10 +412,7 @@ public final class SignatureUpdateScheduler implements AutoCloseable {
          * @throws IllegalArgumentException if negative
          */
         public Builder jitter(Duration value) {
-            Objects.requireNonNull(value, "jitter");
-            if (value.isNegative()) {
-                throw new IllegalArgumentException("jitter must not be negative, was " + value);
-            }
+            Checks.requireNonNegative(value, "jitter");
             jitter = value;
             return this;
         }
@@ -427,10 +425,7 @@ public final class SignatureUpdateScheduler implements AutoCloseable {
          * @throws IllegalArgumentException if negative
          */
         public Builder initialDelay(Duration value) {
-            Objects.requireNonNull(value, "initialDelay");
-            if (value.isNegative()) {
-                throw new IllegalArgumentException("initialDelay must not be negative, was " + value);
-            }
+            Checks.requireNonNegative(value, "initialDelay");
             initialDelay = value;
             return this;
         }

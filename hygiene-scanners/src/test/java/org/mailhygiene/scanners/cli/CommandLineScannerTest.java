@@ -311,12 +311,14 @@ class CommandLineScannerTest {
         assertThatThrownBy(() -> b.maxConcurrentProcesses(0)).hasMessageContaining("maxConcurrentProcesses");
         assertThatThrownBy(() -> b.temporaryDirectory(root.resolve("nope"))).hasMessageContaining("not an existing");
         assertThatThrownBy(() -> b.environment("A=B", "x")).hasMessageContaining("not valid");
-        b.maxConcurrentProcesses(2);
-        assertThatThrownBy(() -> b.processLimit(new Semaphore(1))).isInstanceOf(IllegalStateException.class);
+        b.maxConcurrentProcesses(2).processLimit(new Semaphore(1)); // conflicting, but build() is where that is found
+        assertThatThrownBy(b::build).isInstanceOf(IllegalStateException.class).hasMessageContaining("both set");
         assertThatThrownBy(() -> CommandLineScanner.builder(Profiles.vascan())
                         .processLimit(new Semaphore(1))
-                        .maxConcurrentProcesses(1))
-                .isInstanceOf(IllegalStateException.class);
+                        .maxConcurrentProcesses(1)
+                        .build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("both set");
     }
 
     @Test

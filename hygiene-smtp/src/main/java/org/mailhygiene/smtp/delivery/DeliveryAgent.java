@@ -25,7 +25,8 @@ import org.mailhygiene.api.failover.FailoverException;
 import org.mailhygiene.api.failover.FailoverGroup;
 import org.mailhygiene.api.routing.Route;
 import org.mailhygiene.api.routing.Router;
-import org.mailhygiene.scanners.concurrent.VirtualThreads;
+import org.mailhygiene.internal.Checks;
+import org.mailhygiene.internal.VirtualThreads;
 import org.mailhygiene.smtp.queue.QueueId;
 import org.mailhygiene.smtp.queue.QueuedMessage;
 import org.mailhygiene.smtp.queue.RecipientState;
@@ -749,7 +750,7 @@ public final class DeliveryAgent implements AutoCloseable {
          * @throws IllegalArgumentException if not positive
          */
         public Builder queueLifetime(Duration value) {
-            lifetime = positive(value, "queueLifetime");
+            lifetime = Checks.requirePositive(value, "queueLifetime");
             return this;
         }
 
@@ -794,9 +795,7 @@ public final class DeliveryAgent implements AutoCloseable {
          * @throws IllegalArgumentException if negative
          */
         public Builder returnLimit(long bytes) {
-            if (bytes < 0) {
-                throw new IllegalArgumentException("returnLimit must be >= 0, was " + bytes);
-            }
+            Checks.requireAtLeast(bytes, 0, "returnLimit");
             returnLimit = bytes;
             return this;
         }
@@ -825,7 +824,7 @@ public final class DeliveryAgent implements AutoCloseable {
          * @throws IllegalArgumentException if not positive
          */
         public Builder transactionDeadline(Duration value) {
-            transactionDeadline = positive(value, "transactionDeadline");
+            transactionDeadline = Checks.requirePositive(value, "transactionDeadline");
             return this;
         }
 
@@ -839,7 +838,7 @@ public final class DeliveryAgent implements AutoCloseable {
          * @throws IllegalArgumentException if not positive
          */
         public Builder hopInitialBackoff(Duration value) {
-            hopInitialBackoff = positive(value, "hopInitialBackoff");
+            hopInitialBackoff = Checks.requirePositive(value, "hopInitialBackoff");
             hopInitialBackoffSet = true;
             return this;
         }
@@ -853,7 +852,7 @@ public final class DeliveryAgent implements AutoCloseable {
          * @throws IllegalArgumentException if not positive
          */
         public Builder hopMaxBackoff(Duration value) {
-            hopMaxBackoff = positive(value, "hopMaxBackoff");
+            hopMaxBackoff = Checks.requirePositive(value, "hopMaxBackoff");
             hopMaxBackoffSet = true;
             return this;
         }
@@ -866,16 +865,8 @@ public final class DeliveryAgent implements AutoCloseable {
          * @throws IllegalArgumentException if not positive
          */
         public Builder pollInterval(Duration value) {
-            pollInterval = positive(value, "pollInterval");
+            pollInterval = Checks.requirePositive(value, "pollInterval");
             return this;
-        }
-
-        private static Duration positive(Duration d, String what) {
-            Objects.requireNonNull(d, what);
-            if (d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(what + " must be positive, was " + d);
-            }
-            return d;
         }
 
         /**

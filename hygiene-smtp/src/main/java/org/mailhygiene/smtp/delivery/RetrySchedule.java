@@ -3,6 +3,7 @@ package org.mailhygiene.smtp.delivery;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import org.mailhygiene.internal.Checks;
 
 /**
  * When to try a temporarily failed recipient again.
@@ -71,11 +72,8 @@ public interface RetrySchedule {
      * @throws IllegalArgumentException if {@code min} is not positive or {@code max < min}
      */
     static RetrySchedule exponential(Duration min, Duration max) {
-        Objects.requireNonNull(min, "min");
+        Checks.requirePositive(min, "min");
         Objects.requireNonNull(max, "max");
-        if (min.isNegative() || min.isZero()) {
-            throw new IllegalArgumentException("min must be positive, was " + min);
-        }
         if (max.compareTo(min) < 0) {
             throw new IllegalArgumentException("max " + max + " is below min " + min);
         }

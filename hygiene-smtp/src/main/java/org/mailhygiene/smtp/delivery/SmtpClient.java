@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.internal.Checks;
 import org.mailhygiene.smtp.delivery.SmtpConnection.StaleConnection;
 import org.mailhygiene.smtp.delivery.SmtpConnection.TlsFailed;
 import org.mailhygiene.smtp.delivery.SmtpTransaction.LocalReadFailed;
@@ -124,9 +125,7 @@ public final class SmtpClient {
         if (recipients.isEmpty()) {
             throw new IllegalArgumentException("no recipients");
         }
-        if (budget.isNegative() || budget.isZero()) {
-            throw new IllegalArgumentException("budget must be positive, was " + budget);
-        }
+        Checks.requirePositive(budget, "budget");
         long deadline = System.nanoTime() + budget.toNanos();
         try {
             return attempt(
@@ -219,9 +218,7 @@ public final class SmtpClient {
             if (idleLimit.isNegative() || idleLimit.isZero() || idleLimit.compareTo(Duration.ofMinutes(5)) > 0) {
                 throw new IllegalArgumentException("idleLimit must be > 0 and <= 5 minutes, was " + idleLimit);
             }
-            if (maxTransactions < 1) {
-                throw new IllegalArgumentException("maxTransactions must be >= 1, was " + maxTransactions);
-            }
+            Checks.requireAtLeast(maxTransactions, 1, "maxTransactions");
             reuseIdle = idleLimit;
             reuseCount = maxTransactions;
             return this;

@@ -1,5 +1,7 @@
 package org.mailhygiene.smtp.delivery;
 
+import static org.mailhygiene.internal.Closeables.closeQuietly;
+
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -242,11 +244,7 @@ final class SmtpConnection {
     }
 
     void abort() {
-        try {
-            socket.close();
-        } catch (IOException ignored) {
-            // already broken
-        }
+        closeQuietly(socket);
     }
 
     void quietQuit() {

@@ -1,7 +1,7 @@
 package org.mailhygiene.smtp.delivery;
 
 import java.time.Duration;
-import java.util.Objects;
+import org.mailhygiene.internal.Checks;
 
 /**
  * How long the {@link SmtpClient} waits at each step of a transaction. The defaults are those of RFC 5321
@@ -68,10 +68,7 @@ public record SmtpTimeouts(
     }
 
     private static void check(Duration d, String name) {
-        Objects.requireNonNull(d, name);
-        if (d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(name + " timeout must be positive, was " + d);
-        }
+        Checks.requirePositive(d, name + " timeout");
     }
 
     /**

@@ -20,6 +20,7 @@ import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.ScanResult;
 import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.policy.Disposition;
+import org.mailhygiene.internal.Checks;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -578,10 +579,7 @@ public final class Quarantine {
          * @throws IllegalArgumentException if not positive
          */
         public Builder retention(Duration value) {
-            Objects.requireNonNull(value, "retention");
-            if (value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException("retention must be positive, was " + value);
-            }
+            Checks.requirePositive(value, "retention");
             retention = value;
             return this;
         }

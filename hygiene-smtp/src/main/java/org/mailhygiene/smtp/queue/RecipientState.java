@@ -3,6 +3,7 @@ package org.mailhygiene.smtp.queue;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import org.mailhygiene.internal.Checks;
 
 /**
  * Where one recipient of a queued message stands.
@@ -57,9 +58,7 @@ public record RecipientState(
         if (address.isBlank() || address.indexOf('\r') >= 0 || address.indexOf('\n') >= 0) {
             throw new IllegalArgumentException("recipient address must be non-blank without CR/LF");
         }
-        if (attempts < 0) {
-            throw new IllegalArgumentException("attempts must be >= 0, was " + attempts);
-        }
+        Checks.requireAtLeast(attempts, 0, "attempts");
         if (status.isFinal() && nextAttempt.isPresent()) {
             throw new IllegalArgumentException("a " + status + " recipient has no next attempt");
         }

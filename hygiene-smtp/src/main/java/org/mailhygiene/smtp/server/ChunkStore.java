@@ -1,5 +1,7 @@
 package org.mailhygiene.smtp.server;
 
+import static org.mailhygiene.internal.Closeables.closeQuietly;
+
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -66,11 +68,7 @@ final class ChunkStore implements AutoCloseable {
     public void close() {
         heap = null;
         if (fileOut != null) {
-            try {
-                fileOut.close();
-            } catch (IOException ignored) {
-                // deleted below
-            }
+            closeQuietly(fileOut);
             try {
                 Files.deleteIfExists(file);
             } catch (IOException ignored) {

@@ -2,6 +2,7 @@ package org.mailhygiene.smtp.server;
 
 import java.time.Duration;
 import java.util.Objects;
+import org.mailhygiene.internal.Checks;
 
 /**
  * The limits an {@link SmtpServer} enforces so that one client cannot hurt the others, and the RFC 5321 size limits.
@@ -353,9 +354,7 @@ public final class SmtpLimits {
          * @throws IllegalArgumentException if {@code octets < 1}
          */
         public Builder maxMessageSize(long octets) {
-            if (octets < 1) {
-                throw new IllegalArgumentException("maxMessageSize must be >= 1, was " + octets);
-            }
+            Checks.requireAtLeast(octets, 1, "maxMessageSize");
             maxMessageSize = octets;
             return this;
         }
@@ -435,9 +434,7 @@ public final class SmtpLimits {
          * @throws IllegalArgumentException if negative
          */
         public Builder recipientOvershoot(int n) {
-            if (n < 0) {
-                throw new IllegalArgumentException("recipientOvershoot must be >= 0, was " + n);
-            }
+            Checks.requireAtLeast(n, 0, "recipientOvershoot");
             recipientOvershoot = n;
             return this;
         }
@@ -448,9 +445,7 @@ public final class SmtpLimits {
          * @throws IllegalArgumentException if negative
          */
         public Builder memoryThreshold(long octets) {
-            if (octets < 0) {
-                throw new IllegalArgumentException("memoryThreshold must be >= 0, was " + octets);
-            }
+            Checks.requireAtLeast(octets, 0, "memoryThreshold");
             memoryThreshold = octets;
             return this;
         }
@@ -508,17 +503,12 @@ public final class SmtpLimits {
         }
 
         private static int positive(int n, String what) {
-            if (n < 1) {
-                throw new IllegalArgumentException(what + " must be >= 1, was " + n);
-            }
+            Checks.requireAtLeast(n, 1, what);
             return n;
         }
 
         private static Duration positive(Duration d, String what) {
-            Objects.requireNonNull(d, what);
-            if (d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(what + " must be positive, was " + d);
-            }
+            Checks.requirePositive(d, what);
             if (d.toMillis() < 1) {
                 throw new IllegalArgumentException(what + " must be at least 1 ms, was " + d);
             }

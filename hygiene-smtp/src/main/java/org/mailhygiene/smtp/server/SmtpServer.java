@@ -1,5 +1,7 @@
 package org.mailhygiene.smtp.server;
 
+import static org.mailhygiene.internal.Closeables.closeQuietly;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -23,7 +25,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.mailhygiene.api.shared.RateLimiter;
-import org.mailhygiene.scanners.concurrent.VirtualThreads;
+import org.mailhygiene.internal.Checks;
+import org.mailhygiene.internal.VirtualThreads;
 import org.mailhygiene.smtp.access.AcceptedDomains;
 import org.mailhygiene.smtp.access.AccessDecision;
 import org.mailhygiene.smtp.access.AccessRules;
@@ -47,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * <p>Connection handling, in order, for each accepted connection: the {@linkplain Builder#accessRules access rules}
  * ({@code deny} gets {@code 554 5.7.1} and is closed: unlike tcpserver, which drops silently, the client learns why);
  * the global and per-IP concurrency caps and the per-IP connection rate ({@code 421 4.7.0} and close); then the
- * session runs on its own thread ({@link VirtualThreads}: a virtual thread on Java 21+, a pooled platform thread on
+ * session runs on its own thread (a virtual thread on Java 21+, a pooled platform thread on
  * 17). A client that does not read the replies loses its connection after {@link SmtpLimits#writeTimeout()}, and
  * a STARTTLS handshake is bounded as a whole by {@link TlsConfig#handshakeTimeout()}. Recipients must be in the {@linkplain Builder#acceptedDomains accepted domains} unless the access rules give
  * the client relay rights; see {@link RelayControl}. Limits and timeouts: {@link SmtpLimits}.
@@ -229,19 +232,9 @@ public final class SmtpServer implements AutoCloseable {
     public void stop() {
         running = false;
         ServerSocket ss = serverSocket;
-        if (ss != null) {
-            try {
-                ss.close();
-            } catch (IOException ignored) {
-                // closing
-            }
-        }
+        closeQuietly(ss);
         for (Socket s : sockets) {
-            try {
-                s.close();
-            } catch (IOException ignored) {
-                // closing
-            }
+            closeQuietly(s);
         }
         if (acceptor != null) {
             try {
@@ -401,14 +394,6 @@ public final class SmtpServer implements AutoCloseable {
         }
     }
 
-    private static void closeQuietly(Socket s) {
-        try {
-            s.close();
-        } catch (IOException ignored) {
-            // nothing to do
-        }
-    }
-
     /** Builds an {@link SmtpServer}. Each setter validates its argument. Not thread-safe. */
     public static final class Builder {
         private InetAddress bindAddress = InetAddress.getLoopbackAddress();
@@ -478,9 +463,7 @@ public final class SmtpServer implements AutoCloseable {
          * @throws IllegalArgumentException if {@code < 1}
          */
         public Builder backlog(int backlog) {
-            if (backlog < 1) {
-                throw new IllegalArgumentException("backlog must be >= 1, was " + backlog);
-            }
+            Checks.requireAtLeast(backlog, 1, "backlog");
             this.backlog = backlog;
             return this;
         }
@@ -628,8 +611,8 @@ public final class SmtpServer implements AutoCloseable {
         }
 
         /**
-         * The executor sessions run on; the server does not shut it down. Default: a {@link VirtualThreads} per-task
-         * executor owned by the server.
+         * The executor sessions run on; the server does not shut it down. Default: a thread-per-task executor (virtual threads on
+         * Java 21+) owned by the server.
          *
          * @param executor the executor
          * @return this builder
@@ -653,9 +636,7 @@ public final class SmtpServer implements AutoCloseable {
          */
         public Builder freeSpace(LongSupplier probe, long minimum) {
             Objects.requireNonNull(probe, "probe");
-            if (minimum < 0) {
-                throw new IllegalArgumentException("minimum free space must be >= 0, was " + minimum);
-            }
+            Checks.requireAtLeast(minimum, 0, "minimum free space");
             this.freeSpace = probe;
             this.minFreeSpace = minimum;
             return this;

@@ -1,5 +1,7 @@
 package org.mailhygiene.smtp.server;
 
+import static org.mailhygiene.internal.Closeables.closeQuietly;
+
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -146,11 +148,7 @@ final class SmtpSession implements Runnable {
         try {
             tcp.shutdownInput();
         } catch (IOException e) {
-            try {
-                tcp.close();
-            } catch (IOException ignored) {
-                // closing anyway
-            }
+            closeQuietly(tcp);
         }
     }
 

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Objects;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import org.mailhygiene.internal.Checks;
 
 /**
  * The server side of STARTTLS (RFC 3207): JDK TLS with a certificate from a key store or from PEM files.
@@ -34,10 +35,7 @@ public final class TlsConfig {
 
     private TlsConfig(SSLContext context, Duration handshakeTimeout) {
         this.context = Objects.requireNonNull(context, "context");
-        this.handshakeTimeout = Objects.requireNonNull(handshakeTimeout, "handshakeTimeout");
-        if (handshakeTimeout.isNegative() || handshakeTimeout.isZero()) {
-            throw new IllegalArgumentException("handshakeTimeout must be positive, was " + handshakeTimeout);
-        }
+        this.handshakeTimeout = Checks.requirePositive(handshakeTimeout, "handshakeTimeout");
     }
 
     /**

@@ -1,5 +1,7 @@
 package org.mailhygiene.smtp.server;
 
+import static org.mailhygiene.internal.Closeables.closeQuietly;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -52,11 +54,7 @@ final class Watchdog {
 
     private void fire() {
         fired.set(true);
-        try {
-            tcp.close();
-        } catch (IOException ignored) {
-            // closing is all we can do
-        }
+        closeQuietly(tcp);
     }
 
     /** An armed guard. */

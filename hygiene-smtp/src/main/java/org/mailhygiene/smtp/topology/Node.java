@@ -23,6 +23,7 @@ import org.mailhygiene.api.policy.Policy;
 import org.mailhygiene.api.routing.Router;
 import org.mailhygiene.api.shared.SharedState;
 import org.mailhygiene.api.shared.SharedStateException;
+import org.mailhygiene.internal.Checks;
 import org.mailhygiene.scanners.ScanPipeline;
 import org.mailhygiene.scanners.VerdictCache;
 import org.mailhygiene.scanners.auth.DkimSigning;
@@ -665,9 +666,7 @@ public final class Node implements AutoCloseable {
             if (modelName.isBlank()) {
                 throw new IllegalArgumentException("shared model name must not be blank");
             }
-            if (refresh.isNegative() || refresh.isZero()) {
-                throw new IllegalArgumentException("model refresh must be positive, was " + refresh);
-            }
+            Checks.requirePositive(refresh, "model refresh");
             this.sharedModelName = modelName;
             this.modelRefresh = refresh;
             return this;
@@ -835,9 +834,7 @@ public final class Node implements AutoCloseable {
          * @throws IllegalArgumentException if not positive
          */
         public Builder statisticsFlushInterval(Duration value) {
-            if (value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException("statisticsFlushInterval must be positive, was " + value);
-            }
+            Checks.requirePositive(value, "statisticsFlushInterval");
             this.flushInterval = value;
             return this;
         }
@@ -898,10 +895,7 @@ public final class Node implements AutoCloseable {
          * @throws IllegalArgumentException if not positive
          */
         public Builder quarantineRetention(Duration value) {
-            Objects.requireNonNull(value, "retention");
-            if (value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException("quarantine retention must be positive, was " + value);
-            }
+            Checks.requirePositive(value, "quarantine retention");
             this.quarantineRetention = value;
             return this;
         }
@@ -1000,9 +994,7 @@ public final class Node implements AutoCloseable {
          * @throws IllegalArgumentException if negative
          */
         public Builder minFreeSpace(long bytes) {
-            if (bytes < 0) {
-                throw new IllegalArgumentException("minFreeSpace must be >= 0, was " + bytes);
-            }
+            Checks.requireAtLeast(bytes, 0, "minFreeSpace");
             this.minFreeSpace = bytes;
             return this;
         }

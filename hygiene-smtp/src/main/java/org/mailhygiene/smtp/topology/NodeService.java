@@ -5,6 +5,7 @@ import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.mailhygiene.internal.Checks;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,9 +43,7 @@ public interface NodeService extends AutoCloseable {
     static NodeService every(String name, Duration interval, Runnable task) {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(task, "task");
-        if (interval.isNegative() || interval.isZero()) {
-            throw new IllegalArgumentException(name + ": interval must be positive, was " + interval);
-        }
+        Checks.requirePositive(interval, name + ": interval");
         return new NodeService() {
             private static final Logger LOG = LoggerFactory.getLogger(NodeService.class);
             private ScheduledExecutorService executor;

@@ -21,7 +21,6 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,7 +28,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
+import org.mailhygiene.internal.FileTrees;
 
 /**
  * Runs the installed {@code clamd} for tests: a private temporary directory (short, under {@code /tmp}, so the unix
@@ -304,24 +303,7 @@ public final class RealClamd implements AutoCloseable {
             Thread.currentThread().interrupt();
             process.destroyForcibly();
         } finally {
-            deleteTree(dir);
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException ignored) {
-                    // best effort
-                }
-            });
-        } catch (IOException ignored) {
-            // best effort
+            FileTrees.deleteTreeQuietly(dir);
         }
     }
 
@@ -470,9 +452,9 @@ public final class RealClamd implements AutoCloseable {
                     return startIn(dir);
                 } catch (IOException e) {
                     last = e;
-                    deleteTree(dir);
+                    FileTrees.deleteTreeQuietly(dir);
                 } catch (InterruptedException | RuntimeException e) {
-                    deleteTree(dir);
+                    FileTrees.deleteTreeQuietly(dir);
                     throw e;
                 }
             }

@@ -1,5 +1,7 @@
 package org.mailhygiene.testkit.cli;
 
+import static org.mailhygiene.internal.Closeables.closeQuietly;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -780,11 +782,7 @@ public final class FakeVascan {
         /** Stops recording. Idempotent. */
         @Override
         public void close() {
-            try {
-                watch.close();
-            } catch (IOException ignored) {
-                // closing anyway
-            }
+            closeQuietly(watch);
             watcher.interrupt();
         }
     }

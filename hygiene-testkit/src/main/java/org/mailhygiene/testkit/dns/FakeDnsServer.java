@@ -1,5 +1,7 @@
 package org.mailhygiene.testkit.dns;
 
+import static org.mailhygiene.internal.Closeables.closeQuietly;
+
 import java.io.Closeable;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -364,11 +366,7 @@ public final class FakeDnsServer implements Closeable {
     public void close() {
         closed = true;
         udp.close();
-        try {
-            tcp.close();
-        } catch (IOException e) {
-            // closing anyway
-        }
+        closeQuietly(tcp);
     }
 
     private FakeDnsServer add(String name, int type, byte[] rdata) {

@@ -18,6 +18,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
+import org.mailhygiene.internal.Checks;
 
 /**
  * A milter client that plays the MTA, the way Postfix's {@code smtpd_milters} do (Postfix {@code src/milter/milter8.c}
@@ -86,7 +87,7 @@ public final class MilterClient implements AutoCloseable {
             byte[] opt = new byte[12];
             putInt(opt, 0, b.version);
             putInt(opt, 4, b.actions);
-            putInt(opt, 8, b.protocol);
+            putInt(opt, 8, b.offeredProtocol());
             write('O', opt);
             out.flush();
             Packet reply = read();
@@ -548,12 +549,15 @@ public final class MilterClient implements AutoCloseable {
         return new Parsed(headers, Arrays.copyOfRange(message, bodyStart, message.length), separatorAndBody);
     }
 
-    /** Builds a {@link MilterClient}. Not thread-safe. */
+    /**
+     * Builds a {@link MilterClient}. The protocol flags offered are the ones set with {@link #protocol(int)}, else the
+     * default flags of the version, whatever order the two were set in. Not thread-safe.
+     */
     public static final class Builder {
         private final InetSocketAddress address;
         private int version = 6;
         private int actions = ALL_ACTIONS;
-        private int protocol = 0x1FFFFF;
+        private Integer protocol; // null: the version's flags
         private Duration timeout = Duration.ofSeconds(60);
 
         private Builder(InetSocketAddress address) {
@@ -561,7 +565,8 @@ public final class MilterClient implements AutoCloseable {
         }
 
         /**
-         * The protocol version offered, with the protocol flags of that version (Postfix's masks). Default 6.
+         * The protocol version offered, with the protocol flags of that version (Postfix's masks) unless
+         * {@link #protocol(int)} sets others, before or after this call. Default 6.
          *
          * @param v 2 to 6
          * @return this builder
@@ -572,7 +577,6 @@ public final class MilterClient implements AutoCloseable {
                 throw new IllegalArgumentException("version must be 2..6, was " + v);
             }
             this.version = v;
-            this.protocol = v == 2 ? 0x7F : v == 3 ? 0x17F : v < 6 ? 0x37F : 0x1FFFFF;
             return this;
         }
 
@@ -588,7 +592,8 @@ public final class MilterClient implements AutoCloseable {
         }
 
         /**
-         * The protocol flags offered ({@code SMFIP_*}). Default: all of the version's.
+         * The protocol flags offered ({@code SMFIP_*}), whatever {@link #version(int)} is set to. Default: all of the
+         * version's.
          *
          * @param mask the bit set
          * @return this builder
@@ -606,10 +611,7 @@ public final class MilterClient implements AutoCloseable {
          * @throws IllegalArgumentException if not positive
          */
         public Builder timeout(Duration value) {
-            if (value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException("timeout must be positive");
-            }
-            this.timeout = value;
+            this.timeout = Checks.requirePositive(value, "timeout");
             return this;
         }
 
@@ -621,6 +623,14 @@ public final class MilterClient implements AutoCloseable {
          */
         public MilterClient connect() throws IOException {
             return new MilterClient(this);
+        }
+
+        /** The protocol flags to offer: the explicit ones, else the version's. */
+        int offeredProtocol() {
+            if (protocol != null) {
+                return protocol;
+            }
+            return version == 2 ? 0x7F : version == 3 ? 0x17F : version < 6 ? 0x37F : 0x1FFFFF;
         }
     }
 }

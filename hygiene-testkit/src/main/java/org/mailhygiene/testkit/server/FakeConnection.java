@@ -1,11 +1,12 @@
 package org.mailhygiene.testkit.server;
 
+import static org.mailhygiene.internal.Closeables.closeQuietly;
+
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.net.SocketException;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
@@ -189,19 +190,6 @@ public final class FakeConnection implements Closeable {
             closeQuietly(c);
         }
         closeQuietly(socket != null ? socket : channel);
-    }
-
-    static void closeQuietly(Closeable c) {
-        if (c == null) {
-            return;
-        }
-        try {
-            c.close();
-        } catch (SocketException e) {
-            // already closed
-        } catch (IOException e) {
-            // closing anyway
-        }
     }
 
     @Override

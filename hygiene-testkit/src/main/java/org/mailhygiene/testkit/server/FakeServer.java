@@ -1,5 +1,7 @@
 package org.mailhygiene.testkit.server;
 
+import static org.mailhygiene.internal.Closeables.closeQuietly;
+
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -235,8 +237,8 @@ public final class FakeServer implements AutoCloseable {
     @Override
     public void close() {
         closed.countDown();
-        FakeConnection.closeQuietly(tcp);
-        FakeConnection.closeQuietly(unix);
+        closeQuietly(tcp);
+        closeQuietly(unix);
         for (FakeConnection c : open) {
             c.close();
         }

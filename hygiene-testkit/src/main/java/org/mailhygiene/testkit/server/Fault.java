@@ -2,6 +2,7 @@ package org.mailhygiene.testkit.server;
 
 import java.time.Duration;
 import java.util.Objects;
+import org.mailhygiene.internal.Checks;
 
 /**
  * What a fake does instead of its normal answer to one request: the one fault model of every fake in the testkit.
@@ -39,9 +40,7 @@ public sealed interface Fault {
          * @throws IllegalArgumentException if negative
          */
         public CloseAfter {
-            if (bytes < 0) {
-                throw new IllegalArgumentException("bytes must be >= 0, was " + bytes);
-            }
+            Checks.requireAtLeast(bytes, 0, "bytes");
         }
     }
 
@@ -77,9 +76,7 @@ public sealed interface Fault {
          * @throws NullPointerException if the text is {@code null}
          */
         public ReplyAfter {
-            if (bytes < 0) {
-                throw new IllegalArgumentException("bytes must be >= 0, was " + bytes);
-            }
+            Checks.requireAtLeast(bytes, 0, "bytes");
             Objects.requireNonNull(text, "text");
         }
     }
@@ -97,9 +94,7 @@ public sealed interface Fault {
          * @throws NullPointerException if it is {@code null}
          */
         public Delay {
-            if (Objects.requireNonNull(delay, "delay").isNegative()) {
-                throw new IllegalArgumentException("delay must not be negative, was " + delay);
-            }
+            Checks.requireNonNegative(delay, "delay");
         }
     }
 

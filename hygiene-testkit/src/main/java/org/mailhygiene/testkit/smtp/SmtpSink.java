@@ -25,6 +25,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
+import org.mailhygiene.internal.Checks;
 import org.mailhygiene.testkit.server.FakeConnection;
 import org.mailhygiene.testkit.server.FakeServer;
 import org.mailhygiene.testkit.server.Fault;
@@ -772,9 +773,7 @@ public final class SmtpSink implements AutoCloseable {
          * @throws IllegalArgumentException if negative
          */
         public Builder maxSize(long value) {
-            if (value < 0) {
-                throw new IllegalArgumentException("maxSize must be >= 0, was " + value);
-            }
+            Checks.requireAtLeast(value, 0, "maxSize");
             maxSize = value;
             return this;
         }
@@ -820,10 +819,7 @@ public final class SmtpSink implements AutoCloseable {
          * @throws IllegalArgumentException if not positive
          */
         public Builder readTimeout(Duration value) {
-            Objects.requireNonNull(value, "readTimeout");
-            if (value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException("readTimeout must be positive, was " + value);
-            }
+            Checks.requirePositive(value, "readTimeout");
             readTimeout = value;
             return this;
         }

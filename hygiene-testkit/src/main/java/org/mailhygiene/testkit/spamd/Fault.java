@@ -2,6 +2,7 @@ package org.mailhygiene.testkit.spamd;
 
 import java.time.Duration;
 import java.util.Objects;
+import org.mailhygiene.internal.Checks;
 
 /**
  * A misbehaviour {@link FakeSpamd} injects instead of a normal reply (the older fault model of this fake).
@@ -78,9 +79,7 @@ public sealed interface Fault {
          * @throws IllegalArgumentException if the delay is negative
          */
         public Slow {
-            if (Objects.requireNonNull(delay, "delay").isNegative()) {
-                throw new IllegalArgumentException("delay must not be negative");
-            }
+            Checks.requireNonNegative(delay, "delay");
         }
     }
 

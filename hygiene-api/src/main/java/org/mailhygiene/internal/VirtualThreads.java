@@ -1,4 +1,4 @@
-package org.mailhygiene.scanners.concurrent;
+package org.mailhygiene.internal;
 
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -82,9 +82,7 @@ public final class VirtualThreads {
      * @throws IllegalArgumentException if {@code platformMaxThreads < 1}
      */
     public static ExecutorService newPerTaskExecutor(String prefix, int platformMaxThreads) {
-        if (platformMaxThreads < 1) {
-            throw new IllegalArgumentException("platformMaxThreads must be >= 1");
-        }
+        Checks.requireAtLeast(platformMaxThreads, 1, "platformMaxThreads");
         ThreadFactory factory = factory(prefix);
         if (OF_VIRTUAL_FACTORY != null) {
             try {
