@@ -241,7 +241,8 @@ class SmtpClientTest {
         assertThatThrownBy(() ->
                         plain().deliver(at(sink), "a@x.org", List.of("b@y.org"), text("x"), Duration.ofMillis(300)))
                 .isInstanceOf(HopFailedException.class);
-        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+        // Far below the 5-minute RFC greeting timeout the budget overrides, far above 300 ms on a busy machine.
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(60));
     }
 
     @Test
