@@ -37,8 +37,10 @@ class SpamdStoppedMidLoadTest {
     void scansInFlightFailAndThePolicyDecides(RealSpamd spamd) throws Exception {
         SpamdScanner scanner = SpamdScanner.builder()
                 .server(spamd.address())
-                .readTimeout(Duration.ofSeconds(15))
-                .deadline(Duration.ofSeconds(20))
+                // Generous: on a loaded machine a spamd child can take many seconds per message. The stop ends the
+                // scans in flight at once (their connections close), so these bounds never set the test's pace.
+                .readTimeout(Duration.ofMinutes(2))
+                .deadline(Duration.ofMinutes(3))
                 .build();
         byte[] ham = TestMessages.ham();
         assertThat(scanner.scan(Message.of(ham)).score()).isPresent(); // warm: a child answers
@@ -63,7 +65,7 @@ class SpamdStoppedMidLoadTest {
                     }
                 }));
             }
-            Await.until("spamd answered scans under load", () -> answered.get() >= 8);
+            Await.until(Duration.ofMinutes(5), "spamd answered scans under load", () -> answered.get() >= 2);
             spamd.stop();
             List<ScanResult> results = new ArrayList<>();
             for (Future<List<ScanResult>> w : workers) {
