@@ -27,6 +27,7 @@ import org.mailhygiene.scanners.builtin.SignatureScanner;
 import org.mailhygiene.smtp.access.AcceptedDomains;
 import org.mailhygiene.smtp.topology.Node;
 import org.mailhygiene.smtp.topology.Role;
+import org.mailhygiene.testkit.Await;
 import org.mailhygiene.testkit.SampleMessages;
 import org.mailhygiene.testkit.smtp.SmtpSink;
 
@@ -178,26 +179,15 @@ class QuarantineCommandTest {
         }
     }
 
-    private Run awaitQueueListing(String expected) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        Run r;
-        do {
-            r = Run.main("queue", "list", "--data", dir.toString());
-            if (r.out().contains(expected)) {
-                return r;
-            }
-            Thread.sleep(50); // waiting for an event, not asserting on time
-        } while (System.nanoTime() < deadline);
-        assertThat(r.out()).contains(expected);
-        return r;
+    private Run awaitQueueListing(String expected) throws Exception {
+        return Await.value(
+                "queue list shows " + expected,
+                () -> Run.main("queue", "list", "--data", dir.toString()),
+                r -> r.out().contains(expected));
     }
 
-    private static void awaitEmptyQueue(Node node) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while ((node.relay().delivery().queued() > 0) && System.nanoTime() < deadline) {
-            Thread.sleep(50); // waiting for an event, not asserting on time
-        }
-        assertThat(node.relay().delivery().queued()).isZero();
+    private static void awaitEmptyQueue(Node node) throws Exception {
+        Await.until("the delivery queue is empty", () -> node.relay().delivery().queued() == 0);
     }
 
     /** One SMTP transaction from {@link #CLIENT}; returns the reply to the final dot. */

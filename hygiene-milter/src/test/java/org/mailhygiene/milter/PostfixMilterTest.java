@@ -165,7 +165,9 @@ class PostfixMilterTest {
         assertThat(r.accepted()).as(r.transcript() + rig.postfix.log()).isTrue();
         assertThat(rig.outcomes)
                 .singleElement()
-                .satisfies(o -> assertThat(o.progressReplies()).isGreaterThanOrEqualTo(6));
+                // Accepted at all proves the progress worked; with a 3 s timeout, a 6 s scan needs at least two. How
+                // many more were sent depends on the machine's load, so it is not asserted.
+                .satisfies(o -> assertThat(o.progressReplies()).isGreaterThanOrEqualTo(2));
         rig.awaitDelivery(1);
     }
 

@@ -28,6 +28,7 @@ import org.mailhygiene.api.events.StatisticsRecorder;
 import org.mailhygiene.api.policy.Action;
 import org.mailhygiene.api.policy.DefaultPolicy;
 import org.mailhygiene.scanners.builtin.SignatureScanner;
+import org.mailhygiene.testkit.Await;
 
 class ScanPipelineTest {
     private final List<ScanPipeline> pipelines = new ArrayList<>();
@@ -137,36 +138,45 @@ class ScanPipelineTest {
 
     @Test
     void aScannerStillRunningAtTheDeadlineTimesOutAndIsInterrupted() throws Exception {
-        CountDownLatch interrupted = new CountDownLatch(1);
-        TestScanner slow = TestScanner.uncached("slow", m -> {
-            try {
-                new CountDownLatch(1).await();
-            } catch (InterruptedException e) {
-                interrupted.countDown();
-                throw e;
+        // The fast scanner must finish within the deadline, which a busy machine may not allow in 200 ms: a run in
+        // which it did not proves nothing and is repeated with twice the deadline (the slow one never finishes).
+        for (Duration deadline = Duration.ofMillis(200); ; deadline = deadline.multipliedBy(2)) {
+            CountDownLatch interrupted = new CountDownLatch(1);
+            TestScanner slow = TestScanner.uncached("slow", m -> {
+                try {
+                    new CountDownLatch(1).await();
+                } catch (InterruptedException e) {
+                    interrupted.countDown();
+                    throw e;
+                }
+                return clean("slow");
+            });
+            RecordingListener events = new RecordingListener();
+            ScanPipeline p = track(ScanPipeline.builder()
+                    .scanner(slow)
+                    .scanner(TestScanner.uncached("fast", m -> clean("fast")))
+                    .deadline(deadline)
+                    .listener(events)
+                    .build());
+            ScanReport r = p.scan(message("x"));
+            if (r.results().get(1).isFailure() && deadline.compareTo(Duration.ofSeconds(30)) < 0) {
+                continue;
             }
-            return clean("slow");
-        });
-        RecordingListener events = new RecordingListener();
-        ScanPipeline p = track(ScanPipeline.builder()
-                .scanner(slow)
-                .scanner(TestScanner.uncached("fast", m -> clean("fast")))
-                .deadline(Duration.ofMillis(200))
-                .listener(events)
-                .build());
-        ScanReport r = p.scan(message("x"));
-        assertThat(r.results().get(0)).isInstanceOfSatisfying(ScanFailure.class, f -> {
-            assertThat(f.kind()).isEqualTo(ScanFailure.Kind.TIMED_OUT);
-            assertThat(f.detail()).contains("still running");
-        });
-        assertThat(r.results().get(1)).isInstanceOf(Verdict.class);
-        assertThat(r.disposition().action()).isEqualTo(Action.TEMPFAIL);
-        assertThat(interrupted.await(10, TimeUnit.SECONDS)).isTrue();
-        // Exactly one end event per scanner, disposition last; the late interrupt result is dropped.
-        List<String> e = events.events();
-        assertThat(e).containsOnlyOnce("started:slow", "failed:slow:TIMED_OUT", "started:fast", "finished:fast:CLEAN");
-        assertThat(e.get(e.size() - 1)).isEqualTo("disposition:TEMPFAIL");
-        assertThat(e.indexOf("started:slow")).isLessThan(e.indexOf("failed:slow:TIMED_OUT"));
+            assertThat(r.results().get(0)).isInstanceOfSatisfying(ScanFailure.class, f -> {
+                assertThat(f.kind()).isEqualTo(ScanFailure.Kind.TIMED_OUT);
+                assertThat(f.detail()).contains("still running");
+            });
+            assertThat(r.results().get(1)).isInstanceOf(Verdict.class);
+            assertThat(r.disposition().action()).isEqualTo(Action.TEMPFAIL);
+            assertThat(interrupted.await(60, TimeUnit.SECONDS)).isTrue();
+            // Exactly one end event per scanner, disposition last; the late interrupt result is dropped.
+            List<String> e = events.events();
+            assertThat(e)
+                    .containsOnlyOnce("started:slow", "failed:slow:TIMED_OUT", "started:fast", "finished:fast:CLEAN");
+            assertThat(e.get(e.size() - 1)).isEqualTo("disposition:TEMPFAIL");
+            assertThat(e.indexOf("started:slow")).isLessThan(e.indexOf("failed:slow:TIMED_OUT"));
+            return;
+        }
     }
 
     @Test
@@ -448,8 +458,13 @@ class ScanPipelineTest {
             // The in-flight entry was dropped, so the next scan calls the scanner again instead of waiting forever.
             assertThat(cache.estimatedSize()).isZero();
             stop.set(true);
-            assertThat(p.scan(message("x")).verdicts()).hasSize(1);
-            assertThat(stubborn.calls).hasValue(2);
+            // The next scan calls the scanner again; it answers at once now, though a busy machine may need more
+            // than the 300 ms deadline to run it: scans are repeated until one gets the verdict.
+            Await.value(
+                    "a scan gets the stubborn scanner's verdict",
+                    () -> p.scan(message("x")),
+                    x -> x.verdicts().size() == 1);
+            assertThat(stubborn.calls.get()).isGreaterThanOrEqualTo(2);
         } finally {
             stop.set(true);
         }

@@ -6,6 +6,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -20,6 +21,7 @@ import org.mailhygiene.scanners.builtin.SignatureScanner;
 import org.mailhygiene.smtp.access.AcceptedDomains;
 import org.mailhygiene.smtp.queue.Quarantine;
 import org.mailhygiene.smtp.queue.Spool;
+import org.mailhygiene.testkit.Await;
 import org.mailhygiene.testkit.junit.RealBinaries;
 
 /** Postfix's smtp-source feeds the assembled relay, which delivers to Postfix's smtp-sink: real programs both sides. */
@@ -113,13 +115,10 @@ class RelayRealProgramsTest {
                 .as(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
                 .isZero();
 
-        for (int i = 0; i < 600 && sinkCount(sinkOut) < 100; i++) {
-            Thread.sleep(100);
-        }
-        assertThat(sinkCount(sinkOut)).isEqualTo(100);
-        for (int i = 0; i < 100 && spool.size() > 0; i++) {
-            Thread.sleep(100); // the last completions are recorded after the sink's 250
-        }
-        assertThat(spool.size()).as("every message delivered and completed").isZero();
+        int received = Await.value(
+                Duration.ofSeconds(120), "smtp-sink counted 100 messages", () -> sinkCount(sinkOut), n -> n >= 100);
+        assertThat(received).isEqualTo(100);
+        // the last completions are recorded after the sink's 250
+        Await.until("every message delivered and completed", () -> spool.size() == 0);
     }
 }

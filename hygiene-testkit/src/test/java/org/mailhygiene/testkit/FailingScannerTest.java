@@ -57,9 +57,7 @@ class FailingScannerTest {
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
             Future<Verdict> f = pool.submit(() -> s.scan(SampleMessages.cleanMessage()));
-            while (s.scanCount() == 0) {
-                Thread.onSpinWait();
-            }
+            Await.until("the scan started", () -> s.scanCount() > 0);
             assertThat(f.isDone()).isFalse();
             f.cancel(true);
             pool.shutdown();

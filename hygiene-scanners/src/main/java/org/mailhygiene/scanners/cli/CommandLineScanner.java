@@ -488,6 +488,15 @@ public final class CommandLineScanner implements Scanner {
     }
 
     /**
+     * Test hook (package-private): how many threads wait for the signature lock, that is scans held back by an
+     * exclusive update (an estimate, as {@link ReentrantReadWriteLock#getQueueLength()}). Lets a test see that a scan
+     * is waiting instead of pausing a while and guessing.
+     */
+    int threadsWaitingForSignatures() {
+        return ((ReentrantReadWriteLock) signatureLock).getQueueLength();
+    }
+
+    /**
      * An action run by {@link #runExclusively(Duration, ExclusiveAction)}.
      *
      * @param <T> its result

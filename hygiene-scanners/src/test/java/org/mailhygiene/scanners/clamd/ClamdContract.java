@@ -11,6 +11,7 @@ import org.mailhygiene.api.Outcome;
 import org.mailhygiene.api.ScanException;
 import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.Verdict;
+import org.mailhygiene.testkit.Await;
 
 /**
  * The clamd contract: the same tests run against {@link org.mailhygiene.testkit.clamd.FakeClamd} and a real clamd,
@@ -160,12 +161,8 @@ interface ClamdContract {
         assertThat(s.cacheIdentity()).isPresent().get().isNotEqualTo(before);
         // clamd reloads in the background and keeps scanning meanwhile: no scan fails, and the new signature
         // is in force within a few seconds.
-        long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        Verdict v = s.scan(Message.of(m));
-        while (v.outcome() == Outcome.CLEAN && System.nanoTime() < end) {
-            Thread.sleep(50);
-            v = s.scan(Message.of(m));
-        }
+        Verdict v = Await.value(
+                "the reloaded signature is in force", () -> s.scan(Message.of(m)), x -> x.outcome() != Outcome.CLEAN);
         assertThat(v.threats()).containsExactly(expected);
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.mailhygiene.testkit.Await;
 import org.mailhygiene.testkit.clamd.FakeClamd;
 
 /**
@@ -12,15 +13,9 @@ import org.mailhygiene.testkit.clamd.FakeClamd;
  * shares their verdicts; a scanner's own RELOAD makes its identity private.
  */
 class ClamdSharedIdentityTest {
-    private static String identity(ClamdScanner s) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        Optional<String> id = s.cacheIdentity();
-        while (id.isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-            id = s.cacheIdentity();
-        }
-        assertThat(id).as("the version check answered").isPresent();
-        return id.get();
+    private static String identity(ClamdScanner s) throws Exception {
+        return Await.value("the version check answered", s::cacheIdentity, Optional::isPresent)
+                .get();
     }
 
     @Test

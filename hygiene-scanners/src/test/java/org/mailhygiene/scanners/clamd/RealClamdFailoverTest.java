@@ -23,6 +23,7 @@ import org.mailhygiene.api.ScanException;
 import org.mailhygiene.api.ScanFailure.Kind;
 import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.events.HygieneListener;
+import org.mailhygiene.testkit.Await;
 import org.mailhygiene.testkit.clamd.RealClamd;
 import org.mailhygiene.testkit.junit.RealBinaries;
 
@@ -76,9 +77,7 @@ class RealClamdFailoverTest {
                 });
                 (i % 2 == 0 ? infected : clean).add(f);
             }
-            while (started.get() < 40) {
-                Thread.sleep(1);
-            }
+            Await.until("40 scans started", () -> started.get() >= 40);
             a.kill(); // SIGKILL in the middle of the load
             int failures = 0;
             for (Future<Verdict> f : infected) {

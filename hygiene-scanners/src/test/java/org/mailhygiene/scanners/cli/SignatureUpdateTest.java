@@ -23,6 +23,7 @@ import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.events.HygieneListener;
 import org.mailhygiene.scanners.update.SignatureUpdateScheduler;
 import org.mailhygiene.scanners.update.UpdateStep;
+import org.mailhygiene.testkit.Await;
 import org.mailhygiene.testkit.junit.RealBinaries;
 
 /**
@@ -54,11 +55,15 @@ class SignatureUpdateTest {
     }
 
     private CommandLineScanner clamscan(List<String> update) {
+        return clamscan(update, Duration.ofMillis(500));
+    }
+
+    private CommandLineScanner clamscan(List<String> update, Duration queueTimeout) {
         return CommandLineScanner.builder(Profiles.clamscan()
                         .withLeadingArguments(List.of("-d", db.toString()))
                         .withUpdateCommand(update))
                 .executable(clamscan)
-                .queueTimeout(Duration.ofMillis(500))
+                .queueTimeout(queueTimeout)
                 .build();
     }
 
@@ -102,8 +107,39 @@ class SignatureUpdateTest {
     }
 
     @Test
-    void anExclusiveStepHoldsScansBackUntilItEnds() throws Exception {
+    void aScanDuringAnExclusiveStepFailsAfterItsQueueTimeoutNeverClean() throws Exception {
         CommandLineScanner s = clamscan(List.of());
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        UpdateStep swap = s.exclusive(
+                UpdateStep.of("swap", () -> {
+                    inside.countDown();
+                    release.await();
+                    return "swapped";
+                }),
+                Duration.ofSeconds(10));
+        ExecutorService pool = Executors.newFixedThreadPool(1);
+        try {
+            Future<String> update = pool.submit(swap::run);
+            assertThat(inside.await(60, TimeUnit.SECONDS)).isTrue();
+            // the swap holds until released: the scan waits for its queue timeout (500 ms), then fails
+            assertThatThrownBy(() -> s.scan(TestMessages.text("hello")))
+                    .isInstanceOfSatisfying(ScanException.class, e -> {
+                        assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.TIMED_OUT);
+                        assertThat(e.failure().detail()).contains("signature update still running");
+                    });
+            release.countDown();
+            assertThat(update.get(60, TimeUnit.SECONDS)).isEqualTo("swapped");
+        } finally {
+            release.countDown();
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void anExclusiveStepHoldsScansBackUntilItEnds() throws Exception {
+        // A queue timeout far longer than the test: the held scan must wait for the release, however late it comes.
+        CommandLineScanner s = clamscan(List.of(), Duration.ofMinutes(2));
         CountDownLatch inside = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         UpdateStep swap = s.exclusive(
@@ -116,19 +152,13 @@ class SignatureUpdateTest {
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
             Future<String> update = pool.submit(swap::run);
-            assertThat(inside.await(10, TimeUnit.SECONDS)).isTrue();
-            // a scan during the swap waits for its queue timeout (500 ms), then fails: never clean
-            assertThatThrownBy(() -> s.scan(TestMessages.text("hello")))
-                    .isInstanceOfSatisfying(ScanException.class, e -> {
-                        assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.TIMED_OUT);
-                        assertThat(e.failure().detail()).contains("signature update still running");
-                    });
+            assertThat(inside.await(60, TimeUnit.SECONDS)).isTrue();
             Future<Verdict> waiting = pool.submit(() -> s.scan(TestMessages.eicar()));
-            Thread.sleep(100);
-            assertThat(waiting.isDone()).isFalse();
+            Await.until("the scan waits for the swap", () -> s.threadsWaitingForSignatures() == 1);
+            assertThat(waiting.isDone()).as("held back while the swap runs").isFalse();
             release.countDown();
-            assertThat(update.get(10, TimeUnit.SECONDS)).isEqualTo("swapped");
-            assertThat(waiting.get(20, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.INFECTED);
+            assertThat(update.get(60, TimeUnit.SECONDS)).isEqualTo("swapped");
+            assertThat(waiting.get(60, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.INFECTED);
         } finally {
             release.countDown();
             pool.shutdownNow();

@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -20,10 +21,14 @@ import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.policy.Action;
 import org.mailhygiene.api.policy.DefaultPolicy;
 import org.mailhygiene.api.policy.Disposition;
+import org.mailhygiene.testkit.Await;
 import org.mailhygiene.testkit.junit.RealSpamdExtension;
 import org.mailhygiene.testkit.spamd.RealSpamd;
 
-/** spamd is stopped while scans are running: every unfinished scan is a failure, which the policy then decides. */
+/**
+ * spamd is stopped while scans are running: every unfinished scan is a failure (never a verdict without a score),
+ * which the policy then decides.
+ */
 @ExtendWith(RealSpamdExtension.class)
 @Timeout(value = 10, unit = TimeUnit.MINUTES) // long by design; see junit-platform.properties
 class SpamdStoppedMidLoadTest {
@@ -32,35 +37,45 @@ class SpamdStoppedMidLoadTest {
     void scansInFlightFailAndThePolicyDecides(RealSpamd spamd) throws Exception {
         SpamdScanner scanner = SpamdScanner.builder()
                 .server(spamd.address())
-                .readTimeout(Duration.ofSeconds(15))
-                .deadline(Duration.ofSeconds(20))
+                // Generous: on a loaded machine a spamd child can take many seconds per message. The stop ends the
+                // scans in flight at once (their connections close), so these bounds never set the test's pace.
+                .readTimeout(Duration.ofMinutes(2))
+                .deadline(Duration.ofMinutes(3))
                 .build();
         byte[] ham = TestMessages.ham();
         assertThat(scanner.scan(Message.of(ham)).score()).isPresent(); // warm: a child answers
 
+        // Steady load: eight workers scan one message after another, each until its first failure. spamd is stopped
+        // once answers are flowing (an event, not a pause), so scans are in flight on every worker when it goes.
         ExecutorService pool = Executors.newFixedThreadPool(8);
-        List<Future<ScanResult>> futures = new ArrayList<>();
+        AtomicInteger answered = new AtomicInteger();
+        List<Future<List<ScanResult>>> workers = new ArrayList<>();
         try {
-            for (int i = 0; i < 16; i++) {
-                futures.add(pool.submit(() -> {
-                    try {
-                        return scanner.scan(Message.of(ham));
-                    } catch (ScanException e) {
-                        return e.failure();
+            for (int i = 0; i < 8; i++) {
+                workers.add(pool.submit(() -> {
+                    List<ScanResult> mine = new ArrayList<>();
+                    while (true) {
+                        try {
+                            mine.add(scanner.scan(Message.of(ham)));
+                            answered.incrementAndGet();
+                        } catch (ScanException e) {
+                            mine.add(e.failure());
+                            return mine;
+                        }
                     }
                 }));
             }
-            Thread.sleep(300);
+            Await.until(Duration.ofMinutes(5), "spamd answered scans under load", () -> answered.get() >= 2);
             spamd.stop();
             List<ScanResult> results = new ArrayList<>();
-            for (Future<ScanResult> f : futures) {
-                results.add(f.get());
+            for (Future<List<ScanResult>> w : workers) {
+                results.addAll(w.get(5, TimeUnit.MINUTES));
             }
             List<ScanFailure> failures = results.stream()
                     .filter(ScanResult::isFailure)
                     .map(ScanFailure.class::cast)
                     .toList();
-            assertThat(failures).as("scans cut off by the stop").isNotEmpty();
+            assertThat(failures).as("every worker ended with a failure").hasSize(8);
             assertThat(failures)
                     .allSatisfy(
                             f -> assertThat(f.kind()).isIn(ScanFailure.Kind.UNAVAILABLE, ScanFailure.Kind.TIMED_OUT));

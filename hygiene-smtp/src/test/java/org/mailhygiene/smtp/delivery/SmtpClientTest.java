@@ -17,6 +17,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.routing.NextHop;
+import org.mailhygiene.testkit.Await;
 import org.mailhygiene.testkit.smtp.SinkAction;
 import org.mailhygiene.testkit.smtp.SinkCommand;
 import org.mailhygiene.testkit.smtp.SinkMessage;
@@ -50,7 +51,7 @@ class SmtpClientTest {
         TransactionResult r = client.deliver(at(sink), "a@x.org", List.of("b@y.org", "c@y.org"), text(msg), BUDGET);
         assertThat(r.recipients()).extracting(RecipientResult::outcome).containsOnly(RecipientResult.Outcome.DELIVERED);
         assertThat(r.tls()).isFalse();
-        SinkMessage m = sink.awaitMessages(1, Duration.ofSeconds(5)).get(0);
+        SinkMessage m = sink.awaitMessages(1, Duration.ofSeconds(60)).get(0);
         assertThat(m.text()).isEqualTo(msg);
         assertThat(m.helo()).isEqualTo("relay.test");
         assertThat(m.sender()).isEqualTo("a@x.org");
@@ -62,12 +63,9 @@ class SmtpClientTest {
         awaitTranscript(sink, "C: QUIT");
     }
 
-    static void awaitTranscript(SmtpSink sink, String line) throws InterruptedException {
-        long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (!sink.transcript().contains(line) && System.nanoTime() < end) {
-            Thread.sleep(10);
-        }
-        assertThat(sink.transcript()).contains(line);
+    static void awaitTranscript(SmtpSink sink, String line) throws Exception {
+        Await.until(
+                "the sink's transcript shows " + line, () -> sink.transcript().contains(line));
     }
 
     @Test
@@ -78,7 +76,7 @@ class SmtpClientTest {
                     at(sink), "a@x.org", List.of("b" + i + "@y.org"), text("Subject: " + i + "\r\n\r\nx\r\n"), BUDGET);
             assertThat(r.recipients().get(0).outcome()).isEqualTo(RecipientResult.Outcome.DELIVERED);
         }
-        assertThat(sink.awaitMessages(3, Duration.ofSeconds(5))).hasSize(3);
+        assertThat(sink.awaitMessages(3, Duration.ofSeconds(60))).hasSize(3);
         assertThat(sink.connectionCount()).isEqualTo(1);
         assertThat(sink.transcript().stream().filter(l -> l.startsWith("C: EHLO")))
                 .hasSize(1);
@@ -103,7 +101,7 @@ class SmtpClientTest {
         for (int i = 0; i < 3; i++) {
             twice.deliver(at(sink), "a@x.org", List.of("b@y.org"), text("x\r\n"), BUDGET);
         }
-        assertThat(sink.awaitMessages(5, Duration.ofSeconds(5))).hasSize(5);
+        assertThat(sink.awaitMessages(5, Duration.ofSeconds(60))).hasSize(5);
         assertThat(sink.connectionCount()).isEqualTo(4); // 2 + (2 transactions, then 1 on a new connection)
         twice.closeIdleConnections();
         assertThatThrownBy(() -> SmtpClient.builder().connectionReuse(Duration.ZERO, 5))
@@ -122,7 +120,7 @@ class SmtpClientTest {
         sink.enqueue(SinkCommand.MAIL, SinkAction.close());
         TransactionResult r = client.deliver(at(sink), "a@x.org", List.of("c@y.org"), text("two\r\n"), BUDGET);
         assertThat(r.recipients().get(0).outcome()).isEqualTo(RecipientResult.Outcome.DELIVERED);
-        assertThat(sink.awaitMessages(2, Duration.ofSeconds(5)))
+        assertThat(sink.awaitMessages(2, Duration.ofSeconds(60)))
                 .extracting(SinkMessage::recipients)
                 .containsExactly(List.of("b@y.org"), List.of("c@y.org"));
         assertThat(sink.connectionCount()).isEqualTo(2);
@@ -144,7 +142,7 @@ class SmtpClientTest {
     void bareLineEndsAreMadeCrlfSoNoSmugglingSequenceReachesTheNextHop(SmtpSink sink) throws Exception {
         String evil = "Subject: x\r\n\r\nbody\n.\nMAIL FROM:<evil@x>\r\nline\r.\rmore\r\n.\n\r\nlast";
         plain().deliver(at(sink), "a@x.org", List.of("b@y.org"), text(evil), BUDGET);
-        List<SinkMessage> got = sink.awaitMessages(1, Duration.ofSeconds(5));
+        List<SinkMessage> got = sink.awaitMessages(1, Duration.ofSeconds(60));
         assertThat(got).hasSize(1);
         assertThat(got.get(0).text())
                 .isEqualTo(
@@ -158,7 +156,7 @@ class SmtpClientTest {
             sink.enqueue(SinkCommand.EHLO, SinkAction.reply("502 5.5.1 no EHLO here"));
             TransactionResult r = plain().deliver(at(sink), "", List.of("b@y.org"), text("x\r\n"), BUDGET);
             assertThat(r.recipients().get(0).outcome()).isEqualTo(RecipientResult.Outcome.DELIVERED);
-            SinkMessage m = sink.awaitMessages(1, Duration.ofSeconds(5)).get(0);
+            SinkMessage m = sink.awaitMessages(1, Duration.ofSeconds(60)).get(0);
             assertThat(m.sender()).isEmpty();
             assertThat(m.mailParameters()).isEmpty();
             assertThat(sink.transcript()).contains("C: HELO relay.test");
@@ -182,7 +180,7 @@ class SmtpClientTest {
                         RecipientResult.Outcome.PERMANENT);
         assertThat(r.recipients().get(2).status()).isEqualTo("5.1.1");
         assertThat(r.recipients().get(2).diagnostic()).isEqualTo("550 5.1.1 no such user");
-        assertThat(sink.awaitMessages(1, Duration.ofSeconds(5)).get(0).recipients())
+        assertThat(sink.awaitMessages(1, Duration.ofSeconds(60)).get(0).recipients())
                 .containsExactly("ok@y.org");
     }
 
@@ -243,7 +241,8 @@ class SmtpClientTest {
         assertThatThrownBy(() ->
                         plain().deliver(at(sink), "a@x.org", List.of("b@y.org"), text("x"), Duration.ofMillis(300)))
                 .isInstanceOf(HopFailedException.class);
-        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+        // Far below the 5-minute RFC greeting timeout the budget overrides, far above 300 ms on a busy machine.
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(60));
     }
 
     @Test
@@ -273,7 +272,7 @@ class SmtpClientTest {
         }
         try (SmtpSink sink = SmtpSink.start()) {
             plain().deliver(at(sink), "a@x.org", List.of("j\u00f6rg@y.org"), text("caf\u00e9\r\n"), BUDGET);
-            SinkMessage m = sink.awaitMessages(1, Duration.ofSeconds(5)).get(0);
+            SinkMessage m = sink.awaitMessages(1, Duration.ofSeconds(60)).get(0);
             assertThat(m.mailParameters()).contains("BODY=8BITMIME", "SMTPUTF8");
             assertThat(m.recipients()).containsExactly("j\u00f6rg@y.org");
             assertThat(m.text()).isEqualTo("caf\u00e9\r\n");
@@ -288,7 +287,7 @@ class SmtpClientTest {
                 .localAddress(local)
                 .build();
         c.deliver(at(sink), "a@x.org", List.of("b@y.org"), text("x\r\n"), BUDGET);
-        assertThat(sink.awaitMessages(1, Duration.ofSeconds(5)).get(0).clientAddress())
+        assertThat(sink.awaitMessages(1, Duration.ofSeconds(60)).get(0).clientAddress())
                 .isEqualTo("127.0.0.2");
     }
 
@@ -302,7 +301,7 @@ class SmtpClientTest {
                     .build();
             TransactionResult r = c.deliver(at(sink), "a@x.org", List.of("b@y.org"), text("secret\r\n"), BUDGET);
             assertThat(r.tls()).isTrue();
-            SinkMessage m = sink.awaitMessages(1, Duration.ofSeconds(5)).get(0);
+            SinkMessage m = sink.awaitMessages(1, Duration.ofSeconds(60)).get(0);
             assertThat(m.tls()).isTrue();
             assertThat(m.text()).isEqualTo("secret\r\n");
             assertThat(sink.transcript())
@@ -317,7 +316,7 @@ class SmtpClientTest {
             TransactionResult plainResult =
                     untrusting.deliver(at(sink), "a@x.org", List.of("b@y.org"), text("p\r\n"), BUDGET);
             assertThat(plainResult.tls()).isFalse();
-            assertThat(sink.awaitMessages(2, Duration.ofSeconds(5)).get(1).tls())
+            assertThat(sink.awaitMessages(2, Duration.ofSeconds(60)).get(1).tls())
                     .isFalse();
 
             // Required with an untrusting context: the hop fails; nothing is sent in plaintext.

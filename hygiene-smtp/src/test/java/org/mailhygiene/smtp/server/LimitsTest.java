@@ -11,6 +11,7 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.mailhygiene.smtp.access.AcceptedDomains;
+import org.mailhygiene.testkit.Await;
 import org.mailhygiene.testkit.FakeClock;
 
 /** One flooding client must not starve the others. Clients bind to distinct loopback addresses (127.0.0.x). */
@@ -93,9 +94,7 @@ class LimitsTest {
         assertThat(connect(OTHER).reply()).startsWith("421 4.7.0 localhost Too many connections, try again later");
         open.get(0).close();
         // the slot is released when the session ends
-        for (int i = 0; i < 50 && server.activeSessions() > 1; i++) {
-            Thread.sleep(20);
-        }
+        Await.until("the closed session ended", () -> server.activeSessions() <= 1);
         assertThat(connect(OTHER).reply()).startsWith("220");
     }
 

@@ -16,6 +16,7 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.mailhygiene.smtp.access.AcceptedDomains;
+import org.mailhygiene.testkit.Await;
 
 /**
  * Clients that stall the server's writes or its TLS handshake lose their session instead of holding a thread forever.
@@ -77,12 +78,8 @@ class StalledClientTest {
         }
     }
 
-    private void awaitNoSessions() throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BOUND_MILLIS);
-        while (server.activeSessions() > 0 && System.nanoTime() < end) {
-            Thread.sleep(20);
-        }
-        assertThat(server.activeSessions()).as("sessions still open").isZero();
+    private void awaitNoSessions() throws Exception {
+        Await.until(Duration.ofMillis(BOUND_MILLIS), "no session open", () -> server.activeSessions() == 0);
     }
 
     /** Writes {@code chunk} over and over on another thread until the connection breaks; returns that failure. */

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.mailhygiene.api.policy.SmtpReply;
 import org.mailhygiene.smtp.access.AcceptedDomains;
+import org.mailhygiene.testkit.Await;
 
 /**
  * Behaviour under stress and at the edges of a session: idle sessions are closed under stress, a busy address gets no
@@ -74,10 +75,7 @@ class StressTest {
         }
         // Three sessions: the server is under stress, and each of them waits for a command. Idle ones are closed
         // until the stress ends (which ones depends on when each became idle).
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (server.activeSessions() >= 3 && System.nanoTime() < deadline) {
-            Thread.sleep(20); // waiting for the event, not for time to pass
-        }
+        Await.until("an idle session was closed", () -> server.activeSessions() < 3);
         assertThat(server.activeSessions()).isLessThan(3);
         assertThat(server.underStress()).isFalse();
         int reaped = 0;

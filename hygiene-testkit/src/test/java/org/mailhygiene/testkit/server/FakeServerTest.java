@@ -39,8 +39,8 @@ class FakeServerTest {
                     assertThat(s.getInputStream().read()).isEqualTo(c);
                 }
             }
-            assertThat(log.take(Duration.ofSeconds(5))).isEqualTo(new Req(1, "a"));
-            assertThat(log.take("c", Duration.ofSeconds(5))).isEqualTo(new Req(3, "c"));
+            assertThat(log.take(Duration.ofSeconds(60))).isEqualTo(new Req(1, "a"));
+            assertThat(log.take("c", Duration.ofSeconds(60))).isEqualTo(new Req(3, "c"));
             assertThat(log.all()).hasSize(3);
             assertThat(server.connectionCount()).isEqualTo(3);
             assertThatThrownBy(() -> log.take(Duration.ofMillis(10)))

@@ -72,7 +72,7 @@ class SmtpSinkTest {
             c.send("QUIT\r\n");
             assertThat(c.reply().get(0)).startsWith("221");
         }
-        SinkMessage m = sink.awaitMessages(1, Duration.ofSeconds(5)).get(0);
+        SinkMessage m = sink.awaitMessages(1, Duration.ofSeconds(60)).get(0);
         assertThat(m.helo()).isEqualTo("client.test");
         assertThat(m.sender()).isEqualTo("a@x.org");
         assertThat(m.mailParameters()).containsExactly("BODY=8BITMIME");
@@ -113,7 +113,7 @@ class SmtpSinkTest {
             c.send("y\r\n.\r\n");
             assertThat(c.reply().get(0)).startsWith("250");
         }
-        SinkMessage m = sink.awaitMessages(1, Duration.ofSeconds(5)).get(0);
+        SinkMessage m = sink.awaitMessages(1, Duration.ofSeconds(60)).get(0);
         assertThat(m.sender()).isEmpty();
         assertThat(m.recipients()).containsExactly("ok@y.org");
         assertThat(sink.connectionCount()).isEqualTo(2);
