@@ -27,7 +27,6 @@ import org.mailhygiene.scanners.ScanPipeline;
 import org.mailhygiene.scanners.VerdictCache;
 import org.mailhygiene.scanners.auth.DkimSigning;
 import org.mailhygiene.scanners.bayes.BayesScanner;
-import org.mailhygiene.scanners.bayes.ReloadingBayesScanner;
 import org.mailhygiene.scanners.bayes.SharedModelSync;
 import org.mailhygiene.scanners.shared.GuardedSharedState;
 import org.mailhygiene.smtp.Relay;
@@ -137,9 +136,6 @@ public final class Node implements AutoCloseable {
             for (Scanner sc : b.scanners) {
                 if (sc instanceof BayesScanner bayes) {
                     modelSyncs.add(new SharedModelSync(bayes::model, b.sharedModelName, shared.tokens()));
-                } else if (sc instanceof ReloadingBayesScanner reloading) {
-                    modelSyncs.add(
-                            new SharedModelSync(() -> reloading.current().model(), b.sharedModelName, shared.tokens()));
                 }
             }
         }
