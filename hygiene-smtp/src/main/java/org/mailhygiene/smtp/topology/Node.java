@@ -78,6 +78,9 @@ import org.slf4j.LoggerFactory;
  * delay=0.123s result=...}; messages refused or quarantined at DATA are logged when answered, messages kept in the
  * spool when a delivery attempt ends.
  *
+ * <p>Reload: {@link #reload(Builder)} applies a new configuration to a running node without dropping sessions or
+ * messages in progress ({@link NodeReloader} does it from the configuration file, for {@code SIGHUP}).
+ *
  * <p>Ownership: the node owns everything it builds and closes it in {@link #close()}; scanners passed in are closed
  * with the pipeline only if the pipeline closes them (it does not: close your scanners yourself when they need it).
  * Thread-safe.
@@ -348,48 +351,46 @@ public final class Node implements AutoCloseable {
      */
     public synchronized void reload(Builder next) {
         Objects.requireNonNull(next, "next");
-        {
-            if (closed) {
-                throw new IllegalStateException(name + " is closed");
+        if (closed) {
+            throw new IllegalStateException(name + " is closed");
+        }
+        try {
+            if (next.role != role || !next.name.equals(name)) {
+                throw new IllegalArgumentException("the role and the name cannot change without a restart (running "
+                        + role.name().toLowerCase(java.util.Locale.ROOT) + " " + name + ", new "
+                        + next.role.name().toLowerCase(java.util.Locale.ROOT) + " " + next.name + ")");
             }
+            // What needs a restart keeps its running value.
+            next.listenAddress = listenAddress;
+            next.port = listenPort;
+            next.dataDirectory = dataDirectory;
+            next.hostname = hostname;
+            next.outgoingAddress = outgoingAddress;
+            next.reportTo = reportConfigured ? reportTo : null;
+            next.requireSettings();
+            ScanPipeline pipeline = buildPipeline(next); // two scanners with one name fail here
             try {
-                if (next.role != role || !next.name.equals(name)) {
-                    throw new IllegalArgumentException("the role and the name cannot change without a restart (running "
-                            + role.name().toLowerCase(java.util.Locale.ROOT) + " " + name + ", new "
-                            + next.role.name().toLowerCase(java.util.Locale.ROOT) + " " + next.name + ")");
-                }
-                // What needs a restart keeps its running value.
-                next.listenAddress = listenAddress;
-                next.port = listenPort;
-                next.dataDirectory = dataDirectory;
-                next.hostname = hostname;
-                next.outgoingAddress = outgoingAddress;
-                next.reportTo = reportConfigured ? reportTo : null;
-                next.requireSettings();
-                ScanPipeline pipeline = buildPipeline(next); // two scanners with one name fail here
-                try {
-                    relay.reconfigureServer(next::applyServer);
-                } catch (RuntimeException e) {
-                    pipeline.close();
-                    throw e;
-                }
-                // From here on nothing can be refused: swap the rest.
-                relay.replaceScanning(pipeline, next.dkimSigning, outbound(next.acceptedDomains), old -> {
-                    old.close();
-                    LOG.debug("{}: the replaced scan pipeline is closed", name);
-                });
-                router.delegate = next.router;
-                tls = next.tls;
+                relay.reconfigureServer(next::applyServer);
             } catch (RuntimeException e) {
-                next.services.forEach(NodeService::close); // built for the refused configuration, never started
+                pipeline.close();
                 throw e;
-            } finally {
-                if (next.sharedState != null) {
-                    try {
-                        next.sharedState.close(); // the node keeps the store it started with
-                    } catch (Exception e) {
-                        LOG.debug("{}: closing the reloaded configuration's shared state failed", name, e);
-                    }
+            }
+            // From here on nothing can be refused: swap the rest.
+            relay.replaceScanning(pipeline, next.dkimSigning, outbound(next.acceptedDomains), old -> {
+                old.close();
+                LOG.debug("{}: the replaced scan pipeline is closed", name);
+            });
+            router.delegate = next.router;
+            tls = next.tls;
+        } catch (RuntimeException e) {
+            next.services.forEach(NodeService::close); // built for the refused configuration, never started
+            throw e;
+        } finally {
+            if (next.sharedState != null) {
+                try {
+                    next.sharedState.close(); // the node keeps the store it started with
+                } catch (Exception e) {
+                    LOG.debug("{}: closing the reloaded configuration's shared state failed", name, e);
                 }
             }
         }
@@ -1170,7 +1171,8 @@ public final class Node implements AutoCloseable {
         }
 
         /**
-         * STARTTLS with a certificate that {@link Node#reloadTls()} can re-read. Default: no STARTTLS.
+         * STARTTLS with a certificate that {@link Node#reloadTls()} (or a {@linkplain Node#reload reload}) re-reads.
+         * Default: no STARTTLS.
          *
          * @param value the certificate and key
          * @param requireForRelay whether clients with relay rights must use STARTTLS before MAIL ({@code 530})
