@@ -14,6 +14,7 @@ import org.mailhygiene.metrics.ScanMetrics;
 import org.mailhygiene.smtp.config.ConfigException;
 import org.mailhygiene.smtp.topology.Node;
 import org.mailhygiene.smtp.topology.NodeConfig;
+import org.mailhygiene.smtp.topology.NodeReloader;
 
 /**
  * {@code hygiene relay --config FILE}: runs one node (edge or gateway) described by a configuration file (see
@@ -22,6 +23,11 @@ import org.mailhygiene.smtp.topology.NodeConfig;
  * {@code NAME smtp://HOST:PORT}. On SIGTERM (or Ctrl-C) it stops accepting connections (a session cut before its
  * final dot was answered was not acknowledged, so its client keeps the message), lets deliveries in progress finish
  * for up to 10 s, leaves everything else in the spool for the next start, and flushes the statistics.
+ *
+ * <p>On SIGHUP it reloads the configuration file ({@link NodeReloader}: routes, access files, TLS files, scanners and
+ * models, limits; sessions in progress are not dropped; a broken file is refused with its line and the running
+ * configuration kept). {@code hygiene relay --reload --config FILE} asks the node using FILE's data directory to do
+ * the same, for platforms or supervisors without signals.
  */
 public final class RelayCommand implements Command {
 
@@ -41,17 +47,23 @@ public final class RelayCommand implements Command {
     @Override
     public String usage() {
         return """
-                usage: hygiene relay --config FILE [--check]
+                usage: hygiene relay --config FILE [--check | --reload]
 
                 Runs the edge relay or gateway described by FILE (format: docs/node-config.md;
                 samples: hygiene-examples/config/) until SIGTERM or Ctrl-C, then shuts down cleanly:
                 messages not yet acknowledged stay with their senders, accepted ones stay in the spool.
+                SIGHUP re-reads FILE and the files it names and applies them without dropping
+                sessions; an invalid file is refused (its line is logged) and the running
+                configuration stays (docs/node-config.md, "Reload").
 
                 options:
                   --config FILE   the node's configuration file (required)
                   --check         validate the file and build everything start would (scanners,
                                   pipeline, server settings) without binding or touching the data
                                   directory; exit 0 when valid, 2 with the line and problem
+                  --reload        validate FILE, then ask the node running with FILE's data
+                                  directory to reload it (within a second; like SIGHUP); exit 2
+                                  without that directory
                   -h, --help      show this help
                 """;
     }
@@ -60,6 +72,7 @@ public final class RelayCommand implements Command {
     public int run(List<String> args, Io io) throws UsageException, InterruptedException {
         Path config = null;
         boolean check = false;
+        boolean reload = false;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             switch (a) {
@@ -74,11 +87,15 @@ public final class RelayCommand implements Command {
                     config = Path.of(args.get(i));
                 }
                 case "--check" -> check = true;
+                case "--reload" -> reload = true;
                 default -> throw new UsageException("unknown argument '" + a + "'");
             }
         }
         if (config == null) {
             throw new UsageException("--config FILE is required");
+        }
+        if (check && reload) {
+            throw new UsageException("--check and --reload exclude each other");
         }
         Node.Builder builder;
         try {
@@ -100,6 +117,18 @@ public final class RelayCommand implements Command {
         if (check) {
             io.out().println(config + ": OK");
             return EXIT_OK;
+        }
+        if (reload) {
+            try {
+                Path data = Node.requestReload(builder);
+                io.out()
+                        .println("reload requested: the node running with " + data + " reloads " + config
+                                + " within a second (its log says whether it was applied)");
+                return EXIT_OK;
+            } catch (IOException e) {
+                io.err().println("hygiene relay: cannot request a reload: " + e.getMessage());
+                return EXIT_ERROR;
+            }
         }
         Optional<InetSocketAddress> adminAt = builder.adminListen();
         PrometheusMeterRegistry registry = null;
@@ -131,6 +160,19 @@ public final class RelayCommand implements Command {
                 node.close();
                 return EXIT_ERROR;
             }
+        }
+        try {
+            NodeReloader reloader = NodeReloader.of(node, config);
+            String noSignal = ReloadSignal.install("relay-reload", reloader::reload);
+            if (noSignal != null) {
+                io.err()
+                        .println("hygiene relay: " + noSignal + "; reload with hygiene relay --reload --config "
+                                + config);
+            }
+        } catch (IOException | ConfigException e) {
+            io.err()
+                    .println("hygiene relay: " + config + " changed while starting (" + e.getMessage()
+                            + "); running without reload");
         }
         io.out().println(node.name() + " " + DemoTopology.url(node.address()));
         if (admin != null) {

@@ -362,6 +362,15 @@ public final class ScanPipeline implements AutoCloseable {
     }
 
     /**
+     * Whether {@link #close()} was called.
+     *
+     * @return {@code true} once closed
+     */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /**
      * Shuts down the default executor (interrupting scans still running); an executor passed in is left alone. Later
      * {@link #scan(Message)} calls throw {@link IllegalStateException}. Idempotent.
      */

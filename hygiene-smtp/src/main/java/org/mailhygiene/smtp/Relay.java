@@ -72,19 +72,51 @@ public final class Relay implements AutoCloseable {
 
     private final SmtpServer server;
     private final DeliveryAgent delivery;
-    private final ScanPipeline pipeline;
+    private volatile Scanning scanning;
     private final Spool spool;
     private final Quarantine quarantine;
     private final long memoryThreshold;
     private final Path tempDirectory;
     private final RelayListener listener;
-    private final DkimSigning dkimSigning;
-    private final Predicate<Envelope> signOutbound;
+
+    /**
+     * The pipeline and the DKIM signing messages are handled with, replaced as one by {@link #replaceScanning}; counts
+     * the messages in its hands, so the one replaced can be retired when the last of them is answered.
+     */
+    private static final class Scanning {
+        final ScanPipeline pipeline;
+        final DkimSigning dkimSigning;
+        final Predicate<Envelope> signOutbound;
+        final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicBoolean retiredOnce = new java.util.concurrent.atomic.AtomicBoolean();
+        volatile Runnable onRetired;
+
+        Scanning(ScanPipeline pipeline, DkimSigning dkimSigning, Predicate<Envelope> signOutbound) {
+            this.pipeline = pipeline;
+            this.dkimSigning = dkimSigning;
+            this.signOutbound = signOutbound;
+        }
+
+        void release() {
+            if (inFlight.decrementAndGet() == 0 && onRetired != null) {
+                retire();
+            }
+        }
+
+        void retire() {
+            Runnable r = onRetired;
+            if (r != null && retiredOnce.compareAndSet(false, true)) {
+                try {
+                    r.run();
+                } catch (RuntimeException e) {
+                    LOG.warn("retiring a replaced scan pipeline failed", e);
+                }
+            }
+        }
+    }
 
     private Relay(Builder b) {
-        this.dkimSigning = b.dkimSigning;
-        this.signOutbound = b.signOutbound;
-        this.pipeline = b.pipeline;
+        this.scanning = new Scanning(b.pipeline, b.dkimSigning, b.signOutbound);
         this.spool = b.spool;
         this.quarantine = b.quarantine;
         this.memoryThreshold = b.memoryThreshold;
@@ -151,6 +183,55 @@ public final class Relay implements AutoCloseable {
     }
 
     /**
+     * The pipeline messages are scanned with now (the one given to the builder, or the last
+     * {@linkplain #replaceScanning replacement}).
+     *
+     * @return the pipeline
+     */
+    public ScanPipeline pipeline() {
+        return scanning.pipeline;
+    }
+
+    /**
+     * Replaces the settings of the SMTP server for connections accepted from now on (see
+     * {@link SmtpServer#reconfigure}); open sessions keep theirs. For a configuration reload.
+     *
+     * @param settings applied to a fresh {@link SmtpServer#builder()}
+     * @throws IllegalStateException if the settings are inconsistent (nothing is changed)
+     * @throws IllegalArgumentException if a setting is refused (nothing is changed)
+     */
+    public void reconfigureServer(Consumer<SmtpServer.Builder> settings) {
+        server.reconfigure(settings);
+    }
+
+    /**
+     * Replaces the pipeline and the DKIM signing for messages whose data ends from now on; messages already being
+     * scanned finish with the ones they started with. When the last of those is answered, {@code retired} runs once
+     * (on that message's thread, or on this one when none is in flight) with the replaced pipeline, for example to
+     * close it. For a configuration reload.
+     *
+     * @param pipeline the new pipeline
+     * @param signing the new signers, or {@code null} for no signing
+     * @param outbound which messages are outbound (ignored without signing)
+     * @param retired what to do with the replaced pipeline once nothing uses it
+     */
+    public void replaceScanning(
+            ScanPipeline pipeline, DkimSigning signing, Predicate<Envelope> outbound, Consumer<ScanPipeline> retired) {
+        Objects.requireNonNull(pipeline, "pipeline");
+        Objects.requireNonNull(outbound, "outbound");
+        Objects.requireNonNull(retired, "retired");
+        Scanning old;
+        synchronized (this) {
+            old = scanning;
+            scanning = new Scanning(pipeline, signing, outbound);
+        }
+        old.onRetired = () -> retired.accept(old.pipeline);
+        if (old.inFlight.get() == 0) {
+            old.retire();
+        }
+    }
+
+    /**
      * The delivery agent, for inspection ({@link DeliveryAgent#queued()}) and tests.
      *
      * @return the delivery agent
@@ -198,9 +279,27 @@ public final class Relay implements AutoCloseable {
 
         @Override
         public SmtpReply handle(Envelope envelope, MessageContent content, long traceHeaderLength) throws Exception {
+            Scanning s;
+            while (true) {
+                s = scanning;
+                s.inFlight.incrementAndGet();
+                if (s == scanning) {
+                    break; // not replaced meanwhile: it cannot be retired before release()
+                }
+                s.release();
+            }
+            try {
+                return handle(s, envelope, content, traceHeaderLength);
+            } finally {
+                s.release();
+            }
+        }
+
+        private SmtpReply handle(Scanning s, Envelope envelope, MessageContent content, long traceHeaderLength)
+                throws Exception {
             ScanReport report;
             try {
-                report = pipeline.scan(new Message(envelope, content), withoutLeading(content, traceHeaderLength));
+                report = s.pipeline.scan(new Message(envelope, content), withoutLeading(content, traceHeaderLength));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return new SmtpReply(451, "4.3.0", "Scan interrupted, try again later");
@@ -228,7 +327,7 @@ public final class Relay implements AutoCloseable {
                     break;
                 case ACCEPT:
                 case TAG:
-                    reply = store(envelope, content, d, kept);
+                    reply = store(s, envelope, content, d, kept);
                     break;
                 default:
                     throw new IllegalStateException("unknown action " + action);
@@ -253,16 +352,16 @@ public final class Relay implements AutoCloseable {
             }
         }
 
-        private SmtpReply store(Envelope envelope, MessageContent content, Disposition d, QueueId[] kept) {
+        private SmtpReply store(Scanning s, Envelope envelope, MessageContent content, Disposition d, QueueId[] kept) {
             boolean rewrite = d.subjectTag().isPresent() || !d.headers().isEmpty();
             QueuedMessage q;
             try {
                 if (rewrite) {
                     try (SpooledContent tagged = tag(d, content)) {
-                        q = storeSigned(envelope, tagged);
+                        q = storeSigned(s, envelope, tagged);
                     }
                 } else {
-                    q = storeSigned(envelope, content);
+                    q = storeSigned(s, envelope, content);
                 }
                 kept[0] = q.id();
             } catch (GeneralSecurityException e) {
@@ -286,12 +385,12 @@ public final class Relay implements AutoCloseable {
          * Stores the message as it will leave: with a DKIM signature on top when a signer covers its From domain and
          * the message is outbound. Signing comes after every change the relay made (subject tag, added headers).
          */
-        private QueuedMessage storeSigned(Envelope envelope, MessageContent content)
+        private QueuedMessage storeSigned(Scanning s, Envelope envelope, MessageContent content)
                 throws IOException, GeneralSecurityException {
-            if (dkimSigning == null || !signOutbound.test(envelope)) {
+            if (s.dkimSigning == null || !s.signOutbound.test(envelope)) {
                 return spool.store(envelope, content);
             }
-            Optional<HeaderField> signature = dkimSigning.sign(content);
+            Optional<HeaderField> signature = s.dkimSigning.sign(content);
             if (signature.isEmpty()) {
                 return spool.store(envelope, content);
             }

@@ -24,6 +24,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link #lastError()} and logged, once per version of the file. Writers should replace the file atomically (write a
  * temporary file, then rename), as {@link BayesModel#save} does; a reader then sees either the old or the new file.
  *
+ * <p>A file opened with {@link #manual(Path)} is looked at only when {@link #checkNow()} is called, never from a
+ * scan, so no scan waits for a model load: the relay node does that from its {@code bayes-reload} service (every
+ * {@code bayes.reload-check}), and a configuration reload ({@code SIGHUP}) opens the file again through the same
+ * {@link #manual(Path)}, so both read, check and log a model the same way. This is the one model-reload mechanism of
+ * the project (it replaces the relay's former {@code ReloadingBayesScanner}, whose behaviour it keeps: a change of size,
+ * modification time or file key loads the file; a broken file is logged once and the old model kept; the scanner's
+ * {@linkplain BayesScanner#cacheIdentity() cache identity} follows the model's version, so verdicts cached under an old
+ * model are not reused).
+ *
  * <p>Thread-safe: at most one thread reloads at a time; other scans go on with the model in use meanwhile.
  */
 public final class WatchedModelFile implements ModelSource {
@@ -48,10 +57,10 @@ public final class WatchedModelFile implements ModelSource {
     private WatchedModelFile(Path file, Clock clock, Duration checkEvery, BayesModel model, Stamp stamp) {
         this.file = file;
         this.clock = clock;
-        this.checkEvery = checkEvery;
+        this.checkEvery = checkEvery; // null: looked at only by checkNow()
         this.model = model;
         this.stamp = stamp;
-        this.nextCheck = clock.instant().plus(checkEvery);
+        this.nextCheck = checkEvery == null ? Instant.MAX : clock.instant().plus(checkEvery);
     }
 
     /**
@@ -89,6 +98,22 @@ public final class WatchedModelFile implements ModelSource {
     }
 
     /**
+     * Loads a model file that is looked at again only when {@link #checkNow()} is called (by a scheduler, such as the
+     * relay node's {@code bayes-reload} service); {@link #current()} never touches the file.
+     *
+     * @param file the model file
+     * @return the model file
+     * @throws IOException if the file cannot be read now
+     * @throws ModelFormatException if it is not a model this build reads
+     */
+    public static WatchedModelFile manual(Path file) throws IOException {
+        Objects.requireNonNull(file, "file");
+        Stamp before = stamp(file);
+        BayesModel m = BayesModel.load(file);
+        return new WatchedModelFile(file, Clock.systemUTC(), null, m, before);
+    }
+
+    /**
      * The file watched.
      *
      * @return the path
@@ -116,14 +141,18 @@ public final class WatchedModelFile implements ModelSource {
     }
 
     /**
-     * Looks at the file now, whatever the interval, and loads it if it changed.
+     * Looks at the file now, whatever the interval, and loads it if it changed. Never throws: a missing, unreadable or
+     * invalid file is logged (once per version of the file) and kept in {@link #lastError()}, and the model in use
+     * stays.
      *
-     * @return {@code true} if a new model was loaded
+     * @return {@code true} if a new model was loaded and is now in use
      */
     public boolean checkNow() {
         reloading.lock();
         try {
-            nextCheck = clock.instant().plus(checkEvery);
+            if (checkEvery != null) {
+                nextCheck = clock.instant().plus(checkEvery);
+            }
             return reloadIfChanged();
         } finally {
             reloading.unlock();

@@ -47,6 +47,27 @@ class WatchedModelFileTest {
     }
 
     @Test
+    void aManualFileIsReadOnlyWhenCheckedNeverFromAScan(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("m.model");
+        model(1, 1).save(file);
+        WatchedModelFile w = WatchedModelFile.manual(file);
+        BayesScanner scanner = BayesScanner.builder(w).build();
+        BayesModel first = w.current();
+        String identity = scanner.cacheIdentity().orElseThrow();
+
+        model(4, 4).save(file);
+        assertThat(w.current()).isSameAs(first);
+        assertThat(scanner.model()).isSameAs(first);
+        assertThat(w.checkNow()).isTrue();
+        assertThat(scanner.model().spamMessages()).isEqualTo(4);
+        assertThat(scanner.cacheIdentity().orElseThrow())
+                .as("verdicts cached under the old model are not reused")
+                .isNotEqualTo(identity);
+        assertThat(w.checkNow()).as("an unchanged file is not read again").isFalse();
+        assertThat(w.reloads()).isEqualTo(1);
+    }
+
+    @Test
     void corruptOrMissingReplacementKeepsTheModelInUse(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("m.model");
         model(2, 2).save(file);

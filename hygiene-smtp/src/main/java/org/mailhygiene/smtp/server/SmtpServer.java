@@ -64,12 +64,17 @@ import org.slf4j.LoggerFactory;
 public final class SmtpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SmtpServer.class);
 
-    private final Settings settings;
+    /** What a reload may replace, swapped as one: sessions and admissions read it once. */
+    private record Current(Settings settings, AccessRules accessRules, PerIpLimiter connectionRate) {}
+
+    private volatile Current current;
     private final InetAddress bindAddress;
     private final int requestedPort;
     private final int backlog;
-    private final AccessRules accessRules;
-    private final PerIpLimiter connectionRate;
+    private final RateLimiter sharedLimiter;
+    /** Sessions the owned platform-thread executor can run at once (Java 17); unbounded otherwise. */
+    private final int sessionCapacity;
+
     private final ExecutorService executor;
     private final boolean ownsExecutor;
     private final AtomicInteger active = new AtomicInteger();
@@ -116,13 +121,13 @@ public final class SmtpServer implements AutoCloseable {
         this.bindAddress = b.bindAddress;
         this.requestedPort = b.port;
         this.backlog = b.backlog;
-        this.accessRules = b.accessRules;
-        this.connectionRate = new PerIpLimiter(
+        this.sharedLimiter = b.sharedLimiter;
+        PerIpLimiter connectionRate = new PerIpLimiter(
                 b.limits.connectionRateCount(), b.limits.connectionRateWindow(), b.clock, b.sharedLimiter, "conn:");
         PerIpLimiter messageRate = new PerIpLimiter(
                 b.limits.messageRateCount(), b.limits.messageRateWindow(), b.clock, b.sharedLimiter, "msg:");
         String prefix = Long.toString(b.clock.millis(), 36).toUpperCase(Locale.ROOT) + "-";
-        this.settings = new Settings(
+        Settings settings = new Settings(
                 b.hostname,
                 b.limits,
                 b.tls,
@@ -140,12 +145,83 @@ public final class SmtpServer implements AutoCloseable {
                 b.freeSpace,
                 b.minFreeSpace,
                 b.listener);
+        this.current = new Current(settings, b.accessRules, connectionRate);
         if (b.executor != null) {
             this.executor = b.executor;
             this.ownsExecutor = false;
+            this.sessionCapacity = Integer.MAX_VALUE;
         } else {
             this.executor = VirtualThreads.newPerTaskExecutor("smtp-session", b.limits.maxConnections() + 1);
             this.ownsExecutor = true;
+            this.sessionCapacity = VirtualThreads.available() ? Integer.MAX_VALUE : b.limits.maxConnections();
+        }
+    }
+
+    /**
+     * Replaces the settings new sessions get, for a configuration reload: sessions already open finish with the
+     * settings they started with (their access decision, accepted domains, limits, TLS offer and host name), and every
+     * connection accepted after this call gets the new ones. Nothing is dropped.
+     *
+     * <p>The settings are applied to a fresh {@link #builder()} and validated as {@link Builder#build()} does; then the
+     * host name, limits and timeouts, TLS and its requirements, SMTPUTF8, access rules, accepted domains and the
+     * free-space check are swapped in at once (a refused change leaves everything as it was). These are kept from the
+     * start, whatever the settings say: the bind address, port and backlog (the socket stays bound), the executor, the
+     * message handler, the clock, the spool directory, the shared limiter and the session listener. The per-IP rate
+     * buckets are kept unless their limits changed. With the server's own executor on Java 17 (platform threads, sized
+     * at start), a higher {@link SmtpLimits#maxConnections()} than at start admits only as many sessions as the pool
+     * has threads until a restart (logged).
+     *
+     * @param settings settings for the server, as given to a builder
+     * @throws IllegalStateException if the settings are inconsistent (TLS required but not configured)
+     * @throws IllegalArgumentException if a setting is refused
+     */
+    public void reconfigure(java.util.function.Consumer<Builder> settings) {
+        Objects.requireNonNull(settings, "settings");
+        Builder b = new Builder();
+        settings.accept(b);
+        if ((b.requireTls || b.requireTlsForRelay) && b.tls == null) {
+            throw new IllegalStateException("requireTls needs tls(...)");
+        }
+        synchronized (this) {
+            Current old = current;
+            Settings o = old.settings();
+            SmtpLimits l = b.limits;
+            PerIpLimiter messageRate = l.messageRateCount() == o.limits().messageRateCount()
+                            && l.messageRateWindow().equals(o.limits().messageRateWindow())
+                    ? o.messageRate()
+                    : new PerIpLimiter(l.messageRateCount(), l.messageRateWindow(), o.clock(), sharedLimiter, "msg:");
+            SmtpLimits ol = o.limits();
+            PerIpLimiter connectionRate = l.connectionRateCount() == ol.connectionRateCount()
+                            && l.connectionRateWindow().equals(ol.connectionRateWindow())
+                    ? old.connectionRate()
+                    : new PerIpLimiter(
+                            l.connectionRateCount(), l.connectionRateWindow(), o.clock(), sharedLimiter, "conn:");
+            Settings next = new Settings(
+                    b.hostname,
+                    l,
+                    b.tls,
+                    b.requireTls,
+                    b.requireTlsForRelay,
+                    b.smtputf8,
+                    new RelayControl(b.acceptedDomains),
+                    o.handler(),
+                    o.clock(),
+                    o.spoolDirectory(),
+                    messageRate,
+                    o.idPrefix(),
+                    o.idCounter(),
+                    o.watchdog(),
+                    b.freeSpace,
+                    b.minFreeSpace,
+                    o.listener());
+            if (l.maxConnections() > sessionCapacity) {
+                LOG.warn(
+                        "max connections {} exceeds the {} session threads sized at start: {} apply until a restart",
+                        l.maxConnections(),
+                        sessionCapacity,
+                        sessionCapacity);
+            }
+            current = new Current(next, b.accessRules, connectionRate);
         }
     }
 
@@ -186,6 +262,7 @@ public final class SmtpServer implements AutoCloseable {
         acceptor = new Thread(this::acceptLoop, "smtp-accept-" + ss.getLocalPort());
         acceptor.setDaemon(true);
         acceptor.start();
+        Settings settings = current.settings();
         long tick = Math.max(
                 100, Math.min(1000, settings.limits().stressIdleTimeout().toMillis() / 4));
         settings.watchdog().scheduleWithFixedDelay(this::reapIdleUnderStress, tick, tick, TimeUnit.MILLISECONDS);
@@ -243,7 +320,7 @@ public final class SmtpServer implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        settings.watchdog().shutdownNow();
+        current.settings().watchdog().shutdownNow();
         if (ownsExecutor) {
             executor.shutdownNow();
             try {
@@ -288,7 +365,7 @@ public final class SmtpServer implements AutoCloseable {
      * @return {@code true} under stress
      */
     public boolean underStress() {
-        return active.get() >= settings.limits().stressSessions();
+        return active.get() >= current.settings().limits().stressSessions();
     }
 
     /** Under stress, closes sessions that have waited longer than the stress idle timeout for their next command. */
@@ -296,6 +373,7 @@ public final class SmtpServer implements AutoCloseable {
         if (!underStress()) {
             return;
         }
+        Settings settings = current.settings();
         long limit = settings.limits().stressIdleTimeout().toNanos();
         long now = System.nanoTime();
         int reaped = 0;
@@ -317,13 +395,15 @@ public final class SmtpServer implements AutoCloseable {
     private void admit(Socket s) throws IOException {
         s.setTcpNoDelay(true);
         InetAddress ip = s.getInetAddress();
-        AccessDecision decision = accessRules.decide(ip);
+        Current now = current; // one configuration for the whole admission and the session
+        Settings settings = now.settings();
+        AccessDecision decision = now.accessRules().decide(ip);
         if (!decision.allowed()) {
             settings.refused(ip, "access-denied", 554);
             refuse(s, "554 5.7.1 Access denied");
             return;
         }
-        if (active.get() >= settings.limits().maxConnections()) {
+        if (active.get() >= Math.min(settings.limits().maxConnections(), sessionCapacity)) {
             settings.refused(ip, "connections", 421);
             refuse(s, "421 4.7.0 " + settings.hostname() + " Too many connections, try again later");
             return;
@@ -345,7 +425,7 @@ public final class SmtpServer implements AutoCloseable {
                             + " Too many connections from your address while the server is busy, try again later");
             return;
         }
-        if (!connectionRate.tryAcquire(ip)) {
+        if (!now.connectionRate().tryAcquire(ip)) {
             release(ip);
             settings.refused(ip, "connection-rate", 421);
             refuse(s, "421 4.7.0 " + settings.hostname() + " Connection rate limit exceeded, try again later");

@@ -89,7 +89,8 @@ public final class TlsConfig {
      * @param privateKey the PEM private key
      * @return the configuration
      * @throws IOException if a file cannot be read
-     * @throws GeneralSecurityException if the certificates or the key cannot be parsed, naming the problem
+     * @throws GeneralSecurityException if the certificates or the key cannot be parsed, or the key does not belong to
+     *     the first certificate, naming the problem
      */
     public static TlsConfig fromPem(Path certificateChain, Path privateKey)
             throws IOException, GeneralSecurityException {
@@ -98,21 +99,19 @@ public final class TlsConfig {
 
     private static final char[] PEM_PASSWORD = "hygiene".toCharArray();
 
-    /** The key manager for PEM files, as {@link #fromPem} uses; for {@link ReloadableTls}. */
-    static javax.net.ssl.X509ExtendedKeyManager pemKeyManager(Path certificateChain, Path privateKey)
-            throws IOException, GeneralSecurityException {
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(pemKeyStore(certificateChain, privateKey), PEM_PASSWORD);
-        for (javax.net.ssl.KeyManager km : kmf.getKeyManagers()) {
-            if (km instanceof javax.net.ssl.X509ExtendedKeyManager x) {
-                return x;
-            }
-        }
-        throw new GeneralSecurityException("the JDK offers no X.509 key manager");
+    /** The (fixed, in-memory only) password of the key stores {@link #pemKeyStore} makes. */
+    static char[] pemPassword() {
+        return PEM_PASSWORD.clone();
     }
 
-    private static KeyStore pemKeyStore(Path certificateChain, Path privateKey)
-            throws IOException, GeneralSecurityException {
+    /** The alias of the one entry in a key store made by {@link #pemKeyStore}. */
+    static final String PEM_ALIAS = "server";
+
+    /**
+     * Reads a PEM certificate chain and key into a key store with one entry ({@link #PEM_ALIAS}); each file is read
+     * once.
+     */
+    static KeyStore pemKeyStore(Path certificateChain, Path privateKey) throws IOException, GeneralSecurityException {
         Collection<? extends Certificate> certs;
         try (InputStream in = Files.newInputStream(certificateChain)) {
             certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
@@ -143,14 +142,56 @@ public final class TlsConfig {
         if (key == null) {
             throw new GeneralSecurityException("cannot read the private key in " + privateKey, last);
         }
+        requireMatchingKey(certs.iterator().next(), key, certificateChain, privateKey);
         KeyStore ks = KeyStore.getInstance("PKCS12");
         try {
             ks.load(null, null);
         } catch (IOException ex) {
             throw new GeneralSecurityException(ex);
         }
-        ks.setKeyEntry("server", key, PEM_PASSWORD, certs.toArray(new Certificate[0]));
+        ks.setKeyEntry(PEM_ALIAS, key, PEM_PASSWORD, certs.toArray(new Certificate[0]));
         return ks;
+    }
+
+    /**
+     * Checks that the key belongs to the certificate: signs a random challenge with the key and verifies it with the
+     * certificate's public key (a renewal caught between writing the new certificate and the new key would otherwise
+     * pair one with the other, and every handshake would fail).
+     */
+    private static void requireMatchingKey(Certificate cert, PrivateKey key, Path certFile, Path keyFile)
+            throws GeneralSecurityException {
+        java.security.PublicKey pub = cert.getPublicKey();
+        String mismatch = "the private key in " + keyFile + " does not belong to the first certificate in " + certFile;
+        if (!pub.getAlgorithm().equals(key.getAlgorithm())
+                && !(isEdDsa(pub.getAlgorithm()) && isEdDsa(key.getAlgorithm()))) {
+            throw new GeneralSecurityException(
+                    mismatch + " (a " + key.getAlgorithm() + " key for a " + pub.getAlgorithm() + " certificate)");
+        }
+        java.security.Signature signer;
+        switch (key.getAlgorithm()) {
+            case "RSA" -> signer = java.security.Signature.getInstance("SHA256withRSA");
+            case "EC" -> signer = java.security.Signature.getInstance("SHA256withECDSA");
+            case "RSASSA-PSS" -> {
+                signer = java.security.Signature.getInstance("RSASSA-PSS");
+                signer.setParameter(new java.security.spec.PSSParameterSpec(
+                        "SHA-256", "MGF1", java.security.spec.MGF1ParameterSpec.SHA256, 32, 1));
+            }
+            default -> signer = java.security.Signature.getInstance(key.getAlgorithm());
+        }
+        byte[] challenge = new byte[32];
+        new java.security.SecureRandom().nextBytes(challenge);
+        signer.initSign(key);
+        signer.update(challenge);
+        byte[] signature = signer.sign();
+        signer.initVerify(pub);
+        signer.update(challenge);
+        if (!signer.verify(signature)) {
+            throw new GeneralSecurityException(mismatch);
+        }
+    }
+
+    private static boolean isEdDsa(String algorithm) {
+        return algorithm.equals("EdDSA") || algorithm.equals("Ed25519") || algorithm.equals("Ed448");
     }
 
     /**

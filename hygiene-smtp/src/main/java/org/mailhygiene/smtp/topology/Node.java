@@ -28,7 +28,6 @@ import org.mailhygiene.scanners.ScanPipeline;
 import org.mailhygiene.scanners.VerdictCache;
 import org.mailhygiene.scanners.auth.DkimSigning;
 import org.mailhygiene.scanners.bayes.BayesScanner;
-import org.mailhygiene.scanners.bayes.ReloadingBayesScanner;
 import org.mailhygiene.scanners.bayes.SharedModelSync;
 import org.mailhygiene.scanners.shared.GuardedSharedState;
 import org.mailhygiene.smtp.Relay;
@@ -80,6 +79,9 @@ import org.slf4j.LoggerFactory;
  * delay=0.123s result=...}; messages refused or quarantined at DATA are logged when answered, messages kept in the
  * spool when a delivery attempt ends.
  *
+ * <p>Reload: {@link #reload(Builder)} applies a new configuration to a running node without dropping sessions or
+ * messages in progress ({@link NodeReloader} does it from the configuration file, for {@code SIGHUP}).
+ *
  * <p>Ownership: the node owns everything it builds and closes it in {@link #close()}; scanners passed in are closed
  * with the pipeline only if the pipeline closes them (it does not: close your scanners yourself when they need it).
  * Thread-safe.
@@ -93,7 +95,12 @@ public final class Node implements AutoCloseable {
     private final Spool spool;
     private final Quarantine quarantine;
     private final NodeStatistics statistics;
-    private final ScanPipeline pipeline;
+    private final HygieneListener pipelineListener;
+    private final SwitchableRouter router;
+    private final InetAddress listenAddress;
+    private final int listenPort;
+    private final String hostname;
+    private final InetAddress outgoingAddress;
     private final Relay relay;
     private final ScheduledExecutorService flusher;
     private final Duration flushInterval;
@@ -101,12 +108,12 @@ public final class Node implements AutoCloseable {
     private final String reportFrom;
     private final LocalTime reportAt;
     private final Clock clock;
-    private final List<NodeService> services;
-    private final ReloadableTls tls;
+    private volatile List<NodeService> services;
+    private volatile ReloadableTls tls;
     private DailyReportMailer dailyReport;
     private final GuardedSharedState shared;
     private volatile LocalDate publishedDay;
-    private final List<SharedModelSync> modelSyncs = new ArrayList<>();
+    private volatile List<SharedModelSync> modelSyncs = List.of();
     private final Duration modelRefresh;
     private boolean started;
     private boolean closed;
@@ -125,39 +132,23 @@ public final class Node implements AutoCloseable {
         listeners.addAll(b.listeners);
         this.shared = b.sharedState == null ? null : new GuardedSharedState(b.sharedState, b.clock);
         this.modelRefresh = b.modelRefresh;
-        ScanPipeline.Builder pb = ScanPipeline.builder()
-                .scanners(b.scanners)
-                .policy(policy)
-                .listener(HygieneListener.composite(listeners));
-        if (!b.verdictCache) {
-            pb.noCache();
-        } else if (shared != null) {
-            pb.cache(VerdictCache.builder().shared(shared.verdicts()).build());
-        }
-        if (shared != null) {
-            for (Scanner sc : b.scanners) {
-                if (sc instanceof BayesScanner bayes) {
-                    modelSyncs.add(new SharedModelSync(bayes::model, b.sharedModelName, shared.tokens()));
-                } else if (sc instanceof ReloadingBayesScanner reloading) {
-                    modelSyncs.add(
-                            new SharedModelSync(() -> reloading.current().model(), b.sharedModelName, shared.tokens()));
-                }
-            }
-        }
-        this.pipeline = pb.build();
+        this.pipelineListener = HygieneListener.composite(listeners);
+        this.sharedModelName = b.sharedModelName;
+        this.listenAddress = b.listenAddress;
+        this.listenPort = b.port;
+        this.outgoingAddress = b.outgoingAddress;
+        this.reportConfigured = b.reportTo != null;
+        ScanPipeline pipeline = buildPipeline(b);
+        this.modelSyncs = modelSyncs(b.scanners);
         NodeEvents events = new NodeEvents(b.name, statistics, b.clock);
         String hostname = b.hostname();
+        this.hostname = hostname;
         SmtpClient client = b.client();
         Relay.Builder rb = Relay.builder();
         if (b.dkimSigning != null) {
-            AcceptedDomains accepted = b.acceptedDomains;
-            rb.dkimSigning(
-                    b.dkimSigning,
-                    envelope -> envelope.recipients().stream().anyMatch(r -> {
-                        int at = r.lastIndexOf('@');
-                        return at < 0 || !accepted.accepts(r.substring(at + 1));
-                    }));
+            rb.dkimSigning(b.dkimSigning, outbound(b.acceptedDomains));
         }
+        this.router = new SwitchableRouter(b.router);
         this.relay = rb.server(sb -> {
                     b.applyServer(sb);
                     if (shared != null) {
@@ -178,7 +169,7 @@ public final class Node implements AutoCloseable {
                 .pipeline(pipeline)
                 .spool(spool)
                 .quarantine(quarantine)
-                .router(b.router)
+                .router(router)
                 .listener(events)
                 .build();
         this.flusher = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -192,6 +183,62 @@ public final class Node implements AutoCloseable {
         this.clock = b.clock;
         this.services = List.copyOf(b.services);
         this.tls = b.tls;
+    }
+
+    private final String sharedModelName;
+    private final boolean reportConfigured;
+
+    /** The pipeline over a builder's scanners, policy and cache setting, with this node's listeners. */
+    private ScanPipeline buildPipeline(Builder b) {
+        Policy policy = b.policy != null ? b.policy : b.role.defaultPolicy();
+        ScanPipeline.Builder pb =
+                ScanPipeline.builder().scanners(b.scanners).policy(policy).listener(pipelineListener);
+        if (!b.verdictCache) {
+            pb.noCache();
+        } else if (shared != null) {
+            pb.cache(VerdictCache.builder().shared(shared.verdicts()).build());
+        }
+        return pb.build();
+    }
+
+    /** Shares what the Bayes scanners among these learn, when the node shares state. */
+    private List<SharedModelSync> modelSyncs(List<Scanner> scanners) {
+        List<SharedModelSync> syncs = new ArrayList<>();
+        if (shared != null) {
+            for (Scanner sc : scanners) {
+                if (sc instanceof BayesScanner bayes) {
+                    syncs.add(new SharedModelSync(bayes::model, sharedModelName, shared.tokens()));
+                }
+            }
+        }
+        return List.copyOf(syncs);
+    }
+
+    /** Messages with a recipient outside the accepted domains are outbound (DKIM-signed). */
+    private static java.util.function.Predicate<org.mailhygiene.api.Envelope> outbound(AcceptedDomains accepted) {
+        return envelope -> envelope.recipients().stream().anyMatch(r -> {
+            int at = r.lastIndexOf('@');
+            return at < 0 || !accepted.accepts(r.substring(at + 1));
+        });
+    }
+
+    /** The router delivery asks; a reload replaces what it delegates to (queued mail then takes the new routes). */
+    private static final class SwitchableRouter implements Router {
+        volatile Router delegate;
+
+        SwitchableRouter(Router first) {
+            this.delegate = first;
+        }
+
+        @Override
+        public org.mailhygiene.api.routing.Route route(String recipient) {
+            return delegate.route(recipient);
+        }
+
+        @Override
+        public String toString() {
+            return delegate.toString();
+        }
     }
 
     private static SessionListener compositeSession(List<SessionListener> all) {
@@ -266,12 +313,114 @@ public final class Node implements AutoCloseable {
      * @throws java.security.GeneralSecurityException if the new files cannot be used; the old certificate stays in use
      */
     public boolean reloadTls() throws IOException, java.security.GeneralSecurityException {
+        ReloadableTls tls = this.tls;
         if (tls == null) {
             return false;
         }
         tls.reload();
         LOG.info("{}: TLS certificate reloaded: {}", name, tls.certificate().getSubjectX500Principal());
         return true;
+    }
+
+    /**
+     * Applies a new configuration without dropping anything in progress (the node config's {@code SIGHUP} reload; see
+     * {@link NodeReloader}, which reads the file and logs what needs a restart).
+     *
+     * <p>Taken from {@code next}: the scanners, policy and verdict-cache setting (a new pipeline), the DKIM signers, the
+     * router (routes), the accepted domains, relay clients or access rules, STARTTLS (certificate, key, required for
+     * relay), the SMTP limits and other {@linkplain Builder#server server settings}, the free-space minimum, and the
+     * services (scanner probes, signature updates, model watches). Sessions already open keep the SMTP settings they
+     * started with; a message whose data ended before the reload is scanned, signed and answered with the old
+     * pipeline, every later one with the new; the replaced pipeline is closed when its last message is answered. The
+     * routes apply to every delivery attempt from now on, also of mail already queued. The old services are closed
+     * and the new ones started (a signature-update schedule starts again from its first interval).
+     *
+     * <p>Kept from the start, whatever {@code next} says (they need a restart): the listen address and port, the data
+     * directory, the host name, the outgoing address and outbound TLS, the delivery settings (retry schedule, queue
+     * lifetime), the daily report, the statistics flush interval, the quarantine retention, the shared state and the
+     * listeners. A shared state opened by {@code next} is closed.
+     *
+     * <p>Nothing is half-applied: everything {@code next} describes is validated and built before the first swap; a
+     * refused configuration throws and the node goes on with the one it had.
+     *
+     * @param next a builder for the same node (same role and name), typically {@link NodeConfig#read} of the edited
+     *     file; consumed (do not build it)
+     * @throws IllegalArgumentException if {@code next} is for another role or name, or a setting is refused (nothing
+     *     was changed)
+     * @throws IllegalStateException if {@code next} lacks a required setting (nothing was changed), or the node is
+     *     closed
+     */
+    public synchronized void reload(Builder next) {
+        Objects.requireNonNull(next, "next");
+        if (closed) {
+            throw new IllegalStateException(name + " is closed");
+        }
+        try {
+            if (next.role != role || !next.name.equals(name)) {
+                throw new IllegalArgumentException("the role and the name cannot change without a restart (running "
+                        + role.name().toLowerCase(java.util.Locale.ROOT) + " " + name + ", new "
+                        + next.role.name().toLowerCase(java.util.Locale.ROOT) + " " + next.name + ")");
+            }
+            // What needs a restart keeps its running value.
+            next.listenAddress = listenAddress;
+            next.port = listenPort;
+            next.dataDirectory = dataDirectory;
+            next.hostname = hostname;
+            next.outgoingAddress = outgoingAddress;
+            next.reportTo = reportConfigured ? reportTo : null;
+            next.requireSettings();
+            ScanPipeline pipeline = buildPipeline(next); // two scanners with one name fail here
+            try {
+                relay.reconfigureServer(next::applyServer);
+            } catch (RuntimeException e) {
+                pipeline.close();
+                throw e;
+            }
+            // From here on nothing can be refused: swap the rest.
+            relay.replaceScanning(pipeline, next.dkimSigning, outbound(next.acceptedDomains), old -> {
+                old.close();
+                LOG.debug("{}: the replaced scan pipeline is closed", name);
+            });
+            router.delegate = next.router;
+            tls = next.tls;
+        } catch (RuntimeException e) {
+            next.services.forEach(NodeService::close); // built for the refused configuration, never started
+            throw e;
+        } finally {
+            if (next.sharedState != null) {
+                try {
+                    next.sharedState.close(); // the node keeps the store it started with
+                } catch (Exception e) {
+                    LOG.debug("{}: closing the reloaded configuration's shared state failed", name, e);
+                }
+            }
+        }
+        List<NodeService> oldServices = services;
+        List<SharedModelSync> oldSyncs = modelSyncs;
+        List<NodeService> newServices = List.copyOf(next.services);
+        List<SharedModelSync> newSyncs = modelSyncs(next.scanners);
+        services = newServices;
+        modelSyncs = newSyncs;
+        for (NodeService s : oldServices) {
+            try {
+                s.close();
+            } catch (RuntimeException e) {
+                LOG.warn("{}: closing {} failed", name, s.name(), e);
+            }
+        }
+        oldSyncs.forEach(SharedModelSync::close);
+        if (started) {
+            for (SharedModelSync sync : newSyncs) {
+                sync.start(modelRefresh);
+            }
+            for (NodeService s : newServices) {
+                try {
+                    s.start();
+                } catch (RuntimeException e) {
+                    LOG.warn("{}: starting {} failed", name, s.name(), e);
+                }
+            }
+        }
     }
 
     /**
@@ -347,10 +496,67 @@ public final class Node implements AutoCloseable {
         LOG.info("{} ({}) listening on {}, data in {}", name, role, relay.address(), dataDirectory);
     }
 
-    /** Every second: messages released into {@code spool/incoming/} by another process, and flush requests. */
+    /**
+     * Every second: messages released into {@code spool/incoming/} by another process, flush requests and reload
+     * requests.
+     */
     private void pollHandOvers() {
         pickUpIncoming(true);
         takeFlushRequest();
+        takeReloadRequest();
+    }
+
+    /** The file {@link #requestReload} leaves in the data directory. */
+    private static final String RELOAD_REQUEST = "reload-request";
+
+    private volatile Runnable reloadHandler;
+
+    /**
+     * What runs when another process {@linkplain #requestReload asks} this node to reload (checked every second, on
+     * the node's housekeeping thread); {@link NodeReloader#of} sets it. Without one, a request is logged and dropped.
+     *
+     * @param handler the reload, e.g. {@code reloader::reload}
+     */
+    public void onReloadRequest(Runnable handler) {
+        this.reloadHandler = Objects.requireNonNull(handler, "handler");
+    }
+
+    /**
+     * Asks the node running with this builder's data directory to reload its configuration, from another process
+     * ({@code hygiene relay --reload}): leaves a request file the node takes within a second.
+     *
+     * @param config a builder read from the node's configuration file
+     * @return the data directory
+     * @throws IOException if the data directory does not exist (no node ever ran there) or the request cannot be
+     *     written
+     * @throws IllegalStateException if the builder has no data directory
+     */
+    public static Path requestReload(Builder config) throws IOException {
+        Path dir = config.dataDirectory;
+        if (dir == null) {
+            throw new IllegalStateException(config.name + ": a data directory is required");
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new java.nio.file.NoSuchFileException(
+                    dir.toString(), null, "no such data directory (has the node been started?)");
+        }
+        Files.writeString(dir.resolve(RELOAD_REQUEST), "reload\n");
+        return dir;
+    }
+
+    private void takeReloadRequest() {
+        try {
+            if (Files.deleteIfExists(dataDirectory.resolve(RELOAD_REQUEST))) {
+                Runnable handler = reloadHandler;
+                if (handler == null) {
+                    LOG.warn("{}: a reload was requested, but nothing reloads this node (no NodeReloader)", name);
+                } else {
+                    handler.run();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}: cannot take the reload request", name, e);
+        }
     }
 
     private void pickUpIncoming(boolean submit) {
@@ -435,7 +641,7 @@ public final class Node implements AutoCloseable {
      * @return the pipeline (live)
      */
     public ScanPipeline pipeline() {
-        return pipeline;
+        return relay.pipeline();
     }
 
     /**
@@ -499,7 +705,7 @@ public final class Node implements AutoCloseable {
      * @return the scanners, in pipeline order
      */
     public List<Scanner> scanners() {
-        return pipeline.scanners();
+        return relay.pipeline().scanners();
     }
 
     /**
@@ -553,7 +759,7 @@ public final class Node implements AutoCloseable {
         relay.close();
         flusher.shutdownNow();
         modelSyncs.forEach(SharedModelSync::close);
-        pipeline.close();
+        relay.pipeline().close();
         try {
             spool.close();
         } catch (IOException e) {
@@ -959,7 +1165,8 @@ public final class Node implements AutoCloseable {
         }
 
         /**
-         * STARTTLS with a certificate that {@link Node#reloadTls()} can re-read. Default: no STARTTLS.
+         * STARTTLS with a certificate that {@link Node#reloadTls()} (or a {@linkplain Node#reload reload}) re-reads.
+         * Default: no STARTTLS.
          *
          * @param value the certificate and key
          * @param requireForRelay whether clients with relay rights must use STARTTLS before MAIL ({@code 530})

@@ -28,7 +28,7 @@ import org.mailhygiene.scanners.auth.AuthScanner;
 import org.mailhygiene.scanners.auth.dns.StubResolver;
 import org.mailhygiene.scanners.bayes.BayesModels;
 import org.mailhygiene.scanners.bayes.BayesScanner;
-import org.mailhygiene.scanners.bayes.ReloadingBayesScanner;
+import org.mailhygiene.scanners.bayes.WatchedModelFile;
 import org.mailhygiene.scanners.builtin.EmbeddedScanners;
 import org.mailhygiene.scanners.clamd.ClamdAddress;
 import org.mailhygiene.scanners.clamd.ClamdScanner;
@@ -459,13 +459,14 @@ final class ScannerConfig {
         if (threshold.isPresent() && !(threshold.get() > 0 && threshold.get() <= 1)) {
             throw keyAt(c, "bayes.threshold", "must be in (0, 1], was " + threshold.get());
         }
-        ReloadingBayesScanner scanner = ReloadingBayesScanner.open(model, m -> {
-            BayesScanner.Builder b = BayesScanner.builder(m);
-            threshold.ifPresent(b::threshold);
-            return b.build();
-        });
+        // One reload mechanism: the file is re-read by the service below when it changes, and opened afresh (through
+        // the same WatchedModelFile) when the node's configuration is reloaded.
+        WatchedModelFile file = WatchedModelFile.manual(model);
+        BayesScanner.Builder b = BayesScanner.builder(file);
+        threshold.ifPresent(b::threshold);
+        BayesScanner scanner = b.build();
         Duration every = s.duration("bayes", "reload-check").orElse(DEFAULT_RELOAD_CHECK);
-        services.add(NodeService.every("bayes-reload", every, scanner::reloadIfChanged));
+        services.add(NodeService.every("bayes-reload", every, file::checkNow));
         return scanner;
     }
 

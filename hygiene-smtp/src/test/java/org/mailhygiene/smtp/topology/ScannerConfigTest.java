@@ -5,14 +5,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.failover.FailoverGroup;
 import org.mailhygiene.scanners.bayes.BayesModel;
-import org.mailhygiene.scanners.bayes.ReloadingBayesScanner;
+import org.mailhygiene.scanners.bayes.BayesScanner;
 import org.mailhygiene.scanners.clamd.ClamdScanner;
 import org.mailhygiene.scanners.cli.CommandLineScanner;
 import org.mailhygiene.scanners.spamd.SpamdScanner;
@@ -160,11 +164,34 @@ class ScannerConfigTest {
         Path model = dir.resolve("bayes.model");
         BayesModel.empty().save(model);
 
-        ScannerConfig.Result r = read("scanner = bayes:bayes.model\nbayes.threshold = 0.9\nbayes.reload-check = 5s\n");
+        ScannerConfig.Result r =
+                read("scanner = bayes:bayes.model\nbayes.threshold = 0.9\nbayes.reload-check = 100ms\n");
 
-        ReloadingBayesScanner s = (ReloadingBayesScanner) r.scanners().get(0);
-        assertThat(s.current().threshold()).isEqualTo(0.9);
+        BayesScanner s = (BayesScanner) r.scanners().get(0);
+        assertThat(s.threshold()).isEqualTo(0.9);
         assertThat(r.services().stream().map(NodeService::name)).containsExactly("bayes-reload");
+        String before = s.cacheIdentity().orElseThrow();
+
+        // A retrained model replaces the file: the service picks it up (scans never look at the file themselves).
+        BayesModel retrained = BayesModel.empty();
+        retrained.learn(List.of("viagra", "cheap"), true);
+        retrained.learn(List.of("meeting", "agenda"), false);
+        Path next = dir.resolve("next.model");
+        retrained.save(next);
+        Files.move(next, model, StandardCopyOption.REPLACE_EXISTING);
+        assertThat(s.model().spamMessages()).isZero();
+        NodeService service = r.services().get(0);
+        service.start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (s.model().spamMessages() == 0 && System.nanoTime() < deadline) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20)); // polls for the reload, up to the deadline
+            }
+        } finally {
+            service.close();
+        }
+        assertThat(s.model().spamMessages()).isEqualTo(1);
+        assertThat(s.cacheIdentity().orElseThrow()).isNotEqualTo(before);
         Files.writeString(dir.resolve("broken.model"), "not a model");
         assertThatThrownBy(() -> read("scanner = bayes:broken.model\n"))
                 .isInstanceOf(ConfigException.class)

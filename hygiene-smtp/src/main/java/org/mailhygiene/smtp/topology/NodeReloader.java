@@ -1,0 +1,173 @@
+package org.mailhygiene.smtp.topology;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.mailhygiene.smtp.config.ConfigException;
+import org.mailhygiene.smtp.config.ConfigFile;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reloads a running {@link Node} from its configuration file: what {@code hygiene relay} does on {@code SIGHUP}, and
+ * what an embedding application or a test calls as {@link #reload()}.
+ *
+ * <p>A reload reads the file again with everything it names (the {@code smtproutes}, {@code rcpthosts} and
+ * {@code tcprules} files, the TLS certificate and key, Bayes models, attachment policies and command-line scanner
+ * profiles), validates it exactly as a start would, and hands the result to {@link Node#reload}: new sessions and
+ * messages use it, sessions and messages in progress finish with the configuration they started with. A file that
+ * cannot be read or is invalid is refused as a whole, with the file, the line and the problem in the log (ERROR) and
+ * in the {@link Result}; the node goes on with the configuration it had, nothing half-applied.
+ *
+ * <p>Keys that need a restart ({@link #RESTART_KEYS}: the listen address, the data directory, the host name, ...) keep
+ * their running value when they change: each reload that finds one changed logs a WARN line naming the key, its line,
+ * the running and the new value. {@code role} and {@code name} cannot change at all: such a file is refused.
+ *
+ * <p>Log lines (logger {@code org.mailhygiene.smtp.topology.NodeReloader}): {@code NAME: configuration reloaded from
+ * FILE (reload N)} at INFO on success, {@code NAME: reload refused, still running the previous configuration: PROBLEM}
+ * at ERROR. Thread-safe: reloads run one at a time.
+ */
+public final class NodeReloader {
+    private static final Logger LOG = LoggerFactory.getLogger(NodeReloader.class);
+
+    /**
+     * The keys whose change needs a restart: a reload keeps their running value and logs the difference. {@code role}
+     * and {@code name} are not listed: a file that changes them is refused.
+     */
+    public static final List<String> RESTART_KEYS = List.of(
+            "listen",
+            "data",
+            "hostname",
+            "outgoing-address",
+            "outbound-tls",
+            "outbound-tls-trust",
+            "queue-lifetime",
+            "retry-schedule",
+            "report-to",
+            "report-from",
+            "report-time",
+            "stats-flush",
+            "quarantine-retention",
+            "redis",
+            "redis-timeout",
+            "redis-model",
+            "redis-model-refresh",
+            "admin-listen");
+
+    private final Node node;
+    private final Path file;
+    private final Map<String, List<String>> running;
+    private int reloads;
+
+    private NodeReloader(Node node, Path file, Map<String, List<String>> running) {
+        this.node = node;
+        this.file = file;
+        this.running = running;
+    }
+
+    /**
+     * A reloader for a node built from {@code file}; the file as it is now is taken as the running configuration, so
+     * create the reloader right after reading the file to start the node. It also takes the node's
+     * {@linkplain Node#onReloadRequest reload requests} ({@code hygiene relay --reload}).
+     *
+     * @param node the node
+     * @param file its configuration file
+     * @return the reloader
+     * @throws IOException if the file cannot be read
+     * @throws ConfigException if it is not a configuration file
+     */
+    public static NodeReloader of(Node node, Path file) throws IOException, ConfigException {
+        Objects.requireNonNull(node, "node");
+        Objects.requireNonNull(file, "file");
+        NodeReloader reloader = new NodeReloader(node, file, restartValues(ConfigFile.read(file)));
+        node.onReloadRequest(reloader::reload);
+        return reloader;
+    }
+
+    /**
+     * What one reload did.
+     *
+     * @param applied whether the new configuration is now in use
+     * @param problem why it was refused (file, line and problem), when it was
+     * @param restartNeeded one sentence per changed key that keeps its running value until a restart
+     */
+    public record Result(boolean applied, Optional<String> problem, List<String> restartNeeded) {
+        /**
+         * Copies the list.
+         *
+         * @throws NullPointerException if a component is {@code null}
+         */
+        public Result {
+            Objects.requireNonNull(problem, "problem");
+            restartNeeded = List.copyOf(restartNeeded);
+        }
+    }
+
+    /**
+     * Reads the file again and applies it to the node (see the class comment). Never throws: a refusal is logged and
+     * returned.
+     *
+     * @return what happened
+     */
+    public synchronized Result reload() {
+        String name = node.name();
+        LOG.info("{}: reloading the configuration from {}", name, file);
+        ConfigFile text;
+        Node.Builder next;
+        try {
+            text = ConfigFile.read(file);
+            next = NodeConfig.parse(text, file.toAbsolutePath().getParent());
+        } catch (ConfigException e) {
+            return refused(name, e.getMessage());
+        } catch (IOException e) {
+            return refused(name, file + ": cannot read " + e.getMessage());
+        } catch (RuntimeException e) {
+            return refused(name, file + ": " + e);
+        }
+        List<String> restart = new ArrayList<>();
+        Map<String, List<String>> now = restartValues(text);
+        for (String key : RESTART_KEYS) {
+            List<String> was = running.get(key);
+            List<String> is = now.get(key);
+            if (!was.equals(is)) {
+                restart.add(key + " (" + text.source() + " line " + text.lineOf(key) + ") changed from " + show(was)
+                        + " to " + show(is) + ": needs a restart; " + show(was) + " stays in use");
+            }
+        }
+        try {
+            node.reload(next);
+        } catch (RuntimeException e) {
+            return refused(name, file + ": " + e.getMessage());
+        }
+        for (String r : restart) {
+            LOG.warn("{}: {}", name, r);
+        }
+        reloads++;
+        LOG.info("{}: configuration reloaded from {} (reload {})", name, file, reloads);
+        return new Result(true, Optional.empty(), restart);
+    }
+
+    private Result refused(String name, String problem) {
+        LOG.error("{}: reload refused, still running the previous configuration: {}", name, problem);
+        return new Result(false, Optional.of(problem), List.of());
+    }
+
+    private static String show(List<String> values) {
+        return values.isEmpty() ? "(not set)" : String.join(", ", values);
+    }
+
+    private static Map<String, List<String>> restartValues(ConfigFile c) {
+        Map<String, List<String>> values = new LinkedHashMap<>();
+        for (String key : RESTART_KEYS) {
+            List<String> v = new ArrayList<>();
+            c.lines(key).forEach(e -> v.add(e.getKey()));
+            values.put(key, List.copyOf(v));
+        }
+        return values;
+    }
+}
