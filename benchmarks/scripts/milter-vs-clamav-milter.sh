@@ -5,15 +5,19 @@
 # CPU milliseconds per message of the milter process (clamav-milter, or our JVM) and of clamd.
 #
 # usage: benchmarks/scripts/milter-vs-clamav-milter.sh [N] [SIZES_KB] [CONCURRENCIES]
-#   defaults: N=500, SIZES_KB="1 10 100", CONCURRENCIES="1 10"
+#   defaults: N=1000, SIZES_KB="1 100", CONCURRENCIES="1 10"
+# environment: WARMUP (messages per JVM variant before measuring, default 6000: the JIT needs thousands),
+#   WARMUP_C (per C variant, default 300), JAR (default hygiene-examples/target/hygiene.jar),
+#   PROFILE_DIR (if set: after the warm-up, record JFR on both JVMs while PROFILE_N messages (default 3000, 4 KB,
+#   10 parallel) go through each, write ours-*.jfr there, then measure as usual without JFR).
 # needs: postfix, smtp-source, smtp-sink (postfix), clamd (clamav-daemon), clamav-milter, java 17+,
 #        hygiene-examples/target/hygiene.jar (built by: mvn -B -q -pl hygiene-examples -am package -DskipTests)
 set -euo pipefail
-N=${1:-500}
-SIZES=${2:-"1 10 100"}
+N=${1:-1000}
+SIZES=${2:-"1 100"}
 CONCS=${3:-"1 10"}
 ROOT="$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)"
-JAR="$ROOT/hygiene-examples/target/hygiene.jar"
+JAR="${JAR:-$ROOT/hygiene-examples/target/hygiene.jar}"
 [[ -f "$JAR" ]] || { echo "build $JAR first: mvn -B -q -pl hygiene-examples -am package -DskipTests" >&2; exit 2; }
 WORK="$(mktemp -d /var/tmp/milter-bench.XXXXXX)"
 chmod 755 "$WORK"
@@ -165,14 +169,31 @@ print(f"| {v} | {kb} KB | {conc} | {n / (a - s):.0f} | {n / (e - s):.0f} | {milt
 PY
 }
 
-# Warm-up: every path, so the JVMs have compiled their hot loops.
+# Warm-up: every path, so the JVMs have compiled their hot loops (thousands of messages; the C daemons need little).
 for v in postfix clamav-milter ours-clamd ours-builtin; do
-    smtp-source -s 10 -m "${WARMUP:-2000}" -l 4096 -f bench@example.net -t user@example.test 127.0.0.1:"${PORT[$v]}" \
-        >/dev/null 2>&1
+    w=${WARMUP_C:-300}; [[ $v == ours-* ]] && w=${WARMUP:-6000}
+    for kb in 1 4 100; do
+        smtp-source -s 10 -m $((w / 3)) -l $((kb * 1024)) -f bench@example.net -t user@example.test \
+            127.0.0.1:"${PORT[$v]}" >/dev/null 2>&1
+    done
 done
 sleep 2
 
-echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
+if [[ -n "${PROFILE_DIR:-}" ]]; then
+    mkdir -p "$PROFILE_DIR"
+    for v in ours-clamd ours-builtin; do
+        pid=$(milter_pid "$v")
+        jcmd "$pid" JFR.start name=bench settings=profile filename="$PROFILE_DIR/$v.jfr" >/dev/null
+        m0=$(cpu_ticks "$pid")
+        smtp-source -s 10 -m "${PROFILE_N:-3000}" -l 4096 -f bench@example.net -t user@example.test \
+            127.0.0.1:"${PORT[$v]}" >/dev/null 2>&1
+        m1=$(cpu_ticks "$pid")
+        jcmd "$pid" JFR.stop name=bench >/dev/null
+        echo "profiled $v: $(( (m1 - m0) * 1000 / $(getconf CLK_TCK) )) ms CPU for ${PROFILE_N:-3000} messages -> $PROFILE_DIR/$v.jfr"
+    done
+fi
+
+echo "uptime before: $(uptime), $(nproc) CPUs"
 echo "| variant | size | conc | accept msg/s | e2e msg/s | milter CPU ms/msg | clamd CPU ms/msg | machine CPU busy |"
 echo "|---|---|---|---|---|---|---|---|"
 for kb in $SIZES; do
@@ -181,5 +202,6 @@ for kb in $SIZES; do
             run_cell "$v" "$kb" "$c"
         done
     done
+    echo "(uptime after the $kb KB rows: $(uptime))"
 done
-echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "uptime after: $(uptime)"

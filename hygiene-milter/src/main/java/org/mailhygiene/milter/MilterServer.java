@@ -86,7 +86,6 @@ public final class MilterServer implements AutoCloseable {
             Duration progressInterval,
             Duration scanTimeout,
             Clock clock,
-            ExecutorService scanExecutor,
             ScheduledExecutorService watchdog) {}
 
     private final Settings settings;
@@ -97,6 +96,7 @@ public final class MilterServer implements AutoCloseable {
     private final AtomicInteger active = new AtomicInteger();
     private final java.util.concurrent.atomic.AtomicLong accepted = new java.util.concurrent.atomic.AtomicLong();
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+    private final Set<MilterSession> live = ConcurrentHashMap.newKeySet();
     private volatile ServerSocket serverSocket;
     private volatile boolean running;
     private Thread acceptor;
@@ -122,9 +122,29 @@ public final class MilterServer implements AutoCloseable {
                 b.progressInterval,
                 b.scanTimeout,
                 b.clock,
-                VirtualThreads.newPerTaskExecutor("milter-scan", b.maxConnections + 1),
                 watchdog);
-        this.sessions = VirtualThreads.newPerTaskExecutor("milter-session", b.maxConnections + 1);
+        this.sessions = sessionExecutor(2 * b.maxConnections + 1);
+        // One periodic sweep drives write deadlines, progress replies and scan backstops of every session, so nothing
+        // is
+        // scheduled per message or per write.
+        long sweep = Math.min(
+                Math.min(1_000_000_000L, b.writeTimeout.toNanos() / 4),
+                Math.min(b.progressInterval.toNanos() / 2, b.scanTimeout.toNanos() / 10));
+        sweep = Math.max(5_000_000L, sweep);
+        watchdog.scheduleWithFixedDelay(
+                () -> {
+                    long now = System.nanoTime();
+                    for (MilterSession s : live) {
+                        try {
+                            s.tick(now);
+                        } catch (RuntimeException e) {
+                            LOG.warn("milter watchdog failed on a session", e);
+                        }
+                    }
+                },
+                sweep,
+                sweep,
+                TimeUnit.NANOSECONDS);
     }
 
     /**
@@ -227,7 +247,6 @@ public final class MilterServer implements AutoCloseable {
             }
         }
         sessions.shutdownNow();
-        settings.scanExecutor().shutdownNow();
         settings.watchdog().shutdownNow();
         try {
             sessions.awaitTermination(5, TimeUnit.SECONDS);
@@ -258,17 +277,35 @@ public final class MilterServer implements AutoCloseable {
             active.incrementAndGet();
             accepted.incrementAndGet();
             sockets.add(s);
+            MilterSession[] session = new MilterSession[1];
             Runnable onClose = () -> {
                 sockets.remove(s);
+                live.remove(session[0]);
                 active.decrementAndGet();
             };
+            session[0] = new MilterSession(settings, s, onClose);
+            live.add(session[0]);
             try {
-                sessions.execute(new MilterSession(settings, s, onClose));
+                sessions.execute(session[0]);
             } catch (RejectedExecutionException e) {
                 onClose.run();
                 closeQuietly(s);
             }
         }
+    }
+
+    /**
+     * Virtual threads where the runtime has them; else platform threads that are reused (created only when none is
+     * idle, kept 60 s), at most {@code max}. A fixed pool would start a new thread for each of its first {@code max}
+     * connections even with idle ones waiting, and Postfix opens a connection per SMTP session.
+     */
+    private static ExecutorService sessionExecutor(int max) {
+        if (VirtualThreads.available()) {
+            return VirtualThreads.newPerTaskExecutor("milter-session", max);
+        }
+        java.util.concurrent.ThreadFactory factory = VirtualThreads.factory("milter-session");
+        return new java.util.concurrent.ThreadPoolExecutor(
+                0, max, 60, TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(), factory);
     }
 
     private static void closeQuietly(Socket s) {
