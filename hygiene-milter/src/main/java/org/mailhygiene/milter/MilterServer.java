@@ -123,7 +123,7 @@ public final class MilterServer implements AutoCloseable {
                 b.scanTimeout,
                 b.clock,
                 watchdog);
-        this.sessions = sessionExecutor(2 * b.maxConnections + 1);
+        this.sessions = VirtualThreads.newPerTaskExecutor("milter-session", b.maxConnections + 1);
         // One periodic sweep drives write deadlines, progress replies and scan backstops of every session, so nothing
         // is
         // scheduled per message or per write.
@@ -212,6 +212,16 @@ public final class MilterServer implements AutoCloseable {
     }
 
     /**
+     * Whether the server is accepting connections: started and not closed.
+     *
+     * @return {@code true} between {@link #start()} and {@link #close()}
+     */
+    public boolean running() {
+        ServerSocket ss = serverSocket;
+        return running && ss != null && !ss.isClosed();
+    }
+
+    /**
      * The number of MTA connections now open.
      *
      * @return open connections
@@ -292,20 +302,6 @@ public final class MilterServer implements AutoCloseable {
                 closeQuietly(s);
             }
         }
-    }
-
-    /**
-     * Virtual threads where the runtime has them; else platform threads that are reused (created only when none is
-     * idle, kept 60 s), at most {@code max}. A fixed pool would start a new thread for each of its first {@code max}
-     * connections even with idle ones waiting, and Postfix opens a connection per SMTP session.
-     */
-    private static ExecutorService sessionExecutor(int max) {
-        if (VirtualThreads.available()) {
-            return VirtualThreads.newPerTaskExecutor("milter-session", max);
-        }
-        java.util.concurrent.ThreadFactory factory = VirtualThreads.factory("milter-session");
-        return new java.util.concurrent.ThreadPoolExecutor(
-                0, max, 60, TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(), factory);
     }
 
     private static void closeQuietly(Socket s) {

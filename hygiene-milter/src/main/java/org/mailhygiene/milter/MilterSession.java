@@ -92,6 +92,7 @@ final class MilterSession implements Runnable {
 
     @Override
     public void run() {
+        MilterListener.Close closed = MilterListener.Close.NORMAL;
         try {
             socket.setTcpNoDelay(true);
             socket.setSoTimeout(
@@ -107,12 +108,16 @@ final class MilterSession implements Runnable {
         } catch (Ended e) {
             LOG.debug("milter connection from {} ended", socket.getRemoteSocketAddress());
         } catch (MilterProtocolException e) {
+            closed = MilterListener.Close.PROTOCOL_ERROR;
             LOG.warn("milter connection from {} closed: {}", socket.getRemoteSocketAddress(), e.getMessage());
         } catch (SocketTimeoutException e) {
+            closed = MilterListener.Close.IDLE_TIMEOUT;
             LOG.info("milter connection from {} idle too long, closed", socket.getRemoteSocketAddress());
         } catch (IOException e) {
+            closed = MilterListener.Close.IO_ERROR;
             LOG.debug("milter connection from {} failed: {}", socket.getRemoteSocketAddress(), e.toString());
         } catch (RuntimeException e) {
+            closed = MilterListener.Close.INTERNAL_ERROR;
             LOG.warn("milter session failed", e);
         } finally {
             try {
@@ -121,6 +126,11 @@ final class MilterSession implements Runnable {
                 // closing
             }
             onClose.run();
+            try {
+                cfg.listener().connectionClosed(closed);
+            } catch (RuntimeException e) {
+                LOG.warn("milter listener failed", e);
+            }
         }
     }
 
