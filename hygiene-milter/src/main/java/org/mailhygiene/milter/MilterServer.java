@@ -50,10 +50,14 @@ import org.slf4j.LoggerFactory;
  *       its hold queue and logs the reason), then {@code SMFIR_ACCEPT}.
  *   <li>DISCARD (only when a policy is configured to discard): {@code SMFIR_DISCARD}, with a WARN log line.
  * </ul>
+ * An {@code Authentication-Results} field (the {@code auth} scanner's, which gets the client address, HELO name and
+ * reverse path of these events as its SMTP context) is inserted at the top ({@code SMFIR_INSHEADER} index 0), and
+ * incoming ones with our authserv-id are deleted (see {@code HeaderEdits}).
  * When the MTA did not allow an action the disposition needs (header changes, quarantine), the message is
  * tempfailed ({@code 451 4.7.0}) instead of passing unmarked or unheld.
  *
- * <p><b>Slow scans.</b> While the pipeline works, the server sends {@code SMFIR_PROGRESS} every
+ * <p><b>Slow scans.</b> The scan runs on the session's thread. While the pipeline works, the server's watchdog (one
+ * sweep over all sessions, at most every second) sends {@code SMFIR_PROGRESS} every
  * {@link Builder#progressInterval} (default 10 s); each one restarts Postfix's {@code milter_content_timeout}
  * (default 300 s), so the MTA waits as long as the scan takes. The scan is bounded by the pipeline's own deadline
  * ({@link ScanPipeline.Builder#deadline}, default 2 min): a scanner still running then is a {@code TIMED_OUT} failure
