@@ -22,7 +22,7 @@ import org.mailhygiene.milter.protocol.MilterProtocol;
  *
  * <p><b>Authentication-Results</b> (the {@code auth} scanner's field, RFC 8601) is treated as the RFC asks of a
  * verifier: it is inserted at the top of the header section ({@code SMFIR_INSHEADER} at index 0, which Postfix puts
- * right below its own {@code Received:}; appended on MTAs that negotiate protocol version 3 or lower), and every
+ * above its own {@code Received:}, as OpenDKIM's and OpenDMARC's results appear; appended on MTAs that negotiate protocol version 3 or lower), and every
  * incoming {@code Authentication-Results} field whose authserv-id is ours (compared case-insensitively) is deleted
  * ({@code SMFIR_CHGHEADER} with an empty value). Fields of other authserv-ids stay as they are.
  *
