@@ -5,15 +5,23 @@
 # CPU milliseconds per message of the milter process (clamav-milter, or our JVM) and of clamd.
 #
 # usage: benchmarks/scripts/milter-vs-clamav-milter.sh [N] [SIZES_KB] [CONCURRENCIES]
-#   defaults: N=500, SIZES_KB="1 10 100", CONCURRENCIES="1 10"
+#   defaults: N=1000, SIZES_KB="1 100", CONCURRENCIES="1 10"
+# environment: WARMUP (messages per JVM variant before measuring, default 6000: the JIT needs thousands),
+#   WARMUP_C (per C variant, default 300), JAR (default hygiene-examples/target/hygiene.jar),
+#   PROFILE_DIR (if set: after the warm-up, record JFR on both JVMs while PROFILE_N messages (default 3000, 4 KB,
+#   10 parallel) go through each, write ours-*.jfr there, then measure as usual without JFR; JFR leaves a busy
+#   "JFR Periodic Tasks" thread behind in JDK 17, so do not compare CPU numbers of a profiled run),
+#   BASELINE_JAR (if set: one more variant, before-clamd, our milter with clamd from that jar: before/after in one run),
+#   OTHER_JAVA (if set, e.g. a JDK 21+ java with virtual threads: one more variant, other-java-clamd, our milter with
+#   clamd on that runtime), JAVA (the java of the other JVM variants).
 # needs: postfix, smtp-source, smtp-sink (postfix), clamd (clamav-daemon), clamav-milter, java 17+,
 #        hygiene-examples/target/hygiene.jar (built by: mvn -B -q -pl hygiene-examples -am package -DskipTests)
 set -euo pipefail
-N=${1:-500}
-SIZES=${2:-"1 10 100"}
+N=${1:-1000}
+SIZES=${2:-"1 100"}
 CONCS=${3:-"1 10"}
 ROOT="$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)"
-JAR="$ROOT/hygiene-examples/target/hygiene.jar"
+JAR="${JAR:-$ROOT/hygiene-examples/target/hygiene.jar}"
 [[ -f "$JAR" ]] || { echo "build $JAR first: mvn -B -q -pl hygiene-examples -am package -DskipTests" >&2; exit 2; }
 WORK="$(mktemp -d /var/tmp/milter-bench.XXXXXX)"
 chmod 755 "$WORK"
@@ -85,7 +93,8 @@ wait_port "$CM_PORT" || { echo "clamav-milter did not start"; cat "$WORK/clamav-
 # Our milter, twice: with clamd, and with the built-in set.
 start_ours() { # name args...
     local name=$1; shift
-    "${JAVA:-java}" -Xmx512m -jar "$JAR" milter --listen 127.0.0.1:0 "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
+    local jar=${JAR:-}
+    "${JAVA:-java}" -Xmx512m -jar "$jar" milter --listen 127.0.0.1:0 "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
     local pid=$!
     PIDS+=($pid)
     for _ in $(seq 300); do grep -q '^milter inet:' "$WORK/$name.out" 2>/dev/null && break; sleep 0.2; done
@@ -95,6 +104,19 @@ start_ours() { # name args...
 read -r OURS_CLAMD_PID OURS_CLAMD_PORT < <(start_ours ours-clamd --clamd 127.0.0.1:"$CLAMD_PORT")
 read -r OURS_BUILTIN_PID OURS_BUILTIN_PORT < <(start_ours ours-builtin --builtin)
 PIDS+=("$OURS_CLAMD_PID" "$OURS_BUILTIN_PID")
+VARIANTS="postfix clamav-milter ours-clamd ours-builtin"
+BEFORE_PID=""
+if [[ -n "${BASELINE_JAR:-}" ]]; then
+    read -r BEFORE_PID BEFORE_PORT < <(JAR="$BASELINE_JAR" start_ours before-clamd --clamd 127.0.0.1:"$CLAMD_PORT")
+    PIDS+=("$BEFORE_PID")
+    VARIANTS="postfix clamav-milter before-clamd ours-clamd ours-builtin"
+fi
+OTHER_PID=""
+if [[ -n "${OTHER_JAVA:-}" ]]; then
+    read -r OTHER_PID OTHER_PORT < <(JAVA="$OTHER_JAVA" start_ours other-java-clamd --clamd 127.0.0.1:"$CLAMD_PORT")
+    PIDS+=("$OTHER_PID")
+    VARIANTS="$VARIANTS other-java-clamd"
+fi
 
 # One private Postfix, one smtpd listener per variant.
 PF="$WORK/postfix"; PF_ETC="$PF/etc"
@@ -118,23 +140,27 @@ add_listener postfix ""
 add_listener clamav-milter "inet:127.0.0.1:$CM_PORT"
 add_listener ours-clamd "inet:127.0.0.1:$OURS_CLAMD_PORT"
 add_listener ours-builtin "inet:127.0.0.1:$OURS_BUILTIN_PORT"
+[[ -n "$BEFORE_PID" ]] && add_listener before-clamd "inet:127.0.0.1:$BEFORE_PORT"
+[[ -n "$OTHER_PID" ]] && add_listener other-java-clamd "inet:127.0.0.1:$OTHER_PORT"
 postconf -c "$PF_ETC" -F '*/*/chroot = n'
 chown postfix "$PF/data"
 postfix -c "$PF_ETC" check
 postfix -c "$PF_ETC" start >/dev/null || { echo "postfix start failed"; tail "$PF/maillog"; exit 1; }
-for v in postfix clamav-milter ours-clamd ours-builtin; do wait_port "${PORT[$v]}"; done
+for v in $VARIANTS; do wait_port "${PORT[$v]}"; done
 
 # Sanity: EICAR is refused through every milter variant (swaks if present).
 if command -v swaks >/dev/null; then
     printf 'Subject: eicar\r\n\r\nX5O!P%%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*\r\n' >"$WORK/eicar.eml"
-    for v in clamav-milter ours-clamd ours-builtin; do
+    for v in $VARIANTS; do
+        [[ $v == postfix ]] && continue
         printf '%-14s EICAR: %s\n' "$v" "$(swaks -s 127.0.0.1 -p "${PORT[$v]}" -f a@example.net -t u@example.test \
             --data @"$WORK/eicar.eml" 2>&1 | grep -E '^<\*\* ' | tail -1)"
     done
 fi
 
 milter_pid() { case $1 in clamav-milter) echo "$CM_PID";; ours-clamd) echo "$OURS_CLAMD_PID";;
-    ours-builtin) echo "$OURS_BUILTIN_PID";; *) echo "";; esac; }
+    ours-builtin) echo "$OURS_BUILTIN_PID";; before-clamd) echo "$BEFORE_PID";;
+    other-java-clamd) echo "$OTHER_PID";; *) echo "";; esac; }
 
 run_cell() { # variant size_kb conc
     local v=$1 kb=$2 conc=$3 hz; hz=$(getconf CLK_TCK)
@@ -165,21 +191,39 @@ print(f"| {v} | {kb} KB | {conc} | {n / (a - s):.0f} | {n / (e - s):.0f} | {milt
 PY
 }
 
-# Warm-up: every path, so the JVMs have compiled their hot loops.
-for v in postfix clamav-milter ours-clamd ours-builtin; do
-    smtp-source -s 10 -m "${WARMUP:-2000}" -l 4096 -f bench@example.net -t user@example.test 127.0.0.1:"${PORT[$v]}" \
-        >/dev/null 2>&1
+# Warm-up: every path, so the JVMs have compiled their hot loops (thousands of messages; the C daemons need little).
+for v in $VARIANTS; do
+    w=${WARMUP_C:-300}; [[ $v == *-clamd || $v == ours-* ]] && w=${WARMUP:-6000}
+    for kb in 1 4 100; do
+        smtp-source -s 10 -m $((w / 3)) -l $((kb * 1024)) -f bench@example.net -t user@example.test \
+            127.0.0.1:"${PORT[$v]}" >/dev/null 2>&1
+    done
 done
 sleep 2
 
-echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
+if [[ -n "${PROFILE_DIR:-}" ]]; then
+    mkdir -p "$PROFILE_DIR"
+    for v in ours-clamd ours-builtin; do
+        pid=$(milter_pid "$v")
+        jcmd "$pid" JFR.start name=bench settings=profile filename="$PROFILE_DIR/$v.jfr" >/dev/null
+        m0=$(cpu_ticks "$pid")
+        smtp-source -s 10 -m "${PROFILE_N:-3000}" -l 4096 -f bench@example.net -t user@example.test \
+            127.0.0.1:"${PORT[$v]}" >/dev/null 2>&1
+        m1=$(cpu_ticks "$pid")
+        jcmd "$pid" JFR.stop name=bench >/dev/null
+        echo "profiled $v: $(( (m1 - m0) * 1000 / $(getconf CLK_TCK) )) ms CPU for ${PROFILE_N:-3000} messages -> $PROFILE_DIR/$v.jfr"
+    done
+fi
+
+echo "uptime before: $(uptime), $(nproc) CPUs"
 echo "| variant | size | conc | accept msg/s | e2e msg/s | milter CPU ms/msg | clamd CPU ms/msg | machine CPU busy |"
 echo "|---|---|---|---|---|---|---|---|"
 for kb in $SIZES; do
     for c in $CONCS; do
-        for v in postfix clamav-milter ours-clamd ours-builtin; do
+        for v in $VARIANTS; do
             run_cell "$v" "$kb" "$c"
         done
     done
+    echo "(uptime after the $kb KB rows: $(uptime))"
 done
-echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "uptime after: $(uptime)"

@@ -4,7 +4,8 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.LinkedTransferQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -74,7 +75,10 @@ public final class VirtualThreads {
     /**
      * An executor that runs each task on its own thread: one virtual thread per task where available; otherwise a
      * pool of at most {@code platformMaxThreads} daemon platform threads with an unbounded queue (tasks wait rather than
-     * starting thousands of platform threads). Shut it down when done.
+     * starting thousands of platform threads). The pool hands a task to an idle thread when there is one and starts a
+     * thread only when none is idle (idle threads end after 30 s); a plain fixed pool would start a new thread for each
+     * of its first {@code platformMaxThreads} tasks, and again after every idle period, even with idle threads waiting.
+     * Shut it down when done.
      *
      * @param prefix the thread name prefix
      * @param platformMaxThreads the pool size used on runtimes without virtual threads, {@code >= 1}
@@ -96,10 +100,31 @@ public final class VirtualThreads {
                 throw new IllegalStateException("cannot create a virtual-thread-per-task executor", e);
             }
         }
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(
-                platformMaxThreads, platformMaxThreads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), factory);
-        pool.allowCoreThreadTimeOut(true);
-        return pool;
+        HandOffQueue queue = new HandOffQueue();
+        return new ThreadPoolExecutor(0, platformMaxThreads, 30, TimeUnit.SECONDS, queue, factory, (task, pool) -> {
+            if (pool.isShutdown()) {
+                throw new RejectedExecutionException("the executor is shut down");
+            }
+            queue.enqueue(task); // every thread is busy: wait in line
+        });
+    }
+
+    /**
+     * The pool's queue: {@code offer} succeeds only by handing the task to an idle thread, so that the pool starts a
+     * new thread (up to its maximum) rather than queueing while none is idle; at the maximum, the pool's rejection
+     * handler queues the task for real.
+     */
+    private static final class HandOffQueue extends LinkedTransferQueue<Runnable> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public boolean offer(Runnable task) {
+            return tryTransfer(task);
+        }
+
+        void enqueue(Runnable task) {
+            super.offer(task);
+        }
     }
 
     /**

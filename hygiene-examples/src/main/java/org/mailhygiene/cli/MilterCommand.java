@@ -1,7 +1,10 @@
 package org.mailhygiene.cli;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -16,15 +19,22 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.mailhygiene.api.Envelope;
+import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.ScanResult;
 import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.events.HygieneListener;
 import org.mailhygiene.api.policy.Policy;
+import org.mailhygiene.metrics.AdminServer;
+import org.mailhygiene.metrics.MilterMetrics;
+import org.mailhygiene.metrics.ScanMetrics;
 import org.mailhygiene.milter.MilterListener;
+import org.mailhygiene.milter.MilterOutcome;
 import org.mailhygiene.milter.MilterServer;
 import org.mailhygiene.scanners.ScanPipeline;
+import org.mailhygiene.scanners.ScanReport;
 import org.mailhygiene.smtp.config.ConfigException;
 import org.mailhygiene.smtp.config.ConfigFile;
 import org.mailhygiene.smtp.stats.NodeStatistics;
@@ -37,7 +47,9 @@ import org.slf4j.LoggerFactory;
  * inet:HOST:PORT}) or Sendmail, scanning with the same scanner options as {@code hygiene scan}, or with the scanner,
  * policy and statistics keys of a node configuration file ({@code --config}). Prints {@code milter inet:HOST:PORT}
  * once it accepts connections and runs until SIGTERM or Ctrl-C. With a data directory, statistics are kept as a relay
- * node keeps them, for {@code hygiene report --data DIR}; every message gets one log line.
+ * node keeps them, for {@code hygiene report --data DIR}; every message gets one log line. With {@code --admin IP:PORT}
+ * (or {@code admin-listen}) {@code /metrics} and {@code /health} are served as by a relay node ({@link MilterMetrics},
+ * {@link ScanMetrics}).
  */
 public final class MilterCommand implements Command {
     private static final Logger LOG = LoggerFactory.getLogger("org.mailhygiene.milter");
@@ -85,9 +97,15 @@ public final class MilterCommand implements Command {
         sb.append(String.format(
                 "  %-24s %s\n", "--config FILE", "a node configuration file: its scanner, spam-threshold, spam-tag,"));
         sb.append(String.format(
-                "  %-24s %s\n", "", "virus-action, name, data, listen and stats-flush keys (docs/milter.md)"));
+                "  %-24s %s\n",
+                "",
+                "virus-action, dns, hostname, name, data, listen, admin-listen and stats-flush keys (docs/milter.md)"));
         sb.append(String.format(
                 "  %-24s %s\n", "--data DIR", "keep statistics under DIR/stats (for hygiene report --data DIR)"));
+        sb.append(String.format(
+                "  %-24s %s\n", "--admin IP:PORT", "serve /metrics (Prometheus) and /health there (or admin-listen)"));
+        sb.append(String.format(
+                "  %-24s %s\n", "--dns IP:PORT", "the DNS server --auth asks (default /etc/resolv.conf's)"));
         sb.append(String.format("  %-24s %s\n", "--name NAME", "name in statistics and log lines (default: milter)"));
         sb.append(String.format(
                 "  %-24s %s\n",
@@ -105,6 +123,8 @@ public final class MilterCommand implements Command {
         Path config = null;
         Path data = null;
         String name = null;
+        InetSocketAddress admin = null;
+        Optional<InetSocketAddress> dns = Optional.empty();
         Duration scanTimeout = Duration.ofMinutes(2);
         Duration progress = Duration.ofSeconds(10);
         boolean check = false;
@@ -119,6 +139,8 @@ public final class MilterCommand implements Command {
                 case "--listen" -> listen = value(args, ++i, a);
                 case "--config" -> config = Path.of(value(args, ++i, a));
                 case "--data" -> data = Path.of(value(args, ++i, a));
+                case "--admin" -> admin = adminAddress(value(args, ++i, a));
+                case "--dns" -> dns = Optional.of(ScanSettings.parseIpPort(a, value(args, ++i, a)));
                 case "--name" -> name = value(args, ++i, a);
                 case "--scan-timeout" -> scanTimeout = duration(value(args, ++i, a), a);
                 case "--progress" -> progress = duration(value(args, ++i, a), a);
@@ -175,10 +197,15 @@ public final class MilterCommand implements Command {
             listen = listen != null ? listen : s.listen().orElse(null);
             data = data != null ? data : s.data().orElse(null);
             name = name != null ? name : s.name().orElse(null);
+            admin = admin != null ? admin : s.adminListen().orElse(null);
         } else {
+            ScanSettings settings = new ScanSettings(dns, Optional.empty(), Optional.empty(), Optional.empty());
             for (Map.Entry<ScannerOption, List<Optional<String>>> e : chosen.entrySet()) {
-                scanners.addAll(e.getKey().createAll(e.getValue()));
+                scanners.addAll(e.getKey().createAll(e.getValue(), settings));
             }
+        }
+        if (config != null && dns.isPresent()) {
+            throw new UsageException("with --config, give the DNS server with the 'dns' key");
         }
         if (listen == null) {
             throw new UsageException("--listen HOST:PORT is required (or 'listen' in the configuration file)");
@@ -204,7 +231,17 @@ public final class MilterCommand implements Command {
         }
         String node = name == null ? "milter" : name;
         return serve(
-                io, ip, port, node, data, scanners, policy, scanTimeout, progress, flush.orElse(Duration.ofSeconds(5)));
+                io,
+                ip,
+                port,
+                node,
+                data,
+                admin,
+                scanners,
+                policy,
+                scanTimeout,
+                progress,
+                flush.orElse(Duration.ofSeconds(5)));
     }
 
     private static int serve(
@@ -213,6 +250,7 @@ public final class MilterCommand implements Command {
             int port,
             String node,
             Path data,
+            InetSocketAddress adminAt,
             List<Scanner> scanners,
             Policy policy,
             Duration scanTimeout,
@@ -224,8 +262,19 @@ public final class MilterCommand implements Command {
         ScheduledExecutorService flusher = null;
         ScanPipeline pipeline = null;
         MilterServer server = null;
+        AdminServer admin = null;
         try {
             List<HygieneListener> listeners = new ArrayList<>();
+            PrometheusMeterRegistry registry = null;
+            MilterMetrics milterMetrics = null;
+            if (adminAt != null) {
+                registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+                ScanMetrics scanMetrics = new ScanMetrics();
+                scanMetrics.bindTo(registry);
+                milterMetrics = new MilterMetrics();
+                milterMetrics.bindTo(registry);
+                listeners.add(scanMetrics);
+            }
             if (data != null) {
                 statistics = NodeStatistics.open(data, node, clock);
                 listeners.add(statistics);
@@ -239,7 +288,11 @@ public final class MilterCommand implements Command {
             }
             pipeline = pb.build();
             NodeStatistics stats = statistics;
+            MilterMetrics metrics = milterMetrics;
             MilterListener log = (env, content, report, outcome) -> {
+                if (metrics != null) {
+                    metrics.handled(env, content, report, outcome);
+                }
                 if (stats != null && outcome.action().acceptsMessage()) {
                     stats.received();
                 }
@@ -256,15 +309,35 @@ public final class MilterCommand implements Command {
                         outcome.action().acceptsMessage() ? "accepted" : outcome.reply(),
                         outcome.progressReplies() > 0 ? " progress=" + outcome.progressReplies() : "");
             };
+            MilterListener listener = metrics == null
+                    ? log
+                    : new MilterListener() {
+                        @Override
+                        public void handled(
+                                Envelope envelope, MessageContent content, ScanReport report, MilterOutcome outcome) {
+                            log.handled(envelope, content, report, outcome);
+                        }
+
+                        @Override
+                        public void connectionClosed(Close reason) {
+                            metrics.connectionClosed(reason);
+                        }
+                    };
             server = MilterServer.builder()
                     .bindAddress(ip)
                     .port(port)
                     .pipeline(pipeline)
-                    .listener(log)
+                    .listener(listener)
                     .progressInterval(progress)
                     .scanTimeout(scanTimeout.plusSeconds(60))
                     .build();
             server.start();
+            if (metrics != null) {
+                metrics.watch(server);
+                MilterServer srv = server;
+                List<Scanner> all = List.copyOf(scanners);
+                admin = AdminServer.start(adminAt, registry, () -> MilterMetrics.health(srv, all));
+            }
             if (statistics != null) {
                 NodeStatistics s = statistics;
                 flusher = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -287,11 +360,18 @@ public final class MilterCommand implements Command {
             }
         } catch (IOException | RuntimeException e) {
             io.err().println("hygiene milter: cannot start: " + e);
-            close(server, pipeline, flusher, statistics, scanners);
+            close(admin, server, pipeline, flusher, statistics, scanners);
             return EXIT_ERROR;
         }
         io.out().println("milter " + server.socketSpec());
+        if (admin != null) {
+            io.out()
+                    .println(node + " admin http://"
+                            + admin.address().getAddress().getHostAddress() + ":"
+                            + admin.address().getPort() + "/metrics");
+        }
         io.out().flush();
+        AdminServer adm = admin;
         CountDownLatch stopped = new CountDownLatch(1);
         MilterServer srv = server;
         ScanPipeline pip = pipeline;
@@ -299,7 +379,7 @@ public final class MilterCommand implements Command {
         NodeStatistics st = statistics;
         Thread hook = new Thread(
                 () -> {
-                    close(srv, pip, fl, st, scanners);
+                    close(adm, srv, pip, fl, st, scanners);
                     stopped.countDown();
                 },
                 "milter-shutdown");
@@ -309,18 +389,22 @@ public final class MilterCommand implements Command {
         } finally {
             if (stopped.getCount() > 0) {
                 Runtime.getRuntime().removeShutdownHook(hook);
-                close(srv, pip, fl, st, scanners);
+                close(adm, srv, pip, fl, st, scanners);
             }
         }
         return EXIT_OK;
     }
 
     private static void close(
+            AdminServer admin,
             MilterServer server,
             ScanPipeline pipeline,
             ScheduledExecutorService flusher,
             NodeStatistics statistics,
             List<Scanner> scanners) {
+        if (admin != null) {
+            admin.close();
+        }
         if (server != null) {
             server.close();
         }
@@ -367,6 +451,22 @@ public final class MilterCommand implements Command {
             }
         }
         return "[" + String.join(" ", out) + "]";
+    }
+
+    /** {@code IP:PORT} for {@code --admin}; port 0 picks a free port. */
+    private static InetSocketAddress adminAddress(String text) throws UsageException {
+        int colon = text.lastIndexOf(':');
+        try {
+            if (colon <= 0) {
+                throw new IllegalArgumentException();
+            }
+            InetAddress ip = ScanSettings.parseIp(
+                    "--admin", text.substring(0, colon).replace("[", "").replace("]", ""));
+            int port = Integer.parseInt(text.substring(colon + 1));
+            return new InetSocketAddress(ip, port);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--admin expects IP:PORT, e.g. 127.0.0.1:9101, was '" + text + "'");
+        }
     }
 
     private static String value(List<String> args, int i, String flag) throws UsageException {

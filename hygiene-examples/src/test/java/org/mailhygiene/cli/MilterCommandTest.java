@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +47,7 @@ class MilterCommandTest {
         Files.writeString(
                 good,
                 "name = m1\nlisten = 127.0.0.1:8891\ndata = data\nscanner = builtin\nspam-tag = [SPAM]\n"
-                        + "virus-action = quarantine\nstats-flush = 2s\n");
+                        + "virus-action = quarantine\nstats-flush = 2s\nadmin-listen = 127.0.0.1:9101\n");
         Run r = Run.main("milter", "--config", good.toString(), "--check");
         assertThat(r.status()).as(r.err()).isZero();
         Path bad = dir.resolve("bad.conf");
@@ -51,6 +55,91 @@ class MilterCommandTest {
         r = Run.main("milter", "--config", bad.toString(), "--check");
         assertThat(r.status()).isEqualTo(2);
         assertThat(r.err()).contains("bad.conf line 2").contains("route");
+        Files.writeString(bad, "scanner = builtin\nadmin-listen = localhost\n");
+        r = Run.main("milter", "--config", bad.toString(), "--check");
+        assertThat(r.status()).isEqualTo(2);
+        assertThat(r.err()).contains("bad.conf line 2").contains("admin-listen");
+    }
+
+    @Test
+    void servesMetricsAndHealthOnTheAdminPortAfterTraffic() throws Exception {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process p = new ProcessBuilder(
+                        java.toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        Main.class.getName(),
+                        "milter",
+                        "--builtin",
+                        "--listen",
+                        "127.0.0.1:0",
+                        "--admin",
+                        "127.0.0.1:0",
+                        "--name",
+                        "m-metrics")
+                .redirectError(dir.resolve("stderr.txt").toFile())
+                .start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            String line = out.readLine();
+            assertThat(line).as(Files.readString(dir.resolve("stderr.txt"))).startsWith("milter inet:127.0.0.1:");
+            int port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1));
+            String adminLine = out.readLine();
+            assertThat(adminLine)
+                    .startsWith("m-metrics admin http://127.0.0.1:")
+                    .endsWith("/metrics");
+            URI metricsUri = URI.create(adminLine.substring(adminLine.indexOf("http://")));
+            try (MilterClient mta = MilterClient.connect(new InetSocketAddress("127.0.0.1", port))) {
+                assertThat(mta.send("s@example.net", List.of("u@example.test"), SampleMessages.eicarAttachment())
+                                .smtpReply())
+                        .hasValueSatisfying(reply -> assertThat(reply).startsWith("554 5.7.1"));
+                assertThat(mta.send("s@example.net", List.of("u@example.test"), SampleMessages.clean())
+                                .accepted())
+                        .isTrue();
+            }
+            HttpClient http = HttpClient.newHttpClient();
+            HttpResponse<String> metrics =
+                    http.send(HttpRequest.newBuilder(metricsUri).GET().build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(metrics.statusCode()).isEqualTo(200);
+            String m = metrics.body();
+            assertThat(sample(m, "hygiene_milter_messages_total{action=\"reject\"}"))
+                    .isEqualTo(1.0);
+            assertThat(sample(m, "hygiene_milter_messages_total{action=\"accept\"}"))
+                    .isEqualTo(1.0);
+            assertThat(sample(m, "hygiene_milter_replies_total{type=\"replycode\"}"))
+                    .isEqualTo(1.0);
+            assertThat(sample(m, "hygiene_milter_replies_total{type=\"accept\"}"))
+                    .isEqualTo(1.0);
+            assertThat(sample(m, "hygiene_milter_connections_total")).isEqualTo(1.0);
+            assertThat(sample(m, "hygiene_milter_message_size_bytes_count")).isEqualTo(2.0);
+            assertThat(sample(m, "hygiene_dispositions_total{action=\"reject\"}"))
+                    .isEqualTo(1.0);
+            assertThat(m).contains("hygiene_scan_duration_seconds_count{").contains("hygiene_scan_verdicts_total{");
+            HttpResponse<String> health = http.send(
+                    HttpRequest.newBuilder(metricsUri.resolve("/health")).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(health.statusCode()).isEqualTo(200);
+            assertThat(health.body()).contains("\"status\":\"UP\"").contains("\"name\":\"milter\"");
+            // The MTA client quit: the connection is counted as closed normally once the session has ended.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            String body = "";
+            while (System.nanoTime() < deadline) {
+                body = http.send(HttpRequest.newBuilder(metricsUri).GET().build(), HttpResponse.BodyHandlers.ofString())
+                        .body();
+                if (sample(body, "hygiene_milter_connections_closed_total{reason=\"normal\"}") == 1.0) {
+                    break;
+                }
+                Thread.onSpinWait();
+            }
+            assertThat(sample(body, "hygiene_milter_connections_closed_total{reason=\"normal\"}"))
+                    .isEqualTo(1.0);
+            p.destroy(); // SIGTERM
+            assertThat(p.waitFor(60, TimeUnit.SECONDS))
+                    .as("exited after SIGTERM")
+                    .isTrue();
+        } finally {
+            p.destroyForcibly();
+        }
     }
 
     @Test
@@ -102,5 +191,16 @@ class MilterCommandTest {
         Run report = Run.main("report", "--data", dir.resolve("data").toString(), "--html", "-");
         assertThat(report.status()).as(report.err()).isZero();
         assertThat(report.out()).contains("Eicar-Test-Signature");
+    }
+
+    /** The value of the sample line that starts with {@code nameAndLabels} and a space; NaN when there is none. */
+    private static double sample(String exposition, String nameAndLabels) {
+        for (String line : exposition.split("\n")) {
+            if (line.startsWith(nameAndLabels + " ")) {
+                return Double.parseDouble(
+                        line.substring(nameAndLabels.length() + 1).trim().split(" ")[0]);
+            }
+        }
+        return Double.NaN;
     }
 }

@@ -20,6 +20,12 @@ import org.mailhygiene.milter.protocol.MilterProtocol;
  * appended under the new name), and the disposition's fields are appended, folded at about 78 characters. One
  * difference: a renamed field moves to the end of the header section (the milter protocol has no rename).
  *
+ * <p><b>Authentication-Results</b> (the {@code auth} scanner's field, RFC 8601) is treated as the RFC asks of a
+ * verifier: it is inserted at the top of the header section ({@code SMFIR_INSHEADER} at index 0, which Postfix puts
+ * above its own {@code Received:}, as OpenDKIM's and OpenDMARC's results appear; appended on MTAs that negotiate protocol version 3 or lower), and every
+ * incoming {@code Authentication-Results} field whose authserv-id is ours (compared case-insensitively) is deleted
+ * ({@code SMFIR_CHGHEADER} with an empty value). Fields of other authserv-ids stay as they are.
+ *
  * <p>Values are ISO-8859-1 strings, one char per byte, so 8-bit values are passed back unchanged. Only fields whose
  * names start with {@code X-} are recorded besides the first Subject, up to {@value #RECORD_LIMIT} bytes; past that,
  * {@link #overflowed()} is true and the message cannot be tagged. Package-private; one per message.
@@ -31,7 +37,11 @@ final class HeaderEdits {
 
     private record Field(String name, String value, int occurrence) {}
 
+    /** The field the {@code auth} scanner adds; inserted at the top, incoming ones with our authserv-id deleted. */
+    static final String AUTH_RESULTS = "Authentication-Results";
+
     private final List<Field> xFields = new ArrayList<>();
+    private final List<Field> authResults = new ArrayList<>();
     private final Map<String, Integer> counts = new TreeMap<>();
     private String subject;
     private long recorded;
@@ -44,7 +54,8 @@ final class HeaderEdits {
             subject = value;
             return;
         }
-        if (!lower.startsWith("x-")) {
+        boolean auth = lower.equals("authentication-results");
+        if (!auth && !lower.startsWith("x-")) {
             return;
         }
         int occurrence = counts.merge(lower, 1, Integer::sum);
@@ -53,7 +64,7 @@ final class HeaderEdits {
             overflowed = true;
             return;
         }
-        xFields.add(new Field(name, value, occurrence));
+        (auth ? authResults : xFields).add(new Field(name, value, occurrence));
     }
 
     boolean overflowed() {
@@ -70,8 +81,9 @@ final class HeaderEdits {
      * Subject change, re-added renamed fields, a missing Subject, the disposition's fields.
      *
      * @param leadingSpace whether {@code SMFIP_HDR_LEADSPC} was negotiated: values then carry their leading space
+     * @param insert whether {@code SMFIR_INSHEADER} may be used (protocol version 4 or later)
      */
-    List<MilterPacket> plan(Disposition d, boolean leadingSpace) {
+    List<MilterPacket> plan(Disposition d, boolean leadingSpace, boolean insert) {
         List<MilterPacket> deletes = new ArrayList<>();
         List<MilterPacket> adds = new ArrayList<>();
         MilterPacket subjectChange = null;
@@ -88,8 +100,18 @@ final class HeaderEdits {
             }
         }
         Set<String> addedNames = new HashSet<>();
+        Set<String> ourIds = new HashSet<>();
         for (Header h : d.headers()) {
             addedNames.add(h.name().toLowerCase(Locale.ROOT));
+            if (h.name().equalsIgnoreCase(AUTH_RESULTS)) {
+                ourIds.add(authservId(h.value()));
+            }
+        }
+        for (int i = authResults.size() - 1; i >= 0; i--) {
+            Field f = authResults.get(i);
+            if (ourIds.contains(authservId(f.value()))) {
+                deletes.add(MilterPacket.ofIndexed(MilterProtocol.SMFIR_CHGHEADER, f.occurrence(), f.name(), ""));
+            }
         }
         List<MilterPacket> renamed = new ArrayList<>();
         for (int i = xFields.size() - 1; i >= 0; i--) {
@@ -109,13 +131,50 @@ final class HeaderEdits {
         }
         out.addAll(renamed);
         out.addAll(adds);
+        List<MilterPacket> top = new ArrayList<>();
         for (Header h : d.headers()) {
             String folded = fold(h.name(), h.value());
             String value = folded.substring(h.name().length() + 1); // starts with the space after the colon
-            out.add(MilterPacket.ofStrings(
-                    MilterProtocol.SMFIR_ADDHEADER, h.name(), leadingSpace ? value : value.substring(1)));
+            String v = leadingSpace ? value : value.substring(1);
+            if (insert && h.name().equalsIgnoreCase(AUTH_RESULTS)) {
+                // Inserted at index 0 one after the other, so the last one sent ends up on top: keep their order.
+                top.add(0, MilterPacket.ofIndexed(MilterProtocol.SMFIR_INSHEADER, 0, h.name(), v));
+            } else {
+                out.add(MilterPacket.ofStrings(MilterProtocol.SMFIR_ADDHEADER, h.name(), v));
+            }
         }
+        out.addAll(top);
         return out;
+    }
+
+    /**
+     * The authserv-id of an {@code Authentication-Results} value (RFC 8601: the first token, before any version and
+     * the first {@code ;}), lower case, comments and white space removed; {@code ""} when there is none.
+     */
+    static String authservId(String value) {
+        StringBuilder id = new StringBuilder();
+        int depth = 0;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == '(') {
+                depth++;
+            } else if (c == ')' && depth > 0) {
+                depth--;
+            } else if (depth > 0) {
+                if (c == '\\') {
+                    i++;
+                }
+            } else if (c == ';') {
+                break;
+            } else if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+                if (id.length() > 0) {
+                    break;
+                }
+            } else {
+                id.append(c);
+            }
+        }
+        return id.toString().toLowerCase(Locale.ROOT);
     }
 
     /** The new Subject value without leading space, or {@code null} when it already starts with the tag. */

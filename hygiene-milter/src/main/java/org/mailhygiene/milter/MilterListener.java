@@ -23,4 +23,26 @@ public interface MilterListener {
      * @param outcome what was sent to the MTA
      */
     void handled(Envelope envelope, MessageContent content, ScanReport report, MilterOutcome outcome);
+
+    /** Why an MTA connection ended; see {@link #connectionClosed}. */
+    enum Close {
+        /** The MTA quit or closed the connection. */
+        NORMAL,
+        /** The MTA broke the protocol: oversized or malformed packet, command out of place, too low a version. */
+        PROTOCOL_ERROR,
+        /** The MTA sent nothing for the read timeout. */
+        IDLE_TIMEOUT,
+        /** A read or write failed (including a write blocked past the write timeout, or the server stopping). */
+        IO_ERROR,
+        /** An unexpected error in the milter (logged at WARN). */
+        INTERNAL_ERROR
+    }
+
+    /**
+     * An MTA connection ended (called once per connection, on its thread, after the socket was closed). Default: does
+     * nothing.
+     *
+     * @param reason why
+     */
+    default void connectionClosed(Close reason) {}
 }

@@ -53,10 +53,14 @@ import org.slf4j.LoggerFactory;
  *       its hold queue and logs the reason), then {@code SMFIR_ACCEPT}.
  *   <li>DISCARD (only when a policy is configured to discard): {@code SMFIR_DISCARD}, with a WARN log line.
  * </ul>
+ * An {@code Authentication-Results} field (the {@code auth} scanner's, which gets the client address, HELO name and
+ * reverse path of these events as its SMTP context) is inserted at the top ({@code SMFIR_INSHEADER} index 0), and
+ * incoming ones with our authserv-id are deleted (see {@code HeaderEdits}).
  * When the MTA did not allow an action the disposition needs (header changes, quarantine), the message is
  * tempfailed ({@code 451 4.7.0}) instead of passing unmarked or unheld.
  *
- * <p><b>Slow scans.</b> While the pipeline works, the server sends {@code SMFIR_PROGRESS} every
+ * <p><b>Slow scans.</b> The scan runs on the session's thread. While the pipeline works, the server's watchdog (one
+ * sweep over all sessions, at most every second) sends {@code SMFIR_PROGRESS} every
  * {@link Builder#progressInterval} (default 10 s); each one restarts Postfix's {@code milter_content_timeout}
  * (default 300 s), so the MTA waits as long as the scan takes. The scan is bounded by the pipeline's own deadline
  * ({@link ScanPipeline.Builder#deadline}, default 2 min): a scanner still running then is a {@code TIMED_OUT} failure
@@ -89,7 +93,6 @@ public final class MilterServer implements AutoCloseable {
             Duration progressInterval,
             Duration scanTimeout,
             Clock clock,
-            ExecutorService scanExecutor,
             ScheduledExecutorService watchdog) {}
 
     private final Settings settings;
@@ -100,6 +103,7 @@ public final class MilterServer implements AutoCloseable {
     private final AtomicInteger active = new AtomicInteger();
     private final java.util.concurrent.atomic.AtomicLong accepted = new java.util.concurrent.atomic.AtomicLong();
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+    private final Set<MilterSession> live = ConcurrentHashMap.newKeySet();
     private volatile ServerSocket serverSocket;
     private volatile boolean running;
     private Thread acceptor;
@@ -125,9 +129,29 @@ public final class MilterServer implements AutoCloseable {
                 b.progressInterval,
                 b.scanTimeout,
                 b.clock,
-                VirtualThreads.newPerTaskExecutor("milter-scan", b.maxConnections + 1),
                 watchdog);
         this.sessions = VirtualThreads.newPerTaskExecutor("milter-session", b.maxConnections + 1);
+        // One periodic sweep drives write deadlines, progress replies and scan backstops of every session, so nothing
+        // is
+        // scheduled per message or per write.
+        long sweep = Math.min(
+                Math.min(1_000_000_000L, b.writeTimeout.toNanos() / 4),
+                Math.min(b.progressInterval.toNanos() / 2, b.scanTimeout.toNanos() / 10));
+        sweep = Math.max(5_000_000L, sweep);
+        watchdog.scheduleWithFixedDelay(
+                () -> {
+                    long now = System.nanoTime();
+                    for (MilterSession s : live) {
+                        try {
+                            s.tick(now);
+                        } catch (RuntimeException e) {
+                            LOG.warn("milter watchdog failed on a session", e);
+                        }
+                    }
+                },
+                sweep,
+                sweep,
+                TimeUnit.NANOSECONDS);
     }
 
     /**
@@ -195,6 +219,16 @@ public final class MilterServer implements AutoCloseable {
     }
 
     /**
+     * Whether the server is accepting connections: started and not closed.
+     *
+     * @return {@code true} between {@link #start()} and {@link #close()}
+     */
+    public boolean running() {
+        ServerSocket ss = serverSocket;
+        return running && ss != null && !ss.isClosed();
+    }
+
+    /**
      * The number of MTA connections now open.
      *
      * @return open connections
@@ -224,7 +258,6 @@ public final class MilterServer implements AutoCloseable {
             }
         }
         sessions.shutdownNow();
-        settings.scanExecutor().shutdownNow();
         settings.watchdog().shutdownNow();
         try {
             sessions.awaitTermination(5, TimeUnit.SECONDS);
@@ -255,12 +288,16 @@ public final class MilterServer implements AutoCloseable {
             active.incrementAndGet();
             accepted.incrementAndGet();
             sockets.add(s);
+            MilterSession[] session = new MilterSession[1];
             Runnable onClose = () -> {
                 sockets.remove(s);
+                live.remove(session[0]);
                 active.decrementAndGet();
             };
+            session[0] = new MilterSession(settings, s, onClose);
+            live.add(session[0]);
             try {
-                sessions.execute(new MilterSession(settings, s, onClose));
+                sessions.execute(session[0]);
             } catch (RejectedExecutionException e) {
                 onClose.run();
                 closeQuietly(s);

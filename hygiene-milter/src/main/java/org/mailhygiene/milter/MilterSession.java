@@ -20,12 +20,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.Message;
 import org.mailhygiene.api.SpooledContent;
@@ -71,9 +65,15 @@ final class MilterSession implements Runnable {
     private final MilterServer.Settings cfg;
     private final Socket socket;
     private final Runnable onClose;
+    /** When the write in progress started ({@code System.nanoTime() | 1}), 0 when none is. */
+    private volatile long writingSince;
+    /** The scan in progress, if any. */
+    private volatile ScanWatch watch;
+
     private InputStream in;
     private OutputStream out;
 
+    private int version;
     private int protocol;
     private int actions;
     private boolean leadingSpace;
@@ -93,6 +93,7 @@ final class MilterSession implements Runnable {
 
     @Override
     public void run() {
+        MilterListener.Close closed = MilterListener.Close.NORMAL;
         try {
             socket.setTcpNoDelay(true);
             socket.setSoTimeout(
@@ -108,16 +109,25 @@ final class MilterSession implements Runnable {
         } catch (Ended e) {
             LOG.debug("milter connection from {} ended", socket.getRemoteSocketAddress());
         } catch (MilterProtocolException e) {
+            closed = MilterListener.Close.PROTOCOL_ERROR;
             LOG.warn("milter connection from {} closed: {}", socket.getRemoteSocketAddress(), e.getMessage());
         } catch (SocketTimeoutException e) {
+            closed = MilterListener.Close.IDLE_TIMEOUT;
             LOG.info("milter connection from {} idle too long, closed", socket.getRemoteSocketAddress());
         } catch (IOException e) {
+            closed = MilterListener.Close.IO_ERROR;
             LOG.debug("milter connection from {} failed: {}", socket.getRemoteSocketAddress(), e.toString());
         } catch (RuntimeException e) {
+            closed = MilterListener.Close.INTERNAL_ERROR;
             LOG.warn("milter session failed", e);
         } finally {
             closeQuietly(socket);
             onClose.run();
+            try {
+                cfg.listener().connectionClosed(closed);
+            } catch (RuntimeException e) {
+                LOG.warn("milter listener failed", e);
+            }
         }
     }
 
@@ -139,7 +149,7 @@ final class MilterSession implements Runnable {
             throw new MilterProtocolException(
                     "MTA offers milter protocol version " + mta.version() + "; at least " + MIN_VERSION + " is needed");
         }
-        int version = Math.min(mta.version(), VERSION);
+        version = Math.min(mta.version(), VERSION);
         int offered = mta.protocol() & protocolMask(version);
         protocol = offered & (WANTED_SKIPS | WANTED_NO_REPLIES | SMFIP_HDR_LEADSPC);
         actions = mta.actions() & WANTED_ACTIONS;
@@ -298,7 +308,7 @@ final class MilterSession implements Runnable {
                         if (headers.overflowed()) {
                             refusal = new SmtpReply(451, "4.7.0", "Header section too large to mark, try again later");
                         } else {
-                            plan = headers.plan(d, leadingSpace);
+                            plan = headers.plan(d, leadingSpace, version >= 4);
                             if (!allowed(plan)) {
                                 refusal = new SmtpReply(
                                         451, "4.7.0", "The MTA does not let the milter mark this message");
@@ -345,7 +355,7 @@ final class MilterSession implements Runnable {
 
     private boolean allowed(List<MilterPacket> plan) {
         for (MilterPacket p : plan) {
-            int need = p.code() == SMFIR_ADDHEADER ? SMFIF_ADDHDRS : SMFIF_CHGHDRS;
+            int need = p.code() == SMFIR_ADDHEADER || p.code() == SMFIR_INSHEADER ? SMFIF_ADDHDRS : SMFIF_CHGHDRS;
             if ((actions & need) == 0) {
                 return false;
             }
@@ -353,41 +363,106 @@ final class MilterSession implements Runnable {
         return true;
     }
 
-    /** Runs the scan on another thread and sends progress while it runs; {@code null} at the backstop. */
+    /**
+     * Runs the scan on this thread while the watchdog sends progress every interval and, at the backstop, interrupts
+     * the scan; {@code null} at the backstop or when interrupted. (The scan used to run on a thread of its own with
+     * this thread waiting for it: one more hand-off per message for nothing.)
+     */
     private ScanReport scan(Message message, int[] progress) throws IOException {
-        Future<ScanReport> f;
+        ScanWatch w = new ScanWatch(Thread.currentThread(), System.nanoTime());
+        watch = w;
+        ScanReport report = null;
         try {
-            f = cfg.scanExecutor().submit(() -> cfg.pipeline().scan(message));
-        } catch (RejectedExecutionException e) {
-            throw new Ended(); // shutting down
-        }
-        long deadline = System.nanoTime() + cfg.scanTimeout().toNanos();
-        long interval = cfg.progressInterval().toNanos();
-        while (true) {
-            long left = deadline - System.nanoTime();
-            try {
-                return f.get(Math.max(0, Math.min(interval, left)), TimeUnit.NANOSECONDS);
-            } catch (TimeoutException e) {
-                if (deadline - System.nanoTime() <= 0) {
-                    f.cancel(true);
+            report = cfg.pipeline().scan(message);
+        } catch (InterruptedException e) {
+            // the backstop, or the server stopping (then the interrupt stays set)
+        } catch (RuntimeException e) {
+            LOG.warn("scan pipeline failed", e);
+        } finally {
+            watch = null;
+            if (!w.finish()) {
+                // The backstop interrupted this thread: clear its interrupt, keep a server's.
+                Thread.interrupted();
+                if (!w.stopping) {
                     LOG.warn("scan still running after the backstop of {}: tempfailed", cfg.scanTimeout());
-                    return null;
+                    report = null;
+                } else {
+                    Thread.currentThread().interrupt();
                 }
-                send(MilterPacket.of(SMFIR_PROGRESS));
-                out.flush();
-                progress[0]++;
-            } catch (InterruptedException e) {
-                f.cancel(true);
-                Thread.currentThread().interrupt();
-                return null;
-            } catch (ExecutionException e) {
-                Throwable c = e.getCause();
-                if (c instanceof InterruptedException) {
-                    return null;
-                }
-                LOG.warn("scan pipeline failed", c);
-                return null;
             }
+            progress[0] = w.progressSent();
+        }
+        if (w.failed != null) {
+            throw w.failed;
+        }
+        return report;
+    }
+
+    /**
+     * Called by the server's watchdog every few hundred milliseconds (see {@code MilterServer}): closes the connection
+     * when a write has been blocked longer than the write timeout, sends {@code SMFIR_PROGRESS} when a scan has run
+     * another progress interval, and interrupts a scan at the backstop. Nothing is scheduled per message.
+     */
+    void tick(long now) {
+        checkWriteDeadline(now);
+        ScanWatch w = watch;
+        if (w != null) {
+            w.tick(now);
+        }
+    }
+
+    /**
+     * One scan's progress and backstop, driven by {@link #tick}. {@code SMFIR_PROGRESS} is five bytes written while
+     * the MTA waits for our reply with nothing else in flight, so the write does not block the watchdog; a connection
+     * that fails on it is remembered and ends the session after the scan.
+     */
+    private final class ScanWatch {
+        private final Thread scanning;
+        private final long startedAt;
+        private final java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger();
+        private long lastProgress;
+        private int sent;
+        private volatile boolean stopping;
+        private volatile IOException failed;
+
+        ScanWatch(Thread scanning, long startedAt) {
+            this.scanning = scanning;
+            this.startedAt = startedAt;
+            this.lastProgress = startedAt;
+        }
+
+        synchronized void tick(long now) {
+            if (state.get() != 0) {
+                return;
+            }
+            if (now - startedAt >= cfg.scanTimeout().toNanos()) {
+                if (state.compareAndSet(0, 2)) {
+                    stopping = scanning.isInterrupted();
+                    scanning.interrupt();
+                }
+                return;
+            }
+            if (failed == null && now - lastProgress >= cfg.progressInterval().toNanos()) {
+                lastProgress = now;
+                try {
+                    writeNow(MilterPacket.of(SMFIR_PROGRESS));
+                    sent++;
+                } catch (IOException e) {
+                    failed = e;
+                }
+            }
+        }
+
+        /**
+         * Whether the scan finished before the backstop; after this returns, no progress packet is being written and
+         * no interrupt is coming.
+         */
+        synchronized boolean finish() {
+            return state.compareAndSet(0, 1);
+        }
+
+        synchronized int progressSent() {
+            return sent;
         }
     }
 
@@ -430,6 +505,12 @@ final class MilterSession implements Runnable {
 
     private void send(MilterPacket p) throws IOException {
         MilterCodec.write(out, p);
+    }
+
+    /** Writes and flushes one packet (from the watchdog, during a scan). */
+    private void writeNow(MilterPacket p) throws IOException {
+        MilterCodec.write(out, p);
+        out.flush();
     }
 
     /**
@@ -564,7 +645,23 @@ final class MilterSession implements Runnable {
         }
     }
 
-    /** Bounds every write and flush with the watchdog: an MTA that stops reading loses the connection. */
+    /** Closes the connection if a write or flush has been blocked longer than the write timeout. */
+    private void checkWriteDeadline(long now) {
+        long since = writingSince;
+        if (since != 0 && now - since > cfg.writeTimeout().toNanos()) {
+            LOG.info("milter connection from {}: write blocked too long, closed", socket.getRemoteSocketAddress());
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // closing is all we can do
+            }
+        }
+    }
+
+    /**
+     * Marks every write and flush with its start time for {@link #checkWriteDeadline}: two volatile stores per call
+     * (this used to schedule and cancel a watchdog task around every write).
+     */
     private final class GuardedOutput extends OutputStream {
         private final OutputStream raw;
 
@@ -579,35 +676,21 @@ final class MilterSession implements Runnable {
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            ScheduledFuture<?> g = arm();
+            writingSince = System.nanoTime() | 1;
             try {
                 raw.write(b, off, len);
             } finally {
-                g.cancel(false);
+                writingSince = 0;
             }
         }
 
         @Override
         public void flush() throws IOException {
-            ScheduledFuture<?> g = arm();
+            writingSince = System.nanoTime() | 1;
             try {
                 raw.flush();
             } finally {
-                g.cancel(false);
-            }
-        }
-
-        private ScheduledFuture<?> arm() throws IOException {
-            try {
-                return cfg.watchdog()
-                        .schedule(
-                                () -> {
-                                    closeQuietly(socket);
-                                },
-                                cfg.writeTimeout().toMillis(),
-                                TimeUnit.MILLISECONDS);
-            } catch (RejectedExecutionException e) {
-                throw new Ended(); // the server is stopping
+                writingSince = 0;
             }
         }
     }

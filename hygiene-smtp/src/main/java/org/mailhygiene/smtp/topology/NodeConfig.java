@@ -258,25 +258,7 @@ public final class NodeConfig {
             }
         }
         sharedState(c, b);
-        Optional<String> admin = c.string("admin-listen");
-        if (admin.isPresent()) {
-            String a = admin.get();
-            int ac = a.lastIndexOf(':');
-            if (ac <= 0) {
-                throw error(c, "admin-listen", "expected IP:PORT, was '" + a + "'");
-            }
-            InetAddress adminIp = ip(c, "admin-listen", a.substring(0, ac));
-            int adminPort;
-            try {
-                adminPort = Integer.parseInt(a.substring(ac + 1));
-            } catch (NumberFormatException e) {
-                throw error(c, "admin-listen", "bad port in '" + a + "'");
-            }
-            if (adminPort < 0 || adminPort > 65535) {
-                throw error(c, "admin-listen", "bad port in '" + a + "'");
-            }
-            b.adminListen(new java.net.InetSocketAddress(adminIp, adminPort));
-        }
+        adminListen(c).ifPresent(b::adminListen);
         Optional<String> cache = c.string("verdict-cache");
         if (cache.isPresent()) {
             switch (cache.get().toLowerCase(Locale.ROOT)) {
@@ -301,7 +283,7 @@ public final class NodeConfig {
     /**
      * The scanning part of a configuration file, as a milter uses it: the {@code scanner}, {@code spam-threshold},
      * {@code spam-tag} and {@code virus-action} keys give the scanners and the policy; {@code name}, {@code listen},
-     * {@code data} and {@code stats-flush} are optional. Every other key is an error (a milter has no routes, spool
+     * {@code data}, {@code stats-flush} and {@code admin-listen} are optional. Every other key is an error (a milter has no routes, spool
      * or access rules).
      *
      * @param scanners the scanners, in file order
@@ -310,6 +292,7 @@ public final class NodeConfig {
      * @param listen the {@code listen} key, {@code IP:PORT} as written
      * @param data the {@code data} key, resolved against the file's directory
      * @param statisticsFlush the {@code stats-flush} key
+     * @param adminListen the {@code admin-listen} key: where {@code /metrics} and {@code /health} are served
      */
     public record Scanning(
             List<Scanner> scanners,
@@ -317,7 +300,8 @@ public final class NodeConfig {
             Optional<String> name,
             Optional<String> listen,
             Optional<Path> data,
-            Optional<Duration> statisticsFlush) {
+            Optional<Duration> statisticsFlush,
+            Optional<InetSocketAddress> adminListen) {
         /**
          * Copies the scanner list.
          *
@@ -345,8 +329,9 @@ public final class NodeConfig {
         Optional<String> listen = c.string("listen");
         Optional<Path> data = c.string("data").map(base::resolve);
         Optional<Duration> flush = c.duration("stats-flush");
+        Optional<InetSocketAddress> admin = adminListen(c);
         c.rejectUnknownKeys();
-        return new Scanning(s.scanners(), s.policy(), name, listen, data, flush);
+        return new Scanning(s.scanners(), s.policy(), name, listen, data, flush, admin);
     }
 
     private static Scanning scannersAndPolicy(
@@ -403,7 +388,37 @@ public final class NodeConfig {
         }
 
         return new Scanning(
-                scanners, policy.build(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+                scanners,
+                policy.build(),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty());
+    }
+
+    /** Key {@code admin-listen}: {@code IP:PORT}. */
+    private static Optional<InetSocketAddress> adminListen(ConfigFile c) throws ConfigException {
+        Optional<String> admin = c.string("admin-listen");
+        if (admin.isEmpty()) {
+            return Optional.empty();
+        }
+        String a = admin.get();
+        int ac = a.lastIndexOf(':');
+        if (ac <= 0) {
+            throw error(c, "admin-listen", "expected IP:PORT, was '" + a + "'");
+        }
+        InetAddress adminIp = ip(c, "admin-listen", a.substring(0, ac));
+        int adminPort;
+        try {
+            adminPort = Integer.parseInt(a.substring(ac + 1));
+        } catch (NumberFormatException e) {
+            throw error(c, "admin-listen", "bad port in '" + a + "'");
+        }
+        if (adminPort < 0 || adminPort > 65535) {
+            throw error(c, "admin-listen", "bad port in '" + a + "'");
+        }
+        return Optional.of(new InetSocketAddress(adminIp, adminPort));
     }
 
     /** Keys {@code redis}, {@code redis-timeout}, {@code redis-model}, {@code redis-model-refresh}. */

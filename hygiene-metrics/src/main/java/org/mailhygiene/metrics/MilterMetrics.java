@@ -1,0 +1,174 @@
+package org.mailhygiene.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import org.mailhygiene.api.Envelope;
+import org.mailhygiene.api.Health;
+import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.api.Scanner;
+import org.mailhygiene.api.policy.Action;
+import org.mailhygiene.milter.MilterListener;
+import org.mailhygiene.milter.MilterOutcome;
+import org.mailhygiene.milter.MilterServer;
+import org.mailhygiene.scanners.ScanReport;
+
+/**
+ * The milter's meters: a {@link MilterListener} to hand to a {@link MilterServer}, and a Micrometer
+ * {@link MeterBinder}. Scanner verdicts, failures by kind, per-scanner latency and dispositions come from
+ * {@link ScanMetrics} on the milter's pipeline; these meters add what the MTA saw:
+ *
+ * <ul>
+ *   <li>{@code hygiene.milter.connections} function counter and {@code hygiene.milter.connections.active} gauge (after
+ *       {@link #watch(MilterServer)}): MTA connections accepted and open (Postfix opens one per SMTP session);
+ *   <li>{@code hygiene.milter.connections.closed} counter, tag {@code reason} ({@code normal}, {@code protocol_error},
+ *       {@code idle_timeout}, {@code io_error}, {@code internal_error});
+ *   <li>{@code hygiene.milter.messages} counter, tag {@code action} ({@code accept}, {@code tag}, {@code quarantine},
+ *       {@code discard}, {@code reject}, {@code tempfail}): the action carried out per message (a disposition the MTA
+ *       did not allow counts as {@code tempfail});
+ *   <li>{@code hygiene.milter.replies} counter, tag {@code type} ({@code accept}, {@code replycode}, {@code discard},
+ *       {@code quarantine}, {@code header}, {@code progress}): the packets sent at end of message;
+ *   <li>{@code hygiene.milter.message.size} distribution summary (bytes) and {@code hygiene.milter.scan.duration}
+ *       timer (the pipeline's time per message; messages the backstop ended are not timed).
+ * </ul>
+ *
+ * <p>Binding works as in {@link ScanMetrics}: every registry bound at the time of an event records it. Thread-safe;
+ * the listener methods are fast and never throw.
+ */
+public final class MilterMetrics implements MilterListener, MeterBinder {
+    private final CompositeMeterRegistry registry = new CompositeMeterRegistry();
+
+    /** Creates meters bound to no registry yet. */
+    public MilterMetrics() {}
+
+    /**
+     * Publishes the meters in {@code target} as well.
+     *
+     * @param target the registry
+     */
+    @Override
+    public void bindTo(MeterRegistry target) {
+        registry.add(target);
+    }
+
+    /**
+     * Adds the connection meters of a server (accepted and open connections).
+     *
+     * @param server the server (started or not)
+     */
+    public void watch(MilterServer server) {
+        Objects.requireNonNull(server, "server");
+        FunctionCounter.builder("hygiene.milter.connections", server, MilterServer::connectionsAccepted)
+                .description("MTA connections accepted")
+                .register(registry);
+        Gauge.builder("hygiene.milter.connections.active", server, MilterServer::activeConnections)
+                .description("MTA connections open now")
+                .register(registry);
+    }
+
+    @Override
+    public void handled(Envelope envelope, MessageContent content, ScanReport report, MilterOutcome outcome) {
+        Action action = outcome.action();
+        Counter.builder("hygiene.milter.messages")
+                .description("messages answered at end of message, by the action carried out")
+                .tag("action", lower(action.name()))
+                .register(registry)
+                .increment();
+        switch (action) {
+            case ACCEPT, TAG -> reply("accept", 1);
+            case QUARANTINE -> {
+                reply("quarantine", 1);
+                reply("accept", 1);
+            }
+            case DISCARD -> reply("discard", 1);
+            case REJECT, TEMPFAIL -> reply("replycode", 1);
+            default -> {
+                // every action is listed
+            }
+        }
+        reply("header", outcome.headerEdits());
+        reply("progress", outcome.progressReplies());
+        DistributionSummary.builder("hygiene.milter.message.size")
+                .description("size of the messages scanned")
+                .baseUnit("bytes")
+                .register(registry)
+                .record(content.size());
+        if (report != null) {
+            Timer.builder("hygiene.milter.scan.duration")
+                    .description("the pipeline's time per message")
+                    .register(registry)
+                    .record(report.elapsed());
+        }
+    }
+
+    @Override
+    public void connectionClosed(Close reason) {
+        Counter.builder("hygiene.milter.connections.closed")
+                .description("MTA connections ended, by reason")
+                .tag("reason", lower(reason.name()))
+                .register(registry)
+                .increment();
+    }
+
+    private void reply(String type, int n) {
+        if (n <= 0) {
+            return;
+        }
+        Counter.builder("hygiene.milter.replies")
+                .description("packets sent to the MTA at end of message, by type")
+                .tag("type", type)
+                .register(registry)
+                .increment(n);
+    }
+
+    /**
+     * The milter's health for {@code /health}: {@code milter} UP while the server accepts connections, and one
+     * component per scanner from its {@link Scanner#health()}; not accepting when the server is down or any scanner
+     * is DOWN (Postfix then applies {@code milter_default_action}, or gets our 451 for each message).
+     *
+     * @param server the server
+     * @param scanners the pipeline's scanners
+     * @return the report
+     */
+    public static HealthReport health(MilterServer server, List<Scanner> scanners) {
+        Objects.requireNonNull(server, "server");
+        List<HealthReport.Component> parts = new ArrayList<>();
+        boolean ok = server.running();
+        parts.add(new HealthReport.Component(
+                "milter",
+                ok ? HealthReport.State.UP : HealthReport.State.DOWN,
+                ok ? "accepting, " + server.activeConnections() + " connections open" : "not running"));
+        for (Scanner s : scanners) {
+            Health h;
+            try {
+                h = s.health();
+            } catch (RuntimeException e) {
+                h = Health.down(String.valueOf(e), Duration.ZERO);
+            }
+            HealthReport.State state = switch (h.status()) {
+                case UP -> HealthReport.State.UP;
+                case DOWN -> HealthReport.State.DOWN;
+                default -> HealthReport.State.UNKNOWN;
+            };
+            if (state == HealthReport.State.DOWN) {
+                ok = false;
+            }
+            parts.add(new HealthReport.Component("scanner:" + s.name(), state, h.detail()));
+        }
+        return new HealthReport(ok, parts);
+    }
+
+    private static String lower(String s) {
+        return s.toLowerCase(Locale.ROOT);
+    }
+}

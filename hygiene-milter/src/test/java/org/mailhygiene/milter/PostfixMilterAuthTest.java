@@ -1,0 +1,75 @@
+package org.mailhygiene.milter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.scanners.ScanPipeline;
+import org.mailhygiene.scanners.auth.AuthScanner;
+import org.mailhygiene.scanners.auth.dns.StubResolver;
+import org.mailhygiene.testkit.dns.FakeDnsExtension;
+import org.mailhygiene.testkit.dns.FakeDnsServer;
+import org.mailhygiene.testkit.junit.RealBinaries;
+import org.mailhygiene.testkit.smtp.SinkMessage;
+import org.mailhygiene.testkit.smtp.SmtpSink;
+
+/**
+ * The {@code auth} scanner in our milter inside a real private Postfix: SPF for the client Postfix reports at connect
+ * (127.0.0.1), our Authentication-Results on top (Postfix puts index 0 above its own Received), a forged one with
+ * our authserv-id gone.
+ * Skipped without Postfix and swaks; mandatory under {@code CI=true}.
+ */
+@ExtendWith(FakeDnsExtension.class)
+class PostfixMilterAuthTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void spfFromTheConnectAddressAndOurResultsOnTop(FakeDnsServer dns) throws Exception {
+        RealBinaries.require("postfix", "postfix");
+        RealBinaries.require("swaks", "swaks");
+        dns.txt("sender.example", "v=spf1 ip4:127.0.0.0/8 -all");
+        AuthScanner auth = AuthScanner.builder()
+                .dns(StubResolver.builder().server(dns.address()).build())
+                .authservId("mx.example.test")
+                .build();
+        try (SmtpSink sink = SmtpSink.builder().maxSize(0).start();
+                ScanPipeline pipeline = ScanPipeline.builder().scanner(auth).build();
+                MilterServer milter = MilterServer.builder().pipeline(pipeline).build()) {
+            milter.start();
+            int port = PrivatePostfix.freePort();
+            try (PrivatePostfix postfix = PrivatePostfix.start(
+                    sink.port(), Map.of(), Map.of(port, List.of("smtpd_milters=" + milter.socketSpec())))) {
+                byte[] msg = ("From: Alice <alice@sender.example>\r\n"
+                                + "To: user@example.test\r\n"
+                                + "Authentication-Results: mx.example.test; spf=pass smtp.mailfrom=forged.example\r\n"
+                                + "Authentication-Results: other.example; none\r\n"
+                                + "Subject: auth through Postfix\r\n"
+                                + "\r\n"
+                                + "Hello.\r\n")
+                        .getBytes(StandardCharsets.ISO_8859_1);
+                Swaks.Result r = Swaks.send(port, "alice@sender.example", "user@example.test", msg, tmp);
+                assertThat(r.accepted()).as(r.transcript() + postfix.log()).isTrue();
+                List<SinkMessage> got = sink.awaitMessages(1, Duration.ofMinutes(3));
+                assertThat(got).as(postfix.log()).hasSize(1);
+                String delivered = got.get(0).text();
+                // Postfix inserts at index 0 above its own Received: (as OpenDKIM's and OpenDMARC's results appear).
+                assertThat(delivered).startsWith("Authentication-Results: mx.example.test;");
+                String ours = delivered.substring(0, delivered.indexOf("\r\nReceived:"));
+                assertThat(ours).contains("spf=pass").contains("smtp.mailfrom=alice@sender.example");
+                assertThat(delivered.substring(ours.length() + 2))
+                        .startsWith("Received: from ")
+                        .contains("by mta.example.test (Postfix)");
+                assertThat(delivered)
+                        .doesNotContain("forged.example")
+                        .contains("Authentication-Results: other.example; none");
+            }
+        }
+    }
+}
