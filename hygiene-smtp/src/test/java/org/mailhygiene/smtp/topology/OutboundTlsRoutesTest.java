@@ -7,7 +7,6 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,8 +32,6 @@ import org.mailhygiene.smtp.delivery.TlsPolicy;
 import org.mailhygiene.smtp.queue.QueuedMessage;
 import org.mailhygiene.smtp.queue.RecipientState;
 import org.mailhygiene.smtp.queue.Spool;
-import org.mailhygiene.smtp.server.TlsConfig;
-import org.mailhygiene.testkit.junit.RealBinaries;
 import org.mailhygiene.testkit.smtp.SinkMessage;
 import org.mailhygiene.testkit.smtp.SmtpSink;
 
@@ -55,79 +52,9 @@ class OutboundTlsRoutesTest {
 
     @BeforeAll
     static void makeCertificates() throws Exception {
-        Path openssl = RealBinaries.require("openssl", "openssl");
-        caPem = certs.resolve("ca.pem");
-        Files.writeString(certs.resolve("ext.cnf"), "subjectAltName = DNS:localhost\n");
-        run(
-                openssl,
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-                "-nodes",
-                "-keyout",
-                "ca.key",
-                "-out",
-                "ca.pem",
-                "-subj",
-                "/CN=Outbound Test CA",
-                "-days",
-                "2",
-                "-addext",
-                "basicConstraints=critical,CA:TRUE",
-                "-addext",
-                "keyUsage=critical,keyCertSign,cRLSign");
-        run(
-                openssl,
-                "req",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-                "-nodes",
-                "-keyout",
-                "srv.key",
-                "-out",
-                "srv.csr",
-                "-subj",
-                "/CN=localhost");
-        run(
-                openssl,
-                "x509",
-                "-req",
-                "-in",
-                "srv.csr",
-                "-CA",
-                "ca.pem",
-                "-CAkey",
-                "ca.key",
-                "-CAcreateserial",
-                "-out",
-                "srv.pem",
-                "-days",
-                "2",
-                "-extfile",
-                "ext.cnf");
-        // The chain the server presents: its certificate, then the CA's.
-        Files.writeString(
-                certs.resolve("chain.pem"), Files.readString(certs.resolve("srv.pem")) + Files.readString(caPem));
-        serverContext = TlsConfig.fromPem(certs.resolve("chain.pem"), certs.resolve("srv.key"))
-                .context();
-    }
-
-    private static void run(Path program, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(program.toString());
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd)
-                .directory(certs.toFile())
-                .redirectErrorStream(true)
-                .start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("openssl finished").isTrue();
-        assertThat(p.exitValue()).as(String.join(" ", cmd) + "\n" + out).isZero();
+        TestPki pki = TestPki.create(certs);
+        caPem = pki.ca();
+        serverContext = pki.serverContext();
     }
 
     /** {@code localhost} (and every other name) is 127.0.0.1; no MX records. */
