@@ -18,7 +18,9 @@
 #   defaults: 2000 10 10
 # Environment: WARMUP (default 6000) unmeasured messages to each of our relays first (C2 compiles after ~10,000
 #   invocations of a hot method; half of them with TLS), Postfix gets 1000 per listener; JAVA (default java);
-#   SKIP_BUILD=1 uses the jars already built.
+#   SKIP_BUILD=1 uses the jars already built; JFR_DIR=/some/dir records each of our relays with Java Flight Recorder
+#   (settings=profile) into DIR/plain.jfr and DIR/clamd.jfr, written when the script stops them
+#   (`jfr print --events jdk.ExecutionSample FILE` or `jfr summary FILE` to read them).
 # Build (never `mvn install`): mvn -B -o -q -pl hygiene-examples,benchmarks -am package -DskipTests
 # Needs: postfix, smtp-source, smtp-sink, clamd, clamav-milter, openssl, python3; run as root (Postfix needs it).
 set -euo pipefail
@@ -135,7 +137,9 @@ message-rate = 1000000/1m
 stress-sessions = 450
 stress-connections-per-ip = 400
 CONF
-    "$JAVA" -Xmx512m -jar "$JAR" relay --config "$WORK/$name/node.conf" >"$WORK/$name/out" 2>"$WORK/$name/err" &
+    local jfr=()
+    [[ -n "${JFR_DIR:-}" ]] && jfr=("-XX:StartFlightRecording=filename=$JFR_DIR/$name.jfr,settings=profile")
+    "$JAVA" -Xmx512m "${jfr[@]}" -jar "$JAR" relay --config "$WORK/$name/node.conf" >"$WORK/$name/out" 2>"$WORK/$name/err" &
     RELAY_PID=$!; PIDS+=($RELAY_PID)
     for _ in $(seq 600); do grep -q "smtp://" "$WORK/$name/out" 2>/dev/null && break; sleep 0.2; done
     grep -q "smtp://" "$WORK/$name/out" || { echo "relay $name did not start:"; cat "$WORK/$name/err"; exit 1; }
