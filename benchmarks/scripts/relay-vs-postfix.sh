@@ -12,7 +12,7 @@
 #   JIT has compiled the hot paths with C2 (steady state; Postfix is compiled ahead of time and gets 1000);
 #   JAVA (default: java on the PATH) runs our relay, e.g. a JDK 21+ for virtual threads;
 #   HYGIENE_SPOOL_DIR puts our spool elsewhere (e.g. /dev/shm/x to see the no-fsync ceiling); SKIP_BUILD=1.
-# Needs: java 17+, mvn, postfix (postfix, postconf, smtp-source, smtp-sink), python3; run as root (Postfix needs it).
+# Needs: java 17+, mvn (package only, never install), postfix (postfix, postconf, smtp-source, smtp-sink), python3; run as root (Postfix needs it).
 set -euo pipefail
 N=${1:-1000}
 SIZES=${2:-"1 10 100"}
@@ -42,12 +42,14 @@ cpu_ticks() { # utime+stime+cutime+cstime of the given pids
 box_ticks() { awk '/^cpu /{print $2+$3+$4+$7+$8, $2+$3+$4+$5+$6+$7+$8}' /proc/stat; }   # busy total
 sink_count() { tr '\r' '\n' <"$WORK/sink.out" | grep -o 'mesg=[0-9]*' | tail -1 | cut -d= -f2; }
 
-# Build the relay's class path once.
-[[ -n "${SKIP_BUILD:-}" ]] || (cd "$ROOT" && mvn -B -q -o install -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true \
-    -Dspotless.check.skip=true -pl hygiene-smtp -am >/dev/null)
-(cd "$ROOT/hygiene-smtp" && mvn -B -q -o dependency:build-classpath -Dmdep.outputFile="$WORK/cp.txt" >/dev/null)
-# RelayMain is a test-side harness (hygiene-smtp/src/test/java): -DskipTests still compiles it to test-classes.
-CP="$ROOT/hygiene-smtp/target/classes:$ROOT/hygiene-smtp/target/test-classes:$(cat "$WORK/cp.txt")"
+# Build in the reactor without installing anything into ~/.m2 (parallel builds share it): the shaded
+# benchmarks.jar holds hygiene-smtp and every dependency; RelayMain is a test-side harness
+# (hygiene-smtp/src/test/java), which -DskipTests still compiles to test-classes.
+[[ -n "${SKIP_BUILD:-}" ]] || (cd "$ROOT" && mvn -B -q -o -pl benchmarks -am package -DskipTests \
+    -Dmaven.javadoc.skip=true -Dmaven.source.skip=true -Dspotless.check.skip=true -Djapicmp.skip=true >/dev/null)
+CP="$ROOT/hygiene-smtp/target/test-classes:$ROOT/benchmarks/target/benchmarks.jar"
+[[ -f $ROOT/benchmarks/target/benchmarks.jar && -d $ROOT/hygiene-smtp/target/test-classes ]] ||
+    { echo "build first: mvn -B -o -pl benchmarks -am package -DskipTests" >&2; exit 2; }
 
 SINK_PORT=$(free_port)
 SINK_USER=(); [[ $EUID -eq 0 ]] && SINK_USER=(-u postfix)

@@ -103,13 +103,22 @@ public final class DeliveryAgent implements AutoCloseable {
     private final Duration hopMaxBackoff;
     private final Duration pollInterval;
     private final DeliveryListener listener;
+    /** Per-route TLS, or {@code null}: the client's own policy for every route. */
+    private final RouteTlsPolicies tlsPolicies;
 
     private final Map<QueueId, QueuedMessage> known = new ConcurrentHashMap<>();
     private final Map<QueueId, Boolean> inFlight = new ConcurrentHashMap<>();
     /** Messages whose last pass failed locally (e.g. the spool could not be written): not retried before this. */
     private final Map<QueueId, Instant> holdUntil = new ConcurrentHashMap<>();
 
-    private final Map<List<Endpoint>, FailoverGroup<Endpoint>> groups = new ConcurrentHashMap<>();
+    /** Failover groups (with their back-off) per list of endpoints and TLS policy. */
+    private final Map<GroupKey, FailoverGroup<Endpoint>> groups = new ConcurrentHashMap<>();
+
+    /** The last failure seen per group, so a deferral while every hop is in back-off still says why. */
+    private final Map<GroupKey, String> lastFailure = new ConcurrentHashMap<>();
+
+    private record GroupKey(List<Endpoint> endpoints, Optional<TlsPolicy> tls) {}
+
     private final Object wakeLock = new Object();
     private ScheduledFuture<?> nextWake;
     private volatile boolean started;
@@ -147,6 +156,7 @@ public final class DeliveryAgent implements AutoCloseable {
         this.hopMaxBackoff = crossed && b.hopInitialBackoffSet ? b.hopInitialBackoff : b.hopMaxBackoff;
         this.pollInterval = b.pollInterval;
         this.listener = b.listener;
+        this.tlsPolicies = b.tlsPolicies;
     }
 
     /**
@@ -417,6 +427,7 @@ public final class DeliveryAgent implements AutoCloseable {
         Map<String, List<String>> byDestination = new LinkedHashMap<>();
         Map<String, Route> routes = new LinkedHashMap<>();
         Map<String, String> domains = new LinkedHashMap<>();
+        Map<String, Optional<TlsPolicy>> tls = new LinkedHashMap<>();
         for (RecipientState r : m.recipients()) {
             if (r.status() != RecipientState.Status.PENDING
                     || r.nextAttempt().map(now::isBefore).orElse(false)) {
@@ -425,14 +436,22 @@ public final class DeliveryAgent implements AutoCloseable {
             Route route = router.route(r.address());
             String domain = Router.domainOf(r.address());
             String key = route instanceof Route.Mx ? "mx:" + domain : route.toString();
+            Optional<TlsPolicy> policy = Optional.empty();
+            if (tlsPolicies != null) {
+                // Recipients of one relay route under different TLS entries go in separate transactions.
+                key += " tls:" + tlsPolicies.matchingEntry(domain).orElse("*");
+                policy = Optional.of(tlsPolicies.policyFor(domain));
+            }
             byDestination.computeIfAbsent(key, k -> new ArrayList<>()).add(r.address());
             routes.put(key, route);
             domains.put(key, domain);
+            tls.put(key, policy);
         }
         QueuedMessage updated = m;
         int left = byDestination.size();
         for (Map.Entry<String, List<String>> e : byDestination.entrySet()) {
-            List<RecipientResult> results = deliver(m, routes.get(e.getKey()), domains.get(e.getKey()), e.getValue());
+            List<RecipientResult> results =
+                    deliver(m, routes.get(e.getKey()), domains.get(e.getKey()), tls.get(e.getKey()), e.getValue());
             for (RecipientResult r : results) {
                 updated = updated.withRecipient(r.recipient(), s -> apply(s, r, m.queuedAt(), now, expiry, expired));
             }
@@ -483,7 +502,8 @@ public final class DeliveryAgent implements AutoCloseable {
         }
     }
 
-    private List<RecipientResult> deliver(QueuedMessage m, Route route, String domain, List<String> rcpts) {
+    private List<RecipientResult> deliver(
+            QueuedMessage m, Route route, String domain, Optional<TlsPolicy> tls, List<String> rcpts) {
         List<EndpointResolver.Ranked> ranked;
         try {
             ranked = resolver.resolve(route, domain);
@@ -496,10 +516,11 @@ public final class DeliveryAgent implements AutoCloseable {
                     e.isPermanent() ? RecipientResult.Outcome.PERMANENT : RecipientResult.Outcome.TEMPORARY,
                     diag);
         }
-        List<Endpoint> key =
-                ranked.stream().map(EndpointResolver.Ranked::endpoint).toList();
+        GroupKey key = new GroupKey(
+                ranked.stream().map(EndpointResolver.Ranked::endpoint).toList(), tls);
         if (groups.size() > MAX_GROUPS && !groups.containsKey(key)) {
             groups.clear(); // MX answers vary over time; forget old groups (and their back-off) rather than grow
+            lastFailure.clear();
         }
         FailoverGroup<Endpoint> group = groups.computeIfAbsent(key, k -> {
             FailoverGroup.Builder<Endpoint> gb = FailoverGroup.<Endpoint>builder("next-hops " + route)
@@ -515,16 +536,23 @@ public final class DeliveryAgent implements AutoCloseable {
         });
         MessageContent content = m.content();
         try {
-            TransactionResult tr = group.call(
-                    (ep, remaining) -> client.deliver(ep, m.envelope().sender(), rcpts, content, remaining));
+            TransactionResult tr = group.call((ep, remaining) -> tls.isPresent()
+                    ? client.deliver(ep, tls.get(), m.envelope().sender(), rcpts, content, remaining)
+                    : client.deliver(ep, m.envelope().sender(), rcpts, content, remaining));
+            lastFailure.remove(key);
             LOG.info("{}: {} via {}{}", m.id(), summary(tr), tr.endpoint(), tr.tls() ? " (TLS)" : "");
             tell(() -> listener.transaction(m, Optional.of(tr.endpoint()), tr.recipients()));
             return tr.recipients();
         } catch (FailoverException e) {
-            String last = e.attempts().isEmpty()
-                    ? "every next hop is in back-off"
-                    : String.valueOf(
-                            e.attempts().get(e.attempts().size() - 1).error().getMessage());
+            String last;
+            if (e.attempts().isEmpty()) {
+                String before = lastFailure.get(key);
+                last = "every next hop is in back-off" + (before == null ? "" : "; last error: " + before);
+            } else {
+                last = String.valueOf(
+                        e.attempts().get(e.attempts().size() - 1).error().getMessage());
+                lastFailure.put(key, last);
+            }
             LOG.info("{}: no next hop took it ({}): {}", m.id(), e.reason(), last);
             List<RecipientResult> deferred = all(rcpts, RecipientResult.Outcome.TEMPORARY, "451 4.4.1 " + last);
             tell(() -> listener.transaction(m, Optional.empty(), deferred));
@@ -653,6 +681,7 @@ public final class DeliveryAgent implements AutoCloseable {
         private boolean hopMaxBackoffSet;
         private Duration pollInterval = Duration.ofMinutes(1);
         private DeliveryListener listener = DeliveryListener.NONE;
+        private RouteTlsPolicies tlsPolicies;
 
         private Builder(Spool spool, Router router) {
             this.spool = Objects.requireNonNull(spool, "spool");
@@ -667,6 +696,20 @@ public final class DeliveryAgent implements AutoCloseable {
          */
         public Builder client(SmtpClient value) {
             client = Objects.requireNonNull(value, "client");
+            return this;
+        }
+
+        /**
+         * The outbound TLS policy per route. Default: the {@linkplain #client(SmtpClient) client's} own policy for
+         * every route. Recipients whose domains fall under different policies go in separate transactions, and a
+         * next hop's back-off is kept per policy (a hop failing a required-TLS route stays usable for a plaintext
+         * one).
+         *
+         * @param value the policies
+         * @return this builder
+         */
+        public Builder tlsPolicies(RouteTlsPolicies value) {
+            tlsPolicies = Objects.requireNonNull(value, "tlsPolicies");
             return this;
         }
 

@@ -64,7 +64,7 @@ public final class SmtpClient {
     private SmtpClient(Builder b) {
         this.timeouts = b.timeouts;
         this.tls = b.tls;
-        this.settings = new SmtpConnection.Settings(b.heloName, b.localAddress, b.timeouts, b.tls);
+        this.settings = new SmtpConnection.Settings(b.heloName, b.localAddress, b.timeouts);
         this.pool = new SmtpConnectionPool(b.reuseIdle, b.reuseCount);
     }
 
@@ -104,7 +104,7 @@ public final class SmtpClient {
     }
 
     /**
-     * Runs one transaction.
+     * Runs one transaction with the client's own {@linkplain Builder#tls TLS policy}.
      *
      * @param endpoint where to connect
      * @param sender the reverse path, {@code ""} for the null sender
@@ -119,7 +119,37 @@ public final class SmtpClient {
     public TransactionResult deliver(
             Endpoint endpoint, String sender, List<String> recipients, MessageContent content, Duration budget)
             throws IOException {
+        return deliver(endpoint, tls, sender, recipients, content, budget);
+    }
+
+    /**
+     * Runs one transaction under the given TLS policy (a route's own, see {@link RouteTlsPolicies}). With
+     * {@link TlsPolicy.Mode#REQUIRED}, a next hop that does not offer STARTTLS, refuses it, or fails the handshake or
+     * the verification throws {@link HopFailedException} at {@link HopFailedException.Stage#STARTTLS} whose message
+     * says why; nothing is sent in the clear. With {@link TlsPolicy.Mode#OPPORTUNISTIC}, a failed handshake is logged
+     * and the transaction runs on a new plaintext connection.
+     *
+     * @param endpoint where to connect
+     * @param tls the TLS policy for this transaction
+     * @param sender the reverse path, {@code ""} for the null sender
+     * @param recipients the forward paths, at least one
+     * @param content the bytes to send
+     * @param budget the time left for the whole transaction; every step's timeout is capped by it
+     * @return one result per recipient
+     * @throws HopFailedException if the next hop failed before taking responsibility (see the class description)
+     * @throws IOException if the content could not be read (a local problem, not the next hop's)
+     * @throws IllegalArgumentException if there are no recipients or the budget is not positive
+     */
+    public TransactionResult deliver(
+            Endpoint endpoint,
+            TlsPolicy tls,
+            String sender,
+            List<String> recipients,
+            MessageContent content,
+            Duration budget)
+            throws IOException {
         Objects.requireNonNull(endpoint, "endpoint");
+        Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(sender, "sender");
         Objects.requireNonNull(content, "content");
         if (recipients.isEmpty()) {
@@ -130,6 +160,7 @@ public final class SmtpClient {
         try {
             return attempt(
                     endpoint,
+                    tls,
                     sender,
                     List.copyOf(recipients),
                     content,
@@ -141,12 +172,12 @@ public final class SmtpClient {
                         endpoint,
                         HopFailedException.Stage.STARTTLS,
                         null,
-                        "TLS handshake failed: " + e.getMessage(),
+                        "TLS required but the handshake or verification failed: " + e.getMessage(),
                         e);
             }
             LOG.info("{}: TLS handshake failed ({}); delivering without TLS", endpoint, e.getMessage());
             try {
-                return attempt(endpoint, sender, List.copyOf(recipients), content, deadline, false);
+                return attempt(endpoint, tls, sender, List.copyOf(recipients), content, deadline, false);
             } catch (TlsFailed impossible) {
                 throw new IllegalStateException("TLS failure on a connection that did not try TLS", impossible);
             }
@@ -154,9 +185,15 @@ public final class SmtpClient {
     }
 
     private TransactionResult attempt(
-            Endpoint endpoint, String sender, List<String> rcpts, MessageContent content, long deadline, boolean tryTls)
+            Endpoint endpoint,
+            TlsPolicy tls,
+            String sender,
+            List<String> rcpts,
+            MessageContent content,
+            long deadline,
+            boolean tryTls)
             throws IOException, TlsFailed {
-        SmtpConnectionPool.Key key = new SmtpConnectionPool.Key(endpoint, tryTls);
+        SmtpConnectionPool.Key key = new SmtpConnectionPool.Key(endpoint, tls, tryTls);
         SmtpConnection kept = pool.take(key);
         if (kept != null) {
             kept.deadline = deadline;
@@ -178,7 +215,7 @@ public final class SmtpClient {
         SmtpConnection c = new SmtpConnection(settings, endpoint, deadline);
         boolean keep = false;
         try {
-            c.open(tryTls);
+            c.open(tls, tryTls);
             TransactionResult r = SmtpTransaction.run(c, timeouts, sender, rcpts, content);
             keep = true;
             return r;
@@ -263,7 +300,8 @@ public final class SmtpClient {
         }
 
         /**
-         * The TLS policy. Default {@link TlsPolicy#opportunistic()}.
+         * The TLS policy of {@link #deliver(Endpoint, String, List, MessageContent, Duration)} (routes with their own
+         * policy pass it to the other {@code deliver}). Default {@link TlsPolicy#opportunistic()}.
          *
          * @param value the policy
          * @return this builder

@@ -25,6 +25,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 
 /**
@@ -45,7 +46,7 @@ final class SmtpConnection {
     });
 
     /** What every connection of one client shares. */
-    record Settings(String heloName, Optional<InetAddress> localAddress, SmtpTimeouts timeouts, TlsPolicy tls) {}
+    record Settings(String heloName, Optional<InetAddress> localAddress, SmtpTimeouts timeouts) {}
 
     private final Settings settings;
     final Endpoint endpoint;
@@ -265,12 +266,13 @@ final class SmtpConnection {
      * EHLO is refused), and with {@code tryTls} runs STARTTLS per the TLS policy and EHLO again. Leaves
      * {@link #extensions} set, ready for a transaction.
      *
+     * @param tls the policy of this transaction's route
+     * @param tryTls whether to send STARTTLS when offered (false for the plaintext retry of an opportunistic hop)
      * @throws TlsFailed if the TLS handshake failed (the caller decides: fail, or retry in plaintext)
      * @throws IOException if the next hop failed ({@link HopFailedException} where the stage and reply are known)
      */
-    void open(boolean tryTls) throws IOException, TlsFailed {
+    void open(TlsPolicy tls, boolean tryTls) throws IOException, TlsFailed {
         SmtpTimeouts timeouts = settings.timeouts();
-        TlsPolicy tls = settings.tls();
         connect();
         SmtpResponse greeting = read(HopFailedException.Stage.GREETING, timeouts.greeting());
         if (!greeting.isPositive()) {
@@ -287,6 +289,13 @@ final class SmtpConnection {
                             .getSocketFactory()
                             .createSocket(socket, hostName(), endpoint.address().getPort(), true);
                     s.setUseClientMode(true);
+                    if (tls.verifyHostName()) {
+                        // RFC 6125 via the JDK's HTTPS rules: the certificate must name the hop we were routed to
+                        // (the relay host as configured, or the MX host), an IP literal hop an IP address entry.
+                        SSLParameters p = s.getSSLParameters();
+                        p.setEndpointIdentificationAlgorithm("HTTPS");
+                        s.setSSLParameters(p);
+                    }
                     s.setSoTimeout(capped(timeouts.starttls()));
                     // The socket timeout bounds each read; the watchdog bounds the handshake as a whole (a server
                     // dribbling its flight, or not reading ours).
@@ -306,7 +315,7 @@ final class SmtpConnection {
                 ext = ehlo();
             } else if (tls.mode() == TlsPolicy.Mode.REQUIRED) {
                 quietQuit();
-                throw fail(r, "STARTTLS refused: " + r, null);
+                throw fail(r, "TLS required but STARTTLS refused: " + r, null);
             }
         } else if (tls.mode() == TlsPolicy.Mode.REQUIRED) {
             quietQuit();

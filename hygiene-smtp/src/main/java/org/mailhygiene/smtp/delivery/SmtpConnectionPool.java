@@ -16,8 +16,11 @@ import java.util.concurrent.TimeUnit;
  * time ({@link SmtpConnection#claim} against {@link SmtpConnection#expire}).
  */
 final class SmtpConnectionPool {
-    /** Which kept connections may serve a transaction: the same endpoint and the same TLS intent. */
-    record Key(Endpoint endpoint, boolean tryTls) {}
+    /**
+     * Which kept connections may serve a transaction: the same endpoint, the same TLS policy (a connection opened
+     * under a weaker policy never carries a route that requires more) and the same TLS intent.
+     */
+    record Key(Endpoint endpoint, TlsPolicy tls, boolean tryTls) {}
 
     private final Duration idleLimit;
     private final int maxTransactions;

@@ -1,21 +1,13 @@
 package org.mailhygiene.smtp.topology;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.Optional;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.mailhygiene.smtp.config.ConfigException;
 import org.mailhygiene.smtp.config.ConfigFile;
 import org.mailhygiene.smtp.delivery.RetrySchedule;
-import org.mailhygiene.smtp.delivery.TlsPolicy;
 import org.mailhygiene.smtp.server.ReloadableTls;
 import org.mailhygiene.smtp.server.SmtpLimits;
 
@@ -101,8 +93,8 @@ final class LimitsConfig {
     }
 
     /**
-     * {@code tls-certificate}, {@code tls-key}, {@code tls-required-for-relay}, {@code outbound-tls},
-     * {@code outbound-tls-trust}.
+     * {@code tls-certificate}, {@code tls-key}, {@code tls-required-for-relay}; the outbound keys in
+     * {@link OutboundTlsConfig}.
      */
     private static void tls(ConfigFile c, Node.Builder b, Path base) throws ConfigException {
         Optional<String> cert = c.string("tls-certificate");
@@ -125,50 +117,7 @@ final class LimitsConfig {
         } else if (requireForRelay.orElse(false)) {
             throw error(c, "tls-required-for-relay", "needs tls-certificate and tls-key");
         }
-        Optional<String> mode = c.string("outbound-tls");
-        Optional<String> trust = c.string("outbound-tls-trust");
-        SSLContext context = null;
-        if (trust.isPresent()) {
-            Path f = base.resolve(trust.get());
-            try (InputStream in = Files.newInputStream(f)) {
-                KeyStore ks = KeyStore.getInstance("PKCS12");
-                ks.load(null, null);
-                int i = 0;
-                for (Certificate cc : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                    ks.setCertificateEntry("ca" + i++, cc);
-                }
-                if (i == 0) {
-                    throw error(c, "outbound-tls-trust", "no certificate in " + f);
-                }
-                TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-                tmf.init(ks);
-                context = SSLContext.getInstance("TLS");
-                context.init(null, tmf.getTrustManagers(), null);
-            } catch (IOException e) {
-                throw error(c, "outbound-tls-trust", "cannot read " + f + ": " + e.getMessage());
-            } catch (GeneralSecurityException e) {
-                throw error(c, "outbound-tls-trust", f + ": " + e.getMessage());
-            }
-        }
-        String m = mode.orElse("none");
-        TlsPolicy policy;
-        try {
-            policy = switch (m) {
-                case "none" -> TlsPolicy.disabled();
-                case "opportunistic" -> context == null ? TlsPolicy.opportunistic() : TlsPolicy.opportunistic(context);
-                case "required" ->
-                    context == null
-                            ? new TlsPolicy(TlsPolicy.Mode.REQUIRED, SSLContext.getDefault())
-                            : TlsPolicy.required(context);
-                default -> throw error(c, "outbound-tls", "must be none, opportunistic or required, was '" + m + "'");
-            };
-        } catch (GeneralSecurityException e) {
-            throw error(c, "outbound-tls", e.getMessage());
-        }
-        if (trust.isPresent() && m.equals("none")) {
-            throw error(c, "outbound-tls-trust", "needs outbound-tls = opportunistic or required");
-        }
-        b.outboundTls(policy);
+        OutboundTlsConfig.read(c, b, base);
     }
 
     /** A count per window, {@code N/DURATION}. */

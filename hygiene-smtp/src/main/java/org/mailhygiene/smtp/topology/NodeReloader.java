@@ -46,6 +46,8 @@ public final class NodeReloader {
             "outgoing-address",
             "outbound-tls",
             "outbound-tls-trust",
+            "outbound-tls-verify",
+            "route-tls",
             "queue-lifetime",
             "retry-schedule",
             "report-to",
