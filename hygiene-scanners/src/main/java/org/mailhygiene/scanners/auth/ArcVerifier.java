@@ -189,7 +189,7 @@ public final class ArcVerifier {
         return new Prepared(new ArcResult(AuthStatus.FAIL, n, why), null, null);
     }
 
-    private static int instance(HeaderField f) {
+    static int instance(HeaderField f) {
         String v = f.rawValue();
         // the i= tag; for ARC-Authentication-Results it comes first, before the authserv-id
         int semi = v.indexOf(';');

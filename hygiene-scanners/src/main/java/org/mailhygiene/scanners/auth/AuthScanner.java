@@ -177,6 +177,46 @@ public final class AuthScanner implements Scanner {
                 .build();
     }
 
+    /**
+     * The {@code Authentication-Results} value (without the field name) of an {@code auth} verdict, as an ARC sealer
+     * copies it into {@code ARC-Authentication-Results}.
+     *
+     * @param verdict a verdict of this scanner
+     * @return the value, or empty if the verdict is not this scanner's or carries none
+     */
+    public static Optional<String> authenticationResults(Verdict verdict) {
+        if (!verdict.scanner().equals(NAME)) {
+            return Optional.empty();
+        }
+        return verdict.headers().stream()
+                .filter(h -> h.name().equalsIgnoreCase("Authentication-Results"))
+                .map(Header::value)
+                .findFirst();
+    }
+
+    /**
+     * The result of validating the ARC chain the message arrived with, from an {@code auth} verdict (its
+     * {@code ARC_<STATUS>} rule), as an ARC sealer needs it for {@code cv=}.
+     *
+     * @param verdict a verdict of this scanner
+     * @return the status, or empty if the verdict is not this scanner's
+     */
+    public static Optional<AuthStatus> arcStatus(Verdict verdict) {
+        if (!verdict.scanner().equals(NAME)) {
+            return Optional.empty();
+        }
+        for (Rule r : verdict.rules()) {
+            if (r.name().startsWith("ARC_")) {
+                for (AuthStatus s : AuthStatus.values()) {
+                    if (r.name().equals("ARC_" + upper(s))) {
+                        return Optional.of(s);
+                    }
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
     private static String upper(AuthStatus s) {
         return s.name();
     }
