@@ -16,13 +16,18 @@ import java.util.function.Predicate;
 import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.Message;
 import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.api.ScanResult;
 import org.mailhygiene.api.SpooledContent;
+import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.policy.Action;
 import org.mailhygiene.api.policy.Disposition;
 import org.mailhygiene.api.policy.SmtpReply;
 import org.mailhygiene.api.routing.Router;
 import org.mailhygiene.scanners.ScanPipeline;
 import org.mailhygiene.scanners.ScanReport;
+import org.mailhygiene.scanners.auth.ArcSealer;
+import org.mailhygiene.scanners.auth.AuthScanner;
+import org.mailhygiene.scanners.auth.AuthStatus;
 import org.mailhygiene.scanners.auth.DkimSigning;
 import org.mailhygiene.scanners.auth.HeaderField;
 import org.mailhygiene.scanners.tagging.MessageTagger;
@@ -79,10 +84,14 @@ public final class Relay implements AutoCloseable {
     private final RelayListener listener;
     private final DkimSigning dkimSigning;
     private final Predicate<Envelope> signOutbound;
+    private final ArcSealer arcSealer;
+    private final Predicate<Envelope> sealOutbound;
 
     private Relay(Builder b) {
         this.dkimSigning = b.dkimSigning;
         this.signOutbound = b.signOutbound;
+        this.arcSealer = b.arcSealer;
+        this.sealOutbound = b.sealOutbound;
         this.pipeline = b.pipeline;
         this.spool = b.spool;
         this.quarantine = b.quarantine;
@@ -258,14 +267,14 @@ public final class Relay implements AutoCloseable {
             try {
                 if (rewrite) {
                     try (SpooledContent tagged = tag(d, content)) {
-                        q = storeSigned(envelope, tagged);
+                        q = storeSigned(envelope, tagged, d, true);
                     }
                 } else {
-                    q = storeSigned(envelope, content);
+                    q = storeSigned(envelope, content, d, false);
                 }
                 kept[0] = q.id();
             } catch (GeneralSecurityException e) {
-                LOG.warn("DKIM signing failed for a message from <{}>", envelope.sender(), e);
+                LOG.warn("DKIM signing or ARC sealing failed for a message from <{}>", envelope.sender(), e);
                 return new SmtpReply(451, "4.3.0", "Signing failed, try again later");
             } catch (IOException | RuntimeException e) {
                 LOG.warn("spool write failed for a message from <{}>", envelope.sender(), e);
@@ -282,26 +291,63 @@ public final class Relay implements AutoCloseable {
         }
 
         /**
-         * Stores the message as it will leave: with a DKIM signature on top when a signer covers its From domain and
-         * the message is outbound. Signing comes after every change the relay made (subject tag, added headers).
+         * Stores the message as it will leave. Outbound, in this order, each step seeing the result of the ones
+         * before: the relay's changes (subject tag, added headers, done by the caller), a DKIM signature when a signer
+         * covers the From domain, and an ARC set when the relay changed the message and the {@code auth} scanner gave
+         * results (the seal's message signature covers the new DKIM-Signature; the set sits on top).
          */
-        private QueuedMessage storeSigned(Envelope envelope, MessageContent content)
+        private QueuedMessage storeSigned(Envelope envelope, MessageContent content, Disposition d, boolean rewritten)
                 throws IOException, GeneralSecurityException {
-            if (dkimSigning == null || !signOutbound.test(envelope)) {
+            byte[] prefix = new byte[0];
+            if (dkimSigning != null && signOutbound.test(envelope)) {
+                Optional<HeaderField> signature = dkimSigning.sign(content);
+                if (signature.isPresent()) {
+                    prefix = (signature.get().raw() + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
+                }
+            }
+            if (arcSealer != null && rewritten && sealOutbound.test(envelope)) {
+                prefix = sealed(envelope, content, d, prefix);
+            }
+            if (prefix.length == 0) {
                 return spool.store(envelope, content);
             }
-            Optional<HeaderField> signature = dkimSigning.sign(content);
-            if (signature.isEmpty()) {
-                return spool.store(envelope, content);
-            }
-            byte[] field = (signature.get().raw() + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
             try (InputStream body = content.openStream();
                     SpooledContent signed = SpooledContent.spool(
-                            new SequenceInputStream(new ByteArrayInputStream(field), body),
+                            new SequenceInputStream(new ByteArrayInputStream(prefix), body),
                             memoryThreshold,
                             tempDirectory)) {
                 return spool.store(envelope, signed);
             }
+        }
+
+        /** The ARC set (if one is due) followed by {@code prefix}, over {@code prefix} + content. */
+        private byte[] sealed(Envelope envelope, MessageContent content, Disposition d, byte[] prefix)
+                throws IOException, GeneralSecurityException {
+            Optional<String> results = Optional.empty();
+            Optional<AuthStatus> chain = Optional.empty();
+            for (ScanResult r : d.basis()) {
+                if (r instanceof Verdict v && v.scanner().equals(AuthScanner.NAME)) {
+                    results = AuthScanner.authenticationResults(v);
+                    chain = AuthScanner.arcStatus(v);
+                }
+            }
+            if (results.isEmpty() || chain.isEmpty()) {
+                LOG.info("message from <{}> not ARC-sealed: no results of the auth scanner", envelope.sender());
+                return prefix;
+            }
+            ArcSealer.Sealing s;
+            try (InputStream in = new SequenceInputStream(new ByteArrayInputStream(prefix), content.openStream())) {
+                s = arcSealer.seal(in, results.get(), chain.get());
+            }
+            if (s.set().isEmpty()) {
+                LOG.info("message from <{}> not ARC-sealed: {}", envelope.sender(), s.reason());
+                return prefix;
+            }
+            byte[] set = s.set().get().bytes();
+            byte[] out = new byte[set.length + prefix.length];
+            System.arraycopy(set, 0, out, 0, set.length);
+            System.arraycopy(prefix, 0, out, set.length, prefix.length);
+            return out;
         }
 
         private SpooledContent tag(Disposition d, MessageContent content) throws IOException {
@@ -363,6 +409,24 @@ public final class Relay implements AutoCloseable {
         private RelayListener listener = RelayListener.NONE;
         private DkimSigning dkimSigning;
         private Predicate<Envelope> signOutbound = e -> false;
+        private ArcSealer arcSealer;
+        private Predicate<Envelope> sealOutbound = e -> false;
+
+        /**
+         * ARC-seals (RFC 8617) outbound messages (those the predicate accepts) that the relay changed (subject tag or
+         * added header fields, such as the {@code auth} scanner's Authentication-Results), after every change and
+         * after DKIM signing, with the {@code auth} scanner's results and chain validation; without an {@code auth}
+         * verdict nothing is sealed. A sealing failure tempfails the message (451). Default: no sealing.
+         *
+         * @param sealer the sealer
+         * @param outbound which messages are outbound, e.g. those with a recipient outside the accepted domains
+         * @return this builder
+         */
+        public Builder arcSealing(ArcSealer sealer, Predicate<Envelope> outbound) {
+            this.arcSealer = Objects.requireNonNull(sealer, "sealer");
+            this.sealOutbound = Objects.requireNonNull(outbound, "outbound");
+            return this;
+        }
 
         /**
          * DKIM-signs outbound messages (those the predicate accepts) whose From domain a signer covers, after every

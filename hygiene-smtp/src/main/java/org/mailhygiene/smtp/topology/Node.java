@@ -17,6 +17,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
+import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.events.HygieneListener;
 import org.mailhygiene.api.policy.Policy;
@@ -25,6 +27,7 @@ import org.mailhygiene.api.shared.SharedState;
 import org.mailhygiene.api.shared.SharedStateException;
 import org.mailhygiene.scanners.ScanPipeline;
 import org.mailhygiene.scanners.VerdictCache;
+import org.mailhygiene.scanners.auth.ArcSealer;
 import org.mailhygiene.scanners.auth.DkimSigning;
 import org.mailhygiene.scanners.bayes.BayesScanner;
 import org.mailhygiene.scanners.bayes.ReloadingBayesScanner;
@@ -148,14 +151,17 @@ public final class Node implements AutoCloseable {
         String hostname = b.hostname();
         SmtpClient client = b.client();
         Relay.Builder rb = Relay.builder();
+        AcceptedDomains accepted = b.acceptedDomains;
+        Predicate<Envelope> outbound =
+                envelope -> envelope.recipients().stream().anyMatch(r -> {
+                    int at = r.lastIndexOf('@');
+                    return at < 0 || !accepted.accepts(r.substring(at + 1));
+                });
         if (b.dkimSigning != null) {
-            AcceptedDomains accepted = b.acceptedDomains;
-            rb.dkimSigning(
-                    b.dkimSigning,
-                    envelope -> envelope.recipients().stream().anyMatch(r -> {
-                        int at = r.lastIndexOf('@');
-                        return at < 0 || !accepted.accepts(r.substring(at + 1));
-                    }));
+            rb.dkimSigning(b.dkimSigning, outbound);
+        }
+        if (b.arcSealer != null) {
+            rb.arcSealing(b.arcSealer, outbound);
         }
         this.relay = rb.server(sb -> {
                     b.applyServer(sb);
@@ -584,6 +590,20 @@ public final class Node implements AutoCloseable {
         private String hostname;
         private AcceptedDomains acceptedDomains = AcceptedDomains.none();
         private DkimSigning dkimSigning;
+        private ArcSealer arcSealer;
+
+        /**
+         * ARC-seals outbound mail (a recipient outside the {@linkplain #acceptedDomains accepted domains}) that the
+         * node changed, after every change and after DKIM signing, with the {@code auth} scanner's results (see
+         * {@link org.mailhygiene.smtp.Relay.Builder#arcSealing}). Default: no sealing.
+         *
+         * @param value the sealer
+         * @return this builder
+         */
+        public Builder arcSealer(ArcSealer value) {
+            this.arcSealer = Objects.requireNonNull(value, "arcSealer");
+            return this;
+        }
 
         /**
          * DKIM-signs outbound mail: messages with a recipient outside the {@linkplain #acceptedDomains accepted
