@@ -62,12 +62,13 @@ public final class AuthScanner implements Scanner {
 
     private AuthScanner(Builder b) {
         this.dns = b.dns != null ? b.dns : StubResolver.builder().build();
-        this.authservId = b.authservId != null ? b.authservId : localHostName();
+        this.authservId = b.authservId != null ? b.authservId : b.defaultAuthservId;
         this.psl = b.psl != null ? b.psl : PublicSuffixList.system();
         this.clock = b.clock;
         this.maxHeaderBytes = b.maxHeaderBytes;
         this.dkim = new DkimVerifier(dns, clock);
         this.spf = new SpfVerifier(dns, b.receiver != null ? b.receiver : authservId);
+        // every default that depends on another setting is resolved here, after all setters ran
         this.checkHelo = b.checkHelo;
         this.dmarc = new DmarcVerifier(dns, psl, b.percent);
         this.arc = new ArcVerifier(dns, dkim);
@@ -75,10 +76,15 @@ public final class AuthScanner implements Scanner {
 
     private static String localHostName() {
         try {
-            return InetAddress.getLocalHost().getHostName();
+            String name = InetAddress.getLocalHost().getHostName();
+            return validAuthservId(name) ? name : "localhost";
         } catch (IOException e) {
             return "localhost";
         }
+    }
+
+    private static boolean validAuthservId(String value) {
+        return !value.isBlank() && value.matches("[!-~&&[^;()\\\\]]+");
     }
 
     /**
@@ -394,7 +400,10 @@ public final class AuthScanner implements Scanner {
         return sb.append('"').toString();
     }
 
-    /** Builds an {@link AuthScanner}. Not thread-safe; setters validate their values. */
+    /**
+     * Builds an {@link AuthScanner}. Not thread-safe. Setters validate their own values; {@link #build()} resolves the
+     * defaults that depend on other settings, so the order of the calls does not matter.
+     */
     public static final class Builder {
         private DnsResolver dns;
         private String authservId;
@@ -455,7 +464,7 @@ public final class AuthScanner implements Scanner {
          * @throws IllegalArgumentException if blank or holding whitespace, semicolons or parentheses
          */
         public Builder authservId(String value) {
-            if (value.isBlank() || !value.matches("[!-~&&[^;()\\\\]]+")) {
+            if (!validAuthservId(value)) {
                 throw new IllegalArgumentException("invalid authserv-id: " + value);
             }
             this.authservId = value;
@@ -510,12 +519,19 @@ public final class AuthScanner implements Scanner {
             return this;
         }
 
+        private String defaultAuthservId;
+
         /**
-         * Builds the scanner.
+         * Builds the scanner. Defaults that depend on other settings are resolved here, so the order of the setter
+         * calls does not matter: the authserv-id (this host's name, {@code localhost} if that is not a valid id) and
+         * the {@link #receiver} (the authserv-id).
          *
          * @return a new scanner
          */
         public AuthScanner build() {
+            if (authservId == null) {
+                defaultAuthservId = localHostName();
+            }
             return new AuthScanner(this);
         }
     }
