@@ -68,6 +68,8 @@ import org.mailhygiene.smtp.config.ConfigFile;
  *   <tr><td>{@code arc-seal}</td><td>{@code DOMAIN:SELECTOR:KEY-FILE}, once: ARC-seal outbound mail the node
  *       changed, after DKIM signing, with the {@code auth} scanner's results (needs {@code scanner = auth}); key file
  *       relative to the file's directory</td><td>no sealing</td></tr>
+ *   <tr><td>{@code spf-helo}</td><td>{@code on}/{@code off}: SPF-check HELO as well when MAIL FROM is not null
+ *       (needs {@code scanner = auth})</td><td>off</td></tr>
  *   <tr><td>{@code spam-tag}</td><td>Subject tag for spam</td><td>{@code [SPAM]}</td></tr>
  *   <tr><td>{@code virus-action}</td><td>{@code reject} or {@code quarantine}</td>
  *       <td>edge: reject; gateway: quarantine</td></tr>
