@@ -16,7 +16,9 @@ import java.util.function.Predicate;
 import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.Message;
 import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.api.ScanResult;
 import org.mailhygiene.api.SpooledContent;
+import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.policy.Action;
 import org.mailhygiene.api.policy.Disposition;
 import org.mailhygiene.api.policy.SmtpReply;
@@ -24,6 +26,9 @@ import org.mailhygiene.api.routing.Router;
 import org.mailhygiene.internal.Checks;
 import org.mailhygiene.scanners.ScanPipeline;
 import org.mailhygiene.scanners.ScanReport;
+import org.mailhygiene.scanners.auth.ArcSealer;
+import org.mailhygiene.scanners.auth.AuthScanner;
+import org.mailhygiene.scanners.auth.AuthStatus;
 import org.mailhygiene.scanners.auth.DkimSigning;
 import org.mailhygiene.scanners.auth.HeaderField;
 import org.mailhygiene.scanners.tagging.MessageTagger;
@@ -80,21 +85,30 @@ public final class Relay implements AutoCloseable {
     private final RelayListener listener;
 
     /**
-     * The pipeline and the DKIM signing messages are handled with, replaced as one by {@link #replaceScanning}; counts
+     * The pipeline, DKIM signing and ARC sealing messages are handled with, replaced as one by {@link #replaceScanning}; counts
      * the messages in its hands, so the one replaced can be retired when the last of them is answered.
      */
     private static final class Scanning {
         final ScanPipeline pipeline;
         final DkimSigning dkimSigning;
         final Predicate<Envelope> signOutbound;
+        final ArcSealer arcSealer;
+        final Predicate<Envelope> sealOutbound;
         final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
         final java.util.concurrent.atomic.AtomicBoolean retiredOnce = new java.util.concurrent.atomic.AtomicBoolean();
         volatile Runnable onRetired;
 
-        Scanning(ScanPipeline pipeline, DkimSigning dkimSigning, Predicate<Envelope> signOutbound) {
+        Scanning(
+                ScanPipeline pipeline,
+                DkimSigning dkimSigning,
+                Predicate<Envelope> signOutbound,
+                ArcSealer arcSealer,
+                Predicate<Envelope> sealOutbound) {
             this.pipeline = pipeline;
             this.dkimSigning = dkimSigning;
             this.signOutbound = signOutbound;
+            this.arcSealer = arcSealer;
+            this.sealOutbound = sealOutbound;
         }
 
         void release() {
@@ -116,7 +130,7 @@ public final class Relay implements AutoCloseable {
     }
 
     private Relay(Builder b) {
-        this.scanning = new Scanning(b.pipeline, b.dkimSigning, b.signOutbound);
+        this.scanning = new Scanning(b.pipeline, b.dkimSigning, b.signOutbound, b.arcSealer, b.sealOutbound);
         this.spool = b.spool;
         this.quarantine = b.quarantine;
         this.memoryThreshold = b.memoryThreshold;
@@ -205,7 +219,7 @@ public final class Relay implements AutoCloseable {
     }
 
     /**
-     * Replaces the pipeline and the DKIM signing for messages whose data ends from now on; messages already being
+     * Replaces the pipeline and the DKIM signing (and removes any ARC sealing) for messages whose data ends from now on; messages already being
      * scanned finish with the ones they started with. When the last of those is answered, {@code retired} runs once
      * (on that message's thread, or on this one when none is in flight) with the replaced pipeline, for example to
      * close it. For a configuration reload.
@@ -217,13 +231,32 @@ public final class Relay implements AutoCloseable {
      */
     public void replaceScanning(
             ScanPipeline pipeline, DkimSigning signing, Predicate<Envelope> outbound, Consumer<ScanPipeline> retired) {
+        replaceScanning(pipeline, signing, null, outbound, retired);
+    }
+
+    /**
+     * As {@link #replaceScanning(ScanPipeline, DkimSigning, Predicate, Consumer)}, replacing the ARC sealer as well
+     * (both apply to the same outbound messages).
+     *
+     * @param pipeline the new pipeline
+     * @param signing the new signers, or {@code null} for no signing
+     * @param sealer the new ARC sealer, or {@code null} for no sealing
+     * @param outbound which messages are outbound (ignored without signing and sealing)
+     * @param retired what to do with the replaced pipeline once nothing uses it
+     */
+    public void replaceScanning(
+            ScanPipeline pipeline,
+            DkimSigning signing,
+            ArcSealer sealer,
+            Predicate<Envelope> outbound,
+            Consumer<ScanPipeline> retired) {
         Objects.requireNonNull(pipeline, "pipeline");
         Objects.requireNonNull(outbound, "outbound");
         Objects.requireNonNull(retired, "retired");
         Scanning old;
         synchronized (this) {
             old = scanning;
-            scanning = new Scanning(pipeline, signing, outbound);
+            scanning = new Scanning(pipeline, signing, outbound, sealer, outbound);
         }
         old.onRetired = () -> retired.accept(old.pipeline);
         if (old.inFlight.get() == 0) {
@@ -358,14 +391,14 @@ public final class Relay implements AutoCloseable {
             try {
                 if (rewrite) {
                     try (SpooledContent tagged = tag(d, content)) {
-                        q = storeSigned(s, envelope, tagged);
+                        q = storeSigned(s, envelope, tagged, d, true);
                     }
                 } else {
-                    q = storeSigned(s, envelope, content);
+                    q = storeSigned(s, envelope, content, d, false);
                 }
                 kept[0] = q.id();
             } catch (GeneralSecurityException e) {
-                LOG.warn("DKIM signing failed for a message from <{}>", envelope.sender(), e);
+                LOG.warn("DKIM signing or ARC sealing failed for a message from <{}>", envelope.sender(), e);
                 return new SmtpReply(451, "4.3.0", "Signing failed, try again later");
             } catch (IOException | RuntimeException e) {
                 LOG.warn("spool write failed for a message from <{}>", envelope.sender(), e);
@@ -382,26 +415,65 @@ public final class Relay implements AutoCloseable {
         }
 
         /**
-         * Stores the message as it will leave: with a DKIM signature on top when a signer covers its From domain and
-         * the message is outbound. Signing comes after every change the relay made (subject tag, added headers).
+         * Stores the message as it will leave. Outbound, in this order, each step seeing the result of the ones
+         * before: the relay's changes (subject tag, added headers, done by the caller), a DKIM signature when a signer
+         * covers the From domain, and an ARC set when the relay changed the message and the {@code auth} scanner gave
+         * results (the seal's message signature covers the new DKIM-Signature; the set sits on top).
          */
-        private QueuedMessage storeSigned(Scanning s, Envelope envelope, MessageContent content)
+        private QueuedMessage storeSigned(
+                Scanning s, Envelope envelope, MessageContent content, Disposition d, boolean rewritten)
                 throws IOException, GeneralSecurityException {
-            if (s.dkimSigning == null || !s.signOutbound.test(envelope)) {
+            byte[] prefix = new byte[0];
+            if (s.dkimSigning != null && s.signOutbound.test(envelope)) {
+                Optional<HeaderField> signature = s.dkimSigning.sign(content);
+                if (signature.isPresent()) {
+                    prefix = (signature.get().raw() + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
+                }
+            }
+            if (s.arcSealer != null && rewritten && s.sealOutbound.test(envelope)) {
+                prefix = sealed(s.arcSealer, envelope, content, d, prefix);
+            }
+            if (prefix.length == 0) {
                 return spool.store(envelope, content);
             }
-            Optional<HeaderField> signature = s.dkimSigning.sign(content);
-            if (signature.isEmpty()) {
-                return spool.store(envelope, content);
-            }
-            byte[] field = (signature.get().raw() + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
             try (InputStream body = content.openStream();
                     SpooledContent signed = SpooledContent.spool(
-                            new SequenceInputStream(new ByteArrayInputStream(field), body),
+                            new SequenceInputStream(new ByteArrayInputStream(prefix), body),
                             memoryThreshold,
                             tempDirectory)) {
                 return spool.store(envelope, signed);
             }
+        }
+
+        /** The ARC set (if one is due) followed by {@code prefix}, over {@code prefix} + content. */
+        private byte[] sealed(
+                ArcSealer arcSealer, Envelope envelope, MessageContent content, Disposition d, byte[] prefix)
+                throws IOException, GeneralSecurityException {
+            Optional<String> results = Optional.empty();
+            Optional<AuthStatus> chain = Optional.empty();
+            for (ScanResult r : d.basis()) {
+                if (r instanceof Verdict v && v.scanner().equals(AuthScanner.NAME)) {
+                    results = AuthScanner.authenticationResults(v);
+                    chain = AuthScanner.arcStatus(v);
+                }
+            }
+            if (results.isEmpty() || chain.isEmpty()) {
+                LOG.info("message from <{}> not ARC-sealed: no results of the auth scanner", envelope.sender());
+                return prefix;
+            }
+            ArcSealer.Sealing sealing;
+            try (InputStream in = new SequenceInputStream(new ByteArrayInputStream(prefix), content.openStream())) {
+                sealing = arcSealer.seal(in, results.get(), chain.get());
+            }
+            if (sealing.set().isEmpty()) {
+                LOG.info("message from <{}> not ARC-sealed: {}", envelope.sender(), sealing.reason());
+                return prefix;
+            }
+            byte[] set = sealing.set().get().bytes();
+            byte[] out = new byte[set.length + prefix.length];
+            System.arraycopy(set, 0, out, 0, set.length);
+            System.arraycopy(prefix, 0, out, set.length, prefix.length);
+            return out;
         }
 
         private SpooledContent tag(Disposition d, MessageContent content) throws IOException {
@@ -463,6 +535,24 @@ public final class Relay implements AutoCloseable {
         private RelayListener listener = RelayListener.NONE;
         private DkimSigning dkimSigning;
         private Predicate<Envelope> signOutbound = e -> false;
+        private ArcSealer arcSealer;
+        private Predicate<Envelope> sealOutbound = e -> false;
+
+        /**
+         * ARC-seals (RFC 8617) outbound messages (those the predicate accepts) that the relay changed (subject tag or
+         * added header fields, such as the {@code auth} scanner's Authentication-Results), after every change and
+         * after DKIM signing, with the {@code auth} scanner's results and chain validation; without an {@code auth}
+         * verdict nothing is sealed. A sealing failure tempfails the message (451). Default: no sealing.
+         *
+         * @param sealer the sealer
+         * @param outbound which messages are outbound, e.g. those with a recipient outside the accepted domains
+         * @return this builder
+         */
+        public Builder arcSealing(ArcSealer sealer, Predicate<Envelope> outbound) {
+            this.arcSealer = Objects.requireNonNull(sealer, "sealer");
+            this.sealOutbound = Objects.requireNonNull(outbound, "outbound");
+            return this;
+        }
 
         /**
          * DKIM-signs outbound messages (those the predicate accepts) whose From domain a signer covers, after every

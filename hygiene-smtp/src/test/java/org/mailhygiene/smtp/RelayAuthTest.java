@@ -14,6 +14,11 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.api.Message;
+import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.api.Verdict;
+import org.mailhygiene.scanners.auth.ArcSealer;
+import org.mailhygiene.scanners.auth.AuthScanner;
 import org.mailhygiene.scanners.auth.AuthStatus;
 import org.mailhygiene.scanners.auth.DkimKeys;
 import org.mailhygiene.scanners.auth.DkimResult;
@@ -107,6 +112,95 @@ class RelayAuthTest {
                             .satisfies(
                                     x -> assertThat(x.status()).as(x.reason()).isEqualTo(AuthStatus.PASS));
                 }
+            }
+        }
+    }
+
+    /** The auth scanner's view of a message as it left: its ARC result. */
+    static Verdict scan(FakeDnsServer dns, byte[] message) throws Exception {
+        AuthScanner scanner = AuthScanner.builder()
+                .dns(StubResolver.builder().server(dns.address()).build())
+                .authservId("receiver.example")
+                .build();
+        return scanner.scan(Message.of(MessageContent.ofString(
+                new String(message, StandardCharsets.ISO_8859_1), StandardCharsets.ISO_8859_1)));
+    }
+
+    @Test
+    void outboundMailIsSealedAfterSigningOnTopOfTheChainItCameWith(FakeDnsServer dns) throws Exception {
+        KeyPair kp = DkimKeys.generate("rsa", 2048);
+        Files.writeString(dir.resolve("dkim.key"), DkimKeys.toPem(kp.getPrivate()));
+        dns.txt("gw1._domainkey.dept-a.example", "v=DKIM1; k=rsa; p=" + DkimKeys.publicKeyTag(kp.getPublic()));
+        KeyPair arc = DkimKeys.generate("rsa", 2048);
+        Files.writeString(dir.resolve("arc.key"), DkimKeys.toPem(arc.getPrivate()));
+        dns.txt("arc1._domainkey.gw.example.net", "v=DKIM1; k=rsa; p=" + DkimKeys.publicKeyTag(arc.getPublic()));
+        KeyPair list = DkimKeys.generate("rsa", 2048);
+        dns.txt("l._domainkey.list.example", "v=DKIM1; k=rsa; p=" + DkimKeys.publicKeyTag(list.getPublic()));
+        dns.txt("dept-a.example", "v=spf1 ip4:127.0.0.0/8 -all");
+        // a message that arrives with a valid ARC set of a mailing list
+        ArcSealer listSealer =
+                ArcSealer.builder("list.example", "l", list.getPrivate()).build();
+        byte[] plain = MESSAGE.getBytes(StandardCharsets.ISO_8859_1);
+        byte[] chained;
+        try (InputStream in = new ByteArrayInputStream(plain)) {
+            ArcSealer.Sealing s =
+                    listSealer.seal(in, "mx.list.example; spf=pass smtp.mailfrom=a@dept-a.example", AuthStatus.NONE);
+            chained = (new String(s.set().orElseThrow().bytes(), StandardCharsets.ISO_8859_1) + MESSAGE)
+                    .getBytes(StandardCharsets.ISO_8859_1);
+        }
+        try (SmtpSink sink = SmtpSink.builder().start()) {
+            String conf = "role = gateway\n"
+                    + "name = gw\n"
+                    + "hostname = gw.example.net\n"
+                    + "listen = 127.0.0.1:0\n"
+                    + "data = gw\n"
+                    + "accept-domain = dept-a.example\n"
+                    + "relay-client = 127.0.0.1\n"
+                    + "route = :127.0.0.1:" + sink.port() + "\n"
+                    + "scanner = auth\n"
+                    + "dns = " + dns.hostPort() + "\n"
+                    + "dkim-sign = dept-a.example:gw1:dkim.key\n"
+                    + "arc-seal = gw.example.net:arc1:arc.key\n";
+            Node.Builder b = NodeConfig.parse(ConfigFile.parse("gw.conf", conf), dir);
+            try (Node node = b.build()) {
+                node.start();
+                for (String[] m : List.of(
+                        new String[] {"bob@remote.example", "plain"},
+                        new String[] {"carol@dept-a.example", "plain"},
+                        new String[] {"dave@remote.example", "chained"})) {
+                    try (RelayTestClient c = new RelayTestClient(node.address().getPort())) {
+                        assertThat(c.send(
+                                        "alice@dept-a.example", List.of(m[0]), m[1].equals("plain") ? plain : chained))
+                                .startsWith("250");
+                    }
+                }
+                List<SinkMessage> got = sink.awaitMessages(3, Duration.ofSeconds(60));
+                assertThat(got).hasSize(3);
+                java.util.function.Function<String, SinkMessage> to = r -> got.stream()
+                        .filter(m -> m.recipients().contains(r))
+                        .findFirst()
+                        .orElseThrow();
+                String first = to.apply("bob@remote.example").text();
+                // order on top: the ARC set (seal first), then the DKIM signature it covers
+                assertThat(first).startsWith("ARC-Seal: i=1; a=rsa-sha256; cv=none;");
+                assertThat(first.indexOf("ARC-Message-Signature: i=1;"))
+                        .isLessThan(first.indexOf("ARC-Authentication-Results: i=1; gw.example.net;"));
+                assertThat(first.indexOf("ARC-Authentication-Results: i=1;"))
+                        .isLessThan(first.indexOf("DKIM-Signature: v=1;"));
+                assertThat(first.substring(
+                                first.indexOf("ARC-Message-Signature"), first.indexOf("ARC-Authentication-Results")))
+                        .contains("dkim-signature");
+                Verdict v1 = scan(dns, to.apply("bob@remote.example").data());
+                assertThat(AuthScanner.arcStatus(v1)).contains(AuthStatus.PASS);
+                assertThat(to.apply("carol@dept-a.example").text()).doesNotContain("ARC-Seal");
+                String second = to.apply("dave@remote.example").text();
+                assertThat(second).startsWith("ARC-Seal: i=2; a=rsa-sha256; cv=pass;");
+                assertThat(second)
+                        .contains("ARC-Authentication-Results: i=2; gw.example.net;")
+                        .contains("arc=pass");
+                Verdict v2 = scan(dns, to.apply("dave@remote.example").data());
+                assertThat(AuthScanner.arcStatus(v2)).as(v2.rules().toString()).contains(AuthStatus.PASS);
+                assertThat(v2.rules().toString()).contains("chain of 2 verified");
             }
         }
     }

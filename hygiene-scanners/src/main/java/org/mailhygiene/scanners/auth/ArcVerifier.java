@@ -1,5 +1,7 @@
 package org.mailhygiene.scanners.auth;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
 import java.util.ArrayList;
@@ -35,6 +37,25 @@ public final class ArcVerifier {
     public ArcVerifier(DnsResolver dns, DkimVerifier dkim) {
         this.dns = Objects.requireNonNull(dns, "dns");
         this.dkim = Objects.requireNonNull(dkim, "dkim");
+    }
+
+    /**
+     * Validates the ARC chain of a message.
+     *
+     * @param headers the message's header section
+     * @param body the body, read to its end if the newest message signature needs it (not closed)
+     * @return the result: pass, fail (with the reason), none or temperror
+     * @throws IOException if reading the body fails
+     */
+    public ArcResult verify(HeaderSection headers, InputStream body) throws IOException {
+        Objects.requireNonNull(headers, "headers");
+        Objects.requireNonNull(body, "body");
+        DkimVerifier.Bodies bodies = new DkimVerifier.Bodies();
+        Prepared p = prepare(headers, bodies);
+        if (!bodies.isEmpty()) {
+            bodies.consume(body);
+        }
+        return finish(headers, p, bodies);
     }
 
     /** The chain's fields sorted by instance, and the newest AMS to verify; or an early result. */
@@ -189,7 +210,7 @@ public final class ArcVerifier {
         return new Prepared(new ArcResult(AuthStatus.FAIL, n, why), null, null);
     }
 
-    private static int instance(HeaderField f) {
+    static int instance(HeaderField f) {
         String v = f.rawValue();
         // the i= tag; for ARC-Authentication-Results it comes first, before the authserv-id
         int semi = v.indexOf(';');

@@ -58,25 +58,33 @@ public final class AuthScanner implements Scanner {
     private final SpfVerifier spf;
     private final DmarcVerifier dmarc;
     private final ArcVerifier arc;
+    private final boolean checkHelo;
 
     private AuthScanner(Builder b) {
         this.dns = b.dns != null ? b.dns : StubResolver.builder().build();
-        this.authservId = b.authservId != null ? b.authservId : localHostName();
+        this.authservId = b.authservId != null ? b.authservId : b.defaultAuthservId;
         this.psl = b.psl != null ? b.psl : PublicSuffixList.system();
         this.clock = b.clock;
         this.maxHeaderBytes = b.maxHeaderBytes;
         this.dkim = new DkimVerifier(dns, clock);
-        this.spf = new SpfVerifier(dns);
+        this.spf = new SpfVerifier(dns, b.receiver != null ? b.receiver : authservId);
+        // every default that depends on another setting is resolved here, after all setters ran
+        this.checkHelo = b.checkHelo;
         this.dmarc = new DmarcVerifier(dns, psl, b.percent);
         this.arc = new ArcVerifier(dns, dkim);
     }
 
     private static String localHostName() {
         try {
-            return InetAddress.getLocalHost().getHostName();
+            String name = InetAddress.getLocalHost().getHostName();
+            return validAuthservId(name) ? name : "localhost";
         } catch (IOException e) {
             return "localhost";
         }
+    }
+
+    private static boolean validAuthservId(String value) {
+        return !value.isBlank() && value.matches("[!-~&&[^;()\\\\]]+");
     }
 
     /**
@@ -114,7 +122,13 @@ public final class AuthScanner implements Scanner {
     }
 
     /** Everything the scanner found for one message. */
-    record Results(Optional<SpfResult> spf, List<DkimResult> dkim, ArcResult arc, DmarcResult dmarc, String header) {}
+    record Results(
+            Optional<SpfResult> spf,
+            Optional<SpfResult> helo,
+            List<DkimResult> dkim,
+            ArcResult arc,
+            DmarcResult dmarc,
+            String header) {}
 
     @Override
     public Verdict scan(Message message) throws ScanException, InterruptedException {
@@ -146,12 +160,9 @@ public final class AuthScanner implements Scanner {
         }
         r.spf()
                 .ifPresentOrElse(
-                        s -> rules.add(Rule.of(
-                                "SPF_" + upper(s.status()),
-                                0,
-                                "spf=" + s.status().token() + " " + s.identity() + "=" + s.sender() + ": "
-                                        + s.reason())),
+                        s -> rules.add(Rule.of("SPF_" + upper(s.status()), 0, describe(s))),
                         () -> rules.add(Rule.of("SPF_NONE", 0, "spf=none: no SMTP client address to check")));
+        r.helo().ifPresent(s -> rules.add(Rule.of("SPF_HELO_" + upper(s.status()), 0, describe(s))));
         if (r.dkim().isEmpty()) {
             rules.add(Rule.of("DKIM_NONE", 0, "dkim=none: no signature"));
         }
@@ -175,6 +186,51 @@ public final class AuthScanner implements Scanner {
                 .header(new Header("Authentication-Results", r.header()))
                 .elapsed(Duration.ofNanos(System.nanoTime() - start))
                 .build();
+    }
+
+    /**
+     * The {@code Authentication-Results} value (without the field name) of an {@code auth} verdict, as an ARC sealer
+     * copies it into {@code ARC-Authentication-Results}.
+     *
+     * @param verdict a verdict of this scanner
+     * @return the value, or empty if the verdict is not this scanner's or carries none
+     */
+    public static Optional<String> authenticationResults(Verdict verdict) {
+        if (!verdict.scanner().equals(NAME)) {
+            return Optional.empty();
+        }
+        return verdict.headers().stream()
+                .filter(h -> h.name().equalsIgnoreCase("Authentication-Results"))
+                .map(Header::value)
+                .findFirst();
+    }
+
+    /**
+     * The result of validating the ARC chain the message arrived with, from an {@code auth} verdict (its
+     * {@code ARC_<STATUS>} rule), as an ARC sealer needs it for {@code cv=}.
+     *
+     * @param verdict a verdict of this scanner
+     * @return the status, or empty if the verdict is not this scanner's
+     */
+    public static Optional<AuthStatus> arcStatus(Verdict verdict) {
+        if (!verdict.scanner().equals(NAME)) {
+            return Optional.empty();
+        }
+        for (Rule r : verdict.rules()) {
+            if (r.name().startsWith("ARC_")) {
+                for (AuthStatus s : AuthStatus.values()) {
+                    if (r.name().equals("ARC_" + upper(s))) {
+                        return Optional.of(s);
+                    }
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static String describe(SpfResult s) {
+        return "spf=" + s.status().token() + " " + s.identity() + "=" + s.sender() + ": " + s.reason()
+                + s.explanation().map(e -> "; explanation: " + e).orElse("");
     }
 
     private static String upper(AuthStatus s) {
@@ -205,6 +261,14 @@ public final class AuthScanner implements Scanner {
         }
         List<DkimResult> dkimResults = dkim.finish(headers, pending, bodies);
         ArcResult arcResult = arc.finish(headers, arcPrepared, bodies);
+        Optional<SpfResult> heloResult = checkHelo
+                        && !message.envelope().sender().isEmpty()
+                        && message.envelope().heloName().isPresent()
+                ? message.envelope()
+                        .clientAddress()
+                        .map(ip ->
+                                spf.checkHelo(ip, message.envelope().heloName().get()))
+                : Optional.empty();
         Optional<SpfResult> spfResult = message.envelope()
                 .clientAddress()
                 .map(ip -> spf.check(
@@ -213,7 +277,12 @@ public final class AuthScanner implements Scanner {
                         message.envelope().heloName().orElse("")));
         DmarcResult dmarcResult = dmarc.evaluate(headers, dkimResults, spfResult);
         return new Results(
-                spfResult, dkimResults, arcResult, dmarcResult, header(spfResult, dkimResults, arcResult, dmarcResult));
+                spfResult,
+                heloResult,
+                dkimResults,
+                arcResult,
+                dmarcResult,
+                header(spfResult, heloResult, dkimResults, arcResult, dmarcResult));
     }
 
     private Results tooLarge(Message message) {
@@ -221,18 +290,31 @@ public final class AuthScanner implements Scanner {
         DmarcResult d = new DmarcResult(AuthStatus.PERMERROR, "", "none", "none", why);
         ArcResult a = new ArcResult(AuthStatus.NONE, 0, why);
         List<DkimResult> k = List.of(new DkimResult(AuthStatus.PERMERROR, "", "", "", "", "", why, 0));
-        return new Results(Optional.empty(), k, a, d, header(Optional.empty(), k, a, d));
+        return new Results(
+                Optional.empty(), Optional.empty(), k, a, d, header(Optional.empty(), Optional.empty(), k, a, d));
     }
 
-    private String header(Optional<SpfResult> spfResult, List<DkimResult> dkimResults, ArcResult a, DmarcResult d) {
+    private String header(
+            Optional<SpfResult> spfResult,
+            Optional<SpfResult> heloResult,
+            List<DkimResult> dkimResults,
+            ArcResult a,
+            DmarcResult d) {
         StringBuilder sb = new StringBuilder(authservId);
-        if (spfResult.isPresent()) {
-            SpfResult s = spfResult.get();
+        for (Optional<SpfResult> o : List.of(spfResult, heloResult)) {
+            if (o.isEmpty()) {
+                continue;
+            }
+            SpfResult s = o.get();
             sb.append("; spf=")
                     .append(s.status().token())
                     .append(" (")
                     .append(comment(s.reason()))
-                    .append(") smtp.")
+                    .append(')');
+            if (s.explanation().isPresent()) {
+                sb.append(" reason=").append(quoted(s.explanation().get()));
+            }
+            sb.append(" smtp.")
                     .append(s.identity())
                     .append('=')
                     .append(property(s.identity().equals("helo") ? s.domain() : s.sender()));
@@ -284,6 +366,19 @@ public final class AuthScanner implements Scanner {
         return sb.toString();
     }
 
+    /** An RFC 2045 quoted-string of printable ASCII, at most 200 characters. */
+    private static String quoted(String s) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (int i = 0; i < s.length() && i < 200; i++) {
+            char c = s.charAt(i);
+            if (c == '"' || c == '\\') {
+                sb.append('\\');
+            }
+            sb.append(c >= 0x20 && c < 0x7f ? c : '_');
+        }
+        return sb.append('"').toString();
+    }
+
     /** A property value: a token, or a quoted string when it holds other characters. */
     private static String property(String s) {
         boolean token = !s.isEmpty();
@@ -305,7 +400,10 @@ public final class AuthScanner implements Scanner {
         return sb.append('"').toString();
     }
 
-    /** Builds an {@link AuthScanner}. Not thread-safe; setters validate their values. */
+    /**
+     * Builds an {@link AuthScanner}. Not thread-safe. Setters validate their own values; {@link #build()} resolves the
+     * defaults that depend on other settings, so the order of the calls does not matter.
+     */
     public static final class Builder {
         private DnsResolver dns;
         private String authservId;
@@ -313,8 +411,39 @@ public final class AuthScanner implements Scanner {
         private Clock clock = Clock.systemUTC();
         private IntSupplier percent = () -> ThreadLocalRandom.current().nextInt(100);
         private int maxHeaderBytes = 1 << 20;
+        private boolean checkHelo;
+        private String receiver;
 
         private Builder() {}
+
+        /**
+         * Whether the HELO identity is checked with SPF also when the reverse path is not null (RFC 7208 section 2.3
+         * recommends it), reported as a second {@code spf=... smtp.helo=} result and the rule {@code SPF_HELO_<RESULT>};
+         * DMARC still uses the MAIL FROM result. Default {@code false}: HELO is checked only for the null reverse path,
+         * where it is the SPF identity.
+         *
+         * @param value whether to check HELO as well
+         * @return this builder
+         */
+        public Builder checkHelo(boolean value) {
+            this.checkHelo = value;
+            return this;
+        }
+
+        /**
+         * This host's domain name for the {@code %{r}} macro of SPF explanations (default the {@link #authservId}).
+         *
+         * @param value a domain name of printable ASCII
+         * @return this builder
+         * @throws IllegalArgumentException if blank or holding whitespace or other characters outside printable ASCII
+         */
+        public Builder receiver(String value) {
+            if (value.isBlank() || !value.matches("[!-~]+")) {
+                throw new IllegalArgumentException("invalid receiver name: " + value);
+            }
+            this.receiver = value;
+            return this;
+        }
 
         /**
          * The resolver (default a {@link StubResolver} with its defaults: the system's name servers).
@@ -335,7 +464,7 @@ public final class AuthScanner implements Scanner {
          * @throws IllegalArgumentException if blank or holding whitespace, semicolons or parentheses
          */
         public Builder authservId(String value) {
-            if (value.isBlank() || !value.matches("[!-~&&[^;()\\\\]]+")) {
+            if (!validAuthservId(value)) {
                 throw new IllegalArgumentException("invalid authserv-id: " + value);
             }
             this.authservId = value;
@@ -390,12 +519,19 @@ public final class AuthScanner implements Scanner {
             return this;
         }
 
+        private String defaultAuthservId;
+
         /**
-         * Builds the scanner.
+         * Builds the scanner. Defaults that depend on other settings are resolved here, so the order of the setter
+         * calls does not matter: the authserv-id (this host's name, {@code localhost} if that is not a valid id) and
+         * the {@link #receiver} (the authserv-id).
          *
          * @return a new scanner
          */
         public AuthScanner build() {
+            if (authservId == null) {
+                defaultAuthservId = localHostName();
+            }
             return new AuthScanner(this);
         }
     }

@@ -75,7 +75,9 @@ public final class DkimSigner {
         this.headerCanon = b.headerCanon;
         this.bodyCanon = b.bodyCanon;
         this.headers = List.copyOf(b.headers);
-        this.oversigned = List.copyOf(b.oversigned);
+        this.oversigned = b.oversigned != null
+                ? List.copyOf(b.oversigned)
+                : DEFAULT_OVERSIGNED.stream().filter(b.headers::contains).toList();
         this.clock = b.clock;
     }
 
@@ -138,6 +140,24 @@ public final class DkimSigner {
     }
 
     HeaderField sign(HeaderSection section, byte[] bodyHash) throws GeneralSecurityException {
+        List<String> h = signedNames(section, headers, oversigned);
+        return signedField(
+                "DKIM-Signature",
+                "v=1",
+                algorithm,
+                headerCanon,
+                bodyCanon,
+                domain,
+                selector,
+                clock.instant().getEpochSecond(),
+                h,
+                bodyHash,
+                key,
+                section);
+    }
+
+    /** The h= list: each listed name once per present instance, plus once more if oversigned; From always. */
+    static List<String> signedNames(HeaderSection section, List<String> headers, List<String> oversigned) {
         List<String> h = new ArrayList<>();
         for (String name : headers) {
             int present = section.all(name).size();
@@ -149,7 +169,31 @@ public final class DkimSigner {
         if (!h.contains("from")) {
             h.add(0, "from");
         }
-        StringBuilder sb = new StringBuilder("DKIM-Signature: v=1; a=")
+        return h;
+    }
+
+    /**
+     * A DKIM-style signature field ({@code DKIM-Signature} or {@code ARC-Message-Signature}): the leading tag
+     * ({@code v=1} or {@code i=N}), then a, c, d, s, t, h, bh and b, folded to lines of about 78 characters.
+     */
+    static HeaderField signedField(
+            String fieldName,
+            String leadingTag,
+            String algorithm,
+            Canonicalization headerCanon,
+            Canonicalization bodyCanon,
+            String domain,
+            String selector,
+            long timestamp,
+            List<String> h,
+            byte[] bodyHash,
+            PrivateKey key,
+            HeaderSection section)
+            throws GeneralSecurityException {
+        StringBuilder sb = new StringBuilder(fieldName)
+                .append(": ")
+                .append(leadingTag)
+                .append("; a=")
                 .append(algorithm)
                 .append("; c=")
                 .append(headerCanon.tagValue())
@@ -160,7 +204,7 @@ public final class DkimSigner {
                 .append("; s=")
                 .append(selector)
                 .append("; t=")
-                .append(clock.instant().getEpochSecond())
+                .append(timestamp)
                 .append(";\r\n\th=");
         int col = 3;
         for (int i = 0; i < h.size(); i++) {
@@ -177,18 +221,51 @@ public final class DkimSigner {
                 .append(";\r\n\tb=");
         String prefix = sb.toString();
         byte[] data = SignatureSpec.headerData(section.fields(), h, headerCanon, prefix);
-        String b = Base64.getEncoder().encodeToString(DkimVerifier.sign(key, data));
-        StringBuilder out = new StringBuilder(prefix);
+        return new HeaderField(
+                fieldName, prefix + fold(Base64.getEncoder().encodeToString(DkimVerifier.sign(key, data))));
+    }
+
+    /** A base64 signature value in lines of 70 characters. */
+    static String fold(String b) {
+        StringBuilder out = new StringBuilder(b.length() + b.length() / 35);
         for (int i = 0; i < b.length(); i += 70) {
             if (i > 0) {
                 out.append("\r\n\t ");
             }
             out.append(b, i, Math.min(b.length(), i + 70));
         }
-        return new HeaderField("DKIM-Signature", out.toString());
+        return out.toString();
     }
 
-    /** Builds a {@link DkimSigner}. Not thread-safe; setters validate their values. */
+    /** Lower-cased field names, each checked (RFC 5322 field-name characters). */
+    static List<String> fieldNames(List<String> names, boolean allowEmpty) {
+        if (names.isEmpty() && !allowEmpty) {
+            throw new IllegalArgumentException("no field names");
+        }
+        List<String> out = new ArrayList<>();
+        for (String n : names) {
+            if (!n.matches("[!-9;-~]+")) {
+                throw new IllegalArgumentException("not a header field name: '" + n + "'");
+            }
+            out.add(n.toLowerCase(Locale.ROOT));
+        }
+        return List.copyOf(out);
+    }
+
+    /** Throws unless every oversigned name is also a signed one. */
+    static void checkOversigned(List<String> headers, List<String> oversigned) {
+        for (String n : oversigned) {
+            if (!headers.contains(n)) {
+                throw new IllegalArgumentException(
+                        "oversigned field " + n + " is not among the signed fields " + headers);
+            }
+        }
+    }
+
+    /**
+     * Builds a {@link DkimSigner}. Not thread-safe. Setters check their own value; {@link #build()} checks the
+     * settings against each other, so the order of the calls does not matter.
+     */
     public static final class Builder {
         private final String domain;
         private final String selector;
@@ -196,7 +273,7 @@ public final class DkimSigner {
         private Canonicalization headerCanon = Canonicalization.RELAXED;
         private Canonicalization bodyCanon = Canonicalization.RELAXED;
         private List<String> headers = DEFAULT_HEADERS;
-        private List<String> oversigned = DEFAULT_OVERSIGNED;
+        private List<String> oversigned;
         private Clock clock = Clock.systemUTC();
 
         private Builder(String domain, String selector, PrivateKey key) {
@@ -230,21 +307,22 @@ public final class DkimSigner {
          *
          * @param names field names
          * @return this builder
+         * @throws IllegalArgumentException if the list is empty or a name is not a field name
          */
         public Builder headers(List<String> names) {
-            this.headers = names.stream().map(s -> s.toLowerCase(Locale.ROOT)).toList();
+            this.headers = fieldNames(names, false);
             return this;
         }
 
         /**
-         * The fields to oversign (default {@link #DEFAULT_OVERSIGNED}); only those also in {@link #headers} count.
+         * The fields to oversign (default those of {@link #DEFAULT_OVERSIGNED} that are in {@link #headers}).
          *
-         * @param names field names
+         * @param names field names, each also in {@link #headers} (checked by {@link #build()}); empty for none
          * @return this builder
+         * @throws IllegalArgumentException if a name is not a field name
          */
         public Builder oversigned(List<String> names) {
-            this.oversigned =
-                    names.stream().map(s -> s.toLowerCase(Locale.ROOT)).toList();
+            this.oversigned = fieldNames(names, true);
             return this;
         }
 
@@ -263,8 +341,12 @@ public final class DkimSigner {
          * Builds the signer.
          *
          * @return a new signer
+         * @throws IllegalArgumentException if an oversigned field is not among the signed ones
          */
         public DkimSigner build() {
+            if (oversigned != null) {
+                checkOversigned(headers, oversigned);
+            }
             return new DkimSigner(this);
         }
     }

@@ -12,16 +12,29 @@ import java.util.Locale;
 final class Macros {
     private Macros() {}
 
-    /** What macros expand to. */
+    /**
+     * What macros expand to; {@code receiver} is the {@code r} macro (explanations only), the checking host's
+     * domain.
+     */
     record Context(
-            InetAddress ip, String sender, String domain, String helo, java.util.function.Supplier<String> ptr) {}
+            InetAddress ip,
+            String sender,
+            String domain,
+            String helo,
+            java.util.function.Supplier<String> ptr,
+            String receiver) {}
 
     static boolean validMacroString(String s) {
+        return validMacroString(s, false);
+    }
+
+    /** Whether s is a macro-string ({@code spaces}: an explanation string, where SP may appear too). */
+    static boolean validMacroString(String s, boolean spaces) {
         int i = 0;
         while (i < s.length()) {
             char c = s.charAt(i);
             if (c != '%') {
-                if (c < 0x21 || c > 0x7e) {
+                if ((c < 0x21 || c > 0x7e) && !(spaces && c == ' ')) {
                     return false;
                 }
                 i++;
@@ -131,13 +144,13 @@ final class Macros {
                     if (!exp) {
                         return null;
                     }
-                    value = ctx.ip().getHostAddress();
+                    value = readable(ctx.ip());
                 }
                 case 'r' -> {
                     if (!exp) {
                         return null;
                     }
-                    value = "unknown";
+                    value = ctx.receiver();
                 }
                 case 't' -> {
                     if (!exp) {
@@ -204,6 +217,48 @@ final class Macros {
             } else {
                 sb.append('%').append(String.format(Locale.ROOT, "%02X", c));
             }
+        }
+        return sb.toString();
+    }
+
+    /** The "c" macro: dotted quad, or the RFC 5952 text form of an IPv6 address (lower case, longest zero run as ::). */
+    static String readable(InetAddress ip) {
+        byte[] a = ip.getAddress();
+        if (a.length == 4) {
+            return ip.getHostAddress();
+        }
+        int[] g = new int[8];
+        for (int i = 0; i < 8; i++) {
+            g[i] = ((a[2 * i] & 0xff) << 8) | (a[2 * i + 1] & 0xff);
+        }
+        int bestStart = -1;
+        int bestLen = 1;
+        for (int i = 0; i < 8; ) {
+            if (g[i] != 0) {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < 8 && g[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLen) {
+                bestStart = i;
+                bestLen = j - i;
+            }
+            i = j;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                sb.append("::");
+                i += bestLen - 1;
+                continue;
+            }
+            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
+                sb.append(':');
+            }
+            sb.append(Integer.toHexString(g[i]));
         }
         return sb.toString();
     }

@@ -32,14 +32,43 @@ public final class SpfVerifier {
     public static final int MAX_VOID_LOOKUPS = 2;
 
     private final DnsResolver dns;
+    private final String receiver;
+
+    /**
+     * Creates a verifier whose {@code %{r}} macro (explanations only) expands to {@code unknown}.
+     *
+     * @param dns where records are looked up
+     */
+    public SpfVerifier(DnsResolver dns) {
+        this(dns, "unknown");
+    }
 
     /**
      * Creates a verifier.
      *
      * @param dns where records are looked up
+     * @param receiver this host's domain name, the {@code %{r}} macro of explanations
+     * @throws IllegalArgumentException if {@code receiver} is blank or holds characters outside printable ASCII
      */
-    public SpfVerifier(DnsResolver dns) {
+    public SpfVerifier(DnsResolver dns, String receiver) {
         this.dns = Objects.requireNonNull(dns, "dns");
+        if (receiver.isBlank() || !receiver.matches("[!-~]+")) {
+            throw new IllegalArgumentException("invalid receiver name: " + receiver);
+        }
+        this.receiver = receiver;
+    }
+
+    /**
+     * Checks the HELO identity alone (RFC 7208 section 2.3), as {@link #check} does for the null reverse path; a HELO
+     * name that is not a domain name (an address literal, a bare word) is {@code none}.
+     *
+     * @param ip the client's address
+     * @param helo the HELO/EHLO name
+     * @return the result, identity {@code helo}
+     */
+    public SpfResult checkHelo(InetAddress ip, String helo) {
+        Objects.requireNonNull(ip, "ip");
+        return checkHost(ip, "helo", helo, "postmaster@" + helo, helo);
     }
 
     /**
@@ -53,7 +82,7 @@ public final class SpfVerifier {
     public SpfResult check(InetAddress ip, String mailFrom, String helo) {
         Objects.requireNonNull(ip, "ip");
         if (mailFrom.isEmpty()) {
-            return checkHost(ip, "helo", helo, "postmaster@" + helo, helo);
+            return checkHelo(ip, helo);
         }
         int at = mailFrom.lastIndexOf('@');
         String domain = at < 0 ? mailFrom : mailFrom.substring(at + 1);
@@ -74,9 +103,11 @@ public final class SpfVerifier {
     public SpfResult checkHost(InetAddress ip, String identity, String domain, String sender, String helo) {
         InetAddress client = unmap(ip);
         State st = new State();
-        Macros.Context ctx = new Macros.Context(client, sender, domain.toLowerCase(Locale.ROOT), helo, () -> "unknown");
+        Macros.Context ctx =
+                new Macros.Context(client, sender, domain.toLowerCase(Locale.ROOT), helo, () -> "unknown", receiver);
         Outcome o = evaluate(client, domain, ctx, st, 0);
-        return new SpfResult(o.status, identity, domain, sender, o.reason, st.lookups, st.voids);
+        return new SpfResult(
+                o.status, identity, domain, sender, o.reason, st.lookups, st.voids, Optional.ofNullable(o.explanation));
     }
 
     private static final class State {
@@ -84,7 +115,11 @@ public final class SpfVerifier {
         int voids;
     }
 
-    private record Outcome(AuthStatus status, String reason) {}
+    private record Outcome(AuthStatus status, String reason, String explanation) {
+        Outcome(AuthStatus status, String reason) {
+            this(status, reason, null);
+        }
+    }
 
     private static final class Abort extends Exception {
         private static final long serialVersionUID = 1L;
@@ -129,7 +164,8 @@ public final class SpfVerifier {
         }
         SpfRecord rec = parsed.record().get();
         String current = d;
-        Macros.Context ctx = new Macros.Context(ip, outer.sender(), d, outer.helo(), () -> validatedName(ip, current));
+        Macros.Context ctx = new Macros.Context(
+                ip, outer.sender(), d, outer.helo(), () -> validatedName(ip, current), outer.receiver());
         try {
             for (SpfRecord.Mechanism m : rec.mechanisms()) {
                 if (matches(m, ip, ctx, st, depth)) {
@@ -139,7 +175,11 @@ public final class SpfVerifier {
                         case '?' -> AuthStatus.NEUTRAL;
                         default -> AuthStatus.PASS;
                     };
-                    return new Outcome(s, "matched " + m.text() + " in the record of " + d);
+                    String reason = "matched " + m.text() + " in the record of " + d;
+                    if (s == AuthStatus.FAIL && rec.exp().isPresent()) {
+                        return new Outcome(s, reason, explanation(rec.exp().get(), ctx));
+                    }
+                    return new Outcome(s, reason);
                 }
             }
             if (rec.redirect().isPresent()) {
@@ -155,6 +195,42 @@ public final class SpfVerifier {
             return a.outcome;
         }
         return new Outcome(AuthStatus.NEUTRAL, "no mechanism matched in the record of " + d);
+    }
+
+    /**
+     * The explanation of a fail (RFC 7208 section 6.2): the TXT record at the expanded {@code exp=} domain, its macros
+     * expanded. Null, as if there were no {@code exp=}, when the domain does not expand, the lookup fails or finds
+     * not exactly one record, or the text is not a valid explanation string of printable ASCII. The lookup does not
+     * count against the lookup limits.
+     */
+    private String explanation(String spec, Macros.Context ctx) {
+        String target;
+        try {
+            target = expandDomain(spec, ctx);
+        } catch (Abort a) {
+            return null;
+        }
+        if (!validCheckDomain(target)) {
+            return null;
+        }
+        DnsResult r = dns.query(target, DnsType.TXT);
+        if (r.status() != DnsResult.Status.OK || r.records().size() != 1) {
+            return null;
+        }
+        String text = r.records().get(0).text();
+        if (text.isEmpty() || !Macros.validMacroString(text, true)) {
+            return null;
+        }
+        String expanded = Macros.expand(text, ctx, true);
+        if (expanded == null) {
+            return null;
+        }
+        StringBuilder sb = new StringBuilder(Math.min(expanded.length(), 512));
+        for (int i = 0; i < expanded.length() && sb.length() < 512; i++) {
+            char c = expanded.charAt(i);
+            sb.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        return sb.toString();
     }
 
     private static void count(State st) throws Abort {

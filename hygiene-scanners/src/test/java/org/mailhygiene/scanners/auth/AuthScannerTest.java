@@ -1,6 +1,7 @@
 package org.mailhygiene.scanners.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -173,5 +174,102 @@ class AuthScannerTest {
         String broken = "ARC-Seal: i=1; a=rsa-sha256; cv=none; d=x.example; s=s; b=AAAA\r\n" + BODY;
         Verdict v = scanner(dns, 0).scan(message(broken, "192.0.2.10", "b@bank.example"));
         assertThat(rule(v, "ARC_")).isEqualTo("ARC_FAIL");
+    }
+
+    static AuthScanner.Builder builder(FakeDnsServer dns) {
+        return AuthScanner.builder()
+                .dns(StubResolver.builder()
+                        .server(dns.address())
+                        .timeout(Duration.ofSeconds(5))
+                        .build())
+                .publicSuffixList(PublicSuffixList.parse(List.of("example", "co.example")))
+                .percentSource(() -> 0);
+    }
+
+    static String spfRule(Verdict v, String name) {
+        return v.rules().stream()
+                .filter(r -> r.name().equals(name))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(name + " not in " + v.rules()))
+                .description();
+    }
+
+    @Test
+    void spfFailCarriesTheDomainsExplanationInTheRuleAndTheHeader(FakeDnsServer dns) throws Exception {
+        dns.txt("bank.example", "v=spf1 ip4:192.0.2.0/24 exp=why.%{d} -all");
+        dns.txt("why.bank.example", "%{c} is not a server of %{d} (ask %{r}: %{l}@%{o})");
+        Verdict v = scanner(dns, 0).scan(message(BODY, "198.51.100.7", "bounce@bank.example"));
+        String expected = "198.51.100.7 is not a server of bank.example (ask mx.example.net: bounce@bank.example)";
+        assertThat(spfRule(v, "SPF_FAIL")).endsWith("; explanation: " + expected);
+        assertThat(v.headers().get(0).value())
+                .contains("spf=fail (matched -all in the record of bank.example) reason=\"" + expected
+                        + "\" smtp.mailfrom=bounce@bank.example");
+        // a pass has no explanation, whatever the record says
+        Verdict pass = scanner(dns, 0).scan(message(BODY, "192.0.2.1", "bounce@bank.example"));
+        assertThat(spfRule(pass, "SPF_PASS")).doesNotContain("explanation");
+        assertThat(pass.headers().get(0).value()).doesNotContain("reason=");
+    }
+
+    @Test
+    void heloIsTheIdentityOfTheNullSenderAndOptionallyCheckedAlongside(FakeDnsServer dns) throws Exception {
+        dns.txt("mta.sender.example", "v=spf1 ip4:198.51.100.7 -all");
+        dns.txt("bank.example", "v=spf1 ip4:192.0.2.0/24 -all");
+        Verdict bounce = scanner(dns, 0).scan(message(BODY, "198.51.100.7", ""));
+        assertThat(spfRule(bounce, "SPF_PASS")).startsWith("spf=pass helo=postmaster@mta.sender.example");
+        assertThat(bounce.headers().get(0).value()).contains("smtp.helo=mta.sender.example");
+        assertThat(bounce.rules()).noneMatch(r -> r.name().startsWith("SPF_HELO_"));
+        // by default only MAIL FROM is checked for a non-null sender
+        Verdict plain = scanner(dns, 0).scan(message(BODY, "192.0.2.1", "bounce@bank.example"));
+        assertThat(plain.headers().get(0).value()).doesNotContain("smtp.helo=");
+        // with checkHelo, HELO is a second result; the HELO name does not cover 192.0.2.1
+        AuthScanner both =
+                builder(dns).authservId("mx.example.net").checkHelo(true).build();
+        Verdict v = both.scan(message(BODY, "192.0.2.1", "bounce@bank.example"));
+        assertThat(spfRule(v, "SPF_PASS")).startsWith("spf=pass mailfrom=bounce@bank.example");
+        assertThat(spfRule(v, "SPF_HELO_FAIL")).startsWith("spf=fail helo=postmaster@mta.sender.example");
+        assertThat(v.headers().get(0).value())
+                .contains("smtp.mailfrom=bounce@bank.example; spf=fail")
+                .contains("smtp.helo=mta.sender.example");
+        // DMARC still goes by the MAIL FROM result
+        assertThat(rule(v, "DMARC_")).isNotEqualTo("DMARC_FAIL");
+    }
+
+    @Test
+    void builderResolvesDefaultsThatDependOnOtherSettingsInBuildWhateverTheOrder(FakeDnsServer dns) throws Exception {
+        dns.txt("bank.example", "v=spf1 exp=why.bank.example -all");
+        dns.txt("why.bank.example", "see %{r}");
+        Message m = message(BODY, "198.51.100.7", "bounce@bank.example");
+        // %{r} defaults to the authserv-id, whether that is set before or after the other settings
+        AuthScanner before =
+                builder(dns).authservId("a.example").checkHelo(false).build();
+        AuthScanner after = AuthScanner.builder()
+                .authservId("a.example")
+                .checkHelo(false)
+                .dns(StubResolver.builder()
+                        .server(dns.address())
+                        .timeout(Duration.ofSeconds(5))
+                        .build())
+                .build();
+        assertThat(spfRule(before.scan(m), "SPF_FAIL")).endsWith("explanation: see a.example");
+        assertThat(spfRule(after.scan(m), "SPF_FAIL")).endsWith("explanation: see a.example");
+        // an explicit receiver wins in either order
+        assertThat(spfRule(
+                        builder(dns)
+                                .receiver("r.example")
+                                .authservId("a.example")
+                                .build()
+                                .scan(m),
+                        "SPF_FAIL"))
+                .endsWith("explanation: see r.example");
+        assertThat(spfRule(
+                        builder(dns)
+                                .authservId("a.example")
+                                .receiver("r.example")
+                                .build()
+                                .scan(m),
+                        "SPF_FAIL"))
+                .endsWith("explanation: see r.example");
+        assertThatThrownBy(() -> AuthScanner.builder().receiver("has space"))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

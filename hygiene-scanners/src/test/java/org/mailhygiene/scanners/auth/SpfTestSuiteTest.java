@@ -26,12 +26,14 @@ import org.mailhygiene.testkit.dns.FakeDnsServer;
 /**
  * The OpenSPF RFC 7208 test suite (release 2014.04, from pyspf; BSD licence, see
  * {@code spf/rfc7208-tests.LICENSE}), converted by {@code spf/convert.py}, run against {@link SpfVerifier} with the
- * zones served by a {@link FakeDnsServer}. Each case names the acceptable results.
+ * zones served by a {@link FakeDnsServer}. Each case names the acceptable results, and the 22 with an
+ * {@code explanation} the text {@code exp=} must give ({@code DEFAULT}: none from DNS).
  */
 class SpfTestSuiteTest {
     private static FakeDnsServer dns;
 
-    record Case(String id, String helo, String host, String mailFrom, List<String> results) {}
+    /** One test; {@code explanation} is the expected exp= text, {@code DEFAULT} for none, empty when unchecked. */
+    record Case(String id, String helo, String host, String mailFrom, List<String> results, String explanation) {}
 
     record Scenario(String description, List<String[]> zone, List<Case> cases) {}
 
@@ -66,7 +68,7 @@ class SpfTestSuiteTest {
                     }
                     case "zone", "timeout" -> current.zone().add(f);
                     case "test" ->
-                        current.cases().add(new Case(f[1], f[2], f[3], f[4], Arrays.asList(f[5].split(","))));
+                        current.cases().add(new Case(f[1], f[2], f[3], f[4], Arrays.asList(f[5].split(",")), f[6]));
                     default -> throw new IllegalStateException("bad line " + line);
                 }
             }
@@ -145,5 +147,15 @@ class SpfTestSuiteTest {
         assertThat(r.status().token())
                 .as("%s (%s): %s", c.id(), s.description(), r.reason())
                 .isIn(c.results().stream().map(x -> x.toLowerCase(Locale.ROOT)).toList());
+        if (c.explanation().equals("DEFAULT")) {
+            assertThat(r.explanation())
+                    .as("%s: no explanation from DNS", c.id())
+                    .isEmpty();
+        } else if (!c.explanation().isEmpty()) {
+            // case-insensitive: the suite writes the IPv6 nibbles of %{ir} in upper case, DNS names are caseless
+            assertThat(r.explanation())
+                    .as("%s: explanation", c.id())
+                    .hasValueSatisfying(e -> assertThat(e).isEqualToIgnoringCase(c.explanation()));
+        }
     }
 }

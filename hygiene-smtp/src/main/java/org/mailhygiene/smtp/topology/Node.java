@@ -17,6 +17,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
+import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.events.HygieneListener;
 import org.mailhygiene.api.policy.Policy;
@@ -26,6 +28,7 @@ import org.mailhygiene.api.shared.SharedStateException;
 import org.mailhygiene.internal.Checks;
 import org.mailhygiene.scanners.ScanPipeline;
 import org.mailhygiene.scanners.VerdictCache;
+import org.mailhygiene.scanners.auth.ArcSealer;
 import org.mailhygiene.scanners.auth.DkimSigning;
 import org.mailhygiene.scanners.bayes.BayesScanner;
 import org.mailhygiene.scanners.bayes.SharedModelSync;
@@ -147,6 +150,9 @@ public final class Node implements AutoCloseable {
         Relay.Builder rb = Relay.builder();
         if (b.dkimSigning != null) {
             rb.dkimSigning(b.dkimSigning, outbound(b.acceptedDomains));
+        }
+        if (b.arcSealer != null) {
+            rb.arcSealing(b.arcSealer, outbound(b.acceptedDomains));
         }
         this.router = new SwitchableRouter(b.router);
         this.relay = rb.server(sb -> {
@@ -377,7 +383,7 @@ public final class Node implements AutoCloseable {
                 throw e;
             }
             // From here on nothing can be refused: swap the rest.
-            relay.replaceScanning(pipeline, next.dkimSigning, outbound(next.acceptedDomains), old -> {
+            relay.replaceScanning(pipeline, next.dkimSigning, next.arcSealer, outbound(next.acceptedDomains), old -> {
                 old.close();
                 LOG.debug("{}: the replaced scan pipeline is closed", name);
             });
@@ -791,6 +797,20 @@ public final class Node implements AutoCloseable {
         private String hostname;
         private AcceptedDomains acceptedDomains = AcceptedDomains.none();
         private DkimSigning dkimSigning;
+        private ArcSealer arcSealer;
+
+        /**
+         * ARC-seals outbound mail (a recipient outside the {@linkplain #acceptedDomains accepted domains}) that the
+         * node changed, after every change and after DKIM signing, with the {@code auth} scanner's results (see
+         * {@link org.mailhygiene.smtp.Relay.Builder#arcSealing}). Default: no sealing.
+         *
+         * @param value the sealer
+         * @return this builder
+         */
+        public Builder arcSealer(ArcSealer value) {
+            this.arcSealer = Objects.requireNonNull(value, "arcSealer");
+            return this;
+        }
 
         /**
          * DKIM-signs outbound mail: messages with a recipient outside the {@linkplain #acceptedDomains accepted

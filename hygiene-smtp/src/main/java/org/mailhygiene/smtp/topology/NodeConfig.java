@@ -24,6 +24,8 @@ import org.mailhygiene.api.policy.DefaultPolicy;
 import org.mailhygiene.api.policy.Policy;
 import org.mailhygiene.api.routing.StaticRouter;
 import org.mailhygiene.api.shared.SharedStates;
+import org.mailhygiene.scanners.auth.ArcSealer;
+import org.mailhygiene.scanners.auth.AuthScanner;
 import org.mailhygiene.scanners.auth.DkimSigner;
 import org.mailhygiene.scanners.auth.DkimSigning;
 import org.mailhygiene.smtp.access.AcceptedDomains;
@@ -63,6 +65,11 @@ import org.mailhygiene.smtp.config.ConfigFile;
  *       becomes</td><td>edge: reject; gateway: quarantine</td></tr>
  *   <tr><td>{@code dkim-sign}</td><td>{@code DOMAIN:SELECTOR:KEY-FILE}, repeatable: sign outbound mail from DOMAIN
  *       (and its subdomains) with the key; relative to the file's directory</td><td>no signing</td></tr>
+ *   <tr><td>{@code arc-seal}</td><td>{@code DOMAIN:SELECTOR:KEY-FILE}, once: ARC-seal outbound mail the node
+ *       changed, after DKIM signing, with the {@code auth} scanner's results (needs {@code scanner = auth}); key file
+ *       relative to the file's directory</td><td>no sealing</td></tr>
+ *   <tr><td>{@code spf-helo}</td><td>{@code on}/{@code off}: SPF-check HELO as well when MAIL FROM is not null
+ *       (needs {@code scanner = auth})</td><td>off</td></tr>
  *   <tr><td>{@code spam-tag}</td><td>Subject tag for spam</td><td>{@code [SPAM]}</td></tr>
  *   <tr><td>{@code virus-action}</td><td>{@code reject} or {@code quarantine}</td>
  *       <td>edge: reject; gateway: quarantine</td></tr>
@@ -229,6 +236,17 @@ public final class NodeConfig {
                 b.dkimSigning(DkimSigning.of(signers));
             } catch (IllegalArgumentException e) {
                 throw error(c, "dkim-sign", e.getMessage());
+            }
+        }
+        Optional<String> arcSeal = c.string("arc-seal");
+        if (arcSeal.isPresent()) {
+            if (scanning.scanners().stream().noneMatch(s -> s.name().equals(AuthScanner.NAME))) {
+                throw error(c, "arc-seal", "needs 'scanner = auth' (the seal carries its results)");
+            }
+            try {
+                b.arcSealer(ArcSealer.parse(arcSeal.get(), base));
+            } catch (IllegalArgumentException e) {
+                throw error(c, "arc-seal", e.getMessage());
             }
         }
         Optional<String> reportTo = c.string("report-to");

@@ -223,6 +223,9 @@ final class ScannerConfig {
             throw new ConfigException(c.source() + ": scanner: " + e.getMessage());
         }
         settings.rejectUnused(byFamily.keySet());
+        if (c.lineOf("spf-helo") > 0) {
+            requireFamily(c, "spf-helo", byFamily, "auth");
+        }
         return new Result(List.copyOf(scanners), List.copyOf(services), byFamily);
     }
 
@@ -430,7 +433,10 @@ final class ScannerConfig {
         return b.build();
     }
 
-    /** The sender-authentication scanner ({@code scanner = auth}), asking the {@code dns} server. */
+    /**
+     * The sender-authentication scanner ({@code scanner = auth}), asking the {@code dns} server, checking HELO with SPF
+     * alongside MAIL FROM when {@code spf-helo = on}.
+     */
     private static Scanner auth(ConfigFile c) throws ConfigException {
         StubResolver.Builder dns = StubResolver.builder();
         Optional<String> dnsText = c.string("dns");
@@ -450,7 +456,12 @@ final class ScannerConfig {
             }
         }
         String authservId = c.string("hostname").orElse(c.string("name").orElse("localhost"));
-        return AuthScanner.builder().dns(dns.build()).authservId(authservId).build();
+        boolean helo = c.bool("spf-helo").orElse(false);
+        return AuthScanner.builder()
+                .dns(dns.build())
+                .authservId(authservId)
+                .checkHelo(helo)
+                .build();
     }
 
     private static Scanner bayes(ConfigFile c, int n, Settings s, Path model, List<NodeService> services)

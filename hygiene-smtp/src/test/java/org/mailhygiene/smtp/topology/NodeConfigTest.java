@@ -116,6 +116,24 @@ class NodeConfigTest {
         assertThatThrownBy(() -> parse(VALID + "dkim-sign = example.com:sel:missing.key\n"))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith("node.conf line 12: dkim-sign: cannot read key file");
+        fails(VALID + "spf-helo = on\n", "node.conf line 12: spf-helo: no auth scanner is configured");
+        assertThatThrownBy(() -> parse(VALID + "scanner = auth\nspf-helo = sometimes\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("line 13")
+                .hasMessageContaining("spf-helo")
+                .hasMessageContaining("'sometimes'");
+        fails(
+                VALID + "arc-seal = example.com:sel:k.pem\n",
+                "node.conf line 12: arc-seal: needs 'scanner = auth' (the seal carries its results)");
+        fails(
+                VALID + "scanner = auth\narc-seal = example.com:sel\n",
+                "node.conf line 13: arc-seal: expected DOMAIN:SELECTOR:KEY-FILE, was 'example.com:sel'");
+        assertThatThrownBy(() -> parse(VALID + "scanner = auth\narc-seal = example.com:sel:missing.key\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("node.conf line 13: arc-seal: cannot read key file");
+        assertThatThrownBy(() -> parse(VALID + "scanner = auth\narc-seal = a.example:s:k\narc-seal = b.example:s:k\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("node.conf line 14: arc-seal: given more than once (first on line 13)");
     }
 
     @Test
@@ -123,7 +141,7 @@ class NodeConfigTest {
         java.security.KeyPair kp = org.mailhygiene.scanners.auth.DkimKeys.generate("ed25519", 0);
         Files.writeString(dir.resolve("k.pem"), org.mailhygiene.scanners.auth.DkimKeys.toPem(kp.getPrivate()));
         String text = VALID + "scanner = auth\ndns = 127.0.0.1:5353\ndmarc-reject = quarantine\n"
-                + "dkim-sign = dept-a.example:s1:k.pem\n";
+                + "dkim-sign = dept-a.example:s1:k.pem\narc-seal = gw.dept-a.example:arc:k.pem\nspf-helo = on\n";
         try (Node node = parse(text).build()) {
             node.start();
             assertThat(node.name()).isEqualTo("edge-x");

@@ -285,7 +285,10 @@ public final class StubResolver implements DnsResolver {
         }
     }
 
-    /** Builds a {@link StubResolver}. Not thread-safe; each setter validates its value. */
+    /**
+     * Builds a {@link StubResolver}. Not thread-safe. Each setter validates its own value; {@link #build()} checks the
+     * settings against each other, so the order of the calls does not matter.
+     */
     public static final class Builder {
         private final List<InetSocketAddress> servers = new ArrayList<>();
         private Duration timeout = Duration.ofSeconds(2);
@@ -294,6 +297,8 @@ public final class StubResolver implements DnsResolver {
         private Duration maxTtl = Duration.ofHours(1);
         private Duration negativeTtl = Duration.ofMinutes(5);
         private Clock clock = Clock.systemUTC();
+        private boolean maxTtlSet;
+        private boolean negativeTtlSet;
 
         private Builder() {}
 
@@ -365,11 +370,13 @@ public final class StubResolver implements DnsResolver {
                 throw new IllegalArgumentException("maxTtl must not be negative: " + value);
             }
             this.maxTtl = value;
+            this.maxTtlSet = true;
             return this;
         }
 
         /**
-         * How long NXDOMAIN and empty answers stay cached (default 5 minutes, capped by {@link #maxTtl}).
+         * How long NXDOMAIN and empty answers stay cached (default 5 minutes; the default is capped by {@link #maxTtl},
+         * an explicit value above an explicit {@code maxTtl} is a conflict found by {@link #build()}).
          *
          * @param value zero or more
          * @return this builder
@@ -380,6 +387,7 @@ public final class StubResolver implements DnsResolver {
                 throw new IllegalArgumentException("negativeTtl must not be negative: " + value);
             }
             this.negativeTtl = value;
+            this.negativeTtlSet = true;
             return this;
         }
 
@@ -395,11 +403,27 @@ public final class StubResolver implements DnsResolver {
         }
 
         /**
-         * Builds the resolver.
+         * Builds the resolver, after checking the settings against each other.
          *
          * @return a new resolver
+         * @throws IllegalArgumentException if a server is given twice, an explicit {@code negativeTtl} exceeds an
+         *     explicit {@code maxTtl}, or a TTL is set explicitly (above zero) while {@code cacheSize(0)} disables
+         *     the cache
          */
         public StubResolver build() {
+            for (int i = 0; i < servers.size(); i++) {
+                if (servers.subList(0, i).contains(servers.get(i))) {
+                    throw new IllegalArgumentException("server " + servers.get(i) + " given twice");
+                }
+            }
+            if (maxTtlSet && negativeTtlSet && negativeTtl.compareTo(maxTtl) > 0) {
+                throw new IllegalArgumentException(
+                        "negativeTtl " + negativeTtl + " exceeds maxTtl " + maxTtl + ": no answer is kept that long");
+            }
+            if (cacheSize == 0 && (maxTtlSet && !maxTtl.isZero() || negativeTtlSet && !negativeTtl.isZero())) {
+                throw new IllegalArgumentException(
+                        "cacheSize 0 disables the cache, but a TTL for cached answers was set");
+            }
             return new StubResolver(this);
         }
     }
