@@ -89,9 +89,28 @@ public final class BayesModels {
      * @throws IllegalArgumentException if {@code spec} is blank or not a path
      */
     public static BayesScanner scanner(String spec) throws IOException {
+        return scanner(spec, Set.of());
+    }
+
+    /**
+     * A scanner for a model specification ({@link #scanner(String)}) whose bounce detector knows our mail domains, so
+     * that a bounce for mail not sent from them is reported as backscatter ({@link BounceDetector#withLocalDomains}).
+     *
+     * @param spec {@code default} or a path
+     * @param localDomains our mail domains; empty for no backscatter detection
+     * @return a new scanner
+     * @throws IOException if the model cannot be read
+     * @throws ModelFormatException if the file is not a model this build reads
+     * @throws IllegalArgumentException if {@code spec} is blank or not a path, or a domain is not a domain
+     */
+    public static BayesScanner scanner(String spec, Collection<String> localDomains) throws IOException {
+        BounceDetector detector = localDomains.isEmpty() ? null : BounceDetector.withLocalDomains(localDomains);
         BayesScanner.Builder b = BayesScanner.builder(resolve(spec));
         if (spec.equals(DEFAULT)) {
             b.threshold(DEFAULT_MODEL_THRESHOLD);
+        }
+        if (detector != null) {
+            b.detector(detector);
         }
         return b.build();
     }

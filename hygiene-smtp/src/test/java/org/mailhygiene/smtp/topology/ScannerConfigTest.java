@@ -12,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.failover.FailoverGroup;
 import org.mailhygiene.scanners.bayes.BayesModel;
+import org.mailhygiene.scanners.bayes.BayesScanner;
 import org.mailhygiene.scanners.bayes.ReloadingBayesScanner;
 import org.mailhygiene.scanners.clamd.ClamdScanner;
 import org.mailhygiene.scanners.cli.CommandLineScanner;
@@ -172,6 +173,30 @@ class ScannerConfigTest {
         fails(
                 "scanner = bayes:bayes.model\nbayes.threshold = 2\n",
                 "node.conf line 7: bayes.threshold: must be in" + " (0, 1], was 2.0");
+    }
+
+    @Test
+    void bayesLocalDomainsEnableBackscatterDetectionForTheDefaultModelAndAModelFile() throws Exception {
+        BayesModel.empty().save(dir.resolve("bayes.model"));
+        ReloadingBayesScanner file = (ReloadingBayesScanner)
+                read("scanner = bayes:bayes.model\nbayes.local-domains = example.org, .Example.NET\n")
+                        .scanners()
+                        .get(0);
+        assertThat(file.current().detector().localDomains()).containsExactlyInAnyOrder("example.org", "example.net");
+        BayesScanner def = (BayesScanner) read("scanner = bayes:default\nbayes.local-domains = example.org\n")
+                .scanners()
+                .get(0);
+        assertThat(def.detector().localDomains()).containsExactly("example.org");
+        assertThat(((BayesScanner) read("scanner = bayes:default\n").scanners().get(0))
+                        .detector()
+                        .localDomains())
+                .isEmpty();
+        fails(
+                "scanner = bayes:default\nbayes.local-domains = user@example.org\n",
+                "node.conf line 7: bayes.local-domains: not a domain: 'user@example.org'");
+        fails(
+                "scanner = bayes:default\nbayes.local-domains = ,\n",
+                "node.conf line 7: bayes.local-domains: give at least one domain, e.g. example.org");
     }
 
     @Test
