@@ -1,13 +1,15 @@
 #!/bin/sh
 # Fetches the corpora of the cross-source evaluation (benchmarks/README.md, "Bayes classifier: default model and
 # cross-source evaluation") into DIR (default: a new temporary directory) and prints DIR. Nothing is written into the
-# repository. Needs git, network access to github.com and npm; run from the repository root after
+# repository. Needs git, network access to github.com and npm (or the src-* clones already in DIR); run from the repository root after
 # `mvn -B -q -DskipTests package -pl benchmarks,hygiene-examples -am` (for the generated mail).
 #   DIR/sa/spam, DIR/sa/ham          SpamAssassin public corpus (fetch-spamassassin-corpus.sh)
 #   DIR/nazario/*.mbox               Jose Nazario's phishing corpus, three mbox files
 #   DIR/enron/enronN/{ham,spam}      Enron-Spam as distributed (Subject line, then the body)
 #   DIR/enron-eml/enronN/{ham,spam}  the same with a blank line after the Subject line
 #   DIR/bounces                      bounce parsers' test messages (four plain spam messages left out)
+#   DIR/phish0607                    Nazario's phishing2/phishing3 (2005-07) as text extracts (Subject line, then
+#                                    the text), made into mail like enron-eml (the repository's phish/ folder)
 #   DIR/gen-train, DIR/gen-test      hygiene corpus --count 600, seeds 3 and 7
 set -eu
 root=$(pwd)
@@ -29,6 +31,12 @@ for e in enron3 enron4 enron5 enron6; do
             cp "$f" "enron/$e/$c/$b"
             awk 'NR==1 { sub(/\r$/, ""); print $0 "\r"; print "\r"; next } { print }' "$f" > "enron-eml/$e/$c/$b"
         done
+    done
+done
+mkdir -p phish0607
+for p in phishing2 phishing3; do
+    for f in src-phish/phish/$p/*.txt; do
+        awk 'NR==1 { sub(/\r$/, ""); print $0 "\r"; print "\r"; next } { print }' "$f" > "phish0607/$p-$(basename "$f")"
     done
 done
 rm -rf bounces && mkdir bounces

@@ -1,6 +1,8 @@
 package org.mailhygiene.cli;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.mailhygiene.api.Scanner;
 import org.mailhygiene.scanners.bayes.BayesModels;
@@ -34,9 +36,31 @@ public final class BayesScannerOption implements ScannerOption {
 
     @Override
     public Scanner create(Optional<String> argument) throws UsageException {
+        return create(argument, List.of());
+    }
+
+    /**
+     * Builds one classifier per occurrence; with {@code --local-domains}, its bounce detector calls bounces for mail
+     * not from those domains backscatter.
+     *
+     * @param arguments the model of each occurrence
+     * @param settings the scan command's settings
+     * @return the scanners
+     * @throws UsageException if a model cannot be loaded
+     */
+    @Override
+    public List<Scanner> createAll(List<Optional<String>> arguments, ScanSettings settings) throws UsageException {
+        List<Scanner> out = new ArrayList<>();
+        for (Optional<String> a : arguments) {
+            out.add(create(a, settings.localDomains()));
+        }
+        return out;
+    }
+
+    private static Scanner create(Optional<String> argument, List<String> localDomains) throws UsageException {
         String file = argument.orElseThrow(() -> new UsageException("--bayes needs a model FILE or 'default'"));
         try {
-            return BayesModels.scanner(file);
+            return BayesModels.scanner(file, localDomains);
         } catch (IOException | IllegalArgumentException e) {
             throw new UsageException("--bayes " + file + ": cannot load the model: " + e.getMessage());
         }

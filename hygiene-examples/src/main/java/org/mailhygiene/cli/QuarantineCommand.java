@@ -9,6 +9,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.scanners.bayes.BayesModel;
+import org.mailhygiene.scanners.bayes.BayesModels;
+import org.mailhygiene.scanners.bayes.Tokenizer;
 import org.mailhygiene.smtp.queue.Quarantine;
 import org.mailhygiene.smtp.queue.QuarantinedMessage;
 import org.mailhygiene.smtp.queue.QueueId;
@@ -18,6 +22,11 @@ import org.mailhygiene.smtp.queue.QueueId;
  * hands the message over to the node's spool through {@code spool/incoming/} (see
  * {@link Quarantine#release(QueueId, Path, String)}), which a running node picks up within a second and a stopped one
  * at its next start; it is recorded with who released it and when.
+ *
+ * <p>The administrator's verdict can teach the spam classifier: {@code release --learn-ham MODEL} learns each released
+ * message as ham (a false positive) and {@code delete --learn-spam MODEL} each deleted one as spam, into the model file
+ * MODEL, with {@link BayesModels#learnInto} (atomic replacement under a lock; nodes using the file load the new version
+ * without a restart). The message is learned first: if learning fails, it stays held and the command fails.
  */
 public final class QuarantineCommand implements Command {
     private static final int HEADER_LIMIT = 64 * 1024;
@@ -40,8 +49,8 @@ public final class QuarantineCommand implements Command {
         return """
                 usage: hygiene quarantine list --data DIR [--json]
                        hygiene quarantine show --data DIR [--json] ID
-                       hygiene quarantine release --data DIR [--by NAME] ID...
-                       hygiene quarantine delete --data DIR ID...
+                       hygiene quarantine release --data DIR [--by NAME] [--learn-ham MODEL] ID...
+                       hygiene quarantine delete --data DIR [--learn-spam MODEL] ID...
 
                 The quarantine of the node whose data directory is DIR (the node config's 'data'), running or not.
                   list      held messages, oldest first: id, held since, size, sender, recipients, reason
@@ -54,6 +63,10 @@ public final class QuarantineCommand implements Command {
                   --data DIR   the node's data directory (required)
                   --json       one JSON object per message (list, show)
                   --by NAME    who releases, for the record (default: the user name)
+                  --learn-ham MODEL   (release) also learn each released message as ham into the Bayes model
+                               file MODEL (the node's bayes:MODEL), replaced atomically; nodes pick it up
+                               without a restart. A missing MODEL starts from the default model
+                  --learn-spam MODEL  (delete) also learn each deleted message as spam into MODEL
                   -h, --help   show this help
 
                 exit status: 0 done, 2 wrong directory, unknown id or other error
@@ -77,6 +90,8 @@ public final class QuarantineCommand implements Command {
         boolean json = false;
         String by = System.getProperty("user.name", "unknown");
         List<String> ids = new ArrayList<>();
+        Path learnModel = null;
+        Boolean learnSpam = null;
         for (int i = 1; i < args.size(); i++) {
             String a = args.get(i);
             switch (a) {
@@ -97,6 +112,24 @@ public final class QuarantineCommand implements Command {
                     by = args.get(i);
                 }
                 case "--json" -> json = true;
+                case "--learn-ham", "--learn-spam" -> {
+                    boolean spam = a.equals("--learn-spam");
+                    if (!sub.equals(spam ? "delete" : "release")) {
+                        throw new UsageException(a + " goes with '" + (spam ? "delete" : "release") + "'");
+                    }
+                    if (++i >= args.size() || args.get(i).isEmpty()) {
+                        throw new UsageException(a + " needs a MODEL file");
+                    }
+                    if (learnModel != null) {
+                        throw new UsageException(a + " given twice");
+                    }
+                    try {
+                        learnModel = Path.of(args.get(i));
+                    } catch (java.nio.file.InvalidPathException e) {
+                        throw new UsageException(a + ": not a path: " + args.get(i));
+                    }
+                    learnSpam = spam;
+                }
                 default -> {
                     if (a.startsWith("-")) {
                         throw new UsageException("unknown option '" + a + "'");
@@ -137,8 +170,8 @@ public final class QuarantineCommand implements Command {
             return switch (sub) {
                 case "list" -> list(q, json, io);
                 case "show" -> show(q, data, parsed.get(0), json, io);
-                case "release" -> release(q, data, parsed, by, io);
-                default -> delete(q, data, parsed, io);
+                case "release" -> release(q, data, parsed, by, learnModel, io);
+                default -> delete(q, data, parsed, learnModel, io);
             };
         } catch (IOException e) {
             io.err().println("hygiene quarantine: " + e.getMessage());
@@ -209,9 +242,14 @@ public final class QuarantineCommand implements Command {
         return EXIT_OK;
     }
 
-    private static int release(Quarantine q, Path data, List<QueueId> ids, String by, Io io) throws IOException {
+    private static int release(Quarantine q, Path data, List<QueueId> ids, String by, Path learnModel, Io io)
+            throws IOException {
         int status = EXIT_OK;
         for (QueueId id : ids) {
+            if (learnModel != null && !learn(q, data, id, learnModel, false, io)) {
+                status = EXIT_ERROR;
+                continue;
+            }
             Optional<Quarantine.Release> r = q.release(id, data.resolve("spool"), by);
             if (r.isEmpty()) {
                 status = notHeld(id, data, io);
@@ -228,9 +266,13 @@ public final class QuarantineCommand implements Command {
         return status;
     }
 
-    private static int delete(Quarantine q, Path data, List<QueueId> ids, Io io) throws IOException {
+    private static int delete(Quarantine q, Path data, List<QueueId> ids, Path learnModel, Io io) throws IOException {
         int status = EXIT_OK;
         for (QueueId id : ids) {
+            if (learnModel != null && !learn(q, data, id, learnModel, true, io)) {
+                status = EXIT_ERROR;
+                continue;
+            }
             if (!q.delete(id)) {
                 status = notHeld(id, data, io);
                 continue;
@@ -238,6 +280,37 @@ public final class QuarantineCommand implements Command {
             io.out().println(id.value() + " deleted");
         }
         return status;
+    }
+
+    /**
+     * Learns a held message into a model file; {@code false} (with a message) when it is not held or cannot be
+     * learned, in which case it stays held.
+     */
+    private static boolean learn(Quarantine q, Path data, QueueId id, Path model, boolean spam, Io io)
+            throws IOException {
+        Optional<QuarantinedMessage> m = q.get(id);
+        if (m.isEmpty()) {
+            notHeld(id, data, io);
+            return false;
+        }
+        byte[] bytes;
+        try (InputStream in = m.get().content().openStream()) {
+            bytes = in.readAllBytes();
+        }
+        try {
+            BayesModel saved =
+                    BayesModels.learnInto(model, spam, List.of(MessageContent.ofBytes(bytes)), Tokenizer.create());
+            io.out()
+                    .printf(
+                            "%s learned as %s into %s (now %d spam, %d ham)%n",
+                            id.value(), spam ? "spam" : "ham", model, saved.spamMessages(), saved.hamMessages());
+            return true;
+        } catch (IOException e) {
+            io.err()
+                    .println("hygiene quarantine: " + id.value() + " not learned into " + model + ", still held: "
+                            + e.getMessage());
+            return false;
+        }
     }
 
     private static int notHeld(QueueId id, Path data, Io io) {

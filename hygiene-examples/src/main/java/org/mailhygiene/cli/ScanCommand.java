@@ -52,8 +52,9 @@ public final class ScanCommand implements Command {
     private static final String STDIN = "-";
     private static final String STDIN_NAME = "stdin";
     private static final Set<String> OWN_FLAGS =
-            Set.of("--json", "--help", "-h", "--", "--dns", "--client-ip", "--helo", "--mail-from");
-    private static final Set<String> VALUE_FLAGS = Set.of("--dns", "--client-ip", "--helo", "--mail-from");
+            Set.of("--json", "--help", "-h", "--", "--dns", "--client-ip", "--helo", "--mail-from", "--local-domains");
+    private static final Set<String> VALUE_FLAGS =
+            Set.of("--dns", "--client-ip", "--helo", "--mail-from", "--local-domains");
 
     private final List<ScannerOption> options;
 
@@ -111,6 +112,10 @@ public final class ScanCommand implements Command {
         sb.append(String.format("  %-22s %s\n", "--client-ip IP", "the SMTP client the messages came from (for SPF)"));
         sb.append(String.format("  %-22s %s\n", "--helo NAME", "the client's HELO/EHLO name"));
         sb.append(String.format("  %-22s %s\n", "--mail-from ADDR", "the envelope sender (MAIL FROM), default <>"));
+        sb.append(String.format(
+                "  %-22s %s\n",
+                "--local-domains D,...",
+                "our mail domains: --bayes calls a bounce for mail not from them backscatter"));
         sb.append(String.format("  %-22s %s\n", "-h, --help", "show this help"));
         sb.append("\nexit status: 0 all clean, 1 something found, 2 an error (an error wins over a finding)\n");
         return sb.toString();
@@ -267,7 +272,15 @@ public final class ScanCommand implements Command {
                         ? Optional.of(ScanSettings.parseIp("--client-ip", values.get("--client-ip")))
                         : Optional.empty(),
                 Optional.ofNullable(values.get("--helo")),
-                Optional.ofNullable(values.get("--mail-from")));
+                Optional.ofNullable(values.get("--mail-from")),
+                values.containsKey("--local-domains")
+                        ? ScanSettings.parseDomains("--local-domains", values.get("--local-domains"))
+                        : List.of());
+        if (!settings.localDomains().isEmpty()
+                && scanners.stream().noneMatch(c -> c.option() instanceof BayesScannerOption)) {
+            throw new UsageException("--local-domains goes with --bayes (e.g. --builtin --bayes default --local-domains"
+                    + " example.org)");
+        }
         for (String v : values.values()) {
             if (v.indexOf('\r') >= 0 || v.indexOf('\n') >= 0) {
                 throw new UsageException("option values must not contain line breaks");

@@ -2,12 +2,14 @@ package org.mailhygiene.cli;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The settings of {@code hygiene scan} that are not scanners: the DNS server for {@code --auth} ({@code --dns}) and
- * the SMTP context given to every message ({@code --client-ip}, {@code --helo}, {@code --mail-from}).
+ * The settings of {@code hygiene scan} that are not scanners: the DNS server for {@code --auth} ({@code --dns}), the
+ * SMTP context given to every message ({@code --client-ip}, {@code --helo}, {@code --mail-from}) and our mail domains
+ * for the classifier's backscatter detection ({@code --local-domains}).
  *
  * <p>Immutable and thread-safe.
  *
@@ -15,16 +17,59 @@ import java.util.Optional;
  * @param clientIp the SMTP client's address, empty if not given
  * @param helo the HELO name, empty if not given
  * @param mailFrom the reverse path, empty if not given (the null sender)
+ * @param localDomains our mail domains ({@code --local-domains}), empty for no backscatter detection
  */
 public record ScanSettings(
         Optional<InetSocketAddress> dns,
         Optional<InetAddress> clientIp,
         Optional<String> helo,
-        Optional<String> mailFrom) {
+        Optional<String> mailFrom,
+        List<String> localDomains) {
 
-    /** No DNS server, no SMTP context. */
+    /** No DNS server, no SMTP context, no local domains. */
     public static final ScanSettings DEFAULTS =
-            new ScanSettings(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+            new ScanSettings(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), List.of());
+
+    /**
+     * Settings without local domains.
+     *
+     * @param dns the DNS server to ask, empty for the system's
+     * @param clientIp the SMTP client's address, empty if not given
+     * @param helo the HELO name, empty if not given
+     * @param mailFrom the reverse path, empty if not given (the null sender)
+     */
+    public ScanSettings(
+            Optional<InetSocketAddress> dns,
+            Optional<InetAddress> clientIp,
+            Optional<String> helo,
+            Optional<String> mailFrom) {
+        this(dns, clientIp, helo, mailFrom, List.of());
+    }
+
+    /**
+     * Parses {@code --local-domains}: domains separated by commas or blanks.
+     *
+     * @param flag the option's name, for the message
+     * @param value the text
+     * @return the domains
+     * @throws UsageException if the list is empty or an entry is not a domain name
+     */
+    public static List<String> parseDomains(String flag, String value) throws UsageException {
+        List<String> out = new java.util.ArrayList<>();
+        for (String d : value.split("[,\\s]+")) {
+            if (d.isEmpty()) {
+                continue;
+            }
+            if (!d.matches("\\.?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*")) {
+                throw new UsageException(flag + ": not a domain: '" + d + "'");
+            }
+            out.add(d);
+        }
+        if (out.isEmpty()) {
+            throw new UsageException(flag + " needs at least one domain, e.g. example.org");
+        }
+        return List.copyOf(out);
+    }
 
     /**
      * Validates the components.
@@ -36,6 +81,7 @@ public record ScanSettings(
         Objects.requireNonNull(clientIp, "clientIp");
         Objects.requireNonNull(helo, "helo");
         Objects.requireNonNull(mailFrom, "mailFrom");
+        localDomains = List.copyOf(localDomains);
     }
 
     /**

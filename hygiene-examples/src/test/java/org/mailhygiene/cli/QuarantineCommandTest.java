@@ -23,6 +23,11 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.api.routing.StaticRouter;
+import org.mailhygiene.scanners.bayes.BayesModel;
+import org.mailhygiene.scanners.bayes.BayesModels;
+import org.mailhygiene.scanners.bayes.TokenEvidence;
+import org.mailhygiene.scanners.bayes.Tokenizer;
+import org.mailhygiene.scanners.bayes.WatchedModelFile;
 import org.mailhygiene.scanners.builtin.SignatureScanner;
 import org.mailhygiene.smtp.access.AcceptedDomains;
 import org.mailhygiene.smtp.topology.Node;
@@ -132,6 +137,68 @@ class QuarantineCommandTest {
             }
             assertThat(sink.messages()).hasSize(1);
         }
+    }
+
+    @Test
+    void releaseWithLearnHamAndDeleteWithLearnSpamTeachTheModelThatAWatchingScannerPicksUp() throws Exception {
+        Path model = dir.resolve("site.model");
+        String ham;
+        String spam;
+        try (SmtpSink sink = SmtpSink.start();
+                Node node = gateway(sink)) {
+            ham = heldId(
+                    send(node.address(), "s@example.net", "alice@dept-a.example", SampleMessages.eicarAttachment()));
+            spam = heldId(
+                    send(node.address(), "t@example.net", "alice@dept-a.example", SampleMessages.eicarAttachment()));
+        }
+        // a model file that exists and is watched, as a running node's bayes:MODEL is
+        BayesModels.learnInto(model, true, List.of(), Tokenizer.create());
+        WatchedModelFile watched = WatchedModelFile.open(model);
+        BayesModel before = watched.current();
+
+        // a broken model: nothing is learned and the message stays held
+        Path broken = dir.resolve("broken.model");
+        Files.writeString(broken, "not a model");
+        Run refused =
+                Run.main("quarantine", "release", "--data", dir.toString(), "--learn-ham", broken.toString(), ham);
+        assertThat(refused.status()).isEqualTo(2);
+        assertThat(refused.err()).contains(ham + " not learned into " + broken + ", still held");
+        assertThat(Run.main("quarantine", "list", "--data", dir.toString()).out())
+                .contains(ham);
+
+        Run released =
+                Run.main("quarantine", "release", "--data", dir.toString(), "--learn-ham", model.toString(), ham);
+        assertThat(released.status()).as(released.err()).isZero();
+        assertThat(released.out())
+                .contains(ham + " learned as ham into " + model)
+                .contains(ham + " released by");
+        Run deleted =
+                Run.main("quarantine", "delete", "--data", dir.toString(), "--learn-spam", model.toString(), spam);
+        assertThat(deleted.status()).as(deleted.err()).isZero();
+        assertThat(deleted.out())
+                .contains(spam + " learned as spam into " + model)
+                .contains(spam + " deleted");
+
+        BayesModel saved = BayesModel.load(model);
+        assertThat(saved.hamMessages()).isEqualTo(before.hamMessages() + 1);
+        assertThat(saved.spamMessages()).isEqualTo(before.spamMessages() + 1);
+        // the token of the quarantined attachment was learned once as ham, once as spam
+        TokenEvidence ext = saved.evidence("ext:com");
+        TokenEvidence extBefore = before.evidence("ext:com");
+        assertThat(ext.hamCount()).isEqualTo(extBefore.hamCount() + 1);
+        assertThat(ext.spamCount()).isEqualTo(extBefore.spamCount() + 1);
+        // the watching scanner loads the replaced file (what a running node does every 2 s)
+        assertThat(watched.checkNow()).isTrue();
+        assertThat(watched.current().hamMessages()).isEqualTo(saved.hamMessages());
+
+        assertThat(Run.main("quarantine", "release", "--data", dir.toString(), "--learn-spam", "m", ham)
+                        .err())
+                .contains("--learn-spam goes with 'delete'");
+    }
+
+    private static String heldId(String reply) {
+        assertThat(reply).startsWith("250").contains("held as ");
+        return reply.replaceAll(".*held as ([0-9A-Z]+).*", "$1");
     }
 
     @Test

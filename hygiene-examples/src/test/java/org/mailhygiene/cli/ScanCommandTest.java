@@ -3,6 +3,7 @@ package org.mailhygiene.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,6 +19,42 @@ class ScanCommandTest {
 
     private Path write(Sample s) throws IOException {
         return Files.write(dir.resolve(s.fileName()), s.bytes());
+    }
+
+    @Test
+    void localDomainsTellBackscatterFromOurOwnBounces() throws IOException {
+        Path ours =
+                Files.writeString(dir.resolve("ours.eml"), dsn("alice@dept-a.example"), StandardCharsets.ISO_8859_1);
+        Path theirs =
+                Files.writeString(dir.resolve("theirs.eml"), dsn("x@forged.example"), StandardCharsets.ISO_8859_1);
+        Run r = Run.main(
+                "scan", "--bayes", "default", "--local-domains", "dept-a.example", ours.toString(), theirs.toString());
+        assertThat(r.outLines()).hasSize(2);
+        assertThat(r.outLines().get(0)).isEqualTo(ours + ": OK");
+        assertThat(r.outLines().get(1))
+                .startsWith(theirs + ": SUSPICIOUS Backscatter")
+                .contains("BAYES_BACKSCATTER");
+        // without local domains a bounce is just a bounce
+        assertThat(Run.main("scan", "--bayes", "default", theirs.toString()).outLines())
+                .containsExactly(theirs + ": OK");
+        Run alone = Run.main("scan", "--builtin", "--local-domains", "dept-a.example", ours.toString());
+        assertThat(alone.status()).isEqualTo(2);
+        assertThat(alone.err()).contains("--local-domains goes with --bayes");
+        assertThat(Run.main("scan", "--bayes", "default", "--local-domains", "a@b.example", ours.toString())
+                        .err())
+                .contains("--local-domains: not a domain: 'a@b.example'");
+    }
+
+    private static String dsn(String originalFrom) {
+        return "Return-Path: <>\r\nFrom: MAILER-DAEMON@mx.remote.example (Mail Delivery System)\r\n"
+                + "To: alice@dept-a.example\r\nSubject: Undelivered Mail Returned to Sender\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: multipart/report; report-type=delivery-status; boundary=\"b1\"\r\n\r\n"
+                + "--b1\r\nContent-Type: text/plain\r\n\r\nThe mail system could not deliver your message.\r\n"
+                + "--b1\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.remote.example\r\n\r\n"
+                + "Final-Recipient: rfc822; bob@remote.example\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+                + "--b1\r\nContent-Type: message/rfc822\r\n\r\nFrom: " + originalFrom + "\r\nTo: bob@remote.example\r\n"
+                + "Subject: hello\r\nMessage-ID: <1@" + originalFrom.substring(originalFrom.indexOf('@') + 1)
+                + ">\r\n\r\nhello\r\n--b1--\r\n";
     }
 
     @Test

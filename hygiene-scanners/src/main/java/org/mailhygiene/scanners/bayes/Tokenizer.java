@@ -44,10 +44,17 @@ public final class Tokenizer {
      * ...), HTML without a plain-text alternative ({@code mime:html-only}), an RFC 2047 encoded Subject or From that is
      * plain ASCII once decoded ({@code subject:encoded-ascii}), a Reply-To or Message-ID domain other than the From
      * domain ({@code hdr:reply-to-differs}, {@code hdr:message-id-differs}) and 8-bit text without a declared charset
-     * or declared as US-ASCII ({@code charset:undeclared-8bit}); and no {@code received-count:0} any more. Models learned with an older version still load and classify; they
-     * simply lack the newer tokens until retrained.
+     * or declared as US-ASCII ({@code charset:undeclared-8bit}); and no {@code received-count:0} any more. Version 4
+     * adds URL and HTML shape ({@code url-shortener}, {@code url-userinfo}, {@code url-port}, {@code url-domains:<n>}
+     * for the number of distinct registrable domains linked, {@code html:hidden}, {@code html:tiny-font},
+     * {@code html:image-only}), encoding oddities ({@code enc:base64-text} for base64 text parts,
+     * {@code charset:mixed} for several declared charsets) and, only for mail that has a {@code Received} field, header
+     * anomalies ({@code hdr:no-date}, {@code hdr:no-message-id}, {@code hdr:from-name-address} for a From display name
+     * holding an address of another domain); From's address is now the one in angle brackets when there is one.
+     * Models learned with an older version still load and classify; they simply lack the newer tokens until
+     * retrained.
      */
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
 
     /** Decoded text bytes read per part, 256 KiB. */
     public static final int DEFAULT_MAX_TEXT_BYTES = 256 * 1024;
@@ -140,7 +147,31 @@ public final class Tokenizer {
         if (tokens.contains("type:text/html") && !tokens.contains("type:text/plain")) {
             tokens.add("mime:html-only");
         }
+        summary(tokens);
         return tokens;
+    }
+
+    /** Tokens that count over the whole message: distinct linked domains, distinct declared charsets. */
+    private static void summary(Set<String> tokens) {
+        Set<String> domains = new java.util.HashSet<>();
+        String charset = null;
+        boolean mixed = false;
+        for (String t : tokens) {
+            if (t.startsWith("url:")) {
+                domains.add(lastTwo(t.substring(4)));
+            } else if (t.startsWith("charset:") && !t.equals("charset:undeclared-8bit")) {
+                String c = t.substring(8);
+                mixed |= charset != null && !charset.equals(c) && !c.equals("us-ascii");
+                charset = charset == null && !c.equals("us-ascii") ? c : charset;
+            }
+        }
+        if (!domains.isEmpty()) {
+            int n = domains.size();
+            tokens.add("url-domains:" + (n <= 2 ? String.valueOf(n) : n <= 4 ? "3-4" : "5+"));
+        }
+        if (mixed) {
+            tokens.add("charset:mixed");
+        }
     }
 
     /**
@@ -169,12 +200,27 @@ public final class Tokenizer {
         if (!part.mimeType().startsWith("text/")) {
             return;
         }
+        if (part.transferEncoding().equals("base64") && part.fileName().isEmpty()) {
+            tokens.add("enc:base64-text");
+        }
         byte[] bytes = decoded.readNBytes(maxTextBytes);
         String text = TextDecoding.decode(bytes, part.charset().orElse(null));
         if (part.mimeType().equals("text/html")) {
             linkTargets(text, tokens);
             htmlStructure(text, tokens);
+            String html = text;
             text = htmlToText(text);
+            if (containsIgnoreCase(html, "<img")) {
+                int letters = 0;
+                for (int i = 0; i < text.length() && letters < IMAGE_ONLY_LETTERS; i++) {
+                    if (Character.isLetter(text.charAt(i))) {
+                        letters++;
+                    }
+                }
+                if (letters < IMAGE_ONLY_LETTERS) {
+                    tokens.add("html:image-only");
+                }
+            }
         }
         if (part.charset().isEmpty() || part.charset().get().equalsIgnoreCase("us-ascii")) {
             for (byte b : bytes) {
@@ -226,10 +272,75 @@ public final class Tokenizer {
             }
             if (end > hostStart) {
                 host(lower.substring(hostStart, end), tokens);
+                if (end < lower.length() && lower.charAt(end) == '@') {
+                    // http://www.bank.example@evil.example/: the real host follows the '@'
+                    tokens.add("url-userinfo");
+                    int real = end + 1;
+                    end = real;
+                    while (end < lower.length() && isHostChar(lower.charAt(end))) {
+                        end++;
+                    }
+                    while (end > real && (lower.charAt(end - 1) == '.' || lower.charAt(end - 1) == '-')) {
+                        end--;
+                    }
+                    if (end > real) {
+                        host(lower.substring(real, end), tokens);
+                    }
+                } else if (end + 1 < lower.length()
+                        && lower.charAt(end) == ':'
+                        && lower.charAt(end + 1) >= '0'
+                        && lower.charAt(end + 1) <= '9') {
+                    tokens.add("url-port");
+                }
             }
             from = Math.max(end, at + 1);
         }
     }
+
+    /** Whether {@code s} contains {@code lowerNeedle} ignoring ASCII case, without copying {@code s}. */
+    private static boolean containsIgnoreCase(String s, String lowerNeedle) {
+        char first = lowerNeedle.charAt(0);
+        int last = s.length() - lowerNeedle.length();
+        for (int i = 0; i <= last; i++) {
+            if (s.charAt(i) == first && s.regionMatches(true, i, lowerNeedle, 0, lowerNeedle.length())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Letters of text below which an HTML part with images counts as image-only. */
+    private static final int IMAGE_ONLY_LETTERS = 80;
+
+    /** Well-known URL shorteners (the link's real target is hidden). */
+    private static final Set<String> SHORTENERS = Set.of(
+            "bit.ly",
+            "tinyurl.com",
+            "goo.gl",
+            "t.co",
+            "ow.ly",
+            "is.gd",
+            "buff.ly",
+            "rebrand.ly",
+            "cutt.ly",
+            "tiny.cc",
+            "shorturl.at",
+            "rb.gy",
+            "t.ly",
+            "v.gd",
+            "s.id",
+            "bitly.com",
+            "lnkd.in",
+            "shorte.st",
+            "adf.ly",
+            "qr.net",
+            "x.co",
+            "u.to",
+            "clck.ru",
+            "tr.im",
+            "snipurl.com",
+            "shrinkurl.com",
+            "tinyurl.at");
 
     private static boolean isHostChar(char c) {
         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
@@ -239,6 +350,9 @@ public final class Tokenizer {
         tokens.add("url:" + host);
         if (isIpv4(host)) {
             tokens.add("url-ip");
+        }
+        if (SHORTENERS.contains(host)) {
+            tokens.add("url-shortener");
         }
         int last = host.lastIndexOf('.');
         int second = last > 0 ? host.lastIndexOf('.', last - 1) : -1;
@@ -295,6 +409,20 @@ public final class Tokenizer {
         }
         if (lower.contains("<iframe")) {
             tokens.add("html:iframe");
+        }
+        if (lower.contains("display:none")
+                || lower.contains("display: none")
+                || lower.contains("visibility:hidden")
+                || lower.contains("visibility: hidden")) {
+            tokens.add("html:hidden");
+        }
+        if (lower.contains("font-size:0")
+                || lower.contains("font-size: 0")
+                || lower.contains("font-size:1px")
+                || lower.contains("font-size: 1px")
+                || lower.contains("font-size:2px")
+                || lower.contains("font-size: 2px")) {
+            tokens.add("html:tiny-font");
         }
         int from = 0;
         int n = lower.length();
@@ -475,6 +603,8 @@ public final class Tokenizer {
         String fromDomain = null;
         String replyDomain = null;
         String idDomain = null;
+        boolean date = false;
+        boolean messageId = false;
         for (HeaderFields.Field f : fields) {
             String field = f.name();
             if (field.isEmpty() || field.length() > 40) {
@@ -506,7 +636,11 @@ public final class Tokenizer {
                         received(v, tokens);
                     }
                 }
-                case "message-id" -> idDomain = idDomain == null ? messageId(v, tokens) : idDomain;
+                case "message-id" -> {
+                    messageId = true;
+                    idDomain = idDomain == null ? messageId(v, tokens) : idDomain;
+                }
+                case "date" -> date = true;
                 case "x-mailer", "user-agent" -> {
                     String m = v.toLowerCase(Locale.ROOT);
                     tokens.add("x-mailer:" + (m.length() > 40 ? m.substring(0, 40) : m));
@@ -520,6 +654,13 @@ public final class Tokenizer {
             // no token for none: mail through a gateway always has one; only files and header-less corpora lack it,
             // and a token for that taught the model the corpus's format instead of its content
             tokens.add("received-count:" + Math.min(received, 10));
+            // absence is only a signal for mail that came through MTAs (files and header-less corpora lack all)
+            if (!date) {
+                tokens.add("hdr:no-date");
+            }
+            if (!messageId) {
+                tokens.add("hdr:no-message-id");
+            }
         }
         if (fromDomain != null && replyDomain != null && !lastTwo(fromDomain).equals(lastTwo(replyDomain))) {
             tokens.add("hdr:reply-to-differs");
@@ -644,16 +785,26 @@ public final class Tokenizer {
     }
 
     private static String address(String header, String value, Set<String> tokens) {
+        // the address is the one in angle brackets when there is one ("PayPal <x@evil.example>"), else the first
+        int lt = value.lastIndexOf('<');
         Matcher m = ADDRESS.matcher(value);
+        boolean found = (lt >= 0 && m.find(lt)) || m.find(0);
         String domain = null;
-        if (m.find()) {
+        if (found) {
             domain = m.group(2).toLowerCase(Locale.ROOT);
             tokens.add(header + ":" + m.group(1).toLowerCase(Locale.ROOT) + "@" + domain);
             tokens.add(header + "-domain:" + domain);
         } else {
             tokens.add(header + ":none");
         }
-        String display = m.find(0) ? value.substring(0, m.start()) : value;
+        String display = found ? value.substring(0, m.start()) : value;
+        if (found && header.equals("from")) {
+            Matcher shown = ADDRESS.matcher(display);
+            if (shown.find()
+                    && !lastTwo(shown.group(2).toLowerCase(Locale.ROOT)).equals(lastTwo(domain))) {
+                tokens.add("hdr:from-name-address");
+            }
+        }
         TextTokens.tokenize(display.replace("<", " ").replace("\"", " "), header + "-name:", tokens::add);
         return domain;
     }

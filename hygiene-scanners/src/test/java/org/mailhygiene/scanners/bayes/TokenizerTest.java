@@ -187,4 +187,63 @@ class TokenizerTest {
         Tokenizer.linkTargets(html, t);
         assertThat(t).contains("url:one.example", "url:two.example", "url:three.example");
     }
+
+    @Test
+    void version4UrlHtmlEncodingAndHeaderAnomaliesBecomeTokens() throws Exception {
+        String html = "<html><body><div style=\"display:none\">hidden words</div>"
+                + "<span style=\"font-size: 1px\">tiny</span><img src=\"http://img.example/a.png\">"
+                + "<a href=\"http://bit.ly/abc\">x</a> <a href=\"http://www.bank.example@evil.example/\">y</a>"
+                + " <a href=\"http://host.other.example:8080/p\">z</a></body></html>";
+        String b64 = java.util.Base64.getMimeEncoder().encodeToString(html.getBytes(StandardCharsets.US_ASCII));
+        String m = "Received: from a (b [198.51.100.1]) by c with SMTP; x\r\n"
+                + "From: \"service@bank.example\" <x@evil.example>\r\n"
+                + "Subject: verify\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=B\r\n\r\n"
+                + "--B\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                + java.util.Base64.getMimeEncoder().encodeToString("plain words".getBytes(StandardCharsets.US_ASCII))
+                + "\r\n--B\r\nContent-Type: text/html; charset=iso-8859-1\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                + b64 + "\r\n--B--\r\n";
+        Set<String> t = tokenizer.tokenize(MessageContent.ofString(m, StandardCharsets.US_ASCII));
+        assertThat(t)
+                .contains(
+                        "html:hidden",
+                        "html:tiny-font",
+                        "html:image-only",
+                        "url-shortener",
+                        "url-userinfo",
+                        "url-port",
+                        "url-domains:5+",
+                        "enc:base64-text",
+                        "charset:mixed",
+                        "hdr:no-date",
+                        "hdr:no-message-id",
+                        "hdr:from-name-address",
+                        "from:x@evil.example",
+                        "url:evil.example",
+                        "from-domain:evil.example",
+                        "plain",
+                        "words");
+    }
+
+    @Test
+    void version4TokensAreAbsentFromOrdinaryMailAndHeaderlessFiles() throws Exception {
+        String ordinary = "Received: from a (b [198.51.100.1]) by c with SMTP; x\r\n"
+                + "From: Alice Example <alice@corp.example>\r\nDate: Mon, 2 Sep 2002 07:30:37 -0400\r\n"
+                + "Message-ID: <1@corp.example>\r\nSubject: lunch\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+                + "<p>Shall we meet for lunch at noon near the office? See http://www.corp.example/menu for the"
+                + " menu of the day and the map. I booked the table by the window for four people.</p><img src=\"http://www.corp.example/logo.png\">\r\n";
+        Set<String> t = tokenizer.tokenize(MessageContent.ofString(ordinary, StandardCharsets.US_ASCII));
+        assertThat(t).contains("url-domains:1", "from:alice@corp.example");
+        assertThat(t)
+                .noneMatch(x -> x.startsWith("hdr:")
+                        || x.startsWith("html:")
+                        || x.startsWith("enc:")
+                        || x.equals("charset:mixed")
+                        || x.equals("url-shortener")
+                        || x.equals("url-userinfo")
+                        || x.equals("url-port"));
+        // without a Received field (a file, a header-less corpus) missing fields are no signal
+        Set<String> file =
+                tokenizer.tokenize(MessageContent.ofString("Subject: hi\r\n\r\nhello\r\n", StandardCharsets.US_ASCII));
+        assertThat(file).noneMatch(x -> x.startsWith("hdr:"));
+    }
 }

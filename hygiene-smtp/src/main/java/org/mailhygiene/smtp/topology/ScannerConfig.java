@@ -28,6 +28,7 @@ import org.mailhygiene.scanners.auth.AuthScanner;
 import org.mailhygiene.scanners.auth.dns.StubResolver;
 import org.mailhygiene.scanners.bayes.BayesModels;
 import org.mailhygiene.scanners.bayes.BayesScanner;
+import org.mailhygiene.scanners.bayes.BounceDetector;
 import org.mailhygiene.scanners.bayes.WatchedModelFile;
 import org.mailhygiene.scanners.builtin.EmbeddedScanners;
 import org.mailhygiene.scanners.clamd.ClamdAddress;
@@ -91,7 +92,7 @@ final class ScannerConfig {
             "command",
             List.of("timeout", "max-processes", "update", "update-interval", "update-jitter"),
             "bayes",
-            List.of("threshold", "reload-check"));
+            List.of("threshold", "reload-check", "local-domains"));
 
     /** Default interval of the PING probes of members marked down. */
     static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofSeconds(1);
@@ -430,7 +431,34 @@ final class ScannerConfig {
         }
         BayesScanner.Builder b = BayesScanner.builder(BayesModels.resolve(BayesModels.DEFAULT))
                 .threshold(threshold.orElse(BayesModels.DEFAULT_MODEL_THRESHOLD));
+        Optional<BounceDetector> detector = localDomains(c, s);
+        detector.ifPresent(b::detector);
         return b.build();
+    }
+
+    /**
+     * {@code bayes.local-domains = example.org, example.net}: our domains, for telling backscatter (bounces for mail we
+     * never sent) from our own bounces; absent means no backscatter detection.
+     */
+    private static Optional<BounceDetector> localDomains(ConfigFile c, Settings s) throws ConfigException {
+        Optional<String> v = s.string("bayes", "local-domains");
+        if (v.isEmpty()) {
+            return Optional.empty();
+        }
+        List<String> domains = new ArrayList<>();
+        for (String d : v.get().split("[,\\s]+")) {
+            if (d.isEmpty()) {
+                continue;
+            }
+            if (!d.matches("\\.?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*")) {
+                throw keyAt(c, "bayes.local-domains", "not a domain: '" + d + "'");
+            }
+            domains.add(d);
+        }
+        if (domains.isEmpty()) {
+            throw keyAt(c, "bayes.local-domains", "give at least one domain, e.g. example.org");
+        }
+        return Optional.of(BounceDetector.withLocalDomains(domains));
     }
 
     /**
@@ -472,9 +500,11 @@ final class ScannerConfig {
         }
         // One reload mechanism: the file is re-read by the service below when it changes, and opened afresh (through
         // the same WatchedModelFile) when the node's configuration is reloaded.
+        Optional<BounceDetector> detector = localDomains(c, s);
         WatchedModelFile file = WatchedModelFile.manual(model);
         BayesScanner.Builder b = BayesScanner.builder(file);
         threshold.ifPresent(b::threshold);
+        detector.ifPresent(b::detector);
         BayesScanner scanner = b.build();
         Duration every = s.duration("bayes", "reload-check").orElse(DEFAULT_RELOAD_CHECK);
         services.add(NodeService.every("bayes-reload", every, file::checkNow));
@@ -597,6 +627,10 @@ final class ScannerConfig {
                 return Optional.of(Duration.ZERO);
             }
             return c.duration(k);
+        }
+
+        Optional<String> string(String family, String setting) throws ConfigException {
+            return c.string(key(family, setting));
         }
 
         Optional<Double> decimal(String family, String setting) throws ConfigException {

@@ -202,6 +202,29 @@ class ScannerConfigTest {
     }
 
     @Test
+    void bayesLocalDomainsEnableBackscatterDetectionForTheDefaultModelAndAModelFile() throws Exception {
+        BayesModel.empty().save(dir.resolve("bayes.model"));
+        BayesScanner file = (BayesScanner) read("scanner = bayes:bayes.model\nbayes.local-domains = example.org, .Example.NET\n")
+                        .scanners()
+                        .get(0);
+        assertThat(file.detector().localDomains()).containsExactlyInAnyOrder("example.org", "example.net");
+        BayesScanner def = (BayesScanner) read("scanner = bayes:default\nbayes.local-domains = example.org\n")
+                .scanners()
+                .get(0);
+        assertThat(def.detector().localDomains()).containsExactly("example.org");
+        assertThat(((BayesScanner) read("scanner = bayes:default\n").scanners().get(0))
+                        .detector()
+                        .localDomains())
+                .isEmpty();
+        fails(
+                "scanner = bayes:default\nbayes.local-domains = user@example.org\n",
+                "node.conf line 7: bayes.local-domains: not a domain: 'user@example.org'");
+        fails(
+                "scanner = bayes:default\nbayes.local-domains = ,\n",
+                "node.conf line 7: bayes.local-domains: give at least one domain, e.g. example.org");
+    }
+
+    @Test
     void builtinIsTheEmbeddedSetAndClashesWithASecondAttachmentPolicy() throws Exception {
         Files.writeString(dir.resolve("policy.txt"), "defaults\n");
         assertThat(read("scanner = builtin\n").scanners().stream().map(Scanner::name))
