@@ -17,8 +17,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.function.Predicate;
-import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.events.HygieneListener;
 import org.mailhygiene.api.policy.Policy;

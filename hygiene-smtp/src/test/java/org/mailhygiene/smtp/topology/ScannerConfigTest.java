@@ -204,7 +204,8 @@ class ScannerConfigTest {
     @Test
     void bayesLocalDomainsEnableBackscatterDetectionForTheDefaultModelAndAModelFile() throws Exception {
         BayesModel.empty().save(dir.resolve("bayes.model"));
-        BayesScanner file = (BayesScanner) read("scanner = bayes:bayes.model\nbayes.local-domains = example.org, .Example.NET\n")
+        BayesScanner file =
+                (BayesScanner) read("scanner = bayes:bayes.model\nbayes.local-domains = example.org, .Example.NET\n")
                         .scanners()
                         .get(0);
         assertThat(file.detector().localDomains()).containsExactlyInAnyOrder("example.org", "example.net");
