@@ -1,8 +1,11 @@
 package org.mailhygiene.metrics;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import org.mailhygiene.api.Health;
+import org.mailhygiene.api.Scanner;
 
 /**
  * What {@code /health} answers: whether the service can accept mail now, and the state of each part it depends on.
@@ -41,6 +44,30 @@ public record HealthReport(boolean accepting, List<Component> components) {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(state, "state");
             Objects.requireNonNull(detail, "detail");
+        }
+
+        /**
+         * The component {@code scanner:NAME} for a scanner, from its {@link Scanner#health()}: {@code UP} and
+         * {@code DOWN} as reported, anything else {@code UNKNOWN}; a {@code health()} that throws is {@code DOWN} with
+         * the exception as detail. The relay's and the milter's {@code /health} build their scanner entries with it.
+         *
+         * @param scanner the scanner
+         * @return its component
+         * @throws NullPointerException if {@code scanner} is {@code null}
+         */
+        public static Component ofScanner(Scanner scanner) {
+            Health h;
+            try {
+                h = scanner.health();
+            } catch (RuntimeException e) {
+                h = Health.down(String.valueOf(e), Duration.ZERO);
+            }
+            State state = switch (h.status()) {
+                case UP -> State.UP;
+                case DOWN -> State.DOWN;
+                default -> State.UNKNOWN;
+            };
+            return new Component("scanner:" + scanner.name(), state, h.detail());
         }
     }
 

@@ -8,13 +8,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import org.mailhygiene.api.Envelope;
-import org.mailhygiene.api.Health;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.policy.Action;
@@ -149,21 +147,11 @@ public final class MilterMetrics implements MilterListener, MeterBinder {
                 ok ? HealthReport.State.UP : HealthReport.State.DOWN,
                 ok ? "accepting, " + server.activeConnections() + " connections open" : "not running"));
         for (Scanner s : scanners) {
-            Health h;
-            try {
-                h = s.health();
-            } catch (RuntimeException e) {
-                h = Health.down(String.valueOf(e), Duration.ZERO);
-            }
-            HealthReport.State state = switch (h.status()) {
-                case UP -> HealthReport.State.UP;
-                case DOWN -> HealthReport.State.DOWN;
-                default -> HealthReport.State.UNKNOWN;
-            };
-            if (state == HealthReport.State.DOWN) {
+            HealthReport.Component c = HealthReport.Component.ofScanner(s);
+            if (c.state() == HealthReport.State.DOWN) {
                 ok = false;
             }
-            parts.add(new HealthReport.Component("scanner:" + s.name(), state, h.detail()));
+            parts.add(c);
         }
         return new HealthReport(ok, parts);
     }

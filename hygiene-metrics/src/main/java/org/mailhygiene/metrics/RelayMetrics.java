@@ -207,21 +207,11 @@ public final class RelayMetrics implements SessionListener, DeliveryListener, Me
         parts.add(new HealthReport.Component(
                 "smtp", ok ? HealthReport.State.UP : HealthReport.State.DOWN, ok ? "accepting" : "not running"));
         for (Scanner s : node.scanners()) {
-            Health h;
-            try {
-                h = s.health();
-            } catch (RuntimeException e) {
-                h = Health.down(String.valueOf(e), Duration.ZERO);
-            }
-            HealthReport.State state = switch (h.status()) {
-                case UP -> HealthReport.State.UP;
-                case DOWN -> HealthReport.State.DOWN;
-                default -> HealthReport.State.UNKNOWN;
-            };
-            if (state == HealthReport.State.DOWN) {
+            HealthReport.Component c = HealthReport.Component.ofScanner(s);
+            if (c.state() == HealthReport.State.DOWN) {
                 ok = false;
             }
-            parts.add(new HealthReport.Component("scanner:" + s.name(), state, h.detail()));
+            parts.add(c);
         }
         node.sharedState()
                 .ifPresent(g -> parts.add(new HealthReport.Component(
