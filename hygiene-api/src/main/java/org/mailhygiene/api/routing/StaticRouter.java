@@ -101,19 +101,34 @@ public final class StaticRouter implements Router {
      * @return the matching entry's key, empty when the MX fallback applies
      */
     public Optional<String> matchingEntry(String domain) {
-        String d = Router.domainOf(domain);
-        if (entries.containsKey(d)) {
+        return matchingKey(entries.keySet(), domain);
+    }
+
+    /**
+     * The {@code smtproutes} matching rule over any set of patterns, for tables keyed like this router's (such as the
+     * relay's per-route TLS policies): the domain itself, then its {@code .suffix} patterns from the longest (not for
+     * an address literal {@code [..]}), then {@code ""}.
+     *
+     * @param keys the patterns: domains, {@code .suffix} entries and possibly {@code ""}, lower case
+     * @param domainOrAddress a domain or an address (the part after the last {@code @} is used)
+     * @return the matching pattern, empty when none matches
+     * @throws NullPointerException if an argument is {@code null}
+     */
+    public static Optional<String> matchingKey(java.util.Set<String> keys, String domainOrAddress) {
+        Objects.requireNonNull(keys, "keys");
+        String d = Router.domainOf(Objects.requireNonNull(domainOrAddress, "domainOrAddress"));
+        if (keys.contains(d)) {
             return Optional.of(d);
         }
         if (!d.startsWith("[")) {
             for (int dot = d.indexOf('.'); dot >= 0; dot = d.indexOf('.', dot + 1)) {
                 String suffix = d.substring(dot);
-                if (entries.containsKey(suffix)) {
+                if (keys.contains(suffix)) {
                     return Optional.of(suffix);
                 }
             }
         }
-        return entries.containsKey("") ? Optional.of("") : Optional.empty();
+        return keys.contains("") ? Optional.of("") : Optional.empty();
     }
 
     private Optional<Route> lookup(String domain) {

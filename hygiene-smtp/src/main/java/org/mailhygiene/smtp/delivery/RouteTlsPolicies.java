@@ -5,7 +5,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import org.mailhygiene.api.routing.Router;
+import org.mailhygiene.api.routing.StaticRouter;
 
 /**
  * The outbound TLS policy per route: a default for every destination and entries keyed by the same domain patterns
@@ -62,19 +62,7 @@ public final class RouteTlsPolicies {
      * @return the key, empty when the default policy applies
      */
     public Optional<String> matchingEntry(String domainOrAddress) {
-        String d = Router.domainOf(Objects.requireNonNull(domainOrAddress, "domainOrAddress"));
-        if (entries.containsKey(d)) {
-            return Optional.of(d);
-        }
-        if (!d.startsWith("[")) {
-            for (int dot = d.indexOf('.'); dot >= 0; dot = d.indexOf('.', dot + 1)) {
-                String suffix = d.substring(dot);
-                if (entries.containsKey(suffix)) {
-                    return Optional.of(suffix);
-                }
-            }
-        }
-        return entries.containsKey("") ? Optional.of("") : Optional.empty();
+        return StaticRouter.matchingKey(entries.keySet(), domainOrAddress);
     }
 
     /**
