@@ -6,7 +6,9 @@
 #
 # usage: benchmarks/scripts/milter-vs-clamav-milter.sh [N] [SIZES_KB] [CONCURRENCIES]
 #   defaults: N=1000, SIZES_KB="1 100", CONCURRENCIES="1 10"
-# environment: WARMUP (messages per JVM variant before measuring, default 6000: the JIT needs thousands),
+# environment: WARMUP (messages per JVM variant before measuring, default 24000: HotSpot compiles a method that runs
+#   once per message with C2 only after some 10,000 calls, and after a 6000-message warm-up its compiler threads still
+#   used 0.49 ms CPU per measured message; the "JIT" column shows what is left of that in each cell),
 #   WARMUP_C (per C variant, default 300), JAR (default hygiene-examples/target/hygiene.jar),
 #   PROFILE_DIR (if set: after the warm-up, record JFR on both JVMs while PROFILE_N messages (default 3000, 4 KB,
 #   10 parallel) go through each, write ours-*.jfr there, then measure as usual without JFR; JFR leaves a busy
@@ -38,6 +40,9 @@ trap cleanup EXIT
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 cpu_ticks() { local t=0 p; for p in "$@"; do [[ -r /proc/$p/stat ]] || continue
     t=$((t + $(awk '{sub(/^.*\) /,""); print $12+$13}' /proc/$p/stat))); done; echo "$t"; }
+jit_ticks() { local t=0 f; for f in /proc/"$1"/task/*; do
+    [[ "$(cat "$f/comm" 2>/dev/null)" == C[12]\ CompilerThre* ]] || continue
+    t=$((t + $(awk '{sub(/^.*\) /,""); print $12+$13}' "$f/stat"))); done; echo "$t"; }
 box_ticks() { awk '/^cpu /{print $2+$3+$4+$7+$8, $2+$3+$4+$5+$6+$7+$8}' /proc/stat; }
 sink_count() { tr '\r' '\n' <"$WORK/sink.out" | grep -o 'mesg=[0-9]*' | tail -1 | cut -d= -f2; }
 wait_port() { for _ in $(seq 300); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.2; done; return 1; }
@@ -165,9 +170,9 @@ milter_pid() { case $1 in clamav-milter) echo "$CM_PID";; ours-clamd) echo "$OUR
 run_cell() { # variant size_kb conc
     local v=$1 kb=$2 conc=$3 hz; hz=$(getconf CLK_TCK)
     local port=${PORT[$v]} mpid; mpid=$(milter_pid "$v")
-    local base m0 m1 c0 c1 b0 b1 start accept_end end
+    local base m0 m1 c0 c1 b0 b1 j0=0 j1=0 start accept_end end
     base=$(sink_count); base=${base:-0}
-    m0=$(cpu_ticks $mpid); c0=$(cpu_ticks $CLAMD_PID); b0=$(box_ticks)
+    m0=$(cpu_ticks $mpid); c0=$(cpu_ticks $CLAMD_PID); b0=$(box_ticks); [[ -n "$mpid" ]] && j0=$(jit_ticks "$mpid")
     start=$(date +%s.%N)
     smtp-source -s "$conc" -m "$N" -l $((kb * 1024)) -f bench@example.net -t user@example.test \
         127.0.0.1:"$port" >/dev/null 2>&1
@@ -175,25 +180,26 @@ run_cell() { # variant size_kb conc
     for _ in $(seq 12000); do [[ $(( $(sink_count) - base )) -ge $N ]] && break; sleep 0.05; done
     end=$(date +%s.%N)
     local got=$(( $(sink_count) - base ))
-    m1=$(cpu_ticks $mpid); c1=$(cpu_ticks $CLAMD_PID); b1=$(box_ticks)
+    m1=$(cpu_ticks $mpid); c1=$(cpu_ticks $CLAMD_PID); b1=$(box_ticks); [[ -n "$mpid" ]] && j1=$(jit_ticks "$mpid")
     /usr/bin/python3 - "$v" "$kb" "$conc" "$N" "$got" "$start" "$accept_end" "$end" "$m0" "$m1" "$c0" "$c1" "$hz" \
-        "$b0" "$b1" "${mpid:-none}" <<'PY'
+        "$b0" "$b1" "${mpid:-none}" "$j0" "$j1" <<'PY'
 import sys
-v, kb, conc, n, got, s, a, e, m0, m1, c0, c1, hz, b0, b1, mpid = sys.argv[1:]
+v, kb, conc, n, got, s, a, e, m0, m1, c0, c1, hz, b0, b1, mpid, j0, j1 = sys.argv[1:]
 n, got, hz = int(n), int(got), int(hz)
 s, a, e = float(s), float(a), float(e)
 milter = "-" if mpid == "none" else f"{(int(m1) - int(m0)) * 1000.0 / hz / n:.2f}"
+jit = "-" if mpid == "none" or v == "clamav-milter" else f"{(int(j1) - int(j0)) * 1000.0 / hz / n:.2f}"
 clamd = f"{(int(c1) - int(c0)) * 1000.0 / hz / n:.2f}"
 busy0, total0 = map(int, b0.split()); busy1, total1 = map(int, b1.split())
 box = 100.0 * (busy1 - busy0) / max(1, total1 - total0)
 note = "" if got >= n else f" (only {got} of {n} delivered)"
-print(f"| {v} | {kb} KB | {conc} | {n / (a - s):.0f} | {n / (e - s):.0f} | {milter} | {clamd} | {box:.0f}%{note} |")
+print(f"| {v} | {kb} KB | {conc} | {n / (a - s):.0f} | {n / (e - s):.0f} | {milter} | {jit} | {clamd} | {box:.0f}%{note} |")
 PY
 }
 
 # Warm-up: every path, so the JVMs have compiled their hot loops (thousands of messages; the C daemons need little).
 for v in $VARIANTS; do
-    w=${WARMUP_C:-300}; [[ $v == *-clamd || $v == ours-* ]] && w=${WARMUP:-6000}
+    w=${WARMUP_C:-300}; [[ $v == *-clamd || $v == ours-* ]] && w=${WARMUP:-24000}
     for kb in 1 4 100; do
         smtp-source -s 10 -m $((w / 3)) -l $((kb * 1024)) -f bench@example.net -t user@example.test \
             127.0.0.1:"${PORT[$v]}" >/dev/null 2>&1
@@ -216,8 +222,8 @@ if [[ -n "${PROFILE_DIR:-}" ]]; then
 fi
 
 echo "uptime before: $(uptime), $(nproc) CPUs"
-echo "| variant | size | conc | accept msg/s | e2e msg/s | milter CPU ms/msg | clamd CPU ms/msg | machine CPU busy |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| variant | size | conc | accept msg/s | e2e msg/s | milter CPU ms/msg | of which JIT | clamd CPU ms/msg | machine CPU busy |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for kb in $SIZES; do
     for c in $CONCS; do
         for v in $VARIANTS; do

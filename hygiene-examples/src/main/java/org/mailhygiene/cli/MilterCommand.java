@@ -296,18 +296,9 @@ public final class MilterCommand implements Command {
                 if (stats != null && outcome.action().acceptsMessage()) {
                     stats.received();
                 }
-                LOG.info(
-                        "{} id={} client={} from=<{}> to={} size={} verdicts={} disposition={} result={}{}",
-                        node,
-                        outcome.mtaQueueId().orElse("-"),
-                        env.clientAddress().map(InetAddress::getHostAddress).orElse("-"),
-                        env.sender(),
-                        env.recipients().stream().map(r -> "<" + r + ">").toList(),
-                        content.size(),
-                        report == null ? "[]" : verdicts(report.results()),
-                        outcome.action(),
-                        outcome.action().acceptsMessage() ? "accepted" : outcome.reply(),
-                        outcome.progressReplies() > 0 ? " progress=" + outcome.progressReplies() : "");
+                if (LOG.isInfoEnabled()) {
+                    LOG.info(logLine(node, env, content, report, outcome));
+                }
             };
             MilterListener listener = metrics == null
                     ? log
@@ -432,11 +423,53 @@ public final class MilterCommand implements Command {
         }
     }
 
-    static String verdicts(List<ScanResult> results) {
-        List<String> out = new ArrayList<>();
+    /**
+     * The one log line per message: {@code NODE id=QUEUEID client=IP from=<S> to=[<R>, ...] size=N verdicts=[...]
+     * disposition=ACTION result=accepted|REPLY[ progress=N]}. Built in one buffer: it runs for every message.
+     */
+    static String logLine(String node, Envelope env, MessageContent content, ScanReport report, MilterOutcome outcome) {
+        StringBuilder sb = new StringBuilder(256)
+                .append(node)
+                .append(" id=")
+                .append(outcome.mtaQueueId().orElse("-"))
+                .append(" client=")
+                .append(env.clientAddress().map(InetAddress::getHostAddress).orElse("-"))
+                .append(" from=<")
+                .append(env.sender())
+                .append("> to=[");
+        List<?> recipients = env.recipients();
+        for (int i = 0; i < recipients.size(); i++) {
+            sb.append(i == 0 ? "<" : ", <").append(recipients.get(i)).append('>');
+        }
+        sb.append("] size=").append(content.size()).append(" verdicts=");
+        if (report == null) {
+            sb.append("[]");
+        } else {
+            appendVerdicts(sb, report.results());
+        }
+        sb.append(" disposition=")
+                .append(outcome.action())
+                .append(" result=")
+                .append(outcome.action().acceptsMessage() ? "accepted" : outcome.reply());
+        if (outcome.progressReplies() > 0) {
+            sb.append(" progress=").append(outcome.progressReplies());
+        }
+        return sb.toString();
+    }
+
+    private static void appendVerdicts(StringBuilder sb, List<ScanResult> results) {
+        sb.append('[');
+        boolean first = true;
         for (ScanResult r : results) {
+            if (!(r instanceof Verdict) && !(r instanceof ScanFailure)) {
+                continue;
+            }
+            if (!first) {
+                sb.append(' ');
+            }
+            first = false;
             if (r instanceof Verdict v) {
-                StringBuilder sb = new StringBuilder(v.scanner()).append(':').append(v.outcome());
+                sb.append(v.scanner()).append(':').append(v.outcome());
                 if (!v.threats().isEmpty()) {
                     sb.append('(').append(String.join(",", v.threats())).append(')');
                 }
@@ -445,12 +478,11 @@ public final class MilterCommand implements Command {
                     v.threshold().ifPresent(t -> sb.append(String.format(Locale.ROOT, "/%.1f", t)));
                     sb.append(')');
                 }
-                out.add(sb.toString());
             } else if (r instanceof ScanFailure f) {
-                out.add(f.scanner() + ":FAILED(" + f.kind() + ")");
+                sb.append(f.scanner()).append(":FAILED(").append(f.kind()).append(')');
             }
         }
-        return "[" + String.join(" ", out) + "]";
+        sb.append(']');
     }
 
     /** {@code IP:PORT} for {@code --admin}; port 0 picks a free port. */

@@ -1,6 +1,6 @@
 package org.mailhygiene.scanners;
 
-import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,6 +12,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -54,7 +55,14 @@ public final class VerdictCache {
     /** Default lease time in the shared tier: 60 seconds. */
     public static final Duration DEFAULT_LEASE_TIME = Duration.ofSeconds(60);
 
-    private final AsyncCache<Key, ScanResult> cache;
+    /** Finished verdicts. */
+    private final Cache<Key, Verdict> cache;
+    /**
+     * Scans in flight, one per key: later lookups of the key wait for its future. An entry leaves when its loader
+     * completes; {@link #invalidateAll()} drops them all, so that what they deliver afterwards is not cached.
+     */
+    private final ConcurrentHashMap<Key, CompletableFuture<ScanResult>> inFlight = new ConcurrentHashMap<>();
+
     private final long maximumSize;
     private final Duration expireAfterWrite;
     private final LongAdder hits = new LongAdder();
@@ -76,7 +84,7 @@ public final class VerdictCache {
                 .expireAfterWrite(b.expireAfterWrite)
                 .ticker(b.nanoClock::nanoTime)
                 .executor(Runnable::run)
-                .buildAsync();
+                .build();
     }
 
     /**
@@ -121,12 +129,16 @@ public final class VerdictCache {
      * @return the estimate
      */
     public long estimatedSize() {
-        return cache.synchronous().estimatedSize();
+        return cache.estimatedSize() + inFlight.size();
     }
 
-    /** Drops every cached verdict (in-flight scans still deliver to their waiters). */
+    /**
+     * Drops every cached verdict. In-flight scans still deliver to their waiters, but their verdicts are not cached
+     * (they may have been made before whatever made the caller invalidate).
+     */
     public void invalidateAll() {
-        cache.synchronous().invalidateAll();
+        inFlight.clear(); // first: a loader completing in between caches its verdict, which the next line drops
+        cache.invalidateAll();
     }
 
     /**
@@ -269,7 +281,7 @@ public final class VerdictCache {
      * The result of a lookup: the shared future of the key's scan, and whether the caller must run that scan.
      *
      * <p>The future holds a {@link Verdict}, or a {@link ScanFailure} for a shared scan that failed; a failure is
-     * removed from the cache before it is delivered, so it is never served to a later lookup.
+     * never cached, so it is never served to a later lookup.
      */
     final class Lookup {
         private final Key key;
@@ -297,22 +309,46 @@ public final class VerdictCache {
          * calls do nothing.
          */
         void complete(ScanResult result) {
-            if (result instanceof ScanFailure) {
-                cache.asMap().remove(key, future);
+            if (future.isDone()) {
+                return;
             }
+            // Atomic with invalidateAll's clearing of the same bin: a verdict is cached only while its scan is
+            // still the key's current one.
+            inFlight.computeIfPresent(key, (k, current) -> {
+                if (current != future) {
+                    return current;
+                }
+                if (result instanceof Verdict v) {
+                    cache.put(k, v);
+                }
+                return null;
+            });
             future.complete(result);
         }
     }
 
     Lookup lookup(Key key) {
+        Verdict cached = cache.getIfPresent(key);
+        if (cached != null) {
+            hits.increment();
+            return new Lookup(key, CompletableFuture.completedFuture(cached), false);
+        }
         CompletableFuture<ScanResult> mine = new CompletableFuture<>();
-        boolean[] created = new boolean[1];
-        CompletableFuture<ScanResult> f = cache.get(key, (k, executor) -> {
-            created[0] = true;
-            return mine;
-        });
-        (created[0] ? misses : hits).increment();
-        return new Lookup(key, f, created[0]);
+        CompletableFuture<ScanResult> theirs = inFlight.putIfAbsent(key, mine);
+        if (theirs != null) {
+            hits.increment();
+            return new Lookup(key, theirs, false);
+        }
+        // A loader of the same key may have finished between the miss above and the put: it cached its verdict first.
+        cached = cache.getIfPresent(key);
+        if (cached != null) {
+            inFlight.remove(key, mine);
+            mine.complete(cached);
+            hits.increment();
+            return new Lookup(key, mine, false);
+        }
+        misses.increment();
+        return new Lookup(key, mine, true);
     }
 
     /**

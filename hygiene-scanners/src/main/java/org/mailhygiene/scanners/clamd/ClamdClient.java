@@ -16,6 +16,8 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.mailhygiene.api.ScanFailure.Kind;
 import org.mailhygiene.internal.Checks;
 
@@ -50,6 +52,16 @@ public final class ClamdClient {
     public static final int DEFAULT_CHUNK_SIZE = 65536;
     /** The longest reply accepted; longer replies are protocol errors. */
     public static final int MAX_REPLY_BYTES = 1 << 20;
+
+    /**
+     * Idle selectors kept for later commands: opening one per command costs an epoll instance and an eventfd (five
+     * system calls and their closing). At most this many are kept, shared by every client in this class loader; a
+     * selector goes back only with no key registered and no wake-up pending.
+     */
+    private static final int MAX_IDLE_SELECTORS = 32;
+
+    private static final ConcurrentLinkedQueue<Selector> IDLE_SELECTORS = new ConcurrentLinkedQueue<>();
+    private static final AtomicInteger IDLE_SELECTOR_COUNT = new AtomicInteger();
 
     private final ClamdAddress address;
     private final Duration connectTimeout;
@@ -308,7 +320,7 @@ public final class ClamdClient {
                 ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
             }
             ch.configureBlocking(false);
-            sel = Selector.open();
+            sel = takeSelector();
             boolean connected = ch.connect(address.toSocketAddress());
             if (!connected) {
                 SelectionKey key = ch.register(sel, SelectionKey.OP_CONNECT);
@@ -340,6 +352,40 @@ public final class ClamdClient {
         } finally {
             closeQuietly(sel, ch);
         }
+    }
+
+    private static Selector takeSelector() throws IOException {
+        Selector s;
+        while ((s = IDLE_SELECTORS.poll()) != null) {
+            IDLE_SELECTOR_COUNT.decrementAndGet();
+            if (s.isOpen()) {
+                return s;
+            }
+        }
+        return Selector.open();
+    }
+
+    /**
+     * Keeps {@code sel} for a later command when its keys are all cancelled (they are deregistered here) and the pool
+     * has room; otherwise closes it. An interrupted thread may leave a wake-up pending, so its selector is closed.
+     */
+    private static void releaseSelector(Selector sel) {
+        try {
+            if (sel.isOpen() && !Thread.currentThread().isInterrupted()) {
+                sel.selectNow();
+                sel.selectedKeys().clear();
+                if (sel.keys().isEmpty()) {
+                    if (IDLE_SELECTOR_COUNT.incrementAndGet() <= MAX_IDLE_SELECTORS) {
+                        IDLE_SELECTORS.offer(sel);
+                        return;
+                    }
+                    IDLE_SELECTOR_COUNT.decrementAndGet();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // closed below
+        }
+        closeQuietly(sel);
     }
 
     private static void checkInterrupt() throws InterruptedException {
@@ -483,9 +529,12 @@ public final class ClamdClient {
             return ClamdScanReply.stripTerminators(out.toString(StandardCharsets.UTF_8));
         }
 
+        /** Closes the connection; the selector goes back to the pool when it is clean. */
         @Override
         public void close() {
-            closeQuietly(sel, ch);
+            key.cancel();
+            releaseSelector(sel);
+            closeQuietly(ch);
         }
     }
 

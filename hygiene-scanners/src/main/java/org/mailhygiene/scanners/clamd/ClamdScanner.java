@@ -141,6 +141,8 @@ public final class ClamdScanner implements Scanner {
     private final AtomicBoolean versionCheckRunning = new AtomicBoolean();
     /** The last version check; {@code null} before the first one and after a reload (check again). */
     private volatile VersionCheck lastVersionCheck;
+
+    private volatile Identity lastIdentity;
     /** The last complete answer, kept across reloads to tell whether a version changed. */
     private String lastKnownVersions;
 
@@ -569,17 +571,26 @@ public final class ClamdScanner implements Scanner {
             return Optional.empty();
         }
         long gen = generation.get();
+        Identity last = lastIdentity;
+        if (last != null && last.check() == check && last.generation() == gen) {
+            return last.text(); // the same string every message until the versions or the generation change
+        }
         // Until this scanner sends RELOAD itself, the identity names only what every node configured alike sees (the
         // instances, the size limit and their VERSION replies), so relay nodes sharing a verdict cache (Redis) share
         // verdicts. After its own RELOAD it becomes private to this instance: other nodes cannot know that reload.
-        return Optional.of(name + "["
+        Optional<String> text = Optional.of(name + "["
                 + clients.stream()
                         .map(c -> c.address().toString())
                         .reduce((a, b) -> a + "," + b)
                         .orElse("") + "] max=" + streamMaxLength
                 + (gen == 0 ? "" : " id=" + instanceToken + " gen=" + gen)
                 + " versions=" + check.versions());
+        lastIdentity = new Identity(check, gen, text);
+        return text;
     }
+
+    /** The last identity built, for the version check and reload generation it was built from. */
+    private record Identity(VersionCheck check, long generation, Optional<String> text) {}
 
     /**
      * The failover group over the instances, for monitoring ({@link FailoverGroup#members()}).
