@@ -6,11 +6,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.ScanFailure;
+import org.mailhygiene.api.ScanResult;
 import org.mailhygiene.api.Verdict;
 
 class VerdictCacheTest {
@@ -72,4 +78,83 @@ class VerdictCacheTest {
         c.invalidateAll();
         assertThat(c.estimatedSize()).isZero();
     }
+
+    @Test
+    void aScanInFlightDuringInvalidateAllDeliversToItsWaitersButIsNotCached() {
+        VerdictCache c = VerdictCache.create();
+        VerdictCache.Key key = new VerdictCache.Key("s/1", "cd");
+        VerdictCache.Lookup loader = c.lookup(key);
+        VerdictCache.Lookup waiter = c.lookup(key);
+        c.invalidateAll();
+        loader.complete(Verdict.clean("s", Duration.ZERO));
+        assertThat(waiter.future().join()).isInstanceOf(Verdict.class);
+        assertThat(c.lookup(key).loader())
+                .as("made before the invalidation: scanned again")
+                .isTrue();
+    }
+
+    @Test
+    void onlyTheFirstCompletionCounts() {
+        VerdictCache c = VerdictCache.create();
+        VerdictCache.Key key = new VerdictCache.Key("s/1", "ef");
+        VerdictCache.Lookup loader = c.lookup(key);
+        ScanFailure timedOut = new ScanFailure("s", ScanFailure.Kind.TIMED_OUT, "deadline", Duration.ZERO);
+        loader.complete(timedOut);
+        loader.complete(Verdict.clean("s", Duration.ZERO)); // the scanner finished after its deadline
+        assertThat(loader.future().join()).isSameAs(timedOut);
+        assertThat(c.lookup(key).loader()).isTrue();
+    }
+
+    @Test
+    void verdictsExpireAfterWrite() {
+        AtomicLong nanos = new AtomicLong();
+        VerdictCache c = VerdictCache.builder()
+                .expireAfterWrite(Duration.ofMinutes(10))
+                .nanoClock(nanos::get)
+                .build();
+        VerdictCache.Key key = new VerdictCache.Key("s/1", "01");
+        nanos.set(Duration.ofMinutes(5).toNanos()); // the scan took five minutes: expiry counts from its verdict
+        c.lookup(key).complete(Verdict.clean("s", Duration.ZERO));
+        nanos.addAndGet(Duration.ofMinutes(10).minusSeconds(1).toNanos());
+        assertThat(c.lookup(key).loader()).isFalse();
+        nanos.addAndGet(Duration.ofSeconds(2).toNanos());
+        assertThat(c.lookup(key).loader()).isTrue();
+    }
+
+    @Test
+    void concurrentLookupsOfOneKeyShareOneScan() throws Exception {
+        VerdictCache c = VerdictCache.create();
+        int threads = 8;
+        for (int round = 0; round < 200; round++) {
+            VerdictCache.Key key = new VerdictCache.Key("s/1", "k" + round);
+            CyclicBarrier start = new CyclicBarrier(threads);
+            AtomicInteger loaders = new AtomicInteger();
+            List<Thread> ts = new ArrayList<>();
+            List<ScanResultHolder> got = Collections.synchronizedList(new ArrayList<>());
+            for (int t = 0; t < threads; t++) {
+                Thread th = new Thread(() -> {
+                    try {
+                        start.await();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                    VerdictCache.Lookup l = c.lookup(key);
+                    if (l.loader()) {
+                        loaders.incrementAndGet();
+                        l.complete(Verdict.clean("s", Duration.ZERO));
+                    }
+                    got.add(new ScanResultHolder(l.future().join()));
+                });
+                th.start();
+                ts.add(th);
+            }
+            for (Thread th : ts) {
+                th.join();
+            }
+            assertThat(loaders.get()).as("round %d", round).isEqualTo(1);
+            assertThat(got).hasSize(threads).allMatch(h -> h.result() instanceof Verdict);
+        }
+    }
+
+    private record ScanResultHolder(ScanResult result) {}
 }

@@ -30,7 +30,9 @@ import org.mailhygiene.internal.Checks;
  * length), so a message is never held in heap. Every I/O wait is bounded: connecting by the connect timeout, each
  * read or write by the read timeout (no progress for that long fails), and the whole command by the deadline passed
  * to it. A connection is opened for each command: the measurement in {@code benchmarks/README.md} found no gain from
- * IDSESSION pipelining or pooling on loopback, and clamd closes a connection after each reply outside IDSESSION.
+ * IDSESSION pipelining or pooling on loopback, and clamd closes a connection after each reply outside IDSESSION. The
+ * selector that bounds each connection's waits is reused: up to 32 idle selectors are kept, shared by every client, so
+ * a command does not open and close an epoll instance of its own.
  *
  * <p>Failures are {@link ClamdException}s whose {@link ClamdException#kind()} says what a scanner must report. When
  * clamd stops reading in the middle of a stream (StreamMaxLength), the client usually sees a broken pipe or reset
@@ -352,6 +354,11 @@ public final class ClamdClient {
         } finally {
             closeQuietly(sel, ch);
         }
+    }
+
+    /** The number of idle selectors kept now (for tests). */
+    static int idleSelectors() {
+        return IDLE_SELECTOR_COUNT.get();
     }
 
     private static Selector takeSelector() throws IOException {
