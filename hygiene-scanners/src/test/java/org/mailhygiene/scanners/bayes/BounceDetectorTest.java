@@ -258,10 +258,9 @@ class BounceDetectorTest {
     @Test
     void chineseBounceInGb2312() throws Exception {
         Charset gb = Charset.forName("GB2312");
-        byte[] m = concat(
-                ascii("From: Postmaster@mail.remote.example\r\nSubject: =?gb2312?B?" + b64("系统退信", gb)
-                        + "?=\r\nContent-Type: text/plain; charset=gb2312\r\nContent-Transfer-Encoding: base64\r\n\r\n"
-                        + b64("您发送的邮件无法发送到指定的地址。", gb) + "\r\n"));
+        byte[] m = concat(ascii("From: Postmaster@mail.remote.example\r\nSubject: =?gb2312?B?" + b64("系统退信", gb)
+                + "?=\r\nContent-Type: text/plain; charset=gb2312\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                + b64("您发送的邮件无法发送到指定的地址。", gb) + "\r\n"));
         MailKind k = kind(detector, m);
         assertThat(k.kind()).isEqualTo(MailKind.Kind.BOUNCE);
         assertThat(k.evidence()).contains("from:postmaster", "subject:退信", "text:无法发送");
@@ -315,12 +314,15 @@ class BounceDetectorTest {
 
     @Test
     void diagnostics() {
-        assertThat(BounceDetector.diagnostic("host said: 550 5.1.1 <b@c>: user unknown")).contains("550 5.1.1");
+        assertThat(BounceDetector.diagnostic("host said: 550 5.1.1 <b@c>: user unknown"))
+                .contains("550 5.1.1");
         assertThat(BounceDetector.diagnostic("550-5.7.1 blocked")).contains("550 5.7.1");
-        assertThat(BounceDetector.diagnostic("no mailbox here by that name. (#5.1.1)")).contains("#5.1.1");
+        assertThat(BounceDetector.diagnostic("no mailbox here by that name. (#5.1.1)"))
+                .contains("#5.1.1");
         assertThat(BounceDetector.diagnostic("remote host said: 554 sorry")).contains("said:554");
         assertThat(BounceDetector.diagnostic("<<< 552 too much mail data")).contains("<<<552");
-        assertThat(BounceDetector.diagnostic("version 5.1.1 released, call 503-555-0100")).isEmpty();
+        assertThat(BounceDetector.diagnostic("version 5.1.1 released, call 503-555-0100"))
+                .isEmpty();
         assertThat(BounceDetector.diagnostic("we sold 450 4.5 tonnes")).isEmpty();
     }
 
