@@ -10,6 +10,8 @@
 #   DIR/bounces                      bounce parsers' test messages (four plain spam messages left out)
 #   DIR/bounces2                     bounces, auto-replies and feedback reports from other test suites, kept apart as a
 #                                    held-out set (flanker, mail gem, MailBounceDetector, froide, EmailEngine)
+#   DIR/bounces3                     bounces and out-of-office replies of two more suites (bounce-email gem, Alaveteli),
+#                                    less one Latvian newsletter that is neither
 #   DIR/bounces-exim                 Exim's own bounces, delay warnings and auto-replies from its test suite (messages
 #                                    of test/mail whose envelope sender is MAILER-DAEMON and that Exim made itself)
 #   DIR/phish0607                    Nazario's phishing2/phishing3 (2005-07) as text extracts (Subject line, then
@@ -30,6 +32,8 @@ cd "$dir"
 [ -d src-rgl ] || git clone -q --depth 1 https://github.com/rgl/MailBounceDetector src-rgl
 [ -d src-froide ] || git clone -q --depth 1 https://github.com/okfde/froide src-froide
 [ -d src-ee ] || git clone -q --depth 1 https://github.com/postalsys/emailengine src-ee
+[ -d src-wc ] || git clone -q --depth 1 https://github.com/whatcould/bounce-email src-wc
+[ -d src-alaveteli ] || git clone -q --depth 1 --no-checkout https://github.com/mysociety/alaveteli src-alaveteli
 [ -d src-exim ] || git clone -q --depth 1 https://github.com/Exim/exim src-exim
 mkdir -p nazario
 cp src-phish/phishing0.mbox src-phish/phishing1.mbox src-phish/20051114.mbox nazario/
@@ -65,6 +69,13 @@ for f in src-rgl/MailBounceDetector.Tests/Fixtures/bounce_*.eml; do cp "$f" "bou
 for f in src-froide/froide/bounce/testdata/*.txt; do cp "$f" "bounces2/froide-$(basename "$f")"; done
 for d in bounces autoreply complaints; do
     for f in src-ee/test/fixtures/$d/*.eml; do cp "$f" "bounces2/ee-$d-$(basename "$f")"; done
+done
+rm -rf bounces3 && mkdir bounces3
+for f in src-wc/test/bounces/*.txt; do
+    [ "$(basename "$f")" = tt_1234241664.txt ] || cp "$f" "bounces3/wc-$(basename "$f")"
+done
+for f in $(git -C src-alaveteli ls-tree --name-only HEAD spec/fixtures/files/ | grep -E 'track-response-|autoresponse-header'); do
+    git -C src-alaveteli show "HEAD:$f" > "bounces3/alaveteli-$(basename "$f")"
 done
 rm -rf bounces-exim && mkdir bounces-exim
 python3 - src-exim/test/mail bounces-exim <<'PY'
