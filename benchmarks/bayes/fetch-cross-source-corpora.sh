@@ -8,6 +8,12 @@
 #   DIR/enron/enronN/{ham,spam}      Enron-Spam as distributed (Subject line, then the body)
 #   DIR/enron-eml/enronN/{ham,spam}  the same with a blank line after the Subject line
 #   DIR/bounces                      bounce parsers' test messages (four plain spam messages left out)
+#   DIR/bounces2                     bounces, auto-replies and feedback reports from other test suites, kept apart as a
+#                                    held-out set (flanker, mail gem, MailBounceDetector, froide, EmailEngine)
+#   DIR/bounces3                     bounces and out-of-office replies of two more suites (bounce-email gem, Alaveteli),
+#                                    less one Latvian newsletter that is neither
+#   DIR/bounces-exim                 Exim's own bounces, delay warnings and auto-replies from its test suite (messages
+#                                    of test/mail whose envelope sender is MAILER-DAEMON and that Exim made itself)
 #   DIR/phish0607                    Nazario's phishing2/phishing3 (2005-07) as text extracts (Subject line, then
 #                                    the text), made into mail like enron-eml (the repository's phish/ folder)
 #   DIR/gen-train, DIR/gen-test      hygiene corpus --count 600, seeds 3 and 7
@@ -21,6 +27,14 @@ cd "$dir"
 [ -d src-bp ] || git clone -q --depth 1 https://github.com/rjbs/Mail-DeliveryStatus-BounceParser src-bp
 [ -d src-nbh ] || git clone -q --depth 1 https://github.com/prasad83/node-bounce-handler src-nbh
 [ -d src-flufl ] || git clone -q --depth 1 https://github.com/wRAR/flufl.bounce src-flufl
+[ -d src-flanker ] || git clone -q --depth 1 --no-checkout https://github.com/mailgun/flanker src-flanker
+[ -d src-mail ] || git clone -q --depth 1 https://github.com/mikel/mail src-mail
+[ -d src-rgl ] || git clone -q --depth 1 https://github.com/rgl/MailBounceDetector src-rgl
+[ -d src-froide ] || git clone -q --depth 1 https://github.com/okfde/froide src-froide
+[ -d src-ee ] || git clone -q --depth 1 https://github.com/postalsys/emailengine src-ee
+[ -d src-wc ] || git clone -q --depth 1 https://github.com/whatcould/bounce-email src-wc
+[ -d src-alaveteli ] || git clone -q --depth 1 --no-checkout https://github.com/mysociety/alaveteli src-alaveteli
+[ -d src-exim ] || git clone -q --depth 1 https://github.com/Exim/exim src-exim
 mkdir -p nazario
 cp src-phish/phishing0.mbox src-phish/phishing1.mbox src-phish/20051114.mbox nazario/
 for e in enron3 enron4 enron5 enron6; do
@@ -46,6 +60,38 @@ for f in src-bp/t/corpus/* src-nbh/eml/* src-flufl/flufl/bounce/tests/data/*; do
         *) cp "$f" "bounces/$(echo "$f" | tr / _)" ;;
     esac
 done
+rm -rf bounces2 && mkdir bounces2
+for f in $(git -C src-flanker ls-tree --name-only HEAD tests/fixtures/messages/bounce/); do
+    git -C src-flanker show "HEAD:$f" > "bounces2/flanker-$(basename "$f")"   # (a large unrelated fixture breaks checkout)
+done
+cp src-mail/spec/fixtures/emails/multipart_report_emails/*.eml bounces2/
+for f in src-rgl/MailBounceDetector.Tests/Fixtures/bounce_*.eml; do cp "$f" "bounces2/rgl-$(basename "$f")"; done
+for f in src-froide/froide/bounce/testdata/*.txt; do cp "$f" "bounces2/froide-$(basename "$f")"; done
+for d in bounces autoreply complaints; do
+    for f in src-ee/test/fixtures/$d/*.eml; do cp "$f" "bounces2/ee-$d-$(basename "$f")"; done
+done
+rm -rf bounces3 && mkdir bounces3
+for f in src-wc/test/bounces/*.txt; do
+    [ "$(basename "$f")" = tt_1234241664.txt ] || cp "$f" "bounces3/wc-$(basename "$f")"
+done
+for f in $(git -C src-alaveteli ls-tree --name-only HEAD spec/fixtures/files/ | grep -E 'track-response-|autoresponse-header'); do
+    git -C src-alaveteli show "HEAD:$f" > "bounces3/alaveteli-$(basename "$f")"
+done
+rm -rf bounces-exim && mkdir bounces-exim
+python3 - src-exim/test/mail bounces-exim <<'PY'
+import os, re, sys
+src, out = sys.argv[1], sys.argv[2]
+for f in sorted(os.listdir(src)):
+    p = os.path.join(src, f)
+    if not os.path.isfile(p):
+        continue
+    for i, m in enumerate(re.split(rb'(?m)^(?=From \S+ [A-Z][a-z]{2} [A-Z][a-z]{2} )', open(p, 'rb').read())):
+        if not m.startswith(b'From MAILER-DAEMON '):
+            continue
+        body = m.split(b'\n', 1)[1]
+        if b'Received: from EXIMUSER' in b'\n'.join(body.split(b'\n')[:5]):   # made by Exim itself
+            open(os.path.join(out, '%s-%d.eml' % (f, i)), 'wb').write(body)
+PY
 H="java -cp $root/hygiene-examples/target/hygiene.jar org.mailhygiene.cli.Main"
 [ -d gen-train ] || $H corpus --count 600 --seed 3 gen-train >/dev/null
 [ -d gen-test ] || $H corpus --count 600 --seed 7 gen-test >/dev/null

@@ -171,6 +171,175 @@ class BounceDetectorTest {
                 .containsExactly("report:disposition-notification");
     }
 
+    private static byte[] concat(byte[]... parts) {
+        int n = 0;
+        for (byte[] p : parts) {
+            n += p.length;
+        }
+        byte[] out = new byte[n];
+        int at = 0;
+        for (byte[] p : parts) {
+            System.arraycopy(p, 0, out, at, p.length);
+            at += p.length;
+        }
+        return out;
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static String b64(String s, Charset cs) {
+        return Base64.getEncoder().encodeToString(s.getBytes(cs));
+    }
+
+    @Test
+    void forgedBounceSenderAndSubjectOverASpamBodyIsOrdinaryMail() throws Exception {
+        String m = "Return-Path: <>\r\nFrom: Mail Delivery System <MAILER-DAEMON@mx.remote.example>\r\n"
+                + "Subject: Undelivered Mail Returned to Sender\r\n\r\n"
+                + "Buy cheap viagra cialis now, limited offer, best prices on meds\r\n";
+        assertThat(kind(detector, m)).isEqualTo(MailKind.ORDINARY);
+    }
+
+    @Test
+    void bounceThemedPhishingWithLinksAndNothingAnMtaAddsIsOrdinaryMail() throws Exception {
+        String m = "From: \"Mail Delivery System\" <support@mailbox-help.example>\r\n"
+                + "Subject: Undelivered messages: 5 messages could not be delivered\r\n"
+                + "Content-Type: text/html\r\n\r\n"
+                + "<p>5 incoming messages could not be delivered to your inbox.</p>"
+                + "<p><a href=\"http://mailbox-help.example/release\">Release your messages</a></p>\r\n";
+        assertThat(kind(detector, m)).isEqualTo(MailKind.ORDINARY);
+    }
+
+    @Test
+    void gmailStyleBounceFoundByItsDiagnostic() throws Exception {
+        String m = "From: Mail Delivery Subsystem <mailer-daemon@mail.remote.example>\r\n"
+                + "Subject: Delivery Status Notification (Failure)\r\nContent-Type: text/plain\r\n\r\n"
+                + "** Address not found **\r\nYour message wasn't delivered to bob@remote.example.\r\n"
+                + "Learn more at https://help.remote.example/nosuchuser\r\n\r\n"
+                + "The response from the remote server was:\r\n550 5.1.1 The email account does not exist.\r\n";
+        MailKind k = kind(detector, m);
+        assertThat(k.kind()).isEqualTo(MailKind.Kind.BOUNCE);
+        assertThat(k.evidence()).contains("from:mailer-daemon", "diagnostic:550 5.1.1");
+    }
+
+    @Test
+    void exchangeOnlineSenderWithItsGeneratedLocalPart() throws Exception {
+        String m = "From: Microsoft Outlook <MicrosoftExchange329e71ec88ae@corp.example>\r\n"
+                + "Subject: Undeliverable: quarterly numbers\r\nContent-Type: text/plain\r\n\r\n"
+                + "Your message to bob@corp.example couldn't be delivered.\r\n"
+                + "Remote Server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; not found'\r\n";
+        MailKind k = kind(detector, m);
+        assertThat(k.kind()).isEqualTo(MailKind.Kind.BOUNCE);
+        assertThat(k.evidence()).contains("from:microsoftexchange", "diagnostic:550 5.1.10");
+    }
+
+    @Test
+    void qmailDiagnosticAndAReturnPathOfTheDaemon() throws Exception {
+        String m = "Return-Path: <MAILER-DAEMON@mx.remote.example>\r\nFrom: scanner@gw.remote.example\r\n"
+                + "Subject: notice\r\n\r\nSorry, no mailbox here by that name. (#5.1.1)\r\n";
+        MailKind k = kind(detector, m);
+        assertThat(k.kind()).isEqualTo(MailKind.Kind.BOUNCE);
+        assertThat(k.evidence()).contains("return-path:mailer-daemon", "diagnostic:#5.1.1");
+    }
+
+    @Test
+    void withoutASenderSignalSubjectWordingAndQuotedOriginalAreNeeded() throws Exception {
+        String bounce = "From: admin@corp.example\r\nSubject: Non-Delivery: your report\r\n\r\n"
+                + "The message below could not be delivered to the following user: bob@corp.example\r\n\r\n"
+                + "Received: from mx.remote.example by mail.corp.example\r\n"
+                + "Message-ID: <1@remote.example>\r\nSubject: your report\r\n\r\nhello\r\n";
+        assertThat(kind(detector, bounce).evidence()).contains("subject:non-delivery", "quoted-original");
+        String notice = "From: shop@corp.example\r\nSubject: Your parcel could not be delivered\r\n\r\n"
+                + "The parcel could not be delivered to your address.\r\n";
+        assertThat(kind(detector, notice)).isEqualTo(MailKind.ORDINARY);
+    }
+
+    @Test
+    void chineseBounceInGb2312() throws Exception {
+        Charset gb = Charset.forName("GB2312");
+        byte[] m = concat(ascii("From: Postmaster@mail.remote.example\r\nSubject: =?gb2312?B?" + b64("系统退信", gb)
+                + "?=\r\nContent-Type: text/plain; charset=gb2312\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                + b64("您发送的邮件无法发送到指定的地址。", gb) + "\r\n"));
+        MailKind k = kind(detector, m);
+        assertThat(k.kind()).isEqualTo(MailKind.Kind.BOUNCE);
+        assertThat(k.evidence()).contains("from:postmaster", "subject:退信", "text:无法发送");
+    }
+
+    @Test
+    void japaneseCarrierStyleBounceInShiftJis() throws Exception {
+        Charset sjis = Charset.forName("Shift_JIS");
+        byte[] m = concat(
+                ascii("Return-Path: <>\r\nFrom: MAILER-DAEMON@mx.carrier.example\r\n"
+                        + "Subject: Mail System Error - Returned Mail\r\n"
+                        + "Content-Type: text/plain; charset=Shift_JIS\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"),
+                "次のアドレスへのメールは送信できませんでした。\r\n宛先のアドレスが存在しません。\r\n".getBytes(sjis));
+        MailKind k = kind(detector, m);
+        assertThat(k.kind()).isEqualTo(MailKind.Kind.BOUNCE);
+        assertThat(k.evidence()).contains("return-path:<>", "text:送信できませんでした");
+    }
+
+    @Test
+    void japaneseBounceInUtf8FromAJapaneseSenderName() throws Exception {
+        Charset utf8 = StandardCharsets.UTF_8;
+        byte[] m = ascii("From: =?UTF-8?B?" + b64("メール配信システム", utf8) + "?= <mail@isp.example>\r\n"
+                + "Subject: =?UTF-8?B?" + b64("メール送信失敗のお知らせ", utf8) + "?=\r\n"
+                + "Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                + b64("以下の宛先へのメール配信に失敗しました。宛先不明です。", utf8) + "\r\n");
+        MailKind k = kind(detector, m);
+        assertThat(k.kind()).isEqualTo(MailKind.Kind.BOUNCE);
+        assertThat(k.evidence()).contains("from:メール配信システム", "subject:送信失敗");
+    }
+
+    @Test
+    void autoRepliesInOtherLanguagesAndFormats() throws Exception {
+        assertThat(kind(detector, "From: a@b.example\r\nSubject: Abwesenheitsnotiz: Projekt\r\n\r\nbis Montag\r\n")
+                        .evidence())
+                .containsExactly("subject-names:abwesenheitsnotiz");
+        String latvian = "=?UTF-8?B?" + b64("Ārpus biroja automātiskā atbilde: plāns", StandardCharsets.UTF_8) + "?=";
+        assertThat(kind(detector, "From: a@b.example\r\nSubject: " + latvian + "\r\n\r\nx\r\n")
+                        .evidence())
+                .containsExactly("subject-names:automātiskā atbilde");
+        Charset jis = Charset.forName("ISO-2022-JP");
+        assertThat(kind(
+                                detector,
+                                "From: a@b.example\r\nSubject: =?ISO-2022-JP?B?" + b64("自動応答：不在のお知らせ", jis)
+                                        + "?=\r\n\r\nx\r\n")
+                        .evidence())
+                .containsExactly("subject-names:自動応答");
+        // a parcel "absence notice" (a common Japanese phishing theme) is no automatic reply; a reply saying 不在 is
+        String parcel = "=?UTF-8?B?" + b64("【配送】不在通知：お荷物をお預かりしています", StandardCharsets.UTF_8) + "?=";
+        assertThat(kind(detector, "From: info@parcel.example\r\nSubject: " + parcel + "\r\n\r\nhttp://x.example/\r\n"))
+                .isEqualTo(MailKind.ORDINARY);
+        String away = "=?UTF-8?B?" + b64("不在のお知らせ", StandardCharsets.UTF_8) + "?=";
+        assertThat(kind(
+                                detector,
+                                "From: a@b.example\r\nIn-Reply-To: <1@c.example>\r\nSubject: " + away + "\r\n\r\nx\r\n")
+                        .kind())
+                .isEqualTo(MailKind.Kind.AUTO_REPLY);
+        assertThat(kind(detector, "From: a@b.example\r\nX-Autogenerated: Reply\r\nSubject: Re: x\r\n\r\nx\r\n")
+                        .evidence())
+                .containsExactly("header:x-autogenerated");
+        String arf = "From: fbl@isp.example\r\nSubject: report\r\nContent-Type: multipart/mixed; boundary=z\r\n\r\n"
+                + "--z\r\nContent-Type: text/plain\r\n\r\nabuse report\r\n"
+                + "--z\r\nContent-Type: message/feedback-report\r\n\r\nFeedback-Type: abuse\r\n--z--\r\n";
+        assertThat(kind(detector, arf).evidence()).containsExactly("report:message/feedback-report");
+    }
+
+    @Test
+    void diagnostics() {
+        assertThat(BounceDetector.diagnostic("host said: 550 5.1.1 <b@c>: user unknown"))
+                .contains("550 5.1.1");
+        assertThat(BounceDetector.diagnostic("550-5.7.1 blocked")).contains("550 5.7.1");
+        assertThat(BounceDetector.diagnostic("no mailbox here by that name. (#5.1.1)"))
+                .contains("#5.1.1");
+        assertThat(BounceDetector.diagnostic("remote host said: 554 sorry")).contains("said:554");
+        assertThat(BounceDetector.diagnostic("<<< 552 too much mail data")).contains("<<<552");
+        assertThat(BounceDetector.diagnostic("version 5.1.1 released, call 503-555-0100"))
+                .isEmpty();
+        assertThat(BounceDetector.diagnostic("we sold 450 4.5 tonnes")).isEmpty();
+    }
+
     @Test
     void localDomainsAreValidated() {
         assertThatThrownBy(() -> BounceDetector.withLocalDomains(List.of("a@b")))

@@ -69,6 +69,16 @@ class DefaultModelTest {
     }
 
     @Test
+    void spamWithAForgedBounceSenderAndSubjectIsStillClassified() throws Exception {
+        BayesScanner scanner = BayesScanner.create(BayesModels.loadDefault());
+        String forged = "Return-Path: <>\r\nFrom: Mail Delivery System <MAILER-DAEMON@mx.remote.example>\r\n"
+                + "Subject: Undelivered Mail Returned to Sender\r\n\r\n"
+                + BounceDetectorTest.SPAMMY_ORIGINAL.substring(BounceDetectorTest.SPAMMY_ORIGINAL.indexOf("Buy"));
+        Verdict v = scanner.scan(Message.of(forged.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)));
+        assertThat(v.rules().get(0).name()).startsWith("BAYES_").isNotIn("BAYES_BOUNCE", "BAYES_AUTO_REPLY");
+    }
+
+    @Test
     void backscatterIsItsOwnVerdict() throws Exception {
         BayesScanner scanner = BayesScanner.builder(BayesModels.loadDefault())
                 .detector(BounceDetector.withLocalDomains(List.of("dept-a.example")))
