@@ -540,7 +540,11 @@ public final class BounceDetector {
                 evidence.add("report:" + t);
             }
         }
-        if (evidence.isEmpty()) {
+        // A Subject alone is what a spammer controls: "Automatic reply: ..." over links is classified like any mail,
+        // unless the message answers another one.
+        boolean answers = headers.has("in-reply-to") || headers.has("references") || nullSender;
+        boolean subjectMayDecide = answers || tokens.stream().noneMatch(t -> t.startsWith("url-domains:"));
+        if (evidence.isEmpty() && subjectMayDecide) {
             String opening = subject.strip();
             for (String start : AUTO_REPLY_SUBJECT_STARTS) {
                 if (opening.startsWith(start)) {
@@ -549,7 +553,7 @@ public final class BounceDetector {
                 }
             }
         }
-        if (evidence.isEmpty()) {
+        if (evidence.isEmpty() && subjectMayDecide) {
             firstContained(subject, AUTO_REPLY_SUBJECT_PHRASES).ifPresent(p -> evidence.add("subject-names:" + p));
         }
         if (evidence.isEmpty() && subject.startsWith("complaint about message from")) {
@@ -557,8 +561,7 @@ public final class BounceDetector {
         }
         if (evidence.isEmpty()) {
             Optional<String> s = firstContained(subject, AUTO_REPLY_SUBJECTS);
-            boolean reply = headers.has("in-reply-to") || headers.has("references") || nullSender;
-            if (s.isPresent() && reply) {
+            if (s.isPresent() && answers) {
                 evidence.add("subject:" + s.get());
                 evidence.add(nullSender ? "return-path:<>" : "reply-to-message");
             }

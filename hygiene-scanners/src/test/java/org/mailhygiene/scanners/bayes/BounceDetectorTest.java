@@ -212,6 +212,23 @@ class BounceDetectorTest {
     }
 
     @Test
+    void anAutoReplySubjectOverLinksIsOrdinaryMailUnlessItAnswersAMessage() throws Exception {
+        String spam = "From: Deals <deals@shop.example>\r\n"
+                + "Subject: Automatic reply: your order is waiting\r\n\r\n"
+                + "Claim your prize at http://prize-claim.example/now before midnight\r\n";
+        assertThat(kind(detector, spam)).isEqualTo(MailKind.ORDINARY);
+        assertThat(kind(detector, spam.replace("Automatic reply:", "Out of Office:")))
+                .isEqualTo(MailKind.ORDINARY);
+        String reply = "From: Ann <ann@corp.example>\r\nIn-Reply-To: <1@me.example>\r\n"
+                + "Subject: Automatic reply: budget\r\n\r\n"
+                + "I am away until Monday; see http://corp.example/team for urgent matters.\r\n";
+        assertThat(kind(detector, reply).kind()).isEqualTo(MailKind.Kind.AUTO_REPLY);
+        String plain = "From: Ann <ann@corp.example>\r\nSubject: Automatic reply: budget\r\n\r\n"
+                + "I am away until Monday.\r\n";
+        assertThat(kind(detector, plain).kind()).isEqualTo(MailKind.Kind.AUTO_REPLY);
+    }
+
+    @Test
     void gmailStyleBounceFoundByItsDiagnostic() throws Exception {
         String m = "From: Mail Delivery Subsystem <mailer-daemon@mail.remote.example>\r\n"
                 + "Subject: Delivery Status Notification (Failure)\r\nContent-Type: text/plain\r\n\r\n"
