@@ -26,7 +26,8 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
  * <pre>
  * java -Xmx3g -cp benchmarks/target/benchmarks.jar org.mailhygiene.benchmarks.bayes.Combination \
  *     --source NAME:spam|ham:PATH[:even|:odd]... \
- *     --experiment LABEL=TRAIN1,TRAIN2,...=TEST1,TEST2,...[=folds|=sources]... [--prune N] [--reference T]
+ *     --experiment LABEL=TRAIN1,...=TEST1,...[=folds|=sources[=MATCH1,...]]... [--prune N] [--reference T] \
+ *     [--drop-numeric-received]
  * </pre>
  *
  * <p>Every message of every source is read, tokenised (the scanner's tokenizer) and run through the bounce detector
@@ -35,8 +36,9 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
  * features] is fitted on those (every training source weighs the same, L2 penalty), the Bayes model is then trained on
  * all training sources and both are judged on the test sources. Bounces and automatic replies are never flagged, as in
  * the scanner. The report compares, at the <em>same number of flagged test ham messages</em> as the Bayes model at the
- * reference threshold (default 0.9), the share of each spam test set caught by Bayes alone and by the combination; and
- * does the same for the combination without each feature (ablation).
+ * reference threshold (default 0.9) on the MATCH sets (default: all test ham), the share of each spam test set caught by Bayes alone and by the combination; and
+ * does the same for the combination without each feature (ablation). {@code --drop-numeric-received} removes
+ * {@code received:} tokens made only of digits and dots (MTA version numbers such as {@code 8.12.8}) from every message.
  */
 public final class Combination {
     private static final int FOLDS = 5;
@@ -93,13 +95,19 @@ public final class Combination {
             FEATURES.put(t, s -> s.contains(t));
         }
         FEATURES.put("has-url", s -> s.stream().anyMatch(t -> t.startsWith("url:")));
-        FEATURES.put("credential-words+url", s -> s.stream().anyMatch(t -> t.startsWith("url:"))
-                && s.stream().anyMatch(CREDENTIAL_WORDS::contains));
-        FEATURES.put("risky-attachment", s -> s.stream()
-                .anyMatch(t -> t.startsWith("ext:") && RISKY_EXT.contains(t.substring(4))));
-        FEATURES.put("mime-finding", s -> s.stream().anyMatch(t -> t.startsWith("mime:") && !t.equals("mime:html-only")));
-        FEATURES.put("received-count>=5", s -> s.stream()
-                .anyMatch(t -> t.startsWith("received-count:") && Integer.parseInt(t.substring(15)) >= 5));
+        FEATURES.put(
+                "credential-words+url",
+                s -> s.stream().anyMatch(t -> t.startsWith("url:"))
+                        && s.stream().anyMatch(CREDENTIAL_WORDS::contains));
+        FEATURES.put(
+                "risky-attachment",
+                s -> s.stream().anyMatch(t -> t.startsWith("ext:") && RISKY_EXT.contains(t.substring(4))));
+        FEATURES.put(
+                "mime-finding", s -> s.stream().anyMatch(t -> t.startsWith("mime:") && !t.equals("mime:html-only")));
+        FEATURES.put(
+                "received-count>=5",
+                s -> s.stream()
+                        .anyMatch(t -> t.startsWith("received-count:") && Integer.parseInt(t.substring(15)) >= 5));
     }
 
     private Combination() {}
@@ -120,11 +128,13 @@ public final class Combination {
         List<Experiment> experiments = new ArrayList<>();
         int prune = 3;
         double reference = 0.9;
+        boolean dropNumericReceived = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--source" -> sources.add(args[++i].split(":", 4));
                 case "--prune" -> prune = Integer.parseInt(args[++i]);
                 case "--reference" -> reference = Double.parseDouble(args[++i]);
+                case "--drop-numeric-received" -> dropNumericReceived = true;
                 case "--experiment" -> {
                     String[] e = args[++i].split("=");
                     experiments.add(new Experiment(
@@ -143,6 +153,7 @@ public final class Combination {
         Map<String, List<Msg>> bySource = new LinkedHashMap<>();
         String[] featureNames = FEATURES.keySet().toArray(String[]::new);
         long t0 = System.nanoTime();
+        boolean drop = dropNumericReceived;
         for (String[] s : sources) {
             String name = s[0];
             boolean spam = s[1].equals("spam");
@@ -156,6 +167,11 @@ public final class Combination {
                 }
                 MessageContent c = MessageContent.ofBytes(m);
                 Set<String> tokens = tokenizer.tokenize(c);
+                if (drop) {
+                    // experiment: MTA version numbers in Received fields ("8.12.8/8.12.5") read as host names
+                    tokens.removeIf(
+                            t -> t.startsWith("received:") && t.substring(9).matches("[0-9.]+"));
+                }
                 boolean ordinary = detector.detect(c).kind() == MailKind.Kind.ORDINARY;
                 String[] arr = new String[tokens.size()];
                 int j = 0;
@@ -302,10 +318,18 @@ public final class Combination {
         Arrays.fill(all, true);
         double[] w = fit(train, oof, all, true);
         printWeights(w, names, all);
-        Map<String, Double> base = report("Bayes alone (threshold " + reference + ")", tests, testBayes, null, null,
-                reference, -1, null);
-        report("Bayes recalibrated (LR over the Bayes logit only)", tests, testBayes, fit(train, oof, new boolean[names.length], true),
-                new boolean[names.length], Double.NaN, allowed, base, e.match());
+        Map<String, Double> base =
+                report("Bayes alone (threshold " + reference + ")", tests, testBayes, null, null, reference, -1, null);
+        report(
+                "Bayes recalibrated (LR over the Bayes logit only)",
+                tests,
+                testBayes,
+                fit(train, oof, new boolean[names.length], true),
+                new boolean[names.length],
+                Double.NaN,
+                allowed,
+                base,
+                e.match());
         report("Bayes + all features", tests, testBayes, w, all, Double.NaN, allowed, base, e.match());
         for (double t : new double[] {0.95, 0.99}) {
             report("Bayes alone at " + t, tests, testBayes, null, null, t, -1, base);
@@ -313,7 +337,16 @@ public final class Combination {
         for (double t : new double[] {0.9, 0.95, 0.99, 0.995, 0.999}) {
             report("Bayes + all features at " + t, tests, testBayes, w, all, t, -1, base);
         }
-        report("all features, no Bayes", tests, testBayes, fit(train, oof, all, false), all, Double.NaN, allowed, base, e.match());
+        report(
+                "all features, no Bayes",
+                tests,
+                testBayes,
+                fit(train, oof, all, false),
+                all,
+                Double.NaN,
+                allowed,
+                base,
+                e.match());
         // the combination's own threshold, fixed on the training data: flag at most as many OOF training ham as Bayes
         // at the reference threshold did out of fold
         int oofHam = 0;
@@ -343,13 +376,31 @@ public final class Combination {
         for (int q = 0; q < names.length; q++) {
             boolean[] use = all.clone();
             use[q] = false;
-            report("  without " + names[q], tests, testBayes, fit(train, oof, use, true), use, Double.NaN, allowed, base, e.match());
+            report(
+                    "  without " + names[q],
+                    tests,
+                    testBayes,
+                    fit(train, oof, use, true),
+                    use,
+                    Double.NaN,
+                    allowed,
+                    base,
+                    e.match());
         }
         System.out.println("single features (Bayes + one feature):");
         for (int q = 0; q < names.length; q++) {
             boolean[] use = new boolean[names.length];
             use[q] = true;
-            report("  only " + names[q], tests, testBayes, fit(train, oof, use, true), use, Double.NaN, allowed, base, e.match());
+            report(
+                    "  only " + names[q],
+                    tests,
+                    testBayes,
+                    fit(train, oof, use, true),
+                    use,
+                    Double.NaN,
+                    allowed,
+                    base,
+                    e.match());
         }
     }
 
@@ -427,9 +478,7 @@ public final class Combination {
         if (Double.isNaN(t)) {
             hamScores.sort(null);
             // smallest threshold with at most `allowed` ham at or above it
-            t = allowed >= hamScores.size()
-                    ? 0
-                    : Math.nextUp(hamScores.get(hamScores.size() - 1 - allowed));
+            t = allowed >= hamScores.size() ? 0 : Math.nextUp(hamScores.get(hamScores.size() - 1 - allowed));
         }
         Map<String, Double> rates = new LinkedHashMap<>();
         StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "| %s (t=%.4f) |", label, t));
