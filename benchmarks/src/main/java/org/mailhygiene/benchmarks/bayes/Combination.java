@@ -27,7 +27,7 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
  * java -Xmx3g -cp benchmarks/target/benchmarks.jar org.mailhygiene.benchmarks.bayes.Combination \
  *     --source NAME:spam|ham:PATH[:even|:odd]... \
  *     --experiment LABEL=TRAIN1,...=TEST1,...[=folds|=sources[=MATCH1,...]]... [--prune N] [--reference T] \
- *     [--drop-numeric-received]
+ *     [--drop-numeric-received] [--features NAME,...]
  * </pre>
  *
  * <p>Every message of every source is read, tokenised (the scanner's tokenizer) and run through the bounce detector
@@ -38,7 +38,8 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
  * the scanner. The report compares, at the <em>same number of flagged test ham messages</em> as the Bayes model at the
  * reference threshold (default 0.9) on the MATCH sets (default: all test ham), the share of each spam test set caught by Bayes alone and by the combination; and
  * does the same for the combination without each feature (ablation). {@code --drop-numeric-received} removes
- * {@code received:} tokens made only of digits and dots (MTA version numbers such as {@code 8.12.8}) from every message.
+ * {@code received:} tokens made only of digits and dots (MTA version numbers such as {@code 8.12.8}) from every message;
+ * {@code --features} keeps only the named features.
  */
 public final class Combination {
     private static final int FOLDS = 5;
@@ -135,6 +136,7 @@ public final class Combination {
                 case "--prune" -> prune = Integer.parseInt(args[++i]);
                 case "--reference" -> reference = Double.parseDouble(args[++i]);
                 case "--drop-numeric-received" -> dropNumericReceived = true;
+                case "--features" -> FEATURES.keySet().retainAll(List.of(args[++i].split(",")));
                 case "--experiment" -> {
                     String[] e = args[++i].split("=");
                     experiments.add(new Experiment(
