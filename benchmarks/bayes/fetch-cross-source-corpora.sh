@@ -17,6 +17,9 @@
 #   DIR/phish0607                    Nazario's phishing2/phishing3 (2005-07) as text extracts (Subject line, then
 #                                    the text), made into mail like enron-eml (the repository's phish/ folder)
 #   DIR/gen-train, DIR/gen-test      hygiene corpus --count 600, seeds 3 and 7
+#   DIR/trec07/{spam,ham}            the first 37,710 of the 75,419 messages of the TREC 2007 public spam corpus
+#                                    (April-May 2007, full headers) as one GitHub repository's first commit holds them
+#                                    (its later commits removed them); labels from its full/index. Test only.
 set -eu
 root=$(pwd)
 dir=${1:-$(mktemp -d "${TMPDIR:-/tmp}/xs-corpora.XXXXXX")}
@@ -26,6 +29,7 @@ cd "$dir"
 [ -d src-phish ] || git clone -q --depth 1 https://github.com/shaeferd/Phishing-Detection src-phish
 [ -d src-bp ] || git clone -q --depth 1 https://github.com/rjbs/Mail-DeliveryStatus-BounceParser src-bp
 [ -d src-nbh ] || git clone -q --depth 1 https://github.com/prasad83/node-bounce-handler src-nbh
+[ -d src-trec ] || git clone -q https://github.com/JM-Rodrigo/Datos_IA src-trec
 [ -d src-flufl ] || git clone -q --depth 1 https://github.com/wRAR/flufl.bounce src-flufl
 [ -d src-flanker ] || git clone -q --depth 1 --no-checkout https://github.com/mailgun/flanker src-flanker
 [ -d src-mail ] || git clone -q --depth 1 https://github.com/mikel/mail src-mail
@@ -92,6 +96,14 @@ for f in sorted(os.listdir(src)):
         if b'Received: from EXIMUSER' in b'\n'.join(body.split(b'\n')[:5]):   # made by Exim itself
             open(os.path.join(out, '%s-%d.eml' % (f, i)), 'wb').write(body)
 PY
+if [ ! -d trec07 ]; then
+    mkdir -p trec07/spam trec07/ham
+    git -C src-trec archive 4f6d505f581c274fce2705274181bcfc4e74c0e2 trec07p | tar x -C trec07
+    git -C src-trec show 4f6d505f581c274fce2705274181bcfc4e74c0e2:trec07p/full/index | while read -r l p; do
+        f="$PWD/trec07/trec07p/data/${p##*/}"
+        [ -f "$f" ] && ln -s "$f" "trec07/$l/${p##*/}"
+    done
+fi
 H="java -cp $root/hygiene-examples/target/hygiene.jar org.mailhygiene.cli.Main"
 [ -d gen-train ] || $H corpus --count 600 --seed 3 gen-train >/dev/null
 [ -d gen-test ] || $H corpus --count 600 --seed 7 gen-test >/dev/null
