@@ -104,6 +104,25 @@ if [ ! -d trec07 ]; then
         [ -f "$f" ] && ln -s "$f" "trec07/$l/${p##*/}"
     done
 fi
+# TREC 2007 split for the default model (session 5): even-numbered messages (inmail.N, N even) may be learned, the
+# odd-numbered ones are the test half; trec-sub = every 4th spam and every 2nd ham of the even half, by N.
+if [ ! -d trec-sub ]; then
+    for c in spam ham; do
+        mkdir -p trec-even/$c trec-odd/$c trec-sub/$c
+        i=0
+        for b in $(ls trec07/$c | sort -t. -k2 -n); do
+            n=${b#inmail.}
+            if [ $((n % 2)) -eq 0 ]; then
+                ln -s "$(readlink -f "trec07/$c/$b")" "trec-even/$c/$b"
+                step=2; [ $c = spam ] && step=4
+                [ $((i % step)) -eq 0 ] && ln -s "$(readlink -f "trec07/$c/$b")" "trec-sub/$c/$b"
+                i=$((i + 1))
+            else
+                ln -s "$(readlink -f "trec07/$c/$b")" "trec-odd/$c/$b"
+            fi
+        done
+    done
+fi
 H="java -cp $root/hygiene-examples/target/hygiene.jar org.mailhygiene.cli.Main"
 [ -d gen-train ] || $H corpus --count 600 --seed 3 gen-train >/dev/null
 [ -d gen-test ] || $H corpus --count 600 --seed 7 gen-test >/dev/null
