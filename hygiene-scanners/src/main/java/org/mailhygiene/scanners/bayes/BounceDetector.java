@@ -462,6 +462,7 @@ public final class BounceDetector {
         String subject =
                 TextDecoding.decodeHeader(headers.first("subject").orElse("")).toLowerCase(Locale.ROOT);
         boolean nullSender = returnPath != null && returnPath.replace(" ", "").equals("<>");
+        boolean linked = tokens.stream().anyMatch(t -> t.startsWith("url-domains:"));
         Optional<String> autoSubmitted = headers.first("auto-submitted")
                 .map(v -> v.toLowerCase(Locale.ROOT))
                 .filter(v -> !v.isEmpty() && !v.startsWith("no"))
@@ -488,10 +489,7 @@ public final class BounceDetector {
                     : body.wording.isPresent() || body.diagnostic.isPresent() || (s.isPresent() && body.quotedOriginal);
             // generic wording alone, next to links and with nothing an MTA adds, is what bounce-themed phishing looks
             // like
-            boolean phishingLike = body.diagnostic.isEmpty()
-                    && !body.quotedOriginal
-                    && !nullSender
-                    && tokens.stream().anyMatch(t -> t.startsWith("url-domains:"));
+            boolean phishingLike = body.diagnostic.isEmpty() && !body.quotedOriginal && !nullSender && linked;
             if (said && !phishingLike) {
                 evidence.addAll(senderSignals);
                 s.ifPresent(x -> evidence.add("subject:" + x));
@@ -543,7 +541,7 @@ public final class BounceDetector {
         // A Subject alone is what a spammer controls: "Automatic reply: ..." over links is classified like any mail,
         // unless the message answers another one.
         boolean answers = headers.has("in-reply-to") || headers.has("references") || nullSender;
-        boolean subjectMayDecide = answers || tokens.stream().noneMatch(t -> t.startsWith("url-domains:"));
+        boolean subjectMayDecide = answers || !linked;
         if (evidence.isEmpty() && subjectMayDecide) {
             String opening = subject.strip();
             for (String start : AUTO_REPLY_SUBJECT_STARTS) {
@@ -729,6 +727,8 @@ public final class BounceDetector {
 
     private static final List<String> QUOTED_FIELDS =
             List.of("received:", "message-id:", "from:", "to:", "subject:", "date:", "return-path:");
+    /** The quoted original's header fields that name its sender's domain. */
+    private static final List<String> QUOTED_SENDER_FIELDS = List.of("from:", "sender:", "return-path:", "message-id:");
 
     /**
      * Whether the raw body quotes an original message: a {@code message/rfc822} part, or header lines of at least two
@@ -736,7 +736,45 @@ public final class BounceDetector {
      */
     private static boolean quotesOriginal(MessageContent content) throws IOException {
         String s = rawBody(content);
-        int kinds = 0;
+        boolean[] quotes = {false};
+        int[] kinds = {0};
+        eachLine(s, (a, end) -> {
+            if (s.regionMatches(true, a, "content-type:", 0, 13)) {
+                int v = a + 13;
+                while (v < end && s.charAt(v) == ' ') {
+                    v++;
+                }
+                if (s.regionMatches(true, v, "message/rfc822", 0, 14)) {
+                    quotes[0] = true;
+                    return false;
+                }
+            }
+            for (int f = 0; f < QUOTED_FIELDS.size(); f++) {
+                String field = QUOTED_FIELDS.get(f);
+                if ((kinds[0] & (1 << f)) == 0 && s.regionMatches(true, a, field, 0, field.length())) {
+                    kinds[0] |= 1 << f;
+                    if (Integer.bitCount(kinds[0]) >= 2) {
+                        quotes[0] = true;
+                        return false;
+                    }
+                }
+            }
+            return true;
+        });
+        return quotes[0];
+    }
+
+    /** What {@link #eachLine} calls for each line: where its text starts after any indentation, and where it ends. */
+    private interface LineVisitor {
+        /** Returns whether to go on with the next line. */
+        boolean visit(int start, int end);
+    }
+
+    /**
+     * Calls {@code visitor} for each line of {@code s}, its start moved past spaces, tabs and {@code >} quoting (so
+     * that indented and quoted header lines count as well), until it returns false. Linear in the length of {@code s}.
+     */
+    private static void eachLine(String s, LineVisitor visitor) {
         int i = 0;
         int n = s.length();
         while (i < n) {
@@ -746,27 +784,11 @@ public final class BounceDetector {
             while (a < end && (s.charAt(a) == ' ' || s.charAt(a) == '\t' || s.charAt(a) == '>')) {
                 a++;
             }
-            if (s.regionMatches(true, a, "content-type:", 0, 13)) {
-                int v = a + 13;
-                while (v < end && s.charAt(v) == ' ') {
-                    v++;
-                }
-                if (s.regionMatches(true, v, "message/rfc822", 0, 14)) {
-                    return true;
-                }
-            }
-            for (int f = 0; f < QUOTED_FIELDS.size(); f++) {
-                String field = QUOTED_FIELDS.get(f);
-                if ((kinds & (1 << f)) == 0 && s.regionMatches(true, a, field, 0, field.length())) {
-                    kinds |= 1 << f;
-                    if (Integer.bitCount(kinds) >= 2) {
-                        return true;
-                    }
-                }
+            if (!visitor.visit(a, end)) {
+                return;
             }
             i = end + 1;
         }
-        return false;
     }
 
     /** The raw message after its header (the first {@value #MAX_SCAN_BYTES} bytes of the message, ISO-8859-1). */
@@ -790,22 +812,14 @@ public final class BounceDetector {
     private static Set<String> quotedDomains(MessageContent content) throws IOException {
         String s = rawBody(content);
         Set<String> domains = new LinkedHashSet<>();
-        int i = 0;
-        int n = s.length();
-        while (i < n) {
-            int eol = s.indexOf('\n', i);
-            int end = eol < 0 ? n : eol;
-            int a = i;
-            while (a < end && (s.charAt(a) == ' ' || s.charAt(a) == '\t' || s.charAt(a) == '>')) {
-                a++;
-            }
-            for (String field : List.of("from:", "sender:", "return-path:", "message-id:")) {
+        eachLine(s, (a, end) -> {
+            for (String field : QUOTED_SENDER_FIELDS) {
                 if (s.regionMatches(true, a, field, 0, field.length())) {
                     domainOf(s.substring(a + field.length(), end)).ifPresent(domains::add);
                 }
             }
-            i = end + 1;
-        }
+            return true;
+        });
         return domains;
     }
 
