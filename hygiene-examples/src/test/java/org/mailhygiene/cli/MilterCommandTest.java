@@ -63,12 +63,7 @@ class MilterCommandTest {
 
     @Test
     void servesMetricsAndHealthOnTheAdminPortAfterTraffic() throws Exception {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process p = new ProcessBuilder(
-                        java.toString(),
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        Main.class.getName(),
+        Process p = MainProcess.of(
                         "milter",
                         "--builtin",
                         "--listen",
@@ -146,15 +141,7 @@ class MilterCommandTest {
     void runsUntilSigtermScanningWithStatisticsForTheReport() throws Exception {
         Path conf = dir.resolve("milter.conf");
         Files.writeString(conf, "name = milter-t\nlisten = 127.0.0.1:0\ndata = data\nscanner = builtin\n");
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process p = new ProcessBuilder(
-                        java.toString(),
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        Main.class.getName(),
-                        "milter",
-                        "--config",
-                        conf.toString())
+        Process p = MainProcess.of("milter", "--config", conf.toString())
                 .redirectError(dir.resolve("stderr.txt").toFile())
                 .start();
         try {

@@ -66,15 +66,7 @@ class RelayCommandTest {
                 "role = edge\nname = edge-t\nlisten = 127.0.0.1:0\ndata = data\n"
                         + "accept-domain = dept-a.example\nroute = dept-a.example:127.0.0.1:" + dead
                         + "\nscanner = builtin\n");
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process p = new ProcessBuilder(
-                        java.toString(),
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        Main.class.getName(),
-                        "relay",
-                        "--config",
-                        conf.toString())
+        Process p = MainProcess.of("relay", "--config", conf.toString())
                 .redirectError(dir.resolve("stderr.txt").toFile())
                 .start();
         try {

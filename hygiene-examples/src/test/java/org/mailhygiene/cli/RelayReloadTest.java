@@ -117,16 +117,7 @@ class RelayReloadTest {
             String config = "role = edge\nname = edge-r\nlisten = 127.0.0.1:0\ndata = data\nrcpthosts = rcpthosts\n"
                     + "smtproutes = smtproutes\nscanner = attachments\n";
             Files.writeString(conf, config);
-            Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-            Process p = new ProcessBuilder(
-                            java.toString(),
-                            "-cp",
-                            System.getProperty("java.class.path"),
-                            Main.class.getName(),
-                            "relay",
-                            "--config",
-                            conf.toString())
-                    .start();
+            Process p = MainProcess.of("relay", "--config", conf.toString()).start();
             try {
                 Log log = new Log(p);
                 BufferedReader out =
