@@ -46,6 +46,9 @@ class VirtualThreadsPoolTest {
                 f.get(60, TimeUnit.SECONDS);
             }
             assertThat(most.get()).isEqualTo(3);
+            // A worker counts its task as completed only after the task's future is done: wait for the workers.
+            ex.shutdown();
+            assertThat(ex.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
             assertThat(pool.getCompletedTaskCount()).isEqualTo(10);
         } finally {
             ex.shutdownNow();
