@@ -39,7 +39,9 @@ import org.slf4j.LoggerFactory;
  * <p>The sweep after a normal exit is unconditional on purpose: the end of the output says nothing about escaped
  * processes. One may have closed or redirected its stdout, and the JDK itself drains and closes the pipe when it
  * notices the exit before the reader is blocked in {@code read} (which a busy machine makes likely), so the reader
- * sees end of stream while the holder lives on.
+ * sees end of stream while the holder lives on. A process the program started just before it exited may still be in
+ * the middle of {@code execve}, when its environment reads as empty; such a process (alive, not a kernel thread) is
+ * read again a few milliseconds later (at most 20 ms in all), so that it is not missed.
  */
 final class ProcessRunner {
 
@@ -164,12 +166,34 @@ final class ProcessRunner {
         return killed;
     }
 
+    /**
+     * How many times an empty {@code environ} of a live user process is read again, {@link #EXEC_PAUSE_MILLIS} apart:
+     * a process in the middle of {@code execve} shows an empty environment until the new program's stack is set up,
+     * and a process that a run started just before it exited may be exactly there when the sweep looks.
+     */
+    private static final int EXEC_RETRIES = 10;
+
+    private static final int EXEC_PAUSE_MILLIS = 2;
+    /** {@code PF_KTHREAD} in the flags of {@code /proc/PID/stat}: kernel threads have no environment at all. */
+    private static final long PF_KTHREAD = 0x00200000L;
+
     private static boolean carries(long pid, byte[] entry) {
-        byte[] env;
-        try {
-            env = Files.readAllBytes(PROC.resolve(Long.toString(pid)).resolve("environ"));
-        } catch (IOException | SecurityException e) {
-            return false; // gone, or another user's process: not ours
+        byte[] env = null;
+        for (int attempt = 0; env == null; attempt++) {
+            try {
+                env = Files.readAllBytes(PROC.resolve(Long.toString(pid)).resolve("environ"));
+            } catch (IOException | SecurityException e) {
+                return false; // gone, or another user's process: not ours
+            }
+            if (env.length == 0 && attempt < EXEC_RETRIES && mayBeExecuting(pid)) {
+                env = null;
+                try {
+                    Thread.sleep(EXEC_PAUSE_MILLIS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
         }
         // environ is NUL-separated without a leading NUL; match the first entry too.
         byte[] padded = new byte[env.length + 1];
@@ -184,6 +208,26 @@ final class ProcessRunner {
             return true;
         }
         return false;
+    }
+
+    /** Whether the process lives and is not a kernel thread ({@code /proc/PID/stat}: state, and flags). */
+    private static boolean mayBeExecuting(long pid) {
+        String text;
+        try {
+            text = Files.readString(PROC.resolve(Long.toString(pid)).resolve("stat"), StandardCharsets.US_ASCII);
+        } catch (IOException | SecurityException e) {
+            return false;
+        }
+        // pid (comm) state ppid pgrp session tty_nr tpgid flags ...: comm may hold spaces; fields follow the last ')'.
+        String[] f = text.substring(text.lastIndexOf(')') + 1).strip().split(" ");
+        if (f.length < 7 || f[0].equals("Z") || f[0].equals("X")) {
+            return false;
+        }
+        try {
+            return (Long.parseLong(f[6]) & PF_KTHREAD) == 0;
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     /**
