@@ -51,10 +51,12 @@ public final class Tokenizer {
      * {@code charset:mixed} for several declared charsets) and, only for mail that has a {@code Received} field, header
      * anomalies ({@code hdr:no-date}, {@code hdr:no-message-id}, {@code hdr:from-name-address} for a From display name
      * holding an address of another domain); From's address is now the one in angle brackets when there is one.
+     * Version 5 no longer reads dotted numbers in Received fields as relay names ({@code received:13.8} came from
+     * "Sendmail 8.13.8" and taught the model which collection a message came from).
      * Models learned with an older version still load and classify; they simply lack the newer tokens until
      * retrained.
      */
-    public static final int VERSION = 4;
+    public static final int VERSION = 5;
 
     /** Decoded text bytes read per part, 256 KiB. */
     public static final int DEFAULT_MAX_TEXT_BYTES = 256 * 1024;
@@ -743,7 +745,9 @@ public final class Tokenizer {
                     int last = word.lastIndexOf('.');
                     tokens.add("received-ip:" + word.substring(0, last));
                     tokens.add("received-ip:" + word.substring(0, word.lastIndexOf('.', last - 1)));
-                } else if (word.indexOf('.') > 0 && word.length() <= 60) {
+                } else if (word.indexOf('.') > 0 && word.length() <= 60 && hasLetterAfterLastDot(word)) {
+                    // a host name's last label has a letter; "8.13.8/8.13.8" is the relay's software version, which
+                    // says which collection a message came from, not whether it is spam
                     int last = word.lastIndexOf('.');
                     int second = last > 0 ? word.lastIndexOf('.', last - 1) : -1;
                     tokens.add("received:" + (second > 0 ? word.substring(second + 1) : word));
@@ -752,6 +756,16 @@ public final class Tokenizer {
                 }
             }
         }
+    }
+
+    private static boolean hasLetterAfterLastDot(String word) {
+        for (int i = word.length() - 1; i >= 0 && word.charAt(i) != '.'; i--) {
+            char c = word.charAt(i);
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static final Set<String> RECEIVED_WORDS =

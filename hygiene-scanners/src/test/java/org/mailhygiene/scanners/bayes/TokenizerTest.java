@@ -107,6 +107,17 @@ class TokenizerTest {
     }
 
     @Test
+    void softwareVersionsInReceivedAreNotRelayNames() throws Exception {
+        String m = "Received: from mx.sender.example (mx.sender.example [192.0.2.17])\r\n"
+                + "\tby relay.our.example (8.13.8/8.13.8) with ESMTP id k1; Mon, 2 Sep 2002 07:30:37 -0400\r\n"
+                + "Received: from a (b [198.51.100.1]) by host.example.co.jp (Postfix 3.6.4) with SMTP; x\r\n"
+                + "Subject: hello\r\n\r\nbody\r\n";
+        Set<String> t = tokenizer.tokenize(MessageContent.ofString(m, StandardCharsets.US_ASCII));
+        assertThat(t).contains("received:sender.example", "received:our.example", "received:co.jp");
+        assertThat(t).noneMatch(x -> x.matches("received:[0-9.]+"));
+    }
+
+    @Test
     void receivedRelaysAndSubjectShapeBecomeTokens() throws Exception {
         String m = "Received: from mx.sender.example (mx.sender.example [192.0.2.17])\r\n"
                 + "\tby relay.our.example with ESMTP id 1; Mon, 2 Sep 2002 07:30:37 -0400\r\n"
