@@ -24,7 +24,7 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar org.mailhygiene.benchmarks.bayes.CrossSource \
  *     [--train-spam SOURCE]... [--train-ham SOURCE]... [--load MODEL|default] [--prune N] [--save MODEL] \
- *     --test NAME:spam:SOURCE... --test NAME:ham:SOURCE... [--predictions FILE]
+ *     [--drop PREFIX]... --test NAME:spam:SOURCE... --test NAME:ham:SOURCE... [--predictions FILE]
  * </pre>
  *
  * <p>Trains a model from the {@code --train-*} sources (on top of {@code --load} if given), prunes tokens seen in
@@ -32,7 +32,8 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
  * does (bounces and automatic replies are not classified) and prints, per test set, how many messages were flagged at
  * the thresholds 0.5 to 0.999. Sources are directories, Maildirs or mbox files ({@link MailSources}). A test name may
  * be repeated to pool several sources. With {@code --predictions}, one line per test message: set, label, kind, score,
- * id.
+ * id. {@code --drop PREFIX} learns no token that starts with PREFIX (an ablation: the model then ignores that kind of
+ * token, since tokens it never learned do not count).
  */
 public final class CrossSource {
     private static final double[] THRESHOLDS = {0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999};
@@ -55,6 +56,7 @@ public final class CrossSource {
         Path save = null;
         Path predictions = null;
         int prune = 0;
+        List<String> drop = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--train-spam" -> trainSpam.add(Path.of(args[++i]));
@@ -63,6 +65,7 @@ public final class CrossSource {
                 case "--save" -> save = Path.of(args[++i]);
                 case "--prune" -> prune = Integer.parseInt(args[++i]);
                 case "--predictions" -> predictions = Path.of(args[++i]);
+                case "--drop" -> drop.add(args[++i]);
                 case "--test" -> {
                     String[] t = args[++i].split(":", 3);
                     if (t.length != 3 || !(t[1].equals("spam") || t[1].equals("ham"))) {
@@ -81,10 +84,12 @@ public final class CrossSource {
                 : load.equals(BayesModels.DEFAULT) ? BayesModels.loadDefault() : BayesModel.load(Path.of(load));
         long t0 = System.nanoTime();
         for (Path p : trainSpam) {
-            MailSources.forEach(p, (id, m) -> model.learn(tokenizer.tokenize(MessageContent.ofBytes(m)), true));
+            MailSources.forEach(
+                    p, (id, m) -> model.learn(kept(tokenizer.tokenize(MessageContent.ofBytes(m)), drop), true));
         }
         for (Path p : trainHam) {
-            MailSources.forEach(p, (id, m) -> model.learn(tokenizer.tokenize(MessageContent.ofBytes(m)), false));
+            MailSources.forEach(
+                    p, (id, m) -> model.learn(kept(tokenizer.tokenize(MessageContent.ofBytes(m)), drop), false));
         }
         int before = model.tokenCount();
         if (prune > 1) {
@@ -159,5 +164,12 @@ public final class CrossSource {
                 System.out.println(row);
             }
         }
+    }
+
+    private static java.util.Set<String> kept(java.util.Set<String> tokens, List<String> drop) {
+        if (!drop.isEmpty()) {
+            tokens.removeIf(t -> drop.stream().anyMatch(t::startsWith));
+        }
+        return tokens;
     }
 }

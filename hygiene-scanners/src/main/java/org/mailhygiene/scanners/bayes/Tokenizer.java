@@ -2,6 +2,7 @@ package org.mailhygiene.scanners.bayes;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -729,6 +730,8 @@ public final class Tokenizer {
         if (semi >= 0) {
             v = v.substring(0, semi);
         }
+        boolean provider = false;
+        List<String> ips = new ArrayList<>(4);
         int i = 0;
         int n = v.length();
         while (i < n) {
@@ -742,21 +745,76 @@ public final class Tokenizer {
             if (i > start) {
                 String word = v.substring(start, i);
                 if (isIpv4(word)) {
-                    int last = word.lastIndexOf('.');
-                    tokens.add("received-ip:" + word.substring(0, last));
-                    tokens.add("received-ip:" + word.substring(0, word.lastIndexOf('.', last - 1)));
+                    ips.add(word);
                 } else if (word.indexOf('.') > 0 && word.length() <= 60 && hasLetterAfterLastDot(word)) {
                     // a host name's last label has a letter; "8.13.8/8.13.8" is the relay's software version, which
                     // says which collection a message came from, not whether it is spam
-                    int last = word.lastIndexOf('.');
-                    int second = last > 0 ? word.lastIndexOf('.', last - 1) : -1;
-                    tokens.add("received:" + (second > 0 ? word.substring(second + 1) : word));
+                    if (isMailboxProvider(word)) {
+                        provider = true;
+                    } else {
+                        tokens.add("received:" + lastTwo(word));
+                    }
                 } else if (word.length() >= 3 && word.length() <= 12 && RECEIVED_WORDS.contains(word)) {
                     tokens.add("received-word:" + word);
                 }
             }
         }
+        if (!provider) {
+            // a hop of a big mailbox provider (its name and its addresses) is used by ham and spam alike
+            for (String ip : ips) {
+                int last = ip.lastIndexOf('.');
+                tokens.add("received-ip:" + ip.substring(0, last));
+                tokens.add("received-ip:" + ip.substring(0, ip.lastIndexOf('.', last - 1)));
+            }
+        }
     }
+
+    /**
+     * Whether a host or mail domain belongs to one of the big mailbox providers anyone can sign up with. Their names in
+     * From, Message-ID and Received say which provider a sender uses, which ham and spam share; what a training
+     * corpus learned of them is the corpus's year (free-mail accounts were rare in spam of 2002-2007, common in spam of
+     * 2023-2026), so they become no token.
+     */
+    static boolean isMailboxProvider(String domain) {
+        String d = domain.toLowerCase(Locale.ROOT);
+        String two = lastTwo(d);
+        if (MAILBOX_PROVIDERS.contains(two)) {
+            return true;
+        }
+        int last = d.lastIndexOf('.');
+        int second = last > 0 ? d.lastIndexOf('.', last - 1) : -1;
+        int third = second > 0 ? d.lastIndexOf('.', second - 1) : -1;
+        // national second-level domains: yahoo.co.jp, hotmail.co.uk
+        return second > 0 && d.length() - second <= 7 && MAILBOX_PROVIDERS.contains(d.substring(third + 1));
+    }
+
+    private static final Set<String> MAILBOX_PROVIDERS = Set.of(
+            "gmail.com",
+            "googlemail.com",
+            "google.com",
+            "outlook.com",
+            "hotmail.com",
+            "live.com",
+            "msn.com",
+            "yahoo.com",
+            "ymail.com",
+            "aol.com",
+            "icloud.com",
+            "me.com",
+            "gmx.com",
+            "gmx.net",
+            "gmx.de",
+            "mail.ru",
+            "yandex.ru",
+            "yandex.com",
+            "protonmail.com",
+            "proton.me",
+            "zoho.com",
+            "qq.com",
+            "163.com",
+            "yahoo.co.jp",
+            "hotmail.co.uk",
+            "yahoo.co.uk");
 
     private static boolean hasLetterAfterLastDot(String word) {
         for (int i = word.length() - 1; i >= 0 && word.charAt(i) != '.'; i--) {
@@ -794,7 +852,9 @@ public final class Tokenizer {
             end++;
         }
         String domain = value.substring(at + 1, end).toLowerCase(Locale.ROOT);
-        tokens.add("message-id-domain:" + domain);
+        if (!isMailboxProvider(domain)) {
+            tokens.add("message-id-domain:" + domain);
+        }
         return domain;
     }
 
@@ -807,7 +867,9 @@ public final class Tokenizer {
         if (found) {
             domain = m.group(2).toLowerCase(Locale.ROOT);
             tokens.add(header + ":" + m.group(1).toLowerCase(Locale.ROOT) + "@" + domain);
-            tokens.add(header + "-domain:" + domain);
+            if (!isMailboxProvider(domain)) {
+                tokens.add(header + "-domain:" + domain);
+            }
         } else {
             tokens.add(header + ":none");
         }

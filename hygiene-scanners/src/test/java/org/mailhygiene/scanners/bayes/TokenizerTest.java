@@ -107,6 +107,34 @@ class TokenizerTest {
     }
 
     @Test
+    void bigMailboxProvidersAreNoEvidence() throws Exception {
+        String m = "Received: from mail-ed1-f41.google.com (mail-ed1-f41.google.com [209.85.208.41])\r\n"
+                + "\tby mx.our.example (Postfix) with ESMTPS id 1; Mon, 2 Sep 2025 07:30:37 -0400\r\n"
+                + "Received: from relay.sender.example (relay.sender.example [198.51.100.7]) by mx.our.example; x\r\n"
+                + "From: Someone <someone@gmail.com>\r\nReply-To: other@yahoo.co.jp\r\n"
+                + "Message-ID: <CAB123@mail.gmail.com>\r\nSubject: hello\r\n\r\nbody\r\n";
+        Set<String> t = tokenizer.tokenize(MessageContent.ofString(m, StandardCharsets.US_ASCII));
+        assertThat(t)
+                .contains(
+                        "from:someone@gmail.com",
+                        "received:our.example",
+                        "received:sender.example",
+                        "received-ip:198.51.100",
+                        "hdr:reply-to-differs");
+        assertThat(t)
+                .doesNotContain(
+                        "received:google.com",
+                        "received-ip:209.85",
+                        "received-ip:209.85.208",
+                        "from-domain:gmail.com",
+                        "reply-to-domain:yahoo.co.jp",
+                        "message-id-domain:mail.gmail.com");
+        assertThat(Tokenizer.isMailboxProvider("smtp.mail.yahoo.co.jp")).isTrue();
+        assertThat(Tokenizer.isMailboxProvider("example.co.jp")).isFalse();
+        assertThat(Tokenizer.isMailboxProvider("mail.example.com")).isFalse();
+    }
+
+    @Test
     void softwareVersionsInReceivedAreNotRelayNames() throws Exception {
         String m = "Received: from mx.sender.example (mx.sender.example [192.0.2.17])\r\n"
                 + "\tby relay.our.example (8.13.8/8.13.8) with ESMTP id k1; Mon, 2 Sep 2002 07:30:37 -0400\r\n"
