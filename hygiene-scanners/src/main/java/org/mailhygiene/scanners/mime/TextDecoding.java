@@ -16,8 +16,8 @@ import java.util.Locale;
  * <p>Order of decisions: bytes holding an ISO-2022-JP escape ({@code ESC $ B}, {@code ESC $ @}, {@code ESC ( J}) are
  * ISO-2022-JP whatever the label says (old Japanese mailers sent raw JIS labelled {@code us-ascii} or nothing); a
  * 7-bit ISO-2022 label on 8-bit bytes is ignored (Shift_JIS or EUC-JP labelled ISO-2022-JP); a declared, known
- * charset other than ASCII/Latin-1 is used as declared (Shift_JIS is read as windows-31j, its superset used by real
- * mailers); otherwise pure ASCII is ASCII, valid UTF-8 is UTF-8, strictly valid EUC-JP is EUC-JP,
+ * charset other than ASCII/Latin-1 is used as declared (Shift_JIS is read as windows-31j and GB2312 as GBK, the
+ * supersets real mailers use); otherwise pure ASCII is ASCII, valid UTF-8 is UTF-8, strictly valid EUC-JP is EUC-JP,
  * strictly valid windows-31j is Shift_JIS, and the rest is the declared charset or windows-1252.
  *
  * <p>Also decodes header values ({@link #decodeHeader(String)}): raw 8-bit or JIS bytes as the parser delivered them
@@ -30,6 +30,7 @@ public final class TextDecoding {
     private static final Charset EUC_JP = Charset.forName("EUC-JP");
     private static final Charset WINDOWS_31J = Charset.forName("windows-31j");
     private static final Charset WINDOWS_1252 = Charset.forName("windows-1252");
+    private static final Charset GBK = Charset.forName("GBK");
 
     private TextDecoding() {}
 
@@ -93,6 +94,10 @@ public final class TextDecoding {
         switch (n) {
             case "shift_jis", "shift-jis", "sjis", "x-sjis", "ms932", "cp932", "windows-31j" -> {
                 return WINDOWS_31J;
+            }
+            case "gb2312", "gb_2312-80", "csgb2312", "euc-cn", "x-euc-cn", "chinese", "iso-ir-58" -> {
+                // GBK is a superset; mailers send GBK under this label (the WHATWG Encoding Standard does the same)
+                return GBK;
             }
             case "iso-8859-1", "latin1", "us-ascii", "ascii" -> {
                 return n.contains("ascii") ? StandardCharsets.US_ASCII : StandardCharsets.ISO_8859_1;

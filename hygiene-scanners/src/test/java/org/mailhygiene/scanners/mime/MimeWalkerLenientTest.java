@@ -164,4 +164,14 @@ class MimeWalkerLenientTest {
         assertThat(TextDecoding.decode("plain".getBytes(StandardCharsets.US_ASCII), "ISO-2022-JP"))
                 .isEqualTo("plain");
     }
+
+    @Test
+    void gb2312IsReadAsItsSupersetGbk() {
+        // Mailers label GBK text gb2312 (Chinese phishing kits writing Japanese do); decoders read the label as GBK.
+        String text = "ETCサービスは無効になりました。詳細をご確認ください。";
+        byte[] gbk = text.getBytes(Charset.forName("GBK"));
+        assertThat(TextDecoding.decode(gbk, "gb2312")).isEqualTo(text);
+        assertThat(TextDecoding.decode("中文".getBytes(Charset.forName("GB2312")), "GB2312"))
+                .isEqualTo("中文");
+    }
 }
