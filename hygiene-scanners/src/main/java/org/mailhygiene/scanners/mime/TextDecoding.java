@@ -15,8 +15,9 @@ import java.util.Locale;
  *
  * <p>Order of decisions: bytes holding an ISO-2022-JP escape ({@code ESC $ B}, {@code ESC $ @}, {@code ESC ( J}) are
  * ISO-2022-JP whatever the label says (old Japanese mailers sent raw JIS labelled {@code us-ascii} or nothing); a
- * declared, known charset other than ASCII/Latin-1 is used as declared (Shift_JIS is read as windows-31j, its superset
- * used by real mailers); otherwise pure ASCII is ASCII, valid UTF-8 is UTF-8, strictly valid EUC-JP is EUC-JP,
+ * 7-bit ISO-2022 label on 8-bit bytes is ignored (Shift_JIS or EUC-JP labelled ISO-2022-JP); a declared, known
+ * charset other than ASCII/Latin-1 is used as declared (Shift_JIS is read as windows-31j and GB2312 as GBK, the
+ * supersets real mailers use); otherwise pure ASCII is ASCII, valid UTF-8 is UTF-8, strictly valid EUC-JP is EUC-JP,
  * strictly valid windows-31j is Shift_JIS, and the rest is the declared charset or windows-1252.
  *
  * <p>Also decodes header values ({@link #decodeHeader(String)}): raw 8-bit or JIS bytes as the parser delivered them
@@ -29,6 +30,7 @@ public final class TextDecoding {
     private static final Charset EUC_JP = Charset.forName("EUC-JP");
     private static final Charset WINDOWS_31J = Charset.forName("windows-31j");
     private static final Charset WINDOWS_1252 = Charset.forName("windows-1252");
+    private static final Charset GBK = Charset.forName("GBK");
 
     private TextDecoding() {}
 
@@ -55,6 +57,11 @@ public final class TextDecoding {
             return ISO_2022_JP;
         }
         Charset label = lookup(declared);
+        if (label != null && isSevenBitIso2022(label) && !isAscii(bytes)) {
+            // ISO-2022-* is 7-bit: 8-bit bytes under that label are another charset (mailers that labelled all
+            // Japanese mail ISO-2022-JP but sent Shift_JIS or EUC-JP); decoding them as labelled yields only U+FFFD.
+            label = null;
+        }
         if (label != null && !isAsciiOrLatin(label)) {
             return label;
         }
@@ -88,6 +95,10 @@ public final class TextDecoding {
             case "shift_jis", "shift-jis", "sjis", "x-sjis", "ms932", "cp932", "windows-31j" -> {
                 return WINDOWS_31J;
             }
+            case "gb2312", "gb_2312-80", "csgb2312", "euc-cn", "x-euc-cn", "chinese", "iso-ir-58" -> {
+                // GBK is a superset; mailers send GBK under this label (the WHATWG Encoding Standard does the same)
+                return GBK;
+            }
             case "iso-8859-1", "latin1", "us-ascii", "ascii" -> {
                 return n.contains("ascii") ? StandardCharsets.US_ASCII : StandardCharsets.ISO_8859_1;
             }
@@ -99,6 +110,10 @@ public final class TextDecoding {
                 }
             }
         }
+    }
+
+    private static boolean isSevenBitIso2022(Charset c) {
+        return c.name().toUpperCase(Locale.ROOT).startsWith("ISO-2022-");
     }
 
     private static boolean isAsciiOrLatin(Charset c) {

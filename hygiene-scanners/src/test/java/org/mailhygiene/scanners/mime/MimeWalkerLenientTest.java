@@ -145,4 +145,33 @@ class MimeWalkerLenientTest {
         assertThat(TextDecoding.decode("caf\u00e9".getBytes(StandardCharsets.ISO_8859_1), "iso-8859-1"))
                 .isEqualTo("café");
     }
+
+    @Test
+    void eightBitBytesLabelledIso2022JpAreSniffed() {
+        // ISO-2022-JP is a 7-bit encoding: 8-bit bytes under that label are Shift_JIS or EUC-JP sent by a mailer
+        // that labelled every Japanese message ISO-2022-JP (bsfilter's test cases and old Japanese spam do this).
+        String text = "絵日記を書きました。アイスクリームを食べました。";
+        for (String cs : List.of("Shift_JIS", "EUC-JP", "UTF-8")) {
+            byte[] b = text.getBytes(Charset.forName(cs));
+            assertThat(TextDecoding.decode(b, "iso-2022-jp"))
+                    .as(cs + " labelled iso-2022-jp")
+                    .isEqualTo(text);
+        }
+        byte[] jis = text.getBytes(Charset.forName("ISO-2022-JP"));
+        assertThat(TextDecoding.decode(jis, "ISO-2022-JP"))
+                .as("real ISO-2022-JP")
+                .isEqualTo(text);
+        assertThat(TextDecoding.decode("plain".getBytes(StandardCharsets.US_ASCII), "ISO-2022-JP"))
+                .isEqualTo("plain");
+    }
+
+    @Test
+    void gb2312IsReadAsItsSupersetGbk() {
+        // Mailers label GBK text gb2312 (Chinese phishing kits writing Japanese do); decoders read the label as GBK.
+        String text = "ETCサービスは無効になりました。詳細をご確認ください。";
+        byte[] gbk = text.getBytes(Charset.forName("GBK"));
+        assertThat(TextDecoding.decode(gbk, "gb2312")).isEqualTo(text);
+        assertThat(TextDecoding.decode("中文".getBytes(Charset.forName("GB2312")), "GB2312"))
+                .isEqualTo("中文");
+    }
 }
