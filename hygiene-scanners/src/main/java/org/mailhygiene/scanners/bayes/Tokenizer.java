@@ -15,6 +15,7 @@ import org.mailhygiene.scanners.mime.MimeFinding;
 import org.mailhygiene.scanners.mime.MimeWalkResult;
 import org.mailhygiene.scanners.mime.MimeWalker;
 import org.mailhygiene.scanners.mime.PartInfo;
+import org.mailhygiene.scanners.mime.PartVisitor;
 import org.mailhygiene.scanners.mime.TextDecoding;
 
 /**
@@ -26,7 +27,10 @@ import org.mailhygiene.scanners.mime.TextDecoding;
  * {@code from:<address>} and {@code from-domain:<domain>} (also for Reply-To and Return-Path) and the display name's
  * words; the Message-ID's domain; {@code x-mailer:<value>}; from the first {@value #MAX_RECEIVED} Received fields the
  * relays' domains ({@code received:<last two labels>}), their IPv4 /24 and /16 prefixes ({@code received-ip:}) and
- * protocol words ({@code received-word:esmtp}), plus {@code received-count:<n>}. The header block is parsed by hand
+ * protocol words ({@code received-word:esmtp}), plus {@code received-count:<n>}. The big mailbox providers anyone can
+ * sign up with (Gmail, Outlook/Hotmail, Yahoo, AOL, iCloud, GMX, Mail.ru, Yandex, Proton, Zoho, QQ, 163) give no
+ * domain token, and a Received hop naming one gives no address token: ham and spam use them alike, and what a corpus
+ * taught about them is the corpus's year. The header block is parsed by hand
  * (unfolded, up to the empty line). Body: every text part is decoded (quoted-printable, base64, the
  * declared charset or a sniffed one: ISO-2022-JP, Shift_JIS, EUC-JP, UTF-8, raw JIS), HTML is turned into text, and
  * the text is split by {@link TextTokens} into words and CJK bigrams; URL hosts become {@code url:<host>} and
@@ -53,7 +57,8 @@ public final class Tokenizer {
      * anomalies ({@code hdr:no-date}, {@code hdr:no-message-id}, {@code hdr:from-name-address} for a From display name
      * holding an address of another domain); From's address is now the one in angle brackets when there is one.
      * Version 5 no longer reads dotted numbers in Received fields as relay names ({@code received:13.8} came from
-     * "Sendmail 8.13.8" and taught the model which collection a message came from).
+     * "Sendmail 8.13.8" and taught the model which collection a message came from), and gives no domain or relay
+     * address token for the big mailbox providers (see the class description).
      * Models learned with an older version still load and classify; they simply lack the newer tokens until
      * retrained.
      */
@@ -140,10 +145,23 @@ public final class Tokenizer {
                 headerSink.accept(h);
             }
         }
-        MimeWalkResult result = walker.walk(content, (PartInfo part, InputStream decoded) -> {
-            part(part, decoded, tokens);
-            return true;
+        Alternatives alternatives = new Alternatives();
+        MimeWalkResult result = walker.walk(content, new PartVisitor() {
+            @Override
+            public boolean leaf(PartInfo part, InputStream decoded) throws IOException {
+                part(part, decoded, tokens, alternatives);
+                return true;
+            }
+
+            @Override
+            public boolean enter(PartInfo part) {
+                if (part.mimeType().equals("multipart/alternative")) {
+                    alternatives.containers.add(part.path());
+                }
+                return true;
+            }
         });
+        alternatives.plainWithoutHtml(tokens);
         for (MimeFinding f : result.findings()) {
             tokens.add("mime:" + f.kind().name().toLowerCase(Locale.ROOT));
         }
@@ -189,7 +207,33 @@ public final class Tokenizer {
         return tokens;
     }
 
-    private void part(PartInfo part, InputStream decoded, Set<String> tokens) throws IOException {
+    /**
+     * The words of a multipart/alternative's text/plain part count only if it has no text/html sibling: the reader
+     * sees the HTML, and spam puts prose in the plain part that its HTML hides (see {@link #htmlToText}).
+     */
+    private static final class Alternatives {
+        private final Set<String> containers = new java.util.HashSet<>();
+        private final Set<String> withHtml = new java.util.HashSet<>();
+        private final java.util.Map<String, Set<String>> plain = new java.util.HashMap<>();
+
+        /** The alternative this part is a direct child of, or null. */
+        String parentOf(PartInfo part) {
+            int dot = part.path().lastIndexOf('.');
+            String parent = dot < 0 ? "" : part.path().substring(0, dot);
+            return part.path().isEmpty() || !containers.contains(parent) ? null : parent;
+        }
+
+        void plainWithoutHtml(Set<String> tokens) {
+            plain.forEach((parent, words) -> {
+                if (!withHtml.contains(parent)) {
+                    tokens.addAll(words);
+                }
+            });
+        }
+    }
+
+    private void part(PartInfo part, InputStream decoded, Set<String> tokens, Alternatives alternatives)
+            throws IOException {
         tokens.add("type:" + part.mimeType());
         part.charset()
                 .ifPresent(
@@ -225,6 +269,13 @@ public final class Tokenizer {
                 }
             }
         }
+        String alternative = part.fileName().isEmpty() ? alternatives.parentOf(part) : null;
+        Set<String> words = tokens;
+        if (alternative != null && part.mimeType().equals("text/html")) {
+            alternatives.withHtml.add(alternative);
+        } else if (alternative != null && part.mimeType().equals("text/plain")) {
+            words = alternatives.plain.computeIfAbsent(alternative, a -> new LinkedHashSet<>());
+        }
         if (part.charset().isEmpty() || part.charset().get().equalsIgnoreCase("us-ascii")) {
             for (byte b : bytes) {
                 if (b < 0) {
@@ -233,7 +284,7 @@ public final class Tokenizer {
                 }
             }
         }
-        text(text, tokens);
+        text(text, words);
     }
 
     private static void text(String text, Set<String> tokens) {
@@ -482,10 +533,14 @@ public final class Tokenizer {
     static String htmlToText(String html) {
         int n = html.length();
         StringBuilder sb = new StringBuilder(n);
+        // searches for closing tags may look ahead; their total is bounded by this budget, so that the conversion
+        // stays linear in the input however many unclosed elements it holds
+        int[] budget = {2 * n + 4096};
+        int lastGt = html.lastIndexOf('>');
         int i = 0;
         while (i < n) {
             char c = html.charAt(i);
-            if (c == '<') {
+            if (c == '<' && i < lastGt) {
                 int skipTo = -1;
                 if (html.startsWith("<!--", i)) {
                     int close = html.indexOf("-->", i + 4);
@@ -496,12 +551,15 @@ public final class Tokenizer {
                             ? "script"
                             : html.regionMatches(true, i + 1, "style", 0, 5) ? "style" : null;
                     if (element != null && !isWordChar(html, i + 1 + element.length())) {
-                        skipTo = endOfElement(html, i, element);
+                        skipTo = endOfElement(html, i, element, budget);
                     }
                 }
                 if (skipTo < 0) {
                     int close = html.indexOf('>', i + 1);
-                    skipTo = close < 0 ? -1 : close + 1;
+                    if (close > 0) {
+                        int hidden = hiddenElementEnd(html, i, close, budget);
+                        skipTo = hidden > 0 ? hidden : close + 1;
+                    }
                 }
                 if (skipTo > 0) {
                     sb.append(' ');
@@ -522,6 +580,61 @@ public final class Tokenizer {
         return sb.toString();
     }
 
+    /**
+     * If the start tag at {@code start} (ending at {@code close}) hides its element ({@code display:none},
+     * {@code visibility:hidden}, {@code opacity:0}, a zero height with {@code overflow:hidden} or a zero font size in
+     * its style), the index after the element's matching end tag:
+     * text the reader never sees is not read (spam hides innocent prose there to outweigh its message). Otherwise, or
+     * when the end tag is missing or the look-ahead budget is spent, -1.
+     */
+    private static int hiddenElementEnd(String html, int start, int close, int[] budget) {
+        int nameEnd = start + 1;
+        while (nameEnd < close && Character.isLetterOrDigit(html.charAt(nameEnd))) {
+            nameEnd++;
+        }
+        if (nameEnd == start + 1 || html.charAt(close - 1) == '/' || budget[0] <= 0) {
+            return -1;
+        }
+        String tag = html.substring(nameEnd, close).toLowerCase(Locale.ROOT).replace(" ", "");
+        if (!(tag.contains("display:none")
+                || tag.contains("visibility:hidden")
+                || tag.contains("font-size:0;")
+                || tag.contains("font-size:0\"")
+                || tag.contains("font-size:0'")
+                || tag.contains("font-size:0px")
+                || tag.contains("font-size:1px")
+                || tag.contains("opacity:0;")
+                || tag.contains("opacity:0\"")
+                || tag.contains("opacity:0'")
+                || ((tag.contains("height:0;") || tag.contains("height:0px")) && tag.contains("overflow:hidden")))) {
+            return -1;
+        }
+        String name = html.substring(start + 1, nameEnd);
+        if (VOID_ELEMENTS.contains(name.toLowerCase(Locale.ROOT))) {
+            return -1;
+        }
+        int n = html.length();
+        int depth = 1;
+        int i = close;
+        while ((i = html.indexOf('<', i + 1)) >= 0) {
+            boolean end = i + 1 < n && html.charAt(i + 1) == '/';
+            int at = end ? i + 2 : i + 1;
+            if (html.regionMatches(true, at, name, 0, name.length()) && !isWordChar(html, at + name.length())) {
+                depth += end ? -1 : 1;
+                if (depth == 0) {
+                    int gt = html.indexOf('>', at);
+                    budget[0] -= (gt < 0 ? n : gt) - close;
+                    return gt < 0 ? -1 : gt + 1;
+                }
+            }
+        }
+        budget[0] -= n - close;
+        return -1;
+    }
+
+    private static final Set<String> VOID_ELEMENTS =
+            Set.of("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr");
+
     private static boolean isWordChar(String s, int at) {
         if (at >= s.length()) {
             return false;
@@ -531,7 +644,10 @@ public final class Tokenizer {
     }
 
     /** The index after {@code </element\s*>} following {@code from}, or -1 when the element never closes. */
-    private static int endOfElement(String html, int from, String element) {
+    private static int endOfElement(String html, int from, String element, int[] budget) {
+        if (budget[0] <= 0) {
+            return -1;
+        }
         int n = html.length();
         int i = from;
         while ((i = html.indexOf("</", i + 1)) >= 0) {
@@ -541,10 +657,12 @@ public final class Tokenizer {
                     j++;
                 }
                 if (j < n && html.charAt(j) == '>') {
+                    budget[0] -= j - from;
                     return j + 1;
                 }
             }
         }
+        budget[0] -= n - from;
         return -1;
     }
 
@@ -797,6 +915,7 @@ public final class Tokenizer {
             "live.com",
             "msn.com",
             "yahoo.com",
+            "yahoodns.net",
             "ymail.com",
             "aol.com",
             "icloud.com",

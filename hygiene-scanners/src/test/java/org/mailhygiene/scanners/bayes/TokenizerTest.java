@@ -219,6 +219,53 @@ class TokenizerTest {
     }
 
     @Test
+    void hiddenElementsAreNotRead() {
+        // spam hides innocent prose to outweigh its message: text the reader never sees is dropped
+        assertThat(Tokenizer.htmlToText("a<div style=\"display: none\">b<div>c</div>d</div>e"))
+                .isEqualTo("a e");
+        assertThat(Tokenizer.htmlToText("a<SPAN STYLE='visibility:hidden'>b</span>c<p style=\"font-size:0px\">d</p>f"))
+                .isEqualTo("a c f");
+        // font sizes that are not zero, void and self-closed elements, and an unclosed hidden element hide nothing
+        assertThat(Tokenizer.htmlToText("<p style=\"font-size:0.9em\">a</p><img style=\"display:none\">b"))
+                .isEqualTo(" a  b");
+        assertThat(Tokenizer.htmlToText("<br style=\"display:none\"/>a<div style=\"display:none\">b"))
+                .isEqualTo(" a b");
+    }
+
+    @Test
+    void aPlainAlternativeCountsOnlyWithoutAnHtmlSibling() throws Exception {
+        String both = "Subject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=B\r\n\r\n"
+                + "--B\r\nContent-Type: text/plain\r\n\r\nbuy pills flowering petals sepals\r\n"
+                + "--B\r\nContent-Type: text/html\r\n\r\n<p>buy pills</p>"
+                + "<div style=\"opacity:0;\">flowering petals sepals</div>\r\n--B--\r\n";
+        Set<String> t = tokenizer.tokenize(MessageContent.ofString(both, StandardCharsets.US_ASCII));
+        assertThat(t).contains("buy", "pills", "type:text/plain", "type:text/html");
+        assertThat(t).doesNotContain("flowering", "petals", "sepals");
+        String plainOnly = "Subject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=B\r\n\r\n"
+                + "--B\r\nContent-Type: text/plain\r\n\r\nflowering petals\r\n"
+                + "--B\r\nContent-Type: text/enriched\r\n\r\nother\r\n--B--\r\n";
+        assertThat(tokenizer.tokenize(MessageContent.ofString(plainOnly, StandardCharsets.US_ASCII)))
+                .contains("flowering", "petals", "other");
+        // a plain part that is not an alternative (mixed) always counts
+        String mixed = both.replace("multipart/alternative", "multipart/mixed");
+        assertThat(tokenizer.tokenize(MessageContent.ofString(mixed, StandardCharsets.US_ASCII)))
+                .contains("flowering", "petals");
+    }
+
+    @Test
+    void htmlToTextStaysLinearOnUnclosedElements() {
+        // each unclosed element once made the conversion search to the end of the text: quadratic in its length
+        String hidden = "<div style=\"display:none\">x ".repeat(60_000);
+        String scripts = "<script>x ".repeat(60_000);
+        String lts = "a< ".repeat(200_000);
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> {
+            assertThat(Tokenizer.htmlToText(hidden)).contains("x");
+            assertThat(Tokenizer.htmlToText(scripts)).contains("x");
+            assertThat(Tokenizer.htmlToText(lts)).isEqualTo(lts);
+        });
+    }
+
+    @Test
     void linkTargetsGiveUrlHosts() {
         Set<String> t = new java.util.LinkedHashSet<>();
         String html = "<a HREF = 'http://one.example/x'>1</a><img src=https://two.example/i.png>"
@@ -258,9 +305,9 @@ class TokenizerTest {
                         "hdr:from-name-address",
                         "from:x@evil.example",
                         "url:evil.example",
-                        "from-domain:evil.example",
-                        "plain",
-                        "words");
+                        "from-domain:evil.example");
+        // the plain alternative's words do not count next to an HTML alternative (version 5)
+        assertThat(t).doesNotContain("plain", "words");
     }
 
     @Test
