@@ -15,7 +15,6 @@ import org.mailhygiene.scanners.mime.MimeFinding;
 import org.mailhygiene.scanners.mime.MimeWalkResult;
 import org.mailhygiene.scanners.mime.MimeWalker;
 import org.mailhygiene.scanners.mime.PartInfo;
-import org.mailhygiene.scanners.mime.PartVisitor;
 import org.mailhygiene.scanners.mime.TextDecoding;
 
 /**
@@ -28,7 +27,8 @@ import org.mailhygiene.scanners.mime.TextDecoding;
  * words; the Message-ID's domain; {@code x-mailer:<value>}; from the first {@value #MAX_RECEIVED} Received fields the
  * relays' domains ({@code received:<last two labels>}), their IPv4 /24 and /16 prefixes ({@code received-ip:}) and
  * protocol words ({@code received-word:esmtp}), plus {@code received-count:<n>}. The big mailbox providers anyone can
- * sign up with (Gmail, Outlook/Hotmail, Yahoo, AOL, iCloud, GMX, Mail.ru, Yandex, Proton, Zoho, QQ, 163) give no
+ * sign up with (Gmail, Outlook/Hotmail, Yahoo, AOL, iCloud, GMX, Mail.ru, Yandex, Proton, Zoho, QQ, 163, the Japanese
+ * mobile carriers and large ISPs) give no
  * domain token, and a Received hop naming one gives no address token: ham and spam use them alike, and what a corpus
  * taught about them is the corpus's year. The header block is parsed by hand
  * (unfolded, up to the empty line). Body: every text part is decoded (quoted-printable, base64, the
@@ -58,7 +58,8 @@ public final class Tokenizer {
      * holding an address of another domain); From's address is now the one in angle brackets when there is one.
      * Version 5 no longer reads dotted numbers in Received fields as relay names ({@code received:13.8} came from
      * "Sendmail 8.13.8" and taught the model which collection a message came from), and gives no domain or relay
-     * address token for the big mailbox providers (see the class description).
+     * address token for the big mailbox providers (see the class description); domains are cut to their registrable
+     * part under countries' second-level domains too ({@code received:example.co.jp}, was {@code received:co.jp}).
      * Models learned with an older version still load and classify; they simply lack the newer tokens until
      * retrained.
      */
@@ -145,23 +146,10 @@ public final class Tokenizer {
                 headerSink.accept(h);
             }
         }
-        Alternatives alternatives = new Alternatives();
-        MimeWalkResult result = walker.walk(content, new PartVisitor() {
-            @Override
-            public boolean leaf(PartInfo part, InputStream decoded) throws IOException {
-                part(part, decoded, tokens, alternatives);
-                return true;
-            }
-
-            @Override
-            public boolean enter(PartInfo part) {
-                if (part.mimeType().equals("multipart/alternative")) {
-                    alternatives.containers.add(part.path());
-                }
-                return true;
-            }
+        MimeWalkResult result = walker.walk(content, (PartInfo part, InputStream decoded) -> {
+            part(part, decoded, tokens);
+            return true;
         });
-        alternatives.plainWithoutHtml(tokens);
         for (MimeFinding f : result.findings()) {
             tokens.add("mime:" + f.kind().name().toLowerCase(Locale.ROOT));
         }
@@ -207,33 +195,7 @@ public final class Tokenizer {
         return tokens;
     }
 
-    /**
-     * The words of a multipart/alternative's text/plain part count only if it has no text/html sibling: the reader
-     * sees the HTML, and spam puts prose in the plain part that its HTML hides (see {@link #htmlToText}).
-     */
-    private static final class Alternatives {
-        private final Set<String> containers = new java.util.HashSet<>();
-        private final Set<String> withHtml = new java.util.HashSet<>();
-        private final java.util.Map<String, Set<String>> plain = new java.util.HashMap<>();
-
-        /** The alternative this part is a direct child of, or null. */
-        String parentOf(PartInfo part) {
-            int dot = part.path().lastIndexOf('.');
-            String parent = dot < 0 ? "" : part.path().substring(0, dot);
-            return part.path().isEmpty() || !containers.contains(parent) ? null : parent;
-        }
-
-        void plainWithoutHtml(Set<String> tokens) {
-            plain.forEach((parent, words) -> {
-                if (!withHtml.contains(parent)) {
-                    tokens.addAll(words);
-                }
-            });
-        }
-    }
-
-    private void part(PartInfo part, InputStream decoded, Set<String> tokens, Alternatives alternatives)
-            throws IOException {
+    private void part(PartInfo part, InputStream decoded, Set<String> tokens) throws IOException {
         tokens.add("type:" + part.mimeType());
         part.charset()
                 .ifPresent(
@@ -269,13 +231,6 @@ public final class Tokenizer {
                 }
             }
         }
-        String alternative = part.fileName().isEmpty() ? alternatives.parentOf(part) : null;
-        Set<String> words = tokens;
-        if (alternative != null && part.mimeType().equals("text/html")) {
-            alternatives.withHtml.add(alternative);
-        } else if (alternative != null && part.mimeType().equals("text/plain")) {
-            words = alternatives.plain.computeIfAbsent(alternative, a -> new LinkedHashSet<>());
-        }
         if (part.charset().isEmpty() || part.charset().get().equalsIgnoreCase("us-ascii")) {
             for (byte b : bytes) {
                 if (b < 0) {
@@ -284,7 +239,7 @@ public final class Tokenizer {
                 }
             }
         }
-        text(text, words);
+        text(text, tokens);
     }
 
     private static void text(String text, Set<String> tokens) {
@@ -408,10 +363,9 @@ public final class Tokenizer {
         if (SHORTENERS.contains(host)) {
             tokens.add("url-shortener");
         }
-        int last = host.lastIndexOf('.');
-        int second = last > 0 ? host.lastIndexOf('.', last - 1) : -1;
-        if (second > 0) {
-            tokens.add("url:" + host.substring(second + 1));
+        String registrable = lastTwo(host);
+        if (!registrable.equals(host)) {
+            tokens.add("url:" + registrable);
         }
     }
 
@@ -510,10 +464,7 @@ public final class Tokenizer {
     private static String registrable(Set<String> urlTokens) {
         for (String t : urlTokens) {
             if (t.startsWith("url:")) {
-                String h = t.substring(4);
-                int last = h.lastIndexOf('.');
-                int second = last > 0 ? h.lastIndexOf('.', last - 1) : -1;
-                return second > 0 ? h.substring(second + 1) : h;
+                return lastTwo(t.substring(4));
             }
         }
         return null;
@@ -791,11 +742,27 @@ public final class Tokenizer {
         }
     }
 
-    private static String lastTwo(String domain) {
+    /**
+     * The registrable part of a host name: its last two labels, or three under a country's second-level domains
+     * ({@code mail.example.co.jp} gives {@code example.co.jp}, not {@code co.jp}, which every Japanese company shares).
+     */
+    static String lastTwo(String domain) {
         int last = domain.lastIndexOf('.');
         int second = last > 0 ? domain.lastIndexOf('.', last - 1) : -1;
-        return second > 0 ? domain.substring(second + 1) : domain;
+        if (second < 0) {
+            return domain;
+        }
+        if (domain.length() - last == 3 && SECOND_LEVEL.contains(domain.substring(second + 1, last))) {
+            int third = domain.lastIndexOf('.', second - 1);
+            return domain.substring(third + 1);
+        }
+        return domain.substring(second + 1);
     }
+
+    /** Second-level labels under which countries register names ({@code co.jp}, {@code com.br}, {@code org.uk}). */
+    private static final Set<String> SECOND_LEVEL = Set.of(
+            "co", "ne", "or", "ac", "go", "ad", "ed", "gr", "lg", "com", "net", "org", "edu", "gov", "mil", "ltd",
+            "plc", "nom", "gob", "biz", "info");
 
     private static boolean isAsciiText(String s) {
         for (int i = 0; i < s.length(); i++) {
@@ -894,16 +861,7 @@ public final class Tokenizer {
      * 2023-2026), so they become no token.
      */
     static boolean isMailboxProvider(String domain) {
-        String d = domain.toLowerCase(Locale.ROOT);
-        String two = lastTwo(d);
-        if (MAILBOX_PROVIDERS.contains(two)) {
-            return true;
-        }
-        int last = d.lastIndexOf('.');
-        int second = last > 0 ? d.lastIndexOf('.', last - 1) : -1;
-        int third = second > 0 ? d.lastIndexOf('.', second - 1) : -1;
-        // national second-level domains: yahoo.co.jp, hotmail.co.uk
-        return second > 0 && d.length() - second <= 7 && MAILBOX_PROVIDERS.contains(d.substring(third + 1));
+        return MAILBOX_PROVIDERS.contains(lastTwo(domain.toLowerCase(Locale.ROOT)));
     }
 
     private static final Set<String> MAILBOX_PROVIDERS = Set.of(
@@ -933,7 +891,19 @@ public final class Tokenizer {
             "163.com",
             "yahoo.co.jp",
             "hotmail.co.uk",
-            "yahoo.co.uk");
+            "yahoo.co.uk",
+            // Japanese mobile carriers and the large ISPs, whose addresses most Japanese users have
+            "docomo.ne.jp",
+            "ezweb.ne.jp",
+            "au.com",
+            "softbank.ne.jp",
+            "softbank.jp",
+            "ymobile.ne.jp",
+            "nifty.com",
+            "biglobe.ne.jp",
+            "ocn.ne.jp",
+            "so-net.ne.jp",
+            "plala.or.jp");
 
     private static boolean hasLetterAfterLastDot(String word) {
         for (int i = word.length() - 1; i >= 0 && word.charAt(i) != '.'; i--) {

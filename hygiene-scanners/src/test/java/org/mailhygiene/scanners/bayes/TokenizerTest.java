@@ -132,6 +132,11 @@ class TokenizerTest {
         assertThat(Tokenizer.isMailboxProvider("smtp.mail.yahoo.co.jp")).isTrue();
         assertThat(Tokenizer.isMailboxProvider("example.co.jp")).isFalse();
         assertThat(Tokenizer.isMailboxProvider("mail.example.com")).isFalse();
+        assertThat(Tokenizer.isMailboxProvider("mb.docomo.ne.jp")).isTrue();
+        assertThat(Tokenizer.lastTwo("a.b.example.co.jp")).isEqualTo("example.co.jp");
+        assertThat(Tokenizer.lastTwo("a.b.example.com")).isEqualTo("example.com");
+        assertThat(Tokenizer.lastTwo("shop.com.br")).isEqualTo("shop.com.br");
+        assertThat(Tokenizer.lastTwo("localhost")).isEqualTo("localhost");
     }
 
     @Test
@@ -141,7 +146,7 @@ class TokenizerTest {
                 + "Received: from a (b [198.51.100.1]) by host.example.co.jp (Postfix 3.6.4) with SMTP; x\r\n"
                 + "Subject: hello\r\n\r\nbody\r\n";
         Set<String> t = tokenizer.tokenize(MessageContent.ofString(m, StandardCharsets.US_ASCII));
-        assertThat(t).contains("received:sender.example", "received:our.example", "received:co.jp");
+        assertThat(t).contains("received:sender.example", "received:our.example", "received:example.co.jp");
         assertThat(t).noneMatch(x -> x.matches("received:[0-9.]+"));
     }
 
@@ -233,26 +238,6 @@ class TokenizerTest {
     }
 
     @Test
-    void aPlainAlternativeCountsOnlyWithoutAnHtmlSibling() throws Exception {
-        String both = "Subject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=B\r\n\r\n"
-                + "--B\r\nContent-Type: text/plain\r\n\r\nbuy pills flowering petals sepals\r\n"
-                + "--B\r\nContent-Type: text/html\r\n\r\n<p>buy pills</p>"
-                + "<div style=\"opacity:0;\">flowering petals sepals</div>\r\n--B--\r\n";
-        Set<String> t = tokenizer.tokenize(MessageContent.ofString(both, StandardCharsets.US_ASCII));
-        assertThat(t).contains("buy", "pills", "type:text/plain", "type:text/html");
-        assertThat(t).doesNotContain("flowering", "petals", "sepals");
-        String plainOnly = "Subject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=B\r\n\r\n"
-                + "--B\r\nContent-Type: text/plain\r\n\r\nflowering petals\r\n"
-                + "--B\r\nContent-Type: text/enriched\r\n\r\nother\r\n--B--\r\n";
-        assertThat(tokenizer.tokenize(MessageContent.ofString(plainOnly, StandardCharsets.US_ASCII)))
-                .contains("flowering", "petals", "other");
-        // a plain part that is not an alternative (mixed) always counts
-        String mixed = both.replace("multipart/alternative", "multipart/mixed");
-        assertThat(tokenizer.tokenize(MessageContent.ofString(mixed, StandardCharsets.US_ASCII)))
-                .contains("flowering", "petals");
-    }
-
-    @Test
     void htmlToTextStaysLinearOnUnclosedElements() {
         // each unclosed element once made the conversion search to the end of the text: quadratic in its length
         String hidden = "<div style=\"display:none\">x ".repeat(60_000);
@@ -305,9 +290,9 @@ class TokenizerTest {
                         "hdr:from-name-address",
                         "from:x@evil.example",
                         "url:evil.example",
-                        "from-domain:evil.example");
-        // the plain alternative's words do not count next to an HTML alternative (version 5)
-        assertThat(t).doesNotContain("plain", "words");
+                        "from-domain:evil.example",
+                        "plain",
+                        "words");
     }
 
     @Test
