@@ -59,7 +59,9 @@ public final class Tokenizer {
      * Version 5 no longer reads dotted numbers in Received fields as relay names ({@code received:13.8} came from
      * "Sendmail 8.13.8" and taught the model which collection a message came from), and gives no domain or relay
      * address token for the big mailbox providers (see the class description); domains are cut to their registrable
-     * part under countries' second-level domains too ({@code received:example.co.jp}, was {@code received:co.jp}).
+     * part under countries' second-level domains too ({@code received:example.co.jp}, was {@code received:co.jp});
+     * text in hidden HTML elements is not read; URL hosts and the From domain add their top-level domain
+     * ({@code url-tld:shop}, {@code from-tld:jp}).
      * Models learned with an older version still load and classify; they simply lack the newer tokens until
      * retrained.
      */
@@ -367,6 +369,25 @@ public final class Tokenizer {
         if (!registrable.equals(host)) {
             tokens.add("url:" + registrable);
         }
+        tld(host).ifPresent(t -> tokens.add("url-tld:" + t));
+    }
+
+    /**
+     * The top-level domain of a host name when it is one of letters ({@code shop}, {@code jp}); a domain never seen
+     * still has a top-level domain the model may know.
+     */
+    private static java.util.Optional<String> tld(String host) {
+        int dot = host.lastIndexOf('.');
+        if (dot < 0 || host.length() - dot < 3 || host.length() - dot > 25) {
+            return java.util.Optional.empty();
+        }
+        for (int i = dot + 1; i < host.length(); i++) {
+            char c = host.charAt(i);
+            if (c < 'a' || c > 'z') {
+                return java.util.Optional.empty();
+            }
+        }
+        return java.util.Optional.of(host.substring(dot + 1));
     }
 
     /** URL hosts of {@code href=} and {@code src=} attribute values (scanned by hand: this runs for every part). */
@@ -958,6 +979,9 @@ public final class Tokenizer {
             tokens.add(header + ":" + m.group(1).toLowerCase(Locale.ROOT) + "@" + domain);
             if (!isMailboxProvider(domain)) {
                 tokens.add(header + "-domain:" + domain);
+            }
+            if (header.equals("from")) {
+                tld(domain).ifPresent(t -> tokens.add("from-tld:" + t));
             }
         } else {
             tokens.add(header + ":none");

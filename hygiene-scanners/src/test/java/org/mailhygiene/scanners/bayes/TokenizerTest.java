@@ -120,7 +120,8 @@ class TokenizerTest {
                         "received:our.example",
                         "received:sender.example",
                         "received-ip:198.51.100",
-                        "hdr:reply-to-differs");
+                        "hdr:reply-to-differs",
+                        "from-tld:com");
         assertThat(t)
                 .doesNotContain(
                         "received:google.com",
@@ -256,7 +257,10 @@ class TokenizerTest {
         String html = "<a HREF = 'http://one.example/x'>1</a><img src=https://two.example/i.png>"
                 + "<a title=\"href=no\" data-href=\"http://three.example\">";
         Tokenizer.linkTargets(html, t);
-        assertThat(t).contains("url:one.example", "url:two.example", "url:three.example");
+        assertThat(t).contains("url:one.example", "url:two.example", "url:three.example", "url-tld:example");
+        Set<String> odd = new java.util.LinkedHashSet<>();
+        Tokenizer.linkTargets("<a href=\"http://192.0.2.1/\">x</a><a href=\"http://a.b.x1/\">y</a>", odd);
+        assertThat(odd).noneMatch(x -> x.startsWith("url-tld:"));
     }
 
     @Test
