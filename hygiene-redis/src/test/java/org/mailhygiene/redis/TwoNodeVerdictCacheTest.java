@@ -119,8 +119,11 @@ class TwoNodeVerdictCacheTest {
                     fs.add(pool.submit(() -> n.scan(Message.of(storm))));
                 }
                 // One scan is in progress (its lease taken); everyone else waits on it.
-                assertThat(a.awaitScanCount(1, Duration.ofSeconds(30)) || b.awaitScanCount(1, Duration.ofSeconds(30)))
-                        .isTrue();
+                long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (a.scanCount() + b.scanCount() == 0 && System.nanoTime() < until) {
+                    Thread.sleep(1);
+                }
+                assertThat(a.scanCount() + b.scanCount()).isEqualTo(1);
                 gate.countDown();
                 for (Future<ScanReport> f : fs) {
                     assertThat(f.get().verdicts())
@@ -128,7 +131,10 @@ class TwoNodeVerdictCacheTest {
                             .extracting(v -> v.outcome())
                             .isEqualTo(Outcome.INFECTED);
                 }
-                assertThat(a.scanCount() + b.scanCount()).isEqualTo(1);
+                assertThat(a.scanCount() + b.scanCount())
+                        .as("scans on a and b (it failed 18 times in 400 under load before the cache looked again after"
+                                + " taking the lease)")
+                        .isEqualTo(1);
             } finally {
                 pool.shutdownNow();
             }

@@ -41,7 +41,8 @@ import org.mailhygiene.internal.Checks;
  *
  * <p><b>Shared tier.</b> With {@link Builder#shared(VerdictStore)} (for example Redis, so that a cluster of relay nodes
  * scans each distinct payload once), a local miss asks the shared store before scanning: a shared verdict is used as a
- * cache hit; otherwise the node takes the content's scan lease, scans, stores the verdict in the shared store for the
+ * cache hit; otherwise the node takes the content's scan lease (and looks for a verdict once more, since the previous
+ * holder may have stored one and let go in between), scans, stores the verdict in the shared store for the
  * same {@link #expireAfterWrite()} and releases the lease. A node that finds the lease taken waits (polling, at most
  * {@link Builder#leaseTime(Duration) the lease time}, and never past its message's deadline) for the holder's verdict;
  * if the holder fails (no verdict, lease gone) it scans itself. Failures are never stored. If the shared store fails or
@@ -214,6 +215,18 @@ public final class VerdictCache {
                     return new SharedAttempt(v.get(), null);
                 }
                 if (shared.tryLease(key.identity(), key.sha256(), lease, leaseTime)) {
+                    // The previous holder may have stored its verdict and released its lease between our look and
+                    // our lease: look once more before scanning again.
+                    Optional<Verdict> late = shared.get(key.identity(), key.sha256());
+                    if (late.isPresent()) {
+                        try {
+                            shared.release(key.identity(), key.sha256(), lease);
+                        } catch (SharedStateException | RuntimeException e) {
+                            // Expires by itself after the lease time.
+                        }
+                        sharedHits.increment();
+                        return new SharedAttempt(late.get(), null);
+                    }
                     sharedScans.increment();
                     return new SharedAttempt(null, lease);
                 }

@@ -22,6 +22,62 @@ import org.mailhygiene.api.Verdict;
 class VerdictCacheTest {
 
     @Test
+    void aVerdictStoredBetweenTheLookAndTheLeaseIsUsedNotScannedAgain() throws Exception {
+        // Another node stores its verdict and releases its lease after our first look but before our lease: the
+        // lease is then free, and without a second look we would scan the same content again (two nodes, two scans).
+        org.mailhygiene.api.shared.VerdictStore real =
+                org.mailhygiene.scanners.shared.InProcessSharedState.create().verdicts();
+        Verdict theirs = Verdict.builder("virus", org.mailhygiene.api.Outcome.INFECTED)
+                .threat("Storm")
+                .build();
+        org.mailhygiene.api.shared.VerdictStore racing = new org.mailhygiene.api.shared.VerdictStore() {
+            private boolean raced;
+
+            @Override
+            public java.util.Optional<Verdict> get(String identity, String sha256)
+                    throws org.mailhygiene.api.shared.SharedStateException {
+                return real.get(identity, sha256);
+            }
+
+            @Override
+            public void put(String identity, String sha256, Verdict verdict, Duration ttl)
+                    throws org.mailhygiene.api.shared.SharedStateException {
+                real.put(identity, sha256, verdict, ttl);
+            }
+
+            @Override
+            public boolean tryLease(String identity, String sha256, String owner, Duration lease)
+                    throws org.mailhygiene.api.shared.SharedStateException {
+                if (!raced) {
+                    raced = true;
+                    real.put(identity, sha256, theirs, Duration.ofMinutes(1));
+                }
+                return real.tryLease(identity, sha256, owner, lease);
+            }
+
+            @Override
+            public boolean leaseHeld(String identity, String sha256)
+                    throws org.mailhygiene.api.shared.SharedStateException {
+                return real.leaseHeld(identity, sha256);
+            }
+
+            @Override
+            public void release(String identity, String sha256, String owner)
+                    throws org.mailhygiene.api.shared.SharedStateException {
+                real.release(identity, sha256, owner);
+            }
+        };
+        VerdictCache cache = VerdictCache.builder().shared(racing).build();
+        VerdictCache.Key key = new VerdictCache.Key("virus|db-1", "ab".repeat(32));
+        VerdictCache.SharedAttempt attempt = cache.sharedBegin(key);
+        assertThat(attempt.verdict()).isEqualTo(theirs);
+        assertThat(attempt.lease()).isNull();
+        assertThat(cache.sharedHits()).isEqualTo(1);
+        assertThat(cache.sharedScans()).isZero();
+        assertThat(real.leaseHeld("virus|db-1", "ab".repeat(32))).isFalse();
+    }
+
+    @Test
     void documentedDefaultsEqualTheCode() {
         VerdictCache c = VerdictCache.create();
         assertThat(c.maximumSize()).isEqualTo(VerdictCache.DEFAULT_MAXIMUM_SIZE).isEqualTo(10_000);
