@@ -374,35 +374,25 @@ public final class Combination {
                 oofHam,
                 fixed);
         report("Bayes + all features, threshold fixed on training", tests, testBayes, w, all, fixed, -1, base);
-        System.out.println("ablation (Bayes + all features but one, at the same flagged-ham count):");
-        for (int q = 0; q < names.length; q++) {
-            boolean[] use = all.clone();
-            use[q] = false;
-            report(
-                    "  without " + names[q],
-                    tests,
-                    testBayes,
-                    fit(train, oof, use, true),
-                    use,
-                    Double.NaN,
-                    allowed,
-                    base,
-                    e.match());
-        }
-        System.out.println("single features (Bayes + one feature):");
-        for (int q = 0; q < names.length; q++) {
-            boolean[] use = new boolean[names.length];
-            use[q] = true;
-            report(
-                    "  only " + names[q],
-                    tests,
-                    testBayes,
-                    fit(train, oof, use, true),
-                    use,
-                    Double.NaN,
-                    allowed,
-                    base,
-                    e.match());
+        for (boolean without : new boolean[] {true, false}) {
+            System.out.println(
+                    without
+                            ? "ablation (Bayes + all features but one, at the same flagged-ham count):"
+                            : "single features (Bayes + one feature):");
+            for (int q = 0; q < names.length; q++) {
+                boolean[] use = without ? all.clone() : new boolean[names.length];
+                use[q] = !without;
+                report(
+                        (without ? "  without " : "  only ") + names[q],
+                        tests,
+                        testBayes,
+                        fit(train, oof, use, true),
+                        use,
+                        Double.NaN,
+                        allowed,
+                        base,
+                        e.match());
+            }
         }
     }
 

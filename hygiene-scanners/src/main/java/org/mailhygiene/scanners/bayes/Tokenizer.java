@@ -7,6 +7,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -25,7 +26,7 @@ import org.mailhygiene.scanners.mime.TextDecoding;
  * {@code subject-upper:<tenths of letters in capitals>}, {@code subject-char:<c>} for {@code ! $ % ? * #};
  * {@code from:<address>} and {@code from-domain:<domain>} (also for Reply-To and Return-Path) and the display name's
  * words; the Message-ID's domain; {@code x-mailer:<value>}; from the first {@value #MAX_RECEIVED} Received fields the
- * relays' domains ({@code received:<last two labels>}), their IPv4 /24 and /16 prefixes ({@code received-ip:}) and
+ * relays' domains ({@code received:<registrable domain>}), their IPv4 /24 and /16 prefixes ({@code received-ip:}) and
  * protocol words ({@code received-word:esmtp}), plus {@code received-count:<n>}. The big mailbox providers anyone can
  * sign up with (Gmail, Outlook/Hotmail, Yahoo, AOL, iCloud, GMX, Mail.ru, Yandex, Proton, Zoho, QQ, 163, the Japanese
  * mobile carriers and large ISPs) give no
@@ -34,7 +35,7 @@ import org.mailhygiene.scanners.mime.TextDecoding;
  * (unfolded, up to the empty line). Body: every text part is decoded (quoted-printable, base64, the
  * declared charset or a sniffed one: ISO-2022-JP, Shift_JIS, EUC-JP, UTF-8, raw JIS), HTML is turned into text, and
  * the text is split by {@link TextTokens} into words and CJK bigrams; URL hosts become {@code url:<host>} and
- * {@code url:<last two labels>}. Each part adds {@code type:<media type>} and {@code charset:<declared charset>};
+ * {@code url:<registrable domain>}. Each part adds {@code type:<media type>} and {@code charset:<declared charset>};
  * attachments add {@code ext:<extension>}; MIME structure findings add {@code mime:<kind>}.
  *
  * <p>At most {@value #DEFAULT_MAX_TEXT_BYTES} decoded bytes of text are read per part. Immutable and thread-safe.
@@ -169,7 +170,7 @@ public final class Tokenizer {
         boolean mixed = false;
         for (String t : tokens) {
             if (t.startsWith("url:")) {
-                domains.add(lastTwo(t.substring(4)));
+                domains.add(registrableDomain(t.substring(4)));
             } else if (t.startsWith("charset:") && !t.equals("charset:undeclared-8bit")) {
                 String c = t.substring(8);
                 mixed |= charset != null && !charset.equals(c) && !c.equals("us-ascii");
@@ -365,7 +366,7 @@ public final class Tokenizer {
         if (SHORTENERS.contains(host)) {
             tokens.add("url-shortener");
         }
-        String registrable = lastTwo(host);
+        String registrable = registrableDomain(host);
         if (!registrable.equals(host)) {
             tokens.add("url:" + registrable);
         }
@@ -376,18 +377,18 @@ public final class Tokenizer {
      * The top-level domain of a host name when it is one of letters ({@code shop}, {@code jp}); a domain never seen
      * still has a top-level domain the model may know.
      */
-    private static java.util.Optional<String> tld(String host) {
+    private static Optional<String> tld(String host) {
         int dot = host.lastIndexOf('.');
         if (dot < 0 || host.length() - dot < 3 || host.length() - dot > 25) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         for (int i = dot + 1; i < host.length(); i++) {
             char c = host.charAt(i);
             if (c < 'a' || c > 'z') {
-                return java.util.Optional.empty();
+                return Optional.empty();
             }
         }
-        return java.util.Optional.of(host.substring(dot + 1));
+        return Optional.of(host.substring(dot + 1));
     }
 
     /** URL hosts of {@code href=} and {@code src=} attribute values (scanned by hand: this runs for every part). */
@@ -481,11 +482,11 @@ public final class Tokenizer {
         }
     }
 
-    /** The last two labels of the first {@code url:} host in a token set, or {@code null}. */
+    /** The registrable domain of the first {@code url:} host in a token set, or {@code null}. */
     private static String registrable(Set<String> urlTokens) {
         for (String t : urlTokens) {
             if (t.startsWith("url:")) {
-                return lastTwo(t.substring(4));
+                return registrableDomain(t.substring(4));
             }
         }
         return null;
@@ -564,7 +565,10 @@ public final class Tokenizer {
         while (nameEnd < close && Character.isLetterOrDigit(html.charAt(nameEnd))) {
             nameEnd++;
         }
-        if (nameEnd == start + 1 || html.charAt(close - 1) == '/' || budget[0] <= 0) {
+        if (nameEnd == start + 1
+                || html.charAt(close - 1) == '/'
+                || budget[0] <= 0
+                || !hasStyle(html, nameEnd, close)) {
             return -1;
         }
         String tag = html.substring(nameEnd, close).toLowerCase(Locale.ROOT).replace(" ", "");
@@ -602,6 +606,17 @@ public final class Tokenizer {
         }
         budget[0] -= n - close;
         return -1;
+    }
+
+    /** Whether {@code html[from, to)} holds {@code style} in any case: only then is a tag's text copied and looked at. */
+    private static boolean hasStyle(String html, int from, int to) {
+        for (int i = from; i + 5 <= to; i++) {
+            char c = html.charAt(i);
+            if ((c == 's' || c == 'S') && html.regionMatches(true, i, "style", 0, 5)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static final Set<String> VOID_ELEMENTS =
@@ -755,10 +770,14 @@ public final class Tokenizer {
                 tokens.add("hdr:no-message-id");
             }
         }
-        if (fromDomain != null && replyDomain != null && !lastTwo(fromDomain).equals(lastTwo(replyDomain))) {
+        if (fromDomain != null
+                && replyDomain != null
+                && !registrableDomain(fromDomain).equals(registrableDomain(replyDomain))) {
             tokens.add("hdr:reply-to-differs");
         }
-        if (fromDomain != null && idDomain != null && !lastTwo(fromDomain).equals(lastTwo(idDomain))) {
+        if (fromDomain != null
+                && idDomain != null
+                && !registrableDomain(fromDomain).equals(registrableDomain(idDomain))) {
             tokens.add("hdr:message-id-differs");
         }
     }
@@ -767,7 +786,7 @@ public final class Tokenizer {
      * The registrable part of a host name: its last two labels, or three under a country's second-level domains
      * ({@code mail.example.co.jp} gives {@code example.co.jp}, not {@code co.jp}, which every Japanese company shares).
      */
-    static String lastTwo(String domain) {
+    static String registrableDomain(String domain) {
         int last = domain.lastIndexOf('.');
         int second = last > 0 ? domain.lastIndexOf('.', last - 1) : -1;
         if (second < 0) {
@@ -855,10 +874,11 @@ public final class Tokenizer {
                 } else if (word.indexOf('.') > 0 && word.length() <= 60 && hasLetterAfterLastDot(word)) {
                     // a host name's last label has a letter; "8.13.8/8.13.8" is the relay's software version, which
                     // says which collection a message came from, not whether it is spam
-                    if (isMailboxProvider(word)) {
+                    String domain = registrableDomain(word);
+                    if (MAILBOX_PROVIDERS.contains(domain)) {
                         provider = true;
                     } else {
-                        tokens.add("received:" + lastTwo(word));
+                        tokens.add("received:" + domain);
                     }
                 } else if (word.length() >= 3 && word.length() <= 12 && RECEIVED_WORDS.contains(word)) {
                     tokens.add("received-word:" + word);
@@ -876,13 +896,14 @@ public final class Tokenizer {
     }
 
     /**
-     * Whether a host or mail domain belongs to one of the big mailbox providers anyone can sign up with. Their names in
+     * Whether a host or mail domain (lower-case) belongs to one of the big mailbox providers anyone can sign up with.
+     * Their names in
      * From, Message-ID and Received say which provider a sender uses, which ham and spam share; what a training
      * corpus learned of them is the corpus's year (free-mail accounts were rare in spam of 2002-2007, common in spam of
      * 2023-2026), so they become no token.
      */
     static boolean isMailboxProvider(String domain) {
-        return MAILBOX_PROVIDERS.contains(lastTwo(domain.toLowerCase(Locale.ROOT)));
+        return MAILBOX_PROVIDERS.contains(registrableDomain(domain));
     }
 
     private static final Set<String> MAILBOX_PROVIDERS = Set.of(
@@ -990,7 +1011,8 @@ public final class Tokenizer {
         if (found && header.equals("from")) {
             Matcher shown = ADDRESS.matcher(display);
             if (shown.find()
-                    && !lastTwo(shown.group(2).toLowerCase(Locale.ROOT)).equals(lastTwo(domain))) {
+                    && !registrableDomain(shown.group(2).toLowerCase(Locale.ROOT))
+                            .equals(registrableDomain(domain))) {
                 tokens.add("hdr:from-name-address");
             }
         }

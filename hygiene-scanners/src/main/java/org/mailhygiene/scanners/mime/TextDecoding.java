@@ -113,7 +113,7 @@ public final class TextDecoding {
     }
 
     private static boolean isSevenBitIso2022(Charset c) {
-        return c.name().toUpperCase(Locale.ROOT).startsWith("ISO-2022-");
+        return c.name().regionMatches(true, 0, "ISO-2022-", 0, 9);
     }
 
     private static boolean isAsciiOrLatin(Charset c) {

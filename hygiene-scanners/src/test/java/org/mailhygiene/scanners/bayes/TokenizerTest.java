@@ -134,10 +134,10 @@ class TokenizerTest {
         assertThat(Tokenizer.isMailboxProvider("example.co.jp")).isFalse();
         assertThat(Tokenizer.isMailboxProvider("mail.example.com")).isFalse();
         assertThat(Tokenizer.isMailboxProvider("mb.docomo.ne.jp")).isTrue();
-        assertThat(Tokenizer.lastTwo("a.b.example.co.jp")).isEqualTo("example.co.jp");
-        assertThat(Tokenizer.lastTwo("a.b.example.com")).isEqualTo("example.com");
-        assertThat(Tokenizer.lastTwo("shop.com.br")).isEqualTo("shop.com.br");
-        assertThat(Tokenizer.lastTwo("localhost")).isEqualTo("localhost");
+        assertThat(Tokenizer.registrableDomain("a.b.example.co.jp")).isEqualTo("example.co.jp");
+        assertThat(Tokenizer.registrableDomain("a.b.example.com")).isEqualTo("example.com");
+        assertThat(Tokenizer.registrableDomain("shop.com.br")).isEqualTo("shop.com.br");
+        assertThat(Tokenizer.registrableDomain("localhost")).isEqualTo("localhost");
     }
 
     @Test
