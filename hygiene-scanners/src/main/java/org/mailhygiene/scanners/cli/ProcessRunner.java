@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -40,8 +41,8 @@ import org.slf4j.LoggerFactory;
  * processes. One may have closed or redirected its stdout, and the JDK itself drains and closes the pipe when it
  * notices the exit before the reader is blocked in {@code read} (which a busy machine makes likely), so the reader
  * sees end of stream while the holder lives on. A process the program started just before it exited may still be in
- * the middle of {@code execve}, when its environment reads as empty; such a process (alive, not a kernel thread) is
- * read again a few milliseconds later (at most 20 ms in all), so that it is not missed.
+ * the middle of {@code execve}, when its environment reads as empty; such a process (alive, not a kernel thread,
+ * started since the run began) is read again a few milliseconds later (at most 20 ms in all), so that it is not missed.
  */
 final class ProcessRunner {
 
@@ -74,6 +75,8 @@ final class ProcessRunner {
         pb.environment().putAll(environment);
         String runId = UUID.randomUUID().toString();
         pb.environment().put(RUN_MARKER, runId);
+        // a process of this run starts after this instant (less a margin for the coarse start times of /proc)
+        Instant since = Instant.now().minusSeconds(1);
         Process process = pb.start();
         closeQuietly(process.getOutputStream());
         OutputCollector collector = new OutputCollector(process.getInputStream(), maxOutputBytes);
@@ -83,22 +86,22 @@ final class ProcessRunner {
         try {
             finished = process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
-            stop(process, reader, runId);
+            stop(process, reader, runId, since);
             throw e;
         }
         if (!finished) {
-            stop(process, reader, runId);
+            stop(process, reader, runId, since);
             throw new TimedOut("no exit within " + timeout + "; process tree killed");
         }
         try {
             // Whatever of this run outlived the program: killed whether or not the output has ended (see above).
-            int n = killMarked(runId);
+            int n = killMarked(runId, since);
             if (n > 0) {
                 LOG.debug("{} exited and left {} process(es) behind; killed them", argv.get(0), n);
             }
             reader.join(GRACE.toMillis());
         } catch (InterruptedException e) {
-            stop(process, reader, runId);
+            stop(process, reader, runId, since);
             throw e;
         }
         boolean complete = !reader.isAlive();
@@ -110,11 +113,11 @@ final class ProcessRunner {
      * Kills the process tree and every process carrying this run's marker, then closes the output pipe and waits for
      * the reader at most {@link #GRACE}. Keeps the caller's interrupt status.
      */
-    private static void stop(Process process, Thread reader, String runId) {
+    private static void stop(Process process, Thread reader, String runId, Instant since) {
         boolean interrupted = Thread.interrupted();
         try {
             killTree(process.toHandle());
-            killMarked(runId);
+            killMarked(runId, since);
             reader.join(GRACE.toMillis());
         } catch (InterruptedException e) {
             interrupted = true;
@@ -141,9 +144,12 @@ final class ProcessRunner {
      * Kills (with their descendants) the processes whose environment carries {@code RUN_MARKER=runId}, in rounds
      * until none is left (one may fork meanwhile). Linux only: without {@code /proc} nothing is found.
      *
+     * @param runId the run's marker value
+     * @param since when the run started: only a process started since then may be one of its own caught in
+     *     {@code execve}, whose environment is read again when it reads as empty
      * @return how many processes were killed
      */
-    static int killMarked(String runId) {
+    static int killMarked(String runId, Instant since) {
         if (!Files.isDirectory(PROC)) {
             return 0;
         }
@@ -153,7 +159,7 @@ final class ProcessRunner {
         for (int round = 0; round < 20; round++) {
             List<ProcessHandle> marked = new ArrayList<>();
             ProcessHandle.allProcesses()
-                    .filter(h -> h.pid() != self && carries(h.pid(), entry))
+                    .filter(h -> h.pid() != self && carries(h, entry, since))
                     .forEach(marked::add);
             if (marked.isEmpty()) {
                 break;
@@ -167,7 +173,7 @@ final class ProcessRunner {
     }
 
     /**
-     * How many times an empty {@code environ} of a live user process is read again, {@link #EXEC_PAUSE_MILLIS} apart:
+     * How many times an empty {@code environ} of a live user process started since the run began is read again, {@link #EXEC_PAUSE_MILLIS} apart:
      * a process in the middle of {@code execve} shows an empty environment until the new program's stack is set up,
      * and a process that a run started just before it exited may be exactly there when the sweep looks.
      */
@@ -177,7 +183,8 @@ final class ProcessRunner {
     /** {@code PF_KTHREAD} in the flags of {@code /proc/PID/stat}: kernel threads have no environment at all. */
     private static final long PF_KTHREAD = 0x00200000L;
 
-    private static boolean carries(long pid, byte[] entry) {
+    private static boolean carries(ProcessHandle h, byte[] entry, Instant since) {
+        long pid = h.pid();
         byte[] env = null;
         for (int attempt = 0; env == null; attempt++) {
             try {
@@ -185,7 +192,7 @@ final class ProcessRunner {
             } catch (IOException | SecurityException e) {
                 return false; // gone, or another user's process: not ours
             }
-            if (env.length == 0 && attempt < EXEC_RETRIES && mayBeExecuting(pid)) {
+            if (env.length == 0 && attempt < EXEC_RETRIES && startedSince(h, since) && mayBeExecuting(pid)) {
                 env = null;
                 try {
                     Thread.sleep(EXEC_PAUSE_MILLIS);
@@ -208,6 +215,11 @@ final class ProcessRunner {
             return true;
         }
         return false;
+    }
+
+    /** Whether the process started at or after {@code since} (an unknown start time counts as yes). */
+    private static boolean startedSince(ProcessHandle h, Instant since) {
+        return h.info().startInstant().map(t -> !t.isBefore(since)).orElse(true);
     }
 
     /** Whether the process lives and is not a kernel thread ({@code /proc/PID/stat}: state, and flags). */
