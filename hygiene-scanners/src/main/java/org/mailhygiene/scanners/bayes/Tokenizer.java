@@ -66,7 +66,7 @@ public final class Tokenizer {
      * Models learned with an older version still load and classify; they simply lack the newer tokens until
      * retrained.
      */
-    public static final int VERSION = 5;
+    public static final int VERSION = 6;
 
     /** Decoded text bytes read per part, 256 KiB. */
     public static final int DEFAULT_MAX_TEXT_BYTES = 256 * 1024;
