@@ -21,7 +21,7 @@ import java.util.Locale;
  * strictly valid windows-31j is Shift_JIS, and the rest is the declared charset or windows-1252.
  *
  * <p>Also decodes header values ({@link #decodeHeader(String)}): raw 8-bit or JIS bytes as the parser delivered them
- * (one char per byte), then RFC 2047 encoded words.
+ * (one char per byte), then RFC 2047 encoded words, whose bytes go through the same charset decisions.
  *
  * <p>Stateless and thread-safe.
  */
@@ -163,8 +163,9 @@ public final class TextDecoding {
     /**
      * Decodes a header value as Jakarta Mail delivers it: each raw byte as one char (U+0000 to U+00FF). Raw 8-bit
      * bytes and ISO-2022-JP escapes (undeclared Japanese headers, common in old mailers and spam) are decoded by
-     * {@link #decode(byte[], String)} with no declared charset, then RFC 2047 encoded words are decoded. Values that
-     * hold chars above U+00FF are taken as already decoded.
+     * {@link #decode(byte[], String)} with no declared charset, then RFC 2047 encoded words are decoded leniently
+     * ({@link #decodeEncodedWords(String)}). Values that hold chars above U+00FF are taken as already decoded apart
+     * from their encoded words.
      *
      * @param raw the header value
      * @return the decoded text; the input where nothing needed decoding or decoding failed
@@ -187,12 +188,154 @@ public final class TextDecoding {
             text = decode(raw.getBytes(StandardCharsets.ISO_8859_1), null);
         }
         if (text.contains("=?")) {
-            try {
-                text = jakarta.mail.internet.MimeUtility.decodeText(text);
-            } catch (java.io.UnsupportedEncodingException | RuntimeException e) {
-                // keep the text as it is: an unknown charset in an encoded word
-            }
+            text = decodeEncodedWords(text);
         }
         return text;
+    }
+
+    /** Longest charset name (with an RFC 2231 language suffix) taken in an encoded word. */
+    private static final int MAX_CHARSET = 75;
+
+    /**
+     * Decodes the RFC 2047 encoded words in a header value, leniently: a word may stand anywhere (also inside a
+     * word, as many mailers write it), white space between two encoded words is dropped, and the bytes of adjacent
+     * words with the same charset are joined before decoding (mailers split ISO-2022-JP and UTF-8 sequences across
+     * words). The bytes are decoded by {@link #decode(byte[], String)}: a charset name Java does not know counts as
+     * none, and 8-bit bytes under a 7-bit ISO-2022 label are recognised as Shift_JIS or EUC-JP, as in bodies. A
+     * malformed word stays as it is. Linear in the length of the value.
+     *
+     * @param value the header value, chars up to U+00FF as bytes outside the encoded words already decoded
+     * @return the value with its encoded words decoded
+     */
+    static String decodeEncodedWords(String value) {
+        int n = value.length();
+        StringBuilder out = new StringBuilder(n);
+        java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();
+        String pendingCharset = null;
+        int i = 0;
+        int afterWord = -1; // where the last decoded word ended, to drop white space between two words
+        while (i < n) {
+            int start = value.indexOf("=?", i);
+            if (start < 0) {
+                break;
+            }
+            int[] word = parseWord(value, start);
+            if (word == null) {
+                // not an encoded word: keep "=?" and go on after it
+                flush(out, pending, pendingCharset);
+                pendingCharset = null;
+                out.append(value, i, start + 2);
+                i = start + 2;
+                afterWord = -1;
+                continue;
+            }
+            String gap = value.substring(i, start);
+            boolean adjacent = afterWord == i && gap.isBlank();
+            String charset = value.substring(start + 2, word[0]);
+            int star = charset.indexOf('*');
+            if (star >= 0) {
+                charset = charset.substring(0, star);
+            }
+            byte[] bytes = wordBytes(value, word[1], word[2], Character.toUpperCase(value.charAt(word[0] + 1)) == 'B');
+            if (bytes == null) {
+                flush(out, pending, pendingCharset);
+                pendingCharset = null;
+                out.append(value, i, word[3]);
+                i = word[3];
+                afterWord = -1;
+                continue;
+            }
+            if (!(adjacent && charset.equalsIgnoreCase(pendingCharset))) {
+                flush(out, pending, pendingCharset);
+                if (!adjacent) {
+                    out.append(gap);
+                }
+                pendingCharset = charset;
+            }
+            pending.writeBytes(bytes);
+            i = word[3];
+            afterWord = i;
+        }
+        flush(out, pending, pendingCharset);
+        out.append(value, Math.min(i, n), n);
+        return out.toString();
+    }
+
+    /**
+     * Parses an encoded word at {@code start} ({@code =?charset?E?text?=}).
+     *
+     * @return {charset end ('?' after the charset), text start, text end, end of the word}, or {@code null}
+     */
+    private static int[] parseWord(String v, int start) {
+        int n = v.length();
+        int q1 = start + 2;
+        int limit = Math.min(n, q1 + MAX_CHARSET + 1);
+        while (q1 < limit && v.charAt(q1) != '?' && v.charAt(q1) > ' ' && v.charAt(q1) < 0x7F) {
+            q1++;
+        }
+        if (q1 >= limit || v.charAt(q1) != '?' || q1 == start + 2 || q1 + 2 >= n || v.charAt(q1 + 2) != '?') {
+            return null;
+        }
+        char e = Character.toUpperCase(v.charAt(q1 + 1));
+        if (e != 'B' && e != 'Q') {
+            return null;
+        }
+        int textStart = q1 + 3;
+        int j = textStart;
+        while (j < n && v.charAt(j) != '?' && v.charAt(j) > ' ' && v.charAt(j) < 0x7F) {
+            j++;
+        }
+        if (j + 1 >= n || v.charAt(j) != '?' || v.charAt(j + 1) != '=') {
+            return null;
+        }
+        return new int[] {q1, textStart, j, j + 2};
+    }
+
+    private static byte[] wordBytes(String v, int from, int to, boolean base64) {
+        if (base64) {
+            StringBuilder b = new StringBuilder(to - from + 3);
+            for (int k = from; k < to; k++) {
+                char c = v.charAt(k);
+                if ((c >= 'A' && c <= 'Z')
+                        || (c >= 'a' && c <= 'z')
+                        || (c >= '0' && c <= '9')
+                        || c == '+'
+                        || c == '/') {
+                    b.append(c);
+                }
+            }
+            int rest = b.length() % 4;
+            if (rest == 1) {
+                b.setLength(b.length() - 1); // a stray sextet carries no whole byte
+            }
+            try {
+                return java.util.Base64.getDecoder().decode(b.toString());
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(to - from);
+        for (int k = from; k < to; k++) {
+            char c = v.charAt(k);
+            if (c == '_') {
+                out.write(' ');
+            } else if (c == '='
+                    && k + 2 < to
+                    && Character.digit(v.charAt(k + 1), 16) >= 0
+                    && Character.digit(v.charAt(k + 2), 16) >= 0) {
+                out.write(Character.digit(v.charAt(k + 1), 16) * 16 + Character.digit(v.charAt(k + 2), 16));
+                k += 2;
+            } else {
+                out.write(c & 0xFF);
+            }
+        }
+        return out.toByteArray();
+    }
+
+    private static void flush(StringBuilder out, java.io.ByteArrayOutputStream pending, String charset) {
+        if (pending.size() > 0) {
+            out.append(decode(pending.toByteArray(), charset));
+            pending.reset();
+        }
     }
 }
