@@ -8,9 +8,15 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -350,7 +356,12 @@ public final class BayesModel {
     }
 
     /**
-     * Writes the model to a file atomically: a temporary file in the same directory, then a rename.
+     * Writes the model to a file atomically: a temporary file in the same directory, flushed to the disk, then a
+     * rename, so that a reader (and a machine that crashes) sees the old file or the complete new one.
+     *
+     * <p>On a POSIX file system the new file keeps the permissions, group and owner of the file it replaces (the owner
+     * only when the caller may change it, i.e. as root; the group when the caller belongs to it), so a relay running
+     * as another user keeps reading a model that an administrator replaced; a new file is {@code rw-r-----}.
      *
      * @param file the destination; replaced if it exists
      * @throws IOException if writing fails; the destination is then unchanged
@@ -363,9 +374,44 @@ public final class BayesModel {
             try (OutputStream out = Files.newOutputStream(tmp)) {
                 write(out);
             }
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            takeAttributes(abs, tmp);
             Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+                d.force(true); // the rename itself, durable
+            } catch (IOException | UnsupportedOperationException e) {
+                // not every platform can sync a directory; the file itself is on the disk
+            }
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Gives {@code tmp} the POSIX permissions, group and owner of {@code dest}, or rw-r----- if there is none. */
+    private static void takeAttributes(Path dest, Path tmp) throws IOException {
+        PosixFileAttributeView view = Files.getFileAttributeView(tmp, PosixFileAttributeView.class);
+        if (view == null) {
+            return;
+        }
+        PosixFileAttributes old;
+        try {
+            old = Files.readAttributes(dest, PosixFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            view.setPermissions(PosixFilePermissions.fromString("rw-r-----"));
+            return;
+        }
+        view.setPermissions(old.permissions());
+        try {
+            view.setGroup(old.group());
+        } catch (IOException e) {
+            // not a member of that group: the file gets the caller's group
+        }
+        try {
+            view.setOwner(old.owner());
+        } catch (IOException e) {
+            // only root may give a file away: the file belongs to the caller
         }
     }
 

@@ -107,6 +107,33 @@ class BayesModelTest {
     }
 
     @Test
+    void aReplacedModelKeepsItsPermissionsAndANewOneIsGroupReadable(@TempDir Path dir) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                dir.getFileSystem().supportedFileAttributeViews().contains("posix"), "a POSIX file system");
+        BayesModel m = BayesModel.empty();
+        m.learn(List.of("cheap", "pills"), true);
+        m.learn(List.of("meeting", "agenda"), false);
+        Path fresh = dir.resolve("fresh.model");
+        m.save(fresh);
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(fresh)))
+                .isEqualTo("rw-r-----");
+        Path shared = dir.resolve("shared.model");
+        m.save(shared);
+        Files.setPosixFilePermissions(shared, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-r--"));
+        Object owner = Files.getOwner(shared);
+        m.learn(List.of("cheap"), true);
+        m.save(shared);
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(shared)))
+                .isEqualTo("rw-rw-r--");
+        assertThat(Files.getOwner(shared)).isEqualTo(owner);
+        assertThat(BayesModel.load(shared).spamMessages()).isEqualTo(2);
+        try (var left = Files.list(dir)) {
+            assertThat(left.map(p -> p.getFileName().toString()))
+                    .containsExactlyInAnyOrder("fresh.model", "shared.model");
+        }
+    }
+
+    @Test
     void wrongFilesGiveClearErrors(@TempDir Path dir) throws Exception {
         Path notAModel = dir.resolve("x.txt");
         Files.writeString(notAModel, "hello, I am not a model");
