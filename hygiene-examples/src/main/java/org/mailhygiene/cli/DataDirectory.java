@@ -1,5 +1,6 @@
 package org.mailhygiene.cli;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -20,5 +21,26 @@ final class DataDirectory {
                     + " 'data' directory)";
         }
         return null;
+    }
+
+    /**
+     * Why this process must not write into {@code dir}, or {@code null} if it may: the files a tool writes there (a
+     * released message's spool file, quarantine records) must be readable and writable by the node, which runs as the
+     * directory's owner; written by another user (typically root) with the usual modes, the node could read a released
+     * message but not record its delivery. So only the directory's owner may change it. {@code null} too where the file
+     * system has no owners.
+     */
+    static String writeProblem(Path dir) {
+        String me = System.getProperty("user.name", "");
+        try {
+            String owner = Files.getOwner(dir).getName();
+            if (owner.equals(me)) {
+                return null;
+            }
+            return dir + " belongs to " + owner + ", not to " + me + ": what this command writes there would not be the"
+                    + " node's to change; run it as " + owner + " (sudo -u " + owner + " hygiene ...)";
+        } catch (IOException | UnsupportedOperationException e) {
+            return null;
+        }
     }
 }

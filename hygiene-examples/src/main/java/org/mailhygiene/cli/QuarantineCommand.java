@@ -151,6 +151,9 @@ public final class QuarantineCommand implements Command {
             throw new UsageException("show takes one id");
         }
         String problem = DataDirectory.problem(data);
+        if (problem == null && (sub.equals("release") || sub.equals("delete"))) {
+            problem = DataDirectory.writeProblem(data);
+        }
         if (problem != null) {
             io.err().println("hygiene quarantine: " + problem);
             return EXIT_ERROR;

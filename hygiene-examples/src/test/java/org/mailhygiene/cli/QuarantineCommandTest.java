@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.api.routing.StaticRouter;
@@ -199,6 +200,39 @@ class QuarantineCommandTest {
     private static String heldId(String reply) {
         assertThat(reply).startsWith("250").contains("held as ");
         return reply.replaceAll(".*held as ([0-9A-Z]+).*", "$1");
+    }
+
+    @Test
+    void onlyTheOwnerOfTheDataDirectoryMayReleaseOrDelete() throws Exception {
+        String me = System.getProperty("user.name");
+        Assumptions.assumeTrue(me.equals("root"), "giving a directory to another user needs root");
+        try (SmtpSink sink = SmtpSink.start();
+                Node node = gateway(sink)) {
+            send(node.address(), "s@example.net", "alice@dept-a.example", SampleMessages.eicarAttachment());
+        }
+        String id =
+                Run.main("quarantine", "list", "--data", dir.toString()).out().split(" ")[0];
+        var nobody = dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
+        Files.setOwner(dir, nobody);
+        try {
+            Run release = Run.main("quarantine", "release", "--data", dir.toString(), id);
+            assertThat(release.status()).isEqualTo(2);
+            assertThat(release.err())
+                    .startsWith("hygiene quarantine: " + dir + " belongs to nobody, not to root:")
+                    .contains("sudo -u nobody hygiene");
+            assertThat(Run.main("quarantine", "delete", "--data", dir.toString(), id)
+                            .status())
+                    .isEqualTo(2);
+            // reading stays open to anyone who can read
+            assertThat(Run.main("quarantine", "list", "--data", dir.toString()).out())
+                    .startsWith(id);
+        } finally {
+            Files.setOwner(
+                    dir, dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(me));
+        }
+        assertThat(Run.main("quarantine", "delete", "--data", dir.toString(), id)
+                        .status())
+                .isZero();
     }
 
     @Test
