@@ -8,7 +8,12 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.IllegalCharsetNameException;
 import java.nio.charset.StandardCharsets;
 import java.nio.charset.UnsupportedCharsetException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * Turns bytes of unknown or doubtful charset into text, with Japanese mail in mind.
@@ -53,10 +58,14 @@ public final class TextDecoding {
      * @return the charset to use
      */
     public static Charset choose(byte[] bytes, String declared) {
+        return choose(bytes, lookup(declared));
+    }
+
+    private static Charset choose(byte[] bytes, Charset declaredLabel) {
         if (hasJisEscape(bytes)) {
             return ISO_2022_JP;
         }
-        Charset label = lookup(declared);
+        Charset label = declaredLabel;
         if (label != null && isSevenBitIso2022(label) && !isAscii(bytes)) {
             // ISO-2022-* is 7-bit: 8-bit bytes under that label are another charset (mailers that labelled all
             // Japanese mail ISO-2022-JP but sent Shift_JIS or EUC-JP); decoding them as labelled yields only U+FFFD.
@@ -99,6 +108,16 @@ public final class TextDecoding {
                 // GBK is a superset; mailers send GBK under this label (the WHATWG Encoding Standard does the same)
                 return GBK;
             }
+            case "iso-8859-6-i", "iso-8859-6-e", "iso-8859-8-i", "iso-8859-8-e" -> {
+                // RFC 1556 bidi variants: the same bytes as the base charset
+                return Charset.forName(n.substring(0, 10));
+            }
+            case "macintosh", "mac", "x-mac-roman", "csmacintosh" -> {
+                return lookupQuietly("x-MacRoman");
+            }
+            case "x-mac-cyrillic", "mac-cyrillic" -> {
+                return lookupQuietly("x-MacCyrillic");
+            }
             case "iso-8859-1", "latin1", "us-ascii", "ascii" -> {
                 return n.contains("ascii") ? StandardCharsets.US_ASCII : StandardCharsets.ISO_8859_1;
             }
@@ -109,6 +128,14 @@ public final class TextDecoding {
                     return null;
                 }
             }
+        }
+    }
+
+    private static Charset lookupQuietly(String name) {
+        try {
+            return Charset.forName(name);
+        } catch (IllegalCharsetNameException | UnsupportedCharsetException e) {
+            return null;
         }
     }
 
@@ -197,12 +224,19 @@ public final class TextDecoding {
     private static final int MAX_CHARSET = 75;
 
     /**
+     * Distinct charset names looked up per header value; further names count as unknown without a lookup (a failed
+     * {@link Charset#forName} costs about 0.1 ms and is not cached by the JDK).
+     */
+    private static final int MAX_CHARSET_LOOKUPS = 16;
+
+    /**
      * Decodes the RFC 2047 encoded words in a header value, leniently: a word may stand anywhere (also inside a
-     * word, as many mailers write it), white space between two encoded words is dropped, and the bytes of adjacent
-     * words with the same charset are joined before decoding (mailers split ISO-2022-JP and UTF-8 sequences across
-     * words). The bytes are decoded by {@link #decode(byte[], String)}: a charset name Java does not know counts as
-     * none, and 8-bit bytes under a 7-bit ISO-2022 label are recognised as Shift_JIS or EUC-JP, as in bodies. A
-     * malformed word stays as it is. Linear in the length of the value.
+     * word, as many mailers write it), white space (SP, HT, CR, LF) between two encoded words is dropped, and the bytes
+     * of adjacent words with the same charset are joined before decoding (mailers split ISO-2022-JP and UTF-8
+     * sequences across words), unless decoding them one by one gives fewer U+FFFD. The bytes are decoded by the rules
+     * of {@link #decode(byte[], String)}: a charset name Java does not know counts as none, and 8-bit bytes under a
+     * 7-bit ISO-2022 label are recognised as Shift_JIS or EUC-JP, as in bodies. A malformed word stays as it is.
+     * Linear in the length of the value.
      *
      * @param value the header value, chars up to U+00FF as bytes outside the encoded words already decoded
      * @return the value with its encoded words decoded
@@ -210,8 +244,9 @@ public final class TextDecoding {
     static String decodeEncodedWords(String value) {
         int n = value.length();
         StringBuilder out = new StringBuilder(n);
-        java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();
-        String pendingCharset = null;
+        Map<String, Optional<Charset>> charsets = new HashMap<>();
+        List<byte[]> pending = new ArrayList<>();
+        Optional<Charset> pendingCharset = null;
         int i = 0;
         int afterWord = -1; // where the last decoded word ended, to drop white space between two words
         while (i < n) {
@@ -229,36 +264,40 @@ public final class TextDecoding {
                 afterWord = -1;
                 continue;
             }
-            String gap = value.substring(i, start);
-            boolean adjacent = afterWord == i && gap.isBlank();
-            String charset = value.substring(start + 2, word[0]);
-            int star = charset.indexOf('*');
-            if (star >= 0) {
-                charset = charset.substring(0, star);
+            boolean adjacent = afterWord == i && isFoldingWhiteSpace(value, i, start);
+            String name = value.substring(start + 2, word[0]);
+            int star = name.indexOf('*');
+            String key = (star >= 0 ? name.substring(0, star) : name).toLowerCase(Locale.ROOT);
+            Optional<Charset> charset = charsets.get(key);
+            if (charset == null) {
+                charset = charsets.size() < MAX_CHARSET_LOOKUPS ? Optional.ofNullable(lookup(key)) : Optional.empty();
+                charsets.put(key, charset);
             }
             byte[] bytes = wordBytes(value, word[1], word[2], Character.toUpperCase(value.charAt(word[0] + 1)) == 'B');
-            if (bytes == null) {
-                flush(out, pending, pendingCharset);
-                pendingCharset = null;
-                out.append(value, i, word[3]);
-                i = word[3];
-                afterWord = -1;
-                continue;
-            }
-            if (!(adjacent && charset.equalsIgnoreCase(pendingCharset))) {
+            if (!(adjacent && charset.equals(pendingCharset))) {
                 flush(out, pending, pendingCharset);
                 if (!adjacent) {
-                    out.append(gap);
+                    out.append(value, i, start);
                 }
                 pendingCharset = charset;
             }
-            pending.writeBytes(bytes);
+            pending.add(bytes);
             i = word[3];
             afterWord = i;
         }
         flush(out, pending, pendingCharset);
         out.append(value, Math.min(i, n), n);
         return out.toString();
+    }
+
+    private static boolean isFoldingWhiteSpace(String v, int from, int to) {
+        for (int k = from; k < to; k++) {
+            char c = v.charAt(k);
+            if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -291,9 +330,11 @@ public final class TextDecoding {
         return new int[] {q1, textStart, j, j + 2};
     }
 
+    /** The bytes of an encoded word's text; base64 padding ends a group (mailers concatenate padded chunks). */
     private static byte[] wordBytes(String v, int from, int to, boolean base64) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(to - from);
         if (base64) {
-            StringBuilder b = new StringBuilder(to - from + 3);
+            StringBuilder group = new StringBuilder(to - from);
             for (int k = from; k < to; k++) {
                 char c = v.charAt(k);
                 if ((c >= 'A' && c <= 'Z')
@@ -301,20 +342,14 @@ public final class TextDecoding {
                         || (c >= '0' && c <= '9')
                         || c == '+'
                         || c == '/') {
-                    b.append(c);
+                    group.append(c);
+                } else if (c == '=') {
+                    decodeGroup(group, out);
                 }
             }
-            int rest = b.length() % 4;
-            if (rest == 1) {
-                b.setLength(b.length() - 1); // a stray sextet carries no whole byte
-            }
-            try {
-                return java.util.Base64.getDecoder().decode(b.toString());
-            } catch (IllegalArgumentException e) {
-                return null;
-            }
+            decodeGroup(group, out);
+            return out.toByteArray();
         }
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(to - from);
         for (int k = from; k < to; k++) {
             char c = v.charAt(k);
             if (c == '_') {
@@ -332,10 +367,50 @@ public final class TextDecoding {
         return out.toByteArray();
     }
 
-    private static void flush(StringBuilder out, java.io.ByteArrayOutputStream pending, String charset) {
-        if (pending.size() > 0) {
-            out.append(decode(pending.toByteArray(), charset));
-            pending.reset();
+    private static void decodeGroup(StringBuilder group, java.io.ByteArrayOutputStream out) {
+        if (group.length() % 4 == 1) {
+            group.setLength(group.length() - 1); // a stray sextet carries no whole byte
         }
+        if (group.length() > 0) {
+            // only alphabet characters and a length that is not 1 mod 4: the decoder cannot fail
+            out.writeBytes(java.util.Base64.getDecoder().decode(group.toString()));
+        }
+        group.setLength(0);
+    }
+
+    private static void flush(StringBuilder out, List<byte[]> pending, Optional<Charset> charset) {
+        if (pending.isEmpty()) {
+            return;
+        }
+        Charset label = charset.orElse(null);
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        for (byte[] b : pending) {
+            all.writeBytes(b);
+        }
+        byte[] joined = all.toByteArray();
+        String text = new String(joined, choose(joined, label));
+        if (pending.size() > 1 && text.indexOf('\uFFFD') >= 0) {
+            // a word that does not end in its charset's initial state (ISO-2022-JP without ESC ( B) spoils the next
+            // one when joined: decode them one by one too and keep whichever lost less
+            StringBuilder each = new StringBuilder();
+            for (byte[] b : pending) {
+                each.append(new String(b, choose(b, label)));
+            }
+            if (replacements(each) < replacements(text)) {
+                text = each.toString();
+            }
+        }
+        out.append(text);
+        pending.clear();
+    }
+
+    private static int replacements(CharSequence s) {
+        int r = 0;
+        for (int k = 0; k < s.length(); k++) {
+            if (s.charAt(k) == '\uFFFD') {
+                r++;
+            }
+        }
+        return r;
     }
 }

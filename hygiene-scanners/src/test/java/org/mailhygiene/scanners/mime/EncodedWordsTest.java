@@ -52,6 +52,41 @@ class EncodedWordsTest {
     }
 
     @Test
+    void aWordThatDoesNotReturnToAsciiDoesNotSpoilTheNext() {
+        // the first word ends in JIS X 0208 (no ESC ( B): joined, "ABC" would be read as JIS
+        assertThat(TextDecoding.decodeHeader("=?ISO-2022-JP?B?GyRCRnxLXA==?= =?ISO-2022-JP?B?QUJD?="))
+                .isEqualTo("日本ABC");
+    }
+
+    @Test
+    void concatenatedPaddedBase64ChunksAndCharsetAliases() {
+        assertThat(TextDecoding.decodeHeader("=?UTF-8?B?w6k=w6k=?=")).isEqualTo("éé");
+        assertThat(TextDecoding.decodeHeader("=?ISO-8859-8-I?Q?=F9=EC=E5=ED?=")).isEqualTo("שלום");
+        assertThat(TextDecoding.decodeHeader("=?utf-8?B?" + Base64.getEncoder().encodeToString(new byte[] {(byte) 0xE6})
+                        + "?= =?UTF8?B?" + Base64.getEncoder().encodeToString(new byte[] {(byte) 0x97, (byte) 0xA5})
+                        + "?="))
+                .isEqualTo("日");
+    }
+
+    @Test
+    void onlyFoldingWhiteSpaceBetweenWordsIsDropped() {
+        assertThat(TextDecoding.decodeHeader("=?UTF-8?Q?a?=\u3000=?UTF-8?Q?b?="))
+                .isEqualTo("a\u3000b");
+        assertThat(TextDecoding.decodeHeader("=?UTF-8?Q?a?=\r\n\t=?UTF-8?Q?b?="))
+                .isEqualTo("ab");
+    }
+
+    @Test
+    void manyUnknownCharsetNamesAreNotLookedUpOneByOne() {
+        // a failed Charset.forName costs about 0.1 ms and is not cached: 20,000 distinct names would take seconds
+        StringBuilder v = new StringBuilder();
+        for (int k = 0; k < 20_000; k++) {
+            v.append("=?x").append(k).append("?Q?a?=");
+        }
+        assertThat(TextDecoding.decodeHeader(v.toString())).isEqualTo("a".repeat(20_000));
+    }
+
+    @Test
     void quotedPrintableWords() {
         assertThat(TextDecoding.decodeHeader("=?ISO-8859-1?Q?Caf=E9_au_lait?=")).isEqualTo("Café au lait");
         assertThat(TextDecoding.decodeHeader("=?utf-8?q?=E2=82=AC_100?=")).isEqualTo("€ 100");
