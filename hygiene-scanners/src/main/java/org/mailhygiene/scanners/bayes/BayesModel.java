@@ -8,9 +8,9 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -371,10 +371,8 @@ public final class BayesModel {
         Path dir = abs.getParent();
         Path tmp = Files.createTempFile(dir, abs.getFileName() + ".", ".tmp");
         try {
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                write(out);
-            }
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                write(Channels.newOutputStream(ch)); // flushes what it wrote; closing ch closes the stream
                 ch.force(true);
             }
             takeAttributes(abs, tmp);
@@ -389,8 +387,12 @@ public final class BayesModel {
         }
     }
 
-    /** Gives {@code tmp} the POSIX permissions, group and owner of {@code dest}, or rw-r----- if there is none. */
-    private static void takeAttributes(Path dest, Path tmp) throws IOException {
+    /**
+     * Gives {@code tmp} the POSIX permissions, group and owner of {@code dest}, or rw-r----- if there is none or its
+     * attributes cannot be read. Best effort: a file system that refuses a mode or an owner leaves the temporary
+     * file's own, and the save goes on.
+     */
+    private static void takeAttributes(Path dest, Path tmp) {
         PosixFileAttributeView view = Files.getFileAttributeView(tmp, PosixFileAttributeView.class);
         if (view == null) {
             return;
@@ -398,11 +400,20 @@ public final class BayesModel {
         PosixFileAttributes old;
         try {
             old = Files.readAttributes(dest, PosixFileAttributes.class);
-        } catch (NoSuchFileException e) {
-            view.setPermissions(PosixFilePermissions.fromString("rw-r-----"));
+        } catch (IOException | UnsupportedOperationException e) {
+            // no such file, a symbolic link loop or one into a directory we cannot search: a new file's mode
+            try {
+                view.setPermissions(PosixFilePermissions.fromString("rw-r-----"));
+            } catch (IOException | UnsupportedOperationException f) {
+                // a file system without modes
+            }
             return;
         }
-        view.setPermissions(old.permissions());
+        try {
+            view.setPermissions(old.permissions());
+        } catch (IOException | UnsupportedOperationException e) {
+            // a file system that cannot store that mode
+        }
         try {
             view.setGroup(old.group());
         } catch (IOException e) {
