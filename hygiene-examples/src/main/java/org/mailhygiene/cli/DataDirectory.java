@@ -24,23 +24,39 @@ final class DataDirectory {
     }
 
     /**
-     * Why this process must not write into {@code dir}, or {@code null} if it may: the files a tool writes there (a
-     * released message's spool file, quarantine records) must be readable and writable by the node, which runs as the
-     * directory's owner; written by another user (typically root) with the usual modes, the node could read a released
-     * message but not record its delivery. So only the directory's owner may change it. {@code null} too where the file
-     * system has no owners.
+     * Why this process must not write into the data directory {@code dir}, or {@code null} if it may: the files a tool
+     * writes there (a released message's spool file, quarantine records) must be readable and writable by the node,
+     * whose user owns {@code dir/spool} (the node creates it); written by another user (typically root) with the usual
+     * modes, the node could read a released message but not append its delivery state. So only that user may change
+     * it. Users are compared by number ({@code unix:uid}: a container's user without a name is still itself); {@code
+     * null} too where the file system has no such attribute.
      */
     static String writeProblem(Path dir) {
-        String me = System.getProperty("user.name", "");
+        Path spool = dir.resolve("spool");
         try {
-            String owner = Files.getOwner(dir).getName();
-            if (owner.equals(me)) {
+            int owner = (Integer) Files.getAttribute(spool, "unix:uid");
+            int me = ownUid();
+            if (owner == me) {
                 return null;
             }
-            return dir + " belongs to " + owner + ", not to " + me + ": what this command writes there would not be the"
-                    + " node's to change; run it as " + owner + " (sudo -u " + owner + " hygiene ...)";
-        } catch (IOException | UnsupportedOperationException e) {
+            String name = Files.getOwner(spool).getName();
+            String sudo = name.equals(String.valueOf(owner)) ? "'#" + owner + "'" : name;
+            String myName = System.getProperty("user.name", "?");
+            return dir + " is the node's of user " + name + " (its spool/ belongs to " + name + "), not of " + myName
+                    + " (uid " + me + "): what this command writes there would not be the node's to change; run it as "
+                    + name + " (sudo -u " + sudo + " hygiene ...)";
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException | ClassCastException e) {
             return null;
+        }
+    }
+
+    /** This process's effective user id: the owner of a file it creates. */
+    private static int ownUid() throws IOException {
+        Path probe = Files.createTempFile("hygiene-uid-", ".tmp");
+        try {
+            return (Integer) Files.getAttribute(probe, "unix:uid");
+        } finally {
+            Files.deleteIfExists(probe);
         }
     }
 }

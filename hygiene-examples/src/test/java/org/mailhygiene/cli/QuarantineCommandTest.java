@@ -213,12 +213,14 @@ class QuarantineCommandTest {
         String id =
                 Run.main("quarantine", "list", "--data", dir.toString()).out().split(" ")[0];
         var nobody = dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
-        Files.setOwner(dir, nobody);
+        Path spool = dir.resolve("spool");
+        Files.setOwner(spool, nobody);
         try {
             Run release = Run.main("quarantine", "release", "--data", dir.toString(), id);
             assertThat(release.status()).isEqualTo(2);
             assertThat(release.err())
-                    .startsWith("hygiene quarantine: " + dir + " belongs to nobody, not to root:")
+                    .startsWith("hygiene quarantine: " + dir + " is the node's of user nobody (its spool/ belongs to"
+                            + " nobody), not of root (uid 0):")
                     .contains("sudo -u nobody hygiene");
             assertThat(Run.main("quarantine", "delete", "--data", dir.toString(), id)
                             .status())
@@ -228,7 +230,7 @@ class QuarantineCommandTest {
                     .startsWith(id);
         } finally {
             Files.setOwner(
-                    dir, dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(me));
+                    spool, dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(me));
         }
         assertThat(Run.main("quarantine", "delete", "--data", dir.toString(), id)
                         .status())
