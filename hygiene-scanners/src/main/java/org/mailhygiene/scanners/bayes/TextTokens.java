@@ -21,6 +21,7 @@ import java.util.function.Consumer;
 final class TextTokens {
     private static final int MIN_WORD = 3;
     private static final int MAX_WORD = 20;
+    private static final int PROLONGED_SOUND_MARK = 0x30FC;
 
     private TextTokens() {}
 
@@ -36,11 +37,17 @@ final class TextTokens {
         String s = (isAscii(text) ? text : Normalizer.normalize(text, Normalizer.Form.NFKC)).toLowerCase(Locale.ROOT);
         int n = s.length();
         int i = 0;
+        boolean afterHiragana = false;
         while (i < n) {
             int cp = s.codePointAt(i);
-            if (isHiragana(cp)) {
+            if (isHiragana(cp) || (afterHiragana && cp == PROLONGED_SOUND_MARK)) {
+                // a prolonged sound mark after hiragana (すごーい) lengthens the hiragana: no token either
                 i += Character.charCount(cp);
-            } else if (isCjk(cp)) {
+                afterHiragana = true;
+                continue;
+            }
+            afterHiragana = false;
+            if (isCjk(cp)) {
                 int start = i;
                 int prev = -1;
                 int count = 0;
@@ -133,13 +140,17 @@ final class TextTokens {
     }
 
     /**
-     * Whether a code point is a hiragana letter or mark (U+3041 to U+309F).
+     * Whether a code point is a hiragana letter or mark (U+3041 to U+309F, and the historic hiragana of the Kana
+     * Supplement blocks).
      *
      * @param cp the code point
      * @return {@code true} for hiragana
      */
     static boolean isHiragana(int cp) {
-        return cp >= 0x3041 && cp <= 0x309F;
+        return (cp >= 0x3041 && cp <= 0x309F)
+                || (cp >= 0x1B000
+                        && cp <= 0x1B16F
+                        && Character.UnicodeScript.of(cp) == Character.UnicodeScript.HIRAGANA);
     }
 
     private static boolean isCjkPunctuation(int cp) {

@@ -44,6 +44,8 @@ class TokenizerTest {
                 .containsExactly("メー", "ール", "ルア", "アド", "ドレ", "レス", "確認");
         assertThat(Tokenizer.tokenizeText("よろしくお願いします")).containsExactly("願");
         assertThat(Tokenizer.tokenizeText("ありがとう")).isEmpty();
+        assertThat(Tokenizer.tokenizeText("すごーい えーと、ねーー")).isEmpty();
+        assertThat(Tokenizer.tokenizeText("コーヒーをどうぞ")).containsExactly("コー", "ーヒ", "ヒー");
         assertThat(Tokenizer.tokenizeText("FREEです")).containsExactly("free");
     }
 
