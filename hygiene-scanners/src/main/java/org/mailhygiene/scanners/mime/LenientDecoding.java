@@ -25,13 +25,19 @@ final class LenientDecoding {
     /** A decoding stream that remembers what it had to repair. */
     abstract static class Decoder extends FilterInputStream {
         private final Set<String> repairs = new LinkedHashSet<>();
-        private final byte[] raw = new byte[8192];
+        private final byte[] raw;
         private int rawPos;
         private int rawLimit;
         private boolean eof;
 
         Decoder(InputStream in) {
+            this(in, 8192);
+        }
+
+        /** With a raw buffer of {@code rawBuffer} bytes (a short input, such as one encoded word, needs no 8 KiB). */
+        Decoder(InputStream in, int rawBuffer) {
             super(in);
+            this.raw = new byte[rawBuffer];
         }
 
         /**
@@ -178,6 +184,30 @@ final class LenientDecoding {
 
         Base64(InputStream in) {
             super(in);
+        }
+
+        /**
+         * Decodes a short piece of base64 held in memory (an RFC 2047 encoded word's text).
+         *
+         * @param text the encoded characters
+         * @return the bytes, decoded as {@link Base64} reads a stream
+         */
+        static byte[] decode(byte[] text) {
+            // base64 never grows: the input's length (plus room for read()'s four-byte minimum) holds every byte
+            byte[] out = new byte[text.length + 8];
+            int n = 0;
+            try (Base64 d = new Base64(new java.io.ByteArrayInputStream(text), Math.max(16, text.length))) {
+                for (int r; (r = d.read(out, n, out.length - n)) > 0; ) {
+                    n += r;
+                }
+                return java.util.Arrays.copyOf(out, n);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e); // a byte array does not fail
+            }
+        }
+
+        private Base64(InputStream in, int rawBuffer) {
+            super(in, rawBuffer);
         }
 
         @Override

@@ -330,26 +330,15 @@ public final class TextDecoding {
         return new int[] {q1, textStart, j, j + 2};
     }
 
-    /** The bytes of an encoded word's text; base64 padding ends a group (mailers concatenate padded chunks). */
+    /**
+     * The bytes of an encoded word's text: base64 as {@link LenientDecoding.Base64} reads a body (padding inside ends a
+     * quantum: mailers concatenate padded chunks), or RFC 2047's Q encoding.
+     */
     private static byte[] wordBytes(String v, int from, int to, boolean base64) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(to - from);
         if (base64) {
-            StringBuilder group = new StringBuilder(to - from);
-            for (int k = from; k < to; k++) {
-                char c = v.charAt(k);
-                if ((c >= 'A' && c <= 'Z')
-                        || (c >= 'a' && c <= 'z')
-                        || (c >= '0' && c <= '9')
-                        || c == '+'
-                        || c == '/') {
-                    group.append(c);
-                } else if (c == '=') {
-                    decodeGroup(group, out);
-                }
-            }
-            decodeGroup(group, out);
-            return out.toByteArray();
+            return LenientDecoding.Base64.decode(v.substring(from, to).getBytes(StandardCharsets.ISO_8859_1));
         }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(to - from);
         for (int k = from; k < to; k++) {
             char c = v.charAt(k);
             if (c == '_') {
@@ -365,17 +354,6 @@ public final class TextDecoding {
             }
         }
         return out.toByteArray();
-    }
-
-    private static void decodeGroup(StringBuilder group, java.io.ByteArrayOutputStream out) {
-        if (group.length() % 4 == 1) {
-            group.setLength(group.length() - 1); // a stray sextet carries no whole byte
-        }
-        if (group.length() > 0) {
-            // only alphabet characters and a length that is not 1 mod 4: the decoder cannot fail
-            out.writeBytes(java.util.Base64.getDecoder().decode(group.toString()));
-        }
-        group.setLength(0);
     }
 
     private static void flush(StringBuilder out, List<byte[]> pending, Optional<Charset> charset) {
