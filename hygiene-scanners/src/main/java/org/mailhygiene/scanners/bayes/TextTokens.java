@@ -10,8 +10,8 @@ import java.util.function.Consumer;
  * <p>Text is NFKC-normalised first (half-width katakana become full-width, full-width Latin letters and digits become
  * ASCII) and lower-cased. Latin words of 3 to 20 characters become tokens as they are (inner punctuation kept, outer
  * punctuation stripped); longer ones become {@code skip:<first char>:<length/10>}. A run of Han, Katakana or Hangul
- * characters of length n yields its n-1 bigrams (a lone character yields itself). Hiragana separate runs and give no
- * token: in Japanese they write particles and inflections ({@code して}, {@code ます}), which every kind of mail shares,
+ * characters of length n yields its n-1 bigrams (a lone character yields itself). Hiragana (and a prolonged sound
+ * mark that lengthens them, {@code すごーい}) separate runs and give no token: in Japanese they write particles and inflections ({@code して}, {@code ます}), which every kind of mail shares,
  * while the words that tell spam from ham are in kanji and katakana ({@code 無料登録}, {@code アドレス}). Learned from a
  * small Japanese corpus, hiragana bigrams had become strong evidence of its style, not of its topic. Nothing depends
  * on how many spaces the text has, so unspaced Japanese is not penalised.

@@ -62,9 +62,10 @@ public final class Tokenizer {
      * address token for the big mailbox providers (see the class description); domains are cut to their registrable
      * part under countries' second-level domains too ({@code received:example.co.jp}, was {@code received:co.jp});
      * text in hidden HTML elements is not read; URL hosts and the From domain add their top-level domain
-     * ({@code url-tld:shop}, {@code from-tld:jp}).
-     * Models learned with an older version still load and classify; they simply lack the newer tokens until
-     * retrained.
+     * ({@code url-tld:shop}, {@code from-tld:jp}). Version 6 gives no token for hiragana (they separate kanji and
+     * katakana runs; see {@link TextTokens}) and decodes RFC 2047 words as bodies are decoded
+     * ({@link TextDecoding#decodeHeader}). Models learned with an older version still load and classify; they simply
+     * lack the newer tokens until retrained.
      */
     public static final int VERSION = 6;
 

@@ -173,9 +173,10 @@ final class ProcessRunner {
     }
 
     /**
-     * How many times an empty {@code environ} of a live user process started since the run began is read again, {@link #EXEC_PAUSE_MILLIS} apart:
-     * a process in the middle of {@code execve} shows an empty environment until the new program's stack is set up,
-     * and a process that a run started just before it exited may be exactly there when the sweep looks.
+     * How many times an empty {@code environ} of a live user process started since the run began is read again,
+     * {@link #EXEC_PAUSE_MILLIS} apart: a process in the middle of {@code execve} shows an empty environment until the
+     * new program's stack is set up, and a process that a run started just before it exited may be exactly there when
+     * the sweep looks.
      */
     private static final int EXEC_RETRIES = 10;
 
