@@ -60,6 +60,34 @@ class TokenizerFeaturesTest {
     }
 
     @Test
+    void recipientRepeatedInSubjectOrSenderName() throws Exception {
+        Set<String> t = tokens("From: \"corp.example Mail Center\" <admin@stranger.example>\r\n"
+                + "To: Jo <Jo.Smith@mail.Corp.example>, other@else.example\r\n"
+                + "Subject: Mailbox quota for jo.smith@mail.corp.example\r\n\r\nhi\r\n");
+        assertThat(t).contains("hdr:rcpt-in-subject", "hdr:rcpt-domain-in-from-name");
+        Set<String> cc = tokens("From: x@stranger.example\r\nTo: a@b.example\r\nCc: jo@corp.example\r\n"
+                + "Subject: =?utf-8?B?am9AY29ycC5leGFtcGxl?= password\r\n\r\nhi\r\n");
+        assertThat(cc).contains("hdr:rcpt-in-subject").doesNotContain("hdr:rcpt-domain-in-from-name");
+        // the local part alone, the recipient's name, or a domain only in the sender's address are ordinary
+        Set<String> plain = tokens("From: Corp Newsletter <news@corp.example>\r\nTo: jo@corp.example\r\n"
+                + "Subject: jo, your corp news\r\n\r\nsent to jo@corp.example\r\n");
+        assertThat(plain).doesNotContain("hdr:rcpt-in-subject", "hdr:rcpt-domain-in-from-name");
+        assertThat(tokens("From: corp.example <a@corp.example>\r\nSubject: corp.example\r\n\r\nhi\r\n"))
+                .doesNotContain("hdr:rcpt-in-subject", "hdr:rcpt-domain-in-from-name");
+    }
+
+    @Test
+    void recipientEchoesLookAtTheFirstRecipientsOnly() throws Exception {
+        String many = "a@b.example, ".repeat(4_000);
+        Set<String> t = tokens("From: s@t.example\r\nTo: " + many + "jo@corp.example\r\n"
+                + "Subject: a@b.example and jo@corp.example\r\n\r\nhi\r\n");
+        assertThat(t).contains("hdr:rcpt-in-subject");
+        Set<String> late = tokens("From: s@t.example\r\nTo: " + many + "jo@corp.example\r\n"
+                + "Subject: for jo@corp.example\r\n\r\nhi\r\n");
+        assertThat(late).doesNotContain("hdr:rcpt-in-subject");
+    }
+
+    @Test
     void eightBitTextWithoutDeclaredCharset() throws Exception {
         assertThat(tokens("From: a@b.example\r\nSubject: x\r\n\r\ncaf\u00e9 cr\u00e8me\r\n"))
                 .contains("charset:undeclared-8bit");
