@@ -54,4 +54,19 @@ public interface Scanner {
     default Optional<String> cacheIdentity() {
         return Optional.empty();
     }
+
+    /**
+     * The identity under which this scanner's verdict on content arriving with {@code envelope} may be cached: the
+     * same identity and the same content must give the same verdict. By default {@link #cacheIdentity()}, for
+     * scanners whose verdicts depend on the content alone. A scanner that also reads the envelope adds what it reads
+     * (the Bayes scanner marks a null sender on the mail path, which its bounce detection counts as a bounce signal),
+     * so that a verdict cached for one envelope is never served for content that another envelope would change.
+     * Pipelines with a verdict cache call this, not {@link #cacheIdentity()}.
+     *
+     * @param envelope the envelope of the message about to be scanned
+     * @return the cache identity, or empty to disable caching of this verdict
+     */
+    default Optional<String> cacheIdentity(Envelope envelope) {
+        return cacheIdentity();
+    }
 }

@@ -258,7 +258,8 @@ public final class ScanPipeline implements AutoCloseable {
 
     /** The task for one scanner: through the cache where it applies, else a plain call. */
     private void run(Slot slot, Digest digest) {
-        Optional<String> identity = cache == null ? Optional.empty() : slot.scanner.cacheIdentity();
+        Optional<String> identity =
+                cache == null ? Optional.empty() : slot.scanner.cacheIdentity(slot.message.envelope());
         if (identity.isPresent() && !identity.get().isEmpty()) {
             String sha = digest.get();
             if (sha != null) {

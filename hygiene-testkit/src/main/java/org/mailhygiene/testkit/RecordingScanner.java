@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.Health;
 import org.mailhygiene.api.Message;
 import org.mailhygiene.api.ScanException;
@@ -17,7 +18,7 @@ import org.mailhygiene.api.Verdict;
  * and interrupts pass through unchanged. Use it to assert how often and with what a pipeline called a real scanner
  * (for example that a verdict cache spared the second call).
  *
- * <p>{@link #name()}, {@link #health()} and {@link #cacheIdentity()} delegate to the wrapped scanner.
+ * <p>{@link #name()}, {@link #health()} and both {@code cacheIdentity} methods delegate to the wrapped scanner.
  *
  * <p>Thread-safe when the wrapped scanner is; calls are recorded in the order they finish.
  */
@@ -139,6 +140,11 @@ public final class RecordingScanner implements Scanner {
     @Override
     public Optional<String> cacheIdentity() {
         return delegate.cacheIdentity();
+    }
+
+    @Override
+    public Optional<String> cacheIdentity(Envelope envelope) {
+        return delegate.cacheIdentity(envelope);
     }
 
     /**

@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.Message;
 import org.mailhygiene.api.Outcome;
 import org.mailhygiene.api.Rule;
@@ -29,7 +30,9 @@ import org.mailhygiene.api.Verdict;
  *
  * <p>Before classifying, a {@link BounceDetector} looks at the message: a bounce (delivery status notification) or an
  * automatic reply is {@link Outcome#CLEAN} with the rule {@code BAYES_BOUNCE} or {@code BAYES_AUTO_REPLY} (score 0)
- * and the detector's evidence as further rules, whatever the mail it quotes; backscatter (a bounce whose quoted
+ * and the detector's evidence as further rules, whatever the mail it quotes (the envelope's null sender counts as a
+ * bounce signal on the mail path, see {@link BounceDetector#detect(Message)}; verdicts are then cached apart, see
+ * {@link #cacheIdentity(Envelope)}); backscatter (a bounce whose quoted
  * original is not ours, only with local domains configured) is {@link Outcome#SUSPICIOUS} with the threat
  * {@value #BACKSCATTER} and the rule {@code BAYES_BACKSCATTER}, never spam. A spam verdict whose score is below the
  * sure threshold (default {@value #DEFAULT_SURE_THRESHOLD}) also carries the rule {@code BAYES_UNSURE}: tag it, do not
@@ -167,6 +170,16 @@ public final class BayesScanner implements Scanner {
     }
 
     /**
+     * {@link #cacheIdentity()}, marked when the envelope has a null sender on the mail path: the bounce detection
+     * counts that as a bounce signal, so the same content may be judged otherwise with another sender.
+     */
+    @Override
+    public Optional<String> cacheIdentity(Envelope envelope) {
+        Optional<String> id = cacheIdentity();
+        return BounceDetector.nullSenderOnMailPath(envelope) ? id.map(i -> i + "/envelope:<>") : id;
+    }
+
+    /**
      * The tokenizer scanned with.
      *
      * @return the tokenizer
@@ -197,7 +210,8 @@ public final class BayesScanner implements Scanner {
     public Judgement judge(Message message) throws IOException {
         HeaderFields[] header = new HeaderFields[1];
         Set<String> tokens = tokenizer.tokenize(message.content(), h -> header[0] = h);
-        MailKind kind = detector.detect(header[0], tokens, message.content());
+        MailKind kind = detector.detect(
+                header[0], tokens, message.content(), BounceDetector.nullSenderOnMailPath(message.envelope()));
         Classification c = kind.kind() == MailKind.Kind.ORDINARY
                 ? source.current().classify(tokens)
                 : new Classification(0.0, List.of(), tokens.size());
@@ -240,7 +254,8 @@ public final class BayesScanner implements Scanner {
         try {
             HeaderFields[] header = new HeaderFields[1];
             tokens = tokenizer.tokenize(message.content(), h -> header[0] = h);
-            kind = detector.detect(header[0], tokens, message.content());
+            kind = detector.detect(
+                    header[0], tokens, message.content(), BounceDetector.nullSenderOnMailPath(message.envelope()));
         } catch (IOException e) {
             throw ScanException.of(NAME, ScanFailure.Kind.SCANNER_ERROR, "cannot read the message: " + e, e);
         }

@@ -11,6 +11,8 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import org.mailhygiene.api.Envelope;
+import org.mailhygiene.api.Message;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.scanners.mime.MimeWalker;
 import org.mailhygiene.scanners.mime.PartInfo;
@@ -27,7 +29,8 @@ import org.mailhygiene.scanners.mime.TextDecoding;
  *       or a {@code message/delivery-status}, {@code message/global-delivery-status} or {@code text/rfc822-headers}
  *       part anywhere ({@code dsn:...});
  *   <li>a vendor format (qmail, Exim, Postfix, Sendmail, Exchange/Outlook, Domino, Gmail, Chinese and Japanese
- *       providers, ...): a <em>sender signal</em> (an empty Return-Path {@code <>}, a Return-Path or From of
+ *       providers, ...): a <em>sender signal</em> (an empty Return-Path {@code <>} or, with {@link #detect(Message)},
+ *       the null sender of the SMTP envelope, a Return-Path or From of
  *       {@code MAILER-DAEMON}, {@code postmaster}, "Mail Delivery System", Exchange Online's
  *       {@code MicrosoftExchange<hex>} and the like, {@code X-Failed-Recipients}, {@code Auto-Submitted: auto-*})
  *       together with what the <em>body</em> says: an MTA's bounce wording in a decoded text part ("This is the
@@ -52,7 +55,7 @@ import org.mailhygiene.scanners.mime.TextDecoding;
  * ("AUTO:", "Out of Office", ...) or names an automatic reply anywhere ("Automatic reply", "Automatische Antwort",
  * "自動返信", "自动回复", ...), or an auto-reply phrase anywhere in the Subject
  * ("vacation", "thank you for your e-mail", ...) on a reply ({@code In-Reply-To} or {@code References} present) or
- * with an empty Return-Path. A spammer can forge these fields; the price is a missed spam, never a false positive.
+ * with an empty Return-Path or envelope sender. A spammer can forge these fields; the price is a missed spam, never a false positive.
  *
  * <p>The detector reads at most {@value #MAX_SCAN_BYTES} bytes of the message and of each text part; linear in its
  * input. Immutable and thread-safe.
@@ -431,7 +434,33 @@ public final class BounceDetector {
     public MailKind detect(MessageContent content) throws IOException {
         HeaderFields[] header = new HeaderFields[1];
         Set<String> tokens = TOKENIZER.tokenize(content, h -> header[0] = h);
-        return detect(header[0], tokens, content);
+        return detect(header[0], tokens, content, false);
+    }
+
+    /**
+     * Detects the kind of a message, counting its envelope's null sender (on the mail path: at least one recipient)
+     * as a bounce signal, as an empty {@code Return-Path} is counted ({@code envelope:<>} in the evidence). A gateway
+     * sees the envelope, not the {@code Return-Path} the final delivery adds.
+     *
+     * @param message the message and its envelope
+     * @return the kind and its evidence
+     * @throws IOException if the content cannot be read
+     */
+    public MailKind detect(Message message) throws IOException {
+        HeaderFields[] header = new HeaderFields[1];
+        Set<String> tokens = TOKENIZER.tokenize(message.content(), h -> header[0] = h);
+        return detect(header[0], tokens, message.content(), nullSenderOnMailPath(message.envelope()));
+    }
+
+    /**
+     * Whether an envelope carries the null sender {@code <>} of a message received over SMTP: the reverse path is
+     * empty and there is a recipient. {@link Envelope#unknown()} (a file scanned from disk) is not.
+     *
+     * @param envelope the envelope
+     * @return {@code true} for a null sender on the mail path
+     */
+    public static boolean nullSenderOnMailPath(Envelope envelope) {
+        return envelope.hasNullSender() && !envelope.recipients().isEmpty();
     }
 
     /**
@@ -440,10 +469,12 @@ public final class BounceDetector {
      * @param headers the top-level header fields
      * @param tokens the message's tokens (only {@code type:<media type>} ones are looked at)
      * @param content the message, read again only when the header suggests a vendor-format bounce
+     * @param envelopeNullSender whether the message came over SMTP with the null sender {@code <>}
      * @return the kind and its evidence
      * @throws IOException if the content cannot be read
      */
-    MailKind detect(HeaderFields headers, Set<String> tokens, MessageContent content) throws IOException {
+    MailKind detect(HeaderFields headers, Set<String> tokens, MessageContent content, boolean envelopeNullSender)
+            throws IOException {
         List<String> evidence = new ArrayList<>();
         String contentType = headers.first("content-type").orElse("").toLowerCase(Locale.ROOT);
         boolean report = contentType.startsWith("multipart/report");
@@ -461,17 +492,22 @@ public final class BounceDetector {
                 TextDecoding.decodeHeader(headers.first("from").orElse("")).toLowerCase(Locale.ROOT);
         String subject =
                 TextDecoding.decodeHeader(headers.first("subject").orElse("")).toLowerCase(Locale.ROOT);
-        boolean nullSender = returnPath != null && returnPath.replace(" ", "").equals("<>");
+        boolean emptyReturnPath =
+                returnPath != null && returnPath.replace(" ", "").equals("<>");
+        boolean nullSender = emptyReturnPath || envelopeNullSender;
         boolean linked = tokens.stream().anyMatch(t -> t.startsWith("url-domains:"));
         Optional<String> autoSubmitted = headers.first("auto-submitted")
                 .map(v -> v.toLowerCase(Locale.ROOT))
                 .filter(v -> !v.isEmpty() && !v.startsWith("no"))
                 .map(BounceDetector::token);
         List<String> senderSignals = new ArrayList<>();
-        if (nullSender) {
+        if (emptyReturnPath) {
             senderSignals.add("return-path:<>");
         } else if (returnPath != null) {
             senderSignal(returnPath.toLowerCase(Locale.ROOT)).ifPresent(s -> senderSignals.add("return-path:" + s));
+        }
+        if (envelopeNullSender) {
+            senderSignals.add("envelope:<>");
         }
         senderSignal(from).ifPresent(s -> senderSignals.add("from:" + s));
         if (headers.has("x-failed-recipients")) {
@@ -561,7 +597,8 @@ public final class BounceDetector {
             Optional<String> s = firstContained(subject, AUTO_REPLY_SUBJECTS);
             if (s.isPresent() && answers) {
                 evidence.add("subject:" + s.get());
-                evidence.add(nullSender ? "return-path:<>" : "reply-to-message");
+                evidence.add(
+                        emptyReturnPath ? "return-path:<>" : envelopeNullSender ? "envelope:<>" : "reply-to-message");
             }
         }
         return evidence.isEmpty() ? MailKind.ORDINARY : new MailKind(MailKind.Kind.AUTO_REPLY, evidence);

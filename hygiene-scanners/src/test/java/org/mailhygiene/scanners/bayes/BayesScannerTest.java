@@ -6,12 +6,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.Message;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.Outcome;
 import org.mailhygiene.api.ScanException;
 import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.Verdict;
+import org.mailhygiene.scanners.ScanPipeline;
+import org.mailhygiene.scanners.VerdictCache;
 import org.mailhygiene.scanners.mime.MimeWalker;
 import org.mailhygiene.testkit.corpus.SyntheticCorpus;
 
@@ -101,6 +104,40 @@ class BayesScannerTest {
                 .satisfies(
                         e -> assertThat(((ScanException) e).failure().kind()).isEqualTo(ScanFailure.Kind.UNAVAILABLE))
                 .hasMessageContaining("spam 1, ham 0");
+    }
+
+    @Test
+    void envelopeNullSenderDecidesTheVerdictAndIsCachedApart() throws Exception {
+        String notice = "From: \"Mail Gateway\" <gw@mx.remote.example>\r\nTo: alice@ours.example\r\n"
+                + "Subject: Notification\r\n\r\nYour message could not be delivered to the following recipient:\r\n"
+                + "  bob@remote.example: 550 5.1.1 user unknown\r\n";
+        BayesModel m = BayesModel.empty();
+        // a model that has learned the notice's words only as spam, so that classifying it says spam
+        m.learn(TOKENIZER.tokenize(MessageContent.ofString(notice, java.nio.charset.StandardCharsets.US_ASCII)), true);
+        m.learn(List.of("hello"), false);
+        BayesScanner scanner = BayesScanner.create(m);
+        Envelope bounce = Envelope.of("", List.of("alice@ours.example"));
+        Envelope ordinary = Envelope.of("gw@mx.remote.example", List.of("alice@ours.example"));
+        assertThat(scanner.cacheIdentity(bounce)).isNotEqualTo(scanner.cacheIdentity(ordinary));
+        assertThat(scanner.cacheIdentity(ordinary)).isEqualTo(scanner.cacheIdentity());
+        assertThat(scanner.cacheIdentity(Envelope.unknown())).isEqualTo(scanner.cacheIdentity());
+        try (ScanPipeline pipeline = ScanPipeline.builder()
+                .scanner(scanner)
+                .cache(VerdictCache.builder().build())
+                .build()) {
+            byte[] bytes = notice.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            for (int i = 0; i < 2; i++) { // the second round is answered from the cache
+                Verdict asBounce = (Verdict) pipeline.scan(new Message(bounce, MessageContent.ofBytes(bytes)))
+                        .results()
+                        .get(0);
+                Verdict asMail = (Verdict) pipeline.scan(new Message(ordinary, MessageContent.ofBytes(bytes)))
+                        .results()
+                        .get(0);
+                assertThat(asBounce.outcome()).isEqualTo(Outcome.CLEAN);
+                assertThat(asBounce.rules()).extracting(r -> r.name()).contains("BAYES_BOUNCE", "envelope:<>");
+                assertThat(asMail.outcome()).isEqualTo(Outcome.SPAM);
+            }
+        }
     }
 
     @Test

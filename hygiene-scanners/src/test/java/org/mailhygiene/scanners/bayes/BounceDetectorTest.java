@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.mailhygiene.api.Envelope;
+import org.mailhygiene.api.Message;
 import org.mailhygiene.api.MessageContent;
 
 /** Bounce, backscatter and auto-reply detection on messages written here (no corpus text). */
@@ -105,6 +107,49 @@ class BounceDetectorTest {
         String m = "From: \"Support\" <support@shop.example>\r\nSubject: Undeliverable parcel - verify your address\r\n"
                 + "\r\nYour parcel could not be delivered to you. Click here.\r\n";
         assertThat(kind(detector, m)).isEqualTo(MailKind.ORDINARY);
+    }
+
+    /** What a gateway sees of a vendor-format bounce: no Return-Path yet, a From that is not a daemon's. */
+    private static final String NOTICE_WITHOUT_SENDER_SIGNAL = "From: \"Mail Gateway\" <gw@mx.remote.example>\r\n"
+            + "To: alice@ours.example\r\nSubject: Notification\r\n\r\n"
+            + "Your message could not be delivered to the following recipient:\r\n\r\n"
+            + "  bob@remote.example: 550 5.1.1 user unknown\r\n";
+
+    @Test
+    void envelopeNullSenderIsASenderSignalOnTheMailPath() throws Exception {
+        byte[] m = NOTICE_WITHOUT_SENDER_SIGNAL.getBytes(StandardCharsets.ISO_8859_1);
+        assertThat(kind(detector, m)).isEqualTo(MailKind.ORDINARY);
+        Message bounce = new Message(Envelope.of("", List.of("alice@ours.example")), MessageContent.ofBytes(m));
+        MailKind k = detector.detect(bounce);
+        assertThat(k.kind()).isEqualTo(MailKind.Kind.BOUNCE);
+        assertThat(k.evidence()).contains("envelope:<>", "diagnostic:550 5.1.1");
+        // a file scanned from disk has no envelope: Envelope.unknown() is not a null sender on the mail path
+        assertThat(detector.detect(Message.of(m))).isEqualTo(MailKind.ORDINARY);
+        assertThat(detector.detect(new Message(
+                        Envelope.of("gw@mx.remote.example", List.of("alice@ours.example")), MessageContent.ofBytes(m))))
+                .isEqualTo(MailKind.ORDINARY);
+    }
+
+    @Test
+    void envelopeNullSenderMakesAnAutoReplyPhraseAnAnswer() throws Exception {
+        byte[] m = ("From: Carol <carol@remote.example>\r\nTo: alice@ours.example\r\n"
+                        + "Subject: Thank you for your e-mail\r\n\r\nI will answer on Monday.\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1);
+        assertThat(detector.detect(Message.of(m))).isEqualTo(MailKind.ORDINARY);
+        MailKind k =
+                detector.detect(new Message(Envelope.of("", List.of("alice@ours.example")), MessageContent.ofBytes(m)));
+        assertThat(k.kind()).isEqualTo(MailKind.Kind.AUTO_REPLY);
+        assertThat(k.evidence()).contains("envelope:<>");
+    }
+
+    @Test
+    void envelopeNullSenderDoesNotMakeSpamABounce() throws Exception {
+        String spam = "From: Deals <deals@shop.example>\r\nTo: alice@ours.example\r\nSubject: Cheap watches\r\n\r\n"
+                + "Buy now at http://shop.example/watches\r\n";
+        Message m = new Message(
+                Envelope.of("", List.of("alice@ours.example")),
+                MessageContent.ofBytes(spam.getBytes(StandardCharsets.ISO_8859_1)));
+        assertThat(detector.detect(m)).isEqualTo(MailKind.ORDINARY);
     }
 
     @Test
