@@ -40,7 +40,10 @@ import org.mailhygiene.scanners.mime.TextDecoding;
  *       {@code quoted-original}). A forged sender and Subject over a spam body is not a bounce; nor is generic wording
  *       next to links with nothing an MTA adds (no diagnostic, quoted original or empty Return-Path): that is what
  *       bounce-themed phishing looks like;
- *   <li>without a sender signal: a bounce Subject, bounce wording and a diagnostic or quoted original, all three.
+ *   <li>without a sender signal: a bounce Subject, bounce wording and a diagnostic or quoted original, all three;
+ *       or a bounce Subject and bounce wording in a bare notice that names an e-mail address (the failed
+ *       recipient), with no link, nothing attached and no {@code In-Reply-To} or {@code References} (virus gateways'
+ *       and old MTAs' notices from an ordinary address).
  * </ul>
  *
  * <p><b>Backscatter</b>: a bounce whose quoted original (the {@code From}, {@code Sender}, {@code Return-Path} and
@@ -520,8 +523,18 @@ public final class BounceDetector {
             Body body = body(content);
             // the body must say it: a forged sender with a bounce-looking Subject over a spam body is not a bounce
             boolean said = senderSignals.isEmpty()
-                    // without a sender signal: the Subject, the wording and what an MTA adds, all three
-                    ? body.wording.isPresent() && (body.diagnostic.isPresent() || body.quotedOriginal)
+                    // without a sender signal: the Subject, the wording and what an MTA adds, all three; or the Subject
+                    // and the wording in a bare notice naming an address (the recipient that failed) with no link and
+                    // no attachment (nothing to click or open), not a reply in a conversation, as virus gateways and
+                    // old MTAs send them from an ordinary address; a parcel notice names no address
+                    ? body.wording.isPresent()
+                            && (body.diagnostic.isPresent()
+                                    || body.quotedOriginal
+                                    || (body.namesAddress
+                                            && !linked
+                                            && !attached(tokens)
+                                            && !headers.has("in-reply-to")
+                                            && !headers.has("references")))
                     : body.wording.isPresent() || body.diagnostic.isPresent() || (s.isPresent() && body.quotedOriginal);
             // generic wording alone, next to links and with nothing an MTA adds, is what bounce-themed phishing looks
             // like
@@ -604,6 +617,19 @@ public final class BounceDetector {
         return evidence.isEmpty() ? MailKind.ORDINARY : new MailKind(MailKind.Kind.AUTO_REPLY, evidence);
     }
 
+    /** Whether a part other than text, a multipart container or a quoted message is attached. */
+    private static boolean attached(Set<String> tokens) {
+        for (String t : tokens) {
+            if (t.startsWith("type:")
+                    && !t.startsWith("type:text/")
+                    && !t.startsWith("type:multipart/")
+                    && !t.startsWith("type:message/")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static String token(String v) {
         String s = v.strip();
         int end = 0;
@@ -658,7 +684,8 @@ public final class BounceDetector {
     }
 
     /** What the body says: bounce wording, an SMTP diagnostic, a quoted original. */
-    private record Body(Optional<String> wording, Optional<String> diagnostic, boolean quotedOriginal) {}
+    private record Body(
+            Optional<String> wording, Optional<String> diagnostic, boolean quotedOriginal, boolean namesAddress) {}
 
     /**
      * Reads the body once: bounce wording and SMTP diagnostics in the first few text parts, decoded (charset and
@@ -668,6 +695,7 @@ public final class BounceDetector {
     private Body body(MessageContent content) throws IOException {
         String[] wording = {null};
         String[] diagnostic = {null};
+        boolean[] address = {false};
         int[] parts = {0};
         walker.walk(content, (PartInfo part, InputStream decoded) -> {
             if (!part.mimeType().startsWith("text/") || parts[0]++ >= MAX_TEXT_PARTS) {
@@ -682,9 +710,16 @@ public final class BounceDetector {
             if (diagnostic[0] == null) {
                 diagnostic[0] = diagnostic(text).orElse(null);
             }
-            return wording[0] == null || diagnostic[0] == null;
+            if (!address[0]) {
+                address[0] = Tokenizer.Address.find(text, 0) != null;
+            }
+            return wording[0] == null || diagnostic[0] == null || !address[0];
         });
-        return new Body(Optional.ofNullable(wording[0]), Optional.ofNullable(diagnostic[0]), quotesOriginal(content));
+        return new Body(
+                Optional.ofNullable(wording[0]),
+                Optional.ofNullable(diagnostic[0]),
+                quotesOriginal(content),
+                address[0]);
     }
 
     /**

@@ -318,6 +318,31 @@ class BounceDetectorTest {
     }
 
     @Test
+    void bareNoticeOfAGatewayNamingTheRecipientIsABounce() throws Exception {
+        String head =
+                "From: Symantec_AntiVirus_for_SMTP_Gateways@gw.remote.example\r\nTo: list-bounces@ours.example\r\n"
+                        + "Subject: Delivery failure notification\r\n";
+        String text = "Your message with Subject: Re: ride on Sunday\r\ncould not be delivered to the following "
+                + "recipients:\r\n\r\nRLipton@remote.example\r\n\r\nPlease do not resend your original message.\r\n";
+        MailKind k = kind(detector, head + "\r\n" + text);
+        assertThat(k.kind()).isEqualTo(MailKind.Kind.BOUNCE);
+        assertThat(k.evidence()).contains("subject:delivery failure", "text:could not be delivered");
+        // something to click or open, or a conversation, and it is mail like any other
+        assertThat(kind(detector, head + "\r\n" + text + "See https://help.remote.example/retry\r\n"))
+                .isEqualTo(MailKind.ORDINARY);
+        assertThat(kind(detector, head + "In-Reply-To: <1@ours.example>\r\n\r\n" + text))
+                .isEqualTo(MailKind.ORDINARY);
+        String attached = head + "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+                + "Content-Type: text/plain\r\n\r\n" + text
+                + "--b\r\nContent-Type: application/zip; name=report.zip\r\n"
+                + "Content-Transfer-Encoding: base64\r\n\r\nUEsDBAo=\r\n--b--\r\n";
+        assertThat(kind(detector, attached)).isEqualTo(MailKind.ORDINARY);
+        // without the address it names, the same wording is a parcel notice's too
+        assertThat(kind(detector, head + "\r\n" + text.replace("RLipton@remote.example", "Mr Lipton")))
+                .isEqualTo(MailKind.ORDINARY);
+    }
+
+    @Test
     void chineseBounceInGb2312() throws Exception {
         Charset gb = Charset.forName("GB2312");
         byte[] m = concat(ascii("From: Postmaster@mail.remote.example\r\nSubject: =?gb2312?B?" + b64("系统退信", gb)
