@@ -20,8 +20,15 @@ final class SpamdReplies {
             "[ \\t]*(True|False|Yes|No)[ \\t]*(?:;[ \\t]*(" + NUMBER + ")[ \\t]*/[ \\t]*(" + NUMBER + "))?[ \\t]*",
             Pattern.CASE_INSENSITIVE);
     private static final Pattern REPORT_SEPARATOR = Pattern.compile("-{3,}[ \\t]+-{3,}[ \\t]+-{3,}[ \\t]*");
-    private static final Pattern REPORT_ROW =
-            Pattern.compile("[ ]{0,4}(" + NUMBER + ")[ \\t]+([A-Za-z0-9_.:-]+)(?:[ \\t]+(.*?))?[ \\t]*");
+    /**
+     * A report table row: score, rule name, description (group 3, without trailing blanks). The description is
+     * blanks and non-blank characters taken possessively up to the last non-blank one; as {@code (.*?)[ \t]*} it
+     * matched the same, but tried the trailing blanks from every character, quadratic in a line with a long run of
+     * blanks (64 KB: 4 s).
+     */
+    static final Pattern REPORT_ROW = Pattern.compile("[ ]{0,4}(" + NUMBER + ")[ \\t]+([A-Za-z0-9_.:-]+)"
+            + "(?:[ \\t]+((?:[ \\t]*+[^ \\t\\n\\r\\u0085\\u2028\\u2029])*+))?[ \\t]*");
+
     private static final Pattern RULE_NAME = Pattern.compile("[A-Za-z0-9_.:-]+");
 
     private SpamdReplies() {}
