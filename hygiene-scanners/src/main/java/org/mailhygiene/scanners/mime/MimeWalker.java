@@ -384,8 +384,11 @@ public final class MimeWalker {
             }
             MimeMultipart mp;
             int count;
+            // Jakarta Mail splits every part before the first is visited: let it split only what the part limit can
+            // reach (and one more, so that the limit is reported where it was)
+            ContainerSource source = new ContainerSource(p, info, Math.max(1, maxParts - parts));
             try {
-                mp = new WalkedMultipart(new ContainerSource(p, info));
+                mp = new WalkedMultipart(source);
                 count = mp.getCount();
             } catch (MessagingException e) {
                 rethrowContentFailure();
@@ -394,7 +397,7 @@ public final class MimeWalker {
                 return;
             }
             try {
-                if (!mp.isComplete()) {
+                if (!mp.isComplete() && !source.cut()) {
                     finding(MimeFinding.Kind.MISSING_END_BOUNDARY, info.path(), "multipart has no closing boundary");
                 }
                 String prefix = info.path().isEmpty() ? "" : info.path() + ".";
@@ -544,19 +547,46 @@ public final class MimeWalker {
         private final class ContainerSource implements DataSource {
             private final MimePart part;
             private final PartInfo info;
+            private final int maxParts;
+            private PartBudgetStream budgeted;
 
-            ContainerSource(MimePart part, PartInfo info) {
+            /**
+             * @param maxParts for a multipart, the parts Jakarta Mail may split (see {@link PartBudgetStream}); 0 for
+             *     no bound
+             */
+            ContainerSource(MimePart part, PartInfo info, int maxParts) {
                 this.part = part;
                 this.info = info;
+                this.maxParts = maxParts;
+            }
+
+            /** Whether the multipart was read only up to its part budget. */
+            boolean cut() {
+                return budgeted != null && budgeted.cut();
             }
 
             @Override
             public InputStream getInputStream() throws IOException {
+                InputStream in;
                 try {
-                    return containerStream(part, info);
+                    in = containerStream(part, info);
                 } catch (MessagingException e) {
                     throw new IOException(e.getMessage(), e);
                 }
+                String boundary = maxParts > 0 ? boundary() : null;
+                if (boundary != null && in instanceof jakarta.mail.internet.SharedInputStream) {
+                    budgeted = new PartBudgetStream(in, boundary, maxParts);
+                    return budgeted;
+                }
+                return in;
+            }
+
+            private String boundary() {
+                return info.contentType()
+                        .flatMap(LenientHeaders::contentType)
+                        .map(c -> c.value().getParameter("boundary"))
+                        .filter(b -> !b.isEmpty())
+                        .orElse(null);
             }
 
             @Override

@@ -294,6 +294,48 @@ class MimeWalkerTest {
     }
 
     @Test
+    void manyTinyPartsAreSplitOnlyUpToTheLimit() throws IOException {
+        // Jakarta Mail used to split all 200,000 parts (about 0.1 ms each: half a minute) before the walker stopped at
+        // its limit; only the parts the limit can reach are split now
+        StringBuilder m = new StringBuilder("Content-Type: multipart/mixed; boundary=b\r\n\r\n");
+        m.append("--b\r\n\r\nx\r\n".repeat(200_000)).append("--b--\r\n");
+        Collector c = new Collector();
+        long start = System.nanoTime();
+        MimeWalkResult r = MimeWalker.defaults().walk(MessageContent.ofBytes(ascii(m.toString())), c);
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertThat(c.leaves).hasSize(MimeWalker.DEFAULT_MAX_PARTS - 1);
+        assertThat(r.findings()).extracting(MimeFinding::kind).containsExactly(MimeFinding.Kind.PART_LIMIT);
+        assertThat(r.findings().get(0).path()).isEqualTo(Integer.toString(MimeWalker.DEFAULT_MAX_PARTS));
+        assertThat(millis).as("milliseconds for 200,000 parts").isLessThan(10_000);
+    }
+
+    @Test
+    void partLimitInsideANestedMultipartAndAMissingEndBoundaryBelowIt() throws IOException {
+        List<String> lines = new ArrayList<>(List.of("Content-Type: multipart/mixed; boundary=outer", ""));
+        lines.addAll(List.of("--outer", "", "first"));
+        lines.addAll(List.of("--outer", "Content-Type: multipart/alternative; boundary=inner", ""));
+        for (int i = 0; i < 10; i++) {
+            lines.addAll(List.of("--inner", "", "inner " + i));
+        }
+        lines.addAll(List.of("--inner--", "--outer", "", "last", "--outer--"));
+        byte[] message = ascii(crlf(lines.toArray(String[]::new)));
+        Collector c = new Collector();
+        MimeWalkResult r = MimeWalker.builder().maxParts(6).build().walk(MessageContent.ofBytes(message), c);
+        // root, "1", "2" (the inner multipart), "2.1" .. "2.3"; "2.4" is the seventh entity
+        assertThat(c.leaves).extracting(PartInfo::path).containsExactly("1", "2.1", "2.2", "2.3");
+        assertThat(r.findings()).extracting(MimeFinding::kind).containsExactly(MimeFinding.Kind.PART_LIMIT);
+        assertThat(r.findings().get(0).path()).isEqualTo("2.4");
+        // a multipart that really lacks its end boundary is still reported when no limit is reached
+        byte[] open = ascii(crlf("Content-Type: multipart/mixed; boundary=b", "", "--b", "", "one", "--b", "", "two"));
+        Collector all = new Collector();
+        MimeWalkResult unclosed = MimeWalker.builder().maxParts(6).build().walk(MessageContent.ofBytes(open), all);
+        assertThat(all.leaves).hasSize(2);
+        assertThat(unclosed.findings())
+                .extracting(MimeFinding::kind)
+                .containsExactly(MimeFinding.Kind.MISSING_END_BOUNDARY);
+    }
+
+    @Test
     void decodedBytesLimitCutsTheBodyAndStops() throws IOException {
         byte[] payload = new byte[1000];
         Collector c = new Collector();

@@ -1,0 +1,158 @@
+package org.mailhygiene.scanners.mime;
+
+import jakarta.mail.internet.SharedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A multipart body as Jakarta Mail reads it, ended after a number of boundary lines: Jakarta Mail splits every part of
+ * a multipart before the walker sees the first, at about 0.1 ms per part, so a message of a few megabytes of empty
+ * parts cost seconds of CPU per walk although the walker stops at its part limit. This stream ends (end of input) at
+ * the end of the boundary line that would open the part after {@code maxParts}, so that Jakarta Mail splits at most
+ * {@code maxParts + 1} parts; whether it did is {@link #cut()}.
+ *
+ * <p>A boundary line is one that starts with {@code "--"} and the boundary. Positions and {@link #newStream} are the
+ * wrapped stream's, as {@link SharedInputStream} requires, so part bodies are still read without copying; mark and
+ * reset (which Jakarta Mail uses while splitting) are the wrapped stream's, with this stream's count kept in step.
+ * Linear in the bytes read. Not thread-safe (one walk reads it on one thread).
+ */
+final class PartBudgetStream extends InputStream implements SharedInputStream {
+    private final InputStream in;
+    private final SharedInputStream shared;
+    private final byte[] delimiter;
+    private final int maxDelimiters;
+    private int delimiters;
+    /** Index of the next delimiter byte to match at the current line start, or -1 when this line is not one. */
+    private int matched;
+
+    private boolean cut;
+    /** The wrapped stream's position where this one ended, once {@link #cut}. */
+    private long cutAt;
+
+    private int markedDelimiters;
+    private int markedMatched;
+    private boolean markedCut;
+    private long markedCutAt;
+
+    /**
+     * @param in the container's body: an input stream that is also a {@link SharedInputStream}
+     * @param boundary the multipart's boundary parameter
+     * @param maxParts parts after which the stream ends
+     */
+    PartBudgetStream(InputStream in, String boundary, int maxParts) {
+        this.in = in;
+        this.shared = (SharedInputStream) in;
+        this.delimiter = ("--" + boundary).getBytes(StandardCharsets.ISO_8859_1);
+        // the first delimiter opens part 1, delimiter maxParts + 1 opens the part after the limit: one more is read so
+        // that the walker sees that part and reports its limit
+        this.maxDelimiters = maxParts + 2;
+        this.matched = 0;
+    }
+
+    /**
+     * Whether the stream ended early, at a boundary line after the part budget.
+     *
+     * @return {@code true} when the multipart was cut short
+     */
+    boolean cut() {
+        return cut;
+    }
+
+    @Override
+    public int read() throws IOException {
+        if (cut) {
+            return -1;
+        }
+        int c = in.read();
+        if (c >= 0 && count((byte) c)) {
+            cut = true;
+            cutAt = shared.getPosition();
+        }
+        return c;
+    }
+
+    /** Counts one byte read; {@code true} when it ends the delimiter that exhausts the budget. */
+    private boolean count(byte c) {
+        if (c == '\n') {
+            matched = 0;
+            return false;
+        }
+        if (matched < 0) {
+            return false;
+        }
+        if (c != delimiter[matched]) {
+            matched = -1;
+            return false;
+        }
+        if (++matched < delimiter.length) {
+            return false;
+        }
+        matched = -1;
+        return ++delimiters >= maxDelimiters;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+        if (cut) {
+            return -1;
+        }
+        if (len == 0) {
+            return 0;
+        }
+        long before = shared.getPosition();
+        int n = in.read(b, off, len);
+        for (int i = 0; i < n; i++) {
+            if (count(b[off + i])) {
+                // end after this delimiter: the rest of the input is never read
+                cut = true;
+                cutAt = before + i + 1;
+                return i + 1;
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public int available() throws IOException {
+        return cut ? 0 : in.available();
+    }
+
+    @Override
+    public long getPosition() {
+        return cut ? cutAt : shared.getPosition();
+    }
+
+    @Override
+    public boolean markSupported() {
+        return in.markSupported();
+    }
+
+    @Override
+    public synchronized void mark(int readLimit) {
+        in.mark(readLimit);
+        markedDelimiters = delimiters;
+        markedMatched = matched;
+        markedCut = cut;
+        markedCutAt = cutAt;
+    }
+
+    @Override
+    public synchronized void reset() throws IOException {
+        in.reset();
+        delimiters = markedDelimiters;
+        matched = markedMatched;
+        cut = markedCut;
+        cutAt = markedCutAt;
+    }
+
+    @Override
+    public InputStream newStream(long start, long end) {
+        return shared.newStream(start, end);
+    }
+
+    @Override
+    public void close() throws IOException {
+        in.close();
+    }
+}
