@@ -404,6 +404,14 @@ public final class MimeWalker {
                 for (int i = 0; i < count && !stopped; i++) {
                     entity((MimeBodyPart) mp.getBodyPart(i), prefix + (i + 1), info.depth() + 1, info.mimeType());
                 }
+                if (source.cut() && !stopped) {
+                    // the budget cut parts off that the walk did not reach the limit for: never let them pass unseen
+                    finding(
+                            MimeFinding.Kind.PART_LIMIT,
+                            prefix + (count + 1),
+                            "more than " + maxParts + " MIME entities");
+                    stopped = true;
+                }
             } catch (MessagingException e) {
                 rethrowContentFailure();
                 finding(MimeFinding.Kind.MALFORMED_MULTIPART, info.path(), String.valueOf(e.getMessage()));
@@ -550,10 +558,7 @@ public final class MimeWalker {
             private final int maxParts;
             private PartBudgetStream budgeted;
 
-            /**
-             * @param maxParts for a multipart, the parts Jakarta Mail may split (see {@link PartBudgetStream}); 0 for
-             *     no bound
-             */
+            /** @param maxParts the parts Jakarta Mail may split (see {@link PartBudgetStream}), at least 1 */
             ContainerSource(MimePart part, PartInfo info, int maxParts) {
                 this.part = part;
                 this.info = info;
@@ -573,7 +578,7 @@ public final class MimeWalker {
                 } catch (MessagingException e) {
                     throw new IOException(e.getMessage(), e);
                 }
-                String boundary = maxParts > 0 ? boundary() : null;
+                String boundary = boundary();
                 if (boundary != null && in instanceof jakarta.mail.internet.SharedInputStream) {
                     budgeted = new PartBudgetStream(in, boundary, maxParts);
                     return budgeted;
@@ -581,12 +586,16 @@ public final class MimeWalker {
                 return in;
             }
 
+            /** The boundary Jakarta Mail splits at: the parameter of the type {@link #getContentType()} gives it. */
             private String boundary() {
-                return info.contentType()
-                        .flatMap(LenientHeaders::contentType)
-                        .map(c -> c.value().getParameter("boundary"))
+                return lenientType()
+                        .map(c -> c.getParameter("boundary"))
                         .filter(b -> !b.isEmpty())
                         .orElse(null);
+            }
+
+            private Optional<ContentType> lenientType() {
+                return info.contentType().flatMap(LenientHeaders::contentType).map(LenientHeaders.Parsed::value);
             }
 
             @Override
@@ -597,9 +606,7 @@ public final class MimeWalker {
             @Override
             public String getContentType() {
                 return info.contentType()
-                        .map(h -> LenientHeaders.contentType(h)
-                                .map(c -> c.value().toString())
-                                .orElse(h))
+                        .map(h -> lenientType().map(ContentType::toString).orElse(h))
                         .orElse("text/plain");
             }
 

@@ -12,7 +12,9 @@ import java.nio.charset.StandardCharsets;
  * the end of the boundary line that would open the part after {@code maxParts}, so that Jakarta Mail splits at most
  * {@code maxParts + 1} parts; whether it did is {@link #cut()}.
  *
- * <p>A boundary line is one that starts with {@code "--"} and the boundary. Positions and {@link #newStream} are the
+ * <p>A boundary line is {@code "--"} and the boundary, then optionally {@code "--"}, then blanks only (see
+ * {@link #count}); lines ending in a bare CR are not counted, so a budget can only be reached late, never early.
+ * Positions and {@link #newStream} are the
  * wrapped stream's, as {@link SharedInputStream} requires, so part bodies are still read without copying; mark and
  * reset (which Jakarta Mail uses while splitting) are the wrapped stream's, with this stream's count kept in step.
  * Linear in the bytes read. Not thread-safe (one walk reads it on one thread).
@@ -23,8 +25,17 @@ final class PartBudgetStream extends InputStream implements SharedInputStream {
     private final byte[] delimiter;
     private final int maxDelimiters;
     private int delimiters;
-    /** Index of the next delimiter byte to match at the current line start, or -1 when this line is not one. */
+    /**
+     * Delimiter bytes matched at the start of the current line (the delimiter's length once it is all there), or -1
+     * when this line is no boundary line.
+     */
     private int matched;
+    /** Dashes after the delimiter on this line (two for the close delimiter). */
+    private int tailDashes;
+    /** Whether blanks followed the delimiter on this line. */
+    private boolean tailBlank;
+    /** Whether the close delimiter was read. */
+    private boolean closed;
 
     private boolean cut;
     /** The wrapped stream's position where this one ended, once {@link #cut}. */
@@ -32,6 +43,9 @@ final class PartBudgetStream extends InputStream implements SharedInputStream {
 
     private int markedDelimiters;
     private int markedMatched;
+    private int markedTailDashes;
+    private boolean markedTailBlank;
+    private boolean markedClosed;
     private boolean markedCut;
     private long markedCutAt;
 
@@ -72,24 +86,38 @@ final class PartBudgetStream extends InputStream implements SharedInputStream {
         return c;
     }
 
-    /** Counts one byte read; {@code true} when it ends the delimiter that exhausts the budget. */
+    /**
+     * Counts one byte read; {@code true} when it ends (with its line feed) the boundary line that exhausts the budget.
+     * A boundary line is the delimiter, then {@code "--"} or nothing, then blanks and CR only, as Jakarta Mail splits:
+     * a line that merely starts with the delimiter ({@code --bX} for boundary {@code b}) is body text, and counting it
+     * would end the multipart before parts that Jakarta Mail would have found.
+     */
     private boolean count(byte c) {
-        if (c == '\n') {
-            matched = 0;
+        if (closed) {
             return false;
+        }
+        if (c == '\n') {
+            boolean boundaryLine = matched >= delimiter.length && tailDashes != 1;
+            // after the close delimiter comes the epilogue, which Jakarta Mail does not split
+            closed = boundaryLine && tailDashes == 2;
+            matched = 0;
+            tailDashes = 0;
+            tailBlank = false;
+            return boundaryLine && !closed && ++delimiters >= maxDelimiters;
         }
         if (matched < 0) {
             return false;
         }
-        if (c != delimiter[matched]) {
+        if (matched < delimiter.length) {
+            matched = c == delimiter[matched] ? matched + 1 : -1;
+        } else if (c == '-' && !tailBlank && tailDashes < 2) {
+            tailDashes++;
+        } else if ((c == ' ' || c == '\t' || c == '\r') && tailDashes != 1) {
+            tailBlank = true;
+        } else {
             matched = -1;
-            return false;
         }
-        if (++matched < delimiter.length) {
-            return false;
-        }
-        matched = -1;
-        return ++delimiters >= maxDelimiters;
+        return false;
     }
 
     @Override
@@ -133,6 +161,9 @@ final class PartBudgetStream extends InputStream implements SharedInputStream {
         in.mark(readLimit);
         markedDelimiters = delimiters;
         markedMatched = matched;
+        markedTailDashes = tailDashes;
+        markedTailBlank = tailBlank;
+        markedClosed = closed;
         markedCut = cut;
         markedCutAt = cutAt;
     }
@@ -142,6 +173,9 @@ final class PartBudgetStream extends InputStream implements SharedInputStream {
         in.reset();
         delimiters = markedDelimiters;
         matched = markedMatched;
+        tailDashes = markedTailDashes;
+        tailBlank = markedTailBlank;
+        closed = markedClosed;
         cut = markedCut;
         cutAt = markedCutAt;
     }

@@ -310,6 +310,29 @@ class MimeWalkerTest {
     }
 
     @Test
+    void linesThatOnlyStartLikeABoundaryDoNotEndTheMultipart() throws IOException {
+        // "--b" followed by more is no boundary line of boundary "b": the part budget must not count it, or the parts
+        // after such lines would be cut off unseen (and the message pass unscanned)
+        StringBuilder m = new StringBuilder("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\n");
+        m.append("--bX not a boundary\r\n--b- nor this\r\n--b2\r\n".repeat(2_000));
+        m.append("--b  \r\nContent-Type: text/plain\r\n\r\nthe last part\r\n--b--\r\n");
+        Collector c = new Collector();
+        MimeWalkResult r =
+                MimeWalker.builder().maxParts(10).build().walk(MessageContent.ofBytes(ascii(m.toString())), c);
+        assertThat(c.leaves).hasSize(2);
+        assertThat(c.body("2")).startsWith("the last part");
+        assertThat(r.findings()).isEmpty();
+        // boundary lines in the epilogue, after the close delimiter, are not parts either
+        String epilogue =
+                "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\none\r\n--b--\r\n" + "--b\r\n".repeat(50);
+        Collector e = new Collector();
+        MimeWalkResult after =
+                MimeWalker.builder().maxParts(10).build().walk(MessageContent.ofBytes(ascii(epilogue)), e);
+        assertThat(e.leaves).hasSize(1);
+        assertThat(after.findings()).isEmpty();
+    }
+
+    @Test
     void partLimitInsideANestedMultipartAndAMissingEndBoundaryBelowIt() throws IOException {
         List<String> lines = new ArrayList<>(List.of("Content-Type: multipart/mixed; boundary=outer", ""));
         lines.addAll(List.of("--outer", "", "first"));
