@@ -48,7 +48,8 @@ import org.mailhygiene.internal.VirtualThreads;
  * passes, or not started by then, gets a {@link ScanFailure.Kind#TIMED_OUT} failure and its task is cancelled with an
  * interrupt. A late answer is discarded.
  *
- * <p><b>Cache.</b> Scanners with a non-empty {@link Scanner#cacheIdentity()} are looked up in the {@link VerdictCache}
+ * <p><b>Cache.</b> Scanners with a non-empty {@link Scanner#cacheIdentity(org.mailhygiene.api.Envelope)} (for the
+ * message's envelope) are looked up in the {@link VerdictCache}
  * (by default a new {@link VerdictCache#create()} per pipeline; {@link Builder#noCache()} turns caching off). The
  * content digest is computed once per message, as a stream, and only when a cacheable scanner is configured; if the
  * content cannot be read for it, the scanner is called without the cache. Concurrent scans of identical content share

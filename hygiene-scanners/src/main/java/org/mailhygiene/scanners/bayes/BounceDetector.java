@@ -58,7 +58,8 @@ import org.mailhygiene.scanners.mime.TextDecoding;
  * ("AUTO:", "Out of Office", ...) or names an automatic reply anywhere ("Automatic reply", "Automatische Antwort",
  * "自動返信", "自动回复", ...), or an auto-reply phrase anywhere in the Subject
  * ("vacation", "thank you for your e-mail", ...) on a reply ({@code In-Reply-To} or {@code References} present) or
- * with an empty Return-Path or envelope sender. A spammer can forge these fields; the price is a missed spam, never a false positive.
+ * with an empty Return-Path or envelope sender. A spammer can forge these fields; the price is a missed spam, never a
+ * false positive.
  *
  * <p>The detector reads at most {@value #MAX_SCAN_BYTES} bytes of the message and of each text part; linear in its
  * input. Immutable and thread-safe.
@@ -435,9 +436,7 @@ public final class BounceDetector {
      * @throws IOException if the content cannot be read
      */
     public MailKind detect(MessageContent content) throws IOException {
-        HeaderFields[] header = new HeaderFields[1];
-        Set<String> tokens = TOKENIZER.tokenize(content, h -> header[0] = h);
-        return detect(header[0], tokens, content, false);
+        return detect(Message.of(content));
     }
 
     /**

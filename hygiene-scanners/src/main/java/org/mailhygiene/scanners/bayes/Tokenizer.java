@@ -736,11 +736,11 @@ public final class Tokenizer {
                 case "to", "cc" -> recipients(v, recipients);
                 case "from", "reply-to", "return-path" -> {
                     String decoded = TextDecoding.decodeHeader(v);
-                    String[] display = new String[1];
-                    String d = address(field, decoded, tokens, display);
+                    Sender sender = address(field, decoded, tokens);
+                    String d = sender.domain();
                     if (field.equals("from")) {
                         fromDomain = fromDomain == null ? d : fromDomain;
-                        fromDisplay = fromDisplay == null ? display[0] : fromDisplay;
+                        fromDisplay = fromDisplay == null ? sender.display() : fromDisplay;
                         if (v.contains("=?") && isAsciiText(decoded)) {
                             tokens.add("from:encoded-ascii");
                         }
@@ -1038,7 +1038,10 @@ public final class Tokenizer {
         return domain;
     }
 
-    private static String address(String header, String value, Set<String> tokens, String[] displayOut) {
+    /** An address field as read: its address's domain ({@code null} without one) and the display name before it. */
+    private record Sender(String domain, String display) {}
+
+    private static Sender address(String header, String value, Set<String> tokens) {
         // the address is the one in angle brackets when there is one ("PayPal <x@evil.example>"), else the first
         int lt = value.lastIndexOf('<');
         Address m = lt >= 0 ? Address.find(value, lt) : null;
@@ -1060,7 +1063,6 @@ public final class Tokenizer {
             tokens.add(header + ":none");
         }
         String display = found ? value.substring(0, m.start()) : value;
-        displayOut[0] = display;
         if (found && header.equals("from")) {
             Address shown = Address.find(display, 0);
             if (shown != null
@@ -1070,7 +1072,7 @@ public final class Tokenizer {
             }
         }
         TextTokens.tokenize(display.replace("<", " ").replace("\"", " "), header + "-name:", tokens::add);
-        return domain;
+        return new Sender(domain, display);
     }
 
     /**
