@@ -5,15 +5,22 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.mailhygiene.scanners.bayes.ModelTrainer;
 
 /**
  * The arguments {@code hygiene train} and {@code hygiene eval} share: {@code --spam SOURCE} and {@code --ham SOURCE}
- * (each repeatable; a directory of messages, a Maildir or an mbox file), {@code --model FILE}, and flags. Not
- * thread-safe; one per run.
+ * (each repeatable; a directory of messages, a Maildir or an mbox file), {@code --model FILE}, and flags. For
+ * {@code train} also {@code --weight N}: every source after it counts each of its messages N times, until the next
+ * {@code --weight} (the sources before the first count once). Not thread-safe; one per run.
  */
 final class CorpusArguments {
     final List<Path> spam = new ArrayList<>();
     final List<Path> ham = new ArrayList<>();
+    /** The weight of each source in {@link #spam} and {@link #ham}, by position: 1 unless {@code --weight} said. */
+    final List<Integer> spamWeights = new ArrayList<>();
+    /** See {@link #spamWeights}. */
+    final List<Integer> hamWeights = new ArrayList<>();
+
     Optional<Path> model = Optional.empty();
     Optional<Double> threshold = Optional.empty();
     int prune;
@@ -31,6 +38,7 @@ final class CorpusArguments {
     static CorpusArguments parse(List<String> args, List<String> allowedFlags, boolean allowThreshold)
             throws UsageException {
         CorpusArguments a = new CorpusArguments();
+        int weight = 1;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             String name = arg;
@@ -41,7 +49,7 @@ final class CorpusArguments {
                 inline = Optional.of(arg.substring(eq + 1));
             }
             switch (name) {
-                case "--spam", "--ham", "--model", "--threshold", "--prune" -> {
+                case "--spam", "--ham", "--model", "--threshold", "--prune", "--weight" -> {
                     String value;
                     if (inline.isPresent()) {
                         value = inline.get();
@@ -54,8 +62,20 @@ final class CorpusArguments {
                         throw new UsageException(name + " needs a value");
                     }
                     switch (name) {
-                        case "--spam" -> a.spam.add(path(name, value));
-                        case "--ham" -> a.ham.add(path(name, value));
+                        case "--spam" -> {
+                            a.spam.add(path(name, value));
+                            a.spamWeights.add(weight);
+                        }
+                        case "--ham" -> {
+                            a.ham.add(path(name, value));
+                            a.hamWeights.add(weight);
+                        }
+                        case "--weight" -> {
+                            if (!allowedFlags.contains("--weight")) {
+                                throw new UsageException("unknown option " + name);
+                            }
+                            weight = wholeNumber(name, value, ModelTrainer.MAX_WEIGHT);
+                        }
                         case "--model" -> {
                             if (a.model.isPresent()) {
                                 throw new UsageException("--model given twice");
@@ -66,14 +86,7 @@ final class CorpusArguments {
                             if (!allowedFlags.contains("--prune")) {
                                 throw new UsageException("unknown option " + name);
                             }
-                            try {
-                                a.prune = Integer.parseInt(value);
-                                if (a.prune < 1) {
-                                    throw new NumberFormatException();
-                                }
-                            } catch (NumberFormatException e) {
-                                throw new UsageException("--prune must be a whole number >= 1, was " + value);
-                            }
+                            a.prune = wholeNumber(name, value, Integer.MAX_VALUE);
                         }
                         default -> {
                             if (!allowThreshold) {
@@ -107,6 +120,19 @@ final class CorpusArguments {
             throw new UsageException("give at least one --spam or --ham source");
         }
         return a;
+    }
+
+    private static int wholeNumber(String option, String value, int max) throws UsageException {
+        try {
+            int n = Integer.parseInt(value);
+            if (n < 1 || n > max) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new UsageException(option + " must be a whole number from 1"
+                    + (max == Integer.MAX_VALUE ? "" : " to " + max) + ", was " + value);
+        }
     }
 
     private static Path path(String option, String value) throws UsageException {

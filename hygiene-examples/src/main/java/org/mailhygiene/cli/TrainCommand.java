@@ -9,17 +9,21 @@ import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.scanners.bayes.BayesModel;
 import org.mailhygiene.scanners.bayes.BayesModels;
 import org.mailhygiene.scanners.bayes.MailSources;
+import org.mailhygiene.scanners.bayes.ModelTrainer;
 import org.mailhygiene.scanners.bayes.Tokenizer;
 
 /**
- * {@code hygiene train --spam SOURCE --ham SOURCE --model FILE [--update | --forget] [--quiet] [--prune N]}: trains the Bayes
- * classifier from labelled mail and saves the model.
+ * {@code hygiene train [--weight N] --spam SOURCE [--weight N] --ham SOURCE --model FILE [--update | --forget] [--quiet]
+ * [--prune N]}: trains the Bayes classifier from labelled mail and saves the model.
  *
  * <p>Sources are directories of message files, Maildirs or mbox files ({@link MailSources}); each option may be
  * repeated. Without a flag a new model is trained and written to {@code FILE} (replacing it atomically); with
  * {@code --update} the messages are learned into the existing model (a missing {@code FILE} starts from the shipped
  * default model: this is how a site trains on top of it); with {@code --forget} they are unlearned from it (to undo
- * a mistake). Progress goes to standard error every {@value #PROGRESS_EVERY} messages and at the end of each
+ * a mistake). {@code --weight N} makes each message of the sources after it count as N messages (until the next
+ * {@code --weight}; 1 before the first): how a smaller, more relevant collection, such as recent mail or a site's own,
+ * is made to count against a large older one; {@code --forget} with the same weight undoes it. {@code --prune N}
+ * counts distinct messages, whatever their weight ({@link ModelTrainer}). Progress goes to standard error every {@value #PROGRESS_EVERY} messages and at the end of each
  * source, unless {@code --quiet}. The summary goes to standard output. Exit status 0 on success, 2 on any error (the
  * model file is then left as it was).
  */
@@ -42,8 +46,8 @@ public final class TrainCommand implements Command {
 
     @Override
     public String usage() {
-        return "usage: hygiene train --spam SOURCE --ham SOURCE --model FILE [--update | --forget] [--quiet]"
-                + " [--prune N]\n\n"
+        return "usage: hygiene train [--weight N] --spam SOURCE [--weight N] --ham SOURCE --model FILE"
+                + " [--update | --forget] [--quiet] [--prune N]\n\n"
                 + "Learns spam and ham messages into a Bayes model and saves it to FILE.\n"
                 + "SOURCE is a directory of message files (searched recursively), a Maildir or an mbox file;\n"
                 + "--spam and --ham may be repeated.\n\n"
@@ -52,13 +56,18 @@ public final class TrainCommand implements Command {
                 + "             (a missing FILE starts from the shipped default model)\n"
                 + "  --forget   unlearn the given messages from the existing model FILE\n"
                 + "  --quiet    no progress on standard error\n"
-                + "  --prune N  before saving, drop tokens seen in fewer than N messages (the default model: 3)\n\n"
+                + "  --prune N  before saving, drop tokens seen in fewer than N messages (the default model: 3)\n"
+                + "  --weight N each message of the --spam and --ham sources after this option counts as N\n"
+                + "             messages (1 to " + ModelTrainer.MAX_WEIGHT
+                + "; until the next --weight; 1 before the first):\n"
+                + "             recent mail or a site's own weighed against a larger, older collection\n\n"
                 + "Then: hygiene scan --bayes FILE MESSAGE...  or  hygiene eval --model FILE --spam DIR --ham DIR\n";
     }
 
     @Override
     public int run(List<String> args, Io io) throws UsageException {
-        CorpusArguments a = CorpusArguments.parse(args, List.of("--update", "--forget", "--quiet", "--prune"), false);
+        CorpusArguments a =
+                CorpusArguments.parse(args, List.of("--update", "--forget", "--quiet", "--prune", "--weight"), false);
         boolean update = a.flags.contains("--update");
         boolean forget = a.flags.contains("--forget");
         if (update && forget) {
@@ -83,14 +92,15 @@ public final class TrainCommand implements Command {
             }
             Progress progress = new Progress(io, a.flags.contains("--quiet"), forget ? "forgot" : "learned");
             Tokenizer tokenizer = Tokenizer.create();
-            for (Path p : a.spam) {
-                learn(p, true, forget, model, tokenizer, progress);
+            ModelTrainer trainer = new ModelTrainer(model);
+            for (int i = 0; i < a.spam.size(); i++) {
+                learn(a.spam.get(i), true, a.spamWeights.get(i), forget, trainer, tokenizer, progress);
             }
-            for (Path p : a.ham) {
-                learn(p, false, forget, model, tokenizer, progress);
+            for (int i = 0; i < a.ham.size(); i++) {
+                learn(a.ham.get(i), false, a.hamWeights.get(i), forget, trainer, tokenizer, progress);
             }
             if (a.prune > 1) {
-                model.prune(a.prune);
+                trainer.prune(a.prune);
             }
             model.save(modelFile);
             io.out()
@@ -111,16 +121,24 @@ public final class TrainCommand implements Command {
     }
 
     private static void learn(
-            Path source, boolean spam, boolean forget, BayesModel model, Tokenizer tokenizer, Progress progress)
+            Path source,
+            boolean spam,
+            int weight,
+            boolean forget,
+            ModelTrainer trainer,
+            Tokenizer tokenizer,
+            Progress progress)
             throws IOException {
         MailSources.forEach(source, new MailSources.Visitor() {
             @Override
             public void message(String id, byte[] message) throws IOException {
                 Set<String> tokens = tokenizer.tokenize(MessageContent.ofBytes(message));
                 if (forget) {
-                    model.forget(tokens, spam);
+                    for (int i = 0; i < weight; i++) {
+                        trainer.model().forget(tokens, spam);
+                    }
                 } else {
-                    model.learn(tokens, spam);
+                    trainer.learn(tokens, spam, weight);
                 }
                 progress.one(spam);
             }

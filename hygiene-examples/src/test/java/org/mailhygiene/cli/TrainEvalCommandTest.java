@@ -99,6 +99,92 @@ class TrainEvalCommandTest {
     }
 
     @Test
+    void weightCountsEachMessageOfTheSourcesAfterItAndForgetWithTheSameWeightUndoesIt(@TempDir Path dir)
+            throws Exception {
+        SyntheticCorpus corpus = SyntheticCorpus.seeded(21);
+        write(dir.resolve("old/spam"), corpus.generate(20, true));
+        write(dir.resolve("old/ham"), corpus.generate(10, false));
+        write(dir.resolve("recent/spam"), corpus.generate(4, true));
+        write(dir.resolve("recent/ham"), corpus.generate(2, false));
+        Path model = dir.resolve("model.bin");
+        Run trained = Run.main(
+                "train",
+                "--quiet",
+                "--spam",
+                dir.resolve("old/spam").toString(),
+                "--weight",
+                "3",
+                "--spam",
+                dir.resolve("recent/spam").toString(),
+                "--ham",
+                dir.resolve("recent/ham").toString(),
+                "--weight=1",
+                "--ham",
+                dir.resolve("old/ham").toString(),
+                "--model",
+                model.toString());
+        assertThat(trained.status()).as(trained.err()).isZero();
+        assertThat(trained.out()).contains("32 spam, 16 ham");
+        BayesModel m = BayesModel.load(model);
+        assertThat(m.spamMessages()).isEqualTo(20 + 3 * 4);
+        assertThat(m.hamMessages()).isEqualTo(10 + 3 * 2);
+
+        Run forget = Run.main(
+                "train",
+                "--forget",
+                "--quiet",
+                "--weight",
+                "3",
+                "--spam",
+                dir.resolve("recent/spam").toString(),
+                "--ham",
+                dir.resolve("recent/ham").toString(),
+                "--model",
+                model.toString());
+        assertThat(forget.status()).as(forget.err()).isZero();
+        Path plain = dir.resolve("plain.bin");
+        assertThat(Run.main(
+                                "train",
+                                "--quiet",
+                                "--spam",
+                                dir.resolve("old/spam").toString(),
+                                "--ham",
+                                dir.resolve("old/ham").toString(),
+                                "--model",
+                                plain.toString())
+                        .status())
+                .isZero();
+        BayesModel after = BayesModel.load(model);
+        BayesModel expected = BayesModel.load(plain);
+        assertThat(after.spamMessages()).isEqualTo(expected.spamMessages());
+        assertThat(after.hamMessages()).isEqualTo(expected.hamMessages());
+        assertThat(after.tokenCount()).isEqualTo(expected.tokenCount());
+    }
+
+    @Test
+    void weightUsageErrors(@TempDir Path dir) {
+        String ham = dir.toString();
+        assertThat(Run.main("train", "--model", "m", "--weight", "0", "--ham", ham)
+                        .err())
+                .contains("--weight must be a whole number from 1 to 100, was 0");
+        assertThat(Run.main("train", "--model", "m", "--weight", "101", "--ham", ham)
+                        .err())
+                .contains("--weight must be a whole number from 1 to 100, was 101");
+        assertThat(Run.main("train", "--model", "m", "--weight", "two", "--ham", ham)
+                        .err())
+                .contains("was two");
+        assertThat(Run.main("train", "--model", "m", "--ham", ham, "--weight").err())
+                .contains("--weight needs a value");
+        Run eval = Run.main("eval", "--model", "m", "--weight", "2", "--ham", ham);
+        assertThat(eval.status()).isEqualTo(2);
+        assertThat(eval.err()).contains("unknown option --weight");
+        assertThat(Run.main("train", "--model", "m", "--prune", "0", "--ham", ham)
+                        .err())
+                .contains("--prune must be a whole number from 1, was 0");
+        assertThat(dir.resolve("m")).doesNotExist();
+    }
+
+    @Test
     void usageErrors(@TempDir Path dir) {
         assertThat(Run.main("train", "--spam", dir.toString()).err()).contains("--model FILE is required");
         assertThat(Run.main("train", "--model", "m").err()).contains("at least one --spam or --ham");

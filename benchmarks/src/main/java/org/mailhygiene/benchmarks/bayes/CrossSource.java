@@ -16,6 +16,7 @@ import org.mailhygiene.scanners.bayes.BayesModels;
 import org.mailhygiene.scanners.bayes.BayesScanner;
 import org.mailhygiene.scanners.bayes.MailKind;
 import org.mailhygiene.scanners.bayes.MailSources;
+import org.mailhygiene.scanners.bayes.ModelTrainer;
 import org.mailhygiene.scanners.bayes.Tokenizer;
 
 /**
@@ -23,17 +24,19 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar org.mailhygiene.benchmarks.bayes.CrossSource \
- *     [--train-spam SOURCE]... [--train-ham SOURCE]... [--load MODEL|default] [--prune N] [--save MODEL] \
+ *     [[--weight N] --train-spam SOURCE]... [[--weight N] --train-ham SOURCE]... [--load MODEL|default] [--prune N] \
+ *     [--save MODEL] \
  *     [--drop PREFIX]... --test NAME:spam:SOURCE... --test NAME:ham:SOURCE... [--predictions FILE]
  * </pre>
  *
  * <p>Trains a model from the {@code --train-*} sources (on top of {@code --load} if given), prunes tokens seen in
- * fewer than N training messages if asked, saves it if asked, then judges every test message as {@code hygiene scan}
+ * fewer than N training messages if asked (a message learned with a weight counts once; {@link ModelTrainer}), saves it if asked, then judges every test message as {@code hygiene scan}
  * does (bounces and automatic replies are not classified) and prints, per test set, how many messages were flagged at
  * the thresholds 0.5 to 0.999. Sources are directories, Maildirs or mbox files ({@link MailSources}). A test name may
  * be repeated to pool several sources. With {@code --predictions}, one line per test message: set, label, kind, score,
  * id. {@code --drop PREFIX} learns no token that starts with PREFIX (an ablation: the model then ignores that kind of
- * token, since tokens it never learned do not count).
+ * token, since tokens it never learned do not count). {@code --weight N} makes every training message of the sources
+ * after it count N times, until the next {@code --weight}.
  */
 public final class CrossSource {
     private static final double[] THRESHOLDS = {0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999};
@@ -42,6 +45,8 @@ public final class CrossSource {
 
     private record TestSet(String name, boolean spam, List<Path> sources) {}
 
+    private record Weighted(Path source, int weight) {}
+
     /**
      * Runs the evaluation.
      *
@@ -49,8 +54,9 @@ public final class CrossSource {
      * @throws IOException if a source cannot be read
      */
     public static void main(String[] args) throws IOException {
-        List<Path> trainSpam = new ArrayList<>();
-        List<Path> trainHam = new ArrayList<>();
+        List<Weighted> trainSpam = new ArrayList<>();
+        List<Weighted> trainHam = new ArrayList<>();
+        int weight = 1;
         Map<String, TestSet> tests = new LinkedHashMap<>();
         String load = null;
         Path save = null;
@@ -59,8 +65,9 @@ public final class CrossSource {
         List<String> drop = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "--train-spam" -> trainSpam.add(Path.of(args[++i]));
-                case "--train-ham" -> trainHam.add(Path.of(args[++i]));
+                case "--train-spam" -> trainSpam.add(new Weighted(Path.of(args[++i]), weight));
+                case "--train-ham" -> trainHam.add(new Weighted(Path.of(args[++i]), weight));
+                case "--weight" -> weight = Integer.parseInt(args[++i]);
                 case "--load" -> load = args[++i];
                 case "--save" -> save = Path.of(args[++i]);
                 case "--prune" -> prune = Integer.parseInt(args[++i]);
@@ -82,18 +89,23 @@ public final class CrossSource {
         BayesModel model = load == null
                 ? BayesModel.empty()
                 : load.equals(BayesModels.DEFAULT) ? BayesModels.loadDefault() : BayesModel.load(Path.of(load));
+        ModelTrainer trainer = new ModelTrainer(model);
         long t0 = System.nanoTime();
-        for (Path p : trainSpam) {
+        for (Weighted w : trainSpam) {
             MailSources.forEach(
-                    p, (id, m) -> model.learn(kept(tokenizer.tokenize(MessageContent.ofBytes(m)), drop), true));
+                    w.source(),
+                    (id, m) ->
+                            trainer.learn(kept(tokenizer.tokenize(MessageContent.ofBytes(m)), drop), true, w.weight()));
         }
-        for (Path p : trainHam) {
+        for (Weighted w : trainHam) {
             MailSources.forEach(
-                    p, (id, m) -> model.learn(kept(tokenizer.tokenize(MessageContent.ofBytes(m)), drop), false));
+                    w.source(),
+                    (id, m) -> trainer.learn(
+                            kept(tokenizer.tokenize(MessageContent.ofBytes(m)), drop), false, w.weight()));
         }
         int before = model.tokenCount();
         if (prune > 1) {
-            model.prune(prune);
+            trainer.prune(prune);
         }
         System.out.printf(
                 Locale.ROOT,

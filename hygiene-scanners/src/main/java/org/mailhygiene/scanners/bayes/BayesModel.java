@@ -164,10 +164,24 @@ public final class BayesModel {
      * @return how many tokens were dropped
      */
     public int prune(int minMessages) {
+        return prune(minMessages, Map.of());
+    }
+
+    /**
+     * {@link #prune(int)} for a model some of whose messages were learned more than once ({@link ModelTrainer}): a
+     * token's messages are its counts less {@code repeats.get(token)}.
+     *
+     * @param minMessages keep tokens seen in at least this many distinct messages
+     * @param repeats per token, how many of its counts were repeated learnings of a message already counted
+     * @return how many tokens were dropped
+     */
+    int prune(int minMessages, Map<String, Integer> repeats) {
         lock.writeLock().lock();
         try {
             int before = counts.size();
-            counts.values().removeIf(c -> (long) c[0] + c[1] < minMessages);
+            counts.entrySet()
+                    .removeIf(e -> (long) e.getValue()[0] + e.getValue()[1] - repeats.getOrDefault(e.getKey(), 0)
+                            < minMessages);
             if (counts.size() != before) {
                 generation.incrementAndGet();
             }

@@ -1,0 +1,82 @@
+package org.mailhygiene.scanners.bayes;
+
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Learns labelled messages into a {@link BayesModel} with a weight per message, and prunes by distinct messages.
+ *
+ * <p>A message learned with weight N counts as N messages of its class: its tokens' counts and the class's message
+ * count grow by N. This is how a small, more relevant collection (recent mail, a site's own mail) is made to count
+ * against a large, older one without copying files. {@link #prune(int)} still counts each message once, so a token
+ * seen in one message learned with weight 3 is as rare as one seen in one message learned once. Messages the model
+ * held before this trainer was made count once each.
+ *
+ * <p>Not thread-safe: one trainer per training run. The model itself stays safe to read concurrently, as
+ * {@link BayesModel} says.
+ */
+public final class ModelTrainer {
+    /** The largest weight {@link #learn} accepts. */
+    public static final int MAX_WEIGHT = 100;
+
+    private final BayesModel model;
+    private final Map<String, Integer> repeats = new HashMap<>();
+
+    /**
+     * A trainer that learns into {@code model}.
+     *
+     * @param model the model to learn into (changed in place)
+     * @throws NullPointerException if {@code model} is {@code null}
+     */
+    public ModelTrainer(BayesModel model) {
+        this.model = Objects.requireNonNull(model, "model");
+    }
+
+    /**
+     * Learns one message's tokens {@code weight} times.
+     *
+     * @param tokens the message's tokens (see {@link Tokenizer}); duplicates count once
+     * @param spam {@code true} for spam, {@code false} for ham
+     * @param weight how many messages this one counts as, 1 to {@value #MAX_WEIGHT}
+     * @throws IllegalArgumentException if {@code weight} is out of range
+     * @throws NullPointerException if {@code tokens} is {@code null} or holds {@code null}
+     */
+    public void learn(Collection<String> tokens, boolean spam, int weight) {
+        if (weight < 1 || weight > MAX_WEIGHT) {
+            throw new IllegalArgumentException("weight must be 1 to " + MAX_WEIGHT + ", was " + weight);
+        }
+        Set<String> unique = new HashSet<>(tokens);
+        for (int i = 0; i < weight; i++) {
+            model.learn(unique, spam);
+        }
+        if (weight > 1) {
+            for (String t : unique) {
+                repeats.merge(t, weight - 1, Integer::sum);
+            }
+        }
+    }
+
+    /**
+     * Drops the tokens held by fewer than {@code minMessages} distinct messages, counting a message learned with any
+     * weight once (see {@link BayesModel#prune(int)}; with only weight-1 learning the two are the same).
+     *
+     * @param minMessages keep tokens seen in at least this many messages; values below 2 change nothing
+     * @return how many tokens were dropped
+     */
+    public int prune(int minMessages) {
+        return model.prune(minMessages, repeats);
+    }
+
+    /**
+     * The model this trainer learns into.
+     *
+     * @return the model
+     */
+    public BayesModel model() {
+        return model;
+    }
+}

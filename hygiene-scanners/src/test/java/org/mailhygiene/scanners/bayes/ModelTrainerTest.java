@@ -1,0 +1,98 @@
+package org.mailhygiene.scanners.bayes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ModelTrainerTest {
+
+    @Test
+    void aWeightedMessageCountsAsThatManyMessages() {
+        BayesModel model = BayesModel.empty();
+        ModelTrainer trainer = new ModelTrainer(model);
+        trainer.learn(List.of("cheap", "pills", "cheap"), true, 3);
+        trainer.learn(List.of("meeting"), false, 1);
+        assertThat(model.spamMessages()).isEqualTo(3);
+        assertThat(model.hamMessages()).isEqualTo(1);
+        assertThat(model.evidence("cheap").spamCount()).isEqualTo(3);
+        assertThat(model.evidence("pills").spamCount()).isEqualTo(3);
+        assertThat(model.evidence("meeting").hamCount()).isEqualTo(1);
+        assertThat(trainer.model()).isSameAs(model);
+    }
+
+    @Test
+    void weightNIsTheSameModelAsLearningNTimes() {
+        qt().forAll(integers().between(1, 12), integers().between(1, 6)).checkAssert((weight, prune) -> {
+            BayesModel weighted = BayesModel.empty();
+            BayesModel repeated = BayesModel.empty();
+            ModelTrainer trainer = new ModelTrainer(weighted);
+            List<List<String>> messages = List.of(List.of("a", "b"), List.of("b", "c"), List.of("c", "d", "e"));
+            for (List<String> m : messages) {
+                trainer.learn(m, true, weight);
+                for (int i = 0; i < weight; i++) {
+                    repeated.learn(m, true);
+                }
+            }
+            trainer.learn(List.of("a", "z"), false, 1);
+            repeated.learn(List.of("a", "z"), false);
+            assertThat(weighted.spamMessages()).isEqualTo(repeated.spamMessages());
+            for (String t : List.of("a", "b", "c", "d", "e", "z")) {
+                assertThat(weighted.evidence(t)).isEqualTo(repeated.evidence(t));
+            }
+        });
+    }
+
+    @Test
+    void pruningCountsAWeightedMessageOnce() {
+        BayesModel model = BayesModel.empty();
+        model.learn(List.of("before", "old"), true); // held before the trainer: once each
+        model.learn(List.of("before"), false);
+        ModelTrainer trainer = new ModelTrainer(model);
+        trainer.learn(List.of("rare", "shared", "old"), true, 5); // one message, weight 5
+        trainer.learn(List.of("shared"), false, 1);
+        trainer.learn(List.of("twice"), true, 4);
+        trainer.learn(List.of("twice"), true, 4);
+
+        assertThat(trainer.prune(2)).isEqualTo(1);
+        assertThat(model.evidence("rare").spamCount()).isZero(); // 5 counts, but one message: dropped
+        assertThat(model.evidence("shared").spamCount()).isEqualTo(5); // two messages: kept with its counts
+        assertThat(model.evidence("shared").hamCount()).isEqualTo(1);
+        assertThat(model.evidence("twice").spamCount()).isEqualTo(8);
+        assertThat(model.evidence("before").spamCount()).isEqualTo(1);
+        assertThat(model.evidence("old").spamCount()).isEqualTo(6); // an earlier message and a weighted one
+        assertThat(model.spamMessages()).isEqualTo(1 + 5 + 8);
+
+        assertThat(trainer.prune(3)).isEqualTo(4); // before, old, shared and twice: two messages each
+        assertThat(model.tokenCount()).isZero();
+    }
+
+    @Test
+    void weightOneIsPlainLearningAndPlainPruning() {
+        BayesModel plain = BayesModel.empty();
+        BayesModel trained = BayesModel.empty();
+        ModelTrainer trainer = new ModelTrainer(trained);
+        for (List<String> m : List.of(List.of("x", "y"), List.of("y"), List.of("y", "z"))) {
+            plain.learn(m, true);
+            trainer.learn(m, true, 1);
+        }
+        assertThat(trainer.prune(2)).isEqualTo(plain.prune(2)).isEqualTo(2);
+        assertThat(trained.evidence("y")).isEqualTo(plain.evidence("y"));
+    }
+
+    @Test
+    void weightOutOfRangeIsRefusedAndLearnsNothing() {
+        BayesModel model = BayesModel.empty();
+        ModelTrainer trainer = new ModelTrainer(model);
+        assertThatThrownBy(() -> trainer.learn(List.of("a"), true, 0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("weight must be 1 to 100, was 0");
+        assertThatThrownBy(() -> trainer.learn(List.of("a"), true, ModelTrainer.MAX_WEIGHT + 1))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(model.spamMessages()).isZero();
+        assertThatThrownBy(() -> new ModelTrainer(null)).isInstanceOf(NullPointerException.class);
+    }
+}
