@@ -39,6 +39,7 @@ final class CorpusArguments {
             throws UsageException {
         CorpusArguments a = new CorpusArguments();
         int weight = 1;
+        String unusedWeight = null;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             String name = arg;
@@ -65,16 +66,19 @@ final class CorpusArguments {
                         case "--spam" -> {
                             a.spam.add(path(name, value));
                             a.spamWeights.add(weight);
+                            unusedWeight = null;
                         }
                         case "--ham" -> {
                             a.ham.add(path(name, value));
                             a.hamWeights.add(weight);
+                            unusedWeight = null;
                         }
                         case "--weight" -> {
                             if (!allowedFlags.contains("--weight")) {
                                 throw new UsageException("unknown option " + name);
                             }
                             weight = wholeNumber(name, value, ModelTrainer.MAX_WEIGHT);
+                            unusedWeight = value;
                         }
                         case "--model" -> {
                             if (a.model.isPresent()) {
@@ -112,6 +116,10 @@ final class CorpusArguments {
                     }
                 }
             }
+        }
+        if (unusedWeight != null) {
+            throw new UsageException("--weight " + unusedWeight
+                    + " is followed by no --spam or --ham source (it applies to the sources after it)");
         }
         if (a.model.isEmpty()) {
             throw new UsageException("--model FILE is required");

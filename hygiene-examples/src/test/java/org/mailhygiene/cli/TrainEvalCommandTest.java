@@ -175,6 +175,9 @@ class TrainEvalCommandTest {
                 .contains("was two");
         assertThat(Run.main("train", "--model", "m", "--ham", ham, "--weight").err())
                 .contains("--weight needs a value");
+        assertThat(Run.main("train", "--model", "m", "--ham", ham, "--weight", "5")
+                        .err())
+                .contains("--weight 5 is followed by no --spam or --ham source");
         Run eval = Run.main("eval", "--model", "m", "--weight", "2", "--ham", ham);
         assertThat(eval.status()).isEqualTo(2);
         assertThat(eval.err()).contains("unknown option --weight");
