@@ -11,7 +11,8 @@ import org.mailhygiene.scanners.bayes.BayesScanner;
 /**
  * {@code --bayes FILE|default}: the in-process {@link BayesScanner} over a model written by {@code hygiene train} or
  * {@code hygiene learn}, or over the shipped default model ({@code default}; a file named {@code default} is written
- * {@code ./default}; its threshold is {@link BayesModels#DEFAULT_MODEL_THRESHOLD}). A model file is loaded when the option is read and watched afterwards ({@link BayesModels#resolve}):
+ * {@code ./default}; its threshold is {@link BayesModels#DEFAULT_MODEL_THRESHOLD}, as for a model file learned on top
+ * of it). A model file is loaded when the option is read and watched afterwards ({@link BayesModels#resolve}):
  * a long scan picks up a replaced file. Stateless.
  */
 public final class BayesScannerOption implements ScannerOption {

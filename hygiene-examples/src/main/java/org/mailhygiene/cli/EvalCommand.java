@@ -53,7 +53,8 @@ public final class EvalCommand implements Command {
                 + BayesScanner.DEFAULT_THRESHOLD + ").\n"
                 + "Bounces and automatic replies are not classified (as in 'hygiene scan'); they are counted apart.\n"
                 + "--model default measures the shipped default model (default threshold "
-                + BayesModels.DEFAULT_MODEL_THRESHOLD + ").\n";
+                + BayesModels.DEFAULT_MODEL_THRESHOLD + ", as for a model\n"
+                + "learned on top of it by 'hygiene learn' or 'hygiene train --update').\n";
     }
 
     @Override
@@ -64,10 +65,7 @@ public final class EvalCommand implements Command {
             BayesModel model = modelFile.toString().equals(BayesModels.DEFAULT)
                     ? BayesModels.loadDefault()
                     : BayesModel.load(modelFile);
-            BayesScanner.Builder b = BayesScanner.builder(model);
-            if (modelFile.toString().equals(BayesModels.DEFAULT)) {
-                b.threshold(BayesModels.DEFAULT_MODEL_THRESHOLD);
-            }
+            BayesScanner.Builder b = BayesScanner.builder(model); // the default model's threshold if it started there
             a.threshold.ifPresent(b::threshold);
             BayesScanner scanner = b.build();
             long start = System.nanoTime();

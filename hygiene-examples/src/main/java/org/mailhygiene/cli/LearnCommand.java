@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.shared.SharedState;
 import org.mailhygiene.api.shared.SharedStateException;
@@ -18,9 +19,12 @@ import org.mailhygiene.scanners.bayes.BayesModels;
 import org.mailhygiene.scanners.bayes.Tokenizer;
 
 /**
- * {@code hygiene learn --spam|--ham --model MODEL FILE...}: the administrator's correction. Learns message files
- * (each one message, or {@code -} for standard input) as spam or ham into a model file, incrementally, and replaces
- * the file atomically; relays and scans that use the file ({@code scanner = bayes:MODEL}, {@code --bayes MODEL})
+ * {@code hygiene learn --spam|--ham --model MODEL [--once] FILE...}: the administrator's correction. Learns message
+ * files (each one message, or {@code -} for standard input) as spam or ham into a model file, incrementally, and
+ * replaces the file atomically. Each message is learned until the model scores it on the right side of its label
+ * (below {@value BayesModels#CORRECTED_HAM_SCORE} for ham, at least {@value BayesModels#CORRECTED_SPAM_SCORE} for
+ * spam), at most {@value BayesModels#MAX_CORRECTION_LEARNINGS} times ({@link BayesModels#correctInto}); with
+ * {@code --once} exactly once. With {@code --redis} each message is counted once in the cluster's shared model; relays and scans that use the file ({@code scanner = bayes:MODEL}, {@code --bayes MODEL})
  * pick the new version up within seconds, without a restart. A missing MODEL starts from the shipped default model.
  * Concurrent learners are serialised by a lock on {@code MODEL.lock}. Exit status 0 on success, 2 on any error (the
  * model file is then unchanged).
@@ -42,14 +46,18 @@ public final class LearnCommand implements Command {
 
     @Override
     public String usage() {
-        return "usage: hygiene learn --spam|--ham --model MODEL FILE...\n"
+        return "usage: hygiene learn --spam|--ham --model MODEL [--once] FILE...\n"
                 + "       hygiene learn --spam|--ham --redis URL [--redis-model NAME] FILE...\n\n"
                 + "Learns each FILE (one message; - for standard input) as spam or ham into MODEL and replaces it\n"
-                + "atomically. Nodes and scans using MODEL pick the new version up without a restart. A missing\n"
+                + "atomically: each message until MODEL scores it below " + BayesModels.CORRECTED_HAM_SCORE
+                + " (ham) or at least " + BayesModels.CORRECTED_SPAM_SCORE + " (spam),\n"
+                + "at most " + BayesModels.MAX_CORRECTION_LEARNINGS
+                + " times, so that the correction takes effect; --once learns each exactly once.\n"
+                + "Nodes and scans using MODEL pick the new version up without a restart. A missing\n"
                 + "MODEL starts from the shipped default model. For whole directories, Maildirs or mbox files use\n"
                 + "'hygiene train --update'.\n\n"
                 + "With --redis URL (a cluster's shared state, the nodes' 'redis' key) the messages are learned for the\n"
-                + "whole cluster instead: every node using that Redis adds them to its own model within its\n"
+                + "whole cluster instead (each counted once): every node using that Redis adds them to its own model within its\n"
                 + "'redis-model-refresh' (default 10 s). NAME is the nodes' 'redis-model' (default bayes).\n";
     }
 
@@ -60,6 +68,7 @@ public final class LearnCommand implements Command {
         String redis = null;
         String redisModel = "bayes";
         List<String> files = new ArrayList<>();
+        boolean once = false;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             switch (a) {
@@ -83,6 +92,7 @@ public final class LearnCommand implements Command {
                         throw new UsageException("--model: not a path: " + args.get(i));
                     }
                 }
+                case "--once" -> once = true;
                 case "--redis", "--redis-model" -> {
                     if (i + 1 >= args.size() || args.get(i + 1).isEmpty()) {
                         throw new UsageException(a + " needs a value");
@@ -123,17 +133,39 @@ public final class LearnCommand implements Command {
                 return learnShared(redis, redisModel, spam, messages, io);
             }
             boolean existed = Files.exists(model);
-            BayesModel saved = BayesModels.learnInto(model, spam, messages, Tokenizer.create());
+            BayesModels.Correction done = once
+                    ? new BayesModels.Correction(
+                            BayesModels.learnInto(model, spam, messages, Tokenizer.create()), messages.size(), 0)
+                    : BayesModels.correctInto(model, spam, messages, Tokenizer.create());
+            BayesModel saved = done.model();
             io.out()
                     .printf(
-                            "%s: learned %d message(s) as %s%s; now %d spam, %d ham, %d tokens%n",
+                            "%s: learned %d message(s) as %s%s%s; now %d spam, %d ham, %d tokens%n",
                             model,
                             messages.size(),
                             spam ? "spam" : "ham",
+                            once
+                                    ? ""
+                                    : String.format(
+                                            Locale.ROOT,
+                                            " %d time(s) in all (each until scored %s %s)",
+                                            done.learned(),
+                                            spam ? "at least" : "below",
+                                            spam ? BayesModels.CORRECTED_SPAM_SCORE : BayesModels.CORRECTED_HAM_SCORE),
                             existed ? "" : " (new model, started from the default model)",
                             saved.spamMessages(),
                             saved.hamMessages(),
                             saved.tokenCount());
+            if (done.unreached() > 0) {
+                io.err()
+                        .printf(
+                                "hygiene learn: %d message(s) still scored %s %s after %d learnings each: the model's"
+                                        + " other evidence outweighs them (learned all the same)%n",
+                                done.unreached(),
+                                spam ? "below" : "above",
+                                spam ? BayesModels.CORRECTED_SPAM_SCORE : BayesModels.CORRECTED_HAM_SCORE,
+                                BayesModels.MAX_CORRECTION_LEARNINGS);
+            }
             return EXIT_OK;
         } catch (IOException | InvalidPathException e) {
             io.err().println("hygiene learn: " + e.getMessage());

@@ -25,8 +25,9 @@ import org.mailhygiene.smtp.queue.QueueId;
  *
  * <p>The administrator's verdict can teach the spam classifier: {@code release --learn-ham MODEL} learns each released
  * message as ham (a false positive) and {@code delete --learn-spam MODEL} each deleted one as spam, into the model file
- * MODEL, with {@link BayesModels#learnInto} (atomic replacement under a lock; nodes using the file load the new version
- * without a restart). The message is learned first: if learning fails, it stays held and the command fails.
+ * MODEL, with {@link BayesModels#correctInto}: until the model scores it on the right side of the label, at most
+ * {@value BayesModels#MAX_CORRECTION_LEARNINGS} times (atomic replacement under a lock; nodes using the file load the
+ * new version without a restart). The message is learned first: if learning fails, it stays held and the command fails.
  */
 public final class QuarantineCommand implements Command {
     private static final int HEADER_LIMIT = 64 * 1024;
@@ -65,8 +66,10 @@ public final class QuarantineCommand implements Command {
                   --by NAME    who releases, for the record (default: the user name)
                   --learn-ham MODEL   (release) also learn each released message as ham into the Bayes model
                                file MODEL (the node's bayes:MODEL), replaced atomically; nodes pick it up
-                               without a restart. A missing MODEL starts from the default model
+                               without a restart. A missing MODEL starts from the default model. Learned
+                               until MODEL scores it below 0.5, at most 50 times: the correction takes effect
                   --learn-spam MODEL  (delete) also learn each deleted message as spam into MODEL
+                               (until it scores at least 0.9, at most 50 times)
                   -h, --help   show this help
 
                 exit status: 0 done, 2 wrong directory, unknown id or other error
@@ -301,12 +304,26 @@ public final class QuarantineCommand implements Command {
             bytes = in.readAllBytes();
         }
         try {
-            BayesModel saved =
-                    BayesModels.learnInto(model, spam, List.of(MessageContent.ofBytes(bytes)), Tokenizer.create());
+            BayesModels.Correction done =
+                    BayesModels.correctInto(model, spam, List.of(MessageContent.ofBytes(bytes)), Tokenizer.create());
+            BayesModel saved = done.model();
             io.out()
                     .printf(
-                            "%s learned as %s into %s (now %d spam, %d ham)%n",
-                            id.value(), spam ? "spam" : "ham", model, saved.spamMessages(), saved.hamMessages());
+                            "%s learned as %s into %s, %d time(s) (until scored %s %s; now %d spam, %d ham)%n",
+                            id.value(),
+                            spam ? "spam" : "ham",
+                            model,
+                            done.learned(),
+                            spam ? "at least" : "below",
+                            spam ? BayesModels.CORRECTED_SPAM_SCORE : BayesModels.CORRECTED_HAM_SCORE,
+                            saved.spamMessages(),
+                            saved.hamMessages());
+            if (done.unreached() > 0) {
+                io.err()
+                        .println("hygiene quarantine: " + id.value() + " still scores on the " + (spam ? "ham" : "spam")
+                                + " side after " + BayesModels.MAX_CORRECTION_LEARNINGS
+                                + " learnings: the model's other evidence outweighs it");
+            }
             return true;
         } catch (IOException e) {
             io.err()

@@ -4,11 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.api.Message;
 import org.mailhygiene.scanners.bayes.BayesModel;
 import org.mailhygiene.scanners.bayes.BayesModels;
+import org.mailhygiene.scanners.bayes.BayesScanner;
 import org.mailhygiene.testkit.SampleMessages;
+import org.mailhygiene.testkit.corpus.SyntheticCorpus;
 
 class LearnCommandTest {
 
@@ -19,15 +24,100 @@ class LearnCommandTest {
         Path model = dir.resolve("site.model");
         BayesModel base = BayesModels.loadDefault();
 
-        Run ham = Run.main("learn", "--ham", "--model", model.toString(), msg.toString());
+        Run ham = Run.main("learn", "--ham", "--once", "--model", model.toString(), msg.toString());
         assertThat(ham.status()).as(ham.err()).isZero();
         assertThat(ham.out()).contains("learned 1 message(s) as ham (new model, started from the default model)");
         assertThat(BayesModel.load(model).hamMessages()).isEqualTo(base.hamMessages() + 1);
 
-        Run spam = Run.mainWithStdin(SampleMessages.gtube(), "learn", "--spam", "--model", model.toString(), "-");
+        Run spam = Run.mainWithStdin(
+                SampleMessages.gtube(), "learn", "--spam", "--once", "--model", model.toString(), "-");
         assertThat(spam.status()).as(spam.err()).isZero();
         assertThat(BayesModel.load(model).spamMessages()).isEqualTo(base.spamMessages() + 1);
         assertThat(BayesModel.load(model).hamMessages()).isEqualTo(base.hamMessages() + 1);
+    }
+
+    @Test
+    void aCorrectionIsLearnedUntilTheModelAgreesAndOnceWithOnce(@TempDir Path dir) throws Exception {
+        // a message the default model calls spam, released by the administrator as ham
+        Path msg = dir.resolve("flagged.eml");
+        // a short business mail full of the words phishing uses: flagged by the default model at 0.996
+        Files.writeString(msg, """
+                From: Bob <bob@partner.example>
+                To: alice@example.org
+                Subject: Re: invoice and payment details
+                Date: Tue, 1 Dec 2026 10:00:00 +0000
+                Message-ID: <x-2@partner.example>
+                MIME-Version: 1.0
+                Content-Type: text/plain; charset=us-ascii
+
+                Hi Alice,
+
+                Please find the payment details below. Kindly confirm your account and verify the
+                transfer as soon as possible, the bank needs it urgently. Click the link to view
+                the invoice document and sign in to approve the wire.
+
+                Regards, Bob
+                """.replace("\n", "\r\n"));
+        BayesScanner defaultScanner = BayesModels.scanner(BayesModels.DEFAULT);
+        double before = defaultScanner
+                .judge(Message.of(Files.readAllBytes(msg)))
+                .classification()
+                .score();
+        assertThat(before).isGreaterThan(0.8);
+
+        Path once = dir.resolve("once.model");
+        Run plain = Run.main("learn", "--ham", "--once", "--model", once.toString(), msg.toString());
+        assertThat(plain.status()).as(plain.err()).isZero();
+        assertThat(plain.out()).doesNotContain("time(s)");
+        assertThat(score(once, msg)).isGreaterThan(BayesModels.CORRECTED_HAM_SCORE);
+
+        Path corrected = dir.resolve("corrected.model");
+        Run fixed = Run.main("learn", "--ham", "--model", corrected.toString(), msg.toString());
+        assertThat(fixed.status()).as(fixed.err()).isZero();
+        Matcher m = Pattern.compile(
+                        "learned 1 message\\(s\\) as ham (\\d+) time\\(s\\) in all \\(each until scored below 0.5\\)")
+                .matcher(fixed.out());
+        assertThat(m.find()).as(fixed.out()).isTrue();
+        int times = Integer.parseInt(m.group(1));
+        assertThat(times).isBetween(2, BayesModels.MAX_CORRECTION_LEARNINGS);
+        assertThat(score(corrected, msg)).isLessThanOrEqualTo(BayesModels.CORRECTED_HAM_SCORE);
+        // a model learned on top of the default keeps its threshold, file or not
+        Run scan = Run.main("scan", "--json", "--bayes", corrected.toString(), msg.toString());
+        assertThat(scan.out()).contains("\"threshold\":" + BayesModels.DEFAULT_MODEL_THRESHOLD);
+        assertThat(BayesModel.load(corrected).hamMessages())
+                .isEqualTo(BayesModels.loadDefault().hamMessages() + times);
+    }
+
+    @Test
+    void aCorrectionTheModelOutweighsStopsAtTheCapAndSaysSo(@TempDir Path dir) throws Exception {
+        // generated spam of the kind the default model learned 600 of: learning one as ham 50 times is not enough
+        Path msg = dir.resolve("spam.eml");
+        Files.write(msg, SyntheticCorpus.seeded(5).generate(1, true).get(0).bytes());
+        Path model = dir.resolve("m.model");
+        Run run = Run.main("learn", "--ham", "--model", model.toString(), msg.toString());
+        assertThat(run.status()).as(run.err()).isZero();
+        assertThat(run.out()).contains("as ham " + BayesModels.MAX_CORRECTION_LEARNINGS + " time(s) in all");
+        assertThat(run.err())
+                .contains("1 message(s) still scored above 0.5 after " + BayesModels.MAX_CORRECTION_LEARNINGS
+                        + " learnings each");
+        assertThat(BayesModel.load(model).hamMessages())
+                .isEqualTo(BayesModels.loadDefault().hamMessages() + BayesModels.MAX_CORRECTION_LEARNINGS);
+
+        // spam is learned up to 0.9: the flagged business mail of the test above is already there, so once
+        Path spam = dir.resolve("gtube.eml");
+        Files.write(spam, SampleMessages.gtube());
+        Run reported = Run.main("learn", "--spam", "--model", model.toString(), spam.toString());
+        assertThat(reported.status()).as(reported.err()).isZero();
+        assertThat(reported.out()).contains("as spam").contains("(each until scored at least 0.9)");
+        assertThat(score(model, spam)).isGreaterThanOrEqualTo(BayesModels.CORRECTED_SPAM_SCORE);
+    }
+
+    private static double score(Path model, Path msg) throws Exception {
+        return BayesScanner.builder(BayesModel.load(model))
+                .build()
+                .judge(Message.of(Files.readAllBytes(msg)))
+                .classification()
+                .score();
     }
 
     @Test

@@ -50,9 +50,11 @@ import java.util.zip.InflaterInputStream;
  * <p>Thread-safety: all methods may be called concurrently. Learning and forgetting take a write lock; classification
  * and saving take a read lock, so reads see either the state before or after a whole message was learned.
  *
- * <p>File format (version {@value #FORMAT_VERSION}): the 8 bytes {@code MHBAYES\0}, a big-endian int version, then a
- * deflate stream holding nSpam and nHam (longs), the token count (int) and for each token its modified-UTF-8 text and
- * its spam and ham counts (ints).
+ * <p>File format: the 8 bytes {@code MHBAYES\0}, a big-endian int version, then a deflate stream holding nSpam and
+ * nHam (longs), in version {@value #FORMAT_VERSION} an int of flags (bit 0: {@linkplain #startedFromDefault() started
+ * from the default model}), the token count (int) and for each token its modified-UTF-8 text and its spam and ham
+ * counts (ints). A model without flags is written in version 1 (no flags int), which builds before version 2 existed
+ * read too; both versions are read.
  */
 public final class BayesModel {
 
@@ -64,8 +66,14 @@ public final class BayesModel {
     public static final double MINIMUM_STRENGTH = 0.1;
     /** At most this many of the strongest tokens are combined. */
     public static final int MAX_CLUES = 150;
-    /** The version of the file format that {@link #save(Path)} writes and {@link #load(Path)} reads. */
-    public static final int FORMAT_VERSION = 1;
+    /**
+     * The newest version of the file format, 2, which {@link #save(Path)} writes for a model {@linkplain
+     * #startedFromDefault() started from the default model}; other models are written in version 1, and
+     * {@link #load(Path)} reads both.
+     */
+    public static final int FORMAT_VERSION = 2;
+
+    private static final int FLAG_STARTED_FROM_DEFAULT = 1;
 
     private static final byte[] MAGIC = {'M', 'H', 'B', 'A', 'Y', 'E', 'S', 0};
     private static final AtomicLong INSTANCES = new AtomicLong();
@@ -74,6 +82,7 @@ public final class BayesModel {
     private final Map<String, int[]> counts;
     private long spamMessages;
     private long hamMessages;
+    private volatile boolean startedFromDefault;
     private final long instance = INSTANCES.incrementAndGet();
     private final AtomicLong generation = new AtomicLong();
 
@@ -225,6 +234,23 @@ public final class BayesModel {
         } finally {
             lock.writeLock().unlock();
         }
+    }
+
+    /**
+     * Whether this is the shipped default model or a model learned on top of it (it started as the default model, as
+     * {@code hygiene learn}, the quarantine tool and {@code hygiene train --update} start when the model file is
+     * missing), here or in the file it was loaded from. Such a model keeps the default model's calibration: a scanner
+     * built over it without a threshold uses {@link BayesModels#DEFAULT_MODEL_THRESHOLD}.
+     *
+     * @return {@code true} for the default model and models learned on top of it
+     */
+    public boolean startedFromDefault() {
+        return startedFromDefault;
+    }
+
+    /** Marks this model as the default model, or as learned on top of it (see {@link #startedFromDefault()}). */
+    void markStartedFromDefault() {
+        startedFromDefault = true;
     }
 
     /**
@@ -451,12 +477,15 @@ public final class BayesModel {
         try {
             DataOutputStream header = new DataOutputStream(out);
             header.write(MAGIC);
-            header.writeInt(FORMAT_VERSION);
+            header.writeInt(startedFromDefault ? FORMAT_VERSION : 1);
             header.flush();
             DeflaterOutputStream deflater = new DeflaterOutputStream(out);
             DataOutputStream data = new DataOutputStream(new BufferedOutputStream(deflater, 1 << 16));
             data.writeLong(spamMessages);
             data.writeLong(hamMessages);
+            if (startedFromDefault) {
+                data.writeInt(FLAG_STARTED_FROM_DEFAULT);
+            }
             data.writeInt(counts.size());
             for (Map.Entry<String, int[]> e : counts.entrySet()) {
                 data.writeUTF(e.getKey());
@@ -507,14 +536,19 @@ public final class BayesModel {
         } catch (EOFException e) {
             throw new ModelFormatException(sourceName + " is not a Mail Hygiene Bayes model (too short)");
         }
-        if (version != FORMAT_VERSION) {
+        if (version != 1 && version != FORMAT_VERSION) {
             throw new ModelFormatException(sourceName + " has model format version " + version
-                    + "; this build reads version " + FORMAT_VERSION + " only (retrain the model)");
+                    + "; this build reads versions 1 and " + FORMAT_VERSION + " only (retrain the model)");
         }
         DataInputStream data = new DataInputStream(new BufferedInputStream(new InflaterInputStream(in), 1 << 16));
         try {
             long spam = data.readLong();
             long ham = data.readLong();
+            int flags = version >= 2 ? data.readInt() : 0;
+            if ((flags & ~FLAG_STARTED_FROM_DEFAULT) != 0) {
+                throw new ModelFormatException(
+                        sourceName + " has model flags " + flags + " this build does not know (retrain the model)");
+            }
             int n = data.readInt();
             if (spam < 0 || ham < 0 || n < 0) {
                 throw new ModelFormatException(sourceName + " is corrupt (negative counts)");
@@ -529,7 +563,11 @@ public final class BayesModel {
                 }
                 counts.put(token, new int[] {s, h});
             }
-            return new BayesModel(counts, spam, ham);
+            BayesModel model = new BayesModel(counts, spam, ham);
+            if ((flags & FLAG_STARTED_FROM_DEFAULT) != 0) {
+                model.markStartedFromDefault();
+            }
+            return model;
         } catch (EOFException | java.util.zip.ZipException e) {
             throw new ModelFormatException(sourceName + " is truncated or corrupt: " + e.getMessage());
         }

@@ -22,7 +22,8 @@ import org.mailhygiene.api.Verdict;
  * A {@link Scanner} (name {@value #NAME}) that classifies messages with a {@link BayesModel}.
  *
  * <p>The verdict's score is the classifier's indicator in [0, 1] (rounded to 4 decimals) and its threshold the
- * configured spam threshold (default {@value #DEFAULT_THRESHOLD}); at or above it the outcome is {@link Outcome#SPAM},
+ * configured spam threshold (default {@value #DEFAULT_THRESHOLD}, {@link BayesModels#DEFAULT_MODEL_THRESHOLD} over the
+ * default model or one learned on top of it); at or above it the outcome is {@link Outcome#SPAM},
  * else {@link Outcome#CLEAN}. Rules explain the decision: first {@code BAYES_nn} (the indicator in percent, rounded
  * down to a multiple of 5 or 1, as SpamAssassin names its Bayes rules) with the score, then the strongest tokens
  * (default {@value #DEFAULT_EXPLAINED_TOKENS}), each named by the token, scored with its spam probability and
@@ -84,8 +85,10 @@ public final class BayesScanner implements Scanner {
         this.source = b.source;
         this.tokenizer = b.tokenizer;
         this.detector = b.detector;
-        this.threshold = b.threshold;
-        this.sureThreshold = Math.max(b.threshold, b.sureThreshold);
+        this.threshold = b.threshold != null
+                ? b.threshold
+                : b.source.current().startedFromDefault() ? BayesModels.DEFAULT_MODEL_THRESHOLD : DEFAULT_THRESHOLD;
+        this.sureThreshold = Math.max(this.threshold, b.sureThreshold);
         this.explainedTokens = b.explainedTokens;
         this.clock = b.clock;
     }
@@ -356,7 +359,7 @@ public final class BayesScanner implements Scanner {
         private final ModelSource source;
         private Tokenizer tokenizer = Tokenizer.create();
         private BounceDetector detector = BounceDetector.create();
-        private double threshold = DEFAULT_THRESHOLD;
+        private Double threshold;
         private double sureThreshold = DEFAULT_SURE_THRESHOLD;
         private int explainedTokens = DEFAULT_EXPLAINED_TOKENS;
         private Clock clock = Clock.systemUTC();
@@ -395,7 +398,9 @@ public final class BayesScanner implements Scanner {
         }
 
         /**
-         * The spam threshold. Default {@value BayesScanner#DEFAULT_THRESHOLD}.
+         * The spam threshold. Default {@value BayesScanner#DEFAULT_THRESHOLD}, or {@link
+         * BayesModels#DEFAULT_MODEL_THRESHOLD} when the model at build time is the default model or was learned on top
+         * of it ({@link BayesModel#startedFromDefault()}): it keeps that model's calibration.
          *
          * @param value in (0, 1]
          * @return this builder

@@ -61,6 +61,46 @@ public final class ModelTrainer {
     }
 
     /**
+     * Learns one message until the model scores it on the right side of {@code target}: spam until its score is at
+     * least {@code target}, ham until it is at most {@code target}; at least once, at most {@code maxTimes} times.
+     * This is how an administrator's correction takes effect in a model of many thousand messages, where a single
+     * learning barely moves a message's score; {@code maxTimes} bounds what one message can weigh. Pruning counts the
+     * message once, as for {@link #learn}.
+     *
+     * @param tokens the message's tokens (see {@link Tokenizer}); duplicates count once
+     * @param spam {@code true} for spam, {@code false} for ham
+     * @param target the score to reach, in [0, 1]
+     * @param maxTimes the most times to learn it, 1 to {@value #MAX_WEIGHT}
+     * @return how many times it was learned
+     * @throws IllegalArgumentException if {@code target} or {@code maxTimes} is out of range
+     * @throws NullPointerException if {@code tokens} is {@code null} or holds {@code null}
+     */
+    public int learnUntil(Collection<String> tokens, boolean spam, double target, int maxTimes) {
+        if (!(target >= 0.0 && target <= 1.0)) {
+            throw new IllegalArgumentException("target must be in [0, 1], was " + target);
+        }
+        if (maxTimes < 1 || maxTimes > MAX_WEIGHT) {
+            throw new IllegalArgumentException("maxTimes must be 1 to " + MAX_WEIGHT + ", was " + maxTimes);
+        }
+        Set<String> unique = new HashSet<>(tokens);
+        int times = 0;
+        do {
+            model.learn(unique, spam);
+            times++;
+            double score = model.classify(unique).score();
+            if (spam ? score >= target : score <= target) {
+                break;
+            }
+        } while (times < maxTimes);
+        if (times > 1) {
+            for (String t : unique) {
+                repeats.merge(t, times - 1, Integer::sum);
+            }
+        }
+        return times;
+    }
+
+    /**
      * Drops the tokens held by fewer than {@code minMessages} distinct messages, counting a message learned with any
      * weight once (see {@link BayesModel#prune(int)}; with only weight-1 learning the two are the same).
      *

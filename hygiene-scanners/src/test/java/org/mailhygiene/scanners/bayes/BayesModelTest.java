@@ -134,6 +134,65 @@ class BayesModelTest {
     }
 
     @Test
+    void aModelStartedFromTheDefaultSaysSoInItsFileAndOthersStayInVersionOne(@TempDir Path dir) throws Exception {
+        BayesModel scratch = trained();
+        assertThat(scratch.startedFromDefault()).isFalse();
+        Path plain = dir.resolve("plain.model");
+        scratch.save(plain);
+        assertThat(versionOf(plain)).isEqualTo(1); // what builds before version 2 read
+        assertThat(BayesModel.load(plain).startedFromDefault()).isFalse();
+
+        BayesModel fromDefault = BayesModels.loadDefault();
+        assertThat(fromDefault.startedFromDefault()).isTrue();
+        fromDefault.learn(List.of("site", "word"), false);
+        Path site = dir.resolve("site.model");
+        fromDefault.save(site);
+        assertThat(versionOf(site)).isEqualTo(BayesModel.FORMAT_VERSION).isEqualTo(2);
+        BayesModel loaded = BayesModel.load(site);
+        assertThat(loaded.startedFromDefault()).isTrue();
+        assertThat(loaded.hamMessages()).isEqualTo(fromDefault.hamMessages());
+        assertThat(loaded.tokenCount()).isEqualTo(fromDefault.tokenCount());
+        assertThat(loaded.evidence("site")).isEqualTo(fromDefault.evidence("site"));
+
+        // a flag this build does not know is refused, not ignored
+        byte[] bytes = Files.readAllBytes(site);
+        java.util.zip.Inflater inflater = new java.util.zip.Inflater();
+        inflater.setInput(bytes, 12, bytes.length - 12);
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        byte[] buf = new byte[1 << 16];
+        while (!inflater.finished()) {
+            body.write(buf, 0, inflater.inflate(buf));
+        }
+        byte[] raw = body.toByteArray();
+        raw[19] = 3; // the flags int follows the two longs: bit 1 is unknown
+        ByteArrayOutputStream bad = new ByteArrayOutputStream();
+        bad.write(bytes, 0, 12);
+        try (java.util.zip.DeflaterOutputStream z = new java.util.zip.DeflaterOutputStream(bad)) {
+            z.write(raw);
+        }
+        assertThatThrownBy(() -> BayesModel.read(new ByteArrayInputStream(bad.toByteArray()), "flags"))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("flags has model flags 3");
+    }
+
+    @Test
+    void aScannerOverTheDefaultModelOrOneLearnedOnTopOfItKeepsTheDefaultThreshold() throws Exception {
+        assertThat(BayesScanner.builder(trained()).build().threshold()).isEqualTo(BayesScanner.DEFAULT_THRESHOLD);
+        BayesModel site = BayesModels.loadDefault();
+        site.learn(List.of("site"), true);
+        assertThat(BayesScanner.builder(site).build().threshold()).isEqualTo(BayesModels.DEFAULT_MODEL_THRESHOLD);
+        assertThat(BayesScanner.builder(site).threshold(0.95).build().threshold())
+                .isEqualTo(0.95);
+        assertThat(BayesScanner.builder(site).sureThreshold(0.5).build().sureThreshold())
+                .isEqualTo(BayesModels.DEFAULT_MODEL_THRESHOLD);
+    }
+
+    private static int versionOf(Path file) throws Exception {
+        byte[] b = Files.readAllBytes(file);
+        return java.nio.ByteBuffer.wrap(b, 8, 4).getInt();
+    }
+
+    @Test
     void wrongFilesGiveClearErrors(@TempDir Path dir) throws Exception {
         Path notAModel = dir.resolve("x.txt");
         Files.writeString(notAModel, "hello, I am not a model");
@@ -150,7 +209,7 @@ class BayesModelTest {
         assertThatThrownBy(() -> BayesModel.load(v99))
                 .isInstanceOf(ModelFormatException.class)
                 .hasMessageContaining("format version 99")
-                .hasMessageContaining("reads version 1");
+                .hasMessageContaining("reads versions 1 and 2");
 
         ByteArrayOutputStream good = new ByteArrayOutputStream();
         trained().write(good);

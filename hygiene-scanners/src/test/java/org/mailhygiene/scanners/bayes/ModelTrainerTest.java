@@ -84,6 +84,59 @@ class ModelTrainerTest {
     }
 
     @Test
+    void learnUntilStopsAtTheTargetOrTheCapAndLearnsAtLeastOnce() {
+        BayesModel model = BayesModel.empty();
+        for (int i = 0; i < 200; i++) {
+            model.learn(List.of("offer", "cheap", "word" + i), true);
+            model.learn(List.of("meeting", "agenda", "other" + i), false);
+        }
+        ModelTrainer trainer = new ModelTrainer(model);
+        List<String> flagged = List.of("offer", "cheap", "meeting");
+        double before = model.classify(flagged).score();
+        assertThat(before).isGreaterThan(0.5);
+
+        int times = trainer.learnUntil(flagged, false, 0.5, 100);
+        assertThat(times).isGreaterThan(1);
+        assertThat(model.classify(flagged).score()).isLessThanOrEqualTo(0.5);
+        assertThat(model.hamMessages()).isEqualTo(200 + times);
+        // one fewer learning would not have done
+        BayesModel again = BayesModel.empty();
+        for (int i = 0; i < 200; i++) {
+            again.learn(List.of("offer", "cheap", "word" + i), true);
+            again.learn(List.of("meeting", "agenda", "other" + i), false);
+        }
+        for (int i = 0; i < times - 1; i++) {
+            again.learn(flagged, false);
+        }
+        assertThat(again.classify(flagged).score()).isGreaterThan(0.5);
+
+        // already on the right side: learned once all the same
+        assertThat(trainer.learnUntil(List.of("meeting", "agenda"), false, 0.5, 100))
+                .isEqualTo(1);
+        // the cap holds even when the target cannot be reached
+        assertThat(trainer.learnUntil(List.of("offer", "cheap"), false, 0.0, 3)).isEqualTo(3);
+        // pruning counts the corrected message once
+        assertThat(model.evidence("meeting").hamCount()).isEqualTo(200 + times + 1);
+        trainer.prune(2);
+        assertThat(model.evidence("word7").spamCount()).isZero();
+        assertThat(model.evidence("meeting").hamCount()).isPositive();
+    }
+
+    @Test
+    void learnUntilRefusesATargetOrCapOutOfRange() {
+        ModelTrainer trainer = new ModelTrainer(BayesModel.empty());
+        assertThatThrownBy(() -> trainer.learnUntil(List.of("a"), true, 1.5, 3))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("target");
+        assertThatThrownBy(() -> trainer.learnUntil(List.of("a"), true, Double.NaN, 3))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> trainer.learnUntil(List.of("a"), true, 0.9, 0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("maxTimes");
+        assertThat(trainer.model().spamMessages()).isZero();
+    }
+
+    @Test
     void weightOutOfRangeIsRefusedAndLearnsNothing() {
         BayesModel model = BayesModel.empty();
         ModelTrainer trainer = new ModelTrainer(model);
