@@ -24,8 +24,9 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
  * replaces the file atomically. Each message is learned until the model scores it on the right side of its label
  * (below {@value BayesModels#CORRECTED_HAM_SCORE} for ham, at least {@value BayesModels#CORRECTED_SPAM_SCORE} for
  * spam), at most {@value BayesModels#MAX_CORRECTION_LEARNINGS} times ({@link BayesModels#correctInto}); with
- * {@code --once} exactly once. With {@code --redis} each message is counted once in the cluster's shared model; relays and scans that use the file ({@code scanner = bayes:MODEL}, {@code --bayes MODEL})
- * pick the new version up within seconds, without a restart. A missing MODEL starts from the shipped default model.
+ * {@code --once} exactly once. With {@code --redis} each message is counted once in the cluster's shared model.
+ * Relays and scans that use the file ({@code scanner = bayes:MODEL}, {@code --bayes MODEL}) pick the new version up
+ * within seconds, without a restart. A missing MODEL starts from the shipped default model.
  * Concurrent learners are serialised by a lock on {@code MODEL.lock}. Exit status 0 on success, 2 on any error (the
  * model file is then unchanged).
  */
@@ -57,8 +58,9 @@ public final class LearnCommand implements Command {
                 + "MODEL starts from the shipped default model. For whole directories, Maildirs or mbox files use\n"
                 + "'hygiene train --update'.\n\n"
                 + "With --redis URL (a cluster's shared state, the nodes' 'redis' key) the messages are learned for the\n"
-                + "whole cluster instead (each counted once): every node using that Redis adds them to its own model within its\n"
-                + "'redis-model-refresh' (default 10 s). NAME is the nodes' 'redis-model' (default bayes).\n";
+                + "whole cluster instead, each counted once: every node using that Redis adds them to its own\n"
+                + "model within its 'redis-model-refresh' (default 10 s). NAME is the nodes' 'redis-model'\n"
+                + "(default bayes).\n";
     }
 
     @Override

@@ -13,8 +13,8 @@ import org.mailhygiene.scanners.bayes.ModelTrainer;
 import org.mailhygiene.scanners.bayes.Tokenizer;
 
 /**
- * {@code hygiene train [--weight N] --spam SOURCE [--weight N] --ham SOURCE --model FILE [--update | --forget] [--quiet]
- * [--prune N]}: trains the Bayes classifier from labelled mail and saves the model.
+ * {@code hygiene train [--weight N] --spam SOURCE [--weight N] --ham SOURCE --model FILE [--update | --forget]
+ * [--quiet] [--prune N]}: trains the Bayes classifier from labelled mail and saves the model.
  *
  * <p>Sources are directories of message files, Maildirs or mbox files ({@link MailSources}); each option may be
  * repeated. Without a flag a new model is trained and written to {@code FILE} (replacing it atomically); with
@@ -23,8 +23,8 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
  * a mistake). {@code --weight N} makes each message of the sources after it count as N messages (until the next
  * {@code --weight}; 1 before the first): how a smaller, more relevant collection, such as recent mail or a site's own,
  * is made to count against a large older one; {@code --forget} with the same weight undoes it. {@code --prune N}
- * counts distinct messages, whatever their weight ({@link ModelTrainer}). Progress goes to standard error every {@value #PROGRESS_EVERY} messages and at the end of each
- * source, unless {@code --quiet}. The summary goes to standard output. Exit status 0 on success, 2 on any error (the
+ * counts distinct messages, whatever their weight ({@link ModelTrainer}). Progress goes to standard error every
+ * {@value #PROGRESS_EVERY} messages and at the end of each source, unless {@code --quiet}. The summary goes to standard output. Exit status 0 on success, 2 on any error (the
  * model file is then left as it was).
  */
 public final class TrainCommand implements Command {
