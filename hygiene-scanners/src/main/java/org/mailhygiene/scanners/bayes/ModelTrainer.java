@@ -65,7 +65,8 @@ public final class ModelTrainer {
      * least {@code target}, ham until it is at most {@code target}; at least once, at most {@code maxTimes} times.
      * This is how an administrator's correction takes effect in a model of many thousand messages, where a single
      * learning barely moves a message's score; {@code maxTimes} bounds what one message can weigh. Pruning counts the
-     * message once, as for {@link #learn}.
+     * message once, as for {@link #learn}. A message without tokens is learned once: its score is 0.5 whatever the
+     * model learns.
      *
      * @param tokens the message's tokens (see {@link Tokenizer}); duplicates count once
      * @param spam {@code true} for spam, {@code false} for ham
@@ -83,6 +84,11 @@ public final class ModelTrainer {
             throw new IllegalArgumentException("maxTimes must be 1 to " + MAX_WEIGHT + ", was " + maxTimes);
         }
         Set<String> unique = new HashSet<>(tokens);
+        if (unique.isEmpty()) {
+            // no token: the score stays 0.5 whatever is learned, so more learnings would only inflate the class count
+            model.learn(unique, spam);
+            return 1;
+        }
         int times = 0;
         do {
             model.learn(unique, spam);

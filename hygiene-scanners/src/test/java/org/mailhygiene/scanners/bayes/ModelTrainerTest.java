@@ -123,6 +123,17 @@ class ModelTrainerTest {
     }
 
     @Test
+    void aMessageWithoutTokensIsLearnedOnceNotUpToTheCap() {
+        BayesModel model = BayesModel.empty();
+        model.learn(List.of("offer"), true);
+        model.learn(List.of("meeting"), false);
+        ModelTrainer trainer = new ModelTrainer(model);
+        // its score is 0.5 whatever is learned: learning it 50 times as spam would only add 50 empty spam messages
+        assertThat(trainer.learnUntil(List.of(), true, 0.9, 50)).isEqualTo(1);
+        assertThat(model.spamMessages()).isEqualTo(2);
+    }
+
+    @Test
     void learnUntilRefusesATargetOrCapOutOfRange() {
         ModelTrainer trainer = new ModelTrainer(BayesModel.empty());
         assertThatThrownBy(() -> trainer.learnUntil(List.of("a"), true, 1.5, 3))
