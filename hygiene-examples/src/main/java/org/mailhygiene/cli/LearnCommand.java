@@ -161,10 +161,11 @@ public final class LearnCommand implements Command {
             if (done.unreached() > 0) {
                 io.err()
                         .printf(
-                                "hygiene learn: %d message(s) still scored %s %s after %d learnings each: the model's"
-                                        + " other evidence outweighs them (learned all the same)%n",
+                                "hygiene learn: %d message(s) still score %s %s: the model's other evidence"
+                                        + " outweighs them (learned all the same; at most %d times, fewer when"
+                                        + " their tokens could not move far enough)%n",
                                 done.unreached(),
-                                spam ? "below" : "above",
+                                spam ? "below" : "at or above",
                                 spam ? BayesModels.CORRECTED_SPAM_SCORE : BayesModels.CORRECTED_HAM_SCORE,
                                 BayesModels.MAX_CORRECTION_LEARNINGS);
             }

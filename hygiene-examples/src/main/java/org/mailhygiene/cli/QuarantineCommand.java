@@ -321,8 +321,7 @@ public final class QuarantineCommand implements Command {
             if (done.unreached() > 0) {
                 io.err()
                         .println("hygiene quarantine: " + id.value() + " still scores on the " + (spam ? "ham" : "spam")
-                                + " side after " + BayesModels.MAX_CORRECTION_LEARNINGS
-                                + " learnings: the model's other evidence outweighs it");
+                                + " side: the model's other evidence outweighs it (learned all the same)");
             }
             return true;
         } catch (IOException e) {

@@ -164,27 +164,26 @@ class TrainEvalCommandTest {
     @Test
     void weightUsageErrors(@TempDir Path dir) {
         String ham = dir.toString();
-        assertThat(Run.main("train", "--model", "m", "--weight", "0", "--ham", ham)
-                        .err())
-                .contains("--weight must be a whole number from 1 to 100, was 0");
-        assertThat(Run.main("train", "--model", "m", "--weight", "101", "--ham", ham)
-                        .err())
-                .contains("--weight must be a whole number from 1 to 100, was 101");
-        assertThat(Run.main("train", "--model", "m", "--weight", "two", "--ham", ham)
-                        .err())
-                .contains("was two");
-        assertThat(Run.main("train", "--model", "m", "--ham", ham, "--weight").err())
-                .contains("--weight needs a value");
-        assertThat(Run.main("train", "--model", "m", "--ham", ham, "--weight", "5")
-                        .err())
-                .contains("--weight 5 is followed by no --spam or --ham source");
-        Run eval = Run.main("eval", "--model", "m", "--weight", "2", "--ham", ham);
+        String m = dir.resolve("m.model").toString();
+        String[][] cases = {
+            {"--weight must be a whole number from 1 to 100, was 0", "--weight", "0", "--ham", ham},
+            {"--weight must be a whole number from 1 to 100, was 101", "--weight", "101", "--ham", ham},
+            {"--weight must be a whole number from 1 to 100, was two", "--weight", "two", "--ham", ham},
+            {"--weight needs a value", "--ham", ham, "--weight"},
+            {"--weight 5 is followed by no --spam or --ham source", "--ham", ham, "--weight", "5"},
+            {"--prune must be a whole number from 1, was 0", "--prune", "0", "--ham", ham},
+        };
+        for (String[] c : cases) {
+            List<String> args = new java.util.ArrayList<>(List.of("train", "--model", m));
+            args.addAll(List.of(c).subList(1, c.length));
+            Run run = Run.main(args.toArray(String[]::new));
+            assertThat(run.status()).as(String.join(" ", args)).isEqualTo(2);
+            assertThat(run.err()).contains(c[0]);
+        }
+        Run eval = Run.main("eval", "--model", m, "--weight", "2", "--ham", ham);
         assertThat(eval.status()).isEqualTo(2);
         assertThat(eval.err()).contains("unknown option --weight");
-        assertThat(Run.main("train", "--model", "m", "--prune", "0", "--ham", ham)
-                        .err())
-                .contains("--prune must be a whole number from 1, was 0");
-        assertThat(dir.resolve("m")).doesNotExist();
+        assertThat(dir.resolve("m.model")).doesNotExist();
     }
 
     @Test

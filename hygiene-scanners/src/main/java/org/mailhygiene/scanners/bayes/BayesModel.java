@@ -477,13 +477,14 @@ public final class BayesModel {
         try {
             DataOutputStream header = new DataOutputStream(out);
             header.write(MAGIC);
-            header.writeInt(startedFromDefault ? FORMAT_VERSION : 1);
+            boolean flagged = startedFromDefault; // read once: header and body agree
+            header.writeInt(flagged ? FORMAT_VERSION : 1);
             header.flush();
             DeflaterOutputStream deflater = new DeflaterOutputStream(out);
             DataOutputStream data = new DataOutputStream(new BufferedOutputStream(deflater, 1 << 16));
             data.writeLong(spamMessages);
             data.writeLong(hamMessages);
-            if (startedFromDefault) {
+            if (flagged) {
                 data.writeInt(FLAG_STARTED_FROM_DEFAULT);
             }
             data.writeInt(counts.size());
@@ -505,7 +506,8 @@ public final class BayesModel {
      *
      * @param file the model file
      * @return a new model
-     * @throws ModelFormatException if the file is not a model, has another format version, or is truncated
+     * @throws ModelFormatException if the file is not a model, has another format version or flags this build does
+     *     not know, or is truncated
      * @throws IOException if the file cannot be read
      */
     public static BayesModel load(Path file) throws IOException {
@@ -520,7 +522,8 @@ public final class BayesModel {
      * @param in the source; read to the end of the model, not closed
      * @param sourceName names the source in error messages
      * @return a new model
-     * @throws ModelFormatException if the data is not a model, has another format version, or is truncated
+     * @throws ModelFormatException if the data is not a model, has another format version or flags this build does
+     *     not know, or is truncated
      * @throws IOException if reading fails
      */
     public static BayesModel read(InputStream in, String sourceName) throws IOException {

@@ -159,15 +159,17 @@ public final class BayesModels {
      *
      * @param model the model as saved
      * @param learned how many learnings the messages took in all (at least one each)
-     * @param unreached how many messages still scored on the wrong side after {@link #MAX_CORRECTION_LEARNINGS}
-     *     learnings (the model's other evidence outweighs them)
+     * @param unreached how many messages still score on the wrong side (the model's other evidence outweighs them:
+     *     learning stopped at {@link #MAX_CORRECTION_LEARNINGS}, or earlier when their tokens could not move far
+     *     enough, see {@link ModelTrainer#learnUntil})
      */
     public record Correction(BayesModel model, int learned, int unreached) {}
 
     /**
      * The administrator's correction: like {@link #learnInto}, but each message is learned until the model scores it
      * on the right side of its label ({@link #CORRECTED_HAM_SCORE} for ham, {@link #CORRECTED_SPAM_SCORE} for spam),
-     * at least once and at most {@link #MAX_CORRECTION_LEARNINGS} times. In a model of tens of thousands of messages,
+     * at least once and at most {@link #MAX_CORRECTION_LEARNINGS} times (fewer when the target is out of reach, see
+     * {@link ModelTrainer#learnUntil}). In a model of tens of thousands of messages,
      * such as the default, one learning moves a message's score little (a newsletter flagged at 0.998 still scored
      * 0.92 after being learned once as ham, below 0.5 after 7; a short business mail with payment words 0.996, 0.95
      * after one, below 0.5 after 20): a released false positive would go on being flagged.
@@ -177,9 +179,10 @@ public final class BayesModels {
      * @param spam {@code true} to learn the messages as spam, {@code false} as ham
      * @param messages the messages, learned in order
      * @param tokenizer the tokenizer (the one scanners use)
-     * @return the model as saved and how many learnings it took
+     * @return the model as saved, how many learnings it took and how many messages stay on the wrong side
      * @throws IOException if a message or the model cannot be read, or the model cannot be written (the file is then
      *     unchanged)
+     * @throws NullPointerException if an argument is {@code null}
      */
     public static Correction correctInto(
             Path modelFile, boolean spam, Collection<? extends MessageContent> messages, Tokenizer tokenizer)
@@ -210,7 +213,7 @@ public final class BayesModels {
                     double target = spam ? CORRECTED_SPAM_SCORE : CORRECTED_HAM_SCORE;
                     learned += trainer.learnUntil(tokens, spam, target, MAX_CORRECTION_LEARNINGS);
                     double score = model.classify(tokens).score();
-                    if (spam ? score < target : score > target) {
+                    if (spam ? score < target : score >= target) {
                         unreached++;
                     }
                 } else {

@@ -23,7 +23,7 @@ import org.mailhygiene.api.Verdict;
  *
  * <p>The verdict's score is the classifier's indicator in [0, 1] (rounded to 4 decimals) and its threshold the
  * configured spam threshold (default {@value #DEFAULT_THRESHOLD}, {@link BayesModels#DEFAULT_MODEL_THRESHOLD} over the
- * default model or one learned on top of it); at or above it the outcome is {@link Outcome#SPAM},
+ * default model or one learned on top of it, decided per scan from the model in use); at or above it the outcome is {@link Outcome#SPAM},
  * else {@link Outcome#CLEAN}. Rules explain the decision: first {@code BAYES_nn} (the indicator in percent, rounded
  * down to a multiple of 5 or 1, as SpamAssassin names its Bayes rules) with the score, then the strongest tokens
  * (default {@value #DEFAULT_EXPLAINED_TOKENS}), each named by the token, scored with its spam probability and
@@ -76,8 +76,10 @@ public final class BayesScanner implements Scanner {
     private final ModelSource source;
     private final Tokenizer tokenizer;
     private final BounceDetector detector;
-    private final double threshold;
-    private final double sureThreshold;
+    /** The threshold set on the builder, or {@code null} to follow the model's origin ({@link #threshold(BayesModel)}). */
+    private final Double configuredThreshold;
+
+    private final double configuredSureThreshold;
     private final int explainedTokens;
     private final Clock clock;
 
@@ -85,10 +87,8 @@ public final class BayesScanner implements Scanner {
         this.source = b.source;
         this.tokenizer = b.tokenizer;
         this.detector = b.detector;
-        this.threshold = b.threshold != null
-                ? b.threshold
-                : b.source.current().startedFromDefault() ? BayesModels.DEFAULT_MODEL_THRESHOLD : DEFAULT_THRESHOLD;
-        this.sureThreshold = Math.max(this.threshold, b.sureThreshold);
+        this.configuredThreshold = b.threshold;
+        this.configuredSureThreshold = b.sureThreshold;
         this.explainedTokens = b.explainedTokens;
         this.clock = b.clock;
     }
@@ -149,16 +149,26 @@ public final class BayesScanner implements Scanner {
      * @return the sure threshold, at least {@link #threshold()}
      */
     public double sureThreshold() {
-        return sureThreshold;
+        return Math.max(threshold(), configuredSureThreshold);
     }
 
     /**
-     * The spam threshold.
+     * The spam threshold for the model scanned with now: the one set on the builder, else {@link
+     * BayesModels#DEFAULT_MODEL_THRESHOLD} if the model is the default model or was learned on top of it ({@link
+     * BayesModel#startedFromDefault()}), else {@value #DEFAULT_THRESHOLD}. Followed per scan, so a watched model file
+     * replaced by one of the other origin changes it.
      *
      * @return the threshold in (0, 1]
      */
     public double threshold() {
-        return threshold;
+        return threshold(source.current());
+    }
+
+    private double threshold(BayesModel model) {
+        if (configuredThreshold != null) {
+            return configuredThreshold;
+        }
+        return model.startedFromDefault() ? BayesModels.DEFAULT_MODEL_THRESHOLD : DEFAULT_THRESHOLD;
     }
 
     @Override
@@ -168,8 +178,11 @@ public final class BayesScanner implements Scanner {
 
     @Override
     public Optional<String> cacheIdentity() {
-        return Optional.of(NAME + "/" + source.current().version() + "/" + tokenizer.identity() + "/" + threshold + "/"
-                + sureThreshold + "/" + explainedTokens + "/" + detector.localDomains());
+        BayesModel model = source.current();
+        double threshold = threshold(model);
+        return Optional.of(NAME + "/" + model.version() + "/" + tokenizer.identity() + "/" + threshold + "/"
+                + Math.max(threshold, configuredSureThreshold) + "/" + explainedTokens + "/"
+                + detector.localDomains());
     }
 
     /**
@@ -215,10 +228,11 @@ public final class BayesScanner implements Scanner {
         Set<String> tokens = tokenizer.tokenize(message.content(), h -> header[0] = h);
         MailKind kind = detector.detect(
                 header[0], tokens, message.content(), BounceDetector.nullSenderOnMailPath(message.envelope()));
+        BayesModel model = source.current();
         Classification c = kind.kind() == MailKind.Kind.ORDINARY
-                ? source.current().classify(tokens)
+                ? model.classify(tokens)
                 : new Classification(0.0, List.of(), tokens.size());
-        return new Judgement(kind, c, kind.kind() == MailKind.Kind.ORDINARY && isSpam(c));
+        return new Judgement(kind, c, kind.kind() == MailKind.Kind.ORDINARY && reported(c) >= threshold(model));
     }
 
     /**
@@ -262,13 +276,16 @@ public final class BayesScanner implements Scanner {
         } catch (IOException e) {
             throw ScanException.of(NAME, ScanFailure.Kind.SCANNER_ERROR, "cannot read the message: " + e, e);
         }
+        double threshold = threshold(model);
+        double sureThreshold = Math.max(threshold, configuredSureThreshold);
         if (kind.kind() != MailKind.Kind.ORDINARY) {
-            return notClassified(kind, start);
+            return notClassified(kind, start, threshold);
         }
         Classification c = model.classify(tokens);
         double score = reported(c);
+        boolean spam = score >= threshold;
         Duration elapsed = Duration.between(start, clock.instant());
-        Verdict.Builder v = Verdict.builder(NAME, isSpam(c) ? Outcome.SPAM : Outcome.CLEAN)
+        Verdict.Builder v = Verdict.builder(NAME, spam ? Outcome.SPAM : Outcome.CLEAN)
                 .score(score)
                 .threshold(threshold)
                 .elapsed(elapsed.isNegative() ? Duration.ZERO : elapsed);
@@ -277,7 +294,7 @@ public final class BayesScanner implements Scanner {
                 score,
                 "classifier indicator " + String.format(Locale.ROOT, "%.4f", score) + " from "
                         + c.clues().size() + " significant of " + c.tokensSeen() + " tokens"));
-        if (isSpam(c) && score < sureThreshold) {
+        if (spam && score < sureThreshold) {
             v.rule(Rule.of(
                     "BAYES_UNSURE",
                     score,
@@ -292,7 +309,7 @@ public final class BayesScanner implements Scanner {
         return v.build();
     }
 
-    private Verdict notClassified(MailKind kind, Instant start) {
+    private Verdict notClassified(MailKind kind, Instant start, double threshold) {
         Duration elapsed = Duration.between(start, clock.instant());
         boolean backscatter = kind.kind() == MailKind.Kind.BACKSCATTER;
         Verdict.Builder v = Verdict.builder(NAME, backscatter ? Outcome.SUSPICIOUS : Outcome.CLEAN)
@@ -321,14 +338,14 @@ public final class BayesScanner implements Scanner {
     }
 
     /**
-     * Whether a classification is spam under this scanner's threshold, decided exactly as {@link #scan} decides: on the
-     * score rounded to 4 decimals.
+     * Whether a classification is spam under this scanner's {@linkplain #threshold() threshold} for the current model,
+     * decided exactly as {@link #scan} decides: on the score rounded to 4 decimals.
      *
      * @param c a classification by this scanner's model
      * @return {@code true} if the rounded score reaches the threshold
      */
     public boolean isSpam(Classification c) {
-        return reported(c) >= threshold;
+        return reported(c) >= threshold();
     }
 
     private static double reported(Classification c) {
@@ -350,8 +367,8 @@ public final class BayesScanner implements Scanner {
     @Override
     public String toString() {
         BayesModel model = source.current();
-        return "BayesScanner[threshold=" + threshold + ", spam=" + model.spamMessages() + ", ham=" + model.hamMessages()
-                + ", tokens=" + model.tokenCount() + "]";
+        return "BayesScanner[threshold=" + threshold(model) + ", spam=" + model.spamMessages() + ", ham="
+                + model.hamMessages() + ", tokens=" + model.tokenCount() + "]";
     }
 
     /** Builds a {@link BayesScanner}. Setters validate at once. Not thread-safe. */
@@ -398,9 +415,10 @@ public final class BayesScanner implements Scanner {
         }
 
         /**
-         * The spam threshold. Default {@value BayesScanner#DEFAULT_THRESHOLD}, or {@link
-         * BayesModels#DEFAULT_MODEL_THRESHOLD} when the model at build time is the default model or was learned on top
-         * of it ({@link BayesModel#startedFromDefault()}): it keeps that model's calibration.
+         * The spam threshold. Without it the scanner follows the model in use, per scan: {@link
+         * BayesModels#DEFAULT_MODEL_THRESHOLD} for the default model and a model learned on top of it ({@link
+         * BayesModel#startedFromDefault()}: it keeps that model's calibration), else {@value
+         * BayesScanner#DEFAULT_THRESHOLD}.
          *
          * @param value in (0, 1]
          * @return this builder

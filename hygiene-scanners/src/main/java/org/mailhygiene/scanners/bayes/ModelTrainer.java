@@ -14,7 +14,8 @@ import java.util.Set;
  * count grow by N. This is how a small, more relevant collection (recent mail, a site's own mail) is made to count
  * against a large, older one without copying files. {@link #prune(int)} still counts each message once, so a token
  * seen in one message learned with weight 3 is as rare as one seen in one message learned once. Messages the model
- * held before this trainer was made count once each.
+ * held before this trainer was made count as their counts say (a model learned with weights earlier, such as the
+ * default model, counts its weighted messages as many times).
  *
  * <p>Not thread-safe: one trainer per training run. The model itself stays safe to read concurrently, as
  * {@link BayesModel} says.
@@ -62,11 +63,13 @@ public final class ModelTrainer {
 
     /**
      * Learns one message until the model scores it on the right side of {@code target}: spam until its score is at
-     * least {@code target}, ham until it is at most {@code target}; at least once, at most {@code maxTimes} times.
+     * least {@code target}, ham until it is below {@code target}; at least once, at most {@code maxTimes} times.
      * This is how an administrator's correction takes effect in a model of many thousand messages, where a single
-     * learning barely moves a message's score; {@code maxTimes} bounds what one message can weigh. Pruning counts the
-     * message once, as for {@link #learn}. A message without tokens is learned once: its score is 0.5 whatever the
-     * model learns.
+     * learning barely moves a message's score; {@code maxTimes} bounds what one message can weigh. It also stops early
+     * when the target is out of reach: when no token of the message moved by enough in the last learning to gain
+     * {@link BayesModel#MINIMUM_STRENGTH} in the learnings left (tokens the model has seen in thousands of messages
+     * hardly move, and a score made only of weak tokens stays 0.5); a message without tokens is learned once. Pruning
+     * counts the message once, as for {@link #learn}.
      *
      * @param tokens the message's tokens (see {@link Tokenizer}); duplicates count once
      * @param spam {@code true} for spam, {@code false} for ham
@@ -90,13 +93,23 @@ public final class ModelTrainer {
             return 1;
         }
         int times = 0;
+        Map<String, Double> before = probabilities(unique);
         do {
             model.learn(unique, spam);
             times++;
             double score = model.classify(unique).score();
-            if (spam ? score >= target : score <= target) {
+            if (spam ? score >= target : score < target) {
                 break;
             }
+            Map<String, Double> after = probabilities(unique);
+            double fastest = 0;
+            for (Map.Entry<String, Double> e : after.entrySet()) {
+                fastest = Math.max(fastest, Math.abs(e.getValue() - before.get(e.getKey())));
+            }
+            if (fastest * (maxTimes - times) < BayesModel.MINIMUM_STRENGTH) {
+                break; // out of reach: no token can move far enough in the learnings left
+            }
+            before = after;
         } while (times < maxTimes);
         if (times > 1) {
             for (String t : unique) {
@@ -104,6 +117,14 @@ public final class ModelTrainer {
             }
         }
         return times;
+    }
+
+    private Map<String, Double> probabilities(Set<String> tokens) {
+        Map<String, Double> p = new HashMap<>(tokens.size() * 2);
+        for (String t : tokens) {
+            p.put(t, model.evidence(t).spamProbability());
+        }
+        return p;
     }
 
     /**

@@ -113,8 +113,21 @@ class ModelTrainerTest {
         // already on the right side: learned once all the same
         assertThat(trainer.learnUntil(List.of("meeting", "agenda"), false, 0.5, 100))
                 .isEqualTo(1);
-        // the cap holds even when the target cannot be reached
-        assertThat(trainer.learnUntil(List.of("offer", "cheap"), false, 0.0, 3)).isEqualTo(3);
+        // a target out of reach (a score of 0): learning stops once the tokens move too slowly to matter in the
+        // learnings left, before the cap
+        assertThat(trainer.learnUntil(List.of("offer", "cheap"), false, 0.0, 50))
+                .isBetween(2, 49);
+        // a message made only of a token every message has: its score stays 0.5, one learning
+        for (int i = 0; i < 1000; i++) {
+            model.learn(List.of("type:text/plain"), i % 2 == 0);
+        }
+        assertThat(trainer.learnUntil(List.of("type:text/plain"), true, 0.9, 50))
+                .isEqualTo(1);
+        // tokens that do move go on to the cap (a score of 0 is never reached)
+        for (int i = 0; i < 5; i++) {
+            model.learn(List.of("flip1", "flip2"), true);
+        }
+        assertThat(trainer.learnUntil(List.of("flip1", "flip2"), false, 0.0, 3)).isEqualTo(3);
         // pruning counts the corrected message once
         assertThat(model.evidence("meeting").hamCount()).isEqualTo(200 + times + 1);
         trainer.prune(2);

@@ -68,6 +68,34 @@ class WatchedModelFileTest {
     }
 
     @Test
+    void theThresholdFollowsTheOriginOfTheModelInUseAcrossReplacements(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("m.model");
+        model(3, 3).save(file); // trained from scratch
+        WatchedModelFile w = WatchedModelFile.manual(file);
+        BayesScanner follows = BayesScanner.builder(w).build();
+        BayesScanner fixed = BayesScanner.builder(w).threshold(0.95).build();
+        assertThat(follows.threshold()).isEqualTo(BayesScanner.DEFAULT_THRESHOLD);
+        String scratchIdentity = follows.cacheIdentity().orElseThrow();
+
+        BayesModel site = BayesModels.loadDefault(); // learned on top of the default, as hygiene learn does
+        site.learn(List.of("site"), false);
+        site.save(file);
+        assertThat(w.checkNow()).isTrue();
+        assertThat(follows.threshold()).isEqualTo(BayesModels.DEFAULT_MODEL_THRESHOLD);
+        assertThat(follows.cacheIdentity().orElseThrow()).contains("/" + BayesModels.DEFAULT_MODEL_THRESHOLD + "/");
+        assertThat(follows.scan(org.mailhygiene.api.Message.of("Subject: hello\r\n\r\nthe agenda for the meeting\r\n"
+                                .getBytes(java.nio.charset.StandardCharsets.US_ASCII)))
+                        .threshold())
+                .hasValue(BayesModels.DEFAULT_MODEL_THRESHOLD);
+        assertThat(fixed.threshold()).isEqualTo(0.95);
+
+        model(3, 3).save(file); // and back: a model trained from scratch over it
+        assertThat(w.checkNow()).isTrue();
+        assertThat(follows.threshold()).isEqualTo(BayesScanner.DEFAULT_THRESHOLD);
+        assertThat(follows.cacheIdentity().orElseThrow()).isNotEqualTo(scratchIdentity); // another model version
+    }
+
+    @Test
     void corruptOrMissingReplacementKeepsTheModelInUse(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("m.model");
         model(2, 2).save(file);
