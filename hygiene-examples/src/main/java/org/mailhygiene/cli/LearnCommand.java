@@ -10,12 +10,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.shared.SharedState;
 import org.mailhygiene.api.shared.SharedStateException;
 import org.mailhygiene.api.shared.SharedStates;
 import org.mailhygiene.scanners.bayes.BayesModel;
 import org.mailhygiene.scanners.bayes.BayesModels;
+import org.mailhygiene.scanners.bayes.ModelTrainer;
+import org.mailhygiene.scanners.bayes.SharedModelSync;
 import org.mailhygiene.scanners.bayes.Tokenizer;
 
 /**
@@ -24,7 +27,8 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
  * replaces the file atomically. Each message is learned until the model scores it on the right side of its label
  * (below {@value BayesModels#CORRECTED_HAM_SCORE} for ham, at least {@value BayesModels#CORRECTED_SPAM_SCORE} for
  * spam), at most {@value BayesModels#MAX_CORRECTION_LEARNINGS} times ({@link BayesModels#correctInto}); with
- * {@code --once} exactly once. With {@code --redis} each message is counted once in the cluster's shared model.
+ * {@code --once} exactly once. With {@code --redis} the messages go to the cluster's shared model, learned until the
+ * nodes' model (the {@code --base} model, default the shipped one, plus what the cluster learned) agrees.
  * Relays and scans that use the file ({@code scanner = bayes:MODEL}, {@code --bayes MODEL}) pick the new version up
  * within seconds, without a restart. A missing MODEL starts from the shipped default model.
  * Concurrent learners are serialised by a lock on {@code MODEL.lock}. Exit status 0 on success, 2 on any error (the
@@ -48,7 +52,8 @@ public final class LearnCommand implements Command {
     @Override
     public String usage() {
         return "usage: hygiene learn --spam|--ham --model MODEL [--once] FILE...\n"
-                + "       hygiene learn --spam|--ham --redis URL [--redis-model NAME] FILE...\n\n"
+                + "       hygiene learn --spam|--ham --redis URL [--redis-model NAME] [--base default|FILE] [--once]"
+                + " FILE...\n\n"
                 + "Learns each FILE (one message; - for standard input) as spam or ham into MODEL and replaces it\n"
                 + "atomically: each message until MODEL scores it below " + BayesModels.CORRECTED_HAM_SCORE
                 + " (ham) or at least " + BayesModels.CORRECTED_SPAM_SCORE + " (spam),\n"
@@ -58,9 +63,10 @@ public final class LearnCommand implements Command {
                 + "MODEL starts from the shipped default model. For whole directories, Maildirs or mbox files use\n"
                 + "'hygiene train --update'.\n\n"
                 + "With --redis URL (a cluster's shared state, the nodes' 'redis' key) the messages are learned for the\n"
-                + "whole cluster instead, each counted once: every node using that Redis adds them to its own\n"
-                + "model within its 'redis-model-refresh' (default 10 s). NAME is the nodes' 'redis-model'\n"
-                + "(default bayes).\n";
+                + "whole cluster instead: every node using that Redis adds them to its own model within its\n"
+                + "'redis-model-refresh' (default 10 s). NAME is the nodes' 'redis-model' (default bayes). Each\n"
+                + "message is learned until the nodes' model agrees, judged with --base (the nodes' bayes: model,\n"
+                + "default or a FILE; default: default) plus what the cluster learned; --once learns each once.\n";
     }
 
     @Override
@@ -71,6 +77,7 @@ public final class LearnCommand implements Command {
         String redisModel = "bayes";
         List<String> files = new ArrayList<>();
         boolean once = false;
+        String base = null;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             switch (a) {
@@ -95,6 +102,12 @@ public final class LearnCommand implements Command {
                     }
                 }
                 case "--once" -> once = true;
+                case "--base" -> {
+                    if (i + 1 >= args.size() || args.get(i + 1).isEmpty()) {
+                        throw new UsageException("--base needs default or a model FILE");
+                    }
+                    base = args.get(++i);
+                }
                 case "--redis", "--redis-model" -> {
                     if (i + 1 >= args.size() || args.get(i + 1).isEmpty()) {
                         throw new UsageException(a + " needs a value");
@@ -119,6 +132,12 @@ public final class LearnCommand implements Command {
         if ((model == null) == (redis == null)) {
             throw new UsageException("give exactly one of --model MODEL and --redis URL");
         }
+        if (base != null && redis == null) {
+            throw new UsageException("--base goes with --redis (the nodes' base model)");
+        }
+        if (base == null) {
+            base = BayesModels.DEFAULT;
+        }
         if (files.isEmpty()) {
             throw new UsageException("give at least one message FILE");
         }
@@ -132,7 +151,7 @@ public final class LearnCommand implements Command {
                 }
             }
             if (redis != null) {
-                return learnShared(redis, redisModel, spam, messages, io);
+                return learnShared(redis, redisModel, base, once, spam, messages, io);
             }
             boolean existed = Files.exists(model);
             BayesModels.Correction done = once
@@ -176,7 +195,8 @@ public final class LearnCommand implements Command {
         }
     }
 
-    private static int learnShared(String url, String name, boolean spam, List<MessageContent> messages, Io io)
+    private static int learnShared(
+            String url, String name, String base, boolean once, boolean spam, List<MessageContent> messages, Io io)
             throws UsageException, IOException {
         URI uri;
         try {
@@ -185,16 +205,65 @@ public final class LearnCommand implements Command {
             throw new UsageException("--redis wants a URL such as redis://127.0.0.1:6379, got '" + url + "'");
         }
         Tokenizer tokenizer = Tokenizer.create();
-        try (SharedState state = SharedStates.open(uri, Duration.ofSeconds(5))) {
-            int n = 0;
+        // the nodes' model: their base model plus everything the cluster learned (what SharedModelSync keeps them at)
+        BayesModel local;
+        try {
+            local = base.equals(BayesModels.DEFAULT) ? BayesModels.loadDefault() : BayesModel.load(Path.of(base));
+        } catch (InvalidPathException e) {
+            throw new UsageException("--base: not a model file path: " + base);
+        } catch (IOException e) {
+            io.err().println("hygiene learn: --base " + base + ": cannot load the model: " + e);
+            return EXIT_ERROR;
+        }
+        double target = spam ? BayesModels.CORRECTED_SPAM_SCORE : BayesModels.CORRECTED_HAM_SCORE;
+        try (SharedState state = SharedStates.open(uri, Duration.ofSeconds(5));
+                SharedModelSync sync = new SharedModelSync(local, name, state.tokens())) {
+            sync.refresh();
+            int learned = 0;
+            int unreached = 0;
             for (MessageContent m : messages) {
-                state.tokens().learn(name, tokenizer.tokenize(m), spam);
-                n++;
+                Set<String> tokens = tokenizer.tokenize(m);
+                if (once) {
+                    sync.learn(tokens, spam);
+                    learned++;
+                    continue;
+                }
+                learned += ModelTrainer.untilAgrees(
+                        local,
+                        tokens,
+                        spam,
+                        target,
+                        BayesModels.MAX_CORRECTION_LEARNINGS,
+                        () -> sync.learn(tokens, spam));
+                double score = local.classify(tokens).score();
+                if (spam ? score < target : score >= target) {
+                    unreached++;
+                }
             }
             io.out()
                     .printf(
-                            "%s model '%s': learned %d message(s) as %s for every node using it%n",
-                            state.description(), name, n, spam ? "spam" : "ham");
+                            "%s model '%s': learned %d message(s) as %s%s for every node using it%n",
+                            state.description(),
+                            name,
+                            messages.size(),
+                            spam ? "spam" : "ham",
+                            once
+                                    ? ""
+                                    : String.format(
+                                            Locale.ROOT,
+                                            " %d time(s) in all (each until scored %s %s by the base model %s plus"
+                                                    + " what the cluster learned)",
+                                            learned,
+                                            spam ? "at least" : "below",
+                                            target,
+                                            base));
+            if (unreached > 0) {
+                io.err()
+                        .printf(
+                                "hygiene learn: %d message(s) still score %s %s: the model's other evidence"
+                                        + " outweighs them (learned all the same)%n",
+                                unreached, spam ? "below" : "at or above", target);
+            }
             return EXIT_OK;
         } catch (SharedStateException | IllegalArgumentException e) {
             io.err().println("hygiene learn: " + e.getMessage());

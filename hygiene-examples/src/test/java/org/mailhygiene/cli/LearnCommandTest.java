@@ -2,20 +2,50 @@ package org.mailhygiene.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.api.Message;
+import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.api.shared.SharedState;
+import org.mailhygiene.api.shared.SharedStates;
 import org.mailhygiene.scanners.bayes.BayesModel;
 import org.mailhygiene.scanners.bayes.BayesModels;
 import org.mailhygiene.scanners.bayes.BayesScanner;
+import org.mailhygiene.scanners.bayes.SharedModelSync;
+import org.mailhygiene.scanners.bayes.Tokenizer;
 import org.mailhygiene.testkit.SampleMessages;
 import org.mailhygiene.testkit.corpus.SyntheticCorpus;
+import org.mailhygiene.testkit.junit.RealBinaries;
+import org.mailhygiene.testkit.redis.RealRedis;
 
 class LearnCommandTest {
+
+    /** A short business mail full of the words phishing uses: flagged by the default model at 0.996. */
+    private static final String PAYMENT_MAIL = """
+                From: Bob <bob@partner.example>
+                To: alice@example.org
+                Subject: Re: invoice and payment details
+                Date: Tue, 1 Dec 2026 10:00:00 +0000
+                Message-ID: <x-2@partner.example>
+                MIME-Version: 1.0
+                Content-Type: text/plain; charset=us-ascii
+
+                Hi Alice,
+
+                Please find the payment details below. Kindly confirm your account and verify the
+                transfer as soon as possible, the bank needs it urgently. Click the link to view
+                the invoice document and sign in to approve the wire.
+
+                Regards, Bob
+                """.replace("\n", "\r\n");
 
     @Test
     void learnsIntoANewModelStartingFromTheDefaultThenIncrementally(@TempDir Path dir) throws Exception {
@@ -40,24 +70,7 @@ class LearnCommandTest {
     void aCorrectionIsLearnedUntilTheModelAgreesAndOnceWithOnce(@TempDir Path dir) throws Exception {
         // a message the default model calls spam, released by the administrator as ham
         Path msg = dir.resolve("flagged.eml");
-        // a short business mail full of the words phishing uses: flagged by the default model at 0.996
-        Files.writeString(msg, """
-                From: Bob <bob@partner.example>
-                To: alice@example.org
-                Subject: Re: invoice and payment details
-                Date: Tue, 1 Dec 2026 10:00:00 +0000
-                Message-ID: <x-2@partner.example>
-                MIME-Version: 1.0
-                Content-Type: text/plain; charset=us-ascii
-
-                Hi Alice,
-
-                Please find the payment details below. Kindly confirm your account and verify the
-                transfer as soon as possible, the bank needs it urgently. Click the link to view
-                the invoice document and sign in to approve the wire.
-
-                Regards, Bob
-                """.replace("\n", "\r\n"));
+        Files.writeString(msg, PAYMENT_MAIL);
         BayesScanner defaultScanner = BayesModels.scanner(BayesModels.DEFAULT);
         double before = defaultScanner
                 .judge(Message.of(Files.readAllBytes(msg)))
@@ -127,6 +140,52 @@ class LearnCommandTest {
         assertThat(empty.out()).contains("as spam 1 time(s) in all");
         assertThat(empty.err()).contains("1 message(s) still score below 0.9");
         assertThat(score(model, spam)).isGreaterThanOrEqualTo(BayesModels.CORRECTED_SPAM_SCORE);
+    }
+
+    @Test
+    void aClusterCorrectionIsLearnedUntilTheNodesModelAgrees(@TempDir Path dir) throws Exception {
+        Path msg = dir.resolve("flagged.eml");
+        Files.writeString(msg, PAYMENT_MAIL);
+        try (RealRedis redis = RealRedis.start(
+                RealBinaries.require("redis-server", "redis-server"), dir.resolve("redis"), List.of())) {
+            Run fixed = Run.main("learn", "--ham", "--redis", redis.url(), msg.toString());
+            assertThat(fixed.status()).as(fixed.err()).isZero();
+            Matcher m = Pattern.compile("learned 1 message\\(s\\) as ham (\\d+) time\\(s\\) in all \\(each until"
+                            + " scored below 0.5 by the base model default plus what the cluster learned\\) for every"
+                            + " node using it")
+                    .matcher(fixed.out());
+            assertThat(m.find()).as(fixed.out()).isTrue();
+            int times = Integer.parseInt(m.group(1));
+            assertThat(times).isBetween(2, BayesModels.MAX_CORRECTION_LEARNINGS);
+
+            // a node: the default model plus what the cluster learned no longer flags it
+            Set<String> tokens = Tokenizer.create().tokenize(MessageContent.ofBytes(Files.readAllBytes(msg)));
+            try (SharedState state = SharedStates.open(new URI(redis.url()), Duration.ofSeconds(10))) {
+                BayesModel node = BayesModels.loadDefault();
+                long hamBefore = node.hamMessages();
+                try (SharedModelSync sync = new SharedModelSync(node, "bayes", state.tokens())) {
+                    sync.refresh();
+                }
+                assertThat(node.hamMessages()).isEqualTo(hamBefore + times);
+                assertThat(node.classify(tokens).score()).isLessThan(BayesModels.CORRECTED_HAM_SCORE);
+            }
+
+            // learned again: the cluster agrees already, so once; --once is once
+            assertThat(Run.main("learn", "--ham", "--redis", redis.url(), msg.toString())
+                            .out())
+                    .contains("as ham 1 time(s) in all");
+            Run once = Run.main("learn", "--spam", "--once", "--redis", redis.url(), msg.toString());
+            assertThat(once.out()).contains("learned 1 message(s) as spam for every node using it");
+
+            // the base is the nodes' model: a missing file is an error
+            Path none = dir.resolve("none.model");
+            Run missing = Run.main("learn", "--ham", "--base", none.toString(), "--redis", redis.url(), msg.toString());
+            assertThat(missing.status()).isEqualTo(2);
+            assertThat(missing.err()).contains("--base " + none + ": cannot load the model");
+        }
+        Run usage = Run.main("learn", "--ham", "--base", "default", "--model", "m", msg.toString());
+        assertThat(usage.status()).isEqualTo(2);
+        assertThat(usage.err()).contains("--base goes with --redis");
     }
 
     private static double score(Path model, Path msg) throws Exception {

@@ -80,6 +80,60 @@ public final class ModelTrainer {
      * @throws NullPointerException if {@code tokens} is {@code null} or holds {@code null}
      */
     public int learnUntil(Collection<String> tokens, boolean spam, double target, int maxTimes) {
+        Set<String> unique = new HashSet<>(tokens);
+        int times = untilAgrees(model, unique, spam, target, maxTimes, () -> model.learn(unique, spam));
+        if (times > 1) {
+            for (String t : unique) {
+                repeats.merge(t, times - 1, Integer::sum);
+            }
+        }
+        return times;
+    }
+
+    /**
+     * One learning of a message, wherever it is counted (into a model, or into a cluster's shared store that a
+     * {@link SharedModelSync} applies to a model).
+     *
+     * @param <E> what a learning may throw
+     */
+    @FunctionalInterface
+    public interface Learning<E extends Exception> {
+        /**
+         * Learns the message once; when it returns, the model given to {@link #untilAgrees} counts it.
+         *
+         * @throws E if learning failed
+         */
+        void once() throws E;
+    }
+
+    /**
+     * {@link #learnUntil}'s loop for a message learned elsewhere: calls {@code learning} until {@code model} scores
+     * {@code tokens} on the right side of {@code target}, with the same rules (at least once, at most {@code maxTimes},
+     * early when out of reach, once for a message without tokens). Used for a cluster's shared model, where each
+     * learning goes to the shared store and the node's model takes it in.
+     *
+     * @param model the model that reflects each learning when {@link Learning#once()} returns (read only here)
+     * @param tokens the message's tokens
+     * @param spam the label
+     * @param target the score to reach, in [0, 1]
+     * @param maxTimes the most times to learn it, 1 to {@value #MAX_WEIGHT}
+     * @param learning learns the message once
+     * @param <E> what a learning may throw
+     * @return how many times it was learned
+     * @throws E if a learning failed (the learnings before it stay)
+     * @throws IllegalArgumentException if {@code target} or {@code maxTimes} is out of range
+     * @throws NullPointerException if an argument is {@code null} or {@code tokens} holds {@code null}
+     */
+    public static <E extends Exception> int untilAgrees(
+            BayesModel model,
+            Collection<String> tokens,
+            boolean spam,
+            double target,
+            int maxTimes,
+            Learning<E> learning)
+            throws E {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(learning, "learning");
         if (!(target >= 0.0 && target <= 1.0)) {
             throw new IllegalArgumentException("target must be in [0, 1], was " + target);
         }
@@ -89,19 +143,19 @@ public final class ModelTrainer {
         Set<String> unique = new HashSet<>(tokens);
         if (unique.isEmpty()) {
             // no token: the score stays 0.5 whatever is learned, so more learnings would only inflate the class count
-            model.learn(unique, spam);
+            learning.once();
             return 1;
         }
         int times = 0;
-        Map<String, Double> before = probabilities(unique);
+        Map<String, Double> before = probabilities(model, unique);
         do {
-            model.learn(unique, spam);
+            learning.once();
             times++;
             double score = model.classify(unique).score();
             if (spam ? score >= target : score < target) {
                 break;
             }
-            Map<String, Double> after = probabilities(unique);
+            Map<String, Double> after = probabilities(model, unique);
             double fastest = 0;
             for (Map.Entry<String, Double> e : after.entrySet()) {
                 fastest = Math.max(fastest, Math.abs(e.getValue() - before.get(e.getKey())));
@@ -111,15 +165,10 @@ public final class ModelTrainer {
             }
             before = after;
         } while (times < maxTimes);
-        if (times > 1) {
-            for (String t : unique) {
-                repeats.merge(t, times - 1, Integer::sum);
-            }
-        }
         return times;
     }
 
-    private Map<String, Double> probabilities(Set<String> tokens) {
+    private static Map<String, Double> probabilities(BayesModel model, Set<String> tokens) {
         Map<String, Double> p = new HashMap<>(tokens.size() * 2);
         for (String t : tokens) {
             p.put(t, model.evidence(t).spamProbability());
