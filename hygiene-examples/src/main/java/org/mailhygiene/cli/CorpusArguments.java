@@ -14,12 +14,8 @@ import org.mailhygiene.scanners.bayes.ModelTrainer;
  * {@code --weight} (the sources before the first count once). Not thread-safe; one per run.
  */
 final class CorpusArguments {
-    final List<Path> spam = new ArrayList<>();
-    final List<Path> ham = new ArrayList<>();
-    /** The weight of each source in {@link #spam} and {@link #ham}, by position: 1 unless {@code --weight} said. */
-    final List<Integer> spamWeights = new ArrayList<>();
-    /** See {@link #spamWeights}. */
-    final List<Integer> hamWeights = new ArrayList<>();
+    final List<Source> spam = new ArrayList<>();
+    final List<Source> ham = new ArrayList<>();
 
     Optional<Path> model = Optional.empty();
     Optional<Double> threshold = Optional.empty();
@@ -64,13 +60,11 @@ final class CorpusArguments {
                     }
                     switch (name) {
                         case "--spam" -> {
-                            a.spam.add(path(name, value));
-                            a.spamWeights.add(weight);
+                            a.spam.add(new Source(path(name, value), weight));
                             unusedWeight = null;
                         }
                         case "--ham" -> {
-                            a.ham.add(path(name, value));
-                            a.hamWeights.add(weight);
+                            a.ham.add(new Source(path(name, value), weight));
                             unusedWeight = null;
                         }
                         case "--weight" -> {
@@ -129,6 +123,14 @@ final class CorpusArguments {
         }
         return a;
     }
+
+    /**
+     * A {@code --spam} or {@code --ham} source and the weight its messages are learned with.
+     *
+     * @param path a directory of messages, a Maildir or an mbox file
+     * @param weight 1 unless a {@code --weight} before it said otherwise
+     */
+    record Source(Path path, int weight) {}
 
     private static int wholeNumber(String option, String value, int max) throws UsageException {
         try {

@@ -103,9 +103,10 @@ public final class EvalCommand implements Command {
     }
 
     /** Returns {flagged as spam, total, bounces, auto-replies, flagged below the sure threshold}. */
-    private static long[] count(BayesScanner scanner, List<Path> sources) throws IOException {
+    private static long[] count(BayesScanner scanner, List<CorpusArguments.Source> sources) throws IOException {
         long[] n = new long[5];
-        for (Path p : sources) {
+        for (CorpusArguments.Source source : sources) {
+            Path p = source.path();
             MailSources.forEach(p, (id, message) -> {
                 BayesScanner.Judgement j = scanner.judge(Message.of(message));
                 n[1]++;

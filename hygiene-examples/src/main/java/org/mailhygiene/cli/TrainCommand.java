@@ -93,11 +93,11 @@ public final class TrainCommand implements Command {
             Progress progress = new Progress(io, a.flags.contains("--quiet"), forget ? "forgot" : "learned");
             Tokenizer tokenizer = Tokenizer.create();
             ModelTrainer trainer = new ModelTrainer(model);
-            for (int i = 0; i < a.spam.size(); i++) {
-                learn(a.spam.get(i), true, a.spamWeights.get(i), forget, trainer, tokenizer, progress);
+            for (CorpusArguments.Source source : a.spam) {
+                learn(source.path(), true, source.weight(), forget, trainer, tokenizer, progress);
             }
-            for (int i = 0; i < a.ham.size(); i++) {
-                learn(a.ham.get(i), false, a.hamWeights.get(i), forget, trainer, tokenizer, progress);
+            for (CorpusArguments.Source source : a.ham) {
+                learn(source.path(), false, source.weight(), forget, trainer, tokenizer, progress);
             }
             if (a.prune > 1) {
                 trainer.prune(a.prune);
