@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.shared.SharedState;
@@ -165,29 +164,12 @@ public final class LearnCommand implements Command {
                             model,
                             messages.size(),
                             spam ? "spam" : "ham",
-                            once
-                                    ? ""
-                                    : String.format(
-                                            Locale.ROOT,
-                                            " %d time(s) in all (each until scored %s %s)",
-                                            done.learned(),
-                                            spam ? "at least" : "below",
-                                            spam ? BayesModels.CORRECTED_SPAM_SCORE : BayesModels.CORRECTED_HAM_SCORE),
+                            once ? "" : " " + done.learned() + " time(s) in all (each until scored " + goal(spam) + ")",
                             existed ? "" : " (new model, started from the default model)",
                             saved.spamMessages(),
                             saved.hamMessages(),
                             saved.tokenCount());
-            if (done.unreached() > 0) {
-                io.err()
-                        .printf(
-                                "hygiene learn: %d message(s) still score %s %s: the model's other evidence"
-                                        + " outweighs them (learned all the same; at most %d times, fewer when"
-                                        + " their tokens could not move far enough)%n",
-                                done.unreached(),
-                                spam ? "below" : "at or above",
-                                spam ? BayesModels.CORRECTED_SPAM_SCORE : BayesModels.CORRECTED_HAM_SCORE,
-                                BayesModels.MAX_CORRECTION_LEARNINGS);
-            }
+            warnUnreached(done.unreached(), spam, io);
             return EXIT_OK;
         } catch (IOException | InvalidPathException e) {
             io.err().println("hygiene learn: " + e.getMessage());
@@ -215,7 +197,7 @@ public final class LearnCommand implements Command {
             io.err().println("hygiene learn: --base " + base + ": cannot load the model: " + e);
             return EXIT_ERROR;
         }
-        double target = spam ? BayesModels.CORRECTED_SPAM_SCORE : BayesModels.CORRECTED_HAM_SCORE;
+        double target = BayesModels.correctionTarget(spam);
         try (SharedState state = SharedStates.open(uri, Duration.ofSeconds(5));
                 SharedModelSync sync = new SharedModelSync(local, name, state.tokens())) {
             sync.refresh();
@@ -235,8 +217,7 @@ public final class LearnCommand implements Command {
                         target,
                         BayesModels.MAX_CORRECTION_LEARNINGS,
                         () -> sync.learn(tokens, spam));
-                double score = local.classify(tokens).score();
-                if (spam ? score < target : score >= target) {
+                if (!ModelTrainer.agrees(local.classify(tokens).score(), spam, target)) {
                     unreached++;
                 }
             }
@@ -249,25 +230,34 @@ public final class LearnCommand implements Command {
                             spam ? "spam" : "ham",
                             once
                                     ? ""
-                                    : String.format(
-                                            Locale.ROOT,
-                                            " %d time(s) in all (each until scored %s %s by the base model %s plus"
-                                                    + " what the cluster learned)",
-                                            learned,
-                                            spam ? "at least" : "below",
-                                            target,
-                                            base));
-            if (unreached > 0) {
-                io.err()
-                        .printf(
-                                "hygiene learn: %d message(s) still score %s %s: the model's other evidence"
-                                        + " outweighs them (learned all the same)%n",
-                                unreached, spam ? "below" : "at or above", target);
-            }
+                                    : " " + learned + " time(s) in all (each until scored " + goal(spam)
+                                            + " by the base model " + base + " plus what the cluster learned)");
+            warnUnreached(unreached, spam, io);
             return EXIT_OK;
         } catch (SharedStateException | IllegalArgumentException e) {
             io.err().println("hygiene learn: " + e.getMessage());
             return EXIT_ERROR;
+        }
+    }
+
+    /** What a correction learns a message to, as the output says it: "at least 0.9" (spam), "below 0.5" (ham). */
+    static String goal(boolean spam) {
+        return (spam ? "at least " : "below ") + BayesModels.correctionTarget(spam);
+    }
+
+    /** The other side: where a message the correction could not move still scores. */
+    static String wrongSide(boolean spam) {
+        return (spam ? "below " : "at or above ") + BayesModels.correctionTarget(spam);
+    }
+
+    private static void warnUnreached(int unreached, boolean spam, Io io) {
+        if (unreached > 0) {
+            io.err()
+                    .printf(
+                            "hygiene learn: %d message(s) still score %s: the model's other evidence outweighs them"
+                                    + " (learned all the same; at most %d times, fewer when their tokens could not move"
+                                    + " far enough)%n",
+                            unreached, wrongSide(spam), BayesModels.MAX_CORRECTION_LEARNINGS);
         }
     }
 }

@@ -309,19 +309,18 @@ public final class QuarantineCommand implements Command {
             BayesModel saved = done.model();
             io.out()
                     .printf(
-                            "%s learned as %s into %s, %d time(s) (until scored %s %s; now %d spam, %d ham)%n",
+                            "%s learned as %s into %s, %d time(s) (until scored %s; now %d spam, %d ham)%n",
                             id.value(),
                             spam ? "spam" : "ham",
                             model,
                             done.learned(),
-                            spam ? "at least" : "below",
-                            spam ? BayesModels.CORRECTED_SPAM_SCORE : BayesModels.CORRECTED_HAM_SCORE,
+                            LearnCommand.goal(spam),
                             saved.spamMessages(),
                             saved.hamMessages());
             if (done.unreached() > 0) {
                 io.err()
-                        .println("hygiene quarantine: " + id.value() + " still scores on the " + (spam ? "ham" : "spam")
-                                + " side: the model's other evidence outweighs it (learned all the same)");
+                        .println("hygiene quarantine: " + id.value() + " still scores " + LearnCommand.wrongSide(spam)
+                                + ": the model's other evidence outweighs it (learned all the same)");
             }
             return true;
         } catch (IOException e) {

@@ -148,6 +148,18 @@ public final class BayesModels {
      * project uses, so the correction survives a little drift.
      */
     public static final double CORRECTED_SPAM_SCORE = 0.9;
+
+    /**
+     * The score {@link #correctInto} learns a message with this label to: {@link #CORRECTED_SPAM_SCORE} for spam (at
+     * least), {@link #CORRECTED_HAM_SCORE} for ham (below).
+     *
+     * @param spam the label
+     * @return the target score
+     */
+    public static double correctionTarget(boolean spam) {
+        return spam ? CORRECTED_SPAM_SCORE : CORRECTED_HAM_SCORE;
+    }
+
     /**
      * The most times {@link #correctInto} learns one message, 50: what one correction can weigh is bounded (the
      * default model counts some 34,000 messages).
@@ -210,10 +222,10 @@ public final class BayesModels {
             for (MessageContent m : messages) {
                 Set<String> tokens = tokenizer.tokenize(m);
                 if (untilCorrected) {
-                    double target = spam ? CORRECTED_SPAM_SCORE : CORRECTED_HAM_SCORE;
+                    double target = correctionTarget(spam);
                     learned += trainer.learnUntil(tokens, spam, target, MAX_CORRECTION_LEARNINGS);
                     double score = model.classify(tokens).score();
-                    if (spam ? score < target : score >= target) {
+                    if (!ModelTrainer.agrees(score, spam, target)) {
                         unreached++;
                     }
                 } else {

@@ -152,7 +152,7 @@ public final class ModelTrainer {
             learning.once();
             times++;
             double score = model.classify(unique).score();
-            if (spam ? score >= target : score < target) {
+            if (agrees(score, spam, target)) {
                 break;
             }
             Map<String, Double> after = probabilities(model, unique);
@@ -166,6 +166,19 @@ public final class ModelTrainer {
             before = after;
         } while (times < maxTimes);
         return times;
+    }
+
+    /**
+     * Whether a score agrees with a label at a target: spam at or above it, ham below it (the rule of {@link
+     * #learnUntil}).
+     *
+     * @param score the model's score for the message
+     * @param spam the label
+     * @param target the target score
+     * @return {@code true} if the score is on the label's side
+     */
+    public static boolean agrees(double score, boolean spam, double target) {
+        return spam ? score >= target : score < target;
     }
 
     private static Map<String, Double> probabilities(BayesModel model, Set<String> tokens) {
