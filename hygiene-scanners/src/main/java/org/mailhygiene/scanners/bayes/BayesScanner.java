@@ -23,8 +23,8 @@ import org.mailhygiene.api.Verdict;
  *
  * <p>The verdict's score is the classifier's indicator in [0, 1] (rounded to 4 decimals) and its threshold the
  * configured spam threshold (default {@value #DEFAULT_THRESHOLD}, {@link BayesModels#DEFAULT_MODEL_THRESHOLD} over the
- * default model or one learned on top of it, decided per scan from the model in use); at or above it the outcome is {@link Outcome#SPAM},
- * else {@link Outcome#CLEAN}. Rules explain the decision: first {@code BAYES_nn} (the indicator in percent, rounded
+ * default model or one learned on top of it, decided per scan from the model in use); at or above it the outcome is
+ * {@link Outcome#SPAM}, else {@link Outcome#CLEAN}. Rules explain the decision: first {@code BAYES_nn} (the indicator in percent, rounded
  * down to a multiple of 5 or 1, as SpamAssassin names its Bayes rules) with the score, then the strongest tokens
  * (default {@value #DEFAULT_EXPLAINED_TOKENS}), each named by the token, scored with its spam probability and
  * described with its training counts.
@@ -76,7 +76,7 @@ public final class BayesScanner implements Scanner {
     private final ModelSource source;
     private final Tokenizer tokenizer;
     private final BounceDetector detector;
-    /** The threshold set on the builder, or {@code null} to follow the model's origin ({@link #threshold(BayesModel)}). */
+    /** The threshold set on the builder, or {@code null} to follow the model's origin ({@link #threshold()}). */
     private final Double configuredThreshold;
 
     private final double configuredSureThreshold;

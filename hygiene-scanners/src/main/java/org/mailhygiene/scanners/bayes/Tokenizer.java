@@ -63,8 +63,8 @@ public final class Tokenizer {
      * ({@code url-tld:shop}, {@code from-tld:jp}). Version 6 gives no token for hiragana (they separate kanji and
      * katakana runs; see {@link TextTokens}) and decodes RFC 2047 words as bodies are decoded
      * ({@link TextDecoding#decodeHeader}). Version 7 adds {@code hdr:rcpt-in-subject} (a To or Cc address in the
-     * Subject) and {@code hdr:rcpt-domain-in-from-name} (a recipient's domain in the From display name). Models learned with an older version still load and classify; they simply
-     * lack the newer tokens until retrained.
+     * Subject) and {@code hdr:rcpt-domain-in-from-name} (a recipient's domain in the From display name). Models
+     * learned with an older version still load and classify; they simply lack the newer tokens until retrained.
      */
     public static final int VERSION = 7;
 
