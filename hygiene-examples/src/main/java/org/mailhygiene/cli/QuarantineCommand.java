@@ -67,13 +67,17 @@ public final class QuarantineCommand implements Command {
                   --learn-ham MODEL   (release) also learn each released message as ham into the Bayes model
                                file MODEL (the node's bayes:MODEL), replaced atomically; nodes pick it up
                                without a restart. A missing MODEL starts from the default model. Learned
-                               until MODEL scores it below 0.5, at most 50 times: the correction takes effect
+                               until MODEL scores it %s, at most %d times: the correction takes effect
                   --learn-spam MODEL  (delete) also learn each deleted message as spam into MODEL
-                               (until it scores at least 0.9, at most 50 times)
+                               (until it scores %s, at most %d times)
                   -h, --help   show this help
 
                 exit status: 0 done, 2 wrong directory, unknown id or other error
-                """;
+                """.formatted(
+                        LearnCommand.goal(false),
+                        BayesModels.MAX_CORRECTION_LEARNINGS,
+                        LearnCommand.goal(true),
+                        BayesModels.MAX_CORRECTION_LEARNINGS);
     }
 
     @Override
