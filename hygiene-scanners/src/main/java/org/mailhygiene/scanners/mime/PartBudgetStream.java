@@ -24,30 +24,42 @@ final class PartBudgetStream extends InputStream implements SharedInputStream {
     private final SharedInputStream shared;
     private final byte[] delimiter;
     private final int maxDelimiters;
-    private int delimiters;
-    /**
-     * Delimiter bytes matched at the start of the current line (the delimiter's length once it is all there), or -1
-     * when this line is no boundary line.
-     */
-    private int matched;
-    /** Dashes after the delimiter on this line (two for the close delimiter). */
-    private int tailDashes;
-    /** Whether blanks followed the delimiter on this line. */
-    private boolean tailBlank;
-    /** Whether the close delimiter was read. */
-    private boolean closed;
+    /** Where the count stands; {@link #mark} keeps a copy that {@link #reset} restores. */
+    private State state = new State();
 
-    private boolean cut;
-    /** The wrapped stream's position where this one ended, once {@link #cut}. */
-    private long cutAt;
+    private State marked = new State();
 
-    private int markedDelimiters;
-    private int markedMatched;
-    private int markedTailDashes;
-    private boolean markedTailBlank;
-    private boolean markedClosed;
-    private boolean markedCut;
-    private long markedCutAt;
+    /** The count's state: everything that {@link #mark} and {@link #reset} must keep in step with the stream. */
+    private static final class State {
+        int delimiters;
+        /**
+         * Delimiter bytes matched at the start of the current line (the delimiter's length once it is all there), or
+         * -1 when this line is no boundary line.
+         */
+        int matched;
+        /** Dashes after the delimiter on this line (two for the close delimiter). */
+        int tailDashes;
+        /** Whether blanks followed the delimiter on this line. */
+        boolean tailBlank;
+        /** Whether the close delimiter was read. */
+        boolean closed;
+
+        boolean cut;
+        /** The wrapped stream's position where this one ended, once {@link #cut}. */
+        long cutAt;
+
+        State copy() {
+            State c = new State();
+            c.delimiters = delimiters;
+            c.matched = matched;
+            c.tailDashes = tailDashes;
+            c.tailBlank = tailBlank;
+            c.closed = closed;
+            c.cut = cut;
+            c.cutAt = cutAt;
+            return c;
+        }
+    }
 
     /**
      * @param in the container's body: an input stream that is also a {@link SharedInputStream}
@@ -61,7 +73,6 @@ final class PartBudgetStream extends InputStream implements SharedInputStream {
         // the first delimiter opens part 1, delimiter maxParts + 1 opens the part after the limit: one more is read so
         // that the walker sees that part and reports its limit
         this.maxDelimiters = maxParts + 2;
-        this.matched = 0;
     }
 
     /**
@@ -70,18 +81,18 @@ final class PartBudgetStream extends InputStream implements SharedInputStream {
      * @return {@code true} when the multipart was cut short
      */
     boolean cut() {
-        return cut;
+        return state.cut;
     }
 
     @Override
     public int read() throws IOException {
-        if (cut) {
+        if (state.cut) {
             return -1;
         }
         int c = in.read();
         if (c >= 0 && count((byte) c)) {
-            cut = true;
-            cutAt = shared.getPosition();
+            state.cut = true;
+            state.cutAt = shared.getPosition();
         }
         return c;
     }
@@ -93,36 +104,36 @@ final class PartBudgetStream extends InputStream implements SharedInputStream {
      * would end the multipart before parts that Jakarta Mail would have found.
      */
     private boolean count(byte c) {
-        if (closed) {
+        if (state.closed) {
             return false;
         }
         if (c == '\n') {
-            boolean boundaryLine = matched >= delimiter.length && tailDashes != 1;
+            boolean boundaryLine = state.matched >= delimiter.length && state.tailDashes != 1;
             // after the close delimiter comes the epilogue, which Jakarta Mail does not split
-            closed = boundaryLine && tailDashes == 2;
-            matched = 0;
-            tailDashes = 0;
-            tailBlank = false;
-            return boundaryLine && !closed && ++delimiters >= maxDelimiters;
+            state.closed = boundaryLine && state.tailDashes == 2;
+            state.matched = 0;
+            state.tailDashes = 0;
+            state.tailBlank = false;
+            return boundaryLine && !state.closed && ++state.delimiters >= maxDelimiters;
         }
-        if (matched < 0) {
+        if (state.matched < 0) {
             return false;
         }
-        if (matched < delimiter.length) {
-            matched = c == delimiter[matched] ? matched + 1 : -1;
-        } else if (c == '-' && !tailBlank && tailDashes < 2) {
-            tailDashes++;
-        } else if ((c == ' ' || c == '\t' || c == '\r') && tailDashes != 1) {
-            tailBlank = true;
+        if (state.matched < delimiter.length) {
+            state.matched = c == delimiter[state.matched] ? state.matched + 1 : -1;
+        } else if (c == '-' && !state.tailBlank && state.tailDashes < 2) {
+            state.tailDashes++;
+        } else if ((c == ' ' || c == '\t' || c == '\r') && state.tailDashes != 1) {
+            state.tailBlank = true;
         } else {
-            matched = -1;
+            state.matched = -1;
         }
         return false;
     }
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
-        if (cut) {
+        if (state.cut) {
             return -1;
         }
         if (len == 0) {
@@ -133,8 +144,8 @@ final class PartBudgetStream extends InputStream implements SharedInputStream {
         for (int i = 0; i < n; i++) {
             if (count(b[off + i])) {
                 // end after this delimiter: the rest of the input is never read
-                cut = true;
-                cutAt = before + i + 1;
+                state.cut = true;
+                state.cutAt = before + i + 1;
                 return i + 1;
             }
         }
@@ -143,12 +154,12 @@ final class PartBudgetStream extends InputStream implements SharedInputStream {
 
     @Override
     public int available() throws IOException {
-        return cut ? 0 : in.available();
+        return state.cut ? 0 : in.available();
     }
 
     @Override
     public long getPosition() {
-        return cut ? cutAt : shared.getPosition();
+        return state.cut ? state.cutAt : shared.getPosition();
     }
 
     @Override
@@ -159,25 +170,13 @@ final class PartBudgetStream extends InputStream implements SharedInputStream {
     @Override
     public synchronized void mark(int readLimit) {
         in.mark(readLimit);
-        markedDelimiters = delimiters;
-        markedMatched = matched;
-        markedTailDashes = tailDashes;
-        markedTailBlank = tailBlank;
-        markedClosed = closed;
-        markedCut = cut;
-        markedCutAt = cutAt;
+        marked = state.copy();
     }
 
     @Override
     public synchronized void reset() throws IOException {
         in.reset();
-        delimiters = markedDelimiters;
-        matched = markedMatched;
-        tailDashes = markedTailDashes;
-        tailBlank = markedTailBlank;
-        closed = markedClosed;
-        cut = markedCut;
-        cutAt = markedCutAt;
+        state = marked.copy();
     }
 
     @Override
