@@ -76,6 +76,10 @@ public final class BayesModel {
     private static final int FLAG_STARTED_FROM_DEFAULT = 1;
 
     private static final byte[] MAGIC = {'M', 'H', 'B', 'A', 'Y', 'E', 'S', 0};
+
+    /** The largest table {@link #read} presizes from a file's claimed token count (the default model needs 2^17). */
+    private static final int INITIAL_TABLE_LIMIT = 1 << 17;
+
     private static final AtomicLong INSTANCES = new AtomicLong();
 
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
@@ -556,7 +560,10 @@ public final class BayesModel {
             if (spam < 0 || ham < 0 || n < 0) {
                 throw new ModelFormatException(sourceName + " is corrupt (negative counts)");
             }
-            Map<String, int[]> counts = new HashMap<>(Math.max(16, (int) Math.min(n * 4L / 3 + 1, 1 << 24)));
+            // sized by the claimed count only up to a modest table: a corrupt or hostile file claiming billions of
+            // tokens fails at its end without a table sized for them (a real model grows the table as it reads)
+            Map<String, int[]> counts =
+                    new HashMap<>(Math.max(16, (int) Math.min(n * 4L / 3 + 1, INITIAL_TABLE_LIMIT)));
             for (int i = 0; i < n; i++) {
                 String token = data.readUTF();
                 int s = data.readInt();

@@ -223,6 +223,56 @@ class BayesModelTest {
     }
 
     @Test
+    void aFileClaimingBillionsOfTokensFailsWithoutAllocatingForThem() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                allocatedBytes() >= 0, "this JVM does not count a thread's allocations");
+        // a valid header, then a deflated body that claims 2^31-1 tokens and holds one
+        ByteArrayOutputStream hostile = new ByteArrayOutputStream();
+        DataOutputStream d = new DataOutputStream(hostile);
+        d.write(new byte[] {'M', 'H', 'B', 'A', 'Y', 'E', 'S', 0});
+        d.writeInt(1);
+        DataOutputStream body = new DataOutputStream(new java.util.zip.DeflaterOutputStream(hostile));
+        body.writeLong(1);
+        body.writeLong(1);
+        body.writeInt(Integer.MAX_VALUE);
+        body.writeUTF("viagra");
+        body.writeInt(1);
+        body.writeInt(0);
+        body.close();
+        byte[] bytes = hostile.toByteArray();
+        assertThat(bytes.length).isLessThan(64);
+
+        long before = allocatedBytes();
+        assertThatThrownBy(() -> BayesModel.read(new ByteArrayInputStream(bytes), "hostile"))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("hostile is truncated or corrupt");
+        long allocated = allocatedBytes() - before;
+        // the reader's buffers and one token: well under a megabyte (it was 64 MB or more: a table sized by the claim)
+        assertThat(allocated).as("bytes allocated").isLessThan(4L << 20);
+    }
+
+    /**
+     * Bytes the current thread has allocated so far, or -1 where the JVM does not count them. Reflective: the tests
+     * are compiled as part of the module, which does not read {@code jdk.management}; they run on the class path.
+     */
+    private static long allocatedBytes() {
+        try {
+            Object bean = Class.forName("java.lang.management.ManagementFactory")
+                    .getMethod("getThreadMXBean")
+                    .invoke(null);
+            Class<?> type = Class.forName("com.sun.management.ThreadMXBean");
+            if (!type.isInstance(bean)
+                    || !(Boolean)
+                            type.getMethod("isThreadAllocatedMemorySupported").invoke(bean)) {
+                return -1;
+            }
+            return (Long) type.getMethod("getCurrentThreadAllocatedBytes").invoke(bean);
+        } catch (ReflectiveOperationException e) {
+            return -1;
+        }
+    }
+
+    @Test
     void classifyingWhileLearningIsSafe() throws Exception {
         BayesModel m = trained();
         ExecutorService pool = Executors.newFixedThreadPool(4);
