@@ -11,7 +11,7 @@ import org.mailhygiene.scanners.bayes.ModelTrainer;
  * The arguments {@code hygiene train} and {@code hygiene eval} share: {@code --spam SOURCE} and {@code --ham SOURCE}
  * (each repeatable; a directory of messages, a Maildir or an mbox file), {@code --model FILE}, and flags. For
  * {@code train} also {@code --weight N}: every source after it counts each of its messages N times, until the next
- * {@code --weight} (the sources before the first count once). Not thread-safe; one per run.
+ * {@code --weight} (the sources before the first count once), {@code --prune N} and {@code --prune-weighted M}. Not thread-safe; one per run.
  */
 final class CorpusArguments {
     final List<Source> spam = new ArrayList<>();
@@ -20,6 +20,7 @@ final class CorpusArguments {
     Optional<Path> model = Optional.empty();
     Optional<Double> threshold = Optional.empty();
     int prune;
+    int pruneWeighted;
     final List<String> flags = new ArrayList<>();
 
     /**
@@ -46,7 +47,7 @@ final class CorpusArguments {
                 inline = Optional.of(arg.substring(eq + 1));
             }
             switch (name) {
-                case "--spam", "--ham", "--model", "--threshold", "--prune", "--weight" -> {
+                case "--spam", "--ham", "--model", "--threshold", "--prune", "--prune-weighted", "--weight" -> {
                     String value;
                     if (inline.isPresent()) {
                         value = inline.get();
@@ -86,6 +87,12 @@ final class CorpusArguments {
                             }
                             a.prune = wholeNumber(name, value, Integer.MAX_VALUE);
                         }
+                        case "--prune-weighted" -> {
+                            if (!allowedFlags.contains("--prune-weighted")) {
+                                throw new UsageException("unknown option " + name);
+                            }
+                            a.pruneWeighted = wholeNumber(name, value, Integer.MAX_VALUE);
+                        }
                         default -> {
                             if (!allowThreshold) {
                                 throw new UsageException("unknown option " + name);
@@ -114,6 +121,14 @@ final class CorpusArguments {
         if (unusedWeight != null) {
             throw new UsageException("--weight " + unusedWeight
                     + " is followed by no --spam or --ham source (it applies to the sources after it)");
+        }
+        if (a.pruneWeighted > 0 && a.prune == 0) {
+            throw new UsageException("--prune-weighted " + a.pruneWeighted + " needs --prune N (it keeps some tokens"
+                    + " that pruning would drop)");
+        }
+        if (a.pruneWeighted > a.prune) {
+            throw new UsageException(
+                    "--prune-weighted must be at most --prune (" + a.prune + "), was " + a.pruneWeighted);
         }
         if (a.model.isEmpty()) {
             throw new UsageException("--model FILE is required");

@@ -14,7 +14,7 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
 
 /**
  * {@code hygiene train [--weight N] --spam SOURCE [--weight N] --ham SOURCE --model FILE [--update | --forget]
- * [--quiet] [--prune N]}: trains the Bayes classifier from labelled mail and saves the model.
+ * [--quiet] [--prune N [--prune-weighted M]]}: trains the Bayes classifier from labelled mail and saves the model.
  *
  * <p>Sources are directories of message files, Maildirs or mbox files ({@link MailSources}); each option may be
  * repeated. Without a flag a new model is trained and written to {@code FILE} (replacing it atomically); with
@@ -23,7 +23,8 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
  * a mistake). {@code --weight N} makes each message of the sources after it count as N messages (until the next
  * {@code --weight}; 1 before the first): how a smaller, more relevant collection, such as recent mail or a site's own,
  * is made to count against a large older one; {@code --forget} with the same weight undoes it. {@code --prune N}
- * counts distinct messages, whatever their weight ({@link ModelTrainer}). Progress goes to standard error every
+ * counts distinct messages, whatever their weight ({@link ModelTrainer}); {@code --prune-weighted M} (at most N) also
+ * keeps a token seen in M or more messages of the weighted sources ({@link ModelTrainer#prune(int, int)}). Progress goes to standard error every
  * {@value #PROGRESS_EVERY} messages and at the end of each source, unless {@code --quiet}. The summary goes to
  * standard output. Exit status 0 on success, 2 on any error (the model file is then left as it was).
  */
@@ -47,7 +48,7 @@ public final class TrainCommand implements Command {
     @Override
     public String usage() {
         return "usage: hygiene train [--weight N] --spam SOURCE [--weight N] --ham SOURCE --model FILE"
-                + " [--update | --forget] [--quiet] [--prune N]\n\n"
+                + " [--update | --forget] [--quiet] [--prune N [--prune-weighted M]]\n\n"
                 + "Learns spam and ham messages into a Bayes model and saves it to FILE.\n"
                 + "SOURCE is a directory of message files (searched recursively), a Maildir or an mbox file;\n"
                 + "--spam and --ham may be repeated.\n\n"
@@ -57,6 +58,9 @@ public final class TrainCommand implements Command {
                 + "  --forget   unlearn the given messages from the existing model FILE\n"
                 + "  --quiet    no progress on standard error\n"
                 + "  --prune N  before saving, drop tokens seen in fewer than N messages (the default model: 3)\n"
+                + "  --prune-weighted M\n"
+                + "             but keep a token seen in at least M (<= N) messages of the sources learned with a\n"
+                + "             --weight above 1 (the default model: --prune 3 --prune-weighted 2)\n"
                 + "  --weight N each message of the --spam and --ham sources after this option counts as N\n"
                 + "             messages (1 to " + ModelTrainer.MAX_WEIGHT
                 + "; until the next --weight; 1 before the first):\n"
@@ -66,8 +70,8 @@ public final class TrainCommand implements Command {
 
     @Override
     public int run(List<String> args, Io io) throws UsageException {
-        CorpusArguments a =
-                CorpusArguments.parse(args, List.of("--update", "--forget", "--quiet", "--prune", "--weight"), false);
+        CorpusArguments a = CorpusArguments.parse(
+                args, List.of("--update", "--forget", "--quiet", "--prune", "--prune-weighted", "--weight"), false);
         boolean update = a.flags.contains("--update");
         boolean forget = a.flags.contains("--forget");
         if (update && forget) {
@@ -100,7 +104,7 @@ public final class TrainCommand implements Command {
                 learn(source.path(), false, source.weight(), forget, trainer, tokenizer, progress);
             }
             if (a.prune > 1) {
-                trainer.prune(a.prune);
+                trainer.prune(a.prune, a.pruneWeighted > 0 ? a.pruneWeighted : a.prune);
             }
             model.save(modelFile);
             io.out()

@@ -162,6 +162,57 @@ class TrainEvalCommandTest {
     }
 
     @Test
+    void pruneWeightedKeepsTheTokensTheWeightedSourcesShare(@TempDir Path dir) throws Exception {
+        Path old = dir.resolve("old");
+        Path recent = dir.resolve("recent");
+        Files.createDirectories(old);
+        Files.createDirectories(recent);
+        for (int i = 0; i < 3; i++) {
+            Files.writeString(
+                    old.resolve(i + ".eml"),
+                    "Subject: offer\r\n\r\ncheap watches" + (i == 0 ? " vintage" : "") + "\r\n");
+        }
+        Files.writeString(recent.resolve("1.eml"), "Subject: offer\r\n\r\ncheap crypto wallet giveaway\r\n");
+        Files.writeString(recent.resolve("2.eml"), "Subject: offer\r\n\r\ncrypto giveaway today\r\n");
+        Path pruned = dir.resolve("pruned.model");
+        Path kept = dir.resolve("kept.model");
+        for (Path model : List.of(pruned, kept)) {
+            List<String> args = new java.util.ArrayList<>(List.of(
+                    "train",
+                    "--quiet",
+                    "--spam",
+                    old.toString(),
+                    "--weight",
+                    "3",
+                    "--spam",
+                    recent.toString(),
+                    "--model",
+                    model.toString(),
+                    "--prune",
+                    "3"));
+            if (model.equals(kept)) {
+                args.addAll(List.of("--prune-weighted", "2"));
+            }
+            Run run = Run.main(args.toArray(String[]::new));
+            assertThat(run.status()).as(run.err()).isZero();
+        }
+        BayesModel p = BayesModel.load(pruned);
+        BayesModel k = BayesModel.load(kept);
+        // in two recent messages (6 counts): dropped by --prune 3 alone, kept with --prune-weighted 2
+        assertThat(p.evidence("giveaway").spamCount()).isZero();
+        assertThat(k.evidence("giveaway").spamCount()).isEqualTo(6);
+        assertThat(k.evidence("crypto").spamCount()).isEqualTo(6);
+        // one recent message, or one old one: dropped either way; five messages: kept either way
+        assertThat(k.evidence("wallet").spamCount()).isZero();
+        assertThat(k.evidence("vintage").spamCount()).isZero();
+        assertThat(p.evidence("cheap").spamCount())
+                .isEqualTo(k.evidence("cheap").spamCount())
+                .isEqualTo(6);
+        assertThat(k.spamMessages()).isEqualTo(p.spamMessages()).isEqualTo(3 + 2 * 3);
+        assertThat(k.tokenCount()).isGreaterThan(p.tokenCount());
+    }
+
+    @Test
     void weightUsageErrors(@TempDir Path dir) {
         String ham = dir.toString();
         String m = dir.resolve("m.model").toString();
@@ -172,6 +223,18 @@ class TrainEvalCommandTest {
             {"--weight needs a value", "--ham", ham, "--weight"},
             {"--weight 5 is followed by no --spam or --ham source", "--ham", ham, "--weight", "5"},
             {"--prune must be a whole number from 1, was 0", "--prune", "0", "--ham", ham},
+            {"--prune-weighted 2 needs --prune N", "--prune-weighted", "2", "--ham", ham},
+            {
+                "--prune-weighted must be at most --prune (2), was 3",
+                "--prune",
+                "2",
+                "--prune-weighted",
+                "3",
+                "--ham",
+                ham
+            },
+            {"--prune-weighted must be a whole number from 1, was 0", "--prune", "2", "--prune-weighted=0", "--ham", ham
+            },
         };
         for (String[] c : cases) {
             List<String> args = new java.util.ArrayList<>(List.of("train", "--model", m));
@@ -183,6 +246,9 @@ class TrainEvalCommandTest {
         Run eval = Run.main("eval", "--model", m, "--weight", "2", "--ham", ham);
         assertThat(eval.status()).isEqualTo(2);
         assertThat(eval.err()).contains("unknown option --weight");
+        Run evalPrune = Run.main("eval", "--model", m, "--prune-weighted", "2", "--ham", ham);
+        assertThat(evalPrune.status()).isEqualTo(2);
+        assertThat(evalPrune.err()).contains("unknown option --prune-weighted");
         assertThat(dir.resolve("m.model")).doesNotExist();
     }
 

@@ -25,12 +25,13 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar org.mailhygiene.benchmarks.bayes.CrossSource \
  *     [[--weight N] --train-spam SOURCE]... [[--weight N] --train-ham SOURCE]... [--load MODEL|default] [--prune N] \
- *     [--save MODEL] \
+ *     [--prune-weighted M] [--save MODEL] \
  *     [--drop PREFIX]... --test NAME:spam:SOURCE... --test NAME:ham:SOURCE... [--predictions FILE]
  * </pre>
  *
  * <p>Trains a model from the {@code --train-*} sources (on top of {@code --load} if given), prunes tokens seen in
- * fewer than N training messages if asked (a message learned with a weight counts once; {@link ModelTrainer}),
+ * fewer than N training messages if asked (a message learned with a weight counts once; {@link ModelTrainer}; with
+ * {@code --prune-weighted M}, a token seen in M messages of the weighted sources is kept too),
  * saves it if asked, then judges every test message as {@code hygiene scan} does (bounces and automatic replies are not classified) and prints, per test set, how many messages were flagged at
  * the thresholds 0.5 to 0.999. Sources are directories, Maildirs or mbox files ({@link MailSources}). A test name may
  * be repeated to pool several sources. With {@code --predictions}, one line per test message: set, label, kind, score,
@@ -62,6 +63,7 @@ public final class CrossSource {
         Path save = null;
         Path predictions = null;
         int prune = 0;
+        int pruneWeighted = 0;
         List<String> drop = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -71,6 +73,7 @@ public final class CrossSource {
                 case "--load" -> load = args[++i];
                 case "--save" -> save = Path.of(args[++i]);
                 case "--prune" -> prune = Integer.parseInt(args[++i]);
+                case "--prune-weighted" -> pruneWeighted = Integer.parseInt(args[++i]);
                 case "--predictions" -> predictions = Path.of(args[++i]);
                 case "--drop" -> drop.add(args[++i]);
                 case "--test" -> {
@@ -105,7 +108,7 @@ public final class CrossSource {
         }
         int before = model.tokenCount();
         if (prune > 1) {
-            trainer.prune(prune);
+            trainer.prune(prune, pruneWeighted > 0 ? pruneWeighted : prune);
         }
         System.out.printf(
                 Locale.ROOT,

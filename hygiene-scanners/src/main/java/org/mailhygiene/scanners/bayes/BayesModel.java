@@ -177,24 +177,28 @@ public final class BayesModel {
      * @return how many tokens were dropped
      */
     public int prune(int minMessages) {
-        return prune(minMessages, Map.of());
+        return prune(minMessages, Map.of(), Map.of(), minMessages);
     }
 
     /**
      * {@link #prune(int)} for a model some of whose messages were learned more than once ({@link ModelTrainer}): a
-     * token's messages are its counts less {@code repeats.get(token)}.
+     * token's messages are its counts less {@code repeats.get(token)}; a token is also kept when at least
+     * {@code minWeighted} of them were learned with a weight ({@code weighted.get(token)}).
      *
      * @param minMessages keep tokens seen in at least this many distinct messages
      * @param repeats per token, how many of its counts were repeated learnings of a message already counted
+     * @param weighted per token, how many distinct messages learned with a weight above 1 it was seen in
+     * @param minWeighted keep tokens seen in at least this many of those weighted messages
      * @return how many tokens were dropped
      */
-    int prune(int minMessages, Map<String, Integer> repeats) {
+    int prune(int minMessages, Map<String, Integer> repeats, Map<String, Integer> weighted, int minWeighted) {
         lock.writeLock().lock();
         try {
             int before = counts.size();
             counts.entrySet()
-                    .removeIf(e -> (long) e.getValue()[0] + e.getValue()[1] - repeats.getOrDefault(e.getKey(), 0)
-                            < minMessages);
+                    .removeIf(e ->
+                            (long) e.getValue()[0] + e.getValue()[1] - repeats.getOrDefault(e.getKey(), 0) < minMessages
+                                    && weighted.getOrDefault(e.getKey(), 0) < minWeighted);
             if (counts.size() != before) {
                 generation.incrementAndGet();
             }

@@ -26,6 +26,8 @@ public final class ModelTrainer {
 
     private final BayesModel model;
     private final Map<String, Integer> repeats = new HashMap<>();
+    /** Per token, the distinct messages learned by {@link #learn} with a weight above 1 that held it. */
+    private final Map<String, Integer> weighted = new HashMap<>();
 
     /**
      * A trainer that learns into {@code model}.
@@ -57,6 +59,7 @@ public final class ModelTrainer {
         if (weight > 1) {
             for (String t : unique) {
                 repeats.merge(t, weight - 1, Integer::sum);
+                weighted.merge(t, 1, Integer::sum);
             }
         }
     }
@@ -197,7 +200,28 @@ public final class ModelTrainer {
      * @return how many tokens were dropped
      */
     public int prune(int minMessages) {
-        return model.prune(minMessages, repeats);
+        return model.prune(minMessages, repeats, weighted, minMessages);
+    }
+
+    /**
+     * {@link #prune(int)}, but a token seen in at least {@code minWeightedMessages} of the messages this trainer
+     * learned with a weight above 1 is kept even when it falls short of {@code minMessages}. The weighted sources are
+     * the small, relevant collections (recent mail, a site's own); a token their messages share is evidence, while
+     * one seen in a single message is as likely to be noise as in any other source. The shipped default model is
+     * pruned with {@code prune(3, 2)} (benchmarks/README.md, session 10). {@link #learnUntil} corrections do not count
+     * as weighted messages.
+     *
+     * @param minMessages keep tokens seen in at least this many distinct messages; values below 2 change nothing
+     * @param minWeightedMessages keep tokens seen in at least this many distinct weighted messages, 1 or more
+     *     ({@code minMessages} or more adds nothing to {@link #prune(int)})
+     * @return how many tokens were dropped
+     * @throws IllegalArgumentException if {@code minWeightedMessages} is below 1
+     */
+    public int prune(int minMessages, int minWeightedMessages) {
+        if (minWeightedMessages < 1) {
+            throw new IllegalArgumentException("minWeightedMessages must be 1 or more, was " + minWeightedMessages);
+        }
+        return model.prune(minMessages, repeats, weighted, minWeightedMessages);
     }
 
     /**

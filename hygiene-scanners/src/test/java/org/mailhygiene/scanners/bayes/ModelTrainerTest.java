@@ -71,6 +71,54 @@ class ModelTrainerTest {
     }
 
     @Test
+    void pruningKeepsATokenSharedByEnoughWeightedMessages() {
+        BayesModel model = BayesModel.empty();
+        model.learn(List.of("mixed"), true); // held before the trainer: not a weighted message
+        ModelTrainer trainer = new ModelTrainer(model);
+        trainer.learn(List.of("recent", "mixed", "once", "corrected"), true, 3);
+        trainer.learn(List.of("recent", "old"), true, 3);
+        trainer.learn(List.of("old"), false, 1);
+        trainer.learn(List.of("old", "plain"), true, 1);
+        trainer.learn(List.of("plain"), true, 1);
+        // a correction learned many times is not a weighted message
+        trainer.learnUntil(List.of("corrected", "other"), true, 1.0, 5);
+
+        assertThat(trainer.prune(3, 2)).isEqualTo(5); // mixed, once, plain, corrected and other
+        assertThat(model.evidence("recent").spamCount()).isEqualTo(6); // two weighted messages: kept
+        assertThat(model.evidence("old").spamCount()).isEqualTo(4); // three messages: kept as by prune(3)
+        assertThat(model.evidence("old").hamCount()).isEqualTo(1);
+        assertThat(model.evidence("mixed").spamCount()).isZero(); // one weighted and one earlier message
+        assertThat(model.evidence("once").spamCount()).isZero(); // one weighted message
+        assertThat(model.evidence("plain").spamCount()).isZero(); // two plain messages
+        assertThat(model.evidence("corrected").spamCount()).isZero(); // one weighted message and a correction
+    }
+
+    @Test
+    void pruningWithAsManyWeightedMessagesAsMessagesIsPlainPruning() {
+        qt().forAll(integers().between(1, 5), integers().between(1, 4)).checkAssert((weight, min) -> {
+            BayesModel a = BayesModel.empty();
+            BayesModel b = BayesModel.empty();
+            ModelTrainer ta = new ModelTrainer(a);
+            ModelTrainer tb = new ModelTrainer(b);
+            List<List<String>> messages =
+                    List.of(List.of("a", "b"), List.of("b", "c"), List.of("c", "d", "b"), List.of("d"));
+            for (int i = 0; i < messages.size(); i++) {
+                int w = i % 2 == 0 ? weight : 1;
+                ta.learn(messages.get(i), i < 2, w);
+                tb.learn(messages.get(i), i < 2, w);
+            }
+            assertThat(ta.prune(min, min)).isEqualTo(tb.prune(min));
+            assertThat(a.tokenCount()).isEqualTo(b.tokenCount());
+            for (String t : List.of("a", "b", "c", "d")) {
+                assertThat(a.evidence(t)).isEqualTo(b.evidence(t));
+            }
+        });
+        assertThatThrownBy(() -> new ModelTrainer(BayesModel.empty()).prune(3, 0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("minWeightedMessages must be 1 or more, was 0");
+    }
+
+    @Test
     void weightOneIsPlainLearningAndPlainPruning() {
         BayesModel plain = BayesModel.empty();
         BayesModel trained = BayesModel.empty();
