@@ -11,7 +11,8 @@ import org.mailhygiene.scanners.bayes.ModelTrainer;
  * The arguments {@code hygiene train} and {@code hygiene eval} share: {@code --spam SOURCE} and {@code --ham SOURCE}
  * (each repeatable; a directory of messages, a Maildir or an mbox file), {@code --model FILE}, and flags. For
  * {@code train} also {@code --weight N}: every source after it counts each of its messages N times, until the next
- * {@code --weight} (the sources before the first count once), {@code --prune N} and {@code --prune-weighted M}. Not thread-safe; one per run.
+ * {@code --weight} (the sources before the first count once), {@code --prune N} and {@code --prune-weighted M}.
+ * Not thread-safe; one per run.
  */
 final class CorpusArguments {
     final List<Source> spam = new ArrayList<>();

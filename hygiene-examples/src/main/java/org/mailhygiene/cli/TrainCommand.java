@@ -24,9 +24,10 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
  * {@code --weight}; 1 before the first): how a smaller, more relevant collection, such as recent mail or a site's own,
  * is made to count against a large older one; {@code --forget} with the same weight undoes it. {@code --prune N}
  * counts distinct messages, whatever their weight ({@link ModelTrainer}); {@code --prune-weighted M} (at most N) also
- * keeps a token seen in M or more messages of the weighted sources ({@link ModelTrainer#prune(int, int)}). Progress goes to standard error every
- * {@value #PROGRESS_EVERY} messages and at the end of each source, unless {@code --quiet}. The summary goes to
- * standard output. Exit status 0 on success, 2 on any error (the model file is then left as it was).
+ * keeps a token seen in M or more messages of the weighted sources ({@link ModelTrainer#prune(int, int)}). Progress
+ * goes to standard error every {@value #PROGRESS_EVERY} messages and at the end of each source, unless
+ * {@code --quiet}. The summary goes to standard output. Exit status 0 on success, 2 on any error (the model file is
+ * then left as it was).
  */
 public final class TrainCommand implements Command {
     /** How often progress is reported, in messages. */

@@ -32,8 +32,9 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
  * <p>Trains a model from the {@code --train-*} sources (on top of {@code --load} if given), prunes tokens seen in
  * fewer than N training messages if asked (a message learned with a weight counts once; {@link ModelTrainer}; with
  * {@code --prune-weighted M}, a token seen in M messages of the weighted sources is kept too),
- * saves it if asked, then judges every test message as {@code hygiene scan} does (bounces and automatic replies are not classified) and prints, per test set, how many messages were flagged at
- * the thresholds 0.5 to 0.999. Sources are directories, Maildirs or mbox files ({@link MailSources}). A test name may
+ * saves it if asked, then judges every test message as {@code hygiene scan} does (bounces and automatic replies are
+ * not classified) and prints, per test set, how many messages were flagged at the thresholds 0.5 to 0.999. Sources are
+ * directories, Maildirs or mbox files ({@link MailSources}). A test name may
  * be repeated to pool several sources. With {@code --predictions}, one line per test message: set, label, kind, score,
  * id. {@code --drop PREFIX} learns no token that starts with PREFIX (an ablation: the model then ignores that kind of
  * token, since tokens it never learned do not count). {@code --weight N} makes every training message of the sources
