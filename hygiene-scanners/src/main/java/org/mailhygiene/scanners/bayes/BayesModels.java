@@ -27,7 +27,7 @@ public final class BayesModels {
      * The spam threshold for the default model, 0.8: the lowest of 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99 at which the
      * default model flagged at most 0.5% of each ham collection it did not learn (Enron-Spam sets 5 and 6, 3,000
      * messages: 0.23%; the odd-numbered half of TREC 2007, 5,525 messages: 0.09%; 2019-2026 mailing-list ham: 0%),
-     * the rule fixed in session 3 (benchmarks/README.md, session 9). Verdicts
+     * the rule fixed in session 3 (benchmarks/README.md, sessions 9 and 10). Verdicts
      * between it and {@link BayesScanner#DEFAULT_SURE_THRESHOLD} carry {@code BAYES_UNSURE}. A model learned on top of
      * the default model has this threshold too; a model trained on a site's own mail from scratch keeps {@link
      * BayesScanner#DEFAULT_THRESHOLD}, calibrated by cross-validation on such mail.
