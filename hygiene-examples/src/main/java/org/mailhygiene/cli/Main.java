@@ -82,6 +82,11 @@ public final class Main {
         }
         for (Command c : commands) {
             if (c.name().equals(first)) {
+                if (rest.contains("--help") || rest.contains("-h")) {
+                    // the same for every command, whatever its own parsing: its usage on standard output
+                    io.out().print(c.usage());
+                    return Command.EXIT_OK;
+                }
                 try {
                     return c.run(List.copyOf(rest), io);
                 } catch (UsageException e) {

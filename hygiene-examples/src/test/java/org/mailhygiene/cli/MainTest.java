@@ -34,6 +34,25 @@ class MainTest {
     }
 
     @Test
+    void everyCommandAnswersHelpAnywhereWithItsUsage() {
+        for (Command c : Main.commands()) {
+            Run help = Run.main("help", c.name());
+            assertThat(help.status()).as(c.name()).isZero();
+            for (String[] args :
+                    new String[][] {{c.name(), "--help"}, {c.name(), "-h"}, {c.name(), "--model", "m.model", "--help"}
+                    }) {
+                Run r = Run.main(args);
+                assertThat(r.status()).as(String.join(" ", args)).isZero();
+                assertThat(r.out())
+                        .as(String.join(" ", args))
+                        .isEqualTo(help.out())
+                        .startsWith("usage: hygiene ");
+                assertThat(r.err()).as(String.join(" ", args)).isEmpty();
+            }
+        }
+    }
+
+    @Test
     void helpForAnUnknownCommandIsAnError() {
         Run r = Run.main("help", "frobnicate");
         assertThat(r.status()).isEqualTo(2);
