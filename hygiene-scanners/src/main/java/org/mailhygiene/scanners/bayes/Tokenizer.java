@@ -63,10 +63,15 @@ public final class Tokenizer {
      * ({@code url-tld:shop}, {@code from-tld:jp}). Version 6 gives no token for hiragana (they separate kanji and
      * katakana runs; see {@link TextTokens}) and decodes RFC 2047 words as bodies are decoded
      * ({@link TextDecoding#decodeHeader}). Version 7 adds {@code hdr:rcpt-in-subject} (a To or Cc address in the
-     * Subject) and {@code hdr:rcpt-domain-in-from-name} (a recipient's domain in the From display name). Models
-     * learned with an older version still load and classify; they simply lack the newer tokens until retrained.
+     * Subject) and {@code hdr:rcpt-domain-in-from-name} (a recipient's domain in the From display name). Version 8
+     * reads an AMP for e-mail part ({@code text/x-amp-html}) as HTML, its text and link hosts, where it read the
+     * markup, scripts and styles as words ({@code pointer}, {@code async}, {@code null}: words of programmers' ham).
+     * Models learned with an older version still load and classify; they simply lack the newer tokens until retrained.
      */
-    public static final int VERSION = 7;
+    public static final int VERSION = 8;
+
+    /** The media type of an AMP for e-mail part, an HTML alternative with scripts every such part must load. */
+    private static final String AMP_HTML = "text/x-amp-html";
 
     /** Decoded text bytes read per part, 256 KiB. */
     public static final int DEFAULT_MAX_TEXT_BYTES = 256 * 1024;
@@ -219,7 +224,12 @@ public final class Tokenizer {
         }
         byte[] bytes = decoded.readNBytes(maxTextBytes);
         String text = TextDecoding.decode(bytes, part.charset().orElse(null));
-        if (part.mimeType().equals("text/html")) {
+        if (part.mimeType().equals(AMP_HTML)) {
+            // AMP for e-mail (Google's notifications, and phishing sent through them) is HTML: its text is what
+            // counts; its mandatory scripts and styles are neither text nor a sign of anything
+            linkTargets(text, tokens);
+            text = htmlToText(text);
+        } else if (part.mimeType().equals("text/html")) {
             linkTargets(text, tokens);
             htmlStructure(text, tokens);
             String html = text;

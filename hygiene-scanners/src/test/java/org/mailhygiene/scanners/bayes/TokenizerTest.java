@@ -96,6 +96,25 @@ class TokenizerTest {
     }
 
     @Test
+    void anAmpPartIsReadAsHtmlNotAsWords() throws Exception {
+        // the shape of a Google Drive share notice: plain text, an AMP for e-mail part, HTML
+        String m = "From: Someone (via Google Drive) <drive-shares-dm-noreply@google.com>\r\n"
+                + "Subject: Item shared with you: \"Invoice\"\r\n"
+                + "Content-Type: multipart/alternative; boundary=b\r\n\r\n"
+                + "--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nOpen the invoice\r\n"
+                + "--b\r\nContent-Type: text/x-amp-html; charset=utf-8\r\n\r\n"
+                + "<!doctype html><html amp4email><head><script async src=\"https://cdn.ampproject.org/v0.js\">"
+                + "</script><style amp-custom>.button{cursor:pointer;overflow-wrap:anywhere}</style></head>"
+                + "<body><a href=\"https://docs.example/d/1\">Review the document</a></body></html>\r\n"
+                + "--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Open the invoice</p>\r\n"
+                + "--b--\r\n";
+        Set<String> t = tokenizer.tokenize(MessageContent.ofString(m, StandardCharsets.UTF_8));
+        assertThat(t)
+                .contains("type:text/x-amp-html", "review", "document", "url:docs.example", "url:cdn.ampproject.org")
+                .doesNotContain("async", "pointer", "overflow-wrap", "amp4email", "cursor", "button", "html:script");
+    }
+
+    @Test
     void rawJisWithoutAnyDeclarationIsDecoded() throws Exception {
         byte[] m = SyntheticCorpus.seeded(3)
                 .japanese(false, SyntheticCorpus.Encoding.RAW_JIS)
