@@ -65,7 +65,9 @@ public final class Tokenizer {
      * ({@link TextDecoding#decodeHeader}). Version 7 adds {@code hdr:rcpt-in-subject} (a To or Cc address in the
      * Subject) and {@code hdr:rcpt-domain-in-from-name} (a recipient's domain in the From display name). Version 8
      * reads an AMP for e-mail part ({@code text/x-amp-html}) as HTML, its text and link hosts, where it read the
-     * markup, scripts and styles as words ({@code pointer}, {@code async}, {@code null}: words of programmers' ham).
+     * markup, scripts and styles as words ({@code pointer}, {@code async}, {@code null}: words of programmers' ham),
+     * and adds {@code hdr:mixed-script} for a Subject or From display name with a word that mixes Latin letters with
+     * Cyrillic or Greek ones (a brand name spelled with look-alike letters).
      * Models learned with an older version still load and classify; they simply lack the newer tokens until retrained.
      */
     public static final int VERSION = 8;
@@ -800,6 +802,36 @@ public final class Tokenizer {
             tokens.add("hdr:message-id-differs");
         }
         recipientEchoes(recipients, subjectText, fromDisplay, tokens);
+        if ((subjectText != null && mixedScript(clip(subjectText)))
+                || (fromDisplay != null && mixedScript(clip(fromDisplay)))) {
+            tokens.add("hdr:mixed-script");
+        }
+    }
+
+    /**
+     * Whether a word of {@code text} mixes Latin letters with Cyrillic or Greek ones ("Chase B\u0430nk" with a
+     * Cyrillic a): a name spelled to look like a brand's while not being it. A whole word in Cyrillic or Greek is
+     * ordinary; so is the micro sign in "10\u03bcs".
+     */
+    static boolean mixedScript(String text) {
+        boolean latin = false;
+        boolean other = false;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+                latin = true;
+            } else if ((c >= '\u0400' && c <= '\u04ff') || (c >= '\u0370' && c <= '\u03ff' && c != '\u03bc')) {
+                other = true;
+            } else if (!Character.isLetterOrDigit(c)) {
+                latin = false;
+                other = false;
+                continue;
+            }
+            if (latin && other) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The addresses of a To or Cc field, lower-cased, until {@link #MAX_RECIPIENTS} are known. */

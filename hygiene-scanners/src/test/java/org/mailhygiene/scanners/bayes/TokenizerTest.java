@@ -96,6 +96,31 @@ class TokenizerTest {
     }
 
     @Test
+    void aWordMixingLatinWithCyrillicOrGreekInSubjectOrFromNameIsMarked() throws Exception {
+        assertThat(Tokenizer.mixedScript("Chase B\u0430nk")).isTrue(); // Cyrillic a
+        assertThat(Tokenizer.mixedScript("W\u0435lls F\u0430rgo")).isTrue();
+        assertThat(Tokenizer.mixedScript("P\u0391YPAL")).isTrue(); // Greek capital alpha
+        assertThat(Tokenizer.mixedScript(
+                        "\u0417\u0434\u0440\u0430\u0432\u0441\u0442\u0432\u0443\u0439\u0442\u0435 Bank"))
+                .isFalse(); // whole words of each script
+        assertThat(Tokenizer.mixedScript("delay of 10\u03bcs")).isFalse(); // the micro sign
+        assertThat(Tokenizer.mixedScript("Caf\u00e9 \u03b1-test")).isFalse(); // separated by punctuation
+        assertThat(Tokenizer.mixedScript("")).isFalse();
+
+        String spoof =
+                "From: =?utf-8?q?Chase_B=D0=B0nk?= <alerts@example.net>\r\nSubject: Account notice\r\n\r\nHi\r\n";
+        assertThat(tokenizer.tokenize(MessageContent.ofString(spoof, StandardCharsets.UTF_8)))
+                .contains("hdr:mixed-script");
+        String subject = "From: a@example.net\r\nSubject: =?utf-8?q?Y=D0=BEur_account?=\r\n\r\nHi\r\n";
+        assertThat(tokenizer.tokenize(MessageContent.ofString(subject, StandardCharsets.UTF_8)))
+                .contains("hdr:mixed-script");
+        String russian = "From: =?utf-8?q?=D0=98=D0=B2=D0=B0=D0=BD?= <ivan@example.ru>\r\nSubject: Re: Bank\r\n\r\n"
+                + "B\u0430nk in the body only\r\n";
+        assertThat(tokenizer.tokenize(MessageContent.ofString(russian, StandardCharsets.UTF_8)))
+                .doesNotContain("hdr:mixed-script");
+    }
+
+    @Test
     void anAmpPartIsReadAsHtmlNotAsWords() throws Exception {
         // the shape of a Google Drive share notice: plain text, an AMP for e-mail part, HTML
         String m = "From: Someone (via Google Drive) <drive-shares-dm-noreply@google.com>\r\n"
