@@ -10,7 +10,10 @@ import java.util.Properties;
  * {@code hygiene --version}.
  *
  * <p>An unknown or missing command prints the usage on standard error and exits with {@link Command#EXIT_ERROR}; so
- * does a command's {@link UsageException}. Argument parsing is written by hand on purpose: the tool has a handful of
+ * does a command's {@link UsageException}, except when its arguments before a {@code --} hold {@code --help} or
+ * {@code -h}: then the command's usage goes to standard output and the status is {@link Command#EXIT_OK} (the same
+ * for every command, whether or not its own parsing knows the option; an option value or file name {@code -h} that
+ * the command accepts is taken as such). Argument parsing is written by hand on purpose: the tool has a handful of
  * options and no dependency is worth that.
  */
 public final class Main {
@@ -82,14 +85,14 @@ public final class Main {
         }
         for (Command c : commands) {
             if (c.name().equals(first)) {
-                if (rest.contains("--help") || rest.contains("-h")) {
-                    // the same for every command, whatever its own parsing: its usage on standard output
-                    io.out().print(c.usage());
-                    return Command.EXIT_OK;
-                }
                 try {
                     return c.run(List.copyOf(rest), io);
                 } catch (UsageException e) {
+                    if (asksForHelp(rest)) {
+                        // a command whose own parsing does not know --help or -h: its usage, as a help request
+                        io.out().print(c.usage());
+                        return Command.EXIT_OK;
+                    }
                     io.err().println("hygiene " + c.name() + ": " + e.getMessage());
                     io.err().println();
                     io.err().print(c.usage());
@@ -105,6 +108,13 @@ public final class Main {
         io.err().println();
         io.err().print(usage(commands));
         return Command.EXIT_ERROR;
+    }
+
+    /** Whether {@code --help} or {@code -h} is among the arguments before a {@code --} (after it, all are files). */
+    private static boolean asksForHelp(List<String> args) {
+        int end = args.indexOf("--");
+        List<String> options = end < 0 ? args : args.subList(0, end);
+        return options.contains("--help") || options.contains("-h");
     }
 
     private static int help(List<String> rest, Io io, List<Command> commands) {

@@ -53,6 +53,21 @@ class MainTest {
     }
 
     @Test
+    void aFileOrValueNamedDashHIsNotAHelpRequest(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        // after --, every argument is a file: scanning a missing file "-h" is an error, not a help text with status 0
+        Run scan = Run.main("scan", "--builtin", "--", "-h");
+        assertThat(scan.status()).isEqualTo(2);
+        assertThat(scan.out()).doesNotContain("usage:").contains("-h: ERROR");
+        // an option's value: a training source "-h" that does not exist fails the training
+        String model = dir.resolve("m.model").toString();
+        Run train = Run.main("train", "--quiet", "--model", model, "--spam", "-h");
+        assertThat(train.status()).isEqualTo(2);
+        assertThat(train.out()).doesNotContain("usage:");
+        assertThat(train.err()).contains("-h").doesNotContain("usage:");
+        assertThat(dir.resolve("m.model")).doesNotExist();
+    }
+
+    @Test
     void helpForAnUnknownCommandIsAnError() {
         Run r = Run.main("help", "frobnicate");
         assertThat(r.status()).isEqualTo(2);
