@@ -233,6 +233,29 @@ class TrainEvalCommandTest {
                 "--ham",
                 ham
             },
+            {
+                "--prune-weighted 2 keeps tokens of the sources after a --weight above 1, and there are none",
+                "--prune",
+                "3",
+                "--prune-weighted",
+                "2",
+                "--weight",
+                "1",
+                "--ham",
+                ham
+            },
+            {
+                "--prune-weighted applies to learning with --weight, not to --forget",
+                "--forget",
+                "--prune",
+                "3",
+                "--prune-weighted",
+                "2",
+                "--weight",
+                "3",
+                "--ham",
+                ham
+            },
             {"--prune-weighted must be a whole number from 1, was 0", "--prune", "2", "--prune-weighted=0", "--ham", ham
             },
         };

@@ -89,6 +89,10 @@ public final class CrossSource {
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
+        if (pruneWeighted != 0 && (prune < 2 || pruneWeighted < 1 || pruneWeighted > prune)) {
+            throw new IllegalArgumentException(
+                    "--prune-weighted M needs --prune N (2 or more) and 1 <= M <= N, was M " + pruneWeighted);
+        }
         Tokenizer tokenizer = Tokenizer.create();
         BayesModel model = load == null
                 ? BayesModel.empty()

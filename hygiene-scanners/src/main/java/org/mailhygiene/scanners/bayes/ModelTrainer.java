@@ -13,7 +13,8 @@ import java.util.Set;
  * <p>A message learned with weight N counts as N messages of its class: its tokens' counts and the class's message
  * count grow by N. This is how a small, more relevant collection (recent mail, a site's own mail) is made to count
  * against a large, older one without copying files. {@link #prune(int)} still counts each message once, so a token
- * seen in one message learned with weight 3 is as rare as one seen in one message learned once. Messages the model
+ * seen in one message learned with weight 3 is as rare as one seen in one message learned once; {@link #prune(int,
+ * int)} also keeps the tokens that enough of the weighted messages share. Messages the model
  * held before this trainer was made count as their counts say (a model learned with weights earlier, such as the
  * default model, counts its weighted messages as many times).
  *
@@ -200,7 +201,7 @@ public final class ModelTrainer {
      * @return how many tokens were dropped
      */
     public int prune(int minMessages) {
-        return model.prune(minMessages, repeats, weighted, minMessages);
+        return model.prune(minMessages, repeats, Map.of(), minMessages);
     }
 
     /**

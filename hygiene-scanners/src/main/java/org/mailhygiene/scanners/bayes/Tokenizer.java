@@ -67,7 +67,7 @@ public final class Tokenizer {
      * reads an AMP for e-mail part ({@code text/x-amp-html}) as HTML, its text and link hosts, where it read the
      * markup, scripts and styles as words ({@code pointer}, {@code async}, {@code null}: words of programmers' ham),
      * and adds {@code hdr:mixed-script} for a Subject or From display name with a word that mixes Latin letters with
-     * Cyrillic or Greek ones (a brand name spelled with look-alike letters).
+     * Cyrillic or Greek letters drawn like Latin ones (a brand name spelled with look-alike letters).
      * Models learned with an older version still load and classify; they simply lack the newer tokens until retrained.
      */
     public static final int VERSION = 8;
@@ -809,30 +809,36 @@ public final class Tokenizer {
     }
 
     /**
-     * Whether a word of {@code text} mixes Latin letters with Cyrillic or Greek ones ("Chase B\u0430nk" with a
-     * Cyrillic a): a name spelled to look like a brand's while not being it. A whole word in Cyrillic or Greek is
-     * ordinary; so is the micro sign in "10\u03bcs".
+     * Whether a word of {@code text} has two or more Latin letters and a Cyrillic or Greek letter that looks like a
+     * Latin one ("Chase B\u0430nk" with a Cyrillic a): a name spelled to look like a brand's while not being it. A
+     * whole word in Cyrillic or Greek is ordinary, and so are the Greek letters of technical writing that look like
+     * no Latin letter ("10k\u03a9", "\u0394T", "2\u03c0r", "10\u03bcs").
      */
     static boolean mixedScript(String text) {
-        boolean latin = false;
-        boolean other = false;
+        int latin = 0;
+        boolean lookalike = false;
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
             if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
-                latin = true;
-            } else if ((c >= '\u0400' && c <= '\u04ff') || (c >= '\u0370' && c <= '\u03ff' && c != '\u03bc')) {
-                other = true;
+                latin++;
+            } else if (LOOKALIKES.indexOf(c) >= 0) {
+                lookalike = true;
             } else if (!Character.isLetterOrDigit(c)) {
-                latin = false;
-                other = false;
+                latin = 0;
+                lookalike = false;
                 continue;
             }
-            if (latin && other) {
+            if (latin >= 2 && lookalike) {
                 return true;
             }
         }
         return false;
     }
+
+    /** Cyrillic and Greek letters drawn like Latin ones (a e o p c y x i j s; A B E K M H O P C T X I J S Z N Y). */
+    private static final String LOOKALIKES = "\u0430\u0435\u043e\u0440\u0441\u0443\u0445\u0456\u0458\u0455"
+            + "\u0410\u0412\u0415\u041a\u041c\u041d\u041e\u0420\u0421\u0422\u0425\u0406\u0408\u0405"
+            + "\u0391\u0392\u0395\u0396\u0397\u0399\u039a\u039c\u039d\u039f\u03a1\u03a4\u03a5\u03a7\u03bf";
 
     /** The addresses of a To or Cc field, lower-cased, until {@link #MAX_RECIPIENTS} are known. */
     private static void recipients(String value, List<String> into) {

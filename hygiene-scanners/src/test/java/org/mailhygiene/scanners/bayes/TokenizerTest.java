@@ -100,10 +100,14 @@ class TokenizerTest {
         assertThat(Tokenizer.mixedScript("Chase B\u0430nk")).isTrue(); // Cyrillic a
         assertThat(Tokenizer.mixedScript("W\u0435lls F\u0430rgo")).isTrue();
         assertThat(Tokenizer.mixedScript("P\u0391YPAL")).isTrue(); // Greek capital alpha
+        assertThat(Tokenizer.mixedScript("Micr\u043esoft")).isTrue(); // Cyrillic o
         assertThat(Tokenizer.mixedScript(
                         "\u0417\u0434\u0440\u0430\u0432\u0441\u0442\u0432\u0443\u0439\u0442\u0435 Bank"))
                 .isFalse(); // whole words of each script
         assertThat(Tokenizer.mixedScript("delay of 10\u03bcs")).isFalse(); // the micro sign
+        assertThat(Tokenizer.mixedScript("a 10k\u03a9 pull-up, \u0394T of 2\u03c0r, \u03bbx"))
+                .isFalse(); // technical Greek
+        assertThat(Tokenizer.mixedScript("x\u0430")).isFalse(); // one Latin letter: not a word anyone reads as a name
         assertThat(Tokenizer.mixedScript("Caf\u00e9 \u03b1-test")).isFalse(); // separated by punctuation
         assertThat(Tokenizer.mixedScript("")).isFalse();
 
