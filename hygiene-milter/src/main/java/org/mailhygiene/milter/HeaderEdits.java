@@ -121,8 +121,11 @@ final class HeaderEdits {
                 continue;
             }
             deletes.add(MilterPacket.ofIndexed(MilterProtocol.SMFIR_CHGHEADER, f.occurrence(), f.name(), ""));
-            renamed.add(0, MilterPacket.ofStrings(MilterProtocol.SMFIR_ADDHEADER, newName, f.value()));
+            renamed.add(MilterPacket.ofStrings(MilterProtocol.SMFIR_ADDHEADER, newName, f.value()));
         }
+        // collected last field first; re-added in the message's order (reversed once: inserting each at the front
+        // made a header section of many X- fields quadratic)
+        java.util.Collections.reverse(renamed);
         // Deletions must run from the highest index of each name down; the loop above walks the fields backwards,
         // which orders every name's occurrences that way.
         List<MilterPacket> out = new ArrayList<>(deletes);
