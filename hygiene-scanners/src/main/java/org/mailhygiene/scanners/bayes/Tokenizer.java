@@ -226,17 +226,17 @@ public final class Tokenizer {
         }
         byte[] bytes = decoded.readNBytes(maxTextBytes);
         String text = TextDecoding.decode(bytes, part.charset().orElse(null));
-        if (part.mimeType().equals(AMP_HTML)) {
-            // AMP for e-mail (Google's notifications, and phishing sent through them) is HTML: its text is what
-            // counts; its mandatory scripts and styles are neither text nor a sign of anything
+        // AMP for e-mail (Google's notifications, and phishing sent through them) is HTML too: its text and links
+        // count, but not its structure: its scripts are mandatory, and it is never the only alternative
+        boolean amp = part.mimeType().equals(AMP_HTML);
+        if (amp || part.mimeType().equals("text/html")) {
             linkTargets(text, tokens);
-            text = htmlToText(text);
-        } else if (part.mimeType().equals("text/html")) {
-            linkTargets(text, tokens);
-            htmlStructure(text, tokens);
+            if (!amp) {
+                htmlStructure(text, tokens);
+            }
             String html = text;
             text = htmlToText(text);
-            if (containsIgnoreCase(html, "<img")) {
+            if (!amp && containsIgnoreCase(html, "<img")) {
                 int letters = 0;
                 for (int i = 0; i < text.length() && letters < IMAGE_ONLY_LETTERS; i++) {
                     if (Character.isLetter(text.charAt(i))) {
