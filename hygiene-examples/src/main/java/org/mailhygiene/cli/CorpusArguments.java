@@ -131,6 +131,15 @@ final class CorpusArguments {
             throw new UsageException(
                     "--prune-weighted must be at most --prune (" + a.prune + "), was " + a.pruneWeighted);
         }
+        if (a.pruneWeighted > 0 && a.flags.contains("--forget")) {
+            throw new UsageException("--prune-weighted applies to learning with --weight, not to --forget");
+        }
+        if (a.pruneWeighted > 0
+                && a.spam.stream().allMatch(s -> s.weight() == 1)
+                && a.ham.stream().allMatch(s -> s.weight() == 1)) {
+            throw new UsageException("--prune-weighted " + a.pruneWeighted
+                    + " keeps tokens of the sources after a --weight above 1, and there are none");
+        }
         if (a.model.isEmpty()) {
             throw new UsageException("--model FILE is required");
         }

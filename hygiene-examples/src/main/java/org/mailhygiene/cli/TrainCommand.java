@@ -78,15 +78,6 @@ public final class TrainCommand implements Command {
         if (update && forget) {
             throw new UsageException("--update and --forget exclude each other");
         }
-        if (a.pruneWeighted > 0 && forget) {
-            throw new UsageException("--prune-weighted applies to learning with --weight, not to --forget");
-        }
-        if (a.pruneWeighted > 0
-                && a.spam.stream().allMatch(s -> s.weight() == 1)
-                && a.ham.stream().allMatch(s -> s.weight() == 1)) {
-            throw new UsageException("--prune-weighted " + a.pruneWeighted
-                    + " keeps tokens of the sources after a --weight above 1, and there are none");
-        }
         Path modelFile = a.model.orElseThrow();
         try {
             BayesModel model;
