@@ -22,6 +22,9 @@ final class CorpusArguments {
     Optional<Double> threshold = Optional.empty();
     int prune;
     int pruneWeighted;
+    /** Token prefixes {@code --drop} names, in the order given; learned from no message. */
+    final List<String> drop = new ArrayList<>();
+
     final List<String> flags = new ArrayList<>();
 
     /**
@@ -48,7 +51,14 @@ final class CorpusArguments {
                 inline = Optional.of(arg.substring(eq + 1));
             }
             switch (name) {
-                case "--spam", "--ham", "--model", "--threshold", "--prune", "--prune-weighted", "--weight" -> {
+                case "--spam",
+                        "--ham",
+                        "--model",
+                        "--threshold",
+                        "--prune",
+                        "--prune-weighted",
+                        "--weight",
+                        "--drop" -> {
                     String value;
                     if (inline.isPresent()) {
                         value = inline.get();
@@ -87,6 +97,12 @@ final class CorpusArguments {
                                 throw new UsageException("unknown option " + name);
                             }
                             a.prune = wholeNumber(name, value, Integer.MAX_VALUE);
+                        }
+                        case "--drop" -> {
+                            if (!allowedFlags.contains("--drop")) {
+                                throw new UsageException("unknown option " + name);
+                            }
+                            a.drop.add(value);
                         }
                         case "--prune-weighted" -> {
                             if (!allowedFlags.contains("--prune-weighted")) {

@@ -14,7 +14,7 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
 
 /**
  * {@code hygiene train [--weight N] --spam SOURCE [--weight N] --ham SOURCE --model FILE [--update | --forget]
- * [--quiet] [--prune N [--prune-weighted M]]}: trains the Bayes classifier from labelled mail and saves the model.
+ * [--quiet] [--prune N [--prune-weighted M]] [--drop PREFIX]...}: trains the Bayes classifier from labelled mail and saves the model.
  *
  * <p>Sources are directories of message files, Maildirs or mbox files ({@link MailSources}); each option may be
  * repeated. Without a flag a new model is trained and written to {@code FILE} (replacing it atomically); with
@@ -24,7 +24,11 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
  * {@code --weight}; 1 before the first): how a smaller, more relevant collection, such as recent mail or a site's own,
  * is made to count against a large older one; {@code --forget} with the same weight undoes it. {@code --prune N}
  * counts distinct messages, whatever their weight ({@link ModelTrainer}); {@code --prune-weighted M} (at most N) also
- * keeps a token seen in M or more messages of the weighted sources ({@link ModelTrainer#prune(int, int)}). Progress
+ * keeps a token seen in M or more messages of the weighted sources ({@link ModelTrainer#prune(int, int)}).
+ * {@code --drop PREFIX} (repeatable) learns no token that begins with PREFIX, from any source: for tokens that name
+ * the collection rather than the mail, such as the mailbox a corpus was gathered in and its provider's relays (every
+ * message of a spam-only collection carries them, so the model would call them spam); with {@code --forget}, give
+ * the same prefixes as when the messages were learned. Progress
  * goes to standard error every {@value #PROGRESS_EVERY} messages and at the end of each source, unless
  * {@code --quiet}. The summary goes to standard output. Exit status 0 on success, 2 on any error (the model file is
  * then left as it was).
@@ -49,7 +53,7 @@ public final class TrainCommand implements Command {
     @Override
     public String usage() {
         return "usage: hygiene train [--weight N] --spam SOURCE [--weight N] --ham SOURCE --model FILE"
-                + " [--update | --forget] [--quiet] [--prune N [--prune-weighted M]]\n\n"
+                + " [--update | --forget] [--quiet] [--prune N [--prune-weighted M]] [--drop PREFIX]...\n\n"
                 + "Learns spam and ham messages into a Bayes model and saves it to FILE.\n"
                 + "SOURCE is a directory of message files (searched recursively), a Maildir or an mbox file;\n"
                 + "--spam and --ham may be repeated.\n\n"
@@ -62,6 +66,10 @@ public final class TrainCommand implements Command {
                 + "  --prune-weighted M\n"
                 + "             but keep a token seen in at least M (<= N) messages of the sources learned with a\n"
                 + "             --weight above 1 (the default model: --prune 3 --prune-weighted 2)\n"
+                + "  --drop PREFIX\n"
+                + "             learn no token that begins with PREFIX (repeatable): tokens that name the collection,\n"
+                + "             not the mail, e.g. --drop received:mx.example.org for the relays of the mailbox a\n"
+                + "             spam collection was gathered in (see 'hygiene scan --json' for token names)\n"
                 + "  --weight N each message of the --spam and --ham sources after this option counts as N\n"
                 + "             messages (1 to " + ModelTrainer.MAX_WEIGHT
                 + "; until the next --weight; 1 before the first):\n"
@@ -72,7 +80,9 @@ public final class TrainCommand implements Command {
     @Override
     public int run(List<String> args, Io io) throws UsageException {
         CorpusArguments a = CorpusArguments.parse(
-                args, List.of("--update", "--forget", "--quiet", "--prune", "--prune-weighted", "--weight"), false);
+                args,
+                List.of("--update", "--forget", "--quiet", "--prune", "--prune-weighted", "--weight", "--drop"),
+                false);
         boolean update = a.flags.contains("--update");
         boolean forget = a.flags.contains("--forget");
         if (update && forget) {
@@ -99,10 +109,10 @@ public final class TrainCommand implements Command {
             Tokenizer tokenizer = Tokenizer.create();
             ModelTrainer trainer = new ModelTrainer(model);
             for (CorpusArguments.Source source : a.spam) {
-                learn(source.path(), true, source.weight(), forget, trainer, tokenizer, progress);
+                learn(source.path(), true, source.weight(), forget, a.drop, trainer, tokenizer, progress);
             }
             for (CorpusArguments.Source source : a.ham) {
-                learn(source.path(), false, source.weight(), forget, trainer, tokenizer, progress);
+                learn(source.path(), false, source.weight(), forget, a.drop, trainer, tokenizer, progress);
             }
             if (a.prune > 1) {
                 trainer.prune(a.prune, a.pruneWeighted > 0 ? a.pruneWeighted : a.prune);
@@ -130,6 +140,7 @@ public final class TrainCommand implements Command {
             boolean spam,
             int weight,
             boolean forget,
+            List<String> drop,
             ModelTrainer trainer,
             Tokenizer tokenizer,
             Progress progress)
@@ -138,6 +149,9 @@ public final class TrainCommand implements Command {
             @Override
             public void message(String id, byte[] message) throws IOException {
                 Set<String> tokens = tokenizer.tokenize(MessageContent.ofBytes(message));
+                if (!drop.isEmpty()) {
+                    tokens.removeIf(t -> startsWithAny(t, drop));
+                }
                 if (forget) {
                     for (int i = 0; i < weight; i++) {
                         trainer.model().forget(tokens, spam);
@@ -154,6 +168,15 @@ public final class TrainCommand implements Command {
             }
         });
         progress.report(source);
+    }
+
+    private static boolean startsWithAny(String token, List<String> prefixes) {
+        for (String p : prefixes) {
+            if (token.startsWith(p)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Counts and reports progress. */

@@ -213,6 +213,81 @@ class TrainEvalCommandTest {
     }
 
     @Test
+    void dropLearnsNoTokenWithThePrefixFromAnySourceAndForgetsTheSame(@TempDir Path dir) throws Exception {
+        Path spam = Files.createDirectories(dir.resolve("spam"));
+        Path ham = Files.createDirectories(dir.resolve("ham"));
+        for (int i = 0; i < 3; i++) {
+            Files.writeString(
+                    spam.resolve(i + ".eml"),
+                    "Subject: offer\r\n\r\ncheap watches at http://trap.collector.example/" + i + "\r\n");
+        }
+        Files.writeString(ham.resolve("1.eml"), "Subject: minutes\r\n\r\ncheap lunch, see trap.collector.example\r\n");
+        Path plain = dir.resolve("plain.model");
+        Path dropped = dir.resolve("dropped.model");
+        for (Path model : List.of(plain, dropped)) {
+            List<String> args = new java.util.ArrayList<>(List.of(
+                    "train",
+                    "--quiet",
+                    "--spam",
+                    spam.toString(),
+                    "--ham",
+                    ham.toString(),
+                    "--model",
+                    model.toString()));
+            if (model.equals(dropped)) {
+                args.addAll(List.of("--drop", "url:trap.collector", "--drop=cheap"));
+            }
+            Run run = Run.main(args.toArray(String[]::new));
+            assertThat(run.status()).as(run.err()).isZero();
+        }
+        BayesModel p = BayesModel.load(plain);
+        BayesModel d = BayesModel.load(dropped);
+        assertThat(p.evidence("url:trap.collector.example").spamCount()).isEqualTo(3);
+        assertThat(p.evidence("cheap").spamCount()).isEqualTo(3);
+        assertThat(p.evidence("cheap").hamCount()).isEqualTo(1);
+        // a token that begins with a prefix is learned from no source, spam or ham; every other token is
+        assertThat(d.evidence("url:trap.collector.example").spamCount()).isZero();
+        assertThat(d.evidence("cheap").spamCount()).isZero();
+        assertThat(d.evidence("cheap").hamCount()).isZero();
+        assertThat(d.evidence("watches").spamCount()).isEqualTo(3);
+        assertThat(d.evidence("lunch").hamCount()).isEqualTo(1);
+        assertThat(d.evidence("url-tld:example").spamCount()).isEqualTo(3);
+        assertThat(d.spamMessages()).isEqualTo(3);
+        assertThat(d.tokenCount()).isEqualTo(p.tokenCount() - 2);
+
+        // forgetting with the same prefixes undoes the learning exactly
+        Run forget = Run.main(
+                "train",
+                "--forget",
+                "--quiet",
+                "--spam",
+                spam.toString(),
+                "--ham",
+                ham.toString(),
+                "--model",
+                dropped.toString(),
+                "--drop",
+                "url:trap.collector",
+                "--drop",
+                "cheap");
+        assertThat(forget.status()).as(forget.err()).isZero();
+        BayesModel f = BayesModel.load(dropped);
+        assertThat(f.spamMessages()).isZero();
+        assertThat(f.evidence("watches").spamCount()).isZero();
+        assertThat(f.evidence("lunch").hamCount()).isZero();
+
+        assertThat(Run.main("train", "--model", plain.toString(), "--ham", ham.toString(), "--drop")
+                        .err())
+                .contains("--drop needs a value");
+        assertThat(Run.main("train", "--model", plain.toString(), "--ham", ham.toString(), "--drop=")
+                        .err())
+                .contains("--drop needs a value");
+        Run eval = Run.main("eval", "--model", plain.toString(), "--ham", ham.toString(), "--drop", "cheap");
+        assertThat(eval.status()).isEqualTo(2);
+        assertThat(eval.err()).contains("unknown option --drop");
+    }
+
+    @Test
     void weightUsageErrors(@TempDir Path dir) {
         String ham = dir.toString();
         String m = dir.resolve("m.model").toString();
