@@ -67,10 +67,13 @@ public final class Tokenizer {
      * reads an AMP for e-mail part ({@code text/x-amp-html}) as HTML, its text and link hosts, where it read the
      * markup, scripts and styles as words ({@code pointer}, {@code async}, {@code null}: words of programmers' ham),
      * and adds {@code hdr:mixed-script} for a Subject or From display name with a word that mixes Latin letters with
-     * Cyrillic or Greek letters drawn like Latin ones (a brand name spelled with look-alike letters).
+     * Cyrillic or Greek letters drawn like Latin ones (a brand name spelled with look-alike letters). Version 9 adds
+     * {@code url-rcpt-fragment} for a link that carries a To or Cc address after its {@code #} (as is, with
+     * {@code %40} or in base64: phishing kits fill in the victim's address that way) and {@code url-rcpt} for one
+     * that carries it elsewhere (a query such as {@code ?email=}, as unsubscribe links also do).
      * Models learned with an older version still load and classify; they simply lack the newer tokens until retrained.
      */
-    public static final int VERSION = 8;
+    public static final int VERSION = 9;
 
     /** The media type of an AMP for e-mail part, an HTML alternative with scripts every such part must load. */
     private static final String AMP_HTML = "text/x-amp-html";
@@ -151,15 +154,16 @@ public final class Tokenizer {
     Set<String> tokenize(MessageContent content, java.util.function.Consumer<HeaderFields> headerSink)
             throws IOException {
         Set<String> tokens = new LinkedHashSet<>();
+        List<String> recipients;
         try (InputStream in = content.openStream()) {
             HeaderFields h = HeaderFields.parse(in.readNBytes(MAX_HEADER_BYTES));
-            headers(h.all(), tokens);
+            recipients = headers(h.all(), tokens);
             if (headerSink != null) {
                 headerSink.accept(h);
             }
         }
         MimeWalkResult result = walker.walk(content, (PartInfo part, InputStream decoded) -> {
-            part(part, decoded, tokens);
+            part(part, decoded, recipients, tokens);
             return true;
         });
         for (MimeFinding f : result.findings()) {
@@ -207,7 +211,8 @@ public final class Tokenizer {
         return tokens;
     }
 
-    private void part(PartInfo part, InputStream decoded, Set<String> tokens) throws IOException {
+    private void part(PartInfo part, InputStream decoded, List<String> recipients, Set<String> tokens)
+            throws IOException {
         tokens.add("type:" + part.mimeType());
         part.charset()
                 .ifPresent(
@@ -226,6 +231,7 @@ public final class Tokenizer {
         }
         byte[] bytes = decoded.readNBytes(maxTextBytes);
         String text = TextDecoding.decode(bytes, part.charset().orElse(null));
+        recipientLinks(text, recipients, tokens);
         // AMP for e-mail (Google's notifications, and phishing sent through them) is HTML too: its text and links
         // count, but not its structure: its scripts are mandatory, and it is never the only alternative
         boolean amp = part.mimeType().equals(AMP_HTML);
@@ -720,7 +726,7 @@ public final class Tokenizer {
      * Header tokens from the raw header block (up to the first empty line): every field name, then the fields that
      * carry signal. Parsed by hand (no regular expressions: this runs for every message).
      */
-    private static void headers(List<HeaderFields.Field> fields, Set<String> tokens) {
+    private static List<String> headers(List<HeaderFields.Field> fields, Set<String> tokens) {
         int received = 0;
         String fromDomain = null;
         String replyDomain = null;
@@ -806,6 +812,7 @@ public final class Tokenizer {
                 || (fromDisplay != null && mixedScript(clip(fromDisplay)))) {
             tokens.add("hdr:mixed-script");
         }
+        return recipients;
     }
 
     /**
@@ -873,6 +880,161 @@ public final class Tokenizer {
                 tokens.add("hdr:rcpt-domain-in-from-name");
             }
         }
+    }
+
+    /**
+     * Tokens for a link that carries a recipient's address (To or Cc): {@code url-rcpt-fragment} when the address
+     * is in the link's fragment, after {@code #} (as written, with {@code %40} for the {@code @}, or in base64): what
+     * phishing kits do so that their page shows the victim's address in a copied login form without the address
+     * reaching any server's log; {@code url-rcpt} when it is elsewhere in the link (a query such as
+     * {@code ?email=...}, which list and newsletter unsubscribe links also use). A link runs from {@code http} to
+     * the first blank, quote or angle bracket. Each link is read once and each address-like run in it once (an
+     * {@code @} with the letters, digits and {@code ._+-} before it and the host name after it), so this is linear
+     * in the text.
+     */
+    static void recipientLinks(String text, List<String> recipients, Set<String> tokens) {
+        if (recipients.isEmpty() || tokens.contains("url-rcpt-fragment")) {
+            return;
+        }
+        Set<String> rcpt = new java.util.HashSet<>(recipients);
+        int n = text.length();
+        int from = 0;
+        int at;
+        while ((at = indexOfIgnoreCase(text, "http", from)) >= 0) {
+            int end = at + 4;
+            int hash = -1;
+            while (end < n && !endsLink(text.charAt(end))) {
+                if (hash < 0 && text.charAt(end) == '#') {
+                    hash = end;
+                }
+                end++;
+            }
+            if (hash >= 0
+                    && (namesRecipient(text, hash + 1, end, rcpt) || base64NamesRecipient(text, hash + 1, end, rcpt))) {
+                tokens.add("url-rcpt-fragment");
+                return;
+            }
+            if (namesRecipient(text, at, hash >= 0 ? hash : end, rcpt)) {
+                tokens.add("url-rcpt");
+            }
+            from = end;
+        }
+    }
+
+    private static boolean endsLink(char c) {
+        return c <= ' ' || c == '"' || c == '\'' || c == '<' || c == '>';
+    }
+
+    /** Longest local part and domain looked at around an {@code @} in a link. */
+    private static final int MAX_LOCAL = 64;
+
+    private static final int MAX_DOMAIN = 255;
+
+    /** Whether {@code s[from, to)} holds one of {@code rcpt} (lower case) with {@code @} or {@code %40}. */
+    private static boolean namesRecipient(CharSequence s, int from, int to, Set<String> rcpt) {
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            int atLen;
+            if (c == '@') {
+                atLen = 1;
+            } else if (c == '%' && i + 2 < to && s.charAt(i + 1) == '4' && s.charAt(i + 2) == '0') {
+                atLen = 3;
+            } else {
+                continue;
+            }
+            int j = i;
+            while (j > from && i - j < MAX_LOCAL && isLocalChar(s.charAt(j - 1))) {
+                j--;
+            }
+            int k = i + atLen;
+            while (k < to && k - i - atLen < MAX_DOMAIN && isDomainChar(s.charAt(k))) {
+                k++;
+            }
+            while (k > i + atLen && s.charAt(k - 1) == '.') {
+                k--;
+            }
+            if (j < i && k > i + atLen) {
+                String address = (s.subSequence(j, i) + "@" + s.subSequence(i + atLen, k)).toLowerCase(Locale.ROOT);
+                if (rcpt.contains(address)) {
+                    return true;
+                }
+            }
+            i = Math.max(i, k - 1);
+        }
+        return false;
+    }
+
+    private static boolean isLocalChar(char c) {
+        return (c >= 'a' && c <= 'z')
+                || (c >= 'A' && c <= 'Z')
+                || (c >= '0' && c <= '9')
+                || c == '.'
+                || c == '_'
+                || c == '+'
+                || c == '-';
+    }
+
+    private static boolean isDomainChar(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
+    }
+
+    /** Decoded characters looked at in each base64 run of a fragment. */
+    private static final int MAX_BASE64 = 1024;
+
+    /**
+     * Whether a base64 (or base64url) run of {@code s[from, to)} decodes to text naming one of {@code rcpt}; a run
+     * ends at any other character, {@code =} included (so that {@code #email=am9...} is read from its value).
+     */
+    private static boolean base64NamesRecipient(String s, int from, int to, Set<String> rcpt) {
+        int i = from;
+        while (i < to) {
+            int start = i;
+            boolean url = false;
+            while (i < to && isBase64Char(s.charAt(i))) {
+                url |= s.charAt(i) == '-' || s.charAt(i) == '_';
+                i++;
+            }
+            int len = Math.min(i - start, MAX_BASE64);
+            len -= len % 4 == 1 ? 1 : 0; // padding is optional, but one character alone encodes no byte
+            if (len >= 8) {
+                String run = s.substring(start, start + len);
+                try {
+                    byte[] b = (url ? java.util.Base64.getUrlDecoder() : java.util.Base64.getDecoder()).decode(run);
+                    String decoded = new String(b, java.nio.charset.StandardCharsets.ISO_8859_1);
+                    if (namesRecipient(decoded, 0, decoded.length(), rcpt)) {
+                        return true;
+                    }
+                } catch (IllegalArgumentException e) {
+                    // cannot happen for a run of base64 characters of a valid length; read as not base64
+                }
+            }
+            i++;
+        }
+        return false;
+    }
+
+    private static boolean isBase64Char(char c) {
+        return (c >= 'a' && c <= 'z')
+                || (c >= 'A' && c <= 'Z')
+                || (c >= '0' && c <= '9')
+                || c == '+'
+                || c == '/'
+                || c == '-'
+                || c == '_';
+    }
+
+    /** The first index of {@code lowerNeedle} in {@code s} at or after {@code from}, ignoring ASCII case; or -1. */
+    private static int indexOfIgnoreCase(String s, String lowerNeedle, int from) {
+        char first = lowerNeedle.charAt(0);
+        char upper = Character.toUpperCase(first);
+        int last = s.length() - lowerNeedle.length();
+        for (int i = Math.max(0, from); i <= last; i++) {
+            char c = s.charAt(i);
+            if ((c == first || c == upper) && s.regionMatches(true, i, lowerNeedle, 0, lowerNeedle.length())) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static String clip(String text) {

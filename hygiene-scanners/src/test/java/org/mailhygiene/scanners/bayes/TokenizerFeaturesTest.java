@@ -88,6 +88,96 @@ class TokenizerFeaturesTest {
     }
 
     @Test
+    void linkCarryingTheRecipientInItsFragmentOrElsewhere() throws Exception {
+        String head = "From: IT Desk <desk@stranger.example>\r\nTo: Jo <Jo.Smith@Corp.example>\r\nSubject: Mailbox\r\n"
+                + "MIME-Version: 1.0\r\nContent-Type: text/html; charset=us-ascii\r\n\r\n";
+        // the kits' ways: the address after '#', as is, with %40, in base64 and in base64url, in any case
+        for (String link : List.of(
+                "https://pub-1.r2.dev/index.html#jo.smith@corp.example",
+                "https://x.example/a?b=c#JO.SMITH%40CORP.EXAMPLE",
+                "https://x.example/#email=jo.smith@corp.example&x=1",
+                "https://x.example/p#" + b64("jo.smith@corp.example", false),
+                "https://x.example/p#e=" + b64("jo.smith@corp.example", false),
+                "https://x.example/p#" + b64("jo.smith@corp.example?>>", true))) {
+            assertThat(tokens(head + "<a href=\"" + link + "\">Open</a>"))
+                    .as(link)
+                    .contains("url-rcpt-fragment")
+                    .doesNotContain("url-rcpt");
+        }
+        // in the query or path: an unsubscribe link does that too, a separate token
+        assertThat(tokens(head + "<a href=\"https://news.example/unsub?email=jo.smith%40corp.example\">x</a>"))
+                .contains("url-rcpt")
+                .doesNotContain("url-rcpt-fragment");
+        assertThat(tokens(head + "Visit https://x.example/login?u=jo.smith@corp.example now"))
+                .contains("url-rcpt");
+        // another address, a longer one that ends with the recipient's, the address outside any link, a fragment
+        // naming only the domain: none
+        for (String body : List.of(
+                "<a href=\"https://x.example/#ann@corp.example\">x</a>",
+                "<a href=\"https://x.example/#xjo.smith@corp.example.evil\">x</a>",
+                "<a href=\"https://x.example/#\">x</a> jo.smith@corp.example",
+                "<a href=\"https://x.example/#corp.example\">x</a>",
+                "<a href=\"https://x.example/#" + b64("ann@corp.example", false) + "\">x</a>")) {
+            assertThat(tokens(head + body)).as(body).doesNotContain("url-rcpt-fragment", "url-rcpt");
+        }
+        // without a To or Cc field there is no one to compare with
+        assertThat(tokens("From: a@b.example\r\nSubject: x\r\n\r\nhttps://x.example/#jo@corp.example\r\n"))
+                .doesNotContain("url-rcpt-fragment", "url-rcpt");
+    }
+
+    private static String b64(String s, boolean url) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        return (url ? java.util.Base64.getUrlEncoder() : java.util.Base64.getEncoder())
+                .withoutPadding()
+                .encodeToString(b);
+    }
+
+    @Test
+    void recipientLinksStayLinear() {
+        List<String> rcpt = List.of("jo@corp.example", "a".repeat(60) + "@b.example");
+        String ats = "http://x.example/" + "a@".repeat(150_000);
+        String percents = "http://x.example/#" + "a%40".repeat(80_000);
+        String links = "http://#".repeat(60_000);
+        String base64 = "http://x.example/#" + "QUFB".repeat(70_000);
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> {
+            for (String text : List.of(ats, percents, links, base64)) {
+                Set<String> out = new LinkedHashSet<>();
+                Tokenizer.recipientLinks(text, rcpt, out);
+                assertThat(out).isEmpty();
+            }
+        });
+    }
+
+    @Test
+    void recipientLinkTokensOnlyWhenTheAddressIsInALink() {
+        List<String> pieces = List.of(
+                "http://", "x.example/", "#", "?e=", "jo@corp.example", "jo%40corp.example", " ", "\"", "a", "@", ".");
+        qt().withExamples(500)
+                .forAll(lists().of(integers().between(0, pieces.size() - 1)).ofSizeBetween(0, 30))
+                .checkAssert(ps -> {
+                    StringBuilder sb = new StringBuilder();
+                    ps.forEach(i -> sb.append(pieces.get(i)));
+                    String text = sb.toString();
+                    Set<String> out = new LinkedHashSet<>();
+                    Tokenizer.recipientLinks(text, List.of("jo@corp.example"), out);
+                    assertThat(out).isSubsetOf("url-rcpt", "url-rcpt-fragment");
+                    if (!out.isEmpty()) {
+                        // some link (from "http" to a blank or quote) holds the address, in one of its forms
+                        assertThat(java.util.Arrays.stream(text.split("[ \"]"))
+                                        .filter(w -> w.contains("http"))
+                                        .map(w -> w.substring(w.indexOf("http")))
+                                        .anyMatch(
+                                                w -> w.contains("jo@corp.example") || w.contains("jo%40corp.example")))
+                                .as(text)
+                                .isTrue();
+                    }
+                    if (!text.contains("#")) {
+                        assertThat(out).doesNotContain("url-rcpt-fragment");
+                    }
+                });
+    }
+
+    @Test
     void eightBitTextWithoutDeclaredCharset() throws Exception {
         assertThat(tokens("From: a@b.example\r\nSubject: x\r\n\r\ncaf\u00e9 cr\u00e8me\r\n"))
                 .contains("charset:undeclared-8bit");

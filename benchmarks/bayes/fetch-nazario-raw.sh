@@ -1,0 +1,65 @@
+#!/bin/sh
+# Fetches José Nazario's phishing mailboxes of 2021, 2022 and 2024 as raw messages (full headers, HTML, as his mail
+# provider delivered them to jose@monkey.org) and writes DIR/YEAR/phishing-YEAR-N.eml (default DIR /tmp/vr), N the
+# message's number in the file-per-message copy in GitHub vrath-07/PhishDetectAI (sample_emails/phishing/
+# phishing-YEAR.mbox_email_N.eml, commit f0923bec). Nothing is written into the repository. The corpus is Nazario's
+# (https://monkey.org/~jose/phishing/, CC BY 4.0); the repository holding the copy states no licence of its own.
+# Needs git, python3 and network access to github.com (a 663 MB clone), or MIRROR=dir holding
+# vrath-07+PhishDetectAI/repo.
+# Left out, by rules a machine applies the same way every time (the default model's recipe learns what is left):
+#   the mbox's "FOLDER INTERNAL DATA" pseudo-message; messages over 45,000 characters; messages holding a base64
+#   block of 40 or more consecutive lines (an attached or inline image, PDF or archive).
+# Usage: benchmarks/bayes/fetch-nazario-raw.sh [DIR]
+set -eu
+dir=${1:-/tmp/vr}
+mkdir -p "$dir"
+cd "$dir"
+if [ ! -d src-vrath ]; then
+    if [ -n "${MIRROR:-}" ]; then
+        git clone -q --no-checkout "$MIRROR/vrath-07+PhishDetectAI/repo" src-vrath
+    else
+        git clone -q --no-checkout https://github.com/vrath-07/PhishDetectAI src-vrath
+    fi
+fi
+python3 - "$dir" <<'PY'
+import os, re, subprocess, sys
+
+base = sys.argv[1]
+commit = 'f0923bec034b8a9985adee7d0105fb44a05b1458'
+repo = os.path.join(base, 'src-vrath')
+names = subprocess.run(['git', '-C', repo, 'ls-tree', '-r', '--name-only', commit, 'sample_emails/phishing/'],
+                       capture_output=True, check=True, text=True).stdout.split('\n')
+b64_line = re.compile(r'^[A-Za-z0-9+/=]{60,}\r?$')
+
+
+def left_out(text):
+    if len(text) > 45000:
+        return 'over 45,000 characters'
+    if 'FOLDER INTERNAL DATA' in text[:2000]:
+        return 'mbox internal data'
+    run = 0
+    for line in text.split('\n'):
+        run = run + 1 if b64_line.match(line) else 0
+        if run >= 40:
+            return 'base64 block'
+    return None
+
+
+for year in ('2021', '2022', '2024'):
+    kept = skipped = 0
+    os.makedirs(os.path.join(base, year), exist_ok=True)
+    prefix = f'sample_emails/phishing/phishing-{year}.mbox_email_'
+    for name in names:
+        if not (name.startswith(prefix) and name.endswith('.eml')):
+            continue
+        n = name[len(prefix):-4]
+        data = subprocess.run(['git', '-C', repo, 'show', f'{commit}:{name}'], capture_output=True, check=True).stdout
+        if left_out(data.decode('utf-8', 'replace')):
+            skipped += 1
+            continue
+        with open(os.path.join(base, year, f'phishing-{year}-{n}.eml'), 'wb') as f:
+            f.write(data)
+        kept += 1
+    print(year, 'kept', kept, 'left out', skipped)
+PY
+echo "$dir"
