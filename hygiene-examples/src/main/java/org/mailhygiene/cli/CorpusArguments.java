@@ -22,8 +22,8 @@ final class CorpusArguments {
     Optional<Double> threshold = Optional.empty();
     int prune;
     int pruneWeighted;
-    /** Token prefixes {@code --drop} names, in the order given; learned from no message. */
-    final List<String> drop = new ArrayList<>();
+    /** What {@code --ignore} names, in the order given: a token that contains any of them is learned from no message. */
+    final List<String> ignore = new ArrayList<>();
 
     final List<String> flags = new ArrayList<>();
 
@@ -58,7 +58,7 @@ final class CorpusArguments {
                         "--prune",
                         "--prune-weighted",
                         "--weight",
-                        "--drop" -> {
+                        "--ignore" -> {
                     String value;
                     if (inline.isPresent()) {
                         value = inline.get();
@@ -98,11 +98,11 @@ final class CorpusArguments {
                             }
                             a.prune = wholeNumber(name, value, Integer.MAX_VALUE);
                         }
-                        case "--drop" -> {
-                            if (!allowedFlags.contains("--drop")) {
+                        case "--ignore" -> {
+                            if (!allowedFlags.contains("--ignore")) {
                                 throw new UsageException("unknown option " + name);
                             }
-                            a.drop.add(value);
+                            a.ignore.add(value);
                         }
                         case "--prune-weighted" -> {
                             if (!allowedFlags.contains("--prune-weighted")) {

@@ -14,7 +14,7 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
 
 /**
  * {@code hygiene train [--weight N] --spam SOURCE [--weight N] --ham SOURCE --model FILE [--update | --forget]
- * [--quiet] [--prune N [--prune-weighted M]] [--drop PREFIX]...}: trains the Bayes classifier from labelled mail and saves the model.
+ * [--quiet] [--prune N [--prune-weighted M]] [--ignore TEXT]...}: trains the Bayes classifier from labelled mail and saves the model.
  *
  * <p>Sources are directories of message files, Maildirs or mbox files ({@link MailSources}); each option may be
  * repeated. Without a flag a new model is trained and written to {@code FILE} (replacing it atomically); with
@@ -25,10 +25,10 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
  * is made to count against a large older one; {@code --forget} with the same weight undoes it. {@code --prune N}
  * counts distinct messages, whatever their weight ({@link ModelTrainer}); {@code --prune-weighted M} (at most N) also
  * keeps a token seen in M or more messages of the weighted sources ({@link ModelTrainer#prune(int, int)}).
- * {@code --drop PREFIX} (repeatable) learns no token that begins with PREFIX, from any source: for tokens that name
- * the collection rather than the mail, such as the mailbox a corpus was gathered in and its provider's relays (every
- * message of a spam-only collection carries them, so the model would call them spam); with {@code --forget}, give
- * the same prefixes as when the messages were learned. Progress
+ * {@code --ignore TEXT} (repeatable) learns no token that contains TEXT, from any source: for tokens that name the
+ * collection rather than the mail, such as the mailbox a corpus was gathered in, its owner's name and its provider's
+ * relays (every message of a spam-only collection carries them, so the model would call them spam); with
+ * {@code --forget}, give the same as when the messages were learned. Progress
  * goes to standard error every {@value #PROGRESS_EVERY} messages and at the end of each source, unless
  * {@code --quiet}. The summary goes to standard output. Exit status 0 on success, 2 on any error (the model file is
  * then left as it was).
@@ -53,7 +53,7 @@ public final class TrainCommand implements Command {
     @Override
     public String usage() {
         return "usage: hygiene train [--weight N] --spam SOURCE [--weight N] --ham SOURCE --model FILE"
-                + " [--update | --forget] [--quiet] [--prune N [--prune-weighted M]] [--drop PREFIX]...\n\n"
+                + " [--update | --forget] [--quiet] [--prune N [--prune-weighted M]] [--ignore TEXT]...\n\n"
                 + "Learns spam and ham messages into a Bayes model and saves it to FILE.\n"
                 + "SOURCE is a directory of message files (searched recursively), a Maildir or an mbox file;\n"
                 + "--spam and --ham may be repeated.\n\n"
@@ -66,10 +66,10 @@ public final class TrainCommand implements Command {
                 + "  --prune-weighted M\n"
                 + "             but keep a token seen in at least M (<= N) messages of the sources learned with a\n"
                 + "             --weight above 1 (the default model: --prune 3 --prune-weighted 2)\n"
-                + "  --drop PREFIX\n"
-                + "             learn no token that begins with PREFIX (repeatable): tokens that name the collection,\n"
-                + "             not the mail, e.g. --drop received:mx.example.org for the relays of the mailbox a\n"
-                + "             spam collection was gathered in (see 'hygiene scan --json' for token names)\n"
+                + "  --ignore TEXT\n"
+                + "             learn no token that contains TEXT (repeatable): tokens that name the collection,\n"
+                + "             not the mail, e.g. --ignore trap.example.org for the mailbox (its address, domain\n"
+                + "             and relays) a spam collection was gathered in ('hygiene scan --json' shows tokens)\n"
                 + "  --weight N each message of the --spam and --ham sources after this option counts as N\n"
                 + "             messages (1 to " + ModelTrainer.MAX_WEIGHT
                 + "; until the next --weight; 1 before the first):\n"
@@ -81,7 +81,7 @@ public final class TrainCommand implements Command {
     public int run(List<String> args, Io io) throws UsageException {
         CorpusArguments a = CorpusArguments.parse(
                 args,
-                List.of("--update", "--forget", "--quiet", "--prune", "--prune-weighted", "--weight", "--drop"),
+                List.of("--update", "--forget", "--quiet", "--prune", "--prune-weighted", "--weight", "--ignore"),
                 false);
         boolean update = a.flags.contains("--update");
         boolean forget = a.flags.contains("--forget");
@@ -109,10 +109,10 @@ public final class TrainCommand implements Command {
             Tokenizer tokenizer = Tokenizer.create();
             ModelTrainer trainer = new ModelTrainer(model);
             for (CorpusArguments.Source source : a.spam) {
-                learn(source.path(), true, source.weight(), forget, a.drop, trainer, tokenizer, progress);
+                learn(source.path(), true, source.weight(), forget, a.ignore, trainer, tokenizer, progress);
             }
             for (CorpusArguments.Source source : a.ham) {
-                learn(source.path(), false, source.weight(), forget, a.drop, trainer, tokenizer, progress);
+                learn(source.path(), false, source.weight(), forget, a.ignore, trainer, tokenizer, progress);
             }
             if (a.prune > 1) {
                 trainer.prune(a.prune, a.pruneWeighted > 0 ? a.pruneWeighted : a.prune);
@@ -140,7 +140,7 @@ public final class TrainCommand implements Command {
             boolean spam,
             int weight,
             boolean forget,
-            List<String> drop,
+            List<String> ignore,
             ModelTrainer trainer,
             Tokenizer tokenizer,
             Progress progress)
@@ -149,8 +149,8 @@ public final class TrainCommand implements Command {
             @Override
             public void message(String id, byte[] message) throws IOException {
                 Set<String> tokens = tokenizer.tokenize(MessageContent.ofBytes(message));
-                if (!drop.isEmpty()) {
-                    tokens.removeIf(t -> startsWithAny(t, drop));
+                if (!ignore.isEmpty()) {
+                    tokens.removeIf(t -> containsAny(t, ignore));
                 }
                 if (forget) {
                     for (int i = 0; i < weight; i++) {
@@ -170,9 +170,9 @@ public final class TrainCommand implements Command {
         progress.report(source);
     }
 
-    private static boolean startsWithAny(String token, List<String> prefixes) {
-        for (String p : prefixes) {
-            if (token.startsWith(p)) {
+    private static boolean containsAny(String token, List<String> texts) {
+        for (String t : texts) {
+            if (token.contains(t)) {
                 return true;
             }
         }

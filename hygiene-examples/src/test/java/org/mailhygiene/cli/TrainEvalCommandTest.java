@@ -213,7 +213,7 @@ class TrainEvalCommandTest {
     }
 
     @Test
-    void dropLearnsNoTokenWithThePrefixFromAnySourceAndForgetsTheSame(@TempDir Path dir) throws Exception {
+    void ignoreLearnsNoTokenContainingTheTextFromAnySourceAndForgetsTheSame(@TempDir Path dir) throws Exception {
         Path spam = Files.createDirectories(dir.resolve("spam"));
         Path ham = Files.createDirectories(dir.resolve("ham"));
         for (int i = 0; i < 3; i++) {
@@ -221,7 +221,7 @@ class TrainEvalCommandTest {
                     spam.resolve(i + ".eml"),
                     "Subject: offer\r\n\r\ncheap watches at http://trap.collector.example/" + i + "\r\n");
         }
-        Files.writeString(ham.resolve("1.eml"), "Subject: minutes\r\n\r\ncheap lunch, see trap.collector.example\r\n");
+        Files.writeString(ham.resolve("1.eml"), "Subject: minutes\r\n\r\ncheap lunch\r\n");
         Path plain = dir.resolve("plain.model");
         Path dropped = dir.resolve("dropped.model");
         for (Path model : List.of(plain, dropped)) {
@@ -235,7 +235,7 @@ class TrainEvalCommandTest {
                     "--model",
                     model.toString()));
             if (model.equals(dropped)) {
-                args.addAll(List.of("--drop", "url:trap.collector", "--drop=cheap"));
+                args.addAll(List.of("--ignore", "collector.ex", "--ignore=cheap"));
             }
             Run run = Run.main(args.toArray(String[]::new));
             assertThat(run.status()).as(run.err()).isZero();
@@ -245,17 +245,19 @@ class TrainEvalCommandTest {
         assertThat(p.evidence("url:trap.collector.example").spamCount()).isEqualTo(3);
         assertThat(p.evidence("cheap").spamCount()).isEqualTo(3);
         assertThat(p.evidence("cheap").hamCount()).isEqualTo(1);
-        // a token that begins with a prefix is learned from no source, spam or ham; every other token is
+        assertThat(p.evidence("url:collector.example").spamCount()).isEqualTo(3);
+        // a token that contains the text, anywhere, is learned from no source, spam or ham; every other token is
         assertThat(d.evidence("url:trap.collector.example").spamCount()).isZero();
+        assertThat(d.evidence("url:collector.example").spamCount()).isZero();
         assertThat(d.evidence("cheap").spamCount()).isZero();
         assertThat(d.evidence("cheap").hamCount()).isZero();
         assertThat(d.evidence("watches").spamCount()).isEqualTo(3);
         assertThat(d.evidence("lunch").hamCount()).isEqualTo(1);
         assertThat(d.evidence("url-tld:example").spamCount()).isEqualTo(3);
         assertThat(d.spamMessages()).isEqualTo(3);
-        assertThat(d.tokenCount()).isEqualTo(p.tokenCount() - 2);
+        assertThat(d.tokenCount()).isEqualTo(p.tokenCount() - 3);
 
-        // forgetting with the same prefixes undoes the learning exactly
+        // forgetting with the same texts undoes the learning exactly
         Run forget = Run.main(
                 "train",
                 "--forget",
@@ -266,25 +268,26 @@ class TrainEvalCommandTest {
                 ham.toString(),
                 "--model",
                 dropped.toString(),
-                "--drop",
-                "url:trap.collector",
-                "--drop",
+                "--ignore",
+                "collector.ex",
+                "--ignore",
                 "cheap");
         assertThat(forget.status()).as(forget.err()).isZero();
         BayesModel f = BayesModel.load(dropped);
         assertThat(f.spamMessages()).isZero();
         assertThat(f.evidence("watches").spamCount()).isZero();
         assertThat(f.evidence("lunch").hamCount()).isZero();
+        assertThat(f.tokenCount()).isZero();
 
-        assertThat(Run.main("train", "--model", plain.toString(), "--ham", ham.toString(), "--drop")
+        assertThat(Run.main("train", "--model", plain.toString(), "--ham", ham.toString(), "--ignore")
                         .err())
-                .contains("--drop needs a value");
-        assertThat(Run.main("train", "--model", plain.toString(), "--ham", ham.toString(), "--drop=")
+                .contains("--ignore needs a value");
+        assertThat(Run.main("train", "--model", plain.toString(), "--ham", ham.toString(), "--ignore=")
                         .err())
-                .contains("--drop needs a value");
-        Run eval = Run.main("eval", "--model", plain.toString(), "--ham", ham.toString(), "--drop", "cheap");
+                .contains("--ignore needs a value");
+        Run eval = Run.main("eval", "--model", plain.toString(), "--ham", ham.toString(), "--ignore", "cheap");
         assertThat(eval.status()).isEqualTo(2);
-        assertThat(eval.err()).contains("unknown option --drop");
+        assertThat(eval.err()).contains("unknown option --ignore");
     }
 
     @Test

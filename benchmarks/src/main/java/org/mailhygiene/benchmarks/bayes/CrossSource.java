@@ -26,7 +26,7 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
  * java -cp benchmarks/target/benchmarks.jar org.mailhygiene.benchmarks.bayes.CrossSource \
  *     [[--weight N] --train-spam SOURCE]... [[--weight N] --train-ham SOURCE]... [--load MODEL|default] [--prune N] \
  *     [--prune-weighted M] [--save MODEL] \
- *     [--drop PREFIX]... --test NAME:spam:SOURCE... --test NAME:ham:SOURCE... [--predictions FILE]
+ *     [--drop PREFIX]... [--ignore TEXT]... --test NAME:spam:SOURCE... --test NAME:ham:SOURCE... [--predictions FILE]
  * </pre>
  *
  * <p>Trains a model from the {@code --train-*} sources (on top of {@code --load} if given), prunes tokens seen in
@@ -37,7 +37,8 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
  * directories, Maildirs or mbox files ({@link MailSources}). A test name may
  * be repeated to pool several sources. With {@code --predictions}, one line per test message: set, label, kind, score,
  * id. {@code --drop PREFIX} learns no token that starts with PREFIX (an ablation: the model then ignores that kind of
- * token, since tokens it never learned do not count). {@code --weight N} makes every training message of the sources
+ * token, since tokens it never learned do not count); {@code --ignore TEXT} learns no token that contains TEXT, as
+ * {@code hygiene train --ignore} (the collection's own mailbox and relays). {@code --weight N} makes every training message of the sources
  * after it count N times, until the next {@code --weight}.
  */
 public final class CrossSource {
@@ -66,6 +67,7 @@ public final class CrossSource {
         int prune = 0;
         int pruneWeighted = 0;
         List<String> drop = new ArrayList<>();
+        List<String> ignore = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--train-spam" -> trainSpam.add(new Weighted(Path.of(args[++i]), weight));
@@ -77,6 +79,7 @@ public final class CrossSource {
                 case "--prune-weighted" -> pruneWeighted = Integer.parseInt(args[++i]);
                 case "--predictions" -> predictions = Path.of(args[++i]);
                 case "--drop" -> drop.add(args[++i]);
+                case "--ignore" -> ignore.add(args[++i]);
                 case "--test" -> {
                     String[] t = args[++i].split(":", 3);
                     if (t.length != 3 || !(t[1].equals("spam") || t[1].equals("ham"))) {
@@ -102,14 +105,14 @@ public final class CrossSource {
         for (Weighted w : trainSpam) {
             MailSources.forEach(
                     w.source(),
-                    (id, m) ->
-                            trainer.learn(kept(tokenizer.tokenize(MessageContent.ofBytes(m)), drop), true, w.weight()));
+                    (id, m) -> trainer.learn(
+                            kept(tokenizer.tokenize(MessageContent.ofBytes(m)), drop, ignore), true, w.weight()));
         }
         for (Weighted w : trainHam) {
             MailSources.forEach(
                     w.source(),
                     (id, m) -> trainer.learn(
-                            kept(tokenizer.tokenize(MessageContent.ofBytes(m)), drop), false, w.weight()));
+                            kept(tokenizer.tokenize(MessageContent.ofBytes(m)), drop, ignore), false, w.weight()));
         }
         int before = model.tokenCount();
         if (prune > 1) {
@@ -186,9 +189,10 @@ public final class CrossSource {
         }
     }
 
-    private static java.util.Set<String> kept(java.util.Set<String> tokens, List<String> drop) {
-        if (!drop.isEmpty()) {
-            tokens.removeIf(t -> drop.stream().anyMatch(t::startsWith));
+    private static java.util.Set<String> kept(java.util.Set<String> tokens, List<String> drop, List<String> ignore) {
+        if (!drop.isEmpty() || !ignore.isEmpty()) {
+            tokens.removeIf(t ->
+                    drop.stream().anyMatch(t::startsWith) || ignore.stream().anyMatch(t::contains));
         }
         return tokens;
     }
