@@ -11,8 +11,9 @@ import org.mailhygiene.scanners.bayes.ModelTrainer;
  * The arguments {@code hygiene train} and {@code hygiene eval} share: {@code --spam SOURCE} and {@code --ham SOURCE}
  * (each repeatable; a directory of messages, a Maildir or an mbox file), {@code --model FILE}, and flags. For
  * {@code train} also {@code --weight N}: every source after it counts each of its messages N times, until the next
- * {@code --weight} (the sources before the first count once), {@code --prune N} and {@code --prune-weighted M}.
- * Not thread-safe; one per run.
+ * {@code --weight} (the sources before the first count once), {@code --prune N}, {@code --prune-weighted M} and
+ * {@code --ignore TEXT} (repeatable, at least {@value ModelTrainer#MIN_IGNORE_LENGTH} characters). Not thread-safe; one
+ * per run.
  */
 final class CorpusArguments {
     final List<Source> spam = new ArrayList<>();
@@ -22,7 +23,7 @@ final class CorpusArguments {
     Optional<Double> threshold = Optional.empty();
     int prune;
     int pruneWeighted;
-    /** What {@code --ignore} names, in the order given: a token that contains any of them is learned from no message. */
+    /** What {@code --ignore} names, in the order given: a token that mentions one is learned from no message. */
     final List<String> ignore = new ArrayList<>();
 
     final List<String> flags = new ArrayList<>();
@@ -101,6 +102,11 @@ final class CorpusArguments {
                         case "--ignore" -> {
                             if (!allowedFlags.contains("--ignore")) {
                                 throw new UsageException("unknown option " + name);
+                            }
+                            if (value.length() < ModelTrainer.MIN_IGNORE_LENGTH) {
+                                throw new UsageException("--ignore needs at least " + ModelTrainer.MIN_IGNORE_LENGTH
+                                        + " characters (shorter text would match much of any vocabulary), was '"
+                                        + value + "'");
                             }
                             a.ignore.add(value);
                         }

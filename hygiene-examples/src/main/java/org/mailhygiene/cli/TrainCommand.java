@@ -25,7 +25,8 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
  * is made to count against a large older one; {@code --forget} with the same weight undoes it. {@code --prune N}
  * counts distinct messages, whatever their weight ({@link ModelTrainer}); {@code --prune-weighted M} (at most N) also
  * keeps a token seen in M or more messages of the weighted sources ({@link ModelTrainer#prune(int, int)}).
- * {@code --ignore TEXT} (repeatable) learns no token that contains TEXT, from any source: for tokens that name the
+ * {@code --ignore TEXT} (repeatable) learns no token that mentions TEXT ({@link ModelTrainer#mentionsAny}: holds it,
+ * ignoring case, not run into a longer word), from any source: for tokens that name the
  * collection rather than the mail, such as the mailbox a corpus was gathered in, its owner's name and its provider's
  * relays (every message of a spam-only collection carries them, so the model would call them spam); with
  * {@code --forget}, give the same as when the messages were learned. Progress
@@ -67,9 +68,10 @@ public final class TrainCommand implements Command {
                 + "             but keep a token seen in at least M (<= N) messages of the sources learned with a\n"
                 + "             --weight above 1 (the default model: --prune 3 --prune-weighted 2)\n"
                 + "  --ignore TEXT\n"
-                + "             learn no token that contains TEXT (repeatable): tokens that name the collection,\n"
-                + "             not the mail, e.g. --ignore trap.example.org for the mailbox (its address, domain\n"
-                + "             and relays) a spam collection was gathered in ('hygiene scan --json' shows tokens)\n"
+                + "             learn no token that holds TEXT (3 or more characters; any case; not inside a longer\n"
+                + "             word: jose matches jose@example.org, not joseph), repeatable: tokens that name the\n"
+                + "             collection, not the mail, e.g. --ignore trap.example.org for the mailbox (address,\n"
+                + "             domain, relays) a spam collection was gathered in ('hygiene scan --json' shows tokens)\n"
                 + "  --weight N each message of the --spam and --ham sources after this option counts as N\n"
                 + "             messages (1 to " + ModelTrainer.MAX_WEIGHT
                 + "; until the next --weight; 1 before the first):\n"
@@ -150,7 +152,7 @@ public final class TrainCommand implements Command {
             public void message(String id, byte[] message) throws IOException {
                 Set<String> tokens = tokenizer.tokenize(MessageContent.ofBytes(message));
                 if (!ignore.isEmpty()) {
-                    tokens.removeIf(t -> containsAny(t, ignore));
+                    tokens.removeIf(t -> ModelTrainer.mentionsAny(t, ignore));
                 }
                 if (forget) {
                     for (int i = 0; i < weight; i++) {
@@ -168,15 +170,6 @@ public final class TrainCommand implements Command {
             }
         });
         progress.report(source);
-    }
-
-    private static boolean containsAny(String token, List<String> texts) {
-        for (String t : texts) {
-            if (token.contains(t)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Counts and reports progress. */

@@ -219,7 +219,8 @@ class TrainEvalCommandTest {
         for (int i = 0; i < 3; i++) {
             Files.writeString(
                     spam.resolve(i + ".eml"),
-                    "Subject: offer\r\n\r\ncheap watches at http://trap.collector.example/" + i + "\r\n");
+                    "Subject: Cheap offer\r\n\r\ncheap watches, cheaper at http://trap.collector.example/" + i
+                            + "\r\n");
         }
         Files.writeString(ham.resolve("1.eml"), "Subject: minutes\r\n\r\ncheap lunch\r\n");
         Path plain = dir.resolve("plain.model");
@@ -235,7 +236,7 @@ class TrainEvalCommandTest {
                     "--model",
                     model.toString()));
             if (model.equals(dropped)) {
-                args.addAll(List.of("--ignore", "collector.ex", "--ignore=cheap"));
+                args.addAll(List.of("--ignore", "Collector.Example", "--ignore=cheap"));
             }
             Run run = Run.main(args.toArray(String[]::new));
             assertThat(run.status()).as(run.err()).isZero();
@@ -246,7 +247,12 @@ class TrainEvalCommandTest {
         assertThat(p.evidence("cheap").spamCount()).isEqualTo(3);
         assertThat(p.evidence("cheap").hamCount()).isEqualTo(1);
         assertThat(p.evidence("url:collector.example").spamCount()).isEqualTo(3);
-        // a token that contains the text, anywhere, is learned from no source, spam or ham; every other token is
+        assertThat(p.evidence("subject-case:Cheap").spamCount()).isEqualTo(3);
+        // a token that holds the text (any case, not inside a longer word) is learned from no source, spam or ham;
+        // every other token is
+        assertThat(d.evidence("subject-case:Cheap").spamCount()).isZero();
+        assertThat(d.evidence("subject:cheap").spamCount()).isZero();
+        assertThat(d.evidence("cheaper").spamCount()).isEqualTo(3);
         assertThat(d.evidence("url:trap.collector.example").spamCount()).isZero();
         assertThat(d.evidence("url:collector.example").spamCount()).isZero();
         assertThat(d.evidence("cheap").spamCount()).isZero();
@@ -255,7 +261,7 @@ class TrainEvalCommandTest {
         assertThat(d.evidence("lunch").hamCount()).isEqualTo(1);
         assertThat(d.evidence("url-tld:example").spamCount()).isEqualTo(3);
         assertThat(d.spamMessages()).isEqualTo(3);
-        assertThat(d.tokenCount()).isEqualTo(p.tokenCount() - 3);
+        assertThat(d.tokenCount()).isEqualTo(p.tokenCount() - 5);
 
         // forgetting with the same texts undoes the learning exactly
         Run forget = Run.main(
@@ -269,7 +275,7 @@ class TrainEvalCommandTest {
                 "--model",
                 dropped.toString(),
                 "--ignore",
-                "collector.ex",
+                "collector.example",
                 "--ignore",
                 "cheap");
         assertThat(forget.status()).as(forget.err()).isZero();
@@ -285,6 +291,9 @@ class TrainEvalCommandTest {
         assertThat(Run.main("train", "--model", plain.toString(), "--ham", ham.toString(), "--ignore=")
                         .err())
                 .contains("--ignore needs a value");
+        assertThat(Run.main("train", "--model", plain.toString(), "--ham", ham.toString(), "--ignore", "ab")
+                        .err())
+                .contains("--ignore needs at least 3 characters");
         Run eval = Run.main("eval", "--model", plain.toString(), "--ham", ham.toString(), "--ignore", "cheap");
         assertThat(eval.status()).isEqualTo(2);
         assertThat(eval.err()).contains("unknown option --ignore");

@@ -37,7 +37,7 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
  * directories, Maildirs or mbox files ({@link MailSources}). A test name may
  * be repeated to pool several sources. With {@code --predictions}, one line per test message: set, label, kind, score,
  * id. {@code --drop PREFIX} learns no token that starts with PREFIX (an ablation: the model then ignores that kind of
- * token, since tokens it never learned do not count); {@code --ignore TEXT} learns no token that contains TEXT, as
+ * token, since tokens it never learned do not count); {@code --ignore TEXT} learns no token that mentions TEXT ({@link ModelTrainer#mentionsAny}), as
  * {@code hygiene train --ignore} (the collection's own mailbox and relays). {@code --weight N} makes every training message of the sources
  * after it count N times, until the next {@code --weight}.
  */
@@ -191,8 +191,8 @@ public final class CrossSource {
 
     private static java.util.Set<String> kept(java.util.Set<String> tokens, List<String> drop, List<String> ignore) {
         if (!drop.isEmpty() || !ignore.isEmpty()) {
-            tokens.removeIf(t ->
-                    drop.stream().anyMatch(t::startsWith) || ignore.stream().anyMatch(t::contains));
+            tokens.removeIf(t -> drop.stream().anyMatch(t::startsWith)
+                    || (!ignore.isEmpty() && ModelTrainer.mentionsAny(t, ignore)));
         }
         return tokens;
     }

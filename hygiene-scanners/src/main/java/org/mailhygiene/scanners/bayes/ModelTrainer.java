@@ -25,6 +25,46 @@ public final class ModelTrainer {
     /** The largest weight {@link #learn} accepts. */
     public static final int MAX_WEIGHT = 100;
 
+    /** The shortest text {@link #mentionsAny} accepts: shorter ones would match a large part of any vocabulary. */
+    public static final int MIN_IGNORE_LENGTH = 3;
+
+    /**
+     * Whether a token mentions any of the texts: holds it, ignoring case, not run into a longer word (where a text
+     * begins or ends with a letter or digit, the token's character next to it is not one). {@code jose} matches
+     * {@code jose}, {@code jose@example.org}, {@code subject-case:Jose} but not {@code joseph}; {@code example.org}
+     * matches {@code received:example.org} and {@code url:www.example.org} but not {@code myexample.org}. This is how
+     * {@code hygiene train --ignore} leaves out the tokens that name the mailbox a collection was gathered in.
+     * Thread-safe (no state).
+     *
+     * @param token a token
+     * @param texts the texts, each at least {@value #MIN_IGNORE_LENGTH} characters
+     * @return whether the token mentions one of them
+     * @throws IllegalArgumentException if a text is shorter than {@value #MIN_IGNORE_LENGTH} characters
+     * @throws NullPointerException if an argument or a text is null
+     */
+    public static boolean mentionsAny(String token, Collection<String> texts) {
+        Objects.requireNonNull(token, "token");
+        String t = null;
+        for (String text : texts) {
+            if (text.length() < MIN_IGNORE_LENGTH) {
+                throw new IllegalArgumentException(
+                        "a text must have at least " + MIN_IGNORE_LENGTH + " characters, was '" + text + "'");
+            }
+            String x = text.toLowerCase(java.util.Locale.ROOT);
+            t = t == null ? token.toLowerCase(java.util.Locale.ROOT) : t;
+            boolean wordStart = Character.isLetterOrDigit(x.charAt(0));
+            boolean wordEnd = Character.isLetterOrDigit(x.charAt(x.length() - 1));
+            for (int i = t.indexOf(x); i >= 0; i = t.indexOf(x, i + 1)) {
+                int e = i + x.length();
+                if ((!wordStart || i == 0 || !Character.isLetterOrDigit(t.charAt(i - 1)))
+                        && (!wordEnd || e == t.length() || !Character.isLetterOrDigit(t.charAt(e)))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     private final BayesModel model;
     private final Map<String, Integer> repeats = new HashMap<>();
     /** Per token, the distinct messages learned by {@link #learn} with a weight above 1 that held it. */

@@ -904,7 +904,8 @@ public final class Tokenizer {
             int end = at + 4;
             int hash = -1;
             while (end < n && !endsLink(text.charAt(end))) {
-                if (hash < 0 && text.charAt(end) == '#') {
+                // a '#' of an HTML character reference (&#38;, &#x40;) is not the fragment
+                if (hash < 0 && text.charAt(end) == '#' && text.charAt(end - 1) != '&') {
                     hash = end;
                 }
                 end++;
@@ -922,7 +923,7 @@ public final class Tokenizer {
     }
 
     private static boolean endsLink(char c) {
-        return c <= ' ' || c == '"' || c == '\'' || c == '<' || c == '>';
+        return c <= ' ' || c == '"' || c == '\'' || c == '<' || c == '>' || c == ')' || c == '\u00a0';
     }
 
     /** Longest local part and domain looked at around an {@code @} in a link. */
@@ -930,7 +931,10 @@ public final class Tokenizer {
 
     private static final int MAX_DOMAIN = 255;
 
-    /** Whether {@code s[from, to)} holds one of {@code rcpt} (lower case) with {@code @} or {@code %40}. */
+    /**
+     * Whether {@code s[from, to)} holds one of {@code rcpt} (lower case) with {@code @}, {@code %40} or an HTML
+     * character reference ({@code &#64;}, {@code &#x40;}).
+     */
     private static boolean namesRecipient(CharSequence s, int from, int to, Set<String> rcpt) {
         for (int i = from; i < to; i++) {
             char c = s.charAt(i);
@@ -939,6 +943,10 @@ public final class Tokenizer {
                 atLen = 1;
             } else if (c == '%' && i + 2 < to && s.charAt(i + 1) == '4' && s.charAt(i + 2) == '0') {
                 atLen = 3;
+            } else if (c == '&' && i + 4 < to && regionIs(s, i, "&#64;")) {
+                atLen = 5;
+            } else if (c == '&' && i + 5 < to && regionIs(s, i, "&#x40;")) {
+                atLen = 6;
             } else {
                 continue;
             }
@@ -964,6 +972,15 @@ public final class Tokenizer {
         return false;
     }
 
+    private static boolean regionIs(CharSequence s, int at, String lower) {
+        for (int k = 0; k < lower.length(); k++) {
+            if (Character.toLowerCase(s.charAt(at + k)) != lower.charAt(k)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static boolean isLocalChar(char c) {
         return (c >= 'a' && c <= 'z')
                 || (c >= 'A' && c <= 'Z')
@@ -978,7 +995,7 @@ public final class Tokenizer {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
     }
 
-    /** Decoded characters looked at in each base64 run of a fragment. */
+    /** Encoded characters looked at in each base64 run of a fragment. */
     private static final int MAX_BASE64 = 1024;
 
     /**
@@ -988,10 +1005,22 @@ public final class Tokenizer {
     private static boolean base64NamesRecipient(String s, int from, int to, Set<String> rcpt) {
         int i = from;
         while (i < to) {
+            while (i < to && s.charAt(i) == '/') {
+                i++; // "#/am9z...": a route separator, not the first character of the encoding
+            }
             int start = i;
             boolean url = false;
+            boolean standard = false;
+            // a run ends where the other alphabet starts (base64url followed by a path: "#am9z_ZQ/x")
             while (i < to && isBase64Char(s.charAt(i))) {
-                url |= s.charAt(i) == '-' || s.charAt(i) == '_';
+                char c = s.charAt(i);
+                boolean u = c == '-' || c == '_';
+                boolean st = c == '+' || c == '/';
+                if ((u && standard) || (st && url)) {
+                    break;
+                }
+                url |= u;
+                standard |= st;
                 i++;
             }
             int len = Math.min(i - start, MAX_BASE64);
@@ -1005,7 +1034,7 @@ public final class Tokenizer {
                         return true;
                     }
                 } catch (IllegalArgumentException e) {
-                    // cannot happen for a run of base64 characters of a valid length; read as not base64
+                    // cannot happen: one alphabet, a valid length; read as not an encoded address
                 }
             }
             i++;

@@ -11,6 +11,34 @@ import org.junit.jupiter.api.Test;
 class ModelTrainerTest {
 
     @Test
+    void mentionsAnyMatchesTheTextInAnyCaseButNotInsideALongerWord() {
+        List<String> jose = List.of("jose");
+        assertThat(ModelTrainer.mentionsAny("jose", jose)).isTrue();
+        assertThat(ModelTrainer.mentionsAny("jose@example.org", jose)).isTrue();
+        assertThat(ModelTrainer.mentionsAny("subject-case:Jose", jose)).isTrue();
+        assertThat(ModelTrainer.mentionsAny("from:notify-jose@x.example", jose)).isTrue();
+        assertThat(ModelTrainer.mentionsAny("joseph", jose)).isFalse();
+        assertThat(ModelTrainer.mentionsAny("subject:josef", jose)).isFalse();
+        assertThat(ModelTrainer.mentionsAny("ajose", jose)).isFalse();
+        List<String> domain = List.of("Example.ORG");
+        assertThat(ModelTrainer.mentionsAny("received:example.org", domain)).isTrue();
+        assertThat(ModelTrainer.mentionsAny("url:www.example.org", domain)).isTrue();
+        assertThat(ModelTrainer.mentionsAny("return-path:example.org@sender.example", domain))
+                .isTrue();
+        assertThat(ModelTrainer.mentionsAny("myexample.org", domain)).isFalse();
+        assertThat(ModelTrainer.mentionsAny("example.organic", domain)).isFalse();
+        // a later occurrence counts when the first is inside a longer word
+        assertThat(ModelTrainer.mentionsAny("josephine-jose", jose)).isTrue();
+        // a text that begins or ends with a non-letter matches there without a boundary
+        assertThat(ModelTrainer.mentionsAny("xjose@example.org", List.of("@example.org")))
+                .isTrue();
+        assertThat(ModelTrainer.mentionsAny("anything", List.of())).isFalse();
+        assertThatThrownBy(() -> ModelTrainer.mentionsAny("token", List.of("ab")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at least 3");
+    }
+
+    @Test
     void aWeightedMessageCountsAsThatManyMessages() {
         BayesModel model = BayesModel.empty();
         ModelTrainer trainer = new ModelTrainer(model);

@@ -98,7 +98,10 @@ class TokenizerFeaturesTest {
                 "https://x.example/#email=jo.smith@corp.example&x=1",
                 "https://x.example/p#" + b64("jo.smith@corp.example", false),
                 "https://x.example/p#e=" + b64("jo.smith@corp.example", false),
-                "https://x.example/p#" + b64("jo.smith@corp.example?>>", true))) {
+                "https://x.example/p#" + b64("jo.smith@corp.example?>>", true),
+                "https://x.example/p#" + b64("jo.smith@corp.example?>>", true) + "/x+y",
+                "https://x.example/app#/" + b64("jo.smith@corp.example", false),
+                "https://x.example/#jo.smith&#64;corp.example")) {
             assertThat(tokens(head + "<a href=\"" + link + "\">Open</a>"))
                     .as(link)
                     .contains("url-rcpt-fragment")
@@ -110,11 +113,20 @@ class TokenizerFeaturesTest {
                 .doesNotContain("url-rcpt-fragment");
         assertThat(tokens(head + "Visit https://x.example/login?u=jo.smith@corp.example now"))
                 .contains("url-rcpt");
+        // a '#' of an HTML character reference in a query is not a fragment
+        assertThat(tokens(head + "<a href=\"https://x.example/u?a=1&#38;email=jo.smith@corp.example\">x</a>"))
+                .contains("url-rcpt")
+                .doesNotContain("url-rcpt-fragment");
+        assertThat(tokens(head + "<a href=\"https://x.example/u?email=jo.smith&#x40;corp.example\">x</a>"))
+                .contains("url-rcpt");
         // another address, a longer one that ends with the recipient's, the address outside any link, a fragment
         // naming only the domain: none
         for (String body : List.of(
                 "<a href=\"https://x.example/#ann@corp.example\">x</a>",
-                "<a href=\"https://x.example/#xjo.smith@corp.example.evil\">x</a>",
+                "<a href=\"https://x.example/#xjo.smith@corp.example\">x</a>",
+                "<a href=\"https://x.example/#jo.smith@corp.example.evil\">x</a>",
+                "(https://x.example/login) jo.smith@corp.example",
+                "https://x.example/login\u00a0jo.smith@corp.example",
                 "<a href=\"https://x.example/#\">x</a> jo.smith@corp.example",
                 "<a href=\"https://x.example/#corp.example\">x</a>",
                 "<a href=\"https://x.example/#" + b64("ann@corp.example", false) + "\">x</a>")) {
@@ -166,8 +178,10 @@ class TokenizerFeaturesTest {
                         assertThat(java.util.Arrays.stream(text.split("[ \"]"))
                                         .filter(w -> w.contains("http"))
                                         .map(w -> w.substring(w.indexOf("http")))
-                                        .anyMatch(
-                                                w -> w.contains("jo@corp.example") || w.contains("jo%40corp.example")))
+                                        .anyMatch(w -> java.util.regex.Pattern.compile(
+                                                        "(^|[^a-z0-9._+-])jo(@|%40)corp\\.example(?!\\.*[a-z0-9-])")
+                                                .matcher(w)
+                                                .find()))
                                 .as(text)
                                 .isTrue();
                     }
