@@ -19,6 +19,10 @@
 set -eu
 dir=${1:-/tmp/vr}
 mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
+if [ -n "${MIRROR:-}" ]; then
+    MIRROR=$(cd "$MIRROR" && pwd)
+fi
 cd "$dir"
 if [ ! -d src-vrath ]; then
     if [ -n "${MIRROR:-}" ]; then
@@ -79,7 +83,11 @@ def left_out(data, year):
 
 for year in ('2021', '2022', '2024'):
     kept = skipped = 0
-    os.makedirs(os.path.join(base, year), exist_ok=True)
+    out = os.path.join(base, year)
+    os.makedirs(out, exist_ok=True)
+    for old in os.listdir(out):  # a second run starts clean
+        if old.startswith(f'phishing-{year}-') and old.endswith('.eml'):
+            os.unlink(os.path.join(out, old))
     prefix = f'sample_emails/phishing/phishing-{year}.mbox_email_'
     for name in names:
         if not (name.startswith(prefix) and name.endswith('.eml')):
