@@ -32,7 +32,7 @@ if [ ! -d src-vrath ]; then
     fi
 fi
 python3 - "$dir" <<'PY'
-import email, email.policy, os, re, subprocess, sys
+import email, email.policy, html, os, re, subprocess, sys
 
 base = sys.argv[1]
 commit = 'f0923bec034b8a9985adee7d0105fb44a05b1458'
@@ -56,7 +56,7 @@ def cjk_share(data):
                     pass
     except Exception:
         return 0.0
-    letters = [c for c in text if c.isalpha()]
+    letters = [c for c in html.unescape(text) if c.isalpha()]  # HTML may spell its letters as &#20146;
     cjk = [c for c in letters if '\u3040' <= c <= '\u30ff' or '\u3400' <= c <= '\u9fff' or '\uac00' <= c <= '\ud7af']
     return len(cjk) / max(1, len(letters))
 
