@@ -43,9 +43,9 @@ class PostfixMilterAuthTest {
                 ScanPipeline pipeline = ScanPipeline.builder().scanner(auth).build();
                 MilterServer milter = MilterServer.builder().pipeline(pipeline).build()) {
             milter.start();
-            int port = PrivatePostfix.freePort();
-            try (PrivatePostfix postfix = PrivatePostfix.start(
-                    sink.port(), Map.of(), Map.of(port, List.of("smtpd_milters=" + milter.socketSpec())))) {
+            try (PrivatePostfix postfix = PrivatePostfix.startOnFreePorts(
+                    sink.port(), Map.of(), List.of(List.of("smtpd_milters=" + milter.socketSpec())))) {
+                int port = postfix.ports().get(0);
                 byte[] msg = ("From: Alice <alice@sender.example>\r\n"
                                 + "To: user@example.test\r\n"
                                 + "Authentication-Results: mx.example.test; spf=pass smtp.mailfrom=forged.example\r\n"

@@ -87,22 +87,24 @@ final class PostfixRig implements AutoCloseable {
                                     .build())
                             .build(),
                     Duration.ofSeconds(10));
-            Map<Integer, List<String>> listeners = new LinkedHashMap<>();
+            List<String> names = new ArrayList<>();
+            List<List<String>> options = new ArrayList<>();
             for (Map.Entry<String, MilterServer> m : milters.entrySet()) {
-                int port = PrivatePostfix.freePort();
-                ports.put(m.getKey(), port);
                 List<String> o = new ArrayList<>();
                 o.add("smtpd_milters=" + m.getValue().socketSpec());
                 if (m.getKey().equals("slow")) {
                     o.add("milter_content_timeout=3s");
                 }
-                listeners.put(port, o);
+                names.add(m.getKey());
+                options.add(o);
             }
-            int stopped = PrivatePostfix.freePort();
-            ports.put("stopped", stopped);
-            listeners.put(stopped, List.of("smtpd_milters=inet:127.0.0.1:" + PrivatePostfix.freePort()));
-            postfix = PrivatePostfix.start(sink.port(), Map.of(), listeners);
+            names.add("stopped");
+            options.add(List.of("smtpd_milters=inet:127.0.0.1:" + PrivatePostfix.freePort()));
+            postfix = PrivatePostfix.startOnFreePorts(sink.port(), Map.of(), options);
             open.add(postfix);
+            for (int i = 0; i < names.size(); i++) {
+                ports.put(names.get(i), postfix.ports().get(i));
+            }
         } catch (Exception | Error e) {
             close();
             throw e;

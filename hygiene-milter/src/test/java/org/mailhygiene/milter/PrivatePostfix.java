@@ -23,9 +23,13 @@ import org.mailhygiene.testkit.junit.RealBinaries;
  * timeouts). Test support; start with {@link #start}, stop with {@link #close}.
  */
 final class PrivatePostfix implements AutoCloseable {
+    /** How often {@link #startOnFreePorts} tries, each time with new ports. */
+    static final int START_ATTEMPTS = 3;
+
     private final Path root;
     private final Path etc;
     private final Path postfix;
+    private List<Integer> ports = List.of();
 
     private PrivatePostfix(Path root, Path postfix) {
         this.root = root;
@@ -34,7 +38,47 @@ final class PrivatePostfix implements AutoCloseable {
     }
 
     /**
-     * Starts an instance.
+     * Starts an instance whose listeners get ports chosen here, trying up to {@value #START_ATTEMPTS} times with new
+     * ports: a port found free can be taken by another process before Postfix binds it (two builds on one machine),
+     * and then {@code postfix start} fails.
+     *
+     * @param sinkPort where mail for example.test goes
+     * @param main extra main.cf settings
+     * @param options each listener's {@code -o name=value} overrides, in order ({@link #ports()} in the same order)
+     */
+    static PrivatePostfix startOnFreePorts(int sinkPort, Map<String, String> main, List<List<String>> options)
+            throws IOException, InterruptedException {
+        IOException last = null;
+        for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
+            Map<Integer, List<String>> listeners = new LinkedHashMap<>();
+            for (List<String> o : options) {
+                int port = freePort();
+                while (listeners.containsKey(port)) {
+                    port = freePort();
+                }
+                listeners.put(port, o);
+            }
+            try {
+                PrivatePostfix pf = start(sinkPort, main, listeners);
+                pf.ports = List.copyOf(listeners.keySet());
+                return pf;
+            } catch (IOException e) {
+                if (last != null) {
+                    e.addSuppressed(last);
+                }
+                last = e;
+            }
+        }
+        throw last;
+    }
+
+    /** The listener ports {@link #startOnFreePorts} chose, in the order of its options (empty otherwise). */
+    List<Integer> ports() {
+        return ports;
+    }
+
+    /**
+     * Starts an instance on the given ports (see {@link #startOnFreePorts} for ports chosen here, with retries).
      *
      * @param sinkPort where mail for example.test goes
      * @param main extra main.cf settings
@@ -50,7 +94,12 @@ final class PrivatePostfix implements AutoCloseable {
         try {
             pf.configure(sinkPort, main, listeners);
             run(List.of(postfix.toString(), "-c", pf.etc.toString(), "check"));
-            run(List.of(postfix.toString(), "-c", pf.etc.toString(), "start"));
+            try {
+                run(List.of(postfix.toString(), "-c", pf.etc.toString(), "start"));
+            } catch (IOException e) {
+                // postfix start says why in its log, not on its output
+                throw new IOException(e.getMessage() + "\nmaillog:\n" + pf.log(), e);
+            }
             Path pid = root.resolve("spool/pid/master.pid");
             long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (!(Files.exists(pid) && Files.size(pid) > 0) && System.nanoTime() < until) {
