@@ -191,8 +191,7 @@ public final class CrossSource {
 
     private static java.util.Set<String> kept(java.util.Set<String> tokens, List<String> drop, List<String> ignore) {
         if (!drop.isEmpty() || !ignore.isEmpty()) {
-            tokens.removeIf(t -> drop.stream().anyMatch(t::startsWith)
-                    || (!ignore.isEmpty() && ModelTrainer.mentionsAny(t, ignore)));
+            tokens.removeIf(t -> drop.stream().anyMatch(t::startsWith) || ModelTrainer.mentionsAny(t, ignore));
         }
         return tokens;
     }

@@ -331,14 +331,7 @@ public final class Tokenizer {
 
     /** Whether {@code s} contains {@code lowerNeedle} ignoring ASCII case, without copying {@code s}. */
     private static boolean containsIgnoreCase(String s, String lowerNeedle) {
-        char first = lowerNeedle.charAt(0);
-        int last = s.length() - lowerNeedle.length();
-        for (int i = 0; i <= last; i++) {
-            if (s.charAt(i) == first && s.regionMatches(true, i, lowerNeedle, 0, lowerNeedle.length())) {
-                return true;
-            }
-        }
-        return false;
+        return indexOfIgnoreCase(s, lowerNeedle, 0) >= 0;
     }
 
     /** Letters of text below which an HTML part with images counts as image-only. */
@@ -935,7 +928,7 @@ public final class Tokenizer {
      * Whether {@code s[from, to)} holds one of {@code rcpt} (lower case) with {@code @}, {@code %40} or an HTML
      * character reference ({@code &#64;}, {@code &#x40;}).
      */
-    private static boolean namesRecipient(CharSequence s, int from, int to, Set<String> rcpt) {
+    private static boolean namesRecipient(String s, int from, int to, Set<String> rcpt) {
         for (int i = from; i < to; i++) {
             char c = s.charAt(i);
             int atLen;
@@ -943,9 +936,9 @@ public final class Tokenizer {
                 atLen = 1;
             } else if (c == '%' && i + 2 < to && s.charAt(i + 1) == '4' && s.charAt(i + 2) == '0') {
                 atLen = 3;
-            } else if (c == '&' && i + 4 < to && regionIs(s, i, "&#64;")) {
+            } else if (c == '&' && i + 4 < to && s.regionMatches(true, i, "&#64;", 0, 5)) {
                 atLen = 5;
-            } else if (c == '&' && i + 5 < to && regionIs(s, i, "&#x40;")) {
+            } else if (c == '&' && i + 5 < to && s.regionMatches(true, i, "&#x40;", 0, 6)) {
                 atLen = 6;
             } else {
                 continue;
@@ -955,14 +948,14 @@ public final class Tokenizer {
                 j--;
             }
             int k = i + atLen;
-            while (k < to && k - i - atLen < MAX_DOMAIN && isDomainChar(s.charAt(k))) {
+            while (k < to && k - i - atLen < MAX_DOMAIN && isHostChar(Character.toLowerCase(s.charAt(k)))) {
                 k++;
             }
             while (k > i + atLen && s.charAt(k - 1) == '.') {
                 k--;
             }
             if (j < i && k > i + atLen) {
-                String address = (s.subSequence(j, i) + "@" + s.subSequence(i + atLen, k)).toLowerCase(Locale.ROOT);
+                String address = (s.substring(j, i) + "@" + s.substring(i + atLen, k)).toLowerCase(Locale.ROOT);
                 if (rcpt.contains(address)) {
                     return true;
                 }
@@ -970,15 +963,6 @@ public final class Tokenizer {
             i = Math.max(i, k - 1);
         }
         return false;
-    }
-
-    private static boolean regionIs(CharSequence s, int at, String lower) {
-        for (int k = 0; k < lower.length(); k++) {
-            if (Character.toLowerCase(s.charAt(at + k)) != lower.charAt(k)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static boolean isLocalChar(char c) {
@@ -989,10 +973,6 @@ public final class Tokenizer {
                 || c == '_'
                 || c == '+'
                 || c == '-';
-    }
-
-    private static boolean isDomainChar(char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
     }
 
     /** Encoded characters looked at in each base64 run of a fragment. */
