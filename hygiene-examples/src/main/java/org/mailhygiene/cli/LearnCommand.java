@@ -29,7 +29,9 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
  * {@code --once} exactly once. With {@code --redis} the messages go to the cluster's shared model, learned until the
  * nodes' model (the {@code --base} model, default the shipped one, plus what the cluster learned) agrees.
  * Relays and scans that use the file ({@code scanner = bayes:MODEL}, {@code --bayes MODEL}) pick the new version up
- * within seconds, without a restart. A missing MODEL starts from the shipped default model.
+ * within seconds, without a restart. A missing MODEL starts from the shipped default model. The model's learn journal
+ * ({@link BayesModels#journalFile}) makes a correction of a message learned before with the other label undo that
+ * learning first, and a repeated report a no-op. The cluster's shared learning ({@code --redis}) has no journal.
  * Concurrent learners are serialised by a lock on {@code MODEL.lock}. Exit status 0 on success, 2 on any error (the
  * model file is then unchanged).
  */
@@ -59,7 +61,10 @@ public final class LearnCommand implements Command {
                 + "at most " + BayesModels.MAX_CORRECTION_LEARNINGS
                 + " times, so that the correction takes effect; --once learns each exactly once.\n"
                 + "Nodes and scans using MODEL pick the new version up without a restart. A missing\n"
-                + "MODEL starts from the shipped default model. For whole directories, Maildirs or mbox files use\n"
+                + "MODEL starts from the shipped default model. MODEL.learned records each message learned (a digest\n"
+                + "of its tokens, the label, how many times): a message learned before with the other label is\n"
+                + "forgotten first, as often as it was learned, and one learned with this label is not learned\n"
+                + "again unless MODEL no longer agrees with it. For whole directories, Maildirs or mbox files use\n"
                 + "'hygiene train --update'.\n\n"
                 + "With --redis URL (a cluster's shared state, the nodes' 'redis' key) the messages are learned for the\n"
                 + "whole cluster instead: every node using that Redis adds them to its own model within its\n"
@@ -154,18 +159,21 @@ public final class LearnCommand implements Command {
             }
             boolean existed = Files.exists(model);
             BayesModels.Correction done = once
-                    ? new BayesModels.Correction(
-                            BayesModels.learnInto(model, spam, messages, Tokenizer.create()), messages.size(), 0)
+                    ? BayesModels.learnOnceInto(model, spam, messages, Tokenizer.create())
                     : BayesModels.correctInto(model, spam, messages, Tokenizer.create());
             BayesModel saved = done.model();
+            int newlyLearned = messages.size() - done.alreadyLearned();
             io.out()
                     .printf(
-                            "%s: learned %d message(s) as %s%s%s; now %d spam, %d ham, %d tokens%n",
+                            "%s: learned %d message(s) as %s%s%s%s; now %d spam, %d ham, %d tokens%n",
                             model,
-                            messages.size(),
+                            newlyLearned,
                             spam ? "spam" : "ham",
-                            once ? "" : " " + done.learned() + " time(s) in all (each until scored " + goal(spam) + ")",
+                            once || newlyLearned == 0
+                                    ? ""
+                                    : " " + done.learned() + " time(s) in all (each until scored " + goal(spam) + ")",
                             existed ? "" : " (new model, started from the default model)",
+                            journalSays(done, spam),
                             saved.spamMessages(),
                             saved.hamMessages(),
                             saved.tokenCount());
@@ -238,6 +246,30 @@ public final class LearnCommand implements Command {
             io.err().println("hygiene learn: " + e.getMessage());
             return EXIT_ERROR;
         }
+    }
+
+    /**
+     * What the learn journal changed, as the output says it: "; 1 of them learned as ham before: that undone first;
+     * 2 already learned as spam: not again", or nothing.
+     */
+    static String journalSays(BayesModels.Correction done, boolean spam) {
+        StringBuilder b = new StringBuilder();
+        if (done.undone() > 0) {
+            b.append("; ")
+                    .append(done.undone())
+                    .append(done.undone() == 1 ? " of them was" : " of them were")
+                    .append(" learned as ")
+                    .append(spam ? "ham" : "spam")
+                    .append(" before: undone first");
+        }
+        if (done.alreadyLearned() > 0) {
+            b.append("; ")
+                    .append(done.alreadyLearned())
+                    .append(" already learned as ")
+                    .append(spam ? "spam" : "ham")
+                    .append(": not again");
+        }
+        return b.toString();
     }
 
     /** What a correction learns a message to, as the output says it: "at least 0.9" (spam), "below 0.5" (ham). */

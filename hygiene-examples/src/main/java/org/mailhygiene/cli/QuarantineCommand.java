@@ -28,6 +28,8 @@ import org.mailhygiene.smtp.queue.QueueId;
  * MODEL, with {@link BayesModels#correctInto}: until the model scores it on the right side of the label, at most
  * {@value BayesModels#MAX_CORRECTION_LEARNINGS} times (atomic replacement under a lock; nodes using the file load the
  * new version without a restart). The message is learned first: if learning fails, it stays held and the command fails.
+ * The model's learn journal ({@link BayesModels#journalFile}) applies: a message learned before with the other label
+ * (a {@code hygiene learn --spam} report, say) is forgotten first, as often as it was learned.
  */
 public final class QuarantineCommand implements Command {
     private static final int HEADER_LIMIT = 64 * 1024;
@@ -313,12 +315,13 @@ public final class QuarantineCommand implements Command {
             BayesModel saved = done.model();
             io.out()
                     .printf(
-                            "%s learned as %s into %s, %d time(s) (until scored %s; now %d spam, %d ham)%n",
+                            "%s learned as %s into %s, %d time(s) (until scored %s%s; now %d spam, %d ham)%n",
                             id.value(),
                             spam ? "spam" : "ham",
                             model,
                             done.learned(),
                             LearnCommand.goal(spam),
+                            LearnCommand.journalSays(done, spam),
                             saved.spamMessages(),
                             saved.hamMessages());
             if (done.unreached() > 0) {

@@ -29,7 +29,9 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
  * ignoring case, not run into a longer word), from any source: for tokens that name the
  * collection rather than the mail, such as the mailbox a corpus was gathered in, its owner's name and its provider's
  * relays (every message of a spam-only collection carries them, so the model would call them spam); with
- * {@code --forget}, give the same as when the messages were learned. Progress
+ * {@code --forget}, give the same as when the messages were learned. A new model (without {@code --update} or
+ * {@code --forget}, or from the default model) deletes the learn journal of the file it replaces ({@link
+ * BayesModels#journalFile}): the new model learned none of what it records. Progress
  * goes to standard error every {@value #PROGRESS_EVERY} messages and at the end of each source, unless
  * {@code --quiet}. The summary goes to standard output. Exit status 0 on success, 2 on any error (the model file is
  * then left as it was).
@@ -55,7 +57,8 @@ public final class TrainCommand implements Command {
     public String usage() {
         return "usage: hygiene train [--weight N] --spam SOURCE [--weight N] --ham SOURCE --model FILE"
                 + " [--update | --forget] [--quiet] [--prune N [--prune-weighted M]] [--ignore TEXT]...\n\n"
-                + "Learns spam and ham messages into a Bayes model and saves it to FILE.\n"
+                + "Learns spam and ham messages into a Bayes model and saves it to FILE. A new model (without\n"
+                + "--update or --forget) deletes FILE.learned, the old model's 'hygiene learn' journal.\n"
                 + "SOURCE is a directory of message files (searched recursively), a Maildir or an mbox file;\n"
                 + "--spam and --ham may be repeated.\n\n"
                 + "options:\n"
@@ -92,6 +95,8 @@ public final class TrainCommand implements Command {
         }
         Path modelFile = a.model.orElseThrow();
         try {
+            // a new model (from nothing, or from the default model) learned none of what a journal next to it records
+            boolean fresh = !(update || forget) || !Files.exists(modelFile);
             BayesModel model;
             if (update && !Files.exists(modelFile)) {
                 model = BayesModels.loadDefault();
@@ -120,6 +125,10 @@ public final class TrainCommand implements Command {
                 trainer.prune(a.prune, a.pruneWeighted > 0 ? a.pruneWeighted : a.prune);
             }
             model.save(modelFile);
+            Path journal = BayesModels.journalFile(modelFile);
+            if (fresh && Files.deleteIfExists(journal)) {
+                io.err().println("hygiene train: deleted " + journal + ", the learn journal of the model replaced");
+            }
             io.out()
                     .printf(
                             "%s: %d spam, %d ham, %d tokens (%s %d messages in %.1f s)%n",

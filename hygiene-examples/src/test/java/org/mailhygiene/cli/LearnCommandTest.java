@@ -197,6 +197,46 @@ class LearnCommandTest {
     }
 
     @Test
+    void aRepeatedReportIsANoOpAndAMistakeIsUndoneByItsCorrection(@TempDir Path dir) throws Exception {
+        Path msg = dir.resolve("flagged.eml");
+        Files.writeString(msg, PAYMENT_MAIL);
+        Path model = dir.resolve("site.model");
+        BayesModel base = BayesModels.loadDefault();
+
+        Run spam = Run.main("learn", "--spam", "--model", model.toString(), msg.toString());
+        assertThat(spam.status()).as(spam.err()).isZero();
+        Matcher m = Pattern.compile("as spam (\\d+) time\\(s\\) in all").matcher(spam.out());
+        assertThat(m.find()).as(spam.out()).isTrue();
+        assertThat(Files.readString(BayesModels.journalFile(model))).contains(" spam " + m.group(1) + "\n");
+
+        Run again = Run.main("learn", "--spam", "--model", model.toString(), msg.toString());
+        assertThat(again.status()).as(again.err()).isZero();
+        assertThat(again.out())
+                .contains("learned 0 message(s) as spam; 1 already learned as spam: not again;")
+                .doesNotContain("time(s)");
+        assertThat(BayesModel.load(model).spamMessages()).isEqualTo(base.spamMessages() + Integer.parseInt(m.group(1)));
+
+        Run ham = Run.main("learn", "--ham", "--model", model.toString(), msg.toString());
+        assertThat(ham.status()).as(ham.err()).isZero();
+        assertThat(ham.out()).contains("; 1 of them was learned as spam before: undone first;");
+        assertThat(BayesModel.load(model).spamMessages()).isEqualTo(base.spamMessages());
+        assertThat(score(model, msg)).isLessThan(BayesModels.CORRECTED_HAM_SCORE);
+
+        // 'train' without --update writes a new model: the old journal goes with the old model
+        Path mail = dir.resolve("mail");
+        Files.createDirectories(mail);
+        Files.writeString(mail.resolve("1.eml"), PAYMENT_MAIL);
+        Run update = Run.main("train", "--quiet", "--update", "--ham", mail.toString(), "--model", model.toString());
+        assertThat(update.status()).as(update.err()).isZero();
+        assertThat(BayesModels.journalFile(model)).exists();
+        Run train = Run.main(
+                "train", "--quiet", "--spam", mail.toString(), "--ham", mail.toString(), "--model", model.toString());
+        assertThat(train.status()).as(train.err()).isZero();
+        assertThat(train.err()).contains("deleted " + BayesModels.journalFile(model));
+        assertThat(BayesModels.journalFile(model)).doesNotExist();
+    }
+
+    @Test
     void usageErrorsAndAMissingFileChangeNothing(@TempDir Path dir) throws Exception {
         Path model = dir.resolve("m.model");
         assertThat(Run.main("learn", "--model", model.toString(), "x").err()).contains("say --spam or --ham");

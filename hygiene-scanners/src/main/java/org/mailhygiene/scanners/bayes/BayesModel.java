@@ -438,9 +438,9 @@ public final class BayesModel {
     /**
      * Gives {@code tmp} the POSIX permissions, group and owner of {@code dest}, or rw-r----- if there is none or its
      * attributes cannot be read. Best effort: a file system that refuses a mode or an owner leaves the temporary
-     * file's own, and the save goes on.
+     * file's own, and the save goes on. Also used for a model's learn journal ({@link LearnJournal}).
      */
-    private static void takeAttributes(Path dest, Path tmp) {
+    static void takeAttributes(Path dest, Path tmp) {
         PosixFileAttributeView view = Files.getFileAttributeView(tmp, PosixFileAttributeView.class);
         if (view == null) {
             return;

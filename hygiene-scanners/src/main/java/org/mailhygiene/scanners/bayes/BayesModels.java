@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Collection;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import org.mailhygiene.api.MessageContent;
 
@@ -122,7 +123,9 @@ public final class BayesModels {
      * Learns messages into a model file and replaces it atomically, holding an exclusive lock on
      * {@code FILE.lock} meanwhile so that concurrent learners (the CLI, the quarantine tool) do not lose each other's
      * updates. A missing file starts from the shipped default model. Running scanners that watch the file pick the new
-     * version up ({@link WatchedModelFile}).
+     * version up ({@link WatchedModelFile}). Each message is learned once, and recorded in the model's learn journal
+     * ({@link #journalFile}): a message the journal says was learned with the same label is not learned again, and one
+     * learned with the other label is first forgotten as often as it was learned ({@link Correction#undone()}).
      *
      * @param modelFile the model file
      * @param spam {@code true} to learn the messages as spam, {@code false} as ham
@@ -135,7 +138,44 @@ public final class BayesModels {
     public static BayesModel learnInto(
             Path modelFile, boolean spam, Collection<? extends MessageContent> messages, Tokenizer tokenizer)
             throws IOException {
-        return update(modelFile, spam, messages, tokenizer, false).model();
+        return learnOnceInto(modelFile, spam, messages, tokenizer).model();
+    }
+
+    /**
+     * {@link #learnInto}, saying what it did: each message learned once, unless the learn journal says it was learned
+     * with this label already ({@link Correction#alreadyLearned()}); one learned with the other label is forgotten first
+     * ({@link Correction#undone()}).
+     *
+     * @param modelFile the model file
+     * @param spam {@code true} to learn the messages as spam, {@code false} as ham
+     * @param messages the messages, learned in order
+     * @param tokenizer the tokenizer (the one scanners use)
+     * @return the model as saved and what was done ({@link Correction#unreached()} is always 0)
+     * @throws IOException if a message, the model or its journal cannot be read (a malformed journal line is named by
+     *     file and line), or the model cannot be written (the file is then unchanged)
+     * @throws NullPointerException if an argument is {@code null}
+     */
+    public static Correction learnOnceInto(
+            Path modelFile, boolean spam, Collection<? extends MessageContent> messages, Tokenizer tokenizer)
+            throws IOException {
+        return update(modelFile, spam, messages, tokenizer, false);
+    }
+
+    /**
+     * The learn journal of a model file: {@code FILE.learned} next to it. It records each message the administrator's
+     * corrections ({@link #correctInto}, {@link #learnInto}, {@code hygiene learn}, the quarantine tool) taught the
+     * model, by a digest of its tokens, with its label and how many times it was learned; nothing of the message
+     * itself. With it a later correction of the same message undoes the earlier one exactly, and a repeated report is
+     * a no-op. A missing model file discards its journal (the new model starts from the default model, which learned
+     * none of it); {@code hygiene train} without {@code --update} or {@code --forget} deletes it.
+     *
+     * @param modelFile the model file
+     * @return the journal's path
+     * @throws NullPointerException if {@code modelFile} is {@code null}
+     */
+    public static Path journalFile(Path modelFile) {
+        Path abs = modelFile.toAbsolutePath();
+        return abs.resolveSibling(abs.getFileName() + ".learned");
     }
 
     /**
@@ -167,15 +207,20 @@ public final class BayesModels {
     public static final int MAX_CORRECTION_LEARNINGS = 50;
 
     /**
-     * What {@link #correctInto} did.
+     * What {@link #correctInto} or {@link #learnOnceInto} did.
      *
      * @param model the model as saved
-     * @param learned how many learnings the messages took in all (at least one each)
+     * @param learned how many learnings the messages took in all (none for a message already learned with this label
+     *     that the model already agrees with; otherwise at least one each)
      * @param unreached how many messages still score on the wrong side (the model's other evidence outweighs them:
      *     learning stopped at {@link #MAX_CORRECTION_LEARNINGS}, or earlier when their tokens could not move far
      *     enough, see {@link ModelTrainer#learnUntil})
+     * @param undone how many messages had been learned with the other label (the learn journal says so) and were
+     *     forgotten first, as many times as they had been learned
+     * @param alreadyLearned how many messages the journal says were learned with this label already and needed nothing
+     *     more (the model agrees with them; with {@link #learnOnceInto}, any such message)
      */
-    public record Correction(BayesModel model, int learned, int unreached) {}
+    public record Correction(BayesModel model, int learned, int unreached, int undone, int alreadyLearned) {}
 
     /**
      * The administrator's correction: like {@link #learnInto}, but each message is learned until the model scores it
@@ -185,15 +230,18 @@ public final class BayesModels {
      * such as the default, one learning moves a message's score little (a newsletter flagged at 0.998 still scored
      * 0.92 after being learned once as ham, below 0.5 after 7; a short business mail with payment words 0.996, 0.95
      * after one, below 0.5 after 20): a released false positive would go on being flagged.
-     * Same locking and atomic replacement as {@link #learnInto}.
+     * Same locking and atomic replacement as {@link #learnInto}, and the same learn journal ({@link #journalFile}): a
+     * message learned with the other label before is forgotten first, as many times as it was learned (a spam report
+     * made by mistake and then corrected leaves the model as if only the correction had been learned); one learned
+     * with this label before is learned further only if the model no longer agrees with it.
      *
      * @param modelFile the model file
      * @param spam {@code true} to learn the messages as spam, {@code false} as ham
      * @param messages the messages, learned in order
      * @param tokenizer the tokenizer (the one scanners use)
      * @return the model as saved, how many learnings it took and how many messages stay on the wrong side
-     * @throws IOException if a message or the model cannot be read, or the model cannot be written (the file is then
-     *     unchanged)
+     * @throws IOException if a message, the model or its journal cannot be read (a malformed journal line is named by
+     *     file and line), or the model cannot be written (the file is then unchanged)
      * @throws NullPointerException if an argument is {@code null}
      */
     public static Correction correctInto(
@@ -213,28 +261,72 @@ public final class BayesModels {
         Objects.requireNonNull(tokenizer, "tokenizer");
         Path abs = modelFile.toAbsolutePath();
         Path lockFile = abs.resolveSibling(abs.getFileName() + ".lock");
+        Path journalFile = journalFile(abs);
         try (FileChannel ch = FileChannel.open(lockFile, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE));
                 FileLock lock = ch.lock()) {
-            BayesModel model = Files.exists(abs) ? BayesModel.load(abs) : loadDefault();
+            boolean existed = Files.exists(abs);
+            BayesModel model = existed ? BayesModel.load(abs) : loadDefault();
+            // a journal without its model (deleted, or never saved) describes learnings the default model never had
+            LearnJournal journal = existed ? LearnJournal.read(journalFile) : LearnJournal.empty();
             ModelTrainer trainer = new ModelTrainer(model);
+            double target = correctionTarget(spam);
             int learned = 0;
             int unreached = 0;
+            int undone = 0;
+            int already = 0;
             for (MessageContent m : messages) {
                 Set<String> tokens = tokenizer.tokenize(m);
+                String key = LearnJournal.key(tokens);
+                Optional<LearnJournal.Entry> before = journal.get(key);
+                int earlier = 0;
+                if (before.isPresent() && before.get().spam() != spam) {
+                    boolean wasSpam = before.get().spam();
+                    for (int i = 0;
+                            i < before.get().times() && (wasSpam ? model.spamMessages() : model.hamMessages()) > 0;
+                            i++) {
+                        model.forget(tokens, wasSpam);
+                    }
+                    journal.remove(key);
+                    undone++;
+                } else if (before.isPresent()) {
+                    earlier = before.get().times();
+                    if (!untilCorrected
+                            || ModelTrainer.agrees(model.classify(tokens).score(), spam, target)) {
+                        already++;
+                        continue;
+                    }
+                }
+                int times;
                 if (untilCorrected) {
-                    double target = correctionTarget(spam);
-                    learned += trainer.learnUntil(tokens, spam, target, MAX_CORRECTION_LEARNINGS);
-                    double score = model.classify(tokens).score();
-                    if (!ModelTrainer.agrees(score, spam, target)) {
+                    times = trainer.learnUntil(tokens, spam, target, MAX_CORRECTION_LEARNINGS);
+                    if (!ModelTrainer.agrees(model.classify(tokens).score(), spam, target)) {
                         unreached++;
                     }
                 } else {
                     trainer.learn(tokens, spam, 1);
-                    learned++;
+                    times = 1;
                 }
+                learned += times;
+                journal.put(key, new LearnJournal.Entry(spam, earlier + times));
             }
-            model.save(abs);
-            return new Correction(model, learned, unreached);
+            Path journalTmp = journal.prepare(journalFile, abs);
+            try {
+                model.save(abs);
+            } catch (IOException | RuntimeException e) {
+                Files.deleteIfExists(journalTmp);
+                throw e;
+            }
+            try {
+                LearnJournal.commit(journalTmp, journalFile);
+            } catch (IOException e) {
+                throw new IOException(
+                        abs + " was saved, but its learn journal " + journalFile + " could not be"
+                                + " replaced (" + e.getMessage()
+                                + "): a later correction of these messages will not undo"
+                                + " this one",
+                        e);
+            }
+            return new Correction(model, learned, unreached, undone, already);
         }
     }
 }

@@ -1,0 +1,218 @@
+package org.mailhygiene.scanners.bayes;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What the administrator's corrections taught a model file ({@link BayesModels#correctInto}, {@link
+ * BayesModels#learnInto}): one line per message, its label and how many times it was learned, in {@code
+ * MODEL.learned} next to the model ({@link BayesModels#journalFile}). It lets a later correction of the same message
+ * undo the earlier one exactly (a message reported as spam by mistake and then released as ham ends as if only the ham
+ * had been learned) and makes a repeated report of the same message a no-op.
+ *
+ * <p>A message is known by its tokens, not its bytes: the first 128 bits of the SHA-256 of its distinct tokens in
+ * sorted order, so a copy with other envelope lines or line ends is the same message, and what is forgotten is
+ * exactly what was learned (while the tokenizer is the same; after a tokenizer change the key differs and nothing is
+ * undone). The file is text:
+ *
+ * <pre>
+ * # hygiene learn journal 1
+ * 3f1c0a9e5b7d2c4e8f6a1b3c5d7e9f01 spam 4
+ * </pre>
+ *
+ * <p>Not thread-safe: used under the model file's lock.
+ */
+final class LearnJournal {
+    /** The first line of every journal. */
+    static final String HEADER = "# hygiene learn journal 1";
+
+    /**
+     * One message's record.
+     *
+     * @param spam the label it was learned with
+     * @param times how many times it was learned with that label, at least 1
+     */
+    record Entry(boolean spam, int times) {}
+
+    private final Map<String, Entry> entries;
+
+    private LearnJournal(Map<String, Entry> entries) {
+        this.entries = entries;
+    }
+
+    /** An empty journal. */
+    static LearnJournal empty() {
+        return new LearnJournal(new LinkedHashMap<>());
+    }
+
+    /**
+     * Reads the journal of a model file; an empty one when there is none.
+     *
+     * @param file the journal file
+     * @return the journal
+     * @throws IOException if it cannot be read, or a line is malformed (the message names the file and line)
+     */
+    static LearnJournal read(Path file) throws IOException {
+        Map<String, Entry> entries = new LinkedHashMap<>();
+        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String line = in.readLine();
+            if (line == null || !line.equals(HEADER)) {
+                throw new IOException(file + ":1: not a learn journal (the first line must be '" + HEADER + "')");
+            }
+            int n = 1;
+            while ((line = in.readLine()) != null) {
+                n++;
+                if (line.isEmpty()) {
+                    continue;
+                }
+                String[] f = line.split(" ", -1);
+                int times = -1;
+                if (f.length == 3
+                        && f[0].length() == 32
+                        && isLowerHex(f[0])
+                        && (f[1].equals("spam") || f[1].equals("ham"))) {
+                    try {
+                        times = Integer.parseInt(f[2]);
+                    } catch (NumberFormatException e) {
+                        times = -1;
+                    }
+                }
+                if (times < 1) {
+                    throw new IOException(file + ":" + n + ": expected 'KEY spam|ham TIMES' (KEY 32 hex digits, TIMES"
+                            + " at least 1), found '" + abbreviate(line) + "'");
+                }
+                entries.put(f[0], new Entry(f[1].equals("spam"), times));
+            }
+        } catch (NoSuchFileException e) {
+            return empty();
+        }
+        return new LearnJournal(entries);
+    }
+
+    /**
+     * The key a message's tokens are recorded under.
+     *
+     * @param tokens the message's tokens (duplicates count once)
+     * @return 32 lower-case hex digits
+     */
+    static String key(Collection<String> tokens) {
+        List<String> sorted = new ArrayList<>(new HashSet<>(tokens));
+        sorted.sort(null);
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+        for (String t : sorted) {
+            sha.update(t.getBytes(StandardCharsets.UTF_8));
+            sha.update((byte) '\n');
+        }
+        byte[] d = sha.digest();
+        return HexFormat.of().formatHex(d, 0, 16);
+    }
+
+    /** The record of a message, if it was learned. */
+    Optional<Entry> get(String key) {
+        return Optional.ofNullable(entries.get(key));
+    }
+
+    /** Records a message's learning, replacing its earlier record. */
+    void put(String key, Entry entry) {
+        entries.put(key, entry);
+    }
+
+    /** Forgets a message's record. */
+    void remove(String key) {
+        entries.remove(key);
+    }
+
+    /** How many messages it records. */
+    int size() {
+        return entries.size();
+    }
+
+    /**
+     * Writes the journal to a temporary file next to {@code file}, flushed to the disk, with the attributes of the
+     * journal it will replace or, for a new one, of the model file; {@link #commit} renames it into place. Split so
+     * that the model can be saved in between: a failure before the model is saved leaves both as they were.
+     *
+     * @param file the journal file
+     * @param model the model file it belongs to
+     * @return the temporary file
+     * @throws IOException if writing fails (the temporary file is then deleted)
+     */
+    Path prepare(Path file, Path model) throws IOException {
+        Path abs = file.toAbsolutePath();
+        Path tmp = Files.createTempFile(abs.getParent(), abs.getFileName() + ".", ".tmp");
+        boolean done = false;
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
+                    Writer w = Channels.newWriter(ch, StandardCharsets.UTF_8)) {
+                w.write(HEADER);
+                w.write('\n');
+                for (Map.Entry<String, Entry> e : entries.entrySet()) {
+                    w.write(e.getKey() + (e.getValue().spam() ? " spam " : " ham ")
+                            + e.getValue().times() + "\n");
+                }
+                w.flush();
+                ch.force(true);
+            }
+            BayesModel.takeAttributes(Files.exists(abs) ? abs : model.toAbsolutePath(), tmp);
+            done = true;
+            return tmp;
+        } finally {
+            if (!done) {
+                Files.deleteIfExists(tmp);
+            }
+        }
+    }
+
+    /**
+     * Renames a file written by {@link #prepare} into place, atomically.
+     *
+     * @param tmp the temporary file
+     * @param file the journal file
+     * @throws IOException if the rename fails (the temporary file is then deleted, the old journal stays)
+     */
+    static void commit(Path tmp, Path file) throws IOException {
+        try {
+            Files.move(tmp, file.toAbsolutePath(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static boolean isLowerHex(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String abbreviate(String line) {
+        return line.length() <= 80 ? line : line.substring(0, 80) + "...";
+    }
+}

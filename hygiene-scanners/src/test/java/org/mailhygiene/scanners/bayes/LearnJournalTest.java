@@ -1,0 +1,151 @@
+package org.mailhygiene.scanners.bayes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.lists;
+import static org.quicktheories.generators.SourceDSL.strings;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.api.MessageContent;
+
+class LearnJournalTest {
+
+    private static final String PAYMENT_MAIL = """
+            From: Bob <bob@partner.example>
+            To: alice@example.org
+            Subject: Re: invoice and payment details
+            Date: Tue, 1 Dec 2026 10:00:00 +0000
+            MIME-Version: 1.0
+            Content-Type: text/plain; charset=us-ascii
+
+            Hi Alice, please find the payment details below. Kindly confirm your account and verify
+            the transfer as soon as possible. Click the link to view the invoice and sign in.
+            """.replace("\n", "\r\n");
+
+    @Test
+    void theKeyDependsOnTheSetOfTokensOnly() {
+        qt().forAll(lists().of(strings().allPossible().ofLengthBetween(0, 12)).ofSizeBetween(0, 40))
+                .checkAssert(tokens -> {
+                    List<String> shuffled = new ArrayList<>(tokens);
+                    Collections.shuffle(shuffled, new Random(tokens.size()));
+                    shuffled.addAll(tokens); // duplicates count once
+                    assertThat(LearnJournal.key(shuffled)).isEqualTo(LearnJournal.key(tokens));
+                    assertThat(LearnJournal.key(tokens)).matches("[0-9a-f]{32}");
+                    Set<String> more = new HashSet<>(tokens);
+                    if (more.add("an-extra-token")) {
+                        assertThat(LearnJournal.key(more)).isNotEqualTo(LearnJournal.key(tokens));
+                    }
+                });
+        // tokens are separated: ["ab", "c"] is not ["a", "bc"]
+        assertThat(LearnJournal.key(List.of("ab", "c"))).isNotEqualTo(LearnJournal.key(List.of("a", "bc")));
+    }
+
+    @Test
+    void writesAndReadsBackAndNamesTheLineOfAMalformedEntry(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("m.model.learned");
+        assertThat(LearnJournal.read(file).size()).isZero(); // none yet
+        LearnJournal j = LearnJournal.empty();
+        String a = LearnJournal.key(List.of("a"));
+        String b = LearnJournal.key(List.of("b"));
+        j.put(a, new LearnJournal.Entry(true, 3));
+        j.put(b, new LearnJournal.Entry(false, 1));
+        LearnJournal.commit(j.prepare(file, dir.resolve("m.model")), file);
+        LearnJournal back = LearnJournal.read(file);
+        assertThat(back.get(a)).contains(new LearnJournal.Entry(true, 3));
+        assertThat(back.get(b)).contains(new LearnJournal.Entry(false, 1));
+        assertThat(Files.readString(file)).startsWith(LearnJournal.HEADER + "\n");
+        try (var s = Files.list(dir)) {
+            assertThat(s.map(p -> p.getFileName().toString())).containsExactly("m.model.learned"); // no temp left
+        }
+
+        Files.writeString(
+                file, LearnJournal.HEADER + "\n" + a + " spam 3\n\n" + b + " maybe 1\n", StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> LearnJournal.read(file))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining(file + ":4: expected 'KEY spam|ham TIMES'")
+                .hasMessageContaining("maybe");
+        Files.writeString(file, LearnJournal.HEADER + "\n" + a + " spam 0\n");
+        assertThatThrownBy(() -> LearnJournal.read(file)).hasMessageContaining(file + ":2:");
+        Files.writeString(file, "something else\n");
+        assertThatThrownBy(() -> LearnJournal.read(file)).hasMessageContaining(file + ":1: not a learn journal");
+    }
+
+    @Test
+    void aMistakeIsUndoneExactlyAndARepeatIsANoOp(@TempDir Path dir) throws IOException {
+        Tokenizer tokenizer = Tokenizer.create();
+        MessageContent msg = MessageContent.ofBytes(PAYMENT_MAIL.getBytes(StandardCharsets.US_ASCII));
+        Set<String> tokens = tokenizer.tokenize(msg);
+        BayesModel base = BayesModels.loadDefault();
+
+        // reported as spam by mistake, reported again, then released as ham
+        Path wrong = dir.resolve("wrong.model");
+        BayesModels.Correction first = BayesModels.correctInto(wrong, true, List.of(msg), tokenizer);
+        assertThat(first.learned()).isPositive();
+        assertThat(first.undone()).isZero();
+        BayesModels.Correction again = BayesModels.correctInto(wrong, true, List.of(msg), tokenizer);
+        assertThat(again.learned()).isZero();
+        assertThat(again.alreadyLearned()).isOne();
+        assertThat(again.model().spamMessages()).isEqualTo(base.spamMessages() + first.learned());
+        BayesModels.Correction fixed = BayesModels.correctInto(wrong, false, List.of(msg), tokenizer);
+        assertThat(fixed.undone()).isOne();
+
+        // the same as if only the ham had been learned
+        Path right = dir.resolve("right.model");
+        BayesModels.Correction only = BayesModels.correctInto(right, false, List.of(msg), tokenizer);
+        assertThat(fixed.learned()).isEqualTo(only.learned());
+        BayesModel a = BayesModel.load(wrong);
+        BayesModel b = BayesModel.load(right);
+        assertThat(a.spamMessages()).isEqualTo(b.spamMessages()).isEqualTo(base.spamMessages());
+        assertThat(a.hamMessages()).isEqualTo(b.hamMessages()).isEqualTo(base.hamMessages() + only.learned());
+        assertThat(a.tokenCount()).isEqualTo(b.tokenCount());
+        for (String t : tokens) {
+            assertThat(a.evidence(t)).isEqualTo(b.evidence(t));
+        }
+        assertThat(Files.readString(BayesModels.journalFile(wrong)))
+                .isEqualTo(Files.readString(BayesModels.journalFile(right)))
+                .contains(LearnJournal.key(tokens) + " ham " + only.learned());
+
+        // learned once: a second time is skipped, the other label undoes it
+        Path once = dir.resolve("once.model");
+        assertThat(BayesModels.learnOnceInto(once, true, List.of(msg, msg), tokenizer))
+                .satisfies(c -> assertThat(c.learned()).isOne())
+                .satisfies(c -> assertThat(c.alreadyLearned()).isOne());
+        BayesModels.Correction back = BayesModels.learnOnceInto(once, false, List.of(msg), tokenizer);
+        assertThat(back.undone()).isOne();
+        assertThat(back.model().spamMessages()).isEqualTo(base.spamMessages());
+        assertThat(back.model().hamMessages()).isEqualTo(base.hamMessages() + 1);
+    }
+
+    @Test
+    void aJournalWithoutItsModelIsIgnoredAndABrokenOneChangesNothing(@TempDir Path dir) throws IOException {
+        Tokenizer tokenizer = Tokenizer.create();
+        MessageContent msg = MessageContent.ofBytes(PAYMENT_MAIL.getBytes(StandardCharsets.US_ASCII));
+        Path model = dir.resolve("m.model");
+        BayesModels.correctInto(model, true, List.of(msg), tokenizer);
+        // the model is deleted, its journal left: a new model from the default must not "undo" anything
+        Files.delete(model);
+        BayesModels.Correction fresh = BayesModels.correctInto(model, false, List.of(msg), tokenizer);
+        assertThat(fresh.undone()).isZero();
+        assertThat(fresh.model().spamMessages())
+                .isEqualTo(BayesModels.loadDefault().spamMessages());
+
+        byte[] before = Files.readAllBytes(model);
+        Files.writeString(BayesModels.journalFile(model), LearnJournal.HEADER + "\nnot a line\n");
+        assertThatThrownBy(() -> BayesModels.correctInto(model, true, List.of(msg), tokenizer))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("m.model.learned:2:");
+        assertThat(Files.readAllBytes(model)).isEqualTo(before);
+    }
+}
