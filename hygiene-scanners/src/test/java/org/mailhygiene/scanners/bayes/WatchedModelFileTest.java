@@ -135,8 +135,10 @@ class WatchedModelFileTest {
         BayesScanner scanner = BayesScanner.builder(w).build();
         String before = scanner.cacheIdentity().orElseThrow();
         byte[] msg = "From: a@b.example\r\nSubject: hello\r\n\r\nspecialword spec2 spec3\r\n".getBytes();
+        byte[] other = "From: a@b.example\r\nSubject: hello\r\n\r\nspecialword spec2 spec4\r\n".getBytes();
+        // two messages (the learn journal learns the same one only once)
         BayesModels.learnInto(
-                file, true, List.of(MessageContent.ofBytes(msg), MessageContent.ofBytes(msg)), Tokenizer.create());
+                file, true, List.of(MessageContent.ofBytes(msg), MessageContent.ofBytes(other)), Tokenizer.create());
         clock.advance(Duration.ofSeconds(1));
         assertThat(scanner.model().spamMessages()).isEqualTo(5);
         assertThat(scanner.cacheIdentity().orElseThrow()).isNotEqualTo(before);
