@@ -23,6 +23,8 @@ final class CorpusArguments {
     Optional<Double> threshold = Optional.empty();
     int prune;
     int pruneWeighted;
+    /** {@code --logistic OFFSET}: fit a logistic part with this offset ({@link ModelTrainer#fitLogistic}). */
+    Optional<Double> logistic = Optional.empty();
     /** What {@code --ignore} names, in the order given: a token that mentions one is learned from no message. */
     final List<String> ignore = new ArrayList<>();
 
@@ -59,6 +61,7 @@ final class CorpusArguments {
                         "--prune",
                         "--prune-weighted",
                         "--weight",
+                        "--logistic",
                         "--ignore" -> {
                     String value;
                     if (inline.isPresent()) {
@@ -109,6 +112,20 @@ final class CorpusArguments {
                                         + value + "'");
                             }
                             a.ignore.add(value);
+                        }
+                        case "--logistic" -> {
+                            if (!allowedFlags.contains("--logistic")) {
+                                throw new UsageException("unknown option " + name);
+                            }
+                            try {
+                                double o = Double.parseDouble(value);
+                                if (!Double.isFinite(o)) {
+                                    throw new NumberFormatException();
+                                }
+                                a.logistic = Optional.of(o);
+                            } catch (NumberFormatException e) {
+                                throw new UsageException("--logistic needs a number (the offset), was " + value);
+                            }
                         }
                         case "--prune-weighted" -> {
                             if (!allowedFlags.contains("--prune-weighted")) {
@@ -161,6 +178,10 @@ final class CorpusArguments {
                 && a.ham.stream().allMatch(s -> s.weight() == 1)) {
             throw new UsageException("--prune-weighted " + a.pruneWeighted
                     + " keeps tokens of the sources after a --weight above 1, and there are none");
+        }
+        if (a.logistic.isPresent() && (a.flags.contains("--update") || a.flags.contains("--forget"))) {
+            throw new UsageException("--logistic fits on all the training messages at once: not with --update or"
+                    + " --forget (a model learned on top keeps the weights it has)");
         }
         if (a.model.isEmpty()) {
             throw new UsageException("--model FILE is required");

@@ -212,7 +212,8 @@ public final class LearnCommand implements Command {
             int learned = 0;
             int unreached = 0;
             for (MessageContent m : messages) {
-                Set<String> tokens = tokenizer.tokenize(m);
+                // with the correction tokens of the base model's logistic part, which every node's model shares
+                Set<String> tokens = local.correctionTokens(tokenizer.tokenize(m));
                 if (once) {
                     sync.learn(tokens, spam);
                     learned++;

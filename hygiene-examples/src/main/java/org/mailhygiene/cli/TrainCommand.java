@@ -75,6 +75,11 @@ public final class TrainCommand implements Command {
                 + "             word: jose matches jose@example.org, not joseph), repeatable: tokens that name the\n"
                 + "             collection, not the mail, e.g. --ignore trap.example.org for the mailbox (address,\n"
                 + "             domain, relays) a spam collection was gathered in ('hygiene scan --json' shows tokens)\n"
+                + "  --logistic OFFSET\n"
+                + "             also fit a logistic regression on the kept tokens (3 seeded passes), whose log-odds,\n"
+                + "             less OFFSET, the model adds to the Bayes indicator's (the default model: OFFSET "
+                + "3.883; a larger\n"
+                + "             OFFSET flags less); a model learned on top of it (--update, 'hygiene learn') keeps it\n"
                 + "  --weight N each message of the --spam and --ham sources after this option counts as N\n"
                 + "             messages (1 to " + ModelTrainer.MAX_WEIGHT
                 + "; until the next --weight; 1 before the first):\n"
@@ -86,7 +91,15 @@ public final class TrainCommand implements Command {
     public int run(List<String> args, Io io) throws UsageException {
         CorpusArguments a = CorpusArguments.parse(
                 args,
-                List.of("--update", "--forget", "--quiet", "--prune", "--prune-weighted", "--weight", "--ignore"),
+                List.of(
+                        "--update",
+                        "--forget",
+                        "--quiet",
+                        "--prune",
+                        "--prune-weighted",
+                        "--weight",
+                        "--ignore",
+                        "--logistic"),
                 false);
         boolean update = a.flags.contains("--update");
         boolean forget = a.flags.contains("--forget");
@@ -115,6 +128,9 @@ public final class TrainCommand implements Command {
             Progress progress = new Progress(io, a.flags.contains("--quiet"), forget ? "forgot" : "learned");
             Tokenizer tokenizer = Tokenizer.create();
             ModelTrainer trainer = new ModelTrainer(model);
+            if (a.logistic.isPresent()) {
+                trainer.recordForLogistic();
+            }
             for (CorpusArguments.Source source : a.spam) {
                 learn(source.path(), true, source.weight(), forget, a.ignore, trainer, tokenizer, progress);
             }
@@ -123,6 +139,14 @@ public final class TrainCommand implements Command {
             }
             if (a.prune > 1) {
                 trainer.prune(a.prune, a.pruneWeighted > 0 ? a.pruneWeighted : a.prune);
+            }
+            if (a.logistic.isPresent()) {
+                try {
+                    trainer.fitLogistic(a.logistic.get());
+                } catch (IllegalStateException e) {
+                    io.err().println("hygiene train: --logistic: " + e.getMessage());
+                    return EXIT_ERROR;
+                }
             }
             model.save(modelFile);
             Path journal = BayesModels.journalFile(modelFile);

@@ -300,6 +300,71 @@ class TrainEvalCommandTest {
     }
 
     @Test
+    void logisticFitsAPartThatTheModelFileKeepsAndRefusesToUpdateOne(@TempDir Path dir) throws Exception {
+        SyntheticCorpus corpus = SyntheticCorpus.seeded(31);
+        write(dir.resolve("spam"), corpus.generate(60, true));
+        write(dir.resolve("ham"), corpus.generate(60, false));
+        Path plain = dir.resolve("plain.model");
+        Path combined = dir.resolve("combined.model");
+        Path again = dir.resolve("again.model");
+        for (Path m : List.of(plain, combined, again)) {
+            List<String> args = new java.util.ArrayList<>(List.of(
+                    "train",
+                    "--quiet",
+                    "--spam",
+                    dir.resolve("spam").toString(),
+                    "--ham",
+                    dir.resolve("ham").toString(),
+                    "--model",
+                    m.toString()));
+            if (m != plain) {
+                args.addAll(List.of("--logistic", "0.5"));
+            }
+            Run r = Run.main(args.toArray(String[]::new));
+            assertThat(r.status()).as(r.err()).isZero();
+        }
+        assertThat(org.mailhygiene.scanners.bayes.BayesModel.load(plain).hasLogistic())
+                .isFalse();
+        var fitted = org.mailhygiene.scanners.bayes.BayesModel.load(combined);
+        assertThat(fitted.hasLogistic()).isTrue();
+        assertThat(fitted.logisticBias()).isNotZero();
+        assertThat(Files.readAllBytes(again)).isEqualTo(Files.readAllBytes(combined)); // the same weights again
+        // a scan names what the logistic part added
+        Path msg = Files.list(dir.resolve("spam")).sorted().findFirst().orElseThrow();
+        assertThat(Run.main("scan", "--json", "--bayes", combined.toString(), msg.toString())
+                        .out())
+                .contains("BAYES_LOGISTIC")
+                .contains("weight:");
+
+        assertThat(Run.main(
+                                "train",
+                                "--update",
+                                "--logistic",
+                                "1",
+                                "--spam",
+                                dir.resolve("spam").toString(),
+                                "--model",
+                                combined.toString())
+                        .err())
+                .contains("--logistic fits on all the training messages at once: not with --update");
+        assertThat(Run.main("train", "--logistic", "x", "--spam", dir.toString(), "--model", "m")
+                        .err())
+                .contains("--logistic needs a number (the offset), was x");
+        Run onlySpam = Run.main(
+                "train",
+                "--quiet",
+                "--logistic",
+                "0",
+                "--spam",
+                dir.resolve("spam").toString(),
+                "--model",
+                dir.resolve("s.model").toString());
+        assertThat(onlySpam.status()).isEqualTo(2);
+        assertThat(onlySpam.err()).contains("needs both spam and ham");
+        assertThat(dir.resolve("s.model")).doesNotExist();
+    }
+
+    @Test
     void weightUsageErrors(@TempDir Path dir) {
         String ham = dir.toString();
         String m = dir.resolve("m.model").toString();

@@ -19,10 +19,11 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar org.mailhygiene.benchmarks.bayes.ClassifyThroughput \
- *     --spam DIR --ham DIR [--passes 5]
+ *     --spam DIR --ham DIR [--passes 5] [--model FILE|default]
  * </pre>
  *
- * <p>Learns every message once, then judges every message (tokenize, bounce and auto-reply detection, classify, from
+ * <p>Learns every message once (or, with {@code --model}, judges with that model: {@code default} is the shipped one,
+ * with its logistic part), then judges every message (tokenize, bounce and auto-reply detection, classify, from
  * the bytes in memory, as {@link BayesScanner#judge} and {@link BayesScanner#scan} do) on one thread, {@code passes} times over. The first pass warms the JIT and is not
  * counted; the rest are reported as messages per second of this thread's CPU time (so other load on a shared machine
  * distorts it as little as possible) and of wall time. Prints a checksum of the spam decisions so runs of different
@@ -41,11 +42,13 @@ public final class ClassifyThroughput {
         List<Path> spamDirs = new ArrayList<>();
         List<Path> hamDirs = new ArrayList<>();
         int passes = 5;
+        String modelSpec = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--spam" -> spamDirs.add(Path.of(args[++i]));
                 case "--ham" -> hamDirs.add(Path.of(args[++i]));
                 case "--passes" -> passes = Integer.parseInt(args[++i]);
+                case "--model" -> modelSpec = args[++i];
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -67,9 +70,16 @@ public final class ClassifyThroughput {
             });
         }
         Tokenizer tokenizer = Tokenizer.create();
-        BayesModel model = BayesModel.empty();
-        for (int i = 0; i < messages.size(); i++) {
-            model.learn(tokenizer.tokenize(MessageContent.ofBytes(messages.get(i))), labels.get(i));
+        BayesModel model;
+        if (modelSpec != null) {
+            model = modelSpec.equals(org.mailhygiene.scanners.bayes.BayesModels.DEFAULT)
+                    ? org.mailhygiene.scanners.bayes.BayesModels.loadDefault()
+                    : BayesModel.load(Path.of(modelSpec));
+        } else {
+            model = BayesModel.empty();
+            for (int i = 0; i < messages.size(); i++) {
+                model.learn(tokenizer.tokenize(MessageContent.ofBytes(messages.get(i))), labels.get(i));
+            }
         }
         BayesScanner scanner = BayesScanner.builder(model).tokenizer(tokenizer).build();
         ThreadMXBean cpu = ManagementFactory.getThreadMXBean();

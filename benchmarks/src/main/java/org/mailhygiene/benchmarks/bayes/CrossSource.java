@@ -26,7 +26,8 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
  * java -cp benchmarks/target/benchmarks.jar org.mailhygiene.benchmarks.bayes.CrossSource \
  *     [[--weight N] --train-spam SOURCE]... [[--weight N] --train-ham SOURCE]... [--load MODEL|default] [--prune N] \
  *     [--prune-weighted M] [--save MODEL] \
- *     [--drop PREFIX]... [--ignore TEXT]... --test NAME:spam:SOURCE... --test NAME:ham:SOURCE... [--predictions FILE]
+ *     [--drop PREFIX]... [--ignore TEXT]... [--logistic OFFSET] --test NAME:spam:SOURCE... --test NAME:ham:SOURCE...
+ *     [--predictions FILE]
  * </pre>
  *
  * <p>Trains a model from the {@code --train-*} sources (on top of {@code --load} if given), prunes tokens seen in
@@ -39,7 +40,8 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
  * id. {@code --drop PREFIX} learns no token that starts with PREFIX (an ablation: the model then ignores that kind of
  * token, since tokens it never learned do not count); {@code --ignore TEXT} learns no token that mentions TEXT ({@link ModelTrainer#mentionsAny}), as
  * {@code hygiene train --ignore} (the collection's own mailbox and relays). {@code --weight N} makes every training message of the sources
- * after it count N times, until the next {@code --weight}.
+ * after it count N times, until the next {@code --weight}. {@code --logistic OFFSET} fits a logistic part after pruning
+ * ({@link ModelTrainer#fitLogistic}), as {@code hygiene train --logistic} does.
  */
 public final class CrossSource {
     private static final double[] THRESHOLDS = {0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999};
@@ -68,6 +70,7 @@ public final class CrossSource {
         int pruneWeighted = 0;
         List<String> drop = new ArrayList<>();
         List<String> ignore = new ArrayList<>();
+        Double logistic = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--train-spam" -> trainSpam.add(new Weighted(Path.of(args[++i]), weight));
@@ -80,6 +83,7 @@ public final class CrossSource {
                 case "--predictions" -> predictions = Path.of(args[++i]);
                 case "--drop" -> drop.add(args[++i]);
                 case "--ignore" -> ignore.add(args[++i]);
+                case "--logistic" -> logistic = Double.parseDouble(args[++i]);
                 case "--test" -> {
                     String[] t = args[++i].split(":", 3);
                     if (t.length != 3 || !(t[1].equals("spam") || t[1].equals("ham"))) {
@@ -101,6 +105,9 @@ public final class CrossSource {
                 ? BayesModel.empty()
                 : load.equals(BayesModels.DEFAULT) ? BayesModels.loadDefault() : BayesModel.load(Path.of(load));
         ModelTrainer trainer = new ModelTrainer(model);
+        if (logistic != null) {
+            trainer.recordForLogistic();
+        }
         long t0 = System.nanoTime();
         for (Weighted w : trainSpam) {
             MailSources.forEach(
@@ -117,6 +124,9 @@ public final class CrossSource {
         int before = model.tokenCount();
         if (prune > 1) {
             trainer.prune(prune, pruneWeighted > 0 ? pruneWeighted : prune);
+        }
+        if (logistic != null) {
+            System.out.println("logistic part: " + trainer.fitLogistic(logistic) + " weights");
         }
         System.out.printf(
                 Locale.ROOT,

@@ -47,14 +47,27 @@ import java.util.zip.InflaterInputStream;
  *       indicator I = (1 + H − S) / 2.
  * </ul>
  *
+ * <p><b>Logistic part.</b> A model may also hold a weight per token and a bias, fitted by logistic regression on the
+ * same training messages ({@link ModelTrainer#fitLogistic}; the shipped default model has one). Its score is then the
+ * Bayes indicator's log-odds plus the bias and the weights of the message's tokens (that sum clipped to
+ * &plusmn;{@value #LOGISTIC_CLIP}), through the logistic function: two different readings of the same tokens, which
+ * catch more mail of sources neither learned than either alone (benchmarks/README.md, session 12). The weights stay
+ * as fitted; an administrator's correction moves them through counts: it learns, besides the message's tokens, a
+ * <em>correction token</em> ({@link #correctionTokens}) for each of its weighted tokens, and each correction token
+ * learned as spam adds {@value #CORRECTION_STEP} to its token's weight, each learned as ham takes it away (one
+ * step of online logistic regression with a full gradient). So corrections are undone by forgetting, like any
+ * learning, and travel through a cluster's shared counts ({@link SharedModelSync}) like any other token.
+ *
  * <p>Thread-safety: all methods may be called concurrently. Learning and forgetting take a write lock; classification
  * and saving take a read lock, so reads see either the state before or after a whole message was learned.
  *
  * <p>File format: the 8 bytes {@code MHBAYES\0}, a big-endian int version, then a deflate stream holding nSpam and
  * nHam (longs), in version {@value #FORMAT_VERSION} an int of flags (bit 0: {@linkplain #startedFromDefault() started
  * from the default model}), the token count (int) and for each token its modified-UTF-8 text and its spam and ham
- * counts (ints). A model without flags is written in version 1 (no flags int), which builds before version 2 existed
- * read too; both versions are read.
+ * counts (ints); in version 3 (flag bit 1: a logistic part) then the number of weights (int), each token's
+ * modified-UTF-8 text and weight (float) in token order, and the bias (double). A model without flags is written in
+ * version 1 (no flags int), which builds before version 2 existed read too; one without a logistic part in version 1
+ * or 2, as before; all three versions are read.
  */
 public final class BayesModel {
 
@@ -67,13 +80,36 @@ public final class BayesModel {
     /** At most this many of the strongest tokens are combined. */
     public static final int MAX_CLUES = 150;
     /**
-     * The newest version of the file format, 2, which {@link #save(Path)} writes for a model {@linkplain
-     * #startedFromDefault() started from the default model}; other models are written in version 1, and
-     * {@link #load(Path)} reads both.
+     * The newest version of the file format, 3, which {@link #save(Path)} writes for a model with a {@linkplain
+     * #hasLogistic() logistic part}; a model {@linkplain #startedFromDefault() started from the default model} without
+     * one is written in version 2, other models in version 1, and {@link #load(Path)} reads all three.
      */
-    public static final int FORMAT_VERSION = 2;
+    public static final int FORMAT_VERSION = 3;
+
+    /**
+     * The most the logistic part adds to or takes from a message's log-odds, 8 (odds of about 3,000 to 1): less than
+     * the Bayes indicator's own reach (&plusmn;13.8 at 10<sup>-6</sup>), so that counts learned as a correction can
+     * outweigh it.
+     */
+    public static final double LOGISTIC_CLIP = 8.0;
+
+    /**
+     * What one correction learning moves the weight of each of the message's weighted tokens: 0.05 (towards spam or
+     * ham), the fit's first learning rate ({@link ModelTrainer#LOGISTIC_RATE}).
+     */
+    public static final double CORRECTION_STEP = 0.05;
+
+    /** The prefix of correction tokens: a control character no tokenizer output holds. */
+    private static final String CORRECTION_PREFIX = "\u0001";
+
+    /** How many of a message's weighted tokens a {@link Classification} names, the largest by absolute weight: 6. */
+    public static final int EXPLAINED_WEIGHTS = 6;
+
+    /** The Bayes indicator is clipped to [10^-6, 1 - 10^-6] before its log-odds are taken. */
+    private static final double INDICATOR_FLOOR = 1e-6;
 
     private static final int FLAG_STARTED_FROM_DEFAULT = 1;
+    private static final int FLAG_LOGISTIC = 2;
 
     private static final byte[] MAGIC = {'M', 'H', 'B', 'A', 'Y', 'E', 'S', 0};
 
@@ -86,6 +122,8 @@ public final class BayesModel {
     private final Map<String, int[]> counts;
     private long spamMessages;
     private long hamMessages;
+    private Map<String, Float> weights = new HashMap<>();
+    private double logisticBias;
     private volatile boolean startedFromDefault;
     private final long instance = INSTANCES.incrementAndGet();
     private final AtomicLong generation = new AtomicLong();
@@ -261,6 +299,127 @@ public final class BayesModel {
         startedFromDefault = true;
     }
 
+    /** A copy of the tokens the model holds counts for, correction tokens excepted (for {@link ModelTrainer#fitLogistic}). */
+    Set<String> tokens() {
+        lock.readLock().lock();
+        try {
+            Set<String> t = new HashSet<>(counts.keySet());
+            t.removeIf(BayesModel::isCorrectionToken);
+            return t;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * What an administrator's correction of a message learns: its tokens and, in a model with a logistic part, a
+     * correction token for each of them that has a weight (see the class description). Learning and forgetting these
+     * instead of the bare tokens is what {@link BayesModels#correctInto}, {@code hygiene learn} and the quarantine tool
+     * do; without a logistic part they are the tokens themselves.
+     *
+     * @param tokens the message's tokens
+     * @return the tokens to learn, a new set
+     */
+    public Set<String> correctionTokens(Collection<String> tokens) {
+        Set<String> all = new HashSet<>(tokens);
+        all.removeIf(BayesModel::isCorrectionToken);
+        lock.readLock().lock();
+        try {
+            if (!weights.isEmpty()) {
+                for (String t : new ArrayList<>(all)) {
+                    if (weights.containsKey(t)) {
+                        all.add(CORRECTION_PREFIX + t);
+                    }
+                }
+            }
+        } finally {
+            lock.readLock().unlock();
+        }
+        return all;
+    }
+
+    private static boolean isCorrectionToken(String token) {
+        return token.startsWith(CORRECTION_PREFIX);
+    }
+
+    /**
+     * Whether the model has a logistic part (see the class description): token weights and a bias added to the Bayes
+     * log-odds. The shipped default model has one, and so has every model learned on top of it.
+     *
+     * @return {@code true} if it has one
+     */
+    public boolean hasLogistic() {
+        lock.readLock().lock();
+        try {
+            return !weights.isEmpty();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * The weight of one token in the logistic part, as classification uses it: as fitted, moved by the corrections
+     * learned since ({@link #correctionTokens}).
+     *
+     * @param token the token
+     * @return its weight; 0 for a token without one, and in a model without a logistic part
+     */
+    public double weight(String token) {
+        lock.readLock().lock();
+        try {
+            Float w = weights.get(token);
+            if (w == null) {
+                return 0.0;
+            }
+            int[] c = counts.get(CORRECTION_PREFIX + token);
+            return c == null ? w : w + CORRECTION_STEP * ((long) c[0] - c[1]);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * The logistic part's bias.
+     *
+     * @return the bias; 0 in a model without a logistic part
+     */
+    public double logisticBias() {
+        lock.readLock().lock();
+        try {
+            return weights.isEmpty() ? 0.0 : logisticBias;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Replaces the logistic part ({@link ModelTrainer#fitLogistic}); an empty map removes it.
+     *
+     * @param tokenWeights the weight of each token (finite)
+     * @param bias the bias (finite)
+     * @throws IllegalArgumentException if a weight or the bias is not finite
+     */
+    void setLogistic(Map<String, Float> tokenWeights, double bias) {
+        if (!Double.isFinite(bias)) {
+            throw new IllegalArgumentException("bias must be finite: " + bias);
+        }
+        Map<String, Float> copy = new HashMap<>(Math.max(16, tokenWeights.size() * 4 / 3 + 1));
+        for (Map.Entry<String, Float> e : tokenWeights.entrySet()) {
+            if (!Float.isFinite(e.getValue())) {
+                throw new IllegalArgumentException("weight of " + e.getKey() + " must be finite: " + e.getValue());
+            }
+            copy.put(Objects.requireNonNull(e.getKey(), "token"), e.getValue());
+        }
+        lock.writeLock().lock();
+        try {
+            weights = copy;
+            logisticBias = copy.isEmpty() ? 0.0 : bias;
+            generation.incrementAndGet();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
     /**
      * Number of spam messages learned.
      *
@@ -352,36 +511,79 @@ public final class BayesModel {
     public Classification classify(Collection<String> tokens) {
         Set<String> unique = tokens instanceof Set<String> set ? set : new HashSet<>(tokens);
         List<TokenEvidence> clues = new ArrayList<>();
+        List<TokenWeight> weighted = new ArrayList<>();
+        double logOdds = 0;
+        int seen = unique.size();
+        boolean logistic;
         lock.readLock().lock();
         try {
+            logistic = !weights.isEmpty();
+            if (logistic) {
+                logOdds = logisticBias;
+            }
             for (String t : unique) {
+                if (isCorrectionToken(t)) {
+                    seen--;
+                    continue;
+                }
                 TokenEvidence e = evidenceLocked(t);
                 if (e.strength() >= MINIMUM_STRENGTH) {
                     clues.add(e);
+                }
+                if (logistic) {
+                    Float w = weights.get(t);
+                    if (w != null) {
+                        double effective = w;
+                        int[] c = counts.get(CORRECTION_PREFIX + t);
+                        if (c != null) {
+                            effective += CORRECTION_STEP * ((long) c[0] - c[1]);
+                        }
+                        logOdds += effective;
+                        weighted.add(new TokenWeight(t, effective));
+                    }
                 }
             }
         } finally {
             lock.readLock().unlock();
         }
-        clues.sort(
-                Comparator.comparingDouble(TokenEvidence::strength).reversed().thenComparing(TokenEvidence::token));
+        double indicator = indicator(clues);
         if (clues.size() > MAX_CLUES) {
             clues = new ArrayList<>(clues.subList(0, MAX_CLUES));
         }
-        if (clues.isEmpty()) {
-            return new Classification(0.5, List.of(), unique.size());
+        if (!logistic) {
+            return new Classification(indicator, clues, seen);
         }
+        logOdds = Math.max(-LOGISTIC_CLIP, Math.min(LOGISTIC_CLIP, logOdds));
+        double p = Math.max(INDICATOR_FLOOR, Math.min(1 - INDICATOR_FLOOR, indicator));
+        double combined = 1.0 / (1.0 + Math.exp(-(Math.log(p / (1 - p)) + logOdds)));
+        weighted.sort(Comparator.comparingDouble((TokenWeight w) -> -Math.abs(w.weight()))
+                .thenComparing(TokenWeight::token));
+        return new Classification(
+                Math.min(1.0, Math.max(0.0, combined)),
+                clues,
+                seen,
+                indicator,
+                logOdds,
+                weighted.subList(0, Math.min(EXPLAINED_WEIGHTS, weighted.size())));
+    }
+
+    /** Sorts the clues strongest first and combines at most {@link #MAX_CLUES} of them. */
+    private static double indicator(List<TokenEvidence> clues) {
+        clues.sort(
+                Comparator.comparingDouble(TokenEvidence::strength).reversed().thenComparing(TokenEvidence::token));
+        if (clues.isEmpty()) {
+            return 0.5;
+        }
+        int k = Math.min(MAX_CLUES, clues.size());
         double lnHam = 0;
         double lnSpam = 0;
-        for (TokenEvidence e : clues) {
+        for (TokenEvidence e : clues.subList(0, k)) {
             lnHam += Math.log(e.spamProbability());
             lnSpam += Math.log(1.0 - e.spamProbability());
         }
-        int k = clues.size();
         double h = chi2Q(-2.0 * lnHam, 2 * k);
         double s = chi2Q(-2.0 * lnSpam, 2 * k);
-        double indicator = (1.0 + h - s) / 2.0;
-        return new Classification(Math.min(1.0, Math.max(0.0, indicator)), clues, unique.size());
+        return Math.min(1.0, Math.max(0.0, (1.0 + h - s) / 2.0));
     }
 
     /**
@@ -485,21 +687,33 @@ public final class BayesModel {
         try {
             DataOutputStream header = new DataOutputStream(out);
             header.write(MAGIC);
-            boolean flagged = startedFromDefault; // read once: header and body agree
-            header.writeInt(flagged ? FORMAT_VERSION : 1);
+            boolean logistic = !weights.isEmpty();
+            int flags = (startedFromDefault ? FLAG_STARTED_FROM_DEFAULT : 0) | (logistic ? FLAG_LOGISTIC : 0);
+            int version = logistic ? 3 : flags != 0 ? 2 : 1; // flags read once: header and body agree
+            header.writeInt(version);
             header.flush();
             DeflaterOutputStream deflater = new DeflaterOutputStream(out);
             DataOutputStream data = new DataOutputStream(new BufferedOutputStream(deflater, 1 << 16));
             data.writeLong(spamMessages);
             data.writeLong(hamMessages);
-            if (flagged) {
-                data.writeInt(FLAG_STARTED_FROM_DEFAULT);
+            if (version >= 2) {
+                data.writeInt(flags);
             }
             data.writeInt(counts.size());
             for (Map.Entry<String, int[]> e : counts.entrySet()) {
                 data.writeUTF(e.getKey());
                 data.writeInt(e.getValue()[0]);
                 data.writeInt(e.getValue()[1]);
+            }
+            if (logistic) {
+                List<String> sorted = new ArrayList<>(weights.keySet());
+                sorted.sort(null);
+                data.writeInt(sorted.size());
+                for (String t : sorted) {
+                    data.writeUTF(t);
+                    data.writeFloat(weights.get(t));
+                }
+                data.writeDouble(logisticBias);
             }
             data.flush();
             deflater.finish();
@@ -547,16 +761,17 @@ public final class BayesModel {
         } catch (EOFException e) {
             throw new ModelFormatException(sourceName + " is not a Mail Hygiene Bayes model (too short)");
         }
-        if (version != 1 && version != FORMAT_VERSION) {
+        if (version < 1 || version > FORMAT_VERSION) {
             throw new ModelFormatException(sourceName + " has model format version " + version
-                    + "; this build reads versions 1 and " + FORMAT_VERSION + " only (retrain the model)");
+                    + "; this build reads versions 1 to " + FORMAT_VERSION + " only (retrain the model)");
         }
         DataInputStream data = new DataInputStream(new BufferedInputStream(new InflaterInputStream(in), 1 << 16));
         try {
             long spam = data.readLong();
             long ham = data.readLong();
             int flags = version >= 2 ? data.readInt() : 0;
-            if ((flags & ~FLAG_STARTED_FROM_DEFAULT) != 0) {
+            int known = version >= 3 ? FLAG_STARTED_FROM_DEFAULT | FLAG_LOGISTIC : FLAG_STARTED_FROM_DEFAULT;
+            if ((flags & ~known) != 0) {
                 throw new ModelFormatException(
                         sourceName + " has model flags " + flags + " this build does not know (retrain the model)");
             }
@@ -580,6 +795,27 @@ public final class BayesModel {
             BayesModel model = new BayesModel(counts, spam, ham);
             if ((flags & FLAG_STARTED_FROM_DEFAULT) != 0) {
                 model.markStartedFromDefault();
+            }
+            if ((flags & FLAG_LOGISTIC) != 0) {
+                int m = data.readInt();
+                if (m <= 0) {
+                    throw new ModelFormatException(sourceName + " is corrupt (a logistic part of " + m + " weights)");
+                }
+                Map<String, Float> w = new HashMap<>(Math.max(16, (int) Math.min(m * 4L / 3 + 1, INITIAL_TABLE_LIMIT)));
+                for (int i = 0; i < m; i++) {
+                    String token = data.readUTF();
+                    float f = data.readFloat();
+                    if (!Float.isFinite(f)) {
+                        throw new ModelFormatException(sourceName + " is corrupt (weight " + f + ")");
+                    }
+                    w.put(token, f);
+                }
+                double bias = data.readDouble();
+                if (!Double.isFinite(bias)) {
+                    throw new ModelFormatException(sourceName + " is corrupt (bias " + bias + ")");
+                }
+                model.weights = w;
+                model.logisticBias = bias;
             }
             return model;
         } catch (EOFException | java.util.zip.ZipException e) {

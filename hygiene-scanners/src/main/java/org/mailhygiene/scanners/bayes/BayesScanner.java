@@ -27,7 +27,10 @@ import org.mailhygiene.api.Verdict;
  * {@link Outcome#SPAM}, else {@link Outcome#CLEAN}. Rules explain the decision: first {@code BAYES_nn} (the indicator in percent, rounded
  * down to a multiple of 5 or 1, as SpamAssassin names its Bayes rules) with the score, then the strongest tokens
  * (default {@value #DEFAULT_EXPLAINED_TOKENS}), each named by the token, scored with its spam probability and
- * described with its training counts.
+ * described with its training counts. Over a model with a logistic part ({@link BayesModel#hasLogistic()}, the
+ * default model) also {@code BAYES_LOGISTIC}, scored with what that part added to the log-odds (the description gives
+ * the Bayes indicator alone), and the message's tokens with the largest weights as {@code weight:TOKEN}, scored with
+ * the weight.
  *
  * <p>Before classifying, a {@link BounceDetector} looks at the message: a bounce (delivery status notification) or an
  * automatic reply is {@link Outcome#CLEAN} with the rule {@code BAYES_BOUNCE} or {@code BAYES_AUTO_REPLY} (score 0)
@@ -300,11 +303,27 @@ public final class BayesScanner implements Scanner {
                     score,
                     "spam, but below the sure threshold " + sureThreshold + ": tag rather than reject"));
         }
+        if (!c.weights().isEmpty() || c.logOdds() != 0.0) {
+            v.rule(Rule.of(
+                    "BAYES_LOGISTIC",
+                    Math.round(c.logOdds() * 100) / 100.0,
+                    String.format(
+                            Locale.ROOT,
+                            "Bayes indicator %.4f; the logistic part adds %+.2f to its log-odds",
+                            c.bayesScore(),
+                            c.logOdds())));
+        }
         List<TokenEvidence> clues = c.clues();
         for (int i = 0; i < Math.min(explainedTokens, clues.size()); i++) {
             TokenEvidence e = clues.get(i);
             double p = Math.round(e.spamProbability() * 10_000) / 10_000.0;
             v.rule(Rule.of(e.token(), p, "seen in " + e.spamCount() + " spam and " + e.hamCount() + " ham"));
+        }
+        for (TokenWeight w : c.weights()) {
+            v.rule(Rule.of(
+                    "weight:" + w.token(),
+                    Math.round(w.weight() * 100) / 100.0,
+                    "logistic weight (added to the log-odds)"));
         }
         return v.build();
     }

@@ -4,30 +4,62 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The result of classifying one message's tokens: Fisher's combined spam indicator and the tokens that decided it.
+ * The result of classifying one message's tokens: Fisher's combined spam indicator and the tokens that decided it,
+ * and for a model with a logistic part ({@link BayesModel#hasLogistic()}) what that part added.
  *
  * <p>Immutable and thread-safe.
  *
- * @param score the combined indicator I = (1 + H - S) / 2 in [0, 1]: near 1 spam, near 0 ham, 0.5 undecided (also
- *     when no token was significant)
+ * @param score the spam score in [0, 1]: near 1 spam, near 0 ham, 0.5 undecided (also when no token was significant
+ *     and there is no logistic part). Without a logistic part it is the Bayes indicator; with one, the indicator's
+ *     log-odds plus the logistic part's ({@link BayesModel#hasLogistic()})
  * @param clues the significant tokens used, strongest first (at most the classifier's clue limit)
  * @param tokensSeen how many distinct tokens the message had
+ * @param bayesScore the Bayes indicator I = (1 + H - S) / 2 alone, in [0, 1] (equal to {@code score} without a
+ *     logistic part)
+ * @param logOdds what the logistic part added to the log-odds (bias and token weights, clipped to
+ *     {@link BayesModel#LOGISTIC_CLIP}); 0 without one
+ * @param weights the message's tokens with the largest weights of the logistic part, by absolute weight (at most
+ *     {@link BayesModel#EXPLAINED_WEIGHTS}); empty without one
  */
-public record Classification(double score, List<TokenEvidence> clues, int tokensSeen) {
+public record Classification(
+        double score,
+        List<TokenEvidence> clues,
+        int tokensSeen,
+        double bayesScore,
+        double logOdds,
+        List<TokenWeight> weights) {
 
     /**
      * Validates and copies the components.
      *
-     * @throws NullPointerException if {@code clues} is {@code null}
-     * @throws IllegalArgumentException if the score is outside [0, 1] or {@code tokensSeen} is negative
+     * @throws NullPointerException if {@code clues} or {@code weights} is {@code null}
+     * @throws IllegalArgumentException if a score is outside [0, 1], {@code logOdds} is not finite or
+     *     {@code tokensSeen} is negative
      */
     public Classification {
         clues = List.copyOf(Objects.requireNonNull(clues, "clues"));
-        if (!(score >= 0.0 && score <= 1.0)) {
-            throw new IllegalArgumentException("score must be in [0, 1]: " + score);
+        weights = List.copyOf(Objects.requireNonNull(weights, "weights"));
+        if (!(score >= 0.0 && score <= 1.0) || !(bayesScore >= 0.0 && bayesScore <= 1.0)) {
+            throw new IllegalArgumentException("scores must be in [0, 1]: " + score + ", " + bayesScore);
+        }
+        if (!Double.isFinite(logOdds)) {
+            throw new IllegalArgumentException("logOdds must be finite: " + logOdds);
         }
         if (tokensSeen < 0) {
             throw new IllegalArgumentException("tokensSeen must not be negative");
         }
+    }
+
+    /**
+     * A classification by the Bayes counts alone (no logistic part).
+     *
+     * @param score the combined indicator, in [0, 1]
+     * @param clues the significant tokens used, strongest first
+     * @param tokensSeen how many distinct tokens the message had
+     * @throws NullPointerException if {@code clues} is {@code null}
+     * @throws IllegalArgumentException if the score is outside [0, 1] or {@code tokensSeen} is negative
+     */
+    public Classification(double score, List<TokenEvidence> clues, int tokensSeen) {
+        this(score, clues, tokensSeen, score, 0.0, List.of());
     }
 }

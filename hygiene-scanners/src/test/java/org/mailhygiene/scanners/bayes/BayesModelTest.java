@@ -147,7 +147,8 @@ class BayesModelTest {
         fromDefault.learn(List.of("site", "word"), false);
         Path site = dir.resolve("site.model");
         fromDefault.save(site);
-        assertThat(versionOf(site)).isEqualTo(BayesModel.FORMAT_VERSION).isEqualTo(2);
+        // the default model has a logistic part: version 3 (a model started from it without one: version 2, below)
+        assertThat(versionOf(site)).isEqualTo(BayesModel.FORMAT_VERSION).isEqualTo(3);
         BayesModel loaded = BayesModel.load(site);
         assertThat(loaded.startedFromDefault()).isTrue();
         assertThat(loaded.hamMessages()).isEqualTo(fromDefault.hamMessages());
@@ -164,7 +165,7 @@ class BayesModelTest {
             body.write(buf, 0, inflater.inflate(buf));
         }
         byte[] raw = body.toByteArray();
-        raw[19] = 3; // the flags int follows the two longs: bit 1 is unknown
+        raw[19] = 7; // the flags int follows the two longs: bit 2 is unknown
         ByteArrayOutputStream bad = new ByteArrayOutputStream();
         bad.write(bytes, 0, 12);
         try (java.util.zip.DeflaterOutputStream z = new java.util.zip.DeflaterOutputStream(bad)) {
@@ -172,7 +173,15 @@ class BayesModelTest {
         }
         assertThatThrownBy(() -> BayesModel.read(new ByteArrayInputStream(bad.toByteArray()), "flags"))
                 .isInstanceOf(ModelFormatException.class)
-                .hasMessageContaining("flags has model flags 3");
+                .hasMessageContaining("flags has model flags 7");
+
+        BayesModel noLogistic = trained();
+        noLogistic.markStartedFromDefault();
+        Path v2 = dir.resolve("v2.model");
+        noLogistic.save(v2);
+        assertThat(versionOf(v2)).isEqualTo(2);
+        assertThat(BayesModel.load(v2).startedFromDefault()).isTrue();
+        assertThat(BayesModel.load(v2).hasLogistic()).isFalse();
     }
 
     @Test
@@ -209,7 +218,7 @@ class BayesModelTest {
         assertThatThrownBy(() -> BayesModel.load(v99))
                 .isInstanceOf(ModelFormatException.class)
                 .hasMessageContaining("format version 99")
-                .hasMessageContaining("reads versions 1 and 2");
+                .hasMessageContaining("reads versions 1 to 3");
 
         ByteArrayOutputStream good = new ByteArrayOutputStream();
         trained().write(good);

@@ -1,0 +1,240 @@
+package org.mailhygiene.scanners.bayes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.doubles;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.api.Message;
+import org.mailhygiene.api.Rule;
+import org.mailhygiene.api.Verdict;
+
+class LogisticPartTest {
+
+    private static BayesModel counts() {
+        BayesModel m = BayesModel.empty();
+        for (int i = 0; i < 20; i++) {
+            m.learn(List.of("viagra", "free", "click", "common"), true);
+            m.learn(List.of("meeting", "draft", "thanks", "common"), false);
+        }
+        return m;
+    }
+
+    private static double logit(double p) {
+        double q = Math.max(1e-6, Math.min(1 - 1e-6, p));
+        return Math.log(q / (1 - q));
+    }
+
+    @Test
+    void theScoreIsTheBayesLogOddsPlusTheClippedLogisticSum() {
+        BayesModel m = counts();
+        List<String> msg = List.of("free", "thanks", "neutral");
+        Classification plain = m.classify(msg);
+        assertThat(plain.bayesScore()).isEqualTo(plain.score());
+        assertThat(plain.logOdds()).isZero();
+        assertThat(plain.weights()).isEmpty();
+
+        m.setLogistic(Map.of("free", 1.5f, "thanks", -0.25f, "unseen", 9f), -0.5);
+        Classification c = m.classify(msg);
+        assertThat(c.bayesScore()).isEqualTo(plain.score());
+        assertThat(c.logOdds()).isCloseTo(0.75, within(1e-9));
+        assertThat(c.score()).isCloseTo(1 / (1 + Math.exp(-(logit(plain.score()) + 0.75))), within(1e-12));
+        assertThat(c.weights()).extracting(TokenWeight::token).containsExactly("free", "thanks");
+
+        // the sum is clipped, so the counts can always outweigh it
+        m.setLogistic(Map.of("free", 100f), 0.0);
+        assertThat(m.classify(msg).logOdds()).isEqualTo(BayesModel.LOGISTIC_CLIP);
+        m.setLogistic(Map.of("free", -100f), 0.0);
+        assertThat(m.classify(msg).logOdds()).isEqualTo(-BayesModel.LOGISTIC_CLIP);
+        // an empty map removes the part
+        m.setLogistic(Map.of(), 3.0);
+        assertThat(m.hasLogistic()).isFalse();
+        assertThat(m.classify(msg).score()).isEqualTo(plain.score());
+        assertThat(m.logisticBias()).isZero();
+    }
+
+    @Test
+    void theScoreStaysAProbabilityAndGrowsWithTheLogisticSum() {
+        BayesModel m = counts();
+        qt().forAll(doubles().between(-50, 50), doubles().between(-50, 50)).checkAssert((a, b) -> {
+            m.setLogistic(Map.of("free", (float) a.doubleValue()), 0.0);
+            double sa = m.classify(List.of("free", "meeting")).score();
+            m.setLogistic(Map.of("free", (float) b.doubleValue()), 0.0);
+            double sb = m.classify(List.of("free", "meeting")).score();
+            assertThat(sa).isBetween(0.0, 1.0);
+            if (a <= b) {
+                assertThat(sa).isLessThanOrEqualTo(sb);
+            }
+        });
+    }
+
+    @Test
+    void theFileKeepsThePartAndLearningLeavesItAlone(@TempDir Path dir) throws Exception {
+        BayesModel m = counts();
+        m.setLogistic(Map.of("free", 1.25f, "meeting", -0.75f), 0.125);
+        Path file = dir.resolve("m.model");
+        m.save(file);
+        assertThat(java.nio.ByteBuffer.wrap(Files.readAllBytes(file), 8, 4).getInt())
+                .isEqualTo(3);
+        BayesModel back = BayesModel.load(file);
+        assertThat(back.hasLogistic()).isTrue();
+        assertThat(back.weight("free")).isEqualTo(1.25);
+        assertThat(back.weight("meeting")).isEqualTo(-0.75);
+        assertThat(back.weight("viagra")).isZero();
+        assertThat(back.logisticBias()).isEqualTo(0.125);
+        assertThat(back.classify(List.of("free", "meeting"))).isEqualTo(m.classify(List.of("free", "meeting")));
+        // the same model saves the same bytes
+        Path again = dir.resolve("again.model");
+        back.save(again);
+        assertThat(Files.readAllBytes(again)).isEqualTo(Files.readAllBytes(file));
+
+        back.learn(List.of("free", "new"), false);
+        back.forget(List.of("free", "new"), false);
+        back.adjust(1, 0, Map.of("free", new long[] {1, 0}));
+        assertThat(back.weight("free")).isEqualTo(1.25);
+        assertThat(back.logisticBias()).isEqualTo(0.125);
+
+        // a truncated logistic section is refused
+        byte[] bytes = Files.readAllBytes(file);
+        java.util.zip.Inflater inflater = new java.util.zip.Inflater();
+        inflater.setInput(bytes, 12, bytes.length - 12);
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        byte[] buf = new byte[1 << 16];
+        while (!inflater.finished()) {
+            body.write(buf, 0, inflater.inflate(buf));
+        }
+        byte[] raw = body.toByteArray();
+        java.io.ByteArrayOutputStream cut = new java.io.ByteArrayOutputStream();
+        cut.write(bytes, 0, 12);
+        try (java.util.zip.DeflaterOutputStream z = new java.util.zip.DeflaterOutputStream(cut)) {
+            z.write(raw, 0, raw.length - 4);
+        }
+        assertThatThrownBy(() -> BayesModel.read(new java.io.ByteArrayInputStream(cut.toByteArray()), "cut"))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("cut is truncated or corrupt");
+    }
+
+    @Test
+    void fittingLearnsTheSeparatingTokensSkipsCommonAndCjkOnesAndIsRepeatable() {
+        BayesModel a = fitted();
+        BayesModel b = fitted();
+        assertThat(a.weight("prize")).isPositive();
+        assertThat(a.weight("agenda")).isNegative();
+        assertThat(a.weight("common")).isZero(); // in every message: more than 20%
+        assertThat(a.weight("無料")).isZero(); // CJK: left to the counts
+        assertThat(a.evidence("無料").spamCount()).isPositive();
+        for (String t : List.of("prize", "agenda", "rare1", "bias")) {
+            assertThat(b.weight(t)).isEqualTo(a.weight(t));
+        }
+        assertThat(b.logisticBias()).isEqualTo(a.logisticBias());
+        // a larger offset flags less
+        BayesModel shifted = fitted(2.0);
+        assertThat(shifted.logisticBias()).isCloseTo(a.logisticBias() - 2.0, within(1e-12));
+        assertThat(shifted.classify(List.of("prize", "common")).score())
+                .isLessThan(a.classify(List.of("prize", "common")).score());
+    }
+
+    @Test
+    void aCorrectionMovesTheWeightsOfItsTokensThroughCountsAndForgettingUndoesIt() {
+        BayesModel m = counts();
+        assertThat(m.correctionTokens(List.of("free", "meeting"))).containsExactlyInAnyOrder("free", "meeting");
+        m.setLogistic(Map.of("free", 1.0f, "click", 0.5f), 0.0);
+        Set<String> learned = m.correctionTokens(List.of("free", "meeting"));
+        assertThat(learned).hasSize(3).contains("free", "meeting"); // a correction token for the weighted one only
+        Classification before = m.classify(List.of("free", "meeting"));
+        m.learn(learned, false);
+        m.learn(learned, false);
+        assertThat(m.weight("free")).isCloseTo(1.0 - 2 * BayesModel.CORRECTION_STEP, within(1e-9));
+        assertThat(m.weight("click")).isEqualTo(0.5);
+        Classification after = m.classify(learned); // correction tokens in the input count for nothing
+        assertThat(after.tokensSeen()).isEqualTo(2);
+        assertThat(after.clues())
+                .extracting(TokenEvidence::token)
+                .doesNotContain(learned.stream()
+                        .filter(t -> !t.equals("free") && !t.equals("meeting"))
+                        .toArray(String[]::new));
+        assertThat(after.logOdds()).isCloseTo(before.logOdds() - 2 * BayesModel.CORRECTION_STEP, within(1e-9));
+        m.forget(learned, false);
+        m.forget(learned, false);
+        assertThat(m.weight("free")).isEqualTo(1.0);
+        assertThat(m.classify(List.of("free", "meeting"))).isEqualTo(before);
+        // the fit never gives correction tokens a weight of their own
+        m.learn(learned, true);
+        ModelTrainer t = new ModelTrainer(m);
+        t.recordForLogistic();
+        t.learn(learned, true, 1);
+        t.learn(List.of("meeting"), false, 1);
+        t.fitLogistic(0);
+        for (String token : learned) {
+            if (!token.equals("free") && !token.equals("meeting")) {
+                assertThat(m.weight(token)).isZero();
+            }
+        }
+    }
+
+    @Test
+    void fittingNeedsRecordedSpamAndHam() {
+        ModelTrainer none = new ModelTrainer(BayesModel.empty());
+        assertThatThrownBy(() -> none.fitLogistic(0)).isInstanceOf(IllegalStateException.class);
+        ModelTrainer onlySpam = new ModelTrainer(BayesModel.empty());
+        onlySpam.recordForLogistic();
+        onlySpam.learn(Set.of("a", "b"), true, 1);
+        assertThatThrownBy(() -> onlySpam.fitLogistic(0))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("both spam and ham");
+        assertThatThrownBy(() -> onlySpam.fitLogistic(Double.NaN)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aVerdictNamesWhatTheLogisticPartAdded() throws Exception {
+        BayesModel m = counts();
+        m.setLogistic(Map.of("viagra", 2.0f), 0.0);
+        BayesScanner scanner = BayesScanner.builder(m).build();
+        Verdict v = scanner.scan(
+                Message.of("From: a@example.org\r\nSubject: viagra\r\n\r\nviagra free click\r\n".getBytes()));
+        List<String> names = v.rules().stream().map(Rule::name).toList();
+        assertThat(names).contains("BAYES_LOGISTIC", "weight:viagra");
+        Rule added = v.rules().stream()
+                .filter(r -> r.name().equals("BAYES_LOGISTIC"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(added.description()).startsWith("Bayes indicator ");
+    }
+
+    private static BayesModel fitted() {
+        return fitted(0.0);
+    }
+
+    private static BayesModel fitted(double offset) {
+        BayesModel m = BayesModel.empty();
+        ModelTrainer t = new ModelTrainer(m);
+        t.recordForLogistic();
+        java.util.Random r = new java.util.Random(7);
+        for (int i = 0; i < 300; i++) {
+            boolean spam = i % 2 == 0;
+            List<String> tokens = new ArrayList<>(List.of("common", "w" + r.nextInt(30)));
+            if (i % 6 < 2) {
+                tokens.add(spam ? "prize" : "agenda"); // in a sixth of the messages each: below the 20% limit
+            }
+            if (spam) {
+                tokens.add("無料");
+            }
+            if (i % 40 == 0) {
+                tokens.add("rare1");
+            }
+            t.learn(tokens, spam, i % 10 == 0 ? 3 : 1);
+        }
+        t.prune(3);
+        t.fitLogistic(offset);
+        return m;
+    }
+}
