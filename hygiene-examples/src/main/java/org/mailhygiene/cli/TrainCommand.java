@@ -56,7 +56,8 @@ public final class TrainCommand implements Command {
     @Override
     public String usage() {
         return "usage: hygiene train [--weight N] --spam SOURCE [--weight N] --ham SOURCE --model FILE"
-                + " [--update | --forget] [--quiet] [--prune N [--prune-weighted M]] [--ignore TEXT]...\n\n"
+                + " [--update | --forget] [--quiet] [--prune N [--prune-weighted M]] [--ignore TEXT]...\n"
+                + "       [--logistic OFFSET]\n\n"
                 + "Learns spam and ham messages into a Bayes model and saves it to FILE. A new model (without\n"
                 + "--update or --forget) deletes FILE.learned, the old model's 'hygiene learn' journal.\n"
                 + "SOURCE is a directory of message files (searched recursively), a Maildir or an mbox file;\n"
@@ -150,8 +151,15 @@ public final class TrainCommand implements Command {
             }
             model.save(modelFile);
             Path journal = BayesModels.journalFile(modelFile);
-            if (fresh && Files.deleteIfExists(journal)) {
-                io.err().println("hygiene train: deleted " + journal + ", the learn journal of the model replaced");
+            try {
+                if (fresh && Files.deleteIfExists(journal)) {
+                    io.err().println("hygiene train: deleted " + journal + ", the learn journal of the model replaced");
+                }
+            } catch (IOException e) {
+                // harmless: the journal records the model file it belongs to, and is ignored for any other
+                io.err()
+                        .println("hygiene train: could not delete " + journal + " (" + e.getMessage()
+                                + "); it no longer matches the model and will be ignored");
             }
             io.out()
                     .printf(

@@ -62,7 +62,7 @@ import java.util.zip.InflaterInputStream;
  * and saving take a read lock, so reads see either the state before or after a whole message was learned.
  *
  * <p>File format: the 8 bytes {@code MHBAYES\0}, a big-endian int version, then a deflate stream holding nSpam and
- * nHam (longs), in version {@value #FORMAT_VERSION} an int of flags (bit 0: {@linkplain #startedFromDefault() started
+ * nHam (longs), in versions 2 and 3 an int of flags (bit 0: {@linkplain #startedFromDefault() started
  * from the default model}), the token count (int) and for each token its modified-UTF-8 text and its spam and ham
  * counts (ints); in version 3 (flag bit 1: a logistic part) then the number of weights (int), each token's
  * modified-UTF-8 text and weight (float) in token order, and the bias (double). A model without flags is written in
@@ -124,6 +124,9 @@ public final class BayesModel {
     private long hamMessages;
     private Map<String, Float> weights = new HashMap<>();
     private double logisticBias;
+    /** Whether a correction token was ever counted (never reset): classification skips their look-ups until then. */
+    private boolean hasCorrections;
+
     private volatile boolean startedFromDefault;
     private final long instance = INSTANCES.incrementAndGet();
     private final AtomicLong generation = new AtomicLong();
@@ -157,6 +160,7 @@ public final class BayesModel {
             for (String t : unique) {
                 int[] c = counts.computeIfAbsent(Objects.requireNonNull(t, "token"), k -> new int[2]);
                 c[spam ? 0 : 1]++;
+                hasCorrections |= isCorrectionToken(t);
             }
             if (spam) {
                 spamMessages++;
@@ -209,7 +213,8 @@ public final class BayesModel {
     /**
      * Drops the rare tokens: those held by fewer than {@code minMessages} learned messages (spam and ham together).
      * Rare tokens weigh little (Robinson's smoothing pulls them towards 0.5) and make up most of a model's size; the
-     * shipped default model is pruned this way. The message counts are unchanged.
+     * shipped default model is pruned this way. The message counts are unchanged; correction tokens ({@link
+     * #correctionTokens}) are never dropped.
      *
      * @param minMessages keep tokens seen in at least this many messages; values below 2 change nothing
      * @return how many tokens were dropped
@@ -234,9 +239,10 @@ public final class BayesModel {
         try {
             int before = counts.size();
             counts.entrySet()
-                    .removeIf(e ->
-                            (long) e.getValue()[0] + e.getValue()[1] - repeats.getOrDefault(e.getKey(), 0) < minMessages
-                                    && weighted.getOrDefault(e.getKey(), 0) < minWeighted);
+                    .removeIf(e -> !isCorrectionToken(e.getKey()) // corrections are never rare noise
+                            && (long) e.getValue()[0] + e.getValue()[1] - repeats.getOrDefault(e.getKey(), 0)
+                                    < minMessages
+                            && weighted.getOrDefault(e.getKey(), 0) < minWeighted);
             if (counts.size() != before) {
                 generation.incrementAndGet();
             }
@@ -268,6 +274,7 @@ public final class BayesModel {
                     continue;
                 }
                 int[] c = counts.computeIfAbsent(Objects.requireNonNull(e.getKey(), "token"), k -> new int[2]);
+                hasCorrections |= isCorrectionToken(e.getKey());
                 c[0] = (int) Math.max(0, Math.min(Integer.MAX_VALUE, c[0] + d[0]));
                 c[1] = (int) Math.max(0, Math.min(Integer.MAX_VALUE, c[1] + d[1]));
                 if (c[0] == 0 && c[1] == 0) {
@@ -338,7 +345,8 @@ public final class BayesModel {
         return all;
     }
 
-    private static boolean isCorrectionToken(String token) {
+    /** Whether a token is a correction token ({@link #correctionTokens}). */
+    static boolean isCorrectionToken(String token) {
         return token.startsWith(CORRECTION_PREFIX);
     }
 
@@ -449,7 +457,7 @@ public final class BayesModel {
     }
 
     /**
-     * Number of distinct tokens known.
+     * Number of distinct tokens known, correction tokens ({@link #correctionTokens}) included.
      *
      * @return the count
      */
@@ -511,7 +519,8 @@ public final class BayesModel {
     public Classification classify(Collection<String> tokens) {
         Set<String> unique = tokens instanceof Set<String> set ? set : new HashSet<>(tokens);
         List<TokenEvidence> clues = new ArrayList<>();
-        List<TokenWeight> weighted = new ArrayList<>();
+        TokenWeight[] top = new TokenWeight[EXPLAINED_WEIGHTS];
+        int topCount = 0;
         double logOdds = 0;
         int seen = unique.size();
         boolean logistic;
@@ -534,12 +543,14 @@ public final class BayesModel {
                     Float w = weights.get(t);
                     if (w != null) {
                         double effective = w;
-                        int[] c = counts.get(CORRECTION_PREFIX + t);
-                        if (c != null) {
-                            effective += CORRECTION_STEP * ((long) c[0] - c[1]);
+                        if (hasCorrections) {
+                            int[] c = counts.get(CORRECTION_PREFIX + t);
+                            if (c != null) {
+                                effective += CORRECTION_STEP * ((long) c[0] - c[1]);
+                            }
                         }
                         logOdds += effective;
-                        weighted.add(new TokenWeight(t, effective));
+                        topCount = keepTop(top, topCount, t, effective);
                     }
                 }
             }
@@ -556,15 +567,37 @@ public final class BayesModel {
         logOdds = Math.max(-LOGISTIC_CLIP, Math.min(LOGISTIC_CLIP, logOdds));
         double p = Math.max(INDICATOR_FLOOR, Math.min(1 - INDICATOR_FLOOR, indicator));
         double combined = 1.0 / (1.0 + Math.exp(-(Math.log(p / (1 - p)) + logOdds)));
-        weighted.sort(Comparator.comparingDouble((TokenWeight w) -> -Math.abs(w.weight()))
-                .thenComparing(TokenWeight::token));
         return new Classification(
                 Math.min(1.0, Math.max(0.0, combined)),
                 clues,
                 seen,
                 indicator,
                 logOdds,
-                weighted.subList(0, Math.min(EXPLAINED_WEIGHTS, weighted.size())));
+                java.util.Arrays.asList(top).subList(0, topCount));
+    }
+
+    /**
+     * Keeps the {@code top.length} tokens with the largest absolute weight, in that order (ties: token order), in
+     * {@code top[0..count)}; returns the new count. At most a few comparisons per token (the hot path).
+     */
+    private static int keepTop(TokenWeight[] top, int count, String token, double weight) {
+        int i = count;
+        while (i > 0 && outranks(token, weight, top[i - 1])) {
+            i--;
+        }
+        if (i >= top.length) {
+            return count;
+        }
+        int last = Math.min(count, top.length - 1);
+        System.arraycopy(top, i, top, i + 1, last - i);
+        top[i] = new TokenWeight(token, weight);
+        return Math.min(count + 1, top.length);
+    }
+
+    private static boolean outranks(String token, double weight, TokenWeight other) {
+        double a = Math.abs(weight);
+        double b = Math.abs(other.weight());
+        return a > b || (a == b && token.compareTo(other.token()) < 0);
     }
 
     /** Sorts the clues strongest first and combines at most {@link #MAX_CLUES} of them. */
@@ -793,6 +826,12 @@ public final class BayesModel {
                 counts.put(token, new int[] {s, h});
             }
             BayesModel model = new BayesModel(counts, spam, ham);
+            for (String t : counts.keySet()) {
+                if (isCorrectionToken(t)) {
+                    model.hasCorrections = true;
+                    break;
+                }
+            }
             if ((flags & FLAG_STARTED_FROM_DEFAULT) != 0) {
                 model.markStartedFromDefault();
             }

@@ -169,7 +169,8 @@ public final class BayesModels {
      * model, by a digest of its tokens, with its label and how many times it was learned; nothing of the message
      * itself. With it a later correction of the same message undoes the earlier one exactly, and a repeated report is
      * a no-op. A missing model file discards its journal (the new model starts from the default model, which learned
-     * none of it); {@code hygiene train} without {@code --update} or {@code --forget} deletes it.
+     * none of it), and so does a model file replaced by other means (the journal records the SHA-256 of the model file
+     * it was last saved with); {@code hygiene train} without {@code --update} or {@code --forget} deletes it.
      *
      * @param modelFile the model file
      * @return the journal's path
@@ -267,9 +268,13 @@ public final class BayesModels {
         try (FileChannel ch = FileChannel.open(lockFile, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE));
                 FileLock lock = ch.lock()) {
             boolean existed = Files.exists(abs);
-            BayesModel model = existed ? BayesModel.load(abs) : loadDefault();
-            // a journal without its model (deleted, or never saved) describes learnings the default model never had
-            LearnJournal journal = existed ? LearnJournal.read(journalFile) : LearnJournal.empty();
+            byte[] bytes = existed ? Files.readAllBytes(abs) : null;
+            BayesModel model =
+                    existed ? BayesModel.read(new java.io.ByteArrayInputStream(bytes), abs.toString()) : loadDefault();
+            // a journal without its model (deleted, never saved, or replaced by other means: the digest differs)
+            // describes learnings this model never had
+            LearnJournal journal =
+                    existed ? LearnJournal.read(journalFile, LearnJournal.digest(bytes)) : LearnJournal.empty();
             ModelTrainer trainer = new ModelTrainer(model);
             double target = correctionTarget(spam);
             int learned = 0;
@@ -313,19 +318,15 @@ public final class BayesModels {
                 learned += times;
                 journal.put(key, new LearnJournal.Entry(spam, earlier + times));
             }
-            Path journalTmp = journal.prepare(journalFile, abs);
+            model.save(abs);
+            // the journal after the model: if it fails, the old journal's digest no longer matches and it is ignored
             try {
-                model.save(abs);
-            } catch (IOException | RuntimeException e) {
-                Files.deleteIfExists(journalTmp);
-                throw e;
-            }
-            try {
-                LearnJournal.commit(journalTmp, journalFile);
+                LearnJournal.commit(
+                        journal.prepare(journalFile, abs, LearnJournal.digest(Files.readAllBytes(abs))), journalFile);
             } catch (IOException e) {
                 throw new IOException(
                         abs + " was saved, but its learn journal " + journalFile + " could not be"
-                                + " replaced (" + e.getMessage()
+                                + " written (" + e.getMessage()
                                 + "): a later correction of these messages will not undo"
                                 + " this one",
                         e);

@@ -32,10 +32,13 @@ import java.util.Optional;
  * <p>A message is known by its tokens, not its bytes: the first 128 bits of the SHA-256 of its distinct tokens in
  * sorted order, so a copy with other envelope lines or line ends is the same message, and what is forgotten is
  * exactly what was learned (while the tokenizer is the same; after a tokenizer change the key differs and nothing is
- * undone). The file is text:
+ * undone). The journal names the model file it belongs to by the SHA-256 of its bytes as last saved with it: a model
+ * file replaced by other means (a copy, a backup restored, another tool) no longer matches, and its journal is then
+ * ignored instead of undoing learnings that model never had. The file is text:
  *
  * <pre>
  * # hygiene learn journal 1
+ * model 9a0c...(64 hex digits)
  * 3f1c0a9e5b7d2c4e8f6a1b3c5d7e9f01 spam 4
  * </pre>
  *
@@ -65,20 +68,30 @@ final class LearnJournal {
     }
 
     /**
-     * Reads the journal of a model file; an empty one when there is none.
+     * Reads the journal of a model file; an empty one when there is none, or when it belongs to another version of
+     * the model file (its recorded digest is not {@code modelDigest}).
      *
      * @param file the journal file
+     * @param modelDigest the SHA-256 of the model file's bytes as they are now ({@link #digest})
      * @return the journal
      * @throws IOException if it cannot be read, or a line is malformed (the message names the file and line)
      */
-    static LearnJournal read(Path file) throws IOException {
+    static LearnJournal read(Path file, String modelDigest) throws IOException {
         Map<String, Entry> entries = new LinkedHashMap<>();
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line = in.readLine();
             if (line == null || !line.equals(HEADER)) {
                 throw new IOException(file + ":1: not a learn journal (the first line must be '" + HEADER + "')");
             }
-            int n = 1;
+            line = in.readLine();
+            if (line == null || !line.matches("model [0-9a-f]{64}")) {
+                throw new IOException(file + ":2: expected 'model DIGEST' (64 hex digits), found '"
+                        + abbreviate(String.valueOf(line)) + "'");
+            }
+            if (!line.substring(6).equals(modelDigest)) {
+                return empty(); // written with another version of the model file: not this model's learnings
+            }
+            int n = 2;
             while ((line = in.readLine()) != null) {
                 n++;
                 if (line.isEmpty()) {
@@ -106,6 +119,20 @@ final class LearnJournal {
             return empty();
         }
         return new LearnJournal(entries);
+    }
+
+    /**
+     * The SHA-256 of a model file's bytes, as the journal records it.
+     *
+     * @param bytes the file's bytes
+     * @return 64 lower-case hex digits
+     */
+    static String digest(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
     }
 
     /**
@@ -153,15 +180,15 @@ final class LearnJournal {
 
     /**
      * Writes the journal to a temporary file next to {@code file}, flushed to the disk, with the attributes of the
-     * journal it will replace or, for a new one, of the model file; {@link #commit} renames it into place. Split so
-     * that the model can be saved in between: a failure before the model is saved leaves both as they were.
+     * journal it will replace or, for a new one, of the model file; {@link #commit} renames it into place.
      *
      * @param file the journal file
      * @param model the model file it belongs to
+     * @param modelDigest the SHA-256 of the model file as saved ({@link #digest})
      * @return the temporary file
      * @throws IOException if writing fails (the temporary file is then deleted)
      */
-    Path prepare(Path file, Path model) throws IOException {
+    Path prepare(Path file, Path model, String modelDigest) throws IOException {
         Path abs = file.toAbsolutePath();
         Path tmp = Files.createTempFile(abs.getParent(), abs.getFileName() + ".", ".tmp");
         boolean done = false;
@@ -170,6 +197,7 @@ final class LearnJournal {
                     Writer w = Channels.newWriter(ch, StandardCharsets.UTF_8)) {
                 w.write(HEADER);
                 w.write('\n');
+                w.write("model " + modelDigest + "\n");
                 for (Map.Entry<String, Entry> e : entries.entrySet()) {
                     w.write(e.getKey() + (e.getValue().spam() ? " spam " : " ham ")
                             + e.getValue().times() + "\n");
@@ -188,17 +216,24 @@ final class LearnJournal {
     }
 
     /**
-     * Renames a file written by {@link #prepare} into place, atomically.
+     * Renames a file written by {@link #prepare} into place, atomically, and makes the rename durable (the directory
+     * is flushed where the platform can).
      *
      * @param tmp the temporary file
      * @param file the journal file
      * @throws IOException if the rename fails (the temporary file is then deleted, the old journal stays)
      */
     static void commit(Path tmp, Path file) throws IOException {
+        Path abs = file.toAbsolutePath();
         try {
-            Files.move(tmp, file.toAbsolutePath(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+        try (FileChannel d = FileChannel.open(abs.getParent(), StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // not every platform can sync a directory; the file itself is on the disk
         }
     }
 

@@ -260,10 +260,13 @@ public final class ModelTrainer {
         return Math.log(q / (1 - q));
     }
 
+    /** The spam probabilities of a message's tokens, correction tokens excepted (classification does not read them). */
     private static Map<String, Double> probabilities(BayesModel model, Set<String> tokens) {
         Map<String, Double> p = new HashMap<>(tokens.size() * 2);
         for (String t : tokens) {
-            p.put(t, model.evidence(t).spamProbability());
+            if (!BayesModel.isCorrectionToken(t)) {
+                p.put(t, model.evidence(t).spamProbability());
+            }
         }
         return p;
     }

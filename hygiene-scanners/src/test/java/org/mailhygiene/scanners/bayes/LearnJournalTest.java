@@ -55,31 +55,38 @@ class LearnJournalTest {
     @Test
     void writesAndReadsBackAndNamesTheLineOfAMalformedEntry(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("m.model.learned");
-        assertThat(LearnJournal.read(file).size()).isZero(); // none yet
+        String digest = LearnJournal.digest(new byte[] {1, 2, 3});
+        assertThat(LearnJournal.read(file, digest).size()).isZero(); // none yet
         LearnJournal j = LearnJournal.empty();
         String a = LearnJournal.key(List.of("a"));
         String b = LearnJournal.key(List.of("b"));
         j.put(a, new LearnJournal.Entry(true, 3));
         j.put(b, new LearnJournal.Entry(false, 1));
-        LearnJournal.commit(j.prepare(file, dir.resolve("m.model")), file);
-        LearnJournal back = LearnJournal.read(file);
+        LearnJournal.commit(j.prepare(file, dir.resolve("m.model"), digest), file);
+        LearnJournal back = LearnJournal.read(file, digest);
         assertThat(back.get(a)).contains(new LearnJournal.Entry(true, 3));
         assertThat(back.get(b)).contains(new LearnJournal.Entry(false, 1));
-        assertThat(Files.readString(file)).startsWith(LearnJournal.HEADER + "\n");
+        assertThat(Files.readString(file)).startsWith(LearnJournal.HEADER + "\nmodel " + digest + "\n");
         try (var s = Files.list(dir)) {
             assertThat(s.map(p -> p.getFileName().toString())).containsExactly("m.model.learned"); // no temp left
         }
+        // another version of the model file: not its journal
+        assertThat(LearnJournal.read(file, LearnJournal.digest(new byte[] {9})).size())
+                .isZero();
 
-        Files.writeString(
-                file, LearnJournal.HEADER + "\n" + a + " spam 3\n\n" + b + " maybe 1\n", StandardCharsets.UTF_8);
-        assertThatThrownBy(() -> LearnJournal.read(file))
+        String head = LearnJournal.HEADER + "\nmodel " + digest + "\n";
+        Files.writeString(file, head + a + " spam 3\n\n" + b + " maybe 1\n", StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> LearnJournal.read(file, digest))
                 .isInstanceOf(IOException.class)
-                .hasMessageContaining(file + ":4: expected 'KEY spam|ham TIMES'")
+                .hasMessageContaining(file + ":5: expected 'KEY spam|ham TIMES'")
                 .hasMessageContaining("maybe");
-        Files.writeString(file, LearnJournal.HEADER + "\n" + a + " spam 0\n");
-        assertThatThrownBy(() -> LearnJournal.read(file)).hasMessageContaining(file + ":2:");
+        Files.writeString(file, head + a + " spam 0\n");
+        assertThatThrownBy(() -> LearnJournal.read(file, digest)).hasMessageContaining(file + ":3:");
+        Files.writeString(file, LearnJournal.HEADER + "\n" + a + " spam 1\n");
+        assertThatThrownBy(() -> LearnJournal.read(file, digest)).hasMessageContaining(file + ":2: expected 'model");
         Files.writeString(file, "something else\n");
-        assertThatThrownBy(() -> LearnJournal.read(file)).hasMessageContaining(file + ":1: not a learn journal");
+        assertThatThrownBy(() -> LearnJournal.read(file, digest))
+                .hasMessageContaining(file + ":1: not a learn journal");
     }
 
     @Test
@@ -110,9 +117,12 @@ class LearnJournalTest {
         assertThat(a.spamMessages()).isEqualTo(b.spamMessages()).isEqualTo(base.spamMessages());
         assertThat(a.hamMessages()).isEqualTo(b.hamMessages()).isEqualTo(base.hamMessages() + only.learned());
         assertThat(a.tokenCount()).isEqualTo(b.tokenCount());
+        assertThat(a.hasLogistic()).isTrue(); // the default model's logistic part: corrections move its weights too
         for (String t : tokens) {
             assertThat(a.evidence(t)).isEqualTo(b.evidence(t));
+            assertThat(a.weight(t)).isEqualTo(b.weight(t));
         }
+        assertThat(a.classify(tokens)).isEqualTo(b.classify(tokens));
         assertThat(Files.readString(BayesModels.journalFile(wrong)))
                 .isEqualTo(Files.readString(BayesModels.journalFile(right)))
                 .contains(LearnJournal.key(tokens) + " ham " + only.learned());
@@ -141,11 +151,21 @@ class LearnJournalTest {
         assertThat(fresh.model().spamMessages())
                 .isEqualTo(BayesModels.loadDefault().spamMessages());
 
+        // the model file replaced by other means (a copy, a backup): its journal no longer matches and is ignored
+        BayesModels.correctInto(model, true, List.of(msg), tokenizer);
+        BayesModels.loadDefault().save(model);
+        BayesModels.Correction afterCopy = BayesModels.correctInto(model, false, List.of(msg), tokenizer);
+        assertThat(afterCopy.undone()).isZero();
+        assertThat(afterCopy.model().spamMessages())
+                .isEqualTo(BayesModels.loadDefault().spamMessages());
+
         byte[] before = Files.readAllBytes(model);
-        Files.writeString(BayesModels.journalFile(model), LearnJournal.HEADER + "\nnot a line\n");
+        Files.writeString(
+                BayesModels.journalFile(model),
+                LearnJournal.HEADER + "\nmodel " + LearnJournal.digest(before) + "\nnot a line\n");
         assertThatThrownBy(() -> BayesModels.correctInto(model, true, List.of(msg), tokenizer))
                 .isInstanceOf(IOException.class)
-                .hasMessageContaining("m.model.learned:2:");
+                .hasMessageContaining("m.model.learned:3:");
         assertThat(Files.readAllBytes(model)).isEqualTo(before);
     }
 }

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.doubles;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.lists;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,6 +77,28 @@ class LogisticPartTest {
                 assertThat(sa).isLessThanOrEqualTo(sb);
             }
         });
+    }
+
+    @Test
+    void theExplanationHoldsTheLargestWeightsInOrder() {
+        qt().forAll(lists().of(integers().between(-40, 40)).ofSizeBetween(0, 30))
+                .checkAssert(ws -> {
+                    BayesModel m = counts();
+                    Map<String, Float> weights = new java.util.HashMap<>();
+                    List<String> tokens = new ArrayList<>();
+                    for (int i = 0; i < ws.size(); i++) {
+                        weights.put("t" + i, ws.get(i) / 4f); // ties on purpose
+                        tokens.add("t" + i);
+                    }
+                    m.setLogistic(weights.isEmpty() ? Map.of("other", 1f) : weights, 0.0);
+                    List<TokenWeight> expected = new ArrayList<>();
+                    weights.forEach((t, w) -> expected.add(new TokenWeight(t, w)));
+                    expected.sort(java.util.Comparator.comparingDouble((TokenWeight w) -> -Math.abs(w.weight()))
+                            .thenComparing(TokenWeight::token));
+                    assertThat(m.classify(tokens).weights())
+                            .containsExactlyElementsOf(
+                                    expected.subList(0, Math.min(BayesModel.EXPLAINED_WEIGHTS, expected.size())));
+                });
     }
 
     @Test
@@ -179,6 +203,34 @@ class LogisticPartTest {
                 assertThat(m.weight(token)).isZero();
             }
         }
+    }
+
+    @Test
+    void pruningKeepsCorrectionsAndTheStopRuleIgnoresCorrectionTokens() {
+        BayesModel m = counts();
+        m.setLogistic(Map.of("free", 1.0f), 0.0);
+        m.learn(m.correctionTokens(List.of("free")), false); // one correction, counted once
+        new ModelTrainer(m).prune(5);
+        assertThat(m.weight("free")).isCloseTo(1.0 - BayesModel.CORRECTION_STEP, within(1e-9));
+
+        // tokens seen thousands of times, a clipped logistic sum: correcting as ham cannot succeed, and the new
+        // correction tokens (whose own probabilities jump at first) must not keep the loop going
+        BayesModel big = BayesModel.empty();
+        List<String> tokens = new ArrayList<>();
+        Map<String, Float> w = new java.util.HashMap<>();
+        for (int i = 0; i < 20; i++) {
+            tokens.add("t" + i);
+            w.put("t" + i, 1.0f);
+        }
+        big.adjust(
+                5000,
+                5000,
+                java.util.stream.IntStream.range(0, 20)
+                        .boxed()
+                        .collect(java.util.stream.Collectors.toMap(i -> "t" + i, i -> new long[] {5000, 50})));
+        big.setLogistic(w, 0.0);
+        int times = new ModelTrainer(big).learnUntil(tokens, false, 0.5, 50);
+        assertThat(times).isLessThanOrEqualTo(2);
     }
 
     @Test
