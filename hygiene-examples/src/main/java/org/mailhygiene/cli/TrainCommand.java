@@ -33,7 +33,8 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
  * {@code --forget}, or from the default model) deletes the learn journal of the file it replaces ({@link
  * BayesModels#journalFile}): the new model learned none of what it records. Progress
  * goes to standard error every {@value #PROGRESS_EVERY} messages and at the end of each source, unless
- * {@code --quiet}. The summary goes to standard output. Exit status 0 on success, 2 on any error (the model file is
+ * {@code --quiet}. The model file's lock ({@link BayesModels#lockModel}) is held throughout, as {@code hygiene learn}
+ * and the quarantine tool hold it. The summary goes to standard output. Exit status 0 on success, 2 on any error (the model file is
  * then left as it was).
  */
 public final class TrainCommand implements Command {
@@ -108,7 +109,8 @@ public final class TrainCommand implements Command {
             throw new UsageException("--update and --forget exclude each other");
         }
         Path modelFile = a.model.orElseThrow();
-        try {
+        // the lock every writer of the model file holds (hygiene learn, the quarantine tool): no lost corrections
+        try (java.io.Closeable lock = BayesModels.lockModel(modelFile)) {
             // a new model (from nothing, or from the default model) learned none of what a journal next to it records
             boolean fresh = !(update || forget) || !Files.exists(modelFile);
             BayesModel model;

@@ -233,7 +233,14 @@ class LearnCommandTest {
         Path mail = dir.resolve("mail");
         Files.createDirectories(mail);
         Files.writeString(mail.resolve("1.eml"), PAYMENT_MAIL);
-        Run update = Run.main("train", "--quiet", "--update", "--ham", mail.toString(), "--model", model.toString());
+        // train takes the model's lock as learn does: while another holder has it, train cannot write the model
+        Run update;
+        try (java.io.Closeable held = BayesModels.lockModel(model)) {
+            Run blocked =
+                    Run.main("train", "--quiet", "--update", "--ham", mail.toString(), "--model", model.toString());
+            assertThat(blocked.status()).isEqualTo(2); // within one JVM the lock is not shared: refused, not waiting
+        }
+        update = Run.main("train", "--quiet", "--update", "--ham", mail.toString(), "--model", model.toString());
         assertThat(update.status()).as(update.err()).isZero();
         assertThat(BayesModels.journalFile(model)).exists();
         Run train = Run.main(

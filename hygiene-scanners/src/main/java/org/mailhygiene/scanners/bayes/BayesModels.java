@@ -164,6 +164,37 @@ public final class BayesModels {
     }
 
     /**
+     * Takes the exclusive lock that every writer of a model file holds while it reads and replaces the file
+     * ({@link #learnInto}, {@link #correctInto}, the quarantine tool, {@code hygiene train}): a lock on
+     * {@code FILE.lock} next to it, created if missing, waiting while another process holds it. Within one JVM the
+     * lock is not re-entrant (a second holder gets {@link java.nio.channels.OverlappingFileLockException}).
+     *
+     * @param modelFile the model file
+     * @return the lock; closing it releases it
+     * @throws IOException if the lock file cannot be created or locked
+     */
+    public static java.io.Closeable lockModel(Path modelFile) throws IOException {
+        Path abs = modelFile.toAbsolutePath();
+        FileChannel ch = FileChannel.open(
+                abs.resolveSibling(abs.getFileName() + ".lock"),
+                Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE));
+        FileLock lock;
+        try {
+            lock = ch.lock();
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+        return () -> {
+            try {
+                lock.release();
+            } finally {
+                ch.close();
+            }
+        };
+    }
+
+    /**
      * The learn journal of a model file: {@code FILE.learned} next to it. It records each message the administrator's
      * corrections ({@link #correctInto}, {@link #learnInto}, {@code hygiene learn}, the quarantine tool) taught the
      * model, by a digest of its tokens, with its label and how many times it was learned; nothing of the message
@@ -263,10 +294,8 @@ public final class BayesModels {
         Objects.requireNonNull(messages, "messages");
         Objects.requireNonNull(tokenizer, "tokenizer");
         Path abs = modelFile.toAbsolutePath();
-        Path lockFile = abs.resolveSibling(abs.getFileName() + ".lock");
         Path journalFile = journalFile(abs);
-        try (FileChannel ch = FileChannel.open(lockFile, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE));
-                FileLock lock = ch.lock()) {
+        try (java.io.Closeable lock = lockModel(abs)) {
             boolean existed = Files.exists(abs);
             byte[] bytes = existed ? Files.readAllBytes(abs) : null;
             BayesModel model =
