@@ -62,9 +62,7 @@ public final class EvalCommand implements Command {
         CorpusArguments a = CorpusArguments.parse(args, List.of(), true);
         try {
             Path modelFile = a.model.orElseThrow();
-            BayesModel model = modelFile.toString().equals(BayesModels.DEFAULT)
-                    ? BayesModels.loadDefault()
-                    : BayesModel.load(modelFile);
+            BayesModel model = BayesModels.load(modelFile.toString());
             BayesScanner.Builder b = BayesScanner.builder(model); // the default model's threshold if it started there
             a.threshold.ifPresent(b::threshold);
             BayesScanner scanner = b.build();

@@ -200,8 +200,8 @@ public final class LearnCommand implements Command {
         // the nodes' model: their base model plus everything the cluster learned (what SharedModelSync keeps them at)
         BayesModel local;
         try {
-            local = base.equals(BayesModels.DEFAULT) ? BayesModels.loadDefault() : BayesModel.load(Path.of(base));
-        } catch (InvalidPathException e) {
+            local = BayesModels.load(base);
+        } catch (IllegalArgumentException e) {
             throw new UsageException("--base: not a model file path: " + base);
         } catch (IOException e) {
             io.err().println("hygiene learn: --base " + base + ": cannot load the model: " + e);

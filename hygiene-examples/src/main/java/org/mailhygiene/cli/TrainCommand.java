@@ -33,8 +33,8 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
  * {@code --forget}, or from the default model) deletes the learn journal of the file it replaces ({@link
  * BayesModels#journalFile}): the new model learned none of what it records. Progress
  * goes to standard error every {@value #PROGRESS_EVERY} messages and at the end of each source, unless
- * {@code --quiet}. The model file's lock ({@link BayesModels#lockModel}) is held throughout, as {@code hygiene learn}
- * and the quarantine tool hold it. The summary goes to standard output. Exit status 0 on success, 2 on any error (the model file is
+ * {@code --quiet}. The model file's lock ({@link BayesModels#lockModel}), which {@code hygiene learn} and the
+ * quarantine tool hold too, is held throughout with {@code --update} or {@code --forget} and while saving otherwise. The summary goes to standard output. Exit status 0 on success, 2 on any error (the model file is
  * then left as it was).
  */
 public final class TrainCommand implements Command {
@@ -109,8 +109,10 @@ public final class TrainCommand implements Command {
             throw new UsageException("--update and --forget exclude each other");
         }
         Path modelFile = a.model.orElseThrow();
-        // the lock every writer of the model file holds (hygiene learn, the quarantine tool): no lost corrections
-        try (java.io.Closeable lock = BayesModels.lockModel(modelFile)) {
+        // the lock every writer of the model file holds (hygiene learn, the quarantine tool): no lost corrections.
+        // Held throughout when the existing model is read and replaced; only while saving a new one
+        boolean readsModel = update || forget;
+        try (java.io.Closeable lock = readsModel ? BayesModels.lockModel(modelFile) : () -> {}) {
             // a new model (from nothing, or from the default model) learned none of what a journal next to it records
             boolean fresh = !(update || forget) || !Files.exists(modelFile);
             BayesModel model;
@@ -151,17 +153,21 @@ public final class TrainCommand implements Command {
                     return EXIT_ERROR;
                 }
             }
-            model.save(modelFile);
-            Path journal = BayesModels.journalFile(modelFile);
-            try {
-                if (fresh && Files.deleteIfExists(journal)) {
-                    io.err().println("hygiene train: deleted " + journal + ", the learn journal of the model replaced");
+            try (java.io.Closeable saving = readsModel ? () -> {} : BayesModels.lockModel(modelFile)) {
+                model.save(modelFile);
+                Path journal = BayesModels.journalFile(modelFile);
+                try {
+                    if (fresh && Files.deleteIfExists(journal)) {
+                        io.err()
+                                .println("hygiene train: deleted " + journal
+                                        + ", the learn journal of the model replaced");
+                    }
+                } catch (IOException e) {
+                    // harmless: the journal records the model file it belongs to, and is ignored for any other
+                    io.err()
+                            .println("hygiene train: could not delete " + journal + " (" + e.getMessage()
+                                    + "); it no longer matches the model and will be ignored");
                 }
-            } catch (IOException e) {
-                // harmless: the journal records the model file it belongs to, and is ignored for any other
-                io.err()
-                        .println("hygiene train: could not delete " + journal + " (" + e.getMessage()
-                                + "); it no longer matches the model and will be ignored");
             }
             io.out()
                     .printf(

@@ -72,9 +72,7 @@ public final class ClassifyThroughput {
         Tokenizer tokenizer = Tokenizer.create();
         BayesModel model;
         if (modelSpec != null) {
-            model = modelSpec.equals(org.mailhygiene.scanners.bayes.BayesModels.DEFAULT)
-                    ? org.mailhygiene.scanners.bayes.BayesModels.loadDefault()
-                    : BayesModel.load(Path.of(modelSpec));
+            model = org.mailhygiene.scanners.bayes.BayesModels.load(modelSpec);
         } else {
             model = BayesModel.empty();
             for (int i = 0; i < messages.size(); i++) {

@@ -101,9 +101,7 @@ public final class CrossSource {
                     "--prune-weighted M needs --prune N (2 or more) and 1 <= M <= N, was M " + pruneWeighted);
         }
         Tokenizer tokenizer = Tokenizer.create();
-        BayesModel model = load == null
-                ? BayesModel.empty()
-                : load.equals(BayesModels.DEFAULT) ? BayesModels.loadDefault() : BayesModel.load(Path.of(load));
+        BayesModel model = load == null ? BayesModel.empty() : BayesModels.load(load);
         ModelTrainer trainer = new ModelTrainer(model);
         if (logistic != null) {
             trainer.recordForLogistic();

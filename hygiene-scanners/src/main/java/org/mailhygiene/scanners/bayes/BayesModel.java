@@ -650,23 +650,39 @@ public final class BayesModel {
      * @throws IOException if writing fails; the destination is then unchanged
      */
     public void save(Path file) throws IOException {
+        saveDigested(file);
+    }
+
+    /**
+     * {@link #save}, returning the SHA-256 of the bytes written (what {@link LearnJournal} binds a journal to), taken
+     * as they are written.
+     */
+    String saveDigested(Path file) throws IOException {
         Path abs = file.toAbsolutePath();
         Path dir = abs.getParent();
         Path tmp = Files.createTempFile(dir, abs.getFileName() + ".", ".tmp");
         try {
+            java.security.MessageDigest sha = LearnJournal.sha256();
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                write(Channels.newOutputStream(ch)); // flushes what it wrote; closing ch closes the stream
+                // flushes what it wrote; closing ch closes the stream
+                write(new java.security.DigestOutputStream(Channels.newOutputStream(ch), sha));
                 ch.force(true);
             }
             takeAttributes(abs, tmp);
             Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-                d.force(true); // the rename itself, durable
-            } catch (IOException | UnsupportedOperationException e) {
-                // not every platform can sync a directory; the file itself is on the disk
-            }
+            syncDirectory(dir); // the rename itself, durable
+            return java.util.HexFormat.of().formatHex(sha.digest());
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Flushes a directory (a rename in it) to the disk where the platform can; best effort. */
+    static void syncDirectory(Path dir) {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // not every platform can sync a directory; the file itself is on the disk
         }
     }
 

@@ -59,6 +59,27 @@ public final class BayesModels {
     }
 
     /**
+     * Loads a model named as the tools name one: {@value #DEFAULT} for a fresh copy of the shipped model, anything else
+     * a model file, read once (not watched, unlike {@link #resolve}).
+     *
+     * @param spec {@code default} or a path
+     * @return a new model
+     * @throws IOException if the model cannot be read
+     * @throws ModelFormatException if the file is not a model this build reads
+     * @throws IllegalArgumentException if {@code spec} is not a path
+     */
+    public static BayesModel load(String spec) throws IOException {
+        if (Objects.requireNonNull(spec, "spec").equals(DEFAULT)) {
+            return loadDefault();
+        }
+        try {
+            return BayesModel.load(Path.of(spec));
+        } catch (InvalidPathException e) {
+            throw new IllegalArgumentException("not a model file path: " + spec, e);
+        }
+    }
+
+    /**
      * Resolves a model specification as the CLI ({@code --bayes SPEC}) and the node configuration
      * ({@code scanner = bayes:SPEC}) write it: {@value #DEFAULT} for the shipped model, anything else a model file,
      * which is then {@linkplain WatchedModelFile watched} and reloaded when replaced.
@@ -163,15 +184,22 @@ public final class BayesModels {
         return update(modelFile, spam, messages, tokenizer, false);
     }
 
+    /** How long {@link #lockModel} waits for another process's lock: 5 minutes (a long {@code train --update}). */
+    public static final java.time.Duration LOCK_WAIT = java.time.Duration.ofMinutes(5);
+
+    private static final long LOCK_POLL_MILLIS = 50;
+
     /**
      * Takes the exclusive lock that every writer of a model file holds while it reads and replaces the file
      * ({@link #learnInto}, {@link #correctInto}, the quarantine tool, {@code hygiene train}): a lock on
-     * {@code FILE.lock} next to it, created if missing, waiting while another process holds it. Within one JVM the
-     * lock is not re-entrant (a second holder gets {@link java.nio.channels.OverlappingFileLockException}).
+     * {@code FILE.lock} next to it, created if missing, waiting while another process holds it, at most
+     * {@link #LOCK_WAIT} (a stuck learner fails the next one with a clear error instead of hanging it). Within one JVM
+     * the lock is not re-entrant (a second holder gets {@link java.nio.channels.OverlappingFileLockException}).
      *
      * @param modelFile the model file
      * @return the lock; closing it releases it
-     * @throws IOException if the lock file cannot be created or locked
+     * @throws IOException if the lock file cannot be created or locked, or another process held it for
+     *     {@link #LOCK_WAIT}
      */
     public static java.io.Closeable lockModel(Path modelFile) throws IOException {
         Path abs = modelFile.toAbsolutePath();
@@ -180,14 +208,26 @@ public final class BayesModels {
                 Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE));
         FileLock lock;
         try {
-            lock = ch.lock();
+            long deadline = System.nanoTime() + LOCK_WAIT.toNanos();
+            while ((lock = ch.tryLock()) == null) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new IOException(abs.getFileName() + ".lock: another process has held it for " + LOCK_WAIT
+                            + " (a hygiene learn, train or quarantine on " + abs + "?); nothing was changed");
+                }
+                Thread.sleep(LOCK_POLL_MILLIS);
+            }
+        } catch (InterruptedException e) {
+            ch.close();
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted waiting for " + abs.getFileName() + ".lock");
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
         }
+        FileLock held = lock;
         return () -> {
             try {
-                lock.release();
+                held.release();
             } finally {
                 ch.close();
             }
@@ -347,11 +387,10 @@ public final class BayesModels {
                 learned += times;
                 journal.put(key, new LearnJournal.Entry(spam, earlier + times));
             }
-            model.save(abs);
+            String digest = model.saveDigested(abs);
             // the journal after the model: if it fails, the old journal's digest no longer matches and it is ignored
             try {
-                LearnJournal.commit(
-                        journal.prepare(journalFile, abs, LearnJournal.digest(Files.readAllBytes(abs))), journalFile);
+                LearnJournal.commit(journal.prepare(journalFile, abs, digest), journalFile);
             } catch (IOException e) {
                 throw new IOException(
                         abs + " was saved, but its learn journal " + journalFile + " could not be"

@@ -84,7 +84,7 @@ final class LearnJournal {
                 throw new IOException(file + ":1: not a learn journal (the first line must be '" + HEADER + "')");
             }
             line = in.readLine();
-            if (line == null || !line.matches("model [0-9a-f]{64}")) {
+            if (line == null || !line.startsWith("model ") || line.length() != 70 || !isLowerHex(line.substring(6))) {
                 throw new IOException(file + ":2: expected 'model DIGEST' (64 hex digits), found '"
                         + abbreviate(String.valueOf(line)) + "'");
             }
@@ -128,8 +128,13 @@ final class LearnJournal {
      * @return 64 lower-case hex digits
      */
     static String digest(byte[] bytes) {
+        return HexFormat.of().formatHex(sha256().digest(bytes));
+    }
+
+    /** A new SHA-256 digest. */
+    static MessageDigest sha256() {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java runtime has SHA-256", e);
         }
@@ -144,12 +149,7 @@ final class LearnJournal {
     static String key(Collection<String> tokens) {
         List<String> sorted = new ArrayList<>(new HashSet<>(tokens));
         sorted.sort(null);
-        MessageDigest sha;
-        try {
-            sha = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime has SHA-256", e);
-        }
+        MessageDigest sha = sha256();
         for (String t : sorted) {
             sha.update(t.getBytes(StandardCharsets.UTF_8));
             sha.update((byte) '\n');
@@ -230,11 +230,7 @@ final class LearnJournal {
         } finally {
             Files.deleteIfExists(tmp);
         }
-        try (FileChannel d = FileChannel.open(abs.getParent(), StandardOpenOption.READ)) {
-            d.force(true);
-        } catch (IOException | UnsupportedOperationException e) {
-            // not every platform can sync a directory; the file itself is on the disk
-        }
+        BayesModel.syncDirectory(abs.getParent());
     }
 
     private static boolean isLowerHex(String s) {
