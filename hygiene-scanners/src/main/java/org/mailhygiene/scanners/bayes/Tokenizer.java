@@ -14,6 +14,7 @@ import org.mailhygiene.scanners.mime.MimeFinding;
 import org.mailhygiene.scanners.mime.MimeWalkResult;
 import org.mailhygiene.scanners.mime.MimeWalker;
 import org.mailhygiene.scanners.mime.PartInfo;
+import org.mailhygiene.scanners.mime.PartVisitor;
 import org.mailhygiene.scanners.mime.TextDecoding;
 
 /**
@@ -31,8 +32,9 @@ import org.mailhygiene.scanners.mime.TextDecoding;
  * domain token, and a Received hop naming one gives no address token: ham and spam use them alike, and what a corpus
  * taught about them is the corpus's year. The header block is parsed by hand
  * (unfolded, up to the empty line). Body: every text part is decoded (quoted-printable, base64, the
- * declared charset or a sniffed one: ISO-2022-JP, Shift_JIS, EUC-JP, UTF-8, raw JIS), HTML is turned into text, and
- * the text is split by {@link TextTokens} into words and CJK bigrams; URL hosts become {@code url:<host>} and
+ * declared charset or a sniffed one: ISO-2022-JP, Shift_JIS, EUC-JP, UTF-8, raw JIS), HTML is turned into text
+ * without its hidden elements (a plain text alternative of the HTML loses the words the HTML hides and does not show),
+ * and the text is split by {@link TextTokens} into words and CJK bigrams; URL hosts become {@code url:<host>} and
  * {@code url:<registrable domain>}. Each part adds {@code type:<media type>} and {@code charset:<declared charset>};
  * attachments add {@code ext:<extension>}; MIME structure findings add {@code mime:<kind>}.
  *
@@ -71,9 +73,15 @@ public final class Tokenizer {
      * {@code url-rcpt-fragment} for a link that carries a To or Cc address after its {@code #} (as is, with
      * {@code %40} or in base64: phishing kits fill in the victim's address that way) and {@code url-rcpt} for one
      * that carries it elsewhere (a query such as {@code ?email=}, as unsubscribe links also do).
+     * Version 10 reads a plain text alternative without the words that the HTML alternative of the same
+     * {@code multipart/alternative} hides and does not show (spam of 2025-26 fills both with innocent chatter, hidden
+     * in the HTML; a reader of the HTML sees neither), counts an element moved off the screen ({@code position:absolute}
+     * with a negative {@code left} or {@code top}) and white text of 1 to 10 pixels as hidden, and no longer counts an
+     * element with a zero or one-pixel font as hidden when its content sets a font size again (layout tables do that
+     * to close the gaps between columns: whole newsletters went unread).
      * Models learned with an older version still load and classify; they simply lack the newer tokens until retrained.
      */
-    public static final int VERSION = 9;
+    public static final int VERSION = 10;
 
     /** The media type of an AMP for e-mail part, an HTML alternative with scripts every such part must load. */
     private static final String AMP_HTML = "text/x-amp-html";
@@ -162,10 +170,35 @@ public final class Tokenizer {
                 headerSink.accept(h);
             }
         }
-        MimeWalkResult result = walker.walk(content, (PartInfo part, InputStream decoded) -> {
-            part(part, decoded, recipients, tokens);
-            return true;
+        Alternatives alternatives = new Alternatives();
+        MimeWalkResult result = walker.walk(content, new PartVisitor() {
+            @Override
+            public boolean enter(PartInfo part) {
+                if (part.mimeType().equals("multipart/alternative")) {
+                    alternatives.containers.add(part.path());
+                }
+                return true;
+            }
+
+            @Override
+            public boolean leaf(PartInfo part, InputStream decoded) throws IOException {
+                part(part, decoded, recipients, tokens, alternatives);
+                return true;
+            }
         });
+        for (Alternatives.Plain plain : alternatives.deferred) {
+            recipientLinks(plain.text(), recipients, tokens);
+            if (!alternatives.htmlElsewhere(plain) || alternatives.hiddenWords.isEmpty()) {
+                text(plain.text(), tokens);
+            } else {
+                urls(plain.text(), tokens);
+                TextTokens.tokenize(plain.text(), "", t -> {
+                    if (!alternatives.hiddenWords.contains(t)) {
+                        tokens.add(t);
+                    }
+                });
+            }
+        }
         for (MimeFinding f : result.findings()) {
             tokens.add("mime:" + f.kind().name().toLowerCase(Locale.ROOT));
         }
@@ -211,7 +244,63 @@ public final class Tokenizer {
         return tokens;
     }
 
-    private void part(PartInfo part, InputStream decoded, List<String> recipients, Set<String> tokens)
+    /**
+     * The {@code multipart/alternative} containers of one message, the HTML alternatives found in them and the plain
+     * text alternatives held back until the walk has seen every part: a plain text alternative is read only when its
+     * container offers no HTML (the reader of an HTML-capable client never sees it, and spam fills it with innocent
+     * prose the HTML hides).
+     */
+    private static final class Alternatives {
+        /** Paths of the {@code multipart/alternative} containers. */
+        final Set<String> containers = new java.util.HashSet<>();
+        /** {@code container path + "/" + branch} for each branch (direct child) of a container holding HTML. */
+        final Set<String> htmlBranches = new java.util.HashSet<>();
+
+        final List<Plain> deferred = new ArrayList<>();
+        /** Words of hidden HTML elements that the visible HTML text lacks. */
+        final Set<String> hiddenWords = new java.util.HashSet<>();
+
+        record Plain(String container, String branch, String text) {}
+
+        /** The nearest alternative container above {@code path} and the branch of it {@code path} is in, or null. */
+        String[] place(String path) {
+            String child = path;
+            while (!child.isEmpty()) {
+                int dot = child.lastIndexOf('.');
+                String parent = dot < 0 ? "" : child.substring(0, dot);
+                if (containers.contains(parent)) {
+                    return new String[] {parent, child};
+                }
+                child = parent;
+            }
+            return null;
+        }
+
+        void html(String path) {
+            String child = path;
+            while (!child.isEmpty()) {
+                int dot = child.lastIndexOf('.');
+                String parent = dot < 0 ? "" : child.substring(0, dot);
+                if (containers.contains(parent)) {
+                    htmlBranches.add(parent + "/" + child);
+                }
+                child = parent;
+            }
+        }
+
+        boolean htmlElsewhere(Plain plain) {
+            String prefix = plain.container() + "/";
+            for (String b : htmlBranches) {
+                if (b.startsWith(prefix) && !b.equals(prefix + plain.branch())) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    private void part(
+            PartInfo part, InputStream decoded, List<String> recipients, Set<String> tokens, Alternatives alternatives)
             throws IOException {
         tokens.add("type:" + part.mimeType());
         part.charset()
@@ -231,6 +320,16 @@ public final class Tokenizer {
         }
         byte[] bytes = decoded.readNBytes(maxTextBytes);
         String text = TextDecoding.decode(bytes, part.charset().orElse(null));
+        if (part.mimeType().equals("text/plain") && part.fileName().isEmpty()) {
+            String[] place = alternatives.place(part.path());
+            if (place != null) {
+                undeclared8bit(part, bytes, tokens);
+                alternatives.deferred.add(new Alternatives.Plain(place[0], place[1], text));
+                return;
+            }
+        } else if (part.mimeType().equals("text/html")) {
+            alternatives.html(part.path());
+        }
         recipientLinks(text, recipients, tokens);
         // AMP for e-mail (Google's notifications, and phishing sent through them) is HTML too: its text and links
         // count, but not its structure: its scripts are mandatory, and it is never the only alternative
@@ -241,7 +340,14 @@ public final class Tokenizer {
                 htmlStructure(text, tokens);
             }
             String html = text;
-            text = htmlToText(text);
+            StringBuilder hidden = amp ? null : new StringBuilder();
+            text = htmlToText(text, hidden);
+            if (hidden != null && hidden.length() > 0) {
+                Set<String> hiddenWords = new java.util.HashSet<>();
+                TextTokens.tokenize(stripTags(hidden), "", hiddenWords::add);
+                TextTokens.tokenize(text, "", hiddenWords::remove);
+                alternatives.hiddenWords.addAll(hiddenWords);
+            }
             if (!amp && containsIgnoreCase(html, "<img")) {
                 int letters = 0;
                 for (int i = 0; i < text.length() && letters < IMAGE_ONLY_LETTERS; i++) {
@@ -254,6 +360,29 @@ public final class Tokenizer {
                 }
             }
         }
+        undeclared8bit(part, bytes, tokens);
+        text(text, tokens);
+    }
+
+    /** Markup with its tags replaced by blanks (one linear pass; no entity decoding). */
+    private static String stripTags(CharSequence markup) {
+        StringBuilder sb = new StringBuilder(markup.length());
+        boolean inTag = false;
+        for (int i = 0; i < markup.length(); i++) {
+            char c = markup.charAt(i);
+            if (c == '<') {
+                inTag = true;
+                sb.append(' ');
+            } else if (c == '>' && inTag) {
+                inTag = false;
+            } else if (!inTag) {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+
+    private static void undeclared8bit(PartInfo part, byte[] bytes, Set<String> tokens) {
         if (part.charset().isEmpty() || part.charset().get().equalsIgnoreCase("us-ascii")) {
             for (byte b : bytes) {
                 if (b < 0) {
@@ -262,7 +391,6 @@ public final class Tokenizer {
                 }
             }
         }
-        text(text, tokens);
     }
 
     private static void text(String text, Set<String> tokens) {
@@ -517,6 +645,11 @@ public final class Tokenizer {
      * @return the text
      */
     static String htmlToText(String html) {
+        return htmlToText(html, null);
+    }
+
+    /** As {@link #htmlToText(String)}, appending the raw markup of each hidden element skipped to {@code hidden}. */
+    static String htmlToText(String html, StringBuilder hidden) {
         int n = html.length();
         StringBuilder sb = new StringBuilder(n);
         // searches for closing tags may look ahead; their total is bounded by this budget, so that the conversion
@@ -543,8 +676,11 @@ public final class Tokenizer {
                 if (skipTo < 0) {
                     int close = html.indexOf('>', i + 1);
                     if (close > 0) {
-                        int hidden = hiddenElementEnd(html, i, close, budget);
-                        skipTo = hidden > 0 ? hidden : close + 1;
+                        int hiddenEnd = hiddenElementEnd(html, i, close, budget);
+                        if (hiddenEnd > 0 && hidden != null) {
+                            hidden.append(html, close + 1, hiddenEnd).append(' ');
+                        }
+                        skipTo = hiddenEnd > 0 ? hiddenEnd : close + 1;
                     }
                 }
                 if (skipTo > 0) {
@@ -568,8 +704,9 @@ public final class Tokenizer {
 
     /**
      * If the start tag at {@code start} (ending at {@code close}) hides its element ({@code display:none},
-     * {@code visibility:hidden}, {@code opacity:0}, a zero height with {@code overflow:hidden} or a zero font size in
-     * its style), the index after the element's matching end tag:
+     * {@code visibility:hidden}, {@code opacity:0}, a zero height with {@code overflow:hidden}, a position off the
+     * screen, or a zero, one-pixel or white tiny font that nothing inside the element overrides, in its style), the
+     * index after the element's matching end tag:
      * text the reader never sees is not read (spam hides innocent prose there to outweigh its message). Otherwise, or
      * when the end tag is missing or the look-ahead budget is spent, -1.
      */
@@ -585,17 +722,23 @@ public final class Tokenizer {
             return -1;
         }
         String tag = html.substring(nameEnd, close).toLowerCase(Locale.ROOT).replace(" ", "");
-        if (!(tag.contains("display:none")
+        boolean hides = tag.contains("display:none")
                 || tag.contains("visibility:hidden")
-                || tag.contains("font-size:0;")
-                || tag.contains("font-size:0\"")
-                || tag.contains("font-size:0'")
-                || tag.contains("font-size:0px")
-                || tag.contains("font-size:1px")
                 || tag.contains("opacity:0;")
                 || tag.contains("opacity:0\"")
                 || tag.contains("opacity:0'")
-                || ((tag.contains("height:0;") || tag.contains("height:0px")) && tag.contains("overflow:hidden")))) {
+                || ((tag.contains("height:0;") || tag.contains("height:0px")) && tag.contains("overflow:hidden"))
+                || (tag.contains("position:absolute") && (tag.contains("left:-") || tag.contains("top:-")));
+        // a zero, one-pixel or white tiny font hides the text unless something inside sets its own size (layout
+        // tables set font-size:0 on a cell to close the gaps between its columns, whose text sets a size again)
+        boolean tiny = !hides
+                && (tag.contains("font-size:0;")
+                        || tag.contains("font-size:0\"")
+                        || tag.contains("font-size:0'")
+                        || tag.contains("font-size:0px")
+                        || tag.contains("font-size:1px")
+                        || (whiteText(tag) && tinyFont(tag)));
+        if (!hides && !tiny) {
             return -1;
         }
         String name = html.substring(start + 1, nameEnd);
@@ -613,12 +756,77 @@ public final class Tokenizer {
                 if (depth == 0) {
                     int gt = html.indexOf('>', at);
                     budget[0] -= (gt < 0 ? n : gt) - close;
-                    return gt < 0 ? -1 : gt + 1;
+                    if (gt < 0) {
+                        return -1;
+                    }
+                    if (tiny) {
+                        budget[0] -= i - close;
+                        if (setsFontSize(html, close + 1, i)) {
+                            return -1;
+                        }
+                    }
+                    return gt + 1;
                 }
             }
         }
         budget[0] -= n - close;
         return -1;
+    }
+
+    /** Whether {@code html[from, to)} sets a font size ({@code font-size} in a style, or a {@code <font>} tag). */
+    private static boolean setsFontSize(String html, int from, int to) {
+        for (int i = from; i + 5 <= to; i++) {
+            char c = html.charAt(i);
+            if ((c == 'f' || c == 'F') && i + 9 <= to && html.regionMatches(true, i, "font-size", 0, 9)) {
+                return true;
+            }
+            if (c == '<' && html.regionMatches(true, i + 1, "font", 0, 4) && !isWordChar(html, i + 5)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether a start tag (lower case, blanks removed) sets the text colour white (not the background's). */
+    private static boolean whiteText(String tag) {
+        int from = 0;
+        int at;
+        while ((at = tag.indexOf("color:", from)) >= 0) {
+            from = at + 6;
+            if (at > 0 && Character.isLetterOrDigit(tag.charAt(at - 1)) || at > 0 && tag.charAt(at - 1) == '-') {
+                continue;
+            }
+            if (tag.startsWith("#fff", from) && (tag.startsWith("#ffffff", from) || !isHexDigit(tag, from + 4))
+                    || tag.startsWith("white", from)
+                    || tag.startsWith("rgb(255,255,255)", from)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isHexDigit(String s, int at) {
+        return at < s.length() && Character.digit(s.charAt(at), 16) >= 0;
+    }
+
+    /** Whether a start tag (lower case, blanks removed) sets a font size of 1 to 10 pixels. */
+    private static boolean tinyFont(String tag) {
+        int from = 0;
+        int at;
+        while ((at = tag.indexOf("font-size:", from)) >= 0) {
+            from = at + 10;
+            int end = from;
+            while (end < tag.length() && end - from < 2 && Character.isDigit(tag.charAt(end))) {
+                end++;
+            }
+            if (end > from && tag.startsWith("px", end)) {
+                int size = Integer.parseInt(tag, from, end, 10);
+                if (size >= 1 && size <= 10) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** Whether {@code html[from, to)} holds {@code style} in any case: only then is a tag's text copied and looked at. */

@@ -298,6 +298,122 @@ class TokenizerTest {
     }
 
     @Test
+    void offScreenElementsAreHidden() {
+        // 2026 spam: the padding moved off the screen instead of display:none
+        assertThat(Tokenizer.htmlToText("a<div style=\"position: absolute; left:-9999px; top:-9999px\">b</div>c"))
+                .isEqualTo("a c");
+        // positioned on the screen: read
+        assertThat(Tokenizer.htmlToText("a<div style=\"position:absolute; left:10px\">b</div>c"))
+                .isEqualTo("a b c");
+    }
+
+    @Test
+    void tinyAndWhiteTextIsHiddenUnlessItsContentSetsASize() {
+        // layout tables close the gaps between columns with font-size:0 on the cell; the text inside sets a size
+        assertThat(Tokenizer.htmlToText("<td style=\"font-size:0\"><div style=\"font-size:14px\">shown</div></td>"))
+                .contains("shown");
+        assertThat(Tokenizer.htmlToText("<td style=\"font-size:0\"><font size=\"3\">shown</font></td>"))
+                .contains("shown");
+        assertThat(Tokenizer.htmlToText("a<td style=\"font-size:0\">gone</td>b"))
+                .isEqualTo("a b");
+        // white text of 10 pixels or less is spam's hiding place too (encyclopaedia text under a phishing lure)
+        assertThat(Tokenizer.htmlToText("a<p style=\"color:#FFFFFF; font-size:10px;\">gone</p>b"))
+                .isEqualTo("a b");
+        assertThat(Tokenizer.htmlToText("a<p style=\"font-size:8px;color:white\">gone</p>b"))
+                .isEqualTo("a b");
+        assertThat(Tokenizer.htmlToText("a<p style=\"color:#fff;font-size:3px\">gone</p>b"))
+                .isEqualTo("a b");
+        // readable sizes, other colours and a white background are not hiding
+        assertThat(Tokenizer.htmlToText("<p style=\"color:#ffffff;font-size:14px\">shown</p>"))
+                .contains("shown");
+        assertThat(Tokenizer.htmlToText("<p style=\"color:#fffff0;font-size:8px\">shown</p>"))
+                .contains("shown");
+        assertThat(Tokenizer.htmlToText("<p style=\"background-color:#ffffff;font-size:8px\">shown</p>"))
+                .contains("shown");
+        assertThat(Tokenizer.htmlToText("<p style=\"color:#fff;font-size:100px\">shown</p>"))
+                .contains("shown");
+    }
+
+    @Test
+    void nestedTinyCellsStayLinear() {
+        // each font-size:0 cell looks through its content for a size: the look-ahead budget keeps that linear
+        String cells = "<td style=\"font-size:0\">x ".repeat(60_000) + "<span style=\"font-size:9px\">y</span>"
+                + "</td>".repeat(60_000);
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> {
+            assertThat(Tokenizer.htmlToText(cells)).contains("y");
+        });
+    }
+
+    private static String alternative(String plain, String html) {
+        return "From: a@example.org\r\nSubject: s\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: multipart/alternative; boundary=B\r\n\r\n"
+                + "--B\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + plain + "\r\n"
+                + (html == null ? "" : "--B\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + html + "\r\n")
+                + "--B--\r\n";
+    }
+
+    @Test
+    void plainAlternativeWordsTheHtmlHidesAreNotRead() throws Exception {
+        // 2025-26 spam fills the plain alternative with innocent chatter and hides the same chatter in the HTML: an
+        // HTML reader sees neither, so neither is read
+        String chatter = "botanical gardens catering volunteers";
+        String m = alternative(
+                "Claim your roadside kit http://kit.example/x " + chatter,
+                "<div style=\"display:none\">" + chatter + " gardens</div><p>Claim your roadside kit</p>"
+                        + "<a href=\"http://kit.example/x\">here</a>");
+        Set<String> t = tokenizer.tokenize(MessageContent.ofString(m, StandardCharsets.UTF_8));
+        assertThat(t).contains("claim", "roadside", "kit", "url:kit.example", "html:hidden", "type:text/plain");
+        assertThat(t).doesNotContain("botanical", "gardens", "catering", "volunteers");
+        // a word the HTML shows as well as hides is read
+        String shown = alternative("offer gardens", "<div style=\"display:none\">gardens</div><p>offer gardens</p>");
+        assertThat(tokenizer.tokenize(MessageContent.ofString(shown, StandardCharsets.UTF_8)))
+                .contains("offer", "gardens");
+        // without hidden HTML, or without an HTML alternative, the plain text is read whole
+        String open = alternative("botanical gardens", "<p>something else</p>");
+        assertThat(tokenizer.tokenize(MessageContent.ofString(open, StandardCharsets.UTF_8)))
+                .contains("botanical", "gardens", "something", "else");
+        String plainOnly = alternative("botanical gardens", null);
+        assertThat(tokenizer.tokenize(MessageContent.ofString(plainOnly, StandardCharsets.UTF_8)))
+                .contains("botanical", "gardens");
+        // a plain part outside the alternative (a mixed message's text) is read whole
+        String mixed = "From: a@example.org\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=M\r\n\r\n"
+                + "--M\r\nContent-Type: text/plain\r\n\r\nbotanical gardens\r\n"
+                + "--M\r\nContent-Type: text/html\r\n\r\n<div style=\"display:none\">botanical</div>x\r\n--M--\r\n";
+        assertThat(tokenizer.tokenize(MessageContent.ofString(mixed, StandardCharsets.UTF_8)))
+                .contains("botanical", "gardens");
+    }
+
+    @Test
+    void nestedAlternativesAreMatchedByBranch() throws Exception {
+        // alternative { plain, related { html, image } }: the HTML sits one level down, still the plain part's sibling
+        String m = "From: a@example.org\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=A\r\n\r\n"
+                + "--A\r\nContent-Type: text/plain\r\n\r\nbuy now botanical\r\n"
+                + "--A\r\nContent-Type: multipart/related; boundary=R\r\n\r\n"
+                + "--R\r\nContent-Type: text/html\r\n\r\n<span style=\"font-size:0px\">botanical</span>buy now\r\n"
+                + "--R\r\nContent-Type: image/png\r\n\r\nx\r\n--R--\r\n--A--\r\n";
+        Set<String> t = tokenizer.tokenize(MessageContent.ofString(m, StandardCharsets.UTF_8));
+        assertThat(t).contains("buy", "now", "type:image/png").doesNotContain("botanical");
+    }
+
+    @Test
+    void manyAlternativesStayFast() throws Exception {
+        // every plain part is matched against every HTML branch of its container: bounded by the walker's part limit
+        StringBuilder m = new StringBuilder(
+                "From: a@example.org\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=B\r\n\r\n");
+        for (int i = 0; i < 490; i++) {
+            m.append("--B\r\nContent-Type: text/plain\r\n\r\nword").append(i).append(" shown\r\n");
+            m.append("--B\r\nContent-Type: text/html\r\n\r\n<p style=\"display:none\">word")
+                    .append(i)
+                    .append("</p>shown\r\n");
+        }
+        m.append("--B--\r\n");
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> {
+            Set<String> t = tokenizer.tokenize(MessageContent.ofString(m.toString(), StandardCharsets.UTF_8));
+            assertThat(t).contains("shown").doesNotContain("word7", "word489");
+        });
+    }
+
+    @Test
     void htmlToTextStaysLinearOnUnclosedElements() {
         // each unclosed element once made the conversion search to the end of the text: quadratic in its length
         String hidden = "<div style=\"display:none\">x ".repeat(60_000);
@@ -324,7 +440,7 @@ class TokenizerTest {
 
     @Test
     void version4UrlHtmlEncodingAndHeaderAnomaliesBecomeTokens() throws Exception {
-        String html = "<html><body><div style=\"display:none\">hidden words</div>"
+        String html = "<html><body><div style=\"display:none\">hidden secret</div>"
                 + "<span style=\"font-size: 1px\">tiny</span><img src=\"http://img.example/a.png\">"
                 + "<a href=\"http://bit.ly/abc\">x</a> <a href=\"http://www.bank.example@evil.example/\">y</a>"
                 + " <a href=\"http://host.other.example:8080/p\">z</a></body></html>";
