@@ -176,6 +176,8 @@ public final class Tokenizer {
             public boolean enter(PartInfo part) {
                 if (part.mimeType().equals("multipart/alternative")) {
                     alternatives.containers.add(part.path());
+                } else if (!part.mimeType().startsWith("multipart/")) {
+                    alternatives.messages.add(part.path());
                 }
                 return true;
             }
@@ -187,16 +189,11 @@ public final class Tokenizer {
             }
         });
         for (Alternatives.Plain plain : alternatives.deferred) {
-            recipientLinks(plain.text(), recipients, tokens);
-            if (!alternatives.htmlElsewhere(plain) || alternatives.hiddenWords.isEmpty()) {
-                text(plain.text(), tokens);
-            } else {
-                urls(plain.text(), tokens);
-                TextTokens.tokenize(plain.text(), "", t -> {
-                    if (!alternatives.hiddenWords.contains(t)) {
-                        tokens.add(t);
-                    }
-                });
+            java.util.function.Predicate<String> hidden = alternatives.hiddenElsewhere(plain);
+            for (String t : plain.words()) {
+                if (!hidden.test(t)) {
+                    tokens.add(t);
+                }
             }
         }
         for (MimeFinding f : result.findings()) {
@@ -246,26 +243,35 @@ public final class Tokenizer {
 
     /**
      * The {@code multipart/alternative} containers of one message, the HTML alternatives found in them and the plain
-     * text alternatives held back until the walk has seen every part: a plain text alternative is read only when its
-     * container offers no HTML (the reader of an HTML-capable client never sees it, and spam fills it with innocent
-     * prose the HTML hides).
+     * text alternatives held back until the walk has seen every part: a plain text alternative loses the words that an
+     * HTML alternative in another branch of its container hides and does not show (the reader of an HTML-capable
+     * client never sees the plain text, and spam fills it with innocent prose the HTML hides). An encapsulated message
+     * ({@code message/rfc822}) is a document of its own: no path climbs out of it, so a forwarded message's text is
+     * never taken for an alternative of the message around it. HTML attachments (with a file name) are not
+     * alternatives.
      */
     private static final class Alternatives {
         /** Paths of the {@code multipart/alternative} containers. */
         final Set<String> containers = new java.util.HashSet<>();
-        /** {@code container path + "/" + branch} for each branch (direct child) of a container holding HTML. */
-        final Set<String> htmlBranches = new java.util.HashSet<>();
+        /** Paths of the encapsulated messages: a path climbs no higher. */
+        final Set<String> messages = new java.util.HashSet<>();
+        /**
+         * For each {@code container path + "/" + branch} (branch: the direct child of the container) holding HTML, the
+         * words that HTML hides and does not show.
+         */
+        final java.util.Map<String, Set<String>> branchHidden = new java.util.HashMap<>();
+        /** For each container, how many of its branches hide each word (a plain part's own branch is left out). */
+        final java.util.Map<String, java.util.Map<String, Integer>> containerHidden = new java.util.HashMap<>();
 
         final List<Plain> deferred = new ArrayList<>();
-        /** Words of hidden HTML elements that the visible HTML text lacks. */
-        final Set<String> hiddenWords = new java.util.HashSet<>();
 
-        record Plain(String container, String branch, String text) {}
+        /** A plain text alternative's words (its links were read when it was walked). */
+        record Plain(String container, String branch, Set<String> words) {}
 
         /** The nearest alternative container above {@code path} and the branch of it {@code path} is in, or null. */
         String[] place(String path) {
             String child = path;
-            while (!child.isEmpty()) {
+            while (!child.isEmpty() && !messages.contains(child)) {
                 int dot = child.lastIndexOf('.');
                 String parent = dot < 0 ? "" : child.substring(0, dot);
                 if (containers.contains(parent)) {
@@ -276,26 +282,34 @@ public final class Tokenizer {
             return null;
         }
 
-        void html(String path) {
+        void html(String path, Set<String> hiddenWords) {
             String child = path;
-            while (!child.isEmpty()) {
+            while (!child.isEmpty() && !messages.contains(child)) {
                 int dot = child.lastIndexOf('.');
                 String parent = dot < 0 ? "" : child.substring(0, dot);
                 if (containers.contains(parent)) {
-                    htmlBranches.add(parent + "/" + child);
+                    Set<String> branch =
+                            branchHidden.computeIfAbsent(parent + "/" + child, k -> new java.util.HashSet<>());
+                    java.util.Map<String, Integer> counts =
+                            containerHidden.computeIfAbsent(parent, k -> new java.util.HashMap<>());
+                    for (String w : hiddenWords) {
+                        if (branch.add(w)) {
+                            counts.merge(w, 1, Integer::sum);
+                        }
+                    }
                 }
                 child = parent;
             }
         }
 
-        boolean htmlElsewhere(Plain plain) {
-            String prefix = plain.container() + "/";
-            for (String b : htmlBranches) {
-                if (b.startsWith(prefix) && !b.equals(prefix + plain.branch())) {
-                    return true;
-                }
-            }
-            return false;
+        /**
+         * Whether HTML in another branch of the plain part's container hides a word: two look-ups a word, whatever
+         * the number of branches (a message may hold hundreds).
+         */
+        java.util.function.Predicate<String> hiddenElsewhere(Plain plain) {
+            java.util.Map<String, Integer> counts = containerHidden.getOrDefault(plain.container(), java.util.Map.of());
+            Set<String> own = branchHidden.getOrDefault(plain.container() + "/" + plain.branch(), Set.of());
+            return word -> counts.getOrDefault(word, 0) > (own.contains(word) ? 1 : 0);
         }
     }
 
@@ -323,12 +337,16 @@ public final class Tokenizer {
         if (part.mimeType().equals("text/plain") && part.fileName().isEmpty()) {
             String[] place = alternatives.place(part.path());
             if (place != null) {
+                // links and hosts count whatever the HTML hides; the words wait for the walk's end (only the distinct
+                // words are kept, not the text: no more than the tokens the message yields anyway)
+                recipientLinks(text, recipients, tokens);
                 undeclared8bit(part, bytes, tokens);
-                alternatives.deferred.add(new Alternatives.Plain(place[0], place[1], text));
+                urls(text, tokens);
+                Set<String> words = new LinkedHashSet<>();
+                TextTokens.tokenize(text, "", words::add);
+                alternatives.deferred.add(new Alternatives.Plain(place[0], place[1], words));
                 return;
             }
-        } else if (part.mimeType().equals("text/html")) {
-            alternatives.html(part.path());
         }
         recipientLinks(text, recipients, tokens);
         // AMP for e-mail (Google's notifications, and phishing sent through them) is HTML too: its text and links
@@ -342,11 +360,11 @@ public final class Tokenizer {
             String html = text;
             StringBuilder hidden = amp ? null : new StringBuilder();
             text = htmlToText(text, hidden);
-            if (hidden != null && hidden.length() > 0) {
+            if (hidden != null && hidden.length() > 0 && part.fileName().isEmpty()) {
                 Set<String> hiddenWords = new java.util.HashSet<>();
                 TextTokens.tokenize(stripTags(hidden), "", hiddenWords::add);
                 TextTokens.tokenize(text, "", hiddenWords::remove);
-                alternatives.hiddenWords.addAll(hiddenWords);
+                alternatives.html(part.path(), hiddenWords);
             }
             if (!amp && containsIgnoreCase(html, "<img")) {
                 int letters = 0;

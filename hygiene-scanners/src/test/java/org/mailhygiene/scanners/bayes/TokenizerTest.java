@@ -396,6 +396,59 @@ class TokenizerTest {
     }
 
     @Test
+    void onlyTheHtmlAlternativesOfThePlainPartsContainerCount() throws Exception {
+        // an HTML attachment's hidden words are not the plain alternative's business: the lure stays readable
+        String attached =
+                "From: a@example.org\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=M\r\n\r\n"
+                        + "--M\r\nContent-Type: multipart/alternative; boundary=B\r\n\r\n"
+                        + "--B\r\nContent-Type: text/plain\r\n\r\nverify password suspended\r\n"
+                        + "--B\r\nContent-Type: text/html\r\n\r\n<p>see the picture</p>\r\n--B--\r\n"
+                        + "--M\r\nContent-Type: text/html\r\nContent-Disposition: attachment; filename=a.html\r\n\r\n"
+                        + "<div style=\"display:none\">verify password suspended</div>hi\r\n--M--\r\n";
+        assertThat(tokenizer.tokenize(MessageContent.ofString(attached, StandardCharsets.UTF_8)))
+                .contains("verify", "password", "suspended");
+        // a forwarded message in one branch is a document of its own, not a plain alternative of the outer HTML
+        String forwarded = "From: a@example.org\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: multipart/alternative; boundary=B\r\n\r\n"
+                + "--B\r\nContent-Type: message/rfc822\r\n\r\nFrom: x@example.org\r\n\r\ninner botanical\r\n"
+                + "--B\r\nContent-Type: text/html\r\n\r\n<div style=\"display:none\">botanical</div>x\r\n--B--\r\n";
+        assertThat(tokenizer.tokenize(MessageContent.ofString(forwarded, StandardCharsets.UTF_8)))
+                .contains("inner", "botanical");
+        // HTML in the plain part's own branch is not its alternative
+        String own =
+                "From: a@example.org\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=A\r\n\r\n"
+                        + "--A\r\nContent-Type: multipart/mixed; boundary=M\r\n\r\n"
+                        + "--M\r\nContent-Type: text/plain\r\n\r\nbotanical gardens\r\n"
+                        + "--M\r\nContent-Type: text/html\r\n\r\n<div style=\"display:none\">botanical</div>y\r\n--M--\r\n"
+                        + "--A\r\nContent-Type: text/html\r\n\r\n<div style=\"display:none\">gardens</div>z\r\n--A--\r\n";
+        assertThat(tokenizer.tokenize(MessageContent.ofString(own, StandardCharsets.UTF_8)))
+                .contains("botanical")
+                .doesNotContain("gardens");
+    }
+
+    @Test
+    void manyHiddenAlternativesStayLinear() throws Exception {
+        // 400 plain parts against 400 HTML branches that each hide 2,000 words: a union per plain part was quadratic
+        StringBuilder words = new StringBuilder();
+        for (int w = 0; w < 2000; w++) {
+            words.append("w").append(w).append(' ');
+        }
+        StringBuilder m = new StringBuilder(
+                "From: a@example.org\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=B\r\n\r\n");
+        for (int i = 0; i < 400; i++) {
+            m.append("--B\r\nContent-Type: text/plain\r\n\r\n").append(words).append("shown\r\n");
+            m.append("--B\r\nContent-Type: text/html\r\n\r\n<p style=\"display:none\">")
+                    .append(words)
+                    .append("</p>shown\r\n");
+        }
+        m.append("--B--\r\n");
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> {
+            Set<String> t = tokenizer.tokenize(MessageContent.ofString(m.toString(), StandardCharsets.UTF_8));
+            assertThat(t).contains("shown").doesNotContain("w7", "w1999");
+        });
+    }
+
+    @Test
     void manyAlternativesStayFast() throws Exception {
         // every plain part is matched against every HTML branch of its container: bounded by the walker's part limit
         StringBuilder m = new StringBuilder(
