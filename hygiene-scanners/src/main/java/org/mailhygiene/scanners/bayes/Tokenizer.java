@@ -362,7 +362,7 @@ public final class Tokenizer {
             text = htmlToText(text, hidden);
             if (hidden != null && hidden.length() > 0 && part.fileName().isEmpty()) {
                 Set<String> hiddenWords = new java.util.HashSet<>();
-                TextTokens.tokenize(stripTags(hidden), "", hiddenWords::add);
+                TextTokens.tokenize(stripTags(hidden.toString()), "", hiddenWords::add);
                 TextTokens.tokenize(text, "", hiddenWords::remove);
                 alternatives.html(part.path(), hiddenWords);
             }
@@ -382,11 +382,15 @@ public final class Tokenizer {
         text(text, tokens);
     }
 
-    /** Markup with its tags replaced by blanks (one linear pass; no entity decoding). */
-    private static String stripTags(CharSequence markup) {
+    /**
+     * Markup with its tags replaced by blanks and its entities decoded as {@link #htmlToText} decodes them (one linear
+     * pass), so that a hidden copy written {@code don&#39;t} matches the plain text's {@code don't}.
+     */
+    private static String stripTags(String markup) {
         StringBuilder sb = new StringBuilder(markup.length());
         boolean inTag = false;
-        for (int i = 0; i < markup.length(); i++) {
+        int n = markup.length();
+        for (int i = 0; i < n; i++) {
             char c = markup.charAt(i);
             if (c == '<') {
                 inTag = true;
@@ -394,6 +398,14 @@ public final class Tokenizer {
             } else if (c == '>' && inTag) {
                 inTag = false;
             } else if (!inTag) {
+                if (c == '&') {
+                    int semi = entityEnd(markup, i);
+                    if (semi > 0 && isEntityName(markup, i + 1, semi)) {
+                        sb.append(entity(markup.substring(i + 1, semi)));
+                        i = semi;
+                        continue;
+                    }
+                }
                 sb.append(c);
             }
         }
@@ -674,14 +686,17 @@ public final class Tokenizer {
         // stays linear in the input however many unclosed elements it holds
         int[] budget = {2 * n + 4096};
         int lastGt = html.lastIndexOf('>');
+        boolean commentsUnclosed = false;
         int i = 0;
         while (i < n) {
             char c = html.charAt(i);
             if (c == '<' && i < lastGt) {
                 int skipTo = -1;
-                if (html.startsWith("<!--", i)) {
+                if (html.startsWith("<!--", i) && !commentsUnclosed) {
                     int close = html.indexOf("-->", i + 4);
                     skipTo = close < 0 ? -1 : close + 3;
+                    // no "-->" after here means none after any later "<!--": do not search the rest again for each
+                    commentsUnclosed = close < 0;
                 }
                 if (skipTo < 0) {
                     String element = html.regionMatches(true, i + 1, "script", 0, 6)
@@ -707,8 +722,8 @@ public final class Tokenizer {
                     continue;
                 }
             } else if (c == '&') {
-                int semi = html.indexOf(';', i + 1);
-                if (semi > i + 2 && semi <= i + 10 && isEntityName(html, i + 1, semi)) {
+                int semi = entityEnd(html, i);
+                if (semi > 0 && isEntityName(html, i + 1, semi)) {
                     sb.append(entity(html.substring(i + 1, semi)));
                     i = semi + 1;
                     continue;
@@ -889,6 +904,21 @@ public final class Tokenizer {
             }
         }
         budget[0] -= n - from;
+        return -1;
+    }
+
+    /**
+     * The index of the {@code ;} that ends an entity starting with the {@code &} at {@code amp} (at least two and at most
+     * nine characters later), or -1. Looks no further than an entity can reach: a run of {@code &} without a
+     * {@code ;} made a search to the end of the text for each, quadratic in its length.
+     */
+    private static int entityEnd(String s, int amp) {
+        int limit = Math.min(s.length(), amp + 11);
+        for (int k = amp + 1; k < limit; k++) {
+            if (s.charAt(k) == ';') {
+                return k > amp + 2 ? k : -1;
+            }
+        }
         return -1;
     }
 

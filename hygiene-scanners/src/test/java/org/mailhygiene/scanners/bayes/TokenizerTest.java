@@ -449,6 +449,26 @@ class TokenizerTest {
     }
 
     @Test
+    void anEntityEncodedHiddenCopyStillMatchesThePlainText() throws Exception {
+        String m = alternative(
+                "don't miss the botanical gardens", "<div style=\"display:none\">don&#39;t &#98;otanical</div>miss");
+        assertThat(tokenizer.tokenize(MessageContent.ofString(m, StandardCharsets.UTF_8)))
+                .contains("miss", "gardens")
+                .doesNotContain("don't", "botanical");
+    }
+
+    @Test
+    void unclosedCommentsAndEntitiesStayLinear() {
+        // each "<!--" searched the rest of the text for "-->", each "&" the rest for ";": quadratic in the text
+        String comments = "<!--x>".repeat(700_000);
+        String amps = "&".repeat(4_000_000) + ">";
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10), () -> {
+            assertThat(Tokenizer.htmlToText(comments)).isNotNull();
+            assertThat(Tokenizer.htmlToText(amps)).hasSize(4_000_001);
+        });
+    }
+
+    @Test
     void manyAlternativesStayFast() throws Exception {
         // every plain part is matched against every HTML branch of its container: bounded by the walker's part limit
         StringBuilder m = new StringBuilder(
