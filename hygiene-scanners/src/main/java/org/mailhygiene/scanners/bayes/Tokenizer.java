@@ -764,13 +764,13 @@ public final class Tokenizer {
                 || (tag.contains("position:absolute") && (tag.contains("left:-") || tag.contains("top:-")));
         // a zero, one-pixel or white tiny font hides the text unless something inside sets its own size (layout
         // tables set font-size:0 on a cell to close the gaps between its columns, whose text sets a size again)
-        boolean tiny = !hides
+        boolean zero = !hides
                 && (tag.contains("font-size:0;")
                         || tag.contains("font-size:0\"")
                         || tag.contains("font-size:0'")
                         || tag.contains("font-size:0px")
-                        || tag.contains("font-size:1px")
-                        || (whiteText(tag) && tinyFont(tag)));
+                        || tag.contains("font-size:1px"));
+        boolean tiny = zero || !hides && whiteText(tag) && tinyFont(tag);
         if (!hides && !tiny) {
             return -1;
         }
@@ -794,7 +794,8 @@ public final class Tokenizer {
                     }
                     if (tiny) {
                         budget[0] -= i - close;
-                        if (setsFontSize(html, close + 1, i)) {
+                        // white text stays hidden at any size up to the 10 pixels that made it count as tiny
+                        if (setsFontSize(html, close + 1, i, zero ? 1 : 10)) {
                             return -1;
                         }
                     }
@@ -806,18 +807,75 @@ public final class Tokenizer {
         return -1;
     }
 
-    /** Whether {@code html[from, to)} sets a font size ({@code font-size} in a style, or a {@code <font>} tag). */
-    private static boolean setsFontSize(String html, int from, int to) {
+    /**
+     * Whether {@code html[from, to)} sets a readable font size again: {@code font-size} with an absolute size of more
+     * than {@code minPx} pixels or a size keyword, or a {@code <font size=...>} tag. A zero or one-pixel size, and a relative one
+     * ({@code em}, {@code %}: a share of the hidden element's zero), do not count. Each look is bounded, so the scan
+     * stays linear in the range.
+     */
+    private static boolean setsFontSize(String html, int from, int to, int minPx) {
         for (int i = from; i + 5 <= to; i++) {
             char c = html.charAt(i);
             if ((c == 'f' || c == 'F') && i + 9 <= to && html.regionMatches(true, i, "font-size", 0, 9)) {
-                return true;
-            }
-            if (c == '<' && html.regionMatches(true, i + 1, "font", 0, 4) && !isWordChar(html, i + 5)) {
-                return true;
+                if (readableSize(html, i + 9, to, minPx)) {
+                    return true;
+                }
+            } else if (c == '<' && html.regionMatches(true, i + 1, "font", 0, 4) && !isWordChar(html, i + 5)) {
+                int end = Math.min(to, i + 200);
+                for (int k = i + 5; k + 5 <= end && html.charAt(k) != '>'; k++) {
+                    if (html.regionMatches(true, k, "size=", 0, 5)) {
+                        return true;
+                    }
+                }
             }
         }
         return false;
+    }
+
+    /** Whether the {@code font-size} value after {@code at} (a colon, then the value) is readable; see above. */
+    private static boolean readableSize(String html, int at, int to, int minPx) {
+        int i = at;
+        int limit = Math.min(to, at + 40);
+        while (i < limit && isBlank(html.charAt(i))) {
+            i++;
+        }
+        if (i >= limit || html.charAt(i) != ':') {
+            return false;
+        }
+        i++;
+        while (i < limit && isBlank(html.charAt(i))) {
+            i++;
+        }
+        int numStart = i;
+        double value = 0;
+        double scale = 0;
+        while (i < limit && (Character.isDigit(html.charAt(i)) || html.charAt(i) == '.')) {
+            char d = html.charAt(i);
+            if (d == '.') {
+                scale = scale == 0 ? 0.1 : scale;
+            } else if (scale == 0) {
+                value = Math.min(1e6, value * 10 + (d - '0'));
+            } else {
+                value += scale * (d - '0');
+                scale /= 10;
+            }
+            i++;
+        }
+        int unitStart = i;
+        while (i < limit && (Character.isLetter(html.charAt(i)) || html.charAt(i) == '%' || html.charAt(i) == '-')) {
+            i++;
+        }
+        String unit = html.substring(unitStart, i).toLowerCase(Locale.ROOT);
+        if (unitStart == numStart) {
+            // a keyword: x-small to xx-large count; inherit, smaller and the like are relative
+            return unit.endsWith("small") || unit.endsWith("large") && !unit.equals("larger") || unit.equals("medium");
+        }
+        return switch (unit) {
+            case "px", "" -> value > minPx;
+            case "pt" -> value > 0.75 * minPx;
+            case "rem", "pc", "mm", "cm", "in", "q", "vw", "vh" -> value > 0;
+            default -> false;
+        };
     }
 
     /** Whether a start tag (lower case, blanks removed) sets the text colour white (not the background's). */

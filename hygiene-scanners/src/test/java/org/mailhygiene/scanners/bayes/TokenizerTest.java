@@ -316,6 +316,23 @@ class TokenizerTest {
                 .contains("shown");
         assertThat(Tokenizer.htmlToText("a<td style=\"font-size:0\">gone</td>b"))
                 .isEqualTo("a b");
+        // content that sets no readable size again does not undo the hiding: another zero, a relative size, a
+        // <font> without a size
+        assertThat(Tokenizer.htmlToText("a<div style=\"font-size:0\">gone<span style=\"font-size:0\"></span></div>b"))
+                .doesNotContain("gone");
+        assertThat(Tokenizer.htmlToText(
+                        "a<div style=\"font-size:0\"><span style=\"font-size:1.2em\">gone</span></div>"))
+                .doesNotContain("gone");
+        assertThat(Tokenizer.htmlToText("a<div style=\"font-size:0\"><font face=\"Arial\">gone</font></div>b"))
+                .doesNotContain("gone");
+        assertThat(Tokenizer.htmlToText("<td style=\"font-size:0\"><p style=\"font-size: 12pt\">shown</p></td>"))
+                .contains("shown");
+        assertThat(Tokenizer.htmlToText("<td style=\"font-size:0\"><p style=\"font-size:small\">shown</p></td>"))
+                .contains("shown");
+        // white tiny text is not undone by another tiny size inside
+        assertThat(Tokenizer.htmlToText(
+                        "a<p style=\"color:#fff;font-size:4px\">gone<span style=\"font-size:6px\">.</span></p>"))
+                .doesNotContain("gone");
         // white text of 10 pixels or less is spam's hiding place too (encyclopaedia text under a phishing lure)
         assertThat(Tokenizer.htmlToText("a<p style=\"color:#FFFFFF; font-size:10px;\">gone</p>b"))
                 .isEqualTo("a b");
