@@ -75,10 +75,12 @@ public final class Tokenizer {
      * that carries it elsewhere (a query such as {@code ?email=}, as unsubscribe links also do).
      * Version 10 reads a plain text alternative without the words that the HTML alternative of the same
      * {@code multipart/alternative} hides and does not show (spam of 2025-26 fills both with innocent chatter, hidden
-     * in the HTML; a reader of the HTML sees neither), counts an element moved off the screen ({@code position:absolute}
-     * with a negative {@code left} or {@code top}) and white text of 1 to 10 pixels as hidden, and no longer counts an
-     * element with a zero or one-pixel font as hidden when its content sets a font size again (layout tables do that
-     * to close the gaps between columns: whole newsletters went unread).
+     * in the HTML; a reader of the HTML sees neither; HTML in another branch of the plain part's own container, not
+     * an attachment's or a forwarded message's), counts an element moved off the screen ({@code position:absolute}
+     * with a {@code left} or {@code top} of -100 or less) and white text of 1 to 10 pixels (not on a coloured
+     * background set by the same tag) as hidden, and no longer counts an element with a zero or one-pixel font as
+     * hidden when its content sets a readable size again (layout tables do that to close the gaps between columns:
+     * whole newsletters went unread).
      * Models learned with an older version still load and classify; they simply lack the newer tokens until retrained.
      */
     public static final int VERSION = 10;
@@ -761,7 +763,7 @@ public final class Tokenizer {
                 || tag.contains("opacity:0\"")
                 || tag.contains("opacity:0'")
                 || ((tag.contains("height:0;") || tag.contains("height:0px")) && tag.contains("overflow:hidden"))
-                || (tag.contains("position:absolute") && (tag.contains("left:-") || tag.contains("top:-")));
+                || (tag.contains("position:absolute") && (farNegative(tag, "left:-") || farNegative(tag, "top:-")));
         // a zero, one-pixel or white tiny font hides the text unless something inside sets its own size (layout
         // tables set font-size:0 on a cell to close the gaps between its columns, whose text sets a size again)
         boolean zero = !hides
@@ -880,6 +882,12 @@ public final class Tokenizer {
 
     /** Whether a start tag (lower case, blanks removed) sets the text colour white (not the background's). */
     private static boolean whiteText(String tag) {
+        if (darkBackground(tag, "background-color:")
+                || darkBackground(tag, "background:")
+                || darkBackground(tag, "bgcolor=")) {
+            // white on a coloured background set by the same tag (a footer, a button) is read
+            return false;
+        }
         int from = 0;
         int at;
         while ((at = tag.indexOf("color:", from)) >= 0) {
@@ -890,6 +898,55 @@ public final class Tokenizer {
             if (tag.startsWith("#fff", from) && (tag.startsWith("#ffffff", from) || !isHexDigit(tag, from + 4))
                     || tag.startsWith("white", from)
                     || tag.startsWith("rgb(255,255,255)", from)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether a start tag sets {@code property} (e.g. {@code background:}) to something other than white or nothing. */
+    private static boolean darkBackground(String tag, String property) {
+        int from = 0;
+        int at;
+        while ((at = tag.indexOf(property, from)) >= 0) {
+            from = at + property.length();
+            if (at > 0 && (Character.isLetterOrDigit(tag.charAt(at - 1)) || tag.charAt(at - 1) == '-')) {
+                continue;
+            }
+            int v = from;
+            while (v < tag.length() && (tag.charAt(v) == '"' || tag.charAt(v) == '\'')) {
+                v++;
+            }
+            boolean white = tag.startsWith("#fff", v) && (tag.startsWith("#ffffff", v) || !isHexDigit(tag, v + 4))
+                    || tag.startsWith("white", v)
+                    || tag.startsWith("rgb(255,255,255)", v)
+                    || tag.startsWith("transparent", v)
+                    || tag.startsWith("none", v)
+                    || tag.startsWith("url(", v);
+            if (!white && v < tag.length() && tag.charAt(v) != ';' && tag.charAt(v) != '"' && tag.charAt(v) != '\'') {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether a start tag (lower case, blanks removed) sets {@code property} (e.g. {@code left:-}) to minus 100 or
+     * more: a property of its own (not {@code margin-left}), far enough to leave the screen.
+     */
+    private static boolean farNegative(String tag, String property) {
+        int from = 0;
+        int at;
+        while ((at = tag.indexOf(property, from)) >= 0) {
+            from = at + property.length();
+            if (at > 0 && (Character.isLetterOrDigit(tag.charAt(at - 1)) || tag.charAt(at - 1) == '-')) {
+                continue;
+            }
+            int end = from;
+            while (end < tag.length() && end - from < 6 && Character.isDigit(tag.charAt(end))) {
+                end++;
+            }
+            if (end - from >= 3) {
                 return true;
             }
         }

@@ -302,8 +302,12 @@ class TokenizerTest {
         // 2026 spam: the padding moved off the screen instead of display:none
         assertThat(Tokenizer.htmlToText("a<div style=\"position: absolute; left:-9999px; top:-9999px\">b</div>c"))
                 .isEqualTo("a c");
-        // positioned on the screen: read
+        // positioned on the screen, or a negative margin: read
         assertThat(Tokenizer.htmlToText("a<div style=\"position:absolute; left:10px\">b</div>c"))
+                .isEqualTo("a b c");
+        assertThat(Tokenizer.htmlToText("a<div style=\"position:absolute; top:-2px\">b</div>c"))
+                .isEqualTo("a b c");
+        assertThat(Tokenizer.htmlToText("a<div style=\"position:absolute; margin-top:-200px\">b</div>c"))
                 .isEqualTo("a b c");
     }
 
@@ -349,6 +353,13 @@ class TokenizerTest {
                 .contains("shown");
         assertThat(Tokenizer.htmlToText("<p style=\"color:#fff;font-size:100px\">shown</p>"))
                 .contains("shown");
+        // white on a coloured background of the same tag: a dark footer, a button
+        assertThat(Tokenizer.htmlToText("<p style=\"background-color:#222;color:#fff;font-size:10px\">shown</p>"))
+                .contains("shown");
+        assertThat(Tokenizer.htmlToText("<td bgcolor=\"#1a73e8\" style=\"color:#ffffff;font-size:9px\">shown</td>"))
+                .contains("shown");
+        assertThat(Tokenizer.htmlToText("a<p style=\"background:#ffffff;color:#fff;font-size:8px\">gone</p>b"))
+                .isEqualTo("a b");
     }
 
     @Test
