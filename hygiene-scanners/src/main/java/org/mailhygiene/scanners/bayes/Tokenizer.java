@@ -270,37 +270,35 @@ public final class Tokenizer {
         /** A plain text alternative's words (its links were read when it was walked). */
         record Plain(String container, String branch, Set<String> words) {}
 
-        /** The nearest alternative container above {@code path} and the branch of it {@code path} is in, or null. */
-        String[] place(String path) {
+        /**
+         * The alternative containers above {@code path} within its own message, nearest first, each with the branch
+         * (direct child of the container) {@code path} is in: {@code {container, branch}} pairs.
+         */
+        List<String[]> above(String path) {
+            List<String[]> found = new ArrayList<>(1);
             String child = path;
             while (!child.isEmpty() && !messages.contains(child)) {
                 int dot = child.lastIndexOf('.');
                 String parent = dot < 0 ? "" : child.substring(0, dot);
                 if (containers.contains(parent)) {
-                    return new String[] {parent, child};
+                    found.add(new String[] {parent, child});
                 }
                 child = parent;
             }
-            return null;
+            return found;
         }
 
+        /** Records the words the HTML part at {@code path} hides in each alternative container above it. */
         void html(String path, Set<String> hiddenWords) {
-            String child = path;
-            while (!child.isEmpty() && !messages.contains(child)) {
-                int dot = child.lastIndexOf('.');
-                String parent = dot < 0 ? "" : child.substring(0, dot);
-                if (containers.contains(parent)) {
-                    Set<String> branch =
-                            branchHidden.computeIfAbsent(parent + "/" + child, k -> new java.util.HashSet<>());
-                    java.util.Map<String, Integer> counts =
-                            containerHidden.computeIfAbsent(parent, k -> new java.util.HashMap<>());
-                    for (String w : hiddenWords) {
-                        if (branch.add(w)) {
-                            counts.merge(w, 1, Integer::sum);
-                        }
+            for (String[] at : above(path)) {
+                Set<String> branch = branchHidden.computeIfAbsent(at[0] + "/" + at[1], k -> new java.util.HashSet<>());
+                java.util.Map<String, Integer> counts =
+                        containerHidden.computeIfAbsent(at[0], k -> new java.util.HashMap<>());
+                for (String w : hiddenWords) {
+                    if (branch.add(w)) {
+                        counts.merge(w, 1, Integer::sum);
                     }
                 }
-                child = parent;
             }
         }
 
@@ -336,24 +334,25 @@ public final class Tokenizer {
         }
         byte[] bytes = decoded.readNBytes(maxTextBytes);
         String text = TextDecoding.decode(bytes, part.charset().orElse(null));
-        if (part.mimeType().equals("text/plain") && part.fileName().isEmpty()) {
-            String[] place = alternatives.place(part.path());
-            if (place != null) {
-                // links and hosts count whatever the HTML hides; the words wait for the walk's end (only the distinct
-                // words are kept, not the text: no more than the tokens the message yields anyway)
-                recipientLinks(text, recipients, tokens);
-                undeclared8bit(part, bytes, tokens);
-                urls(text, tokens);
-                Set<String> words = new LinkedHashSet<>();
-                TextTokens.tokenize(text, "", words::add);
-                alternatives.deferred.add(new Alternatives.Plain(place[0], place[1], words));
-                return;
-            }
-        }
         recipientLinks(text, recipients, tokens);
+        List<String[]> above =
+                part.mimeType().equals("text/plain") && part.fileName().isEmpty()
+                        ? alternatives.above(part.path())
+                        : List.of();
+        if (!above.isEmpty()) {
+            // links and hosts count whatever the HTML hides; the words wait for the walk's end (only the distinct
+            // words are kept, not the text: no more than the tokens the message yields anyway)
+            undeclared8bit(part, bytes, tokens);
+            urls(text, tokens);
+            Set<String> words = new LinkedHashSet<>();
+            TextTokens.tokenize(text, "", words::add);
+            alternatives.deferred.add(new Alternatives.Plain(above.get(0)[0], above.get(0)[1], words));
+            return;
+        }
         // AMP for e-mail (Google's notifications, and phishing sent through them) is HTML too: its text and links
         // count, but not its structure: its scripts are mandatory, and it is never the only alternative
         boolean amp = part.mimeType().equals(AMP_HTML);
+        Set<String> hiddenWords = null;
         if (amp || part.mimeType().equals("text/html")) {
             linkTargets(text, tokens);
             if (!amp) {
@@ -363,10 +362,8 @@ public final class Tokenizer {
             StringBuilder hidden = amp ? null : new StringBuilder();
             text = htmlToText(text, hidden);
             if (hidden != null && hidden.length() > 0 && part.fileName().isEmpty()) {
-                Set<String> hiddenWords = new java.util.HashSet<>();
+                hiddenWords = new java.util.HashSet<>();
                 TextTokens.tokenize(stripTags(hidden.toString()), "", hiddenWords::add);
-                TextTokens.tokenize(text, "", hiddenWords::remove);
-                alternatives.html(part.path(), hiddenWords);
             }
             if (!amp && containsIgnoreCase(html, "<img")) {
                 int letters = 0;
@@ -381,7 +378,19 @@ public final class Tokenizer {
             }
         }
         undeclared8bit(part, bytes, tokens);
-        text(text, tokens);
+        if (hiddenWords == null) {
+            text(text, tokens);
+        } else {
+            // the visible text's words are read once: as tokens, and to keep only the words the HTML hides and
+            // does not show
+            Set<String> hiddenOnly = hiddenWords;
+            urls(text, tokens);
+            TextTokens.tokenize(text, "", w -> {
+                tokens.add(w);
+                hiddenOnly.remove(w);
+            });
+            alternatives.html(part.path(), hiddenOnly);
+        }
     }
 
     /**
@@ -888,16 +897,8 @@ public final class Tokenizer {
             // white on a coloured background set by the same tag (a footer, a button) is read
             return false;
         }
-        int from = 0;
-        int at;
-        while ((at = tag.indexOf("color:", from)) >= 0) {
-            from = at + 6;
-            if (at > 0 && Character.isLetterOrDigit(tag.charAt(at - 1)) || at > 0 && tag.charAt(at - 1) == '-') {
-                continue;
-            }
-            if (tag.startsWith("#fff", from) && (tag.startsWith("#ffffff", from) || !isHexDigit(tag, from + 4))
-                    || tag.startsWith("white", from)
-                    || tag.startsWith("rgb(255,255,255)", from)) {
+        for (int v = propertyValue(tag, "color:", 0); v >= 0; v = propertyValue(tag, "color:", v)) {
+            if (isWhite(tag, v)) {
                 return true;
             }
         }
@@ -906,20 +907,12 @@ public final class Tokenizer {
 
     /** Whether a start tag sets {@code property} (e.g. {@code background:}) to something other than white or nothing. */
     private static boolean darkBackground(String tag, String property) {
-        int from = 0;
-        int at;
-        while ((at = tag.indexOf(property, from)) >= 0) {
-            from = at + property.length();
-            if (at > 0 && (Character.isLetterOrDigit(tag.charAt(at - 1)) || tag.charAt(at - 1) == '-')) {
-                continue;
-            }
-            int v = from;
+        for (int at = propertyValue(tag, property, 0); at >= 0; at = propertyValue(tag, property, at)) {
+            int v = at;
             while (v < tag.length() && (tag.charAt(v) == '"' || tag.charAt(v) == '\'')) {
                 v++;
             }
-            boolean white = tag.startsWith("#fff", v) && (tag.startsWith("#ffffff", v) || !isHexDigit(tag, v + 4))
-                    || tag.startsWith("white", v)
-                    || tag.startsWith("rgb(255,255,255)", v)
+            boolean white = isWhite(tag, v)
                     || tag.startsWith("transparent", v)
                     || tag.startsWith("none", v)
                     || tag.startsWith("url(", v);
@@ -935,22 +928,38 @@ public final class Tokenizer {
      * more: a property of its own (not {@code margin-left}), far enough to leave the screen.
      */
     private static boolean farNegative(String tag, String property) {
-        int from = 0;
-        int at;
-        while ((at = tag.indexOf(property, from)) >= 0) {
-            from = at + property.length();
-            if (at > 0 && (Character.isLetterOrDigit(tag.charAt(at - 1)) || tag.charAt(at - 1) == '-')) {
-                continue;
-            }
-            int end = from;
-            while (end < tag.length() && end - from < 6 && Character.isDigit(tag.charAt(end))) {
+        for (int v = propertyValue(tag, property, 0); v >= 0; v = propertyValue(tag, property, v)) {
+            int end = v;
+            while (end < tag.length() && end - v < 6 && Character.isDigit(tag.charAt(end))) {
                 end++;
             }
-            if (end - from >= 3) {
+            if (end - v >= 3) {
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * The index after the next {@code property} at or after {@code from} in a start tag that names a property of its
+     * own (not preceded by a letter, digit or {@code -}: {@code color:} is not {@code background-color:}), or -1.
+     */
+    private static int propertyValue(String tag, String property, int from) {
+        int at;
+        while ((at = tag.indexOf(property, from)) >= 0) {
+            from = at + property.length();
+            if (at == 0 || !(Character.isLetterOrDigit(tag.charAt(at - 1)) || tag.charAt(at - 1) == '-')) {
+                return from;
+            }
+        }
+        return -1;
+    }
+
+    /** Whether the colour value at {@code v} is white: {@code #fff}, {@code #ffffff}, {@code white}, rgb(255,255,255). */
+    private static boolean isWhite(String tag, int v) {
+        return tag.startsWith("#fff", v) && (tag.startsWith("#ffffff", v) || !isHexDigit(tag, v + 4))
+                || tag.startsWith("white", v)
+                || tag.startsWith("rgb(255,255,255)", v);
     }
 
     private static boolean isHexDigit(String s, int at) {
