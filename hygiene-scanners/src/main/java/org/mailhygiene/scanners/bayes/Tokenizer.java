@@ -232,6 +232,70 @@ public final class Tokenizer {
     }
 
     /**
+     * Whether a token is a word of the message's text: a word or CJK bigram of a body part (or the {@code skip:}
+     * token that stands for a long one), as opposed to a token this tokenizer makes of the header (the Subject's words
+     * included), the MIME structure, the links and the HTML markup ({@code subject:}, {@code from-domain:},
+     * {@code received-ip:}, {@code type:}, {@code url:}, {@code html:}, {@code hdr:}, {@code url-ip} and the other
+     * kinds the class description names). {@link BayesModel#classify} reads a message a second time without its text
+     * words. Decided by the token's kind (the part before its first colon, or the whole token for the {@code url-}
+     * flags); a body word that happens to begin with a kind's name and a colon ({@code from:me}) counts as
+     * structure. Thread-safe; allocates nothing.
+     *
+     * @param token a token
+     * @return {@code true} for a word of the text
+     * @throws NullPointerException if {@code token} is {@code null}
+     */
+    public static boolean isTextWord(String token) {
+        int colon = token.indexOf(':');
+        if (colon < 0) {
+            return !token.startsWith("url-") || !URL_FLAGS.contains(token);
+        }
+        for (String kind : STRUCTURE_KINDS) {
+            if (kind.length() == colon && token.startsWith(kind)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The kinds of {@link #isTextWord structure tokens} that carry a value after a colon. */
+    private static final List<String> STRUCTURE_KINDS = List.of(
+            "subject",
+            "subject-case",
+            "subject-upper",
+            "subject-char",
+            "from",
+            "from-name",
+            "from-domain",
+            "from-tld",
+            "reply-to",
+            "reply-to-name",
+            "reply-to-domain",
+            "return-path",
+            "return-path-name",
+            "return-path-domain",
+            "message-id-domain",
+            "x-mailer",
+            "received",
+            "received-ip",
+            "received-word",
+            "received-count",
+            "type",
+            "charset",
+            "ext",
+            "enc",
+            "mime",
+            "html",
+            "hdr",
+            "url",
+            "url-tld",
+            "url-domains");
+
+    /** The {@link #isTextWord structure tokens} without a colon. */
+    private static final Set<String> URL_FLAGS =
+            Set.of("url-ip", "url-shortener", "url-userinfo", "url-port", "url-rcpt", "url-rcpt-fragment");
+
+    /**
      * Tokenizes plain text as body text (words and CJK bigrams, URL hosts).
      *
      * @param text the text

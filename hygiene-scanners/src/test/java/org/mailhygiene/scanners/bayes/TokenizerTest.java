@@ -67,6 +67,59 @@ class TokenizerTest {
     }
 
     @Test
+    void theWordsOfTheTextAreToldFromEveryOtherToken() throws Exception {
+        String body = "Dear friend, your parcel is waiting at http://user@203.0.113.9:8080/track?to=bob@example.org"
+                + " and https://bit.ly/abc#Ym9iQGV4YW1wbGUub3Jn or http://shop.example:8443/x please confirm with supercalifragilisticexpialidocious"
+                + " speed. 東京の荷物センター";
+        String m = "Return-Path: <bounce@sender.example>\r\n"
+                + "Received: from relay.sender.example (relay.sender.example [198.51.100.7])\r\n"
+                + "\tby mx.example.org with ESMTP id 1; Mon, 1 Jan 2024 00:00:00 +0000\r\n"
+                + "Received: from pc.sender.example ([192.0.2.5]) by relay.sender.example with SMTP\r\n"
+                + "From: \"Parcel Desk example.net\" <desk@sender.example>\r\n"
+                + "Reply-To: \"Claims\" <claims@other.example>\r\n"
+                + "To: bob@example.org\r\n"
+                + "Subject: Parcel for bob@example.org: ACT NOW!!\r\n"
+                + "Message-ID: <1@elsewhere.example>\r\n"
+                + "X-Mailer: Parcel Mailer 2.0\r\n"
+                + "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+                + body + "\r\n";
+        Set<String> tokens = tokenizer.tokenize(MessageContent.ofString(m, StandardCharsets.UTF_8));
+        Set<String> words = new java.util.LinkedHashSet<>(Tokenizer.tokenizeText(body));
+        words.removeIf(t -> !Tokenizer.isTextWord(t));
+        // the text's words are exactly what the body alone gives; all the rest is header, structure and links
+        assertThat(tokens.stream().filter(Tokenizer::isTextWord)).containsExactlyInAnyOrderElementsOf(words);
+        assertThat(words).contains("dear", "parcel", "skip:s:3", "東京", "荷物");
+        assertThat(tokens.stream().filter(t -> !Tokenizer.isTextWord(t)))
+                .contains(
+                        "return-path-domain:sender.example",
+                        "received:sender.example",
+                        "received-ip:198.51.100",
+                        "received-word:esmtp",
+                        "received-count:2",
+                        "from-domain:sender.example",
+                        "from-name:parcel",
+                        "reply-to-domain:other.example",
+                        "subject:parcel",
+                        "subject-char:!",
+                        "message-id-domain:elsewhere.example",
+                        "x-mailer:parcel mailer 2.0",
+                        "hdr:reply-to-differs",
+                        "hdr:rcpt-in-subject",
+                        "type:text/plain",
+                        "charset:utf-8",
+                        "url-ip",
+                        "url-port",
+                        "url-userinfo",
+                        "url-shortener",
+                        "url-rcpt");
+        assertThat(Tokenizer.isTextWord("10:30")).isTrue();
+        assertThat(Tokenizer.isTextWord("note:this")).isTrue();
+        assertThat(Tokenizer.isTextWord("url-like")).isTrue();
+        assertThat(Tokenizer.isTextWord("subject")).isTrue();
+        assertThat(Tokenizer.isTextWord("from:me")).isFalse(); // a body word shaped like a kind: counted as structure
+    }
+
+    @Test
     void headersGiveSenderSubjectAndUrlTokens() throws Exception {
         String m = "From: \"Prize Center\" <Winner@Prize-Center.example>\r\n"
                 + "Subject: =?UTF-8?B?"
