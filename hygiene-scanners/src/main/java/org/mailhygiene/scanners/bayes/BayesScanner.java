@@ -29,8 +29,9 @@ import org.mailhygiene.api.Verdict;
  * (default {@value #DEFAULT_EXPLAINED_TOKENS}), each named by the token, scored with its spam probability and
  * described with its training counts. Over a model with a logistic part ({@link BayesModel#hasLogistic()}, the
  * default model) also {@code BAYES_LOGISTIC}, scored with what that part added to the log-odds (the description gives
- * the Bayes indicator alone), and the message's tokens with the largest weights as {@code weight:TOKEN}, scored with
- * the weight.
+ * the Bayes indicator alone), {@code BAYES_STRUCTURE}, scored with what the second reading, the message without the
+ * words of its text, said ({@link BayesModel#STRUCTURE_WEIGHT}), and the message's tokens with the largest weights as
+ * {@code weight:TOKEN}, scored with the weight.
  *
  * <p>Before classifying, a {@link BounceDetector} looks at the message: a bounce (delivery status notification) or an
  * automatic reply is {@link Outcome#CLEAN} with the rule {@code BAYES_BOUNCE} or {@code BAYES_AUTO_REPLY} (score 0)
@@ -312,6 +313,17 @@ public final class BayesScanner implements Scanner {
                             "Bayes indicator %.4f; the logistic part adds %+.2f to its log-odds",
                             c.bayesScore(),
                             c.logOdds())));
+        }
+        if (!Double.isNaN(c.structureScore())) {
+            v.rule(Rule.of(
+                    "BAYES_STRUCTURE",
+                    Math.round(c.structureScore() * 10_000) / 10_000.0,
+                    String.format(
+                            Locale.ROOT,
+                            "read without the words of its text (header, structure, links): %.4f, weighing %.1f of"
+                                    + " the log-odds",
+                            c.structureScore(),
+                            BayesModel.STRUCTURE_WEIGHT)));
         }
         List<TokenEvidence> clues = c.clues();
         for (int i = 0; i < Math.min(explainedTokens, clues.size()); i++) {

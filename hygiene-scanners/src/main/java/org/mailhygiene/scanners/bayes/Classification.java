@@ -5,13 +5,15 @@ import java.util.Objects;
 
 /**
  * The result of classifying one message's tokens: Fisher's combined spam indicator and the tokens that decided it,
- * and for a model with a logistic part ({@link BayesModel#hasLogistic()}) what that part added.
+ * and for a model with a logistic part ({@link BayesModel#hasLogistic()}) what that part added and what the second
+ * reading, without the text's words, said.
  *
  * <p>Immutable and thread-safe.
  *
  * @param score the spam score in [0, 1]: near 1 spam, near 0 ham, 0.5 undecided (also when no token was significant
- *     and there is no logistic part). Without a logistic part it is the Bayes indicator; with one, the indicator's
- *     log-odds plus the logistic part's ({@link BayesModel#hasLogistic()})
+ *     and there is no logistic part). Without a logistic part it is the Bayes indicator; with one, 0.8 times the
+ *     log-odds of the whole reading (the indicator's plus the logistic part's) plus 0.2 times the second reading's
+ *     ({@link BayesModel#classify})
  * @param clues the significant tokens used, strongest first (at most the classifier's clue limit)
  * @param tokensSeen how many distinct tokens the message had
  * @param bayesScore the Bayes indicator I = (1 + H - S) / 2 alone, in [0, 1] (equal to {@code score} without a
@@ -20,6 +22,8 @@ import java.util.Objects;
  *     {@link BayesModel#LOGISTIC_CLIP}); 0 without one
  * @param weights the message's tokens with the largest weights of the logistic part, by absolute weight (at most
  *     {@link BayesModel#EXPLAINED_WEIGHTS}); empty without one
+ * @param structureScore with a logistic part, the score of the second reading alone, the message without the words of
+ *     its text ({@link BayesModel#STRUCTURE_WEIGHT}), in [0, 1]; {@link Double#NaN} without one (read once)
  */
 public record Classification(
         double score,
@@ -27,20 +31,24 @@ public record Classification(
         int tokensSeen,
         double bayesScore,
         double logOdds,
-        List<TokenWeight> weights) {
+        List<TokenWeight> weights,
+        double structureScore) {
 
     /**
      * Validates and copies the components.
      *
      * @throws NullPointerException if {@code clues} or {@code weights} is {@code null}
-     * @throws IllegalArgumentException if a score is outside [0, 1], {@code logOdds} is not finite or
-     *     {@code tokensSeen} is negative
+     * @throws IllegalArgumentException if a score is outside [0, 1] (the structure score may be {@code NaN}),
+     *     {@code logOdds} is not finite or {@code tokensSeen} is negative
      */
     public Classification {
         clues = List.copyOf(Objects.requireNonNull(clues, "clues"));
         weights = List.copyOf(Objects.requireNonNull(weights, "weights"));
         if (!(score >= 0.0 && score <= 1.0) || !(bayesScore >= 0.0 && bayesScore <= 1.0)) {
             throw new IllegalArgumentException("scores must be in [0, 1]: " + score + ", " + bayesScore);
+        }
+        if (!Double.isNaN(structureScore) && !(structureScore >= 0.0 && structureScore <= 1.0)) {
+            throw new IllegalArgumentException("the structure score must be in [0, 1] or NaN: " + structureScore);
         }
         if (!Double.isFinite(logOdds)) {
             throw new IllegalArgumentException("logOdds must be finite: " + logOdds);
@@ -60,6 +68,6 @@ public record Classification(
      * @throws IllegalArgumentException if the score is outside [0, 1] or {@code tokensSeen} is negative
      */
     public Classification(double score, List<TokenEvidence> clues, int tokensSeen) {
-        this(score, clues, tokensSeen, score, 0.0, List.of());
+        this(score, clues, tokensSeen, score, 0.0, List.of(), Double.NaN);
     }
 }

@@ -49,8 +49,12 @@ class LogisticPartTest {
         Classification c = m.classify(msg);
         assertThat(c.bayesScore()).isEqualTo(plain.score());
         assertThat(c.logOdds()).isCloseTo(0.75, within(1e-9));
-        assertThat(c.score()).isCloseTo(1 / (1 + Math.exp(-(logit(plain.score()) + 0.75))), within(1e-12));
+        // every token is a word of the text: the second reading has the bias alone, and weighs 0.2
+        assertThat(c.structureScore()).isCloseTo(1 / (1 + Math.exp(0.5)), within(1e-12));
+        assertThat(c.score())
+                .isCloseTo(1 / (1 + Math.exp(-(0.8 * (logit(plain.score()) + 0.75) + 0.2 * -0.5))), within(1e-12));
         assertThat(c.weights()).extracting(TokenWeight::token).containsExactly("free", "thanks");
+        assertThat(plain.structureScore()).isNaN();
 
         // the sum is clipped, so the counts can always outweigh it
         m.setLogistic(Map.of("free", 100f), 0.0);
@@ -62,6 +66,35 @@ class LogisticPartTest {
         assertThat(m.hasLogistic()).isFalse();
         assertThat(m.classify(msg).score()).isEqualTo(plain.score());
         assertThat(m.logisticBias()).isZero();
+    }
+
+    @Test
+    void theSecondReadingLeavesOutTheWordsOfTheTextAndWeighsAFifth() {
+        BayesModel m = BayesModel.empty();
+        for (int i = 0; i < 20; i++) {
+            m.learn(List.of("from-domain:spam.example", "url:spam.example", "free", "common"), true);
+            m.learn(List.of("from-domain:work.example", "meeting", "draft", "thanks", "common"), false);
+        }
+        m.setLogistic(Map.of("url:spam.example", 1.0f, "thanks", -2.0f, "meeting", -1.0f), 0.25);
+        // a spam header and link wrapped in the words of ham
+        List<String> padded = List.of("from-domain:spam.example", "url:spam.example", "meeting", "draft", "thanks");
+        Classification c = m.classify(padded);
+        Classification whole = m.classify(List.of("meeting", "draft", "thanks"));
+        Classification structure = m.classify(List.of("from-domain:spam.example", "url:spam.example"));
+        assertThat(c.structureScore()).isCloseTo(structure.structureScore(), within(1e-12));
+        double wholeLogOdds = logit(c.bayesScore()) + (0.25 + 1.0 - 2.0 - 1.0);
+        double structureLogOdds = logit(m.classify(List.of("from-domain:spam.example", "url:spam.example"))
+                        .bayesScore())
+                + (0.25 + 1.0);
+        assertThat(c.structureScore()).isCloseTo(1 / (1 + Math.exp(-structureLogOdds)), within(1e-12));
+        assertThat(c.score())
+                .isCloseTo(1 / (1 + Math.exp(-(0.8 * wholeLogOdds + 0.2 * structureLogOdds))), within(1e-12));
+        // the header and link say spam, the words ham: the second reading pulls the score up from the words' verdict
+        assertThat(c.structureScore()).isGreaterThan(0.99);
+        assertThat(whole.structureScore()).isLessThan(0.6);
+        assertThat(c.score()).isGreaterThan(1 / (1 + Math.exp(-wholeLogOdds)));
+        // the explanation still names the clues of the whole reading
+        assertThat(c.clues()).extracting(TokenEvidence::token).contains("meeting", "from-domain:spam.example");
     }
 
     @Test
@@ -260,6 +293,18 @@ class LogisticPartTest {
                 .findFirst()
                 .orElseThrow();
         assertThat(added.description()).startsWith("Bayes indicator ");
+        Rule second = v.rules().stream()
+                .filter(r -> r.name().equals("BAYES_STRUCTURE"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(second.description()).startsWith("read without the words of its text");
+        assertThat(second.score().orElseThrow()).isBetween(0.0, 1.0);
+
+        m.setLogistic(Map.of(), 0.0);
+        Verdict once = BayesScanner.builder(m)
+                .build()
+                .scan(Message.of("From: a@example.org\r\nSubject: viagra\r\n\r\nviagra free click\r\n".getBytes()));
+        assertThat(once.rules()).extracting(Rule::name).doesNotContain("BAYES_STRUCTURE", "BAYES_LOGISTIC");
     }
 
     private static BayesModel fitted() {
