@@ -120,6 +120,68 @@ class TokenizerTest {
     }
 
     @Test
+    void theMarkupAttachmentsAndEncodingOfAMessageAreNoWordsOfItsText() throws Exception {
+        // every kind of token an HTML message with an attachment adds: none of them may count as a word of the text
+        String plain = java.util.Base64.getEncoder()
+                .encodeToString("zqplain zqwords http://203.0.113.9/\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        String m =
+                "Received: from relay.bad.example (relay.bad.example [198.51.100.7]) by mx.example.org with ESMTP\r\n"
+                        + "From: =?utf-8?q?Chase_B=D0=B0nk_example.org?= <alerts@bad.example>\r\n"
+                        + "Return-Path: \"Bounces\" <b@bounce.example>\r\n"
+                        + "To: bob@example.org\r\n"
+                        + "Subject: =?utf-8?q?Zqurgent_notice?=\r\n"
+                        + "User-Agent: Zq Mailer\r\n"
+                        + "Content-Type: multipart/mixed; boundary=m\r\n\r\n"
+                        + "--m\r\nContent-Type: multipart/alternative; boundary=a\r\n\r\n"
+                        + "--a\r\nContent-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                        + plain + "\r\n"
+                        + "--a\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+                        + "<html><body><form action=\"http://bad.example/login\"><div style=\"display:none\">zqhidden</div>"
+                        + "<span style=\"font-size:0\">zqtiny</span><a href=\"http://bad.example/x#Ym9iQGV4YW1wbGUub3Jn\">"
+                        + "www.zqbank.example</a><img src=\"https://bit.ly:8443/i.gif\"><script>zqscript</script>"
+                        + "<iframe src=\"http://frame.bad.shop\"></iframe> zqvisible</form></body></html>\r\n"
+                        + "--a--\r\n"
+                        + "--m\r\nContent-Type: application/octet-stream; name=\"invoice.exe\"\r\n"
+                        + "Content-Disposition: attachment; filename=\"invoice.exe\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                        + "TVqQAAMAAAAEAAAA\r\n";
+        Set<String> tokens = tokenizer.tokenize(MessageContent.ofString(m, StandardCharsets.UTF_8));
+        assertThat(tokens)
+                .contains(
+                        "html:form",
+                        "html:script",
+                        "html:iframe",
+                        "html:hidden",
+                        "html:tiny-font",
+                        "html:link-mismatch",
+                        "html:image-only",
+                        "enc:base64-text",
+                        "ext:exe",
+                        "type:application/octet-stream",
+                        "mime:missing_end_boundary",
+                        "charset:mixed",
+                        "url-domains:5+",
+                        "url-tld:shop",
+                        "url-rcpt-fragment",
+                        "url-shortener",
+                        "url-port",
+                        "url-ip",
+                        "hdr:no-date",
+                        "hdr:no-message-id",
+                        "hdr:mixed-script",
+                        "hdr:rcpt-domain-in-from-name",
+                        "subject:encoded-ascii",
+                        "subject-upper:0",
+                        "subject-case:Zqurgent",
+                        "from-tld:example",
+                        "return-path-name:bounces",
+                        "x-mailer:zq mailer");
+        // the words of the visible text alone (a raw link is a word too); nothing hidden, no markup, no header
+        assertThat(tokens.stream().filter(Tokenizer::isTextWord))
+                .containsExactlyInAnyOrder(
+                        "zqplain", "zqwords", "http://203.0.113.9", "zqvisible", "www.zqbank.example");
+    }
+
+    @Test
     void headersGiveSenderSubjectAndUrlTokens() throws Exception {
         String m = "From: \"Prize Center\" <Winner@Prize-Center.example>\r\n"
                 + "Subject: =?UTF-8?B?"
