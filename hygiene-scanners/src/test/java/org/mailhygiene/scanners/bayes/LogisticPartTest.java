@@ -98,6 +98,46 @@ class LogisticPartTest {
     }
 
     @Test
+    void theSecondReadingClipsItsOwnSumAndCountsTheCorrections() {
+        BayesModel m = BayesModel.empty();
+        for (int i = 0; i < 20; i++) {
+            m.learn(List.of("url:spam.example", "free"), true);
+            m.learn(List.of("url:work.example", "thanks"), false);
+        }
+        List<String> msg = List.of("url:work.example", "thanks");
+        double structureBayes = logit(m.classify(List.of("url:work.example")).bayesScore());
+        // the whole sum is 0; the second reading's alone is 100, clipped to 8 on its own
+        m.setLogistic(Map.of("url:work.example", 100f, "thanks", -100f), 0.0);
+        Classification c = m.classify(msg);
+        assertThat(c.logOdds()).isZero();
+        double structure = structureBayes + BayesModel.LOGISTIC_CLIP;
+        assertThat(c.structureScore()).isCloseTo(sigmoid(structure), within(1e-12));
+        assertThat(c.score()).isCloseTo(sigmoid(0.8 * logit(c.bayesScore()) + 0.2 * structure), within(1e-12));
+
+        // a correction moves a structure token's weight in the second reading too
+        m.setLogistic(Map.of("url:work.example", 1f), 0.0);
+        Set<String> corrected = m.correctionTokens(List.of("url:work.example"));
+        for (int i = 0; i < 4; i++) {
+            m.learn(corrected, true);
+        }
+        assertThat(m.weight("url:work.example")).isCloseTo(1.0 + 4 * BayesModel.CORRECTION_STEP, within(1e-9));
+        Classification after = m.classify(msg);
+        assertThat(after.structureScore())
+                .isCloseTo(
+                        sigmoid(logit(m.classify(List.of("url:work.example")).bayesScore())
+                                + m.weight("url:work.example")),
+                        within(1e-12));
+
+        // read once (NaN): equal classifications are equal records
+        BayesModel plain = counts();
+        assertThat(plain.classify(msg)).isEqualTo(plain.classify(msg)).hasSameHashCodeAs(plain.classify(msg));
+    }
+
+    private static double sigmoid(double logOdds) {
+        return 1 / (1 + Math.exp(-logOdds));
+    }
+
+    @Test
     void theScoreStaysAProbabilityAndGrowsWithTheLogisticSum() {
         BayesModel m = counts();
         qt().forAll(doubles().between(-50, 50), doubles().between(-50, 50)).checkAssert((a, b) -> {
