@@ -236,10 +236,11 @@ public final class Tokenizer {
      * token that stands for a long one), as opposed to a token this tokenizer makes of the header (the Subject's words
      * included), the MIME structure, the links and the HTML markup ({@code subject:}, {@code from-domain:},
      * {@code received-ip:}, {@code type:}, {@code url:}, {@code html:}, {@code hdr:}, {@code url-ip} and the other
-     * kinds the class description names). {@link BayesModel#classify} reads a message a second time without its text
-     * words. Decided by the token's kind (the part before its first colon, or the whole token for the {@code url-}
-     * flags); a body word that happens to begin with a kind's name and a colon ({@code from:me}) counts as
-     * structure. Thread-safe; allocates nothing.
+     * kinds the class description and {@link #VERSION} name). {@link BayesModel#classify} reads a message a second
+     * time without its text words. Decided by the token's kind (the part before its first colon, or the whole token
+     * for the {@code url-} flags); a body word that happens to begin with a kind's name and a colon ({@code from:me})
+     * counts as structure, a raw link or time in the text ({@code http://...}, {@code 10:30}) as a word. Thread-safe;
+     * allocates nothing.
      *
      * @param token a token
      * @return {@code true} for a word of the text
@@ -250,7 +251,7 @@ public final class Tokenizer {
         if (colon < 0) {
             return !token.startsWith("url-") || !URL_FLAGS.contains(token);
         }
-        for (String kind : STRUCTURE_KINDS) {
+        for (String kind : STRUCTURE_KINDS) { // an array: no iterator
             if (kind.length() == colon && token.startsWith(kind)) {
                 return false;
             }
@@ -259,37 +260,38 @@ public final class Tokenizer {
     }
 
     /** The kinds of {@link #isTextWord structure tokens} that carry a value after a colon. */
-    private static final List<String> STRUCTURE_KINDS = List.of(
-            "subject",
-            "subject-case",
-            "subject-upper",
-            "subject-char",
-            "from",
-            "from-name",
-            "from-domain",
-            "from-tld",
-            "reply-to",
-            "reply-to-name",
-            "reply-to-domain",
-            "return-path",
-            "return-path-name",
-            "return-path-domain",
-            "message-id-domain",
-            "x-mailer",
-            "received",
-            "received-ip",
-            "received-word",
-            "received-count",
-            "type",
-            "charset",
-            "ext",
-            "enc",
-            "mime",
-            "html",
-            "hdr",
-            "url",
-            "url-tld",
-            "url-domains");
+    private static final String[] STRUCTURE_KINDS = {
+        "subject",
+        "subject-case",
+        "subject-upper",
+        "subject-char",
+        "from",
+        "from-name",
+        "from-domain",
+        "from-tld",
+        "reply-to",
+        "reply-to-name",
+        "reply-to-domain",
+        "return-path",
+        "return-path-name",
+        "return-path-domain",
+        "message-id-domain",
+        "x-mailer",
+        "received",
+        "received-ip",
+        "received-word",
+        "received-count",
+        "type",
+        "charset",
+        "ext",
+        "enc",
+        "mime",
+        "html",
+        "hdr",
+        "url",
+        "url-tld",
+        "url-domains"
+    };
 
     /** The {@link #isTextWord structure tokens} without a colon. */
     private static final Set<String> URL_FLAGS =
