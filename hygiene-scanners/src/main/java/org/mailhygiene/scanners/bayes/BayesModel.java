@@ -48,11 +48,12 @@ import java.util.zip.InflaterInputStream;
  * </ul>
  *
  * <p><b>Logistic part.</b> A model may also hold a weight per token and a bias, fitted by logistic regression on the
- * same training messages ({@link ModelTrainer#fitLogistic}; the shipped default model has one). Its score is then the
- * Bayes indicator's log-odds plus the bias and the weights of the message's tokens (that sum clipped to
- * &plusmn;{@value #LOGISTIC_CLIP}), through the logistic function: two different readings of the same tokens, which
- * catch more mail of sources neither learned than either alone (benchmarks/README.md, session 12). Such a model also
- * reads each message a second time without the words of its text ({@link #STRUCTURE_WEIGHT}). The weights stay
+ * same training messages ({@link ModelTrainer#fitLogistic}; the shipped default model has one). It then reads a message
+ * as the Bayes indicator's log-odds plus the bias and the weights of the message's tokens (that sum clipped to
+ * &plusmn;{@value #LOGISTIC_CLIP}): two different readings of the same tokens, which catch more mail of sources
+ * neither learned than either alone (benchmarks/README.md, session 12). Such a model reads each message twice, whole
+ * as above and without the words of its text, and its score is the logistic function of 0.8 times the first
+ * reading's log-odds plus 0.2 times the second's ({@link #STRUCTURE_WEIGHT}, {@link #classify}). The weights stay
  * as fitted; an administrator's correction moves them through counts: it learns, besides the message's tokens, a
  * <em>correction token</em> ({@link #correctionTokens}) for each of its weighted tokens, and each correction token
  * learned as spam adds {@value #CORRECTION_STEP} to its token's weight, each learned as ham takes it away (one
@@ -366,7 +367,8 @@ public final class BayesModel {
 
     /**
      * Whether the model has a logistic part (see the class description): token weights and a bias added to the Bayes
-     * log-odds. The shipped default model has one, and so has every model learned on top of it.
+     * log-odds; such a model also reads each message a second time without its text words ({@link
+     * #STRUCTURE_WEIGHT}). The shipped default model has one, and so has every model learned on top of it.
      *
      * @return {@code true} if it has one
      */

@@ -28,10 +28,11 @@ import org.mailhygiene.api.Verdict;
  * down to a multiple of 5 or 1, as SpamAssassin names its Bayes rules) with the score, then the strongest tokens
  * (default {@value #DEFAULT_EXPLAINED_TOKENS}), each named by the token, scored with its spam probability and
  * described with its training counts. Over a model with a logistic part ({@link BayesModel#hasLogistic()}, the
- * default model) also {@code BAYES_LOGISTIC}, scored with what that part added to the log-odds (the description gives
- * the Bayes indicator alone), {@code BAYES_STRUCTURE}, scored with what the second reading, the message without the
- * words of its text, said ({@link BayesModel#STRUCTURE_WEIGHT}), and the message's tokens with the largest weights as
- * {@code weight:TOKEN}, scored with the weight.
+ * default model) also {@code BAYES_LOGISTIC}, scored with what that part added to the whole reading's log-odds
+ * ({@link Classification#logOdds()}; the description gives the Bayes indicator alone), {@code BAYES_STRUCTURE}, scored
+ * with the score of the second reading alone, the message without the words of its text ({@link
+ * Classification#structureScore()}, weighing {@link BayesModel#STRUCTURE_WEIGHT} of the score's log-odds), and the
+ * message's tokens with the largest weights as {@code weight:TOKEN}, scored with the weight.
  *
  * <p>Before classifying, a {@link BounceDetector} looks at the message: a bounce (delivery status notification) or an
  * automatic reply is {@link Outcome#CLEAN} with the rule {@code BAYES_BOUNCE} or {@code BAYES_AUTO_REPLY} (score 0)

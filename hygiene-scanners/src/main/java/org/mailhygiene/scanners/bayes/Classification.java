@@ -11,15 +11,16 @@ import java.util.Objects;
  * <p>Immutable and thread-safe.
  *
  * @param score the spam score in [0, 1]: near 1 spam, near 0 ham, 0.5 undecided (also when no token was significant
- *     and there is no logistic part). Without a logistic part it is the Bayes indicator; with one, 0.8 times the
- *     log-odds of the whole reading (the indicator's plus the logistic part's) plus 0.2 times the second reading's
- *     ({@link BayesModel#classify})
+ *     and there is no logistic part). Without a logistic part it is the Bayes indicator; with one, the logistic
+ *     function of 0.8 times the log-odds of the whole reading (the indicator's plus {@code logOdds}) plus 0.2 times
+ *     the second reading's ({@code structureScore}'s; {@link BayesModel#classify})
  * @param clues the significant tokens used, strongest first (at most the classifier's clue limit)
  * @param tokensSeen how many distinct tokens the message had
  * @param bayesScore the Bayes indicator I = (1 + H - S) / 2 alone, in [0, 1] (equal to {@code score} without a
  *     logistic part)
- * @param logOdds what the logistic part added to the log-odds (bias and token weights, clipped to
- *     {@link BayesModel#LOGISTIC_CLIP}); 0 without one
+ * @param logOdds what the logistic part added to the whole reading's log-odds (bias and the weights of all the
+ *     message's tokens, clipped to {@link BayesModel#LOGISTIC_CLIP}); the score's log-odds take 0.8 times it, and 0.2
+ *     times the second reading's own sum (see {@code structureScore}); 0 without one
  * @param weights the message's tokens with the largest weights of the logistic part, by absolute weight (at most
  *     {@link BayesModel#EXPLAINED_WEIGHTS}); empty without one
  * @param structureScore with a logistic part, the score of the second reading alone, the message without the words of
