@@ -60,6 +60,30 @@ public record Classification(
     }
 
     /**
+     * A classification read once, without the second reading ({@code structureScore} {@link Double#NaN}): the
+     * canonical constructor before the second reading existed, kept for callers that build classifications.
+     *
+     * @param score the spam score, in [0, 1]
+     * @param clues the significant tokens used, strongest first
+     * @param tokensSeen how many distinct tokens the message had
+     * @param bayesScore the Bayes indicator alone, in [0, 1]
+     * @param logOdds what the logistic part added to the log-odds, finite
+     * @param weights the message's tokens with the largest weights of the logistic part
+     * @throws NullPointerException if {@code clues} or {@code weights} is {@code null}
+     * @throws IllegalArgumentException if a score is outside [0, 1], {@code logOdds} is not finite or
+     *     {@code tokensSeen} is negative
+     */
+    public Classification(
+            double score,
+            List<TokenEvidence> clues,
+            int tokensSeen,
+            double bayesScore,
+            double logOdds,
+            List<TokenWeight> weights) {
+        this(score, clues, tokensSeen, bayesScore, logOdds, weights, Double.NaN);
+    }
+
+    /**
      * A classification by the Bayes counts alone (no logistic part).
      *
      * @param score the combined indicator, in [0, 1]
@@ -69,6 +93,6 @@ public record Classification(
      * @throws IllegalArgumentException if the score is outside [0, 1] or {@code tokensSeen} is negative
      */
     public Classification(double score, List<TokenEvidence> clues, int tokensSeen) {
-        this(score, clues, tokensSeen, score, 0.0, List.of(), Double.NaN);
+        this(score, clues, tokensSeen, score, 0.0, List.of());
     }
 }

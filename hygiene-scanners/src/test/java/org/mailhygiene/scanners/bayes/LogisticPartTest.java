@@ -133,6 +133,22 @@ class LogisticPartTest {
         assertThat(plain.classify(msg)).isEqualTo(plain.classify(msg)).hasSameHashCodeAs(plain.classify(msg));
     }
 
+    @Test
+    void aClassificationIsBuiltReadOnceOrWithAStructureScoreInRange() {
+        List<TokenWeight> w = List.of(new TokenWeight("free", 1.5));
+        // the canonical constructor of session 12 still builds one, read once
+        Classification once = new Classification(0.9, List.of(), 3, 0.6, 1.5, w);
+        assertThat(once.structureScore()).isNaN();
+        assertThat(once).isEqualTo(new Classification(0.9, List.of(), 3, 0.6, 1.5, w, Double.NaN));
+        assertThat(new Classification(0.9, List.of(), 3, 0.6, 1.5, w, 0.25).structureScore())
+                .isEqualTo(0.25);
+        for (double bad : new double[] {-0.1, 1.1, Double.POSITIVE_INFINITY}) {
+            assertThatThrownBy(() -> new Classification(0.9, List.of(), 3, 0.6, 1.5, w, bad))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("structure score");
+        }
+    }
+
     private static double sigmoid(double logOdds) {
         return 1 / (1 + Math.exp(-logOdds));
     }
