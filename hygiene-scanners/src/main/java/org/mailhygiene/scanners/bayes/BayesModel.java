@@ -597,24 +597,30 @@ public final class BayesModel {
         }
         double whole = reading(indicator, logOdds);
         double structure = reading(indicator(structureClues), structureLogOdds);
-        double combined = logistic((1 - STRUCTURE_WEIGHT) * whole + STRUCTURE_WEIGHT * structure);
+        double combined = sigmoid((1 - STRUCTURE_WEIGHT) * whole + STRUCTURE_WEIGHT * structure);
         return new Classification(
                 Math.min(1.0, Math.max(0.0, combined)),
                 clues,
                 seen,
                 indicator,
-                Math.max(-LOGISTIC_CLIP, Math.min(LOGISTIC_CLIP, logOdds)),
+                clipLogistic(logOdds),
                 java.util.Arrays.asList(top).subList(0, topCount),
-                Math.min(1.0, Math.max(0.0, logistic(structure))));
+                Math.min(1.0, Math.max(0.0, sigmoid(structure))));
     }
 
     /** One reading's log-odds: the Bayes indicator's (clipped to its floor) plus the logistic sum (clipped). */
     private static double reading(double indicator, double logisticSum) {
         double p = Math.max(INDICATOR_FLOOR, Math.min(1 - INDICATOR_FLOOR, indicator));
-        return Math.log(p / (1 - p)) + Math.max(-LOGISTIC_CLIP, Math.min(LOGISTIC_CLIP, logisticSum));
+        return Math.log(p / (1 - p)) + clipLogistic(logisticSum);
     }
 
-    private static double logistic(double logOdds) {
+    /** A logistic sum clipped to &plusmn;{@value #LOGISTIC_CLIP}. */
+    private static double clipLogistic(double logisticSum) {
+        return Math.max(-LOGISTIC_CLIP, Math.min(LOGISTIC_CLIP, logisticSum));
+    }
+
+    /** The logistic function (named apart from the {@code logistic} flag of {@link #classify}). */
+    private static double sigmoid(double logOdds) {
         return 1.0 / (1.0 + Math.exp(-logOdds));
     }
 
