@@ -605,7 +605,8 @@ public final class BayesModel {
                 indicator,
                 clipLogistic(logOdds),
                 java.util.Arrays.asList(top).subList(0, topCount),
-                Math.min(1.0, Math.max(0.0, sigmoid(structure))));
+                Math.min(1.0, Math.max(0.0, sigmoid(structure))),
+                structureClues.size() > MAX_CLUES ? structureClues.subList(0, MAX_CLUES) : structureClues);
     }
 
     /** One reading's log-odds: the Bayes indicator's (clipped to its floor) plus the logistic sum (clipped). */

@@ -31,8 +31,10 @@ import org.mailhygiene.api.Verdict;
  * default model) also {@code BAYES_LOGISTIC}, scored with what that part added to the whole reading's log-odds
  * ({@link Classification#logOdds()}; the description gives the Bayes indicator alone), {@code BAYES_STRUCTURE}, scored
  * with the score of the second reading alone, the message without the words of its text ({@link
- * Classification#structureScore()}, weighing {@link BayesModel#STRUCTURE_WEIGHT} of the score's log-odds), and the
- * message's tokens with the largest weights as {@code weight:TOKEN}, scored with the weight.
+ * Classification#structureScore()}, weighing {@link BayesModel#STRUCTURE_WEIGHT} of the score's log-odds; the
+ * description names that reading's three strongest tokens with their spam probability, and those of them that are
+ * not among the strongest tokens above follow them as rules too), and the message's tokens with the largest weights
+ * as {@code weight:TOKEN}, scored with the weight.
  *
  * <p>Before classifying, a {@link BounceDetector} looks at the message: a bounce (delivery status notification) or an
  * automatic reply is {@link Outcome#CLEAN} with the rule {@code BAYES_BOUNCE} or {@code BAYES_AUTO_REPLY} (score 0)
@@ -73,6 +75,9 @@ public final class BayesScanner implements Scanner {
      * in benchmarks/README.md, ham flagged at or above it was rarer than ham flagged between the two thresholds.
      */
     public static final double DEFAULT_SURE_THRESHOLD = 0.99;
+
+    /** How many of the second reading's strongest tokens the {@code BAYES_STRUCTURE} rule names: 3. */
+    private static final int STRUCTURE_CLUES_EXPLAINED = 3;
     /** The threat named by backscatter verdicts. */
     public static final String BACKSCATTER = "Backscatter";
     /** Default number of tokens reported as rules. */
@@ -316,21 +321,40 @@ public final class BayesScanner implements Scanner {
                             c.logOdds())));
         }
         if (!Double.isNaN(c.structureScore())) {
-            v.rule(Rule.of(
-                    "BAYES_STRUCTURE",
-                    Math.round(c.structureScore() * 10_000) / 10_000.0,
-                    String.format(
-                            Locale.ROOT,
-                            "read without the words of its text (header, structure, links): %.4f, weighing %.1f of"
-                                    + " the log-odds",
-                            c.structureScore(),
-                            BayesModel.STRUCTURE_WEIGHT)));
+            StringBuilder d = new StringBuilder(String.format(
+                    Locale.ROOT,
+                    "read without the words of its text (header, structure, links): %.4f, weighing %.1f of the"
+                            + " log-odds",
+                    c.structureScore(),
+                    BayesModel.STRUCTURE_WEIGHT));
+            List<TokenEvidence> strongest = c.structureClues();
+            for (int i = 0; i < Math.min(STRUCTURE_CLUES_EXPLAINED, strongest.size()); i++) {
+                TokenEvidence e = strongest.get(i);
+                d.append(i == 0 ? "; strongest " : ", ")
+                        .append(e.token())
+                        .append(String.format(Locale.ROOT, " %.4f", e.spamProbability()));
+            }
+            v.rule(Rule.of("BAYES_STRUCTURE", Math.round(c.structureScore() * 10_000) / 10_000.0, d.toString()));
         }
         List<TokenEvidence> clues = c.clues();
-        for (int i = 0; i < Math.min(explainedTokens, clues.size()); i++) {
+        int explained = Math.min(explainedTokens, clues.size());
+        for (int i = 0; i < explained; i++) {
             TokenEvidence e = clues.get(i);
             double p = Math.round(e.spamProbability() * 10_000) / 10_000.0;
             v.rule(Rule.of(e.token(), p, "seen in " + e.spamCount() + " spam and " + e.hamCount() + " ham"));
+        }
+        // the second reading's strongest tokens, unless named above
+        List<TokenEvidence> structure = c.structureClues();
+        for (int i = 0, named = 0; i < structure.size() && named < STRUCTURE_CLUES_EXPLAINED; i++) {
+            TokenEvidence e = structure.get(i);
+            if (!clues.subList(0, explained).contains(e)) {
+                double p = Math.round(e.spamProbability() * 10_000) / 10_000.0;
+                v.rule(Rule.of(
+                        e.token(),
+                        p,
+                        "seen in " + e.spamCount() + " spam and " + e.hamCount() + " ham (second reading)"));
+            }
+            named++;
         }
         for (TokenWeight w : c.weights()) {
             v.rule(Rule.of(

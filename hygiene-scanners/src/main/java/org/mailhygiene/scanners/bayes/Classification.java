@@ -25,6 +25,8 @@ import java.util.Objects;
  *     {@link BayesModel#EXPLAINED_WEIGHTS}); empty without one
  * @param structureScore with a logistic part, the score of the second reading alone, the message without the words of
  *     its text ({@link BayesModel#STRUCTURE_WEIGHT}), in [0, 1]; {@link Double#NaN} without one (read once)
+ * @param structureClues the significant tokens of the second reading, strongest first (at most the classifier's clue
+ *     limit): what its score rests on besides the logistic weights; empty when read once
  */
 public record Classification(
         double score,
@@ -33,18 +35,20 @@ public record Classification(
         double bayesScore,
         double logOdds,
         List<TokenWeight> weights,
-        double structureScore) {
+        double structureScore,
+        List<TokenEvidence> structureClues) {
 
     /**
      * Validates and copies the components.
      *
-     * @throws NullPointerException if {@code clues} or {@code weights} is {@code null}
+     * @throws NullPointerException if {@code clues}, {@code weights} or {@code structureClues} is {@code null}
      * @throws IllegalArgumentException if a score is outside [0, 1] (the structure score may be {@code NaN}),
      *     {@code logOdds} is not finite or {@code tokensSeen} is negative
      */
     public Classification {
         clues = List.copyOf(Objects.requireNonNull(clues, "clues"));
         weights = List.copyOf(Objects.requireNonNull(weights, "weights"));
+        structureClues = List.copyOf(Objects.requireNonNull(structureClues, "structureClues"));
         if (!(score >= 0.0 && score <= 1.0) || !(bayesScore >= 0.0 && bayesScore <= 1.0)) {
             throw new IllegalArgumentException("scores must be in [0, 1]: " + score + ", " + bayesScore);
         }
@@ -60,8 +64,9 @@ public record Classification(
     }
 
     /**
-     * A classification read once, without the second reading ({@code structureScore} {@link Double#NaN}): the
-     * canonical constructor before the second reading existed, kept for callers that build classifications.
+     * A classification read once, without the second reading ({@code structureScore} {@link Double#NaN}, no
+     * {@code structureClues}): the canonical constructor before the second reading existed, kept for callers that
+     * build classifications.
      *
      * @param score the spam score, in [0, 1]
      * @param clues the significant tokens used, strongest first
@@ -80,7 +85,7 @@ public record Classification(
             double bayesScore,
             double logOdds,
             List<TokenWeight> weights) {
-        this(score, clues, tokensSeen, bayesScore, logOdds, weights, Double.NaN);
+        this(score, clues, tokensSeen, bayesScore, logOdds, weights, Double.NaN, List.of());
     }
 
     /**

@@ -93,8 +93,12 @@ class LogisticPartTest {
         assertThat(c.structureScore()).isGreaterThan(0.99);
         assertThat(whole.structureScore()).isLessThan(0.6);
         assertThat(c.score()).isGreaterThan(1 / (1 + Math.exp(-wholeLogOdds)));
-        // the explanation still names the clues of the whole reading
+        // the explanation still names the clues of the whole reading, and the second reading's apart
         assertThat(c.clues()).extracting(TokenEvidence::token).contains("meeting", "from-domain:spam.example");
+        assertThat(c.structureClues())
+                .extracting(TokenEvidence::token)
+                .containsExactly("from-domain:spam.example", "url:spam.example");
+        assertThat(whole.structureClues()).isEmpty();
     }
 
     @Test
@@ -139,14 +143,19 @@ class LogisticPartTest {
         // the canonical constructor of session 12 still builds one, read once
         Classification once = new Classification(0.9, List.of(), 3, 0.6, 1.5, w);
         assertThat(once.structureScore()).isNaN();
-        assertThat(once).isEqualTo(new Classification(0.9, List.of(), 3, 0.6, 1.5, w, Double.NaN));
-        assertThat(new Classification(0.9, List.of(), 3, 0.6, 1.5, w, 0.25).structureScore())
-                .isEqualTo(0.25);
+        assertThat(once.structureClues()).isEmpty();
+        assertThat(once).isEqualTo(new Classification(0.9, List.of(), 3, 0.6, 1.5, w, Double.NaN, List.of()));
+        TokenEvidence clue = new TokenEvidence("url:spam.example", 0.99, 20, 0);
+        Classification twice = new Classification(0.9, List.of(), 3, 0.6, 1.5, w, 0.25, List.of(clue));
+        assertThat(twice.structureScore()).isEqualTo(0.25);
+        assertThat(twice.structureClues()).containsExactly(clue);
         for (double bad : new double[] {-0.1, 1.1, Double.POSITIVE_INFINITY}) {
-            assertThatThrownBy(() -> new Classification(0.9, List.of(), 3, 0.6, 1.5, w, bad))
+            assertThatThrownBy(() -> new Classification(0.9, List.of(), 3, 0.6, 1.5, w, bad, List.of()))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("structure score");
         }
+        assertThatThrownBy(() -> new Classification(0.9, List.of(), 3, 0.6, 1.5, w, 0.25, null))
+                .isInstanceOf(NullPointerException.class);
     }
 
     private static double sigmoid(double logOdds) {
@@ -338,6 +347,9 @@ class LogisticPartTest {
     @Test
     void aVerdictNamesWhatTheLogisticPartAdded() throws Exception {
         BayesModel m = counts();
+        for (int i = 0; i < 20; i++) {
+            m.learn(List.of("subject:viagra", "viagra"), true);
+        }
         m.setLogistic(Map.of("viagra", 2.0f), 0.0);
         BayesScanner scanner = BayesScanner.builder(m).build();
         Verdict v = scanner.scan(
@@ -353,7 +365,22 @@ class LogisticPartTest {
                 .filter(r -> r.name().equals("BAYES_STRUCTURE"))
                 .findFirst()
                 .orElseThrow();
-        assertThat(second.description()).startsWith("read without the words of its text");
+        assertThat(second.description())
+                .startsWith("read without the words of its text")
+                .contains("; strongest subject:viagra 0.9");
+        // named once among the strongest tokens, not again as the second reading's
+        assertThat(names.stream().filter("subject:viagra"::equals)).hasSize(1);
+        // with fewer tokens explained, the second reading's strongest follow as rules of their own
+        Verdict terse = BayesScanner.builder(m)
+                .explainedTokens(0)
+                .build()
+                .scan(Message.of("From: a@example.org\r\nSubject: viagra\r\n\r\nviagra free click\r\n".getBytes()));
+        Rule own = terse.rules().stream()
+                .filter(r -> r.name().equals("subject:viagra"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(own.description()).endsWith("(second reading)");
+        assertThat(terse.rules()).extracting(Rule::name).doesNotContain("viagra", "free");
         assertThat(second.score().orElseThrow()).isBetween(0.0, 1.0);
 
         m.setLogistic(Map.of(), 0.0);
