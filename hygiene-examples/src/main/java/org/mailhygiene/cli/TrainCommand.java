@@ -31,7 +31,10 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
  * relays (every message of a spam-only collection carries them, so the model would call them spam); with
  * {@code --forget}, give the same as when the messages were learned. A new model (without {@code --update} or
  * {@code --forget}, or from the default model) deletes the learn journal of the file it replaces ({@link
- * BayesModels#journalFile}): the new model learned none of what it records. Progress
+ * BayesModels#journalFile}): the new model learned none of what it records. With {@code --update} or {@code --forget}
+ * of an existing file the journal is kept and bound to the saved file ({@link BayesModels#carryJournal}): what it
+ * records is still learned, so a later {@code hygiene learn} of one of its messages with the other label still undoes
+ * the earlier learning; a message {@code --forget} forgets leaves it. Progress
  * goes to standard error every {@value #PROGRESS_EVERY} messages and at the end of each source, unless
  * {@code --quiet}. The model file's lock ({@link BayesModels#lockModel}), which {@code hygiene learn} and the
  * quarantine tool hold too, is held throughout with {@code --update} or {@code --forget} and while saving otherwise. The summary goes to standard output. Exit status 0 on success, 2 on any error (the model file is
@@ -60,7 +63,8 @@ public final class TrainCommand implements Command {
                 + " [--update | --forget] [--quiet] [--prune N [--prune-weighted M]] [--ignore TEXT]...\n"
                 + "       [--logistic OFFSET]\n\n"
                 + "Learns spam and ham messages into a Bayes model and saves it to FILE. A new model (without\n"
-                + "--update or --forget) deletes FILE.learned, the old model's 'hygiene learn' journal.\n"
+                + "--update or --forget) deletes FILE.learned, the old model's 'hygiene learn' journal; with\n"
+                + "them it is kept (a message --forget forgets leaves it).\n"
                 + "SOURCE is a directory of message files (searched recursively), a Maildir or an mbox file;\n"
                 + "--spam and --ham may be repeated.\n\n"
                 + "options:\n"
@@ -117,6 +121,8 @@ public final class TrainCommand implements Command {
         try (java.io.Closeable lock = readsModel ? BayesModels.lockModel(modelFile) : () -> {}) {
             // a new model (from nothing, or from the default model) learned none of what a journal next to it records
             boolean fresh = !(update || forget) || !Files.exists(modelFile);
+            // what the learn tools recorded stays learned: the journal goes on with the changed model
+            BayesModels.JournalCarry carry = fresh ? null : BayesModels.carryJournal(modelFile);
             BayesModel model;
             if (update && !Files.exists(modelFile)) {
                 model = BayesModels.loadDefault();
@@ -139,10 +145,10 @@ public final class TrainCommand implements Command {
                 trainer.recordForLogistic();
             }
             for (CorpusArguments.Source source : a.spam) {
-                learn(source.path(), true, source.weight(), forget, a.ignore, trainer, tokenizer, progress);
+                learn(source.path(), true, source.weight(), forget, a.ignore, trainer, tokenizer, progress, carry);
             }
             for (CorpusArguments.Source source : a.ham) {
-                learn(source.path(), false, source.weight(), forget, a.ignore, trainer, tokenizer, progress);
+                learn(source.path(), false, source.weight(), forget, a.ignore, trainer, tokenizer, progress, carry);
             }
             if (a.prune > 1) {
                 trainer.prune(a.prune, a.pruneWeighted > 0 ? a.pruneWeighted : a.prune);
@@ -155,20 +161,32 @@ public final class TrainCommand implements Command {
                     return EXIT_ERROR;
                 }
             }
-            try (java.io.Closeable saving = readsModel ? () -> {} : BayesModels.lockModel(modelFile)) {
-                model.save(modelFile);
-                Path journal = BayesModels.journalFile(modelFile);
-                try {
-                    if (fresh && Files.deleteIfExists(journal)) {
-                        io.err()
-                                .println("hygiene train: deleted " + journal
-                                        + ", the learn journal of the model replaced");
-                    }
-                } catch (IOException e) {
-                    // harmless: the journal records the model file it belongs to, and is ignored for any other
+            if (carry != null) {
+                carry.save(model);
+                if (carry.kept() > 0 || carry.dropped() > 0) {
                     io.err()
-                            .println("hygiene train: could not delete " + journal + " (" + e.getMessage()
-                                    + "); it no longer matches the model and will be ignored");
+                            .println("hygiene train: kept " + carry.kept() + " message(s) in "
+                                    + BayesModels.journalFile(modelFile) + ", the learn journal"
+                                    + (carry.dropped() > 0
+                                            ? "; " + carry.dropped() + " forgotten message(s) left it"
+                                            : ""));
+                }
+            } else {
+                try (java.io.Closeable saving = readsModel ? () -> {} : BayesModels.lockModel(modelFile)) {
+                    model.save(modelFile);
+                    Path journal = BayesModels.journalFile(modelFile);
+                    try {
+                        if (fresh && Files.deleteIfExists(journal)) {
+                            io.err()
+                                    .println("hygiene train: deleted " + journal
+                                            + ", the learn journal of the model replaced");
+                        }
+                    } catch (IOException e) {
+                        // harmless: the journal records the model file it belongs to, and is ignored for any other
+                        io.err()
+                                .println("hygiene train: could not delete " + journal + " (" + e.getMessage()
+                                        + "); it no longer matches the model and will be ignored");
+                    }
                 }
             }
             io.out()
@@ -196,12 +214,16 @@ public final class TrainCommand implements Command {
             List<String> ignore,
             ModelTrainer trainer,
             Tokenizer tokenizer,
-            Progress progress)
+            Progress progress,
+            BayesModels.JournalCarry carry)
             throws IOException {
         MailSources.forEach(source, new MailSources.Visitor() {
             @Override
             public void message(String id, byte[] message) throws IOException {
                 Set<String> tokens = tokenizer.tokenize(MessageContent.ofBytes(message));
+                if (forget && carry != null) {
+                    carry.forgotten(tokens); // the journal knows a message by all its tokens
+                }
                 if (!ignore.isEmpty()) {
                     tokens.removeIf(t -> ModelTrainer.mentionsAny(t, ignore));
                 }

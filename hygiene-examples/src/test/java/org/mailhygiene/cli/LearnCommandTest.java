@@ -243,6 +243,20 @@ class LearnCommandTest {
         update = Run.main("train", "--quiet", "--update", "--ham", mail.toString(), "--model", model.toString());
         assertThat(update.status()).as(update.err()).isZero();
         assertThat(BayesModels.journalFile(model)).exists();
+        // --update keeps the journal, bound to the saved file: the ham learning is still known
+        assertThat(update.err()).contains("kept 1 message(s) in " + BayesModels.journalFile(model));
+        Run known = Run.main("learn", "--ham", "--model", model.toString(), msg.toString());
+        assertThat(known.status()).as(known.err()).isZero();
+        assertThat(known.out()).contains("1 already learned as ham: not again;");
+        // --forget of that very message takes it out of the journal: a later correction undoes nothing
+        Run forgot = Run.main("train", "--quiet", "--forget", "--ham", mail.toString(), "--model", model.toString());
+        assertThat(forgot.status()).as(forgot.err()).isZero();
+        assertThat(forgot.err()).contains("kept 0 message(s)").contains("1 forgotten message(s) left it");
+        long spamBefore = BayesModel.load(model).spamMessages();
+        Run fresh = Run.main("learn", "--spam", "--once", "--model", model.toString(), msg.toString());
+        assertThat(fresh.status()).as(fresh.err()).isZero();
+        assertThat(fresh.out()).doesNotContain("undone first").doesNotContain("already learned");
+        assertThat(BayesModel.load(model).spamMessages()).isEqualTo(spamBefore + 1);
         Run train = Run.main(
                 "train", "--quiet", "--spam", mail.toString(), "--ham", mail.toString(), "--model", model.toString());
         assertThat(train.status()).as(train.err()).isZero();

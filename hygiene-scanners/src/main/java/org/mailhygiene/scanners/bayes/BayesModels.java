@@ -235,6 +235,104 @@ public final class BayesModels {
     }
 
     /**
+     * Reads the learn journal of an existing model file before {@code hygiene train --update} or {@code --forget}
+     * changes the model by other means than the learn tools, so that it can be written again with the changed model
+     * ({@link JournalCarry#save}). Without this the journal would no longer match the saved file and be ignored, and a
+     * later correction of a message it records would not undo the earlier one. Call it under the model file's lock
+     * ({@link #lockModel}), held until the model is saved.
+     *
+     * @param modelFile the model file, which must exist
+     * @return the journal as it stands for the file's present bytes (empty if there is none, or it belongs to other
+     *     bytes)
+     * @throws IOException if the model file or the journal cannot be read (a malformed journal line is named by file
+     *     and line)
+     * @throws NullPointerException if {@code modelFile} is {@code null}
+     */
+    public static JournalCarry carryJournal(Path modelFile) throws IOException {
+        Path abs = modelFile.toAbsolutePath();
+        Path journalFile = journalFile(abs);
+        LearnJournal journal = LearnJournal.read(journalFile, LearnJournal.digest(Files.readAllBytes(abs)));
+        return new JournalCarry(abs, journalFile, journal);
+    }
+
+    /**
+     * A model file's learn journal carried across a change by {@code hygiene train --update} or {@code --forget}
+     * ({@link #carryJournal}). The learnings it records stay in the model when more mail is learned, so they are kept;
+     * a message {@linkplain #forgotten forgotten} by the change leaves the journal (a later correction learns it
+     * afresh, undoing nothing). Not thread-safe: used by one thread under the model file's lock.
+     */
+    public static final class JournalCarry {
+        private final Path modelFile;
+        private final Path journalFile;
+        private final LearnJournal journal;
+        private int dropped;
+
+        private JournalCarry(Path modelFile, Path journalFile, LearnJournal journal) {
+            this.modelFile = modelFile;
+            this.journalFile = journalFile;
+            this.journal = journal;
+        }
+
+        /**
+         * Notes that the change forgot a message: it leaves the journal, if it was there.
+         *
+         * @param tokens the message's tokens as the tokenizer gives them (before any {@code --ignore} filter: the
+         *     journal knows a message by all of them)
+         * @throws NullPointerException if {@code tokens} is or holds {@code null}
+         */
+        public void forgotten(Collection<String> tokens) {
+            String key = LearnJournal.key(tokens);
+            if (journal.get(key).isPresent()) {
+                journal.remove(key);
+                dropped++;
+            }
+        }
+
+        /**
+         * How many messages the journal records now.
+         *
+         * @return the number of messages
+         */
+        public int kept() {
+            return journal.size();
+        }
+
+        /**
+         * How many messages {@link #forgotten} took out of the journal.
+         *
+         * @return the number of messages
+         */
+        public int dropped() {
+            return dropped;
+        }
+
+        /**
+         * Saves the changed model over its file (atomically, as {@link BayesModel#save}) and then the journal, bound
+         * to the new file's bytes. No journal file is written if there was none and nothing is recorded.
+         *
+         * @param model the changed model
+         * @throws IOException if the model cannot be written (file and journal unchanged), or the journal cannot (the
+         *     model is then saved and the old journal, no longer matching, is ignored; the message says so)
+         * @throws NullPointerException if {@code model} is {@code null}
+         */
+        public void save(BayesModel model) throws IOException {
+            String digest = model.saveDigested(modelFile);
+            if (journal.size() == 0 && !Files.exists(journalFile)) {
+                return;
+            }
+            try {
+                LearnJournal.commit(journal.prepare(journalFile, modelFile, digest), journalFile);
+            } catch (IOException e) {
+                throw new IOException(
+                        modelFile + " was saved, but its learn journal " + journalFile + " could not be written ("
+                                + e.getMessage() + "): a later correction of the messages it records will not undo"
+                                + " the earlier one",
+                        e);
+            }
+        }
+    }
+
+    /**
      * The learn journal of a model file: {@code FILE.learned} next to it. It records each message the administrator's
      * corrections ({@link #correctInto}, {@link #learnInto}, {@code hygiene learn}, the quarantine tool) taught the
      * model, by a digest of its tokens, with its label and how many times it was learned; nothing of the message
