@@ -34,7 +34,8 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
  * BayesModels#journalFile}): the new model learned none of what it records. With {@code --update} or {@code --forget}
  * of an existing file the journal is kept and bound to the saved file ({@link BayesModels#carryJournal}): what it
  * records is still learned, so a later {@code hygiene learn} of one of its messages with the other label still undoes
- * the earlier learning; a message {@code --forget} forgets leaves it. Progress
+ * the earlier learning; a message {@code --forget} forgets with the label the journal records counts as learned that
+ * many times fewer there (none left: it leaves the journal), and one it records with the other label stays. Progress
  * goes to standard error every {@value #PROGRESS_EVERY} messages and at the end of each source, unless
  * {@code --quiet}. The model file's lock ({@link BayesModels#lockModel}), which {@code hygiene learn} and the
  * quarantine tool hold too, is held throughout with {@code --update} or {@code --forget} and while saving otherwise. The summary goes to standard output. Exit status 0 on success, 2 on any error (the model file is
@@ -64,7 +65,8 @@ public final class TrainCommand implements Command {
                 + "       [--logistic OFFSET]\n\n"
                 + "Learns spam and ham messages into a Bayes model and saves it to FILE. A new model (without\n"
                 + "--update or --forget) deletes FILE.learned, the old model's 'hygiene learn' journal; with\n"
-                + "them it is kept (a message --forget forgets leaves it).\n"
+                + "them it is kept (a message --forget forgets with the label it records there counts that\n"
+                + "many learnings fewer in it).\n"
                 + "SOURCE is a directory of message files (searched recursively), a Maildir or an mbox file;\n"
                 + "--spam and --ham may be repeated.\n\n"
                 + "options:\n"
@@ -222,7 +224,7 @@ public final class TrainCommand implements Command {
             public void message(String id, byte[] message) throws IOException {
                 Set<String> tokens = tokenizer.tokenize(MessageContent.ofBytes(message));
                 if (forget && carry != null) {
-                    carry.forgotten(tokens); // the journal knows a message by all its tokens
+                    carry.forgotten(tokens, spam, weight); // the journal knows a message by all its tokens
                 }
                 if (!ignore.isEmpty()) {
                     tokens.removeIf(t -> ModelTrainer.mentionsAny(t, ignore));

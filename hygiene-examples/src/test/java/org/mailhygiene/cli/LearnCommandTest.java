@@ -248,8 +248,24 @@ class LearnCommandTest {
         Run known = Run.main("learn", "--ham", "--model", model.toString(), msg.toString());
         assertThat(known.status()).as(known.err()).isZero();
         assertThat(known.out()).contains("1 already learned as ham: not again;");
-        // --forget of that very message takes it out of the journal: a later correction undoes nothing
-        Run forgot = Run.main("train", "--quiet", "--forget", "--ham", mail.toString(), "--model", model.toString());
+        // --forget of it with the other label leaves its record: the ham learnings it records are still in the model
+        Run other = Run.main("train", "--quiet", "--forget", "--spam", mail.toString(), "--model", model.toString());
+        assertThat(other.status()).as(other.err()).isZero();
+        assertThat(other.err()).contains("kept 1 message(s)").doesNotContain("left it");
+        Matcher recorded = Pattern.compile(" ham (\\d+)\n").matcher(Files.readString(BayesModels.journalFile(model)));
+        assertThat(recorded.find()).isTrue();
+        // --forget of that very message as often as it was learned takes it out of the journal: a later correction
+        // undoes nothing
+        Run forgot = Run.main(
+                "train",
+                "--quiet",
+                "--forget",
+                "--weight",
+                recorded.group(1),
+                "--ham",
+                mail.toString(),
+                "--model",
+                model.toString());
         assertThat(forgot.status()).as(forgot.err()).isZero();
         assertThat(forgot.err()).contains("kept 0 message(s)").contains("1 forgotten message(s) left it");
         long spamBefore = BayesModel.load(model).spamMessages();

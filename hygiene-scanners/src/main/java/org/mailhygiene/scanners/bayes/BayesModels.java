@@ -258,8 +258,10 @@ public final class BayesModels {
     /**
      * A model file's learn journal carried across a change by {@code hygiene train --update} or {@code --forget}
      * ({@link #carryJournal}). The learnings it records stay in the model when more mail is learned, so they are kept;
-     * a message {@linkplain #forgotten forgotten} by the change leaves the journal (a later correction learns it
-     * afresh, undoing nothing). Not thread-safe: used by one thread under the model file's lock.
+     * a message {@linkplain #forgotten forgotten} by the change with the label the journal records is recorded as
+     * learned that many times fewer, and leaves the journal at none (a later correction undoes only what can still be
+     * in the model, never more); one forgotten with the other label stays as it is (its learnings were not touched).
+     * Not thread-safe: used by one thread under the model file's lock.
      */
     public static final class JournalCarry {
         private final Path modelFile;
@@ -274,15 +276,31 @@ public final class BayesModels {
         }
 
         /**
-         * Notes that the change forgot a message: it leaves the journal, if it was there.
+         * Notes that the change forgot a message {@code times} times with a label. If the journal records it with that
+         * label, it is recorded as learned {@code times} fewer times, and leaves the journal when none are left; the
+         * forgetting may have taken learnings of its own (a training collection's), so what is left is a lower bound
+         * of what the model still holds. A message the journal records with the other label stays: the learnings it
+         * records are still in the model.
          *
          * @param tokens the message's tokens as the tokenizer gives them (before any {@code --ignore} filter: the
          *     journal knows a message by all of them)
+         * @param spam the label it was forgotten with
+         * @param times how many times it was forgotten (its {@code --weight}), at least 1
          * @throws NullPointerException if {@code tokens} is or holds {@code null}
+         * @throws IllegalArgumentException if {@code times} is below 1
          */
-        public void forgotten(Collection<String> tokens) {
+        public void forgotten(Collection<String> tokens, boolean spam, int times) {
+            if (times < 1) {
+                throw new IllegalArgumentException("times must be at least 1, was " + times);
+            }
             String key = LearnJournal.key(tokens);
-            if (journal.get(key).isPresent()) {
+            Optional<LearnJournal.Entry> entry = journal.get(key);
+            if (entry.isEmpty() || entry.get().spam() != spam) {
+                return;
+            }
+            if (entry.get().times() > times) {
+                journal.put(key, new LearnJournal.Entry(spam, entry.get().times() - times));
+            } else {
                 journal.remove(key);
                 dropped++;
             }
@@ -298,7 +316,7 @@ public final class BayesModels {
         }
 
         /**
-         * How many messages {@link #forgotten} took out of the journal.
+         * How many messages {@link #forgotten} took out of the journal (none of their recorded learnings left).
          *
          * @return the number of messages
          */

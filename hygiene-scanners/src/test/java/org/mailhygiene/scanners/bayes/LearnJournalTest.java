@@ -168,4 +168,59 @@ class LearnJournalTest {
                 .hasMessageContaining("m.model.learned:3:");
         assertThat(Files.readAllBytes(model)).isEqualTo(before);
     }
+
+    @Test
+    void aTrainChangeKeepsTheJournalAndAForgettingTakesOnlyWhatItsLabelRecords(@TempDir Path dir) throws IOException {
+        Tokenizer tokenizer = Tokenizer.create();
+        MessageContent msg = MessageContent.ofBytes(PAYMENT_MAIL.getBytes(StandardCharsets.US_ASCII));
+        Set<String> tokens = tokenizer.tokenize(msg);
+        String key = LearnJournal.key(tokens);
+        BayesModel base = BayesModels.loadDefault();
+        Path file = dir.resolve("m.model");
+
+        // a training collection held the message as spam; the administrator released it as ham
+        BayesModel trained = BayesModels.loadDefault();
+        new ModelTrainer(trained).learn(tokens, true, 1);
+        trained.save(file);
+        BayesModels.Correction ham = BayesModels.learnOnceInto(file, false, List.of(msg), tokenizer);
+        assertThat(ham.learned()).isOne();
+        // the collection was wrong: 'train --forget --spam' takes its learning out; the ham release is still learned
+        BayesModels.JournalCarry carry = BayesModels.carryJournal(file);
+        BayesModel model = BayesModel.load(file);
+        model.forget(tokens, true);
+        carry.forgotten(tokens, true, 1);
+        assertThat(carry.kept()).isOne();
+        assertThat(carry.dropped()).isZero();
+        carry.save(model);
+        // so reporting it as spam after all undoes the release
+        BayesModels.Correction spam = BayesModels.learnOnceInto(file, true, List.of(msg), tokenizer);
+        assertThat(spam.undone()).isOne();
+        assertThat(spam.model().hamMessages()).isEqualTo(base.hamMessages());
+        assertThat(spam.model().spamMessages()).isEqualTo(base.spamMessages() + 1);
+
+        // recorded 3 times as ham: forgetting it once as ham leaves 2 recorded, twice more none
+        Path journalFile = BayesModels.journalFile(file);
+        LearnJournal three = LearnJournal.empty();
+        three.put(key, new LearnJournal.Entry(false, 3));
+        LearnJournal.commit(
+                three.prepare(journalFile, file, LearnJournal.digest(Files.readAllBytes(file))), journalFile);
+        carry = BayesModels.carryJournal(file);
+        carry.forgotten(tokens, false, 1);
+        assertThat(carry.kept()).isOne();
+        assertThat(carry.dropped()).isZero();
+        carry.save(BayesModel.load(file));
+        assertThat(LearnJournal.read(journalFile, LearnJournal.digest(Files.readAllBytes(file)))
+                        .get(key))
+                .contains(new LearnJournal.Entry(false, 2));
+        carry = BayesModels.carryJournal(file);
+        carry.forgotten(tokens, false, 2);
+        assertThat(carry.kept()).isZero();
+        assertThat(carry.dropped()).isOne();
+        carry.save(BayesModel.load(file));
+        assertThat(LearnJournal.read(journalFile, LearnJournal.digest(Files.readAllBytes(file)))
+                        .size())
+                .isZero();
+        assertThatThrownBy(() -> BayesModels.carryJournal(file).forgotten(tokens, false, 0))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }
