@@ -334,19 +334,39 @@ public final class BayesModels {
          * @throws NullPointerException if {@code model} is {@code null}
          */
         public void save(BayesModel model) throws IOException {
-            String digest = model.saveDigested(modelFile);
-            if (journal.size() == 0 && !Files.exists(journalFile)) {
-                return;
-            }
-            try {
-                LearnJournal.commit(journal.prepare(journalFile, modelFile, digest), journalFile);
-            } catch (IOException e) {
-                throw new IOException(
-                        modelFile + " was saved, but its learn journal " + journalFile + " could not be written ("
-                                + e.getMessage() + "): a later correction of the messages it records will not undo"
-                                + " the earlier one",
-                        e);
-            }
+            Objects.requireNonNull(model, "model");
+            boolean writeJournal = journal.size() > 0 || Files.exists(journalFile);
+            saveWithJournal(
+                    model,
+                    modelFile,
+                    writeJournal ? journal : null,
+                    journalFile,
+                    "the messages it records will not undo the earlier one");
+        }
+    }
+
+    /**
+     * Saves a model over its file (atomically) and then its learn journal, bound to the bytes saved: the journal
+     * after the model, so that if it cannot be written the old journal's digest no longer matches and it is ignored.
+     *
+     * @param journal the journal to write, or {@code null} for none
+     * @param lost what a failure to write the journal loses, after "a later correction of"
+     * @throws IOException if the model cannot be written (file and journal unchanged), or the journal cannot (the
+     *     model is saved; the message says so and what is lost)
+     */
+    private static void saveWithJournal(
+            BayesModel model, Path modelFile, LearnJournal journal, Path journalFile, String lost) throws IOException {
+        String digest = model.saveDigested(modelFile);
+        if (journal == null) {
+            return;
+        }
+        try {
+            LearnJournal.commit(journal.prepare(journalFile, modelFile, digest), journalFile);
+        } catch (IOException e) {
+            throw new IOException(
+                    modelFile + " was saved, but its learn journal " + journalFile + " could not be written ("
+                            + e.getMessage() + "): a later correction of " + lost,
+                    e);
         }
     }
 
@@ -503,18 +523,7 @@ public final class BayesModels {
                 learned += times;
                 journal.put(key, new LearnJournal.Entry(spam, earlier + times));
             }
-            String digest = model.saveDigested(abs);
-            // the journal after the model: if it fails, the old journal's digest no longer matches and it is ignored
-            try {
-                LearnJournal.commit(journal.prepare(journalFile, abs, digest), journalFile);
-            } catch (IOException e) {
-                throw new IOException(
-                        abs + " was saved, but its learn journal " + journalFile + " could not be"
-                                + " written (" + e.getMessage()
-                                + "): a later correction of these messages will not undo"
-                                + " this one",
-                        e);
-            }
+            saveWithJournal(model, abs, journal, journalFile, "these messages will not undo this one");
             return new Correction(model, learned, unreached, undone, already);
         }
     }

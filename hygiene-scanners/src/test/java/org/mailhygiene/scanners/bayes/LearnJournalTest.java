@@ -223,4 +223,28 @@ class LearnJournalTest {
         assertThatThrownBy(() -> BayesModels.carryJournal(file).forgotten(tokens, false, 0))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void aJournalThatCannotBeWrittenAfterTheModelIsSavedSaysSo(@TempDir Path dir) throws IOException {
+        Tokenizer tokenizer = Tokenizer.create();
+        MessageContent msg = MessageContent.ofBytes(PAYMENT_MAIL.getBytes(StandardCharsets.US_ASCII));
+        Path file = dir.resolve("m.model");
+        BayesModels.learnOnceInto(file, true, List.of(msg), tokenizer);
+        BayesModels.JournalCarry carry = BayesModels.carryJournal(file);
+        BayesModel model = BayesModel.load(file);
+        model.learn(tokenizer.tokenize(msg), false);
+        // the journal's place is taken (a directory that is not empty): it cannot be renamed into place
+        Path journalFile = BayesModels.journalFile(file);
+        Files.delete(journalFile);
+        Files.createDirectories(journalFile.resolve("in-the-way"));
+        assertThatThrownBy(() -> carry.save(model))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining(
+                        file + " was saved, but its learn journal " + journalFile + " could not be written")
+                .hasMessageContaining("a later correction of the messages it records will not undo the earlier one");
+        assertThat(BayesModel.load(file).hamMessages()).isEqualTo(model.hamMessages()); // the model was saved
+        try (var s = Files.list(dir)) {
+            assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp")); // no temp left
+        }
+    }
 }
