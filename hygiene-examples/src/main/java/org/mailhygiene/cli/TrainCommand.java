@@ -35,11 +35,13 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
  * of an existing file the journal is kept and bound to the saved file ({@link BayesModels#carryJournal}): what it
  * records is still learned, so a later {@code hygiene learn} of one of its messages with the other label still undoes
  * the earlier learning; a message {@code --forget} forgets with the label the journal records counts as learned that
- * many times fewer there (none left: it leaves the journal), and one it records with the other label stays. Progress
+ * many times fewer there (none left: it leaves the journal), and one it records with the other label stays; a
+ * journal that cannot be read, or is malformed, is then an error (as for {@code hygiene learn}; the message names the
+ * file and line). Progress
  * goes to standard error every {@value #PROGRESS_EVERY} messages and at the end of each source, unless
  * {@code --quiet}. The model file's lock ({@link BayesModels#lockModel}), which {@code hygiene learn} and the
  * quarantine tool hold too, is held throughout with {@code --update} or {@code --forget} and while saving otherwise. The summary goes to standard output. Exit status 0 on success, 2 on any error (the model file is
- * then left as it was).
+ * then left as it was, except when it was saved but its learn journal could not be written: the message says so).
  */
 public final class TrainCommand implements Command {
     /** How often progress is reported, in messages. */

@@ -281,6 +281,27 @@ class LearnCommandTest {
     }
 
     @Test
+    void trainUpdateRefusesAMalformedJournalAndChangesNothing(@TempDir Path dir) throws Exception {
+        Path msg = dir.resolve("flagged.eml");
+        Files.writeString(msg, PAYMENT_MAIL);
+        Path model = dir.resolve("site.model");
+        assertThat(Run.main("learn", "--spam", "--once", "--model", model.toString(), msg.toString())
+                        .status())
+                .isZero();
+        Path journal = BayesModels.journalFile(model);
+        Files.writeString(journal, Files.readString(journal) + "not a line\n");
+        byte[] before = Files.readAllBytes(model);
+        String journalBefore = Files.readString(journal);
+        for (String flag : List.of("--update", "--forget")) {
+            Run train = Run.main("train", "--quiet", flag, "--ham", msg.toString(), "--model", model.toString());
+            assertThat(train.status()).as(train.err()).isEqualTo(2);
+            assertThat(train.err()).contains(journal + ":4: expected 'KEY spam|ham TIMES'");
+            assertThat(Files.readAllBytes(model)).isEqualTo(before);
+            assertThat(Files.readString(journal)).isEqualTo(journalBefore);
+        }
+    }
+
+    @Test
     void usageErrorsAndAMissingFileChangeNothing(@TempDir Path dir) throws Exception {
         Path model = dir.resolve("m.model");
         assertThat(Run.main("learn", "--model", model.toString(), "x").err()).contains("say --spam or --ham");
