@@ -138,7 +138,7 @@ public final class TrainCommand implements Command {
                                     + (update ? "update" : "forget from"));
                     return EXIT_ERROR;
                 }
-                model = BayesModel.load(modelFile);
+                model = carry.model(); // read once, with its journal
             } else {
                 model = BayesModel.empty();
             }
@@ -166,7 +166,7 @@ public final class TrainCommand implements Command {
                 }
             }
             if (carry != null) {
-                carry.save(model);
+                carry.save();
                 if (carry.kept() > 0 || carry.dropped() > 0) {
                     io.err()
                             .println("hygiene train: kept " + carry.kept() + " message(s) in "

@@ -235,24 +235,29 @@ public final class BayesModels {
     }
 
     /**
-     * Reads the learn journal of an existing model file before {@code hygiene train --update} or {@code --forget}
-     * changes the model by other means than the learn tools, so that it can be written again with the changed model
-     * ({@link JournalCarry#save}). Without this the journal would no longer match the saved file and be ignored, and a
-     * later correction of a message it records would not undo the earlier one. Call it under the model file's lock
-     * ({@link #lockModel}), held until the model is saved.
+     * Reads an existing model file and its learn journal, before {@code hygiene train --update} or {@code --forget}
+     * changes the model by other means than the learn tools, so that the journal can be written again with the changed
+     * model ({@link JournalCarry#save}). Without this the journal would no longer match the saved file and be ignored,
+     * and a later correction of a message it records would not undo the earlier one. The model and the journal's
+     * digest come from one read of the file. Call it under the model file's lock ({@link #lockModel}), held until the
+     * model is saved.
      *
      * @param modelFile the model file, which must exist
-     * @return the journal as it stands for the file's present bytes (empty if there is none, or it belongs to other
-     *     bytes)
+     * @return the model ({@link JournalCarry#model}) and the journal as it stands for the file's present bytes (empty if
+     *     there is none, or it belongs to other bytes)
      * @throws IOException if the model file or the journal cannot be read (a malformed journal line is named by file
      *     and line)
+     * @throws ModelFormatException if the model file is not a valid model
      * @throws NullPointerException if {@code modelFile} is {@code null}
      */
     public static JournalCarry carryJournal(Path modelFile) throws IOException {
         Path abs = modelFile.toAbsolutePath();
+        byte[] bytes = Files.readAllBytes(abs);
+        BayesModel model = BayesModel.read(new java.io.ByteArrayInputStream(bytes), abs.toString());
         Path journalFile = journalFile(abs);
-        LearnJournal journal = LearnJournal.read(journalFile, LearnJournal.digest(Files.readAllBytes(abs)));
-        return new JournalCarry(abs, journalFile, journal);
+        // a journal without its model (deleted, never saved, or replaced by other means: the digest differs)
+        // describes learnings this model never had
+        return new JournalCarry(abs, model, journalFile, LearnJournal.read(journalFile, LearnJournal.digest(bytes)));
     }
 
     /**
@@ -265,14 +270,25 @@ public final class BayesModels {
      */
     public static final class JournalCarry {
         private final Path modelFile;
+        private final BayesModel model;
         private final Path journalFile;
         private final LearnJournal journal;
         private int dropped;
 
-        private JournalCarry(Path modelFile, Path journalFile, LearnJournal journal) {
+        private JournalCarry(Path modelFile, BayesModel model, Path journalFile, LearnJournal journal) {
             this.modelFile = modelFile;
+            this.model = model;
             this.journalFile = journalFile;
             this.journal = journal;
+        }
+
+        /**
+         * The model as read from the file, the one the journal belongs to; the change learns into or forgets from it.
+         *
+         * @return the model
+         */
+        public BayesModel model() {
+            return model;
         }
 
         /**
@@ -325,16 +341,13 @@ public final class BayesModels {
         }
 
         /**
-         * Saves the changed model over its file (atomically, as {@link BayesModel#save}) and then the journal, bound
-         * to the new file's bytes. No journal file is written if there was none and nothing is recorded.
+         * Saves the changed {@link #model} over its file (atomically, as {@link BayesModel#save}) and then the journal,
+         * bound to the new file's bytes. No journal file is written if there was none and nothing is recorded.
          *
-         * @param model the changed model
          * @throws IOException if the model cannot be written (file and journal unchanged), or the journal cannot (the
          *     model is then saved and the old journal, no longer matching, is ignored; the message says so)
-         * @throws NullPointerException if {@code model} is {@code null}
          */
-        public void save(BayesModel model) throws IOException {
-            Objects.requireNonNull(model, "model");
+        public void save() throws IOException {
             boolean writeJournal = journal.size() > 0 || Files.exists(journalFile);
             saveWithJournal(
                     model,
@@ -472,14 +485,11 @@ public final class BayesModels {
         Path abs = modelFile.toAbsolutePath();
         Path journalFile = journalFile(abs);
         try (java.io.Closeable lock = lockModel(abs)) {
-            boolean existed = Files.exists(abs);
-            byte[] bytes = existed ? Files.readAllBytes(abs) : null;
-            BayesModel model =
-                    existed ? BayesModel.read(new java.io.ByteArrayInputStream(bytes), abs.toString()) : loadDefault();
-            // a journal without its model (deleted, never saved, or replaced by other means: the digest differs)
-            // describes learnings this model never had
-            LearnJournal journal =
-                    existed ? LearnJournal.read(journalFile, LearnJournal.digest(bytes)) : LearnJournal.empty();
+            JournalCarry read = Files.exists(abs)
+                    ? carryJournal(abs)
+                    : new JournalCarry(abs, loadDefault(), journalFile, LearnJournal.empty());
+            BayesModel model = read.model;
+            LearnJournal journal = read.journal;
             ModelTrainer trainer = new ModelTrainer(model);
             double target = correctionTarget(spam);
             int learned = 0;

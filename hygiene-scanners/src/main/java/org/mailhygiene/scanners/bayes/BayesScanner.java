@@ -78,6 +78,7 @@ public final class BayesScanner implements Scanner {
 
     /** How many of the second reading's strongest tokens the {@code BAYES_STRUCTURE} rule names: 3. */
     private static final int STRUCTURE_CLUES_EXPLAINED = 3;
+
     /** The threat named by backscatter verdicts. */
     public static final String BACKSCATTER = "Backscatter";
     /** Default number of tokens reported as rules. */
@@ -327,8 +328,8 @@ public final class BayesScanner implements Scanner {
                             + " log-odds",
                     c.structureScore(),
                     BayesModel.STRUCTURE_WEIGHT));
-            List<TokenEvidence> strongest = c.structureClues();
-            for (int i = 0; i < Math.min(STRUCTURE_CLUES_EXPLAINED, strongest.size()); i++) {
+            List<TokenEvidence> strongest = strongestOfStructure(c);
+            for (int i = 0; i < strongest.size(); i++) {
                 TokenEvidence e = strongest.get(i);
                 d.append(i == 0 ? "; strongest " : ", ")
                         .append(e.token())
@@ -336,25 +337,16 @@ public final class BayesScanner implements Scanner {
             }
             v.rule(Rule.of("BAYES_STRUCTURE", Math.round(c.structureScore() * 10_000) / 10_000.0, d.toString()));
         }
-        List<TokenEvidence> clues = c.clues();
-        int explained = Math.min(explainedTokens, clues.size());
-        for (int i = 0; i < explained; i++) {
-            TokenEvidence e = clues.get(i);
-            double p = Math.round(e.spamProbability() * 10_000) / 10_000.0;
-            v.rule(Rule.of(e.token(), p, "seen in " + e.spamCount() + " spam and " + e.hamCount() + " ham"));
+        List<TokenEvidence> explained =
+                c.clues().subList(0, Math.min(explainedTokens, c.clues().size()));
+        for (TokenEvidence e : explained) {
+            v.rule(clueRule(e, ""));
         }
-        // the second reading's strongest tokens, unless named above
-        List<TokenEvidence> structure = c.structureClues();
-        for (int i = 0, named = 0; i < structure.size() && named < STRUCTURE_CLUES_EXPLAINED; i++) {
-            TokenEvidence e = structure.get(i);
-            if (!clues.subList(0, explained).contains(e)) {
-                double p = Math.round(e.spamProbability() * 10_000) / 10_000.0;
-                v.rule(Rule.of(
-                        e.token(),
-                        p,
-                        "seen in " + e.spamCount() + " spam and " + e.hamCount() + " ham (second reading)"));
+        // the second reading's strongest tokens, unless named above (empty when read once)
+        for (TokenEvidence e : strongestOfStructure(c)) {
+            if (!explained.contains(e)) {
+                v.rule(clueRule(e, " (second reading)"));
             }
-            named++;
         }
         for (TokenWeight w : c.weights()) {
             v.rule(Rule.of(
@@ -402,6 +394,22 @@ public final class BayesScanner implements Scanner {
      */
     public boolean isSpam(Classification c) {
         return reported(c) >= threshold();
+    }
+
+    /** The second reading's strongest tokens that a verdict names (at most {@value #STRUCTURE_CLUES_EXPLAINED}). */
+    private static List<TokenEvidence> strongestOfStructure(Classification c) {
+        return c.structureClues()
+                .subList(
+                        0,
+                        Math.min(STRUCTURE_CLUES_EXPLAINED, c.structureClues().size()));
+    }
+
+    /** A token's rule: its spam probability (4 decimals) and its training counts, then {@code note}. */
+    private static Rule clueRule(TokenEvidence e, String note) {
+        return Rule.of(
+                e.token(),
+                Math.round(e.spamProbability() * 10_000) / 10_000.0,
+                "seen in " + e.spamCount() + " spam and " + e.hamCount() + " ham" + note);
     }
 
     private static double reported(Classification c) {

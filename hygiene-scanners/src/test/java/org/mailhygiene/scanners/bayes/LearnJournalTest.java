@@ -186,12 +186,12 @@ class LearnJournalTest {
         assertThat(ham.learned()).isOne();
         // the collection was wrong: 'train --forget --spam' takes its learning out; the ham release is still learned
         BayesModels.JournalCarry carry = BayesModels.carryJournal(file);
-        BayesModel model = BayesModel.load(file);
+        BayesModel model = carry.model();
         model.forget(tokens, true);
         carry.forgotten(tokens, true, 1);
         assertThat(carry.kept()).isOne();
         assertThat(carry.dropped()).isZero();
-        carry.save(model);
+        carry.save();
         // so reporting it as spam after all undoes the release
         BayesModels.Correction spam = BayesModels.learnOnceInto(file, true, List.of(msg), tokenizer);
         assertThat(spam.undone()).isOne();
@@ -208,7 +208,7 @@ class LearnJournalTest {
         carry.forgotten(tokens, false, 1);
         assertThat(carry.kept()).isOne();
         assertThat(carry.dropped()).isZero();
-        carry.save(BayesModel.load(file));
+        carry.save();
         assertThat(LearnJournal.read(journalFile, LearnJournal.digest(Files.readAllBytes(file)))
                         .get(key))
                 .contains(new LearnJournal.Entry(false, 2));
@@ -216,7 +216,7 @@ class LearnJournalTest {
         carry.forgotten(tokens, false, 2);
         assertThat(carry.kept()).isZero();
         assertThat(carry.dropped()).isOne();
-        carry.save(BayesModel.load(file));
+        carry.save();
         assertThat(LearnJournal.read(journalFile, LearnJournal.digest(Files.readAllBytes(file)))
                         .size())
                 .isZero();
@@ -231,13 +231,13 @@ class LearnJournalTest {
         Path file = dir.resolve("m.model");
         BayesModels.learnOnceInto(file, true, List.of(msg), tokenizer);
         BayesModels.JournalCarry carry = BayesModels.carryJournal(file);
-        BayesModel model = BayesModel.load(file);
+        BayesModel model = carry.model();
         model.learn(tokenizer.tokenize(msg), false);
         // the journal's place is taken (a directory that is not empty): it cannot be renamed into place
         Path journalFile = BayesModels.journalFile(file);
         Files.delete(journalFile);
         Files.createDirectories(journalFile.resolve("in-the-way"));
-        assertThatThrownBy(() -> carry.save(model))
+        assertThatThrownBy(carry::save)
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining(
                         file + " was saved, but its learn journal " + journalFile + " could not be written")
