@@ -80,10 +80,12 @@ public final class Tokenizer {
      * with a {@code left} or {@code top} of -100 or less) and white text of 1 to 10 pixels (not on a coloured
      * background set by the same tag) as hidden, and no longer counts an element with a zero or one-pixel font as
      * hidden when its content sets a readable size again (layout tables do that to close the gaps between columns:
-     * whole newsletters went unread).
+     * whole newsletters went unread). Version 11 adds {@code hdr:from-name-unrelated}: a From display name that
+     * shares nothing with its address, outside the big mailbox providers ({@link #unrelatedName}: "PayPal Service"
+     * from an address of another organisation; a brand or a stranger's name over a sender that is neither).
      * Models learned with an older version still load and classify; they simply lack the newer tokens until retrained.
      */
-    public static final int VERSION = 10;
+    public static final int VERSION = 11;
 
     /** The media type of an AMP for e-mail part, an HTML alternative with scripts every such part must load. */
     private static final String AMP_HTML = "text/x-amp-html";
@@ -1735,9 +1737,90 @@ public final class Tokenizer {
                             .equals(registrableDomain(domain))) {
                 tokens.add("hdr:from-name-address");
             }
+            if (!isMailboxProvider(domain) && unrelatedName(display, m.local(value), domain)) {
+                tokens.add("hdr:from-name-unrelated");
+            }
         }
         TextTokens.tokenize(display.replace("<", " ").replace("\"", " "), header + "-name:", tokens::add);
         return new Sender(domain, display);
+    }
+
+    /** Characters of a From display name compared with its address. */
+    static final int MAX_NAME_CHARS = 200;
+
+    /**
+     * Whether a From display name shares nothing with its address: it has a Latin word of four or more letters, none
+     * of its words of three or more letters is in the address without its top-level domain (its letters and digits
+     * run together, ignoring case), and no part of that of four or more letters or digits is in the name ("PayPal Service" from
+     * kx93@mail.example.shop; not "Bank of America" from alerts@bankofamerica.com, nor "Robert Kim" from
+     * bkim1975@...). Reads at most {@value #MAX_NAME_CHARS} characters of the name; the address is at most a few
+     * hundred, so the work is bounded.
+     */
+    static boolean unrelatedName(String display, String local, String domain) {
+        String name = display.length() > MAX_NAME_CHARS ? display.substring(0, MAX_NAME_CHARS) : display;
+        // the top-level domain says nothing of who sends ("monkey.org" from x@union.org is not related)
+        int dot = domain.lastIndexOf('.');
+        String address = local + "@" + (dot > 0 ? domain.substring(0, dot) : domain);
+        String addr = address.length() > MAX_NAME_CHARS ? address.substring(0, MAX_NAME_CHARS) : address;
+        StringBuilder compactAddress = new StringBuilder(addr.length());
+        for (int i = 0; i < addr.length(); i++) {
+            char c = addr.charAt(i);
+            if (isAsciiLetterOrDigit(c)) {
+                compactAddress.append(Character.toLowerCase(c));
+            }
+        }
+        String a = compactAddress.toString();
+        boolean longWord = false;
+        int i = 0;
+        while (i < name.length()) {
+            if (!isAsciiLetter(name.charAt(i))) {
+                i++;
+                continue;
+            }
+            int start = i;
+            while (i < name.length() && isAsciiLetter(name.charAt(i))) {
+                i++;
+            }
+            int length = i - start;
+            if (length >= 3 && a.contains(name.substring(start, i).toLowerCase(Locale.ROOT))) {
+                return false;
+            }
+            longWord |= length >= 4;
+        }
+        if (!longWord) {
+            return false;
+        }
+        StringBuilder compactName = new StringBuilder(name.length());
+        for (int k = 0; k < name.length(); k++) {
+            char c = name.charAt(k);
+            if (isAsciiLetterOrDigit(c)) {
+                compactName.append(Character.toLowerCase(c));
+            }
+        }
+        String n = compactName.toString();
+        int k = 0;
+        while (k < addr.length()) {
+            if (!isAsciiLetterOrDigit(addr.charAt(k))) {
+                k++;
+                continue;
+            }
+            int start = k;
+            while (k < addr.length() && isAsciiLetterOrDigit(addr.charAt(k))) {
+                k++;
+            }
+            if (k - start >= 4 && n.contains(addr.substring(start, k).toLowerCase(Locale.ROOT))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isAsciiLetter(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    }
+
+    private static boolean isAsciiLetterOrDigit(char c) {
+        return isAsciiLetter(c) || (c >= '0' && c <= '9');
     }
 
     /**

@@ -169,6 +169,7 @@ class TokenizerTest {
                         "hdr:no-message-id",
                         "hdr:mixed-script",
                         "hdr:rcpt-domain-in-from-name",
+                        "hdr:from-name-unrelated",
                         "subject:encoded-ascii",
                         "subject-upper:0",
                         "subject-case:Zqurgent",
@@ -711,5 +712,47 @@ class TokenizerTest {
         Set<String> file =
                 tokenizer.tokenize(MessageContent.ofString("Subject: hi\r\n\r\nhello\r\n", StandardCharsets.US_ASCII));
         assertThat(file).noneMatch(x -> x.startsWith("hdr:"));
+    }
+
+    @Test
+    void aFromDisplayNameThatSharesNothingWithItsAddressIsNamed() throws Exception {
+        // a brand or a stranger's name over an address of another organisation
+        assertThat(fromTokens("PayPal Service <kx93@mail.example.shop>")).contains("hdr:from-name-unrelated");
+        assertThat(fromTokens("\"monkey.org\" <gmuro@union.example.org>")).contains("hdr:from-name-unrelated");
+        assertThat(fromTokens("=?utf-8?q?Netflix_Billing?= <a1@b2.example>")).contains("hdr:from-name-unrelated");
+        // a name in the address, ignoring case and punctuation, or a part of the address in the name
+        assertThat(fromTokens("Bank of America <alerts@ealerts.bankofamerica.com>"))
+                .doesNotContain("hdr:from-name-unrelated");
+        assertThat(fromTokens("Robert Kim <bkim1975@corp.example>")).doesNotContain("hdr:from-name-unrelated");
+        assertThat(fromTokens("The NYTimes Direct <nytdirect@nytimes.com>")).doesNotContain("hdr:from-name-unrelated");
+        assertThat(fromTokens("Mailing Desk <desk@mailingdesk.example>")).doesNotContain("hdr:from-name-unrelated");
+        // the top-level domain relates nothing: "org" in the name is not the sender's
+        assertThat(fromTokens("Union Org <x9@foo.org>")).contains("hdr:from-name-unrelated");
+        // no Latin word of four letters (initials, Japanese, none at all), or a mailbox provider's address: no sign
+        assertThat(fromTokens("Bob <xyz@corp.example>")).doesNotContain("hdr:from-name-unrelated");
+        assertThat(fromTokens("=?utf-8?b?5bGx55Sw5aSq6YOO?= <info@corp.example>"))
+                .doesNotContain("hdr:from-name-unrelated");
+        assertThat(fromTokens("kx93@mail.example.shop")).doesNotContain("hdr:from-name-unrelated");
+        assertThat(fromTokens("Grandpa Joe <superman1960@gmail.com>")).doesNotContain("hdr:from-name-unrelated");
+    }
+
+    @Test
+    void theDisplayNameIsComparedOverItsFirstCharactersOnly() {
+        String padding = "x".repeat(Tokenizer.MAX_NAME_CHARS);
+        // "shop" within the first characters relates the name to the address; after them it is not read
+        assertThat(Tokenizer.unrelatedName("Flower shop " + padding, "orders", "shop.example"))
+                .isFalse();
+        assertThat(Tokenizer.unrelatedName("Flower " + padding + " shop", "orders", "shop.example"))
+                .isTrue();
+        // a long run of letters is one word: read once, whatever its length
+        assertThat(Tokenizer.unrelatedName("Z".repeat(60_000), "orders", "shop.example"))
+                .isTrue();
+        assertThat(Tokenizer.unrelatedName("", "orders", "shop.example")).isFalse();
+    }
+
+    private Set<String> fromTokens(String from) throws Exception {
+        String m = "Received: from a (b [198.51.100.1]) by c with SMTP; x\r\nFrom: " + from
+                + "\r\nSubject: hello\r\n\r\nhello\r\n";
+        return tokenizer.tokenize(MessageContent.ofString(m, StandardCharsets.UTF_8));
     }
 }
