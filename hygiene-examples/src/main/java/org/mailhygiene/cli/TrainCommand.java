@@ -88,7 +88,7 @@ public final class TrainCommand implements Command {
                 + "  --logistic OFFSET\n"
                 + "             also fit a logistic regression on the kept tokens (3 seeded passes), whose log-odds,\n"
                 + "             less OFFSET, the model adds to the Bayes indicator's (the default model: OFFSET "
-                + "3.465; a larger\n"
+                + "3.269; a larger\n"
                 + "             OFFSET flags less); a model learned on top of it (--update, 'hygiene learn') keeps it;\n"
                 + "             a model with one reads each message a second time without the words of its text\n"
                 + "             (header, structure, links), which weighs 0.2 of the score's log-odds\n"
