@@ -1745,16 +1745,24 @@ public final class Tokenizer {
         return new Sender(domain, display);
     }
 
-    /** Characters of a From display name compared with its address. */
+    /** Characters of a From display name, and of its address, compared with each other. */
     static final int MAX_NAME_CHARS = 200;
 
     /**
-     * Whether a From display name shares nothing with its address: it has a Latin word of four or more letters, none
-     * of its words of three or more letters is in the address without its top-level domain (its letters and digits
-     * run together, ignoring case), and no part of that of four or more letters or digits is in the name ("PayPal Service" from
-     * kx93@mail.example.shop; not "Bank of America" from alerts@bankofamerica.com, nor "Robert Kim" from
-     * bkim1975@...). Reads at most {@value #MAX_NAME_CHARS} characters of the name; the address is at most a few
-     * hundred, so the work is bounded.
+     * Whether a From display name shares nothing with its address: it has a word of four or more letters, none of
+     * its words of three or more letters is in the address without its top-level domain (its letters and digits run
+     * together, ignoring case), and no part of that of four or more letters or digits is in the name (its letters and
+     * digits run together, ignoring case) ("PayPal Service" from kx93@mail.example.shop; not "Bank of America" from
+     * alerts@bankofamerica.com, nor "Robert Kim" from bkim1975@...). A word is a run of the ASCII letters A-Z and
+     * a-z: any other character ends it, so "François" reads as "Fran" and "ois", and a name in Japanese has no
+     * word. A part of the address is a run of ASCII letters and digits between its dots, hyphens and other
+     * punctuation. The top-level domain is the last label only ("org" of union.org; of union.org.uk, "uk": "org"
+     * stays). The name is the field's text, RFC 2047 decoded, before the address (the caller's {@code display},
+     * quotes and the {@code <} included; a name in a comment after the address is not read). Reads at most
+     * {@value #MAX_NAME_CHARS} characters of the name and of the address (local part, {@code @} and domain without
+     * its top-level domain, in that order: a local part that long hides the domain), so a call compares at most some
+     * 80,000 characters (200 by 200, twice) whatever the lengths given; only the copy of the address before it is cut
+     * is as long as the address.
      */
     static boolean unrelatedName(String display, String local, String domain) {
         String name = display.length() > MAX_NAME_CHARS ? display.substring(0, MAX_NAME_CHARS) : display;
