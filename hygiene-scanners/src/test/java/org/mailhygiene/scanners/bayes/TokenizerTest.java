@@ -726,28 +726,54 @@ class TokenizerTest {
         assertThat(fromTokens("Robert Kim <bkim1975@corp.example>")).doesNotContain("hdr:from-name-unrelated");
         assertThat(fromTokens("The NYTimes Direct <nytdirect@nytimes.com>")).doesNotContain("hdr:from-name-unrelated");
         assertThat(fromTokens("Mailing Desk <desk@mailingdesk.example>")).doesNotContain("hdr:from-name-unrelated");
+        // no word of the name is in the address, but a part of the address (digits too) is in the name
+        assertThat(fromTokens("Class of 1999 Reunion <1999@corp.example>")).doesNotContain("hdr:from-name-unrelated");
+        // the name is read decoded: undecoded, this Base64 ("Acme Support") would share nothing with the address
+        assertThat(fromTokens("=?utf-8?b?QWNtZSBTdXBwb3J0?= <help@acme.example>"))
+                .doesNotContain("hdr:from-name-unrelated");
         // the top-level domain relates nothing: "org" in the name is not the sender's
         assertThat(fromTokens("Union Org <x9@foo.org>")).contains("hdr:from-name-unrelated");
         // no Latin word of four letters (initials, Japanese, none at all), or a mailbox provider's address: no sign
         assertThat(fromTokens("Bob <xyz@corp.example>")).doesNotContain("hdr:from-name-unrelated");
         assertThat(fromTokens("=?utf-8?b?5bGx55Sw5aSq6YOO?= <info@corp.example>"))
                 .doesNotContain("hdr:from-name-unrelated");
+        // the same name in ISO-2022-JP, whose Base64 has a long run of letters: read decoded, it has no ASCII word
+        assertThat(fromTokens("=?iso-2022-jp?b?GyRCOzNFREJATzobKEI=?= <info@corp.example>"))
+                .doesNotContain("hdr:from-name-unrelated");
         assertThat(fromTokens("kx93@mail.example.shop")).doesNotContain("hdr:from-name-unrelated");
         assertThat(fromTokens("Grandpa Joe <superman1960@gmail.com>")).doesNotContain("hdr:from-name-unrelated");
+        // only the From field is compared
+        String replyTo = "Received: from a (b [198.51.100.1]) by c with SMTP; x\r\nFrom: Acme <news@acme.example>\r\n"
+                + "Reply-To: PayPal Service <kx93@mail.example.shop>\r\nSubject: hello\r\n\r\nhello\r\n";
+        assertThat(tokenizer.tokenize(MessageContent.ofString(replyTo, StandardCharsets.UTF_8)))
+                .doesNotContain("hdr:from-name-unrelated");
     }
 
     @Test
-    void theDisplayNameIsComparedOverItsFirstCharactersOnly() {
+    void theDisplayNameAndTheAddressAreComparedOverTheirFirstCharactersOnly() {
         String padding = "x".repeat(Tokenizer.MAX_NAME_CHARS);
-        // "shop" within the first characters relates the name to the address; after them it is not read
+        // "shop" within the name's first characters relates it to the address; after them it is not read
         assertThat(Tokenizer.unrelatedName("Flower shop " + padding, "orders", "shop.example"))
                 .isFalse();
         assertThat(Tokenizer.unrelatedName("Flower " + padding + " shop", "orders", "shop.example"))
                 .isTrue();
-        // a long run of letters is one word: read once, whatever its length
-        assertThat(Tokenizer.unrelatedName("Z".repeat(60_000), "orders", "shop.example"))
+        // the same for the address: a local part that long hides the domain
+        assertThat(Tokenizer.unrelatedName("Flower shop", "orders", "shop.example"))
+                .isFalse();
+        assertThat(Tokenizer.unrelatedName("Flower shop", padding, "shop.example"))
                 .isTrue();
         assertThat(Tokenizer.unrelatedName("", "orders", "shop.example")).isFalse();
+    }
+
+    @Test
+    void aHostileNameAndAddressCostBoundedWork() {
+        // every short word of the name searched through the whole address, and every part of the address through the
+        // whole name: well over the timeout at these lengths without the cuts to MAX_NAME_CHARS, microseconds with them
+        String name = "Zzzz " + "abc ".repeat(150_000);
+        String local = "abde.".repeat(120_000);
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10), () -> {
+            assertThat(Tokenizer.unrelatedName(name, local, "t.example")).isTrue();
+        });
     }
 
     private Set<String> fromTokens(String from) throws Exception {
