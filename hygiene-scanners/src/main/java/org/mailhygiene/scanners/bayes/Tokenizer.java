@@ -1770,57 +1770,50 @@ public final class Tokenizer {
         int dot = domain.lastIndexOf('.');
         String address = local + "@" + (dot > 0 ? domain.substring(0, dot) : domain);
         String addr = address.length() > MAX_NAME_CHARS ? address.substring(0, MAX_NAME_CHARS) : address;
-        StringBuilder compactAddress = new StringBuilder(addr.length());
-        for (int i = 0; i < addr.length(); i++) {
-            char c = addr.charAt(i);
+        String a = compactLower(addr);
+        if (anyRunIn(name, 3, false, a)) {
+            return false; // a word of the name is in the address
+        }
+        if (!anyRunIn(name, 4, false, null)) {
+            return false; // no word of four letters: initials, a name in another script, none
+        }
+        return !anyRunIn(addr, 4, true, compactLower(name)); // nor a part of the address in the name
+    }
+
+    /** The ASCII letters and digits of {@code s}, lower-cased, run together. */
+    private static String compactLower(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
             if (isAsciiLetterOrDigit(c)) {
-                compactAddress.append(Character.toLowerCase(c));
+                b.append(Character.toLowerCase(c));
             }
         }
-        String a = compactAddress.toString();
-        boolean longWord = false;
+        return b.toString();
+    }
+
+    /**
+     * Whether {@code text} has a run of at least {@code min} ASCII letters (and digits, with {@code digits}) that,
+     * lower-cased, {@code in} contains; with {@code in} {@code null}, whether it has such a run at all.
+     */
+    private static boolean anyRunIn(String text, int min, boolean digits, String in) {
         int i = 0;
-        while (i < name.length()) {
-            if (!isAsciiLetter(name.charAt(i))) {
+        while (i < text.length()) {
+            if (!(digits ? isAsciiLetterOrDigit(text.charAt(i)) : isAsciiLetter(text.charAt(i)))) {
                 i++;
                 continue;
             }
             int start = i;
-            while (i < name.length() && isAsciiLetter(name.charAt(i))) {
+            while (i < text.length()
+                    && (digits ? isAsciiLetterOrDigit(text.charAt(i)) : isAsciiLetter(text.charAt(i)))) {
                 i++;
             }
-            int length = i - start;
-            if (length >= 3 && a.contains(name.substring(start, i).toLowerCase(Locale.ROOT))) {
-                return false;
-            }
-            longWord |= length >= 4;
-        }
-        if (!longWord) {
-            return false;
-        }
-        StringBuilder compactName = new StringBuilder(name.length());
-        for (int k = 0; k < name.length(); k++) {
-            char c = name.charAt(k);
-            if (isAsciiLetterOrDigit(c)) {
-                compactName.append(Character.toLowerCase(c));
+            if (i - start >= min
+                    && (in == null || in.contains(text.substring(start, i).toLowerCase(Locale.ROOT)))) {
+                return true;
             }
         }
-        String n = compactName.toString();
-        int k = 0;
-        while (k < addr.length()) {
-            if (!isAsciiLetterOrDigit(addr.charAt(k))) {
-                k++;
-                continue;
-            }
-            int start = k;
-            while (k < addr.length() && isAsciiLetterOrDigit(addr.charAt(k))) {
-                k++;
-            }
-            if (k - start >= 4 && n.contains(addr.substring(start, k).toLowerCase(Locale.ROOT))) {
-                return false;
-            }
-        }
-        return true;
+        return false;
     }
 
     private static boolean isAsciiLetter(char c) {
