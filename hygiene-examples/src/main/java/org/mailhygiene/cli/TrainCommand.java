@@ -35,7 +35,10 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
  * of an existing file the journal is kept and bound to the saved file ({@link BayesModels#carryJournal}): what it
  * records is still learned, so a later {@code hygiene learn} of one of its messages with the other label still undoes
  * the earlier learning; a message {@code --forget} forgets with the label the journal records counts as learned that
- * many times fewer there (none left: it leaves the journal), and one it records with the other label stays; a
+ * many times fewer there (none left: it leaves the journal), and those learnings are forgotten as the learn tools
+ * learned them: of all the message's tokens ({@code --ignore} does not apply to them), with the weight corrections
+ * of the model's logistic part ({@link org.mailhygiene.scanners.bayes.BayesModel#correctionTokens}); one it records
+ * with the other label stays; a
  * journal that cannot be read, or is malformed, is then an error (as for {@code hygiene learn}; the message names the
  * file and line). Progress
  * goes to standard error every {@value #PROGRESS_EVERY} messages and at the end of each source, unless
@@ -68,7 +71,8 @@ public final class TrainCommand implements Command {
                 + "Learns spam and ham messages into a Bayes model and saves it to FILE. A new model (without\n"
                 + "--update or --forget) deletes FILE.learned, the old model's 'hygiene learn' journal; with\n"
                 + "them it is kept: a message it records with the label --forget forgets is recorded that\n"
-                + "many learnings fewer.\n"
+                + "many learnings fewer, and those learnings are forgotten with the weight corrections\n"
+                + "'hygiene learn' added.\n"
                 + "SOURCE is a directory of message files (searched recursively), a Maildir or an mbox file;\n"
                 + "--spam and --ham may be repeated.\n\n"
                 + "options:\n"
@@ -225,14 +229,19 @@ public final class TrainCommand implements Command {
             @Override
             public void message(String id, byte[] message) throws IOException {
                 Set<String> tokens = tokenizer.tokenize(MessageContent.ofBytes(message));
-                if (forget && carry != null) {
-                    carry.forgotten(tokens, spam, weight); // the journal knows a message by all its tokens
-                }
+                // learnings the journal records were the learn tools': of all the message's tokens, with the
+                // correction tokens of a logistic part; forgotten the same way (the journal knows a message by all
+                // its tokens)
+                int recorded = forget && carry != null ? carry.forgotten(tokens, spam, weight) : 0;
+                Set<String> asLearned = recorded > 0 ? trainer.model().correctionTokens(tokens) : Set.of();
                 if (!ignore.isEmpty()) {
                     tokens.removeIf(t -> ModelTrainer.mentionsAny(t, ignore));
                 }
                 if (forget) {
-                    for (int i = 0; i < weight; i++) {
+                    for (int i = 0; i < recorded; i++) {
+                        trainer.model().forget(asLearned, spam);
+                    }
+                    for (int i = recorded; i < weight; i++) {
                         trainer.model().forget(tokens, spam);
                     }
                 } else {

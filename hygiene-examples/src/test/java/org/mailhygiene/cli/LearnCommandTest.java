@@ -281,6 +281,46 @@ class LearnCommandTest {
     }
 
     @Test
+    void trainForgetOfWhatLearnLearnedTakesItsWeightCorrectionsToo(@TempDir Path dir) throws Exception {
+        // learned until the model agrees, over the default model's logistic part: counts and correction tokens
+        Path msg = dir.resolve("flagged.eml");
+        Files.writeString(msg, PAYMENT_MAIL);
+        Path mail = dir.resolve("mail");
+        Files.createDirectories(mail);
+        Files.writeString(mail.resolve("1.eml"), PAYMENT_MAIL);
+        Path model = dir.resolve("site.model");
+        Run learn = Run.main("learn", "--spam", "--model", model.toString(), msg.toString());
+        assertThat(learn.status()).as(learn.err()).isZero();
+        Matcher times = Pattern.compile(" spam (\\d+)\n").matcher(Files.readString(BayesModels.journalFile(model)));
+        assertThat(times.find()).isTrue();
+        Set<String> tokens = Tokenizer.create()
+                .tokenize(MessageContent.ofString(PAYMENT_MAIL, java.nio.charset.StandardCharsets.US_ASCII));
+        String correction = BayesModels.loadDefault().correctionTokens(tokens).stream()
+                .filter(t -> !tokens.contains(t))
+                .findFirst()
+                .orElseThrow();
+        assertThat(BayesModel.load(model).evidence(correction).spamCount())
+                .isEqualTo(
+                        BayesModels.loadDefault().evidence(correction).spamCount() + Integer.parseInt(times.group(1)));
+
+        // forgotten as often as it was learned: the model is the default model again, corrections and all
+        Run forgot = Run.main(
+                "train",
+                "--quiet",
+                "--forget",
+                "--weight",
+                times.group(1),
+                "--spam",
+                mail.toString(),
+                "--model",
+                model.toString());
+        assertThat(forgot.status()).as(forgot.err()).isZero();
+        Path expected = dir.resolve("default.model");
+        BayesModels.loadDefault().save(expected);
+        assertThat(Files.readAllBytes(model)).isEqualTo(Files.readAllBytes(expected));
+    }
+
+    @Test
     void trainUpdateRefusesAMalformedJournalAndChangesNothing(@TempDir Path dir) throws Exception {
         Path msg = dir.resolve("flagged.eml");
         Files.writeString(msg, PAYMENT_MAIL);

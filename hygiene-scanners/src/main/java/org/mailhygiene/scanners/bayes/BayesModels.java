@@ -302,24 +302,30 @@ public final class BayesModels {
          *     journal knows a message by all of them)
          * @param spam the label it was forgotten with
          * @param times how many times it was forgotten (its {@code --weight}), at least 1
+         * @return how many of those {@code times} were learnings the journal recorded (at most {@code times}; 0 when
+         *     it records the message with the other label or not at all): learnings of the learn tools, which learned
+         *     the message with the correction tokens of the model's logistic part ({@link BayesModel#correctionTokens});
+         *     forget those that many times with them, and the rest without
          * @throws NullPointerException if {@code tokens} is or holds {@code null}
          * @throws IllegalArgumentException if {@code times} is below 1
          */
-        public void forgotten(Collection<String> tokens, boolean spam, int times) {
+        public int forgotten(Collection<String> tokens, boolean spam, int times) {
             if (times < 1) {
                 throw new IllegalArgumentException("times must be at least 1, was " + times);
             }
             String key = LearnJournal.key(tokens);
             Optional<LearnJournal.Entry> entry = journal.get(key);
             if (entry.isEmpty() || entry.get().spam() != spam) {
-                return;
+                return 0;
             }
-            if (entry.get().times() > times) {
-                journal.put(key, new LearnJournal.Entry(spam, entry.get().times() - times));
-            } else {
-                journal.remove(key);
-                dropped++;
+            int recorded = entry.get().times();
+            if (recorded > times) {
+                journal.put(key, new LearnJournal.Entry(spam, recorded - times));
+                return times;
             }
+            journal.remove(key);
+            dropped++;
+            return recorded;
         }
 
         /**
