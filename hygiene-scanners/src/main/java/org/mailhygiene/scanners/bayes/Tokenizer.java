@@ -1134,7 +1134,7 @@ public final class Tokenizer {
         }
         for (int k = from; k < to; k++) {
             char c = s.charAt(k);
-            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) {
+            if (!isAsciiLetter(c)) {
                 return false;
             }
         }
@@ -1267,7 +1267,7 @@ public final class Tokenizer {
         boolean lookalike = false;
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
-            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+            if (isAsciiLetter(c)) {
                 latin++;
             } else if (LOOKALIKES.indexOf(c) >= 0) {
                 lookalike = true;
@@ -1666,7 +1666,7 @@ public final class Tokenizer {
     private static boolean hasLetterAfterLastDot(String word) {
         for (int i = word.length() - 1; i >= 0 && word.charAt(i) != '.'; i--) {
             char c = word.charAt(i);
-            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+            if (isAsciiLetter(c)) {
                 return true;
             }
         }
@@ -1816,6 +1816,7 @@ public final class Tokenizer {
         return false;
     }
 
+    /** Whether {@code c} is one of the ASCII letters A-Z and a-z. */
     private static boolean isAsciiLetter(char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
     }
@@ -1855,10 +1856,10 @@ public final class Tokenizer {
                 // the longest domain: the rightmost dot inside the run followed by two letters, then all its letters
                 for (int dot = run - 3; dot >= at + 2; dot--) {
                     if (value.charAt(dot) == '.'
-                            && isLetter(value.charAt(dot + 1))
-                            && isLetter(value.charAt(dot + 2))) {
+                            && isAsciiLetter(value.charAt(dot + 1))
+                            && isAsciiLetter(value.charAt(dot + 2))) {
                         int end = dot + 3;
-                        while (end < run && isLetter(value.charAt(end))) {
+                        while (end < run && isAsciiLetter(value.charAt(end))) {
                             end++;
                         }
                         return new Address(start, at, end);
@@ -1880,12 +1881,8 @@ public final class Tokenizer {
             return value.substring(start, end);
         }
 
-        private static boolean isLetter(char c) {
-            return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-        }
-
         private static boolean isDomain(char c) {
-            return isLetter(c) || (c >= '0' && c <= '9') || c == '.' || c == '-';
+            return isAsciiLetter(c) || (c >= '0' && c <= '9') || c == '.' || c == '-';
         }
 
         private static boolean isLocal(char c) {
