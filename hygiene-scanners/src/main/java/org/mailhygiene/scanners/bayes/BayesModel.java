@@ -588,19 +588,17 @@ public final class BayesModel {
         } finally {
             lock.readLock().unlock();
         }
-        double indicator = indicator(clues);
-        if (clues.size() > MAX_CLUES) {
-            clues = new ArrayList<>(clues.subList(0, MAX_CLUES));
-        }
+        double indicator = indicator(clues); // sorts the clues, strongest first; the record copies what it keeps
+        List<TokenEvidence> used = clues.size() > MAX_CLUES ? clues.subList(0, MAX_CLUES) : clues;
         if (!logistic) {
-            return new Classification(indicator, clues, seen);
+            return new Classification(indicator, used, seen);
         }
         double whole = reading(indicator, logOdds);
         double structure = reading(indicator(structureClues), structureLogOdds);
         double combined = sigmoid((1 - STRUCTURE_WEIGHT) * whole + STRUCTURE_WEIGHT * structure);
         return new Classification(
                 Math.min(1.0, Math.max(0.0, combined)),
-                clues,
+                used,
                 seen,
                 indicator,
                 clipLogistic(logOdds),

@@ -321,6 +321,7 @@ public final class BayesScanner implements Scanner {
                             c.bayesScore(),
                             c.logOdds())));
         }
+        List<TokenEvidence> strongest = strongestOfStructure(c); // empty when read once
         if (!Double.isNaN(c.structureScore())) {
             StringBuilder d = new StringBuilder(String.format(
                     Locale.ROOT,
@@ -328,7 +329,6 @@ public final class BayesScanner implements Scanner {
                             + " log-odds",
                     c.structureScore(),
                     BayesModel.STRUCTURE_WEIGHT));
-            List<TokenEvidence> strongest = strongestOfStructure(c);
             for (int i = 0; i < strongest.size(); i++) {
                 TokenEvidence e = strongest.get(i);
                 d.append(i == 0 ? "; strongest " : ", ")
@@ -342,8 +342,8 @@ public final class BayesScanner implements Scanner {
         for (TokenEvidence e : explained) {
             v.rule(clueRule(e, ""));
         }
-        // the second reading's strongest tokens, unless named above (empty when read once)
-        for (TokenEvidence e : strongestOfStructure(c)) {
+        // the second reading's strongest tokens, unless named above
+        for (TokenEvidence e : strongest) {
             if (!explained.contains(e)) {
                 v.rule(clueRule(e, " (second reading)"));
             }
