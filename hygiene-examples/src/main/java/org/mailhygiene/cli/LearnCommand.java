@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.shared.SharedState;
@@ -64,10 +65,13 @@ public final class LearnCommand implements Command {
                 + "MODEL starts from the shipped default model. MODEL.learned records each message learned (a digest\n"
                 + "of its tokens, the label, how many times): a message learned before with the other label is\n"
                 + "forgotten first, as often as it was learned, and one learned with this label is not learned\n"
-                + "again unless MODEL no longer agrees with it (with --once: not again at all). A MODEL replaced by\n"
-                + "other means no longer matches its journal, which is then ignored. For whole directories,\n"
-                + "Maildirs or mbox files use\n"
-                + "'hygiene train --update'.\n\n"
+                + "again unless MODEL no longer agrees with it (with --once: not again at all). The journal keeps\n"
+                + String.format(
+                        Locale.ROOT,
+                        "the last %,d messages learned (older ones stay learned, but are no longer undone first).\n",
+                        BayesModels.JOURNAL_MAX_MESSAGES)
+                + "A MODEL replaced by other means no longer matches its journal, which is then ignored. For whole\n"
+                + "directories, Maildirs or mbox files use 'hygiene train --update'.\n\n"
                 + "With --redis URL (a cluster's shared state, the nodes' 'redis' key) the messages are learned for the\n"
                 + "whole cluster instead: every node using that Redis adds them to its own model within its\n"
                 + "'redis-model-refresh' (default 10 s). NAME is the nodes' 'redis-model' (default bayes). Each\n"

@@ -390,6 +390,13 @@ public final class BayesModels {
     }
 
     /**
+     * The most messages a learn journal ({@link #journalFile}) records: 1,000,000, the ones learned or changed most
+     * recently. An older message stays learned in the model, but a later correction of it is learned as for a new
+     * message instead of undoing the earlier learning first. The file stays under 40 MB.
+     */
+    public static final int JOURNAL_MAX_MESSAGES = LearnJournal.MAX_ENTRIES;
+
+    /**
      * The learn journal of a model file: {@code FILE.learned} next to it. It records each message the administrator's
      * corrections ({@link #correctInto}, {@link #learnInto}, {@code hygiene learn}, the quarantine tool) taught the
      * model, by a digest of its tokens, with its label and how many times it was learned; nothing of the message

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,11 +43,21 @@ import java.util.Optional;
  * 3f1c0a9e5b7d2c4e8f6a1b3c5d7e9f01 spam 4
  * </pre>
  *
+ * <p>The journal is bounded: it records the {@value #MAX_ENTRIES} messages learned or changed most recently (in
+ * the file, oldest first; a message learned again moves to the end). When a learning would make it longer, the
+ * oldest record is dropped: what it recorded stays learned in the model, but a later correction of that message is
+ * learned as for a new one instead of undoing it first, and a repeated report of it is learned again. Reading keeps
+ * the last {@value #MAX_ENTRIES} records of a longer file. At some 40 bytes a record the file stays under 40 MB, which
+ * each learning call reads and rewrites (about a second each way when full, on a 2-core machine).
+ *
  * <p>Not thread-safe: used under the model file's lock.
  */
 final class LearnJournal {
     /** The first line of every journal. */
     static final String HEADER = "# hygiene learn journal 1";
+
+    /** The most messages a journal records: 1,000,000 (the most recent; see the class comment). */
+    static final int MAX_ENTRIES = 1_000_000;
 
     /**
      * One message's record.
@@ -56,15 +67,30 @@ final class LearnJournal {
      */
     record Entry(boolean spam, int times) {}
 
-    private final Map<String, Entry> entries;
+    private final Map<String, Entry> entries = new LinkedHashMap<>();
+    private final int limit;
 
-    private LearnJournal(Map<String, Entry> entries) {
-        this.entries = entries;
+    private LearnJournal(int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+        }
+        this.limit = limit;
     }
 
-    /** An empty journal. */
+    /** An empty journal of at most {@link #MAX_ENTRIES} records. */
     static LearnJournal empty() {
-        return new LearnJournal(new LinkedHashMap<>());
+        return new LearnJournal(MAX_ENTRIES);
+    }
+
+    /**
+     * An empty journal of at most {@code limit} records (tests use a small one).
+     *
+     * @param limit the most records it keeps, at least 1
+     * @return the journal
+     * @throws IllegalArgumentException if {@code limit} is below 1
+     */
+    static LearnJournal empty(int limit) {
+        return new LearnJournal(limit);
     }
 
     /**
@@ -77,7 +103,21 @@ final class LearnJournal {
      * @throws IOException if it cannot be read, or a line is malformed (the message names the file and line)
      */
     static LearnJournal read(Path file, String modelDigest) throws IOException {
-        Map<String, Entry> entries = new LinkedHashMap<>();
+        return read(file, modelDigest, MAX_ENTRIES);
+    }
+
+    /**
+     * {@link #read(Path, String)} keeping at most {@code limit} records: the last ones of the file.
+     *
+     * @param file the journal file
+     * @param modelDigest the SHA-256 of the model file's bytes as they are now ({@link #digest})
+     * @param limit the most records it keeps, at least 1
+     * @return the journal
+     * @throws IOException if it cannot be read, or a line is malformed (the message names the file and line)
+     * @throws IllegalArgumentException if {@code limit} is below 1
+     */
+    static LearnJournal read(Path file, String modelDigest, int limit) throws IOException {
+        LearnJournal journal = new LearnJournal(limit);
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line = in.readLine();
             if (line == null || !line.equals(HEADER)) {
@@ -89,7 +129,7 @@ final class LearnJournal {
                         + abbreviate(String.valueOf(line)) + "'");
             }
             if (!line.substring(6).equals(modelDigest)) {
-                return empty(); // written with another version of the model file: not this model's learnings
+                return journal; // written with another version of the model file: not this model's learnings
             }
             int n = 2;
             while ((line = in.readLine()) != null) {
@@ -113,12 +153,12 @@ final class LearnJournal {
                     throw new IOException(file + ":" + n + ": expected 'KEY spam|ham TIMES' (KEY 32 hex digits, TIMES"
                             + " at least 1), found '" + abbreviate(line) + "'");
                 }
-                entries.put(f[0], new Entry(f[1].equals("spam"), times));
+                journal.put(f[0], new Entry(f[1].equals("spam"), times));
             }
         } catch (NoSuchFileException e) {
-            return empty();
+            return new LearnJournal(limit);
         }
-        return new LearnJournal(entries);
+        return journal;
     }
 
     /**
@@ -163,9 +203,18 @@ final class LearnJournal {
         return Optional.ofNullable(entries.get(key));
     }
 
-    /** Records a message's learning, replacing its earlier record. */
+    /**
+     * Records a message's learning, replacing its earlier record; it becomes the most recent record. If the journal
+     * then holds more than its limit, the oldest record is dropped.
+     */
     void put(String key, Entry entry) {
+        entries.remove(key);
         entries.put(key, entry);
+        if (entries.size() > limit) {
+            Iterator<String> oldest = entries.keySet().iterator();
+            oldest.next();
+            oldest.remove();
+        }
     }
 
     /** Forgets a message's record. */

@@ -90,6 +90,47 @@ class LearnJournalTest {
     }
 
     @Test
+    void keepsTheMostRecentRecordsWithinItsLimit(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("m.model.learned");
+        Path model = dir.resolve("m.model");
+        String digest = LearnJournal.digest(new byte[] {4});
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            keys.add(LearnJournal.key(List.of("token-" + i)));
+        }
+        LearnJournal j = LearnJournal.empty(3);
+        j.put(keys.get(0), new LearnJournal.Entry(true, 1));
+        j.put(keys.get(1), new LearnJournal.Entry(true, 2));
+        j.put(keys.get(2), new LearnJournal.Entry(false, 3));
+        j.put(keys.get(0), new LearnJournal.Entry(true, 4)); // learned again: now the most recent
+        j.put(keys.get(3), new LearnJournal.Entry(false, 5)); // over the limit: the oldest (1) goes
+        assertThat(j.size()).isEqualTo(3);
+        assertThat(j.get(keys.get(1))).isEmpty();
+        assertThat(j.get(keys.get(0))).contains(new LearnJournal.Entry(true, 4));
+        assertThat(j.get(keys.get(2))).contains(new LearnJournal.Entry(false, 3));
+        assertThat(j.get(keys.get(3))).contains(new LearnJournal.Entry(false, 5));
+        LearnJournal.commit(j.prepare(file, model, digest), file);
+        // written oldest first
+        assertThat(Files.readAllLines(file).subList(2, 5))
+                .containsExactly(keys.get(2) + " ham 3", keys.get(0) + " spam 4", keys.get(3) + " ham 5");
+
+        // a longer file (an older build had no limit): the last records are kept, and stay in order
+        StringBuilder longer = new StringBuilder(LearnJournal.HEADER + "\nmodel " + digest + "\n");
+        for (int i = 0; i < 6; i++) {
+            longer.append(keys.get(i)).append(" spam ").append(i + 1).append('\n');
+        }
+        Files.writeString(file, longer);
+        LearnJournal back = LearnJournal.read(file, digest, 2);
+        assertThat(back.size()).isEqualTo(2);
+        assertThat(back.get(keys.get(3))).isEmpty();
+        assertThat(back.get(keys.get(4))).contains(new LearnJournal.Entry(true, 5));
+        assertThat(back.get(keys.get(5))).contains(new LearnJournal.Entry(true, 6));
+        assertThat(LearnJournal.read(file, digest).size()).isEqualTo(6); // the real limit is far above
+        assertThat(LearnJournal.MAX_ENTRIES).isEqualTo(1_000_000);
+        assertThatThrownBy(() -> LearnJournal.empty(0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void aMistakeIsUndoneExactlyAndARepeatIsANoOp(@TempDir Path dir) throws IOException {
         Tokenizer tokenizer = Tokenizer.create();
         MessageContent msg = MessageContent.ofBytes(PAYMENT_MAIL.getBytes(StandardCharsets.US_ASCII));
