@@ -34,6 +34,7 @@ import org.mailhygiene.api.shared.RateLimiter;
 import org.mailhygiene.api.shared.SharedState;
 import org.mailhygiene.api.shared.SharedStateException;
 import org.mailhygiene.api.shared.TokenStore;
+import org.mailhygiene.api.shared.TokenStore.Learned;
 import org.mailhygiene.api.shared.VerdictStore;
 import org.mailhygiene.internal.Checks;
 import redis.clients.jedis.Connection;
@@ -65,6 +66,9 @@ import redis.clients.jedis.resps.ScanResult;
  *   <li>{@code bayes:{MODEL}:s}, {@code bayes:{MODEL}:h} (token to message count), {@code bayes:{MODEL}:m} (message
  *       counts and version; the version starts at the server's time in microseconds, so a store that lost its data never
  *       repeats a version a node already applied): 400 days after the last learned message.
+ *   <li>{@code bayes:{MODEL}:j} (the learn journal: message key to {@code s:TIMES} or {@code h:TIMES}) and
+ *       {@code bayes:{MODEL}:jo} (its keys ordered by the version of their last change): the
+ *       {@value #JOURNAL_LIMIT} messages learned or changed most recently, expiring with the counts.
  * </ul>
  *
  * <p>Multi-key operations run as Lua scripts on keys that share a hash tag (the braces), so they work unchanged on a
@@ -77,6 +81,9 @@ import redis.clients.jedis.resps.ScanResult;
 public final class RedisSharedState implements SharedState {
     /** How long statistics and learned token counts are kept after their last write: 400 days. */
     public static final Duration RETENTION = Duration.ofDays(400);
+
+    /** Messages a model's learn journal keeps: the ones learned or changed most recently. */
+    public static final int JOURNAL_LIMIT = 1_000_000;
 
     private static final String RATE_SCRIPT = "local t = redis.call('TIME')\n"
             + "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
@@ -96,18 +103,74 @@ public final class RedisSharedState implements SharedState {
     private static final String RELEASE_SCRIPT =
             "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end\n";
 
+    /** Moves the version of the model's counts (KEYS[3]) on; it starts at the server's time in microseconds. */
+    private static final String BUMP_VERSION = "if redis.call('HEXISTS', KEYS[3], 'version') == 0 then\n"
+            + "  local t = redis.call('TIME')\n"
+            + "  redis.call('HSET', KEYS[3], 'version', string.format('%.0f', tonumber(t[1]) * 1000000 + tonumber(t[2])))\n"
+            + "end\n"
+            + "local v = redis.call('HINCRBY', KEYS[3], 'version', 1)\n";
+
+    /** Keys: s, h, m, j, jo. ARGV: 1 (spam) or 0, retention seconds, tokens. */
     private static final String LEARN_SCRIPT = "local h = KEYS[1]\n"
             + "if ARGV[1] == '0' then h = KEYS[2] end\n"
             + "for i = 3, #ARGV do redis.call('HINCRBY', h, ARGV[i], 1) end\n"
             + "if ARGV[1] == '1' then redis.call('HINCRBY', KEYS[3], 'spam', 1)"
             + " else redis.call('HINCRBY', KEYS[3], 'ham', 1) end\n"
-            + "if redis.call('HEXISTS', KEYS[3], 'version') == 0 then\n"
-            + "  local t = redis.call('TIME')\n"
-            + "  redis.call('HSET', KEYS[3], 'version', string.format('%.0f', tonumber(t[1]) * 1000000 + tonumber(t[2])))\n"
-            + "end\n"
-            + "redis.call('HINCRBY', KEYS[3], 'version', 1)\n"
-            + "for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[2]) end\n"
+            + BUMP_VERSION
+            + "for i = 1, 5 do redis.call('EXPIRE', KEYS[i], ARGV[2]) end\n"
             + "return 1\n";
+
+    /**
+     * Keys: s, h, m, j, jo. ARGV: 1 (spam) or 0, retention seconds, the message's key, the journal limit, tokens.
+     * Returns 0 (nothing changed) if the journal records the key with the other label.
+     */
+    private static final String LEARN_KEYED_SCRIPT = "local label = 'h'\n"
+            + "if ARGV[1] == '1' then label = 's' end\n"
+            + "local times = 0\n"
+            + "local rec = redis.call('HGET', KEYS[4], ARGV[3])\n"
+            + "if rec then\n"
+            + "  local l, n = string.match(rec, '^([sh]):(%d+)$')\n"
+            + "  if not l then return redis.error_reply('malformed learn journal record ' .. rec) end\n"
+            + "  if l ~= label then return 0 end\n"
+            + "  times = tonumber(n)\n"
+            + "end\n"
+            + "local h = KEYS[1]\n"
+            + "if ARGV[1] == '0' then h = KEYS[2] end\n"
+            + "for i = 5, #ARGV do redis.call('HINCRBY', h, ARGV[i], 1) end\n"
+            + "if ARGV[1] == '1' then redis.call('HINCRBY', KEYS[3], 'spam', 1)"
+            + " else redis.call('HINCRBY', KEYS[3], 'ham', 1) end\n"
+            + BUMP_VERSION
+            + "redis.call('HSET', KEYS[4], ARGV[3], label .. ':' .. string.format('%d', times + 1))\n"
+            + "redis.call('ZADD', KEYS[5], v, ARGV[3])\n"
+            + "local over = redis.call('ZCARD', KEYS[5]) - tonumber(ARGV[4])\n"
+            + "if over > 0 then\n"
+            + "  local old = redis.call('ZPOPMIN', KEYS[5], over)\n"
+            + "  for i = 1, #old, 2 do redis.call('HDEL', KEYS[4], old[i]) end\n"
+            + "end\n"
+            + "for i = 1, 5 do redis.call('EXPIRE', KEYS[i], ARGV[2]) end\n"
+            + "return 1\n";
+
+    /**
+     * Keys: s, h, m, j, jo. ARGV: retention seconds, the message's key, tokens. Returns the record forgotten, or nil
+     * if the journal has none (nothing changed).
+     */
+    private static final String UNLEARN_SCRIPT = "local rec = redis.call('HGET', KEYS[4], ARGV[2])\n"
+            + "if not rec then return nil end\n"
+            + "local l, n = string.match(rec, '^([sh]):(%d+)$')\n"
+            + "if not l then return redis.error_reply('malformed learn journal record ' .. rec) end\n"
+            + "local times = tonumber(n)\n"
+            + "local h = KEYS[1]\n"
+            + "local field = 'spam'\n"
+            + "if l == 'h' then h = KEYS[2]; field = 'ham' end\n"
+            + "for i = 3, #ARGV do\n"
+            + "  if redis.call('HINCRBY', h, ARGV[i], -times) <= 0 then redis.call('HDEL', h, ARGV[i]) end\n"
+            + "end\n"
+            + "if redis.call('HINCRBY', KEYS[3], field, -times) < 0 then redis.call('HSET', KEYS[3], field, 0) end\n"
+            + BUMP_VERSION
+            + "redis.call('HDEL', KEYS[4], ARGV[2])\n"
+            + "redis.call('ZREM', KEYS[5], ARGV[2])\n"
+            + "for i = 1, 5 do redis.call('EXPIRE', KEYS[i], ARGV[1]) end\n"
+            + "return rec\n";
 
     private static final String COUNTERS_SCRIPT = "redis.call('DEL', KEYS[1])\n"
             + "redis.call('SADD', KEYS[2], ARGV[1])\n"
@@ -120,6 +183,7 @@ public final class RedisSharedState implements SharedState {
     private final Duration callTimeout;
     private final UnifiedJedis jedis;
     private final String prefix;
+    private volatile int journalLimit = JOURNAL_LIMIT;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final VerdictStore verdicts = new Verdicts();
     private final RateLimiter limiter = new Limiter();
@@ -285,6 +349,21 @@ public final class RedisSharedState implements SharedState {
     @Override
     public String toString() {
         return "RedisSharedState[" + url.redacted() + "]";
+    }
+
+    /**
+     * Sets how many messages each model's learn journal keeps (tests use a small number); default
+     * {@value #JOURNAL_LIMIT}.
+     *
+     * @param limit at least 1
+     * @return this state
+     */
+    RedisSharedState journalLimit(int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+        }
+        this.journalLimit = limit;
+        return this;
     }
 
     @FunctionalInterface
@@ -455,7 +534,13 @@ public final class RedisSharedState implements SharedState {
         private List<String> keys(String model) {
             Objects.requireNonNull(model, "model");
             String base = prefix + "bayes:{" + model + "}:";
-            return List.of(base + "s", base + "h", base + "m");
+            return List.of(base + "s", base + "h", base + "m", base + "j", base + "jo");
+        }
+
+        private static void addTokens(List<String> args, Collection<String> tokens) {
+            for (String t : new LinkedHashSet<>(tokens)) {
+                args.add(Objects.requireNonNull(t, "token"));
+            }
         }
 
         @Override
@@ -464,10 +549,55 @@ public final class RedisSharedState implements SharedState {
             List<String> args = new ArrayList<>(tokens.size() + 2);
             args.add(spam ? "1" : "0");
             args.add(Long.toString(RETENTION.toSeconds()));
-            for (String t : new LinkedHashSet<>(tokens)) {
-                args.add(Objects.requireNonNull(t, "token"));
-            }
+            addTokens(args, tokens);
             once("learn", () -> jedis.eval(LEARN_SCRIPT, keys, args));
+        }
+
+        @Override
+        public boolean learn(String model, String key, Collection<String> tokens, boolean spam)
+                throws SharedStateException {
+            List<String> keys = keys(model);
+            List<String> args = new ArrayList<>(tokens.size() + 4);
+            args.add(spam ? "1" : "0");
+            args.add(Long.toString(RETENTION.toSeconds()));
+            args.add(TokenStore.checkKey(key));
+            args.add(Integer.toString(journalLimit));
+            addTokens(args, tokens);
+            Object r = once("learn", () -> jedis.eval(LEARN_KEYED_SCRIPT, keys, args));
+            return Long.valueOf(1).equals(r);
+        }
+
+        @Override
+        public Optional<Learned> learned(String model, String key) throws SharedStateException {
+            String field = TokenStore.checkKey(key);
+            String rec = call("HGET", () -> jedis.hget(keys(model).get(3), field));
+            return rec == null ? Optional.empty() : Optional.of(record(rec));
+        }
+
+        @Override
+        public Optional<Learned> unlearn(String model, String key, Collection<String> tokens)
+                throws SharedStateException {
+            List<String> keys = keys(model);
+            List<String> args = new ArrayList<>(tokens.size() + 2);
+            args.add(Long.toString(RETENTION.toSeconds()));
+            args.add(TokenStore.checkKey(key));
+            addTokens(args, tokens);
+            Object r = once("unlearn", () -> jedis.eval(UNLEARN_SCRIPT, keys, args));
+            return r == null ? Optional.empty() : Optional.of(record(r.toString()));
+        }
+
+        private Learned record(String rec) throws SharedStateException {
+            if (rec.length() > 2 && (rec.startsWith("s:") || rec.startsWith("h:"))) {
+                try {
+                    int times = Integer.parseInt(rec.substring(2));
+                    if (times >= 1) {
+                        return new Learned(rec.charAt(0) == 's', times);
+                    }
+                } catch (NumberFormatException e) {
+                    // below
+                }
+            }
+            throw new SharedStateException(url.redacted() + ": malformed learn journal record: " + rec);
         }
 
         @Override

@@ -99,4 +99,11 @@ class RedisClusterContractTest implements SharedStateContract {
         return RedisSharedState.open(
                 "redis-cluster://127.0.0.1:" + shards.get(0).port(), Duration.ofSeconds(10));
     }
+
+    @Override
+    public SharedState journalLimited(int limit) {
+        return RedisSharedState.open(
+                        "redis-cluster://127.0.0.1:" + shards.get(0).port(), Duration.ofSeconds(10))
+                .journalLimit(limit);
+    }
 }

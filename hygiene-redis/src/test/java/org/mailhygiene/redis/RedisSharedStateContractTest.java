@@ -50,4 +50,9 @@ class RedisSharedStateContractTest implements SharedStateContract {
     public SharedState disposableState() {
         return RedisSharedState.open(redis.url(), Duration.ofSeconds(10));
     }
+
+    @Override
+    public SharedState journalLimited(int limit) {
+        return RedisSharedState.open(redis.url() + "/3", Duration.ofSeconds(10)).journalLimit(limit);
+    }
 }

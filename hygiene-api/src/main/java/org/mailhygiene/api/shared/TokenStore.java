@@ -2,6 +2,7 @@ package org.mailhygiene.api.shared;
 
 import java.util.Collection;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Token counts learned by a spam classifier, shared so that a message learned on one node counts on every node.
@@ -24,6 +25,111 @@ public interface TokenStore {
      *     Redis implementation counts a message atomically, all or nothing)
      */
     void learn(String model, Collection<String> tokens, boolean spam) throws SharedStateException;
+
+    /**
+     * Counts one learned message, as {@link #learn(String, Collection, boolean)}, and records it in the model's
+     * <em>learn journal</em> under {@code key}: the journal then records the message as learned with this label one
+     * time more. The journal lets an administrator's correction undo an earlier learning of the same message exactly
+     * ({@link #unlearn}) and lets a learner see that a message was learned before ({@link #learned}). Atomic: the
+     * message is counted and recorded, or neither.
+     *
+     * <p>A message the journal records with the other label is not learned: forget it first with {@link #unlearn}
+     * (two learners correcting one message at once meet here). The default implementation is for a store that keeps
+     * no journal: it only counts the message ({@link #learn(String, Collection, boolean)}) and returns {@code true}.
+     * The in-process and Redis stores of this project keep one (the Redis one holds the 1,000,000 messages learned or
+     * changed most recently, and expires with the counts).
+     *
+     * @param model the model's name
+     * @param key the message's key: a digest of the message (the learn tools use a digest of its tokens), 1 to 128
+     *     characters without white space
+     * @param tokens the message's tokens (duplicates count once)
+     * @param spam {@code true} for spam, {@code false} for ham
+     * @return {@code true} if the message was learned, {@code false} if the journal records it with the other label
+     *     (nothing changed)
+     * @throws SharedStateException if the store did not answer (the message may or may not have been learned)
+     * @throws IllegalArgumentException if {@code key} is empty, longer than 128 characters or holds white space
+     */
+    default boolean learn(String model, String key, Collection<String> tokens, boolean spam)
+            throws SharedStateException {
+        checkKey(key);
+        learn(model, tokens, spam);
+        return true;
+    }
+
+    /**
+     * What the model's learn journal records of a message: the label it was learned with and how many times.
+     *
+     * <p>The default implementation is for a store that keeps no journal: always empty.
+     *
+     * @param model the model's name
+     * @param key the message's key, as given to {@link #learn(String, String, Collection, boolean)}
+     * @return the record, empty if the journal has none
+     * @throws SharedStateException if the store did not answer
+     * @throws IllegalArgumentException if {@code key} is empty, longer than 128 characters or holds white space
+     */
+    default Optional<Learned> learned(String model, String key) throws SharedStateException {
+        checkKey(key);
+        return Optional.empty();
+    }
+
+    /**
+     * Forgets every learning of a message that the model's learn journal records: the spam or ham message count and
+     * the counts of {@code tokens} go down by the recorded number of times (never below zero), and the record goes.
+     * Atomic. {@code tokens} must be the tokens the message was learned with; the store does not keep them.
+     *
+     * <p>The default implementation is for a store that keeps no journal: it changes nothing and returns empty.
+     *
+     * @param model the model's name
+     * @param key the message's key, as given to {@link #learn(String, String, Collection, boolean)}
+     * @param tokens the tokens the message was learned with
+     * @return what was forgotten: the record as it was; empty if the journal had none (nothing changed)
+     * @throws SharedStateException if the store did not answer (the learnings may or may not have been forgotten)
+     * @throws IllegalArgumentException if {@code key} is empty, longer than 128 characters or holds white space
+     */
+    default Optional<Learned> unlearn(String model, String key, Collection<String> tokens) throws SharedStateException {
+        checkKey(key);
+        return Optional.empty();
+    }
+
+    /**
+     * Checks a learn journal key: 1 to 128 characters, none of them white space or a control character.
+     *
+     * @param key the key
+     * @return the key
+     * @throws IllegalArgumentException if it is not a valid key
+     * @throws NullPointerException if {@code key} is {@code null}
+     */
+    static String checkKey(String key) {
+        if (key.isEmpty() || key.length() > 128) {
+            throw new IllegalArgumentException("a learn journal key has 1 to 128 characters, this one " + key.length());
+        }
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (c <= ' ' || c == 0x7f || Character.isWhitespace(c)) {
+                throw new IllegalArgumentException("a learn journal key holds no white space or control character");
+            }
+        }
+        return key;
+    }
+
+    /**
+     * What a learn journal records of one message.
+     *
+     * @param spam the label it was learned with
+     * @param times how many times it was learned with that label, at least 1
+     */
+    record Learned(boolean spam, int times) {
+        /**
+         * Checks the record.
+         *
+         * @throws IllegalArgumentException if {@code times} is below 1
+         */
+        public Learned {
+            if (times < 1) {
+                throw new IllegalArgumentException("times must be at least 1, was " + times);
+            }
+        }
+    }
 
     /**
      * The model's change counter.

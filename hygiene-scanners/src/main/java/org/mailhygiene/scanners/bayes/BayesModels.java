@@ -390,6 +390,20 @@ public final class BayesModels {
     }
 
     /**
+     * The key a learn journal knows a message by ({@link #journalFile}, and a cluster's journal, {@link
+     * SharedModelSync#learned}): the first 128 bits of the SHA-256 of its distinct tokens in sorted order, as 32
+     * lower-case hex digits. A copy of a message with other envelope lines or line ends has the same key.
+     *
+     * @param tokens the message's tokens as the tokenizer gives them ({@link Tokenizer#tokenize}), without the
+     *     correction tokens of a logistic part
+     * @return the key
+     * @throws NullPointerException if {@code tokens} is {@code null} or holds {@code null}
+     */
+    public static String journalKey(Collection<String> tokens) {
+        return LearnJournal.key(tokens);
+    }
+
+    /**
      * The most messages a learn journal ({@link #journalFile}) records: 1,000,000, the ones learned or changed most
      * recently. An older message stays learned in the model, but a later correction of it is learned as for a new
      * message instead of undoing the earlier learning first. The file stays under 40 MB.

@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -130,6 +131,56 @@ public final class SharedModelSync implements AutoCloseable {
     public void learn(Collection<String> tokens, boolean spam) throws SharedStateException {
         store.learn(name, tokens, spam);
         refresh();
+    }
+
+    /**
+     * Learns a message for the whole cluster and records it in the store's learn journal under {@code key} ({@link
+     * TokenStore#learn(String, String, Collection, boolean)}), then refreshes the local model.
+     *
+     * @param key the message's key ({@link BayesModels#journalKey})
+     * @param tokens the message's tokens
+     * @param spam {@code true} for spam
+     * @return {@code true} if learned; {@code false} if the journal records the message with the other label (nothing
+     *     changed: {@link #unlearn} it first)
+     * @throws SharedStateException if the store did not answer (as for {@link #learn(Collection, boolean)})
+     * @throws IllegalArgumentException if {@code key} is not a valid journal key
+     */
+    public boolean learn(String key, Collection<String> tokens, boolean spam) throws SharedStateException {
+        boolean learned = store.learn(name, key, tokens, spam);
+        if (learned) {
+            refresh();
+        }
+        return learned;
+    }
+
+    /**
+     * What the store's learn journal records of a message ({@link TokenStore#learned}).
+     *
+     * @param key the message's key
+     * @return the record, empty if none
+     * @throws SharedStateException if the store did not answer
+     * @throws IllegalArgumentException if {@code key} is not a valid journal key
+     */
+    public Optional<TokenStore.Learned> learned(String key) throws SharedStateException {
+        return store.learned(name, key);
+    }
+
+    /**
+     * Forgets, for the whole cluster, every learning of a message the store's learn journal records ({@link
+     * TokenStore#unlearn}), then refreshes the local model.
+     *
+     * @param key the message's key
+     * @param tokens the tokens it was learned with
+     * @return the record forgotten, empty if the journal had none (nothing changed)
+     * @throws SharedStateException if the store did not answer (the next refresh shows whether it was forgotten)
+     * @throws IllegalArgumentException if {@code key} is not a valid journal key
+     */
+    public Optional<TokenStore.Learned> unlearn(String key, Collection<String> tokens) throws SharedStateException {
+        Optional<TokenStore.Learned> was = store.unlearn(name, key, tokens);
+        if (was.isPresent()) {
+            refresh();
+        }
+        return was;
     }
 
     /**

@@ -124,6 +124,26 @@ public final class GuardedSharedState implements SharedState {
             }
 
             @Override
+            public boolean learn(String model, String key, Collection<String> toks, boolean spam)
+                    throws SharedStateException {
+                TokenStore.checkKey(key); // a bad key is the caller's error, not the store's
+                return guard(() -> t.learn(model, key, toks, spam));
+            }
+
+            @Override
+            public Optional<Learned> learned(String model, String key) throws SharedStateException {
+                TokenStore.checkKey(key);
+                return guard(() -> t.learned(model, key));
+            }
+
+            @Override
+            public Optional<Learned> unlearn(String model, String key, Collection<String> toks)
+                    throws SharedStateException {
+                TokenStore.checkKey(key);
+                return guard(() -> t.unlearn(model, key, toks));
+            }
+
+            @Override
             public long version(String model) throws SharedStateException {
                 return guard(() -> t.version(model));
             }

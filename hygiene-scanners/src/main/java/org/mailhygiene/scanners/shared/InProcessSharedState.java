@@ -6,9 +6,12 @@ import java.time.LocalDate;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -18,6 +21,7 @@ import org.mailhygiene.api.shared.RateLimiter;
 import org.mailhygiene.api.shared.SharedState;
 import org.mailhygiene.api.shared.SharedStateException;
 import org.mailhygiene.api.shared.TokenStore;
+import org.mailhygiene.api.shared.TokenStore.Learned;
 import org.mailhygiene.api.shared.VerdictStore;
 import org.mailhygiene.internal.Checks;
 
@@ -27,16 +31,20 @@ import org.mailhygiene.internal.Checks;
  *
  * <p>Bounds: verdicts and leases expire at their TTL and are swept on writes; at most {@value #MAX_ENTRIES} verdicts,
  * leases and buckets each (past that the oldest-expiring entries are dropped: a dropped verdict is a miss, a dropped
- * bucket is full again). Counters keep the last {@value #KEEP_DAYS} days. Token counts are unbounded, like a model file.
- * Time comes from the injected clock. Thread-safe; {@link #close()} makes every later call fail.
+ * bucket is full again). Counters keep the last {@value #KEEP_DAYS} days. Token counts are unbounded, like a model file;
+ * each model's learn journal ({@link TokenStore#learned}) keeps the {@value #JOURNAL_LIMIT} messages learned or
+ * changed most recently, as a model file's does. Time comes from the injected clock. Thread-safe; {@link #close()} makes every later call fail.
  */
 public final class InProcessSharedState implements SharedState {
     /** Entries kept per kind (verdicts, leases, buckets) before the oldest are dropped. */
     public static final int MAX_ENTRIES = 100_000;
     /** Days of counters kept. */
     public static final int KEEP_DAYS = 400;
+    /** Messages a model's learn journal keeps: the ones learned or changed most recently. */
+    public static final int JOURNAL_LIMIT = 1_000_000;
 
     private final Clock clock;
+    private final int journalLimit;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Map<String, Expiring<Verdict>> verdicts = new ConcurrentHashMap<>();
     private final Map<String, Expiring<String>> leases = new ConcurrentHashMap<>();
@@ -55,7 +63,16 @@ public final class InProcessSharedState implements SharedState {
      * @param clock the time source for expiry and refill
      */
     public InProcessSharedState(Clock clock) {
+        this(clock, JOURNAL_LIMIT);
+    }
+
+    /** A state whose learn journals keep at most {@code journalLimit} messages (tests use a small one). */
+    InProcessSharedState(Clock clock, int journalLimit) {
         this.clock = Objects.requireNonNull(clock, "clock");
+        if (journalLimit < 1) {
+            throw new IllegalArgumentException("journalLimit must be at least 1, was " + journalLimit);
+        }
+        this.journalLimit = journalLimit;
     }
 
     /**
@@ -260,6 +277,8 @@ public final class InProcessSharedState implements SharedState {
         long spam;
         long ham;
         final Map<String, long[]> tokens = new HashMap<>();
+        /** The learn journal, oldest first. */
+        final LinkedHashMap<String, Learned> journal = new LinkedHashMap<>();
     }
 
     private final class Tokens implements TokenStore {
@@ -267,19 +286,90 @@ public final class InProcessSharedState implements SharedState {
         public void learn(String model, Collection<String> tokens, boolean spam) throws SharedStateException {
             open();
             Objects.requireNonNull(model, "model");
-            HashSet<String> unique = new HashSet<>(tokens);
+            HashSet<String> unique = unique(tokens);
+            synchronized (models) {
+                count(models.computeIfAbsent(model, k -> new Model()), unique, spam, 1);
+            }
+        }
+
+        @Override
+        public boolean learn(String model, String key, Collection<String> tokens, boolean spam)
+                throws SharedStateException {
+            open();
+            Objects.requireNonNull(model, "model");
+            TokenStore.checkKey(key);
+            HashSet<String> unique = unique(tokens);
             synchronized (models) {
                 Model m = models.computeIfAbsent(model, k -> new Model());
-                for (String t : unique) {
-                    m.tokens.computeIfAbsent(Objects.requireNonNull(t, "token"), k -> new long[2])[spam ? 0 : 1]++;
+                Learned before = m.journal.get(key);
+                if (before != null && before.spam() != spam) {
+                    return false;
                 }
-                if (spam) {
-                    m.spam++;
-                } else {
-                    m.ham++;
+                count(m, unique, spam, 1);
+                m.journal.remove(key); // re-inserted last: the most recent
+                m.journal.put(key, new Learned(spam, before == null ? 1 : before.times() + 1));
+                if (m.journal.size() > journalLimit) {
+                    Iterator<String> oldest = m.journal.keySet().iterator();
+                    oldest.next();
+                    oldest.remove();
                 }
-                m.version++;
+                return true;
             }
+        }
+
+        @Override
+        public Optional<Learned> learned(String model, String key) throws SharedStateException {
+            open();
+            Objects.requireNonNull(model, "model");
+            TokenStore.checkKey(key);
+            synchronized (models) {
+                Model m = models.get(model);
+                return m == null ? Optional.empty() : Optional.ofNullable(m.journal.get(key));
+            }
+        }
+
+        @Override
+        public Optional<Learned> unlearn(String model, String key, Collection<String> tokens)
+                throws SharedStateException {
+            open();
+            Objects.requireNonNull(model, "model");
+            TokenStore.checkKey(key);
+            HashSet<String> unique = unique(tokens);
+            synchronized (models) {
+                Model m = models.get(model);
+                Learned was = m == null ? null : m.journal.remove(key);
+                if (was == null) {
+                    return Optional.empty();
+                }
+                count(m, unique, was.spam(), -was.times());
+                return Optional.of(was);
+            }
+        }
+
+        private static HashSet<String> unique(Collection<String> tokens) {
+            HashSet<String> unique = new HashSet<>(tokens);
+            for (String t : unique) {
+                Objects.requireNonNull(t, "token");
+            }
+            return unique;
+        }
+
+        /** Adds {@code times} (negative: takes away, never below zero) to the counts; the version moves. */
+        private static void count(Model m, Set<String> tokens, boolean spam, int times) {
+            int i = spam ? 0 : 1;
+            for (String t : tokens) {
+                long[] c = m.tokens.computeIfAbsent(t, k -> new long[2]);
+                c[i] = Math.max(0, c[i] + times);
+                if (c[0] == 0 && c[1] == 0) {
+                    m.tokens.remove(t);
+                }
+            }
+            if (spam) {
+                m.spam = Math.max(0, m.spam + times);
+            } else {
+                m.ham = Math.max(0, m.ham + times);
+            }
+            m.version++;
         }
 
         @Override

@@ -23,4 +23,9 @@ class InProcessSharedStateContractTest implements SharedStateContract {
     public SharedState disposableState() {
         return new InProcessSharedState(clock);
     }
+
+    @Override
+    public SharedState journalLimited(int limit) {
+        return new InProcessSharedState(clock, limit);
+    }
 }

@@ -65,6 +65,19 @@ public interface SharedStateContract {
         return state();
     }
 
+    /**
+     * Opens a state whose learn journals ({@link TokenStore#learned}) keep at most {@code limit} messages, for the
+     * journal's bound; the test closes it. Default: {@code null}, for an implementation that cannot set the bound
+     * (that case is then skipped).
+     *
+     * @param limit the most messages a journal keeps
+     * @return a new state, or {@code null}
+     * @throws Exception if it cannot be created
+     */
+    default SharedState journalLimited(int limit) throws Exception {
+        return null;
+    }
+
     private static String random() {
         return UUID.randomUUID().toString();
     }
@@ -286,6 +299,136 @@ public interface SharedStateContract {
                 List.of(0L, 1L),
                 List.of(snap.tokens().get("meeting")[0], snap.tokens().get("meeting")[1]));
         assertEquals(0, s.tokens().snapshot("other-" + random()).tokens().size());
+    }
+
+    /**
+     * The learn journal: a keyed learning counts and is recorded, the other label is refused while the journal records
+     * this one, and {@link TokenStore#unlearn} takes every recorded learning back out, leaving the counts as if only
+     * the other messages had been learned.
+     *
+     * @throws Exception on failure
+     */
+    @Test
+    default void theLearnJournalRecordsLearningsAndUnlearnUndoesThem() throws Exception {
+        TokenStore t = state().tokens();
+        String model = "model-" + random();
+        String key = random().replace("-", "");
+        assertEquals(Optional.empty(), t.learned(model, key));
+        t.learn(model, List.of("cheap", "meeting"), false); // another message, without a key
+        assertTrue(t.learn(model, key, List.of("viagra", "cheap", "cheap"), true));
+        assertTrue(t.learn(model, key, List.of("viagra", "cheap"), true));
+        assertEquals(Optional.of(new TokenStore.Learned(true, 2)), t.learned(model, key));
+        TokenStore.Snapshot learned = t.snapshot(model);
+        assertEquals(2, learned.spamMessages());
+        assertEquals(1, learned.hamMessages());
+        assertEquals(List.of(2L, 1L), counts(learned, "cheap"));
+
+        long v = t.version(model);
+        assertFalse(t.learn(model, key, List.of("viagra", "cheap"), false), "the other label is refused");
+        assertEquals(v, t.version(model), "nothing changed");
+
+        assertEquals(Optional.of(new TokenStore.Learned(true, 2)), t.unlearn(model, key, List.of("viagra", "cheap")));
+        long v2 = t.version(model);
+        assertTrue(v2 != v, "the version changes");
+        TokenStore.Snapshot after = t.snapshot(model);
+        assertEquals(0, after.spamMessages());
+        assertEquals(1, after.hamMessages());
+        assertFalse(after.tokens().containsKey("viagra"), "a token at no message is gone");
+        assertEquals(List.of(0L, 1L), counts(after, "cheap"));
+        assertEquals(List.of(0L, 1L), counts(after, "meeting"));
+        assertEquals(Optional.empty(), t.learned(model, key));
+        assertEquals(Optional.empty(), t.unlearn(model, key, List.of("viagra")), "nothing left to forget");
+        assertEquals(v2, t.version(model));
+
+        assertTrue(t.learn(model, key, List.of("viagra", "cheap"), false), "now learnable as ham");
+        assertEquals(Optional.of(new TokenStore.Learned(false, 1)), t.learned(model, key));
+        assertEquals(2, t.snapshot(model).hamMessages());
+
+        assertThrows(IllegalArgumentException.class, () -> t.learned(model, "two words"));
+        assertThrows(IllegalArgumentException.class, () -> t.learn(model, "", List.of("x"), true));
+        assertThrows(IllegalArgumentException.class, () -> t.unlearn(model, "k".repeat(129), List.of("x")));
+    }
+
+    /**
+     * Keyed learnings of one message from many threads at once, with both labels: one label wins, the journal counts
+     * each learning that was accepted, and the counts agree with it.
+     *
+     * @throws Exception on failure
+     */
+    @Test
+    default void keyedLearningsAreAtomicUnderConcurrency() throws Exception {
+        TokenStore t = state().tokens();
+        String model = "model-" + random();
+        String key = random().replace("-", "");
+        int threads = 8;
+        int each = 10;
+        AtomicInteger accepted = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> done = new java.util.ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                boolean spam = i % 2 == 0;
+                done.add(pool.submit(() -> {
+                    for (int j = 0; j < each; j++) {
+                        if (t.learn(model, key, List.of("word"), spam)) {
+                            accepted.incrementAndGet();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        TokenStore.Learned rec = t.learned(model, key).orElseThrow();
+        assertEquals(accepted.get(), rec.times());
+        assertEquals(threads / 2 * each, rec.times(), "every learning with the first label taken, none with the other");
+        TokenStore.Snapshot snap = t.snapshot(model);
+        assertEquals(rec.spam() ? rec.times() : 0, snap.spamMessages());
+        assertEquals(rec.spam() ? 0 : rec.times(), snap.hamMessages());
+        assertEquals(
+                rec.spam() ? List.of((long) rec.times(), 0L) : List.of(0L, (long) rec.times()), counts(snap, "word"));
+    }
+
+    /**
+     * A learn journal over its bound drops the message learned or changed least recently: that message stays learned
+     * (its counts stay), but is no longer recorded, so it can no longer be unlearned.
+     *
+     * @throws Exception on failure
+     */
+    @Test
+    default void theLearnJournalKeepsTheMostRecentMessages() throws Exception {
+        SharedState s = journalLimited(3);
+        org.junit.jupiter.api.Assumptions.assumeTrue(s != null, "this implementation sets no journal bound for tests");
+        try {
+            TokenStore t = s.tokens();
+            String model = "model-" + random();
+            List<String> keys = List.of("k0-" + random(), "k1-" + random(), "k2-" + random(), "k3-" + random());
+            for (int i = 0; i < 3; i++) {
+                assertTrue(t.learn(model, keys.get(i), List.of("w"), true));
+            }
+            assertTrue(t.learn(model, keys.get(0), List.of("w"), true)); // learned again: the most recent now
+            assertTrue(t.learn(model, keys.get(3), List.of("w"), true)); // over the bound: keys[1] goes
+            assertEquals(Optional.empty(), t.learned(model, keys.get(1)));
+            assertEquals(Optional.of(new TokenStore.Learned(true, 2)), t.learned(model, keys.get(0)));
+            assertEquals(Optional.of(new TokenStore.Learned(true, 1)), t.learned(model, keys.get(2)));
+            assertEquals(Optional.of(new TokenStore.Learned(true, 1)), t.learned(model, keys.get(3)));
+            assertEquals(5, t.snapshot(model).spamMessages(), "the dropped message stays learned");
+            long v = t.version(model);
+            assertEquals(Optional.empty(), t.unlearn(model, keys.get(1), List.of("w")));
+            assertEquals(v, t.version(model));
+        } finally {
+            s.close();
+        }
+    }
+
+    private static List<Long> counts(TokenStore.Snapshot snap, String token) {
+        long[] c = snap.tokens().get(token);
+        assertTrue(c != null, token + " is counted");
+        return List.of(c[0], c[1]);
     }
 
     /**
