@@ -10,11 +10,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.shared.SharedState;
 import org.mailhygiene.api.shared.SharedStateException;
 import org.mailhygiene.api.shared.SharedStates;
+import org.mailhygiene.api.shared.TokenStore;
 import org.mailhygiene.scanners.bayes.BayesModel;
 import org.mailhygiene.scanners.bayes.BayesModels;
 import org.mailhygiene.scanners.bayes.ModelTrainer;
@@ -32,7 +34,8 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
  * Relays and scans that use the file ({@code scanner = bayes:MODEL}, {@code --bayes MODEL}) pick the new version up
  * within seconds, without a restart. A missing MODEL starts from the shipped default model. The model's learn journal
  * ({@link BayesModels#journalFile}) makes a correction of a message learned before with the other label undo that
- * learning first, and a repeated report a no-op. The cluster's shared learning ({@code --redis}) has no journal.
+ * learning first, and a repeated report a no-op. The cluster's shared learning ({@code --redis}) keeps its journal in
+ * the shared store ({@link org.mailhygiene.api.shared.TokenStore#learned}) and uses it the same way.
  * Concurrent learners are serialised by a lock on {@code MODEL.lock}. Exit status 0 on success, 2 on any error (the
  * model file is then unchanged).
  */
@@ -76,7 +79,10 @@ public final class LearnCommand implements Command {
                 + "whole cluster instead: every node using that Redis adds them to its own model within its\n"
                 + "'redis-model-refresh' (default 10 s). NAME is the nodes' 'redis-model' (default bayes). Each\n"
                 + "message is learned until the nodes' model agrees, judged with --base (the nodes' bayes: model,\n"
-                + "default or a FILE; default: default) plus what the cluster learned; --once learns each once.\n";
+                + "default or a FILE; default: default) plus what the cluster learned; --once learns each once.\n"
+                + "The cluster keeps its own journal in Redis, with the counts, and uses it as MODEL.learned is\n"
+                + "used: a message learned before with the other label is forgotten first, one learned with this\n"
+                + "label is not learned again while the nodes' model agrees with it.\n";
     }
 
     @Override
@@ -217,11 +223,25 @@ public final class LearnCommand implements Command {
             sync.refresh();
             int learned = 0;
             int unreached = 0;
+            int undone = 0;
+            int already = 0;
             for (MessageContent m : messages) {
+                Set<String> bare = tokenizer.tokenize(m);
+                String key = BayesModels.journalKey(bare);
                 // with the correction tokens of the base model's logistic part, which every node's model shares
-                Set<String> tokens = local.correctionTokens(tokenizer.tokenize(m));
+                Set<String> tokens = local.correctionTokens(bare);
+                Optional<TokenStore.Learned> before = sync.learned(key);
+                if (before.isPresent() && before.get().spam() != spam) {
+                    // the cluster's journal records it with the other label: forget that first, as often as learned
+                    sync.unlearn(key, tokens);
+                    undone++;
+                } else if (before.isPresent()
+                        && (once || ModelTrainer.agrees(local.classify(tokens).score(), spam, target))) {
+                    already++;
+                    continue;
+                }
                 if (once) {
-                    sync.learn(tokens, spam);
+                    learnKeyed(sync, key, tokens, spam);
                     learned++;
                     continue;
                 }
@@ -231,27 +251,38 @@ public final class LearnCommand implements Command {
                         spam,
                         target,
                         BayesModels.MAX_CORRECTION_LEARNINGS,
-                        () -> sync.learn(tokens, spam));
+                        () -> learnKeyed(sync, key, tokens, spam));
                 if (!ModelTrainer.agrees(local.classify(tokens).score(), spam, target)) {
                     unreached++;
                 }
             }
+            int newlyLearned = messages.size() - already;
             io.out()
                     .printf(
-                            "%s model '%s': learned %d message(s) as %s%s for every node using it%n",
+                            "%s model '%s': learned %d message(s) as %s%s for every node using it%s%n",
                             state.description(),
                             name,
-                            messages.size(),
+                            newlyLearned,
                             spam ? "spam" : "ham",
-                            once
+                            once || newlyLearned == 0
                                     ? ""
                                     : " " + learned + " time(s) in all (each until scored " + goal(spam)
-                                            + " by the base model " + base + " plus what the cluster learned)");
+                                            + " by the base model " + base + " plus what the cluster learned)",
+                            journalSays(new BayesModels.Correction(local, learned, unreached, undone, already), spam));
             warnUnreached(unreached, spam, io);
             return EXIT_OK;
         } catch (SharedStateException | IllegalArgumentException e) {
             io.err().println("hygiene learn: " + e.getMessage());
             return EXIT_ERROR;
+        }
+    }
+
+    /** One keyed learning into the cluster's store; the other label recorded meanwhile is an error. */
+    private static void learnKeyed(SharedModelSync sync, String key, Set<String> tokens, boolean spam)
+            throws SharedStateException {
+        if (!sync.learn(key, tokens, spam)) {
+            throw new SharedStateException("another learner has just learned the same message as "
+                    + (spam ? "ham" : "spam") + "; nothing more was learned of it: run hygiene learn again");
         }
     }
 

@@ -16,6 +16,7 @@ import org.mailhygiene.api.Message;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.shared.SharedState;
 import org.mailhygiene.api.shared.SharedStates;
+import org.mailhygiene.api.shared.TokenStore;
 import org.mailhygiene.scanners.bayes.BayesModel;
 import org.mailhygiene.scanners.bayes.BayesModels;
 import org.mailhygiene.scanners.bayes.BayesScanner;
@@ -177,12 +178,56 @@ class LearnCommandTest {
                 assertThat(node.classify(tokens).score()).isLessThan(BayesModels.CORRECTED_HAM_SCORE);
             }
 
-            // learned again: the cluster agrees already, so once; --once is once
-            assertThat(Run.main("learn", "--ham", "--redis", redis.url(), msg.toString())
-                            .out())
-                    .contains("as ham 1 time(s) in all");
+            // learned again: the cluster's journal has it and the cluster agrees, so not again
+            Run again = Run.main("learn", "--ham", "--redis", redis.url(), msg.toString());
+            assertThat(again.out())
+                    .contains("learned 0 message(s) as ham for every node using it; 1 already learned as ham: not"
+                            + " again");
+            // the other label undoes the learnings first; --once is once
             Run once = Run.main("learn", "--spam", "--once", "--redis", redis.url(), msg.toString());
-            assertThat(once.out()).contains("learned 1 message(s) as spam for every node using it");
+            assertThat(once.out())
+                    .contains("learned 1 message(s) as spam for every node using it; 1 of them was learned as ham"
+                            + " before: undone first");
+            try (SharedState state = SharedStates.open(new URI(redis.url()), Duration.ofSeconds(10))) {
+                BayesModel node = BayesModels.loadDefault();
+                long hamBefore = node.hamMessages();
+                long spamBefore = node.spamMessages();
+                try (SharedModelSync sync = new SharedModelSync(node, "bayes", state.tokens())) {
+                    sync.refresh();
+                }
+                assertThat(node.hamMessages()).isEqualTo(hamBefore);
+                assertThat(node.spamMessages()).isEqualTo(spamBefore + 1);
+            }
+
+            // a spam report made by mistake, then the release as ham: as if only the release had been learned
+            Path other = dir.resolve("other.eml");
+            Files.writeString(other, PAYMENT_MAIL.replace("payment details", "bank details"));
+            assertThat(Run.main("learn", "--spam", "--redis", redis.url(), "--redis-model", "wrong", msg.toString())
+                            .status())
+                    .isZero();
+            for (String model : List.of("wrong", "right")) {
+                Run r = Run.main(
+                        "learn",
+                        "--ham",
+                        "--redis",
+                        redis.url(),
+                        "--redis-model",
+                        model,
+                        msg.toString(),
+                        other.toString());
+                assertThat(r.status()).as(r.err()).isZero();
+                assertThat(r.out().contains("undone first")).isEqualTo(model.equals("wrong"));
+            }
+            try (SharedState state = SharedStates.open(new URI(redis.url()), Duration.ofSeconds(10))) {
+                TokenStore.Snapshot wrong = state.tokens().snapshot("wrong");
+                TokenStore.Snapshot right = state.tokens().snapshot("right");
+                assertThat(wrong.spamMessages()).isZero();
+                assertThat(wrong.hamMessages()).isEqualTo(right.hamMessages()).isPositive();
+                assertThat(wrong.tokens().keySet()).isEqualTo(right.tokens().keySet());
+                right.tokens()
+                        .forEach((t, c) ->
+                                assertThat(wrong.tokens().get(t)).as(t).containsExactly(c));
+            }
 
             // the base is the nodes' model: a missing file is an error
             Path none = dir.resolve("none.model");
