@@ -82,8 +82,11 @@ public final class RedisSharedState implements SharedState {
     /** How long statistics and learned token counts are kept after their last write: 400 days. */
     public static final Duration RETENTION = Duration.ofDays(400);
 
-    /** Messages a model's learn journal keeps: the ones learned or changed most recently. */
-    public static final int JOURNAL_LIMIT = 1_000_000;
+    /**
+     * Messages a model's learn journal keeps: the ones learned or changed most recently, 200,000 (some 245 bytes of
+     * Redis memory each: a hash field and a sorted-set member, ~50 MB when full).
+     */
+    public static final int JOURNAL_LIMIT = 200_000;
 
     private static final String RATE_SCRIPT = "local t = redis.call('TIME')\n"
             + "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"

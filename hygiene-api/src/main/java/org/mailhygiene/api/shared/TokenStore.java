@@ -36,7 +36,7 @@ public interface TokenStore {
      * <p>A message the journal records with the other label is not learned: forget it first with {@link #unlearn}
      * (two learners correcting one message at once meet here). The default implementation is for a store that keeps
      * no journal: it only counts the message ({@link #learn(String, Collection, boolean)}) and returns {@code true}.
-     * The in-process and Redis stores of this project keep one (the Redis one holds the 1,000,000 messages learned or
+     * The in-process and Redis stores of this project keep one (the Redis one holds the 200,000 messages learned or
      * changed most recently, and expires with the counts).
      *
      * @param model the model's name

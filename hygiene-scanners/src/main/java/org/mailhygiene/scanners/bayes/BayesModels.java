@@ -404,9 +404,9 @@ public final class BayesModels {
     }
 
     /**
-     * The most messages a learn journal ({@link #journalFile}) records: 1,000,000, the ones learned or changed most
+     * The most messages a learn journal ({@link #journalFile}) records: 200,000, the ones learned or changed most
      * recently. An older message stays learned in the model, but a later correction of it is learned as for a new
-     * message instead of undoing the earlier learning first. The file stays under 40 MB.
+     * message instead of undoing the earlier learning first. The file stays under 8 MB.
      */
     public static final int JOURNAL_MAX_MESSAGES = LearnJournal.MAX_ENTRIES;
 

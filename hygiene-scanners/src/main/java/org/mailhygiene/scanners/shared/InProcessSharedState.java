@@ -41,7 +41,7 @@ public final class InProcessSharedState implements SharedState {
     /** Days of counters kept. */
     public static final int KEEP_DAYS = 400;
     /** Messages a model's learn journal keeps: the ones learned or changed most recently. */
-    public static final int JOURNAL_LIMIT = 1_000_000;
+    public static final int JOURNAL_LIMIT = 200_000;
 
     private final Clock clock;
     private final int journalLimit;

@@ -126,7 +126,7 @@ class LearnJournalTest {
         assertThat(back.get(keys.get(4))).contains(new LearnJournal.Entry(true, 5));
         assertThat(back.get(keys.get(5))).contains(new LearnJournal.Entry(true, 6));
         assertThat(LearnJournal.read(file, digest).size()).isEqualTo(6); // the real limit is far above
-        assertThat(LearnJournal.MAX_ENTRIES).isEqualTo(1_000_000);
+        assertThat(LearnJournal.MAX_ENTRIES).isEqualTo(200_000);
         assertThatThrownBy(() -> LearnJournal.empty(0)).isInstanceOf(IllegalArgumentException.class);
     }
 
