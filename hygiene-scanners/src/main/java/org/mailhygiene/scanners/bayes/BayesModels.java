@@ -192,7 +192,9 @@ public final class BayesModels {
     /**
      * Takes the exclusive lock that every writer of a model file holds while it reads and replaces the file
      * ({@link #learnInto}, {@link #correctInto}, the quarantine tool, {@code hygiene train}): a lock on
-     * {@code FILE.lock} next to it, created if missing, waiting while another process holds it, at most
+     * {@code FILE.lock} next to it, created if missing (with the model file's owner, group and permissions, as
+     * {@link BayesModel#save} keeps them, and writable by its owner: a learner run as root does not lock the node's
+     * user out), waiting while another process holds it, at most
      * {@link #LOCK_WAIT} (a stuck learner fails the next one with a clear error instead of hanging it). Within one JVM
      * the lock is not re-entrant (a second holder gets {@link java.nio.channels.OverlappingFileLockException}).
      *
@@ -203,9 +205,41 @@ public final class BayesModels {
      */
     public static java.io.Closeable lockModel(Path modelFile) throws IOException {
         Path abs = modelFile.toAbsolutePath();
-        FileChannel ch = FileChannel.open(
-                abs.resolveSibling(abs.getFileName() + ".lock"),
-                Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE));
+        Path lockFile = abs.resolveSibling(abs.getFileName() + ".lock");
+        boolean created = !Files.exists(lockFile, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(lockFile, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE));
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new java.nio.file.AccessDeniedException(
+                    lockFile.toString(),
+                    null,
+                    "permission denied: everyone who learns into " + abs.getFileName()
+                            + " (hygiene learn, train, the quarantine tool) writes this lock file; give it to the"
+                            + " model file's owner (chown --reference=" + abs + " " + lockFile
+                            + ") or delete it; nothing was changed");
+        } catch (java.nio.file.NoSuchFileException e) {
+            if (Files.isDirectory(lockFile.getParent())) {
+                throw e;
+            }
+            throw new java.nio.file.NoSuchFileException(
+                    lockFile.getParent().toString(),
+                    null,
+                    "no such directory (for the model file " + abs.getFileName() + "); nothing was changed");
+        }
+        if (created) {
+            // like the model file: a lock first taken by root must not lock out the node's user that owns the model
+            BayesModel.takeAttributes(abs, lockFile);
+            try {
+                Set<java.nio.file.attribute.PosixFilePermission> mode =
+                        new java.util.HashSet<>(Files.getPosixFilePermissions(lockFile));
+                if (mode.add(java.nio.file.attribute.PosixFilePermission.OWNER_WRITE)) {
+                    Files.setPosixFilePermissions(lockFile, mode);
+                }
+            } catch (IOException | UnsupportedOperationException e) {
+                // a file system without modes: nothing to give
+            }
+        }
         FileLock lock;
         try {
             long deadline = System.nanoTime() + LOCK_WAIT.toNanos();

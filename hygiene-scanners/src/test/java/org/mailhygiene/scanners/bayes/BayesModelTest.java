@@ -107,6 +107,47 @@ class BayesModelTest {
     }
 
     @Test
+    void aLockFileTakenByRootBelongsToTheModelFilesOwnerSoTheNodesUserCanLearnToo(@TempDir Path dir) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                dir.getFileSystem().supportedFileAttributeViews().contains("posix"), "a POSIX file system");
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                "root".equals(System.getProperty("user.name")), "giving a file to another user needs root");
+        var nobody = dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
+        Path model = dir.resolve("site.model");
+        trained().save(model);
+        Files.setOwner(model, nobody);
+        Files.setPosixFilePermissions(model, java.nio.file.attribute.PosixFilePermissions.fromString("r--r-----"));
+        // root (an administrator's hygiene learn) takes the lock first: the file it creates must not shut the node's
+        // user, who owns the model, out of every later learning (the quarantine tool runs as that user)
+        try (java.io.Closeable held = BayesModels.lockModel(model)) {
+            Path lock = dir.resolve("site.model.lock");
+            assertThat(Files.getOwner(lock)).isEqualTo(nobody);
+            assertThat(Files.readAttributes(model, java.nio.file.attribute.PosixFileAttributes.class)
+                            .group())
+                    .isEqualTo(Files.readAttributes(lock, java.nio.file.attribute.PosixFileAttributes.class)
+                            .group());
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(lock)))
+                    .isEqualTo("rw-r-----");
+        }
+    }
+
+    @Test
+    void aLockFileThatCannotBeOpenedSaysSoAndWhatToDo(@TempDir Path dir) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                dir.getFileSystem().supportedFileAttributeViews().contains("posix"), "a POSIX file system");
+        org.junit.jupiter.api.Assumptions.assumeFalse(
+                "root".equals(System.getProperty("user.name")), "root may write any file");
+        Path model = dir.resolve("site.model");
+        trained().save(model);
+        Path lock = Files.createFile(dir.resolve("site.model.lock"));
+        Files.setPosixFilePermissions(lock, java.nio.file.attribute.PosixFilePermissions.fromString("r--r--r--"));
+        assertThatThrownBy(() -> BayesModels.lockModel(model))
+                .isInstanceOf(java.nio.file.AccessDeniedException.class)
+                .hasMessageContaining("site.model.lock: permission denied")
+                .hasMessageContaining("chown --reference=");
+    }
+
+    @Test
     void aReplacedModelKeepsItsPermissionsAndANewOneIsGroupReadable(@TempDir Path dir) throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(
                 dir.getFileSystem().supportedFileAttributeViews().contains("posix"), "a POSIX file system");
