@@ -62,7 +62,9 @@ public final class BayesScannerOption implements ScannerOption {
         String file = argument.orElseThrow(() -> new UsageException("--bayes needs a model FILE or 'default'"));
         try {
             return BayesModels.scanner(file, localDomains);
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (IOException e) {
+            throw new UsageException("--bayes " + file + ": cannot load the model: " + IoErrors.describe(e));
+        } catch (IllegalArgumentException e) {
             throw new UsageException("--bayes " + file + ": cannot load the model: " + e.getMessage());
         }
     }

@@ -95,7 +95,7 @@ public final class EvalCommand implements Command {
                             ham[4]);
             return EXIT_OK;
         } catch (IOException e) {
-            io.err().println("hygiene eval: " + e.getMessage());
+            io.err().println("hygiene eval: " + IoErrors.describe(e));
             return EXIT_ERROR;
         }
     }

@@ -3,6 +3,7 @@ package org.mailhygiene.cli;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -163,7 +164,18 @@ public final class LearnCommand implements Command {
                 if (f.equals("-")) {
                     messages.add(MessageContent.ofBytes(io.in().readAllBytes()));
                 } else {
-                    messages.add(MessageContent.ofBytes(Files.readAllBytes(Path.of(f))));
+                    try {
+                        messages.add(MessageContent.ofBytes(Files.readAllBytes(Path.of(f))));
+                    } catch (IOException e) {
+                        // "FILE: permission denied", "FILE: Is a directory": never a bare path or reason
+                        io.err()
+                                .println("hygiene learn: "
+                                        + (e instanceof FileSystemException
+                                                ? IoErrors.describe(e)
+                                                : f + ": " + IoErrors.reason(e))
+                                        + " (nothing was learned)");
+                        return EXIT_ERROR;
+                    }
                 }
             }
             if (redis != null) {
@@ -191,7 +203,10 @@ public final class LearnCommand implements Command {
                             saved.tokenCount());
             warnUnreached(done.unreached(), spam, io);
             return EXIT_OK;
-        } catch (IOException | InvalidPathException e) {
+        } catch (IOException e) {
+            io.err().println("hygiene learn: " + IoErrors.describe(e));
+            return EXIT_ERROR;
+        } catch (InvalidPathException e) {
             io.err().println("hygiene learn: " + e.getMessage());
             return EXIT_ERROR;
         }

@@ -186,7 +186,7 @@ public final class QuarantineCommand implements Command {
                 default -> delete(q, data, parsed, learnModel, io);
             };
         } catch (IOException e) {
-            io.err().println("hygiene quarantine: " + e.getMessage());
+            io.err().println("hygiene quarantine: " + IoErrors.describe(e));
             return EXIT_ERROR;
         }
     }
@@ -333,7 +333,7 @@ public final class QuarantineCommand implements Command {
         } catch (IOException e) {
             io.err()
                     .println("hygiene quarantine: " + id.value() + " not learned into " + model + ", still held: "
-                            + e.getMessage());
+                            + IoErrors.describe(e));
             return false;
         }
     }

@@ -208,7 +208,10 @@ public final class TrainCommand implements Command {
                             progress.count,
                             progress.seconds());
             return EXIT_OK;
-        } catch (IOException | IllegalStateException e) {
+        } catch (IOException e) {
+            io.err().println("hygiene train: " + IoErrors.describe(e));
+            return EXIT_ERROR;
+        } catch (IllegalStateException e) {
             io.err().println("hygiene train: " + e.getMessage());
             return EXIT_ERROR;
         }

@@ -404,4 +404,26 @@ class LearnCommandTest {
         assertThat(missing.status()).isEqualTo(2);
         assertThat(Files.exists(model)).isFalse();
     }
+
+    @Test
+    void aFileThatCannotBeReadIsNamedWithWhatWentWrong(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("m.model");
+        Path none = dir.resolve("none.eml");
+        Run missing = Run.main("learn", "--spam", "--model", model.toString(), none.toString());
+        assertThat(missing.status()).isEqualTo(2);
+        // not the bare path the JDK's exception carries
+        assertThat(missing.err()).isEqualTo("hygiene learn: " + none + ": no such file (nothing was learned)\n");
+        Path folder = Files.createDirectory(dir.resolve("folder"));
+        Run directory = Run.main("learn", "--spam", "--model", model.toString(), folder.toString());
+        assertThat(directory.status()).isEqualTo(2);
+        assertThat(directory.err()).startsWith("hygiene learn: " + folder + ": ");
+        assertThat(Files.exists(model)).isFalse();
+        // a model file that is not one is named too, with the problem
+        Files.writeString(model, "not a model");
+        Path msg = dir.resolve("clean.eml");
+        Files.write(msg, SampleMessages.clean());
+        Run broken = Run.main("learn", "--spam", "--model", model.toString(), msg.toString());
+        assertThat(broken.status()).isEqualTo(2);
+        assertThat(broken.err()).contains(model.getFileName().toString()).contains("not a Mail Hygiene Bayes model");
+    }
 }

@@ -463,6 +463,22 @@ class TrainEvalCommandTest {
     }
 
     @Test
+    void aModelInAMissingDirectoryIsNamedWithWhatWentWrong(@TempDir Path dir) throws Exception {
+        Path ham = dir.resolve("ham");
+        write(ham, SyntheticCorpus.seeded(7).generate(3, false));
+        Path nowhere = dir.resolve("nowhere");
+        Path model = nowhere.resolve("m.model");
+        // was the bare path of the lock file ("hygiene train: .../nowhere/m.model.lock") and of the model
+        Run train = Run.main("train", "--quiet", "--update", "--model", model.toString(), "--ham", ham.toString());
+        assertThat(train.status()).isEqualTo(2);
+        assertThat(train.err()).contains(nowhere + ": no such directory (for the model file m.model)");
+        Run eval = Run.main("eval", "--model", model.toString(), "--ham", ham.toString());
+        assertThat(eval.status()).isEqualTo(2);
+        assertThat(eval.err()).isEqualTo("hygiene eval: " + model + ": no such file\n");
+        assertThat(nowhere).doesNotExist();
+    }
+
+    @Test
     void attachmentsOptionFlagsAnExecutable(@TempDir Path dir) throws Exception {
         String m = "Subject: x\r\nMIME-Version: 1.0\r\nContent-Type: application/octet-stream; name=\"a.pdf.exe\"\r\n"
                 + "Content-Transfer-Encoding: base64\r\n\r\nTVo=\r\n";

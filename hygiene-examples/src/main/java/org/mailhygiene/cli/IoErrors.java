@@ -1,0 +1,75 @@
+package org.mailhygiene.cli;
+
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.FileSystemLoopException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+
+/**
+ * Says what went wrong with a file as an administrator reads it: {@code site.model.lock: permission denied}, never the
+ * bare path the JDK's {@link FileSystemException}s carry as their whole message.
+ */
+final class IoErrors {
+
+    private IoErrors() {}
+
+    /**
+     * The message of an I/O error: for a file system error, the file (and the other file, if any) and what went wrong
+     * with it; otherwise the exception's own message.
+     *
+     * @param e the error
+     * @return the message
+     */
+    static String describe(IOException e) {
+        if (e instanceof FileSystemException f) {
+            StringBuilder b = new StringBuilder();
+            if (f.getFile() != null) {
+                b.append(f.getFile());
+            }
+            if (f.getOtherFile() != null) {
+                b.append(" -> ").append(f.getOtherFile());
+            }
+            String reason = reason(f);
+            return b.isEmpty() ? reason : b.append(": ").append(reason).toString();
+        }
+        return e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+
+    /**
+     * What went wrong with a file, without its name: the reason the exception gives, else what its type says.
+     *
+     * @param e the error
+     * @return e.g. {@code permission denied}
+     */
+    static String reason(IOException e) {
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        if (e instanceof NoSuchFileException) {
+            return "no such file";
+        }
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof NotDirectoryException) {
+            return "not a directory";
+        }
+        if (e instanceof FileAlreadyExistsException) {
+            return "already exists";
+        }
+        if (e instanceof DirectoryNotEmptyException) {
+            return "directory not empty";
+        }
+        if (e instanceof FileSystemLoopException) {
+            return "a loop of symbolic links";
+        }
+        if (e instanceof FileSystemException) {
+            return e.getClass().getSimpleName();
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+}
