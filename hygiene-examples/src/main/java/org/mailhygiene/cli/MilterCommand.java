@@ -39,6 +39,7 @@ import org.mailhygiene.smtp.config.ConfigException;
 import org.mailhygiene.smtp.config.ConfigFile;
 import org.mailhygiene.smtp.stats.NodeStatistics;
 import org.mailhygiene.smtp.topology.NodeConfig;
+import org.mailhygiene.smtp.topology.NodeService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -174,6 +175,7 @@ public final class MilterCommand implements Command {
             throw new UsageException("--check needs --config FILE");
         }
         List<Scanner> scanners = new ArrayList<>();
+        List<NodeService> services = new ArrayList<>();
         Policy policy = null;
         Optional<Duration> flush = Optional.empty();
         if (config != null) {
@@ -192,6 +194,7 @@ public final class MilterCommand implements Command {
                 return EXIT_OK;
             }
             scanners.addAll(s.scanners());
+            services.addAll(s.services()); // the bayes: model's reload check, probes, updates, as a node runs them
             policy = s.policy();
             flush = s.statisticsFlush();
             listen = listen != null ? listen : s.listen().orElse(null);
@@ -238,6 +241,7 @@ public final class MilterCommand implements Command {
                 data,
                 admin,
                 scanners,
+                services,
                 policy,
                 scanTimeout,
                 progress,
@@ -252,6 +256,7 @@ public final class MilterCommand implements Command {
             Path data,
             InetSocketAddress adminAt,
             List<Scanner> scanners,
+            List<NodeService> services,
             Policy policy,
             Duration scanTimeout,
             Duration progress,
@@ -323,6 +328,9 @@ public final class MilterCommand implements Command {
                     .scanTimeout(scanTimeout.plusSeconds(60))
                     .build();
             server.start();
+            for (NodeService service : services) {
+                service.start();
+            }
             if (metrics != null) {
                 metrics.watch(server);
                 MilterServer srv = server;
@@ -351,7 +359,7 @@ public final class MilterCommand implements Command {
             }
         } catch (IOException | RuntimeException e) {
             io.err().println("hygiene milter: cannot start: " + e);
-            close(admin, server, pipeline, flusher, statistics, scanners);
+            close(admin, server, pipeline, flusher, statistics, services, scanners);
             return EXIT_ERROR;
         }
         io.out().println("milter " + server.socketSpec());
@@ -370,7 +378,7 @@ public final class MilterCommand implements Command {
         NodeStatistics st = statistics;
         Thread hook = new Thread(
                 () -> {
-                    close(adm, srv, pip, fl, st, scanners);
+                    close(adm, srv, pip, fl, st, services, scanners);
                     stopped.countDown();
                 },
                 "milter-shutdown");
@@ -380,7 +388,7 @@ public final class MilterCommand implements Command {
         } finally {
             if (stopped.getCount() > 0) {
                 Runtime.getRuntime().removeShutdownHook(hook);
-                close(adm, srv, pip, fl, st, scanners);
+                close(adm, srv, pip, fl, st, services, scanners);
             }
         }
         return EXIT_OK;
@@ -392,12 +400,16 @@ public final class MilterCommand implements Command {
             ScanPipeline pipeline,
             ScheduledExecutorService flusher,
             NodeStatistics statistics,
+            List<NodeService> services,
             List<Scanner> scanners) {
         if (admin != null) {
             admin.close();
         }
         if (server != null) {
             server.close();
+        }
+        for (NodeService service : services) {
+            service.close(); // idempotent, and safe when never started
         }
         if (flusher != null) {
             flusher.shutdownNow();

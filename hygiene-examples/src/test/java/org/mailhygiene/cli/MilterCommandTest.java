@@ -180,6 +180,63 @@ class MilterCommandTest {
         assertThat(report.out()).contains("Eicar-Test-Signature");
     }
 
+    @Test
+    void aConfiguredBayesModelFileIsPickedUpWhenReplacedWithoutARestart() throws Exception {
+        byte[] mail = SampleMessages.clean();
+        java.util.Set<String> tokens = org.mailhygiene.scanners.bayes.Tokenizer.create()
+                .tokenize(org.mailhygiene.api.MessageContent.ofBytes(mail));
+        java.util.Set<String> other = java.util.Set.of("quarterly", "agenda", "minutes", "meeting");
+        org.mailhygiene.scanners.bayes.BayesModel spammy = org.mailhygiene.scanners.bayes.BayesModel.empty();
+        org.mailhygiene.scanners.bayes.BayesModel hammy = org.mailhygiene.scanners.bayes.BayesModel.empty();
+        for (int i = 0; i < 20; i++) {
+            spammy.learn(tokens, true);
+            spammy.learn(other, false);
+            hammy.learn(tokens, false);
+            hammy.learn(other, true);
+        }
+        Path model = dir.resolve("site.model");
+        spammy.save(model);
+        Path conf = dir.resolve("milter.conf");
+        Files.writeString(
+                conf,
+                "name = milter-b\nlisten = 127.0.0.1:0\nscanner = bayes:site.model\nbayes.reload-check = 200ms\n");
+        Process p = MainProcess.of("milter", "--config", conf.toString())
+                .redirectError(dir.resolve("stderr.txt").toFile())
+                .start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            String line = out.readLine();
+            assertThat(line).as(Files.readString(dir.resolve("stderr.txt"))).startsWith("milter inet:127.0.0.1:");
+            int port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1));
+            try (MilterClient mta = MilterClient.connect(new InetSocketAddress("127.0.0.1", port))) {
+                assertThat(mta.send("s@example.net", List.of("u@example.test"), mail)
+                                .header(mail, "Subject"))
+                        .hasValueSatisfying(s -> assertThat(s).startsWith("[SPAM] "));
+                // the administrator replaces the model (hygiene learn, train: write, then rename)
+                Path next = dir.resolve("site.model.new");
+                hammy.save(next);
+                Files.move(next, model, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                boolean tagged = true;
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (tagged && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                    tagged = mta.send("s@example.net", List.of("u@example.test"), mail)
+                            .header(mail, "Subject")
+                            .orElseThrow()
+                            .startsWith("[SPAM] ");
+                }
+                // was never: a milter's bayes: model was read once at start (the reload check was not run)
+                assertThat(tagged)
+                        .as("the replaced model is used within seconds")
+                        .isFalse();
+            }
+            p.destroy();
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
     /** The value of the sample line that starts with {@code nameAndLabels} and a space; NaN when there is none. */
     private static double sample(String exposition, String nameAndLabels) {
         for (String line : exposition.split("\n")) {

@@ -311,6 +311,9 @@ public final class NodeConfig {
      * @param data the {@code data} key, resolved against the file's directory
      * @param statisticsFlush the {@code stats-flush} key
      * @param adminListen the {@code admin-listen} key: where {@code /metrics} and {@code /health} are served
+     * @param services what the scanners need running beside them, as a node runs them ({@link NodeService}): the
+     *     {@code bayes:} model file's reload check ({@code bayes.reload-check}), health probes, signature updates;
+     *     not started. Whoever runs the scanners starts them and closes them afterwards
      */
     public record Scanning(
             List<Scanner> scanners,
@@ -319,15 +322,40 @@ public final class NodeConfig {
             Optional<String> listen,
             Optional<Path> data,
             Optional<Duration> statisticsFlush,
-            Optional<InetSocketAddress> adminListen) {
+            Optional<InetSocketAddress> adminListen,
+            List<NodeService> services) {
         /**
-         * Copies the scanner list.
+         * Copies the scanner and service lists.
          *
          * @throws NullPointerException if a component is {@code null}
          */
         public Scanning {
             scanners = List.copyOf(scanners);
             java.util.Objects.requireNonNull(policy, "policy");
+            services = List.copyOf(services);
+        }
+
+        /**
+         * The scanning part without services (scanners that need nothing running beside them).
+         *
+         * @param scanners the scanners, in file order
+         * @param policy the policy
+         * @param name the {@code name} key
+         * @param listen the {@code listen} key
+         * @param data the {@code data} key
+         * @param statisticsFlush the {@code stats-flush} key
+         * @param adminListen the {@code admin-listen} key
+         * @throws NullPointerException if a component is {@code null}
+         */
+        public Scanning(
+                List<Scanner> scanners,
+                Policy policy,
+                Optional<String> name,
+                Optional<String> listen,
+                Optional<Path> data,
+                Optional<Duration> statisticsFlush,
+                Optional<InetSocketAddress> adminListen) {
+            this(scanners, policy, name, listen, data, statisticsFlush, adminListen, List.of());
         }
     }
 
@@ -335,21 +363,24 @@ public final class NodeConfig {
      * Reads the scanning keys of a configuration file (see {@link Scanning}), for {@code hygiene milter --config}.
      *
      * @param file the file
-     * @return the scanners, policy and optional settings
+     * @return the scanners, policy, optional settings and the services the scanners need (not started)
      * @throws IOException if the file cannot be read
      * @throws ConfigException naming the line and the problem, or an unknown key
      */
     public static Scanning readScanning(Path file) throws IOException, ConfigException {
         ConfigFile c = ConfigFile.read(file);
         Path base = file.toAbsolutePath().getParent();
-        Scanning s = scannersAndPolicy(c, base, c.string("name").orElse("milter"), false, service -> {});
+        // the services too (the bayes: model's reload check, probes, updates): dropped, a milter's model file was
+        // never read again after start
+        List<NodeService> services = new java.util.ArrayList<>();
+        Scanning s = scannersAndPolicy(c, base, c.string("name").orElse("milter"), false, services::add);
         Optional<String> name = c.string("name");
         Optional<String> listen = c.string("listen");
         Optional<Path> data = c.string("data").map(base::resolve);
         Optional<Duration> flush = c.duration("stats-flush");
         Optional<InetSocketAddress> admin = adminListen(c);
         c.rejectUnknownKeys();
-        return new Scanning(s.scanners(), s.policy(), name, listen, data, flush, admin);
+        return new Scanning(s.scanners(), s.policy(), name, listen, data, flush, admin, services);
     }
 
     private static Scanning scannersAndPolicy(
