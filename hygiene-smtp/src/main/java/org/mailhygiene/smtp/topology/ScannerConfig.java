@@ -127,6 +127,13 @@ final class ScannerConfig {
         Map<String, Integer> nameLine = new LinkedHashMap<>();
         HygieneListener log = new FailoverLog(node);
         Settings settings = new Settings(c, base);
+        // as in hygiene scan (--builtin --bayes FILE): a bayes: line replaces the embedded set's default classifier
+        boolean bayesLine = false;
+        for (Map.Entry<String, Integer> line : c.lines("scanner")) {
+            String v = line.getKey();
+            int colon = v.indexOf(':');
+            bayesLine |= (colon < 0 ? v : v.substring(0, colon)).strip().equalsIgnoreCase("bayes");
+        }
         for (Map.Entry<String, Integer> line : c.lines("scanner")) {
             String value = line.getKey();
             int n = line.getValue();
@@ -158,7 +165,10 @@ final class ScannerConfig {
                 switch (family) {
                     case "builtin" -> {
                         noArgument(c, n, family, arg);
-                        built.addAll(EmbeddedScanners.create(Optional.empty()));
+                        built.addAll(
+                                bayesLine
+                                        ? EmbeddedScanners.withoutClassifier()
+                                        : EmbeddedScanners.create(Optional.empty()));
                     }
                     case "clamd" -> built.add(clamd(c, n, settings, argument(c, n, family, arg), log, services));
                     case "spamd" -> built.add(spamd(c, n, settings, argument(c, n, family, arg), log, services));
@@ -203,7 +213,7 @@ final class ScannerConfig {
                     String hint = other == n
                             ? ""
                             : " (the scanner on line " + other + " has that name"
-                                    + (family.equals("attachments") || value.equals("builtin")
+                                    + (s.name().equals("attachments") && firstLine.containsKey("builtin")
                                             ? "; builtin includes the"
                                                     + " default attachment policy: give attachments:FILE without builtin"
                                             : "")
@@ -706,7 +716,11 @@ final class ScannerConfig {
                     int line = c.lineOf(k);
                     if (line > 0 && !configured.contains(e.getKey())) {
                         throw new ConfigException(c.source() + " line " + line + ": " + k + ": no " + e.getKey()
-                                + " scanner is configured");
+                                + " scanner is configured"
+                                + (e.getKey().equals("bayes") && configured.contains("builtin")
+                                        ? " (builtin's classifier takes no settings: add scanner = bayes:default, or"
+                                                + " bayes:MODEL, which replaces it)"
+                                        : ""));
                     }
                     c.string(k); // read: a setting of a configured family that no scanner used is still valid
                 }

@@ -240,6 +240,29 @@ class ScannerConfigTest {
     }
 
     @Test
+    void aBayesLineReplacesTheClassifierOfBuiltinAsBayesDoesWithBuiltinInHygieneScan() throws Exception {
+        Path model = dir.resolve("site.model");
+        BayesModel.empty().save(model);
+        // was: "a second scanner named 'bayes' (the scanner on line 6 has that name)", and no way to give a relay
+        // the EICAR/GTUBE scanner together with its own model or the default one's local domains
+        ScannerConfig.Result r = read("scanner = builtin\nscanner = bayes:site.model\n");
+        assertThat(r.scanners().stream().map(Scanner::name)).containsExactly("builtin", "attachments", "bayes");
+        assertThat(r.services().stream().map(NodeService::name)).containsExactly("bayes-reload");
+        assertThat(((BayesScanner) r.scanners().get(2)).model().hamMessages()).isZero();
+        assertThat(
+                        read("scanner = bayes:default\nscanner = builtin\nbayes.local-domains = example.org\n")
+                                .scanners()
+                                .stream()
+                                .map(Scanner::name))
+                .containsExactly("bayes", "builtin", "attachments");
+        node("scanner = builtin\nscanner = bayes:site.model\n").check();
+        fails(
+                "scanner = builtin\nbayes.local-domains = example.org\n",
+                "node.conf line 7: bayes.local-domains: no bayes scanner is configured (builtin's classifier takes no"
+                        + " settings: add scanner = bayes:default, or bayes:MODEL, which replaces it)");
+    }
+
+    @Test
     void settingsOfAnUnconfiguredScannerAndBadValuesAreErrorsWithTheLine() {
         fails(
                 "scanner = builtin\nclamd.deadline = 30s\n",
