@@ -138,11 +138,11 @@ public final class Main {
         StringBuilder sb = new StringBuilder();
         sb.append("usage: hygiene <command> [options]\n\ncommands:\n");
         for (Command c : commands) {
-            sb.append(String.format("  %-10s%s\n", c.name(), c.summary()));
+            sb.append(String.format("  %-11s%s\n", c.name(), c.summary()));
         }
-        sb.append(String.format("  %-10s%s\n", "help", "show this help, or with a command name that command's help"));
+        sb.append(String.format("  %-11s%s\n", "help", "show this help, or with a command name that command's help"));
         sb.append("\noptions:\n");
-        sb.append(String.format("  %-10s%s\n", "--version", "print the version and exit"));
+        sb.append(String.format("  %-11s%s\n", "--version", "print the version and exit"));
         sb.append("\nRun 'hygiene help <command>' for the options of a command.\n");
         return sb.toString();
     }

@@ -17,6 +17,10 @@ class MainTest {
                     .contains("  samples ");
             assertThat(r.out()).contains("--version");
             assertThat(r.err()).isEmpty();
+            // every command's name stands apart from its summary (was "quarantinelist, show, ...")
+            for (Command c : Main.commands()) {
+                assertThat(r.out()).as(c.name()).contains("  " + c.name() + " ");
+            }
         }
     }
 
