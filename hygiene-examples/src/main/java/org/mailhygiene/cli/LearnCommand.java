@@ -179,7 +179,7 @@ public final class LearnCommand implements Command {
                 }
             }
             if (redis != null) {
-                return learnShared(redis, redisModel, base, once, spam, messages, io);
+                return learnShared(redis, redisModel, base, once, spam, messages, files, io);
             }
             boolean existed = Files.exists(model);
             BayesModels.Correction done = once
@@ -201,7 +201,19 @@ public final class LearnCommand implements Command {
                             saved.spamMessages(),
                             saved.hamMessages(),
                             saved.tokenCount());
-            warnUnreached(done.unreached(), spam, io);
+            if (!once) {
+                // named, as the README promises: which of the messages the model still disagrees with, as saved
+                Tokenizer tokenizer = Tokenizer.create();
+                double target = BayesModels.correctionTarget(spam);
+                List<String> unreached = new ArrayList<>();
+                for (int i = 0; i < messages.size(); i++) {
+                    Set<String> tokens = saved.correctionTokens(tokenizer.tokenize(messages.get(i)));
+                    if (!ModelTrainer.agrees(saved.classify(tokens).score(), spam, target)) {
+                        unreached.add(name(files.get(i)));
+                    }
+                }
+                warnUnreached(unreached, spam, io);
+            }
             return EXIT_OK;
         } catch (IOException e) {
             io.err().println("hygiene learn: " + IoErrors.describe(e));
@@ -213,7 +225,14 @@ public final class LearnCommand implements Command {
     }
 
     private static int learnShared(
-            String url, String name, String base, boolean once, boolean spam, List<MessageContent> messages, Io io)
+            String url,
+            String name,
+            String base,
+            boolean once,
+            boolean spam,
+            List<MessageContent> messages,
+            List<String> files,
+            Io io)
             throws UsageException, IOException {
         URI uri;
         try {
@@ -237,10 +256,11 @@ public final class LearnCommand implements Command {
                 SharedModelSync sync = new SharedModelSync(local, name, state.tokens())) {
             sync.refresh();
             int learned = 0;
-            int unreached = 0;
+            List<String> unreached = new ArrayList<>();
             int undone = 0;
             int already = 0;
-            for (MessageContent m : messages) {
+            for (int i = 0; i < messages.size(); i++) {
+                MessageContent m = messages.get(i);
                 Set<String> bare = tokenizer.tokenize(m);
                 String key = BayesModels.journalKey(bare);
                 // with the correction tokens of the base model's logistic part, which every node's model shares
@@ -268,7 +288,7 @@ public final class LearnCommand implements Command {
                         BayesModels.MAX_CORRECTION_LEARNINGS,
                         () -> learnKeyed(sync, key, tokens, spam));
                 if (!ModelTrainer.agrees(local.classify(tokens).score(), spam, target)) {
-                    unreached++;
+                    unreached.add(name(files.get(i)));
                 }
             }
             int newlyLearned = messages.size() - already;
@@ -283,7 +303,9 @@ public final class LearnCommand implements Command {
                                     ? ""
                                     : " " + learned + " time(s) in all (each until scored " + goal(spam)
                                             + " by the base model " + base + " plus what the cluster learned)",
-                            journalSays(new BayesModels.Correction(local, learned, unreached, undone, already), spam));
+                            journalSays(
+                                    new BayesModels.Correction(local, learned, unreached.size(), undone, already),
+                                    spam));
             warnUnreached(unreached, spam, io);
             return EXIT_OK;
         } catch (SharedStateException | IllegalArgumentException e) {
@@ -335,14 +357,22 @@ public final class LearnCommand implements Command {
         return (spam ? "below " : "at or above ") + BayesModels.correctionTarget(spam);
     }
 
-    private static void warnUnreached(int unreached, boolean spam, Io io) {
-        if (unreached > 0) {
+    private static void warnUnreached(List<String> unreached, boolean spam, Io io) {
+        if (!unreached.isEmpty()) {
             io.err()
                     .printf(
-                            "hygiene learn: %d message(s) still score %s: the model's other evidence outweighs them"
+                            "hygiene learn: %d message(s) still score %s: %s; the model's other evidence outweighs them"
                                     + " (learned all the same; at most %d times, fewer when their tokens could not move"
                                     + " far enough)%n",
-                            unreached, wrongSide(spam), BayesModels.MAX_CORRECTION_LEARNINGS);
+                            unreached.size(),
+                            wrongSide(spam),
+                            String.join(", ", unreached),
+                            BayesModels.MAX_CORRECTION_LEARNINGS);
         }
+    }
+
+    /** A message FILE as the output names it: standard input for {@code -}. */
+    private static String name(String file) {
+        return file.equals("-") ? "standard input" : file;
     }
 }

@@ -406,6 +406,23 @@ class LearnCommandTest {
     }
 
     @Test
+    void aMessageTheModelStillDisagreesWithIsNamedInTheWarning(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("site.model");
+        Path spam = dir.resolve("gtube.eml");
+        Files.write(spam, SampleMessages.gtube());
+        // nothing to learn from: no learning moves its score
+        Path blank = dir.resolve("blank.eml");
+        Files.writeString(blank, "");
+        Run r = Run.main("learn", "--spam", "--model", model.toString(), spam.toString(), blank.toString());
+        assertThat(r.status()).as(r.err()).isZero();
+        // was "1 message(s) still score below 0.9: the model's ..." without saying which
+        assertThat(r.err())
+                .startsWith("hygiene learn: 1 message(s) still score below 0.9: " + blank + "; the model's other"
+                        + " evidence outweighs them")
+                .doesNotContain(spam.toString());
+    }
+
+    @Test
     void aFileThatCannotBeReadIsNamedWithWhatWentWrong(@TempDir Path dir) throws Exception {
         Path model = dir.resolve("m.model");
         Path none = dir.resolve("none.eml");
