@@ -209,8 +209,12 @@ record FileReport(String file, List<ScanResult> results, Optional<Action> action
                     .append("{\"name\":")
                     .append(Json.string(r.name()))
                     .append(",\"score\":")
-                    .append(Json.number(r.score()))
-                    .append('}');
+                    .append(Json.number(r.score()));
+            if (!r.description().isEmpty()) {
+                // what the scanner says about it: a classifier token's training counts, a bucket's basis
+                sb.append(",\"description\":").append(Json.string(r.description()));
+            }
+            sb.append('}');
         }
         return sb.append(']').toString();
     }

@@ -202,6 +202,20 @@ class ScanCommandTest {
     }
 
     @Test
+    void jsonGivesEachClassifierTokenWithItsTrainingCounts() throws IOException {
+        Path gtube = write(Sample.GTUBE);
+        Run r = Run.main("scan", "--bayes", "default", "--json", gtube.toString());
+        assertThat(r.err()).isEmpty();
+        // the README: every verdict names the strongest tokens with their spam probability and training counts; the
+        // JSON gave name and score only
+        assertThat(r.out())
+                .containsPattern("\\{\"name\":\"BAYES_[0-9]+\",\"score\":[0-9.]+,\"description\":\"classifier"
+                        + " indicator [0-9.]+ from [0-9]+ significant of [0-9]+ tokens\"}")
+                .containsPattern("\\{\"name\":\"[^\"]+\",\"score\":[0-9.]+,\"description\":\"seen in [0-9]+ spam and"
+                        + " [0-9]+ ham\"}");
+    }
+
+    @Test
     void noScannerIsAUsageError() throws IOException {
         Path f = write(Sample.CLEAN);
         Run r = Run.main("scan", f.toString());
