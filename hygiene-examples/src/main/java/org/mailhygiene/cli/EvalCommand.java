@@ -63,6 +63,14 @@ public final class EvalCommand implements Command {
         try {
             Path modelFile = a.model.orElseThrow();
             BayesModel model = BayesModels.load(modelFile.toString());
+            if (model.spamMessages() == 0 || model.hamMessages() == 0) {
+                // hygiene scan fails every message with such a model; counting them as not flagged would report a
+                // model that cannot classify as one that catches no spam and flags no ham
+                io.err()
+                        .println("hygiene eval: " + modelFile + ": the model has not learned both spam and ham (spam "
+                                + model.spamMessages() + ", ham " + model.hamMessages() + "): it cannot classify");
+                return EXIT_ERROR;
+            }
             BayesScanner.Builder b = BayesScanner.builder(model); // the default model's threshold if it started there
             a.threshold.ifPresent(b::threshold);
             BayesScanner scanner = b.build();

@@ -463,6 +463,26 @@ class TrainEvalCommandTest {
     }
 
     @Test
+    void evalOfAModelThatCannotClassifyIsAnErrorNotZeroSpamCaught(@TempDir Path dir) throws Exception {
+        Path ham = dir.resolve("ham");
+        write(ham, SyntheticCorpus.seeded(7).generate(3, false));
+        Path spam = dir.resolve("spam");
+        write(spam, SyntheticCorpus.seeded(7).generate(3, true));
+        Path model = dir.resolve("ham-only.model");
+        assertThat(Run.main("train", "--quiet", "--ham", ham.toString(), "--model", model.toString())
+                        .status())
+                .isZero();
+        // hygiene scan fails each message with it (ERROR, exit 2); eval said "spam caught: 0/3", "ham flagged: 0/3"
+        // and exit 0
+        Run eval = Run.main("eval", "--model", model.toString(), "--spam", spam.toString(), "--ham", ham.toString());
+        assertThat(eval.status()).isEqualTo(2);
+        assertThat(eval.out()).isEmpty();
+        assertThat(eval.err())
+                .isEqualTo("hygiene eval: " + model
+                        + ": the model has not learned both spam and ham (spam 0, ham 3): it cannot classify\n");
+    }
+
+    @Test
     void aModelInAMissingDirectoryIsNamedWithWhatWentWrong(@TempDir Path dir) throws Exception {
         Path ham = dir.resolve("ham");
         write(ham, SyntheticCorpus.seeded(7).generate(3, false));
