@@ -162,10 +162,21 @@ public final class LearnCommand implements Command {
         try {
             for (String f : files) {
                 if (f.equals("-")) {
-                    messages.add(MessageContent.ofBytes(io.in().readAllBytes()));
+                    byte[] in = io.in().readAllBytes();
+                    if (in.length == 0) {
+                        // a pipe from a command that failed: learned, it would count as a message of the label
+                        io.err().println("hygiene learn: standard input is empty, not a message (nothing was learned)");
+                        return EXIT_ERROR;
+                    }
+                    messages.add(MessageContent.ofBytes(in));
                 } else {
                     try {
-                        messages.add(MessageContent.ofBytes(Files.readAllBytes(Path.of(f))));
+                        byte[] bytes = Files.readAllBytes(Path.of(f));
+                        if (bytes.length == 0) {
+                            io.err().println("hygiene learn: " + f + " is empty, not a message (nothing was learned)");
+                            return EXIT_ERROR;
+                        }
+                        messages.add(MessageContent.ofBytes(bytes));
                     } catch (IOException e) {
                         // "FILE: permission denied", "FILE: Is a directory": never a bare path or reason
                         io.err()

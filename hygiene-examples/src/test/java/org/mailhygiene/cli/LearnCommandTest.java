@@ -142,8 +142,15 @@ class LearnCommandTest {
         assertThat(BayesModel.load(model).spamMessages()).isEqualTo(spamBefore + times);
         assertThat(reported.err()).isEmpty();
 
-        // an empty message has one token every message has: its score cannot move, so it is learned once
-        Run empty = Run.mainWithStdin(new byte[0], "learn", "--spam", "--model", model.toString(), "-");
+        // a message of one empty line has one token every message has: its score cannot move, so it is learned once
+        // (an empty input is refused: no message at all)
+        Run empty = Run.mainWithStdin(
+                "\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+                "learn",
+                "--spam",
+                "--model",
+                model.toString(),
+                "-");
         assertThat(empty.status()).as(empty.err()).isZero();
         assertThat(empty.out()).contains("as spam 1 time(s) in all");
         assertThat(empty.err()).contains("1 message(s) still score below 0.9");
@@ -412,7 +419,7 @@ class LearnCommandTest {
         Files.write(spam, SampleMessages.gtube());
         // nothing to learn from: no learning moves its score
         Path blank = dir.resolve("blank.eml");
-        Files.writeString(blank, "");
+        Files.writeString(blank, "\r\n");
         Run r = Run.main("learn", "--spam", "--model", model.toString(), spam.toString(), blank.toString());
         assertThat(r.status()).as(r.err()).isZero();
         // was "1 message(s) still score below 0.9: the model's ..." without saying which
@@ -434,6 +441,16 @@ class LearnCommandTest {
         Run directory = Run.main("learn", "--spam", "--model", model.toString(), folder.toString());
         assertThat(directory.status()).isEqualTo(2);
         assertThat(directory.err()).startsWith("hygiene learn: " + folder + ": ");
+        assertThat(Files.exists(model)).isFalse();
+        // an empty file or input is no message: learned, it counted as one more spam
+        Path empty = Files.createFile(dir.resolve("empty.eml"));
+        Run nothing = Run.main("learn", "--spam", "--model", model.toString(), empty.toString());
+        assertThat(nothing.status()).isEqualTo(2);
+        assertThat(nothing.err())
+                .isEqualTo("hygiene learn: " + empty + " is empty, not a message (nothing was learned)\n");
+        Run noInput = Run.mainWithStdin(new byte[0], "learn", "--spam", "--model", model.toString(), "-");
+        assertThat(noInput.status()).isEqualTo(2);
+        assertThat(noInput.err()).contains("standard input is empty");
         assertThat(Files.exists(model)).isFalse();
         // a model file that is not one is named too, with the problem
         Files.writeString(model, "not a model");

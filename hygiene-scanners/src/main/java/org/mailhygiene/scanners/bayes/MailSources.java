@@ -21,7 +21,7 @@ import java.util.stream.Stream;
  * <p>Stateless and thread-safe.
  */
 public final class MailSources {
-    /** Messages larger than this (32 MiB) are skipped and reported to {@link Visitor#skipped}. */
+    /** Messages larger than this (32 MiB) are skipped and reported to {@link Visitor#skipped}, as are empty files. */
     public static final long MAX_MESSAGE_BYTES = 32L * 1024 * 1024;
 
     private MailSources() {}
@@ -113,6 +113,11 @@ public final class MailSources {
 
     private static long file(Path file, Visitor visitor) throws IOException {
         long size = Files.size(file);
+        if (size == 0) {
+            // a delivery that crashed, a placeholder: learned, it would count as a message of its label
+            visitor.skipped(file.toString(), "an empty file, not a message");
+            return 0;
+        }
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
             in.mark(5);
             byte[] start = in.readNBytes(5);

@@ -33,6 +33,26 @@ class MailSourcesTest {
     }
 
     @Test
+    void anEmptyFileIsSkippedAndReportedNotReadAsAMessage(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("a.eml"), "Subject: a\r\n\r\nA\r\n");
+        Files.writeString(dir.resolve("b.eml"), "");
+        List<String> skipped = new ArrayList<>();
+        long n = MailSources.forEach(dir, new MailSources.Visitor() {
+            @Override
+            public void message(String id, byte[] message) {}
+
+            @Override
+            public void skipped(String id, String reason) {
+                skipped.add(id + ": " + reason);
+            }
+        });
+        // was 2: train counted the empty file as one more spam or ham message
+        assertThat(n).isEqualTo(1);
+        assertThat(read(dir)).containsExactly("Subject: a\r\n\r\nA\r\n");
+        assertThat(skipped).containsExactly(dir.resolve("b.eml") + ": an empty file, not a message");
+    }
+
+    @Test
     void maildirSkipsTmp(@TempDir Path dir) throws Exception {
         for (String d : List.of("cur", "new", "tmp")) {
             Files.createDirectories(dir.resolve(d));
