@@ -259,7 +259,7 @@ public final class LearnCommand implements Command {
         } catch (IllegalArgumentException e) {
             throw new UsageException("--base: not a model file path: " + base);
         } catch (IOException e) {
-            io.err().println("hygiene learn: --base " + base + ": cannot load the model: " + e);
+            io.err().println("hygiene learn: --base " + base + ": cannot load the model: " + IoErrors.describe(e));
             return EXIT_ERROR;
         }
         double target = BayesModels.correctionTarget(spam);

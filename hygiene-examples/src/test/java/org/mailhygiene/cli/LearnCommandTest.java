@@ -240,7 +240,9 @@ class LearnCommandTest {
             Path none = dir.resolve("none.model");
             Run missing = Run.main("learn", "--ham", "--base", none.toString(), "--redis", redis.url(), msg.toString());
             assertThat(missing.status()).isEqualTo(2);
-            assertThat(missing.err()).contains("--base " + none + ": cannot load the model");
+            assertThat(missing.err())
+                    .isEqualTo(
+                            "hygiene learn: --base " + none + ": cannot load the model: " + none + ": no such file\n");
         }
         Run usage = Run.main("learn", "--ham", "--base", "default", "--model", "m", msg.toString());
         assertThat(usage.status()).isEqualTo(2);
