@@ -689,6 +689,8 @@ public final class BayesModel {
      * Writes the model to a file atomically: a temporary file in the same directory, flushed to the disk, then a
      * rename, so that a reader (and a machine that crashes) sees the old file or the complete new one.
      *
+     * <p>A symbolic link is followed: the file it names is replaced and the link stays.
+     *
      * <p>On a POSIX file system the new file keeps the permissions, group and owner of the file it replaces (the owner
      * only when the caller may change it, i.e. as root; the group when the caller belongs to it), so a relay running
      * as another user keeps reading a model that an administrator replaced; a new file is {@code rw-r-----}.
@@ -706,6 +708,15 @@ public final class BayesModel {
      */
     String saveDigested(Path file) throws IOException {
         Path abs = file.toAbsolutePath();
+        if (Files.isSymbolicLink(abs)) {
+            // replace the file the link names (site.model -> site-2026.model), not the link: the rename would turn the
+            // link into a file of its own and leave everything that reads the target on the old model
+            try {
+                abs = abs.toRealPath();
+            } catch (java.nio.file.NoSuchFileException e) {
+                // a dangling link: nothing to keep, the link becomes the file
+            }
+        }
         Path dir = abs.getParent();
         Path tmp = Files.createTempFile(dir, abs.getFileName() + ".", ".tmp");
         try {

@@ -148,6 +148,23 @@ class BayesModelTest {
     }
 
     @Test
+    void savingThroughASymbolicLinkReplacesTheFileItNamesAndKeepsTheLink(@TempDir Path dir) throws Exception {
+        Path real = dir.resolve("site-2026.model");
+        trained().save(real);
+        Path link = Files.createSymbolicLink(dir.resolve("site.model"), real.getFileName());
+        BayesModel more = BayesModel.load(link);
+        more.learn(List.of("cheap", "pills"), true);
+        more.save(link);
+        // was: the link replaced by a file of its own, and the file it named left with the old model
+        assertThat(Files.isSymbolicLink(link)).isTrue();
+        assertThat(BayesModel.load(real).spamMessages()).isEqualTo(more.spamMessages());
+        try (var left = Files.list(dir)) {
+            assertThat(left.map(p -> p.getFileName().toString()))
+                    .containsExactlyInAnyOrder("site-2026.model", "site.model");
+        }
+    }
+
+    @Test
     void aReplacedModelKeepsItsPermissionsAndANewOneIsGroupReadable(@TempDir Path dir) throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(
                 dir.getFileSystem().supportedFileAttributeViews().contains("posix"), "a POSIX file system");
