@@ -840,8 +840,21 @@ public final class BayesModel {
      * @throws IOException if the file cannot be read
      */
     public static BayesModel load(Path file) throws IOException {
+        requireNotDirectory(file);
         try (InputStream in = Files.newInputStream(file)) {
             return read(in, file.toString());
+        }
+    }
+
+    /**
+     * Fails for a directory given as a model file, naming it (the JDK says only "Is a directory" when it is read).
+     *
+     * @param file the model file
+     * @throws java.nio.file.FileSystemException if it is a directory
+     */
+    static void requireNotDirectory(Path file) throws java.nio.file.FileSystemException {
+        if (Files.isDirectory(file)) {
+            throw new java.nio.file.FileSystemException(file.toString(), null, "a directory, not a model file");
         }
     }
 

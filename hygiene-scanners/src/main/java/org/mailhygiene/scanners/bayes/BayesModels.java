@@ -286,6 +286,7 @@ public final class BayesModels {
      */
     public static JournalCarry carryJournal(Path modelFile) throws IOException {
         Path abs = modelFile.toAbsolutePath();
+        BayesModel.requireNotDirectory(abs);
         byte[] bytes = Files.readAllBytes(abs);
         BayesModel model = BayesModel.read(new java.io.ByteArrayInputStream(bytes), abs.toString());
         Path journalFile = journalFile(abs);

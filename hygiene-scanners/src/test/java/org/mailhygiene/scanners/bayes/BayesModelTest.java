@@ -287,6 +287,15 @@ class BayesModelTest {
         assertThatThrownBy(() -> BayesModel.read(new ByteArrayInputStream(new byte[3]), "tiny"))
                 .isInstanceOf(ModelFormatException.class)
                 .hasMessageContaining("too short");
+
+        // a directory: was "Is a directory", naming nothing
+        Path folder = Files.createDirectory(dir.resolve("models"));
+        assertThatThrownBy(() -> BayesModel.load(folder))
+                .isInstanceOf(java.nio.file.FileSystemException.class)
+                .hasMessage(folder + ": a directory, not a model file");
+        assertThatThrownBy(() -> BayesModels.carryJournal(folder))
+                .isInstanceOf(java.nio.file.FileSystemException.class)
+                .hasMessage(folder.toAbsolutePath() + ": a directory, not a model file");
     }
 
     @Test
