@@ -170,6 +170,13 @@ public final class LearnCommand implements Command {
                     }
                     messages.add(MessageContent.ofBytes(in));
                 } else {
+                    if (Files.isDirectory(Path.of(f))) {
+                        io.err()
+                                .println("hygiene learn: " + f + " is a directory: learn takes message files; for a"
+                                        + " directory, Maildir or mbox use hygiene train --update (nothing was"
+                                        + " learned)");
+                        return EXIT_ERROR;
+                    }
                     try {
                         byte[] bytes = Files.readAllBytes(Path.of(f));
                         if (bytes.length == 0) {

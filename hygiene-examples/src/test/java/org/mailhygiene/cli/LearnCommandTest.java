@@ -442,7 +442,9 @@ class LearnCommandTest {
         Path folder = Files.createDirectory(dir.resolve("folder"));
         Run directory = Run.main("learn", "--spam", "--model", model.toString(), folder.toString());
         assertThat(directory.status()).isEqualTo(2);
-        assertThat(directory.err()).startsWith("hygiene learn: " + folder + ": ");
+        assertThat(directory.err())
+                .isEqualTo("hygiene learn: " + folder + " is a directory: learn takes message files; for a directory,"
+                        + " Maildir or mbox use hygiene train --update (nothing was learned)\n");
         assertThat(Files.exists(model)).isFalse();
         // an empty file or input is no message: learned, it counted as one more spam
         Path empty = Files.createFile(dir.resolve("empty.eml"));
