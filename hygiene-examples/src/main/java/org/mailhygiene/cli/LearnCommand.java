@@ -112,6 +112,7 @@ public final class LearnCommand implements Command {
                     if (model != null) {
                         throw new UsageException("--model given twice");
                     }
+                    refuseShippedModel("--model", args.get(i + 1));
                     try {
                         model = Path.of(args.get(++i));
                     } catch (InvalidPathException e) {
@@ -363,6 +364,23 @@ public final class LearnCommand implements Command {
                     .append(": not again");
         }
         return b.toString();
+    }
+
+    /**
+     * Refuses {@code default} as the model to learn into: everywhere else ({@code scan --bayes}, {@code eval}, a node's
+     * {@code bayes:default}) it names the shipped model, which nothing changes, so learning into a file of that name
+     * would teach a model that no scan uses.
+     *
+     * @param option the option, for the message
+     * @param value its value
+     * @throws UsageException if the value is {@code default}
+     */
+    static void refuseShippedModel(String option, String value) throws UsageException {
+        if (value.equals(BayesModels.DEFAULT)) {
+            throw new UsageException(option + " default: 'default' is the shipped model, which is not changed (a"
+                    + " missing model file starts from it): give the model file to learn into, ./default for a file of"
+                    + " that name");
+        }
     }
 
     /** What a correction learns a message to, as the output says it: "at least 0.9" (spam), "below 0.5" (ham). */

@@ -132,6 +132,7 @@ public final class QuarantineCommand implements Command {
                     if (learnModel != null) {
                         throw new UsageException(a + " given twice");
                     }
+                    LearnCommand.refuseShippedModel(a, args.get(i));
                     try {
                         learnModel = Path.of(args.get(i));
                     } catch (java.nio.file.InvalidPathException e) {

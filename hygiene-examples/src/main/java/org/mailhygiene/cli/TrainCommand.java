@@ -123,6 +123,7 @@ public final class TrainCommand implements Command {
             throw new UsageException("--update and --forget exclude each other");
         }
         Path modelFile = a.model.orElseThrow();
+        LearnCommand.refuseShippedModel("--model", modelFile.toString());
         // the lock every writer of the model file holds (hygiene learn, the quarantine tool): no lost corrections.
         // Held throughout when the existing model is read and replaced; only while saving a new one
         boolean readsModel = update || forget;

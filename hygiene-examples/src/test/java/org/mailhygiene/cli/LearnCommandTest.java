@@ -432,6 +432,22 @@ class LearnCommandTest {
     }
 
     @Test
+    void defaultIsNotAModelFileToLearnInto(@TempDir Path dir) throws Exception {
+        Path msg = dir.resolve("clean.eml");
+        Files.write(msg, SampleMessages.clean());
+        // was: a file named 'default' in the working directory, learned into, that scan --bayes default and a node's
+        // bayes:default never read (they mean the shipped model)
+        for (Run r : List.of(
+                Run.main("learn", "--spam", "--model", "default", msg.toString()),
+                Run.main("train", "--update", "--model", "default", "--spam", dir.toString()),
+                Run.main("quarantine", "release", "--data", dir.toString(), "--learn-ham", "default", "X"))) {
+            assertThat(r.status()).isEqualTo(2);
+            assertThat(r.err()).contains("default: 'default' is the shipped model, which is not changed");
+        }
+        assertThat(java.nio.file.Path.of("default")).doesNotExist();
+    }
+
+    @Test
     void aFileThatCannotBeReadIsNamedWithWhatWentWrong(@TempDir Path dir) throws Exception {
         Path model = dir.resolve("m.model");
         Path none = dir.resolve("none.eml");
