@@ -30,7 +30,7 @@ import org.mailhygiene.scanners.ScanReport;
  * {@link ScanPipeline} (default policy, verdict cache) and prints what it found, in the manner of {@code clamdscan}.
  *
  * <p>Text output, per file: {@code FILE: OK} when nothing was found; otherwise one line per finding and per error:
- * {@code FILE: NAME FOUND} per virus, {@code FILE: SPAM score/threshold [rules]}, {@code FILE: SUSPICIOUS [rules]},
+ * {@code FILE: NAME FOUND} per virus, {@code FILE: SPAM score/threshold [rules]}, {@code FILE: SUSPICIOUS [rules]} (with its threats before the rules, if any),
  * {@code FILE: ERROR reason} for an unreadable file or a failed scanner. With one scanner every file gets exactly one
  * line. {@code --json} prints one JSON object per file and line instead, with the fields {@code file},
  * {@code outcome} ({@code CLEAN}, {@code INFECTED}, {@code SPAM}, {@code SUSPICIOUS} or {@code ERROR}),
@@ -98,6 +98,7 @@ public final class ScanCommand implements Command {
         sb.append("  FILE: NAME FOUND                     a virus (one line per virus)\n");
         sb.append("  FILE: SPAM score/threshold [rules]   spam\n");
         sb.append("  FILE: SUSPICIOUS [rules]             a content policy concern\n");
+        sb.append("  FILE: SUSPICIOUS THREAT [rules]      one that names a threat (Backscatter)\n");
         sb.append("  FILE: ERROR reason                   the file could not be read or a scanner failed\n");
         sb.append("A directory is scanned recursively; - reads one message from standard input.\n\n");
         sb.append("scanners (at least one):\n");

@@ -34,6 +34,8 @@ class ScanCommandTest {
         assertThat(r.outLines().get(1))
                 .startsWith(theirs + ": SUSPICIOUS Backscatter")
                 .contains("BAYES_BACKSCATTER");
+        // the help shows that form too (it gave FILE: SUSPICIOUS [rules] only)
+        assertThat(Run.main("scan", "--help").out()).contains("FILE: SUSPICIOUS THREAT [rules]");
         // without local domains a bounce is just a bounce
         assertThat(Run.main("scan", "--bayes", "default", theirs.toString()).outLines())
                 .containsExactly(theirs + ": OK");
