@@ -192,9 +192,9 @@ public final class BayesModels {
     /**
      * Takes the exclusive lock that every writer of a model file holds while it reads and replaces the file
      * ({@link #learnInto}, {@link #correctInto}, the quarantine tool, {@code hygiene train}): a lock on
-     * {@code FILE.lock} next to it, created if missing (with the model file's owner, group and permissions, as
-     * {@link BayesModel#save} keeps them, and writable by its owner: a learner run as root does not lock the node's
-     * user out), waiting while another process holds it, at most
+     * {@code FILE.lock} next to it, created if missing, and given the model file's owner, group and permissions (as
+     * {@link BayesModel#save} keeps them, writable by its owner; best effort, an owner only as root), so that a
+     * learner run as root does not lock the node's user out; waiting while another process holds it, at most
      * {@link #LOCK_WAIT} (a stuck learner fails the next one with a clear error instead of hanging it). Within one JVM
      * the lock is not re-entrant (a second holder gets {@link java.nio.channels.OverlappingFileLockException}).
      *
@@ -227,8 +227,9 @@ public final class BayesModels {
                     null,
                     "no such directory (for the model file " + abs.getFileName() + "); nothing was changed");
         }
-        if (created) {
-            // like the model file: a lock first taken by root must not lock out the node's user that owns the model
+        if (created || Files.exists(abs)) {
+            // like the model file: a lock first taken by root must not lock out the node's user that owns the model;
+            // an existing one is brought in line too (as root: after the model file was given to the node's user)
             BayesModel.takeAttributes(abs, lockFile);
             try {
                 Set<java.nio.file.attribute.PosixFilePermission> mode =

@@ -129,6 +129,13 @@ class BayesModelTest {
             assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(lock)))
                     .isEqualTo("rw-r-----");
         }
+        // a lock file root made before the model was given to the node's user: brought in line at the next learning
+        Path other = dir.resolve("other.model");
+        trained().save(other);
+        BayesModels.lockModel(other).close();
+        Files.setOwner(other, nobody);
+        BayesModels.lockModel(other).close();
+        assertThat(Files.getOwner(dir.resolve("other.model.lock"))).isEqualTo(nobody);
     }
 
     @Test
