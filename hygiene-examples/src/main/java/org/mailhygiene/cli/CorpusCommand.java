@@ -6,6 +6,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Stream;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.scanners.bayes.BayesModel;
 import org.mailhygiene.scanners.bayes.Tokenizer;
@@ -62,7 +63,8 @@ public final class CorpusCommand implements Command {
         return "usage: hygiene corpus [--count N] [--seed S] DIR\n\n"
                 + "Writes N generated spam and N generated ham messages (default " + DEFAULT_COUNT + ") to DIR/spam\n"
                 + "and DIR/ham: Japanese in ISO-2022-JP, Shift_JIS, EUC-JP, UTF-8 and undeclared raw JIS, and\n"
-                + "English. Then: hygiene train --spam DIR/spam --ham DIR/ham --model model.bin\n";
+                + "English. DIR/spam and DIR/ham must be new or empty (training reads whole directories).\n"
+                + "Then: hygiene train --spam DIR/spam --ham DIR/ham --model model.bin\n";
     }
 
     @Override
@@ -108,6 +110,22 @@ public final class CorpusCommand implements Command {
         }
         SyntheticCorpus corpus = SyntheticCorpus.seeded(seed);
         try {
+            // files already there would be trained on with the new ones (hygiene train reads whole directories)
+            for (String sub : List.of("spam", "ham")) {
+                Path d = dir.resolve(sub);
+                if (Files.isDirectory(d)) {
+                    try (Stream<Path> entries = Files.list(d)) {
+                        long n = entries.count();
+                        if (n > 0) {
+                            io.err()
+                                    .println("hygiene corpus: " + d + " already holds " + n + " file(s), which 'hygiene"
+                                            + " train' would learn with the new ones; give an empty or new DIR (nothing"
+                                            + " was written)");
+                            return EXIT_ERROR;
+                        }
+                    }
+                }
+            }
             for (boolean spam : new boolean[] {true, false}) {
                 Path sub = Files.createDirectories(dir.resolve(spam ? "spam" : "ham"));
                 int n = 0;
@@ -122,7 +140,7 @@ public final class CorpusCommand implements Command {
                 }
             }
         } catch (IOException e) {
-            io.err().println("hygiene corpus: " + e.getMessage());
+            io.err().println("hygiene corpus: " + IoErrors.describe(e));
             return EXIT_ERROR;
         }
         io.out().println(dir.resolve("spam") + ": " + count + " messages");

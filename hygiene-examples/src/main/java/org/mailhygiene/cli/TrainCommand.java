@@ -78,7 +78,8 @@ public final class TrainCommand implements Command {
                 + "options:\n"
                 + "  --update   learn into the existing model FILE instead of starting a new one\n"
                 + "             (a missing FILE starts from the shipped default model)\n"
-                + "  --forget   unlearn the given messages from the existing model FILE\n"
+                + "  --forget   unlearn the given messages from the existing model FILE (refused, nothing\n"
+                + "             changed, if it would empty FILE of spam or of ham but not of both)\n"
                 + "  --quiet    no progress on standard error\n"
                 + "  --prune N  before saving, drop tokens seen in fewer than N messages (the default model: 3)\n"
                 + "  --prune-weighted M\n"
@@ -147,6 +148,8 @@ public final class TrainCommand implements Command {
             } else {
                 model = BayesModel.empty();
             }
+            long spamBefore = model.spamMessages();
+            long hamBefore = model.hamMessages();
             Progress progress = new Progress(io, a.flags.contains("--quiet"), forget ? "forgot" : "learned");
             Tokenizer tokenizer = Tokenizer.create();
             ModelTrainer trainer = new ModelTrainer(model);
@@ -158,6 +161,19 @@ public final class TrainCommand implements Command {
             }
             for (CorpusArguments.Source source : a.ham) {
                 learn(source.path(), false, source.weight(), forget, a.ignore, trainer, tokenizer, progress, carry);
+            }
+            boolean spamEmptied = spamBefore > 0 && model.spamMessages() == 0;
+            boolean hamEmptied = hamBefore > 0 && model.hamMessages() == 0;
+            if (forget && (spamEmptied || hamEmptied) && model.spamMessages() + model.hamMessages() > 0) {
+                // forgetting mail the model never learned (the wrong directory) empties one class without any other
+                // sign: the model could no longer classify, and every scan with it would fail. Forgetting everything
+                // (an exact undo of all it learned) leaves an empty model, and is allowed
+                io.err()
+                        .printf(
+                                "hygiene train: forgetting these would leave %s with %d spam and %d ham: it could no"
+                                        + " longer classify (were they learned into it?); nothing was changed%n",
+                                modelFile, model.spamMessages(), model.hamMessages());
+                return EXIT_ERROR;
             }
             if (a.prune > 1) {
                 trainer.prune(a.prune, a.pruneWeighted > 0 ? a.pruneWeighted : a.prune);

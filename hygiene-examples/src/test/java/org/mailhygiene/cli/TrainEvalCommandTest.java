@@ -540,6 +540,26 @@ class TrainEvalCommandTest {
                 dir.resolve("m.bin").toString());
         assertThat(train.status()).as(train.err()).isZero();
         assertThat(train.out()).contains("12 spam, 12 ham");
+        // a second corpus into the same directory would be trained on together with the first: refused
+        Run again = Run.main("corpus", "--count", "3", dir.toString());
+        assertThat(again.status()).isEqualTo(2);
+        assertThat(again.err()).contains(dir.resolve("spam") + " already holds 12 file(s)", "nothing was written");
+        try (var spam = Files.list(dir.resolve("spam"))) {
+            assertThat(spam.count()).isEqualTo(12);
+        }
+
+        // forgetting mail it never learned would empty the model's ham: refused, the file unchanged
+        Path model = dir.resolve("m.bin");
+        byte[] before = Files.readAllBytes(model);
+        Path other = dir.resolve("other");
+        assertThat(Run.main("corpus", "--count", "12", "--seed", "9", other.toString())
+                        .status())
+                .isZero();
+        Run forget = Run.main(
+                "train", "--quiet", "--forget", "--ham", other.resolve("ham").toString(), "--model", model.toString());
+        assertThat(forget.status()).isEqualTo(2);
+        assertThat(forget.err()).contains("would leave " + model + " with 12 spam and 0 ham", "nothing was changed");
+        assertThat(Files.readAllBytes(model)).isEqualTo(before);
         assertThat(Run.main("corpus").err()).contains("give the directory");
         assertThat(Run.main("corpus", "--count", "0", dir.toString()).err()).contains("positive whole number");
     }
