@@ -63,9 +63,9 @@ public final class BayesScannerOption implements ScannerOption {
         try {
             return BayesModels.scanner(file, localDomains);
         } catch (IOException e) {
-            throw new UsageException("--bayes " + file + ": cannot load the model: " + IoErrors.describe(e));
+            throw new UsageException("--bayes " + file + ": cannot load the model: " + IoErrors.describe(e), false);
         } catch (IllegalArgumentException e) {
-            throw new UsageException("--bayes " + file + ": cannot load the model: " + e.getMessage());
+            throw new UsageException("--bayes " + file + ": cannot load the model: " + e.getMessage(), false);
         }
     }
 }

@@ -93,14 +93,23 @@ public final class EvalCommand implements Command {
                     .printf(
                             "not classified: spam %d bounces, %d auto-replies; ham %d bounces, %d auto-replies%n",
                             spam[2], spam[3], ham[2], ham[3]);
-            io.out()
-                    .printf(
-                            Locale.ROOT,
-                            "unsure band [%s, %s): spam %d, ham %d%n",
-                            scanner.threshold(),
-                            scanner.sureThreshold(),
-                            spam[4],
-                            ham[4]);
+            if (scanner.threshold() < scanner.sureThreshold()) {
+                io.out()
+                        .printf(
+                                Locale.ROOT,
+                                "unsure band [%s, %s): spam %d, ham %d%n",
+                                scanner.threshold(),
+                                scanner.sureThreshold(),
+                                spam[4],
+                                ham[4]);
+            } else {
+                io.out()
+                        .printf(
+                                Locale.ROOT,
+                                "no unsure band: the threshold %s is at or above %s, where spam verdicts are sure%n",
+                                scanner.threshold(),
+                                scanner.sureThreshold());
+            }
             return EXIT_OK;
         } catch (IOException e) {
             io.err().println("hygiene eval: " + IoErrors.describe(e));

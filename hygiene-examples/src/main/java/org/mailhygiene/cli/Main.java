@@ -94,8 +94,10 @@ public final class Main {
                         return Command.EXIT_OK;
                     }
                     io.err().println("hygiene " + c.name() + ": " + e.getMessage());
-                    io.err().println();
-                    io.err().print(c.usage());
+                    if (e.showUsage()) {
+                        io.err().println();
+                        io.err().print(c.usage());
+                    }
                     return Command.EXIT_ERROR;
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();

@@ -13,6 +13,30 @@ public final class UsageException extends Exception {
      * @param message what is wrong, phrased for the user, e.g. {@code unknown option --foo}
      */
     public UsageException(String message) {
+        this(message, true);
+    }
+
+    private final boolean showUsage;
+
+    /**
+     * Creates the exception.
+     *
+     * @param message what is wrong, phrased for the user
+     * @param showUsage whether the command's usage follows the message: {@code false} when the arguments are well
+     *     formed but name something that does not work (a model file that cannot be loaded), where the usage would
+     *     only bury the message
+     */
+    public UsageException(String message, boolean showUsage) {
         super(message);
+        this.showUsage = showUsage;
+    }
+
+    /**
+     * Whether the command's usage should follow the message.
+     *
+     * @return {@code true} unless created with {@code showUsage = false}
+     */
+    public boolean showUsage() {
+        return showUsage;
     }
 }

@@ -480,6 +480,26 @@ class TrainEvalCommandTest {
         assertThat(eval.err())
                 .isEqualTo("hygiene eval: " + model
                         + ": the model has not learned both spam and ham (spam 0, ham 3): it cannot classify\n");
+
+        // a model that cannot be loaded is named, without the whole usage after it (the arguments were well formed)
+        Path none = dir.resolve("none.model");
+        Run scan = Run.main("scan", "--bayes", none.toString(), ham.toString());
+        assertThat(scan.status()).isEqualTo(2);
+        assertThat(scan.err())
+                .startsWith("hygiene scan: --bayes " + none + ": cannot load the model")
+                .doesNotContain("usage:");
+        // a malformed command line still gets the usage
+        assertThat(Run.main("scan", "--no-such-option", ham.toString()).err()).contains("usage: hygiene scan");
+
+        // a threshold at or above the sure threshold has no unsure band (it printed "[0.995, 0.995)")
+        Run sure = Run.main("eval", "--model", "default", "--threshold", "0.995", "--ham", ham.toString());
+        assertThat(sure.status()).as(sure.err()).isZero();
+        assertThat(sure.out())
+                .contains("no unsure band: the threshold 0.995 is at or above 0.99")
+                .doesNotContain("[0.995");
+        assertThat(Run.main("eval", "--model", "default", "--ham", ham.toString())
+                        .out())
+                .contains("unsure band [0.8, 0.99): spam 0, ham ");
     }
 
     @Test
