@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * store is marked down (logged once, with the reason) and calls fail at once, without touching the network, until a
  * back-off has passed (1 s, doubling to at most {@link #MAX_BACKOFF}); then exactly one call probes it while the others
  * keep failing fast; the first success marks it up again (logged once). Callers catch {@link SharedStateException} and
- * use their local state, so a down store never blocks mail.
+ * use their local state, so a down store never blocks mail. A caller's error in a token store call (a {@code null}
+ * model, token collection or token: {@link NullPointerException}; an invalid learn journal key: {@link
+ * IllegalArgumentException}) is thrown as it is, before the store is called, and does not mark the store down.
  *
  * <p>Counters for {@code /metrics}: calls that failed or were skipped ({@link #fallbacks()}), transitions to down
  * ({@link #outages()}). Thread-safe.
@@ -117,6 +119,7 @@ public final class GuardedSharedState implements SharedState {
         this.tokens = new TokenStore() {
             @Override
             public void learn(String model, Collection<String> toks, boolean spam) throws SharedStateException {
+                callerArguments(model, toks);
                 guard(() -> {
                     t.learn(model, toks, spam);
                     return null;
@@ -127,12 +130,14 @@ public final class GuardedSharedState implements SharedState {
             public boolean learn(String model, String key, Collection<String> toks, boolean spam)
                     throws SharedStateException {
                 TokenStore.checkKey(key); // a bad key is the caller's error, not the store's
+                callerArguments(model, toks);
                 return guard(() -> t.learn(model, key, toks, spam));
             }
 
             @Override
             public Optional<Learned> learned(String model, String key) throws SharedStateException {
                 TokenStore.checkKey(key);
+                Objects.requireNonNull(model, "model");
                 return guard(() -> t.learned(model, key));
             }
 
@@ -140,19 +145,34 @@ public final class GuardedSharedState implements SharedState {
             public Optional<Learned> unlearn(String model, String key, Collection<String> toks)
                     throws SharedStateException {
                 TokenStore.checkKey(key);
+                callerArguments(model, toks);
                 return guard(() -> t.unlearn(model, key, toks));
             }
 
             @Override
             public long version(String model) throws SharedStateException {
+                Objects.requireNonNull(model, "model");
                 return guard(() -> t.version(model));
             }
 
             @Override
             public Snapshot snapshot(String model) throws SharedStateException {
+                Objects.requireNonNull(model, "model");
                 return guard(() -> t.snapshot(model));
             }
         };
+    }
+
+    /**
+     * Checks a token store call's arguments before it reaches the store: a {@code null} model, token collection or
+     * token is the caller's error (a {@link NullPointerException}), not a failure of the store, so it must not mark the
+     * store down for every other caller.
+     */
+    private static void callerArguments(String model, Collection<String> tokens) {
+        Objects.requireNonNull(model, "model");
+        for (String token : Objects.requireNonNull(tokens, "tokens")) {
+            Objects.requireNonNull(token, "token");
+        }
     }
 
     @FunctionalInterface
