@@ -92,7 +92,8 @@ public interface TokenStore {
     }
 
     /**
-     * Checks a learn journal key: 1 to 128 characters, none of them white space or a control character.
+     * Checks a learn journal key: 1 to 128 characters, none of them white space (a space, tab, line end or any other
+     * space character, the no-break spaces included) or a control character (U+0000 to U+001F, U+007F to U+009F).
      *
      * @param key the key
      * @return the key
@@ -105,7 +106,7 @@ public interface TokenStore {
         }
         for (int i = 0; i < key.length(); i++) {
             char c = key.charAt(i);
-            if (c <= ' ' || c == 0x7f || Character.isWhitespace(c)) {
+            if (Character.isISOControl(c) || Character.isWhitespace(c) || Character.isSpaceChar(c)) {
                 throw new IllegalArgumentException("a learn journal key holds no white space or control character");
             }
         }
