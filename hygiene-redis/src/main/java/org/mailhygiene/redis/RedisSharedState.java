@@ -143,6 +143,12 @@ public final class RedisSharedState implements SharedState {
             + "if ARGV[1] == '1' then redis.call('HINCRBY', KEYS[3], 'spam', 1)"
             + " else redis.call('HINCRBY', KEYS[3], 'ham', 1) end\n"
             + BUMP_VERSION
+            // the order lost (an evicted or deleted :jo) while the records survive: rebuild it, every record oldest,
+            // or the records would never be dropped again and the journal would grow past its bound
+            + "if redis.call('EXISTS', KEYS[5]) == 0 then\n"
+            + "  local ks = redis.call('HKEYS', KEYS[4])\n"
+            + "  for i = 1, #ks do redis.call('ZADD', KEYS[5], 0, ks[i]) end\n"
+            + "end\n"
             + "redis.call('HSET', KEYS[4], ARGV[3], label .. ':' .. string.format('%d', times + 1))\n"
             + "redis.call('ZADD', KEYS[5], v, ARGV[3])\n"
             + "local over = redis.call('ZCARD', KEYS[5]) - tonumber(ARGV[4])\n"

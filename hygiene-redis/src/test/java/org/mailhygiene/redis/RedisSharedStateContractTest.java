@@ -1,12 +1,18 @@
 package org.mailhygiene.redis;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.api.shared.SharedState;
+import org.mailhygiene.api.shared.TokenStore;
 import org.mailhygiene.testkit.junit.RealBinaries;
 import org.mailhygiene.testkit.junit.SharedStateContract;
 import org.mailhygiene.testkit.redis.RealRedis;
@@ -54,5 +60,32 @@ class RedisSharedStateContractTest implements SharedStateContract {
     @Override
     public SharedState journalLimited(int limit) {
         return RedisSharedState.open(redis.url() + "/3", Duration.ofSeconds(10)).journalLimit(limit);
+    }
+
+    /**
+     * A journal whose order ({@code :jo}) was lost while its records ({@code :j}) survived (evicted under a {@code
+     * volatile-*} maxmemory policy, or deleted by hand) keeps its bound: the order is rebuilt from the records.
+     */
+    @Test
+    void aJournalWhoseOrderWasLostKeepsItsBound() throws Exception {
+        String model = "model-" + UUID.randomUUID();
+        try (RedisSharedState s = RedisSharedState.open(redis.url() + "/4", Duration.ofSeconds(10))
+                        .journalLimit(2);
+                redis.clients.jedis.Jedis raw = new redis.clients.jedis.Jedis("127.0.0.1", redis.port())) {
+            raw.select(4);
+            TokenStore t = s.tokens();
+            String j = "mh:bayes:{" + model + "}:j";
+            String jo = j + "o";
+            assertTrue(t.learn(model, "k1", List.of("w"), true));
+            assertTrue(t.learn(model, "k2", List.of("w"), true));
+            assertEquals(1, raw.del(jo));
+            for (int i = 3; i <= 6; i++) {
+                assertTrue(t.learn(model, "k" + i, List.of("w"), true));
+            }
+            assertEquals(2, raw.hlen(j), "the journal keeps its bound");
+            assertEquals(2, raw.zcard(jo));
+            assertEquals(java.util.Optional.of(new TokenStore.Learned(true, 1)), t.learned(model, "k6"));
+            assertEquals(java.util.Optional.of(new TokenStore.Learned(true, 1)), t.learned(model, "k5"));
+        }
     }
 }
