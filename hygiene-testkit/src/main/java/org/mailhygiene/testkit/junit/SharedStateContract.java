@@ -394,6 +394,46 @@ public interface SharedStateContract {
     }
 
     /**
+     * {@link TokenStore#unlearn} of a message learned as ham takes the ham counts back out and leaves the spam counts;
+     * tokens given that the message was not learned with never go below zero, and the message counts never go below
+     * zero either (the store's counts were lost while the journal survived).
+     *
+     * @throws Exception on failure
+     */
+    @Test
+    default void unlearnTakesHamBackOutAndNeverGoesBelowZero() throws Exception {
+        TokenStore t = state().tokens();
+        String model = "model-" + random();
+        String key = random().replace("-", "");
+        t.learn(model, List.of("shared", "spammy"), true); // another message, spam
+        assertTrue(t.learn(model, key, List.of("shared", "hammy"), false));
+        assertTrue(t.learn(model, key, List.of("shared", "hammy"), false));
+        assertEquals(
+                Optional.of(new TokenStore.Learned(false, 2)),
+                t.unlearn(model, key, List.of("shared", "hammy", "spammy", "never")));
+        TokenStore.Snapshot after = t.snapshot(model);
+        assertEquals(1, after.spamMessages());
+        assertEquals(0, after.hamMessages());
+        assertEquals(List.of(1L, 0L), counts(after, "shared"));
+        assertEquals(List.of(1L, 0L), counts(after, "spammy"), "a token's spam count is untouched by a ham unlearn");
+        assertFalse(after.tokens().containsKey("hammy"));
+        assertFalse(after.tokens().containsKey("never"), "a token never learned is not counted at zero or below");
+
+        // more recorded than counted: two ham learnings recorded, then one ham message's worth taken away by a second
+        // key's unlearn; the first key's unlearn then stops at zero
+        String other = random().replace("-", "");
+        assertTrue(t.learn(model, key, List.of("h"), false));
+        assertTrue(t.learn(model, key, List.of("h"), false));
+        assertTrue(t.learn(model, other, List.of("h"), false));
+        assertEquals(Optional.of(new TokenStore.Learned(false, 1)), t.unlearn(model, other, List.of("h", "h2")));
+        assertEquals(Optional.of(new TokenStore.Learned(false, 2)), t.unlearn(model, key, List.of("h", "h2")));
+        TokenStore.Snapshot end = t.snapshot(model);
+        assertEquals(0, end.hamMessages());
+        assertFalse(end.tokens().containsKey("h"));
+        assertEquals(1, end.spamMessages());
+    }
+
+    /**
      * A learn journal over its bound drops the message learned or changed least recently: that message stays learned
      * (its counts stay), but is no longer recorded, so it can no longer be unlearned.
      *
