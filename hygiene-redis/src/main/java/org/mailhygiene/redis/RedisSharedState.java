@@ -68,7 +68,10 @@ import redis.clients.jedis.resps.ScanResult;
  *       repeats a version a node already applied): 400 days after the last learned message.
  *   <li>{@code bayes:{MODEL}:j} (the learn journal: message key to {@code s:TIMES} or {@code h:TIMES}) and
  *       {@code bayes:{MODEL}:jo} (its keys ordered by the version of their last change): the
- *       {@value #JOURNAL_LIMIT} messages learned or changed most recently, expiring with the counts.
+ *       {@value #JOURNAL_LIMIT} messages learned or changed most recently, expiring with the counts; a journal
+ *       whose counts were lost ({@code bayes:{MODEL}:m} gone: deleted, or evicted under a {@code volatile-*} maxmemory
+ *       policy) is ignored and dropped at the next learning or unlearning, as its records no longer describe the
+ *       counts.
  * </ul>
  *
  * <p>Multi-key operations run as Lua scripts on keys that share a hash tag (the braces), so they work unchanged on a
@@ -113,8 +116,20 @@ public final class RedisSharedState implements SharedState {
             + "end\n"
             + "local v = redis.call('HINCRBY', KEYS[3], 'version', 1)\n";
 
+    /**
+     * Drops a learn journal (KEYS[4], KEYS[5]) whose counts were lost (no KEYS[3], which every learning writes): its
+     * records no longer describe the counts, and undoing one would take other messages' learnings out.
+     */
+    private static final String DROP_ORPHANED_JOURNAL =
+            "if redis.call('EXISTS', KEYS[3]) == 0 then redis.call('DEL', KEYS[4], KEYS[5]) end\n";
+
+    /** Keys: m, j. ARGV: the message's key. Its record, or nil if none or if the counts were lost. */
+    private static final String LEARNED_SCRIPT = "if redis.call('EXISTS', KEYS[1]) == 0 then return false end\n"
+            + "return redis.call('HGET', KEYS[2], ARGV[1])\n";
+
     /** Keys: s, h, m, j, jo. ARGV: 1 (spam) or 0, retention seconds, tokens. */
-    private static final String LEARN_SCRIPT = "local h = KEYS[1]\n"
+    private static final String LEARN_SCRIPT = DROP_ORPHANED_JOURNAL
+            + "local h = KEYS[1]\n"
             + "if ARGV[1] == '0' then h = KEYS[2] end\n"
             + "for i = 3, #ARGV do redis.call('HINCRBY', h, ARGV[i], 1) end\n"
             + "if ARGV[1] == '1' then redis.call('HINCRBY', KEYS[3], 'spam', 1)"
@@ -127,7 +142,8 @@ public final class RedisSharedState implements SharedState {
      * Keys: s, h, m, j, jo. ARGV: 1 (spam) or 0, retention seconds, the message's key, the journal limit, tokens.
      * Returns 0 (nothing changed) if the journal records the key with the other label.
      */
-    private static final String LEARN_KEYED_SCRIPT = "local label = 'h'\n"
+    private static final String LEARN_KEYED_SCRIPT = DROP_ORPHANED_JOURNAL
+            + "local label = 'h'\n"
             + "if ARGV[1] == '1' then label = 's' end\n"
             + "local times = 0\n"
             + "local rec = redis.call('HGET', KEYS[4], ARGV[3])\n"
@@ -163,7 +179,8 @@ public final class RedisSharedState implements SharedState {
      * Keys: s, h, m, j, jo. ARGV: retention seconds, the message's key, tokens. Returns the record forgotten, or nil
      * if the journal has none (nothing changed).
      */
-    private static final String UNLEARN_SCRIPT = "local rec = redis.call('HGET', KEYS[4], ARGV[2])\n"
+    private static final String UNLEARN_SCRIPT = DROP_ORPHANED_JOURNAL
+            + "local rec = redis.call('HGET', KEYS[4], ARGV[2])\n"
             + "if not rec then return nil end\n"
             + "local l, n = string.match(rec, '^([sh]):(%d+)$')\n"
             + "if not l then return redis.error_reply('malformed learn journal record ' .. rec) end\n"
@@ -579,8 +596,10 @@ public final class RedisSharedState implements SharedState {
         @Override
         public Optional<Learned> learned(String model, String key) throws SharedStateException {
             String field = TokenStore.checkKey(key);
-            String rec = call("HGET", () -> jedis.hget(keys(model).get(3), field));
-            return rec == null ? Optional.empty() : Optional.of(record(rec));
+            List<String> keys = keys(model);
+            Object rec = call(
+                    "learned", () -> jedis.eval(LEARNED_SCRIPT, List.of(keys.get(2), keys.get(3)), List.of(field)));
+            return rec == null ? Optional.empty() : Optional.of(record(rec.toString()));
         }
 
         @Override

@@ -88,4 +88,35 @@ class RedisSharedStateContractTest implements SharedStateContract {
             assertEquals(java.util.Optional.of(new TokenStore.Learned(true, 1)), t.learned(model, "k5"));
         }
     }
+
+    /**
+     * A journal whose counts were lost (deleted, or evicted) while it survived is ignored: its records no longer describe
+     * the counts, and undoing one would take out what other messages learned since.
+     */
+    @Test
+    void aJournalWhoseCountsWereLostIsIgnored() throws Exception {
+        String model = "model-" + UUID.randomUUID();
+        try (RedisSharedState s = RedisSharedState.open(redis.url() + "/4", Duration.ofSeconds(10));
+                redis.clients.jedis.Jedis raw = new redis.clients.jedis.Jedis("127.0.0.1", redis.port())) {
+            raw.select(4);
+            TokenStore t = s.tokens();
+            String base = "mh:bayes:{" + model + "}:";
+            assertTrue(t.learn(model, "k1", List.of("a"), true));
+            assertEquals(
+                    2, raw.del(base + "s", base + "h", base + "m"), "the counts (s, m) are lost, the journal stays");
+            t.learn(model, List.of("a"), true); // another message learned since
+            assertEquals(java.util.Optional.empty(), t.learned(model, "k1"));
+            assertEquals(java.util.Optional.empty(), t.unlearn(model, "k1", List.of("a")));
+            TokenStore.Snapshot snap = t.snapshot(model);
+            assertEquals(1, snap.spamMessages(), "the other message stays learned");
+            assertEquals(1, snap.tokens().get("a")[0]);
+            assertEquals(0, raw.exists(base + "j", base + "jo"));
+
+            // the same for a learning: the lost record does not make it a correction or a repeat
+            assertTrue(t.learn(model, "k2", List.of("b"), true));
+            assertEquals(2, raw.del(base + "s", base + "h", base + "m"));
+            assertTrue(t.learn(model, "k2", List.of("b"), false), "not refused for a label of lost counts");
+            assertEquals(java.util.Optional.of(new TokenStore.Learned(false, 1)), t.learned(model, "k2"));
+        }
+    }
 }
