@@ -287,8 +287,10 @@ public final class LearnCommand implements Command {
                 Optional<TokenStore.Learned> before = sync.learned(key);
                 if (before.isPresent() && before.get().spam() != spam) {
                     // the cluster's journal records it with the other label: forget that first, as often as learned
-                    sync.unlearn(key, tokens);
-                    undone++;
+                    // (another learner may have forgotten it since it was read: then there was nothing to undo here)
+                    if (sync.unlearn(key, tokens).isPresent()) {
+                        undone++;
+                    }
                 } else if (before.isPresent()
                         && (once || ModelTrainer.agrees(local.classify(tokens).score(), spam, target))) {
                     already++;

@@ -480,4 +480,23 @@ class LearnCommandTest {
         assertThat(broken.status()).isEqualTo(2);
         assertThat(broken.err()).contains(model.getFileName().toString()).contains("not a Mail Hygiene Bayes model");
     }
+
+    @Test
+    void aCorrectionSomeoneElseMadeMeanwhileIsNotReportedAsUndoneHere(@TempDir Path dir) throws Exception {
+        Path msg = dir.resolve("msg.eml");
+        Files.writeString(msg, PAYMENT_MAIL);
+        Set<String> bare = Tokenizer.create().tokenize(MessageContent.ofBytes(Files.readAllBytes(msg)));
+        String key = BayesModels.journalKey(bare);
+        Set<String> tokens = BayesModels.load("default").correctionTokens(bare);
+        String model = "racing-" + System.nanoTime();
+        // learned as spam by mistake; the other learner forgets that between this learner's read and its own unlearn
+        assertThat(RacingSharedStateProvider.STORE.tokens().learn(model, key, tokens, true))
+                .isTrue();
+        Run r = Run.main(
+                "learn", "--ham", "--once", "--redis", "racing-test://x", "--redis-model", model, msg.toString());
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.out()).doesNotContain("undone first");
+        assertThat(RacingSharedStateProvider.STORE.tokens().learned(model, key))
+                .contains(new TokenStore.Learned(false, 1));
+    }
 }
