@@ -34,7 +34,11 @@ import org.mailhygiene.api.shared.TokenStore;
  * and digest and expire at their TTL; a lease goes to one caller only, is released only by its owner and expires;
  * token buckets grant exactly their capacity, are independent per key, refill with time and are atomic under
  * concurrent callers; counters are published per node and day, each publication replacing the node's last; learned token counts count each message once and change the
- * version; a closed state fails with {@link SharedStateException}.
+ * version; the learn journal ({@link TokenStore#learn(String, String, java.util.Collection, boolean)}) records keyed
+ * learnings, refuses the other label, is atomic under concurrent learners with both labels, keeps its bound ({@link
+ * #journalLimited}) and is undone exactly by {@link TokenStore#unlearn}, never below zero (a store that keeps no
+ * journal, leaving {@link TokenStore}'s default methods, skips these and shows the defaults instead); a closed state
+ * fails with {@link SharedStateException}.
  */
 public interface SharedStateContract {
 
@@ -311,6 +315,7 @@ public interface SharedStateContract {
     @Test
     default void theLearnJournalRecordsLearningsAndUnlearnUndoesThem() throws Exception {
         TokenStore t = state().tokens();
+        assumeLearnJournal(t);
         String model = "model-" + random();
         String key = random().replace("-", "");
         assertEquals(Optional.empty(), t.learned(model, key));
@@ -358,6 +363,7 @@ public interface SharedStateContract {
     @Test
     default void keyedLearningsAreAtomicUnderConcurrency() throws Exception {
         TokenStore t = state().tokens();
+        assumeLearnJournal(t);
         String model = "model-" + random();
         String key = random().replace("-", "");
         int threads = 8;
@@ -403,6 +409,7 @@ public interface SharedStateContract {
     @Test
     default void unlearnTakesHamBackOutAndNeverGoesBelowZero() throws Exception {
         TokenStore t = state().tokens();
+        assumeLearnJournal(t);
         String model = "model-" + random();
         String key = random().replace("-", "");
         t.learn(model, List.of("shared", "spammy"), true); // another message, spam
@@ -445,6 +452,7 @@ public interface SharedStateContract {
         org.junit.jupiter.api.Assumptions.assumeTrue(s != null, "this implementation sets no journal bound for tests");
         try {
             TokenStore t = s.tokens();
+            assumeLearnJournal(t);
             String model = "model-" + random();
             List<String> keys = List.of("k0-" + random(), "k1-" + random(), "k2-" + random(), "k3-" + random());
             for (int i = 0; i < 3; i++) {
@@ -463,6 +471,52 @@ public interface SharedStateContract {
         } finally {
             s.close();
         }
+    }
+
+    /**
+     * A store without a learn journal (one that leaves {@link TokenStore}'s default methods, as a store written before
+     * the journal does; the API allows it): a keyed learning counts the message as an unkeyed one does, nothing is
+     * recorded, and there is nothing to unlearn.
+     *
+     * @throws Exception on failure
+     */
+    @Test
+    default void aStoreWithoutALearnJournalCountsKeyedLearnings() throws Exception {
+        TokenStore t = state().tokens();
+        org.junit.jupiter.api.Assumptions.assumeFalse(keepsLearnJournal(t), "this store keeps a learn journal");
+        String model = "model-" + random();
+        String key = random().replace("-", "");
+        assertTrue(t.learn(model, key, List.of("viagra"), true));
+        assertTrue(t.learn(model, key, List.of("viagra"), false), "no journal: the other label is not refused");
+        assertEquals(Optional.empty(), t.learned(model, key));
+        long v = t.version(model);
+        assertEquals(Optional.empty(), t.unlearn(model, key, List.of("viagra")));
+        assertEquals(v, t.version(model), "nothing unlearned");
+        TokenStore.Snapshot snap = t.snapshot(model);
+        assertEquals(1, snap.spamMessages());
+        assertEquals(1, snap.hamMessages());
+        assertEquals(List.of(1L, 1L), counts(snap, "viagra"));
+        assertThrows(IllegalArgumentException.class, () -> t.learn(model, "two words", List.of("x"), true));
+    }
+
+    /**
+     * Whether a token store keeps a learn journal: it implements {@link TokenStore#learned} itself instead of leaving
+     * the default method, which records nothing.
+     */
+    private static boolean keepsLearnJournal(TokenStore t) {
+        try {
+            return !t.getClass()
+                    .getMethod("learned", String.class, String.class)
+                    .isDefault();
+        } catch (NoSuchMethodException e) {
+            throw new AssertionError("TokenStore.learned is public", e);
+        }
+    }
+
+    /** Skips a learn journal case for a store that keeps no journal ({@link #keepsLearnJournal}). */
+    private static void assumeLearnJournal(TokenStore t) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                keepsLearnJournal(t), "this store keeps no learn journal (TokenStore's default methods)");
     }
 
     private static List<Long> counts(TokenStore.Snapshot snap, String token) {
