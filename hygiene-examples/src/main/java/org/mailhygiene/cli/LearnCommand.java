@@ -280,10 +280,13 @@ public final class LearnCommand implements Command {
             int already = 0;
             for (int i = 0; i < messages.size(); i++) {
                 MessageContent m = messages.get(i);
-                Set<String> bare = tokenizer.tokenize(m);
-                String key = BayesModels.journalKey(bare);
                 // with the correction tokens of the base model's logistic part, which every node's model shares
-                Set<String> tokens = local.correctionTokens(bare);
+                Set<String> tokens = local.correctionTokens(tokenizer.tokenize(m));
+                // the journal knows a message by the tokens it was learned with: the store does not keep them, so a
+                // learning made with another --base (another default model after an upgrade) is not undone with
+                // these, which would take out what it never added; it stays, and this one is learned as new
+                String key = BayesModels.journalKey(tokens);
+                String file = name(files.get(i));
                 Optional<TokenStore.Learned> before = sync.learned(key);
                 if (before.isPresent() && before.get().spam() != spam) {
                     // the cluster's journal records it with the other label: forget that first, as often as learned
@@ -297,7 +300,7 @@ public final class LearnCommand implements Command {
                     continue;
                 }
                 if (once) {
-                    learnKeyed(sync, key, tokens, spam);
+                    learnKeyed(sync, key, tokens, spam, file);
                     learned++;
                     continue;
                 }
@@ -307,9 +310,9 @@ public final class LearnCommand implements Command {
                         spam,
                         target,
                         BayesModels.MAX_CORRECTION_LEARNINGS,
-                        () -> learnKeyed(sync, key, tokens, spam));
+                        () -> learnKeyed(sync, key, tokens, spam, file));
                 if (!ModelTrainer.agrees(local.classify(tokens).score(), spam, target)) {
-                    unreached.add(name(files.get(i)));
+                    unreached.add(file);
                 }
             }
             int newlyLearned = messages.size() - already;
@@ -335,12 +338,18 @@ public final class LearnCommand implements Command {
         }
     }
 
-    /** One keyed learning into the cluster's store; the other label recorded meanwhile is an error. */
-    private static void learnKeyed(SharedModelSync sync, String key, Set<String> tokens, boolean spam)
+    /**
+     * One keyed learning into the cluster's store. The other label recorded meanwhile (another learner correcting the
+     * same message at the same moment) is an error that names the file: the messages before it in this run stay
+     * learned, it and the ones after it are not (learned) further; running the same command again is safe (what is
+     * learned already is skipped), and whoever runs last decides the label.
+     */
+    private static void learnKeyed(SharedModelSync sync, String key, Set<String> tokens, boolean spam, String file)
             throws SharedStateException {
         if (!sync.learn(key, tokens, spam)) {
-            throw new SharedStateException("another learner has just learned the same message as "
-                    + (spam ? "ham" : "spam") + "; nothing more was learned of it: run hygiene learn again");
+            throw new SharedStateException(file + ": another learner has just learned it as " + (spam ? "ham" : "spam")
+                    + "; it was not learned as " + (spam ? "spam" : "ham") + " here, nor the files after it (those"
+                    + " before it were): run the same hygiene learn again to make it " + (spam ? "spam" : "ham"));
         }
     }
 

@@ -486,8 +486,8 @@ class LearnCommandTest {
         Path msg = dir.resolve("msg.eml");
         Files.writeString(msg, PAYMENT_MAIL);
         Set<String> bare = Tokenizer.create().tokenize(MessageContent.ofBytes(Files.readAllBytes(msg)));
-        String key = BayesModels.journalKey(bare);
         Set<String> tokens = BayesModels.load("default").correctionTokens(bare);
+        String key = BayesModels.journalKey(tokens); // the tokens it is learned with
         String model = "racing-" + System.nanoTime();
         // learned as spam by mistake; the other learner forgets that between this learner's read and its own unlearn
         assertThat(RacingSharedStateProvider.STORE.tokens().learn(model, key, tokens, true))
@@ -498,5 +498,51 @@ class LearnCommandTest {
         assertThat(r.out()).doesNotContain("undone first");
         assertThat(RacingSharedStateProvider.STORE.tokens().learned(model, key))
                 .contains(new TokenStore.Learned(false, 1));
+    }
+
+    @Test
+    void aClusterLearningMadeWithAnotherBaseIsNotUndoneWithThisOnesTokens(@TempDir Path dir) throws Exception {
+        Path msg = dir.resolve("msg.eml");
+        Files.writeString(msg, PAYMENT_MAIL);
+        // another base: a model of the generated corpus, without the default model's logistic part
+        assertThat(Run.main("corpus", "--count", "12", dir.resolve("c").toString())
+                        .status())
+                .isZero();
+        Path other = dir.resolve("other.model");
+        assertThat(Run.main(
+                                "train",
+                                "--quiet",
+                                "--spam",
+                                dir.resolve("c/spam").toString(),
+                                "--ham",
+                                dir.resolve("c/ham").toString(),
+                                "--model",
+                                other.toString())
+                        .status())
+                .isZero();
+        try (RealRedis redis = RealRedis.start(
+                RealBinaries.require("redis-server", "redis-server"), dir.resolve("redis"), List.of())) {
+            Run wrong = Run.main("learn", "--spam", "--once", "--redis", redis.url(), msg.toString());
+            assertThat(wrong.status()).as(wrong.err()).isZero();
+            TokenStore.Snapshot before;
+            try (SharedState state = SharedStates.open(new URI(redis.url()), Duration.ofSeconds(10))) {
+                before = state.tokens().snapshot("bayes");
+            }
+            // the release judged with the other base: its tokens are not the ones learned, so nothing is taken out
+            // (taking these out would leave the default model's correction tokens counted as spam, and subtract
+            // from other messages' counts); it is learned as a new message
+            Run fixed = Run.main(
+                    "learn", "--ham", "--once", "--base", other.toString(), "--redis", redis.url(), msg.toString());
+            assertThat(fixed.status()).as(fixed.err()).isZero();
+            assertThat(fixed.out()).doesNotContain("undone first");
+            try (SharedState state = SharedStates.open(new URI(redis.url()), Duration.ofSeconds(10))) {
+                TokenStore.Snapshot after = state.tokens().snapshot("bayes");
+                assertThat(after.spamMessages()).isEqualTo(1);
+                assertThat(after.hamMessages()).isEqualTo(1);
+                before.tokens()
+                        .forEach((t, c) ->
+                                assertThat(after.tokens().get(t)[0]).as(t).isEqualTo(c[0]));
+            }
+        }
     }
 }

@@ -430,8 +430,10 @@ public final class BayesModels {
      * SharedModelSync#learned}): the first 128 bits of the SHA-256 of its distinct tokens in sorted order, as 32
      * lower-case hex digits. A copy of a message with other envelope lines or line ends has the same key.
      *
-     * @param tokens the message's tokens as the tokenizer gives them ({@link Tokenizer#tokenize}), without the
-     *     correction tokens of a logistic part
+     * @param tokens the message's tokens: for a model file's journal as the tokenizer gives them ({@link
+     *     Tokenizer#tokenize}; the journal is bound to the model file, whose logistic part decides the rest); for a
+     *     cluster's journal the tokens it is learned with ({@link BayesModel#correctionTokens}), since the store does
+     *     not keep them and a learning made with another base model must not be undone with these
      * @return the key
      * @throws NullPointerException if {@code tokens} is {@code null} or holds {@code null}
      */
