@@ -48,6 +48,7 @@ public interface TokenStore {
      *     (nothing changed)
      * @throws SharedStateException if the store did not answer (the message may or may not have been learned)
      * @throws IllegalArgumentException if {@code key} is empty, longer than 128 characters or holds white space
+     * @throws NullPointerException if an argument, or a token, is {@code null}
      */
     default boolean learn(String model, String key, Collection<String> tokens, boolean spam)
             throws SharedStateException {
@@ -66,6 +67,7 @@ public interface TokenStore {
      * @return the record, empty if the journal has none
      * @throws SharedStateException if the store did not answer
      * @throws IllegalArgumentException if {@code key} is empty, longer than 128 characters or holds white space
+     * @throws NullPointerException if {@code model} or {@code key} is {@code null}
      */
     default Optional<Learned> learned(String model, String key) throws SharedStateException {
         checkKey(key);
@@ -85,6 +87,7 @@ public interface TokenStore {
      * @return what was forgotten: the record as it was; empty if the journal had none (nothing changed)
      * @throws SharedStateException if the store did not answer (the learnings may or may not have been forgotten)
      * @throws IllegalArgumentException if {@code key} is empty, longer than 128 characters or holds white space
+     * @throws NullPointerException if an argument, or a token, is {@code null}
      */
     default Optional<Learned> unlearn(String model, String key, Collection<String> tokens) throws SharedStateException {
         checkKey(key);
