@@ -192,7 +192,8 @@ public final class BayesModels {
     /**
      * Takes the exclusive lock that every writer of a model file holds while it reads and replaces the file
      * ({@link #learnInto}, {@link #correctInto}, the quarantine tool, {@code hygiene train}): a lock on
-     * {@code FILE.lock} next to it, created if missing, and given the model file's owner, group and permissions (as
+     * {@code FILE.lock} next to it (next to the file a symbolic link names, so a link and its target share it), created
+     * if missing, and given the model file's owner, group and permissions (as
      * {@link BayesModel#save} keeps them, writable by its owner; best effort, an owner only as root), so that a
      * learner run as root does not lock the node's user out; waiting while another process holds it, at most
      * {@link #LOCK_WAIT} (a stuck learner fails the next one with a clear error instead of hanging it). Within one JVM
@@ -204,7 +205,7 @@ public final class BayesModels {
      *     {@link #LOCK_WAIT}
      */
     public static java.io.Closeable lockModel(Path modelFile) throws IOException {
-        Path abs = modelFile.toAbsolutePath();
+        Path abs = followed(modelFile);
         Path lockFile = abs.resolveSibling(abs.getFileName() + ".lock");
         boolean created = !Files.exists(lockFile, java.nio.file.LinkOption.NOFOLLOW_LINKS);
         FileChannel ch;
@@ -449,7 +450,8 @@ public final class BayesModels {
     public static final int JOURNAL_MAX_MESSAGES = LearnJournal.MAX_ENTRIES;
 
     /**
-     * The learn journal of a model file: {@code FILE.learned} next to it. It records each message the administrator's
+     * The learn journal of a model file: {@code FILE.learned} next to it (next to the file a symbolic link names, as
+     * the lock file). It records each message the administrator's
      * corrections ({@link #correctInto}, {@link #learnInto}, {@code hygiene learn}, the quarantine tool) taught the
      * model, by a digest of its tokens, with its label and how many times it was learned; nothing of the message
      * itself. With it a later correction of the same message undoes the earlier one exactly, and a repeated report is
@@ -462,8 +464,25 @@ public final class BayesModels {
      * @throws NullPointerException if {@code modelFile} is {@code null}
      */
     public static Path journalFile(Path modelFile) {
-        Path abs = modelFile.toAbsolutePath();
+        Path abs = followed(modelFile);
         return abs.resolveSibling(abs.getFileName() + ".learned");
+    }
+
+    /**
+     * The model file a path names, absolute: a symbolic link is followed to the file it names (as {@link
+     * BayesModel#save} replaces that file), so that learners given the link and learners given its target share one
+     * lock and one journal. A dangling link, or a path that cannot be resolved, is taken as it is.
+     */
+    static Path followed(Path modelFile) {
+        Path abs = modelFile.toAbsolutePath();
+        if (Files.isSymbolicLink(abs)) {
+            try {
+                return abs.toRealPath();
+            } catch (IOException e) {
+                return abs; // dangling: saving makes the link the file
+            }
+        }
+        return abs;
     }
 
     /**

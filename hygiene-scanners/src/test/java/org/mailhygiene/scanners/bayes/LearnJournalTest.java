@@ -131,6 +131,27 @@ class LearnJournalTest {
     }
 
     @Test
+    void aSymbolicLinkAndTheFileItNamesShareOneLockAndOneJournal(@TempDir Path dir) throws IOException {
+        Tokenizer tokenizer = Tokenizer.create();
+        MessageContent msg = MessageContent.ofBytes(PAYMENT_MAIL.getBytes(StandardCharsets.US_ASCII));
+        Path real = dir.resolve("site-2026.model");
+        BayesModels.Correction wrong = BayesModels.correctInto(real, true, List.of(msg), tokenizer);
+        Path link = Files.createSymbolicLink(dir.resolve("site.model"), real.getFileName());
+        assertThat(BayesModels.journalFile(link)).isEqualTo(BayesModels.journalFile(real));
+        // the correction through the link finds the report made through the target, and undoes it
+        BayesModels.Correction fixed = BayesModels.correctInto(link, false, List.of(msg), tokenizer);
+        assertThat(fixed.undone()).isOne();
+        assertThat(BayesModel.load(real).spamMessages()).isEqualTo(wrong.model().spamMessages() - wrong.learned());
+        assertThat(Files.isSymbolicLink(link)).isTrue();
+        try (var left = Files.list(dir)) {
+            // was: site.model.lock and site.model.learned beside the link, a second lock and a second journal
+            assertThat(left.map(p -> p.getFileName().toString()))
+                    .containsExactlyInAnyOrder(
+                            "site-2026.model", "site-2026.model.lock", "site-2026.model.learned", "site.model");
+        }
+    }
+
+    @Test
     void aMistakeIsUndoneExactlyAndARepeatIsANoOp(@TempDir Path dir) throws IOException {
         Tokenizer tokenizer = Tokenizer.create();
         MessageContent msg = MessageContent.ofBytes(PAYMENT_MAIL.getBytes(StandardCharsets.US_ASCII));
