@@ -7,21 +7,15 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.Set;
 import org.mailhygiene.api.MessageContent;
-import org.mailhygiene.api.shared.SharedState;
 import org.mailhygiene.api.shared.SharedStateException;
-import org.mailhygiene.api.shared.SharedStates;
-import org.mailhygiene.api.shared.TokenStore;
 import org.mailhygiene.scanners.bayes.BayesModel;
 import org.mailhygiene.scanners.bayes.BayesModels;
 import org.mailhygiene.scanners.bayes.ModelTrainer;
-import org.mailhygiene.scanners.bayes.SharedModelSync;
 import org.mailhygiene.scanners.bayes.Tokenizer;
 
 /**
@@ -259,7 +253,6 @@ public final class LearnCommand implements Command {
         } catch (URISyntaxException e) {
             throw new UsageException("--redis wants a URL such as redis://127.0.0.1:6379, got '" + url + "'");
         }
-        Tokenizer tokenizer = Tokenizer.create();
         // the nodes' model: their base model plus everything the cluster learned (what SharedModelSync keeps them at)
         BayesModel local;
         try {
@@ -270,86 +263,30 @@ public final class LearnCommand implements Command {
             io.err().println("hygiene learn: --base " + base + ": cannot load the model: " + IoErrors.describe(e));
             return EXIT_ERROR;
         }
-        double target = BayesModels.correctionTarget(spam);
-        try (SharedState state = SharedStates.open(uri, Duration.ofSeconds(5));
-                SharedModelSync sync = new SharedModelSync(local, name, state.tokens())) {
-            sync.refresh();
-            int learned = 0;
-            List<String> unreached = new ArrayList<>();
-            int undone = 0;
-            int already = 0;
-            for (int i = 0; i < messages.size(); i++) {
-                MessageContent m = messages.get(i);
-                // with the correction tokens of the base model's logistic part, which every node's model shares
-                Set<String> tokens = local.correctionTokens(tokenizer.tokenize(m));
-                // the journal knows a message by the tokens it was learned with: the store does not keep them, so a
-                // learning made with another --base (another default model after an upgrade) is not undone with
-                // these, which would take out what it never added; it stays, and this one is learned as new
-                String key = BayesModels.journalKey(tokens);
-                String file = name(files.get(i));
-                Optional<TokenStore.Learned> before = sync.learned(key);
-                if (before.isPresent() && before.get().spam() != spam) {
-                    // the cluster's journal records it with the other label: forget that first, as often as learned
-                    // (another learner may have forgotten it since it was read: then there was nothing to undo here)
-                    if (sync.unlearn(key, tokens).isPresent()) {
-                        undone++;
-                    }
-                } else if (before.isPresent()
-                        && (once || ModelTrainer.agrees(local.classify(tokens).score(), spam, target))) {
-                    already++;
-                    continue;
-                }
-                if (once) {
-                    learnKeyed(sync, key, tokens, spam, file);
-                    learned++;
-                    continue;
-                }
-                learned += ModelTrainer.untilAgrees(
-                        local,
-                        tokens,
-                        spam,
-                        target,
-                        BayesModels.MAX_CORRECTION_LEARNINGS,
-                        () -> learnKeyed(sync, key, tokens, spam, file));
-                if (!ModelTrainer.agrees(local.classify(tokens).score(), spam, target)) {
-                    unreached.add(file);
-                }
-            }
-            int newlyLearned = messages.size() - already;
+        List<String> names = new ArrayList<>();
+        for (String f : files) {
+            names.add(name(f));
+        }
+        try {
+            ClusterLearning.Outcome o = ClusterLearning.learn(uri, name, local, once, spam, messages, names);
+            int newlyLearned = messages.size() - o.done().alreadyLearned();
             io.out()
                     .printf(
                             "%s model '%s': learned %d message(s) as %s%s for every node using it%s%n",
-                            state.description(),
+                            o.description(),
                             name,
                             newlyLearned,
                             spam ? "spam" : "ham",
                             once || newlyLearned == 0
                                     ? ""
-                                    : " " + learned + " time(s) in all (each until scored " + goal(spam)
+                                    : " " + o.done().learned() + " time(s) in all (each until scored " + goal(spam)
                                             + " by the base model " + base + " plus what the cluster learned)",
-                            journalSays(
-                                    new BayesModels.Correction(local, learned, unreached.size(), undone, already),
-                                    spam));
-            warnUnreached(unreached, spam, io);
+                            journalSays(o.done(), spam));
+            warnUnreached(o.unreached(), spam, io);
             return EXIT_OK;
         } catch (SharedStateException | IllegalArgumentException e) {
             io.err().println("hygiene learn: " + e.getMessage());
             return EXIT_ERROR;
-        }
-    }
-
-    /**
-     * One keyed learning into the cluster's store. The other label recorded meanwhile (another learner correcting the
-     * same message at the same moment) is an error that names the file: the messages before it in this run stay
-     * learned, it and the ones after it are not (learned) further; running the same command again is safe (what is
-     * learned already is skipped), and whoever runs last decides the label.
-     */
-    private static void learnKeyed(SharedModelSync sync, String key, Set<String> tokens, boolean spam, String file)
-            throws SharedStateException {
-        if (!sync.learn(key, tokens, spam)) {
-            throw new SharedStateException(file + ": another learner has just learned it as " + (spam ? "ham" : "spam")
-                    + "; it was not learned as " + (spam ? "spam" : "ham") + " here, nor the files after it (those"
-                    + " before it were): run the same hygiene learn again to make it " + (spam ? "spam" : "ham"));
         }
     }
 

@@ -4,12 +4,15 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.api.shared.SharedStateException;
 import org.mailhygiene.scanners.bayes.BayesModel;
 import org.mailhygiene.scanners.bayes.BayesModels;
 import org.mailhygiene.scanners.bayes.Tokenizer;
@@ -29,7 +32,9 @@ import org.mailhygiene.smtp.queue.QueueId;
  * {@value BayesModels#MAX_CORRECTION_LEARNINGS} times (atomic replacement under a lock; nodes using the file load the
  * new version without a restart). The message is learned first: if learning fails, it stays held and the command fails.
  * The model's learn journal ({@link BayesModels#journalFile}) applies: a message learned before with the other label
- * (a {@code hygiene learn --spam} report, say) is forgotten first, as often as it was learned.
+ * (a {@code hygiene learn --spam} report, say) is forgotten first, as often as it was learned. A Redis URL instead of
+ * MODEL ({@code --learn-ham redis://...}, with {@code --redis-model} and {@code --base}) learns into a cluster's shared
+ * model as {@code hygiene learn --redis} does ({@link ClusterLearning}), with the cluster's journal.
  */
 public final class QuarantineCommand implements Command {
     private static final int HEADER_LIMIT = 64 * 1024;
@@ -52,8 +57,8 @@ public final class QuarantineCommand implements Command {
         return """
                 usage: hygiene quarantine list --data DIR [--json]
                        hygiene quarantine show --data DIR [--json] ID
-                       hygiene quarantine release --data DIR [--by NAME] [--learn-ham MODEL] ID...
-                       hygiene quarantine delete --data DIR [--learn-spam MODEL] ID...
+                       hygiene quarantine release --data DIR [--by NAME] [--learn-ham MODEL|URL] ID...
+                       hygiene quarantine delete --data DIR [--learn-spam MODEL|URL] ID...
 
                 The quarantine of the node whose data directory is DIR (the node config's 'data'), running or not.
                   list      held messages, oldest first: id, held since, size, sender, recipients, reason
@@ -72,6 +77,11 @@ public final class QuarantineCommand implements Command {
                                until MODEL scores it %s, at most %d times: the correction takes effect
                   --learn-spam MODEL  (delete) also learn each deleted message as spam into MODEL
                                (until it scores %s, at most %d times)
+                  --learn-ham URL, --learn-spam URL   the same for a whole cluster: a Redis URL (the
+                               nodes' 'redis' key, redis://, rediss://, redis-sentinel://, redis-cluster://)
+                               learns into the cluster's shared model as 'hygiene learn --redis' does, until
+                               the nodes' model (--base, default: default, plus what the cluster learned)
+                               agrees; --redis-model NAME is the nodes' 'redis-model' (default bayes)
                   -h, --help   show this help
 
                 exit status: 0 done, 2 wrong directory, unknown id or other error
@@ -99,8 +109,10 @@ public final class QuarantineCommand implements Command {
         boolean json = false;
         String by = System.getProperty("user.name", "unknown");
         List<String> ids = new ArrayList<>();
-        Path learnModel = null;
+        String learnTarget = null;
         Boolean learnSpam = null;
+        String redisModel = null;
+        String base = null;
         for (int i = 1; i < args.size(); i++) {
             String a = args.get(i);
             switch (a) {
@@ -121,6 +133,16 @@ public final class QuarantineCommand implements Command {
                     by = args.get(i);
                 }
                 case "--json" -> json = true;
+                case "--redis-model", "--base" -> {
+                    if (++i >= args.size() || args.get(i).isEmpty()) {
+                        throw new UsageException(a + " needs a value");
+                    }
+                    if (a.equals("--base")) {
+                        base = args.get(i);
+                    } else {
+                        redisModel = args.get(i);
+                    }
+                }
                 case "--learn-ham", "--learn-spam" -> {
                     boolean spam = a.equals("--learn-spam");
                     if (!sub.equals(spam ? "delete" : "release")) {
@@ -129,15 +151,11 @@ public final class QuarantineCommand implements Command {
                     if (++i >= args.size() || args.get(i).isEmpty()) {
                         throw new UsageException(a + " needs a MODEL file");
                     }
-                    if (learnModel != null) {
+                    if (learnTarget != null) {
                         throw new UsageException(a + " given twice");
                     }
                     LearnCommand.refuseShippedModel(a, args.get(i));
-                    try {
-                        learnModel = Path.of(args.get(i));
-                    } catch (java.nio.file.InvalidPathException e) {
-                        throw new UsageException(a + ": not a path: " + args.get(i));
-                    }
+                    learnTarget = args.get(i);
                     learnSpam = spam;
                 }
                 default -> {
@@ -150,6 +168,11 @@ public final class QuarantineCommand implements Command {
         }
         if (data == null) {
             throw new UsageException("--data DIR is required");
+        }
+        LearnTarget target = learnTarget == null ? null : LearnTarget.of(learnTarget, redisModel, base);
+        if (learnTarget == null && (redisModel != null || base != null)) {
+            throw new UsageException((redisModel != null ? "--redis-model" : "--base")
+                    + " goes with --learn-ham URL or --learn-spam URL (a cluster's Redis)");
         }
         if (sub.equals("list") && !ids.isEmpty()) {
             throw new UsageException("list takes no ids");
@@ -183,8 +206,8 @@ public final class QuarantineCommand implements Command {
             return switch (sub) {
                 case "list" -> list(q, json, io);
                 case "show" -> show(q, data, parsed.get(0), json, io);
-                case "release" -> release(q, data, parsed, by, learnModel, io);
-                default -> delete(q, data, parsed, learnModel, io);
+                case "release" -> release(q, data, parsed, by, target, io);
+                default -> delete(q, data, parsed, target, io);
             };
         } catch (IOException e) {
             io.err().println("hygiene quarantine: " + IoErrors.describe(e));
@@ -255,7 +278,7 @@ public final class QuarantineCommand implements Command {
         return EXIT_OK;
     }
 
-    private static int release(Quarantine q, Path data, List<QueueId> ids, String by, Path learnModel, Io io)
+    private static int release(Quarantine q, Path data, List<QueueId> ids, String by, LearnTarget learnModel, Io io)
             throws IOException {
         int status = EXIT_OK;
         for (QueueId id : ids) {
@@ -279,7 +302,8 @@ public final class QuarantineCommand implements Command {
         return status;
     }
 
-    private static int delete(Quarantine q, Path data, List<QueueId> ids, Path learnModel, Io io) throws IOException {
+    private static int delete(Quarantine q, Path data, List<QueueId> ids, LearnTarget learnModel, Io io)
+            throws IOException {
         int status = EXIT_OK;
         for (QueueId id : ids) {
             if (learnModel != null && !learn(q, data, id, learnModel, true, io)) {
@@ -299,7 +323,59 @@ public final class QuarantineCommand implements Command {
      * Learns a held message into a model file; {@code false} (with a message) when it is not held or cannot be
      * learned, in which case it stays held.
      */
-    private static boolean learn(Quarantine q, Path data, QueueId id, Path model, boolean spam, Io io)
+    /**
+     * Where {@code --learn-ham}/{@code --learn-spam} learn: a model file, or a cluster's shared model through its Redis
+     * (with the nodes' base model, read once when first needed).
+     */
+    private static final class LearnTarget {
+        final Path file;
+        final URI cluster;
+        final String redisModel;
+        final String base;
+        BayesModel baseModel;
+
+        private LearnTarget(Path file, URI cluster, String redisModel, String base) {
+            this.file = file;
+            this.cluster = cluster;
+            this.redisModel = redisModel;
+            this.base = base;
+        }
+
+        /** A URL (scheme://...) is a cluster's shared state; anything else a model file. */
+        static LearnTarget of(String value, String redisModel, String base) throws UsageException {
+            if (value.matches("[A-Za-z][A-Za-z0-9+.-]*://.*")) {
+                try {
+                    return new LearnTarget(
+                            null,
+                            new URI(value),
+                            redisModel == null ? "bayes" : redisModel,
+                            base == null ? BayesModels.DEFAULT : base);
+                } catch (URISyntaxException e) {
+                    throw new UsageException("not a URL: " + value);
+                }
+            }
+            if (redisModel != null || base != null) {
+                throw new UsageException((redisModel != null ? "--redis-model" : "--base")
+                        + " goes with --learn-ham URL or --learn-spam URL (a cluster's Redis), not a MODEL file");
+            }
+            try {
+                return new LearnTarget(Path.of(value), null, null, null);
+            } catch (java.nio.file.InvalidPathException e) {
+                throw new UsageException("not a model file path: " + value);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return file != null ? file.toString() : cluster + " model '" + redisModel + "'";
+        }
+    }
+
+    /**
+     * Learns a held message into a model file or a cluster's shared model; {@code false} (with a message) when it is
+     * not held or cannot be learned, in which case it stays held.
+     */
+    private static boolean learn(Quarantine q, Path data, QueueId id, LearnTarget target, boolean spam, Io io)
             throws IOException {
         Optional<QuarantinedMessage> m = q.get(id);
         if (m.isEmpty()) {
@@ -310,21 +386,34 @@ public final class QuarantineCommand implements Command {
         try (InputStream in = m.get().content().openStream()) {
             bytes = in.readAllBytes();
         }
+        List<MessageContent> message = List.of(MessageContent.ofBytes(bytes));
         try {
-            BayesModels.Correction done =
-                    BayesModels.correctInto(model, spam, List.of(MessageContent.ofBytes(bytes)), Tokenizer.create());
-            BayesModel saved = done.model();
+            BayesModels.Correction done;
+            String now;
+            if (target.file != null) {
+                done = BayesModels.correctInto(target.file, spam, message, Tokenizer.create());
+                now = "now " + done.model().spamMessages() + " spam, "
+                        + done.model().hamMessages() + " ham";
+            } else {
+                if (target.baseModel == null) {
+                    target.baseModel = BayesModels.load(target.base);
+                }
+                ClusterLearning.Outcome o = ClusterLearning.learn(
+                        target.cluster, target.redisModel, target.baseModel, false, spam, message, List.of(id.value()));
+                done = o.done();
+                now = "for every node using it, judged by the base model " + target.base
+                        + " plus what the cluster learned";
+            }
             io.out()
                     .printf(
-                            "%s learned as %s into %s, %d time(s) (until scored %s%s; now %d spam, %d ham)%n",
+                            "%s learned as %s into %s, %d time(s) (until scored %s%s; %s)%n",
                             id.value(),
                             spam ? "spam" : "ham",
-                            model,
+                            target,
                             done.learned(),
                             LearnCommand.goal(spam),
                             LearnCommand.journalSays(done, spam),
-                            saved.spamMessages(),
-                            saved.hamMessages());
+                            now);
             if (done.unreached() > 0) {
                 io.err()
                         .println("hygiene quarantine: " + id.value() + " still scores " + LearnCommand.wrongSide(spam)
@@ -333,8 +422,13 @@ public final class QuarantineCommand implements Command {
             return true;
         } catch (IOException e) {
             io.err()
-                    .println("hygiene quarantine: " + id.value() + " not learned into " + model + ", still held: "
+                    .println("hygiene quarantine: " + id.value() + " not learned into " + target + ", still held: "
                             + IoErrors.describe(e));
+            return false;
+        } catch (SharedStateException | IllegalArgumentException e) {
+            io.err()
+                    .println("hygiene quarantine: " + id.value() + " not learned into " + target + ", still held: "
+                            + e.getMessage());
             return false;
         }
     }

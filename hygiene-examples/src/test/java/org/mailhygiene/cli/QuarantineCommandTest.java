@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +25,9 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.api.routing.StaticRouter;
+import org.mailhygiene.api.shared.SharedState;
+import org.mailhygiene.api.shared.SharedStates;
+import org.mailhygiene.api.shared.TokenStore;
 import org.mailhygiene.scanners.bayes.BayesModel;
 import org.mailhygiene.scanners.bayes.BayesModels;
 import org.mailhygiene.scanners.bayes.TokenEvidence;
@@ -35,6 +39,8 @@ import org.mailhygiene.smtp.topology.Node;
 import org.mailhygiene.smtp.topology.Role;
 import org.mailhygiene.testkit.Await;
 import org.mailhygiene.testkit.SampleMessages;
+import org.mailhygiene.testkit.junit.RealBinaries;
+import org.mailhygiene.testkit.redis.RealRedis;
 import org.mailhygiene.testkit.smtp.SmtpSink;
 
 /** {@code hygiene quarantine} and {@code hygiene queue} against a running gateway node. */
@@ -203,6 +209,86 @@ class QuarantineCommandTest {
         assertThat(Run.main("quarantine", "release", "--data", dir.toString(), "--learn-spam", "m", ham)
                         .err())
                 .contains("--learn-spam goes with 'delete'");
+    }
+
+    @Test
+    void releaseAndDeleteTeachACluster() throws Exception {
+        String first;
+        String second;
+        try (SmtpSink sink = SmtpSink.start();
+                Node node = gateway(sink)) {
+            first = heldId(
+                    send(node.address(), "s@example.net", "alice@dept-a.example", SampleMessages.eicarAttachment()));
+            second = heldId(
+                    send(node.address(), "s@example.net", "alice@dept-a.example", SampleMessages.eicarAttachment()));
+        }
+        try (RealRedis redis = RealRedis.start(
+                RealBinaries.require("redis-server", "redis-server"), dir.resolve("redis"), List.of())) {
+            // released as ham through the cluster (a message of a node's quarantine: its copy carries that node's
+            // Received field, so a copy from elsewhere would be another message to the journal)
+            Run released = Run.main(
+                    "quarantine",
+                    "release",
+                    "--data",
+                    dir.toString(),
+                    "--learn-ham",
+                    redis.url(),
+                    "--redis-model",
+                    "edges",
+                    first);
+            assertThat(released.status()).as(released.err()).isZero();
+            assertThat(released.out())
+                    .contains(first + " learned as ham into " + redis.url() + " model 'edges'")
+                    .doesNotContain("undone first")
+                    .contains("for every node using it, judged by the base model default plus what the cluster"
+                            + " learned")
+                    .contains(first + " released by");
+            int asHam = times(released.out(), first);
+            try (SharedState state = SharedStates.open(new URI(redis.url()), Duration.ofSeconds(10))) {
+                TokenStore.Snapshot snap = state.tokens().snapshot("edges");
+                assertThat(snap.spamMessages()).isZero();
+                assertThat(snap.hamMessages()).isEqualTo(asHam);
+            }
+            // the same message held again (another copy through the same node) and deleted as spam: the ham
+            // learnings are undone first, then it is learned as spam
+            Run deleted = Run.main(
+                    "quarantine",
+                    "delete",
+                    "--data",
+                    dir.toString(),
+                    "--learn-spam",
+                    redis.url(),
+                    "--redis-model",
+                    "edges",
+                    second);
+            assertThat(deleted.status()).as(deleted.err()).isZero();
+            assertThat(deleted.out())
+                    .contains("learned as ham before: undone first")
+                    .contains(second + " deleted");
+            try (SharedState state = SharedStates.open(new URI(redis.url()), Duration.ofSeconds(10))) {
+                TokenStore.Snapshot snap = state.tokens().snapshot("edges");
+                assertThat(snap.hamMessages()).isZero();
+                assertThat(snap.spamMessages()).isEqualTo(times(deleted.out(), second));
+            }
+        }
+        // a Redis that does not answer: nothing learned, the message stays held
+        String third;
+        try (SmtpSink sink = SmtpSink.start();
+                Node node = gateway(sink)) {
+            third = heldId(
+                    send(node.address(), "s@example.net", "alice@dept-a.example", SampleMessages.eicarAttachment()));
+        }
+        Run down = Run.main(
+                "quarantine", "release", "--data", dir.toString(), "--learn-ham", "redis://127.0.0.1:1", third);
+        assertThat(down.status()).isEqualTo(2);
+        assertThat(down.err()).contains(third + " not learned into redis://127.0.0.1:1 model 'bayes', still held");
+        assertThat(Run.main("quarantine", "list", "--data", dir.toString()).out())
+                .contains(third);
+        // --redis-model and --base go with a URL only
+        Run usage = Run.main(
+                "quarantine", "release", "--data", dir.toString(), "--learn-ham", "m.model", "--base", "x", third);
+        assertThat(usage.status()).isEqualTo(2);
+        assertThat(usage.err()).contains("--base goes with --learn-ham URL or --learn-spam URL");
     }
 
     private static int times(String out, String id) {

@@ -1,0 +1,135 @@
+package org.mailhygiene.cli;
+
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.api.shared.SharedState;
+import org.mailhygiene.api.shared.SharedStateException;
+import org.mailhygiene.api.shared.SharedStates;
+import org.mailhygiene.api.shared.TokenStore;
+import org.mailhygiene.scanners.bayes.BayesModel;
+import org.mailhygiene.scanners.bayes.BayesModels;
+import org.mailhygiene.scanners.bayes.ModelTrainer;
+import org.mailhygiene.scanners.bayes.SharedModelSync;
+import org.mailhygiene.scanners.bayes.Tokenizer;
+
+/**
+ * The administrator's correction for a whole cluster ({@code hygiene learn --redis}, {@code hygiene quarantine
+ * release|delete --learn-ham|--learn-spam URL}): each message is learned into the cluster's shared Bayes counts until
+ * the nodes' model (their base model plus what the cluster learned) agrees with it, and recorded in the cluster's
+ * learn journal ({@link TokenStore#learned}): a message learned before with the other label is forgotten first, one
+ * learned with this label is not learned again while the model agrees with it.
+ *
+ * <p>The journal knows a message by the tokens it is learned with (the base model's correction tokens included): the
+ * store does not keep them, so a learning made with another base (another default model after an upgrade) is not
+ * undone with these, which would take out what it never added; it stays, and the message is learned as new.
+ *
+ * <p>Not thread-safe; each call opens and closes its own connection.
+ */
+final class ClusterLearning {
+    private ClusterLearning() {}
+
+    /**
+     * What a cluster correction did.
+     *
+     * @param description the shared state, as its {@link SharedState#description()} names it
+     * @param done the counts: learnings in all, messages still on the wrong side, undone first, already learned (its
+     *     model is the base model plus what the cluster learned, as the nodes have it)
+     * @param unreached the names of the messages the nodes' model still disagrees with
+     */
+    record Outcome(String description, BayesModels.Correction done, List<String> unreached) {}
+
+    /**
+     * Learns messages into the cluster's shared model.
+     *
+     * @param url the shared state (the nodes' {@code redis} key)
+     * @param name the shared model's name (the nodes' {@code redis-model})
+     * @param base the nodes' base model, read once (it is adjusted in place to what the cluster learned)
+     * @param once learn each message once instead of until the model agrees
+     * @param spam the label
+     * @param messages the messages, learned in order
+     * @param names the messages' names for the output, in the same order
+     * @return what was done
+     * @throws SharedStateException if the store did not answer, or another learner corrected one of the messages at
+     *     the same moment (the message names it; the messages before it stay learned)
+     * @throws IOException if a message cannot be read
+     * @throws IllegalArgumentException if no provider handles the URL's scheme
+     */
+    static Outcome learn(
+            URI url,
+            String name,
+            BayesModel base,
+            boolean once,
+            boolean spam,
+            List<MessageContent> messages,
+            List<String> names)
+            throws SharedStateException, IOException {
+        Tokenizer tokenizer = Tokenizer.create();
+        double target = BayesModels.correctionTarget(spam);
+        try (SharedState state = SharedStates.open(url, Duration.ofSeconds(5));
+                SharedModelSync sync = new SharedModelSync(base, name, state.tokens())) {
+            sync.refresh();
+            int learned = 0;
+            List<String> unreached = new ArrayList<>();
+            int undone = 0;
+            int already = 0;
+            for (int i = 0; i < messages.size(); i++) {
+                // with the correction tokens of the base model's logistic part, which every node's model shares
+                Set<String> tokens = base.correctionTokens(tokenizer.tokenize(messages.get(i)));
+                String key = BayesModels.journalKey(tokens);
+                String file = names.get(i);
+                Optional<TokenStore.Learned> before = sync.learned(key);
+                if (before.isPresent() && before.get().spam() != spam) {
+                    // the cluster's journal records it with the other label: forget that first, as often as learned
+                    // (another learner may have forgotten it since it was read: then there was nothing to undo here)
+                    if (sync.unlearn(key, tokens).isPresent()) {
+                        undone++;
+                    }
+                } else if (before.isPresent()
+                        && (once || ModelTrainer.agrees(base.classify(tokens).score(), spam, target))) {
+                    already++;
+                    continue;
+                }
+                if (once) {
+                    learnKeyed(sync, key, tokens, spam, file);
+                    learned++;
+                    continue;
+                }
+                learned += ModelTrainer.untilAgrees(
+                        base,
+                        tokens,
+                        spam,
+                        target,
+                        BayesModels.MAX_CORRECTION_LEARNINGS,
+                        () -> learnKeyed(sync, key, tokens, spam, file));
+                if (!ModelTrainer.agrees(base.classify(tokens).score(), spam, target)) {
+                    unreached.add(file);
+                }
+            }
+            return new Outcome(
+                    state.description(),
+                    new BayesModels.Correction(base, learned, unreached.size(), undone, already),
+                    List.copyOf(unreached));
+        }
+    }
+
+    /**
+     * One keyed learning into the cluster's store. The other label recorded meanwhile (another learner correcting the
+     * same message at the same moment) is an error that names the file: the messages before it in this run stay
+     * learned, it and the ones after it are not (learned) further; running the same command again is safe (what is
+     * learned already is skipped), and whoever runs last decides the label.
+     */
+    private static void learnKeyed(SharedModelSync sync, String key, Set<String> tokens, boolean spam, String file)
+            throws SharedStateException {
+        if (!sync.learn(key, tokens, spam)) {
+            throw new SharedStateException(file + ": another learner has just learned it as " + (spam ? "ham" : "spam")
+                    + "; it was not learned as " + (spam ? "spam" : "ham") + " here, nor the files after it (those"
+                    + " before it were): run the same hygiene learn again to make it " + (spam ? "spam" : "ham"));
+        }
+    }
+}
