@@ -59,6 +59,7 @@ public final class QuarantineCommand implements Command {
                        hygiene quarantine show --data DIR [--json] ID
                        hygiene quarantine release --data DIR [--by NAME] [--learn-ham MODEL|URL] ID...
                        hygiene quarantine delete --data DIR [--learn-spam MODEL|URL] ID...
+                         (with a URL also [--redis-model NAME] [--base default|FILE])
 
                 The quarantine of the node whose data directory is DIR (the node config's 'data'), running or not.
                   list      held messages, oldest first: id, held since, size, sender, recipients, reason
