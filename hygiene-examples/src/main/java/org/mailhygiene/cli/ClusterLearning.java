@@ -29,93 +29,119 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
  * store does not keep them, so a learning made with another base (another default model after an upgrade) is not
  * undone with these, which would take out what it never added; it stays, and the message is learned as new.
  *
- * <p>Not thread-safe; each call opens and closes its own connection.
+ * <p>One session holds one connection and one copy of the nodes' model, brought up to the store's counts once when
+ * opened and then kept there by each learning: every message of a command is judged with the same, current model.
+ * Not thread-safe.
  */
-final class ClusterLearning {
-    private ClusterLearning() {}
+final class ClusterLearning implements AutoCloseable {
+    private final SharedState state;
+    private final SharedModelSync sync;
+    private final BayesModel model;
+    private final Tokenizer tokenizer = Tokenizer.create();
+
+    private ClusterLearning(SharedState state, SharedModelSync sync, BayesModel model) {
+        this.state = state;
+        this.sync = sync;
+        this.model = model;
+    }
 
     /**
-     * What a cluster correction did.
+     * Opens a session: connects (every call bounded by 5 s) and brings {@code base} up to what the cluster learned.
      *
-     * @param description the shared state, as its {@link SharedState#description()} names it
-     * @param done the counts: learnings in all, messages still on the wrong side, undone first, already learned (its
-     *     model is the base model plus what the cluster learned, as the nodes have it)
-     * @param unreached the names of the messages the nodes' model still disagrees with
+     * @param url the shared state (the nodes' {@code redis} key)
+     * @param name the shared model's name (the nodes' {@code redis-model})
+     * @param base the nodes' base model, as loaded for this session only: it is adjusted in place to what the cluster
+     *     learned, and must not be given to another session
+     * @return the session; close it
+     * @throws SharedStateException if the store did not answer
+     * @throws IllegalArgumentException if no provider handles the URL's scheme
      */
-    record Outcome(String description, BayesModels.Correction done, List<String> unreached) {}
+    static ClusterLearning open(URI url, String name, BayesModel base) throws SharedStateException {
+        SharedState state = SharedStates.open(url, Duration.ofSeconds(5));
+        SharedModelSync sync = new SharedModelSync(base, name, state.tokens());
+        try {
+            sync.refresh();
+        } catch (SharedStateException | RuntimeException e) {
+            sync.close();
+            state.close();
+            throw e;
+        }
+        return new ClusterLearning(state, sync, base);
+    }
+
+    /**
+     * The shared state, as its {@link SharedState#description()} names it.
+     *
+     * @return the description
+     */
+    String description() {
+        return state.description();
+    }
+
+    /**
+     * The nodes' model as this session has it: the base model plus what the cluster learned.
+     *
+     * @return the model
+     */
+    BayesModel model() {
+        return model;
+    }
 
     /**
      * Learns messages into the cluster's shared model.
      *
-     * @param url the shared state (the nodes' {@code redis} key)
-     * @param name the shared model's name (the nodes' {@code redis-model})
-     * @param base the nodes' base model, read once (it is adjusted in place to what the cluster learned)
      * @param once learn each message once instead of until the model agrees
      * @param spam the label
      * @param messages the messages, learned in order
-     * @param names the messages' names for the output, in the same order
-     * @return what was done
+     * @param names the messages' names for an error, in the same order
+     * @return what was done: the learnings in all, the positions of the messages still on the wrong side, how many
+     *     were undone first and how many were learned already ({@link BayesModels.Correction#model()} is {@link
+     *     #model()})
      * @throws SharedStateException if the store did not answer, or another learner corrected one of the messages at
      *     the same moment (the message names it; the messages before it stay learned)
      * @throws IOException if a message cannot be read
-     * @throws IllegalArgumentException if no provider handles the URL's scheme
      */
-    static Outcome learn(
-            URI url,
-            String name,
-            BayesModel base,
-            boolean once,
-            boolean spam,
-            List<MessageContent> messages,
-            List<String> names)
+    BayesModels.Correction learn(boolean once, boolean spam, List<MessageContent> messages, List<String> names)
             throws SharedStateException, IOException {
-        Tokenizer tokenizer = Tokenizer.create();
         double target = BayesModels.correctionTarget(spam);
-        try (SharedState state = SharedStates.open(url, Duration.ofSeconds(5));
-                SharedModelSync sync = new SharedModelSync(base, name, state.tokens())) {
-            sync.refresh();
-            int learned = 0;
-            List<String> unreached = new ArrayList<>();
-            int undone = 0;
-            int already = 0;
-            for (int i = 0; i < messages.size(); i++) {
-                // with the correction tokens of the base model's logistic part, which every node's model shares
-                Set<String> tokens = base.correctionTokens(tokenizer.tokenize(messages.get(i)));
-                String key = BayesModels.journalKey(tokens);
-                String file = names.get(i);
-                Optional<TokenStore.Learned> before = sync.learned(key);
-                if (before.isPresent() && before.get().spam() != spam) {
-                    // the cluster's journal records it with the other label: forget that first, as often as learned
-                    // (another learner may have forgotten it since it was read: then there was nothing to undo here)
-                    if (sync.unlearn(key, tokens).isPresent()) {
-                        undone++;
-                    }
-                } else if (before.isPresent()
-                        && (once || ModelTrainer.agrees(base.classify(tokens).score(), spam, target))) {
-                    already++;
-                    continue;
+        int learned = 0;
+        List<Integer> unreached = new ArrayList<>();
+        int undone = 0;
+        int already = 0;
+        for (int i = 0; i < messages.size(); i++) {
+            // with the correction tokens of the base model's logistic part, which every node's model shares
+            Set<String> tokens = model.correctionTokens(tokenizer.tokenize(messages.get(i)));
+            String key = BayesModels.journalKey(tokens);
+            String file = names.get(i);
+            Optional<TokenStore.Learned> before = sync.learned(key);
+            if (before.isPresent() && before.get().spam() != spam) {
+                // the cluster's journal records it with the other label: forget that first, as often as learned
+                // (another learner may have forgotten it since it was read: then there was nothing to undo here)
+                if (sync.unlearn(key, tokens).isPresent()) {
+                    undone++;
                 }
-                if (once) {
-                    learnKeyed(sync, key, tokens, spam, file);
-                    learned++;
-                    continue;
-                }
-                learned += ModelTrainer.untilAgrees(
-                        base,
-                        tokens,
-                        spam,
-                        target,
-                        BayesModels.MAX_CORRECTION_LEARNINGS,
-                        () -> learnKeyed(sync, key, tokens, spam, file));
-                if (!ModelTrainer.agrees(base.classify(tokens).score(), spam, target)) {
-                    unreached.add(file);
-                }
+            } else if (before.isPresent()
+                    && (once || ModelTrainer.agrees(model.classify(tokens).score(), spam, target))) {
+                already++;
+                continue;
             }
-            return new Outcome(
-                    state.description(),
-                    new BayesModels.Correction(base, learned, unreached.size(), undone, already),
-                    List.copyOf(unreached));
+            if (once) {
+                learnKeyed(key, tokens, spam, file);
+                learned++;
+                continue;
+            }
+            learned += ModelTrainer.untilAgrees(
+                    model,
+                    tokens,
+                    spam,
+                    target,
+                    BayesModels.MAX_CORRECTION_LEARNINGS,
+                    () -> learnKeyed(key, tokens, spam, file));
+            if (!ModelTrainer.agrees(model.classify(tokens).score(), spam, target)) {
+                unreached.add(i);
+            }
         }
+        return new BayesModels.Correction(model, learned, unreached, undone, already);
     }
 
     /**
@@ -124,12 +150,18 @@ final class ClusterLearning {
      * learned, it and the ones after it are not (learned) further; running the same command again is safe (what is
      * learned already is skipped), and whoever runs last decides the label.
      */
-    private static void learnKeyed(SharedModelSync sync, String key, Set<String> tokens, boolean spam, String file)
-            throws SharedStateException {
+    private void learnKeyed(String key, Set<String> tokens, boolean spam, String file) throws SharedStateException {
         if (!sync.learn(key, tokens, spam)) {
             throw new SharedStateException(file + ": another learner has just learned it as " + (spam ? "ham" : "spam")
                     + "; it was not learned as " + (spam ? "spam" : "ham") + " here, nor the files after it (those"
                     + " before it were): run the same hygiene learn again to make it " + (spam ? "spam" : "ham"));
         }
+    }
+
+    /** Closes the connection. Idempotent. */
+    @Override
+    public void close() {
+        sync.close();
+        state.close();
     }
 }

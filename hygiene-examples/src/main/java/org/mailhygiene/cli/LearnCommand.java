@@ -10,12 +10,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.shared.SharedStateException;
 import org.mailhygiene.scanners.bayes.BayesModel;
 import org.mailhygiene.scanners.bayes.BayesModels;
-import org.mailhygiene.scanners.bayes.ModelTrainer;
 import org.mailhygiene.scanners.bayes.Tokenizer;
 
 /**
@@ -214,19 +212,7 @@ public final class LearnCommand implements Command {
                             saved.spamMessages(),
                             saved.hamMessages(),
                             saved.tokenCount());
-            if (!once) {
-                // named, as the README promises: which of the messages the model still disagrees with, as saved
-                Tokenizer tokenizer = Tokenizer.create();
-                double target = BayesModels.correctionTarget(spam);
-                List<String> unreached = new ArrayList<>();
-                for (int i = 0; i < messages.size(); i++) {
-                    Set<String> tokens = saved.correctionTokens(tokenizer.tokenize(messages.get(i)));
-                    if (!ModelTrainer.agrees(saved.classify(tokens).score(), spam, target)) {
-                        unreached.add(name(files.get(i)));
-                    }
-                }
-                warnUnreached(unreached, spam, io);
-            }
+            warnUnreached(named(done, files), spam, io);
             return EXIT_OK;
         } catch (IOException e) {
             io.err().println("hygiene learn: " + IoErrors.describe(e));
@@ -267,22 +253,22 @@ public final class LearnCommand implements Command {
         for (String f : files) {
             names.add(name(f));
         }
-        try {
-            ClusterLearning.Outcome o = ClusterLearning.learn(uri, name, local, once, spam, messages, names);
-            int newlyLearned = messages.size() - o.done().alreadyLearned();
+        try (ClusterLearning cluster = ClusterLearning.open(uri, name, local)) {
+            BayesModels.Correction done = cluster.learn(once, spam, messages, names);
+            int newlyLearned = messages.size() - done.alreadyLearned();
             io.out()
                     .printf(
                             "%s model '%s': learned %d message(s) as %s%s for every node using it%s%n",
-                            o.description(),
+                            cluster.description(),
                             name,
                             newlyLearned,
                             spam ? "spam" : "ham",
                             once || newlyLearned == 0
                                     ? ""
-                                    : " " + o.done().learned() + " time(s) in all (each until scored " + goal(spam)
+                                    : " " + done.learned() + " time(s) in all (each until scored " + goal(spam)
                                             + " by the base model " + base + " plus what the cluster learned)",
-                            journalSays(o.done(), spam));
-            warnUnreached(o.unreached(), spam, io);
+                            journalSays(done, spam));
+            warnUnreached(named(done, files), spam, io);
             return EXIT_OK;
         } catch (SharedStateException | IllegalArgumentException e) {
             io.err().println("hygiene learn: " + e.getMessage());
@@ -353,6 +339,15 @@ public final class LearnCommand implements Command {
                             String.join(", ", unreached),
                             BayesModels.MAX_CORRECTION_LEARNINGS);
         }
+    }
+
+    /** The names of the messages a correction left on the wrong side. */
+    private static List<String> named(BayesModels.Correction done, List<String> files) {
+        List<String> out = new ArrayList<>();
+        for (int i : done.unreachedAt()) {
+            out.add(name(files.get(i)));
+        }
+        return out;
     }
 
     /** A message FILE as the output names it: standard input for {@code -}. */

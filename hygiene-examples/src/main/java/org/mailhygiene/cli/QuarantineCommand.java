@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Optional;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.shared.SharedStateException;
-import org.mailhygiene.scanners.bayes.BayesModel;
 import org.mailhygiene.scanners.bayes.BayesModels;
 import org.mailhygiene.scanners.bayes.Tokenizer;
 import org.mailhygiene.smtp.queue.Quarantine;
@@ -170,11 +169,7 @@ public final class QuarantineCommand implements Command {
         if (data == null) {
             throw new UsageException("--data DIR is required");
         }
-        LearnTarget target = learnTarget == null ? null : LearnTarget.of(learnTarget, redisModel, base);
-        if (learnTarget == null && (redisModel != null || base != null)) {
-            throw new UsageException((redisModel != null ? "--redis-model" : "--base")
-                    + " goes with --learn-ham URL or --learn-spam URL (a cluster's Redis)");
-        }
+        LearnTarget target = LearnTarget.of(learnTarget, redisModel, base);
         if (sub.equals("list") && !ids.isEmpty()) {
             throw new UsageException("list takes no ids");
         }
@@ -213,6 +208,10 @@ public final class QuarantineCommand implements Command {
         } catch (IOException e) {
             io.err().println("hygiene quarantine: " + IoErrors.describe(e));
             return EXIT_ERROR;
+        } finally {
+            if (target != null && target.session != null) {
+                target.session.close();
+            }
         }
     }
 
@@ -333,7 +332,8 @@ public final class QuarantineCommand implements Command {
         final URI cluster;
         final String redisModel;
         final String base;
-        BayesModel baseModel;
+        /** The cluster session, opened at the first message and closed with the command. */
+        ClusterLearning session;
 
         private LearnTarget(Path file, URI cluster, String redisModel, String base) {
             this.file = file;
@@ -342,9 +342,20 @@ public final class QuarantineCommand implements Command {
             this.base = base;
         }
 
-        /** A URL (scheme://...) is a cluster's shared state; anything else a model file. */
+        /**
+         * A URL (scheme://...) is a cluster's shared state, anything else a model file; {@code null} for none. The
+         * cluster's options go with a URL only.
+         */
         static LearnTarget of(String value, String redisModel, String base) throws UsageException {
-            if (value.matches("[A-Za-z][A-Za-z0-9+.-]*://.*")) {
+            boolean url = value != null && value.matches("[A-Za-z][A-Za-z0-9+.-]*://.*");
+            if (!url && (redisModel != null || base != null)) {
+                throw new UsageException((redisModel != null ? "--redis-model" : "--base")
+                        + " goes with --learn-ham URL or --learn-spam URL (a cluster's Redis)");
+            }
+            if (value == null) {
+                return null;
+            }
+            if (url) {
                 try {
                     return new LearnTarget(
                             null,
@@ -354,10 +365,6 @@ public final class QuarantineCommand implements Command {
                 } catch (URISyntaxException e) {
                     throw new UsageException("not a URL: " + value);
                 }
-            }
-            if (redisModel != null || base != null) {
-                throw new UsageException((redisModel != null ? "--redis-model" : "--base")
-                        + " goes with --learn-ham URL or --learn-spam URL (a cluster's Redis), not a MODEL file");
             }
             try {
                 return new LearnTarget(Path.of(value), null, null, null);
@@ -396,12 +403,12 @@ public final class QuarantineCommand implements Command {
                 now = "now " + done.model().spamMessages() + " spam, "
                         + done.model().hamMessages() + " ham";
             } else {
-                if (target.baseModel == null) {
-                    target.baseModel = BayesModels.load(target.base);
+                if (target.session == null) {
+                    // one session for the command: every message judged with the same, current model
+                    target.session =
+                            ClusterLearning.open(target.cluster, target.redisModel, BayesModels.load(target.base));
                 }
-                ClusterLearning.Outcome o = ClusterLearning.learn(
-                        target.cluster, target.redisModel, target.baseModel, false, spam, message, List.of(id.value()));
-                done = o.done();
+                done = target.session.learn(false, spam, message, List.of(id.value()));
                 now = "for every node using it, judged by the base model " + target.base
                         + " plus what the cluster learned";
             }

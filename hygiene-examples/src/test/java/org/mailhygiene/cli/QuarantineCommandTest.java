@@ -291,6 +291,48 @@ class QuarantineCommandTest {
         assertThat(usage.err()).contains("--base goes with --learn-ham URL or --learn-spam URL");
     }
 
+    @Test
+    void severalReleasedInOneCommandTeachTheClusterAsOneAtATimeDoes() throws Exception {
+        List<String> held = new java.util.ArrayList<>();
+        byte[] other = new String(SampleMessages.eicarAttachment(), StandardCharsets.US_ASCII)
+                .replace("Subject: EICAR test attachment", "Subject: Your invoice, see the attachment")
+                .getBytes(StandardCharsets.US_ASCII);
+        try (SmtpSink sink = SmtpSink.start();
+                Node node = gateway(sink)) {
+            for (int i = 0; i < 2; i++) {
+                held.add(heldId(send(
+                        node.address(), "s@example.net", "alice@dept-a.example", SampleMessages.eicarAttachment())));
+                held.add(heldId(send(node.address(), "t@example.net", "alice@dept-a.example", other)));
+            }
+        }
+        try (RealRedis redis = RealRedis.start(
+                RealBinaries.require("redis-server", "redis-server"), dir.resolve("redis"), List.of())) {
+            List<String> release =
+                    List.of("quarantine", "release", "--data", dir.toString(), "--learn-ham", redis.url());
+            // both in one command; then the same two messages (other copies) in a command each, into another model
+            List<String> together = new java.util.ArrayList<>(release);
+            together.addAll(List.of("--redis-model", "one", held.get(0), held.get(1)));
+            Run both = Run.main(together.toArray(String[]::new));
+            assertThat(both.status()).as(both.err()).isZero();
+            for (String id : List.of(held.get(2), held.get(3))) {
+                List<String> each = new java.util.ArrayList<>(release);
+                each.addAll(List.of("--redis-model", "two", id));
+                Run r = Run.main(each.toArray(String[]::new));
+                assertThat(r.status()).as(r.err()).isZero();
+            }
+            // each message judged with the base model plus what the cluster had learned when it came, so the same
+            // learnings either way (before, from the second message of a command on, the cluster's counts were
+            // added to the base model once more for each message)
+            try (SharedState state = SharedStates.open(new URI(redis.url()), Duration.ofSeconds(10))) {
+                TokenStore.Snapshot a = state.tokens().snapshot("one");
+                TokenStore.Snapshot b = state.tokens().snapshot("two");
+                assertThat(a.hamMessages()).isEqualTo(b.hamMessages()).isPositive();
+                assertThat(a.tokens().keySet()).isEqualTo(b.tokens().keySet());
+                b.tokens().forEach((t, c) -> assertThat(a.tokens().get(t)).as(t).containsExactly(c));
+            }
+        }
+    }
+
     private static int times(String out, String id) {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(id)
                         + " learned as \\w+ into .*?, (\\d+) time\\(s\\) \\(until scored")

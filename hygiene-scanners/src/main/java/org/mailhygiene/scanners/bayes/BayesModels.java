@@ -8,7 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -173,7 +175,7 @@ public final class BayesModels {
      * @param spam {@code true} to learn the messages as spam, {@code false} as ham
      * @param messages the messages, learned in order
      * @param tokenizer the tokenizer (the one scanners use)
-     * @return the model as saved and what was done ({@link Correction#unreached()} is always 0)
+     * @return the model as saved and what was done ({@link Correction#unreachedAt()} is always empty)
      * @throws IOException if a message, the model or its journal cannot be read (a malformed journal line is named by
      *     file and line), or the model cannot be written (the file is then unchanged)
      * @throws NullPointerException if an argument is {@code null}
@@ -519,15 +521,35 @@ public final class BayesModels {
      * @param model the model as saved
      * @param learned how many learnings the messages took in all (none for a message already learned with this label
      *     that the model already agrees with; otherwise at least one each)
-     * @param unreached how many messages still score on the wrong side (the model's other evidence outweighs them:
-     *     learning stopped at {@link #MAX_CORRECTION_LEARNINGS}, or earlier when their tokens could not move far
-     *     enough, see {@link ModelTrainer#learnUntil})
+     * @param unreachedAt the positions, in the messages given, of those that still score on the wrong side after
+     *     their learning (the model's other evidence outweighs them: learning stopped at {@link
+     *     #MAX_CORRECTION_LEARNINGS}, or earlier when their tokens could not move far enough, see {@link
+     *     ModelTrainer#learnUntil}), in order
      * @param undone how many messages had been learned with the other label (the learn journal says so) and were
      *     forgotten first, as many times as they had been learned
      * @param alreadyLearned how many messages the journal says were learned with this label already and needed nothing
      *     more (the model agrees with them; with {@link #learnOnceInto}, any such message)
      */
-    public record Correction(BayesModel model, int learned, int unreached, int undone, int alreadyLearned) {}
+    public record Correction(BayesModel model, int learned, List<Integer> unreachedAt, int undone, int alreadyLearned) {
+        /**
+         * Copies the positions.
+         *
+         * @throws NullPointerException if {@code model} or {@code unreachedAt} is {@code null}
+         */
+        public Correction {
+            Objects.requireNonNull(model, "model");
+            unreachedAt = List.copyOf(unreachedAt);
+        }
+
+        /**
+         * How many messages still score on the wrong side.
+         *
+         * @return the size of {@link #unreachedAt()}
+         */
+        public int unreached() {
+            return unreachedAt.size();
+        }
+    }
 
     /**
      * The administrator's correction: like {@link #learnInto}, but each message is learned until the model scores it
@@ -577,10 +599,12 @@ public final class BayesModels {
             ModelTrainer trainer = new ModelTrainer(model);
             double target = correctionTarget(spam);
             int learned = 0;
-            int unreached = 0;
+            List<Integer> unreached = new ArrayList<>();
             int undone = 0;
             int already = 0;
+            int at = -1;
             for (MessageContent m : messages) {
+                at++;
                 Set<String> bare = tokenizer.tokenize(m);
                 String key = LearnJournal.key(bare);
                 // with the correction tokens of a logistic part (the same set each time: the weights do not change)
@@ -608,7 +632,7 @@ public final class BayesModels {
                 if (untilCorrected) {
                     times = trainer.learnUntil(tokens, spam, target, MAX_CORRECTION_LEARNINGS);
                     if (!ModelTrainer.agrees(model.classify(tokens).score(), spam, target)) {
-                        unreached++;
+                        unreached.add(at);
                     }
                 } else {
                     trainer.learn(tokens, spam, 1);

@@ -1,0 +1,66 @@
+package org.mailhygiene.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.api.shared.SharedState;
+import org.mailhygiene.api.shared.SharedStates;
+import org.mailhygiene.api.shared.TokenStore;
+import org.mailhygiene.scanners.bayes.BayesModel;
+import org.mailhygiene.scanners.bayes.BayesModels;
+import org.mailhygiene.scanners.bayes.Tokenizer;
+import org.mailhygiene.testkit.SampleMessages;
+import org.mailhygiene.testkit.junit.RealBinaries;
+import org.mailhygiene.testkit.redis.RealRedis;
+
+/** {@link ClusterLearning} against a private real redis-server. */
+class ClusterLearningTest {
+
+    @Test
+    void aSessionJudgesEveryMessageWithTheBaseModelPlusWhatTheClusterLearnedOnce(@TempDir Path dir) throws Exception {
+        MessageContent a = MessageContent.ofBytes(SampleMessages.eicarAttachment());
+        MessageContent b =
+                MessageContent.ofBytes(new String(SampleMessages.eicarAttachment(), StandardCharsets.US_ASCII)
+                        .replace("Subject: EICAR test attachment", "Subject: Your invoice, see the attachment")
+                        .getBytes(StandardCharsets.US_ASCII));
+        BayesModel fresh = BayesModels.loadDefault();
+        try (RealRedis redis = RealRedis.start(
+                RealBinaries.require("redis-server", "redis-server"), dir.resolve("redis"), List.of())) {
+            URI url = new URI(redis.url());
+            // something learned before the session: the session's model starts from it
+            try (ClusterLearning earlier = ClusterLearning.open(url, "m", BayesModels.loadDefault())) {
+                earlier.learn(true, true, List.of(a), List.of("a"));
+            }
+            try (ClusterLearning session = ClusterLearning.open(url, "m", BayesModels.loadDefault())) {
+                // two calls of one session, as the quarantine tool makes one per held message
+                session.learn(false, false, List.of(a), List.of("a"));
+                session.learn(false, false, List.of(b), List.of("b"));
+                TokenStore.Snapshot snap;
+                try (SharedState state = SharedStates.open(url, Duration.ofSeconds(10))) {
+                    snap = state.tokens().snapshot("m");
+                }
+                BayesModel model = session.model();
+                assertThat(model.spamMessages()).isEqualTo(fresh.spamMessages() + snap.spamMessages());
+                assertThat(model.hamMessages()).isEqualTo(fresh.hamMessages() + snap.hamMessages());
+                Set<String> tokens = model.correctionTokens(Tokenizer.create().tokenize(b));
+                for (String t : tokens) {
+                    long[] c = snap.tokens().getOrDefault(t, new long[2]);
+                    assertThat(model.evidence(t).spamCount())
+                            .as(t)
+                            .isEqualTo(fresh.evidence(t).spamCount() + c[0]);
+                    assertThat(model.evidence(t).hamCount())
+                            .as(t)
+                            .isEqualTo(fresh.evidence(t).hamCount() + c[1]);
+                }
+            }
+        }
+    }
+}
