@@ -707,16 +707,9 @@ public final class BayesModel {
      * as they are written.
      */
     String saveDigested(Path file) throws IOException {
-        Path abs = file.toAbsolutePath();
-        if (Files.isSymbolicLink(abs)) {
-            // replace the file the link names (site.model -> site-2026.model), not the link: the rename would turn the
-            // link into a file of its own and leave everything that reads the target on the old model
-            try {
-                abs = abs.toRealPath();
-            } catch (java.nio.file.NoSuchFileException e) {
-                // a dangling link: nothing to keep, the link becomes the file
-            }
-        }
+        // replace the file the link names (site.model -> site-2026.model), not the link: the rename would turn the
+        // link into a file of its own and leave everything that reads the target on the old model
+        Path abs = followed(file);
         Path dir = abs.getParent();
         Path tmp = Files.createTempFile(dir, abs.getFileName() + ".", ".tmp");
         try {
@@ -852,6 +845,27 @@ public final class BayesModel {
      * @param file the model file
      * @throws java.nio.file.FileSystemException if it is a directory
      */
+    /**
+     * The model file a path names, absolute: a symbolic link is followed to the file it names, which is what {@link
+     * #save} replaces and what the lock and the learn journal belong to ({@link BayesModels#lockModel}, {@link
+     * BayesModels#journalFile}). A dangling link is taken as it is (saving makes the link the file).
+     *
+     * @param file the path
+     * @return the absolute path of the file it names
+     * @throws IOException if a link cannot be followed for another reason than a missing target (a loop)
+     */
+    static Path followed(Path file) throws IOException {
+        Path abs = file.toAbsolutePath();
+        if (Files.isSymbolicLink(abs)) {
+            try {
+                return abs.toRealPath();
+            } catch (java.nio.file.NoSuchFileException e) {
+                return abs; // dangling
+            }
+        }
+        return abs;
+    }
+
     static void requireNotDirectory(Path file) throws java.nio.file.FileSystemException {
         if (Files.isDirectory(file)) {
             throw new java.nio.file.FileSystemException(file.toString(), null, "a directory, not a model file");

@@ -207,7 +207,7 @@ public final class BayesModels {
      *     {@link #LOCK_WAIT}
      */
     public static java.io.Closeable lockModel(Path modelFile) throws IOException {
-        Path abs = followed(modelFile);
+        Path abs = BayesModel.followed(modelFile); // a link and its target share one lock
         Path lockFile = abs.resolveSibling(abs.getFileName() + ".lock");
         boolean created = !Files.exists(lockFile, java.nio.file.LinkOption.NOFOLLOW_LINKS);
         FileChannel ch;
@@ -466,25 +466,13 @@ public final class BayesModels {
      * @throws NullPointerException if {@code modelFile} is {@code null}
      */
     public static Path journalFile(Path modelFile) {
-        Path abs = followed(modelFile);
-        return abs.resolveSibling(abs.getFileName() + ".learned");
-    }
-
-    /**
-     * The model file a path names, absolute: a symbolic link is followed to the file it names (as {@link
-     * BayesModel#save} replaces that file), so that learners given the link and learners given its target share one
-     * lock and one journal. A dangling link, or a path that cannot be resolved, is taken as it is.
-     */
-    static Path followed(Path modelFile) {
-        Path abs = modelFile.toAbsolutePath();
-        if (Files.isSymbolicLink(abs)) {
-            try {
-                return abs.toRealPath();
-            } catch (IOException e) {
-                return abs; // dangling: saving makes the link the file
-            }
+        Path abs;
+        try {
+            abs = BayesModel.followed(modelFile); // a link and its target share one journal
+        } catch (IOException e) {
+            abs = modelFile.toAbsolutePath(); // a link that cannot be followed: reading and saving fail with it
         }
-        return abs;
+        return abs.resolveSibling(abs.getFileName() + ".learned");
     }
 
     /**
