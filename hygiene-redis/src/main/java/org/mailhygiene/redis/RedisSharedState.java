@@ -129,14 +129,36 @@ public final class RedisSharedState implements SharedState {
 
     /** Keys: s, h, m, j, jo. ARGV: 1 (spam) or 0, retention seconds, tokens. */
     private static final String LEARN_SCRIPT = DROP_ORPHANED_JOURNAL
-            + "local h = KEYS[1]\n"
-            + "if ARGV[1] == '0' then h = KEYS[2] end\n"
-            + "for i = 3, #ARGV do redis.call('HINCRBY', h, ARGV[i], 1) end\n"
-            + "if ARGV[1] == '1' then redis.call('HINCRBY', KEYS[3], 'spam', 1)"
-            + " else redis.call('HINCRBY', KEYS[3], 'ham', 1) end\n"
-            + BUMP_VERSION
+            + countMessage(3)
             + "for i = 1, 5 do redis.call('EXPIRE', KEYS[i], ARGV[2]) end\n"
             + "return 1\n";
+
+    /**
+     * Counts one message: the tokens from {@code ARGV[firstToken]} on in KEYS[1] (spam, {@code ARGV[1] == '1'}) or
+     * KEYS[2] (ham), the message in KEYS[3]; moves the version on (sets {@code v}).
+     */
+    private static String countMessage(int firstToken) {
+        return "local h = KEYS[1]\n"
+                + "if ARGV[1] == '0' then h = KEYS[2] end\n"
+                + "for i = " + firstToken + ", #ARGV do redis.call('HINCRBY', h, ARGV[i], 1) end\n"
+                + "if ARGV[1] == '1' then redis.call('HINCRBY', KEYS[3], 'spam', 1)"
+                + " else redis.call('HINCRBY', KEYS[3], 'ham', 1) end\n"
+                + BUMP_VERSION;
+    }
+
+    /**
+     * Reads the journal record (KEYS[4]) of the message key {@code ARGV[keyArg]} into {@code rec}, its label into
+     * {@code l} ({@code s} or {@code h}) and its count into {@code n}; all nil when there is none. A malformed record
+     * ends the script with an error, before anything is written.
+     */
+    private static String readRecord(int keyArg) {
+        return "local rec = redis.call('HGET', KEYS[4], ARGV[" + keyArg + "])\n"
+                + "local l, n\n"
+                + "if rec then\n"
+                + "  l, n = string.match(rec, '^([sh]):(%d+)$')\n"
+                + "  if not l then return redis.error_reply('malformed learn journal record ' .. rec) end\n"
+                + "end\n";
+    }
 
     /**
      * Keys: s, h, m, j, jo. ARGV: 1 (spam) or 0, retention seconds, the message's key, the journal limit, tokens.
@@ -145,20 +167,11 @@ public final class RedisSharedState implements SharedState {
     private static final String LEARN_KEYED_SCRIPT = DROP_ORPHANED_JOURNAL
             + "local label = 'h'\n"
             + "if ARGV[1] == '1' then label = 's' end\n"
+            + readRecord(3)
+            + "if rec and l ~= label then return 0 end\n"
             + "local times = 0\n"
-            + "local rec = redis.call('HGET', KEYS[4], ARGV[3])\n"
-            + "if rec then\n"
-            + "  local l, n = string.match(rec, '^([sh]):(%d+)$')\n"
-            + "  if not l then return redis.error_reply('malformed learn journal record ' .. rec) end\n"
-            + "  if l ~= label then return 0 end\n"
-            + "  times = tonumber(n)\n"
-            + "end\n"
-            + "local h = KEYS[1]\n"
-            + "if ARGV[1] == '0' then h = KEYS[2] end\n"
-            + "for i = 5, #ARGV do redis.call('HINCRBY', h, ARGV[i], 1) end\n"
-            + "if ARGV[1] == '1' then redis.call('HINCRBY', KEYS[3], 'spam', 1)"
-            + " else redis.call('HINCRBY', KEYS[3], 'ham', 1) end\n"
-            + BUMP_VERSION
+            + "if rec then times = tonumber(n) end\n"
+            + countMessage(5)
             // the order lost (an evicted or deleted :jo) while the records survive: rebuild it, every record oldest,
             // or the records would never be dropped again and the journal would grow past its bound
             + "if redis.call('EXISTS', KEYS[5]) == 0 then\n"
@@ -180,10 +193,8 @@ public final class RedisSharedState implements SharedState {
      * if the journal has none (nothing changed).
      */
     private static final String UNLEARN_SCRIPT = DROP_ORPHANED_JOURNAL
-            + "local rec = redis.call('HGET', KEYS[4], ARGV[2])\n"
+            + readRecord(2)
             + "if not rec then return nil end\n"
-            + "local l, n = string.match(rec, '^([sh]):(%d+)$')\n"
-            + "if not l then return redis.error_reply('malformed learn journal record ' .. rec) end\n"
             + "local times = tonumber(n)\n"
             + "local h = KEYS[1]\n"
             + "local field = 'spam'\n"
