@@ -98,9 +98,8 @@ public final class MilterCommand implements Command {
         sb.append(String.format(
                 "  %-24s %s\n", "--config FILE", "a node configuration file: its scanner, spam-threshold, spam-tag,"));
         sb.append(String.format(
-                "  %-24s %s\n",
-                "",
-                "virus-action, dns, hostname, name, data, listen, admin-listen and stats-flush keys (docs/milter.md)"));
+                "  %-24s %s\n", "", "spam-status, virus-action, dns, hostname, name, data, listen, admin-listen and"));
+        sb.append(String.format("  %-24s %s\n", "", "stats-flush keys (docs/milter.md)"));
         sb.append(String.format(
                 "  %-24s %s\n", "--data DIR", "keep statistics under DIR/stats (for hygiene report --data DIR)"));
         sb.append(String.format(

@@ -57,7 +57,9 @@ import org.slf4j.LoggerFactory;
  * reverse path of these events as its SMTP context) is inserted at the top ({@code SMFIR_INSHEADER} index 0), and
  * incoming ones with our authserv-id are deleted (see {@code HeaderEdits}).
  * When the MTA did not allow an action the disposition needs (header changes, quarantine), the message is
- * tempfailed ({@code 451 4.7.0}) instead of passing unmarked or unheld.
+ * tempfailed ({@code 451 4.7.0}) instead of passing unmarked or unheld; the one exception is a clean message whose
+ * only change is its informational spam status ({@code X-Spam-Flag: NO}, {@code X-Spam-Score},
+ * {@code X-Spam-Status}), which is accepted without it (also when its header section is too large to mark).
  *
  * <p><b>Slow scans.</b> The scan runs on the session's thread. While the pipeline works, the server's watchdog (one
  * sweep over all sessions, at most every second) sends {@code SMFIR_PROGRESS} every

@@ -31,6 +31,7 @@ import org.mailhygiene.milter.protocol.MilterPacket;
 import org.mailhygiene.milter.protocol.MilterProtocolException;
 import org.mailhygiene.milter.protocol.OptionNegotiation;
 import org.mailhygiene.scanners.ScanReport;
+import org.mailhygiene.scanners.tagging.MessageTagger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -314,6 +315,15 @@ final class MilterSession implements Runnable {
                                         451, "4.7.0", "The MTA does not let the milter mark this message");
                             }
                         }
+                    }
+                    if (refusal != null && MessageTagger.onlyCleanStatus(d)) {
+                        // a clean message's status is information, not a mark it must carry
+                        LOG.debug(
+                                "message {}: {}: delivered without its spam status",
+                                queueId.orElse("-"),
+                                refusal.text());
+                        refusal = null;
+                        plan = List.of();
                     }
                     if (action == Action.QUARANTINE && (actions & SMFIF_QUARANTINE) == 0) {
                         refusal =

@@ -16,8 +16,11 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.api.Outcome;
+import org.mailhygiene.api.Rule;
 import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.Scanner;
+import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.policy.Action;
 import org.mailhygiene.api.policy.DefaultPolicy;
 import org.mailhygiene.milter.protocol.MilterProtocol;
@@ -324,6 +327,50 @@ class MilterServerTest {
                         "X-Spam-Original-Flag: NO again\r\n");
         assertThat(delivered).contains("X-Spam-Flag: YES\r\n").doesNotContain("X-Spam-Flag: NO");
         assertThat(delivered).contains("Subject: [SPAM] hi\r\n");
+    }
+
+    /** A pipeline whose one scanner judges every message clean with a score, as the Bayes classifier does. */
+    private MilterServer scoredClean() throws IOException {
+        Verdict v = Verdict.builder("bayes", Outcome.CLEAN)
+                .score(0.1234)
+                .threshold(0.8)
+                .rule(Rule.of("BAYES_10", 0.1234))
+                .build();
+        return start(
+                ScanPipeline.builder()
+                        .scanner(ScriptedScanner.always(ScriptedScanner.Reply.like(v)))
+                        .build(),
+                b -> {});
+    }
+
+    @Test
+    void cleanMailCarriesTheClassifiersStatusAndAForgedFlagIsRenamed() throws IOException {
+        MilterClient mta = client(scoredClean());
+        byte[] clean = SampleMessages.clean();
+        MilterResult r = mta.send("s@example.net", RCPT, clean);
+        assertThat(r.reply().code()).isEqualTo('a');
+        String delivered = new String(r.apply(clean), StandardCharsets.US_ASCII);
+        assertThat(delivered)
+                .contains("X-Spam-Flag: NO\r\n")
+                .contains("X-Spam-Score: 0.1234\r\n")
+                .contains("X-Spam-Status: No, score=0.1234 required=0.8000 tests=BAYES_10");
+        byte[] forged = ("X-Spam-Flag: YES\r\n" + new String(clean, StandardCharsets.US_ASCII))
+                .getBytes(StandardCharsets.US_ASCII);
+        String marked = new String(mta.send("s@example.net", RCPT, forged).apply(forged), StandardCharsets.US_ASCII);
+        assertThat(marked).contains("X-Spam-Original-Flag: YES\r\n").contains("X-Spam-Flag: NO\r\n");
+        assertThat(marked).doesNotContain("X-Spam-Flag: YES");
+    }
+
+    @Test
+    void anMtaThatForbidsHeaderChangesGetsCleanMailUnmarkedNotTempfailed() throws IOException {
+        MilterServer s = scoredClean();
+        try (MilterClient mta = MilterClient.builder(s.address())
+                .actions(MilterProtocol.SMFIF_QUARANTINE)
+                .connect()) {
+            MilterResult r = mta.send("s@example.net", RCPT, SampleMessages.clean());
+            assertThat(r.reply().code()).isEqualTo('a');
+            assertThat(r.edits()).isEmpty();
+        }
     }
 
     @Test

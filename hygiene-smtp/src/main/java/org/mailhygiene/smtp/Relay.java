@@ -389,9 +389,24 @@ public final class Relay implements AutoCloseable {
             boolean rewrite = d.subjectTag().isPresent() || !d.headers().isEmpty();
             QueuedMessage q;
             try {
+                SpooledContent tagged = null;
                 if (rewrite) {
-                    try (SpooledContent tagged = tag(d, content)) {
-                        q = storeSigned(s, envelope, tagged, d, true);
+                    try {
+                        tagged = tag(d, content);
+                    } catch (IOException e) {
+                        if (!MessageTagger.onlyCleanStatus(d)) {
+                            throw e;
+                        }
+                        // the status explains a clean verdict; a message it cannot be written into goes without it
+                        LOG.info(
+                                "clean message from <{}> stored without its spam status: {}",
+                                envelope.sender(),
+                                e.getMessage());
+                    }
+                }
+                if (tagged != null) {
+                    try (SpooledContent t = tagged) {
+                        q = storeSigned(s, envelope, t, d, true);
                     }
                 } else {
                     q = storeSigned(s, envelope, content, d, false);

@@ -15,8 +15,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.api.Outcome;
+import org.mailhygiene.api.Rule;
 import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.Scanner;
+import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.policy.Action;
 import org.mailhygiene.api.policy.DefaultPolicy;
 import org.mailhygiene.api.policy.Policy;
@@ -25,6 +28,7 @@ import org.mailhygiene.api.routing.StaticRouter;
 import org.mailhygiene.scanners.ScanPipeline;
 import org.mailhygiene.scanners.ScanReport;
 import org.mailhygiene.scanners.builtin.SignatureScanner;
+import org.mailhygiene.scanners.tagging.MessageTagger;
 import org.mailhygiene.smtp.access.AcceptedDomains;
 import org.mailhygiene.smtp.queue.Quarantine;
 import org.mailhygiene.smtp.queue.QueueId;
@@ -32,6 +36,7 @@ import org.mailhygiene.smtp.queue.Spool;
 import org.mailhygiene.testkit.Await;
 import org.mailhygiene.testkit.FailingScanner;
 import org.mailhygiene.testkit.SampleMessages;
+import org.mailhygiene.testkit.ScriptedScanner;
 import org.mailhygiene.testkit.smtp.SinkMessage;
 import org.mailhygiene.testkit.smtp.SmtpSink;
 
@@ -224,6 +229,44 @@ class RelayTest {
         String text = new String(m.data(), StandardCharsets.UTF_8);
         assertThat(text).contains("Subject: [SPAM] ").contains("X-Spam-Flag: YES");
         assertThat(text).startsWith("Received: from client.example");
+    }
+
+    private static ScriptedScanner scoredClean() {
+        return ScriptedScanner.always(ScriptedScanner.Reply.like(Verdict.builder("bayes", Outcome.CLEAN)
+                .score(0.1234)
+                .threshold(0.8)
+                .rule(Rule.of("BAYES_10", 0.1234))
+                .build()));
+    }
+
+    @Test
+    void cleanMailCarriesTheClassifiersStatusAfterItsOwnHeaderFields() throws Exception {
+        start(scoredClean());
+        assertThat(send(SampleMessages.clean())).startsWith("250");
+        String text =
+                new String(sink.awaitMessages(1, Duration.ofSeconds(20)).get(0).data(), StandardCharsets.UTF_8);
+        String original = new String(SampleMessages.clean(), StandardCharsets.UTF_8);
+        int body = original.indexOf("\r\n\r\n") + 2;
+        // appended after the message's own fields (folded at 78 characters), the body untouched
+        assertThat(text)
+                .contains(original.substring(0, body)
+                        + "X-Spam-Flag: NO\r\nX-Spam-Score: 0.1234\r\n"
+                        + "X-Spam-Status: No, score=0.1234 required=0.8000 tests=BAYES_10\r\n scanner=")
+                .endsWith(original.substring(body));
+    }
+
+    @Test
+    void aCleanMessageTheStatusCannotBeWrittenIntoIsDeliveredUnchangedNotRefused() throws Exception {
+        start(scoredClean());
+        // one header field, folded into lines of 900 octets, over MessageTagger's 1 MiB limit: it cannot be
+        // rewritten, and the message is not spam
+        String folded = ("\r\n\t" + "a".repeat(900)).repeat(MessageTagger.MAX_FIELD_LENGTH / 900 + 1);
+        byte[] huge =
+                ("X-Long: start" + folded + "\r\nSubject: long\r\n\r\nhello\r\n").getBytes(StandardCharsets.US_ASCII);
+        assertThat(send(huge)).startsWith("250");
+        byte[] got = sink.awaitMessages(1, Duration.ofSeconds(60)).get(0).data();
+        String text = new String(got, StandardCharsets.US_ASCII);
+        assertThat(text).endsWith(new String(huge, StandardCharsets.US_ASCII)).doesNotContain("X-Spam-Flag");
     }
 
     @Test

@@ -36,7 +36,11 @@ import org.mailhygiene.api.Verdict;
  *   <li>Any {@link Outcome#SPAM} verdict: {@link Action#REJECT} if its score reaches the spam reject score (off by
  *       default), else the spam action ({@link Action#TAG} by default, with the subject tag {@code [SPAM]} and
  *       {@code X-Spam-Flag}, {@code X-Spam-Score} and {@code X-Spam-Status} headers).
- *   <li>Otherwise {@link Action#ACCEPT}.
+ *   <li>Otherwise {@link Action#ACCEPT}. A clean message that a scoring scanner judged (the Bayes classifier,
+ *       spamd) gets the same three spam headers with {@code X-Spam-Flag: NO} and {@code X-Spam-Status: No, ...}
+ *       (the score, the threshold and the rules that decided it), from the scored verdict closest to its threshold,
+ *       so that a miss can be explained from the delivered mail; {@link Builder#spamHeadersOnClean(boolean)} turns
+ *       this off.
  *       Every disposition that accepts the message (ACCEPT, TAG, QUARANTINE, DISCARD) also carries the header fields
  *       the verdicts ask for ({@link Verdict#headers()}, e.g. {@code Authentication-Results}), after its own. An empty result list (nothing scanned) is treated as a failure
  *       ({@link Action#TEMPFAIL}), never as clean.
@@ -57,8 +61,10 @@ public final class DefaultPolicy implements Policy {
     private final Map<String, Action> failureByScanner;
     private final Map<String, Action> failureByScannerAndKind;
     private final Map<String, Action> ruleActions;
+    private final boolean spamHeadersOnClean;
 
     private DefaultPolicy(Builder b) {
+        this.spamHeadersOnClean = b.spamHeadersOnClean;
         this.ruleActions = Map.copyOf(b.ruleActions);
         this.virusAction = b.virusAction;
         this.suspiciousAction = b.suspiciousAction;
@@ -186,13 +192,35 @@ public final class DefaultPolicy implements Policy {
             return decided(action, "Message classified as spam", reason, headers, results);
         }
         String reason = failOpenHeaders.isEmpty() ? "clean" : "accepted although a scanner failed (fail-open)";
+        List<Header> headers = new ArrayList<>(failOpenHeaders);
+        if (spamHeadersOnClean) {
+            closestToSpam(results).ifPresent(v -> headers.addAll(spamHeaders(v)));
+        }
         return new Disposition(
-                Action.ACCEPT,
-                SmtpReply.OK,
-                reason,
-                Optional.empty(),
-                withVerdictHeaders(failOpenHeaders, results),
-                results);
+                Action.ACCEPT, SmtpReply.OK, reason, Optional.empty(), withVerdictHeaders(headers, results), results);
+    }
+
+    /**
+     * The clean verdict with a score and a positive threshold whose score is the largest share of its threshold (the
+     * first of equals), if any.
+     */
+    private static Optional<Verdict> closestToSpam(List<ScanResult> results) {
+        Verdict best = null;
+        double bestShare = Double.NEGATIVE_INFINITY;
+        for (ScanResult r : results) {
+            if (r instanceof Verdict v
+                    && v.outcome() == Outcome.CLEAN
+                    && v.score().isPresent()
+                    && v.threshold().isPresent()
+                    && v.threshold().getAsDouble() > 0) {
+                double share = v.score().getAsDouble() / v.threshold().getAsDouble();
+                if (share > bestShare) {
+                    best = v;
+                    bestShare = share;
+                }
+            }
+        }
+        return Optional.ofNullable(best);
     }
 
     private static List<Header> withVerdictHeaders(List<Header> own, List<ScanResult> results) {
@@ -253,8 +281,9 @@ public final class DefaultPolicy implements Policy {
     private static String explain(Verdict v) {
         StringBuilder sb = new StringBuilder(v.scanner()).append(": ").append(v.outcome());
         if (v.score().isPresent()) {
-            sb.append(' ').append(format(v.score().getAsDouble()));
-            v.threshold().ifPresent(t -> sb.append('/').append(format(t)));
+            boolean probability = v.threshold().isPresent() && v.threshold().getAsDouble() <= 1.0;
+            sb.append(' ').append(format(v.score().getAsDouble(), probability));
+            v.threshold().ifPresent(t -> sb.append('/').append(format(t, probability)));
         }
         if (!v.threats().isEmpty()) {
             sb.append(' ').append(String.join(",", v.threats()));
@@ -268,15 +297,19 @@ public final class DefaultPolicy implements Policy {
     }
 
     /**
-     * The spam headers written for a spam verdict: {@code X-Spam-Flag: YES}, {@code X-Spam-Score} and
-     * {@code X-Spam-Status} in SpamAssassin's style ({@code Yes, score=7.1 required=6.8 tests=A,B}).
+     * The spam headers written for a verdict: {@code X-Spam-Flag} ({@code YES} for a spam verdict, else {@code NO}),
+     * {@code X-Spam-Score} and {@code X-Spam-Status} in SpamAssassin's style ({@code Yes, score=7.1 required=6.8
+     * tests=A,B scanner=spamd}). Scores are written with one decimal, or with four when the verdict's threshold is at
+     * most 1 (a probability, as the Bayes classifier's: {@code score=0.8105 required=0.8000}), so that a score just
+     * below or above its threshold never reads as equal to it.
      *
-     * @param v a verdict with a score
+     * @param v a verdict, usually with a score and a threshold ({@code unknown} is written for a missing one)
      * @return the headers
      */
     public static List<Header> spamHeaders(Verdict v) {
-        String score = v.score().isPresent() ? format(v.score().getAsDouble()) : "unknown";
-        String required = v.threshold().isPresent() ? format(v.threshold().getAsDouble()) : "unknown";
+        boolean probability = v.threshold().isPresent() && v.threshold().getAsDouble() <= 1.0;
+        String score = v.score().isPresent() ? format(v.score().getAsDouble(), probability) : "unknown";
+        String required = v.threshold().isPresent() ? format(v.threshold().getAsDouble(), probability) : "unknown";
         String tests = v.rules().stream().map(Rule::name).collect(Collectors.joining(","));
         String status = (v.outcome() == Outcome.SPAM ? "Yes" : "No") + ", score=" + score + " required=" + required
                 + " tests=" + (tests.isEmpty() ? "none" : tests) + " scanner=" + v.scanner();
@@ -290,6 +323,10 @@ public final class DefaultPolicy implements Policy {
         return String.format(Locale.ROOT, "%.1f", d);
     }
 
+    private static String format(double d, boolean probability) {
+        return probability ? String.format(Locale.ROOT, "%.4f", d) : format(d);
+    }
+
     /**
      * Builds a {@link DefaultPolicy}. Each setter validates at once and names the conflict. Not thread-safe.
      */
@@ -300,6 +337,7 @@ public final class DefaultPolicy implements Policy {
         private String spamTag = "[SPAM]";
         private Optional<Double> spamRejectScore = Optional.empty();
         private boolean discardAllowed;
+        private boolean spamHeadersOnClean = true;
         private final Map<ScanFailure.Kind, Action> failureByKind = new EnumMap<>(ScanFailure.Kind.class);
         private final Map<String, Action> failureByScanner = new HashMap<>();
         private final Map<String, Action> failureByScannerAndKind = new HashMap<>();
@@ -394,6 +432,20 @@ public final class DefaultPolicy implements Policy {
                 throw new IllegalArgumentException("spam tag must be non-blank printable ASCII: " + tag);
             }
             spamTag = tag;
+            return this;
+        }
+
+        /**
+         * Whether a clean message judged by a scoring scanner gets {@code X-Spam-Flag: NO}, {@code X-Spam-Score} and
+         * {@code X-Spam-Status: No, score=... required=... tests=...} (see {@link DefaultPolicy}). Default
+         * {@code true}, as SpamAssassin writes its status on every message; {@code false} leaves clean mail as it
+         * came (only spam gets the headers).
+         *
+         * @param on whether to write them
+         * @return this builder
+         */
+        public Builder spamHeadersOnClean(boolean on) {
+            spamHeadersOnClean = on;
             return this;
         }
 

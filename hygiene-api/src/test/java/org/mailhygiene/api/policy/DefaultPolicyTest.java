@@ -171,6 +171,75 @@ class DefaultPolicyTest {
         assertThat(rejectSpam.headers()).isEmpty();
     }
 
+    private static Verdict scoredClean(String scanner, double score, double threshold, String rule) {
+        return Verdict.builder(scanner, Outcome.CLEAN)
+                .score(score)
+                .threshold(threshold)
+                .rule(Rule.of(rule, score))
+                .build();
+    }
+
+    @Test
+    void aCleanMessageAScoringScannerJudgedCarriesItsStatusFromTheVerdictClosestToSpam() {
+        Disposition d = DefaultPolicy.defaults()
+                .decide(List.of(
+                        Verdict.clean("clamd", Duration.ZERO),
+                        scoredClean("spamd", 2.5, 5, "HTML_MESSAGE"), // half of its threshold
+                        scoredClean("bayes", 0.79996, 0.8, "BAYES_50"))); // just below: the closest
+        assertThat(d.action()).isEqualTo(Action.ACCEPT);
+        assertThat(d.reason()).isEqualTo("clean");
+        assertThat(d.headers())
+                .containsExactly(
+                        new Header("X-Spam-Flag", "NO"),
+                        new Header("X-Spam-Score", "0.8000"),
+                        new Header("X-Spam-Status", "No, score=0.8000 required=0.8000 tests=BAYES_50 scanner=bayes"));
+        Disposition spamd = DefaultPolicy.defaults()
+                .decide(List.of(scoredClean("spamd", 2.5, 5, "HTML_MESSAGE"), scoredClean("bayes", 0.1, 0.8, "B")));
+        assertThat(spamd.headers())
+                .contains(new Header("X-Spam-Status", "No, score=2.5 required=5.0 tests=HTML_MESSAGE scanner=spamd"));
+    }
+
+    @Test
+    void noStatusOnCleanMailWhenTurnedOffOrWhenNothingWasScored() {
+        List<ScanResult> scored = List.of(scoredClean("bayes", 0.2, 0.8, "BAYES_20"));
+        assertThat(DefaultPolicy.builder()
+                        .spamHeadersOnClean(false)
+                        .build()
+                        .decide(scored)
+                        .headers())
+                .isEmpty();
+        assertThat(DefaultPolicy.defaults()
+                        .decide(List.of(Verdict.clean("clamd", Duration.ZERO)))
+                        .headers())
+                .isEmpty();
+        // a fail-open acceptance keeps its unscanned header first, then the status
+        Disposition failOpen = DefaultPolicy.builder()
+                .onFailure(ScanFailure.Kind.TIMED_OUT, Action.ACCEPT)
+                .build()
+                .decide(List.of(
+                        new ScanFailure("clamd", ScanFailure.Kind.TIMED_OUT, "slow", Duration.ZERO),
+                        scoredClean("bayes", 0.2, 0.8, "BAYES_20")));
+        assertThat(failOpen.headers())
+                .extracting(Header::name)
+                .containsExactly(DefaultPolicy.UNSCANNED_HEADER, "X-Spam-Flag", "X-Spam-Score", "X-Spam-Status");
+    }
+
+    @Test
+    void aProbabilityIsWrittenWithFourDecimalsSoThatItNeverReadsAsItsThreshold() {
+        Verdict spam = Verdict.builder("bayes", Outcome.SPAM)
+                .score(0.8105)
+                .threshold(0.8)
+                .rule(Rule.of("BAYES_80", 0.8105))
+                .build();
+        Disposition d = DefaultPolicy.defaults().decide(List.of(spam));
+        assertThat(d.headers())
+                .containsExactly(
+                        new Header("X-Spam-Flag", "YES"),
+                        new Header("X-Spam-Score", "0.8105"),
+                        new Header("X-Spam-Status", "Yes, score=0.8105 required=0.8000 tests=BAYES_80 scanner=bayes"));
+        assertThat(d.reason()).isEqualTo("bayes: SPAM 0.8105/0.8000 [BAYES_80]");
+    }
+
     @Test
     void failureActionsByScannerTakePrecedenceOverKind() {
         DefaultPolicy p = DefaultPolicy.builder()

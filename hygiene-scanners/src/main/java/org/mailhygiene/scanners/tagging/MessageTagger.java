@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
+import org.mailhygiene.api.policy.Action;
 import org.mailhygiene.api.policy.Disposition;
 import org.mailhygiene.api.policy.Header;
 
@@ -55,6 +56,34 @@ public final class MessageTagger {
     private static final String SPAM_ORIGINAL_PREFIX = "x-spam-original-";
 
     private MessageTagger() {}
+
+    /**
+     * Whether the disposition accepts a clean message and its only change is the informational spam status a
+     * scoring scanner gave ({@code X-Spam-Flag: NO}, {@code X-Spam-Score}, {@code X-Spam-Status}): no subject tag,
+     * no other field. Such a message may be delivered unchanged when it cannot be marked (a header field over
+     * {@link #MAX_FIELD_LENGTH}, an MTA that forbids a milter's header changes) rather than be refused for ever: the
+     * status explains a verdict, it is not a mark the message must carry. Thread-safe.
+     *
+     * @param d a disposition
+     * @return whether only the clean status would be added
+     */
+    public static boolean onlyCleanStatus(Disposition d) {
+        if (d.action() != Action.ACCEPT
+                || d.subjectTag().isPresent()
+                || d.headers().isEmpty()) {
+            return false;
+        }
+        for (Header h : d.headers()) {
+            String name = h.name().toLowerCase(Locale.ROOT);
+            boolean status = name.equals("x-spam-score")
+                    || name.equals("x-spam-status")
+                    || (name.equals("x-spam-flag") && h.value().equalsIgnoreCase("NO"));
+            if (!status) {
+                return false;
+            }
+        }
+        return true;
+    }
 
     /**
      * Writes {@code original} to {@code out} with the disposition's subject tag and headers applied and look-alike

@@ -71,6 +71,9 @@ import org.mailhygiene.smtp.config.ConfigFile;
  *   <tr><td>{@code spf-helo}</td><td>{@code on}/{@code off}: SPF-check HELO as well when MAIL FROM is not null
  *       (needs {@code scanner = auth})</td><td>off</td></tr>
  *   <tr><td>{@code spam-tag}</td><td>Subject tag for spam</td><td>{@code [SPAM]}</td></tr>
+ *   <tr><td>{@code spam-status}</td><td>{@code all}: every message a scoring scanner (Bayes, spamd) judged gets
+ *       {@code X-Spam-Flag}, {@code X-Spam-Score} and {@code X-Spam-Status}, clean ones with {@code NO}; {@code spam}:
+ *       only spam gets them</td><td>{@code all}</td></tr>
  *   <tr><td>{@code virus-action}</td><td>{@code reject} or {@code quarantine}</td>
  *       <td>edge: reject; gateway: quarantine</td></tr>
  *   <tr><td>{@code report-to}</td><td>administrator address for the daily statistics report</td><td>no report</td></tr>
@@ -300,7 +303,7 @@ public final class NodeConfig {
 
     /**
      * The scanning part of a configuration file, as a milter uses it: the {@code scanner}, {@code spam-threshold},
-     * {@code spam-tag} and {@code virus-action} keys give the scanners and the policy; {@code name}, {@code listen},
+     * {@code spam-tag}, {@code spam-status} and {@code virus-action} keys give the scanners and the policy; {@code name}, {@code listen},
      * {@code data}, {@code stats-flush} and {@code admin-listen} are optional. Every other key is an error (a milter has no routes, spool
      * or access rules).
      *
@@ -414,6 +417,14 @@ public final class NodeConfig {
                 policy.spamTag(tag.get());
             } catch (IllegalArgumentException e) {
                 throw error(c, "spam-tag", e.getMessage());
+            }
+        }
+        Optional<String> status = c.string("spam-status");
+        if (status.isPresent()) {
+            switch (status.get().toLowerCase(Locale.ROOT)) {
+                case "all" -> policy.spamHeadersOnClean(true);
+                case "spam" -> policy.spamHeadersOnClean(false);
+                default -> throw error(c, "spam-status", "must be 'all' or 'spam', was '" + status.get() + "'");
             }
         }
         Optional<String> virus = c.string("virus-action");

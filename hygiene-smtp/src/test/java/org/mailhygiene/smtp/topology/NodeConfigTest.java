@@ -5,8 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.api.Outcome;
+import org.mailhygiene.api.Rule;
+import org.mailhygiene.api.ScanResult;
+import org.mailhygiene.api.Verdict;
+import org.mailhygiene.api.policy.Header;
 import org.mailhygiene.smtp.config.ConfigException;
 import org.mailhygiene.smtp.config.ConfigFile;
 
@@ -43,6 +49,28 @@ class NodeConfigTest {
         }
         assertThat(Files.isDirectory(dir.resolve("data/edge-x/spool"))).isTrue();
         assertThat(Files.isDirectory(dir.resolve("data/edge-x/stats"))).isTrue();
+    }
+
+    @Test
+    void spamStatusSaysWhetherCleanMailGetsTheSpamHeaders() throws Exception {
+        List<ScanResult> scored = List.of(Verdict.builder("bayes", Outcome.CLEAN)
+                .score(0.25)
+                .threshold(0.8)
+                .rule(Rule.of("BAYES_20", 0.25))
+                .build());
+        for (String setting : new String[] {"", "spam-status = all\n", "spam-status = ALL\n"}) {
+            Path file = dir.resolve("all.conf");
+            Files.writeString(file, "name = m\nscanner = builtin\n" + setting);
+            assertThat(NodeConfig.readScanning(file).policy().decide(scored).headers())
+                    .as(setting)
+                    .contains(new Header("X-Spam-Flag", "NO"))
+                    .contains(new Header(
+                            "X-Spam-Status", "No, score=0.2500 required=0.8000 tests=BAYES_20 scanner=bayes"));
+        }
+        Path file = dir.resolve("spam.conf");
+        Files.writeString(file, "name = m\nscanner = builtin\nspam-status = spam\n");
+        assertThat(NodeConfig.readScanning(file).policy().decide(scored).headers())
+                .isEmpty();
     }
 
     @Test
@@ -97,6 +125,7 @@ class NodeConfigTest {
                 "node.conf line 10: scanner: vexira needs an argument: vexira:PATH");
         fails(VALID.replace("scanner = builtin\n", ""), "node.conf: required key 'scanner' is missing");
         fails(VALID.replace("name = edge-x\n", ""), "node.conf: required key 'name' is missing");
+        fails(VALID + "spam-status = clean\n", "node.conf line 12: spam-status: must be 'all' or 'spam', was 'clean'");
         fails(
                 VALID + "virus-action = bounce\n",
                 "node.conf line 12: virus-action: must be 'reject' or 'quarantine', was 'bounce'");
