@@ -3,7 +3,6 @@ package org.mailhygiene.smtp;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PipedInputStream;
 import java.io.SequenceInputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -393,7 +392,7 @@ public final class Relay implements AutoCloseable {
                 if (rewrite) {
                     try {
                         tagged = tag(d, content);
-                    } catch (IOException e) {
+                    } catch (IOException | RuntimeException e) {
                         if (!MessageTagger.onlyCleanStatus(d)) {
                             throw e;
                         }
@@ -492,43 +491,17 @@ public final class Relay implements AutoCloseable {
         }
 
         private SpooledContent tag(Disposition d, MessageContent content) throws IOException {
-            // MessageTagger writes an OutputStream; SpooledContent reads an InputStream: join them through a pipe
-            // fed by a helper thread, so a large message never sits whole in heap.
-            PipedInputStream in = new PipedInputStream(64 * 1024);
-            java.io.PipedOutputStream out = new java.io.PipedOutputStream(in);
-            IOException[] failure = new IOException[1];
-            Thread writer = new Thread(
-                    () -> {
-                        try (InputStream original = content.openStream();
-                                out) {
+            // MessageTagger pushes into SpooledContent's own stream (heap up to the threshold, then a temporary
+            // file): no copy of a large message in heap, and no helper thread and pipe per message. A failure of
+            // the tagger, checked or not, discards what was written: a truncated message is never stored.
+            return SpooledContent.write(
+                    out -> {
+                        try (InputStream original = content.openStream()) {
                             MessageTagger.apply(d, original, out);
-                        } catch (IOException e) {
-                            failure[0] = e;
-                        } catch (RuntimeException | Error e) {
-                            // Without this, the pipe would simply end and a truncated message would be stored.
-                            failure[0] = new IOException("tagging failed", e);
                         }
                     },
-                    "relay-tagger");
-            writer.setDaemon(true);
-            writer.start();
-            SpooledContent result;
-            try {
-                result = SpooledContent.spool(in, memoryThreshold, tempDirectory);
-            } finally {
-                in.close();
-                try {
-                    writer.join();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("interrupted while tagging", e);
-                }
-            }
-            if (failure[0] != null) {
-                result.close();
-                throw failure[0];
-            }
-            return result;
+                    memoryThreshold,
+                    tempDirectory);
         }
     }
 

@@ -270,6 +270,20 @@ class RelayTest {
     }
 
     @Test
+    void aSpamThatCannotBeTaggedIsTempfailedAndNothingOfItIsKept() throws Exception {
+        start(ScriptedScanner.always(ScriptedScanner.Reply.spam(0.95, 0.8, Rule.of("BAYES_95", 0.95))));
+        String folded = ("\r\n\t" + "a".repeat(900)).repeat(MessageTagger.MAX_FIELD_LENGTH / 900 + 1);
+        byte[] huge =
+                ("X-Long: start" + folded + "\r\nSubject: long\r\n\r\nbuy now\r\n").getBytes(StandardCharsets.US_ASCII);
+        assertThat(send(huge)).startsWith("451");
+        assertThat(decisions)
+                .singleElement()
+                .satisfies(d -> assertThat(d.kept()).isEmpty());
+        assertThat(spool.size()).isZero();
+        assertThat(relay.delivery().queued()).isZero();
+    }
+
+    @Test
     void quarantinedMessageIsHeldNotDelivered() throws Exception {
         start(
                 SignatureScanner.create(),
