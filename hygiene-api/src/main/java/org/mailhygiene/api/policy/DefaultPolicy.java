@@ -1,6 +1,9 @@
 package org.mailhygiene.api.policy;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -301,7 +304,10 @@ public final class DefaultPolicy implements Policy {
      * {@code X-Spam-Score} and {@code X-Spam-Status} in SpamAssassin's style ({@code Yes, score=7.1 required=6.8
      * tests=A,B scanner=spamd}). Scores are written with one decimal, or with four when the verdict's threshold is at
      * most 1 (a probability, as the Bayes classifier's: {@code score=0.8105 required=0.8000}), so that a score just
-     * below or above its threshold never reads as equal to it.
+     * below or above its threshold never reads as equal to it. The {@code tests=} list names the verdict's rules
+     * in order; a name with characters outside ASCII (a Japanese token) is written as RFC 2047 encoded words, and
+     * the value is at most 1,000 characters (whole names only; {@code ...} ends a shortened list; the scanner's
+     * name is always there).
      *
      * @param v a verdict, usually with a score and a threshold ({@code unknown} is written for a missing one)
      * @return the headers
@@ -310,13 +316,89 @@ public final class DefaultPolicy implements Policy {
         boolean probability = v.threshold().isPresent() && v.threshold().getAsDouble() <= 1.0;
         String score = v.score().isPresent() ? format(v.score().getAsDouble(), probability) : "unknown";
         String required = v.threshold().isPresent() ? format(v.threshold().getAsDouble(), probability) : "unknown";
-        String tests = v.rules().stream().map(Rule::name).collect(Collectors.joining(","));
-        String status = (v.outcome() == Outcome.SPAM ? "Yes" : "No") + ", score=" + score + " required=" + required
-                + " tests=" + (tests.isEmpty() ? "none" : tests) + " scanner=" + v.scanner();
+        String head =
+                (v.outcome() == Outcome.SPAM ? "Yes" : "No") + ", score=" + score + " required=" + required + " tests=";
+        String tail = " scanner=" + SmtpReply.sanitize(v.scanner());
+        String tests = testList(v.rules(), MAX_STATUS_LENGTH - head.length() - tail.length());
         return List.of(
                 new Header("X-Spam-Flag", v.outcome() == Outcome.SPAM ? "YES" : "NO"),
                 new Header("X-Spam-Score", score),
-                new Header("X-Spam-Status", SmtpReply.sanitize(status)));
+                new Header("X-Spam-Status", head + tests + tail));
+    }
+
+    /** The longest {@code X-Spam-Status} value written; the header taggers fold it into short lines. */
+    static final int MAX_STATUS_LENGTH = 1000;
+
+    /** Longest UTF-8 piece in one encoded word: 45 bytes are 60 base64 characters, 72 with the delimiters. */
+    private static final int ENCODED_WORD_BYTES = 45;
+
+    /**
+     * The rule names, comma-separated, within {@code budget} characters: whole names only, and {@code ...} as the
+     * last item when some did not fit. A name of printable ASCII is written as it is (a control character as
+     * {@code ?}); one with other characters (a Japanese token, an accented word) as RFC 2047 encoded words (a
+     * control character or a lone surrogate in it as {@code ?})
+     * ({@code =?UTF-8?B?...?=}, split at characters into pieces of at most 45 bytes) with white space on both
+     * sides, as RFC 2047 asks of an encoded word in unstructured text, so that a mail client shows the token
+     * itself rather than question marks.
+     */
+    static String testList(List<Rule> rules, int budget) {
+        if (rules.isEmpty()) {
+            return "none";
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < rules.size(); i++) {
+            String item = headerWord(rules.get(i).name());
+            int sep = sb.length() == 0 ? 0 : 1;
+            boolean last = i == rules.size() - 1;
+            int reserve = last ? 0 : 4; // room for ",..." should a later name not fit
+            if (sb.length() + sep + item.length() + reserve > budget) {
+                sb.append(sb.length() == 0 ? "..." : ",...");
+                break;
+            }
+            if (sep == 1) {
+                sb.append(',');
+            }
+            sb.append(item);
+        }
+        return sb.toString();
+    }
+
+    private static String headerWord(String name) {
+        boolean ascii = true;
+        for (int i = 0; i < name.length() && ascii; i++) {
+            ascii = name.charAt(i) < 0x80;
+        }
+        if (ascii) {
+            return SmtpReply.sanitize(name);
+        }
+        StringBuilder sb = new StringBuilder(" ");
+        byte[] piece = new byte[ENCODED_WORD_BYTES];
+        int used = 0;
+        for (int i = 0; i < name.length(); ) {
+            int cp = name.codePointAt(i);
+            i += Character.charCount(cp);
+            boolean unwritable = Character.getType(cp) == Character.CONTROL // C0, DEL, C1
+                    || Character.getType(cp) == Character.SURROGATE; // a lone surrogate has no UTF-8 form
+            byte[] b =
+                    unwritable ? new byte[] {'?'} : new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8);
+            if (used + b.length > ENCODED_WORD_BYTES) {
+                encodedWord(sb, piece, used);
+                used = 0;
+            }
+            System.arraycopy(b, 0, piece, used, b.length);
+            used += b.length;
+        }
+        encodedWord(sb, piece, used);
+        return sb.append(' ').toString();
+    }
+
+    private static void encodedWord(StringBuilder sb, byte[] piece, int length) {
+        if (sb.length() > 1) {
+            sb.append(' ');
+        }
+        sb.append("=?UTF-8?B?")
+                .append(Base64.getEncoder().encodeToString(Arrays.copyOf(piece, length)))
+                .append("?=");
     }
 
     private static String format(double d) {

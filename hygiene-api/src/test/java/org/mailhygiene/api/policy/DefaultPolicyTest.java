@@ -240,6 +240,81 @@ class DefaultPolicyTest {
         assertThat(d.reason()).isEqualTo("bayes: SPAM 0.8105/0.8000 [BAYES_80]");
     }
 
+    /** The names an X-Spam-Status tests= list holds, encoded words decoded (adjacent ones joined, as RFC 2047 says). */
+    private static List<String> decodedTests(String status) {
+        String list = status.substring(status.indexOf(" tests=") + 7, status.lastIndexOf(" scanner="));
+        List<String> out = new ArrayList<>();
+        for (String item : list.split(",")) {
+            String t = item.strip();
+            if (t.startsWith("=?")) {
+                StringBuilder bytes = new StringBuilder();
+                java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+                for (String word : t.split(" ")) {
+                    assertThat(word)
+                            .matches("=\\?UTF-8\\?B\\?[A-Za-z0-9+/=]+\\?=")
+                            .hasSizeLessThanOrEqualTo(75);
+                    b.writeBytes(java.util.Base64.getDecoder().decode(word.substring(10, word.length() - 2)));
+                }
+                bytes.append(b.toString(java.nio.charset.StandardCharsets.UTF_8));
+                out.add(bytes.toString());
+            } else {
+                assertThat(item).isEqualTo(t); // only an encoded word has white space around it
+                out.add(t);
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void japaneseTokensAreWrittenAsEncodedWordsNotQuestionMarks() {
+        Verdict v = Verdict.builder("bayes", Outcome.SPAM)
+                .score(0.9997)
+                .threshold(0.8)
+                .rule(Rule.of("BAYES_999", 1))
+                .rule(Rule.of("subject:セー", 1))
+                .rule(Rule.of("アド", 1))
+                .rule(Rule.of("weight:charset:utf-8", 1))
+                .rule(Rule.of("é".repeat(40), 1)) // 80 bytes: two encoded words
+                .build();
+        String status = DefaultPolicy.spamHeaders(v).get(2).value();
+        assertThat(status).doesNotContain("?,").matches("[\\x20-\\x7e]+");
+        assertThat(status).contains("BAYES_999, =?UTF-8?B?");
+        assertThat(decodedTests(status))
+                .containsExactly("BAYES_999", "subject:セー", "アド", "weight:charset:utf-8", "é".repeat(40));
+    }
+
+    @Test
+    void theStatusStaysPrintableBoundedAndDecodesToTheRulesInOrder() {
+        String[] alphabet = {"a", "Z", "_", ":", "セ", "é", "\uD83D\uDE00", "\u0007", "-", "1"};
+        qt().withExamples(300)
+                .forAll(lists().of(lists().of(integers().between(0, alphabet.length - 1))
+                                .ofSizeBetween(1, 60))
+                        .ofSizeBetween(0, 80))
+                .checkAssert(names -> {
+                    Verdict.Builder b =
+                            Verdict.builder("bayes", Outcome.CLEAN).score(0.5).threshold(0.8);
+                    List<String> expected = new ArrayList<>();
+                    for (List<Integer> n : names) {
+                        StringBuilder name = new StringBuilder();
+                        n.forEach(i -> name.append(alphabet[i]));
+                        b.rule(Rule.of(name.toString(), 0));
+                        expected.add(name.toString().replace('\u0007', '?'));
+                    }
+                    String status = DefaultPolicy.spamHeaders(b.build()).get(2).value();
+                    assertThat(status).matches("[\\x20-\\x7e]+").hasSizeLessThanOrEqualTo(1000);
+                    assertThat(status).endsWith(" scanner=bayes");
+                    List<String> got = decodedTests(status);
+                    if (expected.isEmpty()) {
+                        assertThat(got).containsExactly("none");
+                    } else if (got.get(got.size() - 1).equals("...")) {
+                        assertThat(expected)
+                                .startsWith(got.subList(0, got.size() - 1).toArray(String[]::new));
+                    } else {
+                        assertThat(got).isEqualTo(expected);
+                    }
+                });
+    }
+
     @Test
     void failureActionsByScannerTakePrecedenceOverKind() {
         DefaultPolicy p = DefaultPolicy.builder()
