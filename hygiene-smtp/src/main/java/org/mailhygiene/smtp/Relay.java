@@ -339,6 +339,7 @@ public final class Relay implements AutoCloseable {
             Disposition d = report.disposition();
             Action action = d.action();
             QueueId[] kept = new QueueId[1];
+            QueuedMessage[] stored = new QueuedMessage[1];
             SmtpReply reply;
             switch (action) {
                 case REJECT:
@@ -359,7 +360,7 @@ public final class Relay implements AutoCloseable {
                     break;
                 case ACCEPT:
                 case TAG:
-                    reply = store(s, envelope, content, d, kept);
+                    reply = store(s, envelope, content, d, kept, stored);
                     break;
                 default:
                     throw new IllegalStateException("unknown action " + action);
@@ -369,7 +370,24 @@ public final class Relay implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.warn("relay listener failed", e);
             }
+            // Handed to delivery only now: the listener (the node's per-message log line, which delivery completes)
+            // has seen the scan before any delivery attempt can be reported.
+            if (stored[0] != null) {
+                submit(stored[0]);
+            }
             return reply;
+        }
+
+        /**
+         * Hands a durable message to delivery. A failed hand-over must not turn into a 4xx (the client would send it
+         * again); the queue runner or the next start picks it up.
+         */
+        private void submit(QueuedMessage q) {
+            try {
+                delivery.submit(q);
+            } catch (RuntimeException e) {
+                LOG.warn("hand-over of {} to delivery failed; it stays queued for the next queue run", q.id(), e);
+            }
         }
 
         private SmtpReply quarantine(Envelope envelope, MessageContent content, Disposition d, QueueId[] kept) {
@@ -384,7 +402,13 @@ public final class Relay implements AutoCloseable {
             }
         }
 
-        private SmtpReply store(Scanning s, Envelope envelope, MessageContent content, Disposition d, QueueId[] kept) {
+        private SmtpReply store(
+                Scanning s,
+                Envelope envelope,
+                MessageContent content,
+                Disposition d,
+                QueueId[] kept,
+                QueuedMessage[] stored) {
             boolean rewrite = d.subjectTag().isPresent() || !d.headers().isEmpty();
             QueuedMessage q;
             try {
@@ -418,13 +442,9 @@ public final class Relay implements AutoCloseable {
                 LOG.warn("spool write failed for a message from <{}>", envelope.sender(), e);
                 return new SmtpReply(451, "4.3.0", "Queue write failed, try again later");
             }
-            // The message is durable now: it is ours whatever happens next. A failed hand-over to delivery must not
-            // turn into a 4xx (the client would send it again); the queue runner or the next start picks it up.
-            try {
-                delivery.submit(q);
-            } catch (RuntimeException e) {
-                LOG.warn("hand-over of {} to delivery failed; it stays queued for the next queue run", q.id(), e);
-            }
+            // The message is durable now: it is ours whatever happens next. The caller hands it to delivery once the
+            // listener has seen it (submit).
+            stored[0] = q;
             return withId(d.reply(), "queued as " + q.id());
         }
 

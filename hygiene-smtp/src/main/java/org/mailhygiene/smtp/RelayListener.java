@@ -10,7 +10,9 @@ import org.mailhygiene.smtp.queue.QueueId;
 /**
  * Observes each message a {@link Relay} scanned, once the reply to its final dot is decided (statistics and the
  * per-message log line are built on it). Called on the SMTP session's thread before the reply is sent; must be fast
- * and must not throw (an exception is logged and ignored). Does nothing by default.
+ * and must not throw (an exception is logged and ignored). A message kept for delivery is handed to the delivery
+ * agent only after this call returns, so a delivery listener never reports an attempt for a message this listener
+ * has not seen yet. Does nothing by default.
  */
 public interface RelayListener {
     /** A listener that ignores everything. */

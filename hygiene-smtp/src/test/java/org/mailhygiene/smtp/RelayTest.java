@@ -54,6 +54,11 @@ class RelayTest {
     /** What the relay decided for each message, seen by its listener before the reply was sent. */
     private final List<Decision> decisions = new CopyOnWriteArrayList<>();
 
+    /** How long the listener takes; when not zero it records how many messages the sink had when it returned. */
+    private Duration listenerPause = Duration.ZERO;
+
+    private final List<Integer> deliveredWhenHandled = new CopyOnWriteArrayList<>();
+
     private record Decision(Action action, int code, Optional<QueueId> kept) {}
 
     private void start(Scanner scanner, Policy policy, String routes) throws IOException {
@@ -81,6 +86,14 @@ class RelayTest {
                             SmtpReply reply,
                             Optional<QueueId> queueId) {
                         decisions.add(new Decision(report.disposition().action(), reply.code(), queueId));
+                        if (!listenerPause.isZero()) {
+                            try {
+                                Thread.sleep(listenerPause.toMillis());
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                            deliveredWhenHandled.add(sink.messages().size());
+                        }
                     }
                 })
                 .build();
@@ -157,6 +170,22 @@ class RelayTest {
         assertThat(text).endsWith(new String(SampleMessages.clean(), StandardCharsets.UTF_8));
         assertThat(got.get(0).recipients()).containsExactly("user@example.ac.jp");
         assertThat(got.get(0).sender()).isEqualTo("sender@example.net");
+    }
+
+    /**
+     * The node's per-message log line is begun by the relay listener and finished by the delivery listener: a message
+     * delivered before the relay listener saw it was logged {@code verdicts=? disposition=?}. Delivery must not start
+     * before the listener has returned, however slow it is.
+     */
+    @Test
+    void deliveryStartsOnlyAfterTheListenerHasSeenTheMessage() throws Exception {
+        listenerPause = Duration.ofMillis(700);
+        start(SignatureScanner.create());
+        assertThat(send(SampleMessages.clean())).startsWith("250");
+        assertThat(sink.awaitMessages(1, Duration.ofSeconds(20))).hasSize(1);
+        assertThat(deliveredWhenHandled)
+                .as("messages the sink had received when the listener returned")
+                .containsExactly(0);
     }
 
     @Test
