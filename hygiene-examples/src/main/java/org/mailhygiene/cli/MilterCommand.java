@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -27,6 +26,7 @@ import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.events.HygieneListener;
 import org.mailhygiene.api.policy.Policy;
+import org.mailhygiene.internal.Scores;
 import org.mailhygiene.metrics.AdminServer;
 import org.mailhygiene.metrics.MilterMetrics;
 import org.mailhygiene.metrics.ScanMetrics;
@@ -485,8 +485,8 @@ public final class MilterCommand implements Command {
                     sb.append('(').append(String.join(",", v.threats())).append(')');
                 }
                 if (v.score().isPresent()) {
-                    sb.append(String.format(Locale.ROOT, "(%.1f", v.score().getAsDouble()));
-                    v.threshold().ifPresent(t -> sb.append(String.format(Locale.ROOT, "/%.1f", t)));
+                    sb.append('(').append(Scores.format(v.score().getAsDouble()));
+                    v.threshold().ifPresent(t -> sb.append('/').append(Scores.format(t)));
                     sb.append(')');
                 }
             } else if (r instanceof ScanFailure f) {

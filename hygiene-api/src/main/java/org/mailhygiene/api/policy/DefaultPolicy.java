@@ -20,6 +20,7 @@ import org.mailhygiene.api.Rule;
 import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.ScanResult;
 import org.mailhygiene.api.Verdict;
+import org.mailhygiene.internal.Scores;
 
 /**
  * The configurable standard policy. Decisions, in this order of precedence:
@@ -284,9 +285,8 @@ public final class DefaultPolicy implements Policy {
     private static String explain(Verdict v) {
         StringBuilder sb = new StringBuilder(v.scanner()).append(": ").append(v.outcome());
         if (v.score().isPresent()) {
-            boolean probability = v.threshold().isPresent() && v.threshold().getAsDouble() <= 1.0;
-            sb.append(' ').append(format(v.score().getAsDouble(), probability));
-            v.threshold().ifPresent(t -> sb.append('/').append(format(t, probability)));
+            sb.append(' ').append(format(v.score().getAsDouble()));
+            v.threshold().ifPresent(t -> sb.append('/').append(format(t)));
         }
         if (!v.threats().isEmpty()) {
             sb.append(' ').append(String.join(",", v.threats()));
@@ -302,9 +302,9 @@ public final class DefaultPolicy implements Policy {
     /**
      * The spam headers written for a verdict: {@code X-Spam-Flag} ({@code YES} for a spam verdict, else {@code NO}),
      * {@code X-Spam-Score} and {@code X-Spam-Status} in SpamAssassin's style ({@code Yes, score=7.1 required=6.8
-     * tests=A,B scanner=spamd}). Scores are written with one decimal, or with four when the verdict's threshold is at
-     * most 1 (a probability, as the Bayes classifier's: {@code score=0.8105 required=0.8000}), so that a score just
-     * below or above its threshold never reads as equal to it. The {@code tests=} list names the verdict's rules
+     * tests=A,B scanner=spamd}). Scores are rounded to at most four decimals and keep at least one ({@code 7.0},
+     * {@code score=0.8105 required=0.8}), so that a classifier's score just below or above its threshold never reads
+     * as equal to it. The {@code tests=} list names the verdict's rules
      * in order; a name with characters outside ASCII (a Japanese token) is written as RFC 2047 encoded words, and
      * the value is at most 1,000 characters (whole names only; {@code ...} ends a shortened list; the scanner's
      * name is always there).
@@ -313,9 +313,8 @@ public final class DefaultPolicy implements Policy {
      * @return the headers
      */
     public static List<Header> spamHeaders(Verdict v) {
-        boolean probability = v.threshold().isPresent() && v.threshold().getAsDouble() <= 1.0;
-        String score = v.score().isPresent() ? format(v.score().getAsDouble(), probability) : "unknown";
-        String required = v.threshold().isPresent() ? format(v.threshold().getAsDouble(), probability) : "unknown";
+        String score = v.score().isPresent() ? format(v.score().getAsDouble()) : "unknown";
+        String required = v.threshold().isPresent() ? format(v.threshold().getAsDouble()) : "unknown";
         String head =
                 (v.outcome() == Outcome.SPAM ? "Yes" : "No") + ", score=" + score + " required=" + required + " tests=";
         String tail = " scanner=" + SmtpReply.sanitize(v.scanner());
@@ -402,11 +401,7 @@ public final class DefaultPolicy implements Policy {
     }
 
     private static String format(double d) {
-        return String.format(Locale.ROOT, "%.1f", d);
-    }
-
-    private static String format(double d, boolean probability) {
-        return probability ? String.format(Locale.ROOT, "%.4f", d) : format(d);
+        return Scores.format(d);
     }
 
     /**

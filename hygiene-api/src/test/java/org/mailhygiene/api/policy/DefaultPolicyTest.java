@@ -191,8 +191,8 @@ class DefaultPolicyTest {
         assertThat(d.headers())
                 .containsExactly(
                         new Header("X-Spam-Flag", "NO"),
-                        new Header("X-Spam-Score", "0.8000"),
-                        new Header("X-Spam-Status", "No, score=0.8000 required=0.8000 tests=BAYES_50 scanner=bayes"));
+                        new Header("X-Spam-Score", "0.8"),
+                        new Header("X-Spam-Status", "No, score=0.8 required=0.8 tests=BAYES_50 scanner=bayes"));
         Disposition spamd = DefaultPolicy.defaults()
                 .decide(List.of(scoredClean("spamd", 2.5, 5, "HTML_MESSAGE"), scoredClean("bayes", 0.1, 0.8, "B")));
         assertThat(spamd.headers())
@@ -225,7 +225,7 @@ class DefaultPolicyTest {
     }
 
     @Test
-    void aProbabilityIsWrittenWithFourDecimalsSoThatItNeverReadsAsItsThreshold() {
+    void aProbabilityJustOverItsThresholdNeverReadsAsTheThreshold() {
         Verdict spam = Verdict.builder("bayes", Outcome.SPAM)
                 .score(0.8105)
                 .threshold(0.8)
@@ -236,8 +236,8 @@ class DefaultPolicyTest {
                 .containsExactly(
                         new Header("X-Spam-Flag", "YES"),
                         new Header("X-Spam-Score", "0.8105"),
-                        new Header("X-Spam-Status", "Yes, score=0.8105 required=0.8000 tests=BAYES_80 scanner=bayes"));
-        assertThat(d.reason()).isEqualTo("bayes: SPAM 0.8105/0.8000 [BAYES_80]");
+                        new Header("X-Spam-Status", "Yes, score=0.8105 required=0.8 tests=BAYES_80 scanner=bayes"));
+        assertThat(d.reason()).isEqualTo("bayes: SPAM 0.8105/0.8 [BAYES_80]");
     }
 
     /** The names an X-Spam-Status tests= list holds, encoded words decoded (adjacent ones joined, as RFC 2047 says). */
@@ -313,6 +313,37 @@ class DefaultPolicyTest {
                         assertThat(got).isEqualTo(expected);
                     }
                 });
+    }
+
+    /**
+     * A classifier's probability was written with one decimal: 0.9724 (in the unsure band below 0.99) as
+     * {@code X-Spam-Score: 1.0}, and 0.76 would have read as {@code score=0.8 required=0.8}.
+     */
+    @Test
+    void aClassifierScoreKeepsItsDecimalsInTheSpamHeaders() {
+        Verdict bayes = Verdict.builder("bayes", Outcome.SPAM)
+                .score(0.9724)
+                .threshold(0.8)
+                .rule(Rule.of("BAYES_95", 0.9724))
+                .rule(Rule.of("BAYES_UNSURE"))
+                .build();
+        assertThat(DefaultPolicy.spamHeaders(bayes))
+                .containsExactly(
+                        new Header("X-Spam-Flag", "YES"),
+                        new Header("X-Spam-Score", "0.9724"),
+                        new Header(
+                                "X-Spam-Status",
+                                "Yes, score=0.9724 required=0.8 tests=BAYES_95,BAYES_UNSURE scanner=bayes"));
+        Verdict below = Verdict.builder("bayes", Outcome.CLEAN)
+                .score(0.76)
+                .threshold(0.8)
+                .build();
+        assertThat(DefaultPolicy.spamHeaders(below).get(1)).isEqualTo(new Header("X-Spam-Score", "0.76"));
+        Verdict spamd = Verdict.builder("spamd", Outcome.SPAM)
+                .score(1000)
+                .threshold(6.8)
+                .build();
+        assertThat(DefaultPolicy.spamHeaders(spamd).get(2).value()).startsWith("Yes, score=1000.0 required=6.8 ");
     }
 
     @Test

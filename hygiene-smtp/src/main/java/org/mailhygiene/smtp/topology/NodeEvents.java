@@ -16,6 +16,7 @@ import org.mailhygiene.api.ScanResult;
 import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.policy.Disposition;
 import org.mailhygiene.api.policy.SmtpReply;
+import org.mailhygiene.internal.Scores;
 import org.mailhygiene.scanners.ScanReport;
 import org.mailhygiene.smtp.RelayListener;
 import org.mailhygiene.smtp.delivery.DeliveryListener;
@@ -137,8 +138,8 @@ final class NodeEvents implements RelayListener, DeliveryListener {
                     sb.append('(').append(String.join(",", v.threats())).append(')');
                 }
                 if (v.score().isPresent()) {
-                    sb.append(String.format(Locale.ROOT, "(%.1f", v.score().getAsDouble()));
-                    v.threshold().ifPresent(t -> sb.append(String.format(Locale.ROOT, "/%.1f", t)));
+                    sb.append('(').append(Scores.format(v.score().getAsDouble()));
+                    v.threshold().ifPresent(t -> sb.append('/').append(Scores.format(t)));
                     sb.append(')');
                 }
                 out.add(sb.toString());

@@ -64,8 +64,7 @@ class NodeConfigTest {
             assertThat(NodeConfig.readScanning(file).policy().decide(scored).headers())
                     .as(setting)
                     .contains(new Header("X-Spam-Flag", "NO"))
-                    .contains(new Header(
-                            "X-Spam-Status", "No, score=0.2500 required=0.8000 tests=BAYES_20 scanner=bayes"));
+                    .contains(new Header("X-Spam-Status", "No, score=0.25 required=0.8 tests=BAYES_20 scanner=bayes"));
         }
         Path file = dir.resolve("spam.conf");
         Files.writeString(file, "name = m\nscanner = builtin\nspam-status = spam\n");
