@@ -439,6 +439,13 @@ final class ScannerConfig {
         if (threshold.isPresent() && !(threshold.get() > 0 && threshold.get() <= 1)) {
             throw keyAt(c, "bayes.threshold", "must be in (0, 1], was " + threshold.get());
         }
+        if (s.string("bayes", "reload-check").isPresent()) {
+            throw keyAt(
+                    c,
+                    "bayes.reload-check",
+                    "bayes:default is the shipped model, which never changes; the setting is for a model file"
+                            + " (bayes:MODEL)");
+        }
         BayesScanner.Builder b = BayesScanner.builder(BayesModels.resolve(BayesModels.DEFAULT))
                 .threshold(threshold.orElse(BayesModels.DEFAULT_MODEL_THRESHOLD));
         Optional<BounceDetector> detector = localDomains(c, s);

@@ -225,6 +225,22 @@ class ScannerConfigTest {
                 "node.conf line 7: bayes.local-domains: give at least one domain, e.g. example.org");
     }
 
+    /**
+     * The shipped model never changes, so nothing read {@code bayes.reload-check} next to {@code bayes:default}: any
+     * value passed {@code --check}, {@code soon} included.
+     */
+    @Test
+    void reloadCheckNextToTheDefaultModelIsAnErrorNamingItsLine() {
+        fails(
+                "scanner = bayes:default\nbayes.reload-check = soon\n",
+                "node.conf line 7: bayes.reload-check: bayes:default is the shipped model, which never changes;"
+                        + " the setting is for a model file (bayes:MODEL)");
+        fails(
+                "scanner = bayes:default\nbayes.reload-check = 10s\n",
+                "node.conf line 7: bayes.reload-check: bayes:default is the shipped model, which never changes;"
+                        + " the setting is for a model file (bayes:MODEL)");
+    }
+
     @Test
     void builtinIsTheEmbeddedSetAndClashesWithASecondAttachmentPolicy() throws Exception {
         Files.writeString(dir.resolve("policy.txt"), "defaults\n");
