@@ -172,6 +172,8 @@ public final class NodeConfig {
                 domains.addAll(AcceptedDomains.parse(f).entries());
             } catch (IllegalArgumentException e) {
                 throw error(c, "rcpthosts", f + " " + e.getMessage());
+            } catch (IOException e) {
+                throw error(c, "rcpthosts", FileErrors.describe(e));
             }
         }
         try {
@@ -192,13 +194,20 @@ public final class NodeConfig {
                 b.accessRules(AccessRules.parse(f));
             } catch (IllegalArgumentException e) {
                 throw error(c, "tcprules", f + ": " + e.getMessage());
+            } catch (IOException e) {
+                throw error(c, "tcprules", FileErrors.describe(e));
             }
         }
         StringBuilder routes = new StringBuilder();
         Optional<String> smtproutes = c.string("smtproutes");
         if (smtproutes.isPresent()) {
             Path f = base.resolve(smtproutes.get());
-            String text = Files.readString(f, StandardCharsets.UTF_8);
+            String text;
+            try {
+                text = Files.readString(f, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw error(c, "smtproutes", FileErrors.describe(e));
+            }
             try {
                 StaticRouter.parse(text);
             } catch (IllegalArgumentException e) {

@@ -203,7 +203,7 @@ final class ScannerConfig {
                     default -> throw new IllegalStateException(family);
                 }
             } catch (IOException e) {
-                throw at(c, n, e.getMessage() == null ? e.toString() : e.getMessage());
+                throw at(c, n, FileErrors.describe(e));
             } catch (IllegalArgumentException | IllegalStateException e) {
                 throw at(c, n, e.getMessage());
             }
@@ -540,7 +540,9 @@ final class ScannerConfig {
             return AttachmentPolicyScanner.builder()
                     .policy(AttachmentPolicy.parse(r))
                     .build();
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            throw at(c, n, "attachment policy " + FileErrors.describe(e));
+        } catch (RuntimeException e) {
             throw at(c, n, "attachment policy " + f + ": " + e.getMessage());
         }
     }
@@ -563,7 +565,7 @@ final class ScannerConfig {
         } catch (ProfileFormatException e) {
             throw at(c, n, "command: " + e.getMessage());
         } catch (IOException e) {
-            throw at(c, n, "command: cannot read profile file " + file + ": " + e.getMessage());
+            throw at(c, n, "command: cannot read profile file " + FileErrors.describe(e));
         }
     }
 

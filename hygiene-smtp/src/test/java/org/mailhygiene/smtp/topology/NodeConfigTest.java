@@ -99,6 +99,20 @@ class NodeConfigTest {
                 .hasMessage(message);
     }
 
+    /**
+     * A qmail file the configuration names that cannot be read was not a configuration error: {@code hygiene relay}
+     * said {@code cannot read /path} with neither the file and line that name it nor the reason.
+     */
+    @Test
+    void anUnreadableQmailFileIsAnErrorNamingItsLineAndTheReason() {
+        for (String key : List.of("rcpthosts", "tcprules", "smtproutes")) {
+            Path missing = dir.resolve("missing-" + key);
+            fails(
+                    VALID + key + " = missing-" + key + "\n",
+                    "node.conf line 12: " + key + ": " + missing + ": no such file");
+        }
+    }
+
     @Test
     void errorsNameTheLineAndTheProblem() {
         fails(VALID + "colour = blue\n", "node.conf line 12: unknown key 'colour'");

@@ -241,6 +241,14 @@ class ScannerConfigTest {
                         + " the setting is for a model file (bayes:MODEL)");
     }
 
+    /** The JDK's message of a missing or unreadable file is its bare path: the reason was lost. */
+    @Test
+    void anAttachmentPolicyThatCannotBeReadSaysWhy() {
+        fails(
+                "scanner = attachments:missing.txt\n",
+                "node.conf line 6: scanner: attachment policy " + dir.resolve("missing.txt") + ": no such file");
+    }
+
     @Test
     void builtinIsTheEmbeddedSetAndClashesWithASecondAttachmentPolicy() throws Exception {
         Files.writeString(dir.resolve("policy.txt"), "defaults\n");
