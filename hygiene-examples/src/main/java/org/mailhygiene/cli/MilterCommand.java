@@ -106,6 +106,10 @@ public final class MilterCommand implements Command {
                 "  %-24s %s\n", "--admin IP:PORT", "serve /metrics (Prometheus) and /health there (or admin-listen)"));
         sb.append(String.format(
                 "  %-24s %s\n", "--dns IP:PORT", "the DNS server --auth asks (default /etc/resolv.conf's)"));
+        sb.append(String.format(
+                "  %-24s %s\n",
+                "--local-domains D,...",
+                "our mail domains: --bayes calls a bounce for mail not from them backscatter"));
         sb.append(String.format("  %-24s %s\n", "--name NAME", "name in statistics and log lines (default: milter)"));
         sb.append(String.format(
                 "  %-24s %s\n",
@@ -125,6 +129,7 @@ public final class MilterCommand implements Command {
         String name = null;
         InetSocketAddress admin = null;
         Optional<InetSocketAddress> dns = Optional.empty();
+        List<String> localDomains = List.of();
         Duration scanTimeout = Duration.ofMinutes(2);
         Duration progress = Duration.ofSeconds(10);
         boolean check = false;
@@ -141,6 +146,7 @@ public final class MilterCommand implements Command {
                 case "--data" -> data = Path.of(value(args, ++i, a));
                 case "--admin" -> admin = adminAddress(value(args, ++i, a));
                 case "--dns" -> dns = Optional.of(ScanSettings.parseIpPort(a, value(args, ++i, a)));
+                case "--local-domains" -> localDomains = ScanSettings.parseDomains(a, value(args, ++i, a));
                 case "--name" -> name = value(args, ++i, a);
                 case "--scan-timeout" -> scanTimeout = duration(value(args, ++i, a), a);
                 case "--progress" -> progress = duration(value(args, ++i, a), a);
@@ -185,7 +191,7 @@ public final class MilterCommand implements Command {
                 io.err().println("hygiene milter: " + e.getMessage());
                 return EXIT_ERROR;
             } catch (IOException e) {
-                io.err().println("hygiene milter: cannot read " + e.getMessage());
+                io.err().println("hygiene milter: cannot read " + IoErrors.describe(e));
                 return EXIT_ERROR;
             }
             if (check) {
@@ -201,10 +207,18 @@ public final class MilterCommand implements Command {
             name = name != null ? name : s.name().orElse(null);
             admin = admin != null ? admin : s.adminListen().orElse(null);
         } else {
-            ScanSettings settings = new ScanSettings(dns, Optional.empty(), Optional.empty(), Optional.empty());
+            if (!localDomains.isEmpty() && chosen.keySet().stream().noneMatch(o -> o instanceof BayesScannerOption)) {
+                throw new UsageException("--local-domains goes with --bayes (e.g. --builtin --bayes default"
+                        + " --local-domains example.org)");
+            }
+            ScanSettings settings =
+                    new ScanSettings(dns, Optional.empty(), Optional.empty(), Optional.empty(), localDomains);
             for (Map.Entry<ScannerOption, List<Optional<String>>> e : chosen.entrySet()) {
                 scanners.addAll(e.getKey().createAll(e.getValue(), settings));
             }
+        }
+        if (config != null && !localDomains.isEmpty()) {
+            throw new UsageException("with --config, give our mail domains with the 'bayes.local-domains' key");
         }
         if (config != null && dns.isPresent()) {
             throw new UsageException("with --config, give the DNS server with the 'dns' key");

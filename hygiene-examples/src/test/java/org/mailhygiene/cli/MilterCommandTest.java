@@ -237,6 +237,72 @@ class MilterCommandTest {
         }
     }
 
+    /**
+     * README: backscatter detection is {@code bayes.local-domains} in a file, "also {@code --local-domains} on the
+     * command line"; docs/milter.md: the milter takes {@code hygiene scan}'s scanner options. The milter refused
+     * {@code --local-domains} as an unknown argument, so from the command line it could not tell backscatter.
+     */
+    @Test
+    void localDomainsOnTheCommandLineMakeABounceForMailWeNeverSentBackscatter() throws Exception {
+        Run bare = Run.main("milter", "--listen", "127.0.0.1:0", "--builtin", "--local-domains", "example.org");
+        assertThat(bare.status()).isEqualTo(2);
+        assertThat(bare.err()).contains("--local-domains goes with --bayes");
+        Process p = MainProcess.of(
+                        "milter", "--listen", "127.0.0.1:0", "--bayes", "default", "--local-domains", "example.org")
+                .redirectError(dir.resolve("stderr.txt").toFile())
+                .start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            String line = out.readLine();
+            assertThat(line).as(Files.readString(dir.resolve("stderr.txt"))).startsWith("milter inet:127.0.0.1:");
+            int port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1));
+            try (MilterClient mta = MilterClient.connect(new InetSocketAddress("127.0.0.1", port))) {
+                MilterResult ours = mta.send("", List.of("bob@example.org"), bounce("bob@example.org"));
+                assertThat(ours.accepted()).isTrue();
+                assertThat(ours.quarantineReason()).isEmpty();
+                MilterResult backscatter = mta.send("", List.of("bob@example.org"), bounce("someone@forged.example"));
+                assertThat(backscatter.quarantineReason())
+                        .hasValueSatisfying(r -> assertThat(r).contains("Backscatter"));
+            }
+            p.destroy();
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    /** A configuration file that cannot be read: the JDK's message is the bare path, the reason was lost. */
+    @Test
+    void aConfigurationFileThatCannotBeReadSaysWhy() {
+        Path missing = dir.resolve("missing.conf");
+        for (String command : List.of("relay", "milter")) {
+            Run r = Run.main(command, "--config", missing.toString(), "--check");
+            assertThat(r.status()).isEqualTo(2);
+            assertThat(r.err().strip()).isEqualTo("hygiene " + command + ": cannot read " + missing + ": no such file");
+        }
+    }
+
+    /** A delivery status notification to bob@example.org quoting a message from {@code originalFrom}. */
+    private static byte[] bounce(String originalFrom) {
+        String domain = originalFrom.substring(originalFrom.indexOf('@') + 1);
+        return ("From: MAILER-DAEMON@mx.remote.example (Mail Delivery System)\r\n"
+                        + "To: bob@example.org\r\n"
+                        + "Subject: Undelivered Mail Returned to Sender\r\n"
+                        + "MIME-Version: 1.0\r\n"
+                        + "Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\r\n"
+                        + "--B\r\nContent-Type: text/plain\r\n\r\n"
+                        + "Your message could not be delivered to one or more recipients.\r\n\r\n"
+                        + "<nobody@remote.example>: 550 5.1.1 User unknown\r\n\r\n"
+                        + "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
+                        + "Reporting-MTA: dns; mx.remote.example\r\n\r\n"
+                        + "Final-Recipient: rfc822; nobody@remote.example\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
+                        + "--B\r\nContent-Type: message/rfc822\r\n\r\n"
+                        + "From: " + originalFrom + "\r\nTo: nobody@remote.example\r\nSubject: cheap pills\r\n"
+                        + "Message-ID: <1@" + domain + ">\r\n\r\nbuy cheap pills now\r\n"
+                        + "--B--\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+    }
+
     /** The value of the sample line that starts with {@code nameAndLabels} and a space; NaN when there is none. */
     private static double sample(String exposition, String nameAndLabels) {
         for (String line : exposition.split("\n")) {
