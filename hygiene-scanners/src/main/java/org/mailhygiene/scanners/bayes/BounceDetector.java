@@ -567,17 +567,23 @@ public final class BounceDetector {
             }
             return new MailKind(MailKind.Kind.BOUNCE, evidence);
         }
-        // automatic replies
-        autoSubmitted.ifPresent(v -> evidence.add("auto-submitted:" + v));
-        for (String h : AUTO_REPLY_HEADERS) {
-            if (headers.has(h)) {
-                evidence.add("header:" + h);
+        // automatic replies. Their header fields (Auto-Submitted, X-Autoreply, Precedence) are what a spammer adds
+        // as easily as a Subject: over links they count only when the message answers another one, as the Subject
+        // below; otherwise one added line would exempt any spam from classification.
+        boolean answers = headers.has("in-reply-to") || headers.has("references") || nullSender;
+        boolean subjectMayDecide = answers || !linked;
+        if (subjectMayDecide) {
+            autoSubmitted.ifPresent(v -> evidence.add("auto-submitted:" + v));
+            for (String h : AUTO_REPLY_HEADERS) {
+                if (headers.has(h)) {
+                    evidence.add("header:" + h);
+                }
             }
+            headers.first("precedence")
+                    .map(v -> v.toLowerCase(Locale.ROOT))
+                    .filter(v -> v.contains("auto_reply") || v.contains("auto-reply"))
+                    .ifPresent(v -> evidence.add("precedence:auto_reply"));
         }
-        headers.first("precedence")
-                .map(v -> v.toLowerCase(Locale.ROOT))
-                .filter(v -> v.contains("auto_reply") || v.contains("auto-reply"))
-                .ifPresent(v -> evidence.add("precedence:auto_reply"));
         if (report && !reportType.isEmpty()) {
             evidence.add("report:" + token(reportType));
         }
@@ -588,8 +594,6 @@ public final class BounceDetector {
         }
         // A Subject alone is what a spammer controls: "Automatic reply: ..." over links is classified like any mail,
         // unless the message answers another one.
-        boolean answers = headers.has("in-reply-to") || headers.has("references") || nullSender;
-        boolean subjectMayDecide = answers || !linked;
         if (evidence.isEmpty() && subjectMayDecide) {
             String opening = subject.strip();
             for (String start : AUTO_REPLY_SUBJECT_STARTS) {

@@ -256,6 +256,27 @@ class BounceDetectorTest {
         assertThat(kind(detector, m)).isEqualTo(MailKind.ORDINARY);
     }
 
+    /**
+     * Auto-Submitted, X-Autoreply and Precedence are one line a spammer adds: with them any spam with links was an
+     * automatic reply, CLEAN and never classified. Over links they count, as the Subject does, only when the message
+     * answers another one (In-Reply-To, References, a null sender).
+     */
+    @Test
+    void autoReplyHeaderFieldsOverLinksAreOrdinaryMailUnlessItAnswersAMessage() throws Exception {
+        String spam = "From: Deals <deals@shop.example>\r\nSubject: your order is waiting\r\n\r\n"
+                + "Claim your prize at http://prize-claim.example/now before midnight\r\n";
+        for (String field : List.of("Auto-Submitted: auto-replied", "X-Autoreply: yes", "Precedence: auto_reply")) {
+            assertThat(kind(detector, field + "\r\n" + spam)).as(field).isEqualTo(MailKind.ORDINARY);
+            assertThat(kind(detector, field + "\r\nIn-Reply-To: <1@me.example>\r\n" + spam)
+                            .kind())
+                    .as(field + " answering a message")
+                    .isEqualTo(MailKind.Kind.AUTO_REPLY);
+            assertThat(kind(detector, field + "\r\nReturn-Path: <>\r\n" + spam).kind())
+                    .as(field + " from the null sender")
+                    .isEqualTo(MailKind.Kind.AUTO_REPLY);
+        }
+    }
+
     @Test
     void anAutoReplySubjectOverLinksIsOrdinaryMailUnlessItAnswersAMessage() throws Exception {
         String spam = "From: Deals <deals@shop.example>\r\n"
