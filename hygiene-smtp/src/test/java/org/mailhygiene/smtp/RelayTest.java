@@ -280,8 +280,10 @@ class RelayTest {
         assertThat(text)
                 .contains(original.substring(0, body)
                         + "X-Spam-Flag: NO\r\nX-Spam-Score: 0.1234\r\n"
-                        + "X-Spam-Status: No, score=0.1234 required=0.8 tests=BAYES_10\r\n scanner=")
+                        + "X-Spam-Status: No, score=0.1234 required=0.8 tests=BAYES_10")
                 .endsWith(original.substring(body));
+        assertThat(text.replaceAll("\r\n[ \t]", " "))
+                .contains("X-Spam-Status: No, score=0.1234 required=0.8 tests=BAYES_10 scanner=scripted\r\n\r\n");
     }
 
     @Test
