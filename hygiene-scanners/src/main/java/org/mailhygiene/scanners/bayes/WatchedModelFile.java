@@ -12,6 +12,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A model file that running scanners pick up again when it is replaced (by {@code hygiene learn}, {@code hygiene train}
@@ -39,7 +41,7 @@ public final class WatchedModelFile implements ModelSource {
     /** Default interval between looks at the file, in seconds. */
     public static final long DEFAULT_CHECK_SECONDS = 2;
 
-    private static final System.Logger LOG = System.getLogger(WatchedModelFile.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(WatchedModelFile.class);
 
     private final Path file;
     private final Clock clock;
@@ -199,10 +201,12 @@ public final class WatchedModelFile implements ModelSource {
             failedStamp = null;
             lastError = Optional.empty();
             reloads.incrementAndGet();
-            LOG.log(
-                    System.Logger.Level.INFO,
-                    "reloaded Bayes model " + file + " (spam " + loaded.spamMessages() + ", ham " + loaded.hamMessages()
-                            + ", tokens " + loaded.tokenCount() + ")");
+            LOG.info(
+                    "reloaded Bayes model {} (spam {}, ham {}, tokens {})",
+                    file,
+                    loaded.spamMessages(),
+                    loaded.hamMessages(),
+                    loaded.tokenCount());
             return true;
         } catch (IOException | RuntimeException e) {
             fail(now, "not reloaded, keeping the model in use: " + file + ": " + e.getMessage());
@@ -213,7 +217,7 @@ public final class WatchedModelFile implements ModelSource {
     private void fail(Stamp at, String reason) {
         boolean repeated = at == null ? lastError.equals(Optional.of(reason)) : at.equals(failedStamp);
         if (!repeated) {
-            LOG.log(System.Logger.Level.WARNING, reason);
+            LOG.warn(reason);
         }
         failedStamp = at;
         lastError = Optional.of(reason);
