@@ -57,53 +57,20 @@ public final class RelayMetrics implements SessionListener, DeliveryListener, Me
     private volatile Node node;
 
     /**
-     * Creates the meters, with the system clock for the queue's age.
+     * Creates the metrics, with the system clock for the queue's age; the meters appear in each registry it is
+     * {@linkplain #bindTo bound} to.
      */
     public RelayMetrics() {
         this(Clock.systemUTC());
     }
 
     /**
-     * Creates the meters.
+     * Creates the metrics; the meters appear in each registry it is {@linkplain #bindTo bound} to.
      *
      * @param clock the clock the queue's age is measured with (the node's)
      */
     public RelayMetrics(Clock clock) {
         this.clock = Objects.requireNonNull(clock, "clock");
-        Gauge.builder(
-                        "hygiene.queue.size",
-                        this,
-                        m -> m.node == null ? 0 : m.node.relay().delivery().queued())
-                .description("messages in the delivery queue")
-                .register(registry);
-        Gauge.builder("hygiene.queue.oldest.age", this, RelayMetrics::oldestAgeSeconds)
-                .description("age of the oldest message in the delivery queue")
-                .baseUnit("seconds")
-                .register(registry);
-        Gauge.builder("hygiene.smtp.sessions.active", this, RelayMetrics::activeSessions)
-                .description("open SMTP sessions")
-                .register(registry);
-        Gauge.builder("hygiene.shared.available", this, m -> m.shared(g -> g.available() ? 1 : 0))
-                .description("1 while the shared state (redis key) answers, 0 while the node runs on local state;"
-                        + " absent sharing reads 0")
-                .register(registry);
-        FunctionCounter.builder("hygiene.shared.fallbacks", this, m -> m.shared(GuardedSharedState::fallbacks))
-                .description("shared-state calls that failed or were skipped while it was down (local state used)")
-                .register(registry);
-        FunctionCounter.builder("hygiene.shared.outages", this, m -> m.shared(GuardedSharedState::outages))
-                .description("times the shared state went from reachable to down")
-                .register(registry);
-        FunctionCounter.builder(
-                        "hygiene.shared.verdict.hits",
-                        this,
-                        m -> m.node == null
-                                ? 0
-                                : m.node.pipeline()
-                                        .cache()
-                                        .map(c -> (double) c.sharedHits())
-                                        .orElse(0.0))
-                .description("local verdict-cache misses answered by another node's scan")
-                .register(registry);
     }
 
     /**
@@ -143,9 +110,52 @@ public final class RelayMetrics implements SessionListener, DeliveryListener, Me
         return n == null || !n.running() ? 0 : n.relay().activeSessions();
     }
 
+    /**
+     * The meters that read the node when scraped (gauges and function counters), registered in {@code target}
+     * itself: registered in the composite before a registry was bound, they made Micrometer warn at every start
+     * that recordings made before the binding are lost, although these meters record nothing.
+     */
+    private void functionMeters(MeterRegistry target) {
+        Gauge.builder(
+                        "hygiene.queue.size",
+                        this,
+                        m -> m.node == null ? 0 : m.node.relay().delivery().queued())
+                .description("messages in the delivery queue")
+                .register(target);
+        Gauge.builder("hygiene.queue.oldest.age", this, RelayMetrics::oldestAgeSeconds)
+                .description("age of the oldest message in the delivery queue")
+                .baseUnit("seconds")
+                .register(target);
+        Gauge.builder("hygiene.smtp.sessions.active", this, RelayMetrics::activeSessions)
+                .description("open SMTP sessions")
+                .register(target);
+        Gauge.builder("hygiene.shared.available", this, m -> m.shared(g -> g.available() ? 1 : 0))
+                .description("1 while the shared state (redis key) answers, 0 while the node runs on local state;"
+                        + " absent sharing reads 0")
+                .register(target);
+        FunctionCounter.builder("hygiene.shared.fallbacks", this, m -> m.shared(GuardedSharedState::fallbacks))
+                .description("shared-state calls that failed or were skipped while it was down (local state used)")
+                .register(target);
+        FunctionCounter.builder("hygiene.shared.outages", this, m -> m.shared(GuardedSharedState::outages))
+                .description("times the shared state went from reachable to down")
+                .register(target);
+        FunctionCounter.builder(
+                        "hygiene.shared.verdict.hits",
+                        this,
+                        m -> m.node == null
+                                ? 0
+                                : m.node.pipeline()
+                                        .cache()
+                                        .map(c -> (double) c.sharedHits())
+                                        .orElse(0.0))
+                .description("local verdict-cache misses answered by another node's scan")
+                .register(target);
+    }
+
     @Override
     public void bindTo(MeterRegistry target) {
         registry.add(target);
+        functionMeters(target);
     }
 
     @Override
