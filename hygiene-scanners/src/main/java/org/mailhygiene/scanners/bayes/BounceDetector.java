@@ -27,7 +27,9 @@ import org.mailhygiene.scanners.mime.TextDecoding;
  * <ul>
  *   <li>the standard format (RFC 3464): a top-level {@code multipart/report} with {@code report-type=delivery-status},
  *       or a {@code message/delivery-status}, {@code message/global-delivery-status} or {@code text/rfc822-headers}
- *       part anywhere ({@code dsn:...});
+ *       part anywhere ({@code dsn:...}), when its text says so too (bounce wording or an SMTP diagnostic, as below) or
+ *       it comes with a sender signal (below) and no link: the structure alone is what any sender can declare, and
+ *       spam wrapped in a {@code multipart/report} is not a bounce;
  *   <li>a vendor format (qmail, Exim, Postfix, Sendmail, Exchange/Outlook, Domino, Gmail, Chinese and Japanese
  *       providers, ...): a <em>sender signal</em> (an empty Return-Path {@code <>} or, with {@link #detect(Message)},
  *       the null sender of the SMTP envelope, a Return-Path or From of
@@ -517,9 +519,27 @@ public final class BounceDetector {
         }
         autoSubmitted.filter(v -> v.startsWith("auto-")).ifPresent(v -> senderSignals.add("auto-submitted:" + v));
         Optional<String> bounceSubject = firstContained(subject, BOUNCE_SUBJECTS);
+        Body body = null;
+        if (!evidence.isEmpty()) {
+            // The report's structure is what any sender can declare: a spam wrapped in a multipart/report, or with a
+            // text/rfc822-headers part attached, is not a bounce by that alone. Its text must say it (an MTA's wording
+            // or an SMTP diagnostic), or it comes from a mail daemon or the null sender and links to nothing.
+            body = body(content);
+            boolean said =
+                    body.wording.isPresent() || body.diagnostic.isPresent() || (!senderSignals.isEmpty() && !linked);
+            if (said) {
+                evidence.addAll(senderSignals);
+                body.wording.ifPresent(x -> evidence.add("text:" + x));
+                body.diagnostic.ifPresent(x -> evidence.add("diagnostic:" + x));
+            } else {
+                evidence.clear();
+            }
+        }
         if (evidence.isEmpty() && (!senderSignals.isEmpty() || bounceSubject.isPresent())) {
             Optional<String> s = bounceSubject;
-            Body body = body(content);
+            if (body == null) {
+                body = body(content);
+            }
             // the body must say it: a forged sender with a bounce-looking Subject over a spam body is not a bounce
             boolean said = senderSignals.isEmpty()
                     // without a sender signal: the Subject, the wording and what an MTA adds, all three; or the Subject
@@ -584,7 +604,7 @@ public final class BounceDetector {
                     .filter(v -> v.contains("auto_reply") || v.contains("auto-reply"))
                     .ifPresent(v -> evidence.add("precedence:auto_reply"));
         }
-        if (report && !reportType.isEmpty()) {
+        if (report && !reportType.isEmpty() && !reportType.contains("delivery-status")) {
             evidence.add("report:" + token(reportType));
         }
         for (String t : REPORT_TYPES) {

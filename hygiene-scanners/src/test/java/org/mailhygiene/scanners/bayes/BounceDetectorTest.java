@@ -58,11 +58,43 @@ class BounceDetectorTest {
     }
 
     @Test
-    void rfc822HeadersPartAloneIsABounce() throws Exception {
-        String m = "From: someone@remote.example\r\nSubject: report\r\nMIME-Version: 1.0\r\n"
+    void rfc822HeadersPartIsABounceWhenItsTextOrSenderSaysSo() throws Exception {
+        String m = "From: MAILER-DAEMON@remote.example\r\nSubject: report\r\nMIME-Version: 1.0\r\n"
                 + "Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
                 + "--x\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: a@b.example\r\nSubject: hi\r\n--x--\r\n";
-        assertThat(kind(detector, m).evidence()).contains("dsn:text/rfc822-headers");
+        assertThat(kind(detector, m).evidence()).contains("dsn:text/rfc822-headers", "from:mailer-daemon");
+        String worded =
+                m.replace("MAILER-DAEMON@", "someone@").replace("hello", "Your message could not be delivered.");
+        assertThat(kind(detector, worded).evidence())
+                .contains("dsn:text/rfc822-headers", "text:could not be delivered");
+    }
+
+    /** Spam that any sender dresses as a report: the report's structure alone is not a bounce. */
+    static String spamDressedAsReport(String contentType, String extraPart) {
+        return "From: Best Deals <deals@promo.example>\r\nTo: bob@dept-a.example\r\n"
+                + "Subject: Your exclusive offer inside\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: " + contentType + "; boundary=\"R\"\r\n\r\n"
+                + "--R\r\nContent-Type: text/html\r\n\r\n<p>CHEAP VIAGRA 90% OFF, click here:"
+                + " <a href=\"http://pills.example/buy\">order now</a></p>\r\n"
+                + extraPart
+                + "--R--\r\n";
+    }
+
+    @Test
+    void spamDeclaredAMultipartReportIsOrdinaryMail() throws Exception {
+        String delivery =
+                "--R\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.promo.example\r\n\r\n"
+                        + "Final-Recipient: rfc822; bob@dept-a.example\r\nAction: failed\r\nStatus: 5.1.1\r\n";
+        String headers = "--R\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: x@promo.example\r\n";
+        for (String m : List.of(
+                spamDressedAsReport("multipart/report; report-type=delivery-status", ""),
+                spamDressedAsReport("multipart/report; report-type=delivery-status", delivery),
+                spamDressedAsReport("multipart/mixed", headers),
+                spamDressedAsReport("multipart/report; report-type=delivery-status", delivery)
+                        .replace("From: Best Deals <deals@", "From: Mail Delivery System <deals@"))) {
+            assertThat(kind(detector, m)).as(m).isEqualTo(MailKind.ORDINARY);
+            assertThat(kind(ours, m)).as(m).isEqualTo(MailKind.ORDINARY);
+        }
     }
 
     @Test
