@@ -17,6 +17,7 @@ import org.mailhygiene.api.ScanException;
 import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.Verdict;
+import org.mailhygiene.scanners.mime.MimeFinding;
 
 /**
  * A {@link Scanner} (name {@value #NAME}) that classifies messages with a {@link BayesModel}.
@@ -51,7 +52,9 @@ import org.mailhygiene.api.Verdict;
  *
  * <p>A model that has not learned both spam and ham cannot classify: such scans fail with
  * {@link ScanFailure.Kind#UNAVAILABLE} rather than calling mail clean. Unreadable content fails with
- * {@link ScanFailure.Kind#SCANNER_ERROR}.
+ * {@link ScanFailure.Kind#SCANNER_ERROR}. A message the MIME walker could not read to its end (nested deeper or with
+ * more parts than its limits allow) fails with {@link ScanFailure.Kind#UNSCANNABLE} unless what was read is already
+ * spam: text past the limit was never classified, so "clean" (or a bounce) would say more than the scan knows.
  *
  * <p>Thread-safe: concurrent scans share the model, which may keep learning meanwhile ({@link BayesModel} locks).
  * The cache identity holds everything that decides a verdict: the model's {@linkplain BayesModel#version() version}
@@ -265,6 +268,29 @@ public final class BayesScanner implements Scanner {
         }
     }
 
+    /** The MIME walker's limit that cut the tokenizer's walk short ({@code mime:depth_limit}, ...), if one did. */
+    private static Optional<String> walkLimit(Set<String> tokens) {
+        for (MimeFinding.Kind k : MimeFinding.Kind.values()) {
+            if (k.isLimit() && tokens.contains("mime:" + k.name().toLowerCase(Locale.ROOT))) {
+                return Optional.of(k.name());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * What a scan that could not read the whole message says instead of "clean": text past the walker's limit (nested
+     * too deep, too many parts) was never classified, and spam hidden there is what such a message would be for.
+     */
+    private static ScanException incomplete(String limit, String wouldBe) {
+        return ScanException.of(
+                NAME,
+                ScanFailure.Kind.UNSCANNABLE,
+                "MIME walk incomplete (" + limit + "): the text past the limit was not classified (otherwise " + wouldBe
+                        + ")",
+                null);
+    }
+
     @Override
     public Verdict scan(Message message) throws ScanException {
         Instant start = clock.instant();
@@ -289,12 +315,20 @@ public final class BayesScanner implements Scanner {
         }
         double threshold = threshold(model);
         double sureThreshold = Math.max(threshold, configuredSureThreshold);
+        Optional<String> cut = walkLimit(tokens);
         if (kind.kind() != MailKind.Kind.ORDINARY) {
+            if (cut.isPresent()) {
+                throw incomplete(
+                        cut.get(), kind.kind().name().toLowerCase(Locale.ROOT).replace('_', ' '));
+            }
             return notClassified(kind, start, threshold);
         }
         Classification c = model.classify(tokens);
         double score = reported(c);
         boolean spam = score >= threshold;
+        if (!spam && cut.isPresent()) {
+            throw incomplete(cut.get(), String.format(Locale.ROOT, "score %.4f", score));
+        }
         Duration elapsed = Duration.between(start, clock.instant());
         Verdict.Builder v = Verdict.builder(NAME, spam ? Outcome.SPAM : Outcome.CLEAN)
                 .score(score)

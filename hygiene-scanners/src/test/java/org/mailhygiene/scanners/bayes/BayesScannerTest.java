@@ -194,4 +194,73 @@ class BayesScannerTest {
         assertThatThrownBy(() -> BayesScanner.builder(model).explainedTokens(-1))
                 .hasMessageContaining("explainedTokens");
     }
+
+    /** A message whose body is {@code inner} wrapped in {@code depth} multiparts, after {@code filler} empty parts. */
+    private static byte[] wrapped(String header, String inner, int depth, int filler) {
+        StringBuilder m = new StringBuilder(header).append("MIME-Version: 1.0\r\n");
+        for (int i = 0; i < depth; i++) {
+            m.append("Content-Type: multipart/mixed; boundary=\"b").append(i).append("\"\r\n\r\n");
+            for (int f = 0; i == 0 && f < filler; f++) {
+                m.append("--b0\r\nContent-Type: text/plain\r\n\r\n.\r\n");
+            }
+            m.append("--b").append(i).append("\r\n");
+        }
+        m.append(inner);
+        for (int i = depth - 1; i >= 0; i--) {
+            m.append("--b").append(i).append("--\r\n");
+        }
+        return m.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void textPastTheWalkersLimitsIsNeverCalledClean() throws Exception {
+        BayesScanner scanner = BayesScanner.create(model);
+        String spam = new String(
+                SyntheticCorpus.seeded(7).generate(1, true).get(0).bytes(), java.nio.charset.StandardCharsets.UTF_8);
+        int split = spam.indexOf("\r\n\r\n");
+        String spamPart = spam.substring(0, split)
+                        .lines()
+                        .filter(l -> l.regionMatches(true, 0, "Content-", 0, 8))
+                        .reduce("", (a, l) -> a + l + "\r\n")
+                + spam.substring(split) + "\r\n";
+        // the header of a ham message: only the hidden text can make it spam
+        String ham = new String(
+                SyntheticCorpus.seeded(7).generate(1, false).get(0).bytes(), java.nio.charset.StandardCharsets.UTF_8);
+        String header = ham.substring(0, ham.indexOf("\r\n\r\n") + 2)
+                .lines()
+                .filter(l -> !l.regionMatches(true, 0, "Content-", 0, 8) && !l.startsWith("MIME-Version"))
+                .reduce("", (a, l) -> a + l + "\r\n");
+        assertThat(scanner.scan(Message.of(
+                                (header + "\r\nsee you\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                        .outcome())
+                .isEqualTo(Outcome.CLEAN);
+        // within the limits the hidden text is read and caught
+        assertThat(scanner.scan(Message.of(wrapped(header, spamPart, 3, 0))).outcome())
+                .isEqualTo(Outcome.SPAM);
+        // nested deeper than the walker goes, or behind more parts than it walks: never "clean"
+        MimeWalker walker = MimeWalker.defaults();
+        for (byte[] m : List.of(wrapped(header, spamPart, 40, 0), wrapped(header, spamPart, 1, 1_200))) {
+            assertThatThrownBy(() -> scanner.scan(Message.of(m)))
+                    .isInstanceOf(ScanException.class)
+                    .satisfies(e -> {
+                        ScanFailure f = ((ScanException) e).failure();
+                        assertThat(f.kind()).isEqualTo(ScanFailure.Kind.UNSCANNABLE);
+                        assertThat(f.detail()).contains("MIME walk incomplete");
+                    });
+        }
+        assertThat(walker.toString()).contains("maxDepth=20", "maxParts=1000");
+        // a bounce is not a way round it either
+        String bounce = "From: MAILER-DAEMON@mx.example\r\nTo: bob@example.org\r\n"
+                + "Subject: Undelivered Mail Returned to Sender\r\n";
+        String notice = "--b\r\nContent-Type: text/plain\r\n\r\nThis is the mail system. 550 5.1.1 unknown user\r\n";
+        byte[] bounceMessage = (bounce + "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+                        + notice + "--b--\r\n")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(scanner.scan(Message.of(bounceMessage)).rules().get(0).name())
+                .isEqualTo("BAYES_BOUNCE");
+        byte[] deepBounce = (bounce + "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" + notice
+                        + "--b\r\nContent-Type: text/plain\r\n\r\n.\r\n".repeat(1_200) + "--b--\r\n")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> scanner.scan(Message.of(deepBounce))).isInstanceOf(ScanException.class);
+    }
 }
