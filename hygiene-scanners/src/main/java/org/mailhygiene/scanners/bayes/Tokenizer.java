@@ -511,9 +511,17 @@ public final class Tokenizer {
     private static void urls(String text, Set<String> tokens) {
         String lower = text.toLowerCase(Locale.ROOT);
         int from = 0;
+        // the next occurrence of each, searched again only once passed (not from every link to the text's end: a
+        // text of many links and no "www." was quadratic)
+        int http = lower.indexOf("http");
+        int www = lower.indexOf("www.");
         while (true) {
-            int http = lower.indexOf("http", from);
-            int www = lower.indexOf("www.", from);
+            if (http >= 0 && http < from) {
+                http = lower.indexOf("http", from);
+            }
+            if (www >= 0 && www < from) {
+                www = lower.indexOf("www.", from);
+            }
             int at;
             int hostStart;
             if (http >= 0 && (www < 0 || http <= www)) {
@@ -671,6 +679,9 @@ public final class Tokenizer {
             }
             if (end > v) {
                 urls(html.substring(v, end), tokens);
+                // an '=' inside this value starts a value that ends where this one does: its hosts are read already,
+                // and reading each such suffix again made "href=href=href=..." quadratic
+                eq = end - 1;
             }
         }
     }

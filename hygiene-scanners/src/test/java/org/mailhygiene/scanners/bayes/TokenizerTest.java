@@ -644,6 +644,35 @@ class TokenizerTest {
     }
 
     @Test
+    void linkTargetsAndUrlsStayLinear() {
+        // each '=' inside an attribute value was read as another href/src value running to the same end, and each
+        // link searched the rest of the text for "www.": 60 KB of "src=http://a.b/" took 16 s, 240 KB of "href=" 10 s
+        String srcs = "<img src=" + "src=http://a.b/".repeat(20_000) + ">";
+        String hrefs = "<a href=" + "href=".repeat(60_000) + ">x</a>";
+        String links = "http://a ".repeat(250_000);
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10), () -> {
+            Set<String> t = new java.util.LinkedHashSet<>();
+            Tokenizer.linkTargets(srcs, t);
+            assertThat(t).containsExactly("url:a.b");
+            Set<String> h = new java.util.LinkedHashSet<>();
+            Tokenizer.linkTargets(hrefs, h);
+            assertThat(h).isEmpty();
+            assertThat(Tokenizer.tokenizeText(links)).contains("url:a");
+        });
+        // a value holding another attribute-like '=' gives the hosts of the whole value, in the same order
+        Set<String> nested = new java.util.LinkedHashSet<>();
+        Tokenizer.linkTargets(
+                "<a href=\"http://one.example/r?src=http://two.example/&href=www.three.example\">x</a>", nested);
+        assertThat(nested)
+                .containsExactly(
+                        "url:one.example",
+                        "url-tld:example",
+                        "url:two.example",
+                        "url:www.three.example",
+                        "url:three.example");
+    }
+
+    @Test
     void linkTargetsGiveUrlHosts() {
         Set<String> t = new java.util.LinkedHashSet<>();
         String html = "<a HREF = 'http://one.example/x'>1</a><img src=https://two.example/i.png>"
