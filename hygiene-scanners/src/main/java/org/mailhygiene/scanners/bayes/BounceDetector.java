@@ -27,9 +27,10 @@ import org.mailhygiene.scanners.mime.TextDecoding;
  * <ul>
  *   <li>the standard format (RFC 3464): a top-level {@code multipart/report} with {@code report-type=delivery-status},
  *       or a {@code message/delivery-status}, {@code message/global-delivery-status} or {@code text/rfc822-headers}
- *       part anywhere ({@code dsn:...}), when its text says so too (bounce wording or an SMTP diagnostic, as below) or
- *       it comes with a sender signal (below) and no link: the structure alone is what any sender can declare, and
- *       spam wrapped in a {@code multipart/report} is not a bounce;
+ *       part anywhere ({@code dsn:...}), when its text says so too (bounce wording or an SMTP diagnostic, as below),
+ *       it comes from the null sender (an empty Return-Path or envelope sender), or it comes with another sender
+ *       signal (below) and no link: the structure alone is what any sender can declare, and spam wrapped in a
+ *       {@code multipart/report} is not a bounce;
  *   <li>a vendor format (qmail, Exim, Postfix, Sendmail, Exchange/Outlook, Domino, Gmail, Chinese and Japanese
  *       providers, ...): a <em>sender signal</em> (an empty Return-Path {@code <>} or, with {@link #detect(Message)},
  *       the null sender of the SMTP envelope, a Return-Path or From of
@@ -523,10 +524,13 @@ public final class BounceDetector {
         if (!evidence.isEmpty()) {
             // The report's structure is what any sender can declare: a spam wrapped in a multipart/report, or with a
             // text/rfc822-headers part attached, is not a bounce by that alone. Its text must say it (an MTA's wording
-            // or an SMTP diagnostic), or it comes from a mail daemon or the null sender and links to nothing.
+            // or an SMTP diagnostic), or it comes from the null sender (as RFC 3464 wants), or from a mail daemon and
+            // links to nothing.
             body = body(content);
-            boolean said =
-                    body.wording.isPresent() || body.diagnostic.isPresent() || (!senderSignals.isEmpty() && !linked);
+            boolean said = body.wording.isPresent()
+                    || body.diagnostic.isPresent()
+                    || nullSender
+                    || (!senderSignals.isEmpty() && !linked);
             if (said) {
                 evidence.addAll(senderSignals);
                 body.wording.ifPresent(x -> evidence.add("text:" + x));

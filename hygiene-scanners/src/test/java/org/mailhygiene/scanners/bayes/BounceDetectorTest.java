@@ -69,6 +69,17 @@ class BounceDetectorTest {
                 .contains("dsn:text/rfc822-headers", "text:could not be delivered");
     }
 
+    @Test
+    void standardDsnFromTheNullSenderIsABounceWhateverItsTextSays() throws Exception {
+        // Exchange 2003 wrote its notice in UTF-7, which nothing decodes: the null sender says it, whatever the
+        // quoted original links to
+        String m = rfc3464("sales@cheap-pills.example")
+                .replace("The mail system could not deliver your message.", "+AFQ-his is a notice+AC4-");
+        MailKind k = kind(detector, m);
+        assertThat(k.kind()).isEqualTo(MailKind.Kind.BOUNCE);
+        assertThat(k.evidence()).contains("dsn:multipart/report", "return-path:<>");
+    }
+
     /** Spam that any sender dresses as a report: the report's structure alone is not a bounce. */
     static String spamDressedAsReport(String contentType, String extraPart) {
         return "From: Best Deals <deals@promo.example>\r\nTo: bob@dept-a.example\r\n"
