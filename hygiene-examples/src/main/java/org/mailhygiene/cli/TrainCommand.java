@@ -175,6 +175,19 @@ public final class TrainCommand implements Command {
                                 modelFile, model.spamMessages(), model.hamMessages());
                 return EXIT_ERROR;
             }
+            if (!(update || forget)
+                    && Files.exists(modelFile)
+                    && (model.spamMessages() == 0 || model.hamMessages() == 0)) {
+                // a new model of one class cannot classify: every scan with it fails. Written over the model a relay
+                // uses (an empty or mistyped directory), it would stop all its mail; keep the file as it is (a new
+                // file of one class is allowed: it is learned into later)
+                io.err()
+                        .printf(
+                                "hygiene train: the sources gave %d spam and %d ham messages: a model needs both to"
+                                        + " classify (an empty or wrong directory?); %s was not replaced%n",
+                                model.spamMessages(), model.hamMessages(), modelFile);
+                return EXIT_ERROR;
+            }
             if (a.prune > 1) {
                 trainer.prune(a.prune, a.pruneWeighted > 0 ? a.pruneWeighted : a.prune);
             }

@@ -585,6 +585,39 @@ class TrainEvalCommandTest {
     }
 
     @Test
+    void aModelOfOneClassDoesNotReplaceAModelFile(@TempDir Path dir) throws Exception {
+        SyntheticCorpus corpus = SyntheticCorpus.seeded(21);
+        write(dir.resolve("spam"), corpus.generate(5, true));
+        write(dir.resolve("ham"), corpus.generate(5, false));
+        Files.createDirectories(dir.resolve("empty"));
+        Path model = dir.resolve("site.model");
+        Run first = Run.main(
+                "train",
+                "--quiet",
+                "--spam",
+                dir.resolve("spam").toString(),
+                "--ham",
+                dir.resolve("ham").toString(),
+                "--model",
+                model.toString());
+        assertThat(first.status()).as(first.err()).isZero();
+        byte[] before = Files.readAllBytes(model);
+        // the ham directory mistyped as an empty one: the model a relay reads would no longer classify anything
+        Run wrong = Run.main(
+                "train",
+                "--quiet",
+                "--spam",
+                dir.resolve("spam").toString(),
+                "--ham",
+                dir.resolve("empty").toString(),
+                "--model",
+                model.toString());
+        assertThat(wrong.status()).isEqualTo(2);
+        assertThat(wrong.err()).contains("gave 5 spam and 0 ham", "a model needs both", model + " was not replaced");
+        assertThat(Files.readAllBytes(model)).isEqualTo(before);
+    }
+
+    @Test
     void demoModelIsTrainedOnGeneratedMailOnly() {
         BayesModel m = CorpusCommand.demoModel();
         assertThat(m.spamMessages()).isEqualTo(200);
