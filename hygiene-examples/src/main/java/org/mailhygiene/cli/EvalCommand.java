@@ -75,8 +75,8 @@ public final class EvalCommand implements Command {
             a.threshold.ifPresent(b::threshold);
             BayesScanner scanner = b.build();
             long start = System.nanoTime();
-            long[] spam = count(scanner, a.spam);
-            long[] ham = count(scanner, a.ham);
+            long[] spam = count(scanner, a.spam, io);
+            long[] ham = count(scanner, a.ham, io);
             double seconds = (System.nanoTime() - start) / 1e9;
             long total = spam[1] + ham[1];
             io.out().println("spam caught: " + spam[0] + "/" + spam[1] + " (" + percent(spam[0], spam[1]) + ")");
@@ -117,30 +117,46 @@ public final class EvalCommand implements Command {
         }
     }
 
-    /** Returns {flagged as spam, total, bounces, auto-replies, flagged below the sure threshold}. */
-    private static long[] count(BayesScanner scanner, List<CorpusArguments.Source> sources) throws IOException {
+    /**
+     * Returns {flagged as spam, total, bounces, auto-replies, flagged below the sure threshold}; names each file not
+     * counted (empty, too large) on standard error, so that the totals do not leave messages out silently.
+     */
+    private static long[] count(BayesScanner scanner, List<CorpusArguments.Source> sources, Io io) throws IOException {
         long[] n = new long[5];
         for (CorpusArguments.Source source : sources) {
             Path p = source.path();
-            MailSources.forEach(p, (id, message) -> {
-                BayesScanner.Judgement j = scanner.judge(Message.of(message));
-                n[1]++;
-                if (j.spam()) {
-                    n[0]++;
-                    if (j.classification().score() < scanner.sureThreshold()) {
-                        n[4]++;
-                    }
+            MailSources.forEach(p, new MailSources.Visitor() {
+                @Override
+                public void skipped(String id, String reason) {
+                    io.err().println("hygiene eval: skipped " + id + ": " + reason);
                 }
-                switch (j.kind().kind()) {
-                    case BOUNCE, BACKSCATTER -> n[2]++;
-                    case AUTO_REPLY -> n[3]++;
-                    case ORDINARY -> {
-                        // classified above
-                    }
+
+                @Override
+                public void message(String id, byte[] message) throws IOException {
+                    count(scanner, message, n);
                 }
             });
         }
         return n;
+    }
+
+    /** Counts one message into {@code n} (see {@link #count(BayesScanner, List, Io)}). */
+    private static void count(BayesScanner scanner, byte[] message, long[] n) throws IOException {
+        BayesScanner.Judgement j = scanner.judge(Message.of(message));
+        n[1]++;
+        if (j.spam()) {
+            n[0]++;
+            if (j.classification().score() < scanner.sureThreshold()) {
+                n[4]++;
+            }
+        }
+        switch (j.kind().kind()) {
+            case BOUNCE, BACKSCATTER -> n[2]++;
+            case AUTO_REPLY -> n[3]++;
+            case ORDINARY -> {
+                // classified above
+            }
+        }
     }
 
     static String percent(long part, long whole) {

@@ -618,6 +618,26 @@ class TrainEvalCommandTest {
     }
 
     @Test
+    void evalNamesTheFilesItDoesNotCount(@TempDir Path dir) throws Exception {
+        SyntheticCorpus corpus = SyntheticCorpus.seeded(22);
+        write(dir.resolve("spam"), corpus.generate(2, true));
+        write(dir.resolve("ham"), corpus.generate(2, false));
+        Files.write(dir.resolve("ham/empty.eml"), new byte[0]);
+        Run eval = Run.main(
+                "eval",
+                "--model",
+                "default",
+                "--spam",
+                dir.resolve("spam").toString(),
+                "--ham",
+                dir.resolve("ham").toString());
+        assertThat(eval.status()).as(eval.err()).isZero();
+        assertThat(eval.outLines()).element(1).asString().startsWith("ham flagged: 0/2");
+        assertThat(eval.err())
+                .contains("hygiene eval: skipped " + dir.resolve("ham/empty.eml") + ": an empty file, not a message");
+    }
+
+    @Test
     void demoModelIsTrainedOnGeneratedMailOnly() {
         BayesModel m = CorpusCommand.demoModel();
         assertThat(m.spamMessages()).isEqualTo(200);
