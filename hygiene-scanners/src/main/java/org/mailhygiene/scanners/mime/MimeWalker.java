@@ -43,7 +43,8 @@ import org.mailhygiene.internal.Checks;
  * <p>Broken structure never throws: it becomes a {@link MimeFinding} and the walk goes on as far as it can (a multipart
  * that cannot be split is handed to the visitor as one leaf). Limits: nesting depth (default
  * {@value #DEFAULT_MAX_DEPTH}), number of entities (default {@value #DEFAULT_MAX_PARTS}) and decoded bytes handed to the
- * visitor (default {@value #DEFAULT_MAX_DECODED_BYTES}, 128 MiB); reaching one is a finding too
+ * visitor (default {@value #DEFAULT_MAX_DECODED_BYTES}, 128 MiB), and 4 MiB for one header section (the entity is then
+ * handed on raw); reaching one is a finding too
  * ({@link MimeWalkResult#limitReached()}).
  *
  * <p>The Jakarta Mail {@link Session} has no properties; Jakarta Mail's own lenient defaults apply (a missing closing
@@ -141,7 +142,10 @@ public final class MimeWalker {
                 message = new WalkedMessage(root);
             } catch (MessagingException e) {
                 w.rethrowContentFailure();
-                w.finding(MimeFinding.Kind.MALFORMED_HEADER, "", "cannot parse the message header: " + e.getMessage());
+                w.finding(
+                        headerKind(e, MimeFinding.Kind.MALFORMED_HEADER),
+                        "",
+                        "cannot parse the message header: " + e.getMessage());
                 w.rawLeaf(content);
                 return w.result();
             }
@@ -177,7 +181,7 @@ public final class MimeWalker {
      */
     static InternetHeaders readHeaders(InputStream in) throws MessagingException {
         InternetHeaders h = new ParsedHeaders();
-        LineInputStream lines = SESSION.getStreamProvider().inputLineStream(in, false);
+        LineInputStream lines = SESSION.getStreamProvider().inputLineStream(new HeaderBound(in), false);
         String pending = null;
         StringBuilder folded = new StringBuilder();
         boolean first = true;
@@ -214,9 +218,81 @@ public final class MimeWalker {
                 first = false;
             } while (line != null && !line.isEmpty());
         } catch (IOException e) {
-            throw new MessagingException("Error in input stream", e);
+            throw new MessagingException("Error in input stream: " + e.getMessage(), e);
         }
         return h;
+    }
+
+    /** The most bytes one header section (of the message or of a part) may have: 4 MiB. */
+    static final int MAX_HEADER_BYTES = 4 << 20;
+
+    /**
+     * Passes reads through until {@link #MAX_HEADER_BYTES} bytes were read, then fails ({@link HeaderTooLarge}, a
+     * {@link MimeFinding.Kind#SIZE_LIMIT} finding for the walk): the line reader holds a line
+     * whole, so a header line of 50 MB exhausted the heap of a small JVM (the Bayes classifier reads only its first
+     * 64 KiB, but the signature and attachment scanners walk the whole section). Reads nothing ahead, so the stream
+     * stays where the section ends.
+     */
+    private static final class HeaderBound extends java.io.FilterInputStream {
+        private long read;
+
+        HeaderBound(InputStream in) {
+            super(in);
+        }
+
+        private void count(long n) throws IOException {
+            read += n;
+            if (read > MAX_HEADER_BYTES) {
+                throw new HeaderTooLarge();
+            }
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                count(1);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, (int) Math.min(len, MAX_HEADER_BYTES + 1L - read));
+            if (n > 0) {
+                count(n);
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long k = super.skip(Math.min(n, MAX_HEADER_BYTES + 1L - read));
+            count(Math.max(0, k));
+            return k;
+        }
+    }
+
+    /** A header section over {@link #MAX_HEADER_BYTES}: what follows it was never walked, so a limit finding. */
+    private static final class HeaderTooLarge extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        HeaderTooLarge() {
+            super("header section over " + (MAX_HEADER_BYTES >> 20) + " MiB");
+        }
+    }
+
+    /**
+     * {@link MimeFinding.Kind#SIZE_LIMIT} when the failure is a header section over its bound (the rest of the entity
+     * is handed on raw, its text unparsed: a limit, as for the other limits), else {@code otherwise}.
+     */
+    private static MimeFinding.Kind headerKind(Throwable e, MimeFinding.Kind otherwise) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof HeaderTooLarge) {
+                return MimeFinding.Kind.SIZE_LIMIT;
+            }
+        }
+        return otherwise;
     }
 
     /** Headers as parsed from a stream: without the placeholders the public no-argument constructor seeds. */
@@ -392,7 +468,10 @@ public final class MimeWalker {
                 count = mp.getCount();
             } catch (MessagingException e) {
                 rethrowContentFailure();
-                finding(MimeFinding.Kind.MALFORMED_MULTIPART, info.path(), String.valueOf(e.getMessage()));
+                finding(
+                        headerKind(e, MimeFinding.Kind.MALFORMED_MULTIPART),
+                        info.path(),
+                        String.valueOf(e.getMessage()));
                 leaf(p, info);
                 return;
             }
@@ -428,7 +507,7 @@ public final class MimeWalker {
             } catch (MessagingException e) {
                 rethrowContentFailure();
                 finding(
-                        MimeFinding.Kind.MALFORMED_HEADER,
+                        headerKind(e, MimeFinding.Kind.MALFORMED_HEADER),
                         info.path(),
                         "cannot parse encapsulated message: " + e.getMessage());
                 leaf(p, info);

@@ -86,4 +86,63 @@ class MimeWalkerHeadersTest {
         assertThat(h.getHeader("From", null)).isEqualTo("c");
         assertThat(in.available()).isZero();
     }
+
+    /** "X-Long: aaaa...(n letters)\r\n\r\nbody\r\n", made as it is read, with the bytes read counted. */
+    private static final class LongHeaderLine extends java.io.InputStream {
+        private final byte[] head = "X-Long: ".getBytes(StandardCharsets.US_ASCII);
+        private final byte[] tail = "\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
+        private final long letters;
+        long position;
+
+        LongHeaderLine(long letters) {
+            this.letters = letters;
+        }
+
+        @Override
+        public int read() {
+            long total = head.length + letters + tail.length;
+            if (position >= total) {
+                return -1;
+            }
+            long p = position++;
+            if (p < head.length) {
+                return head[(int) p];
+            }
+            return p < head.length + letters ? 'a' : tail[(int) (p - head.length - letters)];
+        }
+    }
+
+    @Test
+    void aHeaderSectionOverItsBoundIsRefusedAfterReadingNoMoreThanTheBound() {
+        LongHeaderLine in = new LongHeaderLine(64L << 20); // one 64 MiB line: held whole, it filled a small heap
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> MimeWalker.readHeaders(in))
+                .isInstanceOf(jakarta.mail.MessagingException.class)
+                .hasMessageContaining("header section over 4 MiB");
+        assertThat(in.position).isLessThanOrEqualTo(MimeWalker.MAX_HEADER_BYTES + 1L);
+        // just under the bound it is read as Jakarta Mail reads it
+        LongHeaderLine fits = new LongHeaderLine(MimeWalker.MAX_HEADER_BYTES - 100);
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(
+                        () -> assertThat(MimeWalker.readHeaders(fits).getHeader("X-Long", null))
+                                .hasSize(MimeWalker.MAX_HEADER_BYTES - 100)))
+                .isNull();
+    }
+
+    @Test
+    void aMessageWhoseHeaderIsOverTheBoundIsWalkedAsOneRawLeafWithALimitFinding() throws Exception {
+        byte[] big = ("X-Long: " + "a".repeat(MimeWalker.MAX_HEADER_BYTES) + "\r\nSubject: x\r\n\r\nhello\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        long[] seen = new long[1];
+        MimeWalkResult r = MimeWalker.defaults().walk(org.mailhygiene.api.MessageContent.ofBytes(big), (part, in) -> {
+            seen[0] += in.readAllBytes().length;
+            return true;
+        });
+        assertThat(r.findings()).anySatisfy(f -> {
+            assertThat(f.kind()).isEqualTo(MimeFinding.Kind.SIZE_LIMIT);
+            assertThat(f.detail()).contains("header section over 4 MiB");
+        });
+        assertThat(seen[0])
+                .as("the raw message is still handed to the scanners")
+                .isEqualTo(big.length);
+        assertThat(r.limitReached()).isTrue();
+    }
 }
