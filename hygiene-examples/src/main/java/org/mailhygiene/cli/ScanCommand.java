@@ -321,7 +321,8 @@ public final class ScanCommand implements Command {
             throws InterruptedException {
         List<Path> files;
         try (Stream<Path> walk = Files.walk(dir)) {
-            files = walk.filter(p -> Files.isRegularFile(p)).sorted().toList();
+            // every entry but a directory: a broken link or a FIFO is reported as an error, as it is when named
+            files = walk.filter(p -> !Files.isDirectory(p)).sorted().toList();
         } catch (IOException | UncheckedIOException e) {
             String reason = e instanceof UncheckedIOException u ? reason(u.getCause()) : reason((IOException) e);
             return print(FileReport.unreadable(target, "cannot list directory: " + reason), json, io);
@@ -336,7 +337,9 @@ public final class ScanCommand implements Command {
     private int scanFile(String display, Path path, ScanPipeline pipeline, boolean json, ScanSettings settings, Io io)
             throws InterruptedException {
         if (!Files.exists(path)) {
-            return print(FileReport.unreadable(display, "no such file"), json, io);
+            String why =
+                    Files.isSymbolicLink(path) ? "broken symbolic link (its target does not exist)" : "no such file";
+            return print(FileReport.unreadable(display, why), json, io);
         }
         if (!Files.isRegularFile(path)) {
             return print(FileReport.unreadable(display, "not a regular file"), json, io);
@@ -356,6 +359,10 @@ public final class ScanCommand implements Command {
     private int scanContent(
             String display, MessageContent content, ScanPipeline pipeline, boolean json, ScanSettings settings, Io io)
             throws InterruptedException {
+        if (content.size() == 0) {
+            // as hygiene learn, train and eval call it: no header, no body, nothing a scanner could call clean
+            return print(FileReport.unreadable(display, "empty, not a message"), json, io);
+        }
         Message message = Message.of(content);
         if (settings.clientIp().isPresent()
                 || settings.helo().isPresent()

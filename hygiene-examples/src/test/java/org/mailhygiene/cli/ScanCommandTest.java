@@ -119,6 +119,34 @@ class ScanCommandTest {
     }
 
     @Test
+    void anEmptyMessageIsAnErrorNotClean() throws IOException {
+        Path empty = Files.write(dir.resolve("empty.eml"), new byte[0]);
+        Run r = Run.main("scan", "--builtin", empty.toString());
+        assertThat(r.outLines()).containsExactly(empty + ": ERROR empty, not a message");
+        assertThat(r.status()).isEqualTo(2);
+        Run stdin = Run.mainWithStdin(new byte[0], "scan", "--bayes", "default", "-");
+        assertThat(stdin.outLines()).containsExactly("stdin: ERROR empty, not a message");
+        assertThat(stdin.status()).isEqualTo(2);
+    }
+
+    @Test
+    void aDirectorysBrokenLinksAndSpecialFilesAreReportedNotSkipped() throws Exception {
+        Path clean = write(Sample.CLEAN);
+        Path broken = Files.createSymbolicLink(dir.resolve("broken.eml"), dir.resolve("gone.eml"));
+        Path fifo = dir.resolve("pipe.eml");
+        new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor();
+        Files.createDirectories(dir.resolve("sub"));
+        Files.createSymbolicLink(dir.resolve("sub/linked-dir"), dir.resolve("sub")); // a link to a directory: skipped
+        Run r = Run.main("scan", "--builtin", dir.toString());
+        assertThat(r.outLines())
+                .containsExactly(
+                        broken + ": ERROR broken symbolic link (its target does not exist)",
+                        clean + ": OK",
+                        fifo + ": ERROR not a regular file");
+        assertThat(r.status()).isEqualTo(2);
+    }
+
+    @Test
     void directoryIsScannedRecursivelyInNameOrder() throws IOException {
         for (Sample s : Sample.values()) {
             write(s);
