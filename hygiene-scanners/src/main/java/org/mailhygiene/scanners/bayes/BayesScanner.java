@@ -241,7 +241,11 @@ public final class BayesScanner implements Scanner {
         HeaderFields[] header = new HeaderFields[1];
         Set<String> tokens = tokenizer.tokenize(message.content(), h -> header[0] = h);
         MailKind kind = detector.detect(
-                header[0], tokens, message.content(), BounceDetector.nullSenderOnMailPath(message.envelope()));
+                header[0],
+                tokens,
+                message.content(),
+                BounceDetector.nullSenderOnMailPath(message.envelope()),
+                BounceDetector.otherSenderOnMailPath(message.envelope()));
         BayesModel model = source.current();
         Classification c = kind.kind() == MailKind.Kind.ORDINARY
                 ? model.classify(tokens)
@@ -309,7 +313,11 @@ public final class BayesScanner implements Scanner {
             HeaderFields[] header = new HeaderFields[1];
             tokens = tokenizer.tokenize(message.content(), h -> header[0] = h);
             kind = detector.detect(
-                    header[0], tokens, message.content(), BounceDetector.nullSenderOnMailPath(message.envelope()));
+                    header[0],
+                    tokens,
+                    message.content(),
+                    BounceDetector.nullSenderOnMailPath(message.envelope()),
+                    BounceDetector.otherSenderOnMailPath(message.envelope()));
         } catch (IOException e) {
             throw ScanException.of(NAME, ScanFailure.Kind.SCANNER_ERROR, "cannot read the message: " + e, e);
         }

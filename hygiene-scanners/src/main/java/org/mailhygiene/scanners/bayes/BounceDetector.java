@@ -33,7 +33,8 @@ import org.mailhygiene.scanners.mime.TextDecoding;
  *       {@code multipart/report} is not a bounce;
  *   <li>a vendor format (qmail, Exim, Postfix, Sendmail, Exchange/Outlook, Domino, Gmail, Chinese and Japanese
  *       providers, ...): a <em>sender signal</em> (an empty Return-Path {@code <>} or, with {@link #detect(Message)},
- *       the null sender of the SMTP envelope, a Return-Path or From of
+ *       the null sender of the SMTP envelope; a message that came over SMTP from another sender has its Return-Path
+ *       field ignored, as that field is the sender's own; a Return-Path or From of
  *       {@code MAILER-DAEMON}, {@code postmaster}, "Mail Delivery System", Exchange Online's
  *       {@code MicrosoftExchange<hex>} and the like, {@code X-Failed-Recipients}, {@code Auto-Submitted: auto-*})
  *       together with what the <em>body</em> says: an MTA's bounce wording in a decoded text part ("This is the
@@ -454,7 +455,12 @@ public final class BounceDetector {
     public MailKind detect(Message message) throws IOException {
         HeaderFields[] header = new HeaderFields[1];
         Set<String> tokens = TOKENIZER.tokenize(message.content(), h -> header[0] = h);
-        return detect(header[0], tokens, message.content(), nullSenderOnMailPath(message.envelope()));
+        return detect(
+                header[0],
+                tokens,
+                message.content(),
+                nullSenderOnMailPath(message.envelope()),
+                otherSenderOnMailPath(message.envelope()));
     }
 
     /**
@@ -469,6 +475,18 @@ public final class BounceDetector {
     }
 
     /**
+     * Whether an envelope carries a reverse path other than {@code <>} of a message received over SMTP (at least one
+     * recipient). Such a message's {@code Return-Path} field was written by its sender, not by a final delivery: an
+     * empty one ({@code Return-Path: <>}) is forged and is no bounce signal.
+     *
+     * @param envelope the envelope
+     * @return {@code true} for a non-null sender on the mail path
+     */
+    public static boolean otherSenderOnMailPath(Envelope envelope) {
+        return !envelope.hasNullSender() && !envelope.recipients().isEmpty();
+    }
+
+    /**
      * Detects the kind from what the tokenizer already found: the header fields and the {@code type:} tokens.
      *
      * @param headers the top-level header fields
@@ -479,6 +497,21 @@ public final class BounceDetector {
      * @throws IOException if the content cannot be read
      */
     MailKind detect(HeaderFields headers, Set<String> tokens, MessageContent content, boolean envelopeNullSender)
+            throws IOException {
+        return detect(headers, tokens, content, envelopeNullSender, false);
+    }
+
+    /**
+     * As {@link #detect(HeaderFields, Set, MessageContent, boolean)}; with {@code envelopeOtherSender} (the message
+     * came over SMTP from a reverse path other than {@code <>}) the {@code Return-Path} field is not read: it is the
+     * sender's own, and {@code Return-Path: <>} over a disguised report would otherwise make spam a bounce.
+     */
+    MailKind detect(
+            HeaderFields headers,
+            Set<String> tokens,
+            MessageContent content,
+            boolean envelopeNullSender,
+            boolean envelopeOtherSender)
             throws IOException {
         List<String> evidence = new ArrayList<>();
         String contentType = headers.first("content-type").orElse("").toLowerCase(Locale.ROOT);
@@ -492,7 +525,8 @@ public final class BounceDetector {
                 evidence.add("dsn:" + t);
             }
         }
-        String returnPath = headers.first("return-path").orElse(null);
+        String returnPath =
+                envelopeOtherSender ? null : headers.first("return-path").orElse(null);
         String from =
                 TextDecoding.decodeHeader(headers.first("from").orElse("")).toLowerCase(Locale.ROOT);
         String subject =

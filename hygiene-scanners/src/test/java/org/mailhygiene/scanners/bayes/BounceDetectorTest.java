@@ -173,6 +173,27 @@ class BounceDetectorTest {
                 .isEqualTo(MailKind.ORDINARY);
     }
 
+    /** A report with spam for its text, a DSN part, and an empty Return-Path of its own making. */
+    private static final String DISGUISED_REPORT = "Return-Path: <>\r\nFrom: Best Deals <deals@promo.example>\r\n"
+            + "To: alice@ours.example\r\nSubject: Your exclusive offer inside\r\nMIME-Version: 1.0\r\n"
+            + "Content-Type: multipart/report; report-type=delivery-status; boundary=\"R\"\r\n\r\n"
+            + "--R\r\nContent-Type: text/html\r\n\r\n<html><body><h1>CHEAP PILLS 90% OFF</h1>"
+            + "<a href=\"http://pills.example/buy\">Order now</a></body></html>\r\n"
+            + "--R\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.promo.example\r\n\r\n"
+            + "Final-Recipient: rfc822; alice@ours.example\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n--R--\r\n";
+
+    @Test
+    void onTheMailPathFromAnotherSenderAnEmptyReturnPathFieldIsTheSendersOwnAndNoBounceSignal() throws Exception {
+        byte[] m = DISGUISED_REPORT.getBytes(StandardCharsets.ISO_8859_1);
+        Message overSmtp = new Message(
+                Envelope.of("deals@promo.example", List.of("alice@ours.example")), MessageContent.ofBytes(m));
+        assertThat(detector.detect(overSmtp)).isEqualTo(MailKind.ORDINARY);
+        // from the null sender it is a standard DSN; as a file from a mailbox the field is the delivery's own
+        Message fromNull = new Message(Envelope.of("", List.of("alice@ours.example")), MessageContent.ofBytes(m));
+        assertThat(detector.detect(fromNull).kind()).isEqualTo(MailKind.Kind.BOUNCE);
+        assertThat(detector.detect(Message.of(m)).kind()).isEqualTo(MailKind.Kind.BOUNCE);
+    }
+
     @Test
     void envelopeNullSenderMakesAnAutoReplyPhraseAnAnswer() throws Exception {
         byte[] m = ("From: Carol <carol@remote.example>\r\nTo: alice@ours.example\r\n"
