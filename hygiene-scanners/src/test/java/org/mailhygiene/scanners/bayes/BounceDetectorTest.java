@@ -194,6 +194,32 @@ class BounceDetectorTest {
         assertThat(detector.detect(Message.of(m)).kind()).isEqualTo(MailKind.Kind.BOUNCE);
     }
 
+    private static String report(String type, String extraHeader, String text, String partType) {
+        return "From: Best Deals <deals@promo.example>\r\nTo: alice@ours.example\r\nSubject: Your offer\r\n"
+                + extraHeader + "MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=" + type
+                + "; boundary=\"R\"\r\n\r\n--R\r\nContent-Type: text/html\r\n\r\n" + text + "\r\n"
+                + "--R\r\nContent-Type: " + partType + "\r\n\r\nFinal-Recipient: rfc822; alice@ours.example\r\n"
+                + "Disposition: manual-action/MDN-sent-manually; displayed\r\n\r\n--R--\r\n";
+    }
+
+    @Test
+    void aReadReceiptOverLinksThatAnswersNoMessageIsOrdinaryMail() throws Exception {
+        String spam = "<h1>PILLS 90% OFF</h1><a href=\"http://pills.example/buy\">Order now</a>";
+        String receipt = "Your message was displayed on the recipient's screen.";
+        String mdn = "disposition-notification";
+        String part = "message/disposition-notification";
+        assertThat(kind(detector, report(mdn, "", spam, part))).isEqualTo(MailKind.ORDINARY);
+        // a real receipt links to nothing, or answers the message it reports on
+        assertThat(kind(detector, report(mdn, "", receipt, part)).kind()).isEqualTo(MailKind.Kind.AUTO_REPLY);
+        assertThat(kind(detector, report(mdn, "In-Reply-To: <m1@ours.example>\r\n", spam, part))
+                        .kind())
+                .isEqualTo(MailKind.Kind.AUTO_REPLY);
+        // a feedback report carries the mail it reports, links and all: still not classified
+        assertThat(kind(detector, report("feedback-report", "", spam, "message/feedback-report"))
+                        .kind())
+                .isEqualTo(MailKind.Kind.AUTO_REPLY);
+    }
+
     @Test
     void envelopeNullSenderMakesAnAutoReplyPhraseAnAnswer() throws Exception {
         byte[] m = ("From: Carol <carol@remote.example>\r\nTo: alice@ours.example\r\n"
