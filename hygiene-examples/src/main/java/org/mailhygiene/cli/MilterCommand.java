@@ -98,8 +98,9 @@ public final class MilterCommand implements Command {
         sb.append(String.format(
                 "  %-24s %s\n", "--config FILE", "a node configuration file: its scanner, spam-threshold, spam-tag,"));
         sb.append(String.format(
-                "  %-24s %s\n", "", "spam-status, virus-action, dns, hostname, name, data, listen, admin-listen and"));
-        sb.append(String.format("  %-24s %s\n", "", "stats-flush keys (docs/milter.md)"));
+                "  %-24s %s\n",
+                "", "spam-status, spam-reject-score, virus-action, dns, hostname, name, data, listen,"));
+        sb.append(String.format("  %-24s %s\n", "", "admin-listen and stats-flush keys (docs/milter.md)"));
         sb.append(String.format(
                 "  %-24s %s\n", "--data DIR", "keep statistics under DIR/stats (for hygiene report --data DIR)"));
         sb.append(String.format(

@@ -71,6 +71,9 @@ import org.mailhygiene.smtp.config.ConfigFile;
  *   <tr><td>{@code spf-helo}</td><td>{@code on}/{@code off}: SPF-check HELO as well when MAIL FROM is not null
  *       (needs {@code scanner = auth})</td><td>off</td></tr>
  *   <tr><td>{@code spam-tag}</td><td>Subject tag for spam</td><td>{@code [SPAM]}</td></tr>
+ *   <tr><td>{@code spam-reject-score}</td><td>spam whose score reaches this is refused ({@code 554 5.7.1}) instead
+ *       of tagged, e.g. {@code 0.99} for the Bayes classifier's sure spam; compared with the score of whichever
+ *       scanner called it spam</td><td>never rejected</td></tr>
  *   <tr><td>{@code spam-status}</td><td>{@code all}: every message a scoring scanner (Bayes, spamd) judged gets
  *       {@code X-Spam-Flag}, {@code X-Spam-Score} and {@code X-Spam-Status}, clean ones with {@code NO}; {@code spam}:
  *       only spam gets them</td><td>{@code all}</td></tr>
@@ -312,7 +315,7 @@ public final class NodeConfig {
 
     /**
      * The scanning part of a configuration file, as a milter uses it: the {@code scanner}, {@code spam-threshold},
-     * {@code spam-tag}, {@code spam-status} and {@code virus-action} keys give the scanners and the policy; {@code name}, {@code listen},
+     * {@code spam-tag}, {@code spam-status}, {@code spam-reject-score} and {@code virus-action} keys give the scanners and the policy; {@code name}, {@code listen},
      * {@code data}, {@code stats-flush} and {@code admin-listen} are optional. Every other key is an error (a milter has no routes, spool
      * or access rules).
      *
@@ -427,6 +430,10 @@ public final class NodeConfig {
             } catch (IllegalArgumentException e) {
                 throw error(c, "spam-tag", e.getMessage());
             }
+        }
+        Optional<Double> rejectAt = c.decimal("spam-reject-score");
+        if (rejectAt.isPresent()) {
+            policy.rejectSpamAtScore(rejectAt.get());
         }
         Optional<String> status = c.string("spam-status");
         if (status.isPresent()) {

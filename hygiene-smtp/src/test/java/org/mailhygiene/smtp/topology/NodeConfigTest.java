@@ -73,6 +73,29 @@ class NodeConfigTest {
     }
 
     @Test
+    void spamRejectScoreRefusesTheSureSpamAndTagsTheRest() throws Exception {
+        Path file = dir.resolve("reject.conf");
+        Files.writeString(file, "name = m\nscanner = builtin\nspam-reject-score = 0.99\n");
+        org.mailhygiene.api.policy.Policy policy = NodeConfig.readScanning(file).policy();
+        java.util.function.DoubleFunction<List<ScanResult>> bayes =
+                score -> List.of(Verdict.builder("bayes", Outcome.SPAM)
+                        .score(score)
+                        .threshold(0.8)
+                        .rule(Rule.of("BAYES_95", score))
+                        .build());
+        assertThat(policy.decide(bayes.apply(0.995)).action()).isEqualTo(org.mailhygiene.api.policy.Action.REJECT);
+        assertThat(policy.decide(bayes.apply(0.995)).reply().code()).isEqualTo(554);
+        assertThat(policy.decide(bayes.apply(0.95)).action()).isEqualTo(org.mailhygiene.api.policy.Action.TAG);
+        Files.writeString(file, "name = m\nscanner = builtin\n");
+        assertThat(NodeConfig.readScanning(file)
+                        .policy()
+                        .decide(bayes.apply(0.995))
+                        .action())
+                .as("never rejected by default")
+                .isEqualTo(org.mailhygiene.api.policy.Action.TAG);
+    }
+
+    @Test
     void qmailFilesAreRead() throws Exception {
         Files.writeString(dir.resolve("rcpthosts"), "dept-a.example\n");
         Files.writeString(dir.resolve("tcp"), "127.0.0.11:allow,RELAYCLIENT=\"\"\n:deny\n");
@@ -138,6 +161,7 @@ class NodeConfigTest {
                 "node.conf line 10: scanner: vexira needs an argument: vexira:PATH");
         fails(VALID.replace("scanner = builtin\n", ""), "node.conf: required key 'scanner' is missing");
         fails(VALID.replace("name = edge-x\n", ""), "node.conf: required key 'name' is missing");
+        fails(VALID + "spam-reject-score = sure\n", "node.conf line 12: spam-reject-score: not a number: 'sure'");
         fails(VALID + "spam-status = clean\n", "node.conf line 12: spam-status: must be 'all' or 'spam', was 'clean'");
         fails(
                 VALID + "virus-action = bounce\n",
