@@ -70,6 +70,42 @@ class PostfixMilterTest {
     }
 
     @Test
+    void theClassifiersStatusReachesTheMailboxForHamAndSpamAlike() throws Exception {
+        // ham in Japanese: delivered unchanged but for the classifier's status, its tokens readable (RFC 2047)
+        byte[] ham = ("From: =?UTF-8?B?5bGx55Sw?= <yamada@example.net>\r\nTo: <user@example.test>\r\n"
+                        + "Subject: =?UTF-8?B?5pyI5L6L5Lya6K2w?=\r\nDate: Mon, 05 Jan 2026 09:20:00 +0900\r\n"
+                        + "Message-ID: <ham-1@example.net>\r\nMIME-Version: 1.0\r\n"
+                        + "Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+                        + "来週の月例会議は第二会議室で行います。資料は前日までにお送りします。\r\n")
+                .getBytes(StandardCharsets.UTF_8);
+        Swaks.Result r = Swaks.send(rig.port("classifier"), "yamada@example.net", "user@example.test", ham, tmp);
+        assertThat(r.accepted()).as(r.transcript() + rig.postfix.log()).isTrue();
+        String delivered = new String(rig.awaitDelivery(1).data(), StandardCharsets.UTF_8);
+        String unfolded = delivered.replaceAll("\r\n[ \t]", " ");
+        assertThat(unfolded).contains("\r\nX-Spam-Flag: NO\r\n").containsPattern("\r\nX-Spam-Score: 0\\.\\d+\r\n");
+        assertThat(unfolded).containsPattern("\r\nX-Spam-Status: No, score=0\\.\\d+ required=0\\.8 tests=BAYES_");
+        assertThat(unfolded)
+                .as("tokens outside ASCII as encoded words, never question marks")
+                .contains("=?UTF-8?B?");
+        assertThat(unfolded).doesNotContain("??,");
+        assertThat(delivered).endsWith("資料は前日までにお送りします。\r\n");
+        rig.sink.clear();
+        byte[] pills = ("From: Pharmacy Deals <deals@cheap-meds.example>\r\nTo: <user@example.test>\r\n"
+                        + "Subject: Lowest prices on VIAGRA and CIALIS\r\nDate: Mon, 05 Jan 2026 09:10:00 +0000\r\n"
+                        + "Message-ID: <m1@cheap-meds.example>\r\nMIME-Version: 1.0\r\n"
+                        + "Content-Type: text/html; charset=us-ascii\r\n\r\n<html><body><p>Buy VIAGRA and CIALIS"
+                        + " online, 90% off, no prescription needed!</p><p><a href=\"http://cheap-meds.example/order\">"
+                        + "Click here to order now</a>, limited time offer.</p></body></html>\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        Swaks.Result s =
+                Swaks.send(rig.port("classifier"), "deals@cheap-meds.example", "user@example.test", pills, tmp);
+        assertThat(s.accepted()).as(s.transcript()).isTrue();
+        String spam = new String(rig.awaitDelivery(1).data(), StandardCharsets.UTF_8).replaceAll("\r\n[ \t]", " ");
+        assertThat(spam).contains("\r\nX-Spam-Flag: YES\r\n").contains("X-Spam-Status: Yes, score=");
+        assertThat(spam).contains("\r\nSubject: [SPAM] Lowest prices");
+    }
+
+    @Test
     void manyMessagesTravelOverOneMilterConnection() throws Exception {
         MilterServer milter = rig.milters.get("main");
         long before = milter.connectionsAccepted();

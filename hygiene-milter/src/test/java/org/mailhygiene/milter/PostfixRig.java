@@ -71,6 +71,13 @@ final class PostfixRig implements AutoCloseable {
                             .build(),
                     Duration.ofSeconds(10));
             milter(
+                    "classifier",
+                    ScanPipeline.builder()
+                            .scanner(org.mailhygiene.scanners.bayes.BayesModels.scanner(
+                                    org.mailhygiene.scanners.bayes.BayesModels.DEFAULT, List.of()))
+                            .build(),
+                    Duration.ofSeconds(10));
+            milter(
                     "slow",
                     ScanPipeline.builder()
                             .scanner(slow)
