@@ -119,7 +119,7 @@ public final class EvalCommand implements Command {
 
     /**
      * Returns {flagged as spam, total, bounces, auto-replies, flagged below the sure threshold}; names each file not
-     * counted (empty, too large) on standard error, so that the totals do not leave messages out silently.
+     * counted (empty, too large, not readable to its end by the classifier) on standard error, so that the totals do not leave messages out silently.
      */
     private static long[] count(BayesScanner scanner, List<CorpusArguments.Source> sources, Io io) throws IOException {
         long[] n = new long[5];
@@ -133,16 +133,24 @@ public final class EvalCommand implements Command {
 
                 @Override
                 public void message(String id, byte[] message) throws IOException {
-                    count(scanner, message, n);
+                    BayesScanner.Judgement j = scanner.judge(Message.of(message));
+                    if (j.unscannable()) {
+                        // as hygiene scan and the relay say: not classified to its end, so neither caught nor clean
+                        skipped(
+                                id,
+                                "MIME walk incomplete (" + j.walkLimit().orElseThrow()
+                                        + "): not classified to its end, as scan reports it (UNSCANNABLE)");
+                        return;
+                    }
+                    count(scanner, j, n);
                 }
             });
         }
         return n;
     }
 
-    /** Counts one message into {@code n} (see {@link #count(BayesScanner, List, Io)}). */
-    private static void count(BayesScanner scanner, byte[] message, long[] n) throws IOException {
-        BayesScanner.Judgement j = scanner.judge(Message.of(message));
+    /** Counts one judged message into {@code n} (see {@link #count(BayesScanner, List, Io)}). */
+    private static void count(BayesScanner scanner, BayesScanner.Judgement j, long[] n) {
         n[1]++;
         if (j.spam()) {
             n[0]++;

@@ -638,6 +638,40 @@ class TrainEvalCommandTest {
     }
 
     @Test
+    void evalLeavesOutAMessageTheClassifierCannotReadToItsEndAsScanDoes(@TempDir Path dir) throws Exception {
+        SyntheticCorpus corpus = SyntheticCorpus.seeded(23);
+        write(dir.resolve("spam"), corpus.generate(2, true));
+        write(dir.resolve("ham"), corpus.generate(2, false));
+        // 25 nested multiparts: past the MIME walker's depth limit of 20, the text is never read
+        StringBuilder deep = new StringBuilder("From: a@example.org\r\nSubject: deep\r\nMIME-Version: 1.0\r\n");
+        for (int i = 0; i < 25; i++) {
+            deep.append("Content-Type: multipart/mixed; boundary=\"b")
+                    .append(i)
+                    .append("\"\r\n\r\n--b")
+                    .append(i)
+                    .append("\r\n");
+        }
+        deep.append("Content-Type: text/plain\r\n\r\nhello\r\n");
+        for (int i = 24; i >= 0; i--) {
+            deep.append("--b").append(i).append("--\r\n");
+        }
+        Path nested = Files.writeString(dir.resolve("ham/deep.eml"), deep.toString());
+        Run scan = Run.main("scan", "--bayes", "default", nested.toString());
+        assertThat(scan.out()).contains(nested + ": ERROR bayes: UNSCANNABLE");
+        Run eval = Run.main(
+                "eval",
+                "--model",
+                "default",
+                "--spam",
+                dir.resolve("spam").toString(),
+                "--ham",
+                dir.resolve("ham").toString());
+        assertThat(eval.status()).as(eval.err()).isZero();
+        assertThat(eval.outLines()).element(1).asString().startsWith("ham flagged: 0/2");
+        assertThat(eval.err()).contains("hygiene eval: skipped " + nested + ": MIME walk incomplete (DEPTH_LIMIT)");
+    }
+
+    @Test
     void demoModelIsTrainedOnGeneratedMailOnly() {
         BayesModel m = CorpusCommand.demoModel();
         assertThat(m.spamMessages()).isEqualTo(200);

@@ -250,7 +250,8 @@ public final class BayesScanner implements Scanner {
         Classification c = kind.kind() == MailKind.Kind.ORDINARY
                 ? model.classify(tokens)
                 : new Classification(0.0, List.of(), tokens.size());
-        return new Judgement(kind, c, kind.kind() == MailKind.Kind.ORDINARY && reported(c) >= threshold(model));
+        return new Judgement(
+                kind, c, kind.kind() == MailKind.Kind.ORDINARY && reported(c) >= threshold(model), walkLimit(tokens));
     }
 
     /**
@@ -259,8 +260,10 @@ public final class BayesScanner implements Scanner {
      * @param kind the kind of message
      * @param classification the classifier's result (score 0 and no clues when the message is not ordinary mail)
      * @param spam whether {@link #scan} calls it spam
+     * @param walkLimit the MIME walker's limit that cut the reading short ({@code DEPTH_LIMIT}, {@code PART_LIMIT},
+     *     {@code SIZE_LIMIT}), if one did: {@link #scan} then fails with {@code UNSCANNABLE} unless {@code spam}
      */
-    public record Judgement(MailKind kind, Classification classification, boolean spam) {
+    public record Judgement(MailKind kind, Classification classification, boolean spam, Optional<String> walkLimit) {
         /**
          * Validates.
          *
@@ -269,6 +272,29 @@ public final class BayesScanner implements Scanner {
         public Judgement {
             Objects.requireNonNull(kind, "kind");
             Objects.requireNonNull(classification, "classification");
+            Objects.requireNonNull(walkLimit, "walkLimit");
+        }
+
+        /**
+         * A judgement of a message read to its end (no walk limit), as before {@code walkLimit} existed.
+         *
+         * @param kind the kind of message
+         * @param classification the classifier's result
+         * @param spam whether it is spam
+         * @throws NullPointerException if a component is {@code null}
+         */
+        public Judgement(MailKind kind, Classification classification, boolean spam) {
+            this(kind, classification, spam, Optional.empty());
+        }
+
+        /**
+         * Whether {@link #scan} would fail rather than give a verdict: the reading was cut short by a walk limit and
+         * what was read is not spam.
+         *
+         * @return {@code true} for a message the classifier could not judge
+         */
+        public boolean unscannable() {
+            return walkLimit.isPresent() && !spam;
         }
     }
 
