@@ -238,14 +238,9 @@ public final class BayesScanner implements Scanner {
      * @throws IOException if the content cannot be read
      */
     public Judgement judge(Message message) throws IOException {
-        HeaderFields[] header = new HeaderFields[1];
-        Set<String> tokens = tokenizer.tokenize(message.content(), h -> header[0] = h);
-        MailKind kind = detector.detect(
-                header[0],
-                tokens,
-                message.content(),
-                BounceDetector.nullSenderOnMailPath(message.envelope()),
-                BounceDetector.otherSenderOnMailPath(message.envelope()));
+        Reading r = read(message);
+        Set<String> tokens = r.tokens();
+        MailKind kind = r.kind();
         BayesModel model = source.current();
         Classification c = kind.kind() == MailKind.Kind.ORDINARY
                 ? model.classify(tokens)
@@ -298,6 +293,15 @@ public final class BayesScanner implements Scanner {
         }
     }
 
+    /** A message's tokens and its kind (bounce, automatic reply, ordinary mail), as {@link #judge} and scan read it. */
+    private record Reading(Set<String> tokens, MailKind kind) {}
+
+    private Reading read(Message message) throws IOException {
+        HeaderFields[] header = new HeaderFields[1];
+        Set<String> tokens = tokenizer.tokenize(message.content(), h -> header[0] = h);
+        return new Reading(tokens, detector.detect(header[0], tokens, message.content(), message.envelope()));
+    }
+
     /** The MIME walker's limit that cut the tokenizer's walk short ({@code mime:depth_limit}, ...), if one did. */
     private static Optional<String> walkLimit(Set<String> tokens) {
         for (MimeFinding.Kind k : MimeFinding.Kind.values()) {
@@ -336,14 +340,9 @@ public final class BayesScanner implements Scanner {
         Set<String> tokens;
         MailKind kind;
         try {
-            HeaderFields[] header = new HeaderFields[1];
-            tokens = tokenizer.tokenize(message.content(), h -> header[0] = h);
-            kind = detector.detect(
-                    header[0],
-                    tokens,
-                    message.content(),
-                    BounceDetector.nullSenderOnMailPath(message.envelope()),
-                    BounceDetector.otherSenderOnMailPath(message.envelope()));
+            Reading r = read(message);
+            tokens = r.tokens();
+            kind = r.kind();
         } catch (IOException e) {
             throw ScanException.of(NAME, ScanFailure.Kind.SCANNER_ERROR, "cannot read the message: " + e, e);
         }

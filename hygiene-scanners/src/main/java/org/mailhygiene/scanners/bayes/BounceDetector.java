@@ -456,12 +456,7 @@ public final class BounceDetector {
     public MailKind detect(Message message) throws IOException {
         HeaderFields[] header = new HeaderFields[1];
         Set<String> tokens = TOKENIZER.tokenize(message.content(), h -> header[0] = h);
-        return detect(
-                header[0],
-                tokens,
-                message.content(),
-                nullSenderOnMailPath(message.envelope()),
-                otherSenderOnMailPath(message.envelope()));
+        return detect(header[0], tokens, message.content(), message.envelope());
     }
 
     /**
@@ -488,32 +483,23 @@ public final class BounceDetector {
     }
 
     /**
-     * Detects the kind from what the tokenizer already found: the header fields and the {@code type:} tokens.
+     * Detects the kind from what the tokenizer already found: the header fields and the {@code type:} tokens. The
+     * envelope says what a bounce's sender is on the mail path: its null sender is a bounce signal ({@code
+     * envelope:<>}); with another sender the {@code Return-Path} field is not read, being the sender's own ({@code
+     * Return-Path: <>} over a disguised report would otherwise make spam a bounce); without either ({@link
+     * Envelope#unknown()}, a file from a mailbox) the field is the final delivery's and counts.
      *
      * @param headers the top-level header fields
      * @param tokens the message's tokens (only {@code type:<media type>} ones are looked at)
      * @param content the message, read again only when the header suggests a vendor-format bounce
-     * @param envelopeNullSender whether the message came over SMTP with the null sender {@code <>}
+     * @param envelope the message's envelope
      * @return the kind and its evidence
      * @throws IOException if the content cannot be read
      */
-    MailKind detect(HeaderFields headers, Set<String> tokens, MessageContent content, boolean envelopeNullSender)
+    MailKind detect(HeaderFields headers, Set<String> tokens, MessageContent content, Envelope envelope)
             throws IOException {
-        return detect(headers, tokens, content, envelopeNullSender, false);
-    }
-
-    /**
-     * As {@link #detect(HeaderFields, Set, MessageContent, boolean)}; with {@code envelopeOtherSender} (the message
-     * came over SMTP from a reverse path other than {@code <>}) the {@code Return-Path} field is not read: it is the
-     * sender's own, and {@code Return-Path: <>} over a disguised report would otherwise make spam a bounce.
-     */
-    MailKind detect(
-            HeaderFields headers,
-            Set<String> tokens,
-            MessageContent content,
-            boolean envelopeNullSender,
-            boolean envelopeOtherSender)
-            throws IOException {
+        boolean envelopeNullSender = nullSenderOnMailPath(envelope);
+        boolean envelopeOtherSender = otherSenderOnMailPath(envelope);
         List<String> evidence = new ArrayList<>();
         String contentType = headers.first("content-type").orElse("").toLowerCase(Locale.ROOT);
         boolean report = contentType.startsWith("multipart/report");
@@ -630,8 +616,8 @@ public final class BounceDetector {
         // as easily as a Subject: over links they count only when the message answers another one, as the Subject
         // below; otherwise one added line would exempt any spam from classification.
         boolean answers = headers.has("in-reply-to") || headers.has("references") || nullSender;
-        boolean subjectMayDecide = answers || !linked;
-        if (subjectMayDecide) {
+        boolean autoReplySignalsCount = answers || !linked;
+        if (autoReplySignalsCount) {
             autoSubmitted.ifPresent(v -> evidence.add("auto-submitted:" + v));
             for (String h : AUTO_REPLY_HEADERS) {
                 if (headers.has(h)) {
@@ -650,18 +636,18 @@ public final class BounceDetector {
         if (report
                 && !reportType.isEmpty()
                 && !reportType.contains("delivery-status")
-                && (!receipt || subjectMayDecide)) {
+                && (!receipt || autoReplySignalsCount)) {
             evidence.add("report:" + token(reportType));
         }
         for (String t : REPORT_TYPES) {
             boolean receiptPart = t.contains("disposition-notification");
-            if (tokens.contains("type:" + t) && evidence.isEmpty() && (!receiptPart || subjectMayDecide)) {
+            if (tokens.contains("type:" + t) && evidence.isEmpty() && (!receiptPart || autoReplySignalsCount)) {
                 evidence.add("report:" + t);
             }
         }
         // A Subject alone is what a spammer controls: "Automatic reply: ..." over links is classified like any mail,
         // unless the message answers another one.
-        if (evidence.isEmpty() && subjectMayDecide) {
+        if (evidence.isEmpty() && autoReplySignalsCount) {
             String opening = subject.strip();
             for (String start : AUTO_REPLY_SUBJECT_STARTS) {
                 if (opening.startsWith(start)) {
@@ -670,7 +656,7 @@ public final class BounceDetector {
                 }
             }
         }
-        if (evidence.isEmpty() && subjectMayDecide) {
+        if (evidence.isEmpty() && autoReplySignalsCount) {
             firstContained(subject, AUTO_REPLY_SUBJECT_PHRASES).ifPresent(p -> evidence.add("subject-names:" + p));
         }
         if (evidence.isEmpty() && subject.startsWith("complaint about message from")) {
