@@ -14,6 +14,7 @@ import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.shared.SharedStateException;
 import org.mailhygiene.scanners.bayes.BayesModel;
 import org.mailhygiene.scanners.bayes.BayesModels;
+import org.mailhygiene.scanners.bayes.SharedModelSync;
 import org.mailhygiene.scanners.bayes.Tokenizer;
 
 /**
@@ -83,7 +84,7 @@ public final class LearnCommand implements Command {
         Boolean spam = null;
         Path model = null;
         String redis = null;
-        String redisModel = "bayes";
+        String redisModel = SharedModelSync.DEFAULT_MODEL_NAME;
         List<String> files = new ArrayList<>();
         boolean once = false;
         String base = null;

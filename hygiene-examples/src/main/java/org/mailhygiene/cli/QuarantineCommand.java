@@ -14,6 +14,7 @@ import java.util.Optional;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.shared.SharedStateException;
 import org.mailhygiene.scanners.bayes.BayesModels;
+import org.mailhygiene.scanners.bayes.SharedModelSync;
 import org.mailhygiene.scanners.bayes.Tokenizer;
 import org.mailhygiene.smtp.queue.Quarantine;
 import org.mailhygiene.smtp.queue.QuarantinedMessage;
@@ -320,10 +321,6 @@ public final class QuarantineCommand implements Command {
     }
 
     /**
-     * Learns a held message into a model file; {@code false} (with a message) when it is not held or cannot be
-     * learned, in which case it stays held.
-     */
-    /**
      * Where {@code --learn-ham}/{@code --learn-spam} learn: a model file, or a cluster's shared model through its Redis
      * (with the nodes' base model, read once when first needed).
      */
@@ -360,7 +357,7 @@ public final class QuarantineCommand implements Command {
                     return new LearnTarget(
                             null,
                             new URI(value),
-                            redisModel == null ? "bayes" : redisModel,
+                            redisModel == null ? SharedModelSync.DEFAULT_MODEL_NAME : redisModel,
                             base == null ? BayesModels.DEFAULT : base);
                 } catch (URISyntaxException e) {
                     throw new UsageException("not a URL: " + value);

@@ -30,6 +30,12 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe. {@link #close()} stops the schedule.
  */
 public final class SharedModelSync implements AutoCloseable {
+    /**
+     * The shared model's name when none is given: a node's {@code redis-model} key, {@code hygiene learn --redis-model}
+     * and {@code hygiene quarantine --redis-model} default to it.
+     */
+    public static final String DEFAULT_MODEL_NAME = "bayes";
+
     private static final Logger LOG = LoggerFactory.getLogger(SharedModelSync.class);
 
     private final Supplier<BayesModel> model;

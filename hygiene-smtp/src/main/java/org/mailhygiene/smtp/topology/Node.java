@@ -842,7 +842,7 @@ public final class Node implements AutoCloseable {
         private boolean requireTlsForRelay;
         private TlsPolicy outboundTls = TlsPolicy.disabled();
         private SharedState sharedState;
-        private String sharedModelName = "bayes";
+        private String sharedModelName = SharedModelSync.DEFAULT_MODEL_NAME;
         private Duration modelRefresh = Duration.ofSeconds(10);
         private final List<SessionListener> sessionListeners = new ArrayList<>();
         private final List<DeliveryListener> deliveryListeners = new ArrayList<>();

@@ -28,6 +28,7 @@ import org.mailhygiene.scanners.auth.ArcSealer;
 import org.mailhygiene.scanners.auth.AuthScanner;
 import org.mailhygiene.scanners.auth.DkimSigner;
 import org.mailhygiene.scanners.auth.DkimSigning;
+import org.mailhygiene.scanners.bayes.SharedModelSync;
 import org.mailhygiene.smtp.access.AcceptedDomains;
 import org.mailhygiene.smtp.access.AccessRules;
 import org.mailhygiene.smtp.config.ConfigException;
@@ -527,7 +528,7 @@ public final class NodeConfig {
             throw error(c, "redis", e.getMessage());
         }
         try {
-            b.sharedModel(model.orElse("bayes"), refresh.orElse(Duration.ofSeconds(10)));
+            b.sharedModel(model.orElse(SharedModelSync.DEFAULT_MODEL_NAME), refresh.orElse(Duration.ofSeconds(10)));
         } catch (IllegalArgumentException e) {
             throw error(c, model.isPresent() ? "redis-model" : "redis-model-refresh", e.getMessage());
         }
