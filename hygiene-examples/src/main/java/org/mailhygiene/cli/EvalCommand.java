@@ -119,7 +119,8 @@ public final class EvalCommand implements Command {
 
     /**
      * Returns {flagged as spam, total, bounces, auto-replies, flagged below the sure threshold}; names each file not
-     * counted (empty, too large, not readable to its end by the classifier) on standard error, so that the totals do not leave messages out silently.
+     * counted (empty, too large, not readable to its end by the classifier) on standard error, so that the totals do
+     * not leave messages out silently.
      */
     private static long[] count(BayesScanner scanner, List<CorpusArguments.Source> sources, Io io) throws IOException {
         long[] n = new long[5];

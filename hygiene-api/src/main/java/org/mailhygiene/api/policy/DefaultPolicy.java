@@ -285,8 +285,8 @@ public final class DefaultPolicy implements Policy {
     private static String explain(Verdict v) {
         StringBuilder sb = new StringBuilder(v.scanner()).append(": ").append(v.outcome());
         if (v.score().isPresent()) {
-            sb.append(' ').append(format(v.score().getAsDouble()));
-            v.threshold().ifPresent(t -> sb.append('/').append(format(t)));
+            sb.append(' ').append(Scores.format(v.score().getAsDouble()));
+            v.threshold().ifPresent(t -> sb.append('/').append(Scores.format(t)));
         }
         if (!v.threats().isEmpty()) {
             sb.append(' ').append(String.join(",", v.threats()));
@@ -313,8 +313,9 @@ public final class DefaultPolicy implements Policy {
      * @return the headers
      */
     public static List<Header> spamHeaders(Verdict v) {
-        String score = v.score().isPresent() ? format(v.score().getAsDouble()) : "unknown";
-        String required = v.threshold().isPresent() ? format(v.threshold().getAsDouble()) : "unknown";
+        String score = v.score().isPresent() ? Scores.format(v.score().getAsDouble()) : "unknown";
+        String required =
+                v.threshold().isPresent() ? Scores.format(v.threshold().getAsDouble()) : "unknown";
         String head =
                 (v.outcome() == Outcome.SPAM ? "Yes" : "No") + ", score=" + score + " required=" + required + " tests=";
         String tail = " scanner=" + SmtpReply.sanitize(v.scanner());
@@ -398,10 +399,6 @@ public final class DefaultPolicy implements Policy {
         sb.append("=?UTF-8?B?")
                 .append(Base64.getEncoder().encodeToString(Arrays.copyOf(piece, length)))
                 .append("?=");
-    }
-
-    private static String format(double d) {
-        return Scores.format(d);
     }
 
     /**

@@ -840,12 +840,6 @@ public final class BayesModel {
     }
 
     /**
-     * Fails for a directory given as a model file, naming it (the JDK says only "Is a directory" when it is read).
-     *
-     * @param file the model file
-     * @throws java.nio.file.FileSystemException if it is a directory
-     */
-    /**
      * The model file a path names, absolute: a symbolic link is followed to the file it names, which is what {@link
      * #save} replaces and what the lock and the learn journal belong to ({@link BayesModels#lockModel}, {@link
      * BayesModels#journalFile}). A dangling link is taken as it is (saving makes the link the file).
@@ -866,6 +860,12 @@ public final class BayesModel {
         return abs;
     }
 
+    /**
+     * Fails for a directory given as a model file, naming it (the JDK says only "Is a directory" when it is read).
+     *
+     * @param file the model file
+     * @throws java.nio.file.FileSystemException if it is a directory
+     */
     static void requireNotDirectory(Path file) throws java.nio.file.FileSystemException {
         if (Files.isDirectory(file)) {
             throw new java.nio.file.FileSystemException(file.toString(), null, "a directory, not a model file");
