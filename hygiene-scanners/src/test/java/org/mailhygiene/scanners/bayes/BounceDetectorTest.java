@@ -214,10 +214,78 @@ class BounceDetectorTest {
         assertThat(kind(detector, report(mdn, "In-Reply-To: <m1@ours.example>\r\n", spam, part))
                         .kind())
                 .isEqualTo(MailKind.Kind.AUTO_REPLY);
-        // a feedback report carries the mail it reports, links and all: still not classified
-        assertThat(kind(detector, report("feedback-report", "", spam, "message/feedback-report"))
+        // a spam declared a feedback report (or any other report type) is classified like any mail
+        assertThat(kind(detector, report("feedback-report", "", spam, "message/feedback-report")))
+                .isEqualTo(MailKind.ORDINARY);
+        assertThat(kind(detector, report("anything", "", spam, "text/plain"))).isEqualTo(MailKind.ORDINARY);
+    }
+
+    /** An RFC 5965 feedback report: a short note with a link of its own, the report's fields, the reported spam. */
+    private static String arf(String noteType, String note, String fields, String originalType) {
+        return "From: Abuse Desk <abuse@isp.example>\r\nTo: fbl@ours.example\r\nSubject: FW: Your offer\r\n"
+                + "MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=feedback-report;\r\n"
+                + "\tBoundary=\"Part_7.Z\"\r\n\r\nThis is a MIME message.\r\n\r\n"
+                + "--Part_7.Z\r\nContent-Type: " + noteType + "; charset=us-ascii\r\n\r\n" + note + "\r\n"
+                + "--Part_7.Z\r\nContent-Type: message/feedback-report\r\n\r\n" + fields + "\r\n"
+                + "--Part_7.Z\r\nContent-Type: " + originalType + "\r\nContent-Disposition: inline\r\n\r\n"
+                + "From: Best Deals <deals@promo.example>\r\nTo: someone@isp.example\r\nSubject: Your offer\r\n"
+                + "Content-Type: text/html\r\n\r\n<h1>PILLS 90% OFF</h1><a href=\"http://pills.example/buy\">Order</a>\r\n"
+                + "--Part_7.Z--\r\n";
+    }
+
+    private static final String ARF_NOTE = "This is an email abuse report for an email message received from IP"
+            + " 192.0.2.1. For more information about this format please see http://www.example.org/arf/.";
+    private static final String ARF_FIELDS = "Feedback-Type: abuse\r\nUser-Agent: SomeGenerator/1.0\r\nVersion: 1\r\n";
+
+    @Test
+    void aFeedbackReportOverLinksCountsOnlyInTheFormSuchReportsTake() throws Exception {
+        MailKind k = kind(detector, arf("text/plain", ARF_NOTE, ARF_FIELDS, "message/rfc822"));
+        assertThat(k.kind()).isEqualTo(MailKind.Kind.AUTO_REPLY);
+        assertThat(k.evidence()).containsExactly("report:feedback-report");
+        assertThat(kind(detector, arf("text/plain", ARF_NOTE, ARF_FIELDS, "text/rfc822-header"))
                         .kind())
                 .isEqualTo(MailKind.Kind.AUTO_REPLY);
+        // a note in HTML, a long note, fields without a Feedback-Type, no reported mail, or something attached: spam
+        // can take any of these forms, a report takes none
+        assertThat(kind(detector, arf("text/html", ARF_NOTE, ARF_FIELDS, "message/rfc822")))
+                .isEqualTo(MailKind.ORDINARY);
+        assertThat(kind(detector, arf("text/plain", ARF_NOTE + " x".repeat(2100), ARF_FIELDS, "message/rfc822")))
+                .isEqualTo(MailKind.ORDINARY);
+        assertThat(kind(detector, arf("text/plain", ARF_NOTE, "Version: 1\r\n", "message/rfc822")))
+                .isEqualTo(MailKind.ORDINARY);
+        assertThat(kind(detector, arf("text/plain", ARF_NOTE, ARF_FIELDS, "text/plain")))
+                .isEqualTo(MailKind.ORDINARY);
+        assertThat(kind(detector, arf("text/plain", ARF_NOTE, ARF_FIELDS, "application/pdf")))
+                .isEqualTo(MailKind.ORDINARY);
+        // without links, or answering a message, a report counts whatever its form
+        assertThat(kind(
+                                detector,
+                                arf("text/html", "abuse report", ARF_FIELDS, "text/plain")
+                                        .replace("<a href=\"http://pills.example/buy\">Order</a>", ""))
+                        .kind())
+                .isEqualTo(MailKind.Kind.AUTO_REPLY);
+        assertThat(kind(
+                                detector,
+                                "In-Reply-To: <1@ours.example>\r\n"
+                                        + arf("text/html", ARF_NOTE, ARF_FIELDS, "application/pdf"))
+                        .kind())
+                .isEqualTo(MailKind.Kind.AUTO_REPLY);
+    }
+
+    @Test
+    void aComplaintSubjectOverLinksCountsOnlyWithTheReportedMailEnclosed() throws Exception {
+        String complaint = "From: staff@hotmail.example\r\nSubject: complaint about message from 192.0.2.1\r\n"
+                + "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n"
+                + "--B\r\nContent-Type: message/rfc822\r\nContent-Disposition: inline\r\n\r\n"
+                + "From: deals@promo.example\r\nSubject: offer\r\n\r\nBuy at http://pills.example/buy\r\n--B--\r\n";
+        assertThat(kind(detector, complaint).evidence()).containsExactly("report:complaint");
+        String spam = "From: staff@hotmail.example\r\nSubject: complaint about message from 192.0.2.1\r\n\r\n"
+                + "Buy at http://pills.example/buy\r\n";
+        assertThat(kind(detector, spam)).isEqualTo(MailKind.ORDINARY);
+        // the closing delimiter past what is read: the parts seen so far decide
+        assertThat(kind(detector, complaint.replace("--B--\r\n", "x".repeat(10) + "\r\n"))
+                        .evidence())
+                .containsExactly("report:complaint");
     }
 
     @Test
