@@ -200,13 +200,19 @@ public final class BayesScanner implements Scanner {
     }
 
     /**
-     * {@link #cacheIdentity()}, marked when the envelope has a null sender on the mail path: the bounce detection
-     * counts that as a bounce signal, so the same content may be judged otherwise with another sender.
+     * {@link #cacheIdentity()}, marked by what the envelope tells the bounce detection: a null sender on the mail path
+     * ({@code /envelope:<>}) is a bounce signal, and another sender on the mail path ({@code /envelope:sender}) means
+     * the message's own {@code Return-Path} field is not read; without an envelope ({@link Envelope#unknown()}, a file
+     * from a mailbox) the identity is {@link #cacheIdentity()} itself. The same content may be judged otherwise in each
+     * of the three cases, so a cache shared by scans of all three never answers one with another's verdict.
      */
     @Override
     public Optional<String> cacheIdentity(Envelope envelope) {
         Optional<String> id = cacheIdentity();
-        return BounceDetector.nullSenderOnMailPath(envelope) ? id.map(i -> i + "/envelope:<>") : id;
+        if (BounceDetector.nullSenderOnMailPath(envelope)) {
+            return id.map(i -> i + "/envelope:<>");
+        }
+        return BounceDetector.otherSenderOnMailPath(envelope) ? id.map(i -> i + "/envelope:sender") : id;
     }
 
     /**

@@ -119,7 +119,9 @@ class BayesScannerTest {
         Envelope bounce = Envelope.of("", List.of("alice@ours.example"));
         Envelope ordinary = Envelope.of("gw@mx.remote.example", List.of("alice@ours.example"));
         assertThat(scanner.cacheIdentity(bounce)).isNotEqualTo(scanner.cacheIdentity(ordinary));
-        assertThat(scanner.cacheIdentity(ordinary)).isEqualTo(scanner.cacheIdentity());
+        // another sender on the mail path: its Return-Path field is not read, so not the identity of a file scan
+        assertThat(scanner.cacheIdentity(ordinary)).isNotEqualTo(scanner.cacheIdentity());
+        assertThat(scanner.cacheIdentity(ordinary)).isNotEqualTo(scanner.cacheIdentity(bounce));
         assertThat(scanner.cacheIdentity(Envelope.unknown())).isEqualTo(scanner.cacheIdentity());
         try (ScanPipeline pipeline = ScanPipeline.builder()
                 .scanner(scanner)
@@ -136,6 +138,49 @@ class BayesScannerTest {
                 assertThat(asBounce.outcome()).isEqualTo(Outcome.CLEAN);
                 assertThat(asBounce.rules()).extracting(r -> r.name()).contains("BAYES_BOUNCE", "envelope:<>");
                 assertThat(asMail.outcome()).isEqualTo(Outcome.SPAM);
+            }
+        }
+    }
+
+    @Test
+    void aFileScanAndAScanOnTheMailPathShareNoCachedVerdict() throws Exception {
+        // Return-Path: <> over a standard DSN: a bounce as a file from a mailbox (the field is the final delivery's),
+        // but from another sender on the mail path the field is the sender's own and the message is classified
+        String report = "Return-Path: <>\r\nFrom: Best Deals <deals@promo.example>\r\nTo: alice@ours.example\r\n"
+                + "Subject: Your exclusive offer inside\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: multipart/report; report-type=delivery-status; boundary=\"R\"\r\n\r\n"
+                + "--R\r\nContent-Type: text/plain\r\n\r\nCHEAP PILLS 90% OFF http://pills.example/buy\r\n"
+                + "--R\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.promo.example\r\n\r\n"
+                + "Final-Recipient: rfc822; alice@ours.example\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n--R--\r\n";
+        byte[] bytes = report.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        BayesModel m = BayesModel.empty();
+        m.learn(TOKENIZER.tokenize(MessageContent.ofBytes(bytes)), true);
+        m.learn(List.of("hello"), false);
+        BayesScanner scanner = BayesScanner.create(m);
+        Envelope overSmtp = Envelope.of("deals@promo.example", List.of("alice@ours.example"));
+        for (boolean fileFirst : new boolean[] {true, false}) {
+            try (ScanPipeline pipeline = ScanPipeline.builder()
+                    .scanner(scanner)
+                    .cache(VerdictCache.builder().build())
+                    .build()) {
+                for (int i = 0; i < 2; i++) {
+                    Verdict asFile = null;
+                    Verdict asMail = null;
+                    for (int k = 0; k < 2; k++) {
+                        boolean file = (k == 0) == fileFirst;
+                        Message message =
+                                file ? Message.of(bytes) : new Message(overSmtp, MessageContent.ofBytes(bytes));
+                        Verdict v = (Verdict) pipeline.scan(message).results().get(0);
+                        if (file) {
+                            asFile = v;
+                        } else {
+                            asMail = v;
+                        }
+                    }
+                    assertThat(asFile.outcome()).isEqualTo(Outcome.CLEAN);
+                    assertThat(asFile.rules()).extracting(r -> r.name()).contains("BAYES_BOUNCE");
+                    assertThat(asMail.outcome()).isEqualTo(Outcome.SPAM);
+                }
             }
         }
     }
