@@ -37,8 +37,9 @@ import org.mailhygiene.internal.Scores;
  *       action set for one of the verdict's rules with {@link Builder#onRule} (the most severe wins). Defaults:
  *       {@code DMARC_REJECT} (a DMARC {@code p=reject} failure) {@link Action#REJECT} and {@code DMARC_QUARANTINE}
  *       {@link Action#QUARANTINE}, honouring the sender domain's policy.
- *   <li>Any {@link Outcome#SPAM} verdict: {@link Action#REJECT} if its score reaches the spam reject score (off by
- *       default), else the spam action ({@link Action#TAG} by default, with the subject tag {@code [SPAM]} and
+ *   <li>Any {@link Outcome#SPAM} verdict: {@link Action#REJECT} if the score of one of the spam verdicts reaches
+ *       the spam reject score of its scanner ({@link Builder#rejectSpamAtScoreOf(String, double)}) or, for a scanner
+ *       without one, the general one ({@link Builder#rejectSpamAtScore(double)}; both off by default), else the spam action ({@link Action#TAG} by default, with the subject tag {@code [SPAM]} and
  *       {@code X-Spam-Flag}, {@code X-Spam-Score} and {@code X-Spam-Status} headers).
  *   <li>Otherwise {@link Action#ACCEPT}. A clean message that a scoring scanner judged (the Bayes classifier,
  *       spamd) gets the same three spam headers with {@code X-Spam-Flag: NO} and {@code X-Spam-Status: No, ...}
@@ -61,6 +62,7 @@ public final class DefaultPolicy implements Policy {
     private final Action spamAction;
     private final String spamTag;
     private final Optional<Double> spamRejectScore;
+    private final Map<String, Double> spamRejectScoreByScanner;
     private final Map<ScanFailure.Kind, Action> failureByKind;
     private final Map<String, Action> failureByScanner;
     private final Map<String, Action> failureByScannerAndKind;
@@ -75,6 +77,7 @@ public final class DefaultPolicy implements Policy {
         this.spamAction = b.spamAction;
         this.spamTag = b.spamTag;
         this.spamRejectScore = b.spamRejectScore;
+        this.spamRejectScoreByScanner = Map.copyOf(b.spamRejectScoreByScanner);
         this.failureByKind = Map.copyOf(b.failureByKind);
         this.failureByScanner = Map.copyOf(b.failureByScanner);
         this.failureByScannerAndKind = Map.copyOf(b.failureByScannerAndKind);
@@ -188,10 +191,12 @@ public final class DefaultPolicy implements Policy {
             List<Header> headers = new ArrayList<>(failOpenHeaders);
             headers.addAll(spamHeaders(top));
             Action action = spamAction;
-            if (spamRejectScore.isPresent()
-                    && top.score().isPresent()
-                    && top.score().getAsDouble() >= spamRejectScore.get()) {
-                action = Action.REJECT;
+            for (Verdict v : spam) {
+                Optional<Double> rejectAt = Optional.ofNullable(spamRejectScoreByScanner.get(v.scanner()))
+                        .or(() -> spamRejectScore);
+                if (rejectAt.isPresent() && v.score().isPresent() && v.score().getAsDouble() >= rejectAt.get()) {
+                    action = Action.REJECT;
+                }
             }
             return decided(action, "Message classified as spam", reason, headers, results);
         }
@@ -410,6 +415,7 @@ public final class DefaultPolicy implements Policy {
         private Action spamAction = Action.TAG;
         private String spamTag = "[SPAM]";
         private Optional<Double> spamRejectScore = Optional.empty();
+        private final Map<String, Double> spamRejectScoreByScanner = new HashMap<>();
         private boolean discardAllowed;
         private boolean spamHeadersOnClean = true;
         private final Map<ScanFailure.Kind, Action> failureByKind = new EnumMap<>(ScanFailure.Kind.class);
@@ -524,7 +530,10 @@ public final class DefaultPolicy implements Policy {
         }
 
         /**
-         * Rejects spam whose score reaches this value instead of applying the spam action. Off by default.
+         * Rejects spam whose score reaches this value instead of applying the spam action: a spam verdict's score is
+         * compared with it unless its scanner has a score of its own ({@link #rejectSpamAtScoreOf(String, double)}).
+         * Off by default. Scanners score on their own scales (the Bayes classifier 0 to 1, spamd in SpamAssassin
+         * points): with more than one scoring scanner, give each its own.
          *
          * @param score a finite score
          * @return this builder
@@ -535,6 +544,29 @@ public final class DefaultPolicy implements Policy {
                 throw new IllegalArgumentException("spam reject score must be finite");
             }
             spamRejectScore = Optional.of(score);
+            return this;
+        }
+
+        /**
+         * Rejects spam of the named scanner whose score reaches this value instead of applying the spam action; takes
+         * precedence over {@link #rejectSpamAtScore(double)} for that scanner's verdicts. Off by default. For example
+         * {@code rejectSpamAtScoreOf("bayes", 0.99)} refuses the classifier's sure spam and {@code
+         * rejectSpamAtScoreOf("spamd", 12)} SpamAssassin's far-over-threshold spam, each on its own scale.
+         *
+         * @param scanner the scanner's name, as its verdicts carry it ({@code bayes}, {@code spamd})
+         * @param score a finite score
+         * @return this builder
+         * @throws IllegalArgumentException if the score is not finite or the name is blank
+         */
+        public Builder rejectSpamAtScoreOf(String scanner, double score) {
+            Objects.requireNonNull(scanner, "scanner");
+            if (scanner.isBlank()) {
+                throw new IllegalArgumentException("scanner name must not be blank");
+            }
+            if (!Double.isFinite(score)) {
+                throw new IllegalArgumentException("spam reject score must be finite");
+            }
+            spamRejectScoreByScanner.put(scanner, score);
             return this;
         }
 

@@ -171,6 +171,48 @@ class DefaultPolicyTest {
         assertThat(rejectSpam.headers()).isEmpty();
     }
 
+    private static Verdict scoredSpam(String scanner, double score, double threshold) {
+        return Verdict.builder(scanner, Outcome.SPAM)
+                .score(score)
+                .threshold(threshold)
+                .rule(Rule.of("R", score))
+                .build();
+    }
+
+    @Test
+    void eachScoringScannerMayHaveItsOwnSpamRejectScoreOnItsOwnScale() {
+        DefaultPolicy p = DefaultPolicy.builder()
+                .rejectSpamAtScoreOf("bayes", 0.99)
+                .rejectSpamAtScoreOf("spamd", 12)
+                .build();
+        // spamd's 7.1 points are far above 0.99 but below its own 12: tagged, not refused
+        assertThat(p.decide(List.of(scoredSpam("spamd", 7.1, 5))).action()).isEqualTo(Action.TAG);
+        assertThat(p.decide(List.of(scoredSpam("spamd", 12.5, 5))).action()).isEqualTo(Action.REJECT);
+        assertThat(p.decide(List.of(scoredSpam("bayes", 0.95, 0.8))).action()).isEqualTo(Action.TAG);
+        assertThat(p.decide(List.of(scoredSpam("bayes", 0.995, 0.8))).action()).isEqualTo(Action.REJECT);
+        // either scanner's sure spam refuses the message, whichever scored higher on its own scale
+        assertThat(p.decide(List.of(scoredSpam("spamd", 7.1, 5), scoredSpam("bayes", 0.995, 0.8)))
+                        .action())
+                .isEqualTo(Action.REJECT);
+        assertThat(p.decide(List.of(scoredSpam("spamd", 7.1, 5), scoredSpam("bayes", 0.95, 0.8)))
+                        .action())
+                .isEqualTo(Action.TAG);
+        // a scanner without its own reject score is held to the general one; without that, never refused
+        DefaultPolicy general = DefaultPolicy.builder()
+                .rejectSpamAtScore(0.99)
+                .rejectSpamAtScoreOf("spamd", 12)
+                .build();
+        assertThat(general.decide(List.of(scoredSpam("bayes", 0.995, 0.8))).action())
+                .isEqualTo(Action.REJECT);
+        assertThat(general.decide(List.of(scoredSpam("spamd", 7.1, 5))).action())
+                .isEqualTo(Action.TAG);
+        assertThat(p.decide(List.of(scoredSpam("other", 1000, 5))).action()).isEqualTo(Action.TAG);
+        assertThatThrownBy(() -> DefaultPolicy.builder().rejectSpamAtScoreOf(" ", 1))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> DefaultPolicy.builder().rejectSpamAtScoreOf("bayes", Double.POSITIVE_INFINITY))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
     private static Verdict scoredClean(String scanner, double score, double threshold, String rule) {
         return Verdict.builder(scanner, Outcome.CLEAN)
                 .score(score)

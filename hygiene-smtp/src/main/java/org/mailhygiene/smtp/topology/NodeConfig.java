@@ -73,8 +73,11 @@ import org.mailhygiene.smtp.config.ConfigFile;
  *       (needs {@code scanner = auth})</td><td>off</td></tr>
  *   <tr><td>{@code spam-tag}</td><td>Subject tag for spam</td><td>{@code [SPAM]}</td></tr>
  *   <tr><td>{@code spam-reject-score}</td><td>spam whose score reaches this is refused ({@code 554 5.7.1}) instead
- *       of tagged, e.g. {@code 0.99} for the Bayes classifier's sure spam; compared with the score of whichever
- *       scanner called it spam</td><td>never rejected</td></tr>
+ *       of tagged, e.g. {@code 0.99} for the Bayes classifier's sure spam; compared with the score of each scanner
+ *       that called it spam and has no reject score of its own</td><td>never rejected</td></tr>
+ *   <tr><td>{@code bayes.reject-score}, {@code spamd.reject-score}</td><td>the same for one scanner on its own scale
+ *       (the classifier's, also the {@code builtin} set's, in (0, 1]; spamd's in SpamAssassin points), taking
+ *       precedence over {@code spam-reject-score}</td><td>{@code spam-reject-score}</td></tr>
  *   <tr><td>{@code spam-status}</td><td>{@code all}: every message a scoring scanner (Bayes, spamd) judged gets
  *       {@code X-Spam-Flag}, {@code X-Spam-Score} and {@code X-Spam-Status}, clean ones with {@code NO}; {@code spam}:
  *       only spam gets them</td><td>{@code all}</td></tr>
@@ -436,6 +439,7 @@ public final class NodeConfig {
         if (rejectAt.isPresent()) {
             policy.rejectSpamAtScore(rejectAt.get());
         }
+        ScannerConfig.rejectScores(c, result.scannersByFamily(), policy);
         Optional<String> status = c.string("spam-status");
         if (status.isPresent()) {
             switch (status.get().toLowerCase(Locale.ROOT)) {

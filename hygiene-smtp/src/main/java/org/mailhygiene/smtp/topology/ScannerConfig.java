@@ -287,6 +287,44 @@ final class ScannerConfig {
         return kind.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
+    /**
+     * Applies {@code bayes.reject-score} (the classifier of a {@code bayes:} line or of the {@code builtin} set; in
+     * (0, 1]) and {@code spamd.reject-score} (SpamAssassin points) to the policy: spam of that scanner whose score
+     * reaches the value is refused, whatever the general {@code spam-reject-score} says.
+     *
+     * @param c the file
+     * @param byFamily the scanners' names per family, from {@link #read}
+     * @param policy the policy builder
+     * @throws ConfigException naming the line and the problem (no such scanner configured, not a number, out of range)
+     */
+    static void rejectScores(ConfigFile c, Map<String, List<String>> byFamily, DefaultPolicy.Builder policy)
+            throws ConfigException {
+        for (String family : List.of("bayes", "spamd")) {
+            String key = family + ".reject-score";
+            Optional<Double> score = c.decimal(key);
+            if (score.isEmpty()) {
+                continue;
+            }
+            List<String> names = new ArrayList<>(byFamily.getOrDefault(family, List.of()));
+            if (family.equals("bayes")) {
+                for (String name : byFamily.getOrDefault("builtin", List.of())) {
+                    if (name.equals(BayesScanner.NAME)) {
+                        names.add(name);
+                    }
+                }
+                if (!(score.get() > 0 && score.get() <= 1)) {
+                    throw keyAt(c, key, "must be in (0, 1] (the classifier scores 0 to 1), was " + score.get());
+                }
+            }
+            if (names.isEmpty()) {
+                throw keyAt(c, key, "no " + family + " scanner is configured");
+            }
+            for (String name : names) {
+                policy.rejectSpamAtScoreOf(name, score.get());
+            }
+        }
+    }
+
     private static void requireFamily(ConfigFile c, String key, Map<String, List<String>> byFamily, String family)
             throws ConfigException {
         if (!byFamily.containsKey(family)) {

@@ -73,6 +73,49 @@ class NodeConfigTest {
     }
 
     @Test
+    void eachScoringScannerHasItsOwnRejectScoreOnItsOwnScale() throws Exception {
+        Path file = dir.resolve("reject-each.conf");
+        Files.writeString(
+                file,
+                "name = m\nscanner = builtin\nscanner = spamd:127.0.0.1:1\nbayes.reject-score = 0.99\n"
+                        + "spamd.reject-score = 12\n");
+        org.mailhygiene.api.policy.Policy policy = NodeConfig.readScanning(file).policy();
+        java.util.function.BiFunction<String, Double, List<ScanResult>> spam =
+                (scanner, score) -> List.of(Verdict.builder(scanner, Outcome.SPAM)
+                        .score(score)
+                        .threshold(scanner.equals("bayes") ? 0.8 : 5)
+                        .rule(Rule.of("R", score))
+                        .build());
+        org.mailhygiene.api.policy.Action reject = org.mailhygiene.api.policy.Action.REJECT;
+        org.mailhygiene.api.policy.Action tag = org.mailhygiene.api.policy.Action.TAG;
+        assertThat(policy.decide(spam.apply("bayes", 0.995)).action()).isEqualTo(reject);
+        assertThat(policy.decide(spam.apply("bayes", 0.95)).action()).isEqualTo(tag);
+        assertThat(policy.decide(spam.apply("spamd", 7.1)).action()).isEqualTo(tag);
+        assertThat(policy.decide(spam.apply("spamd", 12.0)).action()).isEqualTo(reject);
+        // with one general score instead, spamd's 7.1 points are over 0.99: it cannot mean the classifier alone
+        Files.writeString(file, "name = m\nscanner = builtin\nscanner = spamd:127.0.0.1:1\nspam-reject-score = 0.99\n");
+        assertThat(NodeConfig.readScanning(file)
+                        .policy()
+                        .decide(spam.apply("spamd", 7.1))
+                        .action())
+                .isEqualTo(reject);
+        Files.writeString(
+                file,
+                "name = m\nscanner = builtin\nscanner = spamd:127.0.0.1:1\nspam-reject-score = 0.99\n"
+                        + "spamd.reject-score = 12\n");
+        assertThat(NodeConfig.readScanning(file)
+                        .policy()
+                        .decide(spam.apply("spamd", 7.1))
+                        .action())
+                .isEqualTo(tag);
+        assertThat(NodeConfig.readScanning(file)
+                        .policy()
+                        .decide(spam.apply("bayes", 0.995))
+                        .action())
+                .isEqualTo(reject);
+    }
+
+    @Test
     void spamRejectScoreRefusesTheSureSpamAndTagsTheRest() throws Exception {
         Path file = dir.resolve("reject.conf");
         Files.writeString(file, "name = m\nscanner = builtin\nspam-reject-score = 0.99\n");
@@ -162,6 +205,16 @@ class NodeConfigTest {
         fails(VALID.replace("scanner = builtin\n", ""), "node.conf: required key 'scanner' is missing");
         fails(VALID.replace("name = edge-x\n", ""), "node.conf: required key 'name' is missing");
         fails(VALID + "spam-reject-score = sure\n", "node.conf line 12: spam-reject-score: not a number: 'sure'");
+        fails(
+                VALID + "spamd.reject-score = 12\n",
+                "node.conf line 12: spamd.reject-score: no spamd scanner is configured");
+        fails(
+                VALID + "bayes.reject-score = 7\n",
+                "node.conf line 12: bayes.reject-score: must be in (0, 1] (the classifier scores 0 to 1), was 7.0");
+        fails(
+                VALID.replace("scanner = builtin", "scanner = clamd:127.0.0.1:1") + "bayes.reject-score = 0.99\n",
+                "node.conf line 12: bayes.reject-score: no bayes scanner is configured");
+        fails(VALID + "clamd.reject-score = 1\n", "node.conf line 12: unknown key 'clamd.reject-score'");
         fails(VALID + "spam-status = clean\n", "node.conf line 12: spam-status: must be 'all' or 'spam', was 'clean'");
         fails(
                 VALID + "virus-action = bounce\n",
