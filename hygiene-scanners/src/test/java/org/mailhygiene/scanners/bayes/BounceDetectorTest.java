@@ -209,9 +209,12 @@ class BounceDetectorTest {
         String mdn = "disposition-notification";
         String part = "message/disposition-notification";
         assertThat(kind(detector, report(mdn, "", spam, part))).isEqualTo(MailKind.ORDINARY);
-        // a real receipt links to nothing, or answers the message it reports on
+        // a real receipt links to nothing, or comes from the null sender (as RFC 8098 wants); an In-Reply-To field is
+        // one more line a spammer writes
         assertThat(kind(detector, report(mdn, "", receipt, part)).kind()).isEqualTo(MailKind.Kind.AUTO_REPLY);
-        assertThat(kind(detector, report(mdn, "In-Reply-To: <m1@ours.example>\r\n", spam, part))
+        assertThat(kind(detector, report(mdn, "In-Reply-To: <m1@ours.example>\r\n", spam, part)))
+                .isEqualTo(MailKind.ORDINARY);
+        assertThat(kind(detector, report(mdn, "Return-Path: <>\r\n", spam, part))
                         .kind())
                 .isEqualTo(MailKind.Kind.AUTO_REPLY);
         // a spam declared a feedback report (or any other report type) is classified like any mail
@@ -257,19 +260,22 @@ class BounceDetectorTest {
                 .isEqualTo(MailKind.ORDINARY);
         assertThat(kind(detector, arf("text/plain", ARF_NOTE, ARF_FIELDS, "application/pdf")))
                 .isEqualTo(MailKind.ORDINARY);
-        // without links, or answering a message, a report counts whatever its form
+        // without links, or from the null sender, a report counts whatever its form; claiming to answer a message
+        // (In-Reply-To) is one more line a spammer writes
         assertThat(kind(
                                 detector,
                                 arf("text/html", "abuse report", ARF_FIELDS, "text/plain")
                                         .replace("<a href=\"http://pills.example/buy\">Order</a>", ""))
                         .kind())
                 .isEqualTo(MailKind.Kind.AUTO_REPLY);
-        assertThat(kind(
-                                detector,
-                                "In-Reply-To: <1@ours.example>\r\n"
-                                        + arf("text/html", ARF_NOTE, ARF_FIELDS, "application/pdf"))
+        assertThat(kind(detector, "Return-Path: <>\r\n" + arf("text/html", ARF_NOTE, ARF_FIELDS, "application/pdf"))
                         .kind())
                 .isEqualTo(MailKind.Kind.AUTO_REPLY);
+        assertThat(kind(
+                        detector,
+                        "In-Reply-To: <1@ours.example>\r\n"
+                                + arf("text/html", ARF_NOTE, ARF_FIELDS, "application/pdf")))
+                .isEqualTo(MailKind.ORDINARY);
     }
 
     @Test
@@ -416,37 +422,67 @@ class BounceDetectorTest {
 
     /**
      * Auto-Submitted, X-Autoreply and Precedence are one line a spammer adds: with them any spam with links was an
-     * automatic reply, CLEAN and never classified. Over links they count, as the Subject does, only when the message
-     * answers another one (In-Reply-To, References, a null sender).
+     * automatic reply, CLEAN and never classified. Over links they count, as the Subject does, only from the null
+     * sender; an In-Reply-To or References field is one more line a spammer adds, and made one header field (or a
+     * Subject phrase such as "vacation") exempt any spam.
      */
     @Test
-    void autoReplyHeaderFieldsOverLinksAreOrdinaryMailUnlessItAnswersAMessage() throws Exception {
+    void autoReplyHeaderFieldsOverLinksAreOrdinaryMailUnlessFromTheNullSender() throws Exception {
         String spam = "From: Deals <deals@shop.example>\r\nSubject: your order is waiting\r\n\r\n"
                 + "Claim your prize at http://prize-claim.example/now before midnight\r\n";
+        Envelope smtp = Envelope.of("deals@promo.example", List.of("alice@ours.example"));
         for (String field : List.of("Auto-Submitted: auto-replied", "X-Autoreply: yes", "Precedence: auto_reply")) {
             assertThat(kind(detector, field + "\r\n" + spam)).as(field).isEqualTo(MailKind.ORDINARY);
-            assertThat(kind(detector, field + "\r\nIn-Reply-To: <1@me.example>\r\n" + spam)
-                            .kind())
-                    .as(field + " answering a message")
-                    .isEqualTo(MailKind.Kind.AUTO_REPLY);
+            for (String answer : List.of("In-Reply-To: <1@me.example>", "References: <1@me.example>")) {
+                byte[] m = (field + "\r\n" + answer + "\r\n" + spam).getBytes(StandardCharsets.ISO_8859_1);
+                assertThat(detector.detect(MessageContent.ofBytes(m)))
+                        .as(field + " claiming to answer a message")
+                        .isEqualTo(MailKind.ORDINARY);
+                assertThat(detector.detect(new Message(smtp, MessageContent.ofBytes(m))))
+                        .as(field + " claiming to answer a message, over SMTP")
+                        .isEqualTo(MailKind.ORDINARY);
+                assertThat(detector.detect(new Message(
+                                        Envelope.of("", List.of("alice@ours.example")), MessageContent.ofBytes(m)))
+                                .kind())
+                        .as(field + " from the null sender of the envelope")
+                        .isEqualTo(MailKind.Kind.AUTO_REPLY);
+            }
             assertThat(kind(detector, field + "\r\nReturn-Path: <>\r\n" + spam).kind())
                     .as(field + " from the null sender")
+                    .isEqualTo(MailKind.Kind.AUTO_REPLY);
+            assertThat(kind(detector, field + "\r\nIn-Reply-To: <1@me.example>\r\n" + spam.replace("http://", ""))
+                            .kind())
+                    .as(field + " without links")
                     .isEqualTo(MailKind.Kind.AUTO_REPLY);
         }
     }
 
     @Test
-    void anAutoReplySubjectOverLinksIsOrdinaryMailUnlessItAnswersAMessage() throws Exception {
+    void anAutoReplySubjectOverLinksIsOrdinaryMailUnlessFromTheNullSender() throws Exception {
         String spam = "From: Deals <deals@shop.example>\r\n"
                 + "Subject: Automatic reply: your order is waiting\r\n\r\n"
                 + "Claim your prize at http://prize-claim.example/now before midnight\r\n";
         assertThat(kind(detector, spam)).isEqualTo(MailKind.ORDINARY);
         assertThat(kind(detector, spam.replace("Automatic reply:", "Out of Office:")))
                 .isEqualTo(MailKind.ORDINARY);
-        String reply = "From: Ann <ann@corp.example>\r\nIn-Reply-To: <1@me.example>\r\n"
+        for (String subject : List.of("Automatic reply:", "Vacation deals:", "Get away from debt:", "不在:")) {
+            String claimed = spam.replace("Automatic reply:", subject)
+                    .replace("\r\n\r\n", "\r\nIn-Reply-To: <1@me.example>\r\n\r\n");
+            assertThat(detector.detect(MessageContent.ofBytes(claimed.getBytes(StandardCharsets.UTF_8))))
+                    .as(subject + " claiming to answer a message")
+                    .isEqualTo(MailKind.ORDINARY);
+        }
+        String reply = "From: Ann <ann@corp.example>\r\nReturn-Path: <>\r\nIn-Reply-To: <1@me.example>\r\n"
                 + "Subject: Automatic reply: budget\r\n\r\n"
                 + "I am away until Monday; see http://corp.example/team for urgent matters.\r\n";
         assertThat(kind(detector, reply).kind()).isEqualTo(MailKind.Kind.AUTO_REPLY);
+        assertThat(kind(detector, reply.replace("Return-Path: <>\r\n", ""))).isEqualTo(MailKind.ORDINARY);
+        assertThat(kind(
+                                detector,
+                                reply.replace("Return-Path: <>\r\n", "")
+                                        .replace("; see http://corp.example/team for urgent matters", ""))
+                        .kind())
+                .isEqualTo(MailKind.Kind.AUTO_REPLY);
         String plain = "From: Ann <ann@corp.example>\r\nSubject: Automatic reply: budget\r\n\r\n"
                 + "I am away until Monday.\r\n";
         assertThat(kind(detector, plain).kind()).isEqualTo(MailKind.Kind.AUTO_REPLY);
