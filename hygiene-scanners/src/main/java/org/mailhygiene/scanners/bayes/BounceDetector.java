@@ -27,9 +27,10 @@ import org.mailhygiene.scanners.mime.TextDecoding;
  * <ul>
  *   <li>the standard format (RFC 3464): a top-level {@code multipart/report} with {@code report-type=delivery-status},
  *       or a {@code message/delivery-status}, {@code message/global-delivery-status} or {@code text/rfc822-headers}
- *       part anywhere ({@code dsn:...}), when its text says so too (bounce wording or an SMTP diagnostic, as below),
- *       it comes from the null sender (an empty Return-Path or envelope sender), or it comes with another sender
- *       signal (below) and no link: the structure alone is what any sender can declare, and spam wrapped in a
+ *       part anywhere ({@code dsn:...}), when it comes from the null sender (an empty Return-Path or envelope
+ *       sender), or, without links, its text says so too (bounce wording or an SMTP diagnostic, as below) or it comes
+ *       with another sender signal (below); over links, its text, a sender signal and the returned original (below),
+ *       all three: the structure alone is what any sender can declare, and spam wrapped in a
  *       {@code multipart/report} is not a bounce;
  *   <li>a vendor format (qmail, Exim, Postfix, Sendmail, Exchange/Outlook, Domino, Gmail, Chinese and Japanese
  *       providers, ...): a <em>sender signal</em> (an empty Return-Path {@code <>} or, with {@link #detect(Message)},
@@ -41,10 +42,11 @@ import org.mailhygiene.scanners.mime.TextDecoding;
  *       qmail-send program", "could not be delivered", "宛先不明", "无法投递", "unzustellbar", ...), an SMTP
  *       diagnostic ({@code 550 5.1.1}, {@code (#5.1.1)}, {@code said: 550}), or a bounce Subject ("Undelivered Mail
  *       Returned to Sender", "配信不能", ...) over a quoted original ({@code diagnostic:...}, {@code text:...},
- *       {@code quoted-original}). A forged sender and Subject over a spam body is not a bounce; nor is generic wording
- *       next to links with nothing an MTA adds (no diagnostic, quoted original or empty Return-Path): that is what
- *       bounce-themed phishing looks like;
- *   <li>without a sender signal: a bounce Subject, bounce wording and a diagnostic or quoted original, all three;
+ *       {@code quoted-original}). A forged sender and Subject over a spam body is not a bounce; nor is wording or a
+ *       diagnostic next to links without the returned original an MTA adds, unless from the null sender: that is what
+ *       bounce-themed phishing looks like, and "550 5.1.1" in a spammer's text costs as little as the wording;
+ *   <li>without a sender signal: a bounce Subject, bounce wording and a diagnostic or quoted original, all three
+ *       (over links, unless from the null sender, the quoted original);
  *       or a bounce Subject and bounce wording in a bare notice that names an e-mail address (the failed
  *       recipient), with no link, nothing attached and no {@code In-Reply-To} or {@code References} (virus gateways'
  *       and old MTAs' notices from an ordinary address).
@@ -551,11 +553,15 @@ public final class BounceDetector {
             // text/rfc822-headers part attached, is not a bounce by that alone. Its text must say it (an MTA's wording
             // or an SMTP diagnostic), or it comes from the null sender (as RFC 3464 wants), or from a mail daemon and
             // links to nothing.
+            // Over links from another sender than the null one, all of what an MTA's notice has must be there: a
+            // sender signal, its wording or diagnostic, and the returned original (where a real notice's links are);
+            // one Content-Type line and a "550 5.1.1" in a spammer's own text are not a bounce.
             body = body(content);
-            boolean said = body.wording.isPresent()
-                    || body.diagnostic.isPresent()
-                    || nullSender
-                    || (!senderSignals.isEmpty() && !linked);
+            boolean worded = body.wording.isPresent() || body.diagnostic.isPresent();
+            boolean said = nullSender
+                    || (linked
+                            ? worded && !senderSignals.isEmpty() && body.quotedOriginal
+                            : worded || !senderSignals.isEmpty());
             if (said) {
                 evidence.addAll(senderSignals);
                 body.wording.ifPresent(x -> evidence.add("text:" + x));
@@ -584,9 +590,10 @@ public final class BounceDetector {
                                             && !headers.has("in-reply-to")
                                             && !headers.has("references")))
                     : body.wording.isPresent() || body.diagnostic.isPresent() || (s.isPresent() && body.quotedOriginal);
-            // generic wording alone, next to links and with nothing an MTA adds, is what bounce-themed phishing looks
-            // like
-            boolean phishingLike = body.diagnostic.isEmpty() && !body.quotedOriginal && !nullSender && linked;
+            // wording or a diagnostic next to links, from another sender than the null one and without the returned
+            // original an MTA adds, is what bounce-themed phishing looks like: "550 5.1.1" costs a spammer as little
+            // as the wording does
+            boolean phishingLike = !body.quotedOriginal && !nullSender && linked;
             if (said && !phishingLike) {
                 evidence.addAll(senderSignals);
                 s.ifPresent(x -> evidence.add("subject:" + x));

@@ -494,10 +494,65 @@ class BounceDetectorTest {
                 + "Subject: Delivery Status Notification (Failure)\r\nContent-Type: text/plain\r\n\r\n"
                 + "** Address not found **\r\nYour message wasn't delivered to bob@remote.example.\r\n"
                 + "Learn more at https://help.remote.example/nosuchuser\r\n\r\n"
-                + "The response from the remote server was:\r\n550 5.1.1 The email account does not exist.\r\n";
+                + "The response from the remote server was:\r\n550 5.1.1 The email account does not exist.\r\n"
+                + "\r\n----- Original message -----\r\n\r\n" + SPAMMY_ORIGINAL;
         MailKind k = kind(detector, m);
         assertThat(k.kind()).isEqualTo(MailKind.Kind.BOUNCE);
-        assertThat(k.evidence()).contains("from:mailer-daemon", "diagnostic:550 5.1.1");
+        assertThat(k.evidence()).contains("from:mailer-daemon", "diagnostic:550 5.1.1", "quoted-original");
+        // without the returned original, over its help link: only from the null sender
+        String cut = m.substring(0, m.indexOf("\r\n----- Original message"));
+        assertThat(kind(detector, cut)).isEqualTo(MailKind.ORDINARY);
+        assertThat(kind(detector, "Return-Path: <>\r\n" + cut).evidence()).contains("diagnostic:550 5.1.1");
+    }
+
+    /**
+     * A diagnostic ("550 5.1.1") in a spammer's own text over links, with one line that any sender writes (a From name
+     * of a mail system, a daemon's local part, X-Failed-Recipients, Auto-Submitted, a bounce Subject, a report's
+     * Content-Type), made spam a bounce, never classified. Over links from another sender than the null one, a bounce
+     * needs the returned original an MTA adds (where a real notice's links are).
+     */
+    @Test
+    void aDiagnosticInSpamOverLinksIsNotABounceWithoutTheReturnedOriginal() throws Exception {
+        String html = "<p>Error 550 5.1.1 - CHEAP VIAGRA 90% OFF, click here: "
+                + "<a href=\"http://pills.example/buy\">order now</a></p>\r\n";
+        String plain = "From: Best Deals <deals@promo.example>\r\nTo: alice@ours.example\r\nSubject: Your offer\r\n"
+                + "MIME-Version: 1.0\r\nContent-Type: text/html\r\n\r\n" + html;
+        String report = plain.replace(
+                        "Content-Type: text/html",
+                        "Content-Type: multipart/report; " + "report-type=delivery-status; boundary=R")
+                .replace(html, "--R\r\nContent-Type: text/html\r\n\r\n" + html + "--R--\r\n");
+        List<String> forged = List.of(
+                plain.replace("Best Deals <deals@", "Mail Delivery System <deals@"),
+                plain.replace("deals@promo", "postmaster@promo"),
+                "X-Failed-Recipients: bob@remote.example\r\n" + plain,
+                "Auto-Submitted: auto-generated\r\n" + plain,
+                plain.replace("Subject: Your offer", "Subject: Delivery Status Notification")
+                        .replace("Error 550", "Your message could not be delivered: 550"),
+                plain.replace("Subject: Your offer", "Subject: =?UTF-8?B?6YWN5L+h5LiN6IO9?=")
+                        .replace("Error 550", "\u5b58\u5728\u3057\u307e\u305b\u3093 550"),
+                plain.replace("Error 550 5.1.1", "Remote host said: 550")
+                        .replace("Best Deals <deals@", "Mail Delivery System <deals@"),
+                report,
+                report.replace("Error 550 5.1.1", "user unknown"));
+        Envelope smtp = Envelope.of("deals@promo.example", List.of("alice@ours.example"));
+        for (String m : forged) {
+            byte[] b = m.getBytes(StandardCharsets.UTF_8);
+            assertThat(detector.detect(MessageContent.ofBytes(b))).as(m).isEqualTo(MailKind.ORDINARY);
+            assertThat(detector.detect(new Message(smtp, MessageContent.ofBytes(b))))
+                    .as(m)
+                    .isEqualTo(MailKind.ORDINARY);
+        }
+        // the same notices with the original they return, or from the null sender, stay bounces
+        String returned = "\r\n--- Below this line is a copy of the message.\r\n\r\n" + SPAMMY_ORIGINAL;
+        for (String m : forged.subList(0, 4)) {
+            assertThat(kind(detector, m + returned).kind()).as(m).isEqualTo(MailKind.Kind.BOUNCE);
+            assertThat(detector.detect(new Message(
+                                    Envelope.of("", List.of("alice@ours.example")),
+                                    MessageContent.ofBytes(m.getBytes(StandardCharsets.UTF_8))))
+                            .kind())
+                    .as(m)
+                    .isEqualTo(MailKind.Kind.BOUNCE);
+        }
     }
 
     @Test
