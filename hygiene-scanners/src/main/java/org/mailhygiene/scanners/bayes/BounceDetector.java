@@ -44,7 +44,10 @@ import org.mailhygiene.scanners.mime.TextDecoding;
  *       Returned to Sender", "配信不能", ...) over a quoted original ({@code diagnostic:...}, {@code text:...},
  *       {@code quoted-original}). A forged sender and Subject over a spam body is not a bounce; nor is wording or a
  *       diagnostic next to links without the returned original an MTA adds, unless from the null sender: that is what
- *       bounce-themed phishing looks like, and "550 5.1.1" in a spammer's text costs as little as the wording;
+ *       bounce-themed phishing looks like, and "550 5.1.1" in a spammer's text costs as little as the wording. Over
+ *       links (unless from the null sender) the returned original is a {@code message/rfc822} part or quoted header
+ *       lines with a Received, Message-ID or Return-Path line, not a mail client's quoted thread (From, Sent, To,
+ *       Subject);
  *   <li>without a sender signal: a bounce Subject, bounce wording and a diagnostic or quoted original, all three
  *       (over links, unless from the null sender, the quoted original);
  *       or a bounce Subject and bounce wording in a bare notice that names an e-mail address (the failed
@@ -560,7 +563,7 @@ public final class BounceDetector {
             boolean worded = body.wording.isPresent() || body.diagnostic.isPresent();
             boolean said = nullSender
                     || (linked
-                            ? worded && !senderSignals.isEmpty() && body.quotedOriginal
+                            ? worded && !senderSignals.isEmpty() && body.returnedOriginal
                             : worded || !senderSignals.isEmpty());
             if (said) {
                 evidence.addAll(senderSignals);
@@ -592,8 +595,9 @@ public final class BounceDetector {
                     : body.wording.isPresent() || body.diagnostic.isPresent() || (s.isPresent() && body.quotedOriginal);
             // wording or a diagnostic next to links, from another sender than the null one and without the returned
             // original an MTA adds, is what bounce-themed phishing looks like: "550 5.1.1" costs a spammer as little
-            // as the wording does
-            boolean phishingLike = !body.quotedOriginal && !nullSender && linked;
+            // as the wording does, and a mail client's quoted thread (From, Sent, To, Subject) is not what an MTA
+            // returns
+            boolean phishingLike = !body.returnedOriginal && !nullSender && linked;
             if (said && !phishingLike) {
                 evidence.addAll(senderSignals);
                 s.ifPresent(x -> evidence.add("subject:" + x));
@@ -850,9 +854,16 @@ public final class BounceDetector {
         return Optional.empty();
     }
 
-    /** What the body says: bounce wording, an SMTP diagnostic, a quoted original. */
+    /**
+     * What the body says: bounce wording, an SMTP diagnostic, a quoted original ({@code quotedOriginal}; {@code
+     * returnedOriginal} when it is as an MTA returns it, see {@link #quotesOriginal}).
+     */
     private record Body(
-            Optional<String> wording, Optional<String> diagnostic, boolean quotedOriginal, boolean namesAddress) {}
+            Optional<String> wording,
+            Optional<String> diagnostic,
+            boolean quotedOriginal,
+            boolean returnedOriginal,
+            boolean namesAddress) {}
 
     /**
      * Reads the body once: bounce wording and SMTP diagnostics in the first few text parts, decoded (charset and
@@ -882,10 +893,12 @@ public final class BounceDetector {
             }
             return wording[0] == null || diagnostic[0] == null || !address[0];
         });
+        int quoted = quotesOriginal(content);
         return new Body(
                 Optional.ofNullable(wording[0]),
                 Optional.ofNullable(diagnostic[0]),
-                quotesOriginal(content),
+                quoted >= QUOTED,
+                quoted == RETURNED,
                 address[0]);
     }
 
@@ -969,13 +982,29 @@ public final class BounceDetector {
     /** The quoted original's header fields that name its sender's domain. */
     private static final List<String> QUOTED_SENDER_FIELDS = List.of("from:", "sender:", "return-path:", "message-id:");
 
+    /** {@link #quotesOriginal}: header lines of at least two kinds, none that only a mail server writes. */
+    static final int QUOTED = 1;
+    /** {@link #quotesOriginal}: a {@code message/rfc822} part, or quoted header lines with one an MTA writes. */
+    static final int RETURNED = 2;
+    /** Bits of {@link #QUOTED_FIELDS} that a mail server writes and a mail client's quoted thread does not. */
+    private static final int MTA_FIELDS = 1 << QUOTED_FIELDS.indexOf("received:")
+            | 1 << QUOTED_FIELDS.indexOf("message-id:")
+            | 1 << QUOTED_FIELDS.indexOf("return-path:");
+
     /**
-     * Whether the raw body quotes an original message: a {@code message/rfc822} part, or header lines of at least two
-     * kinds (among Received, Message-ID, From, To, Subject, Date, Return-Path; indented or quoted with {@code >} too).
+     * Whether and how the raw body quotes an original message: {@link #RETURNED} for a {@code message/rfc822} part, or
+     * header lines of at least two kinds (among Received, Message-ID, From, To, Subject, Date, Return-Path; indented
+     * or quoted with {@code >} too) one of which is Received, Message-ID or Return-Path, as an MTA returns the
+     * original; {@link #QUOTED} for header lines of two kinds without these (such as a mail client's quoted thread,
+     * From, Sent, To, Subject, writes); else 0. One pass over the body, linear.
+     *
+     * @param content the message
+     * @return 0, {@link #QUOTED} or {@link #RETURNED}
+     * @throws IOException if the content cannot be read
      */
-    private static boolean quotesOriginal(MessageContent content) throws IOException {
+    static int quotesOriginal(MessageContent content) throws IOException {
         String s = rawBody(content);
-        boolean[] quotes = {false};
+        int[] quotes = {0};
         int[] kinds = {0};
         eachLine(s, (a, end) -> {
             if (s.regionMatches(true, a, "content-type:", 0, 13)) {
@@ -984,7 +1013,7 @@ public final class BounceDetector {
                     v++;
                 }
                 if (s.regionMatches(true, v, "message/rfc822", 0, 14)) {
-                    quotes[0] = true;
+                    quotes[0] = RETURNED;
                     return false;
                 }
             }
@@ -993,8 +1022,10 @@ public final class BounceDetector {
                 if ((kinds[0] & (1 << f)) == 0 && s.regionMatches(true, a, field, 0, field.length())) {
                     kinds[0] |= 1 << f;
                     if (Integer.bitCount(kinds[0]) >= 2) {
-                        quotes[0] = true;
-                        return false;
+                        quotes[0] = (kinds[0] & MTA_FIELDS) != 0 ? RETURNED : QUOTED;
+                        if (quotes[0] == RETURNED) {
+                            return false;
+                        }
                     }
                 }
             }

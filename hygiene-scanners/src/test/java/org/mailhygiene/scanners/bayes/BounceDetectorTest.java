@@ -555,6 +555,39 @@ class BounceDetectorTest {
         }
     }
 
+    /**
+     * Mailbox-quota phishing from "Mail Administrator" with a mail client's quoted thread (From, Sent, To, Subject)
+     * counted as a quoted original and was a bounce, never classified. Over links from another sender than the null
+     * one, the quoted original must be as an MTA returns it: a {@code message/rfc822} part, or header lines with a
+     * Received, Message-ID or Return-Path line.
+     */
+    @Test
+    void aMailClientsQuotedThreadOverLinksIsNotTheReturnedOriginal() throws Exception {
+        String thread = "-----Original Message-----<br>\r\nFrom: IT Helpdesk<br>\r\n"
+                + "Sent: Monday, March 3, 2025 9:12 AM<br>\r\nTo: All Staff<br>\r\nSubject: Mailbox upgrade<br>\r\n";
+        String phishing = "From: Mail Administrator <helpdesk@promo.example>\r\nTo: alice@ours.example\r\n"
+                + "Subject: Mailbox quota warning\r\nContent-Type: text/html\r\n\r\n"
+                + "<p>Your mailbox is full. <a href=\"http://promo.example/upgrade\">Upgrade now</a></p>\r\n" + thread;
+        assertThat(kind(detector, phishing)).isEqualTo(MailKind.ORDINARY);
+        assertThat(detector.detect(new Message(
+                        Envelope.of("deals@promo.example", List.of("alice@ours.example")),
+                        MessageContent.ofBytes(phishing.getBytes(StandardCharsets.ISO_8859_1)))))
+                .isEqualTo(MailKind.ORDINARY);
+        // what an MTA returns has a header line only a mail server writes, or comes as a message/rfc822 part
+        String returned = phishing.replace("Sent: Monday", "Message-ID: <1@promo.example>\r\nDate: Monday");
+        assertThat(kind(detector, returned).evidence()).contains("from:mail-administrator", "quoted-original");
+        String attached = "From: Mail Administrator <helpdesk@promo.example>\r\nSubject: Mailbox quota warning\r\n"
+                + "Content-Type: multipart/mixed; boundary=Q\r\n\r\n--Q\r\nContent-Type: text/plain\r\n\r\n"
+                + "Your mailbox is full.\r\n--Q\r\nContent-Type: message/rfc822\r\n\r\n" + SPAMMY_ORIGINAL
+                + "--Q--\r\n";
+        assertThat(kind(detector, attached).evidence()).contains("quoted-original");
+        // from the null sender, or without links, a client's quoted thread still counts
+        assertThat(kind(detector, "Return-Path: <>\r\n" + phishing).kind()).isEqualTo(MailKind.Kind.BOUNCE);
+        assertThat(kind(detector, phishing.replace("<a href=\"http://promo.example/upgrade\">Upgrade now</a>", ""))
+                        .evidence())
+                .contains("quoted-original");
+    }
+
     @Test
     void exchangeOnlineSenderWithItsGeneratedLocalPart() throws Exception {
         String m = "From: Microsoft Outlook <MicrosoftExchange329e71ec88ae@corp.example>\r\n"
