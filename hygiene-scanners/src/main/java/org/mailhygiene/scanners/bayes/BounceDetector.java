@@ -72,7 +72,8 @@ import org.mailhygiene.scanners.mime.TextDecoding;
  * ("vacation", "thank you for your e-mail", ...) on a reply ({@code In-Reply-To} or {@code References} present) or
  * with an empty Return-Path or envelope sender. Over links, the header fields, a read receipt and the Subject count
  * only from the null sender (an empty Return-Path or envelope sender, as RFC 3834 and RFC 8098 want of automatic
- * replies and receipts): an {@code In-Reply-To} field is one more line a spammer writes. A spammer can forge these
+ * replies and receipts): an {@code In-Reply-To} field is one more line a spammer writes. An HTML form or an attachment
+ * (other than text, a multipart container or a quoted message) counts as a link here. A spammer can forge these
  * fields; the price is a missed spam, never a false positive.
  *
  * <p>The detector reads at most {@value #MAX_SCAN_BYTES} bytes of the message and of each text part; linear in its
@@ -631,8 +632,11 @@ public final class BounceDetector {
         // as easily as a Subject: over links they count only from the null sender, as the Subject below; otherwise one
         // added line would exempt any spam from classification. An In-Reply-To or References field is one more such
         // line: it makes a Subject phrase an answer in mail without links, not over links.
+        // An attachment (a QR code, a PDF) or an HTML form is as much for the recipient to act on as a link, and spam
+        // takes these forms to carry no link at all; an automatic reply carries neither.
         boolean answers = headers.has("in-reply-to") || headers.has("references") || nullSender;
-        boolean autoReplySignalsCount = nullSender || !linked;
+        boolean actionable = linked || tokens.contains("html:form") || attached(tokens);
+        boolean autoReplySignalsCount = nullSender || !actionable;
         if (autoReplySignalsCount) {
             autoSubmitted.ifPresent(v -> evidence.add("auto-submitted:" + v));
             for (String h : AUTO_REPLY_HEADERS) {

@@ -457,6 +457,32 @@ class BounceDetectorTest {
         }
     }
 
+    /**
+     * Spam without a link, carrying a QR-code image, a PDF or an HTML form instead, was an automatic reply with one
+     * added header field: those count as links do.
+     */
+    @Test
+    void autoReplyHeaderFieldsOverAnAttachmentOrAFormAreOrdinaryMailUnlessFromTheNullSender() throws Exception {
+        String head = "From: Deals <deals@shop.example>\r\nTo: alice@ours.example\r\nX-Autoreply: yes\r\n"
+                + "Subject: your prize\r\nMIME-Version: 1.0\r\n";
+        String attachment = "Content-Type: multipart/mixed; boundary=Z\r\n\r\n--Z\r\nContent-Type: text/plain\r\n\r\n"
+                + "Scan the code to claim your prize\r\n--Z\r\nContent-Type: TYPE\r\n"
+                + "Content-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--Z--\r\n";
+        String form = "Content-Type: text/html\r\n\r\n<p>Confirm your password</p>"
+                + "<form action=\"http://shop.example/login\"><input name=p></form>\r\n";
+        for (String body :
+                List.of(attachment.replace("TYPE", "image/png"), attachment.replace("TYPE", "application/pdf"), form)) {
+            assertThat(kind(detector, head + body)).as(body).isEqualTo(MailKind.ORDINARY);
+            assertThat(kind(detector, "Return-Path: <>\r\n" + head + body).kind())
+                    .as(body)
+                    .isEqualTo(MailKind.Kind.AUTO_REPLY);
+        }
+        // a text/plain second part is no attachment
+        assertThat(kind(detector, head + attachment.replace("TYPE", "text/plain"))
+                        .kind())
+                .isEqualTo(MailKind.Kind.AUTO_REPLY);
+    }
+
     @Test
     void anAutoReplySubjectOverLinksIsOrdinaryMailUnlessFromTheNullSender() throws Exception {
         String spam = "From: Deals <deals@shop.example>\r\n"
