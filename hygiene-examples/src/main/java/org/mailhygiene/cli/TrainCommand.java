@@ -43,7 +43,9 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
  * file and line). Progress
  * goes to standard error every {@value #PROGRESS_EVERY} messages and at the end of each source, unless
  * {@code --quiet}. The model file's lock ({@link BayesModels#lockModel}), which {@code hygiene learn} and the
- * quarantine tool hold too, is held throughout with {@code --update} or {@code --forget} and while saving otherwise. The summary goes to standard output. Exit status 0 on success, 2 on any error (the model file is
+ * quarantine tool hold too, is held throughout with {@code --update} or {@code --forget} and while saving otherwise;
+ * a {@code FILE} no model can be saved at (a directory, in a missing or unwritable directory) is refused before any
+ * source is read ({@link BayesModels#requireSavable}). The summary goes to standard output. Exit status 0 on success, 2 on any error (the model file is
  * then left as it was, except when it was saved but its learn journal could not be written: the message says so).
  */
 public final class TrainCommand implements Command {
@@ -128,6 +130,13 @@ public final class TrainCommand implements Command {
         // the lock every writer of the model file holds (hygiene learn, the quarantine tool): no lost corrections.
         // Held throughout when the existing model is read and replaced; only while saving a new one
         boolean readsModel = update || forget;
+        try {
+            // a directory, a missing one or one that cannot be written: say so now, not after the whole training
+            BayesModels.requireSavable(modelFile);
+        } catch (IOException e) {
+            io.err().println("hygiene train: " + IoErrors.describe(e));
+            return EXIT_ERROR;
+        }
         try (java.io.Closeable lock = readsModel ? BayesModels.lockModel(modelFile) : () -> {}) {
             // a new model (from nothing, or from the default model) learned none of what a journal next to it records
             boolean fresh = !(update || forget) || !Files.exists(modelFile);

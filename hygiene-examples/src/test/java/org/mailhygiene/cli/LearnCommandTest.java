@@ -448,6 +448,21 @@ class LearnCommandTest {
     }
 
     @Test
+    void aModelUnderAFileIsNamedByTheFileThatIsNoDirectory(@TempDir Path dir) throws Exception {
+        Path msg = dir.resolve("clean.eml");
+        Files.write(msg, SampleMessages.clean());
+        Path notes = Files.writeString(dir.resolve("notes"), "not a directory");
+        Path model = notes.resolve("site.model");
+        Run r = Run.main("learn", "--ham", "--model", model.toString(), msg.toString());
+        assertThat(r.status()).isEqualTo(2);
+        // was "hygiene learn: .../notes/site.model.lock: Not a directory", naming a lock file nobody gave
+        assertThat(r.err())
+                .isEqualTo("hygiene learn: " + notes.toAbsolutePath()
+                        + ": not a directory (for the model file site.model); nothing was changed\n");
+        assertThat(Files.readString(notes)).isEqualTo("not a directory");
+    }
+
+    @Test
     void aFileThatCannotBeReadIsNamedWithWhatWentWrong(@TempDir Path dir) throws Exception {
         Path model = dir.resolve("m.model");
         Path none = dir.resolve("none.eml");

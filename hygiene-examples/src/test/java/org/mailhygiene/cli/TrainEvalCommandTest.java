@@ -503,6 +503,39 @@ class TrainEvalCommandTest {
     }
 
     @Test
+    void aModelPathNoModelCanBeSavedAtIsRefusedBeforeTheSourcesAreRead(@TempDir Path dir) throws Exception {
+        Path spam = dir.resolve("spam");
+        Path ham = dir.resolve("ham");
+        write(spam, SyntheticCorpus.seeded(7).generate(3, true));
+        write(ham, SyntheticCorpus.seeded(8).generate(3, false));
+        Path folder = Files.createDirectory(dir.resolve("models"));
+        // was: every source learned first (minutes for a real corpus), then ".../models.123.tmp -> .../models: Is a
+        // directory", and a models.lock left beside the directory
+        Run intoDirectory =
+                Run.main("train", "--spam", spam.toString(), "--ham", ham.toString(), "--model", folder.toString());
+        assertThat(intoDirectory.status()).isEqualTo(2);
+        assertThat(intoDirectory.err())
+                .isEqualTo("hygiene train: " + folder.toAbsolutePath() + ": a directory, not a model file\n");
+        assertThat(dir.resolve("models.lock")).doesNotExist();
+        // a file where the model's directory should be: was ".../notes/site.model.lock: Not a directory", after
+        // learning every source
+        Path notes = Files.writeString(dir.resolve("notes"), "not a directory");
+        Run underFile = Run.main(
+                "train",
+                "--spam",
+                spam.toString(),
+                "--ham",
+                ham.toString(),
+                "--model",
+                notes.resolve("site.model").toString());
+        assertThat(underFile.status()).isEqualTo(2);
+        assertThat(underFile.err())
+                .isEqualTo("hygiene train: " + notes.toAbsolutePath()
+                        + ": not a directory (for the model file site.model); nothing was changed\n");
+        assertThat(Files.readString(notes)).isEqualTo("not a directory");
+    }
+
+    @Test
     void aModelInAMissingDirectoryIsNamedWithWhatWentWrong(@TempDir Path dir) throws Exception {
         Path ham = dir.resolve("ham");
         write(ham, SyntheticCorpus.seeded(7).generate(3, false));

@@ -203,11 +203,12 @@ public final class BayesModels {
      *
      * @param modelFile the model file
      * @return the lock; closing it releases it
-     * @throws IOException if the lock file cannot be created or locked, or another process held it for
-     *     {@link #LOCK_WAIT}
+     * @throws IOException if the model file could not be saved there ({@link #requireSavable}), the lock file cannot be
+     *     created or locked, or another process held it for {@link #LOCK_WAIT}
      */
     public static java.io.Closeable lockModel(Path modelFile) throws IOException {
         Path abs = BayesModel.followed(modelFile); // a link and its target share one lock
+        requireSavable(abs);
         Path lockFile = abs.resolveSibling(abs.getFileName() + ".lock");
         boolean created = !Files.exists(lockFile, java.nio.file.LinkOption.NOFOLLOW_LINKS);
         FileChannel ch;
@@ -270,6 +271,44 @@ public final class BayesModels {
                 ch.close();
             }
         };
+    }
+
+    /**
+     * Fails for a model file path that no writer could replace, naming the path and the reason, before any work: a
+     * directory given as the model file, a model file whose directory is missing or is not a directory, or whose
+     * directory this process may not write in (a model file is replaced by a new file written next to it and renamed,
+     * next to the lock file and the learn journal). {@link #lockModel} checks this first; {@code hygiene train}, which
+     * takes the lock of a new model only to save it, checks it before reading its sources, so that a mistyped
+     * {@code --model} fails at once instead of after the whole training.
+     *
+     * @param modelFile the model file (a symbolic link is followed, as when saving)
+     * @throws java.nio.file.FileSystemException if the model file cannot be saved there; the message ends with
+     *     "nothing was changed"
+     * @throws IOException if a symbolic link cannot be followed
+     * @throws NullPointerException if {@code modelFile} is {@code null}
+     */
+    public static void requireSavable(Path modelFile) throws IOException {
+        Path abs = BayesModel.followed(modelFile);
+        BayesModel.requireNotDirectory(abs);
+        Path dir = abs.getParent();
+        String forModel = " (for the model file " + abs.getFileName() + "); nothing was changed";
+        if (!Files.exists(dir)) {
+            throw new java.nio.file.NoSuchFileException(dir.toString(), null, "no such directory" + forModel);
+        }
+        if (!Files.isDirectory(dir)) {
+            // was the JDK's bare "site.model.lock: Not a directory", naming a file nobody asked for
+            throw new java.nio.file.FileSystemException(dir.toString(), null, "not a directory" + forModel);
+        }
+        if (!Files.isWritable(dir)) {
+            // was "site.model.lock: permission denied ... chown --reference=site.model" for a lock file that does not
+            // exist, or the name of the temporary file, when the directory itself is the problem
+            throw new java.nio.file.AccessDeniedException(
+                    dir.toString(),
+                    null,
+                    "permission denied: the model file " + abs.getFileName() + " is saved as a new file written in"
+                            + " this directory and renamed, beside its lock and learn journal, so the directory must be"
+                            + " writable (run as its owner, e.g. the node's user); nothing was changed");
+        }
     }
 
     /**

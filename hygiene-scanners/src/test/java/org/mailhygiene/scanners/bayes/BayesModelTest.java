@@ -155,6 +155,29 @@ class BayesModelTest {
     }
 
     @Test
+    void aDirectoryThatCannotBeWrittenIsNamedInsteadOfALockFileThatDoesNotExist(@TempDir Path dir) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                dir.getFileSystem().supportedFileAttributeViews().contains("posix"), "a POSIX file system");
+        org.junit.jupiter.api.Assumptions.assumeFalse(
+                "root".equals(System.getProperty("user.name")), "root may write in any directory");
+        Path models = Files.createDirectory(dir.resolve("models"));
+        Path model = models.resolve("site.model");
+        trained().save(model);
+        Files.setPosixFilePermissions(models, java.nio.file.attribute.PosixFilePermissions.fromString("r-xr-xr-x"));
+        try {
+            // was "site.model.lock: permission denied ... chown --reference=..." for a lock file that does not exist
+            assertThatThrownBy(() -> BayesModels.lockModel(model))
+                    .isInstanceOf(java.nio.file.AccessDeniedException.class)
+                    .hasMessageStartingWith(
+                            models + ": permission denied: the model file site.model is saved as a new file")
+                    .hasMessageEndingWith("nothing was changed")
+                    .hasMessageNotContaining("chown");
+        } finally {
+            Files.setPosixFilePermissions(models, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+    }
+
+    @Test
     void savingThroughASymbolicLinkReplacesTheFileItNamesAndKeepsTheLink(@TempDir Path dir) throws Exception {
         Path real = dir.resolve("site-2026.model");
         trained().save(real);
