@@ -231,7 +231,8 @@ public final class TrainCommand implements Command {
                     } catch (IOException e) {
                         // harmless: the journal records the model file it belongs to, and is ignored for any other
                         io.err()
-                                .println("hygiene train: could not delete " + journal + " (" + e.getMessage()
+                                .println("hygiene train: could not delete the learn journal ("
+                                        + IoErrors.describe(e)
                                         + "); it no longer matches the model and will be ignored");
                     }
                 }

@@ -463,6 +463,41 @@ class LearnCommandTest {
     }
 
     @Test
+    void aDirectoryWhereTheJournalShouldBeIsNamedAndNothingChanges(@TempDir Path dir) throws Exception {
+        Path msg = dir.resolve("clean.eml");
+        Files.write(msg, SampleMessages.clean());
+        Path model = dir.resolve("site.model");
+        assertThat(Run.main("learn", "--spam", "--once", "--model", model.toString(), msg.toString())
+                        .status())
+                .isZero();
+        byte[] before = Files.readAllBytes(model);
+        Path journal = dir.resolve("site.model.learned");
+        Files.delete(journal);
+        Files.createDirectory(journal);
+        // was "hygiene learn: Is a directory" (and the same from train --update), naming no file
+        Run learn = Run.main("learn", "--ham", "--model", model.toString(), msg.toString());
+        assertThat(learn.status()).isEqualTo(2);
+        assertThat(learn.err())
+                .isEqualTo("hygiene learn: " + journal.toAbsolutePath()
+                        + ": a directory, not a learn journal (move it away); nothing was changed\n");
+        Run update = Run.main("train", "--quiet", "--update", "--model", model.toString(), "--ham", msg.toString());
+        assertThat(update.status()).isEqualTo(2);
+        assertThat(update.err()).contains(journal.toAbsolutePath() + ": a directory, not a learn journal");
+        assertThat(Files.readAllBytes(model)).isEqualTo(before);
+        // a new model is saved all the same; what is in the way is named once, with the reason (was "could not
+        // delete PATH (PATH)")
+        Files.writeString(journal.resolve("notes"), "kept");
+        Path spam = dir.resolve("gtube.eml");
+        Files.write(spam, SampleMessages.gtube());
+        Run fresh = Run.main(
+                "train", "--quiet", "--model", model.toString(), "--ham", msg.toString(), "--spam", spam.toString());
+        assertThat(fresh.status()).as(fresh.err()).isZero();
+        assertThat(fresh.err())
+                .isEqualTo("hygiene train: could not delete the learn journal (" + journal.toAbsolutePath()
+                        + ": directory not empty); it no longer matches the model and will be ignored\n");
+    }
+
+    @Test
     void aFileThatCannotBeReadIsNamedWithWhatWentWrong(@TempDir Path dir) throws Exception {
         Path model = dir.resolve("m.model");
         Path none = dir.resolve("none.eml");

@@ -114,11 +114,17 @@ final class LearnJournal {
      * @param modelDigest the SHA-256 of the model file's bytes as they are now ({@link #digest})
      * @param limit the most records it keeps, at least 1
      * @return the journal
-     * @throws IOException if it cannot be read, or a line is malformed (the message names the file and line)
+     * @throws IOException if it cannot be read (a directory, say), or a line is malformed (the message names the file
+     *     and line)
      * @throws IllegalArgumentException if {@code limit} is below 1
      */
     static LearnJournal read(Path file, String modelDigest, int limit) throws IOException {
         LearnJournal journal = new LearnJournal(limit);
+        if (Files.isDirectory(file)) {
+            // reading one failed with the JDK's bare "Is a directory", naming no file
+            throw new java.nio.file.FileSystemException(
+                    file.toString(), null, "a directory, not a learn journal (move it away); nothing was changed");
+        }
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line = in.readLine();
             if (line == null || !line.equals(HEADER)) {
