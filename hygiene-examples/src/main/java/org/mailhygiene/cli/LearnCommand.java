@@ -14,6 +14,7 @@ import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.shared.SharedStateException;
 import org.mailhygiene.scanners.bayes.BayesModel;
 import org.mailhygiene.scanners.bayes.BayesModels;
+import org.mailhygiene.scanners.bayes.MailSources;
 import org.mailhygiene.scanners.bayes.SharedModelSync;
 import org.mailhygiene.scanners.bayes.Tokenizer;
 
@@ -68,7 +69,8 @@ public final class LearnCommand implements Command {
                         "the last %,d messages learned (older ones stay learned, but are no longer undone first).\n",
                         BayesModels.JOURNAL_MAX_MESSAGES)
                 + "A MODEL replaced by other means no longer matches its journal, which is then ignored. For whole\n"
-                + "directories, Maildirs or mbox files use 'hygiene train --update'.\n\n"
+                + "directories, Maildirs or mbox files use 'hygiene train --update' (learn refuses a FILE that is\n"
+                + "an mbox of several messages).\n\n"
                 + "With --redis URL (a cluster's shared state, the nodes' 'redis' key) the messages are learned for the\n"
                 + "whole cluster instead: every node using that Redis adds them to its own model within its\n"
                 + "'redis-model-refresh' (default 10 s). NAME is the nodes' 'redis-model' (default bayes). Each\n"
@@ -162,6 +164,9 @@ public final class LearnCommand implements Command {
                         io.err().println("hygiene learn: standard input is empty, not a message (nothing was learned)");
                         return EXIT_ERROR;
                     }
+                    if (severalMessages("standard input", in, io)) {
+                        return EXIT_ERROR;
+                    }
                     messages.add(MessageContent.ofBytes(in));
                 } else {
                     if (Files.isDirectory(Path.of(f))) {
@@ -175,6 +180,9 @@ public final class LearnCommand implements Command {
                         byte[] bytes = Files.readAllBytes(Path.of(f));
                         if (bytes.length == 0) {
                             io.err().println("hygiene learn: " + f + " is empty, not a message (nothing was learned)");
+                            return EXIT_ERROR;
+                        }
+                        if (severalMessages(f, bytes, io)) {
                             return EXIT_ERROR;
                         }
                         messages.add(MessageContent.ofBytes(bytes));
@@ -222,6 +230,23 @@ public final class LearnCommand implements Command {
             io.err().println("hygiene learn: " + e.getMessage());
             return EXIT_ERROR;
         }
+    }
+
+    /**
+     * Refuses an mbox of several messages given as one message: learned whole, its messages counted as one message of
+     * the label, with all their tokens (a single message saved with its mbox {@code From } line is one message).
+     *
+     * @return whether the input holds several messages (then said on standard error)
+     */
+    private static boolean severalMessages(String name, byte[] bytes, Io io) {
+        long n = MailSources.messagesIn(bytes);
+        if (n < 2) {
+            return false;
+        }
+        io.err()
+                .println("hygiene learn: " + name + " is an mbox of " + n + " messages: learn takes one message per"
+                        + " file; for an mbox use hygiene train --update (nothing was learned)");
+        return true;
     }
 
     private static int learnShared(

@@ -498,6 +498,42 @@ class LearnCommandTest {
     }
 
     @Test
+    void anMboxOfSeveralMessagesIsRefusedAndOneWithItsEnvelopeLineIsLearned(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("site.model");
+        byte[] clean = SampleMessages.clean();
+        byte[] gtube = SampleMessages.gtube();
+        java.io.ByteArrayOutputStream box = new java.io.ByteArrayOutputStream();
+        for (byte[] m : List.of(clean, gtube)) {
+            box.write("From MAILER-DAEMON Thu Jan  1 00:00:00 2026\n"
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            box.write(m);
+            box.write('\n');
+        }
+        Path mbox = Files.write(dir.resolve("spam.mbox"), box.toByteArray());
+        // was "learned 1 message(s) as spam": both messages' tokens counted as one spam message
+        Run file = Run.main("learn", "--spam", "--model", model.toString(), mbox.toString());
+        assertThat(file.status()).isEqualTo(2);
+        assertThat(file.err())
+                .isEqualTo("hygiene learn: " + mbox + " is an mbox of 2 messages: learn takes one message per file;"
+                        + " for an mbox use hygiene train --update (nothing was learned)\n");
+        Run stdin = Run.mainWithStdin(box.toByteArray(), "learn", "--spam", "--model", model.toString(), "-");
+        assertThat(stdin.status()).isEqualTo(2);
+        assertThat(stdin.err()).startsWith("hygiene learn: standard input is an mbox of 2 messages");
+        assertThat(model).doesNotExist();
+        // one message saved with its envelope line is one message
+        java.io.ByteArrayOutputStream single1 = new java.io.ByteArrayOutputStream();
+        single1.write(
+                "From MAILER-DAEMON Thu Jan  1 00:00:00 2026\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        single1.write(clean);
+        Path one = Files.write(dir.resolve("one.mbox"), single1.toByteArray());
+        assertThat(org.mailhygiene.scanners.bayes.MailSources.messagesIn(Files.readAllBytes(one)))
+                .isEqualTo(1);
+        Run single = Run.main("learn", "--ham", "--once", "--model", model.toString(), one.toString());
+        assertThat(single.status()).as(single.err()).isZero();
+        assertThat(single.out()).contains("learned 1 message(s) as ham");
+    }
+
+    @Test
     void aFileThatCannotBeReadIsNamedWithWhatWentWrong(@TempDir Path dir) throws Exception {
         Path model = dir.resolve("m.model");
         Path none = dir.resolve("none.eml");

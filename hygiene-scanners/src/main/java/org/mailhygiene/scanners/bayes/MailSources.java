@@ -81,6 +81,40 @@ public final class MailSources {
         return forEach(source, (id, m) -> {});
     }
 
+    /**
+     * How many messages a file's content holds as {@link #forEach} reads a file: those of an mbox when it starts with
+     * {@code From }, else one. The learn tools, which take one message per file, use it to refuse an mbox of several.
+     *
+     * @param content the file's bytes
+     * @return the number of messages, those too large to read included (0 for empty content)
+     */
+    public static long messagesIn(byte[] content) {
+        if (content.length == 0) {
+            return 0;
+        }
+        if (content.length < 5
+                || !new String(content, 0, 5, java.nio.charset.StandardCharsets.ISO_8859_1).equals("From ")) {
+            return 1;
+        }
+        long[] found = {0};
+        try {
+            mbox("", new java.io.ByteArrayInputStream(content), new Visitor() {
+                @Override
+                public void message(String id, byte[] message) {
+                    found[0]++;
+                }
+
+                @Override
+                public void skipped(String id, String reason) {
+                    found[0]++; // too large to learn, but a message all the same
+                }
+            });
+            return found[0];
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("reading bytes in memory cannot fail", e);
+        }
+    }
+
     private static List<Path> files(Path dir) throws IOException {
         List<Path> out = new ArrayList<>();
         try (Stream<Path> s = Files.walk(dir)) {
