@@ -707,11 +707,30 @@ public final class BayesModel {
      * as they are written.
      */
     String saveDigested(Path file) throws IOException {
+        try (PendingSave pending = prepareSave(file)) {
+            pending.commit();
+            return pending.digest();
+        }
+    }
+
+    /**
+     * Writes the model to a temporary file next to {@code file} (a symbolic link followed), flushed to the disk and
+     * given the attributes of the file it will replace, without replacing it yet: {@link PendingSave#commit} renames
+     * it into place, closing the pending save without a commit deletes it. What must be written with the model (its
+     * learn journal, bound to the digest) is written in between, so that a failure there leaves the model file as it
+     * was.
+     *
+     * @param file the destination
+     * @return the pending save; close it
+     * @throws IOException if writing fails (the temporary file is then deleted)
+     */
+    PendingSave prepareSave(Path file) throws IOException {
         // replace the file the link names (site.model -> site-2026.model), not the link: the rename would turn the
         // link into a file of its own and leave everything that reads the target on the old model
         Path abs = followed(file);
         Path dir = abs.getParent();
         Path tmp = Files.createTempFile(dir, abs.getFileName() + ".", ".tmp");
+        boolean written = false;
         try {
             java.security.MessageDigest sha = LearnJournal.sha256();
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
@@ -720,10 +739,47 @@ public final class BayesModel {
                 ch.force(true);
             }
             takeAttributes(abs, tmp);
-            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            syncDirectory(dir); // the rename itself, durable
-            return java.util.HexFormat.of().formatHex(sha.digest());
+            written = true;
+            return new PendingSave(abs, tmp, java.util.HexFormat.of().formatHex(sha.digest()));
         } finally {
+            if (!written) {
+                Files.deleteIfExists(tmp);
+            }
+        }
+    }
+
+    /**
+     * A model written next to its file by {@link #prepareSave} and not yet renamed into place. Closing it deletes the
+     * temporary file if {@link #commit} did not rename it.
+     */
+    static final class PendingSave implements java.io.Closeable {
+        private final Path file;
+        private final Path tmp;
+        private final String digest;
+
+        private PendingSave(Path file, Path tmp, String digest) {
+            this.file = file;
+            this.tmp = tmp;
+            this.digest = digest;
+        }
+
+        /** The SHA-256 of the bytes written, 64 lower-case hex digits. */
+        String digest() {
+            return digest;
+        }
+
+        /**
+         * Renames the written model over its file, atomically, and makes the rename durable where the platform can.
+         *
+         * @throws IOException if the rename fails (the file is then unchanged)
+         */
+        void commit() throws IOException {
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            syncDirectory(file.getParent()); // the rename itself, durable
+        }
+
+        @Override
+        public void close() throws IOException {
             Files.deleteIfExists(tmp);
         }
     }

@@ -443,28 +443,70 @@ public final class BayesModels {
     }
 
     /**
-     * Saves a model over its file (atomically) and then its learn journal, bound to the bytes saved: the journal
-     * after the model, so that if it cannot be written the old journal's digest no longer matches and it is ignored.
+     * Saves a model over its file (atomically) with its learn journal, bound to the bytes saved. Both are written to
+     * temporary files first and the model is renamed into place only once the journal is written, so that a journal
+     * that cannot be written (a full disk: it may be several times the model's size) leaves the model file and the old
+     * journal as they were; only if the journal's own rename then fails is the model saved without it (the old
+     * journal's digest no longer matches, and it is ignored).
      *
      * @param journal the journal to write, or {@code null} for none
-     * @param lost what a failure to write the journal loses, after "a later correction of"
-     * @throws IOException if the model cannot be written (file and journal unchanged), or the journal cannot (the
-     *     model is saved; the message says so and what is lost)
+     * @param lost what a failure to rename the journal loses, after "a later correction of"
+     * @throws IOException if the model or the journal cannot be written (file and journal unchanged; the message says
+     *     "nothing was changed" for the journal), or the journal cannot be renamed (the model is saved; the message
+     *     says so and what is lost)
      */
     private static void saveWithJournal(
             BayesModel model, Path modelFile, LearnJournal journal, Path journalFile, String lost) throws IOException {
-        String digest = model.saveDigested(modelFile);
-        if (journal == null) {
-            return;
+        try (BayesModel.PendingSave pending = model.prepareSave(modelFile)) {
+            if (journal == null) {
+                pending.commit();
+                return;
+            }
+            Path journalTmp;
+            try {
+                journalTmp = journal.prepare(journalFile, modelFile, pending.digest());
+            } catch (IOException e) {
+                // was: the model saved first, and this journal's records lost with the old journal's digest
+                throw new IOException(
+                        "the learn journal " + journalFile + " could not be written (" + describe(e) + "); " + modelFile
+                                + " and its journal were left as they were: nothing was changed",
+                        e);
+            }
+            try {
+                pending.commit();
+            } catch (IOException e) {
+                Files.deleteIfExists(journalTmp);
+                throw e;
+            }
+            try {
+                LearnJournal.commit(journalTmp, journalFile);
+            } catch (IOException e) {
+                throw new IOException(
+                        modelFile + " was saved, but its learn journal " + journalFile + " could not be written ("
+                                + describe(e) + "): a later correction of " + lost,
+                        e);
+            }
         }
-        try {
-            LearnJournal.commit(journal.prepare(journalFile, modelFile, digest), journalFile);
-        } catch (IOException e) {
-            throw new IOException(
-                    modelFile + " was saved, but its learn journal " + journalFile + " could not be written ("
-                            + e.getMessage() + "): a later correction of " + lost,
-                    e);
+    }
+
+    /** An I/O error as a message names it: the JDK's file system errors carry only the path as their message. */
+    private static String describe(IOException e) {
+        if (!(e instanceof java.nio.file.FileSystemException f)) {
+            return String.valueOf(e.getMessage());
         }
+        String reason = f.getReason();
+        if (reason == null) {
+            if (e instanceof java.nio.file.AccessDeniedException) {
+                reason = "permission denied";
+            } else if (e instanceof java.nio.file.NoSuchFileException) {
+                reason = "no such file";
+            } else if (e instanceof java.nio.file.DirectoryNotEmptyException) {
+                reason = "a directory that is not empty is in the way";
+            } else {
+                reason = e.getClass().getSimpleName();
+            }
+        }
+        return f.getFile() == null ? reason : f.getFile() + ": " + reason;
     }
 
     /**

@@ -287,6 +287,34 @@ class LearnJournalTest {
     }
 
     @Test
+    void aJournalThatCannotBeWrittenLeavesTheModelAndTheOldJournalAsTheyWere(@TempDir Path dir) throws IOException {
+        Tokenizer tokenizer = Tokenizer.create();
+        MessageContent msg = MessageContent.ofBytes(PAYMENT_MAIL.getBytes(StandardCharsets.US_ASCII));
+        // a name whose journal's temporary file ("NAME.learned.DIGITS.tmp") is longer than a file name may be (255
+        // bytes) while the model's ("NAME.DIGITS.tmp") is not: the journal cannot be written, as on a full disk, where
+        // the journal (up to 8 MB) fails after the smaller model was written
+        Path file = dir.resolve("m".repeat(222) + ".model");
+        BayesModel before = BayesModels.loadDefault();
+        before.save(file);
+        byte[] modelBytes = Files.readAllBytes(file);
+        Path journalFile = BayesModels.journalFile(file);
+        String record = "0123456789abcdef0123456789abcdef ham 2\n";
+        String journal = LearnJournal.HEADER + "\nmodel " + LearnJournal.digest(modelBytes) + "\n" + record;
+        Files.writeString(journalFile, journal, StandardCharsets.UTF_8);
+
+        assertThatThrownBy(() -> BayesModels.correctInto(file, true, List.of(msg), tokenizer))
+                .isInstanceOf(IOException.class)
+                .hasMessageStartingWith("the learn journal " + journalFile + " could not be written (")
+                .hasMessageEndingWith("nothing was changed");
+        // was: the model saved without it, so that the old journal no longer matched and its records were lost
+        assertThat(Files.readAllBytes(file)).isEqualTo(modelBytes);
+        assertThat(Files.readString(journalFile)).isEqualTo(journal);
+        try (var s = Files.list(dir)) {
+            assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp")); // no temp left
+        }
+    }
+
+    @Test
     void aJournalThatCannotBeWrittenAfterTheModelIsSavedSaysSo(@TempDir Path dir) throws IOException {
         Tokenizer tokenizer = Tokenizer.create();
         MessageContent msg = MessageContent.ofBytes(PAYMENT_MAIL.getBytes(StandardCharsets.US_ASCII));
