@@ -18,12 +18,17 @@ public final class SharedStates {
      * @param url the store's URL, e.g. {@code redis://127.0.0.1:6379/0}
      * @param callTimeout the bound on every call, positive
      * @return the opened state (not yet known to be reachable)
-     * @throws IllegalArgumentException if no provider handles the scheme (the message names the module to add), or the
-     *     URL is malformed, or the timeout is not positive
+     * @throws IllegalArgumentException if the URL has no scheme, no provider handles its scheme (the message names the
+     *     module to add), or the URL is malformed, or the timeout is not positive
      */
     public static SharedState open(URI url, Duration callTimeout) {
         Objects.requireNonNull(url, "url");
         Checks.requirePositive(callTimeout, "callTimeout");
+        if (url.getScheme() == null) {
+            // was "no shared-state provider for 'null:' URLs", for a host name or a path given without a scheme
+            throw new IllegalArgumentException(
+                    "not a URL: '" + url + "' (a shared state is named by a URL such as redis://127.0.0.1:6379/0)");
+        }
         for (SharedStateProvider p :
                 ServiceLoader.load(SharedStateProvider.class, SharedStates.class.getClassLoader())) {
             Optional<SharedState> s = p.open(url, callTimeout);

@@ -1,0 +1,26 @@
+package org.mailhygiene.api.shared;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URI;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class SharedStatesTest {
+
+    @Test
+    void aUrlWithoutSchemeIsNamedAsNoUrl() {
+        // hygiene learn --redis notaurl, hygiene report --redis 10.0.0.5: was "no shared-state provider for 'null:'
+        // URLs"
+        assertThatThrownBy(() -> SharedStates.open(URI.create("notaurl"), Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("not a URL: 'notaurl' (a shared state is named by a URL such as redis://127.0.0.1:6379/0)");
+    }
+
+    @Test
+    void aSchemeNoProviderHandlesNamesTheScheme() {
+        assertThatThrownBy(() -> SharedStates.open(URI.create("memcached://127.0.0.1:11211"), Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("no shared-state provider for 'memcached:' URLs");
+    }
+}
