@@ -202,6 +202,9 @@ public final class LearnCommand implements Command {
                 return learnShared(redis, redisModel, base, once, spam, messages, files, io);
             }
             boolean existed = Files.exists(model);
+            if (BayesModels.lockedElsewhere(model)) {
+                io.err().println("hygiene learn: " + BayesModels.waitingFor(model));
+            }
             BayesModels.Correction done = once
                     ? BayesModels.learnOnceInto(model, spam, messages, Tokenizer.create())
                     : BayesModels.correctInto(model, spam, messages, Tokenizer.create());

@@ -396,6 +396,9 @@ public final class QuarantineCommand implements Command {
             BayesModels.Correction done;
             String now;
             if (target.file != null) {
+                if (BayesModels.lockedElsewhere(target.file)) {
+                    io.err().println("hygiene quarantine: " + BayesModels.waitingFor(target.file));
+                }
                 done = BayesModels.correctInto(target.file, spam, message, Tokenizer.create());
                 now = "now " + done.model().spamMessages() + " spam, "
                         + done.model().hamMessages() + " ham";

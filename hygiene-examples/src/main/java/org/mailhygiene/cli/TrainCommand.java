@@ -137,6 +137,9 @@ public final class TrainCommand implements Command {
             io.err().println("hygiene train: " + IoErrors.describe(e));
             return EXIT_ERROR;
         }
+        if (readsModel && BayesModels.lockedElsewhere(modelFile)) {
+            io.err().println("hygiene train: " + BayesModels.waitingFor(modelFile));
+        }
         try (java.io.Closeable lock = readsModel ? BayesModels.lockModel(modelFile) : () -> {}) {
             // a new model (from nothing, or from the default model) learned none of what a journal next to it records
             boolean fresh = !(update || forget) || !Files.exists(modelFile);
@@ -219,6 +222,9 @@ public final class TrainCommand implements Command {
                                             : ""));
                 }
             } else {
+                if (!readsModel && BayesModels.lockedElsewhere(modelFile)) {
+                    io.err().println("hygiene train: " + BayesModels.waitingFor(modelFile));
+                }
                 try (java.io.Closeable saving = readsModel ? () -> {} : BayesModels.lockModel(modelFile)) {
                     model.save(modelFile);
                     Path journal = BayesModels.journalFile(modelFile);

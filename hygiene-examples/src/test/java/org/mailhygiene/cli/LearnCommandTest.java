@@ -534,6 +534,36 @@ class LearnCommandTest {
     }
 
     @Test
+    // not a measure of speed: without the notice the learner says nothing until the lock is free, and this fails
+    @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void aLearnerThatWaitsForAnotherOnesLockSaysSo(@TempDir Path dir) throws Exception {
+        Path msg = dir.resolve("clean.eml");
+        Files.write(msg, SampleMessages.clean());
+        Path model = dir.resolve("site.model");
+        assertThat(Run.main("learn", "--spam", "--once", "--model", model.toString(), msg.toString())
+                        .status())
+                .isZero();
+        Process learner;
+        String first;
+        // this JVM holds the lock as a long train --update would; the learner is another process
+        try (java.io.Closeable held = BayesModels.lockModel(model)) {
+            learner = MainProcess.of("learn", "--ham", "--once", "--model", model.toString(), msg.toString())
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            // was: nothing at all until the lock was free (up to 5 minutes), as if hung
+            first = new java.io.BufferedReader(new java.io.InputStreamReader(
+                            learner.getErrorStream(), java.nio.charset.StandardCharsets.UTF_8))
+                    .readLine();
+        }
+        assertThat(first)
+                .isEqualTo("hygiene learn: waiting for site.model.lock: another hygiene learn, train or quarantine is"
+                        + " changing the model (at most 5 minutes)");
+        assertThat(learner.waitFor()).isZero();
+        assertThat(BayesModel.load(model).hamMessages())
+                .isEqualTo(BayesModels.loadDefault().hamMessages() + 1);
+    }
+
+    @Test
     void aFileThatCannotBeReadIsNamedWithWhatWentWrong(@TempDir Path dir) throws Exception {
         Path model = dir.resolve("m.model");
         Path none = dir.resolve("none.eml");

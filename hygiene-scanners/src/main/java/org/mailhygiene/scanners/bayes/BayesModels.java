@@ -250,8 +250,9 @@ public final class BayesModels {
             long deadline = System.nanoTime() + LOCK_WAIT.toNanos();
             while ((lock = ch.tryLock()) == null) {
                 if (System.nanoTime() - deadline > 0) {
-                    throw new IOException(abs.getFileName() + ".lock: another process has held it for " + LOCK_WAIT
-                            + " (a hygiene learn, train or quarantine on " + abs + "?); nothing was changed");
+                    throw new IOException(abs.getFileName() + ".lock: another process has held it for "
+                            + describe(LOCK_WAIT) + " (a hygiene learn, train or quarantine on " + abs
+                            + "?); nothing was changed");
                 }
                 Thread.sleep(LOCK_POLL_MILLIS);
             }
@@ -271,6 +272,54 @@ public final class BayesModels {
                 ch.close();
             }
         };
+    }
+
+    /**
+     * Whether another process holds the lock of a model file ({@link #lockModel}) at this moment, so that a tool about
+     * to take it can say that it waits (for at most {@link #LOCK_WAIT}) instead of seeming to hang. Advisory only: the
+     * lock may be taken or released right after. Changes nothing: a missing lock file is not created.
+     *
+     * @param modelFile the model file
+     * @return {@code true} if its lock file exists and another process holds the lock; {@code false} otherwise, also
+     *     when the lock file cannot be opened (taking the lock then says why)
+     */
+    public static boolean lockedElsewhere(Path modelFile) {
+        try {
+            Path abs = BayesModel.followed(modelFile);
+            Path lockFile = abs.resolveSibling(abs.getFileName() + ".lock");
+            try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
+                FileLock probe = ch.tryLock();
+                if (probe == null) {
+                    return true;
+                }
+                probe.release();
+                return false;
+            }
+        } catch (IOException | java.nio.channels.OverlappingFileLockException e) {
+            return false; // no lock file, or this process holds it: nothing to wait for from another process
+        }
+    }
+
+    /** How long a wait is, as the tools say it: "5 minutes", "90 seconds". */
+    static String describe(java.time.Duration d) {
+        if (d.toSeconds() % 60 == 0 && d.toMinutes() > 0) {
+            return d.toMinutes() + (d.toMinutes() == 1 ? " minute" : " minutes");
+        }
+        return d.toSeconds() + (d.toSeconds() == 1 ? " second" : " seconds");
+    }
+
+    /**
+     * What a tool prints before it waits for a model file's lock that another process holds ({@link
+     * #lockedElsewhere}): "waiting for site.model.lock: another hygiene learn, train or quarantine is changing the
+     * model (at most 5 minutes)".
+     *
+     * @param modelFile the model file
+     * @return the sentence
+     */
+    public static String waitingFor(Path modelFile) {
+        Path name = modelFile.getFileName();
+        return "waiting for " + name + ".lock: another hygiene learn, train or quarantine is changing the model (at"
+                + " most " + describe(LOCK_WAIT) + ")";
     }
 
     /**
