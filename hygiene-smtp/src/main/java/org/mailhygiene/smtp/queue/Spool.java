@@ -343,6 +343,15 @@ public final class Spool implements AutoCloseable {
         return Optional.of(decode(c, file));
     }
 
+    /** Whether a file is empty (a spare never used); a file that vanished meanwhile counts as not empty. */
+    private static boolean isEmpty(Path p) {
+        try {
+            return Files.size(p) == 0;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /**
      * Lists every message in the spool, in id (arrival) order, after removing files that were never committed (no or
      * a bad commit mark) and cutting torn updates off the end of the others. Call it at start and hand the result to
@@ -360,6 +369,7 @@ public final class Spool implements AutoCloseable {
         ensureOpen();
         List<QueuedMessage> out = new ArrayList<>();
         List<Path> uncommitted = new ArrayList<>();
+        List<Path> leftoverSpares = new ArrayList<>();
         List<Path> unknown = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue)) {
             for (Path p : ds) {
@@ -391,7 +401,11 @@ public final class Spool implements AutoCloseable {
                 }
                 if (c == null) {
                     if (!writing.contains(id)) {
-                        uncommitted.add(p);
+                        if (isEmpty(p)) {
+                            leftoverSpares.add(p);
+                        } else {
+                            uncommitted.add(p);
+                        }
                     }
                     continue;
                 }
@@ -410,9 +424,20 @@ public final class Spool implements AutoCloseable {
         if (!unknown.isEmpty()) {
             LOG.warn("spool {} holds files it does not own; left alone: {}", queue, unknown);
         }
+        if (!leftoverSpares.isEmpty()) {
+            // an earlier run's spare files, empty and never used: no message is in them
+            LOG.info("removing {} empty spare files of an earlier run", leftoverSpares.size());
+            DurableFiles.deleteAll(leftoverSpares);
+        }
         if (!uncommitted.isEmpty()) {
-            LOG.warn("removing {} uncommitted spool files: {}", uncommitted.size(), uncommitted);
+            // messages whose data was never acknowledged with a 250 (the client still has them and sends them again)
+            LOG.warn(
+                    "removing {} uncommitted spool files (data never acknowledged with 250): {}",
+                    uncommitted.size(),
+                    uncommitted);
             DurableFiles.deleteAll(uncommitted);
+        }
+        if (!leftoverSpares.isEmpty() || !uncommitted.isEmpty()) {
             DurableFiles.forceDirectory(queue);
         }
         out.sort((a, b) -> a.id().compareTo(b.id()));
