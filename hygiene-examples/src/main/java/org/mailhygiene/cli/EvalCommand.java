@@ -49,7 +49,8 @@ public final class EvalCommand implements Command {
         return "usage: hygiene eval --model FILE|default --spam SOURCE --ham SOURCE [--threshold T]\n\n"
                 + "Classifies labelled mail with the model and prints how much spam it caught and how much ham it\n"
                 + "flagged. SOURCE is a directory of message files, a Maildir or an mbox file; --spam and --ham may\n"
-                + "be repeated. --threshold overrides the spam threshold (default "
+                + "be repeated, and either left out (to measure ham alone, say); a SOURCE holding no message is an\n"
+                + "error. --threshold overrides the spam threshold (default "
                 + BayesScanner.DEFAULT_THRESHOLD + ").\n"
                 + "Bounces and automatic replies are not classified (as in 'hygiene scan'); they are counted apart.\n"
                 + "--model default measures the shipped default model (default threshold "
@@ -111,9 +112,21 @@ public final class EvalCommand implements Command {
                                 scanner.sureThreshold());
             }
             return EXIT_OK;
+        } catch (EmptySource e) {
+            io.err().println("hygiene eval: " + e.getMessage());
+            return EXIT_ERROR;
         } catch (IOException e) {
             io.err().println("hygiene eval: " + IoErrors.describe(e));
             return EXIT_ERROR;
+        }
+    }
+
+    /** A source that holds no message at all (nothing counted, nothing skipped). */
+    private static final class EmptySource extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        EmptySource(Path source) {
+            super(source + ": no messages in it (an empty or wrong directory, Maildir or mbox?): nothing to measure");
         }
     }
 
@@ -126,14 +139,17 @@ public final class EvalCommand implements Command {
         long[] n = new long[5];
         for (CorpusArguments.Source source : sources) {
             Path p = source.path();
+            long[] seen = {0};
             MailSources.forEach(p, new MailSources.Visitor() {
                 @Override
                 public void skipped(String id, String reason) {
+                    seen[0]++;
                     io.err().println("hygiene eval: skipped " + id + ": " + reason);
                 }
 
                 @Override
                 public void message(String id, byte[] message) throws IOException {
+                    seen[0]++;
                     BayesScanner.Judgement j = scanner.judge(Message.of(message));
                     if (j.unscannable()) {
                         // as hygiene scan and the relay say: not classified to its end, so neither caught nor clean
@@ -146,6 +162,10 @@ public final class EvalCommand implements Command {
                     count(scanner, j, n);
                 }
             });
+            if (seen[0] == 0) {
+                // an empty or mistyped directory measures nothing: "0/0 (n/a)" and exit 0 read as a run that worked
+                throw new EmptySource(p);
+            }
         }
         return n;
     }

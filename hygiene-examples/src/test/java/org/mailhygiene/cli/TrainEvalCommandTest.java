@@ -23,6 +23,34 @@ class TrainEvalCommandTest {
     }
 
     @Test
+    void evalOfASourceHoldingNoMessageIsAnErrorNotAnEmptyMeasurement(@TempDir Path dir) throws Exception {
+        SyntheticCorpus corpus = SyntheticCorpus.seeded(5);
+        write(dir.resolve("ham"), corpus.generate(3, false));
+        Path empty = Files.createDirectories(dir.resolve("spam-typo"));
+        Run eval = Run.main(
+                "eval",
+                "--model",
+                "default",
+                "--spam",
+                empty.toString(),
+                "--ham",
+                dir.resolve("ham").toString());
+        assertThat(eval.status()).isEqualTo(Command.EXIT_ERROR);
+        assertThat(eval.out()).isEmpty();
+        assertThat(eval.err()).contains(empty + ": no messages in it").contains("nothing to measure");
+        // leaving a class out is allowed: ham alone is measured
+        Run hamOnly = Run.main(
+                "eval", "--model", "default", "--ham", dir.resolve("ham").toString());
+        assertThat(hamOnly.status()).as(hamOnly.err()).isZero();
+        assertThat(hamOnly.outLines()).element(0).isEqualTo("spam caught: 0/0 (n/a)");
+        assertThat(hamOnly.outLines())
+                .element(1)
+                .asString()
+                .startsWith("ham flagged: ")
+                .contains("/3 ");
+    }
+
+    @Test
     @Timeout(value = 10, unit = TimeUnit.MINUTES) // long by design; see junit-platform.properties
     void trainThenEvalThenScan(@TempDir Path dir) throws Exception {
         SyntheticCorpus train = SyntheticCorpus.seeded(11);
