@@ -78,7 +78,9 @@ import org.slf4j.LoggerFactory;
  * <p>Logging: one INFO line per message per node on the logger {@code org.mailhygiene.smtp.topology.Node}, in the
  * form {@code NODE id=ID client=IP from=<S> to=<R>,... size=N verdicts=[...] disposition=ACTION hop=HOST:PORT
  * delay=0.123s result=...}; messages refused or quarantined at DATA are logged when answered, messages kept in the
- * spool when a delivery attempt ends.
+ * spool when a delivery attempt ends (a message released from quarantine with {@code verdicts=- disposition=RELEASED},
+ * a bounce the node wrote with {@code verdicts=- disposition=BOUNCE}; one whose scan this run did not see, recovered
+ * from the spool at start, with {@code verdicts=? disposition=?}).
  *
  * <p>Reload: {@link #reload(Builder)} applies a new configuration to a running node without dropping sessions or
  * messages in progress ({@link NodeReloader} does it from the configuration file, for {@code SIGHUP}).
@@ -95,6 +97,7 @@ public final class Node implements AutoCloseable {
     private final Path dataDirectory;
     private final Spool spool;
     private final Quarantine quarantine;
+    private final NodeEvents events;
     private final NodeStatistics statistics;
     private final HygieneListener pipelineListener;
     private final SwitchableRouter router;
@@ -142,6 +145,7 @@ public final class Node implements AutoCloseable {
         ScanPipeline pipeline = buildPipeline(b);
         this.modelSyncs = modelSyncs(b.scanners);
         NodeEvents events = new NodeEvents(b.name, statistics, b.clock);
+        this.events = events;
         String hostname = b.hostname();
         this.hostname = hostname;
         SmtpClient client = b.client();
@@ -567,6 +571,7 @@ public final class Node implements AutoCloseable {
         try {
             for (QueuedMessage m : spool.pickUpIncoming()) {
                 if (submit) {
+                    events.released(m.id());
                     relay.delivery().submit(m);
                 }
             }

@@ -93,7 +93,7 @@ final class NodeEvents implements RelayListener, DeliveryListener {
                 message.envelope().sender(),
                 recipients(results.stream().map(RecipientResult::recipient).toList()),
                 message.size(),
-                scans.getOrDefault(message.id(), "verdicts=? disposition=?"),
+                scan(message.id()),
                 endpoint.map(e -> e.hop().host() + ":" + e.hop().port()).orElse("-"),
                 seconds(message.envelope().receivedAt()),
                 String.join(",", outcomes));
@@ -102,6 +102,22 @@ final class NodeEvents implements RelayListener, DeliveryListener {
     @Override
     public void bounced(QueuedMessage message, QueuedMessage bounce) {
         statistics.bounced();
+        scans.put(bounce.id(), "verdicts=- disposition=BOUNCE"); // written by the node, not scanned
+    }
+
+    /** What the delivery log line says of a message's scan: its verdicts and disposition, if this run knows them. */
+    String scan(QueueId id) {
+        return scans.getOrDefault(id, "verdicts=? disposition=?");
+    }
+
+    /**
+     * A message released from quarantine into the queue (scanned when it arrived; its verdicts are in the quarantine
+     * log line): its delivery lines say so instead of {@code verdicts=?}.
+     *
+     * @param id its queue id
+     */
+    void released(QueueId id) {
+        scans.put(id, "verdicts=- disposition=RELEASED");
     }
 
     @Override
