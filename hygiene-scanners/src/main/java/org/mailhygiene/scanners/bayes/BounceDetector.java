@@ -509,6 +509,7 @@ public final class BounceDetector {
     MailKind detect(HeaderFields headers, Set<String> tokens, MessageContent content, Envelope envelope)
             throws IOException {
         boolean envelopeNullSender = nullSenderOnMailPath(envelope);
+        RawBody raw = new RawBody(content);
         boolean envelopeOtherSender = otherSenderOnMailPath(envelope);
         List<String> evidence = new ArrayList<>();
         String contentType = headers.first("content-type").orElse("").toLowerCase(Locale.ROOT);
@@ -560,7 +561,7 @@ public final class BounceDetector {
             // Over links from another sender than the null one, all of what an MTA's notice has must be there: a
             // sender signal, its wording or diagnostic, and the returned original (where a real notice's links are);
             // one Content-Type line and a "550 5.1.1" in a spammer's own text are not a bounce.
-            body = body(content);
+            body = body(content, raw);
             boolean worded = body.wording.isPresent() || body.diagnostic.isPresent();
             boolean said = nullSender
                     || (linked
@@ -577,7 +578,7 @@ public final class BounceDetector {
         if (evidence.isEmpty() && (!senderSignals.isEmpty() || bounceSubject.isPresent())) {
             Optional<String> s = bounceSubject;
             if (body == null) {
-                body = body(content);
+                body = body(content, raw);
             }
             // the body must say it: a forged sender with a bounce-looking Subject over a spam body is not a bounce
             boolean said = senderSignals.isEmpty()
@@ -611,7 +612,7 @@ public final class BounceDetector {
         }
         if (!evidence.isEmpty()) {
             if (!localDomains.isEmpty()) {
-                Set<String> quoted = quotedDomains(content);
+                Set<String> quoted = quotedDomains(raw.text());
                 if (quoted.isEmpty()) {
                     evidence.add("original:not-found");
                 } else {
@@ -654,18 +655,21 @@ public final class BounceDetector {
         // all, but then only in the form such reports take (enclosesReportedMail); otherwise one Content-Type line
         // (report-type=feedback-report, or any other report type) would exempt any spam from classification.
         boolean receipt = reportType.contains("disposition-notification");
-        boolean[] shape = null;
-        if (report
-                && !reportType.isEmpty()
-                && !reportType.contains("delivery-status")
-                && (autoReplySignalsCount || (!receipt && (shape = reportShape(headers, content, shape))[0]))) {
+        boolean otherReport = report && !reportType.isEmpty() && !reportType.contains("delivery-status");
+        boolean complaint = subject.startsWith("complaint about message from");
+        // whether a report other than a read receipt counts: read (once) only over links, for a message that says it
+        // is one
+        boolean reportCounts = autoReplySignalsCount
+                || (((otherReport && !receipt) || tokens.contains("type:message/feedback-report") || complaint)
+                        && enclosesReportedMail(headers, raw));
+        if (otherReport && (autoReplySignalsCount || (!receipt && reportCounts))) {
             evidence.add("report:" + token(reportType));
         }
         for (String t : REPORT_TYPES) {
             boolean receiptPart = t.contains("disposition-notification");
             if (tokens.contains("type:" + t)
                     && evidence.isEmpty()
-                    && (autoReplySignalsCount || (!receiptPart && (shape = reportShape(headers, content, shape))[0]))) {
+                    && (autoReplySignalsCount || (!receiptPart && reportCounts))) {
                 evidence.add("report:" + t);
             }
         }
@@ -683,9 +687,7 @@ public final class BounceDetector {
         if (evidence.isEmpty() && autoReplySignalsCount) {
             firstContained(subject, AUTO_REPLY_SUBJECT_PHRASES).ifPresent(p -> evidence.add("subject-names:" + p));
         }
-        if (evidence.isEmpty()
-                && subject.startsWith("complaint about message from")
-                && (autoReplySignalsCount || (shape = reportShape(headers, content, shape))[0])) {
+        if (evidence.isEmpty() && complaint && reportCounts) {
             evidence.add("report:complaint");
         }
         if (evidence.isEmpty()) {
@@ -697,12 +699,6 @@ public final class BounceDetector {
             }
         }
         return evidence.isEmpty() ? MailKind.ORDINARY : new MailKind(MailKind.Kind.AUTO_REPLY, evidence);
-    }
-
-    /** {@link #enclosesReportedMail} at most once per message: {@code known} when already read, else read now. */
-    private static boolean[] reportShape(HeaderFields headers, MessageContent content, boolean[] known)
-            throws IOException {
-        return known != null ? known : new boolean[] {enclosesReportedMail(headers, content)};
     }
 
     /** The most bytes of the report's own note (a top-level text/plain part) in a feedback report over links. */
@@ -717,7 +713,7 @@ public final class BounceDetector {
      * of such a report are the reported mail's; an HTML part, an attachment or a long text of its own is not a report's.
      * Reads the top-level structure of the raw body (its first {@value #MAX_SCAN_BYTES} bytes) once; linear.
      */
-    static boolean enclosesReportedMail(HeaderFields headers, MessageContent content) throws IOException {
+    private static boolean enclosesReportedMail(HeaderFields headers, RawBody raw) throws IOException {
         String contentType = headers.first("content-type").orElse("");
         String lower = contentType.toLowerCase(Locale.ROOT);
         if (!lower.startsWith("multipart/") || lower.length() != contentType.length()) {
@@ -729,7 +725,7 @@ public final class BounceDetector {
         }
         String boundary = contentType.substring(range[0], range[1]);
         String delimiter = "--" + boundary;
-        String s = rawBody(content);
+        String s = raw.text();
         boolean[] original = {false};
         // 0 before the first delimiter, 1 in a part's header, 2 in its body
         int state = 0;
@@ -874,7 +870,7 @@ public final class BounceDetector {
      * transfer encoding), and whether the original is quoted (a {@code message/rfc822} part, or at least two of its
      * header lines in the raw body).
      */
-    private Body body(MessageContent content) throws IOException {
+    private Body body(MessageContent content, RawBody raw) throws IOException {
         String[] wording = {null};
         String[] diagnostic = {null};
         boolean[] address = {false};
@@ -897,7 +893,7 @@ public final class BounceDetector {
             }
             return wording[0] == null || diagnostic[0] == null || !address[0];
         });
-        int quoted = quotesOriginal(content);
+        int quoted = quotesOriginal(raw.text());
         return new Body(
                 Optional.ofNullable(wording[0]),
                 Optional.ofNullable(diagnostic[0]),
@@ -1002,12 +998,10 @@ public final class BounceDetector {
      * original; {@link #QUOTED} for header lines of two kinds without these (such as a mail client's quoted thread,
      * From, Sent, To, Subject, writes); else 0. One pass over the body, linear.
      *
-     * @param content the message
+     * @param s the raw body ({@link RawBody})
      * @return 0, {@link #QUOTED} or {@link #RETURNED}
-     * @throws IOException if the content cannot be read
      */
-    static int quotesOriginal(MessageContent content) throws IOException {
-        String s = rawBody(content);
+    private static int quotesOriginal(String s) {
         int[] quotes = {0};
         int[] kinds = {0};
         eachLine(s, (a, end) -> {
@@ -1065,6 +1059,27 @@ public final class BounceDetector {
         }
     }
 
+    /**
+     * The raw body of one message as the checks after the header read it ({@link #rawBody}), read on first use and
+     * then kept: a report or bounce candidate is looked at by several of them. One per {@code detect} call; not
+     * thread-safe.
+     */
+    private static final class RawBody {
+        private final MessageContent content;
+        private String text;
+
+        RawBody(MessageContent content) {
+            this.content = content;
+        }
+
+        String text() throws IOException {
+            if (text == null) {
+                text = rawBody(content);
+            }
+            return text;
+        }
+    }
+
     /** The raw message after its header (the first {@value #MAX_SCAN_BYTES} bytes of the message, ISO-8859-1). */
     private static String rawBody(MessageContent content) throws IOException {
         byte[] raw;
@@ -1083,8 +1098,7 @@ public final class BounceDetector {
      * header: the quoted original's header, wherever the bounce put it (a {@code message/rfc822} or
      * {@code text/rfc822-headers} part, or inline text, indented or quoted with {@code >}).
      */
-    private static Set<String> quotedDomains(MessageContent content) throws IOException {
-        String s = rawBody(content);
+    private static Set<String> quotedDomains(String s) {
         Set<String> domains = new LinkedHashSet<>();
         eachLine(s, (a, end) -> {
             for (String field : QUOTED_SENDER_FIELDS) {
