@@ -1,4 +1,4 @@
-package org.mailhygiene.cli;
+package org.mailhygiene.internal;
 
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
@@ -11,9 +11,12 @@ import java.nio.file.NotDirectoryException;
 
 /**
  * Says what went wrong with a file as an administrator reads it: {@code site.model.lock: permission denied}, never the
- * bare path the JDK's {@link FileSystemException}s carry as their whole message.
+ * bare path the JDK's {@link FileSystemException}s carry as their whole message. Used by the command-line tools, the
+ * node configuration and the model files' writers, so that all of them name a file's problem alike.
+ *
+ * <p>Stateless and thread-safe.
  */
-final class IoErrors {
+public final class IoErrors {
 
     private IoErrors() {}
 
@@ -24,7 +27,7 @@ final class IoErrors {
      * @param e the error
      * @return the message
      */
-    static String describe(IOException e) {
+    public static String describe(IOException e) {
         if (e instanceof FileSystemException f) {
             StringBuilder b = new StringBuilder();
             if (f.getFile() != null) {
@@ -45,7 +48,7 @@ final class IoErrors {
      * @param e the error
      * @return e.g. {@code permission denied}
      */
-    static String reason(IOException e) {
+    public static String reason(IOException e) {
         if (e instanceof FileSystemException f && f.getReason() != null) {
             return f.getReason();
         }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.internal.IoErrors;
 import org.mailhygiene.scanners.bayes.BayesModel;
 import org.mailhygiene.scanners.bayes.Tokenizer;
 import org.mailhygiene.testkit.corpus.SyntheticCorpus;

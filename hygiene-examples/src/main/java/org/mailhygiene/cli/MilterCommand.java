@@ -26,6 +26,7 @@ import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.events.HygieneListener;
 import org.mailhygiene.api.policy.Policy;
+import org.mailhygiene.internal.IoErrors;
 import org.mailhygiene.internal.Scores;
 import org.mailhygiene.metrics.AdminServer;
 import org.mailhygiene.metrics.MilterMetrics;

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.shared.SharedStateException;
+import org.mailhygiene.internal.IoErrors;
 import org.mailhygiene.scanners.bayes.BayesModels;
 import org.mailhygiene.scanners.bayes.SharedModelSync;
 import org.mailhygiene.scanners.bayes.Tokenizer;

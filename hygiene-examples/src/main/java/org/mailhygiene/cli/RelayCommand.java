@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import org.mailhygiene.internal.IoErrors;
 import org.mailhygiene.metrics.AdminServer;
 import org.mailhygiene.metrics.RelayMetrics;
 import org.mailhygiene.metrics.ScanMetrics;

@@ -15,6 +15,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.internal.IoErrors;
 
 /**
  * The shipped default model, and how a model named in a configuration ({@code default} or a file) is found.
@@ -517,8 +518,8 @@ public final class BayesModels {
             } catch (IOException e) {
                 // was: the model saved first, and this journal's records lost with the old journal's digest
                 throw new IOException(
-                        "the learn journal " + journalFile + " could not be written (" + describe(e) + "); " + modelFile
-                                + " and its journal were left as they were: nothing was changed",
+                        "the learn journal " + journalFile + " could not be written (" + IoErrors.describe(e) + "); "
+                                + modelFile + " and its journal were left as they were: nothing was changed",
                         e);
             }
             try {
@@ -532,30 +533,10 @@ public final class BayesModels {
             } catch (IOException e) {
                 throw new IOException(
                         modelFile + " was saved, but its learn journal " + journalFile + " could not be written ("
-                                + describe(e) + "): a later correction of " + lost,
+                                + IoErrors.describe(e) + "): a later correction of " + lost,
                         e);
             }
         }
-    }
-
-    /** An I/O error as a message names it: the JDK's file system errors carry only the path as their message. */
-    private static String describe(IOException e) {
-        if (!(e instanceof java.nio.file.FileSystemException f)) {
-            return String.valueOf(e.getMessage());
-        }
-        String reason = f.getReason();
-        if (reason == null) {
-            if (e instanceof java.nio.file.AccessDeniedException) {
-                reason = "permission denied";
-            } else if (e instanceof java.nio.file.NoSuchFileException) {
-                reason = "no such file";
-            } else if (e instanceof java.nio.file.DirectoryNotEmptyException) {
-                reason = "a directory that is not empty is in the way";
-            } else {
-                reason = e.getClass().getSimpleName();
-            }
-        }
-        return f.getFile() == null ? reason : f.getFile() + ": " + reason;
     }
 
     /**

@@ -24,6 +24,7 @@ import org.mailhygiene.api.policy.DefaultPolicy;
 import org.mailhygiene.api.policy.Policy;
 import org.mailhygiene.api.routing.StaticRouter;
 import org.mailhygiene.api.shared.SharedStates;
+import org.mailhygiene.internal.IoErrors;
 import org.mailhygiene.scanners.auth.ArcSealer;
 import org.mailhygiene.scanners.auth.AuthScanner;
 import org.mailhygiene.scanners.auth.DkimSigner;
@@ -180,7 +181,7 @@ public final class NodeConfig {
             } catch (IllegalArgumentException e) {
                 throw error(c, "rcpthosts", f + " " + e.getMessage());
             } catch (IOException e) {
-                throw error(c, "rcpthosts", FileErrors.describe(e));
+                throw error(c, "rcpthosts", IoErrors.describe(e));
             }
         }
         try {
@@ -202,7 +203,7 @@ public final class NodeConfig {
             } catch (IllegalArgumentException e) {
                 throw error(c, "tcprules", f + ": " + e.getMessage());
             } catch (IOException e) {
-                throw error(c, "tcprules", FileErrors.describe(e));
+                throw error(c, "tcprules", IoErrors.describe(e));
             }
         }
         StringBuilder routes = new StringBuilder();
@@ -213,7 +214,7 @@ public final class NodeConfig {
             try {
                 text = Files.readString(f, StandardCharsets.UTF_8);
             } catch (IOException e) {
-                throw error(c, "smtproutes", FileErrors.describe(e));
+                throw error(c, "smtproutes", IoErrors.describe(e));
             }
             try {
                 StaticRouter.parse(text);

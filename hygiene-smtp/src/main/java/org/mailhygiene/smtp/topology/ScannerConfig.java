@@ -21,6 +21,7 @@ import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.events.HygieneListener;
 import org.mailhygiene.api.policy.Action;
 import org.mailhygiene.api.policy.DefaultPolicy;
+import org.mailhygiene.internal.IoErrors;
 import org.mailhygiene.scanners.ScanPipeline;
 import org.mailhygiene.scanners.attachments.AttachmentPolicy;
 import org.mailhygiene.scanners.attachments.AttachmentPolicyScanner;
@@ -203,7 +204,7 @@ final class ScannerConfig {
                     default -> throw new IllegalStateException(family);
                 }
             } catch (IOException e) {
-                throw at(c, n, FileErrors.describe(e));
+                throw at(c, n, IoErrors.describe(e));
             } catch (IllegalArgumentException | IllegalStateException e) {
                 throw at(c, n, e.getMessage());
             }
@@ -579,7 +580,7 @@ final class ScannerConfig {
                     .policy(AttachmentPolicy.parse(r))
                     .build();
         } catch (IOException e) {
-            throw at(c, n, "attachment policy " + FileErrors.describe(e));
+            throw at(c, n, "attachment policy " + IoErrors.describe(e));
         } catch (RuntimeException e) {
             throw at(c, n, "attachment policy " + f + ": " + e.getMessage());
         }
@@ -603,7 +604,7 @@ final class ScannerConfig {
         } catch (ProfileFormatException e) {
             throw at(c, n, "command: " + e.getMessage());
         } catch (IOException e) {
-            throw at(c, n, "command: cannot read profile file " + FileErrors.describe(e));
+            throw at(c, n, "command: cannot read profile file " + IoErrors.describe(e));
         }
     }
 
