@@ -47,6 +47,14 @@ import org.mailhygiene.scanners.mime.MimeFinding;
  * sure threshold (default {@value #DEFAULT_SURE_THRESHOLD}) also carries the rule {@code BAYES_UNSURE}: tag it, do not
  * reject it (a policy with a spam reject score at the sure threshold does exactly that).
  *
+ * <p>A message scored at or above the threshold that holds nothing a spam message is carried by is {@link
+ * Outcome#CLEAN} with its score and the rule {@code BAYES_NO_SPAM_CONTENT} (score 0): 1 to 20 distinct words of text
+ * and Subject, none of them a spam clue to the model (spam probability 0.6 or more), no link, no HTML form, no
+ * attachment, and no image but at most 10 GIF or PNG icons of at most 32 x 32 pixels. Such a score rests on the header
+ * and MIME structure alone (a mobile phone's decoration mail with one pictogram, a one-line message with a transparent
+ * GIF): spam is written to make its reader act, in words, through a link, or with a picture or attachment. A message
+ * with no word at all keeps its header's score.
+ *
  * <p>The model comes from a {@link ModelSource}: a fixed model, or a {@link WatchedModelFile} that is reloaded when
  * the file is replaced (by {@code hygiene learn}), picked up by the next scan without a restart.
  *
@@ -236,8 +244,8 @@ public final class BayesScanner implements Scanner {
     }
 
     /**
-     * Classifies a message as {@link #scan} does, bounce and auto-reply detection included, without making a verdict
-     * (for evaluation tools).
+     * Classifies a message as {@link #scan} does, bounce and auto-reply detection and the no-spam-content test
+     * included, without making a verdict (for evaluation tools).
      *
      * @param message the message
      * @return the kind of message and, for ordinary mail, its classification
@@ -251,8 +259,11 @@ public final class BayesScanner implements Scanner {
         Classification c = kind.kind() == MailKind.Kind.ORDINARY
                 ? model.classify(tokens)
                 : new Classification(0.0, List.of(), tokens.size());
-        return new Judgement(
-                kind, c, kind.kind() == MailKind.Kind.ORDINARY && reported(c) >= threshold(model), walkLimit(tokens));
+        boolean spam = kind.kind() == MailKind.Kind.ORDINARY
+                && reported(c) >= threshold(model)
+                && NoSpamContent.test(tokens, model, message.content(), tokenizer.walker())
+                        .isEmpty();
+        return new Judgement(kind, c, spam, walkLimit(tokens));
     }
 
     /**
@@ -364,7 +375,15 @@ public final class BayesScanner implements Scanner {
         }
         Classification c = model.classify(tokens);
         double score = reported(c);
-        boolean spam = score >= threshold;
+        Optional<String> noSpamContent = Optional.empty();
+        if (score >= threshold) {
+            try {
+                noSpamContent = NoSpamContent.test(tokens, model, message.content(), tokenizer.walker());
+            } catch (IOException e) {
+                throw ScanException.of(NAME, ScanFailure.Kind.SCANNER_ERROR, "cannot read the message: " + e, e);
+            }
+        }
+        boolean spam = score >= threshold && noSpamContent.isEmpty();
         if (!spam && cut.isPresent()) {
             throw incomplete(cut.get(), String.format(Locale.ROOT, "score %.4f", score));
         }
@@ -378,6 +397,7 @@ public final class BayesScanner implements Scanner {
                 score,
                 "classifier indicator " + String.format(Locale.ROOT, "%.4f", score) + " from "
                         + c.clues().size() + " significant of " + c.tokensSeen() + " tokens"));
+        noSpamContent.ifPresent(d -> v.rule(Rule.of(NoSpamContent.RULE, 0.0, d)));
         if (spam && score < sureThreshold) {
             v.rule(Rule.of(
                     "BAYES_UNSURE",
@@ -460,7 +480,8 @@ public final class BayesScanner implements Scanner {
 
     /**
      * Whether a classification is spam under this scanner's {@linkplain #threshold() threshold} for the current model,
-     * decided exactly as {@link #scan} decides: on the score rounded to 4 decimals.
+     * decided on the score rounded to 4 decimals as {@link #scan} decides; {@link #scan} and {@link #judge}, which see
+     * the message, also call one with no spam content clean (the class description says when).
      *
      * @param c a classification by this scanner's model
      * @return {@code true} if the rounded score reaches the threshold

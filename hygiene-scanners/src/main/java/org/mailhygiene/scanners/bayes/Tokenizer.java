@@ -143,6 +143,11 @@ public final class Tokenizer {
         return "tokenizer-" + VERSION + "/" + maxTextBytes + "/" + walker;
     }
 
+    /** The MIME walker this tokenizer reads messages with (its limits apply to any second walk of the same message). */
+    MimeWalker walker() {
+        return walker;
+    }
+
     /**
      * Tokenizes a message.
      *

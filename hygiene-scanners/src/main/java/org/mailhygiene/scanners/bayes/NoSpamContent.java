@@ -1,0 +1,165 @@
+package org.mailhygiene.scanners.bayes;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Optional;
+import java.util.Set;
+import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.scanners.mime.MimeWalker;
+import org.mailhygiene.scanners.mime.PartInfo;
+import org.mailhygiene.scanners.mime.PartVisitor;
+
+/**
+ * Whether a message the classifier scored as spam holds anything a spam message is carried by. Spam is written to make
+ * its reader act: it says so in words, links somewhere, or carries an attachment or a picture that does (image spam, a
+ * QR code, a PDF). A short message whose words include none the model has seen in spam more than in ham, with no
+ * link, no form, no attachment and at most a few icons, can only have been scored on its header and MIME structure: a
+ * mobile phone's "test" decoration mail with one animated 20 x 20 GIF, or a mail client's one-line message with a
+ * 1 x 1 transparent GIF, whose shapes (an image-only HTML part, a GIF, a display name unlike the address) the model
+ * learned from image spam. {@link BayesScanner} calls such a message clean, with the rule {@value #RULE}. A message
+ * without a single word of text or Subject is not one of them: with nothing to judge but its header, the header's
+ * score stands (an empty message from a spam run is spam).
+ *
+ * <p>The test, in order, each step read only if the ones before did not decide:
+ *
+ * <ul>
+ *   <li>a link ({@code url:}, {@code url-} tokens) or an HTML form ({@code html:form}): spam content possible;
+ *   <li>a part that is neither text, a container, an encapsulated message nor an image (a PDF, an archive, an
+ *       unknown type; {@code type:} tokens): possible;
+ *   <li>no word of text ({@link Tokenizer#isTextWord}) or Subject, or more than {@value #MAX_TEXT_WORDS} distinct ones
+ *       (whatever the model knows of them: an attacker's new words are no evidence of innocence): possible;
+ *   <li>a word of the text or Subject that the model counts as a spam clue (spam probability at least
+ *       {@value #SPAM_CLUE}, the classifier's own bar): possible;
+ *   <li>an image part: read as far as its header; one that is not a GIF or PNG of at most {@value #ICON_PIXELS} x
+ *       {@value #ICON_PIXELS} pixels, or more than {@value #MAX_ICONS} such icons: possible (a picture can hold a
+ *       spam's text or a QR code, icons enough can tile one).
+ * </ul>
+ *
+ * <p>Linear in the message: one look at its tokens and, only when it has image parts and passed every other step, one
+ * MIME walk reading at most 24 bytes of each image. Stateless and thread-safe.
+ */
+final class NoSpamContent {
+
+    /** The rule a verdict freed by this test carries. */
+    static final String RULE = "BAYES_NO_SPAM_CONTENT";
+
+    /** Distinct words of text and Subject above which a message has something to read: 20. */
+    static final int MAX_TEXT_WORDS = 20;
+
+    /** A word's spam probability from which it is a spam clue: 0.6 (0.5 plus {@link BayesModel#MINIMUM_STRENGTH}). */
+    static final double SPAM_CLUE = 0.6;
+
+    /** The largest width and height of an icon, in pixels: 32 (decoration-mail pictograms are 20 x 20). */
+    static final int ICON_PIXELS = 32;
+
+    /** The most icons a message without spam content holds: 10 (more could tile a picture). */
+    static final int MAX_ICONS = 10;
+
+    private NoSpamContent() {}
+
+    /**
+     * Decides whether a message holds no spam content.
+     *
+     * @param tokens the message's tokens as the tokenizer made them
+     * @param model the model that scored it
+     * @param content the message
+     * @param walker the MIME walker the tokenizer used (its limits apply)
+     * @return the description for the {@value #RULE} rule if the message holds no spam content, else empty
+     * @throws IOException if the content cannot be read
+     */
+    static Optional<String> test(Set<String> tokens, BayesModel model, MessageContent content, MimeWalker walker)
+            throws IOException {
+        boolean images = false;
+        int words = 0;
+        for (String t : tokens) {
+            if (t.startsWith("url:") || t.startsWith("url-") || t.equals("html:form")) {
+                return Optional.empty();
+            }
+            if (t.startsWith("type:")) {
+                String type = t.substring(5);
+                if (type.startsWith("image/")) {
+                    images = true;
+                } else if (!type.startsWith("text/")
+                        && !type.startsWith("multipart/")
+                        && !type.startsWith("message/")) {
+                    return Optional.empty();
+                }
+            }
+            if (Tokenizer.isTextWord(t) || t.startsWith("subject:")) {
+                if (++words > MAX_TEXT_WORDS) {
+                    return Optional.empty();
+                }
+            }
+        }
+        if (words == 0) {
+            return Optional.empty();
+        }
+        for (String t : tokens) {
+            if ((Tokenizer.isTextWord(t) || t.startsWith("subject:"))
+                    && model.evidence(t).spamProbability() >= SPAM_CLUE) {
+                return Optional.empty();
+            }
+        }
+        int icons = images ? icons(content, walker) : 0;
+        if (icons < 0) {
+            return Optional.empty();
+        }
+        return Optional.of((words == 1
+                        ? "its one word of text and Subject is"
+                        : "its " + words + " words of text and Subject hold")
+                + " no"
+                + " spam clue, and it has no link, form, attachment or picture"
+                + (icons == 0 ? "" : " (" + icons + (icons == 1 ? " icon)" : " icons)"))
+                + ": the score rests on its header and structure alone");
+    }
+
+    /** The number of image parts, all of them icons; -1 if one is not an icon or there are too many. */
+    private static int icons(MessageContent content, MimeWalker walker) throws IOException {
+        int[] icons = {0};
+        walker.walk(content, new PartVisitor() {
+            @Override
+            public boolean leaf(PartInfo part, InputStream decoded) throws IOException {
+                if (!part.mimeType().startsWith("image/")) {
+                    return true;
+                }
+                if (!isIcon(decoded.readNBytes(24)) || ++icons[0] > MAX_ICONS) {
+                    icons[0] = -1;
+                    return false;
+                }
+                return true;
+            }
+        });
+        return icons[0];
+    }
+
+    /**
+     * Whether an image's first bytes are a GIF's or PNG's header declaring at most {@value #ICON_PIXELS} pixels each
+     * way (and at least one).
+     */
+    static boolean isIcon(byte[] head) {
+        int width;
+        int height;
+        if (head.length >= 10 && head[0] == 'G' && head[1] == 'I' && head[2] == 'F') {
+            width = (head[6] & 0xff) | (head[7] & 0xff) << 8;
+            height = (head[8] & 0xff) | (head[9] & 0xff) << 8;
+        } else if (head.length >= 24
+                && (head[0] & 0xff) == 0x89
+                && head[1] == 'P'
+                && head[2] == 'N'
+                && head[3] == 'G'
+                && head[12] == 'I'
+                && head[13] == 'H'
+                && head[14] == 'D'
+                && head[15] == 'R') {
+            width = bigEndian(head, 16);
+            height = bigEndian(head, 20);
+        } else {
+            return false;
+        }
+        return width >= 1 && width <= ICON_PIXELS && height >= 1 && height <= ICON_PIXELS;
+    }
+
+    private static int bigEndian(byte[] b, int at) {
+        return (b[at] & 0xff) << 24 | (b[at + 1] & 0xff) << 16 | (b[at + 2] & 0xff) << 8 | (b[at + 3] & 0xff);
+    }
+}
