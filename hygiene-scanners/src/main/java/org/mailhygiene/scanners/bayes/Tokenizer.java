@@ -83,9 +83,11 @@ public final class Tokenizer {
      * whole newsletters went unread). Version 11 adds {@code hdr:from-name-unrelated}: a From display name that
      * shares nothing with its address, outside the big mailbox providers ({@link #unrelatedName}: "PayPal Service"
      * from an address of another organisation; a brand or a stranger's name over a sender that is neither).
+     * Version 12 gives no top-level domain token for the domains reserved for documentation and testing
+     * ({@link #RESERVED_TLDS}: {@code .example}, {@code .test}, {@code .invalid}, {@code .localhost}).
      * Models learned with an older version still load and classify; they simply lack the newer tokens until retrained.
      */
-    public static final int VERSION = 11;
+    public static final int VERSION = 12;
 
     /** The media type of an AMP for e-mail part, an HTML alternative with scripts every such part must load. */
     private static final String AMP_HTML = "text/x-amp-html";
@@ -638,7 +640,7 @@ public final class Tokenizer {
 
     /**
      * The top-level domain of a host name when it is one of letters ({@code shop}, {@code jp}); a domain never seen
-     * still has a top-level domain the model may know.
+     * still has a top-level domain the model may know. None for the {@linkplain #RESERVED_TLDS reserved} ones.
      */
     private static Optional<String> tld(String host) {
         int dot = host.lastIndexOf('.');
@@ -651,8 +653,18 @@ public final class Tokenizer {
                 return Optional.empty();
             }
         }
-        return Optional.of(host.substring(dot + 1));
+        String tld = host.substring(dot + 1);
+        return RESERVED_TLDS.contains(tld) ? Optional.empty() : Optional.of(tld);
     }
+
+    /**
+     * Top-level domains reserved for documentation and testing (RFC 2606, RFC 6761): {@code example}, {@code test},
+     * {@code invalid}, {@code localhost}. No mail from the Internet comes from them, so their top-level domain says
+     * nothing about a message; a token for one only teaches a model which test collection a message came from (the
+     * project's generated spam is all from {@code .example}, its generated ham from {@code .jp} and {@code .edu}). The
+     * domains themselves still give their tokens ({@code from-domain:}, {@code url:}).
+     */
+    static final Set<String> RESERVED_TLDS = Set.of("example", "test", "invalid", "localhost");
 
     /** URL hosts of {@code href=} and {@code src=} attribute values (scanned by hand: this runs for every part). */
     static void linkTargets(String html, Set<String> tokens) {

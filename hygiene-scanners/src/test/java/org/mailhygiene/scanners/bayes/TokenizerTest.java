@@ -7,6 +7,7 @@ import static org.quicktheories.generators.SourceDSL.lists;
 import static org.quicktheories.generators.SourceDSL.strings;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.mailhygiene.api.MessageContent;
@@ -126,7 +127,7 @@ class TokenizerTest {
                 .encodeToString("zqplain zqwords http://203.0.113.9/\r\n".getBytes(StandardCharsets.ISO_8859_1));
         String m =
                 "Received: from relay.bad.example (relay.bad.example [198.51.100.7]) by mx.example.org with ESMTP\r\n"
-                        + "From: =?utf-8?q?Chase_B=D0=B0nk_example.org?= <alerts@bad.example>\r\n"
+                        + "From: =?utf-8?q?Chase_B=D0=B0nk_example.org?= <alerts@bad.shop>\r\n"
                         + "Return-Path: \"Bounces\" <b@bounce.example>\r\n"
                         + "To: bob@example.org\r\n"
                         + "Subject: =?utf-8?q?Zqurgent_notice?=\r\n"
@@ -173,7 +174,7 @@ class TokenizerTest {
                         "subject:encoded-ascii",
                         "subject-upper:0",
                         "subject-case:Zqurgent",
-                        "from-tld:example",
+                        "from-tld:shop",
                         "return-path-name:bounces",
                         "x-mailer:zq mailer");
         // the words of the visible text alone (a raw link is a word too); nothing hidden, no markup, no header
@@ -664,12 +665,7 @@ class TokenizerTest {
         Tokenizer.linkTargets(
                 "<a href=\"http://one.example/r?src=http://two.example/&href=www.three.example\">x</a>", nested);
         assertThat(nested)
-                .containsExactly(
-                        "url:one.example",
-                        "url-tld:example",
-                        "url:two.example",
-                        "url:www.three.example",
-                        "url:three.example");
+                .containsExactly("url:one.example", "url:two.example", "url:www.three.example", "url:three.example");
     }
 
     @Test
@@ -678,10 +674,31 @@ class TokenizerTest {
         String html = "<a HREF = 'http://one.example/x'>1</a><img src=https://two.example/i.png>"
                 + "<a title=\"href=no\" data-href=\"http://three.example\">";
         Tokenizer.linkTargets(html, t);
-        assertThat(t).contains("url:one.example", "url:two.example", "url:three.example", "url-tld:example");
+        assertThat(t).contains("url:one.example", "url:two.example", "url:three.example");
+        Set<String> shop = new java.util.LinkedHashSet<>();
+        Tokenizer.linkTargets("<a href=\"http://deals.bad.shop/x\">1</a>", shop);
+        assertThat(shop).containsExactly("url:deals.bad.shop", "url:bad.shop", "url-tld:shop");
         Set<String> odd = new java.util.LinkedHashSet<>();
         Tokenizer.linkTargets("<a href=\"http://192.0.2.1/\">x</a><a href=\"http://a.b.x1/\">y</a>", odd);
         assertThat(odd).noneMatch(x -> x.startsWith("url-tld:"));
+    }
+
+    @Test
+    void topLevelDomainsReservedForExamplesAndTestsGiveNoToken() throws Exception {
+        for (String tld : List.of("example", "test", "invalid", "localhost", "EXAMPLE")) {
+            String m = "From: Alice <alice@mail.sender." + tld + ">\r\nSubject: lunch\r\n"
+                    + "Content-Type: text/html\r\n\r\n<a href=\"http://www.shop." + tld + "/menu\">menu</a>\r\n";
+            Set<String> t = tokenizer.tokenize(MessageContent.ofString(m, StandardCharsets.UTF_8));
+            String lower = tld.toLowerCase(java.util.Locale.ROOT);
+            assertThat(t)
+                    .as(tld)
+                    .noneMatch(x -> x.startsWith("from-tld:") || x.startsWith("url-tld:"))
+                    .contains("from-domain:mail.sender." + lower, "url:shop." + lower);
+        }
+        // a name that only ends like one is a top-level domain of its own
+        String m = "From: a@b.examples\r\n\r\nhttp://c.tests/\r\n";
+        assertThat(tokenizer.tokenize(MessageContent.ofString(m, StandardCharsets.UTF_8)))
+                .contains("from-tld:examples", "url-tld:tests");
     }
 
     @Test
