@@ -27,6 +27,8 @@ final class CorpusArguments {
     Optional<Double> logistic = Optional.empty();
     /** What {@code --ignore} names, in the order given: a token that mentions one is learned from no message. */
     final List<String> ignore = new ArrayList<>();
+    /** {@code --drop} texts, in order (train only). */
+    final List<String> drop = new ArrayList<>();
 
     final List<String> flags = new ArrayList<>();
 
@@ -62,7 +64,8 @@ final class CorpusArguments {
                         "--prune-weighted",
                         "--weight",
                         "--logistic",
-                        "--ignore" -> {
+                        "--ignore",
+                        "--drop" -> {
                     String value;
                     if (inline.isPresent()) {
                         value = inline.get();
@@ -112,6 +115,17 @@ final class CorpusArguments {
                                         + value + "'");
                             }
                             a.ignore.add(value);
+                        }
+                        case "--drop" -> {
+                            if (!allowedFlags.contains("--drop")) {
+                                throw new UsageException("unknown option " + name);
+                            }
+                            if (value.length() < ModelTrainer.MIN_IGNORE_LENGTH) {
+                                throw new UsageException("--drop needs at least " + ModelTrainer.MIN_IGNORE_LENGTH
+                                        + " characters (shorter text would match much of any vocabulary), was '"
+                                        + value + "'");
+                            }
+                            a.drop.add(value);
                         }
                         case "--logistic" -> {
                             if (!allowedFlags.contains("--logistic")) {
@@ -186,7 +200,11 @@ final class CorpusArguments {
         if (a.model.isEmpty()) {
             throw new UsageException("--model FILE is required");
         }
-        if (a.spam.isEmpty() && a.ham.isEmpty()) {
+        if (!a.drop.isEmpty() && !a.flags.contains("--update")) {
+            throw new UsageException("--drop forgets tokens of an existing model: give --update (for a new model,"
+                    + " --ignore learns none of them)");
+        }
+        if (a.spam.isEmpty() && a.ham.isEmpty() && a.drop.isEmpty()) {
             throw new UsageException("give at least one --spam or --ham source");
         }
         return a;

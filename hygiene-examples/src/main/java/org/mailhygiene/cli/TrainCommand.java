@@ -15,7 +15,8 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
 
 /**
  * {@code hygiene train [--weight N] --spam SOURCE [--weight N] --ham SOURCE --model FILE [--update | --forget]
- * [--quiet] [--prune N [--prune-weighted M]] [--ignore TEXT]...}: trains the Bayes classifier from labelled mail and saves the model.
+ * [--quiet] [--prune N [--prune-weighted M]] [--ignore TEXT]... [--drop TEXT]... [--logistic OFFSET]}: trains the Bayes
+ * classifier from labelled mail and saves the model.
  *
  * <p>Sources are directories of message files, Maildirs or mbox files ({@link MailSources}); each option may be
  * repeated. Without a flag a new model is trained and written to {@code FILE} (replacing it atomically); with
@@ -30,7 +31,10 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
  * ignoring case, not run into a longer word), from any source: for tokens that name the
  * collection rather than the mail, such as the mailbox a corpus was gathered in, its owner's name and its provider's
  * relays (every message of a spam-only collection carries them, so the model would call them spam); with
- * {@code --forget}, give the same as when the messages were learned. A new model (without {@code --update} or
+ * {@code --forget}, give the same as when the messages were learned. {@code --drop TEXT} (repeatable, only with
+ * {@code --update}; sources may then be left out) forgets, after the learning, every token of the model that mentions
+ * TEXT ({@link BayesModel#drop}: counts, logistic weight, corrections), for a collection's traces found after the
+ * training; refused, nothing changed, if it would drop every weighted token. A new model (without {@code --update} or
  * {@code --forget}, or from the default model) deletes the learn journal of the file it replaces ({@link
  * BayesModels#journalFile}): the new model learned none of what it records. With {@code --update} or {@code --forget}
  * of an existing file the journal is kept and bound to the saved file ({@link BayesModels#carryJournal}): what it
@@ -70,7 +74,8 @@ public final class TrainCommand implements Command {
     public String usage() {
         return "usage: hygiene train [--weight N] --spam SOURCE [--weight N] --ham SOURCE --model FILE"
                 + " [--update | --forget] [--quiet] [--prune N [--prune-weighted M]] [--ignore TEXT]...\n"
-                + "       [--logistic OFFSET]\n\n"
+                + "       [--logistic OFFSET]\n"
+                + "       hygiene train --update --model FILE --drop TEXT... [--spam SOURCE] [--ham SOURCE]\n\n"
                 + "Learns spam and ham messages into a Bayes model and saves it to FILE. A new model (without\n"
                 + "--update or --forget) deletes FILE.learned, the old model's 'hygiene learn' journal; with\n"
                 + "them it is kept: a message it records with the label --forget forgets is recorded that\n"
@@ -93,6 +98,11 @@ public final class TrainCommand implements Command {
                 + "             word: jose matches jose@example.org, not joseph), repeatable: tokens that name the\n"
                 + "             collection, not the mail, e.g. --ignore trap.example.org for the mailbox (address,\n"
                 + "             domain, relays) a spam collection was gathered in ('hygiene scan --json' shows tokens)\n"
+                + "  --drop TEXT\n"
+                + "             with --update: after learning the sources (none needed), forget every token of the\n"
+                + "             model that holds TEXT (matched as --ignore), with its weight and corrections; mail\n"
+                + "             holding none of them scores as before. For what a model learned from where its mail\n"
+                + "             was collected, found later (the default model: --drop 129.97 --drop uwaterloo.ca)\n"
                 + "  --logistic OFFSET\n"
                 + "             also fit a logistic regression on the kept tokens (3 seeded passes), whose log-odds,\n"
                 + "             less OFFSET, the model adds to the Bayes indicator's (the default model: OFFSET "
@@ -119,6 +129,7 @@ public final class TrainCommand implements Command {
                         "--prune-weighted",
                         "--weight",
                         "--ignore",
+                        "--drop",
                         "--logistic"),
                 false);
         boolean update = a.flags.contains("--update");
@@ -174,6 +185,18 @@ public final class TrainCommand implements Command {
             }
             for (CorpusArguments.Source source : a.ham) {
                 learn(source.path(), false, source.weight(), forget, a.ignore, trainer, tokenizer, progress, carry);
+            }
+            if (!a.drop.isEmpty()) {
+                int dropped;
+                try {
+                    dropped = model.drop(t -> ModelTrainer.mentionsAny(t, a.drop));
+                } catch (IllegalArgumentException e) {
+                    io.err().println("hygiene train: --drop: " + e.getMessage() + "; nothing was changed");
+                    return EXIT_ERROR;
+                }
+                io.err()
+                        .println("hygiene train: dropped " + dropped + " token(s) holding " + String.join(", ", a.drop)
+                                + " (counts, weights, corrections)");
             }
             boolean spamEmptied = spamBefore > 0 && model.spamMessages() == 0;
             boolean hamEmptied = hamBefore > 0 && model.hamMessages() == 0;

@@ -241,6 +241,46 @@ class TrainEvalCommandTest {
     }
 
     @Test
+    void dropForgetsTheTokensOfAnExistingModelThatHoldTheText(@TempDir Path dir) throws Exception {
+        Path spam = Files.createDirectories(dir.resolve("spam"));
+        Path ham = Files.createDirectories(dir.resolve("ham"));
+        for (int i = 0; i < 3; i++) {
+            Files.writeString(
+                    spam.resolve(i + ".eml"),
+                    "Received: from trap.collector.org (trap.collector.org [192.0.2.7]) by mx.collector.org\r\n"
+                            + "Subject: Cheap offer\r\n\r\ncheap watches " + i + "\r\n");
+        }
+        Files.writeString(ham.resolve("1.eml"), "Subject: minutes\r\n\r\nlunch notes\r\n");
+        Path model = dir.resolve("site.model");
+        Run trained = Run.main(
+                "train", "--quiet", "--spam", spam.toString(), "--ham", ham.toString(), "--model", model.toString());
+        assertThat(trained.status()).as(trained.err()).isZero();
+        BayesModel before = BayesModel.load(model);
+        assertThat(before.evidence("received:collector.org").spamCount()).isEqualTo(3);
+
+        Run drop = Run.main("train", "--update", "--model", model.toString(), "--drop", "collector.org");
+        assertThat(drop.status()).as(drop.err()).isZero();
+        assertThat(drop.err()).contains("dropped 1 token(s) holding collector.org");
+        BayesModel after = BayesModel.load(model);
+        assertThat(after.evidence("received:collector.org").spamCount()).isZero();
+        assertThat(after.evidence("watches").spamCount()).isEqualTo(3);
+        assertThat(after.spamMessages()).isEqualTo(3);
+        assertThat(after.tokenCount()).isEqualTo(before.tokenCount() - 1);
+
+        Run noUpdate = Run.main("train", "--model", model.toString(), "--spam", spam.toString(), "--drop", "cheap");
+        assertThat(noUpdate.status()).isEqualTo(2);
+        assertThat(noUpdate.err()).contains("--drop forgets tokens of an existing model: give --update");
+        assertThat(Run.main("train", "--update", "--model", model.toString(), "--drop", "ab")
+                        .err())
+                .contains("--drop needs at least 3 characters");
+        assertThat(Run.main("train", "--update", "--model", model.toString()).err())
+                .contains("give at least one --spam or --ham source");
+        assertThat(BayesModel.load(model).tokenCount())
+                .as("refusals change nothing")
+                .isEqualTo(after.tokenCount());
+    }
+
+    @Test
     void ignoreLearnsNoTokenContainingTheTextFromAnySourceAndForgetsTheSame(@TempDir Path dir) throws Exception {
         Path spam = Files.createDirectories(dir.resolve("spam"));
         Path ham = Files.createDirectories(dir.resolve("ham"));

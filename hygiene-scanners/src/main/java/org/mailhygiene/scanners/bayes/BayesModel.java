@@ -268,6 +268,49 @@ public final class BayesModel {
     }
 
     /**
+     * Forgets the tokens {@code which} accepts entirely: their counts, their logistic weights and the corrections
+     * {@code hygiene learn} added to them ({@link #correctionTokens}; a correction is dropped with its token). The
+     * message counts are unchanged, so a message holding none of the dropped tokens scores exactly as before. For a
+     * token a collection taught by where it was gathered rather than by what its mail says (its own relays, its
+     * trap's address), found after training: {@code hygiene train --drop}.
+     *
+     * @param which the tokens to forget (given the plain token, never a correction token)
+     * @return how many tokens with counts were dropped (a token's correction is not counted apart)
+     * @throws NullPointerException if {@code which} is {@code null}
+     * @throws IllegalArgumentException if it would drop every weighted token of a model with a logistic part (the
+     *     model would lose that part); nothing is dropped then
+     */
+    public int drop(java.util.function.Predicate<String> which) {
+        Objects.requireNonNull(which, "which");
+        lock.writeLock().lock();
+        try {
+            Map<String, Float> kept = new HashMap<>(weights);
+            kept.keySet().removeIf(which);
+            if (!weights.isEmpty() && kept.isEmpty()) {
+                throw new IllegalArgumentException(
+                        "that would drop every token of the logistic part (" + weights.size() + " weighted tokens)");
+            }
+            int[] dropped = {0};
+            counts.keySet().removeIf(t -> {
+                boolean correction = isCorrectionToken(t);
+                boolean drop = which.test(correction ? t.substring(CORRECTION_PREFIX.length()) : t);
+                dropped[0] += drop && !correction ? 1 : 0;
+                return drop;
+            });
+            boolean weightsDropped = kept.size() != weights.size();
+            if (weightsDropped) {
+                weights = kept;
+            }
+            if (dropped[0] > 0 || weightsDropped) {
+                generation.incrementAndGet();
+            }
+            return dropped[0];
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
      * Adds counts learned elsewhere (for example a cluster's shared learning, see {@link SharedModelSync}) in one step:
      * {@code spamMessages} and {@code hamMessages} messages, and per token the number of spam and ham messages it
      * occurred in. Negative amounts take counts back (never below zero; tokens that reach zero are removed).

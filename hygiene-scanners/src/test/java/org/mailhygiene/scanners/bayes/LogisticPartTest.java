@@ -417,4 +417,52 @@ class LogisticPartTest {
         t.fitLogistic(offset);
         return m;
     }
+
+    @Test
+    void droppingTokensForgetsTheirCountsWeightsAndCorrectionsAndNothingElse() {
+        BayesModel m = counts();
+        m.learn(List.of("received-ip:192.0.2", "received-ip:192.0.2.7", "click"), true);
+        m.setLogistic(Map.of("free", 1.5f, "received-ip:192.0.2", 1.2f, "thanks", -0.25f), -0.5);
+        m.learn(m.correctionTokens(List.of("received-ip:192.0.2", "free")), false); // a learn tool's correction
+        List<String> untouched = List.of("free", "thanks", "meeting", "neutral");
+        Classification before = m.classify(untouched);
+        String version = m.version();
+
+        int dropped = m.drop(t -> ModelTrainer.mentionsAny(t, List.of("192.0.2")));
+
+        assertThat(dropped).as("two tokens with counts").isEqualTo(2);
+        assertThat(m.evidence("received-ip:192.0.2").spamCount()).isZero();
+        assertThat(m.evidence("received-ip:192.0.2.7").spamCount()).isZero();
+        assertThat(m.weight("received-ip:192.0.2"))
+                .as("weight and correction gone")
+                .isZero();
+        assertThat(m.weight("free"))
+                .as("another token's corrected weight stays")
+                .isEqualTo(1.5 - 0.05);
+        assertThat(m.evidence("click").spamCount()).isEqualTo(21);
+        assertThat(m.spamMessages()).isEqualTo(21);
+        assertThat(m.version()).isNotEqualTo(version);
+        Classification after = m.classify(untouched);
+        assertThat(after.score()).as("a message holding none scores as before").isEqualTo(before.score());
+        assertThat(after.logOdds()).isEqualTo(before.logOdds());
+        assertThat(m.drop(t -> t.startsWith("nothing-like-this"))).isZero();
+    }
+
+    @Test
+    void droppingEveryWeightedTokenIsRefusedAndChangesNothing() {
+        BayesModel m = counts();
+        m.setLogistic(Map.of("free", 1.5f), -0.5);
+        String version = m.version();
+        assertThatThrownBy(() -> m.drop(t -> t.equals("free") || t.equals("common")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("every token of the logistic part");
+        assertThat(m.version()).isEqualTo(version);
+        assertThat(m.evidence("common").spamCount()).isEqualTo(20);
+        assertThat(m.weight("free")).isEqualTo(1.5);
+        // a model without a logistic part may lose any token
+        BayesModel plain = counts();
+        assertThat(plain.drop(t -> true)).isEqualTo(7);
+        assertThat(plain.tokenCount()).isZero();
+        assertThat(plain.spamMessages()).isEqualTo(20);
+    }
 }
