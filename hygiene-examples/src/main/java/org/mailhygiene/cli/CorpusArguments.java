@@ -105,28 +105,8 @@ final class CorpusArguments {
                             }
                             a.prune = wholeNumber(name, value, Integer.MAX_VALUE);
                         }
-                        case "--ignore" -> {
-                            if (!allowedFlags.contains("--ignore")) {
-                                throw new UsageException("unknown option " + name);
-                            }
-                            if (value.length() < ModelTrainer.MIN_IGNORE_LENGTH) {
-                                throw new UsageException("--ignore needs at least " + ModelTrainer.MIN_IGNORE_LENGTH
-                                        + " characters (shorter text would match much of any vocabulary), was '"
-                                        + value + "'");
-                            }
-                            a.ignore.add(value);
-                        }
-                        case "--drop" -> {
-                            if (!allowedFlags.contains("--drop")) {
-                                throw new UsageException("unknown option " + name);
-                            }
-                            if (value.length() < ModelTrainer.MIN_IGNORE_LENGTH) {
-                                throw new UsageException("--drop needs at least " + ModelTrainer.MIN_IGNORE_LENGTH
-                                        + " characters (shorter text would match much of any vocabulary), was '"
-                                        + value + "'");
-                            }
-                            a.drop.add(value);
-                        }
+                        case "--ignore" -> a.ignore.add(mentionedText(name, value, allowedFlags));
+                        case "--drop" -> a.drop.add(mentionedText(name, value, allowedFlags));
                         case "--logistic" -> {
                             if (!allowedFlags.contains("--logistic")) {
                                 throw new UsageException("unknown option " + name);
@@ -217,6 +197,21 @@ final class CorpusArguments {
      * @param weight 1 unless a {@code --weight} before it said otherwise
      */
     record Source(Path path, int weight) {}
+
+    /**
+     * The value of {@code --ignore} or {@code --drop}: a text matched against tokens ({@link ModelTrainer#mentionsAny}),
+     * of at least {@link ModelTrainer#MIN_IGNORE_LENGTH} characters.
+     */
+    private static String mentionedText(String option, String value, List<String> allowedFlags) throws UsageException {
+        if (!allowedFlags.contains(option)) {
+            throw new UsageException("unknown option " + option);
+        }
+        if (value.length() < ModelTrainer.MIN_IGNORE_LENGTH) {
+            throw new UsageException(option + " needs at least " + ModelTrainer.MIN_IGNORE_LENGTH
+                    + " characters (shorter text would match much of any vocabulary), was '" + value + "'");
+        }
+        return value;
+    }
 
     private static int wholeNumber(String option, String value, int max) throws UsageException {
         try {
