@@ -240,17 +240,25 @@ class TrainEvalCommandTest {
         assertThat(k.tokenCount()).isGreaterThan(p.tokenCount());
     }
 
+    /** Writes DIR/spam/0..2.eml ({@code spam} of the message's number) and DIR/ham/1.eml. */
+    private static void threeSpamOneHam(Path dir, java.util.function.IntFunction<String> spam, String ham)
+            throws java.io.IOException {
+        Path s = Files.createDirectories(dir.resolve("spam"));
+        for (int i = 0; i < 3; i++) {
+            Files.writeString(s.resolve(i + ".eml"), spam.apply(i));
+        }
+        Files.writeString(Files.createDirectories(dir.resolve("ham")).resolve("1.eml"), ham);
+    }
+
     @Test
     void dropForgetsTheTokensOfAnExistingModelThatHoldTheText(@TempDir Path dir) throws Exception {
-        Path spam = Files.createDirectories(dir.resolve("spam"));
-        Path ham = Files.createDirectories(dir.resolve("ham"));
-        for (int i = 0; i < 3; i++) {
-            Files.writeString(
-                    spam.resolve(i + ".eml"),
-                    "Received: from trap.collector.org (trap.collector.org [192.0.2.7]) by mx.collector.org\r\n"
-                            + "Subject: Cheap offer\r\n\r\ncheap watches " + i + "\r\n");
-        }
-        Files.writeString(ham.resolve("1.eml"), "Subject: minutes\r\n\r\nlunch notes\r\n");
+        Path spam = dir.resolve("spam");
+        Path ham = dir.resolve("ham");
+        threeSpamOneHam(
+                dir,
+                i -> "Received: from trap.collector.org (trap.collector.org [192.0.2.7]) by mx.collector.org\r\n"
+                        + "Subject: Cheap offer\r\n\r\ncheap watches " + i + "\r\n",
+                "Subject: minutes\r\n\r\nlunch notes\r\n");
         Path model = dir.resolve("site.model");
         Run trained = Run.main(
                 "train", "--quiet", "--spam", spam.toString(), "--ham", ham.toString(), "--model", model.toString());
@@ -282,15 +290,13 @@ class TrainEvalCommandTest {
 
     @Test
     void ignoreLearnsNoTokenContainingTheTextFromAnySourceAndForgetsTheSame(@TempDir Path dir) throws Exception {
-        Path spam = Files.createDirectories(dir.resolve("spam"));
-        Path ham = Files.createDirectories(dir.resolve("ham"));
-        for (int i = 0; i < 3; i++) {
-            Files.writeString(
-                    spam.resolve(i + ".eml"),
-                    "Subject: Cheap offer\r\n\r\ncheap watches, cheaper at http://trap.collector.example/" + i
-                            + "\r\n");
-        }
-        Files.writeString(ham.resolve("1.eml"), "Subject: minutes\r\n\r\ncheap lunch\r\n");
+        Path spam = dir.resolve("spam");
+        Path ham = dir.resolve("ham");
+        threeSpamOneHam(
+                dir,
+                i -> "Subject: Cheap offer\r\n\r\ncheap watches, cheaper at http://trap.collector.example/" + i
+                        + "\r\n",
+                "Subject: minutes\r\n\r\ncheap lunch\r\n");
         Path plain = dir.resolve("plain.model");
         Path dropped = dir.resolve("dropped.model");
         for (Path model : List.of(plain, dropped)) {

@@ -791,10 +791,7 @@ public final class BounceDetector {
     /** Whether a part other than text, a multipart container or a quoted message is attached. */
     private static boolean attached(Set<String> tokens) {
         for (String t : tokens) {
-            if (t.startsWith("type:")
-                    && !t.startsWith("type:text/")
-                    && !t.startsWith("type:multipart/")
-                    && !t.startsWith("type:message/")) {
+            if (Tokenizer.isAttachedType(t)) {
                 return true;
             }
         }

@@ -2,6 +2,8 @@ package org.mailhygiene.scanners.bayes;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.mailhygiene.api.MessageContent;
@@ -25,7 +27,7 @@ import org.mailhygiene.scanners.mime.PartVisitor;
  * <ul>
  *   <li>a link ({@code url:}, {@code url-} tokens) or an HTML form ({@code html:form}): spam content possible;
  *   <li>a part that is neither text, a container, an encapsulated message nor an image (a PDF, an archive, an
- *       unknown type; {@code type:} tokens): possible;
+ *       unknown type; {@code type:} tokens, {@link Tokenizer#isAttachedType}): possible;
  *   <li>no word of text ({@link Tokenizer#isTextWord}) or Subject, or more than {@value #MAX_TEXT_WORDS} distinct ones
  *       (whatever the model knows of them: an attacker's new words are no evidence of innocence): possible;
  *   <li>a word of the text or Subject that the model counts as a spam clue (spam probability at least
@@ -70,33 +72,29 @@ final class NoSpamContent {
     static Optional<String> test(Set<String> tokens, BayesModel model, MessageContent content, MimeWalker walker)
             throws IOException {
         boolean images = false;
-        int words = 0;
+        List<String> words = new ArrayList<>();
         for (String t : tokens) {
             if (t.startsWith("url:") || t.startsWith("url-") || t.equals("html:form")) {
                 return Optional.empty();
             }
-            if (t.startsWith("type:")) {
-                String type = t.substring(5);
-                if (type.startsWith("image/")) {
-                    images = true;
-                } else if (!type.startsWith("text/")
-                        && !type.startsWith("multipart/")
-                        && !type.startsWith("message/")) {
+            if (Tokenizer.isAttachedType(t)) {
+                if (!t.startsWith("type:image/")) {
                     return Optional.empty();
                 }
+                images = true;
             }
             if (Tokenizer.isTextWord(t) || t.startsWith("subject:")) {
-                if (++words > MAX_TEXT_WORDS) {
+                words.add(t);
+                if (words.size() > MAX_TEXT_WORDS) {
                     return Optional.empty();
                 }
             }
         }
-        if (words == 0) {
+        if (words.isEmpty()) {
             return Optional.empty();
         }
-        for (String t : tokens) {
-            if ((Tokenizer.isTextWord(t) || t.startsWith("subject:"))
-                    && model.evidence(t).spamProbability() >= SPAM_CLUE) {
+        for (String w : words) {
+            if (model.evidence(w).spamProbability() >= SPAM_CLUE) {
                 return Optional.empty();
             }
         }
@@ -104,9 +102,9 @@ final class NoSpamContent {
         if (icons < 0) {
             return Optional.empty();
         }
-        return Optional.of((words == 1
+        return Optional.of((words.size() == 1
                         ? "its one word of text and Subject is"
-                        : "its " + words + " words of text and Subject hold")
+                        : "its " + words.size() + " words of text and Subject hold")
                 + " no"
                 + " spam clue, and it has no link, form, attachment or picture"
                 + (icons == 0 ? "" : " (" + icons + (icons == 1 ? " icon)" : " icons)"))

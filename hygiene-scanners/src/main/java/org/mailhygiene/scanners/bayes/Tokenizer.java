@@ -145,6 +145,20 @@ public final class Tokenizer {
         return "tokenizer-" + VERSION + "/" + maxTextBytes + "/" + walker;
     }
 
+    /**
+     * Whether a token is the {@code type:} token of a part beside the text: any media type but text, a multipart
+     * container or an encapsulated message ({@code type:image/gif}, {@code type:application/pdf}). Thread-safe.
+     *
+     * @param token a token
+     * @return {@code true} for an attached part's type token
+     */
+    static boolean isAttachedType(String token) {
+        return token.startsWith("type:")
+                && !token.startsWith("type:text/")
+                && !token.startsWith("type:multipart/")
+                && !token.startsWith("type:message/");
+    }
+
     /** The MIME walker this tokenizer reads messages with (its limits apply to any second walk of the same message). */
     MimeWalker walker() {
         return walker;
