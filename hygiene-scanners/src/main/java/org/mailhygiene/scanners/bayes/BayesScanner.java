@@ -55,6 +55,14 @@ import org.mailhygiene.scanners.mime.MimeFinding;
  * GIF): spam is written to make its reader act, in words, through a link, or with a picture or attachment. A message
  * with no word at all keeps its header's score.
  *
+ * <p>A message whose From display name names a well-known brand (PayPal, Amazon, Costco, a bank, a carrier, a
+ * Japanese card company...) while its address, and every DKIM signer it names, is at none of that brand's domains is
+ * {@link Outcome#SPAM} whatever its score, with the rule {@code BAYES_BRAND_SPOOF} (scored with the classifier's
+ * score; the description names the brand and the domain), and {@code BAYES_UNSURE} below the sure threshold: brands
+ * send from their own domains, and modern brand phishing copies the brand's own mail, which reads as ham word by
+ * word. The list, its matching and what exempts a sender: {@code BrandSpoof} in this package ({@code brands.txt}).
+ * {@link Builder#brandCheck(boolean) brandCheck(false)} turns it off. Bounces and automatic replies are not tested.
+ *
  * <p>The model comes from a {@link ModelSource}: a fixed model, or a {@link WatchedModelFile} that is reloaded when
  * the file is replaced (by {@code hygiene learn}), picked up by the next scan without a restart.
  *
@@ -104,6 +112,8 @@ public final class BayesScanner implements Scanner {
     private final double configuredSureThreshold;
     private final int explainedTokens;
     private final Clock clock;
+    private final boolean brandCheck;
+    private final BrandSpoof brands = BrandSpoof.defaults();
 
     private BayesScanner(Builder b) {
         this.source = b.source;
@@ -113,6 +123,7 @@ public final class BayesScanner implements Scanner {
         this.configuredSureThreshold = b.sureThreshold;
         this.explainedTokens = b.explainedTokens;
         this.clock = b.clock;
+        this.brandCheck = b.brandCheck;
     }
 
     /**
@@ -204,7 +215,7 @@ public final class BayesScanner implements Scanner {
         double threshold = threshold(model);
         return Optional.of(NAME + "/" + model.version() + "/" + tokenizer.identity() + "/" + threshold + "/"
                 + Math.max(threshold, configuredSureThreshold) + "/" + explainedTokens + "/"
-                + detector.localDomains());
+                + detector.localDomains() + (brandCheck ? "/brands:" + BrandSpoof.VERSION : ""));
     }
 
     /**
@@ -260,9 +271,10 @@ public final class BayesScanner implements Scanner {
                 ? model.classify(tokens)
                 : new Classification(0.0, List.of(), tokens.size());
         boolean spam = kind.kind() == MailKind.Kind.ORDINARY
-                && reported(c) >= threshold(model)
-                && NoSpamContent.test(tokens, model, message.content(), tokenizer.walker())
-                        .isEmpty();
+                && ((brandCheck && brands.test(r.header()).isPresent())
+                        || (reported(c) >= threshold(model)
+                                && NoSpamContent.test(tokens, model, message.content(), tokenizer.walker())
+                                        .isEmpty()));
         return new Judgement(kind, c, spam, walkLimit(tokens));
     }
 
@@ -311,12 +323,13 @@ public final class BayesScanner implements Scanner {
     }
 
     /** A message's tokens and its kind (bounce, automatic reply, ordinary mail), as {@link #judge} and scan read it. */
-    private record Reading(Set<String> tokens, MailKind kind) {}
+    private record Reading(Set<String> tokens, MailKind kind, HeaderFields header) {}
 
     private Reading read(Message message) throws IOException {
         HeaderFields[] header = new HeaderFields[1];
         Set<String> tokens = tokenizer.tokenize(message.content(), h -> header[0] = h);
-        return new Reading(tokens, detector.detect(header[0], tokens, message.content(), message.envelope()));
+        return new Reading(
+                tokens, detector.detect(header[0], tokens, message.content(), message.envelope()), header[0]);
     }
 
     /** The MIME walker's limit that cut the tokenizer's walk short ({@code mime:depth_limit}, ...), if one did. */
@@ -356,10 +369,12 @@ public final class BayesScanner implements Scanner {
         }
         Set<String> tokens;
         MailKind kind;
+        HeaderFields header;
         try {
             Reading r = read(message);
             tokens = r.tokens();
             kind = r.kind();
+            header = r.header();
         } catch (IOException e) {
             throw ScanException.of(NAME, ScanFailure.Kind.SCANNER_ERROR, "cannot read the message: " + e, e);
         }
@@ -375,15 +390,16 @@ public final class BayesScanner implements Scanner {
         }
         Classification c = model.classify(tokens);
         double score = reported(c);
+        Optional<String> spoof = brandCheck ? brands.test(header) : Optional.empty();
         Optional<String> noSpamContent = Optional.empty();
-        if (score >= threshold) {
+        if (score >= threshold && spoof.isEmpty()) {
             try {
                 noSpamContent = NoSpamContent.test(tokens, model, message.content(), tokenizer.walker());
             } catch (IOException e) {
                 throw ScanException.of(NAME, ScanFailure.Kind.SCANNER_ERROR, "cannot read the message: " + e, e);
             }
         }
-        boolean spam = score >= threshold && noSpamContent.isEmpty();
+        boolean spam = spoof.isPresent() || (score >= threshold && noSpamContent.isEmpty());
         if (!spam && cut.isPresent()) {
             throw incomplete(cut.get(), String.format(Locale.ROOT, "score %.4f", score));
         }
@@ -398,6 +414,7 @@ public final class BayesScanner implements Scanner {
                 "classifier indicator " + String.format(Locale.ROOT, "%.4f", score) + " from "
                         + c.clues().size() + " significant of " + c.tokensSeen() + " tokens"));
         noSpamContent.ifPresent(d -> v.rule(Rule.of(NoSpamContent.RULE, 0.0, d)));
+        spoof.ifPresent(d -> v.rule(Rule.of(BrandSpoof.RULE, score, d)));
         if (spam && score < sureThreshold) {
             v.rule(Rule.of(
                     "BAYES_UNSURE",
@@ -538,6 +555,7 @@ public final class BayesScanner implements Scanner {
         private double sureThreshold = DEFAULT_SURE_THRESHOLD;
         private int explainedTokens = DEFAULT_EXPLAINED_TOKENS;
         private Clock clock = Clock.systemUTC();
+        private boolean brandCheck = true;
 
         private Builder(ModelSource source) {
             this.source = source;
@@ -615,6 +633,19 @@ public final class BayesScanner implements Scanner {
          */
         public Builder tokenizer(Tokenizer value) {
             tokenizer = Objects.requireNonNull(value, "tokenizer");
+            return this;
+        }
+
+        /**
+         * Whether a From display name naming a well-known brand over an address at none of its domains makes the
+         * message spam, whatever its score (the rule {@code BAYES_BRAND_SPOOF}; see the class description). Default
+         * {@code true}; {@code false} leaves the verdict to the classifier alone.
+         *
+         * @param value whether to test for brand impersonation
+         * @return this builder
+         */
+        public Builder brandCheck(boolean value) {
+            brandCheck = value;
             return this;
         }
 

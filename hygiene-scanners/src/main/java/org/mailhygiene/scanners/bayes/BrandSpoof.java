@@ -1,0 +1,453 @@
+package org.mailhygiene.scanners.bayes;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.text.Normalizer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.mailhygiene.scanners.mime.TextDecoding;
+
+/**
+ * Whether a message's From display name names a well-known brand while its address is at none of that brand's
+ * domains: "Costco Giveaway" from {@code CostcoFreeGift@tabupgrade.cfd}, "Amazon.co.jp" from {@code
+ * support-amazon.jp@xvozbds.cn}, "Norton Security" from a joke site. Brands send from their own domains (a domain
+ * that does not match fails DMARC at every big mailbox provider), so a brand's name over a stranger's address is an
+ * impersonation, whatever the text says: {@link BayesScanner} calls such a message spam with the rule {@value #RULE},
+ * even when the classifier scores it as ham (modern brand phishing copies the brand's own newsletter, which reads as
+ * ham word by word).
+ *
+ * <p>The brands and their domains are a list ({@code brands.txt} beside this class; its header gives the format):
+ * names matched as whole words of the display name, ignoring case, apostrophes, digits written for letters ({@code
+ * C0STC0}) and text in parentheses (a person's affiliation, "Jane Roe (Google)"); names that are also everyday words
+ * or a person's name ("Chase", "Target", "Norton") count only when every other word of the display name is a service
+ * word ("Support", "Rewards", "Online"...). A message is not a spoof when:
+ *
+ * <ul>
+ *   <li>no brand is named, or the From field has no address;
+ *   <li>a word of four or more letters of the display name is in the address's domain (the sender names itself:
+ *       "Amazon Benefits at Fidelity" from {@code mail.fidelity.com});
+ *   <li>the From domain or a {@code DKIM-Signature} field's {@code d=} domain holds a key of a brand named (letters and
+ *       digits run together: {@code notification.intuit.com} for QuickBooks, even when the From address is the
+ *       sending platform's), or of a platform that sends in other brands' names (review requests).
+ * </ul>
+ *
+ * <p>A key matches more domains than the brand's, so a spoof from {@code paypal-verify.example} is not caught: the test
+ * errs towards letting mail through, never towards calling a brand's own mail a spoof. The DKIM signature is not
+ * verified here (the classifier makes no DNS queries): a forged {@code d=} only returns the message to the classifier's
+ * verdict.
+ *
+ * <p>Linear in the From field (its display name read up to {@value #MAX_DISPLAY_CHARS} characters) and the number of
+ * DKIM signatures. Immutable and thread-safe.
+ */
+final class BrandSpoof {
+
+    /** The rule a spoof's verdict carries. */
+    static final String RULE = "BAYES_BRAND_SPOOF";
+
+    /** The list's version, part of {@link BayesScanner#cacheIdentity()}: raise it whenever {@code brands.txt} changes. */
+    static final int VERSION = 1;
+
+    /** Characters of a display name read: 200. */
+    static final int MAX_DISPLAY_CHARS = 200;
+
+    /** Shortest word of a display name that, found in the sender's domain, makes the sender name itself: 4. */
+    static final int SELF_NAMING_WORD = 4;
+
+    /** Words that may stand beside an ambiguous brand name ("Chase Online", "Apple Support", "Target Rewards"). */
+    static final Set<String> SERVICE_WORDS = Set.of(
+            "account",
+            "accounts",
+            "admin",
+            "administrator",
+            "alert",
+            "alerts",
+            "bank",
+            "banking",
+            "billing",
+            "card",
+            "cards",
+            "care",
+            "center",
+            "centre",
+            "cloud",
+            "customer",
+            "customers",
+            "delivery",
+            "department",
+            "desk",
+            "express",
+            "help",
+            "helpdesk",
+            "id",
+            "inc",
+            "info",
+            "mail",
+            "mailbox",
+            "member",
+            "members",
+            "membership",
+            "noreply",
+            "no-reply",
+            "notice",
+            "notification",
+            "notifications",
+            "office",
+            "official",
+            "online",
+            "pay",
+            "prime",
+            "reward",
+            "rewards",
+            "secure",
+            "security",
+            "service",
+            "services",
+            "shop",
+            "store",
+            "support",
+            "team",
+            "update",
+            "updates",
+            "verification",
+            "wallet",
+            "webmail");
+
+    /** One brand: its label (the first name of its line) and the keys its own domains hold. */
+    record Brand(String label, List<String> keys) {}
+
+    /** One way to write a brand: ASCII words matched as a phrase, or a non-ASCII text matched as a substring. */
+    private record Name(Brand brand, List<String> words, String text, boolean ambiguous) {}
+
+    private static final String RESOURCE = "brands.txt";
+
+    private static final BrandSpoof DEFAULT = loadDefault();
+
+    private final Map<String, List<Name>> byFirstWord;
+    private final List<Name> substrings;
+    private final List<String> platformKeys;
+    private final int brands;
+
+    private BrandSpoof(
+            Map<String, List<Name>> byFirstWord, List<Name> substrings, List<String> platformKeys, int brands) {
+        this.byFirstWord = byFirstWord;
+        this.substrings = substrings;
+        this.platformKeys = platformKeys;
+        this.brands = brands;
+    }
+
+    /**
+     * The shipped list.
+     *
+     * @return the test over {@code brands.txt}
+     */
+    static BrandSpoof defaults() {
+        return DEFAULT;
+    }
+
+    /**
+     * How many brands the list holds.
+     *
+     * @return the number of brand lines
+     */
+    int brands() {
+        return brands;
+    }
+
+    private static BrandSpoof loadDefault() {
+        try (InputStream in = BrandSpoof.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + RESOURCE + " beside " + BrandSpoof.class);
+            }
+            List<String> lines = new ArrayList<>();
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                for (String l = r.readLine(); l != null; l = r.readLine()) {
+                    lines.add(l);
+                }
+            }
+            return parse(lines, RESOURCE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + RESOURCE, e);
+        }
+    }
+
+    /**
+     * Parses a brand list (the format of {@code brands.txt}).
+     *
+     * @param lines the lines
+     * @param source the list's name, for error messages
+     * @return the test
+     * @throws IllegalArgumentException naming the source and line for a line without {@code =}, without a key, or with
+     *     an empty name
+     */
+    static BrandSpoof parse(List<String> lines, String source) {
+        Map<String, List<Name>> byFirst = new HashMap<>();
+        List<Name> substrings = new ArrayList<>();
+        List<String> platforms = new ArrayList<>();
+        int brands = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).strip();
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            String where = source + ":" + (i + 1) + ": ";
+            int eq = line.indexOf('=');
+            if (eq < 0) {
+                throw new IllegalArgumentException(where + "expected NAME; NAME ... = KEY ..., found no '='");
+            }
+            List<String> keys = new ArrayList<>();
+            for (String k : line.substring(eq + 1).strip().split("\\s+")) {
+                String key = alphanumeric(k.toLowerCase(Locale.ROOT));
+                if (!key.isEmpty()) {
+                    keys.add(key);
+                }
+            }
+            if (keys.isEmpty()) {
+                throw new IllegalArgumentException(where + "no domain key after '='");
+            }
+            String names = line.substring(0, eq).strip();
+            if (names.isEmpty()) {
+                platforms.addAll(keys);
+                continue;
+            }
+            Brand brand = null;
+            for (String raw : names.split(";")) {
+                String n = raw.strip();
+                boolean ambiguous = n.startsWith("?");
+                String written = normalize(ambiguous ? n.substring(1).strip() : n);
+                if (written.isEmpty()) {
+                    throw new IllegalArgumentException(where + "an empty name");
+                }
+                if (brand == null) {
+                    brand = new Brand(written, List.copyOf(keys));
+                }
+                if (isAscii(written)) {
+                    List<String> words = words(written);
+                    if (words.isEmpty()) {
+                        throw new IllegalArgumentException(where + "the name '" + n + "' has no letter or digit");
+                    }
+                    byFirst.computeIfAbsent(words.get(0), w -> new ArrayList<>())
+                            .add(new Name(brand, List.copyOf(words), null, ambiguous));
+                } else {
+                    substrings.add(new Name(brand, List.of(), written, ambiguous));
+                }
+            }
+            brands++;
+        }
+        byFirst.replaceAll((w, l) -> List.copyOf(l));
+        return new BrandSpoof(Map.copyOf(byFirst), List.copyOf(substrings), List.copyOf(platforms), brands);
+    }
+
+    /**
+     * Tests a message's header.
+     *
+     * @param header the message's header fields ({@code null} for a message without a header: no spoof)
+     * @return a description of the spoof ("From "Costco Giveaway" names Costco, but its address is at tabupgrade.cfd
+     *     ..."), or empty when the message is not one
+     */
+    Optional<String> test(HeaderFields header) {
+        if (header == null) {
+            return Optional.empty();
+        }
+        Optional<String> from = header.first("from");
+        if (from.isEmpty()) {
+            return Optional.empty();
+        }
+        String value = TextDecoding.decodeHeader(from.get());
+        int lt = value.lastIndexOf('<');
+        Tokenizer.Address a = lt >= 0 ? Tokenizer.Address.find(value, lt) : null;
+        if (a == null) {
+            a = Tokenizer.Address.find(value, 0);
+        }
+        if (a == null || a.start() == 0) {
+            return Optional.empty();
+        }
+        int end = lt >= 0 && a.start() > lt ? lt : a.start();
+        String shown = value.substring(0, Math.min(end, MAX_DISPLAY_CHARS));
+        String domain = a.domain(value).toLowerCase(Locale.ROOT);
+        String display = withoutParentheses(normalize(shown));
+        List<String> words = words(display);
+        String domainKey = alphanumeric(domain);
+        for (String w : words) {
+            if (w.length() >= SELF_NAMING_WORD && domainKey.contains(w)) {
+                return Optional.empty();
+            }
+        }
+        Set<Brand> named = new LinkedHashSet<>();
+        for (int i = 0; i < words.size(); i++) {
+            List<Name> candidates = byFirstWord.get(words.get(i));
+            if (candidates == null) {
+                continue;
+            }
+            for (Name n : candidates) {
+                int len = n.words().size();
+                if (i + len <= words.size()
+                        && words.subList(i, i + len).equals(n.words())
+                        && (!n.ambiguous() || onlyServiceWordsBeside(words, i, len))) {
+                    named.add(n.brand());
+                }
+            }
+        }
+        for (Name n : substrings) {
+            if (display.contains(n.text()) && (!n.ambiguous() || words.isEmpty())) {
+                named.add(n.brand());
+            }
+        }
+        if (named.isEmpty()) {
+            return Optional.empty();
+        }
+        List<String> sending = new ArrayList<>();
+        sending.add(domainKey);
+        for (HeaderFields.Field f : header.all()) {
+            if (f.name().equals("dkim-signature")) {
+                signingDomain(f.value()).ifPresent(d -> sending.add(alphanumeric(d)));
+            }
+        }
+        for (String s : sending) {
+            for (String k : platformKeys) {
+                if (s.contains(k)) {
+                    return Optional.empty();
+                }
+            }
+            for (Brand b : named) {
+                for (String k : b.keys()) {
+                    if (s.contains(k)) {
+                        return Optional.empty();
+                    }
+                }
+            }
+        }
+        Brand first = named.iterator().next();
+        return Optional.of("From \"" + shown.strip().replace("\"", "") + "\" names " + first.label()
+                + ", but its address is at " + domain + ", no domain of " + first.label()
+                + (sending.size() > 1 ? " (nor is a DKIM signer)" : ""));
+    }
+
+    private static boolean onlyServiceWordsBeside(List<String> words, int start, int len) {
+        if (words.size() == len) {
+            return false; // the name alone ("Chase", "Target"): a person or a word as likely as the brand
+        }
+        for (int j = 0; j < words.size(); j++) {
+            if ((j < start || j >= start + len) && !SERVICE_WORDS.contains(words.get(j))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The {@code d=} tag of a DKIM-Signature field's value, lower-cased. */
+    static Optional<String> signingDomain(String value) {
+        for (String tag : value.split(";")) {
+            String t = tag.strip();
+            if (t.length() > 2 && (t.charAt(0) == 'd' || t.charAt(0) == 'D') && t.charAt(1) == '=') {
+                return Optional.of(t.substring(2).strip().toLowerCase(Locale.ROOT));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** NFKC (full-width letters and parentheses become ASCII), lower case, without apostrophes. */
+    static String normalize(String s) {
+        String n = Normalizer.normalize(s, Normalizer.Form.NFKC).toLowerCase(Locale.ROOT);
+        StringBuilder b = new StringBuilder(n.length());
+        for (int i = 0; i < n.length(); i++) {
+            char c = n.charAt(i);
+            if (c != '\'' && c != '\u2019' && c != '\u2018' && c != '`') {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
+    /** The text without what stands in parentheses (an unclosed one runs to the end). */
+    static String withoutParentheses(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        int depth = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '(') {
+                depth++;
+                b.append(' ');
+            } else if (c == ')' && depth > 0) {
+                depth--;
+            } else if (depth == 0) {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
+    /**
+     * The words of a normalised text: runs of ASCII letters, digits and {@code &}; in a run with a letter, the digits
+     * 0, 1, 3, 4 and 5 read as o, l, e, a and s ({@code c0stc0} is {@code costco}, {@code 365} stays).
+     */
+    static List<String> words(String s) {
+        List<String> out = new ArrayList<>();
+        int i = 0;
+        int n = s.length();
+        while (i < n) {
+            while (i < n && !isWordChar(s.charAt(i))) {
+                i++;
+            }
+            int start = i;
+            boolean letter = false;
+            while (i < n && isWordChar(s.charAt(i))) {
+                letter |= s.charAt(i) >= 'a' && s.charAt(i) <= 'z';
+                i++;
+            }
+            if (i > start) {
+                String w = s.substring(start, i);
+                out.add(letter ? unleet(w) : w);
+            }
+        }
+        return out;
+    }
+
+    private static boolean isWordChar(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '&';
+    }
+
+    private static String unleet(String w) {
+        char[] cs = w.toCharArray();
+        for (int i = 0; i < cs.length; i++) {
+            cs[i] = switch (cs[i]) {
+                case '0' -> 'o';
+                case '1' -> 'l';
+                case '3' -> 'e';
+                case '4' -> 'a';
+                case '5' -> 's';
+                default -> cs[i];
+            };
+        }
+        return new String(cs);
+    }
+
+    private static String alphanumeric(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
+    private static boolean isAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) > 0x7f) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
