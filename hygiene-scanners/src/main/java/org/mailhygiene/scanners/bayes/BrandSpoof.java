@@ -34,6 +34,9 @@ import org.mailhygiene.scanners.mime.TextDecoding;
  *
  * <ul>
  *   <li>no brand is named, or the From field has no address;
+ *   <li>the address is a mail system's ({@code postmaster}, {@code mailer-daemon}, Exchange's {@code
+ *       MicrosoftExchange...} mailbox, whose delivery reports say "Microsoft Outlook"), or is also a To or Cc address
+ *       (a message written to oneself, such as Outlook's test message);
  *   <li>a word of four or more letters of the display name is in the address's domain (the sender names itself:
  *       "Amazon Benefits at Fidelity" from {@code mail.fidelity.com});
  *   <li>the From domain or a {@code DKIM-Signature} field's {@code d=} domain holds a key of a brand named (letters and
@@ -274,6 +277,10 @@ final class BrandSpoof {
         int end = lt >= 0 && a.start() > lt ? lt : a.start();
         String shown = value.substring(0, Math.min(end, MAX_DISPLAY_CHARS));
         String domain = a.domain(value).toLowerCase(Locale.ROOT);
+        String local = a.local(value).toLowerCase(Locale.ROOT);
+        if (isMailSystem(local) || sentToItself(header, local + "@" + domain)) {
+            return Optional.empty();
+        }
         String display = withoutParentheses(normalize(shown));
         List<String> words = words(display);
         String domainKey = alphanumeric(domain);
@@ -330,6 +337,39 @@ final class BrandSpoof {
         return Optional.of("From \"" + shown.strip().replace("\"", "") + "\" names " + first.label()
                 + ", but its address is at " + domain + ", no domain of " + first.label()
                 + (sending.size() > 1 ? " (nor is a DKIM signer)" : ""));
+    }
+
+    /**
+     * A mail system's own mailbox: {@code postmaster}, {@code mailer-daemon}, or Exchange's system mailbox ({@code
+     * MicrosoftExchange} and a hexadecimal id), which writes the delivery reports an Exchange server signs "Microsoft
+     * Outlook".
+     */
+    static boolean isMailSystem(String local) {
+        return local.equals("postmaster") || local.equals("mailer-daemon") || local.startsWith("microsoftexchange");
+    }
+
+    /**
+     * Whether the From address is also a To or Cc address: a message its sender wrote to itself (Outlook's test
+     * message when an account is set up comes "From: Microsoft Outlook" with the user's own address).
+     */
+    private static boolean sentToItself(HeaderFields header, String address) {
+        for (HeaderFields.Field f : header.all()) {
+            if (f.name().equals("to") || f.name().equals("cc")) {
+                String v = f.value().toLowerCase(Locale.ROOT);
+                for (int i = v.indexOf(address); i >= 0; i = v.indexOf(address, i + 1)) {
+                    int end = i + address.length();
+                    if ((i == 0 || !isAddressChar(v.charAt(i - 1)))
+                            && (end == v.length() || !isAddressChar(v.charAt(end)))) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    private static boolean isAddressChar(char c) {
+        return Character.isLetterOrDigit(c) || c == '.' || c == '-' || c == '_' || c == '+';
     }
 
     private static boolean onlyServiceWordsBeside(List<String> words, int start, int len) {

@@ -122,6 +122,21 @@ class BrandSpoofTest {
     }
 
     @Test
+    void aMailSystemsOwnMailboxAndMailToOneselfAreNot() {
+        assertThat(from("Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@contoso.test>"))
+                .isEmpty();
+        assertThat(from("Microsoft Outlook <postmaster@contoso.test>")).isEmpty();
+        assertThat(from("Microsoft Outlook <pat@contoso.test>", "To: Pat <pat@contoso.test>"))
+                .isEmpty();
+        assertThat(from("Microsoft Outlook <pat@contoso.test>", "To: Pat <kpat@contoso.test>"))
+                .isPresent();
+        assertThat(from("Microsoft Outlook <pat@contoso.test>", "Cc: a@b.test, pat@contoso.test"))
+                .isEmpty();
+        assertThat(from("Microsoft Outlook <pat@contoso.test>", "To: pat@contoso.test.evil"))
+                .isPresent();
+    }
+
+    @Test
     void japaneseBrandsAndEncodedNames() {
         assertThat(from(encoded("三井住友カード") + " <info@mail.evil.test>")).isPresent();
         assertThat(from(encoded("ＥＴＣ利用照会サービス") + " <etc@shineitong.test>")).isPresent();
