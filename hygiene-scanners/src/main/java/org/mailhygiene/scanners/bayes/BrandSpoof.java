@@ -28,7 +28,7 @@ import org.mailhygiene.scanners.mime.TextDecoding;
  *
  * <p>The brands and their domains are a list ({@code brands.txt} beside this class; its header gives the format):
  * names matched as whole words of the display name, ignoring case, apostrophes, digits written for letters ({@code
- * C0STC0}) and text in parentheses (a person's affiliation, "Jane Roe (Google)"); names that are also everyday words
+ * C0STC0}), a capital I written for an l ({@code BIueCross}) and text in parentheses (a person's affiliation, "Jane Roe (Google)"); names that are also everyday words
  * or a person's name ("Chase", "Target", "Norton") count only when every other word of the display name is a service
  * word ("Support", "Rewards", "Online"...). A message is not a spoof when:
  *
@@ -395,17 +395,26 @@ final class BrandSpoof {
         return Optional.empty();
     }
 
-    /** NFKC (full-width letters and parentheses become ASCII), lower case, without apostrophes. */
+    /**
+     * NFKC (full-width letters and parentheses become ASCII), a capital I inside a word beside a lower-case letter read as
+     * an l ({@code BIueCross}, {@code PoIicy}: the two look alike in most fonts; not in {@code SBI} or {@code AIG}), lower case, without apostrophes.
+     */
     static String normalize(String s) {
-        String n = Normalizer.normalize(s, Normalizer.Form.NFKC).toLowerCase(Locale.ROOT);
+        String n = Normalizer.normalize(s, Normalizer.Form.NFKC);
         StringBuilder b = new StringBuilder(n.length());
         for (int i = 0; i < n.length(); i++) {
             char c = n.charAt(i);
-            if (c != '\'' && c != '\u2019' && c != '\u2018' && c != '`') {
+            if (c == 'I'
+                    && i > 0
+                    && Character.isLetter(n.charAt(i - 1))
+                    && (Character.isLowerCase(n.charAt(i - 1))
+                            || (i + 1 < n.length() && Character.isLowerCase(n.charAt(i + 1))))) {
+                b.append('l');
+            } else if (c != '\'' && c != '\u2019' && c != '\u2018' && c != '`') {
                 b.append(c);
             }
         }
-        return b.toString();
+        return b.toString().toLowerCase(Locale.ROOT);
     }
 
     /** The text without what stands in parentheses (an unclosed one runs to the end). */

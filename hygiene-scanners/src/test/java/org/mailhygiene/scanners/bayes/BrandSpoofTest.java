@@ -84,6 +84,12 @@ class BrandSpoofTest {
         assertThat(from("C0STC0 member <cstcmember@pisoyal.test>")).isPresent();
         assertThat(from("Sam's Club Rewards <offers@shop.test>")).isPresent();
         assertThat(from("Sams Club Members <samsi8@bukuria.test>")).isPresent();
+        assertThat(from("\"BIueCross Ins. PoIicy\" <BIueCrossInsPoIicy@multip.test>"))
+                .isPresent();
+        assertThat(from("Sam's CIub <offers@shop.test>")).isPresent();
+        assertThat(from("Ian McIntosh <ian@example.org>")).isEmpty();
+        assertThat(from("SBI証券 <nvjloc@rfvtgb.rovasex.test>")).isPresent();
+        assertThat(from("HSBC UK <alerts@secure-hsbc-login.test>")).isEmpty(); // the key is in the domain: missed
     }
 
     @Test
