@@ -38,7 +38,8 @@ import org.mailhygiene.scanners.mime.TextDecoding;
  *       MicrosoftExchange...} mailbox, whose delivery reports say "Microsoft Outlook"), or is also a To or Cc address
  *       (a message written to oneself, such as Outlook's test message);
  *   <li>a word of four or more letters of the display name is in the address's domain (the sender names itself:
- *       "Amazon Benefits at Fidelity" from {@code mail.fidelity.com});
+ *       "Amazon Benefits at Fidelity" from {@code mail.fidelity.com}; the domain of an address shown in the display
+ *       name is not read for this, so "Amazon.co.jp@jmmlm.com" from {@code jmmlm.com} is a spoof);
  *   <li>the From domain or a {@code DKIM-Signature} field's {@code d=} domain holds a key of a brand named (letters and
  *       digits run together: {@code notification.intuit.com} for QuickBooks, even when the From address is the
  *       sending platform's), or of a platform that sends in other brands' names (review requests).
@@ -281,7 +282,7 @@ final class BrandSpoof {
         if (isMailSystem(local) || sentToItself(header, local + "@" + domain)) {
             return Optional.empty();
         }
-        String display = withoutParentheses(normalize(shown));
+        String display = withoutDomains(withoutParentheses(normalize(shown)));
         List<String> words = words(display);
         String domainKey = alphanumeric(domain);
         for (String w : words) {
@@ -304,8 +305,9 @@ final class BrandSpoof {
                 }
             }
         }
+        String unspaced = withoutSpaces(display);
         for (Name n : substrings) {
-            if (display.contains(n.text()) && (!n.ambiguous() || words.isEmpty())) {
+            if (unspaced.contains(n.text()) && (!n.ambiguous() || words.isEmpty())) {
                 named.add(n.brand());
             }
         }
@@ -415,6 +417,36 @@ final class BrandSpoof {
             }
         }
         return b.toString().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * The text without the domain of an address it shows ({@code amazon.co.jp@jmmlm.com} keeps {@code amazon.co.jp@}):
+     * a display name holding the sender's own domain would otherwise read as the sender naming itself.
+     */
+    static String withoutDomains(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        int i = 0;
+        while (i < s.length()) {
+            char c = s.charAt(i++);
+            b.append(c);
+            if (c == '@') {
+                while (i < s.length()
+                        && (Character.isLetterOrDigit(s.charAt(i)) || s.charAt(i) == '.' || s.charAt(i) == '-')) {
+                    i++;
+                }
+            }
+        }
+        return b.toString();
+    }
+
+    private static String withoutSpaces(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            if (!Character.isWhitespace(s.charAt(i))) {
+                b.append(s.charAt(i));
+            }
+        }
+        return b.toString();
     }
 
     /** The text without what stands in parentheses (an unclosed one runs to the end). */

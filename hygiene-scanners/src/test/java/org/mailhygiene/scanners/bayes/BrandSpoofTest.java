@@ -61,6 +61,8 @@ class BrandSpoofTest {
         assertThat(from("PayPal Service <no.reply.paypal2@googlemail.com>")).isPresent();
         assertThat(from("Microsoft Outlook <recepcao@clinic.example.br>")).isPresent();
         assertThat(from("Amazon.co.jp <support-amazon.jp@xvozbds.test>")).isPresent();
+        assertThat(from("Amazon.co.jp@jmmlm.test <Amazon.co.jp@jmmlm.test>")).isPresent();
+        assertThat(from("pat@contoso.test <pat@contoso.test>")).isEmpty();
         assertThat(from("Lowe's Update <lowesupdate@myvgv.test>")).isPresent();
         assertThat(from("Parcel fedex <parcelfedex@salebooking.test>")).isPresent();
     }
@@ -149,6 +151,7 @@ class BrandSpoofTest {
         assertThat(from(encoded("e-Tax（国税電子申告・納税システム）") + " <ad-rfjckak@service.hhzdw.test>"))
                 .isPresent();
         assertThat(from(encoded("東京電力") + " <info@tepco.co.jp>")).isEmpty();
+        assertThat(from(encoded("E T C 利用照会サービス") + " <info@myna.go.test>")).isPresent();
         assertThat(from(encoded("山田太郎") + " <taro@example.jp>")).isEmpty();
     }
 
