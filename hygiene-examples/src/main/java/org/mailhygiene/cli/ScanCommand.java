@@ -24,6 +24,7 @@ import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.SpooledContent;
 import org.mailhygiene.scanners.ScanPipeline;
 import org.mailhygiene.scanners.ScanReport;
+import org.mailhygiene.scanners.bayes.MailSources;
 
 /**
  * {@code hygiene scan SCANNER... [--json] FILE...}: scans message files with the chosen scanners through a
@@ -35,7 +36,8 @@ import org.mailhygiene.scanners.ScanReport;
  * line. {@code --json} prints one JSON object per file and line instead, with the fields {@code file},
  * {@code outcome} ({@code CLEAN}, {@code INFECTED}, {@code SPAM}, {@code SUSPICIOUS} or {@code ERROR}),
  * {@code scanner}, {@code threats}, {@code score}, {@code threshold}, {@code rules}, {@code error}, {@code action}
- * (the policy's decision) and {@code results} (one entry per scanner).
+ * (the policy's decision) and {@code results} (one entry per scanner). An mbox file of several messages (it starts
+ * with {@code From } and holds more than one) is scanned message by message, each reported as {@code FILE#N}.
  *
  * <p>A directory is scanned recursively, its files in name order; {@code -} reads one message from standard input
  * (reported as {@code stdin}). Exit status: 0 when every file was scanned and found clean, 1 when something was found,
@@ -100,7 +102,8 @@ public final class ScanCommand implements Command {
         sb.append("  FILE: SUSPICIOUS [rules]             a content policy concern\n");
         sb.append("  FILE: SUSPICIOUS THREAT [rules]      one that names a threat (Backscatter)\n");
         sb.append("  FILE: ERROR reason                   the file could not be read or a scanner failed\n");
-        sb.append("A directory is scanned recursively; - reads one message from standard input.\n\n");
+        sb.append("A directory is scanned recursively; - reads one message from standard input; an mbox\n");
+        sb.append("file of several messages is scanned message by message, reported as FILE#1, FILE#2, ...\n\n");
         sb.append("scanners (at least one):\n");
         for (ScannerOption o : options) {
             String left = o.flag() + o.argumentName().map(a -> " " + a).orElse("");
@@ -347,6 +350,13 @@ public final class ScanCommand implements Command {
         if (!Files.isReadable(path)) {
             return print(FileReport.unreadable(display, "permission denied"), json, io);
         }
+        try {
+            if (MailSources.startsWithFromLine(path) && MailSources.count(path) > 1) {
+                return scanMbox(display, path, pipeline, json, settings, io);
+            }
+        } catch (IOException e) {
+            return print(FileReport.unreadable(display, reason(e)), json, io);
+        }
         MessageContent content;
         try {
             content = MessageContent.ofFile(path);
@@ -354,6 +364,57 @@ public final class ScanCommand implements Command {
             return print(FileReport.unreadable(display, reason(e)), json, io);
         }
         return scanContent(display, content, pipeline, json, settings, io);
+    }
+
+    /** An interruption carried out of a {@link MailSources.Visitor}, which may only throw I/O errors. */
+    private static final class Interrupted extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Interrupted(InterruptedException cause) {
+            super(cause);
+        }
+    }
+
+    /**
+     * An mbox file of several messages, scanned message by message, each reported as {@code FILE#N} (N from 1, in the
+     * file's order; a message too large to read is an error line of its own): one verdict for a whole mailbox would
+     * pool the tokens of unrelated messages and name no message.
+     */
+    private int scanMbox(String display, Path path, ScanPipeline pipeline, boolean json, ScanSettings settings, Io io)
+            throws InterruptedException {
+        int[] status = {EXIT_OK};
+        long[] n = {0};
+        try {
+            MailSources.forEach(path, new MailSources.Visitor() {
+                @Override
+                public void message(String id, byte[] message) {
+                    String name = display + "#" + ++n[0];
+                    try {
+                        status[0] = Math.max(
+                                status[0],
+                                scanContent(name, MessageContent.ofBytes(message), pipeline, json, settings, io));
+                    } catch (InterruptedException e) {
+                        throw new Interrupted(e);
+                    }
+                }
+
+                @Override
+                public void skipped(String id, String reason) {
+                    String name = display + "#" + ++n[0];
+                    status[0] = Math.max(status[0], print(FileReport.unreadable(name, reason), json, io));
+                }
+            });
+        } catch (Interrupted e) {
+            throw (InterruptedException) e.getCause();
+        } catch (IOException e) {
+            status[0] = Math.max(
+                    status[0],
+                    print(
+                            FileReport.unreadable(display + "#" + (n[0] + 1), "cannot read the mbox: " + reason(e)),
+                            json,
+                            io));
+        }
+        return status[0];
     }
 
     private int scanContent(

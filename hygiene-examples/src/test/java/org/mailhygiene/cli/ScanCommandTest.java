@@ -86,6 +86,34 @@ class ScanCommandTest {
         assertThat(r.status()).isEqualTo(1);
     }
 
+    private static String mboxEntry(Sample s) {
+        String text = new String(s.bytes(), StandardCharsets.ISO_8859_1).replace("\r\n", "\n");
+        return "From sender@example.org Tue Dec  1 10:00:00 2026\n" + text + (text.endsWith("\n") ? "" : "\n") + "\n";
+    }
+
+    @Test
+    void anMboxOfSeveralMessagesIsScannedMessageByMessage() throws IOException {
+        Path mbox = dir.resolve("archive.mbox");
+        Files.writeString(
+                mbox,
+                mboxEntry(Sample.CLEAN) + mboxEntry(Sample.GTUBE) + mboxEntry(Sample.NO_SUBJECT),
+                StandardCharsets.ISO_8859_1);
+        Run r = Run.main("scan", "--builtin", mbox.toString());
+        assertThat(r.outLines())
+                .containsExactly(mbox + "#1: OK", mbox + "#2: SPAM 1000.0/5.0 [GTUBE]", mbox + "#3: OK");
+        assertThat(r.status()).isEqualTo(1);
+
+        Run j = Run.main("scan", "--builtin", "--json", mbox.toString());
+        assertThat(j.outLines()).hasSize(3);
+        assertThat(j.outLines().get(1)).contains("\"file\":\"" + mbox + "#2\"").contains("\"outcome\":\"SPAM\"");
+
+        Path one = dir.resolve("one.mbox");
+        Files.writeString(one, mboxEntry(Sample.CLEAN), StandardCharsets.ISO_8859_1);
+        Run single = Run.main("scan", "--builtin", one.toString());
+        assertThat(single.outLines()).containsExactly(one + ": OK");
+        assertThat(single.status()).isZero();
+    }
+
     @Test
     void legitimateEdgeCasesAreClean() throws IOException {
         Path jp = write(Sample.JAPANESE_ISO_2022_JP);

@@ -71,6 +71,21 @@ public final class MailSources {
     }
 
     /**
+     * Whether a file begins with an mbox separator line ({@code From }), as {@link #forEach} tells an mbox from a
+     * single message.
+     *
+     * @param file the file
+     * @return {@code true} if its first five bytes are {@code From }
+     * @throws IOException if it cannot be read
+     */
+    public static boolean startsWithFromLine(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] start = in.readNBytes(5);
+            return start.length == 5 && new String(start, java.nio.charset.StandardCharsets.ISO_8859_1).equals("From ");
+        }
+    }
+
+    /**
      * Counts the messages under a path without keeping them (for progress reports).
      *
      * @param source a directory, Maildir or mbox file
