@@ -28,7 +28,8 @@ import org.mailhygiene.scanners.mime.TextDecoding;
  *
  * <p>The brands and their domains are a list ({@code brands.txt} beside this class; its header gives the format):
  * names matched as whole words of the display name, ignoring case, apostrophes, digits written for letters ({@code
- * C0STC0}), a capital I written for an l ({@code BIueCross}) and text in parentheses (a person's affiliation, "Jane Roe (Google)"); names that are also everyday words
+ * C0STC0}), a capital I written for an l ({@code BIueCross}), text in parentheses (a person's affiliation, "Jane Roe
+ * (Google)") and a part naming a shop ("XX 楽天市場店": a marketplace's shops send from their own domains); names that are also everyday words
  * or a person's name ("Chase", "Target", "Norton") count only when every other word of the display name is a service
  * word ("Support", "Rewards", "Online"...). A message is not a spoof when:
  *
@@ -282,7 +283,7 @@ final class BrandSpoof {
         if (isMailSystem(local) || sentToItself(header, local + "@" + domain)) {
             return Optional.empty();
         }
-        String display = withoutDomains(withoutParentheses(normalize(shown)));
+        String display = withoutShops(withoutDomains(withoutParentheses(normalize(shown))));
         List<String> words = words(display);
         String domainKey = alphanumeric(domain);
         for (String w : words) {
@@ -434,6 +435,23 @@ final class BrandSpoof {
                         && (Character.isLetterOrDigit(s.charAt(i)) || s.charAt(i) == '.' || s.charAt(i) == '-')) {
                     i++;
                 }
+            }
+        }
+        return b.toString();
+    }
+
+    /**
+     * The text without its space-separated parts that name a shop ({@code 店}, {@code ショップ}): "XX 楽天市場店",
+     * "ドコモショップ 渋谷店", "Amazon店" are a marketplace's or a carrier's shops, which send from their own domains.
+     */
+    static String withoutShops(String s) {
+        if (s.indexOf('店') < 0 && !s.contains("ショップ")) {
+            return s;
+        }
+        StringBuilder b = new StringBuilder(s.length());
+        for (String part : s.split("\\s+")) {
+            if (part.indexOf('店') < 0 && !part.contains("ショップ")) {
+                b.append(part).append(' ');
             }
         }
         return b.toString();

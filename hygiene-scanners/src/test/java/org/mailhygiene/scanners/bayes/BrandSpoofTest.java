@@ -153,6 +153,11 @@ class BrandSpoofTest {
         assertThat(from(encoded("東京電力") + " <info@tepco.co.jp>")).isEmpty();
         assertThat(from(encoded("E T C 利用照会サービス") + " <info@myna.go.test>")).isPresent();
         assertThat(from(encoded("山田太郎") + " <taro@example.jp>")).isEmpty();
+        assertThat(from(encoded("ABC雑貨 楽天市場店") + " <info@abc-zakka.test>")).isEmpty();
+        assertThat(from(encoded("ドコモショップ 渋谷店") + " <shibuya@agency.test>")).isEmpty();
+        assertThat(from(encoded("楽天市場") + " <info@rakutten-ichiba.test>")).isPresent();
+        assertThat(from("Jane Roe, IRS Enrolled Agent <jane@taxhelp.test>")).isEmpty();
+        assertThat(from("IRS Notice <notice@refund-status.test>")).isPresent();
     }
 
     @Test
