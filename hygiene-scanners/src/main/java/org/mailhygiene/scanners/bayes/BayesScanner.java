@@ -168,6 +168,15 @@ public final class BayesScanner implements Scanner {
     }
 
     /**
+     * Whether a brand named over a stranger's address makes a message spam ({@link Builder#brandCheck(boolean)}).
+     *
+     * @return {@code true} unless turned off
+     */
+    public boolean brandCheck() {
+        return brandCheck;
+    }
+
+    /**
      * The bounce and auto-reply detector.
      *
      * @return the detector

@@ -93,7 +93,7 @@ final class ScannerConfig {
             "command",
             List.of("timeout", "max-processes", "update", "update-interval", "update-jitter"),
             "bayes",
-            List.of("threshold", "reload-check", "local-domains"));
+            List.of("threshold", "reload-check", "local-domains", "brand-check"));
 
     /** Default interval of the PING probes of members marked down. */
     static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofSeconds(1);
@@ -489,6 +489,7 @@ final class ScannerConfig {
                 .threshold(threshold.orElse(BayesModels.DEFAULT_MODEL_THRESHOLD));
         Optional<BounceDetector> detector = localDomains(c, s);
         detector.ifPresent(b::detector);
+        s.bool("bayes", "brand-check").ifPresent(b::brandCheck);
         return b.build();
     }
 
@@ -561,6 +562,7 @@ final class ScannerConfig {
         BayesScanner.Builder b = BayesScanner.builder(file);
         threshold.ifPresent(b::threshold);
         detector.ifPresent(b::detector);
+        s.bool("bayes", "brand-check").ifPresent(b::brandCheck);
         BayesScanner scanner = b.build();
         Duration every = s.duration("bayes", "reload-check").orElse(DEFAULT_RELOAD_CHECK);
         services.add(NodeService.every("bayes-reload", every, file::checkNow));
@@ -689,6 +691,10 @@ final class ScannerConfig {
 
         Optional<String> string(String family, String setting) throws ConfigException {
             return c.string(key(family, setting));
+        }
+
+        Optional<Boolean> bool(String family, String setting) throws ConfigException {
+            return c.bool(key(family, setting));
         }
 
         Optional<Double> decimal(String family, String setting) throws ConfigException {

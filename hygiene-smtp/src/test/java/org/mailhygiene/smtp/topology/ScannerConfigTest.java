@@ -225,6 +225,31 @@ class ScannerConfigTest {
                 "node.conf line 7: bayes.local-domains: give at least one domain, e.g. example.org");
     }
 
+    @Test
+    void bayesBrandCheckIsOnUnlessTurnedOffForTheDefaultModelAndAModelFile() throws Exception {
+        BayesModel.empty().save(dir.resolve("bayes.model"));
+        assertThat(((BayesScanner) read("scanner = bayes:default\n").scanners().get(0)).brandCheck())
+                .isTrue();
+        assertThat(((BayesScanner) read("scanner = bayes:default\nbayes.brand-check = off\n")
+                                .scanners()
+                                .get(0))
+                        .brandCheck())
+                .isFalse();
+        assertThat(((BayesScanner) read("scanner = bayes:bayes.model\nbayes.brand-check = no\n")
+                                .scanners()
+                                .get(0))
+                        .brandCheck())
+                .isFalse();
+        assertThat(((BayesScanner) read("scanner = bayes:bayes.model\nbayes.brand-check = on\n")
+                                .scanners()
+                                .get(0))
+                        .brandCheck())
+                .isTrue();
+        fails(
+                "scanner = bayes:default\nbayes.brand-check = maybe\n",
+                "node.conf line 7: bayes.brand-check: expected true or false, got 'maybe'");
+    }
+
     /**
      * The shipped model never changes, so nothing read {@code bayes.reload-check} next to {@code bayes:default}: any
      * value passed {@code --check}, {@code soon} included.
