@@ -47,13 +47,16 @@ public final class EvalCommand implements Command {
 
     @Override
     public String usage() {
-        return "usage: hygiene eval --model FILE|default --spam SOURCE --ham SOURCE [--threshold T]\n\n"
+        return "usage: hygiene eval --model FILE|default --spam SOURCE --ham SOURCE [--threshold T] [--no-brand-check]\n\n"
                 + "Classifies labelled mail with the model and prints how much spam it caught and how much ham it\n"
                 + "flagged. SOURCE is a directory of message files, a Maildir or an mbox file; --spam and --ham may\n"
                 + "be repeated, and either left out (to measure ham alone, say); a SOURCE holding no message is an\n"
                 + "error. --threshold overrides the spam threshold (default "
                 + BayesScanner.DEFAULT_THRESHOLD + ").\n"
                 + "Bounces and automatic replies are not classified (as in 'hygiene scan'); they are counted apart.\n"
+                + "A From display name naming a well-known brand over an address at none of its domains is spam\n"
+                + "whatever the score (BAYES_BRAND_SPOOF, as in 'hygiene scan'); --no-brand-check measures the\n"
+                + "classifier alone.\n"
                 + "--model default measures the shipped default model (default threshold "
                 + BayesModels.DEFAULT_MODEL_THRESHOLD + ", as for a model\n"
                 + "learned on top of it by 'hygiene learn' or 'hygiene train --update').\n";
@@ -61,7 +64,7 @@ public final class EvalCommand implements Command {
 
     @Override
     public int run(List<String> args, Io io) throws UsageException {
-        CorpusArguments a = CorpusArguments.parse(args, List.of(), true);
+        CorpusArguments a = CorpusArguments.parse(args, List.of("--no-brand-check"), true);
         try {
             Path modelFile = a.model.orElseThrow();
             BayesModel model = BayesModels.load(modelFile.toString());
@@ -75,6 +78,7 @@ public final class EvalCommand implements Command {
             }
             BayesScanner.Builder b = BayesScanner.builder(model); // the default model's threshold if it started there
             a.threshold.ifPresent(b::threshold);
+            b.brandCheck(!a.flags.contains("--no-brand-check"));
             BayesScanner scanner = b.build();
             long start = System.nanoTime();
             long[] spam = count(scanner, a.spam, io);

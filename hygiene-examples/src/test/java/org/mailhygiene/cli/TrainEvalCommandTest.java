@@ -51,6 +51,23 @@ class TrainEvalCommandTest {
     }
 
     @Test
+    void evalCountsABrandSpoofAsSpamUnlessTheClassifierAloneIsAskedFor(@TempDir Path dir) throws Exception {
+        Path spam = Files.createDirectories(dir.resolve("spam"));
+        Files.writeString(
+                spam.resolve("spoof.eml"),
+                "From: \"Costco Member Services\" <lee@example.org>\r\nTo: pat@example.org\r\n"
+                        + "Subject: Your membership renewal\r\nDate: Tue, 01 Dec 2026 10:00:00 +0000\r\n"
+                        + "Message-ID: <r1@example.org>\r\n\r\nHi Pat,\r\n\r\nthanks for the notes from Tuesday's"
+                        + " meeting. I moved the review to Thursday afternoon.\r\n\r\nBest,\r\nLee\r\n");
+        Run with = Run.main("eval", "--model", "default", "--spam", spam.toString());
+        assertThat(with.status()).as(with.err()).isZero();
+        assertThat(with.outLines()).element(0).isEqualTo("spam caught: 1/1 (100.00%)");
+        Run without = Run.main("eval", "--model", "default", "--spam", spam.toString(), "--no-brand-check");
+        assertThat(without.status()).as(without.err()).isZero();
+        assertThat(without.outLines()).element(0).isEqualTo("spam caught: 0/1 (0.00%)");
+    }
+
+    @Test
     @Timeout(value = 10, unit = TimeUnit.MINUTES) // long by design; see junit-platform.properties
     void trainThenEvalThenScan(@TempDir Path dir) throws Exception {
         SyntheticCorpus train = SyntheticCorpus.seeded(11);
