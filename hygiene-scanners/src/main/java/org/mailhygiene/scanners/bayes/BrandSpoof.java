@@ -400,7 +400,9 @@ final class BrandSpoof {
 
     /**
      * NFKC (full-width letters and parentheses become ASCII), a capital I inside a word beside a lower-case letter read as
-     * an l ({@code BIueCross}, {@code PoIicy}: the two look alike in most fonts; not in {@code SBI} or {@code AIG}), lower case, without apostrophes.
+     * an l ({@code BIueCross}, {@code PoIicy}: the two look alike in most fonts; not in {@code SBI} or {@code AIG}),
+     * Cyrillic and Greek lookalikes inside a Latin word read as Latin ({@link #withoutLookalikes}), lower case, without
+     * apostrophes.
      */
     static String normalize(String s) {
         String n = Normalizer.normalize(s, Normalizer.Form.NFKC);
@@ -417,7 +419,42 @@ final class BrandSpoof {
                 b.append(c);
             }
         }
-        return b.toString().toLowerCase(Locale.ROOT);
+        return withoutLookalikes(b).toLowerCase(Locale.ROOT);
+    }
+
+    /** Cyrillic and Greek letters drawn like Latin ones (Unicode's confusables), with the Latin letter each imitates. */
+    private static final String LOOKALIKES =
+            "аaеeоoрpсcуyхxіiјjѕsԁdһhӏlԛqԝwАAВBЕEКKМMНHОOРPСCТTХXУYІIЈJЅS" + "ΑAΒBΕEΖZΗHΙIΚKΜMΝNΟOΡPΤTΥYΧXοoνvιi";
+
+    /**
+     * A word of Latin letters with a Cyrillic or Greek lookalike among them ({@code PаyPal} with a Cyrillic а) read
+     * as the Latin word it imitates; a word wholly in another script (a Russian or Greek name) is left as written.
+     */
+    static String withoutLookalikes(CharSequence s) {
+        StringBuilder out = new StringBuilder(s.length());
+        int i = 0;
+        int n = s.length();
+        while (i < n) {
+            if (!Character.isLetter(s.charAt(i))) {
+                out.append(s.charAt(i++));
+                continue;
+            }
+            int start = i;
+            boolean latin = false;
+            boolean lookalike = false;
+            while (i < n && Character.isLetter(s.charAt(i))) {
+                char c = s.charAt(i);
+                latin |= (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+                lookalike |= LOOKALIKES.indexOf(c) >= 0 && LOOKALIKES.indexOf(c) % 2 == 0;
+                i++;
+            }
+            for (int j = start; j < i; j++) {
+                char c = s.charAt(j);
+                int k = latin && lookalike ? LOOKALIKES.indexOf(c) : -1;
+                out.append(k >= 0 && k % 2 == 0 ? LOOKALIKES.charAt(k + 1) : c);
+            }
+        }
+        return out.toString();
     }
 
     /**

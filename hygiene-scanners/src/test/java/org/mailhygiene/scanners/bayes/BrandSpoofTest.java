@@ -90,6 +90,10 @@ class BrandSpoofTest {
                 .isPresent();
         assertThat(from("Sam's CIub <offers@shop.test>")).isPresent();
         assertThat(from("Ian McIntosh <ian@example.org>")).isEmpty();
+        assertThat(from(encoded("P\u0430yPal Service") + " <a@evil.test>")).isPresent(); // a Cyrillic а
+        assertThat(from(encoded("\u0410m\u0430zon") + " <a@evil.test>")).isPresent(); // Cyrillic А and а
+        assertThat(BrandSpoof.withoutLookalikes("\u0421\u0431\u0435\u0440\u0431\u0430\u043d\u043a Online"))
+                .isEqualTo("\u0421\u0431\u0435\u0440\u0431\u0430\u043d\u043a Online"); // a Russian word stays
         assertThat(from("SBI証券 <nvjloc@rfvtgb.rovasex.test>")).isPresent();
         assertThat(from("HSBC UK <alerts@secure-hsbc-login.test>")).isEmpty(); // the key is in the domain: missed
     }
