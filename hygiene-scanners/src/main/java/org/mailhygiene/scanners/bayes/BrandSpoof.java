@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.mailhygiene.scanners.auth.TagList;
 import org.mailhygiene.scanners.mime.TextDecoding;
 
 /**
@@ -41,7 +42,8 @@ import org.mailhygiene.scanners.mime.TextDecoding;
  *   <li>a word of four or more letters of the display name is in the address's domain (the sender names itself:
  *       "Amazon Benefits at Fidelity" from {@code mail.fidelity.com}; the domain of an address shown in the display
  *       name is not read for this, so "Amazon.co.jp@jmmlm.com" from {@code jmmlm.com} is a spoof);
- *   <li>the From domain or a {@code DKIM-Signature} field's {@code d=} domain holds a key of a brand named (letters and
+ *   <li>the From domain or the {@code d=} domain of a {@code DKIM-Signature} field (a well-formed tag list, {@link
+ *       TagList}) holds a key of a brand named (letters and
  *       digits run together: {@code notification.intuit.com} for QuickBooks, even when the From address is the
  *       sending platform's), or of a platform that sends in other brands' names (review requests).
  * </ul>
@@ -211,7 +213,7 @@ final class BrandSpoof {
             }
             List<String> keys = new ArrayList<>();
             for (String k : line.substring(eq + 1).strip().split("\\s+")) {
-                String key = alphanumeric(k.toLowerCase(Locale.ROOT));
+                String key = Tokenizer.compactLower(k);
                 if (!key.isEmpty()) {
                     keys.add(key);
                 }
@@ -268,14 +270,11 @@ final class BrandSpoof {
             return Optional.empty();
         }
         String value = TextDecoding.decodeHeader(from.get());
-        int lt = value.lastIndexOf('<');
-        Tokenizer.Address a = lt >= 0 ? Tokenizer.Address.find(value, lt) : null;
-        if (a == null) {
-            a = Tokenizer.Address.find(value, 0);
-        }
+        Tokenizer.Address a = Tokenizer.senderAddress(value);
         if (a == null || a.start() == 0) {
             return Optional.empty();
         }
+        int lt = value.lastIndexOf('<');
         int end = lt >= 0 && a.start() > lt ? lt : a.start();
         String shown = value.substring(0, Math.min(end, MAX_DISPLAY_CHARS));
         String domain = a.domain(value).toLowerCase(Locale.ROOT);
@@ -285,7 +284,7 @@ final class BrandSpoof {
         }
         String display = withoutShops(withoutDomains(withoutParentheses(normalize(shown))));
         List<String> words = words(display);
-        String domainKey = alphanumeric(domain);
+        String domainKey = Tokenizer.compactLower(domain);
         for (String w : words) {
             if (w.length() >= SELF_NAMING_WORD && domainKey.contains(w)) {
                 return Optional.empty();
@@ -319,7 +318,10 @@ final class BrandSpoof {
         sending.add(domainKey);
         for (HeaderFields.Field f : header.all()) {
             if (f.name().equals("dkim-signature")) {
-                signingDomain(f.value()).ifPresent(d -> sending.add(alphanumeric(d)));
+                TagList.parse(f.value())
+                        .list()
+                        .flatMap(t -> t.get("d"))
+                        .ifPresent(d -> sending.add(Tokenizer.compactLower(d)));
             }
         }
         for (String s : sending) {
@@ -385,17 +387,6 @@ final class BrandSpoof {
             }
         }
         return true;
-    }
-
-    /** The {@code d=} tag of a DKIM-Signature field's value, lower-cased. */
-    static Optional<String> signingDomain(String value) {
-        for (String tag : value.split(";")) {
-            String t = tag.strip();
-            if (t.length() > 2 && (t.charAt(0) == 'd' || t.charAt(0) == 'D') && t.charAt(1) == '=') {
-                return Optional.of(t.substring(2).strip().toLowerCase(Locale.ROOT));
-            }
-        }
-        return Optional.empty();
     }
 
     /**
@@ -565,17 +556,6 @@ final class BrandSpoof {
             };
         }
         return new String(cs);
-    }
-
-    private static String alphanumeric(String s) {
-        StringBuilder b = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-                b.append(c);
-            }
-        }
-        return b.toString();
     }
 
     private static boolean isAscii(String s) {

@@ -1750,13 +1750,18 @@ public final class Tokenizer {
     /** An address field as read: its address's domain ({@code null} without one) and the display name before it. */
     private record Sender(String domain, String display) {}
 
-    private static Sender address(String header, String value, Set<String> tokens) {
-        // the address is the one in angle brackets when there is one ("PayPal <x@evil.example>"), else the first
+    /**
+     * The address of an address field's (decoded) value: the one in angle brackets when there is one ("PayPal
+     * &lt;x@evil.example&gt;"), else the first; {@code null} without one. What stands before it is the display name.
+     */
+    static Address senderAddress(String value) {
         int lt = value.lastIndexOf('<');
         Address m = lt >= 0 ? Address.find(value, lt) : null;
-        if (m == null) {
-            m = Address.find(value, 0);
-        }
+        return m != null ? m : Address.find(value, 0);
+    }
+
+    private static Sender address(String header, String value, Set<String> tokens) {
+        Address m = senderAddress(value);
         boolean found = m != null;
         String domain = null;
         if (found) {
@@ -1823,7 +1828,7 @@ public final class Tokenizer {
     }
 
     /** The ASCII letters and digits of {@code s}, lower-cased, run together. */
-    private static String compactLower(String s) {
+    static String compactLower(String s) {
         StringBuilder b = new StringBuilder(s.length());
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
