@@ -113,7 +113,6 @@ public final class BayesScanner implements Scanner {
     private final int explainedTokens;
     private final Clock clock;
     private final boolean brandCheck;
-    private final BrandSpoof brands = BrandSpoof.defaults();
 
     private BayesScanner(Builder b) {
         this.source = b.source;
@@ -280,11 +279,24 @@ public final class BayesScanner implements Scanner {
                 ? model.classify(tokens)
                 : new Classification(0.0, List.of(), tokens.size());
         boolean spam = kind.kind() == MailKind.Kind.ORDINARY
-                && ((brandCheck && brands.test(r.header()).isPresent())
-                        || (reported(c) >= threshold(model)
-                                && NoSpamContent.test(tokens, model, message.content(), tokenizer.walker())
-                                        .isEmpty()));
+                && decide(r, model, reported(c), threshold(model), message).spam();
         return new Judgement(kind, c, spam, walkLimit(tokens));
+    }
+
+    /**
+     * What turns an ordinary message's score into a verdict, for {@link #judge} and {@link #scan} alike: a brand spoof
+     * is spam whatever the score; otherwise a score at or above the threshold is spam unless the message holds no
+     * spam content (tested only then: it may walk the message again).
+     */
+    private record Decision(Optional<String> spoof, Optional<String> noSpamContent, boolean spam) {}
+
+    private Decision decide(Reading r, BayesModel model, double score, double threshold, Message message)
+            throws IOException {
+        Optional<String> spoof = brandCheck ? BrandSpoof.defaults().test(r.header()) : Optional.empty();
+        Optional<String> noSpamContent = spoof.isEmpty() && score >= threshold
+                ? NoSpamContent.test(r.tokens(), model, message.content(), tokenizer.walker())
+                : Optional.empty();
+        return new Decision(spoof, noSpamContent, spoof.isPresent() || (score >= threshold && noSpamContent.isEmpty()));
     }
 
     /**
@@ -376,20 +388,16 @@ public final class BayesScanner implements Scanner {
                             + model.hamMessages() + ")",
                     null);
         }
-        Set<String> tokens;
-        MailKind kind;
-        HeaderFields header;
+        Reading r;
         try {
-            Reading r = read(message);
-            tokens = r.tokens();
-            kind = r.kind();
-            header = r.header();
+            r = read(message);
         } catch (IOException e) {
             throw ScanException.of(NAME, ScanFailure.Kind.SCANNER_ERROR, "cannot read the message: " + e, e);
         }
         double threshold = threshold(model);
         double sureThreshold = Math.max(threshold, configuredSureThreshold);
-        Optional<String> cut = walkLimit(tokens);
+        Optional<String> cut = walkLimit(r.tokens());
+        MailKind kind = r.kind();
         if (kind.kind() != MailKind.Kind.ORDINARY) {
             if (cut.isPresent()) {
                 throw incomplete(
@@ -397,18 +405,17 @@ public final class BayesScanner implements Scanner {
             }
             return notClassified(kind, start, threshold);
         }
-        Classification c = model.classify(tokens);
+        Classification c = model.classify(r.tokens());
         double score = reported(c);
-        Optional<String> spoof = brandCheck ? brands.test(header) : Optional.empty();
-        Optional<String> noSpamContent = Optional.empty();
-        if (score >= threshold && spoof.isEmpty()) {
-            try {
-                noSpamContent = NoSpamContent.test(tokens, model, message.content(), tokenizer.walker());
-            } catch (IOException e) {
-                throw ScanException.of(NAME, ScanFailure.Kind.SCANNER_ERROR, "cannot read the message: " + e, e);
-            }
+        Decision decision;
+        try {
+            decision = decide(r, model, score, threshold, message);
+        } catch (IOException e) {
+            throw ScanException.of(NAME, ScanFailure.Kind.SCANNER_ERROR, "cannot read the message: " + e, e);
         }
-        boolean spam = spoof.isPresent() || (score >= threshold && noSpamContent.isEmpty());
+        Optional<String> spoof = decision.spoof();
+        Optional<String> noSpamContent = decision.noSpamContent();
+        boolean spam = decision.spam();
         if (!spam && cut.isPresent()) {
             throw incomplete(cut.get(), String.format(Locale.ROOT, "score %.4f", score));
         }
