@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.mailhygiene.api.Envelope;
@@ -351,8 +352,11 @@ public final class ScanCommand implements Command {
             return print(FileReport.unreadable(display, "permission denied"), json, io);
         }
         try {
-            if (MailSources.startsWithFromLine(path) && MailSources.count(path) > 1) {
-                return scanMbox(display, path, pipeline, json, settings, io);
+            if (MailSources.startsWithFromLine(path)) {
+                OptionalInt status = scanMbox(display, path, pipeline, json, settings, io);
+                if (status.isPresent()) {
+                    return status.getAsInt();
+                }
             }
         } catch (IOException e) {
             return print(FileReport.unreadable(display, reason(e)), json, io);
@@ -376,37 +380,61 @@ public final class ScanCommand implements Command {
     }
 
     /**
-     * An mbox file of several messages, scanned message by message, each reported as {@code FILE#N} (N from 1, in the
-     * file's order; a message too large to read is an error line of its own): one verdict for a whole mailbox would
-     * pool the tokens of unrelated messages and name no message.
+     * An mbox file of several messages, scanned message by message in one reading of the file, each reported as
+     * {@code FILE#N} (N from 1, in the file's order; a message too large to read is an error line of its own): one
+     * verdict for a whole mailbox would pool the tokens of unrelated messages and name no message. The first message
+     * waits until a second shows the file holds several; with fewer, nothing is printed and the result is empty, and
+     * the file is scanned whole as any other.
      */
-    private int scanMbox(String display, Path path, ScanPipeline pipeline, boolean json, ScanSettings settings, Io io)
+    private OptionalInt scanMbox(
+            String display, Path path, ScanPipeline pipeline, boolean json, ScanSettings settings, Io io)
             throws InterruptedException {
         int[] status = {EXIT_OK};
         long[] n = {0};
-        try {
-            MailSources.forEach(path, new MailSources.Visitor() {
-                @Override
-                public void message(String id, byte[] message) {
-                    String name = display + "#" + ++n[0];
-                    try {
-                        status[0] = Math.max(
-                                status[0],
-                                scanContent(name, MessageContent.ofBytes(message), pipeline, json, settings, io));
-                    } catch (InterruptedException e) {
-                        throw new Interrupted(e);
-                    }
-                }
+        Object[] first = {null}; // the first message's bytes, or the reason it was skipped, until a second comes
+        MailSources.Visitor each = new MailSources.Visitor() {
+            @Override
+            public void message(String id, byte[] message) {
+                next(message);
+            }
 
-                @Override
-                public void skipped(String id, String reason) {
-                    String name = display + "#" + ++n[0];
-                    status[0] = Math.max(status[0], print(FileReport.unreadable(name, reason), json, io));
+            @Override
+            public void skipped(String id, String reason) {
+                next(reason);
+            }
+
+            private void next(Object item) {
+                if (++n[0] == 1) {
+                    first[0] = item;
+                    return;
                 }
-            });
+                if (n[0] == 2) {
+                    report(1, first[0]);
+                    first[0] = null;
+                }
+                report(n[0], item);
+            }
+
+            private void report(long number, Object item) {
+                String name = display + "#" + number;
+                try {
+                    int s = item instanceof byte[] bytes
+                            ? scanContent(name, MessageContent.ofBytes(bytes), pipeline, json, settings, io)
+                            : print(FileReport.unreadable(name, (String) item), json, io);
+                    status[0] = Math.max(status[0], s);
+                } catch (InterruptedException e) {
+                    throw new Interrupted(e);
+                }
+            }
+        };
+        try {
+            MailSources.forEach(path, each);
         } catch (Interrupted e) {
             throw (InterruptedException) e.getCause();
         } catch (IOException e) {
+            if (n[0] < 2) {
+                return OptionalInt.of(print(FileReport.unreadable(display, reason(e)), json, io));
+            }
             status[0] = Math.max(
                     status[0],
                     print(
@@ -414,7 +442,7 @@ public final class ScanCommand implements Command {
                             json,
                             io));
         }
-        return status[0];
+        return n[0] < 2 ? OptionalInt.empty() : OptionalInt.of(status[0]);
     }
 
     private int scanContent(

@@ -80,8 +80,7 @@ public final class MailSources {
      */
     public static boolean startsWithFromLine(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
-            byte[] start = in.readNBytes(5);
-            return start.length == 5 && new String(start, java.nio.charset.StandardCharsets.ISO_8859_1).equals("From ");
+            return startsWith(in.readNBytes(5), "From ");
         }
     }
 
@@ -107,8 +106,7 @@ public final class MailSources {
         if (content.length == 0) {
             return 0;
         }
-        if (content.length < 5
-                || !new String(content, 0, 5, java.nio.charset.StandardCharsets.ISO_8859_1).equals("From ")) {
+        if (!startsWith(content, "From ")) {
             return 1;
         }
         long[] found = {0};
@@ -171,7 +169,7 @@ public final class MailSources {
             in.mark(5);
             byte[] start = in.readNBytes(5);
             in.reset();
-            if (start.length == 5 && new String(start, java.nio.charset.StandardCharsets.ISO_8859_1).equals("From ")) {
+            if (startsWith(start, "From ")) {
                 return mbox(file.toString(), in, visitor);
             }
             if (size > MAX_MESSAGE_BYTES) {
