@@ -37,15 +37,18 @@ import org.mailhygiene.scanners.mime.TextDecoding;
  * <ul>
  *   <li>no brand is named, or the From field has no address;
  *   <li>the address is a mail system's ({@code postmaster}, {@code mailer-daemon}, Exchange's {@code
- *       MicrosoftExchange...} mailbox, whose delivery reports say "Microsoft Outlook"), or is also a To or Cc address
- *       (a message written to oneself, such as Outlook's test message);
+ *       MicrosoftExchange...} mailbox, whose delivery reports say "Microsoft Outlook"), is also a To or Cc address
+ *       (a message written to oneself, such as Outlook's test message), or is the address of the mailing list that
+ *       sent the message ({@code List-Post} or {@code List-Id}: a list rewriting a member's From as "Jane Roe via
+ *       aws-users" speaks for a person, not for the brand);
  *   <li>a word of four or more letters of the display name is in the address's domain (the sender names itself:
  *       "Amazon Benefits at Fidelity" from {@code mail.fidelity.com}; the domain of an address shown in the display
  *       name is not read for this, so "Amazon.co.jp@jmmlm.com" from {@code jmmlm.com} is a spoof);
  *   <li>the From domain or the {@code d=} domain of a {@code DKIM-Signature} field (a well-formed tag list, {@link
  *       TagList}) holds a key of a brand named (letters and
  *       digits run together: {@code notification.intuit.com} for QuickBooks, even when the From address is the
- *       sending platform's), or of a platform that sends in other brands' names (review requests).
+ *       sending platform's), or of a platform that sends in other brands' names (review requests; hiring, survey
+ *       and event platforms).
  * </ul>
  *
  * <p>A key matches more domains than the brand's, so a spoof from {@code paypal-verify.example} is not caught: the test
@@ -62,7 +65,7 @@ final class BrandSpoof {
     static final String RULE = "BAYES_BRAND_SPOOF";
 
     /** The list's version, part of {@link BayesScanner#cacheIdentity()}: raise it whenever {@code brands.txt} changes. */
-    static final int VERSION = 1;
+    static final int VERSION = 2;
 
     /** Characters of a display name read: 200. */
     static final int MAX_DISPLAY_CHARS = 200;
@@ -279,7 +282,8 @@ final class BrandSpoof {
         String shown = value.substring(0, Math.min(end, MAX_DISPLAY_CHARS));
         String domain = a.domain(value).toLowerCase(Locale.ROOT);
         String local = a.local(value).toLowerCase(Locale.ROOT);
-        if (isMailSystem(local) || sentToItself(header, local + "@" + domain)) {
+        String address = local + "@" + domain;
+        if (isMailSystem(local) || sentToItself(header, address) || sentByAList(header, local, domain)) {
             return Optional.empty();
         }
         String display = withoutShops(withoutDomains(withoutParentheses(normalize(shown))));
@@ -359,15 +363,40 @@ final class BrandSpoof {
      */
     private static boolean sentToItself(HeaderFields header, String address) {
         for (HeaderFields.Field f : header.all()) {
-            if (f.name().equals("to") || f.name().equals("cc")) {
-                String v = f.value().toLowerCase(Locale.ROOT);
-                for (int i = v.indexOf(address); i >= 0; i = v.indexOf(address, i + 1)) {
-                    int end = i + address.length();
-                    if ((i == 0 || !isAddressChar(v.charAt(i - 1)))
-                            && (end == v.length() || !isAddressChar(v.charAt(end)))) {
-                        return true;
-                    }
-                }
+            if ((f.name().equals("to") || f.name().equals("cc")) && holdsAddress(f.value(), address)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether the From address is the address of the mailing list that sent the message: its {@code List-Post}
+     * ({@code <mailto:ADDRESS>}) or its {@code List-Id} ({@code <LOCAL.DOMAIN>}, as Mailman and Google Groups write
+     * it). A list that rewrites a member's From for DMARC ("Jane Roe via aws-users" with the list's own address,
+     * "'Jane Roe' via Amazon Pay Developers" from a Google Groups address) names a person or a list, not the brand
+     * speaking. Like a DKIM signer, a forged field only returns the message to the classifier.
+     */
+    private static boolean sentByAList(HeaderFields header, String local, String domain) {
+        String listId = "<" + local + "." + domain + ">";
+        for (HeaderFields.Field f : header.all()) {
+            if (f.name().equals("list-post") && holdsAddress(f.value(), "mailto:" + local + "@" + domain)) {
+                return true;
+            }
+            if (f.name().equals("list-id") && f.value().toLowerCase(Locale.ROOT).contains(listId)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether {@code text} holds {@code address} (lower case) as a whole address, not part of a longer one. */
+    private static boolean holdsAddress(String text, String address) {
+        String v = text.toLowerCase(Locale.ROOT);
+        for (int i = v.indexOf(address); i >= 0; i = v.indexOf(address, i + 1)) {
+            int end = i + address.length();
+            if ((i == 0 || !isAddressChar(v.charAt(i - 1))) && (end == v.length() || !isAddressChar(v.charAt(end)))) {
+                return true;
             }
         }
         return false;

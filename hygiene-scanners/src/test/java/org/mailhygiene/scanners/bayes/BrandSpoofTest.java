@@ -131,6 +131,31 @@ class BrandSpoofTest {
         assertThat(from(from, "DKIM-Signature: v=1; a=rsa-sha256; d=sendgrid.info; s=smtpapi; b=x"))
                 .hasValueSatisfying(d -> assertThat(d).contains("DKIM"));
         assertThat(from("Walgreens <noreply-walgreens@bazaarvoice-cgc.com>")).isEmpty();
+        assertThat(from("Netflix <no-reply@us.greenhouse-mail.io>")).isEmpty();
+        assertThat(from("Walmart <walmart@myworkday.com>")).isEmpty();
+        assertThat(from("Amazon Customer Survey <noreply@qemailserver.com>")).isEmpty();
+        assertThat(from("Microsoft Reactor via Eventbrite <noreply@order.eventbrite.com>"))
+                .isEmpty();
+        assertThat(from("Netflix <no-reply@greenhouse-jobs.test>")).isPresent(); // a key, not a word of one
+    }
+
+    @Test
+    void aMailingListSpeakingForAMemberIsNot() {
+        String munged = "Jane Roe via aws-users <aws-users@lists.example.org>";
+        assertThat(from(munged)).isPresent();
+        assertThat(from(munged, "List-Post: <mailto:aws-users@lists.example.org>"))
+                .isEmpty();
+        assertThat(from(munged, "List-Id: AWS users <aws-users.lists.example.org>"))
+                .isEmpty();
+        assertThat(from(
+                        "'Jane Roe' via Amazon Pay Developers <amazon-pay-dev@googlegroups.com>",
+                        "List-ID: <amazon-pay-dev.googlegroups.com>"))
+                .isEmpty();
+        assertThat(from(munged, "List-Post: <mailto:other@lists.example.org>")).isPresent();
+        assertThat(from(munged, "List-Post: <mailto:xaws-users@lists.example.org>"))
+                .isPresent();
+        assertThat(from(munged, "List-Id: <aws-users.lists.example.org.evil.test>"))
+                .isPresent();
     }
 
     @Test
