@@ -43,7 +43,7 @@ public final class BayesScannerOption implements ScannerOption {
 
     /**
      * Builds one classifier per occurrence; with {@code --local-domains}, its bounce detector calls bounces for mail
-     * not from those domains backscatter.
+     * not from those domains backscatter; with {@code --no-brand-check}, it leaves brand impersonation to the score.
      *
      * @param arguments the model of each occurrence
      * @param settings the scan command's settings
@@ -54,15 +54,20 @@ public final class BayesScannerOption implements ScannerOption {
     public List<Scanner> createAll(List<Optional<String>> arguments, ScanSettings settings) throws UsageException {
         List<Scanner> out = new ArrayList<>();
         for (Optional<String> a : arguments) {
-            out.add(create(a, settings.localDomains()));
+            out.add(create(a, settings.localDomains(), settings.brandCheck()));
         }
         return out;
     }
 
     private static Scanner create(Optional<String> argument, List<String> localDomains) throws UsageException {
+        return create(argument, localDomains, true);
+    }
+
+    private static Scanner create(Optional<String> argument, List<String> localDomains, boolean brandCheck)
+            throws UsageException {
         String file = argument.orElseThrow(() -> new UsageException("--bayes needs a model FILE or 'default'"));
         try {
-            return BayesModels.scanner(file, localDomains);
+            return BayesModels.scanner(file, localDomains, brandCheck);
         } catch (IOException e) {
             throw new UsageException("--bayes " + file + ": cannot load the model: " + IoErrors.describe(e), false);
         } catch (IllegalArgumentException e) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
 import org.mailhygiene.api.Scanner;
+import org.mailhygiene.scanners.bayes.BayesModels;
 import org.mailhygiene.scanners.builtin.EmbeddedScanners;
 import org.mailhygiene.scanners.builtin.SignatureScanner;
 
@@ -69,11 +70,40 @@ public final class BuiltinScannerOption implements ScannerOption {
      * @throws UsageException if the default model cannot be read (a broken installation)
      */
     public List<Scanner> createAll(List<Optional<String>> arguments, boolean withClassifier) throws UsageException {
+        return createAll(arguments, withClassifier, ScanSettings.DEFAULTS);
+    }
+
+    /**
+     * Builds the embedded set with the classifier, its brand check as the settings say ({@code --no-brand-check}).
+     *
+     * @param arguments one empty argument per occurrence
+     * @param settings the command's settings
+     * @return the scanners, per occurrence
+     * @throws UsageException if the default model cannot be read (a broken installation)
+     */
+    @Override
+    public List<Scanner> createAll(List<Optional<String>> arguments, ScanSettings settings) throws UsageException {
+        return createAll(arguments, true, settings);
+    }
+
+    /**
+     * Builds the embedded set, once per occurrence, with or without the default classifier, its brand check as the
+     * settings say.
+     *
+     * @param arguments one empty argument per occurrence
+     * @param withClassifier whether to add the classifier with the default model
+     * @param settings the command's settings ({@link ScanSettings#brandCheck()} is read)
+     * @return the scanners, per occurrence
+     * @throws UsageException if the default model cannot be read (a broken installation)
+     */
+    public List<Scanner> createAll(List<Optional<String>> arguments, boolean withClassifier, ScanSettings settings)
+            throws UsageException {
         try {
             List<Scanner> out = new java.util.ArrayList<>();
             for (int i = 0; i < arguments.size(); i++) {
                 if (withClassifier) {
-                    out.addAll(EmbeddedScanners.create(Optional.empty()));
+                    out.addAll(EmbeddedScanners.withoutClassifier());
+                    out.add(BayesModels.scanner(BayesModels.DEFAULT, List.of(), settings.brandCheck()));
                 } else {
                     out.addAll(EmbeddedScanners.withoutClassifier());
                 }

@@ -112,6 +112,9 @@ public final class MilterCommand implements Command {
                 "  %-24s %s\n",
                 "--local-domains D,...",
                 "our mail domains: --bayes calls a bounce for mail not from them backscatter"));
+        sb.append(String.format(
+                "  %-24s %s\n",
+                "--no-brand-check", "the classifier leaves a brand's name over a stranger's address to its score"));
         sb.append(String.format("  %-24s %s\n", "--name NAME", "name in statistics and log lines (default: milter)"));
         sb.append(String.format(
                 "  %-24s %s\n",
@@ -135,6 +138,7 @@ public final class MilterCommand implements Command {
         Duration scanTimeout = Duration.ofMinutes(2);
         Duration progress = Duration.ofSeconds(10);
         boolean check = false;
+        boolean brandCheck = true;
         Map<ScannerOption, List<Optional<String>>> chosen = new LinkedHashMap<>();
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
@@ -153,6 +157,7 @@ public final class MilterCommand implements Command {
                 case "--scan-timeout" -> scanTimeout = duration(value(args, ++i, a), a);
                 case "--progress" -> progress = duration(value(args, ++i, a), a);
                 case "--check" -> check = true;
+                case "--no-brand-check" -> brandCheck = false;
                 default -> {
                     int eq = a.indexOf('=');
                     String flag = eq < 0 ? a : a.substring(0, eq);
@@ -169,6 +174,9 @@ public final class MilterCommand implements Command {
                     chosen.computeIfAbsent(option, o -> new ArrayList<>()).add(v);
                 }
             }
+        }
+        if (config != null && !brandCheck) {
+            throw new UsageException("with --config, turn the brand check off with the 'bayes.brand-check = off' key");
         }
         if (config != null && !chosen.isEmpty()) {
             throw new UsageException("give scanners either on the command line or in --config, not both");
@@ -213,8 +221,13 @@ public final class MilterCommand implements Command {
                 throw new UsageException("--local-domains goes with --bayes (e.g. --builtin --bayes default"
                         + " --local-domains example.org)");
             }
-            ScanSettings settings =
-                    new ScanSettings(dns, Optional.empty(), Optional.empty(), Optional.empty(), localDomains);
+            if (!brandCheck
+                    && chosen.keySet().stream()
+                            .noneMatch(o -> o instanceof BayesScannerOption || o instanceof BuiltinScannerOption)) {
+                throw new UsageException("--no-brand-check goes with --bayes or --builtin (their classifier)");
+            }
+            ScanSettings settings = new ScanSettings(
+                    dns, Optional.empty(), Optional.empty(), Optional.empty(), localDomains, brandCheck);
             for (Map.Entry<ScannerOption, List<Optional<String>>> e : chosen.entrySet()) {
                 scanners.addAll(e.getKey().createAll(e.getValue(), settings));
             }

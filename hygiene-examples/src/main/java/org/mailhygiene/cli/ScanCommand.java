@@ -54,8 +54,17 @@ public final class ScanCommand implements Command {
 
     private static final String STDIN = "-";
     private static final String STDIN_NAME = "stdin";
-    private static final Set<String> OWN_FLAGS =
-            Set.of("--json", "--help", "-h", "--", "--dns", "--client-ip", "--helo", "--mail-from", "--local-domains");
+    private static final Set<String> OWN_FLAGS = Set.of(
+            "--json",
+            "--help",
+            "-h",
+            "--",
+            "--dns",
+            "--client-ip",
+            "--helo",
+            "--mail-from",
+            "--local-domains",
+            "--no-brand-check");
     private static final Set<String> VALUE_FLAGS =
             Set.of("--dns", "--client-ip", "--helo", "--mail-from", "--local-domains");
 
@@ -121,6 +130,9 @@ public final class ScanCommand implements Command {
                 "  %-22s %s\n",
                 "--local-domains D,...",
                 "our mail domains: --bayes calls a bounce for mail not from them backscatter"));
+        sb.append(String.format(
+                "  %-22s %s\n",
+                "--no-brand-check", "the classifier leaves a brand's name over a stranger's address to its score"));
         sb.append(String.format("  %-22s %s\n", "-h, --help", "show this help"));
         sb.append("\nexit status: 0 all clean, 1 something found, 2 an error (an error wins over a finding)\n");
         return sb.toString();
@@ -152,7 +164,8 @@ public final class ScanCommand implements Command {
                 List<Scanner> created = e.getKey() instanceof BuiltinScannerOption builtin
                         ? builtin.createAll(
                                 e.getValue(),
-                                byOption.keySet().stream().noneMatch(o -> o instanceof BayesScannerOption))
+                                byOption.keySet().stream().noneMatch(o -> o instanceof BayesScannerOption),
+                                parsed.settings())
                         : e.getKey().createAll(e.getValue(), parsed.settings());
                 for (Scanner s : created) {
                     scanners.add(Objects.requireNonNull(s, flag));
@@ -195,6 +208,7 @@ public final class ScanCommand implements Command {
         List<Choice> scanners = new ArrayList<>();
         List<String> targets = new ArrayList<>();
         boolean json = false;
+        boolean brandCheck = true;
         boolean onlyFiles = false;
         Map<String, String> values = new HashMap<>();
         for (int i = 0; i < args.size(); i++) {
@@ -206,6 +220,7 @@ public final class ScanCommand implements Command {
             switch (a) {
                 case "--" -> onlyFiles = true;
                 case "--json" -> json = true;
+                case "--no-brand-check" -> brandCheck = false;
                 case "-h", "--help" -> {
                     return new Parsed(List.of(), List.of(), false, true, ScanSettings.DEFAULTS);
                 }
@@ -280,11 +295,18 @@ public final class ScanCommand implements Command {
                 Optional.ofNullable(values.get("--mail-from")),
                 values.containsKey("--local-domains")
                         ? ScanSettings.parseDomains("--local-domains", values.get("--local-domains"))
-                        : List.of());
+                        : List.of(),
+                brandCheck);
         if (!settings.localDomains().isEmpty()
                 && scanners.stream().noneMatch(c -> c.option() instanceof BayesScannerOption)) {
             throw new UsageException("--local-domains goes with --bayes (e.g. --builtin --bayes default --local-domains"
                     + " example.org)");
+        }
+        if (!brandCheck
+                && scanners.stream()
+                        .noneMatch(c -> c.option() instanceof BayesScannerOption
+                                || c.option() instanceof BuiltinScannerOption)) {
+            throw new UsageException("--no-brand-check goes with --bayes or --builtin (their classifier)");
         }
         for (String v : values.values()) {
             if (v.indexOf('\r') >= 0 || v.indexOf('\n') >= 0) {

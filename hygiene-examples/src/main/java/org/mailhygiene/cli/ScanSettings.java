@@ -8,8 +8,9 @@ import java.util.Optional;
 
 /**
  * The settings of {@code hygiene scan} that are not scanners: the DNS server for {@code --auth} ({@code --dns}), the
- * SMTP context given to every message ({@code --client-ip}, {@code --helo}, {@code --mail-from}) and our mail domains
- * for the classifier's backscatter detection ({@code --local-domains}).
+ * SMTP context given to every message ({@code --client-ip}, {@code --helo}, {@code --mail-from}), our mail domains
+ * for the classifier's backscatter detection ({@code --local-domains}) and whether the classifier tests the From
+ * field for brand impersonation ({@code --no-brand-check} turns it off).
  *
  * <p>Immutable and thread-safe.
  *
@@ -18,20 +19,42 @@ import java.util.Optional;
  * @param helo the HELO name, empty if not given
  * @param mailFrom the reverse path, empty if not given (the null sender)
  * @param localDomains our mail domains ({@code --local-domains}), empty for no backscatter detection
+ * @param brandCheck whether the classifier ({@code --bayes}, the one of {@code --builtin}) calls a From display name
+ *     naming a brand over a stranger's address spam ({@code BAYES_BRAND_SPOOF}); {@code false} with {@code
+ *     --no-brand-check}
  */
 public record ScanSettings(
         Optional<InetSocketAddress> dns,
         Optional<InetAddress> clientIp,
         Optional<String> helo,
         Optional<String> mailFrom,
-        List<String> localDomains) {
+        List<String> localDomains,
+        boolean brandCheck) {
 
-    /** No DNS server, no SMTP context, no local domains. */
+    /** No DNS server, no SMTP context, no local domains, the brand check on. */
     public static final ScanSettings DEFAULTS =
             new ScanSettings(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), List.of());
 
     /**
-     * Settings without local domains.
+     * Settings with the brand check on.
+     *
+     * @param dns the DNS server to ask, empty for the system's
+     * @param clientIp the SMTP client's address, empty if not given
+     * @param helo the HELO name, empty if not given
+     * @param mailFrom the reverse path, empty if not given (the null sender)
+     * @param localDomains our mail domains, empty for no backscatter detection
+     */
+    public ScanSettings(
+            Optional<InetSocketAddress> dns,
+            Optional<InetAddress> clientIp,
+            Optional<String> helo,
+            Optional<String> mailFrom,
+            List<String> localDomains) {
+        this(dns, clientIp, helo, mailFrom, localDomains, true);
+    }
+
+    /**
+     * Settings without local domains, the brand check on.
      *
      * @param dns the DNS server to ask, empty for the system's
      * @param clientIp the SMTP client's address, empty if not given

@@ -271,6 +271,55 @@ class MilterCommandTest {
         }
     }
 
+    /**
+     * {@code --no-brand-check}: the classifier of {@code --builtin} or {@code --bayes} leaves a brand's name over a
+     * stranger's address to its score, as {@code bayes.brand-check = off} does in a file; with {@code --config} the
+     * key is the way, and without a classifier the flag is refused.
+     */
+    @Test
+    void noBrandCheckLeavesASpoofToTheScore() throws Exception {
+        Run bare = Run.main("milter", "--listen", "127.0.0.1:0", "--attachments", "--no-brand-check");
+        assertThat(bare.status()).isEqualTo(2);
+        assertThat(bare.err()).contains("--no-brand-check goes with --bayes or --builtin");
+        Path conf = Files.writeString(dir.resolve("m.conf"), "scanner = builtin\n");
+        Run withConfig = Run.main("milter", "--config", conf.toString(), "--no-brand-check", "--check");
+        assertThat(withConfig.status()).isEqualTo(2);
+        assertThat(withConfig.err()).contains("'bayes.brand-check = off'");
+        byte[] spoof = ("From: \"Costco Member Services\" <lee@example.org>\r\nTo: bob@example.org\r\n"
+                        + "Subject: Your membership renewal\r\nDate: Tue, 01 Dec 2026 10:00:00 +0000\r\n"
+                        + "Message-ID: <r1@example.org>\r\n\r\nHi Bob,\r\n\r\nthanks for the notes from Tuesday's"
+                        + " meeting. I moved the review to Thursday afternoon.\r\n\r\nBest,\r\nLee\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        for (boolean check : List.of(true, false)) {
+            List<String> args = new java.util.ArrayList<>(List.of("milter", "--listen", "127.0.0.1:0", "--builtin"));
+            if (!check) {
+                args.add("--no-brand-check");
+            }
+            Process p = MainProcess.of(args.toArray(String[]::new))
+                    .redirectError(dir.resolve("stderr.txt").toFile())
+                    .start();
+            try {
+                BufferedReader out =
+                        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+                String line = out.readLine();
+                assertThat(line).as(Files.readString(dir.resolve("stderr.txt"))).startsWith("milter inet:127.0.0.1:");
+                int port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1));
+                try (MilterClient mta = MilterClient.connect(new InetSocketAddress("127.0.0.1", port))) {
+                    MilterResult r = mta.send("lee@example.org", List.of("bob@example.org"), spoof);
+                    assertThat(r.accepted()).isTrue();
+                    assertThat(r.header(spoof, "X-Spam-Flag")).hasValue(check ? "YES" : "NO");
+                    assertThat(r.header(spoof, "X-Spam-Status"))
+                            .hasValueSatisfying(v ->
+                                    assertThat(v.contains("BAYES_BRAND_SPOOF")).isEqualTo(check));
+                }
+                p.destroy();
+                assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            } finally {
+                p.destroyForcibly();
+            }
+        }
+    }
+
     /** A configuration file that cannot be read: the JDK's message is the bare path, the reason was lost. */
     @Test
     void aConfigurationFileThatCannotBeReadSaysWhy() {

@@ -47,6 +47,33 @@ class ScanCommandTest {
                 .contains("--local-domains: not a domain: 'a@b.example'");
     }
 
+    /**
+     * {@code --no-brand-check} leaves a brand's name over a stranger's address to the classifier's score, for {@code
+     * --bayes} and for the classifier of {@code --builtin}, as {@code bayes.brand-check = off} does in a node file.
+     */
+    @Test
+    void noBrandCheckLeavesASpoofToTheScore() throws IOException {
+        Path spoof = Files.writeString(
+                dir.resolve("spoof.eml"),
+                "From: \"Costco Member Services\" <lee@example.org>\r\nTo: pat@example.org\r\n"
+                        + "Subject: Your membership renewal\r\nDate: Tue, 01 Dec 2026 10:00:00 +0000\r\n"
+                        + "Message-ID: <r1@example.org>\r\n\r\nHi Pat,\r\n\r\nthanks for the notes from Tuesday's"
+                        + " meeting. I moved the review to Thursday afternoon.\r\n\r\nBest,\r\nLee\r\n",
+                StandardCharsets.US_ASCII);
+        for (String scanner : List.of("--bayes=default", "--builtin")) {
+            Run with = Run.main("scan", scanner, spoof.toString());
+            assertThat(with.status()).as(with.err()).isEqualTo(1);
+            assertThat(with.out()).contains(": SPAM ").contains("BAYES_BRAND_SPOOF");
+            Run without = Run.main("scan", scanner, "--no-brand-check", spoof.toString());
+            assertThat(without.status()).as(without.err()).isZero();
+            assertThat(without.outLines()).containsExactly(spoof + ": OK");
+        }
+        Run alone = Run.main("scan", "--attachments", "--no-brand-check", spoof.toString());
+        assertThat(alone.status()).isEqualTo(2);
+        assertThat(alone.err()).contains("--no-brand-check goes with --bayes or --builtin");
+        assertThat(Run.main("scan", "--help").out()).contains("--no-brand-check");
+    }
+
     private static String dsn(String originalFrom) {
         return "Return-Path: <>\r\nFrom: MAILER-DAEMON@mx.remote.example (Mail Delivery System)\r\n"
                 + "To: alice@dept-a.example\r\nSubject: Undelivered Mail Returned to Sender\r\nMIME-Version: 1.0\r\n"

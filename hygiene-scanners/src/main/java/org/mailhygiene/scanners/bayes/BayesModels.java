@@ -137,12 +137,29 @@ public final class BayesModels {
      * @throws IllegalArgumentException if {@code spec} is blank or not a path, or a domain is not a domain
      */
     public static BayesScanner scanner(String spec, Collection<String> localDomains) throws IOException {
+        return scanner(spec, localDomains, true);
+    }
+
+    /**
+     * A scanner for a model specification ({@link #scanner(String, Collection)}), with or without the test for a
+     * From display name naming a brand over a stranger's address ({@link BayesScanner.Builder#brandCheck}).
+     *
+     * @param spec {@code default} or a path
+     * @param localDomains our mail domains; empty for no backscatter detection
+     * @param brandCheck whether a brand spoof is spam whatever its score (the default, {@code true})
+     * @return a new scanner
+     * @throws IOException if the model cannot be read
+     * @throws ModelFormatException if the file is not a model this build reads
+     * @throws IllegalArgumentException if {@code spec} is blank or not a path, or a domain is not a domain
+     */
+    public static BayesScanner scanner(String spec, Collection<String> localDomains, boolean brandCheck)
+            throws IOException {
         BounceDetector detector = localDomains.isEmpty() ? null : BounceDetector.withLocalDomains(localDomains);
         BayesScanner.Builder b = BayesScanner.builder(resolve(spec)); // its threshold follows the model's origin
         if (detector != null) {
             b.detector(detector);
         }
-        return b.build();
+        return b.brandCheck(brandCheck).build();
     }
 
     /**
