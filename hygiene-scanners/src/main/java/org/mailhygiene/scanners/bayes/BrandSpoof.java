@@ -38,7 +38,9 @@ import org.mailhygiene.scanners.mime.TextDecoding;
  *   <li>no brand is named, or the From field has no address;
  *   <li>the address is a mail system's ({@code postmaster}, {@code mailer-daemon}, Exchange's {@code
  *       MicrosoftExchange...} mailbox, whose delivery reports say "Microsoft Outlook"), is also a To or Cc address
- *       (a message written to oneself, such as Outlook's test message), or is the address of the mailing list that
+ *       under the display name "Microsoft Outlook" (Outlook's test message, which an account's owner sends to itself;
+ *       under any other name, mail to oneself is how a spam run hides its Bcc'd victims), or is the address of the
+ *       mailing list that
  *       sent the message ({@code List-Post} or {@code List-Id}: a list rewriting a member's From as "Jane Roe via
  *       aws-users" speaks for a person, not for the brand);
  *   <li>a word of four or more letters of the display name is in the address's domain (the sender names itself:
@@ -65,10 +67,17 @@ final class BrandSpoof {
     static final String RULE = "BAYES_BRAND_SPOOF";
 
     /** The list's version, part of {@link BayesScanner#cacheIdentity()}: raise it whenever {@code brands.txt} changes. */
-    static final int VERSION = 2;
+    static final int VERSION = 3;
 
     /** Characters of a display name read: 200. */
     static final int MAX_DISPLAY_CHARS = 200;
+
+    /**
+     * The display name of Outlook's test message, which an account's owner sends to itself ("Microsoft Outlook" with
+     * the owner's address). Only this name is exempted when the From address is also a To or Cc address: a spam run
+     * that sends to itself and Bcc's its victims ("DHL GLOBAL" to "Recipients" at its own address) is still a spoof.
+     */
+    private static final List<String> OUTLOOK_TEST_SENDER = List.of("microsoft", "outlook");
 
     /** Shortest word of a display name that, found in the sender's domain, makes the sender name itself: 4. */
     static final int SELF_NAMING_WORD = 4;
@@ -283,11 +292,14 @@ final class BrandSpoof {
         String domain = a.domain(value).toLowerCase(Locale.ROOT);
         String local = a.local(value).toLowerCase(Locale.ROOT);
         String address = local + "@" + domain;
-        if (isMailSystem(local) || sentToItself(header, address) || sentByAList(header, local, domain)) {
+        if (isMailSystem(local) || sentByAList(header, local, domain)) {
             return Optional.empty();
         }
         String display = withoutShops(withoutDomains(withoutParentheses(normalize(shown))));
         List<String> words = words(display);
+        if (OUTLOOK_TEST_SENDER.equals(words) && sentToItself(header, address)) {
+            return Optional.empty();
+        }
         String domainKey = Tokenizer.compactLower(domain);
         for (String w : words) {
             if (w.length() >= SELF_NAMING_WORD && domainKey.contains(w)) {

@@ -171,6 +171,13 @@ class BrandSpoofTest {
                 .isEmpty();
         assertThat(from("Microsoft Outlook <pat@contoso.test>", "To: pat@contoso.test.evil"))
                 .isPresent();
+        // under any other name, mail to oneself is a spam run Bcc'ing its victims
+        assertThat(from(
+                        "\"DHL GLOBAL(noreplyservice@dhl.com)\" <orders@pureaire.test>",
+                        "To: Recipients" + " <orders@pureaire.test>"))
+                .hasValueSatisfying(d -> assertThat(d).contains("DHL").contains("pureaire.test"));
+        assertThat(from("Microsoft Support <pat@contoso.test>", "To: pat@contoso.test"))
+                .isPresent();
     }
 
     @Test
