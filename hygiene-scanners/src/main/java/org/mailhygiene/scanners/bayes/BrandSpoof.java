@@ -40,9 +40,8 @@ import org.mailhygiene.scanners.mime.TextDecoding;
  *       MicrosoftExchange...} mailbox, whose delivery reports say "Microsoft Outlook"), is also a To or Cc address
  *       under the display name "Microsoft Outlook" (Outlook's test message, which an account's owner sends to itself;
  *       under any other name, mail to oneself is how a spam run hides its Bcc'd victims), or is the address of the
- *       mailing list that
- *       sent the message ({@code List-Post} or {@code List-Id}: a list rewriting a member's From as "Jane Roe via
- *       aws-users" speaks for a person, not for the brand);
+ *       mailing list that sent the message ({@code List-Post} or {@code List-Id}: a list rewriting a member's From as
+ *       "Jane Roe via aws-users" speaks for a person, not for the brand);
  *   <li>a word of four or more letters of the display name is in the address's domain (the sender names itself:
  *       "Amazon Benefits at Fidelity" from {@code mail.fidelity.com}; the domain of an address shown in the display
  *       name is not read for this, so "Amazon.co.jp@jmmlm.com" from {@code jmmlm.com} is a spoof);
@@ -66,7 +65,11 @@ final class BrandSpoof {
     /** The rule a spoof's verdict carries. */
     static final String RULE = "BAYES_BRAND_SPOOF";
 
-    /** The list's version, part of {@link BayesScanner#cacheIdentity()}: raise it whenever {@code brands.txt} changes. */
+    /**
+     * The test's version, part of {@link BayesScanner#cacheIdentity()}: raise it whenever {@code brands.txt} or what
+     * {@link #test} exempts changes (3: mailing lists and hiring, survey and event platforms exempted, mail to oneself
+     * only under "Microsoft Outlook").
+     */
     static final int VERSION = 3;
 
     /** Characters of a display name read: 200. */
