@@ -38,7 +38,7 @@ public final class BayesScannerOption implements ScannerOption {
 
     @Override
     public Scanner create(Optional<String> argument) throws UsageException {
-        return create(argument, List.of());
+        return create(argument, List.of(), true);
     }
 
     /**
@@ -57,10 +57,6 @@ public final class BayesScannerOption implements ScannerOption {
             out.add(create(a, settings.localDomains(), settings.brandCheck()));
         }
         return out;
-    }
-
-    private static Scanner create(Optional<String> argument, List<String> localDomains) throws UsageException {
-        return create(argument, localDomains, true);
     }
 
     private static Scanner create(Optional<String> argument, List<String> localDomains, boolean brandCheck)

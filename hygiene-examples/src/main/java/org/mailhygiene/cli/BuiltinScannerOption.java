@@ -50,7 +50,7 @@ public final class BuiltinScannerOption implements ScannerOption {
     /**
      * Builds the embedded set, once per occurrence: the signature scanner, the attachment policy scanner and the
      * classifier with the default model. With {@code --bayes} given too, {@code hygiene scan} leaves the classifier out
-     * of this set ({@link #createAll(List, boolean)}) and uses the one {@code --bayes} names.
+     * of this set ({@link #createAll(List, boolean, ScanSettings)}) and uses the one {@code --bayes} names.
      *
      * @param arguments one empty argument per occurrence
      * @return the scanners, per occurrence
@@ -58,19 +58,7 @@ public final class BuiltinScannerOption implements ScannerOption {
      */
     @Override
     public List<Scanner> createAll(List<Optional<String>> arguments) throws UsageException {
-        return createAll(arguments, true);
-    }
-
-    /**
-     * Builds the embedded set, once per occurrence, with or without the default classifier.
-     *
-     * @param arguments one empty argument per occurrence
-     * @param withClassifier whether to add the classifier with the default model
-     * @return the scanners, per occurrence
-     * @throws UsageException if the default model cannot be read (a broken installation)
-     */
-    public List<Scanner> createAll(List<Optional<String>> arguments, boolean withClassifier) throws UsageException {
-        return createAll(arguments, withClassifier, ScanSettings.DEFAULTS);
+        return createAll(arguments, true, ScanSettings.DEFAULTS);
     }
 
     /**
@@ -101,11 +89,9 @@ public final class BuiltinScannerOption implements ScannerOption {
         try {
             List<Scanner> out = new java.util.ArrayList<>();
             for (int i = 0; i < arguments.size(); i++) {
+                out.addAll(EmbeddedScanners.withoutClassifier());
                 if (withClassifier) {
-                    out.addAll(EmbeddedScanners.withoutClassifier());
                     out.add(BayesModels.scanner(BayesModels.DEFAULT, List.of(), settings.brandCheck()));
-                } else {
-                    out.addAll(EmbeddedScanners.withoutClassifier());
                 }
             }
             return out;

@@ -57,8 +57,9 @@ import org.mailhygiene.scanners.mime.TextDecoding;
  * verified here (the classifier makes no DNS queries): a forged {@code d=} only returns the message to the classifier's
  * verdict.
  *
- * <p>Linear in the From field (its display name read up to {@value #MAX_DISPLAY_CHARS} characters) and the number of
- * DKIM signatures. Immutable and thread-safe.
+ * <p>Linear in the From field (its display name read up to {@value #MAX_DISPLAY_CHARS} characters); the header's
+ * other fields (DKIM signatures, {@code List-Post}, {@code List-Id}, To and Cc, each searched for the From address)
+ * are read only when the display name names a brand. Immutable and thread-safe.
  */
 final class BrandSpoof {
 
@@ -294,15 +295,11 @@ final class BrandSpoof {
         String shown = value.substring(0, Math.min(end, MAX_DISPLAY_CHARS));
         String domain = a.domain(value).toLowerCase(Locale.ROOT);
         String local = a.local(value).toLowerCase(Locale.ROOT);
-        String address = local + "@" + domain;
-        if (isMailSystem(local) || sentByAList(header, local, domain)) {
+        if (isMailSystem(local)) {
             return Optional.empty();
         }
         String display = withoutShops(withoutDomains(withoutParentheses(normalize(shown))));
         List<String> words = words(display);
-        if (OUTLOOK_TEST_SENDER.equals(words) && sentToItself(header, address)) {
-            return Optional.empty();
-        }
         String domainKey = Tokenizer.compactLower(domain);
         for (String w : words) {
             if (w.length() >= SELF_NAMING_WORD && domainKey.contains(w)) {
@@ -330,8 +327,10 @@ final class BrandSpoof {
                 named.add(n.brand());
             }
         }
-        if (named.isEmpty()) {
-            return Optional.empty();
+        if (named.isEmpty()
+                || sentByAList(header, local, domain)
+                || (OUTLOOK_TEST_SENDER.equals(words) && sentToItself(header, local + "@" + domain))) {
+            return Optional.empty(); // the header's other fields are read only once a brand is named
         }
         List<String> sending = new ArrayList<>();
         sending.add(domainKey);
