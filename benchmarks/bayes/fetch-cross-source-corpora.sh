@@ -26,7 +26,8 @@ dir=${1:-$(mktemp -d "${TMPDIR:-/tmp}/xs-corpora.XXXXXX")}
 mkdir -p "$dir"
 "$root/benchmarks/bayes/fetch-spamassassin-corpus.sh" "$dir/sa" >/dev/null
 cd "$dir"
-[ -d src-phish ] || git clone -q --depth 1 https://github.com/shaeferd/Phishing-Detection src-phish
+[ -d src-phish ] || { git clone -q https://github.com/shaeferd/Phishing-Detection src-phish &&
+    git -C src-phish checkout -q 47ddb8e9ec1bac76b5db25efa1add5b81657149d; }   # learned: pinned
 [ -d src-bp ] || git clone -q --depth 1 https://github.com/rjbs/Mail-DeliveryStatus-BounceParser src-bp
 [ -d src-nbh ] || git clone -q --depth 1 https://github.com/prasad83/node-bounce-handler src-nbh
 [ -d src-trec ] || git clone -q https://github.com/JM-Rodrigo/Datos_IA src-trec

