@@ -43,13 +43,16 @@ bayes=$root/benchmarks/bayes
 H="java -Xmx3g -jar $jar"
 
 echo "corpora into $work" >&2
-D=$("$bayes/fetch-cross-source-corpora.sh" "$work/cross")        # SpamAssassin, Enron 3-4, Nazario 2004-05, TREC 2007
+# Each fetch script writes into the directory it is given; what they print (counts, the directory) goes to stderr.
+"$bayes/fetch-cross-source-corpora.sh" "$work/cross" >&2        # SpamAssassin, Enron 3-4, Nazario 2004-05, TREC 2007
+D=$work/cross
 "$bayes/fetch-modern-corpora.sh" "$work/modern" >&2      # foff, glitchy, usrp-users (2019-2026)
 python3 "$bayes/fetch-list-corpora.py" "$work/lists" "$work/modern" >&2   # mailing lists' spam and ham
 R=$work/lists/split
 python3 "$bayes/fetch-nazario-2015-2022.py" "$work/nazario-2015-2022" >&2  # phishing 2015-2022, text
 N=$work/nazario-2015-2022
-V=$("$bayes/fetch-nazario-raw.sh" "$work/nazario-raw")        # phishing 2021-2022 as delivered
+"$bayes/fetch-nazario-raw.sh" "$work/nazario-raw" >&2          # phishing 2021-2022 as delivered
+V=$work/nazario-raw
 
 for d in "$D/sa/spam" "$D/sa/ham" "$D/gen-train/spam" "$D/gen-train/ham" "$D/trec-sub/spam" "$D/trec-sub/ham" \
          "$N/train" "$V/2021" "$V/2022" "$R/foff-spam-train" "$R/usrp-ham-train"; do
