@@ -57,7 +57,9 @@ import java.util.zip.InflaterInputStream;
  * as fitted; an administrator's correction moves them through counts: it learns, besides the message's tokens, a
  * <em>correction token</em> ({@link #correctionTokens}) for each of its weighted tokens, and each correction token
  * learned as spam adds {@value #CORRECTION_STEP} to its token's weight, each learned as ham takes it away (one
- * step of online logistic regression with a full gradient). So corrections are undone by forgetting, like any
+ * step of online logistic regression with a full gradient), less for a token learned from more than
+ * {@value #CORRECTION_FULL_STEP_MESSAGES} messages ({@link #CORRECTION_FULL_STEP_MESSAGES}: the tokens most mail
+ * shares barely move, so many corrections of one kind do not drag all mail with them). So corrections are undone by forgetting, like any
  * learning, and travel through a cluster's shared counts ({@link SharedModelSync}) like any other token.
  *
  * <p>Thread-safety: all methods may be called concurrently. Learning and forgetting take a write lock; classification
@@ -100,6 +102,16 @@ public final class BayesModel {
      * ham), the fit's first learning rate ({@link ModelTrainer#LOGISTIC_RATE}).
      */
     public static final double CORRECTION_STEP = 0.05;
+
+    /**
+     * How many messages' evidence a token may have and still take the whole {@link #CORRECTION_STEP}: 50. A token
+     * learned from more messages, n of them (its spam and ham counts), moves 50/n of the step per correction, as one
+     * more message among n would move a fitted weight. Without this, the tokens that are in most mail (a charset, the
+     * receiving server's words) moved as far as the message's own: fifty ordinary list messages learned as ham into
+     * the default model took {@code charset:utf-8} from +1.32 to -0.73 and its spam caught on unseen 2025-26 spam
+     * from 79% to 36% (benchmarks/README.md, session 22).
+     */
+    public static final int CORRECTION_FULL_STEP_MESSAGES = 50;
 
     /** The prefix of correction tokens: a control character no tokenizer output holds. */
     private static final String CORRECTION_PREFIX = "\u0001";
@@ -409,6 +421,19 @@ public final class BayesModel {
     }
 
     /**
+     * What one correction moves this token's weight: {@link #CORRECTION_STEP}, scaled down for a token learned from
+     * more than {@link #CORRECTION_FULL_STEP_MESSAGES} messages. Read from the counts as they are, so forgetting a
+     * correction (its counts and its message's) restores the weight exactly. Caller holds the lock.
+     */
+    private double correctionStepLocked(String token) {
+        int[] c = counts.get(token);
+        long n = c == null ? 0 : (long) c[0] + c[1];
+        return n <= CORRECTION_FULL_STEP_MESSAGES
+                ? CORRECTION_STEP
+                : CORRECTION_STEP * CORRECTION_FULL_STEP_MESSAGES / n;
+    }
+
+    /**
      * Whether the model has a logistic part (see the class description): token weights and a bias added to the Bayes
      * log-odds; such a model also reads each message a second time without its text words ({@link
      * #STRUCTURE_WEIGHT}). The shipped default model has one, and so has every model learned on top of it.
@@ -439,7 +464,7 @@ public final class BayesModel {
                 return 0.0;
             }
             int[] c = counts.get(CORRECTION_PREFIX + token);
-            return c == null ? w : w + CORRECTION_STEP * ((long) c[0] - c[1]);
+            return c == null ? w : w + correctionStepLocked(token) * ((long) c[0] - c[1]);
         } finally {
             lock.readLock().unlock();
         }
@@ -617,7 +642,7 @@ public final class BayesModel {
                         if (hasCorrections) {
                             int[] c = counts.get(CORRECTION_PREFIX + t);
                             if (c != null) {
-                                effective += CORRECTION_STEP * ((long) c[0] - c[1]);
+                                effective += correctionStepLocked(t) * ((long) c[0] - c[1]);
                             }
                         }
                         logOdds += effective;

@@ -304,6 +304,35 @@ class LogisticPartTest {
     }
 
     @Test
+    void aTokenMostMailSharesMovesLessPerCorrectionThanTheMessagesOwn() {
+        BayesModel m = BayesModel.empty();
+        // "charset" is in all 400 messages, "rare" in 10: the fitted weights are equal, the evidence is not
+        for (int i = 0; i < 200; i++) {
+            m.learn(i < 5 ? List.of("charset", "rare", "s" + i) : List.of("charset", "s" + i), true);
+            m.learn(i < 5 ? List.of("charset", "rare", "h" + i) : List.of("charset", "h" + i), false);
+        }
+        m.setLogistic(Map.of("charset", 1.0f, "rare", 1.0f), 0.0);
+        Set<String> correction = m.correctionTokens(List.of("charset", "rare", "mine"));
+        double before = m.classify(List.of("charset", "other")).logOdds();
+        for (int i = 0; i < 40; i++) {
+            m.learn(correction, false);
+        }
+        // "rare" (10 + 40 messages) moves the whole step each time; "charset" (400 + 40) 50/n of it
+        assertThat(m.weight("rare")).isCloseTo(1.0 - 40 * BayesModel.CORRECTION_STEP, within(1e-9));
+        double charsetStep = BayesModel.CORRECTION_STEP * BayesModel.CORRECTION_FULL_STEP_MESSAGES / 440.0;
+        assertThat(m.weight("charset")).isCloseTo(1.0 - 40 * charsetStep, within(1e-9));
+        assertThat(m.weight("charset")).isGreaterThan(0.75);
+        // so forty corrections of one message barely change how other mail with the common token reads
+        assertThat(m.classify(List.of("charset", "other")).logOdds())
+                .isCloseTo(before - 40 * charsetStep, within(1e-9));
+        for (int i = 0; i < 40; i++) {
+            m.forget(correction, false);
+        }
+        assertThat(m.weight("charset")).isEqualTo(1.0);
+        assertThat(m.weight("rare")).isEqualTo(1.0);
+    }
+
+    @Test
     void pruningKeepsCorrectionsAndTheStopRuleIgnoresCorrectionTokens() {
         BayesModel m = counts();
         m.setLogistic(Map.of("free", 1.0f), 0.0);
