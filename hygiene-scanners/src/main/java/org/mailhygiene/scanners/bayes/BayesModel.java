@@ -145,6 +145,14 @@ public final class BayesModel {
 
     private static final AtomicLong INSTANCES = new AtomicLong();
 
+    /**
+     * Tells this JVM's models from every other's in {@link #version()}: the instance counter alone repeats from one
+     * process to the next, and a verdict cache shared by a cluster's nodes (Redis) compares versions across them. Two
+     * nodes loading different model files in the same order had the same version, {@code 1.0}, so one node's
+     * classifier verdicts were served for the other's content.
+     */
+    private static final String PROCESS = Long.toHexString(new java.security.SecureRandom().nextLong());
+
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
     private final Map<String, int[]> counts;
     private long spamMessages;
@@ -555,13 +563,14 @@ public final class BayesModel {
     }
 
     /**
-     * A value that changes whenever the model learns or forgets, unique to this instance within the JVM; used as a
-     * cache identity.
+     * A value that changes whenever the model learns or forgets, unique to this instance, also among other processes'
+     * models (a random number drawn once per process); used as a cache identity, which a cluster's shared verdict
+     * cache compares between nodes.
      *
-     * @return {@code "<instance>.<generation>"}
+     * @return {@code "<process>.<instance>.<generation>"}
      */
     public String version() {
-        return instance + "." + generation.get();
+        return PROCESS + "." + instance + "." + generation.get();
     }
 
     /**
