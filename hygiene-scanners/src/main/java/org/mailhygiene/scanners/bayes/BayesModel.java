@@ -59,8 +59,8 @@ import java.util.zip.InflaterInputStream;
  * learned as spam adds {@value #CORRECTION_STEP} to its token's weight, each learned as ham takes it away (one
  * step of online logistic regression with a full gradient), less for a token learned from more than
  * {@value #CORRECTION_FULL_STEP_MESSAGES} messages ({@link #CORRECTION_FULL_STEP_MESSAGES}: the tokens most mail
- * shares barely move, so many corrections of one kind do not drag all mail with them). So corrections are undone by forgetting, like any
- * learning, and travel through a cluster's shared counts ({@link SharedModelSync}) like any other token.
+ * shares barely move, so many corrections of one kind do not drag all mail with them). So corrections are undone by
+ * forgetting, like any learning, and travel through a cluster's shared counts ({@link SharedModelSync}) like any other token.
  *
  * <p>Thread-safety: all methods may be called concurrently. Learning and forgetting take a write lock; classification
  * and saving take a read lock, so reads see either the state before or after a whole message was learned.
@@ -149,9 +149,11 @@ public final class BayesModel {
      * Tells this JVM's models from every other's in {@link #version()}: the instance counter alone repeats from one
      * process to the next, and a verdict cache shared by a cluster's nodes (Redis) compares versions across them. Two
      * nodes loading different model files in the same order had the same version, {@code 1.0}, so one node's
-     * classifier verdicts were served for the other's content.
+     * classifier verdicts were served for the other's content. Drawn from {@link java.util.SplittableRandom}'s seed
+     * (the clock's milliseconds and nanoseconds, mixed): distinct between processes without the some 45 ms a {@code
+     * SecureRandom} costs at start-up, and a cache identity needs no secrecy.
      */
-    private static final String PROCESS = Long.toHexString(new java.security.SecureRandom().nextLong());
+    private static final String PROCESS = Long.toHexString(new java.util.SplittableRandom().nextLong());
 
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
     private final Map<String, int[]> counts;
@@ -429,16 +431,15 @@ public final class BayesModel {
     }
 
     /**
-     * What one correction moves this token's weight: {@link #CORRECTION_STEP}, scaled down for a token learned from
-     * more than {@link #CORRECTION_FULL_STEP_MESSAGES} messages. Read from the counts as they are, so forgetting a
-     * correction (its counts and its message's) restores the weight exactly. Caller holds the lock.
+     * What one correction moves the weight of a token learned from {@code messages} messages (its spam and ham counts
+     * as they are now): {@link #CORRECTION_STEP}, scaled down above {@link #CORRECTION_FULL_STEP_MESSAGES}. Read from
+     * the counts at classification, so forgetting a correction (its counts and its message's) restores the weight
+     * exactly.
      */
-    private double correctionStepLocked(String token) {
-        int[] c = counts.get(token);
-        long n = c == null ? 0 : (long) c[0] + c[1];
-        return n <= CORRECTION_FULL_STEP_MESSAGES
+    private static double correctionStep(long messages) {
+        return messages <= CORRECTION_FULL_STEP_MESSAGES
                 ? CORRECTION_STEP
-                : CORRECTION_STEP * CORRECTION_FULL_STEP_MESSAGES / n;
+                : CORRECTION_STEP * CORRECTION_FULL_STEP_MESSAGES / messages;
     }
 
     /**
@@ -472,7 +473,11 @@ public final class BayesModel {
                 return 0.0;
             }
             int[] c = counts.get(CORRECTION_PREFIX + token);
-            return c == null ? w : w + correctionStepLocked(token) * ((long) c[0] - c[1]);
+            if (c == null) {
+                return w;
+            }
+            int[] n = counts.get(token);
+            return w + correctionStep(n == null ? 0 : (long) n[0] + n[1]) * ((long) c[0] - c[1]);
         } finally {
             lock.readLock().unlock();
         }
@@ -651,7 +656,7 @@ public final class BayesModel {
                         if (hasCorrections) {
                             int[] c = counts.get(CORRECTION_PREFIX + t);
                             if (c != null) {
-                                effective += correctionStepLocked(t) * ((long) c[0] - c[1]);
+                                effective += correctionStep((long) e.spamCount() + e.hamCount()) * ((long) c[0] - c[1]);
                             }
                         }
                         logOdds += effective;
