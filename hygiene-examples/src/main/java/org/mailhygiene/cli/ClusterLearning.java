@@ -23,7 +23,10 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
  * release|delete --learn-ham|--learn-spam URL}): each message is learned into the cluster's shared Bayes counts until
  * the nodes' model (their base model plus what the cluster learned) agrees with it, and recorded in the cluster's
  * learn journal ({@link TokenStore#learned}): a message learned before with the other label is forgotten first, one
- * learned with this label is not learned again while the model agrees with it.
+ * learned with this label is not learned again while the model agrees with it. As for a model file ({@link
+ * BayesModels#correctInto}), weights move only on a mistake: a message the nodes' model already scores on its label's
+ * side is counted once without the correction tokens, recorded under its own key ({@link
+ * BayesModels#countsOnlyJournalKey}).
  *
  * <p>The journal knows a message by the tokens it is learned with (the base model's correction tokens included): the
  * store does not keep them, so a learning made with another base (another default model after an upgrade) is not
@@ -108,21 +111,38 @@ final class ClusterLearning implements AutoCloseable {
         List<Integer> unreached = new ArrayList<>();
         int undone = 0;
         int already = 0;
+        int countedOnly = 0;
         for (int i = 0; i < messages.size(); i++) {
+            Set<String> bare = tokenizer.tokenize(messages.get(i));
             // with the correction tokens of the base model's logistic part, which every node's model shares
-            Set<String> tokens = model.correctionTokens(tokenizer.tokenize(messages.get(i)));
+            Set<String> tokens = model.correctionTokens(bare);
+            boolean weighted = tokens.size() != bare.size();
+            // learnings that moved weights are recorded under the key, those of the counts alone under their own
             String key = BayesModels.journalKey(tokens);
+            String countsKey = weighted ? BayesModels.countsOnlyJournalKey(bare) : null;
             String file = names.get(i);
-            Optional<TokenStore.Learned> before = sync.learned(key);
-            if (before.isPresent() && before.get().spam() != spam) {
+            Optional<TokenStore.Learned> moved = sync.learned(key);
+            Optional<TokenStore.Learned> counted = countsKey == null ? Optional.empty() : sync.learned(countsKey);
+            boolean otherLabel = moved.map(l -> l.spam() != spam).orElse(false)
+                    || counted.map(l -> l.spam() != spam).orElse(false);
+            if (otherLabel) {
                 // the cluster's journal records it with the other label: forget that first, as often as learned
                 // (another learner may have forgotten it since it was read: then there was nothing to undo here)
-                if (sync.unlearn(key, tokens).isPresent()) {
+                boolean was = moved.isPresent() && sync.unlearn(key, tokens).isPresent();
+                was |= counted.isPresent() && sync.unlearn(countsKey, bare).isPresent();
+                if (was) {
                     undone++;
                 }
-            } else if (before.isPresent()
+            } else if ((moved.isPresent() || counted.isPresent())
                     && (once || ModelTrainer.agrees(model.classify(tokens).score(), spam, target))) {
                 already++;
+                continue;
+            }
+            if (weighted && ModelTrainer.agrees(model.classify(tokens).score(), spam, target)) {
+                // the nodes' model already scores it as labelled: count it and move no weight (BayesModels#correctInto)
+                learnKeyed(countsKey, bare, spam, file);
+                learned++;
+                countedOnly++;
                 continue;
             }
             if (once) {
@@ -141,7 +161,7 @@ final class ClusterLearning implements AutoCloseable {
                 unreached.add(i);
             }
         }
-        return new BayesModels.Correction(model, learned, unreached, undone, already);
+        return new BayesModels.Correction(model, learned, unreached, undone, already, countedOnly);
     }
 
     /**

@@ -60,6 +60,8 @@ public final class LearnCommand implements Command {
                 + " (ham) or at least " + BayesModels.CORRECTED_SPAM_SCORE + " (spam),\n"
                 + "at most " + BayesModels.MAX_CORRECTION_LEARNINGS
                 + " times, so that the correction takes effect; --once learns each exactly once.\n"
+                + "A message MODEL already scores so is learned once into the counts only: the weights of its\n"
+                + "logistic part move only for a message it scores on the wrong side (a correction).\n"
                 + "Nodes and scans using MODEL pick the new version up without a restart. A missing\n"
                 + "MODEL starts from the shipped default model. MODEL.learned records each message learned (a digest\n"
                 + "of its tokens, the label, how many times): a message learned before with the other label is\n"
@@ -308,7 +310,7 @@ public final class LearnCommand implements Command {
 
     /**
      * What the learn journal changed, as the output says it: "; 1 of them learned as ham before: that undone first;
-     * 2 already learned as spam: not again", or nothing.
+     * 2 already learned as spam: not again; 3 were already scored as spam: counted once, no weight moved", or nothing.
      */
     static String journalSays(BayesModels.Correction done, boolean spam) {
         StringBuilder b = new StringBuilder();
@@ -326,6 +328,14 @@ public final class LearnCommand implements Command {
                     .append(" already learned as ")
                     .append(spam ? "spam" : "ham")
                     .append(": not again");
+        }
+        if (done.countedOnly() > 0) {
+            b.append("; ")
+                    .append(done.countedOnly())
+                    .append(done.countedOnly() == 1 ? " was" : " were")
+                    .append(" already scored as ")
+                    .append(spam ? "spam" : "ham")
+                    .append(": counted once, no weight moved");
         }
         return b.toString();
     }

@@ -304,18 +304,24 @@ public final class TrainCommand implements Command {
             public void message(String id, byte[] message) throws IOException {
                 Set<String> tokens = tokenizer.tokenize(MessageContent.ofBytes(message));
                 // learnings the journal records were the learn tools': of all the message's tokens, with the
-                // correction tokens of a logistic part; forgotten the same way (the journal knows a message by all
-                // its tokens)
-                int recorded = forget && carry != null ? carry.forgotten(tokens, spam, weight) : 0;
-                Set<String> asLearned = recorded > 0 ? trainer.model().correctionTokens(tokens) : Set.of();
+                // correction tokens of a logistic part when they moved weights, without when they were counts only;
+                // forgotten the same way (the journal knows a message by all its tokens)
+                BayesModels.JournalCarry.Forgotten recorded = forget && carry != null
+                        ? carry.forgotten(tokens, spam, weight)
+                        : new BayesModels.JournalCarry.Forgotten(0, 0);
+                Set<String> asLearned = recorded.moved() > 0 ? trainer.model().correctionTokens(tokens) : Set.of();
+                Set<String> allTokens = recorded.counted() > 0 ? Set.copyOf(tokens) : Set.of();
                 if (!ignore.isEmpty()) {
                     tokens.removeIf(t -> ModelTrainer.mentionsAny(t, ignore));
                 }
                 if (forget) {
-                    for (int i = 0; i < recorded; i++) {
+                    for (int i = 0; i < recorded.moved(); i++) {
                         trainer.model().forget(asLearned, spam);
                     }
-                    for (int i = recorded; i < weight; i++) {
+                    for (int i = 0; i < recorded.counted(); i++) {
+                        trainer.model().forget(allTokens, spam);
+                    }
+                    for (int i = recorded.total(); i < weight; i++) {
                         trainer.model().forget(tokens, spam);
                     }
                 } else {

@@ -63,4 +63,43 @@ class ClusterLearningTest {
             }
         }
     }
+
+    @Test
+    void aMessageTheNodesModelAlreadyAgreesWithIsCountedWithoutCorrectionTokensAndUndoneExactly(@TempDir Path dir)
+            throws Exception {
+        MessageContent msg = MessageContent.ofBytes(SampleMessages.clean()); // a short note: the model scores it 0.003
+        Set<String> bare = Tokenizer.create().tokenize(msg);
+        assertThat(BayesModels.loadDefault().classify(bare).score()).isLessThan(BayesModels.CORRECTED_HAM_SCORE);
+        try (RealRedis redis = RealRedis.start(
+                RealBinaries.require("redis-server", "redis-server"), dir.resolve("redis"), List.of())) {
+            URI url = new URI(redis.url());
+            try (ClusterLearning session = ClusterLearning.open(url, "m", BayesModels.loadDefault())) {
+                BayesModels.Correction ham = session.learn(false, false, List.of(msg), List.of("list"));
+                assertThat(ham.learned()).isOne();
+                assertThat(ham.countedOnly()).isOne();
+                TokenStore.Snapshot snap;
+                try (SharedState state = SharedStates.open(url, Duration.ofSeconds(10))) {
+                    snap = state.tokens().snapshot("m");
+                }
+                // the message's own tokens once each, and none of the correction tokens that would move weights
+                assertThat(snap.hamMessages()).isOne();
+                assertThat(snap.tokens().keySet()).isEqualTo(bare);
+                assertThat(session.learn(false, false, List.of(msg), List.of("list"))
+                                .alreadyLearned())
+                        .isOne();
+
+                // reported as spam after all: the counted learning is undone, the spam learned until it scores so
+                BayesModels.Correction spam = session.learn(false, true, List.of(msg), List.of("list"));
+                assertThat(spam.undone()).isOne();
+                assertThat(spam.countedOnly()).isZero();
+                try (SharedState state = SharedStates.open(url, Duration.ofSeconds(10))) {
+                    snap = state.tokens().snapshot("m");
+                }
+                assertThat(snap.hamMessages()).isZero();
+                assertThat(snap.spamMessages()).isEqualTo(spam.learned()).isPositive();
+                assertThat(snap.tokens().keySet()).containsAll(bare).hasSizeGreaterThan(bare.size());
+                assertThat(snap.tokens().values()).allMatch(c -> c[1] == 0);
+            }
+        }
+    }
 }

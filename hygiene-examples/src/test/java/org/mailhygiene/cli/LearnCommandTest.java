@@ -336,16 +336,16 @@ class LearnCommandTest {
 
     @Test
     void trainForgetOfWhatLearnLearnedTakesItsWeightCorrectionsToo(@TempDir Path dir) throws Exception {
-        // learned until the model agrees, over the default model's logistic part: counts and correction tokens
+        // released as ham (the default model flags it): learned until the model agrees, counts and correction tokens
         Path msg = dir.resolve("flagged.eml");
         Files.writeString(msg, PAYMENT_MAIL);
         Path mail = dir.resolve("mail");
         Files.createDirectories(mail);
         Files.writeString(mail.resolve("1.eml"), PAYMENT_MAIL);
         Path model = dir.resolve("site.model");
-        Run learn = Run.main("learn", "--spam", "--model", model.toString(), msg.toString());
+        Run learn = Run.main("learn", "--ham", "--model", model.toString(), msg.toString());
         assertThat(learn.status()).as(learn.err()).isZero();
-        Matcher times = Pattern.compile(" spam (\\d+)\n").matcher(Files.readString(BayesModels.journalFile(model)));
+        Matcher times = Pattern.compile(" ham (\\d+)\n").matcher(Files.readString(BayesModels.journalFile(model)));
         assertThat(times.find()).isTrue();
         Set<String> tokens = Tokenizer.create()
                 .tokenize(MessageContent.ofString(PAYMENT_MAIL, java.nio.charset.StandardCharsets.US_ASCII));
@@ -353,9 +353,9 @@ class LearnCommandTest {
                 .filter(t -> !tokens.contains(t))
                 .findFirst()
                 .orElseThrow();
-        assertThat(BayesModel.load(model).evidence(correction).spamCount())
+        assertThat(BayesModel.load(model).evidence(correction).hamCount())
                 .isEqualTo(
-                        BayesModels.loadDefault().evidence(correction).spamCount() + Integer.parseInt(times.group(1)));
+                        BayesModels.loadDefault().evidence(correction).hamCount() + Integer.parseInt(times.group(1)));
 
         // forgotten as often as it was learned: the model is the default model again, corrections and all
         Run forgot = Run.main(
@@ -364,13 +364,24 @@ class LearnCommandTest {
                 "--forget",
                 "--weight",
                 times.group(1),
-                "--spam",
+                "--ham",
                 mail.toString(),
                 "--model",
                 model.toString());
         assertThat(forgot.status()).as(forgot.err()).isZero();
         Path expected = dir.resolve("default.model");
         BayesModels.loadDefault().save(expected);
+        assertThat(Files.readAllBytes(model)).isEqualTo(Files.readAllBytes(expected));
+
+        // reported as spam, as the model already judges it: counted once without correction tokens, and forgotten so
+        Run counted = Run.main("learn", "--spam", "--model", model.toString(), msg.toString());
+        assertThat(counted.status()).as(counted.err()).isZero();
+        assertThat(counted.out()).contains("1 was already scored as spam: counted once, no weight moved");
+        assertThat(BayesModel.load(model).evidence(correction).spamCount())
+                .isEqualTo(BayesModels.loadDefault().evidence(correction).spamCount());
+        Run forgotCounted =
+                Run.main("train", "--quiet", "--forget", "--spam", mail.toString(), "--model", model.toString());
+        assertThat(forgotCounted.status()).as(forgotCounted.err()).isZero();
         assertThat(Files.readAllBytes(model)).isEqualTo(Files.readAllBytes(expected));
     }
 

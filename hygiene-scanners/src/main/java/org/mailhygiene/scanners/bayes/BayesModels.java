@@ -187,7 +187,9 @@ public final class BayesModels {
     /**
      * {@link #learnInto}, saying what it did: each message learned once, unless the learn journal says it was learned
      * with this label already ({@link Correction#alreadyLearned()}); one learned with the other label is forgotten first
-     * ({@link Correction#undone()}).
+     * ({@link Correction#undone()}). As with {@link #correctInto}, only a message the model scores on the wrong side of
+     * its label's target moves the logistic part's weights; one it already agrees with is counted only ({@link
+     * Correction#countedOnly()}).
      *
      * @param modelFile the model file
      * @param spam {@code true} to learn the messages as spam, {@code false} as ham
@@ -414,6 +416,26 @@ public final class BayesModels {
      * Not thread-safe: used by one thread under the model file's lock.
      */
     public static final class JournalCarry {
+        /**
+         * What {@link #forgotten} found recorded of a forgotten message's learnings.
+         *
+         * @param moved how many were the learn tools' learnings that moved weights: learned with the correction
+         *     tokens of the model's logistic part ({@link BayesModel#correctionTokens}), so forget those that many
+         *     times with them
+         * @param counted how many were the learn tools' learnings of the counts alone, of all the message's tokens
+         *     (before any {@code --ignore} filter): forget those that many times with them
+         */
+        public record Forgotten(int moved, int counted) {
+            /**
+             * How many of the forgettings were recorded learnings, of either kind.
+             *
+             * @return {@code moved + counted}
+             */
+            public int total() {
+                return moved + counted;
+            }
+        }
+
         private final Path modelFile;
         private final BayesModel model;
         private final Path journalFile;
@@ -441,26 +463,38 @@ public final class BayesModels {
          * label, it is recorded as learned {@code times} fewer times, and leaves the journal when none are left; the
          * forgetting may have taken learnings of its own (a training collection's), so what is left is a lower bound
          * of what the model still holds. A message the journal records with the other label stays: the learnings it
-         * records are still in the model.
+         * records are still in the model. The learn tools' learnings that moved weights are taken first, then those
+         * of the counts alone ({@link Correction#countedOnly()}).
          *
          * @param tokens the message's tokens as the tokenizer gives them (before any {@code --ignore} filter: the
          *     journal knows a message by all of them)
          * @param spam the label it was forgotten with
          * @param times how many times it was forgotten (its {@code --weight}), at least 1
-         * @return how many of those {@code times} were learnings the journal recorded (at most {@code times}; 0 when
-         *     it records the message with the other label or not at all): learnings of the learn tools, which learned
-         *     the message with the correction tokens of the model's logistic part ({@link BayesModel#correctionTokens});
-         *     forget those that many times with them, and the rest without
+         * @return how many of those {@code times} were learnings the journal recorded, of each kind (at most {@code
+         *     times} in all; none when it records the message with the other label or not at all)
          * @throws NullPointerException if {@code tokens} is or holds {@code null}
          * @throws IllegalArgumentException if {@code times} is below 1
          */
-        public int forgotten(Collection<String> tokens, boolean spam, int times) {
+        public Forgotten forgotten(Collection<String> tokens, boolean spam, int times) {
             if (times < 1) {
                 throw new IllegalArgumentException("times must be at least 1, was " + times);
             }
             String key = LearnJournal.key(tokens);
+            String countsKey = LearnJournal.countsOnlyKey(tokens);
+            boolean recorded =
+                    journal.get(key).isPresent() || journal.get(countsKey).isPresent();
+            int moved = take(key, spam, times);
+            int counted = take(countsKey, spam, times - moved);
+            if (recorded && journal.get(key).isEmpty() && journal.get(countsKey).isEmpty()) {
+                dropped++;
+            }
+            return new Forgotten(moved, counted);
+        }
+
+        /** Takes up to {@code times} learnings with this label from a record; how many it held of them. */
+        private int take(String key, boolean spam, int times) {
             Optional<LearnJournal.Entry> entry = journal.get(key);
-            if (entry.isEmpty() || entry.get().spam() != spam) {
+            if (times == 0 || entry.isEmpty() || entry.get().spam() != spam) {
                 return 0;
             }
             int recorded = entry.get().times();
@@ -469,14 +503,14 @@ public final class BayesModels {
                 return times;
             }
             journal.remove(key);
-            dropped++;
             return recorded;
         }
 
         /**
-         * How many messages the journal records now.
+         * How many records the journal holds now: one per message, two for a message learned both into the counts
+         * alone and with its weights ({@link Correction#countedOnly()}).
          *
-         * @return the number of messages
+         * @return the number of records
          */
         public int kept() {
             return journal.size();
@@ -573,6 +607,21 @@ public final class BayesModels {
     }
 
     /**
+     * The key a learn journal records a message's learnings of the counts alone under: those made when the model
+     * already scored it on its label's side, which move no weight of a logistic part ({@link
+     * Correction#countedOnly()}). Its learnings that moved weights are recorded under {@link #journalKey}; the two
+     * keys differ, so each kind is undone with the tokens it was learned with.
+     *
+     * @param tokens the message's tokens as the tokenizer gives them ({@link Tokenizer#tokenize}), which is what such a
+     *     learning counts, in a model file's journal and in a cluster's alike
+     * @return the key: 32 lower-case hex digits
+     * @throws NullPointerException if {@code tokens} is {@code null} or holds {@code null}
+     */
+    public static String countsOnlyJournalKey(Collection<String> tokens) {
+        return LearnJournal.countsOnlyKey(tokens);
+    }
+
+    /**
      * The most messages a learn journal ({@link #journalFile}) records: 200,000, the ones learned or changed most
      * recently. An older message stays learned in the model, but a later correction of it is learned as for a new
      * message instead of undoing the earlier learning first. The file stays under 8 MB.
@@ -645,8 +694,13 @@ public final class BayesModels {
      *     forgotten first, as many times as they had been learned
      * @param alreadyLearned how many messages the journal says were learned with this label already and needed nothing
      *     more (the model agrees with them; with {@link #learnOnceInto}, any such message)
+     * @param countedOnly how many messages the model already scored on their label's side (below {@link
+     *     #CORRECTED_HAM_SCORE} for ham, at least {@link #CORRECTED_SPAM_SCORE} for spam) and were therefore learned
+     *     once into the counts only, moving no weight of the logistic part (each counts among {@code learned}); 0 for
+     *     a model without a logistic part
      */
-    public record Correction(BayesModel model, int learned, List<Integer> unreachedAt, int undone, int alreadyLearned) {
+    public record Correction(
+            BayesModel model, int learned, List<Integer> unreachedAt, int undone, int alreadyLearned, int countedOnly) {
         /**
          * Copies the positions.
          *
@@ -679,6 +733,14 @@ public final class BayesModels {
      * message learned with the other label before is forgotten first, as many times as it was learned (a spam report
      * made by mistake and then corrected leaves the model as if only the correction had been learned); one learned
      * with this label before is learned further only if the model no longer agrees with it.
+     *
+     * <p>Weights move only on a mistake: a message the model already scores on its label's side is learned once
+     * into the counts alone, as {@code hygiene train --update} would learn it, and moves no weight of a logistic part
+     * ({@link Correction#countedOnly()}); only a message scored on the wrong side is learned with the correction
+     * tokens ({@link BayesModel#correctionTokens}). Every correction moved the weights of all its tokens, however sure
+     * the model already was: 400 ordinary list messages released as ham took the default model's unseen 2025-26 spam
+     * caught from 76% to 62% (benchmarks/README.md, session 23). The journal records the two kinds of learning apart
+     * and undoes each with the tokens it was learned with.
      *
      * @param modelFile the model file
      * @param spam {@code true} to learn the messages as spam, {@code false} as ham
@@ -718,31 +780,46 @@ public final class BayesModels {
             List<Integer> unreached = new ArrayList<>();
             int undone = 0;
             int already = 0;
+            int countedOnly = 0;
             int at = -1;
             for (MessageContent m : messages) {
                 at++;
                 Set<String> bare = tokenizer.tokenize(m);
-                String key = LearnJournal.key(bare);
                 // with the correction tokens of a logistic part (the same set each time: the weights do not change)
                 Set<String> tokens = model.correctionTokens(bare);
-                Optional<LearnJournal.Entry> before = journal.get(key);
-                int earlier = 0;
-                if (before.isPresent() && before.get().spam() != spam) {
-                    boolean wasSpam = before.get().spam();
-                    for (int i = 0;
-                            i < before.get().times() && (wasSpam ? model.spamMessages() : model.hamMessages()) > 0;
-                            i++) {
-                        model.forget(tokens, wasSpam);
-                    }
+                boolean weighted = tokens.size() != bare.size();
+                // learnings that moved weights are recorded under the key, those of the counts alone under their own
+                String key = LearnJournal.key(bare);
+                String countsKey = weighted ? LearnJournal.countsOnlyKey(bare) : null;
+                Optional<LearnJournal.Entry> moved = journal.get(key);
+                Optional<LearnJournal.Entry> counted = countsKey == null ? Optional.empty() : journal.get(countsKey);
+                int earlierMoved = 0;
+                int earlierCounted = 0;
+                if (otherLabel(moved, spam) || otherLabel(counted, spam)) {
+                    undo(model, moved, tokens);
+                    undo(model, counted, bare);
                     journal.remove(key);
+                    if (countsKey != null) {
+                        journal.remove(countsKey);
+                    }
                     undone++;
-                } else if (before.isPresent()) {
-                    earlier = before.get().times();
+                } else if (moved.isPresent() || counted.isPresent()) {
+                    earlierMoved = moved.map(LearnJournal.Entry::times).orElse(0);
+                    earlierCounted = counted.map(LearnJournal.Entry::times).orElse(0);
                     if (!untilCorrected
                             || ModelTrainer.agrees(model.classify(tokens).score(), spam, target)) {
                         already++;
                         continue;
                     }
+                }
+                if (weighted && ModelTrainer.agrees(model.classify(tokens).score(), spam, target)) {
+                    // the model already scores it as labelled: count it, as train --update would, and move no
+                    // weight (each such learning moved them all a little, and hundreds of them drifted the model)
+                    trainer.learn(bare, spam, 1);
+                    learned++;
+                    countedOnly++;
+                    journal.put(countsKey, new LearnJournal.Entry(spam, earlierCounted + 1));
+                    continue;
                 }
                 int times;
                 if (untilCorrected) {
@@ -755,10 +832,26 @@ public final class BayesModels {
                     times = 1;
                 }
                 learned += times;
-                journal.put(key, new LearnJournal.Entry(spam, earlier + times));
+                journal.put(key, new LearnJournal.Entry(spam, earlierMoved + times));
             }
             saveWithJournal(model, abs, journal, journalFile, "these messages will not undo this one");
-            return new Correction(model, learned, unreached, undone, already);
+            return new Correction(model, learned, unreached, undone, already, countedOnly);
+        }
+    }
+
+    /** Whether a journal record says the message was learned with the label other than {@code spam}. */
+    private static boolean otherLabel(Optional<LearnJournal.Entry> entry, boolean spam) {
+        return entry.isPresent() && entry.get().spam() != spam;
+    }
+
+    /** Forgets a message as often as a journal record says it was learned with these tokens (none without one). */
+    private static void undo(BayesModel model, Optional<LearnJournal.Entry> entry, Set<String> tokens) {
+        if (entry.isEmpty()) {
+            return;
+        }
+        boolean wasSpam = entry.get().spam();
+        for (int i = 0; i < entry.get().times() && (wasSpam ? model.spamMessages() : model.hamMessages()) > 0; i++) {
+            model.forget(tokens, wasSpam);
         }
     }
 }

@@ -22,11 +22,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * What the administrator's corrections taught a model file ({@link BayesModels#correctInto}, {@link
  * BayesModels#learnInto}): one line per message, its label and how many times it was learned, in {@code
- * MODEL.learned} next to the model ({@link BayesModels#journalFile}). It lets a later correction of the same message
+ * MODEL.learned} next to the model ({@link BayesModels#journalFile}); a second line, under {@link #countsOnlyKey},
+ * for a message also learned into the counts alone while the model already agreed with it. It lets a later correction of the same message
  * undo the earlier one exactly (a message reported as spam by mistake and then released as ham ends as if only the ham
  * had been learned) and makes a repeated report of the same message a no-op.
  *
@@ -203,6 +205,27 @@ final class LearnJournal {
         }
         byte[] d = sha.digest();
         return HexFormat.of().formatHex(d, 0, 16);
+    }
+
+    /**
+     * The token {@link #countsOnlyKey} adds: a control character no tokenizer output holds, and not the correction
+     * tokens' prefix.
+     */
+    private static final String COUNTS_ONLY_MARK = "\u0002counts-only";
+
+    /**
+     * The key a message's learnings of its counts alone are recorded under (the model already agreed with it, so no
+     * logistic weight moved; see {@link BayesModels#correctInto}): the {@link #key} of its tokens and one more that
+     * no tokenizer gives, so that its learnings that moved weights, recorded under {@link #key}, have a record of their
+     * own and each kind is undone with the tokens it was learned with.
+     *
+     * @param tokens the message's tokens (duplicates count once)
+     * @return 32 lower-case hex digits
+     */
+    static String countsOnlyKey(Collection<String> tokens) {
+        Set<String> marked = new HashSet<>(tokens);
+        marked.add(COUNTS_ONLY_MARK);
+        return key(marked);
     }
 
     /** The record of a message, if it was learned. */

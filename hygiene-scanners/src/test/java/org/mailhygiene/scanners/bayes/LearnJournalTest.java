@@ -19,6 +19,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.testkit.SampleMessages;
 
 class LearnJournalTest {
 
@@ -201,6 +202,73 @@ class LearnJournalTest {
     }
 
     @Test
+    void aMessageTheModelAlreadyAgreesWithIsCountedWithoutMovingAnyWeight(@TempDir Path dir) throws IOException {
+        Tokenizer tokenizer = Tokenizer.create();
+        MessageContent msg = MessageContent.ofBytes(SampleMessages.clean()); // a short note: the model scores it 0.003
+        Set<String> tokens = tokenizer.tokenize(msg);
+        BayesModel base = BayesModels.loadDefault();
+        assertThat(base.classify(tokens).score()).isLessThan(BayesModels.CORRECTED_HAM_SCORE);
+        assertThat(tokens).anyMatch(t -> base.weight(t) != 0.0); // it has weighted tokens that a correction moves
+
+        // released as ham, as the model already judges it: counted once, no weight moved, recorded as counts only
+        Path file = dir.resolve("m.model");
+        BayesModels.Correction ham = BayesModels.correctInto(file, false, List.of(msg), tokenizer);
+        assertThat(ham.learned()).isOne();
+        assertThat(ham.countedOnly()).isOne();
+        BayesModel model = BayesModel.load(file);
+        assertThat(model.hamMessages()).isEqualTo(base.hamMessages() + 1);
+        for (String t : tokens) {
+            assertThat(model.weight(t)).as(t).isEqualTo(base.weight(t));
+            assertThat(model.evidence(t).hamCount())
+                    .as(t)
+                    .isEqualTo(base.evidence(t).hamCount() + 1);
+            assertThat(model.correctionTokens(List.of(t)))
+                    .filteredOn(c -> !c.equals(t))
+                    .allMatch(c -> model.evidence(c).hamCount() == 0
+                            && model.evidence(c).spamCount() == 0);
+        }
+        assertThat(Files.readString(BayesModels.journalFile(file)))
+                .contains(LearnJournal.countsOnlyKey(tokens) + " ham 1")
+                .doesNotContain(LearnJournal.key(tokens));
+        // a repeat is a no-op, as for any learning; learned once (--once) it is counted the same way
+        assertThat(BayesModels.correctInto(file, false, List.of(msg), tokenizer).alreadyLearned())
+                .isOne();
+        Path once = dir.resolve("once.model");
+        assertThat(BayesModels.learnOnceInto(once, false, List.of(msg), tokenizer)
+                        .countedOnly())
+                .isOne();
+
+        // reported as spam after all: the counts-only learning is undone, then it is learned as spam until it scores
+        // so, moving weights: as if only the spam report had been made
+        BayesModels.Correction spam = BayesModels.correctInto(file, true, List.of(msg), tokenizer);
+        assertThat(spam.undone()).isOne();
+        assertThat(spam.countedOnly()).isZero();
+        Path right = dir.resolve("right.model");
+        BayesModels.Correction only = BayesModels.correctInto(right, true, List.of(msg), tokenizer);
+        assertThat(spam.learned()).isEqualTo(only.learned()).isPositive();
+        BayesModel a = BayesModel.load(file);
+        BayesModel b = BayesModel.load(right);
+        assertThat(a.hamMessages()).isEqualTo(b.hamMessages()).isEqualTo(base.hamMessages());
+        assertThat(a.spamMessages()).isEqualTo(b.spamMessages());
+        assertThat(a.tokenCount()).isEqualTo(b.tokenCount());
+        for (String t : a.correctionTokens(tokens)) {
+            assertThat(a.evidence(t)).as(t).isEqualTo(b.evidence(t));
+            assertThat(a.weight(t)).as(t).isEqualTo(b.weight(t));
+        }
+        assertThat(a.classify(tokens)).isEqualTo(b.classify(tokens));
+        assertThat(Files.readString(BayesModels.journalFile(file)))
+                .isEqualTo(Files.readString(BayesModels.journalFile(right)));
+
+        // and 'train --forget --ham' of the message counted once takes the journal's record with it
+        Path counted = dir.resolve("counted.model");
+        BayesModels.learnOnceInto(counted, false, List.of(msg), tokenizer);
+        BayesModels.JournalCarry carry = BayesModels.carryJournal(counted);
+        assertThat(carry.forgotten(tokens, false, 2)).isEqualTo(new BayesModels.JournalCarry.Forgotten(0, 1));
+        assertThat(carry.dropped()).isOne();
+        assertThat(carry.kept()).isZero();
+    }
+
+    @Test
     void aJournalWithoutItsModelIsIgnoredAndABrokenOneChangesNothing(@TempDir Path dir) throws IOException {
         Tokenizer tokenizer = Tokenizer.create();
         MessageContent msg = MessageContent.ofBytes(PAYMENT_MAIL.getBytes(StandardCharsets.US_ASCII));
@@ -250,7 +318,8 @@ class LearnJournalTest {
         BayesModels.JournalCarry carry = BayesModels.carryJournal(file);
         BayesModel model = carry.model();
         model.forget(tokens, true);
-        assertThat(carry.forgotten(tokens, true, 1)).isZero(); // recorded as ham: none of the journal's learnings
+        assertThat(carry.forgotten(tokens, true, 1).total())
+                .isZero(); // recorded as ham: none of the journal's learnings
         assertThat(carry.kept()).isOne();
         assertThat(carry.dropped()).isZero();
         carry.save();
@@ -267,7 +336,7 @@ class LearnJournalTest {
         LearnJournal.commit(
                 three.prepare(journalFile, file, LearnJournal.digest(Files.readAllBytes(file))), journalFile);
         carry = BayesModels.carryJournal(file);
-        assertThat(carry.forgotten(tokens, false, 1)).isOne();
+        assertThat(carry.forgotten(tokens, false, 1).moved()).isOne();
         assertThat(carry.kept()).isOne();
         assertThat(carry.dropped()).isZero();
         carry.save();
@@ -275,7 +344,8 @@ class LearnJournalTest {
                         .get(key))
                 .contains(new LearnJournal.Entry(false, 2));
         carry = BayesModels.carryJournal(file);
-        assertThat(carry.forgotten(tokens, false, 5)).isEqualTo(2); // forgotten 5 times: the 2 recorded were among them
+        assertThat(carry.forgotten(tokens, false, 5).moved())
+                .isEqualTo(2); // forgotten 5 times: the 2 recorded were among them
         assertThat(carry.kept()).isZero();
         assertThat(carry.dropped()).isOne();
         carry.save();
