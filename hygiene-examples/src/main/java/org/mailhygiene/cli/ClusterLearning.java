@@ -42,7 +42,8 @@ final class ClusterLearning implements AutoCloseable {
     private final BayesModel model;
     private final Tokenizer tokenizer = Tokenizer.create();
 
-    private ClusterLearning(SharedState state, SharedModelSync sync, BayesModel model) {
+    /** A session over a store; {@link #open} makes the usual one (tests give their own store). */
+    ClusterLearning(SharedState state, SharedModelSync sync, BayesModel model) {
         this.state = state;
         this.sync = sync;
         this.model = model;
@@ -98,10 +99,10 @@ final class ClusterLearning implements AutoCloseable {
      * @param messages the messages, learned in order
      * @param names the messages' names for an error, in the same order
      * @return what was done: the learnings in all, the positions of the messages still on the wrong side, how many
-     *     were undone first and how many were learned already ({@link BayesModels.Correction#model()} is {@link
-     *     #model()})
-     * @throws SharedStateException if the store did not answer, or another learner corrected one of the messages at
-     *     the same moment (the message names it; the messages before it stay learned)
+     *     were undone first, how many were learned already and how many were counted only ({@link
+     *     BayesModels.Correction#model()} is {@link #model()})
+     * @throws SharedStateException if the store did not answer, or another learner learned one of the messages with
+     *     the other label at the same moment (the message names it; the messages before it stay learned)
      * @throws IOException if a message cannot be read
      */
     BayesModels.Correction learn(boolean once, boolean spam, List<MessageContent> messages, List<String> names)
@@ -118,11 +119,12 @@ final class ClusterLearning implements AutoCloseable {
             Set<String> tokens = model.correctionTokens(bare);
             boolean weighted = tokens.size() != bare.size();
             // learnings that moved weights are recorded under the key, those of the counts alone under their own
+            // (read even when no token of the message has a weight now: it may have had one when it was learned)
             String key = BayesModels.journalKey(tokens);
-            String countsKey = weighted ? BayesModels.countsOnlyJournalKey(bare) : null;
+            String countsKey = BayesModels.countsOnlyJournalKey(bare);
             String file = names.get(i);
             Optional<TokenStore.Learned> moved = sync.learned(key);
-            Optional<TokenStore.Learned> counted = countsKey == null ? Optional.empty() : sync.learned(countsKey);
+            Optional<TokenStore.Learned> counted = sync.learned(countsKey);
             boolean otherLabel = moved.map(l -> l.spam() != spam).orElse(false)
                     || counted.map(l -> l.spam() != spam).orElse(false);
             if (otherLabel) {
@@ -141,6 +143,7 @@ final class ClusterLearning implements AutoCloseable {
             if (weighted && ModelTrainer.agrees(model.classify(tokens).score(), spam, target)) {
                 // the nodes' model already scores it as labelled: count it and move no weight (BayesModels#correctInto)
                 learnKeyed(countsKey, bare, spam, file);
+                requireNoOtherLabel(key, spam, file);
                 learned++;
                 countedOnly++;
                 continue;
@@ -148,18 +151,19 @@ final class ClusterLearning implements AutoCloseable {
             if (once) {
                 learnKeyed(key, tokens, spam, file);
                 learned++;
-                continue;
+            } else {
+                learned += ModelTrainer.untilAgrees(
+                        model,
+                        tokens,
+                        spam,
+                        target,
+                        BayesModels.MAX_CORRECTION_LEARNINGS,
+                        () -> learnKeyed(key, tokens, spam, file));
+                if (!ModelTrainer.agrees(model.classify(tokens).score(), spam, target)) {
+                    unreached.add(i);
+                }
             }
-            learned += ModelTrainer.untilAgrees(
-                    model,
-                    tokens,
-                    spam,
-                    target,
-                    BayesModels.MAX_CORRECTION_LEARNINGS,
-                    () -> learnKeyed(key, tokens, spam, file));
-            if (!ModelTrainer.agrees(model.classify(tokens).score(), spam, target)) {
-                unreached.add(i);
-            }
+            requireNoOtherLabel(countsKey, spam, file);
         }
         return new BayesModels.Correction(model, learned, unreached, undone, already, countedOnly);
     }
@@ -175,6 +179,24 @@ final class ClusterLearning implements AutoCloseable {
             throw new SharedStateException(file + ": another learner has just learned it as " + (spam ? "ham" : "spam")
                     + "; it was not learned as " + (spam ? "spam" : "ham") + " here, nor the files after it (those"
                     + " before it were): run the same hygiene learn again to make it " + (spam ? "spam" : "ham"));
+        }
+    }
+
+    /**
+     * A message's two journal records (its learnings that moved weights, those of the counts alone) are two keys, and
+     * the store checks one key at a learning: two learners that correct one message at the same moment with opposite
+     * labels, one with the model and one against it, each write their own key unrefused. So after learning, the
+     * other key is read: each learner writes before it reads, so at least one of the two sees the other's label, and
+     * says so as {@link #learnKeyed} does; the cluster then holds both until either command is run again, which undoes
+     * the other label first.
+     */
+    private void requireNoOtherLabel(String otherKey, boolean spam, String file) throws SharedStateException {
+        Optional<TokenStore.Learned> other = sync.learned(otherKey);
+        if (other.isPresent() && other.get().spam() != spam) {
+            throw new SharedStateException(file + ": another learner has just learned it as " + (spam ? "ham" : "spam")
+                    + " while it was learned as " + (spam ? "spam" : "ham") + " here, so the cluster holds both; the"
+                    + " files after it were not learned: run the same hygiene learn again to make it "
+                    + (spam ? "spam" : "ham") + " (it undoes the other label first)");
         }
     }
 

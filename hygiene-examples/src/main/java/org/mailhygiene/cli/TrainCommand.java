@@ -240,7 +240,7 @@ public final class TrainCommand implements Command {
                 carry.save();
                 if (carry.kept() > 0 || carry.dropped() > 0) {
                     io.err()
-                            .println("hygiene train: kept " + carry.kept() + " message(s) in "
+                            .println("hygiene train: kept " + carry.kept() + " record(s) in "
                                     + BayesModels.journalFile(modelFile) + ", the learn journal"
                                     + (carry.dropped() > 0
                                             ? "; " + carry.dropped() + " forgotten message(s) left it"

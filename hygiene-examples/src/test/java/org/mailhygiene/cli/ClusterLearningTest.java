@@ -1,21 +1,29 @@
 package org.mailhygiene.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.shared.SharedState;
+import org.mailhygiene.api.shared.SharedStateException;
 import org.mailhygiene.api.shared.SharedStates;
 import org.mailhygiene.api.shared.TokenStore;
 import org.mailhygiene.scanners.bayes.BayesModel;
 import org.mailhygiene.scanners.bayes.BayesModels;
+import org.mailhygiene.scanners.bayes.SharedModelSync;
 import org.mailhygiene.scanners.bayes.Tokenizer;
 import org.mailhygiene.testkit.SampleMessages;
 import org.mailhygiene.testkit.junit.RealBinaries;
@@ -100,6 +108,101 @@ class ClusterLearningTest {
                 assertThat(snap.tokens().keySet()).containsAll(bare).hasSizeGreaterThan(bare.size());
                 assertThat(snap.tokens().values()).allMatch(c -> c[1] == 0);
             }
+        }
+    }
+
+    @Test
+    void twoLearnersGivingOneMessageOppositeLabelsAtOnceAreToldEvenWhenTheyWriteDifferentRecords(@TempDir Path dir)
+            throws Exception {
+        MessageContent msg = MessageContent.ofBytes(SampleMessages.clean()); // the default model scores it ham
+        try (RealRedis redis = RealRedis.start(
+                RealBinaries.require("redis-server", "redis-server"), dir.resolve("redis"), List.of())) {
+            URI url = new URI(redis.url());
+            try (ClusterLearning a = ClusterLearning.open(url, "m", BayesModels.loadDefault());
+                    SharedState stateB = SharedStates.open(url, Duration.ofSeconds(10))) {
+                // B reports it as spam (against the model: its weighted record); just after B has read the message's
+                // two records, A releases it as ham (with the model: its counts-only record)
+                TokenStore real = stateB.tokens();
+                AtomicInteger reads = new AtomicInteger();
+                TokenStore racing = new ForwardingTokenStore(real) {
+                    @Override
+                    public Optional<Learned> learned(String model, String key) throws SharedStateException {
+                        Optional<Learned> r = real.learned(model, key);
+                        if (reads.incrementAndGet() == 2) {
+                            try {
+                                assertThat(a.learn(false, false, List.of(msg), List.of("a.eml"))
+                                                .countedOnly())
+                                        .isOne();
+                            } catch (IOException e) {
+                                throw new UncheckedIOException(e);
+                            }
+                        }
+                        return r;
+                    }
+                };
+                BayesModel baseB = BayesModels.loadDefault();
+                SharedModelSync syncB = new SharedModelSync(baseB, "m", racing);
+                syncB.refresh();
+                ClusterLearning b = new ClusterLearning(stateB, syncB, baseB);
+                assertThatThrownBy(() -> b.learn(false, true, List.of(msg), List.of("b.eml")))
+                        .isInstanceOf(SharedStateException.class)
+                        .hasMessageStartingWith("b.eml: another learner has just learned it as ham while it was"
+                                + " learned as spam here");
+            }
+            // running B's command again makes it spam: the ham release undone, only spam learnings left
+            try (ClusterLearning again = ClusterLearning.open(url, "m", BayesModels.loadDefault())) {
+                BayesModels.Correction c = again.learn(false, true, List.of(msg), List.of("b.eml"));
+                assertThat(c.undone()).isOne();
+            }
+            try (SharedState state = SharedStates.open(url, Duration.ofSeconds(10))) {
+                TokenStore.Snapshot snap = state.tokens().snapshot("m");
+                assertThat(snap.hamMessages()).isZero();
+                assertThat(snap.spamMessages()).isPositive();
+                Set<String> bare = Tokenizer.create().tokenize(msg);
+                assertThat(state.tokens().learned("m", BayesModels.countsOnlyJournalKey(bare)))
+                        .isEmpty();
+            }
+        }
+    }
+
+    /** A store that passes every call on; a test overrides what it intercepts. */
+    private static class ForwardingTokenStore implements TokenStore {
+        private final TokenStore to;
+
+        ForwardingTokenStore(TokenStore to) {
+            this.to = to;
+        }
+
+        @Override
+        public void learn(String model, Collection<String> tokens, boolean spam) throws SharedStateException {
+            to.learn(model, tokens, spam);
+        }
+
+        @Override
+        public boolean learn(String model, String key, Collection<String> tokens, boolean spam)
+                throws SharedStateException {
+            return to.learn(model, key, tokens, spam);
+        }
+
+        @Override
+        public Optional<Learned> learned(String model, String key) throws SharedStateException {
+            return to.learned(model, key);
+        }
+
+        @Override
+        public Optional<Learned> unlearn(String model, String key, Collection<String> tokens)
+                throws SharedStateException {
+            return to.unlearn(model, key, tokens);
+        }
+
+        @Override
+        public long version(String model) throws SharedStateException {
+            return to.version(model);
+        }
+
+        @Override
+        public Snapshot snapshot(String model) throws SharedStateException {
+            return to.snapshot(model);
         }
     }
 }

@@ -298,14 +298,14 @@ class LearnCommandTest {
         assertThat(update.status()).as(update.err()).isZero();
         assertThat(BayesModels.journalFile(model)).exists();
         // --update keeps the journal, bound to the saved file: the ham learning is still known
-        assertThat(update.err()).contains("kept 1 message(s) in " + BayesModels.journalFile(model));
+        assertThat(update.err()).contains("kept 1 record(s) in " + BayesModels.journalFile(model));
         Run known = Run.main("learn", "--ham", "--model", model.toString(), msg.toString());
         assertThat(known.status()).as(known.err()).isZero();
         assertThat(known.out()).contains("1 already learned as ham: not again;");
         // --forget of it with the other label leaves its record: the ham learnings it records are still in the model
         Run other = Run.main("train", "--quiet", "--forget", "--spam", mail.toString(), "--model", model.toString());
         assertThat(other.status()).as(other.err()).isZero();
-        assertThat(other.err()).contains("kept 1 message(s)").doesNotContain("left it");
+        assertThat(other.err()).contains("kept 1 record(s)").doesNotContain("left it");
         Matcher recorded = Pattern.compile(" ham (\\d+)\n").matcher(Files.readString(BayesModels.journalFile(model)));
         assertThat(recorded.find()).isTrue();
         // --forget of that very message as often as it was learned takes it out of the journal: a later correction
@@ -321,7 +321,7 @@ class LearnCommandTest {
                 "--model",
                 model.toString());
         assertThat(forgot.status()).as(forgot.err()).isZero();
-        assertThat(forgot.err()).contains("kept 0 message(s)").contains("1 forgotten message(s) left it");
+        assertThat(forgot.err()).contains("kept 0 record(s)").contains("1 forgotten message(s) left it");
         long spamBefore = BayesModel.load(model).spamMessages();
         Run fresh = Run.main("learn", "--spam", "--once", "--model", model.toString(), msg.toString());
         assertThat(fresh.status()).as(fresh.err()).isZero();
@@ -649,17 +649,18 @@ class LearnCommandTest {
                 .isZero();
         try (RealRedis redis = RealRedis.start(
                 RealBinaries.require("redis-server", "redis-server"), dir.resolve("redis"), List.of())) {
-            Run wrong = Run.main("learn", "--spam", "--once", "--redis", redis.url(), msg.toString());
+            // released as ham (the default model flags it): learned with the default model's correction tokens
+            Run wrong = Run.main("learn", "--ham", "--once", "--redis", redis.url(), msg.toString());
             assertThat(wrong.status()).as(wrong.err()).isZero();
             TokenStore.Snapshot before;
             try (SharedState state = SharedStates.open(new URI(redis.url()), Duration.ofSeconds(10))) {
                 before = state.tokens().snapshot("bayes");
             }
-            // the release judged with the other base: its tokens are not the ones learned, so nothing is taken out
-            // (taking these out would leave the default model's correction tokens counted as spam, and subtract
+            // the spam report judged with the other base: its tokens are not the ones learned, so nothing is taken
+            // out (taking these out would leave the default model's correction tokens counted as ham, and subtract
             // from other messages' counts); it is learned as a new message
             Run fixed = Run.main(
-                    "learn", "--ham", "--once", "--base", other.toString(), "--redis", redis.url(), msg.toString());
+                    "learn", "--spam", "--once", "--base", other.toString(), "--redis", redis.url(), msg.toString());
             assertThat(fixed.status()).as(fixed.err()).isZero();
             assertThat(fixed.out()).doesNotContain("undone first");
             try (SharedState state = SharedStates.open(new URI(redis.url()), Duration.ofSeconds(10))) {
@@ -668,7 +669,31 @@ class LearnCommandTest {
                 assertThat(after.hamMessages()).isEqualTo(1);
                 before.tokens()
                         .forEach((t, c) ->
-                                assertThat(after.tokens().get(t)[0]).as(t).isEqualTo(c[0]));
+                                assertThat(after.tokens().get(t)[1]).as(t).isEqualTo(c[1]));
+            }
+
+            // a learning of the counts alone counted the message's own tokens, which no base changes: it is undone
+            // whichever base judges the correction
+            Path note = dir.resolve("note.eml");
+            Files.write(note, SampleMessages.clean());
+            Run counted = Run.main("learn", "--ham", "--redis", redis.url(), "--redis-model", "n", note.toString());
+            assertThat(counted.out()).as(counted.err()).contains("counted once, no weight moved");
+            Run undone = Run.main(
+                    "learn",
+                    "--spam",
+                    "--once",
+                    "--base",
+                    other.toString(),
+                    "--redis",
+                    redis.url(),
+                    "--redis-model",
+                    "n",
+                    note.toString());
+            assertThat(undone.out()).as(undone.err()).contains("undone first");
+            try (SharedState state = SharedStates.open(new URI(redis.url()), Duration.ofSeconds(10))) {
+                TokenStore.Snapshot n = state.tokens().snapshot("n");
+                assertThat(n.hamMessages()).isZero();
+                assertThat(n.tokens().values()).allMatch(c -> c[1] == 0);
             }
         }
     }

@@ -622,9 +622,10 @@ public final class BayesModels {
     }
 
     /**
-     * The most messages a learn journal ({@link #journalFile}) records: 200,000, the ones learned or changed most
-     * recently. An older message stays learned in the model, but a later correction of it is learned as for a new
-     * message instead of undoing the earlier learning first. The file stays under 8 MB.
+     * The most records a learn journal ({@link #journalFile}) keeps: 200,000, the ones learned or changed most
+     * recently; a message has one, or two when it was learned both into the counts alone and with its weights
+     * ({@link Correction#countedOnly()}). An older message stays learned in the model, but a later correction of it
+     * is learned as for a new message instead of undoing the earlier learning first. The file stays under 8 MB.
      */
     public static final int JOURNAL_MAX_MESSAGES = LearnJournal.MAX_ENTRIES;
 
@@ -735,9 +736,11 @@ public final class BayesModels {
      * with this label before is learned further only if the model no longer agrees with it.
      *
      * <p>Weights move only on a mistake: a message the model already scores on its label's side is learned once
-     * into the counts alone, as {@code hygiene train --update} would learn it, and moves no weight of a logistic part
-     * ({@link Correction#countedOnly()}); only a message scored on the wrong side is learned with the correction
-     * tokens ({@link BayesModel#correctionTokens}). Every correction moved the weights of all its tokens, however sure
+     * into the counts alone, as {@code hygiene train --update} would learn it, and adds no weight correction
+     * ({@link Correction#countedOnly()}; like any counted message it widens the evidence of its tokens, which narrows
+     * what earlier corrections of a token seen in over {@value BayesModel#CORRECTION_FULL_STEP_MESSAGES} messages
+     * move it); only a message scored on the wrong side is learned with the correction tokens ({@link
+     * BayesModel#correctionTokens}). Every correction moved the weights of all its tokens, however sure
      * the model already was: 400 ordinary list messages released as ham took the default model's unseen 2025-26 spam
      * caught from 76% to 62% (benchmarks/README.md, session 23). The journal records the two kinds of learning apart
      * and undoes each with the tokens it was learned with.
@@ -789,19 +792,18 @@ public final class BayesModels {
                 Set<String> tokens = model.correctionTokens(bare);
                 boolean weighted = tokens.size() != bare.size();
                 // learnings that moved weights are recorded under the key, those of the counts alone under their own
+                // (read even when no token of the message has a weight now: it may have had one when it was learned)
                 String key = LearnJournal.key(bare);
-                String countsKey = weighted ? LearnJournal.countsOnlyKey(bare) : null;
+                String countsKey = LearnJournal.countsOnlyKey(bare);
                 Optional<LearnJournal.Entry> moved = journal.get(key);
-                Optional<LearnJournal.Entry> counted = countsKey == null ? Optional.empty() : journal.get(countsKey);
+                Optional<LearnJournal.Entry> counted = journal.get(countsKey);
                 int earlierMoved = 0;
                 int earlierCounted = 0;
                 if (otherLabel(moved, spam) || otherLabel(counted, spam)) {
                     undo(model, moved, tokens);
                     undo(model, counted, bare);
                     journal.remove(key);
-                    if (countsKey != null) {
-                        journal.remove(countsKey);
-                    }
+                    journal.remove(countsKey);
                     undone++;
                 } else if (moved.isPresent() || counted.isPresent()) {
                     earlierMoved = moved.map(LearnJournal.Entry::times).orElse(0);

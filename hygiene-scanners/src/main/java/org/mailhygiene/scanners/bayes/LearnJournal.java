@@ -28,9 +28,10 @@ import java.util.Set;
  * What the administrator's corrections taught a model file ({@link BayesModels#correctInto}, {@link
  * BayesModels#learnInto}): one line per message, its label and how many times it was learned, in {@code
  * MODEL.learned} next to the model ({@link BayesModels#journalFile}); a second line, under {@link #countsOnlyKey},
- * for a message also learned into the counts alone while the model already agreed with it. It lets a later correction of the same message
- * undo the earlier one exactly (a message reported as spam by mistake and then released as ham ends as if only the ham
- * had been learned) and makes a repeated report of the same message a no-op.
+ * for a message learned into the counts alone while the model already agreed with it (a message has one line or
+ * both). It lets a later correction of the same message undo the earlier one exactly (a message reported as spam by
+ * mistake and then released as ham ends as if only the ham had been learned) and makes a repeated report of the same
+ * message a no-op.
  *
  * <p>A message is known by its tokens, not its bytes: the first 128 bits of the SHA-256 of its distinct tokens in
  * sorted order, so a copy with other envelope lines or line ends is the same message, and what is forgotten is
@@ -45,10 +46,11 @@ import java.util.Set;
  * 3f1c0a9e5b7d2c4e8f6a1b3c5d7e9f01 spam 4
  * </pre>
  *
- * <p>The journal is bounded: it records the {@value #MAX_ENTRIES} messages learned or changed most recently (in
- * the file, oldest first; a message learned again moves to the end). When a learning would make it longer, the
+ * <p>The journal is bounded: it keeps the {@value #MAX_ENTRIES} records learned or changed most recently (in
+ * the file, oldest first; a record learned again moves to the end). When a learning would make it longer, the
  * oldest record is dropped: what it recorded stays learned in the model, but a later correction of that message is
- * learned as for a new one instead of undoing it first, and a repeated report of it is learned again. Reading keeps
+ * learned as for a new one instead of undoing it first (of a message with two records, only what the one left
+ * records is undone), and a repeated report of it is learned again. Reading keeps
  * the last {@value #MAX_ENTRIES} records of a longer file. At some 40 bytes a record the file stays under 8 MB, which
  * each learning call reads and rewrites (1,000,000 records, 39.5 MB, took 1-2 s to read and 0.3-1 s to write on a
  * 2-core machine; a fifth of that here).
@@ -59,7 +61,7 @@ final class LearnJournal {
     /** The first line of every journal. */
     static final String HEADER = "# hygiene learn journal 1";
 
-    /** The most messages a journal records: 200,000 (the most recent; see the class comment). */
+    /** The most records a journal keeps: 200,000 (the most recent; see the class comment). */
     static final int MAX_ENTRIES = 200_000;
 
     /**

@@ -259,6 +259,23 @@ class LearnJournalTest {
         assertThat(Files.readString(BayesModels.journalFile(file)))
                 .isEqualTo(Files.readString(BayesModels.journalFile(right)));
 
+        // a counts-only record is found even when the message no longer has a weighted token ('train --update
+        // --drop' took them): a spam report still undoes the release first
+        Path dropped = dir.resolve("dropped.model");
+        BayesModels.correctInto(dropped, false, List.of(msg), tokenizer);
+        BayesModels.JournalCarry change = BayesModels.carryJournal(dropped);
+        Set<String> weightedTokens = new HashSet<>(tokens);
+        weightedTokens.removeIf(t -> change.model().correctionTokens(List.of(t)).size() == 1);
+        change.model().drop(weightedTokens::contains);
+        change.save();
+        assertThat(BayesModel.load(dropped).correctionTokens(tokens)).isEqualTo(tokens);
+        BayesModels.Correction afterDrop = BayesModels.correctInto(dropped, true, List.of(msg), tokenizer);
+        assertThat(afterDrop.undone()).isOne();
+        assertThat(afterDrop.model().hamMessages()).isEqualTo(base.hamMessages());
+        assertThat(Files.readString(BayesModels.journalFile(dropped)))
+                .doesNotContain(LearnJournal.countsOnlyKey(tokens))
+                .contains(LearnJournal.key(tokens) + " spam ");
+
         // and 'train --forget --ham' of the message counted once takes the journal's record with it
         Path counted = dir.resolve("counted.model");
         BayesModels.learnOnceInto(counted, false, List.of(msg), tokenizer);
