@@ -9,7 +9,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -162,47 +161,6 @@ class ClusterLearningTest {
                 assertThat(state.tokens().learned("m", BayesModels.countsOnlyJournalKey(bare)))
                         .isEmpty();
             }
-        }
-    }
-
-    /** A store that passes every call on; a test overrides what it intercepts. */
-    private static class ForwardingTokenStore implements TokenStore {
-        private final TokenStore to;
-
-        ForwardingTokenStore(TokenStore to) {
-            this.to = to;
-        }
-
-        @Override
-        public void learn(String model, Collection<String> tokens, boolean spam) throws SharedStateException {
-            to.learn(model, tokens, spam);
-        }
-
-        @Override
-        public boolean learn(String model, String key, Collection<String> tokens, boolean spam)
-                throws SharedStateException {
-            return to.learn(model, key, tokens, spam);
-        }
-
-        @Override
-        public Optional<Learned> learned(String model, String key) throws SharedStateException {
-            return to.learned(model, key);
-        }
-
-        @Override
-        public Optional<Learned> unlearn(String model, String key, Collection<String> tokens)
-                throws SharedStateException {
-            return to.unlearn(model, key, tokens);
-        }
-
-        @Override
-        public long version(String model) throws SharedStateException {
-            return to.version(model);
-        }
-
-        @Override
-        public Snapshot snapshot(String model) throws SharedStateException {
-            return to.snapshot(model);
         }
     }
 }

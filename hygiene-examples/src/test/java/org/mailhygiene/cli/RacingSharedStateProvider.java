@@ -3,7 +3,6 @@ package org.mailhygiene.cli;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.Optional;
 import org.mailhygiene.api.shared.CounterStore;
 import org.mailhygiene.api.shared.RateLimiter;
@@ -29,39 +28,12 @@ public final class RacingSharedStateProvider implements SharedStateProvider {
             return Optional.empty();
         }
         TokenStore t = STORE.tokens();
-        TokenStore racing = new TokenStore() {
-            @Override
-            public void learn(String model, Collection<String> tokens, boolean spam) throws SharedStateException {
-                t.learn(model, tokens, spam);
-            }
-
-            @Override
-            public boolean learn(String model, String key, Collection<String> tokens, boolean spam)
-                    throws SharedStateException {
-                return t.learn(model, key, tokens, spam);
-            }
-
+        TokenStore racing = new ForwardingTokenStore(t) {
             @Override
             public Optional<Learned> learned(String model, String key) throws SharedStateException {
                 Optional<Learned> rec = t.learned(model, key);
                 t.unlearn(model, key, java.util.List.of()); // the other learner, at the same moment
                 return rec;
-            }
-
-            @Override
-            public Optional<Learned> unlearn(String model, String key, Collection<String> tokens)
-                    throws SharedStateException {
-                return t.unlearn(model, key, tokens);
-            }
-
-            @Override
-            public long version(String model) throws SharedStateException {
-                return t.version(model);
-            }
-
-            @Override
-            public Snapshot snapshot(String model) throws SharedStateException {
-                return t.snapshot(model);
             }
         };
         return Optional.of(new SharedState() {
