@@ -219,7 +219,7 @@ public final class LearnCommand implements Command {
                             model,
                             newlyLearned,
                             spam ? "spam" : "ham",
-                            once || newlyLearned == 0
+                            once || newlyLearned == done.countedOnly() // nothing learned until scored
                                     ? ""
                                     : " " + done.learned() + " time(s) in all (each until scored " + goal(spam) + ")",
                             existed ? "" : " (new model, started from the default model)",
@@ -295,7 +295,7 @@ public final class LearnCommand implements Command {
                             name,
                             newlyLearned,
                             spam ? "spam" : "ham",
-                            once || newlyLearned == 0
+                            once || newlyLearned == done.countedOnly() // nothing learned until scored
                                     ? ""
                                     : " " + done.learned() + " time(s) in all (each until scored " + goal(spam)
                                             + " by the base model " + base + " plus what the cluster learned)",
