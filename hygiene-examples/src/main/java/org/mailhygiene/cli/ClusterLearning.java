@@ -135,12 +135,13 @@ final class ClusterLearning implements AutoCloseable {
                 if (was) {
                     undone++;
                 }
-            } else if ((moved.isPresent() || counted.isPresent())
-                    && (once || ModelTrainer.agrees(model.classify(tokens).score(), spam, target))) {
+            }
+            boolean agrees = ModelTrainer.agrees(model.classify(tokens).score(), spam, target);
+            if (!otherLabel && (moved.isPresent() || counted.isPresent()) && (once || agrees)) {
                 already++;
                 continue;
             }
-            if (weighted && ModelTrainer.agrees(model.classify(tokens).score(), spam, target)) {
+            if (weighted && agrees) {
                 // the nodes' model already scores it as labelled: count it and move no weight (BayesModels#correctInto)
                 learnKeyed(countsKey, bare, spam, file);
                 requireNoOtherLabel(key, spam, file);

@@ -69,7 +69,8 @@ public final class LearnCommand implements Command {
                 + "again unless MODEL no longer agrees with it (with --once: not again at all). The journal keeps\n"
                 + String.format(
                         Locale.ROOT,
-                        "the last %,d records (a message has one, or two if also counted only; older ones stay\nlearned, but are no longer undone first).\n",
+                        "the last %,d records (a message has one, or two if also counted only; older ones stay\n"
+                                + "learned, but are no longer undone first).\n",
                         BayesModels.JOURNAL_MAX_MESSAGES)
                 + "A MODEL replaced by other means no longer matches its journal, which is then ignored. For whole\n"
                 + "directories, Maildirs or mbox files use 'hygiene train --update' (learn refuses a FILE that is\n"

@@ -60,7 +60,8 @@ import java.util.zip.InflaterInputStream;
  * step of online logistic regression with a full gradient), less for a token learned from more than
  * {@value #CORRECTION_FULL_STEP_MESSAGES} messages ({@link #CORRECTION_FULL_STEP_MESSAGES}: the tokens most mail
  * shares barely move, so many corrections of one kind do not drag all mail with them). So corrections are undone by
- * forgetting, like any learning, and travel through a cluster's shared counts ({@link SharedModelSync}) like any other token.
+ * forgetting, like any learning, and travel through a cluster's shared counts ({@link SharedModelSync}) like any
+ * other token.
  *
  * <p>Thread-safety: all methods may be called concurrently. Learning and forgetting take a write lock; classification
  * and saving take a read lock, so reads see either the state before or after a whole message was learned.

@@ -797,24 +797,23 @@ public final class BayesModels {
                 String countsKey = LearnJournal.countsOnlyKey(bare);
                 Optional<LearnJournal.Entry> moved = journal.get(key);
                 Optional<LearnJournal.Entry> counted = journal.get(countsKey);
-                int earlierMoved = 0;
-                int earlierCounted = 0;
                 if (otherLabel(moved, spam) || otherLabel(counted, spam)) {
                     undo(model, moved, tokens);
                     undo(model, counted, bare);
                     journal.remove(key);
                     journal.remove(countsKey);
+                    moved = Optional.empty();
+                    counted = Optional.empty();
                     undone++;
-                } else if (moved.isPresent() || counted.isPresent()) {
-                    earlierMoved = moved.map(LearnJournal.Entry::times).orElse(0);
-                    earlierCounted = counted.map(LearnJournal.Entry::times).orElse(0);
-                    if (!untilCorrected
-                            || ModelTrainer.agrees(model.classify(tokens).score(), spam, target)) {
-                        already++;
-                        continue;
-                    }
                 }
-                if (weighted && ModelTrainer.agrees(model.classify(tokens).score(), spam, target)) {
+                boolean agrees = ModelTrainer.agrees(model.classify(tokens).score(), spam, target);
+                if ((moved.isPresent() || counted.isPresent()) && (!untilCorrected || agrees)) {
+                    already++;
+                    continue;
+                }
+                int earlierMoved = moved.map(LearnJournal.Entry::times).orElse(0);
+                int earlierCounted = counted.map(LearnJournal.Entry::times).orElse(0);
+                if (weighted && agrees) {
                     // the model already scores it as labelled: count it, as train --update would, and move no
                     // weight (each such learning moved them all a little, and hundreds of them drifted the model)
                     trainer.learn(bare, spam, 1);
