@@ -8,6 +8,7 @@ import java.nio.file.FileSystemException;
 import java.nio.file.FileSystemLoopException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
 
 /**
  * Says what went wrong with a file as an administrator reads it: {@code site.model.lock: permission denied}, never the
@@ -40,6 +41,22 @@ public final class IoErrors {
             return b.isEmpty() ? reason : b.append(": ").append(reason).toString();
         }
         return e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+
+    /**
+     * The message of an I/O error met while reading or writing {@code file}: as {@link #describe(IOException)} when
+     * the error names a file itself, else {@code file: reason} (a directory given where a file was expected fails
+     * with a bare "Is a directory", which names nothing).
+     *
+     * @param file the file the caller was reading or writing
+     * @param e the error
+     * @return the message, always naming a file
+     */
+    public static String describe(Path file, IOException e) {
+        if (e instanceof FileSystemException f && f.getFile() != null) {
+            return describe(e);
+        }
+        return file + ": " + reason(e);
     }
 
     /**

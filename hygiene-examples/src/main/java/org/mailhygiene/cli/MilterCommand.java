@@ -201,7 +201,7 @@ public final class MilterCommand implements Command {
                 io.err().println("hygiene milter: " + e.getMessage());
                 return EXIT_ERROR;
             } catch (IOException e) {
-                io.err().println("hygiene milter: cannot read " + IoErrors.describe(e));
+                io.err().println("hygiene milter: cannot read " + IoErrors.describe(config, e));
                 return EXIT_ERROR;
             }
             if (check) {

@@ -105,7 +105,7 @@ public final class RelayCommand implements Command {
             io.err().println("hygiene relay: " + e.getMessage());
             return EXIT_ERROR;
         } catch (IOException e) {
-            io.err().println("hygiene relay: cannot read " + IoErrors.describe(e));
+            io.err().println("hygiene relay: cannot read " + IoErrors.describe(config, e));
             return EXIT_ERROR;
         }
         try {

@@ -329,6 +329,12 @@ class MilterCommandTest {
             assertThat(r.status()).isEqualTo(2);
             assertThat(r.err().strip()).isEqualTo("hygiene " + command + ": cannot read " + missing + ": no such file");
         }
+        // A directory fails with a bare "Is a directory" that names no file: the message must still name it.
+        for (String command : List.of("relay", "milter")) {
+            Run r = Run.main(command, "--config", dir.toString(), "--check");
+            assertThat(r.status()).isEqualTo(2);
+            assertThat(r.err().strip()).startsWith("hygiene " + command + ": cannot read " + dir + ": ");
+        }
     }
 
     /** A delivery status notification to bob@example.org quoting a message from {@code originalFrom}. */

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.LocalTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -207,6 +208,9 @@ public final class NodeConfig {
             }
         }
         StringBuilder routes = new StringBuilder();
+        // Where each domain pattern was first given, so that a duplicate names both places (the routes are joined
+        // into one smtproutes text below, whose own line numbers would name neither).
+        Map<String, String> routeOrigins = new HashMap<>();
         Optional<String> smtproutes = c.string("smtproutes");
         if (smtproutes.isPresent()) {
             Path f = base.resolve(smtproutes.get());
@@ -222,13 +226,28 @@ public final class NodeConfig {
                 throw error(c, "smtproutes", f + ": " + e.getMessage());
             }
             routes.append(text).append('\n');
+            String[] fileLines = text.split("\r?\n", -1);
+            for (int i = 0; i < fileLines.length; i++) {
+                for (String key : StaticRouter.parse(fileLines[i]).entries().keySet()) {
+                    routeOrigins.putIfAbsent(key, f + " line " + (i + 1));
+                }
+            }
         }
         for (Map.Entry<String, Integer> line : c.lines("route")) {
+            String origin = c.source() + " line " + line.getValue();
+            StaticRouter one;
             try {
-                StaticRouter.parse(line.getKey());
+                one = StaticRouter.parse(line.getKey());
             } catch (IllegalArgumentException e) {
-                throw new ConfigException(c.source() + " line " + line.getValue() + ": route: "
-                        + e.getMessage().replaceFirst("^smtproutes line 1: ", ""));
+                throw new ConfigException(
+                        origin + ": route: " + e.getMessage().replaceFirst("^smtproutes line 1: ", ""));
+            }
+            for (String key : one.entries().keySet()) {
+                String first = routeOrigins.putIfAbsent(key, origin);
+                if (first != null) {
+                    String what = key.isEmpty() ? "a second default route" : "duplicate route for '" + key + "'";
+                    throw new ConfigException(origin + ": route: " + what + " (the first at " + first + ")");
+                }
             }
             routes.append(line.getKey()).append('\n');
         }

@@ -179,6 +179,30 @@ class NodeConfigTest {
         }
     }
 
+    /**
+     * A domain routed twice was reported at the line of the joined routes text ("routes: smtproutes line 3"), a line
+     * of no file: now both places that give the domain are named, in the file or in the smtproutes file.
+     */
+    @Test
+    void aDomainRoutedTwiceNamesBothLines() throws Exception {
+        fails(
+                VALID + "route = DEPT-A.example:127.0.0.14\n",
+                "node.conf line 12: route: duplicate route for 'dept-a.example' (the first at node.conf line 8)");
+        fails(
+                VALID + "route = :127.0.0.14\nroute = :127.0.0.15\n",
+                "node.conf line 13: route: a second default route (the first at node.conf line 12)");
+        Path routes = dir.resolve("smtproutes");
+        Files.writeString(routes, "# routes\n\nother.example:127.0.0.21\n");
+        fails(
+                VALID + "smtproutes = smtproutes\nroute = other.example:127.0.0.22\n",
+                "node.conf line 13: route: duplicate route for 'other.example' (the first at " + routes + " line 3)");
+        Files.writeString(routes, "other.example:127.0.0.21\nOther.example:127.0.0.22\n");
+        fails(
+                VALID + "smtproutes = smtproutes\n",
+                "node.conf line 12: smtproutes: " + routes
+                        + ": smtproutes line 2: duplicate route for 'other.example'");
+    }
+
     @Test
     void errorsNameTheLineAndTheProblem() {
         fails(VALID + "colour = blue\n", "node.conf line 12: unknown key 'colour'");
