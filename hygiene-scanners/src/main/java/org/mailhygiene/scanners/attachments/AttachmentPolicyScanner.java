@@ -88,6 +88,14 @@ public final class AttachmentPolicyScanner implements Scanner {
     /** Finding: content that could not be inspected while the check that would flag it is off. */
     public static final String NOT_INSPECTED = "NOT_INSPECTED";
 
+    /**
+     * The version of the inspection's own judgement, part of {@link #cacheIdentity()} so that a shared verdict cache
+     * does not serve verdicts an older version gave: 2 since returned headers and messages ({@code text/rfc822-headers}
+     * read as {@code message/rfc822}), {@code application/ics} and a base64 {@code message/global} stopped being
+     * mismatches or broken MIME.
+     */
+    static final int VERSION = 2;
+
     private final AttachmentPolicy policy;
     private final MimeWalker walker;
     private final Clock clock;
@@ -97,8 +105,8 @@ public final class AttachmentPolicyScanner implements Scanner {
         this.policy = b.policy;
         this.walker = b.walker;
         this.clock = b.clock;
-        this.identity =
-                NAME + "/" + UUID.nameUUIDFromBytes((policy.toText() + walker).getBytes(StandardCharsets.UTF_8));
+        this.identity = NAME + "/v" + VERSION + "/"
+                + UUID.nameUUIDFromBytes((policy.toText() + walker).getBytes(StandardCharsets.UTF_8));
     }
 
     /**

@@ -208,8 +208,13 @@ final class Inspection {
         return TrueTypes.compatible(a, b) || (isTextual(a) && isTextual(b));
     }
 
+    /**
+     * Text by any name: {@code text/*}, XML, and the {@code message/*} types, which are lines of header fields and
+     * text (a bounce declares its returned header {@code text/rfc822-headers} and detection reads it as
+     * {@code message/rfc822}). Only text agrees with text this way: binary content declared as text still disagrees.
+     */
     private static boolean isTextual(String t) {
-        return t.startsWith("text/") || t.endsWith("+xml") || t.endsWith("/xml");
+        return t.startsWith("text/") || t.startsWith("message/") || t.endsWith("+xml") || t.endsWith("/xml");
     }
 
     /** Windows ignores trailing dots and blanks in file names, so {@code a.exe. } runs as {@code a.exe}. */

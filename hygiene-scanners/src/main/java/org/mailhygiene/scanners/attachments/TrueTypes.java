@@ -3,6 +3,7 @@ package org.mailhygiene.scanners.attachments;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.tika.metadata.Metadata;
@@ -27,6 +28,12 @@ final class TrueTypes {
             "binary/octet-stream",
             "application/binary",
             "text/plain");
+
+    /**
+     * Names mailers give that Tika's table does not know as aliases: Google Calendar declares its invitations
+     * {@code application/ics}.
+     */
+    private static final Map<String, String> ALIASES = Map.of("application/ics", "text/calendar");
 
     private TrueTypes() {}
 
@@ -74,6 +81,10 @@ final class TrueTypes {
      * @return the canonical base type
      */
     static String normalize(String type) {
+        String alias = ALIASES.get(type.toLowerCase(Locale.ROOT));
+        if (alias != null) {
+            return alias;
+        }
         MediaType m = MediaType.parse(type.toLowerCase(Locale.ROOT));
         if (m == null) {
             return type.toLowerCase(Locale.ROOT);

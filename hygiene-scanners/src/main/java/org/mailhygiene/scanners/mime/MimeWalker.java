@@ -531,10 +531,12 @@ public final class MimeWalker {
                 finding(MimeFinding.Kind.UNKNOWN_ENCODING, info.path(), "unknown transfer encoding " + enc);
                 return raw;
             }
-            finding(
-                    MimeFinding.Kind.ENCODED_CONTAINER,
-                    info.path(),
-                    info.mimeType() + " with transfer encoding " + enc);
+            if (!info.mimeType().equals("message/global")) { // RFC 6532 section 3.5 allows any encoding for it
+                finding(
+                        MimeFinding.Kind.ENCODED_CONTAINER,
+                        info.path(),
+                        info.mimeType() + " with transfer encoding " + enc);
+            }
             Budgeted budgeted = new Budgeted(decodedStream);
             SpooledContent spooled;
             try {

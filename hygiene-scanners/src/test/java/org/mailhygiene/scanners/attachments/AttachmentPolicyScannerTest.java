@@ -47,6 +47,49 @@ class AttachmentPolicyScannerTest {
         assertThat(v.outcome()).isEqualTo(Outcome.CLEAN);
     }
 
+    /**
+     * A delivery status notification returns the original's header as {@code text/rfc822-headers} (RFC 6522; Sendmail,
+     * Exchange and amavisd write it), which detection reads as {@code message/rfc822}: every such bounce was
+     * {@code TYPE_MISMATCH}. A returned message, its header or its report are text by another name; an executable
+     * declared so is still caught. (A base64 {@code message/rfc822} part is {@code MIME_BROKEN}, RFC 2045; not here.)
+     */
+    @Test
+    void aBouncesReturnedHeaderOrMessageIsNoTypeMismatch() throws Exception {
+        byte[] header = ("Return-Path: <alice@example.org>\r\nReceived: from mx.example.org by mx.example.com;"
+                        + " Mon, 3 Aug 2026 10:00:00 +0000\r\nFrom: alice@example.org\r\nTo: nobody@example.com\r\n"
+                        + "Subject: lunch\r\nMessage-ID: <1@example.org>\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        for (String declared : List.of(
+                "text/rfc822-headers",
+                "text/rfc822-header",
+                "message/global",
+                "message/global-headers",
+                "text/plain")) {
+            Verdict v = scan(Samples.message("Content-Type: " + declared, "", header));
+            assertThat(v.outcome()).as(declared + " " + v.rules()).isEqualTo(Outcome.CLEAN);
+        }
+        Verdict exe = scan(Samples.message("Content-Type: text/rfc822-headers", "", Samples.pe()));
+        assertThat(rules(exe)).as("an executable declared as returned headers").contains("EXECUTABLE_ATTACHMENT");
+        Verdict report = scan(Samples.message("Content-Type: message/delivery-status", "", Samples.pe()));
+        assertThat(rules(report))
+                .as("an executable declared as a delivery report")
+                .contains("TYPE_MISMATCH");
+    }
+
+    /** A calendar invitation declared {@code application/ics} (Google Calendar writes it) is {@code text/calendar}. */
+    @Test
+    void aCalendarInvitationDeclaredApplicationIcsIsNoTypeMismatch() throws Exception {
+        byte[] ics = ("BEGIN:VCALENDAR\r\nPRODID:-//Example//Calendar 1.0//EN\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\n"
+                        + "BEGIN:VEVENT\r\nDTSTART:20261210T100000Z\r\nDTEND:20261210T110000Z\r\nSUMMARY:Review\r\n"
+                        + "UID:1@example.org\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        assertThat(scan(Samples.attachment("invite.ics", "application/ics", ics))
+                        .outcome())
+                .isEqualTo(Outcome.CLEAN);
+        assertThat(rules(scan(Samples.attachment("invite.ics", "application/ics", Samples.pdf()))))
+                .contains("TYPE_MISMATCH");
+    }
+
     @Test
     void netSkyStyleDoubleExtensionPifWithPeContent() throws Exception {
         Verdict v = scan(Samples.attachment("your_document.pdf.pif", "application/octet-stream", Samples.pe()));
@@ -285,6 +328,8 @@ class AttachmentPolicyScannerTest {
         assertThat(scanner.cacheIdentity())
                 .isEqualTo(AttachmentPolicyScanner.create().cacheIdentity());
         assertThat(scanner.cacheIdentity()).isNotEqualTo(other.cacheIdentity());
+        assertThat(scanner.cacheIdentity().orElseThrow())
+                .startsWith("attachments/v" + AttachmentPolicyScanner.VERSION + "/");
     }
 
     @Test
