@@ -10,11 +10,17 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.mailhygiene.api.Message;
 import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.api.Outcome;
+import org.mailhygiene.api.Rule;
+import org.mailhygiene.api.ScanException;
+import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.shared.SharedStateException;
 import org.mailhygiene.internal.IoErrors;
 import org.mailhygiene.scanners.bayes.BayesModel;
 import org.mailhygiene.scanners.bayes.BayesModels;
+import org.mailhygiene.scanners.bayes.BayesScanner;
 import org.mailhygiene.scanners.bayes.MailSources;
 import org.mailhygiene.scanners.bayes.SharedModelSync;
 import org.mailhygiene.scanners.bayes.Tokenizer;
@@ -60,6 +66,9 @@ public final class LearnCommand implements Command {
                 + " (ham) or at least " + BayesModels.CORRECTED_SPAM_SCORE + " (spam),\n"
                 + "at most " + BayesModels.MAX_CORRECTION_LEARNINGS
                 + " times, so that the correction takes effect; --once learns each exactly once.\n"
+                + "A rule that decides whatever the score (a bounce or automatic reply is never classified, a brand's\n"
+                + "name over a stranger's address is spam, a message with nothing known as spam is clean) keeps its\n"
+                + "verdict: learn names the rule when a message stays judged against its label.\n"
                 + "A message MODEL already scores so is learned once into the counts only: the weights of its\n"
                 + "logistic part move only for a message it scores on the wrong side (a correction).\n"
                 + "Nodes and scans using MODEL pick the new version up without a restart. A missing\n"
@@ -229,6 +238,7 @@ public final class LearnCommand implements Command {
                             saved.hamMessages(),
                             saved.tokenCount());
             warnUnreached(named(done, files), spam, io);
+            warnRuleDecides(saved, true, spam, messages, files, io);
             return EXIT_OK;
         } catch (IOException e) {
             io.err().println("hygiene learn: " + IoErrors.describe(e));
@@ -302,6 +312,8 @@ public final class LearnCommand implements Command {
                                             + " by the base model " + base + " plus what the cluster learned)",
                             journalSays(done, spam));
             warnUnreached(named(done, files), spam, io);
+            // judged with the base model alone, which lacks what the cluster learned: only the rules no model decides
+            warnRuleDecides(local, false, spam, messages, files, io);
             return EXIT_OK;
         } catch (SharedStateException | IllegalArgumentException e) {
             io.err().println("hygiene learn: " + e.getMessage());
@@ -380,6 +392,63 @@ public final class LearnCommand implements Command {
                             String.join(", ", unreached),
                             BayesModels.MAX_CORRECTION_LEARNINGS);
         }
+    }
+
+    /**
+     * Says which learned messages a rule, not the score, keeps judged against their label, judged as a node with the
+     * default settings judges them with the learned model: a bounce or an automatic reply is never classified (learned
+     * as spam, it stays clean), a brand's name over a stranger's address is spam whatever the score (learned as ham, it
+     * stays spam unless the node turns the check off), and a message with nothing the model knows as spam is clean
+     * whatever the score. Learning counted them all the same; without this the output said the correction was done.
+     *
+     * @param model the model as learned, or the base model when {@code exact} is false
+     * @param exact whether {@code model} is what the nodes judge with; if not, the rule that depends on the model
+     *     ({@code BAYES_NO_SPAM_CONTENT}) is not reported
+     */
+    static void warnRuleDecides(
+            BayesModel model, boolean exact, boolean spam, List<MessageContent> messages, List<String> files, Io io) {
+        BayesScanner scanner = BayesScanner.create(model);
+        for (int i = 0; i < messages.size(); i++) {
+            Verdict v;
+            try {
+                v = scanner.scan(Message.of(messages.get(i)));
+            } catch (ScanException e) {
+                continue; // not judged at all (e.g. past the MIME walker's limits): no verdict to speak of
+            }
+            boolean flagged = v.outcome() == Outcome.SPAM || v.outcome() == Outcome.SUSPICIOUS;
+            if (flagged == spam) {
+                continue;
+            }
+            for (Rule r : v.rules()) {
+                String why = ruleSays(r.name());
+                if (why != null && (exact || !r.name().equals("BAYES_NO_SPAM_CONTENT"))) {
+                    io.err()
+                            .printf(
+                                    "hygiene learn: %s is still judged %s: %s (%s), whatever the score, so learning"
+                                            + " it as %s changes no verdict of it (learned all the same)%n",
+                                    name(files.get(i)),
+                                    flagged ? "spam" : "clean",
+                                    r.name(),
+                                    why,
+                                    spam ? "spam" : "ham");
+                    break;
+                }
+            }
+        }
+    }
+
+    /** What a verdict rule that decides regardless of the score means, or {@code null} for any other rule. */
+    private static String ruleSays(String rule) {
+        return switch (rule) {
+            case "BAYES_BOUNCE" -> "a bounce: never classified";
+            case "BAYES_AUTO_REPLY" -> "an automatic reply: never classified";
+            case "BAYES_BACKSCATTER" -> "a bounce for mail our domains did not send";
+            case "BAYES_BRAND_SPOOF" ->
+                "a brand's name over a stranger's address; a node's bayes.brand-check = off,"
+                        + " or --no-brand-check, turns the check off";
+            case "BAYES_NO_SPAM_CONTENT" -> "nothing in it the model knows as spam";
+            default -> null;
+        };
     }
 
     /** The names of the messages a correction left on the wrong side. */

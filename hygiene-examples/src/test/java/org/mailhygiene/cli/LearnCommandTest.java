@@ -3,6 +3,7 @@ package org.mailhygiene.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,6 +48,51 @@ class LearnCommandTest {
 
                 Regards, Bob
                 """.replace("\n", "\r\n");
+
+    /**
+     * A bounce learned as spam stays clean (bounces are never classified) and a brand's name over a stranger's address
+     * learned as ham stays spam (the brand rule decides whatever the score): learn said the correction was done. Now
+     * it names the rule; an ordinary correction says nothing of the kind.
+     */
+    @Test
+    void learningAMessageARuleJudgesSaysTheVerdictStays(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("site.model");
+        Path bounce = Files.writeString(
+                dir.resolve("bounce.eml"),
+                "Return-Path: <>\r\nFrom: MAILER-DAEMON@mx.remote.example (Mail Delivery System)\r\n"
+                        + "To: alice@example.org\r\nSubject: Undelivered Mail Returned to Sender\r\nMIME-Version: 1.0\r\n"
+                        + "Content-Type: multipart/report; report-type=delivery-status; boundary=\"b1\"\r\n\r\n"
+                        + "--b1\r\nContent-Type: text/plain\r\n\r\nThe mail system could not deliver your message.\r\n"
+                        + "--b1\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.remote.example"
+                        + "\r\n\r\nFinal-Recipient: rfc822; bob@remote.example\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+                        + "--b1\r\nContent-Type: message/rfc822\r\n\r\nFrom: alice@example.org\r\n"
+                        + "To: bob@remote.example\r\nSubject: hello\r\nMessage-ID: <1@example.org>\r\n\r\nhello\r\n"
+                        + "--b1--\r\n",
+                StandardCharsets.US_ASCII);
+        Run spam = Run.main("learn", "--spam", "--model", model.toString(), bounce.toString());
+        assertThat(spam.status()).as(spam.err()).isZero();
+        assertThat(spam.err())
+                .contains("hygiene learn: " + bounce + " is still judged clean: BAYES_BOUNCE (a bounce: never"
+                        + " classified), whatever the score, so learning it as spam changes no verdict of it");
+
+        Path spoof = Files.writeString(
+                dir.resolve("spoof.eml"),
+                "From: \"Costco Member Services\" <lee@example.org>\r\nTo: pat@example.org\r\n"
+                        + "Subject: Your membership renewal\r\nDate: Tue, 01 Dec 2026 10:00:00 +0000\r\n"
+                        + "Message-ID: <r1@example.org>\r\n\r\nHi Pat,\r\n\r\nthanks for the notes from Tuesday's"
+                        + " meeting. I moved the review to Thursday afternoon.\r\n\r\nBest,\r\nLee\r\n",
+                StandardCharsets.US_ASCII);
+        Run ham = Run.main("learn", "--ham", "--model", model.toString(), spoof.toString());
+        assertThat(ham.status()).as(ham.err()).isZero();
+        assertThat(ham.err())
+                .contains(spoof + " is still judged spam: BAYES_BRAND_SPOOF")
+                .contains("brand-check = off");
+
+        Path flagged = Files.writeString(dir.resolve("flagged.eml"), PAYMENT_MAIL);
+        Run corrected = Run.main("learn", "--ham", "--model", model.toString(), flagged.toString());
+        assertThat(corrected.status()).as(corrected.err()).isZero();
+        assertThat(corrected.err()).doesNotContain("still judged");
+    }
 
     @Test
     void learnsIntoANewModelStartingFromTheDefaultThenIncrementally(@TempDir Path dir) throws Exception {
