@@ -139,6 +139,14 @@ class ScanCommandTest {
         Run single = Run.main("scan", "--builtin", one.toString());
         assertThat(single.outLines()).containsExactly(one + ": OK");
         assertThat(single.status()).isZero();
+
+        // the same mailbox on standard input: it was scanned as one message, its spam pooled with its ham
+        byte[] all = Files.readAllBytes(mbox);
+        Run stdin = Run.mainWithStdin(all, "scan", "--builtin", "-");
+        assertThat(stdin.outLines()).containsExactly("stdin#1: OK", "stdin#2: SPAM 1000.0/5.0 [GTUBE]", "stdin#3: OK");
+        assertThat(stdin.status()).isEqualTo(1);
+        Run oneOnStdin = Run.mainWithStdin(Files.readAllBytes(one), "scan", "--builtin", "-");
+        assertThat(oneOnStdin.outLines()).containsExactly("stdin: OK");
     }
 
     @Test
