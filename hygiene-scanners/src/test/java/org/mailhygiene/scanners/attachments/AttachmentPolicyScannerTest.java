@@ -90,6 +90,19 @@ class AttachmentPolicyScannerTest {
                 .contains("TYPE_MISMATCH");
     }
 
+    /** Old and informal names of a type are that type: S/MIME's {@code x-} names, {@code image/pjpeg} and jpg. */
+    @Test
+    void informalNamesOfATypeAreNoTypeMismatch() throws Exception {
+        byte[] jpeg = {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) 0xE0, 0, 16, 'J', 'F', 'I', 'F', 0, 1, 1, 0, 0, 1};
+        for (String declared : List.of("image/jpg", "image/pjpeg", "image/jpeg")) {
+            assertThat(scan(Samples.attachment("photo.jpg", declared, jpeg)).outcome())
+                    .as(declared)
+                    .isEqualTo(Outcome.CLEAN);
+        }
+        assertThat(rules(scan(Samples.attachment("photo.jpg", "image/pjpeg", Samples.pe()))))
+                .contains("EXECUTABLE_ATTACHMENT");
+    }
+
     @Test
     void netSkyStyleDoubleExtensionPifWithPeContent() throws Exception {
         Verdict v = scan(Samples.attachment("your_document.pdf.pif", "application/octet-stream", Samples.pe()));
