@@ -51,15 +51,15 @@ public final class EvalCommand implements Command {
                 + "Classifies labelled mail with the model and prints how much spam it caught and how much ham it\n"
                 + "flagged. SOURCE is a directory of message files, a Maildir or an mbox file; --spam and --ham may\n"
                 + "be repeated, and either left out (to measure ham alone, say); a SOURCE holding no message is an\n"
-                + "error. --threshold overrides the spam threshold (default "
-                + BayesScanner.DEFAULT_THRESHOLD + ").\n"
+                + "error. --threshold overrides the spam threshold (default: the model's own, "
+                + BayesScanner.DEFAULT_THRESHOLD + " for a model\n"
+                + "trained from scratch, " + BayesModels.DEFAULT_MODEL_THRESHOLD
+                + " for the default model and models learned on top of it).\n"
                 + "Bounces and automatic replies are not classified (as in 'hygiene scan'); they are counted apart.\n"
                 + "A From display name naming a well-known brand over an address at none of its domains is spam\n"
                 + "whatever the score (BAYES_BRAND_SPOOF, as in 'hygiene scan'); --no-brand-check measures the\n"
                 + "classifier alone.\n"
-                + "--model default measures the shipped default model (default threshold "
-                + BayesModels.DEFAULT_MODEL_THRESHOLD + ", as for a model\n"
-                + "learned on top of it by 'hygiene learn' or 'hygiene train --update').\n";
+                + "--model default measures the shipped default model.\n";
     }
 
     @Override
@@ -97,7 +97,8 @@ public final class EvalCommand implements Command {
                             seconds > 0 ? total / seconds : 0.0);
             io.out()
                     .printf(
-                            "not classified: spam %d bounces, %d auto-replies; ham %d bounces, %d auto-replies%n",
+                            "not classified: spam %d bounces, %d auto-replies; ham %d bounces, %d auto-replies"
+                                    + " (in the totals above, never flagged)%n",
                             spam[2], spam[3], ham[2], ham[3]);
             if (scanner.threshold() < scanner.sureThreshold()) {
                 io.out()

@@ -22,7 +22,8 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
  * repeated. Without a flag a new model is trained and written to {@code FILE} (replacing it atomically); with
  * {@code --update} the messages are learned into the existing model (a missing {@code FILE} starts from the shipped
  * default model: this is how a site trains on top of it); with {@code --forget} they are unlearned from it (to undo
- * a mistake). {@code --weight N} makes each message of the sources after it count as N messages (until the next
+ * a mistake; a model's counts do not say which messages it learned, so forgetting a message it never learned, or
+ * with more weight than it was learned with, takes counts that other messages put there, kept from going below 0). {@code --weight N} makes each message of the sources after it count as N messages (until the next
  * {@code --weight}; 1 before the first): how a smaller, more relevant collection, such as recent mail or a site's own,
  * is made to count against a large older one; {@code --forget} with the same weight undoes it. {@code --prune N}
  * counts distinct messages, whatever their weight ({@link ModelTrainer}); {@code --prune-weighted M} (at most N) also
@@ -87,7 +88,10 @@ public final class TrainCommand implements Command {
                 + "  --update   learn into the existing model FILE instead of starting a new one\n"
                 + "             (a missing FILE starts from the shipped default model)\n"
                 + "  --forget   unlearn the given messages from the existing model FILE (refused, nothing\n"
-                + "             changed, if it would empty FILE of spam or of ham but not of both)\n"
+                + "             changed, if it would empty FILE of spam or of ham but not of both); give\n"
+                + "             only messages FILE learned, with the label and --weight they were learned\n"
+                + "             with: FILE does not know which messages it learned, so forgetting one it never\n"
+                + "             learned (or more times) takes counts other messages put there\n"
                 + "  --quiet    no progress on standard error\n"
                 + "  --prune N  before saving, drop tokens seen in fewer than N messages (the default model: 3)\n"
                 + "  --prune-weighted M\n"

@@ -230,7 +230,11 @@ public final class ConfigFile {
             case "false", "no", "off" -> {
                 return Optional.of(false);
             }
-            default -> throw error(key, entries.get(key).get(0), "expected true or false, got '" + v.get() + "'");
+            default ->
+                throw error(
+                        key,
+                        entries.get(key).get(0),
+                        "expected on or off (or true, false, yes, no), got '" + v.get() + "'");
         }
     }
 

@@ -247,7 +247,7 @@ class ScannerConfigTest {
                 .isTrue();
         fails(
                 "scanner = bayes:default\nbayes.brand-check = maybe\n",
-                "node.conf line 7: bayes.brand-check: expected true or false, got 'maybe'");
+                "node.conf line 7: bayes.brand-check: expected on or off (or true, false, yes, no), got 'maybe'");
     }
 
     /**
