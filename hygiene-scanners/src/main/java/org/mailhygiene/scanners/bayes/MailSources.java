@@ -181,7 +181,11 @@ public final class MailSources {
         }
     }
 
-    /** Splits an mbox: a line starting with "From " after an empty line (or at the start) begins a message. */
+    /**
+     * Splits an mbox: its first line, and a line starting with "From " after an empty line that also holds a time of
+     * day ({@code From sender Tue Dec  1 10:00:00 2026}, the envelope line every mbox writer adds), begins a message. A
+     * body paragraph opening "From the desk of ..." in a message saved without mboxrd's {@code >} is not a separator.
+     */
     private static long mbox(String name, InputStream in, Visitor visitor) throws IOException {
         ByteArrayOutputStream current = null;
         boolean previousEmpty = true;
@@ -189,7 +193,7 @@ public final class MailSources {
         long n = 0;
         byte[] line;
         while ((line = readLine(in)) != null) {
-            boolean separator = previousEmpty && startsWith(line, "From ");
+            boolean separator = previousEmpty && startsWith(line, "From ") && (current == null || holdsTime(line));
             if (separator) {
                 if (current != null) {
                     n += emit(name, n, current, tooLarge, visitor);
@@ -248,6 +252,20 @@ public final class MailSources {
         }
         visitor.message(id, java.util.Arrays.copyOf(b, len));
         return 1;
+    }
+
+    /** Whether a line holds a time of day: a digit, a colon and two digits ({@code 9:05}, {@code 10:00:00}). */
+    static boolean holdsTime(byte[] line) {
+        for (int i = 0; i + 3 < line.length; i++) {
+            if (line[i + 1] == ':' && isDigit(line[i]) && isDigit(line[i + 2]) && isDigit(line[i + 3])) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isDigit(byte b) {
+        return b >= '0' && b <= '9';
     }
 
     private static boolean startsWith(byte[] line, String prefix) {

@@ -82,6 +82,29 @@ class MailSourcesTest {
         assertThat(ids).containsExactly(mbox + "#1", mbox + "#2");
     }
 
+    /**
+     * A message saved with its envelope line but without mboxrd's escaping, whose body has a paragraph opening "From
+     * ", was split there into several messages (and refused by learn as an mbox): a separator holds a time of day.
+     */
+    @Test
+    void aBodyParagraphOpeningWithFromIsNoSeparator(@TempDir Path dir) throws Exception {
+        String saved = "From cfo@example.org Tue Dec  1 10:00:00 2026\nSubject: memo\n\nHello,\n\n"
+                + "From the desk of the CFO: the budget is approved.\n\nFrom now on, file receipts weekly.\n";
+        Path file = dir.resolve("memo.eml");
+        Files.writeString(file, saved);
+        List<String> messages = new ArrayList<>();
+        assertThat(MailSources.forEach(file, (id, m) -> messages.add(new String(m, StandardCharsets.UTF_8))))
+                .isEqualTo(1);
+        assertThat(messages.get(0)).contains("From the desk").contains("From now on");
+        assertThat(MailSources.messagesIn(saved.getBytes(StandardCharsets.UTF_8)))
+                .isEqualTo(1);
+        // envelope lines as mbox writers write them still separate: with or without seconds, Thunderbird's "From - "
+        String mbox = saved + "\nFrom - Wed Aug 22 10:27:26 2012\nSubject: b\n\nx\n"
+                + "\nFrom MAILER-DAEMON Fri Jul  8 9:08 2011\nSubject: c\n\ny\n";
+        assertThat(MailSources.messagesIn(mbox.getBytes(StandardCharsets.UTF_8)))
+                .isEqualTo(3);
+    }
+
     @Test
     void missingSourceIsAClearError(@TempDir Path dir) {
         assertThatThrownBy(() -> MailSources.forEach(dir.resolve("nope"), (id, m) -> {}))
