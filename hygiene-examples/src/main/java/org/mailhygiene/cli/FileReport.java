@@ -56,6 +56,31 @@ record FileReport(String file, List<ScanResult> results, Optional<Action> action
 
     /** The text lines: one per finding and per error, or a single {@code OK} line. */
     List<String> lines() {
+        return rawLines().stream().map(FileReport::printable).toList();
+    }
+
+    /**
+     * A line as a terminal may show it: control characters (C0, DEL, C1) become {@code ?}. A learned token, a rule
+     * or a file name may hold ESC and the like, and the text output goes to a terminal, where they would be read as
+     * commands (the JSON output escapes them; the {@code X-Spam-Status} field replaces them likewise).
+     */
+    static String printable(String line) {
+        StringBuilder b = null;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
+                if (b == null) {
+                    b = new StringBuilder(line.length()).append(line, 0, i);
+                }
+                b.append('?');
+            } else if (b != null) {
+                b.append(c);
+            }
+        }
+        return b == null ? line : b.toString();
+    }
+
+    private List<String> rawLines() {
         List<String> lines = new ArrayList<>();
         if (readError.isPresent()) {
             return List.of(file + ": ERROR " + readError.get());

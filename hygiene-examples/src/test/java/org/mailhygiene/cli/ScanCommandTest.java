@@ -149,6 +149,18 @@ class ScanCommandTest {
         assertThat(oneOnStdin.outLines()).containsExactly("stdin: OK");
     }
 
+    /** The text output reaches a terminal: a control character in a file name or token is shown as '?'. */
+    @Test
+    void controlCharactersNeverReachTheTerminal() throws IOException {
+        Path evil = dir.resolve("evil\u001b[31m\u0007.eml");
+        Files.write(evil, Sample.GTUBE.bytes());
+        Run r = Run.main("scan", "--builtin", evil.toString());
+        assertThat(r.outLines()).containsExactly(dir.resolve("evil?[31m?.eml") + ": SPAM 1000.0/5.0 [GTUBE]");
+        assertThat(r.out()).doesNotContain("\u001b").doesNotContain("\u0007");
+        Run j = Run.main("scan", "--builtin", "--json", evil.toString());
+        assertThat(j.out()).doesNotContain("\u001b").contains("\\u001b");
+    }
+
     @Test
     void legitimateEdgeCasesAreClean() throws IOException {
         Path jp = write(Sample.JAPANESE_ISO_2022_JP);
