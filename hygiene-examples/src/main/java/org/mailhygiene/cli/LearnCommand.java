@@ -3,6 +3,7 @@ package org.mailhygiene.cli;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -177,7 +178,7 @@ public final class LearnCommand implements Command {
                         io.err().println("hygiene learn: standard input is empty, not a message (nothing was learned)");
                         return EXIT_ERROR;
                     }
-                    if (severalMessages("standard input", in, io)) {
+                    if (severalMessages("standard input", in, io) || notMail("standard input", in, io)) {
                         return EXIT_ERROR;
                     }
                     messages.add(MessageContent.ofBytes(in));
@@ -195,7 +196,7 @@ public final class LearnCommand implements Command {
                             io.err().println("hygiene learn: " + f + " is empty, not a message (nothing was learned)");
                             return EXIT_ERROR;
                         }
-                        if (severalMessages(f, bytes, io)) {
+                        if (severalMessages(f, bytes, io) || notMail(f, bytes, io)) {
                             return EXIT_ERROR;
                         }
                         messages.add(MessageContent.ofBytes(bytes));
@@ -264,6 +265,43 @@ public final class LearnCommand implements Command {
                 .println("hygiene learn: " + name + " is an mbox of " + n + " messages: learn takes one message per"
                         + " file; for an mbox use hygiene train --update (nothing was learned)");
         return true;
+    }
+
+    /**
+     * Refuses input that does not open like a message: a header field ({@code Name: value}, the name printable ASCII
+     * without a colon) or an mbox {@code From } line. A binary or a text file learned as a message adds thousands of
+     * junk tokens and counts as one message of the label.
+     *
+     * @return whether the input is not mail (then said on standard error)
+     */
+    static boolean notMail(String name, byte[] bytes, Io io) {
+        if (opensLikeMail(bytes)) {
+            return false;
+        }
+        io.err()
+                .println("hygiene learn: " + name + " is not a mail message (it does not open with a header field"
+                        + " such as 'From: ...' or 'Received: ...'; nothing was learned)");
+        return true;
+    }
+
+    /**
+     * Whether content opens with a header field name and a colon, or with {@code From }, after any empty lines (or is
+     * empty lines only).
+     */
+    static boolean opensLikeMail(byte[] bytes) {
+        int i = 0;
+        while (i < bytes.length && (bytes[i] == '\r' || bytes[i] == '\n')) {
+            i++;
+        }
+        if (i == bytes.length // empty lines only: a message with neither header nor body, learned as before
+                || (bytes.length - i >= 5 && new String(bytes, i, 5, StandardCharsets.ISO_8859_1).equals("From "))) {
+            return true;
+        }
+        int start = i;
+        while (i < bytes.length && bytes[i] > ' ' && bytes[i] < 127 && bytes[i] != ':') {
+            i++;
+        }
+        return i > start && i < bytes.length && bytes[i] == ':';
     }
 
     private static int learnShared(

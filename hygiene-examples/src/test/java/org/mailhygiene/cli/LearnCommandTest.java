@@ -94,6 +94,29 @@ class LearnCommandTest {
         assertThat(corrected.err()).doesNotContain("still judged");
     }
 
+    /** A binary or a plain text file is not learned as a message (a 12 MB jar added 9,300 junk tokens). */
+    @Test
+    void aFileThatIsNotMailIsRefusedAndNothingIsLearned(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("site.model");
+        Path zip = dir.resolve("app.jar");
+        Files.write(zip, new byte[] {'P', 'K', 3, 4, 20, 0, 8, 0, 8, 0, 'M', 'E', 'T', 'A'});
+        Path notes = Files.writeString(dir.resolve("notes.txt"), "Shopping list\nmilk: 2\n");
+        for (Path f : List.of(zip, notes)) {
+            Run r = Run.main("learn", "--spam", "--model", model.toString(), f.toString());
+            assertThat(r.status()).isEqualTo(2);
+            assertThat(r.err()).contains(f + " is not a mail message").contains("nothing was learned");
+            assertThat(model).doesNotExist();
+        }
+        Run stdin = Run.mainWithStdin(new byte[] {0, 1, 2, 3}, "learn", "--ham", "--model", model.toString(), "-");
+        assertThat(stdin.status()).isEqualTo(2);
+        assertThat(stdin.err()).contains("standard input is not a mail message");
+        assertThat(LearnCommand.opensLikeMail("\r\nReceived: from x\r\n".getBytes(StandardCharsets.US_ASCII)))
+                .isTrue();
+        assertThat(LearnCommand.opensLikeMail(
+                        "From a@b Tue Dec  1 10:00:00 2026\n".getBytes(StandardCharsets.US_ASCII)))
+                .isTrue();
+    }
+
     @Test
     void learnsIntoANewModelStartingFromTheDefaultThenIncrementally(@TempDir Path dir) throws Exception {
         Path msg = dir.resolve("clean.eml");
