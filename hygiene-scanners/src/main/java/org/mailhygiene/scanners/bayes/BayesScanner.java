@@ -76,7 +76,7 @@ import org.mailhygiene.scanners.mime.MimeFinding;
  * The cache identity holds everything that decides a verdict: the model's {@linkplain BayesModel#version() version}
  * (so cached verdicts are not reused after the model learns or another model is loaded), the tokenizer's
  * {@linkplain Tokenizer#identity() identity} (its version and limits), the threshold and the number of explained
- * tokens.
+ * tokens, the local domains, and the versions of the bounce detection and of the brand test.
  */
 public final class BayesScanner implements Scanner {
     /** The scanner's name. */
@@ -223,7 +223,8 @@ public final class BayesScanner implements Scanner {
         double threshold = threshold(model);
         return Optional.of(NAME + "/" + model.version() + "/" + tokenizer.identity() + "/" + threshold + "/"
                 + Math.max(threshold, configuredSureThreshold) + "/" + explainedTokens + "/"
-                + detector.localDomains() + (brandCheck ? "/brands:" + BrandSpoof.VERSION : ""));
+                + detector.localDomains() + "/bounces:" + BounceDetector.VERSION
+                + (brandCheck ? "/brands:" + BrandSpoof.VERSION : ""));
     }
 
     /**

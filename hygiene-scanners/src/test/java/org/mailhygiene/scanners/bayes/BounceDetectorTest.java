@@ -194,6 +194,45 @@ class BounceDetectorTest {
         assertThat(detector.detect(Message.of(m)).kind()).isEqualTo(MailKind.Kind.BOUNCE);
     }
 
+    /**
+     * A content filter's DSN (amavisd-new's "considered unsolicited bulk e-mail"): its note uses no MTA wording and
+     * states no code; the code is in the delivery-status fields. The returned header names a URL (an X-Mailer field),
+     * so it counts as linked and needs a diagnostic: the fields' {@code Diagnostic-Code} or {@code Status} is one.
+     */
+    private static String filterDsn(String statusFields, String returnPath) {
+        return returnPath + "From: postmaster@mx.remote.example\r\nTo: alice@ours.example\r\n"
+                + "Subject: Considered UNSOLICITED BULK EMAIL, apparently from you\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: multipart/report; report-type=delivery-status; boundary=\"F\"\r\n\r\n"
+                + "--F\r\nContent-Type: text/plain\r\n\r\nA message from <alice@ours.example> to bob@remote.example"
+                + " was considered unsolicited bulk e-mail (UBE).\r\nDelivery of the email was stopped!\r\n"
+                + "--F\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.remote.example\r\n\r\n"
+                + "Original-Recipient: rfc822;bob@remote.example\r\nFinal-Recipient: rfc822;bob@remote.example\r\n"
+                + "Action: failed\r\n" + statusFields
+                + "--F\r\nContent-Type: text/rfc822-headers\r\n\r\nReturn-Path: <alice@ours.example>\r\n"
+                + "Received: from mail.ours.example by mx.remote.example; Mon, 3 Aug 2026 10:00:00 +0000\r\n"
+                + "From: alice@ours.example\r\nTo: bob@remote.example\r\nSubject: news\r\n"
+                + "Message-ID: <n1@ours.example>\r\nX-Mailer: Nodemailer (6.9; +https://nodemailer.example/)\r\n"
+                + "\r\n--F--\r\n";
+    }
+
+    @Test
+    void aDeliveryStatusPartsCodeIsTheDiagnosticItsNoteLeftOut() throws Exception {
+        MailKind k = kind(detector, filterDsn("Status: 5.7.0\r\nDiagnostic-Code: smtp; 554 5.7.0 Reject\r\n", ""));
+        assertThat(k.kind()).isEqualTo(MailKind.Kind.BOUNCE);
+        assertThat(k.evidence()).contains("diagnostic:554 5.7.0");
+        assertThat(kind(detector, filterDsn("Status: 5.7.1\r\n", "")).evidence())
+                .contains("diagnostic:status:5.7.1");
+        // a delivered or relayed status is no failure; and over links the sender signal is still needed
+        assertThat(kind(detector, filterDsn("Status: 2.0.0\r\n", ""))).isEqualTo(MailKind.ORDINARY);
+        String forged = filterDsn("Status: 5.7.0\r\n", "")
+                .replace("From: postmaster@mx.remote.example", "From: Deals <deals@promo.example>");
+        assertThat(kind(detector, forged)).isEqualTo(MailKind.ORDINARY);
+        assertThat(BounceDetector.statusField("action: failed\nstatus: 4.4.7\n"))
+                .hasValue("status:4.4.7");
+        assertThat(BounceDetector.statusField("x-status: 5.1.1\n")).isEmpty();
+        assertThat(BounceDetector.statusField("status: 5.1\n")).isEmpty();
+    }
+
     private static String report(String type, String extraHeader, String text, String partType) {
         return "From: Best Deals <deals@promo.example>\r\nTo: alice@ours.example\r\nSubject: Your offer\r\n"
                 + extraHeader + "MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=" + type
