@@ -222,7 +222,10 @@ public final class Tokenizer {
             }
         }
         for (MimeFinding f : result.findings()) {
-            tokens.add("mime:" + f.kind().name().toLowerCase(Locale.ROOT));
+            // an empty multipart was a malformed one before the walker told them apart: the models learned that token
+            MimeFinding.Kind kind =
+                    f.kind() == MimeFinding.Kind.EMPTY_MULTIPART ? MimeFinding.Kind.MALFORMED_MULTIPART : f.kind();
+            tokens.add("mime:" + kind.name().toLowerCase(Locale.ROOT));
         }
         if (tokens.contains("type:text/html") && !tokens.contains("type:text/plain")) {
             tokens.add("mime:html-only");

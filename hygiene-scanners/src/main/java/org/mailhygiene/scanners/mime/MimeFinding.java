@@ -20,6 +20,12 @@ public record MimeFinding(Kind kind, String path, String detail) {
         MALFORMED_HEADER,
         /** A multipart body could not be split (no boundary parameter, no start boundary); it was treated as a leaf. */
         MALFORMED_MULTIPART,
+        /**
+         * A multipart whose body is empty (blank lines at most, no boundary): nothing in it to walk or hide. MTAs
+         * write it when they return a message's header alone in a {@code message/rfc822} part (its Content-Type still
+         * says multipart). Not a {@link #MALFORMED_MULTIPART}, though the classifier's token for it is the same.
+         */
+        EMPTY_MULTIPART,
         /** A multipart body ended without its closing boundary; the parts found were walked. */
         MISSING_END_BOUNDARY,
         /** A Content-Transfer-Encoding the walker does not know; the body was passed on undecoded. */

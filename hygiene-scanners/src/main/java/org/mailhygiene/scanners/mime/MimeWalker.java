@@ -468,6 +468,12 @@ public final class MimeWalker {
                 count = mp.getCount();
             } catch (MessagingException e) {
                 rethrowContentFailure();
+                if (isBlank(p)) {
+                    // handed over as the (empty) leaf it is, as CPython's email package reads it
+                    finding(MimeFinding.Kind.EMPTY_MULTIPART, info.path(), "multipart with an empty body");
+                    leaf(p, info);
+                    return;
+                }
                 finding(
                         headerKind(e, MimeFinding.Kind.MALFORMED_MULTIPART),
                         info.path(),
@@ -770,6 +776,30 @@ public final class MimeWalker {
             public void close() {
                 closeQuietly(in);
             }
+        }
+    }
+
+    /** How much of a multipart body that cannot be split is read to tell whether it is empty. */
+    private static final int BLANK_CHECK_BYTES = 64 * 1024;
+
+    /**
+     * Whether an entity's raw body holds nothing but blanks and line ends (read up to {@value #BLANK_CHECK_BYTES}
+     * bytes; a longer body is not blank).
+     */
+    private static boolean isBlank(MimePart p) throws IOException {
+        try (InputStream in = rawStream(p)) {
+            byte[] head = in.readNBytes(BLANK_CHECK_BYTES);
+            if (head.length == BLANK_CHECK_BYTES) {
+                return false;
+            }
+            for (byte b : head) {
+                if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
+                    return false;
+                }
+            }
+            return true;
+        } catch (MessagingException e) {
+            return false;
         }
     }
 

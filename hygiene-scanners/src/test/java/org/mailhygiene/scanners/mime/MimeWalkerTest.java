@@ -214,6 +214,40 @@ class MimeWalkerTest {
                 .containsExactly(MimeFinding.Kind.MALFORMED_MULTIPART);
     }
 
+    /**
+     * A message returned with its header alone (in a bounce's message/rfc822 part, its Content-Type still multipart)
+     * has an empty body: nothing to hide, so no broken structure (the attachment policy called such bounces
+     * MIME_BROKEN); a body with anything but blank lines and no boundary stays malformed.
+     */
+    @Test
+    void anEmptyMultipartIsNotMalformed() throws IOException {
+        byte[] msg = ascii(crlf(
+                "Content-Type: multipart/report; boundary=R",
+                "",
+                "--R",
+                "Content-Type: text/plain",
+                "",
+                "Your message could not be delivered.",
+                "--R",
+                "Content-Type: message/rfc822",
+                "",
+                "From: a@example.org",
+                "Subject: the original",
+                "Content-Type: multipart/related; boundary=\"gone\"",
+                "",
+                "",
+                "--R--"));
+        walk(msg);
+        assertThat(lastResult.findings())
+                .extracting(MimeFinding::kind)
+                .containsExactly(MimeFinding.Kind.EMPTY_MULTIPART);
+        assertThat(lastResult.findings().get(0).path()).isEqualTo("2.1");
+        walk(ascii(crlf("Content-Type: multipart/mixed", "", " ")));
+        assertThat(lastResult.findings())
+                .extracting(MimeFinding::kind)
+                .containsExactly(MimeFinding.Kind.EMPTY_MULTIPART);
+    }
+
     @Test
     void malformedContentTypeFallsBackToTextPlain() throws IOException {
         byte[] msg = ascii(crlf("Content-Type: ;;;=\"", "", "body"));
