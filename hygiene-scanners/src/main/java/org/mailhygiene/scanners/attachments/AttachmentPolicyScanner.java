@@ -36,7 +36,9 @@ import org.mailhygiene.scanners.mime.PartInfo;
  *   <li>{@value #EXECUTABLE}: a blocked extension, or a blocked true or declared type (executables, scripts);
  *   <li>{@value #DOUBLE}: a blocked extension disguised behind a document extension ({@code invoice.pdf.exe}) or
  *       blanks;
- *   <li>{@value #MISMATCH}: the declared type or the extension contradicts the content;
+ *   <li>{@value #MISMATCH}: the declared type or the extension contradicts the content (text agrees with text: a
+ *       bounce's {@code text/rfc822-headers} part, read as {@code message/rfc822}, is no mismatch; informal names such
+ *       as {@code image/pjpeg} or {@code application/x-pkcs7-signature} are the type they name);
  *   <li>{@value #ENCRYPTED}: an encrypted zip entry, whose content cannot be checked;
  *   <li>{@value #ARCHIVE_LIMIT}: nesting depth, entry count, expanded size or expansion ratio exceeded (zip bombs);
  *   <li>{@value #ARCHIVE_BROKEN}: a zip archive that cannot be read to its end;
