@@ -209,12 +209,17 @@ final class Inspection {
     }
 
     /**
-     * Text by any name: {@code text/*}, XML, and the {@code message/*} types, which are lines of header fields and
-     * text (a bounce declares its returned header {@code text/rfc822-headers} and detection reads it as
-     * {@code message/rfc822}). Only text agrees with text this way: binary content declared as text still disagrees.
+     * Text by any name: {@code text/*}, XML, and the {@code message/*} types and {@code application/mbox}, which are
+     * lines of header fields and text (a bounce declares its returned header {@code text/rfc822-headers} and
+     * detection reads it as {@code message/rfc822}; a patch made by {@code git format-patch} opens with an mbox
+     * {@code From} line and is read as {@code application/mbox}). Only text agrees with text this way: binary content declared as text still disagrees.
      */
     private static boolean isTextual(String t) {
-        return t.startsWith("text/") || t.startsWith("message/") || t.endsWith("+xml") || t.endsWith("/xml");
+        return t.startsWith("text/")
+                || t.startsWith("message/")
+                || t.equals("application/mbox")
+                || t.endsWith("+xml")
+                || t.endsWith("/xml");
     }
 
     /** Windows ignores trailing dots and blanks in file names, so {@code a.exe. } runs as {@code a.exe}. */

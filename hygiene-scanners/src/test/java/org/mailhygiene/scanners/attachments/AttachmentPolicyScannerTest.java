@@ -101,6 +101,14 @@ class AttachmentPolicyScannerTest {
         }
         assertThat(rules(scan(Samples.attachment("photo.jpg", "image/pjpeg", Samples.pe()))))
                 .contains("EXECUTABLE_ATTACHMENT");
+        // git format-patch output opens with an mbox From line: read as application/mbox, it is text
+        byte[] patch = ("From 3f1c2a9e8b7d6c5b4a39281706f5e4d3c2b1a098 Mon Sep 17 00:00:00 2001\nFrom: Dev"
+                        + " <dev@example.org>\nDate: Tue, 1 Dec 2026 10:00:00 +0000\nSubject: [PATCH] fix the"
+                        + " parser\n\n---\n parser.c | 2 +-\n\ndiff --git a/parser.c b/parser.c\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        assertThat(scan(Samples.attachment("0001-fix-the-parser.patch", "text/x-diff", patch))
+                        .outcome())
+                .isEqualTo(Outcome.CLEAN);
     }
 
     @Test
