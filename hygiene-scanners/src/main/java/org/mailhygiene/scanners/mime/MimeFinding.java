@@ -21,9 +21,12 @@ public record MimeFinding(Kind kind, String path, String detail) {
         /** A multipart body could not be split (no boundary parameter, no start boundary); it was treated as a leaf. */
         MALFORMED_MULTIPART,
         /**
-         * A multipart whose body is empty (blank lines at most, no boundary): nothing in it to walk or hide. MTAs
-         * write it when they return a message's header alone in a {@code message/rfc822} part (its Content-Type still
-         * says multipart). Not a {@link #MALFORMED_MULTIPART}, though the classifier's token for it is the same.
+         * A message encapsulated in a {@code message/rfc822} or {@code message/global} part whose header says
+         * multipart, is well formed (every line a header field, ended by its empty line) and whose body is empty
+         * (blank lines at most): MTAs write it when they return a message's header alone. Nothing in it to walk or
+         * hide; not a {@link #MALFORMED_MULTIPART}, though the classifier's token for it is the same. Anywhere else
+         * an empty multipart stays malformed (MIME lines run into a header without its empty line leave a body empty
+         * too).
          */
         EMPTY_MULTIPART,
         /** A multipart body ended without its closing boundary; the parts found were walked. */

@@ -379,6 +379,16 @@ public final class MimeWalker {
             findings.add(new MimeFinding(kind, path, detail));
         }
 
+        /** Whether the header of the entity at {@code path} had lines that are not header fields, or a bad field. */
+        private boolean headerTrouble(String path) {
+            for (MimeFinding f : findings) {
+                if (f.kind() == MimeFinding.Kind.MALFORMED_HEADER && f.path().equals(path)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
         void rethrowContentFailure() throws IOException {
             IOException e = scope.contentFailure();
             if (e != null) {
@@ -403,7 +413,7 @@ public final class MimeWalker {
             PartInfo info = describe(p, path, depth, parentType);
             checkHeaders(p, info);
             if (info.mimeType().startsWith("multipart/")) {
-                multipart(p, info);
+                multipart(p, info, parentType);
             } else if (isEncapsulatedMessage(info.mimeType())) {
                 encapsulated(p, info);
             } else {
@@ -454,7 +464,7 @@ public final class MimeWalker {
             }
         }
 
-        private void multipart(MimePart p, PartInfo info) throws IOException {
+        private void multipart(MimePart p, PartInfo info, String parentType) throws IOException {
             if (!visitor.enter(info)) {
                 return;
             }
@@ -468,8 +478,9 @@ public final class MimeWalker {
                 count = mp.getCount();
             } catch (MessagingException e) {
                 rethrowContentFailure();
-                if (isBlank(p)) {
-                    // handed over as the (empty) leaf it is, as CPython's email package reads it
+                if (isEncapsulatedMessage(parentType) && !headerTrouble(info.path()) && isBlank(p)) {
+                    // a returned message's header alone (its header block well formed: MIME lines run into a header
+                    // without its empty line would leave the body empty too), handed over as the empty leaf it is
                     finding(MimeFinding.Kind.EMPTY_MULTIPART, info.path(), "multipart with an empty body");
                     leaf(p, info);
                     return;

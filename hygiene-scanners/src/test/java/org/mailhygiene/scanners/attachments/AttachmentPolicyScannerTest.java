@@ -47,6 +47,24 @@ class AttachmentPolicyScannerTest {
         assertThat(v.outcome()).isEqualTo(Outcome.CLEAN);
     }
 
+    /** A bounce returning the original's header alone in a message/rfc822 part, its Content-Type still multipart. */
+    private static final String HEADERS_ONLY_DSN = "From: MAILER-DAEMON@mx.remote.example\r\nTo: alice@example.org\r\n"
+            + "Subject: Undelivered Mail Returned to Sender\r\nMIME-Version: 1.0\r\n"
+            + "Content-Type: multipart/report; report-type=delivery-status; boundary=\"R\"\r\n\r\n"
+            + "--R\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
+            + "--R\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.remote.example\r\n\r\n"
+            + "Final-Recipient: rfc822; bob@remote.example\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+            + "--R\r\nContent-Type: message/rfc822\r\n\r\nFrom: alice@example.org\r\nTo: bob@remote.example\r\n"
+            + "Subject: the plan\r\nMessage-ID: <p1@example.org>\r\nMIME-Version: 1.0\r\n"
+            + "Content-Type: multipart/alternative; boundary=\"gone\"\r\n\r\n\r\n--R--\r\n";
+
+    /** A bounce's headers-only return was MIME_BROKEN ("multipart cannot be split"): its body is empty. */
+    @Test
+    void aBouncesHeadersOnlyReturnIsNotBrokenMime() throws Exception {
+        Verdict v = scan(HEADERS_ONLY_DSN.getBytes(StandardCharsets.US_ASCII));
+        assertThat(v.outcome()).as(String.valueOf(v.rules())).isEqualTo(Outcome.CLEAN);
+    }
+
     /**
      * A delivery status notification returns the original's header as {@code text/rfc822-headers} (RFC 6522; Sendmail,
      * Exchange and amavisd write it), which detection reads as {@code message/rfc822}: every such bounce was
@@ -101,6 +119,37 @@ class AttachmentPolicyScannerTest {
         }
         assertThat(rules(scan(Samples.attachment("photo.jpg", "image/pjpeg", Samples.pe()))))
                 .contains("EXECUTABLE_ATTACHMENT");
+        // an S/MIME signature (DER, signedData) declared with the x- name most mailers write
+        byte[] p7s = {
+            0x30,
+            (byte) 0x80,
+            0x06,
+            0x09,
+            0x2a,
+            (byte) 0x86,
+            0x48,
+            (byte) 0x86,
+            (byte) 0xf7,
+            0x0d,
+            0x01,
+            0x07,
+            0x02,
+            (byte) 0xa0,
+            (byte) 0x80,
+            0x30,
+            (byte) 0x80,
+            0x02,
+            0x01,
+            0x01,
+            0x31,
+            0x0b,
+            0x30,
+            0x09
+        };
+        assertThat(TrueTypes.detect(p7s, p7s.length)).isEqualTo("application/pkcs7-signature");
+        assertThat(scan(Samples.attachment("smime.p7s", "application/x-pkcs7-signature", p7s))
+                        .outcome())
+                .isEqualTo(Outcome.CLEAN);
         // git format-patch output opens with an mbox From line: read as application/mbox, it is text
         byte[] patch = ("From 3f1c2a9e8b7d6c5b4a39281706f5e4d3c2b1a098 Mon Sep 17 00:00:00 2001\nFrom: Dev"
                         + " <dev@example.org>\nDate: Tue, 1 Dec 2026 10:00:00 +0000\nSubject: [PATCH] fix the"

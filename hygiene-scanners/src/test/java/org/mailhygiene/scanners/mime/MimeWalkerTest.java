@@ -242,10 +242,33 @@ class MimeWalkerTest {
                 .extracting(MimeFinding::kind)
                 .containsExactly(MimeFinding.Kind.EMPTY_MULTIPART);
         assertThat(lastResult.findings().get(0).path()).isEqualTo("2.1");
+        // elsewhere an empty multipart stays malformed
         walk(ascii(crlf("Content-Type: multipart/mixed", "", " ")));
         assertThat(lastResult.findings())
                 .extracting(MimeFinding::kind)
-                .containsExactly(MimeFinding.Kind.EMPTY_MULTIPART);
+                .containsExactly(MimeFinding.Kind.MALFORMED_MULTIPART);
+        // MIME lines run into the returned message's header (no empty line after it) leave its body empty too: an
+        // executable hidden so is no empty multipart (a lenient reader finds the part)
+        byte[] hidden = ascii(crlf(
+                "Content-Type: multipart/report; boundary=R",
+                "",
+                "--R",
+                "Content-Type: message/rfc822",
+                "",
+                "From: a@example.org",
+                "Content-Type: multipart/mixed; boundary=\"A\"",
+                "--A",
+                "Content-Type: application/pdf; name=\"invoice.pdf\"",
+                "Content-Transfer-Encoding: base64",
+                "TVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAA",
+                "--A--",
+                "",
+                "--R--"));
+        walk(hidden);
+        assertThat(lastResult.findings())
+                .extracting(MimeFinding::kind)
+                .doesNotContain(MimeFinding.Kind.EMPTY_MULTIPART);
+        assertThat(lastResult.findings()).extracting(MimeFinding::kind).contains(MimeFinding.Kind.MALFORMED_MULTIPART);
     }
 
     @Test
