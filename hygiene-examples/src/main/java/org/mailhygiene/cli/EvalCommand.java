@@ -55,7 +55,8 @@ public final class EvalCommand implements Command {
                 + BayesScanner.DEFAULT_THRESHOLD + " for a model\n"
                 + "trained from scratch, " + BayesModels.DEFAULT_MODEL_THRESHOLD
                 + " for the default model and models learned on top of it).\n"
-                + "Bounces and automatic replies are not classified (as in 'hygiene scan'); they are counted apart.\n"
+                + "Bounces and automatic replies are not classified (as in 'hygiene scan'): never flagged, they\n"
+                + "count in the totals and are also counted apart.\n"
                 + "A From display name naming a well-known brand over an address at none of its domains is spam\n"
                 + "whatever the score (BAYES_BRAND_SPOOF, as in 'hygiene scan'); --no-brand-check measures the\n"
                 + "classifier alone.\n"

@@ -1,15 +1,12 @@
 package org.mailhygiene.cli;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -44,7 +41,7 @@ import org.mailhygiene.scanners.bayes.MailSources;
  * with {@code From } and holds more than one) is scanned message by message, each reported as {@code FILE#N}.
  *
  * <p>A directory is scanned recursively, its files in name order; {@code -} reads one message from standard input
- * (reported as {@code stdin}), or an mbox of several (reported as {@code stdin#N}). Exit status: 0 when every file was scanned and found clean, 1 when something was found,
+ * (reported as {@code stdin}; always one message, see {@link #warnIfSeveral}). Exit status: 0 when every file was scanned and found clean, 1 when something was found,
  * 2 when any file could not be read or any scanner failed (an error wins over a finding, as a failed scan proves
  * nothing), and 2 for usage errors.
  *
@@ -115,9 +112,9 @@ public final class ScanCommand implements Command {
         sb.append("  FILE: SUSPICIOUS [rules]             a content policy concern\n");
         sb.append("  FILE: SUSPICIOUS THREAT [rules]      one that names a threat (Backscatter)\n");
         sb.append("  FILE: ERROR reason                   the file could not be read or a scanner failed\n");
-        sb.append("A directory is scanned recursively; - reads one message from standard input; an mbox\n");
-        sb.append("file (or standard input) of several messages is scanned message by message, reported as\n");
-        sb.append("FILE#1, FILE#2, ... (stdin#1, ...)\n\n");
+        sb.append("A directory is scanned recursively; - reads one message from standard input (always one:\n");
+        sb.append("a piped message's body may hold lines that read as mbox separators); an mbox file of several\n");
+        sb.append("messages is scanned message by message, reported as FILE#1, FILE#2, ...\n\n");
         sb.append("scanners (at least one):\n");
         for (ScannerOption o : options) {
             String left = o.flag() + o.argumentName().map(a -> " " + a).orElse("");
@@ -331,10 +328,7 @@ public final class ScanCommand implements Command {
                         FileReport.unreadable(STDIN_NAME, "cannot read standard input: " + e.getMessage()), json, io);
             }
             try (content) {
-                OptionalInt mbox = scanStdinMbox(content, pipeline, json, settings, io);
-                if (mbox.isPresent()) {
-                    return mbox.getAsInt();
-                }
+                warnIfSeveral(content, io);
                 return scanContent(STDIN_NAME, content, pipeline, json, settings, io);
             }
         }
@@ -401,41 +395,25 @@ public final class ScanCommand implements Command {
     }
 
     /**
-     * Standard input that is an mbox of several messages, scanned message by message as an mbox file is ({@code
-     * stdin#1}, {@code stdin#2}, ...): scanned whole, its messages' tokens were pooled into one verdict, so a spam among
-     * ham could come out clean. The input is copied to a temporary file (deleted afterwards) for {@link #scanMbox}.
-     *
-     * @return the exit status, or empty when the input is not an mbox of several messages (then nothing was printed)
+     * Says on standard error when standard input reads as an mbox of several messages; it is scanned as one message all
+     * the same. A mail delivery program piping one message in (Postfix's {@code pipe} with {@code flags=F}, procmail)
+     * writes an envelope line first and does not escape {@code From } lines in the body, so splitting standard input
+     * would let a sender cut his own message in two (an attachment's header in one part, its content in the next; the
+     * spam after a forged bounce in the other); an mbox file is scanned message by message.
      */
-    private OptionalInt scanStdinMbox(
-            MessageContent content, ScanPipeline pipeline, boolean json, ScanSettings settings, Io io)
-            throws InterruptedException {
-        try (InputStream in = content.openStream()) {
-            byte[] head = in.readNBytes(5);
-            if (!new String(head, StandardCharsets.ISO_8859_1).equals("From ")) {
-                return OptionalInt.empty();
-            }
-        } catch (IOException e) {
-            return OptionalInt.empty(); // scanned whole, whose reading then reports the error
+    private static void warnIfSeveral(MessageContent content, Io io) {
+        if (content.size() > Integer.MAX_VALUE - 8) {
+            return;
         }
-        Path copy = null;
         try {
-            copy = Files.createTempFile("hygiene-stdin-", ".mbox");
-            try (InputStream in = content.openStream()) {
-                Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
+            long n = MailSources.messagesIn(content.readAllBytes());
+            if (n > 1) {
+                io.err()
+                        .println("hygiene scan: standard input reads as an mbox of " + n + " messages; scanned as one"
+                                + " message (give an mbox as a FILE to scan it message by message)");
             }
-            return scanMbox(STDIN_NAME, copy, pipeline, json, settings, io);
         } catch (IOException e) {
-            return OptionalInt.of(
-                    print(FileReport.unreadable(STDIN_NAME, "cannot copy standard input: " + reason(e)), json, io));
-        } finally {
-            if (copy != null) {
-                try {
-                    Files.deleteIfExists(copy);
-                } catch (IOException e) {
-                    // a temporary file left behind; nothing to tell the user about the scan
-                }
-            }
+            // the scan reads it again and reports the error
         }
     }
 

@@ -93,9 +93,8 @@ public final class AttachmentPolicyScanner implements Scanner {
     /**
      * The version of the inspection's own judgement, part of {@link #cacheIdentity()} so that a shared verdict cache
      * does not serve verdicts an older version gave: 2 since returned headers and messages ({@code text/rfc822-headers}
-     * read as {@code message/rfc822}), {@code application/ics}, the {@code x-} names of S/MIME types, a base64
-     * {@code message/global} and a multipart with an empty body (a bounce's headers-only return) stopped being
-     * mismatches or broken MIME.
+     * read as {@code message/rfc822}), {@code application/ics}, the {@code x-} names of S/MIME types and a
+     * returned message's empty multipart (a bounce's headers-only return) stopped being mismatches or broken MIME.
      */
     static final int VERSION = 2;
 

@@ -28,7 +28,8 @@ import org.mailhygiene.scanners.mime.TextDecoding;
  *   <li>the standard format (RFC 3464): a top-level {@code multipart/report} with {@code report-type=delivery-status},
  *       or a {@code message/delivery-status}, {@code message/global-delivery-status} or {@code text/rfc822-headers}
  *       part anywhere ({@code dsn:...}), when it comes from the null sender (an empty Return-Path or envelope
- *       sender), or, without links, its text says so too (bounce wording or an SMTP diagnostic, as below) or it comes
+ *       sender), or, without links, its text says so too (bounce wording or an SMTP diagnostic, as below, the
+ *       diagnostic also from a delivery-status part's {@code Diagnostic-Code} or {@code Status} field) or it comes
  *       with another sender signal (below); over links, its text, a sender signal and the returned original (below),
  *       all three: the structure alone is what any sender can declare, and spam wrapped in a
  *       {@code multipart/report} is not a bounce;

@@ -548,12 +548,12 @@ public final class MimeWalker {
                 finding(MimeFinding.Kind.UNKNOWN_ENCODING, info.path(), "unknown transfer encoding " + enc);
                 return raw;
             }
-            if (!info.mimeType().equals("message/global")) { // RFC 6532 section 3.5 allows any encoding for it
-                finding(
-                        MimeFinding.Kind.ENCODED_CONTAINER,
-                        info.path(),
-                        info.mimeType() + " with transfer encoding " + enc);
-            }
+            // also for message/global, which RFC 6532 (section 3.5) lets carry any encoding: scanners that do not
+            // decode it can be evaded with it all the same
+            finding(
+                    MimeFinding.Kind.ENCODED_CONTAINER,
+                    info.path(),
+                    info.mimeType() + " with transfer encoding " + enc);
             Budgeted budgeted = new Budgeted(decodedStream);
             SpooledContent spooled;
             try {

@@ -69,7 +69,8 @@ class AttachmentPolicyScannerTest {
      * A delivery status notification returns the original's header as {@code text/rfc822-headers} (RFC 6522; Sendmail,
      * Exchange and amavisd write it), which detection reads as {@code message/rfc822}: every such bounce was
      * {@code TYPE_MISMATCH}. A returned message, its header or its report are text by another name; an executable
-     * declared so is still caught. (A base64 {@code message/rfc822} part is {@code MIME_BROKEN}, RFC 2045; not here.)
+     * declared so is still caught. (A base64 {@code message/rfc822} or {@code message/global} part is a container
+     * with a transfer encoding, {@code MIME_BROKEN}; not here.)
      */
     @Test
     void aBouncesReturnedHeaderOrMessageIsNoTypeMismatch() throws Exception {
@@ -77,12 +78,8 @@ class AttachmentPolicyScannerTest {
                         + " Mon, 3 Aug 2026 10:00:00 +0000\r\nFrom: alice@example.org\r\nTo: nobody@example.com\r\n"
                         + "Subject: lunch\r\nMessage-ID: <1@example.org>\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII);
-        for (String declared : List.of(
-                "text/rfc822-headers",
-                "text/rfc822-header",
-                "message/global",
-                "message/global-headers",
-                "text/plain")) {
+        for (String declared :
+                List.of("text/rfc822-headers", "text/rfc822-header", "message/global-headers", "text/plain")) {
             Verdict v = scan(Samples.message("Content-Type: " + declared, "", header));
             assertThat(v.outcome()).as(declared + " " + v.rules()).isEqualTo(Outcome.CLEAN);
         }

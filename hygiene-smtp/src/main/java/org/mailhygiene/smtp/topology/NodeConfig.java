@@ -182,7 +182,7 @@ public final class NodeConfig {
             } catch (IllegalArgumentException e) {
                 throw error(c, "rcpthosts", f + " " + e.getMessage());
             } catch (IOException e) {
-                throw error(c, "rcpthosts", IoErrors.describe(e));
+                throw error(c, "rcpthosts", IoErrors.describe(f, e));
             }
         }
         try {
@@ -204,7 +204,7 @@ public final class NodeConfig {
             } catch (IllegalArgumentException e) {
                 throw error(c, "tcprules", f + ": " + e.getMessage());
             } catch (IOException e) {
-                throw error(c, "tcprules", IoErrors.describe(e));
+                throw error(c, "tcprules", IoErrors.describe(f, e));
             }
         }
         StringBuilder routes = new StringBuilder();
@@ -218,7 +218,7 @@ public final class NodeConfig {
             try {
                 text = Files.readString(f, StandardCharsets.UTF_8);
             } catch (IOException e) {
-                throw error(c, "smtproutes", IoErrors.describe(e));
+                throw error(c, "smtproutes", IoErrors.describe(f, e));
             }
             try {
                 StaticRouter.parse(text);

@@ -177,6 +177,16 @@ class NodeConfigTest {
                     VALID + key + " = missing-" + key + "\n",
                     "node.conf line 12: " + key + ": " + missing + ": no such file");
         }
+        // a directory fails with a bare "Is a directory": the file is named all the same
+        for (String key : List.of("rcpthosts", "tcprules", "smtproutes")) {
+            Path d = dir.resolve("dir-" + key);
+            assertThatThrownBy(() -> {
+                        Files.createDirectories(d);
+                        parse(VALID + key + " = dir-" + key + "\n");
+                    })
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageStartingWith("node.conf line 12: " + key + ": " + d + ": ");
+        }
     }
 
     /**
