@@ -60,16 +60,17 @@ record FileReport(String file, List<ScanResult> results, Optional<Action> action
     }
 
     /**
-     * A line as a terminal may show it: control characters (C0, DEL, C1) and the bidirectional overrides and isolates
-     * (U+202A-U+202E, U+2066-U+2069, which make {@code exe.pdf} of a name ending {@code fdp.exe}) become {@code ?}. A learned token, a rule
-     * or a file name may hold ESC and the like, and the text output goes to a terminal, where they would be read as
-     * commands (the JSON output escapes them; the {@code X-Spam-Status} field replaces them likewise).
+     * A line as a terminal may show it: control characters (C0, DEL, C1, as {@code PartsWriter} treats a label) and the
+     * bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069, which show a name ending {@code fdp.exe} as
+     * {@code exe.pdf}) become {@code ?}. A learned token, a rule or a file name may hold ESC and the like, and the text
+     * output goes to a terminal, where they would be read as commands (the JSON output escapes them; the
+     * {@code X-Spam-Status} field replaces them likewise).
      */
     static String printable(String line) {
         StringBuilder b = null;
         for (int i = 0; i < line.length(); i++) {
             char c = line.charAt(i);
-            if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) {
+            if (Character.isISOControl(c) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) {
                 if (b == null) {
                     b = new StringBuilder(line.length()).append(line, 0, i);
                 }

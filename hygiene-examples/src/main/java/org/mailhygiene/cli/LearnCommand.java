@@ -3,7 +3,6 @@ package org.mailhygiene.cli;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -275,33 +274,13 @@ public final class LearnCommand implements Command {
      * @return whether the input is not mail (then said on standard error)
      */
     static boolean notMail(String name, byte[] bytes, Io io) {
-        if (opensLikeMail(bytes)) {
+        if (MailSources.opensLikeMessage(bytes)) {
             return false;
         }
         io.err()
                 .println("hygiene learn: " + name + " is not a mail message (it does not open with a header field"
                         + " such as 'From: ...' or 'Received: ...'; nothing was learned)");
         return true;
-    }
-
-    /**
-     * Whether content opens with a header field name and a colon, or with {@code From }, after any empty lines (or is
-     * empty lines only).
-     */
-    static boolean opensLikeMail(byte[] bytes) {
-        int i = 0;
-        while (i < bytes.length && (bytes[i] == '\r' || bytes[i] == '\n')) {
-            i++;
-        }
-        if (i == bytes.length // empty lines only: a message with neither header nor body, learned as before
-                || (bytes.length - i >= 5 && new String(bytes, i, 5, StandardCharsets.ISO_8859_1).equals("From "))) {
-            return true;
-        }
-        int start = i;
-        while (i < bytes.length && bytes[i] > ' ' && bytes[i] < 127 && bytes[i] != ':') {
-            i++;
-        }
-        return i > start && i < bytes.length && bytes[i] == ':';
     }
 
     private static int learnShared(

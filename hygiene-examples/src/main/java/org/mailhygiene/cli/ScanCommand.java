@@ -41,8 +41,8 @@ import org.mailhygiene.scanners.bayes.MailSources;
  * with {@code From } and holds more than one) is scanned message by message, each reported as {@code FILE#N}.
  *
  * <p>A directory is scanned recursively, its files in name order; {@code -} reads one message from standard input
- * (reported as {@code stdin}; always one message, see {@link #warnIfSeveral}). Exit status: 0 when every file was scanned and found clean, 1 when something was found,
- * 2 when any file could not be read or any scanner failed (an error wins over a finding, as a failed scan proves
+ * (reported as {@code stdin}; always one message, see {@link #warnIfSeveral}). Exit status: 0 when every file was
+ * scanned and found clean, 1 when something was found, 2 when any file could not be read or any scanner failed (an error wins over a finding, as a failed scan proves
  * nothing), and 2 for usage errors.
  *
  * <p>Scanner options come from a list of {@link ScannerOption}s, so each scanner family adds its flag in its own
@@ -402,11 +402,8 @@ public final class ScanCommand implements Command {
      * spam after a forged bounce in the other); an mbox file is scanned message by message.
      */
     private static void warnIfSeveral(MessageContent content, Io io) {
-        if (content.size() > Integer.MAX_VALUE - 8) {
-            return;
-        }
-        try {
-            long n = MailSources.messagesIn(content.readAllBytes());
+        try (java.io.InputStream in = content.openStream()) {
+            long n = MailSources.messagesIn(in); // reads past the first bytes only for an mbox
             if (n > 1) {
                 io.err()
                         .println("hygiene scan: standard input reads as an mbox of " + n + " messages; scanned as one"

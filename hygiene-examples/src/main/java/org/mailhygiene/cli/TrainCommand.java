@@ -23,7 +23,8 @@ import org.mailhygiene.scanners.bayes.Tokenizer;
  * {@code --update} the messages are learned into the existing model (a missing {@code FILE} starts from the shipped
  * default model: this is how a site trains on top of it); with {@code --forget} they are unlearned from it (to undo
  * a mistake; a model's counts do not say which messages it learned, so forgetting a message it never learned, or
- * with more weight than it was learned with, takes counts that other messages put there, kept from going below 0). {@code --weight N} makes each message of the sources after it count as N messages (until the next
+ * with more weight than it was learned with, takes counts that other messages put there, kept from going below 0).
+ * {@code --weight N} makes each message of the sources after it count as N messages (until the next
  * {@code --weight}; 1 before the first): how a smaller, more relevant collection, such as recent mail or a site's own,
  * is made to count against a large older one; {@code --forget} with the same weight undoes it. {@code --prune N}
  * counts distinct messages, whatever their weight ({@link ModelTrainer}); {@code --prune-weighted M} (at most N) also

@@ -110,9 +110,10 @@ class LearnCommandTest {
         Run stdin = Run.mainWithStdin(new byte[] {0, 1, 2, 3}, "learn", "--ham", "--model", model.toString(), "-");
         assertThat(stdin.status()).isEqualTo(2);
         assertThat(stdin.err()).contains("standard input is not a mail message");
-        assertThat(LearnCommand.opensLikeMail("\r\nReceived: from x\r\n".getBytes(StandardCharsets.US_ASCII)))
+        assertThat(org.mailhygiene.scanners.bayes.MailSources.opensLikeMessage(
+                        "\r\nReceived: from x\r\n".getBytes(StandardCharsets.US_ASCII)))
                 .isTrue();
-        assertThat(LearnCommand.opensLikeMail(
+        assertThat(org.mailhygiene.scanners.bayes.MailSources.opensLikeMessage(
                         "From a@b Tue Dec  1 10:00:00 2026\n".getBytes(StandardCharsets.US_ASCII)))
                 .isTrue();
     }

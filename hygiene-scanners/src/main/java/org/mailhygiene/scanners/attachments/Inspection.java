@@ -212,7 +212,8 @@ final class Inspection {
      * Text by any name: {@code text/*}, XML, and the {@code message/*} types and {@code application/mbox}, which are
      * lines of header fields and text (a bounce declares its returned header {@code text/rfc822-headers} and
      * detection reads it as {@code message/rfc822}; a patch made by {@code git format-patch} opens with an mbox
-     * {@code From} line and is read as {@code application/mbox}). Only text agrees with text this way: binary content declared as text still disagrees.
+     * {@code From} line and is read as {@code application/mbox}). Only text agrees with text this way: binary content
+     * declared as text still disagrees.
      */
     private static boolean isTextual(String t) {
         return t.startsWith("text/")

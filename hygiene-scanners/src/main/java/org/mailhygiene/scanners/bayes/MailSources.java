@@ -4,12 +4,14 @@ import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.stream.Stream;
+import org.mailhygiene.scanners.mime.MimeWalker;
 
 /**
  * Reads labelled training mail from the places mail lives: a directory of message files ({@code .eml} or any name,
@@ -103,29 +105,66 @@ public final class MailSources {
      * @return the number of messages, those too large to read included (0 for empty content)
      */
     public static long messagesIn(byte[] content) {
-        if (content.length == 0) {
-            return 0;
-        }
-        if (!startsWith(content, "From ")) {
-            return 1;
-        }
-        long[] found = {0};
         try {
-            mbox("", new java.io.ByteArrayInputStream(content), new Visitor() {
-                @Override
-                public void message(String id, byte[] message) {
-                    found[0]++;
-                }
-
-                @Override
-                public void skipped(String id, String reason) {
-                    found[0]++; // too large to learn, but a message all the same
-                }
-            });
-            return found[0];
+            return messagesIn(new java.io.ByteArrayInputStream(content));
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("reading bytes in memory cannot fail", e);
         }
+    }
+
+    /**
+     * {@link #messagesIn(byte[])} over a stream, read once to its end (only when it starts with {@code From }; else
+     * after its first bytes), each message held in memory at most up to {@link #MAX_MESSAGE_BYTES}.
+     *
+     * @param content the content; not closed
+     * @return the number of messages, those too large to read included (0 for empty content)
+     * @throws IOException if the content cannot be read
+     */
+    public static long messagesIn(InputStream content) throws IOException {
+        InputStream in = content.markSupported() ? content : new BufferedInputStream(content);
+        in.mark(5);
+        byte[] head = in.readNBytes(5);
+        if (head.length == 0) {
+            return 0;
+        }
+        if (!startsWith(head, "From ")) {
+            return 1;
+        }
+        in.reset();
+        long[] found = {0};
+        mbox("", in, new Visitor() {
+            @Override
+            public void message(String id, byte[] message) {
+                found[0]++;
+            }
+
+            @Override
+            public void skipped(String id, String reason) {
+                found[0]++; // too large to learn, but a message all the same
+            }
+        });
+        return found[0];
+    }
+
+    /**
+     * Whether content opens like a message: after any empty lines, with a header field ({@code Name: value}, as
+     * {@link MimeWalker#isHeaderField} reads it) or an mbox {@code From } line; empty lines only count too (a message
+     * with neither header nor body). A binary or a text file does not.
+     *
+     * @param content the content
+     * @return whether it opens like a message
+     */
+    public static boolean opensLikeMessage(byte[] content) {
+        int i = 0;
+        while (i < content.length && (content[i] == '\r' || content[i] == '\n')) {
+            i++;
+        }
+        int end = i;
+        while (end < content.length && end - i < 1000 && content[end] != '\r' && content[end] != '\n') {
+            end++;
+        }
+        String first = new String(content, i, end - i, StandardCharsets.ISO_8859_1);
+        return i == content.length || first.startsWith("From ") || MimeWalker.isHeaderField(first);
     }
 
     private static List<Path> files(Path dir) throws IOException {

@@ -44,9 +44,9 @@ public record MimeFinding(Kind kind, String path, String detail) {
         REPAIRED_ENCODING,
         /**
          * A multipart or message/rfc822 entity with a base64 or quoted-printable transfer encoding, which RFC 2045
-         * forbids and which scanners that ignore it can be evaded with; it was decoded and walked. Raised for an encoded
-         * {@code message/global} too: RFC 6532 (section 3.5) allows it, but a scanner that does not decode it is
-         * evaded all the same.
+         * forbids and which scanners that ignore it can be evaded with; it was decoded and walked. Raised for an
+         * encoded {@code message/global} too: RFC 6532 (section 3.5) allows it, but a scanner that does not decode it
+         * is evaded all the same.
          */
         ENCODED_CONTAINER,
         /** The nesting depth limit was reached; the deeper entities were not walked. */

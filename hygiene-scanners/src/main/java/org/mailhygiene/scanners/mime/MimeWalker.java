@@ -864,8 +864,14 @@ public final class MimeWalker {
         return new PartInfo(path, depth, mimeType, contentTypeHeader, charset, fileName, disposition, enc);
     }
 
-    /** Whether a raw header line starts with a field name (printable ASCII, no colon) and a colon (RFC 5322 2.2). */
-    static boolean isHeaderField(String line) {
+    /**
+     * Whether a raw header line starts with a field name (printable ASCII, no colon) and a colon (RFC 5322 2.2; blanks
+     * before the colon allowed, as RFC 822 did). Stateless.
+     *
+     * @param line one line, without its line end
+     * @return whether it opens a header field
+     */
+    public static boolean isHeaderField(String line) {
         int colon = line.indexOf(':');
         if (colon <= 0) {
             return false;
