@@ -83,7 +83,8 @@ public final class LearnCommand implements Command {
                         BayesModels.JOURNAL_MAX_MESSAGES)
                 + "A MODEL replaced by other means no longer matches its journal, which is then ignored. For whole\n"
                 + "directories, Maildirs or mbox files use 'hygiene train --update' (learn refuses a FILE that is\n"
-                + "an mbox of several messages).\n\n"
+                + "an mbox of several messages, and a FILE that does not open like mail: a header field or an mbox\n"
+                + "From line).\n\n"
                 + "With --redis URL (a cluster's shared state, the nodes' 'redis' key) the messages are learned for the\n"
                 + "whole cluster instead: every node using that Redis adds them to its own model within its\n"
                 + "'redis-model-refresh' (default 10 s). NAME is the nodes' 'redis-model' (default bayes). Each\n"
