@@ -226,14 +226,17 @@ public final class ClamdClient {
      * <p>The stream is read in chunks and is not closed. If it delivers more than {@code maxLength} bytes, streaming
      * stops at once and {@link Kind#TOO_LARGE} is thrown without waiting for clamd (the client-side cut-off that
      * makes "too large" deterministic). If clamd rejects the stream itself, {@link ClamdScanReply.Status#SIZE_LIMIT}
-     * is returned. The reply is returned as classified; the caller decides what each status means.
+     * is returned. The reply is returned as classified; the caller decides what each status means, except that a
+     * clean reply that arrives before the whole message was sent (clamd stopped reading, or something else answers on
+     * its port) is a {@link Kind#PROTOCOL_ERROR}: nothing unread can have been judged clean. (Only detectable while
+     * the socket's buffers are full; a reply to a message that fits them is read after the message.)
      *
      * @param content the bytes to scan
      * @param maxLength the most bytes to send, {@code >= 0}; set it to clamd's StreamMaxLength
      * @param deadline the most time the whole scan may take
      * @return the classified reply
      * @throws ClamdException UNAVAILABLE, TIMED_OUT, TOO_LARGE (client-side cut-off) or PROTOCOL_ERROR (a reply
-     *     that is too long or unterminated; see {@link #command})
+     *     that is too long or unterminated, see {@link #command}; a clean reply before the message was sent)
      * @throws InterruptedException if the thread is interrupted
      * @throws IllegalArgumentException if {@code maxLength} is negative
      */
@@ -284,7 +287,16 @@ public final class ClamdClient {
                     break; // clamd answered (or closed) early: read what it said
                 }
             }
-            return ClamdScanReply.parse(c.readReply("INSTREAM"));
+            ClamdScanReply reply = ClamdScanReply.parse(c.readReply("INSTREAM"));
+            if (!done && reply.status() == ClamdScanReply.Status.CLEAN) {
+                // clamd cannot have judged bytes it never read: a threat found early is believed, a clean one is not
+                throw new ClamdException(
+                        Kind.PROTOCOL_ERROR,
+                        address + ": clamd answered '" + reply.raw() + "' before the whole message was sent (" + total
+                                + " bytes read so far); not scanned",
+                        null);
+            }
+            return reply;
         } catch (ClamdException e) {
             throw e;
         } catch (IOException e) {

@@ -45,7 +45,9 @@ import org.slf4j.LoggerFactory;
  * {@code Heuristics.Limits.Exceeded.*} (clamd with {@code AlertExceedsMax yes}) is an {@link Kind#UNSCANNABLE}
  * failure, not a virus; a message above {@link Builder#streamMaxLength} is a {@link Kind#TOO_LARGE} failure decided
  * on the client side before or while streaming, and clamd's own size-limit error is the same failure; any other
- * {@code ERROR} reply or garbage is a {@link Kind#PROTOCOL_ERROR}. Nothing but {@code stream: OK} is ever clean.
+ * {@code ERROR} reply or garbage is a {@link Kind#PROTOCOL_ERROR}, and so is a {@code stream: OK} that arrives while
+ * the message is still being sent (a threat reported early is believed). Nothing but {@code stream: OK} after the
+ * whole message is ever clean.
  *
  * <p>Failover: {@link Kind#UNAVAILABLE}, {@link Kind#TIMED_OUT} and {@link Kind#PROTOCOL_ERROR} mark the instance down
  * and the scan moves to the next; {@link Kind#TOO_LARGE} and {@link Kind#UNSCANNABLE} do not (every instance would

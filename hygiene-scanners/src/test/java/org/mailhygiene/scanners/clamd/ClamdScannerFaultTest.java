@@ -92,6 +92,23 @@ class ClamdScannerFaultTest {
     }
 
     @Test
+    void cleanReplyBeforeTheMessageWasSentIsAProtocolError() {
+        // Something answers "stream: OK" after 100 KB of a 20 MB message and closes: it cannot have judged the rest.
+        // 20 MB is far more than loopback's socket buffers hold, so the writes break before the end is sent.
+        primary.get().enqueue(Command.INSTREAM, Fault.replyAfter(100_000, "stream: OK"));
+        assertThat(failureKind(single().build(), ClamdTestMessages.cleanOfSize(20_000_000)))
+                .isEqualTo(Kind.PROTOCOL_ERROR);
+    }
+
+    @Test
+    void threatReplyBeforeTheMessageWasSentIsStillAThreat() throws Exception {
+        primary.get().enqueue(Command.INSTREAM, Fault.replyAfter(100_000, "stream: Early.Test.Sig FOUND"));
+        Verdict v = single().build().scan(Message.of(ClamdTestMessages.cleanOfSize(20_000_000)));
+        assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
+        assertThat(v.threats()).containsExactly("Early.Test.Sig");
+    }
+
+    @Test
     void closeMidStreamIsUnavailable() {
         primary.get().enqueue(Command.INSTREAM, Fault.closeAfter(100_000));
         assertThat(failureKind(single().build(), ClamdTestMessages.cleanOfSize(1_000_000)))
