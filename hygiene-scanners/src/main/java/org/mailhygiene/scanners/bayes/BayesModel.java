@@ -25,6 +25,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReadWriteLock;
@@ -129,6 +130,28 @@ public final class BayesModel {
      * nothing, so such a model reads once.
      */
     public static final double STRUCTURE_WEIGHT = 0.2;
+
+    /**
+     * How far spam must dominate what a model learned of a language's common words for its text reading to be set
+     * aside when the header leans ham (see {@link #LANGUAGE_STRUCTURE_BAR}): 0.8, the share of spam in their counts,
+     * each side divided by its number of messages. The default model's German words give 0.92, French 0.94, Spanish
+     * 0.91, Portuguese 0.85, Polish 0.99 (set aside), Dutch 0.71 and Italian 0.34 (read as any words); learning a
+     * site's own mail in a language brings its share down and its words back.
+     */
+    public static final double LANGUAGE_SPAM_SHARE = 0.8;
+
+    /** The fewest counts of a language's common words over which {@link #LANGUAGE_SPAM_SHARE} is judged: 50. */
+    public static final int LANGUAGE_MIN_COUNT = 50;
+
+    /**
+     * Text in a language the model learned only from spam ({@link #LANGUAGE_SPAM_SHARE}; {@link TextLanguage} tells
+     * German, French, Spanish, Portuguese, Italian, Dutch and Polish) reads as spam by its ordinary words. For such a
+     * message, when the second reading (header, structure, links; {@link #STRUCTURE_WEIGHT}) scores below 0.5, the
+     * score is that reading's: the words alone do not make it spam. At or above 0.5 the score is as for any message.
+     * Chosen by cross-source evaluation (benchmarks/README.md, session 25). Only for a model with a logistic part (one
+     * read twice).
+     */
+    public static final double LANGUAGE_STRUCTURE_BAR = 0.5;
 
     /** How many of a message's weighted tokens a {@link Classification} names, the largest by absolute weight: 6. */
     public static final int EXPLAINED_WEIGHTS = 6;
@@ -614,7 +637,8 @@ public final class BayesModel {
      * over all tokens; with one, the message is read twice (see {@link #STRUCTURE_WEIGHT}): whole (the indicator's
      * log-odds plus the logistic sum of all its tokens) and without its text words (the same over the tokens for which
      * {@link Tokenizer#isTextWord} is false), and the score is the logistic function of 0.8 times the first
-     * reading's log-odds plus 0.2 times the second's.
+     * reading's log-odds plus 0.2 times the second's; except that for text in a language this model learned only from
+     * spam ({@link #LANGUAGE_SPAM_SHARE}) a second reading below {@link #LANGUAGE_STRUCTURE_BAR} is the score.
      *
      * @param tokens the message's tokens
      * @return the score, the clues used (of the whole reading) and, with a logistic part, what each reading said
@@ -630,12 +654,17 @@ public final class BayesModel {
         double structureLogOdds = 0;
         int seen = unique.size();
         boolean logistic;
+        int language = -1;
         lock.readLock().lock();
         try {
             logistic = !weights.isEmpty();
             if (logistic) {
                 logOdds = logisticBias;
                 structureLogOdds = logisticBias;
+                language = TextLanguage.detect(unique);
+                if (language > 0 && !learnedFromSpamOnly(language)) {
+                    language = -1;
+                }
             }
             for (String t : unique) {
                 if (isCorrectionToken(t)) {
@@ -679,6 +708,10 @@ public final class BayesModel {
         double whole = reading(indicator, logOdds);
         double structure = reading(indicator(structureClues), structureLogOdds);
         double combined = sigmoid((1 - STRUCTURE_WEIGHT) * whole + STRUCTURE_WEIGHT * structure);
+        double structureScore = Math.min(1.0, Math.max(0.0, sigmoid(structure)));
+        if (language > 0 && structureScore < LANGUAGE_STRUCTURE_BAR) {
+            combined = structureScore; // words the model knows only from spam cannot outvote a header leaning ham
+        }
         return new Classification(
                 Math.min(1.0, Math.max(0.0, combined)),
                 used,
@@ -686,8 +719,35 @@ public final class BayesModel {
                 indicator,
                 clipLogistic(logOdds),
                 java.util.Arrays.asList(top).subList(0, topCount),
-                Math.min(1.0, Math.max(0.0, sigmoid(structure))),
-                structureClues.size() > MAX_CLUES ? structureClues.subList(0, MAX_CLUES) : structureClues);
+                structureScore,
+                structureClues.size() > MAX_CLUES ? structureClues.subList(0, MAX_CLUES) : structureClues,
+                language > 0 ? Optional.of(TextLanguage.code(language)) : Optional.empty());
+    }
+
+    /**
+     * Whether this model learned a language's common words (almost) only from spam: their counts, each side divided
+     * by its number of messages, give spam at least {@link #LANGUAGE_SPAM_SHARE} of the total, over at least
+     * {@link #LANGUAGE_MIN_COUNT} counts. Called under the read lock.
+     */
+    private boolean learnedFromSpamOnly(int language) {
+        long spam = 0;
+        long ham = 0;
+        for (String w : TextLanguage.words(language)) {
+            int[] c = counts.get(w);
+            if (c != null) {
+                spam += c[0];
+                ham += c[1];
+            }
+        }
+        if (spam + ham < LANGUAGE_MIN_COUNT || spamMessages == 0) {
+            return false;
+        }
+        if (hamMessages == 0) {
+            return true;
+        }
+        double s = spam / (double) spamMessages;
+        double h = ham / (double) hamMessages;
+        return s / (s + h) >= LANGUAGE_SPAM_SHARE;
     }
 
     /** One reading's log-odds: the Bayes indicator's (clipped to its floor) plus the logistic sum (clipped). */

@@ -34,8 +34,11 @@ import org.mailhygiene.scanners.mime.MimeFinding;
  * with the score of the second reading alone, the message without the words of its text ({@link
  * Classification#structureScore()}, weighing {@link BayesModel#STRUCTURE_WEIGHT} of the score's log-odds; the
  * description names that reading's three strongest tokens with their spam probability, and those of them that are
- * not among the strongest tokens above follow them as rules too), and the message's tokens with the largest weights
- * as {@code weight:TOKEN}, scored with the weight.
+ * not among the strongest tokens above follow them as rules too), {@code BAYES_LANGUAGE} for text in a language the
+ * model learned only from spam (German, French, ... over the default model; {@link Classification#spamOnlyLanguage}),
+ * scored with the second reading's score, which is then the verdict's score if below
+ * {@link BayesModel#LANGUAGE_STRUCTURE_BAR}, and the message's tokens with the largest weights as
+ * {@code weight:TOKEN}, scored with the weight.
  *
  * <p>Before classifying, a {@link BounceDetector} looks at the message: a bounce (delivery status notification) or an
  * automatic reply is {@link Outcome#CLEAN} with the rule {@code BAYES_BOUNCE} or {@code BAYES_AUTO_REPLY} (score 0)
@@ -94,6 +97,12 @@ public final class BayesScanner implements Scanner {
      * in benchmarks/README.md, ham flagged at or above it was rarer than ham flagged between the two thresholds.
      */
     public static final double DEFAULT_SURE_THRESHOLD = 0.99;
+
+    /**
+     * The rule naming text in a language the model learned only from spam ({@link Classification#spamOnlyLanguage},
+     * {@link BayesModel#LANGUAGE_STRUCTURE_BAR}), scored with the second reading's score.
+     */
+    public static final String LANGUAGE_RULE = "BAYES_LANGUAGE";
 
     /** How many of the second reading's strongest tokens the {@code BAYES_STRUCTURE} rule names: 3. */
     private static final int STRUCTURE_CLUES_EXPLAINED = 3;
@@ -223,7 +232,7 @@ public final class BayesScanner implements Scanner {
         double threshold = threshold(model);
         return Optional.of(NAME + "/" + model.version() + "/" + tokenizer.identity() + "/" + threshold + "/"
                 + Math.max(threshold, configuredSureThreshold) + "/" + explainedTokens + "/"
-                + detector.localDomains() + "/bounces:" + BounceDetector.VERSION
+                + detector.localDomains() + "/bounces:" + BounceDetector.VERSION + "/languages:" + TextLanguage.VERSION
                 + (brandCheck ? "/brands:" + BrandSpoof.VERSION : ""));
     }
 
@@ -464,6 +473,18 @@ public final class BayesScanner implements Scanner {
             }
             v.rule(Rule.of("BAYES_STRUCTURE", Math.round(c.structureScore() * 10_000) / 10_000.0, d.toString()));
         }
+        c.spamOnlyLanguage()
+                .ifPresent(
+                        code -> v.rule(
+                                Rule.of(
+                                        LANGUAGE_RULE,
+                                        Math.round(c.structureScore() * 10_000) / 10_000.0,
+                                        "text in " + TextLanguage.name(code)
+                                                + ", whose common words the model learned (almost) only from"
+                                                + " spam: "
+                                                + (c.structureScore() < BayesModel.LANGUAGE_STRUCTURE_BAR
+                                                        ? "the words alone do not make it spam; the header, structure and links decide"
+                                                        : "the header, structure and links lean spam too, so the whole reading stands"))));
         List<TokenEvidence> explained =
                 c.clues().subList(0, Math.min(explainedTokens, c.clues().size()));
         for (TokenEvidence e : explained) {

@@ -2,6 +2,7 @@ package org.mailhygiene.scanners.bayes;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The result of classifying one message's tokens: Fisher's combined spam indicator and the tokens that decided it,
@@ -27,6 +28,10 @@ import java.util.Objects;
  *     its text ({@link BayesModel#STRUCTURE_WEIGHT}), in [0, 1]; {@link Double#NaN} without one (read once)
  * @param structureClues the significant tokens of the second reading, strongest first (at most the classifier's clue
  *     limit): what its score rests on besides the logistic weights; empty when read once
+ * @param spamOnlyLanguage with a logistic part, the ISO 639-1 code of the language of the message's text when the
+ *     model learned that language's common words (almost) only from spam ({@link BayesModel#LANGUAGE_SPAM_SHARE});
+ *     then, if {@code structureScore} is below {@link BayesModel#LANGUAGE_STRUCTURE_BAR}, {@code score} is
+ *     {@code structureScore}. Empty for English text, text in a language the model knows from ham too, or read once
  */
 public record Classification(
         double score,
@@ -36,16 +41,19 @@ public record Classification(
         double logOdds,
         List<TokenWeight> weights,
         double structureScore,
-        List<TokenEvidence> structureClues) {
+        List<TokenEvidence> structureClues,
+        Optional<String> spamOnlyLanguage) {
 
     /**
      * Validates and copies the components.
      *
-     * @throws NullPointerException if {@code clues}, {@code weights} or {@code structureClues} is {@code null}
+     * @throws NullPointerException if {@code clues}, {@code weights}, {@code structureClues} or
+     *     {@code spamOnlyLanguage} is {@code null}
      * @throws IllegalArgumentException if a score is outside [0, 1] (the structure score may be {@code NaN}),
      *     {@code logOdds} is not finite or {@code tokensSeen} is negative
      */
     public Classification {
+        Objects.requireNonNull(spamOnlyLanguage, "spamOnlyLanguage");
         clues = List.copyOf(Objects.requireNonNull(clues, "clues"));
         weights = List.copyOf(Objects.requireNonNull(weights, "weights"));
         structureClues = List.copyOf(Objects.requireNonNull(structureClues, "structureClues"));
@@ -61,6 +69,34 @@ public record Classification(
         if (tokensSeen < 0) {
             throw new IllegalArgumentException("tokensSeen must not be negative");
         }
+    }
+
+    /**
+     * A classification whose text is in no language the model learned only from spam (an empty
+     * {@code spamOnlyLanguage}): the canonical constructor before that component existed, kept for callers that build
+     * classifications.
+     *
+     * @param score the spam score, in [0, 1]
+     * @param clues the significant tokens used, strongest first
+     * @param tokensSeen how many distinct tokens the message had
+     * @param bayesScore the Bayes indicator alone, in [0, 1]
+     * @param logOdds what the logistic part added to the log-odds, finite
+     * @param weights the message's tokens with the largest weights of the logistic part
+     * @param structureScore the second reading's score in [0, 1], or {@link Double#NaN} when read once
+     * @param structureClues the significant tokens of the second reading
+     * @throws NullPointerException if a list is {@code null}
+     * @throws IllegalArgumentException as the canonical constructor
+     */
+    public Classification(
+            double score,
+            List<TokenEvidence> clues,
+            int tokensSeen,
+            double bayesScore,
+            double logOdds,
+            List<TokenWeight> weights,
+            double structureScore,
+            List<TokenEvidence> structureClues) {
+        this(score, clues, tokensSeen, bayesScore, logOdds, weights, structureScore, structureClues, Optional.empty());
     }
 
     /**

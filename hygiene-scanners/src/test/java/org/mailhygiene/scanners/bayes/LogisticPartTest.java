@@ -494,4 +494,64 @@ class LogisticPartTest {
         assertThat(plain.tokenCount()).isZero();
         assertThat(plain.spamMessages()).isEqualTo(20);
     }
+
+    private static final List<String> GERMAN = List.of("ich", "nicht", "und", "wird", "sind", "habe", "diese");
+
+    /** German words seen only in spam, and a header token of ham; {@code germanHam} German ham messages learned. */
+    private static BayesModel germanFromSpam(int germanHam) {
+        BayesModel m = BayesModel.empty();
+        for (int i = 0; i < 20; i++) {
+            List<String> spam = new java.util.ArrayList<>(GERMAN);
+            spam.add("from-domain:spam.example");
+            m.learn(spam, true);
+            m.learn(List.of("from-domain:work.example", "meeting", "draft", "thanks", "the", "and", "you"), false);
+        }
+        for (int i = 0; i < germanHam; i++) {
+            List<String> ham = new java.util.ArrayList<>(GERMAN);
+            ham.add("from-domain:work.example");
+            m.learn(ham, false);
+        }
+        m.setLogistic(Map.of("from-domain:work.example", -1.0f, "from-domain:spam.example", 1.0f), 0.0);
+        return m;
+    }
+
+    @Test
+    void textInALanguageLearnedOnlyFromSpamIsJudgedByItsHeaderWhenThatLeansHam() {
+        BayesModel m = germanFromSpam(0);
+        List<String> ham = new java.util.ArrayList<>(GERMAN);
+        ham.add("from-domain:work.example");
+        Classification c = m.classify(ham);
+        assertThat(c.spamOnlyLanguage()).contains("de");
+        assertThat(c.structureScore()).isLessThan(BayesModel.LANGUAGE_STRUCTURE_BAR);
+        assertThat(c.score()).isEqualTo(c.structureScore());
+        // its words alone would have made it spam
+        assertThat(c.bayesScore()).isGreaterThan(0.9);
+
+        // the same words under a spam header: the header leans spam, the whole reading stands
+        List<String> spam = new java.util.ArrayList<>(GERMAN);
+        spam.add("from-domain:spam.example");
+        Classification s = m.classify(spam);
+        assertThat(s.spamOnlyLanguage()).contains("de");
+        assertThat(s.structureScore()).isGreaterThanOrEqualTo(BayesModel.LANGUAGE_STRUCTURE_BAR);
+        assertThat(s.score()).isGreaterThan(0.9);
+
+        // English text is read as before
+        Classification e = m.classify(List.of("the", "and", "you", "meeting", "from-domain:work.example"));
+        assertThat(e.spamOnlyLanguage()).isEmpty();
+    }
+
+    @Test
+    void aModelThatLearnedTheLanguageFromHamTooReadsItsWordsAsAnyOthers() {
+        // 20 German spam and 20 German ham: the words are no longer the spam's alone
+        BayesModel m = germanFromSpam(20);
+        List<String> ham = new java.util.ArrayList<>(GERMAN);
+        ham.add("from-domain:work.example");
+        assertThat(m.classify(ham).spamOnlyLanguage()).isEmpty();
+        // a model without a logistic part reads once and never sets the words aside
+        BayesModel plain = germanFromSpam(0);
+        plain.setLogistic(Map.of(), 0.0);
+        Classification c = plain.classify(ham);
+        assertThat(c.spamOnlyLanguage()).isEmpty();
+        assertThat(c.score()).isEqualTo(c.bayesScore());
+    }
 }

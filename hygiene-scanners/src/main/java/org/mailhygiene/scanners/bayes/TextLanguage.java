@@ -1,0 +1,133 @@
+package org.mailhygiene.scanners.bayes;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Which European language a message's text is written in, told by its common function words among the tokenizer's
+ * text words (words of three letters or more, lowercased), so that {@link BayesModel#classify} can tell text in a
+ * language its model learned only from spam.
+ *
+ * <p>Why: the public corpora a model learns are English ham and spam of every language, so ordinary German or French
+ * words ({@code ich}, {@code nicht}, {@code votre}) are seen in hundreds of spam and almost no ham, and a German
+ * mailing-list announcement or a French business letter scores as spam on its words alone (benchmarks/README.md,
+ * session 25). The lists hold each language's most common function words that are not also English words or
+ * abbreviations ({@code die}, {@code hat}, {@code per}, {@code con}, {@code met}, {@code los}, {@code son} are left
+ * out); Scandinavian languages are not covered (their short function words are English words too), nor are languages
+ * the tokenizer reads by character (Chinese, Japanese, Korean).
+ *
+ * <p>A text is in language L when at least {@value #MIN_WORDS} of L's listed words are among its tokens and more of
+ * them than of the English list. Linear in the number of tokens (one map lookup each). Stateless and thread-safe.
+ */
+final class TextLanguage {
+    /** What this class detects, part of {@link BayesScanner}'s cache identity: 1 since it was introduced. */
+    static final int VERSION = 1;
+
+    /** The fewest distinct listed words of one language that make a text that language: 5. */
+    static final int MIN_WORDS = 5;
+
+    /** ISO 639-1 codes and English names, in the order of the bit masks below; index 0 is English. */
+    private static final List<String> CODES = List.of("en", "de", "fr", "es", "pt", "it", "nl", "pl");
+
+    private static final List<String> NAMES =
+            List.of("English", "German", "French", "Spanish", "Portuguese", "Italian", "Dutch", "Polish");
+
+    private static final List<String> WORDS = List.of(
+            // English: the function words most English mail has
+            "the and that this with you your for are not have from will can all was but our they their which would"
+                    + " there what been has were when about more into than them only also",
+            "und der das nicht ich ist sie mit den ein eine auf für sich dem des auch wir wird sind bei oder aber noch"
+                    + " wie nach einen werden haben kann mir mich uns ihr ihre wenn dass diese dieser über vom zum zur"
+                    + " nur schon bitte vielen dank ihnen einem einer habe",
+            "les des une pour pas que qui dans sur avec vous nous cette sont mais aux votre vos notre nos elle ils"
+                    + " être avoir été très merci bonjour peut faire",
+            "que del por para una sus pero más como muy este esta usted nosotros gracias hola también puede",
+            "mais não para uma você seu sua obrigado também muito são pelo pela está isso",
+            "gli che sono della dei nel nella questo questa anche più grazie ciao tutti essere",
+            "het een niet zijn voor ook bij nog wel dat deze dit wordt worden naar uit zou heeft hebben jij uw onze"
+                    + " dank groeten",
+            "nie się jest jak ale czy tak dla są przez już może jestem mam tylko oraz jego");
+
+    /** Word to the bit mask of the languages listing it. */
+    private static final Map<String, Integer> MASKS = new HashMap<>();
+
+    /** Each language's words as a list (iterated, never searched). */
+    private static final List<List<String>> WORD_LISTS;
+
+    static {
+        List<List<String>> lists = new java.util.ArrayList<>();
+        for (int i = 0; i < WORDS.size(); i++) {
+            List<String> words = List.of(WORDS.get(i).split(" "));
+            lists.add(words);
+            for (String w : words) {
+                MASKS.merge(w, 1 << i, (a, b) -> a | b);
+            }
+        }
+        WORD_LISTS = List.copyOf(lists);
+    }
+
+    private TextLanguage() {}
+
+    /**
+     * The language of a message's text, from its tokens.
+     *
+     * @param tokens the message's tokens (header and structure tokens hold a colon and are ignored)
+     * @return the language's index (1 or more: not English), or -1 when the text is English, too short to tell, or
+     *     in no listed language
+     */
+    static int detect(Set<String> tokens) {
+        int[] counts = new int[CODES.size()];
+        for (String t : tokens) {
+            Integer mask = MASKS.get(t);
+            if (mask != null) {
+                int m = mask;
+                while (m != 0) {
+                    int i = Integer.numberOfTrailingZeros(m);
+                    counts[i]++;
+                    m &= m - 1;
+                }
+            }
+        }
+        int best = -1;
+        for (int i = 1; i < counts.length; i++) {
+            if (counts[i] >= MIN_WORDS && counts[i] > counts[0] && (best < 0 || counts[i] > counts[best])) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * A language's listed words.
+     *
+     * @param language an index from {@link #detect}
+     * @return its words
+     */
+    static List<String> words(int language) {
+        return WORD_LISTS.get(language);
+    }
+
+    /**
+     * A language's ISO 639-1 code.
+     *
+     * @param language an index from {@link #detect}
+     * @return the code, e.g. {@code de}
+     */
+    static String code(int language) {
+        return CODES.get(language);
+    }
+
+    /**
+     * A language's English name for a code.
+     *
+     * @param code an ISO 639-1 code of a listed language
+     * @return its name, e.g. {@code German}; the code itself when not listed
+     */
+    static String name(String code) {
+        int i = CODES.indexOf(code.toLowerCase(Locale.ROOT));
+        return i < 0 ? code : NAMES.get(i);
+    }
+}
