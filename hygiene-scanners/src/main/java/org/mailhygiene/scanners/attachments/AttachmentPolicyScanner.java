@@ -43,7 +43,8 @@ import org.mailhygiene.scanners.mime.PartInfo;
  *   <li>{@value #ARCHIVE_LIMIT}: nesting depth, entry count, expanded size or expansion ratio exceeded (zip bombs);
  *   <li>{@value #ARCHIVE_BROKEN}: a zip archive that cannot be read to its end;
  *   <li>{@value #MIME_BROKEN}: a multipart that cannot be split, a body that cannot be decoded, an unknown transfer
- *       encoding, or an encoded container (structure tricks that let content evade scanners). A missing closing
+ *       encoding, an encoded container, or a Content-Type, Content-Transfer-Encoding or Content-Disposition given twice
+ *       with different meanings (structure tricks that let content evade scanners). A missing closing
  *       boundary and an unparseable header are common in harmless mail and are not reported;
  *   <li>{@value #MIME_LIMIT}: the MIME walker's depth, part-count or decoded-size limit was reached, so part of the
  *       message was not inspected.
@@ -53,7 +54,8 @@ import org.mailhygiene.scanners.mime.PartInfo;
  * reason", not "pretend it was inspected". Content the scanner could not look into is then a {@value #NOT_INSPECTED}
  * finding instead: an encrypted archive entry (it, and any entries after it, were not checked), a multipart that could
  * not be split (its parts were checked only as one blob), a body that could not be decoded to its end, a body in an
- * unknown transfer encoding (checked undecoded). An encoded container is decoded and walked in full, so with
+ * unknown transfer encoding (checked undecoded), a part with conflicting header fields (checked as the first reads). An
+ * encoded container is decoded and walked in full, so with
  * {@code broken-mime off} it is no finding at all.
  *
  * <p>The result: {@link Outcome#CLEAN} only when nothing was found and everything was inspected;
@@ -227,7 +229,7 @@ public final class AttachmentPolicyScanner implements Scanner {
 
     private static boolean isBroken(MimeFinding.Kind kind) {
         return switch (kind) {
-            case MALFORMED_MULTIPART, DECODING_ERROR, UNKNOWN_ENCODING, ENCODED_CONTAINER -> true;
+            case MALFORMED_MULTIPART, DECODING_ERROR, UNKNOWN_ENCODING, ENCODED_CONTAINER, CONFLICTING_HEADER -> true;
             default -> false;
         };
     }
@@ -238,6 +240,7 @@ public final class AttachmentPolicyScanner implements Scanner {
             case MALFORMED_MULTIPART -> "its parts were not inspected one by one";
             case DECODING_ERROR -> "the rest of the body was not inspected";
             case UNKNOWN_ENCODING -> "the body was inspected undecoded only";
+            case CONFLICTING_HEADER -> "it was inspected as the first field reads only";
             default -> "not fully inspected";
         };
     }
@@ -248,6 +251,7 @@ public final class AttachmentPolicyScanner implements Scanner {
             case DECODING_ERROR -> "body cannot be decoded";
             case UNKNOWN_ENCODING -> "unknown transfer encoding";
             case ENCODED_CONTAINER -> "container with a transfer encoding (RFC 2045 forbids it)";
+            case CONFLICTING_HEADER -> "header field given twice with different meanings";
             default -> kind.name();
         };
     }

@@ -18,6 +18,14 @@ public record MimeFinding(Kind kind, String path, String detail) {
     public enum Kind {
         /** A header could not be parsed (for example a malformed Content-Type); defaults were used. */
         MALFORMED_HEADER,
+        /**
+         * A {@code Content-Type}, {@code Content-Transfer-Encoding} or {@code Content-Disposition} field given more
+         * than once on one entity with values that mean different things (another type or boundary, encoding,
+         * disposition or file name). The first was used, as Jakarta Mail reads it; mail clients that take the last
+         * (NeoMutt among them) decode and show another structure, encoding or file name, so a second
+         * {@code Content-Transfer-Encoding: base64} hides a program from a scanner that reads the first.
+         */
+        CONFLICTING_HEADER,
         /** A multipart body could not be split (no boundary parameter, no start boundary); it was treated as a leaf. */
         MALFORMED_MULTIPART,
         /**

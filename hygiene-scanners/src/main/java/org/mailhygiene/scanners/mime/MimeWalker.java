@@ -59,6 +59,13 @@ public final class MimeWalker {
     public static final int DEFAULT_MAX_PARTS = 1000;
     /** Default maximum number of decoded bytes handed to the visitor, 128 MiB. */
     public static final long DEFAULT_MAX_DECODED_BYTES = 128L * 1024 * 1024;
+    /**
+     * The longest multipart boundary split, 996 characters: its delimiter line ({@code --} and the boundary) then fills
+     * the 998 characters SMTP allows a line (RFC 5321). RFC 2046 allows 70. A multipart with a longer boundary is not
+     * split: a {@link MimeFinding.Kind#MALFORMED_MULTIPART} handed over as one leaf (Jakarta Mail's boundary search
+     * takes time growing with the square of its length).
+     */
+    public static final int MAX_BOUNDARY = 996;
     /** Default heap threshold for spooling a decoded encoded container, 1 MiB. */
     public static final long DEFAULT_SPOOL_THRESHOLD = 1024L * 1024;
 
@@ -444,6 +451,23 @@ public final class MimeWalker {
                             MimeFinding.Kind.MALFORMED_HEADER,
                             info.path(),
                             "Content-Disposition not valid, read leniently: " + abbreviate(h)));
+            conflicting(
+                    p,
+                    "Content-Type",
+                    info,
+                    h -> LenientHeaders.contentType(h)
+                            .map(c -> c.value().getBaseType().toLowerCase(Locale.ROOT) + ";"
+                                    + Objects.toString(c.value().getParameter("boundary"), ""))
+                            .orElse(h));
+            conflicting(p, "Content-Transfer-Encoding", info, h -> h.strip().toLowerCase(Locale.ROOT));
+            conflicting(
+                    p,
+                    "Content-Disposition",
+                    info,
+                    h -> LenientHeaders.disposition(h)
+                            .map(d -> d.value().getDisposition().toLowerCase(Locale.ROOT) + ";"
+                                    + Objects.toString(d.value().getParameter("filename"), ""))
+                            .orElse(h));
             try {
                 java.util.Enumeration<String> lines = p.getAllHeaderLines();
                 boolean first = true;
@@ -464,8 +488,49 @@ public final class MimeWalker {
             }
         }
 
+        /**
+         * Reports a header field that appears more than once on an entity with values that mean different things
+         * ({@code key} says what a value means): mail clients disagree on which copy applies (the first, as Jakarta
+         * Mail and this walker read it, or the last, as others do), so a second {@code Content-Transfer-Encoding:
+         * base64} or {@code Content-Type: multipart/mixed} hides from a scanner what a reader decodes and shows.
+         */
+        private void conflicting(
+                MimePart p, String name, PartInfo info, java.util.function.Function<String, String> key) {
+            String[] values;
+            try {
+                values = p.getHeader(name);
+            } catch (MessagingException e) {
+                return; // reported by the header-line check below
+            }
+            if (values == null || values.length < 2) {
+                return;
+            }
+            String first = key.apply(unfold(values[0]));
+            for (int i = 1; i < values.length; i++) {
+                if (!key.apply(unfold(values[i])).equals(first)) {
+                    finding(
+                            MimeFinding.Kind.CONFLICTING_HEADER,
+                            info.path(),
+                            name + " given " + values.length + " times with different values, which mail clients"
+                                    + " read differently: " + abbreviate(values[0]) + " / " + abbreviate(values[i]));
+                    return;
+                }
+            }
+        }
+
         private void multipart(MimePart p, PartInfo info, String parentType) throws IOException {
             if (!visitor.enter(info)) {
+                return;
+            }
+            int boundaryLength = boundaryOf(info).map(String::length).orElse(0);
+            if (boundaryLength > MAX_BOUNDARY) {
+                // RFC 2046 allows 70 characters, SMTP's line limit about a thousand; Jakarta Mail's search for a long
+                // boundary takes time growing with its square
+                finding(
+                        MimeFinding.Kind.MALFORMED_MULTIPART,
+                        info.path(),
+                        "boundary of " + boundaryLength + " characters (RFC 2046 allows 70); not split");
+                leaf(p, info);
                 return;
             }
             MimeMultipart mp;
@@ -686,10 +751,7 @@ public final class MimeWalker {
 
             /** The boundary Jakarta Mail splits at: the parameter of the type {@link #getContentType()} gives it. */
             private String boundary() {
-                return lenientType()
-                        .map(c -> c.getParameter("boundary"))
-                        .filter(b -> !b.isEmpty())
-                        .orElse(null);
+                return boundaryOf(info).orElse(null);
             }
 
             private Optional<ContentType> lenientType() {
@@ -892,6 +954,18 @@ public final class MimeWalker {
     private static String abbreviate(String s) {
         String one = s.replaceAll("[\\r\\n\\t]+", " ").strip();
         return one.length() <= 80 ? one : one.substring(0, 77) + "...";
+    }
+
+    /** A multipart's boundary parameter, as the lenient parser reads its Content-Type; empty when none. */
+    private static Optional<String> boundaryOf(PartInfo info) {
+        return info.contentType()
+                .flatMap(LenientHeaders::contentType)
+                .map(c -> c.value().getParameter("boundary"))
+                .filter(b -> !b.isEmpty());
+    }
+
+    private static String unfold(String value) {
+        return value.replaceAll("\r?\n", "").strip();
     }
 
     private static Optional<String> header(MimePart p, String name) {

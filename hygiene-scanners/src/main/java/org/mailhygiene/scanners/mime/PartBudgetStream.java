@@ -13,7 +13,8 @@ import java.nio.charset.StandardCharsets;
  * {@code maxParts + 1} parts; whether it did is {@link #cut()}.
  *
  * <p>A boundary line is {@code "--"} and the boundary, then optionally {@code "--"}, then blanks only (see
- * {@link #count}); lines ending in a bare CR are not counted, so a budget can only be reached late, never early.
+ * {@link #count}); a line ends at LF, CRLF or a bare CR, as Jakarta Mail's line reader ends it (a multipart of
+ * CR-only lines was otherwise split whole, tens of thousands of parts in seconds of CPU).
  * Positions and {@link #newStream} are the
  * wrapped stream's, as {@link SharedInputStream} requires, so part bodies are still read without copying; mark and
  * reset (which Jakarta Mail uses while splitting) are the wrapped stream's, with this stream's count kept in step.
@@ -43,6 +44,8 @@ final class PartBudgetStream extends InputStream implements SharedInputStream {
         boolean tailBlank;
         /** Whether the close delimiter was read. */
         boolean closed;
+        /** Whether the last byte was a CR that ended a line (a LF right after it belongs to the same line end). */
+        boolean afterCr;
 
         boolean cut;
         /** The wrapped stream's position where this one ended, once {@link #cut}. */
@@ -55,6 +58,7 @@ final class PartBudgetStream extends InputStream implements SharedInputStream {
             c.tailDashes = tailDashes;
             c.tailBlank = tailBlank;
             c.closed = closed;
+            c.afterCr = afterCr;
             c.cut = cut;
             c.cutAt = cutAt;
             return c;
@@ -98,8 +102,8 @@ final class PartBudgetStream extends InputStream implements SharedInputStream {
     }
 
     /**
-     * Counts one byte read; {@code true} when it ends (with its line feed) the boundary line that exhausts the budget.
-     * A boundary line is the delimiter, then {@code "--"} or nothing, then blanks and CR only, as Jakarta Mail splits:
+     * Counts one byte read; {@code true} when it ends (with its CR or LF) the boundary line that exhausts the budget.
+     * A boundary line is the delimiter, then {@code "--"} or nothing, then blanks only, as Jakarta Mail splits:
      * a line that merely starts with the delimiter ({@code --bX} for boundary {@code b}) is body text, and counting it
      * would end the multipart before parts that Jakarta Mail would have found.
      */
@@ -107,7 +111,12 @@ final class PartBudgetStream extends InputStream implements SharedInputStream {
         if (state.closed) {
             return false;
         }
-        if (c == '\n') {
+        boolean afterCr = state.afterCr;
+        state.afterCr = c == '\r';
+        if (c == '\n' && afterCr) {
+            return false; // the LF of a CRLF: the CR ended the line
+        }
+        if (c == '\n' || c == '\r') {
             boolean boundaryLine = state.matched >= delimiter.length && state.tailDashes != 1;
             // after the close delimiter comes the epilogue, which Jakarta Mail does not split
             state.closed = boundaryLine && state.tailDashes == 2;
@@ -123,7 +132,7 @@ final class PartBudgetStream extends InputStream implements SharedInputStream {
             state.matched = c == delimiter[state.matched] ? state.matched + 1 : -1;
         } else if (c == '-' && !state.tailBlank && state.tailDashes < 2) {
             state.tailDashes++;
-        } else if ((c == ' ' || c == '\t' || c == '\r') && state.tailDashes != 1) {
+        } else if ((c == ' ' || c == '\t') && state.tailDashes != 1) {
             state.tailBlank = true;
         } else {
             state.matched = -1;

@@ -359,6 +359,33 @@ class AttachmentPolicyScannerTest {
         assertThat(rules(v)).containsExactly("MIME_BROKEN");
     }
 
+    /**
+     * A program behind a second Content-Transfer-Encoding: read as the first ({@code 7bit}) it is base64 text and
+     * passed; a client taking the last decodes and offers the program (found by fuzzing, session 25).
+     */
+    @Test
+    void aPartWithTwoDifferentTransferEncodingsIsBrokenMime() throws Exception {
+        String exe = java.util.Base64.getMimeEncoder().encodeToString(Samples.pe());
+        String m = "From: a@example.com\r\nSubject: invoice\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: multipart/mixed; boundary=\"BB\"\r\n\r\n"
+                + "--BB\r\nContent-Type: text/plain\r\n\r\nhi\r\n"
+                + "--BB\r\nContent-Type: application/octet-stream\r\n"
+                + "Content-Transfer-Encoding: 7bit\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                + exe + "\r\n--BB--\r\n";
+        Verdict v = scan(m.getBytes(StandardCharsets.US_ASCII));
+        assertThat(v.outcome()).isEqualTo(Outcome.SUSPICIOUS);
+        assertThat(rules(v)).containsExactly("MIME_BROKEN");
+        assertThat(v.rules().get(0).description()).contains("Content-Transfer-Encoding given 2 times");
+        // with the check off it is still not clean: the scan fails, saying what was not inspected
+        AttachmentPolicyScanner lenient = AttachmentPolicyScanner.builder()
+                .policy(AttachmentPolicy.builder().brokenMimeCheck(false).build())
+                .build();
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> lenient.scan(Message.of(m.getBytes(StandardCharsets.US_ASCII))))
+                .isInstanceOf(org.mailhygiene.api.ScanException.class)
+                .hasMessageContaining("it was inspected as the first field reads only");
+    }
+
     @Test
     void mimePartLimitIsReported() throws Exception {
         AttachmentPolicyScanner tight = AttachmentPolicyScanner.builder()

@@ -1,0 +1,128 @@
+package org.mailhygiene.scanners.mime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.mailhygiene.api.MessageContent;
+
+/**
+ * Structure tricks found by fuzzing the walker with mutated real mail (benchmarks/README.md, session 25): header fields
+ * given twice, a boundary far longer than any mailer writes, a multipart of CR-only lines.
+ */
+class MimeWalkerEvasionTest {
+
+    private static MimeWalkResult walk(String message, List<String> leaves) throws IOException {
+        return MimeWalker.defaults()
+                .walk(
+                        MessageContent.ofBytes(message.getBytes(StandardCharsets.ISO_8859_1)),
+                        (PartInfo p, InputStream in) -> {
+                            leaves.add(p.path() + "=" + p.mimeType());
+                            in.transferTo(java.io.OutputStream.nullOutputStream());
+                            return true;
+                        });
+    }
+
+    private static String multipart(String secondPartHeader) {
+        return "From: a@example.com\r\nSubject: invoice\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: multipart/mixed; boundary=\"BB\"\r\n\r\n"
+                + "--BB\r\nContent-Type: text/plain\r\n\r\nhi\r\n"
+                + "--BB\r\n" + secondPartHeader + "\r\nTVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAA\r\n--BB--\r\n";
+    }
+
+    private static List<MimeFinding.Kind> kinds(MimeWalkResult r) {
+        return r.findings().stream().map(MimeFinding::kind).toList();
+    }
+
+    @Test
+    void aTransferEncodingGivenTwiceWithDifferentValuesIsReported() throws IOException {
+        MimeWalkResult r = walk(
+                multipart("Content-Type: application/octet-stream\r\n"
+                        + "Content-Transfer-Encoding: 7bit\r\nContent-Transfer-Encoding: base64\r\n"),
+                new ArrayList<>());
+        assertThat(kinds(r)).containsExactly(MimeFinding.Kind.CONFLICTING_HEADER);
+        assertThat(r.findings().get(0).path()).isEqualTo("2");
+        assertThat(r.findings().get(0).detail()).contains("Content-Transfer-Encoding", "7bit", "base64");
+    }
+
+    @Test
+    void aContentTypeOrDispositionGivenTwiceWithDifferentMeaningsIsReported() throws IOException {
+        List<String> leaves = new ArrayList<>();
+        MimeWalkResult top = walk(
+                "From: a@example.com\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n"
+                        + "Content-Type: multipart/mixed; boundary=\"BB\"\r\n\r\n--BB\r\n\r\nx\r\n--BB--\r\n",
+                leaves);
+        assertThat(kinds(top)).containsExactly(MimeFinding.Kind.CONFLICTING_HEADER);
+        assertThat(top.findings().get(0).path()).isEmpty();
+        // read as the first field says, as Jakarta Mail does; the finding tells the reader of the other copy
+        assertThat(leaves).containsExactly("=text/plain");
+
+        MimeWalkResult name = walk(
+                multipart("Content-Type: text/plain\r\nContent-Disposition: inline; filename=\"notes.txt\"\r\n"
+                        + "Content-Disposition: attachment; filename=\"invoice.js\"\r\n"),
+                new ArrayList<>());
+        assertThat(kinds(name)).containsExactly(MimeFinding.Kind.CONFLICTING_HEADER);
+    }
+
+    @Test
+    void copiesThatMeanTheSameAreNoFinding() throws IOException {
+        // the same encoding in other case, the same type with another charset, the same disposition and file name
+        MimeWalkResult r = walk(
+                multipart("Content-Type: text/plain; charset=us-ascii\r\nContent-Type: TEXT/plain; charset=utf-8\r\n"
+                        + "Content-Transfer-Encoding: base64\r\nContent-Transfer-Encoding: BASE64 \r\n"
+                        + "Content-Disposition: attachment; filename=a.txt\r\n"
+                        + "Content-Disposition: attachment; filename=\"a.txt\"\r\n"),
+                new ArrayList<>());
+        assertThat(kinds(r)).isEmpty();
+    }
+
+    @Test
+    void aBoundaryLongerThanAnSmtpLineIsNotSplit() throws IOException {
+        String boundary = "z".repeat(MimeWalker.MAX_BOUNDARY + 1);
+        List<String> leaves = new ArrayList<>();
+        MimeWalkResult r = walk(
+                "From: a@example.com\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"" + boundary
+                        + "\"\r\n\r\n--" + boundary + "\r\nContent-Type: text/plain\r\n\r\nx\r\n--" + boundary
+                        + "--\r\n",
+                leaves);
+        assertThat(kinds(r)).containsExactly(MimeFinding.Kind.MALFORMED_MULTIPART);
+        assertThat(r.findings().get(0).detail()).contains((MimeWalker.MAX_BOUNDARY + 1) + " characters");
+        assertThat(leaves).containsExactly("=multipart/mixed");
+
+        // at the limit it is split as usual
+        String longest = "z".repeat(MimeWalker.MAX_BOUNDARY);
+        List<String> split = new ArrayList<>();
+        MimeWalkResult ok = walk(
+                "From: a@example.com\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"" + longest
+                        + "\"\r\n\r\n--" + longest + "\r\nContent-Type: text/plain\r\n\r\nx\r\n--" + longest
+                        + "--\r\n",
+                split);
+        assertThat(kinds(ok)).isEmpty();
+        assertThat(split).containsExactly("1=text/plain");
+    }
+
+    @Test
+    void thePartBudgetCountsBoundaryLinesEndedByABareCrAsJakartaMailSplitsThem() throws IOException {
+        for (String eol : List.of("\r", "\n", "\r\n")) {
+            StringBuilder m = new StringBuilder();
+            for (int i = 0; i < 3000; i++) {
+                m.append("--P").append(eol).append(eol).append("x").append(eol);
+            }
+            m.append("--P--").append(eol);
+            PartBudgetStream s = new PartBudgetStream(
+                    new jakarta.mail.util.SharedByteArrayInputStream(
+                            m.toString().getBytes(StandardCharsets.ISO_8859_1)),
+                    "P",
+                    50);
+            String read = new String(s.readAllBytes(), StandardCharsets.ISO_8859_1);
+            String name = eol.replace("\r", "CR").replace("\n", "LF");
+            assertThat(s.cut()).as(name).isTrue();
+            // 50 parts and the one after the limit: 52 delimiter lines, whatever ends the lines
+            assertThat(read.split("--P", -1)).as(name).hasSize(53);
+        }
+    }
+}
