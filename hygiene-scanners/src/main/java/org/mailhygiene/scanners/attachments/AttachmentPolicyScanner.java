@@ -30,7 +30,9 @@ import org.mailhygiene.scanners.mime.PartInfo;
  *
  * <p>For each part it compares three things side by side: the true type (from the content's magic bytes, by tika-core's
  * detector alone, one shared instance), the declared type (Content-Type) and the file-name extension (from
- * Content-Disposition {@code filename} or Content-Type {@code name}, RFC 2231 and RFC 2047 decoded). It reports:
+ * Content-Disposition {@code filename} or Content-Type {@code name}, RFC 2231 and RFC 2047 decoded). A file
+ * uuencoded into a plain-text part ({@code begin 644 name} ... {@code end}, which mail clients show as an attachment)
+ * is decoded and checked as an attachment of that name. It reports:
  *
  * <ul>
  *   <li>{@value #EXECUTABLE}: a blocked extension, or a blocked true or declared type (executables, scripts);
@@ -96,9 +98,11 @@ public final class AttachmentPolicyScanner implements Scanner {
      * The version of the inspection's own judgement, part of {@link #cacheIdentity()} so that a shared verdict cache
      * does not serve verdicts an older version gave: 2 since returned headers and messages ({@code text/rfc822-headers}
      * read as {@code message/rfc822}), {@code application/ics}, the {@code x-} names of S/MIME types and a
-     * returned message's empty multipart (a bounce's headers-only return) stopped being mismatches or broken MIME.
+     * returned message's empty multipart (a bounce's headers-only return) stopped being mismatches or broken MIME; 3
+     * since conflicting MIME header fields are broken MIME, files uuencoded into plain text are inspected, and the old
+     * names of Sun audio, the portable bitmaps and a compressed tar are their types.
      */
-    static final int VERSION = 2;
+    static final int VERSION = 3;
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;

@@ -108,6 +108,10 @@ final class Inspection {
                         location + ": content is " + trueType + " but " + String.join(" and ", mismatch));
             }
         }
+        if (depth == 0 && (trueType.equals("text/plain") || trueType.equals("text/x-uuencode"))) {
+            uuencoded(location, new SequenceInputStream(new ByteArrayInputStream(prefix, 0, n), in), budget);
+            return;
+        }
         if (TrueTypes.isZip(trueType)) {
             if (depth >= policy.maxArchiveDepth()) {
                 add(
@@ -119,6 +123,136 @@ final class Inspection {
             InputStream whole = new SequenceInputStream(new ByteArrayInputStream(prefix, 0, n), in);
             zip(location, whole, depth + 1, budget);
         }
+    }
+
+    /** The longest line read whole when looking for uuencoded files in text; the rest of a longer line is skipped. */
+    private static final int MAX_TEXT_LINE = 1024;
+
+    /**
+     * Looks for files uuencoded into plain text ({@code begin 644 name}, then the encoded lines, then {@code end}), as
+     * old mailers and Usenet clients write them and mail clients (Thunderbird among them) still show them as
+     * attachments: each is decoded and inspected as an attachment of that name, at its own location
+     * ({@code part 1 > uuencoded "a.exe"}). Its decoded bytes count against the expanded-size limit. Linear in the
+     * text; reads it to its end.
+     */
+    private void uuencoded(String location, InputStream text, Budget budget) throws IOException {
+        byte[] line = new byte[MAX_TEXT_LINE];
+        java.io.ByteArrayOutputStream file = null;
+        String fileName = null;
+        while (true) {
+            int len = readLine(text, line);
+            if (len < 0) {
+                break;
+            }
+            if (file == null) {
+                fileName = uuBegin(line, len);
+                if (fileName != null) {
+                    file = new java.io.ByteArrayOutputStream();
+                }
+                continue;
+            }
+            if (uuDecodeLine(line, len, file)) {
+                budget.expanded += file.size() - budget.pending;
+                budget.pending = file.size();
+                if (budget.expanded > policy.maxExpandedBytes()) {
+                    throw new LimitReached("uuencoded text decodes beyond " + policy.maxExpandedBytes() + " bytes");
+                }
+                continue;
+            }
+            inspectUuencoded(location, fileName, file, budget);
+            file = null;
+            fileName = uuBegin(line, len); // "end", or text, or at once the next file
+            if (fileName != null) {
+                file = new java.io.ByteArrayOutputStream();
+            }
+        }
+        if (file != null) {
+            inspectUuencoded(location, fileName, file, budget);
+        }
+    }
+
+    private void inspectUuencoded(String location, String fileName, java.io.ByteArrayOutputStream file, Budget budget)
+            throws IOException {
+        budget.pending = 0;
+        if (file.size() == 0) {
+            return;
+        }
+        String where = location + " > uuencoded \"" + fileName + "\"";
+        item(where, Optional.of(fileName), Optional.empty(), new ByteArrayInputStream(file.toByteArray()), 1, budget);
+    }
+
+    /**
+     * Reads one line (without its CR, LF or CRLF) into {@code buf}; a longer line is cut to the buffer and its rest
+     * skipped. Returns its length, or -1 at the end of the input.
+     */
+    private static int readLine(InputStream in, byte[] buf) throws IOException {
+        int len = 0;
+        int c = in.read();
+        if (c < 0) {
+            return -1;
+        }
+        while (c >= 0 && c != '\n') {
+            if (c != '\r' && len < buf.length) {
+                buf[len++] = (byte) c;
+            }
+            c = in.read();
+        }
+        return len;
+    }
+
+    /** The file name of a {@code begin MODE NAME} line (mode three or four octal digits), or {@code null}. */
+    static String uuBegin(byte[] line, int len) {
+        String s = new String(line, 0, Math.min(len, 300), StandardCharsets.ISO_8859_1);
+        if (!s.startsWith("begin ")) {
+            return null;
+        }
+        int i = 6;
+        int digits = 0;
+        while (i < s.length() && s.charAt(i) >= '0' && s.charAt(i) <= '7') {
+            i++;
+            digits++;
+        }
+        if (digits < 3 || digits > 4 || i >= s.length() || s.charAt(i) != ' ') {
+            return null;
+        }
+        String name = s.substring(i + 1).strip();
+        return name.isEmpty() ? null : name;
+    }
+
+    /**
+     * Decodes one uuencoded line into {@code out}: its first character gives the byte count (0 to 45), then every four
+     * characters give three bytes (characters missing at the end, blanks a mailer stripped, read as zero). Returns
+     * {@code false} for a line that is not one (empty, or holding a character outside the alphabet, as the
+     * {@code end} line and text in lower case do), so the file ends there; the zero-length line before {@code end}
+     * decodes to nothing.
+     */
+    static boolean uuDecodeLine(byte[] line, int len, java.io.OutputStream out) throws IOException {
+        if (len == 0) {
+            return false;
+        }
+        int count = (line[0] - ' ') & 0x3f;
+        if (line[0] < ' ' || line[0] > '`' || count > 45) {
+            return false;
+        }
+        int groups = (count + 2) / 3; // characters missing at the end (blanks a mailer stripped) read as zero
+        for (int i = 1; i < len; i++) {
+            if (line[i] < ' ' || line[i] > '`') {
+                return false;
+            }
+        }
+        int written = 0;
+        for (int g = 0; g < groups; g++) {
+            int[] v = new int[4];
+            for (int k = 0; k < 4; k++) {
+                int at = 1 + g * 4 + k;
+                v[k] = at < len ? (line[at] - ' ') & 0x3f : 0;
+            }
+            int[] b = {(v[0] << 2) | (v[1] >> 4), ((v[1] & 0xf) << 4) | (v[2] >> 2), ((v[2] & 0x3) << 6) | v[3]};
+            for (int k = 0; k < 3 && written < count; k++, written++) {
+                out.write(b[k] & 0xff);
+            }
+        }
+        return true;
     }
 
     private void zip(String location, InputStream raw, int depth, Budget budget) throws IOException {
@@ -265,6 +399,8 @@ final class Inspection {
     private static final class Budget {
         long expanded;
         int entries;
+        /** Bytes of the uuencoded file being decoded already counted in {@link #expanded}. */
+        long pending;
     }
 
     /** A limit was reached; the attachment's inspection stops. */

@@ -105,6 +105,30 @@ class AttachmentPolicyScannerTest {
                 .contains("TYPE_MISMATCH");
     }
 
+    /** The 1990s names of Sun audio and the portable bitmaps, and a compressed tar's desktop names (session 25). */
+    @Test
+    void oldAndDesktopNamesOfATypeAreNoTypeMismatch() throws Exception {
+        byte[] au = {'.', 's', 'n', 'd', 0, 0, 0, 24, 0, 0, 0, 8, 0, 0, 0, 1, 0, 0, 0x1f, 0x40, 0, 0, 0, 1, 0, 0};
+        assertThat(scan(Samples.attachment("hello.au", "audio/x-sun", au)).outcome())
+                .isEqualTo(Outcome.CLEAN);
+        byte[] pbm = "P1\n2 2\n0 1\n1 0\n".getBytes(StandardCharsets.US_ASCII);
+        assertThat(scan(Samples.attachment("dot.pbm", "image/pbm", pbm)).outcome())
+                .isEqualTo(Outcome.CLEAN);
+        java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(gz)) {
+            z.write(new byte[1024]);
+        }
+        for (String declared : List.of("application/x-gtar-compressed", "application/x-compressed-tar")) {
+            assertThat(scan(Samples.attachment("src.tgz", declared, gz.toByteArray()))
+                            .outcome())
+                    .as(declared)
+                    .isEqualTo(Outcome.CLEAN);
+        }
+        // a program so declared is still one
+        assertThat(rules(scan(Samples.attachment("src.tgz", "application/x-gtar-compressed", Samples.pe()))))
+                .contains("EXECUTABLE_ATTACHMENT");
+    }
+
     /** Old and informal names of a type are that type: S/MIME's {@code x-} names, {@code image/pjpeg} and jpg. */
     @Test
     void informalNamesOfATypeAreNoTypeMismatch() throws Exception {
@@ -384,6 +408,71 @@ class AttachmentPolicyScannerTest {
                         () -> lenient.scan(Message.of(m.getBytes(StandardCharsets.US_ASCII))))
                 .isInstanceOf(org.mailhygiene.api.ScanException.class)
                 .hasMessageContaining("it was inspected as the first field reads only");
+    }
+
+    /** Uuencodes as old mailers do: 45 bytes a line, blanks (not backquotes) for zero, a backquote line, "end". */
+    static String uuencode(String name, byte[] data) {
+        StringBuilder sb = new StringBuilder("begin 644 " + name + "\r\n");
+        for (int off = 0; off < data.length; off += 45) {
+            int n = Math.min(45, data.length - off);
+            sb.append((char) (' ' + n));
+            for (int i = 0; i < n; i += 3) {
+                int b0 = data[off + i] & 0xff;
+                int b1 = i + 1 < n ? data[off + i + 1] & 0xff : 0;
+                int b2 = i + 2 < n ? data[off + i + 2] & 0xff : 0;
+                sb.append((char) (' ' + (b0 >> 2)))
+                        .append((char) (' ' + (((b0 & 3) << 4) | (b1 >> 4))))
+                        .append((char) (' ' + (((b1 & 0xf) << 2) | (b2 >> 6))))
+                        .append((char) (' ' + (b2 & 0x3f)));
+            }
+            sb.append("\r\n");
+        }
+        return sb.append("`\r\nend\r\n").toString();
+    }
+
+    /**
+     * A program uuencoded into a plain-text body: mail clients show it as an attachment (found by fuzzing, session 25).
+     * Harmless files so encoded pass; text that merely mentions "begin" is text.
+     */
+    @Test
+    void aFileUuencodedIntoPlainTextIsInspectedAsAnAttachment() throws Exception {
+        String head = "From: a@example.com\r\nTo: b@example.org\r\nSubject: invoice\r\n\r\n";
+        Verdict exe = scan((head + "hello\r\n\r\n" + uuencode("invoice.exe", Samples.pe()) + "\r\nbye\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(exe.outcome()).isEqualTo(Outcome.SUSPICIOUS);
+        assertThat(rules(exe)).containsExactly(AttachmentPolicyScanner.EXECUTABLE);
+        assertThat(exe.rules().get(0).description()).contains("uuencoded \"invoice.exe\"");
+        // the same with the trailing blanks stripped, as some mailers do, and after a harmless file
+        String stripped = uuencode("invoice.exe", Samples.pe()).replaceAll(" +\r\n", "\r\n");
+        Verdict second =
+                scan((head + uuencode("notes.txt", "just notes\n".getBytes(StandardCharsets.US_ASCII)) + stripped)
+                        .getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(rules(second)).containsExactly(AttachmentPolicyScanner.EXECUTABLE);
+
+        Verdict pdf = scan((head + "the report:\r\n" + uuencode("report.pdf", Samples.pdf()))
+                .getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(pdf.outcome()).as(String.valueOf(pdf.rules())).isEqualTo(Outcome.CLEAN);
+        Verdict text = scan((head + "begin 644 is the mode we chose\r\nBEGIN 644 NOTHING\r\nbegin here\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(text.outcome()).isEqualTo(Outcome.CLEAN);
+    }
+
+    @Test
+    void uuDecodingReadsEachLineAsTheAlphabetSays() throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        byte[] cat = "#0V%T".getBytes(StandardCharsets.US_ASCII); // "Cat"
+        assertThat(Inspection.uuDecodeLine(cat, cat.length, out)).isTrue();
+        assertThat(out.toString(StandardCharsets.US_ASCII)).isEqualTo("Cat");
+        for (String notData : List.of("end", "", "hello world", "M\u00e9")) {
+            byte[] b = notData.getBytes(StandardCharsets.ISO_8859_1);
+            assertThat(Inspection.uuDecodeLine(b, b.length, out)).as(notData).isFalse();
+        }
+        byte[] begin = "begin 0755 a b.exe ".getBytes(StandardCharsets.US_ASCII);
+        assertThat(Inspection.uuBegin(begin, begin.length)).isEqualTo("a b.exe");
+        for (String notBegin : List.of("begin 64 a", "begin 644", "begin 648 a", "Begin 644 a", " begin 644 a")) {
+            byte[] b = notBegin.getBytes(StandardCharsets.US_ASCII);
+            assertThat(Inspection.uuBegin(b, b.length)).as(notBegin).isNull();
+        }
     }
 
     @Test
