@@ -361,6 +361,19 @@ public final class CommandLineScanner implements Scanner {
                             t0,
                             null);
                 }
+                if (!profile.cleanPatterns().isEmpty()) {
+                    Set<String> confirmed = OutputParser.confirmed(output, profile.cleanPatterns(), labels);
+                    for (Map.Entry<String, String> f : labels.entrySet()) {
+                        if (!confirmed.contains(f.getKey())) {
+                            throw failure(
+                                    ScanFailure.Kind.PROTOCOL_ERROR,
+                                    what + " but no output line says " + f.getValue() + " was scanned"
+                                            + firstLine(output),
+                                    t0,
+                                    null);
+                        }
+                    }
+                }
                 return Verdict.clean(name(), elapsed(t0));
             case INFECTED:
                 if (names.isEmpty()) {

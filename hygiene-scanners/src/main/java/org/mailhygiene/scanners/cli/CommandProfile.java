@@ -40,6 +40,10 @@ import java.util.regex.Pattern;
  * @param namePatterns patterns whose group 1 captures a threat name
  * @param updateCommand the program and arguments that update this scanner's signatures (no placeholders); empty when
  *     the profile has no updater
+ * @param cleanPatterns patterns of the output line by which the scanner says it scanned a file and found nothing
+ *     ({@code ": OK$"} for ClamAV's tools); when any is given, a clean exit status is believed only if, for every
+ *     input file, a line that names the file matches one of them: a scanner that exits 0 without a word (a broken
+ *     wrapper, a stub on the {@code PATH}) has not scanned anything. Empty: the exit status alone decides
  */
 public record CommandProfile(
         String name,
@@ -48,7 +52,8 @@ public record CommandProfile(
         InputMode input,
         List<ExitStatusRule> exitStatuses,
         List<Pattern> namePatterns,
-        List<String> updateCommand) {
+        List<String> updateCommand,
+        List<Pattern> cleanPatterns) {
 
     /** Placeholder for every input file, one argument each. */
     public static final String FILES = "{files}";
@@ -76,6 +81,7 @@ public record CommandProfile(
         exitStatuses = List.copyOf(Objects.requireNonNull(exitStatuses, "exitStatuses"));
         namePatterns = List.copyOf(Objects.requireNonNull(namePatterns, "namePatterns"));
         updateCommand = List.copyOf(Objects.requireNonNull(updateCommand, "updateCommand"));
+        cleanPatterns = List.copyOf(Objects.requireNonNull(cleanPatterns, "cleanPatterns"));
         if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException(
                     "profile name '" + name + "' must be letters, digits, '.', '_' or '-' only");
@@ -110,6 +116,31 @@ public record CommandProfile(
     }
 
     /**
+     * A profile whose clean exit status is believed without a confirming output line (no {@code cleanPatterns}): the
+     * canonical constructor before that component existed.
+     *
+     * @param name the profile's name
+     * @param command the program
+     * @param arguments the argument template
+     * @param input what the adapter writes for the scanner
+     * @param exitStatuses the exit-status table, first match wins
+     * @param namePatterns patterns whose group 1 captures a threat name
+     * @param updateCommand the update command, or empty
+     * @throws NullPointerException if a component is {@code null}
+     * @throws IllegalArgumentException as the canonical constructor
+     */
+    public CommandProfile(
+            String name,
+            String command,
+            List<String> arguments,
+            InputMode input,
+            List<ExitStatusRule> exitStatuses,
+            List<Pattern> namePatterns,
+            List<String> updateCommand) {
+        this(name, command, arguments, input, exitStatuses, namePatterns, updateCommand, List.of());
+    }
+
+    /**
      * The exit-status rule covering a status.
      *
      * @param status an exit status as reported by the operating system
@@ -132,7 +163,8 @@ public record CommandProfile(
      * @throws IllegalArgumentException if blank
      */
     public CommandProfile withCommand(String newCommand) {
-        return new CommandProfile(name, newCommand, arguments, input, exitStatuses, namePatterns, updateCommand);
+        return new CommandProfile(
+                name, newCommand, arguments, input, exitStatuses, namePatterns, updateCommand, cleanPatterns);
     }
 
     /**
@@ -143,7 +175,8 @@ public record CommandProfile(
      * @throws IllegalArgumentException if the template has no input placeholder
      */
     public CommandProfile withArguments(List<String> newArguments) {
-        return new CommandProfile(name, command, newArguments, input, exitStatuses, namePatterns, updateCommand);
+        return new CommandProfile(
+                name, command, newArguments, input, exitStatuses, namePatterns, updateCommand, cleanPatterns);
     }
 
     /**
@@ -166,7 +199,8 @@ public record CommandProfile(
      * @return a new profile
      */
     public CommandProfile withUpdateCommand(List<String> newUpdateCommand) {
-        return new CommandProfile(name, command, arguments, input, exitStatuses, namePatterns, newUpdateCommand);
+        return new CommandProfile(
+                name, command, arguments, input, exitStatuses, namePatterns, newUpdateCommand, cleanPatterns);
     }
 
     /**
@@ -177,6 +211,18 @@ public record CommandProfile(
      * @throws IllegalArgumentException if the name is not allowed
      */
     public CommandProfile withName(String newName) {
-        return new CommandProfile(newName, command, arguments, input, exitStatuses, namePatterns, updateCommand);
+        return new CommandProfile(
+                newName, command, arguments, input, exitStatuses, namePatterns, updateCommand, cleanPatterns);
+    }
+
+    /**
+     * A copy with other confirming output patterns ({@link #cleanPatterns()}).
+     *
+     * @param newCleanPatterns the patterns, or empty to believe a clean exit status alone
+     * @return a new profile
+     */
+    public CommandProfile withCleanPatterns(List<Pattern> newCleanPatterns) {
+        return new CommandProfile(
+                name, command, arguments, input, exitStatuses, namePatterns, updateCommand, newCleanPatterns);
     }
 }

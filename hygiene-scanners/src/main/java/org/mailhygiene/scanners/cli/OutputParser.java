@@ -53,4 +53,30 @@ final class OutputParser {
         }
         return hits;
     }
+
+    /**
+     * The input files a scanner's output confirms as scanned: those named (by their generated, unique file name) on
+     * a line that matches one of the patterns.
+     *
+     * @param output the output text
+     * @param patterns confirming-line patterns
+     * @param files generated file name -> label
+     * @return the generated names of the files confirmed
+     */
+    static java.util.Set<String> confirmed(String output, List<Pattern> patterns, Map<String, String> files) {
+        java.util.Set<String> confirmed = new java.util.HashSet<>();
+        for (String line : output.split("\r?\n|\r")) {
+            for (Pattern p : patterns) {
+                if (p.matcher(line).find()) {
+                    for (String f : files.keySet()) {
+                        if (line.contains(f)) {
+                            confirmed.add(f);
+                        }
+                    }
+                    break;
+                }
+            }
+        }
+        return confirmed;
+    }
 }

@@ -40,6 +40,11 @@ import java.util.regex.PatternSyntaxException;
  *   <tr><td>{@code name.pattern}</td><td>a Java regular expression whose group 1 is a threat name; repeat the key
  *   for several patterns (tried in order)</td><td>at least one, unless {@code based-on}; giving any replaces the
  *   based-on patterns</td></tr>
+ *   <tr><td>{@code clean.pattern}</td><td>a Java regular expression matching the output line by which the scanner
+ *   says it scanned a file and found nothing ({@code : OK$} for ClamAV); repeat for several; {@code none} for
+ *   none</td><td>optional; when given, a clean exit status counts only if every input file is named on a line that
+ *   matches ({@link CommandProfile#cleanPatterns()}); giving any replaces the based-on patterns (ClamAV's profiles
+ *   have {@code : OK$}; run {@code clamscan -i}, which prints no such line, with {@code clean.pattern = none})</td></tr>
  *   <tr><td>{@code update}</td><td>the signature update command, split into words</td><td>optional</td></tr>
  * </table>
  * Words: separated by spaces or tabs; {@code '...'} quotes literally; {@code "..."} quotes with {@code \"} and
@@ -110,6 +115,8 @@ public final class ProfileParser {
         InputMode input = null;
         List<String> update = null;
         List<Pattern> patterns = new ArrayList<>();
+        List<Pattern> cleanPatterns = null;
+        int cleanNone = 0;
         Map<Integer, ExitClass> statuses = new LinkedHashMap<>();
         Map<Integer, String> meanings = new LinkedHashMap<>();
         Map<String, Integer> seen = new LinkedHashMap<>();
@@ -128,7 +135,7 @@ public final class ProfileParser {
             }
             String key = line.substring(0, eq).strip();
             String value = line.substring(eq + 1).strip();
-            if (!key.equals("name.pattern") && !key.startsWith("exit.meaning.")) {
+            if (!key.equals("name.pattern") && !key.equals("clean.pattern") && !key.startsWith("exit.meaning.")) {
                 Integer before = seen.putIfAbsent(key, n);
                 if (before != null) {
                     throw new ProfileFormatException(source, n, "key '" + key + "' repeats line " + before);
@@ -171,6 +178,20 @@ public final class ProfileParser {
                     break;
                 case "name.pattern":
                     patterns.add(pattern(value, source, n));
+                    break;
+                case "clean.pattern":
+                    if (cleanPatterns == null) {
+                        cleanPatterns = new ArrayList<>();
+                    }
+                    if (value.equals("none")) {
+                        cleanNone = n;
+                    } else {
+                        cleanPatterns.add(regex(value, source, n));
+                    }
+                    if (cleanNone > 0 && !cleanPatterns.isEmpty()) {
+                        throw new ProfileFormatException(
+                                source, n, "clean.pattern = none (line " + cleanNone + ") cannot go with patterns");
+                    }
                     break;
                 case "exit.clean":
                 case "exit.infected":
@@ -236,20 +257,24 @@ public final class ProfileParser {
                     input != null ? input : base != null ? base.input() : InputMode.MESSAGE,
                     !table.isEmpty() ? table : base.exitStatuses(),
                     !patterns.isEmpty() ? patterns : base.namePatterns(),
-                    update != null ? update : base != null ? base.updateCommand() : List.of());
+                    update != null ? update : base != null ? base.updateCommand() : List.of(),
+                    cleanPatterns != null ? cleanPatterns : base != null ? base.cleanPatterns() : List.of());
         } catch (IllegalArgumentException e) {
             throw new ProfileFormatException(source, argumentsLine, e.getMessage());
         }
     }
 
-    private static Pattern pattern(String value, String source, int line) throws ProfileFormatException {
-        Pattern p;
+    private static Pattern regex(String value, String source, int line) throws ProfileFormatException {
         try {
-            p = Pattern.compile(value);
+            return Pattern.compile(value);
         } catch (PatternSyntaxException e) {
             throw new ProfileFormatException(
                     source, line, "bad regular expression: " + e.getDescription() + " near index " + e.getIndex());
         }
+    }
+
+    private static Pattern pattern(String value, String source, int line) throws ProfileFormatException {
+        Pattern p = regex(value, source, line);
         if (p.matcher("").groupCount() < 1) {
             throw new ProfileFormatException(source, line, "name.pattern needs a capturing group for the name");
         }

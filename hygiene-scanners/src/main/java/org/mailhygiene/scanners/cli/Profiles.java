@@ -137,7 +137,9 @@ public final class Profiles {
     /**
      * ClamAV's {@code clamscan} (man clamscan, ClamAV 1.4.6): arguments {@code --no-summary --stdout {files}}; input
      * {@link InputMode#MESSAGE} (ClamAV decodes MIME itself, real-daemons.md §1); exit 0 clean, 1 infected, 2 error;
-     * names from {@code <path>: <Name> FOUND}. Add {@code -d DIR} with
+     * names from {@code <path>: <Name> FOUND}; a clean exit is believed only with a {@code <path>: OK} line for the
+     * file ({@link CommandProfile#cleanPatterns()}: with {@code -i}/{@code --infected}, which prints no such line, give
+     * none). Add {@code -d DIR} with
      * {@link CommandProfile#withLeadingArguments(List)} for a private database. Update command
      * {@code freshclam --quiet}: every clamscan run loads the database afresh.
      *
@@ -171,7 +173,8 @@ public final class Profiles {
                         ExitStatusRule.of(1, INFECTED, "virus(es) found"),
                         ExitStatusRule.of(2, ERROR, "some error(s) occurred")),
                 List.of(Pattern.compile("^.*: (\\S+) FOUND$")),
-                List.of("freshclam", "--quiet"));
+                List.of("freshclam", "--quiet"),
+                List.of(Pattern.compile(": OK$")));
     }
 
     /**

@@ -151,6 +151,43 @@ class CommandLineScannerTest {
         assertNothingLeft();
     }
 
+    /**
+     * A "clamscan" that exits 0 and says nothing (a stub on the PATH, a wrapper that swallows its error) scanned
+     * nothing: with the profile's confirming line missing, the scan fails; with it, it is clean.
+     */
+    @Test
+    void aCleanExitWithoutTheConfirmingLineIsAProtocolErrorNeverClean() throws Exception {
+        Path silent = Files.writeString(root.resolve("silent-clamscan"), "#!/bin/sh\nexit 0\n");
+        Path saysOk = Files.writeString(
+                root.resolve("ok-clamscan"),
+                "#!/bin/sh\nfor f in \"$@\"; do case \"$f\" in -*) ;; *) echo \"$f: OK\";; esac; done\nexit 0\n");
+        for (Path p : List.of(silent, saysOk)) {
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        }
+        CommandLineScanner quiet = CommandLineScanner.builder(Profiles.clamscan())
+                .executable(silent)
+                .temporaryDirectory(tmp)
+                .build();
+        assertThatThrownBy(() -> quiet.scan(TestMessages.text("hello")))
+                .isInstanceOfSatisfying(ScanException.class, e -> {
+                    assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.PROTOCOL_ERROR);
+                    assertThat(e.failure().detail()).contains("exit status 0", "no output line says");
+                });
+        CommandLineScanner talking = CommandLineScanner.builder(Profiles.clamscan())
+                .executable(saysOk)
+                .temporaryDirectory(tmp)
+                .build();
+        assertThat(talking.scan(TestMessages.text("hello")).outcome()).isEqualTo(Outcome.CLEAN);
+        // a profile without confirming lines believes the exit status, as before
+        CommandLineScanner believing = CommandLineScanner.builder(
+                        Profiles.clamscan().withCleanPatterns(List.of()))
+                .executable(silent)
+                .temporaryDirectory(tmp)
+                .build();
+        assertThat(believing.scan(TestMessages.text("hello")).outcome()).isEqualTo(Outcome.CLEAN);
+        assertNothingLeft();
+    }
+
     @Test
     void aNonExecutableFileIsUnavailable() throws Exception {
         Path notExec = Files.writeString(root.resolve("vascan.txt"), "#!/bin/sh\nexit 0\n");

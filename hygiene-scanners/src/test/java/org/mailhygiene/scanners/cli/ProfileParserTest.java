@@ -180,4 +180,30 @@ class ProfileParserTest {
                         .isInstanceOf(ProfileFormatException.class)
                         .hasMessageStartingWith("t:4: "));
     }
+
+    @Test
+    void cleanPatternsAreInheritedReplacedOrCleared() throws Exception {
+        CommandProfile inherited = ProfileParser.parse("based-on = clamscan\nname = c1\n", "t");
+        assertThat(inherited.cleanPatterns())
+                .extracting(java.util.regex.Pattern::pattern)
+                .containsExactly(": OK$");
+        CommandProfile replaced =
+                ProfileParser.parse("based-on = clamscan\nclean.pattern = ^(.*): clean$\nclean.pattern = Ok\n", "t");
+        assertThat(replaced.cleanPatterns())
+                .extracting(java.util.regex.Pattern::pattern)
+                .containsExactly("^(.*): clean$", "Ok");
+        CommandProfile cleared = ProfileParser.parse(
+                "based-on = clamscan\narguments = -i --no-summary {files}\nclean.pattern = none\n", "t");
+        assertThat(cleared.cleanPatterns()).isEmpty();
+        assertThatThrownBy(() ->
+                        ProfileParser.parse("based-on = clamscan\nclean.pattern = none\nclean.pattern = OK\n", "p.txt"))
+                .isInstanceOf(ProfileFormatException.class)
+                .hasMessageContaining("p.txt")
+                .hasMessageContaining("3");
+        assertThatThrownBy(() -> ProfileParser.parse("based-on = clamscan\nclean.pattern = (unclosed\n", "p.txt"))
+                .isInstanceOf(ProfileFormatException.class)
+                .hasMessageContaining("bad regular expression");
+        // a profile of its own without the key believes its exit status
+        assertThat(Profiles.vascan().cleanPatterns()).isEmpty();
+    }
 }
