@@ -147,7 +147,9 @@ public final class BayesModel {
      * Text in a language the model learned only from spam ({@link #LANGUAGE_SPAM_SHARE}; {@link TextLanguage} tells
      * German, French, Spanish, Portuguese, Italian, Dutch and Polish) reads as spam by its ordinary words. For such a
      * message, when the second reading (header, structure, links; {@link #STRUCTURE_WEIGHT}) scores below 0.5, the
-     * score is that reading's: the words alone do not make it spam. At or above 0.5 the score is as for any message.
+     * score is that reading's (or the usual score, if lower): the words alone do not make it spam. At or above 0.5 the
+     * score is as for any message. Text padded with a language's function words is not that language's text
+     * ({@link TextLanguage}: eight times as many as English ones, few words of other scripts).
      * Chosen by cross-source evaluation (benchmarks/README.md, session 25). Only for a model with a logistic part (one
      * read twice).
      */
@@ -638,7 +640,7 @@ public final class BayesModel {
      * log-odds plus the logistic sum of all its tokens) and without its text words (the same over the tokens for which
      * {@link Tokenizer#isTextWord} is false), and the score is the logistic function of 0.8 times the first
      * reading's log-odds plus 0.2 times the second's; except that for text in a language this model learned only from
-     * spam ({@link #LANGUAGE_SPAM_SHARE}) a second reading below {@link #LANGUAGE_STRUCTURE_BAR} is the score.
+     * spam ({@link #LANGUAGE_SPAM_SHARE}) a second reading below {@link #LANGUAGE_STRUCTURE_BAR} is the score if lower.
      *
      * @param tokens the message's tokens
      * @return the score, the clues used (of the whole reading) and, with a logistic part, what each reading said
@@ -710,7 +712,8 @@ public final class BayesModel {
         double combined = sigmoid((1 - STRUCTURE_WEIGHT) * whole + STRUCTURE_WEIGHT * structure);
         double structureScore = Math.min(1.0, Math.max(0.0, sigmoid(structure)));
         if (language > 0 && structureScore < LANGUAGE_STRUCTURE_BAR) {
-            combined = structureScore; // words the model knows only from spam cannot outvote a header leaning ham
+            // words the model knows only from spam cannot outvote a header leaning ham; never raises a score
+            combined = Math.min(combined, structureScore);
         }
         return new Classification(
                 Math.min(1.0, Math.max(0.0, combined)),

@@ -30,7 +30,7 @@ import java.util.Optional;
  *     limit): what its score rests on besides the logistic weights; empty when read once
  * @param spamOnlyLanguage with a logistic part, the ISO 639-1 code of the language of the message's text when the
  *     model learned that language's common words (almost) only from spam ({@link BayesModel#LANGUAGE_SPAM_SHARE});
- *     then, if {@code structureScore} is below {@link BayesModel#LANGUAGE_STRUCTURE_BAR}, {@code score} is
+ *     then, if {@code structureScore} is below {@link BayesModel#LANGUAGE_STRUCTURE_BAR}, {@code score} is at most
  *     {@code structureScore}. Empty for English text, text in a language the model knows from ham too, or read once
  */
 public record Classification(

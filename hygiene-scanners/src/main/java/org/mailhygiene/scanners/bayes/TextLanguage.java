@@ -19,8 +19,11 @@ import java.util.Set;
  * out); Scandinavian languages are not covered (their short function words are English words too), nor are languages
  * the tokenizer reads by character (Chinese, Japanese, Korean).
  *
- * <p>A text is in language L when at least {@value #MIN_WORDS} of L's listed words are among its tokens and more of
- * them than of the English list. Linear in the number of tokens (one map lookup each). Stateless and thread-safe.
+ * <p>A text is in language L when at least {@value #MIN_WORDS} of L's listed words are among its tokens, at least
+ * {@value #ENGLISH_RATIO} times as many as of the English list (real German or French mail holds a few English ones at
+ * most), and at most a tenth of its words are in another script (Chinese, Cyrillic, ...). So an English or Chinese spam
+ * padded with German function words is not German text: the English list has 35 words, no language's list more than
+ * 56. Linear in the number of tokens (one map lookup each). Stateless and thread-safe.
  */
 final class TextLanguage {
     /** What this class detects, part of {@link BayesScanner}'s cache identity: 1 since it was introduced. */
@@ -28,6 +31,9 @@ final class TextLanguage {
 
     /** The fewest distinct listed words of one language that make a text that language: 5. */
     static final int MIN_WORDS = 5;
+
+    /** How many times as many listed words of the language as of English the text needs: 8. */
+    static final int ENGLISH_RATIO = 8;
 
     /** ISO 639-1 codes and English names, in the order of the bit masks below; index 0 is English. */
     private static final List<String> CODES = List.of("en", "de", "fr", "es", "pt", "it", "nl", "pl");
@@ -80,7 +86,15 @@ final class TextLanguage {
      */
     static int detect(Set<String> tokens) {
         int[] counts = new int[CODES.size()];
+        int words = 0;
+        int otherScript = 0;
         for (String t : tokens) {
+            if (t.indexOf(':') < 0) {
+                words++;
+                if (!isLatin(t)) {
+                    otherScript++;
+                }
+            }
             Integer mask = MASKS.get(t);
             if (mask != null) {
                 int m = mask;
@@ -91,13 +105,30 @@ final class TextLanguage {
                 }
             }
         }
+        if (otherScript * 10 > words) {
+            return -1;
+        }
         int best = -1;
         for (int i = 1; i < counts.length; i++) {
-            if (counts[i] >= MIN_WORDS && counts[i] > counts[0] && (best < 0 || counts[i] > counts[best])) {
+            if (counts[i] >= MIN_WORDS
+                    && counts[i] >= ENGLISH_RATIO * counts[0]
+                    && (best < 0 || counts[i] > counts[best])) {
                 best = i;
             }
         }
         return best;
+    }
+
+    /** Whether every letter of a word is Latin (digits and signs are neither). */
+    private static boolean isLatin(String word) {
+        for (int i = 0; i < word.length(); ) {
+            int c = word.codePointAt(i);
+            if (Character.isLetter(c) && Character.UnicodeScript.of(c) != Character.UnicodeScript.LATIN) {
+                return false;
+            }
+            i += Character.charCount(c);
+        }
+        return true;
     }
 
     /**

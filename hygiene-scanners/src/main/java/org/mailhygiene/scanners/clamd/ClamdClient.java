@@ -256,6 +256,7 @@ public final class ClamdClient {
             long total = 0;
             boolean first = true;
             boolean done = false;
+            boolean sent = false; // the terminating chunk written whole before any reply
             while (!done) {
                 buf.clear();
                 if (first) {
@@ -286,9 +287,10 @@ public final class ClamdClient {
                 if (!c.writeFully(buf, true)) {
                     break; // clamd answered (or closed) early: read what it said
                 }
+                sent = done;
             }
             ClamdScanReply reply = ClamdScanReply.parse(c.readReply("INSTREAM"));
-            if (!done && reply.status() == ClamdScanReply.Status.CLEAN) {
+            if (!sent && reply.status() == ClamdScanReply.Status.CLEAN) {
                 // clamd cannot have judged bytes it never read: a threat found early is believed, a clean one is not
                 throw new ClamdException(
                         Kind.PROTOCOL_ERROR,

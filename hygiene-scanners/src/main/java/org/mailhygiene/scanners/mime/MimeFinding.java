@@ -20,7 +20,7 @@ public record MimeFinding(Kind kind, String path, String detail) {
         MALFORMED_HEADER,
         /**
          * A {@code Content-Type}, {@code Content-Transfer-Encoding} or {@code Content-Disposition} field given more
-         * than once on one entity with values that mean different things (another type or boundary, encoding,
+         * than once on one entity with values that mean different things (another type, boundary or name, encoding,
          * disposition or file name). The first was used, as Jakarta Mail reads it; mail clients that take the last
          * (NeoMutt among them) decode and show another structure, encoding or file name, so a second
          * {@code Content-Transfer-Encoding: base64} hides a program from a scanner that reads the first.
@@ -61,16 +61,21 @@ public record MimeFinding(Kind kind, String path, String detail) {
         DEPTH_LIMIT,
         /** The part-count limit was reached; the walk stopped. */
         PART_LIMIT,
+        /**
+         * A multipart's boundary is longer than {@link MimeWalker#MAX_BOUNDARY}: it was not split, and handed over as
+         * one leaf (its parts, text included, were not walked one by one).
+         */
+        BOUNDARY_LIMIT,
         /** The decoded-bytes limit was reached; the body was cut there and the walk stopped. */
         SIZE_LIMIT;
 
         /**
          * Whether this finding means part of the message was not walked because a limit was reached.
          *
-         * @return {@code true} for DEPTH_LIMIT, PART_LIMIT and SIZE_LIMIT
+         * @return {@code true} for DEPTH_LIMIT, PART_LIMIT, BOUNDARY_LIMIT and SIZE_LIMIT
          */
         public boolean isLimit() {
-            return this == DEPTH_LIMIT || this == PART_LIMIT || this == SIZE_LIMIT;
+            return this == DEPTH_LIMIT || this == PART_LIMIT || this == BOUNDARY_LIMIT || this == SIZE_LIMIT;
         }
     }
 

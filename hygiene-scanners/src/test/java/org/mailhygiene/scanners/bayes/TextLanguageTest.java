@@ -57,16 +57,41 @@ class TextLanguageTest {
     }
 
     @Test
-    void aTextIsNeverTakenForALanguageWithFewerListedWordsThanTheMinimumOrThanEnglish() {
+    void paddingWithFunctionWordsDoesNotMakeEnglishOrChineseTextGerman() {
+        String german = "und der das nicht ich ist sie mit den ein eine auf für sich dem des auch wir wird sind bei";
+        // an English spam that appends every German word listed still has its English function words
+        assertThat(TextLanguage.detect(words("click here to claim your prize now and you will get all the money that"
+                        + " was promised from our bank with this offer " + german)))
+                .isEqualTo(-1);
+        // a Chinese spam padded with German words is mostly another script
+        StringBuilder chinese = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+            chinese.append((char) ('\u4e00' + i)).append((char) ('\u4e01' + i)).append(' ');
+        }
+        assertThat(TextLanguage.detect(words(chinese + german))).isEqualTo(-1);
+        // German prose with a few English words is German
+        assertThat(TextLanguage.code(TextLanguage.detect(words(german + " the meeting"))))
+                .isEqualTo("de");
+    }
+
+    @Test
+    void aTextIsTakenForALanguageOnlyWithEnoughOfItsWordsEightTimesEnglishAndFewWordsOfOtherScripts() {
         List<String> pool = List.of(
                 "und",
                 "der",
                 "nicht",
                 "ich",
+                "ist",
+                "sie",
+                "mit",
+                "den",
                 "les",
                 "vous",
                 "votre",
                 "que",
+                "pour",
+                "dans",
+                "sur",
                 "para",
                 "usted",
                 "não",
@@ -81,22 +106,38 @@ class TextLanguageTest {
                 "meeting",
                 "free",
                 "click",
+                "\u4e00\u4e01",
+                "\u043f\u0440\u0438",
                 "subject:ich",
                 "url:x.de");
         Gen<List<String>> texts = SourceDSL.lists()
                 .of(SourceDSL.integers().between(0, pool.size() - 1).map(pool::get))
-                .ofSizeBetween(0, 40);
-        QuickTheory.qt().forAll(texts).checkAssert(text -> {
+                .ofSizeBetween(0, 60);
+        int[] reached = new int[1];
+        QuickTheory.qt().withExamples(2000).forAll(texts).checkAssert(text -> {
             Set<String> tokens = new HashSet<>(text);
             int lang = TextLanguage.detect(tokens);
+            long english =
+                    tokens.stream().filter(TextLanguage.words(0)::contains).count();
+            long words = tokens.stream().filter(t -> t.indexOf(':') < 0).count();
+            long otherScript = tokens.stream()
+                    .filter(t -> t.indexOf(':') < 0 && t.chars().anyMatch(c -> c > 0x2000))
+                    .count();
             if (lang > 0) {
+                reached[0]++;
                 long own = tokens.stream()
                         .filter(TextLanguage.words(lang)::contains)
                         .count();
-                long english =
-                        tokens.stream().filter(TextLanguage.words(0)::contains).count();
-                assertThat(own).isGreaterThanOrEqualTo(TextLanguage.MIN_WORDS).isGreaterThan(english);
+                assertThat(own).isGreaterThanOrEqualTo(TextLanguage.MIN_WORDS);
+                assertThat(own).isGreaterThanOrEqualTo(TextLanguage.ENGLISH_RATIO * english);
+                assertThat(otherScript * 10).isLessThanOrEqualTo(words);
+            } else if (english == 0 && otherScript == 0) {
+                // no English and no other script: five German words (the pool's German is never listed elsewhere)
+                long german =
+                        tokens.stream().filter(TextLanguage.words(1)::contains).count();
+                assertThat(german).isLessThan(TextLanguage.MIN_WORDS);
             }
         });
+        assertThat(reached[0]).as("texts taken for a language").isPositive();
     }
 }

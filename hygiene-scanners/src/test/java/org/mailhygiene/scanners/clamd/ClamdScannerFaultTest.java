@@ -98,6 +98,10 @@ class ClamdScannerFaultTest {
         primary.get().enqueue(Command.INSTREAM, Fault.replyAfter(100_000, "stream: OK"));
         assertThat(failureKind(single().build(), ClamdTestMessages.cleanOfSize(20_000_000)))
                 .isEqualTo(Kind.PROTOCOL_ERROR);
+        // the same inside the last chunk: one 16 MiB chunk carries all of a 12 MB message and its terminator
+        primary.get().enqueue(Command.INSTREAM, Fault.replyAfter(100_000, "stream: OK"));
+        assertThat(failureKind(single().chunkSize(16 * 1024 * 1024).build(), ClamdTestMessages.cleanOfSize(12_000_000)))
+                .isEqualTo(Kind.PROTOCOL_ERROR);
     }
 
     @Test

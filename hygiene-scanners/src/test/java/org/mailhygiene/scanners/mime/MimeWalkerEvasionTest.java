@@ -66,6 +66,11 @@ class MimeWalkerEvasionTest {
                         + "Content-Disposition: attachment; filename=\"invoice.js\"\r\n"),
                 new ArrayList<>());
         assertThat(kinds(name)).containsExactly(MimeFinding.Kind.CONFLICTING_HEADER);
+        MimeWalkResult typeName = walk(
+                multipart("Content-Type: text/plain; name=\"notes.txt\"\r\n"
+                        + "Content-Type: text/plain; name=\"invoice.js\"\r\n"),
+                new ArrayList<>());
+        assertThat(kinds(typeName)).containsExactly(MimeFinding.Kind.CONFLICTING_HEADER);
     }
 
     @Test
@@ -81,7 +86,7 @@ class MimeWalkerEvasionTest {
     }
 
     @Test
-    void aBoundaryLongerThanAnSmtpLineIsNotSplit() throws IOException {
+    void aBoundaryLongerThanAnyMailSystemPassesIsALimit() throws IOException {
         String boundary = "z".repeat(MimeWalker.MAX_BOUNDARY + 1);
         List<String> leaves = new ArrayList<>();
         MimeWalkResult r = walk(
@@ -89,7 +94,10 @@ class MimeWalkerEvasionTest {
                         + "\"\r\n\r\n--" + boundary + "\r\nContent-Type: text/plain\r\n\r\nx\r\n--" + boundary
                         + "--\r\n",
                 leaves);
-        assertThat(kinds(r)).containsExactly(MimeFinding.Kind.MALFORMED_MULTIPART);
+        assertThat(kinds(r)).containsExactly(MimeFinding.Kind.BOUNDARY_LIMIT);
+        assertThat(r.limitReached())
+                .as("a limit: no scanner may call the unsplit parts clean")
+                .isTrue();
         assertThat(r.findings().get(0).detail()).contains((MimeWalker.MAX_BOUNDARY + 1) + " characters");
         assertThat(leaves).containsExactly("=multipart/mixed");
 
