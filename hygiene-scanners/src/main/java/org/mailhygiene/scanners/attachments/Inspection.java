@@ -67,8 +67,8 @@ final class Inspection {
     private void item(
             String location, Optional<String> name, Optional<String> declared, InputStream in, int depth, Budget budget)
             throws IOException {
-        byte[] prefix = new byte[TrueTypes.PREFIX];
-        int n = in.readNBytes(prefix, 0, prefix.length);
+        byte[] prefix = in.readNBytes(TrueTypes.PREFIX); // as long as the content up to the prefix: small for small
+        int n = prefix.length;
         String trueType = TrueTypes.detect(prefix, n);
         Optional<String> cleanName = name.map(Inspection::windowsName).filter(s -> !s.isEmpty());
         Optional<String> ext = cleanName.flatMap(Inspection::extension);
@@ -108,7 +108,11 @@ final class Inspection {
                         location + ": content is " + trueType + " but " + String.join(" and ", mismatch));
             }
         }
-        if (depth == 0 && (trueType.equals("text/plain") || trueType.equals("text/x-uuencode"))) {
+        if (depth == 0
+                && !TrueTypes.isZip(trueType)
+                && (isTextual(trueType)
+                        || declaredType.isEmpty()
+                        || declaredType.get().equals("text/plain"))) {
             uuencoded(location, new SequenceInputStream(new ByteArrayInputStream(prefix, 0, n), in), budget);
             return;
         }
@@ -125,134 +129,250 @@ final class Inspection {
         }
     }
 
-    /** The longest line read whole when looking for uuencoded files in text; the rest of a longer line is skipped. */
-    private static final int MAX_TEXT_LINE = 1024;
+    /** The most files uuencoded into one part that are inspected: 100 (a mail holds a handful). */
+    static final int MAX_UUENCODED_FILES = 100;
+
+    /** Bytes kept of the start and of the end of a text line while looking for uuencoded files. */
+    private static final int LINE_HEAD = 1024;
+
+    private static final int LINE_TAIL = 256;
 
     /**
      * Looks for files uuencoded into plain text ({@code begin 644 name}, then the encoded lines, then {@code end}), as
      * old mailers and Usenet clients write them and mail clients (Thunderbird among them) still show them as
-     * attachments: each is decoded and inspected as an attachment of that name, at its own location
-     * ({@code part 1 > uuencoded "a.exe"}). Its decoded bytes count against the expanded-size limit. Linear in the
-     * text; reads it to its end.
+     * attachments: each is decoded as it is read and inspected as an attachment of that name, at its own location
+     * ({@code part 1 > uuencoded "a.exe"}), even when empty (its name alone can be blocked). Lines end at LF, CRLF or a
+     * bare CR; encoded lines are decoded as {@code uudecode} does (every character masked to six bits, characters
+     * missing at the end read as zero). Each file counts as an archive entry (and at most {@value #MAX_UUENCODED_FILES}
+     * are inspected: more is an archive limit), its bytes against the expanded-size limit. Linear in the text; reads it
+     * to its end.
      */
     private void uuencoded(String location, InputStream text, Budget budget) throws IOException {
-        byte[] line = new byte[MAX_TEXT_LINE];
-        java.io.ByteArrayOutputStream file = null;
+        TextLines lines = new TextLines(text);
         String fileName = null;
         while (true) {
-            int len = readLine(text, line);
-            if (len < 0) {
-                break;
-            }
-            if (file == null) {
-                fileName = uuBegin(line, len);
-                if (fileName != null) {
-                    file = new java.io.ByteArrayOutputStream();
+            if (fileName == null) {
+                if (!lines.next()) {
+                    return;
                 }
+                fileName = lines.uuBegin();
                 continue;
             }
-            if (uuDecodeLine(line, len, file)) {
-                budget.expanded += file.size() - budget.pending;
-                budget.pending = file.size();
-                if (budget.expanded > policy.maxExpandedBytes()) {
-                    throw new LimitReached("uuencoded text decodes beyond " + policy.maxExpandedBytes() + " bytes");
-                }
-                continue;
+            budget.entries++;
+            if (budget.entries > policy.maxArchiveEntries() || ++budget.uuencodedFiles > MAX_UUENCODED_FILES) {
+                throw new LimitReached("more than " + Math.min(policy.maxArchiveEntries(), MAX_UUENCODED_FILES)
+                        + " uuencoded files (or archive entries)");
             }
-            inspectUuencoded(location, fileName, file, budget);
-            file = null;
-            fileName = uuBegin(line, len); // "end", or text, or at once the next file
-            if (fileName != null) {
-                file = new java.io.ByteArrayOutputStream();
+            UuDecoding file = new UuDecoding(lines, budget);
+            String where = location + " > uuencoded \"" + fileName + "\"";
+            item(where, Optional.of(fileName), Optional.empty(), file, 1, budget);
+            while (file.read(drainBuffer, 0, drainBuffer.length) >= 0) {
+                // the rest of the file, through the budget
             }
-        }
-        if (file != null) {
-            inspectUuencoded(location, fileName, file, budget);
+            // the line that ended the file: "end", an empty line, the next file's begin line, or the end of the text
+            fileName = file.endedByText() ? lines.uuBegin() : null;
         }
     }
 
-    private void inspectUuencoded(String location, String fileName, java.io.ByteArrayOutputStream file, Budget budget)
-            throws IOException {
-        budget.pending = 0;
-        if (file.size() == 0) {
-            return;
-        }
-        String where = location + " > uuencoded \"" + fileName + "\"";
-        item(where, Optional.of(fileName), Optional.empty(), new ByteArrayInputStream(file.toByteArray()), 1, budget);
-    }
+    /** The lines of a text, each kept as its first {@value #LINE_HEAD} and last {@value #LINE_TAIL} bytes. */
+    static final class TextLines {
+        private final InputStream in;
+        private final byte[] buffer = new byte[8192];
+        private int position;
+        private int limit;
+        final byte[] head = new byte[LINE_HEAD];
+        final byte[] tail = new byte[LINE_TAIL];
+        int headLength;
+        long length;
+        private boolean pendingCr;
 
-    /**
-     * Reads one line (without its CR, LF or CRLF) into {@code buf}; a longer line is cut to the buffer and its rest
-     * skipped. Returns its length, or -1 at the end of the input.
-     */
-    private static int readLine(InputStream in, byte[] buf) throws IOException {
-        int len = 0;
-        int c = in.read();
-        if (c < 0) {
-            return -1;
+        TextLines(InputStream in) {
+            this.in = in;
         }
-        while (c >= 0 && c != '\n') {
-            if (c != '\r' && len < buf.length) {
-                buf[len++] = (byte) c;
+
+        /** Reads the next line; {@code false} at the end of the text. */
+        boolean next() throws IOException {
+            headLength = 0;
+            length = 0;
+            int c = read();
+            if (c == '\n' && pendingCr) {
+                c = read(); // the LF of a CRLF
             }
-            c = in.read();
-        }
-        return len;
-    }
-
-    /** The file name of a {@code begin MODE NAME} line (mode three or four octal digits), or {@code null}. */
-    static String uuBegin(byte[] line, int len) {
-        String s = new String(line, 0, Math.min(len, 300), StandardCharsets.ISO_8859_1);
-        if (!s.startsWith("begin ")) {
-            return null;
-        }
-        int i = 6;
-        int digits = 0;
-        while (i < s.length() && s.charAt(i) >= '0' && s.charAt(i) <= '7') {
-            i++;
-            digits++;
-        }
-        if (digits < 3 || digits > 4 || i >= s.length() || s.charAt(i) != ' ') {
-            return null;
-        }
-        String name = s.substring(i + 1).strip();
-        return name.isEmpty() ? null : name;
-    }
-
-    /**
-     * Decodes one uuencoded line into {@code out}: its first character gives the byte count (0 to 45), then every four
-     * characters give three bytes (characters missing at the end, blanks a mailer stripped, read as zero). Returns
-     * {@code false} for a line that is not one (empty, or holding a character outside the alphabet, as the
-     * {@code end} line and text in lower case do), so the file ends there; the zero-length line before {@code end}
-     * decodes to nothing.
-     */
-    static boolean uuDecodeLine(byte[] line, int len, java.io.OutputStream out) throws IOException {
-        if (len == 0) {
-            return false;
-        }
-        int count = (line[0] - ' ') & 0x3f;
-        if (line[0] < ' ' || line[0] > '`' || count > 45) {
-            return false;
-        }
-        int groups = (count + 2) / 3; // characters missing at the end (blanks a mailer stripped) read as zero
-        for (int i = 1; i < len; i++) {
-            if (line[i] < ' ' || line[i] > '`') {
+            pendingCr = false;
+            if (c < 0) {
                 return false;
             }
+            while (c >= 0 && c != '\n' && c != '\r') {
+                if (headLength < head.length) {
+                    head[headLength++] = (byte) c;
+                }
+                tail[(int) (length % LINE_TAIL)] = (byte) c;
+                length++;
+                c = read();
+            }
+            pendingCr = c == '\r';
+            return true;
         }
+
+        private int read() throws IOException {
+            if (position == limit) {
+                int n = in.read(buffer, 0, buffer.length);
+                if (n <= 0) {
+                    return -1;
+                }
+                position = 0;
+                limit = n;
+            }
+            return buffer[position++] & 0xff;
+        }
+
+        /** The file name of a {@code begin MODE NAME} line (mode three or four octal digits), or {@code null}. */
+        String uuBegin() {
+            if (headLength < 10
+                    || head[0] != 'b'
+                    || head[1] != 'e'
+                    || head[2] != 'g'
+                    || head[3] != 'i'
+                    || head[4] != 'n'
+                    || head[5] != ' ') {
+                return null;
+            }
+            int i = 6;
+            while (i < headLength && head[i] >= '0' && head[i] <= '7') {
+                i++;
+            }
+            if (i - 6 < 3 || i - 6 > 4 || i >= headLength || head[i] != ' ') {
+                return null;
+            }
+            String name;
+            if (length <= head.length) {
+                name = new String(head, i + 1, headLength - i - 1, StandardCharsets.ISO_8859_1);
+            } else {
+                // a name longer than the kept start: its end, where the extension is
+                byte[] end = new byte[LINE_TAIL];
+                for (int k = 0; k < LINE_TAIL; k++) {
+                    end[k] = tail[(int) ((length + k) % LINE_TAIL)];
+                }
+                name = new String(end, StandardCharsets.ISO_8859_1);
+            }
+            name = name.strip();
+            return name.isEmpty() ? null : name;
+        }
+
+        /** Whether the line is {@code end}, blanks around it allowed. */
+        boolean isEnd() {
+            int from = 0;
+            int to = headLength;
+            while (from < to && (head[from] == ' ' || head[from] == '\t')) {
+                from++;
+            }
+            while (to > from && (head[to - 1] == ' ' || head[to - 1] == '\t')) {
+                to--;
+            }
+            return length == headLength
+                    && to - from == 3
+                    && head[from] == 'e'
+                    && head[from + 1] == 'n'
+                    && head[from + 2] == 'd';
+        }
+    }
+
+    /**
+     * One uuencoded file as a stream, decoded line by line from the text as it is read, as {@code uudecode} decodes:
+     * a line's first character gives its byte count (masked to six bits), every four characters three bytes. Ends at
+     * the {@code end} line, an empty line, the next {@code begin} line or the end of the text. Its bytes count against
+     * the expanded-size limit.
+     */
+    private final class UuDecoding extends InputStream {
+        private final TextLines lines;
+        private final Budget budget;
+        private final byte[] decoded = new byte[64];
+        private int position;
+        private int available;
+        private boolean ended;
+        private boolean endedByText;
+
+        UuDecoding(TextLines lines, Budget budget) {
+            this.lines = lines;
+            this.budget = budget;
+        }
+
+        /** Whether a line of text (not the end of the text, not the end line) ended the file: it may begin the next. */
+        boolean endedByText() {
+            return endedByText;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            while (position == available) {
+                if (ended || !fill()) {
+                    return -1;
+                }
+            }
+            int n = Math.min(len, available - position);
+            System.arraycopy(decoded, position, b, off, n);
+            position += n;
+            return n;
+        }
+
+        private boolean fill() throws IOException {
+            if (!lines.next()) {
+                ended = true;
+                return false;
+            }
+            if (lines.headLength == 0 || lines.isEnd()) {
+                ended = true;
+                return false;
+            }
+            if (lines.uuBegin() != null) {
+                ended = true;
+                endedByText = true;
+                return false;
+            }
+            available = uuDecodeLine(lines.head, lines.headLength, decoded);
+            position = 0;
+            budget.expanded += available;
+            if (budget.expanded > policy.maxExpandedBytes()) {
+                throw new LimitReached("uuencoded text decodes beyond " + policy.maxExpandedBytes() + " bytes");
+            }
+            return true;
+        }
+    }
+
+    /**
+     * Decodes one uuencoded line into {@code out} (at least 63 bytes) as {@code uudecode} does: the first character,
+     * masked to six bits, gives the byte count, then every four characters give three bytes; characters missing at the
+     * end (blanks a mailer stripped) read as zero.
+     *
+     * @return the number of bytes decoded (0 for the zero-length line before {@code end})
+     */
+    static int uuDecodeLine(byte[] line, int len, byte[] out) {
+        int count = (line[0] - ' ') & 0x3f;
         int written = 0;
-        for (int g = 0; g < groups; g++) {
-            int[] v = new int[4];
-            for (int k = 0; k < 4; k++) {
-                int at = 1 + g * 4 + k;
-                v[k] = at < len ? (line[at] - ' ') & 0x3f : 0;
+        for (int at = 1; written < count; at += 4) {
+            int v0 = sixBits(line, len, at);
+            int v1 = sixBits(line, len, at + 1);
+            int v2 = sixBits(line, len, at + 2);
+            int v3 = sixBits(line, len, at + 3);
+            out[written++] = (byte) ((v0 << 2) | (v1 >> 4));
+            if (written < count) {
+                out[written++] = (byte) (((v1 & 0xf) << 4) | (v2 >> 2));
             }
-            int[] b = {(v[0] << 2) | (v[1] >> 4), ((v[1] & 0xf) << 4) | (v[2] >> 2), ((v[2] & 0x3) << 6) | v[3]};
-            for (int k = 0; k < 3 && written < count; k++, written++) {
-                out.write(b[k] & 0xff);
+            if (written < count) {
+                out[written++] = (byte) (((v2 & 0x3) << 6) | v3);
             }
         }
-        return true;
+        return written;
+    }
+
+    private static int sixBits(byte[] line, int len, int at) {
+        return at < len ? (line[at] - ' ') & 0x3f : 0;
     }
 
     private void zip(String location, InputStream raw, int depth, Budget budget) throws IOException {
@@ -399,8 +519,7 @@ final class Inspection {
     private static final class Budget {
         long expanded;
         int entries;
-        /** Bytes of the uuencoded file being decoded already counted in {@link #expanded}. */
-        long pending;
+        int uuencodedFiles;
     }
 
     /** A limit was reached; the attachment's inspection stops. */

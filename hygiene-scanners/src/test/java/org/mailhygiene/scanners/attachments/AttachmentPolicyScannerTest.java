@@ -457,22 +457,78 @@ class AttachmentPolicyScannerTest {
         assertThat(text.outcome()).isEqualTo(Outcome.CLEAN);
     }
 
+    private static Inspection.TextLines lines(String text) throws java.io.IOException {
+        Inspection.TextLines l =
+                new Inspection.TextLines(new java.io.ByteArrayInputStream(text.getBytes(StandardCharsets.ISO_8859_1)));
+        assertThat(l.next()).isTrue();
+        return l;
+    }
+
     @Test
-    void uuDecodingReadsEachLineAsTheAlphabetSays() throws Exception {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    void uuDecodingReadsEachLineAsUudecodeDoes() throws Exception {
+        byte[] out = new byte[64];
         byte[] cat = "#0V%T".getBytes(StandardCharsets.US_ASCII); // "Cat"
-        assertThat(Inspection.uuDecodeLine(cat, cat.length, out)).isTrue();
-        assertThat(out.toString(StandardCharsets.US_ASCII)).isEqualTo("Cat");
-        for (String notData : List.of("end", "", "hello world", "M\u00e9")) {
-            byte[] b = notData.getBytes(StandardCharsets.ISO_8859_1);
-            assertThat(Inspection.uuDecodeLine(b, b.length, out)).as(notData).isFalse();
-        }
-        byte[] begin = "begin 0755 a b.exe ".getBytes(StandardCharsets.US_ASCII);
-        assertThat(Inspection.uuBegin(begin, begin.length)).isEqualTo("a b.exe");
+        assertThat(new String(out, 0, Inspection.uuDecodeLine(cat, cat.length, out), StandardCharsets.US_ASCII))
+                .isEqualTo("Cat");
+        // characters 64 higher are masked to the same six bits, as uudecode does: the same bytes
+        byte[] lower = "cpVeT".getBytes(StandardCharsets.US_ASCII);
+        assertThat(new String(out, 0, Inspection.uuDecodeLine(lower, lower.length, out), StandardCharsets.US_ASCII))
+                .isEqualTo("Cat");
+        assertThat(lines("begin 0755 a b.exe \r\nnext").uuBegin()).isEqualTo("a b.exe");
         for (String notBegin : List.of("begin 64 a", "begin 644", "begin 648 a", "Begin 644 a", " begin 644 a")) {
-            byte[] b = notBegin.getBytes(StandardCharsets.US_ASCII);
-            assertThat(Inspection.uuBegin(b, b.length)).as(notBegin).isNull();
+            assertThat(lines(notBegin + "\n").uuBegin()).as(notBegin).isNull();
         }
+        // a name longer than the line's kept start still shows its end
+        String longName = "x".repeat(3000) + ".exe";
+        assertThat(lines("begin 644 " + longName + "\r\n").uuBegin()).endsWith(".exe");
+        // lines end at LF, CRLF or a bare CR
+        Inspection.TextLines l = lines("one\rtwo\r\nthree\nfour");
+        List<String> read = new java.util.ArrayList<>();
+        do {
+            read.add(new String(l.head, 0, l.headLength, StandardCharsets.ISO_8859_1));
+        } while (l.next());
+        assertThat(read).containsExactly("one", "two", "three", "four");
+    }
+
+    /** Evasions of the first version, from review: each is caught. */
+    @Test
+    void uuencodedFilesAreFoundHoweverTheyAreWritten() throws Exception {
+        String head = "From: a@example.com\r\nTo: b@example.org\r\nSubject: invoice\r\n\r\n";
+        String script = uuencode("invoice.js", "WScript.Echo(1)".getBytes(StandardCharsets.US_ASCII));
+        // the same values written 64 higher (lower case and signs): uudecode masks them to the same six bits
+        StringBuilder lowered = new StringBuilder();
+        for (String line : script.split("\r\n")) {
+            if (line.startsWith("begin") || line.equals("end")) {
+                lowered.append(line);
+            } else {
+                for (char c : line.toCharArray()) {
+                    lowered.append(c > ' ' && c < '@' ? (char) (c + 64) : c);
+                }
+            }
+            lowered.append("\r\n");
+        }
+        for (String body : List.of(
+                script,
+                lowered.toString(),
+                script.replace("\r\n", "\r"), // bare CR line ends
+                "begin 644 invoice.js\r\n`\r\nend\r\n", // an empty file: its name alone
+                "begin 644 " + "n".repeat(400) + ".js\r\n`\r\nend\r\n", // a long name
+                "<html>not html at all</html>\r\n" + script)) { // content sniffed as another text type
+            Verdict v = scan((head + body).getBytes(StandardCharsets.ISO_8859_1));
+            assertThat(rules(v))
+                    .as(body.substring(0, Math.min(60, body.length())))
+                    .contains(AttachmentPolicyScanner.EXECUTABLE);
+        }
+    }
+
+    @Test
+    void manyTinyUuencodedFilesMeetTheEntryLimit() throws Exception {
+        StringBuilder m = new StringBuilder("From: a@example.com\r\nSubject: x\r\n\r\n");
+        for (int i = 0; i < Inspection.MAX_UUENCODED_FILES + 5; i++) {
+            m.append("begin 644 a.txt\r\n!35H\r\n`\r\nend\r\n");
+        }
+        Verdict v = scan(m.toString().getBytes(StandardCharsets.US_ASCII));
+        assertThat(rules(v)).contains(AttachmentPolicyScanner.ARCHIVE_LIMIT);
     }
 
     @Test
