@@ -63,6 +63,18 @@ final class MilterSession implements Runnable {
             new SmtpReply(451, "4.4.5", "Scan did not finish in time, try again later");
     private static final SmtpReply INTERRUPTED = new SmtpReply(451, "4.3.0", "Scan interrupted, try again later");
 
+    /** The most recipients of one message recorded (for the verdict's log line and the scanners' context). */
+    static final int MAX_RECIPIENTS = 100_000;
+
+    /** The most characters of recipients of one message recorded: 1 MiB (an address is a few dozen). */
+    static final long MAX_RECIPIENT_CHARS = 1L << 20;
+
+    /** The most macros kept for a connection: 1,000 (Postfix sends a few dozen). */
+    static final int MAX_MACROS = 1000;
+
+    /** The most characters of macro names and values kept for a connection: 64 KiB. */
+    static final long MAX_MACRO_CHARS = 64L * 1024;
+
     private final MilterServer.Settings cfg;
     private final Socket socket;
     private final Runnable onClose;
@@ -83,8 +95,13 @@ final class MilterSession implements Runnable {
     private Optional<String> helo = Optional.empty();
     private String sender;
     private final List<String> recipients = new ArrayList<>();
+    /** Characters of {@link #recipients}, bounded by {@link #MAX_RECIPIENT_CHARS}. */
+    private long recipientChars;
+
     private Instant receivedAt;
     private final Map<String, String> macros = new HashMap<>();
+    /** Characters of the names and values in {@link #macros}, bounded by {@link #MAX_MACRO_CHARS}. */
+    private long macroChars;
 
     MilterSession(MilterServer.Settings cfg, Socket socket, Runnable onClose) {
         this.cfg = cfg;
@@ -206,8 +223,13 @@ final class MilterSession implements Runnable {
                         throw new MilterProtocolException("SMFIC_RCPT without a recipient");
                     }
                     String r = path(s.get(0));
-                    if (!r.isBlank() && recipients.size() < 100_000) {
+                    // a count and a size bound: one packet may hold a megabyte, so a count alone let one
+                    // connection hold 100,000 of them
+                    if (!r.isBlank()
+                            && recipients.size() < MAX_RECIPIENTS
+                            && recipientChars + r.length() <= MAX_RECIPIENT_CHARS) {
                         recipients.add(r);
+                        recipientChars += r.length();
                     }
                     continueUnlessNoReply(p.code());
                 }
@@ -225,8 +247,20 @@ final class MilterSession implements Runnable {
 
     private void macro(MilterPacket p) throws MilterProtocolException {
         MilterPacket.Macros m = p.macros();
-        if (macros.size() < 1000) {
-            macros.putAll(m.values());
+        // bounded entry by entry (one packet may carry 160,000 macros): a whole packet kept tens of megabytes for the
+        // life of the connection
+        for (Map.Entry<String, String> e : m.values().entrySet()) {
+            int chars = e.getKey().length() + e.getValue().length();
+            if (macros.containsKey(e.getKey())) {
+                String old = macros.get(e.getKey());
+                if (macroChars - old.length() + e.getValue().length() <= MAX_MACRO_CHARS) {
+                    macroChars += e.getValue().length() - old.length();
+                    macros.put(e.getKey(), e.getValue());
+                }
+            } else if (macros.size() < MAX_MACROS && macroChars + chars <= MAX_MACRO_CHARS) {
+                macros.put(e.getKey(), e.getValue());
+                macroChars += chars;
+            }
         }
     }
 
@@ -244,13 +278,18 @@ final class MilterSession implements Runnable {
         client = Optional.empty();
         helo = Optional.empty();
         macros.clear();
+        macroChars = 0;
     }
 
     private void resetTransaction() {
         sender = null;
         recipients.clear();
+        recipientChars = 0;
         receivedAt = null;
-        macros.remove("i");
+        String queueId = macros.remove("i");
+        if (queueId != null) {
+            macroChars -= 1 + queueId.length();
+        }
     }
 
     /** One message, from its first header (or body, or end) packet to the reply at end of message. */

@@ -37,13 +37,15 @@ record SmtpCommand(Verb verb, String name, String argument) {
      */
     static SmtpCommand parse(String line) {
         int sp = line.indexOf(' ');
-        String word = (sp < 0 ? line : line.substring(0, sp)).toUpperCase(Locale.ROOT);
+        String raw = sp < 0 ? line : line.substring(0, sp);
+        // ASCII letters before case folding: Unicode's upper case of a dotless i or a long s is I or S, which made
+        // "MAıL" and "ſTARTTLS" commands
+        boolean ascii = raw.chars().allMatch(c -> c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z');
+        String word = raw.toUpperCase(Locale.ROOT);
         String arg = sp < 0 ? "" : stripTrailing(line.substring(sp + 1));
         Verb verb;
         try {
-            verb = word.isEmpty() || word.length() > 8 || !word.chars().allMatch(c -> c >= 'A' && c <= 'Z')
-                    ? Verb.UNKNOWN
-                    : Verb.valueOf(word);
+            verb = word.isEmpty() || word.length() > 8 || !ascii ? Verb.UNKNOWN : Verb.valueOf(word);
         } catch (IllegalArgumentException e) {
             verb = Verb.UNKNOWN;
         }

@@ -59,6 +59,16 @@ class CommandParsingTest {
         });
     }
 
+    /** Letters whose Unicode upper case is ASCII (dotless i, long s) make no verb (found by fuzzing, session 25). */
+    @Test
+    void aVerbOfNonAsciiLettersIsUnknownEvenWhenItsUpperCaseIsAscii() {
+        for (String line :
+                java.util.List.of("MA\u0131L FROM:<a@b.example>", "\u017fTARTTLS", "QU\u0131T", "HELO\u0000 x")) {
+            assertThat(SmtpCommand.parse(line).verb()).as(line).isEqualTo(SmtpCommand.Verb.UNKNOWN);
+        }
+        assertThat(SmtpCommand.parse("quit").verb()).isEqualTo(SmtpCommand.Verb.QUIT);
+    }
+
     @Test
     void validMailboxesRoundTrip() {
         qt().forAll(dotString(atom(), 3), dotString(label(), 4), longs().between(0, 1_000_000_000L))
