@@ -82,6 +82,9 @@ final class SmtpSession implements Runnable {
     private String sender;
     private boolean txUtf8;
     private final List<String> recipients = new ArrayList<>();
+    /** The recipients as compared for duplicates: the local part as given, the domain in lower case. */
+    private final java.util.Set<String> recipientKeys = new java.util.HashSet<>();
+
     private ChunkStore chunks; // non-null once a BDAT chunk of this transaction was taken
     private RawContentRules chunkRules;
     private boolean bdatFailed; // discard pipelined chunks of a failed BDAT message until LAST or RSET
@@ -449,7 +452,11 @@ final class SmtpSession implements Runnable {
         if (!esmtp && input.hasPending()) {
             return syncErrorNow();
         }
-        recipients.add(m.address());
+        // a recipient given twice in one transaction is one recipient (the domain is case-blind, the local part not):
+        // passed on twice, the next hop may deliver two copies
+        if (recipientKeys.add(m.localPart() + "@" + m.domain().toLowerCase(java.util.Locale.ROOT))) {
+            recipients.add(m.address());
+        }
         write(250, "2.1.5", "Ok");
         return true;
     }
@@ -743,6 +750,7 @@ final class SmtpSession implements Runnable {
         sender = null;
         txUtf8 = false;
         recipients.clear();
+        recipientKeys.clear();
         if (chunks != null) {
             chunks.close();
             chunks = null;

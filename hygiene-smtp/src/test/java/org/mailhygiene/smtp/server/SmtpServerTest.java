@@ -145,6 +145,22 @@ class SmtpServerTest {
         assertThat(m.receivedHeader()).doesNotContain(" for ");
     }
 
+    /** A recipient given twice is passed on once (the domain is case-blind, the local part is not; session 25). */
+    @Test
+    void aRecipientGivenTwiceIsOneRecipient() throws Exception {
+        int port = start();
+        try (TestClient c = new TestClient(port).hello()) {
+            c.cmd("MAIL FROM:<s@example.net>");
+            assertThat(c.cmd("RCPT TO:<u@example.org>")).startsWith("250");
+            assertThat(c.cmd("RCPT TO:<u@Example.ORG>")).startsWith("250");
+            assertThat(c.cmd("RCPT TO:<U@example.org>")).startsWith("250");
+            assertThat(c.cmd("RCPT TO:<u@example.org>")).startsWith("250");
+            c.cmd("DATA");
+            assertThat(c.send("x\r\n.\r\n").reply()).startsWith("250");
+        }
+        assertThat(handler.messages.get(0).envelope().recipients()).containsExactly("u@example.org", "U@example.org");
+    }
+
     @Test
     void sequenceErrors() throws Exception {
         int port = start();
