@@ -250,16 +250,11 @@ final class MilterSession implements Runnable {
         // bounded entry by entry (one packet may carry 160,000 macros): a whole packet kept tens of megabytes for the
         // life of the connection
         for (Map.Entry<String, String> e : m.values().entrySet()) {
-            int chars = e.getKey().length() + e.getValue().length();
-            if (macros.containsKey(e.getKey())) {
-                String old = macros.get(e.getKey());
-                if (macroChars - old.length() + e.getValue().length() <= MAX_MACRO_CHARS) {
-                    macroChars += e.getValue().length() - old.length();
-                    macros.put(e.getKey(), e.getValue());
-                }
-            } else if (macros.size() < MAX_MACROS && macroChars + chars <= MAX_MACRO_CHARS) {
+            String old = macros.get(e.getKey());
+            long grows = e.getValue().length() + (old == null ? e.getKey().length() : -old.length());
+            if ((old != null || macros.size() < MAX_MACROS) && macroChars + grows <= MAX_MACRO_CHARS) {
                 macros.put(e.getKey(), e.getValue());
-                macroChars += chars;
+                macroChars += grows;
             }
         }
     }

@@ -86,15 +86,7 @@ final class TextLanguage {
      */
     static int detect(Set<String> tokens) {
         int[] counts = new int[CODES.size()];
-        int words = 0;
-        int otherScript = 0;
         for (String t : tokens) {
-            if (t.indexOf(':') < 0) {
-                words++;
-                if (!isLatin(t)) {
-                    otherScript++;
-                }
-            }
             Integer mask = MASKS.get(t);
             if (mask != null) {
                 int m = mask;
@@ -105,9 +97,6 @@ final class TextLanguage {
                 }
             }
         }
-        if (otherScript * 10 > words) {
-            return -1;
-        }
         int best = -1;
         for (int i = 1; i < counts.length; i++) {
             if (counts[i] >= MIN_WORDS
@@ -116,7 +105,23 @@ final class TextLanguage {
                 best = i;
             }
         }
-        return best;
+        // the scripts are looked at only for a candidate: most mail is English and never gets here
+        return best < 0 || mostlyOtherScript(tokens) ? -1 : best;
+    }
+
+    /** Whether more than a tenth of the text's words (tokens without a colon) hold letters of another script. */
+    private static boolean mostlyOtherScript(Set<String> tokens) {
+        int words = 0;
+        int otherScript = 0;
+        for (String t : tokens) {
+            if (t.indexOf(':') < 0) {
+                words++;
+                if (!isLatin(t)) {
+                    otherScript++;
+                }
+            }
+        }
+        return otherScript * 10 > words;
     }
 
     /** Whether every letter of a word is Latin (digits and signs are neither). */

@@ -525,7 +525,8 @@ public final class MimeWalker {
             if (!visitor.enter(info)) {
                 return;
             }
-            int boundaryLength = boundaryOf(info).map(String::length).orElse(0);
+            String boundary = boundaryOf(info).orElse(null);
+            int boundaryLength = boundary == null ? 0 : boundary.length();
             if (boundaryLength > MAX_BOUNDARY) {
                 // RFC 2046 allows 70 characters, Postfix passes lines of 2048; Jakarta Mail's search for a long
                 // boundary takes time growing with its square. A limit, so that no scanner calls the unsplit parts
@@ -541,7 +542,7 @@ public final class MimeWalker {
             int count;
             // Jakarta Mail splits every part before the first is visited: let it split only what the part limit can
             // reach (and one more, so that the limit is reported where it was)
-            ContainerSource source = new ContainerSource(p, info, Math.max(1, maxParts - parts));
+            ContainerSource source = new ContainerSource(p, info, boundary, Math.max(1, maxParts - parts));
             try {
                 mp = new WalkedMultipart(source);
                 count = mp.getCount();
@@ -722,13 +723,20 @@ public final class MimeWalker {
         private final class ContainerSource implements DataSource {
             private final MimePart part;
             private final PartInfo info;
+            /** The boundary Jakarta Mail splits at (the lenient reading of the type's parameter), or {@code null}. */
+            private final String boundary;
+
             private final int maxParts;
             private PartBudgetStream budgeted;
 
-            /** @param maxParts the parts Jakarta Mail may split (see {@link PartBudgetStream}), at least 1 */
-            ContainerSource(MimePart part, PartInfo info, int maxParts) {
+            /**
+             * @param boundary the multipart's boundary as the lenient parser reads it, or {@code null}
+             * @param maxParts the parts Jakarta Mail may split (see {@link PartBudgetStream}), at least 1
+             */
+            ContainerSource(MimePart part, PartInfo info, String boundary, int maxParts) {
                 this.part = part;
                 this.info = info;
+                this.boundary = boundary;
                 this.maxParts = maxParts;
             }
 
@@ -745,17 +753,11 @@ public final class MimeWalker {
                 } catch (MessagingException e) {
                     throw new IOException(e.getMessage(), e);
                 }
-                String boundary = boundary();
                 if (boundary != null && in instanceof jakarta.mail.internet.SharedInputStream) {
                     budgeted = new PartBudgetStream(in, boundary, maxParts);
                     return budgeted;
                 }
                 return in;
-            }
-
-            /** The boundary Jakarta Mail splits at: the parameter of the type {@link #getContentType()} gives it. */
-            private String boundary() {
-                return boundaryOf(info).orElse(null);
             }
 
             private Optional<ContentType> lenientType() {

@@ -121,7 +121,10 @@ class TextLanguageTest {
                     tokens.stream().filter(TextLanguage.words(0)::contains).count();
             long words = tokens.stream().filter(t -> t.indexOf(':') < 0).count();
             long otherScript = tokens.stream()
-                    .filter(t -> t.indexOf(':') < 0 && t.chars().anyMatch(c -> c > 0x2000))
+                    .filter(t -> t.indexOf(':') < 0
+                            && t.codePoints()
+                                    .anyMatch(c -> Character.isLetter(c)
+                                            && Character.UnicodeScript.of(c) != Character.UnicodeScript.LATIN))
                     .count();
             if (lang > 0) {
                 reached[0]++;
