@@ -24,7 +24,7 @@ public final class AcceptedDomains {
     private final Set<String> entries;
 
     private AcceptedDomains(Set<String> entries) {
-        this.entries = Set.copyOf(entries);
+        this.entries = java.util.Collections.unmodifiableSet(new LinkedHashSet<>(entries));
     }
 
     /**
@@ -141,7 +141,7 @@ public final class AcceptedDomains {
     }
 
     /**
-     * The entries, normalised to lower case.
+     * The entries, normalised to lower case, in the order given (a repeated entry where it first appeared).
      *
      * @return an unmodifiable set
      */

@@ -103,7 +103,8 @@ public final class SmtpServer implements AutoCloseable {
             ScheduledExecutorService watchdog,
             LongSupplier freeSpace,
             long minFreeSpace,
-            SessionListener listener) {
+            SessionListener listener,
+            String postmaster) {
         String nextId() {
             return idPrefix + Long.toString(idCounter.incrementAndGet(), 36).toUpperCase(Locale.ROOT);
         }
@@ -144,7 +145,8 @@ public final class SmtpServer implements AutoCloseable {
                 newWatchdog(),
                 b.freeSpace,
                 b.minFreeSpace,
-                b.listener);
+                b.listener,
+                b.postmaster);
         this.current = new Current(settings, b.accessRules, connectionRate);
         if (b.executor != null) {
             this.executor = b.executor;
@@ -213,7 +215,8 @@ public final class SmtpServer implements AutoCloseable {
                     o.watchdog(),
                     b.freeSpace,
                     b.minFreeSpace,
-                    o.listener());
+                    o.listener(),
+                    b.postmaster);
             if (l.maxConnections() > sessionCapacity) {
                 LOG.warn(
                         "max connections {} exceeds the {} session threads sized at start: {} apply until a restart",
@@ -495,8 +498,38 @@ public final class SmtpServer implements AutoCloseable {
         private Path spoolDirectory;
         private ExecutorService executor;
         private SessionListener listener = SessionListener.NONE;
+        private String postmaster;
 
         private Builder() {}
+
+        /**
+         * The mailbox that mail to the bare {@code <postmaster>} (RFC 5321 §4.5.1: accepted from anyone, without a
+         * domain) is recorded for, e.g. {@code postmaster@example.com}: the message handler sees that recipient, so
+         * a relay routes it like any other. Default none: the recipient is passed on as the bare {@code postmaster},
+         * for a handler that delivers it itself. A reload ({@link SmtpServer#reconfigure}) may change it.
+         *
+         * @param address a mailbox {@code LOCAL@DOMAIN}
+         * @return this builder
+         * @throws IllegalArgumentException if the address has no local part or no domain, or holds white space or
+         *     control characters
+         */
+        public Builder postmaster(String address) {
+            Objects.requireNonNull(address, "address");
+            int at = address.lastIndexOf('@');
+            if (at <= 0 || at == address.length() - 1) {
+                throw new IllegalArgumentException("postmaster must be LOCAL@DOMAIN, was '" + address + "'");
+            }
+            for (int i = 0; i < address.length(); i++) {
+                char c = address.charAt(i);
+                if (c <= ' ' || c == 0x7f || c == '<' || c == '>') {
+                    throw new IllegalArgumentException(
+                            "postmaster must not hold white space, control characters or angle brackets, was '"
+                                    + address + "'");
+                }
+            }
+            this.postmaster = address;
+            return this;
+        }
 
         /**
          * Who is told about refusals and TLS sessions (for metrics). Default {@link SessionListener#NONE}.

@@ -454,8 +454,13 @@ final class SmtpSession implements Runnable {
         }
         // a recipient given twice in one transaction is one recipient (the domain is case-blind, the local part not):
         // passed on twice, the next hop may deliver two copies
-        if (recipientKeys.add(m.localPart() + "@" + m.domain().toLowerCase(java.util.Locale.ROOT))) {
-            recipients.add(m.address());
+        String address = m.domain().isEmpty() && cfg.postmaster() != null ? cfg.postmaster() : m.address();
+        int at = address.lastIndexOf('@');
+        String key = at < 0
+                ? address
+                : address.substring(0, at) + address.substring(at).toLowerCase(Locale.ROOT);
+        if (recipientKeys.add(key)) {
+            recipients.add(address);
         }
         write(250, "2.1.5", "Ok");
         return true;

@@ -110,6 +110,7 @@ public final class Node implements AutoCloseable {
     private final Duration flushInterval;
     private final String reportTo;
     private final String reportFrom;
+    private final String postmaster;
     private final LocalTime reportAt;
     private final Clock clock;
     private volatile List<NodeService> services;
@@ -148,6 +149,8 @@ public final class Node implements AutoCloseable {
         this.events = events;
         String hostname = b.hostname();
         this.hostname = hostname;
+        String postmaster = b.postmaster();
+        this.postmaster = postmaster;
         SmtpClient client = b.client();
         Relay.Builder rb = Relay.builder();
         if (b.dkimSigning != null) {
@@ -167,7 +170,7 @@ public final class Node implements AutoCloseable {
                     }
                 })
                 .delivery(db -> {
-                    db.hostname(hostname).client(client).clock(b.clock);
+                    db.hostname(hostname).client(client).clock(b.clock).postmaster(postmaster);
                     b.deliverySettings.accept(db);
                     List<DeliveryListener> dl = new ArrayList<>();
                     dl.add(events);
@@ -374,6 +377,7 @@ public final class Node implements AutoCloseable {
             next.port = listenPort;
             next.dataDirectory = dataDirectory;
             next.hostname = hostname;
+            next.postmaster = postmaster;
             next.outgoingAddress = outgoingAddress;
             next.reportTo = reportConfigured ? reportTo : null;
             next.requireSettings();
@@ -838,6 +842,7 @@ public final class Node implements AutoCloseable {
         private final List<HygieneListener> listeners = new ArrayList<>();
         private String reportTo;
         private String reportFrom;
+        private String postmaster;
         private LocalTime reportAt;
         private Consumer<SmtpServer.Builder> serverSettings = sb -> {};
         private Consumer<DeliveryAgent.Builder> deliverySettings = db -> {};
@@ -944,6 +949,39 @@ public final class Node implements AutoCloseable {
             }
             this.hostname = value;
             return this;
+        }
+
+        /**
+         * The postmaster's mailbox: mail to the bare {@code <postmaster>} (which the node accepts from anyone, as RFC
+         * 5321 asks) is passed on to it, routed like any other recipient, and double bounces (failures of mail with
+         * the null sender, bounces among them) are sent to it. Default {@code postmaster@} the first plain domain of
+         * the {@linkplain #acceptedDomains accepted domains} in the order given (not a {@code .subdomain} entry nor
+         * an address literal), else {@code postmaster@} the {@linkplain #hostname host name}. Needs a restart to
+         * change ({@link Node#reload} keeps the running one).
+         *
+         * @param address a mailbox {@code LOCAL@DOMAIN}
+         * @return this builder
+         * @throws IllegalArgumentException if the address has no local part or no domain, or holds white space,
+         *     control characters or angle brackets
+         */
+        public Builder postmaster(String address) {
+            Objects.requireNonNull(address, "address");
+            SmtpServer.builder().postmaster(address); // the server's validation, named as the server names it
+            this.postmaster = address;
+            return this;
+        }
+
+        /** The postmaster as set, or as defaulted from the accepted domains and the host name. */
+        String postmaster() {
+            if (postmaster != null) {
+                return postmaster;
+            }
+            for (String d : acceptedDomains.entries()) {
+                if (!d.startsWith(".") && !d.startsWith("[")) {
+                    return "postmaster@" + d;
+                }
+            }
+            return "postmaster@" + hostname();
         }
 
         /**
@@ -1267,6 +1305,7 @@ public final class Node implements AutoCloseable {
                     .hostname(hostname())
                     .accessRules(accessRules())
                     .acceptedDomains(acceptedDomains)
+                    .postmaster(postmaster())
                     .clock(clock);
             if (tls != null) {
                 sb.tls(tls.config()).requireTlsForRelay(requireTlsForRelay);

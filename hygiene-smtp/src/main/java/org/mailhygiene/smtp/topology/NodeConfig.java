@@ -53,6 +53,8 @@ import org.mailhygiene.smtp.config.ConfigFile;
  *   <tr><td>{@code accept-domain}</td><td>accepted domains, repeatable, comma lists allowed</td><td>none</td></tr>
  *   <tr><td>{@code rcpthosts}</td><td>a qmail {@code rcpthosts} file, added to {@code accept-domain}</td>
  *       <td>none</td></tr>
+ *   <tr><td>{@code postmaster}</td><td>where mail to the bare {@code <postmaster>} and double bounces go</td>
+ *       <td>{@code postmaster@} the first plain accepted domain, else {@code postmaster@HOSTNAME}</td></tr>
  *   <tr><td>{@code relay-client}</td><td>address patterns that may relay, repeatable</td><td>none</td></tr>
  *   <tr><td>{@code tcprules}</td><td>a tcprules text file replacing the role's access rules</td><td>none</td></tr>
  *   <tr><td>{@code route}</td><td>one {@code smtproutes} line, repeatable</td><td>none</td></tr>
@@ -189,6 +191,14 @@ public final class NodeConfig {
             b.acceptedDomains(AcceptedDomains.of(domains));
         } catch (IllegalArgumentException e) {
             throw error(c, "accept-domain", e.getMessage());
+        }
+        Optional<String> postmaster = c.string("postmaster");
+        if (postmaster.isPresent()) {
+            try {
+                b.postmaster(postmaster.get());
+            } catch (IllegalArgumentException e) {
+                throw error(c, "postmaster", e.getMessage());
+            }
         }
         List<String> relay = c.list("relay-client");
         try {

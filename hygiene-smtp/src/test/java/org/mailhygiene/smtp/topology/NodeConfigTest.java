@@ -159,6 +159,20 @@ class NodeConfigTest {
         }
     }
 
+    @Test
+    void thePostmasterDefaultsToTheFirstAcceptedDomainAndCanBeSet() throws Exception {
+        assertThat(parse(VALID).postmaster()).isEqualTo("postmaster@dept-a.example");
+        assertThat(parse(VALID.replace(
+                                "accept-domain = dept-a.example, dept-b.example", "accept-domain = .sub.example"))
+                        .postmaster())
+                .isEqualTo("postmaster@edge-x");
+        assertThat(parse(VALID + "postmaster = abuse@ops.example\n").postmaster())
+                .isEqualTo("abuse@ops.example");
+        fails(
+                VALID + "postmaster = nobody\n",
+                "node.conf line 12: postmaster: postmaster must be LOCAL@DOMAIN, was 'nobody'");
+    }
+
     private void fails(String text, String message) {
         assertThatThrownBy(() -> parse(text))
                 .isInstanceOf(ConfigException.class)

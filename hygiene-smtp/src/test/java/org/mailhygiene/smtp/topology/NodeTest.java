@@ -18,6 +18,7 @@ import org.mailhygiene.scanners.builtin.SignatureScanner;
 import org.mailhygiene.smtp.access.AcceptedDomains;
 import org.mailhygiene.smtp.stats.Counter;
 import org.mailhygiene.smtp.stats.NodeStatistics;
+import org.mailhygiene.testkit.smtp.SinkAction;
 import org.mailhygiene.testkit.smtp.SinkMessage;
 import org.mailhygiene.testkit.smtp.SmtpSink;
 
@@ -73,6 +74,87 @@ class NodeTest {
         node.close();
         assertThat(NodeStatistics.readDirectory(dir.resolve("stats")).get(0).get(Counter.RECEIVED))
                 .isEqualTo(1);
+    }
+
+    @Test
+    void theBarePostmasterAndDoubleBouncesReachThePostmasterOfTheFirstAcceptedDomain() throws Exception {
+        try (SmtpSink next = SmtpSink.start();
+                Node node = Node.builder(Role.EDGE, "edge")
+                        .listen(InetAddress.getLoopbackAddress(), 0)
+                        .acceptedDomains(AcceptedDomains.of(".sub.example", "dept-b.example", "dept-a.example"))
+                        .router(StaticRouter.parse(":127.0.0.1:" + next.port()))
+                        .scanners(List.of(SignatureScanner.create()))
+                        .dataDirectory(dir)
+                        .build()) {
+            next.onRecipient("nobody@dept-a.example", SinkAction.reply("550 5.1.1 no such user"));
+            node.start();
+            converse(node, "<someone@elsewhere.example>", "<postmaster>", "Subject: hello postmaster");
+            List<SinkMessage> got = next.awaitMessages(1, Duration.ofSeconds(30));
+            assertThat(got.get(0).recipients()).containsExactly("postmaster@dept-b.example");
+            assertThat(got.get(0).text()).contains("Subject: hello postmaster");
+            // a bounce (null sender) that cannot be delivered: a double bounce to the same postmaster
+            converse(node, "<>", "<nobody@dept-a.example>", "Subject: a bounce of our own");
+            got = next.awaitMessages(2, Duration.ofSeconds(30));
+            assertThat(got.get(1).sender()).isEmpty();
+            assertThat(got.get(1).recipients()).containsExactly("postmaster@dept-b.example");
+            assertThat(got.get(1).text()).contains("nobody@dept-a.example").contains("550 5.1.1 no such user");
+        }
+    }
+
+    @Test
+    void anExplicitPostmasterWinsAndIsValidated() throws Exception {
+        assertThatThrownBy(() -> Node.builder(Role.EDGE, "e").postmaster("postmaster"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("LOCAL@DOMAIN");
+        assertThatThrownBy(() -> Node.builder(Role.EDGE, "e").postmaster("post master@x.example"))
+                .isInstanceOf(IllegalArgumentException.class);
+        try (SmtpSink next = SmtpSink.start();
+                Node node = Node.builder(Role.EDGE, "edge")
+                        .listen(InetAddress.getLoopbackAddress(), 0)
+                        .router(StaticRouter.parse(":127.0.0.1:" + next.port()))
+                        .scanners(List.of(SignatureScanner.create()))
+                        .dataDirectory(dir)
+                        .postmaster("hostmaster@ops.example")
+                        .build()) {
+            node.start();
+            converse(node, "<someone@elsewhere.example>", "<PostMaster>", "Subject: case-blind");
+            assertThat(next.awaitMessages(1, Duration.ofSeconds(30)).get(0).recipients())
+                    .containsExactly("hostmaster@ops.example");
+        }
+    }
+
+    /** One SMTP transaction with the node, each reply checked. */
+    private static void converse(Node node, String from, String to, String header) throws Exception {
+        try (java.net.Socket s =
+                new java.net.Socket(node.address().getAddress(), node.address().getPort())) {
+            s.setSoTimeout(30_000);
+            java.io.BufferedReader in = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(s.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII));
+            java.io.Writer out =
+                    new java.io.OutputStreamWriter(s.getOutputStream(), java.nio.charset.StandardCharsets.US_ASCII);
+            assertThat(reply(in)).startsWith("220");
+            String[][] steps = {
+                {"EHLO client.example", "250"},
+                {"MAIL FROM:" + from, "250"},
+                {"RCPT TO:" + to, "250"},
+                {"DATA", "354"},
+                {header + "\r\nFrom: a@elsewhere.example\r\n\r\nbody\r\n.", "250"},
+                {"QUIT", "221"}
+            };
+            for (String[] step : steps) {
+                out.write(step[0] + "\r\n");
+                out.flush();
+                assertThat(reply(in)).as(step[0]).startsWith(step[1]);
+            }
+        }
+    }
+
+    private static String reply(java.io.BufferedReader in) throws java.io.IOException {
+        String line;
+        do {
+            line = in.readLine();
+        } while (line != null && line.length() > 3 && line.charAt(3) == '-');
+        return String.valueOf(line);
     }
 
     @Test
