@@ -394,6 +394,83 @@ class MilterServerTest {
         }
     }
 
+    /**
+     * Recipients were kept up to a count only: one RCPT packet may hold a megabyte, so 400 of them exhausted a 256 MB
+     * heap. Now a message's recipients are recorded up to 1 MiB of characters as well; the message is still scanned.
+     */
+    @Test
+    void aMessagesRecipientsAreRecordedUpToAMegabyte() throws IOException {
+        Capturing rec = new Capturing();
+        MilterClient mta = client(start(ScanPipeline.builder().scanner(rec).build(), b -> {}));
+        List<String> many = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            many.add(String.format("%07d", i) + "a".repeat(8_000) + "@example.test");
+        }
+        MilterResult r = mta.send("s@example.net", many, SampleMessages.clean());
+        assertThat(r.accepted()).isTrue();
+        List<String> recorded = rec.envelopes.get(0).recipients();
+        long chars = recorded.stream().mapToLong(String::length).sum();
+        assertThat(chars).isLessThanOrEqualTo(MilterSession.MAX_RECIPIENT_CHARS);
+        assertThat(recorded)
+                .hasSize((int) (MilterSession.MAX_RECIPIENT_CHARS / many.get(0).length()));
+        assertThat(recorded).isEqualTo(many.subList(0, recorded.size())); // the first ones, in order
+        // the next message on the connection starts from nothing
+        assertThat(mta.send("s@example.net", RCPT, SampleMessages.clean()).accepted())
+                .isTrue();
+        assertThat(rec.envelopes.get(1).recipients()).isEqualTo(RCPT);
+    }
+
+    /**
+     * A connection kept every macro it was sent (twelve connections of one 160,000-macro packet exhausted a 256 MB
+     * heap). Now 1,000 macros and 64 KiB of names and values: past either bound new macros are dropped, which the
+     * queue id the MTA sends last shows.
+     */
+    @Test
+    void aConnectionsMacrosAreBoundedInCountAndSize() throws IOException {
+        MilterServer server =
+                start(ScanPipeline.builder().scanner(new Capturing()).build(), b -> {});
+        // within both bounds: the queue id is recorded
+        assertThat(queueIdAfter(server, macros(MilterSession.MAX_MACROS - 3, 1)))
+                .isPresent();
+        assertThat(queueIdAfter(server, macros(1, 60_000))).isPresent();
+        // the count filled (the client's own macros are {mail_addr}, {rcpt_addr} and i): i is dropped
+        assertThat(queueIdAfter(server, macros(MilterSession.MAX_MACROS, 1))).isEmpty();
+        // the size filled: only 3 characters left, fewer than i and its value need
+        assertThat(queueIdAfter(server, macros(1, (int) MilterSession.MAX_MACRO_CHARS - 8 - 3)))
+                .isEmpty();
+        // one packet of 80,000 macros (880 KB, under the 1 MiB packet bound): the connection goes on
+        assertThat(queueIdAfter(server, macros(80_000, 1))).isEmpty();
+        assertThat(outcomes).allSatisfy(o -> assertThat(o.action()).isEqualTo(Action.ACCEPT));
+    }
+
+    /** An SMFIC_MACRO packet of {@code count} macros named {@code X0000000...} with values of {@code size} characters. */
+    private static byte[] macros(int count, int size) {
+        ByteArrayOutputStream payload = new ByteArrayOutputStream();
+        payload.write('C');
+        String value = "v".repeat(size);
+        for (int i = 0; i < count; i++) {
+            payload.writeBytes(String.format("X%07d", i).getBytes(StandardCharsets.US_ASCII));
+            payload.write(0);
+            payload.writeBytes(value.getBytes(StandardCharsets.US_ASCII));
+            payload.write(0);
+        }
+        int n = payload.size() + 1;
+        ByteArrayOutputStream p = new ByteArrayOutputStream();
+        p.writeBytes(new byte[] {(byte) (n >>> 24), (byte) (n >>> 16), (byte) (n >>> 8), (byte) n, 'D'});
+        p.writeBytes(payload.toByteArray());
+        return p.toByteArray();
+    }
+
+    /** The queue id the milter recorded for one message sent after the given packet on a new connection. */
+    private java.util.Optional<String> queueIdAfter(MilterServer server, byte[] packet) throws IOException {
+        MilterClient mta = client(server);
+        mta.connect("client.example.test", java.net.InetAddress.getLoopbackAddress(), 40000);
+        mta.sendRaw(packet);
+        assertThat(mta.send("s@example.net", RCPT, SampleMessages.clean()).accepted())
+                .isTrue();
+        return outcomes.get(outcomes.size() - 1).mtaQueueId();
+    }
+
     @Test
     void concurrentConnectionsAreIndependent() throws Exception {
         MilterServer s = builtin();
