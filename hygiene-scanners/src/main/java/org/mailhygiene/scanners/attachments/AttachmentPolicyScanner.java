@@ -32,7 +32,10 @@ import org.mailhygiene.scanners.mime.PartInfo;
  * detector alone, one shared instance), the declared type (Content-Type) and the file-name extension (from
  * Content-Disposition {@code filename} or Content-Type {@code name}, RFC 2231 and RFC 2047 decoded). A file
  * uuencoded into a plain-text part ({@code begin 644 name} ... {@code end}, which mail clients show as an attachment)
- * is decoded and checked as an attachment of that name. It reports:
+ * is decoded and checked as an attachment of that name. An opaque S/MIME signature ({@code application/pkcs7-mime;
+ * smime-type=signed-data}, RFC 5751 section 3.5.2: the signed message inside a CMS structure, which the reader's
+ * mailer unwraps and shows) is opened and the message it holds is inspected as part of this one (locations name it
+ * {@code signed content:}); the signature itself is not verified. It reports:
  *
  * <ul>
  *   <li>{@value #EXECUTABLE}: a blocked extension, or a blocked true or declared type (executables, scripts);
@@ -43,6 +46,7 @@ import org.mailhygiene.scanners.mime.PartInfo;
  *       as {@code image/pjpeg} or {@code application/x-pkcs7-signature} are the type they name);
  *   <li>{@value #ENCRYPTED}: an encrypted zip entry, whose content cannot be checked;
  *   <li>{@value #ARCHIVE_LIMIT}: nesting depth, entry count, expanded size or expansion ratio exceeded (zip bombs);
+ *       opaque signatures inside one another deeper than three, or one larger than the expanded-size bound;
  *   <li>{@value #ARCHIVE_BROKEN}: a zip archive that cannot be read to its end;
  *   <li>{@value #MIME_BROKEN}: a multipart that cannot be split, a body that cannot be decoded, an unknown transfer
  *       encoding, an encoded container, or a Content-Type, Content-Transfer-Encoding or Content-Disposition given twice
@@ -100,9 +104,10 @@ public final class AttachmentPolicyScanner implements Scanner {
      * read as {@code message/rfc822}), {@code application/ics}, the {@code x-} names of S/MIME types and a
      * returned message's empty multipart (a bounce's headers-only return) stopped being mismatches or broken MIME; 3
      * since conflicting MIME header fields are broken MIME, files uuencoded into plain text are inspected, and the old
-     * names of Sun audio, the portable bitmaps and a compressed tar are their types.
+     * names of Sun audio, the portable bitmaps and a compressed tar are their types; 4 since the content of an opaque
+     * S/MIME signature is inspected and the signature is no mismatch.
      */
-    static final int VERSION = 3;
+    static final int VERSION = 4;
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;
@@ -207,13 +212,20 @@ public final class AttachmentPolicyScanner implements Scanner {
      */
     public List<AttachmentFinding> inspect(MessageContent content) throws IOException {
         Objects.requireNonNull(content, "content");
-        Inspection inspection = new Inspection(policy);
+        Inspection inspection = new Inspection(policy, this::walkSigned);
+        walk(inspection, content, "");
+        return List.copyOf(inspection.findings());
+    }
+
+    /** Walks a message, or the entity an opaque signature holds ({@code prefix} names where), into an inspection. */
+    private void walk(Inspection inspection, MessageContent content, String prefix) throws IOException {
+        String lead = prefix.isEmpty() ? "" : prefix + " ";
         MimeWalkResult result = walker.walk(content, (PartInfo part, InputStream decoded) -> {
-            inspection.part(location(part), part.fileName(), declared(part), decoded);
+            inspection.part(lead + location(part), part.fileName(), declared(part), decoded);
             return true;
         });
         for (MimeFinding f : result.findings()) {
-            String where = f.path().isEmpty() ? "message" : "part " + f.path();
+            String where = lead + (f.path().isEmpty() ? "message" : "part " + f.path());
             if (f.kind().isLimit()) {
                 inspection.add(MIME_LIMIT, where, where + ": " + f.detail() + "; the rest was not inspected");
             } else if (isBroken(f.kind())) {
@@ -228,7 +240,10 @@ public final class AttachmentPolicyScanner implements Scanner {
                 }
             }
         }
-        return List.copyOf(inspection.findings());
+    }
+
+    private void walkSigned(Inspection inspection, String location, byte[] entity) throws IOException {
+        walk(inspection, MessageContent.ofBytes(entity), location);
     }
 
     private static boolean isBroken(MimeFinding.Kind kind) {

@@ -27,12 +27,39 @@ final class Inspection {
 
     private static final long RATIO_FLOOR = 1024L * 1024;
 
+    /** The type content detection gives a CMS {@code signedData} structure. */
+    private static final String PKCS7_SIGNATURE = "application/pkcs7-signature";
+    /** The type RFC 5751 declares an opaque signature (or an encrypted message) with. */
+    private static final String PKCS7_MIME = "application/pkcs7-mime";
+    /** The most opaque signatures inside one another that are opened: 3. */
+    static final int MAX_SIGNED_DEPTH = 3;
+
+    /** Walks a MIME entity found inside a part (the content of an opaque S/MIME signature) into an inspection. */
+    interface Nested {
+        /**
+         * Inspects the entity's parts as parts of the message.
+         *
+         * @param inspection the inspection to add findings to
+         * @param location where the entity was found, prefixed to its parts' locations
+         * @param entity the entity's bytes (header and body)
+         * @throws IOException if reading fails
+         */
+        void walk(Inspection inspection, String location, byte[] entity) throws IOException;
+    }
+
     private final AttachmentPolicy policy;
+    private final Nested nested;
     private final List<AttachmentFinding> findings = new ArrayList<>();
     private final byte[] drainBuffer = new byte[8192];
+    private int signedDepth;
 
     Inspection(AttachmentPolicy policy) {
+        this(policy, null);
+    }
+
+    Inspection(AttachmentPolicy policy, Nested nested) {
         this.policy = policy;
+        this.nested = nested;
     }
 
     List<AttachmentFinding> findings() {
@@ -91,22 +118,60 @@ final class Inspection {
                     .flatMap(this::doubleExtension)
                     .ifPresent(d -> add(AttachmentPolicyScanner.DOUBLE, location, location + ": " + d));
         }
+        // S/MIME (RFC 5751 3): a CMS structure declared or named pkcs7-mime, which detection calls pkcs7-signature
+        // whatever it holds. When it can be read the names agree, and an opaque signature's content is inspected as
+        // part of the message; an encrypted one is readable only with the recipient's key
+        boolean opaque = nested != null
+                && trueType.equals(PKCS7_SIGNATURE)
+                && (declaredType
+                                .map(TrueTypes::normalize)
+                                .filter(PKCS7_MIME::equals)
+                                .isPresent()
+                        || cleanName
+                                .flatMap(TrueTypes::typeForName)
+                                .filter(PKCS7_MIME::equals)
+                                .isPresent());
+        Optional<CmsContent.Content> signed = opaque ? signedContent(location, prefix, n, in) : Optional.empty();
+        java.util.function.Predicate<String> agrees =
+                t -> agree(t, trueType) || (signed.isPresent() && t.equals(PKCS7_MIME));
         if (policy.typeMismatchCheck() && !TrueTypes.isVague(trueType)) {
             List<String> mismatch = new ArrayList<>();
             declaredType
                     .map(TrueTypes::normalize)
-                    .filter(d -> !TrueTypes.isVague(d) && !agree(d, trueType))
+                    .filter(d -> !TrueTypes.isVague(d) && !agrees.test(d))
                     .ifPresent(d -> mismatch.add("declared as " + d));
             cleanName
                     .flatMap(TrueTypes::typeForName)
-                    .filter(t -> !agree(t, trueType))
+                    .filter(t -> !agrees.test(t))
                     .ifPresent(t -> mismatch.add("named as " + t + " (." + ext.orElse("") + ")"));
             if (!mismatch.isEmpty()) {
                 add(
                         AttachmentPolicyScanner.MISMATCH,
                         location,
-                        location + ": content is " + trueType + " but " + String.join(" and ", mismatch));
+                        location + ": content is " + trueType + " but " + String.join(" and ", mismatch)
+                                + (opaque ? " (S/MIME data that cannot be read)" : ""));
             }
+        }
+        if (opaque) {
+            if (signed.isPresent() && signed.get().kind() == CmsContent.Kind.SIGNED) {
+                if (signedDepth >= MAX_SIGNED_DEPTH) {
+                    add(
+                            AttachmentPolicyScanner.ARCHIVE_LIMIT,
+                            location,
+                            location + ": signed data nested deeper than " + MAX_SIGNED_DEPTH + " levels; not opened");
+                } else {
+                    signedDepth++;
+                    try {
+                        nested.walk(
+                                this,
+                                location + ", signed content:",
+                                signed.get().bytes());
+                    } finally {
+                        signedDepth--;
+                    }
+                }
+            }
+            return; // read whole: binary CMS, neither an archive nor text that could hold uuencoded files
         }
         if (depth == 0
                 && !TrueTypes.isZip(trueType)
@@ -127,6 +192,30 @@ final class Inspection {
             InputStream whole = new SequenceInputStream(new ByteArrayInputStream(prefix, 0, n), in);
             zip(location, whole, depth + 1, budget);
         }
+    }
+
+    /**
+     * An S/MIME part's CMS structure, read whole (up to the policy's expanded-bytes bound: larger is a limit, and the
+     * content is not inspected), or empty when the part is not a readable structure.
+     */
+    private Optional<CmsContent.Content> signedContent(String location, byte[] prefix, int n, InputStream in)
+            throws IOException {
+        long bound = policy.maxExpandedBytes();
+        byte[] rest = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 16L, bound + 1 - n));
+        if ((long) n + rest.length > bound) {
+            add(
+                    AttachmentPolicyScanner.ARCHIVE_LIMIT,
+                    location,
+                    location + ": S/MIME data larger than " + bound + " bytes; its content was not inspected");
+            while (in.read(drainBuffer) >= 0) {
+                // drained, so the walker goes on with the next part
+            }
+            return Optional.empty();
+        }
+        byte[] whole = new byte[n + rest.length];
+        System.arraycopy(prefix, 0, whole, 0, n);
+        System.arraycopy(rest, 0, whole, n, rest.length);
+        return CmsContent.read(whole);
     }
 
     /** The most files uuencoded into one part that are inspected: 100 (a mail holds a handful). */

@@ -47,6 +47,120 @@ class AttachmentPolicyScannerTest {
         assertThat(v.outcome()).isEqualTo(Outcome.CLEAN);
     }
 
+    private static byte[] resource(String name) throws IOException {
+        try (InputStream in = AttachmentPolicyScannerTest.class.getResourceAsStream(name)) {
+            return in.readAllBytes();
+        }
+    }
+
+    /** A message whose body is an S/MIME part (smime-README.txt beside the data says how it was made). */
+    private static byte[] smime(String declared, byte[] cms) {
+        return ("From: Signer <signer@example.org>\r\nTo: reader@example.net\r\nSubject: Quarterly figures\r\n"
+                        + "MIME-Version: 1.0\r\nContent-Type: " + declared + "; name=\"smime.p7m\"\r\n"
+                        + "Content-Disposition: attachment; filename=\"smime.p7m\"\r\n"
+                        + "Content-Transfer-Encoding: base64\r\n\r\n"
+                        + java.util.Base64.getMimeEncoder().encodeToString(cms) + "\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static final String SIGNED = "application/pkcs7-mime; smime-type=signed-data";
+
+    /**
+     * Every S/MIME encrypted message and every opaque signature (RFC 5751: {@code application/pkcs7-mime}, the CMS
+     * structure inside) was a TYPE_MISMATCH: content detection calls any CMS structure pkcs7-signature (found on
+     * 1996-97 S/MIME mail of MailCore's test data, session 26). Now the names agree when the structure can be read,
+     * in DER or streamed BER, and an opaque signature's content is inspected as part of the message.
+     */
+    @Test
+    void sMimeSignedOrEncryptedIsNoMismatchAndASignaturesContentIsInspected() throws Exception {
+        for (String file : List.of("smime-signed.der", "smime-signed-ber.der")) {
+            for (String declared :
+                    List.of(SIGNED, "application/x-pkcs7-mime; smime-type=signed-data", "application/octet-stream")) {
+                assertThat(scan(smime(declared, resource(file))).outcome())
+                        .as(file + " declared " + declared)
+                        .isEqualTo(Outcome.CLEAN);
+            }
+        }
+        for (String file : List.of("smime-enveloped.der", "smime-enveloped-ber.der")) {
+            assertThat(scan(smime("application/pkcs7-mime; smime-type=enveloped-data", resource(file)))
+                            .outcome())
+                    .as(file)
+                    .isEqualTo(Outcome.CLEAN);
+        }
+        Verdict exe = scan(smime(SIGNED, resource("smime-signed-exe-ber.der")));
+        assertThat(rules(exe)).contains(AttachmentPolicyScanner.EXECUTABLE);
+        assertThat(exe.rules().get(0).description())
+                .startsWith("message body \"smime.p7m\", signed content: part 2 \"invoice.pdf\": executable");
+    }
+
+    @Test
+    void anUnreadableSMimeStructureStaysAMismatch() throws Exception {
+        byte[] der = resource("smime-signed.der");
+        Verdict cut = scan(smime(SIGNED, java.util.Arrays.copyOf(der, der.length / 2)));
+        assertThat(rules(cut)).containsExactly(AttachmentPolicyScanner.MISMATCH);
+        assertThat(cut.rules().get(0).description()).endsWith("(S/MIME data that cannot be read)");
+        // anything but a CMS structure: no exception, never an opened signature
+        qt().withExamples(300)
+                .forAll(integers().between(0, der.length - 1), integers().between(0, 255))
+                .checkAssert((at, value) -> {
+                    byte[] changed = der.clone();
+                    changed[at] = (byte) (int) value;
+                    CmsContent.read(changed); // returns, whatever it finds
+                    CmsContent.read(java.util.Arrays.copyOf(changed, at));
+                });
+    }
+
+    /** A DER element: tag, definite length, content. */
+    private static byte[] der(int tag, byte[]... content) {
+        java.io.ByteArrayOutputStream c = new java.io.ByteArrayOutputStream();
+        for (byte[] b : content) {
+            c.writeBytes(b);
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(tag);
+        int n = c.size();
+        if (n < 0x80) {
+            out.write(n);
+        } else {
+            out.write(0x83);
+            out.write(n >>> 16);
+            out.write(n >>> 8);
+            out.write(n);
+        }
+        out.writeBytes(c.toByteArray());
+        return out.toByteArray();
+    }
+
+    /** An unsigned signedData structure (the reader verifies nothing) wrapping an entity. */
+    private static byte[] signedData(byte[] entity) {
+        byte[] signedDataOid = {0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x07, 0x02};
+        byte[] dataOid = {0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x07, 0x01};
+        return der(
+                0x30,
+                der(0x06, signedDataOid),
+                der(
+                        0xa0,
+                        der(
+                                0x30,
+                                der(0x02, new byte[] {1}),
+                                der(0x31),
+                                der(0x30, der(0x06, dataOid), der(0xa0, der(0x04, entity))),
+                                der(0x31))));
+    }
+
+    @Test
+    void signaturesInsideSignaturesAreOpenedThreeDeep() throws Exception {
+        byte[] inner = Samples.attachment("setup.exe", "application/octet-stream", Samples.pe());
+        byte[] message = inner;
+        for (int depth = 1; depth <= Inspection.MAX_SIGNED_DEPTH; depth++) {
+            message = smime(SIGNED, signedData(message));
+            assertThat(rules(scan(message))).as("depth " + depth).contains(AttachmentPolicyScanner.EXECUTABLE);
+        }
+        Verdict deeper = scan(smime(SIGNED, signedData(message)));
+        assertThat(rules(deeper)).containsExactly(AttachmentPolicyScanner.ARCHIVE_LIMIT);
+        assertThat(deeper.rules().get(0).description()).contains("signed data nested deeper than 3 levels");
+    }
+
     /** A bounce returning the original's header alone in a message/rfc822 part, its Content-Type still multipart. */
     private static final String HEADERS_ONLY_DSN = "From: MAILER-DAEMON@mx.remote.example\r\nTo: alice@example.org\r\n"
             + "Subject: Undelivered Mail Returned to Sender\r\nMIME-Version: 1.0\r\n"

@@ -1,0 +1,247 @@
+package org.mailhygiene.scanners.attachments;
+
+import java.io.ByteArrayOutputStream;
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * Reads the CMS structure (RFC 5652) of an S/MIME {@code application/pkcs7-mime} part ({@code smime.p7m}, RFC 5751
+ * section 3): an opaque signature ({@code signedData}, whose {@code encapContentInfo} carries the signed MIME entity as
+ * an {@code OCTET STRING}) or an encrypted message ({@code envelopedData}, {@code authEnvelopedData}). Mailers write it
+ * in DER or, streaming, in BER with indefinite lengths and the octet string in chunks; both are read. A signature is
+ * not verified: the point is to inspect what the reader's mailer will show, whoever signed it. Encrypted content can
+ * be read only with the recipient's key, by no scanner on the way.
+ *
+ * <p>A small recursive-descent reader over the bytes, linear in their length (each element is visited at most once
+ * per level of nesting above it, and nesting is bounded, {@value #MAX_DEPTH} levels); anything that is not such a
+ * structure (a truncated file, a length running past the end, another type) is {@link Optional#empty()} from
+ * {@link #read}. Stateless.
+ */
+final class CmsContent {
+    /** DER of the object identifier 1.2.840.113549.1.7.2, {@code id-signedData}. */
+    private static final byte[] ID_SIGNED_DATA = {
+        0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x07, 0x02
+    };
+
+    /** DER of 1.2.840.113549.1.7.3, {@code id-envelopedData}. */
+    private static final byte[] ID_ENVELOPED_DATA = {
+        0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x07, 0x03
+    };
+
+    /** DER of 1.2.840.113549.1.9.16.1.23, {@code id-ct-authEnvelopedData} (RFC 5083). */
+    private static final byte[] ID_AUTH_ENVELOPED_DATA = {
+        0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x01, 0x17
+    };
+
+    /** Deepest nesting of constructed elements followed (an octet string in chunks of chunks). */
+    static final int MAX_DEPTH = 16;
+
+    private static final int SEQUENCE = 0x30;
+    private static final int SET = 0x31;
+    private static final int OID = 0x06;
+    private static final int INTEGER = 0x02;
+    private static final int OCTET_STRING = 0x04;
+    private static final int OCTET_STRING_CONSTRUCTED = 0x24;
+    private static final int CONTEXT_0 = 0xa0;
+
+    private CmsContent() {}
+
+    /** What a CMS structure is. */
+    enum Kind {
+        /** An opaque signature: {@link Content#bytes()} is the signed MIME entity. */
+        SIGNED,
+        /** A signature without its content (detached, or certificates only): nothing inside to inspect. */
+        DETACHED,
+        /** An encrypted message ({@code envelopedData}, {@code authEnvelopedData}): unreadable without the key. */
+        ENCRYPTED
+    }
+
+    /**
+     * What a CMS structure holds.
+     *
+     * @param kind what it is
+     * @param bytes the signed entity for {@link Kind#SIGNED}, else empty
+     */
+    record Content(Kind kind, byte[] bytes) {}
+
+    /**
+     * Reads a CMS {@code ContentInfo}.
+     *
+     * @param der the structure's bytes (DER or BER)
+     * @return what it holds, or empty when the bytes are not a readable {@code signedData}, {@code envelopedData} or
+     *     {@code authEnvelopedData} structure
+     */
+    static Optional<Content> read(byte[] der) {
+        try {
+            Reader r = new Reader(der);
+            Element info = r.element(0, 0);
+            if (info.tag != SEQUENCE) {
+                return Optional.empty();
+            }
+            Element type = r.element(info.start, 1);
+            if (type.tag != OID) {
+                return Optional.empty();
+            }
+            byte[] oid = r.bytes(type);
+            boolean encrypted = Arrays.equals(oid, ID_ENVELOPED_DATA) || Arrays.equals(oid, ID_AUTH_ENVELOPED_DATA);
+            if (!encrypted && !Arrays.equals(oid, ID_SIGNED_DATA)) {
+                return Optional.empty();
+            }
+            Element explicit = r.element(type.next, 1);
+            if (explicit.tag != CONTEXT_0) {
+                return Optional.empty();
+            }
+            Element signed = r.element(explicit.start, 2);
+            if (signed.tag != SEQUENCE) {
+                return Optional.empty();
+            }
+            if (encrypted) {
+                return Optional.of(new Content(Kind.ENCRYPTED, new byte[0])); // read to its end: well formed
+            }
+            Element version = r.element(signed.start, 3);
+            if (version.tag != INTEGER) {
+                return Optional.empty();
+            }
+            Element digests = r.element(version.next, 3);
+            if (digests.tag != SET) {
+                return Optional.empty();
+            }
+            Element encap = r.element(digests.next, 3);
+            if (encap.tag != SEQUENCE) {
+                return Optional.empty();
+            }
+            Element contentType = r.element(encap.start, 4);
+            if (contentType.tag != OID) {
+                return Optional.empty();
+            }
+            if (r.atEnd(contentType.next, encap)) {
+                return Optional.of(new Content(Kind.DETACHED, new byte[0])); // the content travels beside it
+            }
+            Element wrapper = r.element(contentType.next, 4);
+            if (wrapper.tag != CONTEXT_0) {
+                return Optional.empty();
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            Element octets = r.element(wrapper.start, 5);
+            r.octets(octets, out, 5);
+            return Optional.of(new Content(Kind.SIGNED, out.toByteArray()));
+        } catch (Malformed e) {
+            return Optional.empty();
+        }
+    }
+
+    /** One element: its tag, where its content starts, where it ends (-1: indefinite) and where the next one starts. */
+    private record Element(int tag, int start, int end, int next) {}
+
+    private static final class Malformed extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Malformed() {
+            super(null, null, false, false);
+        }
+    }
+
+    private static final class Reader {
+        private final byte[] b;
+
+        Reader(byte[] b) {
+            this.b = b;
+        }
+
+        /** The element at {@code at}; an indefinite-length one is walked to its end-of-contents to find the next. */
+        Element element(int at, int depth) throws Malformed {
+            if (depth > MAX_DEPTH || at + 2 > b.length) {
+                throw new Malformed();
+            }
+            int tag = b[at] & 0xff;
+            if ((tag & 0x1f) == 0x1f) {
+                throw new Malformed(); // multi-byte tags appear nowhere in these structures
+            }
+            int first = b[at + 1] & 0xff;
+            int start;
+            int length;
+            if (first < 0x80) {
+                start = at + 2;
+                length = first;
+            } else if (first == 0x80) {
+                if ((tag & 0x20) == 0) {
+                    throw new Malformed(); // only constructed elements may have an indefinite length
+                }
+                int end = endOfContents(at + 2, depth);
+                return new Element(tag, at + 2, -1, end + 2);
+            } else {
+                int n = first & 0x7f;
+                if (n > 4 || at + 2 + n > b.length) {
+                    throw new Malformed();
+                }
+                long len = 0;
+                for (int i = 0; i < n; i++) {
+                    len = (len << 8) | (b[at + 2 + i] & 0xff);
+                }
+                start = at + 2 + n;
+                if (len > b.length - start) {
+                    throw new Malformed();
+                }
+                length = (int) len;
+            }
+            if (length > b.length - start) {
+                throw new Malformed();
+            }
+            return new Element(tag, start, start + length, start + length);
+        }
+
+        /** Where the end-of-contents octets of an indefinite-length element whose content starts at {@code at} are. */
+        private int endOfContents(int at, int depth) throws Malformed {
+            int p = at;
+            while (true) {
+                if (p + 2 > b.length) {
+                    throw new Malformed();
+                }
+                if (b[p] == 0 && b[p + 1] == 0) {
+                    return p;
+                }
+                p = element(p, depth + 1).next;
+            }
+        }
+
+        /** Whether {@code at} is the end of {@code parent}'s content. */
+        boolean atEnd(int at, Element parent) throws Malformed {
+            if (parent.end >= 0) {
+                if (at > parent.end) {
+                    throw new Malformed(); // a child ran past its parent's end
+                }
+                return at == parent.end;
+            }
+            if (at + 2 > b.length) {
+                throw new Malformed();
+            }
+            return b[at] == 0 && b[at + 1] == 0;
+        }
+
+        byte[] bytes(Element e) throws Malformed {
+            if (e.end < 0) {
+                throw new Malformed();
+            }
+            return Arrays.copyOfRange(b, e.start, e.end);
+        }
+
+        /** The octets of an OCTET STRING, primitive or in chunks (BER's constructed form, chunks of chunks too). */
+        void octets(Element e, ByteArrayOutputStream out, int depth) throws Malformed {
+            if (e.tag == OCTET_STRING) {
+                out.write(b, e.start, e.end - e.start);
+            } else if (e.tag == OCTET_STRING_CONSTRUCTED) {
+                int p = e.start;
+                while (!atEnd(p, e)) {
+                    Element chunk = element(p, depth + 1);
+                    octets(chunk, out, depth + 1);
+                    p = chunk.next;
+                }
+                if (e.end >= 0 && p != e.end) {
+                    throw new Malformed();
+                }
+            } else {
+                throw new Malformed();
+            }
+        }
+    }
+}
