@@ -9,7 +9,8 @@
 #   DIR/enron-eml/enronN/{ham,spam}  the same with a blank line after the Subject line
 #   DIR/bounces                      bounce parsers' test messages (four plain spam messages left out)
 #   DIR/bounces2                     bounces, auto-replies and feedback reports from other test suites, kept apart as a
-#                                    held-out set (flanker, mail gem, MailBounceDetector, froide, EmailEngine)
+#                                    held-out set (flanker, mail gem, MailBounceDetector, froide, EmailEngine's
+#                                    bounces)
 #   DIR/bounces3                     bounces and out-of-office replies of two more suites (bounce-email gem, Alaveteli),
 #                                    less one Latvian newsletter that is neither
 #   DIR/bounces4                     bounces, notices and their false-positive tests from four more suites (SpamAssassin's
@@ -75,9 +76,9 @@ done
 cp src-mail/spec/fixtures/emails/multipart_report_emails/*.eml bounces2/
 for f in src-rgl/MailBounceDetector.Tests/Fixtures/bounce_*.eml; do cp "$f" "bounces2/rgl-$(basename "$f")"; done
 for f in src-froide/froide/bounce/testdata/*.txt; do cp "$f" "bounces2/froide-$(basename "$f")"; done
-for d in bounces autoreply complaints; do
-    for f in src-ee/test/fixtures/$d/*.eml; do cp "$f" "bounces2/ee-$d-$(basename "$f")"; done
-done
+# EmailEngine's bounces only: its autoreply/ and complaints/ folders are copies of sisimai's set-of-emails (their
+# LICENSE files say so), one of the project's reserved judges (found in session 26; used until then)
+for f in src-ee/test/fixtures/bounces/*.eml; do cp "$f" "bounces2/ee-bounces-$(basename "$f")"; done
 rm -rf bounces3 && mkdir bounces3
 for f in src-wc/test/bounces/*.txt; do
     [ "$(basename "$f")" = tt_1234241664.txt ] || cp "$f" "bounces3/wc-$(basename "$f")"

@@ -228,7 +228,7 @@ public final class AttachmentPolicyScanner implements Scanner {
             String where = lead + (f.path().isEmpty() ? "message" : "part " + f.path());
             if (f.kind().isLimit()) {
                 inspection.add(MIME_LIMIT, where, where + ": " + f.detail() + "; the rest was not inspected");
-            } else if (isBroken(f.kind())) {
+            } else if (isBroken(f.kind()) && !f.isQuotedPrintableContainer()) {
                 if (policy.brokenMimeCheck()) {
                     inspection.add(MIME_BROKEN, where, where + ": " + describe(f.kind()) + ": " + f.detail());
                 } else if (f.kind() != MimeFinding.Kind.ENCODED_CONTAINER) {

@@ -57,7 +57,9 @@ final class TrueTypes {
             Map.entry("application/x-gtar-compressed", "application/gzip"),
             Map.entry("application/x-compressed-tar", "application/gzip"),
             Map.entry("application/x-tgz", "application/gzip"),
-            Map.entry("text/x-shellscript", "application/x-sh"));
+            Map.entry("text/x-shellscript", "application/x-sh"),
+            // SMTP TLS reports (RFC 8460 section 5.3): gzip-compressed JSON
+            Map.entry("application/tlsrpt+gzip", "application/gzip"));
 
     private TrueTypes() {}
 

@@ -20,6 +20,7 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -548,7 +549,7 @@ public final class MimeWalker {
                 count = mp.getCount();
             } catch (MessagingException e) {
                 rethrowContentFailure();
-                if (isEncapsulatedMessage(parentType) && !headerTrouble(info.path()) && isBlank(p)) {
+                if (isEncapsulatedMessage(parentType) && !headerTrouble(info.path()) && isEmpty(p, boundary)) {
                     // a returned message's header alone (its header block well formed: MIME lines run into a header
                     // without its empty line would leave the body empty too), handed over as the empty leaf it is
                     finding(MimeFinding.Kind.EMPTY_MULTIPART, info.path(), "multipart with an empty body");
@@ -862,17 +863,20 @@ public final class MimeWalker {
     private static final int BLANK_CHECK_BYTES = 64 * 1024;
 
     /**
-     * Whether an entity's raw body holds nothing but blanks and line ends (read up to {@value #BLANK_CHECK_BYTES}
-     * bytes; a longer body is not blank).
+     * Whether a multipart's raw body holds nothing but blank lines and, at most, its own closing delimiter (read up to
+     * {@value #BLANK_CHECK_BYTES} bytes; a longer body is not empty). Sendmail returns a message's header alone so: the
+     * multipart's body is the closing delimiter of the original's first-level boundary.
      */
-    private static boolean isBlank(MimePart p) throws IOException {
+    private static boolean isEmpty(MimePart p, String boundary) throws IOException {
         try (InputStream in = rawStream(p)) {
             byte[] head = in.readNBytes(BLANK_CHECK_BYTES);
             if (head.length == BLANK_CHECK_BYTES) {
                 return false;
             }
-            for (byte b : head) {
-                if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
+            String closing = boundary == null ? "" : "--" + boundary + "--";
+            for (String line : new String(head, StandardCharsets.ISO_8859_1).split("\r\n|\r|\n", -1)) {
+                String l = line.strip();
+                if (!l.isEmpty() && !l.equals(closing)) {
                     return false;
                 }
             }

@@ -177,6 +177,47 @@ class AttachmentPolicyScannerTest {
     void aBouncesHeadersOnlyReturnIsNotBrokenMime() throws Exception {
         Verdict v = scan(HEADERS_ONLY_DSN.getBytes(StandardCharsets.US_ASCII));
         assertThat(v.outcome()).as(String.valueOf(v.rules())).isEqualTo(Outcome.CLEAN);
+        // Sendmail returns the header with the closing delimiter of the original's boundary as its body (found in
+        // Request Tracker's and node-bounce-handler's test mail, session 26)
+        String closing = HEADERS_ONLY_DSN.replace("\"gone\"\r\n\r\n\r\n--R--", "\"gone\"\r\n\r\n--gone--\r\n\r\n--R--");
+        assertThat(closing).isNotEqualTo(HEADERS_ONLY_DSN);
+        assertThat(scan(closing.getBytes(StandardCharsets.US_ASCII)).outcome()).isEqualTo(Outcome.CLEAN);
+        // anything else in it stays broken
+        String other = HEADERS_ONLY_DSN.replace("\"gone\"\r\n\r\n\r\n--R--", "\"gone\"\r\n\r\nhidden text\r\n--R--");
+        assertThat(rules(scan(other.getBytes(StandardCharsets.US_ASCII)))).containsExactly("MIME_BROKEN");
+    }
+
+    /**
+     * Gmail returns the original of a delay notice as a quoted-printable {@code message/rfc822}, which RFC 2045 forbids
+     * but every reader decodes (ClamAV too, checked with clamscan): no longer broken MIME. Base64 still is.
+     */
+    @Test
+    void aQuotedPrintableReturnedMessageIsNotBrokenMimeButItsContentIsInspected() throws Exception {
+        String original = "From: alice@example.org\r\nSubject: the plan\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: multipart/mixed; boundary=\"o\"\r\n\r\n--o\r\nContent-Type: text/plain\r\n\r\n"
+                + "see the plan =E2=80=94 attached\r\n--o\r\n"
+                + "Content-Type: application/octet-stream; name=\"plan.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n%s"
+                + "\r\n--o--\r\n";
+        java.util.function.Function<byte[], String> delay =
+                file -> "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>"
+                        + "\r\nSubject: Delivery Status Notification (Delay)\r\nMIME-Version: 1.0\r\n"
+                        + "Content-Type: multipart/report; report-type=delivery-status; boundary=\"R\"\r\n\r\n"
+                        + "--R\r\nContent-Type: text/plain\r\n\r\nDelivery is delayed.\r\n"
+                        + "--R\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; googlemail.com\r\n\r\n"
+                        + "Final-Recipient: rfc822; bob@example.net\r\nAction: delayed\r\nStatus: 4.4.1\r\n"
+                        + "--R\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+                        + String.format(
+                                        original,
+                                        java.util.Base64.getMimeEncoder().encodeToString(file))
+                                .replace("=", "=3D")
+                                .replace("=3DE2=3D80=3D94", "=E2=80=94")
+                        + "\r\n--R--\r\n";
+        assertThat(scan(delay.apply(Samples.pdf()).getBytes(StandardCharsets.US_ASCII))
+                        .outcome())
+                .isEqualTo(Outcome.CLEAN);
+        assertThat(rules(scan(delay.apply(Samples.pe()).getBytes(StandardCharsets.US_ASCII))))
+                .contains(AttachmentPolicyScanner.EXECUTABLE)
+                .doesNotContain("MIME_BROKEN");
     }
 
     /**
@@ -291,6 +332,14 @@ class AttachmentPolicyScannerTest {
                         + " parser\n\n---\n parser.c | 2 +-\n\ndiff --git a/parser.c b/parser.c\n")
                 .getBytes(StandardCharsets.US_ASCII);
         assertThat(scan(Samples.attachment("0001-fix-the-parser.patch", "text/x-diff", patch))
+                        .outcome())
+                .isEqualTo(Outcome.CLEAN);
+        // an SMTP TLS report (RFC 8460): gzip declared with its registered name (mox's and Stalwart's samples)
+        byte[] gzip = {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+        assertThat(scan(Samples.attachment(
+                                "google.com!example.org!1725321600!1725407999!001.json.gz",
+                                "application/tlsrpt+gzip",
+                                gzip))
                         .outcome())
                 .isEqualTo(Outcome.CLEAN);
     }
