@@ -49,7 +49,9 @@ import org.mailhygiene.scanners.mime.PartInfo;
  *       opaque signatures inside one another deeper than three, or one larger than the expanded-size bound;
  *   <li>{@value #ARCHIVE_BROKEN}: a zip archive that cannot be read to its end;
  *   <li>{@value #MIME_BROKEN}: a multipart that cannot be split, a body that cannot be decoded, an unknown transfer
- *       encoding, an encoded container, or a Content-Type, Content-Transfer-Encoding or Content-Disposition given twice
+ *       encoding, a container in base64 (one in quoted-printable, as Gmail returns the original of a delay notice,
+ *       is decoded and walked here and by ClamAV, and is not reported), or a Content-Type, Content-Transfer-Encoding or
+ *       Content-Disposition given twice
  *       with different meanings (structure tricks that let content evade scanners). A missing closing
  *       boundary and an unparseable header are common in harmless mail and are not reported;
  *   <li>{@value #MIME_LIMIT}: the MIME walker's depth, part-count or decoded-size limit was reached, so part of the
