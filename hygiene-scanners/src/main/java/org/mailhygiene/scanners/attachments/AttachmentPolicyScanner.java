@@ -35,7 +35,7 @@ import org.mailhygiene.scanners.mime.PartInfo;
  * is decoded and checked as an attachment of that name. An opaque S/MIME signature ({@code application/pkcs7-mime;
  * smime-type=signed-data}, RFC 5751 section 3.5.2: the signed message inside a CMS structure, which the reader's
  * mailer unwraps and shows) is opened and the message it holds is inspected as part of this one (locations name it
- * {@code signed content:}); the signature itself is not verified. It reports:
+ * {@code signed content:}; the signature itself is not verified; at most 16 a message, three deep). It reports:
  *
  * <ul>
  *   <li>{@value #EXECUTABLE}: a blocked extension, or a blocked true or declared type (executables, scripts);
@@ -44,14 +44,14 @@ import org.mailhygiene.scanners.mime.PartInfo;
  *   <li>{@value #MISMATCH}: the declared type or the extension contradicts the content (text agrees with text: a
  *       bounce's {@code text/rfc822-headers} part, read as {@code message/rfc822}, is no mismatch; informal names such
  *       as {@code image/pjpeg} or {@code application/x-pkcs7-signature} are the type they name);
- *   <li>{@value #ENCRYPTED}: an encrypted zip entry, whose content cannot be checked;
+ *   <li>{@value #ENCRYPTED}: an encrypted zip entry or an S/MIME encrypted message ({@code enveloped-data}), whose
+ *       content cannot be checked;
  *   <li>{@value #ARCHIVE_LIMIT}: nesting depth, entry count, expanded size or expansion ratio exceeded (zip bombs);
  *       opaque signatures inside one another deeper than three, or one larger than the expanded-size bound;
  *   <li>{@value #ARCHIVE_BROKEN}: a zip archive that cannot be read to its end;
  *   <li>{@value #MIME_BROKEN}: a multipart that cannot be split, a body that cannot be decoded, an unknown transfer
- *       encoding, a container in base64 (one in quoted-printable, as Gmail returns the original of a delay notice,
- *       is decoded and walked here and by ClamAV, and is not reported), or a Content-Type, Content-Transfer-Encoding or
- *       Content-Disposition given twice
+ *       encoding, an encoded container, an opaque S/MIME signature (inspected here, but hidden from scanners that do
+ *       not unwrap CMS, as clamd), or a Content-Type, Content-Transfer-Encoding or Content-Disposition given twice
  *       with different meanings (structure tricks that let content evade scanners). A missing closing
  *       boundary and an unparseable header are common in harmless mail and are not reported;
  *   <li>{@value #MIME_LIMIT}: the MIME walker's depth, part-count or decoded-size limit was reached, so part of the
@@ -230,7 +230,7 @@ public final class AttachmentPolicyScanner implements Scanner {
             String where = lead + (f.path().isEmpty() ? "message" : "part " + f.path());
             if (f.kind().isLimit()) {
                 inspection.add(MIME_LIMIT, where, where + ": " + f.detail() + "; the rest was not inspected");
-            } else if (isBroken(f.kind()) && !f.isQuotedPrintableContainer()) {
+            } else if (isBroken(f.kind())) {
                 if (policy.brokenMimeCheck()) {
                     inspection.add(MIME_BROKEN, where, where + ": " + describe(f.kind()) + ": " + f.detail());
                 } else if (f.kind() != MimeFinding.Kind.ENCODED_CONTAINER) {

@@ -95,8 +95,11 @@ final class CmsContent {
             if (signed.tag != SEQUENCE) {
                 return Optional.empty();
             }
+            if (!r.endsTheData(info)) {
+                return Optional.empty(); // something after the structure: not what a mailer writes
+            }
             if (encrypted) {
-                return Optional.of(new Content(Kind.ENCRYPTED, new byte[0])); // read to its end: well formed
+                return r.enveloped(signed) ? Optional.of(new Content(Kind.ENCRYPTED, new byte[0])) : Optional.empty();
             }
             Element version = r.element(signed.start, 3);
             if (version.tag != INTEGER) {
@@ -112,6 +115,9 @@ final class CmsContent {
             }
             Element contentType = r.element(encap.start, 4);
             if (contentType.tag != OID) {
+                return Optional.empty();
+            }
+            if (!r.signerInfosFollow(encap, signed)) {
                 return Optional.empty();
             }
             if (r.atEnd(contentType.next, encap)) {
@@ -202,6 +208,61 @@ final class CmsContent {
                 }
                 p = element(p, depth + 1).next;
             }
+        }
+
+        /**
+         * Whether the structure ends where the data does: only NUL bytes and line ends may follow (some mailers pad),
+         * not a second file a reader could find behind it.
+         */
+        boolean endsTheData(Element top) {
+            for (int i = top.next; i < b.length; i++) {
+                if (b[i] != 0 && b[i] != '\r' && b[i] != '\n') {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /**
+         * Whether {@code enveloped} (the sequence inside the {@code [0]} of an envelopedData or authEnvelopedData
+         * ContentInfo) has their shape: a version, optionally the originator's information, a non-empty set of
+         * recipients, and the encrypted content's information (its type and algorithm).
+         */
+        boolean enveloped(Element enveloped) throws Malformed {
+            Element version = element(enveloped.start, 3);
+            if (version.tag != INTEGER) {
+                return false;
+            }
+            Element next = element(version.next, 3);
+            if (next.tag == CONTEXT_0) {
+                next = element(next.next, 3); // originatorInfo
+            }
+            if (next.tag != SET || atEnd(next.start, next)) {
+                return false; // recipientInfos, at least one
+            }
+            Element info = element(next.next, 3);
+            if (info.tag != SEQUENCE) {
+                return false;
+            }
+            Element type = element(info.start, 4);
+            Element algorithm = element(type.next, 4);
+            return type.tag == OID && algorithm.tag == SEQUENCE;
+        }
+
+        /** Whether a signedData's certificates and CRLs (optional) are followed by its set of signer infos. */
+        boolean signerInfosFollow(Element encap, Element signed) throws Malformed {
+            int p = encap.next;
+            while (!atEnd(p, signed)) {
+                Element e = element(p, 3);
+                if (e.tag == SET) {
+                    return true;
+                }
+                if (e.tag != CONTEXT_0 && e.tag != 0xa1) {
+                    return false;
+                }
+                p = e.next;
+            }
+            return false;
         }
 
         /** Whether {@code at} is the end of {@code parent}'s content. */

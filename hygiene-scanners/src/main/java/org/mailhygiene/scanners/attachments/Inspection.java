@@ -33,6 +33,8 @@ final class Inspection {
     private static final String PKCS7_MIME = "application/pkcs7-mime";
     /** The most opaque signatures inside one another that are opened: 3. */
     static final int MAX_SIGNED_DEPTH = 3;
+    /** The most opaque signatures of one message that are opened: 16 (each is walked with the walker's own limits). */
+    static final int MAX_SIGNED_PER_MESSAGE = 16;
 
     /** Walks a MIME entity found inside a part (the content of an opaque S/MIME signature) into an inspection. */
     interface Nested {
@@ -52,6 +54,7 @@ final class Inspection {
     private final List<AttachmentFinding> findings = new ArrayList<>();
     private final byte[] drainBuffer = new byte[8192];
     private int signedDepth;
+    private int signedOpened;
 
     Inspection(AttachmentPolicy policy) {
         this(policy, null);
@@ -119,10 +122,10 @@ final class Inspection {
                     .ifPresent(d -> add(AttachmentPolicyScanner.DOUBLE, location, location + ": " + d));
         }
         // S/MIME (RFC 5751 3): a CMS structure declared or named pkcs7-mime, which detection calls pkcs7-signature
-        // whatever it holds. When it can be read the names agree, and an opaque signature's content is inspected as
-        // part of the message; an encrypted one is readable only with the recipient's key
+        // whatever it holds, and nothing at all when it is shorter than 128 bytes (a short-form length). When it can be
+        // read the names agree, and what it is decides (sMime)
         boolean opaque = nested != null
-                && trueType.equals(PKCS7_SIGNATURE)
+                && (trueType.equals(PKCS7_SIGNATURE) || TrueTypes.isVague(trueType))
                 && (declaredType
                                 .map(TrueTypes::normalize)
                                 .filter(PKCS7_MIME::equals)
@@ -153,23 +156,8 @@ final class Inspection {
             }
         }
         if (opaque) {
-            if (signed.isPresent() && signed.get().kind() == CmsContent.Kind.SIGNED) {
-                if (signedDepth >= MAX_SIGNED_DEPTH) {
-                    add(
-                            AttachmentPolicyScanner.ARCHIVE_LIMIT,
-                            location,
-                            location + ": signed data nested deeper than " + MAX_SIGNED_DEPTH + " levels; not opened");
-                } else {
-                    signedDepth++;
-                    try {
-                        nested.walk(
-                                this,
-                                location + ", signed content:",
-                                signed.get().bytes());
-                    } finally {
-                        signedDepth--;
-                    }
-                }
+            if (signed.isPresent()) {
+                sMime(location, signed.get());
             }
             return; // read whole: binary CMS, neither an archive nor text that could hold uuencoded files
         }
@@ -191,6 +179,63 @@ final class Inspection {
             }
             InputStream whole = new SequenceInputStream(new ByteArrayInputStream(prefix, 0, n), in);
             zip(location, whole, depth + 1, budget);
+        }
+    }
+
+    /**
+     * What an S/MIME structure that could be read is: an encrypted message's content cannot be checked (as an
+     * encrypted archive entry: {@code encrypted-archive}); an opaque signature's content is walked and inspected as
+     * part of the message, but is hidden from the scanners that do not unwrap CMS (clamd; the classifier reads the
+     * message's own text only), as an encoded container is, so it is {@code MIME_BROKEN} unless {@code broken-mime} is
+     * off.
+     */
+    private void sMime(String location, CmsContent.Content cms) throws IOException {
+        switch (cms.kind()) {
+            case ENCRYPTED -> {
+                if (policy.encryptedArchiveCheck()) {
+                    add(
+                            AttachmentPolicyScanner.ENCRYPTED,
+                            location,
+                            location + ": S/MIME encrypted message whose content cannot be checked");
+                } else {
+                    add(
+                            AttachmentPolicyScanner.NOT_INSPECTED,
+                            location,
+                            location + ": S/MIME encrypted message; its content was not inspected (encrypted-archive"
+                                    + " check off)");
+                }
+            }
+            case SIGNED -> {
+                if (policy.brokenMimeCheck()) {
+                    add(
+                            AttachmentPolicyScanner.MIME_BROKEN,
+                            location,
+                            location + ": opaque S/MIME signature: its content, inspected here, is hidden from scanners"
+                                    + " that do not unwrap CMS");
+                }
+                if (signedDepth >= MAX_SIGNED_DEPTH || signedOpened >= MAX_SIGNED_PER_MESSAGE) {
+                    add(
+                            AttachmentPolicyScanner.ARCHIVE_LIMIT,
+                            location,
+                            location + ": "
+                                    + (signedDepth >= MAX_SIGNED_DEPTH
+                                            ? "signed data nested deeper than " + MAX_SIGNED_DEPTH + " levels"
+                                            : "more than " + MAX_SIGNED_PER_MESSAGE
+                                                    + " S/MIME signatures in one message")
+                                    + "; not opened");
+                    return;
+                }
+                signedDepth++;
+                signedOpened++;
+                try {
+                    nested.walk(this, location + ", signed content:", cms.bytes());
+                } finally {
+                    signedDepth--;
+                }
+            }
+            case DETACHED -> {
+                // a signature without its content (certificates only): nothing to inspect
+            }
         }
     }
 

@@ -80,17 +80,6 @@ public record MimeFinding(Kind kind, String path, String detail) {
     }
 
     /**
-     * Whether this is an {@link Kind#ENCODED_CONTAINER} in quoted-printable, a text encoding: Gmail returns the
-     * original of a delay notice so, and ClamAV decodes it as this walker does (checked in session 26 with clamscan
-     * and a signature inside a base64 attachment of a quoted-printable {@code message/rfc822}: found, as in base64).
-     *
-     * @return {@code true} for a quoted-printable encoded container
-     */
-    public boolean isQuotedPrintableContainer() {
-        return kind == Kind.ENCODED_CONTAINER && detail.endsWith(" with transfer encoding quoted-printable");
-    }
-
-    /**
      * Validates the components.
      *
      * @throws NullPointerException if a component is {@code null}

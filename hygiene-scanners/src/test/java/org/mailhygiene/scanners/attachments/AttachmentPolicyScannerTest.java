@@ -65,32 +65,61 @@ class AttachmentPolicyScannerTest {
 
     private static final String SIGNED = "application/pkcs7-mime; smime-type=signed-data";
 
+    private static final AttachmentPolicyScanner S_MIME_SITE = AttachmentPolicyScanner.builder()
+            .policy(AttachmentPolicy.builder()
+                    .encryptedArchiveCheck(false)
+                    .brokenMimeCheck(false)
+                    .build())
+            .build();
+
     /**
      * Every S/MIME encrypted message and every opaque signature (RFC 5751: {@code application/pkcs7-mime}, the CMS
      * structure inside) was a TYPE_MISMATCH: content detection calls any CMS structure pkcs7-signature (found on
-     * 1996-97 S/MIME mail of MailCore's test data, session 26). Now the names agree when the structure can be read,
-     * in DER or streamed BER, and an opaque signature's content is inspected as part of the message.
+     * 1996-97 S/MIME mail of MailCore's test data, session 26). Now what they are: an encrypted message's content
+     * cannot be checked ({@code encrypted-archive}); an opaque signature's content is inspected, and hidden from
+     * scanners that do not unwrap CMS, such as clamd ({@code broken-mime}). A site with S/MIME switches the two off.
      */
     @Test
-    void sMimeSignedOrEncryptedIsNoMismatchAndASignaturesContentIsInspected() throws Exception {
+    void sMimeIsJudgedForWhatItIsAndASignaturesContentIsInspected() throws Exception {
         for (String file : List.of("smime-signed.der", "smime-signed-ber.der")) {
             for (String declared :
                     List.of(SIGNED, "application/x-pkcs7-mime; smime-type=signed-data", "application/octet-stream")) {
-                assertThat(scan(smime(declared, resource(file))).outcome())
-                        .as(file + " declared " + declared)
-                        .isEqualTo(Outcome.CLEAN);
+                byte[] m = smime(declared, resource(file));
+                Verdict v = scan(m);
+                assertThat(rules(v)).as(file + " declared " + declared).containsExactly("MIME_BROKEN");
+                assertThat(v.rules().get(0).description())
+                        .isEqualTo("message body \"smime.p7m\": opaque S/MIME signature: its content, inspected here,"
+                                + " is hidden from scanners that do not unwrap CMS");
+                assertThat(S_MIME_SITE.scan(Message.of(m)).outcome()).isEqualTo(Outcome.CLEAN);
             }
         }
         for (String file : List.of("smime-enveloped.der", "smime-enveloped-ber.der")) {
-            assertThat(scan(smime("application/pkcs7-mime; smime-type=enveloped-data", resource(file)))
-                            .outcome())
-                    .as(file)
-                    .isEqualTo(Outcome.CLEAN);
+            byte[] m = smime("application/pkcs7-mime; smime-type=enveloped-data", resource(file));
+            assertThat(rules(scan(m))).as(file).containsExactly(AttachmentPolicyScanner.ENCRYPTED);
+            assertThat(S_MIME_SITE.inspect(MessageContent.ofBytes(m)))
+                    .extracting(AttachmentFinding::rule)
+                    .containsExactly(AttachmentPolicyScanner.NOT_INSPECTED);
         }
         Verdict exe = scan(smime(SIGNED, resource("smime-signed-exe-ber.der")));
-        assertThat(rules(exe)).contains(AttachmentPolicyScanner.EXECUTABLE);
-        assertThat(exe.rules().get(0).description())
-                .startsWith("message body \"smime.p7m\", signed content: part 2 \"invoice.pdf\": executable");
+        assertThat(rules(exe))
+                .containsExactlyInAnyOrder("MIME_BROKEN", AttachmentPolicyScanner.EXECUTABLE, "TYPE_MISMATCH");
+        assertThat(exe.rules())
+                .anySatisfy(r -> assertThat(r.description())
+                        .startsWith("message body \"smime.p7m\", signed content: part 2 \"invoice.pdf\": executable"));
+        assertThat(rules(S_MIME_SITE.scan(Message.of(smime(SIGNED, resource("smime-signed-exe-ber.der"))))))
+                .contains(AttachmentPolicyScanner.EXECUTABLE);
+    }
+
+    /** Data behind a well-formed structure (a zip after the signature) is no S/MIME part: a mismatch (review). */
+    @Test
+    void dataBehindAnSMimeStructureIsAMismatch() throws Exception {
+        byte[] der = resource("smime-signed.der");
+        byte[] zip = Samples.zip("invoice.exe", Samples.pe());
+        byte[] both = java.util.Arrays.copyOf(der, der.length + zip.length);
+        System.arraycopy(zip, 0, both, der.length, zip.length);
+        assertThat(rules(scan(smime(SIGNED, both)))).containsExactly(AttachmentPolicyScanner.MISMATCH);
+        byte[] padded = java.util.Arrays.copyOf(der, der.length + 4); // NUL padding, as some mailers write
+        assertThat(rules(scan(smime(SIGNED, padded)))).containsExactly("MIME_BROKEN");
     }
 
     @Test
@@ -157,8 +186,40 @@ class AttachmentPolicyScannerTest {
             assertThat(rules(scan(message))).as("depth " + depth).contains(AttachmentPolicyScanner.EXECUTABLE);
         }
         Verdict deeper = scan(smime(SIGNED, signedData(message)));
-        assertThat(rules(deeper)).containsExactly(AttachmentPolicyScanner.ARCHIVE_LIMIT);
-        assertThat(deeper.rules().get(0).description()).contains("signed data nested deeper than 3 levels");
+        assertThat(rules(deeper)).contains(AttachmentPolicyScanner.ARCHIVE_LIMIT);
+        assertThat(deeper.rules())
+                .anySatisfy(r -> assertThat(r.description()).contains("signed data nested deeper than 3 levels"));
+    }
+
+    /**
+     * Each opened signature is walked with the walker's own limits: 998 signatures of 998 parts each took 58 s and
+     * 1.7 GB (review, session 26). At most 16 a message are opened.
+     */
+    @Test
+    void atMostSixteenSignaturesOfAMessageAreOpened() throws Exception {
+        String part = java.util.Base64.getMimeEncoder()
+                .encodeToString(
+                        signedData("Content-Type: text/plain\r\n\r\nhello\r\n".getBytes(StandardCharsets.US_ASCII)));
+        StringBuilder m = new StringBuilder("From: a@example.org\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n");
+        for (int i = 0; i < Inspection.MAX_SIGNED_PER_MESSAGE + 2; i++) {
+            m.append("--b\r\nContent-Type: ")
+                    .append(SIGNED)
+                    .append("; name=\"s")
+                    .append(i)
+                    .append(".p7m\"\r\n")
+                    .append("Content-Transfer-Encoding: base64\r\n\r\n")
+                    .append(part)
+                    .append("\r\n");
+        }
+        m.append("--b--\r\n");
+        List<AttachmentFinding> f =
+                S_MIME_SITE.inspect(MessageContent.ofBytes(m.toString().getBytes(StandardCharsets.US_ASCII)));
+        assertThat(f)
+                .extracting(AttachmentFinding::rule)
+                .containsOnly(AttachmentPolicyScanner.ARCHIVE_LIMIT)
+                .hasSize(2);
+        assertThat(f.get(0).description()).contains("more than 16 S/MIME signatures in one message");
     }
 
     /** A bounce returning the original's header alone in a message/rfc822 part, its Content-Type still multipart. */
@@ -188,36 +249,21 @@ class AttachmentPolicyScannerTest {
     }
 
     /**
-     * Gmail returns the original of a delay notice as a quoted-printable {@code message/rfc822}, which RFC 2045 forbids
-     * but every reader decodes (ClamAV too, checked with clamscan): no longer broken MIME. Base64 still is.
+     * A container in quoted-printable stays broken MIME, though Gmail returns the original of its delay notices so: a
+     * soft line break can swallow a delimiter in the decoded form that a reader of the raw form (CPython's email
+     * package, which ignores an encoding RFC 2045 forbids on a container) sees, and the part after it with it (found by
+     * review, session 26, after an exemption for quoted-printable had been tried).
      */
     @Test
-    void aQuotedPrintableReturnedMessageIsNotBrokenMimeButItsContentIsInspected() throws Exception {
-        String original = "From: alice@example.org\r\nSubject: the plan\r\nMIME-Version: 1.0\r\n"
-                + "Content-Type: multipart/mixed; boundary=\"o\"\r\n\r\n--o\r\nContent-Type: text/plain\r\n\r\n"
-                + "see the plan =E2=80=94 attached\r\n--o\r\n"
-                + "Content-Type: application/octet-stream; name=\"plan.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n%s"
-                + "\r\n--o--\r\n";
-        java.util.function.Function<byte[], String> delay =
-                file -> "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>"
-                        + "\r\nSubject: Delivery Status Notification (Delay)\r\nMIME-Version: 1.0\r\n"
-                        + "Content-Type: multipart/report; report-type=delivery-status; boundary=\"R\"\r\n\r\n"
-                        + "--R\r\nContent-Type: text/plain\r\n\r\nDelivery is delayed.\r\n"
-                        + "--R\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; googlemail.com\r\n\r\n"
-                        + "Final-Recipient: rfc822; bob@example.net\r\nAction: delayed\r\nStatus: 4.4.1\r\n"
-                        + "--R\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
-                        + String.format(
-                                        original,
-                                        java.util.Base64.getMimeEncoder().encodeToString(file))
-                                .replace("=", "=3D")
-                                .replace("=3DE2=3D80=3D94", "=E2=80=94")
-                        + "\r\n--R--\r\n";
-        assertThat(scan(delay.apply(Samples.pdf()).getBytes(StandardCharsets.US_ASCII))
-                        .outcome())
-                .isEqualTo(Outcome.CLEAN);
-        assertThat(rules(scan(delay.apply(Samples.pe()).getBytes(StandardCharsets.US_ASCII))))
-                .contains(AttachmentPolicyScanner.EXECUTABLE)
-                .doesNotContain("MIME_BROKEN");
+    void aQuotedPrintableContainerStaysBrokenMime() throws Exception {
+        String exe = java.util.Base64.getMimeEncoder().encodeToString(Samples.pe());
+        String m = "From: a@example.org\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: multipart/mixed; boundary=\"o\"\r\n\r\n--o\r\nContent-Type: text/plain\r\n\r\nsee\r\n"
+                + "--o\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+                + "Subject: inner\r\nContent-Type: multipart/mixed; boundary=\"in\"\r\n\r\n--in\r\n\r\nhello=\r\n"
+                + "--in\r\nContent-Type: application/octet-stream; name=\"invoice.exe\"\r\n"
+                + "Content-Transfer-Encoding: base64\r\n\r\n" + exe + "\r\n--in--\r\n--o--\r\n";
+        assertThat(rules(scan(m.getBytes(StandardCharsets.US_ASCII)))).contains("MIME_BROKEN");
     }
 
     /**
