@@ -510,26 +510,24 @@ public final class SmtpServer implements AutoCloseable {
          *
          * @param address a mailbox {@code LOCAL@DOMAIN}
          * @return this builder
-         * @throws IllegalArgumentException if the address has no local part or no domain, or holds white space or
-         *     control characters
+         * @throws IllegalArgumentException if the address is not an ASCII mailbox: a dot-atom local part (no quotes,
+         *     comments or lists) and a domain name or an address literal
          */
         public Builder postmaster(String address) {
             Objects.requireNonNull(address, "address");
-            int at = address.lastIndexOf('@');
-            if (at <= 0 || at == address.length() - 1) {
-                throw new IllegalArgumentException("postmaster must be LOCAL@DOMAIN, was '" + address + "'");
-            }
-            for (int i = 0; i < address.length(); i++) {
-                char c = address.charAt(i);
-                if (c <= ' ' || c == 0x7f || c == '<' || c == '>') {
-                    throw new IllegalArgumentException(
-                            "postmaster must not hold white space, control characters or angle brackets, was '"
-                                    + address + "'");
-                }
+            if (!MAILBOX.matcher(address).matches()) {
+                throw new IllegalArgumentException("postmaster must be LOCAL@DOMAIN (ASCII, a dot-atom local part,"
+                        + " a domain name or an address literal), was '" + address + "'");
             }
             this.postmaster = address;
             return this;
         }
+
+        /** RFC 5321's Mailbox in ASCII with a dot-atom local part: a domain name or an address literal. */
+        private static final java.util.regex.Pattern MAILBOX =
+                java.util.regex.Pattern.compile("[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@"
+                        + "([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+                        + "|\\[[A-Za-z0-9:.]{2,60}])");
 
         /**
          * Who is told about refusals and TLS sessions (for metrics). Default {@link SessionListener#NONE}.

@@ -347,7 +347,7 @@ public final class Node implements AutoCloseable {
      * and the new ones started (a signature-update schedule starts again from its first interval).
      *
      * <p>Kept from the start, whatever {@code next} says (they need a restart): the listen address and port, the data
-     * directory, the host name, the outgoing address and outbound TLS, the delivery settings (retry schedule, queue
+     * directory, the host name, the postmaster, the outgoing address and outbound TLS, the delivery settings (retry schedule, queue
      * lifetime), the daily report, the statistics flush interval, the quarantine retention, the shared state and the
      * listeners. A shared state opened by {@code next} is closed.
      *
@@ -377,6 +377,14 @@ public final class Node implements AutoCloseable {
             next.port = listenPort;
             next.dataDirectory = dataDirectory;
             next.hostname = hostname;
+            if (!next.postmaster().equals(postmaster)) {
+                LOG.warn(
+                        "{}: the postmaster changes from {} to {} only with a restart; keeping {}",
+                        name,
+                        postmaster,
+                        next.postmaster(),
+                        postmaster);
+            }
             next.postmaster = postmaster;
             next.outgoingAddress = outgoingAddress;
             next.reportTo = reportConfigured ? reportTo : null;
@@ -956,13 +964,15 @@ public final class Node implements AutoCloseable {
          * 5321 asks) is passed on to it, routed like any other recipient, and double bounces (failures of mail with
          * the null sender, bounces among them) are sent to it. Default {@code postmaster@} the first plain domain of
          * the {@linkplain #acceptedDomains accepted domains} in the order given (not a {@code .subdomain} entry nor
-         * an address literal), else {@code postmaster@} the {@linkplain #hostname host name}. Needs a restart to
-         * change ({@link Node#reload} keeps the running one).
+         * an address literal), else {@code postmaster@} the {@linkplain #hostname host name}, the first of these that
+         * is an ASCII mailbox (with none, the bare {@code postmaster}: such mail is bounced for want of a route and a
+         * failed double bounce is logged and dropped). Needs a restart to change ({@link Node#reload} keeps the
+         * running one, with a warning when the new configuration names another).
          *
          * @param address a mailbox {@code LOCAL@DOMAIN}
          * @return this builder
-         * @throws IllegalArgumentException if the address has no local part or no domain, or holds white space,
-         *     control characters or angle brackets
+         * @throws IllegalArgumentException if the address is not an ASCII mailbox (a dot-atom local part, a domain name
+         *     or an address literal)
          */
         public Builder postmaster(String address) {
             Objects.requireNonNull(address, "address");
@@ -976,12 +986,22 @@ public final class Node implements AutoCloseable {
             if (postmaster != null) {
                 return postmaster;
             }
+            List<String> candidates = new ArrayList<>();
             for (String d : acceptedDomains.entries()) {
                 if (!d.startsWith(".") && !d.startsWith("[")) {
-                    return "postmaster@" + d;
+                    candidates.add("postmaster@" + d);
                 }
             }
-            return "postmaster@" + hostname();
+            candidates.add("postmaster@" + hostname());
+            for (String c : candidates) {
+                try {
+                    SmtpServer.builder().postmaster(c); // a mailbox (an IDN domain or a host name with _ is none)
+                    return c;
+                } catch (IllegalArgumentException e) {
+                    // the next candidate
+                }
+            }
+            return "postmaster"; // as before nodes had one: double bounces to it are logged and dropped
         }
 
         /**
@@ -1305,8 +1325,11 @@ public final class Node implements AutoCloseable {
                     .hostname(hostname())
                     .accessRules(accessRules())
                     .acceptedDomains(acceptedDomains)
-                    .postmaster(postmaster())
                     .clock(clock);
+            String pm = postmaster();
+            if (pm.indexOf('@') > 0) {
+                sb.postmaster(pm);
+            }
             if (tls != null) {
                 sb.tls(tls.config()).requireTlsForRelay(requireTlsForRelay);
             }

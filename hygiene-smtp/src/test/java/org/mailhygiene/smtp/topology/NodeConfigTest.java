@@ -168,9 +168,18 @@ class NodeConfigTest {
                 .isEqualTo("postmaster@edge-x");
         assertThat(parse(VALID + "postmaster = abuse@ops.example\n").postmaster())
                 .isEqualTo("abuse@ops.example");
+        // an accepted domain or host name that makes no ASCII mailbox is passed over
+        assertThat(parse(VALID.replace("dept-a.example, dept-b.example", "b\u00fccher.example, dept-b.example"))
+                        .postmaster())
+                .isEqualTo("postmaster@dept-b.example");
+        assertThat(parse(VALID.replace("accept-domain = dept-a.example, dept-b.example", "")
+                                .replace("name = edge-x", "name = edge_x"))
+                        .postmaster())
+                .isEqualTo("postmaster");
         fails(
                 VALID + "postmaster = nobody\n",
-                "node.conf line 12: postmaster: postmaster must be LOCAL@DOMAIN, was 'nobody'");
+                "node.conf line 12: postmaster: postmaster must be LOCAL@DOMAIN (ASCII, a dot-atom local part, a domain"
+                        + " name or an address literal), was 'nobody'");
     }
 
     private void fails(String text, String message) {

@@ -106,8 +106,23 @@ class NodeTest {
         assertThatThrownBy(() -> Node.builder(Role.EDGE, "e").postmaster("postmaster"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("LOCAL@DOMAIN");
-        assertThatThrownBy(() -> Node.builder(Role.EDGE, "e").postmaster("post master@x.example"))
-                .isInstanceOf(IllegalArgumentException.class);
+        // not mailboxes (found by review): lists, two @, quotes, comments, bad domains, non-ASCII
+        for (String bad : List.of(
+                "post master@x.example",
+                "a@x.example,c@y.example",
+                "a@b@c.example",
+                "a\"@x.example",
+                "(c)a@x.example",
+                "a@-",
+                "a@x..example",
+                "a.@x.example",
+                "p\u00f6stmaster@ex\u00e4mple.com")) {
+            assertThatThrownBy(() -> Node.builder(Role.EDGE, "e").postmaster(bad))
+                    .as(bad)
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+        Node.builder(Role.EDGE, "e").postmaster("hostmaster+gw@mail-1.ops.example");
+        Node.builder(Role.EDGE, "e").postmaster("postmaster@[192.0.2.1]");
         try (SmtpSink next = SmtpSink.start();
                 Node node = Node.builder(Role.EDGE, "edge")
                         .listen(InetAddress.getLoopbackAddress(), 0)
