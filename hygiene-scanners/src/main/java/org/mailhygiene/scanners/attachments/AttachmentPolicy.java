@@ -43,6 +43,7 @@ import org.mailhygiene.internal.Checks;
  * check type-mismatch off
  * check encrypted-archive on
  * check broken-mime on
+ * check smime on
  * limit archive-depth 3
  * limit archive-entries 1000
  * limit expanded-bytes 67108864
@@ -85,6 +86,7 @@ public final class AttachmentPolicy {
     private final boolean typeMismatchCheck;
     private final boolean encryptedArchiveCheck;
     private final boolean brokenMimeCheck;
+    private final boolean smimeCheck;
     private final int maxArchiveDepth;
     private final int maxArchiveEntries;
     private final long maxExpandedBytes;
@@ -99,6 +101,7 @@ public final class AttachmentPolicy {
         typeMismatchCheck = b.typeMismatchCheck;
         encryptedArchiveCheck = b.encryptedArchiveCheck;
         brokenMimeCheck = b.brokenMimeCheck;
+        smimeCheck = b.smimeCheck;
         maxArchiveDepth = b.maxArchiveDepth;
         maxArchiveEntries = b.maxArchiveEntries;
         maxExpandedBytes = b.maxExpandedBytes;
@@ -198,6 +201,7 @@ public final class AttachmentPolicy {
                     case "type-mismatch" -> b.typeMismatchCheck(on);
                     case "encrypted-archive" -> b.encryptedArchiveCheck(on);
                     case "broken-mime" -> b.brokenMimeCheck(on);
+                    case "smime" -> b.smimeCheck(on);
                     default -> throw new IllegalArgumentException("unknown check '" + w[1] + "'");
                 }
             }
@@ -321,6 +325,20 @@ public final class AttachmentPolicy {
     }
 
     /**
+     * Whether S/MIME is flagged as suspicious for being S/MIME: an encrypted message ({@code enveloped-data}) as
+     * {@link AttachmentPolicyScanner#ENCRYPTED}, an opaque signature as {@link AttachmentPolicyScanner#MIME_BROKEN}
+     * (its content, which this scanner inspects, is hidden from scanners that do not unwrap CMS). When off (a site
+     * whose users use S/MIME): an encrypted message is reported as not inspected
+     * ({@link org.mailhygiene.api.ScanFailure.Kind#UNSCANNABLE}, for the pipeline's policy to decide), never clean;
+     * an opaque signature is judged by its content alone. Other checks are not affected.
+     *
+     * @return the setting, default {@code true}
+     */
+    public boolean smimeCheck() {
+        return smimeCheck;
+    }
+
+    /**
      * Maximum archive nesting depth.
      *
      * @return the limit, default {@value #DEFAULT_MAX_ARCHIVE_DEPTH}
@@ -389,6 +407,7 @@ public final class AttachmentPolicy {
                 .append(encryptedArchiveCheck ? "on" : "off")
                 .append('\n');
         sb.append("check broken-mime ").append(brokenMimeCheck ? "on" : "off").append('\n');
+        sb.append("check smime ").append(smimeCheck ? "on" : "off").append('\n');
         sb.append("limit archive-depth ").append(maxArchiveDepth).append('\n');
         sb.append("limit archive-entries ").append(maxArchiveEntries).append('\n');
         sb.append("limit expanded-bytes ").append(maxExpandedBytes).append('\n');
@@ -421,6 +440,7 @@ public final class AttachmentPolicy {
         private boolean typeMismatchCheck = true;
         private boolean encryptedArchiveCheck = true;
         private boolean brokenMimeCheck = true;
+        private boolean smimeCheck = true;
         private int maxArchiveDepth = DEFAULT_MAX_ARCHIVE_DEPTH;
         private int maxArchiveEntries = DEFAULT_MAX_ARCHIVE_ENTRIES;
         private long maxExpandedBytes = DEFAULT_MAX_EXPANDED_BYTES;
@@ -544,6 +564,17 @@ public final class AttachmentPolicy {
          */
         public Builder brokenMimeCheck(boolean on) {
             brokenMimeCheck = on;
+            return this;
+        }
+
+        /**
+         * Turns the S/MIME check on or off ({@link AttachmentPolicy#smimeCheck()}). Default on.
+         *
+         * @param on the setting
+         * @return this builder
+         */
+        public Builder smimeCheck(boolean on) {
+            smimeCheck = on;
             return this;
         }
 

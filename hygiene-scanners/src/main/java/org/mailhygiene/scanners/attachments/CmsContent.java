@@ -23,6 +23,9 @@ final class CmsContent {
         0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x07, 0x02
     };
 
+    /** DER of 1.2.840.113549.1.7.1, {@code id-data}: the only content type of a signed MIME entity. */
+    private static final byte[] ID_DATA = {0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x07, 0x01};
+
     /** DER of 1.2.840.113549.1.7.3, {@code id-envelopedData}. */
     private static final byte[] ID_ENVELOPED_DATA = {
         0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x07, 0x03
@@ -114,8 +117,8 @@ final class CmsContent {
                 return Optional.empty();
             }
             Element contentType = r.element(encap.start, 4);
-            if (contentType.tag != OID) {
-                return Optional.empty();
+            if (contentType.tag != OID || !Arrays.equals(r.bytes(contentType), ID_DATA)) {
+                return Optional.empty(); // a CMS structure inside (NSS unwraps it, we do not), or something else
             }
             if (!r.signerInfosFollow(encap, signed)) {
                 return Optional.empty();

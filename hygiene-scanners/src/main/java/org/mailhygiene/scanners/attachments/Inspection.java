@@ -125,7 +125,7 @@ final class Inspection {
         // whatever it holds, and nothing at all when it is shorter than 128 bytes (a short-form length). When it can be
         // read the names agree, and what it is decides (sMime)
         boolean opaque = nested != null
-                && (trueType.equals(PKCS7_SIGNATURE) || TrueTypes.isVague(trueType))
+                && (trueType.equals(PKCS7_SIGNATURE) || trueType.equals("application/octet-stream"))
                 && (declaredType
                                 .map(TrueTypes::normalize)
                                 .filter(PKCS7_MIME::equals)
@@ -134,7 +134,10 @@ final class Inspection {
                                 .flatMap(TrueTypes::typeForName)
                                 .filter(PKCS7_MIME::equals)
                                 .isPresent());
-        Optional<CmsContent.Content> signed = opaque ? signedContent(location, prefix, n, in) : Optional.empty();
+        CmsRead read = opaque ? readCms(location, prefix, n, in) : null;
+        Optional<CmsContent.Content> signed = read == null ? Optional.empty() : read.cms();
+        // what follows the prefix: the stream, or the bytes read for the CMS structure when it was not one
+        InputStream body = read == null ? in : new ByteArrayInputStream(read.rest());
         java.util.function.Predicate<String> agrees =
                 t -> agree(t, trueType) || (signed.isPresent() && t.equals(PKCS7_MIME));
         if (policy.typeMismatchCheck() && !TrueTypes.isVague(trueType)) {
@@ -155,18 +158,16 @@ final class Inspection {
                                 + (opaque ? " (S/MIME data that cannot be read)" : ""));
             }
         }
-        if (opaque) {
-            if (signed.isPresent()) {
-                sMime(location, signed.get());
-            }
-            return; // read whole: binary CMS, neither an archive nor text that could hold uuencoded files
+        if (signed.isPresent()) {
+            sMime(location, signed.get());
+            return; // a CMS structure: neither an archive nor text that could hold uuencoded files
         }
         if (depth == 0
                 && !TrueTypes.isZip(trueType)
                 && (isTextual(trueType)
                         || declaredType.isEmpty()
                         || declaredType.get().equals("text/plain"))) {
-            uuencoded(location, new SequenceInputStream(new ByteArrayInputStream(prefix, 0, n), in), budget);
+            uuencoded(location, new SequenceInputStream(new ByteArrayInputStream(prefix, 0, n), body), budget);
             return;
         }
         if (TrueTypes.isZip(trueType)) {
@@ -177,22 +178,22 @@ final class Inspection {
                         location + ": archive nested deeper than " + policy.maxArchiveDepth() + " levels; not opened");
                 return;
             }
-            InputStream whole = new SequenceInputStream(new ByteArrayInputStream(prefix, 0, n), in);
+            InputStream whole = new SequenceInputStream(new ByteArrayInputStream(prefix, 0, n), body);
             zip(location, whole, depth + 1, budget);
         }
     }
 
     /**
-     * What an S/MIME structure that could be read is: an encrypted message's content cannot be checked (as an
-     * encrypted archive entry: {@code encrypted-archive}); an opaque signature's content is walked and inspected as
-     * part of the message, but is hidden from the scanners that do not unwrap CMS (clamd; the classifier reads the
-     * message's own text only), as an encoded container is, so it is {@code MIME_BROKEN} unless {@code broken-mime} is
-     * off.
+     * What an S/MIME structure that could be read is: an encrypted message's content cannot be checked
+     * ({@code ENCRYPTED_ARCHIVE}); an opaque signature's content is walked and inspected as part of the message, but is
+     * hidden from the scanners that do not unwrap CMS (clamd; the classifier reads the message's own text only), as an
+     * encoded container is, so it is {@code MIME_BROKEN}. With {@code check smime off} an encrypted message is not
+     * inspected (never clean) and a signature is judged by its content.
      */
     private void sMime(String location, CmsContent.Content cms) throws IOException {
         switch (cms.kind()) {
             case ENCRYPTED -> {
-                if (policy.encryptedArchiveCheck()) {
+                if (policy.smimeCheck()) {
                     add(
                             AttachmentPolicyScanner.ENCRYPTED,
                             location,
@@ -201,12 +202,11 @@ final class Inspection {
                     add(
                             AttachmentPolicyScanner.NOT_INSPECTED,
                             location,
-                            location + ": S/MIME encrypted message; its content was not inspected (encrypted-archive"
-                                    + " check off)");
+                            location + ": S/MIME encrypted message; its content was not inspected (smime check off)");
                 }
             }
             case SIGNED -> {
-                if (policy.brokenMimeCheck()) {
+                if (policy.smimeCheck()) {
                     add(
                             AttachmentPolicyScanner.MIME_BROKEN,
                             location,
@@ -228,7 +228,7 @@ final class Inspection {
                 signedDepth++;
                 signedOpened++;
                 try {
-                    nested.walk(this, location + ", signed content:", cms.bytes());
+                    nested.walk(this, location + ", signed content:", withHeader(cms.bytes()));
                 } finally {
                     signedDepth--;
                 }
@@ -240,11 +240,31 @@ final class Inspection {
     }
 
     /**
+     * Signed content as a mailer shows it: content without an empty line (no header and body) is text, as Thunderbird
+     * reads it (it puts a {@code Content-Type: text/plain} header before it); walked as it is, it would be all header.
+     */
+    private static byte[] withHeader(byte[] content) {
+        for (int i = 0; i + 1 < content.length; i++) {
+            if (content[i] == '\n'
+                    && (content[i + 1] == '\n'
+                            || (content[i + 1] == '\r' && i + 2 < content.length && content[i + 2] == '\n'))) {
+                return content;
+            }
+        }
+        byte[] head = "Content-Type: text/plain\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] out = java.util.Arrays.copyOf(head, head.length + content.length);
+        System.arraycopy(content, 0, out, head.length, content.length);
+        return out;
+    }
+
+    /** An S/MIME part's bytes after the prefix, and the CMS structure they make with it, if they make one. */
+    private record CmsRead(Optional<CmsContent.Content> cms, byte[] rest) {}
+
+    /**
      * An S/MIME part's CMS structure, read whole (up to the policy's expanded-bytes bound: larger is a limit, and the
      * content is not inspected), or empty when the part is not a readable structure.
      */
-    private Optional<CmsContent.Content> signedContent(String location, byte[] prefix, int n, InputStream in)
-            throws IOException {
+    private CmsRead readCms(String location, byte[] prefix, int n, InputStream in) throws IOException {
         long bound = policy.maxExpandedBytes();
         byte[] rest = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 16L, bound + 1 - n));
         if ((long) n + rest.length > bound) {
@@ -255,12 +275,12 @@ final class Inspection {
             while (in.read(drainBuffer) >= 0) {
                 // drained, so the walker goes on with the next part
             }
-            return Optional.empty();
+            return new CmsRead(Optional.empty(), new byte[0]);
         }
         byte[] whole = new byte[n + rest.length];
         System.arraycopy(prefix, 0, whole, 0, n);
         System.arraycopy(rest, 0, whole, n, rest.length);
-        return CmsContent.read(whole);
+        return new CmsRead(CmsContent.read(whole), rest);
     }
 
     /** The most files uuencoded into one part that are inspected: 100 (a mail holds a handful). */

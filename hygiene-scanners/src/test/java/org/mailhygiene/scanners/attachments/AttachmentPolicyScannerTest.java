@@ -66,10 +66,7 @@ class AttachmentPolicyScannerTest {
     private static final String SIGNED = "application/pkcs7-mime; smime-type=signed-data";
 
     private static final AttachmentPolicyScanner S_MIME_SITE = AttachmentPolicyScanner.builder()
-            .policy(AttachmentPolicy.builder()
-                    .encryptedArchiveCheck(false)
-                    .brokenMimeCheck(false)
-                    .build())
+            .policy(AttachmentPolicy.builder().smimeCheck(false).build())
             .build();
 
     /**
@@ -81,6 +78,9 @@ class AttachmentPolicyScannerTest {
      */
     @Test
     void sMimeIsJudgedForWhatItIsAndASignaturesContentIsInspected() throws Exception {
+        AttachmentPolicy fromText = AttachmentPolicy.parse(new java.io.StringReader("defaults\ncheck smime off\n"));
+        assertThat(fromText.smimeCheck()).isFalse();
+        assertThat(fromText.toText()).contains("check smime off").contains("check broken-mime on");
         for (String file : List.of("smime-signed.der", "smime-signed-ber.der")) {
             for (String declared :
                     List.of(SIGNED, "application/x-pkcs7-mime; smime-type=signed-data", "application/octet-stream")) {
@@ -162,8 +162,13 @@ class AttachmentPolicyScannerTest {
 
     /** An unsigned signedData structure (the reader verifies nothing) wrapping an entity. */
     private static byte[] signedData(byte[] entity) {
+        return signedData(
+                new byte[] {0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x07, 0x01}, entity);
+    }
+
+    /** The same with another content type. */
+    private static byte[] signedData(byte[] dataOid, byte[] entity) {
         byte[] signedDataOid = {0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x07, 0x02};
-        byte[] dataOid = {0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x07, 0x01};
         return der(
                 0x30,
                 der(0x06, signedDataOid),
@@ -175,6 +180,32 @@ class AttachmentPolicyScannerTest {
                                 der(0x31),
                                 der(0x30, der(0x06, dataOid), der(0xa0, der(0x04, entity))),
                                 der(0x31))));
+    }
+
+    /**
+     * Found by a second review (session 26): a signature whose content is another CMS structure (NSS, Thunderbird's
+     * library, unwraps it; this reader does not) came out clean with {@code check smime off}; a text part named
+     * {@code .p7m} skipped the search for uuencoded files; signed content without an empty line (Thunderbird shows it
+     * as text) was read as all header.
+     */
+    @Test
+    void whatASecondReviewFoundIsCaught() throws Exception {
+        byte[] exeMessage = Samples.attachment("invoice.pdf", "application/octet-stream", Samples.pe());
+        byte[] signedOid = {0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x07, 0x02};
+        byte[] digestedOid = {0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x07, 0x05};
+        for (byte[] oid : List.of(signedOid, digestedOid)) {
+            byte[] m = smime(SIGNED, signedData(oid, signedData(exeMessage)));
+            assertThat(S_MIME_SITE.scan(Message.of(m)).outcome()).isEqualTo(Outcome.SUSPICIOUS);
+            assertThat(rules(scan(m))).containsExactly(AttachmentPolicyScanner.MISMATCH);
+        }
+        String uu = uuencode("tool.exe", Samples.pe());
+        byte[] named = ("From: a@example.org\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; name=\"notes.p7m\"\r\n"
+                        + "Content-Disposition: inline\r\n\r\nthe notes\r\n\r\n" + uu)
+                .getBytes(StandardCharsets.US_ASCII);
+        assertThat(rules(scan(named))).contains(AttachmentPolicyScanner.EXECUTABLE);
+        byte[] noHeader = ("the notes, and the tool:\r\n" + uu).getBytes(StandardCharsets.US_ASCII);
+        assertThat(rules(S_MIME_SITE.scan(Message.of(smime(SIGNED, signedData(noHeader))))))
+                .contains(AttachmentPolicyScanner.EXECUTABLE);
     }
 
     @Test
