@@ -64,7 +64,8 @@ import org.mailhygiene.scanners.mime.PartInfo;
  * not be split (its parts were checked only as one blob), a body that could not be decoded to its end, a body in an
  * unknown transfer encoding (checked undecoded), a part with conflicting header fields (checked as the first reads). An
  * encoded container is decoded and walked in full, so with
- * {@code broken-mime off} it is no finding at all.
+ * {@code broken-mime off} it is no finding at all. {@code smime off} touches S/MIME only: an encrypted message is then
+ * a {@value #NOT_INSPECTED} finding, and an opaque signature no finding of its own (its content is still inspected).
  *
  * <p>The result: {@link Outcome#CLEAN} only when nothing was found and everything was inspected;
  * {@link Outcome#SUSPICIOUS} with one {@link Rule} per finding (no score; the description names the part and file)

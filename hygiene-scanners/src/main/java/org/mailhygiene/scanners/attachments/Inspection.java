@@ -56,10 +56,6 @@ final class Inspection {
     private int signedDepth;
     private int signedOpened;
 
-    Inspection(AttachmentPolicy policy) {
-        this(policy, null);
-    }
-
     Inspection(AttachmentPolicy policy, Nested nested) {
         this.policy = policy;
         this.nested = nested;
@@ -124,8 +120,7 @@ final class Inspection {
         // S/MIME (RFC 5751 3): a CMS structure declared or named pkcs7-mime, which detection calls pkcs7-signature
         // whatever it holds, and nothing at all when it is shorter than 128 bytes (a short-form length). When it can be
         // read the names agree, and what it is decides (sMime)
-        boolean opaque = nested != null
-                && (trueType.equals(PKCS7_SIGNATURE) || trueType.equals("application/octet-stream"))
+        boolean opaque = (trueType.equals(PKCS7_SIGNATURE) || trueType.equals("application/octet-stream"))
                 && (declaredType
                                 .map(TrueTypes::normalize)
                                 .filter(PKCS7_MIME::equals)
@@ -137,7 +132,7 @@ final class Inspection {
         CmsRead read = opaque ? readCms(location, prefix, n, in) : null;
         Optional<CmsContent.Content> signed = read == null ? Optional.empty() : read.cms();
         // what follows the prefix: the stream, or the bytes read for the CMS structure when it was not one
-        InputStream body = read == null ? in : new ByteArrayInputStream(read.rest());
+        InputStream body = read == null ? in : new ByteArrayInputStream(read.whole(), n, read.whole().length - n);
         java.util.function.Predicate<String> agrees =
                 t -> agree(t, trueType) || (signed.isPresent() && t.equals(PKCS7_MIME));
         if (policy.typeMismatchCheck() && !TrueTypes.isVague(trueType)) {
@@ -257,8 +252,8 @@ final class Inspection {
         return out;
     }
 
-    /** An S/MIME part's bytes after the prefix, and the CMS structure they make with it, if they make one. */
-    private record CmsRead(Optional<CmsContent.Content> cms, byte[] rest) {}
+    /** An S/MIME part's bytes (the prefix included), and the CMS structure they make, if they make one. */
+    private record CmsRead(Optional<CmsContent.Content> cms, byte[] whole) {}
 
     /**
      * An S/MIME part's CMS structure, read whole (up to the policy's expanded-bytes bound: larger is a limit, and the
@@ -275,12 +270,11 @@ final class Inspection {
             while (in.read(drainBuffer) >= 0) {
                 // drained, so the walker goes on with the next part
             }
-            return new CmsRead(Optional.empty(), new byte[0]);
+            return new CmsRead(Optional.empty(), java.util.Arrays.copyOf(prefix, n));
         }
-        byte[] whole = new byte[n + rest.length];
-        System.arraycopy(prefix, 0, whole, 0, n);
+        byte[] whole = java.util.Arrays.copyOf(prefix, n + rest.length);
         System.arraycopy(rest, 0, whole, n, rest.length);
-        return new CmsRead(CmsContent.read(whole), rest);
+        return new CmsRead(CmsContent.read(whole), whole);
     }
 
     /** The most files uuencoded into one part that are inspected: 100 (a mail holds a handful). */
