@@ -59,4 +59,50 @@ public final class TestMessages {
     public static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.ISO_8859_1);
     }
+
+    /** A DER element: tag, definite length, content. */
+    private static byte[] der(int tag, byte[]... content) {
+        java.io.ByteArrayOutputStream c = new java.io.ByteArrayOutputStream();
+        for (byte[] b : content) {
+            c.writeBytes(b);
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(tag);
+        int n = c.size();
+        if (n < 0x80) {
+            out.write(n);
+        } else {
+            out.write(0x83);
+            out.write(n >>> 16);
+            out.write(n >>> 8);
+            out.write(n);
+        }
+        out.writeBytes(c.toByteArray());
+        return out.toByteArray();
+    }
+
+    /**
+     * An S/MIME opaque signature's CMS structure (DER) wrapping an entity, without a signature: no reader on the mail
+     * path verifies one (the walker does not, clamd does not look inside at all).
+     */
+    public static byte[] signedData(byte[] entity) {
+        return signedData(
+                new byte[] {0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x07, 0x01}, entity);
+    }
+
+    /** The same with another content type than {@code id-data} (another CMS structure inside, for instance). */
+    public static byte[] signedData(byte[] dataOid, byte[] entity) {
+        byte[] signedDataOid = {0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x07, 0x02};
+        return der(
+                0x30,
+                der(0x06, signedDataOid),
+                der(
+                        0xa0,
+                        der(
+                                0x30,
+                                der(0x02, new byte[] {1}),
+                                der(0x31),
+                                der(0x30, der(0x06, dataOid), der(0xa0, der(0x04, entity))),
+                                der(0x31))));
+    }
 }

@@ -327,7 +327,8 @@ public final class AttachmentPolicy {
     /**
      * Whether S/MIME is flagged as suspicious for being S/MIME: an encrypted message ({@code enveloped-data}) as
      * {@link AttachmentPolicyScanner#ENCRYPTED}, an opaque signature as {@link AttachmentPolicyScanner#MIME_BROKEN}
-     * (its content, which this scanner inspects, is hidden from scanners that do not unwrap CMS). When off (a site
+     * (its content, which the MIME walker opens for this scanner, the classifier and the clamd scanner, is hidden from
+     * SpamAssassin and from command-line scanners given the whole message). When off (a site
      * whose users use S/MIME): an encrypted message is reported as not inspected
      * ({@link org.mailhygiene.api.ScanFailure.Kind#UNSCANNABLE}, for the pipeline's policy to decide), never clean;
      * an opaque signature is judged by its content alone. Other checks are not affected.

@@ -23,6 +23,7 @@ import org.mailhygiene.scanners.mime.MimeFinding;
 import org.mailhygiene.scanners.mime.MimeWalkResult;
 import org.mailhygiene.scanners.mime.MimeWalker;
 import org.mailhygiene.scanners.mime.PartInfo;
+import org.mailhygiene.scanners.mime.PartVisitor;
 
 /**
  * A {@link Scanner} (name {@value #NAME}) that applies an {@link AttachmentPolicy} to every MIME leaf part of a
@@ -47,15 +48,17 @@ import org.mailhygiene.scanners.mime.PartInfo;
  *   <li>{@value #ENCRYPTED}: an encrypted zip entry or an S/MIME encrypted message ({@code enveloped-data}), whose
  *       content cannot be checked;
  *   <li>{@value #ARCHIVE_LIMIT}: nesting depth, entry count, expanded size or expansion ratio exceeded (zip bombs);
- *       opaque signatures inside one another deeper than three, or one larger than the expanded-size bound;
+ *       an opaque S/MIME signature the walker did not open (larger than {@link MimeWalker#MAX_SMIME_BYTES});
  *   <li>{@value #ARCHIVE_BROKEN}: a zip archive that cannot be read to its end;
  *   <li>{@value #MIME_BROKEN}: a multipart that cannot be split, a body that cannot be decoded, an unknown transfer
- *       encoding, an encoded container, an opaque S/MIME signature (inspected here, but hidden from scanners that do
- *       not unwrap CMS, as clamd), or a Content-Type, Content-Transfer-Encoding or Content-Disposition given twice
+ *       encoding, an encoded container, an opaque S/MIME signature (its content is walked and inspected here, and
+ *       read by the classifier and the clamd scanner, but hidden from SpamAssassin and from command-line scanners
+ *       given the whole message), or a Content-Type, Content-Transfer-Encoding or Content-Disposition given twice
  *       with different meanings (structure tricks that let content evade scanners). A missing closing
  *       boundary and an unparseable header are common in harmless mail and are not reported;
- *   <li>{@value #MIME_LIMIT}: the MIME walker's depth, part-count or decoded-size limit was reached, so part of the
- *       message was not inspected.
+ *   <li>{@value #MIME_LIMIT}: the MIME walker's depth, part-count or decoded-size limit was reached (more than 16
+ *       opaque S/MIME signatures, or one inside three others, among them), so part of the message was not
+ *       inspected.
  * </ul>
  *
  * <p>Switched-off checks: {@code encrypted-archive off} and {@code broken-mime off} mean "do not block for this
@@ -108,9 +111,10 @@ public final class AttachmentPolicyScanner implements Scanner {
      * returned message's empty multipart (a bounce's headers-only return) stopped being mismatches or broken MIME; 3
      * since conflicting MIME header fields are broken MIME, files uuencoded into plain text are inspected, and the old
      * names of Sun audio, the portable bitmaps and a compressed tar are their types; 4 since the content of an opaque
-     * S/MIME signature is inspected and the signature is no mismatch.
+     * S/MIME signature is inspected and the signature is no mismatch; 5 since the walker opens such a signature (its
+     * parts are the signature's children, {@code part 1.2}) and a signature it does not open is a limit.
      */
-    static final int VERSION = 4;
+    static final int VERSION = 5;
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;
@@ -215,20 +219,31 @@ public final class AttachmentPolicyScanner implements Scanner {
      */
     public List<AttachmentFinding> inspect(MessageContent content) throws IOException {
         Objects.requireNonNull(content, "content");
-        Inspection inspection = new Inspection(policy, this::walkSigned);
-        walk(inspection, content, "");
-        return List.copyOf(inspection.findings());
-    }
+        Inspection inspection = new Inspection(policy);
+        MimeWalkResult result = walker.walk(content, new PartVisitor() {
+            @Override
+            public boolean leaf(PartInfo part, InputStream decoded) throws IOException {
+                inspection.part(location(part), part.fileName(), declared(part), decoded);
+                return true;
+            }
 
-    /** Walks a message, or the entity an opaque signature holds ({@code prefix} names where), into an inspection. */
-    private void walk(Inspection inspection, MessageContent content, String prefix) throws IOException {
-        String lead = prefix.isEmpty() ? "" : prefix + " ";
-        MimeWalkResult result = walker.walk(content, (PartInfo part, InputStream decoded) -> {
-            inspection.part(lead + location(part), part.fileName(), declared(part), decoded);
-            return true;
+            @Override
+            public boolean signedContent(PartInfo part, MessageContent entity) {
+                String location = location(part);
+                inspection.signature(location, part.fileName(), declared(part));
+                if (policy.smimeCheck()) {
+                    inspection.add(
+                            MIME_BROKEN,
+                            location,
+                            location + ": opaque S/MIME signature: its content, inspected here, is hidden from"
+                                    + " scanners that read the message as it is (SpamAssassin, command-line scanners"
+                                    + " given the whole message)");
+                }
+                return true;
+            }
         });
         for (MimeFinding f : result.findings()) {
-            String where = lead + (f.path().isEmpty() ? "message" : "part " + f.path());
+            String where = f.path().isEmpty() ? "message" : "part " + f.path();
             if (f.kind().isLimit()) {
                 inspection.add(MIME_LIMIT, where, where + ": " + f.detail() + "; the rest was not inspected");
             } else if (isBroken(f.kind())) {
@@ -243,10 +258,7 @@ public final class AttachmentPolicyScanner implements Scanner {
                 }
             }
         }
-    }
-
-    private void walkSigned(Inspection inspection, String location, byte[] entity) throws IOException {
-        walk(inspection, MessageContent.ofBytes(entity), location);
+        return List.copyOf(inspection.findings());
     }
 
     private static boolean isBroken(MimeFinding.Kind kind) {

@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
+import org.mailhygiene.scanners.mime.CmsContent;
 
 /**
  * The checks for one message: each MIME leaf and each archive entry is an "item" with a location, maybe a name and a
@@ -31,34 +32,13 @@ final class Inspection {
     private static final String PKCS7_SIGNATURE = "application/pkcs7-signature";
     /** The type RFC 5751 declares an opaque signature (or an encrypted message) with. */
     private static final String PKCS7_MIME = "application/pkcs7-mime";
-    /** The most opaque signatures inside one another that are opened: 3. */
-    static final int MAX_SIGNED_DEPTH = 3;
-    /** The most opaque signatures of one message that are opened: 16 (each is walked with the walker's own limits). */
-    static final int MAX_SIGNED_PER_MESSAGE = 16;
-
-    /** Walks a MIME entity found inside a part (the content of an opaque S/MIME signature) into an inspection. */
-    interface Nested {
-        /**
-         * Inspects the entity's parts as parts of the message.
-         *
-         * @param inspection the inspection to add findings to
-         * @param location where the entity was found, prefixed to its parts' locations
-         * @param entity the entity's bytes (header and body)
-         * @throws IOException if reading fails
-         */
-        void walk(Inspection inspection, String location, byte[] entity) throws IOException;
-    }
 
     private final AttachmentPolicy policy;
-    private final Nested nested;
     private final List<AttachmentFinding> findings = new ArrayList<>();
     private final byte[] drainBuffer = new byte[8192];
-    private int signedDepth;
-    private int signedOpened;
 
-    Inspection(AttachmentPolicy policy, Nested nested) {
+    Inspection(AttachmentPolicy policy) {
         this.policy = policy;
-        this.nested = nested;
     }
 
     List<AttachmentFinding> findings() {
@@ -100,23 +80,7 @@ final class Inspection {
         Optional<String> ext = cleanName.flatMap(Inspection::extension);
         Optional<String> declaredType = declared.map(d -> d.toLowerCase(Locale.ROOT));
 
-        List<String> why = new ArrayList<>();
-        ext.filter(policy::isBlockedExtension).ifPresent(e -> why.add("by name (." + e + ")"));
-        if (isBlockedType(trueType)) {
-            why.add("by content (" + trueType + ")");
-        }
-        declaredType.filter(this::isBlockedType).ifPresent(d -> why.add("by declared type (" + d + ")"));
-        if (!why.isEmpty()) {
-            add(
-                    AttachmentPolicyScanner.EXECUTABLE,
-                    location,
-                    location + ": executable or script " + String.join(", ", why));
-        }
-        if (policy.doubleExtensionCheck()) {
-            cleanName
-                    .flatMap(this::doubleExtension)
-                    .ifPresent(d -> add(AttachmentPolicyScanner.DOUBLE, location, location + ": " + d));
-        }
+        names(location, cleanName, declaredType, Optional.of(trueType));
         // S/MIME (RFC 5751 3): a CMS structure declared or named pkcs7-mime, which detection calls pkcs7-signature
         // whatever it holds, and nothing at all when it is shorter than 128 bytes (a short-form length). When it can be
         // read the names agree, and what it is decides (sMime)
@@ -179,13 +143,52 @@ final class Inspection {
     }
 
     /**
-     * What an S/MIME structure that could be read is: an encrypted message's content cannot be checked
-     * ({@code ENCRYPTED_ARCHIVE}); an opaque signature's content is walked and inspected as part of the message, but is
-     * hidden from the scanners that do not unwrap CMS (clamd; the classifier reads the message's own text only), as an
-     * encoded container is, so it is {@code MIME_BROKEN}. With {@code check smime off} an encrypted message is not
-     * inspected (never clean) and a signature is judged by its content.
+     * Checks the name and declared type of an opaque S/MIME signature whose content the walker opened (the content's
+     * parts are inspected as parts of the message): a blocked name or declared type, or a double extension, is found
+     * as on any part.
+     *
+     * @param location e.g. {@code part 2 "smime.p7m"}
+     * @param name the file name, if any
+     * @param declared the declared base type, if any
      */
-    private void sMime(String location, CmsContent.Content cms) throws IOException {
+    void signature(String location, Optional<String> name, Optional<String> declared) {
+        names(
+                location,
+                name.map(Inspection::windowsName).filter(s -> !s.isEmpty()),
+                declared.map(d -> d.toLowerCase(Locale.ROOT)),
+                Optional.empty());
+    }
+
+    /** The checks by name and type: a blocked extension, true type or declared type; a double extension. */
+    private void names(
+            String location, Optional<String> cleanName, Optional<String> declaredType, Optional<String> trueType) {
+        Optional<String> ext = cleanName.flatMap(Inspection::extension);
+        List<String> why = new ArrayList<>();
+        ext.filter(policy::isBlockedExtension).ifPresent(e -> why.add("by name (." + e + ")"));
+        trueType.filter(this::isBlockedType).ifPresent(t -> why.add("by content (" + t + ")"));
+        declaredType.filter(this::isBlockedType).ifPresent(d -> why.add("by declared type (" + d + ")"));
+        if (!why.isEmpty()) {
+            add(
+                    AttachmentPolicyScanner.EXECUTABLE,
+                    location,
+                    location + ": executable or script " + String.join(", ", why));
+        }
+        if (policy.doubleExtensionCheck()) {
+            cleanName
+                    .flatMap(this::doubleExtension)
+                    .ifPresent(d -> add(AttachmentPolicyScanner.DOUBLE, location, location + ": " + d));
+        }
+    }
+
+    /**
+     * What an S/MIME structure that could be read and that the walker left a leaf is: an encrypted message's content
+     * cannot be checked ({@code ENCRYPTED_ARCHIVE}; with {@code check smime off} {@code NOT_INSPECTED}, never clean);
+     * an opaque signature left a leaf was not opened (larger than {@link
+     * org.mailhygiene.scanners.mime.MimeWalker#MAX_SMIME_BYTES}, or declared as something else than S/MIME), so its
+     * content was not inspected: an {@code ARCHIVE_LIMIT}. The signatures the walker opens are inspected through their
+     * content's parts ({@link #signature}).
+     */
+    private void sMime(String location, CmsContent.Content cms) {
         switch (cms.kind()) {
             case ENCRYPTED -> {
                 if (policy.smimeCheck()) {
@@ -200,56 +203,15 @@ final class Inspection {
                             location + ": S/MIME encrypted message; its content was not inspected (smime check off)");
                 }
             }
-            case SIGNED -> {
-                if (policy.smimeCheck()) {
-                    add(
-                            AttachmentPolicyScanner.MIME_BROKEN,
-                            location,
-                            location + ": opaque S/MIME signature: its content, inspected here, is hidden from scanners"
-                                    + " that do not unwrap CMS");
-                }
-                if (signedDepth >= MAX_SIGNED_DEPTH || signedOpened >= MAX_SIGNED_PER_MESSAGE) {
-                    add(
-                            AttachmentPolicyScanner.ARCHIVE_LIMIT,
-                            location,
-                            location + ": "
-                                    + (signedDepth >= MAX_SIGNED_DEPTH
-                                            ? "signed data nested deeper than " + MAX_SIGNED_DEPTH + " levels"
-                                            : "more than " + MAX_SIGNED_PER_MESSAGE
-                                                    + " S/MIME signatures in one message")
-                                    + "; not opened");
-                    return;
-                }
-                signedDepth++;
-                signedOpened++;
-                try {
-                    nested.walk(this, location + ", signed content:", withHeader(cms.bytes()));
-                } finally {
-                    signedDepth--;
-                }
-            }
+            case SIGNED ->
+                add(
+                        AttachmentPolicyScanner.ARCHIVE_LIMIT,
+                        location,
+                        location + ": opaque S/MIME signature that was not opened; its content was not inspected");
             case DETACHED -> {
                 // a signature without its content (certificates only): nothing to inspect
             }
         }
-    }
-
-    /**
-     * Signed content as a mailer shows it: content without an empty line (no header and body) is text, as Thunderbird
-     * reads it (it puts a {@code Content-Type: text/plain} header before it); walked as it is, it would be all header.
-     */
-    private static byte[] withHeader(byte[] content) {
-        for (int i = 0; i + 1 < content.length; i++) {
-            if (content[i] == '\n'
-                    && (content[i + 1] == '\n'
-                            || (content[i + 1] == '\r' && i + 2 < content.length && content[i + 2] == '\n'))) {
-                return content;
-            }
-        }
-        byte[] head = "Content-Type: text/plain\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        byte[] out = java.util.Arrays.copyOf(head, head.length + content.length);
-        System.arraycopy(content, 0, out, head.length, content.length);
-        return out;
     }
 
     /** An S/MIME part's bytes (the prefix included), and the CMS structure they make, if they make one. */

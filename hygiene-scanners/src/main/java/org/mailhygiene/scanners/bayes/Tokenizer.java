@@ -85,9 +85,12 @@ public final class Tokenizer {
      * from an address of another organisation; a brand or a stranger's name over a sender that is neither).
      * Version 12 gives no top-level domain token for the domains reserved for documentation and testing
      * ({@link #RESERVED_TLDS}: {@code .example}, {@code .test}, {@code .invalid}, {@code .localhost}).
+     * Version 13 reads the content of an opaque S/MIME signature (the signed entity of an {@code application/pkcs7-mime}
+     * {@code signedData}, which mail clients show as the message) as part of the message, with
+     * {@code mime:smime_signed}; it read nothing of it before (signed spam was judged by its header, signed ham too).
      * Models learned with an older version still load and classify; they simply lack the newer tokens until retrained.
      */
-    public static final int VERSION = 12;
+    public static final int VERSION = 13;
 
     /** The media type of an AMP for e-mail part, an HTML alternative with scripts every such part must load. */
     private static final String AMP_HTML = "text/x-amp-html";
@@ -139,7 +142,7 @@ public final class Tokenizer {
      * Everything that decides this tokenizer's output: the {@linkplain #VERSION version}, the text limit and the MIME
      * walker's limits. Two tokenizers with equal identities yield the same tokens for every message.
      *
-     * @return e.g. {@code "tokenizer-2/262144/MimeWalker[maxDepth=20, maxParts=1000, maxDecodedBytes=134217728]"}
+     * @return e.g. {@code "tokenizer-13/262144/MimeWalker[version=2, maxDepth=20, maxParts=1000, maxDecodedBytes=134217728]"}
      */
     public String identity() {
         return "tokenizer-" + VERSION + "/" + maxTextBytes + "/" + walker;
@@ -210,6 +213,13 @@ public final class Tokenizer {
             @Override
             public boolean leaf(PartInfo part, InputStream decoded) throws IOException {
                 part(part, decoded, recipients, tokens, alternatives);
+                return true;
+            }
+
+            @Override
+            public boolean signedContent(PartInfo part, MessageContent entity) throws IOException {
+                // the signature's own type and name, as when it was a leaf; its content is walked next
+                part(part, InputStream.nullInputStream(), recipients, tokens, alternatives);
                 return true;
             }
         });

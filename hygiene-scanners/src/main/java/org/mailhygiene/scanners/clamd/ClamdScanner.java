@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.mailhygiene.api.Health;
 import org.mailhygiene.api.Message;
+import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.ScanException;
 import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.ScanFailure.Kind;
@@ -32,6 +33,9 @@ import org.mailhygiene.api.events.HygieneListener;
 import org.mailhygiene.api.failover.FailoverException;
 import org.mailhygiene.api.failover.FailoverGroup;
 import org.mailhygiene.internal.Checks;
+import org.mailhygiene.scanners.mime.MimeWalker;
+import org.mailhygiene.scanners.mime.PartInfo;
+import org.mailhygiene.scanners.mime.PartVisitor;
 import org.mailhygiene.scanners.update.UpdateStep;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +52,15 @@ import org.slf4j.LoggerFactory;
  * {@code ERROR} reply or garbage is a {@link Kind#PROTOCOL_ERROR}, and so is a {@code stream: OK} that arrives while
  * the message is still being sent (a threat reported early is believed). Nothing but {@code stream: OK} after the
  * whole message is ever clean.
+ *
+ * <p>Opaque S/MIME signatures: clamd does not unwrap CMS, so the letter inside an {@code application/pkcs7-mime}
+ * signature (and a program attached to it) is invisible to it in the message as sent (checked with ClamAV 1.4). When
+ * the message may hold one (its bytes name {@code pkcs7}, {@code .p7m} or {@code .p7c}, or carry encoded header
+ * words or parameters that could), it is walked ({@link MimeWalker}, which opens such signatures:
+ * {@value MimeWalker#MAX_SIGNATURES} a message, {@value MimeWalker#MAX_SIGNATURE_DEPTH} deep) and, after a clean reply
+ * for the message, each signed entity is streamed too, as a message of its own (a {@code MIME-Version} line put
+ * before it so that clamd parses it as mail); the first threat found is the verdict, and each stream fails and fails
+ * over as the message's does.
  *
  * <p>Failover: {@link Kind#UNAVAILABLE}, {@link Kind#TIMED_OUT} and {@link Kind#PROTOCOL_ERROR} mark the instance down
  * and the scan moves to the next; {@link Kind#TOO_LARGE} and {@link Kind#UNSCANNABLE} do not (every instance would
@@ -133,6 +146,7 @@ public final class ClamdScanner implements Scanner {
     private final Duration scanDeadline;
     private final Duration probeTimeout;
     private final long streamMaxLength;
+    private final MimeWalker walker = MimeWalker.defaults();
     private final Duration reloadSettle;
     private final Clock clock;
     private final String instanceToken = UUID.randomUUID().toString().substring(0, 8);
@@ -230,11 +244,14 @@ public final class ClamdScanner implements Scanner {
                     null,
                     t0);
         }
-        ClamdScanReply reply;
-        try {
-            reply = group.call((client, remaining) -> scanOn(client, message, remaining));
-        } catch (FailoverException e) {
-            throw fromFailover(e, t0);
+        ClamdScanReply reply = scanContent(message.content(), t0);
+        if (reply.status() == ClamdScanReply.Status.CLEAN) {
+            for (MessageContent signed : signedEntities(message.content(), t0)) {
+                reply = scanContent(signed, t0);
+                if (reply.status() != ClamdScanReply.Status.CLEAN) {
+                    break;
+                }
+            }
         }
         Duration elapsed = Duration.ofNanos(System.nanoTime() - t0);
         if (reply.status() == ClamdScanReply.Status.CLEAN) {
@@ -243,9 +260,90 @@ public final class ClamdScanner implements Scanner {
         return Verdict.infected(name, List.of(reply.detail()), elapsed);
     }
 
-    private ClamdScanReply scanOn(ClamdClient client, Message message, Duration remaining)
+    private ClamdScanReply scanContent(MessageContent content, long t0) throws ScanException, InterruptedException {
+        try {
+            return group.call((client, remaining) -> scanOn(client, content, remaining));
+        } catch (FailoverException e) {
+            throw fromFailover(e, t0);
+        }
+    }
+
+    /** What makes clamd parse a signed entity as mail: a header field it knows a message by. */
+    private static final byte[] MAIL_MARK =
+            "MIME-Version: 1.0\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    /**
+     * The signed entities of the message's opaque S/MIME signatures, each as a message clamd parses as mail; empty
+     * (without a walk) when no signature can be in it.
+     */
+    private List<MessageContent> signedEntities(MessageContent content, long t0) throws ScanException {
+        try {
+            if (!maySign(content)) {
+                return List.of();
+            }
+            List<MessageContent> found = new ArrayList<>();
+            walker.walk(content, new PartVisitor() {
+                @Override
+                public boolean leaf(PartInfo part, InputStream decoded) {
+                    return true;
+                }
+
+                @Override
+                public boolean signedContent(PartInfo part, MessageContent entity) throws IOException {
+                    try (InputStream in = entity.openStream()) {
+                        byte[] bytes = in.readAllBytes();
+                        byte[] marked = java.util.Arrays.copyOf(MAIL_MARK, MAIL_MARK.length + bytes.length);
+                        System.arraycopy(bytes, 0, marked, MAIL_MARK.length, bytes.length);
+                        found.add(MessageContent.ofBytes(marked));
+                    }
+                    return true;
+                }
+            });
+            return found;
+        } catch (IOException e) {
+            throw fail(Kind.SCANNER_ERROR, "cannot read the message for its S/MIME signatures: " + e, e, t0);
+        }
+    }
+
+    /** The byte strings (lower case) one of which a message holding an opaque signature has, as far as ASCII goes. */
+    private static final byte[][] SIGN_HINTS = {
+        {'p', 'k', 'c', 's', '7'}, {'.', 'p', '7', 'm'}, {'.', 'p', '7', 'c'}, {'=', '?'}, {'*', '='}
+    };
+
+    /**
+     * Whether a message may hold an opaque S/MIME signature: one of {@link #SIGN_HINTS} appears in it, ignoring ASCII
+     * case (the declared type or the file name; an encoded word or an RFC 2231 parameter may hide a name). One pass.
+     */
+    static boolean maySign(MessageContent content) throws IOException {
+        try (InputStream in = content.openStream()) {
+            byte[] buf = new byte[65536];
+            int[] matched = new int[SIGN_HINTS.length];
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                for (int i = 0; i < n; i++) {
+                    int b = buf[i];
+                    if (b >= 'A' && b <= 'Z') {
+                        b += 'a' - 'A';
+                    }
+                    for (int h = 0; h < SIGN_HINTS.length; h++) {
+                        byte[] hint = SIGN_HINTS[h];
+                        if (hint[matched[h]] == b) {
+                            if (++matched[h] == hint.length) {
+                                return true;
+                            }
+                        } else {
+                            matched[h] = hint[0] == b ? 1 : 0;
+                        }
+                    }
+                }
+            }
+            return false;
+        }
+    }
+
+    private ClamdScanReply scanOn(ClamdClient client, MessageContent content, Duration remaining)
             throws ClamdException, InterruptedException, IOException {
-        try (InputStream in = message.content().openStream()) {
+        try (InputStream in = content.openStream()) {
             ClamdScanReply r = client.instream(in, streamMaxLength, remaining);
             String where = client.address().toString();
             switch (r.status()) {
@@ -584,7 +682,7 @@ public final class ClamdScanner implements Scanner {
                 + clients.stream()
                         .map(c -> c.address().toString())
                         .reduce((a, b) -> a + "," + b)
-                        .orElse("") + "] max=" + streamMaxLength
+                        .orElse("") + "] max=" + streamMaxLength + " smime=" + walker
                 + (gen == 0 ? "" : " id=" + instanceToken + " gen=" + gen)
                 + " versions=" + check.versions());
         lastIdentity = new Identity(check, gen, text);

@@ -57,6 +57,14 @@ public record MimeFinding(Kind kind, String path, String detail) {
          * is evaded all the same.
          */
         ENCODED_CONTAINER,
+        /**
+         * An opaque S/MIME signature (an {@code application/pkcs7-mime} CMS {@code signedData} holding the signed
+         * entity): its content, which mail clients show as the message, was taken out and walked as the signature's
+         * child. Not a fault: it tells that the content is hidden from scanners that read the message as it is
+         * (clamd, SpamAssassin and command-line scanners given the whole message do not unwrap CMS; the clamd scanner
+         * streams the content to clamd as a message of its own).
+         */
+        SMIME_SIGNED,
         /** The nesting depth limit was reached; the deeper entities were not walked. */
         DEPTH_LIMIT,
         /** The part-count limit was reached; the walk stopped. */

@@ -37,7 +37,16 @@ import org.mailhygiene.internal.Checks;
  * <p>Parsing uses Jakarta Mail (Angus) over a shared stream that re-opens the {@link MessageContent} for each part,
  * so part bodies are never copied into heap: memory use is bounded by buffers, whatever the message size. Transfer
  * encodings are removed on the fly (base64, quoted-printable, uuencode). Nested multiparts and {@code message/rfc822}
- * parts are descended into. A container that carries a base64 or quoted-printable encoding (forbidden, but used to
+ * parts are descended into, and so is an opaque S/MIME signature (RFC 8551 3.4.2: an {@code application/pkcs7-mime}
+ * or {@code application/x-pkcs7-mime} part, or an {@code application/octet-stream} one named {@code .p7m} or
+ * {@code .p7c}, whose content is a readable CMS {@code signedData} with its signed entity inside, {@link CmsContent}):
+ * its signed entity, which mail clients show as the message, is walked as its only child ({@link PartVisitor#enter},
+ * {@link PartVisitor#signedContent}, an {@link MimeFinding.Kind#SMIME_SIGNED} finding), so that every scanner built on
+ * the walker reads it. Such a structure is read into memory, at most {@value #MAX_SMIME_BYTES} bytes (a larger one
+ * stays a leaf); content without an empty line is text, as Thunderbird shows it; at most
+ * {@value #MAX_SIGNATURES} signatures of a message are opened ({@link MimeFinding.Kind#PART_LIMIT} beyond) and at most
+ * {@value #MAX_SIGNATURE_DEPTH} inside one another ({@link MimeFinding.Kind#DEPTH_LIMIT} beyond). Encrypted S/MIME
+ * messages, detached signatures and structures that cannot be read are leaves, as before. A container that carries a base64 or quoted-printable encoding (forbidden, but used to
  * evade scanners) is decoded, spooled (memory up to {@link Builder#spoolThreshold}, then a private temporary file) and
  * walked, with an {@link MimeFinding.Kind#ENCODED_CONTAINER} finding.
  *
@@ -70,6 +79,20 @@ public final class MimeWalker {
     public static final int MAX_BOUNDARY = 4096;
     /** Default heap threshold for spooling a decoded encoded container, 1 MiB. */
     public static final long DEFAULT_SPOOL_THRESHOLD = 1024L * 1024;
+    /**
+     * The largest S/MIME structure read to open an opaque signature, 64 MiB (the attachment policy's default bound on
+     * an attachment's expanded bytes): it is held in memory while its content is walked. A larger one is a leaf.
+     */
+    public static final int MAX_SMIME_BYTES = 64 << 20;
+    /** The most opaque S/MIME signatures of one message whose content is walked: 16. */
+    public static final int MAX_SIGNATURES = 16;
+    /** The most opaque S/MIME signatures inside one another whose content is walked: 3. */
+    public static final int MAX_SIGNATURE_DEPTH = 3;
+    /**
+     * What this walker's output depends on besides its limits, named in {@link #toString()} (and so in the cache
+     * identities of the scanners that name their walker): 2 since opaque S/MIME signatures are opened.
+     */
+    static final int VERSION = 2;
 
     private static final Session SESSION = Session.getInstance(new Properties());
 
@@ -359,10 +382,46 @@ public final class MimeWalker {
         return enc.equals("7bit") || enc.equals("8bit") || enc.equals("binary");
     }
 
+    /**
+     * Whether an entity may be an opaque S/MIME signature: declared {@code application/pkcs7-mime} or
+     * {@code application/x-pkcs7-mime} (whatever its {@code smime-type}: what the structure is decides), or declared
+     * {@code application/octet-stream} and named {@code .p7m} or {@code .p7c} (RFC 8551 3.2.1, which some mailers
+     * send).
+     */
+    static boolean isSmime(PartInfo info) {
+        String type = info.mimeType();
+        if (type.equals("application/pkcs7-mime") || type.equals("application/x-pkcs7-mime")) {
+            return true;
+        }
+        if (!type.equals("application/octet-stream")) {
+            return false;
+        }
+        String name = info.fileName().orElse("").strip().toLowerCase(Locale.ROOT);
+        return name.endsWith(".p7m") || name.endsWith(".p7c");
+    }
+
+    /**
+     * Signed content as a mailer shows it: content without an empty line (no header and body) is text, as Thunderbird
+     * reads it (it puts a {@code Content-Type: text/plain} header before it); walked as it is, it would be all header.
+     */
+    static byte[] withHeader(byte[] content) {
+        for (int i = 0; i + 1 < content.length; i++) {
+            if (content[i] == '\n'
+                    && (content[i + 1] == '\n'
+                            || (content[i + 1] == '\r' && i + 2 < content.length && content[i + 2] == '\n'))) {
+                return content;
+            }
+        }
+        byte[] head = "Content-Type: text/plain\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] out = java.util.Arrays.copyOf(head, head.length + content.length);
+        System.arraycopy(content, 0, out, head.length, content.length);
+        return out;
+    }
+
     @Override
     public String toString() {
-        return "MimeWalker[maxDepth=" + maxDepth + ", maxParts=" + maxParts + ", maxDecodedBytes=" + maxDecodedBytes
-                + "]";
+        return "MimeWalker[version=" + VERSION + ", maxDepth=" + maxDepth + ", maxParts=" + maxParts
+                + ", maxDecodedBytes=" + maxDecodedBytes + "]";
     }
 
     /** The state of one walk. */
@@ -374,6 +433,10 @@ public final class MimeWalker {
         private long decoded;
         private boolean stopped;
         private boolean stoppedByVisitor;
+        /** Opaque S/MIME signatures opened so far, and how many the entity being walked is inside of. */
+        private int signaturesOpened;
+
+        private int signatureDepth;
 
         Walk(WalkScope scope, PartVisitor visitor) {
             this.scope = scope;
@@ -425,6 +488,8 @@ public final class MimeWalker {
                 multipart(p, info, parentType);
             } else if (isEncapsulatedMessage(info.mimeType())) {
                 encapsulated(p, info);
+            } else if (isSmime(info)) {
+                smime(p, info);
             } else {
                 leaf(p, info);
             }
@@ -643,13 +708,21 @@ public final class MimeWalker {
         }
 
         void leaf(MimePart p, PartInfo info) throws IOException {
+            Budgeted body = decodedBody(p, info);
+            if (body != null) {
+                visit(info, body, body);
+            }
+        }
+
+        /** A leaf's body with its transfer encoding removed, counted against the budget; null if it cannot be had. */
+        private Budgeted decodedBody(MimePart p, PartInfo info) throws IOException {
             InputStream raw;
             try {
                 raw = rawStream(p);
             } catch (MessagingException e) {
                 rethrowContentFailure();
                 finding(MimeFinding.Kind.MALFORMED_HEADER, info.path(), String.valueOf(e.getMessage()));
-                return;
+                return null;
             }
             scope.register(raw);
             InputStream body = raw;
@@ -661,7 +734,92 @@ public final class MimeWalker {
                     finding(MimeFinding.Kind.UNKNOWN_ENCODING, info.path(), "unknown transfer encoding " + enc);
                 }
             }
-            visit(info, new Budgeted(body));
+            return new Budgeted(body);
+        }
+
+        /**
+         * A part that may be an S/MIME structure: read (up to {@link #MAX_SMIME_BYTES}); an opaque signature's content
+         * is walked as its child, anything else is handed to the visitor as the leaf it is, from the bytes read on.
+         */
+        private void smime(MimePart p, PartInfo info) throws IOException {
+            Budgeted body = decodedBody(p, info);
+            if (body == null) {
+                return;
+            }
+            java.io.ByteArrayOutputStream read = new java.io.ByteArrayOutputStream();
+            byte[] chunk = new byte[8192];
+            try {
+                int n;
+                while (read.size() <= MAX_SMIME_BYTES
+                        && (n = body.read(chunk, 0, (int) Math.min(chunk.length, MAX_SMIME_BYTES + 1L - read.size())))
+                                >= 0) {
+                    read.write(chunk, 0, n);
+                }
+            } catch (IOException e) {
+                rethrowContentFailure();
+                if (body.failure == null) {
+                    throw e;
+                }
+            }
+            byte[] bytes = read.toByteArray();
+            boolean whole = bytes.length <= MAX_SMIME_BYTES && body.failure == null && !body.cut;
+            Optional<CmsContent.Content> cms = whole ? CmsContent.read(bytes) : Optional.empty();
+            if (cms.isEmpty() || cms.get().kind() != CmsContent.Kind.SIGNED) {
+                InputStream again = new java.io.ByteArrayInputStream(bytes);
+                boolean more = bytes.length > MAX_SMIME_BYTES && body.failure == null && !body.cut;
+                visit(info, more ? new java.io.SequenceInputStream(again, body) : again, body);
+                return;
+            }
+            body.close();
+            afterRead(body, info);
+            String child = info.path().isEmpty() ? "1" : info.path() + ".1";
+            if (signatureDepth >= MAX_SIGNATURE_DEPTH) {
+                finding(
+                        MimeFinding.Kind.DEPTH_LIMIT,
+                        info.path(),
+                        "S/MIME signature inside " + MAX_SIGNATURE_DEPTH + " others; its content was not walked");
+                return;
+            }
+            if (signaturesOpened >= MAX_SIGNATURES) {
+                finding(MimeFinding.Kind.PART_LIMIT, info.path(), "more than " + MAX_SIGNATURES + " S/MIME signatures");
+                stopped = true;
+                return;
+            }
+            signaturesOpened++;
+            finding(
+                    MimeFinding.Kind.SMIME_SIGNED,
+                    info.path(),
+                    "opaque S/MIME signature; its content (" + cms.get().bytes().length + " bytes) walked as " + child);
+            if (!visitor.enter(info)) {
+                return;
+            }
+            MessageContent content = MessageContent.ofBytes(withHeader(cms.get().bytes()));
+            if (!visitor.signedContent(info, content)) {
+                return;
+            }
+            signatureDepth++;
+            try {
+                SharedContentStream in = new SharedContentStream(content, scope);
+                scope.register(in);
+                MimeMessage inner;
+                try {
+                    inner = new WalkedMessage(in);
+                } catch (MessagingException e) {
+                    rethrowContentFailure();
+                    finding(
+                            headerKind(e, MimeFinding.Kind.MALFORMED_HEADER),
+                            child,
+                            "cannot parse the signed content: " + e.getMessage());
+                    InputStream all = content.openStream();
+                    scope.register(all);
+                    Budgeted whole2 = new Budgeted(all);
+                    visit(textLeaf(child, info.depth() + 1), whole2, whole2);
+                    return;
+                }
+                entity(inner, child, info.depth() + 1, info.mimeType());
+            } finally {
+                signatureDepth--;
+            }
         }
 
         /** The whole content as one text/plain leaf, for a message whose header cannot be parsed at all. */
@@ -669,23 +827,31 @@ public final class MimeWalker {
             parts++;
             InputStream in = content.openStream();
             scope.register(in);
-            visit(
-                    new PartInfo(
-                            "",
-                            0,
-                            "text/plain",
-                            Optional.empty(),
-                            Optional.empty(),
-                            Optional.empty(),
-                            Optional.empty(),
-                            "7bit"),
-                    new Budgeted(in));
+            Budgeted body = new Budgeted(in);
+            visit(textLeaf("", 0), body, body);
         }
 
-        private void visit(PartInfo info, Budgeted body) throws IOException {
+        /** A text/plain entity without a header: what an unparseable header leaves of an entity. */
+        private PartInfo textLeaf(String path, int depth) {
+            return new PartInfo(
+                    path,
+                    depth,
+                    "text/plain",
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    "7bit");
+        }
+
+        /**
+         * Hands a leaf to the visitor: {@code stream} is what it reads ({@code body} itself, or bytes already read from
+         * it followed by the rest), {@code body} counts the decoded bytes and remembers repairs and failures.
+         */
+        private void visit(PartInfo info, InputStream stream, Budgeted body) throws IOException {
             boolean goOn;
             try {
-                goOn = visitor.leaf(info, body);
+                goOn = visitor.leaf(info, stream);
             } catch (IOException e) {
                 rethrowContentFailure();
                 if (body.failure == null) {

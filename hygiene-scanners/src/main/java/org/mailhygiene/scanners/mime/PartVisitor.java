@@ -26,13 +26,29 @@ public interface PartVisitor {
     boolean leaf(PartInfo part, InputStream decoded) throws IOException;
 
     /**
-     * A container ({@code multipart/*} or {@code message/rfc822}) is about to be entered. By default every container is
-     * entered.
+     * A container ({@code multipart/*}, {@code message/rfc822}, or an opaque S/MIME signature whose content was read)
+     * is about to be entered. By default every container is entered.
      *
      * @param part what is known about the container
      * @return {@code true} to walk its children, {@code false} to skip them
      */
     default boolean enter(PartInfo part) {
+        return true;
+    }
+
+    /**
+     * The signed entity of an opaque S/MIME signature (see {@link MimeWalker}), after {@link #enter} accepted the
+     * signature and before the entity is walked as its only child (path {@code part.path() + ".1"}, or {@code "1"}
+     * for a message that is a signature). For a visitor that needs the entity whole (to hand it to a scanner that
+     * does not unwrap CMS). By default nothing is done and the entity is walked.
+     *
+     * @param part the signature's part
+     * @param entity the signed entity, header and body (a {@code Content-Type: text/plain} header put before content
+     *     that has none, as mail clients show it)
+     * @return {@code true} to walk the entity, {@code false} to skip it
+     * @throws IOException if the visitor fails
+     */
+    default boolean signedContent(PartInfo part, org.mailhygiene.api.MessageContent entity) throws IOException {
         return true;
     }
 }

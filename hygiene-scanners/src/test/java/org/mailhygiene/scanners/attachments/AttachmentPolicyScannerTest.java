@@ -2,6 +2,7 @@ package org.mailhygiene.scanners.attachments;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.mailhygiene.scanners.TestMessages.signedData;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.lists;
@@ -20,6 +21,7 @@ import org.mailhygiene.api.Rule;
 import org.mailhygiene.api.ScanException;
 import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.Verdict;
+import org.mailhygiene.scanners.mime.CmsContent;
 import org.mailhygiene.scanners.mime.MimeWalker;
 
 class AttachmentPolicyScannerTest {
@@ -89,7 +91,8 @@ class AttachmentPolicyScannerTest {
                 assertThat(rules(v)).as(file + " declared " + declared).containsExactly("MIME_BROKEN");
                 assertThat(v.rules().get(0).description())
                         .isEqualTo("message body \"smime.p7m\": opaque S/MIME signature: its content, inspected here,"
-                                + " is hidden from scanners that do not unwrap CMS");
+                                + " is hidden from scanners that read the message as it is (SpamAssassin,"
+                                + " command-line scanners given the whole message)");
                 assertThat(S_MIME_SITE.scan(Message.of(m)).outcome()).isEqualTo(Outcome.CLEAN);
             }
         }
@@ -104,8 +107,7 @@ class AttachmentPolicyScannerTest {
         assertThat(rules(exe))
                 .containsExactlyInAnyOrder("MIME_BROKEN", AttachmentPolicyScanner.EXECUTABLE, "TYPE_MISMATCH");
         assertThat(exe.rules())
-                .anySatisfy(r -> assertThat(r.description())
-                        .startsWith("message body \"smime.p7m\", signed content: part 2 \"invoice.pdf\": executable"));
+                .anySatisfy(r -> assertThat(r.description()).startsWith("part 1.2 \"invoice.pdf\": executable"));
         assertThat(rules(S_MIME_SITE.scan(Message.of(smime(SIGNED, resource("smime-signed-exe-ber.der"))))))
                 .contains(AttachmentPolicyScanner.EXECUTABLE);
     }
@@ -139,49 +141,6 @@ class AttachmentPolicyScannerTest {
                 });
     }
 
-    /** A DER element: tag, definite length, content. */
-    private static byte[] der(int tag, byte[]... content) {
-        java.io.ByteArrayOutputStream c = new java.io.ByteArrayOutputStream();
-        for (byte[] b : content) {
-            c.writeBytes(b);
-        }
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        out.write(tag);
-        int n = c.size();
-        if (n < 0x80) {
-            out.write(n);
-        } else {
-            out.write(0x83);
-            out.write(n >>> 16);
-            out.write(n >>> 8);
-            out.write(n);
-        }
-        out.writeBytes(c.toByteArray());
-        return out.toByteArray();
-    }
-
-    /** An unsigned signedData structure (the reader verifies nothing) wrapping an entity. */
-    private static byte[] signedData(byte[] entity) {
-        return signedData(
-                new byte[] {0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x07, 0x01}, entity);
-    }
-
-    /** The same with another content type. */
-    private static byte[] signedData(byte[] dataOid, byte[] entity) {
-        byte[] signedDataOid = {0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x07, 0x02};
-        return der(
-                0x30,
-                der(0x06, signedDataOid),
-                der(
-                        0xa0,
-                        der(
-                                0x30,
-                                der(0x02, new byte[] {1}),
-                                der(0x31),
-                                der(0x30, der(0x06, dataOid), der(0xa0, der(0x04, entity))),
-                                der(0x31))));
-    }
-
     /**
      * Found by a second review (session 26): a signature whose content is another CMS structure (NSS, Thunderbird's
      * library, unwraps it; this reader does not) came out clean with {@code check smime off}; a text part named
@@ -212,19 +171,19 @@ class AttachmentPolicyScannerTest {
     void signaturesInsideSignaturesAreOpenedThreeDeep() throws Exception {
         byte[] inner = Samples.attachment("setup.exe", "application/octet-stream", Samples.pe());
         byte[] message = inner;
-        for (int depth = 1; depth <= Inspection.MAX_SIGNED_DEPTH; depth++) {
+        for (int depth = 1; depth <= MimeWalker.MAX_SIGNATURE_DEPTH; depth++) {
             message = smime(SIGNED, signedData(message));
             assertThat(rules(scan(message))).as("depth " + depth).contains(AttachmentPolicyScanner.EXECUTABLE);
         }
         Verdict deeper = scan(smime(SIGNED, signedData(message)));
-        assertThat(rules(deeper)).contains(AttachmentPolicyScanner.ARCHIVE_LIMIT);
+        assertThat(rules(deeper)).contains(AttachmentPolicyScanner.MIME_LIMIT);
         assertThat(deeper.rules())
-                .anySatisfy(r -> assertThat(r.description()).contains("signed data nested deeper than 3 levels"));
+                .anySatisfy(r -> assertThat(r.description()).contains("S/MIME signature inside 3 others"));
     }
 
     /**
      * Each opened signature is walked with the walker's own limits: 998 signatures of 998 parts each took 58 s and
-     * 1.7 GB (review, session 26). At most 16 a message are opened.
+     * 1.7 GB (review, session 26). At most 16 a message are opened; the walk stops at the 17th, a limit.
      */
     @Test
     void atMostSixteenSignaturesOfAMessageAreOpened() throws Exception {
@@ -233,7 +192,7 @@ class AttachmentPolicyScannerTest {
                         signedData("Content-Type: text/plain\r\n\r\nhello\r\n".getBytes(StandardCharsets.US_ASCII)));
         StringBuilder m = new StringBuilder("From: a@example.org\r\nMIME-Version: 1.0\r\n"
                 + "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n");
-        for (int i = 0; i < Inspection.MAX_SIGNED_PER_MESSAGE + 2; i++) {
+        for (int i = 0; i < MimeWalker.MAX_SIGNATURES + 2; i++) {
             m.append("--b\r\nContent-Type: ")
                     .append(SIGNED)
                     .append("; name=\"s")
@@ -246,11 +205,8 @@ class AttachmentPolicyScannerTest {
         m.append("--b--\r\n");
         List<AttachmentFinding> f =
                 S_MIME_SITE.inspect(MessageContent.ofBytes(m.toString().getBytes(StandardCharsets.US_ASCII)));
-        assertThat(f)
-                .extracting(AttachmentFinding::rule)
-                .containsOnly(AttachmentPolicyScanner.ARCHIVE_LIMIT)
-                .hasSize(2);
-        assertThat(f.get(0).description()).contains("more than 16 S/MIME signatures in one message");
+        assertThat(f).extracting(AttachmentFinding::rule).containsExactly(AttachmentPolicyScanner.MIME_LIMIT);
+        assertThat(f.get(0).description()).contains("more than 16 S/MIME signatures");
     }
 
     /** A bounce returning the original's header alone in a message/rfc822 part, its Content-Type still multipart. */

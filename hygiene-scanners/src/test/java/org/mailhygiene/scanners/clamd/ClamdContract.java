@@ -90,6 +90,22 @@ interface ClamdContract {
         assertThat(scan(ClamdTestMessages.eicarZipInAttachment()).threats()).containsExactly(eicarName());
     }
 
+    /**
+     * clamd itself does not open an opaque S/MIME signature (checked with ClamAV 1.4: a signed letter with EICAR
+     * attached is {@code stream: OK}); the scanner streams the signed letter too, and finds it.
+     */
+    @Test
+    default void eicarInsideAnOpaqueSignatureIsFound() throws Exception {
+        byte[] signed = ClamdTestMessages.eicarSigned();
+        ClamdClient c = ClamdClient.of(ClamdAddress.parse(tcpAddress()));
+        assertThat(c.instream(new java.io.ByteArrayInputStream(signed), 100L << 20, Duration.ofSeconds(20))
+                        .status())
+                .isEqualTo(ClamdScanReply.Status.CLEAN);
+        Verdict v = scan(signed);
+        assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
+        assertThat(v.threats()).containsExactly(eicarName());
+    }
+
     @Test
     default void customTestMarkerIsReportedWithItsExactName() throws Exception {
         Verdict v = scan(ClamdTestMessages.marker(org.mailhygiene.testkit.clamd.RealClamd.TEST_MARKER));

@@ -62,6 +62,26 @@ final class ClamdTestMessages {
         return withAttachment("eicar.com", "application/octet-stream", Eicar.bytes());
     }
 
+    /**
+     * EICAR attached (base64) to a letter inside an opaque S/MIME signature, the way mailers send signed mail
+     * ({@code application/pkcs7-mime; smime-type=signed-data}, base64): clamd does not open the signature.
+     */
+    static byte[] eicarSigned() {
+        // signed content starts with its Content-Type, as mailers write it (ClamAV 1.4 does find a message embedded
+        // anywhere that starts with a From line, and so a signed one too)
+        String whole = new String(
+                withAttachment("eicar.com", "application/octet-stream", Eicar.bytes()), StandardCharsets.US_ASCII);
+        byte[] letter = whole.substring(whole.indexOf("Content-Type:")).getBytes(StandardCharsets.US_ASCII);
+        byte[] cms = org.mailhygiene.scanners.TestMessages.signedData(letter);
+        String m = "From: sender@example.org\r\nTo: rcpt@example.com\r\nSubject: signed\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: application/pkcs7-mime; smime-type=signed-data; name=\"smime.p7m\"\r\n"
+                + "Content-Disposition: attachment; filename=\"smime.p7m\"\r\n"
+                + "Content-Transfer-Encoding: base64\r\n\r\n"
+                + Base64.getMimeEncoder(64, "\r\n".getBytes(StandardCharsets.US_ASCII))
+                        .encodeToString(cms) + "\r\n";
+        return m.getBytes(StandardCharsets.US_ASCII);
+    }
+
     static byte[] eicarZipInAttachment() {
         return withAttachment("eicar.zip", "application/zip", eicarZip());
     }

@@ -29,7 +29,7 @@ class MimeWalkerTest {
     private final MimeWalker walker = MimeWalker.defaults();
 
     /** Collects leaves: path -> decoded body, and the part infos. */
-    private static final class Collector implements PartVisitor {
+    private static class Collector implements PartVisitor {
         final Map<String, byte[]> bodies = new LinkedHashMap<>();
         final List<PartInfo> leaves = new ArrayList<>();
         final List<PartInfo> containers = new ArrayList<>();
@@ -575,5 +575,137 @@ class MimeWalkerTest {
                             .allSatisfy(f -> assertThat(f.detail()).isNotNull());
                     assertThat(Optional.of(r)).isPresent();
                 });
+    }
+
+    private static byte[] resource(String name) throws IOException {
+        try (InputStream in = MimeWalkerTest.class.getResourceAsStream("../attachments/" + name)) {
+            return in.readAllBytes();
+        }
+    }
+
+    /** A message whose body is an S/MIME part, base64 (the data: attachments/smime-README.txt). */
+    private static byte[] smimeMessage(String declared, byte[] cms) {
+        return ascii("From: Signer <signer@example.org>\r\nSubject: figures\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: " + declared + "\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                + java.util.Base64.getMimeEncoder().encodeToString(cms) + "\r\n");
+    }
+
+    /**
+     * An opaque S/MIME signature's content (what a mail client shows as the message) is walked as the signature's
+     * child, so every scanner built on the walker reads it: before, it was one binary leaf and the classifier, the
+     * signature scanner and the parts handed to command-line scanners saw none of the letter.
+     */
+    @Test
+    void anOpaqueSignaturesContentIsWalkedAsItsChild() throws IOException {
+        for (String file : List.of("smime-signed.der", "smime-signed-ber.der")) {
+            for (String declared : List.of(
+                    "application/pkcs7-mime; smime-type=signed-data; name=smime.p7m",
+                    "application/x-pkcs7-mime; name=smime.p7m",
+                    "application/octet-stream; name=\"SMIME.P7M\"")) {
+                List<String> signed = new ArrayList<>();
+                Collector c = new Collector() {
+                    @Override
+                    public boolean signedContent(PartInfo part, MessageContent entity) throws IOException {
+                        try (InputStream in = entity.openStream()) {
+                            signed.add(part.path() + "|" + new String(in.readAllBytes(), StandardCharsets.US_ASCII));
+                        }
+                        return true;
+                    }
+                };
+                MimeWalkResult r = walker.walk(MessageContent.ofBytes(smimeMessage(declared, resource(file))), c);
+                assertThat(c.containers)
+                        .extracting(PartInfo::path)
+                        .as(file + " " + declared)
+                        .containsExactly("");
+                assertThat(c.leaves).extracting(PartInfo::path).containsExactly("1");
+                assertThat(c.leaves.get(0).mimeType()).isEqualTo("text/plain");
+                assertThat(c.body("1")).isEqualTo("Hello, this is a signed letter.\r\n");
+                assertThat(c.leaves.get(0).depth()).isEqualTo(1);
+                assertThat(signed)
+                        .containsExactly("|Content-Type: text/plain; charset=us-ascii\r\n\r\n"
+                                + "Hello, this is a signed letter.\r\n");
+                assertThat(r.findings()).extracting(MimeFinding::kind).containsExactly(MimeFinding.Kind.SMIME_SIGNED);
+                assertThat(r.limitReached()).isFalse();
+            }
+        }
+        // inside a multipart, the exe sample: its parts are the signature's grandchildren
+        byte[] m = ascii("From: a@example.org\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+                + "--b\r\nContent-Type: text/plain\r\n\r\nsee the signed part\r\n--b\r\n"
+                + "Content-Type: application/pkcs7-mime; smime-type=signed-data\r\n"
+                + "Content-Transfer-Encoding: base64\r\n\r\n"
+                + java.util.Base64.getMimeEncoder().encodeToString(resource("smime-signed-exe-ber.der"))
+                + "\r\n--b--\r\n");
+        Collector c = walk(m);
+        assertThat(c.leaves).extracting(PartInfo::path).containsExactly("1", "2.1.1", "2.1.2");
+        assertThat(c.leaves.get(2).fileName()).contains("invoice.pdf");
+        assertThat(c.bodies.get("2.1.2")).startsWith('M', 'Z');
+        // a visitor that does not enter the signature skips its content
+        Collector skipping = new Collector() {
+            @Override
+            public boolean enter(PartInfo part) {
+                return !part.mimeType().equals("application/pkcs7-mime");
+            }
+        };
+        walker.walk(MessageContent.ofBytes(m), skipping);
+        assertThat(skipping.leaves).extracting(PartInfo::path).containsExactly("1");
+    }
+
+    /**
+     * What is not an opaque signature stays the leaf it was, with every byte: an encrypted message, a signature
+     * named something else than S/MIME under another type, a structure with data behind it, a truncated one, text.
+     */
+    @Test
+    void whatIsNotAnOpaqueSignatureStaysALeafWithEveryByte() throws IOException {
+        byte[] signed = resource("smime-signed.der");
+        byte[] behind = java.util.Arrays.copyOf(signed, signed.length + 10);
+        behind[signed.length] = 'P';
+        behind[signed.length + 1] = 'K';
+        for (byte[] data : List.of(
+                resource("smime-enveloped.der"),
+                resource("smime-enveloped-ber.der"),
+                behind,
+                java.util.Arrays.copyOf(signed, signed.length - 1),
+                ascii("not CMS at all"),
+                new byte[0])) {
+            Collector c = walk(smimeMessage("application/pkcs7-mime; name=smime.p7m", data));
+            assertThat(c.containers).isEmpty();
+            assertThat(c.leaves).extracting(PartInfo::path).containsExactly("");
+            assertThat(c.bodies.get("")).isEqualTo(data);
+            assertThat(lastResult.findings())
+                    .extracting(MimeFinding::kind)
+                    .doesNotContain(MimeFinding.Kind.SMIME_SIGNED);
+        }
+        // a readable signature under another type and name: what it is declared as (a client shows it so)
+        Collector c = walk(smimeMessage("application/pdf; name=figures.pdf", signed));
+        assertThat(c.containers).isEmpty();
+        assertThat(c.bodies.get("")).isEqualTo(signed);
+        Collector text = walk(smimeMessage("text/plain; name=notes.p7m", signed));
+        assertThat(text.containers).isEmpty();
+        assertThat(text.bodies.get("")).isEqualTo(signed);
+    }
+
+    /** Broken base64 under a signature: the bytes that decode are handed on as a leaf, with the decoding error. */
+    @Test
+    void aSignatureThatCannotBeDecodedIsALeafWithItsError() throws IOException {
+        byte[] m = ascii("From: a@example.org\r\nMIME-Version: 1.0\r\nContent-Type: application/pkcs7-mime\r\n"
+                + "Content-Transfer-Encoding: x-unknown\r\n\r\nMIIB\r\n");
+        Collector c = walk(m);
+        assertThat(c.body("")).isEqualTo("MIIB\r\n");
+        assertThat(lastResult.findings())
+                .extracting(MimeFinding::kind)
+                .containsExactly(MimeFinding.Kind.UNKNOWN_ENCODING);
+    }
+
+    /** The walk's decoded-bytes budget counts a signature's bytes: a cut structure is a leaf and a size limit. */
+    @Test
+    void aSignatureOverTheDecodedBudgetIsALimit() throws IOException {
+        byte[] signed = resource("smime-signed.der");
+        MimeWalker small =
+                MimeWalker.builder().maxDecodedBytes(signed.length - 1).build();
+        Collector c = new Collector();
+        MimeWalkResult r = small.walk(MessageContent.ofBytes(smimeMessage("application/pkcs7-mime", signed)), c);
+        assertThat(c.containers).isEmpty();
+        assertThat(c.bodies.get("")).hasSize(signed.length - 1);
+        assertThat(r.limitReached()).isTrue();
     }
 }

@@ -569,7 +569,12 @@ public final class FakeClamd implements AutoCloseable {
                 return Optional.of(s.getValue());
             }
         }
-        if (depth >= 5) {
+        if (depth >= 5 || isCms(content)) {
+            // clamd does not unwrap a CMS structure (an S/MIME signature or encrypted message): it matches its bytes
+            // as they are, and finds nothing base64-encoded or zipped inside (checked with ClamAV 1.4, on signed
+            // content
+            // that starts with its Content-Type as mailers write it; content that starts with a From line clamd takes
+            // for an embedded message, which this fake does not model)
             return Optional.empty();
         }
         int zip = text.indexOf("PK\u0003\u0004");
@@ -597,6 +602,22 @@ public final class FakeClamd implements AutoCloseable {
             }
         }
         return Optional.empty();
+    }
+
+    /** The DER of the PKCS #7 object identifiers 1.2.840.113549.1.7 (data, signedData, envelopedData...). */
+    private static final byte[] PKCS7_OID_PREFIX = {
+        0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x07
+    };
+
+    /** Whether bytes start as a CMS ContentInfo: a SEQUENCE whose first element is a PKCS #7 content type. */
+    private static boolean isCms(byte[] content) {
+        if (content.length < 16 || content[0] != 0x30) {
+            return false;
+        }
+        int at = (content[1] & 0x80) == 0 ? 2 : 2 + (content[1] & 0x7f);
+        return at + PKCS7_OID_PREFIX.length <= content.length
+                && java.util.Arrays.equals(
+                        content, at, at + PKCS7_OID_PREFIX.length, PKCS7_OID_PREFIX, 0, PKCS7_OID_PREFIX.length);
     }
 
     /** Runs of lines that look like base64 (as in MIME bodies), decoded. */

@@ -1,4 +1,4 @@
-package org.mailhygiene.scanners.attachments;
+package org.mailhygiene.scanners.mime;
 
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
@@ -15,9 +15,11 @@ import java.util.Optional;
  * <p>A small recursive-descent reader over the bytes, linear in their length (each element is visited at most once
  * per level of nesting above it, and nesting is bounded, {@value #MAX_DEPTH} levels); anything that is not such a
  * structure (a truncated file, a length running past the end, another type) is {@link Optional#empty()} from
- * {@link #read}. Stateless.
+ * {@link #read}. {@link MimeWalker} walks a signature's content as the signature's child entity; the attachment policy
+ * reads what the walker left a leaf (an encrypted message, a structure that cannot be read). Stateless and
+ * thread-safe.
  */
-final class CmsContent {
+public final class CmsContent {
     /** DER of the object identifier 1.2.840.113549.1.7.2, {@code id-signedData}. */
     private static final byte[] ID_SIGNED_DATA = {
         0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x07, 0x02
@@ -50,7 +52,7 @@ final class CmsContent {
     private CmsContent() {}
 
     /** What a CMS structure is. */
-    enum Kind {
+    public enum Kind {
         /** An opaque signature: {@link Content#bytes()} is the signed MIME entity. */
         SIGNED,
         /** A signature without its content (detached, or certificates only): nothing inside to inspect. */
@@ -62,10 +64,22 @@ final class CmsContent {
     /**
      * What a CMS structure holds.
      *
+     * <p>The array is the one {@link #read} made, not copied: a caller that hands it on must not change it.
+     *
      * @param kind what it is
      * @param bytes the signed entity for {@link Kind#SIGNED}, else empty
      */
-    record Content(Kind kind, byte[] bytes) {}
+    public record Content(Kind kind, byte[] bytes) {
+        /**
+         * Checks the components.
+         *
+         * @throws NullPointerException if a component is {@code null}
+         */
+        public Content {
+            java.util.Objects.requireNonNull(kind, "kind");
+            java.util.Objects.requireNonNull(bytes, "bytes");
+        }
+    }
 
     /**
      * Reads a CMS {@code ContentInfo}.
@@ -73,8 +87,10 @@ final class CmsContent {
      * @param der the structure's bytes (DER or BER)
      * @return what it holds, or empty when the bytes are not a readable {@code signedData}, {@code envelopedData} or
      *     {@code authEnvelopedData} structure
+     * @throws NullPointerException if {@code der} is {@code null}
      */
-    static Optional<Content> read(byte[] der) {
+    public static Optional<Content> read(byte[] der) {
+        java.util.Objects.requireNonNull(der, "der");
         try {
             Reader r = new Reader(der);
             Element info = r.element(0, 0);
