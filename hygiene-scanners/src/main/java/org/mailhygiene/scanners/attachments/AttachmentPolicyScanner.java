@@ -228,7 +228,8 @@ public final class AttachmentPolicyScanner implements Scanner {
             }
 
             @Override
-            public boolean signedContent(PartInfo part, MessageContent entity) {
+            public boolean signature(PartInfo part, InputStream structure) {
+                // judged by its name and by the parts of the signed entity, walked next
                 String location = location(part);
                 inspection.signature(location, part.fileName(), declared(part));
                 if (policy.smimeCheck()) {

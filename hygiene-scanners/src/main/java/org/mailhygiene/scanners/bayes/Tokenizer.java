@@ -215,13 +215,6 @@ public final class Tokenizer {
                 part(part, decoded, recipients, tokens, alternatives);
                 return true;
             }
-
-            @Override
-            public boolean signedContent(PartInfo part, MessageContent entity) throws IOException {
-                // the signature's own type and name, as when it was a leaf; its content is walked next
-                part(part, InputStream.nullInputStream(), recipients, tokens, alternatives);
-                return true;
-            }
         });
         for (Alternatives.Plain plain : alternatives.deferred) {
             java.util.function.Predicate<String> hidden = alternatives.hiddenElsewhere(plain);

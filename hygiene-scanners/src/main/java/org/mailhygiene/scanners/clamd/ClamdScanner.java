@@ -28,11 +28,14 @@ import org.mailhygiene.api.ScanException;
 import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.ScanFailure.Kind;
 import org.mailhygiene.api.Scanner;
+import org.mailhygiene.api.SpooledContent;
 import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.events.HygieneListener;
 import org.mailhygiene.api.failover.FailoverException;
 import org.mailhygiene.api.failover.FailoverGroup;
 import org.mailhygiene.internal.Checks;
+import org.mailhygiene.scanners.mime.MimeFinding;
+import org.mailhygiene.scanners.mime.MimeWalkResult;
 import org.mailhygiene.scanners.mime.MimeWalker;
 import org.mailhygiene.scanners.mime.PartInfo;
 import org.mailhygiene.scanners.mime.PartVisitor;
@@ -54,13 +57,15 @@ import org.slf4j.LoggerFactory;
  * whole message is ever clean.
  *
  * <p>Opaque S/MIME signatures: clamd does not unwrap CMS, so the letter inside an {@code application/pkcs7-mime}
- * signature (and a program attached to it) is invisible to it in the message as sent (checked with ClamAV 1.4). When
- * the message may hold one (its bytes name {@code pkcs7}, {@code .p7m} or {@code .p7c}, or carry encoded header
- * words or parameters that could), it is walked ({@link MimeWalker}, which opens such signatures:
- * {@value MimeWalker#MAX_SIGNATURES} a message, {@value MimeWalker#MAX_SIGNATURE_DEPTH} deep) and, after a clean reply
- * for the message, each signed entity is streamed too, as a message of its own (a {@code MIME-Version} line put
- * before it so that clamd parses it as mail); the first threat found is the verdict, and each stream fails and fails
- * over as the message's does.
+ * signature (and a program attached to it) is invisible to it in the message as sent (checked with ClamAV 1.4). So
+ * every message is first walked ({@link MimeWalker#defaults()}, which opens such signatures:
+ * {@value MimeWalker#MAX_SIGNATURES} a message, {@value MimeWalker#MAX_SIGNATURE_DEPTH} deep; the walk reads a part's
+ * body only when it may be a signature), each signed entity is spooled (heap up to 1 MiB, then a private temporary
+ * file), and on the instance chosen, after a clean reply for the message, each is streamed too, as a message of its
+ * own (a {@code MIME-Version} line put before it so that clamd parses it as mail). The first threat found is the
+ * verdict; the streams share the scan deadline and fail over together. A walk that reached one of the walker's limits
+ * (signatures past it would go unopened), or a part that may be a signature but cannot be decoded or is larger than
+ * {@value MimeWalker#MAX_SMIME_BYTES} bytes, is an {@link Kind#UNSCANNABLE} failure, never clean.
  *
  * <p>Failover: {@link Kind#UNAVAILABLE}, {@link Kind#TIMED_OUT} and {@link Kind#PROTOCOL_ERROR} mark the instance down
  * and the scan moves to the next; {@link Kind#TOO_LARGE} and {@link Kind#UNSCANNABLE} do not (every instance would
@@ -244,14 +249,18 @@ public final class ClamdScanner implements Scanner {
                     null,
                     t0);
         }
-        ClamdScanReply reply = scanContent(message.content(), t0);
-        if (reply.status() == ClamdScanReply.Status.CLEAN) {
-            for (MessageContent signed : signedEntities(message.content(), t0)) {
-                reply = scanContent(signed, t0);
-                if (reply.status() != ClamdScanReply.Status.CLEAN) {
-                    break;
-                }
-            }
+        Signed signed = signedEntities(message.content(), t0);
+        ClamdScanReply reply;
+        try {
+            reply = group.call((client, remaining) -> scanAll(client, message.content(), signed.entities(), remaining));
+        } catch (FailoverException e) {
+            throw fromFailover(e, t0);
+        } finally {
+            signed.entities().forEach(SpooledContent::close);
+        }
+        if (reply.status() == ClamdScanReply.Status.CLEAN && signed.unopened().isPresent()) {
+            // what clamd saw is clean, but a signature it cannot see into may not have been opened for it
+            throw fail(Kind.UNSCANNABLE, signed.unopened().get(), null, t0);
         }
         Duration elapsed = Duration.ofNanos(System.nanoTime() - t0);
         if (reply.status() == ClamdScanReply.Status.CLEAN) {
@@ -260,85 +269,93 @@ public final class ClamdScanner implements Scanner {
         return Verdict.infected(name, List.of(reply.detail()), elapsed);
     }
 
-    private ClamdScanReply scanContent(MessageContent content, long t0) throws ScanException, InterruptedException {
-        try {
-            return group.call((client, remaining) -> scanOn(client, content, remaining));
-        } catch (FailoverException e) {
-            throw fromFailover(e, t0);
-        }
-    }
-
     /** What makes clamd parse a signed entity as mail: a header field it knows a message by. */
     private static final byte[] MAIL_MARK =
             "MIME-Version: 1.0\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
+    /** Heap kept of one spooled signed entity before it goes to a temporary file: 1 MiB. */
+    private static final long SPOOL_THRESHOLD = 1L << 20;
+
     /**
-     * The signed entities of the message's opaque S/MIME signatures, each as a message clamd parses as mail; empty
-     * (without a walk) when no signature can be in it.
+     * The signed entities of a message's opaque S/MIME signatures, each spooled as a message clamd parses as mail, and
+     * why the walk may have left one unopened, if it may have.
      */
-    private List<MessageContent> signedEntities(MessageContent content, long t0) throws ScanException {
+    private record Signed(List<SpooledContent> entities, Optional<String> unopened) {}
+
+    /** Walks a message for its signed entities (the caller closes them). */
+    private Signed signedEntities(MessageContent content, long t0) throws ScanException {
+        List<SpooledContent> found = new ArrayList<>();
+        Set<String> candidates = new java.util.HashSet<>();
+        boolean done = false;
         try {
-            if (!maySign(content)) {
-                return List.of();
-            }
-            List<MessageContent> found = new ArrayList<>();
-            walker.walk(content, new PartVisitor() {
+            MimeWalkResult walk = walker.walk(content, new PartVisitor() {
                 @Override
                 public boolean leaf(PartInfo part, InputStream decoded) {
+                    if (MimeWalker.isSmime(part)) {
+                        candidates.add(part.path());
+                    }
+                    return true;
+                }
+
+                @Override
+                public boolean signature(PartInfo part, InputStream structure) {
                     return true;
                 }
 
                 @Override
                 public boolean signedContent(PartInfo part, MessageContent entity) throws IOException {
-                    try (InputStream in = entity.openStream()) {
-                        byte[] bytes = in.readAllBytes();
-                        byte[] marked = java.util.Arrays.copyOf(MAIL_MARK, MAIL_MARK.length + bytes.length);
-                        System.arraycopy(bytes, 0, marked, MAIL_MARK.length, bytes.length);
-                        found.add(MessageContent.ofBytes(marked));
+                    try (InputStream in = new java.io.SequenceInputStream(
+                            new java.io.ByteArrayInputStream(MAIL_MARK), entity.openStream())) {
+                        found.add(MessageContent.spool(in, SPOOL_THRESHOLD));
                     }
                     return true;
                 }
             });
-            return found;
+            Optional<String> unopened = Optional.empty();
+            for (MimeFinding f : walk.findings()) {
+                boolean unread = candidates.contains(f.path())
+                        && (f.kind() == MimeFinding.Kind.DECODING_ERROR
+                                || f.kind() == MimeFinding.Kind.UNKNOWN_ENCODING);
+                if (f.kind().isLimit() || unread) {
+                    unopened = Optional.of((f.path().isEmpty() ? "message" : "part " + f.path()) + ": " + f.detail()
+                            + "; an S/MIME signature there could not be opened for clamd, which does not open them");
+                    break;
+                }
+            }
+            done = true;
+            return new Signed(found, unopened);
         } catch (IOException e) {
             throw fail(Kind.SCANNER_ERROR, "cannot read the message for its S/MIME signatures: " + e, e, t0);
+        } finally {
+            if (!done) {
+                found.forEach(SpooledContent::close);
+            }
         }
     }
 
-    /** The byte strings (lower case) one of which a message holding an opaque signature has, as far as ASCII goes. */
-    private static final byte[][] SIGN_HINTS = {
-        {'p', 'k', 'c', 's', '7'}, {'.', 'p', '7', 'm'}, {'.', 'p', '7', 'c'}, {'=', '?'}, {'*', '='}
-    };
-
     /**
-     * Whether a message may hold an opaque S/MIME signature: one of {@link #SIGN_HINTS} appears in it, ignoring ASCII
-     * case (the declared type or the file name; an encoded word or an RFC 2231 parameter may hide a name). One pass.
+     * Streams the message, then each signed entity while the replies are clean, on one instance, within the time the
+     * failover group left: the first reply that is not clean, or the last.
      */
-    static boolean maySign(MessageContent content) throws IOException {
-        try (InputStream in = content.openStream()) {
-            byte[] buf = new byte[65536];
-            int[] matched = new int[SIGN_HINTS.length];
-            int n;
-            while ((n = in.read(buf)) >= 0) {
-                for (int i = 0; i < n; i++) {
-                    int b = buf[i];
-                    if (b >= 'A' && b <= 'Z') {
-                        b += 'a' - 'A';
-                    }
-                    for (int h = 0; h < SIGN_HINTS.length; h++) {
-                        byte[] hint = SIGN_HINTS[h];
-                        if (hint[matched[h]] == b) {
-                            if (++matched[h] == hint.length) {
-                                return true;
-                            }
-                        } else {
-                            matched[h] = hint[0] == b ? 1 : 0;
-                        }
-                    }
-                }
+    private ClamdScanReply scanAll(
+            ClamdClient client, MessageContent message, List<? extends MessageContent> signed, Duration remaining)
+            throws ClamdException, InterruptedException, IOException {
+        long end = System.nanoTime() + remaining.toNanos();
+        ClamdScanReply r = scanOn(client, message, remaining);
+        for (MessageContent entity : signed) {
+            if (r.status() != ClamdScanReply.Status.CLEAN) {
+                break;
             }
-            return false;
+            long left = end - System.nanoTime();
+            if (left <= 0) {
+                throw new ClamdException(
+                        Kind.TIMED_OUT,
+                        client.address() + ": the scan deadline passed before every signed message was streamed",
+                        null);
+            }
+            r = scanOn(client, entity, Duration.ofNanos(left));
         }
+        return r;
     }
 
     private ClamdScanReply scanOn(ClamdClient client, MessageContent content, Duration remaining)

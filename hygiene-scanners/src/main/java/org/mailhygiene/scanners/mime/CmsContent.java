@@ -81,6 +81,56 @@ public final class CmsContent {
         }
     }
 
+    /** The bytes {@link #signedDataLength} needs to tell a {@code signedData} from anything else: 16. */
+    public static final int HEAD_BYTES = 16;
+
+    /**
+     * Whether data starts as a CMS {@code signedData} ContentInfo: a SEQUENCE (definite or indefinite length) whose
+     * first element is the object identifier {@code id-signedData}. Reads only the first {@link #HEAD_BYTES} bytes, so
+     * that a part declared S/MIME is read whole only when it may be a signature.
+     *
+     * @param head the first bytes of the data
+     * @param n how many of them there are (fewer than {@link #HEAD_BYTES} only for shorter data)
+     * @return -1 when the data does not start so; 0 for an indefinite length (BER); else the whole structure's length
+     *     in bytes, as its header says
+     * @throws NullPointerException if {@code head} is {@code null}
+     */
+    public static long signedDataLength(byte[] head, int n) {
+        java.util.Objects.requireNonNull(head, "head");
+        if (n < 4 || (head[0] & 0xff) != SEQUENCE) {
+            return -1;
+        }
+        int first = head[1] & 0xff;
+        int at;
+        long total;
+        if (first < 0x80) {
+            at = 2;
+            total = 2L + first;
+        } else if (first == 0x80) {
+            at = 2;
+            total = 0;
+        } else {
+            int k = first & 0x7f;
+            if (k > 4 || 2 + k > n) {
+                return -1;
+            }
+            long len = 0;
+            for (int i = 0; i < k; i++) {
+                len = (len << 8) | (head[2 + i] & 0xff);
+            }
+            at = 2 + k;
+            total = at + len;
+        }
+        if (at + 2 + ID_SIGNED_DATA.length > n
+                || head[at] != OID
+                || head[at + 1] != ID_SIGNED_DATA.length
+                || !Arrays.equals(
+                        head, at + 2, at + 2 + ID_SIGNED_DATA.length, ID_SIGNED_DATA, 0, ID_SIGNED_DATA.length)) {
+            return -1;
+        }
+        return total;
+    }
+
     /**
      * Reads a CMS {@code ContentInfo}.
      *

@@ -80,10 +80,10 @@ public final class MimeWalker {
     /** Default heap threshold for spooling a decoded encoded container, 1 MiB. */
     public static final long DEFAULT_SPOOL_THRESHOLD = 1024L * 1024;
     /**
-     * The largest S/MIME structure read to open an opaque signature, 64 MiB (the attachment policy's default bound on
-     * an attachment's expanded bytes): it is held in memory while its content is walked. A larger one is a leaf.
+     * The largest S/MIME signature read to open it, 32 MiB (three times the relay's default message size): it is held
+     * in memory while its content is walked. A larger one is a leaf and a {@link MimeFinding.Kind#SIZE_LIMIT}.
      */
-    public static final int MAX_SMIME_BYTES = 64 << 20;
+    public static final int MAX_SMIME_BYTES = 32 << 20;
     /** The most opaque S/MIME signatures of one message whose content is walked: 16. */
     public static final int MAX_SIGNATURES = 16;
     /** The most opaque S/MIME signatures inside one another whose content is walked: 3. */
@@ -383,12 +383,16 @@ public final class MimeWalker {
     }
 
     /**
-     * Whether an entity may be an opaque S/MIME signature: declared {@code application/pkcs7-mime} or
-     * {@code application/x-pkcs7-mime} (whatever its {@code smime-type}: what the structure is decides), or declared
-     * {@code application/octet-stream} and named {@code .p7m} or {@code .p7c} (RFC 8551 3.2.1, which some mailers
-     * send).
+     * Whether an entity may be an opaque S/MIME signature, which the walker then reads to open: declared
+     * {@code application/pkcs7-mime} or {@code application/x-pkcs7-mime} (whatever its {@code smime-type}: what the
+     * structure is decides), or declared {@code application/octet-stream} and named {@code .p7m} or {@code .p7c} (RFC
+     * 8551 3.2.1, which some mailers send). Stateless.
+     *
+     * @param info what is known of the entity
+     * @return whether the walker reads it as a possible signature
+     * @throws NullPointerException if {@code info} is {@code null}
      */
-    static boolean isSmime(PartInfo info) {
+    public static boolean isSmime(PartInfo info) {
         String type = info.mimeType();
         if (type.equals("application/pkcs7-mime") || type.equals("application/x-pkcs7-mime")) {
             return true;
@@ -400,17 +404,46 @@ public final class MimeWalker {
         return name.endsWith(".p7m") || name.endsWith(".p7c");
     }
 
+    /** Where the line starting at {@code from} ends (its CR or LF), or -1 when it runs to the end of the data. */
+    private static int lineEnd(byte[] b, int from) {
+        for (int i = from; i < b.length; i++) {
+            if (b[i] == '\r' || b[i] == '\n') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Content over an array the walker made and does not change: not copied, as {@link MessageContent#ofBytes} does. */
+    private record BytesView(byte[] bytes) implements MessageContent {
+        @Override
+        public long size() {
+            return bytes.length;
+        }
+
+        @Override
+        public InputStream openStream() {
+            return new java.io.ByteArrayInputStream(bytes);
+        }
+    }
+
     /**
      * Signed content as a mailer shows it: content without an empty line (no header and body) is text, as Thunderbird
      * reads it (it puts a {@code Content-Type: text/plain} header before it); walked as it is, it would be all header.
+     * Lines end as mail clients and the header reader end them: at CRLF, LF or a bare CR (Mozilla's line reader
+     * takes a bare CR for a line end, so CR-only content is header and body to Thunderbird). Linear.
      */
     static byte[] withHeader(byte[] content) {
-        for (int i = 0; i + 1 < content.length; i++) {
-            if (content[i] == '\n'
-                    && (content[i + 1] == '\n'
-                            || (content[i + 1] == '\r' && i + 2 < content.length && content[i + 2] == '\n'))) {
-                return content;
+        int i = 0;
+        while (i < content.length) {
+            int end = lineEnd(content, i);
+            if (end < 0) {
+                break;
             }
+            if (end == i) {
+                return content; // an empty line: header and body
+            }
+            i = end + (content[end] == '\r' && end + 1 < content.length && content[end + 1] == '\n' ? 2 : 1);
         }
         byte[] head = "Content-Type: text/plain\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
         byte[] out = java.util.Arrays.copyOf(head, head.length + content.length);
@@ -738,36 +771,61 @@ public final class MimeWalker {
         }
 
         /**
-         * A part that may be an S/MIME structure: read (up to {@link #MAX_SMIME_BYTES}); an opaque signature's content
-         * is walked as its child, anything else is handed to the visitor as the leaf it is, from the bytes read on.
+         * A part that may be an S/MIME structure. Its first bytes tell whether it starts as a {@code signedData}
+         * ({@link CmsContent#signedDataLength}); anything else is handed to the visitor as the leaf it is, streamed.
+         * A {@code signedData} is read whole (up to {@link #MAX_SMIME_BYTES}: larger is a {@link
+         * MimeFinding.Kind#SIZE_LIMIT}, and a leaf), and when it holds its signed entity the structure's bytes go to
+         * {@link PartVisitor#signature} and the entity is walked as its child; otherwise it is a leaf too, from the
+         * bytes read on.
          */
         private void smime(MimePart p, PartInfo info) throws IOException {
             Budgeted body = decodedBody(p, info);
             if (body == null) {
                 return;
             }
-            java.io.ByteArrayOutputStream read = new java.io.ByteArrayOutputStream();
-            byte[] chunk = new byte[8192];
-            try {
-                int n;
-                while (read.size() <= MAX_SMIME_BYTES
-                        && (n = body.read(chunk, 0, (int) Math.min(chunk.length, MAX_SMIME_BYTES + 1L - read.size())))
-                                >= 0) {
-                    read.write(chunk, 0, n);
+            byte[] head = new byte[CmsContent.HEAD_BYTES];
+            int n = readSome(body, head, 0, head.length);
+            long declared = CmsContent.signedDataLength(head, n);
+            if (declared < 0) {
+                // not a signature: streamed as any leaf, from the bytes read on
+                visit(info, new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(head, 0, n), body), body);
+                return;
+            }
+            // sized from the structure's length when it has one (and a little more, for padding behind it): no growing
+            // copies of a large signature
+            byte[] bytes =
+                    java.util.Arrays.copyOf(head, (int) Math.max(n, Math.min(declared + 4096, MAX_SMIME_BYTES + 1L)));
+            int have = n;
+            while (have <= MAX_SMIME_BYTES) {
+                if (have == bytes.length) {
+                    bytes = java.util.Arrays.copyOf(
+                            bytes, (int) Math.min(MAX_SMIME_BYTES + 1L, Math.max(65536L, 2L * bytes.length)));
                 }
-            } catch (IOException e) {
-                rethrowContentFailure();
-                if (body.failure == null) {
-                    throw e;
+                int want = bytes.length - have;
+                int r = readSome(body, bytes, have, want);
+                have += r;
+                if (r < want) {
+                    break;
                 }
             }
-            byte[] bytes = read.toByteArray();
-            boolean whole = bytes.length <= MAX_SMIME_BYTES && body.failure == null && !body.cut;
-            Optional<CmsContent.Content> cms = whole ? CmsContent.read(bytes) : Optional.empty();
+            if (have > MAX_SMIME_BYTES) {
+                finding(
+                        MimeFinding.Kind.SIZE_LIMIT,
+                        info.path(),
+                        "S/MIME signature larger than " + MAX_SMIME_BYTES + " bytes; its content was not walked");
+                visit(
+                        info,
+                        new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(bytes, 0, have), body),
+                        body);
+                return;
+            }
+            // one that did not decode to its end, or was cut by the walk's budget, is not opened: a leaf, with the
+            // decoding error or the limit
+            Optional<CmsContent.Content> cms = body.cut || body.failure != null
+                    ? Optional.empty()
+                    : CmsContent.read(have == bytes.length ? bytes : java.util.Arrays.copyOf(bytes, have));
             if (cms.isEmpty() || cms.get().kind() != CmsContent.Kind.SIGNED) {
-                InputStream again = new java.io.ByteArrayInputStream(bytes);
-                boolean more = bytes.length > MAX_SMIME_BYTES && body.failure == null && !body.cut;
-                visit(info, more ? new java.io.SequenceInputStream(again, body) : again, body);
+                visit(info, new java.io.ByteArrayInputStream(bytes, 0, have), body);
                 return;
             }
             body.close();
@@ -778,6 +836,10 @@ public final class MimeWalker {
                         MimeFinding.Kind.DEPTH_LIMIT,
                         info.path(),
                         "S/MIME signature inside " + MAX_SIGNATURE_DEPTH + " others; its content was not walked");
+                visit(
+                        info,
+                        new java.io.ByteArrayInputStream(bytes, 0, have),
+                        new Budgeted(InputStream.nullInputStream()));
                 return;
             }
             if (signaturesOpened >= MAX_SIGNATURES) {
@@ -790,10 +852,24 @@ public final class MimeWalker {
                     MimeFinding.Kind.SMIME_SIGNED,
                     info.path(),
                     "opaque S/MIME signature; its content (" + cms.get().bytes().length + " bytes) walked as " + child);
+            boolean goOn;
+            try {
+                goOn = visitor.signature(info, new java.io.ByteArrayInputStream(bytes, 0, have));
+            } catch (IOException e) {
+                rethrowContentFailure();
+                throw e;
+            }
+            bytes = null; // the structure is not needed any more, only its content
+            if (!goOn) {
+                stopped = true;
+                stoppedByVisitor = true;
+                return;
+            }
             if (!visitor.enter(info)) {
                 return;
             }
-            MessageContent content = MessageContent.ofBytes(withHeader(cms.get().bytes()));
+            MessageContent content = new BytesView(withHeader(cms.get().bytes()));
+            cms = null;
             if (!visitor.signedContent(info, content)) {
                 return;
             }
@@ -812,14 +888,37 @@ public final class MimeWalker {
                             "cannot parse the signed content: " + e.getMessage());
                     InputStream all = content.openStream();
                     scope.register(all);
-                    Budgeted whole2 = new Budgeted(all);
-                    visit(textLeaf(child, info.depth() + 1), whole2, whole2);
+                    Budgeted whole = new Budgeted(all);
+                    visit(textLeaf(child, info.depth() + 1), whole, whole);
                     return;
                 }
                 entity(inner, child, info.depth() + 1, info.mimeType());
             } finally {
                 signatureDepth--;
             }
+        }
+
+        /**
+         * Reads up to {@code len} bytes: fewer only at the end of the stream, on a decoding failure ({@code body}
+         * remembers it) or where the walk's budget ends; 0 at the end, never -1.
+         */
+        private int readSome(Budgeted body, byte[] into, int off, int len) throws IOException {
+            int done = 0;
+            try {
+                while (done < len) {
+                    int r = body.read(into, off + done, len - done);
+                    if (r < 0) {
+                        break;
+                    }
+                    done += r;
+                }
+            } catch (IOException e) {
+                rethrowContentFailure();
+                if (body.failure == null) {
+                    throw e;
+                }
+            }
+            return done;
         }
 
         /** The whole content as one text/plain leaf, for a message whose header cannot be parsed at all. */

@@ -37,8 +37,24 @@ public interface PartVisitor {
     }
 
     /**
-     * The signed entity of an opaque S/MIME signature (see {@link MimeWalker}), after {@link #enter} accepted the
-     * signature and before the entity is walked as its only child (path {@code part.path() + ".1"}, or {@code "1"}
+     * An opaque S/MIME signature that the walker opened (see {@link MimeWalker}), with its CMS structure's bytes (the
+     * part's body, decoded): called before {@link #enter} and the walk of the signed entity inside. The structure
+     * holds more than the entity (certificates, signer information), which a scanner that matches bytes should see as
+     * it saw the part before. By default it is handed to {@link #leaf}; a visitor that judges the signed entity by its
+     * parts only (the attachment policy) overrides this.
+     *
+     * @param part the signature's part
+     * @param structure the CMS structure, decoded
+     * @return {@code true} to go on, {@code false} to end the walk here
+     * @throws IOException if the visitor fails
+     */
+    default boolean signature(PartInfo part, InputStream structure) throws IOException {
+        return leaf(part, structure);
+    }
+
+    /**
+     * The signed entity of an opaque S/MIME signature (see {@link MimeWalker}), after {@link #signature} and after
+     * {@link #enter} accepted the signature and before the entity is walked as its only child (path {@code part.path() + ".1"}, or {@code "1"}
      * for a message that is a signature). For a visitor that needs the entity whole (to hand it to a scanner that
      * does not unwrap CMS). By default nothing is done and the entity is walked.
      *

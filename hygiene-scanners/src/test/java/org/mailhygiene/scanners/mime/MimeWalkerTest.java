@@ -617,10 +617,12 @@ class MimeWalkerTest {
                         .extracting(PartInfo::path)
                         .as(file + " " + declared)
                         .containsExactly("");
-                assertThat(c.leaves).extracting(PartInfo::path).containsExactly("1");
-                assertThat(c.leaves.get(0).mimeType()).isEqualTo("text/plain");
+                // the structure's bytes first (a visitor's leaf by default: certificates and all), then the letter
+                assertThat(c.leaves).extracting(PartInfo::path).containsExactly("", "1");
+                assertThat(c.bodies.get("")).isEqualTo(resource(file));
+                assertThat(c.leaves.get(1).mimeType()).isEqualTo("text/plain");
                 assertThat(c.body("1")).isEqualTo("Hello, this is a signed letter.\r\n");
-                assertThat(c.leaves.get(0).depth()).isEqualTo(1);
+                assertThat(c.leaves.get(1).depth()).isEqualTo(1);
                 assertThat(signed)
                         .containsExactly("|Content-Type: text/plain; charset=us-ascii\r\n\r\n"
                                 + "Hello, this is a signed letter.\r\n");
@@ -636,8 +638,8 @@ class MimeWalkerTest {
                 + java.util.Base64.getMimeEncoder().encodeToString(resource("smime-signed-exe-ber.der"))
                 + "\r\n--b--\r\n");
         Collector c = walk(m);
-        assertThat(c.leaves).extracting(PartInfo::path).containsExactly("1", "2.1.1", "2.1.2");
-        assertThat(c.leaves.get(2).fileName()).contains("invoice.pdf");
+        assertThat(c.leaves).extracting(PartInfo::path).containsExactly("1", "2", "2.1.1", "2.1.2");
+        assertThat(c.leaves.get(3).fileName()).contains("invoice.pdf");
         assertThat(c.bodies.get("2.1.2")).startsWith('M', 'Z');
         // a visitor that does not enter the signature skips its content
         Collector skipping = new Collector() {
@@ -647,7 +649,7 @@ class MimeWalkerTest {
             }
         };
         walker.walk(MessageContent.ofBytes(m), skipping);
-        assertThat(skipping.leaves).extracting(PartInfo::path).containsExactly("1");
+        assertThat(skipping.leaves).extracting(PartInfo::path).containsExactly("1", "2");
     }
 
     /**
@@ -707,5 +709,26 @@ class MimeWalkerTest {
         assertThat(c.containers).isEmpty();
         assertThat(c.bodies.get("")).hasSize(signed.length - 1);
         assertThat(r.limitReached()).isTrue();
+    }
+
+    /**
+     * Found by review (session 27): signed content whose lines end in a bare CR (Mozilla's line reader ends a line
+     * there, so Thunderbird shows its parts) was taken for content without an empty line, and read as one text part.
+     */
+    @Test
+    void signedContentWithBareCrLinesIsAMessage() throws IOException {
+        String letter = "Content-Type: multipart/mixed; boundary=b\r\r--b\rContent-Type: text/plain\r\rhello\r--b\r"
+                + "Content-Type: application/octet-stream; name=tool.exe\r\rMZ\r--b--\r";
+        Collector c = walk(smimeMessage("application/pkcs7-mime", TestMessages.signedData(ascii(letter))));
+        assertThat(c.leaves).extracting(PartInfo::fileName).contains(Optional.of("tool.exe"));
+        for (String noEmptyLine : List.of("just text\r", "just\r\ntext", "one line", "")) {
+            Collector t = walk(smimeMessage("application/pkcs7-mime", TestMessages.signedData(ascii(noEmptyLine))));
+            assertThat(t.leaves).extracting(PartInfo::path).containsExactly("", "1");
+            assertThat(t.body("1")).isEqualTo(noEmptyLine);
+        }
+        for (String emptyLine : List.of("\r\nbody", "A: b\n\nbody", "A: b\r\rbody", "A: b\r\n\rbody")) {
+            Collector t = walk(smimeMessage("application/pkcs7-mime", TestMessages.signedData(ascii(emptyLine))));
+            assertThat(t.body("1")).as(emptyLine).isEqualTo("body");
+        }
     }
 }
