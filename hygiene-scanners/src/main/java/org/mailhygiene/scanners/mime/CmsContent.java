@@ -81,8 +81,14 @@ public final class CmsContent {
         }
     }
 
-    /** The bytes {@link #signedDataLength} needs to tell a {@code signedData} from anything else: 16. */
-    public static final int HEAD_BYTES = 16;
+    /**
+     * The bytes {@link #signedDataLength} needs to tell a {@code signedData} from anything else: 32 (a tag, a length
+     * of up to nine bytes, the object identifier's tag, a length of up to nine bytes and its nine bytes).
+     */
+    public static final int HEAD_BYTES = 32;
+
+    /** The most bytes a BER length may take after its first: 8 (leading zero octets are allowed, X.690 8.1.3.5). */
+    private static final int MAX_LENGTH_BYTES = 8;
 
     /**
      * Whether data starts as a CMS {@code signedData} ContentInfo: a SEQUENCE (definite or indefinite length) whose
@@ -110,25 +116,49 @@ public final class CmsContent {
             at = 2;
             total = 0;
         } else {
-            int k = first & 0x7f;
-            if (k > 4 || 2 + k > n) {
+            long len = headLength(head, 1, n);
+            if (len < 0) {
                 return -1;
             }
-            long len = 0;
-            for (int i = 0; i < k; i++) {
-                len = (len << 8) | (head[2 + i] & 0xff);
-            }
-            at = 2 + k;
+            at = 2 + (first & 0x7f);
             total = at + len;
         }
-        if (at + 2 + ID_SIGNED_DATA.length > n
-                || head[at] != OID
-                || head[at + 1] != ID_SIGNED_DATA.length
+        if (at + 2 > n || head[at] != OID) {
+            return -1;
+        }
+        int oidLength = head[at + 1] & 0xff;
+        int oidAt = at + 2;
+        if (oidLength > 0x80) { // a long form, as BER allows
+            long len = headLength(head, at + 1, n);
+            oidAt = at + 2 + (oidLength & 0x7f);
+            oidLength = len == ID_SIGNED_DATA.length ? ID_SIGNED_DATA.length : -1;
+        }
+        if (oidLength != ID_SIGNED_DATA.length
+                || oidAt + ID_SIGNED_DATA.length > n
                 || !Arrays.equals(
-                        head, at + 2, at + 2 + ID_SIGNED_DATA.length, ID_SIGNED_DATA, 0, ID_SIGNED_DATA.length)) {
+                        head, oidAt, oidAt + ID_SIGNED_DATA.length, ID_SIGNED_DATA, 0, ID_SIGNED_DATA.length)) {
             return -1;
         }
         return total;
+    }
+
+    /**
+     * The value of a long-form BER length whose first byte is at {@code at}, or -1 when it is not one, takes more than
+     * {@link #MAX_LENGTH_BYTES} bytes, does not fit the head or is larger than {@link Integer#MAX_VALUE}.
+     */
+    private static long headLength(byte[] head, int at, int n) {
+        int k = head[at] & 0x7f;
+        if ((head[at] & 0x80) == 0 || k == 0 || k > MAX_LENGTH_BYTES || at + 1 + k > n) {
+            return -1;
+        }
+        long len = 0;
+        for (int i = 0; i < k; i++) {
+            len = (len << 8) | (head[at + 1 + i] & 0xff);
+            if (len > Integer.MAX_VALUE) {
+                return -1;
+            }
+        }
+        return len;
     }
 
     /**
@@ -140,9 +170,22 @@ public final class CmsContent {
      * @throws NullPointerException if {@code der} is {@code null}
      */
     public static Optional<Content> read(byte[] der) {
-        java.util.Objects.requireNonNull(der, "der");
+        return read(der, der.length);
+    }
+
+    /**
+     * Reads a CMS {@code ContentInfo} from the first {@code length} bytes of an array (the rest is not looked at).
+     *
+     * @param der the array
+     * @param length how many of its bytes are the data
+     * @return as {@link #read(byte[])}
+     * @throws NullPointerException if {@code der} is {@code null}
+     * @throws IndexOutOfBoundsException if {@code length} is negative or larger than the array
+     */
+    public static Optional<Content> read(byte[] der, int length) {
+        java.util.Objects.checkFromIndexSize(0, length, der.length);
         try {
-            Reader r = new Reader(der);
+            Reader r = new Reader(der, length);
             Element info = r.element(0, 0);
             if (info.tag != SEQUENCE) {
                 return Optional.empty();
@@ -218,14 +261,17 @@ public final class CmsContent {
 
     private static final class Reader {
         private final byte[] b;
+        /** The end of the data in {@link #b}. */
+        private final int limit;
 
-        Reader(byte[] b) {
+        Reader(byte[] b, int limit) {
             this.b = b;
+            this.limit = limit;
         }
 
         /** The element at {@code at}; an indefinite-length one is walked to its end-of-contents to find the next. */
         Element element(int at, int depth) throws Malformed {
-            if (depth > MAX_DEPTH || at + 2 > b.length) {
+            if (depth > MAX_DEPTH || at + 2 > limit) {
                 throw new Malformed();
             }
             int tag = b[at] & 0xff;
@@ -246,20 +292,23 @@ public final class CmsContent {
                 return new Element(tag, at + 2, -1, end + 2);
             } else {
                 int n = first & 0x7f;
-                if (n > 4 || at + 2 + n > b.length) {
+                if (n > MAX_LENGTH_BYTES || at + 2 + n > limit) {
                     throw new Malformed();
                 }
                 long len = 0;
                 for (int i = 0; i < n; i++) {
                     len = (len << 8) | (b[at + 2 + i] & 0xff);
+                    if (len > Integer.MAX_VALUE) {
+                        throw new Malformed(); // leading zero octets are BER; a length past 2 GB is no data here
+                    }
                 }
                 start = at + 2 + n;
-                if (len > b.length - start) {
+                if (len > limit - start) {
                     throw new Malformed();
                 }
                 length = (int) len;
             }
-            if (length > b.length - start) {
+            if (length > limit - start) {
                 throw new Malformed();
             }
             return new Element(tag, start, start + length, start + length);
@@ -269,7 +318,7 @@ public final class CmsContent {
         private int endOfContents(int at, int depth) throws Malformed {
             int p = at;
             while (true) {
-                if (p + 2 > b.length) {
+                if (p + 2 > limit) {
                     throw new Malformed();
                 }
                 if (b[p] == 0 && b[p + 1] == 0) {
@@ -284,7 +333,7 @@ public final class CmsContent {
          * not a second file a reader could find behind it.
          */
         boolean endsTheData(Element top) {
-            for (int i = top.next; i < b.length; i++) {
+            for (int i = top.next; i < limit; i++) {
                 if (b[i] != 0 && b[i] != '\r' && b[i] != '\n') {
                     return false;
                 }
@@ -342,7 +391,7 @@ public final class CmsContent {
                 }
                 return at == parent.end;
             }
-            if (at + 2 > b.length) {
+            if (at + 2 > limit) {
                 throw new Malformed();
             }
             return b[at] == 0 && b[at + 1] == 0;

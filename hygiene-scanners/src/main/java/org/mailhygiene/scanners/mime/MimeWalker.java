@@ -84,6 +84,8 @@ public final class MimeWalker {
      * in memory while its content is walked. A larger one is a leaf and a {@link MimeFinding.Kind#SIZE_LIMIT}.
      */
     public static final int MAX_SMIME_BYTES = 32 << 20;
+    /** The first array a signature is read into, grown by doubling: 64 KiB. */
+    private static final int INITIAL_SMIME_BUFFER = 64 * 1024;
     /** The most opaque S/MIME signatures of one message whose content is walked: 16. */
     public static final int MAX_SIGNATURES = 16;
     /** The most opaque S/MIME signatures inside one another whose content is walked: 3. */
@@ -402,6 +404,34 @@ public final class MimeWalker {
         }
         String name = info.fileName().orElse("").strip().toLowerCase(Locale.ROOT);
         return name.endsWith(".p7m") || name.endsWith(".p7c");
+    }
+
+    /**
+     * Signed content with every bare CR (one not followed by LF) written as CRLF: Mozilla's line reader ends a line at a
+     * bare CR, Jakarta Mail's does too, except that it reads CR CR LF as one line end where Thunderbird sees a line and
+     * an empty one (the end of the header: the text after it went unread). Signed bytes are never rewritten by an MTA,
+     * so the sender chooses them. The structure's own bytes reach the visitor unchanged. Linear; the same array when
+     * there is no bare CR.
+     */
+    static byte[] bareCrToCrlf(byte[] content) {
+        int bare = 0;
+        for (int i = 0; i < content.length; i++) {
+            if (content[i] == '\r' && (i + 1 == content.length || content[i + 1] != '\n')) {
+                bare++;
+            }
+        }
+        if (bare == 0) {
+            return content;
+        }
+        byte[] out = new byte[content.length + bare];
+        int o = 0;
+        for (int i = 0; i < content.length; i++) {
+            out[o++] = content[i];
+            if (content[i] == '\r' && (i + 1 == content.length || content[i + 1] != '\n')) {
+                out[o++] = '\n';
+            }
+        }
+        return out;
     }
 
     /** Where the line starting at {@code from} ends (its CR or LF), or -1 when it runs to the end of the data. */
@@ -791,10 +821,11 @@ public final class MimeWalker {
                 visit(info, new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(head, 0, n), body), body);
                 return;
             }
-            // sized from the structure's length when it has one (and a little more, for padding behind it): no growing
-            // copies of a large signature
-            byte[] bytes =
-                    java.util.Arrays.copyOf(head, (int) Math.max(n, Math.min(declared + 4096, MAX_SMIME_BYTES + 1L)));
+            // sized from the structure's length when it has one (and a little more, for padding behind it), but at
+            // first to 64 KiB at most, doubled as the data comes: a header may claim any length, and a small part
+            // claiming 2 GB must not cost an array of the most a signature may have
+            byte[] bytes = java.util.Arrays.copyOf(head, (int)
+                    Math.max(n, Math.min(INITIAL_SMIME_BUFFER, declared > 0 ? declared + 4096 : 4096)));
             int have = n;
             while (have <= MAX_SMIME_BYTES) {
                 if (have == bytes.length) {
@@ -821,10 +852,17 @@ public final class MimeWalker {
             }
             // one that did not decode to its end, or was cut by the walk's budget, is not opened: a leaf, with the
             // decoding error or the limit
-            Optional<CmsContent.Content> cms = body.cut || body.failure != null
-                    ? Optional.empty()
-                    : CmsContent.read(have == bytes.length ? bytes : java.util.Arrays.copyOf(bytes, have));
+            Optional<CmsContent.Content> cms =
+                    body.cut || body.failure != null ? Optional.empty() : CmsContent.read(bytes, have);
             if (cms.isEmpty() || cms.get().kind() != CmsContent.Kind.SIGNED) {
+                if (cms.isEmpty() && !body.cut && body.failure == null) {
+                    // it starts as a signature, and a mail client may read it as one (NSS reads on past data behind
+                    // a structure, and unwraps a signature inside one): its content is unseen here, never clean
+                    finding(
+                            MimeFinding.Kind.DECODING_ERROR,
+                            info.path(),
+                            "starts as an S/MIME signature but cannot be read as one; its content was not walked");
+                }
                 visit(info, new java.io.ByteArrayInputStream(bytes, 0, have), body);
                 return;
             }
@@ -868,7 +906,8 @@ public final class MimeWalker {
             if (!visitor.enter(info)) {
                 return;
             }
-            MessageContent content = new BytesView(withHeader(cms.get().bytes()));
+            MessageContent content =
+                    new BytesView(withHeader(bareCrToCrlf(cms.get().bytes())));
             cms = null;
             if (!visitor.signedContent(info, content)) {
                 return;

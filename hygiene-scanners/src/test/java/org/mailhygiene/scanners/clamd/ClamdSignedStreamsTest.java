@@ -95,6 +95,21 @@ class ClamdSignedStreamsTest {
                 .isInstanceOfSatisfying(
                         ScanException.class,
                         e -> assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNSCANNABLE));
+        // a signature with data behind it: OpenSSL and NSS read on past the structure, this walker does not open it
+        byte[] cms = TestMessages.signedData(
+                "Content-Type: text/plain\r\n\r\nthe letter\r\n".getBytes(StandardCharsets.US_ASCII));
+        byte[] behind = java.util.Arrays.copyOf(cms, cms.length + 4);
+        System.arraycopy("JUNK".getBytes(StandardCharsets.US_ASCII), 0, behind, cms.length, 4);
+        byte[] junk = ("From: a@example.org\r\nMIME-Version: 1.0\r\n" + SIGNED
+                        + "Content-Transfer-Encoding: base64\r\n\r\n"
+                        + Base64.getMimeEncoder().encodeToString(behind)
+                        + "\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        assertThatThrownBy(() -> scanner(Duration.ofSeconds(20)).scan(Message.of(junk)))
+                .isInstanceOfSatisfying(
+                        ScanException.class,
+                        e -> assertThat(e.failure().detail())
+                                .contains("starts as an S/MIME signature but cannot be read as one"));
         // a uuencoded signature without its end line: mail clients decode it, Jakarta Mail's decoder gives nothing
         byte[] uu = ("From: a@example.org\r\nMIME-Version: 1.0\r\nContent-Type: application/pkcs7-mime\r\n"
                         + "Content-Transfer-Encoding: x-uuencode\r\n\r\nbegin 644 smime.p7m\r\nM,(\"`\r\n")

@@ -724,11 +724,83 @@ class MimeWalkerTest {
         for (String noEmptyLine : List.of("just text\r", "just\r\ntext", "one line", "")) {
             Collector t = walk(smimeMessage("application/pkcs7-mime", TestMessages.signedData(ascii(noEmptyLine))));
             assertThat(t.leaves).extracting(PartInfo::path).containsExactly("", "1");
-            assertThat(t.body("1")).isEqualTo(noEmptyLine);
+            assertThat(t.body("1"))
+                    .isEqualTo(noEmptyLine
+                            .replace("\r\n", "\n")
+                            .replace("\r", "\n")
+                            .replace("\n", "\r\n"));
         }
         for (String emptyLine : List.of("\r\nbody", "A: b\n\nbody", "A: b\r\rbody", "A: b\r\n\rbody")) {
             Collector t = walk(smimeMessage("application/pkcs7-mime", TestMessages.signedData(ascii(emptyLine))));
             assertThat(t.body("1")).as(emptyLine).isEqualTo("body");
         }
+    }
+
+    /** The signedData of an entity with its outer length written in {@code lengthBytes} bytes (leading zeros). */
+    private static byte[] longLength(byte[] cms, int lengthBytes) {
+        int headerLength = (cms[1] & 0x80) == 0 ? 2 : 2 + (cms[1] & 0x7f);
+        int content = cms.length - headerLength;
+        byte[] out = new byte[2 + lengthBytes + content];
+        out[0] = 0x30;
+        out[1] = (byte) (0x80 | lengthBytes);
+        for (int i = 0; i < lengthBytes; i++) {
+            out[2 + i] = (byte) (i < lengthBytes - 4 ? 0 : content >>> (8 * (lengthBytes - 1 - i)));
+        }
+        System.arraycopy(cms, headerLength, out, 2 + lengthBytes, content);
+        return out;
+    }
+
+    /**
+     * Found by the second review (session 27): a length in four bytes (every signature of 16 MiB or more, and any a
+     * sender writes so) was not recognised, nor one with leading zero octets or an object identifier whose length is
+     * in the long form, as BER allows and OpenSSL and NSS read; such a signature went unopened, and clean for clamd.
+     */
+    @Test
+    void berLengthsOfAnyFormOpen() throws IOException {
+        byte[] cms = TestMessages.signedData(ascii("Content-Type: text/plain\r\n\r\nthe letter\r\n"));
+        for (int bytes = 1; bytes <= 8; bytes++) {
+            Collector c = walk(smimeMessage("application/pkcs7-mime", longLength(cms, bytes)));
+            assertThat(c.leaves)
+                    .as(bytes + " length bytes")
+                    .extracting(PartInfo::path)
+                    .containsExactly("", "1");
+            assertThat(c.body("1")).isEqualTo("the letter\r\n");
+        }
+        // the object identifier's length in the long form (06 81 09), the outer length one more
+        byte[] longOid = longLength(cms, 4);
+        int oid = 6;
+        assertThat(longOid[oid]).isEqualTo((byte) 0x06);
+        byte[] wide = new byte[longOid.length + 1];
+        System.arraycopy(longOid, 0, wide, 0, oid + 1);
+        wide[oid + 1] = (byte) 0x81;
+        System.arraycopy(longOid, oid + 1, wide, oid + 2, longOid.length - oid - 1);
+        int content = wide.length - 6;
+        for (int i = 0; i < 4; i++) {
+            wide[2 + i] = (byte) (content >>> (8 * (3 - i)));
+        }
+        Collector c = walk(smimeMessage("application/pkcs7-mime", wide));
+        assertThat(c.body("1")).isEqualTo("the letter\r\n");
+    }
+
+    /**
+     * Found by the second review: Jakarta Mail reads CR CR LF as one line end where Thunderbird reads a line end and an
+     * empty line, so signed text after it was header to the walker and never read; and a structure that starts as a
+     * signature but cannot be read is never passed over in silence.
+     */
+    @Test
+    void crCrLfEndsTheHeaderAsThunderbirdReadsItAndAnUnreadableSignatureIsAFinding() throws IOException {
+        byte[] cms = TestMessages.signedData(ascii("Special offer\r\r\nCheap pills, click here\r\n"));
+        Collector c = walk(smimeMessage("application/pkcs7-mime", cms));
+        assertThat(c.body("1")).isEqualTo("Cheap pills, click here\r\n");
+        byte[] behind = java.util.Arrays.copyOf(cms, cms.length + 4);
+        System.arraycopy(ascii("JUNK"), 0, behind, cms.length, 4);
+        Collector junk = walk(smimeMessage("application/pkcs7-mime", behind));
+        assertThat(junk.bodies.get("")).isEqualTo(behind);
+        assertThat(lastResult.findings())
+                .extracting(MimeFinding::kind)
+                .containsExactly(MimeFinding.Kind.DECODING_ERROR);
+        assertThat(MimeWalker.bareCrToCrlf(ascii("a\rb\r\nc\r"))).isEqualTo(ascii("a\r\nb\r\nc\r\n"));
+        byte[] none = ascii("a\r\nb");
+        assertThat(MimeWalker.bareCrToCrlf(none)).isSameAs(none);
     }
 }
