@@ -75,15 +75,26 @@ public record MimeFinding(Kind kind, String path, String detail) {
          */
         BOUNDARY_LIMIT,
         /** The decoded-bytes limit was reached; the body was cut there and the walk stopped. */
-        SIZE_LIMIT;
+        SIZE_LIMIT,
+        /**
+         * A part that starts as an opaque S/MIME signature but cannot be read as one (data behind the structure,
+         * another signature inside it, a structure this reader does not take): mail clients may read on and show a
+         * letter that was not walked here. Handed to the visitor as a leaf; a limit, so that no scanner calls the
+         * message clean for what it did not read.
+         */
+        SMIME_UNREADABLE;
 
         /**
          * Whether this finding means part of the message was not walked because a limit was reached.
          *
-         * @return {@code true} for DEPTH_LIMIT, PART_LIMIT, BOUNDARY_LIMIT and SIZE_LIMIT
+         * @return {@code true} for DEPTH_LIMIT, PART_LIMIT, BOUNDARY_LIMIT, SIZE_LIMIT and SMIME_UNREADABLE
          */
         public boolean isLimit() {
-            return this == DEPTH_LIMIT || this == PART_LIMIT || this == BOUNDARY_LIMIT || this == SIZE_LIMIT;
+            return this == DEPTH_LIMIT
+                    || this == PART_LIMIT
+                    || this == BOUNDARY_LIMIT
+                    || this == SIZE_LIMIT
+                    || this == SMIME_UNREADABLE;
         }
     }
 

@@ -859,7 +859,7 @@ public final class MimeWalker {
                     // it starts as a signature, and a mail client may read it as one (NSS reads on past data behind
                     // a structure, and unwraps a signature inside one): its content is unseen here, never clean
                     finding(
-                            MimeFinding.Kind.DECODING_ERROR,
+                            MimeFinding.Kind.SMIME_UNREADABLE,
                             info.path(),
                             "starts as an S/MIME signature but cannot be read as one; its content was not walked");
                 }

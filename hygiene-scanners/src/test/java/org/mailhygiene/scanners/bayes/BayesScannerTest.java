@@ -294,6 +294,26 @@ class BayesScannerTest {
                     });
         }
         assertThat(walker.toString()).contains("maxDepth=20", "maxParts=1000");
+        // a signed letter is read; one whose signature cannot be read (data behind it, session 27) is never clean
+        byte[] cms = org.mailhygiene.scanners.TestMessages.signedData(
+                spamPart.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        byte[] behind = java.util.Arrays.copyOf(cms, cms.length + 4);
+        System.arraycopy("JUNK".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, behind, cms.length, 4);
+        for (byte[] data : List.of(cms, behind)) {
+            byte[] m = (header + "MIME-Version: 1.0\r\nContent-Type: application/pkcs7-mime; smime-type=signed-data\r\n"
+                            + "Content-Transfer-Encoding: base64\r\n\r\n"
+                            + java.util.Base64.getMimeEncoder().encodeToString(data) + "\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            if (data == cms) {
+                assertThat(scanner.scan(Message.of(m)).outcome()).isEqualTo(Outcome.SPAM);
+            } else {
+                assertThatThrownBy(() -> scanner.scan(Message.of(m)))
+                        .isInstanceOfSatisfying(
+                                ScanException.class,
+                                e -> assertThat(e.failure().detail())
+                                        .contains("MIME walk incomplete (SMIME_UNREADABLE)"));
+            }
+        }
         // a bounce is not a way round it either
         String bounce = "From: MAILER-DAEMON@mx.example\r\nTo: bob@example.org\r\n"
                 + "Subject: Undelivered Mail Returned to Sender\r\n";

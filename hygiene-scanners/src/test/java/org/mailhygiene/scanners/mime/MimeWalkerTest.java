@@ -798,7 +798,8 @@ class MimeWalkerTest {
         assertThat(junk.bodies.get("")).isEqualTo(behind);
         assertThat(lastResult.findings())
                 .extracting(MimeFinding::kind)
-                .containsExactly(MimeFinding.Kind.DECODING_ERROR);
+                .containsExactly(MimeFinding.Kind.SMIME_UNREADABLE);
+        assertThat(lastResult.limitReached()).isTrue();
         assertThat(MimeWalker.bareCrToCrlf(ascii("a\rb\r\nc\r"))).isEqualTo(ascii("a\r\nb\r\nc\r\n"));
         byte[] none = ascii("a\r\nb");
         assertThat(MimeWalker.bareCrToCrlf(none)).isSameAs(none);
