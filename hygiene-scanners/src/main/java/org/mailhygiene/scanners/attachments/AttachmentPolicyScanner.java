@@ -57,8 +57,8 @@ import org.mailhygiene.scanners.mime.PartVisitor;
  *       with different meanings (structure tricks that let content evade scanners). A missing closing
  *       boundary and an unparseable header are common in harmless mail and are not reported;
  *   <li>{@value #MIME_LIMIT}: the MIME walker's depth, part-count or decoded-size limit was reached (more than 16
- *       opaque S/MIME signatures, or one inside three others, among them), so part of the message was not
- *       inspected.
+ *       opaque S/MIME signatures, one inside three others, or a part that starts as a signature but cannot be read,
+ *       among them), so part of the message was not inspected.
  * </ul>
  *
  * <p>Switched-off checks: {@code encrypted-archive off} and {@code broken-mime off} mean "do not block for this
