@@ -42,7 +42,8 @@ import org.mailhygiene.testkit.server.RequestLog;
  * (answered in order); anything else → {@code UNKNOWN COMMAND}. One command per connection outside a session.
  *
  * <p>Detection: EICAR and scripted signatures (a byte marker and a name), searched in the raw stream and, like
- * clamd's ScanMail and ScanArchive, inside base64 blocks (MIME attachments) and zip archives, nested up to 5 levels.
+ * clamd's ScanMail and ScanArchive, inside base64 blocks (MIME attachments) and zip archives, nested up to 5 levels;
+ * like clamd, not inside a CMS structure (an S/MIME signature's letter is unseen, only its bytes as they are).
  * Reply {@code stream: NAME FOUND} names the first signature that matches.
  *
  * <p>Faults target a command ({@link #enqueue(Command, org.mailhygiene.testkit.server.Fault)},
