@@ -35,8 +35,9 @@ import org.mailhygiene.scanners.mime.PartVisitor;
  * uuencoded into a plain-text part ({@code begin 644 name} ... {@code end}, which mail clients show as an attachment)
  * is decoded and checked as an attachment of that name. An opaque S/MIME signature ({@code application/pkcs7-mime;
  * smime-type=signed-data}, RFC 5751 section 3.5.2: the signed message inside a CMS structure, which the reader's
- * mailer unwraps and shows) is opened and the message it holds is inspected as part of this one (locations name it
- * {@code signed content:}; the signature itself is not verified; at most 16 a message, three deep). It reports:
+ * mailer unwraps and shows) is opened by the MIME walker and the message it holds is inspected as part of this one
+ * (its parts are the signature's children: {@code part 1.2}; the signature itself is not verified; at most 16 a
+ * message, three deep). It reports:
  *
  * <ul>
  *   <li>{@value #EXECUTABLE}: a blocked extension, or a blocked true or declared type (executables, scripts);

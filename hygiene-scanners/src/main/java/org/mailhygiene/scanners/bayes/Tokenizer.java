@@ -85,9 +85,9 @@ public final class Tokenizer {
      * from an address of another organisation; a brand or a stranger's name over a sender that is neither).
      * Version 12 gives no top-level domain token for the domains reserved for documentation and testing
      * ({@link #RESERVED_TLDS}: {@code .example}, {@code .test}, {@code .invalid}, {@code .localhost}).
-     * Version 13 reads the content of an opaque S/MIME signature (the signed entity of an {@code application/pkcs7-mime}
-     * {@code signedData}, which mail clients show as the message) as part of the message, with
-     * {@code mime:smime_signed}; it read nothing of it before (signed spam was judged by its header, signed ham too).
+     * Version 13 reads the content of an opaque S/MIME signature (the signed entity of an
+     * {@code application/pkcs7-mime} {@code signedData}, which mail clients show as the message) as part of the
+     * message, with {@code mime:smime_signed}; it read nothing of it before (signed spam was judged by its header, signed ham too).
      * Models learned with an older version still load and classify; they simply lack the newer tokens until retrained.
      */
     public static final int VERSION = 13;
@@ -142,7 +142,8 @@ public final class Tokenizer {
      * Everything that decides this tokenizer's output: the {@linkplain #VERSION version}, the text limit and the MIME
      * walker's limits. Two tokenizers with equal identities yield the same tokens for every message.
      *
-     * @return e.g. {@code "tokenizer-13/262144/MimeWalker[version=2, maxDepth=20, maxParts=1000, maxDecodedBytes=134217728]"}
+     * @return e.g. {@code "tokenizer-13/262144/MimeWalker[version=2, maxDepth=20, maxParts=1000,
+     *     maxDecodedBytes=134217728]"}
      */
     public String identity() {
         return "tokenizer-" + VERSION + "/" + maxTextBytes + "/" + walker;

@@ -143,8 +143,9 @@ public final class CmsContent {
     }
 
     /**
-     * The value of a long-form BER length whose first byte is at {@code at}, or -1 when it is not one, takes more than
-     * {@link #MAX_LENGTH_BYTES} bytes, does not fit the head or is larger than {@link Integer#MAX_VALUE}.
+     * The value of a long-form BER length whose first byte is at {@code at} (of the first {@code n} bytes of
+     * {@code head}), or -1 when it is not one, takes more than {@link #MAX_LENGTH_BYTES} bytes, runs past {@code n} or
+     * is larger than {@link Integer#MAX_VALUE}. The one length reader of {@link #signedDataLength} and {@link #read}.
      */
     private static long headLength(byte[] head, int at, int n) {
         int k = head[at] & 0x7f;
@@ -291,18 +292,11 @@ public final class CmsContent {
                 int end = endOfContents(at + 2, depth);
                 return new Element(tag, at + 2, -1, end + 2);
             } else {
-                int n = first & 0x7f;
-                if (n > MAX_LENGTH_BYTES || at + 2 + n > limit) {
+                long len = headLength(b, at + 1, limit); // leading zero octets are BER; past 2 GB is no data here
+                if (len < 0) {
                     throw new Malformed();
                 }
-                long len = 0;
-                for (int i = 0; i < n; i++) {
-                    len = (len << 8) | (b[at + 2 + i] & 0xff);
-                    if (len > Integer.MAX_VALUE) {
-                        throw new Malformed(); // leading zero octets are BER; a length past 2 GB is no data here
-                    }
-                }
-                start = at + 2 + n;
+                start = at + 2 + (first & 0x7f);
                 if (len > limit - start) {
                     throw new Malformed();
                 }

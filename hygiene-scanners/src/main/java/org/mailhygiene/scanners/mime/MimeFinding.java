@@ -74,7 +74,10 @@ public record MimeFinding(Kind kind, String path, String detail) {
          * one leaf (its parts, text included, were not walked one by one).
          */
         BOUNDARY_LIMIT,
-        /** The decoded-bytes limit was reached; the body was cut there and the walk stopped. */
+        /**
+         * The decoded-bytes limit was reached; the body was cut there and the walk stopped. Also an S/MIME signature
+         * larger than {@link MimeWalker#MAX_SMIME_BYTES}, which is not opened (the walk goes on).
+         */
         SIZE_LIMIT,
         /**
          * A part that starts as an opaque S/MIME signature but cannot be read as one (data behind the structure,

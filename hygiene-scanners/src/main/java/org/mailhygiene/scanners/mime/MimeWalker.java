@@ -40,14 +40,17 @@ import org.mailhygiene.internal.Checks;
  * parts are descended into, and so is an opaque S/MIME signature (RFC 8551 3.4.2: an {@code application/pkcs7-mime}
  * or {@code application/x-pkcs7-mime} part, or an {@code application/octet-stream} one named {@code .p7m} or
  * {@code .p7c}, whose content is a readable CMS {@code signedData} with its signed entity inside, {@link CmsContent}):
- * its signed entity, which mail clients show as the message, is walked as its only child ({@link PartVisitor#enter},
+ * the structure's bytes go to {@link PartVisitor#signature} (a leaf by default) and its signed entity, which mail
+ * clients show as the message, is walked as its only child ({@link PartVisitor#enter},
  * {@link PartVisitor#signedContent}, an {@link MimeFinding.Kind#SMIME_SIGNED} finding), so that every scanner built on
- * the walker reads it. Such a structure is read into memory, at most {@value #MAX_SMIME_BYTES} bytes (a larger one
- * stays a leaf); content without an empty line is text, as Thunderbird shows it; at most
- * {@value #MAX_SIGNATURES} signatures of a message are opened ({@link MimeFinding.Kind#PART_LIMIT} beyond) and at most
- * {@value #MAX_SIGNATURE_DEPTH} inside one another ({@link MimeFinding.Kind#DEPTH_LIMIT} beyond). Encrypted S/MIME
- * messages, detached signatures and structures that cannot be read are leaves, as before. A container that carries a base64 or quoted-printable encoding (forbidden, but used to
- * evade scanners) is decoded, spooled (memory up to {@link Builder#spoolThreshold}, then a private temporary file) and
+ * the walker reads it. A part is read into memory only when its first bytes start a {@code signedData}, at most
+ * {@value #MAX_SMIME_BYTES} bytes (a larger one is a leaf and a {@link MimeFinding.Kind#SIZE_LIMIT}); content without
+ * an empty line is text, and bare CRs end lines, as Thunderbird reads them; at most {@value #MAX_SIGNATURES}
+ * signatures of a message are opened ({@link MimeFinding.Kind#PART_LIMIT} beyond) and at most
+ * {@value #MAX_SIGNATURE_DEPTH} inside one another ({@link MimeFinding.Kind#DEPTH_LIMIT} beyond); one that starts as a
+ * signature but cannot be read is a leaf and a {@link MimeFinding.Kind#SMIME_UNREADABLE} limit. Encrypted S/MIME
+ * messages and detached signatures are leaves, as before. A container that carries a base64 or quoted-printable
+ * encoding (forbidden, but used to evade scanners) is decoded, spooled (memory up to {@link Builder#spoolThreshold}, then a private temporary file) and
  * walked, with an {@link MimeFinding.Kind#ENCODED_CONTAINER} finding.
  *
  * <p>Broken structure never throws: it becomes a {@link MimeFinding} and the walk goes on as far as it can (a multipart
@@ -729,7 +732,7 @@ public final class MimeWalker {
                 leaf(p, info);
                 return;
             }
-            entity(inner, info.path().isEmpty() ? "1" : info.path() + ".1", info.depth() + 1, info.mimeType());
+            entity(inner, childPath(info), info.depth() + 1, info.mimeType());
         }
 
         /** The body of a container as a shared stream: as it is, or decoded and spooled when it is encoded. */
@@ -868,7 +871,7 @@ public final class MimeWalker {
             }
             body.close();
             afterRead(body, info);
-            String child = info.path().isEmpty() ? "1" : info.path() + ".1";
+            String child = childPath(info);
             if (signatureDepth >= MAX_SIGNATURE_DEPTH) {
                 finding(
                         MimeFinding.Kind.DEPTH_LIMIT,
@@ -935,6 +938,11 @@ public final class MimeWalker {
             } finally {
                 signatureDepth--;
             }
+        }
+
+        /** The path of a container's only child: an encapsulated message, a signature's signed entity. */
+        private static String childPath(PartInfo info) {
+            return info.path().isEmpty() ? "1" : info.path() + ".1";
         }
 
         /**

@@ -54,8 +54,8 @@ public interface PartVisitor {
 
     /**
      * The signed entity of an opaque S/MIME signature (see {@link MimeWalker}), after {@link #signature} and after
-     * {@link #enter} accepted the signature and before the entity is walked as its only child (path {@code part.path() + ".1"}, or {@code "1"}
-     * for a message that is a signature). For a visitor that needs the entity whole (to hand it to a scanner that
+     * {@link #enter} accepted the signature and before the entity is walked as its only child (path
+     * {@code part.path() + ".1"}, or {@code "1"} for a message that is a signature). For a visitor that needs the entity whole (to hand it to a scanner that
      * does not unwrap CMS). By default nothing is done and the entity is walked.
      *
      * @param part the signature's part

@@ -515,12 +515,24 @@ public final class SmtpServer implements AutoCloseable {
          */
         public Builder postmaster(String address) {
             Objects.requireNonNull(address, "address");
-            if (!MAILBOX.matcher(address).matches()) {
+            if (!isMailbox(address)) {
                 throw new IllegalArgumentException("postmaster must be LOCAL@DOMAIN (ASCII, a dot-atom local part,"
                         + " a domain name or an address literal), was '" + address + "'");
             }
             this.postmaster = address;
             return this;
+        }
+
+        /**
+         * Whether an address is a mailbox {@link #postmaster} takes: RFC 5321's Mailbox in ASCII with a dot-atom local
+         * part (no quotes, comments or lists) and a domain name or an address literal. Stateless.
+         *
+         * @param address the address
+         * @return whether it is such a mailbox
+         * @throws NullPointerException if {@code address} is {@code null}
+         */
+        public static boolean isMailbox(String address) {
+            return MAILBOX.matcher(address).matches();
         }
 
         /** RFC 5321's Mailbox in ASCII with a dot-atom local part: a domain name or an address literal. */

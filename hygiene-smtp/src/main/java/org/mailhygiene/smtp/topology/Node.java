@@ -994,11 +994,8 @@ public final class Node implements AutoCloseable {
             }
             candidates.add("postmaster@" + hostname());
             for (String c : candidates) {
-                try {
-                    SmtpServer.builder().postmaster(c); // a mailbox (an IDN domain or a host name with _ is none)
+                if (SmtpServer.Builder.isMailbox(c)) { // an IDN domain or a host name with _ makes none
                     return c;
-                } catch (IllegalArgumentException e) {
-                    // the next candidate
                 }
             }
             return "postmaster"; // as before nodes had one: double bounces to it are logged and dropped
