@@ -2,14 +2,19 @@ package org.mailhygiene.scanners.attachments;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.mailhygiene.api.Message;
 import org.mailhygiene.api.MessageContent;
@@ -51,8 +56,9 @@ import org.mailhygiene.scanners.mime.PartVisitor;
  *   <li>{@value #ARCHIVE_LIMIT}: nesting depth, entry count, expanded size or expansion ratio exceeded (zip bombs);
  *       an opaque S/MIME signature the walker did not open (larger than {@link MimeWalker#MAX_SMIME_BYTES});
  *   <li>{@value #ARCHIVE_BROKEN}: a zip archive that cannot be read to its end;
- *   <li>{@value #MIME_BROKEN}: a multipart that cannot be split, a body that cannot be decoded, an unknown transfer
- *       encoding, an encoded container, an opaque S/MIME signature (its content is walked and inspected here, and
+ *   <li>{@value #MIME_BROKEN}: a multipart that cannot be split (unless its body holds no {@code --}: then every
+ *       reader shows it as one text, which is inspected as one part), a body that cannot be decoded, an unknown transfer
+ *       encoding, an encoded multipart, an encoded message inside another (or holding one), an opaque S/MIME signature (its content is walked and inspected here, and
  *       read by the classifier and the clamd scanner, but hidden from SpamAssassin and from command-line scanners
  *       given the whole message), or a Content-Type, Content-Transfer-Encoding or Content-Disposition given twice
  *       with different meanings (structure tricks that let content evade scanners). A missing closing
@@ -68,7 +74,10 @@ import org.mailhygiene.scanners.mime.PartVisitor;
  * not be split (its parts were checked only as one blob), a body that could not be decoded to its end, a body in an
  * unknown transfer encoding (checked undecoded), a part with conflicting header fields (checked as the first reads). An
  * encoded container is decoded and walked in full, so with
- * {@code broken-mime off} it is no finding at all. {@code smime off} touches S/MIME only: an encrypted message is then
+ * {@code broken-mime off} it is no finding at all. An encoded {@code message/rfc822} or {@code message/global}
+ * (forbidden by RFC 2045, but Gmail's delay notices return the original quoted-printable) is inspected twice, decoded
+ * and as sent (how a mail client that ignores the encoding reads it; findings there say "read as sent"), and is then no
+ * finding of its own. {@code smime off} touches S/MIME only: an encrypted message is then
  * a {@value #NOT_INSPECTED} finding, and an opaque signature no finding of its own (its content is still inspected).
  *
  * <p>The result: {@link Outcome#CLEAN} only when nothing was found and everything was inspected;
@@ -113,9 +122,11 @@ public final class AttachmentPolicyScanner implements Scanner {
      * since conflicting MIME header fields are broken MIME, files uuencoded into plain text are inspected, and the old
      * names of Sun audio, the portable bitmaps and a compressed tar are their types; 4 since the content of an opaque
      * S/MIME signature is inspected and the signature is no mismatch; 5 since the walker opens such a signature (its
-     * parts are the signature's children, {@code part 1.2}) and a signature it does not open is a limit.
+     * parts are the signature's children, {@code part 1.2}) and a signature it does not open is a limit; 6 since an
+     * encoded message container is inspected decoded and as sent and is no longer broken MIME, nor is a multipart
+     * without any {@code --}.
      */
-    static final int VERSION = 5;
+    static final int VERSION = 6;
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;
@@ -221,30 +232,80 @@ public final class AttachmentPolicyScanner implements Scanner {
     public List<AttachmentFinding> inspect(MessageContent content) throws IOException {
         Objects.requireNonNull(content, "content");
         Inspection inspection = new Inspection(policy);
-        MimeWalkResult result = walker.walk(content, new PartVisitor() {
-            @Override
-            public boolean leaf(PartInfo part, InputStream decoded) throws IOException {
-                inspection.part(location(part), part.fileName(), declared(part), decoded);
-                return true;
+        Set<String> encodedMessages = new LinkedHashSet<>();
+        PolicyVisitor decodedVisitor = new PolicyVisitor(inspection, path -> true, encodedMessages);
+        MimeWalkResult result = walker.walk(content, decodedVisitor);
+        // A message container with a transfer encoding (RFC 2045 forbids it; Gmail's delay notices carry the returned
+        // message quoted-printable) is decoded by the walk above, as most mail clients, clamd and SpamAssassin read it.
+        // A client that ignores the encoding reads its body as sent, so that is walked and inspected too; then the
+        // encoding hides nothing and is no finding. Not when encoded containers nest (a client could decode one and not
+        // the other), nor for an encoded multipart (its parts are not where a client that ignores the encoding finds
+        // them): those stay broken MIME.
+        List<String> encoded = result.findings().stream()
+                .filter(f -> f.kind() == MimeFinding.Kind.ENCODED_CONTAINER)
+                .map(MimeFinding::path)
+                .toList();
+        List<String> readTwice = encodedMessages.stream()
+                .filter(encoded::contains)
+                .filter(p -> encoded.stream().noneMatch(q -> !q.equals(p) && (within(q, p) || within(p, q))))
+                .toList();
+        addWalkFindings(
+                inspection,
+                result,
+                f -> !(f.kind() == MimeFinding.Kind.ENCODED_CONTAINER && readTwice.contains(f.path()))
+                        && !undelimited(f, decodedVisitor));
+        if (readTwice.isEmpty()) {
+            return List.copyOf(inspection.findings());
+        }
+        Inspection asSent = new Inspection(policy);
+        Predicate<String> inside = path -> readTwice.stream().anyMatch(p -> within(path, p));
+        PolicyVisitor asSentVisitor = new PolicyVisitor(asSent, inside, new LinkedHashSet<>());
+        MimeWalkResult undecoded = walker.withContainersDecoded(false).walk(content, asSentVisitor);
+        // As sent, a multipart inside has its boundary parameter escaped too (boundary=3D"..."): the walker splits it
+        // where a reader that takes the first delimiter line does (MimeWalker.Builder#decodeContainers); one that
+        // does not split it shows text
+        addWalkFindings(
+                asSent,
+                undecoded,
+                f -> f.kind().isLimit()
+                        || (inside.test(f.path())
+                                && !(f.kind() == MimeFinding.Kind.ENCODED_CONTAINER && readTwice.contains(f.path()))
+                                && !undelimited(f, asSentVisitor)));
+        List<AttachmentFinding> all = new ArrayList<>(inspection.findings());
+        for (AttachmentFinding f : asSent.findings()) {
+            if (!all.contains(f)) {
+                String location = f.location() + AS_SENT;
+                String description = f.description().startsWith(f.location())
+                        ? location + f.description().substring(f.location().length())
+                        : f.description() + AS_SENT;
+                all.add(new AttachmentFinding(f.rule(), location, description));
             }
+        }
+        return List.copyOf(all);
+    }
 
-            @Override
-            public boolean signature(PartInfo part, InputStream structure) {
-                // judged by its name and by the parts of the signed entity, walked next
-                String location = location(part);
-                inspection.signature(location, part.fileName(), declared(part));
-                if (policy.smimeCheck()) {
-                    inspection.add(
-                            MIME_BROKEN,
-                            location,
-                            location + ": opaque S/MIME signature: its content, inspected here, is hidden from"
-                                    + " scanners that read the message as it is (SpamAssassin, command-line scanners"
-                                    + " given the whole message)");
-                }
-                return true;
-            }
-        });
+    /**
+     * Whether a finding is a multipart that could not be split and holds no {@code --}: inspected as one part, as every
+     * reader shows it (Sendmail's "No Message Collected" bounces declare multipart/report and hold one line of text).
+     */
+    private static boolean undelimited(MimeFinding f, PolicyVisitor visitor) {
+        return f.kind() == MimeFinding.Kind.MALFORMED_MULTIPART && visitor.undelimited.contains(f.path());
+    }
+
+    /** Appended to where a finding of the walk that reads encoded containers as sent is. */
+    private static final String AS_SENT = " (read as sent, its container's encoding ignored)";
+
+    /** Whether a part path is the given one or inside it (the message's path, empty, holds every part). */
+    private static boolean within(String path, String container) {
+        return container.isEmpty() || path.equals(container) || path.startsWith(container + ".");
+    }
+
+    /** Turns the walker's findings that pass {@code keep} into limit and broken-MIME findings of the inspection. */
+    private void addWalkFindings(Inspection inspection, MimeWalkResult result, Predicate<MimeFinding> keep) {
         for (MimeFinding f : result.findings()) {
+            if (!keep.test(f)) {
+                continue;
+            }
             String where = f.path().isEmpty() ? "message" : "part " + f.path();
             if (f.kind().isLimit()) {
                 inspection.add(MIME_LIMIT, where, where + ": " + f.detail() + "; the rest was not inspected");
@@ -260,8 +321,131 @@ public final class AttachmentPolicyScanner implements Scanner {
                 }
             }
         }
-        return List.copyOf(inspection.findings());
     }
+
+    /**
+     * Hands the leaves and signatures of a walk whose paths pass {@code scope} to an inspection, and notes the paths of
+     * the message containers that declare a transfer encoding.
+     */
+    private final class PolicyVisitor implements PartVisitor {
+        private final Inspection inspection;
+        private final Predicate<String> scope;
+        private final Set<String> encodedMessages;
+        /** Multiparts handed over whole whose body holds no {@code --}: no reader finds a delimiter line in them. */
+        final Set<String> undelimited = new LinkedHashSet<>();
+
+        PolicyVisitor(Inspection inspection, Predicate<String> scope, Set<String> encodedMessages) {
+            this.inspection = inspection;
+            this.scope = scope;
+            this.encodedMessages = encodedMessages;
+        }
+
+        @Override
+        public boolean enter(PartInfo part) {
+            if (!part.mimeType().startsWith("multipart/") && !IDENTITY.contains(part.transferEncoding())) {
+                encodedMessages.add(part.path());
+            }
+            return true;
+        }
+
+        @Override
+        public boolean leaf(PartInfo part, InputStream decoded) throws IOException {
+            if (!scope.test(part.path())) {
+                return true;
+            }
+            if (!part.mimeType().startsWith("multipart/")) {
+                inspection.part(location(part), part.fileName(), declared(part), decoded);
+                return true;
+            }
+            // a multipart the walker could not split, inspected as one part: without "--" in it no reader splits it
+            DashWatch watched = new DashWatch(decoded);
+            inspection.part(location(part), part.fileName(), declared(part), watched);
+            watched.transferTo(OutputStream.nullOutputStream());
+            if (!watched.seen) {
+                undelimited.add(part.path());
+            }
+            return true;
+        }
+
+        @Override
+        public boolean signature(PartInfo part, InputStream structure) {
+            if (!scope.test(part.path())) {
+                return true;
+            }
+            // judged by its name and by the parts of the signed entity, walked next
+            String location = location(part);
+            inspection.signature(location, part.fileName(), declared(part));
+            if (policy.smimeCheck()) {
+                inspection.add(
+                        MIME_BROKEN,
+                        location,
+                        location + ": opaque S/MIME signature: its content, inspected here, is hidden from"
+                                + " scanners that read the message as it is (SpamAssassin, command-line scanners"
+                                + " given the whole message)");
+            }
+            return true;
+        }
+    }
+
+    /** Notes whether {@code --} passes through. */
+    private static final class DashWatch extends java.io.FilterInputStream {
+        private boolean dash;
+        boolean seen;
+
+        DashWatch(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int c = super.read();
+            if (c >= 0) {
+                note((byte) c);
+            }
+            return c;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            for (int i = 0; i < n; i++) {
+                note(b[off + i]);
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            // read what is skipped, so that nothing passes unwatched
+            byte[] buf = new byte[(int) Math.min(8192, Math.max(0, n))];
+            long done = 0;
+            while (done < n) {
+                int r = read(buf, 0, (int) Math.min(buf.length, n - done));
+                if (r < 0) {
+                    break;
+                }
+                done += r;
+            }
+            return done;
+        }
+
+        @Override
+        public boolean markSupported() {
+            return false;
+        }
+
+        /** Leaves the walker's stream open: it is read to its end after the inspection, and the walker closes it. */
+        @Override
+        public void close() {}
+
+        private void note(byte c) {
+            seen |= dash && c == '-';
+            dash = c == '-';
+        }
+    }
+
+    /** The transfer encodings that leave a body as it is. */
+    private static final Set<String> IDENTITY = Set.of("7bit", "8bit", "binary");
 
     private static boolean isBroken(MimeFinding.Kind kind) {
         return switch (kind) {

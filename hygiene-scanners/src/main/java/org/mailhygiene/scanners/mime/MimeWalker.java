@@ -51,7 +51,9 @@ import org.mailhygiene.internal.Checks;
  * signature but cannot be read is a leaf and a {@link MimeFinding.Kind#SMIME_UNREADABLE} limit. Encrypted S/MIME
  * messages and detached signatures are leaves, as before. A container that carries a base64 or quoted-printable
  * encoding (forbidden, but used to evade scanners) is decoded, spooled (memory up to {@link Builder#spoolThreshold}, then a private temporary file) and
- * walked, with an {@link MimeFinding.Kind#ENCODED_CONTAINER} finding.
+ * walked, with an {@link MimeFinding.Kind#ENCODED_CONTAINER} finding; a walker built with
+ * {@link Builder#decodeContainers decodeContainers(false)} walks it as sent instead, as a mail client that ignores the
+ * encoding would read it (same finding).
  *
  * <p>Broken structure never throws: it becomes a {@link MimeFinding} and the walk goes on as far as it can (a multipart
  * that cannot be split is handed to the visitor as one leaf). Limits: nesting depth (default
@@ -105,12 +107,14 @@ public final class MimeWalker {
     private final int maxParts;
     private final long maxDecodedBytes;
     private final long spoolThreshold;
+    private final boolean decodeContainers;
 
     private MimeWalker(Builder b) {
         this.maxDepth = b.maxDepth;
         this.maxParts = b.maxParts;
         this.maxDecodedBytes = b.maxDecodedBytes;
         this.spoolThreshold = b.spoolThreshold;
+        this.decodeContainers = b.decodeContainers;
     }
 
     /**
@@ -156,6 +160,35 @@ public final class MimeWalker {
      */
     public long maxDecodedBytes() {
         return maxDecodedBytes;
+    }
+
+    /**
+     * Whether an encoded container is decoded before it is walked (the default) or walked as sent.
+     *
+     * @return {@code true} when containers are decoded
+     */
+    public boolean decodesContainers() {
+        return decodeContainers;
+    }
+
+    /**
+     * A walker with the same limits that decodes encoded containers ({@code true}) or walks them as sent
+     * ({@code false}); see {@link Builder#decodeContainers}.
+     *
+     * @param decode whether encoded containers are decoded
+     * @return this walker when it already does so, else a new one
+     */
+    public MimeWalker withContainersDecoded(boolean decode) {
+        if (decode == decodeContainers) {
+            return this;
+        }
+        Builder b = builder()
+                .maxDepth(maxDepth)
+                .maxParts(maxParts)
+                .maxDecodedBytes(maxDecodedBytes)
+                .spoolThreshold(spoolThreshold)
+                .decodeContainers(decode);
+        return b.build();
     }
 
     /**
@@ -387,6 +420,14 @@ public final class MimeWalker {
         return enc.equals("7bit") || enc.equals("8bit") || enc.equals("binary");
     }
 
+    /** Whether {@link #decode} removes this encoding. */
+    private static boolean isKnownEncoding(String enc) {
+        return switch (enc) {
+            case "base64", "quoted-printable", "uuencode", "x-uuencode", "x-uue" -> true;
+            default -> isIdentityEncoding(enc);
+        };
+    }
+
     /**
      * Whether an entity may be an opaque S/MIME signature, which the walker then reads to open: declared
      * {@code application/pkcs7-mime} or {@code application/x-pkcs7-mime} (whatever its {@code smime-type}: what the
@@ -487,7 +528,7 @@ public final class MimeWalker {
     @Override
     public String toString() {
         return "MimeWalker[version=" + VERSION + ", maxDepth=" + maxDepth + ", maxParts=" + maxParts
-                + ", maxDecodedBytes=" + maxDecodedBytes + "]";
+                + ", maxDecodedBytes=" + maxDecodedBytes + (decodeContainers ? "" : ", decodeContainers=false") + "]";
     }
 
     /** The state of one walk. */
@@ -676,8 +717,22 @@ public final class MimeWalker {
             // reach (and one more, so that the limit is reported where it was)
             ContainerSource source = new ContainerSource(p, info, boundary, Math.max(1, maxParts - parts));
             try {
-                mp = new WalkedMultipart(source);
-                count = mp.getCount();
+                try {
+                    mp = new WalkedMultipart(source);
+                    count = mp.getCount();
+                } catch (MessagingException e) {
+                    rethrowContentFailure();
+                    String guessed = decodeContainers ? null : escapedBoundaryGuess(p, info);
+                    if (guessed == null) {
+                        throw e;
+                    }
+                    // read as sent, a quoted-printable multipart's parameter says boundary=3D"..." and no line
+                    // starts with it: split where a reader that takes the first delimiter line splits (Jakarta Mail
+                    // with mail.mime.multipart.ignoreexistingboundaryparameter), the only splitting reading left
+                    source = new ContainerSource(p, info, guessed, Math.max(1, maxParts - parts));
+                    mp = new WalkedMultipart(source);
+                    count = mp.getCount();
+                }
             } catch (MessagingException e) {
                 rethrowContentFailure();
                 if (isEncapsulatedMessage(parentType) && !headerTrouble(info.path()) && isEmpty(p, boundary)) {
@@ -740,6 +795,13 @@ public final class MimeWalker {
             String enc = info.transferEncoding();
             InputStream raw = rawStream(p);
             if (isIdentityEncoding(enc)) {
+                return raw;
+            }
+            if (!decodeContainers && isKnownEncoding(enc)) {
+                finding(
+                        MimeFinding.Kind.ENCODED_CONTAINER,
+                        info.path(),
+                        info.mimeType() + " with transfer encoding " + enc + ", walked as sent (undecoded)");
                 return raw;
             }
             scope.register(raw);
@@ -1084,6 +1146,12 @@ public final class MimeWalker {
 
             @Override
             public String getContentType() {
+                if (boundary != null && !boundary.equals(boundaryOf(info).orElse(null))) {
+                    // a guessed boundary (see escapedBoundaryGuess)
+                    ContentType type = lenientType().orElseGet(() -> new ContentType("multipart", "mixed", null));
+                    type.setParameter("boundary", boundary);
+                    return type.toString();
+                }
                 return info.contentType()
                         .map(h -> lenientType().map(ContentType::toString).orElse(h))
                         .orElse("text/plain");
@@ -1196,6 +1264,63 @@ public final class MimeWalker {
         } catch (MessagingException e) {
             return false;
         }
+    }
+
+    /** A Content-Type whose boundary parameter is written quoted-printable: {@code boundary=3D"..."}. */
+    private static final java.util.regex.Pattern ESCAPED_BOUNDARY =
+            java.util.regex.Pattern.compile("(?i)(?:^|[;\\s])boundary\\s*=3D");
+
+    /**
+     * For a multipart read as sent inside a quoted-printable container (its boundary parameter escaped,
+     * {@code boundary=3D"..."}, so no delimiter matches it): the boundary of its first line that starts with
+     * {@code --}, where a reader that ignores the parameter splits. {@code null} when the parameter is not escaped,
+     * when no line starts with {@code --}, when the guess is longer than {@value #MAX_BOUNDARY} characters, or when a
+     * line starts with {@code --3D} (a reader that takes the escaped parameter as it is could split there: ambiguous).
+     * One pass over the body.
+     */
+    private static String escapedBoundaryGuess(MimePart p, PartInfo info) throws IOException {
+        if (info.contentType().filter(t -> ESCAPED_BOUNDARY.matcher(t).find()).isEmpty()) {
+            return null;
+        }
+        String guess = null;
+        try (InputStream in = new java.io.BufferedInputStream(rawStream(p))) {
+            StringBuilder line = new StringBuilder();
+            boolean delimiter = false; // the current line starts with "--"
+            boolean overlong = false;
+            int c;
+            do {
+                c = in.read();
+                if (c == -1 || c == '\n' || c == '\r') {
+                    if (delimiter) {
+                        if (line.length() >= 4 && line.substring(2, 4).equalsIgnoreCase("3d")) {
+                            return null;
+                        }
+                        String b = line.substring(2).stripTrailing();
+                        if (guess == null && !b.isEmpty()) {
+                            if (overlong) {
+                                return null;
+                            }
+                            guess = b;
+                        }
+                    }
+                    line.setLength(0);
+                    delimiter = false;
+                    overlong = false;
+                } else if (line.length() < 2) {
+                    line.append((char) c);
+                    delimiter = line.length() < 2 ? c == '-' : line.charAt(0) == '-' && c == '-';
+                } else if (delimiter) {
+                    if (line.length() <= MAX_BOUNDARY + 2) {
+                        line.append((char) c);
+                    } else {
+                        overlong = true;
+                    }
+                }
+            } while (c != -1);
+        } catch (MessagingException e) {
+            return null;
+        }
+        return guess;
     }
 
     private static InputStream rawStream(MimePart p) throws MessagingException {
@@ -1316,8 +1441,29 @@ public final class MimeWalker {
         private int maxParts = DEFAULT_MAX_PARTS;
         private long maxDecodedBytes = DEFAULT_MAX_DECODED_BYTES;
         private long spoolThreshold = DEFAULT_SPOOL_THRESHOLD;
+        private boolean decodeContainers = true;
 
         private Builder() {}
+
+        /**
+         * Whether a container ({@code multipart/*}, {@code message/rfc822}, {@code message/global}) that carries a
+         * base64, quoted-printable or uuencode transfer encoding is decoded before it is walked. Default {@code true}:
+         * what a mail client that decodes it shows. With {@code false} its body is walked as sent, as a client that
+         * ignores the encoding reads it (a scanner that must see what either kind of client shows walks twice). Either
+         * way the container is an {@link MimeFinding.Kind#ENCODED_CONTAINER} finding; an unknown encoding is an
+         * {@link MimeFinding.Kind#UNKNOWN_ENCODING} one and always walked as sent. Read as sent, a multipart inside a
+         * quoted-printable container has its boundary parameter escaped ({@code boundary=3D"..."}), which no delimiter
+         * line matches: it is then split at its first line that starts with {@code --}, as a reader that ignores the
+         * parameter splits it (not when a line starts with {@code --3D}, where a reader that takes the parameter as
+         * written could split: then it is {@link MimeFinding.Kind#MALFORMED_MULTIPART}).
+         *
+         * @param value whether encoded containers are decoded
+         * @return this builder
+         */
+        public Builder decodeContainers(boolean value) {
+            decodeContainers = value;
+            return this;
+        }
 
         /**
          * The maximum nesting depth (the message is depth 0). Default {@value MimeWalker#DEFAULT_MAX_DEPTH}.

@@ -178,6 +178,90 @@ class MimeWalkerTest {
         assertThat(lastResult.limitReached()).isFalse();
     }
 
+    /** A walker that does not decode containers reads an encoded one as a mailer that ignores the encoding. */
+    @Test
+    void anEncodedContainerIsWalkedAsSentWhenAsked() throws IOException {
+        String inner = crlf("Subject: hidden", "Content-Type: text/plain", "", "secret=20body");
+        byte[] msg = ascii(crlf(
+                "Subject: evasive",
+                "Content-Type: multipart/mixed; boundary=b",
+                "",
+                "--b",
+                "Content-Type: message/rfc822",
+                "Content-Transfer-Encoding: quoted-printable",
+                "",
+                inner,
+                "--b--"));
+        Collector decoded = walk(msg);
+        assertThat(decoded.body("1.1")).isEqualTo("secret body\r\n");
+        MimeWalker asSent = MimeWalker.defaults().withContainersDecoded(false);
+        assertThat(asSent.decodesContainers()).isFalse();
+        assertThat(asSent.toString()).contains("decodeContainers=false");
+        assertThat(asSent.withContainersDecoded(false)).isSameAs(asSent);
+        assertThat(asSent.withContainersDecoded(true).toString())
+                .isEqualTo(MimeWalker.defaults().toString());
+        Collector c = new Collector();
+        MimeWalkResult r = asSent.walk(MessageContent.ofBytes(msg), c);
+        assertThat(c.body("1.1")).isEqualTo("secret=20body\r\n");
+        assertThat(r.findings()).extracting(MimeFinding::kind).containsExactly(MimeFinding.Kind.ENCODED_CONTAINER);
+        assertThat(r.findings().get(0).detail()).contains("walked as sent");
+        // an encoding the walker does not know is walked as sent either way
+        byte[] unknown = ascii(new String(msg, StandardCharsets.US_ASCII).replace("quoted-printable", "x-rot13"));
+        assertThat(asSent.walk(MessageContent.ofBytes(unknown), new Collector()).findings())
+                .extracting(MimeFinding::kind)
+                .containsExactly(MimeFinding.Kind.UNKNOWN_ENCODING);
+    }
+
+    /**
+     * As sent, a multipart in a quoted-printable container says boundary=3D"...": it is split at its first delimiter
+     * line, as a reader that ignores the parameter splits it; not when a line starts with --3D (ambiguous).
+     */
+    @Test
+    void anEscapedBoundaryIsSplitAtTheFirstDelimiterLineWhenWalkedAsSent() throws IOException {
+        String inner = crlf(
+                "Subject: hidden",
+                "Content-Type: multipart/alternative; boundary=3D\"=3D_alt\"",
+                "",
+                "--=3D_alt",
+                "Content-Type: text/plain",
+                "",
+                "one",
+                "--=3D_alt",
+                "Content-Type: text/html",
+                "",
+                "<p>two</p>",
+                "--=3D_alt--");
+        String outer = crlf(
+                "Subject: returned",
+                "Content-Type: multipart/mixed; boundary=b",
+                "",
+                "--b",
+                "Content-Type: message/rfc822",
+                "Content-Transfer-Encoding: quoted-printable",
+                "",
+                "%s",
+                "--b--");
+        MimeWalker asSent = MimeWalker.defaults().withContainersDecoded(false);
+        Collector c = new Collector();
+        MimeWalkResult r = asSent.walk(MessageContent.ofBytes(ascii(outer.formatted(inner))), c);
+        assertThat(c.body("1.1.1")).isEqualTo("one");
+        assertThat(c.body("1.1.2")).isEqualTo("<p>two</p>");
+        // the parameter is no valid Content-Type for Jakarta Mail: read leniently, as any such header
+        assertThat(r.findings())
+                .extracting(MimeFinding::kind)
+                .containsExactly(MimeFinding.Kind.ENCODED_CONTAINER, MimeFinding.Kind.MALFORMED_HEADER);
+        Collector decoded = walk(ascii(outer.formatted(inner)));
+        assertThat(decoded.body("1.1.1")).isEqualTo("one");
+        String ambiguous = inner.replace("<p>two</p>", "--3D\"x\"");
+        MimeWalkResult r2 = asSent.walk(MessageContent.ofBytes(ascii(outer.formatted(ambiguous))), new Collector());
+        assertThat(r2.findings())
+                .extracting(MimeFinding::kind)
+                .containsExactly(
+                        MimeFinding.Kind.ENCODED_CONTAINER,
+                        MimeFinding.Kind.MALFORMED_HEADER,
+                        MimeFinding.Kind.MALFORMED_MULTIPART);
+    }
+
     @Test
     void encodedMultipartIsSpooledToDiskPastTheThreshold() throws IOException {
         String inner = crlf("--x", "Content-Type: text/plain", "", "a".repeat(5000), "--x--");
