@@ -74,10 +74,12 @@ import org.mailhygiene.scanners.mime.PartVisitor;
  * not be split (its parts were checked only as one blob), a body that could not be decoded to its end, a body in an
  * unknown transfer encoding (checked undecoded), a part with conflicting header fields (checked as the first reads). An
  * encoded container is decoded and walked in full, so with
- * {@code broken-mime off} it is no finding at all. An encoded {@code message/rfc822} or {@code message/global}
- * (forbidden by RFC 2045, but Gmail's delay notices return the original quoted-printable) is inspected twice, decoded
+ * {@code broken-mime off} it is no finding at all. A {@code message/rfc822} or {@code message/global} in
+ * quoted-printable (forbidden by RFC 2045, but Gmail's delay notices return the original so) is inspected twice, decoded
  * and as sent (how a mail client that ignores the encoding reads it; findings there say "read as sent"), and is then no
- * finding of its own. {@code smime off} touches S/MIME only: an encrypted message is then
+ * finding of its own, when every decoder reads its quoted-printable alike (no
+ * {@link MimeFinding.Kind#AMBIGUOUS_ENCODING}) and no other encoded container is inside it or around it. A header
+ * block that readers end in different places ({@link MimeFinding.Kind#AMBIGUOUS_HEADER}) is broken MIME. {@code smime off} touches S/MIME only: an encrypted message is then
  * a {@value #NOT_INSPECTED} finding, and an opaque signature no finding of its own (its content is still inspected).
  *
  * <p>The result: {@link Outcome#CLEAN} only when nothing was found and everything was inspected;
@@ -235,18 +237,25 @@ public final class AttachmentPolicyScanner implements Scanner {
         Set<String> encodedMessages = new LinkedHashSet<>();
         PolicyVisitor decodedVisitor = new PolicyVisitor(inspection, path -> true, encodedMessages);
         MimeWalkResult result = walker.walk(content, decodedVisitor);
-        // A message container with a transfer encoding (RFC 2045 forbids it; Gmail's delay notices carry the returned
-        // message quoted-printable) is decoded by the walk above, as most mail clients, clamd and SpamAssassin read it.
-        // A client that ignores the encoding reads its body as sent, so that is walked and inspected too; then the
-        // encoding hides nothing and is no finding. Not when encoded containers nest (a client could decode one and not
-        // the other), nor for an encoded multipart (its parts are not where a client that ignores the encoding finds
-        // them): those stay broken MIME.
+        // A message container in quoted-printable (RFC 2045 forbids it; Gmail's delay notices carry the returned
+        // message so) is decoded by the walk above, as most mail clients, clamd and SpamAssassin read it. A client
+        // that ignores the encoding reads its body as sent, so that is walked and inspected too; then the encoding
+        // hides nothing and is no finding. Only when the quoted-printable is one every decoder reads alike (no
+        // AMBIGUOUS_ENCODING: decoders disagree on a blank at a line end, "=" before a blank, a bare CR; review,
+        // session 28), and not when encoded containers nest (a client could decode one and not the other); base64
+        // and uuencode containers (decoders disagree on padding inside, on a second "begin" line) and encoded
+        // multiparts stay broken MIME.
         List<String> encoded = result.findings().stream()
                 .filter(f -> f.kind() == MimeFinding.Kind.ENCODED_CONTAINER)
                 .map(MimeFinding::path)
                 .toList();
+        List<String> ambiguous = result.findings().stream()
+                .filter(f -> f.kind() == MimeFinding.Kind.AMBIGUOUS_ENCODING)
+                .map(MimeFinding::path)
+                .toList();
         List<String> readTwice = encodedMessages.stream()
                 .filter(encoded::contains)
+                .filter(p -> !ambiguous.contains(p))
                 .filter(p -> encoded.stream().noneMatch(q -> !q.equals(p) && (within(q, p) || within(p, q))))
                 .toList();
         addWalkFindings(
@@ -342,7 +351,8 @@ public final class AttachmentPolicyScanner implements Scanner {
 
         @Override
         public boolean enter(PartInfo part) {
-            if (!part.mimeType().startsWith("multipart/") && !IDENTITY.contains(part.transferEncoding())) {
+            if (!part.mimeType().startsWith("multipart/")
+                    && part.transferEncoding().equals("quoted-printable")) {
                 encodedMessages.add(part.path());
             }
             return true;
@@ -444,12 +454,14 @@ public final class AttachmentPolicyScanner implements Scanner {
         }
     }
 
-    /** The transfer encodings that leave a body as it is. */
-    private static final Set<String> IDENTITY = Set.of("7bit", "8bit", "binary");
-
     private static boolean isBroken(MimeFinding.Kind kind) {
         return switch (kind) {
-            case MALFORMED_MULTIPART, DECODING_ERROR, UNKNOWN_ENCODING, ENCODED_CONTAINER, CONFLICTING_HEADER -> true;
+            case MALFORMED_MULTIPART,
+                    DECODING_ERROR,
+                    UNKNOWN_ENCODING,
+                    ENCODED_CONTAINER,
+                    CONFLICTING_HEADER,
+                    AMBIGUOUS_HEADER -> true;
             default -> false;
         };
     }
@@ -461,6 +473,7 @@ public final class AttachmentPolicyScanner implements Scanner {
             case DECODING_ERROR -> "the rest of the body was not inspected";
             case UNKNOWN_ENCODING -> "the body was inspected undecoded only";
             case CONFLICTING_HEADER -> "it was inspected as the first field reads only";
+            case AMBIGUOUS_HEADER -> "its parts were inspected as this walker splits them only";
             default -> "not fully inspected";
         };
     }
@@ -472,6 +485,7 @@ public final class AttachmentPolicyScanner implements Scanner {
             case UNKNOWN_ENCODING -> "unknown transfer encoding";
             case ENCODED_CONTAINER -> "container with a transfer encoding (RFC 2045 forbids it)";
             case CONFLICTING_HEADER -> "header field given twice with different meanings";
+            case AMBIGUOUS_HEADER -> "header block that readers end in different places";
             default -> kind.name();
         };
     }

@@ -226,6 +226,11 @@ public final class Tokenizer {
             }
         }
         for (MimeFinding f : result.findings()) {
+            if (f.kind() == MimeFinding.Kind.AMBIGUOUS_ENCODING || f.kind() == MimeFinding.Kind.AMBIGUOUS_HEADER) {
+                // notes beside mime:encoded_container and mime:malformed_header, which models learned: no token of
+                // their own, so that the tokens of a message stay what the shipped model was learned with
+                continue;
+            }
             // an empty multipart was a malformed one before the walker told them apart: the models learned that token
             MimeFinding.Kind kind =
                     f.kind() == MimeFinding.Kind.EMPTY_MULTIPART ? MimeFinding.Kind.MALFORMED_MULTIPART : f.kind();

@@ -58,6 +58,19 @@ public record MimeFinding(Kind kind, String path, String detail) {
          */
         ENCODED_CONTAINER,
         /**
+         * Beside {@link #ENCODED_CONTAINER}: the container's quoted-printable holds what decoders read differently (an
+         * {@code =} not followed by two hex digits or a line end, a blank at a line end, a CR without LF, a line over
+         * 998 characters), or was not read to its end; so the walker's decoding may not be what a mail client shows.
+         */
+        AMBIGUOUS_ENCODING,
+        /**
+         * A header block holds a line that is not a header field and, at or after it, a line starting {@code --}:
+         * readers that end the header at the first line that is no field (CPython's email package) read the rest as
+         * body, where that line may be a multipart delimiter; this walker reads them as header lines. Readers disagree
+         * on the parts, so it is broken structure.
+         */
+        AMBIGUOUS_HEADER,
+        /**
          * An opaque S/MIME signature (an {@code application/pkcs7-mime} CMS {@code signedData} holding the signed
          * entity): its content, which mail clients show as the message, was taken out and walked as the signature's
          * child. Not a fault: it tells that the content is hidden from scanners that read the message as it is

@@ -647,15 +647,27 @@ public final class MimeWalker {
             try {
                 java.util.Enumeration<String> lines = p.getAllHeaderLines();
                 boolean first = true;
+                boolean strayLine = false;
                 while (lines.hasMoreElements()) {
                     String line = lines.nextElement();
                     boolean mboxSeparator = first && info.path().isEmpty() && line.startsWith("From ");
                     first = false;
-                    if (!mboxSeparator && !isHeaderField(line)) {
+                    if (!strayLine && !mboxSeparator && !isHeaderField(line)) {
                         finding(
                                 MimeFinding.Kind.MALFORMED_HEADER,
                                 info.path(),
                                 "line in the header block is not a header field: " + abbreviate(line));
+                        strayLine = true;
+                    }
+                    if (strayLine && line.startsWith("--")) {
+                        // CPython's email package ends the header at the first line that is no field: what follows
+                        // is body to it, and this line may be a delimiter of the parts it finds there
+                        finding(
+                                MimeFinding.Kind.AMBIGUOUS_HEADER,
+                                info.path(),
+                                "a line like a multipart delimiter in the header block, at or after a line that is"
+                                        + " not a header field (where some readers end the header): "
+                                        + abbreviate(line));
                         break;
                     }
                 }
@@ -805,9 +817,10 @@ public final class MimeWalker {
                 return raw;
             }
             scope.register(raw);
+            QuotedPrintableCheck check = enc.equals("quoted-printable") ? new QuotedPrintableCheck(raw) : null;
             InputStream decodedStream;
             try {
-                decodedStream = decode(raw, enc);
+                decodedStream = decode(check != null ? check : raw, enc);
             } catch (MessagingException e) {
                 finding(MimeFinding.Kind.UNKNOWN_ENCODING, info.path(), "unknown transfer encoding " + enc);
                 return raw;
@@ -829,6 +842,9 @@ public final class MimeWalker {
             }
             scope.register(spooled::close);
             afterRead(budgeted, info);
+            if (check != null && check.problem() != null) {
+                finding(MimeFinding.Kind.AMBIGUOUS_ENCODING, info.path(), check.problem());
+            }
             // Decoded container bytes are counted when spooled; the leaves inside count again when visited.
             SharedContentStream s = new SharedContentStream(spooled, scope);
             scope.register(s);
@@ -1263,6 +1279,125 @@ public final class MimeWalker {
             return true;
         } catch (MessagingException e) {
             return false;
+        }
+    }
+
+    /**
+     * Passes quoted-printable text through and notes the first thing in it that decoders read differently (RFC 2045
+     * section 6.7 allows it, or leaves it to the decoder): an {@code =} not followed by two hexadecimal digits or a
+     * line end, a blank at the end of a line, a CR without LF, a line longer than 998 characters. Text free of them
+     * decodes to the same bytes in Jakarta Mail, CPython, Thunderbird's libmime and mutt.
+     */
+    private static final class QuotedPrintableCheck extends FilterInputStream {
+        private static final int MAX_LINE = 998;
+        private String problem;
+        private int equals; // 0: no escape open; 1: after "="; 2: after "=" and one hex digit
+        private boolean blank;
+        private boolean cr;
+        private int line;
+        private boolean ended;
+
+        QuotedPrintableCheck(InputStream in) {
+            super(in);
+        }
+
+        /** The first ambiguity met, once the text has been read to its end; {@code null} when there was none. */
+        String problem() {
+            return ended ? problem : "not read to its end";
+        }
+
+        @Override
+        public int read() throws IOException {
+            int c = super.read();
+            if (c < 0) {
+                end();
+            } else {
+                note(c);
+            }
+            return c;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n < 0) {
+                end();
+            }
+            for (int i = 0; i < n; i++) {
+                note(b[off + i] & 0xff);
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long done = 0;
+            while (done < n && read() >= 0) {
+                done++;
+            }
+            return done;
+        }
+
+        @Override
+        public boolean markSupported() {
+            return false;
+        }
+
+        private void end() {
+            if (!ended) {
+                ended = true;
+                if (equals != 0) {
+                    problem("'=' at the end of the text");
+                } else if (cr) {
+                    problem("a CR without LF");
+                } else if (blank) {
+                    problem("a blank at the end of a line");
+                }
+            }
+        }
+
+        private void note(int c) {
+            if (problem != null) {
+                return;
+            }
+            if (cr && c != '\n') {
+                problem("a CR without LF");
+                return;
+            }
+            if (c == '\r' || c == '\n') {
+                if (equals == 2) {
+                    problem("'=' not followed by two hex digits or a line end");
+                } else if (blank && equals == 0) {
+                    problem("a blank at the end of a line");
+                }
+                cr = c == '\r';
+                equals = 0;
+                blank = false;
+                line = 0;
+                return;
+            }
+            if (++line > MAX_LINE) {
+                problem("a line longer than " + MAX_LINE + " characters");
+                return;
+            }
+            boolean hex = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f');
+            if (equals > 0) {
+                if (!hex) {
+                    problem("'=' not followed by two hex digits or a line end");
+                    return;
+                }
+                equals = equals == 1 ? 2 : 0;
+                blank = false;
+                return;
+            }
+            equals = c == '=' ? 1 : 0;
+            blank = c == ' ' || c == '\t';
+        }
+
+        private void problem(String what) {
+            if (problem == null) {
+                problem = "quoted-printable that decoders read differently: " + what;
+            }
         }
     }
 

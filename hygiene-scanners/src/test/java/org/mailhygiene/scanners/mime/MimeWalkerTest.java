@@ -262,6 +262,73 @@ class MimeWalkerTest {
                         MimeFinding.Kind.MALFORMED_MULTIPART);
     }
 
+    /**
+     * Quoted-printable that decoders read differently is noted beside the encoded container; text an encoder writes
+     * is not.
+     */
+    @Test
+    void ambiguousQuotedPrintableInAContainerIsNoted() throws IOException {
+        String outer = crlf(
+                "Subject: returned",
+                "Content-Type: multipart/mixed; boundary=b",
+                "",
+                "--b",
+                "Content-Type: message/rfc822",
+                "Content-Transfer-Encoding: quoted-printable",
+                "",
+                "%s",
+                "--b--");
+        String canonical =
+                crlf("Subject: hi", "Content-Type: text/plain; charset=3Dutf-8", "", "soft=", "break =3D ok");
+        assertThat(walk(ascii(outer.formatted(canonical))).body("1.1")).isEqualTo("softbreak = ok\r\n");
+        assertThat(lastResult.findings())
+                .extracting(MimeFinding::kind)
+                .containsExactly(MimeFinding.Kind.ENCODED_CONTAINER);
+        for (String[] bad : new String[][] {
+            {"See attached= \r\nmore", "'=' not followed by two hex digits or a line end"},
+            {"a line \r\nmore", "a blank at the end of a line"},
+            {"X-Pad: a\r\n \r\nmore", "a blank at the end of a line"},
+            {"a\rb", "a CR without LF"},
+            {"x".repeat(999), "a line longer than 998 characters"},
+            {"=4", "'=' not followed by two hex digits or a line end"}
+        }) {
+            walk(ascii(outer.formatted(crlf("Subject: hi", "", bad[0]))));
+            assertThat(lastResult.findings())
+                    .as(bad[0])
+                    .extracting(MimeFinding::kind)
+                    .contains(MimeFinding.Kind.ENCODED_CONTAINER, MimeFinding.Kind.AMBIGUOUS_ENCODING);
+            assertThat(lastResult.findings())
+                    .filteredOn(f -> f.kind() == MimeFinding.Kind.AMBIGUOUS_ENCODING)
+                    .singleElement()
+                    .satisfies(f -> assertThat(f.detail()).endsWith(bad[1]));
+        }
+    }
+
+    /** A delimiter-like line at or after a stray line in a header block: readers end the header in different places. */
+    @Test
+    void aDelimiterAfterAStrayHeaderLineIsAmbiguous() throws IOException {
+        walk(ascii(crlf(
+                "Subject: x",
+                "Content-Type: multipart/mixed; boundary=b",
+                "X-Pad: a",
+                "--b",
+                "Content-Disposition: attachment; filename=\"a.exe\"",
+                "",
+                "MZ",
+                "--b",
+                "Content-Type: text/plain",
+                "",
+                "hi",
+                "--b--")));
+        assertThat(lastResult.findings())
+                .extracting(MimeFinding::kind)
+                .containsExactly(MimeFinding.Kind.MALFORMED_HEADER, MimeFinding.Kind.AMBIGUOUS_HEADER);
+        walk(ascii(crlf("Subject: x", "X-Pad a", "X-Other: --b", "", "text")));
+        assertThat(lastResult.findings())
+                .extracting(MimeFinding::kind)
+                .containsExactly(MimeFinding.Kind.MALFORMED_HEADER);
+    }
+
     @Test
     void encodedMultipartIsSpooledToDiskPastTheThreshold() throws IOException {
         String inner = crlf("--x", "Content-Type: text/plain", "", "a".repeat(5000), "--x--");
