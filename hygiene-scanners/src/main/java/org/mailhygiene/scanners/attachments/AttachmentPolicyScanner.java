@@ -38,7 +38,8 @@ import org.mailhygiene.scanners.mime.PartVisitor;
  * detector alone, one shared instance), the declared type (Content-Type) and the file-name extension (from
  * Content-Disposition {@code filename} or Content-Type {@code name}, RFC 2231 and RFC 2047 decoded). A file
  * uuencoded into a plain-text part ({@code begin 644 name} ... {@code end}, which mail clients show as an attachment)
- * is decoded and checked as an attachment of that name. An opaque S/MIME signature ({@code application/pkcs7-mime;
+ * is decoded and checked as an attachment of that name, and so is one yEnc-encoded ({@code =ybegin line=N size=N
+ * name=NAME} ... {@code =yend}, which Thunderbird shows; clamd does not decode it). An opaque S/MIME signature ({@code application/pkcs7-mime;
  * smime-type=signed-data}, RFC 5751 section 3.5.2: the signed message inside a CMS structure, which the reader's
  * mailer unwraps and shows) is opened by the MIME walker and the message it holds is inspected as part of this one
  * (its parts are the signature's children: {@code part 1.2}; the signature itself is not verified; at most 16 a
@@ -126,7 +127,7 @@ public final class AttachmentPolicyScanner implements Scanner {
      * S/MIME signature is inspected and the signature is no mismatch; 5 since the walker opens such a signature (its
      * parts are the signature's children, {@code part 1.2}) and a signature it does not open is a limit; 6 since an
      * encoded message container is inspected decoded and as sent and is no longer broken MIME, nor is a multipart
-     * without any {@code --}.
+     * without any {@code --}, and files yEnc-encoded into plain text are inspected.
      */
     static final int VERSION = 6;
 

@@ -260,18 +260,36 @@ final class Inspection {
     private void uuencoded(String location, InputStream text, Budget budget) throws IOException {
         TextLines lines = new TextLines(text);
         String fileName = null;
+        boolean yEnc = false;
         while (true) {
             if (fileName == null) {
                 if (!lines.next()) {
                     return;
                 }
                 fileName = lines.uuBegin();
+                yEnc = fileName == null && (fileName = lines.yBegin()) != null;
                 continue;
             }
             budget.entries++;
             if (budget.entries > policy.maxArchiveEntries() || ++budget.uuencodedFiles > MAX_UUENCODED_FILES) {
                 throw new LimitReached("more than " + Math.min(policy.maxArchiveEntries(), MAX_UUENCODED_FILES)
-                        + " uuencoded files (or archive entries)");
+                        + " uuencoded or yEnc files (or archive entries)");
+            }
+            if (yEnc) {
+                YDecoding file = new YDecoding(lines, budget);
+                item(
+                        location + " > yEnc \"" + fileName + "\"",
+                        Optional.of(fileName),
+                        Optional.empty(),
+                        file,
+                        1,
+                        budget);
+                while (file.read(drainBuffer, 0, drainBuffer.length) >= 0) {
+                    // the rest of the file, through the budget
+                }
+                // ended by its =yend line or the end of the text: the next line may begin another file
+                fileName = null;
+                continue;
             }
             UuDecoding file = new UuDecoding(lines, budget);
             String where = location + " > uuencoded \"" + fileName + "\"";
@@ -280,7 +298,12 @@ final class Inspection {
                 // the rest of the file, through the budget
             }
             // the line that ended the file: "end", an empty line, the next file's begin line, or the end of the text
-            fileName = file.endedByText() ? lines.uuBegin() : null;
+            if (file.endedByText()) {
+                fileName = lines.uuBegin();
+                yEnc = fileName == null && (fileName = lines.yBegin()) != null;
+            } else {
+                fileName = null;
+            }
         }
     }
 
@@ -369,6 +392,56 @@ final class Inspection {
             return name.isEmpty() ? null : name;
         }
 
+        /**
+         * The file name of a yEnc begin line as Thunderbird recognises one ({@code =ybegin line=N size=N name=NAME},
+         * in that order), or {@code null}.
+         */
+        String yBegin() {
+            int i = expect(0, "=ybegin line=");
+            i = i < 0 ? -1 : expect(digits(i), " size=");
+            i = i < 0 ? -1 : expect(digits(i), " name=");
+            if (i < 0) {
+                return null;
+            }
+            String name;
+            if (length <= head.length) {
+                name = new String(head, i, headLength - i, StandardCharsets.ISO_8859_1);
+            } else {
+                byte[] end = new byte[LINE_TAIL];
+                for (int k = 0; k < LINE_TAIL; k++) {
+                    end[k] = tail[(int) ((length + k) % LINE_TAIL)];
+                }
+                name = new String(end, StandardCharsets.ISO_8859_1);
+            }
+            name = name.strip();
+            return name.isEmpty() ? null : name;
+        }
+
+        /** Whether the line starts {@code prefix}. */
+        boolean startsWith(String prefix) {
+            return expect(0, prefix) >= 0;
+        }
+
+        /** The index after {@code text} when the line holds it at {@code at}, else -1. */
+        private int expect(int at, String text) {
+            if (at + text.length() > headLength) {
+                return -1;
+            }
+            for (int k = 0; k < text.length(); k++) {
+                if (head[at + k] != text.charAt(k)) {
+                    return -1;
+                }
+            }
+            return at + text.length();
+        }
+
+        private int digits(int at) {
+            while (at < headLength && head[at] >= '0' && head[at] <= '9') {
+                at++;
+            }
+            return at;
+        }
+
         /** Whether the line is {@code end}, blanks around it allowed. */
         boolean isEnd() {
             int from = 0;
@@ -450,6 +523,72 @@ final class Inspection {
             budget.expanded += available;
             if (budget.expanded > policy.maxExpandedBytes()) {
                 throw new LimitReached("uuencoded text decodes beyond " + policy.maxExpandedBytes() + " bytes");
+            }
+            return true;
+        }
+    }
+
+    /**
+     * One yEnc file as a stream, decoded line by line as Thunderbird decodes one it finds in plain text: every byte
+     * less 42, one after {@code =} less 64 more; lines starting {@code =y} ({@code =ypart}) give nothing; ends at the
+     * {@code =yend size=} line or the end of the text. A line longer than the {@value #LINE_HEAD} bytes kept of it is
+     * a limit (yEnc writes 128 or 256). Its bytes count against the expanded-size limit.
+     */
+    private final class YDecoding extends InputStream {
+        private final TextLines lines;
+        private final Budget budget;
+        private final byte[] decoded = new byte[LINE_HEAD];
+        private int position;
+        private int available;
+        private boolean ended;
+
+        YDecoding(TextLines lines, Budget budget) {
+            this.lines = lines;
+            this.budget = budget;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            while (position == available) {
+                if (ended || !fill()) {
+                    return -1;
+                }
+            }
+            int n = Math.min(len, available - position);
+            System.arraycopy(decoded, position, b, off, n);
+            position += n;
+            return n;
+        }
+
+        private boolean fill() throws IOException {
+            if (!lines.next() || lines.startsWith("=yend size=")) {
+                ended = true;
+                return false;
+            }
+            position = 0;
+            available = 0;
+            if (lines.startsWith("=y")) {
+                return true;
+            }
+            if (lines.length > lines.headLength) {
+                throw new LimitReached("a yEnc line longer than " + LINE_HEAD + " characters");
+            }
+            for (int k = 0; k < lines.headLength; k++) {
+                int c = lines.head[k] & 0xff;
+                if (c == '=' && k + 1 < lines.headLength) {
+                    c = (lines.head[++k] & 0xff) - 64;
+                }
+                decoded[available++] = (byte) (c - 42);
+            }
+            budget.expanded += available;
+            if (budget.expanded > policy.maxExpandedBytes()) {
+                throw new LimitReached("yEnc text decodes beyond " + policy.maxExpandedBytes() + " bytes");
             }
             return true;
         }

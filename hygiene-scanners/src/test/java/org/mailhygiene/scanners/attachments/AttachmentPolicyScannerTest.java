@@ -884,6 +884,64 @@ class AttachmentPolicyScannerTest {
         assertThat(text.outcome()).isEqualTo(Outcome.CLEAN);
     }
 
+    /** yEnc-encodes as newsreaders do: each byte plus 42, NUL, LF, CR and "=" escaped, {@code line} bytes a line. */
+    static String yEnc(String name, byte[] data, int line) {
+        StringBuilder sb =
+                new StringBuilder("=ybegin line=" + line + " size=" + data.length + " name=" + name + "\r\n");
+        int column = 0;
+        for (byte b : data) {
+            int o = (b + 42) & 0xff;
+            if (o == 0 || o == '\n' || o == '\r' || o == '=') {
+                sb.append('=');
+                o = (o + 64) & 0xff;
+                column++;
+            }
+            sb.append((char) o);
+            if (++column >= line) {
+                sb.append("\r\n");
+                column = 0;
+            }
+        }
+        if (column > 0) {
+            sb.append("\r\n");
+        }
+        return sb.append("=yend size=").append(data.length).append("\r\n").toString();
+    }
+
+    /**
+     * A file yEnc-encoded into plain text: Thunderbird shows it as an attachment of its name, decoded (its untyped-text
+     * parser knows uuencode, yEnc and BinHex), so it is inspected as one. Harmless files pass; yEnc's multipart form,
+     * which Thunderbird does not show, is text.
+     */
+    @Test
+    void aFileYEncodedIntoPlainTextIsInspectedAsAnAttachment() throws Exception {
+        String head = "From: a@example.com\r\nTo: b@example.org\r\nSubject: invoice\r\n\r\n";
+        Verdict exe = scan((head + "hello\r\n" + yEnc("invoice.exe", Samples.pe(), 128) + "bye\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(rules(exe)).containsExactly(AttachmentPolicyScanner.EXECUTABLE);
+        assertThat(exe.rules().get(0).description())
+                .isEqualTo("message body > yEnc \"invoice.exe\": executable or script by name (.exe), by content"
+                        + " (application/x-msdownload)");
+        // named harmlessly, found by content; after a harmless file
+        Verdict disguised = scan((head
+                        + yEnc("notes.txt", "notes\n".getBytes(StandardCharsets.US_ASCII), 128)
+                        + yEnc("photo.jpg", Samples.pe(), 256))
+                .getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(rules(disguised))
+                .containsExactly(AttachmentPolicyScanner.EXECUTABLE, AttachmentPolicyScanner.MISMATCH);
+        assertThat(disguised.rules().get(0).description()).contains("yEnc \"photo.jpg\"");
+        Verdict pdf = scan((head + yEnc("report.pdf", Samples.pdf(), 128)).getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(pdf.rules()).isEmpty();
+        // a line longer than the walker keeps cannot be checked: a limit, never clean
+        Verdict wide = scan((head + yEnc("a.bin", new byte[3000], 2000)).getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(rules(wide)).containsExactly(AttachmentPolicyScanner.ARCHIVE_LIMIT);
+        assertThat(wide.rules().get(0).description()).contains("yEnc line longer than 1024");
+        Verdict multi =
+                scan((head + yEnc("invoice.exe", Samples.pe(), 128).replace("=ybegin line", "=ybegin part=1 line"))
+                        .getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(multi.rules()).isEmpty();
+    }
+
     private static Inspection.TextLines lines(String text) throws java.io.IOException {
         Inspection.TextLines l =
                 new Inspection.TextLines(new java.io.ByteArrayInputStream(text.getBytes(StandardCharsets.ISO_8859_1)));
