@@ -64,7 +64,8 @@ public record MimeFinding(Kind kind, String path, String detail) {
          */
         AMBIGUOUS_ENCODING,
         /**
-         * A header block holds a line that is not a header field and, at or after it, a line starting {@code --}:
+         * A multipart's header block holds a line that is not a header field and, at or after it, a line starting
+         * {@code --}:
          * readers that end the header at the first line that is no field (CPython's email package) read the rest as
          * body, where that line may be a multipart delimiter; this walker reads them as header lines. Readers disagree
          * on the parts, so it is broken structure.

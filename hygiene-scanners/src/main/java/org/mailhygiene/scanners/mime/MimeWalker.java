@@ -659,9 +659,10 @@ public final class MimeWalker {
                                 "line in the header block is not a header field: " + abbreviate(line));
                         strayLine = true;
                     }
-                    if (strayLine && line.startsWith("--")) {
+                    if (strayLine && line.startsWith("--") && info.mimeType().startsWith("multipart/")) {
                         // CPython's email package ends the header at the first line that is no field: what follows
-                        // is body to it, and this line may be a delimiter of the parts it finds there
+                        // is body to it, and this line may be a delimiter of the parts it finds there (in a multipart:
+                        // anything else it shows as text)
                         finding(
                                 MimeFinding.Kind.AMBIGUOUS_HEADER,
                                 info.path(),
