@@ -399,50 +399,32 @@ public final class AttachmentPolicyScanner implements Scanner {
     }
 
     /** Notes whether {@code --} passes through. */
-    private static final class DashWatch extends java.io.FilterInputStream {
+    private static final class DashWatch extends InputStream {
+        private final InputStream in;
         private boolean dash;
         boolean seen;
 
         DashWatch(InputStream in) {
-            super(in);
+            this.in = in;
         }
 
         @Override
         public int read() throws IOException {
-            int c = super.read();
+            int c = in.read();
             if (c >= 0) {
                 note((byte) c);
             }
             return c;
         }
 
+        /** Reads through; {@link InputStream#skip} reads through it too, so nothing passes unwatched. */
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
+            int n = in.read(b, off, len);
             for (int i = 0; i < n; i++) {
                 note(b[off + i]);
             }
             return n;
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            // read what is skipped, so that nothing passes unwatched
-            byte[] buf = new byte[(int) Math.min(8192, Math.max(0, n))];
-            long done = 0;
-            while (done < n) {
-                int r = read(buf, 0, (int) Math.min(buf.length, n - done));
-                if (r < 0) {
-                    break;
-                }
-                done += r;
-            }
-            return done;
-        }
-
-        @Override
-        public boolean markSupported() {
-            return false;
         }
 
         /** Leaves the walker's stream open: it is read to its end after the inspection, and the walker closes it. */

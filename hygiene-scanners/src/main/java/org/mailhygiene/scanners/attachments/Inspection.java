@@ -460,30 +460,23 @@ final class Inspection {
         }
     }
 
-    /**
-     * One uuencoded file as a stream, decoded line by line from the text as it is read, as {@code uudecode} decodes:
-     * a line's first character gives its byte count (masked to six bits), every four characters three bytes. Ends at
-     * the {@code end} line, an empty line, the next {@code begin} line or the end of the text. Its bytes count against
-     * the expanded-size limit.
-     */
-    private final class UuDecoding extends InputStream {
-        private final TextLines lines;
-        private final Budget budget;
-        private final byte[] decoded = new byte[64];
-        private int position;
-        private int available;
-        private boolean ended;
-        private boolean endedByText;
+    /** A file decoded line by line from a text as it is read: {@link #fill} decodes the next line. */
+    private abstract static class LineDecoding extends InputStream {
+        final TextLines lines;
+        final Budget budget;
+        final byte[] decoded;
+        int position;
+        int available;
+        boolean ended;
 
-        UuDecoding(TextLines lines, Budget budget) {
+        LineDecoding(TextLines lines, Budget budget, int lineBytes) {
             this.lines = lines;
             this.budget = budget;
+            this.decoded = new byte[lineBytes];
         }
 
-        /** Whether a line of text (not the end of the text, not the end line) ended the file: it may begin the next. */
-        boolean endedByText() {
-            return endedByText;
-        }
+        /** Decodes the next line into {@link #decoded}; {@code false} (and {@link #ended}) at the file's end. */
+        abstract boolean fill() throws IOException;
 
         @Override
         public int read() throws IOException {
@@ -503,8 +496,28 @@ final class Inspection {
             position += n;
             return n;
         }
+    }
 
-        private boolean fill() throws IOException {
+    /**
+     * One uuencoded file as a stream, decoded line by line from the text as it is read, as {@code uudecode} decodes:
+     * a line's first character gives its byte count (masked to six bits), every four characters three bytes. Ends at
+     * the {@code end} line, an empty line, the next {@code begin} line or the end of the text. Its bytes count against
+     * the expanded-size limit.
+     */
+    private final class UuDecoding extends LineDecoding {
+        private boolean endedByText;
+
+        UuDecoding(TextLines lines, Budget budget) {
+            super(lines, budget, 64);
+        }
+
+        /** Whether a line of text (not the end of the text, not the end line) ended the file: it may begin the next. */
+        boolean endedByText() {
+            return endedByText;
+        }
+
+        @Override
+        boolean fill() throws IOException {
             if (!lines.next()) {
                 ended = true;
                 return false;
@@ -534,39 +547,13 @@ final class Inspection {
      * {@code =yend size=} line or the end of the text. A line longer than the {@value #LINE_HEAD} bytes kept of it is
      * a limit (yEnc writes 128 or 256). Its bytes count against the expanded-size limit.
      */
-    private final class YDecoding extends InputStream {
-        private final TextLines lines;
-        private final Budget budget;
-        private final byte[] decoded = new byte[LINE_HEAD];
-        private int position;
-        private int available;
-        private boolean ended;
-
+    private final class YDecoding extends LineDecoding {
         YDecoding(TextLines lines, Budget budget) {
-            this.lines = lines;
-            this.budget = budget;
+            super(lines, budget, LINE_HEAD);
         }
 
         @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            while (position == available) {
-                if (ended || !fill()) {
-                    return -1;
-                }
-            }
-            int n = Math.min(len, available - position);
-            System.arraycopy(decoded, position, b, off, n);
-            position += n;
-            return n;
-        }
-
-        private boolean fill() throws IOException {
+        boolean fill() throws IOException {
             if (!lines.next() || lines.startsWith("=yend size=")) {
                 ended = true;
                 return false;

@@ -1289,8 +1289,9 @@ public final class MimeWalker {
      * line end, a blank at the end of a line, a CR without LF, a line longer than 998 characters. Text free of them
      * decodes to the same bytes in Jakarta Mail, CPython, Thunderbird's libmime and mutt.
      */
-    private static final class QuotedPrintableCheck extends FilterInputStream {
+    private static final class QuotedPrintableCheck extends InputStream {
         private static final int MAX_LINE = 998;
+        private final InputStream in;
         private String problem;
         private int equals; // 0: no escape open; 1: after "="; 2: after "=" and one hex digit
         private boolean blank;
@@ -1299,7 +1300,7 @@ public final class MimeWalker {
         private boolean ended;
 
         QuotedPrintableCheck(InputStream in) {
-            super(in);
+            this.in = in;
         }
 
         /** The first ambiguity met, once the text has been read to its end; {@code null} when there was none. */
@@ -1309,7 +1310,7 @@ public final class MimeWalker {
 
         @Override
         public int read() throws IOException {
-            int c = super.read();
+            int c = in.read();
             if (c < 0) {
                 end();
             } else {
@@ -1318,9 +1319,10 @@ public final class MimeWalker {
             return c;
         }
 
+        /** Reads through; {@link InputStream#skip} reads through it too, so nothing passes unchecked. */
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
+            int n = in.read(b, off, len);
             if (n < 0) {
                 end();
             }
@@ -1331,17 +1333,8 @@ public final class MimeWalker {
         }
 
         @Override
-        public long skip(long n) throws IOException {
-            long done = 0;
-            while (done < n && read() >= 0) {
-                done++;
-            }
-            return done;
-        }
-
-        @Override
-        public boolean markSupported() {
-            return false;
+        public void close() throws IOException {
+            in.close();
         }
 
         private void end() {
