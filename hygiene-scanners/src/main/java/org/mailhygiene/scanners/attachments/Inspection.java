@@ -377,9 +377,14 @@ final class Inspection {
             if (i - 6 < 3 || i - 6 > 4 || i >= headLength || head[i] != ' ') {
                 return null;
             }
+            return nameFrom(i + 1);
+        }
+
+        /** The rest of the line from {@code at}, stripped; {@code null} when empty. */
+        private String nameFrom(int at) {
             String name;
             if (length <= head.length) {
-                name = new String(head, i + 1, headLength - i - 1, StandardCharsets.ISO_8859_1);
+                name = new String(head, at, headLength - at, StandardCharsets.ISO_8859_1);
             } else {
                 // a name longer than the kept start: its end, where the extension is
                 byte[] end = new byte[LINE_TAIL];
@@ -400,21 +405,7 @@ final class Inspection {
             int i = expect(0, "=ybegin line=");
             i = i < 0 ? -1 : expect(digits(i), " size=");
             i = i < 0 ? -1 : expect(digits(i), " name=");
-            if (i < 0) {
-                return null;
-            }
-            String name;
-            if (length <= head.length) {
-                name = new String(head, i, headLength - i, StandardCharsets.ISO_8859_1);
-            } else {
-                byte[] end = new byte[LINE_TAIL];
-                for (int k = 0; k < LINE_TAIL; k++) {
-                    end[k] = tail[(int) ((length + k) % LINE_TAIL)];
-                }
-                name = new String(end, StandardCharsets.ISO_8859_1);
-            }
-            name = name.strip();
-            return name.isEmpty() ? null : name;
+            return i < 0 ? null : nameFrom(i);
         }
 
         /** Whether the line starts {@code prefix}. */

@@ -212,6 +212,18 @@ class MimeWalkerTest {
                 .containsExactly(MimeFinding.Kind.UNKNOWN_ENCODING);
     }
 
+    /** A message returning another in quoted-printable ({@code %s}: the encoded message). */
+    private static final String RETURNED_QUOTED_PRINTABLE = crlf(
+            "Subject: returned",
+            "Content-Type: multipart/mixed; boundary=b",
+            "",
+            "--b",
+            "Content-Type: message/rfc822",
+            "Content-Transfer-Encoding: quoted-printable",
+            "",
+            "%s",
+            "--b--");
+
     /**
      * As sent, a multipart in a quoted-printable container says boundary=3D"...": it is split at its first delimiter
      * line, as a reader that ignores the parameter splits it; not when a line starts with --3D (ambiguous).
@@ -231,16 +243,7 @@ class MimeWalkerTest {
                 "",
                 "<p>two</p>",
                 "--=3D_alt--");
-        String outer = crlf(
-                "Subject: returned",
-                "Content-Type: multipart/mixed; boundary=b",
-                "",
-                "--b",
-                "Content-Type: message/rfc822",
-                "Content-Transfer-Encoding: quoted-printable",
-                "",
-                "%s",
-                "--b--");
+        String outer = RETURNED_QUOTED_PRINTABLE;
         MimeWalker asSent = MimeWalker.defaults().withContainersDecoded(false);
         Collector c = new Collector();
         MimeWalkResult r = asSent.walk(MessageContent.ofBytes(ascii(outer.formatted(inner))), c);
@@ -268,16 +271,7 @@ class MimeWalkerTest {
      */
     @Test
     void ambiguousQuotedPrintableInAContainerIsNoted() throws IOException {
-        String outer = crlf(
-                "Subject: returned",
-                "Content-Type: multipart/mixed; boundary=b",
-                "",
-                "--b",
-                "Content-Type: message/rfc822",
-                "Content-Transfer-Encoding: quoted-printable",
-                "",
-                "%s",
-                "--b--");
+        String outer = RETURNED_QUOTED_PRINTABLE;
         String canonical =
                 crlf("Subject: hi", "Content-Type: text/plain; charset=3Dutf-8", "", "soft=", "break =3D ok");
         assertThat(walk(ascii(outer.formatted(canonical))).body("1.1")).isEqualTo("softbreak = ok\r\n");
