@@ -36,14 +36,14 @@ import org.mailhygiene.scanners.mime.PartVisitor;
  *
  * <p>For each part it compares three things side by side: the true type (from the content's magic bytes, by tika-core's
  * detector alone, one shared instance), the declared type (Content-Type) and the file-name extension (from
- * Content-Disposition {@code filename} or Content-Type {@code name}, RFC 2231 and RFC 2047 decoded). A file
- * uuencoded into a plain-text part ({@code begin 644 name} ... {@code end}, which mail clients show as an attachment)
- * is decoded and checked as an attachment of that name, and so is one yEnc-encoded ({@code =ybegin line=N size=N
- * name=NAME} ... {@code =yend}, which Thunderbird shows; clamd does not decode it). An opaque S/MIME signature ({@code application/pkcs7-mime;
- * smime-type=signed-data}, RFC 5751 section 3.5.2: the signed message inside a CMS structure, which the reader's
- * mailer unwraps and shows) is opened by the MIME walker and the message it holds is inspected as part of this one
- * (its parts are the signature's children: {@code part 1.2}; the signature itself is not verified; at most 16 a
- * message, three deep). It reports:
+ * Content-Disposition {@code filename} or Content-Type {@code name}, RFC 2231 and RFC 2047 decoded). A file uuencoded
+ * into a plain-text part ({@code begin 644 name} ... {@code end}, which mail clients show as an attachment) is decoded
+ * and checked as an attachment of that name, and so is one yEnc-encoded ({@code =ybegin line=N size=N name=NAME} ...
+ * {@code =yend}, which Thunderbird shows; clamd does not decode it). An opaque S/MIME signature ({@code
+ * application/pkcs7-mime; smime-type=signed-data}, RFC 5751 section 3.5.2: the signed message inside a CMS structure,
+ * which the reader's mailer unwraps and shows) is opened by the MIME walker and the message it holds is inspected as
+ * part of this one (its parts are the signature's children: {@code part 1.2}; the signature itself is not verified; at
+ * most 16 a message, three deep). It reports:
  *
  * <ul>
  *   <li>{@value #EXECUTABLE}: a blocked extension, or a blocked true or declared type (executables, scripts);
@@ -57,13 +57,14 @@ import org.mailhygiene.scanners.mime.PartVisitor;
  *   <li>{@value #ARCHIVE_LIMIT}: nesting depth, entry count, expanded size or expansion ratio exceeded (zip bombs);
  *       an opaque S/MIME signature the walker did not open (larger than {@link MimeWalker#MAX_SMIME_BYTES});
  *   <li>{@value #ARCHIVE_BROKEN}: a zip archive that cannot be read to its end;
- *   <li>{@value #MIME_BROKEN}: a multipart that cannot be split (unless its body holds no {@code --}: then every
- *       reader shows it as one text, which is inspected as one part), a body that cannot be decoded, an unknown transfer
- *       encoding, an encoded multipart, an encoded message inside another (or holding one), an opaque S/MIME signature (its content is walked and inspected here, and
- *       read by the classifier and the clamd scanner, but hidden from SpamAssassin and from command-line scanners
- *       given the whole message), or a Content-Type, Content-Transfer-Encoding or Content-Disposition given twice
- *       with different meanings (structure tricks that let content evade scanners). A missing closing
- *       boundary and an unparseable header are common in harmless mail and are not reported;
+ *   <li>{@value #MIME_BROKEN}: a multipart that cannot be split (unless its body holds no {@code --}: then every reader
+ *       shows it as one text, which is inspected as one part), a body that cannot be decoded, an unknown transfer
+ *       encoding, an encoded multipart, an encoded message inside another (or holding one), an opaque S/MIME signature
+ *       (its content is walked and inspected here, and read by the classifier and the clamd scanner, but hidden from
+ *       SpamAssassin and from command-line scanners given the whole message), or a Content-Type,
+ *       Content-Transfer-Encoding or Content-Disposition given twice with different meanings (structure tricks that let
+ *       content evade scanners). A missing closing boundary and an unparseable header are common in harmless mail and
+ *       are not reported;
  *   <li>{@value #MIME_LIMIT}: the MIME walker's depth, part-count or decoded-size limit was reached (more than 16
  *       opaque S/MIME signatures, one inside three others, or a part that starts as a signature but cannot be read,
  *       among them), so part of the message was not inspected.
@@ -74,14 +75,14 @@ import org.mailhygiene.scanners.mime.PartVisitor;
  * finding instead: an encrypted archive entry (it, and any entries after it, were not checked), a multipart that could
  * not be split (its parts were checked only as one blob), a body that could not be decoded to its end, a body in an
  * unknown transfer encoding (checked undecoded), a part with conflicting header fields (checked as the first reads). An
- * encoded container is decoded and walked in full, so with
- * {@code broken-mime off} it is no finding at all. A {@code message/rfc822} or {@code message/global} in
- * quoted-printable (forbidden by RFC 2045, but Gmail's delay notices return the original so) is inspected twice, decoded
- * and as sent (how a mail client that ignores the encoding reads it; findings there say "read as sent"), and is then no
- * finding of its own, when every decoder reads its quoted-printable alike (no
- * {@link MimeFinding.Kind#AMBIGUOUS_ENCODING}) and no other encoded container is inside it or around it. A header
- * block that readers end in different places ({@link MimeFinding.Kind#AMBIGUOUS_HEADER}) is broken MIME. {@code smime off} touches S/MIME only: an encrypted message is then
- * a {@value #NOT_INSPECTED} finding, and an opaque signature no finding of its own (its content is still inspected).
+ * encoded container is decoded and walked in full, so with {@code broken-mime off} it is no finding at all. A {@code
+ * message/rfc822} or {@code message/global} in quoted-printable (forbidden by RFC 2045, but Gmail's delay notices
+ * return the original so) is inspected twice, decoded and as sent (how a mail client that ignores the encoding reads
+ * it; findings there say "read as sent"), and is then no finding of its own, when every decoder reads its
+ * quoted-printable alike (no {@link MimeFinding.Kind#AMBIGUOUS_ENCODING}) and no other encoded container is inside it
+ * or around it. A header block that readers end in different places ({@link MimeFinding.Kind#AMBIGUOUS_HEADER}) is
+ * broken MIME. {@code smime off} touches S/MIME only: an encrypted message is then a {@value #NOT_INSPECTED} finding,
+ * and an opaque signature no finding of its own (its content is still inspected).
  *
  * <p>The result: {@link Outcome#CLEAN} only when nothing was found and everything was inspected;
  * {@link Outcome#SUSPICIOUS} with one {@link Rule} per finding (no score; the description names the part and file)
