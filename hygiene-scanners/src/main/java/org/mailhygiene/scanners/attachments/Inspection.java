@@ -259,15 +259,13 @@ final class Inspection {
      */
     private void uuencoded(String location, InputStream text, Budget budget) throws IOException {
         TextLines lines = new TextLines(text);
-        String fileName = null;
-        boolean yEnc = false;
+        Begin begin = null;
         while (true) {
-            if (fileName == null) {
+            if (begin == null) {
                 if (!lines.next()) {
                     return;
                 }
-                fileName = lines.uuBegin();
-                yEnc = fileName == null && (fileName = lines.yBegin()) != null;
+                begin = lines.begin();
                 continue;
             }
             budget.entries++;
@@ -275,37 +273,26 @@ final class Inspection {
                 throw new LimitReached("more than " + Math.min(policy.maxArchiveEntries(), MAX_UUENCODED_FILES)
                         + " uuencoded or yEnc files (or archive entries)");
             }
-            if (yEnc) {
-                YDecoding file = new YDecoding(lines, budget);
-                item(
-                        location + " > yEnc \"" + fileName + "\"",
-                        Optional.of(fileName),
-                        Optional.empty(),
-                        file,
-                        1,
-                        budget);
-                while (file.read(drainBuffer, 0, drainBuffer.length) >= 0) {
-                    // the rest of the file, through the budget
-                }
-                // ended by its =yend line or the end of the text: the next line may begin another file
-                fileName = null;
-                continue;
-            }
-            UuDecoding file = new UuDecoding(lines, budget);
-            String where = location + " > uuencoded \"" + fileName + "\"";
-            item(where, Optional.of(fileName), Optional.empty(), file, 1, budget);
+            LineDecoding file = begin.yEnc() ? new YDecoding(lines, budget) : new UuDecoding(lines, budget);
+            Optional<String> name = Optional.of(begin.name()).filter(n -> !n.isEmpty());
+            String where = location
+                    + (begin.yEnc() ? " > yEnc " : " > uuencoded ")
+                    + name.map(n -> "\"" + n + "\"").orElse("file without a name");
+            item(where, name, Optional.empty(), file, 1, budget);
             while (file.read(drainBuffer, 0, drainBuffer.length) >= 0) {
                 // the rest of the file, through the budget
             }
-            // the line that ended the file: "end", an empty line, the next file's begin line, or the end of the text
-            if (file.endedByText()) {
-                fileName = lines.uuBegin();
-                yEnc = fileName == null && (fileName = lines.yBegin()) != null;
-            } else {
-                fileName = null;
-            }
+            // the line that ended the file ("end", "=yend", an empty line, the next file's begin line) or the end of
+            // the text: a begin line starts the next file
+            begin = file.endedByText ? lines.begin() : null;
         }
     }
+
+    /**
+     * A line that begins a file in text, as Thunderbird's untyped-text parser recognises one: uuencode or yEnc, and the
+     * file's name (empty when the line gives none: Thunderbird shows the file without a name).
+     */
+    record Begin(boolean yEnc, String name) {}
 
     /** The lines of a text, each kept as its first {@value #LINE_HEAD} and last {@value #LINE_TAIL} bytes. */
     static final class TextLines {
@@ -359,7 +346,10 @@ final class Inspection {
             return buffer[position++] & 0xff;
         }
 
-        /** The file name of a {@code begin MODE NAME} line (mode three or four octal digits), or {@code null}. */
+        /**
+         * The file name of a {@code begin MODE NAME} line (mode three or four octal digits; empty when the line names
+         * none), or {@code null} when the line is no such line.
+         */
         String uuBegin() {
             if (headLength < 10
                     || head[0] != 'b'
@@ -380,7 +370,20 @@ final class Inspection {
             return nameFrom(i + 1);
         }
 
-        /** The rest of the line from {@code at}, stripped; {@code null} when empty. */
+        /** The begin line this line is, or {@code null}. */
+        Begin begin() {
+            String name = uuBegin();
+            if (name != null) {
+                return new Begin(false, name);
+            }
+            name = yBegin();
+            return name == null ? null : new Begin(true, name);
+        }
+
+        /**
+         * The rest of the line from {@code at}, up to a NUL (Thunderbird copies the name as a C string), stripped; empty
+         * when nothing is left.
+         */
         private String nameFrom(int at) {
             String name;
             if (length <= head.length) {
@@ -393,13 +396,13 @@ final class Inspection {
                 }
                 name = new String(end, StandardCharsets.ISO_8859_1);
             }
-            name = name.strip();
-            return name.isEmpty() ? null : name;
+            int nul = name.indexOf('\0');
+            return (nul >= 0 ? name.substring(0, nul) : name).strip();
         }
 
         /**
          * The file name of a yEnc begin line as Thunderbird recognises one ({@code =ybegin line=N size=N name=NAME},
-         * in that order), or {@code null}.
+         * in that order; empty when the line names none), or {@code null} when the line is no such line.
          */
         String yBegin() {
             int i = expect(0, "=ybegin line=");
@@ -459,6 +462,8 @@ final class Inspection {
         int position;
         int available;
         boolean ended;
+        /** Whether a line of text (not the end of the text) ended the file: it may begin the next. */
+        boolean endedByText;
 
         LineDecoding(TextLines lines, Budget budget, int lineBytes) {
             this.lines = lines;
@@ -492,19 +497,13 @@ final class Inspection {
     /**
      * One uuencoded file as a stream, decoded line by line from the text as it is read, as {@code uudecode} decodes:
      * a line's first character gives its byte count (masked to six bits), every four characters three bytes. Ends at
-     * the {@code end} line, an empty line, the next {@code begin} line or the end of the text. Its bytes count against
+     * the {@code end} line, an empty line, the next file's begin line (uuencode or yEnc) or the end of the text. Its bytes count against
      * the expanded-size limit.
      */
     private final class UuDecoding extends LineDecoding {
-        private boolean endedByText;
 
         UuDecoding(TextLines lines, Budget budget) {
             super(lines, budget, 64);
-        }
-
-        /** Whether a line of text (not the end of the text, not the end line) ended the file: it may begin the next. */
-        boolean endedByText() {
-            return endedByText;
         }
 
         @Override
@@ -517,7 +516,7 @@ final class Inspection {
                 ended = true;
                 return false;
             }
-            if (lines.uuBegin() != null) {
+            if (lines.begin() != null) {
                 ended = true;
                 endedByText = true;
                 return false;
@@ -534,8 +533,8 @@ final class Inspection {
 
     /**
      * One yEnc file as a stream, decoded line by line as Thunderbird decodes one it finds in plain text: every byte
-     * less 42, one after {@code =} less 64 more; lines starting {@code =y} ({@code =ypart}) give nothing; ends at the
-     * {@code =yend size=} line or the end of the text. A line longer than the {@value #LINE_HEAD} bytes kept of it is
+     * less 42, one after {@code =} less 64 more; ends at the {@code =yend size=} line, the next file's begin line
+     * (uuencode or yEnc: Thunderbird's parser looks for one on every line) or the end of the text. A line longer than the {@value #LINE_HEAD} bytes kept of it is
      * a limit (yEnc writes 128 or 256). Its bytes count against the expanded-size limit.
      */
     private final class YDecoding extends LineDecoding {
@@ -545,15 +544,17 @@ final class Inspection {
 
         @Override
         boolean fill() throws IOException {
-            if (!lines.next() || lines.startsWith("=yend size=")) {
+            if (!lines.next()) {
                 ended = true;
+                return false;
+            }
+            if (lines.startsWith("=yend size=") || lines.begin() != null) {
+                ended = true;
+                endedByText = true;
                 return false;
             }
             position = 0;
             available = 0;
-            if (lines.startsWith("=y")) {
-                return true;
-            }
             if (lines.length > lines.headLength) {
                 throw new LimitReached("a yEnc line longer than " + LINE_HEAD + " characters");
             }

@@ -59,16 +59,16 @@ public record MimeFinding(Kind kind, String path, String detail) {
         ENCODED_CONTAINER,
         /**
          * Beside {@link #ENCODED_CONTAINER}: the container's quoted-printable holds what decoders read differently (an
-         * {@code =} not followed by two hex digits or a line end, a blank at a line end, a CR without LF, a line over
-         * 998 characters), or was not read to its end; so the walker's decoding may not be what a mail client shows.
+         * {@code =} not followed by two hex digits or a line end, a blank at a line end, a CR without LF, a byte other
+         * than printable ASCII and blanks, a line over 200 characters), or was not read to its end; so the walker's
+         * decoding may not be what a mail client shows.
          */
         AMBIGUOUS_ENCODING,
         /**
-         * A multipart's header block holds a line that is not a header field and, at or after it, a line starting
-         * {@code --}:
-         * readers that end the header at the first line that is no field (CPython's email package) read the rest as
-         * body, where that line may be a multipart delimiter; this walker reads them as header lines. Readers disagree
-         * on the parts, so it is broken structure.
+         * A multipart's header block holds a line starting {@code --}: readers that end the header at a line they take
+         * for no field (by rules that differ: CPython's email package takes {@code X-Note : x} for none) read the rest
+         * as body, where that line may be a multipart delimiter; this walker reads them as header lines. Readers
+         * disagree on the parts, so it is broken structure.
          */
         AMBIGUOUS_HEADER,
         /**

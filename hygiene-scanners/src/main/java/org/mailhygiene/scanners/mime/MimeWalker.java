@@ -659,16 +659,17 @@ public final class MimeWalker {
                                 "line in the header block is not a header field: " + abbreviate(line));
                         strayLine = true;
                     }
-                    if (strayLine && line.startsWith("--") && info.mimeType().startsWith("multipart/")) {
-                        // CPython's email package ends the header at the first line that is no field: what follows
-                        // is body to it, and this line may be a delimiter of the parts it finds there (in a multipart:
-                        // anything else it shows as text)
+                    if (line.startsWith("--") && info.mimeType().startsWith("multipart/")) {
+                        // Readers end a header block at the first line they take for no field, by rules that differ
+                        // (CPython's email package: no blank before the colon); what follows is body to them, and this
+                        // line may be a delimiter of the parts they find there. In a multipart's header a line that
+                        // starts like a delimiter is that ambiguity, whatever the rule (anything else, in a text
+                        // entity, they show as text)
                         finding(
                                 MimeFinding.Kind.AMBIGUOUS_HEADER,
                                 info.path(),
-                                "a line like a multipart delimiter in the header block, at or after a line that is"
-                                        + " not a header field (where some readers end the header): "
-                                        + abbreviate(line));
+                                "a line like a multipart delimiter in the header block (where some readers end the"
+                                        + " header): " + abbreviate(line));
                         break;
                     }
                 }
@@ -1286,11 +1287,14 @@ public final class MimeWalker {
     /**
      * Passes quoted-printable text through and notes the first thing in it that decoders read differently (RFC 2045
      * section 6.7 allows it, or leaves it to the decoder): an {@code =} not followed by two hexadecimal digits or a
-     * line end, a blank at the end of a line, a CR without LF, a line longer than 998 characters. Text free of them
-     * decodes to the same bytes in Jakarta Mail, CPython, Thunderbird's libmime and mutt.
+     * line end, a blank at the end of a line, a CR without LF, a byte other than printable ASCII, blank, CR and LF
+     * (a vertical tab or form feed at a line end is a blank to mutt), a line longer than 200 characters (RFC 2045
+     * allows 76, Gmail's delay notices hold 79; mutt reads lines in pieces of 255 bytes, and an {@code =} at a piece's
+     * end is a soft line break to it). Text
+     * free of them decodes to the same bytes in Jakarta Mail, CPython, Thunderbird's libmime and mutt.
      */
     private static final class QuotedPrintableCheck extends InputStream {
-        private static final int MAX_LINE = 998;
+        private static final int MAX_LINE = 200;
         private final InputStream in;
         private String problem;
         private int equals; // 0: no escape open; 1: after "="; 2: after "=" and one hex digit
@@ -1372,6 +1376,10 @@ public final class MimeWalker {
             }
             if (++line > MAX_LINE) {
                 problem("a line longer than " + MAX_LINE + " characters");
+                return;
+            }
+            if ((c < 0x20 && c != '\t') || c > 0x7e) {
+                problem(String.format("the byte 0x%02x", c));
                 return;
             }
             boolean hex = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f');

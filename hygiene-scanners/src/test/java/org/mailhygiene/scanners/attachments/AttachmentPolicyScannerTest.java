@@ -942,6 +942,38 @@ class AttachmentPolicyScannerTest {
         assertThat(multi.rules()).isEmpty();
     }
 
+    /**
+     * Thunderbird looks for a begin line on every line, also inside a file it is decoding: a begin line ends the open
+     * file and starts the next (found by review, session 28: a yEnc file never ended hid the uuencoded program after
+     * it, which the uuencode search alone had found). A begin line without a name starts a file shown without one; a
+     * NUL ends a name, as Thunderbird copies it.
+     */
+    @Test
+    void everyBeginLineStartsAFileAsThunderbirdReadsThem() throws Exception {
+        String head = "From: a@example.com\r\nTo: b@example.org\r\nSubject: files\r\n\r\n";
+        String notes = "=ybegin line=128 size=6 name=notes.txt\r\nnotes\r\n";
+        for (String text : List.of(
+                notes + uuencode("invoice.exe", Samples.pe()),
+                notes + yEnc("invoice.exe", Samples.pe(), 128),
+                uuencode("notes.txt", "notes".getBytes(StandardCharsets.US_ASCII))
+                                .replace("`\r\nend\r\n", "")
+                        + yEnc("invoice.exe", Samples.pe(), 128))) {
+            Verdict v = scan((head + text).getBytes(StandardCharsets.ISO_8859_1));
+            assertThat(rules(v)).as(text).contains(AttachmentPolicyScanner.EXECUTABLE);
+            assertThat(v.rules()).anySatisfy(r -> assertThat(r.description()).contains("\"invoice.exe\": executable"));
+        }
+        Verdict unnamed = scan((head + yEnc("", Samples.pe(), 128)).getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(rules(unnamed)).containsExactly(AttachmentPolicyScanner.EXECUTABLE);
+        assertThat(unnamed.rules().get(0).description()).contains("yEnc file without a name: executable");
+        Verdict uuUnnamed = scan((head + uuencode("", Samples.pe())).getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(rules(uuUnnamed)).containsExactly(AttachmentPolicyScanner.EXECUTABLE);
+        Verdict nul = scan((head + yEnc("invoice.js\0.txt", "WScript.Echo(1)".getBytes(StandardCharsets.US_ASCII), 128))
+                .getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(rules(nul)).contains(AttachmentPolicyScanner.EXECUTABLE);
+        assertThat(nul.rules().get(0).description())
+                .contains("yEnc \"invoice.js\": executable or script by name (.js)");
+    }
+
     private static Inspection.TextLines lines(String text) throws java.io.IOException {
         Inspection.TextLines l =
                 new Inspection.TextLines(new java.io.ByteArrayInputStream(text.getBytes(StandardCharsets.ISO_8859_1)));

@@ -283,7 +283,8 @@ class MimeWalkerTest {
             {"a line \r\nmore", "a blank at the end of a line"},
             {"X-Pad: a\r\n \r\nmore", "a blank at the end of a line"},
             {"a\rb", "a CR without LF"},
-            {"x".repeat(999), "a line longer than 998 characters"},
+            {"x".repeat(201), "a line longer than 200 characters"},
+            {"a\u000b\r\nmore", "the byte 0x0b"},
             {"=4", "'=' not followed by two hex digits or a line end"}
         }) {
             walk(ascii(outer.formatted(crlf("Subject: hi", "", bad[0]))));
@@ -321,6 +322,16 @@ class MimeWalkerTest {
         assertThat(lastResult.findings())
                 .extracting(MimeFinding::kind)
                 .containsExactly(MimeFinding.Kind.MALFORMED_HEADER);
+        // a field CPython takes for no field ("X-Note : x") before a delimiter that Jakarta takes for one ("--b: x")
+        walk(ascii(crlf(
+                "Subject: x",
+                "Content-Type: multipart/mixed; boundary=\"b:\"",
+                "X-Note : x",
+                "--b:",
+                "Content-Disposition: attachment; filename=\"a.js\"",
+                "",
+                "--b:--")));
+        assertThat(lastResult.findings()).extracting(MimeFinding::kind).contains(MimeFinding.Kind.AMBIGUOUS_HEADER);
         // a text entity: CPython shows the rest as text (Apache James's MDN fixture ends its header with a rule of
         // dashes)
         walk(ascii(crlf("Subject: x", "Content-Type: text/plain", "X-Pad: a", "-----------", "", "text")));
