@@ -56,7 +56,8 @@ import org.mailhygiene.scanners.mime.PartVisitor;
  *       content cannot be checked;
  *   <li>{@value #ARCHIVE_LIMIT}: nesting depth, entry count, expanded size or expansion ratio exceeded (zip bombs);
  *       an opaque S/MIME signature the walker did not open (larger than {@link MimeWalker#MAX_SMIME_BYTES});
- *   <li>{@value #ARCHIVE_BROKEN}: a zip archive that cannot be read to its end;
+ *   <li>{@value #ARCHIVE_BROKEN}: a zip archive that cannot be read to its end, or a part named or declared a zip
+ *       whose content does not start as one (archive tools find a zip behind other bytes);
  *   <li>{@value #MIME_BROKEN}: a multipart that cannot be split (unless its body holds no {@code --}: then every reader
  *       shows it as one text, which is inspected as one part), a body that cannot be decoded, an unknown transfer
  *       encoding, an encoded multipart, an encoded message inside another (or holding one), an opaque S/MIME signature
@@ -128,7 +129,8 @@ public final class AttachmentPolicyScanner implements Scanner {
      * S/MIME signature is inspected and the signature is no mismatch; 5 since the walker opens such a signature (its
      * parts are the signature's children, {@code part 1.2}) and a signature it does not open is a limit; 6 since an
      * encoded message container is inspected decoded and as sent and is no longer broken MIME, nor is a multipart
-     * without any {@code --}, and files yEnc-encoded into plain text are inspected.
+     * without any {@code --}, files yEnc-encoded into plain text are inspected, and a part named or declared a zip
+     * that does not start as one is a broken archive.
      */
     static final int VERSION = 6;
 

@@ -139,8 +139,23 @@ final class Inspection {
             }
             InputStream whole = new SequenceInputStream(new ByteArrayInputStream(prefix, 0, n), body);
             zip(location, whole, depth + 1, budget);
+        } else if (TrueTypes.isVague(trueType)
+                && (declaredType.map(TrueTypes::normalize).filter(ZIP::equals).isPresent()
+                        || cleanName
+                                .flatMap(TrueTypes::typeForName)
+                                .filter(ZIP::equals)
+                                .isPresent())) {
+            // unzip, 7-Zip and Python find a zip behind other bytes by its directory at the end; its entries cannot
+            // be inspected here, and a zip a mailer made starts as one
+            add(
+                    AttachmentPolicyScanner.ARCHIVE_BROKEN,
+                    location,
+                    location + ": named or declared a zip archive, but its content does not start as one (archive"
+                            + " tools find a zip behind other bytes; its entries cannot be inspected)");
         }
     }
+
+    private static final String ZIP = "application/zip";
 
     /**
      * Checks the name and declared type of an opaque S/MIME signature whose content the walker opened (the content's

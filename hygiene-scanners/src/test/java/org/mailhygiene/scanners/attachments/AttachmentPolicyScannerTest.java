@@ -974,6 +974,29 @@ class AttachmentPolicyScannerTest {
                 .contains("yEnc \"invoice.js\": executable or script by name (.js)");
     }
 
+    /**
+     * A zip behind other bytes: unzip, 7-Zip and Python open it by its directory at the end and list the program in
+     * it; content detection calls it octet-stream, so it was neither opened nor a mismatch (found by review, session
+     * 28). Named or declared a zip, it is broken now; real zips are still opened.
+     */
+    @Test
+    void aZipBehindOtherBytesIsABrokenArchive() throws Exception {
+        byte[] zip = Samples.zip("invoice.exe", Samples.pe());
+        byte[] prefixed = new byte[100 + zip.length];
+        java.util.Arrays.fill(prefixed, 0, 100, (byte) 0x90);
+        System.arraycopy(zip, 0, prefixed, 100, zip.length);
+        Verdict v = scan(Samples.attachment("docs.zip", "application/octet-stream", prefixed));
+        assertThat(rules(v)).containsExactly(AttachmentPolicyScanner.ARCHIVE_BROKEN);
+        assertThat(v.rules().get(0).description()).contains("\"docs.zip\": named or declared a zip archive");
+        assertThat(rules(scan(Samples.attachment("docs.bin", "application/x-zip-compressed", prefixed))))
+                .containsExactly(AttachmentPolicyScanner.ARCHIVE_BROKEN);
+        assertThat(rules(scan(Samples.attachment("docs.zip", "application/zip", zip))))
+                .containsExactly(AttachmentPolicyScanner.EXECUTABLE);
+        assertThat(scan(Samples.attachment("docs.bin", "application/octet-stream", prefixed))
+                        .rules())
+                .isEmpty();
+    }
+
     private static Inspection.TextLines lines(String text) throws java.io.IOException {
         Inspection.TextLines l =
                 new Inspection.TextLines(new java.io.ByteArrayInputStream(text.getBytes(StandardCharsets.ISO_8859_1)));
