@@ -396,8 +396,8 @@ final class Inspection {
         }
 
         /**
-         * The rest of the line from {@code at}, up to a NUL (Thunderbird copies the name as a C string), stripped; empty
-         * when nothing is left.
+         * The rest of the line from {@code at}, up to a NUL (Thunderbird copies the name as a C string), stripped;
+         * empty when nothing is left.
          */
         private String nameFrom(int at) {
             String name;
@@ -512,8 +512,8 @@ final class Inspection {
     /**
      * One uuencoded file as a stream, decoded line by line from the text as it is read, as {@code uudecode} decodes:
      * a line's first character gives its byte count (masked to six bits), every four characters three bytes. Ends at
-     * the {@code end} line, an empty line, the next file's begin line (uuencode or yEnc) or the end of the text. Its bytes count against
-     * the expanded-size limit.
+     * the {@code end} line, an empty line, the next file's begin line (uuencode or yEnc) or the end of the text. Its
+     * bytes count against the expanded-size limit.
      */
     private final class UuDecoding extends LineDecoding {
 
@@ -549,8 +549,9 @@ final class Inspection {
     /**
      * One yEnc file as a stream, decoded line by line as Thunderbird decodes one it finds in plain text: every byte
      * less 42, one after {@code =} less 64 more; ends at the {@code =yend size=} line, the next file's begin line
-     * (uuencode or yEnc: Thunderbird's parser looks for one on every line) or the end of the text. A line longer than the {@value #LINE_HEAD} bytes kept of it is
-     * a limit (yEnc writes 128 or 256). Its bytes count against the expanded-size limit.
+     * (uuencode or yEnc: Thunderbird's parser looks for one on every line) or the end of the text. A line longer than
+     * the {@value #LINE_HEAD} bytes kept of it is a limit (yEnc writes 128 or 256). Its bytes count against the
+     * expanded-size limit.
      */
     private final class YDecoding extends LineDecoding {
         YDecoding(TextLines lines, Budget budget) {
