@@ -366,13 +366,7 @@ final class Inspection {
          * none), or {@code null} when the line is no such line.
          */
         String uuBegin() {
-            if (headLength < 10
-                    || head[0] != 'b'
-                    || head[1] != 'e'
-                    || head[2] != 'g'
-                    || head[3] != 'i'
-                    || head[4] != 'n'
-                    || head[5] != ' ') {
+            if (expect(0, "begin ") < 0) {
                 return null;
             }
             int i = 6;

@@ -205,21 +205,7 @@ public final class MimeWalker {
         Objects.requireNonNull(visitor, "visitor");
         try (WalkScope scope = new WalkScope()) {
             Walk w = new Walk(scope, visitor);
-            SharedContentStream root = new SharedContentStream(content, scope);
-            scope.register(root);
-            MimeMessage message;
-            try {
-                message = new WalkedMessage(root);
-            } catch (MessagingException e) {
-                w.rethrowContentFailure();
-                w.finding(
-                        headerKind(e, MimeFinding.Kind.MALFORMED_HEADER),
-                        "",
-                        "cannot parse the message header: " + e.getMessage());
-                w.rawLeaf(content);
-                return w.result();
-            }
-            w.entity(message, "", 0, "");
+            w.message(content, "", 0, "", "the message header");
             w.rethrowContentFailure();
             return w.result();
         }
@@ -418,14 +404,6 @@ public final class MimeWalker {
 
     private static boolean isIdentityEncoding(String enc) {
         return enc.equals("7bit") || enc.equals("8bit") || enc.equals("binary");
-    }
-
-    /** Whether {@link #decode} removes this encoding. */
-    private static boolean isKnownEncoding(String enc) {
-        return switch (enc) {
-            case "base64", "quoted-printable", "uuencode", "x-uuencode", "x-uue" -> true;
-            default -> isIdentityEncoding(enc);
-        };
     }
 
     /**
@@ -811,21 +789,22 @@ public final class MimeWalker {
             if (isIdentityEncoding(enc)) {
                 return raw;
             }
-            if (!decodeContainers && isKnownEncoding(enc)) {
-                finding(
-                        MimeFinding.Kind.ENCODED_CONTAINER,
-                        info.path(),
-                        info.mimeType() + " with transfer encoding " + enc + ", walked as sent (undecoded)");
-                return raw;
-            }
             scope.register(raw);
-            QuotedPrintableCheck check = enc.equals("quoted-printable") ? new QuotedPrintableCheck(raw) : null;
+            QuotedPrintableCheck check =
+                    decodeContainers && enc.equals("quoted-printable") ? new QuotedPrintableCheck(raw) : null;
             InputStream decodedStream;
             try {
                 decodedStream = decode(check != null ? check : raw, enc);
             } catch (MessagingException e) {
                 finding(MimeFinding.Kind.UNKNOWN_ENCODING, info.path(), "unknown transfer encoding " + enc);
                 return raw;
+            }
+            if (!decodeContainers) {
+                finding(
+                        MimeFinding.Kind.ENCODED_CONTAINER,
+                        info.path(),
+                        info.mimeType() + " with transfer encoding " + enc + ", walked as sent (undecoded)");
+                return raw; // the decoder made above has read nothing
             }
             // also for message/global, which RFC 6532 (section 3.5) lets carry any encoding: scanners that do not
             // decode it can be evaded with it all the same
@@ -997,24 +976,7 @@ public final class MimeWalker {
             }
             signatureDepth++;
             try {
-                SharedContentStream in = new SharedContentStream(content, scope);
-                scope.register(in);
-                MimeMessage inner;
-                try {
-                    inner = new WalkedMessage(in);
-                } catch (MessagingException e) {
-                    rethrowContentFailure();
-                    finding(
-                            headerKind(e, MimeFinding.Kind.MALFORMED_HEADER),
-                            child,
-                            "cannot parse the signed content: " + e.getMessage());
-                    InputStream all = content.openStream();
-                    scope.register(all);
-                    Budgeted whole = new Budgeted(all);
-                    visit(textLeaf(child, info.depth() + 1), whole, whole);
-                    return;
-                }
-                entity(inner, child, info.depth() + 1, info.mimeType());
+                message(content, child, info.depth() + 1, info.mimeType(), "the signed content");
             } finally {
                 signatureDepth--;
             }
@@ -1049,12 +1011,31 @@ public final class MimeWalker {
         }
 
         /** The whole content as one text/plain leaf, for a message whose header cannot be parsed at all. */
-        void rawLeaf(MessageContent content) throws IOException {
-            parts++;
-            InputStream in = content.openStream();
+        /**
+         * Walks content as a message entity at {@code path}; one whose header cannot be parsed is a finding and a text
+         * leaf there (the message itself, a signature's signed content).
+         */
+        void message(MessageContent content, String path, int depth, String parentType, String what)
+                throws IOException {
+            SharedContentStream in = new SharedContentStream(content, scope);
             scope.register(in);
-            Budgeted body = new Budgeted(in);
-            visit(textLeaf("", 0), body, body);
+            MimeMessage message;
+            try {
+                message = new WalkedMessage(in);
+            } catch (MessagingException e) {
+                rethrowContentFailure();
+                finding(
+                        headerKind(e, MimeFinding.Kind.MALFORMED_HEADER),
+                        path,
+                        "cannot parse " + what + ": " + e.getMessage());
+                parts++;
+                InputStream all = content.openStream();
+                scope.register(all);
+                Budgeted body = new Budgeted(all);
+                visit(textLeaf(path, depth), body, body);
+                return;
+            }
+            entity(message, path, depth, parentType);
         }
 
         /** A text/plain entity without a header: what an unparseable header leaves of an entity. */
