@@ -88,9 +88,14 @@ public final class Tokenizer {
      * Version 13 reads the content of an opaque S/MIME signature (the signed entity of an
      * {@code application/pkcs7-mime} {@code signedData}, which mail clients show as the message) as part of the
      * message, with {@code mime:smime_signed}; it read nothing of it before (signed spam was judged by its header, signed ham too).
+     * Version 14 does not read the text of an element whose lines have (nearly) no height ({@code line-height:0},
+     * {@code line-height:0.001}) when it holds more than {@link #COLLAPSED_TEXT_CHARS} characters and nothing inside
+     * sets a line height again: its lines are drawn over one another (spam of 2026 hides its chatter so, behind its
+     * message), nor those words in the plain alternative; and counts {@code transform:scale(0)} and a zero width with
+     * {@code overflow:hidden} as hiding.
      * Models learned with an older version still load and classify; they simply lack the newer tokens until retrained.
      */
-    public static final int VERSION = 13;
+    public static final int VERSION = 14;
 
     /** The media type of an AMP for e-mail part, an HTML alternative with scripts every such part must load. */
     private static final String AMP_HTML = "text/x-amp-html";
@@ -142,7 +147,7 @@ public final class Tokenizer {
      * Everything that decides this tokenizer's output: the {@linkplain #VERSION version}, the text limit and the MIME
      * walker's limits. Two tokenizers with equal identities yield the same tokens for every message.
      *
-     * @return e.g. {@code "tokenizer-13/262144/MimeWalker[version=2, maxDepth=20, maxParts=1000,
+     * @return e.g. {@code "tokenizer-14/262144/MimeWalker[version=2, maxDepth=20, maxParts=1000,
      *     maxDecodedBytes=134217728]"}
      */
     public String identity() {
@@ -870,9 +875,11 @@ public final class Tokenizer {
 
     /**
      * If the start tag at {@code start} (ending at {@code close}) hides its element ({@code display:none},
-     * {@code visibility:hidden}, {@code opacity:0}, a zero height with {@code overflow:hidden}, a position off the
-     * screen, or a zero, one-pixel or white tiny font that nothing inside the element overrides, in its style), the
-     * index after the element's matching end tag:
+     * {@code visibility:hidden}, {@code opacity:0}, a zero height or width with {@code overflow:hidden},
+     * {@code transform:scale(0)}, a position off the
+     * screen, a zero, one-pixel or white tiny font that nothing inside the element overrides, or lines of (nearly) no
+     * height over more than {@link #COLLAPSED_TEXT_CHARS} characters of text whose line height nothing inside sets
+     * again, in its style), the index after the element's matching end tag:
      * text the reader never sees is not read (spam hides innocent prose there to outweigh its message). Otherwise, or
      * when the end tag is missing or the look-ahead budget is spent, -1.
      */
@@ -894,6 +901,10 @@ public final class Tokenizer {
                 || tag.contains("opacity:0\"")
                 || tag.contains("opacity:0'")
                 || ((tag.contains("height:0;") || tag.contains("height:0px")) && tag.contains("overflow:hidden"))
+                || ((tag.contains("width:0;") || tag.contains("width:0px")) && tag.contains("overflow:hidden"))
+                || tag.contains("transform:scale(0)")
+                || tag.contains("transform:scale(0,0)")
+                || tag.contains("transform:scale(0.0)")
                 || (tag.contains("position:absolute") && (farNegative(tag, "left:-") || farNegative(tag, "top:-")));
         // a zero, one-pixel or white tiny font hides the text unless something inside sets its own size (layout
         // tables set font-size:0 on a cell to close the gaps between its columns, whose text sets a size again)
@@ -904,7 +915,9 @@ public final class Tokenizer {
                         || tag.contains("font-size:0px")
                         || tag.contains("font-size:1px"));
         boolean tiny = zero || !hides && whiteText(tag) && tinyFont(tag);
-        if (!hides && !tiny) {
+        // lines of (nearly) no height are drawn over one another: a paragraph in them is a smudge no one can read
+        boolean collapsed = !hides && !tiny && collapsedLines(tag);
+        if (!hides && !tiny && !collapsed) {
             return -1;
         }
         String name = html.substring(start + 1, nameEnd);
@@ -924,6 +937,14 @@ public final class Tokenizer {
                     budget[0] -= (gt < 0 ? n : gt) - close;
                     if (gt < 0) {
                         return -1;
+                    }
+                    if (collapsed) {
+                        budget[0] -= i - close;
+                        // one line drawn over nothing is still read, and so is text whose own line height is set again
+                        if (textLength(html, close + 1, i) < COLLAPSED_TEXT_CHARS
+                                || setsLineHeight(html, close + 1, i)) {
+                            return -1;
+                        }
                     }
                     if (tiny) {
                         budget[0] -= i - close;
@@ -1086,6 +1107,112 @@ public final class Tokenizer {
 
     private static boolean isHexDigit(String s, int at) {
         return at < s.length() && Character.digit(s.charAt(at), 16) >= 0;
+    }
+
+    /**
+     * Characters of text (outside tags, blanks not counted) from which an element whose lines have no height hides
+     * it: more than a line of a mail column, so that its lines fall on one another (a preview line or a heading in a
+     * layout cell with {@code line-height:0} stays one readable line).
+     */
+    static final int COLLAPSED_TEXT_CHARS = 200;
+
+    /**
+     * Whether a start tag (lower case, blanks removed) sets its own {@code line-height} (not
+     * {@code mso-line-height-rule}) to (nearly) nothing: zero in any unit, under 0.1 as a number, {@code em} or
+     * {@code rem}, under one {@code px} or {@code pt}, under 10%.
+     */
+    private static boolean collapsedLines(String tag) {
+        for (int v = propertyValue(tag, "line-height:", 0); v >= 0; v = propertyValue(tag, "line-height:", v)) {
+            if (lineHeight(tag, v, tag.length()) == LineHeight.COLLAPSED) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether {@code html[from, to)} sets a {@code line-height} that is not collapsed (a number, length or
+     * {@code normal}). Each look is bounded, so the scan stays linear in the range.
+     */
+    private static boolean setsLineHeight(String html, int from, int to) {
+        for (int i = from; i + 12 <= to; i++) {
+            char c = html.charAt(i);
+            if ((c == 'l' || c == 'L')
+                    && html.regionMatches(true, i, "line-height", 0, 11)
+                    && (i == 0 || html.charAt(i - 1) != '-')) {
+                int at = i + 11;
+                int limit = Math.min(to, at + 40);
+                while (at < limit && isBlank(html.charAt(at))) {
+                    at++;
+                }
+                if (at < limit && html.charAt(at) == ':' && lineHeight(html, at + 1, limit) == LineHeight.READABLE) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** What a {@code line-height} value does to the lines it sets. */
+    private enum LineHeight {
+        COLLAPSED,
+        READABLE,
+        UNKNOWN
+    }
+
+    /** The {@code line-height} value starting at {@code at} (blanks first allowed), read up to {@code limit}. */
+    private static LineHeight lineHeight(String s, int at, int limit) {
+        int i = at;
+        while (i < limit && isBlank(s.charAt(i))) {
+            i++;
+        }
+        int numStart = i;
+        double value = 0;
+        double scale = 0;
+        while (i < limit && i - numStart < 12 && (Character.isDigit(s.charAt(i)) || s.charAt(i) == '.')) {
+            char d = s.charAt(i);
+            if (d == '.') {
+                scale = scale == 0 ? 0.1 : scale;
+            } else if (scale == 0) {
+                value = Math.min(1e6, value * 10 + (d - '0'));
+            } else {
+                value += scale * (d - '0');
+                scale /= 10;
+            }
+            i++;
+        }
+        int unitStart = i;
+        while (i < limit && i - unitStart < 8 && (Character.isLetter(s.charAt(i)) || s.charAt(i) == '%')) {
+            i++;
+        }
+        String unit = s.substring(unitStart, i).toLowerCase(Locale.ROOT);
+        if (unitStart == numStart) {
+            return unit.equals("normal") ? LineHeight.READABLE : LineHeight.UNKNOWN;
+        }
+        boolean collapsed = switch (unit) {
+            case "", "em", "rem" -> value < 0.1;
+            case "px", "pt" -> value < 1;
+            case "%" -> value < 10;
+            default -> value == 0;
+        };
+        return collapsed ? LineHeight.COLLAPSED : LineHeight.READABLE;
+    }
+
+    /** Characters of {@code html[from, to)} outside tags that are not blanks. */
+    private static int textLength(String html, int from, int to) {
+        int count = 0;
+        boolean inTag = false;
+        for (int i = from; i < to; i++) {
+            char c = html.charAt(i);
+            if (c == '<') {
+                inTag = true;
+            } else if (c == '>') {
+                inTag = false;
+            } else if (!inTag && !isBlank(c)) {
+                count++;
+            }
+        }
+        return count;
     }
 
     /** Whether a start tag (lower case, blanks removed) sets a font size of 1 to 10 pixels. */

@@ -480,6 +480,83 @@ class TokenizerTest {
     }
 
     @Test
+    void paragraphsInLinesWithoutHeightAreHidden() {
+        String chatter = "the garden plan still works for saturday and we can label the seed trays as we go ".repeat(4);
+        // spam of 2026: chatter in lines of no height, drawn over one another behind the offer
+        assertThat(Tokenizer.htmlToText(
+                        "a<div style=\"z-index:-999; position:relative; line-height:0;\">" + chatter + "</div>b"))
+                .isEqualTo("a b");
+        assertThat(Tokenizer.htmlToText(
+                        "a<div style=\"height:0.001em; line-height:0.001\"><p>" + chatter + "</p></div>b"))
+                .isEqualTo("a b");
+        assertThat(Tokenizer.htmlToText("a<div style=\"line-height:0px!important\">" + chatter + "</div>b"))
+                .isEqualTo("a b");
+        assertThat(Tokenizer.htmlToText("a<div style=\"line-height: 5%\">" + chatter + "</div>b"))
+                .isEqualTo("a b");
+        // one line of text (a preview line, a heading in a layout cell) is drawn over nothing and read
+        assertThat(Tokenizer.htmlToText("<td style=\"font-size:14px;line-height:0\">Save 30% on indoor plants</td>"))
+                .contains("Save 30% on indoor plants");
+        // content that sets its own line height again is read, and so are heights that are only small
+        assertThat(Tokenizer.htmlToText(
+                        "<td style=\"line-height:0\"><p style=\"line-height: 20px\">" + chatter + "</p></td>"))
+                .contains("garden");
+        assertThat(Tokenizer.htmlToText(
+                        "<td style=\"line-height:0\"><p style=\"LINE-HEIGHT:normal\">" + chatter + "</p></td>"))
+                .contains("garden");
+        assertThat(Tokenizer.htmlToText("<p style=\"line-height:0.5\">" + chatter + "</p>"))
+                .contains("garden");
+        assertThat(Tokenizer.htmlToText("<p style=\"line-height:120%\">" + chatter + "</p>"))
+                .contains("garden");
+        assertThat(Tokenizer.htmlToText(
+                        "<p style=\"mso-line-height-rule:exactly;line-height:18px\">" + chatter + "</p>"))
+                .contains("garden");
+        // another property that ends in line-height is not the element's line height, nor is a zero set inside
+        assertThat(Tokenizer.htmlToText("<p style=\"mso-line-height-alt:0\">" + chatter + "</p>"))
+                .contains("garden");
+        assertThat(Tokenizer.htmlToText(
+                        "a<div style=\"line-height:0\">" + chatter + "<span style=\"line-height:0\">x</span></div>b"))
+                .doesNotContain("garden");
+    }
+
+    @Test
+    void scaledToNothingOrNoWidthIsHidden() {
+        assertThat(Tokenizer.htmlToText(
+                        "a<div style=\"font-family:Courier; transform: scale(0); height:0;\">gone</div>b"))
+                .isEqualTo("a b");
+        assertThat(Tokenizer.htmlToText("a<div style=\"transform:scale(0, 0)\">gone</div>b"))
+                .isEqualTo("a b");
+        assertThat(Tokenizer.htmlToText("a<div style=\"max-width:0px;overflow:hidden\">gone</div>b"))
+                .isEqualTo("a b");
+        // scaled to some size, or a zero width that lets its content overflow, is shown
+        assertThat(Tokenizer.htmlToText("<div style=\"transform:scale(0.9)\">shown</div>"))
+                .contains("shown");
+        assertThat(Tokenizer.htmlToText("<div style=\"width:0\">shown</div>")).contains("shown");
+    }
+
+    @Test
+    void theChatterOfLinesWithoutHeightIsNotReadInThePlainAlternative() throws Exception {
+        String chatter = "I just finished reading that book you recommended about the history of maps and "
+                + "cartography, and the stories about early explorers are pretty wild honestly; if you have any other "
+                + "recommendations I am all ears, I am trying to read more this year";
+        String m = "From: a@example.org\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=A\r\n\r\n"
+                + "--A\r\nContent-Type: text/plain\r\n\r\nclaim your doorbell\r\n" + chatter + "\r\n"
+                + "--A\r\nContent-Type: text/html\r\n\r\n<p>claim your doorbell</p>"
+                + "<div style=\"margin:0; height:0.001em; line-height:0.001;\">" + chatter + "</div>\r\n--A--\r\n";
+        assertThat(tokenizer.tokenize(MessageContent.ofString(m, StandardCharsets.UTF_8)))
+                .contains("claim", "doorbell")
+                .doesNotContain("cartography", "explorers");
+    }
+
+    @Test
+    void nestedCollapsedCellsStayLinear() {
+        // each collapsed cell measures its text and looks for a line height: the look-ahead budget keeps that linear
+        String cells = "<td style=\"line-height:0\">x ".repeat(60_000) + "</td>".repeat(60_000);
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> {
+            assertThat(Tokenizer.htmlToText(cells)).isNotNull();
+        });
+    }
+
+    @Test
     void nestedTinyCellsStayLinear() {
         // each font-size:0 cell looks through its content for a size: the look-ahead budget keeps that linear
         String cells = "<td style=\"font-size:0\">x ".repeat(60_000) + "<span style=\"font-size:9px\">y</span>"
