@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import org.mailhygiene.scanners.mime.CmsContent;
+import org.mailhygiene.scanners.mime.TextFiles;
 
 /**
  * The checks for one message: each MIME leaf and each archive entry is an "item" with a location, maybe a name and a
@@ -257,360 +258,43 @@ final class Inspection {
     /** The most files uuencoded into one part that are inspected: 100 (a mail holds a handful). */
     static final int MAX_UUENCODED_FILES = 100;
 
-    /** Bytes kept of the start and of the end of a text line while looking for uuencoded files. */
-    private static final int LINE_HEAD = 1024;
-
-    private static final int LINE_TAIL = 256;
-
     /**
-     * Looks for files uuencoded into plain text ({@code begin 644 name}, then the encoded lines, then {@code end}), as
-     * old mailers and Usenet clients write them and mail clients (Thunderbird among them) still show them as
-     * attachments: each is decoded as it is read and inspected as an attachment of that name, at its own location
-     * ({@code part 1 > uuencoded "a.exe"}), even when empty (its name alone can be blocked). Lines end at LF, CRLF or a
-     * bare CR; encoded lines are decoded as {@code uudecode} does (every character masked to six bits, characters
-     * missing at the end read as zero). Each file counts as an archive entry (and at most {@value #MAX_UUENCODED_FILES}
-     * are inspected: more is an archive limit), its bytes against the expanded-size limit. Linear in the text; reads it
-     * to its end.
+     * Looks for files uuencoded or yEnc-encoded into plain text ({@link TextFiles}: {@code begin 644 name} ...
+     * {@code end}, {@code =ybegin ... name=NAME} ... {@code =yend}), as old mailers and Usenet clients write them and
+     * mail clients (Thunderbird among them) still show them as attachments: each is decoded as it is read and inspected
+     * as an attachment of that name, at its own location ({@code part 1 > uuencoded "a.exe"}), even when empty (its
+     * name alone can be blocked). Each file counts as an archive entry (and at most {@value #MAX_UUENCODED_FILES} are
+     * inspected: more is an archive limit), its bytes against the expanded-size limit; a yEnc line longer than
+     * {@value TextFiles#LINE_HEAD} characters is a limit. Linear in the text; reads it to its end.
      */
     private void uuencoded(String location, InputStream text, Budget budget) throws IOException {
-        TextLines lines = new TextLines(text);
-        Begin begin = null;
-        while (true) {
-            if (begin == null) {
-                if (!lines.next()) {
-                    return;
+        TextFiles.Budget limits = new TextFiles.Budget() {
+            @Override
+            public void decoded(TextFiles.Encoding encoding, int bytes) throws LimitReached {
+                budget.expanded += bytes;
+                if (budget.expanded > policy.maxExpandedBytes()) {
+                    throw new LimitReached((encoding == TextFiles.Encoding.YENC ? "yEnc" : "uuencoded")
+                            + " text decodes beyond " + policy.maxExpandedBytes() + " bytes");
                 }
-                begin = lines.begin();
-                continue;
             }
+
+            @Override
+            public void lineTooLong() throws LimitReached {
+                throw new LimitReached("a yEnc line longer than " + TextFiles.LINE_HEAD + " characters");
+            }
+        };
+        TextFiles.read(text, limits, (encoding, fileName, content) -> {
             budget.entries++;
             if (budget.entries > policy.maxArchiveEntries() || ++budget.uuencodedFiles > MAX_UUENCODED_FILES) {
                 throw new LimitReached("more than " + Math.min(policy.maxArchiveEntries(), MAX_UUENCODED_FILES)
                         + " uuencoded or yEnc files (or archive entries)");
             }
-            LineDecoding file = begin.yEnc() ? new YDecoding(lines, budget) : new UuDecoding(lines, budget);
-            Optional<String> name = Optional.of(begin.name()).filter(n -> !n.isEmpty());
+            Optional<String> name = Optional.of(fileName).filter(n -> !n.isEmpty());
             String where = location
-                    + (begin.yEnc() ? " > yEnc " : " > uuencoded ")
+                    + (encoding == TextFiles.Encoding.YENC ? " > yEnc " : " > uuencoded ")
                     + name.map(n -> "\"" + n + "\"").orElse("file without a name");
-            item(where, name, Optional.empty(), file, 1, budget);
-            while (file.read(drainBuffer, 0, drainBuffer.length) >= 0) {
-                // the rest of the file, through the budget
-            }
-            // the line that ended the file ("end", "=yend", an empty line, the next file's begin line) or the end of
-            // the text: a begin line starts the next file
-            begin = file.endedByText ? lines.begin() : null;
-        }
-    }
-
-    /**
-     * A line that begins a file in text, as Thunderbird's untyped-text parser recognises one: uuencode or yEnc, and the
-     * file's name (empty when the line gives none: Thunderbird shows the file without a name).
-     */
-    record Begin(boolean yEnc, String name) {}
-
-    /** The lines of a text, each kept as its first {@value #LINE_HEAD} and last {@value #LINE_TAIL} bytes. */
-    static final class TextLines {
-        private final InputStream in;
-        private final byte[] buffer = new byte[8192];
-        private int position;
-        private int limit;
-        final byte[] head = new byte[LINE_HEAD];
-        final byte[] tail = new byte[LINE_TAIL];
-        int headLength;
-        long length;
-        private boolean pendingCr;
-
-        TextLines(InputStream in) {
-            this.in = in;
-        }
-
-        /** Reads the next line; {@code false} at the end of the text. */
-        boolean next() throws IOException {
-            headLength = 0;
-            length = 0;
-            int c = read();
-            if (c == '\n' && pendingCr) {
-                c = read(); // the LF of a CRLF
-            }
-            pendingCr = false;
-            if (c < 0) {
-                return false;
-            }
-            while (c >= 0 && c != '\n' && c != '\r') {
-                if (headLength < head.length) {
-                    head[headLength++] = (byte) c;
-                }
-                tail[(int) (length % LINE_TAIL)] = (byte) c;
-                length++;
-                c = read();
-            }
-            pendingCr = c == '\r';
-            return true;
-        }
-
-        private int read() throws IOException {
-            if (position == limit) {
-                int n = in.read(buffer, 0, buffer.length);
-                if (n <= 0) {
-                    return -1;
-                }
-                position = 0;
-                limit = n;
-            }
-            return buffer[position++] & 0xff;
-        }
-
-        /**
-         * The file name of a {@code begin MODE NAME} line (mode three or four octal digits; empty when the line names
-         * none), or {@code null} when the line is no such line.
-         */
-        String uuBegin() {
-            if (expect(0, "begin ") < 0) {
-                return null;
-            }
-            int i = 6;
-            while (i < headLength && head[i] >= '0' && head[i] <= '7') {
-                i++;
-            }
-            if (i - 6 < 3 || i - 6 > 4 || i >= headLength || head[i] != ' ') {
-                return null;
-            }
-            return nameFrom(i + 1);
-        }
-
-        /** The begin line this line is, or {@code null}. */
-        Begin begin() {
-            String name = uuBegin();
-            if (name != null) {
-                return new Begin(false, name);
-            }
-            name = yBegin();
-            return name == null ? null : new Begin(true, name);
-        }
-
-        /**
-         * The rest of the line from {@code at}, up to a NUL (Thunderbird copies the name as a C string), stripped;
-         * empty when nothing is left.
-         */
-        private String nameFrom(int at) {
-            String name;
-            if (length <= head.length) {
-                name = new String(head, at, headLength - at, StandardCharsets.ISO_8859_1);
-            } else {
-                // a name longer than the kept start: its end, where the extension is
-                byte[] end = new byte[LINE_TAIL];
-                for (int k = 0; k < LINE_TAIL; k++) {
-                    end[k] = tail[(int) ((length + k) % LINE_TAIL)];
-                }
-                name = new String(end, StandardCharsets.ISO_8859_1);
-            }
-            int nul = name.indexOf('\0');
-            return (nul >= 0 ? name.substring(0, nul) : name).strip();
-        }
-
-        /**
-         * The file name of a yEnc begin line as Thunderbird recognises one ({@code =ybegin line=N size=N name=NAME},
-         * in that order; empty when the line names none), or {@code null} when the line is no such line.
-         */
-        String yBegin() {
-            int i = expect(0, "=ybegin line=");
-            i = i < 0 ? -1 : expect(digits(i), " size=");
-            i = i < 0 ? -1 : expect(digits(i), " name=");
-            return i < 0 ? null : nameFrom(i);
-        }
-
-        /** Whether the line starts {@code prefix}. */
-        boolean startsWith(String prefix) {
-            return expect(0, prefix) >= 0;
-        }
-
-        /** The index after {@code text} when the line holds it at {@code at}, else -1. */
-        private int expect(int at, String text) {
-            if (at + text.length() > headLength) {
-                return -1;
-            }
-            for (int k = 0; k < text.length(); k++) {
-                if (head[at + k] != text.charAt(k)) {
-                    return -1;
-                }
-            }
-            return at + text.length();
-        }
-
-        private int digits(int at) {
-            while (at < headLength && head[at] >= '0' && head[at] <= '9') {
-                at++;
-            }
-            return at;
-        }
-
-        /** Whether the line is {@code end}, blanks around it allowed. */
-        boolean isEnd() {
-            int from = 0;
-            int to = headLength;
-            while (from < to && (head[from] == ' ' || head[from] == '\t')) {
-                from++;
-            }
-            while (to > from && (head[to - 1] == ' ' || head[to - 1] == '\t')) {
-                to--;
-            }
-            return length == headLength
-                    && to - from == 3
-                    && head[from] == 'e'
-                    && head[from + 1] == 'n'
-                    && head[from + 2] == 'd';
-        }
-    }
-
-    /** A file decoded line by line from a text as it is read: {@link #fill} decodes the next line. */
-    private abstract static class LineDecoding extends InputStream {
-        final TextLines lines;
-        final Budget budget;
-        final byte[] decoded;
-        int position;
-        int available;
-        boolean ended;
-        /** Whether a line of text (not the end of the text) ended the file: it may begin the next. */
-        boolean endedByText;
-
-        LineDecoding(TextLines lines, Budget budget, int lineBytes) {
-            this.lines = lines;
-            this.budget = budget;
-            this.decoded = new byte[lineBytes];
-        }
-
-        /** Decodes the next line into {@link #decoded}; {@code false} (and {@link #ended}) at the file's end. */
-        abstract boolean fill() throws IOException;
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            while (position == available) {
-                if (ended || !fill()) {
-                    return -1;
-                }
-            }
-            int n = Math.min(len, available - position);
-            System.arraycopy(decoded, position, b, off, n);
-            position += n;
-            return n;
-        }
-    }
-
-    /**
-     * One uuencoded file as a stream, decoded line by line from the text as it is read, as {@code uudecode} decodes:
-     * a line's first character gives its byte count (masked to six bits), every four characters three bytes. Ends at
-     * the {@code end} line, an empty line, the next file's begin line (uuencode or yEnc) or the end of the text. Its
-     * bytes count against the expanded-size limit.
-     */
-    private final class UuDecoding extends LineDecoding {
-
-        UuDecoding(TextLines lines, Budget budget) {
-            super(lines, budget, 64);
-        }
-
-        @Override
-        boolean fill() throws IOException {
-            if (!lines.next()) {
-                ended = true;
-                return false;
-            }
-            if (lines.headLength == 0 || lines.isEnd()) {
-                ended = true;
-                return false;
-            }
-            if (lines.begin() != null) {
-                ended = true;
-                endedByText = true;
-                return false;
-            }
-            available = uuDecodeLine(lines.head, lines.headLength, decoded);
-            position = 0;
-            budget.expanded += available;
-            if (budget.expanded > policy.maxExpandedBytes()) {
-                throw new LimitReached("uuencoded text decodes beyond " + policy.maxExpandedBytes() + " bytes");
-            }
-            return true;
-        }
-    }
-
-    /**
-     * One yEnc file as a stream, decoded line by line as Thunderbird decodes one it finds in plain text: every byte
-     * less 42, one after {@code =} less 64 more; ends at the {@code =yend size=} line, the next file's begin line
-     * (uuencode or yEnc: Thunderbird's parser looks for one on every line) or the end of the text. A line longer than
-     * the {@value #LINE_HEAD} bytes kept of it is a limit (yEnc writes 128 or 256). Its bytes count against the
-     * expanded-size limit.
-     */
-    private final class YDecoding extends LineDecoding {
-        YDecoding(TextLines lines, Budget budget) {
-            super(lines, budget, LINE_HEAD);
-        }
-
-        @Override
-        boolean fill() throws IOException {
-            if (!lines.next()) {
-                ended = true;
-                return false;
-            }
-            if (lines.startsWith("=yend size=") || lines.begin() != null) {
-                ended = true;
-                endedByText = true;
-                return false;
-            }
-            position = 0;
-            available = 0;
-            if (lines.length > lines.headLength) {
-                throw new LimitReached("a yEnc line longer than " + LINE_HEAD + " characters");
-            }
-            for (int k = 0; k < lines.headLength; k++) {
-                int c = lines.head[k] & 0xff;
-                if (c == '=' && k + 1 < lines.headLength) {
-                    c = (lines.head[++k] & 0xff) - 64;
-                }
-                decoded[available++] = (byte) (c - 42);
-            }
-            budget.expanded += available;
-            if (budget.expanded > policy.maxExpandedBytes()) {
-                throw new LimitReached("yEnc text decodes beyond " + policy.maxExpandedBytes() + " bytes");
-            }
-            return true;
-        }
-    }
-
-    /**
-     * Decodes one uuencoded line into {@code out} (at least 63 bytes) as {@code uudecode} does: the first character,
-     * masked to six bits, gives the byte count, then every four characters give three bytes; characters missing at the
-     * end (blanks a mailer stripped) read as zero.
-     *
-     * @return the number of bytes decoded (0 for the zero-length line before {@code end})
-     */
-    static int uuDecodeLine(byte[] line, int len, byte[] out) {
-        int count = (line[0] - ' ') & 0x3f;
-        int written = 0;
-        for (int at = 1; written < count; at += 4) {
-            int v0 = sixBits(line, len, at);
-            int v1 = sixBits(line, len, at + 1);
-            int v2 = sixBits(line, len, at + 2);
-            int v3 = sixBits(line, len, at + 3);
-            out[written++] = (byte) ((v0 << 2) | (v1 >> 4));
-            if (written < count) {
-                out[written++] = (byte) (((v1 & 0xf) << 4) | (v2 >> 2));
-            }
-            if (written < count) {
-                out[written++] = (byte) (((v2 & 0x3) << 6) | v3);
-            }
-        }
-        return written;
-    }
-
-    private static int sixBits(byte[] line, int len, int at) {
-        return at < len ? (line[at] - ' ') & 0x3f : 0;
+            item(where, name, Optional.empty(), content, 1, budget);
+        });
     }
 
     private void zip(String location, InputStream raw, int depth, Budget budget) throws IOException {

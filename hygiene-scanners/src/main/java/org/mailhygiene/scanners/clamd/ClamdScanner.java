@@ -39,6 +39,7 @@ import org.mailhygiene.scanners.mime.MimeWalkResult;
 import org.mailhygiene.scanners.mime.MimeWalker;
 import org.mailhygiene.scanners.mime.PartInfo;
 import org.mailhygiene.scanners.mime.PartVisitor;
+import org.mailhygiene.scanners.mime.TextFiles;
 import org.mailhygiene.scanners.update.UpdateStep;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,6 +67,14 @@ import org.slf4j.LoggerFactory;
  * verdict; the streams share the scan deadline and fail over together. A walk that reached one of the walker's limits
  * (signatures past it would go unopened), or a part that may be a signature but cannot be decoded or is larger than
  * {@value MimeWalker#MAX_SMIME_BYTES} bytes, is an {@link Kind#UNSCANNABLE} failure, never clean.
+ *
+ * <p>Files yEnc-encoded into plain text: clamd decodes uuencoded files in a letter's text but not yEnc-encoded ones
+ * ({@code =ybegin ... name=NAME}, checked with ClamAV 1.4), which Thunderbird shows as attachments. So the same walk
+ * reads every {@code text/plain} part (and a part without a type) and decodes the yEnc files in it as
+ * {@link TextFiles} finds them, spooled as above, and each is streamed after the message as a file of its own, under
+ * the same rules (first threat wins, one deadline). More than {@value #MAX_YENC_FILES} such files in a message, or a
+ * yEnc line longer than {@value TextFiles#LINE_HEAD} characters (which cannot be decoded), is an
+ * {@link Kind#UNSCANNABLE} failure, never clean.
  *
  * <p>Failover: {@link Kind#UNAVAILABLE}, {@link Kind#TIMED_OUT} and {@link Kind#PROTOCOL_ERROR} mark the instance down
  * and the scan moves to the next; {@link Kind#TOO_LARGE} and {@link Kind#UNSCANNABLE} do not (every instance would
@@ -249,18 +258,18 @@ public final class ClamdScanner implements Scanner {
                     null,
                     t0);
         }
-        Signed signed = signedEntities(message.content(), t0);
+        Unseen unseen = unseenContent(message.content(), t0);
         ClamdScanReply reply;
         try {
-            reply = group.call((client, remaining) -> scanAll(client, message.content(), signed.entities(), remaining));
+            reply = group.call((client, remaining) -> scanAll(client, message.content(), unseen.streams(), remaining));
         } catch (FailoverException e) {
             throw fromFailover(e, t0);
         } finally {
-            signed.entities().forEach(SpooledContent::close);
+            unseen.streams().forEach(SpooledContent::close);
         }
-        if (reply.status() == ClamdScanReply.Status.CLEAN && signed.unopened().isPresent()) {
-            // what clamd saw is clean, but a signature it cannot see into may not have been opened for it
-            throw fail(Kind.UNSCANNABLE, signed.unopened().get(), null, t0);
+        if (reply.status() == ClamdScanReply.Status.CLEAN && unseen.unopened().isPresent()) {
+            // what clamd saw is clean, but a signature or yEnc file it cannot see into may not have been opened for it
+            throw fail(Kind.UNSCANNABLE, unseen.unopened().get(), null, t0);
         }
         Duration elapsed = Duration.ofNanos(System.nanoTime() - t0);
         if (reply.status() == ClamdScanReply.Status.CLEAN) {
@@ -276,23 +285,31 @@ public final class ClamdScanner implements Scanner {
     /** Heap kept of one spooled signed entity before it goes to a temporary file: 1 MiB. */
     private static final long SPOOL_THRESHOLD = 1L << 20;
 
-    /**
-     * The signed entities of a message's opaque S/MIME signatures, each spooled as a message clamd parses as mail, and
-     * why the walk may have left one unopened, if it may have.
-     */
-    private record Signed(List<SpooledContent> entities, Optional<String> unopened) {}
+    /** The most files yEnc-encoded into a message's text that are streamed: 100 (more is unscannable). */
+    static final int MAX_YENC_FILES = 100;
 
-    /** Walks a message for its signed entities (the caller closes them). */
-    private Signed signedEntities(MessageContent content, long t0) throws ScanException {
+    /**
+     * What clamd cannot see in a message as sent, each spooled to be streamed on its own: the signed entities of its
+     * opaque S/MIME signatures (as messages clamd parses as mail) and the files yEnc-encoded into its plain text (as
+     * files); and why the walk may have left one unopened, if it may have.
+     */
+    private record Unseen(List<SpooledContent> streams, Optional<String> unopened) {}
+
+    /** Walks a message for what clamd cannot see in it (the caller closes the streams). */
+    private Unseen unseenContent(MessageContent content, long t0) throws ScanException {
         List<SpooledContent> found = new ArrayList<>();
         Set<String> candidates = new java.util.HashSet<>();
+        List<String> undecoded = new ArrayList<>();
+        int[] yEncFiles = {0};
         boolean done = false;
         try {
             MimeWalkResult walk = walker.walk(content, new PartVisitor() {
                 @Override
-                public boolean leaf(PartInfo part, InputStream decoded) {
+                public boolean leaf(PartInfo part, InputStream decoded) throws IOException {
                     if (MimeWalker.isSmime(part)) {
                         candidates.add(part.path());
+                    } else if (part.mimeType().equals("text/plain") && undecoded.isEmpty()) {
+                        yEncFiles(part, decoded, found, yEncFiles, undecoded);
                     }
                     return true;
                 }
@@ -311,21 +328,28 @@ public final class ClamdScanner implements Scanner {
                     return true;
                 }
             });
-            Optional<String> unopened = Optional.empty();
+            Optional<String> unopened = undecoded.stream().findFirst();
             for (MimeFinding f : walk.findings()) {
+                if (unopened.isPresent()) {
+                    break;
+                }
                 boolean unread = candidates.contains(f.path())
                         && (f.kind() == MimeFinding.Kind.DECODING_ERROR
                                 || f.kind() == MimeFinding.Kind.UNKNOWN_ENCODING);
                 if (f.kind().isLimit() || unread) {
                     unopened = Optional.of((f.path().isEmpty() ? "message" : "part " + f.path()) + ": " + f.detail()
-                            + "; an S/MIME signature there could not be opened for clamd, which does not open them");
-                    break;
+                            + "; an S/MIME signature or a yEnc file there could not be opened for clamd, which opens"
+                            + " neither");
                 }
             }
             done = true;
-            return new Signed(found, unopened);
+            return new Unseen(found, unopened);
         } catch (IOException e) {
-            throw fail(Kind.SCANNER_ERROR, "cannot read the message for its S/MIME signatures: " + e, e, t0);
+            throw fail(
+                    Kind.SCANNER_ERROR,
+                    "cannot read the message for its S/MIME signatures and yEnc files: " + e,
+                    e,
+                    t0);
         } finally {
             if (!done) {
                 found.forEach(SpooledContent::close);
@@ -334,15 +358,58 @@ public final class ClamdScanner implements Scanner {
     }
 
     /**
-     * Streams the message, then each signed entity while the replies are clean, on one instance, within the time the
+     * Spools each file yEnc-encoded into a plain text part ({@link TextFiles}, as Thunderbird finds and shows them;
+     * clamd decodes uuencoded files itself, not yEnc). More than {@value #MAX_YENC_FILES} files, or a yEnc line too
+     * long to decode, goes to {@code undecoded} and ends the search: the scan cannot be clean.
+     */
+    private static void yEncFiles(
+            PartInfo part, InputStream text, List<SpooledContent> found, int[] count, List<String> undecoded)
+            throws IOException {
+        String where = part.path().isEmpty() ? "message" : "part " + part.path();
+        class Undecodable extends IOException {
+            private static final long serialVersionUID = 1L;
+
+            Undecodable(String message) {
+                super(message);
+            }
+        }
+        TextFiles.Budget budget = new TextFiles.Budget() {
+            @Override
+            public void decoded(TextFiles.Encoding encoding, int bytes) {
+                // a yEnc file decodes to fewer bytes than its text: the message's size bounds them
+            }
+
+            @Override
+            public void lineTooLong() throws IOException {
+                throw new Undecodable("a yEnc line longer than " + TextFiles.LINE_HEAD + " characters");
+            }
+        };
+        try {
+            TextFiles.read(text, budget, (encoding, name, content) -> {
+                if (encoding != TextFiles.Encoding.YENC) {
+                    return;
+                }
+                if (++count[0] > MAX_YENC_FILES) {
+                    throw new Undecodable("more than " + MAX_YENC_FILES + " yEnc files");
+                }
+                found.add(MessageContent.spool(content, SPOOL_THRESHOLD));
+            });
+        } catch (Undecodable e) {
+            undecoded.add(where + ": " + e.getMessage() + "; a yEnc file there could not be decoded for clamd, which"
+                    + " does not decode yEnc");
+        }
+    }
+
+    /**
+     * Streams the message, then each signed entity and yEnc file while the replies are clean, on one instance, within the time the
      * failover group left: the first reply that is not clean, or the last.
      */
     private ClamdScanReply scanAll(
-            ClamdClient client, MessageContent message, List<? extends MessageContent> signed, Duration remaining)
+            ClamdClient client, MessageContent message, List<? extends MessageContent> unseen, Duration remaining)
             throws ClamdException, InterruptedException, IOException {
         long end = System.nanoTime() + remaining.toNanos();
         ClamdScanReply r = scanOn(client, message, remaining);
-        for (MessageContent entity : signed) {
+        for (MessageContent entity : unseen) {
             if (r.status() != ClamdScanReply.Status.CLEAN) {
                 break;
             }
@@ -350,7 +417,8 @@ public final class ClamdScanner implements Scanner {
             if (left <= 0) {
                 throw new ClamdException(
                         Kind.TIMED_OUT,
-                        client.address() + ": the scan deadline passed before every signed message was streamed",
+                        client.address() + ": the scan deadline passed before every signed message and yEnc file was"
+                                + " streamed",
                         null);
             }
             r = scanOn(client, entity, Duration.ofNanos(left));

@@ -997,39 +997,6 @@ class AttachmentPolicyScannerTest {
                 .isEmpty();
     }
 
-    private static Inspection.TextLines lines(String text) throws java.io.IOException {
-        Inspection.TextLines l =
-                new Inspection.TextLines(new java.io.ByteArrayInputStream(text.getBytes(StandardCharsets.ISO_8859_1)));
-        assertThat(l.next()).isTrue();
-        return l;
-    }
-
-    @Test
-    void uuDecodingReadsEachLineAsUudecodeDoes() throws Exception {
-        byte[] out = new byte[64];
-        byte[] cat = "#0V%T".getBytes(StandardCharsets.US_ASCII); // "Cat"
-        assertThat(new String(out, 0, Inspection.uuDecodeLine(cat, cat.length, out), StandardCharsets.US_ASCII))
-                .isEqualTo("Cat");
-        // characters 64 higher are masked to the same six bits, as uudecode does: the same bytes
-        byte[] lower = "cpVeT".getBytes(StandardCharsets.US_ASCII);
-        assertThat(new String(out, 0, Inspection.uuDecodeLine(lower, lower.length, out), StandardCharsets.US_ASCII))
-                .isEqualTo("Cat");
-        assertThat(lines("begin 0755 a b.exe \r\nnext").uuBegin()).isEqualTo("a b.exe");
-        for (String notBegin : List.of("begin 64 a", "begin 644", "begin 648 a", "Begin 644 a", " begin 644 a")) {
-            assertThat(lines(notBegin + "\n").uuBegin()).as(notBegin).isNull();
-        }
-        // a name longer than the line's kept start still shows its end
-        String longName = "x".repeat(3000) + ".exe";
-        assertThat(lines("begin 644 " + longName + "\r\n").uuBegin()).endsWith(".exe");
-        // lines end at LF, CRLF or a bare CR
-        Inspection.TextLines l = lines("one\rtwo\r\nthree\nfour");
-        List<String> read = new java.util.ArrayList<>();
-        do {
-            read.add(new String(l.head, 0, l.headLength, StandardCharsets.ISO_8859_1));
-        } while (l.next());
-        assertThat(read).containsExactly("one", "two", "three", "four");
-    }
-
     /** Evasions of the first version, from review: each is caught. */
     @Test
     void uuencodedFilesAreFoundHoweverTheyAreWritten() throws Exception {

@@ -106,6 +106,23 @@ interface ClamdContract {
         assertThat(v.threats()).containsExactly(eicarName());
     }
 
+    /**
+     * clamd does not decode yEnc (checked with ClamAV 1.4: EICAR yEnc-encoded into a letter's text is
+     * {@code stream: OK}), while Thunderbird shows such a file as an attachment; the scanner decodes it and streams it
+     * too, and finds it.
+     */
+    @Test
+    default void eicarYEncodedIntoTheTextIsFound() throws Exception {
+        byte[] yEnc = ClamdTestMessages.eicarYEncoded();
+        ClamdClient c = ClamdClient.of(ClamdAddress.parse(tcpAddress()));
+        assertThat(c.instream(new java.io.ByteArrayInputStream(yEnc), 100L << 20, Duration.ofSeconds(20))
+                        .status())
+                .isEqualTo(ClamdScanReply.Status.CLEAN);
+        Verdict v = scan(yEnc);
+        assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
+        assertThat(v.threats()).containsExactly(eicarName());
+    }
+
     @Test
     default void customTestMarkerIsReportedWithItsExactName() throws Exception {
         Verdict v = scan(ClamdTestMessages.marker(org.mailhygiene.testkit.clamd.RealClamd.TEST_MARKER));

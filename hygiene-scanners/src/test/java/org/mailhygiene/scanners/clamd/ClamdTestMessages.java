@@ -82,6 +82,33 @@ final class ClamdTestMessages {
         return m.getBytes(StandardCharsets.US_ASCII);
     }
 
+    /**
+     * EICAR yEnc-encoded into the plain text of a letter ({@code =ybegin ... name=eicar.com}), which Thunderbird shows
+     * as an attachment: clamd does not decode yEnc.
+     */
+    static byte[] eicarYEncoded() {
+        return yEncoded("eicar.com", Eicar.bytes());
+    }
+
+    /** A letter whose plain text (8bit, ISO-8859-1) holds {@code data} yEnc-encoded as {@code name}. */
+    static byte[] yEncoded(String name, byte[] data) {
+        java.io.ByteArrayOutputStream m = new java.io.ByteArrayOutputStream();
+        m.writeBytes(("From: sender@example.org\r\nTo: rcpt@example.com\r\nSubject: the file\r\nMIME-Version: 1.0\r\n"
+                        + "Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+                        + "Here it is.\r\n=ybegin line=128 size=" + data.length + " name=" + name + "\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        for (byte b : data) {
+            int c = ((b & 0xff) + 42) & 0xff;
+            if (c == 0 || c == '\n' || c == '\r' || c == '=') {
+                m.write('=');
+                c = (c + 64) & 0xff;
+            }
+            m.write(c);
+        }
+        m.writeBytes(("\r\n=yend size=" + data.length + "\r\nBye.\r\n").getBytes(StandardCharsets.US_ASCII));
+        return m.toByteArray();
+    }
+
     static byte[] eicarZipInAttachment() {
         return withAttachment("eicar.zip", "application/zip", eicarZip());
     }

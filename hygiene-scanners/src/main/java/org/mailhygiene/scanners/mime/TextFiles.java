@@ -1,0 +1,408 @@
+package org.mailhygiene.scanners.mime;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+
+/**
+ * Files encoded into plain text, found as Thunderbird's parser of untyped text finds them and shows them as
+ * attachments: uuencoded ({@code begin 644 name}, the encoded lines, {@code end}), as old mailers and Usenet clients
+ * write them, and yEnc-encoded ({@code =ybegin line=N size=N name=NAME}, the encoded lines, {@code =yend size=N}).
+ * Every line that begins a file starts a new one, even inside a file not yet ended (the parser looks for one on every
+ * line); a begin line that names no file begins a file without a name ({@code ""}); a name is cut at a NUL (the parser
+ * copies it as a C string).
+ *
+ * <p>Decoding: uuencoded lines as {@code uudecode} decodes them (the first character, masked to six bits, gives the
+ * line's byte count, then every four characters three bytes; characters missing at the end read as zero), ending at
+ * the {@code end} line, an empty line, the next begin line or the end of the text; yEnc lines as Thunderbird decodes
+ * them (every byte less 42, one after {@code =} less 64 more), ending at the {@code =yend size=} line, the next begin
+ * line or the end of the text. Lines end at LF, CRLF or a bare CR.
+ *
+ * <p>Bounds: a line is kept as its first {@value #LINE_HEAD} and last 256 bytes, so memory stays constant; a yEnc line
+ * longer than that (yEnc writes 128 or 256 characters) cannot be decoded and goes to {@link Budget#lineTooLong}; every
+ * decoded line's bytes go to {@link Budget#decoded} before they are read, where the caller counts them against its
+ * limits. Reading is linear in the text.
+ *
+ * <p>Stateless and thread-safe; each {@link #read} call uses its own state.
+ */
+public final class TextFiles {
+    /** Bytes kept of the start of a text line: 1,024 (a yEnc line longer than this cannot be decoded). */
+    public static final int LINE_HEAD = 1024;
+
+    private static final int LINE_TAIL = 256;
+
+    private TextFiles() {}
+
+    /** How a file was written into the text. */
+    public enum Encoding {
+        /** {@code begin MODE NAME} ... {@code end}. */
+        UUENCODE,
+        /** {@code =ybegin line=N size=N name=NAME} ... {@code =yend size=N}. */
+        YENC
+    }
+
+    /** The caller's limits, told of every decoded line before its bytes are read. */
+    public interface Budget {
+        /**
+         * A line of a file decoded to {@code bytes} bytes, which are read next; throw to stop reading.
+         *
+         * @param encoding the file's encoding
+         * @param bytes the line's decoded bytes, {@code >= 0}
+         * @throws IOException to stop reading (it reaches the caller of {@link TextFiles#read})
+         */
+        void decoded(Encoding encoding, int bytes) throws IOException;
+
+        /**
+         * A yEnc line longer than {@value TextFiles#LINE_HEAD} characters, which cannot be decoded: must throw (the
+         * file cannot be read on).
+         *
+         * @throws IOException always
+         */
+        void lineTooLong() throws IOException;
+    }
+
+    /** Receives each file found. */
+    @FunctionalInterface
+    public interface Handler {
+        /**
+         * A file found in the text. What the handler leaves unread of {@code content} is read (and counted) after it
+         * returns, so that the text is read on to the next file.
+         *
+         * @param encoding how it was written
+         * @param name its name as the begin line gives it, cut at a NUL and stripped; empty when none
+         * @param content its decoded bytes, decoded as they are read; valid only during the call
+         * @throws IOException to stop reading (it reaches the caller of {@link TextFiles#read})
+         */
+        void file(Encoding encoding, String name, InputStream content) throws IOException;
+    }
+
+    /**
+     * Reads a text to its end and hands each file encoded into it to {@code handler}.
+     *
+     * @param text the text (its bytes; not closed)
+     * @param budget the caller's limits
+     * @param handler receives each file
+     * @throws IOException if reading fails, or as the budget or the handler throw
+     */
+    public static void read(InputStream text, Budget budget, Handler handler) throws IOException {
+        Objects.requireNonNull(budget, "budget");
+        Objects.requireNonNull(handler, "handler");
+        Lines lines = new Lines(Objects.requireNonNull(text, "text"));
+        byte[] drain = new byte[8192];
+        Begin begin = null;
+        while (true) {
+            if (begin == null) {
+                if (!lines.next()) {
+                    return;
+                }
+                begin = lines.begin();
+                continue;
+            }
+            LineDecoding file =
+                    begin.encoding() == Encoding.YENC ? new YDecoding(lines, budget) : new UuDecoding(lines, budget);
+            handler.file(begin.encoding(), begin.name(), file);
+            while (file.read(drain, 0, drain.length) >= 0) {
+                // the rest of the file, through the budget
+            }
+            // the line that ended the file ("end", "=yend", an empty line, the next file's begin line) or the end of
+            // the text: a begin line starts the next file
+            begin = file.endedByText ? lines.begin() : null;
+        }
+    }
+
+    /** A line that begins a file, and the file's name (empty when the line gives none). */
+    record Begin(Encoding encoding, String name) {}
+
+    /** The lines of a text, each kept as its first {@value #LINE_HEAD} and last {@value #LINE_TAIL} bytes. */
+    static final class Lines {
+        private final InputStream in;
+        private final byte[] buffer = new byte[8192];
+        private int position;
+        private int limit;
+        final byte[] head = new byte[LINE_HEAD];
+        final byte[] tail = new byte[LINE_TAIL];
+        int headLength;
+        long length;
+        private boolean pendingCr;
+
+        Lines(InputStream in) {
+            this.in = in;
+        }
+
+        /** Reads the next line; {@code false} at the end of the text. */
+        boolean next() throws IOException {
+            headLength = 0;
+            length = 0;
+            int c = read();
+            if (c == '\n' && pendingCr) {
+                c = read(); // the LF of a CRLF
+            }
+            pendingCr = false;
+            if (c < 0) {
+                return false;
+            }
+            while (c >= 0 && c != '\n' && c != '\r') {
+                if (headLength < head.length) {
+                    head[headLength++] = (byte) c;
+                }
+                tail[(int) (length % LINE_TAIL)] = (byte) c;
+                length++;
+                c = read();
+            }
+            pendingCr = c == '\r';
+            return true;
+        }
+
+        private int read() throws IOException {
+            if (position == limit) {
+                int n = in.read(buffer, 0, buffer.length);
+                if (n <= 0) {
+                    return -1;
+                }
+                position = 0;
+                limit = n;
+            }
+            return buffer[position++] & 0xff;
+        }
+
+        /**
+         * The file name of a {@code begin MODE NAME} line (mode three or four octal digits; empty when the line names
+         * none), or {@code null} when the line is no such line.
+         */
+        String uuBegin() {
+            if (expect(0, "begin ") < 0) {
+                return null;
+            }
+            int i = 6;
+            while (i < headLength && head[i] >= '0' && head[i] <= '7') {
+                i++;
+            }
+            if (i - 6 < 3 || i - 6 > 4 || i >= headLength || head[i] != ' ') {
+                return null;
+            }
+            return nameFrom(i + 1);
+        }
+
+        /** The begin line this line is, or {@code null}. */
+        Begin begin() {
+            String name = uuBegin();
+            if (name != null) {
+                return new Begin(Encoding.UUENCODE, name);
+            }
+            name = yBegin();
+            return name == null ? null : new Begin(Encoding.YENC, name);
+        }
+
+        /**
+         * The rest of the line from {@code at}, up to a NUL (Thunderbird copies the name as a C string), stripped;
+         * empty when nothing is left.
+         */
+        private String nameFrom(int at) {
+            String name;
+            if (length <= head.length) {
+                name = new String(head, at, headLength - at, StandardCharsets.ISO_8859_1);
+            } else {
+                // a name longer than the kept start: its end, where the extension is
+                byte[] end = new byte[LINE_TAIL];
+                for (int k = 0; k < LINE_TAIL; k++) {
+                    end[k] = tail[(int) ((length + k) % LINE_TAIL)];
+                }
+                name = new String(end, StandardCharsets.ISO_8859_1);
+            }
+            int nul = name.indexOf('\0');
+            return (nul >= 0 ? name.substring(0, nul) : name).strip();
+        }
+
+        /**
+         * The file name of a yEnc begin line as Thunderbird recognises one ({@code =ybegin line=N size=N name=NAME},
+         * in that order; empty when the line names none), or {@code null} when the line is no such line.
+         */
+        String yBegin() {
+            int i = expect(0, "=ybegin line=");
+            i = i < 0 ? -1 : expect(digits(i), " size=");
+            i = i < 0 ? -1 : expect(digits(i), " name=");
+            return i < 0 ? null : nameFrom(i);
+        }
+
+        /** Whether the line starts {@code prefix}. */
+        boolean startsWith(String prefix) {
+            return expect(0, prefix) >= 0;
+        }
+
+        /** The index after {@code text} when the line holds it at {@code at}, else -1. */
+        private int expect(int at, String text) {
+            if (at + text.length() > headLength) {
+                return -1;
+            }
+            for (int k = 0; k < text.length(); k++) {
+                if (head[at + k] != text.charAt(k)) {
+                    return -1;
+                }
+            }
+            return at + text.length();
+        }
+
+        private int digits(int at) {
+            while (at < headLength && head[at] >= '0' && head[at] <= '9') {
+                at++;
+            }
+            return at;
+        }
+
+        /** Whether the line is {@code end}, blanks around it allowed. */
+        boolean isEnd() {
+            int from = 0;
+            int to = headLength;
+            while (from < to && (head[from] == ' ' || head[from] == '\t')) {
+                from++;
+            }
+            while (to > from && (head[to - 1] == ' ' || head[to - 1] == '\t')) {
+                to--;
+            }
+            return length == headLength
+                    && to - from == 3
+                    && head[from] == 'e'
+                    && head[from + 1] == 'n'
+                    && head[from + 2] == 'd';
+        }
+    }
+
+    /** A file decoded line by line from a text as it is read: {@link #fill} decodes the next line. */
+    private abstract static class LineDecoding extends InputStream {
+        final Lines lines;
+        final Budget budget;
+        final byte[] decoded;
+        int position;
+        int available;
+        boolean ended;
+        /** Whether a line of text (not the end of the text) ended the file: it may begin the next. */
+        boolean endedByText;
+
+        LineDecoding(Lines lines, Budget budget, int lineBytes) {
+            this.lines = lines;
+            this.budget = budget;
+            this.decoded = new byte[lineBytes];
+        }
+
+        /** Decodes the next line into {@link #decoded}; {@code false} (and {@link #ended}) at the file's end. */
+        abstract boolean fill() throws IOException;
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            Objects.checkFromIndexSize(off, len, b.length);
+            if (len == 0) {
+                return 0;
+            }
+            while (position == available) {
+                if (ended || !fill()) {
+                    return -1;
+                }
+            }
+            int n = Math.min(len, available - position);
+            System.arraycopy(decoded, position, b, off, n);
+            position += n;
+            return n;
+        }
+    }
+
+    /** One uuencoded file (see the class description). */
+    private static final class UuDecoding extends LineDecoding {
+
+        UuDecoding(Lines lines, Budget budget) {
+            super(lines, budget, 64);
+        }
+
+        @Override
+        boolean fill() throws IOException {
+            if (!lines.next()) {
+                ended = true;
+                return false;
+            }
+            if (lines.headLength == 0 || lines.isEnd()) {
+                ended = true;
+                return false;
+            }
+            if (lines.begin() != null) {
+                ended = true;
+                endedByText = true;
+                return false;
+            }
+            available = uuDecodeLine(lines.head, lines.headLength, decoded);
+            position = 0;
+            budget.decoded(Encoding.UUENCODE, available);
+            return true;
+        }
+    }
+
+    /** One yEnc file (see the class description). */
+    private static final class YDecoding extends LineDecoding {
+        YDecoding(Lines lines, Budget budget) {
+            super(lines, budget, LINE_HEAD);
+        }
+
+        @Override
+        boolean fill() throws IOException {
+            if (!lines.next()) {
+                ended = true;
+                return false;
+            }
+            if (lines.startsWith("=yend size=") || lines.begin() != null) {
+                ended = true;
+                endedByText = true;
+                return false;
+            }
+            position = 0;
+            available = 0;
+            if (lines.length > lines.headLength) {
+                budget.lineTooLong();
+                throw new IOException("a yEnc line longer than " + LINE_HEAD + " characters");
+            }
+            for (int k = 0; k < lines.headLength; k++) {
+                int c = lines.head[k] & 0xff;
+                if (c == '=' && k + 1 < lines.headLength) {
+                    c = (lines.head[++k] & 0xff) - 64;
+                }
+                decoded[available++] = (byte) (c - 42);
+            }
+            budget.decoded(Encoding.YENC, available);
+            return true;
+        }
+    }
+
+    /**
+     * Decodes one uuencoded line into {@code out} (at least 63 bytes) as {@code uudecode} does: the first character,
+     * masked to six bits, gives the byte count, then every four characters give three bytes; characters missing at the
+     * end (blanks a mailer stripped) read as zero.
+     *
+     * @return the number of bytes decoded (0 for the zero-length line before {@code end})
+     */
+    static int uuDecodeLine(byte[] line, int len, byte[] out) {
+        int count = (line[0] - ' ') & 0x3f;
+        int written = 0;
+        for (int at = 1; written < count; at += 4) {
+            int v0 = sixBits(line, len, at);
+            int v1 = sixBits(line, len, at + 1);
+            int v2 = sixBits(line, len, at + 2);
+            int v3 = sixBits(line, len, at + 3);
+            out[written++] = (byte) ((v0 << 2) | (v1 >> 4));
+            if (written < count) {
+                out[written++] = (byte) (((v1 & 0xf) << 4) | (v2 >> 2));
+            }
+            if (written < count) {
+                out[written++] = (byte) (((v2 & 0x3) << 6) | v3);
+            }
+        }
+        return written;
+    }
+
+    private static int sixBits(byte[] line, int len, int at) {
+        return at < len ? (line[at] - ' ') & 0x3f : 0;
+    }
+}

@@ -1,0 +1,99 @@
+package org.mailhygiene.scanners.clamd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.mailhygiene.api.Message;
+import org.mailhygiene.api.Outcome;
+import org.mailhygiene.api.ScanException;
+import org.mailhygiene.api.ScanFailure;
+import org.mailhygiene.testkit.junit.FakeClamdExtension;
+
+/**
+ * The files yEnc-encoded into plain text that the clamd scanner decodes and streams beside a message (clamd does not
+ * decode yEnc): each once, as the file itself; uuencoded files, which clamd decodes, are not; what cannot be decoded
+ * is never clean.
+ */
+class ClamdYEncStreamsTest {
+    @RegisterExtension
+    final FakeClamdExtension clamd = FakeClamdExtension.create();
+
+    private ClamdScanner scanner() {
+        return ClamdScanner.builder()
+                .address(clamd.get().tcpAddress())
+                .connectTimeout(Duration.ofSeconds(1))
+                .readTimeout(Duration.ofSeconds(20))
+                .build();
+    }
+
+    private java.util.List<String> streams() {
+        return clamd.get().requests().stream()
+                .filter(r -> r.command().equals("INSTREAM"))
+                .map(r -> new String(r.stream(), StandardCharsets.ISO_8859_1))
+                .toList();
+    }
+
+    @Test
+    void eachYEncFileIsStreamedOnceAsTheFileItself() throws Exception {
+        byte[] m = ClamdTestMessages.yEncoded("notes.txt", "plain notes\r\n=x\0".getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(scanner().scan(Message.of(m)).outcome()).isEqualTo(Outcome.CLEAN);
+        assertThat(streams()).hasSize(2).last().isEqualTo("plain notes\r\n=x\0");
+    }
+
+    @Test
+    void uuencodedFilesAndHtmlAreLeftToClamd() throws Exception {
+        String m = "From: a@example.org\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n"
+                + "--B\r\nContent-Type: text/plain\r\n\r\nbegin 644 cat.txt\r\n#0V%T\r\n`\r\nend\r\n"
+                + "--B\r\nContent-Type: text/html\r\n\r\n=ybegin line=128 size=3 name=a.txt\r\nklm\r\n=yend size=3\r\n"
+                + "--B--\r\n";
+        assertThat(scanner()
+                        .scan(Message.of(m.getBytes(StandardCharsets.US_ASCII)))
+                        .outcome())
+                .isEqualTo(Outcome.CLEAN);
+        assertThat(streams()).hasSize(1);
+    }
+
+    @Test
+    void aFileInAForwardedMessageIsStreamed() throws Exception {
+        String m = "From: a@example.org\r\nMIME-Version: 1.0\r\nContent-Type: message/rfc822\r\n\r\n"
+                + "From: b@example.org\r\nSubject: fwd\r\n\r\n=ybegin line=128 size=3 name=a.txt\r\nklm\r\n";
+        assertThat(scanner()
+                        .scan(Message.of(m.getBytes(StandardCharsets.US_ASCII)))
+                        .outcome())
+                .isEqualTo(Outcome.CLEAN);
+        assertThat(streams()).hasSize(2).last().isEqualTo("ABC");
+    }
+
+    @Test
+    void whatCannotBeDecodedIsNeverClean() {
+        String longLine =
+                "From: a@example.org\r\n\r\n=ybegin line=128 size=3 name=a.exe\r\n" + "k".repeat(2000) + "\r\n";
+        assertThatThrownBy(() -> scanner().scan(Message.of(longLine.getBytes(StandardCharsets.US_ASCII))))
+                .isInstanceOfSatisfying(ScanException.class, e -> {
+                    assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNSCANNABLE);
+                    assertThat(e.failure().detail()).contains("a yEnc line longer than 1024 characters");
+                });
+        String many = "From: a@example.org\r\n\r\n"
+                + "=ybegin line=128 size=1 name=a.txt\r\nk\r\n".repeat(ClamdScanner.MAX_YENC_FILES + 1);
+        assertThatThrownBy(() -> scanner().scan(Message.of(many.getBytes(StandardCharsets.US_ASCII))))
+                .isInstanceOfSatisfying(ScanException.class, e -> {
+                    assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNSCANNABLE);
+                    assertThat(e.failure().detail()).contains("more than 100 yEnc files");
+                });
+    }
+
+    @Test
+    void aThreatInTheMessageItselfIsReportedBeforeItsFilesAreStreamed() throws Exception {
+        String m = "From: a@example.org\r\n\r\n" + org.mailhygiene.testkit.clamd.Eicar.string() + "\r\n"
+                + "=ybegin line=128 size=3 name=a.txt\r\nklm\r\n";
+        assertThat(scanner()
+                        .scan(Message.of(m.getBytes(StandardCharsets.US_ASCII)))
+                        .outcome())
+                .isEqualTo(Outcome.INFECTED);
+        assertThat(streams()).hasSize(1);
+    }
+}
