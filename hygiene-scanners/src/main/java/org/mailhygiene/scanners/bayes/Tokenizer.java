@@ -823,6 +823,8 @@ public final class Tokenizer {
         // searches for closing tags may look ahead; their total is bounded by this budget, so that the conversion
         // stays linear in the input however many unclosed elements it holds
         int[] budget = {2 * n + 4096};
+        // a style sheet may set the line height of classes inside an element whose own lines have no height
+        boolean styled = containsIgnoreCase(html, "<style");
         int lastGt = html.lastIndexOf('>');
         boolean commentsUnclosed = false;
         int i = 0;
@@ -847,7 +849,7 @@ public final class Tokenizer {
                 if (skipTo < 0) {
                     int close = html.indexOf('>', i + 1);
                     if (close > 0) {
-                        int hiddenEnd = hiddenElementEnd(html, i, close, budget);
+                        int hiddenEnd = hiddenElementEnd(html, i, close, budget, styled);
                         if (hiddenEnd > 0 && hidden != null) {
                             hidden.append(html, close + 1, hiddenEnd).append(' ');
                         }
@@ -883,7 +885,7 @@ public final class Tokenizer {
      * text the reader never sees is not read (spam hides innocent prose there to outweigh its message). Otherwise, or
      * when the end tag is missing or the look-ahead budget is spent, -1.
      */
-    private static int hiddenElementEnd(String html, int start, int close, int[] budget) {
+    private static int hiddenElementEnd(String html, int start, int close, int[] budget, boolean styled) {
         int nameEnd = start + 1;
         while (nameEnd < close && Character.isLetterOrDigit(html.charAt(nameEnd))) {
             nameEnd++;
@@ -942,7 +944,7 @@ public final class Tokenizer {
                         budget[0] -= i - close;
                         // one line drawn over nothing is still read, and so is text whose own line height is set again
                         if (textLength(html, close + 1, i) < COLLAPSED_TEXT_CHARS
-                                || setsLineHeight(html, close + 1, i)) {
+                                || setsLineHeight(html, close + 1, i, styled)) {
                             return -1;
                         }
                     }
@@ -1119,9 +1121,13 @@ public final class Tokenizer {
     /**
      * Whether a start tag (lower case, blanks removed) sets its own {@code line-height} (not
      * {@code mso-line-height-rule}) to (nearly) nothing: zero in any unit, under 0.1 as a number, {@code em} or
-     * {@code rem}, under one {@code px} or {@code pt}, under 10%.
+     * {@code rem}, under one {@code px} or {@code pt}, under 10%; and does not keep its text on one line
+     * ({@code white-space:nowrap} or {@code pre}: one line drawn over nothing is read).
      */
     private static boolean collapsedLines(String tag) {
+        if (tag.contains("white-space:nowrap") || tag.contains("white-space:pre")) {
+            return false;
+        }
         for (int v = propertyValue(tag, "line-height:", 0); v >= 0; v = propertyValue(tag, "line-height:", v)) {
             if (lineHeight(tag, v, tag.length()) == LineHeight.COLLAPSED) {
                 return true;
@@ -1131,12 +1137,22 @@ public final class Tokenizer {
     }
 
     /**
-     * Whether {@code html[from, to)} sets a {@code line-height} that is not collapsed (a number, length or
-     * {@code normal}). Each look is bounded, so the scan stays linear in the range.
+     * Whether {@code html[from, to)} may give its text readable lines again: it sets a {@code line-height} that is not
+     * collapsed (a number, length or {@code normal}), keeps text on one line ({@code nowrap}, {@code <pre>}), or, in a
+     * document with a style sheet ({@code styled}), names a class, whose rules may set a line height. Each look is
+     * bounded, so the scan stays linear in the range.
      */
-    private static boolean setsLineHeight(String html, int from, int to) {
-        for (int i = from; i + 12 <= to; i++) {
+    private static boolean setsLineHeight(String html, int from, int to, boolean styled) {
+        for (int i = from; i + 4 <= to; i++) {
             char c = html.charAt(i);
+            if ((c == 'n' || c == 'N') && i + 6 <= to && html.regionMatches(true, i, "nowrap", 0, 6)
+                    || c == '<' && html.regionMatches(true, i + 1, "pre", 0, 3) && !isWordChar(html, i + 4)
+                    || styled && (c == 'c' || c == 'C') && i + 6 <= to && html.regionMatches(true, i, "class=", 0, 6)) {
+                return true;
+            }
+            if (i + 12 > to) {
+                continue;
+            }
             if ((c == 'l' || c == 'L')
                     && html.regionMatches(true, i, "line-height", 0, 11)
                     && (i == 0 || html.charAt(i - 1) != '-')) {

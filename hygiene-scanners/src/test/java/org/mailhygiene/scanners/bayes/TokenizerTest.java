@@ -510,6 +510,20 @@ class TokenizerTest {
         assertThat(Tokenizer.htmlToText(
                         "<p style=\"mso-line-height-rule:exactly;line-height:18px\">" + chatter + "</p>"))
                 .contains("garden");
+        // text kept on one line is one line drawn over nothing, read; so is text whose class a style sheet may style
+        assertThat(Tokenizer.htmlToText("<div style=\"line-height:0;white-space:nowrap\">" + chatter + "</div>"))
+                .contains("garden");
+        assertThat(Tokenizer.htmlToText("<div style=\"line-height:0\"><span style=\"white-space: NoWrap\">" + chatter
+                        + "</span></div>"))
+                .contains("garden");
+        assertThat(Tokenizer.htmlToText("<div style=\"line-height:0\"><pre>" + chatter + "</pre></div>"))
+                .contains("garden");
+        assertThat(Tokenizer.htmlToText("<style>.copy{line-height:22px}</style><td style=\"line-height:0\">"
+                        + "<p class=\"copy\">" + chatter + "</p></td>"))
+                .contains("garden");
+        // without a style sheet a class sets nothing
+        assertThat(Tokenizer.htmlToText("a<td style=\"line-height:0\"><p class=\"copy\">" + chatter + "</p></td>b"))
+                .doesNotContain("garden");
         // another property that ends in line-height is not the element's line height, nor is a zero set inside
         assertThat(Tokenizer.htmlToText("<p style=\"mso-line-height-alt:0\">" + chatter + "</p>"))
                 .contains("garden");
