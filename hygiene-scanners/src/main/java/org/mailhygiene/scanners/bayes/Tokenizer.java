@@ -823,8 +823,8 @@ public final class Tokenizer {
         // searches for closing tags may look ahead; their total is bounded by this budget, so that the conversion
         // stays linear in the input however many unclosed elements it holds
         int[] budget = {2 * n + 4096};
-        // a style sheet may set the line height of classes inside an element whose own lines have no height
-        boolean styled = containsIgnoreCase(html, "<style");
+        // a style sheet may set the line height of elements inside one whose own lines have no height
+        boolean styled = styleSheetSetsLines(html);
         int lastGt = html.lastIndexOf('>');
         boolean commentsUnclosed = false;
         int i = 0;
@@ -896,34 +896,46 @@ public final class Tokenizer {
                 || !hasStyle(html, nameEnd, close)) {
             return -1;
         }
-        String tag = html.substring(nameEnd, close).toLowerCase(Locale.ROOT).replace(" ", "");
-        boolean hides = tag.contains("display:none")
-                || tag.contains("visibility:hidden")
-                || tag.contains("opacity:0;")
-                || tag.contains("opacity:0\"")
-                || tag.contains("opacity:0'")
-                || ((tag.contains("height:0;") || tag.contains("height:0px")) && tag.contains("overflow:hidden"))
-                || ((tag.contains("width:0;") || tag.contains("width:0px")) && tag.contains("overflow:hidden"))
-                || tag.contains("transform:scale(0)")
-                || tag.contains("transform:scale(0,0)")
-                || tag.contains("transform:scale(0.0)")
-                || (tag.contains("position:absolute") && (farNegative(tag, "left:-") || farNegative(tag, "top:-")));
-        // a zero, one-pixel or white tiny font hides the text unless something inside sets its own size (layout
-        // tables set font-size:0 on a cell to close the gaps between its columns, whose text sets a size again)
-        boolean zero = !hides
-                && (tag.contains("font-size:0;")
-                        || tag.contains("font-size:0\"")
-                        || tag.contains("font-size:0'")
-                        || tag.contains("font-size:0px")
-                        || tag.contains("font-size:1px"));
-        boolean tiny = zero || !hides && whiteText(tag) && tinyFont(tag);
-        // lines of (nearly) no height are drawn over one another: a paragraph in them is a smudge no one can read
-        boolean collapsed = !hides && !tiny && collapsedLines(tag);
-        if (!hides && !tiny && !collapsed) {
+        String name = html.substring(start + 1, nameEnd);
+        String element = name.toLowerCase(Locale.ROOT);
+        if (VOID_ELEMENTS.contains(element)) {
             return -1;
         }
-        String name = html.substring(start + 1, nameEnd);
-        if (VOID_ELEMENTS.contains(name.toLowerCase(Locale.ROOT))) {
+        InlineStyle style = InlineStyle.of(html, nameEnd, close);
+        if (style.isEmpty()) {
+            return -1;
+        }
+        // sizes, overflow and transforms do not apply to an inline element (a span), nor do they shrink a table cell,
+        // which grows to its content; an inline element's line height does not shorten the line it sits in
+        boolean box = !INLINE_ELEMENTS.contains(element) || blockified(style);
+        boolean sized = box && !TABLE_PARTS.contains(element);
+        boolean clipped =
+                style.get("overflow").equals("hidden") || style.get("overflow").equals("clip");
+        boolean hides = style.get("display").equals("none")
+                || style.get("visibility").equals("hidden")
+                || style.get("visibility").equals("collapse")
+                || isZero(style.get("opacity"))
+                || sized && clipped && (isZero(style.get("height")) || isZero(style.get("max-height")))
+                || sized && clipped && (isZero(style.get("width")) || isZero(style.get("max-width")))
+                || box && scaledToNothing(style.get("transform"))
+                || (style.get("position").equals("absolute")
+                                || style.get("position").equals("fixed"))
+                        && (farNegative(style.get("left")) || farNegative(style.get("top")));
+        // a zero, one-pixel or white tiny font hides the text unless something inside sets its own size (layout
+        // tables set font-size:0 on a cell to close the gaps between its columns, whose text sets a size again)
+        String fontSize = style.get("font-size");
+        boolean zero = !hides && (isZero(fontSize) || pixels(fontSize) >= 0 && pixels(fontSize) <= 1);
+        boolean tiny = zero
+                || !hides && whiteText(style, html, nameEnd, close) && pixels(fontSize) >= 1 && pixels(fontSize) <= 10;
+        // lines of (nearly) no height are drawn over one another: a paragraph in them is a smudge no one can read
+        boolean collapsed = !hides
+                && !tiny
+                && box
+                && !styled
+                && !style.get("white-space").startsWith("nowrap")
+                && !style.get("white-space").startsWith("pre")
+                && lineHeight(style.get("line-height")) == LineHeight.COLLAPSED;
+        if (!hides && !tiny && !collapsed) {
             return -1;
         }
         int n = html.length();
@@ -941,10 +953,10 @@ public final class Tokenizer {
                         return -1;
                     }
                     if (collapsed) {
-                        budget[0] -= i - close;
+                        budget[0] -= 2 * (i - close);
                         // one line drawn over nothing is still read, and so is text whose own line height is set again
-                        if (textLength(html, close + 1, i) < COLLAPSED_TEXT_CHARS
-                                || setsLineHeight(html, close + 1, i, styled)) {
+                        if (longestLine(html, close + 1, i) < COLLAPSED_TEXT_CHARS
+                                || setsLineHeight(html, close + 1, i)) {
                             return -1;
                         }
                     }
@@ -1034,139 +1046,136 @@ public final class Tokenizer {
         };
     }
 
-    /** Whether a start tag (lower case, blanks removed) sets the text colour white (not the background's). */
-    private static boolean whiteText(String tag) {
-        if (darkBackground(tag, "background-color:")
-                || darkBackground(tag, "background:")
-                || darkBackground(tag, "bgcolor=")) {
-            // white on a coloured background set by the same tag (a footer, a button) is read
+    /**
+     * Characters of text on one line (outside tags, blanks not counted; see {@link #longestLine}) from which an element
+     * whose lines have no height hides it: more than a line of a mail column, so that its lines fall on one another (a
+     * preview line or a heading in a {@code line-height:0} layout cell stays one readable line).
+     */
+    static final int COLLAPSED_TEXT_CHARS = 200;
+
+    /** Elements laid out inline unless their style makes them boxes: sizes and transforms do not apply to them. */
+    private static final Set<String> INLINE_ELEMENTS = Set.of(
+            "a", "abbr", "b", "bdi", "bdo", "big", "cite", "code", "data", "dfn", "em", "font", "i", "kbd", "label",
+            "mark", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "time", "tt", "u", "var");
+
+    /** Table parts, which grow to their content whatever height or width they are given. */
+    private static final Set<String> TABLE_PARTS = Set.of("table", "tbody", "thead", "tfoot", "tr", "td", "th");
+
+    /** Whether a style lays an inline element out as a box (its display, floating or absolute position). */
+    private static boolean blockified(InlineStyle style) {
+        String display = style.get("display");
+        String position = style.get("position");
+        return !display.isEmpty() && !display.equals("inline") && !display.equals("contents")
+                || position.equals("absolute")
+                || position.equals("fixed")
+                || style.get("float").equals("left")
+                || style.get("float").equals("right");
+    }
+
+    /** Whether a CSS length or number is zero: {@code 0}, {@code 0px}, {@code 0.0em}, {@code 0%}. */
+    private static boolean isZero(String value) {
+        if (value.isEmpty()) {
             return false;
         }
-        for (int v = propertyValue(tag, "color:", 0); v >= 0; v = propertyValue(tag, "color:", v)) {
-            if (isWhite(tag, v)) {
+        int i = 0;
+        boolean digit = false;
+        while (i < value.length() && (value.charAt(i) == '0' || value.charAt(i) == '.')) {
+            digit |= value.charAt(i) == '0';
+            i++;
+        }
+        if (!digit) {
+            return false;
+        }
+        String unit = value.substring(i);
+        return unit.isEmpty() || unit.chars().allMatch(c -> Character.isLetter(c) || c == '%');
+    }
+
+    /** The pixels of a CSS length in {@code px} ({@code 8px}: 8), or -1 for anything else. */
+    private static double pixels(String value) {
+        if (!value.endsWith("px")) {
+            return -1;
+        }
+        try {
+            double v = Double.parseDouble(value.substring(0, value.length() - 2));
+            return v >= 0 ? v : -1;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** Whether a {@code transform} scales to nothing: {@code scale(0)}, {@code scale(0,0)}, {@code scale(0.0)}. */
+    private static boolean scaledToNothing(String transform) {
+        int at = transform.indexOf("scale(");
+        if (at < 0) {
+            return false;
+        }
+        int end = transform.indexOf(')', at);
+        if (end < 0) {
+            return false;
+        }
+        String[] factors = transform.substring(at + 6, end).split(",");
+        for (String f : factors) {
+            if (isZero(f)) {
                 return true;
             }
         }
         return false;
     }
 
-    /** Whether a start tag sets {@code property} (e.g. {@code background:}) to something other than white or nothing. */
-    private static boolean darkBackground(String tag, String property) {
-        for (int at = propertyValue(tag, property, 0); at >= 0; at = propertyValue(tag, property, at)) {
-            int v = at;
-            while (v < tag.length() && (tag.charAt(v) == '"' || tag.charAt(v) == '\'')) {
-                v++;
-            }
-            boolean white = isWhite(tag, v)
-                    || tag.startsWith("transparent", v)
-                    || tag.startsWith("none", v)
-                    || tag.startsWith("url(", v);
-            if (!white && v < tag.length() && tag.charAt(v) != ';' && tag.charAt(v) != '"' && tag.charAt(v) != '\'') {
-                return true;
-            }
+    /** Whether a {@code left} or {@code top} is minus 100 or more (three digits): far enough to leave the screen. */
+    private static boolean farNegative(String value) {
+        int digits = 0;
+        for (int i = 1; value.startsWith("-") && i < value.length() && Character.isDigit(value.charAt(i)); i++) {
+            digits++;
         }
-        return false;
+        return digits >= 3;
     }
 
     /**
-     * Whether a start tag (lower case, blanks removed) sets {@code property} (e.g. {@code left:-}) to minus 100 or
-     * more: a property of its own (not {@code margin-left}), far enough to leave the screen.
+     * Whether a start tag sets its text white (not on a coloured background it sets itself: a dark footer, a button).
      */
-    private static boolean farNegative(String tag, String property) {
-        for (int v = propertyValue(tag, property, 0); v >= 0; v = propertyValue(tag, property, v)) {
-            int end = v;
-            while (end < tag.length() && end - v < 6 && Character.isDigit(tag.charAt(end))) {
-                end++;
-            }
-            if (end - v >= 3) {
-                return true;
-            }
+    private static boolean whiteText(InlineStyle style, String html, int from, int to) {
+        if (darkBackground(style.get("background-color"))
+                || darkBackground(style.get("background"))
+                || darkBackground(attribute(html, from, to, "bgcolor"))) {
+            return false;
         }
-        return false;
+        return isWhite(style.get("color"));
     }
 
-    /**
-     * The index after the next {@code property} at or after {@code from} in a start tag that names a property of its
-     * own (not preceded by a letter, digit or {@code -}: {@code color:} is not {@code background-color:}), or -1.
-     */
-    private static int propertyValue(String tag, String property, int from) {
-        int at;
-        while ((at = tag.indexOf(property, from)) >= 0) {
-            from = at + property.length();
-            if (at == 0 || !(Character.isLetterOrDigit(tag.charAt(at - 1)) || tag.charAt(at - 1) == '-')) {
-                return from;
-            }
-        }
-        return -1;
+    /** Whether a background value is set to something other than white or nothing. */
+    private static boolean darkBackground(String value) {
+        String v = value.replace("\"", "").replace("'", "").strip();
+        return !v.isEmpty()
+                && !isWhite(v)
+                && !v.startsWith("transparent")
+                && !v.startsWith("none")
+                && !v.startsWith("url(");
     }
 
-    /** Whether the colour value at {@code v} is white: {@code #fff}, {@code #ffffff}, {@code white}, rgb(255,255,255). */
-    private static boolean isWhite(String tag, int v) {
-        return tag.startsWith("#fff", v) && (tag.startsWith("#ffffff", v) || !isHexDigit(tag, v + 4))
-                || tag.startsWith("white", v)
-                || tag.startsWith("rgb(255,255,255)", v);
+    /** The lower-case value of an attribute in the start tag {@code html[from, to)} as written, or {@code ""}. */
+    private static String attribute(String html, int from, int to, String name) {
+        int at = indexOfIgnoreCase(html.substring(from, to), name + "=", 0);
+        if (at < 0) {
+            return "";
+        }
+        int v = from + at + name.length() + 1;
+        int end = v;
+        while (end < to && end - v < 40 && !isBlank(html.charAt(end)) && html.charAt(end) != '>') {
+            end++;
+        }
+        return html.substring(v, end).toLowerCase(Locale.ROOT);
+    }
+
+    /** Whether a colour value is white: {@code #fff}, {@code #ffffff}, {@code white}, rgb(255,255,255). */
+    private static boolean isWhite(String v) {
+        return v.startsWith("#fff") && (v.startsWith("#ffffff") || !isHexDigit(v, 4))
+                || v.startsWith("white")
+                || v.startsWith("rgb(255,255,255)");
     }
 
     private static boolean isHexDigit(String s, int at) {
         return at < s.length() && Character.digit(s.charAt(at), 16) >= 0;
-    }
-
-    /**
-     * Characters of text (outside tags, blanks not counted) from which an element whose lines have no height hides
-     * it: more than a line of a mail column, so that its lines fall on one another (a preview line or a heading in a
-     * layout cell with {@code line-height:0} stays one readable line).
-     */
-    static final int COLLAPSED_TEXT_CHARS = 200;
-
-    /**
-     * Whether a start tag (lower case, blanks removed) sets its own {@code line-height} (not
-     * {@code mso-line-height-rule}) to (nearly) nothing: zero in any unit, under 0.1 as a number, {@code em} or
-     * {@code rem}, under one {@code px} or {@code pt}, under 10%; and does not keep its text on one line
-     * ({@code white-space:nowrap} or {@code pre}: one line drawn over nothing is read).
-     */
-    private static boolean collapsedLines(String tag) {
-        if (tag.contains("white-space:nowrap") || tag.contains("white-space:pre")) {
-            return false;
-        }
-        for (int v = propertyValue(tag, "line-height:", 0); v >= 0; v = propertyValue(tag, "line-height:", v)) {
-            if (lineHeight(tag, v, tag.length()) == LineHeight.COLLAPSED) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * Whether {@code html[from, to)} may give its text readable lines again: it sets a {@code line-height} that is not
-     * collapsed (a number, length or {@code normal}), keeps text on one line ({@code nowrap}, {@code <pre>}), or, in a
-     * document with a style sheet ({@code styled}), names a class, whose rules may set a line height. Each look is
-     * bounded, so the scan stays linear in the range.
-     */
-    private static boolean setsLineHeight(String html, int from, int to, boolean styled) {
-        for (int i = from; i + 4 <= to; i++) {
-            char c = html.charAt(i);
-            if ((c == 'n' || c == 'N') && i + 6 <= to && html.regionMatches(true, i, "nowrap", 0, 6)
-                    || c == '<' && html.regionMatches(true, i + 1, "pre", 0, 3) && !isWordChar(html, i + 4)
-                    || styled && (c == 'c' || c == 'C') && i + 6 <= to && html.regionMatches(true, i, "class=", 0, 6)) {
-                return true;
-            }
-            if (i + 12 > to) {
-                continue;
-            }
-            if ((c == 'l' || c == 'L')
-                    && html.regionMatches(true, i, "line-height", 0, 11)
-                    && (i == 0 || html.charAt(i - 1) != '-')) {
-                int at = i + 11;
-                int limit = Math.min(to, at + 40);
-                while (at < limit && isBlank(html.charAt(at))) {
-                    at++;
-                }
-                if (at < limit && html.charAt(at) == ':' && lineHeight(html, at + 1, limit) == LineHeight.READABLE) {
-                    return true;
-                }
-            }
-        }
-        return false;
     }
 
     /** What a {@code line-height} value does to the lines it sets. */
@@ -1176,77 +1185,143 @@ public final class Tokenizer {
         UNKNOWN
     }
 
-    /** The {@code line-height} value starting at {@code at} (blanks first allowed), read up to {@code limit}. */
-    private static LineHeight lineHeight(String s, int at, int limit) {
-        int i = at;
-        while (i < limit && isBlank(s.charAt(i))) {
+    /**
+     * What a {@code line-height} value (lower case, no blanks) does: (nearly) nothing is zero in any unit, under 0.1 as
+     * a number, {@code em} or {@code rem}, under one {@code px} or {@code pt}, under 10%; {@code inherit} and
+     * {@code unset} take the parent's, which is not known here; any other keyword ({@code normal}, {@code initial}) or
+     * size is readable.
+     */
+    private static LineHeight lineHeight(String value) {
+        if (value.isEmpty() || value.equals("inherit") || value.equals("unset") || value.startsWith("var(")) {
+            return LineHeight.UNKNOWN;
+        }
+        int i = 0;
+        while (i < value.length() && (Character.isDigit(value.charAt(i)) || value.charAt(i) == '.')) {
             i++;
         }
-        int numStart = i;
-        double value = 0;
-        double scale = 0;
-        while (i < limit && i - numStart < 12 && (Character.isDigit(s.charAt(i)) || s.charAt(i) == '.')) {
-            char d = s.charAt(i);
-            if (d == '.') {
-                scale = scale == 0 ? 0.1 : scale;
-            } else if (scale == 0) {
-                value = Math.min(1e6, value * 10 + (d - '0'));
-            } else {
-                value += scale * (d - '0');
-                scale /= 10;
-            }
-            i++;
+        if (i == 0) {
+            return LineHeight.READABLE;
         }
-        int unitStart = i;
-        while (i < limit && i - unitStart < 8 && (Character.isLetter(s.charAt(i)) || s.charAt(i) == '%')) {
-            i++;
+        double v;
+        try {
+            v = Double.parseDouble(value.substring(0, i));
+        } catch (NumberFormatException e) {
+            return LineHeight.UNKNOWN;
         }
-        String unit = s.substring(unitStart, i).toLowerCase(Locale.ROOT);
-        if (unitStart == numStart) {
-            return unit.equals("normal") ? LineHeight.READABLE : LineHeight.UNKNOWN;
-        }
-        boolean collapsed = switch (unit) {
-            case "", "em", "rem" -> value < 0.1;
-            case "px", "pt" -> value < 1;
-            case "%" -> value < 10;
-            default -> value == 0;
+        boolean collapsed = switch (value.substring(i)) {
+            case "", "em", "rem" -> v < 0.1;
+            case "px", "pt" -> v < 1;
+            case "%" -> v < 10;
+            default -> v == 0;
         };
         return collapsed ? LineHeight.COLLAPSED : LineHeight.READABLE;
     }
 
-    /** Characters of {@code html[from, to)} outside tags that are not blanks. */
-    private static int textLength(String html, int from, int to) {
-        int count = 0;
-        boolean inTag = false;
-        for (int i = from; i < to; i++) {
-            char c = html.charAt(i);
-            if (c == '<') {
-                inTag = true;
-            } else if (c == '>') {
-                inTag = false;
-            } else if (!inTag && !isBlank(c)) {
-                count++;
+    /**
+     * Whether a start tag in {@code html[from, to)} may give the text readable lines again: its style sets a line
+     * height that is not collapsed (or a {@code font} shorthand, which sets one), keeps text on one line
+     * ({@code white-space:nowrap} or {@code pre}), or it is a {@code <pre>}. Only tags count (comments and text that
+     * read like CSS do not). Linear in the range.
+     */
+    private static boolean setsLineHeight(String html, int from, int to) {
+        int i = from;
+        while ((i = html.indexOf('<', i)) >= 0 && i < to) {
+            if (html.startsWith("<!--", i)) {
+                int end = html.indexOf("-->", i + 4);
+                i = end < 0 || end >= to ? to : end + 3;
+                continue;
             }
-        }
-        return count;
-    }
-
-    /** Whether a start tag (lower case, blanks removed) sets a font size of 1 to 10 pixels. */
-    private static boolean tinyFont(String tag) {
-        int from = 0;
-        int at;
-        while ((at = tag.indexOf("font-size:", from)) >= 0) {
-            from = at + 10;
-            int end = from;
-            while (end < tag.length() && end - from < 2 && Character.isDigit(tag.charAt(end))) {
-                end++;
+            int close = html.indexOf('>', i);
+            if (close < 0 || close > to) {
+                return false;
             }
-            if (end > from && tag.startsWith("px", end)) {
-                int size = Integer.parseInt(tag, from, end, 10);
-                if (size >= 1 && size <= 10) {
+            int nameEnd = i + 1;
+            while (nameEnd < close && Character.isLetterOrDigit(html.charAt(nameEnd))) {
+                nameEnd++;
+            }
+            if (nameEnd - i - 1 == 3 && html.regionMatches(true, i + 1, "pre", 0, 3)) {
+                return true;
+            }
+            if (hasStyle(html, nameEnd, close)) {
+                InlineStyle style = InlineStyle.of(html, nameEnd, close);
+                if (lineHeight(style.get("line-height")) == LineHeight.READABLE
+                        || style.get("white-space").startsWith("nowrap")
+                        || style.get("white-space").startsWith("pre")) {
                     return true;
                 }
             }
+            i = close + 1;
+        }
+        return false;
+    }
+
+    /**
+     * The longest text in {@code html[from, to)} laid out as one run of lines (non-blank characters outside tags): a
+     * line break or an inline element without a style continues the run (their lines fall on one another too); any
+     * other tag (a paragraph, a cell, an image that props its line open, an element with a style that may set margins)
+     * starts a new one; comments are skipped. Linear in the range.
+     */
+    private static int longestLine(String html, int from, int to) {
+        int longest = 0;
+        int run = 0;
+        int i = from;
+        while (i < to) {
+            char c = html.charAt(i);
+            if (c != '<') {
+                if (!isBlank(c)) {
+                    run++;
+                    longest = Math.max(longest, run);
+                }
+                i++;
+                continue;
+            }
+            if (html.startsWith("<!--", i)) {
+                int end = html.indexOf("-->", i + 4);
+                i = end < 0 || end >= to ? to : end + 3;
+                continue;
+            }
+            int close = html.indexOf('>', i);
+            if (close < 0 || close >= to) {
+                break;
+            }
+            int nameStart = i + 1 < close && html.charAt(i + 1) == '/' ? i + 2 : i + 1;
+            int nameEnd = nameStart;
+            while (nameEnd < close && Character.isLetterOrDigit(html.charAt(nameEnd))) {
+                nameEnd++;
+            }
+            String element = html.substring(nameStart, nameEnd).toLowerCase(Locale.ROOT);
+            boolean flows = element.equals("br")
+                    || element.equals("wbr")
+                    || (INLINE_ELEMENTS.contains(element) || element.equals("div")) && !hasStyle(html, nameEnd, close);
+            if (!flows) {
+                run = 0;
+            }
+            i = close + 1;
+        }
+        return longest;
+    }
+
+    /**
+     * Whether a {@code <style>} element of the document sets a line height ({@code line-height} or the {@code font}
+     * shorthand): its rules may give an element inside one whose lines have no height readable lines again, which the
+     * tokenizer cannot tell, so such documents are read whole. Linear in the document.
+     */
+    static boolean styleSheetSetsLines(String html) {
+        int at = 0;
+        while ((at = indexOfIgnoreCase(html, "<style", at)) >= 0) {
+            int end = indexOfIgnoreCase(html, "</style", at + 6);
+            int stop = end < 0 ? html.length() : end;
+            for (int i = at + 6; i < stop; i++) {
+                char c = html.charAt(i);
+                if ((c == 'l' || c == 'L') && html.regionMatches(true, i, "line-height", 0, 11)
+                        || (c == 'f' || c == 'F') && html.regionMatches(true, i, "font:", 0, 5)) {
+                    return true;
+                }
+            }
+            if (end < 0) {
+                return false;
+            }
+            at = end + 7;
         }
         return false;
     }

@@ -486,22 +486,25 @@ class TokenizerTest {
         assertThat(Tokenizer.htmlToText(
                         "a<div style=\"z-index:-999; position:relative; line-height:0;\">" + chatter + "</div>b"))
                 .isEqualTo("a b");
-        assertThat(Tokenizer.htmlToText(
-                        "a<div style=\"height:0.001em; line-height:0.001\"><p>" + chatter + "</p></div>b"))
+        assertThat(Tokenizer.htmlToText("a<div style=\"height:0.001em; line-height:0.001\">" + chatter + "</div>b"))
                 .isEqualTo("a b");
         assertThat(Tokenizer.htmlToText("a<div style=\"line-height:0px!important\">" + chatter + "</div>b"))
                 .isEqualTo("a b");
         assertThat(Tokenizer.htmlToText("a<div style=\"line-height: 5%\">" + chatter + "</div>b"))
+                .isEqualTo("a b");
+        // short lines broken by <br> fall on one another as well
+        assertThat(Tokenizer.htmlToText(
+                        "a<div style=\"line-height:0\">" + (chatter.substring(0, 80) + "<br>").repeat(4) + "</div>b"))
                 .isEqualTo("a b");
         // one line of text (a preview line, a heading in a layout cell) is drawn over nothing and read
         assertThat(Tokenizer.htmlToText("<td style=\"font-size:14px;line-height:0\">Save 30% on indoor plants</td>"))
                 .contains("Save 30% on indoor plants");
         // content that sets its own line height again is read, and so are heights that are only small
         assertThat(Tokenizer.htmlToText(
-                        "<td style=\"line-height:0\"><p style=\"line-height: 20px\">" + chatter + "</p></td>"))
+                        "<div style=\"line-height:0\"><p style=\"line-height: 20px\">" + chatter + "</p></div>"))
                 .contains("garden");
         assertThat(Tokenizer.htmlToText(
-                        "<td style=\"line-height:0\"><p style=\"LINE-HEIGHT:normal\">" + chatter + "</p></td>"))
+                        "<div style=\"line-height:0\"><p style=\"LINE-HEIGHT:normal\">" + chatter + "</p></div>"))
                 .contains("garden");
         assertThat(Tokenizer.htmlToText("<p style=\"line-height:0.5\">" + chatter + "</p>"))
                 .contains("garden");
@@ -510,26 +513,68 @@ class TokenizerTest {
         assertThat(Tokenizer.htmlToText(
                         "<p style=\"mso-line-height-rule:exactly;line-height:18px\">" + chatter + "</p>"))
                 .contains("garden");
-        // text kept on one line is one line drawn over nothing, read; so is text whose class a style sheet may style
-        assertThat(Tokenizer.htmlToText("<div style=\"line-height:0;white-space:nowrap\">" + chatter + "</div>"))
-                .contains("garden");
-        assertThat(Tokenizer.htmlToText("<div style=\"line-height:0\"><span style=\"white-space: NoWrap\">" + chatter
-                        + "</span></div>"))
-                .contains("garden");
-        assertThat(Tokenizer.htmlToText("<div style=\"line-height:0\"><pre>" + chatter + "</pre></div>"))
-                .contains("garden");
-        assertThat(Tokenizer.htmlToText("<style>.copy{line-height:22px}</style><td style=\"line-height:0\">"
-                        + "<p class=\"copy\">" + chatter + "</p></td>"))
-                .contains("garden");
-        // without a style sheet a class sets nothing
-        assertThat(Tokenizer.htmlToText("a<td style=\"line-height:0\"><p class=\"copy\">" + chatter + "</p></td>b"))
-                .doesNotContain("garden");
         // another property that ends in line-height is not the element's line height, nor is a zero set inside
         assertThat(Tokenizer.htmlToText("<p style=\"mso-line-height-alt:0\">" + chatter + "</p>"))
                 .contains("garden");
         assertThat(Tokenizer.htmlToText(
                         "a<div style=\"line-height:0\">" + chatter + "<span style=\"line-height:0\">x</span></div>b"))
                 .doesNotContain("garden");
+    }
+
+    /**
+     * Found by review (session 29): each of these renders readably in a browser, and the first version of the rule for
+     * lines without height dropped its text, spam's pitch included.
+     */
+    @Test
+    void visibleTextInLinesWithoutHeightIsRead() {
+        String pitch = "cheap meds online without prescription order viagra cialis now best prices ".repeat(4);
+        for (String readable : List.of(
+                // the last declaration wins
+                "<div style=\"line-height:0;line-height:22px\">" + pitch + "</div>",
+                // an inline element's line height does not shorten the line it sits in
+                "<!DOCTYPE html><p><span style=\"line-height:0\">" + pitch + "</span></p>",
+                // paragraphs and cells of one line each, spaced by their margins and padding; an image props a line
+                "<div style=\"line-height:0\">" + "<p>cheap viagra online without prescription</p>".repeat(8)
+                        + "</div>",
+                "<table style=\"line-height:0\">"
+                        + "<tr><td style=\"padding:12px\">cheap viagra online now</td></tr>".repeat(8) + "</table>",
+                "<div style=\"line-height:0\">"
+                        + "cheap viagra online now <img height=\"24\" src=\"x.gif\"><br>".repeat(8) + "</div>",
+                // readable heights set again: a keyword, the font shorthand, a style sheet (by element or class)
+                "<div style=\"line-height:0\"><p style=\"line-height:initial\">" + pitch + "</p></div>",
+                "<div style=\"line-height:0\"><p style=\"font:16px/1.5 Arial\">" + pitch + "</p></div>",
+                "<div style=\"line-height:0;font:16px Arial\">" + pitch + "</div>",
+                "<style>p{line-height:20px}</style><div style=\"line-height:0\"><p>" + pitch + "</p></div>",
+                "<style>.copy{font:14px/20px Arial}</style><td style=\"line-height:0\"><p class=\"copy\">" + pitch
+                        + "</p></td>",
+                // kept on one line
+                "<div style=\"line-height:0;white-space:nowrap\">" + pitch + "</div>",
+                "<div style=\"line-height:0\"><span style=\"white-space: NoWrap\">" + pitch + "</span></div>",
+                "<div style=\"line-height:0\"><pre>" + pitch + "</pre></div>",
+                // CSS outside the style attribute, or in another property, is no style
+                "<div data-x=\"line-height:0\" title=\"display:none\">" + pitch + "</div>",
+                "<div style=\"border-width:0;overflow:hidden\">" + pitch + "</div>",
+                "<div style=\"min-width:0px;overflow:hidden\">" + pitch + "</div>",
+                "<div style=\"display:none;display:block\">" + pitch + "</div>",
+                "<div style=\"transform:scale(0);transform:none\">" + pitch + "</div>",
+                // sizes and transforms do not apply to inline elements; a table cell grows to its content
+                "<span style=\"transform:scale(0)\">" + pitch + "</span>",
+                "<span style=\"width:0;overflow:hidden\">" + pitch + "</span>",
+                "<table><tr><td style=\"width:0;overflow:hidden\">" + pitch + "</td></tr></table>",
+                // the second style attribute is dropped by every HTML parser
+                "<div style=\"color:red\" style=\"display:none\">" + pitch + "</div>")) {
+            assertThat(Tokenizer.htmlToText(readable)).as(readable).contains("viagra");
+        }
+        // what does hide still hides: important first, a block span, comments in CSS
+        for (String hidden : List.of(
+                "<div style=\"display:none!important;display:block\">" + pitch + "</div>",
+                "<span style=\"display:block;width:0;overflow:hidden\">" + pitch + "</span>",
+                "<div style=\"display:/* x */none\">" + pitch + "</div>",
+                "<div style=\"transform: scale(0, 0)\">" + pitch + "</div>",
+                "<div style=\"max-width:0px;overflow:hidden\">" + pitch + "</div>",
+                "<p style=\"font:12px/0 Arial\">" + pitch + "</p>")) {
+            assertThat(Tokenizer.htmlToText(hidden)).as(hidden).doesNotContain("viagra");
+        }
     }
 
     @Test
