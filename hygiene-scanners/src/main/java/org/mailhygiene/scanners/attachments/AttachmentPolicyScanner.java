@@ -382,6 +382,14 @@ public final class AttachmentPolicyScanner implements Scanner {
         }
 
         @Override
+        public void untypedText(PartInfo part, InputStream raw) throws IOException {
+            if (scope.test(part.path())) {
+                // Thunderbird looks for files in the lines as sent: a file yEnc-encoded and then base64-encoded shows
+                inspection.textFiles(location(part) + " (read as sent, its transfer encoding ignored)", raw);
+            }
+        }
+
+        @Override
         public boolean signature(PartInfo part, InputStream structure) {
             if (!scope.test(part.path())) {
                 return true;

@@ -71,6 +71,26 @@ final class Inspection {
         }
     }
 
+    /**
+     * Inspects the files uuencoded or yEnc-encoded into a text read as it is (see {@link #uuencoded}), each as an
+     * attachment.
+     *
+     * @param location e.g. {@code message body (read as sent, ...)}
+     * @param text the text
+     * @throws IOException if reading the text fails
+     */
+    void textFiles(String location, InputStream text) throws IOException {
+        Budget budget = new Budget();
+        try {
+            uuencoded(location, text, budget);
+        } catch (LimitReached e) {
+            add(
+                    AttachmentPolicyScanner.ARCHIVE_LIMIT,
+                    location,
+                    location + ": " + e.getMessage() + "; the rest was not inspected");
+        }
+    }
+
     private void item(
             String location, Optional<String> name, Optional<String> declared, InputStream in, int depth, Budget budget)
             throws IOException {

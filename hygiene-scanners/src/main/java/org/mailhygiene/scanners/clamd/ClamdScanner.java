@@ -69,10 +69,12 @@ import org.slf4j.LoggerFactory;
  * {@value MimeWalker#MAX_SMIME_BYTES} bytes, is an {@link Kind#UNSCANNABLE} failure, never clean.
  *
  * <p>Files yEnc-encoded into plain text: clamd decodes uuencoded files in a letter's text but not yEnc-encoded ones
- * ({@code =ybegin ... name=NAME}, checked with ClamAV 1.4), which Thunderbird shows as attachments. So the same walk
- * reads every {@code text/plain} part (and a part without a type) and decodes the yEnc files in it as
- * {@link TextFiles} finds them, spooled as above, and each is streamed after the message as a file of its own, under
- * the same rules (first threat wins, one deadline). More than {@value #MAX_YENC_FILES} such files in a message, or a
+ * in a {@code text/plain} part ({@code =ybegin ... name=NAME}, checked with ClamAV 1.4), which Thunderbird shows as
+ * attachments when it reads the part as untyped text. So the same walk reads every {@code text/plain} part (and a
+ * part without a type), and the lines as sent of text Thunderbird reads without removing its transfer encoding
+ * ({@link PartVisitor#untypedText}), and decodes the yEnc files in them as {@link TextFiles} finds them, each spooled
+ * (heap up to 64 KiB, then a private temporary file) and streamed after the message as a file of its own, under the
+ * same rules (first threat wins, one deadline). More than {@value #MAX_YENC_FILES} such files in a message, or a
  * yEnc line longer than {@value TextFiles#LINE_HEAD} characters (which cannot be decoded), is an
  * {@link Kind#UNSCANNABLE} failure, never clean.
  *
@@ -285,6 +287,12 @@ public final class ClamdScanner implements Scanner {
     /** Heap kept of one spooled signed entity before it goes to a temporary file: 1 MiB. */
     private static final long SPOOL_THRESHOLD = 1L << 20;
 
+    /**
+     * Heap kept of one spooled yEnc file before it goes to a temporary file: 64 KiB (a message may hold up to
+     * {@value #MAX_YENC_FILES}, all spooled before the first is streamed).
+     */
+    private static final long YENC_SPOOL_THRESHOLD = 64L << 10;
+
     /** The most files yEnc-encoded into a message's text that are streamed: 100 (more is unscannable). */
     static final int MAX_YENC_FILES = 100;
 
@@ -312,6 +320,14 @@ public final class ClamdScanner implements Scanner {
                         yEncFiles(part, decoded, found, yEncFiles, undecoded);
                     }
                     return true;
+                }
+
+                @Override
+                public void untypedText(PartInfo part, InputStream raw) throws IOException {
+                    // Thunderbird reads such text as sent, its transfer encoding not removed
+                    if (undecoded.isEmpty()) {
+                        yEncFiles(part, raw, found, yEncFiles, undecoded);
+                    }
                 }
 
                 @Override
@@ -392,7 +408,7 @@ public final class ClamdScanner implements Scanner {
                 if (++count[0] > MAX_YENC_FILES) {
                     throw new Undecodable("more than " + MAX_YENC_FILES + " yEnc files");
                 }
-                found.add(MessageContent.spool(content, SPOOL_THRESHOLD));
+                found.add(MessageContent.spool(content, YENC_SPOOL_THRESHOLD));
             });
         } catch (Undecodable e) {
             undecoded.add(where + ": " + e.getMessage() + "; a yEnc file there could not be decoded for clamd, which"

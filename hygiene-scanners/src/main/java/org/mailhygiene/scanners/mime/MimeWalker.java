@@ -833,10 +833,43 @@ public final class MimeWalker {
         }
 
         void leaf(MimePart p, PartInfo info) throws IOException {
+            if (!isIdentityEncoding(info.transferEncoding()) && untyped(p, info)) {
+                InputStream raw;
+                try {
+                    raw = rawStream(p);
+                } catch (MessagingException e) {
+                    raw = null; // reported when the body is decoded, below
+                }
+                if (raw != null) {
+                    scope.register(raw);
+                    try (InputStream in = raw) {
+                        visitor.untypedText(info, in);
+                    } catch (IOException e) {
+                        rethrowContentFailure();
+                        throw e;
+                    }
+                }
+            }
             Budgeted body = decodedBody(p, info);
             if (body != null) {
                 visit(info, body, body);
             }
+        }
+
+        /**
+         * Whether Thunderbird reads an entity as untyped text ({@link PartVisitor#untypedText}): a message without a
+         * {@code Content-Type} and a {@code MIME-Version}, or any entity whose {@code Content-Type} names the type
+         * {@code text} alone or nothing.
+         */
+        private boolean untyped(MimePart p, PartInfo info) {
+            if (info.contentType().isEmpty()) {
+                return p instanceof jakarta.mail.internet.MimeMessage
+                        && header(p, "MIME-Version").isEmpty();
+            }
+            String value = info.contentType().get();
+            int semicolon = value.indexOf(';');
+            String type = (semicolon < 0 ? value : value.substring(0, semicolon)).strip();
+            return type.isEmpty() || type.equalsIgnoreCase("text");
         }
 
         /** A leaf's body with its transfer encoding removed, counted against the budget; null if it cannot be had. */

@@ -67,4 +67,18 @@ public interface PartVisitor {
     default boolean signedContent(PartInfo part, org.mailhygiene.api.MessageContent entity) throws IOException {
         return true;
     }
+
+    /**
+     * The body of a leaf as sent, before its transfer encoding is removed, when Thunderbird reads it as untyped text
+     * and so does not remove the encoding (its untyped-text parser looks for uuencoded, yEnc and BinHex files in the
+     * lines as they are): a message, or a message inside one, with a {@code Content-Transfer-Encoding} other than
+     * {@code 7bit}, {@code 8bit} or {@code binary} and neither a {@code Content-Type} nor a {@code MIME-Version}, or
+     * any part whose {@code Content-Type} names the type {@code text} with no subtype, or nothing. Called before
+     * {@link #leaf} for such leaves only. By default nothing is done.
+     *
+     * @param part the leaf's part
+     * @param raw its body as sent (valid only during the call)
+     * @throws IOException if the visitor fails
+     */
+    default void untypedText(PartInfo part, InputStream raw) throws IOException {}
 }

@@ -16,8 +16,9 @@ import java.util.Objects;
  * <p>Decoding: uuencoded lines as {@code uudecode} decodes them (the first character, masked to six bits, gives the
  * line's byte count, then every four characters three bytes; characters missing at the end read as zero), ending at
  * the {@code end} line, an empty line, the next begin line or the end of the text; yEnc lines as Thunderbird decodes
- * them (every byte less 42, one after {@code =} less 64 more), ending at the {@code =yend size=} line, the next begin
- * line or the end of the text. Lines end at LF, CRLF or a bare CR.
+ * them (every byte less 42, one after {@code =} less 64 more; an {@code =} at a line's end escapes the CR or LF that
+ * ends the line; a NUL ends a line's data, which Thunderbird reads as a C string), ending at the {@code =yend size=}
+ * line, the next begin line or the end of the text. Lines end at LF, CRLF or a bare CR.
  *
  * <p>Bounds: a line is kept as its first {@value #LINE_HEAD} and last 256 bytes, so memory stays constant; a yEnc line
  * longer than that (yEnc writes 128 or 256 characters) cannot be decoded and goes to {@link Budget#lineTooLong}; every
@@ -124,6 +125,9 @@ public final class TextFiles {
         final byte[] tail = new byte[LINE_TAIL];
         int headLength;
         long length;
+        /** What ended the line: {@code '\r'} (alone or before an LF), {@code '\n'}, or -1 for the end of the text. */
+        int ending;
+
         private boolean pendingCr;
 
         Lines(InputStream in) {
@@ -151,6 +155,7 @@ public final class TextFiles {
                 c = read();
             }
             pendingCr = c == '\r';
+            ending = c;
             return true;
         }
 
@@ -366,8 +371,18 @@ public final class TextFiles {
             }
             for (int k = 0; k < lines.headLength; k++) {
                 int c = lines.head[k] & 0xff;
-                if (c == '=' && k + 1 < lines.headLength) {
-                    c = (lines.head[++k] & 0xff) - 64;
+                if (c == 0) {
+                    break; // Thunderbird reads a line as a C string: it ends at a NUL
+                }
+                if (c == '=') {
+                    if (k + 1 < lines.headLength) {
+                        c = (lines.head[++k] & 0xff) - 64;
+                    } else if (lines.ending >= 0) {
+                        // an escape at the line's end escapes the character that ends it, as Thunderbird decodes it
+                        c = lines.ending - 64;
+                    } else {
+                        break;
+                    }
                 }
                 decoded[available++] = (byte) (c - 42);
             }

@@ -884,6 +884,42 @@ class AttachmentPolicyScannerTest {
         assertThat(text.outcome()).isEqualTo(Outcome.CLEAN);
     }
 
+    /**
+     * Found by review (session 29): a message without a type whose transfer encoding is base64 or quoted-printable, its
+     * lines a yEnc file: Thunderbird's untyped-text parser reads the lines as sent and shows the file, while decoding
+     * them first gave noise. Now the lines as sent are searched too; a declared type keeps them decoded.
+     */
+    @Test
+    void filesInUntypedTextAreFoundInTheLinesAsSent() throws Exception {
+        String file = yEnc("invoice.exe", "MZ fake program".getBytes(StandardCharsets.US_ASCII), 128);
+        for (String header : List.of(
+                "Content-Transfer-Encoding: base64\r\n",
+                "Content-Transfer-Encoding: quoted-printable\r\n",
+                "MIME-Version: 1.0\r\nContent-Type: text\r\nContent-Transfer-Encoding: base64\r\n",
+                "MIME-Version: 1.0\r\nContent-Type: ; charset=us-ascii\r\nContent-Transfer-Encoding: base64\r\n")) {
+            byte[] m = ("From: a@example.org\r\nSubject: files\r\n" + header + "\r\n" + file)
+                    .getBytes(StandardCharsets.ISO_8859_1);
+            Verdict v = scan(m);
+            assertThat(rules(v)).as(header).contains(AttachmentPolicyScanner.EXECUTABLE);
+            assertThat(v.rules().get(0).description()).contains("read as sent, its transfer encoding ignored");
+        }
+        // inside a forwarded message too
+        String forwarded =
+                "From: a@example.org\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n"
+                        + "--B\r\nContent-Type: message/rfc822\r\n\r\nFrom: b@example.org\r\nSubject: f\r\n"
+                        + "Content-Transfer-Encoding: base64\r\n\r\n" + file + "--B--\r\n";
+        assertThat(rules(scan(forwarded.getBytes(StandardCharsets.ISO_8859_1))))
+                .contains(AttachmentPolicyScanner.EXECUTABLE);
+        // a message with MIME-Version, or a part declared text/plain, is decoded before it is read, by every reader
+        for (String header : List.of(
+                "MIME-Version: 1.0\r\nContent-Transfer-Encoding: base64\r\n",
+                "MIME-Version: 1.0\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n")) {
+            byte[] m = ("From: a@example.org\r\nSubject: files\r\n" + header + "\r\n" + file)
+                    .getBytes(StandardCharsets.ISO_8859_1);
+            assertThat(rules(scan(m))).as(header).doesNotContain(AttachmentPolicyScanner.EXECUTABLE);
+        }
+    }
+
     /** yEnc-encodes as newsreaders do: each byte plus 42, NUL, LF, CR and "=" escaped, {@code line} bytes a line. */
     static String yEnc(String name, byte[] data, int line) {
         StringBuilder sb =

@@ -11,6 +11,7 @@ import org.mailhygiene.api.Message;
 import org.mailhygiene.api.Outcome;
 import org.mailhygiene.api.ScanException;
 import org.mailhygiene.api.ScanFailure;
+import org.mailhygiene.api.Verdict;
 import org.mailhygiene.testkit.junit.FakeClamdExtension;
 
 /**
@@ -66,6 +67,17 @@ class ClamdYEncStreamsTest {
                         .outcome())
                 .isEqualTo(Outcome.CLEAN);
         assertThat(streams()).hasSize(2).last().isEqualTo("ABC");
+    }
+
+    /** Found by review (session 29): Thunderbird reads untyped text as sent, its transfer encoding not removed. */
+    @Test
+    void aFileInUntypedTextIsReadAsSent() throws Exception {
+        byte[] letter = ClamdTestMessages.eicarYEncoded();
+        String text = new String(letter, StandardCharsets.ISO_8859_1);
+        String untyped = "From: a@example.org\r\nSubject: files\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                + text.substring(text.indexOf("=ybegin"));
+        Verdict v = scanner().scan(Message.of(untyped.getBytes(StandardCharsets.ISO_8859_1)));
+        assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
     }
 
     @Test

@@ -102,6 +102,19 @@ class TextFilesTest {
                         new Found(TextFiles.Encoding.YENC, "", ""));
     }
 
+    /** Found by review (session 29): the two ways a yEnc line decoded differently from Thunderbird. */
+    @Test
+    void yEncLinesDecodeAsThunderbirdDecodesThem() throws Exception {
+        // an escape at the line's end escapes its CR (0x0D - 64 - 42 = 0xA3), or its LF (0xA0)
+        assertThat(files("=ybegin line=128 size=2 name=a.bin\r\nk=\r\n=yend size=2\r\n"))
+                .containsExactly(new Found(TextFiles.Encoding.YENC, "a.bin", "A\u00a3"));
+        assertThat(files("=ybegin line=128 size=2 name=a.bin\nk=\n=yend size=2\n"))
+                .containsExactly(new Found(TextFiles.Encoding.YENC, "a.bin", "A\u00a0"));
+        // a NUL ends the line's data
+        assertThat(files("=ybegin line=128 size=2 name=a.bin\r\nkl\0JUNK\r\nm\r\n=yend size=3\r\n"))
+                .containsExactly(new Found(TextFiles.Encoding.YENC, "a.bin", "ABC"));
+    }
+
     @Test
     void aYEncLineLongerThanTheKeptStartGoesToTheBudget() {
         String text = "=ybegin line=128 size=3 name=a.exe\r\n" + "k".repeat(TextFiles.LINE_HEAD + 1) + "\r\n";
