@@ -89,10 +89,13 @@ public final class Tokenizer {
      * {@code application/pkcs7-mime} {@code signedData}, which mail clients show as the message) as part of the
      * message, with {@code mime:smime_signed}; it read nothing of it before (signed spam was judged by its header, signed ham too).
      * Version 14 does not read the text of an element whose lines have (nearly) no height ({@code line-height:0},
-     * {@code line-height:0.001}) when it holds more than {@link #COLLAPSED_TEXT_CHARS} characters and nothing inside
-     * sets a line height again: its lines are drawn over one another (spam of 2026 hides its chatter so, behind its
-     * message), nor those words in the plain alternative; and counts {@code transform:scale(0)} and a zero width with
-     * {@code overflow:hidden} as hiding.
+     * {@code line-height:0.001}) when it holds a run of at least {@link #COLLAPSED_TEXT_CHARS} characters that no
+     * paragraph, cell, image or styled element breaks and nothing inside sets a line height again: its lines are
+     * drawn over one another (spam of 2026 hides its chatter so, behind its message), nor those words in the plain
+     * alternative; counts {@code transform:scale(0)} and a zero width with {@code overflow:hidden} as hiding; and reads
+     * an element's style as a browser does ({@link InlineStyle}: the first {@code style} attribute only, the last
+     * declaration of a property, sizes and transforms not for inline elements), where version 13 searched the whole
+     * tag for the words of a rule (a {@code title="display:none"} hid visible text).
      * Models learned with an older version still load and classify; they simply lack the newer tokens until retrained.
      */
     public static final int VERSION = 14;
@@ -876,12 +879,13 @@ public final class Tokenizer {
     }
 
     /**
-     * If the start tag at {@code start} (ending at {@code close}) hides its element ({@code display:none},
-     * {@code visibility:hidden}, {@code opacity:0}, a zero height or width with {@code overflow:hidden},
-     * {@code transform:scale(0)}, a position off the
-     * screen, a zero, one-pixel or white tiny font that nothing inside the element overrides, or lines of (nearly) no
-     * height over more than {@link #COLLAPSED_TEXT_CHARS} characters of text whose line height nothing inside sets
-     * again, in its style), the index after the element's matching end tag:
+     * If the start tag at {@code start} (ending at {@code close}) hides its element by its style ({@link InlineStyle}:
+     * {@code display:none}, {@code visibility:hidden}, {@code opacity:0}; for an element laid out as a box, not a table
+     * part, a zero height or width with {@code overflow:hidden}; for a box, {@code transform:scale(0)}; a position off
+     * the screen; a zero, one-pixel or white tiny font that nothing inside the element overrides; or, for a box in a
+     * document whose style sheet sets no line height, lines of (nearly) no height over a run of at least
+     * {@link #COLLAPSED_TEXT_CHARS} characters ({@link #longestLine}) whose line height nothing inside sets again), the
+     * index after the element's matching end tag:
      * text the reader never sees is not read (spam hides innocent prose there to outweigh its message). Otherwise, or
      * when the end tag is missing or the look-ahead budget is spent, -1.
      */
