@@ -40,6 +40,13 @@ import org.mailhygiene.scanners.mime.MimeFinding;
  * {@link BayesModel#LANGUAGE_STRUCTURE_BAR}, and the message's tokens with the largest weights as
  * {@code weight:TOKEN}, scored with the weight.
  *
+ * <p>Text an HTML part hides (the tokenizer does not read it, nor its copy in a plain alternative: spam hides innocent
+ * chatter there to pull its score down) is read a second time: a message whose HTML hides words is classified without
+ * them and with them, and the more spam-like reading decides, with the rule {@value #HIDDEN_TEXT_RULE} (scored with the
+ * other reading's score; the description says which reading decided). Hiding text, by whatever trick the tokenizer
+ * takes for hiding while a reader still sees the text, so never lowers a score; the other tests (the no-spam-content
+ * test below) read the tokens of the reading that decided.
+ *
  * <p>Before classifying, a {@link BounceDetector} looks at the message: a bounce (delivery status notification) or an
  * automatic reply is {@link Outcome#CLEAN} with the rule {@code BAYES_BOUNCE} or {@code BAYES_AUTO_REPLY} (score 0)
  * and the detector's evidence as further rules, whatever the mail it quotes (the envelope's null sender counts as a
@@ -79,7 +86,8 @@ import org.mailhygiene.scanners.mime.MimeFinding;
  * The cache identity holds everything that decides a verdict: the model's {@linkplain BayesModel#version() version}
  * (so cached verdicts are not reused after the model learns or another model is loaded), the tokenizer's
  * {@linkplain Tokenizer#identity() identity} (its version and limits), the threshold and the number of explained
- * tokens, the local domains, and the versions of the bounce detection and of the brand test.
+ * tokens, the local domains, and the versions of the bounce detection, of the brand test and of the hidden-text
+ * reading.
  */
 public final class BayesScanner implements Scanner {
     /** The scanner's name. */
@@ -103,6 +111,12 @@ public final class BayesScanner implements Scanner {
      * {@link BayesModel#LANGUAGE_STRUCTURE_BAR}), scored with the second reading's score.
      */
     public static final String LANGUAGE_RULE = "BAYES_LANGUAGE";
+
+    /**
+     * The rule of a message whose HTML hides words: the classifier reads it without them and with them and takes the
+     * more spam-like reading; the rule names the other reading's score and which reading decided.
+     */
+    public static final String HIDDEN_TEXT_RULE = "BAYES_HIDDEN_TEXT";
 
     /** How many of the second reading's strongest tokens the {@code BAYES_STRUCTURE} rule names: 3. */
     private static final int STRUCTURE_CLUES_EXPLAINED = 3;
@@ -233,6 +247,7 @@ public final class BayesScanner implements Scanner {
         return Optional.of(NAME + "/" + model.version() + "/" + tokenizer.identity() + "/" + threshold + "/"
                 + Math.max(threshold, configuredSureThreshold) + "/" + explainedTokens + "/"
                 + detector.localDomains() + "/bounces:" + BounceDetector.VERSION + "/languages:" + TextLanguage.VERSION
+                + "/hidden:" + HIDDEN_READING_VERSION
                 + (brandCheck ? "/brands:" + BrandSpoof.VERSION : ""));
     }
 
@@ -269,7 +284,7 @@ public final class BayesScanner implements Scanner {
      * @throws IOException if the content cannot be read
      */
     public Classification classify(Message message) throws IOException {
-        return source.current().classify(tokenizer.tokenize(message.content()));
+        return classified(source.current(), read(message)).chosen();
     }
 
     /**
@@ -285,11 +300,11 @@ public final class BayesScanner implements Scanner {
         Set<String> tokens = r.tokens();
         MailKind kind = r.kind();
         BayesModel model = source.current();
-        Classification c = kind.kind() == MailKind.Kind.ORDINARY
-                ? model.classify(tokens)
-                : new Classification(0.0, List.of(), tokens.size());
-        boolean spam = kind.kind() == MailKind.Kind.ORDINARY
-                && decide(r, model, reported(c), threshold(model), message).spam();
+        Readings readings = kind.kind() == MailKind.Kind.ORDINARY ? classified(model, r) : null;
+        Classification c = readings != null ? readings.chosen() : new Classification(0.0, List.of(), tokens.size());
+        boolean spam = readings != null
+                && decide(r, readings.tokens(), model, reported(c), threshold(model), message)
+                        .spam();
         return new Judgement(kind, c, spam, walkLimit(tokens));
     }
 
@@ -300,11 +315,12 @@ public final class BayesScanner implements Scanner {
      */
     private record Decision(Optional<String> spoof, Optional<String> noSpamContent, boolean spam) {}
 
-    private Decision decide(Reading r, BayesModel model, double score, double threshold, Message message)
+    private Decision decide(
+            Reading r, Set<String> tokens, BayesModel model, double score, double threshold, Message message)
             throws IOException {
         Optional<String> spoof = brandCheck ? BrandSpoof.defaults().test(r.header()) : Optional.empty();
         Optional<String> noSpamContent = spoof.isEmpty() && score >= threshold
-                ? NoSpamContent.test(r.tokens(), model, message.content(), tokenizer.walker())
+                ? NoSpamContent.test(tokens, model, message.content(), tokenizer.walker())
                 : Optional.empty();
         return new Decision(spoof, noSpamContent, spoof.isPresent() || (score >= threshold && noSpamContent.isEmpty()));
     }
@@ -353,14 +369,56 @@ public final class BayesScanner implements Scanner {
         }
     }
 
-    /** A message's tokens and its kind (bounce, automatic reply, ordinary mail), as {@link #judge} and scan read it. */
-    private record Reading(Set<String> tokens, MailKind kind, HeaderFields header) {}
+    /**
+     * A message's tokens, the words its HTML hides that are not among them, and its kind (bounce, automatic reply,
+     * ordinary mail), as {@link #judge} and scan read it.
+     */
+    private record Reading(Set<String> tokens, Set<String> hidden, MailKind kind, HeaderFields header) {}
 
     private Reading read(Message message) throws IOException {
         HeaderFields[] header = new HeaderFields[1];
-        Set<String> tokens = tokenizer.tokenize(message.content(), h -> header[0] = h);
+        Set<String> unread = new java.util.HashSet<>();
+        Set<String> tokens = tokenizer.tokenize(message.content(), h -> header[0] = h, unread);
+        unread.removeAll(tokens);
         return new Reading(
-                tokens, detector.detect(header[0], tokens, message.content(), message.envelope()), header[0]);
+                tokens, unread, detector.detect(header[0], tokens, message.content(), message.envelope()), header[0]);
+    }
+
+    /**
+     * Version of reading hidden text: raised when the way the two readings are combined changes, so that cached
+     * verdicts of another way are not reused. 1: the more spam-like of the two.
+     */
+    static final int HIDDEN_READING_VERSION = 1;
+
+    /**
+     * The classification of a message's visible text and, when its HTML hides words, of all of it: the more
+     * spam-like decides ({@link #chosen}). Spam hides innocent chatter to pull its score down, which the visible
+     * reading ignores; and a spammer who learns what counts as hidden here could hide his pitch instead, which the
+     * whole reading still sees. So hiding text never lowers a score.
+     *
+     * @param visible the visible reading
+     * @param whole the reading with the hidden words, or {@code null} when nothing is hidden
+     * @param tokens the tokens of the reading that decides
+     */
+    private record Readings(Classification visible, Classification whole, Set<String> tokens) {
+        Classification chosen() {
+            return wholeDecides() ? whole : visible;
+        }
+
+        boolean wholeDecides() {
+            return whole != null && whole.score() > visible.score();
+        }
+    }
+
+    private static Readings classified(BayesModel model, Reading r) {
+        Classification visible = model.classify(r.tokens());
+        if (r.hidden().isEmpty()) {
+            return new Readings(visible, null, r.tokens());
+        }
+        Set<String> all = new java.util.LinkedHashSet<>(r.tokens());
+        all.addAll(r.hidden());
+        Classification whole = model.classify(all);
+        return new Readings(visible, whole, whole.score() > visible.score() ? all : r.tokens());
     }
 
     /** The MIME walker's limit that cut the tokenizer's walk short ({@code mime:depth_limit}, ...), if one did. */
@@ -415,11 +473,12 @@ public final class BayesScanner implements Scanner {
             }
             return notClassified(kind, start, threshold);
         }
-        Classification c = model.classify(r.tokens());
+        Readings readings = classified(model, r);
+        Classification c = readings.chosen();
         double score = reported(c);
         Decision decision;
         try {
-            decision = decide(r, model, score, threshold, message);
+            decision = decide(r, readings.tokens(), model, score, threshold, message);
         } catch (IOException e) {
             throw ScanException.of(NAME, ScanFailure.Kind.SCANNER_ERROR, "cannot read the message: " + e, e);
         }
@@ -440,6 +499,20 @@ public final class BayesScanner implements Scanner {
                 "classifier indicator " + String.format(Locale.ROOT, "%.4f", score) + " from "
                         + c.clues().size() + " significant of " + c.tokensSeen() + " tokens"));
         noSpamContent.ifPresent(d -> v.rule(Rule.of(NoSpamContent.RULE, 0.0, d)));
+        if (readings.whole() != null) {
+            Classification other = readings.wholeDecides() ? readings.visible() : readings.whole();
+            v.rule(Rule.of(
+                    HIDDEN_TEXT_RULE,
+                    reported(other),
+                    String.format(
+                            Locale.ROOT,
+                            readings.wholeDecides()
+                                    ? "read with the %d words its HTML hides, which score higher (without them %.4f):"
+                                            + " hiding text never lowers the score"
+                                    : "the %d words its HTML hides are not read (with them %.4f)",
+                            r.hidden().size(),
+                            reported(other))));
+        }
         spoof.ifPresent(d -> v.rule(Rule.of(BrandSpoof.RULE, score, d)));
         if (spam && score < sureThreshold) {
             v.rule(Rule.of(

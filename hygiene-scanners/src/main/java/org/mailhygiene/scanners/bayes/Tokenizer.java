@@ -198,6 +198,24 @@ public final class Tokenizer {
      */
     Set<String> tokenize(MessageContent content, java.util.function.Consumer<HeaderFields> headerSink)
             throws IOException {
+        return tokenize(content, headerSink, null);
+    }
+
+    /**
+     * Tokenizes a message as {@link #tokenize(MessageContent, java.util.function.Consumer)} does, and hands the words it
+     * did not read because the HTML hides them (in the HTML, and in a plain alternative the HTML hides them from) to
+     * {@code unread}: the classifier reads a message both ways and takes the more spam-like reading, so that hiding
+     * text from this tokenizer can never lower a score.
+     *
+     * @param content the message
+     * @param headerSink receives the header fields, or {@code null}
+     * @param unread receives the words not read because hidden (some may be tokens all the same), or {@code null}
+     * @return its distinct tokens, in first-seen order
+     * @throws IOException if the content cannot be read
+     */
+    Set<String> tokenize(
+            MessageContent content, java.util.function.Consumer<HeaderFields> headerSink, Set<String> unread)
+            throws IOException {
         Set<String> tokens = new LinkedHashSet<>();
         List<String> recipients;
         try (InputStream in = content.openStream()) {
@@ -207,7 +225,7 @@ public final class Tokenizer {
                 headerSink.accept(h);
             }
         }
-        Alternatives alternatives = new Alternatives();
+        Alternatives alternatives = new Alternatives(unread);
         MimeWalkResult result = walker.walk(content, new PartVisitor() {
             @Override
             public boolean enter(PartInfo part) {
@@ -230,6 +248,8 @@ public final class Tokenizer {
             for (String t : plain.words()) {
                 if (!hidden.test(t)) {
                     tokens.add(t);
+                } else if (unread != null) {
+                    unread.add(t);
                 }
             }
         }
@@ -376,6 +396,13 @@ public final class Tokenizer {
 
         final List<Plain> deferred = new ArrayList<>();
 
+        /** Receives the words of hidden HTML text, or {@code null}. */
+        final Set<String> unread;
+
+        Alternatives(Set<String> unread) {
+            this.unread = unread;
+        }
+
         /** A plain text alternative's words (its links were read when it was walked). */
         record Plain(String container, String branch, Set<String> words) {}
 
@@ -470,9 +497,13 @@ public final class Tokenizer {
             String html = text;
             StringBuilder hidden = amp ? null : new StringBuilder();
             text = htmlToText(text, hidden);
-            if (hidden != null && hidden.length() > 0 && part.fileName().isEmpty()) {
-                hiddenWords = new java.util.HashSet<>();
-                TextTokens.tokenize(stripTags(hidden.toString()), "", hiddenWords::add);
+            if (hidden != null && hidden.length() > 0) {
+                Set<String> words = new java.util.HashSet<>();
+                TextTokens.tokenize(stripTags(hidden.toString()), "", words::add);
+                if (alternatives.unread != null) {
+                    alternatives.unread.addAll(words);
+                }
+                hiddenWords = part.fileName().isEmpty() ? words : null;
             }
             if (!amp && containsIgnoreCase(html, "<img")) {
                 int letters = 0;
@@ -830,16 +861,25 @@ public final class Tokenizer {
         boolean styled = styleSheetSetsLines(html);
         int lastGt = html.lastIndexOf('>');
         boolean commentsUnclosed = false;
+        int bangClose = html.indexOf("--!>");
         int i = 0;
         while (i < n) {
             char c = html.charAt(i);
             if (c == '<' && i < lastGt) {
                 int skipTo = -1;
-                if (html.startsWith("<!--", i) && !commentsUnclosed) {
+                if (html.startsWith("<!-->", i) || html.startsWith("<!--->", i)) {
+                    // an empty comment, closed at once as browsers read it: the text after it is shown
+                    skipTo = i + (html.charAt(i + 4) == '>' ? 5 : 6);
+                } else if (html.startsWith("<!--", i) && !commentsUnclosed) {
                     int close = html.indexOf("-->", i + 4);
-                    skipTo = close < 0 ? -1 : close + 3;
-                    // no "-->" after here means none after any later "<!--": do not search the rest again for each
-                    commentsUnclosed = close < 0;
+                    if (bangClose >= 0 && bangClose < i + 4) {
+                        bangClose = html.indexOf("--!>", i + 4); // searched forward only: linear over the document
+                    }
+                    // browsers end a comment at "--!>" too
+                    boolean bang = bangClose >= 0 && (close < 0 || bangClose < close);
+                    skipTo = bang ? bangClose + 4 : close < 0 ? -1 : close + 3;
+                    // no end after here means none after any later "<!--": do not search the rest again for each
+                    commentsUnclosed = skipTo < 0;
                 }
                 if (skipTo < 0) {
                     String element = html.regionMatches(true, i + 1, "script", 0, 6)

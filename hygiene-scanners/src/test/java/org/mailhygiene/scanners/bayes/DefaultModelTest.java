@@ -2,6 +2,7 @@ package org.mailhygiene.scanners.bayes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -9,6 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.api.Message;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.Outcome;
+import org.mailhygiene.api.Rule;
 import org.mailhygiene.api.Verdict;
 import org.mailhygiene.testkit.SampleMessages;
 import org.mailhygiene.testkit.corpus.SyntheticCorpus;
@@ -50,6 +52,44 @@ class DefaultModelTest {
         assertThat(m.evidence("received-ip:10.0").spamCount())
                 .as("only the collections' own ranges went, not every private address")
                 .isPositive();
+    }
+
+    /**
+     * Hiding text never lowers a score (session 29): spam that hides innocent chatter is read without it, and spam
+     * that hides its pitch by a trick the tokenizer takes for hiding while a browser shows it (found by review: an
+     * escaped semicolon in a style) is read with it. The rule {@code BAYES_HIDDEN_TEXT} says which reading decided.
+     */
+    @Test
+    void hidingTextNeverLowersTheScore() throws Exception {
+        BayesScanner scanner = BayesScanner.create(BayesModels.loadDefault());
+        String pitch = "Buy cheap viagra cialis pills online now, lowest prices guaranteed, no prescription needed. "
+                + "Best online pharmacy, save money on generic medications, order now.";
+        String chatter = "Thanks for the notes from Tuesday, the meeting went well and I will send the agenda for the"
+                + " project review before Monday, let me know if the draft needs changes.";
+        String head = "From: Anna Berg <anna.berg@gmail.com>\r\nTo: user@example.org\r\nSubject: Re: notes\r\n"
+                + "Date: Mon, 1 Jun 2026 10:00:00 +0000\r\nMessage-ID: <CAF1x9@mail.gmail.com>\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: text/html; charset=utf-8\r\n\r\n";
+        Verdict visible = scanner.scan(Message.of((head + "<p>" + pitch + "</p>").getBytes(StandardCharsets.UTF_8)));
+        assertThat(visible.outcome()).isEqualTo(Outcome.SPAM);
+        assertThat(visible.rules()).extracting(Rule::name).doesNotContain(BayesScanner.HIDDEN_TEXT_RULE);
+        // the pitch in an element the tokenizer takes for hidden (a browser shows it: "\;" is no separator in CSS)
+        Verdict hiddenPitch = scanner.scan(
+                Message.of((head + "<p>" + chatter + "</p><p style=\"color:red\\;display:none\">" + pitch + "</p>")
+                        .getBytes(StandardCharsets.UTF_8)));
+        assertThat(hiddenPitch.outcome()).isEqualTo(Outcome.SPAM);
+        assertThat(hiddenPitch.rules())
+                .filteredOn(r -> r.name().equals(BayesScanner.HIDDEN_TEXT_RULE))
+                .singleElement()
+                .satisfies(r -> assertThat(r.description()).startsWith("read with the"));
+        // chatter hidden behind a visible pitch: the visible reading decides
+        Verdict hiddenChatter = scanner.scan(
+                Message.of((head + "<p>" + pitch + "</p><div style=\"display:none\">" + chatter.repeat(3) + "</div>")
+                        .getBytes(StandardCharsets.UTF_8)));
+        assertThat(hiddenChatter.outcome()).isEqualTo(Outcome.SPAM);
+        assertThat(hiddenChatter.rules())
+                .filteredOn(r -> r.name().equals(BayesScanner.HIDDEN_TEXT_RULE))
+                .singleElement()
+                .satisfies(r -> assertThat(r.description()).contains("are not read"));
     }
 
     @Test

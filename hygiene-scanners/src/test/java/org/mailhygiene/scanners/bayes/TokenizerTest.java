@@ -577,6 +577,22 @@ class TokenizerTest {
         }
     }
 
+    /** Found by the second review (session 29): comments end where browsers end them, the text after them is read. */
+    @Test
+    void commentsEndWhereBrowsersEndThem() {
+        assertThat(Tokenizer.htmlToText("<!-->viagra<!-- x -->")).contains("viagra");
+        assertThat(Tokenizer.htmlToText("<!--->viagra<!-- x -->")).contains("viagra");
+        assertThat(Tokenizer.htmlToText("<!-- a --!>viagra<!-- x -->"))
+                .contains("viagra")
+                .doesNotContain(" a ");
+        assertThat(Tokenizer.htmlToText("a<!-- hidden -->b")).isEqualTo("a b");
+        // many comments and one "--!>" far away: still linear
+        String many = "<!-- c -->x".repeat(200_000) + "<!-- d --!>y";
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> {
+            assertThat(Tokenizer.htmlToText(many)).endsWith("y");
+        });
+    }
+
     @Test
     void scaledToNothingOrNoWidthIsHidden() {
         assertThat(Tokenizer.htmlToText(
