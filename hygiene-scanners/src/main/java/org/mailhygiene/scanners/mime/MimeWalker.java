@@ -859,16 +859,20 @@ public final class MimeWalker {
         /**
          * Whether Thunderbird reads an entity as untyped text ({@link PartVisitor#untypedText}): a message without a
          * {@code Content-Type} and a {@code MIME-Version}, or any entity whose {@code Content-Type} names the type
-         * {@code text} alone or nothing.
+         * {@code text} alone or nothing in its first token ({@code text (plain)}, {@code ,text/plain}).
          */
         private boolean untyped(MimePart p, PartInfo info) {
             if (info.contentType().isEmpty()) {
                 return p instanceof jakarta.mail.internet.MimeMessage
                         && header(p, "MIME-Version").isEmpty();
             }
-            String value = info.contentType().get();
-            int semicolon = value.indexOf(';');
-            String type = (semicolon < 0 ? value : value.substring(0, semicolon)).strip();
+            // Thunderbird's type is the value's first token, cut at a ';', a ',' or a blank
+            String value = info.contentType().get().strip();
+            int end = 0;
+            while (end < value.length() && ";,( \t\r\n".indexOf(value.charAt(end)) < 0) {
+                end++;
+            }
+            String type = value.substring(0, end);
             return type.isEmpty() || type.equalsIgnoreCase("text");
         }
 

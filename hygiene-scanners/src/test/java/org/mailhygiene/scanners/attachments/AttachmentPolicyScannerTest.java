@@ -896,7 +896,10 @@ class AttachmentPolicyScannerTest {
                 "Content-Transfer-Encoding: base64\r\n",
                 "Content-Transfer-Encoding: quoted-printable\r\n",
                 "MIME-Version: 1.0\r\nContent-Type: text\r\nContent-Transfer-Encoding: base64\r\n",
-                "MIME-Version: 1.0\r\nContent-Type: ; charset=us-ascii\r\nContent-Transfer-Encoding: base64\r\n")) {
+                "MIME-Version: 1.0\r\nContent-Type: ; charset=us-ascii\r\nContent-Transfer-Encoding: base64\r\n",
+                // Thunderbird's type is the first token (found by the second review)
+                "MIME-Version: 1.0\r\nContent-Type: text (plain)\r\nContent-Transfer-Encoding: base64\r\n",
+                "MIME-Version: 1.0\r\nContent-Type: ,text/plain\r\nContent-Transfer-Encoding: base64\r\n")) {
             byte[] m = ("From: a@example.org\r\nSubject: files\r\n" + header + "\r\n" + file)
                     .getBytes(StandardCharsets.ISO_8859_1);
             Verdict v = scan(m);
