@@ -277,7 +277,8 @@ public final class BayesScanner implements Scanner {
     }
 
     /**
-     * Classifies a message without making a verdict (for training tools and evaluation).
+     * Classifies a message without making a verdict (for training tools and evaluation): the more spam-like of its
+     * readings without and with the words its HTML hides, as {@link #scan} reads it.
      *
      * @param message the message
      * @return the classification
