@@ -285,7 +285,9 @@ public final class BayesScanner implements Scanner {
      * @throws IOException if the content cannot be read
      */
     public Classification classify(Message message) throws IOException {
-        return classified(source.current(), read(message)).chosen();
+        Set<String> unread = new java.util.HashSet<>();
+        Set<String> tokens = tokenizer.tokenize(message.content(), null, unread);
+        return classified(source.current(), tokens, unread).chosen();
     }
 
     /**
@@ -380,7 +382,7 @@ public final class BayesScanner implements Scanner {
         HeaderFields[] header = new HeaderFields[1];
         Set<String> unread = new java.util.HashSet<>();
         Set<String> tokens = tokenizer.tokenize(message.content(), h -> header[0] = h, unread);
-        unread.removeAll(tokens);
+        unread.removeAll(tokens); // the words only the whole reading has, counted in BAYES_HIDDEN_TEXT
         return new Reading(
                 tokens, unread, detector.detect(header[0], tokens, message.content(), message.envelope()), header[0]);
     }
@@ -412,14 +414,19 @@ public final class BayesScanner implements Scanner {
     }
 
     private static Readings classified(BayesModel model, Reading r) {
-        Classification visible = model.classify(r.tokens());
-        if (r.hidden().isEmpty()) {
-            return new Readings(visible, null, r.tokens());
+        return classified(model, r.tokens(), r.hidden());
+    }
+
+    /** The readings of {@code tokens} and, when {@code hidden} adds words to them, of both together. */
+    private static Readings classified(BayesModel model, Set<String> tokens, Set<String> hidden) {
+        Classification visible = model.classify(tokens);
+        if (tokens.containsAll(hidden)) {
+            return new Readings(visible, null, tokens);
         }
-        Set<String> all = new java.util.LinkedHashSet<>(r.tokens());
-        all.addAll(r.hidden());
+        Set<String> all = new java.util.LinkedHashSet<>(tokens);
+        all.addAll(hidden);
         Classification whole = model.classify(all);
-        return new Readings(visible, whole, whole.score() > visible.score() ? all : r.tokens());
+        return new Readings(visible, whole, whole.score() > visible.score() ? all : tokens);
     }
 
     /** The MIME walker's limit that cut the tokenizer's walk short ({@code mime:depth_limit}, ...), if one did. */

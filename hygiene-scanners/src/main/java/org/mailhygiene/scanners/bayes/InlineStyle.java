@@ -31,7 +31,7 @@ final class InlineStyle {
      * @return the style, empty when the tag has no {@code style} attribute
      */
     static InlineStyle of(String html, int from, int to) {
-        String raw = styleAttribute(html, from, to);
+        String raw = attribute(html, from, to, "style");
         return raw == null ? NONE : parse(raw);
     }
 
@@ -56,7 +56,7 @@ final class InlineStyle {
                 i = end < 0 ? n : end + 1;
                 continue;
             }
-            if (!isBlank(c)) {
+            if (!Tokenizer.isBlank(c)) {
                 sb.append(Character.toLowerCase(c));
             }
         }
@@ -124,25 +124,27 @@ final class InlineStyle {
     }
 
     /**
-     * The value of the first {@code style} attribute of the start tag in {@code html[from, to)}, attributes read as an
-     * HTML parser reads them (a name, then optionally {@code =} and a quoted or unquoted value), or {@code null}.
+     * The lower-case value of the first attribute named {@code name} (lower case) of the start tag in
+     * {@code html[from, to)}, attributes read as an HTML parser reads them (a name, then optionally {@code =} and a
+     * quoted or unquoted value; a repeated attribute is dropped), or {@code null}.
      */
-    private static String styleAttribute(String html, int from, int to) {
+    static String attribute(String html, int from, int to, String name) {
         int i = from;
         while (i < to) {
-            while (i < to && (isBlank(html.charAt(i)) || html.charAt(i) == '/')) {
+            while (i < to && (Tokenizer.isBlank(html.charAt(i)) || html.charAt(i) == '/')) {
                 i++;
             }
             int nameStart = i;
-            while (i < to && !isBlank(html.charAt(i)) && html.charAt(i) != '=' && html.charAt(i) != '/') {
+            while (i < to && !Tokenizer.isBlank(html.charAt(i)) && html.charAt(i) != '=' && html.charAt(i) != '/') {
                 i++;
             }
             if (i == nameStart) {
                 return null;
             }
-            boolean style = i - nameStart == 5 && html.regionMatches(true, nameStart, "style", 0, 5);
+            boolean wanted =
+                    i - nameStart == name.length() && html.regionMatches(true, nameStart, name, 0, name.length());
             int j = i;
-            while (j < to && isBlank(html.charAt(j))) {
+            while (j < to && Tokenizer.isBlank(html.charAt(j))) {
                 j++;
             }
             if (j >= to || html.charAt(j) != '=') {
@@ -150,7 +152,7 @@ final class InlineStyle {
                 continue;
             }
             j++;
-            while (j < to && isBlank(html.charAt(j))) {
+            while (j < to && Tokenizer.isBlank(html.charAt(j))) {
                 j++;
             }
             int valueStart;
@@ -166,19 +168,15 @@ final class InlineStyle {
             } else {
                 valueStart = j;
                 valueEnd = j;
-                while (valueEnd < to && !isBlank(html.charAt(valueEnd))) {
+                while (valueEnd < to && !Tokenizer.isBlank(html.charAt(valueEnd))) {
                     valueEnd++;
                 }
                 i = valueEnd;
             }
-            if (style) {
+            if (wanted) {
                 return html.substring(valueStart, valueEnd).toLowerCase(Locale.ROOT);
             }
         }
         return null;
-    }
-
-    private static boolean isBlank(char c) {
-        return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == 0x0B;
     }
 }

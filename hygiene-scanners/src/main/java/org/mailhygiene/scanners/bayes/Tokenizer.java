@@ -835,7 +835,8 @@ public final class Tokenizer {
         return null;
     }
 
-    private static boolean isBlank(char c) {
+    /** Whether a character is an HTML blank: space, tab, CR, LF, form feed or vertical tab. */
+    static boolean isBlank(char c) {
         return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == 0x0B;
     }
 
@@ -861,25 +862,15 @@ public final class Tokenizer {
         boolean styled = styleSheetSetsLines(html);
         int lastGt = html.lastIndexOf('>');
         boolean commentsUnclosed = false;
-        int bangClose = html.indexOf("--!>");
         int i = 0;
         while (i < n) {
             char c = html.charAt(i);
             if (c == '<' && i < lastGt) {
                 int skipTo = -1;
-                if (html.startsWith("<!-->", i) || html.startsWith("<!--->", i)) {
-                    // an empty comment, closed at once as browsers read it: the text after it is shown
-                    skipTo = i + (html.charAt(i + 4) == '>' ? 5 : 6);
-                } else if (html.startsWith("<!--", i) && !commentsUnclosed) {
-                    int close = html.indexOf("-->", i + 4);
-                    if (bangClose >= 0 && bangClose < i + 4) {
-                        bangClose = html.indexOf("--!>", i + 4); // searched forward only: linear over the document
-                    }
-                    // browsers end a comment at "--!>" too
-                    boolean bang = bangClose >= 0 && (close < 0 || bangClose < close);
-                    skipTo = bang ? bangClose + 4 : close < 0 ? -1 : close + 3;
+                if (html.startsWith("<!--", i) && (!commentsUnclosed || emptyComment(html, i))) {
+                    skipTo = commentEnd(html, i, n);
                     // no end after here means none after any later "<!--": do not search the rest again for each
-                    commentsUnclosed = skipTo < 0;
+                    commentsUnclosed |= skipTo < 0;
                 }
                 if (skipTo < 0) {
                     String element = html.regionMatches(true, i + 1, "script", 0, 6)
@@ -916,6 +907,33 @@ public final class Tokenizer {
             i++;
         }
         return sb.toString();
+    }
+
+    /** Whether the comment at {@code start} is empty and closed at once: {@code <!-->} or {@code <!--->}. */
+    private static boolean emptyComment(String html, int start) {
+        return html.startsWith("<!-->", start) || html.startsWith("<!--->", start);
+    }
+
+    /**
+     * The index after the comment that starts ({@code <!--}) at {@code start}, ended where browsers end one: at once
+     * for {@code <!-->} and {@code <!--->} (the text after them is shown), else at the first {@code -->} or
+     * {@code --!>} before {@code limit}; -1 when none is. Reads only as far as the comment's end.
+     */
+    private static int commentEnd(String html, int start, int limit) {
+        if (emptyComment(html, start)) {
+            return start + (html.charAt(start + 4) == '>' ? 5 : 6);
+        }
+        for (int p = start + 4; p + 3 <= limit; p++) {
+            if (html.charAt(p) == '-' && html.charAt(p + 1) == '-') {
+                if (html.charAt(p + 2) == '>') {
+                    return p + 3;
+                }
+                if (html.charAt(p + 2) == '!' && p + 4 <= limit && html.charAt(p + 3) == '>') {
+                    return p + 4;
+                }
+            }
+        }
+        return -1;
     }
 
     /**
@@ -1181,7 +1199,7 @@ public final class Tokenizer {
     private static boolean whiteText(InlineStyle style, String html, int from, int to) {
         if (darkBackground(style.get("background-color"))
                 || darkBackground(style.get("background"))
-                || darkBackground(attribute(html, from, to, "bgcolor"))) {
+                || darkBackground(Objects.requireNonNullElse(InlineStyle.attribute(html, from, to, "bgcolor"), ""))) {
             return false;
         }
         return isWhite(style.get("color"));
@@ -1195,20 +1213,6 @@ public final class Tokenizer {
                 && !v.startsWith("transparent")
                 && !v.startsWith("none")
                 && !v.startsWith("url(");
-    }
-
-    /** The lower-case value of an attribute in the start tag {@code html[from, to)} as written, or {@code ""}. */
-    private static String attribute(String html, int from, int to, String name) {
-        int at = indexOfIgnoreCase(html.substring(from, to), name + "=", 0);
-        if (at < 0) {
-            return "";
-        }
-        int v = from + at + name.length() + 1;
-        int end = v;
-        while (end < to && end - v < 40 && !isBlank(html.charAt(end)) && html.charAt(end) != '>') {
-            end++;
-        }
-        return html.substring(v, end).toLowerCase(Locale.ROOT);
     }
 
     /** Whether a colour value is white: {@code #fff}, {@code #ffffff}, {@code white}, rgb(255,255,255). */
@@ -1271,8 +1275,8 @@ public final class Tokenizer {
         int i = from;
         while ((i = html.indexOf('<', i)) >= 0 && i < to) {
             if (html.startsWith("<!--", i)) {
-                int end = html.indexOf("-->", i + 4);
-                i = end < 0 || end >= to ? to : end + 3;
+                int end = commentEnd(html, i, to);
+                i = end < 0 ? to : end;
                 continue;
             }
             int close = html.indexOf('>', i);
@@ -1320,8 +1324,8 @@ public final class Tokenizer {
                 continue;
             }
             if (html.startsWith("<!--", i)) {
-                int end = html.indexOf("-->", i + 4);
-                i = end < 0 || end >= to ? to : end + 3;
+                int end = commentEnd(html, i, to);
+                i = end < 0 ? to : end;
                 continue;
             }
             int close = html.indexOf('>', i);

@@ -382,35 +382,19 @@ public final class ClamdScanner implements Scanner {
             PartInfo part, InputStream text, List<SpooledContent> found, int[] count, List<String> undecoded)
             throws IOException {
         String where = part.path().isEmpty() ? "message" : "part " + part.path();
-        class Undecodable extends IOException {
-            private static final long serialVersionUID = 1L;
-
-            Undecodable(String message) {
-                super(message);
-            }
-        }
-        TextFiles.Budget budget = new TextFiles.Budget() {
-            @Override
-            public void decoded(TextFiles.Encoding encoding, int bytes) {
-                // a yEnc file decodes to fewer bytes than its text: the message's size bounds them
-            }
-
-            @Override
-            public void lineTooLong() throws IOException {
-                throw new Undecodable("a yEnc line longer than " + TextFiles.LINE_HEAD + " characters");
-            }
-        };
+        // a yEnc file decodes to fewer bytes than its text: the message's size bounds them, no byte budget is needed
+        TextFiles.Budget budget = (encoding, bytes) -> {};
         try {
             TextFiles.read(text, budget, (encoding, name, content) -> {
                 if (encoding != TextFiles.Encoding.YENC) {
                     return;
                 }
                 if (++count[0] > MAX_YENC_FILES) {
-                    throw new Undecodable("more than " + MAX_YENC_FILES + " yEnc files");
+                    throw new TextFiles.LimitException("more than " + MAX_YENC_FILES + " yEnc files");
                 }
                 found.add(MessageContent.spool(content, YENC_SPOOL_THRESHOLD));
             });
-        } catch (Undecodable e) {
+        } catch (TextFiles.LimitException e) {
             undecoded.add(where + ": " + e.getMessage() + "; a yEnc file there could not be decoded for clamd, which"
                     + " does not decode yEnc");
         }

@@ -21,7 +21,8 @@ import java.util.Objects;
  * line, the next begin line or the end of the text. Lines end at LF, CRLF or a bare CR.
  *
  * <p>Bounds: a line is kept as its first {@value #LINE_HEAD} and last 256 bytes, so memory stays constant; a yEnc line
- * longer than that (yEnc writes 128 or 256 characters) cannot be decoded and goes to {@link Budget#lineTooLong}; every
+ * longer than that (yEnc writes 128 or 256 characters) cannot be decoded and goes to {@link Budget#lineTooLong} (a
+ * {@link LimitException} by default); every
  * decoded line's bytes go to {@link Budget#decoded} before they are read, where the caller counts them against its
  * limits. Reading is linear in the text.
  *
@@ -30,6 +31,8 @@ import java.util.Objects;
 public final class TextFiles {
     /** Bytes kept of the start of a text line: 1,024 (a yEnc line longer than this cannot be decoded). */
     public static final int LINE_HEAD = 1024;
+
+    private static final String TOO_LONG = "a yEnc line longer than " + LINE_HEAD + " characters";
 
     private static final int LINE_TAIL = 256;
 
@@ -43,7 +46,25 @@ public final class TextFiles {
         YENC
     }
 
+    /**
+     * A limit reached while reading: a yEnc line too long to decode (by default), or a limit of the caller's own that
+     * its budget or handler reports with it.
+     */
+    public static final class LimitException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        /**
+         * A limit reached.
+         *
+         * @param message what was reached
+         */
+        public LimitException(String message) {
+            super(message);
+        }
+    }
+
     /** The caller's limits, told of every decoded line before its bytes are read. */
+    @FunctionalInterface
     public interface Budget {
         /**
          * A line of a file decoded to {@code bytes} bytes, which are read next; throw to stop reading.
@@ -56,11 +77,13 @@ public final class TextFiles {
 
         /**
          * A yEnc line longer than {@value TextFiles#LINE_HEAD} characters, which cannot be decoded: must throw (the
-         * file cannot be read on).
+         * file cannot be read on). By default a {@link LimitException}.
          *
          * @throws IOException always
          */
-        void lineTooLong() throws IOException;
+        default void lineTooLong() throws IOException {
+            throw new LimitException(TOO_LONG);
+        }
     }
 
     /** Receives each file found. */
@@ -367,7 +390,7 @@ public final class TextFiles {
             available = 0;
             if (lines.length > lines.headLength) {
                 budget.lineTooLong();
-                throw new IOException("a yEnc line longer than " + LINE_HEAD + " characters");
+                throw new LimitException(TOO_LONG);
             }
             for (int k = 0; k < lines.headLength; k++) {
                 int c = lines.head[k] & 0xff;
