@@ -16,9 +16,7 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.Message;
@@ -99,9 +97,7 @@ final class MilterSession implements Runnable {
     private long recipientChars;
 
     private Instant receivedAt;
-    private final Map<String, String> macros = new HashMap<>();
-    /** Characters of the names and values in {@link #macros}, bounded by {@link #MAX_MACRO_CHARS}. */
-    private long macroChars;
+    private final MacroTable macros = new MacroTable(MAX_MACROS, MAX_MACRO_CHARS);
 
     MilterSession(MilterServer.Settings cfg, Socket socket, Runnable onClose) {
         this.cfg = cfg;
@@ -197,7 +193,11 @@ final class MilterSession implements Runnable {
             switch (p.code()) {
                 case SMFIC_MACRO -> macro(p);
                 case SMFIC_CONNECT -> {
-                    resetConnection();
+                    // the connection's macros came just before: kept
+                    resetTransaction();
+                    macros.startConnection();
+                    client = Optional.empty();
+                    helo = Optional.empty();
                     MilterPacket.ConnectInfo info = p.connectInfo();
                     client = info.ip();
                     continueUnlessNoReply(p.code());
@@ -212,7 +212,9 @@ final class MilterSession implements Runnable {
                     if (s.isEmpty()) {
                         throw new MilterProtocolException("SMFIC_MAIL without a sender");
                     }
-                    resetTransaction();
+                    resetEnvelope();
+                    // the transaction's macros (Sendmail's queue id among them) came just before: kept
+                    macros.startTransaction();
                     sender = path(s.get(0));
                     receivedAt = cfg.clock().instant();
                     continueUnlessNoReply(p.code());
@@ -249,14 +251,7 @@ final class MilterSession implements Runnable {
         MilterPacket.Macros m = p.macros();
         // bounded entry by entry (one packet may carry 160,000 macros): a whole packet kept tens of megabytes for the
         // life of the connection
-        for (Map.Entry<String, String> e : m.values().entrySet()) {
-            String old = macros.get(e.getKey());
-            long grows = e.getValue().length() + (old == null ? e.getKey().length() : -old.length());
-            if ((old != null || macros.size() < MAX_MACROS) && macroChars + grows <= MAX_MACRO_CHARS) {
-                macros.put(e.getKey(), e.getValue());
-                macroChars += grows;
-            }
-        }
+        macros.put(m.command(), m.values());
     }
 
     private void continueUnlessNoReply(byte command) throws IOException {
@@ -273,18 +268,19 @@ final class MilterSession implements Runnable {
         client = Optional.empty();
         helo = Optional.empty();
         macros.clear();
-        macroChars = 0;
     }
 
+    /** Ends a transaction: its envelope and the macros sent for MAIL and after. */
     private void resetTransaction() {
+        resetEnvelope();
+        macros.endTransaction();
+    }
+
+    private void resetEnvelope() {
         sender = null;
         recipients.clear();
         recipientChars = 0;
         receivedAt = null;
-        String queueId = macros.remove("i");
-        if (queueId != null) {
-            macroChars -= 1 + queueId.length();
-        }
     }
 
     /** One message, from its first header (or body, or end) packet to the reply at end of message. */
@@ -311,7 +307,7 @@ final class MilterSession implements Runnable {
 
     private void endOfMessage(SpooledContent content, HeaderEdits headers) throws IOException {
         Envelope envelope = envelope();
-        Optional<String> queueId = Optional.ofNullable(macros.get("i")).filter(s -> !s.isEmpty());
+        Optional<String> queueId = macros.get("i").filter(s -> !s.isEmpty());
         int[] progress = new int[1];
         ScanReport report = scan(new Message(envelope, content), progress);
         Action action;

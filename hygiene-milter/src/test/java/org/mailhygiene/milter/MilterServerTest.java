@@ -23,6 +23,7 @@ import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.policy.Action;
 import org.mailhygiene.api.policy.DefaultPolicy;
+import org.mailhygiene.milter.protocol.MilterPacket;
 import org.mailhygiene.milter.protocol.MilterProtocol;
 import org.mailhygiene.scanners.ScanPipeline;
 import org.mailhygiene.scanners.builtin.SignatureScanner;
@@ -441,6 +442,91 @@ class MilterServerTest {
         // one packet of 80,000 macros (880 KB, under the 1 MiB packet bound): the connection goes on
         assertThat(queueIdAfter(server, macros(80_000, 1))).isEmpty();
         assertThat(outcomes).allSatisfy(o -> assertThat(o.action()).isEqualTo(Action.ACCEPT));
+    }
+
+    /**
+     * Sendmail sends the queue id ({@code i}) only among MAIL's macros, just before MAIL; the session forgot it on the
+     * MAIL command itself, so its verdicts named no queue id (Postfix sends it again at the end of the message, which
+     * hid this), and it cleared the connection's macros on CONNECT, which they precede. Macros now last as long as the
+     * command they were sent for: a queue id sent before MAIL is the message's, and forgotten when it ends or aborts.
+     */
+    @Test
+    void macrosLastAsLongAsTheCommandTheyWereSentFor() throws IOException {
+        MilterServer server =
+                start(ScanPipeline.builder().scanner(new Capturing()).build(), b -> {});
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(server.address(), 10_000);
+            socket.setSoTimeout(60_000);
+            java.io.OutputStream out = socket.getOutputStream();
+            InputStream in = new java.io.BufferedInputStream(socket.getInputStream());
+            send(out, new org.mailhygiene.milter.protocol.OptionNegotiation(6, 0x1ff, 0).toPacket());
+            assertThat(reply(in)).isEqualTo(MilterProtocol.SMFIR_OPTNEG);
+            send(out, macroPacket('C', "j", "mta.example.test", "_", "client.example.test [127.0.0.1]"));
+            send(out, packet(MilterProtocol.SMFIC_CONNECT, "client.example.test\0004\u009c\u0040127.0.0.1\0"));
+            assertThat(reply(in)).isEqualTo(MilterProtocol.SMFIR_CONTINUE);
+            send(out, packet(MilterProtocol.SMFIC_HELO, "client.example.test\0"));
+            assertThat(reply(in)).isEqualTo(MilterProtocol.SMFIR_CONTINUE);
+            // Sendmail's way: i before MAIL, nothing at the end of the message
+            sendmailStyleMessage(out, in, "SM1");
+            sendmailStyleMessage(out, in, "SM2");
+            // a queue id sent for an aborted transaction is not the next message's
+            send(out, macroPacket('M', "i", "ABORTED"));
+            send(out, packet(MilterProtocol.SMFIC_MAIL, "<s@example.net>\0"));
+            assertThat(reply(in)).isEqualTo(MilterProtocol.SMFIR_CONTINUE);
+            send(out, MilterPacket.of(MilterProtocol.SMFIC_ABORT));
+            sendmailStyleMessage(out, in, null);
+        }
+        assertThat(outcomes)
+                .extracting(MilterOutcome::mtaQueueId)
+                .containsExactly(
+                        java.util.Optional.of("SM1"), java.util.Optional.of("SM2"), java.util.Optional.empty());
+    }
+
+    /** MAIL (after its macros when {@code queueId} is given), RCPT, one header, end of header, body, end of message. */
+    private static void sendmailStyleMessage(java.io.OutputStream out, InputStream in, String queueId)
+            throws IOException {
+        if (queueId != null) {
+            send(out, macroPacket('M', "i", queueId, "{mail_addr}", "s@example.net"));
+        }
+        send(out, packet(MilterProtocol.SMFIC_MAIL, "<s@example.net>\0"));
+        assertThat(reply(in)).isEqualTo(MilterProtocol.SMFIR_CONTINUE);
+        send(out, packet(MilterProtocol.SMFIC_RCPT, "<user@example.test>\0"));
+        assertThat(reply(in)).isEqualTo(MilterProtocol.SMFIR_CONTINUE);
+        send(out, packet(MilterProtocol.SMFIC_HEADER, "Subject\0hello\0"));
+        assertThat(reply(in)).isEqualTo(MilterProtocol.SMFIR_CONTINUE);
+        send(out, MilterPacket.of(MilterProtocol.SMFIC_EOH));
+        assertThat(reply(in)).isEqualTo(MilterProtocol.SMFIR_CONTINUE);
+        send(out, packet(MilterProtocol.SMFIC_BODY, "Hello.\r\n"));
+        assertThat(reply(in)).isEqualTo(MilterProtocol.SMFIR_CONTINUE);
+        send(out, MilterPacket.of(MilterProtocol.SMFIC_BODYEOB));
+        byte code;
+        do {
+            code = reply(in);
+        } while (code != MilterProtocol.SMFIR_ACCEPT && code != MilterProtocol.SMFIR_CONTINUE);
+    }
+
+    private static void send(java.io.OutputStream out, MilterPacket p) throws IOException {
+        org.mailhygiene.milter.protocol.MilterCodec.write(out, p);
+        out.flush();
+    }
+
+    private static byte reply(InputStream in) throws IOException {
+        MilterPacket p = org.mailhygiene.milter.protocol.MilterCodec.read(
+                in, org.mailhygiene.milter.protocol.MilterCodec.DEFAULT_MAX_PACKET);
+        assertThat(p).as("a reply before the milter closed").isNotNull();
+        return p.code();
+    }
+
+    private static MilterPacket packet(byte code, String payload) {
+        return new MilterPacket(code, payload.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    private static MilterPacket macroPacket(char command, String... nameValues) {
+        StringBuilder b = new StringBuilder().append(command);
+        for (String s : nameValues) {
+            b.append(s).append('\0');
+        }
+        return packet(MilterProtocol.SMFIC_MACRO, b.toString());
     }
 
     /** An SMFIC_MACRO packet of {@code count} macros named {@code X0000000...} with values of {@code size} characters. */
