@@ -262,6 +262,121 @@ class BounceDetectorTest {
         assertThat(kind(detector, report("anything", "", spam, "text/plain"))).isEqualTo(MailKind.ORDINARY);
     }
 
+    /**
+     * A DMARC aggregate report as reporters send it (RFC 7489 section 7.2.1.1): from an ordinary address, a Subject of
+     * the prescribed form, a short note and one compressed file named {@code receiver!domain!begin!end.ext}.
+     */
+    private static String aggregate(String subject, String note, String fileType, String fileName, String extra) {
+        return "From: noreply-dmarc-support@reporter.example\r\nTo: dmarc-rua@ours.example\r\n"
+                + "Subject: " + subject + "\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: multipart/mixed; boundary=\"A\"\r\n\r\n"
+                + "--A\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + note + "\r\n"
+                + "--A\r\nContent-Type: " + fileType + "; name=\"" + fileName + "\"\r\n"
+                + "Content-Disposition: attachment; filename=\"" + fileName + "\"\r\n"
+                + "Content-Transfer-Encoding: base64\r\n\r\nUEsDBBQAAAAIAAAAIQA=\r\n"
+                + extra + "--A--\r\n";
+    }
+
+    private static final String AGGREGATE_SUBJECT =
+            "Report domain: ours.example Submitter: reporter.example Report-ID: 949348866075514174";
+    private static final String AGGREGATE_FILE = "reporter.example!ours.example!1549929600!1550015999.zip";
+
+    /**
+     * A DMARC aggregate report, zip attached, scored 0.94 as spam (session 26's held-out collection): the attachment
+     * made its sender's form count for nothing. Aggregate reports (DMARC, SMTP TLS) now count by their own form, and
+     * only in it: a link, a form, a second attachment, a long note, an enclosed message or another file name is
+     * classified like any mail.
+     */
+    @Test
+    void anAggregateReportCountsByItsOwnFormOnly() throws Exception {
+        String note = "This is an aggregate report from reporter.example.";
+        MailKind k = kind(detector, aggregate(AGGREGATE_SUBJECT, note, "application/zip", AGGREGATE_FILE, ""));
+        assertThat(k.kind()).isEqualTo(MailKind.Kind.AUTO_REPLY);
+        assertThat(k.evidence()).containsExactly("report:aggregate");
+        // the forms reporters use: gzip with an id, a prefix and braces in the Subject, SMTP TLS's JSON, a whole
+        // message that is the file, an HTML summary
+        assertThat(kind(
+                                detector,
+                                aggregate(
+                                        "Dmarc Aggregate Report Domain: {ours.example}  Submitter: {Amazon SES}",
+                                        "",
+                                        "application/octet-stream",
+                                        "amazonses.com!ours.example!1663545600!1663632000!a1b2.xml.gz",
+                                        ""))
+                        .kind())
+                .isEqualTo(MailKind.Kind.AUTO_REPLY);
+        assertThat(kind(
+                                detector,
+                                aggregate(
+                                        "Report Domain: ours.example\r\n    Submitter: mail.reporter.example",
+                                        note,
+                                        "application/tlsrpt+gzip",
+                                        "mail.reporter.example!ours.example!1725321600!1725407999!001.json.gz",
+                                        ""))
+                        .kind())
+                .isEqualTo(MailKind.Kind.AUTO_REPLY);
+        String whole = "From: reports@reporter.example\r\nTo: dmarc-rua@ours.example\r\nSubject: "
+                + AGGREGATE_SUBJECT + "\r\nMIME-Version: 1.0\r\nContent-Type: application/gzip;\r\n name=\""
+                + "reporter.example!ours.example!1693353600!1693439999.xml.gz\"\r\n"
+                + "Content-Transfer-Encoding: base64\r\n\r\nH4sIAAAAAAAAAwMAAAAAAAAAAAA=\r\n";
+        assertThat(kind(detector, whole).kind()).isEqualTo(MailKind.Kind.AUTO_REPLY);
+        assertThat(kind(
+                                detector,
+                                aggregate(
+                                        AGGREGATE_SUBJECT,
+                                        "<table><tr><td>ours.example</td></tr></table>",
+                                        "application/gzip",
+                                        AGGREGATE_FILE.replace(".zip", ".xml.gz"),
+                                        ""))
+                        .kind())
+                .isEqualTo(MailKind.Kind.AUTO_REPLY);
+        // and nothing else
+        String pills = "Cheap pills at http://pills.example/buy";
+        assertThat(kind(detector, aggregate(AGGREGATE_SUBJECT, pills, "application/zip", AGGREGATE_FILE, "")))
+                .isEqualTo(MailKind.ORDINARY);
+        assertThat(kind(
+                        detector,
+                        aggregate(AGGREGATE_SUBJECT, note + " x".repeat(2100), "application/zip", AGGREGATE_FILE, "")))
+                .isEqualTo(MailKind.ORDINARY);
+        String pdf = "--A\r\nContent-Type: application/pdf; name=\"invoice.pdf\"\r\n\r\n%PDF-1.4\r\n";
+        assertThat(kind(detector, aggregate(AGGREGATE_SUBJECT, note, "application/zip", AGGREGATE_FILE, pdf)))
+                .isEqualTo(MailKind.ORDINARY);
+        String second = "--A\r\nContent-Type: application/zip; name=\"" + AGGREGATE_FILE.replace("1550", "1551")
+                + "\"\r\n\r\nPK\r\n";
+        assertThat(kind(detector, aggregate(AGGREGATE_SUBJECT, note, "application/zip", AGGREGATE_FILE, second)))
+                .isEqualTo(MailKind.ORDINARY);
+        String enclosed = "--A\r\nContent-Type: message/rfc822\r\n\r\nSubject: hi\r\n\r\nhello\r\n";
+        assertThat(kind(detector, aggregate(AGGREGATE_SUBJECT, note, "application/zip", AGGREGATE_FILE, enclosed)))
+                .isEqualTo(MailKind.ORDINARY);
+        String form = "--A\r\nContent-Type: text/html\r\n\r\n<form action=\"x\"><input name=p></form>\r\n";
+        assertThat(kind(detector, aggregate(AGGREGATE_SUBJECT, note, "application/zip", AGGREGATE_FILE, form)))
+                .isEqualTo(MailKind.ORDINARY);
+        assertThat(kind(detector, aggregate(AGGREGATE_SUBJECT, note, "application/zip", "report.zip", "")))
+                .isEqualTo(MailKind.ORDINARY);
+        assertThat(kind(
+                        detector,
+                        aggregate(
+                                AGGREGATE_SUBJECT,
+                                note,
+                                "application/x-msdownload",
+                                AGGREGATE_FILE.replace(".zip", ".xml"),
+                                "")))
+                .isEqualTo(MailKind.ORDINARY);
+        assertThat(kind(
+                        detector,
+                        aggregate("Report domain: ours.example", note, "application/zip", AGGREGATE_FILE, "")))
+                .isEqualTo(MailKind.ORDINARY);
+        assertThat(kind(
+                        detector,
+                        aggregate(
+                                AGGREGATE_SUBJECT,
+                                note,
+                                "application/zip",
+                                "reporter.example!ours.example!today!tomorrow.zip",
+                                "")))
+                .isEqualTo(MailKind.ORDINARY);
+    }
+
     /** An RFC 5965 feedback report: a short note with a link of its own, the report's fields, the reported spam. */
     private static String arf(String noteType, String note, String fields, String originalType) {
         return "From: Abuse Desk <abuse@isp.example>\r\nTo: fbl@ours.example\r\nSubject: FW: Your offer\r\n"
