@@ -135,6 +135,10 @@ class PostfixMilterTest {
         assertThat(rig.outcomes)
                 .hasSize(30)
                 .allSatisfy(o -> assertThat(o.action()).isEqualTo(Action.ACCEPT));
+        // each verdict names its own message's Postfix queue id (the i macro), never the one before it
+        assertThat(rig.outcomes.stream().map(o -> o.mtaQueueId().orElse("")))
+                .doesNotContain("")
+                .doesNotHaveDuplicates();
         assertThat(milter.connectionsAccepted() - before)
                 .as("one SMTP session, one milter connection")
                 .isEqualTo(1);
