@@ -18,6 +18,7 @@ import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.Verdict;
 import org.mailhygiene.scanners.mime.MimeFinding;
+import org.mailhygiene.scanners.mime.TextDecoding;
 
 /**
  * A {@link Scanner} (name {@value #NAME}) that classifies messages with a {@link BayesModel}.
@@ -247,7 +248,7 @@ public final class BayesScanner implements Scanner {
         return Optional.of(NAME + "/" + model.version() + "/" + tokenizer.identity() + "/" + threshold + "/"
                 + Math.max(threshold, configuredSureThreshold) + "/" + explainedTokens + "/"
                 + detector.localDomains() + "/bounces:" + BounceDetector.VERSION + "/languages:" + TextLanguage.VERSION
-                + "/hidden:" + HIDDEN_READING_VERSION
+                + "/hidden:" + HIDDEN_READING_VERSION + "/no-spam-content:" + NoSpamContent.VERSION
                 + (brandCheck ? "/brands:" + BrandSpoof.VERSION : ""));
     }
 
@@ -323,7 +324,7 @@ public final class BayesScanner implements Scanner {
             throws IOException {
         Optional<String> spoof = brandCheck ? BrandSpoof.defaults().test(r.header()) : Optional.empty();
         Optional<String> noSpamContent = spoof.isEmpty() && score >= threshold
-                ? NoSpamContent.test(tokens, model, message.content(), tokenizer.walker())
+                ? NoSpamContent.test(tokens, model, message.content(), tokenizer.walker(), subject(r.header()))
                 : Optional.empty();
         return new Decision(spoof, noSpamContent, spoof.isPresent() || (score >= threshold && noSpamContent.isEmpty()));
     }
@@ -377,6 +378,13 @@ public final class BayesScanner implements Scanner {
      * ordinary mail), as {@link #judge} and scan read it.
      */
     private record Reading(Set<String> tokens, Set<String> hidden, MailKind kind, HeaderFields header) {}
+
+    /** A header's decoded Subject, {@code ""} when it has none. */
+    private static String subject(HeaderFields header) {
+        return header == null
+                ? ""
+                : TextDecoding.decodeHeader(header.first("subject").orElse(""));
+    }
 
     private Reading read(Message message) throws IOException {
         HeaderFields[] header = new HeaderFields[1];

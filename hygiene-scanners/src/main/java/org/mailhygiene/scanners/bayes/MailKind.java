@@ -26,10 +26,7 @@ public record MailKind(Kind kind, List<String> evidence) {
          * Return-Path domain of ours): backscatter, reported under its own name rather than as spam.
          */
         BACKSCATTER,
-        /**
-         * An automatic reply (vacation, out of office, read receipt, challenge-response, feedback report, DMARC or
-         * SMTP TLS aggregate report).
-         */
+        /** An automatic reply (vacation, out of office, read receipt, challenge-response, feedback report). */
         AUTO_REPLY
     }
 

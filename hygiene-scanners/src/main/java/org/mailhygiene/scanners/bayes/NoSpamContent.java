@@ -27,7 +27,11 @@ import org.mailhygiene.scanners.mime.PartVisitor;
  * <ul>
  *   <li>a link ({@code url:}, {@code url-} tokens) or an HTML form ({@code html:form}): spam content possible;
  *   <li>a part that is neither text, a container, an encapsulated message nor an image (a PDF, an archive, an
- *       unknown type; {@code type:} tokens, {@link Tokenizer#isAttachedType}): possible;
+ *       unknown type; {@code type:} tokens, {@link Tokenizer#isAttachedType}): possible, unless the message is a DMARC
+ *       or SMTP TLS aggregate report and nothing else ({@link AggregateReport}: its Subject names a report domain and a
+ *       submitter, its one file is named as the RFCs prescribe and starts as its name says, beside at most short
+ *       plain-text notes, and the tokenizer found no MIME fault; checked last, after the words, by one more walk). Reporters send these from ordinary addresses with a zip attached, which the model
+ *       learned from spam; the file is the antivirus's and the attachment policy's to judge;
  *   <li>no word of text ({@link Tokenizer#isTextWord}) or Subject, or more than {@value #MAX_TEXT_WORDS} distinct ones
  *       (whatever the model knows of them: an attacker's new words are no evidence of innocence): possible;
  *   <li>a word of the text or Subject that the model counts as a spam clue (spam probability at least
@@ -41,6 +45,12 @@ import org.mailhygiene.scanners.mime.PartVisitor;
  * MIME walk reading at most 24 bytes of each image. Stateless and thread-safe.
  */
 final class NoSpamContent {
+
+    /**
+     * The version of this test, part of {@link BayesScanner}'s cache identity: 2 since an aggregate report's file may
+     * stand where no attachment was allowed.
+     */
+    static final int VERSION = 2;
 
     /** The rule a verdict freed by this test carries. */
     static final String RULE = "BAYES_NO_SPAM_CONTENT";
@@ -66,12 +76,15 @@ final class NoSpamContent {
      * @param model the model that scored it
      * @param content the message
      * @param walker the MIME walker the tokenizer used (its limits apply)
+     * @param subject the message's decoded Subject ({@code ""} when none)
      * @return the description for the {@value #RULE} rule if the message holds no spam content, else empty
      * @throws IOException if the content cannot be read
      */
-    static Optional<String> test(Set<String> tokens, BayesModel model, MessageContent content, MimeWalker walker)
+    static Optional<String> test(
+            Set<String> tokens, BayesModel model, MessageContent content, MimeWalker walker, String subject)
             throws IOException {
         boolean images = false;
+        boolean attached = false;
         List<String> words = new ArrayList<>();
         for (String t : tokens) {
             if (t.startsWith("url:") || t.startsWith("url-") || t.equals("html:form")) {
@@ -79,9 +92,14 @@ final class NoSpamContent {
             }
             if (Tokenizer.isAttachedType(t)) {
                 if (!t.startsWith("type:image/")) {
-                    return Optional.empty();
+                    // only an aggregate report's file may be attached (checked below, after the cheaper steps)
+                    if (!AggregateReport.namedBy(subject)) {
+                        return Optional.empty();
+                    }
+                    attached = true;
+                } else {
+                    images = true;
                 }
-                images = true;
             }
             if (Tokenizer.isTextWord(t) || t.startsWith("subject:")) {
                 words.add(t);
@@ -98,6 +116,11 @@ final class NoSpamContent {
                 return Optional.empty();
             }
         }
+        // an aggregate report holds no picture (AggregateReport.file refuses every other part)
+        Optional<String> report = attached ? AggregateReport.file(tokens, content, walker) : Optional.empty();
+        if (attached && report.isEmpty()) {
+            return Optional.empty();
+        }
         int icons = images ? icons(content, walker) : 0;
         if (icons < 0) {
             return Optional.empty();
@@ -105,8 +128,11 @@ final class NoSpamContent {
         return Optional.of((words.size() == 1
                         ? "its one word of text and Subject is"
                         : "its " + words.size() + " words of text and Subject hold")
-                + " no"
-                + " spam clue, and it has no link, form, attachment or picture"
+                + " no spam clue"
+                + (report.isPresent()
+                        ? ", and it has no link, form or picture and no attachment but a DMARC or SMTP TLS aggregate"
+                                + " report (" + report.get() + ")"
+                        : ", and it has no link, form, attachment or picture")
                 + (icons == 0 ? "" : " (" + icons + (icons == 1 ? " icon)" : " icons)"))
                 + ": the score rests on its header and structure alone");
     }
