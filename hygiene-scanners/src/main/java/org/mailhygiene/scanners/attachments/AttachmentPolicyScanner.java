@@ -32,7 +32,8 @@ import org.mailhygiene.scanners.mime.PartVisitor;
 
 /**
  * A {@link Scanner} (name {@value #NAME}) that applies an {@link AttachmentPolicy} to every MIME leaf part of a
- * message and to every entry of the zip archives among them.
+ * message, to every entry of the zip archives among them and to what each gzip file holds (one entry, named as the
+ * file name its header stores, or as the outer name without {@code .gz}).
  *
  * <p>For each part it compares three things side by side: the true type (from the content's magic bytes, by tika-core's
  * detector alone, one shared instance), the declared type (Content-Type) and the file-name extension (from
@@ -56,8 +57,9 @@ import org.mailhygiene.scanners.mime.PartVisitor;
  *       content cannot be checked;
  *   <li>{@value #ARCHIVE_LIMIT}: nesting depth, entry count, expanded size or expansion ratio exceeded (zip bombs);
  *       an opaque S/MIME signature the walker did not open (larger than {@link MimeWalker#MAX_SMIME_BYTES});
- *   <li>{@value #ARCHIVE_BROKEN}: a zip archive that cannot be read to its end, or a part named or declared a zip
- *       whose content does not start as one (archive tools find a zip behind other bytes);
+ *   <li>{@value #ARCHIVE_BROKEN}: a zip archive or gzip file that cannot be read to its end (or whose stored name is
+ *       over 1,024 bytes), or a part named or declared a zip whose content does not start as one (archive tools find
+ *       a zip behind other bytes);
  *   <li>{@value #MIME_BROKEN}: a multipart that cannot be split (unless its body holds no {@code --}: then every reader
  *       shows it as one text, which is inspected as one part), a body that cannot be decoded, an unknown transfer
  *       encoding, an encoded multipart, an encoded message inside another (or holding one), an opaque S/MIME signature
@@ -130,9 +132,9 @@ public final class AttachmentPolicyScanner implements Scanner {
      * parts are the signature's children, {@code part 1.2}) and a signature it does not open is a limit; 6 since an
      * encoded message container is inspected decoded and as sent and is no longer broken MIME, nor is a multipart
      * without any {@code --}, files yEnc-encoded into plain text are inspected, and a part named or declared a zip
-     * that does not start as one is a broken archive.
+     * that does not start as one is a broken archive; 7 since gzip files are opened.
      */
-    static final int VERSION = 6;
+    static final int VERSION = 7;
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;

@@ -144,6 +144,7 @@ final class Inspection {
         }
         if (depth == 0
                 && !TrueTypes.isZip(trueType)
+                && !isGzip(prefix, n)
                 && (isTextual(trueType)
                         || declaredType.isEmpty()
                         || declaredType.get().equals("text/plain"))) {
@@ -160,6 +161,16 @@ final class Inspection {
             }
             InputStream whole = new SequenceInputStream(new ByteArrayInputStream(prefix, 0, n), body);
             zip(location, whole, depth + 1, budget);
+        } else if (isGzip(prefix, n)) {
+            if (depth >= policy.maxArchiveDepth()) {
+                add(
+                        AttachmentPolicyScanner.ARCHIVE_LIMIT,
+                        location,
+                        location + ": archive nested deeper than " + policy.maxArchiveDepth() + " levels; not opened");
+                return;
+            }
+            InputStream whole = new SequenceInputStream(new ByteArrayInputStream(prefix, 0, n), body);
+            gzip(location, cleanName, whole, depth + 1, budget);
         } else if (TrueTypes.isVague(trueType)
                 && (declaredType.map(TrueTypes::normalize).filter(ZIP::equals).isPresent()
                         || cleanName
@@ -315,6 +326,147 @@ final class Inspection {
                     + name.map(n -> "\"" + n + "\"").orElse("file without a name");
             item(where, name, Optional.empty(), content, 1, budget);
         });
+    }
+
+    /** Whether content starts as a gzip member (RFC 1952: {@code 1f 8b}, deflate). */
+    static boolean isGzip(byte[] prefix, int n) {
+        return n >= 3 && (prefix[0] & 0xff) == 0x1f && (prefix[1] & 0xff) == 0x8b && prefix[2] == 8;
+    }
+
+    /** The most bytes of a gzip member's stored file name (RFC 1952 FNAME) read: longer is a broken archive. */
+    static final int MAX_GZIP_NAME = 1024;
+
+    /** The most bytes of a gzip member's comment (FCOMMENT) read past. */
+    static final int MAX_GZIP_COMMENT = 64 * 1024;
+
+    /**
+     * Opens a gzip file (each member of a concatenated one, as gunzip and archive tools do) and inspects what it holds
+     * as one archive entry: named as the file name the first member stores (RFC 1952 FNAME, what 7-Zip and Windows
+     * extract it as), or else as the outer name without {@code .gz} ({@code .tgz} gives {@code .tar}); its expanded
+     * bytes count against the same limits as a zip's. A header that cannot be read, a stored name longer than
+     * {@value #MAX_GZIP_NAME} bytes or compressed data that cannot be inflated is a broken archive.
+     */
+    private void gzip(String location, Optional<String> outerName, InputStream raw, int depth, Budget budget)
+            throws IOException {
+        Counting compressed = new Counting(raw);
+        java.io.ByteArrayOutputStream header = new java.io.ByteArrayOutputStream();
+        Optional<String> stored;
+        try {
+            stored = gzipHeader(compressed, header);
+        } catch (java.util.zip.ZipException ex) {
+            add(AttachmentPolicyScanner.ARCHIVE_BROKEN, location, location + ": broken gzip file: " + ex.getMessage());
+            return;
+        }
+        budget.entries++;
+        if (budget.entries > policy.maxArchiveEntries()) {
+            throw new LimitReached("more than " + policy.maxArchiveEntries() + " archive entries");
+        }
+        Optional<String> name = stored.map(Inspection::windowsName)
+                .filter(v -> !v.isEmpty())
+                .or(() -> outerName.flatMap(Inspection::gunzippedName));
+        String entryLocation = location + " > " + name.orElse("gzip content");
+        java.util.zip.GZIPInputStream inflated;
+        try {
+            inflated = new java.util.zip.GZIPInputStream(
+                    new SequenceInputStream(new ByteArrayInputStream(header.toByteArray()), compressed), 8192);
+        } catch (java.util.zip.ZipException ex) {
+            add(AttachmentPolicyScanner.ARCHIVE_BROKEN, location, location + ": broken gzip file: " + ex.getMessage());
+            return;
+        }
+        Expanding entry = new Expanding(inflated, compressed, budget);
+        try {
+            item(entryLocation, name, Optional.empty(), entry, depth, budget);
+            while (entry.read(drainBuffer, 0, drainBuffer.length) >= 0) {
+                // drain through the budget so skipped bytes count against the limits too
+            }
+        } catch (LimitReached ex) {
+            throw ex;
+        } catch (IOException ex) {
+            add(AttachmentPolicyScanner.ARCHIVE_BROKEN, entryLocation, entryLocation + ": broken gzip content: " + ex);
+        }
+    }
+
+    /**
+     * Reads a gzip member's header (RFC 1952 section 2.3) into {@code copy}: the fixed ten bytes, the extra field, the
+     * file name, the comment and the header CRC as its flags say. Returns the stored file name (ISO-8859-1).
+     *
+     * @throws java.util.zip.ZipException if the header is cut short, has reserved flags set, or its name is longer
+     *     than {@value #MAX_GZIP_NAME} bytes or its comment than {@value #MAX_GZIP_COMMENT}
+     */
+    private static Optional<String> gzipHeader(InputStream in, java.io.ByteArrayOutputStream copy) throws IOException {
+        byte[] fixed = in.readNBytes(10);
+        copy.write(fixed);
+        if (fixed.length < 10) {
+            throw new java.util.zip.ZipException("header cut short");
+        }
+        int flags = fixed[3] & 0xff;
+        if ((flags & 0xe0) != 0) {
+            throw new java.util.zip.ZipException("reserved header flags set");
+        }
+        if ((flags & 4) != 0) {
+            byte[] len = in.readNBytes(2);
+            copy.write(len);
+            if (len.length < 2) {
+                throw new java.util.zip.ZipException("header cut short");
+            }
+            int xlen = (len[0] & 0xff) | (len[1] & 0xff) << 8;
+            byte[] extra = in.readNBytes(xlen);
+            copy.write(extra);
+            if (extra.length < xlen) {
+                throw new java.util.zip.ZipException("header cut short");
+            }
+        }
+        Optional<String> name = Optional.empty();
+        if ((flags & 8) != 0) {
+            name = Optional.of(zeroTerminated(in, copy, MAX_GZIP_NAME, "file name"));
+        }
+        if ((flags & 16) != 0) {
+            zeroTerminated(in, copy, MAX_GZIP_COMMENT, "comment");
+        }
+        if ((flags & 2) != 0) {
+            byte[] crc = in.readNBytes(2);
+            copy.write(crc);
+            if (crc.length < 2) {
+                throw new java.util.zip.ZipException("header cut short");
+            }
+        }
+        return name;
+    }
+
+    private static String zeroTerminated(InputStream in, java.io.ByteArrayOutputStream copy, int max, String what)
+            throws IOException {
+        StringBuilder sb = new StringBuilder();
+        while (true) {
+            int b = in.read();
+            if (b < 0) {
+                throw new java.util.zip.ZipException("header cut short in its " + what);
+            }
+            copy.write(b);
+            if (b == 0) {
+                return sb.toString();
+            }
+            if (sb.length() >= max) {
+                throw new java.util.zip.ZipException(what + " longer than " + max + " bytes");
+            }
+            sb.append((char) b);
+        }
+    }
+
+    /**
+     * What gunzip names a file it extracts: the name without {@code .gz}, {@code -gz}, {@code .z} or {@code _z};
+     * {@code .tgz} and {@code .taz} give {@code .tar}.
+     */
+    static Optional<String> gunzippedName(String name) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        for (String suffix : List.of(".gz", "-gz", ".z", "_z")) {
+            if (lower.endsWith(suffix) && lower.length() > suffix.length()) {
+                return Optional.of(name.substring(0, name.length() - suffix.length()));
+            }
+        }
+        if (lower.endsWith(".tgz") || lower.endsWith(".taz")) {
+            return Optional.of(name.substring(0, name.length() - 4) + ".tar");
+        }
+        return Optional.empty();
     }
 
     private void zip(String location, InputStream raw, int depth, Budget budget) throws IOException {
@@ -513,13 +665,16 @@ final class Inspection {
         }
     }
 
-    /** An entry's expanded bytes, counted against the budget; reaching a limit throws {@link LimitReached}. */
+    /**
+     * An entry's expanded bytes (from a zip entry or a gzip file), counted against the budget; reaching a limit throws
+     * {@link LimitReached}.
+     */
     private final class Expanding extends InputStream {
-        private final ZipInputStream zip;
+        private final InputStream zip;
         private final Counting compressed;
         private final Budget budget;
 
-        Expanding(ZipInputStream zip, Counting compressed, Budget budget) {
+        Expanding(InputStream zip, Counting compressed, Budget budget) {
             this.zip = zip;
             this.compressed = compressed;
             this.budget = budget;

@@ -521,6 +521,76 @@ class AttachmentPolicyScannerTest {
         assertThat(rules(v)).containsExactly("ARCHIVE_LIMIT");
     }
 
+    /**
+     * A gzip file (RFC 1952) holding {@code data}; with {@code storedName} in its header (FNAME), as gzip writes it
+     * unless told {@code -n}, and 7-Zip and Windows extract it under that name.
+     */
+    static byte[] gzip(String storedName, byte[] data) throws IOException {
+        java.io.ByteArrayOutputStream deflated = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(deflated)) {
+            z.write(data);
+        }
+        byte[] plain = deflated.toByteArray(); // Java writes no FNAME: insert one after the fixed ten bytes
+        if (storedName == null) {
+            return plain;
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(plain, 0, 10);
+        out.writeBytes(storedName.getBytes(StandardCharsets.ISO_8859_1));
+        out.write(0);
+        out.write(plain, 10, plain.length - 10);
+        byte[] b = out.toByteArray();
+        b[3] |= 8;
+        return b;
+    }
+
+    /**
+     * A gzip file was never opened: a program in one, named by its header or not, passed (review, session 30: a DMARC
+     * report's {@code .xml.gz} holding a PE file). It is now opened as a one-entry archive, under the name it stores
+     * (what 7-Zip and Windows extract it as) or the outer name without {@code .gz}, its bytes within the archive limits.
+     */
+    @Test
+    void whatAGzipFileHoldsIsInspectedUnderTheNameItStores() throws Exception {
+        Verdict byContent = scan(Samples.attachment(
+                "reporter.example!ours.example!1549929600!1550015999.xml.gz",
+                "application/gzip",
+                gzip(null, Samples.pe())));
+        // a program named .xml: a mismatch too
+        assertThat(rules(byContent)).containsExactlyInAnyOrder("EXECUTABLE_ATTACHMENT", "TYPE_MISMATCH");
+        assertThat(byContent.rules().stream()
+                        .filter(r -> r.name().equals("EXECUTABLE_ATTACHMENT"))
+                        .findFirst()
+                        .orElseThrow()
+                        .description())
+                .contains("xml.gz\" > reporter.example!ours.example!1549929600!1550015999.xml:", "by content");
+        Verdict byStoredName = scan(Samples.attachment(
+                "report.xml.gz",
+                "application/gzip",
+                gzip("invoice.js", "WScript.Echo(1)".getBytes(StandardCharsets.US_ASCII))));
+        assertThat(rules(byStoredName)).containsExactly("EXECUTABLE_ATTACHMENT");
+        assertThat(byStoredName.rules().get(0).description()).contains("\"report.xml.gz\" > invoice.js:");
+        // a zip inside, a tar's name, harmless XML
+        Verdict zipped = scan(Samples.attachment(
+                "files.gz", "application/octet-stream", gzip(null, Samples.zip("setup.scr", Samples.pe()))));
+        assertThat(rules(zipped)).containsExactly("EXECUTABLE_ATTACHMENT");
+        assertThat(Inspection.gunzippedName("backup.TGZ")).contains("backup.tar");
+        assertThat(Inspection.gunzippedName("gz")).isEmpty();
+        Verdict xml = scan(Samples.attachment(
+                "report.xml.gz",
+                "application/gzip",
+                gzip("report.xml", "<?xml version=\"1.0\"?><feedback/>".getBytes(StandardCharsets.US_ASCII))));
+        assertThat(xml.outcome()).as(xml.toString()).isEqualTo(Outcome.CLEAN);
+        // a bomb, a cut file, an endless stored name
+        Verdict bomb = scan(Samples.attachment("big.gz", "application/gzip", gzip(null, new byte[16 * 1024 * 1024])));
+        assertThat(rules(bomb)).containsExactly("ARCHIVE_LIMIT");
+        byte[] whole = gzip("a.txt", new byte[10_000]);
+        Verdict cut = scan(Samples.attachment("a.gz", "application/gzip", java.util.Arrays.copyOf(whole, 20)));
+        assertThat(rules(cut)).containsExactly("ARCHIVE_BROKEN");
+        Verdict longName =
+                scan(Samples.attachment("a.gz", "application/gzip", gzip("x".repeat(2000) + ".exe", new byte[10])));
+        assertThat(rules(longName)).containsExactly("ARCHIVE_BROKEN");
+    }
+
     @Test
     void brokenZipIsReported() throws Exception {
         byte[] zip = Samples.zip("a.txt", new byte[10_000]);
