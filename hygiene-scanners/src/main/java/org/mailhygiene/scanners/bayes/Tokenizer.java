@@ -96,9 +96,15 @@ public final class Tokenizer {
      * an element's style as a browser does ({@link InlineStyle}: the first {@code style} attribute only, the last
      * declaration of a property, sizes and transforms not for inline elements), where version 13 searched the whole
      * tag for the words of a rule (a {@code title="display:none"} hid visible text).
+     * Version 15 reads link targets as a browser resolves them ({@link #linkTargets}): character references in the
+     * attribute value decoded, tabs and line breaks removed, {@code //host}, {@code https:host} and backslashes for
+     * slashes; the {@code action}, {@code formaction}, {@code background} and {@code data} attributes and CSS
+     * {@code url(...)} too; and a URL whose host starts with a letter beyond ASCII or a percent escape (an
+     * internationalised or escaped host) in text. Version 14 gave no host for such links: a message that linked only
+     * so was taken for one without links.
      * Models learned with an older version still load and classify; they simply lack the newer tokens until retrained.
      */
-    public static final int VERSION = 14;
+    public static final int VERSION = 15;
 
     /** The media type of an AMP for e-mail part, an HTML alternative with scripts every such part must load. */
     private static final String AMP_HTML = "text/x-amp-html";
@@ -613,6 +619,19 @@ public final class Tokenizer {
                 return;
             }
             int end = hostStart;
+            if (hostStart < lower.length() && at != www && isEscapedHostStart(lower.charAt(hostStart))) {
+                // an internationalised host (https://аптека.рф/) or one in percent escapes (https://%72x.example/),
+                // which browsers resolve: read to the end of the host, decoded
+                while (end < lower.length() && isEscapedHostChar(lower.charAt(end))) {
+                    end++;
+                }
+                String decoded = percentDecoded(lower.substring(hostStart, end));
+                if (!decoded.isEmpty()) {
+                    host(decoded, tokens);
+                }
+                from = Math.max(end, at + 1);
+                continue;
+            }
             while (end < lower.length() && isHostChar(lower.charAt(end))) {
                 end++;
             }
@@ -688,6 +707,49 @@ public final class Tokenizer {
         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
     }
 
+    /** Whether a host starts as an internationalised ({@code аптека.рф}) or percent-escaped ({@code %72x}) one. */
+    private static boolean isEscapedHostStart(char c) {
+        return c == '%' || (c > 127 && Character.isLetterOrDigit(c));
+    }
+
+    /** A character of an internationalised or percent-escaped host: what {@link #isHostChar} takes, {@code %}, letters. */
+    private static boolean isEscapedHostChar(char c) {
+        return isHostChar(c) || c == '%' || (c > 127 && Character.isLetterOrDigit(c));
+    }
+
+    /**
+     * A host with its percent escapes decoded as UTF-8 (as browsers decode a host), lower case, trailing dots and
+     * hyphens dropped; {@code ""} when it decodes to nothing a host could be.
+     */
+    static String percentDecoded(String host) {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream(host.length());
+        for (int i = 0; i < host.length(); i++) {
+            char c = host.charAt(i);
+            if (c == '%'
+                    && i + 2 < host.length()
+                    && Character.digit(host.charAt(i + 1), 16) >= 0
+                    && Character.digit(host.charAt(i + 2), 16) >= 0) {
+                b.write(Character.digit(host.charAt(i + 1), 16) * 16 + Character.digit(host.charAt(i + 2), 16));
+                i += 2;
+            } else {
+                b.writeBytes(String.valueOf(c).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+        }
+        String h = b.toString(java.nio.charset.StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
+        int end = h.length();
+        while (end > 0 && (h.charAt(end - 1) == '.' || h.charAt(end - 1) == '-')) {
+            end--;
+        }
+        h = h.substring(0, end);
+        for (int i = 0; i < h.length(); i++) {
+            char c = h.charAt(i);
+            if (!isHostChar(c) && !(c > 127 && Character.isLetterOrDigit(c))) {
+                return "";
+            }
+        }
+        return h;
+    }
+
     private static void host(String host, Set<String> tokens) {
         tokens.add("url:" + host);
         if (isIpv4(host)) {
@@ -731,7 +793,12 @@ public final class Tokenizer {
      */
     static final Set<String> RESERVED_TLDS = Set.of("example", "test", "invalid", "localhost");
 
-    /** URL hosts of {@code href=} and {@code src=} attribute values (scanned by hand: this runs for every part). */
+    /**
+     * URL hosts of link attribute values ({@code href}, {@code src}, {@code action} and {@code formaction},
+     * {@code background}, {@code data}) and of CSS {@code url(...)}, each value read as written and as a browser
+     * resolves it ({@link #resolvedHost}): a link the reader can follow is a link however its markup is spelled.
+     * Scanned by hand (this runs for every part); linear: each value is read once.
+     */
     static void linkTargets(String html, Set<String> tokens) {
         int n = html.length();
         for (int eq = html.indexOf('='); eq >= 0; eq = html.indexOf('=', eq + 1)) {
@@ -740,16 +807,45 @@ public final class Tokenizer {
                 b--;
             }
             boolean attribute = (b >= 4 && html.regionMatches(true, b - 4, "href", 0, 4))
-                    || (b >= 3 && html.regionMatches(true, b - 3, "src", 0, 3));
-            if (!attribute) {
+                    || (b >= 3 && html.regionMatches(true, b - 3, "src", 0, 3))
+                    || (b >= 6 && html.regionMatches(true, b - 6, "action", 0, 6))
+                    || (b >= 10 && html.regionMatches(true, b - 10, "background", 0, 10))
+                    || (b >= 5 && html.regionMatches(true, b - 4, "data", 0, 4) && isBlank(html.charAt(b - 5)));
+            // a refresh's target: <meta http-equiv="refresh" content="0; url=https://...">
+            boolean refresh = !attribute
+                    && b >= 8
+                    && html.regionMatches(true, b - 7, "content", 0, 7)
+                    && isBlank(html.charAt(b - 8));
+            if (!attribute && !refresh) {
                 continue;
             }
             int v = eq + 1;
             while (v < n && isBlank(html.charAt(v))) {
                 v++;
             }
-            if (v < n && (html.charAt(v) == '"' || html.charAt(v) == '\'')) {
+            char quote = v < n && (html.charAt(v) == '"' || html.charAt(v) == '\'') ? html.charAt(v) : 0;
+            if (quote != 0) {
                 v++;
+                // a quoted value as the browser takes it, blanks included (it removes tabs and line breaks inside a
+                // URL and trims it): up to its closing quote, at most MAX_LINK_VALUE characters
+                int close = v;
+                int limit = Math.min(n, v + MAX_LINK_VALUE);
+                while (close < limit && html.charAt(close) != quote) {
+                    close++;
+                }
+                String value = html.substring(v, close);
+                if (refresh) {
+                    int url = indexOfIgnoreCase(value, "url=", 0);
+                    if (url >= 0) {
+                        String target = value.substring(url + 4).strip();
+                        urls(target, tokens);
+                        resolvedHost(target).ifPresent(h -> host(h, tokens));
+                    }
+                    continue;
+                }
+                resolvedHost(value).ifPresent(h -> host(h, tokens));
+            } else if (refresh) {
+                continue;
             }
             int end = v;
             while (end < n) {
@@ -760,12 +856,145 @@ public final class Tokenizer {
                 end++;
             }
             if (end > v) {
-                urls(html.substring(v, end), tokens);
+                String value = html.substring(v, end);
+                urls(value, tokens);
+                if (quote == 0) {
+                    resolvedHost(value).ifPresent(h -> host(h, tokens));
+                }
                 // an '=' inside this value starts a value that ends where this one does: its hosts are read already,
                 // and reading each such suffix again made "href=href=href=..." quadratic
                 eq = end - 1;
             }
         }
+        // CSS url(...), in a style attribute or a style sheet: a background picture is spam's picture too
+        for (int u = indexOfIgnoreCase(html, "url(", 0); u >= 0; u = indexOfIgnoreCase(html, "url(", u + 1)) {
+            int v = u + 4;
+            while (v < n && (isBlank(html.charAt(v)) || html.charAt(v) == '"' || html.charAt(v) == '\'')) {
+                v++;
+            }
+            int end = v;
+            while (end < n
+                    && html.charAt(end) != ')'
+                    && html.charAt(end) != '"'
+                    && html.charAt(end) != '\''
+                    && !isBlank(html.charAt(end))
+                    && html.charAt(end) != '<') {
+                end++;
+            }
+            if (end > v) {
+                String value = html.substring(v, end);
+                urls(value, tokens);
+                resolvedHost(value).ifPresent(h -> host(h, tokens));
+                u = end - 1;
+            }
+        }
+    }
+
+    /** The most characters of one quoted link value read for its resolved host (a URL's host comes early). */
+    static final int MAX_LINK_VALUE = 2048;
+
+    /** Named character references that spell URLs in attribute values ({@code https&colon;&sol;&sol;}). */
+    private static final java.util.Map<String, String> URL_ENTITIES = java.util.Map.ofEntries(
+            java.util.Map.entry("amp", "&"),
+            java.util.Map.entry("colon", ":"),
+            java.util.Map.entry("sol", "/"),
+            java.util.Map.entry("bsol", "\\"),
+            java.util.Map.entry("period", "."),
+            java.util.Map.entry("commat", "@"),
+            java.util.Map.entry("percnt", "%"),
+            java.util.Map.entry("quest", "?"),
+            java.util.Map.entry("num", "#"),
+            java.util.Map.entry("tab", "\t"),
+            java.util.Map.entry("newline", "\n"),
+            java.util.Map.entry("hyphen", "-"),
+            java.util.Map.entry("dash", "-"),
+            java.util.Map.entry("lowbar", "_"));
+
+    /** Schemes whose URLs have a host that browsers find after any slashes and backslashes (WHATWG "special"). */
+    private static final Set<String> SPECIAL_SCHEMES = Set.of("http", "https", "ftp", "ws", "wss");
+
+    /**
+     * The host of a link attribute's value as a browser resolves it, when it names one: character references decoded
+     * (numeric ones with or without {@code ;}, the named ones of {@link #URL_ENTITIES}), tabs and line breaks removed
+     * and the value trimmed (the WHATWG URL parser does both), a special scheme ({@code http}, {@code https},
+     * {@code ftp}) followed by any run of slashes or backslashes ({@code https:host}, {@code https:\\host}), or
+     * none and two of them ({@code //host}: the page's scheme). The host ends at a slash, backslash, {@code ?},
+     * {@code #} or port; what precedes its last {@code @} is user information. Percent escapes in it are decoded.
+     * Empty for a relative link, another scheme ({@code mailto:}, {@code tel:}, {@code cid:}) or no host.
+     */
+    static Optional<String> resolvedHost(String value) {
+        StringBuilder sb = new StringBuilder(value.length());
+        int n = value.length();
+        for (int i = 0; i < n; i++) {
+            char c = value.charAt(i);
+            if (c == '&') {
+                int j = i + 1;
+                boolean numeric = j < n && value.charAt(j) == '#';
+                int k = numeric ? j + 1 : j;
+                boolean hex = numeric && k < n && (value.charAt(k) == 'x' || value.charAt(k) == 'X');
+                if (hex) {
+                    k++;
+                }
+                int start = k;
+                while (k < n
+                        && k - start < 8
+                        && (numeric
+                                ? Character.digit(value.charAt(k), hex ? 16 : 10) >= 0
+                                : isAsciiLetter(value.charAt(k)))) {
+                    k++;
+                }
+                if (k > start) {
+                    String ref = value.substring(start, k);
+                    boolean semi = k < n && value.charAt(k) == ';';
+                    String decoded = null;
+                    if (numeric) {
+                        int cp = Integer.parseInt(ref, hex ? 16 : 10);
+                        decoded = Character.isValidCodePoint(cp) && cp != 0 ? new String(Character.toChars(cp)) : "";
+                    } else if (semi) {
+                        decoded = URL_ENTITIES.get(ref.toLowerCase(Locale.ROOT));
+                    }
+                    if (decoded != null) {
+                        sb.append(decoded);
+                        i = semi ? k : k - 1;
+                        continue;
+                    }
+                }
+            }
+            sb.append(c);
+        }
+        String s = sb.toString()
+                .replace("\t", "")
+                .replace("\n", "")
+                .replace("\r", "")
+                .strip();
+        String lower = s.toLowerCase(Locale.ROOT);
+        int colon = lower.indexOf(':');
+        int p;
+        if (colon > 0 && SPECIAL_SCHEMES.contains(lower.substring(0, colon))) {
+            p = colon + 1;
+        } else if (lower.startsWith("//")
+                || lower.startsWith("\\\\")
+                || lower.startsWith("/\\")
+                || lower.startsWith("\\/")) {
+            p = 0;
+        } else {
+            return Optional.empty();
+        }
+        while (p < lower.length() && (lower.charAt(p) == '/' || lower.charAt(p) == '\\')) {
+            p++;
+        }
+        int end = p;
+        while (end < lower.length() && "/\\?#".indexOf(lower.charAt(end)) < 0) {
+            end++;
+        }
+        String authority = lower.substring(p, end);
+        authority = authority.substring(authority.lastIndexOf('@') + 1);
+        int port = authority.indexOf(':');
+        if (port >= 0) {
+            authority = authority.substring(0, port);
+        }
+        String host = percentDecoded(authority);
+        return host.isEmpty() || host.length() > 253 ? Optional.empty() : Optional.of(host);
     }
 
     /**

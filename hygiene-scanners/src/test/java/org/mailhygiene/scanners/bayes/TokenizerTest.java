@@ -850,6 +850,76 @@ class TokenizerTest {
         assertThat(odd).noneMatch(x -> x.startsWith("url-tld:"));
     }
 
+    /**
+     * Links a browser follows but version 14 read no host from (review, session 30: each let a pitch pass for mail
+     * "without links", which the automatic-reply and no-spam-content tests trust): a blank before the scheme,
+     * character references, a tab inside the scheme, {@code https:host}, backslashes, {@code //host}, the
+     * {@code background}, {@code formaction}, {@code data} attributes, CSS {@code url()}, a refresh, and in text an
+     * internationalised or percent-escaped host.
+     */
+    @Test
+    void linksAreReadAsABrowserResolvesThem() {
+        List<String> html = List.of(
+                "<a href=\" https://pills.example/order\">x</a>",
+                "<a href=\"&#104;ttps://pills.example/\">x</a>",
+                "<a href=\"&#x68ttps://pills.example/\">x</a>",
+                "<a href=\"https&colon;&sol;&sol;pills.example/\">x</a>",
+                "<a href=\"ht\ttps://pills.example/\">x</a>",
+                "<a href=\"ht&Tab;tps://pills.example/\">x</a>",
+                "<a href=\"https:pills.example/order\">x</a>",
+                "<a href=\"https:\\\\pills.example\\order\">x</a>",
+                "<a href=\"//pills.example/order\">x</a>",
+                "<a href='https://user@pills.example:8080/x'>x</a>",
+                "<table background=\"http://pills.example/bg.png\"><tr><td>x</td></tr></table>",
+                "<div style=\"background-image:url('https://pills.example/a.png')\">x</div>",
+                "<style>td { background: URL(https://pills.example/a.png) }</style>",
+                "<form><button formaction=\"https://pills.example/go\">Go</button></form>",
+                "<object data=\"https://pills.example/x\"></object>",
+                "<meta http-equiv=\"refresh\" content=\"0; URL=https://pills.example/\">",
+                "<a href=\"https://%70ills.example/\">x</a>");
+        for (String h : html) {
+            Set<String> t = new java.util.LinkedHashSet<>();
+            Tokenizer.linkTargets(h, t);
+            assertThat(t).as(h).contains("url:pills.example");
+        }
+        // no host: a relative link, other schemes, other attributes
+        for (String h : List.of(
+                "<img src=\"images/a.png\">",
+                "<img src=\"cid:pic1@mail.example\">",
+                "<a href=\"mailto:sales@pills.example\">x</a>",
+                "<a href=\"tel:+18885550147\">x</a>",
+                "<a href=\"#top\">x</a>",
+                "<div data-id=\"https-pills.example\" title=\"//pills.example\">x</div>",
+                "<meta name=\"description\" content=\"https:pills.example\">")) {
+            Set<String> t = new java.util.LinkedHashSet<>();
+            Tokenizer.linkTargets(h, t);
+            assertThat(t).as(h).noneMatch(x -> x.startsWith("url:"));
+        }
+        assertThat(Tokenizer.tokenizeText("Order at https://аптека-дешево.рф/ today"))
+                .contains("url:аптека-дешево.рф");
+        assertThat(Tokenizer.tokenizeText("Order at https://%70ills.example/ today"))
+                .contains("url:pills.example");
+        // a host that starts as ASCII reads as ASCII: Japanese text right after a link is not part of it
+        assertThat(Tokenizer.tokenizeText("詳細はhttp://www.shop.jp/a.htmlをご覧ください"))
+                .contains("url:www.shop.jp")
+                .noneMatch(x -> x.startsWith("url:") && x.contains("を"));
+        assertThat(Tokenizer.percentDecoded("%e3%81%82.example")).isEqualTo("あ.example");
+        assertThat(Tokenizer.percentDecoded("%2fpills.example")).isEmpty();
+    }
+
+    @Test
+    void resolvedLinksStayLinear() {
+        String quoted = "<a href=\"" + "https:".repeat(100_000) + "\">x</a>";
+        String refs = "<a href=\"" + "&#104".repeat(100_000) + "\">x</a>";
+        String css = "url(".repeat(200_000);
+        String alternating = "<a href=\"" + "x href='y ".repeat(50_000) + "\">";
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10), () -> {
+            for (String h : List.of(quoted, refs, css, alternating)) {
+                Tokenizer.linkTargets(h, new java.util.HashSet<>());
+            }
+        });
+    }
+
     @Test
     void topLevelDomainsReservedForExamplesAndTestsGiveNoToken() throws Exception {
         for (String tld : List.of("example", "test", "invalid", "localhost", "EXAMPLE")) {
