@@ -1,11 +1,17 @@
 package org.mailhygiene.scanners.bayes;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.scanners.mime.MimeWalker;
 import org.mailhygiene.scanners.mime.PartInfo;
@@ -70,12 +76,12 @@ final class AggregateReport {
 
     /**
      * The report's file name if a message holds an aggregate report and nothing else to act on: exactly one file named
-     * as the RFCs prescribe, of a type reporters use, whose first bytes are what its name says (a zip's or gzip's
-     * signature, XML's {@code <}, JSON's <code>&#123;</code>), beside at most short notes (unnamed {@code text/plain}
+     * as the RFCs prescribe, of a type reporters use, of at most {@value #MAX_FILE_BYTES} bytes, that holds a report
+     * ({@link #holdsReport}), beside at most short notes (unnamed {@code text/plain}
      * parts of at most {@value #MAX_NOTE_BYTES} decoded bytes) in multipart containers; no other attachment, no HTML,
      * no enclosed message, at most {@value #MAX_PARTS} parts, and no MIME fault in the message (a {@code mime:} token
      * of the tokenizer: a repaired encoding, a conflicting header... where what was read may not be what a reader is
-     * shown). Reads at most the notes' first bytes and the file's first; linear.
+     * shown). Reads at most the notes' first bytes and the file; linear.
      *
      * @param tokens the message's tokens
      * @param content the message
@@ -111,7 +117,8 @@ final class AggregateReport {
                 if (FILE_TYPES.contains(part.mimeType())
                         && FILE_NAME.matcher(name).matches()) {
                     boolean first = files[0]++ == 0;
-                    other[0] |= !first || !startsAsNamed(name, decoded.readNBytes(8));
+                    byte[] bytes = first ? decoded.readNBytes(MAX_FILE_BYTES + 1) : new byte[0];
+                    other[0] |= !first || bytes.length > MAX_FILE_BYTES || !holdsReport(name, bytes);
                     file[0] = name;
                     return !other[0];
                 }
@@ -125,24 +132,104 @@ final class AggregateReport {
         return files[0] == 1 && !other[0] ? Optional.of(file[0]) : Optional.empty();
     }
 
+    /** The most bytes of a report's file, decoded: 1 MiB (a day's report for a large domain is a few kilobytes). */
+    static final int MAX_FILE_BYTES = 1 << 20;
+
+    /** Bytes of a report's XML or JSON read to see what it is. */
+    private static final int HEAD_BYTES = 512;
+
     /**
-     * Whether a file's first bytes are what its name says: a zip's local header ({@code PK 03 04}) for {@code .zip}, a
-     * gzip member's ({@code 1f 8b}) for {@code .gz}, XML's {@code <} or JSON's <code>&#123;</code> (after blanks or a
-     * UTF-8 byte order mark) for {@code .xml} and {@code .json}. A picture named like a report is not one.
+     * Whether a file named as a report holds one: a zip of exactly one entry (by its directory at the end, which archive
+     * tools read, and by its first local header, which the first entry is) whose name is a report's ending in
+     * {@code .xml} or {@code .json}; a gzip; or the XML or JSON itself; and what that holds starts as a DMARC report's
+     * XML ({@code <?xml}, {@code <feedback}) or a TLS report's JSON (<code>&#123;</code>), after blanks or a byte order
+     * mark, with no HTML, XHTML or script in its first {@value #HEAD_BYTES} bytes. A picture, a page or a program named
+     * like a report is not one (a zip of a phishing page was freed before the second review). Reads the file once;
+     * inflates at most {@value #HEAD_BYTES} bytes of it.
      */
-    static boolean startsAsNamed(String name, byte[] head) {
-        if (name.endsWith(".zip")) {
-            return head.length >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4;
+    static boolean holdsReport(String name, byte[] file) {
+        try {
+            if (name.endsWith(".zip")) {
+                Optional<String> entry = onlyZipEntry(file);
+                if (entry.isEmpty()) {
+                    return false;
+                }
+                String inner = entry.get().toLowerCase(Locale.ROOT);
+                if (!FILE_NAME.matcher(inner).matches() || !(inner.endsWith(".xml") || inner.endsWith(".json"))) {
+                    return false;
+                }
+                try (ZipInputStream z = new ZipInputStream(new ByteArrayInputStream(file))) {
+                    ZipEntry e = z.getNextEntry();
+                    return e != null
+                            && e.getName().equals(entry.get())
+                            && isReportText(inner.endsWith(".json"), z.readNBytes(HEAD_BYTES));
+                }
+            }
+            boolean json = name.endsWith(".json") || name.endsWith(".json.gz");
+            if (name.endsWith(".gz")) {
+                try (GZIPInputStream g = new GZIPInputStream(new ByteArrayInputStream(file))) {
+                    return isReportText(json, g.readNBytes(HEAD_BYTES));
+                }
+            }
+            return isReportText(json, Arrays.copyOf(file, Math.min(file.length, HEAD_BYTES)));
+        } catch (IOException | RuntimeException e) {
+            return false; // not an archive that opens: no report
         }
-        if (name.endsWith(".gz")) {
-            return head.length >= 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b;
+    }
+
+    /**
+     * The name of a zip's one entry when its directory at the end (the end-of-central-directory record, which unzip,
+     * 7-Zip and Python read) lists exactly one and names the same file as the local header at its start (which a
+     * streaming reader reads first), and the record ends the file (no archive comment, which 7-Zip and WinRAR show,
+     * nothing after it); empty otherwise (two zips one after the other name different files).
+     */
+    static Optional<String> onlyZipEntry(byte[] z) {
+        int eocd = -1;
+        for (int i = z.length - 22; i >= Math.max(0, z.length - 22 - 65535); i--) {
+            if (le32(z, i) == 0x06054b50) {
+                eocd = i;
+                break;
+            }
         }
-        int i = head.length >= 3 && (head[0] & 0xff) == 0xef && (head[1] & 0xff) == 0xbb && (head[2] & 0xff) == 0xbf
-                ? 3
-                : 0;
-        while (i < head.length && (head[i] == ' ' || head[i] == '\t' || head[i] == '\r' || head[i] == '\n')) {
+        // one entry, and the record ends the file: no comment (which archive tools show) and nothing after it
+        if (eocd < 0 || eocd + 22 != z.length || le16(z, eocd + 10) != 1 || z.length < 30 || le32(z, 0) != 0x04034b50) {
+            return Optional.empty();
+        }
+        long cd = le32(z, eocd + 16) & 0xffffffffL;
+        if (cd + 46 > eocd || le32(z, (int) cd) != 0x02014b50) {
+            return Optional.empty();
+        }
+        int cdNameLength = le16(z, (int) cd + 28);
+        int localNameLength = le16(z, 26);
+        if (cd + 46 + cdNameLength > z.length || 30 + localNameLength > z.length || cdNameLength != localNameLength) {
+            return Optional.empty();
+        }
+        String central = new String(z, (int) cd + 46, cdNameLength, StandardCharsets.ISO_8859_1);
+        String local = new String(z, 30, localNameLength, StandardCharsets.ISO_8859_1);
+        return central.equals(local) ? Optional.of(local) : Optional.empty();
+    }
+
+    private static int le16(byte[] b, int at) {
+        return at < 0 || at + 2 > b.length ? -1 : (b[at] & 0xff) | (b[at + 1] & 0xff) << 8;
+    }
+
+    private static int le32(byte[] b, int at) {
+        return at < 0 || at + 4 > b.length
+                ? -1
+                : (b[at] & 0xff) | (b[at + 1] & 0xff) << 8 | (b[at + 2] & 0xff) << 16 | (b[at + 3] & 0xff) << 24;
+    }
+
+    /** Whether a report's first bytes are a DMARC report's XML or a TLS report's JSON, and no page or script. */
+    static boolean isReportText(boolean json, byte[] head) {
+        String s = new String(head, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
+        if (s.contains("<html") || s.contains("xhtml") || s.contains("<script") || s.contains("<body")) {
+            return false;
+        }
+        int i = s.startsWith("\u00ef\u00bb\u00bf") ? 3 : 0;
+        while (i < s.length()
+                && (s.charAt(i) == ' ' || s.charAt(i) == '\t' || s.charAt(i) == '\r' || s.charAt(i) == '\n')) {
             i++;
         }
-        return i < head.length && head[i] == (name.endsWith(".json") ? '{' : '<');
+        return json ? s.startsWith("{", i) : s.startsWith("<?xml", i) || s.startsWith("<feedback", i);
     }
 }

@@ -25,7 +25,8 @@ import org.mailhygiene.scanners.mime.PartVisitor;
  * <p>The test, in order, each step read only if the ones before did not decide:
  *
  * <ul>
- *   <li>a link ({@code url:}, {@code url-} tokens) or an HTML form ({@code html:form}): spam content possible;
+ *   <li>a link ({@code url:}, {@code url-} tokens), an HTML form ({@code html:form}), or a MIME fault that shows a
+ *       reader other words than were read (an encoded container, a conflicting header field): spam content possible;
  *   <li>a part that is neither text, a container, an encapsulated message nor an image (a PDF, an archive, an
  *       unknown type; {@code type:} tokens, {@link Tokenizer#isAttachedType}): possible, unless the message is a DMARC
  *       or SMTP TLS aggregate report and nothing else ({@link AggregateReport}: its Subject names a report domain and a
@@ -35,7 +36,9 @@ import org.mailhygiene.scanners.mime.PartVisitor;
  *   <li>no word of text ({@link Tokenizer#isTextWord}) or Subject, or more than {@value #MAX_TEXT_WORDS} distinct ones
  *       (whatever the model knows of them: an attacker's new words are no evidence of innocence): possible;
  *   <li>a word of the text or Subject that the model counts as a spam clue (spam probability at least
- *       {@value #SPAM_CLUE}, the classifier's own bar): possible;
+ *       {@value #SPAM_CLUE}, the classifier's own bar), or one spelled to hide from the model ({@link #disguised}: an
+ *       invisible character inside, look-alike letters): possible; for an aggregate report also a telephone number
+ *       among them, or a From display name word that is a spam clue;
  *   <li>an image part: read as far as its header; one that is not a GIF or PNG of at most {@value #ICON_PIXELS} x
  *       {@value #ICON_PIXELS} pixels, or more than {@value #MAX_ICONS} such icons: possible (a picture can hold a
  *       spam's text or a QR code, icons enough can tile one).
@@ -86,9 +89,13 @@ final class NoSpamContent {
         boolean images = false;
         boolean attached = false;
         List<String> words = new ArrayList<>();
+        List<String> sender = new ArrayList<>();
         for (String t : tokens) {
-            if (t.startsWith("url:") || t.startsWith("url-") || t.equals("html:form")) {
+            if (t.startsWith("url:") || t.startsWith("url-") || t.equals("html:form") || HIDING_FAULTS.contains(t)) {
                 return Optional.empty();
+            }
+            if (t.startsWith("from-name:")) {
+                sender.add(t);
             }
             if (Tokenizer.isAttachedType(t)) {
                 if (!t.startsWith("type:image/")) {
@@ -112,8 +119,24 @@ final class NoSpamContent {
             return Optional.empty();
         }
         for (String w : words) {
-            if (model.evidence(w).spamProbability() >= SPAM_CLUE) {
+            if (model.evidence(w).spamProbability() >= SPAM_CLUE || disguised(w, model)) {
                 return Optional.empty();
+            }
+        }
+        if (attached) {
+            // a report's words are its Subject and a line of boilerplate: a number to call, or a From name the model
+            // reads as spam's, is a pitch
+            for (String w : words) {
+                if (phoneLike(w.startsWith("subject:") ? w.substring(8) : w)) {
+                    return Optional.empty();
+                }
+            }
+            for (String w : sender) {
+                if (model.evidence(w).spamProbability() >= SPAM_CLUE
+                        || disguised(w, model)
+                        || phoneLike(w.substring(w.indexOf(':') + 1))) {
+                    return Optional.empty();
+                }
             }
         }
         // an aggregate report holds no picture (AggregateReport.file refuses every other part)
@@ -135,6 +158,60 @@ final class NoSpamContent {
                         : ", and it has no link, form, attachment or picture")
                 + (icons == 0 ? "" : " (" + icons + (icons == 1 ? " icon)" : " icons)"))
                 + ": the score rests on its header and structure alone");
+    }
+
+    /**
+     * MIME faults that show a reader other words than the tokenizer read: an encoded message or multipart (some
+     * readers ignore the encoding), a header field given twice with different meanings (readers take either).
+     */
+    private static final Set<String> HIDING_FAULTS = Set.of("mime:encoded_container", "mime:conflicting_header");
+
+    /**
+     * Whether a word is spelled to hide from the model while a reader sees an ordinary word: it holds an invisible
+     * character (a soft hyphen, a zero-width space or joiner, a word joiner, a byte order mark), mixes Latin letters with
+     * Cyrillic or Greek ones drawn like them ({@link Tokenizer#mixedScript}), or holds a Cyrillic or Greek letter and
+     * the model has never seen it. Such words are unknown to the model, so no spam clue, and would pass the test.
+     */
+    static boolean disguised(String word, BayesModel model) {
+        boolean lookalike = false;
+        for (int i = 0; i < word.length(); i++) {
+            char c = word.charAt(i);
+            if (c == '\u00ad'
+                    || c == '\u034f'
+                    || c == '\u180e'
+                    || (c >= '\u200b' && c <= '\u200f')
+                    || (c >= '\u2060' && c <= '\u2064')
+                    || c == '\ufeff') {
+                return true;
+            }
+            Character.UnicodeBlock b = Character.UnicodeBlock.of(c);
+            lookalike |= b == Character.UnicodeBlock.CYRILLIC || b == Character.UnicodeBlock.GREEK;
+        }
+        if (Tokenizer.mixedScript(word)) {
+            return true;
+        }
+        if (lookalike) {
+            TokenEvidence e = model.evidence(word);
+            return e.spamCount() + e.hamCount() == 0;
+        }
+        return false;
+    }
+
+    /**
+     * Whether a word is a telephone number: 7 to 15 digits, with at most {@code + - . ( )} between them
+     * ({@code 1-888-555-0147}, {@code 18885550147}). A report's identifiers are longer or hold letters.
+     */
+    static boolean phoneLike(String word) {
+        int digits = 0;
+        for (int i = 0; i < word.length(); i++) {
+            char c = word.charAt(i);
+            if (c >= '0' && c <= '9') {
+                digits++;
+            } else if ("+-.()".indexOf(c) < 0) {
+                return false;
+            }
+        }
+        return digits >= 7 && digits <= 15;
     }
 
     /** The number of image parts, all of them icons; -1 if one is not an icon or there are too many. */

@@ -169,8 +169,38 @@ class NoSpamContentTest {
         }
     }
 
-    /** A zip's first bytes: a local file header and nothing after it (the walk reads only its start). */
-    private static final byte[] ZIP = {'P', 'K', 3, 4, 20, 0, 0, 0, 8, 0};
+    /** A DMARC aggregate report's XML (RFC 7489 appendix C), its first lines. */
+    private static final byte[] XML = ("<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<feedback>\n<report_metadata>"
+                    + "<org_name>reporter.example</org_name></report_metadata>\n</feedback>\n")
+            .getBytes(StandardCharsets.US_ASCII);
+
+    /** A zip of the given entries, name then content. */
+    static byte[] zip(Object... entries) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.ZipOutputStream z = new java.util.zip.ZipOutputStream(out)) {
+            for (int i = 0; i < entries.length; i += 2) {
+                z.putNextEntry(new java.util.zip.ZipEntry((String) entries[i]));
+                z.write((byte[]) entries[i + 1]);
+                z.closeEntry();
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    static byte[] gzip(byte[] data) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(out)) {
+            z.write(data);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /** The zip Google sends: one XML entry named as the zip without {@code .zip}. */
+    private static final byte[] ZIP = zip("reporter.example!ours.example!1549929600!1550015999.xml", XML);
 
     private static final String REPORT_SUBJECT =
             "Report domain: ours.example Submitter: reporter.example Report-ID: 949348866075514174";
@@ -229,7 +259,7 @@ class NoSpamContentTest {
                 .satisfies(r ->
                         assertThat(r.description()).contains("no spam clue", "aggregate report (" + REPORT_FILE + ")"));
         // the forms reporters use: a gzip with an id, SMTP TLS's JSON, an octet stream, no note at all
-        byte[] gzip = {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0};
+        byte[] gzip = gzip(XML);
         Message[] reports = {
             report(
                     REPORT_SUBJECT,
@@ -261,7 +291,45 @@ class NoSpamContentTest {
         String pdf = "--b1\r\nContent-Type: application/pdf; name=\"invoice.pdf\"\r\n\r\n%PDF-1.4\r\n";
         String html = "--b1\r\nContent-Type: text/html\r\n\r\n<p>This is an aggregate report.</p>\r\n";
         byte[] picture = png(600, 400);
+        byte[] page = "<html><body><form action=\"https://x.example/\"><input name=p></form></body></html>"
+                .getBytes(StandardCharsets.US_ASCII);
+        byte[] second = zip("invoice.exe", new byte[] {'M', 'Z'});
+        byte[] twoZips = java.util.Arrays.copyOf(ZIP, ZIP.length + second.length);
+        System.arraycopy(second, 0, twoZips, ZIP.length, second.length);
         Message[] spam = {
+            // what the file holds (second review): a page, a PDF, XHTML, two entries, a second zip behind the first
+            report(
+                    REPORT_SUBJECT,
+                    quiet,
+                    "application/zip",
+                    REPORT_FILE,
+                    zip("reporter.example!ours.example!1549929600!1550015999.xml", page),
+                    ""),
+            report(
+                    REPORT_SUBJECT,
+                    quiet,
+                    "application/zip",
+                    REPORT_FILE,
+                    zip(
+                            "reporter.example!ours.example!1549929600!1550015999.xml",
+                            "%PDF-1.4".getBytes(StandardCharsets.US_ASCII)),
+                    ""),
+            report(
+                    REPORT_SUBJECT,
+                    quiet,
+                    "application/zip",
+                    REPORT_FILE,
+                    zip("reporter.example!ours.example!1549929600!1550015999.xml", XML, "readme.html", page),
+                    ""),
+            report(REPORT_SUBJECT, quiet, "application/zip", REPORT_FILE, twoZips, ""),
+            // words spelled to hide
+            report(
+                    REPORT_SUBJECT,
+                    note("Yo\u00adur ac\u00adcount pass\u00adword ex\u00adpires to\u00adday\n"),
+                    "application/zip",
+                    REPORT_FILE,
+                    ZIP,
+                    ""),
             report(
                     REPORT_SUBJECT,
                     note("VIAGRA CIALIS 80% off, no prescription\n"),
@@ -301,20 +369,41 @@ class NoSpamContentTest {
     }
 
     @Test
-    void aReportsFileIsWhatItsNameSays() {
-        byte[] zip = {'P', 'K', 3, 4};
-        byte[] gzip = {0x1f, (byte) 0x8b};
-        assertThat(AggregateReport.startsAsNamed("a!b!1!2.zip", zip)).isTrue();
-        assertThat(AggregateReport.startsAsNamed("a!b!1!2.zip", gzip)).isFalse();
-        assertThat(AggregateReport.startsAsNamed("a!b!1!2.xml.gz", gzip)).isTrue();
-        assertThat(AggregateReport.startsAsNamed("a!b!1!2.gz", zip)).isFalse();
-        assertThat(AggregateReport.startsAsNamed("a!b!1!2.xml", "\uFEFF <?xml".getBytes(StandardCharsets.UTF_8)))
+    void aReportsFileHoldsAReport() {
+        String entry = "a.example!b.example!1!2.xml";
+        assertThat(AggregateReport.holdsReport("a.example!b.example!1!2.zip", zip(entry, XML)))
                 .isTrue();
-        assertThat(AggregateReport.startsAsNamed("a!b!1!2.json", " {".getBytes(StandardCharsets.UTF_8)))
-                .isTrue();
-        assertThat(AggregateReport.startsAsNamed("a!b!1!2.json", "<".getBytes(StandardCharsets.UTF_8)))
+        assertThat(AggregateReport.holdsReport("a.example!b.example!1!2.zip", gzip(XML)))
                 .isFalse();
-        assertThat(AggregateReport.startsAsNamed("a!b!1!2.xml", new byte[0])).isFalse();
+        assertThat(AggregateReport.holdsReport("a.example!b.example!1!2.zip", zip("report.xml", XML)))
+                .isFalse();
+        assertThat(AggregateReport.holdsReport("a.example!b.example!1!2.xml.gz", gzip(XML)))
+                .isTrue();
+        assertThat(AggregateReport.holdsReport("a.example!b.example!1!2.gz", zip(entry, XML)))
+                .isFalse();
+        assertThat(AggregateReport.holdsReport(
+                        "a.example!b.example!1!2.xml",
+                        "\uFEFF <?xml version=\"1.0\"?>".getBytes(StandardCharsets.UTF_8)))
+                .isTrue();
+        assertThat(AggregateReport.holdsReport(
+                        "a.example!b.example!1!2.json", " {\"a\":1}".getBytes(StandardCharsets.UTF_8)))
+                .isTrue();
+        assertThat(AggregateReport.holdsReport("a.example!b.example!1!2.json", "<x/>".getBytes(StandardCharsets.UTF_8)))
+                .isFalse();
+        assertThat(AggregateReport.holdsReport("a.example!b.example!1!2.xml", new byte[0]))
+                .isFalse();
+        byte[] xhtml = "<?xml version=\"1.0\"?><html xmlns=\"http://www.w3.org/1999/xhtml\"><body>Sign in</body></html>"
+                .getBytes(StandardCharsets.US_ASCII);
+        assertThat(AggregateReport.holdsReport("a.example!b.example!1!2.xml", xhtml))
+                .isFalse();
+        assertThat(AggregateReport.holdsReport("a.example!b.example!1!2.xml.gz", gzip(xhtml)))
+                .isFalse();
+        assertThat(AggregateReport.holdsReport("a.example!b.example!1!2.zip", new byte[] {'P', 'K', 3, 4}))
+                .isFalse();
+        assertThat(NoSpamContent.phoneLike("1-888-555-0147")).isTrue();
+        assertThat(NoSpamContent.phoneLike("18885550147")).isTrue();
+        assertThat(NoSpamContent.phoneLike("949348866075514174")).isFalse();
+        assertThat(NoSpamContent.phoneLike("2026")).isFalse();
         assertThat(AggregateReport.namedBy("Report Domain: a.example; Submitter: Mail.Ru;"))
                 .isTrue();
         assertThat(AggregateReport.namedBy("Submitter: b.example Report Domain: a.example"))
