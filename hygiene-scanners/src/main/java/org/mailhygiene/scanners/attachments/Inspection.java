@@ -342,7 +342,8 @@ final class Inspection {
     /**
      * Opens a gzip file (each member of a concatenated one, as gunzip and archive tools do) and inspects what it holds
      * as one archive entry: named as the file name the first member stores (RFC 1952 FNAME, what 7-Zip and Windows
-     * extract it as), or else as the outer name without {@code .gz} ({@code .tgz} gives {@code .tar}); its expanded
+     * extract it as), or else as the outer name without {@code .gz} ({@code .tgz} gives {@code .tar}), which is what
+     * gunzip, Python and macOS extract it as, so that name's extension is checked too when the two differ; its expanded
      * bytes count against the same limits as a zip's. A header that cannot be read, a stored name longer than
      * {@value #MAX_GZIP_NAME} bytes or compressed data that cannot be inflated is a broken archive.
      */
@@ -361,9 +362,14 @@ final class Inspection {
         if (budget.entries > policy.maxArchiveEntries()) {
             throw new LimitReached("more than " + policy.maxArchiveEntries() + " archive entries");
         }
-        Optional<String> name = stored.map(Inspection::windowsName)
-                .filter(v -> !v.isEmpty())
-                .or(() -> outerName.flatMap(Inspection::gunzippedName));
+        Optional<String> outer = outerName.flatMap(Inspection::gunzippedName);
+        Optional<String> name =
+                stored.map(Inspection::windowsName).filter(v -> !v.isEmpty()).or(() -> outer);
+        // gunzip, Python and macOS extract under the outer name without .gz, 7-Zip and Windows under the stored one:
+        // a name blocked either way is blocked (Invoice.js.gz storing report.xml passed before)
+        if (outer.isPresent() && name.isPresent() && !outer.get().equalsIgnoreCase(name.get())) {
+            names(location + " > " + outer.get() + " (as gunzip names it)", outer, Optional.empty(), Optional.empty());
+        }
         String entryLocation = location + " > " + name.orElse("gzip content");
         java.util.zip.GZIPInputStream inflated;
         try {

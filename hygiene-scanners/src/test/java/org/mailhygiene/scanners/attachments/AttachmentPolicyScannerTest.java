@@ -569,6 +569,17 @@ class AttachmentPolicyScannerTest {
                 gzip("invoice.js", "WScript.Echo(1)".getBytes(StandardCharsets.US_ASCII))));
         assertThat(rules(byStoredName)).containsExactly("EXECUTABLE_ATTACHMENT");
         assertThat(byStoredName.rules().get(0).description()).contains("\"report.xml.gz\" > invoice.js:");
+        // gunzip and Python extract under the outer name without .gz: a script so named is one whatever it stores
+        // (second review: Invoice_0412.js.gz storing report.xml passed)
+        byte[] js = "WScript.Echo(1)".getBytes(StandardCharsets.US_ASCII);
+        Verdict byOuterName =
+                scan(Samples.attachment("Invoice_0412.js.gz", "application/gzip", gzip("report.xml", js)));
+        assertThat(rules(byOuterName)).contains("EXECUTABLE_ATTACHMENT");
+        assertThat(byOuterName.rules().stream().map(Rule::description))
+                .anyMatch(
+                        d -> d.contains("> Invoice_0412.js (as gunzip names it): executable or script by name (.js)"));
+        assertThat(rules(scan(Samples.attachment("Invoice.pdf.js.gz", "text/plain", gzip("Invoice.pdf", js)))))
+                .contains("EXECUTABLE_ATTACHMENT");
         // a zip inside, a tar's name, harmless XML
         Verdict zipped = scan(Samples.attachment(
                 "files.gz", "application/octet-stream", gzip(null, Samples.zip("setup.scr", Samples.pe()))));
