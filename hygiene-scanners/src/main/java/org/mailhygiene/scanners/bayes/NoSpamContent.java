@@ -169,11 +169,12 @@ final class NoSpamContent {
     /**
      * Whether a word is spelled to hide from the model while a reader sees an ordinary word: it holds an invisible
      * character (a soft hyphen, a zero-width space or joiner, a word joiner, a byte order mark), mixes Latin letters with
-     * Cyrillic or Greek ones drawn like them ({@link Tokenizer#mixedScript}), or holds a Cyrillic or Greek letter and
-     * the model has never seen it. Such words are unknown to the model, so no spam clue, and would pass the test.
+     * Cyrillic or Greek ones drawn like them ({@link Tokenizer#mixedScript}), or is written only in such letters (and
+     * Latin ones) and the model has never seen it ("рау" drawn as "pay"); a word of Russian or Greek as such is none. Such words are unknown to the model, so no spam clue, and would pass the test.
      */
     static boolean disguised(String word, BayesModel model) {
         boolean lookalike = false;
+        boolean onlyLatinLooking = true;
         for (int i = 0; i < word.length(); i++) {
             char c = word.charAt(i);
             if (c == '\u00ad'
@@ -184,13 +185,16 @@ final class NoSpamContent {
                     || c == '\ufeff') {
                 return true;
             }
-            Character.UnicodeBlock b = Character.UnicodeBlock.of(c);
-            lookalike |= b == Character.UnicodeBlock.CYRILLIC || b == Character.UnicodeBlock.GREEK;
+            if (Tokenizer.isLookalike(c)) {
+                lookalike = true;
+            } else if (Character.isLetter(c) && !(c < 128)) {
+                onlyLatinLooking = false; // a Cyrillic or Greek word as such, not one drawn to look Latin
+            }
         }
         if (Tokenizer.mixedScript(word)) {
             return true;
         }
-        if (lookalike) {
+        if (lookalike && onlyLatinLooking) {
             TokenEvidence e = model.evidence(word);
             return e.spamCount() + e.hamCount() == 0;
         }

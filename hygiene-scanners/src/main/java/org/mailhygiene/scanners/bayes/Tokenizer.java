@@ -1832,6 +1832,11 @@ public final class Tokenizer {
         return false;
     }
 
+    /** Whether a letter is a Cyrillic or Greek one drawn like a Latin letter ({@link #LOOKALIKES}). */
+    static boolean isLookalike(char c) {
+        return LOOKALIKES.indexOf(c) >= 0;
+    }
+
     /** Cyrillic and Greek letters drawn like Latin ones (a e o p c y x i j s; A B E K M H O P C T X I J S Z N Y). */
     private static final String LOOKALIKES = "\u0430\u0435\u043e\u0440\u0441\u0443\u0445\u0456\u0458\u0455"
             + "\u0410\u0412\u0415\u041a\u041c\u041d\u041e\u0420\u0421\u0422\u0425\u0406\u0408\u0405"

@@ -368,6 +368,19 @@ class NoSpamContentTest {
         }
     }
 
+    /** Words spelled to look like others hide from the model; a word of Russian as such does not (session 30). */
+    @Test
+    void wordsSpelledToHideAreToldFromForeignWords() throws Exception {
+        BayesModel model = BayesModels.loadDefault();
+        assertThat(NoSpamContent.disguised("ac\u00adcount", model)).isTrue();
+        assertThat(NoSpamContent.disguised("pass\u200bword", model)).isTrue();
+        assertThat(NoSpamContent.disguised("p\u0430ypal", model)).isTrue(); // a Cyrillic a among Latin letters
+        assertThat(NoSpamContent.disguised("\u0440\u0430\u0443", model)).isTrue(); // "pay" drawn in Cyrillic
+        assertThat(NoSpamContent.disguised("\u0441\u043e\u043e\u0431\u0449\u0435\u043d\u0438\u0435", model))
+                .isFalse(); // "message" in Russian
+        assertThat(NoSpamContent.disguised("account", model)).isFalse();
+    }
+
     @Test
     void aReportsFileHoldsAReport() {
         String entry = "a.example!b.example!1!2.xml";
