@@ -139,8 +139,8 @@ final class AggregateReport {
     private static final int HEAD_BYTES = 512;
 
     /**
-     * Whether a file named as a report holds one: a zip of exactly one entry (by its directory at the end, which archive
-     * tools read, and by its first local header, which the first entry is) whose name is a report's ending in
+     * Whether a file named as a report holds one: a zip of exactly one entry (by its directory at the end, which
+     * archive tools read, and by its first local header, which the first entry is) whose name is a report's ending in
      * {@code .xml} or {@code .json}; a gzip; or the XML or JSON itself; and what that holds starts as a DMARC report's
      * XML ({@code <?xml}, {@code <feedback}) or a TLS report's JSON (<code>&#123;</code>), after blanks or a byte order
      * mark, with no HTML, XHTML or script in its first {@value #HEAD_BYTES} bytes. A picture, a page or a program named

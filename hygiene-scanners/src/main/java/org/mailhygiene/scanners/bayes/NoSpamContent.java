@@ -31,8 +31,9 @@ import org.mailhygiene.scanners.mime.PartVisitor;
  *       unknown type; {@code type:} tokens, {@link Tokenizer#isAttachedType}): possible, unless the message is a DMARC
  *       or SMTP TLS aggregate report and nothing else ({@link AggregateReport}: its Subject names a report domain and a
  *       submitter, its one file is named as the RFCs prescribe and starts as its name says, beside at most short
- *       plain-text notes, and the tokenizer found no MIME fault; checked last, after the words, by one more walk). Reporters send these from ordinary addresses with a zip attached, which the model
- *       learned from spam; the file is the antivirus's and the attachment policy's to judge;
+ *       plain-text notes, and the tokenizer found no MIME fault; checked last, after the words, by one more walk).
+ *       Reporters send these from ordinary addresses with a zip attached, which the model learned from spam; the file
+ *       is the antivirus's and the attachment policy's to judge;
  *   <li>no word of text ({@link Tokenizer#isTextWord}) or Subject, or more than {@value #MAX_TEXT_WORDS} distinct ones
  *       (whatever the model knows of them: an attacker's new words are no evidence of innocence): possible;
  *   <li>a word of the text or Subject that the model counts as a spam clue (spam probability at least
@@ -168,9 +169,10 @@ final class NoSpamContent {
 
     /**
      * Whether a word is spelled to hide from the model while a reader sees an ordinary word: it holds an invisible
-     * character (a soft hyphen, a zero-width space or joiner, a word joiner, a byte order mark), mixes Latin letters with
-     * Cyrillic or Greek ones drawn like them ({@link Tokenizer#mixedScript}), or is written only in such letters (and
-     * Latin ones) and the model has never seen it ("рау" drawn as "pay"); a word of Russian or Greek as such is none. Such words are unknown to the model, so no spam clue, and would pass the test.
+     * character (a soft hyphen, a zero-width space or joiner, a word joiner, a byte order mark), mixes Latin letters
+     * with Cyrillic or Greek ones drawn like them ({@link Tokenizer#mixedScript}), or is written only in such letters
+     * (and Latin ones) and the model has never seen it ("рау" drawn as "pay"); a word of Russian or Greek as such is
+     * none. Such words are unknown to the model, so no spam clue, and would pass the test.
      */
     static boolean disguised(String word, BayesModel model) {
         boolean lookalike = false;

@@ -208,8 +208,8 @@ public final class Tokenizer {
     }
 
     /**
-     * Tokenizes a message as {@link #tokenize(MessageContent, java.util.function.Consumer)} does, and hands the words it
-     * did not read because the HTML hides them (in the HTML, and in a plain alternative the HTML hides them from) to
+     * Tokenizes a message as {@link #tokenize(MessageContent, java.util.function.Consumer)} does, and hands the words
+     * it did not read because the HTML hides them (in the HTML, and in a plain alternative the HTML hides them from) to
      * {@code unread}: the classifier reads a message both ways and takes the more spam-like reading, so that hiding
      * text from this tokenizer can never lower a score.
      *
@@ -712,7 +712,7 @@ public final class Tokenizer {
         return c == '%' || (c > 127 && Character.isLetterOrDigit(c));
     }
 
-    /** A character of an internationalised or percent-escaped host: what {@link #isHostChar} takes, {@code %}, letters. */
+    /** A character of an internationalised or percent-escaped host: {@link #isHostChar}'s, {@code %}, letters. */
     private static boolean isEscapedHostChar(char c) {
         return isHostChar(c) || c == '%' || (c > 127 && Character.isLetterOrDigit(c));
     }

@@ -547,7 +547,8 @@ class AttachmentPolicyScannerTest {
     /**
      * A gzip file was never opened: a program in one, named by its header or not, passed (review, session 30: a DMARC
      * report's {@code .xml.gz} holding a PE file). It is now opened as a one-entry archive, under the name it stores
-     * (what 7-Zip and Windows extract it as) or the outer name without {@code .gz}, its bytes within the archive limits.
+     * (what 7-Zip and Windows extract it as) or the outer name without {@code .gz}, its bytes within the archive
+     * limits.
      */
     @Test
     void whatAGzipFileHoldsIsInspectedUnderTheNameItStores() throws Exception {

@@ -240,11 +240,11 @@ class NoSpamContentTest {
     }
 
     /**
-     * A DMARC aggregate report scored as spam for its header and its zip holds nothing a spam is carried by: its file is
-     * a report's, named and made as RFC 7489 prescribes, and its few words are no spam clue. It is freed as a
-     * decoration mail is (the rule names the file), and only in that form: a pitch in its words, a link, HTML, a second
-     * attachment, a file that is something else than its name says, a MIME fault, or a Subject of another form makes
-     * it spam again.
+     * A DMARC aggregate report scored as spam for its header and its zip holds nothing a spam is carried by: its file
+     * is a report's, named and made as RFC 7489 prescribes, and its few words are no spam clue. It is freed as a
+     * decoration mail is (the rule names the file), and only in that form: a pitch in its words, a link, HTML, a
+     * second attachment, a file that holds something else than a report, a MIME fault, or a Subject of another form
+     * makes it spam again.
      */
     @Test
     void anAggregateReportWithNothingElseIsFreedAndOnlyInItsForm() throws Exception {
