@@ -151,7 +151,8 @@ final class Inspection {
             uuencoded(location, new SequenceInputStream(new ByteArrayInputStream(prefix, 0, n), body), budget);
             return;
         }
-        if (TrueTypes.isZip(trueType)) {
+        boolean zip = TrueTypes.isZip(trueType);
+        if (zip || isGzip(prefix, n)) {
             if (depth >= policy.maxArchiveDepth()) {
                 add(
                         AttachmentPolicyScanner.ARCHIVE_LIMIT,
@@ -160,17 +161,11 @@ final class Inspection {
                 return;
             }
             InputStream whole = new SequenceInputStream(new ByteArrayInputStream(prefix, 0, n), body);
-            zip(location, whole, depth + 1, budget);
-        } else if (isGzip(prefix, n)) {
-            if (depth >= policy.maxArchiveDepth()) {
-                add(
-                        AttachmentPolicyScanner.ARCHIVE_LIMIT,
-                        location,
-                        location + ": archive nested deeper than " + policy.maxArchiveDepth() + " levels; not opened");
-                return;
+            if (zip) {
+                zip(location, whole, depth + 1, budget);
+            } else {
+                gzip(location, cleanName, whole, depth + 1, budget);
             }
-            InputStream whole = new SequenceInputStream(new ByteArrayInputStream(prefix, 0, n), body);
-            gzip(location, cleanName, whole, depth + 1, budget);
         } else if (TrueTypes.isVague(trueType)
                 && (declaredType.map(TrueTypes::normalize).filter(ZIP::equals).isPresent()
                         || cleanName

@@ -838,8 +838,7 @@ public final class Tokenizer {
                     int url = indexOfIgnoreCase(value, "url=", 0);
                     if (url >= 0) {
                         String target = value.substring(url + 4).strip();
-                        urls(target, tokens);
-                        resolvedHost(target).ifPresent(h -> host(h, tokens));
+                        linkValue(target, tokens);
                     }
                     continue;
                 }
@@ -883,11 +882,16 @@ public final class Tokenizer {
             }
             if (end > v) {
                 String value = html.substring(v, end);
-                urls(value, tokens);
-                resolvedHost(value).ifPresent(h -> host(h, tokens));
+                linkValue(value, tokens);
                 u = end - 1;
             }
         }
+    }
+
+    /** The hosts of a link value, as written ({@link #urls}) and as a browser resolves it ({@link #resolvedHost}). */
+    private static void linkValue(String value, Set<String> tokens) {
+        urls(value, tokens);
+        resolvedHost(value).ifPresent(h -> host(h, tokens));
     }
 
     /** The most characters of one quoted link value read for its resolved host (a URL's host comes early). */
