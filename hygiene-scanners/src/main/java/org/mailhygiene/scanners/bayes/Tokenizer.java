@@ -619,21 +619,27 @@ public final class Tokenizer {
                 return;
             }
             int end = hostStart;
-            if (hostStart < lower.length() && at != www && isEscapedHostStart(lower.charAt(hostStart))) {
-                // an internationalised host (https://аптека.рф/) or one in percent escapes (https://%72x.example/),
-                // which browsers resolve: read to the end of the host, decoded
-                while (end < lower.length() && isEscapedHostChar(lower.charAt(end))) {
-                    end++;
-                }
-                String decoded = percentDecoded(lower.substring(hostStart, end));
-                if (!decoded.isEmpty()) {
-                    host(decoded, tokens);
-                }
-                from = Math.max(end, at + 1);
-                continue;
-            }
             while (end < lower.length() && isHostChar(lower.charAt(end))) {
                 end++;
+            }
+            if (at != www && end < lower.length() && (isEscapedHostStart(lower.charAt(end)))) {
+                // an internationalised host (https://аптека.рф/, https://bücher.de/) or one in percent escapes
+                // (https://%72x.example/), which browsers resolve: read to the end of the host, decoded; prose run on
+                // after a plain host (http://example.comをご覧ください) keeps the plain host
+                int wide = end;
+                while (wide < lower.length() && isEscapedHostChar(lower.charAt(wide))) {
+                    wide++;
+                }
+                String decoded = percentDecoded(lower.substring(hostStart, wide));
+                if (plausibleTextHost(decoded)) {
+                    host(decoded, tokens);
+                    from = Math.max(wide, at + 1);
+                    continue;
+                }
+                if (end == hostStart) {
+                    from = Math.max(wide, at + 1);
+                    continue;
+                }
             }
             while (end > hostStart && (lower.charAt(end - 1) == '.' || lower.charAt(end - 1) == '-')) {
                 end--;
@@ -707,6 +713,29 @@ public final class Tokenizer {
         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
     }
 
+    /**
+     * Whether text read after {@code https://} as an internationalised host is one: it has a dot, and its last label
+     * is letters of one kind, ASCII or not ({@code аптека.рф}, {@code bücher.de}); prose run on after a scheme
+     * ({@code から始まる...}, {@code 例え.jpをご覧ください}) is not.
+     */
+    static boolean plausibleTextHost(String host) {
+        int dot = host.lastIndexOf('.');
+        if (dot <= 0 || host.length() - dot < 3) {
+            return false;
+        }
+        boolean ascii = false;
+        boolean other = false;
+        for (int i = dot + 1; i < host.length(); i++) {
+            char c = host.charAt(i);
+            if (!Character.isLetter(c)) {
+                return false;
+            }
+            ascii |= c < 128;
+            other |= c >= 128;
+        }
+        return !(ascii && other);
+    }
+
     /** Whether a host starts as an internationalised ({@code аптека.рф}) or percent-escaped ({@code %72x}) one. */
     private static boolean isEscapedHostStart(char c) {
         return c == '%' || (c > 127 && Character.isLetterOrDigit(c));
@@ -735,7 +764,14 @@ public final class Tokenizer {
                 b.writeBytes(String.valueOf(c).getBytes(java.nio.charset.StandardCharsets.UTF_8));
             }
         }
-        String h = b.toString(java.nio.charset.StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
+        // as browsers map a host (UTS 46, in part): compatibility forms to their letters (fullwidth, mathematical),
+        // ideographic full stops to dots, soft hyphens and zero-width characters away
+        String h = java.text.Normalizer.normalize(
+                        b.toString(java.nio.charset.StandardCharsets.UTF_8), java.text.Normalizer.Form.NFKC)
+                .replace('\u3002', '.')
+                .replace('\uff61', '.')
+                .replaceAll("[\u00ad\u200b-\u200d\u2060\ufeff]", "")
+                .toLowerCase(Locale.ROOT);
         int end = h.length();
         while (end > 0 && (h.charAt(end - 1) == '.' || h.charAt(end - 1) == '-')) {
             end--;
@@ -827,10 +863,9 @@ public final class Tokenizer {
             if (quote != 0) {
                 v++;
                 // a quoted value as the browser takes it, blanks included (it removes tabs and line breaks inside a
-                // URL and trims it): up to its closing quote, at most MAX_LINK_VALUE characters
+                // URL and trims it): up to its closing quote (linear: values in one kind of quote never overlap)
                 int close = v;
-                int limit = Math.min(n, v + MAX_LINK_VALUE);
-                while (close < limit && html.charAt(close) != quote) {
+                while (close < n && html.charAt(close) != quote) {
                     close++;
                 }
                 String value = html.substring(v, close);
@@ -894,9 +929,6 @@ public final class Tokenizer {
         resolvedHost(value).ifPresent(h -> host(h, tokens));
     }
 
-    /** The most characters of one quoted link value read for its resolved host (a URL's host comes early). */
-    static final int MAX_LINK_VALUE = 2048;
-
     /** Named character references that spell URLs in attribute values ({@code https&colon;&sol;&sol;}). */
     private static final java.util.Map<String, String> URL_ENTITIES = java.util.Map.ofEntries(
             java.util.Map.entry("amp", "&"),
@@ -908,8 +940,8 @@ public final class Tokenizer {
             java.util.Map.entry("percnt", "%"),
             java.util.Map.entry("quest", "?"),
             java.util.Map.entry("num", "#"),
-            java.util.Map.entry("tab", "\t"),
-            java.util.Map.entry("newline", "\n"),
+            java.util.Map.entry("Tab", "\t"),
+            java.util.Map.entry("NewLine", "\n"),
             java.util.Map.entry("hyphen", "-"),
             java.util.Map.entry("dash", "-"),
             java.util.Map.entry("lowbar", "_"));
@@ -940,22 +972,27 @@ public final class Tokenizer {
                     k++;
                 }
                 int start = k;
+                // every digit counts, as in HTML; the value saturates (an out-of-range reference is U+FFFD)
+                long cp = 0;
                 while (k < n
-                        && k - start < 8
                         && (numeric
                                 ? Character.digit(value.charAt(k), hex ? 16 : 10) >= 0
-                                : isAsciiLetter(value.charAt(k)))) {
+                                : isAsciiLetter(value.charAt(k)) && k - start < 16)) {
+                    if (numeric) {
+                        cp = Math.min(
+                                0x110000L, cp * (hex ? 16 : 10) + Character.digit(value.charAt(k), hex ? 16 : 10));
+                    }
                     k++;
                 }
                 if (k > start) {
-                    String ref = value.substring(start, k);
                     boolean semi = k < n && value.charAt(k) == ';';
                     String decoded = null;
                     if (numeric) {
-                        int cp = Integer.parseInt(ref, hex ? 16 : 10);
-                        decoded = Character.isValidCodePoint(cp) && cp != 0 ? new String(Character.toChars(cp)) : "";
+                        decoded = cp == 0 || cp >= 0x110000L || (cp >= 0xd800 && cp <= 0xdfff)
+                                ? "\ufffd"
+                                : new String(Character.toChars((int) cp));
                     } else if (semi) {
-                        decoded = URL_ENTITIES.get(ref.toLowerCase(Locale.ROOT));
+                        decoded = URL_ENTITIES.get(value.substring(start, k)); // names are case-sensitive
                     }
                     if (decoded != null) {
                         sb.append(decoded);
@@ -966,11 +1003,17 @@ public final class Tokenizer {
             }
             sb.append(c);
         }
-        String s = sb.toString()
-                .replace("\t", "")
-                .replace("\n", "")
-                .replace("\r", "")
-                .strip();
+        String s = sb.toString().replace("\t", "").replace("\n", "").replace("\r", "");
+        // the URL parser trims C0 controls and spaces from both ends
+        int from = 0;
+        int to = s.length();
+        while (from < to && s.charAt(from) <= ' ') {
+            from++;
+        }
+        while (to > from && s.charAt(to - 1) <= ' ') {
+            to--;
+        }
+        s = s.substring(from, to);
         String lower = s.toLowerCase(Locale.ROOT);
         int colon = lower.indexOf(':');
         int p;
@@ -993,13 +1036,27 @@ public final class Tokenizer {
         }
         String authority = lower.substring(p, end);
         authority = authority.substring(authority.lastIndexOf('@') + 1);
+        if (authority.startsWith("[")) {
+            int close = authority.indexOf(']');
+            return Optional.of(close > 0 ? authority.substring(0, close + 1) : ODD_HOST);
+        }
         int port = authority.indexOf(':');
         if (port >= 0) {
             authority = authority.substring(0, port);
         }
+        if (authority.isEmpty()) {
+            return Optional.empty();
+        }
         String host = percentDecoded(authority);
-        return host.isEmpty() || host.length() > 253 ? Optional.empty() : Optional.of(host);
+        // a host this reader cannot spell (a browser maps more of Unicode than it does) is still a link
+        return Optional.of(host.isEmpty() || host.length() > 253 ? ODD_HOST : host);
     }
+
+    /**
+     * The host of a link whose host a browser reads but this tokenizer cannot spell ({@code url:odd-host}): it is a link
+     * all the same, for every test that asks whether a message links anywhere.
+     */
+    static final String ODD_HOST = "odd-host";
 
     /**
      * HTML structure that phishing uses and newsletters rarely do: forms, scripts, iframes, and links whose visible

@@ -907,6 +907,47 @@ class TokenizerTest {
         assertThat(Tokenizer.percentDecoded("%2fpills.example")).isEmpty();
     }
 
+    /**
+     * The third review's links: a reference out of range threw (the scan failed, the message was deferred), hosts a
+     * browser maps to ASCII gave none, as did leading controls, long numeric references and padding before the URL;
+     * prose after a scheme in text became hosts, and {@code &Colon;} was read as {@code &colon;}.
+     */
+    @Test
+    void linksAsTheThirdReviewWroteThem() {
+        for (String h : List.of(
+                "<a href=\"https://pills.example/&#xFFFFFFFF;\">x</a>",
+                "<div style=\"background:url(&#x80000000;)\">x</div>",
+                "<img src=&#xffffffff>")) {
+            Set<String> t = new java.util.LinkedHashSet<>();
+            Tokenizer.linkTargets(h, t); // no exception
+        }
+        List<String> html = List.of(
+                "<a href=\"https://%C2%ADpills.example/\">x</a>",
+                "<a href=\"https://%F0%9D%90%A9ills.example/\">x</a>",
+                "<a href=\"https://pills&#x3002;example/\">x</a>",
+                "<a href=\"https://\uff50\uff49\uff4c\uff4c\uff53.example/\">x</a>",
+                "<a href=\"&#1;https:&sol;&sol;pills.example/\">x</a>",
+                "<a href=\"https&#0000000058;&#0000000047;&#0000000047;pills.example/\">x</a>",
+                "<a href=\"" + " ".repeat(2100) + "https://pills.example/\">x</a>");
+        for (String h : html) {
+            Set<String> t = new java.util.LinkedHashSet<>();
+            Tokenizer.linkTargets(h, t);
+            assertThat(t).as(h).contains("url:pills.example");
+        }
+        Set<String> odd = new java.util.LinkedHashSet<>();
+        Tokenizer.linkTargets(
+                "<a href=\"https://pil ls\u2603.example/\">x</a><a href='https://[2001:db8::1]/'>y</a>", odd);
+        assertThat(odd).contains("url:" + Tokenizer.ODD_HOST, "url:[2001:db8::1]");
+        Set<String> caseSensitive = new java.util.LinkedHashSet<>();
+        Tokenizer.linkTargets("<a href=\"https&Colon;&SOL;&SOL;pills.example/\">x</a>", caseSensitive);
+        assertThat(caseSensitive).doesNotContain("url:pills.example");
+        assertThat(Tokenizer.tokenizeText("https://から始まるものだけを使ってください。例はhttps://例え.jpをご覧ください"))
+                .noneMatch(x -> x.startsWith("url:"));
+        assertThat(Tokenizer.tokenizeText("vgl. https://übersicht und https://bücher.de/x"))
+                .contains("url:bücher.de")
+                .doesNotContain("url:übersicht");
+    }
+
     @Test
     void resolvedLinksStayLinear() {
         String quoted = "<a href=\"" + "https:".repeat(100_000) + "\">x</a>";
