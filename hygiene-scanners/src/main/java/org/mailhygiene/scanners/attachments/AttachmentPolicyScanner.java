@@ -58,8 +58,9 @@ import org.mailhygiene.scanners.mime.PartVisitor;
  *   <li>{@value #ARCHIVE_LIMIT}: nesting depth, entry count, expanded size or expansion ratio exceeded (zip bombs);
  *       an opaque S/MIME signature the walker did not open (larger than {@link MimeWalker#MAX_SMIME_BYTES});
  *   <li>{@value #ARCHIVE_BROKEN}: a zip archive or gzip file that cannot be read to its end (or whose stored name is
- *       over 1,024 bytes), or a part named or declared a zip whose content does not start as one (archive tools find
- *       a zip behind other bytes);
+ *       over 1,024 bytes), a zip whose directory at the end, which archive tools list, names a file its entries read
+ *       from the start do not hold (a second zip appended to the first), or a part named or declared a zip whose
+ *       content does not start as one (archive tools find a zip behind other bytes);
  *   <li>{@value #MIME_BROKEN}: a multipart that cannot be split (unless its body holds no {@code --}: then every reader
  *       shows it as one text, which is inspected as one part), a body that cannot be decoded, an unknown transfer
  *       encoding, an encoded multipart, an encoded message inside another (or holding one), an opaque S/MIME signature
@@ -132,7 +133,8 @@ public final class AttachmentPolicyScanner implements Scanner {
      * parts are the signature's children, {@code part 1.2}) and a signature it does not open is a limit; 6 since an
      * encoded message container is inspected decoded and as sent and is no longer broken MIME, nor is a multipart
      * without any {@code --}, files yEnc-encoded into plain text are inspected, and a part named or declared a zip
-     * that does not start as one is a broken archive; 7 since gzip files are opened.
+     * that does not start as one is a broken archive; 7 since gzip files are opened and a zip whose directory at the
+     * end names files its entries do not hold is a broken archive.
      */
     static final int VERSION = 7;
 

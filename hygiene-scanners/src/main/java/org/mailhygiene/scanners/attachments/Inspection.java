@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -471,8 +472,10 @@ final class Inspection {
     }
 
     private void zip(String location, InputStream raw, int depth, Budget budget) throws IOException {
-        Counting compressed = new Counting(raw);
+        Kept kept = new Kept(raw, MAX_KEPT_ZIP);
+        Counting compressed = new Counting(kept);
         ZipInputStream z = new ZipInputStream(compressed, StandardCharsets.ISO_8859_1);
+        Set<String> streamed = new HashSet<>();
         while (true) {
             ZipEntry e;
             try {
@@ -506,8 +509,25 @@ final class Inspection {
                 return;
             }
             if (e == null) {
+                // what follows the entries (their directory, and whatever comes after it) is read too, through the
+                // limits: archive tools list what the directory at the end names
+                while (compressed.read(drainBuffer, 0, drainBuffer.length) >= 0) {
+                    // drain
+                }
+                kept.tail().ifPresent(tail -> {
+                    Optional<String> other = centralNames(tail, kept.base()).stream()
+                            .filter(n -> !streamed.contains(n))
+                            .findFirst();
+                    other.ifPresent(n -> add(
+                            AttachmentPolicyScanner.ARCHIVE_BROKEN,
+                            location,
+                            location + ": its directory at the end, which unzip, 7-Zip and Windows read, names \""
+                                    + n + "\", which its entries from the start do not hold (a second archive behind"
+                                    + " the first?)"));
+                });
                 return;
             }
+            streamed.add(e.getName());
             budget.entries++;
             if (budget.entries > policy.maxArchiveEntries()) {
                 throw new LimitReached("more than " + policy.maxArchiveEntries() + " archive entries");
@@ -608,6 +628,131 @@ final class Inspection {
                     + " disguises an executable as a ." + previous.get() + " file");
         }
         return Optional.empty();
+    }
+
+    /** The last bytes of a zip kept to read its directory at the end: 4 MiB (tens of thousands of names). */
+    static final int MAX_KEPT_ZIP = 4 << 20;
+
+    /**
+     * The file names a zip's central directory lists (found from the end-of-central-directory record at its end, as
+     * unzip, 7-Zip and Windows find it; its offset taken as written or, for an archive behind other bytes, as the
+     * record's position less the directory's size); empty when there is no such record or the directory cannot be read
+     * (ZIP64, several disks, a directory that starts before the bytes kept). Linear in the zip.
+     *
+     * @param z the zip's last bytes
+     * @param base the offset in the zip of {@code z[0]}
+     */
+    static List<String> centralNames(byte[] z, long base) {
+        int eocd = -1;
+        for (int i = z.length - 22; i >= Math.max(0, z.length - 22 - 65535); i--) {
+            if (le32(z, i) == 0x06054b50) {
+                eocd = i;
+                break;
+            }
+        }
+        if (eocd < 0) {
+            return List.of();
+        }
+        int count = le16(z, eocd + 10);
+        long size = le32(z, eocd + 12) & 0xffffffffL;
+        long offset = le32(z, eocd + 16) & 0xffffffffL;
+        if (count == 0xffff || offset == 0xffffffffL) {
+            return List.of(); // ZIP64
+        }
+        long written = offset - base;
+        long start = written >= 0 && written < eocd && le32(z, (int) written) == 0x02014b50 ? written : eocd - size;
+        if (start < 0) {
+            return List.of();
+        }
+        List<String> names = new ArrayList<>();
+        int p = (int) Math.max(0, start);
+        for (int i = 0; i < count && p + 46 <= eocd && le32(z, p) == 0x02014b50; i++) {
+            int n = le16(z, p + 28);
+            int extra = le16(z, p + 30);
+            int comment = le16(z, p + 32);
+            if (p + 46 + n > z.length) {
+                break;
+            }
+            names.add(new String(z, p + 46, n, StandardCharsets.ISO_8859_1));
+            p += 46 + n + extra + comment;
+        }
+        return names;
+    }
+
+    private static int le16(byte[] b, int at) {
+        return at < 0 || at + 2 > b.length ? -1 : (b[at] & 0xff) | (b[at + 1] & 0xff) << 8;
+    }
+
+    private static int le32(byte[] b, int at) {
+        return at < 0 || at + 4 > b.length
+                ? -1
+                : (b[at] & 0xff) | (b[at + 1] & 0xff) << 8 | (b[at + 2] & 0xff) << 16 | (b[at + 3] & 0xff) << 24;
+    }
+
+    /** Passes a stream on and keeps its last bytes, up to a limit ({@link #tail}), and where they start. */
+    private static final class Kept extends FilterInputStream {
+        private final byte[] ring;
+        private long total;
+        private boolean skipped;
+
+        Kept(InputStream in, int limit) {
+            super(in);
+            this.ring = new byte[limit];
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) {
+                keep(new byte[] {(byte) b}, 0, 1);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                keep(b, off, n);
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            skipped = true; // what was skipped is not kept: the directory is not compared
+            return in.skip(n);
+        }
+
+        private void keep(byte[] b, int off, int n) {
+            for (int i = 0; i < n; i++) {
+                ring[(int) ((total + i) % ring.length)] = b[off + i];
+            }
+            total += n;
+        }
+
+        /** The last bytes read (at most the limit), in order; empty when some were skipped. */
+        Optional<byte[]> tail() {
+            if (skipped) {
+                return Optional.empty();
+            }
+            int n = (int) Math.min(total, ring.length);
+            byte[] out = new byte[n];
+            for (int i = 0; i < n; i++) {
+                out[i] = ring[(int) ((total - n + i) % ring.length)];
+            }
+            return Optional.of(out);
+        }
+
+        /** The offset of {@link #tail}'s first byte in the stream. */
+        long base() {
+            return total - Math.min(total, ring.length);
+        }
+
+        @Override
+        public void close() {
+            // the archive's source is owned by the caller
+        }
     }
 
     /** Limits shared by one attachment and every archive nested in it. */

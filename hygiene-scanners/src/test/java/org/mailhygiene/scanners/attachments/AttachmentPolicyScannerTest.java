@@ -603,6 +603,38 @@ class AttachmentPolicyScannerTest {
         assertThat(rules(longName)).containsExactly("ARCHIVE_BROKEN");
     }
 
+    /**
+     * A zip with a second one appended: the entries read from the start are the first's (harmless), while unzip,
+     * 7-Zip, Windows and Python list what the directory at the end names (the second's program). Review, session 30:
+     * it passed. The two lists are compared; an archive behind other bytes (a self-extractor) and a zip stored inside
+     * a zip are no finding.
+     */
+    @Test
+    void aZipWhoseDirectoryNamesOtherFilesIsABrokenArchive() throws Exception {
+        byte[] first = Samples.zip("readme.txt", "hello".getBytes(StandardCharsets.US_ASCII));
+        byte[] second = Samples.zip("invoice.exe", Samples.pe());
+        byte[] both = java.util.Arrays.copyOf(first, first.length + second.length);
+        System.arraycopy(second, 0, both, first.length, second.length);
+        Verdict v = scan(Samples.attachment("files.zip", "application/zip", both));
+        assertThat(rules(v)).contains("ARCHIVE_BROKEN");
+        assertThat(v.rules().stream().map(Rule::description))
+                .anyMatch(d -> d.contains("names \"invoice.exe\", which its entries from the start do not hold"));
+        // inside a gzip too
+        Verdict gz = scan(Samples.attachment("files.gz", "application/gzip", gzip(null, both)));
+        assertThat(rules(gz)).contains("ARCHIVE_BROKEN");
+        // no finding: a zip stored in a zip, an ordinary zip of several files
+        Verdict nested = scan(Samples.attachment("outer.zip", "application/zip", Samples.zip("inner.zip", first)));
+        assertThat(nested.outcome()).as(nested.toString()).isEqualTo(Outcome.CLEAN);
+        Verdict many = scan(Samples.attachment(
+                "a.zip",
+                "application/zip",
+                Samples.zip("a.txt", new byte[] {1}, "dir/b.txt", new byte[] {2}, "c.txt", new byte[] {3})));
+        assertThat(many.outcome()).as(many.toString()).isEqualTo(Outcome.CLEAN);
+        assertThat(Inspection.centralNames(second, 0)).containsExactly("invoice.exe");
+        byte[] tail = java.util.Arrays.copyOfRange(both, 10, both.length);
+        assertThat(Inspection.centralNames(tail, 10)).containsExactly("invoice.exe");
+    }
+
     @Test
     void brokenZipIsReported() throws Exception {
         byte[] zip = Samples.zip("a.txt", new byte[10_000]);
