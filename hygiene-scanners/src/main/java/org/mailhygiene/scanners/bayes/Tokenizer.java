@@ -99,9 +99,10 @@ public final class Tokenizer {
      * Version 15 reads link targets as a browser resolves them ({@link #linkTargets}): character references in the
      * attribute value decoded, tabs and line breaks removed, {@code //host}, {@code https:host} and backslashes for
      * slashes; the {@code action}, {@code formaction}, {@code background} and {@code data} attributes and CSS
-     * {@code url(...)} too; and a URL whose host starts with a letter beyond ASCII or a percent escape (an
-     * internationalised or escaped host) in text. Version 14 gave no host for such links: a message that linked only
-     * so was taken for one without links.
+     * {@code url(...)} too, hosts mapped as browsers map them (compatibility forms, ideographic full stops, soft
+     * hyphens), a host it cannot spell as {@code url:odd-host} (a link all the same); and in text an internationalised
+     * or percent-escaped host. Version 14 gave no host for such links: a message that linked only so was taken for one
+     * without links.
      * Models learned with an older version still load and classify; they simply lack the newer tokens until retrained.
      */
     public static final int VERSION = 15;
