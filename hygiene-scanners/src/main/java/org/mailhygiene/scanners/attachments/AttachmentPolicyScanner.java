@@ -32,8 +32,8 @@ import org.mailhygiene.scanners.mime.PartVisitor;
 
 /**
  * A {@link Scanner} (name {@value #NAME}) that applies an {@link AttachmentPolicy} to every MIME leaf part of a
- * message, to every entry of the zip archives among them and to what each gzip file holds (one entry, named as the
- * file name its header stores, or as the outer name without {@code .gz}).
+ * message, to every entry of the zip and tar archives among them and to what each gzip file holds (one entry, named
+ * as the file name its header stores, and as the outer name without {@code .gz}).
  *
  * <p>For each part it compares three things side by side: the true type (from the content's magic bytes, by tika-core's
  * detector alone, one shared instance), the declared type (Content-Type) and the file-name extension (from
@@ -133,8 +133,8 @@ public final class AttachmentPolicyScanner implements Scanner {
      * parts are the signature's children, {@code part 1.2}) and a signature it does not open is a limit; 6 since an
      * encoded message container is inspected decoded and as sent and is no longer broken MIME, nor is a multipart
      * without any {@code --}, files yEnc-encoded into plain text are inspected, and a part named or declared a zip
-     * that does not start as one is a broken archive; 7 since gzip files are opened and a zip whose directory at the
-     * end names files its entries do not hold is a broken archive.
+     * that does not start as one is a broken archive; 7 since gzip files and tar archives are opened and a zip whose
+     * directory at the end names files its entries do not hold is a broken archive.
      */
     static final int VERSION = 7;
 

@@ -146,6 +146,7 @@ final class Inspection {
         if (depth == 0
                 && !TrueTypes.isZip(trueType)
                 && !isGzip(prefix, n)
+                && !isTar(prefix, n)
                 && (isTextual(trueType)
                         || declaredType.isEmpty()
                         || declaredType.get().equals("text/plain"))) {
@@ -153,7 +154,8 @@ final class Inspection {
             return;
         }
         boolean zip = TrueTypes.isZip(trueType);
-        if (zip || isGzip(prefix, n)) {
+        boolean tar = !zip && isTar(prefix, n);
+        if (zip || tar || isGzip(prefix, n)) {
             if (depth >= policy.maxArchiveDepth()) {
                 add(
                         AttachmentPolicyScanner.ARCHIVE_LIMIT,
@@ -164,6 +166,8 @@ final class Inspection {
             InputStream whole = new SequenceInputStream(new ByteArrayInputStream(prefix, 0, n), body);
             if (zip) {
                 zip(location, whole, depth + 1, budget);
+            } else if (tar) {
+                tar(location, whole, depth + 1, budget);
             } else {
                 gzip(location, cleanName, whole, depth + 1, budget);
             }
@@ -322,6 +326,193 @@ final class Inspection {
                     + name.map(n -> "\"" + n + "\"").orElse("file without a name");
             item(where, name, Optional.empty(), content, 1, budget);
         });
+    }
+
+    /** Whether content starts as a POSIX or GNU tar archive ({@code ustar} at offset 257 of its first header). */
+    static boolean isTar(byte[] prefix, int n) {
+        return n >= 263
+                && prefix[257] == 'u'
+                && prefix[258] == 's'
+                && prefix[259] == 't'
+                && prefix[260] == 'a'
+                && prefix[261] == 'r';
+    }
+
+    /** The most bytes of a tar entry's long name (GNU {@code L}) or extended header (pax {@code x}) read. */
+    static final int MAX_TAR_HEADER = 64 * 1024;
+
+    /**
+     * Opens a tar archive (what a {@code .tgz} holds; 7-Zip, WinRAR and Windows list its files) and inspects each
+     * regular file as an archive entry under its name (the ustar prefix, a GNU long name or a pax {@code path} taken
+     * into account), within the entry count and nesting limits. A header whose checksum does not match, a size field
+     * that is not octal or an archive cut short is a broken archive.
+     */
+    private void tar(String location, InputStream raw, int depth, Budget budget) throws IOException {
+        try {
+            tarEntries(location, raw, depth, budget);
+        } catch (LimitReached e) {
+            throw e;
+        } catch (IOException e) {
+            // a failure to read the message itself is rethrown by the walker after the walk
+            add(AttachmentPolicyScanner.ARCHIVE_BROKEN, location, location + ": broken tar archive: " + e.getMessage());
+        }
+    }
+
+    private void tarEntries(String location, InputStream raw, int depth, Budget budget) throws IOException {
+        String longName = null;
+        while (true) {
+            byte[] h = raw.readNBytes(512);
+            if (h.length == 0 || (h.length == 512 && allZero(h))) {
+                return;
+            }
+            if (h.length < 512 || !tarChecksumMatches(h)) {
+                add(
+                        AttachmentPolicyScanner.ARCHIVE_BROKEN,
+                        location,
+                        location + ": broken tar archive (a header cut short or its checksum wrong)");
+                return;
+            }
+            long size = octal(h, 124, 12);
+            if (size < 0) {
+                add(AttachmentPolicyScanner.ARCHIVE_BROKEN, location, location + ": broken tar archive (size field)");
+                return;
+            }
+            budget.entries++;
+            if (budget.entries > policy.maxArchiveEntries()) {
+                throw new LimitReached("more than " + policy.maxArchiveEntries() + " archive entries");
+            }
+            char type = (char) (h[156] & 0xff);
+            String name = longName != null ? longName : cString(h, 0, 100);
+            if (longName == null && h[257] == 'u') {
+                String prefix = cString(h, 345, 155);
+                if (!prefix.isEmpty()) {
+                    name = prefix + "/" + name;
+                }
+            }
+            longName = null;
+            long padded = (size + 511) / 512 * 512;
+            if (type == 'L' || type == 'x') {
+                if (size > MAX_TAR_HEADER) {
+                    add(
+                            AttachmentPolicyScanner.ARCHIVE_BROKEN,
+                            location,
+                            location + ": broken tar archive (an extended header over " + MAX_TAR_HEADER + " bytes)");
+                    return;
+                }
+                byte[] data = raw.readNBytes((int) size);
+                raw.skipNBytes(padded - size);
+                longName = type == 'L' ? cString(data, 0, data.length) : paxPath(data);
+                continue;
+            }
+            InputStream entry = new Limited(raw, size);
+            if (type == '0' || type == '\0' || type == '7') {
+                int slash = Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\'));
+                String base = name.substring(slash + 1);
+                item(location + " > " + name, Optional.of(base), Optional.empty(), entry, depth, budget);
+            }
+            while (entry.read(drainBuffer, 0, drainBuffer.length) >= 0) {
+                // the rest of the entry
+            }
+            raw.skipNBytes(padded - size);
+        }
+    }
+
+    private static boolean allZero(byte[] b) {
+        for (byte x : b) {
+            if (x != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether a tar header's checksum (the sum of its bytes, the checksum field read as blanks) is the one it holds. */
+    static boolean tarChecksumMatches(byte[] h) {
+        long sum = 0;
+        for (int i = 0; i < 512; i++) {
+            sum += i >= 148 && i < 156 ? ' ' : (h[i] & 0xff);
+        }
+        return octal(h, 148, 8) == sum;
+    }
+
+    /** An octal field of a tar header (blanks and NULs around it allowed); -1 if it holds anything else. */
+    static long octal(byte[] h, int off, int len) {
+        long v = 0;
+        boolean digits = false;
+        for (int i = off; i < off + len; i++) {
+            int c = h[i] & 0xff;
+            if (c >= '0' && c <= '7') {
+                v = v * 8 + (c - '0');
+                digits = true;
+                if (v > (1L << 40)) {
+                    return -1;
+                }
+            } else if (c == 0 || c == ' ') {
+                if (digits) {
+                    break;
+                }
+            } else {
+                return -1;
+            }
+        }
+        return digits ? v : 0;
+    }
+
+    private static String cString(byte[] b, int off, int len) {
+        int end = off;
+        while (end < off + len && end < b.length && b[end] != 0) {
+            end++;
+        }
+        return new String(b, off, end - off, StandardCharsets.UTF_8);
+    }
+
+    /** The {@code path} of a pax extended header ({@code "LEN path=VALUE\n"} records), or {@code null}. */
+    private static String paxPath(byte[] data) {
+        String s = new String(data, StandardCharsets.UTF_8);
+        for (String record : s.split("\n")) {
+            int space = record.indexOf(' ');
+            if (space > 0 && record.startsWith("path=", space + 1)) {
+                return record.substring(space + 6);
+            }
+        }
+        return null;
+    }
+
+    /** At most {@code limit} bytes of a stream, which it does not close. */
+    private static final class Limited extends InputStream {
+        private final InputStream in;
+        private long left;
+
+        Limited(InputStream in, long limit) {
+            this.in = in;
+            this.left = limit;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int b = in.read();
+            if (b < 0) {
+                throw new java.io.EOFException("tar entry cut short");
+            }
+            left--;
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int n = in.read(b, off, (int) Math.min(len, left));
+            if (n < 0) {
+                throw new java.io.EOFException("tar entry cut short");
+            }
+            left -= n;
+            return n;
+        }
     }
 
     /** Whether content starts as a gzip member (RFC 1952: {@code 1f 8b}, deflate). */

@@ -635,6 +635,85 @@ class AttachmentPolicyScannerTest {
         assertThat(Inspection.centralNames(tail, 10)).containsExactly("invoice.exe");
     }
 
+    /** A ustar archive of the given files, name then content, as tar writes one (no compression). */
+    static byte[] tar(Object... files) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < files.length; i += 2) {
+            String name = (String) files[i];
+            byte[] data = (byte[]) files[i + 1];
+            byte[] h = new byte[512];
+            byte[] n = name.getBytes(StandardCharsets.US_ASCII);
+            System.arraycopy(n, 0, h, 0, Math.min(100, n.length));
+            put(h, 100, String.format("%07o", 0644));
+            put(h, 108, String.format("%07o", 0));
+            put(h, 116, String.format("%07o", 0));
+            put(h, 124, String.format("%011o", data.length));
+            put(h, 136, String.format("%011o", 0));
+            h[156] = '0';
+            put(h, 257, "ustar");
+            put(h, 263, "00");
+            java.util.Arrays.fill(h, 148, 156, (byte) ' ');
+            long sum = 0;
+            for (byte b : h) {
+                sum += b & 0xff;
+            }
+            put(h, 148, String.format("%06o", sum));
+            h[154] = 0;
+            out.writeBytes(h);
+            out.writeBytes(data);
+            out.writeBytes(new byte[(512 - data.length % 512) % 512]);
+        }
+        out.writeBytes(new byte[1024]);
+        return out.toByteArray();
+    }
+
+    private static void put(byte[] h, int at, String s) {
+        byte[] b = s.getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(b, 0, h, at, b.length);
+    }
+
+    /**
+     * A tar archive was never opened: a program in a {@code .tgz} or {@code .tar} passed (second review, session 30;
+     * 7-Zip, WinRAR and Windows 11 list its files). Its regular files are now inspected as archive entries; a header
+     * whose checksum is wrong or an archive cut short is broken.
+     */
+    @Test
+    void whatATarArchiveHoldsIsInspected() throws Exception {
+        byte[] exe =
+                tar("docs/readme.txt", "hello".getBytes(StandardCharsets.US_ASCII), "docs/setup.exe", Samples.pe());
+        assertThat(Inspection.tarChecksumMatches(java.util.Arrays.copyOf(exe, 512)))
+                .isTrue();
+        Verdict plain = scan(Samples.attachment("docs.tar", "application/x-tar", exe));
+        assertThat(rules(plain)).contains("EXECUTABLE_ATTACHMENT");
+        assertThat(plain.rules().stream().map(Rule::description))
+                .anyMatch(d -> d.contains("docs.tar\" > docs/setup.exe"));
+        Verdict tgz = scan(Samples.attachment("docs.tgz", "application/gzip", gzip(null, exe)));
+        assertThat(rules(tgz)).contains("EXECUTABLE_ATTACHMENT");
+        Verdict js = scan(Samples.attachment(
+                "backup.tar.gz",
+                "application/octet-stream",
+                gzip(null, tar("a/invoice.js", "WScript.Echo(1)".getBytes(StandardCharsets.US_ASCII)))));
+        assertThat(rules(js)).contains("EXECUTABLE_ATTACHMENT");
+        Verdict harmless = scan(Samples.attachment(
+                "logs.tgz",
+                "application/gzip",
+                gzip(
+                        null,
+                        tar(
+                                "a.log",
+                                "line\n".getBytes(StandardCharsets.US_ASCII),
+                                "b.csv",
+                                "1,2\n".getBytes(StandardCharsets.US_ASCII)))));
+        assertThat(harmless.outcome()).as(harmless.toString()).isEqualTo(Outcome.CLEAN);
+        byte[] cut = java.util.Arrays.copyOf(exe, 700);
+        assertThat(rules(scan(Samples.attachment("docs.tar", "application/x-tar", cut))))
+                .contains("ARCHIVE_BROKEN");
+        byte[] bad = exe.clone();
+        bad[0] ^= 1; // the checksum no longer matches
+        assertThat(rules(scan(Samples.attachment("docs.tar", "application/x-tar", bad))))
+                .contains("ARCHIVE_BROKEN");
+    }
+
     @Test
     void brokenZipIsReported() throws Exception {
         byte[] zip = Samples.zip("a.txt", new byte[10_000]);
