@@ -16,6 +16,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import org.mailhygiene.scanners.mime.CmsContent;
 import org.mailhygiene.scanners.mime.TextFiles;
+import org.mailhygiene.scanners.mime.ZipDirectory;
 
 /**
  * The checks for one message: each MIME leaf and each archive entry is an "item" with a location, maybe a name and a
@@ -706,9 +707,10 @@ final class Inspection {
                     // drain
                 }
                 kept.tail().ifPresent(tail -> {
-                    Optional<String> other = centralNames(tail, kept.base()).stream()
-                            .filter(n -> !streamed.contains(n))
-                            .findFirst();
+                    Optional<String> other =
+                            ZipDirectory.read(tail, kept.base()).map(ZipDirectory::names).orElse(List.of()).stream()
+                                    .filter(n -> !streamed.contains(n))
+                                    .findFirst();
                     other.ifPresent(n -> add(
                             AttachmentPolicyScanner.ARCHIVE_BROKEN,
                             location,
@@ -823,62 +825,6 @@ final class Inspection {
 
     /** The last bytes of a zip kept to read its directory at the end: 4 MiB (tens of thousands of names). */
     static final int MAX_KEPT_ZIP = 4 << 20;
-
-    /**
-     * The file names a zip's central directory lists (found from the end-of-central-directory record at its end, as
-     * unzip, 7-Zip and Windows find it; its offset taken as written or, for an archive behind other bytes, as the
-     * record's position less the directory's size); empty when there is no such record or the directory cannot be read
-     * (ZIP64, several disks, a directory that starts before the bytes kept). Linear in the zip.
-     *
-     * @param z the zip's last bytes
-     * @param base the offset in the zip of {@code z[0]}
-     */
-    static List<String> centralNames(byte[] z, long base) {
-        int eocd = -1;
-        for (int i = z.length - 22; i >= Math.max(0, z.length - 22 - 65535); i--) {
-            if (le32(z, i) == 0x06054b50) {
-                eocd = i;
-                break;
-            }
-        }
-        if (eocd < 0) {
-            return List.of();
-        }
-        int count = le16(z, eocd + 10);
-        long size = le32(z, eocd + 12) & 0xffffffffL;
-        long offset = le32(z, eocd + 16) & 0xffffffffL;
-        if (count == 0xffff || offset == 0xffffffffL) {
-            return List.of(); // ZIP64
-        }
-        long written = offset - base;
-        long start = written >= 0 && written < eocd && le32(z, (int) written) == 0x02014b50 ? written : eocd - size;
-        if (start < 0) {
-            return List.of();
-        }
-        List<String> names = new ArrayList<>();
-        int p = (int) Math.max(0, start);
-        for (int i = 0; i < count && p + 46 <= eocd && le32(z, p) == 0x02014b50; i++) {
-            int n = le16(z, p + 28);
-            int extra = le16(z, p + 30);
-            int comment = le16(z, p + 32);
-            if (p + 46 + n > z.length) {
-                break;
-            }
-            names.add(new String(z, p + 46, n, StandardCharsets.ISO_8859_1));
-            p += 46 + n + extra + comment;
-        }
-        return names;
-    }
-
-    private static int le16(byte[] b, int at) {
-        return at < 0 || at + 2 > b.length ? -1 : (b[at] & 0xff) | (b[at + 1] & 0xff) << 8;
-    }
-
-    private static int le32(byte[] b, int at) {
-        return at < 0 || at + 4 > b.length
-                ? -1
-                : (b[at] & 0xff) | (b[at + 1] & 0xff) << 8 | (b[at + 2] & 0xff) << 16 | (b[at + 3] & 0xff) << 24;
-    }
 
     /** Passes a stream on and keeps its last bytes, up to a limit ({@link #tail}), and where they start. */
     private static final class Kept extends FilterInputStream {

@@ -16,6 +16,7 @@ import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.scanners.mime.MimeWalker;
 import org.mailhygiene.scanners.mime.PartInfo;
 import org.mailhygiene.scanners.mime.PartVisitor;
+import org.mailhygiene.scanners.mime.ZipDirectory;
 
 /**
  * The form of a DMARC aggregate report (RFC 7489 section 7.2.1.1) or an SMTP TLS report (RFC 8460 section 5.3), as
@@ -184,39 +185,14 @@ final class AggregateReport {
      * nothing after it); empty otherwise (two zips one after the other name different files).
      */
     static Optional<String> onlyZipEntry(byte[] z) {
-        int eocd = -1;
-        for (int i = z.length - 22; i >= Math.max(0, z.length - 22 - 65535); i--) {
-            if (le32(z, i) == 0x06054b50) {
-                eocd = i;
-                break;
-            }
-        }
-        // one entry, and the record ends the file: no comment (which archive tools show) and nothing after it
-        if (eocd < 0 || eocd + 22 != z.length || le16(z, eocd + 10) != 1 || z.length < 30 || le32(z, 0) != 0x04034b50) {
-            return Optional.empty();
-        }
-        long cd = le32(z, eocd + 16) & 0xffffffffL;
-        if (cd + 46 > eocd || le32(z, (int) cd) != 0x02014b50) {
-            return Optional.empty();
-        }
-        int cdNameLength = le16(z, (int) cd + 28);
-        int localNameLength = le16(z, 26);
-        if (cd + 46 + cdNameLength > z.length || 30 + localNameLength > z.length || cdNameLength != localNameLength) {
-            return Optional.empty();
-        }
-        String central = new String(z, (int) cd + 46, cdNameLength, StandardCharsets.ISO_8859_1);
-        String local = new String(z, 30, localNameLength, StandardCharsets.ISO_8859_1);
-        return central.equals(local) ? Optional.of(local) : Optional.empty();
-    }
-
-    private static int le16(byte[] b, int at) {
-        return at < 0 || at + 2 > b.length ? -1 : (b[at] & 0xff) | (b[at + 1] & 0xff) << 8;
-    }
-
-    private static int le32(byte[] b, int at) {
-        return at < 0 || at + 4 > b.length
-                ? -1
-                : (b[at] & 0xff) | (b[at + 1] & 0xff) << 8 | (b[at + 2] & 0xff) << 16 | (b[at + 3] & 0xff) << 24;
+        Optional<ZipDirectory> dir = ZipDirectory.read(z, 0);
+        Optional<String> local = ZipDirectory.firstLocalName(z);
+        return dir.isPresent()
+                        && dir.get().endsFile()
+                        && dir.get().names().size() == 1
+                        && local.equals(Optional.of(dir.get().names().get(0)))
+                ? local
+                : Optional.empty();
     }
 
     /** Whether a report's first bytes are a DMARC report's XML or a TLS report's JSON, and no page or script. */
