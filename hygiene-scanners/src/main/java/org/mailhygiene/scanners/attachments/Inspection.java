@@ -664,8 +664,7 @@ final class Inspection {
     }
 
     private void zip(String location, InputStream raw, int depth, Budget budget) throws IOException {
-        Kept kept = new Kept(raw, MAX_KEPT_ZIP);
-        Counting compressed = new Counting(kept);
+        Counting compressed = new Counting(raw, MAX_KEPT_ZIP);
         ZipInputStream z = new ZipInputStream(compressed, StandardCharsets.ISO_8859_1);
         Set<String> streamed = new HashSet<>();
         while (true) {
@@ -706,9 +705,12 @@ final class Inspection {
                 while (compressed.read(drainBuffer, 0, drainBuffer.length) >= 0) {
                     // drain
                 }
-                kept.tail().ifPresent(tail -> {
+                compressed.tail().ifPresent(tail -> {
                     Optional<String> other =
-                            ZipDirectory.read(tail, kept.base()).map(ZipDirectory::names).orElse(List.of()).stream()
+                            ZipDirectory.read(tail, compressed.tailBase())
+                                    .map(ZipDirectory::names)
+                                    .orElse(List.of())
+                                    .stream()
                                     .filter(n -> !streamed.contains(n))
                                     .findFirst();
                     other.ifPresent(n -> add(
@@ -826,72 +828,6 @@ final class Inspection {
     /** The last bytes of a zip kept to read its directory at the end: 4 MiB (tens of thousands of names). */
     static final int MAX_KEPT_ZIP = 4 << 20;
 
-    /** Passes a stream on and keeps its last bytes, up to a limit ({@link #tail}), and where they start. */
-    private static final class Kept extends FilterInputStream {
-        private final byte[] ring;
-        private long total;
-        private boolean skipped;
-
-        Kept(InputStream in, int limit) {
-            super(in);
-            this.ring = new byte[limit];
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = in.read();
-            if (b >= 0) {
-                keep(new byte[] {(byte) b}, 0, 1);
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = in.read(b, off, len);
-            if (n > 0) {
-                keep(b, off, n);
-            }
-            return n;
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            skipped = true; // what was skipped is not kept: the directory is not compared
-            return in.skip(n);
-        }
-
-        private void keep(byte[] b, int off, int n) {
-            for (int i = 0; i < n; i++) {
-                ring[(int) ((total + i) % ring.length)] = b[off + i];
-            }
-            total += n;
-        }
-
-        /** The last bytes read (at most the limit), in order; empty when some were skipped. */
-        Optional<byte[]> tail() {
-            if (skipped) {
-                return Optional.empty();
-            }
-            int n = (int) Math.min(total, ring.length);
-            byte[] out = new byte[n];
-            for (int i = 0; i < n; i++) {
-                out[i] = ring[(int) ((total - n + i) % ring.length)];
-            }
-            return Optional.of(out);
-        }
-
-        /** The offset of {@link #tail}'s first byte in the stream. */
-        long base() {
-            return total - Math.min(total, ring.length);
-        }
-
-        @Override
-        public void close() {
-            // the archive's source is owned by the caller
-        }
-    }
-
     /** Limits shared by one attachment and every archive nested in it. */
     private static final class Budget {
         long expanded;
@@ -908,19 +844,32 @@ final class Inspection {
         }
     }
 
-    /** Counts the compressed bytes an archive reader consumed, and the bytes expanded from that archive. */
+    /**
+     * Counts the compressed bytes an archive reader consumed, and the bytes expanded from that archive; for a zip it also
+     * keeps the last bytes read, up to a limit, to read the directory at its end ({@link #tail}). The buffer grows with
+     * what is read, up to the limit, and then keeps the last bytes in a ring.
+     */
     private static final class Counting extends FilterInputStream {
         long count;
         long expanded;
+        private final int keep;
+        private byte[] ring = new byte[0];
+        private boolean skipped;
 
         Counting(InputStream in) {
+            this(in, 0);
+        }
+
+        Counting(InputStream in, int keep) {
             super(in);
+            this.keep = keep;
         }
 
         @Override
         public int read() throws IOException {
             int b = in.read();
             if (b >= 0) {
+                kept(new byte[] {(byte) b}, 0, 1);
                 count++;
             }
             return b;
@@ -930,6 +879,7 @@ final class Inspection {
         public int read(byte[] b, int off, int len) throws IOException {
             int n = in.read(b, off, len);
             if (n > 0) {
+                kept(b, off, n);
                 count += n;
             }
             return n;
@@ -938,8 +888,47 @@ final class Inspection {
         @Override
         public long skip(long n) throws IOException {
             long s = in.skip(n);
+            skipped |= s > 0; // what was skipped is not kept: the directory is not compared
             count += s;
             return s;
+        }
+
+        /** Keeps {@code b[off, off + n)}, read after {@link #count} bytes. */
+        private void kept(byte[] b, int off, int n) {
+            if (keep == 0) {
+                return;
+            }
+            if (count + n > ring.length && ring.length < keep) {
+                // nothing has wrapped yet (the buffer is below the limit): grow, keeping the bytes in place
+                ring = java.util.Arrays.copyOf(ring, (int) Math.min(keep, Math.max(2L * ring.length, count + n)));
+            }
+            for (int i = Math.max(0, n - ring.length); i < n; ) {
+                int at = (int) ((count + i) % ring.length);
+                int len = Math.min(n - i, ring.length - at);
+                System.arraycopy(b, off + i, ring, at, len);
+                i += len;
+            }
+        }
+
+        /** The last bytes read (at most the limit), in order; empty when none are kept or some were skipped. */
+        Optional<byte[]> tail() {
+            if (keep == 0 || skipped) {
+                return Optional.empty();
+            }
+            int n = (int) Math.min(count, ring.length);
+            byte[] out = new byte[n];
+            for (int i = 0; i < n; ) {
+                int at = (int) ((count - n + i) % ring.length);
+                int len = Math.min(n - i, ring.length - at);
+                System.arraycopy(ring, at, out, i, len);
+                i += len;
+            }
+            return Optional.of(out);
+        }
+
+        /** The offset in the stream of {@link #tail}'s first byte. */
+        long tailBase() {
+            return count - Math.min(count, ring.length);
         }
 
         @Override
@@ -953,12 +942,12 @@ final class Inspection {
      * {@link LimitReached}.
      */
     private final class Expanding extends InputStream {
-        private final InputStream zip;
+        private final InputStream source;
         private final Counting compressed;
         private final Budget budget;
 
-        Expanding(InputStream zip, Counting compressed, Budget budget) {
-            this.zip = zip;
+        Expanding(InputStream source, Counting compressed, Budget budget) {
+            this.source = source;
             this.compressed = compressed;
             this.budget = budget;
         }
@@ -972,7 +961,7 @@ final class Inspection {
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            int n = zip.read(b, off, len);
+            int n = source.read(b, off, len);
             if (n > 0) {
                 budget.expanded += n;
                 compressed.expanded += n;

@@ -179,12 +179,7 @@ final class NoSpamContent {
         boolean onlyLatinLooking = true;
         for (int i = 0; i < word.length(); i++) {
             char c = word.charAt(i);
-            if (c == '\u00ad'
-                    || c == '\u034f'
-                    || c == '\u180e'
-                    || (c >= '\u200b' && c <= '\u200f')
-                    || (c >= '\u2060' && c <= '\u2064')
-                    || c == '\ufeff') {
+            if (Tokenizer.isInvisible(c)) {
                 return true;
             }
             if (Tokenizer.isLookalike(c)) {

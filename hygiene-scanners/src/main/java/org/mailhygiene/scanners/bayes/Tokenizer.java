@@ -771,8 +771,12 @@ public final class Tokenizer {
                         b.toString(java.nio.charset.StandardCharsets.UTF_8), java.text.Normalizer.Form.NFKC)
                 .replace('\u3002', '.')
                 .replace('\uff61', '.')
-                .replaceAll("[\u00ad\u200b-\u200d\u2060\ufeff]", "")
                 .toLowerCase(Locale.ROOT);
+        if (h.chars().anyMatch(c -> isInvisible((char) c))) {
+            StringBuilder visible = new StringBuilder(h.length());
+            h.chars().filter(c -> !isInvisible((char) c)).forEach(c -> visible.append((char) c));
+            h = visible.toString();
+        }
         int end = h.length();
         while (end > 0 && (h.charAt(end - 1) == '.' || h.charAt(end - 1) == '-')) {
             end--;
@@ -1892,6 +1896,21 @@ public final class Tokenizer {
             }
         }
         return false;
+    }
+
+    /**
+     * Whether a character is drawn as nothing: a soft hyphen, a combining grapheme joiner, the Mongolian vowel
+     * separator, a zero-width space, joiner or non-joiner, a direction mark, a word joiner or invisible operator, a
+     * byte order mark. Browsers drop (most of) them from a host; inside a word they hide it from the model while a
+     * reader sees the word.
+     */
+    static boolean isInvisible(char c) {
+        return c == '\u00ad'
+                || c == '\u034f'
+                || c == '\u180e'
+                || (c >= '\u200b' && c <= '\u200f')
+                || (c >= '\u2060' && c <= '\u2064')
+                || c == '\ufeff';
     }
 
     /** Whether a letter is a Cyrillic or Greek one drawn like a Latin letter ({@link #LOOKALIKES}). */

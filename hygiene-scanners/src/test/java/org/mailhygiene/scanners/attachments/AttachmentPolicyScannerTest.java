@@ -630,6 +630,17 @@ class AttachmentPolicyScannerTest {
                 "application/zip",
                 Samples.zip("a.txt", new byte[] {1}, "dir/b.txt", new byte[] {2}, "c.txt", new byte[] {3})));
         assertThat(many.outcome()).as(many.toString()).isEqualTo(Outcome.CLEAN);
+        // larger than the 4 MiB kept of a zip's end: the last bytes, kept in a ring, still hold the directory
+        byte[] noise = new byte[5 << 20];
+        new java.util.Random(30).nextBytes(noise);
+        byte[] big = Samples.zip("noise.bin", noise);
+        assertThat(big.length).isGreaterThan(Inspection.MAX_KEPT_ZIP);
+        Verdict bigAlone = scan(Samples.attachment("big.zip", "application/zip", big));
+        assertThat(bigAlone.outcome()).as(bigAlone.toString()).isEqualTo(Outcome.CLEAN);
+        byte[] bigBoth = java.util.Arrays.copyOf(big, big.length + second.length);
+        System.arraycopy(second, 0, bigBoth, big.length, second.length);
+        assertThat(rules(scan(Samples.attachment("big.zip", "application/zip", bigBoth))))
+                .contains("ARCHIVE_BROKEN");
         assertThat(org.mailhygiene.scanners.mime.ZipDirectory.read(second, 0)
                         .orElseThrow()
                         .names())
