@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import org.mailhygiene.scanners.mime.CmsContent;
+import org.mailhygiene.scanners.mime.GzipStream;
 import org.mailhygiene.scanners.mime.TextFiles;
 import org.mailhygiene.scanners.mime.ZipDirectory;
 
@@ -521,27 +522,22 @@ final class Inspection {
         return n >= 3 && (prefix[0] & 0xff) == 0x1f && (prefix[1] & 0xff) == 0x8b && prefix[2] == 8;
     }
 
-    /** The most bytes of a gzip member's stored file name (RFC 1952 FNAME) read: longer is a broken archive. */
-    static final int MAX_GZIP_NAME = 1024;
-
-    /** The most bytes of a gzip member's comment (FCOMMENT) read past. */
-    static final int MAX_GZIP_COMMENT = 64 * 1024;
-
     /**
      * Opens a gzip file (each member of a concatenated one, as gunzip and archive tools do) and inspects what it holds
      * as one archive entry: named as the file name the first member stores (RFC 1952 FNAME, what 7-Zip and Windows
      * extract it as), or else as the outer name without {@code .gz} ({@code .tgz} gives {@code .tar}), which is what
      * gunzip, Python and macOS extract it as, so that name's extension is checked too when the two differ; its expanded
-     * bytes count against the same limits as a zip's. A header that cannot be read, a stored name longer than
-     * {@value #MAX_GZIP_NAME} bytes or compressed data that cannot be inflated is a broken archive.
+     * bytes count against the same limits as a zip's. A file the tools would not read alike (a header that cannot be
+     * read or fails its checksum, a stored name longer than {@value GzipStream#MAX_NAME} bytes, compressed data that
+     * cannot be inflated, a member failing its CRC-32, bytes after the last member: {@link GzipStream}) is a broken
+     * archive.
      */
     private void gzip(String location, Optional<String> outerName, InputStream raw, int depth, Budget budget)
             throws IOException {
         Counting compressed = new Counting(raw);
-        java.io.ByteArrayOutputStream header = new java.io.ByteArrayOutputStream();
-        Optional<String> stored;
+        GzipStream inflated;
         try {
-            stored = gzipHeader(compressed, header);
+            inflated = new GzipStream(compressed);
         } catch (java.util.zip.ZipException ex) {
             add(AttachmentPolicyScanner.ARCHIVE_BROKEN, location, location + ": broken gzip file: " + ex.getMessage());
             return;
@@ -551,98 +547,28 @@ final class Inspection {
             throw new LimitReached("more than " + policy.maxArchiveEntries() + " archive entries");
         }
         Optional<String> outer = outerName.flatMap(Inspection::gunzippedName);
-        Optional<String> name =
-                stored.map(Inspection::windowsName).filter(v -> !v.isEmpty()).or(() -> outer);
+        Optional<String> name = inflated.storedName()
+                .map(Inspection::windowsName)
+                .filter(v -> !v.isEmpty())
+                .or(() -> outer);
         // gunzip, Python and macOS extract under the outer name without .gz, 7-Zip and Windows under the stored one:
         // a name blocked either way is blocked (Invoice.js.gz storing report.xml passed before)
         if (outer.isPresent() && name.isPresent() && !outer.get().equalsIgnoreCase(name.get())) {
             names(location + " > " + outer.get() + " (as gunzip names it)", outer, Optional.empty(), Optional.empty());
         }
         String entryLocation = location + " > " + name.orElse("gzip content");
-        java.util.zip.GZIPInputStream inflated;
-        try {
-            inflated = new java.util.zip.GZIPInputStream(
-                    new SequenceInputStream(new ByteArrayInputStream(header.toByteArray()), compressed), 8192);
-        } catch (java.util.zip.ZipException ex) {
-            add(AttachmentPolicyScanner.ARCHIVE_BROKEN, location, location + ": broken gzip file: " + ex.getMessage());
-            return;
-        }
         Expanding entry = new Expanding(inflated, compressed, budget);
         try {
             item(entryLocation, name, Optional.empty(), entry, depth, budget);
             while (entry.read(drainBuffer, 0, drainBuffer.length) >= 0) {
-                // drain through the budget so skipped bytes count against the limits too
+                // drain through the budget so skipped bytes count against the limits too, and every member is read
             }
         } catch (LimitReached ex) {
             throw ex;
         } catch (IOException ex) {
             add(AttachmentPolicyScanner.ARCHIVE_BROKEN, entryLocation, entryLocation + ": broken gzip content: " + ex);
-        }
-    }
-
-    /**
-     * Reads a gzip member's header (RFC 1952 section 2.3) into {@code copy}: the fixed ten bytes, the extra field, the
-     * file name, the comment and the header CRC as its flags say. Returns the stored file name (ISO-8859-1).
-     *
-     * @throws java.util.zip.ZipException if the header is cut short, has reserved flags set, or its name is longer
-     *     than {@value #MAX_GZIP_NAME} bytes or its comment than {@value #MAX_GZIP_COMMENT}
-     */
-    private static Optional<String> gzipHeader(InputStream in, java.io.ByteArrayOutputStream copy) throws IOException {
-        byte[] fixed = in.readNBytes(10);
-        copy.write(fixed);
-        if (fixed.length < 10) {
-            throw new java.util.zip.ZipException("header cut short");
-        }
-        int flags = fixed[3] & 0xff;
-        if ((flags & 0xe0) != 0) {
-            throw new java.util.zip.ZipException("reserved header flags set");
-        }
-        if ((flags & 4) != 0) {
-            byte[] len = in.readNBytes(2);
-            copy.write(len);
-            if (len.length < 2) {
-                throw new java.util.zip.ZipException("header cut short");
-            }
-            int xlen = (len[0] & 0xff) | (len[1] & 0xff) << 8;
-            byte[] extra = in.readNBytes(xlen);
-            copy.write(extra);
-            if (extra.length < xlen) {
-                throw new java.util.zip.ZipException("header cut short");
-            }
-        }
-        Optional<String> name = Optional.empty();
-        if ((flags & 8) != 0) {
-            name = Optional.of(zeroTerminated(in, copy, MAX_GZIP_NAME, "file name"));
-        }
-        if ((flags & 16) != 0) {
-            zeroTerminated(in, copy, MAX_GZIP_COMMENT, "comment");
-        }
-        if ((flags & 2) != 0) {
-            byte[] crc = in.readNBytes(2);
-            copy.write(crc);
-            if (crc.length < 2) {
-                throw new java.util.zip.ZipException("header cut short");
-            }
-        }
-        return name;
-    }
-
-    private static String zeroTerminated(InputStream in, java.io.ByteArrayOutputStream copy, int max, String what)
-            throws IOException {
-        StringBuilder sb = new StringBuilder();
-        while (true) {
-            int b = in.read();
-            if (b < 0) {
-                throw new java.util.zip.ZipException("header cut short in its " + what);
-            }
-            copy.write(b);
-            if (b == 0) {
-                return sb.toString();
-            }
-            if (sb.length() >= max) {
-                throw new java.util.zip.ZipException(what + " longer than " + max + " bytes");
-            }
-            sb.append((char) b);
+        } finally {
+            inflated.close();
         }
     }
 

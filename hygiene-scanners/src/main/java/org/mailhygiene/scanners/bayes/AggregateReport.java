@@ -9,10 +9,10 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
-import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.scanners.mime.GzipStream;
 import org.mailhygiene.scanners.mime.MimeWalker;
 import org.mailhygiene.scanners.mime.PartInfo;
 import org.mailhygiene.scanners.mime.PartVisitor;
@@ -136,6 +136,9 @@ final class AggregateReport {
     /** The most bytes of a report's file, decoded: 1 MiB (a day's report for a large domain is a few kilobytes). */
     static final int MAX_FILE_BYTES = 1 << 20;
 
+    /** The most bytes a gzip-compressed report expands to: 16 MiB (a bigger one is not freed). */
+    static final int MAX_EXPANDED_BYTES = 16 << 20;
+
     /** Bytes of a report's XML or JSON read to see what it is. */
     private static final int HEAD_BYTES = 512;
 
@@ -145,8 +148,9 @@ final class AggregateReport {
      * {@code .xml} or {@code .json}; a gzip; or the XML or JSON itself; and what that holds starts as a DMARC report's
      * XML ({@code <?xml}, {@code <feedback}) or a TLS report's JSON (<code>&#123;</code>), after blanks or a byte order
      * mark, with no HTML, XHTML or script in its first {@value #HEAD_BYTES} bytes. A picture, a page or a program named
-     * like a report is not one (a zip of a phishing page was freed before the second review). Reads the file once;
-     * inflates at most {@value #HEAD_BYTES} bytes of it.
+     * like a report is not one (a zip of a phishing page was freed before the second review). A gzip is read to its
+     * end ({@link GzipStream}: a gzip of more than one member, or of more than {@value #MAX_EXPANDED_BYTES} bytes
+     * expanded, is no report); of a zip only the first entry's first bytes are inflated.
      */
     static boolean holdsReport(String name, byte[] file) {
         try {
@@ -168,8 +172,18 @@ final class AggregateReport {
             }
             boolean json = name.endsWith(".json") || name.endsWith(".json.gz");
             if (name.endsWith(".gz")) {
-                try (GZIPInputStream g = new GZIPInputStream(new ByteArrayInputStream(file))) {
-                    return isReportText(json, g.readNBytes(HEAD_BYTES));
+                try (GzipStream g = new GzipStream(new ByteArrayInputStream(file))) {
+                    byte[] head = g.readNBytes(HEAD_BYTES);
+                    // read to its end: a second member (a page behind the report) is no report
+                    long expanded = head.length;
+                    byte[] rest = new byte[8192];
+                    for (int n; (n = g.read(rest)) >= 0; ) {
+                        expanded += n;
+                        if (expanded > MAX_EXPANDED_BYTES) {
+                            return false;
+                        }
+                    }
+                    return g.members() == 1 && isReportText(json, head);
                 }
             }
             return isReportText(json, Arrays.copyOf(file, Math.min(file.length, HEAD_BYTES)));

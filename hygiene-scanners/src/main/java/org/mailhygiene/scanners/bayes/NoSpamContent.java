@@ -52,9 +52,10 @@ final class NoSpamContent {
 
     /**
      * The version of this test, part of {@link BayesScanner}'s cache identity: 2 since an aggregate report's file may
-     * stand where no attachment was allowed.
+     * stand where no attachment was allowed; 3 since a gzip-compressed report is read to its end (what follows the
+     * report in it is no report).
      */
-    static final int VERSION = 2;
+    static final int VERSION = 3;
 
     /** The rule a verdict freed by this test carries. */
     static final String RULE = "BAYES_NO_SPAM_CONTENT";

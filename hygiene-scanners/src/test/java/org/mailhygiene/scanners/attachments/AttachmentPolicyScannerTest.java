@@ -731,6 +731,49 @@ class AttachmentPolicyScannerTest {
                 .contains("ARCHIVE_BROKEN");
     }
 
+    /**
+     * A tar's program in a second gzip member whose header checksum is wrong: the JDK's reader stopped before it
+     * (the tar read as one harmless file, clean), Python's tarfile extracts it. Noticed in session 30, closed in 31:
+     * every member is read ({@code GzipStream}), and a member that gzip tools read differently is a broken archive.
+     */
+    @Test
+    void everyGzipMemberIsReadAndOneToolsReadDifferentlyIsBroken() throws Exception {
+        byte[] exe =
+                tar("docs/readme.txt", "hello".getBytes(StandardCharsets.US_ASCII), "docs/setup.exe", Samples.pe());
+        byte[] head = java.util.Arrays.copyOf(exe, 1024); // the readme's header and data block
+        byte[] rest = java.util.Arrays.copyOfRange(exe, 1024, exe.length);
+        byte[] second = gzip(null, rest);
+        byte[] badChecksum = new byte[second.length + 2]; // FHCRC set, a checksum that does not match
+        System.arraycopy(second, 0, badChecksum, 0, 10);
+        badChecksum[3] |= 2;
+        badChecksum[10] = 0x12;
+        badChecksum[11] = 0x34;
+        System.arraycopy(second, 10, badChecksum, 12, second.length - 10);
+        Verdict hidden =
+                scan(Samples.attachment("docs.tgz", "application/gzip", concat(gzip(null, head), badChecksum)));
+        assertThat(rules(hidden)).as(hidden.toString()).contains("ARCHIVE_BROKEN");
+        assertThat(hidden.outcome()).isNotEqualTo(Outcome.CLEAN);
+        // two good members: the program is found in the second
+        Verdict two = scan(Samples.attachment("docs.tgz", "application/gzip", concat(gzip(null, head), second)));
+        assertThat(rules(two)).contains("EXECUTABLE_ATTACHMENT");
+        // bytes after the last member that start no member (Mimecast's DMARC reports end in a line break) are ignored
+        // as gunzip ignores them: no tool extracts anything of them; a member whose CRC-32 fails is broken
+        byte[] log = gzip("a.log", "line\n".getBytes(StandardCharsets.US_ASCII));
+        Verdict crlf = scan(Samples.attachment(
+                "a.log.gz", "application/gzip", concat(log, "\r\n".getBytes(StandardCharsets.US_ASCII))));
+        assertThat(crlf.outcome()).as(crlf.toString()).isEqualTo(Outcome.CLEAN);
+        byte[] corrupt = log.clone();
+        corrupt[corrupt.length - 8] ^= 1;
+        assertThat(rules(scan(Samples.attachment("a.log.gz", "application/gzip", corrupt))))
+                .containsExactly("ARCHIVE_BROKEN");
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] both = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        return both;
+    }
+
     @Test
     void brokenZipIsReported() throws Exception {
         byte[] zip = Samples.zip("a.txt", new byte[10_000]);

@@ -189,10 +189,12 @@ class NoSpamContentTest {
         return out.toByteArray();
     }
 
-    static byte[] gzip(byte[] data) {
+    static byte[] gzip(byte[]... data) {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(out)) {
-            z.write(data);
+            for (byte[] d : data) {
+                z.write(d);
+            }
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -412,6 +414,25 @@ class NoSpamContentTest {
         assertThat(AggregateReport.holdsReport("a.example!b.example!1!2.xml.gz", gzip(xhtml)))
                 .isFalse();
         assertThat(AggregateReport.holdsReport("a.example!b.example!1!2.zip", new byte[] {'P', 'K', 3, 4}))
+                .isFalse();
+        // a page behind the report in a second member (past the first bytes read to see what it is): no report
+        // (session 31); a line break after it (Mimecast's reports) or zero padding is no member
+        byte[] report = gzip(XML, " ".repeat(2000).getBytes(StandardCharsets.US_ASCII));
+        byte[] page = gzip(xhtml);
+        byte[] both = java.util.Arrays.copyOf(report, report.length + page.length);
+        System.arraycopy(page, 0, both, report.length, page.length);
+        assertThat(AggregateReport.holdsReport("a.example!b.example!1!2.xml.gz", both))
+                .isFalse();
+        byte[] trailing = java.util.Arrays.copyOf(report, report.length + 2);
+        trailing[report.length] = '\r';
+        trailing[report.length + 1] = '\n';
+        assertThat(AggregateReport.holdsReport("a.example!b.example!1!2.xml.gz", trailing))
+                .isTrue();
+        assertThat(AggregateReport.holdsReport(
+                        "a.example!b.example!1!2.xml.gz", java.util.Arrays.copyOf(report, report.length + 64)))
+                .isTrue(); // zero padding
+        assertThat(AggregateReport.holdsReport(
+                        "a.example!b.example!1!2.xml.gz", gzip(XML, new byte[AggregateReport.MAX_EXPANDED_BYTES])))
                 .isFalse();
         assertThat(NoSpamContent.phoneLike("1-888-555-0147")).isTrue();
         assertThat(NoSpamContent.phoneLike("18885550147")).isTrue();
