@@ -640,7 +640,8 @@ public final class BayesModel {
      * log-odds plus the logistic sum of all its tokens) and without its text words (the same over the tokens for which
      * {@link Tokenizer#isTextWord} is false), and the score is the logistic function of 0.8 times the first
      * reading's log-odds plus 0.2 times the second's; except that for text in a language this model learned only from
-     * spam ({@link #LANGUAGE_SPAM_SHARE}) a second reading below {@link #LANGUAGE_STRUCTURE_BAR} is the score if lower.
+     * spam ({@link #LANGUAGE_SPAM_SHARE}) the second reading also leaves out the Subject's function words of that
+     * language ({@code subject:und}), and a second reading below {@link #LANGUAGE_STRUCTURE_BAR} is the score if lower.
      *
      * @param tokens the message's tokens
      * @return the score, the clues used (of the whole reading) and, with a logistic part, what each reading said
@@ -673,7 +674,9 @@ public final class BayesModel {
                     seen--;
                     continue;
                 }
-                boolean structure = logistic && !Tokenizer.isTextWord(t);
+                boolean structure = logistic
+                        && !Tokenizer.isTextWord(t)
+                        && !(language > 0 && TextLanguage.isSubjectWord(t, language));
                 TokenEvidence e = evidenceLocked(t);
                 if (e.strength() >= MINIMUM_STRENGTH) {
                     clues.add(e);

@@ -26,8 +26,11 @@ import java.util.Set;
  * 56. Linear in the number of tokens (one map lookup each). Stateless and thread-safe.
  */
 final class TextLanguage {
-    /** What this class detects, part of {@link BayesScanner}'s cache identity: 1 since it was introduced. */
-    static final int VERSION = 1;
+    /**
+     * What this class detects, part of {@link BayesScanner}'s cache identity: 1 since it was introduced; 2 since the
+     * Subject's function words of the text's language ({@link #isSubjectWord}) are left out of the second reading.
+     */
+    static final int VERSION = 2;
 
     /** The fewest distinct listed words of one language that make a text that language: 5. */
     static final int MIN_WORDS = 5;
@@ -144,6 +147,29 @@ final class TextLanguage {
      */
     static List<String> words(int language) {
         return WORD_LISTS.get(language);
+    }
+
+    /**
+     * Whether a token is a word of the Subject ({@code subject:und}, {@code subject-case:Und}) that is one of a
+     * language's listed function words: in a German text's Subject "und" is as German as in its body, and the model
+     * learned it as much from spam (a club's newsletter "Rundbrief: ... und Mitgliederversammlung" was refused for it
+     * in an audit, session 31).
+     *
+     * @param token a token
+     * @param language an index from {@link #detect}
+     * @return whether {@code token} is such a Subject word; false for a language below 1
+     */
+    static boolean isSubjectWord(String token, int language) {
+        String word;
+        if (token.startsWith("subject:")) {
+            word = token.substring("subject:".length());
+        } else if (token.startsWith("subject-case:")) {
+            word = token.substring("subject-case:".length()).toLowerCase(Locale.ROOT);
+        } else {
+            return false;
+        }
+        Integer mask = MASKS.get(word);
+        return language > 0 && mask != null && (mask & 1 << language) != 0;
     }
 
     /**

@@ -144,9 +144,11 @@ class BayesScannerTest {
 
     @Test
     void aFileScanAndAScanOnTheMailPathShareNoCachedVerdict() throws Exception {
-        // Return-Path: <> over a standard DSN: a bounce as a file from a mailbox (the field is the final delivery's),
-        // but from another sender on the mail path the field is the sender's own and the message is classified
-        String report = "Return-Path: <>\r\nFrom: Best Deals <deals@promo.example>\r\nTo: alice@ours.example\r\n"
+        // Return-Path: <> over a standard DSN from a mail daemon: a bounce as a file from a mailbox (the field is the
+        // final delivery's), but from another sender on the mail path the field is the sender's own and the message
+        // is classified
+        String report = "Return-Path: <>\r\nFrom: Mail Delivery System <MAILER-DAEMON@mx.promo.example>\r\n"
+                + "To: alice@ours.example\r\n"
                 + "Subject: Your exclusive offer inside\r\nMIME-Version: 1.0\r\n"
                 + "Content-Type: multipart/report; report-type=delivery-status; boundary=\"R\"\r\n\r\n"
                 + "--R\r\nContent-Type: text/plain\r\n\r\nCHEAP PILLS 90% OFF http://pills.example/buy\r\n"

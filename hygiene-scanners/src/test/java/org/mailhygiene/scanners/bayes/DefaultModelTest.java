@@ -159,6 +159,62 @@ class DefaultModelTest {
                         && r.description().contains("lean spam too"));
     }
 
+    /**
+     * An audit (session 31): spam sent from {@code MAIL FROM:<>} under an automatic reply's Subject was exempt from
+     * classification and delivered; now it is classified, and so is a real out-of-office reply that links, which the
+     * default model calls clean.
+     */
+    @Test
+    void mailFromTheNullSenderOverLinksIsClassified() throws Exception {
+        BayesScanner scanner = BayesScanner.create(BayesModels.loadDefault());
+        org.mailhygiene.api.Envelope nullSender = org.mailhygiene.api.Envelope.of("", List.of("bob@ours.example"));
+        String spam = "From: \"Prize Department\" <winner@prize-center.example>\r\nTo: bob@ours.example\r\n"
+                + "Subject: Out of Office: CLAIM your $1,000,000 prize NOW\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: text/html\r\n\r\n<p>You have WON a CASH PRIZE of $1,000,000! Act now, this offer"
+                + " expires in 24 hours. Click below to claim your free money, 100% guaranteed, risk free.</p>"
+                + "<p><a href=\"http://prize-center.example/claim?id=7\">CLAIM YOUR PRIZE NOW</a></p>\r\n";
+        Verdict v =
+                scanner.scan(new Message(nullSender, MessageContent.ofBytes(spam.getBytes(StandardCharsets.US_ASCII))));
+        assertThat(v.outcome()).as(v.toString()).isEqualTo(Outcome.SPAM);
+        String reply = "From: Ann Lee <ann.lee@corp.example>\r\nTo: bob@ours.example\r\n"
+                + "Subject: Automatic reply: budget figures\r\nAuto-Submitted: auto-replied\r\n"
+                + "Message-ID: <oof-1@corp.example>\r\nDate: Tue, 3 Mar 2026 10:11:58 +0100\r\n\r\n"
+                + "Thank you for your message. I am out of the office until Monday 9 March with limited access to"
+                + " email.\r\nFor urgent matters please contact my colleague Tom Berg, or see\r\n"
+                + "https://www.corp.example/contact\r\n\r\nBest regards,\r\nAnn\r\n";
+        Verdict r = scanner.scan(
+                new Message(nullSender, MessageContent.ofBytes(reply.getBytes(StandardCharsets.US_ASCII))));
+        assertThat(r.outcome()).as(r.toString()).isEqualTo(Outcome.CLEAN);
+        assertThat(r.rules().get(0).name()).startsWith("BAYES_").isNotEqualTo("BAYES_AUTO_REPLY");
+    }
+
+    /**
+     * An audit (session 31): a German club's newsletter was refused for one word of its Subject ({@code subject:und},
+     * 8 spam and 0 ham), which lifted the second reading over the language rule's bar; the Subject's function words of
+     * the text's language are left out of that reading as the body's are.
+     */
+    @Test
+    void aGermanSubjectsFunctionWordsDoNotMakeItsNewsletterSpam() throws Exception {
+        BayesScanner scanner = BayesScanner.create(BayesModels.loadDefault());
+        String letter = "Return-Path: <info@ruderclub-seeblick.example>\r\n"
+                + "Received: from mail.ruderclub-seeblick.example (mail.ruderclub-seeblick.example [198.51.100.30])\r\n"
+                + "\tby mx.ours.example with ESMTPS; Tue, 3 Mar 2026 10:12:01 +0100\r\n"
+                + "Received: from localhost (localhost [127.0.0.1])\r\n"
+                + "\tby mail.ruderclub-seeblick.example with ESMTP; Tue, 3 Mar 2026 10:11:58 +0100\r\n"
+                + "From: Ruderclub Seeblick <info@ruderclub-seeblick.example>\r\nTo: bob@ours.example\r\n"
+                + "Subject: Mitteilungen: Anrudern und Arbeitsdienst\r\n"
+                + "Date: Tue, 3 Mar 2026 10:11:58 +0100\r\nMessage-ID: <m-2026-03@ruderclub-seeblick.example>\r\n"
+                + "List-Id: <mitteilungen.ruderclub-seeblick.example>\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+                + "Liebe Mitglieder,\r\n\r\ndas Anrudern findet am Sonntag, den 22. März um 10 Uhr am Bootshaus"
+                + " statt. Wir bitten alle, die ein Boot benutzen möchten, sich bis Freitag beim Bootswart zu"
+                + " melden.\r\nAm Samstag davor ist Arbeitsdienst: die Stege werden gereinigt und die Boote für"
+                + " die Saison vorbereitet. Bitte bringt Handschuhe mit; für Kaffee und Kuchen ist gesorgt.\r\n\r\n"
+                + "Viele Grüße\r\nder Vorstand\r\n";
+        Verdict v = scanner.scan(Message.of(letter.getBytes(StandardCharsets.UTF_8)));
+        assertThat(v.outcome()).as(v.toString()).isEqualTo(Outcome.CLEAN);
+    }
+
     @Test
     void bounceQuotingSpamIsABounceNotSpam() throws Exception {
         BayesScanner scanner = BayesScanner.create(BayesModels.loadDefault());
