@@ -38,7 +38,8 @@ import org.mailhygiene.scanners.mime.TextDecoding;
  * {@code url:<registrable domain>}. Each part adds {@code type:<media type>} and {@code charset:<declared charset>};
  * attachments add {@code ext:<extension>}; MIME structure findings add {@code mime:<kind>}.
  *
- * <p>At most {@value #DEFAULT_MAX_TEXT_BYTES} decoded bytes of text are read per part. Immutable and thread-safe.
+ * <p>At most {@value #DEFAULT_MAX_TEXT_BYTES} decoded bytes of text are read from the start of each part, and a
+ * quarter as many of the end of a longer one. Immutable and thread-safe.
  */
 public final class Tokenizer {
     /**
@@ -103,15 +104,21 @@ public final class Tokenizer {
      * hyphens), a host it cannot spell as {@code url:odd-host} (a link all the same); and in text an internationalised
      * or percent-escaped host. Version 14 gave no host for such links: a message that linked only so was taken for one
      * without links.
+     * Version 16 reads the end of a text part longer than the limit too ({@link #DEFAULT_MAX_TEXT_BYTES}): a pitch
+     * after 256 KiB of padding was never read, and the message was called clean.
      * Models learned with an older version still load and classify; they simply lack the newer tokens until retrained.
      */
-    public static final int VERSION = 15;
+    public static final int VERSION = 16;
 
     /** The media type of an AMP for e-mail part, an HTML alternative with scripts every such part must load. */
     private static final String AMP_HTML = "text/x-amp-html";
 
-    /** Decoded text bytes read per part, 256 KiB. */
-    public static final int DEFAULT_MAX_TEXT_BYTES = 256 * 1024;
+    /**
+     * Decoded text bytes read from the start of a part, 1 MiB (256 KiB before version 16); of a longer part its last
+     * quarter as many bytes ({@link #tailBytes}) are read too, so that a pitch after padding is read, and only what
+     * lies between goes unread (a message padded more than 1 MiB before and 256 KiB after its pitch).
+     */
+    public static final int DEFAULT_MAX_TEXT_BYTES = 1024 * 1024;
     /** Received fields looked at, from the top (the relays nearest to us, which the sender cannot forge). */
     static final int MAX_RECEIVED = 4;
     /** Recipients (To and Cc addresses) compared with the Subject and the From display name. */
@@ -142,7 +149,8 @@ public final class Tokenizer {
      * A tokenizer with the given walker and text limit.
      *
      * @param walker the MIME walker (its limits apply)
-     * @param maxTextBytes decoded text bytes read per part, {@code >= 1}
+     * @param maxTextBytes decoded text bytes read from the start of each part (and a quarter as many of the end of a
+     *     longer one), {@code >= 1}
      * @return a new tokenizer
      * @throws IllegalArgumentException if {@code maxTextBytes < 1}
      */
@@ -475,7 +483,7 @@ public final class Tokenizer {
         if (part.transferEncoding().equals("base64") && part.fileName().isEmpty()) {
             tokens.add("enc:base64-text");
         }
-        byte[] bytes = decoded.readNBytes(maxTextBytes);
+        byte[] bytes = headAndTail(decoded);
         String text = TextDecoding.decode(bytes, part.charset().orElse(null));
         recipientLinks(text, recipients, tokens);
         List<String[]> above =
@@ -538,6 +546,55 @@ public final class Tokenizer {
             });
             alternatives.html(part.path(), hiddenOnly);
         }
+    }
+
+    /** The bytes read of the end of a text part longer than the limit: a quarter of the limit, at least one. */
+    int tailBytes() {
+        return Math.max(1, maxTextBytes / 4);
+    }
+
+    /**
+     * A text part's first {@code maxTextBytes} bytes and, when it is longer, its last {@link #tailBytes} from the
+     * first line start among them (a line break joins the two), read in one pass that keeps no more than those.
+     */
+    private byte[] headAndTail(InputStream decoded) throws IOException {
+        byte[] head = decoded.readNBytes(maxTextBytes);
+        if (head.length < maxTextBytes) {
+            return head;
+        }
+        int keep = tailBytes();
+        byte[] ring = new byte[keep];
+        long total = 0;
+        byte[] buf = new byte[8192];
+        for (int n; (n = decoded.read(buf)) > 0; ) {
+            for (int i = 0; i < n; ) {
+                int at = (int) (total % keep);
+                int len = Math.min(n - i, keep - at);
+                System.arraycopy(buf, i, ring, at, len);
+                i += len;
+                total += len;
+            }
+        }
+        if (total == 0) {
+            return head;
+        }
+        int size = (int) Math.min(total, keep);
+        byte[] tail = new byte[size];
+        for (int i = 0; i < size; i++) {
+            tail[i] = ring[(int) ((total - size + i) % keep)];
+        }
+        int from = 0;
+        if (total > size) {
+            // the tail's first line is cut: start at the next line (a character or tag is not cut in two)
+            while (from < size && tail[from] != '\n') {
+                from++;
+            }
+            from = from < size ? from + 1 : 0;
+        }
+        byte[] both = java.util.Arrays.copyOf(head, head.length + 1 + size - from);
+        both[head.length] = '\n';
+        System.arraycopy(tail, from, both, head.length + 1, size - from);
+        return both;
     }
 
     /**

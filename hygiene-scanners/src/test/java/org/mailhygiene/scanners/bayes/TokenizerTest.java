@@ -34,6 +34,40 @@ class TokenizerTest {
         }
     }
 
+    /**
+     * An audit (session 31): a pitch after 300 KB of padding in one text part was never read (only the first 256 KiB
+     * of a part were), and the message was called clean. Now a part's start up to the limit and its last quarter as
+     * many bytes are read; what lies between is not. A limit of 4 KiB stands for the 1 MiB of the default here.
+     */
+    @Test
+    void theEndOfAPartLongerThanTheLimitIsReadToo() throws Exception {
+        Tokenizer small = Tokenizer.of(org.mailhygiene.scanners.mime.MimeWalker.defaults(), 4096);
+        assertThat(small.tailBytes()).isEqualTo(1024);
+        String head = "From: a@b.example\r\nSubject: notes\r\nContent-Type: text/plain\r\n\r\n";
+        for (String encoding : List.of("7bit", "base64")) {
+            String padding = "hello there\r\n".repeat(1000); // 13 KB
+            String body = "opening words\r\n" + padding + "middleword\r\n" + padding + "cheapest pharmacy viagra\r\n";
+            String message = head.replace("text/plain", "text/plain\r\nContent-Transfer-Encoding: " + encoding)
+                    + (encoding.equals("base64")
+                            ? java.util.Base64.getMimeEncoder().encodeToString(body.getBytes(StandardCharsets.US_ASCII))
+                            : body);
+            Set<String> tokens = small.tokenize(MessageContent.ofBytes(message.getBytes(StandardCharsets.US_ASCII)));
+            assertThat(tokens).as(encoding).contains("opening", "words", "cheapest", "pharmacy", "viagra");
+            assertThat(tokens).as(encoding).doesNotContain("middleword");
+        }
+        // the tail starts at a line: a word cut by the tail's start is not read as a shorter word
+        String cut = head + "x".repeat(5000) + "abcdefghij".repeat(200) + "\r\nlast line\r\n";
+        Set<String> tokens = small.tokenize(MessageContent.ofBytes(cut.getBytes(StandardCharsets.US_ASCII)));
+        assertThat(tokens)
+                .contains("last", "line")
+                .noneMatch(t -> t.startsWith("bcdefghij") || t.startsWith("cdefghij"));
+        // a part within the limit is read as it is, once
+        assertThat(small.tokenize(
+                        MessageContent.ofBytes((head + "short text\r\n").getBytes(StandardCharsets.US_ASCII))))
+                .contains("short", "text");
+        assertThat(Tokenizer.DEFAULT_MAX_TEXT_BYTES).isEqualTo(1024 * 1024);
+    }
+
     @Test
     void cjkRunsBecomeBigramsAndLatinWordsStayWords() {
         assertThat(Tokenizer.tokenizeText("今すぐ登録 FREE offer")).containsExactly("今", "登録", "free", "offer");
