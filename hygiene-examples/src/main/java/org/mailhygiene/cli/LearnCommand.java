@@ -425,11 +425,33 @@ public final class LearnCommand implements Command {
      */
     static void warnRuleDecides(
             BayesModel model, boolean exact, boolean spam, List<MessageContent> messages, List<String> files, Io io) {
+        warnRuleDecides(
+                "hygiene learn",
+                model,
+                exact,
+                spam,
+                messages.stream().map(Message::of).toList(),
+                files.stream().map(LearnCommand::name).toList(),
+                io);
+    }
+
+    /**
+     * {@link #warnRuleDecides(BayesModel, boolean, boolean, List, List, Io)} for messages with their envelopes (a
+     * held message's: the null sender of a bounce counts), each named as given, the warning opened by {@code command}.
+     */
+    static void warnRuleDecides(
+            String command,
+            BayesModel model,
+            boolean exact,
+            boolean spam,
+            List<Message> messages,
+            List<String> names,
+            Io io) {
         BayesScanner scanner = BayesScanner.create(model);
         for (int i = 0; i < messages.size(); i++) {
             Verdict v;
             try {
-                v = scanner.scan(Message.of(messages.get(i)));
+                v = scanner.scan(messages.get(i));
             } catch (ScanException e) {
                 continue; // not judged at all (e.g. past the MIME walker's limits): no verdict to speak of
             }
@@ -442,9 +464,10 @@ public final class LearnCommand implements Command {
                 if (why != null && (exact || !r.name().equals("BAYES_NO_SPAM_CONTENT"))) {
                     io.err()
                             .printf(
-                                    "hygiene learn: %s is still judged %s: %s (%s), whatever the score, so learning"
+                                    "%s: %s is still judged %s: %s (%s), whatever the score, so learning"
                                             + " it as %s changes no verdict of it (learned all the same)%n",
-                                    name(files.get(i)),
+                                    command,
+                                    names.get(i),
                                     flagged ? "spam" : "clean",
                                     r.name(),
                                     why,

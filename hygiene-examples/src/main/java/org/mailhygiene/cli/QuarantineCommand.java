@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.mailhygiene.api.Message;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.shared.SharedStateException;
 import org.mailhygiene.internal.IoErrors;
@@ -378,6 +379,47 @@ public final class QuarantineCommand implements Command {
     }
 
     /**
+     * Says, as {@code hygiene learn} does, when a rule and not the score decides the held message's verdict, so that
+     * learning it changes none (an audit, session 31: the tool said only that it learned): a bounce or an automatic
+     * reply is never classified, judged with the envelope it came with; one the node held as backscatter (its bounce
+     * names none of the node's domains) stays held however it is learned as ham.
+     */
+    private static void warnRuleDecides(
+            QuarantinedMessage held, byte[] bytes, LearnTarget target, BayesModels.Correction done, boolean spam, Io io)
+            throws IOException {
+        boolean backscatter = held.reason().contains("Backscatter")
+                || held.details().stream().anyMatch(d -> d.contains("Backscatter"));
+        if (backscatter && !spam) {
+            io.err()
+                    .println("hygiene quarantine: " + held.id().value() + " is held as backscatter (a bounce naming"
+                            + " none of the node's domains: bayes.local-domains) whatever the score, so learning it as"
+                            + " ham changes no verdict of it (learned all the same)");
+            return;
+        }
+        Message message = new Message(held.envelope(), MessageContent.ofBytes(bytes));
+        if (target.file != null) {
+            LearnCommand.warnRuleDecides(
+                    "hygiene quarantine",
+                    done.model(),
+                    true,
+                    spam,
+                    List.of(message),
+                    List.of(held.id().value()),
+                    io);
+        } else {
+            // judged with the base model alone, which lacks what the cluster learned: only the rules no model decides
+            LearnCommand.warnRuleDecides(
+                    "hygiene quarantine",
+                    BayesModels.load(target.base),
+                    false,
+                    spam,
+                    List.of(message),
+                    List.of(held.id().value()),
+                    io);
+        }
+    }
+
+    /**
      * Learns a held message into a model file or a cluster's shared model; {@code false} (with a message) when it is
      * not held or cannot be learned, in which case it stays held.
      */
@@ -428,6 +470,7 @@ public final class QuarantineCommand implements Command {
                         .println("hygiene quarantine: " + id.value() + " still scores " + LearnCommand.wrongSide(spam)
                                 + ": the model's other evidence outweighs it (learned all the same)");
             }
+            warnRuleDecides(m.get(), bytes, target, done, spam, io);
             return true;
         } catch (IOException e) {
             io.err()

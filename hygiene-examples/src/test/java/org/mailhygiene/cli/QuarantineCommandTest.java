@@ -211,6 +211,68 @@ class QuarantineCommandTest {
                 .contains("--learn-spam goes with 'delete'");
     }
 
+    /**
+     * An audit (session 31): learning a held bounce as spam, or releasing a held backscatter as ham, said only that it
+     * was learned, while {@code hygiene learn} warns that a rule, not the score, decides such a message's verdict.
+     */
+    @Test
+    void learningAHeldBounceOrBackscatterSaysThatNoVerdictChanges() throws Exception {
+        Path model = dir.resolve("site.model");
+        BayesModels.learnInto(model, true, List.of(), Tokenizer.create());
+        String bounce;
+        String backscatter;
+        try (SmtpSink sink = SmtpSink.start()) {
+            Node node = Node.builder(Role.GATEWAY, "gw")
+                    .listen(InetAddress.getLoopbackAddress(), 0)
+                    .relayClients(CLIENT)
+                    .acceptedDomains(AcceptedDomains.of("dept-a.example"))
+                    .router(StaticRouter.parse(":127.0.0.1:" + sink.port()))
+                    .scanners(List.of(
+                            SignatureScanner.create(),
+                            org.mailhygiene.scanners.bayes.BayesScanner.builder(BayesModels.loadDefault())
+                                    .detector(org.mailhygiene.scanners.bayes.BounceDetector.withLocalDomains(
+                                            List.of("dept-a.example")))
+                                    .build()))
+                    .dataDirectory(dir)
+                    .build();
+            node.start();
+            try (node) {
+                // a bounce returning our own mail, which carried the EICAR file: held for the virus
+                bounce = heldId(send(node.address(), "", "alice@dept-a.example", dsn("alice@dept-a.example")));
+                // a bounce for mail we never sent: held as backscatter
+                backscatter = heldId(send(node.address(), "", "alice@dept-a.example", dsn("sales@pills.example")));
+            }
+        }
+        Run deleted =
+                Run.main("quarantine", "delete", "--data", dir.toString(), "--learn-spam", model.toString(), bounce);
+        assertThat(deleted.status()).as(deleted.err()).isZero();
+        assertThat(deleted.err())
+                .contains("hygiene quarantine: " + bounce + " is still judged clean: BAYES_BOUNCE")
+                .contains("changes no verdict of it");
+        Run released = Run.main(
+                "quarantine", "release", "--data", dir.toString(), "--learn-ham", model.toString(), backscatter);
+        assertThat(released.status()).as(released.err()).isZero();
+        assertThat(released.err())
+                .contains("hygiene quarantine: " + backscatter + " is held as backscatter")
+                .contains("changes no verdict of it");
+    }
+
+    /** A delivery status notification from a mail daemon returning a message from {@code from} with the EICAR file. */
+    private static byte[] dsn(String from) {
+        String original = new String(SampleMessages.eicarAttachment(), StandardCharsets.ISO_8859_1)
+                .replaceFirst("(?m)^From: .*$", "From: " + from)
+                .replaceFirst("(?m)^Message-ID: .*$", "Message-ID: <o1@" + from.substring(from.indexOf('@') + 1) + ">");
+        String text = "From: Mail Delivery System <MAILER-DAEMON@mx.remote.example>\r\nTo: " + from + "\r\n"
+                + "Subject: Undelivered Mail Returned to Sender\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: multipart/report; report-type=delivery-status; boundary=\"D\"\r\n\r\n"
+                + "--D\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered to one or more"
+                + " recipients.\r\n\r\n<bob@remote.example>: host mx.remote.example said: 550 5.1.1 no such user\r\n"
+                + "--D\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.remote.example\r\n\r\n"
+                + "Final-Recipient: rfc822; bob@remote.example\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
+                + "--D\r\nContent-Type: message/rfc822\r\n\r\n" + original + "\r\n--D--\r\n";
+        return text.getBytes(StandardCharsets.ISO_8859_1);
+    }
+
     @Test
     void releaseAndDeleteTeachACluster() throws Exception {
         String first;
