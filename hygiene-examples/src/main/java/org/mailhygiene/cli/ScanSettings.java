@@ -84,7 +84,7 @@ public record ScanSettings(
                 continue;
             }
             if (!d.matches("\\.?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*")) {
-                throw new UsageException(flag + ": not a domain: '" + d + "'");
+                throw new UsageException(flag + ": not a domain: '" + d + "' (" + listed(value) + ")");
             }
             out.add(d);
         }
@@ -92,6 +92,13 @@ public record ScanSettings(
             throw new UsageException(flag + " needs at least one domain, e.g. example.org");
         }
         return List.copyOf(out);
+    }
+
+    /** The whole list in an error message, at most 200 characters of it, and how entries are separated. */
+    private static String listed(String value) {
+        String all = value.strip();
+        return "in '" + (all.length() > 200 ? all.substring(0, 200) + "..." : all)
+                + "'; domains are separated by commas or blanks";
     }
 
     /**

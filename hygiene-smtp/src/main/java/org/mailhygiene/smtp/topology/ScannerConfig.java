@@ -508,7 +508,12 @@ final class ScannerConfig {
                 continue;
             }
             if (!d.matches("\\.?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*")) {
-                throw keyAt(c, "bayes.local-domains", "not a domain: '" + d + "'");
+                String all = v.get().strip();
+                throw keyAt(
+                        c,
+                        "bayes.local-domains",
+                        "not a domain: '" + d + "' (in '" + (all.length() > 200 ? all.substring(0, 200) + "..." : all)
+                                + "'; domains are separated by commas or blanks)");
             }
             domains.add(d);
         }

@@ -219,7 +219,13 @@ class ScannerConfigTest {
                 .isEmpty();
         fails(
                 "scanner = bayes:default\nbayes.local-domains = user@example.org\n",
-                "node.conf line 7: bayes.local-domains: not a domain: 'user@example.org'");
+                "node.conf line 7: bayes.local-domains: not a domain: 'user@example.org' (in 'user@example.org';"
+                        + " domains are separated by commas or blanks)");
+        // the whole list is named: "not a domain!" reads as three entries (an audit, session 31)
+        fails(
+                "scanner = bayes:default\nbayes.local-domains = not a domain!, @@\n",
+                "node.conf line 7: bayes.local-domains: not a domain: 'domain!' (in 'not a domain!, @@'; domains are"
+                        + " separated by commas or blanks)");
         fails(
                 "scanner = bayes:default\nbayes.local-domains = ,\n",
                 "node.conf line 7: bayes.local-domains: give at least one domain, e.g. example.org");
