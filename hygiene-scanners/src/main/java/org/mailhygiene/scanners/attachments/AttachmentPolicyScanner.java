@@ -135,8 +135,8 @@ public final class AttachmentPolicyScanner implements Scanner {
      * without any {@code --}, files yEnc-encoded into plain text are inspected, and a part named or declared a zip
      * that does not start as one is a broken archive; 7 since gzip files and tar archives are opened and a zip whose
      * directory at the end names files its entries do not hold is a broken archive; 8 since a gzip file is read
-     * member by member and one that gzip tools would not read alike (a later member's bad header, bytes after the last
-     * member) is a broken archive.
+     * member by member (a member behind zero padding too, as Python reads it) and one that gzip tools would not read
+     * alike (a later member's bad header, a member failing its CRC-32 or size) is a broken archive.
      */
     static final int VERSION = 8;
 

@@ -529,7 +529,7 @@ final class Inspection {
      * gunzip, Python and macOS extract it as, so that name's extension is checked too when the two differ; its expanded
      * bytes count against the same limits as a zip's. A file the tools would not read alike (a header that cannot be
      * read or fails its checksum, a stored name longer than {@value GzipStream#MAX_NAME} bytes, compressed data that
-     * cannot be inflated, a member failing its CRC-32, bytes after the last member: {@link GzipStream}) is a broken
+     * cannot be inflated, a member failing its CRC-32 or size: {@link GzipStream}) is a broken
      * archive.
      */
     private void gzip(String location, Optional<String> outerName, InputStream raw, int depth, Budget budget)

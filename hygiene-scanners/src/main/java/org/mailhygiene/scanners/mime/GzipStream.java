@@ -22,9 +22,11 @@ import java.util.zip.ZipException;
  * than deflate, a reserved flag, a header checksum that does not match, a stored file name longer than {@value
  * #MAX_NAME} bytes or a comment longer than {@value #MAX_COMMENT}, compressed data that does not inflate or is cut
  * short, and a member whose CRC-32 or size differs from its trailer all throw {@code ZipException} from {@link #read}
- * (or, for the first member's header, from the constructor). An empty source is no gzip file either. Bytes after a
- * member that do not start another (a mailer's line break after a report, padding) end the data, as they end it for
- * gunzip (which warns), 7-Zip and libarchive: no tool extracts anything of them.
+ * (or, for the first member's header, from the constructor). An empty source is no gzip file either. Zero bytes
+ * after a member are read past to a next member, as Python reads past them (a member hidden behind them reached
+ * Python's {@code tarfile} past the first version of this class); other bytes that do not start a member (a mailer's
+ * line break after a report) end the data, as they end it for gunzip (which warns), 7-Zip, libarchive and Python
+ * (which refuses the file): no tool extracts anything of them.
  *
  * <p>Reads its source in blocks of 8 KiB and holds no more; linear in the compressed bytes (the expanded bytes are
  * the caller's to bound). Not thread-safe: one reader at a time, like any {@code InputStream}. {@link #close()} frees
@@ -183,9 +185,14 @@ public final class GzipStream extends InputStream {
         if (size != (memberSize & 0xffffffffL)) {
             throw new ZipException("a member's size differs from its trailer");
         }
-        if (pos == lim && !fill() || buf[pos] != 0x1f || (pos + 1 < lim ? buf[pos + 1] : peekSecond()) != (byte) 0x8b) {
-            // the end, or bytes that start no member (a mailer's line break, padding): gunzip ignores them with a
-            // warning, 7-Zip and libarchive stop there too, Python refuses the file; no tool extracts anything of them
+        // zero bytes after a member are padding that Python reads past to a next member (gunzip, 7-Zip and
+        // libarchive stop at them): a member behind them is read here too (review, session 31)
+        while ((pos < lim || fill()) && buf[pos] == 0) {
+            pos++;
+        }
+        if (pos == lim || buf[pos] != 0x1f || (pos + 1 < lim ? buf[pos + 1] : peekSecond()) != (byte) 0x8b) {
+            // the end, or bytes that start no member (a mailer's line break): gunzip ignores them with a warning,
+            // 7-Zip and libarchive stop there too, Python refuses the file; no tool extracts anything of them
             done = true;
             return;
         }

@@ -423,6 +423,10 @@ class NoSpamContentTest {
         System.arraycopy(page, 0, both, report.length, page.length);
         assertThat(AggregateReport.holdsReport("a.example!b.example!1!2.xml.gz", both))
                 .isFalse();
+        byte[] padded = java.util.Arrays.copyOf(report, report.length + 100 + page.length);
+        System.arraycopy(page, 0, padded, report.length + 100, page.length);
+        assertThat(AggregateReport.holdsReport("a.example!b.example!1!2.xml.gz", padded))
+                .isFalse(); // a second member behind zero padding, which Python reads past
         byte[] trailing = java.util.Arrays.copyOf(report, report.length + 2);
         trailing[report.length] = '\r';
         trailing[report.length + 1] = '\n';
