@@ -483,9 +483,13 @@ public final class Tokenizer {
         if (part.transferEncoding().equals("base64") && part.fileName().isEmpty()) {
             tokens.add("enc:base64-text");
         }
-        byte[] bytes = headAndTail(decoded);
+        TextBytes read = headAndTail(decoded, part.charset().orElse(null));
+        byte[] bytes = read.head();
         String text = TextDecoding.decode(bytes, part.charset().orElse(null));
+        // the end of a part longer than the limit, read apart: HTML's open constructs do not run on into it
+        String tail = read.tail().length == 0 ? "" : new String(read.tail(), read.tailCharset());
         recipientLinks(text, recipients, tokens);
+        recipientLinks(tail, recipients, tokens);
         List<String[]> above =
                 part.mimeType().equals("text/plain") && part.fileName().isEmpty()
                         ? alternatives.above(part.path())
@@ -494,9 +498,10 @@ public final class Tokenizer {
             // links and hosts count whatever the HTML hides; the words wait for the walk's end (only the distinct
             // words are kept, not the text: no more than the tokens the message yields anyway)
             undeclared8bit(part, bytes, tokens);
-            urls(text, tokens);
+            String all = tail.isEmpty() ? text : text + "\n" + tail;
+            urls(all, tokens);
             Set<String> words = new LinkedHashSet<>();
-            TextTokens.tokenize(text, "", words::add);
+            TextTokens.tokenize(all, "", words::add);
             alternatives.deferred.add(new Alternatives.Plain(above.get(0)[0], above.get(0)[1], words));
             return;
         }
@@ -506,12 +511,17 @@ public final class Tokenizer {
         Set<String> hiddenWords = null;
         if (amp || part.mimeType().equals("text/html")) {
             linkTargets(text, tokens);
+            linkTargets(tail, tokens);
             if (!amp) {
                 htmlStructure(text, tokens);
             }
             String html = text;
             StringBuilder hidden = amp ? null : new StringBuilder();
             text = htmlToText(text, hidden);
+            if (!tail.isEmpty()) {
+                text = text + "\n" + htmlToText(tail, hidden);
+                tail = "";
+            }
             if (hidden != null && hidden.length() > 0) {
                 Set<String> words = new java.util.HashSet<>();
                 TextTokens.tokenize(stripTags(hidden.toString()), "", words::add);
@@ -531,6 +541,9 @@ public final class Tokenizer {
                     tokens.add("html:image-only");
                 }
             }
+        }
+        if (!tail.isEmpty()) {
+            text = text + "\n" + tail;
         }
         undeclared8bit(part, bytes, tokens);
         if (hiddenWords == null) {
@@ -554,13 +567,27 @@ public final class Tokenizer {
     }
 
     /**
-     * A text part's first {@code maxTextBytes} bytes and, when it is longer, its last {@link #tailBytes} from the
-     * first line start among them (a line break joins the two), read in one pass that keeps no more than those.
+     * What is read of a text part: its first bytes, and of a longer part its last ones, with the charset to read those
+     * in (a UTF-16 part's byte order from the start's byte order mark).
      */
-    private byte[] headAndTail(InputStream decoded) throws IOException {
+    private record TextBytes(byte[] head, byte[] tail, java.nio.charset.Charset tailCharset) {}
+
+    /**
+     * Bytes of a tail searched for the start of a line (else of a word or after a tag) to begin reading at: at most a
+     * quarter of the tail.
+     */
+    private static final int TAIL_START_SEARCH = 1024;
+
+    /**
+     * A text part's first {@code maxTextBytes} bytes and, when it is longer, its last {@link #tailBytes}, begun at a
+     * line start among their first {@value #TAIL_START_SEARCH} bytes or quarter (else after a blank or a tag's end; else at
+     * their first byte), on a character boundary of a UTF-16 or UTF-32 text; read in one pass that keeps no more. The
+     * two are decoded apart, so that neither a shift state (ISO-2022-JP) nor a byte order carries over the gap.
+     */
+    private TextBytes headAndTail(InputStream decoded, String declared) throws IOException {
         byte[] head = decoded.readNBytes(maxTextBytes);
         if (head.length < maxTextBytes) {
-            return head;
+            return new TextBytes(head, new byte[0], null);
         }
         int keep = tailBytes();
         byte[] ring = new byte[keep];
@@ -576,25 +603,43 @@ public final class Tokenizer {
             }
         }
         if (total == 0) {
-            return head;
+            return new TextBytes(head, new byte[0], null);
         }
         int size = (int) Math.min(total, keep);
         byte[] tail = new byte[size];
         for (int i = 0; i < size; i++) {
             tail[i] = ring[(int) ((total - size + i) % keep)];
         }
+        java.nio.charset.Charset cs = TextDecoding.choose(head, declared);
+        String name = cs.name().toUpperCase(Locale.ROOT);
+        int unit = name.startsWith("UTF-32") ? 4 : name.startsWith("UTF-16") ? 2 : 1;
+        if (name.equals("UTF-16")) {
+            // the byte order mark is at the part's start: the tail is read in the order it gave
+            boolean little = (head[0] & 0xff) == 0xff && (head[1] & 0xff) == 0xfe;
+            cs = little ? java.nio.charset.StandardCharsets.UTF_16LE : java.nio.charset.StandardCharsets.UTF_16BE;
+        }
         int from = 0;
         if (total > size) {
-            // the tail's first line is cut: start at the next line (a character or tag is not cut in two)
-            while (from < size && tail[from] != '\n') {
-                from++;
+            // the tail's first line is cut: start at the next line (a character, a word or a tag is not cut in two)
+            from = startAfter(tail, Math.min(size / 4, TAIL_START_SEARCH), "\n");
+            if (from < 0) {
+                from = startAfter(tail, Math.min(size / 4, TAIL_START_SEARCH), " \t>");
             }
-            from = from < size ? from + 1 : 0;
+            from = Math.max(0, from);
         }
-        byte[] both = java.util.Arrays.copyOf(head, head.length + 1 + size - from);
-        both[head.length] = '\n';
-        System.arraycopy(tail, from, both, head.length + 1, size - from);
-        return both;
+        long offset = head.length + (total - size) + from; // in the part
+        from = (int) Math.min(size, from + (unit - offset % unit) % unit);
+        return new TextBytes(head, java.util.Arrays.copyOfRange(tail, from, size), cs);
+    }
+
+    /** The index after the first of {@code bytes} among {@code b[0..limit)}, or -1. */
+    private static int startAfter(byte[] b, int limit, String bytes) {
+        for (int i = 0; i < limit; i++) {
+            if (bytes.indexOf(b[i]) >= 0) {
+                return i + 1;
+            }
+        }
+        return -1;
     }
 
     /**

@@ -68,6 +68,58 @@ class TokenizerTest {
         assertThat(Tokenizer.DEFAULT_MAX_TEXT_BYTES).isEqualTo(1024 * 1024);
     }
 
+    /**
+     * Review, session 31: the tail went unread when its only line break was the part's last, a UTF-16 part's tail was
+     * shifted by the byte joining it to the start, an ISO-2022-JP start's shift state ran on into the tail, and an
+     * HTML comment opened at the start's end swallowed it. The tail is now begun at a line, a blank or a tag's end
+     * among its first bytes, on a character boundary, and decoded and read as HTML apart from the start.
+     */
+    @Test
+    void theTailIsReadWhateverTheStartLeftOpen() throws Exception {
+        Tokenizer small = Tokenizer.of(org.mailhygiene.scanners.mime.MimeWalker.defaults(), 4096);
+        String pitch = "cheapest pharmacy viagra";
+        // a long last line: minified HTML, or one line of plain text, with only the part's last line break
+        String minified = "<p>" + "hello there ".repeat(600) + "</p><p>" + "x".repeat(1200) + " " + pitch + " </p>";
+        for (String type : List.of("text/html", "text/plain")) {
+            Set<String> tokens = small.tokenize(MessageContent.ofBytes(
+                    ("Content-Type: " + type + "\r\n\r\n" + minified + "\r\n").getBytes(StandardCharsets.US_ASCII)));
+            assertThat(tokens).as(type).contains("cheapest", "pharmacy", "viagra");
+        }
+        // UTF-16 in either byte order, with and without a byte order mark
+        String text = "hello there\n".repeat(700) + pitch + "\n";
+        for (String cs : List.of("UTF-16BE", "UTF-16LE", "UTF-16")) {
+            byte[] body = text.getBytes(java.nio.charset.Charset.forName(cs));
+            String head = "Content-Type: text/plain; charset=" + cs + "\r\nContent-Transfer-Encoding: base64\r\n\r\n";
+            Set<String> tokens = small.tokenize(MessageContent.ofBytes(
+                    (head + java.util.Base64.getMimeEncoder().encodeToString(body))
+                            .getBytes(StandardCharsets.US_ASCII)));
+            assertThat(tokens).as(cs).contains("cheapest", "pharmacy", "viagra");
+        }
+        // the start ends in a JIS (ISO-2022-JP) run; the tail is ASCII
+        String jis = "\u3053\u3093\u306b\u3061\u306f\u4e16\u754c\n".repeat(300);
+        byte[] start = jis.getBytes("ISO-2022-JP");
+        byte[] cut = java.util.Arrays.copyOf(start, 4096 - 3); // ends inside a JIS run, after its escape
+        String jp = "Content-Type: text/plain; charset=ISO-2022-JP\r\n\r\n";
+        byte[] message = concat(
+                jp.getBytes(StandardCharsets.US_ASCII),
+                cut,
+                ("\n" + "hello there\n".repeat(200) + pitch + "\n").getBytes(StandardCharsets.US_ASCII));
+        assertThat(small.tokenize(MessageContent.ofBytes(message))).contains("cheapest", "pharmacy", "viagra");
+        // an HTML comment opened at the start's end and closed in the unread middle
+        String html = "Content-Type: text/html\r\n\r\n<p>" + "hello there ".repeat(340) + "<!-- note\n"
+                + "filler words\n".repeat(300) + "-->\n<p>" + "more text\n".repeat(30) + pitch + "</p>\n";
+        assertThat(small.tokenize(MessageContent.ofBytes(html.getBytes(StandardCharsets.US_ASCII))))
+                .contains("cheapest", "pharmacy", "viagra");
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            out.writeBytes(p);
+        }
+        return out.toByteArray();
+    }
+
     @Test
     void cjkRunsBecomeBigramsAndLatinWordsStayWords() {
         assertThat(Tokenizer.tokenizeText("今すぐ登録 FREE offer")).containsExactly("今", "登録", "free", "offer");
