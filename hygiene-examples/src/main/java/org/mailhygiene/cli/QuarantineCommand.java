@@ -382,18 +382,18 @@ public final class QuarantineCommand implements Command {
      * Says, as {@code hygiene learn} does, when a rule and not the score decides the held message's verdict, so that
      * learning it changes none (an audit, session 31: the tool said only that it learned): a bounce or an automatic
      * reply is never classified, judged with the envelope it came with; one the node held as backscatter (its bounce
-     * names none of the node's domains) stays held however it is learned as ham.
+     * names none of the node's domains) stays held however it is learned.
      */
     private static void warnRuleDecides(
             QuarantinedMessage held, byte[] bytes, LearnTarget target, BayesModels.Correction done, boolean spam, Io io)
             throws IOException {
         boolean backscatter = held.reason().contains("Backscatter")
                 || held.details().stream().anyMatch(d -> d.contains("Backscatter"));
-        if (backscatter && !spam) {
+        if (backscatter) {
             io.err()
                     .println("hygiene quarantine: " + held.id().value() + " is held as backscatter (a bounce naming"
-                            + " none of the node's domains: bayes.local-domains) whatever the score, so learning it as"
-                            + " ham changes no verdict of it (learned all the same)");
+                            + " none of the node's domains: bayes.local-domains) whatever the score, so learning it as "
+                            + (spam ? "spam" : "ham") + " changes no verdict of it (learned all the same)");
             return;
         }
         Message message = new Message(held.envelope(), MessageContent.ofBytes(bytes));

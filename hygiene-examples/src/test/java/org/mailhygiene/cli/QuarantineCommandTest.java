@@ -221,6 +221,7 @@ class QuarantineCommandTest {
         BayesModels.learnInto(model, true, List.of(), Tokenizer.create());
         String bounce;
         String backscatter;
+        String another;
         try (SmtpSink sink = SmtpSink.start()) {
             Node node = Node.builder(Role.GATEWAY, "gw")
                     .listen(InetAddress.getLoopbackAddress(), 0)
@@ -241,6 +242,7 @@ class QuarantineCommandTest {
                 bounce = heldId(send(node.address(), "", "alice@dept-a.example", dsn("alice@dept-a.example")));
                 // a bounce for mail we never sent: held as backscatter
                 backscatter = heldId(send(node.address(), "", "alice@dept-a.example", dsn("sales@pills.example")));
+                another = heldId(send(node.address(), "", "alice@dept-a.example", dsn("deals@promo.example")));
             }
         }
         Run deleted =
@@ -254,7 +256,14 @@ class QuarantineCommandTest {
         assertThat(released.status()).as(released.err()).isZero();
         assertThat(released.err())
                 .contains("hygiene quarantine: " + backscatter + " is held as backscatter")
-                .contains("changes no verdict of it");
+                .contains("learning it as ham changes no verdict of it");
+        Run spam =
+                Run.main("quarantine", "delete", "--data", dir.toString(), "--learn-spam", model.toString(), another);
+        assertThat(spam.status()).as(spam.err()).isZero();
+        assertThat(spam.err())
+                .contains("hygiene quarantine: " + another + " is held as backscatter")
+                .contains("learning it as spam changes no verdict of it")
+                .doesNotContain("BAYES_BOUNCE");
     }
 
     /** A delivery status notification from a mail daemon returning a message from {@code from} with the EICAR file. */
