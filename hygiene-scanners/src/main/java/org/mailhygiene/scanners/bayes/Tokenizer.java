@@ -580,9 +580,10 @@ public final class Tokenizer {
 
     /**
      * A text part's first {@code maxTextBytes} bytes and, when it is longer, its last {@link #tailBytes}, begun at a
-     * line start among their first {@value #TAIL_START_SEARCH} bytes or quarter (else after a blank or a tag's end; else at
-     * their first byte), on a character boundary of a UTF-16 or UTF-32 text; read in one pass that keeps no more. The
-     * two are decoded apart, so that neither a shift state (ISO-2022-JP) nor a byte order carries over the gap.
+     * line start among their first {@value #TAIL_START_SEARCH} bytes or first quarter, whichever is less (else after a
+     * blank or a tag's end; else at their first byte), on a character boundary of a UTF-16 or UTF-32 text; read in one
+     * pass that keeps no more. The two are decoded apart, so that neither a shift state (ISO-2022-JP) nor a byte order
+     * carries over the gap.
      */
     private TextBytes headAndTail(InputStream decoded, String declared) throws IOException {
         byte[] head = decoded.readNBytes(maxTextBytes);
@@ -615,7 +616,7 @@ public final class Tokenizer {
         int unit = name.startsWith("UTF-32") ? 4 : name.startsWith("UTF-16") ? 2 : 1;
         if (name.equals("UTF-16")) {
             // the byte order mark is at the part's start: the tail is read in the order it gave
-            boolean little = (head[0] & 0xff) == 0xff && (head[1] & 0xff) == 0xfe;
+            boolean little = head.length >= 2 && (head[0] & 0xff) == 0xff && (head[1] & 0xff) == 0xfe;
             cs = little ? java.nio.charset.StandardCharsets.UTF_16LE : java.nio.charset.StandardCharsets.UTF_16BE;
         }
         int from = 0;
