@@ -424,6 +424,7 @@ public final class NodeConfig {
         List<NodeService> services = new java.util.ArrayList<>();
         Scanning s = scannersAndPolicy(c, base, c.string("name").orElse("milter"), false, services::add);
         Optional<String> name = c.string("name");
+        socketAddress(c, "listen"); // checked here, so that --check refuses what cannot start (audit, session 31)
         Optional<String> listen = c.string("listen");
         Optional<Path> data = c.string("data").map(base::resolve);
         Optional<Duration> flush = c.duration("stats-flush");
@@ -510,26 +511,31 @@ public final class NodeConfig {
 
     /** Key {@code admin-listen}: {@code IP:PORT}. */
     private static Optional<InetSocketAddress> adminListen(ConfigFile c) throws ConfigException {
-        Optional<String> admin = c.string("admin-listen");
-        if (admin.isEmpty()) {
+        return socketAddress(c, "admin-listen");
+    }
+
+    /** An {@code IP:PORT} key, checked (an error names the file and line): empty when absent. */
+    private static Optional<InetSocketAddress> socketAddress(ConfigFile c, String key) throws ConfigException {
+        Optional<String> value = c.string(key);
+        if (value.isEmpty()) {
             return Optional.empty();
         }
-        String a = admin.get();
+        String a = value.get();
         int ac = a.lastIndexOf(':');
         if (ac <= 0) {
-            throw error(c, "admin-listen", "expected IP:PORT, was '" + a + "'");
+            throw error(c, key, "expected IP:PORT, was '" + a + "'");
         }
-        InetAddress adminIp = ip(c, "admin-listen", a.substring(0, ac));
-        int adminPort;
+        InetAddress ip = ip(c, key, a.substring(0, ac));
+        int port;
         try {
-            adminPort = Integer.parseInt(a.substring(ac + 1));
+            port = Integer.parseInt(a.substring(ac + 1));
         } catch (NumberFormatException e) {
-            throw error(c, "admin-listen", "bad port in '" + a + "'");
+            throw error(c, key, "bad port in '" + a + "'");
         }
-        if (adminPort < 0 || adminPort > 65535) {
-            throw error(c, "admin-listen", "bad port in '" + a + "'");
+        if (port < 0 || port > 65535) {
+            throw error(c, key, "bad port in '" + a + "'");
         }
-        return Optional.of(new InetSocketAddress(adminIp, adminPort));
+        return Optional.of(new InetSocketAddress(ip, port));
     }
 
     /** Keys {@code redis}, {@code redis-timeout}, {@code redis-model}, {@code redis-model-refresh}. */

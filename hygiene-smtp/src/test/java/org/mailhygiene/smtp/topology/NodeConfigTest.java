@@ -72,6 +72,25 @@ class NodeConfigTest {
                 .isEmpty();
     }
 
+    /**
+     * An audit (session 31): a milter file's {@code listen = localhost} or a port out of range passed
+     * {@code hygiene milter --check} and failed only at start, naming the command-line option; it is checked with the
+     * file and line now, as {@code admin-listen} was.
+     */
+    @Test
+    void aMilterFilesListenAddressIsCheckedWithItsLine() throws Exception {
+        Path file = dir.resolve("listen.conf");
+        for (String bad : List.of("localhost", "127.0.0.1:99999", "mx.example:25", "127.0.0.1:port")) {
+            Files.writeString(file, "name = m\nscanner = builtin\nlisten = " + bad + "\n");
+            assertThatThrownBy(() -> NodeConfig.readScanning(file))
+                    .as(bad)
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageStartingWith(file + " line 3: listen: ");
+        }
+        Files.writeString(file, "name = m\nscanner = builtin\nlisten = 127.0.0.1:8891\n");
+        assertThat(NodeConfig.readScanning(file).listen()).contains("127.0.0.1:8891");
+    }
+
     @Test
     void eachScoringScannerHasItsOwnRejectScoreOnItsOwnScale() throws Exception {
         Path file = dir.resolve("reject-each.conf");
