@@ -282,6 +282,25 @@ class DefaultPolicyTest {
         assertThat(d.reason()).isEqualTo("bayes: SPAM 0.8105/0.8 [BAYES_80]");
     }
 
+    /**
+     * An audit (session 31): evidence names with blanks or commas ({@code text:i'm sorry to have to inform you}, a
+     * token {@code $1,000,000}) went into {@code tests=} as they were, which SpamAssassin-style parsers split wrongly.
+     */
+    @Test
+    void aTestNameWithBlanksOrCommasStaysOneWordOfTheList() {
+        Verdict v = Verdict.builder("bayes", Outcome.CLEAN)
+                .score(0.0)
+                .threshold(0.8)
+                .rule(Rule.of("BAYES_BOUNCE", 0.0))
+                .rule(Rule.of("text:i'm sorry to have to inform you", 0.0))
+                .rule(Rule.of("$1,000,000", 0.9))
+                .build();
+        assertThat(DefaultPolicy.spamHeaders(v).get(2).value())
+                .isEqualTo(
+                        "No, score=0.0 required=0.8 tests=BAYES_BOUNCE,text:i'm_sorry_to_have_to_inform_you,$1_000_000"
+                                + " scanner=bayes");
+    }
+
     /** The names an X-Spam-Status tests= list holds, encoded words decoded (adjacent ones joined, as RFC 2047 says). */
     private static List<String> decodedTests(String status) {
         String list = status.substring(status.indexOf(" tests=") + 7, status.lastIndexOf(" scanner="));
