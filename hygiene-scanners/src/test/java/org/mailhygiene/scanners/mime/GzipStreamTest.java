@@ -269,7 +269,7 @@ class GzipStreamTest {
 
     /**
      * Cut anywhere but where a member ends (or one byte after it), a file is refused; edited anywhere, it is read as
-     * written or refused.
+     * written or refused (or, with the second member's magic edited, read as the first member alone).
      */
     @Test
     void anyCutIsRefusedAndAnyEditReadOrRefused() throws IOException {
@@ -280,6 +280,9 @@ class GzipStreamTest {
         byte[] b = member(dataB, FCOMMENT | FEXTRA, null, true);
         byte[] gz = concat(a, b);
         byte[] data = concat(dataA, dataB);
+        byte[] magic = gz.clone();
+        magic[a.length] ^= 1; // found by a verify run: the second member is then bytes that start none
+        assertThat(readAll(magic, new Random(1))).isEqualTo(dataA);
         qt().withExamples(1500)
                 .forAll(
                         integers().between(1, gz.length - 1),
@@ -290,13 +293,22 @@ class GzipStreamTest {
                                 .isInstanceOf(ZipException.class);
                     }
                     byte[] edited = gz.clone();
+                    boolean secondMagic = false;
                     for (int e : edits) {
-                        edited[Math.floorMod(e, edited.length)] ^= (byte) (1 + (e >>> 24 & 0x7f));
+                        int at = Math.floorMod(e, edited.length);
+                        edited[at] ^= (byte) (1 + (e >>> 24 & 0x7f));
+                        secondMagic |= at == a.length || at == a.length + 1;
                     }
                     try {
                         // read only when every member's CRC-32 and size held: what was written (an edit of a
-                        // header's time or of a name), or a collision of CRC-32
-                        assertThat(readAll(edited, new Random(cut))).isEqualTo(data);
+                        // header's time or of a name), or a collision of CRC-32; with the second member's magic
+                        // edited, that member is bytes that start none, ignored as gunzip ignores them
+                        byte[] read = readAll(edited, new Random(cut));
+                        if (secondMagic && read.length == dataA.length) {
+                            assertThat(read).isEqualTo(dataA);
+                        } else {
+                            assertThat(read).isEqualTo(data);
+                        }
                     } catch (ZipException expected) {
                         // refused
                     } catch (IOException e) {
