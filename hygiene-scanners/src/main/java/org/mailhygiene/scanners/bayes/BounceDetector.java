@@ -572,7 +572,8 @@ public final class BounceDetector {
         // a mail daemon's address in From or Return-Path (MAILER-DAEMON@, postmaster@, ...): what may stand for the
         // returned original from the null sender; a display name ("System Administrator") or an added header field
         // (Auto-Submitted, X-Failed-Recipients) costs a phisher nothing more (review, session 31)
-        boolean daemon = daemonAddress(from) || (returnPath != null && !emptyReturnPath && daemonAddress(returnPath));
+        boolean daemon = daemonAddress(from)
+                || (returnPath != null && !emptyReturnPath && daemonAddress(returnPath.toLowerCase(Locale.ROOT)));
         Optional<String> bounceSubject = firstContained(subject, BOUNCE_SUBJECTS);
         Body body = null;
         if (!evidence.isEmpty()) {

@@ -207,6 +207,14 @@ class BounceDetectorTest {
                         "From: Mail Delivery System <MAILER-DAEMON@mx.example>")
                 .getBytes(StandardCharsets.ISO_8859_1);
         assertThat(detector.detect(Message.of(daemon)).kind()).isEqualTo(MailKind.Kind.BOUNCE);
+        // the daemon's address in the Return-Path field, written in capitals, from the envelope's null sender
+        byte[] viaReturnPath = DISGUISED_REPORT
+                .replace("Return-Path: <>", "Return-Path: <MAILER-DAEMON@mx.example>")
+                .getBytes(StandardCharsets.ISO_8859_1);
+        assertThat(detector.detect(new Message(
+                                Envelope.of("", List.of("alice@ours.example")), MessageContent.ofBytes(viaReturnPath)))
+                        .kind())
+                .isEqualTo(MailKind.Kind.BOUNCE);
     }
 
     /**
