@@ -333,6 +333,8 @@ public final class QuarantineCommand implements Command {
         final String base;
         /** The cluster session, opened at the first message and closed with the command. */
         ClusterLearning session;
+        /** The nodes' base model, read at the first message (for the session and the warnings), then kept. */
+        private org.mailhygiene.scanners.bayes.BayesModel baseModel;
 
         private LearnTarget(Path file, URI cluster, String redisModel, String base) {
             this.file = file;
@@ -370,6 +372,14 @@ public final class QuarantineCommand implements Command {
             } catch (java.nio.file.InvalidPathException e) {
                 throw new UsageException("not a model file path: " + value);
             }
+        }
+
+        /** The nodes' base model ({@code --base}), read once. */
+        org.mailhygiene.scanners.bayes.BayesModel baseModel() throws IOException {
+            if (baseModel == null) {
+                baseModel = BayesModels.load(base);
+            }
+            return baseModel;
         }
 
         @Override
@@ -410,7 +420,7 @@ public final class QuarantineCommand implements Command {
             // judged with the base model alone, which lacks what the cluster learned: only the rules no model decides
             LearnCommand.warnRuleDecides(
                     "hygiene quarantine",
-                    BayesModels.load(target.base),
+                    target.baseModel(),
                     false,
                     spam,
                     List.of(message),
@@ -448,8 +458,7 @@ public final class QuarantineCommand implements Command {
             } else {
                 if (target.session == null) {
                     // one session for the command: every message judged with the same, current model
-                    target.session =
-                            ClusterLearning.open(target.cluster, target.redisModel, BayesModels.load(target.base));
+                    target.session = ClusterLearning.open(target.cluster, target.redisModel, target.baseModel());
                 }
                 done = target.session.learn(false, spam, message, List.of(id.value()));
                 now = "for every node using it, judged by the base model " + target.base
