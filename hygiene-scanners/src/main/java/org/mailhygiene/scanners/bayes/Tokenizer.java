@@ -485,7 +485,8 @@ public final class Tokenizer {
         }
         TextBytes read = headAndTail(decoded, part.charset().orElse(null));
         byte[] bytes = read.head();
-        String text = TextDecoding.decode(bytes, part.charset().orElse(null));
+        String text = new String(bytes, read.headCharset()); // as TextDecoding.decode reads them
+
         // the end of a part longer than the limit, read apart: HTML's open constructs do not run on into it
         String tail = read.tail().length == 0 ? "" : new String(read.tail(), read.tailCharset());
         recipientLinks(text, recipients, tokens);
@@ -567,10 +568,11 @@ public final class Tokenizer {
     }
 
     /**
-     * What is read of a text part: its first bytes, and of a longer part its last ones, with the charset to read those
-     * in (a UTF-16 part's byte order from the start's byte order mark).
+     * What is read of a text part: its first bytes with the charset they are read in ({@link TextDecoding#choose}),
+     * and of a longer part its last ones with theirs (a UTF-16 part's byte order from the start's byte order mark).
      */
-    private record TextBytes(byte[] head, byte[] tail, java.nio.charset.Charset tailCharset) {}
+    private record TextBytes(
+            byte[] head, java.nio.charset.Charset headCharset, byte[] tail, java.nio.charset.Charset tailCharset) {}
 
     /**
      * Bytes of a tail searched for the start of a line (else of a word or after a tag) to begin reading at: at most a
@@ -587,8 +589,9 @@ public final class Tokenizer {
      */
     private TextBytes headAndTail(InputStream decoded, String declared) throws IOException {
         byte[] head = decoded.readNBytes(maxTextBytes);
+        java.nio.charset.Charset headCharset = TextDecoding.choose(head, declared);
         if (head.length < maxTextBytes) {
-            return new TextBytes(head, new byte[0], null);
+            return new TextBytes(head, headCharset, new byte[0], null);
         }
         int keep = tailBytes();
         byte[] ring = new byte[keep];
@@ -604,14 +607,14 @@ public final class Tokenizer {
             }
         }
         if (total == 0) {
-            return new TextBytes(head, new byte[0], null);
+            return new TextBytes(head, headCharset, new byte[0], null);
         }
         int size = (int) Math.min(total, keep);
         byte[] tail = new byte[size];
         for (int i = 0; i < size; i++) {
             tail[i] = ring[(int) ((total - size + i) % keep)];
         }
-        java.nio.charset.Charset cs = TextDecoding.choose(head, declared);
+        java.nio.charset.Charset cs = headCharset;
         String name = cs.name().toUpperCase(Locale.ROOT);
         int unit = name.startsWith("UTF-32") ? 4 : name.startsWith("UTF-16") ? 2 : 1;
         if (name.equals("UTF-16")) {
@@ -630,7 +633,7 @@ public final class Tokenizer {
         }
         long offset = head.length + (total - size) + from; // in the part
         from = (int) Math.min(size, from + (unit - offset % unit) % unit);
-        return new TextBytes(head, java.util.Arrays.copyOfRange(tail, from, size), cs);
+        return new TextBytes(head, headCharset, java.util.Arrays.copyOfRange(tail, from, size), cs);
     }
 
     /** The index after the first of {@code bytes} among {@code b[0..limit)}, or -1. */
