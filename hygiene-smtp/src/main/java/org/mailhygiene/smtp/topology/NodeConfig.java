@@ -149,19 +149,9 @@ public final class NodeConfig {
         } catch (IllegalArgumentException e) {
             throw error(c, "name", e.getMessage());
         }
-        String listen = c.required("listen");
-        int colon = listen.lastIndexOf(':');
-        if (colon <= 0) {
-            throw error(c, "listen", "expected IP:PORT, was '" + listen + "'");
-        }
-        InetAddress listenIp = ip(c, "listen", listen.substring(0, colon));
-        int port;
-        try {
-            port = Integer.parseInt(listen.substring(colon + 1));
-            b.listen(listenIp, port);
-        } catch (IllegalArgumentException e) {
-            throw error(c, "listen", "bad port in '" + listen + "'");
-        }
+        c.required("listen");
+        InetSocketAddress listen = socketAddress(c, "listen").orElseThrow();
+        b.listen(listen.getAddress(), listen.getPort());
         b.dataDirectory(base.resolve(c.required("data")));
         Optional<String> out = c.string("outgoing-address");
         if (out.isPresent()) {
@@ -325,7 +315,7 @@ public final class NodeConfig {
             }
         }
         sharedState(c, b);
-        adminListen(c).ifPresent(b::adminListen);
+        socketAddress(c, "admin-listen").ifPresent(b::adminListen);
         Optional<String> cache = c.string("verdict-cache");
         if (cache.isPresent()) {
             switch (cache.get().toLowerCase(Locale.ROOT)) {
@@ -428,7 +418,7 @@ public final class NodeConfig {
         Optional<String> listen = c.string("listen");
         Optional<Path> data = c.string("data").map(base::resolve);
         Optional<Duration> flush = c.duration("stats-flush");
-        Optional<InetSocketAddress> admin = adminListen(c);
+        Optional<InetSocketAddress> admin = socketAddress(c, "admin-listen");
         c.rejectUnknownKeys();
         return new Scanning(s.scanners(), s.policy(), name, listen, data, flush, admin, services);
     }
@@ -509,12 +499,10 @@ public final class NodeConfig {
                 Optional.empty());
     }
 
-    /** Key {@code admin-listen}: {@code IP:PORT}. */
-    private static Optional<InetSocketAddress> adminListen(ConfigFile c) throws ConfigException {
-        return socketAddress(c, "admin-listen");
-    }
-
-    /** An {@code IP:PORT} key, checked (an error names the file and line): empty when absent. */
+    /**
+     * An {@code IP:PORT} key ({@code listen}, {@code admin-listen}), checked (an error names the file and line): empty
+     * when absent.
+     */
     private static Optional<InetSocketAddress> socketAddress(ConfigFile c, String key) throws ConfigException {
         Optional<String> value = c.string(key);
         if (value.isEmpty()) {
