@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.mailhygiene.scanners.bayes.BounceDetector;
 
 /**
  * The settings of {@code hygiene scan} that are not scanners: the DNS server for {@code --auth} ({@code --dns}), the
@@ -78,27 +79,16 @@ public record ScanSettings(
      * @throws UsageException if the list is empty or an entry is not a domain name
      */
     public static List<String> parseDomains(String flag, String value) throws UsageException {
-        List<String> out = new java.util.ArrayList<>();
-        for (String d : value.split("[,\\s]+")) {
-            if (d.isEmpty()) {
-                continue;
-            }
-            if (!d.matches("\\.?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*")) {
-                throw new UsageException(flag + ": not a domain: '" + d + "' (" + listed(value) + ")");
-            }
-            out.add(d);
+        List<String> out;
+        try {
+            out = BounceDetector.parseDomainList(value);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(flag + ": " + e.getMessage());
         }
         if (out.isEmpty()) {
             throw new UsageException(flag + " needs at least one domain, e.g. example.org");
         }
-        return List.copyOf(out);
-    }
-
-    /** The whole list in an error message, at most 200 characters of it, and how entries are separated. */
-    private static String listed(String value) {
-        String all = value.strip();
-        return "in '" + (all.length() > 200 ? all.substring(0, 200) + "..." : all)
-                + "'; domains are separated by commas or blanks";
+        return out;
     }
 
     /**

@@ -431,6 +431,34 @@ public final class BounceDetector {
     }
 
     /**
+     * Reads a list of our domains as an administrator writes it ({@code example.org, example.net}: separated by commas
+     * or blanks; a leading dot allowed), for {@link #withLocalDomains}. The command line's {@code --local-domains} and
+     * a node or milter file's {@code bayes.local-domains} both read it so.
+     *
+     * @param value the list
+     * @return the domains in order; empty when the list names none
+     * @throws IllegalArgumentException naming the first entry that is no domain name and the whole list (at most 200
+     *     characters of it)
+     * @throws NullPointerException if {@code value} is {@code null}
+     */
+    public static List<String> parseDomainList(String value) {
+        List<String> out = new ArrayList<>();
+        for (String d : value.split("[,\\s]+")) {
+            if (d.isEmpty()) {
+                continue;
+            }
+            if (!d.matches("\\.?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*")) {
+                String all = value.strip();
+                throw new IllegalArgumentException("not a domain: '" + d + "' (in '"
+                        + (all.length() > 200 ? all.substring(0, 200) + "..." : all)
+                        + "'; domains are separated by commas or blanks)");
+            }
+            out.add(d);
+        }
+        return List.copyOf(out);
+    }
+
+    /**
      * A detector that calls a bounce backscatter when its quoted original names none of these domains.
      *
      * @param domains our domains, e.g. {@code example.org} (subdomains included); may be empty

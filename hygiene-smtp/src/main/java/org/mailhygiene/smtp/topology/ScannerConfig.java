@@ -502,20 +502,11 @@ final class ScannerConfig {
         if (v.isEmpty()) {
             return Optional.empty();
         }
-        List<String> domains = new ArrayList<>();
-        for (String d : v.get().split("[,\\s]+")) {
-            if (d.isEmpty()) {
-                continue;
-            }
-            if (!d.matches("\\.?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*")) {
-                String all = v.get().strip();
-                throw keyAt(
-                        c,
-                        "bayes.local-domains",
-                        "not a domain: '" + d + "' (in '" + (all.length() > 200 ? all.substring(0, 200) + "..." : all)
-                                + "'; domains are separated by commas or blanks)");
-            }
-            domains.add(d);
+        List<String> domains;
+        try {
+            domains = BounceDetector.parseDomainList(v.get());
+        } catch (IllegalArgumentException e) {
+            throw keyAt(c, "bayes.local-domains", e.getMessage());
         }
         if (domains.isEmpty()) {
             throw keyAt(c, "bayes.local-domains", "give at least one domain, e.g. example.org");
