@@ -540,11 +540,7 @@ public final class BayesScanner implements Scanner {
             v.rule(Rule.of(
                     "BAYES_LOGISTIC",
                     Math.round(c.logOdds() * 100) / 100.0,
-                    String.format(
-                            Locale.ROOT,
-                            "Bayes indicator %.4f; the logistic part adds %+.2f to its log-odds",
-                            c.bayesScore(),
-                            c.logOdds())));
+                    logisticDescription(c, model.logisticBias())));
         }
         List<TokenEvidence> strongest = strongestOfStructure(c); // empty when read once
         if (!Double.isNaN(c.structureScore())) {
@@ -592,6 +588,32 @@ public final class BayesScanner implements Scanner {
                     "logistic weight (added to the log-odds)"));
         }
         return v.build();
+    }
+
+    /**
+     * What the logistic part did, in the parts an administrator can act on: its constant (the bias, the same for every
+     * message: a model whose logistic part leans ham says so here) and the sum of the message's weighted tokens, of
+     * which the rules {@code weight:TOKEN} name the largest. Without the constant, a message whose listed weights all
+     * lean spam could show a part that "adds -4.4" with nothing named to account for it.
+     */
+    static String logisticDescription(Classification c, double bias) {
+        double tokens = c.logOdds() - bias;
+        String d = String.format(
+                Locale.ROOT,
+                "Bayes indicator %.4f; the logistic part adds %+.2f to its log-odds: its constant %+.2f",
+                c.bayesScore(),
+                c.logOdds(),
+                bias);
+        if (Math.abs(c.logOdds()) >= BayesModel.LOGISTIC_CLIP) {
+            return d
+                    + String.format(
+                            Locale.ROOT,
+                            ", the message's weighted tokens %s %+.2f (the part is clipped to %+.0f)",
+                            c.logOdds() > 0 ? "at least" : "at most",
+                            tokens,
+                            c.logOdds());
+        }
+        return d + String.format(Locale.ROOT, ", the message's weighted tokens %+.2f", tokens);
     }
 
     private Verdict notClassified(MailKind kind, Instant start, double threshold) {

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -371,6 +372,36 @@ class LogisticPartTest {
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("both spam and ham");
         assertThatThrownBy(() -> onlySpam.fitLogistic(Double.NaN)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void theLogisticRuleTellsTheConstantFromTheMessagesTokens() throws Exception {
+        BayesModel m = counts();
+        for (int i = 0; i < 20; i++) {
+            m.learn(List.of("subject:viagra", "viagra"), true);
+        }
+        // a constant leaning ham: without it named, "adds -1.00" beside one weight of +2 accounts for nothing
+        m.setLogistic(Map.of("viagra", 2.0f), -3.0);
+        Verdict v = BayesScanner.builder(m)
+                .build()
+                .scan(Message.of("From: a@example.org\r\nSubject: viagra\r\n\r\nviagra free click\r\n".getBytes()));
+        Rule added = v.rules().stream()
+                .filter(r -> r.name().equals("BAYES_LOGISTIC"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(added.score()).hasValue(-1.0);
+        assertThat(added.description())
+                .endsWith("adds -1.00 to its log-odds: its constant -3.00, the message's weighted tokens +2.00");
+        // a sum past the clip: the tokens' share is a bound, not a value
+        Classification clipped = new Classification(
+                0.99, List.of(), 3, 0.9, BayesModel.LOGISTIC_CLIP, List.of(), 0.9, List.of(), Optional.empty());
+        assertThat(BayesScanner.logisticDescription(clipped, -2.5))
+                .endsWith(
+                        "its constant -2.50, the message's weighted tokens at least +10.50 (the part is clipped to +8)");
+        Classification low = new Classification(
+                0.01, List.of(), 3, 0.1, -BayesModel.LOGISTIC_CLIP, List.of(), 0.1, List.of(), Optional.empty());
+        assertThat(BayesScanner.logisticDescription(low, -2.5))
+                .endsWith("the message's weighted tokens at most -5.50 (the part is clipped to -8)");
     }
 
     @Test
