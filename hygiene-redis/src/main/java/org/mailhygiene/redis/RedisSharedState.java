@@ -37,6 +37,8 @@ import org.mailhygiene.api.shared.TokenStore;
 import org.mailhygiene.api.shared.TokenStore.Learned;
 import org.mailhygiene.api.shared.VerdictStore;
 import org.mailhygiene.internal.Checks;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
@@ -46,6 +48,7 @@ import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.JedisSentineled;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.params.SetParams;
 import redis.clients.jedis.resps.ScanResult;
@@ -79,7 +82,9 @@ import redis.clients.jedis.resps.ScanResult;
  *
  * <p>Thread-safe: Jedis pools connections (at most 64 per server); blocking calls park a virtual thread without
  * pinning its carrier on the JDKs that have them. Errors surface as {@link SharedStateException}; this class does not
- * retry or fall back by itself (the caller's guard does, see {@code GuardedSharedState} in hygiene-scanners).
+ * retry or fall back by itself (the caller's guard does, see {@code GuardedSharedState} in hygiene-scanners). The one
+ * exception is a verdict key holding something unreadable (another version's format, a hand edit, another type): that
+ * is a miss (logged), not an error, since the store answered; the verdict of the scan that follows replaces it.
  */
 public final class RedisSharedState implements SharedState {
     /** How long statistics and learned token counts are kept after their last write: 400 days. */
@@ -90,6 +95,8 @@ public final class RedisSharedState implements SharedState {
      * Redis memory each: a hash field and a sorted-set member, ~50 MB when full).
      */
     public static final int JOURNAL_LIMIT = 200_000;
+
+    private static final Logger LOG = LoggerFactory.getLogger(RedisSharedState.class);
 
     private static final String RATE_SCRIPT = "local t = redis.call('TIME')\n"
             + "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
@@ -460,14 +467,29 @@ public final class RedisSharedState implements SharedState {
         @Override
         public Optional<Verdict> get(String identity, String sha256) throws SharedStateException {
             String key = verdictKey("v", identity, sha256);
-            String s = call("GET", () -> jedis.get(key));
+            String s;
+            try {
+                s = call("GET", () -> jedis.get(key));
+            } catch (SharedStateException e) {
+                if (e.getCause() instanceof JedisDataException d
+                        && d.getMessage() != null
+                        && d.getMessage().startsWith("WRONGTYPE")) {
+                    // Not a string (written by hand or by something else): a miss; the next verdict stored replaces it.
+                    LOG.warn("{}: {} is not a verdict (wrong type), taken as a miss", url.redacted(), key);
+                    return Optional.empty();
+                }
+                throw e;
+            }
             if (s == null) {
                 return Optional.empty();
             }
             try {
                 return Optional.of(VerdictCodec.decode(s));
             } catch (RuntimeException e) {
-                throw new SharedStateException(url.redacted() + ": unreadable verdict at " + key + ": " + e, e);
+                // The store answered, so this is no outage: an unreadable verdict (another version's format, a hand
+                // edit) is a miss, never a clean result, and the verdict of the scan that follows replaces it.
+                LOG.warn("{}: unreadable verdict at {} taken as a miss: {}", url.redacted(), key, e.getMessage());
+                return Optional.empty();
             }
         }
 

@@ -178,4 +178,57 @@ class TwoNodeVerdictCacheTest {
             assertThat(shared.fallbacks()).isGreaterThanOrEqualTo(3);
         }
     }
+
+    /**
+     * A verdict key holding something unreadable (another version's format, a hand edit, another type) is a miss, as
+     * docs/cluster.md says: the node scans itself, the store is not marked down (it answered; marking it down took
+     * rate limits and every other verdict off the cluster for a back-off, at every message of that content), and the
+     * verdict stored after the scan replaces the garbage, so the next node gets a hit.
+     */
+    @org.junit.jupiter.api.Test
+    void anUnreadableStoredVerdictIsAMissNotAnOutage() throws Exception {
+        String prefix = "garbage" + System.nanoTime() + ":";
+        byte[] content = SampleMessages.eicarAttachment();
+        for (String garbage : List.of("mhv2\nvirus\nCLEAN\n", "string", "hash")) {
+            try (SharedState raw = RedisSharedState.open(redis.url() + "/2?prefix=" + prefix, Duration.ofSeconds(10));
+                    redis.clients.jedis.Jedis jedis = new redis.clients.jedis.Jedis("127.0.0.1", redis.port())) {
+                jedis.select(2);
+                jedis.flushDB();
+                ScriptedScanner a = scanner(Reply.infected("Eicar-Test-Signature"));
+                try (ScanPipeline na = node(a, raw)) {
+                    na.scan(Message.of(content));
+                }
+                List<String> keys = List.copyOf(jedis.keys(prefix + "v:*"));
+                assertThat(keys).hasSize(1);
+                String key = keys.get(0);
+                jedis.del(key);
+                switch (garbage) {
+                    case "string" -> jedis.set(key, "not a verdict at all");
+                    case "hash" -> jedis.hset(key, "outcome", "CLEAN");
+                    default -> jedis.set(key, garbage);
+                }
+                GuardedSharedState guarded = new GuardedSharedState(raw, Clock.systemUTC());
+                ScriptedScanner b = scanner(Reply.infected("Eicar-Test-Signature"));
+                try (ScanPipeline nb = node(b, guarded)) {
+                    ScanReport rb = nb.scan(Message.of(content));
+                    assertThat(rb.verdicts())
+                            .singleElement()
+                            .extracting(v -> v.outcome())
+                            .isEqualTo(Outcome.INFECTED);
+                    assertThat(b.scanCount()).as(garbage).isEqualTo(1);
+                }
+                assertThat(guarded.available()).as(garbage).isTrue();
+                assertThat(guarded.outages()).as(garbage).isZero();
+                assertThat(jedis.type(key)).as(garbage).isEqualTo("string");
+                assertThat(VerdictCodec.decode(jedis.get(key)).outcome()).isEqualTo(Outcome.INFECTED);
+                ScriptedScanner c = scanner(Reply.infected("Eicar-Test-Signature"));
+                try (ScanPipeline nc = node(c, guarded)) {
+                    nc.scan(Message.of(content));
+                    assertThat(c.scanCount())
+                            .as("the repaired verdict is shared again")
+                            .isZero();
+                }
+            }
+        }
+    }
 }
