@@ -102,10 +102,16 @@ public final class RedisSharedState implements SharedState {
             + "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
             + "local cap = tonumber(ARGV[1])\n"
             + "local win = tonumber(ARGV[2])\n"
+            // a key of another type (a hand edit) is replaced, not an error that would mark the store down
+            + "local ty = redis.call('TYPE', KEYS[1])['ok']\n"
+            + "if ty ~= 'hash' and ty ~= 'none' then redis.call('DEL', KEYS[1]) end\n"
             + "local b = redis.call('HMGET', KEYS[1], 'tokens', 'last')\n"
             + "local tokens = tonumber(b[1])\n"
             + "local last = tonumber(b[2])\n"
             + "if tokens == nil or last == nil then tokens = cap; last = now end\n"
+            // a last use in the future (a hand edit, a server clock stepped back) would stop the refill until then
+            + "if last > now then last = now end\n"
+            + "tokens = math.max(0, math.min(cap, tokens))\n"
             + "if now > last then tokens = math.min(cap, tokens + (now - last) * cap / win); last = now end\n"
             + "local ok = 0\n"
             + "if tokens >= 1 then tokens = tokens - 1; ok = 1 end\n"

@@ -119,4 +119,32 @@ class RedisSharedStateContractTest implements SharedStateContract {
             assertEquals(java.util.Optional.of(new TokenStore.Learned(false, 1)), t.learned(model, "k2"));
         }
     }
+
+    /**
+     * A bucket key holding garbage (another type, or a {@code last} in the future: written by hand, or left by a Redis
+     * whose clock was ahead before a failover) neither marks the store down nor refuses a client for good: the bucket
+     * starts afresh. Before, a string at the key made every MAIL from that address a store outage, and a future
+     * {@code last} refused the address until the key expired, which each refusal put off again.
+     */
+    @Test
+    void aBucketHoldingGarbageStartsAfresh() throws Exception {
+        try (RedisSharedState s = RedisSharedState.open(redis.url() + "/5", Duration.ofSeconds(10));
+                redis.clients.jedis.Jedis raw = new redis.clients.jedis.Jedis("127.0.0.1", redis.port())) {
+            raw.select(5);
+            org.mailhygiene.scanners.shared.GuardedSharedState guarded =
+                    new org.mailhygiene.scanners.shared.GuardedSharedState(s, java.time.Clock.systemUTC());
+            String id = "msg:" + UUID.randomUUID();
+            raw.set("mh:rl:" + id, "not a bucket");
+            assertTrue(guarded.limiter().tryAcquire(id, 10, Duration.ofMinutes(1)));
+            assertTrue(guarded.available(), "garbage in one bucket is no outage");
+            assertEquals(0, guarded.outages());
+            assertEquals("hash", raw.type("mh:rl:" + id));
+
+            String future = "msg:" + UUID.randomUUID();
+            raw.hset("mh:rl:" + future, java.util.Map.of("tokens", "0", "last", "99999999999999"));
+            s.limiter().tryAcquire(future, 1000, Duration.ofSeconds(1));
+            Thread.sleep(100);
+            assertTrue(s.limiter().tryAcquire(future, 1000, Duration.ofSeconds(1)), "refilled from now on");
+        }
+    }
 }
