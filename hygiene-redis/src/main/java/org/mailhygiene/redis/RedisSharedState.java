@@ -670,7 +670,7 @@ public final class RedisSharedState implements SharedState {
         @Override
         public long version(String model) throws SharedStateException {
             String v = call("HGET", () -> jedis.hget(keys(model).get(2), "version"));
-            return parse(v, "version");
+            return parse(v, "field version of " + keys(model).get(2));
         }
 
         private long parse(String v, String what) throws SharedStateException {
@@ -680,7 +680,10 @@ public final class RedisSharedState implements SharedState {
             try {
                 return Long.parseLong(v);
             } catch (NumberFormatException e) {
-                throw new SharedStateException(url.redacted() + ": " + what + " is not a number: " + v, e);
+                throw new SharedStateException(
+                        url.redacted() + ": " + what + " is not a number: '" + v
+                                + "' (nothing was changed; repair or delete" + " it)",
+                        e);
             }
         }
 
@@ -692,9 +695,9 @@ public final class RedisSharedState implements SharedState {
             scan(keys.get(0), counts, 0);
             scan(keys.get(1), counts, 1);
             return new Snapshot(
-                    parse(meta.get("version"), "version"),
-                    parse(meta.get("spam"), "spam"),
-                    parse(meta.get("ham"), "ham"),
+                    parse(meta.get("version"), "field version of " + keys.get(2)),
+                    parse(meta.get("spam"), "field spam of " + keys.get(2)),
+                    parse(meta.get("ham"), "field ham of " + keys.get(2)),
                     counts);
         }
 
@@ -705,7 +708,8 @@ public final class RedisSharedState implements SharedState {
                 String c = cursor;
                 ScanResult<Map.Entry<String, String>> page = call("HSCAN", () -> jedis.hscan(key, c, params));
                 for (Map.Entry<String, String> e : page.getResult()) {
-                    counts.computeIfAbsent(e.getKey(), k -> new long[2])[index] = parse(e.getValue(), "token count");
+                    counts.computeIfAbsent(e.getKey(), k -> new long[2])[index] =
+                            parse(e.getValue(), "the count of token '" + e.getKey() + "' in " + key);
                 }
                 cursor = page.getCursor();
             } while (!cursor.equals(ScanParams.SCAN_POINTER_START));

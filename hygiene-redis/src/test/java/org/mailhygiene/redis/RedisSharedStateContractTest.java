@@ -147,4 +147,26 @@ class RedisSharedStateContractTest implements SharedStateContract {
             assertTrue(s.limiter().tryAcquire(future, 1000, Duration.ofSeconds(1)), "refilled from now on");
         }
     }
+
+    /**
+     * A token count that is not a number (a hand edit) is refused with a message naming the key and the token, so the
+     * administrator can repair it: it used to say only {@code token count is not a number: abc}.
+     */
+    @Test
+    void anUnreadableTokenCountNamesItsKeyAndToken() throws Exception {
+        String model = "model-" + UUID.randomUUID();
+        try (RedisSharedState s = RedisSharedState.open(redis.url() + "/5", Duration.ofSeconds(10));
+                redis.clients.jedis.Jedis raw = new redis.clients.jedis.Jedis("127.0.0.1", redis.port())) {
+            raw.select(5);
+            s.tokens().learn(model, List.of("zebra", "quantum"), true);
+            raw.hset("mh:bayes:{" + model + "}:s", "zebra", "garbage");
+            org.mailhygiene.api.shared.SharedStateException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    org.mailhygiene.api.shared.SharedStateException.class,
+                    () -> s.tokens().snapshot(model));
+            assertTrue(
+                    e.getMessage().contains("token 'zebra' in mh:bayes:{" + model + "}:s")
+                            && e.getMessage().contains("'garbage'"),
+                    e.getMessage());
+        }
+    }
 }
