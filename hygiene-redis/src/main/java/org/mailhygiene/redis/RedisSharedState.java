@@ -25,6 +25,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManagerFactory;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
@@ -270,6 +271,11 @@ public final class RedisSharedState implements SharedState {
         }
         if (url.tls()) {
             cfg.ssl(true);
+            // Jedis checks no host name by itself: without this any certificate a trusted CA signed, for any name,
+            // was accepted, so a man in the middle could read the password and serve verdicts of its own.
+            SSLParameters params = new SSLParameters();
+            params.setEndpointIdentificationAlgorithm("HTTPS");
+            cfg.sslParameters(params);
             if (url.caCertificates().isPresent()) {
                 cfg.sslSocketFactory(trusting(url));
             }

@@ -16,7 +16,8 @@ import org.mailhygiene.internal.Checks;
  *
  * <ul>
  *   <li>{@code redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]}: one server (port 6379, database 0 by default);
- *   <li>{@code rediss://...}: the same over TLS (the JVM's trust store, or {@code ?cacert=PEM-FILE});
+ *   <li>{@code rediss://...}: the same over TLS (the JVM's trust store, or {@code ?cacert=PEM-FILE}); the server's
+ *       certificate must name the host as written in the URL (a DNS name, or an IP address entry for an address);
  *   <li>{@code redis-sentinel://[[USER]:PASSWORD@]HOST[:PORT][,HOST[:PORT]...]/MASTER[/DB]}: the master named
  *       {@code MASTER} as the Sentinels report it (Sentinel port 26379 by default); the password is the master's;
  *   <li>{@code redis-cluster://[[USER]:PASSWORD@]HOST[:PORT][,HOST[:PORT]...]}: a Redis Cluster, seeded by these
