@@ -32,6 +32,7 @@ import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.shared.CounterStore;
 import org.mailhygiene.api.shared.RateLimiter;
+import org.mailhygiene.api.shared.SharedDataException;
 import org.mailhygiene.api.shared.SharedState;
 import org.mailhygiene.api.shared.SharedStateException;
 import org.mailhygiene.api.shared.TokenStore;
@@ -449,6 +450,15 @@ public final class RedisSharedState implements SharedState {
         }
         try {
             return c.run();
+        } catch (JedisDataException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("WRONGTYPE")) {
+                // the server answered: one of our keys holds another type (a hand edit, another program), no outage
+                throw new SharedDataException(
+                        url.redacted() + ": " + what + " failed: " + e.getMessage()
+                                + " (one of our keys holds another type; repair or delete it)",
+                        e);
+            }
+            throw new SharedStateException(url.redacted() + ": " + what + " failed: " + e.getMessage(), e);
         } catch (RuntimeException e) {
             // JedisException and its subclasses, pool exhaustion (NoSuchElementException), decoding errors.
             throw new SharedStateException(url.redacted() + ": " + what + " failed: " + e.getMessage(), e);
@@ -591,8 +601,10 @@ public final class RedisSharedState implements SharedState {
                     try {
                         c.put(e.getKey(), Long.parseLong(e.getValue()));
                     } catch (NumberFormatException ex) {
-                        throw new SharedStateException(
-                                url.redacted() + ": counter " + e.getKey() + " of " + node + " is not a number", ex);
+                        throw new SharedDataException(
+                                url.redacted() + ": counter " + e.getKey() + " of " + node + " in " + hash(node, day)
+                                        + " is not a number: '" + e.getValue() + "' (repair or delete it)",
+                                ex);
                     }
                 }
                 out.put(node, c);
@@ -670,7 +682,7 @@ public final class RedisSharedState implements SharedState {
                     // below
                 }
             }
-            throw new SharedStateException(url.redacted() + ": malformed learn journal record: " + rec);
+            throw new SharedDataException(url.redacted() + ": malformed learn journal record: " + rec);
         }
 
         @Override
@@ -686,7 +698,7 @@ public final class RedisSharedState implements SharedState {
             try {
                 return Long.parseLong(v);
             } catch (NumberFormatException e) {
-                throw new SharedStateException(
+                throw new SharedDataException(
                         url.redacted() + ": " + what + " is not a number: '" + v
                                 + "' (nothing was changed; repair or delete" + " it)",
                         e);

@@ -1,6 +1,7 @@
 package org.mailhygiene.redis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -167,6 +168,55 @@ class RedisSharedStateContractTest implements SharedStateContract {
                     e.getMessage().contains("token 'zebra' in mh:bayes:{" + model + "}:s")
                             && e.getMessage().contains("'garbage'"),
                     e.getMessage());
+            // through the relay's guard: unusable data is no outage (it made every node flap at each model refresh,
+            // rate limits and verdicts local-only meanwhile), and the next call reaches the store
+            org.mailhygiene.scanners.shared.GuardedSharedState guarded =
+                    new org.mailhygiene.scanners.shared.GuardedSharedState(s, java.time.Clock.systemUTC());
+            for (int i = 0; i < 3; i++) {
+                assertThrows(
+                        org.mailhygiene.api.shared.SharedDataException.class,
+                        () -> guarded.tokens().snapshot(model));
+            }
+            assertTrue(guarded.available());
+            assertEquals(0, guarded.outages());
+            assertEquals(3, guarded.fallbacks());
+            raw.hset("mh:bayes:{" + model + "}:s", "zebra", "1");
+            assertEquals(1, guarded.tokens().snapshot(model).tokens().get("zebra")[0]);
+        }
+    }
+
+    /**
+     * A statistics key of another type (written by hand, by another program) fails that flush or report with the key
+     * named, as unusable data, not as an outage of the store.
+     */
+    @Test
+    void aStatisticsKeyOfAnotherTypeIsNoOutage() throws Exception {
+        String node = "node-" + UUID.randomUUID();
+        java.time.LocalDate day = java.time.LocalDate.of(2026, 12, 5);
+        try (RedisSharedState s = RedisSharedState.open(redis.url() + "/5", Duration.ofSeconds(10));
+                redis.clients.jedis.Jedis raw = new redis.clients.jedis.Jedis("127.0.0.1", redis.port())) {
+            raw.select(5);
+            org.mailhygiene.scanners.shared.GuardedSharedState guarded =
+                    new org.mailhygiene.scanners.shared.GuardedSharedState(s, java.time.Clock.systemUTC());
+            String key = "mh:stats:{" + day + "}:" + node;
+            String nodes = "mh:stats:{" + day + "}:nodes";
+            raw.del(nodes);
+            raw.rpush(nodes, "a list, not a set"); // a node's own hash is replaced whole at each flush; the set is not
+            org.mailhygiene.api.shared.SharedStateException e = assertThrows(
+                    org.mailhygiene.api.shared.SharedDataException.class,
+                    () -> guarded.counters().publish(node, day, java.util.Map.of("accepted", 3L)));
+            assertTrue(e.getMessage().contains("WRONGTYPE"), e.getMessage());
+            assertTrue(guarded.available());
+            assertEquals(0, guarded.outages());
+            raw.del(nodes);
+            guarded.counters().publish(node, day, java.util.Map.of("accepted", 3L));
+            raw.hset(key, "accepted", "many");
+            e = assertThrows(
+                    org.mailhygiene.api.shared.SharedDataException.class,
+                    () -> guarded.counters().read(day));
+            assertTrue(e.getMessage().contains(key) && e.getMessage().contains("'many'"), e.getMessage());
+            assertTrue(guarded.available());
+            assertEquals(0, guarded.outages());
         }
     }
 }

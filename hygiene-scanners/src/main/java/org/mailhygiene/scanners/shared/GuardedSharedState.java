@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.LongAdder;
 import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.shared.CounterStore;
 import org.mailhygiene.api.shared.RateLimiter;
+import org.mailhygiene.api.shared.SharedDataException;
 import org.mailhygiene.api.shared.SharedState;
 import org.mailhygiene.api.shared.SharedStateException;
 import org.mailhygiene.api.shared.TokenStore;
@@ -24,7 +25,10 @@ import org.slf4j.LoggerFactory;
  * store is marked down (logged once, with the reason) and calls fail at once, without touching the network, until a
  * back-off has passed (1 s, doubling to at most {@link #MAX_BACKOFF}); then exactly one call probes it while the others
  * keep failing fast; the first success marks it up again (logged once). Callers catch {@link SharedStateException} and
- * use their local state, so a down store never blocks mail. A caller's error in a token store call (a {@code null}
+ * use their local state, so a down store never blocks mail. A {@link SharedDataException} (the store answered with
+ * data that cannot be used: a key of the wrong type, a count that is not a number) is thrown as it is and counted as
+ * a fallback, but does not mark the store down: it is no outage, and one bad key must not take sharing away from
+ * every other call. A caller's error in a token store call (a {@code null}
  * model, token collection or token: {@link NullPointerException}; an invalid learn journal key: {@link
  * IllegalArgumentException}) is thrown as it is, before the store is called, and does not mark the store down.
  *
@@ -36,6 +40,8 @@ public final class GuardedSharedState implements SharedState {
     public static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
     /** The first wait after a failure. */
     public static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
+    /** How often the same unusable data ({@link SharedDataException}) is logged again while it stays: 5 minutes. */
+    public static final Duration DATA_ERROR_LOG_INTERVAL = Duration.ofMinutes(5);
 
     private static final Logger LOG = LoggerFactory.getLogger(GuardedSharedState.class);
 
@@ -49,6 +55,8 @@ public final class GuardedSharedState implements SharedState {
     private long retryAt;
     private Duration backoff = FIRST_BACKOFF;
     private String lastError = "";
+    private String lastDataError = "";
+    private long lastDataErrorLogged;
 
     private final VerdictStore verdicts;
     private final RateLimiter limiter;
@@ -202,6 +210,20 @@ public final class GuardedSharedState implements SharedState {
                 LOG.info("shared state {} is reachable again; sharing resumed", delegate.description());
             }
             return r;
+        } catch (SharedDataException e) {
+            // The store answered: unusable data at one key (named in the message) is that operation's failure, not
+            // an outage. Marking the store down for it made every node flap at each model refresh or statistics
+            // flush while the bad key stayed, with rate limits and verdicts local-only meanwhile.
+            fallbacks.increment();
+            if (probe) {
+                synchronized (lock) {
+                    down = false;
+                    backoff = FIRST_BACKOFF;
+                }
+                LOG.info("shared state {} is reachable again; sharing resumed", delegate.description());
+            }
+            logDataError(e);
+            throw e;
         } catch (SharedStateException | RuntimeException e) {
             fallbacks.increment();
             boolean first;
@@ -232,6 +254,24 @@ public final class GuardedSharedState implements SharedState {
                 probing.set(false);
             }
         }
+    }
+
+    /**
+     * Logs unusable data once for each new message, and the same message again at most every {@link
+     * #DATA_ERROR_LOG_INTERVAL}: a bad key stays until someone repairs it, and the calls that read it (a model refresh
+     * every 10 s, a statistics flush every 5 s) must neither go unheard nor fill the log.
+     */
+    private void logDataError(SharedDataException e) {
+        String m = String.valueOf(e.getMessage());
+        long now = clock.millis();
+        synchronized (lock) {
+            if (m.equals(lastDataError) && now - lastDataErrorLogged < DATA_ERROR_LOG_INTERVAL.toMillis()) {
+                return;
+            }
+            lastDataError = m;
+            lastDataErrorLogged = now;
+        }
+        LOG.warn("shared state {}: {}; that call used local state (the store is up)", delegate.description(), m);
     }
 
     /**
