@@ -69,4 +69,19 @@ public interface Scanner {
     default Optional<String> cacheIdentity(Envelope envelope) {
         return cacheIdentity();
     }
+
+    /**
+     * Whether this scanner's cached verdicts may also be kept in a store shared with other processes (a cluster's
+     * Redis), besides the pipeline's own cache. {@code true} by default: a cache identity names the scanner's
+     * configuration and knowledge (a signature version), which another node with the same knowledge has too. A scanner
+     * whose identity holds something only its own process has returns {@code false} (the Bayes scanner names its model
+     * by a version drawn per process, so that nodes with different models never share verdicts): no other process
+     * could ever read such a verdict, and storing it would cost each message round trips and the store its memory.
+     * Its verdicts are then cached in this process only.
+     *
+     * @return {@code true} if a shared tier may store and serve this scanner's verdicts
+     */
+    default boolean sharesCachedVerdicts() {
+        return true;
+    }
 }

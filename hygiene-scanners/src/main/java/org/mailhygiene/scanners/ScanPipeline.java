@@ -300,7 +300,9 @@ public final class ScanPipeline implements AutoCloseable {
         VerdictCache.SharedAttempt attempt = VerdictCache.SharedAttempt.SCAN_WITHOUT_LEASE;
         try {
             try {
-                attempt = cache.sharedBegin(key);
+                if (slot.scanner.sharesCachedVerdicts()) {
+                    attempt = cache.sharedBegin(key);
+                }
             } catch (InterruptedException e) {
                 // Cancelled at this message's deadline while waiting for another node; the slot was timed out.
                 Thread.currentThread().interrupt();

@@ -142,6 +142,79 @@ class BayesScannerTest {
         }
     }
 
+    /**
+     * A classifier verdict is cached in its own process only: its identity names the model by a version no other
+     * process has, so a cluster's shared store (Redis) was asked for it and given it at every classified message (four
+     * commands, some 1.7 KB a message) for nothing. Another scanner's verdicts still go there.
+     */
+    @Test
+    void classifierVerdictsStayInTheirProcess() throws Exception {
+        org.mailhygiene.scanners.shared.InProcessSharedState shared =
+                org.mailhygiene.scanners.shared.InProcessSharedState.create();
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        org.mailhygiene.api.shared.VerdictStore store = shared.verdicts();
+        org.mailhygiene.api.shared.VerdictStore counting = new org.mailhygiene.api.shared.VerdictStore() {
+            @Override
+            public java.util.Optional<Verdict> get(String identity, String sha256)
+                    throws org.mailhygiene.api.shared.SharedStateException {
+                calls.incrementAndGet();
+                return store.get(identity, sha256);
+            }
+
+            @Override
+            public void put(String identity, String sha256, Verdict verdict, java.time.Duration ttl)
+                    throws org.mailhygiene.api.shared.SharedStateException {
+                calls.incrementAndGet();
+                store.put(identity, sha256, verdict, ttl);
+            }
+
+            @Override
+            public boolean tryLease(String identity, String sha256, String owner, java.time.Duration lease)
+                    throws org.mailhygiene.api.shared.SharedStateException {
+                calls.incrementAndGet();
+                return store.tryLease(identity, sha256, owner, lease);
+            }
+
+            @Override
+            public boolean leaseHeld(String identity, String sha256)
+                    throws org.mailhygiene.api.shared.SharedStateException {
+                calls.incrementAndGet();
+                return store.leaseHeld(identity, sha256);
+            }
+
+            @Override
+            public void release(String identity, String sha256, String owner)
+                    throws org.mailhygiene.api.shared.SharedStateException {
+                calls.incrementAndGet();
+                store.release(identity, sha256, owner);
+            }
+        };
+        BayesScanner bayes = BayesScanner.create(model);
+        assertThat(bayes.sharesCachedVerdicts()).isFalse();
+        byte[] bytes = "From: a@example.org\r\nSubject: hello\r\n\r\nhello there\r\n"
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        try (ScanPipeline pipeline = ScanPipeline.builder()
+                .scanner(bayes)
+                .cache(VerdictCache.builder().shared(counting).build())
+                .build()) {
+            pipeline.scan(Message.of(bytes));
+            pipeline.scan(Message.of(bytes));
+            assertThat(pipeline.cache().orElseThrow().stats().hits()).isEqualTo(1); // cached here
+        }
+        assertThat(calls.get()).isZero();
+        org.mailhygiene.testkit.ScriptedScanner other = org.mailhygiene.testkit.ScriptedScanner.builder()
+                .name("virus")
+                .cacheIdentity("virus|db-1")
+                .build();
+        try (ScanPipeline pipeline = ScanPipeline.builder()
+                .scanner(other)
+                .cache(VerdictCache.builder().shared(counting).build())
+                .build()) {
+            pipeline.scan(Message.of(bytes));
+        }
+        assertThat(calls.get()).isPositive();
+    }
+
     @Test
     void aFileScanAndAScanOnTheMailPathShareNoCachedVerdict() throws Exception {
         // Return-Path: <> over a standard DSN from a mail daemon: a bounce as a file from a mailbox (the field is the
