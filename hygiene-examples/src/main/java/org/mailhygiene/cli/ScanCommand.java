@@ -1,7 +1,6 @@
 package org.mailhygiene.cli;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -17,7 +16,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
-import java.util.stream.Stream;
 import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.Message;
 import org.mailhygiene.api.MessageContent;
@@ -40,7 +38,8 @@ import org.mailhygiene.scanners.bayes.MailSources;
  * (the policy's decision) and {@code results} (one entry per scanner). An mbox file of several messages (it starts
  * with {@code From } and holds more than one) is scanned message by message, each reported as {@code FILE#N}.
  *
- * <p>A directory is scanned recursively, its files in name order; {@code -} reads one message from standard input
+ * <p>A directory is scanned recursively, its files in name order (named through a symbolic link, the directory it
+ * leads to; a symbolic link to a directory inside it is an error line, not followed); {@code -} reads one message from standard input
  * (reported as {@code stdin}; always one message, see {@link #warnIfSeveral}). Exit status: 0 when every file was
  * scanned and found clean, 1 when something was found, 2 when any file could not be read or any scanner failed (an error wins over a finding, as a failed scan proves
  * nothing), and 2 for usage errors.
@@ -112,7 +111,8 @@ public final class ScanCommand implements Command {
         sb.append("  FILE: SUSPICIOUS [rules]             a content policy concern\n");
         sb.append("  FILE: SUSPICIOUS THREAT [rules]      one that names a threat (Backscatter)\n");
         sb.append("  FILE: ERROR reason                   the file could not be read or a scanner failed\n");
-        sb.append("A directory is scanned recursively; - reads one message from standard input (always one:\n");
+        sb.append("A directory is scanned recursively (a symbolic link to a directory inside it is an ERROR line,\n");
+        sb.append("not followed: name it to scan it); - reads one message from standard input (always one:\n");
         sb.append("a piped message's body may hold lines that read as mbox separators); an mbox file of several\n");
         sb.append("messages is scanned message by message, reported as FILE#1, FILE#2, ...\n\n");
         sb.append("scanners (at least one):\n");
@@ -347,19 +347,51 @@ public final class ScanCommand implements Command {
     private int scanDirectory(
             String target, Path dir, ScanPipeline pipeline, boolean json, ScanSettings settings, Io io)
             throws InterruptedException {
-        List<Path> files;
-        try (Stream<Path> walk = Files.walk(dir)) {
-            // every entry but a directory: a broken link or a FIFO is reported as an error, as it is when named
-            files = walk.filter(p -> !Files.isDirectory(p)).sorted().toList();
-        } catch (IOException | UncheckedIOException e) {
-            String reason = e instanceof UncheckedIOException u ? reason(u.getCause()) : reason((IOException) e);
-            return print(FileReport.unreadable(target, "cannot list directory: " + reason), json, io);
+        List<Entry> entries = new ArrayList<>();
+        try {
+            // the directory named is listed even when the name is a symbolic link: the user asked for what it holds
+            listTree(dir, entries);
+        } catch (IOException e) {
+            return print(FileReport.unreadable(target, "cannot list directory: " + reason(e)), json, io);
         }
+        entries.sort(java.util.Comparator.comparing(Entry::path));
         int status = EXIT_OK;
-        for (Path p : files) {
-            status = Math.max(status, scanFile(p.toString(), p, pipeline, json, settings, io));
+        for (Entry e : entries) {
+            int s = e.problem() == null
+                    ? scanFile(e.path().toString(), e.path(), pipeline, json, settings, io)
+                    : print(FileReport.unreadable(e.path().toString(), e.problem()), json, io);
+            status = Math.max(status, s);
         }
         return status;
+    }
+
+    /** A directory entry to scan, or one that cannot be scanned with the reason ({@code problem} not null). */
+    private record Entry(Path path, String problem) {}
+
+    /**
+     * Lists every entry of {@code dir} but a directory, recursively. A subdirectory that cannot be listed is an entry
+     * with its reason; so is a symbolic link to a directory, which is not followed (it may lead out of the tree or
+     * back into it) but never skipped in silence: what it holds was not scanned. A broken link or a FIFO is listed
+     * and reported by {@link #scanFile} as it is when named.
+     */
+    private static void listTree(Path dir, List<Entry> out) throws IOException {
+        try (java.nio.file.DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
+            for (Path p : children) {
+                if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    try {
+                        listTree(p, out);
+                    } catch (IOException e) {
+                        out.add(new Entry(p, "cannot list directory: " + reason(e)));
+                    }
+                } else if (Files.isSymbolicLink(p) && Files.isDirectory(p)) {
+                    out.add(new Entry(p, "symbolic link to a directory, not followed (name it to scan what it holds)"));
+                } else {
+                    out.add(new Entry(p, null));
+                }
+            }
+        } catch (java.nio.file.DirectoryIteratorException e) {
+            throw e.getCause();
+        }
     }
 
     private int scanFile(String display, Path path, ScanPipeline pipeline, boolean json, ScanSettings settings, Io io)

@@ -216,14 +216,41 @@ class ScanCommandTest {
         Path fifo = dir.resolve("pipe.eml");
         new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor();
         Files.createDirectories(dir.resolve("sub"));
-        Files.createSymbolicLink(dir.resolve("sub/linked-dir"), dir.resolve("sub")); // a link to a directory: skipped
+        // a link to a directory is not followed, but reported: what it holds was not scanned
+        Path linked = Files.createSymbolicLink(dir.resolve("sub/linked-dir"), dir.resolve("sub"));
         Run r = Run.main("scan", "--builtin", dir.toString());
         assertThat(r.outLines())
                 .containsExactly(
                         broken + ": ERROR broken symbolic link (its target does not exist)",
                         clean + ": OK",
-                        fifo + ": ERROR not a regular file");
+                        fifo + ": ERROR not a regular file",
+                        linked + ": ERROR symbolic link to a directory, not followed (name it to scan what it holds)");
         assertThat(r.status()).isEqualTo(2);
+    }
+
+    /**
+     * A directory named through a symbolic link is scanned (it was listed as the link alone and nothing was scanned:
+     * no line, exit 0), and a link inside a directory to a directory elsewhere is an error, not a silent clean.
+     */
+    @Test
+    void aDirectoryNamedThroughALinkIsScannedAndALinkInsideIsNotSkippedInSilence() throws Exception {
+        Path infected = Files.createDirectories(dir.resolve("infected"));
+        Path eicar = Files.write(infected.resolve("eicar.eml"), SampleMessages.eicarAttachment());
+        Path link = Files.createSymbolicLink(dir.resolve("link"), infected);
+        Run named = Run.main("scan", "--builtin", link.toString());
+        assertThat(named.outLines()).contains(link.resolve("eicar.eml") + ": Eicar-Test-Signature FOUND");
+        assertThat(named.status()).isEqualTo(1);
+        Path tree = Files.createDirectories(dir.resolve("tree"));
+        Path clean = write(Sample.CLEAN);
+        Files.move(clean, tree.resolve("clean.eml"));
+        Path inner = Files.createSymbolicLink(tree.resolve("elsewhere"), infected);
+        Run r = Run.main("scan", "--builtin", tree.toString());
+        assertThat(r.outLines())
+                .containsExactly(
+                        tree.resolve("clean.eml") + ": OK",
+                        inner + ": ERROR symbolic link to a directory, not followed (name it to scan what it holds)");
+        assertThat(r.status()).isEqualTo(2);
+        assertThat(eicar).exists();
     }
 
     @Test
