@@ -40,6 +40,7 @@ import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.Verdict;
 import org.mailhygiene.internal.Checks;
 import org.mailhygiene.internal.FileTrees;
+import org.mailhygiene.scanners.clamd.ClamdScanReply;
 import org.mailhygiene.scanners.mime.MimeWalker;
 import org.mailhygiene.scanners.update.CommandStep;
 import org.mailhygiene.scanners.update.UpdateStep;
@@ -88,6 +89,10 @@ import org.slf4j.LoggerFactory;
  *       {@link ScanFailure.Kind#PROTOCOL_ERROR} failure (never clean).
  *   <li>{@link ExitClass#SUSPICIOUS}: a suspicious verdict with a rule {@code exit-N} and any names.
  *   <li>{@link ExitClass#UNSCANNABLE}: a {@link ScanFailure.Kind#UNSCANNABLE} failure (policy decides).
+ *   <li>A name starting {@code Heuristics.Limits.Exceeded} is ClamAV saying it stopped at a scan limit
+ *       ({@code clamscan --alert-exceeds-max}, clamd's {@code AlertExceedsMax}), not a threat: with no other name, a
+ *       clean or infected exit status is a {@link ScanFailure.Kind#UNSCANNABLE} failure (as {@code ClamdScanner}
+ *       reports it); beside a real threat it is left out of the verdict.
  *   <li>{@link ExitClass#ERROR}, and any status the table does not cover (including death by a signal): a
  *       {@link ScanFailure.Kind#SCANNER_ERROR} failure with the status, its meaning and the first output line.
  *   <li>The program cannot be started (missing, not executable): {@link ScanFailure.Kind#UNAVAILABLE}. The input
@@ -340,7 +345,12 @@ public final class CommandLineScanner implements Scanner {
         String output = new String(r.output(), StandardCharsets.UTF_8);
         Map<String, String> labels = new LinkedHashMap<>();
         inputs.forEach(f -> labels.put(f.path().getFileName().toString(), f.label()));
-        List<OutputParser.Hit> hits = OutputParser.parse(output, profile.namePatterns(), work.toString(), labels);
+        List<OutputParser.Hit> found = OutputParser.parse(output, profile.namePatterns(), work.toString(), labels);
+        // ClamAV's "scan limit hit" pseudo-threats (--alert-exceeds-max, clamd's AlertExceedsMax) are not threats
+        List<OutputParser.Hit> limits =
+                found.stream().filter(h -> isLimitHit(h.name())).toList();
+        List<OutputParser.Hit> hits =
+                found.stream().filter(h -> !isLimitHit(h.name())).toList();
         Set<String> names = new LinkedHashSet<>();
         hits.forEach(h -> names.add(h.name()));
         int status = r.exitStatus();
@@ -348,6 +358,14 @@ public final class CommandLineScanner implements Scanner {
         String meaning = rule == null ? "unknown exit status" : rule.meaning();
         ExitClass cls = rule == null ? ExitClass.ERROR : rule.exitClass();
         String what = "exit status " + status + " (" + meaning + ")";
+        if (names.isEmpty() && !limits.isEmpty() && (cls == ExitClass.CLEAN || cls == ExitClass.INFECTED)) {
+            throw failure(
+                    ScanFailure.Kind.UNSCANNABLE,
+                    what + " but the scanner hit a scan limit ("
+                            + attributed(limits).strip() + "); not fully scanned",
+                    t0,
+                    null);
+        }
         switch (cls) {
             case CLEAN:
                 if (!names.isEmpty()) {
@@ -402,6 +420,11 @@ public final class CommandLineScanner implements Scanner {
             h.file().ifPresent(f -> v.rule(new Rule(h.name(), OptionalDouble.empty(), "in " + f)));
         }
         return v.elapsed(elapsed(t0)).build();
+    }
+
+    /** Whether a threat name is ClamAV's report of a scan limit ({@code Heuristics.Limits.Exceeded.*}), not a threat. */
+    private static boolean isLimitHit(String name) {
+        return name.startsWith(ClamdScanReply.LIMITS_EXCEEDED_PREFIX);
     }
 
     private static String attributed(List<OutputParser.Hit> hits) {

@@ -135,7 +135,11 @@ public final class Profiles {
     }
 
     /**
-     * ClamAV's {@code clamscan} (man clamscan, ClamAV 1.4.6): arguments {@code --no-summary --stdout {files}}; input
+     * ClamAV's {@code clamscan} (man clamscan, ClamAV 1.4.6): arguments {@code --no-summary --stdout
+     * --alert-exceeds-max=yes {files}} (without the last option, a message clamscan stopped reading at one of its scan
+     * limits, an archive nested deeper than {@code --max-recursion} for one, is reported {@code OK}: with it, the
+     * {@code Heuristics.Limits.Exceeded.*} it reports is an {@code UNSCANNABLE} failure, see
+     * {@link CommandLineScanner}); input
      * {@link InputMode#MESSAGE} (ClamAV decodes MIME itself, real-daemons.md §1); exit 0 clean, 1 infected, 2 error;
      * names from {@code <path>: <Name> FOUND}; a clean exit is believed only with a {@code <path>: OK} line for the
      * file ({@link CommandProfile#cleanPatterns()}: with {@code -i}/{@code --infected}, which prints no such line, give
@@ -146,13 +150,15 @@ public final class Profiles {
      * @return the profile
      */
     public static CommandProfile clamscan() {
-        return clamav("clamscan", List.of("--no-summary", "--stdout", CommandProfile.FILES));
+        return clamav("clamscan", List.of("--no-summary", "--stdout", "--alert-exceeds-max=yes", CommandProfile.FILES));
     }
 
     /**
      * ClamAV's {@code clamdscan}, the client of a running clamd: arguments {@code --no-summary --stdout --stream
      * {files}} ({@code --stream} sends the bytes, so clamd needs no access to the adapter's owner-only directory);
-     * otherwise as {@link #clamscan()}. Add {@code -c FILE} (clamd.conf) with
+     * otherwise as {@link #clamscan()}, except that clamd's own {@code AlertExceedsMax yes} (in clamd.conf, not an
+     * option of clamdscan) decides whether a scan limit is reported or the message called {@code OK}. Add
+     * {@code -c FILE} (clamd.conf) with
      * {@link CommandProfile#withLeadingArguments(List)}. Update command {@code freshclam --quiet} (freshclam notifies
      * clamd, or clamd's SelfCheck reloads).
      *

@@ -106,6 +106,28 @@ class ClamscanProfileTest {
                 .containsExactly("MailHygiene.Test.Marker.UNOFFICIAL");
     }
 
+    /**
+     * EICAR zipped 25 times over (clamscan's --max-recursion is 17): clamscan stops at the limit and, without
+     * {@code --alert-exceeds-max}, prints {@code OK} and exits 0, so the profile called the message clean. It is an
+     * UNSCANNABLE failure, as {@code ClamdScanner} reports clamd's {@code Heuristics.Limits.Exceeded} reply.
+     */
+    @Test
+    void aMessageBeyondClamscansRecursionLimitIsUnscannableNotClean() throws Exception {
+        byte[] data = FakeVascan.eicar().getBytes(StandardCharsets.US_ASCII);
+        String entry = "eicar.com";
+        for (int i = 0; i < 25; i++) {
+            data = TestMessages.zip(entry, data);
+            entry = "level" + i + ".zip";
+        }
+        byte[] nested = data;
+        assertThatThrownBy(() -> scanner().scan(TestMessages.attachment("nested.zip", nested)))
+                .isInstanceOfSatisfying(ScanException.class, e -> {
+                    assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNSCANNABLE);
+                    assertThat(e.failure().detail()).contains("scan limit", "Heuristics.Limits.Exceeded.MaxRecursion");
+                });
+        assertNothingLeft();
+    }
+
     private void assertNothingLeft() throws IOException {
         try (Stream<Path> s = Files.list(tmp)) {
             assertThat(s).isEmpty();

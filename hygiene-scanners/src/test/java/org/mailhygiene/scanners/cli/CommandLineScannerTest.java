@@ -188,6 +188,44 @@ class CommandLineScannerTest {
         assertNothingLeft();
     }
 
+    /**
+     * clamdscan (or clamscan) reporting a scan limit as {@code Heuristics.Limits.Exceeded.*} FOUND with exit 1 is an
+     * UNSCANNABLE failure, not a virus; beside a real threat the limit is left out of the verdict.
+     */
+    @Test
+    void aScanLimitReportedAsAHeuristicIsUnscannableNotAThreat() throws Exception {
+        Path limit = Files.writeString(
+                root.resolve("limit-clamdscan"),
+                "#!/bin/sh\nfor f in \"$@\"; do case \"$f\" in -*) ;; *)"
+                        + " echo \"$f: Heuristics.Limits.Exceeded.MaxFileSize FOUND\";; esac; done\nexit 1\n");
+        Path both = Files.writeString(
+                root.resolve("both-clamdscan"),
+                "#!/bin/sh\nfor f in \"$@\"; do case \"$f\" in -*) ;; *)"
+                        + " echo \"$f: Heuristics.Limits.Exceeded.MaxFileSize FOUND\"; echo \"$f: Win.Test.EICAR_HDB-1"
+                        + " FOUND\";; esac; done\nexit 1\n");
+        for (Path p : List.of(limit, both)) {
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        }
+        CommandLineScanner limited = CommandLineScanner.builder(Profiles.clamdscan())
+                .executable(limit)
+                .temporaryDirectory(tmp)
+                .build();
+        assertThatThrownBy(() -> limited.scan(TestMessages.text("hello")))
+                .isInstanceOfSatisfying(ScanException.class, e -> {
+                    assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNSCANNABLE);
+                    assertThat(e.failure().detail())
+                            .contains("exit status 1", "scan limit", "Heuristics.Limits.Exceeded.MaxFileSize");
+                });
+        Verdict v = CommandLineScanner.builder(Profiles.clamdscan())
+                .executable(both)
+                .temporaryDirectory(tmp)
+                .build()
+                .scan(TestMessages.text("hello"));
+        assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
+        assertThat(v.threats()).containsExactly("Win.Test.EICAR_HDB-1");
+        assertNothingLeft();
+    }
+
     @Test
     void aNonExecutableFileIsUnavailable() throws Exception {
         Path notExec = Files.writeString(root.resolve("vascan.txt"), "#!/bin/sh\nexit 0\n");

@@ -122,6 +122,6 @@ class ProfilesTest {
         assertThatThrownBy(() -> new ExitStatusRule(3, 2, ExitClass.CLEAN, "")).hasMessageContaining("3..2");
         assertThatThrownBy(() -> ExitStatusRule.of(256, ExitClass.CLEAN, "")).hasMessageContaining("0..255");
         assertThat(p.withLeadingArguments(List.of("-d", "/db")).arguments())
-                .containsExactly("-d", "/db", "--no-summary", "--stdout", "{files}");
+                .containsExactly("-d", "/db", "--no-summary", "--stdout", "--alert-exceeds-max=yes", "{files}");
     }
 }
