@@ -91,6 +91,24 @@ interface ClamdContract {
     }
 
     /**
+     * clamd opens nested archives down to its MaxRecursion (17 by default: EICAR under 15 zips in an attachment is
+     * found, ClamAV 1.4.6), and with AlertExceedsMax reports a message nested deeper as a scan limit, which the scanner
+     * turns into an UNSCANNABLE failure. (The fake opened 5 levels and called everything deeper clean.)
+     */
+    @Test
+    default void nestedArchivesAreOpenedToTheRecursionLimitAndDeeperIsNeverClean() throws Exception {
+        assertThat(scan(ClamdTestMessages.eicarNestedZipsInAttachment(6)).threats())
+                .containsExactly(eicarName());
+        assertThat(scan(ClamdTestMessages.eicarNestedZipsInAttachment(15)).threats())
+                .containsExactly(eicarName());
+        assertThatThrownBy(() -> scan(ClamdTestMessages.eicarNestedZipsInAttachment(16)))
+                .isInstanceOfSatisfying(ScanException.class, e -> {
+                    assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNSCANNABLE);
+                    assertThat(e.failure().detail()).contains("Heuristics.Limits.Exceeded.MaxRecursion");
+                });
+    }
+
+    /**
      * clamd itself does not open an opaque S/MIME signature (checked with ClamAV 1.4: a signed letter with EICAR
      * attached is {@code stream: OK}); the scanner streams the signed letter too, and finds it.
      */

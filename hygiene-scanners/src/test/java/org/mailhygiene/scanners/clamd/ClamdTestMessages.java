@@ -109,6 +109,17 @@ final class ClamdTestMessages {
         return m.toByteArray();
     }
 
+    /** EICAR zipped {@code levels} times over (each zip holding the one before), attached to a mail. */
+    static byte[] eicarNestedZipsInAttachment(int levels) {
+        byte[] data = Eicar.bytes();
+        String entry = "eicar.com";
+        for (int i = 0; i < levels; i++) {
+            data = zip(entry, data);
+            entry = "level" + i + ".zip";
+        }
+        return withAttachment("nested.zip", "application/zip", data);
+    }
+
     static byte[] eicarZipInAttachment() {
         return withAttachment("eicar.zip", "application/zip", eicarZip());
     }
