@@ -41,6 +41,11 @@ import org.mailhygiene.internal.Checks;
  * 500 KB) are not sent: the scan fails with {@link ScanFailure.Kind#TOO_LARGE}, which the policy decides about; never a
  * silent clean.
  *
+ * <p><b>Unfinished scans.</b> spamd answers {@code EX_OK} with the score of the rules it ran when SpamAssassin's
+ * {@code time_limit} passes mid-scan, naming the rule {@value #TIME_LIMIT_EXCEEDED}: a clean verdict from such a reply
+ * would call a message clean that was not fully scanned, so it is an {@link ScanFailure.Kind#UNSCANNABLE} failure (a
+ * spam verdict stands). Only a reply with rules shows it: {@link RuleDetail#NONE} cannot tell.
+ *
  * <p><b>Failures.</b> Every failure is a {@link ScanException}, its kind given by the api's one rule for failover
  * groups, {@link ScanFailure.Kind#ofFailover}: {@link ScanFailure.Kind#UNAVAILABLE} when every instance is in back-off
  * or the instances failed in different ways, {@link ScanFailure.Kind#TIMED_OUT} when the deadline passes, the kind
@@ -61,6 +66,11 @@ public final class SpamdScanner implements Scanner {
     public static final String DEFAULT_NAME = "spamd";
     /** Default size limit in bytes: spamc's 500 KB. */
     public static final long DEFAULT_MAX_MESSAGE_SIZE = 512_000;
+    /**
+     * The rule SpamAssassin adds when its {@code time_limit} (300 s by default) passed and it stopped running rules,
+     * answering with the score of those that ran.
+     */
+    public static final String TIME_LIMIT_EXCEEDED = "TIME_LIMIT_EXCEEDED";
     /** Default deadline for one scan over every instance tried: 60 s. */
     public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(60);
 
@@ -220,6 +230,19 @@ public final class SpamdScanner implements Scanner {
             spam = spamdSpam.get();
             vb = Verdict.builder(name, spam ? Outcome.SPAM : Outcome.CLEAN);
             reply.threshold().ifPresent(vb::threshold);
+        }
+        if (!spam && r.rules.stream().anyMatch(x -> x.name().equals(TIME_LIMIT_EXCEEDED))) {
+            throw new ScanException(new ScanFailure(
+                    name,
+                    ScanFailure.Kind.UNSCANNABLE,
+                    "spamd " + server.get() + " stopped at its time_limit (" + TIME_LIMIT_EXCEEDED
+                            + ") before every rule ran; the score of the rules that did run"
+                            + reply.score().stream()
+                                    .mapToObj(x -> " (" + x + ")")
+                                    .findFirst()
+                                    .orElse("")
+                            + " proves nothing; not fully scanned",
+                    elapsed(start)));
         }
         reply.score().ifPresent(vb::score);
         vb.rules(r.rules).elapsed(elapsed(start));

@@ -71,6 +71,37 @@ class SpamdScannerTest {
         assertThat(v.rules()).extracting(Rule::name).containsExactly("B_BIG", "A_SMALL", "C_NEG");
     }
 
+    /**
+     * spamd answers EX_OK with a low score and the rule TIME_LIMIT_EXCEEDED when SpamAssassin's time_limit passed
+     * mid-scan (checked with spamd 4.0.1 and time_limit 2 against a slow rule): that is not a clean verdict. Spam
+     * found before the limit stands.
+     */
+    @Test
+    void aScanSpamdStoppedAtItsTimeLimitIsUnscannableNotClean(FakeSpamd fake) throws Exception {
+        fake.script(
+                "slow",
+                0.0,
+                Rule.of("NO_RELAYS", -0.0, "Informational: message was not relayed via SMTP"),
+                Rule.of("TIME_LIMIT_EXCEEDED", 0.0, "Exceeded time limit / deadline"));
+        fake.script(
+                "fast",
+                7.0,
+                Rule.of("SPAMMY", 7.0, "spammy"),
+                Rule.of("TIME_LIMIT_EXCEEDED", 0.0, "Exceeded time limit / deadline"));
+        for (SpamdScanner.RuleDetail detail :
+                List.of(SpamdScanner.RuleDetail.REPORT, SpamdScanner.RuleDetail.SYMBOLS)) {
+            SpamdScanner scanner = SpamdScanner.builder()
+                    .server(fake.address())
+                    .ruleDetail(detail)
+                    .build();
+            assertThatThrownBy(() -> scanner.scan(msg("a slow one"))).isInstanceOfSatisfying(ScanException.class, e -> {
+                assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNSCANNABLE);
+                assertThat(e.failure().detail()).contains("TIME_LIMIT_EXCEEDED", "not fully scanned");
+            });
+            assertThat(scanner.scan(msg("a fast one")).outcome()).isEqualTo(Outcome.SPAM);
+        }
+    }
+
     @Test
     void configuredThresholdDecidesAndSpamdsOwnStaysAvailable(FakeSpamd fake) throws Exception {
         fake.script("six", 6.0, Rule.of("SIX", 6.0, "six"));
