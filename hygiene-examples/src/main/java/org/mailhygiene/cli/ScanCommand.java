@@ -320,6 +320,10 @@ public final class ScanCommand implements Command {
     private int scanTarget(String target, ScanPipeline pipeline, boolean json, ScanSettings settings, Io io)
             throws InterruptedException {
         if (target.equals(STDIN)) {
+            Optional<String> closed = io.in() == System.in ? closedStandardInput() : Optional.empty();
+            if (closed.isPresent()) {
+                return print(FileReport.unreadable(STDIN_NAME, closed.get()), json, io);
+            }
             SpooledContent content;
             try {
                 content = MessageContent.spool(io.in(), STDIN_MEMORY_THRESHOLD);
@@ -342,6 +346,42 @@ public final class ScanCommand implements Command {
             return scanDirectory(target, path, pipeline, json, settings, io);
         }
         return scanFile(target, path, pipeline, json, settings, io);
+    }
+
+    /**
+     * Why standard input cannot be read as a message although {@code System.in} reads bytes: started with file
+     * descriptor 0 closed ({@code hygiene scan - <&-}, a daemon's child), the Java runtime opens its own files at the
+     * lowest free descriptor, so {@code System.in} reads the runtime's module image, a message of some 20,000 tokens
+     * that every scanner called clean. On Linux, descriptor 0 naming a file under {@code java.home} is that case;
+     * elsewhere, or when {@code /proc} cannot tell, nothing is said.
+     */
+    static Optional<String> closedStandardInput() {
+        Path target;
+        try {
+            target = Files.readSymbolicLink(Path.of("/proc/self/fd/0"));
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return Optional.empty();
+        }
+        return closedStandardInput(target, Path.of(System.getProperty("java.home")));
+    }
+
+    /**
+     * {@link #closedStandardInput()} for a given descriptor target and runtime directory.
+     *
+     * @param fd0 what {@code /proc/self/fd/0} links to
+     * @param javaHome the runtime's {@code java.home}
+     * @return the reason standard input is not a message, or empty
+     */
+    static Optional<String> closedStandardInput(Path fd0, Path javaHome) {
+        Path home = javaHome.toAbsolutePath().normalize();
+        try {
+            home = home.toRealPath();
+        } catch (IOException e) {
+            // compare with the path as given
+        }
+        return fd0.isAbsolute() && fd0.normalize().startsWith(home)
+                ? Optional.of("standard input is closed (file descriptor 0 is the Java runtime's own " + fd0 + ")")
+                : Optional.empty();
     }
 
     private int scanDirectory(

@@ -198,6 +198,33 @@ class ScanCommandTest {
         assertThat(r.status()).isEqualTo(2);
     }
 
+    /**
+     * Started with standard input closed, the JVM opens its module image at descriptor 0 and {@code scan -} read that
+     * as a message: {@code stdin: OK}, exit 0 (clamdscan says "fstat failed ... Bad file descriptor", exit 2).
+     */
+    @Test
+    void aClosedStandardInputIsAnErrorNotAMessage() throws Exception {
+        List<String> command = MainProcess.of("scan", "--attachments", "-").command();
+        StringBuilder line = new StringBuilder("exec");
+        for (String word : command) {
+            line.append(" '").append(word.replace("'", "'\\''")).append('\'');
+        }
+        line.append(" <&-");
+        Process p = new ProcessBuilder("/bin/sh", "-c", line.toString())
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isEqualTo(2);
+        assertThat(out).startsWith("stdin: ERROR standard input is closed");
+        Path home = Path.of(System.getProperty("java.home"));
+        assertThat(ScanCommand.closedStandardInput(home.resolve("lib/modules"), home))
+                .isPresent();
+        assertThat(ScanCommand.closedStandardInput(dir.resolve("message.eml"), home))
+                .isEmpty();
+        assertThat(ScanCommand.closedStandardInput(Path.of("pipe:[4938487]"), home))
+                .isEmpty();
+    }
+
     @Test
     void anEmptyMessageIsAnErrorNotClean() throws IOException {
         Path empty = Files.write(dir.resolve("empty.eml"), new byte[0]);
