@@ -67,6 +67,10 @@ public final class AttachmentsScannerOption implements ScannerOption {
             return AttachmentPolicyScanner.builder()
                     .policy(AttachmentPolicy.parse(r))
                     .build();
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new UsageException("--attachment-policy " + file + ": no such file");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new UsageException("--attachment-policy " + file + ": permission denied");
         } catch (IOException | InvalidPathException e) {
             throw new UsageException("--attachment-policy " + file + ": " + e.getMessage());
         }

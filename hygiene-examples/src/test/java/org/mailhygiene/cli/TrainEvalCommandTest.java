@@ -664,6 +664,11 @@ class TrainEvalCommandTest {
         Run bad = Run.main("scan", "--attachment-policy", policy.toString(), file.toString());
         assertThat(bad.status()).isEqualTo(2);
         assertThat(bad.err()).contains("line 1");
+        // a missing policy file is named as such (the message was the bare path: "--attachment-policy F: F")
+        Path missing = dir.resolve("missing.txt");
+        Run none = Run.main("scan", "--attachment-policy", missing.toString(), file.toString());
+        assertThat(none.status()).isEqualTo(2);
+        assertThat(none.err()).contains("--attachment-policy " + missing + ": no such file");
     }
 
     @Test
