@@ -236,7 +236,8 @@ public final class ClamdClient {
      * @param deadline the most time the whole scan may take
      * @return the classified reply
      * @throws ClamdException UNAVAILABLE, TIMED_OUT, TOO_LARGE (client-side cut-off) or PROTOCOL_ERROR (a reply
-     *     that is too long or unterminated, see {@link #command}; a clean reply before the message was sent)
+     *     that is too long, see {@link #command}; a clean reply before the message was sent, without its terminating
+     *     NUL, or followed by more data: a clean verdict needs clamd's whole and single reply)
      * @throws InterruptedException if the thread is interrupted
      * @throws IllegalArgumentException if {@code maxLength} is negative
      */
@@ -290,6 +291,17 @@ public final class ClamdClient {
                 sent = done;
             }
             ClamdScanReply reply = ClamdScanReply.parse(c.readReply("INSTREAM"));
+            if (reply.status() == ClamdScanReply.Status.CLEAN && (!c.terminated || c.trailing)) {
+                // clamd ends every INSTREAM reply with a NUL and then says nothing more: a clean reply cut off by the
+                // end of the connection, or followed by another reply, comes from something that is not clamd or
+                // did not finish; a clean verdict needs a whole and single reply
+                throw new ClamdException(
+                        Kind.PROTOCOL_ERROR,
+                        address + ": clamd's reply '" + reply.raw() + "' "
+                                + (c.terminated ? "was followed by more data" : "ended without its terminating NUL")
+                                + "; not scanned",
+                        null);
+            }
             if (!sent && reply.status() == ClamdScanReply.Status.CLEAN) {
                 // clamd cannot have judged bytes it never read: a threat found early is believed, a clean one is not
                 throw new ClamdException(
@@ -427,6 +439,10 @@ public final class ClamdClient {
         private final long endNanos;
         private final ByteArrayOutputStream early = new ByteArrayOutputStream();
         private boolean eof;
+        /** Whether the last reply read ended with its NUL terminator (not at the end of the stream). */
+        private boolean terminated;
+        /** Whether bytes other than NULs and line ends followed the last reply's terminator in the same read. */
+        private boolean trailing;
 
         Connection(SocketChannel ch, Selector sel, long endNanos) throws IOException {
             this.ch = ch;
@@ -526,6 +542,10 @@ public final class ClamdClient {
                     for (int i = 0; i < n; i++) {
                         if (a[i] == 0) {
                             out.write(a, 0, i);
+                            terminated = true;
+                            for (int j = i + 1; j < n; j++) {
+                                trailing |= a[j] != 0 && a[j] != '\n' && a[j] != '\r';
+                            }
                             return out.toString(StandardCharsets.UTF_8);
                         }
                     }

@@ -82,6 +82,62 @@ class ClamdScannerFaultTest {
         assertThat(failureKind(single().build(), ClamdTestMessages.clean())).isEqualTo(Kind.PROTOCOL_ERROR);
     }
 
+    /**
+     * clamd ends every INSTREAM reply with a NUL and says nothing after it: a clean reply cut off by the end of the
+     * connection, or followed by a second reply, is not clamd's whole answer and is never taken as clean (both were).
+     * A threat reply without its NUL is still a threat: clamd closes after some replies it ends with a newline.
+     */
+    @Test
+    void aCleanReplyMustBeWholeAndSingle() throws Exception {
+        assertThat(rawReply("stream: OK").failure().kind()).isEqualTo(Kind.PROTOCOL_ERROR);
+        assertThat(rawReply("stream: OK").failure().detail()).contains("without its terminating NUL");
+        assertThat(rawReply("stream: OK\0stream: Eicar-Test-Signature FOUND\0")
+                        .failure()
+                        .kind())
+                .isEqualTo(Kind.PROTOCOL_ERROR);
+        assertThat(rawReply("stream: OK\0\n").verdict().outcome()).isEqualTo(Outcome.CLEAN);
+        assertThat(rawReply("stream: OK\0").verdict().outcome()).isEqualTo(Outcome.CLEAN);
+        Verdict found = rawReply("stream: Eicar-Test-Signature FOUND").verdict();
+        assertThat(found.outcome()).isEqualTo(Outcome.INFECTED);
+    }
+
+    /** What one scan against a server that reads an INSTREAM request and answers {@code reply} byte for byte gave. */
+    private static ScanOutcome rawReply(String reply) throws Exception {
+        try (java.net.ServerSocket server = new java.net.ServerSocket()) {
+            server.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
+            Thread t = new Thread(() -> {
+                try (java.net.Socket c = server.accept()) {
+                    java.io.DataInputStream in = new java.io.DataInputStream(c.getInputStream());
+                    byte[] cmd = new byte["zINSTREAM\0".length()];
+                    in.readFully(cmd);
+                    for (int n = in.readInt(); n > 0; n = in.readInt()) {
+                        in.skipNBytes(n);
+                    }
+                    c.getOutputStream().write(reply.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    c.getOutputStream().flush();
+                } catch (java.io.IOException e) {
+                    // the test's assertions say what the client made of it
+                }
+            });
+            t.start();
+            ClamdScanner scanner = ClamdScanner.builder()
+                    .address(ClamdAddress.tcp("127.0.0.1", server.getLocalPort()))
+                    .connectTimeout(Duration.ofSeconds(5))
+                    .readTimeout(Duration.ofSeconds(5))
+                    .scanDeadline(Duration.ofSeconds(10))
+                    .build();
+            try {
+                return new ScanOutcome(scanner.scan(Message.of(ClamdTestMessages.clean())), null);
+            } catch (ScanException e) {
+                return new ScanOutcome(null, e.failure());
+            } finally {
+                t.join(10_000);
+            }
+        }
+    }
+
+    private record ScanOutcome(Verdict verdict, org.mailhygiene.api.ScanFailure failure) {}
+
     @Test
     void sizeLimitErrorReadAfterTheDaemonStopsReadingIsTooLarge() {
         // 4 MB in 64 KiB chunks: the fake answers after 100 KB and closes; the client's writes break, and it must
