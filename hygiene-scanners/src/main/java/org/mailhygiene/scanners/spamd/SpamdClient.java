@@ -565,7 +565,13 @@ public final class SpamdClient {
             if (colon <= 0) {
                 throw protocol("malformed reply header: " + SpamdReplies.printable(h));
             }
-            headers.put(h.substring(0, colon).strip(), h.substring(colon + 1).strip());
+            String name = h.substring(0, colon).strip();
+            String lower = name.toLowerCase(Locale.ROOT);
+            if ((lower.equals("spam") || lower.equals("content-length")) && header(headers, name) != null) {
+                // which of two verdicts or lengths would be spamd's? Neither is believed.
+                throw protocol("reply header " + SpamdReplies.printable(name) + " given twice");
+            }
+            headers.put(name, h.substring(colon + 1).strip());
         }
         Optional<Boolean> spam = Optional.empty();
         OptionalDouble score = OptionalDouble.empty();

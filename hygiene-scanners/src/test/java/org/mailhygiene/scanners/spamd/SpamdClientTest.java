@@ -215,6 +215,10 @@ class SpamdClientTest {
         "'SPAMD/1.1 0 EX_OK\r\nContent-length: 50\r\nSpam: True ; 1.0 / 5.0\r\n\r\nshort', PROTOCOL_ERROR",
         "'SPAMD/1.1 0 EX_OK\r\nContent-length: many\r\n\r\n', PROTOCOL_ERROR",
         "'SPAMD/1.1 0 EX_OK\r\nno colon here\r\n\r\n', PROTOCOL_ERROR",
+        // two verdicts or two lengths: which would be spamd's? (the last Spam header was believed)
+        "'SPAMD/1.1 0 EX_OK\r\nSpam: True ; 9.0 / 5.0\r\nSpam: False ; 0.0 / 5.0\r\n\r\n', PROTOCOL_ERROR",
+        "'SPAMD/1.1 0 EX_OK\r\nSpam: True ; 9.0 / 5.0\r\nspam: False ; 0.0 / 5.0\r\n\r\n', PROTOCOL_ERROR",
+        "'SPAMD/1.1 0 EX_OK\r\nContent-length: 0\r\nContent-Length: 2\r\n\r\nab', PROTOCOL_ERROR",
     })
     void brokenRepliesAreNamedFailures(String reply, ScanFailure.Kind kind, FakeSpamd fake) {
         fake.enqueue(reply.isEmpty() ? Fault.close() : Fault.garbage(reply));
