@@ -227,7 +227,9 @@ public final class DeliveryAgent implements AutoCloseable {
     /**
      * Makes every deferred recipient due now (qmail's {@code qmail-tcpok} plus ALRM, Postfix's {@code postqueue -f}):
      * clears the next-attempt times in memory (the spool keeps the schedule; after a restart it applies again), lifts
-     * local-failure holds, and schedules a pass at once when started.
+     * local-failure holds, forgets every next hop's back-off (as {@code qmail-tcpok} clears its table of hosts that
+     * timed out, so a hop the administrator just brought back is tried at once), and schedules a pass at once when
+     * started.
      *
      * @return how many messages had deferred recipients
      */
@@ -252,6 +254,10 @@ public final class DeliveryAgent implements AutoCloseable {
             }
         }
         holdUntil.clear();
+        // Without this, a hop that failed within its back-off (30 s, doubling to 10 min) is skipped and the flush is
+        // one more deferral ("every next hop is in back-off") that never opened a connection.
+        groups.clear();
+        lastFailure.clear();
         if (started && !closed) {
             wake(Duration.ZERO);
         }

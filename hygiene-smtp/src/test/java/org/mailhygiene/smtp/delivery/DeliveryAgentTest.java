@@ -277,6 +277,34 @@ class DeliveryAgentTest {
     }
 
     @Test
+    void flushTriesANextHopThatIsInBackOffAgain() throws Exception {
+        // The administrator fixed the next hop and flushes (qmail-tcpok, postqueue -f): the hop's back-off from the
+        // failure a moment ago must not turn the flush into one more deferral without a connection.
+        StaticRouter router = StaticRouter.builder()
+                .route("y.org", Route.Relay.to(hop(inbound)))
+                .defaultRoute(Route.Relay.to(hop(outbound)))
+                .build();
+        agent = agentBuilder(router).build();
+        inbound.always(SinkCommand.GREETING, SinkAction.reply("421 4.3.2 down for maintenance"));
+        QueuedMessage m = store("a@x.org", "b@y.org");
+        agent.runDue();
+        assertThat(spool.get(m.id())
+                        .orElseThrow()
+                        .recipients()
+                        .get(0)
+                        .lastReply()
+                        .orElseThrow())
+                .startsWith("451 4.4.1");
+
+        inbound.always(SinkCommand.GREETING, (SinkAction) null);
+        clock.advance(Duration.ofSeconds(5)); // well inside the hop's 30 s back-off
+        assertThat(agent.flush()).isEqualTo(1);
+        agent.runDue();
+        assertThat(inbound.awaitMessages(1, Duration.ofSeconds(10))).hasSize(1);
+        assertThat(spool.size()).isZero();
+    }
+
+    @Test
     void mxRoutesUsePreferenceOrderAndFallBackToTheAddressRecord() throws Exception {
         InetAddress a3 = InetAddress.getByName("127.0.0.3");
         InetAddress a4 = InetAddress.getByName("127.0.0.4");
