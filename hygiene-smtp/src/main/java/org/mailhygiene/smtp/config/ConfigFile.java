@@ -267,7 +267,7 @@ public final class ConfigFile {
      *
      * @param text the text
      * @return the duration
-     * @throws IllegalArgumentException if malformed
+     * @throws IllegalArgumentException if malformed or too large for a {@link Duration}
      */
     public static Duration parseDuration(String text) {
         String t = text.strip().toLowerCase(Locale.ROOT);
@@ -280,13 +280,18 @@ public final class ConfigFile {
             throw new IllegalArgumentException("not a duration: " + text);
         }
         long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(n);
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofDays(n);
-        };
+        try {
+            return switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofDays(n);
+            };
+        } catch (ArithmeticException e) {
+            // e.g. 999999999999999d: more seconds than a long holds
+            throw new IllegalArgumentException("duration too large: " + text, e);
+        }
     }
 
     /**

@@ -56,6 +56,18 @@ class ConfigFileTest {
     }
 
     @Test
+    void aDurationTooLargeForJavaIsAnErrorNamingTheLine() throws Exception {
+        // 999999999999999d overflows Duration.ofDays: it must be reported like any bad value, not escape as an
+        // ArithmeticException with a stack trace.
+        ConfigFile f = ConfigFile.parse("d.conf", "name = x\nqueue-lifetime = 999999999999999d\n");
+        assertThatThrownBy(() -> f.duration("queue-lifetime"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("d.conf line 2: queue-lifetime: not a duration");
+        assertThatThrownBy(() -> ConfigFile.parseDuration("9223372036854775807h"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void blankLinesAndCrLfAreFine() throws Exception {
         ConfigFile f = ConfigFile.parse("c.conf", "a = 1\r\n\r\n  # c\r\nb = two words \r\n");
         assertThat(f.string("b")).contains("two words");
