@@ -92,6 +92,9 @@ import org.slf4j.LoggerFactory;
 public final class Node implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Node.class);
 
+    /** Under the data directory: partly received and rewritten messages (see {@link Builder#temporaryDirectory()}). */
+    static final String TEMPORARY_DIRECTORY = "tmp";
+
     private final String name;
     private final Role role;
     private final Path dataDirectory;
@@ -152,7 +155,7 @@ public final class Node implements AutoCloseable {
         String postmaster = b.postmaster();
         this.postmaster = postmaster;
         SmtpClient client = b.client();
-        Relay.Builder rb = Relay.builder();
+        Relay.Builder rb = Relay.builder().tempDirectory(b.temporaryDirectory());
         if (b.dkimSigning != null) {
             rb.dkimSigning(b.dkimSigning, outbound(b.acceptedDomains));
         }
@@ -802,6 +805,26 @@ public final class Node implements AutoCloseable {
         LOG.info("{} stopped", name);
     }
 
+    /**
+     * Creates the node's temporary directory, or empties it of what a run that ended without closing (kill -9, a
+     * crash, power loss) left there: partial messages no client was ever told were accepted.
+     */
+    private static void clearTemporaryDirectory(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        int removed = 0;
+        try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    Files.deleteIfExists(p);
+                    removed++;
+                }
+            }
+        }
+        if (removed > 0) {
+            LOG.info("removed {} temporary files of an earlier run from {}", removed, dir);
+        }
+    }
+
     /** Builds a {@link Node}. Each setter validates its argument at once. Not thread-safe. */
     public static final class Builder {
         private final Role role;
@@ -1316,6 +1339,15 @@ public final class Node implements AutoCloseable {
                     .build();
         }
 
+        /**
+         * {@code DATA/tmp}: messages being received (past the memory threshold) and rewritten are written here, on the
+         * data directory's file system (so {@code min-free-space} covers them), never in the JVM's shared temporary
+         * directory, where a crash would leave their content behind for good.
+         */
+        Path temporaryDirectory() {
+            return dataDirectory.resolve(TEMPORARY_DIRECTORY);
+        }
+
         void applyServer(SmtpServer.Builder sb) {
             sb.bindAddress(listenAddress)
                     .port(port)
@@ -1323,6 +1355,9 @@ public final class Node implements AutoCloseable {
                     .accessRules(accessRules())
                     .acceptedDomains(acceptedDomains)
                     .clock(clock);
+            if (dataDirectory != null) {
+                sb.spoolDirectory(temporaryDirectory());
+            }
             String pm = postmaster();
             if (pm.indexOf('@') > 0) {
                 sb.postmaster(pm);
@@ -1420,6 +1455,7 @@ public final class Node implements AutoCloseable {
             Files.createDirectories(dataDirectory);
             Spool spool = Spool.open(dataDirectory.resolve("spool"));
             try {
+                clearTemporaryDirectory(temporaryDirectory()); // the spool's lock says no other process uses it
                 Quarantine quarantine = Quarantine.builder(dataDirectory.resolve("quarantine"))
                         .retention(quarantineRetention)
                         .clock(clock)
