@@ -100,10 +100,7 @@ final class Dsn {
                 .append(") could not be delivered to one or more recipients.\r\n");
         h.append("The returned message and the details are attached.\r\n\r\n");
         for (RecipientState r : failed) {
-            h.append("<")
-                    .append(r.address())
-                    .append(">: ")
-                    .append(oneLine(r.lastReply().orElse("delivery failed")))
+            h.append(fold("<" + r.address() + ">: " + oneLine(r.lastReply().orElse("delivery failed"))))
                     .append("\r\n");
         }
         h.append("\r\n");
@@ -119,7 +116,7 @@ final class Dsn {
             h.append("Final-Recipient: rfc822; ").append(r.address()).append("\r\n");
             h.append("Action: failed\r\n");
             h.append("Status: ").append(status(reply)).append("\r\n");
-            h.append("Diagnostic-Code: smtp; ").append(reply).append("\r\n");
+            h.append(fold("Diagnostic-Code: smtp; " + reply)).append("\r\n");
             h.append("Last-Attempt-Date: ").append(date(now)).append("\r\n");
         }
         h.append("\r\n");
@@ -164,6 +161,69 @@ final class Dsn {
             }
         }
         return out.toByteArray();
+    }
+
+    /** Physical lines are folded from this many octets on, where a blank allows (RFC 5322 §2.1.1's 78). */
+    private static final int FOLD_AT = 78;
+
+    /** No run of octets without a blank is longer than this in a folded line: well inside RFC 5322's 998. */
+    private static final int HARD_LIMIT = 900;
+
+    /**
+     * Folds one logical line (a report field, or a line of the text part) into physical lines of at most 998 octets:
+     * a CRLF is put before a blank once a line reaches {@value #FOLD_AT} octets, which unfolding (RFC 5322 §2.2.3, the
+     * syntax RFC 3464's fields use) removes again; a run without blanks longer than {@value #HARD_LIMIT} octets is
+     * broken with CRLF and a blank. A multi-line SMTP reply joined into one line (30 lines of a verbose server made
+     * over 2,000 octets) would otherwise make the report one that relays enforcing the limit refuse.
+     */
+    static String fold(String line) {
+        if (utf8Length(line) <= FOLD_AT) {
+            return line;
+        }
+        StringBuilder out = new StringBuilder(line.length() + 64);
+        int lineOctets = 0; // octets on the current physical line
+        int i = 0;
+        while (i < line.length()) {
+            int blank = line.indexOf(' ', i + 1);
+            int end = blank < 0 ? line.length() : blank; // the word [i, end), with its leading blank if any
+            String word = line.substring(i, end);
+            int octets = utf8Length(word);
+            if (lineOctets > 0 && lineOctets + octets > FOLD_AT && word.startsWith(" ")) {
+                out.append("\r\n");
+                lineOctets = 0;
+            }
+            while (octets > HARD_LIMIT) {
+                int cut = cutWithin(word, HARD_LIMIT - Math.min(lineOctets, HARD_LIMIT / 2));
+                out.append(word, 0, cut).append("\r\n ");
+                word = word.substring(cut);
+                octets = utf8Length(word);
+                lineOctets = 1;
+            }
+            out.append(word);
+            lineOctets += octets;
+            i = end;
+        }
+        return out.toString();
+    }
+
+    /** The number of leading chars of {@code s} that take at most {@code octets} octets in UTF-8 (at least one). */
+    private static int cutWithin(String s, int octets) {
+        int n = 0;
+        int used = 0;
+        while (n < s.length()) {
+            int cp = s.codePointAt(n);
+            int len = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8).length;
+            if (used + len > octets && n > 0) {
+                break;
+            }
+            used += len;
+            n += Character.charCount(cp);
+        }
+        return n;
+    }
+
+    private static int utf8Length(String s) {
+        return s.getBytes(StandardCharsets.UTF_8).length;
     }
 
     private static String oneLine(String s) {

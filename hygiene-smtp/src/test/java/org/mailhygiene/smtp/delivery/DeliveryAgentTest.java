@@ -185,6 +185,37 @@ class DeliveryAgentTest {
     }
 
     @Test
+    void aLongMultiLineReplyIsFoldedSoTheBounceKeepsTheLineLimit() throws Exception {
+        // 30 reply lines joined into one Diagnostic-Code made a 2,300-octet line: RFC 5322 allows 998, and a relay that
+        // enforces it (this one: 554 5.6.0) refuses the bounce, which then becomes a double bounce.
+        StringBuilder reply = new StringBuilder();
+        for (int i = 0; i < 30; i++) {
+            reply.append("550 5.1.1 mailbox unknown here, see the policy page for the details %02d\n".formatted(i));
+        }
+        reply.append("550 5.1.1 Ahttps://policy.example/" + "x".repeat(1500)); // one word longer than a line
+        agent = agentBuilder(router()).build();
+        inbound.onRecipient("gone@y.org", SinkAction.reply(reply.toString()));
+        store("a@x.org", "gone@y.org");
+        agent.runDue();
+        agent.runDue();
+        SinkMessage bounce = outbound.awaitMessages(1, Duration.ofSeconds(60)).get(0);
+        String text = new String(bounce.data(), StandardCharsets.UTF_8);
+        for (String line : text.split("\r\n", -1)) {
+            assertThat(line.getBytes(StandardCharsets.UTF_8).length).as(line).isLessThanOrEqualTo(998);
+        }
+        MimeMessage dsn =
+                new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(bounce.data()));
+        MimeMultipart mp = new MimeMultipart(dsn.getDataHandler().getDataSource());
+        String fields = read(mp.getBodyPart(1).getInputStream()).replaceAll("\r\n[ \t]", " ");
+        assertThat(fields)
+                .contains(
+                        "Diagnostic-Code: smtp; 550 5.1.1 mailbox unknown here, see the policy page for the details 00")
+                .contains("the details 29")
+                .contains("Status: 5.1.1");
+        assertThat(read(mp.getBodyPart(0).getInputStream())).contains("<gone@y.org>: 550 5.1.1 mailbox unknown");
+    }
+
+    @Test
     void largeMessagesReturnOnlyTheirHeaders() throws Exception {
         agent = agentBuilder(router()).returnLimit(10).build();
         inbound.always(SinkCommand.RCPT, SinkAction.reply("550 5.1.1 no"));
