@@ -258,21 +258,33 @@ public final class ConfigFile {
             }
             return Optional.of(d);
         } catch (IllegalArgumentException | DateTimeParseException ex) {
+            if (ex.getMessage() != null && ex.getMessage().startsWith(TOO_LONG)) {
+                throw error(key, e, ex.getMessage());
+            }
             throw error(key, e, "not a duration (e.g. 30s, 5m, 2h, 7d): '" + v.get() + "'");
         }
     }
+
+    /**
+     * The longest duration a configuration may give: 100 years. Longer ones overflowed where the relay adds them to an
+     * instant or counts them in nanoseconds ({@code queue-lifetime = 999999999999d} passed {@code --check}, then every
+     * delivery pass failed with "Instant exceeds minimum or maximum instant", so nothing was ever delivered).
+     */
+    public static final Duration MAX_DURATION = Duration.ofDays(36_500);
+
+    private static final String TOO_LONG = "too long";
 
     /**
      * Parses {@code 250ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 7d} or ISO-8601.
      *
      * @param text the text
      * @return the duration
-     * @throws IllegalArgumentException if malformed or too large for a {@link Duration}
+     * @throws IllegalArgumentException if malformed or longer than {@link #MAX_DURATION}
      */
     public static Duration parseDuration(String text) {
         String t = text.strip().toLowerCase(Locale.ROOT);
         if (t.startsWith("p")) {
-            return Duration.parse(t.toUpperCase(Locale.ROOT));
+            return checkLength(Duration.parse(t.toUpperCase(Locale.ROOT)), text);
         }
         java.util.regex.Matcher m =
                 java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h|d)").matcher(t);
@@ -280,8 +292,9 @@ public final class ConfigFile {
             throw new IllegalArgumentException("not a duration: " + text);
         }
         long n = Long.parseLong(m.group(1));
+        Duration d;
         try {
-            return switch (m.group(2)) {
+            d = switch (m.group(2)) {
                 case "ms" -> Duration.ofMillis(n);
                 case "s" -> Duration.ofSeconds(n);
                 case "m" -> Duration.ofMinutes(n);
@@ -290,8 +303,16 @@ public final class ConfigFile {
             };
         } catch (ArithmeticException e) {
             // e.g. 999999999999999d: more seconds than a long holds
-            throw new IllegalArgumentException("duration too large: " + text, e);
+            throw new IllegalArgumentException(TOO_LONG + " (at most 36500d): '" + text + "'", e);
         }
+        return checkLength(d, text);
+    }
+
+    private static Duration checkLength(Duration d, String text) {
+        if (d.compareTo(MAX_DURATION) > 0) {
+            throw new IllegalArgumentException(TOO_LONG + " (at most 36500d): '" + text + "'");
+        }
+        return d;
     }
 
     /**

@@ -62,9 +62,17 @@ class ConfigFileTest {
         ConfigFile f = ConfigFile.parse("d.conf", "name = x\nqueue-lifetime = 999999999999999d\n");
         assertThatThrownBy(() -> f.duration("queue-lifetime"))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageStartingWith("d.conf line 2: queue-lifetime: not a duration");
+                .hasMessage("d.conf line 2: queue-lifetime: too long (at most 36500d): '999999999999999d'");
         assertThatThrownBy(() -> ConfigFile.parseDuration("9223372036854775807h"))
                 .isInstanceOf(IllegalArgumentException.class);
+        // Within Duration's range but past what an Instant or a nanosecond count holds: the relay failed at run time
+        // (queue-lifetime = 999999999999d passed --check, then no message was ever delivered).
+        ConfigFile g = ConfigFile.parse("e.conf", "queue-lifetime = 999999999999d\ndata-timeout = P200000D\n");
+        assertThatThrownBy(() -> g.duration("queue-lifetime"))
+                .hasMessageContaining("e.conf line 1: queue-lifetime: too long");
+        assertThatThrownBy(() -> g.duration("data-timeout"))
+                .hasMessageContaining("e.conf line 2: data-timeout: too long");
+        assertThat(ConfigFile.parseDuration("36500d")).isEqualTo(ConfigFile.MAX_DURATION);
     }
 
     @Test
