@@ -49,7 +49,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Connection handling, in order, for each accepted connection: the {@linkplain Builder#accessRules access rules}
  * ({@code deny} gets {@code 554 5.7.1} and is closed: unlike tcpserver, which drops silently, the client learns why);
- * the global and per-IP concurrency caps and the per-IP connection rate ({@code 421 4.7.0} and close); then the
+ * the global and per-IP concurrency caps and the per-IP connection rate ({@code 421 4.7.0} and close; a client the
+ * access rules give relay rights is held to the global cap only, and to no per-address message rate either, as
+ * Postfix exempts {@code $mynetworks}: it forwards many senders' mail); then the
  * session runs on its own thread (a virtual thread on Java 21+, a pooled platform thread on
  * 17). A client that does not read the replies loses its connection after {@link SmtpLimits#writeTimeout()}, and
  * a STARTTLS handshake is bounded as a whole by {@link TlsConfig#handshakeTimeout()}. Recipients must be in the {@linkplain Builder#acceptedDomains accepted domains} unless the access rules give
@@ -413,13 +415,18 @@ public final class SmtpServer implements AutoCloseable {
         }
         AtomicInteger mine = perIp.compute(ip, (k, v) -> v == null ? new AtomicInteger() : v);
         int fromHere = mine.incrementAndGet();
-        if (fromHere > settings.limits().maxConnectionsPerIp()) {
+        // A relay client (the access rules' RELAYCLIENT: a gateway's edges and internal servers, an edge's gateway) is
+        // a known host that forwards many people's mail: the per-address limits, meant for one client flooding, do
+        // not apply to it (Postfix exempts $mynetworks the same way), or a busy edge's deliveries would be refused by
+        // its own gateway and wait out a back-off
+        boolean relay = decision.relay();
+        if (!relay && fromHere > settings.limits().maxConnectionsPerIp()) {
             release(ip);
             settings.refused(ip, "connections-per-ip", 421);
             refuse(s, "421 4.7.0 " + settings.hostname() + " Too many connections from your address");
             return;
         }
-        if (fromHere > settings.limits().stressConnectionsPerIp() && underStress()) {
+        if (!relay && fromHere > settings.limits().stressConnectionsPerIp() && underStress()) {
             release(ip);
             settings.refused(ip, "stress-connections-per-ip", 421);
             refuse(
@@ -428,7 +435,7 @@ public final class SmtpServer implements AutoCloseable {
                             + " Too many connections from your address while the server is busy, try again later");
             return;
         }
-        if (!now.connectionRate().tryAcquire(ip)) {
+        if (!relay && !now.connectionRate().tryAcquire(ip)) {
             release(ip);
             settings.refused(ip, "connection-rate", 421);
             refuse(s, "421 4.7.0 " + settings.hostname() + " Connection rate limit exceeded, try again later");

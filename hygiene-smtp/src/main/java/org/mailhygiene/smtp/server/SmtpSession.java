@@ -379,7 +379,7 @@ final class SmtpSession implements Runnable {
         if (p.mailbox() != null && !utf8 && !isAscii(p.mailbox().address())) {
             return error(553, "5.6.7", "Non-ASCII address needs SMTPUTF8");
         }
-        if (!cfg.messageRate().tryAcquire(client)) {
+        if (!access.relay() && !cfg.messageRate().tryAcquire(client)) { // relay clients: see SmtpServer.admit
             cfg.refused(client, "message-rate", 451);
             return error(451, "4.7.1", "Too many messages from your address, try again later");
         }

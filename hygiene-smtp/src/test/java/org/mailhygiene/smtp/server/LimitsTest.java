@@ -136,6 +136,47 @@ class LimitsTest {
         assertThat(handler.messages).hasSize(4);
     }
 
+    /**
+     * A relay client (a gateway's edge, an edge's gateway) forwards many senders' mail: the per-address limits do not
+     * apply to it. A gateway with a message rate of 5 a minute refused an edge's sixth message with 451, and the edge
+     * then waited out a next-hop back-off of minutes (audit).
+     */
+    @Test
+    void aRelayClientIsHeldToNoPerAddressLimit() throws Exception {
+        server = SmtpServer.builder()
+                .port(0)
+                .clock(clock)
+                .limits(SmtpLimits.builder()
+                        .messageRatePerIp(2, Duration.ofMinutes(1))
+                        .connectionRatePerIp(2, Duration.ofMinutes(1))
+                        .maxConnectionsPerIp(2)
+                        .maxConnections(20)
+                        .build())
+                .accessRules(org.mailhygiene.smtp.access.AccessRules.parse("127.0.0.2:allow,RELAYCLIENT=\"\"\n"))
+                .acceptedDomains(AcceptedDomains.of("example.org"))
+                .handler(handler)
+                .build();
+        server.start();
+        for (int i = 0; i < 5; i++) { // past the connection rate and, held open, the per-address cap
+            TestClient c = connect(FLOODER);
+            assertThat(c.reply()).startsWith("220");
+        }
+        TestClient relay = open.get(0);
+        for (int i = 0; i < 5; i++) { // past the message rate
+            deliver(relay);
+        }
+        assertThat(handler.messages).hasSize(5);
+        // another client is held to them
+        TestClient other = connect(OTHER);
+        other.reply();
+        deliver(other);
+        deliver(other);
+        assertThat(other.cmd("MAIL FROM:<a@example.net>"))
+                .isEqualTo("451 4.7.1 Too many messages from your address, try again later");
+        connect(OTHER).reply();
+        assertThat(connect(OTHER).reply()).startsWith("421 4.7.0");
+    }
+
     @Test
     void aFloodOfSlowSessionsDoesNotDelayAnotherClient() throws Exception {
         start(l -> l.maxConnectionsPerIp(20).maxConnections(40));
