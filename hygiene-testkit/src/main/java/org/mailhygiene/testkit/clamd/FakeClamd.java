@@ -317,6 +317,7 @@ public final class FakeClamd implements AutoCloseable {
         signatures.put(Eicar.string(), b.eicarName);
         signatures.putAll(b.signatures);
         FakeServer.Builder sb = FakeServer.builder("fake-clamd", this::serve);
+        sb.port(b.port);
         if (b.socketPath != null) {
             sb.unixSocket(b.socketPath);
         }
@@ -985,7 +986,9 @@ public final class FakeClamd implements AutoCloseable {
         return "FakeClamd[" + tcpAddress() + "]";
     }
 
+    /** Configures and starts a {@link FakeClamd}. Not thread-safe. */
     public static final class Builder {
+        private int port;
         private String version = "ClamAV 1.4.6";
         private long streamMaxLength = 25L * 1024 * 1024;
         private String eicarName = "Eicar-Test-Signature";
@@ -993,6 +996,22 @@ public final class FakeClamd implements AutoCloseable {
         private Path socketPath;
 
         private Builder() {}
+
+        /**
+         * The TCP port on 127.0.0.1. Default 0: an ephemeral port (read it with {@link FakeClamd#port()}). A fixed
+         * port is for environments that allow only some ports.
+         *
+         * @param value 0 to 65535
+         * @return this builder
+         * @throws IllegalArgumentException if out of range
+         */
+        public Builder port(int value) {
+            if (value < 0 || value > 65535) {
+                throw new IllegalArgumentException("port must be 0..65535, was " + value);
+            }
+            port = value;
+            return this;
+        }
 
         /**
          * Also listen on a unix-domain socket (keep the path short: Linux allows about 107 bytes).

@@ -109,7 +109,10 @@ public final class FakeSpamd implements AutoCloseable {
     private FakeSpamd(Builder b) throws IOException {
         this.threshold = b.threshold;
         this.allowTell = b.allowTell;
-        this.server = FakeServer.builder("fake-spamd", this::serve).backlog(50).start();
+        this.server = FakeServer.builder("fake-spamd", this::serve)
+                .backlog(50)
+                .port(b.port)
+                .start();
     }
 
     /**
@@ -753,10 +756,27 @@ public final class FakeSpamd implements AutoCloseable {
 
     /** Builds a {@link FakeSpamd}. Not thread-safe. */
     public static final class Builder {
+        private int port;
         private double threshold = 5.0;
         private boolean allowTell;
 
         private Builder() {}
+
+        /**
+         * The TCP port on 127.0.0.1. Default 0: an ephemeral port (read it with {@link FakeSpamd#port()}). A fixed
+         * port is for environments that allow only some ports.
+         *
+         * @param value 0 to 65535
+         * @return this builder
+         * @throws IllegalArgumentException if out of range
+         */
+        public Builder port(int value) {
+            if (value < 0 || value > 65535) {
+                throw new IllegalArgumentException("port must be 0..65535, was " + value);
+            }
+            port = value;
+            return this;
+        }
 
         /**
          * The {@code required_score} to report and decide with. Default 5.0.
