@@ -49,6 +49,19 @@ import org.mailhygiene.testkit.server.RequestLog;
  * like clamd, not inside a CMS structure (an S/MIME signature's letter is unseen, only its bytes as they are).
  * Reply {@code stream: NAME FOUND} names the first signature that matches.
  *
+ * <p>Where detection differs from clamd (ClamAV 1.4.6 with {@code ScanMail} and {@code ScanArchive}, compared on the
+ * same streams): a base64 block is any run of lines made of base64 characters, wherever it stands, so base64 in a
+ * part without {@code Content-Transfer-Encoding: base64} (or in a message without MIME), which clamd leaves encoded,
+ * is decoded and found here; a blank line ends a block, where clamd decodes the part on across it; the 5 levels
+ * count base64 blocks and zip archives together (an attachment allows 4 nested zips; clamd's {@code MaxRecursion}
+ * is 17 by default); quoted-printable and gzip are not decoded (clamd finds a marker in both), nor is any archive
+ * format but zip. A test that needs those cases decided as clamd decides them runs against {@link RealClamd}.
+ *
+ * <p>Protocol: requests inside {@code IDSESSION} are answered in the order they were sent; clamd answers each as
+ * its scan finishes, so a quick {@code PING} after an {@code INSTREAM} may be answered first (a client must match
+ * replies by their {@code N: } prefix). A command without its terminator at the end of the input is still executed
+ * here; clamd ignores it.
+ *
  * <p>Faults target a command ({@link #enqueue(Command, org.mailhygiene.testkit.server.Fault)},
  * {@link #always(Command, org.mailhygiene.testkit.server.Fault)}), so they are deterministic however many other
  * connections the code under test opens:
