@@ -1131,8 +1131,11 @@ public final class ClamdScanner implements Scanner {
         }
 
         /**
-         * The clock for back-off, the reload settle time and the version check interval. Default the system UTC
-         * clock.
+         * The clock for back-off, the reload settle time, the version check interval and the
+         * {@linkplain #scanDeadline(Duration) scan deadline} over every instance tried (the failover group measures it
+         * with this clock). Default the system UTC clock. A clock that does not advance by itself, such as the
+         * testkit's {@code FakeClock}, leaves the scan deadline unenforced: a scan then ends only by the connect and
+         * read timeouts of each instance it tries (measured in real time).
          *
          * @param value the clock
          * @return this builder

@@ -577,7 +577,10 @@ public final class SpamdScanner implements Scanner {
         }
 
         /**
-         * The clock for back-off. Default {@link Clock#systemUTC()}.
+         * The clock for back-off and for the {@linkplain #deadline(Duration) scan deadline} over every instance tried
+         * (the failover group measures both with it). Default {@link Clock#systemUTC()}. A clock that does not
+         * advance by itself, such as the testkit's {@code FakeClock}, leaves that deadline unenforced: a scan then
+         * ends only by the connect and read timeouts of each instance it tries.
          *
          * @param value the clock
          * @return this builder
