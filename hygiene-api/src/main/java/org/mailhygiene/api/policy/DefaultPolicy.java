@@ -153,7 +153,9 @@ public final class DefaultPolicy implements Policy {
                 String text = worstFailure.kind() == ScanFailure.Kind.TOO_LARGE
                         ? "Message too large to scan"
                         : "Message could not be scanned";
-                return decided(worst, text, reason, List.of(), results);
+                // A fail-open failure stays marked when another failure quarantines (or discards) the message: a
+                // quarantined message may be released and delivered, and must say which scanner never looked at it.
+                return decided(worst, text, reason, failOpenHeaders, results);
             }
         }
         List<Verdict> suspicious = verdicts(results, Outcome.SUSPICIOUS);

@@ -408,6 +408,19 @@ class DefaultPolicyTest {
     }
 
     @Test
+    void aFailOpenFailureStaysMarkedWhenAnotherFailureQuarantines() {
+        DefaultPolicy p = DefaultPolicy.builder()
+                .onFailureOf("clamd", Action.ACCEPT)
+                .onFailureOf("spamd", Action.QUARANTINE)
+                .build();
+        Disposition d = p.decide(List.of(
+                new ScanFailure("clamd", ScanFailure.Kind.UNAVAILABLE, "refused", Duration.ZERO),
+                new ScanFailure("spamd", ScanFailure.Kind.TIMED_OUT, "slow", Duration.ZERO)));
+        assertThat(d.action()).isEqualTo(Action.QUARANTINE);
+        assertThat(d.headers()).containsExactly(new Header(DefaultPolicy.UNSCANNED_HEADER, "clamd (unavailable)"));
+    }
+
+    @Test
     void failureActionsByScannerTakePrecedenceOverKind() {
         DefaultPolicy p = DefaultPolicy.builder()
                 .onFailure(ScanFailure.Kind.UNAVAILABLE, Action.REJECT)
