@@ -389,8 +389,8 @@ public final class ScriptedScanner implements Scanner {
         }
 
         /**
-         * A verdict with the outcome, threats, score, threshold and rules of {@code template}, but this scanner's name
-         * and the measured time.
+         * A verdict with the outcome, threats, score, threshold, rules and header fields of {@code template}, but this
+         * scanner's name and the measured time.
          *
          * @param template the verdict to copy from
          * @return a new reply
@@ -513,7 +513,8 @@ public final class ScriptedScanner implements Scanner {
                             verdict.score(),
                             verdict.threshold(),
                             verdict.rules(),
-                            elapsed);
+                            elapsed,
+                            verdict.headers());
                 case FAILURE:
                     throw new ScanException(new ScanFailure(scannerName, failureKind, detail, elapsed));
                 case EXCEPTION:

@@ -124,6 +124,15 @@ class ScriptedScannerTest {
     }
 
     @Test
+    void likeReplyKeepsTheTemplatesHeaderFields() throws Exception {
+        Verdict template = Verdict.builder("auth", Outcome.CLEAN)
+                .header(new org.mailhygiene.api.policy.Header("Authentication-Results", "mx.example; spf=pass"))
+                .build();
+        ScriptedScanner s = ScriptedScanner.builder().name("me").build().enqueue(Reply.like(template));
+        assertThat(s.scan(M).headers()).isEqualTo(template.headers());
+    }
+
+    @Test
     void delayedReplyTakesAtLeastTheDelay() throws Exception {
         ScriptedScanner s = ScriptedScanner.builder().build();
         s.enqueue(Reply.clean().after(Duration.ofMillis(30)));
