@@ -727,9 +727,11 @@ public final class ClamdScanner implements Scanner {
     }
 
     /**
-     * The verdict-cache identity: the scanner name, the instances, the stream limit, a token unique to this scanner
-     * object, a generation that changes with every {@link #reloadAll()}, and every instance's {@code VERSION} reply
-     * (engine, daily database version and date). Never blocks on the network.
+     * The verdict-cache identity: the scanner name, the instances, the stream limit, the MIME walker's settings and
+     * every instance's {@code VERSION} reply (engine, daily database version and date); after this scanner's first
+     * {@link #reloadAll()} also a token unique to this scanner object and a generation that changes with every
+     * reload. Before that, scanners configured alike (relay nodes sharing a verdict store) have the same identity and
+     * share verdicts. Never blocks on the network.
      *
      * <p>Empty (do not cache) from a reload until {@link Builder#reloadSettle} later; while no version check has
      * answered yet or the last one is {@link Builder#versionCheckInterval} old or older (this call then starts a new
