@@ -351,7 +351,7 @@ public final class ScanPipeline implements AutoCloseable {
             r = new ScanFailure(
                     slot.scanner.name(),
                     ScanFailure.Kind.TIMED_OUT,
-                    "interrupted at the deadline",
+                    closed ? "interrupted: the scan pipeline was closed" : "interrupted at the deadline",
                     since(slot.submitted));
         } catch (RuntimeException | Error e) {
             r = new ScanFailure(
@@ -375,8 +375,9 @@ public final class ScanPipeline implements AutoCloseable {
     }
 
     /**
-     * Shuts down the default executor (interrupting scans still running); an executor passed in is left alone. Later
-     * {@link #scan(Message)} calls throw {@link IllegalStateException}. Idempotent.
+     * Shuts down the default executor (interrupting scans still running: a scanner that stops on the interrupt
+     * becomes a {@link ScanFailure.Kind#TIMED_OUT} failure saying the pipeline was closed); an executor passed in is
+     * left alone. Later {@link #scan(Message)} calls throw {@link IllegalStateException}. Idempotent.
      */
     @Override
     public void close() {

@@ -282,6 +282,36 @@ class ScanPipelineTest {
     }
 
     @Test
+    void aScanInterruptedByCloseSaysSoNotThatTheDeadlinePassed() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        org.mailhygiene.api.Scanner slow = new org.mailhygiene.api.Scanner() {
+            @Override
+            public String name() {
+                return "slow";
+            }
+
+            @Override
+            public Verdict scan(Message m) throws InterruptedException {
+                started.countDown();
+                Thread.sleep(60_000);
+                return Verdict.clean("slow", Duration.ZERO);
+            }
+        };
+        ScanPipeline p = ScanPipeline.builder().scanner(slow).build();
+        ExecutorService caller = Executors.newSingleThreadExecutor();
+        try {
+            Future<ScanReport> report = caller.submit(() -> p.scan(Message.of(new byte[] {'x'})));
+            assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+            p.close();
+            ScanFailure f =
+                    (ScanFailure) report.get(10, TimeUnit.SECONDS).results().get(0);
+            assertThat(f.detail()).contains("closed").doesNotContain("deadline");
+        } finally {
+            caller.shutdownNow();
+        }
+    }
+
+    @Test
     void closedPipelineRefusesScansAndLeavesACallersExecutorRunning() throws Exception {
         ExecutorService mine = Executors.newFixedThreadPool(2);
         try {
