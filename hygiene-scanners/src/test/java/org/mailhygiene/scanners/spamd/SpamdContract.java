@@ -51,6 +51,48 @@ interface SpamdContract {
         assertThat(v.rules().get(0).description()).contains("Generic Test for Unsolicited Bulk Email");
     }
 
+    /**
+     * GTUBE is a body rule: SpamAssassin matches it in the decoded text of the message's text parts, and not in the
+     * bytes of a binary attachment. A fake that searched the raw bytes called a base64-encoded GTUBE clean and an
+     * attachment holding it spam, the reverse of spamd.
+     */
+    @Test
+    default void gtubeCountsInDecodedTextNotInABinaryAttachment() throws Exception {
+        String gtube = org.mailhygiene.testkit.spamd.FakeSpamd.GTUBE;
+        String b64 = java.util.Base64.getMimeEncoder()
+                .encodeToString(("Hello,\r\n" + gtube + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        String head = "From: a@example.net\r\nTo: b@example.org\r\nSubject: test\r\n"
+                + "Date: Sat, 05 Dec 2026 10:00:00 +0000\r\nMessage-ID: <g1@example.net>\r\nMIME-Version: 1.0\r\n";
+        byte[] encoded = (head
+                        + "Content-Type: text/plain; charset=us-ascii\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                        + b64 + "\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        assertThat(client().check(MessageContent.ofBytes(encoded)).spam())
+                .as("base64 text")
+                .contains(true);
+        byte[] attached = (head + "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n"
+                        + "Content-Type: text/plain\r\n\r\nSee the file.\r\n--b\r\n"
+                        + "Content-Type: application/octet-stream; name=\"x.bin\"\r\n"
+                        + "Content-Disposition: attachment; filename=\"x.bin\"\r\n\r\n"
+                        + gtube + "\r\n--b--\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        assertThat(client().check(MessageContent.ofBytes(attached)).spam())
+                .as("binary attachment")
+                .contains(false);
+        byte[] qp = (head + "Content-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+                        + gtube.replace("*", "=2A") + "\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        assertThat(client().check(MessageContent.ofBytes(qp)).spam())
+                .as("quoted-printable text")
+                .contains(true);
+        byte[] subject = ("From: a@example.net\r\nTo: b@example.org\r\nSubject: " + gtube + "\r\n"
+                        + "Date: Sat, 05 Dec 2026 10:00:00 +0000\r\nMessage-ID: <g2@example.net>\r\n\r\nHello.\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        assertThat(client().check(MessageContent.ofBytes(subject)).spam())
+                .as("Subject")
+                .contains(true);
+    }
+
     @Test
     default void hamIsClean() throws Exception {
         SpamdResponse r = client().check(MessageContent.ofBytes(TestMessages.ham()));

@@ -44,7 +44,9 @@ import org.mailhygiene.testkit.server.RequestLog;
  *       {@code Content-length} the body is read until the client half-closes; a shorter body gets
  *       {@code 76 Bad header line: (Content-Length mismatch: Expected N bytes, got M bytes)}. {@code Compress: zlib}
  *       bodies are inflated (and need {@code Content-length}).
- *   <li>Scoring: a message holding the GTUBE string scores 1000.0 with rule {@code GTUBE}; a message holding a
+ *   <li>Scoring: a message holding the GTUBE string where SpamAssassin's body rules look for it (the Subject, the
+ *       decoded text of a text part: base64 and quoted-printable decoded, multipart and {@code message/rfc822} parts
+ *       opened; not the bytes of a binary attachment) scores 1000.0 with rule {@code GTUBE}; a message holding a
  *       {@linkplain #script(String, double, Rule...) scripted marker} gets that score and those rules (the first
  *       matching script wins, GTUBE before any script); everything else gets the {@linkplain #defaultScore default}
  *       (0.0, no rules). Spam means {@code score >= threshold} (default 5.0).
@@ -568,7 +570,7 @@ public final class FakeSpamd implements AutoCloseable {
     }
 
     private Script scriptFor(String text) {
-        if (text.contains(GTUBE)) {
+        if (bodyRuleText(text).contains(GTUBE)) {
             return new Script(
                     GTUBE, 1000.0, List.of(Rule.of("GTUBE", 1000.0, "BODY: Generic Test for Unsolicited Bulk Email")));
         }
@@ -578,6 +580,178 @@ public final class FakeSpamd implements AutoCloseable {
             }
         }
         return defaultScript;
+    }
+
+    /** How deep {@link #bodyRuleText} opens nested multiparts and messages. */
+    private static final int MAX_MIME_DEPTH = 20;
+
+    /**
+     * What SpamAssassin's body rules (GTUBE is one) read of a message: its Subject and the decoded text of its text
+     * parts (a part without a Content-Type is text), opening multiparts and attached messages; a binary attachment's
+     * bytes are not read. Characters are bytes (ISO-8859-1), as the message arrived.
+     */
+    static String bodyRuleText(String message) {
+        StringBuilder out = new StringBuilder();
+        int[] split = headerEnd(message);
+        String header = message.substring(0, split[0]);
+        field(header, "subject").ifPresent(v -> out.append(v).append('\n'));
+        part(header, message.substring(split[1]), 0, out);
+        return out.toString();
+    }
+
+    private static void part(String header, String body, int depth, StringBuilder out) {
+        String type = field(header, "content-type").orElse("text/plain");
+        String mediaType = type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+        if (mediaType.startsWith("multipart/") && depth < MAX_MIME_DEPTH) {
+            Optional<String> boundary = parameter(type, "boundary");
+            if (boundary.isEmpty()) {
+                out.append(body).append('\n');
+                return;
+            }
+            String delimiter = "--" + boundary.get();
+            List<String> parts = new ArrayList<>();
+            StringBuilder current = null;
+            for (String line : body.split("\r?\n", -1)) {
+                if (line.startsWith(delimiter)) {
+                    if (current != null) {
+                        parts.add(current.toString());
+                    }
+                    if (line.startsWith(delimiter + "--")) {
+                        current = null;
+                        break;
+                    }
+                    current = new StringBuilder();
+                } else if (current != null) {
+                    current.append(line).append("\r\n");
+                }
+            }
+            if (current != null) {
+                parts.add(current.toString());
+            }
+            for (String p : parts) {
+                int[] split = headerEnd(p);
+                part(p.substring(0, split[0]), p.substring(split[1]), depth + 1, out);
+            }
+        } else if (mediaType.equals("message/rfc822") && depth < MAX_MIME_DEPTH) {
+            int[] split = headerEnd(body);
+            String inner = body.substring(0, split[0]);
+            field(inner, "subject").ifPresent(v -> out.append(v).append('\n'));
+            part(inner, body.substring(split[1]), depth + 1, out);
+        } else if (mediaType.startsWith("text/")) {
+            String encoding = field(header, "content-transfer-encoding")
+                    .orElse("")
+                    .strip()
+                    .toLowerCase(Locale.ROOT);
+            out.append(decode(body, encoding)).append('\n');
+        }
+    }
+
+    private static String decode(String body, String encoding) {
+        if (encoding.equals("base64")) {
+            StringBuilder clean = new StringBuilder(body.length());
+            for (int i = 0; i < body.length(); i++) {
+                char c = body.charAt(i);
+                if ((c >= 'A' && c <= 'Z')
+                        || (c >= 'a' && c <= 'z')
+                        || (c >= '0' && c <= '9')
+                        || c == '+'
+                        || c == '/') {
+                    clean.append(c);
+                }
+            }
+            if (clean.length() % 4 == 1) {
+                clean.setLength(clean.length() - 1); // a lone sextet carries no byte
+            }
+            try {
+                return new String(
+                        java.util.Base64.getDecoder().decode(pad(clean).toString()), StandardCharsets.ISO_8859_1);
+            } catch (IllegalArgumentException e) {
+                return "";
+            }
+        }
+        if (encoding.equals("quoted-printable")) {
+            StringBuilder d = new StringBuilder(body.length());
+            for (int i = 0; i < body.length(); i++) {
+                char c = body.charAt(i);
+                if (c == '=' && i + 1 < body.length() && (body.charAt(i + 1) == '\n' || body.charAt(i + 1) == '\r')) {
+                    i += body.charAt(i + 1) == '\r' && i + 2 < body.length() && body.charAt(i + 2) == '\n' ? 2 : 1;
+                } else if (c == '='
+                        && i + 2 < body.length()
+                        && Character.digit(body.charAt(i + 1), 16) >= 0
+                        && Character.digit(body.charAt(i + 2), 16) >= 0) {
+                    d.append((char) Integer.parseInt(body.substring(i + 1, i + 3), 16));
+                    i += 2;
+                } else {
+                    d.append(c);
+                }
+            }
+            return d.toString();
+        }
+        return body;
+    }
+
+    private static StringBuilder pad(StringBuilder b64) {
+        while (b64.length() % 4 != 0) {
+            b64.append('=');
+        }
+        return b64;
+    }
+
+    /** Where the header ends and the body begins (after the first empty line; the whole text is header without one). */
+    private static int[] headerEnd(String m) {
+        if (m.startsWith("\r\n")) {
+            return new int[] {0, 2};
+        }
+        if (m.startsWith("\n")) {
+            return new int[] {0, 1};
+        }
+        int crlf = m.indexOf("\r\n\r\n");
+        int lf = m.indexOf("\n\n");
+        if (crlf >= 0 && (lf < 0 || crlf < lf)) {
+            return new int[] {crlf + 2, crlf + 4};
+        }
+        if (lf >= 0) {
+            return new int[] {lf + 1, lf + 2};
+        }
+        return new int[] {m.length(), m.length()};
+    }
+
+    /** The first field named {@code name} (lower case) of a header, unfolded. */
+    private static Optional<String> field(String header, String name) {
+        String[] lines = header.split("\r?\n");
+        for (int i = 0; i < lines.length; i++) {
+            int colon = lines[i].indexOf(':');
+            if (colon > 0
+                    && lines[i].substring(0, colon)
+                            .strip()
+                            .toLowerCase(Locale.ROOT)
+                            .equals(name)) {
+                StringBuilder v =
+                        new StringBuilder(lines[i].substring(colon + 1).strip());
+                while (i + 1 < lines.length
+                        && !lines[i + 1].isEmpty()
+                        && (lines[i + 1].charAt(0) == ' ' || lines[i + 1].charAt(0) == '\t')) {
+                    v.append(' ').append(lines[++i].strip());
+                }
+                return Optional.of(v.toString());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** A Content-Type parameter's value, quotes removed. */
+    private static Optional<String> parameter(String type, String name) {
+        for (String p : type.split(";")) {
+            int eq = p.indexOf('=');
+            if (eq > 0 && p.substring(0, eq).strip().toLowerCase(Locale.ROOT).equals(name)) {
+                String v = p.substring(eq + 1).strip();
+                if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) {
+                    v = v.substring(1, v.length() - 1);
+                }
+                return v.isEmpty() ? Optional.empty() : Optional.of(v);
+            }
+        }
+        return Optional.empty();
     }
 
     /** spamd's rule: one decimal; ham whose rounded score reaches the threshold shows threshold - 0.1. */
