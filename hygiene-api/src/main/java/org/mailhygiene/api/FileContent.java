@@ -14,7 +14,13 @@ final class FileContent implements MessageContent {
 
     FileContent(Path file) throws IOException {
         this.file = Objects.requireNonNull(file, "file");
-        this.size = Files.size(file);
+        java.nio.file.attribute.BasicFileAttributes a =
+                Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
+        if (!a.isRegularFile()) {
+            // a directory has a size too (4096), and every scan of it would fail later, far from the mistake
+            throw new IOException(file + " is not a regular file" + (a.isDirectory() ? " (a directory)" : ""));
+        }
+        this.size = a.size();
     }
 
     @Override

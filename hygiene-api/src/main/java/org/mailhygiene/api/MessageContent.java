@@ -75,9 +75,10 @@ public interface MessageContent {
      * Content backed by a file. The size is read now; the file must not change while the content is in use. The
      * content does not own the file and never deletes it.
      *
-     * @param file a regular, readable file
+     * @param file a regular, readable file (a symbolic link to one is followed)
      * @return file-backed content
-     * @throws IOException if the file's size cannot be read
+     * @throws IOException if the file's size cannot be read (it does not exist, say), or it is not a regular file (a
+     *     directory, a FIFO, a device)
      */
     static MessageContent ofFile(Path file) throws IOException {
         return new FileContent(file);

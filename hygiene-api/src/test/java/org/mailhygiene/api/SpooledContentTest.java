@@ -141,5 +141,11 @@ class SpooledContentTest {
         assertThat(onDisk.readAllBytes()).isEqualTo(data);
         assertThat(onDisk.readAllBytes()).isEqualTo(data);
         assertThat(Files.exists(file)).isTrue();
+        // what is not a regular file is refused at once, not by every scan later
+        assertThatThrownBy(() -> MessageContent.ofFile(dir))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("not a regular file (a directory)");
+        assertThatThrownBy(() -> MessageContent.ofFile(dir.resolve("missing.eml")))
+                .isInstanceOf(java.nio.file.NoSuchFileException.class);
     }
 }

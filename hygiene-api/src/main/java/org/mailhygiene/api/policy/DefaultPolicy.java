@@ -27,8 +27,8 @@ import org.mailhygiene.internal.Scores;
  *
  * <ol>
  *   <li>Any {@link Outcome#INFECTED} verdict: the virus action ({@link Action#REJECT} by default with
- *       {@code 554 5.7.1}; {@link Action#QUARANTINE}, or {@link Action#DISCARD} once {@link Builder#allowDiscard()}
- *       was called).
+ *       {@code 554 5.7.1}; {@link Action#QUARANTINE}, or {@link Action#DISCARD} with {@link Builder#allowDiscard()},
+ *       called before or after it).
  *   <li>Any {@link ScanFailure}: the failure action for that scanner and kind, else for that scanner, else for that
  *       failure kind, else
  *       {@link Action#TEMPFAIL} ({@code 451 4.3.0}). A failure configured as {@link Action#ACCEPT} ("fail open") is
@@ -467,7 +467,7 @@ public final class DefaultPolicy implements Policy {
         /**
          * What happens to infected messages. Default {@link Action#REJECT}.
          *
-         * @param action REJECT, QUARANTINE, or DISCARD (after {@link #allowDiscard()})
+         * @param action REJECT, QUARANTINE, or DISCARD (with {@link #allowDiscard()}, called before or after this)
          * @return this builder
          * @throws IllegalArgumentException for ACCEPT, TAG or TEMPFAIL
          */
