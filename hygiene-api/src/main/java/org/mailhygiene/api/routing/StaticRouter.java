@@ -76,7 +76,11 @@ public final class StaticRouter implements Router {
                     b.route(domain, Route.mx());
                 } else {
                     List<NextHop> hops = new ArrayList<>();
-                    for (String r : relays.split(",")) {
+                    for (String r : relays.split(",", -1)) {
+                        if (r.isBlank()) {
+                            // "relay," or "a,,b": a hop forgotten or a stray comma, never meant as nothing
+                            throw new IllegalArgumentException("empty next hop in '" + relays + "'");
+                        }
                         hops.add(NextHop.parse(r.strip(), NextHop.SMTP_PORT));
                     }
                     b.route(domain, new Route.Relay(hops));

@@ -183,6 +183,12 @@ class StaticRouterTest {
                 .hasMessageStartingWith("smtproutes line 3: ")
                 .hasMessageContaining("port");
         assertThatThrownBy(() -> StaticRouter.parse("bad..domain:relay")).hasMessageStartingWith("smtproutes line 1: ");
+        // a stray comma was a hop dropped in silence: "d:127.0.0.1:25," routed as if the second hop were not meant
+        for (String stray : List.of("d.org:relay,", "d.org:a,,b", "d.org:,relay", "d.org:a, ")) {
+            assertThatThrownBy(() -> StaticRouter.parse(stray))
+                    .as(stray)
+                    .hasMessageStartingWith("smtproutes line 1: empty next hop");
+        }
         qt().forAll(integers().between(0, 20)).checkAssert(blank -> {
             String text = "\n".repeat(blank) + "x.org relay";
             assertThatThrownBy(() -> StaticRouter.parse(text))
