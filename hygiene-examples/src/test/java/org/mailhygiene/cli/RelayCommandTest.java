@@ -100,6 +100,14 @@ class RelayCommandTest {
             List<QueuedMessage> kept = spool.recover();
             assertThat(kept).as("the undelivered message is still in the spool").hasSize(1);
             assertThat(kept.get(0).envelope().recipients()).containsExactly("alice@dept-a.example");
+            // the id the Received field names leads to the queue id in the log (it led to nothing before)
+            String text = new String(kept.get(0).content().readAllBytes(), StandardCharsets.ISO_8859_1);
+            java.util.regex.Matcher m =
+                    java.util.regex.Pattern.compile("with ESMTP id (\\S+)").matcher(text);
+            assertThat(m.find()).as(text).isTrue();
+            assertThat(Files.readString(dir.resolve("stderr.txt")))
+                    .contains("127.0.0.1: received " + m.group(1) + " from <c@example.net> for 1 recipient(s): 250 ")
+                    .contains("queued as " + kept.get(0).id());
         }
         assertThat(NodeStatistics.readDirectory(dir.resolve("data").resolve("stats"))
                         .get(0)

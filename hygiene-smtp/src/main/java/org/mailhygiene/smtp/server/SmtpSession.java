@@ -501,6 +501,8 @@ final class SmtpSession implements Runnable {
     private boolean finishMessage(InputStream body, Supplier<DataReader.Violation> violation, IntSupplier hops)
             throws IOException {
         String id = cfg.nextId();
+        String from = sender; // for the log line after the transaction is reset
+        int to = recipients.size();
         ZonedDateTime now = ZonedDateTime.now(cfg.clock());
         String protocol = (txUtf8 ? "UTF8SMTP" : esmtp ? "ESMTP" : "SMTP") + (tls ? "S" : "");
         byte[] received = ReceivedHeader.format(helo, client, cfg.hostname(), protocol, id, recipients, now)
@@ -527,6 +529,18 @@ final class SmtpSession implements Runnable {
         }
         // A 4xx from the handler (a scanner failed: 451) is our failure, not the client's: it does not count toward
         // the client's error limit, or busy senders would be disconnected for a fault of ours.
+        if (reply.isPositive()) {
+            // the one place that knows both the id this server wrote into the Received field and the handler's reply
+            // (a relay's names the queue id): without it the Received id led to nothing in the log
+            LOG.info(
+                    "{}: received {} from <{}> for {} recipient(s): {} {}",
+                    client.getHostAddress(),
+                    id,
+                    SmtpReply.sanitize(from),
+                    to,
+                    reply.code(),
+                    reply.text());
+        }
         write(reply.code(), reply.enhancedStatus(), reply.text());
         return true;
     }
