@@ -806,15 +806,18 @@ public final class Node implements AutoCloseable {
     }
 
     /**
-     * Creates the node's temporary directory, or empties it of what a run that ended without closing (kill -9, a
-     * crash, power loss) left there: partial messages no client was ever told were accepted.
+     * Creates the node's temporary directory, or removes from it what a run that ended without closing (kill -9, a
+     * crash, power loss) left there: partial messages no client was ever told were accepted. Only files named as the
+     * relay names its own ({@link #isLeftover}) are removed: {@code DATA/tmp} may be a directory that others use too
+     * ({@code data = /var} makes it {@code /var/tmp}, {@code data = /} makes it {@code /tmp}), and their files are not
+     * the node's to delete.
      */
     private static void clearTemporaryDirectory(Path dir) throws IOException {
         Files.createDirectories(dir);
         int removed = 0;
         try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
-                if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                if (isLeftover(p) && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                     Files.deleteIfExists(p);
                     removed++;
                 }
@@ -823,6 +826,15 @@ public final class Node implements AutoCloseable {
         if (removed > 0) {
             LOG.info("removed {} temporary files of an earlier run from {}", removed, dir);
         }
+    }
+
+    /**
+     * Whether a file in the temporary directory is one the relay writes there: a spilled message
+     * ({@code hygiene-*.eml}, {@code SpooledContent}) or a BDAT chunk file ({@code hygiene-bdat-*.part}).
+     */
+    static boolean isLeftover(Path file) {
+        String n = file.getFileName().toString();
+        return n.startsWith("hygiene-") && (n.endsWith(".eml") || n.endsWith(".part"));
     }
 
     /** Builds a {@link Node}. Each setter validates its argument at once. Not thread-safe. */

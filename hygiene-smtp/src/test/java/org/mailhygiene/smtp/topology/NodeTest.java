@@ -138,7 +138,33 @@ class NodeTest {
         }
     }
 
-    /** One SMTP transaction with the node, each reply checked. */
+    /**
+     * {@code DATA/tmp} may be a directory others use ({@code data = /var} makes it {@code /var/tmp}): at start the node
+     * removes only the files it names itself, never another program's.
+     */
+    @Test
+    void onlyTheRelaysOwnLeftoversAreRemovedFromTheTemporaryDirectory() throws Exception {
+        Path tmp = dir.resolve("tmp");
+        java.nio.file.Files.createDirectories(tmp);
+        java.nio.file.Files.writeString(tmp.resolve("hygiene-1.eml"), "Subject: half a message\r\n");
+        java.nio.file.Files.writeString(tmp.resolve("hygiene-bdat-2.part"), "chunk");
+        java.nio.file.Files.writeString(tmp.resolve("another-programs-file"), "not ours");
+        java.nio.file.Files.writeString(tmp.resolve("notes.eml"), "not ours either");
+        try (SmtpSink next = SmtpSink.start();
+                Node node = Node.builder(Role.EDGE, "edge")
+                        .listen(InetAddress.getLoopbackAddress(), 0)
+                        .acceptedDomains(AcceptedDomains.of("dept-a.example"))
+                        .router(StaticRouter.parse(":127.0.0.1:" + next.port()))
+                        .scanners(List.of(SignatureScanner.create()))
+                        .dataDirectory(dir)
+                        .build()) {
+            assertThat(tmp.resolve("hygiene-1.eml")).doesNotExist();
+            assertThat(tmp.resolve("hygiene-bdat-2.part")).doesNotExist();
+            assertThat(tmp.resolve("another-programs-file")).hasContent("not ours");
+            assertThat(tmp.resolve("notes.eml")).hasContent("not ours either");
+        }
+    }
+
     @Test
     void messagesBeingReceivedAreWrittenUnderTheDataDirectoryAndAnEarlierRunsLeftoversRemoved() throws Exception {
         // What a kill -9 in the middle of a large DATA left behind: a partial message no client was told was accepted.
@@ -188,6 +214,7 @@ class NodeTest {
         }
     }
 
+    /** One SMTP transaction with the node, each reply checked. */
     private static void converse(Node node, String from, String to, String header) throws Exception {
         try (java.net.Socket s =
                 new java.net.Socket(node.address().getAddress(), node.address().getPort())) {
