@@ -171,7 +171,8 @@ final class Dsn {
 
     /**
      * Folds one logical line (a report field, or a line of the text part) into physical lines of at most 998 octets:
-     * a CRLF is put before a blank once a line reaches {@value #FOLD_AT} octets, which unfolding (RFC 5322 §2.2.3, the
+     * a CRLF is put before a blank that precedes more text once a line reaches {@value #FOLD_AT} octets (never so as to
+     * leave a line of blanks only), which unfolding (RFC 5322 §2.2.3, the
      * syntax RFC 3464's fields use) removes again; a run without blanks longer than {@value #HARD_LIMIT} octets is
      * broken with CRLF and a blank. A multi-line SMTP reply joined into one line (30 lines of a verbose server made
      * over 2,000 octets) would otherwise make the report one that relays enforcing the limit refuse.
@@ -188,7 +189,11 @@ final class Dsn {
             int end = blank < 0 ? line.length() : blank; // the word [i, end), with its leading blank if any
             String word = line.substring(i, end);
             int octets = utf8Length(word);
-            if (lineOctets > 0 && lineOctets + octets > FOLD_AT && word.startsWith(" ")) {
+            // never before a word that is only a blank (two blanks in a row, or one at the end): the fold would leave
+            // a line of nothing but blanks, which RFC 5322 forbids generating and a reader of the report may take for
+            // the blank line ending a recipient's fields; the blank stays on this line unless that breaks the limit
+            boolean blankOnly = word.isBlank();
+            if (lineOctets > 0 && lineOctets + octets > (blankOnly ? HARD_LIMIT : FOLD_AT) && word.startsWith(" ")) {
                 out.append("\r\n");
                 lineOctets = 0;
             }
