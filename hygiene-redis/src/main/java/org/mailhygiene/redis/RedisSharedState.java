@@ -110,7 +110,9 @@ public final class RedisSharedState implements SharedState {
             + "local b = redis.call('HMGET', KEYS[1], 'tokens', 'last')\n"
             + "local tokens = tonumber(b[1])\n"
             + "local last = tonumber(b[2])\n"
-            + "if tokens == nil or last == nil then tokens = cap; last = now end\n"
+            // tonumber accepts 'nan' (and 'inf'): a NaN compares false with everything, so 'last' would never move
+            // on and the bucket never refill while each refusal renews the key
+            + "if tokens == nil or last == nil or tokens ~= tokens or last ~= last then tokens = cap; last = now end\n"
             // a last use in the future (a hand edit, a server clock stepped back) would stop the refill until then
             + "if last > now then last = now end\n"
             + "tokens = math.max(0, math.min(cap, tokens))\n"

@@ -150,6 +150,30 @@ class RedisSharedStateContractTest implements SharedStateContract {
     }
 
     /**
+     * A bucket whose {@code last} or {@code tokens} reads as NaN (Lua's {@code tonumber} accepts {@code nan}) starts
+     * afresh too: before, {@code last} stayed NaN, no refill ever happened, and the address stayed refused while it kept
+     * trying, each refusal renewing the key.
+     */
+    @Test
+    void aBucketHoldingNanStartsAfresh() throws Exception {
+        try (RedisSharedState s = RedisSharedState.open(redis.url() + "/5", Duration.ofSeconds(10));
+                redis.clients.jedis.Jedis raw = new redis.clients.jedis.Jedis("127.0.0.1", redis.port())) {
+            raw.select(5);
+            String id = "msg:" + UUID.randomUUID();
+            raw.hset("mh:rl:" + id, java.util.Map.of("tokens", "0", "last", "nan"));
+            s.limiter().tryAcquire(id, 1000, Duration.ofSeconds(1));
+            Thread.sleep(100);
+            assertTrue(s.limiter().tryAcquire(id, 1000, Duration.ofSeconds(1)), "refilled: last is a time again");
+            assertTrue(!"nan".equals(raw.hget("mh:rl:" + id, "last")), "last replaced");
+
+            String tokens = "msg:" + UUID.randomUUID();
+            raw.hset("mh:rl:" + tokens, java.util.Map.of("tokens", "nan", "last", "0"));
+            assertTrue(s.limiter().tryAcquire(tokens, 1000, Duration.ofSeconds(1)));
+            assertTrue(!"nan".equals(raw.hget("mh:rl:" + tokens, "tokens")), "tokens replaced");
+        }
+    }
+
+    /**
      * A token count that is not a number (a hand edit) is refused with a message naming the key and the token, so the
      * administrator can repair it: it used to say only {@code token count is not a number: abc}.
      */
