@@ -11,9 +11,13 @@ import org.mailhygiene.scanners.clamd.ClamdScanner;
  * {@code --clamd ADDR}: scans with clamd at {@code HOST:PORT} or {@code unix:/path}, through a {@link ClamdScanner}
  * with the adapter's defaults (INSTREAM, 25 MiB stream limit, 5 s connect and 30 s read timeouts, 120 s scan
  * deadline). Repeating the option forms one failover group in command-line order: the first address is preferred and
- * the others take over when it fails. Thread-safe; stateless.
+ * the others take over when it fails (an instance that failed is skipped for the adapter's back-off, 30 s doubling).
+ * A single address is tried again for each file, as {@code clamdscan} does: with nothing to fail over to, a back-off
+ * would only turn every file after one failure into an error. Thread-safe; stateless.
  */
 public final class ClamdScannerOption implements ScannerOption {
+    /** The back-off of a lone clamd: next to none, so the next file tries it again. */
+    private static final java.time.Duration SINGLE_BACKOFF = java.time.Duration.ofMillis(1);
 
     /** Creates the option. */
     public ClamdScannerOption() {}
@@ -77,6 +81,11 @@ public final class ClamdScannerOption implements ScannerOption {
         }
         ClamdScanner.Builder b = ClamdScanner.builder();
         addresses.forEach(b::address);
+        if (addresses.size() == 1) {
+            // nothing to fail over to: each file tries the one clamd, as clamdscan does; with the adapter's 30 s
+            // back-off one timed-out or garbled file made every file after it "all members are down" (audit)
+            b.initialBackoff(SINGLE_BACKOFF).maxBackoff(SINGLE_BACKOFF);
+        }
         return b.build();
     }
 }

@@ -56,6 +56,24 @@ class ClamdScannerOptionTest {
         assertThat(r.status()).isEqualTo(2);
     }
 
+    /**
+     * One file that clamd garbles (or times out on) is that file's error; the next file is scanned. With the adapter's
+     * back-off a lone clamd was skipped for 30 s after it, and every later file of the run said "all members are down".
+     */
+    @Test
+    void aLoneClamdIsTriedAgainForTheNextFile() throws Exception {
+        try (FakeClamd clamd = FakeClamd.start()) {
+            clamd.enqueue(FakeClamd.Command.INSTREAM, org.mailhygiene.testkit.server.Fault.reply("garbage"));
+            Path first = file("a.eml", "Subject: a\r\n\r\nhello\r\n");
+            Path second = file("b.eml", "Subject: b\r\n\r\nhello again\r\n");
+            Run r = Run.main("scan", "--clamd", clamd.tcpAddress(), first.toString(), second.toString());
+            assertThat(r.outLines()).hasSize(2);
+            assertThat(r.outLines().get(0)).startsWith(first + ": ERROR ");
+            assertThat(r.outLines().get(1)).isEqualTo(second + ": OK");
+            assertThat(r.status()).isEqualTo(2);
+        }
+    }
+
     @Test
     void badAddressesAreUsageErrorsNamingTheFlag() throws Exception {
         Path clean = file("c.eml", "Subject: y\r\n\r\nhello\r\n");
