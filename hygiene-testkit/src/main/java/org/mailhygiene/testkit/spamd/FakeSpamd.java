@@ -612,11 +612,14 @@ public final class FakeSpamd implements AutoCloseable {
             List<String> parts = new ArrayList<>();
             StringBuilder current = null;
             for (String line : body.split("\r?\n", -1)) {
-                if (line.startsWith(delimiter)) {
+                String rest = line.startsWith(delimiter) ? line.substring(delimiter.length()) : null;
+                // a delimiter line is the boundary alone (RFC 2046: then blanks), or closes with "--": an inner
+                // boundary that extends the outer one ("--b" and "--b2") is no delimiter of the outer part
+                if (rest != null && (rest.isBlank() || rest.startsWith("--"))) {
                     if (current != null) {
                         parts.add(current.toString());
                     }
-                    if (line.startsWith(delimiter + "--")) {
+                    if (rest.startsWith("--")) {
                         current = null;
                         break;
                     }
