@@ -9,16 +9,15 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.shared.SharedStateException;
 import org.mailhygiene.testkit.junit.RealBinaries;
 import org.mailhygiene.testkit.redis.RealRedis;
+import org.mailhygiene.testkit.tls.PrivateCa;
 
 /**
  * {@code rediss://} against a real redis-server with TLS and a private CA made with openssl (skips without either,
@@ -31,70 +30,21 @@ class RedisTlsTest {
     @Test
     void theServerCertificateMustNameTheHost() throws Exception {
         Path server = RealBinaries.require("redis-server", "redis-server");
-        Path openssl = RealBinaries.require("openssl", "openssl");
-        Path pki = Files.createDirectories(dir.resolve("pki"));
-        Files.writeString(pki.resolve("ext.cnf"), "subjectAltName = DNS:localhost\n");
-        run(
-                pki,
-                openssl,
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-keyout",
-                "ca.key",
-                "-out",
-                "ca.pem",
-                "-subj",
-                "/CN=Test CA",
-                "-days",
-                "2");
-        run(
-                pki,
-                openssl,
-                "req",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-keyout",
-                "srv.key",
-                "-out",
-                "srv.csr",
-                "-subj",
-                "/CN=localhost");
-        run(
-                pki,
-                openssl,
-                "x509",
-                "-req",
-                "-in",
-                "srv.csr",
-                "-CA",
-                "ca.pem",
-                "-CAkey",
-                "ca.key",
-                "-CAcreateserial",
-                "-out",
-                "srv.pem",
-                "-days",
-                "2",
-                "-extfile",
-                "ext.cnf");
+        PrivateCa ca = PrivateCa.create(Files.createDirectories(dir.resolve("pki")));
         int tlsPort = freePort();
         try (RealRedis redis = RealRedis.start(
                 server,
                 dir.resolve("redis"),
                 List.of(
                         "tls-port " + tlsPort,
-                        "tls-cert-file " + pki.resolve("srv.pem"),
-                        "tls-key-file " + pki.resolve("srv.key"),
-                        "tls-ca-cert-file " + pki.resolve("ca.pem"),
+                        "tls-cert-file " + ca.serverCertificate(),
+                        "tls-key-file " + ca.serverKey(),
+                        "tls-ca-cert-file " + ca.caCertificate(),
                         "tls-auth-clients no"))) {
-            String ca = "?cacert=" + pki.resolve("ca.pem");
+            String cacert = "?cacert=" + ca.caCertificate();
             Verdict v = Verdict.clean("clamd", Duration.ofMillis(1));
             try (RedisSharedState named =
-                    RedisSharedState.open("rediss://localhost:" + tlsPort + "/0" + ca, Duration.ofSeconds(10))) {
+                    RedisSharedState.open("rediss://localhost:" + tlsPort + "/0" + cacert, Duration.ofSeconds(10))) {
                 named.verdicts().put("id", "ab12", v, Duration.ofMinutes(1));
                 assertThat(named.verdicts().get("id", "ab12")).isEqualTo(Optional.of(v));
             }
@@ -102,7 +52,7 @@ class RedisTlsTest {
             // man in the middle with any certificate of the trusted CAs (the JVM's store has hundreds) would be
             // accepted the same way, and could serve a clean verdict for a virus and read the password.
             try (RedisSharedState other =
-                    RedisSharedState.open("rediss://127.0.0.1:" + tlsPort + "/0" + ca, Duration.ofSeconds(10))) {
+                    RedisSharedState.open("rediss://127.0.0.1:" + tlsPort + "/0" + cacert, Duration.ofSeconds(10))) {
                 assertThatThrownBy(() -> other.verdicts().get("id", "ab12"))
                         .isInstanceOf(SharedStateException.class)
                         .hasMessageContaining("127.0.0.1");
@@ -114,22 +64,6 @@ class RedisTlsTest {
         try (ServerSocket s = new ServerSocket()) {
             s.bind(new InetSocketAddress("127.0.0.1", 0));
             return s.getLocalPort();
-        }
-    }
-
-    private static void run(Path cwd, Path openssl, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(openssl.toString());
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd)
-                .directory(cwd.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(cwd.resolve("openssl.log").toFile())
-                .start();
-        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            p.destroyForcibly();
-            throw new IOException(
-                    "openssl " + String.join(" ", args) + " failed: " + Files.readString(cwd.resolve("openssl.log")));
         }
     }
 }
