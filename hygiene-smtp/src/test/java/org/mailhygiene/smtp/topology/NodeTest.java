@@ -151,13 +151,7 @@ class NodeTest {
         java.nio.file.Files.writeString(tmp.resolve("another-programs-file"), "not ours");
         java.nio.file.Files.writeString(tmp.resolve("notes.eml"), "not ours either");
         try (SmtpSink next = SmtpSink.start();
-                Node node = Node.builder(Role.EDGE, "edge")
-                        .listen(InetAddress.getLoopbackAddress(), 0)
-                        .acceptedDomains(AcceptedDomains.of("dept-a.example"))
-                        .router(StaticRouter.parse(":127.0.0.1:" + next.port()))
-                        .scanners(List.of(SignatureScanner.create()))
-                        .dataDirectory(dir)
-                        .build()) {
+                Node node = edge(next).build()) {
             assertThat(tmp.resolve("hygiene-1.eml")).doesNotExist();
             assertThat(tmp.resolve("hygiene-bdat-2.part")).doesNotExist();
             assertThat(tmp.resolve("another-programs-file")).hasContent("not ours");
@@ -172,13 +166,7 @@ class NodeTest {
         java.nio.file.Files.createDirectories(tmp);
         java.nio.file.Files.writeString(tmp.resolve("hygiene-123.eml"), "Subject: half a message\r\n");
         try (SmtpSink next = SmtpSink.start();
-                Node node = Node.builder(Role.EDGE, "edge")
-                        .listen(InetAddress.getLoopbackAddress(), 0)
-                        .acceptedDomains(AcceptedDomains.of("dept-a.example"))
-                        .router(StaticRouter.parse(":127.0.0.1:" + next.port()))
-                        .scanners(List.of(SignatureScanner.create()))
-                        .dataDirectory(dir)
-                        .build()) {
+                Node node = edge(next).build()) {
             assertThat(tmp).isEmptyDirectory();
             node.start();
             try (java.net.Socket s = new java.net.Socket(
@@ -215,6 +203,16 @@ class NodeTest {
     }
 
     /** One SMTP transaction with the node, each reply checked. */
+    /** An edge for dept-a.example with the signature scanner, its data in {@link #dir}, delivering to {@code next}. */
+    private Node.Builder edge(SmtpSink next) {
+        return Node.builder(Role.EDGE, "edge")
+                .listen(InetAddress.getLoopbackAddress(), 0)
+                .acceptedDomains(AcceptedDomains.of("dept-a.example"))
+                .router(StaticRouter.parse(":127.0.0.1:" + next.port()))
+                .scanners(List.of(SignatureScanner.create()))
+                .dataDirectory(dir);
+    }
+
     private static void converse(Node node, String from, String to, String header) throws Exception {
         try (java.net.Socket s =
                 new java.net.Socket(node.address().getAddress(), node.address().getPort())) {
