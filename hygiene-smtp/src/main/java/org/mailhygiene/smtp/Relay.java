@@ -438,6 +438,12 @@ public final class Relay implements AutoCloseable {
             } catch (GeneralSecurityException e) {
                 LOG.warn("DKIM signing or ARC sealing failed for a message from <{}>", envelope.sender(), e);
                 return new SmtpReply(451, "4.3.0", "Signing failed, try again later");
+            } catch (org.mailhygiene.scanners.auth.HeaderSection.TooLargeException e) {
+                // a header section past what signing and sealing read will be as large at every retry: a 451 kept
+                // the sender retrying until its queue lifetime ran out (audit, session 32)
+                LOG.info(
+                        "message from <{}> refused: {} (DKIM signing, ARC sealing)", envelope.sender(), e.getMessage());
+                return new SmtpReply(554, "5.6.0", "Header section too large to sign");
             } catch (IOException | RuntimeException e) {
                 LOG.warn("spool write failed for a message from <{}>", envelope.sender(), e);
                 return new SmtpReply(451, "4.3.0", "Queue write failed, try again later");

@@ -116,6 +116,39 @@ class RelayAuthTest {
         }
     }
 
+    /**
+     * A header section past what signing reads (1 MiB) is as large at every retry: it is refused for good, not given a
+     * 451 that kept the sender retrying until its queue lifetime ran out (audit, session 32).
+     */
+    @Test
+    void aHeaderSectionTooLargeToSignIsRefusedForGood(FakeDnsServer dns) throws Exception {
+        KeyPair kp = DkimKeys.generate("rsa", 2048);
+        Files.writeString(dir.resolve("dkim.key"), DkimKeys.toPem(kp.getPrivate()));
+        try (SmtpSink sink = SmtpSink.builder().start()) {
+            String conf = "role = gateway\n"
+                    + "name = gw\n"
+                    + "listen = 127.0.0.1:0\n"
+                    + "data = gw\n"
+                    + "accept-domain = dept-a.example\n"
+                    + "relay-client = 127.0.0.1\n"
+                    + "route = :127.0.0.1:" + sink.port() + "\n"
+                    + "scanner = builtin\n"
+                    + "dkim-sign = dept-a.example:gw1:dkim.key\n";
+            Node.Builder b = NodeConfig.parse(ConfigFile.parse("gw.conf", conf), dir);
+            try (Node node = b.build()) {
+                node.start();
+                String pad = ("X-Pad: " + "x".repeat(90) + "\r\n").repeat(11_000);
+                try (RelayTestClient c = new RelayTestClient(node.address().getPort())) {
+                    assertThat(c.send(
+                                    "alice@dept-a.example",
+                                    List.of("bob@remote.example"),
+                                    (pad + MESSAGE).getBytes(StandardCharsets.ISO_8859_1)))
+                            .startsWith("554 5.6.0");
+                }
+            }
+        }
+    }
+
     /** The auth scanner's view of a message as it left: its ARC result. */
     static Verdict scan(FakeDnsServer dns, byte[] message) throws Exception {
         AuthScanner scanner = AuthScanner.builder()

@@ -49,6 +49,13 @@ public final class AuthScanner implements Scanner {
     /** The scanner's name. */
     public static final String NAME = "auth";
 
+    /**
+     * The rule of a message whose header section is larger than the scanner reads (1 MiB by default): its From domain
+     * and signatures cannot be checked, so the verdict is {@link Outcome#SUSPICIOUS} (held, by default, as a DMARC
+     * failure is), never clean; SPF, which reads the envelope alone, is checked as usual.
+     */
+    public static final String HEADER_TOO_LARGE_RULE = "AUTH_HEADER_TOO_LARGE";
+
     private final DnsResolver dns;
     private final String authservId;
     private final PublicSuffixList psl;
@@ -128,7 +135,8 @@ public final class AuthScanner implements Scanner {
             List<DkimResult> dkim,
             ArcResult arc,
             DmarcResult dmarc,
-            String header) {}
+            String header,
+            boolean headerTooLarge) {}
 
     @Override
     public Verdict scan(Message message) throws ScanException, InterruptedException {
@@ -150,6 +158,16 @@ public final class AuthScanner implements Scanner {
         }
         List<Rule> rules = new ArrayList<>();
         Outcome outcome = Outcome.CLEAN;
+        if (r.headerTooLarge()) {
+            // the From domain and the signatures were never read: a spoof padded past the limit was CLEAN, its
+            // domain's p=reject unapplied (audit, session 32); held as suspicious, as a DMARC failure is
+            outcome = Outcome.SUSPICIOUS;
+            rules.add(Rule.of(
+                    HEADER_TOO_LARGE_RULE,
+                    0,
+                    "header section larger than " + maxHeaderBytes
+                            + " bytes: the From domain and the signatures cannot be checked"));
+        }
         if (r.dmarc().status() == AuthStatus.FAIL && !r.dmarc().disposition().equals("none")) {
             outcome = Outcome.SUSPICIOUS;
             String rule = "DMARC_" + r.dmarc().disposition().toUpperCase(Locale.ROOT);
@@ -251,7 +269,7 @@ public final class AuthScanner implements Scanner {
             try {
                 headers = HeaderSection.read(in, maxHeaderBytes);
             } catch (HeaderSection.TooLargeException e) {
-                return tooLarge(message);
+                return tooLarge(spfResults(message));
             }
             pending = dkim.prepare(headers, bodies);
             arcPrepared = arc.prepare(headers, bodies);
@@ -261,6 +279,22 @@ public final class AuthScanner implements Scanner {
         }
         List<DkimResult> dkimResults = dkim.finish(headers, pending, bodies);
         ArcResult arcResult = arc.finish(headers, arcPrepared, bodies);
+        List<Optional<SpfResult>> spfs = spfResults(message);
+        Optional<SpfResult> heloResult = spfs.get(1);
+        Optional<SpfResult> spfResult = spfs.get(0);
+        DmarcResult dmarcResult = dmarc.evaluate(headers, dkimResults, spfResult);
+        return new Results(
+                spfResult,
+                heloResult,
+                dkimResults,
+                arcResult,
+                dmarcResult,
+                header(spfResult, heloResult, dkimResults, arcResult, dmarcResult),
+                false);
+    }
+
+    /** SPF of MAIL FROM (or HELO for the null sender), then of HELO when asked: from the envelope, not the header. */
+    private List<Optional<SpfResult>> spfResults(Message message) {
         Optional<SpfResult> heloResult = checkHelo
                         && !message.envelope().sender().isEmpty()
                         && message.envelope().heloName().isPresent()
@@ -275,23 +309,16 @@ public final class AuthScanner implements Scanner {
                         ip,
                         message.envelope().sender(),
                         message.envelope().heloName().orElse("")));
-        DmarcResult dmarcResult = dmarc.evaluate(headers, dkimResults, spfResult);
-        return new Results(
-                spfResult,
-                heloResult,
-                dkimResults,
-                arcResult,
-                dmarcResult,
-                header(spfResult, heloResult, dkimResults, arcResult, dmarcResult));
+        return List.of(spfResult, heloResult);
     }
 
-    private Results tooLarge(Message message) {
+    /** The results of a message whose header section is past the limit: SPF as usual, nothing of the header. */
+    private Results tooLarge(List<Optional<SpfResult>> spfs) {
         String why = "header section larger than " + maxHeaderBytes + " bytes";
         DmarcResult d = new DmarcResult(AuthStatus.PERMERROR, "", "none", "none", why);
         ArcResult a = new ArcResult(AuthStatus.NONE, 0, why);
         List<DkimResult> k = List.of(new DkimResult(AuthStatus.PERMERROR, "", "", "", "", "", why, 0));
-        return new Results(
-                Optional.empty(), Optional.empty(), k, a, d, header(Optional.empty(), Optional.empty(), k, a, d));
+        return new Results(spfs.get(0), spfs.get(1), k, a, d, header(spfs.get(0), spfs.get(1), k, a, d), true);
     }
 
     private String header(

@@ -116,6 +116,30 @@ class AuthScannerTest {
         assertThat(gateway.headers()).anySatisfy(h -> assertThat(h.value()).contains("dmarc=fail"));
     }
 
+    /**
+     * A forged From padded with header fields past the limit read was CLEAN with dmarc=permerror and no SPF at all: the
+     * domain's p=reject never applied (audit, session 32). It is suspicious now, held by default, and SPF, which needs
+     * only the envelope, is checked.
+     */
+    @Test
+    void aHeaderSectionPastTheLimitIsSuspiciousAndSpfStillChecked(FakeDnsServer dns) throws Exception {
+        dns.txt("_dmarc.bank.example", "v=DMARC1; p=reject");
+        dns.txt("phish.example", "v=spf1 -all");
+        AuthScanner small = builder(dns).maxHeaderBytes(4096).build();
+        String padded = "X-Pad: " + "x".repeat(70) + "\r\n";
+        Verdict v = small.scan(message(padded.repeat(100) + BODY, "198.51.100.7", "x@phish.example"));
+        assertThat(v.outcome()).isEqualTo(Outcome.SUSPICIOUS);
+        assertThat(v.rules().get(0).name()).isEqualTo(AuthScanner.HEADER_TOO_LARGE_RULE);
+        assertThat(rule(v, "SPF_")).isEqualTo("SPF_FAIL");
+        assertThat(v.headers())
+                .singleElement()
+                .satisfies(h -> assertThat(h.value()).contains("spf=fail").contains("dmarc=permerror"));
+        assertThat(DefaultPolicy.defaults().decide(List.of(v)).action()).isEqualTo(Action.QUARANTINE);
+        // the same message under the limit is judged by its domain's policy
+        Verdict whole = small.scan(message(BODY, "198.51.100.7", "x@phish.example"));
+        assertThat(whole.rules().get(0).name()).isEqualTo("DMARC_REJECT");
+    }
+
     @Test
     void pctSamplingSoftensThePolicyAndSubdomainsUseSp(FakeDnsServer dns) throws Exception {
         dns.txt("_dmarc.bank.example", "v=DMARC1; p=reject; pct=20; sp=quarantine");
