@@ -76,8 +76,16 @@ public final class DmarcVerifier {
                     domains.isEmpty() ? "no address with a domain in From" : "more than one address in From");
         }
         String fromDomain = domains.get(0);
-        if (!SignatureSpec.validDomain(fromDomain)) {
-            return new DmarcResult(AuthStatus.PERMERROR, fromDomain, "none", "none", "invalid From domain");
+        boolean ascii = fromDomain.chars().allMatch(c -> c < 0x80);
+        if (!ascii || !SignatureSpec.validDomain(fromDomain)) {
+            // a name left non-ASCII is not UTF-8 or no valid internationalised name (asciiDomain): not written into
+            // the header field either
+            return new DmarcResult(
+                    AuthStatus.PERMERROR,
+                    ascii ? fromDomain : "",
+                    "none",
+                    "none",
+                    ascii ? "invalid From domain" : "invalid internationalised From domain");
         }
         String org = psl.organizationalDomain(fromDomain);
         Lookup l = lookup(fromDomain);
@@ -204,6 +212,34 @@ public final class DmarcVerifier {
         return new Lookup(LookupKind.FOUND, p.list().orElseThrow(), "");
     }
 
+    /**
+     * A From domain as DNS asks for it, lower case. The header is read byte for byte (ISO-8859-1), so an
+     * internationalised domain (RFC 6532: UTF-8 in the header) arrives as its UTF-8 bytes: they are decoded and the
+     * name converted to its A-labels ({@code bücher.example} -> {@code xn--bcher-kva.example}). Lower-cased as it was,
+     * the bytes were garbled and sent to DNS raw, so the domain's policy was never found (audit, session 32). A name
+     * that is not UTF-8 or no valid internationalised name comes back unchanged, non-ASCII, and is refused as invalid.
+     */
+    static String asciiDomain(String raw) {
+        boolean ascii = raw.chars().allMatch(c -> c < 0x80);
+        if (ascii) {
+            return raw.toLowerCase(Locale.ROOT);
+        }
+        try {
+            String unicode = java.nio.charset.StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(raw.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)))
+                    .toString();
+            return java.net
+                    .IDN
+                    .toASCII(unicode, java.net.IDN.USE_STD3_ASCII_RULES)
+                    .toLowerCase(Locale.ROOT);
+        } catch (java.nio.charset.CharacterCodingException | IllegalArgumentException e) {
+            return raw;
+        }
+    }
+
     /** The domains of the addresses in a From value: angle-addr or bare addr-spec, comments and quotes skipped. */
     static List<String> fromDomains(String value) {
         List<String> out = new ArrayList<>();
@@ -252,7 +288,7 @@ public final class DmarcVerifier {
             String addr = lt >= 0 && gt > lt ? s.substring(lt + 1, gt) : s;
             int at = addr.lastIndexOf('@');
             if (at >= 0) {
-                out.add(addr.substring(at + 1).strip().toLowerCase(Locale.ROOT));
+                out.add(asciiDomain(addr.substring(at + 1).strip()));
             } else {
                 out.add("");
             }

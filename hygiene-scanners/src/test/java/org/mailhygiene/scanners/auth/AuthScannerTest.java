@@ -140,6 +140,28 @@ class AuthScannerTest {
         assertThat(whole.rules().get(0).name()).isEqualTo("DMARC_REJECT");
     }
 
+    /**
+     * A From domain in UTF-8 (RFC 6532) is looked up by its A-labels: lower-cased byte by byte it was garbled and sent
+     * to DNS raw, so its p=reject was never found (audit, session 32). Bytes that are no UTF-8 are a permerror.
+     */
+    @Test
+    void anInternationalisedFromDomainIsCheckedByItsALabels(FakeDnsServer dns) throws Exception {
+        dns.txt("_dmarc.xn--bcher-kva.example", "v=DMARC1; p=reject");
+        dns.txt("phish.example", "v=spf1 +all");
+        String utf8 = new String(
+                "From: Shop <news@bücher.example>\r\nTo: you@example.net\r\nSubject: s\r\n\r\nbody\r\n"
+                        .getBytes(StandardCharsets.UTF_8),
+                StandardCharsets.ISO_8859_1);
+        Verdict v = scanner(dns, 0).scan(message(utf8, "198.51.100.7", "x@phish.example"));
+        assertThat(v.outcome()).isEqualTo(Outcome.SUSPICIOUS);
+        assertThat(v.rules().get(0).name()).isEqualTo("DMARC_REJECT");
+        assertThat(v.headers().get(0).value()).contains("header.from=xn--bcher-kva.example");
+        String latin1 = "From: Shop <news@b\u00fccher.example>\r\nSubject: s\r\n\r\nbody\r\n";
+        Verdict bad = scanner(dns, 0).scan(message(latin1, "198.51.100.7", "x@phish.example"));
+        assertThat(rule(bad, "DMARC_")).isEqualTo("DMARC_PERMERROR");
+        assertThat(bad.headers().get(0).value()).doesNotContain("\u00fc").doesNotContain("header.from=");
+    }
+
     @Test
     void pctSamplingSoftensThePolicyAndSubdomainsUseSp(FakeDnsServer dns) throws Exception {
         dns.txt("_dmarc.bank.example", "v=DMARC1; p=reject; pct=20; sp=quarantine");
