@@ -51,7 +51,7 @@ public final class DkimKeys {
      *
      * @param pem the PEM text
      * @return the key
-     * @throws GeneralSecurityException if it holds no usable key
+     * @throws GeneralSecurityException if it holds no usable key, or an RSA key under {@value #MIN_RSA_BITS} bits
      */
     public static PrivateKey parsePrivateKey(String pem) throws GeneralSecurityException {
         boolean pkcs1 = pem.contains("BEGIN RSA PRIVATE KEY");
@@ -64,16 +64,31 @@ public final class DkimKeys {
         }
         if (pkcs1) {
             der = sequence(concat(hex("020100"), RSA_ALGORITHM_ID, tlv(0x04, der)));
-            return KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(der));
+            return bigEnough(KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(der)));
         }
         for (String alg : new String[] {"RSA", "Ed25519"}) {
+            PrivateKey k;
             try {
-                return KeyFactory.getInstance(alg).generatePrivate(new PKCS8EncodedKeySpec(der));
+                k = KeyFactory.getInstance(alg).generatePrivate(new PKCS8EncodedKeySpec(der));
             } catch (GeneralSecurityException e) {
-                // try the next algorithm
+                continue; // try the next algorithm
             }
+            return bigEnough(k);
         }
         throw new GeneralSecurityException("neither an RSA nor an Ed25519 PKCS#8 key");
+    }
+
+    /**
+     * The key, unless it is an RSA key under {@value #MIN_RSA_BITS} bits (RFC 8301: verifiers, ours included, refuse
+     * the signatures it makes; {@code dkim-sign} took a 512-bit key and passed {@code --check}).
+     */
+    private static PrivateKey bigEnough(PrivateKey k) throws GeneralSecurityException {
+        if (k instanceof java.security.interfaces.RSAPrivateKey r
+                && r.getModulus().bitLength() < MIN_RSA_BITS) {
+            throw new GeneralSecurityException("RSA keys need at least " + MIN_RSA_BITS
+                    + " bits (RFC 8301); this one has " + r.getModulus().bitLength());
+        }
+        return k;
     }
 
     /**
