@@ -39,7 +39,8 @@ import org.mailhygiene.scanners.bayes.MailSources;
  * with {@code From } and holds more than one) is scanned message by message, each reported as {@code FILE#N}.
  *
  * <p>A directory is scanned recursively, its files in name order (named through a symbolic link, the directory it
- * leads to; a symbolic link to a directory inside it is an error line, not followed); {@code -} reads one message from standard input
+ * leads to; a symbolic link to a directory inside it is an error line, not followed); {@code -} reads one message from
+ * standard input
  * (reported as {@code stdin}; always one message, see {@link #warnIfSeveral}). Exit status: 0 when every file was
  * scanned and found clean, 1 when something was found, 2 when any file could not be read or any scanner failed (an error wins over a finding, as a failed scan proves
  * nothing), and 2 for usage errors.

@@ -151,7 +151,8 @@ class RedisSharedStateContractTest implements SharedStateContract {
 
     /**
      * A bucket whose {@code last} or {@code tokens} reads as NaN (Lua's {@code tonumber} accepts {@code nan}) starts
-     * afresh too: before, {@code last} stayed NaN, no refill ever happened, and the address stayed refused while it kept
+     * afresh too: before, {@code last} stayed NaN, no refill ever happened, and the address stayed refused while it
+     * kept
      * trying, each refusal renewing the key.
      */
     @Test

@@ -18,7 +18,8 @@ import org.mailhygiene.api.Verdict;
  * and interrupts pass through unchanged. Use it to assert how often and with what a pipeline called a real scanner
  * (for example that a verdict cache spared the second call).
  *
- * <p>{@link #name()}, {@link #health()}, both {@code cacheIdentity} methods and {@link #sharesCachedVerdicts()} delegate
+ * <p>{@link #name()}, {@link #health()}, both {@code cacheIdentity} methods and {@link #sharesCachedVerdicts()}
+ * delegate
  * to the wrapped scanner.
  *
  * <p>Thread-safe when the wrapped scanner is; calls are recorded in the order they finish.

@@ -312,7 +312,8 @@ public final class DefaultPolicy implements Policy {
      * tests=A,B scanner=spamd}). Scores are rounded to at most four decimals and keep at least one ({@code 7.0},
      * {@code score=0.8105 required=0.8}), so that a classifier's score just below or above its threshold never reads
      * as equal to it. The {@code tests=} list names the verdict's rules
-     * in order, a blank or a comma inside an ASCII name written as {@code _}; a name with characters outside ASCII (a Japanese token) is written as RFC 2047 encoded words, and
+     * in order, a blank or a comma inside an ASCII name written as {@code _}; a name with characters outside ASCII (a
+     * Japanese token) is written as RFC 2047 encoded words, and
      * the value is at most 1,000 characters (whole names only; {@code ...} ends a shortened list; the scanner's
      * name is always there).
      *
@@ -342,7 +343,8 @@ public final class DefaultPolicy implements Policy {
     /**
      * The rule names, comma-separated, within {@code budget} characters: whole names only, and {@code ...} as the
      * last item when some did not fit. A name of printable ASCII is written as it is (a control character as
-     * {@code ?}, a blank or a comma as {@code _}, so that each test stays one word of the list); one with other characters (a Japanese token, an accented word) as RFC 2047 encoded words (a
+     * {@code ?}, a blank or a comma as {@code _}, so that each test stays one word of the list); one with other
+     * characters (a Japanese token, an accented word) as RFC 2047 encoded words (a
      * control character or a lone surrogate in it as {@code ?})
      * ({@code =?UTF-8?B?...?=}, split at characters into pieces of at most 45 bytes) with white space on both
      * sides, as RFC 2047 asks of an encoded word in unstructured text, so that a mail client shows the token

@@ -51,8 +51,10 @@ import org.slf4j.LoggerFactory;
  * <p>Replies map exactly: {@code stream: OK} is {@link org.mailhygiene.api.Outcome#CLEAN}; {@code stream: NAME FOUND}
  * is INFECTED with the name exactly as clamd gives it (with {@code .UNOFFICIAL}, and {@code Heuristics.*} names);
  * {@code Heuristics.Limits.Exceeded.*} (clamd with {@code AlertExceedsMax yes}) is an {@link Kind#UNSCANNABLE}
- * failure, not a virus (set it in clamd.conf: its default {@code no} makes clamd answer {@code stream: OK} for a message
- * it stopped reading at a limit, which no client can tell from clean); a message above {@link Builder#streamMaxLength} is a {@link Kind#TOO_LARGE} failure decided
+ * failure, not a virus (set it in clamd.conf: its default {@code no} makes clamd answer {@code stream: OK} for a
+ * message
+ * it stopped reading at a limit, which no client can tell from clean); a message above {@link Builder#streamMaxLength}
+ * is a {@link Kind#TOO_LARGE} failure decided
  * on the client side before or while streaming, and clamd's own size-limit error is the same failure; any other
  * {@code ERROR} reply or garbage is a {@link Kind#PROTOCOL_ERROR}, and so is a {@code stream: OK} that arrives while
  * the message is still being sent (a threat reported early is believed). Nothing but {@code stream: OK} after the

@@ -422,7 +422,8 @@ public final class CommandLineScanner implements Scanner {
         return v.elapsed(elapsed(t0)).build();
     }
 
-    /** Whether a threat name is ClamAV's report of a scan limit ({@code Heuristics.Limits.Exceeded.*}), not a threat. */
+    /** Whether a threat name is ClamAV's report of a scan limit ({@code Heuristics.Limits.Exceeded.*}), not a threat.
+     * */
     private static boolean isLimitHit(String name) {
         return name.startsWith(ClamdScanReply.LIMITS_EXCEEDED_PREFIX);
     }

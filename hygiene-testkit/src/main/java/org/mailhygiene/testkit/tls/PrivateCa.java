@@ -13,7 +13,8 @@ import org.mailhygiene.testkit.junit.RealBinaries;
 /**
  * A private certificate authority and one server certificate it signed for {@code localhost} (a DNS name only, no IP
  * address entry: a client that reaches the server as {@code 127.0.0.1} and checks the host name must refuse it), made
- * with the installed {@code openssl} at run time: P-256 keys, valid for two days. {@link #create(Path)} skips the calling
+ * with the installed {@code openssl} at run time: P-256 keys, valid for two days. {@link #create(Path)} skips the
+ * calling
  * test without openssl, and fails it under CI ({@link RealBinaries#require}).
  *
  * <p>Files in {@link #dir()}: {@code ca.pem} (the CA's certificate), {@code srv.pem} (the server's certificate),
