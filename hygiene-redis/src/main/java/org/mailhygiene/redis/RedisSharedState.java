@@ -494,15 +494,11 @@ public final class RedisSharedState implements SharedState {
             String s;
             try {
                 s = call("GET", () -> jedis.get(key));
-            } catch (SharedStateException e) {
-                if (e.getCause() instanceof JedisDataException d
-                        && d.getMessage() != null
-                        && d.getMessage().startsWith("WRONGTYPE")) {
-                    // Not a string (written by hand or by something else): a miss; the next verdict stored replaces it.
-                    LOG.warn("{}: {} is not a verdict (wrong type), taken as a miss", url.redacted(), key);
-                    return Optional.empty();
-                }
-                throw e;
+            } catch (SharedDataException e) {
+                // Not a string (written by hand or by something else; once() tells the server's WRONGTYPE): a miss;
+                // the next verdict stored replaces it.
+                LOG.warn("{}: {} is not a verdict (wrong type), taken as a miss", url.redacted(), key);
+                return Optional.empty();
             }
             if (s == null) {
                 return Optional.empty();
@@ -702,7 +698,7 @@ public final class RedisSharedState implements SharedState {
             } catch (NumberFormatException e) {
                 throw new SharedDataException(
                         url.redacted() + ": " + what + " is not a number: '" + v
-                                + "' (nothing was changed; repair or delete" + " it)",
+                                + "' (nothing was changed; repair or delete it)",
                         e);
             }
         }
