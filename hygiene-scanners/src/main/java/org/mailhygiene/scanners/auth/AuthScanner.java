@@ -279,22 +279,23 @@ public final class AuthScanner implements Scanner {
         }
         List<DkimResult> dkimResults = dkim.finish(headers, pending, bodies);
         ArcResult arcResult = arc.finish(headers, arcPrepared, bodies);
-        List<Optional<SpfResult>> spfs = spfResults(message);
-        Optional<SpfResult> heloResult = spfs.get(1);
-        Optional<SpfResult> spfResult = spfs.get(0);
-        DmarcResult dmarcResult = dmarc.evaluate(headers, dkimResults, spfResult);
+        Spf spf = spfResults(message);
+        DmarcResult dmarcResult = dmarc.evaluate(headers, dkimResults, spf.mailFrom());
         return new Results(
-                spfResult,
-                heloResult,
+                spf.mailFrom(),
+                spf.helo(),
                 dkimResults,
                 arcResult,
                 dmarcResult,
-                header(spfResult, heloResult, dkimResults, arcResult, dmarcResult),
+                header(spf.mailFrom(), spf.helo(), dkimResults, arcResult, dmarcResult),
                 false);
     }
 
-    /** SPF of MAIL FROM (or HELO for the null sender), then of HELO when asked: from the envelope, not the header. */
-    private List<Optional<SpfResult>> spfResults(Message message) {
+    /** The SPF results of one message: MAIL FROM's (HELO's for the null sender) and, when asked, HELO's beside it. */
+    private record Spf(Optional<SpfResult> mailFrom, Optional<SpfResult> helo) {}
+
+    /** SPF from the envelope alone (never the header), so also for a header section past the limit. */
+    private Spf spfResults(Message message) {
         Optional<SpfResult> heloResult = checkHelo
                         && !message.envelope().sender().isEmpty()
                         && message.envelope().heloName().isPresent()
@@ -309,16 +310,16 @@ public final class AuthScanner implements Scanner {
                         ip,
                         message.envelope().sender(),
                         message.envelope().heloName().orElse("")));
-        return List.of(spfResult, heloResult);
+        return new Spf(spfResult, heloResult);
     }
 
     /** The results of a message whose header section is past the limit: SPF as usual, nothing of the header. */
-    private Results tooLarge(List<Optional<SpfResult>> spfs) {
+    private Results tooLarge(Spf spf) {
         String why = "header section larger than " + maxHeaderBytes + " bytes";
         DmarcResult d = new DmarcResult(AuthStatus.PERMERROR, "", "none", "none", why);
         ArcResult a = new ArcResult(AuthStatus.NONE, 0, why);
         List<DkimResult> k = List.of(new DkimResult(AuthStatus.PERMERROR, "", "", "", "", "", why, 0));
-        return new Results(spfs.get(0), spfs.get(1), k, a, d, header(spfs.get(0), spfs.get(1), k, a, d), true);
+        return new Results(spf.mailFrom(), spf.helo(), k, a, d, header(spf.mailFrom(), spf.helo(), k, a, d), true);
     }
 
     private String header(
