@@ -303,16 +303,21 @@ public final class ConfigFile {
             };
         } catch (ArithmeticException e) {
             // e.g. 999999999999999d: more seconds than a long holds
-            throw new IllegalArgumentException(TOO_LONG + " (at most 36500d): '" + text + "'", e);
+            throw tooLong(text, e);
         }
         return checkLength(d, text);
     }
 
     private static Duration checkLength(Duration d, String text) {
         if (d.compareTo(MAX_DURATION) > 0) {
-            throw new IllegalArgumentException(TOO_LONG + " (at most 36500d): '" + text + "'");
+            throw tooLong(text, null);
         }
         return d;
+    }
+
+    private static IllegalArgumentException tooLong(String text, Throwable cause) {
+        return new IllegalArgumentException(
+                TOO_LONG + " (at most " + MAX_DURATION.toDays() + "d): '" + text + "'", cause);
     }
 
     /**
