@@ -203,11 +203,7 @@ public final class GuardedSharedState implements SharedState {
         try {
             T r = op.run();
             if (probe) {
-                synchronized (lock) {
-                    down = false;
-                    backoff = FIRST_BACKOFF;
-                }
-                LOG.info("shared state {} is reachable again; sharing resumed", delegate.description());
+                markUp();
             }
             return r;
         } catch (SharedDataException e) {
@@ -216,11 +212,7 @@ public final class GuardedSharedState implements SharedState {
             // flush while the bad key stayed, with rate limits and verdicts local-only meanwhile.
             fallbacks.increment();
             if (probe) {
-                synchronized (lock) {
-                    down = false;
-                    backoff = FIRST_BACKOFF;
-                }
-                LOG.info("shared state {} is reachable again; sharing resumed", delegate.description());
+                markUp();
             }
             logDataError(e);
             throw e;
@@ -254,6 +246,15 @@ public final class GuardedSharedState implements SharedState {
                 probing.set(false);
             }
         }
+    }
+
+    /** A probe reached the store (it answered, with data or without): calls go to it again. */
+    private void markUp() {
+        synchronized (lock) {
+            down = false;
+            backoff = FIRST_BACKOFF;
+        }
+        LOG.info("shared state {} is reachable again; sharing resumed", delegate.description());
     }
 
     /**
