@@ -102,6 +102,10 @@ class RelayAuthTest {
                         .contains("X-Original-Authentication-Results: gw.example.net; dkim=pass header.d=bank.example")
                         .contains("Authentication-Results: gw.example.net; spf=pass");
                 assertThat(in.text()).doesNotContain("DKIM-Signature");
+                // a trace field (RFC 8601 section 5): on top, below only what signed the message after it
+                assertThat(in.text()).startsWith("Authentication-Results: gw.example.net; spf=");
+                assertThat(out.text().indexOf("\r\nAuthentication-Results: gw.example.net; spf="))
+                        .isLessThan(out.text().indexOf("\r\nReceived: "));
                 StubResolver resolver =
                         StubResolver.builder().server(dns.address()).build();
                 try (InputStream s = new ByteArrayInputStream(out.data())) {

@@ -37,7 +37,10 @@ import org.mailhygiene.api.policy.Header;
  *       removing keeps the evidence for an administrator.
  *   <li><b>Added fields.</b> The disposition's {@linkplain Disposition#headers() headers} are appended at the end of
  *       the header section, in order, folded at white space (and after commas in long rule lists) to lines of about
- *       78 characters, with the message's own line ending (CRLF, or LF if the first line ends in a bare LF).
+ *       78 characters, with the message's own line ending (CRLF, or LF if the first line ends in a bare LF). The
+ *       exception is {@code Authentication-Results} (the {@code auth} scanner's field): a trace field, which RFC 8601
+ *       section 5 asks a verifier to add at the top of the header section, as {@code Received} is; it goes above the
+ *       first header field (below a leading mbox {@code From } line), in order, where the milter inserts it too.
  * </ol>
  *
  * <p>Lines of the header section that are neither a field nor a continuation (an mbox {@code From } line, junk) are
@@ -54,6 +57,7 @@ public final class MessageTagger {
     private static final int MAX_LINE = 998;
     private static final String SPAM_PREFIX = "x-spam-";
     private static final String SPAM_ORIGINAL_PREFIX = "x-spam-original-";
+    private static final String AUTH_RESULTS = "authentication-results";
 
     private MessageTagger() {}
 
@@ -112,6 +116,7 @@ public final class MessageTagger {
         private byte[] eol;
         private boolean subjectSeen;
         private boolean lastEndedWithNewline = true;
+        private boolean topWritten;
 
         Run(Disposition d, InputStream original, OutputStream out) {
             this.d = d;
@@ -159,13 +164,16 @@ public final class MessageTagger {
             if (!lastEndedWithNewline) {
                 out.write(eol);
             }
+            writeTop();
             if (tag != null && !subjectSeen) {
                 writeAscii("Subject: ");
                 out.write(tag);
                 out.write(eol);
             }
             for (Header h : d.headers()) {
-                writeFolded(h);
+                if (!isTop(h)) {
+                    writeFolded(h);
+                }
             }
             if (blank != null) {
                 out.write(blank);
@@ -175,8 +183,11 @@ public final class MessageTagger {
         }
 
         private void writeField(byte[] field) throws IOException {
-            lastEndedWithNewline = field[field.length - 1] == '\n';
             int colon = nameEnd(field);
+            if (colon >= 0) {
+                writeTop(); // what came before (a leading mbox From line) always ends in a line end
+            }
+            lastEndedWithNewline = field[field.length - 1] == '\n';
             if (colon < 0) {
                 out.write(field); // not a header field: copied as it is
                 return;
@@ -204,6 +215,23 @@ public final class MessageTagger {
             }
             writeAscii(renamed);
             out.write(field, nameLength, field.length - nameLength);
+        }
+
+        /** Writes the trace fields that go on top, once: before the first header field or the other additions. */
+        private void writeTop() throws IOException {
+            if (topWritten) {
+                return;
+            }
+            topWritten = true;
+            for (Header h : d.headers()) {
+                if (isTop(h)) {
+                    writeFolded(h);
+                }
+            }
+        }
+
+        private static boolean isTop(Header h) {
+            return h.name().equalsIgnoreCase(AUTH_RESULTS);
         }
 
         private void writeTaggedSubject(byte[] field, int colon) throws IOException {

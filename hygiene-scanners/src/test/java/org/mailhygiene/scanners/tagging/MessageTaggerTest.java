@@ -43,7 +43,11 @@ class MessageTaggerTest {
     }
 
     private static Disposition accept() {
-        return new Disposition(Action.ACCEPT, SmtpReply.OK, "clean", Optional.empty(), List.of(), List.of());
+        return accept(List.of());
+    }
+
+    private static Disposition accept(List<Header> headers) {
+        return new Disposition(Action.ACCEPT, SmtpReply.OK, "clean", Optional.empty(), headers, List.of());
     }
 
     private static byte[] apply(Disposition d, byte[] in) throws IOException {
@@ -136,6 +140,24 @@ class MessageTaggerTest {
                         + "\tfolded=yes\r\nX-Spam-Original-Flag: kept\r\nX-Original-Virus-Status: Clean\r\nX-Spamassassin: no\r\n"
                         + "Subject: [SPAM] s\r\nX-Virus-Status: Infected\r\n\r\nX-Spam-Flag: YES in the body\r\n");
         assertThat(apply(accept(), "X-Spam-Flag: YES\r\n\r\nx")).isEqualTo("X-Spam-Original-Flag: YES\r\n\r\nx");
+    }
+
+    @Test
+    void authenticationResultsGoesOnTopAsATraceField() throws IOException {
+        Header ar = new Header("Authentication-Results", "gw.example; spf=pass smtp.mailfrom=a@example.org");
+        String in = "Received: from a by gw\r\nAuthentication-Results: gw.example; dkim=pass\r\nSubject: s\r\n\r\nb";
+        assertThat(apply(tag(List.of(new Header("X-Spam-Flag", "YES"), ar)), in))
+                .isEqualTo("Authentication-Results: gw.example; spf=pass smtp.mailfrom=a@example.org\r\n"
+                        + "Received: from a by gw\r\nX-Original-Authentication-Results: gw.example; dkim=pass\r\n"
+                        + "Subject: [SPAM] s\r\nX-Spam-Flag: YES\r\n\r\nb");
+        // below a leading mbox From line; LF kept; a message of no header field gets it all the same
+        assertThat(apply(accept(List.of(ar)), "From MAILER-DAEMON Fri Nov 27 10:00:00 2026\nTo: b@x\n\nb"))
+                .isEqualTo("From MAILER-DAEMON Fri Nov 27 10:00:00 2026\n"
+                        + "Authentication-Results: gw.example; spf=pass smtp.mailfrom=a@example.org\nTo: b@x\n\nb");
+        assertThat(apply(accept(List.of(ar)), "\r\nbody"))
+                .isEqualTo("Authentication-Results: gw.example; spf=pass smtp.mailfrom=a@example.org\r\n\r\nbody");
+        assertThat(apply(accept(List.of(ar)), "To: b@x"))
+                .isEqualTo("Authentication-Results: gw.example; spf=pass smtp.mailfrom=a@example.org\r\nTo: b@x\r\n");
     }
 
     @Test
@@ -257,6 +279,7 @@ class MessageTaggerTest {
             "X-Mailer",
             "DKIM-Signature",
             "Spam",
+            "Authentication-Results",
             "X-Spamd-Result");
 
     private static Gen<String> value() {
@@ -297,7 +320,8 @@ class MessageTaggerTest {
             new Header("X-Spam-Score", "7.1"),
             new Header("X-Spam-Status", "Yes, score=7.1 required=6.8 tests=A,B,C scanner=spamd"),
             new Header("X-Virus-Status", "Infected"),
-            new Header("X-Hygiene-Unscanned", "clamd (timed_out)"));
+            new Header("X-Hygiene-Unscanned", "clamd (timed_out)"),
+            new Header("Authentication-Results", "gw.example; spf=pass smtp.mailfrom=a@example.org; dkim=none"));
 
     @Test
     void everyByteOutsideTheTouchedFieldsIsUnchanged() {
@@ -367,9 +391,18 @@ class MessageTaggerTest {
         List<String> keptOut = new ArrayList<>();
         List<String> renamedOut = new ArrayList<>();
         String subjectOut = null;
-        int addedCount = d.headers().size() + (d.subjectTag().isPresent() && subjectIn == null ? 1 : 0);
+        // Authentication-Results on top (a trace field), every other addition at the end
+        List<Header> top = d.headers().stream()
+                .filter(h -> h.name().equals("Authentication-Results"))
+                .toList();
+        List<Header> bottom = d.headers().stream().filter(h -> !top.contains(h)).toList();
+        int addedCount = bottom.size() + (d.subjectTag().isPresent() && subjectIn == null ? 1 : 0);
+        List<String> head = outFields.subList(0, top.size());
         List<String> tail = outFields.subList(outFields.size() - addedCount, outFields.size());
-        for (String f : outFields.subList(0, outFields.size() - addedCount)) {
+        assertThat(head.stream().map(f -> f.replace(eol + "\t", "").replace(eol, "")))
+                .containsExactlyElementsOf(
+                        top.stream().map(h -> h.name() + ": " + h.value()).toList());
+        for (String f : outFields.subList(top.size(), outFields.size() - addedCount)) {
             String n = name(f).toLowerCase(Locale.ROOT);
             if (n.equals("subject") && subjectIn != null && subjectOut == null) {
                 subjectOut = f;
@@ -403,7 +436,7 @@ class MessageTaggerTest {
         if (d.subjectTag().isPresent() && subjectIn == null) {
             expectTail.add("Subject: " + d.subjectTag().get());
         }
-        d.headers().forEach(h -> expectTail.add(h.name() + ": " + h.value()));
+        bottom.forEach(h -> expectTail.add(h.name() + ": " + h.value()));
         assertThat(unfoldedTail).isEqualTo(expectTail);
     }
 
