@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
+import org.mailhygiene.api.NanoClock;
 import org.mailhygiene.api.events.HygieneListener;
 import org.mailhygiene.internal.Checks;
 
@@ -35,6 +36,12 @@ import org.mailhygiene.internal.Checks;
  * {@link FailoverException.Reason#ALL_DOWN} (callers turn that into a tempfail). The whole call, over every member,
  * is bounded by {@link Builder#deadline}; each member call is given the remaining time so its own timeouts can be
  * capped.
+ *
+ * <p>Time: back-off and the deadline are intervals. With a system clock ({@link Clock#systemUTC()} or any other
+ * {@link Clock#system(java.time.ZoneId)}, the default) they are measured with {@link NanoClock#system()}, so a step of
+ * the wall clock (NTP, a virtual machine resumed) neither stretches nor cuts them: a member marked down for 30 s is
+ * not kept down for an hour by the clock going back an hour. With any other clock (a test's), they follow that clock.
+ * The wall clock is read only to report {@link MemberState#downUntil()}.
  *
  * <p>Defaults: initial back-off 30 s, maximum back-off 10 min, deadline 2 min, the system UTC clock, every
  * {@link Exception} fails over, no listener. Thread-safe: one group serves concurrent calls.
@@ -68,7 +75,8 @@ public final class FailoverGroup<T> {
      * @param name the member's name
      * @param priority its priority (lower is preferred)
      * @param available whether calls may choose it now (not in back-off)
-     * @param downUntil when its back-off ends, empty when it is not marked down
+     * @param downUntil when its back-off ends (by the group's clock, as read for this snapshot), empty when it is not
+     *     marked down
      * @param consecutiveFailures failures since its last success
      * @param lastError the last failure's message, empty when none since the last success
      */
@@ -85,7 +93,8 @@ public final class FailoverGroup<T> {
         final T value;
         final int priority;
         int failures;
-        Instant downUntil;
+        boolean down;
+        long downUntil; // a reading of the group's ticker, meaningful while down
         String lastError;
         long generation;
 
@@ -96,12 +105,16 @@ public final class FailoverGroup<T> {
         }
     }
 
+    /** About 73 years: longer than any back-off or deadline anyone means, a quarter of the range of a long. */
+    private static final Duration MAX_INTERVAL = Duration.ofNanos(Long.MAX_VALUE / 4);
+
     private final String name;
     private final List<Member<T>> members;
     private final Duration initialBackoff;
     private final Duration maxBackoff;
     private final Duration deadline;
     private final Clock clock;
+    private final NanoClock ticker;
     private final Predicate<? super Exception> failoverWhen;
     private final HygieneListener listener;
     private final AtomicLong roundRobin = new AtomicLong();
@@ -115,8 +128,31 @@ public final class FailoverGroup<T> {
         this.maxBackoff = crossed && b.initialBackoffSet ? b.initialBackoff : b.maxBackoff;
         this.deadline = b.deadline;
         this.clock = b.clock;
+        this.ticker = b.ticker != null ? b.ticker : monotonicFor(b.clock);
         this.failoverWhen = b.failoverWhen;
         this.listener = b.listener;
+    }
+
+    /**
+     * The interval source for a clock: the system's monotonic one for a system clock, else the clock's own readings
+     * as nanoseconds since the group was built (a test's clock drives back-off and deadline as before).
+     */
+    private static NanoClock monotonicFor(Clock clock) {
+        if (clock.equals(Clock.system(clock.getZone()))) {
+            return NanoClock.system();
+        }
+        Instant origin = clock.instant();
+        return () -> Duration.between(origin, clock.instant()).toNanos();
+    }
+
+    /** Whether intervals are measured with the system's monotonic clock (for tests). */
+    boolean monotonic() {
+        return ticker == NanoClock.system();
+    }
+
+    /** A duration in nanoseconds, capped far beyond any real interval so that sums of two readings cannot overflow. */
+    private static long nanos(Duration d) {
+        return d.compareTo(MAX_INTERVAL) >= 0 ? MAX_INTERVAL.toNanos() : d.toNanos();
     }
 
     /**
@@ -151,8 +187,8 @@ public final class FailoverGroup<T> {
      */
     public <R> R call(Call<? super T, R> call) throws FailoverException, InterruptedException {
         Objects.requireNonNull(call, "call");
-        Instant start = clock.instant();
-        Instant end = start.plus(deadline);
+        long start = ticker.nanoTime();
+        long budget = nanos(deadline);
         List<FailoverException.Attempt> attempts = new ArrayList<>();
         Set<Member<T>> tried = new HashSet<>();
         Member<T> member = pick(tried, start);
@@ -160,11 +196,11 @@ public final class FailoverGroup<T> {
             throw new FailoverException(name, FailoverException.Reason.ALL_DOWN, attempts);
         }
         while (true) {
-            Instant now = clock.instant();
-            Duration remaining = Duration.between(now, end);
-            if (remaining.isNegative() || remaining.isZero()) {
+            long left = budget - (ticker.nanoTime() - start);
+            if (left <= 0) {
                 throw new FailoverException(name, FailoverException.Reason.DEADLINE_EXCEEDED, attempts);
             }
+            Duration remaining = Duration.ofNanos(left);
             tried.add(member);
             long generation = generationOf(member);
             try {
@@ -180,7 +216,7 @@ public final class FailoverGroup<T> {
                     throw new FailoverException(name, FailoverException.Reason.NOT_RETRYABLE, attempts);
                 }
                 failed(member, String.valueOf(e.getMessage()), generation);
-                Member<T> next = pick(tried, clock.instant());
+                Member<T> next = pick(tried, ticker.nanoTime());
                 if (next == null) {
                     throw new FailoverException(name, FailoverException.Reason.EXHAUSTED, attempts);
                 }
@@ -191,7 +227,7 @@ public final class FailoverGroup<T> {
     }
 
     /** The best available untried member: lowest priority number, round-robin among equals. */
-    private Member<T> pick(Set<Member<T>> tried, Instant now) {
+    private Member<T> pick(Set<Member<T>> tried, long now) {
         List<Member<T>> best = new ArrayList<>();
         int bestPriority = Integer.MAX_VALUE;
         for (Member<T> m : members) {
@@ -212,9 +248,9 @@ public final class FailoverGroup<T> {
         return best.get((int) Math.floorMod(roundRobin.getAndIncrement(), (long) best.size()));
     }
 
-    private boolean available(Member<T> m, Instant now) {
+    private boolean available(Member<T> m, long now) {
         synchronized (m) {
-            return m.downUntil == null || !now.isBefore(m.downUntil);
+            return !m.down || now - m.downUntil >= 0;
         }
     }
 
@@ -229,7 +265,7 @@ public final class FailoverGroup<T> {
         synchronized (m) {
             wasDown = m.failures > 0;
             m.failures = 0;
-            m.downUntil = null;
+            m.down = false;
             m.lastError = null;
             if (wasDown) {
                 m.generation++;
@@ -254,7 +290,8 @@ public final class FailoverGroup<T> {
             m.generation++;
             m.failures++;
             backoff = backoffFor(m.failures);
-            m.downUntil = clock.instant().plus(backoff);
+            m.down = true;
+            m.downUntil = ticker.nanoTime() + nanos(backoff);
         }
         listener.memberDown(name, m.name, error, backoff);
     }
@@ -283,11 +320,11 @@ public final class FailoverGroup<T> {
     public List<String> probe(Predicate<? super T> probe) {
         Objects.requireNonNull(probe, "probe");
         List<String> up = new ArrayList<>();
-        Instant now = clock.instant();
+        long now = ticker.nanoTime();
         for (Member<T> m : members) {
             boolean due;
             synchronized (m) {
-                due = m.downUntil != null && !now.isBefore(m.downUntil);
+                due = m.down && now - m.downUntil >= 0;
             }
             if (!due) {
                 continue;
@@ -327,7 +364,7 @@ public final class FailoverGroup<T> {
         for (Member<T> m : members) {
             boolean down;
             synchronized (m) {
-                down = m.downUntil != null;
+                down = m.down;
             }
             if (!down) {
                 continue;
@@ -382,15 +419,17 @@ public final class FailoverGroup<T> {
      * @return a snapshot
      */
     public List<MemberState> members() {
-        Instant now = clock.instant();
+        Instant wall = clock.instant();
+        long now = ticker.nanoTime();
         List<MemberState> out = new ArrayList<>();
         for (Member<T> m : members) {
             synchronized (m) {
+                long left = m.downUntil - now;
                 out.add(new MemberState(
                         m.name,
                         m.priority,
-                        m.downUntil == null || !now.isBefore(m.downUntil),
-                        Optional.ofNullable(m.downUntil),
+                        !m.down || left <= 0,
+                        m.down ? Optional.of(wall.plusNanos(left)) : Optional.empty(),
                         m.failures,
                         Optional.ofNullable(m.lastError)));
             }
@@ -426,6 +465,7 @@ public final class FailoverGroup<T> {
         private boolean maxBackoffSet;
         private Duration deadline = Duration.ofMinutes(2);
         private Clock clock = Clock.systemUTC();
+        private NanoClock ticker;
         private Predicate<? super Exception> failoverWhen = e -> true;
         private HygieneListener listener = HygieneListener.NOOP;
 
@@ -506,13 +546,21 @@ public final class FailoverGroup<T> {
         }
 
         /**
-         * The clock for back-off and deadline. Default {@link Clock#systemUTC()}.
+         * The clock for back-off and deadline. Default {@link Clock#systemUTC()}. A system clock (of any zone) stands
+         * for the system's monotonic time, which then measures back-off and deadline (see the class description);
+         * any other clock measures them itself.
          *
          * @param value the clock
          * @return this builder
          */
         public Builder<T> clock(Clock value) {
             clock = Objects.requireNonNull(value, "clock");
+            return this;
+        }
+
+        /** Measures intervals with this source instead of the one the clock implies (package-private, for tests). */
+        Builder<T> ticker(NanoClock value) {
+            ticker = Objects.requireNonNull(value, "ticker");
             return this;
         }
 

@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.mailhygiene.api.events.HygieneListener;
 
@@ -426,5 +427,68 @@ class FailoverGroupTest {
                 .isInstanceOf(FailoverException.class);
         assertThat(g.members().get(0).consecutiveFailures()).isEqualTo(1);
         assertThat(g.members().get(0).available()).isFalse();
+    }
+
+    @Test
+    void aStepOfTheWallClockNeitherKeepsAMemberDownNorStretchesTheDeadline() throws Exception {
+        AtomicLong nanos = new AtomicLong(-5_000_000_000L); // any origin, negative too
+        FailoverGroup<String> g = group(List.of(0, 1))
+                .ticker(nanos::get)
+                .deadline(Duration.ofSeconds(10))
+                .build();
+        g.markDown("m0", "refused");
+        assertThat(g.members().get(0).downUntil()).contains(clock.instant().plusSeconds(30));
+
+        clock.advance(Duration.ofHours(-1)); // NTP steps the wall clock back an hour
+        nanos.addAndGet(Duration.ofSeconds(30).toNanos());
+        assertThat(g.members().get(0).available()).isTrue();
+        assertThat(g.members().get(0).downUntil()).contains(clock.instant()); // reported on the wall clock read now
+        String chosen = g.call((m, r) -> m);
+        assertThat(chosen).isEqualTo("m0");
+
+        // in a call: the wall clock going back does not give the next member more time, the monotonic time counts
+        List<Duration> given = new ArrayList<>();
+        assertThatThrownBy(() -> g.call((m, remaining) -> {
+                    given.add(remaining);
+                    clock.advance(Duration.ofHours(-1));
+                    nanos.addAndGet(Duration.ofSeconds(4).toNanos());
+                    throw new IOException(m + " failed");
+                }))
+                .isInstanceOf(FailoverException.class);
+        assertThat(given).containsExactly(Duration.ofSeconds(10), Duration.ofSeconds(6));
+        // and going forward a day does not end a back-off early
+        clock.advance(Duration.ofDays(1));
+        assertThat(g.members()).noneMatch(FailoverGroup.MemberState::available);
+    }
+
+    @Test
+    void aSystemClockOfAnyZoneMeansMonotonicTimeAnyOtherClockItsOwn() throws Exception {
+        assertThat(FailoverGroup.<String>builder("g")
+                        .member("a", "a", 0)
+                        .build()
+                        .monotonic())
+                .isTrue();
+        assertThat(FailoverGroup.<String>builder("g")
+                        .member("a", "a", 0)
+                        .clock(java.time.Clock.system(java.time.ZoneId.of("Asia/Tokyo")))
+                        .build()
+                        .monotonic())
+                .isTrue();
+        FailoverGroup<String> own = group(List.of(0)).build();
+        assertThat(own.monotonic()).isFalse();
+        own.markDown("m0", "refused");
+        clock.advance(Duration.ofSeconds(30));
+        assertThat(own.members().get(0).available()).isTrue();
+        // a back-off and a deadline longer than any long of nanoseconds are capped, not overflowed
+        FailoverGroup<String> huge = group(List.of(0))
+                .initialBackoff(Duration.ofDays(365L * 1000))
+                .maxBackoff(Duration.ofDays(365L * 1000))
+                .deadline(Duration.ofDays(365L * 1000))
+                .build();
+        Duration given = huge.call((m, r) -> r);
+        assertThat(given).isGreaterThan(Duration.ofDays(365L * 70));
+        huge.markDown("m0", "refused");
+        clock.advance(Duration.ofDays(365L * 50));
+        assertThat(huge.members().get(0).available()).isFalse();
     }
 }

@@ -1136,8 +1136,9 @@ public final class ClamdScanner implements Scanner {
 
         /**
          * The clock for back-off, the reload settle time, the version check interval and the
-         * {@linkplain #scanDeadline(Duration) scan deadline} over every instance tried (the failover group measures it
-         * with this clock). Default the system UTC clock. A clock that does not advance by itself, such as the
+         * {@linkplain #scanDeadline(Duration) scan deadline} over every instance tried. Default the system UTC clock;
+         * with a system clock, the failover group measures back-off and the scan deadline with the system's monotonic
+         * time instead, so a step of the wall clock does not move them. A clock that does not advance by itself, such as the
          * testkit's {@code FakeClock}, leaves the scan deadline unenforced: a scan then ends only by the connect and
          * read timeouts of each instance it tries (measured in real time).
          *

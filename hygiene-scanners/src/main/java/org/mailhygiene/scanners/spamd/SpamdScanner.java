@@ -578,7 +578,8 @@ public final class SpamdScanner implements Scanner {
 
         /**
          * The clock for back-off and for the {@linkplain #deadline(Duration) scan deadline} over every instance tried
-         * (the failover group measures both with it). Default {@link Clock#systemUTC()}. A clock that does not
+         * (the failover group measures both with it; a system clock stands for the system's monotonic time, so a step
+         * of the wall clock does not move them). Default {@link Clock#systemUTC()}. A clock that does not
          * advance by itself, such as the testkit's {@code FakeClock}, leaves that deadline unenforced: a scan then
          * ends only by the connect and read timeouts of each instance it tries.
          *

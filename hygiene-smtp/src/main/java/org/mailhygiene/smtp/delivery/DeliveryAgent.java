@@ -731,7 +731,9 @@ public final class DeliveryAgent implements AutoCloseable {
         }
 
         /**
-         * The clock for retry times, expiry and next-hop back-off. Default {@link Clock#systemUTC()}.
+         * The clock for retry times, expiry and next-hop back-off. Default {@link Clock#systemUTC()}. With a system
+         * clock, next-hop back-off and a transaction's deadline are measured with the system's monotonic time (a step
+         * of the wall clock does not move them); retry times and expiry are wall-clock times, kept in the spool.
          *
          * @param value the clock
          * @return this builder
