@@ -54,7 +54,15 @@ import org.slf4j.LoggerFactory;
  * {@link ScanMetrics}).
  */
 public final class MilterCommand implements Command {
-    private static final Logger LOG = LoggerFactory.getLogger("org.mailhygiene.milter");
+    /**
+     * The logger, made on first use: {@link Main#commands()} creates every command, and a logger made then would set
+     * up logging before {@code hygiene demo} can send its lines to {@code DIR/demo.log}.
+     */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger("org.mailhygiene.milter");
+
+        private Log() {}
+    }
 
     private final List<ScannerOption> options;
 
@@ -329,8 +337,8 @@ public final class MilterCommand implements Command {
                 if (stats != null && outcome.action().acceptsMessage()) {
                     stats.received();
                 }
-                if (LOG.isInfoEnabled()) {
-                    LOG.info(logLine(node, env, content, report, outcome));
+                if (Log.LOG.isInfoEnabled()) {
+                    Log.LOG.info(logLine(node, env, content, report, outcome));
                 }
             };
             MilterListener listener = metrics == null
@@ -378,7 +386,7 @@ public final class MilterCommand implements Command {
                             try {
                                 s.flush();
                             } catch (IOException e) {
-                                LOG.warn("statistics flush failed", e);
+                                Log.LOG.warn("statistics flush failed", e);
                             }
                         },
                         ms,
@@ -446,7 +454,7 @@ public final class MilterCommand implements Command {
             try {
                 statistics.close();
             } catch (IOException e) {
-                LOG.warn("statistics could not be written", e);
+                Log.LOG.warn("statistics could not be written", e);
             }
         }
         if (pipeline != null) {
@@ -457,7 +465,7 @@ public final class MilterCommand implements Command {
                 try {
                     c.close();
                 } catch (Exception e) {
-                    LOG.warn("closing scanner {} failed", s.name(), e);
+                    Log.LOG.warn("closing scanner {} failed", s.name(), e);
                 }
             }
         }

@@ -45,6 +45,26 @@ class DemoCommandTest {
     }
 
     @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES)
+    void theLogLinesGoToDemoLogInTheDataDirectoryNotToTheTerminal() throws Exception {
+        // A child process, as an admin runs it: logging is set up for the first time there, as it is by ./hygiene.
+        Path out = data.resolve("out.txt");
+        Path err = data.resolve("err.txt");
+        Path nodes = data.resolve("nodes");
+        Process p = MainProcess.of("demo", "--no-traffic", "--data", nodes.toString())
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile())
+                .start();
+        assertThat(p.waitFor(90, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(p.exitValue()).as(Files.readString(err)).isZero();
+        assertThat(Files.readString(out)).contains("(log: " + nodes.resolve("demo.log") + ")");
+        assertThat(nodes.resolve("demo.log")).exists();
+        assertThat(Files.readString(nodes.resolve("demo.log"))).contains("gateway (GATEWAY) listening on");
+        assertThat(Files.readString(err)).doesNotContain("listening on");
+    }
+
+    @Test
     void unknownOptionIsAUsageError() {
         Run r = Run.main("demo", "--bogus");
 
