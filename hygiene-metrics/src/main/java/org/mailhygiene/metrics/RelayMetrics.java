@@ -14,12 +14,19 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.mailhygiene.api.Health;
+import org.mailhygiene.api.ScanFailure;
+import org.mailhygiene.api.ScanResult;
 import org.mailhygiene.api.Scanner;
+import org.mailhygiene.api.Verdict;
+import org.mailhygiene.api.policy.Action;
+import org.mailhygiene.scanners.ScanPipeline;
 import org.mailhygiene.scanners.shared.GuardedSharedState;
 import org.mailhygiene.smtp.delivery.DeliveryListener;
 import org.mailhygiene.smtp.delivery.Endpoint;
@@ -204,8 +211,10 @@ public final class RelayMetrics implements SessionListener, DeliveryListener, Me
     /**
      * The node's health: each scanner's probe, the queue, and the spool directory. The node cannot accept mail (the
      * report says so, and {@code /health} answers 503) when it is not running, when a scanner's probe says
-     * {@link Health.Status#DOWN} (the default policy tempfails every message then), or when the spool directory is not
-     * writable. Probes run on the calling thread, each bounded by its scanner's own timeouts.
+     * {@link Health.Status#DOWN} and the node's policy would not deliver a message that scanner failed to scan as
+     * {@link ScanFailure.Kind#UNAVAILABLE} (the default policy tempfails it; {@code SCANNER.on-failure = accept}
+     * delivers it marked, so the node still accepts mail and only the scanner's entry says {@code DOWN}), or when the
+     * spool directory is not writable. Probes run on the calling thread, each bounded by its scanner's own timeouts.
      *
      * @param node the node
      * @return the report
@@ -216,12 +225,17 @@ public final class RelayMetrics implements SessionListener, DeliveryListener, Me
         boolean ok = node.running();
         parts.add(new HealthReport.Component(
                 "smtp", ok ? HealthReport.State.UP : HealthReport.State.DOWN, ok ? "accepting" : "not running"));
-        for (Scanner s : node.scanners()) {
+        ScanPipeline pipeline = node.pipeline();
+        Map<String, ScanFailure> down = new HashMap<>();
+        for (Scanner s : pipeline.scanners()) {
             HealthReport.Component c = HealthReport.Component.ofScanner(s);
             if (c.state() == HealthReport.State.DOWN) {
-                ok = false;
+                down.put(s.name(), new ScanFailure(s.name(), ScanFailure.Kind.UNAVAILABLE, c.detail(), Duration.ZERO));
             }
             parts.add(c);
+        }
+        if (!down.isEmpty() && !acceptsWhileDown(pipeline, down)) {
+            ok = false;
         }
         node.sharedState()
                 .ifPresent(g -> parts.add(new HealthReport.Component(
@@ -251,5 +265,23 @@ public final class RelayMetrics implements SessionListener, DeliveryListener, Me
         parts.add(new HealthReport.Component(
                 "queue", writable ? HealthReport.State.UP : HealthReport.State.DOWN, detail));
         return new HealthReport(ok, parts);
+    }
+
+    /**
+     * Whether the pipeline's policy accepts (or tags) a message that the given scanners failed to scan and every other
+     * scanner called clean: mail still flows while they are down.
+     */
+    private static boolean acceptsWhileDown(ScanPipeline pipeline, Map<String, ScanFailure> down) {
+        List<ScanResult> results = new ArrayList<>();
+        for (Scanner s : pipeline.scanners()) {
+            ScanFailure f = down.get(s.name());
+            results.add(f != null ? f : Verdict.clean(s.name(), Duration.ZERO));
+        }
+        try {
+            Action action = pipeline.policy().decide(results).action();
+            return action == Action.ACCEPT || action == Action.TAG;
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 }

@@ -26,8 +26,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.api.Health;
 import org.mailhygiene.api.Message;
+import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.Verdict;
+import org.mailhygiene.api.policy.Action;
+import org.mailhygiene.api.policy.DefaultPolicy;
+import org.mailhygiene.api.policy.Policy;
 import org.mailhygiene.api.routing.StaticRouter;
 import org.mailhygiene.scanners.builtin.SignatureScanner;
 import org.mailhygiene.smtp.access.AcceptedDomains;
@@ -58,6 +62,10 @@ class AdminServerTest {
     }
 
     private Running start(SmtpSink sink, List<Scanner> scanners) throws IOException {
+        return start(sink, scanners, DefaultPolicy.defaults());
+    }
+
+    private Running start(SmtpSink sink, List<Scanner> scanners, Policy policy) throws IOException {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         SimpleMeterRegistry own = new SimpleMeterRegistry(); // an embedding application's registry
         ScanMetrics scan = new ScanMetrics();
@@ -71,6 +79,7 @@ class AdminServerTest {
                 .acceptedDomains(AcceptedDomains.of("example.test"))
                 .router(StaticRouter.parse(":127.0.0.1:" + sink.port()))
                 .scanners(scanners)
+                .policy(policy)
                 .dataDirectory(dir)
                 .listener(scan)
                 .sessionListener(relay)
@@ -181,6 +190,50 @@ class AdminServerTest {
             r.node().close();
             assertThat(get(r.url("/health")).body()).contains("{\"name\":\"smtp\",\"state\":\"DOWN\"");
         }
+    }
+
+    @Test
+    void healthStays200WhileADownScannersFailuresAreAcceptedByThePolicy() throws Exception {
+        // the paper's edges: spamd.on-failure.unavailable = accept, "deliver tagged X-Hygiene-Unscanned rather than
+        // hold mail"; a load balancer reading /health must not take such a node out while it accepts mail
+        Scanner down = downScanner("spamd");
+        Policy acceptWithoutSpamd = DefaultPolicy.builder()
+                .onFailureOf("spamd", ScanFailure.Kind.UNAVAILABLE, Action.ACCEPT)
+                .build();
+        try (SmtpSink sink = SmtpSink.start();
+                Running r = start(sink, List.of(SignatureScanner.create(), down), acceptWithoutSpamd)) {
+            HttpResult health = get(r.url("/health"));
+            assertThat(health.status()).as(health.body()).isEqualTo(200);
+            assertThat(health.body())
+                    .startsWith("{\"status\":\"UP\"")
+                    .contains("{\"name\":\"scanner:spamd\",\"state\":\"DOWN\",\"detail\":\"connection refused\"}");
+        }
+        Policy acceptOnlyTooLarge = DefaultPolicy.builder()
+                .onFailureOf("spamd", ScanFailure.Kind.TOO_LARGE, Action.ACCEPT)
+                .build();
+        try (SmtpSink sink = SmtpSink.start();
+                Running r = start(sink, List.of(SignatureScanner.create(), down), acceptOnlyTooLarge)) {
+            assertThat(get(r.url("/health")).status()).isEqualTo(503);
+        }
+    }
+
+    private static Scanner downScanner(String name) {
+        return new Scanner() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public Verdict scan(Message message) {
+                return Verdict.clean(name, Duration.ZERO);
+            }
+
+            @Override
+            public Health health() {
+                return Health.down("connection refused", Duration.ZERO);
+            }
+        };
     }
 
     private static PrometheusText awaitMetrics(Running r, String name, Map<String, String> labels) throws Exception {

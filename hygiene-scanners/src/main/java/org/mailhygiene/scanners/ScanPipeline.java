@@ -124,6 +124,16 @@ public final class ScanPipeline implements AutoCloseable {
     }
 
     /**
+     * The policy that turns this pipeline's results into a disposition, e.g. to ask what a scanner's failure would
+     * lead to (a health check asks whether mail is still accepted while a scanner is down).
+     *
+     * @return the policy
+     */
+    public Policy policy() {
+        return policy;
+    }
+
+    /**
      * The verdict cache, if caching is on.
      *
      * @return the cache, empty after {@link Builder#noCache()}
