@@ -435,11 +435,19 @@ public final class RedisSharedState implements SharedState {
      * is replaced and the command sent once more.
      */
     private <T> T call(String what, Call<T> c) throws SharedStateException {
+        return call(what, List.of(), c);
+    }
+
+    /**
+     * {@link #call(String, Call)} for a command on {@code keys}: a key of another type is named in the error, so that
+     * it can be repaired or deleted.
+     */
+    private <T> T call(String what, List<String> keys, Call<T> c) throws SharedStateException {
         try {
-            return once(what, c);
+            return once(what, keys, c);
         } catch (SharedStateException e) {
             if (e.getCause() instanceof JedisConnectionException && !closed.get()) {
-                return once(what, c);
+                return once(what, keys, c);
             }
             throw e;
         }
@@ -447,6 +455,11 @@ public final class RedisSharedState implements SharedState {
 
     /** Runs a command that must not be repeated (it may have taken effect before its reply was lost). */
     private <T> T once(String what, Call<T> c) throws SharedStateException {
+        return once(what, List.of(), c);
+    }
+
+    /** {@link #once(String, Call)} for a command on {@code keys}, named when one of them holds another type. */
+    private <T> T once(String what, List<String> keys, Call<T> c) throws SharedStateException {
         if (closed.get()) {
             throw new SharedStateException(url.redacted() + ": closed");
         }
@@ -457,7 +470,15 @@ public final class RedisSharedState implements SharedState {
                 // the server answered: one of our keys holds another type (a hand edit, another program), no outage
                 throw new SharedDataException(
                         url.redacted() + ": " + what + " failed: " + e.getMessage()
-                                + " (one of our keys holds another type; repair or delete it)",
+                                + (keys.isEmpty()
+                                        ? " (one of our keys holds another type; repair or delete it)"
+                                        : keys.size() == 1
+                                                ? " (" + keys.get(0)
+                                                        + " holds another type; repair or delete it: redis-cli del "
+                                                        + keys.get(0) + ")"
+                                                : " (one of " + String.join(", ", keys)
+                                                        + " holds another type; repair or delete it: redis-cli type KEY,"
+                                                        + " redis-cli del KEY)"),
                         e);
             }
             throw new SharedStateException(url.redacted() + ": " + what + " failed: " + e.getMessage(), e);
@@ -493,7 +514,7 @@ public final class RedisSharedState implements SharedState {
             String key = verdictKey("v", identity, sha256);
             String s;
             try {
-                s = call("GET", () -> jedis.get(key));
+                s = call("GET", List.of(key), () -> jedis.get(key));
             } catch (SharedDataException e) {
                 // Not a string (written by hand or by something else; once() tells the server's WRONGTYPE): a miss;
                 // the next verdict stored replaces it.
@@ -518,7 +539,10 @@ public final class RedisSharedState implements SharedState {
             String key = verdictKey("v", identity, sha256);
             String value = VerdictCodec.encode(Objects.requireNonNull(verdict, "verdict"));
             long ms = positiveMillis(ttl, "ttl");
-            call("SET", () -> jedis.set(key, value, SetParams.setParams().px(ms)));
+            call(
+                    "SET",
+                    List.of(key),
+                    () -> jedis.set(key, value, SetParams.setParams().px(ms)));
         }
 
         @Override
@@ -537,14 +561,14 @@ public final class RedisSharedState implements SharedState {
         @Override
         public boolean leaseHeld(String identity, String sha256) throws SharedStateException {
             String key = verdictKey("l", identity, sha256);
-            return call("EXISTS", () -> jedis.exists(key));
+            return call("EXISTS", List.of(key), () -> jedis.exists(key));
         }
 
         @Override
         public void release(String identity, String sha256, String owner) throws SharedStateException {
             String key = verdictKey("l", identity, sha256);
             Objects.requireNonNull(owner, "owner");
-            call("release", () -> jedis.eval(RELEASE_SCRIPT, List.of(key), List.of(owner)));
+            call("release", List.of(key), () -> jedis.eval(RELEASE_SCRIPT, List.of(key), List.of(owner)));
         }
     }
 
@@ -585,15 +609,16 @@ public final class RedisSharedState implements SharedState {
                 }
             });
             List<String> keys = List.of(hash(node, day), nodes(day));
-            call("counters", () -> jedis.eval(COUNTERS_SCRIPT, keys, args));
+            call("counters", keys, () -> jedis.eval(COUNTERS_SCRIPT, keys, args));
         }
 
         @Override
         public Map<String, Map<String, Long>> read(LocalDate day) throws SharedStateException {
-            Set<String> names = call("SMEMBERS", () -> jedis.smembers(nodes(day)));
+            Set<String> names = call("SMEMBERS", List.of(nodes(day)), () -> jedis.smembers(nodes(day)));
             Map<String, Map<String, Long>> out = new TreeMap<>();
             for (String node : names) {
-                Map<String, String> raw = call("HGETALL", () -> jedis.hgetAll(hash(node, day)));
+                Map<String, String> raw =
+                        call("HGETALL", List.of(hash(node, day)), () -> jedis.hgetAll(hash(node, day)));
                 Map<String, Long> c = new TreeMap<>();
                 for (Map.Entry<String, String> e : raw.entrySet()) {
                     try {
@@ -631,7 +656,7 @@ public final class RedisSharedState implements SharedState {
             args.add(spam ? "1" : "0");
             args.add(Long.toString(RETENTION.toSeconds()));
             addTokens(args, tokens);
-            once("learn", () -> jedis.eval(LEARN_SCRIPT, keys, args));
+            once("learn", keys, () -> jedis.eval(LEARN_SCRIPT, keys, args));
         }
 
         @Override
@@ -644,7 +669,7 @@ public final class RedisSharedState implements SharedState {
             args.add(TokenStore.checkKey(key));
             args.add(Integer.toString(journalLimit));
             addTokens(args, tokens);
-            Object r = once("learn", () -> jedis.eval(LEARN_KEYED_SCRIPT, keys, args));
+            Object r = once("learn", keys, () -> jedis.eval(LEARN_KEYED_SCRIPT, keys, args));
             return Long.valueOf(1).equals(r);
         }
 
@@ -652,8 +677,8 @@ public final class RedisSharedState implements SharedState {
         public Optional<Learned> learned(String model, String key) throws SharedStateException {
             String field = TokenStore.checkKey(key);
             List<String> keys = keys(model);
-            Object rec = call(
-                    "learned", () -> jedis.eval(LEARNED_SCRIPT, List.of(keys.get(2), keys.get(3)), List.of(field)));
+            List<String> read = List.of(keys.get(2), keys.get(3));
+            Object rec = call("learned", read, () -> jedis.eval(LEARNED_SCRIPT, read, List.of(field)));
             return rec == null ? Optional.empty() : Optional.of(record(rec.toString()));
         }
 
@@ -665,7 +690,7 @@ public final class RedisSharedState implements SharedState {
             args.add(Long.toString(RETENTION.toSeconds()));
             args.add(TokenStore.checkKey(key));
             addTokens(args, tokens);
-            Object r = once("unlearn", () -> jedis.eval(UNLEARN_SCRIPT, keys, args));
+            Object r = once("unlearn", keys, () -> jedis.eval(UNLEARN_SCRIPT, keys, args));
             return r == null ? Optional.empty() : Optional.of(record(r.toString()));
         }
 
@@ -685,7 +710,10 @@ public final class RedisSharedState implements SharedState {
 
         @Override
         public long version(String model) throws SharedStateException {
-            String v = call("HGET", () -> jedis.hget(keys(model).get(2), "version"));
+            String v = call(
+                    "HGET",
+                    List.of(keys(model).get(2)),
+                    () -> jedis.hget(keys(model).get(2), "version"));
             return parse(v, "field version of " + keys(model).get(2));
         }
 
@@ -706,7 +734,7 @@ public final class RedisSharedState implements SharedState {
         @Override
         public Snapshot snapshot(String model) throws SharedStateException {
             List<String> keys = keys(model);
-            Map<String, String> meta = call("HGETALL", () -> jedis.hgetAll(keys.get(2)));
+            Map<String, String> meta = call("HGETALL", List.of(keys.get(2)), () -> jedis.hgetAll(keys.get(2)));
             Map<String, long[]> counts = new HashMap<>();
             scan(keys.get(0), counts, 0);
             scan(keys.get(1), counts, 1);
@@ -722,7 +750,8 @@ public final class RedisSharedState implements SharedState {
             ScanParams params = new ScanParams().count(1000);
             do {
                 String c = cursor;
-                ScanResult<Map.Entry<String, String>> page = call("HSCAN", () -> jedis.hscan(key, c, params));
+                ScanResult<Map.Entry<String, String>> page =
+                        call("HSCAN", List.of(key), () -> jedis.hscan(key, c, params));
                 for (Map.Entry<String, String> e : page.getResult()) {
                     counts.computeIfAbsent(e.getKey(), k -> new long[2])[index] =
                             parse(e.getValue(), "the count of token '" + e.getKey() + "' in " + key);

@@ -1,5 +1,6 @@
 package org.mailhygiene.redis;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -242,6 +243,32 @@ class RedisSharedStateContractTest implements SharedStateContract {
             assertTrue(e.getMessage().contains(key) && e.getMessage().contains("'many'"), e.getMessage());
             assertTrue(guarded.available());
             assertEquals(0, guarded.outages());
+        }
+    }
+
+    /**
+     * A Bayes key of another type names the key, so that the administrator can repair or delete it as docs/cluster.md
+     * says ({@code redis-cli del KEY}), both for a node's refresh and for a learning.
+     */
+    @Test
+    void aBayesKeyOfAnotherTypeIsNamedInTheError() throws Exception {
+        String model = "m-" + UUID.randomUUID();
+        String meta = "mh:bayes:{" + model + "}:m";
+        try (RedisSharedState s = RedisSharedState.open(redis.url() + "/5", Duration.ofSeconds(10));
+                redis.clients.jedis.Jedis raw = new redis.clients.jedis.Jedis("127.0.0.1", redis.port())) {
+            raw.select(5);
+            raw.set(meta, "a string, not a hash");
+            org.mailhygiene.api.shared.SharedStateException e = assertThrows(
+                    org.mailhygiene.api.shared.SharedDataException.class,
+                    () -> s.tokens().version(model));
+            assertThat(e.getMessage()).contains("WRONGTYPE").contains(meta);
+            e = assertThrows(
+                    org.mailhygiene.api.shared.SharedDataException.class,
+                    () -> s.tokens().learn(model, List.of("zebra"), true));
+            assertThat(e.getMessage()).contains("WRONGTYPE").contains(meta);
+            raw.del(meta);
+            s.tokens().learn(model, List.of("zebra"), true);
+            assertThat(s.tokens().version(model)).isPositive();
         }
     }
 }
