@@ -370,8 +370,8 @@ public final class MilterCommand implements Command {
             if (metrics != null) {
                 metrics.watch(server);
                 MilterServer srv = server;
-                List<Scanner> all = List.copyOf(scanners);
-                admin = AdminServer.start(adminAt, registry, () -> MilterMetrics.health(srv, all));
+                ScanPipeline pip = pipeline;
+                admin = AdminServer.start(adminAt, registry, () -> MilterMetrics.health(srv, pip));
             }
             if (statistics != null) {
                 NodeStatistics s = statistics;

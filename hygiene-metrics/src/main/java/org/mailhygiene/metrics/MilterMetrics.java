@@ -19,6 +19,7 @@ import org.mailhygiene.api.policy.Action;
 import org.mailhygiene.milter.MilterListener;
 import org.mailhygiene.milter.MilterOutcome;
 import org.mailhygiene.milter.MilterServer;
+import org.mailhygiene.scanners.ScanPipeline;
 import org.mailhygiene.scanners.ScanReport;
 
 /**
@@ -139,6 +140,26 @@ public final class MilterMetrics implements MilterListener, MeterBinder {
      * @return the report
      */
     public static HealthReport health(MilterServer server, List<Scanner> scanners) {
+        return health(server, scanners, null);
+    }
+
+    /**
+     * The milter's health for {@code /health}, as {@link #health(MilterServer, List)} but asking the pipeline's policy
+     * whether a DOWN scanner stops mail: with {@code SCANNER.on-failure = accept} the milter still accepts mail while
+     * that scanner is down (each message marked {@code X-Hygiene-Unscanned}), so only the scanner's entry says DOWN.
+     * Not accepting when the server is down, or a scanner is DOWN and the policy would not deliver a message that
+     * scanner failed to scan as unavailable.
+     *
+     * @param server the server
+     * @param pipeline the pipeline the server scans with
+     * @return the report
+     */
+    public static HealthReport health(MilterServer server, ScanPipeline pipeline) {
+        Objects.requireNonNull(pipeline, "pipeline");
+        return health(server, pipeline.scanners(), pipeline);
+    }
+
+    private static HealthReport health(MilterServer server, List<Scanner> scanners, ScanPipeline pipeline) {
         Objects.requireNonNull(server, "server");
         List<HealthReport.Component> parts = new ArrayList<>();
         boolean ok = server.running();
@@ -146,6 +167,12 @@ public final class MilterMetrics implements MilterListener, MeterBinder {
                 "milter",
                 ok ? HealthReport.State.UP : HealthReport.State.DOWN,
                 ok ? "accepting, " + server.activeConnections() + " connections open" : "not running"));
+        if (pipeline != null) {
+            if (!PolicyHealth.scanners(pipeline, parts)) {
+                ok = false;
+            }
+            return new HealthReport(ok, parts);
+        }
         for (Scanner s : scanners) {
             HealthReport.Component c = HealthReport.Component.ofScanner(s);
             if (c.state() == HealthReport.State.DOWN) {

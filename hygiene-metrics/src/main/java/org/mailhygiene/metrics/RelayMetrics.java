@@ -14,19 +14,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.mailhygiene.api.Health;
 import org.mailhygiene.api.ScanFailure;
-import org.mailhygiene.api.ScanResult;
-import org.mailhygiene.api.Scanner;
-import org.mailhygiene.api.Verdict;
-import org.mailhygiene.api.policy.Action;
-import org.mailhygiene.scanners.ScanPipeline;
 import org.mailhygiene.scanners.shared.GuardedSharedState;
 import org.mailhygiene.smtp.delivery.DeliveryListener;
 import org.mailhygiene.smtp.delivery.Endpoint;
@@ -225,16 +218,7 @@ public final class RelayMetrics implements SessionListener, DeliveryListener, Me
         boolean ok = node.running();
         parts.add(new HealthReport.Component(
                 "smtp", ok ? HealthReport.State.UP : HealthReport.State.DOWN, ok ? "accepting" : "not running"));
-        ScanPipeline pipeline = node.pipeline();
-        Map<String, ScanFailure> down = new HashMap<>();
-        for (Scanner s : pipeline.scanners()) {
-            HealthReport.Component c = HealthReport.Component.ofScanner(s);
-            if (c.state() == HealthReport.State.DOWN) {
-                down.put(s.name(), new ScanFailure(s.name(), ScanFailure.Kind.UNAVAILABLE, c.detail(), Duration.ZERO));
-            }
-            parts.add(c);
-        }
-        if (!down.isEmpty() && !acceptsWhileDown(pipeline, down)) {
+        if (!PolicyHealth.scanners(node.pipeline(), parts)) {
             ok = false;
         }
         node.sharedState()
@@ -265,23 +249,5 @@ public final class RelayMetrics implements SessionListener, DeliveryListener, Me
         parts.add(new HealthReport.Component(
                 "queue", writable ? HealthReport.State.UP : HealthReport.State.DOWN, detail));
         return new HealthReport(ok, parts);
-    }
-
-    /**
-     * Whether the pipeline's policy accepts (or tags) a message that the given scanners failed to scan and every other
-     * scanner called clean: mail still flows while they are down.
-     */
-    private static boolean acceptsWhileDown(ScanPipeline pipeline, Map<String, ScanFailure> down) {
-        List<ScanResult> results = new ArrayList<>();
-        for (Scanner s : pipeline.scanners()) {
-            ScanFailure f = down.get(s.name());
-            results.add(f != null ? f : Verdict.clean(s.name(), Duration.ZERO));
-        }
-        try {
-            Action action = pipeline.policy().decide(results).action();
-            return action == Action.ACCEPT || action == Action.TAG;
-        } catch (RuntimeException e) {
-            return false;
-        }
     }
 }
