@@ -185,8 +185,13 @@ final class SmtpConnection {
         }
     }
 
+    /**
+     * Reads one reply line and decodes it as UTF-8 (RFC 6531 §3.7.4.2 lets an SMTPUTF8 server reply in UTF-8; ASCII is
+     * a subset), bytes that are not UTF-8 becoming U+FFFD. Taking each byte for a character made {@code jörg} in a
+     * reply {@code jÃ¶rg} in the bounce.
+     */
     private String readLine(long until) throws IOException {
-        StringBuilder sb = new StringBuilder(80);
+        java.io.ByteArrayOutputStream sb = new java.io.ByteArrayOutputStream(80);
         int c;
         while (true) {
             String late = until == deadline ? "delivery deadline passed" : "reply not complete in time";
@@ -210,16 +215,14 @@ final class SmtpConnection {
                 break;
             }
             if (c == '\n') {
-                int len = sb.length();
-                if (len > 0 && sb.charAt(len - 1) == '\r') {
-                    sb.setLength(len - 1);
-                }
-                return sb.toString();
+                byte[] b = sb.toByteArray();
+                int len = b.length > 0 && b[b.length - 1] == '\r' ? b.length - 1 : b.length;
+                return new String(b, 0, len, StandardCharsets.UTF_8);
             }
-            if (sb.length() > 4096) {
+            if (sb.size() > 4096) {
                 throw new IOException("reply line too long");
             }
-            sb.append((char) c);
+            sb.write(c);
         }
         throw new IOException("connection closed by " + endpoint);
     }

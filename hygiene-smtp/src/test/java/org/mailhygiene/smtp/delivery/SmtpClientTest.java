@@ -69,6 +69,14 @@ class SmtpClientTest {
     }
 
     @Test
+    void aUtf8ReplyIsReadAsUtf8(SmtpSink sink) throws Exception {
+        // RFC 6531 3.7.4.2: an SMTPUTF8 server may reply in UTF-8; read byte by byte as characters, "jörg" was "jÃ¶rg"
+        sink.onRecipient("jörg@y.org", SinkAction.reply("550 5.1.1 kein Postfach für jörg"));
+        TransactionResult r = plain().deliver(at(sink), "a@x.org", List.of("jörg@y.org"), text("x\r\n"), BUDGET);
+        assertThat(r.recipients().get(0).diagnostic()).isEqualTo("550 5.1.1 kein Postfach für jörg");
+    }
+
+    @Test
     void aConnectionIsReusedForTheNextTransactionToTheSameEndpoint(SmtpSink sink) throws Exception {
         SmtpClient client = plain();
         for (int i = 0; i < 3; i++) {
