@@ -128,6 +128,7 @@ public final class QueueCommand implements Command {
                     .append(r.attempts());
             r.nextAttempt().ifPresent(t -> sb.append("  next=").append(t));
             r.lastReply().ifPresent(t -> sb.append("  last=").append(t));
+            r.remoteMta().ifPresent(t -> sb.append(" (").append(t).append(')'));
         }
         return sb.toString();
     }
@@ -145,7 +146,8 @@ public final class QueueCommand implements Command {
                     + ",\"attempts\":" + r.attempts()
                     + ",\"next\":"
                     + Json.stringOrNull(r.nextAttempt().map(Object::toString).orElse(null))
-                    + ",\"last\":" + Json.stringOrNull(r.lastReply().orElse(null)) + "}");
+                    + ",\"last\":" + Json.stringOrNull(r.lastReply().orElse(null))
+                    + ",\"remote\":" + Json.stringOrNull(r.remoteMta().orElse(null)) + "}");
         }
         sb.append(",\"recipients\":[").append(String.join(",", rcpts)).append(']');
         return sb.append('}').toString();

@@ -242,7 +242,8 @@ public final class DeliveryAgent implements AutoCloseable {
                 if (r.status() == RecipientState.Status.PENDING
                         && r.nextAttempt().isPresent()) {
                     deferred = true;
-                    now.add(new RecipientState(r.address(), r.status(), r.attempts(), Optional.empty(), r.lastReply()));
+                    now.add(new RecipientState(
+                            r.address(), r.status(), r.attempts(), Optional.empty(), r.lastReply(), r.remoteMta()));
                 } else {
                     now.add(r);
                 }
@@ -487,15 +488,18 @@ public final class DeliveryAgent implements AutoCloseable {
 
     private RecipientState apply(
             RecipientState s, RecipientResult r, Instant queuedAt, Instant now, Instant expiry, boolean expired) {
-        String reply = r.diagnostic() + (r.remote().isEmpty() ? "" : " (" + r.remote() + ")");
+        // The reply stays apart from the next hop that gave it: a bounce reports that one as Remote-MTA, and the
+        // relay's own texts (no server replied) carry no remote and are not labelled as SMTP replies.
+        String reply = r.diagnostic();
+        Optional<String> remote = r.remote().isEmpty() ? Optional.empty() : Optional.of(r.remote());
         switch (r.outcome()) {
             case DELIVERED:
-                return s.delivered(reply);
+                return s.delivered(reply, remote);
             case PERMANENT:
-                return s.failed(reply, true);
+                return s.failed(reply, true, remote);
             default:
                 if (expired) {
-                    return s.failed("554 5.4.7 delivery time expired; last error: " + reply, true);
+                    return s.failed(Dsn.EXPIRED + reply, true, remote);
                 }
                 Instant next = retry.next(queuedAt, now);
                 if (!next.isAfter(now)) {
@@ -504,7 +508,7 @@ public final class DeliveryAgent implements AutoCloseable {
                 if (next.isAfter(expiry)) {
                     next = expiry;
                 }
-                return s.deferred(reply, next);
+                return s.deferred(reply, next, remote);
         }
     }
 

@@ -16,12 +16,25 @@ import org.mailhygiene.smtp.queue.QueuedMessage;
 import org.mailhygiene.smtp.queue.RecipientState;
 
 /**
- * Builds RFC 3464 delivery status notifications: {@code multipart/report; report-type=delivery-status} with a
- * human-readable {@code text/plain} part, a {@code message/delivery-status} part (Reporting-MTA, Arrival-Date, then per
- * recipient Final-Recipient, Action {@code failed}, Status, Diagnostic-Code, Last-Attempt-Date) and the returned
- * message: whole as {@code message/rfc822} up to the size limit, else only its header as
- * {@code text/rfc822-headers}. The header carries {@code Auto-Submitted: auto-replied} (RFC 3834). Lines end in
- * CRLF. Stateless and thread-safe.
+ * Builds RFC 3464 delivery status notifications: {@code multipart/report; report-type=delivery-status} (RFC 6522)
+ * with a human-readable {@code text/plain} part, a {@code message/delivery-status} part (Reporting-MTA, Arrival-Date,
+ * then per recipient Final-Recipient, Action {@code failed}, Status, Remote-MTA when a next hop gave the reply,
+ * Diagnostic-Code, Last-Attempt-Date) and the returned message: whole as {@code message/rfc822} up to the size limit,
+ * else only its header as {@code text/rfc822-headers}.
+ *
+ * <p>The Diagnostic-Code is typed {@code smtp} only for a reply an SMTP server gave (the recipient has a
+ * {@link RecipientState#remoteMta() remote MTA}); the relay's own texts (a DNS failure, a refused connection, an expiry
+ * without a reply, a refusal to send) are typed {@value #OWN_DIAGNOSTIC_TYPE}, as Postfix types its own
+ * {@code X-Postfix}. After an expiry whose last attempt got a reply, the Status is {@code 5.4.7} and the Diagnostic-Code
+ * that reply.
+ *
+ * <p>A message with a non-ASCII envelope address or non-ASCII header fields (SMTPUTF8 mail) gets an internationalized
+ * report (RFC 6533): {@code message/global-delivery-status} with {@code utf-8} address types for non-ASCII addresses,
+ * and the message returned as {@code message/global} (or its header as {@code message/global-headers}). Other
+ * reports keep their machine-readable part ASCII: a non-ASCII character of a diagnostic becomes {@code ?} there (the
+ * text part keeps it).
+ *
+ * <p>The header carries {@code Auto-Submitted: auto-replied} (RFC 3834). Lines end in CRLF. Stateless and thread-safe.
  */
 final class Dsn {
     private static final Pattern REPLY = Pattern.compile("^(\\d)\\d\\d(?: ([245])\\.(\\d{1,3})\\.(\\d{1,3}))?");
@@ -29,6 +42,12 @@ final class Dsn {
                     "EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT)
             .withZone(ZoneOffset.UTC);
     private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** How the delivery agent words a temporary failure that outlived the queue lifetime; the last error follows. */
+    static final String EXPIRED = "554 5.4.7 delivery time expired; last error: ";
+
+    /** The diagnostic type of the relay's own texts (RFC 3464 §2.1.3 allows {@code X-} types). */
+    static final String OWN_DIAGNOSTIC_TYPE = "X-Hygiene";
 
     private Dsn() {}
 
@@ -67,6 +86,7 @@ final class Dsn {
             Instant now,
             long returnLimit)
             throws IOException {
+        boolean global = international(original, to, failed);
         String boundary = "=_dsn_" + Long.toHexString(RANDOM.nextLong() & Long.MAX_VALUE) + "_"
                 + original.id().value();
         StringBuilder h = new StringBuilder();
@@ -85,7 +105,9 @@ final class Dsn {
                 .append(">\r\n");
         h.append("Auto-Submitted: auto-replied\r\n");
         h.append("MIME-Version: 1.0\r\n");
-        h.append("Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"")
+        h.append("Content-Type: multipart/report; report-type=")
+                .append(global ? "global-delivery-status" : "delivery-status")
+                .append(";\r\n\tboundary=\"")
                 .append(boundary)
                 .append("\"\r\n");
         h.append("\r\n");
@@ -100,23 +122,48 @@ final class Dsn {
                 .append(") could not be delivered to one or more recipients.\r\n");
         h.append("The returned message and the details are attached.\r\n\r\n");
         for (RecipientState r : failed) {
-            h.append(fold("<" + r.address() + ">: " + oneLine(r.lastReply().orElse("delivery failed"))))
-                    .append("\r\n");
+            String reply = oneLine(r.lastReply().orElse("delivery failed"));
+            String said = r.remoteMta().map(m -> m + " said: ").orElse("");
+            if (!said.isEmpty() && reply.startsWith(EXPIRED)) {
+                reply = EXPIRED + said + reply.substring(EXPIRED.length());
+                said = "";
+            }
+            h.append(fold("<" + r.address() + ">: " + said + reply)).append("\r\n");
         }
         h.append("\r\n");
 
         h.append("--").append(boundary).append("\r\n");
-        h.append("Content-Type: message/delivery-status\r\n\r\n");
+        h.append("Content-Type: message/")
+                .append(global ? "global-delivery-status" : "delivery-status")
+                .append("\r\n");
+        if (global) {
+            h.append("Content-Transfer-Encoding: 8bit\r\n");
+        }
+        h.append("\r\n");
         h.append("Reporting-MTA: dns; ").append(reportingMta).append("\r\n");
         h.append("X-Queue-ID: ").append(original.id().value()).append("\r\n");
         h.append("Arrival-Date: ").append(date(original.queuedAt())).append("\r\n");
         for (RecipientState r : failed) {
             String reply = oneLine(r.lastReply().orElse("550 5.0.0 delivery failed"));
             h.append("\r\n");
-            h.append("Final-Recipient: rfc822; ").append(r.address()).append("\r\n");
+            h.append("Final-Recipient: ")
+                    .append(addressField(r.address(), global))
+                    .append("\r\n");
             h.append("Action: failed\r\n");
             h.append("Status: ").append(status(reply)).append("\r\n");
-            h.append(fold("Diagnostic-Code: smtp; " + reply)).append("\r\n");
+            String diagnostic;
+            if (r.remoteMta().isPresent()) {
+                h.append("Remote-MTA: dns; ")
+                        .append(mtaName(r.remoteMta().get()))
+                        .append("\r\n");
+                // after an expiry, the server's own words are the last reply (the Status says it expired)
+                String said = reply.startsWith(EXPIRED) ? reply.substring(EXPIRED.length()) : reply;
+                diagnostic = "smtp; " + said;
+            } else {
+                diagnostic = OWN_DIAGNOSTIC_TYPE + "; " + reply;
+            }
+            h.append(fold("Diagnostic-Code: " + (global ? diagnostic : ascii(diagnostic))))
+                    .append("\r\n");
             h.append("Last-Attempt-Date: ").append(date(now)).append("\r\n");
         }
         h.append("\r\n");
@@ -125,7 +172,9 @@ final class Dsn {
         ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(original.size(), returnLimit) + 4096);
         boolean whole = original.size() <= returnLimit;
         if (whole) {
-            h.append("Content-Type: message/rfc822\r\n");
+            h.append("Content-Type: message/")
+                    .append(global ? "global" : "rfc822")
+                    .append("\r\n");
             h.append("Content-Transfer-Encoding: 8bit\r\n\r\n");
             out.write(h.toString().getBytes(StandardCharsets.UTF_8));
             byte[] body = original.content().readAllBytes();
@@ -135,13 +184,95 @@ final class Dsn {
                 out.write('\n');
             }
         } else {
-            h.append("Content-Type: text/rfc822-headers\r\n");
+            h.append("Content-Type: ")
+                    .append(global ? "message/global-headers" : "text/rfc822-headers")
+                    .append("\r\n");
             h.append("Content-Transfer-Encoding: 8bit\r\n\r\n");
             out.write(h.toString().getBytes(StandardCharsets.UTF_8));
             out.write(headerOf(original));
         }
         out.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
         return out.toByteArray();
+    }
+
+    /**
+     * Whether the report must be an internationalized one (RFC 6533): the original was SMTPUTF8 mail, as far as the
+     * spool can tell (a non-ASCII envelope address, or non-ASCII octets in its header section), or the report goes to
+     * or names a non-ASCII address.
+     */
+    static boolean international(QueuedMessage original, String to, List<RecipientState> failed) throws IOException {
+        if (!isAscii(to) || !isAscii(original.envelope().sender())) {
+            return true;
+        }
+        for (String r : original.envelope().recipients()) {
+            if (!isAscii(r)) {
+                return true;
+            }
+        }
+        for (RecipientState r : failed) {
+            if (!isAscii(r.address())) {
+                return true;
+            }
+        }
+        for (byte b : headerOf(original)) {
+            if (b < 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * An address field's value (RFC 3464 §2.3.2, RFC 6533 §3): {@code rfc822; ADDRESS} for an ASCII address, else
+     * {@code utf-8; ADDRESS} in an internationalized report and the {@code utf-8} type's ASCII form
+     * ({@code \x{HEX}} for each non-ASCII character, and for {@code \}, {@code +} and {@code =}) in any other.
+     */
+    static String addressField(String address, boolean global) {
+        if (isAscii(address)) {
+            return "rfc822; " + address;
+        }
+        if (global) {
+            return "utf-8; " + address;
+        }
+        StringBuilder sb = new StringBuilder("utf-8; ");
+        address.codePoints().forEach(cp -> {
+            if (cp > 0x7e || cp < 0x21 || cp == '\\' || cp == '+' || cp == '=') {
+                sb.append("\\x{")
+                        .append(Integer.toHexString(cp).toUpperCase(Locale.ROOT))
+                        .append('}');
+            } else {
+                sb.appendCodePoint(cp);
+            }
+        });
+        return sb.toString();
+    }
+
+    /**
+     * The host name of a next hop as the delivery agent names it ({@code host[ip]:port}, {@code ip:port},
+     * {@code [v6]:port}), for {@code Remote-MTA: dns; NAME}: the host, or the bare address when it was an IP literal.
+     */
+    static String mtaName(String endpoint) {
+        String e = endpoint;
+        if (e.startsWith("[")) { // an IPv6 literal: [addr]:port
+            int close = e.indexOf(']');
+            return close > 0 ? e.substring(1, close) : e;
+        }
+        int bracket = e.indexOf('[');
+        if (bracket > 0) {
+            return e.substring(0, bracket);
+        }
+        int colon = e.lastIndexOf(':');
+        return colon > 0 && e.indexOf(':') == colon ? e.substring(0, colon) : e;
+    }
+
+    private static boolean isAscii(String s) {
+        return s.chars().allMatch(c -> c < 0x80);
+    }
+
+    private static String ascii(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        s.codePoints().forEach(cp -> sb.append(cp < 0x80 ? (char) cp : '?'));
+        return sb.toString();
     }
 
     /** The header section of a stored message, up to and including the empty line (or all of it if none). */

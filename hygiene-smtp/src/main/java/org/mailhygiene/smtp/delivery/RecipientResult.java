@@ -11,7 +11,9 @@ import java.util.Objects;
  * @param outcome delivered, temporary or permanent failure
  * @param status the RFC 3463 status, e.g. {@code 2.0.0}, {@code 4.2.0}, {@code 5.1.1}
  * @param diagnostic the reply or error on one line, e.g. {@code 550 5.1.1 no such user} (DSN Diagnostic-Code)
- * @param remote the endpoint that gave the reply, empty text when none was reached
+ * @param remote the endpoint that gave the reply, empty text when {@code diagnostic} is the relay's own text: no next
+ *     hop was reached, or the relay did not send to the one it reached (it lacks SMTPUTF8, the message exceeds its
+ *     SIZE)
  */
 public record RecipientResult(String recipient, Outcome outcome, String status, String diagnostic, String remote) {
 

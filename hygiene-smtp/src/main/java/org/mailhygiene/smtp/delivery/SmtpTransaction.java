@@ -44,7 +44,8 @@ final class SmtpTransaction {
                     rcpts,
                     RecipientResult.Outcome.PERMANENT,
                     "5.6.7",
-                    "next hop " + remote + " does not support SMTPUTF8, needed for a non-ASCII address");
+                    "554 5.6.7 next hop " + remote + " does not support SMTPUTF8, needed for a non-ASCII address",
+                    ""); // the relay's own refusal to send: no server said it
         }
         long limit = parseSize(ext.get("SIZE"));
         if (limit > 0 && content.size() > limit) {
@@ -54,7 +55,8 @@ final class SmtpTransaction {
                     rcpts,
                     RecipientResult.Outcome.PERMANENT,
                     "5.3.4",
-                    "message of " + content.size() + " bytes exceeds the next hop's SIZE " + limit);
+                    "552 5.3.4 message of " + content.size() + " bytes exceeds the next hop's SIZE " + limit,
+                    "");
         }
         StringBuilder mail = new StringBuilder("MAIL FROM:<").append(sender).append('>');
         if (ext.containsKey("SIZE")) {
@@ -94,7 +96,7 @@ final class SmtpTransaction {
         if (mailReply.isPermanent()) {
             // With PIPELINING the RCPT and DATA replies are still outstanding: the connection is not in step.
             c.inStep = !pipelining;
-            return all(c, rcpts, RecipientResult.Outcome.PERMANENT, mailReply.status(), mailReply.oneLine());
+            return all(c, rcpts, RecipientResult.Outcome.PERMANENT, mailReply.status(), mailReply.oneLine(), remote);
         }
         for (String r : rcpts) {
             if (!pipelining) {
@@ -191,10 +193,15 @@ final class SmtpTransaction {
     }
 
     private static TransactionResult all(
-            SmtpConnection c, List<String> rcpts, RecipientResult.Outcome o, String status, String diag) {
+            SmtpConnection c,
+            List<String> rcpts,
+            RecipientResult.Outcome o,
+            String status,
+            String diag,
+            String remote) {
         List<RecipientResult> out = new ArrayList<>();
         for (String r : rcpts) {
-            out.add(new RecipientResult(r, o, status, diag, c.endpoint.toString()));
+            out.add(new RecipientResult(r, o, status, diag, remote));
         }
         return new TransactionResult(c.endpoint, c.secure, out);
     }

@@ -15,9 +15,18 @@ import org.mailhygiene.internal.Checks;
  * @param attempts how many delivery attempts were made for it, {@code >= 0}
  * @param nextAttempt when the next attempt is due ({@link Status#PENDING} only); empty means "now"
  * @param lastReply the last reply or error text from an attempt, empty before the first attempt
+ * @param remoteMta the next hop whose SMTP reply {@code lastReply} reports, as the delivery agent names an endpoint
+ *     ({@code mx.example.org[192.0.2.1]:25}, {@code 192.0.2.1:25}); empty when {@code lastReply} is the relay's own
+ *     text (no server replied: a DNS failure, a refused connection, an expiry without a reply). A bounce reports it
+ *     as {@code Remote-MTA} and labels the diagnostic {@code smtp} only when it is present (RFC 3464 §2.3.5, §2.3.6)
  */
 public record RecipientState(
-        String address, Status status, int attempts, Optional<Instant> nextAttempt, Optional<String> lastReply) {
+        String address,
+        Status status,
+        int attempts,
+        Optional<Instant> nextAttempt,
+        Optional<String> lastReply,
+        Optional<String> remoteMta) {
 
     /**
      * The life cycle of a recipient: {@code PENDING -> DELIVERED}, or {@code PENDING -> FAILED -> BOUNCED}. No
@@ -55,6 +64,7 @@ public record RecipientState(
         Objects.requireNonNull(status, "status");
         Objects.requireNonNull(nextAttempt, "nextAttempt");
         Objects.requireNonNull(lastReply, "lastReply");
+        Objects.requireNonNull(remoteMta, "remoteMta");
         if (address.isBlank() || address.indexOf('\r') >= 0 || address.indexOf('\n') >= 0) {
             throw new IllegalArgumentException("recipient address must be non-blank without CR/LF");
         }
@@ -67,6 +77,28 @@ public record RecipientState(
                 throw new IllegalArgumentException("lastReply must not contain CR or LF");
             }
         });
+        remoteMta.ifPresent(r -> {
+            if (r.isBlank() || r.chars().anyMatch(c -> c <= 0x20 || c == 0x7f)) {
+                throw new IllegalArgumentException("remoteMta must be one word: '" + r + "'");
+            }
+        });
+    }
+
+    /**
+     * A state whose last reply, if any, is the relay's own text (no {@link #remoteMta()}); the form before remote
+     * MTAs were recorded.
+     *
+     * @param address the forward path without angle brackets
+     * @param status the recipient's state
+     * @param attempts how many delivery attempts were made for it, {@code >= 0}
+     * @param nextAttempt when the next attempt is due ({@link Status#PENDING} only); empty means "now"
+     * @param lastReply the last reply or error text from an attempt, empty before the first attempt
+     * @throws NullPointerException if a component is {@code null}
+     * @throws IllegalArgumentException as the canonical constructor
+     */
+    public RecipientState(
+            String address, Status status, int attempts, Optional<Instant> nextAttempt, Optional<String> lastReply) {
+        this(address, status, attempts, nextAttempt, lastReply, Optional.empty());
     }
 
     /**
@@ -76,7 +108,7 @@ public record RecipientState(
      * @return a pending state with no attempts
      */
     public static RecipientState pending(String address) {
-        return new RecipientState(address, Status.PENDING, 0, Optional.empty(), Optional.empty());
+        return new RecipientState(address, Status.PENDING, 0, Optional.empty(), Optional.empty(), Optional.empty());
     }
 
     /**
@@ -87,8 +119,21 @@ public record RecipientState(
      * @throws IllegalStateException if this state is already final
      */
     public RecipientState delivered(String reply) {
+        return delivered(reply, Optional.empty());
+    }
+
+    /**
+     * The state after a successful attempt, with the next hop that replied.
+     *
+     * @param reply the next hop's reply
+     * @param remote the next hop that gave it (see {@link #remoteMta()})
+     * @return a DELIVERED state with one more attempt
+     * @throws IllegalStateException if this state is already final
+     */
+    public RecipientState delivered(String reply, Optional<String> remote) {
         requirePending();
-        return new RecipientState(address, Status.DELIVERED, attempts + 1, Optional.empty(), Optional.of(reply));
+        return new RecipientState(
+                address, Status.DELIVERED, attempts + 1, Optional.empty(), Optional.of(reply), remote);
     }
 
     /**
@@ -100,8 +145,21 @@ public record RecipientState(
      * @throws IllegalStateException if this state is already final
      */
     public RecipientState deferred(String reply, Instant next) {
+        return deferred(reply, next, Optional.empty());
+    }
+
+    /**
+     * The state after a temporary failure, with the next hop whose reply it was.
+     *
+     * @param reply the reply or error
+     * @param next when to try again
+     * @param remote the next hop that gave the reply, empty for the relay's own text (see {@link #remoteMta()})
+     * @return a PENDING state with one more attempt
+     * @throws IllegalStateException if this state is already final
+     */
+    public RecipientState deferred(String reply, Instant next, Optional<String> remote) {
         requirePending();
-        return new RecipientState(address, Status.PENDING, attempts + 1, Optional.of(next), Optional.of(reply));
+        return new RecipientState(address, Status.PENDING, attempts + 1, Optional.of(next), Optional.of(reply), remote);
     }
 
     /**
@@ -113,22 +171,41 @@ public record RecipientState(
      * @throws IllegalStateException if this state is already final
      */
     public RecipientState failed(String reply, boolean countsAsAttempt) {
+        return failed(reply, countsAsAttempt, Optional.empty());
+    }
+
+    /**
+     * The state after a permanent failure, with the next hop whose reply it reports.
+     *
+     * @param reply the reply or the reason
+     * @param countsAsAttempt whether a delivery attempt was made
+     * @param remote the next hop whose reply {@code reply} reports, empty for the relay's own text (see
+     *     {@link #remoteMta()})
+     * @return a FAILED state
+     * @throws IllegalStateException if this state is already final
+     */
+    public RecipientState failed(String reply, boolean countsAsAttempt, Optional<String> remote) {
         requirePending();
         return new RecipientState(
-                address, Status.FAILED, attempts + (countsAsAttempt ? 1 : 0), Optional.empty(), Optional.of(reply));
+                address,
+                Status.FAILED,
+                attempts + (countsAsAttempt ? 1 : 0),
+                Optional.empty(),
+                Optional.of(reply),
+                remote);
     }
 
     /**
      * The state once the bounce reporting this failure is stored.
      *
-     * @return a BOUNCED state, same attempts and reply
+     * @return a BOUNCED state, same attempts, reply and remote MTA
      * @throws IllegalStateException if this state is not FAILED
      */
     public RecipientState bounced() {
         if (status != Status.FAILED) {
             throw new IllegalStateException("only a FAILED recipient can be bounced; " + address + " is " + status);
         }
-        return new RecipientState(address, Status.BOUNCED, attempts, Optional.empty(), lastReply);
+        return new RecipientState(address, Status.BOUNCED, attempts, Optional.empty(), lastReply, remoteMta);
     }
 
     private void requirePending() {

@@ -188,6 +188,12 @@ final class RecordCodec {
                     escape(r.address()),
                     opt(r.lastReply()));
         }
+        // Lines of their own, not a seventh rcpt field: a version that does not know them reads the record still
+        // (it skips lines it does not know), so a node can be rolled back with mail in its queue.
+        for (int i = 0; i < m.recipients().size(); i++) {
+            int index = i;
+            m.recipients().get(i).remoteMta().ifPresent(r -> w.line("remote", Integer.toString(index), escape(r)));
+        }
         return w.finish();
     }
 
@@ -199,8 +205,20 @@ final class RecordCodec {
             Instant queued = Instant.parse(p.require("queued", 2)[1]);
             long size = Long.parseLong(p.require("size", 2)[1]);
             Envelope env = readEnvelope(p);
+            List<String[]> rcpts = p.all("rcpt");
+            Map<Integer, String> remotes = new LinkedHashMap<>();
+            for (String[] l : p.all("remote")) {
+                if (l.length != 3) {
+                    throw new IOException(source + ": remote line with " + l.length + " fields");
+                }
+                int index = Integer.parseInt(l[1]);
+                if (index < 0 || index >= rcpts.size()) {
+                    throw new IOException(source + ": remote line for recipient " + index + " of " + rcpts.size());
+                }
+                remotes.put(index, unescape(l[2]));
+            }
             List<RecipientState> states = new ArrayList<>();
-            for (String[] l : p.all("rcpt")) {
+            for (String[] l : rcpts) {
                 if (l.length != 6) {
                     throw new IOException(source + ": rcpt line with " + l.length + " fields");
                 }
@@ -209,7 +227,8 @@ final class RecordCodec {
                         RecipientState.Status.valueOf(l[1]),
                         Integer.parseInt(l[2]),
                         parseOpt(l[3]).map(Instant::parse),
-                        parseOpt(l[5])));
+                        parseOpt(l[5]),
+                        Optional.ofNullable(remotes.get(states.size()))));
             }
             return new QueuedMessage(id, env, queued, states, size, messageFile, contentOffset);
         } catch (RuntimeException e) {

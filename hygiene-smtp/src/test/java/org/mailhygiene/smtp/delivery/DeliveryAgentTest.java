@@ -184,6 +184,151 @@ class DeliveryAgentTest {
         assertThat(m.id().value()).isNotEmpty();
     }
 
+    /** The bounce for the one message of this test that failed, parsed: [text part, status fields, returned part]. */
+    MimeMultipart bounceParts() throws Exception {
+        SinkMessage bounce = outbound.awaitMessages(1, Duration.ofSeconds(60)).get(0);
+        MimeMessage dsn =
+                new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(bounce.data()));
+        return new MimeMultipart(dsn.getDataHandler().getDataSource());
+    }
+
+    /** The machine-readable part with its folded lines unfolded. */
+    static String fields(MimeMultipart mp) throws Exception {
+        return read(mp.getBodyPart(1).getInputStream()).replaceAll("\r\n[ \t]", " ");
+    }
+
+    @Test
+    void aNextHopsReplyIsReportedWithItsRemoteMtaAndTheSmtpType() throws Exception {
+        // RFC 3464 2.3.5: the MTA that gave the reply is a field of its own, not words inside the Diagnostic-Code
+        agent = agentBuilder(router()).build();
+        inbound.onRecipient("gone@y.org", SinkAction.reply("550 5.1.1 no such user"));
+        QueuedMessage m = store("a@x.org", "gone@y.org");
+        agent.runDue();
+        agent.runDue();
+        String fields = fields(bounceParts());
+        assertThat(fields)
+                .contains("Status: 5.1.1\r\nRemote-MTA: dns; 127.0.0.1\r\n"
+                        + "Diagnostic-Code: smtp; 550 5.1.1 no such user\r\n");
+        assertThat(fields).doesNotContain("(127.0.0.1:");
+        assertThat(read(bounceParts().getBodyPart(0).getInputStream()))
+                .contains("<gone@y.org>: 127.0.0.1:" + inbound.port() + " said: 550 5.1.1 no such user");
+        assertThat(m.id()).isNotNull();
+    }
+
+    @Test
+    void theRelaysOwnFailureTextsAreNotLabelledAsSmtpReplies() throws Exception {
+        // no server said "no such domain": Postfix types its own texts X-Postfix, this relay X-Hygiene
+        StaticRouter mx = StaticRouter.builder()
+                .route("nowhere.example", new Route.Mx())
+                .defaultRoute(Route.Relay.to(hop(outbound)))
+                .build();
+        agent = agentBuilder(mx).build();
+        store("a@x.org", "b@nowhere.example");
+        agent.runDue();
+        agent.runDue();
+        String fields = fields(bounceParts());
+        assertThat(fields).contains("Status: 5.1.2\r\nDiagnostic-Code: X-Hygiene; 550 5.1.2 nowhere.example");
+        assertThat(fields).doesNotContain("Remote-MTA").doesNotContain("smtp;");
+    }
+
+    @Test
+    void anExpiryAfterARefusedConnectionIsTheRelaysOwnText() throws Exception {
+        java.net.ServerSocket closed = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        int deadPort = closed.getLocalPort();
+        closed.close();
+        StaticRouter dead = StaticRouter.builder()
+                .route("y.org", Route.Relay.to(new NextHop("127.0.0.1", deadPort)))
+                .defaultRoute(Route.Relay.to(hop(outbound)))
+                .build();
+        agent = agentBuilder(dead).queueLifetime(Duration.ofMinutes(1)).build();
+        store("a@x.org", "b@y.org");
+        agent.runDue();
+        clock.advance(Duration.ofMinutes(2));
+        agent.flush();
+        agent.runDue();
+        agent.runDue();
+        String fields = fields(bounceParts());
+        assertThat(fields).contains("Status: 5.4.7\r\nDiagnostic-Code: X-Hygiene; 554 5.4.7 delivery time expired");
+        assertThat(fields).doesNotContain("Remote-MTA").doesNotContain("smtp;");
+    }
+
+    @Test
+    void anExpiryAfterATemporaryReplyReportsThatReplyAndItsRemoteMta() throws Exception {
+        agent = agentBuilder(router()).queueLifetime(Duration.ofMinutes(1)).build();
+        inbound.always(SinkCommand.RCPT, SinkAction.reply("451 4.2.0 try later"));
+        store("a@x.org", "b@y.org");
+        agent.runDue();
+        clock.advance(Duration.ofMinutes(2));
+        agent.runDue();
+        agent.runDue();
+        MimeMultipart mp = bounceParts();
+        assertThat(fields(mp))
+                .contains("Status: 5.4.7\r\nRemote-MTA: dns; 127.0.0.1\r\n"
+                        + "Diagnostic-Code: smtp; 451 4.2.0 try later\r\n");
+        assertThat(read(mp.getBodyPart(0).getInputStream()).replaceAll("\r\n ", " "))
+                .contains("<b@y.org>: 554 5.4.7 delivery time expired; last error: 127.0.0.1:" + inbound.port()
+                        + " said: 451 4.2.0 try later");
+    }
+
+    @Test
+    void smtputf8MailGetsAnInternationalizedReport() throws Exception {
+        // RFC 6533: a non-ASCII address cannot stand in message/delivery-status (ASCII only) as "rfc822;"
+        agent = agentBuilder(router()).build();
+        inbound.onRecipient("jörg@y.org", SinkAction.reply("550 5.1.1 kein Postfach jörg"));
+        QueuedMessage m = spool.store(
+                new Envelope(
+                        java.util.Optional.empty(), java.util.Optional.of("c"), "ö@x.org", List.of("jörg@y.org"), T0),
+                MessageContent.ofString(
+                        "From: ö@x.org\r\nTo: jörg@y.org\r\nSubject: grüße\r\n\r\nHallo.\r\n", StandardCharsets.UTF_8));
+        agent.submit(m);
+        agent.runDue();
+        agent.runDue();
+        SinkMessage bounce = outbound.awaitMessages(1, Duration.ofSeconds(60)).get(0);
+        assertThat(bounce.recipients()).containsExactly("ö@x.org");
+        MimeMessage dsn =
+                new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(bounce.data()));
+        assertThat(dsn.getContentType()).contains("report-type=global-delivery-status");
+        MimeMultipart mp = new MimeMultipart(dsn.getDataHandler().getDataSource());
+        assertThat(mp.getBodyPart(1).getContentType()).startsWith("message/global-delivery-status");
+        assertThat(mp.getBodyPart(2).getContentType()).startsWith("message/global");
+        assertThat(fields(mp))
+                .contains("Final-Recipient: utf-8; jörg@y.org\r\n")
+                .contains("Diagnostic-Code: smtp; 550 5.1.1 kein Postfach jörg");
+    }
+
+    @Test
+    void anAsciiMessageKeepsAnAsciiReportWhateverTheReply() throws Exception {
+        agent = agentBuilder(router()).build();
+        inbound.onRecipient("gone@y.org", SinkAction.reply("550 5.1.1 unbekannt: gelöscht"));
+        store("a@x.org", "gone@y.org");
+        agent.runDue();
+        agent.runDue();
+        MimeMultipart mp = bounceParts();
+        assertThat(mp.getBodyPart(1).getContentType()).startsWith("message/delivery-status");
+        assertThat(fields(mp)).contains("Diagnostic-Code: smtp; 550 5.1.1 unbekannt: gel?scht");
+        assertThat(fields(mp).chars()).allMatch(c -> c < 0x80);
+        assertThat(read(mp.getBodyPart(0).getInputStream())).contains("gelöscht");
+    }
+
+    @Test
+    void aNextHopWithoutSmtputf8GivesTheRightStatusAsTheRelaysOwnText() throws Exception {
+        try (SmtpSink ascii = SmtpSink.builder().smtpUtf8(false).start()) {
+            StaticRouter r = StaticRouter.builder()
+                    .route("y.org", Route.Relay.to(hop(ascii)))
+                    .defaultRoute(Route.Relay.to(hop(outbound)))
+                    .build();
+            agent = agentBuilder(r).build();
+            store("a@x.org", "jörg@y.org");
+            agent.runDue();
+            agent.runDue();
+            String fields = fields(bounceParts());
+            assertThat(fields)
+                    .contains("Status: 5.6.7\r\nDiagnostic-Code: X-Hygiene; 554 5.6.7 next hop 127.0.0.1:"
+                            + ascii.port() + " does not support SMTPUTF8");
+            assertThat(fields).doesNotContain("Remote-MTA");
+        }
+    }
+
     @Test
     void aLongMultiLineReplyIsFoldedSoTheBounceKeepsTheLineLimit() throws Exception {
         // 30 reply lines joined into one Diagnostic-Code made a 2,300-octet line: RFC 5322 allows 998, and a relay that
@@ -212,7 +357,8 @@ class DeliveryAgentTest {
                         "Diagnostic-Code: smtp; 550 5.1.1 mailbox unknown here, see the policy page for the details 00")
                 .contains("the details 29")
                 .contains("Status: 5.1.1");
-        assertThat(read(mp.getBodyPart(0).getInputStream())).contains("<gone@y.org>: 550 5.1.1 mailbox unknown");
+        assertThat(read(mp.getBodyPart(0).getInputStream()).replaceAll("\r\n ", " "))
+                .contains("<gone@y.org>: 127.0.0.1:" + inbound.port() + " said: 550 5.1.1 mailbox unknown");
     }
 
     @Test

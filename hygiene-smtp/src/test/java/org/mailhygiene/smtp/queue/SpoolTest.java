@@ -110,6 +110,34 @@ class SpoolTest {
     }
 
     @Test
+    void theRemoteMtaOfAReplySurvivesReopenAndARecordWithoutOneStillReads() throws Exception {
+        QueueId id;
+        try (Spool s = Spool.open(dir)) {
+            QueuedMessage m = s.store(envelope("a@x.org", "b@y.org", "c@z.org", "d@z.org"), body("hello\r\n"));
+            id = m.id();
+            m = m.withRecipient("b@y.org", r -> r.failed("550 5.1.1 no", true, Optional.of("mx.y.org[192.0.2.1]:25")));
+            m = m.withRecipient("c@z.org", r -> r.failed("550 5.1.2 z.org: no such domain", true));
+            s.update(m);
+        }
+        String record;
+        try (Spool s = Spool.open(dir)) {
+            QueuedMessage back = s.recover().get(0);
+            record = new String(RecordCodec.encodeQueued(back), StandardCharsets.UTF_8);
+            assertThat(back.recipients())
+                    .extracting(RecipientState::remoteMta)
+                    .containsExactly(Optional.of("mx.y.org[192.0.2.1]:25"), Optional.empty(), Optional.empty());
+            assertThat(back.recipients().get(0).bounced().remoteMta()).contains("mx.y.org[192.0.2.1]:25");
+        }
+        // the remote MTA is a line of its own, which a version without it skips: a record of that version reads too
+        assertThat(record).contains("\nremote\t0\tmx.y.org[192.0.2.1]:25\n");
+        String older = record.replaceAll("remote\t[^\n]*\n", "");
+        QueuedMessage old =
+                RecordCodec.decodeQueued(older.getBytes(StandardCharsets.UTF_8), dir.resolve("x"), dir.resolve("x"), 0);
+        assertThat(old.id()).isEqualTo(id);
+        assertThat(old.recipients()).allMatch(r -> r.remoteMta().isEmpty());
+    }
+
+    @Test
     void recoverRemovesUncommittedFilesCutsTornUpdatesAndKeepsDamagedFilesAside() throws Exception {
         QueueId kept;
         QueueId torn;
