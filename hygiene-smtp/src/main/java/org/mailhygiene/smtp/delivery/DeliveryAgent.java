@@ -59,8 +59,11 @@ import org.slf4j.LoggerFactory;
  *   <li>When no recipient is PENDING or FAILED, the message is {@linkplain Spool#complete completed}.</li>
  * </ol>
  * A crash at any point repeats at most the step in flight: a delivery whose 2xx was not yet recorded (or whose
- * completion had not reached the disk, see {@link Spool#complete}) is delivered again, a bounce whose recipients were
- * not yet marked BOUNCED is sent again; nothing is lost.
+ * completion had not reached the disk, see {@link Spool#complete}) is delivered again; nothing is lost. A bounce is
+ * never sent twice: it is stored under an id derived from the message and its failures
+ * ({@link Spool#storeOnce}), its failures are then recorded as BOUNCED (also when the message is completed at once),
+ * and only then is the bounce delivered; a crash between the store and that record is found by {@link #recover()}
+ * (or the next pass), which records it without a second bounce.
  *
  * <h2>Failover after the final dot</h2>
  * A next hop that drops the connection or times out after the message's final dot, before its reply, may or may not
@@ -196,8 +199,20 @@ public final class DeliveryAgent implements AutoCloseable {
      */
     public int recover() throws IOException {
         List<QueuedMessage> all = spool.recover();
+        java.util.Set<QueueId> ids = new java.util.HashSet<>();
         for (QueuedMessage m : all) {
-            known.putIfAbsent(m.id(), m);
+            ids.add(m.id());
+        }
+        for (QueuedMessage m : all) {
+            QueuedMessage cur = m;
+            // A crash after a bounce was stored and before its failures were recorded as BOUNCED: record them now,
+            // before any pass, so neither a second bounce is stored nor the first one leaves the spool unnoticed.
+            if (!m.recipients(RecipientState.Status.FAILED).isEmpty() && ids.contains(bounceId(m))) {
+                cur = markBounced(m);
+                spool.update(cur);
+                LOG.info("{}: its bounce {} was stored before a restart; not sent again", m.id(), bounceId(m));
+            }
+            known.putIfAbsent(cur.id(), cur);
         }
         return all.size();
     }
@@ -608,27 +623,72 @@ public final class DeliveryAgent implements AutoCloseable {
         } else {
             to = Optional.of(postmaster);
         }
+        Optional<QueuedMessage> stored = Optional.empty();
         if (to.isPresent()) {
             byte[] dsn = Dsn.failure(hostname, to.get(), m, failed, now, returnLimit);
             Envelope bounceEnv =
                     new Envelope(Optional.empty(), Optional.of(hostname), Envelope.NULL_SENDER, List.of(to.get()), now);
-            QueuedMessage bounce = spool.store(bounceEnv, MessageContent.ofBytes(dsn));
-            LOG.info("{}: bounce {} to <{}> for {} recipient(s)", m.id(), bounce.id(), to.get(), failed.size());
+            // Stored under an id derived from this message and these failures: if a crash came between this store and
+            // the update below, the next pass (or recover()) finds the bounce there and does not send a second one.
+            QueueId bounceId = bounceId(m);
+            stored = spool.storeOnce(bounceId, bounceEnv, MessageContent.ofBytes(dsn));
+            if (stored.isEmpty()) {
+                LOG.info("{}: bounce {} was stored before; not stored again", m.id(), bounceId);
+            } else {
+                LOG.info("{}: bounce {} to <{}> for {} recipient(s)", m.id(), bounceId, to.get(), failed.size());
+            }
+        }
+        QueuedMessage out = markBounced(m);
+        // Written even when the message is then completed: its deletion is not forced, and a message that came back
+        // after a crash with its failures still FAILED, while its bounce had already gone out and left the spool,
+        // would be bounced again. Bounces are rare; the write is cheap next to them.
+        spool.update(out);
+        known.put(out.id(), out);
+        // Only now may the bounce be delivered (and leave the spool): its failures are recorded as BOUNCED.
+        if (stored.isPresent()) {
+            QueuedMessage bounce = stored.get();
             known.putIfAbsent(bounce.id(), bounce);
             tell(() -> listener.bounced(m, bounce));
         }
-        QueuedMessage out = m;
-        for (RecipientState r : failed) {
-            out = out.withRecipient(r.address(), s -> s.status() == RecipientState.Status.FAILED ? s.bounced() : s);
-        }
-        if (out.hasPending()) {
-            spool.update(out); // otherwise the caller completes the message, which deletes it
-        }
-        known.put(out.id(), out);
         if (started) {
             wake(Duration.ZERO);
         }
         return out;
+    }
+
+    private static QueuedMessage markBounced(QueuedMessage m) {
+        QueuedMessage out = m;
+        for (RecipientState r : m.recipients(RecipientState.Status.FAILED)) {
+            out = out.withRecipient(r.address(), s -> s.status() == RecipientState.Status.FAILED ? s.bounced() : s);
+        }
+        return out;
+    }
+
+    /**
+     * The id of the bounce reporting a message's FAILED recipients: derived from the message's id and the position of
+     * its first FAILED recipient (which is BOUNCED once the bounce is stored, so each bounce of a message has its own).
+     * Its first 13 characters are the message's (time and counter), the last 7 a hash: it sorts next to the message
+     * and cannot be an id the spool generates, whose last 7 characters are random, but with odds of 36^-7 per pair.
+     */
+    static QueueId bounceId(QueuedMessage m) {
+        int first = 0;
+        while (m.recipients().get(first).status() != RecipientState.Status.FAILED) {
+            first++;
+        }
+        byte[] digest;
+        try {
+            digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest((m.id().value() + "#bounce#" + first).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing", e);
+        }
+        long h = 0;
+        for (int i = 0; i < 8; i++) {
+            h = h << 8 | (digest[i] & 0xff);
+        }
+        String tail = Long.toString(h & Long.MAX_VALUE, 36).toUpperCase(java.util.Locale.ROOT);
+        tail = ("0000000" + tail).substring(tail.length());
+        return new QueueId(m.id().value().substring(0, 13) + tail.substring(tail.length() - 7));
     }
 
     private static void tell(Runnable call) {

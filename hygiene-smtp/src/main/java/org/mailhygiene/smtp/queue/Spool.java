@@ -285,6 +285,62 @@ public final class Spool implements AutoCloseable {
     }
 
     /**
+     * Stores a message under an id the caller chose, once: when a committed message with that id is already in the
+     * spool, nothing is written. A caller that derives the id from what it reports (the delivery agent derives a
+     * bounce's id from the failed message and its recipients) can so repeat a store a crash interrupted without
+     * storing the message twice. Durable as {@link #store(Envelope, MessageContent)}; the file is created, so its
+     * directory entry is forced too.
+     *
+     * @param id the id; it must not be one the spool generates (derive it so it cannot collide)
+     * @param envelope the envelope; it must have at least one recipient
+     * @param content the bytes to store, unchanged
+     * @return the queued message, or empty when a message with that id was already stored
+     * @throws IOException if anything could not be written or forced; nothing is left behind
+     * @throws IllegalArgumentException if the envelope has no recipients
+     * @throws IllegalStateException if the spool is closed, or the id is being stored by another call right now
+     */
+    public Optional<QueuedMessage> storeOnce(QueueId id, Envelope envelope, MessageContent content) throws IOException {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(envelope, "envelope");
+        Objects.requireNonNull(content, "content");
+        if (envelope.recipients().isEmpty()) {
+            throw new IllegalArgumentException("a message needs at least one recipient to be queued");
+        }
+        ensureOpen();
+        if (spareIds.contains(id) || !writing.add(id)) {
+            throw new IllegalStateException("queue id " + id + " is in use");
+        }
+        Path file = file(id);
+        try {
+            if (Files.exists(file)) {
+                SpoolFile.Contents c = SpoolFile.read(file);
+                if (c != null) {
+                    return Optional.empty(); // stored before (and committed)
+                }
+                Files.delete(file); // a store of it that a crash cut short: never committed
+            }
+            List<RecipientState> states = new ArrayList<>();
+            for (String r : envelope.recipients()) {
+                states.add(RecipientState.pending(r));
+            }
+            long size = content.size();
+            QueuedMessage draft = new QueuedMessage(id, envelope, clock.instant(), states, size, file, 0);
+            byte[] record = RecordCodec.encodeQueued(draft);
+            try (InputStream in = content.openStream()) {
+                SpoolFile.write(file, false, record, size, new byte[0], in);
+                queueSync.sync();
+            } catch (IOException | RuntimeException e) {
+                DurableFiles.deleteQuietly(file, e);
+                throw e;
+            }
+            return Optional.of(new QueuedMessage(
+                    id, envelope, draft.queuedAt(), states, size, file, SpoolFile.contentOffset(record.length)));
+        } finally {
+            writing.remove(id);
+        }
+    }
+
+    /**
      * Records new recipient states durably: appends them to the message's file and forces it.
      *
      * @param message the message with its new states; its id, envelope, size and file must be the spool's

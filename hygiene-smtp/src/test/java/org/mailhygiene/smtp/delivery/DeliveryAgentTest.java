@@ -527,6 +527,78 @@ class DeliveryAgentTest {
         }
     }
 
+    /** Stands for the process dying: not an exception the agent catches, so nothing after it runs. */
+    static final class Crash extends Error {
+        private static final long serialVersionUID = 1L;
+    }
+
+    /** A restart on the same spool directory: a new spool and a new agent that recovers it. */
+    void restart() throws Exception {
+        agent.close();
+        spool.close();
+        spool = Spool.builder(dir.resolve("spool")).clock(clock).build();
+        agent = agentBuilder(router()).build();
+        agent.recover();
+    }
+
+    @Test
+    void aCrashRightAfterTheBounceIsStoredDoesNotSendASecondBounce() throws Exception {
+        // The process dies once the bounce is stored (the listener hears of it and the "crash" stops the pass there).
+        agent = agentBuilder(router())
+                .listener(new DeliveryListener() {
+                    @Override
+                    public void bounced(QueuedMessage message, QueuedMessage bounce) {
+                        throw new Crash();
+                    }
+                })
+                .build();
+        inbound.onRecipient("gone@y.org", SinkAction.reply("550 5.1.1 no such user"));
+        store("a@x.org", "gone@y.org");
+        agent.runDue();
+        restart();
+        agent.runDue();
+        agent.runDue();
+        agent.runDue();
+        assertThat(outbound.awaitMessages(1, Duration.ofSeconds(60))).hasSize(1);
+        Thread.sleep(200); // a second bounce would be delivered by now: the passes above ran to their end
+        assertThat(outbound.messages()).hasSize(1);
+        assertThat(spool.size()).isZero();
+    }
+
+    @Test
+    void aBounceStoredBeforeACrashThatCutOffItsRecordIsSentOnce() throws Exception {
+        // The spool as a crash between the bounce's store and the record of its failures leaves it: the message's
+        // recipient still FAILED, the bounce stored under the id derived from them.
+        agent = agentBuilder(router()).build();
+        QueuedMessage m = store("a@x.org", "gone@y.org", "ok@y.org");
+        m = m.withRecipient("gone@y.org", r -> r.failed("550 5.1.1 no such user", true, java.util.Optional.empty()));
+        spool.update(m);
+        QueuedMessage failed = m;
+        byte[] dsn =
+                Dsn.failure("relay.test", "a@x.org", failed, failed.recipients(RecipientState.Status.FAILED), T0, 1);
+        assertThat(spool.storeOnce(
+                        DeliveryAgent.bounceId(failed),
+                        new Envelope(
+                                java.util.Optional.empty(),
+                                java.util.Optional.of("relay.test"),
+                                "",
+                                List.of("a@x.org"),
+                                T0),
+                        MessageContent.ofBytes(dsn)))
+                .isPresent();
+        restart();
+        assertThat(spool.get(m.id()).orElseThrow().recipients().get(0).status())
+                .as("recover() records the failure as bounced")
+                .isEqualTo(RecipientState.Status.BOUNCED);
+        agent.runDue();
+        agent.runDue();
+        assertThat(outbound.awaitMessages(1, Duration.ofSeconds(60))).hasSize(1);
+        assertThat(outbound.messages()).hasSize(1);
+        assertThat(inbound.awaitMessages(1, Duration.ofSeconds(60)).get(0).recipients())
+                .containsExactly("ok@y.org");
+        assertThat(spool.size()).isZero();
+    }
+
     @Test
     void recoveredMessagesAreDeliveredAfterARestart() throws Exception {
         agent = agentBuilder(router()).build();

@@ -138,6 +138,30 @@ class SpoolTest {
     }
 
     @Test
+    void storeOnceStoresAMessageUnderItsIdOnlyOnce() throws Exception {
+        QueueId id = new QueueId("0ABCDEFGHIJKLMNOPQRS");
+        try (Spool s = Spool.open(dir)) {
+            assertThat(s.storeOnce(id, envelope("", "a@x.org"), body("one\r\n")))
+                    .isPresent();
+            assertThat(s.storeOnce(id, envelope("", "a@x.org"), body("two\r\n")))
+                    .isEmpty();
+            assertThat(s.get(id).orElseThrow().content().readAllBytes())
+                    .isEqualTo("one\r\n".getBytes(StandardCharsets.US_ASCII));
+        }
+        try (Spool s = Spool.open(dir)) {
+            assertThat(s.recover()).extracting(QueuedMessage::id).containsExactly(id);
+            assertThat(s.storeOnce(id, envelope("", "a@x.org"), body("three\r\n")))
+                    .isEmpty();
+            // a store of it cut short (never committed) is replaced
+            QueueId torn = new QueueId("0ABCDEFGHIJKLMNOPQRT");
+            Files.write(dir.resolve("queue").resolve(torn.value() + ".q"), new byte[] {1, 2, 3});
+            assertThat(s.storeOnce(torn, envelope("", "a@x.org"), body("four\r\n")))
+                    .isPresent();
+            assertThat(s.get(torn)).isPresent();
+        }
+    }
+
+    @Test
     void recoverRemovesUncommittedFilesCutsTornUpdatesAndKeepsDamagedFilesAside() throws Exception {
         QueueId kept;
         QueueId torn;
