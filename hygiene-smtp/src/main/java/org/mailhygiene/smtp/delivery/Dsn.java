@@ -141,8 +141,9 @@ final class Dsn {
         }
         h.append("\r\n");
         h.append("Reporting-MTA: dns; ").append(reportingMta).append("\r\n");
-        h.append("X-Queue-ID: ").append(original.id().value()).append("\r\n");
         h.append("Arrival-Date: ").append(date(original.queuedAt())).append("\r\n");
+        // an extension field: after the standard per-message fields, as RFC 3464 2.2's grammar orders them
+        h.append("X-Queue-ID: ").append(original.id().value()).append("\r\n");
         for (RecipientState r : failed) {
             String reply = oneLine(r.lastReply().orElse("550 5.0.0 delivery failed"));
             h.append("\r\n");

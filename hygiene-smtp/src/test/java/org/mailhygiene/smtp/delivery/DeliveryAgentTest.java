@@ -171,7 +171,8 @@ class DeliveryAgentTest {
         BodyPart status = mp.getBodyPart(1);
         assertThat(status.getContentType()).startsWith("message/delivery-status");
         String fields = read(status.getInputStream());
-        assertThat(fields).contains("Reporting-MTA: dns; relay.test");
+        // RFC 3464 2.2: per-message fields, extension fields (X-) last
+        assertThat(fields).containsPattern("^Reporting-MTA: dns; relay.test\r\nArrival-Date: [^\r]+\r\nX-Queue-ID: ");
         assertThat(fields).contains("Final-Recipient: rfc822; gone@y.org");
         assertThat(fields).contains("Action: failed");
         assertThat(fields).contains("Status: 5.1.1");
