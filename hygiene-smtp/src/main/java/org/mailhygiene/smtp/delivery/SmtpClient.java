@@ -207,7 +207,7 @@ public final class SmtpClient {
             } catch (HopFailedException | LocalReadFailed e) {
                 throw e;
             } catch (IOException e) {
-                throw kept.fail(null, e.toString(), e);
+                throw kept.fail(e);
             } finally {
                 pool.release(key, kept, keep);
             }
@@ -222,7 +222,7 @@ public final class SmtpClient {
         } catch (HopFailedException | LocalReadFailed e) {
             throw e;
         } catch (IOException e) {
-            throw c.fail(null, e.toString(), e);
+            throw c.fail(e);
         } finally {
             pool.release(key, c, keep);
         }

@@ -264,6 +264,29 @@ final class SmtpConnection {
         return new HopFailedException(endpoint, stage, reply, what, cause);
     }
 
+    /** {@link #fail(SmtpResponse, String, Throwable)} for an I/O failure, described as {@link #describe} does. */
+    HopFailedException fail(IOException cause) {
+        return fail(null, describe(cause), cause);
+    }
+
+    /**
+     * An I/O failure in words an administrator reads in a log or a bounce: the operating system's text for the common
+     * network failures ({@code Connection refused}, {@code Connect timed out}, {@code No route to host}), the message of
+     * a plain {@link IOException} (the client's own texts), and otherwise the exception's simple name before its
+     * message ({@code SSLHandshakeException: ...}), never a class name with its package.
+     */
+    static String describe(IOException e) {
+        String m = e.getMessage();
+        if (m == null || m.isBlank()) {
+            return e.getClass().getSimpleName();
+        }
+        boolean plain = e.getClass() == IOException.class
+                || e instanceof java.net.ConnectException
+                || e instanceof java.net.NoRouteToHostException
+                || e instanceof java.net.SocketTimeoutException;
+        return plain ? m : e.getClass().getSimpleName() + ": " + m;
+    }
+
     /**
      * Opens the session: connects (bound to the configured local address), reads the greeting, says EHLO (HELO if
      * EHLO is refused), and with {@code tryTls} runs STARTTLS per the TLS policy and EHLO again. Leaves

@@ -160,7 +160,7 @@ final class SmtpTransaction {
             if (e instanceof HopFailedException) {
                 throw e;
             }
-            throw c.fail(null, e.toString(), e);
+            throw c.fail(e);
         }
         stuffer.finish();
         SmtpResponse end = c.read(HopFailedException.Stage.DATA_END, timeouts.dataTermination());

@@ -261,9 +261,23 @@ class SmtpClientTest {
         }
         Endpoint dead = Endpoint.literal(new NextHop("127.0.0.1", port));
         assertThatThrownBy(() -> plain().deliver(dead, "a@x.org", List.of("b@y.org"), text("x"), BUDGET))
-                .isInstanceOfSatisfying(
-                        HopFailedException.class,
-                        e -> assertThat(e.stage()).isEqualTo(HopFailedException.Stage.CONNECT));
+                .isInstanceOfSatisfying(HopFailedException.class, e -> {
+                    assertThat(e.stage()).isEqualTo(HopFailedException.Stage.CONNECT);
+                    // in an administrator's words, as a log line and a bounce quote it: no class names
+                    assertThat(e.getMessage())
+                            .isEqualTo("127.0.0.1:" + port + " failed at CONNECT: Connection refused");
+                });
+    }
+
+    @Test
+    void ioFailuresAreDescribedWithoutPackageNames() {
+        assertThat(SmtpConnection.describe(new java.io.IOException("reply line too long")))
+                .isEqualTo("reply line too long");
+        assertThat(SmtpConnection.describe(new java.net.SocketTimeoutException("Read timed out")))
+                .isEqualTo("Read timed out");
+        assertThat(SmtpConnection.describe(new javax.net.ssl.SSLHandshakeException("no cipher suites in common")))
+                .isEqualTo("SSLHandshakeException: no cipher suites in common");
+        assertThat(SmtpConnection.describe(new java.io.EOFException())).isEqualTo("EOFException");
     }
 
     @Test
