@@ -61,9 +61,16 @@ import org.mailhygiene.internal.Checks;
  */
 public final class AttachmentPolicy {
 
-    /** Extensions blocked by default. */
+    /**
+     * Extensions blocked by default: every extension Gmail refuses in mail (its help page "Some file types are
+     * blocked", support.google.com/mail/answer/6590, read in December 2026: programs, scripts, installers, shortcuts
+     * and the disk images {@code iso}, {@code img}, {@code vhd} that droppers were shipped in from 2022 on), plus
+     * {@code reg}, {@code scf} and {@code vhdx}.
+     */
     public static final String DEFAULT_BLOCKED_EXTENSIONS =
-            "exe scr pif com bat cmd cpl dll js jse vbs vbe wsf wsh hta jar msi msp lnk ps1 reg scf chm vb";
+            "exe scr pif com bat cmd cpl dll js jse vbs vbe wsf wsh hta jar msi msp lnk ps1 reg scf chm vb"
+                    + " ade adp apk appx appxbundle cab diagcab diagcfg diagpkg dmg ex ex_ img ins iso isp jnlp lib mde"
+                    + " mjs msc msix msixbundle mst nsh sct shb sys vhd vhdx vxd wsc xll";
     /** Media types blocked by default. */
     public static final String DEFAULT_BLOCKED_TYPES = "application/x-msdownload application/x-dosexec"
             + " application/x-msdos-program application/x-ms-installer application/x-elf application/x-executable"

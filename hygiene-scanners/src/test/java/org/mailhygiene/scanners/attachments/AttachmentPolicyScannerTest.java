@@ -440,6 +440,19 @@ class AttachmentPolicyScannerTest {
     }
 
     @Test
+    void aDiskImageOrAnExcelAddInIsBlockedAsGmailBlocksThem() throws Exception {
+        // the 2022 droppers: a disk image (its content opaque to the policy) attached or zipped, an Excel add-in
+        byte[] image = new byte[4096];
+        Verdict iso = scan(Samples.attachment("Invoice_0412.iso", "application/octet-stream", image));
+        assertThat(rules(iso)).containsExactly("EXECUTABLE_ATTACHMENT");
+        byte[] zip = Samples.zip("scan/Remittance.vhdx", image);
+        assertThat(rules(scan(Samples.attachment("remittance.zip", "application/zip", zip))))
+                .containsExactly("EXECUTABLE_ATTACHMENT");
+        assertThat(rules(scan(Samples.attachment("report.xll", "application/octet-stream", image))))
+                .containsExactly("EXECUTABLE_ATTACHMENT");
+    }
+
+    @Test
     void executableInsideNestedZipIsFound() throws Exception {
         byte[] inner = Samples.zip("inner/setup.bin", Samples.pe());
         byte[] outer = Samples.zip("inner.zip", inner);

@@ -20,6 +20,11 @@ class AttachmentPolicyTest {
         assertThat(p.encryptedArchiveCheck()).isTrue();
         assertThat(p.brokenMimeCheck()).isTrue();
         assertThat(p.blockedExtensions()).contains("exe", "scr", "pif", "com", "bat", "cmd", "js", "vbs", "jar");
+        // what Gmail refuses (support.google.com/mail/answer/6590), the disk images droppers came in since 2022 among
+        // them
+        assertThat(p.blockedExtensions())
+                .contains(
+                        "iso", "img", "vhd", "vhdx", "xll", "msc", "sct", "wsc", "jnlp", "appx", "msix", "cab", "mjs");
         assertThat(p.blockedTypes()).contains("application/x-msdownload", "application/x-elf");
         assertThat(p.allowedExtensions()).isEmpty();
     }
