@@ -24,6 +24,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocketFactory;
@@ -47,7 +49,7 @@ import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.JedisCluster;
 import redis.clients.jedis.JedisPooled;
-import redis.clients.jedis.JedisSentineled;
+import redis.clients.jedis.RedisProtocol;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
@@ -99,6 +101,9 @@ public final class RedisSharedState implements SharedState {
     public static final int JOURNAL_LIMIT = 200_000;
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisSharedState.class);
+
+    /** Errors of a server that is no (serving) master: after them a Sentinel client asks where the master is. */
+    private static final Pattern MASTER_GONE = Pattern.compile("READONLY|MASTERDOWN|LOADING");
 
     private static final String RATE_SCRIPT = "local t = redis.call('TIME')\n"
             + "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
@@ -235,7 +240,10 @@ public final class RedisSharedState implements SharedState {
 
     private final RedisUrl url;
     private final Duration callTimeout;
-    private final UnifiedJedis jedis;
+    private final Supplier<UnifiedJedis> connect;
+    private final SentinelMasterProvider sentinel;
+    private final Object connectLock = new Object();
+    private volatile UnifiedJedis client;
     private final String prefix;
     private volatile int journalLimit = JOURNAL_LIMIT;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -244,10 +252,12 @@ public final class RedisSharedState implements SharedState {
     private final CounterStore counters = new Counters();
     private final TokenStore tokens = new Tokens();
 
-    private RedisSharedState(RedisUrl url, Duration callTimeout, UnifiedJedis jedis) {
+    private RedisSharedState(
+            RedisUrl url, Duration callTimeout, Supplier<UnifiedJedis> connect, SentinelMasterProvider sentinel) {
         this.url = url;
         this.callTimeout = callTimeout;
-        this.jedis = jedis;
+        this.connect = connect;
+        this.sentinel = sentinel;
         this.prefix = url.prefix();
     }
 
@@ -291,28 +301,38 @@ public final class RedisSharedState implements SharedState {
         pool.setMaxWait(callTimeout);
         pool.setBlockWhenExhausted(true);
         pool.setJmxEnabled(false);
-        UnifiedJedis jedis;
+        JedisClientConfig sentinelConfig = DefaultJedisClientConfig.builder()
+                .connectionTimeoutMillis(ms)
+                .socketTimeoutMillis(ms)
+                .clientName("mail-hygiene")
+                .build();
+        // No client here connects before its first call: a node starts (and --check passes) while Redis, its
+        // Sentinels or its cluster are down, and the guard probes them later like any other outage.
+        Supplier<UnifiedJedis> client;
+        SentinelMasterProvider sentinel = null;
         switch (url.scheme()) {
             case "redis-sentinel" -> {
-                Set<HostAndPort> sentinels = new LinkedHashSet<>();
+                List<HostAndPort> sentinels = new ArrayList<>();
                 url.hosts().forEach(h -> sentinels.add(new HostAndPort(h.host(), h.port())));
-                JedisClientConfig sentinelConfig = DefaultJedisClientConfig.builder()
-                        .connectionTimeoutMillis(ms)
-                        .socketTimeoutMillis(ms)
-                        .build();
-                jedis = new JedisSentineled(url.master().orElseThrow(), config, pool, sentinels, sentinelConfig);
+                SentinelMasterProvider p =
+                        new SentinelMasterProvider(url.master().orElseThrow(), sentinels, config, sentinelConfig, pool);
+                sentinel = p;
+                UnifiedJedis j = new UnifiedJedis(p, RedisProtocol.RESP2) {};
+                client = () -> j;
             }
             case "redis-cluster" -> {
                 Set<HostAndPort> nodes = new LinkedHashSet<>();
                 url.hosts().forEach(h -> nodes.add(new HostAndPort(h.host(), h.port())));
-                jedis = new JedisCluster(nodes, config, 2, callTimeout.multipliedBy(2), pool);
+                // JedisCluster reads the slot map from a seed in its constructor: made at the first call instead
+                client = () -> new JedisCluster(nodes, config, 2, callTimeout.multipliedBy(2), pool);
             }
             default -> {
                 RedisUrl.Endpoint e = url.hosts().get(0);
-                jedis = new JedisPooled(pool, new HostAndPort(e.host(), e.port()), config);
+                UnifiedJedis j = new JedisPooled(pool, new HostAndPort(e.host(), e.port()), config);
+                client = () -> j;
             }
         }
-        return new RedisSharedState(url, callTimeout, jedis);
+        return new RedisSharedState(url, callTimeout, client, sentinel);
     }
 
     private static SSLSocketFactory trusting(RedisUrl url) {
@@ -395,13 +415,17 @@ public final class RedisSharedState implements SharedState {
 
     @Override
     public void ping() throws SharedStateException {
-        call("PING", () -> jedis.ping());
+        call("PING", () -> jedis().ping());
     }
 
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
-            jedis.close();
+            synchronized (connectLock) {
+                if (client != null) {
+                    client.close();
+                }
+            }
         }
     }
 
@@ -423,6 +447,26 @@ public final class RedisSharedState implements SharedState {
         }
         this.journalLimit = limit;
         return this;
+    }
+
+    /**
+     * The client, made at the first call (a cluster client reads the slot map then); a failure to make it is that
+     * call's failure, and the next call tries again.
+     */
+    private UnifiedJedis jedis() {
+        UnifiedJedis c = client;
+        if (c != null) {
+            return c;
+        }
+        synchronized (connectLock) {
+            if (client == null) {
+                if (closed.get()) {
+                    throw new IllegalStateException("closed");
+                }
+                client = connect.get();
+            }
+            return client;
+        }
     }
 
     @FunctionalInterface
@@ -466,6 +510,12 @@ public final class RedisSharedState implements SharedState {
         try {
             return c.run();
         } catch (JedisDataException e) {
+            if (sentinel != null
+                    && e.getMessage() != null
+                    && MASTER_GONE.matcher(e.getMessage()).lookingAt()) {
+                // the master we use was demoted (a failover we did not see fail) or is not serving: ask again
+                sentinel.invalidate();
+            }
             if (e.getMessage() != null && e.getMessage().startsWith("WRONGTYPE")) {
                 // the server answered: one of our keys holds another type (a hand edit, another program), no outage
                 throw new SharedDataException(
@@ -484,7 +534,10 @@ public final class RedisSharedState implements SharedState {
             throw new SharedStateException(url.redacted() + ": " + what + " failed: " + e.getMessage(), e);
         } catch (RuntimeException e) {
             // JedisException and its subclasses, pool exhaustion (NoSuchElementException), decoding errors.
-            throw new SharedStateException(url.redacted() + ": " + what + " failed: " + e.getMessage(), e);
+            if (sentinel != null && e instanceof JedisConnectionException) {
+                sentinel.invalidate();
+            }
+            throw new SharedStateException(url.redacted() + ": " + what + " failed: " + Failures.describe(e), e);
         }
     }
 
@@ -514,7 +567,7 @@ public final class RedisSharedState implements SharedState {
             String key = verdictKey("v", identity, sha256);
             String s;
             try {
-                s = call("GET", List.of(key), () -> jedis.get(key));
+                s = call("GET", List.of(key), () -> jedis().get(key));
             } catch (SharedDataException e) {
                 // Not a string (written by hand or by something else; once() tells the server's WRONGTYPE): a miss;
                 // the next verdict stored replaces it.
@@ -542,7 +595,7 @@ public final class RedisSharedState implements SharedState {
             call(
                     "SET",
                     List.of(key),
-                    () -> jedis.set(key, value, SetParams.setParams().px(ms)));
+                    () -> jedis().set(key, value, SetParams.setParams().px(ms)));
         }
 
         @Override
@@ -554,21 +607,23 @@ public final class RedisSharedState implements SharedState {
             return "OK"
                     .equals(call(
                             "SET NX",
-                            () -> jedis.set(
-                                    key, owner, SetParams.setParams().nx().px(ms))));
+                            () -> jedis().set(
+                                            key,
+                                            owner,
+                                            SetParams.setParams().nx().px(ms))));
         }
 
         @Override
         public boolean leaseHeld(String identity, String sha256) throws SharedStateException {
             String key = verdictKey("l", identity, sha256);
-            return call("EXISTS", List.of(key), () -> jedis.exists(key));
+            return call("EXISTS", List.of(key), () -> jedis().exists(key));
         }
 
         @Override
         public void release(String identity, String sha256, String owner) throws SharedStateException {
             String key = verdictKey("l", identity, sha256);
             Objects.requireNonNull(owner, "owner");
-            call("release", List.of(key), () -> jedis.eval(RELEASE_SCRIPT, List.of(key), List.of(owner)));
+            call("release", List.of(key), () -> jedis().eval(RELEASE_SCRIPT, List.of(key), List.of(owner)));
         }
     }
 
@@ -581,7 +636,8 @@ public final class RedisSharedState implements SharedState {
             String k = prefix + "rl:" + key;
             Object r = once(
                     "rate limit",
-                    () -> jedis.eval(RATE_SCRIPT, List.of(k), List.of(Integer.toString(capacity), Long.toString(ms))));
+                    () -> jedis().eval(
+                                    RATE_SCRIPT, List.of(k), List.of(Integer.toString(capacity), Long.toString(ms))));
             return r instanceof Long l && l == 1L;
         }
     }
@@ -609,16 +665,16 @@ public final class RedisSharedState implements SharedState {
                 }
             });
             List<String> keys = List.of(hash(node, day), nodes(day));
-            call("counters", keys, () -> jedis.eval(COUNTERS_SCRIPT, keys, args));
+            call("counters", keys, () -> jedis().eval(COUNTERS_SCRIPT, keys, args));
         }
 
         @Override
         public Map<String, Map<String, Long>> read(LocalDate day) throws SharedStateException {
-            Set<String> names = call("SMEMBERS", List.of(nodes(day)), () -> jedis.smembers(nodes(day)));
+            Set<String> names = call("SMEMBERS", List.of(nodes(day)), () -> jedis().smembers(nodes(day)));
             Map<String, Map<String, Long>> out = new TreeMap<>();
             for (String node : names) {
                 Map<String, String> raw =
-                        call("HGETALL", List.of(hash(node, day)), () -> jedis.hgetAll(hash(node, day)));
+                        call("HGETALL", List.of(hash(node, day)), () -> jedis().hgetAll(hash(node, day)));
                 Map<String, Long> c = new TreeMap<>();
                 for (Map.Entry<String, String> e : raw.entrySet()) {
                     try {
@@ -656,7 +712,7 @@ public final class RedisSharedState implements SharedState {
             args.add(spam ? "1" : "0");
             args.add(Long.toString(RETENTION.toSeconds()));
             addTokens(args, tokens);
-            once("learn", keys, () -> jedis.eval(LEARN_SCRIPT, keys, args));
+            once("learn", keys, () -> jedis().eval(LEARN_SCRIPT, keys, args));
         }
 
         @Override
@@ -669,7 +725,7 @@ public final class RedisSharedState implements SharedState {
             args.add(TokenStore.checkKey(key));
             args.add(Integer.toString(journalLimit));
             addTokens(args, tokens);
-            Object r = once("learn", keys, () -> jedis.eval(LEARN_KEYED_SCRIPT, keys, args));
+            Object r = once("learn", keys, () -> jedis().eval(LEARN_KEYED_SCRIPT, keys, args));
             return Long.valueOf(1).equals(r);
         }
 
@@ -678,7 +734,7 @@ public final class RedisSharedState implements SharedState {
             String field = TokenStore.checkKey(key);
             List<String> keys = keys(model);
             List<String> read = List.of(keys.get(2), keys.get(3));
-            Object rec = call("learned", read, () -> jedis.eval(LEARNED_SCRIPT, read, List.of(field)));
+            Object rec = call("learned", read, () -> jedis().eval(LEARNED_SCRIPT, read, List.of(field)));
             return rec == null ? Optional.empty() : Optional.of(record(rec.toString()));
         }
 
@@ -690,7 +746,7 @@ public final class RedisSharedState implements SharedState {
             args.add(Long.toString(RETENTION.toSeconds()));
             args.add(TokenStore.checkKey(key));
             addTokens(args, tokens);
-            Object r = once("unlearn", keys, () -> jedis.eval(UNLEARN_SCRIPT, keys, args));
+            Object r = once("unlearn", keys, () -> jedis().eval(UNLEARN_SCRIPT, keys, args));
             return r == null ? Optional.empty() : Optional.of(record(r.toString()));
         }
 
@@ -713,7 +769,7 @@ public final class RedisSharedState implements SharedState {
             String v = call(
                     "HGET",
                     List.of(keys(model).get(2)),
-                    () -> jedis.hget(keys(model).get(2), "version"));
+                    () -> jedis().hget(keys(model).get(2), "version"));
             return parse(v, "field version of " + keys(model).get(2));
         }
 
@@ -734,7 +790,7 @@ public final class RedisSharedState implements SharedState {
         @Override
         public Snapshot snapshot(String model) throws SharedStateException {
             List<String> keys = keys(model);
-            Map<String, String> meta = call("HGETALL", List.of(keys.get(2)), () -> jedis.hgetAll(keys.get(2)));
+            Map<String, String> meta = call("HGETALL", List.of(keys.get(2)), () -> jedis().hgetAll(keys.get(2)));
             Map<String, long[]> counts = new HashMap<>();
             scan(keys.get(0), counts, 0);
             scan(keys.get(1), counts, 1);
@@ -751,7 +807,7 @@ public final class RedisSharedState implements SharedState {
             do {
                 String c = cursor;
                 ScanResult<Map.Entry<String, String>> page =
-                        call("HSCAN", List.of(key), () -> jedis.hscan(key, c, params));
+                        call("HSCAN", List.of(key), () -> jedis().hscan(key, c, params));
                 for (Map.Entry<String, String> e : page.getResult()) {
                     counts.computeIfAbsent(e.getKey(), k -> new long[2])[index] =
                             parse(e.getValue(), "the count of token '" + e.getKey() + "' in " + key);

@@ -1,0 +1,48 @@
+package org.mailhygiene.redis;
+
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/** Turns a client exception into one line for a log: its message and the messages of what caused it. Stateless. */
+final class Failures {
+    private Failures() {}
+
+    /**
+     * Describes a failure with its causes and suppressed exceptions (Jedis hides the reason of a failed cluster call,
+     * e.g. "connection refused" or "cluster support disabled", in them), each message once.
+     *
+     * @param e the failure
+     * @return e.g. {@code Could not initialize cluster slots cache. (ERR This instance has cluster support disabled)}
+     */
+    static String describe(Throwable e) {
+        Set<String> all = new LinkedHashSet<>();
+        collect(e, all, 0);
+        String first = message(e);
+        Set<String> reasons = new LinkedHashSet<>();
+        for (String r : all) {
+            // "java.net.SocketTimeoutException: Read timed out" already says "Read timed out"
+            if (!first.contains(r) && reasons.stream().noneMatch(x -> x.contains(r))) {
+                reasons.add(r);
+            }
+        }
+        return reasons.isEmpty() ? first : first + " (" + String.join("; ", reasons) + ")";
+    }
+
+    private static void collect(Throwable t, Set<String> out, int depth) {
+        if (t == null || depth > 4) {
+            return;
+        }
+        if (depth > 0) {
+            out.add(message(t));
+        }
+        collect(t.getCause(), out, depth + 1);
+        for (Throwable s : t.getSuppressed()) {
+            collect(s, out, depth + 1);
+        }
+    }
+
+    private static String message(Throwable t) {
+        String m = t.getMessage();
+        return m == null || m.isBlank() ? t.getClass().getSimpleName() : m.strip();
+    }
+}

@@ -1,0 +1,185 @@
+package org.mailhygiene.redis;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.CommandArguments;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.ConnectionPool;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisClientConfig;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.providers.ConnectionProvider;
+
+/**
+ * Connections to the master that a set of Sentinels names, located when first needed and again after {@link
+ * #invalidate()} (a call failed: the master may have moved).
+ *
+ * <p>Why not Jedis's {@code JedisSentineled}: it asks the Sentinels in its constructor, so a node could not start (nor
+ * {@code --check} pass) while they were unreachable or did not know the master, although Redis is never a dependency of
+ * mail flow; and it keeps one subscriber thread per Sentinel that logs an ERROR with a stack trace every 5 seconds for
+ * as long as one Sentinel is down, a normal state of a Sentinel deployment. Here nothing is contacted before the first
+ * call, no thread is started, and every failure reaches the caller (and so its guard, which logs it once).
+ *
+ * <p>Thread-safe. Only one caller asks the Sentinels at a time; the others use the pool they have, or fail at once when
+ * there is none, so no call waits for another's search.
+ */
+final class SentinelMasterProvider implements ConnectionProvider {
+    private static final Logger LOG = LoggerFactory.getLogger(SentinelMasterProvider.class);
+
+    private final String masterName;
+    private final List<HostAndPort> sentinels;
+    private final JedisClientConfig masterConfig;
+    private final JedisClientConfig sentinelConfig;
+    private final GenericObjectPoolConfig<Connection> poolConfig;
+    private final ReentrantLock locating = new ReentrantLock();
+    private volatile ConnectionPool pool;
+    private volatile HostAndPort master;
+    private volatile boolean stale = true;
+    private volatile boolean closed;
+
+    SentinelMasterProvider(
+            String masterName,
+            List<HostAndPort> sentinels,
+            JedisClientConfig masterConfig,
+            JedisClientConfig sentinelConfig,
+            GenericObjectPoolConfig<Connection> poolConfig) {
+        this.masterName = Objects.requireNonNull(masterName, "masterName");
+        this.sentinels = List.copyOf(sentinels);
+        this.masterConfig = Objects.requireNonNull(masterConfig, "masterConfig");
+        this.sentinelConfig = Objects.requireNonNull(sentinelConfig, "sentinelConfig");
+        this.poolConfig = Objects.requireNonNull(poolConfig, "poolConfig");
+        if (this.sentinels.isEmpty()) {
+            throw new IllegalArgumentException("no Sentinel");
+        }
+    }
+
+    /** Makes the next call ask the Sentinels where the master is (a call to the master failed). */
+    void invalidate() {
+        stale = true;
+    }
+
+    /**
+     * The master in use, if located.
+     *
+     * @return its address, or {@code null} before the first successful search
+     */
+    HostAndPort master() {
+        return master;
+    }
+
+    @Override
+    public Connection getConnection() {
+        return pool().getResource();
+    }
+
+    @Override
+    public Connection getConnection(CommandArguments args) {
+        return pool().getResource();
+    }
+
+    @Override
+    public Map<?, ?> getConnectionMap() {
+        ConnectionPool p = pool();
+        return Map.of(String.valueOf(master), p);
+    }
+
+    @Override
+    public Map<?, ?> getPrimaryNodesConnectionMap() {
+        return getConnectionMap();
+    }
+
+    private ConnectionPool pool() {
+        if (closed) {
+            throw new JedisException("closed");
+        }
+        ConnectionPool p = pool;
+        if (p != null && !stale) {
+            return p;
+        }
+        if (!locating.tryLock()) {
+            // another call is asking the Sentinels: do not wait for it
+            if (p != null) {
+                return p;
+            }
+            throw new JedisException("the master '" + masterName + "' is being located through the Sentinels");
+        }
+        try {
+            if (pool != null && !stale) {
+                return pool;
+            }
+            HostAndPort at = locate();
+            stale = false;
+            if (!at.equals(master) || pool == null) {
+                ConnectionPool old = pool;
+                pool = new ConnectionPool(at, masterConfig, poolConfig);
+                HostAndPort was = master;
+                master = at;
+                if (old != null) {
+                    old.close();
+                }
+                if (was == null) {
+                    LOG.info("Sentinels name {} as master '{}'", at, masterName);
+                } else {
+                    LOG.warn("master '{}' moved from {} to {} (Sentinel failover)", masterName, was, at);
+                }
+            }
+            return pool;
+        } finally {
+            locating.unlock();
+        }
+    }
+
+    /** Asks the Sentinels in order; the first that names the master wins. */
+    private HostAndPort locate() {
+        List<String> problems = new ArrayList<>();
+        boolean answered = false;
+        for (HostAndPort s : sentinels) {
+            try (Jedis j = new Jedis(s, sentinelConfig)) {
+                List<String> addr = j.sentinelGetMasterAddrByName(masterName);
+                answered = true;
+                if (addr != null && addr.size() == 2) {
+                    try {
+                        return new HostAndPort(addr.get(0), Integer.parseInt(addr.get(1)));
+                    } catch (RuntimeException e) {
+                        problems.add(s + " named '" + addr + "'");
+                    }
+                } else {
+                    problems.add(s + " monitors no master named '" + masterName + "'");
+                }
+            } catch (JedisDataException e) {
+                answered = true;
+                problems.add(s + " is not a Sentinel? (" + e.getMessage().strip() + ")");
+            } catch (JedisException e) {
+                problems.add(s + ": " + Failures.describe(e));
+            }
+        }
+        String list = String.join("; ", problems);
+        if (answered) {
+            throw new JedisException("no Sentinel names master '" + masterName + "': " + list);
+        }
+        throw new JedisException("no Sentinel reachable: " + list);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        locating.lock();
+        try {
+            ConnectionPool p = pool;
+            pool = null;
+            if (p != null) {
+                p.close();
+            }
+        } finally {
+            locating.unlock();
+        }
+    }
+}

@@ -1,0 +1,193 @@
+package org.mailhygiene.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.api.Verdict;
+import org.mailhygiene.api.shared.SharedStateException;
+import org.mailhygiene.testkit.junit.RealBinaries;
+import org.mailhygiene.testkit.redis.RealRedis;
+import redis.clients.jedis.Jedis;
+
+/**
+ * redis-sentinel:// against real Sentinels: the client connects to nothing before its first call (a node starts while
+ * the Sentinels are down or do not know the master, and each call's failure names the reason), starts no thread that
+ * logs while a Sentinel is down, and follows a failover to the promoted replica.
+ */
+class RedisSentinelFailoverTest {
+    @TempDir
+    Path dir;
+
+    private static int closedPort() throws IOException {
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress("127.0.0.1", 0));
+            return s.getLocalPort();
+        }
+    }
+
+    private static boolean sentinelListenerRunning() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .anyMatch(t -> t.isAlive() && t.getName().contains("SentinelListener"));
+    }
+
+    /**
+     * Before, {@code open} asked the Sentinels at once and threw {@code JedisConnectionException: All sentinels down}:
+     * {@code hygiene relay} would not start (nor pass {@code --check}) while Redis was down, which the design forbids.
+     */
+    @Test
+    void opensWhileNoSentinelAnswersAndReachesTheMasterOnceOneDoes() throws Exception {
+        Path server = RealBinaries.require("redis-server", "redis-server");
+        try (RealRedis master = RealRedis.start(server, dir.resolve("master"), List.of());
+                RealRedis sentinel = RealRedis.startSentinel(
+                        server,
+                        dir.resolve("sentinel"),
+                        List.of("sentinel monitor site-a 127.0.0.1 " + master.port() + " 1"))) {
+            sentinel.kill();
+            long t0 = System.nanoTime();
+            try (RedisSharedState state = RedisSharedState.open(
+                    "redis-sentinel://127.0.0.1:" + closedPort() + ",127.0.0.1:" + sentinel.port() + "/site-a",
+                    Duration.ofSeconds(5))) {
+                assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+                assertThatThrownBy(state::ping)
+                        .isInstanceOf(SharedStateException.class)
+                        .hasMessageContaining("no Sentinel reachable")
+                        .hasMessageContaining("127.0.0.1:" + sentinel.port());
+                sentinel.restart();
+                state.ping();
+                Verdict v = Verdict.clean("clamd", Duration.ofMillis(2));
+                state.verdicts().put("id", "cd34", v, Duration.ofMinutes(1));
+                assertThat(state.verdicts().get("id", "cd34")).isEqualTo(Optional.of(v));
+            }
+        }
+    }
+
+    /** Before, {@code open} threw {@code JedisException: Can connect to sentinel, but nope seems to be not monitored}. */
+    @Test
+    void aMasterNameTheSentinelsDoNotKnowFailsEachCallNamingIt() throws Exception {
+        Path server = RealBinaries.require("redis-server", "redis-server");
+        try (RealRedis master = RealRedis.start(server, dir.resolve("master"), List.of());
+                RealRedis sentinel = RealRedis.startSentinel(
+                        server,
+                        dir.resolve("sentinel"),
+                        List.of("sentinel monitor site-a 127.0.0.1 " + master.port() + " 1"));
+                RedisSharedState state = RedisSharedState.open(
+                        "redis-sentinel://127.0.0.1:" + sentinel.port() + "/nope", Duration.ofSeconds(5))) {
+            assertThatThrownBy(state::ping)
+                    .isInstanceOf(SharedStateException.class)
+                    .hasMessageContaining("monitors no master named 'nope'");
+        }
+        try (RealRedis plain = RealRedis.start(server, dir.resolve("plain"), List.of());
+                RedisSharedState state = RedisSharedState.open(
+                        "redis-sentinel://127.0.0.1:" + plain.port() + "/site-a", Duration.ofSeconds(5))) {
+            assertThatThrownBy(state::ping)
+                    .isInstanceOf(SharedStateException.class)
+                    .hasMessageContaining("127.0.0.1:" + plain.port() + " is not a Sentinel");
+        }
+    }
+
+    /**
+     * Jedis's {@code JedisSentineled} kept a subscriber thread per Sentinel that logged an ERROR with a stack trace
+     * every 5 seconds for as long as that Sentinel was down (some 250 log lines a minute per node for one Sentinel
+     * down, a normal state of a three-Sentinel deployment). No such thread now: a failover is found by the next call.
+     */
+    @Test
+    void noSentinelSubscriberThreadIsLeftToLog() throws Exception {
+        Path server = RealBinaries.require("redis-server", "redis-server");
+        try (RealRedis master = RealRedis.start(server, dir.resolve("master"), List.of());
+                RealRedis sentinel = RealRedis.startSentinel(
+                        server,
+                        dir.resolve("sentinel"),
+                        List.of("sentinel monitor site-a 127.0.0.1 " + master.port() + " 1"));
+                RedisSharedState state = RedisSharedState.open(
+                        "redis-sentinel://127.0.0.1:" + sentinel.port() + ",127.0.0.1:" + closedPort() + "/site-a",
+                        Duration.ofSeconds(5))) {
+            state.ping();
+            assertThat(sentinelListenerRunning()).isFalse();
+        }
+    }
+
+    /** The master killed: the Sentinel promotes the replica and the same client, unchanged, writes to it. */
+    @Test
+    void followsAFailoverToThePromotedReplica() throws Exception {
+        Path server = RealBinaries.require("redis-server", "redis-server");
+        try (RealRedis master = RealRedis.start(server, dir.resolve("master"), List.of());
+                RealRedis replica = RealRedis.start(
+                        server, dir.resolve("replica"), List.of("replicaof 127.0.0.1 " + master.port()))) {
+            await(Duration.ofSeconds(60), "replication link up", () -> {
+                try (Jedis j = new Jedis("127.0.0.1", replica.port())) {
+                    return j.info("replication").contains("master_link_status:up");
+                }
+            });
+            try (RealRedis sentinel = RealRedis.startSentinel(
+                            server,
+                            dir.resolve("sentinel"),
+                            List.of(
+                                    "sentinel monitor site-a 127.0.0.1 " + master.port() + " 1",
+                                    "sentinel down-after-milliseconds site-a 1000",
+                                    "sentinel failover-timeout site-a 10000"));
+                    RedisSharedState state = RedisSharedState.open(
+                            "redis-sentinel://127.0.0.1:" + sentinel.port() + "/site-a", Duration.ofSeconds(2))) {
+                await(Duration.ofSeconds(60), "the Sentinel knows the replica", () -> {
+                    try (Jedis s = new Jedis("127.0.0.1", sentinel.port())) {
+                        List<Map<String, String>> r = s.sentinelReplicas("site-a");
+                        return r.size() == 1 && !r.get(0).get("flags").contains("down");
+                    }
+                });
+                Verdict v = Verdict.clean("clamd", Duration.ofMillis(2));
+                state.verdicts().put("id", "before", v, Duration.ofMinutes(5));
+                master.kill();
+                await(Duration.ofSeconds(90), "a call succeeds after the failover", () -> {
+                    try {
+                        state.verdicts().put("id", "after", v, Duration.ofMinutes(5));
+                        return true;
+                    } catch (SharedStateException e) {
+                        return false;
+                    }
+                });
+                try (Jedis promoted = new Jedis("127.0.0.1", replica.port())) {
+                    assertThat(promoted.info("replication")).contains("role:master");
+                    assertThat(promoted.exists("mh:v:after:" + sha32("id"))).isTrue();
+                }
+                assertThat(state.verdicts().get("id", "after")).contains(v);
+            }
+        }
+    }
+
+    private static String sha32(String s) throws Exception {
+        return java.util.HexFormat.of()
+                .formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                        .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .substring(0, 32);
+    }
+
+    @FunctionalInterface
+    private interface Condition {
+        boolean holds() throws Exception;
+    }
+
+    private static void await(Duration limit, String what, Condition c) throws Exception {
+        long deadline = System.nanoTime() + limit.toNanos();
+        Exception last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                if (c.holds()) {
+                    return;
+                }
+            } catch (Exception e) {
+                last = e;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("not within " + limit + ": " + what, last);
+    }
+}
