@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import org.slf4j.Logger;
@@ -28,8 +29,8 @@ import redis.clients.jedis.providers.ConnectionProvider;
  * as long as one Sentinel is down, a normal state of a Sentinel deployment. Here nothing is contacted before the first
  * call, no thread is started, and every failure reaches the caller (and so its guard, which logs it once).
  *
- * <p>Thread-safe. Only one caller asks the Sentinels at a time; the others use the pool they have, or fail at once when
- * there is none, so no call waits for another's search.
+ * <p>Thread-safe. Only one caller asks the Sentinels at a time; while it does, the others use the master they know, or,
+ * before the first master is known, wait for that search and share its outcome.
  */
 final class SentinelMasterProvider implements ConnectionProvider {
     private static final Logger LOG = LoggerFactory.getLogger(SentinelMasterProvider.class);
@@ -44,6 +45,10 @@ final class SentinelMasterProvider implements ConnectionProvider {
     private volatile HostAndPort master;
     private volatile boolean stale = true;
     private volatile boolean closed;
+    /** Searches ended. */
+    private final AtomicLong searches = new AtomicLong();
+    /** Why the last search failed, or {@code null}. */
+    private volatile RuntimeException lastFailure;
 
     SentinelMasterProvider(
             String masterName,
@@ -104,18 +109,34 @@ final class SentinelMasterProvider implements ConnectionProvider {
         if (p != null && !stale) {
             return p;
         }
-        if (!locating.tryLock()) {
-            // another call is asking the Sentinels: do not wait for it
-            if (p != null) {
-                return p;
+        long seen = searches.get();
+        if (p != null) {
+            if (!locating.tryLock()) {
+                return p; // another call is asking the Sentinels: do not wait for it, use the master we know
             }
-            throw new JedisException("the master '" + masterName + "' is being located through the Sentinels");
+        } else {
+            locating.lock(); // nothing to use meanwhile: wait for the search under way, at most its timeouts
         }
         try {
-            if (pool != null && !stale) {
-                return pool;
+            if (searches.get() != seen) {
+                // a search ended while we waited: take its outcome rather than asking the Sentinels again
+                if (pool != null && !stale) {
+                    return pool;
+                }
+                if (lastFailure != null) {
+                    throw new JedisException(lastFailure.getMessage());
+                }
             }
-            HostAndPort at = locate();
+            HostAndPort at;
+            try {
+                at = locate();
+                lastFailure = null;
+            } catch (RuntimeException e) {
+                lastFailure = e;
+                throw e;
+            } finally {
+                searches.incrementAndGet();
+            }
             stale = false;
             if (!at.equals(master) || pool == null) {
                 ConnectionPool old = pool;

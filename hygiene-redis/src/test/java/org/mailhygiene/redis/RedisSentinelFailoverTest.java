@@ -116,6 +116,47 @@ class RedisSentinelFailoverTest {
         }
     }
 
+    /**
+     * Calls made at once before the master is known (a node starting: sessions, the model refresh, the statistics
+     * flush) all reach it: the ones that come while another asks the Sentinels wait for that answer. They failed with
+     * "being located" at first, which counted as an outage and logged a WARN at every start.
+     */
+    @Test
+    void concurrentFirstCallsAllReachTheMaster() throws Exception {
+        Path server = RealBinaries.require("redis-server", "redis-server");
+        try (RealRedis master = RealRedis.start(server, dir.resolve("master"), List.of());
+                RealRedis sentinel = RealRedis.startSentinel(
+                        server,
+                        dir.resolve("sentinel"),
+                        List.of("sentinel monitor site-a 127.0.0.1 " + master.port() + " 1"));
+                RedisSharedState state = RedisSharedState.open(
+                        "redis-sentinel://127.0.0.1:" + sentinel.port() + "/site-a", Duration.ofSeconds(5))) {
+            int n = 16;
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(n);
+            try {
+                List<java.util.concurrent.Future<String>> results = new java.util.ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    results.add(pool.submit(() -> {
+                        go.await();
+                        try {
+                            state.ping();
+                            return "ok";
+                        } catch (SharedStateException e) {
+                            return e.getMessage();
+                        }
+                    }));
+                }
+                go.countDown();
+                for (java.util.concurrent.Future<String> r : results) {
+                    assertThat(r.get(60, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("ok");
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
     /** The master killed: the Sentinel promotes the replica and the same client, unchanged, writes to it. */
     @Test
     void followsAFailoverToThePromotedReplica() throws Exception {
