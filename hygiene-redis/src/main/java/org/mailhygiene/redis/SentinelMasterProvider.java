@@ -1,9 +1,13 @@
 package org.mailhygiene.redis;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
@@ -27,13 +31,17 @@ import redis.clients.jedis.providers.ConnectionProvider;
  * {@code --check} pass) while they were unreachable or did not know the master, although Redis is never a dependency of
  * mail flow; and it keeps one subscriber thread per Sentinel that logs an ERROR with a stack trace every 5 seconds for
  * as long as one Sentinel is down, a normal state of a Sentinel deployment. Here nothing is contacted before the first
- * call, no thread is started, and every failure reaches the caller (and so its guard, which logs it once).
+ * call, and every failure reaches the caller (and so its guard, which logs it once). Once a master is known, one
+ * daemon thread asks the Sentinels every {@link #RECHECK} whether it moved, quietly.
  *
  * <p>Thread-safe. Only one caller asks the Sentinels at a time; while it does, the others use the master they know, or,
  * before the first master is known, wait for that search and share its outcome.
  */
 final class SentinelMasterProvider implements ConnectionProvider {
     private static final Logger LOG = LoggerFactory.getLogger(SentinelMasterProvider.class);
+
+    /** How often the Sentinels are asked whether the master moved, once one is known. */
+    static final Duration RECHECK = Duration.ofSeconds(1);
 
     private final String masterName;
     private final List<HostAndPort> sentinels;
@@ -49,6 +57,10 @@ final class SentinelMasterProvider implements ConnectionProvider {
     private final AtomicLong searches = new AtomicLong();
     /** Why the last search failed, or {@code null}. */
     private volatile RuntimeException lastFailure;
+    /** The Sentinel that named the master last, asked first next time. */
+    private volatile HostAndPort lastAnswered;
+    /** Rechecks the master once one is known; {@code null} before. */
+    private volatile ScheduledExecutorService watcher;
 
     SentinelMasterProvider(
             String masterName,
@@ -138,21 +150,71 @@ final class SentinelMasterProvider implements ConnectionProvider {
                 searches.incrementAndGet();
             }
             stale = false;
-            if (!at.equals(master) || pool == null) {
-                ConnectionPool old = pool;
-                pool = new ConnectionPool(at, masterConfig, poolConfig);
-                HostAndPort was = master;
-                master = at;
-                if (old != null) {
-                    old.close();
-                }
-                if (was == null) {
-                    LOG.info("Sentinels name {} as master '{}'", at, masterName);
-                } else {
-                    LOG.warn("master '{}' moved from {} to {} (Sentinel failover)", masterName, was, at);
-                }
-            }
+            use(at);
+            startWatching();
             return pool;
+        } finally {
+            locating.unlock();
+        }
+    }
+
+    /** Makes {@code at} the master calls go to (the caller holds {@link #locating}). */
+    private void use(HostAndPort at) {
+        if (at.equals(master) && pool != null) {
+            return;
+        }
+        ConnectionPool old = pool;
+        pool = new ConnectionPool(at, masterConfig, poolConfig);
+        HostAndPort was = master;
+        master = at;
+        if (old != null) {
+            old.close();
+        }
+        if (was == null) {
+            LOG.info("Sentinels name {} as master '{}'", at, masterName);
+        } else {
+            LOG.warn("master '{}' moved from {} to {} (Sentinel failover)", masterName, was, at);
+        }
+    }
+
+    /**
+     * Once a master is known, asks the Sentinels every {@link #RECHECK} whether it is still the one: a failover the
+     * client's calls do not see fail (an administrator's {@code SENTINEL FAILOVER}, or a master cut off from the
+     * Sentinels but not from us) leaves the old master accepting writes, which are lost when the Sentinels turn it
+     * into a replica some 10 seconds later. The check runs on a thread of its own, so no call waits for it, and logs
+     * nothing when the Sentinels do not answer (calls that fail say so).
+     */
+    private void startWatching() {
+        if (watcher != null || closed) {
+            return;
+        }
+        ScheduledExecutorService w = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "redis-sentinel-watch-" + masterName);
+            t.setDaemon(true);
+            return t;
+        });
+        watcher = w;
+        w.scheduleWithFixedDelay(this::recheck, RECHECK.toMillis(), RECHECK.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void recheck() {
+        if (closed || !locating.tryLock()) {
+            return; // a call is asking the Sentinels already
+        }
+        try {
+            if (closed || pool == null) {
+                return;
+            }
+            HostAndPort at;
+            try {
+                at = locate();
+            } catch (RuntimeException e) {
+                LOG.debug("Sentinels not asked about '{}': {}", masterName, e.getMessage());
+                return;
+            }
+            use(at);
+        } catch (RuntimeException e) {
+            LOG.debug("master '{}' not rechecked: {}", masterName, e.toString());
         } finally {
             locating.unlock();
         }
@@ -162,13 +224,20 @@ final class SentinelMasterProvider implements ConnectionProvider {
     private HostAndPort locate() {
         List<String> problems = new ArrayList<>();
         boolean answered = false;
-        for (HostAndPort s : sentinels) {
+        List<HostAndPort> order = new ArrayList<>(sentinels);
+        HostAndPort first = lastAnswered;
+        if (first != null && order.remove(first)) {
+            order.add(0, first); // a Sentinel that is down costs its timeout at every check: ask a live one first
+        }
+        for (HostAndPort s : order) {
             try (Jedis j = new Jedis(s, sentinelConfig)) {
                 List<String> addr = j.sentinelGetMasterAddrByName(masterName);
                 answered = true;
                 if (addr != null && addr.size() == 2) {
                     try {
-                        return new HostAndPort(addr.get(0), Integer.parseInt(addr.get(1)));
+                        HostAndPort at = new HostAndPort(addr.get(0), Integer.parseInt(addr.get(1)));
+                        lastAnswered = s;
+                        return at;
                     } catch (RuntimeException e) {
                         problems.add(s + " named '" + addr + "'");
                     }
@@ -192,8 +261,16 @@ final class SentinelMasterProvider implements ConnectionProvider {
     @Override
     public void close() {
         closed = true;
+        ScheduledExecutorService w = watcher;
+        if (w != null) {
+            w.shutdownNow();
+        }
         locating.lock();
         try {
+            ScheduledExecutorService started = watcher; // one started while we took the lock
+            if (started != null) {
+                started.shutdownNow();
+            }
             ConnectionPool p = pool;
             pool = null;
             if (p != null) {

@@ -36,6 +36,7 @@ class RedisSentinelFailoverTest {
     }
 
     private static boolean sentinelListenerRunning() {
+        // Jedis's subscriber threads are named MASTER-SentinelListener-[HOST:PORT]
         return Thread.getAllStackTraces().keySet().stream()
                 .anyMatch(t -> t.isAlive() && t.getName().contains("SentinelListener"));
     }
@@ -200,6 +201,71 @@ class RedisSentinelFailoverTest {
                     assertThat(promoted.exists("mh:v:after:" + sha32("id"))).isTrue();
                 }
                 assertThat(state.verdicts().get("id", "after")).contains(v);
+            }
+        }
+    }
+
+    /**
+     * An administrator's {@code SENTINEL FAILOVER} leaves the old master up, accepting writes, until the Sentinels turn
+     * it into a replica some 10 seconds later (and those writes are lost). The client asks the Sentinels every second,
+     * so its writes go to the new master within a few seconds; before, only after the old master dropped its clients.
+     */
+    @Test
+    void followsAnAdministratorsFailoverWithinSeconds() throws Exception {
+        Path server = RealBinaries.require("redis-server", "redis-server");
+        try (RealRedis master = RealRedis.start(server, dir.resolve("master"), List.of());
+                RealRedis replica = RealRedis.start(
+                        server, dir.resolve("replica"), List.of("replicaof 127.0.0.1 " + master.port()))) {
+            await(Duration.ofSeconds(60), "replication link up", () -> {
+                try (Jedis j = new Jedis("127.0.0.1", replica.port())) {
+                    return j.info("replication").contains("master_link_status:up");
+                }
+            });
+            try (RealRedis sentinel = RealRedis.startSentinel(
+                            server,
+                            dir.resolve("sentinel"),
+                            List.of(
+                                    "sentinel monitor site-a 127.0.0.1 " + master.port() + " 1",
+                                    "sentinel failover-timeout site-a 10000"));
+                    RedisSharedState state = RedisSharedState.open(
+                            "redis-sentinel://127.0.0.1:" + sentinel.port() + "/site-a", Duration.ofSeconds(2));
+                    Jedis s = new Jedis("127.0.0.1", sentinel.port())) {
+                await(Duration.ofSeconds(60), "the Sentinel knows the replica", () -> {
+                    List<Map<String, String>> r = s.sentinelReplicas("site-a");
+                    return r.size() == 1 && !r.get(0).get("flags").contains("down");
+                });
+                Verdict v = Verdict.clean("clamd", Duration.ofMillis(2));
+                state.verdicts().put("id", "before", v, Duration.ofMinutes(5));
+                await(Duration.ofSeconds(60), "the Sentinel accepts the failover", () -> {
+                    try {
+                        s.sentinelFailover("site-a");
+                        return true;
+                    } catch (redis.clients.jedis.exceptions.JedisDataException e) {
+                        // NOGOODSLAVE until the Sentinel has heard from the replica recently enough
+                        if (e.getMessage().startsWith("NOGOODSLAVE")) {
+                            return false;
+                        }
+                        throw e;
+                    }
+                });
+                await(
+                        Duration.ofSeconds(60),
+                        "the Sentinel names the replica",
+                        () -> s.sentinelGetMasterAddrByName("site-a").get(1).equals(Integer.toString(replica.port())));
+                long named = System.nanoTime();
+                try (Jedis promoted = new Jedis("127.0.0.1", replica.port())) {
+                    await(Duration.ofSeconds(60), "a write reaches the new master", () -> {
+                        try {
+                            state.verdicts().put("id", "after", v, Duration.ofMinutes(5));
+                        } catch (SharedStateException e) {
+                            return false;
+                        }
+                        return promoted.exists("mh:v:after:" + sha32("id"));
+                    });
+                }
+                assertThat(Duration.ofNanos(System.nanoTime() - named))
+                        .as("writes follow the failover within seconds, not when the old master is demoted")
+                        .isLessThan(Duration.ofSeconds(6));
             }
         }
     }
