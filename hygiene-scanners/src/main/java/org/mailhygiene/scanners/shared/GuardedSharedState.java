@@ -32,6 +32,10 @@ import org.slf4j.LoggerFactory;
  * model, token collection or token: {@link NullPointerException}; an invalid learn journal key: {@link
  * IllegalArgumentException}) is thrown as it is, before the store is called, and does not mark the store down.
  *
+ * <p>A store that fails again within {@link #FLAP_WINDOW} of coming back (a Redis Cluster with one shard down answers
+ * a probe that reaches another shard) is flapping: that is logged once, its further ups and downs at DEBUG, and its
+ * having stayed reachable for {@link #FLAP_WINDOW} once more; each up and down still counts for the metrics.
+ *
  * <p>Counters for {@code /metrics}: calls that failed or were skipped ({@link #fallbacks()}), transitions to down
  * ({@link #outages()}). Thread-safe.
  */
@@ -42,6 +46,14 @@ public final class GuardedSharedState implements SharedState {
     public static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
     /** How often the same unusable data ({@link SharedDataException}) is logged again while it stays: 5 minutes. */
     public static final Duration DATA_ERROR_LOG_INTERVAL = Duration.ofMinutes(5);
+
+    /**
+     * A store that fails again within this time after a probe found it reachable is flapping (a Redis Cluster with one
+     * shard down: a probe that reaches a live shard succeeds, the next call to the dead one fails): that is logged
+     * once, and its further ups and downs only at DEBUG until it has stayed reachable this long, which is logged
+     * again: 30 seconds.
+     */
+    public static final Duration FLAP_WINDOW = Duration.ofSeconds(30);
 
     private static final Logger LOG = LoggerFactory.getLogger(GuardedSharedState.class);
 
@@ -55,6 +67,11 @@ public final class GuardedSharedState implements SharedState {
     private long retryAt;
     private Duration backoff = FIRST_BACKOFF;
     private String lastError = "";
+    /** When a probe last found the store reachable, or {@code Long.MIN_VALUE} if never. */
+    private long upAt = Long.MIN_VALUE;
+    /** Whether the store failed again soon after it came back, its ups and downs logged at DEBUG meanwhile. */
+    private volatile boolean flapping;
+
     private String lastDataError = "";
     private long lastDataErrorLogged;
 
@@ -204,6 +221,8 @@ public final class GuardedSharedState implements SharedState {
             T r = op.run();
             if (probe) {
                 markUp();
+            } else if (flapping) {
+                checkSteady();
             }
             return r;
         } catch (SharedDataException e) {
@@ -219,23 +238,50 @@ public final class GuardedSharedState implements SharedState {
         } catch (SharedStateException | RuntimeException e) {
             fallbacks.increment();
             boolean first;
+            boolean startsFlapping = false;
+            boolean quiet;
+            long now = clock.millis();
             synchronized (lock) {
                 first = !down;
                 if (!first) {
                     backoff =
                             backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+                } else if (upAt != Long.MIN_VALUE && now - upAt < FLAP_WINDOW.toMillis()) {
+                    startsFlapping = !flapping;
+                    flapping = true;
+                } else {
+                    flapping = false;
                 }
+                quiet = flapping && !startsFlapping;
                 down = true;
                 lastError = String.valueOf(e.getMessage());
-                retryAt = clock.millis() + backoff.toMillis();
+                retryAt = now + backoff.toMillis();
             }
             if (first) {
                 outages.increment();
-                LOG.warn(
-                        "shared state {} failed ({}); using local state, retrying in {}",
-                        delegate.description(),
-                        e.getMessage(),
-                        backoff);
+                if (startsFlapping) {
+                    LOG.warn(
+                            "shared state {} failed again {} s after it came back ({}); using local state, retrying"
+                                    + " in {}; its further ups and downs are logged at DEBUG until it stays reachable"
+                                    + " for {}",
+                            delegate.description(),
+                            (now - upAt) / 1000,
+                            e.getMessage(),
+                            backoff,
+                            FLAP_WINDOW);
+                } else if (quiet) {
+                    LOG.debug(
+                            "shared state {} failed ({}); using local state, retrying in {}",
+                            delegate.description(),
+                            e.getMessage(),
+                            backoff);
+                } else {
+                    LOG.warn(
+                            "shared state {} failed ({}); using local state, retrying in {}",
+                            delegate.description(),
+                            e.getMessage(),
+                            backoff);
+                }
             }
             if (e instanceof SharedStateException s) {
                 throw s;
@@ -250,11 +296,29 @@ public final class GuardedSharedState implements SharedState {
 
     /** A probe reached the store (it answered, with data or without): calls go to it again. */
     private void markUp() {
+        boolean quiet;
         synchronized (lock) {
             down = false;
             backoff = FIRST_BACKOFF;
+            upAt = clock.millis();
+            quiet = flapping;
         }
-        LOG.info("shared state {} is reachable again; sharing resumed", delegate.description());
+        if (quiet) {
+            LOG.debug("shared state {} is reachable again", delegate.description());
+        } else {
+            LOG.info("shared state {} is reachable again; sharing resumed", delegate.description());
+        }
+    }
+
+    /** A flapping store that has stayed reachable for {@link #FLAP_WINDOW} is steady again: logged once. */
+    private void checkSteady() {
+        synchronized (lock) {
+            if (!flapping || down || clock.millis() - upAt < FLAP_WINDOW.toMillis()) {
+                return;
+            }
+            flapping = false;
+        }
+        LOG.info("shared state {} has stayed reachable for {}; sharing resumed", delegate.description(), FLAP_WINDOW);
     }
 
     /**
