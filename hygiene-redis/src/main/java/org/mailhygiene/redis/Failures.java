@@ -2,6 +2,7 @@ package org.mailhygiene.redis;
 
 import java.util.LinkedHashSet;
 import java.util.Set;
+import redis.clients.jedis.exceptions.JedisBroadcastException;
 
 /** Turns a client exception into one line for a log: its message and the messages of what caused it. Stateless. */
 final class Failures {
@@ -34,6 +35,14 @@ final class Failures {
         }
         if (depth > 0) {
             out.add(message(t));
+        }
+        if (t instanceof JedisBroadcastException b) {
+            // a command sent to every master (PING on a cluster): the failed masters' errors are its replies
+            b.getReplies().forEach((node, reply) -> {
+                if (reply instanceof Throwable r) {
+                    out.add(node + ": " + describe(r));
+                }
+            });
         }
         collect(t.getCause(), out, depth + 1);
         for (Throwable s : t.getSuppressed()) {

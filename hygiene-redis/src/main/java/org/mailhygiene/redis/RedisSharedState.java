@@ -531,7 +531,7 @@ public final class RedisSharedState implements SharedState {
                                                         + " redis-cli del KEY)"),
                         e);
             }
-            throw new SharedStateException(url.redacted() + ": " + what + " failed: " + e.getMessage(), e);
+            throw new SharedStateException(url.redacted() + ": " + what + " failed: " + Failures.describe(e), e);
         } catch (RuntimeException e) {
             // JedisException and its subclasses, pool exhaustion (NoSuchElementException), decoding errors.
             if (sentinel != null && e instanceof JedisConnectionException) {

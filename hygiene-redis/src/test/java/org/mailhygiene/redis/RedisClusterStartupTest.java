@@ -47,6 +47,23 @@ class RedisClusterStartupTest {
         }
     }
 
+    /**
+     * A PING goes to every master; with one unreachable Jedis throws "A failure occurred while broadcasting the
+     * command." and keeps which master failed, and why, in the exception's replies: the message now names them.
+     */
+    @Test
+    void aFailedBroadcastNamesTheMasterThatFailed() {
+        redis.clients.jedis.exceptions.JedisBroadcastException e =
+                new redis.clients.jedis.exceptions.JedisBroadcastException();
+        e.addReply(new redis.clients.jedis.HostAndPort("127.0.0.1", 7000), "PONG");
+        e.addReply(
+                new redis.clients.jedis.HostAndPort("127.0.0.1", 7001),
+                new redis.clients.jedis.exceptions.JedisConnectionException("Failed to connect to 127.0.0.1:7001."));
+        assertThat(Failures.describe(e))
+                .isEqualTo("A failure occurred while broadcasting the command."
+                        + " (127.0.0.1:7001: Failed to connect to 127.0.0.1:7001.)");
+    }
+
     @Test
     void aSeedWithoutClusterSupportIsNamedAsSuch() throws Exception {
         Path server = RealBinaries.require("redis-server", "redis-server");
