@@ -262,7 +262,9 @@ public final class RedisSharedState implements SharedState {
     }
 
     /**
-     * Opens a client for the URL. No connection is made yet: a node starts while Redis is down.
+     * Opens a client for the URL. No connection is made yet, for any form: a node starts while Redis, its Sentinels or
+     * its cluster are down. A Sentinel client locates the master at its first call, again after a failed call, and
+     * every second once it knows one; a cluster client reads the slot map at its first call.
      *
      * @param url the parsed URL
      * @param callTimeout the bound on connecting, on each reply and on waiting for a pooled connection; positive
