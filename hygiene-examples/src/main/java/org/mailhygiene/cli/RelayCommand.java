@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import org.mailhygiene.api.shared.SharedState;
+import org.mailhygiene.api.shared.SharedStateException;
 import org.mailhygiene.internal.IoErrors;
 import org.mailhygiene.metrics.AdminServer;
 import org.mailhygiene.metrics.RelayMetrics;
@@ -116,6 +118,20 @@ public final class RelayCommand implements Command {
             return EXIT_ERROR;
         }
         if (check) {
+            // The node starts whether or not the store answers (it works on its own state meanwhile), so this is a
+            // warning, not an error: a wrong Sentinel master name or a cluster seed without cluster support shows
+            // here instead of only in the running node's log.
+            Optional<SharedState> shared = builder.sharedState();
+            if (shared.isPresent()) {
+                try (SharedState store = shared.get()) {
+                    store.ping();
+                } catch (SharedStateException | RuntimeException e) {
+                    io.err()
+                            .println("hygiene relay: " + config + ": warning: the shared store does not answer now"
+                                    + " (the node would start and work on its own state until it does): "
+                                    + e.getMessage());
+                }
+            }
             io.out().println(config + ": OK");
             return EXIT_OK;
         }

@@ -25,6 +25,8 @@ import org.mailhygiene.smtp.queue.Spool;
 import org.mailhygiene.smtp.stats.Counter;
 import org.mailhygiene.smtp.stats.NodeStatistics;
 import org.mailhygiene.testkit.SampleMessages;
+import org.mailhygiene.testkit.junit.RealBinaries;
+import org.mailhygiene.testkit.redis.RealRedis;
 
 /** {@code hygiene relay --config FILE}: validation of the shipped samples and of bad files; a clean SIGTERM. */
 class RelayCommandTest {
@@ -36,6 +38,40 @@ class RelayCommandTest {
         for (String f : List.of("edge-1.conf", "edge-2.conf", "gateway.conf")) {
             Run r = Run.main("relay", "--config", "config/" + f, "--check");
             assertThat(r.status()).as(f + ": " + r.err()).isZero();
+        }
+    }
+
+    @Test
+    void checkWarnsWhenTheSharedStoreDoesNotAnswerAndStillSaysOk() throws Exception {
+        int dead;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            dead = s.getLocalPort();
+        }
+        String base =
+                "role = edge\nname = e\nlisten = 127.0.0.1:0\ndata = d\nroute = :127.0.0.1:25\nscanner = builtin\n";
+        Path conf = dir.resolve("edge.conf");
+        // a node starts whatever the store does, so this is a warning: OK, exit 0, the reason on standard error
+        Files.writeString(conf, base + "redis = redis://127.0.0.1:" + dead + "\n");
+        Run r = Run.main("relay", "--config", conf.toString(), "--check");
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.out()).contains(conf + ": OK");
+        assertThat(r.err()).contains(conf + ": warning: the shared store does not answer now");
+
+        try (RealRedis redis = RealRedis.start(
+                RealBinaries.require("redis-server", "redis-server"), dir.resolve("redis"), List.of())) {
+            Files.writeString(conf, base + "redis = " + redis.url() + "\n");
+            Run ok = Run.main("relay", "--config", conf.toString(), "--check");
+            assertThat(ok.status()).as(ok.err()).isZero();
+            assertThat(ok.err()).doesNotContain("warning");
+            // a Sentinel that names no such master: found by --check, not only by the running node's first call
+            try (RealRedis sentinel = RealRedis.startSentinel(
+                    RealBinaries.require("redis-server", "redis-server"), dir.resolve("sentinel"), List.of())) {
+                Files.writeString(
+                        conf, base + "redis = redis-sentinel://127.0.0.1:" + sentinel.port() + "/no-such-master\n");
+                Run wrong = Run.main("relay", "--config", conf.toString(), "--check");
+                assertThat(wrong.status()).as(wrong.err()).isZero();
+                assertThat(wrong.err()).contains("warning").contains("no-such-master");
+            }
         }
     }
 

@@ -1256,6 +1256,16 @@ public final class Node implements AutoCloseable {
         }
 
         /**
+         * The store set by {@link #sharedState(SharedState)}, if any (not yet wrapped in a guard; whoever takes it
+         * from an unbuilt builder closes it, as {@code hygiene relay --check} does after asking it once).
+         *
+         * @return the store
+         */
+        public Optional<SharedState> sharedState() {
+            return Optional.ofNullable(sharedState);
+        }
+
+        /**
          * The admin address set by {@link #adminListen(InetSocketAddress)}, if any.
          *
          * @return the address
