@@ -634,6 +634,12 @@ public final class DeliveryAgent implements AutoCloseable {
             stored = spool.storeOnce(bounceId, bounceEnv, MessageContent.ofBytes(dsn));
             if (stored.isEmpty()) {
                 LOG.info("{}: bounce {} was stored before; not stored again", m.id(), bounceId);
+                // Stored by an earlier pass of this run whose record of the failures then failed (e.g. a full disk):
+                // that pass never handed the bounce over, so it is queued here. One already known (recovered at
+                // start, or being delivered) is left alone.
+                if (!known.containsKey(bounceId) && !inFlight.containsKey(bounceId)) {
+                    stored = spool.get(bounceId);
+                }
             } else {
                 LOG.info("{}: bounce {} to <{}> for {} recipient(s)", m.id(), bounceId, to.get(), failed.size());
             }

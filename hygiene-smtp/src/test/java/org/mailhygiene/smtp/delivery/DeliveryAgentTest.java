@@ -601,6 +601,39 @@ class DeliveryAgentTest {
     }
 
     @Test
+    void aBounceFoundStoredByALaterPassOfTheSameRunIsDelivered() throws Exception {
+        // The state a failed record leaves (disk full, an I/O error): the bounce was stored, the record of the
+        // failures as BOUNCED was not written, so the pass failed and the message, still FAILED, is retried by a
+        // later pass of the same run (no restart). That pass finds the bounce stored and must not leave it behind.
+        agent = agentBuilder(router()).build();
+        QueuedMessage m = spool.store(
+                new Envelope(
+                        java.util.Optional.empty(), java.util.Optional.of("c"), "a@x.org", List.of("gone@y.org"), T0),
+                MessageContent.ofString(MSG, StandardCharsets.UTF_8));
+        m = m.withRecipient("gone@y.org", r -> r.failed("550 5.1.1 no such user", true, java.util.Optional.empty()));
+        spool.update(m);
+        byte[] dsn = Dsn.failure("relay.test", "a@x.org", m, m.recipients(RecipientState.Status.FAILED), T0, 1);
+        assertThat(spool.storeOnce(
+                        DeliveryAgent.bounceId(m),
+                        new Envelope(
+                                java.util.Optional.empty(),
+                                java.util.Optional.of("relay.test"),
+                                "",
+                                List.of("a@x.org"),
+                                T0),
+                        MessageContent.ofBytes(dsn)))
+                .isPresent();
+        agent.submit(m);
+        agent.runDue();
+        agent.runDue();
+        assertThat(outbound.awaitMessages(1, Duration.ofSeconds(60))).hasSize(1);
+        assertThat(spool.size())
+                .as("neither the message nor its bounce is left in the spool")
+                .isZero();
+        assertThat(agent.queued()).isZero();
+    }
+
+    @Test
     void recoveredMessagesAreDeliveredAfterARestart() throws Exception {
         agent = agentBuilder(router()).build();
         inbound.always(SinkCommand.RCPT, SinkAction.reply("451 4.2.0 later"));
