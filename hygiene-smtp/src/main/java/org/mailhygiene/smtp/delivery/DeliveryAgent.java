@@ -442,8 +442,12 @@ public final class DeliveryAgent implements AutoCloseable {
     }
 
     /** One pass over one message; the caller owns it. */
-    private void process(QueuedMessage m) throws IOException {
+    private void process(QueuedMessage given) throws IOException {
         Instant now = clock.instant();
+        // Failures an earlier pass did not finish bouncing (its record of them as BOUNCED failed) are bounced before
+        // anything is delivered: the bounce id derives from the FAILED recipients, so a recipient failing in this pass
+        // must not join them and be recorded as BOUNCED under a bounce stored before it failed, which omits it.
+        QueuedMessage m = bounceFailures(given, now);
         Instant expiry = m.queuedAt().plus(lifetime);
         boolean expired = !now.isBefore(expiry);
         Map<String, List<String>> byDestination = new LinkedHashMap<>();

@@ -634,6 +634,48 @@ class DeliveryAgentTest {
     }
 
     @Test
+    void aRecipientFailingInThePassThatFindsAnEarlierBounceStoredGetsABounceOfItsOwn() throws Exception {
+        // As above (the record after an earlier bounce's store failed, the same run goes on), but the message has a
+        // recipient still pending that fails in the pass which finds that bounce stored. The stored bounce reports
+        // only the earlier failure: the new one must not be recorded as BOUNCED under it and so go unreported.
+        agent = agentBuilder(router()).build();
+        inbound.onRecipient("gone2@y.org", SinkAction.reply("550 5.1.1 no such user either"));
+        QueuedMessage m = spool.store(
+                new Envelope(
+                        java.util.Optional.empty(),
+                        java.util.Optional.of("c"),
+                        "a@x.org",
+                        List.of("gone@y.org", "gone2@y.org"),
+                        T0),
+                MessageContent.ofString(MSG, StandardCharsets.UTF_8));
+        m = m.withRecipient("gone@y.org", r -> r.failed("550 5.1.1 no such user", true, java.util.Optional.empty()));
+        spool.update(m);
+        byte[] dsn = Dsn.failure("relay.test", "a@x.org", m, m.recipients(RecipientState.Status.FAILED), T0, 1);
+        assertThat(spool.storeOnce(
+                        DeliveryAgent.bounceId(m),
+                        new Envelope(
+                                java.util.Optional.empty(),
+                                java.util.Optional.of("relay.test"),
+                                "",
+                                List.of("a@x.org"),
+                                T0),
+                        MessageContent.ofBytes(dsn)))
+                .isPresent();
+        agent.submit(m);
+        agent.runDue();
+        agent.runDue();
+        agent.runDue();
+        List<SinkMessage> bounces = outbound.awaitMessages(2, Duration.ofSeconds(60));
+        assertThat(bounces).hasSize(2);
+        assertThat(bounces.stream().map(SinkMessage::text))
+                .anyMatch(t -> t.contains("Final-Recipient: rfc822; gone@y.org")
+                        && !t.contains("Final-Recipient: rfc822; gone2@y.org"))
+                .anyMatch(t -> t.contains("Final-Recipient: rfc822; gone2@y.org")
+                        && !t.contains("Final-Recipient: rfc822; gone@y.org"));
+        assertThat(spool.size()).isZero();
+    }
+
+    @Test
     void recoveredMessagesAreDeliveredAfterARestart() throws Exception {
         agent = agentBuilder(router()).build();
         inbound.always(SinkCommand.RCPT, SinkAction.reply("451 4.2.0 later"));
