@@ -208,9 +208,19 @@ public final class DeliveryAgent implements AutoCloseable {
             // A crash after a bounce was stored and before its failures were recorded as BOUNCED: record them now,
             // before any pass, so neither a second bounce is stored nor the first one leaves the spool unnoticed.
             if (!m.recipients(RecipientState.Status.FAILED).isEmpty() && ids.contains(bounceId(m))) {
-                cur = markBounced(m);
-                spool.update(cur);
-                LOG.info("{}: its bounce {} was stored before a restart; not sent again", m.id(), bounceId(m));
+                try {
+                    cur = spool.update(markBounced(m));
+                    LOG.info("{}: its bounce {} was stored before a restart; not sent again", m.id(), bounceId(m));
+                } catch (IOException e) {
+                    // Not a reason to refuse the start (a full disk would keep the queue from draining): the first
+                    // pass over the message bounces its failures before anything else, finds the bounce stored and
+                    // writes this record then.
+                    LOG.warn(
+                            "{}: cannot record that its bounce {} was stored ({}); the first pass will",
+                            m.id(),
+                            bounceId(m),
+                            e.toString());
+                }
             }
             known.putIfAbsent(cur.id(), cur);
         }

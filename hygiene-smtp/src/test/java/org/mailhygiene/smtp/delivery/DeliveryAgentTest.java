@@ -676,6 +676,58 @@ class DeliveryAgentTest {
     }
 
     @Test
+    void aRecoveryThatCannotRecordAnEarlierBounceStillStartsAndSendsItOnce() throws Exception {
+        // A crash between a bounce's store and the record of its failures, then a restart on a disk that refuses the
+        // write (full, read-only, here an immutable file): recover() must not fail the start over a record the first
+        // pass can write as well, and the bounce still goes out once.
+        agent = agentBuilder(router()).build();
+        QueuedMessage m = store("a@x.org", "gone@y.org");
+        m = m.withRecipient("gone@y.org", r -> r.failed("550 5.1.1 no such user", true, java.util.Optional.empty()));
+        spool.update(m);
+        byte[] dsn = Dsn.failure("relay.test", "a@x.org", m, m.recipients(RecipientState.Status.FAILED), T0, 1);
+        assertThat(spool.storeOnce(
+                        DeliveryAgent.bounceId(m),
+                        new Envelope(
+                                java.util.Optional.empty(),
+                                java.util.Optional.of("relay.test"),
+                                "",
+                                List.of("a@x.org"),
+                                T0),
+                        MessageContent.ofBytes(dsn)))
+                .isPresent();
+        agent.close();
+        spool.close();
+        Path file = dir.resolve("spool").resolve("queue").resolve(m.id().value() + ".q");
+        org.junit.jupiter.api.Assumptions.assumeTrue(chattr("+i", file), "needs chattr (root, ext4) to refuse a write");
+        try {
+            spool = Spool.builder(dir.resolve("spool")).clock(clock).build();
+            agent = agentBuilder(router()).build();
+            assertThat(agent.recover()).isEqualTo(2);
+        } finally {
+            chattr("-i", file);
+        }
+        agent.runDue();
+        agent.runDue();
+        agent.runDue();
+        assertThat(outbound.awaitMessages(1, Duration.ofSeconds(60))).hasSize(1);
+        Thread.sleep(200); // a second bounce would be delivered by now: the passes above ran to their end
+        assertThat(outbound.messages()).hasSize(1);
+        assertThat(spool.size()).isZero();
+    }
+
+    static boolean chattr(String flag, Path file) throws Exception {
+        try {
+            Process p = new ProcessBuilder("chattr", flag, file.toString())
+                    .redirectErrorStream(true)
+                    .start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor() == 0;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    @Test
     void recoveredMessagesAreDeliveredAfterARestart() throws Exception {
         agent = agentBuilder(router()).build();
         inbound.always(SinkCommand.RCPT, SinkAction.reply("451 4.2.0 later"));
