@@ -100,6 +100,10 @@ final class Dsn {
                 .append(original.id().value())
                 .append('.')
                 .append(Long.toHexString(now.toEpochMilli()))
+                // the first failed recipient's position, as in the bounce's queue id: two reports on one message made
+                // at one instant (left-over failures and new ones, in one pass) get two ids
+                .append('.')
+                .append(original.recipients().indexOf(failed.get(0)))
                 .append(".dsn@")
                 .append(reportingMta)
                 .append(">\r\n");

@@ -672,6 +672,11 @@ class DeliveryAgentTest {
                         && !t.contains("Final-Recipient: rfc822; gone2@y.org"))
                 .anyMatch(t -> t.contains("Final-Recipient: rfc822; gone2@y.org")
                         && !t.contains("Final-Recipient: rfc822; gone@y.org"));
+        // made in one pass, at one instant: still two messages, which a mailbox must not take for one
+        assertThat(bounces.stream()
+                        .map(b -> b.text().replaceAll("(?s)^.*?\r\nMessage-ID: (<[^>]+>).*$", "$1"))
+                        .distinct())
+                .hasSize(2);
         assertThat(spool.size()).isZero();
     }
 
