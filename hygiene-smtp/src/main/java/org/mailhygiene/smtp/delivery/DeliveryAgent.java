@@ -59,11 +59,12 @@ import org.slf4j.LoggerFactory;
  *   <li>When no recipient is PENDING or FAILED, the message is {@linkplain Spool#complete completed}.</li>
  * </ol>
  * A crash at any point repeats at most the step in flight: a delivery whose 2xx was not yet recorded (or whose
- * completion had not reached the disk, see {@link Spool#complete}) is delivered again; nothing is lost. A bounce is
- * never sent twice: it is stored under an id derived from the message and its failures
+ * completion had not reached the disk, see {@link Spool#complete}) is delivered again; nothing is lost. A crash
+ * does not make a second bounce: a bounce is stored under an id derived from the message and its failures
  * ({@link Spool#storeOnce}), its failures are then recorded as BOUNCED (also when the message is completed at once),
  * and only then is the bounce delivered; a crash between the store and that record is found by {@link #recover()}
- * (or the next pass), which records it without a second bounce.
+ * (or the next pass), which records it without a second bounce. (A delivered bounce, like any delivered message, may
+ * go out again when the machine stops before its deletion reached the disk.)
  *
  * <h2>Failover after the final dot</h2>
  * A next hop that drops the connection or times out after the message's final dot, before its reply, may or may not

@@ -56,8 +56,9 @@ public record RecipientState(
      * Validates the components.
      *
      * @throws NullPointerException if a component is {@code null}
-     * @throws IllegalArgumentException if the address is blank or holds CR/LF, attempts is negative, or a final state
-     *     carries a next attempt time
+     * @throws IllegalArgumentException if the address is blank or holds CR/LF, attempts is negative, a final state
+     *     carries a next attempt time, the last reply holds CR or LF, or the remote MTA is not one word of printable
+     *     characters
      */
     public RecipientState {
         Objects.requireNonNull(address, "address");
