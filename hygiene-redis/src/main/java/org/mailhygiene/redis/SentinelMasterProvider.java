@@ -234,13 +234,23 @@ final class SentinelMasterProvider implements ConnectionProvider {
                 List<String> addr = j.sentinelGetMasterAddrByName(masterName);
                 answered = true;
                 if (addr != null && addr.size() == 2) {
+                    HostAndPort at;
                     try {
-                        HostAndPort at = new HostAndPort(addr.get(0), Integer.parseInt(addr.get(1)));
-                        lastAnswered = s;
-                        return at;
+                        at = new HostAndPort(addr.get(0), Integer.parseInt(addr.get(1)));
                     } catch (RuntimeException e) {
                         problems.add(s + " named '" + addr + "'");
+                        continue;
                     }
+                    // A new master is believed only once it says so itself (ROLE), as Redis's guidelines for
+                    // Sentinel clients ask: a Sentinel cut off from the others may still name the old master, which
+                    // is down or, back, a replica; switching to it would lose the writes until the next check.
+                    String role = at.equals(master) ? "master" : role(at);
+                    if (!role.equals("master")) {
+                        problems.add(s + " named " + at + ", which " + role);
+                        continue;
+                    }
+                    lastAnswered = s;
+                    return at;
                 } else {
                     problems.add(s + " monitors no master named '" + masterName + "'");
                 }
@@ -256,6 +266,17 @@ final class SentinelMasterProvider implements ConnectionProvider {
             throw new JedisException("no Sentinel names master '" + masterName + "': " + list);
         }
         throw new JedisException("no Sentinel reachable: " + list);
+    }
+
+    /** What the server at {@code at} says it is ({@code master}, {@code is a slave}, or why it could not be asked). */
+    private String role(HostAndPort at) {
+        try (Jedis j = new Jedis(at, masterConfig)) {
+            List<Object> r = j.role();
+            String kind = r.isEmpty() ? "?" : String.valueOf(r.get(0));
+            return kind.equals("master") ? "master" : "is a " + kind;
+        } catch (JedisException e) {
+            return "does not answer ROLE: " + Failures.describe(e);
+        }
     }
 
     @Override

@@ -158,6 +158,39 @@ class RedisSentinelFailoverTest {
         }
     }
 
+    /**
+     * A Sentinel that names a server which is not a master (one cut off from the others may still name the old master,
+     * a replica since) is not believed: the client asks the next Sentinel. Before, it used the first answer and every
+     * write failed READONLY for as long as that Sentinel answered first.
+     */
+    @Test
+    void aNamedMasterThatIsAReplicaIsNotBelievedTheNextSentinelIsAsked() throws Exception {
+        Path server = RealBinaries.require("redis-server", "redis-server");
+        try (RealRedis master = RealRedis.start(server, dir.resolve("master"), List.of());
+                RealRedis replica = RealRedis.start(
+                        server, dir.resolve("replica"), List.of("replicaof 127.0.0.1 " + master.port()));
+                RealRedis stale = RealRedis.startSentinel(
+                        server,
+                        dir.resolve("stale"),
+                        List.of("sentinel monitor site-a 127.0.0.1 " + replica.port() + " 1"));
+                RealRedis good = RealRedis.startSentinel(
+                        server,
+                        dir.resolve("good"),
+                        List.of("sentinel monitor site-a 127.0.0.1 " + master.port() + " 1"));
+                RedisSharedState state = RedisSharedState.open(
+                        "redis-sentinel://127.0.0.1:" + stale.port() + ",127.0.0.1:" + good.port() + "/site-a",
+                        Duration.ofSeconds(5))) {
+            try (Jedis s = new Jedis("127.0.0.1", stale.port())) {
+                assertThat(s.sentinelGetMasterAddrByName("site-a")).containsExactly("127.0.0.1", "" + replica.port());
+            }
+            Verdict v = Verdict.clean("clamd", Duration.ofMillis(2));
+            state.verdicts().put("id", "k", v, Duration.ofMinutes(5));
+            try (Jedis m = new Jedis("127.0.0.1", master.port())) {
+                assertThat(m.exists("mh:v:k:" + sha32("id"))).isTrue();
+            }
+        }
+    }
+
     /** The master killed: the Sentinel promotes the replica and the same client, unchanged, writes to it. */
     @Test
     void followsAFailoverToThePromotedReplica() throws Exception {
