@@ -196,7 +196,7 @@ class AdminServerTest {
     void healthStays200WhileADownScannersFailuresAreAcceptedByThePolicy() throws Exception {
         // the paper's edges: spamd.on-failure.unavailable = accept, "deliver tagged X-Hygiene-Unscanned rather than
         // hold mail"; a load balancer reading /health must not take such a node out while it accepts mail
-        Scanner down = downScanner("spamd");
+        Scanner down = DownScanner.named("spamd");
         Policy acceptWithoutSpamd = DefaultPolicy.builder()
                 .onFailureOf("spamd", ScanFailure.Kind.UNAVAILABLE, Action.ACCEPT)
                 .build();
@@ -215,25 +215,6 @@ class AdminServerTest {
                 Running r = start(sink, List.of(SignatureScanner.create(), down), acceptOnlyTooLarge)) {
             assertThat(get(r.url("/health")).status()).isEqualTo(503);
         }
-    }
-
-    private static Scanner downScanner(String name) {
-        return new Scanner() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public Verdict scan(Message message) {
-                return Verdict.clean(name, Duration.ZERO);
-            }
-
-            @Override
-            public Health health() {
-                return Health.down("connection refused", Duration.ZERO);
-            }
-        };
     }
 
     private static PrometheusText awaitMetrics(Running r, String name, Map<String, String> labels) throws Exception {

@@ -3,14 +3,9 @@ package org.mailhygiene.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetAddress;
-import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.mailhygiene.api.Health;
-import org.mailhygiene.api.Message;
 import org.mailhygiene.api.ScanFailure;
-import org.mailhygiene.api.Scanner;
-import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.policy.Action;
 import org.mailhygiene.api.policy.DefaultPolicy;
 import org.mailhygiene.api.policy.Policy;
@@ -23,7 +18,7 @@ class MilterHealthTest {
 
     private static HealthReport health(Policy policy) throws Exception {
         ScanPipeline pipeline = ScanPipeline.builder()
-                .scanners(List.of(SignatureScanner.create(), downScanner("spamd")))
+                .scanners(List.of(SignatureScanner.create(), DownScanner.named("spamd")))
                 .policy(policy)
                 .build();
         try (pipeline;
@@ -52,24 +47,5 @@ class MilterHealthTest {
                                 .build())
                         .accepting())
                 .isFalse();
-    }
-
-    private static Scanner downScanner(String name) {
-        return new Scanner() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public Verdict scan(Message message) {
-                return Verdict.clean(name, Duration.ZERO);
-            }
-
-            @Override
-            public Health health() {
-                return Health.down("connection refused", Duration.ZERO);
-            }
-        };
     }
 }

@@ -600,15 +600,13 @@ class DeliveryAgentTest {
         assertThat(spool.size()).isZero();
     }
 
-    @Test
-    void aBounceFoundStoredByALaterPassOfTheSameRunIsDelivered() throws Exception {
-        // The state a failed record leaves (disk full, an I/O error): the bounce was stored, the record of the
-        // failures as BOUNCED was not written, so the pass failed and the message, still FAILED, is retried by a
-        // later pass of the same run (no restart). That pass finds the bounce stored and must not leave it behind.
-        agent = agentBuilder(router()).build();
+    /**
+     * A message from a@x.org whose recipient gone@y.org failed, with its bounce stored and the record of that failure
+     * as BOUNCED not written (the state a failed write leaves between the two).
+     */
+    private QueuedMessage failedWithItsBounceStored(List<String> recipients) throws java.io.IOException {
         QueuedMessage m = spool.store(
-                new Envelope(
-                        java.util.Optional.empty(), java.util.Optional.of("c"), "a@x.org", List.of("gone@y.org"), T0),
+                new Envelope(java.util.Optional.empty(), java.util.Optional.of("c"), "a@x.org", recipients, T0),
                 MessageContent.ofString(MSG, StandardCharsets.UTF_8));
         m = m.withRecipient("gone@y.org", r -> r.failed("550 5.1.1 no such user", true, java.util.Optional.empty()));
         spool.update(m);
@@ -623,6 +621,16 @@ class DeliveryAgentTest {
                                 T0),
                         MessageContent.ofBytes(dsn)))
                 .isPresent();
+        return m;
+    }
+
+    @Test
+    void aBounceFoundStoredByALaterPassOfTheSameRunIsDelivered() throws Exception {
+        // The state a failed record leaves (disk full, an I/O error): the bounce was stored, the record of the
+        // failures as BOUNCED was not written, so the pass failed and the message, still FAILED, is retried by a
+        // later pass of the same run (no restart). That pass finds the bounce stored and must not leave it behind.
+        agent = agentBuilder(router()).build();
+        QueuedMessage m = failedWithItsBounceStored(List.of("gone@y.org"));
         agent.submit(m);
         agent.runDue();
         agent.runDue();
@@ -640,27 +648,7 @@ class DeliveryAgentTest {
         // only the earlier failure: the new one must not be recorded as BOUNCED under it and so go unreported.
         agent = agentBuilder(router()).build();
         inbound.onRecipient("gone2@y.org", SinkAction.reply("550 5.1.1 no such user either"));
-        QueuedMessage m = spool.store(
-                new Envelope(
-                        java.util.Optional.empty(),
-                        java.util.Optional.of("c"),
-                        "a@x.org",
-                        List.of("gone@y.org", "gone2@y.org"),
-                        T0),
-                MessageContent.ofString(MSG, StandardCharsets.UTF_8));
-        m = m.withRecipient("gone@y.org", r -> r.failed("550 5.1.1 no such user", true, java.util.Optional.empty()));
-        spool.update(m);
-        byte[] dsn = Dsn.failure("relay.test", "a@x.org", m, m.recipients(RecipientState.Status.FAILED), T0, 1);
-        assertThat(spool.storeOnce(
-                        DeliveryAgent.bounceId(m),
-                        new Envelope(
-                                java.util.Optional.empty(),
-                                java.util.Optional.of("relay.test"),
-                                "",
-                                List.of("a@x.org"),
-                                T0),
-                        MessageContent.ofBytes(dsn)))
-                .isPresent();
+        QueuedMessage m = failedWithItsBounceStored(List.of("gone@y.org", "gone2@y.org"));
         agent.submit(m);
         agent.runDue();
         agent.runDue();
