@@ -198,11 +198,7 @@ class RedisSentinelFailoverTest {
         try (RealRedis master = RealRedis.start(server, dir.resolve("master"), List.of());
                 RealRedis replica = RealRedis.start(
                         server, dir.resolve("replica"), List.of("replicaof 127.0.0.1 " + master.port()))) {
-            await(Duration.ofSeconds(60), "replication link up", () -> {
-                try (Jedis j = new Jedis("127.0.0.1", replica.port())) {
-                    return j.info("replication").contains("master_link_status:up");
-                }
-            });
+            awaitReplicating(replica);
             try (RealRedis sentinel = RealRedis.startSentinel(
                             server,
                             dir.resolve("sentinel"),
@@ -212,12 +208,7 @@ class RedisSentinelFailoverTest {
                                     "sentinel failover-timeout site-a 10000"));
                     RedisSharedState state = RedisSharedState.open(
                             "redis-sentinel://127.0.0.1:" + sentinel.port() + "/site-a", Duration.ofSeconds(2))) {
-                await(Duration.ofSeconds(60), "the Sentinel knows the replica", () -> {
-                    try (Jedis s = new Jedis("127.0.0.1", sentinel.port())) {
-                        List<Map<String, String>> r = s.sentinelReplicas("site-a");
-                        return r.size() == 1 && !r.get(0).get("flags").contains("down");
-                    }
-                });
+                awaitSentinelKnowsTheReplica(sentinel);
                 Verdict v = Verdict.clean("clamd", Duration.ofMillis(2));
                 state.verdicts().put("id", "before", v, Duration.ofMinutes(5));
                 master.kill();
@@ -249,11 +240,7 @@ class RedisSentinelFailoverTest {
         try (RealRedis master = RealRedis.start(server, dir.resolve("master"), List.of());
                 RealRedis replica = RealRedis.start(
                         server, dir.resolve("replica"), List.of("replicaof 127.0.0.1 " + master.port()))) {
-            await(Duration.ofSeconds(60), "replication link up", () -> {
-                try (Jedis j = new Jedis("127.0.0.1", replica.port())) {
-                    return j.info("replication").contains("master_link_status:up");
-                }
-            });
+            awaitReplicating(replica);
             try (RealRedis sentinel = RealRedis.startSentinel(
                             server,
                             dir.resolve("sentinel"),
@@ -263,10 +250,7 @@ class RedisSentinelFailoverTest {
                     RedisSharedState state = RedisSharedState.open(
                             "redis-sentinel://127.0.0.1:" + sentinel.port() + "/site-a", Duration.ofSeconds(2));
                     Jedis s = new Jedis("127.0.0.1", sentinel.port())) {
-                await(Duration.ofSeconds(60), "the Sentinel knows the replica", () -> {
-                    List<Map<String, String>> r = s.sentinelReplicas("site-a");
-                    return r.size() == 1 && !r.get(0).get("flags").contains("down");
-                });
+                awaitSentinelKnowsTheReplica(sentinel);
                 Verdict v = Verdict.clean("clamd", Duration.ofMillis(2));
                 state.verdicts().put("id", "before", v, Duration.ofMinutes(5));
                 await(Duration.ofSeconds(60), "the Sentinel accepts the failover", () -> {
@@ -313,6 +297,23 @@ class RedisSentinelFailoverTest {
     @FunctionalInterface
     private interface Condition {
         boolean holds() throws Exception;
+    }
+
+    private static void awaitReplicating(RealRedis replica) throws Exception {
+        await(Duration.ofSeconds(60), "replication link up", () -> {
+            try (Jedis j = new Jedis("127.0.0.1", replica.port())) {
+                return j.info("replication").contains("master_link_status:up");
+            }
+        });
+    }
+
+    private static void awaitSentinelKnowsTheReplica(RealRedis sentinel) throws Exception {
+        await(Duration.ofSeconds(60), "the Sentinel knows the replica", () -> {
+            try (Jedis s = new Jedis("127.0.0.1", sentinel.port())) {
+                List<Map<String, String>> r = s.sentinelReplicas("site-a");
+                return r.size() == 1 && !r.get(0).get("flags").contains("down");
+            }
+        });
     }
 
     private static void await(Duration limit, String what, Condition c) throws Exception {
