@@ -15,5 +15,6 @@ module org.mailhygiene.smtp {
     exports org.mailhygiene.smtp.access;
     exports org.mailhygiene.smtp.server;
     exports org.mailhygiene.smtp.delivery;
+    exports org.mailhygiene.smtp.dsn;
     exports org.mailhygiene.smtp.topology;
 }
