@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.function.UnaryOperator;
 import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.smtp.dsn.DsnRequest;
 
 /**
  * A message in the {@link Spool}: its id, the envelope it was received with, the state of each recipient, and its
@@ -29,6 +30,8 @@ import org.mailhygiene.api.MessageContent;
  * @param file the spool file holding the message (read-only by convention); besides the message bytes it holds the
  *     spool's own framing, so read the message through {@link #content()}
  * @param contentOffset where the message bytes start in {@code file}
+ * @param dsn the DSN parameters the message was received with (RFC 3461); {@link DsnRequest#NONE} when none, its
+ *     per-recipient entries (if any) in the order of {@code recipients}
  */
 public record QueuedMessage(
         QueueId id,
@@ -37,14 +40,15 @@ public record QueuedMessage(
         List<RecipientState> recipients,
         long size,
         Path file,
-        long contentOffset) {
+        long contentOffset,
+        DsnRequest dsn) {
 
     /**
      * Validates and copies the components.
      *
      * @throws NullPointerException if a component is {@code null}
-     * @throws IllegalArgumentException if {@code recipients} is empty or {@code size} or {@code contentOffset} is
-     *     negative
+     * @throws IllegalArgumentException if {@code recipients} is empty, {@code size} or {@code contentOffset} is
+     *     negative, or {@code dsn} holds per-recipient entries but not one per recipient
      */
     public QueuedMessage {
         Objects.requireNonNull(id, "id");
@@ -61,6 +65,47 @@ public record QueuedMessage(
         if (contentOffset < 0) {
             throw new IllegalArgumentException("contentOffset must be >= 0");
         }
+        Objects.requireNonNull(dsn, "dsn");
+        if (!dsn.recipients().isEmpty() && dsn.recipients().size() != recipients.size()) {
+            throw new IllegalArgumentException(
+                    "DSN parameters for " + dsn.recipients().size() + " recipients, not " + recipients.size());
+        }
+    }
+
+    /**
+     * A message received without DSN parameters ({@link DsnRequest#NONE}); the form before they were stored.
+     *
+     * @param id the queue id
+     * @param envelope the envelope as received
+     * @param queuedAt when the message was committed to the spool
+     * @param recipients one state per recipient, in envelope order
+     * @param size the number of stored bytes
+     * @param file the spool file holding the message
+     * @param contentOffset where the message bytes start in {@code file}
+     * @throws NullPointerException if a component is {@code null}
+     * @throws IllegalArgumentException as the canonical constructor
+     */
+    public QueuedMessage(
+            QueueId id,
+            Envelope envelope,
+            Instant queuedAt,
+            List<RecipientState> recipients,
+            long size,
+            Path file,
+            long contentOffset) {
+        this(id, envelope, queuedAt, recipients, size, file, contentOffset, DsnRequest.NONE);
+    }
+
+    /**
+     * The DSN parameters of the recipient at {@code index}.
+     *
+     * @param index a position in {@link #recipients()}
+     * @return its parameters, {@link DsnRequest.Recipient#NONE} when it gave none
+     * @throws IndexOutOfBoundsException if {@code index} is not a recipient's position
+     */
+    public DsnRequest.Recipient dsn(int index) {
+        Objects.checkIndex(index, recipients.size());
+        return dsn.recipient(index);
     }
 
     /**
@@ -127,7 +172,7 @@ public record QueuedMessage(
                                 + newStates.get(i).address());
             }
         }
-        return new QueuedMessage(id, envelope, queuedAt, newStates, size, file, contentOffset);
+        return new QueuedMessage(id, envelope, queuedAt, newStates, size, file, contentOffset, dsn);
     }
 
     /**

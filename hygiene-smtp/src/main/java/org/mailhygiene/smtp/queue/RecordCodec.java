@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.mailhygiene.api.Envelope;
+import org.mailhygiene.smtp.dsn.DsnRequest;
 
 /**
  * The text form of a spool or quarantine record: UTF-8 lines of tab-separated fields, the first field naming the
@@ -194,6 +195,7 @@ final class RecordCodec {
             int index = i;
             m.recipients().get(i).remoteMta().ifPresent(r -> w.line("remote", Integer.toString(index), escape(r)));
         }
+        writeDsn(w, m.dsn());
         return w.finish();
     }
 
@@ -230,9 +232,84 @@ final class RecordCodec {
                         parseOpt(l[5]),
                         Optional.ofNullable(remotes.get(states.size()))));
             }
-            return new QueuedMessage(id, env, queued, states, size, messageFile, contentOffset);
+            return new QueuedMessage(
+                    id, env, queued, states, size, messageFile, contentOffset, readDsn(p, states.size()));
         } catch (RuntimeException e) {
             throw new IOException(source + ": malformed spool record: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Writes the DSN parameters (RFC 3461) as lines an older reader skips: {@code ret}, {@code envid}, and per recipient
+     * (by its index) {@code notify} and {@code orcpt}. Nothing for {@link DsnRequest#NONE}.
+     */
+    static void writeDsn(Writer w, DsnRequest dsn) {
+        dsn.ret().ifPresent(r -> w.line("ret", r.name()));
+        dsn.envelopeId().ifPresent(e -> w.line("envid", escape(e)));
+        for (int i = 0; i < dsn.recipients().size(); i++) {
+            DsnRequest.Recipient r = dsn.recipients().get(i);
+            String index = Integer.toString(i);
+            r.notifyParameter().ifPresent(n -> w.line("notify", index, n));
+            r.orcpt().ifPresent(o -> w.line("orcpt", index, escape(o.type()), escape(o.address())));
+        }
+    }
+
+    /** Reads what {@link #writeDsn} wrote; {@link DsnRequest#NONE} for a record without it. */
+    static DsnRequest readDsn(Parsed p, int recipients) throws IOException {
+        Optional<DsnRequest.Ret> ret = Optional.empty();
+        Optional<String[]> r = p.first("ret");
+        if (r.isPresent()) {
+            ret = Optional.of(DsnRequest.Ret.valueOf(r.get()[1]));
+        }
+        Optional<String> envid = Optional.empty();
+        Optional<String[]> e = p.first("envid");
+        if (e.isPresent()) {
+            envid = Optional.of(unescape(e.get()[1]));
+        }
+        List<java.util.Set<DsnRequest.Notify>> notify = new ArrayList<>();
+        List<Optional<DsnRequest.Orcpt>> orcpt = new ArrayList<>();
+        for (int i = 0; i < recipients; i++) {
+            notify.add(java.util.Set.of());
+            orcpt.add(Optional.empty());
+        }
+        boolean any = false;
+        for (String[] l : p.all("notify")) {
+            if (l.length != 3) {
+                throw new IOException(p.source + ": notify line with " + l.length + " fields");
+            }
+            java.util.Set<DsnRequest.Notify> set = java.util.EnumSet.noneOf(DsnRequest.Notify.class);
+            for (String n : l[2].split(",", -1)) {
+                set.add(DsnRequest.Notify.valueOf(n));
+            }
+            notify.set(recipientIndex(p, l[1], recipients), set);
+            any = true;
+        }
+        for (String[] l : p.all("orcpt")) {
+            if (l.length != 4) {
+                throw new IOException(p.source + ": orcpt line with " + l.length + " fields");
+            }
+            orcpt.set(
+                    recipientIndex(p, l[1], recipients),
+                    Optional.of(new DsnRequest.Orcpt(unescape(l[2]), unescape(l[3]))));
+            any = true;
+        }
+        List<DsnRequest.Recipient> per = new ArrayList<>();
+        if (any) {
+            for (int i = 0; i < recipients; i++) {
+                per.add(new DsnRequest.Recipient(notify.get(i), orcpt.get(i)));
+            }
+        }
+        if (ret.isEmpty() && envid.isEmpty() && per.isEmpty()) {
+            return DsnRequest.NONE;
+        }
+        return new DsnRequest(ret, envid, per);
+    }
+
+    private static int recipientIndex(Parsed p, String field, int recipients) throws IOException {
+        int index = Integer.parseInt(field);
+        if (index < 0 || index >= recipients) {
+            throw new IOException(p.source + ": DSN line for recipient " + index + " of " + recipients);
+        }
+        return index;
     }
 }

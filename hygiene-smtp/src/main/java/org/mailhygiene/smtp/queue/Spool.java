@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.smtp.dsn.DsnRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -247,7 +248,27 @@ public final class Spool implements AutoCloseable {
      * @throws IllegalStateException if the spool is closed
      */
     public QueuedMessage store(Envelope envelope, byte[] prefix, MessageContent content) throws IOException {
+        return store(envelope, prefix, content, DsnRequest.NONE);
+    }
+
+    /**
+     * As {@link #store(Envelope, byte[], MessageContent)}, with the DSN parameters (RFC 3461) the message was received
+     * with; they are stored with it (see {@link QueuedMessage#dsn()}) in lines a version without DSN support skips.
+     *
+     * @param envelope the envelope; it must have at least one recipient
+     * @param prefix bytes to write first; may be empty
+     * @param content the bytes to store after the prefix, unchanged
+     * @param dsn the DSN parameters, {@link DsnRequest#NONE} for none; per-recipient entries (if any) one per envelope
+     *     recipient, in envelope order
+     * @return the queued message; its size is {@code prefix.length + content.size()}
+     * @throws IOException if anything could not be written or forced; nothing is left behind
+     * @throws IllegalArgumentException if the envelope has no recipients, or {@code dsn} does not match them
+     * @throws IllegalStateException if the spool is closed
+     */
+    public QueuedMessage store(Envelope envelope, byte[] prefix, MessageContent content, DsnRequest dsn)
+            throws IOException {
         Objects.requireNonNull(envelope, "envelope");
+        Objects.requireNonNull(dsn, "dsn");
         Objects.requireNonNull(prefix, "prefix");
         Objects.requireNonNull(content, "content");
         if (envelope.recipients().isEmpty()) {
@@ -262,10 +283,10 @@ public final class Spool implements AutoCloseable {
             states.add(RecipientState.pending(r));
         }
         long size = prefix.length + content.size();
-        QueuedMessage draft = new QueuedMessage(id, envelope, clock.instant(), states, size, file, 0);
+        QueuedMessage draft = new QueuedMessage(id, envelope, clock.instant(), states, size, file, 0, dsn);
         byte[] record = RecordCodec.encodeQueued(draft);
         QueuedMessage qm = new QueuedMessage(
-                id, envelope, draft.queuedAt(), states, size, file, SpoolFile.contentOffset(record.length));
+                id, envelope, draft.queuedAt(), states, size, file, SpoolFile.contentOffset(record.length), dsn);
         writing.add(id);
         if (spare != null) {
             spareIds.remove(spare);

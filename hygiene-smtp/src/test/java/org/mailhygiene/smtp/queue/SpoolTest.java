@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.smtp.dsn.DsnRequest;
 import org.mailhygiene.testkit.FakeClock;
 
 class SpoolTest {
@@ -135,6 +136,79 @@ class SpoolTest {
                 RecordCodec.decodeQueued(older.getBytes(StandardCharsets.UTF_8), dir.resolve("x"), dir.resolve("x"), 0);
         assertThat(old.id()).isEqualTo(id);
         assertThat(old.recipients()).allMatch(r -> r.remoteMta().isEmpty());
+    }
+
+    @Test
+    void dsnParametersSurviveReopenAndUpdatesAndARecordWithoutThemStillReads() throws Exception {
+        DsnRequest dsn = new DsnRequest(
+                Optional.of(DsnRequest.Ret.HDRS),
+                Optional.of("QQ 100% id"),
+                List.of(
+                        new DsnRequest.Recipient(
+                                Set.of(DsnRequest.Notify.SUCCESS, DsnRequest.Notify.DELAY),
+                                Optional.of(new DsnRequest.Orcpt("rfc822", "orig+1@x.org"))),
+                        DsnRequest.Recipient.NONE,
+                        new DsnRequest.Recipient(Set.of(DsnRequest.Notify.NEVER), Optional.empty()),
+                        new DsnRequest.Recipient(
+                                Set.of(), Optional.of(new DsnRequest.Orcpt("utf-8", "j\u00f6rg %@x.org")))));
+        Envelope env = envelope("a@x.org", "b@y.org", "c@z.org", "d@z.org", "e@z.org");
+        QueuedMessage m;
+        try (Spool s = Spool.open(dir)) {
+            m = s.store(env, new byte[0], body("hello\r\n"), dsn);
+            assertThat(m.dsn()).isEqualTo(dsn);
+            assertThat(m.dsn(2).wantsFailure()).isFalse();
+            m = m.withRecipient("b@y.org", r -> r.delivered("250 ok"));
+            assertThat(m.dsn()).as("kept through state changes").isEqualTo(dsn);
+            s.update(m);
+        }
+        String record;
+        try (Spool s = Spool.open(dir)) {
+            QueuedMessage back = s.recover().get(0);
+            assertThat(back).isEqualTo(m);
+            assertThat(back.dsn()).isEqualTo(dsn);
+            record = new String(RecordCodec.encodeQueued(back), StandardCharsets.UTF_8);
+        }
+        assertThat(record)
+                .contains(
+                        "\nret\tHDRS\n", "\nnotify\t0\tSUCCESS,DELAY\n", "\nnotify\t2\tNEVER\n", "\norcpt\t3\tutf-8\t");
+        // lines of their own: without them the record is exactly the one a version without DSN support writes (and
+        // reads, skipping lines it does not know)
+        String without = record.replaceAll("(ret|envid|notify|orcpt)\t[^\n]*\n", "");
+        assertThat(without)
+                .isEqualTo(new String(
+                        RecordCodec.encodeQueued(new QueuedMessage(
+                                m.id(),
+                                m.envelope(),
+                                m.queuedAt(),
+                                m.recipients(),
+                                m.size(),
+                                m.file(),
+                                m.contentOffset())),
+                        StandardCharsets.UTF_8));
+        QueuedMessage old = RecordCodec.decodeQueued(
+                without.getBytes(StandardCharsets.UTF_8), dir.resolve("x"), dir.resolve("x"), 0);
+        assertThat(old.dsn()).isEqualTo(DsnRequest.NONE);
+        assertThat(old.recipients()).isEqualTo(m.recipients());
+        // only message-level parameters: no per-recipient entries
+        DsnRequest onlyRet = new DsnRequest(Optional.of(DsnRequest.Ret.FULL), Optional.empty(), List.of());
+        QueuedMessage r = RecordCodec.decodeQueued(
+                RecordCodec.encodeQueued(new QueuedMessage(
+                        m.id(), m.envelope(), m.queuedAt(), m.recipients(), m.size(), m.file(), 0, onlyRet)),
+                dir.resolve("x"),
+                dir.resolve("x"),
+                0);
+        assertThat(r.dsn()).isEqualTo(onlyRet);
+        QueuedMessage last = m;
+        assertThatThrownBy(() -> new QueuedMessage(
+                        last.id(),
+                        last.envelope(),
+                        last.queuedAt(),
+                        last.recipients(),
+                        last.size(),
+                        last.file(),
+                        0,
+                        new DsnRequest(Optional.empty(), Optional.empty(), List.of(DsnRequest.Recipient.NONE))))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
