@@ -27,6 +27,7 @@ import org.mailhygiene.api.routing.Route;
 import org.mailhygiene.api.routing.Router;
 import org.mailhygiene.internal.Checks;
 import org.mailhygiene.internal.VirtualThreads;
+import org.mailhygiene.smtp.dsn.DsnRequest;
 import org.mailhygiene.smtp.queue.QueueId;
 import org.mailhygiene.smtp.queue.QueuedMessage;
 import org.mailhygiene.smtp.queue.RecipientState;
@@ -487,17 +488,27 @@ public final class DeliveryAgent implements AutoCloseable {
         QueuedMessage updated = m;
         int left = byDestination.size();
         for (Map.Entry<String, List<String>> e : byDestination.entrySet()) {
-            List<RecipientResult> results =
+            Delivered d =
                     deliver(m, routes.get(e.getKey()), domains.get(e.getKey()), tls.get(e.getKey()), e.getValue());
-            for (RecipientResult r : results) {
+            for (RecipientResult r : d.results()) {
                 updated = updated.withRecipient(r.recipient(), s -> apply(s, r, m.queuedAt(), now, expiry, expired));
             }
             left--;
+            // Before the DELIVERED states are written: a crash after it cannot lose the notice, and one before it
+            // delivers again and finds the notice stored (its id derives from the message and these recipients).
+            Optional<QueuedMessage> notice =
+                    d.nextHopDsn() ? Optional.empty() : relayedNotice(updated, d.results(), now);
             // Persist after every destination, so a local failure later in this pass cannot make us deliver to this
             // one again; the one write skipped is the last, when the message completes now (its file is deleted).
             if (left > 0 || !finished(updated)) {
                 spool.update(updated);
                 known.put(updated.id(), updated);
+            }
+            if (notice.isPresent()) {
+                known.putIfAbsent(notice.get().id(), notice.get());
+                if (started) {
+                    wake(Duration.ZERO);
+                }
             }
         }
         updated = bounceFailures(updated, now);
@@ -542,7 +553,64 @@ public final class DeliveryAgent implements AutoCloseable {
         }
     }
 
-    private List<RecipientResult> deliver(
+    /** The results of one transaction, and whether its next hop offered DSN (so it got the DSN parameters). */
+    private record Delivered(List<RecipientResult> results, boolean nextHopDsn) {}
+
+    /**
+     * Stores a {@code relayed} notice (RFC 3464 §2.3.3) for the recipients just delivered to a next hop without DSN
+     * that asked for success notices ({@code NOTIFY=SUCCESS}); never for a message from the null sender.
+     *
+     * @return the stored notice, empty when none is due or it was stored before
+     */
+    private Optional<QueuedMessage> relayedNotice(QueuedMessage m, List<RecipientResult> results, Instant now)
+            throws IOException {
+        if (m.envelope().hasNullSender() || m.dsn().recipients().isEmpty()) {
+            return Optional.empty();
+        }
+        List<RecipientState> relayed = new ArrayList<>();
+        int first = -1;
+        for (RecipientResult r : results) {
+            if (r.outcome() != RecipientResult.Outcome.DELIVERED) {
+                continue;
+            }
+            int index = indexOf(m, r.recipient(), RecipientState.Status.DELIVERED);
+            if (index >= 0 && m.dsn(index).wantsSuccess()) {
+                relayed.add(m.recipients().get(index));
+                first = first < 0 ? index : Math.min(first, index);
+            }
+        }
+        if (relayed.isEmpty()) {
+            return Optional.empty();
+        }
+        String to = m.envelope().sender();
+        byte[] report = Dsn.report(Dsn.Kind.RELAYED, hostname, to, m, relayed, now, returnLimit);
+        Envelope env = new Envelope(Optional.empty(), Optional.of(hostname), Envelope.NULL_SENDER, List.of(to), now);
+        QueueId id = derivedId(m, "#relayed#" + first);
+        Optional<QueuedMessage> stored = spool.storeOnce(id, env, MessageContent.ofBytes(report));
+        if (stored.isEmpty()) {
+            LOG.info("{}: relayed notice {} was stored before; not stored again", m.id(), id);
+        } else {
+            LOG.info("{}: relayed notice {} to <{}> for {} recipient(s)", m.id(), id, to, relayed.size());
+        }
+        return stored;
+    }
+
+    /** The position of the recipient with that address (preferring one in {@code status}), or -1. */
+    private static int indexOf(QueuedMessage m, String address, RecipientState.Status status) {
+        int any = -1;
+        for (int i = 0; i < m.recipients().size(); i++) {
+            RecipientState r = m.recipients().get(i);
+            if (r.address().equals(address)) {
+                if (r.status() == status) {
+                    return i;
+                }
+                any = any < 0 ? i : any;
+            }
+        }
+        return any;
+    }
+
+    private Delivered deliver(
             QueuedMessage m, Route route, String domain, Optional<TlsPolicy> tls, List<String> rcpts) {
         List<EndpointResolver.Ranked> ranked;
         try {
@@ -551,10 +619,12 @@ public final class DeliveryAgent implements AutoCloseable {
             String diag = e.isPermanent()
                     ? (e.getMessage().contains("null MX") ? "556 5.1.10 " : "550 5.1.2 ") + e.getMessage()
                     : "451 4.4.3 " + e.getMessage();
-            return all(
-                    rcpts,
-                    e.isPermanent() ? RecipientResult.Outcome.PERMANENT : RecipientResult.Outcome.TEMPORARY,
-                    diag);
+            return new Delivered(
+                    all(
+                            rcpts,
+                            e.isPermanent() ? RecipientResult.Outcome.PERMANENT : RecipientResult.Outcome.TEMPORARY,
+                            diag),
+                    false);
         }
         GroupKey key = new GroupKey(
                 ranked.stream().map(EndpointResolver.Ranked::endpoint).toList(), tls);
@@ -575,14 +645,22 @@ public final class DeliveryAgent implements AutoCloseable {
             return gb.build();
         });
         MessageContent content = m.content();
+        DsnRequest dsn = m.dsn();
+        if (!dsn.recipients().isEmpty()) {
+            List<Integer> indexes = new ArrayList<>(rcpts.size());
+            for (String r : rcpts) {
+                indexes.add(indexOf(m, r, RecipientState.Status.PENDING));
+            }
+            dsn = dsn.select(indexes);
+        }
+        DsnRequest passed = dsn;
         try {
-            TransactionResult tr = group.call((ep, remaining) -> tls.isPresent()
-                    ? client.deliver(ep, tls.get(), m.envelope().sender(), rcpts, content, remaining)
-                    : client.deliver(ep, m.envelope().sender(), rcpts, content, remaining));
+            TransactionResult tr = group.call((ep, remaining) -> client.deliver(
+                    ep, tls.orElse(client.tlsPolicy()), m.envelope().sender(), rcpts, content, remaining, passed));
             lastFailure.remove(key);
             LOG.info("{}: {} via {}{}", m.id(), summary(tr), tr.endpoint(), tr.tls() ? " (TLS)" : "");
             tell(() -> listener.transaction(m, Optional.of(tr.endpoint()), tr.recipients()));
-            return tr.recipients();
+            return new Delivered(tr.recipients(), tr.dsn());
         } catch (FailoverException e) {
             String last;
             if (e.attempts().isEmpty()) {
@@ -596,10 +674,11 @@ public final class DeliveryAgent implements AutoCloseable {
             LOG.info("{}: no next hop took it ({}): {}", m.id(), e.reason(), last);
             List<RecipientResult> deferred = all(rcpts, RecipientResult.Outcome.TEMPORARY, "451 4.4.1 " + last);
             tell(() -> listener.transaction(m, Optional.empty(), deferred));
-            return deferred;
+            return new Delivered(deferred, false);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return all(rcpts, RecipientResult.Outcome.TEMPORARY, "451 4.3.0 delivery interrupted");
+            return new Delivered(
+                    all(rcpts, RecipientResult.Outcome.TEMPORARY, "451 4.3.0 delivery interrupted"), false);
         }
     }
 
@@ -626,7 +705,22 @@ public final class DeliveryAgent implements AutoCloseable {
         }
         Envelope env = m.envelope();
         Optional<String> to;
+        List<RecipientState> reported = failed;
         if (!env.hasNullSender()) {
+            // NOTIFY=NEVER, or NOTIFY without FAILURE (RFC 3461 4.1): no bounce for that recipient
+            reported = failed.stream()
+                    .filter(r -> m.dsn(m.recipients().indexOf(r)).wantsFailure())
+                    .toList();
+            if (reported.size() < failed.size()) {
+                LOG.info(
+                        "{}: no bounce for {} failed recipient(s) whose NOTIFY leaves out FAILURE",
+                        m.id(),
+                        failed.size() - reported.size());
+            }
+        }
+        if (reported.isEmpty()) {
+            to = Optional.empty();
+        } else if (!env.hasNullSender()) {
             to = Optional.of(env.sender());
         } else if (failed.stream().allMatch(r -> r.address().equalsIgnoreCase(postmaster))) {
             LOG.error(
@@ -640,7 +734,7 @@ public final class DeliveryAgent implements AutoCloseable {
         }
         Optional<QueuedMessage> stored = Optional.empty();
         if (to.isPresent()) {
-            byte[] dsn = Dsn.failure(hostname, to.get(), m, failed, now, returnLimit);
+            byte[] dsn = Dsn.failure(hostname, to.get(), m, reported, now, returnLimit);
             Envelope bounceEnv =
                     new Envelope(Optional.empty(), Optional.of(hostname), Envelope.NULL_SENDER, List.of(to.get()), now);
             // Stored under an id derived from this message and these failures: if a crash came between this store and
@@ -656,7 +750,7 @@ public final class DeliveryAgent implements AutoCloseable {
                     stored = spool.get(bounceId);
                 }
             } else {
-                LOG.info("{}: bounce {} to <{}> for {} recipient(s)", m.id(), bounceId, to.get(), failed.size());
+                LOG.info("{}: bounce {} to <{}> for {} recipient(s)", m.id(), bounceId, to.get(), reported.size());
             }
         }
         QueuedMessage out = markBounced(m);
@@ -696,10 +790,15 @@ public final class DeliveryAgent implements AutoCloseable {
         while (m.recipients().get(first).status() != RecipientState.Status.FAILED) {
             first++;
         }
+        return derivedId(m, "#bounce#" + first);
+    }
+
+    /** An id derived from a message's and a tag, as {@link #bounceId} describes. */
+    private static QueueId derivedId(QueuedMessage m, String tag) {
         byte[] digest;
         try {
             digest = java.security.MessageDigest.getInstance("SHA-256")
-                    .digest((m.id().value() + "#bounce#" + first).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    .digest((m.id().value() + tag).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing", e);
         }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.mailhygiene.smtp.dsn.DsnRequest;
 import org.mailhygiene.smtp.queue.QueuedMessage;
 import org.mailhygiene.smtp.queue.RecipientState;
 
@@ -33,6 +34,11 @@ import org.mailhygiene.smtp.queue.RecipientState;
  * and the message returned as {@code message/global} (or its header as {@code message/global-headers}). Other
  * reports keep their machine-readable part ASCII: a non-ASCII character of a diagnostic becomes {@code ?} there (the
  * text part keeps it).
+ *
+ * <p>The DSN parameters the message came with (RFC 3461) appear as {@code Original-Envelope-Id} and
+ * {@code Original-Recipient}, and {@code RET=HDRS} returns only the header; a {@link Kind#RELAYED relayed} notice
+ * (the message went to a next hop without DSN for recipients that asked for success notices) has
+ * {@code Action: relayed} and returns only the header.
  *
  * <p>The header carries {@code Auto-Submitted: auto-replied} (RFC 3834). Lines end in CRLF. Stateless and thread-safe.
  */
@@ -68,6 +74,17 @@ final class Dsn {
         return RFC5322.format(t);
     }
 
+    /** What a report tells of its recipients. */
+    enum Kind {
+        /** Undeliverable: {@code Action: failed}, the message returned per {@code RET}. */
+        FAILED,
+        /**
+         * Handed to a next hop that does not offer DSN, for recipients that asked for success notices:
+         * {@code Action: relayed} (RFC 3464 §2.3.3), only the header returned.
+         */
+        RELAYED
+    }
+
     /**
      * A failure report.
      *
@@ -86,6 +103,35 @@ final class Dsn {
             Instant now,
             long returnLimit)
             throws IOException {
+        return report(Kind.FAILED, reportingMta, to, original, failed, now, returnLimit);
+    }
+
+    /**
+     * A report of one kind. The message's DSN parameters (RFC 3461) shape it: {@code ENVID} becomes
+     * {@code Original-Envelope-Id} and a recipient's {@code ORCPT} its {@code Original-Recipient} (RFC 3464 §2.2.1,
+     * §2.3.1); a failure report returns only the header for {@code RET=HDRS}, else the whole message up to
+     * {@code returnLimit}; a relayed notice returns only the header ({@code RET} is about failure reports, RFC 3461
+     * §4.3).
+     *
+     * @param kind what happened to {@code recipients}
+     * @param reportingMta this relay's host name
+     * @param to the report's recipient
+     * @param original the message reported on
+     * @param recipients the recipients reported on, states of {@code original}
+     * @param now the report's date
+     * @param returnLimit return the whole message up to this many bytes, else only its header
+     */
+    static byte[] report(
+            Kind kind,
+            String reportingMta,
+            String to,
+            QueuedMessage original,
+            List<RecipientState> recipients,
+            Instant now,
+            long returnLimit)
+            throws IOException {
+        List<RecipientState> failed = recipients;
+        DsnRequest dsn = original.dsn();
         boolean global = international(original, to, failed);
         String boundary = "=_dsn_" + Long.toHexString(RANDOM.nextLong() & Long.MAX_VALUE) + "_"
                 + original.id().value();
@@ -94,7 +140,10 @@ final class Dsn {
                 .append(reportingMta)
                 .append(">\r\n");
         h.append("To: <").append(to).append(">\r\n");
-        h.append("Subject: Undelivered Mail Returned to Sender\r\n");
+        h.append(
+                kind == Kind.FAILED
+                        ? "Subject: Undelivered Mail Returned to Sender\r\n"
+                        : "Subject: Successful Mail Delivery Report\r\n");
         h.append("Date: ").append(date(now)).append("\r\n");
         h.append("Message-ID: <")
                 .append(original.id().value())
@@ -121,12 +170,20 @@ final class Dsn {
         h.append("Content-Type: text/plain; charset=utf-8\r\n");
         h.append("Content-Transfer-Encoding: 8bit\r\n\r\n");
         h.append("This is the mail system at host ").append(reportingMta).append(".\r\n\r\n");
-        h.append("Your message (queue id ")
-                .append(original.id().value())
-                .append(") could not be delivered to one or more recipients.\r\n");
-        h.append("The returned message and the details are attached.\r\n\r\n");
+        if (kind == Kind.FAILED) {
+            h.append("Your message (queue id ")
+                    .append(original.id().value())
+                    .append(") could not be delivered to one or more recipients.\r\n");
+            h.append("The returned message and the details are attached.\r\n\r\n");
+        } else {
+            h.append("Your message (queue id ")
+                    .append(original.id().value())
+                    .append(") was relayed to the recipients below, as you asked to be told.\r\n");
+            h.append("The next hop does not offer delivery notifications: no further notice of its delivery\r\n");
+            h.append("can be sent. The details and the returned header are attached.\r\n\r\n");
+        }
         for (RecipientState r : failed) {
-            String reply = oneLine(r.lastReply().orElse("delivery failed"));
+            String reply = oneLine(r.lastReply().orElse(kind == Kind.FAILED ? "delivery failed" : "relayed"));
             String said = r.remoteMta().map(m -> m + " said: ").orElse("");
             if (!said.isEmpty() && reply.startsWith(EXPIRED)) {
                 reply = EXPIRED + said + reply.substring(EXPIRED.length());
@@ -144,17 +201,29 @@ final class Dsn {
             h.append("Content-Transfer-Encoding: 8bit\r\n");
         }
         h.append("\r\n");
+        // RFC 3464 2.2: the original envelope id comes first
+        dsn.envelopeId()
+                .ifPresent(id -> h.append("Original-Envelope-Id: ").append(id).append("\r\n"));
         h.append("Reporting-MTA: dns; ").append(reportingMta).append("\r\n");
         h.append("Arrival-Date: ").append(date(original.queuedAt())).append("\r\n");
         // an extension field: after the standard per-message fields, as RFC 3464 2.2's grammar orders them
         h.append("X-Queue-ID: ").append(original.id().value()).append("\r\n");
         for (RecipientState r : failed) {
-            String reply = oneLine(r.lastReply().orElse("550 5.0.0 delivery failed"));
+            String reply =
+                    oneLine(r.lastReply().orElse(kind == Kind.FAILED ? "550 5.0.0 delivery failed" : "250 2.0.0"));
             h.append("\r\n");
+            int index = original.recipients().indexOf(r);
+            if (index >= 0) {
+                // RFC 3464 2.3: the original recipient comes before the final one
+                original.dsn(index)
+                        .orcpt()
+                        .ifPresent(o -> h.append(fold("Original-Recipient: " + o.field(global)))
+                                .append("\r\n"));
+            }
             h.append("Final-Recipient: ")
                     .append(addressField(r.address(), global))
                     .append("\r\n");
-            h.append("Action: failed\r\n");
+            h.append(kind == Kind.FAILED ? "Action: failed\r\n" : "Action: relayed\r\n");
             h.append("Status: ").append(status(reply)).append("\r\n");
             String diagnostic;
             if (r.remoteMta().isPresent()) {
@@ -175,7 +244,9 @@ final class Dsn {
 
         h.append("--").append(boundary).append("\r\n");
         ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(original.size(), returnLimit) + 4096);
-        boolean whole = original.size() <= returnLimit;
+        boolean whole = kind == Kind.FAILED
+                && dsn.ret().orElse(DsnRequest.Ret.FULL) == DsnRequest.Ret.FULL
+                && original.size() <= returnLimit;
         if (whole) {
             h.append("Content-Type: message/")
                     .append(global ? "global" : "rfc822")

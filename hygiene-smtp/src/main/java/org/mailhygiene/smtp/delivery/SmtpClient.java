@@ -11,6 +11,7 @@ import org.mailhygiene.internal.Checks;
 import org.mailhygiene.smtp.delivery.SmtpConnection.StaleConnection;
 import org.mailhygiene.smtp.delivery.SmtpConnection.TlsFailed;
 import org.mailhygiene.smtp.delivery.SmtpTransaction.LocalReadFailed;
+import org.mailhygiene.smtp.dsn.DsnRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -116,6 +117,11 @@ public final class SmtpClient {
      * @throws IOException if the content could not be read (a local problem, not the next hop's)
      * @throws IllegalArgumentException if there are no recipients or the budget is not positive
      */
+    /** The client's own TLS policy, for callers in this package that pass it on explicitly. */
+    TlsPolicy tlsPolicy() {
+        return tls;
+    }
+
     public TransactionResult deliver(
             Endpoint endpoint, String sender, List<String> recipients, MessageContent content, Duration budget)
             throws IOException {
@@ -148,8 +154,45 @@ public final class SmtpClient {
             MessageContent content,
             Duration budget)
             throws IOException {
+        return deliver(endpoint, tls, sender, recipients, content, budget, DsnRequest.NONE);
+    }
+
+    /**
+     * As {@link #deliver(Endpoint, TlsPolicy, String, List, MessageContent, Duration)}, passing the DSN parameters the
+     * message was received with (RFC 3461) on to a next hop that offers DSN: {@code RET} and {@code ENVID} on MAIL,
+     * {@code NOTIFY} and {@code ORCPT} on each RCPT, xtext-encoded. A next hop without DSN gets none of them; the
+     * result's {@link TransactionResult#dsn()} tells the caller, which then owes the sender any success notice.
+     *
+     * @param endpoint where to connect
+     * @param tls the TLS policy for this transaction
+     * @param sender the reverse path, {@code ""} for the null sender
+     * @param recipients the forward paths, at least one
+     * @param content the bytes to send
+     * @param budget the time left for the whole transaction; every step's timeout is capped by it
+     * @param dsn the DSN parameters; its per-recipient entries (if any) one per element of {@code recipients}, in
+     *     that order; {@link DsnRequest#NONE} for none
+     * @return one result per recipient
+     * @throws HopFailedException if the next hop failed before taking responsibility (see the class description)
+     * @throws IOException if the content could not be read (a local problem, not the next hop's)
+     * @throws IllegalArgumentException if there are no recipients, the budget is not positive, or {@code dsn} holds
+     *     per-recipient entries but not one per recipient
+     */
+    public TransactionResult deliver(
+            Endpoint endpoint,
+            TlsPolicy tls,
+            String sender,
+            List<String> recipients,
+            MessageContent content,
+            Duration budget,
+            DsnRequest dsn)
+            throws IOException {
         Objects.requireNonNull(endpoint, "endpoint");
         Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(dsn, "dsn");
+        if (!dsn.recipients().isEmpty() && dsn.recipients().size() != recipients.size()) {
+            throw new IllegalArgumentException(
+                    "DSN parameters for " + dsn.recipients().size() + " recipients, not " + recipients.size());
+        }
         Objects.requireNonNull(sender, "sender");
         Objects.requireNonNull(content, "content");
         if (recipients.isEmpty()) {
@@ -164,6 +207,7 @@ public final class SmtpClient {
                     sender,
                     List.copyOf(recipients),
                     content,
+                    dsn,
                     deadline,
                     tls.mode() != TlsPolicy.Mode.DISABLED);
         } catch (TlsFailed e) {
@@ -177,7 +221,7 @@ public final class SmtpClient {
             }
             LOG.info("{}: TLS handshake failed ({}); delivering without TLS", endpoint, e.getMessage());
             try {
-                return attempt(endpoint, tls, sender, List.copyOf(recipients), content, deadline, false);
+                return attempt(endpoint, tls, sender, List.copyOf(recipients), content, dsn, deadline, false);
             } catch (TlsFailed impossible) {
                 throw new IllegalStateException("TLS failure on a connection that did not try TLS", impossible);
             }
@@ -190,6 +234,7 @@ public final class SmtpClient {
             String sender,
             List<String> rcpts,
             MessageContent content,
+            DsnRequest dsn,
             long deadline,
             boolean tryTls)
             throws IOException, TlsFailed {
@@ -199,7 +244,7 @@ public final class SmtpClient {
             kept.deadline = deadline;
             boolean keep = false;
             try {
-                TransactionResult r = SmtpTransaction.run(kept, timeouts, sender, rcpts, content);
+                TransactionResult r = SmtpTransaction.run(kept, timeouts, sender, rcpts, content, dsn);
                 keep = true;
                 return r;
             } catch (StaleConnection e) {
@@ -216,7 +261,7 @@ public final class SmtpClient {
         boolean keep = false;
         try {
             c.open(tls, tryTls);
-            TransactionResult r = SmtpTransaction.run(c, timeouts, sender, rcpts, content);
+            TransactionResult r = SmtpTransaction.run(c, timeouts, sender, rcpts, content, dsn);
             keep = true;
             return r;
         } catch (HopFailedException | LocalReadFailed e) {

@@ -7,11 +7,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.smtp.dsn.DsnRequest;
+import org.mailhygiene.smtp.dsn.Xtext;
 
 /**
  * One SMTP mail transaction of an {@link SmtpClient} on an open {@link SmtpConnection}: MAIL FROM (with {@code SIZE=},
  * {@code BODY=8BITMIME} and {@code SMTPUTF8} as offered and needed), RCPT TO per recipient, DATA and the dot-stuffed
- * content, pipelined when the server offers PIPELINING; and the reading of the replies into one
+ * content, pipelined when the server offers PIPELINING; with {@code RET}, {@code ENVID}, {@code NOTIFY} and
+ * {@code ORCPT} (RFC 3461, xtext-encoded) as the message was received with them when the server offers DSN; and the reading of the replies into one
  * {@link RecipientResult} per recipient (see {@link SmtpClient} for the rules). Stateless; every call works on the
  * connection it is given.
  */
@@ -30,9 +33,15 @@ final class SmtpTransaction {
      * @throws IOException if the next hop failed ({@link HopFailedException} where the stage and reply are known)
      */
     static TransactionResult run(
-            SmtpConnection c, SmtpTimeouts timeouts, String sender, List<String> rcpts, MessageContent content)
+            SmtpConnection c,
+            SmtpTimeouts timeouts,
+            String sender,
+            List<String> rcpts,
+            MessageContent content,
+            DsnRequest dsnRequest)
             throws IOException {
         Map<String, String> ext = c.extensions;
+        boolean dsn = ext.containsKey("DSN");
         c.transactions++;
         c.inStep = false;
         String remote = c.endpoint.toString();
@@ -68,13 +77,29 @@ final class SmtpTransaction {
         if (utf8) {
             mail.append(" SMTPUTF8");
         }
+        if (dsn) {
+            // RFC 3461 §4: passed on as received (values were decoded; encoded again as xtext)
+            dsnRequest.ret().ifPresent(r -> mail.append(" RET=").append(r.name()));
+            dsnRequest.envelopeId().ifPresent(e -> mail.append(" ENVID=").append(Xtext.encode(e)));
+        }
+        List<String> rcptCommands = new ArrayList<>(rcpts.size());
+        for (int i = 0; i < rcpts.size(); i++) {
+            StringBuilder rc =
+                    new StringBuilder("RCPT TO:<").append(rcpts.get(i)).append('>');
+            if (dsn) {
+                DsnRequest.Recipient r = dsnRequest.recipient(i);
+                r.notifyParameter().ifPresent(n -> rc.append(" NOTIFY=").append(n));
+                r.orcpt().ifPresent(o -> rc.append(" ORCPT=").append(o.parameter()));
+            }
+            rcptCommands.add(rc.toString());
+        }
         boolean pipelining = ext.containsKey("PIPELINING");
         List<RecipientResult> results = new ArrayList<>();
         List<String> accepted = new ArrayList<>();
         if (pipelining) {
             StringBuilder batch = new StringBuilder(mail).append("\r\n");
-            for (String r : rcpts) {
-                batch.append("RCPT TO:<").append(r).append(">\r\n");
+            for (String rc : rcptCommands) {
+                batch.append(rc).append("\r\n");
             }
             batch.append("DATA\r\n");
             byte[] b = batch.toString().getBytes(StandardCharsets.UTF_8);
@@ -98,9 +123,10 @@ final class SmtpTransaction {
             c.inStep = !pipelining;
             return all(c, rcpts, RecipientResult.Outcome.PERMANENT, mailReply.status(), mailReply.oneLine(), remote);
         }
-        for (String r : rcpts) {
+        for (int i = 0; i < rcpts.size(); i++) {
+            String r = rcpts.get(i);
             if (!pipelining) {
-                c.command("RCPT TO:<" + r + ">", HopFailedException.Stage.RCPT, timeouts.rcpt());
+                c.command(rcptCommands.get(i), HopFailedException.Stage.RCPT, timeouts.rcpt());
             }
             SmtpResponse rr = c.read(HopFailedException.Stage.RCPT, timeouts.rcpt());
             if (rr.isPositive()) {
@@ -121,7 +147,7 @@ final class SmtpTransaction {
                 }
             }
             c.inStep = true;
-            return new TransactionResult(c.endpoint, c.secure, ordered(rcpts, results));
+            return new TransactionResult(c.endpoint, c.secure, ordered(rcpts, results), dsn);
         }
         if (!pipelining) {
             c.command("DATA", HopFailedException.Stage.DATA, timeouts.dataInit());
@@ -134,7 +160,7 @@ final class SmtpTransaction {
                             r, RecipientResult.Outcome.PERMANENT, dataReply.status(), dataReply.oneLine(), remote));
                 }
                 c.inStep = true;
-                return new TransactionResult(c.endpoint, c.secure, ordered(rcpts, results));
+                return new TransactionResult(c.endpoint, c.secure, ordered(rcpts, results), dsn);
             }
             throw c.fail(dataReply, "DATA refused: " + dataReply, null);
         }
@@ -178,7 +204,7 @@ final class SmtpTransaction {
             throw c.fail(end, "message refused after data: " + end, null);
         }
         c.inStep = true;
-        return new TransactionResult(c.endpoint, c.secure, ordered(rcpts, results));
+        return new TransactionResult(c.endpoint, c.secure, ordered(rcpts, results), dsn);
     }
 
     private static long parseSize(String v) {
@@ -203,7 +229,7 @@ final class SmtpTransaction {
         for (String r : rcpts) {
             out.add(new RecipientResult(r, o, status, diag, remote));
         }
-        return new TransactionResult(c.endpoint, c.secure, out);
+        return new TransactionResult(c.endpoint, c.secure, out, c.extensions.containsKey("DSN"));
     }
 
     private static List<RecipientResult> ordered(List<String> rcpts, List<RecipientResult> results) {

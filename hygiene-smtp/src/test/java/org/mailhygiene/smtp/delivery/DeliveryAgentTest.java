@@ -26,6 +26,7 @@ import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.routing.NextHop;
 import org.mailhygiene.api.routing.Route;
 import org.mailhygiene.api.routing.StaticRouter;
+import org.mailhygiene.smtp.dsn.DsnRequest;
 import org.mailhygiene.smtp.queue.QueuedMessage;
 import org.mailhygiene.smtp.queue.RecipientState;
 import org.mailhygiene.smtp.queue.Spool;
@@ -373,6 +374,222 @@ class DeliveryAgentTest {
         MimeMessage dsn =
                 new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(bounce.data()));
         MimeMultipart mp = (MimeMultipart) dsn.getContent();
+        assertThat(mp.getBodyPart(2).getContentType()).startsWith("text/rfc822-headers");
+        assertThat(read(mp.getBodyPart(2).getInputStream()))
+                .contains("Message-ID: <m1@x.org>")
+                .doesNotContain("Hello.");
+    }
+
+    /** An EHLO reply offering DSN (RFC 3461), as the sink does not by itself. */
+    static final String DSN_EHLO =
+            "250-sink hello\n250-PIPELINING\n250-8BITMIME\n250-DSN\n250-SIZE 0\n" + "250 ENHANCEDSTATUSCODES";
+
+    QueuedMessage storeDsn(DsnRequest dsn, String sender, String... rcpts) throws Exception {
+        QueuedMessage m = spool.store(
+                new Envelope(java.util.Optional.empty(), java.util.Optional.of("c"), sender, List.of(rcpts), T0),
+                new byte[0],
+                MessageContent.ofString(MSG, StandardCharsets.UTF_8),
+                dsn);
+        agent.submit(m);
+        return m;
+    }
+
+    static DsnRequest.Recipient notify(String orcpt, DsnRequest.Notify... conditions) {
+        return new DsnRequest.Recipient(
+                java.util.Set.of(conditions),
+                orcpt == null
+                        ? java.util.Optional.empty()
+                        : java.util.Optional.of(new DsnRequest.Orcpt("rfc822", orcpt)));
+    }
+
+    @Test
+    void dsnParametersArePassedOnXtextEncodedToANextHopThatOffersDsnAndNoNoticeIsOwed() throws Exception {
+        try (SmtpSink dsnHop = SmtpSink.start()) {
+            dsnHop.always(SinkCommand.EHLO, SinkAction.reply(DSN_EHLO));
+            agent = agentBuilder(StaticRouter.builder()
+                            .route("y.org", Route.Relay.to(hop(dsnHop)))
+                            .defaultRoute(Route.Relay.to(hop(outbound)))
+                            .build())
+                    .build();
+            storeDsn(
+                    new DsnRequest(
+                            java.util.Optional.of(DsnRequest.Ret.HDRS),
+                            java.util.Optional.of("id 1+x"),
+                            List.of(
+                                    notify("orig+1@y.org", DsnRequest.Notify.SUCCESS, DsnRequest.Notify.FAILURE),
+                                    DsnRequest.Recipient.NONE,
+                                    notify(null, DsnRequest.Notify.NEVER))),
+                    "a@x.org",
+                    "b@y.org",
+                    "c@y.org",
+                    "d@y.org");
+            agent.runDue();
+            agent.runDue();
+            dsnHop.awaitMessages(1, Duration.ofSeconds(60));
+            assertThat(dsnHop.transcript())
+                    .filteredOn(l -> l.startsWith("C: MAIL") || l.startsWith("C: RCPT"))
+                    .containsExactly(
+                            "C: MAIL FROM:<a@x.org> SIZE=" + MSG.length() + " RET=HDRS ENVID=id+201+2Bx",
+                            "C: RCPT TO:<b@y.org> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;orig+2B1@y.org",
+                            "C: RCPT TO:<c@y.org>",
+                            "C: RCPT TO:<d@y.org> NOTIFY=NEVER");
+            assertThat(outbound.messages())
+                    .as("the next hop owes the notices now")
+                    .isEmpty();
+            assertThat(spool.size()).isZero();
+        }
+    }
+
+    @Test
+    void dsnParametersArePassedOnCommandByCommandToANextHopWithoutPipelining() throws Exception {
+        try (SmtpSink dsnHop = SmtpSink.start()) {
+            dsnHop.always(SinkCommand.EHLO, SinkAction.reply("250-sink hello\n250-DSN\n250 SIZE 0"));
+            agent = agentBuilder(StaticRouter.builder()
+                            .route("y.org", Route.Relay.to(hop(dsnHop)))
+                            .defaultRoute(Route.Relay.to(hop(outbound)))
+                            .build())
+                    .build();
+            storeDsn(
+                    new DsnRequest(
+                            java.util.Optional.of(DsnRequest.Ret.FULL),
+                            java.util.Optional.empty(),
+                            List.of(notify("b@y.org", DsnRequest.Notify.DELAY), notify(null))),
+                    "a@x.org",
+                    "b@y.org",
+                    "c@y.org");
+            agent.runDue();
+            dsnHop.awaitMessages(1, Duration.ofSeconds(60));
+            assertThat(dsnHop.transcript())
+                    .filteredOn(l -> l.startsWith("C: MAIL") || l.startsWith("C: RCPT"))
+                    .containsExactly(
+                            "C: MAIL FROM:<a@x.org> SIZE=" + MSG.length() + " RET=FULL",
+                            "C: RCPT TO:<b@y.org> NOTIFY=DELAY ORCPT=rfc822;b@y.org",
+                            "C: RCPT TO:<c@y.org>");
+        }
+    }
+
+    @Test
+    void aNextHopWithoutDsnGetsNoParametersAndTheSenderGetsARelayedNotice() throws Exception {
+        agent = agentBuilder(router()).build();
+        storeDsn(
+                new DsnRequest(
+                        java.util.Optional.of(DsnRequest.Ret.FULL),
+                        java.util.Optional.of("env-7"),
+                        List.of(
+                                notify("orig@y.org", DsnRequest.Notify.SUCCESS),
+                                notify(null, DsnRequest.Notify.FAILURE))),
+                "a@x.org",
+                "b@y.org",
+                "c@y.org");
+        agent.runDue(); // delivers, stores the notice
+        agent.runDue(); // delivers the notice
+        assertThat(inbound.transcript())
+                .filteredOn(l -> l.startsWith("C: MAIL") || l.startsWith("C: RCPT"))
+                .containsExactly(
+                        "C: MAIL FROM:<a@x.org> SIZE=" + MSG.length(), "C: RCPT TO:<b@y.org>", "C: RCPT TO:<c@y.org>");
+        SinkMessage notice = outbound.awaitMessages(1, Duration.ofSeconds(60)).get(0);
+        assertThat(notice.sender()).isEmpty();
+        assertThat(notice.recipients()).containsExactly("a@x.org");
+        assertThat(outbound.transcript()).noneMatch(l -> l.contains("NOTIFY=") || l.contains("RET="));
+        MimeMessage dsn =
+                new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(notice.data()));
+        assertThat(dsn.getSubject()).isEqualTo("Successful Mail Delivery Report");
+        MimeMultipart mp = new MimeMultipart(dsn.getDataHandler().getDataSource());
+        String fields = fields(mp);
+        assertThat(fields).startsWith("Original-Envelope-Id: env-7\r\nReporting-MTA: dns; relay.test\r\n");
+        assertThat(fields)
+                .contains("\r\nOriginal-Recipient: rfc822;orig@y.org\r\nFinal-Recipient: rfc822; b@y.org\r\n"
+                        + "Action: relayed\r\nStatus: 2.0.0\r\nRemote-MTA: dns; 127.0.0.1\r\n"
+                        + "Diagnostic-Code: smtp; 250 2.0.0 Ok: queued\r\n");
+        assertThat(fields).doesNotContain("c@y.org");
+        assertThat(mp.getBodyPart(2).getContentType()).startsWith("text/rfc822-headers");
+        assertThat(read(mp.getBodyPart(2).getInputStream()))
+                .contains("Message-ID: <m1@x.org>")
+                .doesNotContain("Hello.");
+        assertThat(spool.size()).isZero();
+    }
+
+    @Test
+    void aMessageFromTheNullSenderGetsNoRelayedNotice() throws Exception {
+        agent = agentBuilder(router()).build();
+        storeDsn(
+                new DsnRequest(
+                        java.util.Optional.empty(),
+                        java.util.Optional.empty(),
+                        List.of(notify(null, DsnRequest.Notify.SUCCESS))),
+                "",
+                "b@y.org");
+        agent.runDue();
+        agent.runDue();
+        inbound.awaitMessages(1, Duration.ofSeconds(60));
+        assertThat(outbound.messages()).isEmpty();
+        assertThat(spool.size()).isZero();
+    }
+
+    @Test
+    void notifyNeverOrWithoutFailureSuppressesTheBounceForThatRecipientOnly() throws Exception {
+        agent = agentBuilder(router()).build();
+        inbound.always(SinkCommand.RCPT, SinkAction.reply("550 5.1.1 no"));
+        storeDsn(
+                new DsnRequest(
+                        java.util.Optional.empty(),
+                        java.util.Optional.empty(),
+                        List.of(
+                                notify(null, DsnRequest.Notify.NEVER),
+                                notify(null, DsnRequest.Notify.SUCCESS, DsnRequest.Notify.DELAY),
+                                DsnRequest.Recipient.NONE,
+                                notify(null, DsnRequest.Notify.FAILURE))),
+                "a@x.org",
+                "never@y.org",
+                "success@y.org",
+                "default@y.org",
+                "failure@y.org");
+        agent.runDue();
+        agent.runDue();
+        String fields = fields(bounceParts());
+        assertThat(fields).contains("Final-Recipient: rfc822; default@y.org", "Final-Recipient: rfc822; failure@y.org");
+        assertThat(fields).doesNotContain("never@y.org").doesNotContain("success@y.org");
+        assertThat(outbound.messages()).hasSize(1);
+        assertThat(spool.size()).isZero();
+    }
+
+    @Test
+    void whenEveryFailedRecipientSaidNeverNoBounceIsSentAndTheMessageLeaves() throws Exception {
+        agent = agentBuilder(router()).build();
+        inbound.always(SinkCommand.RCPT, SinkAction.reply("550 5.1.1 no"));
+        QueuedMessage m = storeDsn(
+                new DsnRequest(
+                        java.util.Optional.empty(),
+                        java.util.Optional.empty(),
+                        List.of(notify(null, DsnRequest.Notify.NEVER))),
+                "a@x.org",
+                "never@y.org");
+        agent.runDue();
+        agent.runDue();
+        assertThat(outbound.messages()).isEmpty();
+        assertThat(spool.size()).isZero();
+        assertThat(m.id()).isNotNull();
+    }
+
+    @Test
+    void retHdrsReturnsOnlyTheHeaderAndEnvidAndOrcptAreInTheBounce() throws Exception {
+        agent = agentBuilder(router()).build();
+        inbound.always(SinkCommand.RCPT, SinkAction.reply("550 5.1.1 no"));
+        storeDsn(
+                new DsnRequest(
+                        java.util.Optional.of(DsnRequest.Ret.HDRS),
+                        java.util.Optional.of("QQ314159"),
+                        List.of(notify("Original@Y.org", DsnRequest.Notify.FAILURE))),
+                "a@x.org",
+                "b@y.org");
+        agent.runDue();
+        agent.runDue();
+        MimeMultipart mp = bounceParts();
+        String fields = fields(mp);
+        assertThat(fields).startsWith("Original-Envelope-Id: QQ314159\r\nReporting-MTA: dns; relay.test\r\n");
+        assertThat(fields)
+                .contains("\r\nOriginal-Recipient: rfc822;Original@Y.org\r\nFinal-Recipient: rfc822; b@y.org\r\n"
+                        + "Action: failed\r\n");
         assertThat(mp.getBodyPart(2).getContentType()).startsWith("text/rfc822-headers");
         assertThat(read(mp.getBodyPart(2).getInputStream()))
                 .contains("Message-ID: <m1@x.org>")
