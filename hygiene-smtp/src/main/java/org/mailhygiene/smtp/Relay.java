@@ -32,6 +32,7 @@ import org.mailhygiene.scanners.auth.DkimSigning;
 import org.mailhygiene.scanners.auth.HeaderField;
 import org.mailhygiene.scanners.tagging.MessageTagger;
 import org.mailhygiene.smtp.delivery.DeliveryAgent;
+import org.mailhygiene.smtp.dsn.DsnRequest;
 import org.mailhygiene.smtp.queue.Quarantine;
 import org.mailhygiene.smtp.queue.QuarantinedMessage;
 import org.mailhygiene.smtp.queue.QueueId;
@@ -311,6 +312,12 @@ public final class Relay implements AutoCloseable {
 
         @Override
         public SmtpReply handle(Envelope envelope, MessageContent content, long traceHeaderLength) throws Exception {
+            return handle(envelope, content, traceHeaderLength, DsnRequest.NONE);
+        }
+
+        @Override
+        public SmtpReply handle(Envelope envelope, MessageContent content, long traceHeaderLength, DsnRequest dsn)
+                throws Exception {
             Scanning s;
             while (true) {
                 s = scanning;
@@ -321,13 +328,14 @@ public final class Relay implements AutoCloseable {
                 s.release();
             }
             try {
-                return handle(s, envelope, content, traceHeaderLength);
+                return handle(s, envelope, content, traceHeaderLength, dsn);
             } finally {
                 s.release();
             }
         }
 
-        private SmtpReply handle(Scanning s, Envelope envelope, MessageContent content, long traceHeaderLength)
+        private SmtpReply handle(
+                Scanning s, Envelope envelope, MessageContent content, long traceHeaderLength, DsnRequest dsn)
                 throws Exception {
             ScanReport report;
             try {
@@ -360,7 +368,7 @@ public final class Relay implements AutoCloseable {
                     break;
                 case ACCEPT:
                 case TAG:
-                    reply = store(s, envelope, content, d, kept, stored);
+                    reply = store(s, envelope, content, d, kept, stored, dsn);
                     break;
                 default:
                     throw new IllegalStateException("unknown action " + action);
@@ -408,7 +416,8 @@ public final class Relay implements AutoCloseable {
                 MessageContent content,
                 Disposition d,
                 QueueId[] kept,
-                QueuedMessage[] stored) {
+                QueuedMessage[] stored,
+                DsnRequest dsn) {
             boolean rewrite = d.subjectTag().isPresent() || !d.headers().isEmpty();
             QueuedMessage q;
             try {
@@ -429,10 +438,10 @@ public final class Relay implements AutoCloseable {
                 }
                 if (tagged != null) {
                     try (SpooledContent t = tagged) {
-                        q = storeSigned(s, envelope, t, d, true);
+                        q = storeSigned(s, envelope, t, d, true, dsn);
                     }
                 } else {
-                    q = storeSigned(s, envelope, content, d, false);
+                    q = storeSigned(s, envelope, content, d, false, dsn);
                 }
                 kept[0] = q.id();
             } catch (GeneralSecurityException e) {
@@ -461,7 +470,7 @@ public final class Relay implements AutoCloseable {
          * results (the seal's message signature covers the new DKIM-Signature; the set sits on top).
          */
         private QueuedMessage storeSigned(
-                Scanning s, Envelope envelope, MessageContent content, Disposition d, boolean rewritten)
+                Scanning s, Envelope envelope, MessageContent content, Disposition d, boolean rewritten, DsnRequest dsn)
                 throws IOException, GeneralSecurityException {
             byte[] prefix = new byte[0];
             if (s.dkimSigning != null && s.signOutbound.test(envelope)) {
@@ -474,14 +483,14 @@ public final class Relay implements AutoCloseable {
                 prefix = sealed(s.arcSealer, envelope, content, d, prefix);
             }
             if (prefix.length == 0) {
-                return spool.store(envelope, content);
+                return spool.store(envelope, new byte[0], content, dsn);
             }
             try (InputStream body = content.openStream();
                     SpooledContent signed = SpooledContent.spool(
                             new SequenceInputStream(new ByteArrayInputStream(prefix), body),
                             memoryThreshold,
                             tempDirectory)) {
-                return spool.store(envelope, signed);
+                return spool.store(envelope, new byte[0], signed, dsn);
             }
         }
 

@@ -158,6 +158,38 @@ class RelayTest {
                 .satisfies(m -> assertThat(m.text()).endsWith("sent after the refused message\r\n"));
     }
 
+    /**
+     * DSN end to end: the relay takes the parameters, spools them, and as its next hop does not offer DSN it tells the
+     * sender, who asked for success notices, that the message was relayed.
+     */
+    @Test
+    void aSuccessNoticeRequestEndsInARelayedNoticeWhenTheNextHopHasNoDsn() throws Exception {
+        start(SignatureScanner.create());
+        String reply;
+        try (RelayTestClient c = new RelayTestClient(relay.port())) {
+            reply = c.send(
+                    "sender@example.net",
+                    "RET=HDRS ENVID=e2e+2B1",
+                    List.of("user@example.ac.jp"),
+                    "NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;alias@example.ac.jp",
+                    SampleMessages.clean());
+        }
+        assertThat(reply).startsWith("250");
+        List<SinkMessage> got = sink.awaitMessages(2, Duration.ofSeconds(30));
+        assertThat(got.get(0).recipients()).containsExactly("user@example.ac.jp");
+        SinkMessage notice = got.get(1);
+        assertThat(notice.sender()).isEmpty();
+        assertThat(notice.recipients()).containsExactly("sender@example.net");
+        assertThat(notice.text())
+                .contains("Subject: Successful Mail Delivery Report")
+                .contains("Original-Envelope-Id: e2e+1\r\n")
+                .contains("Original-Recipient: rfc822;alias@example.ac.jp\r\n"
+                        + "Final-Recipient: rfc822; user@example.ac.jp\r\nAction: relayed\r\n")
+                .contains("Content-Type: text/rfc822-headers");
+        Await.until("the delivery queue is empty", () -> relay.delivery().queued() == 0);
+        assertThat(sink.messages()).as("the notice itself asks for none").hasSize(2);
+    }
+
     @Test
     void cleanMessageIsStoredThenDeliveredWithOurReceivedHeader() throws Exception {
         start(SignatureScanner.create());

@@ -44,6 +44,11 @@ final class RelayTestClient implements AutoCloseable {
 
     /** Runs a transaction; returns the reply to the final dot, or the first failing reply. */
     String send(String from, List<String> to, byte[] message) throws IOException {
+        return send(from, "", to, "", message);
+    }
+
+    /** As {@link #send(String, List, byte[])}, with ESMTP parameters after MAIL's and every RCPT's path. */
+    String send(String from, String mailParams, List<String> to, String rcptParams, byte[] message) throws IOException {
         String r = reply();
         if (!r.startsWith("220")) {
             return r;
@@ -51,11 +56,11 @@ final class RelayTestClient implements AutoCloseable {
         if (!(r = cmd("EHLO client.example")).startsWith("250")) {
             return r;
         }
-        if (!(r = cmd("MAIL FROM:<" + from + ">")).startsWith("250")) {
+        if (!(r = cmd("MAIL FROM:<" + from + ">" + (mailParams.isEmpty() ? "" : " " + mailParams))).startsWith("250")) {
             return r;
         }
         for (String t : to) {
-            if (!(r = cmd("RCPT TO:<" + t + ">")).startsWith("250")) {
+            if (!(r = cmd("RCPT TO:<" + t + ">" + (rcptParams.isEmpty() ? "" : " " + rcptParams))).startsWith("250")) {
                 return r;
             }
         }

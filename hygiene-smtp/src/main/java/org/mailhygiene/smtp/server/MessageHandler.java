@@ -3,6 +3,7 @@ package org.mailhygiene.smtp.server;
 import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.policy.SmtpReply;
+import org.mailhygiene.smtp.dsn.DsnRequest;
 
 /**
  * What the server does with a message once the client sent the end of data: the hook where a relay scans, stores and
@@ -45,5 +46,23 @@ public interface MessageHandler {
      */
     default SmtpReply handle(Envelope envelope, MessageContent content, long traceHeaderLength) throws Exception {
         return handle(envelope, content);
+    }
+
+    /**
+     * Handles one received message with the DSN parameters (RFC 3461) its transaction gave. The server calls this
+     * method; the default forwards to {@link #handle(Envelope, MessageContent, long)}, dropping them (a handler that
+     * queues the message should keep them, as the relay does, so that its notices honour them).
+     *
+     * @param envelope who sent it to whom, from where
+     * @param content the message bytes as received, with the server's Received header prepended
+     * @param traceHeaderLength the exact length in bytes of that prepended header, CRLF included
+     * @param dsn the DSN parameters: {@code RET} and {@code ENVID} of MAIL, and (when any recipient gave one)
+     *     {@code NOTIFY} and {@code ORCPT} per envelope recipient in envelope order; {@link DsnRequest#NONE} for none
+     * @return the reply to send, as for {@link #handle(Envelope, MessageContent)}
+     * @throws Exception for any failure; the client gets {@code 451 4.3.0}
+     */
+    default SmtpReply handle(Envelope envelope, MessageContent content, long traceHeaderLength, DsnRequest dsn)
+            throws Exception {
+        return handle(envelope, content, traceHeaderLength);
     }
 }

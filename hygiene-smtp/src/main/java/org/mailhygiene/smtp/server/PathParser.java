@@ -177,7 +177,7 @@ final class PathParser {
         if (utf8Length(argument.substring(start, pos)) > MAX_PATH) {
             throw new PathException(501, "5.1.3", "Path longer than 256 octets");
         }
-        return new Parsed(mailbox, route, parseParams(argument.substring(pos)));
+        return new Parsed(mailbox, route, parseParams(argument.substring(pos), utf8));
     }
 
     private static PathException badChar(char c, boolean utf8) {
@@ -187,7 +187,12 @@ final class PathParser {
         return new PathException(501, "5.1.3", "Bad character in address");
     }
 
-    private static Map<String, String> parseParams(String rest) throws PathException {
+    /**
+     * The ESMTP parameters: {@code KEY[=VALUE]} separated by spaces. A value is printable ASCII without {@code =}, and
+     * with {@code utf8} (SMTPUTF8) may also hold non-ASCII characters (RFC 6531 §3.3 {@code esmtp-value}), as an
+     * {@code ORCPT=utf-8;...} does.
+     */
+    private static Map<String, String> parseParams(String rest, boolean utf8) throws PathException {
         Map<String, String> params = new LinkedHashMap<>();
         if (rest.isEmpty()) {
             return params;
@@ -205,7 +210,8 @@ final class PathParser {
             boolean keyOk = !key.isEmpty()
                     && Character.isLetterOrDigit(key.charAt(0))
                     && key.chars().allMatch(c -> (c < 128 && Character.isLetterOrDigit(c)) || c == '-');
-            boolean valueOk = value.chars().allMatch(c -> c >= 33 && c <= 126 && c != '=');
+            boolean valueOk = value.chars()
+                    .allMatch(c -> (c >= 33 && c <= 126 && c != '=') || (utf8 && c > 127 && c != '\uFFFD'));
             if (!keyOk || !valueOk || (eq >= 0 && value.isEmpty())) {
                 throw new PathException(501, "5.5.4", "Bad parameter syntax");
             }

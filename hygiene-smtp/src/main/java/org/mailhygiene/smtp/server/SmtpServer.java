@@ -41,8 +41,13 @@ import org.slf4j.LoggerFactory;
  * and STARTTLS. Extensions advertised after EHLO: PIPELINING, SIZE, 8BITMIME, ENHANCEDSTATUSCODES, CHUNKING (BDAT, RFC
  * 3030; BINARYMIME is not offered, so chunks carry the same CRLF text as DATA and are held to the same content rules;
  * DATA and BDAT cannot be mixed in one transaction, {@code 503}), STARTTLS (when {@linkplain Builder#tls TLS is
- * configured} and not yet active), SMTPUTF8 (unless {@linkplain Builder#smtputf8 switched off}) and HELP. Command lines are limited to 512 octets and text lines to 1000 (RFC 5321 §4.5.3.1); longer
- * lines get an error reply. Only {@code <CRLF>.<CRLF>} ends the data, and a message with a bare CR or LF is refused
+ * configured} and not yet active), SMTPUTF8 (unless {@linkplain Builder#smtputf8 switched off}), DSN (RFC 3461:
+ * {@code RET} and {@code ENVID} on MAIL, {@code NOTIFY} and {@code ORCPT} on RCPT, checked and handed to
+ * {@link MessageHandler#handle(org.mailhygiene.api.Envelope, org.mailhygiene.api.MessageContent, long,
+ * org.mailhygiene.smtp.dsn.DsnRequest)};
+ * a malformed or repeated one gets {@code 501 5.5.4}, an unknown one {@code 555 5.5.4}) and HELP. Command lines are
+ * limited to 512 octets, MAIL and RCPT to 1012 (the 500 more RFC 3461 §4 allows for DSN parameters), and text lines to
+ * 1000 (RFC 5321 §4.5.3.1); longer lines get an error reply. Only {@code <CRLF>.<CRLF>} ends the data, and a message with a bare CR or LF is refused
  * with {@code 550 5.5.2} after its end (see {@code DataReader}: this shuts out SMTP smuggling, CERT VU#302671, at the
  * price of refusing the rare broken client that sends bare LF; Postfix's {@code smtpd_forbid_bare_newline=reject}
  * makes the same choice).

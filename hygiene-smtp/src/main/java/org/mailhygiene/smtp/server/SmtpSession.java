@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -26,6 +27,8 @@ import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.SpooledContent;
 import org.mailhygiene.api.policy.SmtpReply;
 import org.mailhygiene.smtp.access.AccessDecision;
+import org.mailhygiene.smtp.dsn.DsnParameters;
+import org.mailhygiene.smtp.dsn.DsnRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,7 +54,8 @@ import org.slf4j.LoggerFactory;
  * also makes line ends canonical before dot-stuffing). After a failed chunk the rest of that message's chunks already
  * pipelined are read and discarded ({@code 503}, not counted as errors) up to its LAST chunk or RSET. The LAST chunk
  * hands the content to the handler through exactly DATA's path: the server's Received header, then
- * {@code SpooledContent}, then {@link MessageHandler#handle(Envelope, org.mailhygiene.api.MessageContent, long)}.
+ * {@code SpooledContent}, then {@link MessageHandler#handle(Envelope, org.mailhygiene.api.MessageContent, long,
+ * DsnRequest)} with the transaction's DSN parameters.
  * DATA in a transaction that has BDAT chunks gets {@code 503 5.5.1}, as does RCPT.
  */
 final class SmtpSession implements Runnable {
@@ -68,6 +72,13 @@ final class SmtpSession implements Runnable {
     private SmtpInput input;
     private final SmtpInput.LineBuffer line = new SmtpInput.LineBuffer();
 
+    /**
+     * The longest MAIL or RCPT line taken, CRLF included: RFC 5321's 512 octets plus the 500 that RFC 3461 §4 lets the
+     * DSN parameters add ({@code ORCPT} and {@code NOTIFY} on RCPT; {@code ENVID} and {@code RET} on MAIL take less).
+     * Every other command keeps the 512.
+     */
+    static final int MAX_MAIL_RCPT_LINE = SmtpLimits.MAX_COMMAND_LINE + 500;
+
     private boolean tls;
     private String helo;
     private boolean esmtp;
@@ -81,7 +92,11 @@ final class SmtpSession implements Runnable {
     // transaction
     private String sender;
     private boolean txUtf8;
+    private Optional<DsnRequest.Ret> txRet = Optional.empty();
+    private Optional<String> txEnvid = Optional.empty();
     private final List<String> recipients = new ArrayList<>();
+    /** The DSN parameters of {@link #recipients}, one per recipient. */
+    private final List<DsnRequest.Recipient> recipientDsn = new ArrayList<>();
     /** The recipients as compared for duplicates: the local part as given, the domain in lower case. */
     private final java.util.Set<String> recipientKeys = new java.util.HashSet<>();
 
@@ -199,7 +214,12 @@ final class SmtpSession implements Runnable {
             input.deadlineIn(cfg.limits().commandTimeout());
             SmtpInput.LineStatus status;
             try {
-                status = input.readLine(line, SmtpLimits.MAX_COMMAND_LINE);
+                status = input.readLine(line, MAX_MAIL_RCPT_LINE);
+                if (status == SmtpInput.LineStatus.OK
+                        && line.length() + 2 > SmtpLimits.MAX_COMMAND_LINE
+                        && !isMailOrRcpt(line)) {
+                    status = SmtpInput.LineStatus.TOO_LONG;
+                }
             } finally {
                 idleSince = 0;
             }
@@ -212,7 +232,7 @@ final class SmtpSession implements Runnable {
             boolean go;
             switch (status) {
                 case TOO_LONG:
-                    go = error(500, "5.5.0", "Line too long (512 octets at most)");
+                    go = error(500, "5.5.0", "Line too long (512 octets at most, 1012 for MAIL and RCPT)");
                     break;
                 case BARE_CR_OR_LF:
                     go = error(500, "5.5.2", "Bare CR or LF in command line; use CRLF");
@@ -308,6 +328,7 @@ final class SmtpSession implements Runnable {
         lines.add("8BITMIME");
         lines.add("ENHANCEDSTATUSCODES");
         lines.add("CHUNKING");
+        lines.add("DSN");
         if (cfg.tls() != null && !tls) {
             lines.add("STARTTLS");
         }
@@ -341,6 +362,8 @@ final class SmtpSession implements Runnable {
             return error(e.code, e.status, e.getMessage());
         }
         boolean utf8 = false;
+        Optional<DsnRequest.Ret> txRetDraft = Optional.empty();
+        Optional<String> txEnvidDraft = Optional.empty();
         for (Map.Entry<String, String> e : p.params().entrySet()) {
             String key = e.getKey();
             String value = e.getValue();
@@ -364,6 +387,20 @@ final class SmtpSession implements Runnable {
                     String v = value.toUpperCase(Locale.ROOT);
                     if (!v.equals("7BIT") && !v.equals("8BITMIME")) {
                         return error(501, "5.5.4", "BODY must be 7BIT or 8BITMIME");
+                    }
+                    break;
+                case "RET":
+                    try {
+                        txRetDraft = Optional.of(DsnParameters.ret(value));
+                    } catch (DsnParameters.InvalidParameterException ex) {
+                        return error(ex.code(), ex.enhancedStatus(), ex.getMessage());
+                    }
+                    break;
+                case "ENVID":
+                    try {
+                        txEnvidDraft = Optional.of(DsnParameters.envelopeId(value));
+                    } catch (DsnParameters.InvalidParameterException ex) {
+                        return error(ex.code(), ex.enhancedStatus(), ex.getMessage());
                     }
                     break;
                 case "SMTPUTF8":
@@ -406,6 +443,8 @@ final class SmtpSession implements Runnable {
         }
         sender = p.mailbox() == null ? Envelope.NULL_SENDER : p.mailbox().address();
         txUtf8 = utf8;
+        txRet = txRetDraft;
+        txEnvid = txEnvidDraft;
         write(250, "2.1.0", "Ok");
         return true;
     }
@@ -435,12 +474,26 @@ final class SmtpSession implements Runnable {
         } catch (PathParser.PathException e) {
             return error(e.code, e.status, e.getMessage());
         }
-        if (!p.params().isEmpty()) {
-            return error(
-                    555,
-                    "5.5.4",
-                    "Unsupported parameter "
-                            + SmtpReply.sanitize(p.params().keySet().iterator().next()));
+        Set<DsnRequest.Notify> notify = Set.of();
+        Optional<DsnRequest.Orcpt> orcpt = Optional.empty();
+        for (Map.Entry<String, String> e : p.params().entrySet()) {
+            if (!esmtp) {
+                return error(555, "5.5.4", "Parameters need EHLO");
+            }
+            try {
+                switch (e.getKey()) {
+                    case "NOTIFY":
+                        notify = DsnParameters.notifyConditions(e.getValue());
+                        break;
+                    case "ORCPT":
+                        orcpt = Optional.of(DsnParameters.orcpt(e.getValue(), txUtf8));
+                        break;
+                    default:
+                        return error(555, "5.5.4", "Unsupported parameter " + SmtpReply.sanitize(e.getKey()));
+                }
+            } catch (DsnParameters.InvalidParameterException ex) {
+                return error(ex.code(), ex.enhancedStatus(), ex.getMessage());
+            }
         }
         Mailbox m = p.mailbox();
         Optional<SmtpReply> refusal = cfg.relayControl().check(m.localPart(), m.quoted(), m.domain(), access.relay());
@@ -460,7 +513,8 @@ final class SmtpSession implements Runnable {
                 ? address
                 : address.substring(0, at) + address.substring(at).toLowerCase(Locale.ROOT);
         if (recipientKeys.add(key)) {
-            recipients.add(address);
+            recipients.add(address); // a repeated recipient keeps the DSN parameters it was first given
+            recipientDsn.add(new DsnRequest.Recipient(notify, orcpt));
         }
         write(250, "2.1.5", "Ok");
         return true;
@@ -519,7 +573,7 @@ final class SmtpSession implements Runnable {
             } else {
                 Envelope env =
                         new Envelope(Optional.of(client), Optional.of(helo), sender, recipients, now.toInstant());
-                reply = handle(env, content, id, received.length);
+                reply = handle(env, content, id, received.length, dsnRequest());
                 handled = true;
             }
         }
@@ -636,9 +690,27 @@ final class SmtpSession implements Runnable {
         }
     }
 
-    private SmtpReply handle(Envelope env, SpooledContent content, String id, long traceHeaderLength) {
+    /** The DSN parameters of the transaction: per recipient only when one gave any. */
+    private DsnRequest dsnRequest() {
+        boolean any = recipientDsn.stream().anyMatch(r -> !r.isEmpty());
+        if (!any && txRet.isEmpty() && txEnvid.isEmpty()) {
+            return DsnRequest.NONE;
+        }
+        return new DsnRequest(txRet, txEnvid, any ? recipientDsn : List.of());
+    }
+
+    /** Whether a command line is MAIL or RCPT, whose DSN parameters may take it past 512 octets (RFC 3461 §4). */
+    private static boolean isMailOrRcpt(SmtpInput.LineBuffer l) {
+        if (l.length() < 5) {
+            return false;
+        }
+        String verb = l.toString(StandardCharsets.ISO_8859_1).substring(0, 5).toUpperCase(Locale.ROOT);
+        return verb.equals("MAIL ") || verb.equals("RCPT ");
+    }
+
+    private SmtpReply handle(Envelope env, SpooledContent content, String id, long traceHeaderLength, DsnRequest dsn) {
         try {
-            SmtpReply r = cfg.handler().handle(env, content, traceHeaderLength);
+            SmtpReply r = cfg.handler().handle(env, content, traceHeaderLength, dsn);
             if (r == null) {
                 LOG.warn("{}: message handler returned null for {}", client, id);
                 return new SmtpReply(451, "4.3.0", "Temporary failure, try again later");
@@ -768,7 +840,10 @@ final class SmtpSession implements Runnable {
     private void resetTransaction() {
         sender = null;
         txUtf8 = false;
+        txRet = Optional.empty();
+        txEnvid = Optional.empty();
         recipients.clear();
+        recipientDsn.clear();
         recipientKeys.clear();
         if (chunks != null) {
             chunks.close();

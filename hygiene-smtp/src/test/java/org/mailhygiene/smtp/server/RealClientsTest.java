@@ -11,6 +11,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.smtp.access.AcceptedDomains;
+import org.mailhygiene.smtp.dsn.DsnRequest;
 import org.mailhygiene.testkit.junit.RealBinaries;
 
 /** Real SMTP clients (swaks, curl, Python smtplib, Postfix smtp-source) against the server on an ephemeral port. */
@@ -146,6 +147,42 @@ class RealClientsTest {
         assertThat(r.output()).contains("REFUSED 554");
         assertThat(handler.messages).hasSize(3);
         assertThat(handler.messages.get(2).body()).isEqualTo("Subject: py 2\r\n\r\n.\r\n..\r\nend\r\n");
+    }
+
+    /** Python's smtplib passes DSN parameters (RFC 3461) as given; it sees DSN advertised and gets them accepted. */
+    @Test
+    void pythonSmtplibSendsDsnParameters() throws Exception {
+        Path python = RealBinaries.require("python3", "python3");
+        String script = String.join(
+                "\n",
+                "import smtplib, sys",
+                "s = smtplib.SMTP('127.0.0.1', int(sys.argv[1]), local_hostname='py.example', timeout=30)",
+                "s.ehlo()",
+                "assert s.has_extn('dsn')",
+                "refused = s.sendmail('a@example.net', ['u@example.org', 'v@example.org'],",
+                "    'Subject: dsn\\r\\n\\r\\nx\\r\\n',",
+                "    mail_options=['RET=HDRS', 'ENVID=py+2B1'],",
+                "    rcpt_options=['NOTIFY=SUCCESS,FAILURE', 'ORCPT=rfc822;orig+2Bu@example.org'])",
+                "assert refused == {}, refused",
+                "try:",
+                "    s.sendmail('a@example.net', ['u@example.org'], 'Subject: bad\\r\\n\\r\\nx\\r\\n',",
+                "        rcpt_options=['NOTIFY=NEVER,SUCCESS'])",
+                "except smtplib.SMTPRecipientsRefused as e:",
+                "    print('REFUSED', e.recipients['u@example.org'][0])",
+                "s.quit()",
+                "");
+        Processes.Result r = Processes.run(List.of(python.toString(), "-c", script, Integer.toString(port)), T);
+        assertThat(r.exit()).as(r.output()).isZero();
+        assertThat(r.output()).contains("REFUSED 501");
+        assertThat(handler.dsn).hasSize(1);
+        DsnRequest.Recipient both = new DsnRequest.Recipient(
+                java.util.Set.of(DsnRequest.Notify.SUCCESS, DsnRequest.Notify.FAILURE),
+                java.util.Optional.of(new DsnRequest.Orcpt("rfc822", "orig+u@example.org")));
+        assertThat(handler.dsn.get(0))
+                .isEqualTo(new DsnRequest(
+                        java.util.Optional.of(DsnRequest.Ret.HDRS),
+                        java.util.Optional.of("py+1"),
+                        List.of(both, both)));
     }
 
     @Test

@@ -6,6 +6,7 @@ import java.util.function.Function;
 import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.policy.SmtpReply;
+import org.mailhygiene.smtp.dsn.DsnRequest;
 
 /** Records every message (copied to heap) and answers with a scripted reply. */
 final class RecordingHandler implements MessageHandler {
@@ -43,5 +44,15 @@ final class RecordingHandler implements MessageHandler {
     public SmtpReply handle(Envelope envelope, MessageContent content) throws Exception {
         messages.add(new Received(envelope, content.readAllBytes()));
         return reply.apply(envelope);
+    }
+
+    /** The DSN parameters of each message, in the order of {@link #messages}. */
+    final List<DsnRequest> dsn = new CopyOnWriteArrayList<>();
+
+    @Override
+    public SmtpReply handle(Envelope envelope, MessageContent content, long traceHeaderLength, DsnRequest request)
+            throws Exception {
+        dsn.add(request);
+        return handle(envelope, content, traceHeaderLength);
     }
 }

@@ -93,6 +93,7 @@ class SmtpServerTest {
                             "250-8BITMIME",
                             "250-ENHANCEDSTATUSCODES",
                             "250-CHUNKING",
+                            "250-DSN",
                             "250-SMTPUTF8",
                             "250 HELP");
             assertThat(c.cmd("NOOP")).isEqualTo("250 2.0.0 Ok");
@@ -182,7 +183,8 @@ class SmtpServerTest {
             assertThat(c.cmd("MAIL FROM: <a@example.net>")).startsWith("250");
             assertThat(c.cmd("RCPT TO:<postmaster>")).startsWith("250");
             assertThat(c.cmd("RCPT TO:<user>")).startsWith("501");
-            assertThat(c.cmd("RCPT TO:<u@example.org> NOTIFY=NEVER")).startsWith("555");
+            assertThat(c.cmd("RCPT TO:<u@example.org> FROB=1")).startsWith("555");
+            assertThat(c.cmd("RCPT TO:<u@example.org> NOTIFY=NEVER")).startsWith("250"); // DSN, RFC 3461
         }
     }
 
