@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.routing.NextHop;
+import org.mailhygiene.smtp.dsn.DsnRequest;
 import org.mailhygiene.testkit.Await;
 import org.mailhygiene.testkit.junit.RealBinaries;
 
@@ -135,6 +136,74 @@ class PostfixSmtpSinkTest {
         assertThat(dump).contains("X-Rcpt-Args: <b@y.org>\n").contains("X-Rcpt-Args: <c@y.org>\n");
         // smtp-sink stores lines with LF ends after removing the dot-stuffing: the content arrived unchanged.
         assertThat(dump).contains(msg.replace("\r\n", "\n"));
+    }
+
+    static final DsnRequest DSN = new DsnRequest(
+            java.util.Optional.of(DsnRequest.Ret.HDRS),
+            java.util.Optional.of("id 1+x"),
+            List.of(
+                    new DsnRequest.Recipient(
+                            java.util.Set.of(DsnRequest.Notify.SUCCESS, DsnRequest.Notify.FAILURE),
+                            java.util.Optional.of(new DsnRequest.Orcpt("rfc822", "orig+b@y.org"))),
+                    new DsnRequest.Recipient(
+                            java.util.Set.of(DsnRequest.Notify.NEVER),
+                            java.util.Optional.of(new DsnRequest.Orcpt("utf-8", "j\u00f6rg@y.org")))));
+
+    /** smtp-sink offers DSN (unless -N): the parameters reach it as RFC 3461 wants them, xtext-encoded. */
+    @Test
+    void dsnParametersReachPostfixSmtpSinkXtextEncoded() throws Exception {
+        Path bin = RealBinaries.require("smtp-sink", "postfix");
+        Path d = dumpDir();
+        try (PostfixSink sink = new PostfixSink(bin, d)) {
+            SmtpClient client = SmtpClient.builder()
+                    .heloName("relay.test")
+                    .tls(TlsPolicy.disabled())
+                    .build();
+            TransactionResult r = client.deliver(
+                    sink.endpoint(),
+                    TlsPolicy.disabled(),
+                    "a@x.org",
+                    List.of("b@y.org", "c@y.org"),
+                    MessageContent.ofString("Subject: dsn\r\n\r\nx\r\n", StandardCharsets.UTF_8),
+                    Duration.ofSeconds(30),
+                    DSN);
+            assertThat(r.dsn()).isTrue();
+            assertThat(r.recipients())
+                    .extracting(RecipientResult::outcome)
+                    .containsOnly(RecipientResult.Outcome.DELIVERED);
+            Await.until("smtp-sink wrote its dump", () -> !dumps(d).isEmpty());
+        }
+        String dump = dumps(d).get(0);
+        assertThat(dump).contains("X-Mail-Args: <a@x.org> RET=HDRS ENVID=id+201+2Bx\n");
+        assertThat(dump)
+                .contains("X-Rcpt-Args: <b@y.org> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;orig+2Bb@y.org\n")
+                .contains("X-Rcpt-Args: <c@y.org> NOTIFY=NEVER ORCPT=utf-8;j\\x{F6}rg@y.org\n");
+    }
+
+    /** smtp-sink -N offers no DSN: nothing of the request is sent, and the result says so. */
+    @Test
+    void aPostfixSmtpSinkWithoutDsnGetsNoParameters() throws Exception {
+        Path bin = RealBinaries.require("smtp-sink", "postfix");
+        Path d = dumpDir();
+        try (PostfixSink sink = new PostfixSink(bin, d, "-N")) {
+            SmtpClient client = SmtpClient.builder()
+                    .heloName("relay.test")
+                    .tls(TlsPolicy.disabled())
+                    .build();
+            TransactionResult r = client.deliver(
+                    sink.endpoint(),
+                    TlsPolicy.disabled(),
+                    "a@x.org",
+                    List.of("b@y.org", "c@y.org"),
+                    MessageContent.ofString("Subject: dsn\r\n\r\nx\r\n", StandardCharsets.UTF_8),
+                    Duration.ofSeconds(30),
+                    DSN);
+            assertThat(r.dsn()).isFalse();
+            Await.until("smtp-sink wrote its dump", () -> !dumps(d).isEmpty());
+        }
+        String dump = dumps(d).get(0);
+        assertThat(dump).contains("X-Mail-Args: <a@x.org>\n");
+        assertThat(dump).contains("X-Rcpt-Args: <b@y.org>\n").contains("X-Rcpt-Args: <c@y.org>\n");
     }
 
     @Test
