@@ -12,6 +12,9 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.mailhygiene.smtp.dsn.DsnParameters;
+import org.mailhygiene.smtp.dsn.DsnRequest;
+import org.mailhygiene.smtp.dsn.Xtext;
 import org.quicktheories.core.Gen;
 
 class CommandParsingTest {
@@ -134,6 +137,69 @@ class CommandParsingTest {
                         } catch (PathParser.PathException e) {
                             assertThat(e.code).isIn(501, 553);
                         }
+                    }
+                });
+    }
+
+    /**
+     * Any DSN request written as RCPT and MAIL parameters (the way the relay passes them on) parses back to itself:
+     * PathParser splits the parameters, DsnParameters decodes them.
+     */
+    @Test
+    void dsnParametersWrittenAsTheRelayPassesThemOnParseBack() {
+        DsnRequest.Notify[] all = {DsnRequest.Notify.SUCCESS, DsnRequest.Notify.FAILURE, DsnRequest.Notify.DELAY};
+        qt().forAll(
+                        integers().between(0, 8),
+                        strings().allPossible().ofLengthBetween(1, 40),
+                        strings().betweenCodePoints(0x20, 0x7e).ofLengthBetween(1, 30),
+                        integers().between(0, 2))
+                .assuming((mask, orcpt, envid, ret) -> orcpt.codePoints()
+                        .allMatch(c ->
+                                c >= 0x20 && c != 0x7f && !(c >= 0x80 && c < 0xa0) && !(c >= 0xD800 && c <= 0xDFFF)))
+                .checkAssert((mask, orcpt, envid, ret) -> {
+                    java.util.Set<DsnRequest.Notify> conditions = java.util.EnumSet.noneOf(DsnRequest.Notify.class);
+                    if (mask == 8) {
+                        conditions.add(DsnRequest.Notify.NEVER);
+                    } else {
+                        for (int i = 0; i < 3; i++) {
+                            if ((mask & (1 << i)) != 0) {
+                                conditions.add(all[i]);
+                            }
+                        }
+                    }
+                    boolean ascii = orcpt.chars().allMatch(c -> c < 0x80);
+                    DsnRequest.Recipient want = new DsnRequest.Recipient(
+                            conditions, java.util.Optional.of(new DsnRequest.Orcpt(ascii ? "rfc822" : "utf-8", orcpt)));
+                    String rcpt = "TO:<u@example.org>"
+                            + want.notifyParameter().map(n -> " NOTIFY=" + n).orElse("")
+                            + " ORCPT=" + want.orcpt().orElseThrow().parameter();
+                    String mail = "FROM:<a@example.net>"
+                            + (ret == 0 ? "" : " RET=" + (ret == 1 ? "FULL" : "HDRS"))
+                            + " ENVID=" + Xtext.encode(envid);
+                    try {
+                        PathParser.Parsed r = PathParser.parse(rcpt, "TO", false, true, false);
+                        java.util.Set<DsnRequest.Notify> gotConditions = r.params()
+                                        .containsKey("NOTIFY")
+                                ? DsnParameters.notifyConditions(r.params().get("NOTIFY"))
+                                : java.util.Set.of();
+                        DsnRequest.Recipient got = new DsnRequest.Recipient(
+                                gotConditions,
+                                java.util.Optional.of(
+                                        DsnParameters.orcpt(r.params().get("ORCPT"), false)));
+                        assertThat(got).isEqualTo(want);
+                        PathParser.Parsed m = PathParser.parse(mail, "FROM", true, false, false);
+                        assertThat(DsnParameters.envelopeId(m.params().get("ENVID")))
+                                .isEqualTo(envid);
+                        if (ret != 0) {
+                            assertThat(DsnParameters.ret(m.params().get("RET")).name())
+                                    .isEqualTo(ret == 1 ? "FULL" : "HDRS");
+                        }
+                    } catch (PathParser.PathException | DsnParameters.InvalidParameterException e) {
+                        // only the length limits may refuse it (ORCPT 500, ENVID 100 characters of xtext)
+                        assertThat(want.orcpt().orElseThrow().parameter().length() > DsnParameters.MAX_ORCPT
+                                        || Xtext.encode(envid).length() > DsnRequest.MAX_ENVID)
+                                .as(rcpt + " / " + mail + ": " + e.getMessage())
+                                .isTrue();
                     }
                 });
     }
