@@ -56,7 +56,16 @@ import org.slf4j.LoggerFactory;
  *   <li>FAILED recipients get one RFC 3464 bounce, stored in the spool from {@code <>} to the sender, and become
  *       BOUNCED. A message with the null sender is never bounced to its sender: its failures go to the postmaster (a
  *       double bounce); a failed double bounce (null sender, to the postmaster) is logged and dropped, as qmail
- *       does.</li>
+ *       does. The DSN parameters the message came with ({@link QueuedMessage#dsn()}, RFC 3461) shape the bounce: a
+ *       recipient whose {@code NOTIFY} leaves out {@code FAILURE} (or is {@code NEVER}) is not reported (but still
+ *       becomes BOUNCED), {@code RET=HDRS} returns only the header, {@code ENVID} and {@code ORCPT} appear as
+ *       {@code Original-Envelope-Id} and {@code Original-Recipient}.</li>
+ *   <li>DSN: each transaction passes the DSN parameters on to a next hop that offers DSN. When one without DSN took
+ *       recipients that asked for success notices ({@code NOTIFY=SUCCESS}), a {@code relayed} notice (RFC 3464
+ *       §2.3.3) from {@code <>} to the sender is stored for each, before their DELIVERED states are written, under an
+ *       id derived from the message and the recipient: after a crash between the two, {@link #recover()} finds the
+ *       notice and records the recipient as delivered, so neither the message nor the notice goes out twice. Mail
+ *       from the null sender gets no notice. Delay notices are not sent.</li>
  *   <li>When no recipient is PENDING or FAILED, the message is {@linkplain Spool#complete completed}.</li>
  * </ol>
  * A crash at any point repeats at most the step in flight: a delivery whose 2xx was not yet recorded (or whose
@@ -223,6 +232,29 @@ public final class DeliveryAgent implements AutoCloseable {
                             bounceId(m),
                             e.toString());
                 }
+            }
+            // A crash after a relayed notice was stored and before the delivery it reports was recorded: the next
+            // hop took the recipient (a notice is stored only after its 2xx), so record it as delivered now rather
+            // than deliver it, and notify, again.
+            QueuedMessage before = cur;
+            for (int i = 0; i < before.recipients().size(); i++) {
+                RecipientState r = before.recipients().get(i);
+                QueueId notice = before.dsn(i).wantsSuccess() ? relayedNoticeId(before, i) : null;
+                if (r.status() == RecipientState.Status.PENDING
+                        && before.dsn(i).wantsSuccess()
+                        && ids.contains(notice)) {
+                    List<RecipientState> states = new ArrayList<>(cur.recipients());
+                    states.set(i, r.delivered("relayed; its notice " + notice + " was stored before a restart"));
+                    cur = cur.withRecipients(states);
+                    LOG.info(
+                            "{}: <{}> was relayed before a restart (notice {}); not sent again",
+                            m.id(),
+                            r.address(),
+                            notice);
+                }
+            }
+            if (cur != before) {
+                spool.update(cur);
             }
             known.putIfAbsent(cur.id(), cur);
         }
@@ -494,18 +526,18 @@ public final class DeliveryAgent implements AutoCloseable {
                 updated = updated.withRecipient(r.recipient(), s -> apply(s, r, m.queuedAt(), now, expiry, expired));
             }
             left--;
-            // Before the DELIVERED states are written: a crash after it cannot lose the notice, and one before it
-            // delivers again and finds the notice stored (its id derives from the message and these recipients).
-            Optional<QueuedMessage> notice =
-                    d.nextHopDsn() ? Optional.empty() : relayedNotice(updated, d.results(), now);
+            // Before the DELIVERED states are written: a crash after it cannot lose a notice, and after one before it
+            // recover() finds the notice stored (its id derives from the message and the recipient) and records the
+            // recipient as delivered, so neither the message nor the notice is sent again.
+            List<QueuedMessage> notices = d.nextHopDsn() ? List.of() : relayedNotices(updated, d.results(), now);
             // Persist after every destination, so a local failure later in this pass cannot make us deliver to this
             // one again; the one write skipped is the last, when the message completes now (its file is deleted).
             if (left > 0 || !finished(updated)) {
                 spool.update(updated);
                 known.put(updated.id(), updated);
             }
-            if (notice.isPresent()) {
-                known.putIfAbsent(notice.get().id(), notice.get());
+            for (QueuedMessage notice : notices) {
+                known.putIfAbsent(notice.id(), notice);
                 if (started) {
                     wake(Duration.ZERO);
                 }
@@ -557,42 +589,42 @@ public final class DeliveryAgent implements AutoCloseable {
     private record Delivered(List<RecipientResult> results, boolean nextHopDsn) {}
 
     /**
-     * Stores a {@code relayed} notice (RFC 3464 §2.3.3) for the recipients just delivered to a next hop without DSN
-     * that asked for success notices ({@code NOTIFY=SUCCESS}); never for a message from the null sender.
+     * Stores a {@code relayed} notice (RFC 3464 §2.3.3) for each recipient just delivered to a next hop without DSN
+     * that asked for success notices ({@code NOTIFY=SUCCESS}); never for a message from the null sender. One notice
+     * per recipient, under an id derived from the message and the recipient's position, so that {@link #recover()}
+     * can tell exactly which recipients were handed over before a crash cut off the record of it.
      *
-     * @return the stored notice, empty when none is due or it was stored before
+     * @return the notices stored now (not those stored before)
      */
-    private Optional<QueuedMessage> relayedNotice(QueuedMessage m, List<RecipientResult> results, Instant now)
+    private List<QueuedMessage> relayedNotices(QueuedMessage m, List<RecipientResult> results, Instant now)
             throws IOException {
         if (m.envelope().hasNullSender() || m.dsn().recipients().isEmpty()) {
-            return Optional.empty();
+            return List.of();
         }
-        List<RecipientState> relayed = new ArrayList<>();
-        int first = -1;
+        List<QueuedMessage> out = new ArrayList<>();
+        String to = m.envelope().sender();
         for (RecipientResult r : results) {
             if (r.outcome() != RecipientResult.Outcome.DELIVERED) {
                 continue;
             }
             int index = indexOf(m, r.recipient(), RecipientState.Status.DELIVERED);
-            if (index >= 0 && m.dsn(index).wantsSuccess()) {
-                relayed.add(m.recipients().get(index));
-                first = first < 0 ? index : Math.min(first, index);
+            if (index < 0 || !m.dsn(index).wantsSuccess()) {
+                continue;
+            }
+            byte[] report = Dsn.report(
+                    Dsn.Kind.RELAYED, hostname, to, m, List.of(m.recipients().get(index)), now, returnLimit);
+            Envelope env =
+                    new Envelope(Optional.empty(), Optional.of(hostname), Envelope.NULL_SENDER, List.of(to), now);
+            QueueId id = relayedNoticeId(m, index);
+            Optional<QueuedMessage> stored = spool.storeOnce(id, env, MessageContent.ofBytes(report));
+            if (stored.isEmpty()) {
+                LOG.info("{}: relayed notice {} was stored before; not stored again", m.id(), id);
+            } else {
+                LOG.info("{}: relayed notice {} to <{}> for <{}>", m.id(), id, to, r.recipient());
+                out.add(stored.get());
             }
         }
-        if (relayed.isEmpty()) {
-            return Optional.empty();
-        }
-        String to = m.envelope().sender();
-        byte[] report = Dsn.report(Dsn.Kind.RELAYED, hostname, to, m, relayed, now, returnLimit);
-        Envelope env = new Envelope(Optional.empty(), Optional.of(hostname), Envelope.NULL_SENDER, List.of(to), now);
-        QueueId id = derivedId(m, "#relayed#" + first);
-        Optional<QueuedMessage> stored = spool.storeOnce(id, env, MessageContent.ofBytes(report));
-        if (stored.isEmpty()) {
-            LOG.info("{}: relayed notice {} was stored before; not stored again", m.id(), id);
-        } else {
-            LOG.info("{}: relayed notice {} to <{}> for {} recipient(s)", m.id(), id, to, relayed.size());
-        }
-        return stored;
+        return out;
     }
 
     /** The position of the recipient with that address (preferring one in {@code status}), or -1. */
@@ -791,6 +823,11 @@ public final class DeliveryAgent implements AutoCloseable {
             first++;
         }
         return derivedId(m, "#bounce#" + first);
+    }
+
+    /** The id of the relayed notice for the recipient at {@code index} of a message, derived as {@link #bounceId} is. */
+    static QueueId relayedNoticeId(QueuedMessage m, int index) {
+        return derivedId(m, "#relayed#" + index);
     }
 
     /** An id derived from a message's and a tag, as {@link #bounceId} describes. */

@@ -784,6 +784,39 @@ class DeliveryAgentTest {
     }
 
     @Test
+    void aRelayedNoticeStoredBeforeACrashThatCutOffTheDeliveredRecordIsSentOnce() throws Exception {
+        // The spool as a crash between the notice's store and the record of the delivery leaves it: the recipient
+        // still PENDING, the notice stored under the id derived from the message and that recipient.
+        agent = agentBuilder(router()).build();
+        QueuedMessage m = storeDsn(
+                new DsnRequest(
+                        java.util.Optional.empty(),
+                        java.util.Optional.empty(),
+                        List.of(notify(null, DsnRequest.Notify.SUCCESS))),
+                "a@x.org",
+                "b@y.org");
+        spool.storeOnce(
+                DeliveryAgent.relayedNoticeId(m, 0),
+                new Envelope(
+                        java.util.Optional.empty(), java.util.Optional.of("relay.test"), "", List.of("a@x.org"), T0),
+                MessageContent.ofString(
+                        "Subject: the notice stored before the crash\r\n\r\nx\r\n", StandardCharsets.UTF_8));
+        restart(); // finds the notice: b@y.org was relayed, its 2xx only not recorded
+        assertThat(spool.get(m.id()).orElseThrow().recipients().get(0).status())
+                .isEqualTo(RecipientState.Status.DELIVERED);
+        agent.runDue(); // completes the message, delivers the notice stored before
+        agent.runDue();
+        agent.runDue();
+        assertThat(outbound.awaitMessages(1, Duration.ofSeconds(60))).hasSize(1);
+        Thread.sleep(200); // a second notice or delivery would have happened by now: the passes above ran to their end
+        assertThat(inbound.messages()).as("not delivered again").isEmpty();
+        assertThat(outbound.messages())
+                .singleElement()
+                .satisfies(n -> assertThat(n.text()).contains("the notice stored before the crash"));
+        assertThat(spool.size()).isZero();
+    }
+
+    @Test
     void aBounceStoredBeforeACrashThatCutOffItsRecordIsSentOnce() throws Exception {
         // The spool as a crash between the bounce's store and the record of its failures leaves it: the message's
         // recipient still FAILED, the bounce stored under the id derived from them.
