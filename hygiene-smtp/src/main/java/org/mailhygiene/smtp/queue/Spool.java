@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * Each message is one file, {@code queue/ID.q} (format: {@link SpoolFile}): the envelope record, the message bytes
  * and a commit mark carrying a CRC-32C of everything before it. {@link #store} writes the file and forces it, and
  * returns only when the file and its directory entry are on disk: the server may answer 250. At {@link #recover()} a
- * file without a valid commit mark was never acknowledged and is removed.
+ * file without a valid commit mark is moved aside as {@code ID.q.incomplete}, not delivered: it was never acknowledged,
+ * unless damage cut a committed file short (see {@link #recover()}).
  *
  * <h2>Spare files</h2>
  * A new file's directory entry needs a directory force of its own (one more disk flush per message). To keep that off
@@ -68,6 +69,8 @@ import org.slf4j.LoggerFactory;
 public final class Spool implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Spool.class);
     static final String SUFFIX = ".q";
+    /** Appended to the name of a file that ends before its commit mark, which recovery moves aside. */
+    static final String INCOMPLETE = ".incomplete";
 
     private final Path root;
     private final Path queue;
@@ -436,7 +439,9 @@ public final class Spool implements AutoCloseable {
      * {@link RecipientState.Status#FAILED}) and {@link #complete(QueueId)}. Files being stored at the time are skipped.
      *
      * <p>A committed file whose record cannot be parsed is not deleted: it is renamed to {@code ID.q.corrupt}, logged,
-     * and skipped, so an operator can look at it.
+     * and skipped, so an operator can look at it. A file that ends before its commit mark is not deleted either: it is
+     * renamed to {@code ID.q.incomplete} and logged. A crash while a message was received leaves such a file (never
+     * acknowledged with 250), but so does damage that cut a committed file short, and the two cannot be told apart.
      *
      * @return the messages still in the spool
      * @throws IOException if the directory cannot be read
@@ -452,7 +457,7 @@ public final class Spool implements AutoCloseable {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
                 if (!name.endsWith(SUFFIX)) {
-                    if (!name.endsWith(SUFFIX + ".corrupt")) {
+                    if (!name.endsWith(SUFFIX + ".corrupt") && !name.endsWith(SUFFIX + INCOMPLETE)) {
                         unknown.add(p);
                     }
                     continue;
@@ -507,12 +512,23 @@ public final class Spool implements AutoCloseable {
             DurableFiles.deleteAll(leftoverSpares);
         }
         if (!uncommitted.isEmpty()) {
-            // messages whose data was never acknowledged with a 250 (the client still has them and sends them again)
+            // Most are messages whose data was cut off by a crash while they were stored (never acknowledged with 250:
+            // the client still has them and sends them again). But a committed file that lost its end afterwards (cut
+            // short by damage) looks the same, and that message was acknowledged: so none is deleted here.
+            List<Path> kept = new ArrayList<>();
+            for (Path p : uncommitted) {
+                Path aside = p.resolveSibling(p.getFileName() + INCOMPLETE);
+                DurableFiles.moveAtomic(p, aside);
+                kept.add(aside);
+            }
             LOG.warn(
-                    "removing {} uncommitted spool files (data never acknowledged with 250): {}",
-                    uncommitted.size(),
-                    uncommitted);
-            DurableFiles.deleteAll(uncommitted);
+                    "spool {}: {} spool files end before their commit mark, moved aside as *{}: {} (a crash while a"
+                            + " message was received, never acknowledged with 250, leaves such a file; so does damage"
+                            + " that cut a committed file short: inspect them, then delete them)",
+                    queue,
+                    kept.size(),
+                    INCOMPLETE,
+                    kept);
         }
         if (!leftoverSpares.isEmpty() || !uncommitted.isEmpty()) {
             DurableFiles.forceDirectory(queue);

@@ -236,7 +236,7 @@ class SpoolTest {
     }
 
     @Test
-    void recoverRemovesUncommittedFilesCutsTornUpdatesAndKeepsDamagedFilesAside() throws Exception {
+    void recoverKeepsUncommittedFilesAsideCutsTornUpdatesAndKeepsDamagedFilesAside() throws Exception {
         QueueId kept;
         QueueId torn;
         QueueId damaged;
@@ -273,6 +273,9 @@ class SpoolTest {
             assertThat(rec).extracting(QueuedMessage::id).containsExactly(kept, torn);
             assertThat(rec.get(1).recipients().get(0).lastReply()).contains("451 first");
             assertThat(Files.exists(q.resolve("AAAAAAAAAAAAAAAAAAAA.q"))).isFalse();
+            // kept aside, not deleted: a committed file cut short by damage looks the same
+            assertThat(q.resolve("AAAAAAAAAAAAAAAAAAAA.q.incomplete"))
+                    .hasBinaryContent(java.util.Arrays.copyOf(committed, committed.length - 8));
             assertThat(Files.exists(q.resolve("BBBBBBBBBBBBBBBBBBBB.q"))).isFalse();
             assertThat(Files.exists(q.resolve("CCCCCCCCCCCCCCCCCCCC.env"))).isTrue();
             assertThat(Files.exists(q.resolve(damaged.value() + ".q.corrupt"))).isTrue();
@@ -282,6 +285,33 @@ class SpoolTest {
             assertThat(s.get(torn).orElseThrow().recipients().get(0).lastReply())
                     .contains("250 second");
             assertThat(s.recover()).extracting(QueuedMessage::id).containsExactly(kept, torn);
+        }
+    }
+
+    @Test
+    void anAcknowledgedMessageWhoseFileWasCutShortIsKeptAsideNotDeleted() throws Exception {
+        Path q = dir.resolve("queue");
+        QueueId cut;
+        QueueId whole;
+        try (Spool s = Spool.open(dir)) {
+            cut = s.store(envelope("a@x.org", "b@y.org"), body("acknowledged with 250, then damaged"))
+                    .id();
+            whole = s.store(envelope("a@x.org", "c@y.org"), body("intact")).id();
+        }
+        // Damage after the commit (a file system repair, a bad copy): the file loses its last 30 bytes, commit mark
+        // included, so it looks like a store that a crash cut off.
+        Path f = q.resolve(cut.value() + ".q");
+        byte[] original = Files.readAllBytes(f);
+        byte[] shortened = java.util.Arrays.copyOf(original, original.length - 30);
+        ;
+        Files.write(f, shortened);
+        try (Spool s = Spool.open(dir)) {
+            assertThat(s.recover()).extracting(QueuedMessage::id).containsExactly(whole);
+            assertThat(q.resolve(cut.value() + ".q.incomplete")).hasBinaryContent(shortened);
+            assertThat(Files.exists(f)).isFalse();
+            // a second recovery leaves it alone (and does not call it a foreign file)
+            assertThat(s.recover()).extracting(QueuedMessage::id).containsExactly(whole);
+            assertThat(q.resolve(cut.value() + ".q.incomplete")).exists();
         }
     }
 
