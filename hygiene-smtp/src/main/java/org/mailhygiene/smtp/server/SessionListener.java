@@ -18,7 +18,9 @@ public interface SessionListener {
      *     {@code connection-rate}, {@code shutting-down} (at connect); {@code tls-required}, {@code message-rate},
      *     {@code relay-denied} (a recipient the client may not send to), {@code too-many-recipients},
      *     {@code too-many-errors}, {@code message-content} (bare CR/LF, long lines, loops or size at the end of
-     *     data); replies to the final dot decided by the message handler are not reported here
+     *     data), {@code free-space} (MAIL below the free-space minimum), {@code storage} (the data could not be kept
+     *     in the temporary directory, a full disk: 452 or 451); replies to the final dot decided by the message
+     *     handler are not reported here
      * @param code the SMTP reply code sent
      */
     default void refused(InetAddress client, String reason, int code) {}

@@ -544,7 +544,7 @@ final class SmtpSession implements Runnable {
                 cfg.limits().maxMessageSize(),
                 SmtpLimits.MAX_TEXT_LINE,
                 cfg.limits().maxHops());
-        return finishMessage(reader, () -> reader.violation(), reader::hops);
+        return finishMessage(reader, true, () -> reader.violation(), reader::hops);
     }
 
     /**
@@ -552,7 +552,8 @@ final class SmtpSession implements Runnable {
      * spools, refuses a content violation (known once {@code body} was read to its end) or asks the handler, ends the
      * transaction and sends the reply.
      */
-    private boolean finishMessage(InputStream body, Supplier<DataReader.Violation> violation, IntSupplier hops)
+    private boolean finishMessage(
+            InputStream body, boolean fromClient, Supplier<DataReader.Violation> violation, IntSupplier hops)
             throws IOException {
         String id = cfg.nextId();
         String from = sender; // for the log line after the transaction is reset
@@ -563,10 +564,38 @@ final class SmtpSession implements Runnable {
                 .getBytes(StandardCharsets.UTF_8);
         SmtpReply reply;
         boolean handled = false;
-        try (SpooledContent content = SpooledContent.spool(
-                new SequenceInputStream(new ByteArrayInputStream(received), body),
-                cfg.limits().memoryThreshold(),
-                cfg.spoolDirectory())) {
+        ClientData source = new ClientData(body);
+        SpooledContent spooled;
+        try {
+            spooled = SpooledContent.spool(
+                    new SequenceInputStream(new ByteArrayInputStream(received), source),
+                    cfg.limits().memoryThreshold(),
+                    cfg.spoolDirectory());
+        } catch (IOException e) {
+            if (fromClient && source.failure != null) {
+                throw e; // the client's connection failed or timed out: nothing to answer
+            }
+            // Writing the data to the temporary directory failed (a full disk): the client gets a temporary failure
+            // after the rest of its data, never a silent close; nothing was stored (the temporary file is deleted).
+            SmtpReply r = storageFailure(e);
+            LOG.warn(
+                    "{}: cannot keep the data of {} from <{}> in {} ({}); answering {} {}",
+                    client,
+                    id,
+                    SmtpReply.sanitize(from),
+                    cfg.spoolDirectory() == null ? "the temporary directory" : cfg.spoolDirectory(),
+                    e.toString(),
+                    r.code(),
+                    r.enhancedStatus());
+            if (fromClient) {
+                source.transferTo(OutputStream.nullOutputStream()); // to the final dot, so the session stays in step
+            }
+            resetTransaction();
+            cfg.refused(client, "storage", r.code());
+            write(r.code(), r.enhancedStatus(), r.text()); // our failure: not counted toward the client's errors
+            return true;
+        }
+        try (SpooledContent content = spooled) {
             DataReader.Violation v = violation.get();
             if (v != null) {
                 reply = violationReply(v, hops.getAsInt());
@@ -646,14 +675,37 @@ final class SmtpSession implements Runnable {
         }
         byte[] buf = new byte[(int) Math.min(size, 64 * 1024)];
         long left = size;
+        IOException storeFailure = null;
         while (left > 0) {
             int n = input.read(buf, 0, (int) Math.min(buf.length, left));
             if (n < 0) {
                 throw new java.io.EOFException("connection closed inside a BDAT chunk");
             }
             chunkRules.update(buf, 0, n);
-            chunks.write(buf, 0, n);
+            if (storeFailure == null) {
+                try {
+                    chunks.write(buf, 0, n);
+                } catch (IOException e) {
+                    storeFailure = e; // the rest of the chunk is read and dropped, so the session stays in step
+                }
+            }
             left -= n;
+        }
+        if (storeFailure != null) {
+            SmtpReply r = storageFailure(storeFailure);
+            LOG.warn(
+                    "{}: cannot keep a BDAT chunk from <{}> in {} ({}); answering {} {}",
+                    client,
+                    SmtpReply.sanitize(sender),
+                    cfg.spoolDirectory() == null ? "the temporary directory" : cfg.spoolDirectory(),
+                    storeFailure.toString(),
+                    r.code(),
+                    r.enhancedStatus());
+            resetTransaction(); // deletes the chunks' temporary file
+            bdatFailed = !last;
+            cfg.refused(client, "storage", r.code());
+            write(r.code(), r.enhancedStatus(), r.text()); // our failure: not counted toward the client's errors
+            return true;
         }
         if (last) {
             chunkRules.finish();
@@ -667,7 +719,7 @@ final class SmtpSession implements Runnable {
         }
         RawContentRules rules = chunkRules;
         try (InputStream body = chunks.openStream()) {
-            return finishMessage(body, rules::violation, rules::hops);
+            return finishMessage(body, false, rules::violation, rules::hops);
         }
     }
 
@@ -706,6 +758,49 @@ final class SmtpSession implements Runnable {
         }
         String verb = l.toString(StandardCharsets.ISO_8859_1).substring(0, 5).toUpperCase(Locale.ROOT);
         return verb.equals("MAIL ") || verb.equals("RCPT ");
+    }
+
+    /**
+     * The reply to a message whose data could not be kept: {@code 452 4.3.1} when the file system is full (or a quota
+     * reached), else {@code 451 4.3.0}; both temporary, so the client keeps the message and retries.
+     */
+    static SmtpReply storageFailure(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = String.valueOf(t.getMessage());
+            if (m.contains("No space left on device") || m.contains("Disk quota exceeded")) {
+                return new SmtpReply(452, "4.3.1", "Insufficient system storage, try again later");
+            }
+        }
+        return new SmtpReply(451, "4.3.0", "Local error in processing, try again later");
+    }
+
+    /** The client's data, remembering whether reading it failed (to tell that from a failure to store it). */
+    private static final class ClientData extends java.io.FilterInputStream {
+        IOException failure;
+
+        ClientData(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return super.read();
+            } catch (IOException e) {
+                failure = e;
+                throw e;
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return super.read(b, off, len);
+            } catch (IOException e) {
+                failure = e;
+                throw e;
+            }
+        }
     }
 
     private SmtpReply handle(Envelope env, SpooledContent content, String id, long traceHeaderLength, DsnRequest dsn) {

@@ -492,4 +492,52 @@ class SmtpServerTest {
             assertThat(files).as("temporary files are deleted").isEmpty();
         }
     }
+
+    @Test
+    void dataThatCannotBeWrittenToTheTemporaryDirectoryGetsATemporaryFailureAndTheSessionGoesOn(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        // A regular file where the temporary directory should be: every temporary file fails, as on a full disk.
+        java.nio.file.Path notADirectory = java.nio.file.Files.writeString(dir.resolve("tmp"), "in the way");
+        int port = start(b ->
+                b.limits(SmtpLimits.builder().memoryThreshold(1024).build()).spoolDirectory(notADirectory));
+        StringBuilder big = new StringBuilder("Subject: big\r\n\r\n");
+        for (int i = 0; i < 500; i++) {
+            big.append("line ").append(i).append(" of a message larger than the memory threshold\r\n");
+        }
+        try (TestClient c = new TestClient(port).hello()) {
+            c.cmd("MAIL FROM:<a@example.net>");
+            c.cmd("RCPT TO:<u@example.org>");
+            c.cmd("DATA");
+            // not a silent close: the rest of the data is read and a temporary failure answered
+            assertThat(c.send(big + ".\r\n").reply()).startsWith("451 4.3.0");
+            byte[] chunk = big.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            c.cmd("MAIL FROM:<a@example.net>");
+            c.cmd("RCPT TO:<u@example.org>");
+            c.send("BDAT " + chunk.length + "\r\n");
+            assertThat(c.sendBytes(chunk).reply()).startsWith("451 4.3.0");
+            // the LAST chunk of the failed transaction is discarded
+            assertThat(c.send("BDAT 5 LAST\r\nbye\r\n").reply()).startsWith("503");
+            // the session is in step and a small message still goes through
+            c.cmd("MAIL FROM:<a@example.net>");
+            c.cmd("RCPT TO:<u@example.org>");
+            c.cmd("DATA");
+            assertThat(c.send("Subject: small\r\n\r\nhello\r\n.\r\n").reply()).startsWith("250");
+            assertThat(c.cmd("NOOP")).startsWith("250");
+        }
+        assertThat(handler.messages).hasSize(1);
+        assertThat(handler.messages.get(0).body()).isEqualTo("Subject: small\r\n\r\nhello\r\n");
+    }
+
+    @Test
+    void aFullDiskIsAnsweredWith452AndAnyOtherWriteErrorWith451() {
+        assertThat(SmtpSession.storageFailure(new java.io.IOException("No space left on device")))
+                .isEqualTo(new SmtpReply(452, "4.3.1", "Insufficient system storage, try again later"));
+        assertThat(SmtpSession.storageFailure(
+                                new java.io.IOException("write failed", new java.io.IOException("Disk quota exceeded")))
+                        .code())
+                .isEqualTo(452);
+        assertThat(SmtpSession.storageFailure(new java.nio.file.NoSuchFileException("/data/tmp"))
+                        .code())
+                .isEqualTo(451);
+    }
 }
