@@ -121,6 +121,9 @@ public final class Node implements AutoCloseable {
     private DailyReportMailer dailyReport;
     private final GuardedSharedState shared;
     private volatile LocalDate publishedDay;
+    /** Whether the last statistics flush failed (logged once per run of failures). */
+    private volatile boolean statisticsFailing;
+
     private volatile List<SharedModelSync> modelSyncs = List.of();
     private final Duration modelRefresh;
     private boolean started;
@@ -633,8 +636,24 @@ public final class Node implements AutoCloseable {
     private void flushQuietly() {
         try {
             statistics.flush();
+            if (statisticsFailing) {
+                statisticsFailing = false;
+                LOG.info("{}: statistics written again", name);
+            }
         } catch (IOException | RuntimeException e) {
-            LOG.warn("{}: cannot write statistics (will retry)", name, e);
+            // A full disk fails every flush until space returns: one line when it starts and one when it ends, not a
+            // stack trace every few seconds.
+            if (!statisticsFailing) {
+                statisticsFailing = true;
+                LOG.warn(
+                        "{}: cannot write statistics ({}); kept in memory and retried every {} (logged again once"
+                                + " written)",
+                        name,
+                        e.toString(),
+                        flushInterval);
+            } else {
+                LOG.debug("{}: cannot write statistics yet", name, e);
+            }
         }
         if (shared != null) {
             try {

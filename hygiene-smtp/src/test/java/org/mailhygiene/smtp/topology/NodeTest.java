@@ -77,6 +77,65 @@ class NodeTest {
     }
 
     @Test
+    void statisticsThatCannotBeWrittenAreLoggedOnceNotAtEveryFlush() throws Exception {
+        // What a full disk does to every flush, made without one: each day's temporary file name is taken by a
+        // directory that cannot be removed (not empty), for the days either side of today in any zone.
+        Path stats = java.nio.file.Files.createDirectories(dir.resolve("stats"));
+        List<Path> blocks = new java.util.ArrayList<>();
+        java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
+        for (int d = -1; d <= 1; d++) {
+            Path b = java.nio.file.Files.createDirectories(stats.resolve(today.plusDays(d) + ".stats.tmp"));
+            java.nio.file.Files.writeString(b.resolve("in-the-way"), "x");
+            blocks.add(b);
+        }
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        Node node = Node.builder(Role.GATEWAY, "gw")
+                .router(StaticRouter.parse(":127.0.0.1:25"))
+                .scanners(List.of(SignatureScanner.create()))
+                .dataDirectory(dir)
+                .statisticsFlushInterval(Duration.ofMillis(20))
+                .build();
+        try {
+            System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+            node.start();
+            long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            // the first failure, then a second of changed counts: some fifty flush intervals, each one failing
+            while (countLines(captured, "cannot write statistics") == 0 && System.nanoTime() < end) {
+                node.statistics().received();
+                Thread.sleep(20);
+            }
+            long failing = System.nanoTime();
+            while (System.nanoTime() - failing < Duration.ofSeconds(1).toNanos()) {
+                node.statistics().received();
+                Thread.sleep(20);
+            }
+            for (Path b : blocks) {
+                java.nio.file.Files.delete(b.resolve("in-the-way"));
+                java.nio.file.Files.delete(b);
+            }
+            node.statistics().received();
+            while (countLines(captured, "statistics written again") == 0 && System.nanoTime() < end) {
+                Thread.sleep(20);
+            }
+        } finally {
+            node.close();
+            System.setErr(err);
+        }
+        assertThat(countLines(captured, "cannot write statistics")).isEqualTo(1);
+        assertThat(countLines(captured, "statistics written again")).isEqualTo(1);
+        assertThat(NodeStatistics.readDirectory(stats).get(0).get(Counter.RECEIVED))
+                .isPositive();
+    }
+
+    private static long countLines(java.io.ByteArrayOutputStream captured, String text) {
+        return captured.toString(java.nio.charset.StandardCharsets.UTF_8)
+                .lines()
+                .filter(l -> l.contains(text))
+                .count();
+    }
+
+    @Test
     void theBarePostmasterAndDoubleBouncesReachThePostmasterOfTheFirstAcceptedDomain() throws Exception {
         try (SmtpSink next = SmtpSink.start();
                 Node node = Node.builder(Role.EDGE, "edge")
