@@ -102,6 +102,15 @@ public final class QueueCommand implements Command {
             for (QueuedMessage m : Spool.inspect(spool)) {
                 io.out().println(json ? json(m) : text(m));
             }
+            // Files recovery moved aside are not delivered and not listed above: say so where an administrator looks.
+            List<Path> aside = Spool.setAside(spool);
+            if (!aside.isEmpty()) {
+                io.err()
+                        .println("hygiene queue: " + aside.size() + " damaged spool file(s) kept aside, not delivered"
+                                + " (inspect them, then delete them): "
+                                + String.join(
+                                        ", ", aside.stream().map(Path::toString).toList()));
+            }
             return EXIT_OK;
         } catch (IOException e) {
             io.err().println("hygiene queue: " + e.getMessage());

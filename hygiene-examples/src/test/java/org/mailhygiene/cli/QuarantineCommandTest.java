@@ -494,6 +494,19 @@ class QuarantineCommandTest {
             assertThat(Run.main("queue", "flush", "--data", dir.toString()).status())
                     .isZero();
             awaitQueueListing("later@dept-a.example  pending  attempts=2");
+
+            // files recovery moved aside are not messages of the list, but the list says they are there
+            Path corrupt = dir.resolve("spool/queue/0MX5R8HWF57D65IVW3GH.q.corrupt");
+            Files.write(corrupt, new byte[] {1, 2, 3});
+            Run damaged = Run.main("queue", "list", "--data", dir.toString());
+            assertThat(damaged.status()).isZero();
+            assertThat(damaged.out()).contains("later@dept-a.example");
+            assertThat(damaged.err())
+                    .isEqualTo("hygiene queue: 1 damaged spool file(s) kept aside, not delivered (inspect them, then"
+                            + " delete them): " + corrupt + "\n");
+            assertThat(Run.main("queue", "list", "--data", dir.toString(), "--json")
+                            .err())
+                    .contains(corrupt.toString());
         }
     }
 

@@ -631,6 +631,32 @@ public final class Spool implements AutoCloseable {
     }
 
     /**
+     * The files a spool's recovery moved aside and does not deliver ({@code ID.q.corrupt}: a committed record that
+     * could not be read; {@code ID.q.incomplete}: a file that ends before its commit mark), for an administrator to
+     * inspect and delete: {@code hygiene queue list} names them. Read without opening the spool; thread-safe.
+     *
+     * @param spoolDirectory the spool's directory
+     * @return the files in name order, empty when there are none (or no {@code queue/} yet)
+     * @throws IOException if {@code spoolDirectory/queue} exists but cannot be read
+     */
+    public static List<Path> setAside(Path spoolDirectory) throws IOException {
+        Path dir = spoolDirectory.resolve("queue");
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        List<Path> out = new ArrayList<>();
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            files.filter(f -> {
+                        String n = f.getFileName().toString();
+                        return n.endsWith(SUFFIX + ".corrupt") || n.endsWith(SUFFIX + INCOMPLETE);
+                    })
+                    .sorted()
+                    .forEach(out::add);
+        }
+        return out;
+    }
+
+    /**
      * Asks the process that owns a spool to retry every deferred message now ({@code hygiene queue flush}): creates
      * the file {@code flush} in the spool directory. The node looks for it every second (and at start).
      *
