@@ -132,8 +132,8 @@ public final class SmtpClient {
      * Runs one transaction under the given TLS policy (a route's own, see {@link RouteTlsPolicies}). With
      * {@link TlsPolicy.Mode#REQUIRED}, a next hop that does not offer STARTTLS, refuses it, or fails the handshake or
      * the verification throws {@link HopFailedException} at {@link HopFailedException.Stage#STARTTLS} whose message
-     * says why; nothing is sent in the clear. With {@link TlsPolicy.Mode#OPPORTUNISTIC}, a failed handshake is logged
-     * and the transaction runs on a new plaintext connection.
+     * says why; nothing is sent in the clear. With {@link TlsPolicy.Mode#OPPORTUNISTIC}, a failed handshake (an
+     * alert, a reset, the STARTTLS timeout) is logged and the transaction runs on a new plaintext connection.
      *
      * @param endpoint where to connect
      * @param tls the TLS policy for this transaction

@@ -270,6 +270,25 @@ final class SmtpConnection {
     }
 
     /**
+     * A failed TLS handshake in an administrator's words, as {@link #describe} puts other I/O failures: the JDK's
+     * message of an {@link SSLException} without the fully qualified names of the JDK's internal exceptions it may
+     * quote ({@code PKIX path building failed: unable to find valid certification path to requested target}), other
+     * failures as {@link #describe} gives them ({@code SocketException: Connection reset}).
+     */
+    static String describeTls(IOException e) {
+        if (!(e instanceof SSLException)
+                || e.getMessage() == null
+                || e.getMessage().isBlank()) {
+            return describe(e);
+        }
+        return QUALIFIED_EXCEPTION.matcher(e.getMessage()).replaceAll("");
+    }
+
+    /** A quoted exception class with its package and the colon after it, {@code sun.security...Exception: }. */
+    private static final java.util.regex.Pattern QUALIFIED_EXCEPTION =
+            java.util.regex.Pattern.compile("\\b(?:[a-z][a-z0-9_]*\\.)+[A-Z][A-Za-z0-9_$]*(?:Exception|Error): ");
+
+    /**
      * An I/O failure in words an administrator reads in a log or a bounce: the operating system's text for the common
      * network failures ({@code Connection refused}, {@code Connect timed out}, {@code No route to host}), the message of
      * a plain {@link IOException} (the client's own texts), and otherwise the exception's simple name before its
@@ -329,6 +348,13 @@ final class SmtpConnection {
                             WATCHDOG.schedule(this::abort, capped(timeouts.starttls()), TimeUnit.MILLISECONDS);
                     try {
                         s.startHandshake();
+                    } catch (IOException e) {
+                        // Every way a handshake can end is a TLS failure, not only the JDK's SSLExceptions: a peer
+                        // (or a middlebox) that resets the connection or never answers the ClientHello gets the
+                        // plaintext retry of an opportunistic hop too, as Postfix's "may" level does.
+                        // cancel() fails when the watchdog already ran: it closed the socket (at the STARTTLS
+                        // timeout, or the delivery's deadline), and the exception only says the socket is closed
+                        throw new TlsFailed(guard.cancel(false) ? describeTls(e) : "handshake timed out", e);
                     } finally {
                         guard.cancel(false);
                     }
@@ -336,7 +362,7 @@ final class SmtpConnection {
                     streams();
                     secure = true;
                 } catch (SSLException e) {
-                    throw new TlsFailed(e.getMessage(), e);
+                    throw new TlsFailed(describeTls(e), e);
                 }
                 ext = ehlo();
             } else if (tls.mode() == TlsPolicy.Mode.REQUIRED) {

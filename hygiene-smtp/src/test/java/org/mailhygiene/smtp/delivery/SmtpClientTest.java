@@ -353,6 +353,146 @@ class SmtpClientTest {
         }
     }
 
+    /**
+     * A next hop that offers STARTTLS and answers 220, then breaks the handshake its own way on the first connection,
+     * and takes the message in plaintext on the next one. Its transcript records each connection's commands.
+     */
+    private static final class BrokenTlsPeer implements AutoCloseable {
+        private final ServerSocket server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
+        private final java.util.Queue<String> transcript = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        private final Thread thread;
+
+        /**
+         * Starts the peer.
+         *
+         * @param reset true: reset the connection after the ClientHello; false: never answer it (a hung peer)
+         */
+        BrokenTlsPeer(boolean reset) throws java.io.IOException {
+            thread = new Thread(() -> serve(reset), "broken-tls-peer");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        Endpoint endpoint() {
+            return Endpoint.literal(new NextHop("127.0.0.1", server.getLocalPort()));
+        }
+
+        private void serve(boolean reset) {
+            try (java.net.Socket first = server.accept()) {
+                var in = new java.io.BufferedReader(
+                        new java.io.InputStreamReader(first.getInputStream(), StandardCharsets.US_ASCII));
+                var out = first.getOutputStream();
+                out.write("220 peer.test ESMTP\r\n".getBytes(StandardCharsets.US_ASCII));
+                transcript.add("1: " + in.readLine());
+                out.write("250-peer.test\r\n250 STARTTLS\r\n".getBytes(StandardCharsets.US_ASCII));
+                transcript.add("1: " + in.readLine());
+                out.write("220 2.0.0 go ahead\r\n".getBytes(StandardCharsets.US_ASCII));
+                first.getInputStream().read(new byte[512]); // some of the ClientHello
+                if (reset) {
+                    first.setSoLinger(true, 0); // the close sends a RST
+                    first.close();
+                } // else the first connection hangs, never answering the ClientHello, until this peer is closed
+                try (java.net.Socket second = server.accept()) {
+                    servePlain(second);
+                }
+            } catch (java.io.IOException e) {
+                transcript.add("peer: " + e);
+            }
+        }
+
+        private void servePlain(java.net.Socket s) throws java.io.IOException {
+            var in = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+            var out = s.getOutputStream();
+            out.write("220 peer.test ESMTP\r\n".getBytes(StandardCharsets.US_ASCII));
+            String line;
+            while ((line = in.readLine()) != null) {
+                transcript.add("2: " + line);
+                String reply;
+                if (line.startsWith("EHLO")) {
+                    reply = "250-peer.test\r\n250 STARTTLS";
+                } else if (line.equals("DATA")) {
+                    out.write("354 go\r\n".getBytes(StandardCharsets.US_ASCII));
+                    while (!".".equals(line = in.readLine()) && line != null) {
+                        transcript.add("2: | " + line);
+                    }
+                    reply = "250 2.0.0 stored";
+                } else if (line.equals("QUIT")) {
+                    out.write("221 bye\r\n".getBytes(StandardCharsets.US_ASCII));
+                    return;
+                } else {
+                    reply = "250 ok";
+                }
+                out.write((reply + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            server.close();
+            thread.interrupt();
+        }
+    }
+
+    @Test
+    void opportunisticFallsBackToPlaintextWhenTheHandshakeIsCutOffByAReset() throws Exception {
+        try (BrokenTlsPeer peer = new BrokenTlsPeer(true)) {
+            SmtpClient c = SmtpClient.builder()
+                    .tls(TlsPolicy.opportunistic())
+                    .connectionReuse(Duration.ofMillis(1), 1)
+                    .build();
+            TransactionResult r = c.deliver(peer.endpoint(), "a@x.org", List.of("b@y.org"), text("p\r\n"), BUDGET);
+            assertThat(r.recipients().get(0).outcome()).isEqualTo(RecipientResult.Outcome.DELIVERED);
+            assertThat(r.tls()).isFalse();
+            assertThat(peer.transcript).contains("1: STARTTLS", "2: MAIL FROM:<a@x.org>", "2: | p");
+            assertThat(peer.transcript).doesNotContain("2: STARTTLS");
+        }
+    }
+
+    @Test
+    void opportunisticFallsBackToPlaintextWhenTheHandshakeTimesOut() throws Exception {
+        try (BrokenTlsPeer peer = new BrokenTlsPeer(false)) {
+            SmtpClient c = SmtpClient.builder()
+                    .tls(TlsPolicy.opportunistic())
+                    .timeouts(SmtpTimeouts.uniform(Duration.ofSeconds(2)))
+                    .build();
+            TransactionResult r = c.deliver(peer.endpoint(), "a@x.org", List.of("b@y.org"), text("p\r\n"), BUDGET);
+            assertThat(r.recipients().get(0).outcome()).isEqualTo(RecipientResult.Outcome.DELIVERED);
+            assertThat(r.tls()).isFalse();
+            assertThat(peer.transcript).contains("1: STARTTLS", "2: | p");
+        }
+    }
+
+    @Test
+    void requiredTlsCutOffInTheHandshakeSaysSoInAnAdministratorsWords() throws Exception {
+        try (BrokenTlsPeer peer = new BrokenTlsPeer(true)) {
+            SmtpClient strict = SmtpClient.builder()
+                    .tls(TlsPolicy.required(javax.net.ssl.SSLContext.getDefault()))
+                    .build();
+            assertThatThrownBy(() -> strict.deliver(peer.endpoint(), "a@x.org", List.of("b@y.org"), text("q"), BUDGET))
+                    .isInstanceOfSatisfying(HopFailedException.class, e -> {
+                        assertThat(e.stage()).isEqualTo(HopFailedException.Stage.STARTTLS);
+                        assertThat(e.getMessage())
+                                .contains("TLS required but the handshake or verification failed: ")
+                                .contains("Connection reset");
+                    });
+        }
+    }
+
+    @Test
+    void tlsFailuresNameNoJavaPackages() {
+        // The JDK's text for an untrusted chain names its internal exception class: a bounce must not.
+        assertThat(SmtpConnection.describeTls(new javax.net.ssl.SSLHandshakeException(
+                        "PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: "
+                                + "unable to find valid certification path to requested target")))
+                .isEqualTo("PKIX path building failed: unable to find valid certification path to requested target");
+        assertThat(SmtpConnection.describeTls(new javax.net.ssl.SSLHandshakeException(
+                        "No subject alternative DNS name matching mx.example found.")))
+                .isEqualTo("No subject alternative DNS name matching mx.example found.");
+        assertThat(SmtpConnection.describeTls(new java.net.SocketException("Connection reset")))
+                .isEqualTo("SocketException: Connection reset");
+    }
+
     @Test
     void requiredTlsWithoutStartTlsOfferedFails(SmtpSink sink) throws Exception {
         SmtpClient strict = SmtpClient.builder()
