@@ -43,6 +43,7 @@ import org.mailhygiene.smtp.topology.Node;
  *       {@code failed}), per recipient and attempt;
  *   <li>{@code hygiene.bounces} counter: bounces stored;
  *   <li>{@code hygiene.smtp.tls.sessions} counter, tag {@code protocol}: completed STARTTLS handshakes;
+ *   <li>{@code hygiene.smtp.tls.failures} counter: STARTTLS handshakes that failed (the reasons are logged);
  *   <li>{@code hygiene.smtp.refusals} counter, tags {@code reason} (see {@link SessionListener#refused}) and
  *       {@code code}.
  * </ul>
@@ -173,6 +174,14 @@ public final class RelayMetrics implements SessionListener, DeliveryListener, Me
         Counter.builder("hygiene.smtp.tls.sessions")
                 .description("completed STARTTLS handshakes")
                 .tag("protocol", protocol)
+                .register(registry)
+                .increment();
+    }
+
+    @Override
+    public void tlsFailed(InetAddress client, String reason) {
+        Counter.builder("hygiene.smtp.tls.failures")
+                .description("failed STARTTLS handshakes")
                 .register(registry)
                 .increment();
     }

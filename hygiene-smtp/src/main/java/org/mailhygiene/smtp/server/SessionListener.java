@@ -3,7 +3,7 @@ package org.mailhygiene.smtp.server;
 import java.net.InetAddress;
 
 /**
- * Observes an {@link SmtpServer}'s sessions for metrics: refusals by reason and TLS sessions. Called on the accepting
+ * Observes an {@link SmtpServer}'s sessions for metrics: refusals by reason, TLS sessions and failed handshakes. Called on the accepting
  * or session thread; must be fast and must not throw (an exception is logged and ignored). Does nothing by default.
  */
 public interface SessionListener {
@@ -33,4 +33,14 @@ public interface SessionListener {
      * @param cipherSuite the negotiated cipher suite
      */
     default void tlsEstablished(InetAddress client, String protocol, String cipherSuite) {}
+
+    /**
+     * A STARTTLS handshake failed (the client was told 220 and then did not complete the handshake: a protocol or
+     * cipher the server does not offer, a certificate it refused, plaintext where the ClientHello belongs, a reset, or
+     * the handshake timeout); the session is closed. Also logged (INFO, {@code SmtpSession}) with the reason.
+     *
+     * @param client the client's address
+     * @param reason the reason in words, e.g. {@code Received fatal alert: protocol_version}
+     */
+    default void tlsFailed(InetAddress client, String reason) {}
 }

@@ -869,7 +869,16 @@ final class SmtpSession implements Runnable {
         try {
             ssl.startHandshake();
         } catch (IOException e) {
-            throw watchdog.timedOut(e);
+            IOException failure = watchdog.timedOut(e);
+            // Postfix logs its "SSL_accept error" too: a client that cannot do TLS with us must be visible.
+            String reason = failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage();
+            LOG.info("{}: TLS handshake failed: {}", client.getHostAddress(), reason);
+            try {
+                cfg.listener().tlsFailed(client, reason);
+            } catch (RuntimeException ex) {
+                LOG.warn("session listener failed", ex);
+            }
+            throw failure;
         } finally {
             g.disarm();
         }

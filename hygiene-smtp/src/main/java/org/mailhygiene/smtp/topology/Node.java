@@ -281,6 +281,17 @@ public final class Node implements AutoCloseable {
                     }
                 }
             }
+
+            @Override
+            public void tlsFailed(InetAddress client, String reason) {
+                for (SessionListener l : all) {
+                    try {
+                        l.tlsFailed(client, reason);
+                    } catch (RuntimeException e) {
+                        LOG.warn("session listener failed", e);
+                    }
+                }
+            }
         };
     }
 

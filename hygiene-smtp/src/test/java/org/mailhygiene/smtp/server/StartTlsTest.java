@@ -99,6 +99,39 @@ class StartTlsTest {
     }
 
     @Test
+    void aFailedHandshakeIsReportedWithItsReasonAndTheServerGoesOn() throws Exception {
+        java.util.Queue<String> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.Queue<String> established = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        SessionListener listener = new SessionListener() {
+            @Override
+            public void tlsFailed(java.net.InetAddress client, String reason) {
+                failures.add(client.getHostAddress() + " " + reason);
+            }
+
+            @Override
+            public void tlsEstablished(java.net.InetAddress client, String protocol, String cipherSuite) {
+                established.add(protocol);
+            }
+        };
+        int port = start(keyStoreTls(), b -> b.sessionListener(listener));
+        try (TestClient c = new TestClient(port).hello()) {
+            assertThat(c.cmd("STARTTLS")).startsWith("220");
+            // a client that talks plaintext where the ClientHello belongs (or speaks a protocol the server refuses)
+            c.send("EHLO client.example\r\n");
+            org.mailhygiene.testkit.Await.until("the failure is reported", () -> !failures.isEmpty());
+        }
+        assertThat(failures).singleElement().asString().startsWith("127.0.0.1 ").hasSizeGreaterThan(10);
+        assertThat(established).isEmpty();
+        try (TestClient c = new TestClient(port).hello()) {
+            c.cmd("STARTTLS");
+            handshake(c);
+            assertThat(c.cmd("EHLO client.example")).startsWith("250-mx.test.example");
+        }
+        assertThat(established).hasSize(1);
+        assertThat(failures).hasSize(1);
+    }
+
+    @Test
     void requireTlsRefusesMailInPlaintext() throws Exception {
         int port = start(keyStoreTls(), b -> b.requireTls(true));
         try (TestClient c = new TestClient(port).hello()) {
