@@ -36,11 +36,12 @@ public interface SessionListener {
 
     /**
      * A STARTTLS handshake failed (the client was told 220 and then did not complete the handshake: a protocol or
-     * cipher the server does not offer, a certificate it refused, plaintext where the ClientHello belongs, a reset, or
-     * the handshake timeout); the session is closed. Also logged (INFO, {@code SmtpSession}) with the reason.
+     * cipher the server does not offer, plaintext where the ClientHello belongs, a reset, or the handshake timeout);
+     * the session is closed. Also logged (INFO, {@code SmtpSession}) with the reason.
      *
      * @param client the client's address
-     * @param reason the reason in words, e.g. {@code Received fatal alert: protocol_version}
+     * @param reason the reason in words, e.g. {@code Client requested protocol TLSv1.1 is not enabled or supported in
+     *     server context}
      */
     default void tlsFailed(InetAddress client, String reason) {}
 }
