@@ -36,10 +36,12 @@ import org.slf4j.LoggerFactory;
  * One SMTP session: the RFC 5321 state machine for one client connection. Package-private; runs on one thread.
  *
  * <p>Pipelining (RFC 2920): replies are written in order and flushed when no more input is buffered. EHLO, HELO,
- * DATA, VRFY, EXPN, NOOP, HELP and STARTTLS are synchronisation points: a client that has already sent more bytes when
- * one of them is processed (and, in a HELO session without PIPELINING, after any command) gets {@code 554 5.5.0} and
- * is disconnected, as Postfix's {@code smtpd_forbid_unauth_pipelining} does. The end of data is not a sync point, so
- * {@code .<CRLF>QUIT<CRLF>} in one packet is fine, and neither is BDAT (RFC 3030 allows pipelined chunks).
+ * DATA, VRFY, EXPN, NOOP and HELP are synchronisation points: a client that has already sent more bytes when one of
+ * them is processed (and, in a HELO session without PIPELINING, after any command) gets {@code 554 5.5.0} and is
+ * disconnected, as Postfix's {@code smtpd_forbid_unauth_pipelining} does. The end of data is not a sync point, so
+ * {@code .<CRLF>QUIT<CRLF>} in one packet is fine, and neither is BDAT (RFC 3030 allows pipelined chunks). STARTTLS
+ * is answered 220 whatever follows it, and the plaintext pipelined after it is discarded unread (RFC 3207, the
+ * CVE-2011-0411 class of command injection); the client must say EHLO again over TLS.
  *
  * <p>Writes are guarded by a {@link Watchdog}: a client that sends but never reads the replies has its connection
  * closed after {@link SmtpLimits#writeTimeout()}; the whole STARTTLS handshake (its reads and writes together) is
