@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.smtp.dsn.DsnParameters;
 import org.mailhygiene.smtp.dsn.DsnRequest;
 import org.mailhygiene.smtp.dsn.Xtext;
 
@@ -89,7 +90,12 @@ final class SmtpTransaction {
             if (dsn) {
                 DsnRequest.Recipient r = dsnRequest.recipient(i);
                 r.notifyParameter().ifPresent(n -> rc.append(" NOTIFY=").append(n));
-                r.orcpt().ifPresent(o -> rc.append(" ORCPT=").append(o.parameter()));
+                // RFC 3461 4.2 caps ORCPT at 500 characters: a utf-8 address received as unitext can grow past that
+                // as \x{HEX} xtext (up to ten characters each), and the next hop would refuse the whole RCPT for it
+                r.orcpt()
+                        .map(DsnRequest.Orcpt::parameter)
+                        .filter(v -> v.length() <= DsnParameters.MAX_ORCPT)
+                        .ifPresent(v -> rc.append(" ORCPT=").append(v));
             }
             rcptCommands.add(rc.toString());
         }

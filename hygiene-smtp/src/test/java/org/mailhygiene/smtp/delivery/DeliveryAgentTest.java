@@ -469,6 +469,39 @@ class DeliveryAgentTest {
     }
 
     @Test
+    void anOrcptWhoseXtextFormWouldPassTheLimitIsNotPassedOnAndTheRecipientIsStillDelivered() throws Exception {
+        // 240 emoji: 486 characters as received (utf-8-addr-unitext, SMTPUTF8), 2,100 as \\x{1F600} xtext
+        String wide = "\uD83D\uDE00".repeat(240);
+        try (SmtpSink dsnHop = SmtpSink.start()) {
+            dsnHop.always(SinkCommand.EHLO, SinkAction.reply(DSN_EHLO));
+            agent = agentBuilder(StaticRouter.builder()
+                            .route("y.org", Route.Relay.to(hop(dsnHop)))
+                            .defaultRoute(Route.Relay.to(hop(outbound)))
+                            .build())
+                    .build();
+            storeDsn(
+                    new DsnRequest(
+                            java.util.Optional.empty(),
+                            java.util.Optional.empty(),
+                            List.of(
+                                    new DsnRequest.Recipient(
+                                            java.util.Set.of(DsnRequest.Notify.FAILURE),
+                                            java.util.Optional.of(new DsnRequest.Orcpt("utf-8", wide))),
+                                    notify("c@y.org", DsnRequest.Notify.FAILURE))),
+                    "a@x.org",
+                    "b@y.org",
+                    "c@y.org");
+            agent.runDue();
+            dsnHop.awaitMessages(1, Duration.ofSeconds(60));
+            assertThat(dsnHop.transcript())
+                    .filteredOn(l -> l.startsWith("C: RCPT"))
+                    .containsExactly(
+                            "C: RCPT TO:<b@y.org> NOTIFY=FAILURE",
+                            "C: RCPT TO:<c@y.org> NOTIFY=FAILURE ORCPT=rfc822;c@y.org");
+        }
+    }
+
+    @Test
     void aNextHopWithoutDsnGetsNoParametersAndTheSenderGetsARelayedNotice() throws Exception {
         agent = agentBuilder(router()).build();
         storeDsn(
