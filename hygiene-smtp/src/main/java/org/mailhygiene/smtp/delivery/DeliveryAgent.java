@@ -519,6 +519,7 @@ public final class DeliveryAgent implements AutoCloseable {
         }
         QueuedMessage updated = m;
         int left = byDestination.size();
+        List<QueuedMessage> afterCompletion = new ArrayList<>();
         for (Map.Entry<String, List<String>> e : byDestination.entrySet()) {
             Delivered d =
                     deliver(m, routes.get(e.getKey()), domains.get(e.getKey()), tls.get(e.getKey()), e.getValue());
@@ -532,25 +533,39 @@ public final class DeliveryAgent implements AutoCloseable {
             List<QueuedMessage> notices = d.nextHopDsn() ? List.of() : relayedNotices(updated, d.results(), now);
             // Persist after every destination, so a local failure later in this pass cannot make us deliver to this
             // one again; the one write skipped is the last, when the message completes now (its file is deleted).
+            // A notice goes to delivery (and may leave the spool) only once the delivery it reports is durable: were it
+            // sent and gone while the record still said PENDING, a crash would make recover() find no notice and
+            // deliver the message, and notify, again. When this write is skipped, that is after the completion below.
             if (left > 0 || !finished(updated)) {
                 spool.update(updated);
                 known.put(updated.id(), updated);
-            }
-            for (QueuedMessage notice : notices) {
-                known.putIfAbsent(notice.id(), notice);
-                if (started) {
-                    wake(Duration.ZERO);
-                }
+                publish(notices);
+            } else {
+                afterCompletion.addAll(notices);
             }
         }
-        updated = bounceFailures(updated, now);
-        if (finished(updated)) {
-            spool.complete(updated.id());
-            known.remove(updated.id());
-            holdUntil.remove(updated.id());
-            LOG.debug("{} completed", updated.id());
-            QueuedMessage done = updated;
-            tell(() -> listener.completed(done));
+        try {
+            updated = bounceFailures(updated, now);
+            if (finished(updated)) {
+                spool.complete(updated.id());
+                known.remove(updated.id());
+                holdUntil.remove(updated.id());
+                LOG.debug("{} completed", updated.id());
+                QueuedMessage done = updated;
+                tell(() -> listener.completed(done));
+            }
+        } finally {
+            publish(afterCompletion); // stored: they must not wait for a restart, even when the completion failed
+        }
+    }
+
+    /** Hands stored relayed notices to delivery. */
+    private void publish(List<QueuedMessage> notices) {
+        for (QueuedMessage notice : notices) {
+            known.putIfAbsent(notice.id(), notice);
+            if (started) {
+                wake(Duration.ZERO);
+            }
         }
     }
 

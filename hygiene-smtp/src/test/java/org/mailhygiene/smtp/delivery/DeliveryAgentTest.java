@@ -27,6 +27,7 @@ import org.mailhygiene.api.routing.NextHop;
 import org.mailhygiene.api.routing.Route;
 import org.mailhygiene.api.routing.StaticRouter;
 import org.mailhygiene.smtp.dsn.DsnRequest;
+import org.mailhygiene.smtp.queue.QueueId;
 import org.mailhygiene.smtp.queue.QueuedMessage;
 import org.mailhygiene.smtp.queue.RecipientState;
 import org.mailhygiene.smtp.queue.Spool;
@@ -813,6 +814,43 @@ class DeliveryAgentTest {
         assertThat(outbound.awaitMessages(1, Duration.ofSeconds(60))).hasSize(1);
         Thread.sleep(200); // a second bounce would be delivered by now: the passes above ran to their end
         assertThat(outbound.messages()).hasSize(1);
+        assertThat(spool.size()).isZero();
+    }
+
+    @Test
+    void aRelayedNoticeGoesToDeliveryOnlyOnceTheMessageItReportsOnHasLeftTheSpool() throws Exception {
+        // The last destination's DELIVERED state is not written (the message completes instead). A notice handed to
+        // delivery before that completion could be sent and leave the spool while the record still says PENDING; a
+        // crash then would make recover() find no notice and deliver the message, and notify, again.
+        java.util.concurrent.atomic.AtomicInteger queuedAtCompletion =
+                new java.util.concurrent.atomic.AtomicInteger(-1);
+        java.util.concurrent.atomic.AtomicReference<QueueId> original =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        agent = agentBuilder(router())
+                .listener(new DeliveryListener() {
+                    @Override
+                    public void completed(QueuedMessage message) {
+                        if (message.id().equals(original.get())) {
+                            queuedAtCompletion.set(agent.queued());
+                        }
+                    }
+                })
+                .build();
+        original.set(storeDsn(
+                        new DsnRequest(
+                                java.util.Optional.empty(),
+                                java.util.Optional.empty(),
+                                List.of(notify(null, DsnRequest.Notify.SUCCESS))),
+                        "a@x.org",
+                        "b@y.org")
+                .id());
+        agent.runDue();
+        assertThat(queuedAtCompletion.get())
+                .as("nothing handed to delivery while the message was still in the spool")
+                .isZero();
+        assertThat(agent.queued()).as("the notice, handed over after").isEqualTo(1);
+        agent.runDue();
+        assertThat(outbound.awaitMessages(1, Duration.ofSeconds(60))).hasSize(1);
         assertThat(spool.size()).isZero();
     }
 
