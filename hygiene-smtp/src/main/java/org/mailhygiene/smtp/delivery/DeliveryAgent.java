@@ -254,7 +254,16 @@ public final class DeliveryAgent implements AutoCloseable {
                 }
             }
             if (cur != before) {
-                spool.update(cur);
+                try {
+                    cur = spool.update(cur);
+                } catch (IOException e) {
+                    // As for a bounce: not a reason to refuse the start. The recipients stay DELIVERED in memory, so
+                    // no pass delivers them again; a later write of the record (or the next start) records it.
+                    LOG.warn(
+                            "{}: cannot record its deliveries relayed before a restart ({}); kept in memory",
+                            m.id(),
+                            e.toString());
+                }
             }
             known.putIfAbsent(cur.id(), cur);
         }

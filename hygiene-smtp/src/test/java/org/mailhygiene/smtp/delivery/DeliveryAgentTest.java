@@ -1029,6 +1029,46 @@ class DeliveryAgentTest {
         assertThat(spool.size()).isZero();
     }
 
+    @Test
+    void aRecoveryThatCannotRecordAnEarlierRelayedDeliveryStillStartsAndSendsNeitherTwice() throws Exception {
+        // A crash between a relayed notice's store and the record of the delivery it reports, then a restart on a
+        // disk that refuses the write: recover() must not fail the start (as for a bounce), and must still not deliver
+        // the message, or notify, again.
+        agent = agentBuilder(router()).build();
+        QueuedMessage m = storeDsn(
+                new DsnRequest(
+                        java.util.Optional.empty(),
+                        java.util.Optional.empty(),
+                        List.of(notify(null, DsnRequest.Notify.SUCCESS))),
+                "a@x.org",
+                "b@y.org");
+        spool.storeOnce(
+                DeliveryAgent.relayedNoticeId(m, 0),
+                new Envelope(
+                        java.util.Optional.empty(), java.util.Optional.of("relay.test"), "", List.of("a@x.org"), T0),
+                MessageContent.ofString(
+                        "Subject: the notice stored before the crash\r\n\r\nx\r\n", StandardCharsets.UTF_8));
+        agent.close();
+        spool.close();
+        Path file = dir.resolve("spool").resolve("queue").resolve(m.id().value() + ".q");
+        org.junit.jupiter.api.Assumptions.assumeTrue(chattr("+i", file), "needs chattr (root, ext4) to refuse a write");
+        try {
+            spool = Spool.builder(dir.resolve("spool")).clock(clock).build();
+            agent = agentBuilder(router()).build();
+            assertThat(agent.recover()).isEqualTo(2);
+            agent.runDue();
+            agent.runDue();
+        } finally {
+            chattr("-i", file);
+        }
+        agent.runDue();
+        agent.runDue();
+        assertThat(outbound.awaitMessages(1, Duration.ofSeconds(60))).hasSize(1);
+        Thread.sleep(200); // a second notice or delivery would have happened by now: the passes above ran to their end
+        assertThat(inbound.messages()).as("not delivered again").isEmpty();
+        assertThat(outbound.messages()).hasSize(1);
+    }
+
     static boolean chattr(String flag, Path file) throws Exception {
         try {
             Process p = new ProcessBuilder("chattr", flag, file.toString())
