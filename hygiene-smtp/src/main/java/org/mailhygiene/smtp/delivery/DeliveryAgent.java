@@ -635,12 +635,33 @@ public final class DeliveryAgent implements AutoCloseable {
             if (index < 0 || !m.dsn(index).wantsSuccess()) {
                 continue;
             }
-            byte[] report = Dsn.report(
-                    Dsn.Kind.RELAYED, hostname, to, m, List.of(m.recipients().get(index)), now, returnLimit);
             Envelope env =
                     new Envelope(Optional.empty(), Optional.of(hostname), Envelope.NULL_SENDER, List.of(to), now);
             QueueId id = relayedNoticeId(m, index);
-            Optional<QueuedMessage> stored = spool.storeOnce(id, env, MessageContent.ofBytes(report));
+            Optional<QueuedMessage> stored;
+            try {
+                byte[] report = Dsn.report(
+                        Dsn.Kind.RELAYED,
+                        hostname,
+                        to,
+                        m,
+                        List.of(m.recipients().get(index)),
+                        now,
+                        returnLimit);
+                stored = spool.storeOnce(id, env, MessageContent.ofBytes(report));
+            } catch (IOException e) {
+                // The next hop has the message: failing the pass would leave the recipient PENDING, and every later
+                // pass would hand the message over again. The delivery is recorded; the notice is what is lost.
+                LOG.error(
+                        "{}: relayed notice {} to <{}> for <{}> could not be stored; the delivery is recorded "
+                                + "without it: {}",
+                        m.id(),
+                        id,
+                        to,
+                        r.recipient(),
+                        e.toString());
+                continue;
+            }
             if (stored.isEmpty()) {
                 LOG.info("{}: relayed notice {} was stored before; not stored again", m.id(), id);
             } else {

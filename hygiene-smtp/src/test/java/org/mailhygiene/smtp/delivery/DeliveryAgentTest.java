@@ -855,6 +855,33 @@ class DeliveryAgentTest {
     }
 
     @Test
+    void aRelayedNoticeThatCannotBeStoredDoesNotMakeTheRelayDeliverTheMessageAgain() throws Exception {
+        // The next hop took the message; storing the notice fails (here a directory stands where its file goes; in
+        // life a full disk). The 2xx must still be recorded: else every later pass hands the message over again.
+        agent = agentBuilder(router()).build();
+        QueuedMessage m = storeDsn(
+                new DsnRequest(
+                        java.util.Optional.empty(),
+                        java.util.Optional.empty(),
+                        List.of(notify(null, DsnRequest.Notify.SUCCESS))),
+                "a@x.org",
+                "b@y.org");
+        Path blocker = dir.resolve("spool")
+                .resolve("queue")
+                .resolve(DeliveryAgent.relayedNoticeId(m, 0).value() + ".q");
+        java.nio.file.Files.createDirectories(blocker.resolve("x"));
+        agent.runDue();
+        inbound.awaitMessages(1, Duration.ofSeconds(60));
+        agent.flush(); // lifts any local-failure hold
+        agent.runDue();
+        agent.flush();
+        agent.runDue();
+        Thread.sleep(200); // a second delivery would have happened by now: the passes above ran to their end
+        assertThat(inbound.messages()).as("delivered once").hasSize(1);
+        assertThat(spool.get(m.id())).as("completed").isEmpty();
+    }
+
+    @Test
     void aRelayedNoticeStoredBeforeACrashThatCutOffTheDeliveredRecordIsSentOnce() throws Exception {
         // The spool as a crash between the notice's store and the record of the delivery leaves it: the recipient
         // still PENDING, the notice stored under the id derived from the message and that recipient.
