@@ -104,6 +104,11 @@ public final class SmtpClient {
         return pool.idleCount();
     }
 
+    /** The client's own TLS policy, for callers in this package that pass it on explicitly. */
+    TlsPolicy tlsPolicy() {
+        return tls;
+    }
+
     /**
      * Runs one transaction with the client's own {@linkplain Builder#tls TLS policy}.
      *
@@ -117,11 +122,6 @@ public final class SmtpClient {
      * @throws IOException if the content could not be read (a local problem, not the next hop's)
      * @throws IllegalArgumentException if there are no recipients or the budget is not positive
      */
-    /** The client's own TLS policy, for callers in this package that pass it on explicitly. */
-    TlsPolicy tlsPolicy() {
-        return tls;
-    }
-
     public TransactionResult deliver(
             Endpoint endpoint, String sender, List<String> recipients, MessageContent content, Duration budget)
             throws IOException {
