@@ -76,6 +76,20 @@ class RelayCommandTest {
     }
 
     @Test
+    void dsnCanBeSwitchedOffAndABadValueNamesItsLine() throws Exception {
+        String base =
+                "role = edge\nname = e\nlisten = 127.0.0.1:0\ndata = d\nroute = :127.0.0.1:25\nscanner = builtin\n";
+        Path conf = dir.resolve("dsn.conf");
+        Files.writeString(conf, base + "dsn = no\n");
+        Run off = Run.main("relay", "--config", conf.toString(), "--check");
+        assertThat(off.status()).as(off.err()).isZero();
+        Files.writeString(conf, base + "dsn = maybe\n");
+        Run bad = Run.main("relay", "--config", conf.toString(), "--check");
+        assertThat(bad.status()).isEqualTo(Command.EXIT_ERROR);
+        assertThat(bad.err()).contains("dsn.conf line 7");
+    }
+
+    @Test
     void aBadFileExitsTwoNamingTheLine() throws Exception {
         Path conf = dir.resolve("bad.conf");
         Files.writeString(

@@ -100,6 +100,7 @@ public final class SmtpServer implements AutoCloseable {
             boolean requireTls,
             boolean requireTlsForRelay,
             boolean smtputf8,
+            boolean dsn,
             RelayControl relayControl,
             MessageHandler handler,
             Clock clock,
@@ -142,6 +143,7 @@ public final class SmtpServer implements AutoCloseable {
                 b.requireTls,
                 b.requireTlsForRelay,
                 b.smtputf8,
+                b.dsn,
                 new RelayControl(b.acceptedDomains),
                 b.handler,
                 b.clock,
@@ -212,6 +214,7 @@ public final class SmtpServer implements AutoCloseable {
                     b.requireTls,
                     b.requireTlsForRelay,
                     b.smtputf8,
+                    b.dsn,
                     new RelayControl(b.acceptedDomains),
                     o.handler(),
                     o.clock(),
@@ -500,6 +503,7 @@ public final class SmtpServer implements AutoCloseable {
         private boolean requireTls;
         private boolean requireTlsForRelay;
         private boolean smtputf8 = true;
+        private boolean dsn = true;
         private AccessRules accessRules = AccessRules.allowAll();
         private AcceptedDomains acceptedDomains = AcceptedDomains.none();
         private MessageHandler handler;
@@ -673,6 +677,20 @@ public final class SmtpServer implements AutoCloseable {
          */
         public Builder smtputf8(boolean enabled) {
             this.smtputf8 = enabled;
+            return this;
+        }
+
+        /**
+         * Whether the DSN extension (RFC 3461) is offered. Default {@code true}, as Postfix offers it. Off, EHLO does
+         * not list {@code DSN} and {@code RET}, {@code ENVID}, {@code NOTIFY} and {@code ORCPT} get {@code 555 5.5.4}
+         * like any unknown parameter: a site that does not want to send success notices to senders it cannot check
+         * (one per recipient that asks) switches it off, as Postfix sites do with {@code smtpd_discard_ehlo_keywords}.
+         *
+         * @param enabled whether to offer it
+         * @return this builder
+         */
+        public Builder dsn(boolean enabled) {
+            this.dsn = enabled;
             return this;
         }
 

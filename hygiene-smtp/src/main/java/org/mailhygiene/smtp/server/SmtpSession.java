@@ -330,7 +330,9 @@ final class SmtpSession implements Runnable {
         lines.add("8BITMIME");
         lines.add("ENHANCEDSTATUSCODES");
         lines.add("CHUNKING");
-        lines.add("DSN");
+        if (cfg.dsn()) {
+            lines.add("DSN");
+        }
         if (cfg.tls() != null && !tls) {
             lines.add("STARTTLS");
         }
@@ -392,6 +394,9 @@ final class SmtpSession implements Runnable {
                     }
                     break;
                 case "RET":
+                    if (!cfg.dsn()) {
+                        return error(555, "5.5.4", "Unsupported parameter RET");
+                    }
                     try {
                         txRetDraft = Optional.of(DsnParameters.ret(value));
                     } catch (DsnParameters.InvalidParameterException ex) {
@@ -399,6 +404,9 @@ final class SmtpSession implements Runnable {
                     }
                     break;
                 case "ENVID":
+                    if (!cfg.dsn()) {
+                        return error(555, "5.5.4", "Unsupported parameter ENVID");
+                    }
                     try {
                         txEnvidDraft = Optional.of(DsnParameters.envelopeId(value));
                     } catch (DsnParameters.InvalidParameterException ex) {
@@ -481,6 +489,9 @@ final class SmtpSession implements Runnable {
         for (Map.Entry<String, String> e : p.params().entrySet()) {
             if (!esmtp) {
                 return error(555, "5.5.4", "Parameters need EHLO");
+            }
+            if (!cfg.dsn() && (e.getKey().equals("NOTIFY") || e.getKey().equals("ORCPT"))) {
+                return error(555, "5.5.4", "Unsupported parameter " + e.getKey());
             }
             try {
                 switch (e.getKey()) {

@@ -77,6 +77,7 @@ final class LimitsConfig {
             throw error(c, "stress-sessions", "must not exceed max-connections (" + limits.maxConnections() + ")");
         }
         b.server(sb -> sb.limits(limits));
+        c.bool("dsn").ifPresent(on -> b.server(sb -> sb.dsn(on)));
         Optional<Long> minFree = c.string("min-free-space").isPresent()
                 ? Optional.of(sizeOrZero(c, "min-free-space"))
                 : Optional.empty();

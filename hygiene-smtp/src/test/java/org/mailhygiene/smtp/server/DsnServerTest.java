@@ -16,14 +16,35 @@ class DsnServerTest {
     private final RecordingHandler handler = new RecordingHandler();
 
     private int start() throws Exception {
+        return start(true);
+    }
+
+    private int start(boolean dsn) throws Exception {
         server = SmtpServer.builder()
                 .port(0)
                 .hostname("mx.test.example")
                 .acceptedDomains(AcceptedDomains.of("example.org"))
                 .handler(handler)
+                .dsn(dsn)
                 .build();
         server.start();
         return server.port();
+    }
+
+    @Test
+    void switchedOffDsnIsNotOfferedAndItsParametersAreUnknown() throws Exception {
+        int port = start(false);
+        try (TestClient c = new TestClient(port)) {
+            c.reply();
+            assertThat(c.cmd("EHLO client.example")).doesNotContain("DSN");
+            assertThat(c.cmd("MAIL FROM:<a@example.net> RET=HDRS")).startsWith("555 5.5.4");
+            assertThat(c.cmd("MAIL FROM:<a@example.net> ENVID=x")).startsWith("555 5.5.4");
+            assertThat(c.cmd("MAIL FROM:<a@example.net>")).startsWith("250");
+            assertThat(c.cmd("RCPT TO:<u@example.org> NOTIFY=SUCCESS")).startsWith("555 5.5.4");
+            assertThat(c.cmd("RCPT TO:<u@example.org> ORCPT=rfc822;u@example.org"))
+                    .startsWith("555 5.5.4");
+            assertThat(c.cmd("RCPT TO:<u@example.org>")).startsWith("250");
+        }
     }
 
     @AfterEach
