@@ -310,17 +310,7 @@ final class Dsn {
         if (global) {
             return "utf-8; " + address;
         }
-        StringBuilder sb = new StringBuilder("utf-8; ");
-        address.codePoints().forEach(cp -> {
-            if (cp > 0x7e || cp < 0x21 || cp == '\\' || cp == '+' || cp == '=') {
-                sb.append("\\x{")
-                        .append(Integer.toHexString(cp).toUpperCase(Locale.ROOT))
-                        .append('}');
-            } else {
-                sb.appendCodePoint(cp);
-            }
-        });
-        return sb.toString();
+        return "utf-8; " + org.mailhygiene.smtp.dsn.Xtext.encodeUtf8Address(address);
     }
 
     /**
