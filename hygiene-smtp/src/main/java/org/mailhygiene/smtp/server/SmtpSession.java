@@ -590,23 +590,10 @@ final class SmtpSession implements Runnable {
             }
             // Writing the data to the temporary directory failed (a full disk): the client gets a temporary failure
             // after the rest of its data, never a silent close; nothing was stored (the temporary file is deleted).
-            SmtpReply r = storageFailure(e);
-            LOG.warn(
-                    "{}: cannot keep the data of {} from <{}> in {} ({}); answering {} {}",
-                    client,
-                    id,
-                    SmtpReply.sanitize(from),
-                    cfg.spoolDirectory() == null ? "the temporary directory" : cfg.spoolDirectory(),
-                    e.toString(),
-                    r.code(),
-                    r.enhancedStatus());
             if (fromClient) {
                 source.transferTo(OutputStream.nullOutputStream()); // to the final dot, so the session stays in step
             }
-            resetTransaction();
-            cfg.refused(client, "storage", r.code());
-            write(r.code(), r.enhancedStatus(), r.text()); // our failure: not counted toward the client's errors
-            return true;
+            return refuseForStorage("the data of " + id, from, e);
         }
         try (SpooledContent content = spooled) {
             DataReader.Violation v = violation.get();
@@ -705,20 +692,9 @@ final class SmtpSession implements Runnable {
             left -= n;
         }
         if (storeFailure != null) {
-            SmtpReply r = storageFailure(storeFailure);
-            LOG.warn(
-                    "{}: cannot keep a BDAT chunk from <{}> in {} ({}); answering {} {}",
-                    client,
-                    SmtpReply.sanitize(sender),
-                    cfg.spoolDirectory() == null ? "the temporary directory" : cfg.spoolDirectory(),
-                    storeFailure.toString(),
-                    r.code(),
-                    r.enhancedStatus());
-            resetTransaction(); // deletes the chunks' temporary file
+            boolean refused = refuseForStorage("a BDAT chunk", sender, storeFailure); // deletes the chunks' file
             bdatFailed = !last;
-            cfg.refused(client, "storage", r.code());
-            write(r.code(), r.enhancedStatus(), r.text()); // our failure: not counted toward the client's errors
-            return true;
+            return refused;
         }
         if (last) {
             chunkRules.finish();
@@ -771,6 +747,30 @@ final class SmtpSession implements Runnable {
         }
         String verb = l.toString(StandardCharsets.ISO_8859_1).substring(0, 5).toUpperCase(Locale.ROOT);
         return verb.equals("MAIL ") || verb.equals("RCPT ");
+    }
+
+    /**
+     * Answers a transaction whose data could not be kept (see {@link #storageFailure}): logs it once, ends the
+     * transaction (its temporary files are deleted) and sends the temporary failure, which is ours and not counted
+     * toward the client's errors.
+     *
+     * @return {@code true}: the session goes on
+     */
+    private boolean refuseForStorage(String what, String from, IOException e) throws IOException {
+        SmtpReply r = storageFailure(e);
+        LOG.warn(
+                "{}: cannot keep {} from <{}> in {} ({}); answering {} {}",
+                client,
+                what,
+                SmtpReply.sanitize(from),
+                cfg.spoolDirectory() == null ? "the temporary directory" : cfg.spoolDirectory(),
+                e.toString(),
+                r.code(),
+                r.enhancedStatus());
+        resetTransaction();
+        cfg.refused(client, "storage", r.code());
+        write(r.code(), r.enhancedStatus(), r.text());
+        return true;
     }
 
     /**
