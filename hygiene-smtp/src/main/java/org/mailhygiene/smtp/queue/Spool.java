@@ -280,6 +280,25 @@ public final class Spool implements AutoCloseable {
         ensureOpen();
         QueueId spare = takeSpare();
         QueueId id = spare != null ? spare : QueueId.generate(clock);
+        writing.add(id);
+        if (spare != null) {
+            spareIds.remove(spare);
+        }
+        try {
+            return write(id, spare != null, envelope, prefix, content, dsn);
+        } finally {
+            writing.remove(id);
+        }
+    }
+
+    /**
+     * Writes and forces a new message's file under {@code id} (the caller has marked it as being written): into a
+     * spare file whose directory entry was forced when it was made, or a new file whose entry is forced here. A failure
+     * leaves nothing behind.
+     */
+    private QueuedMessage write(
+            QueueId id, boolean intoSpare, Envelope envelope, byte[] prefix, MessageContent content, DsnRequest dsn)
+            throws IOException {
         Path file = file(id);
         List<RecipientState> states = new ArrayList<>();
         for (String r : envelope.recipients()) {
@@ -288,24 +307,17 @@ public final class Spool implements AutoCloseable {
         long size = prefix.length + content.size();
         QueuedMessage draft = new QueuedMessage(id, envelope, clock.instant(), states, size, file, 0, dsn);
         byte[] record = RecordCodec.encodeQueued(draft);
-        QueuedMessage qm = new QueuedMessage(
-                id, envelope, draft.queuedAt(), states, size, file, SpoolFile.contentOffset(record.length), dsn);
-        writing.add(id);
-        if (spare != null) {
-            spareIds.remove(spare);
-        }
         try (InputStream in = content.openStream()) {
-            SpoolFile.write(file, spare != null, record, size, prefix, in);
-            if (spare == null) {
+            SpoolFile.write(file, intoSpare, record, size, prefix, in);
+            if (!intoSpare) {
                 queueSync.sync(); // a new directory entry: force it (a spare's was forced when it was made)
             }
         } catch (IOException | RuntimeException e) {
             DurableFiles.deleteQuietly(file, e);
             throw e;
-        } finally {
-            writing.remove(id);
         }
-        return qm;
+        return new QueuedMessage(
+                id, envelope, draft.queuedAt(), states, size, file, SpoolFile.contentOffset(record.length), dsn);
     }
 
     /**
@@ -343,22 +355,7 @@ public final class Spool implements AutoCloseable {
                 }
                 Files.delete(file); // a store of it that a crash cut short: never committed
             }
-            List<RecipientState> states = new ArrayList<>();
-            for (String r : envelope.recipients()) {
-                states.add(RecipientState.pending(r));
-            }
-            long size = content.size();
-            QueuedMessage draft = new QueuedMessage(id, envelope, clock.instant(), states, size, file, 0);
-            byte[] record = RecordCodec.encodeQueued(draft);
-            try (InputStream in = content.openStream()) {
-                SpoolFile.write(file, false, record, size, new byte[0], in);
-                queueSync.sync();
-            } catch (IOException | RuntimeException e) {
-                DurableFiles.deleteQuietly(file, e);
-                throw e;
-            }
-            return Optional.of(new QueuedMessage(
-                    id, envelope, draft.queuedAt(), states, size, file, SpoolFile.contentOffset(record.length)));
+            return Optional.of(write(id, false, envelope, new byte[0], content, DsnRequest.NONE));
         } finally {
             writing.remove(id);
         }
