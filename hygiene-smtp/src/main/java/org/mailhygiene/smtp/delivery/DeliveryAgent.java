@@ -239,10 +239,12 @@ public final class DeliveryAgent implements AutoCloseable {
             QueuedMessage before = cur;
             for (int i = 0; i < before.recipients().size(); i++) {
                 RecipientState r = before.recipients().get(i);
-                QueueId notice = before.dsn(i).wantsSuccess() ? relayedNoticeId(before, i) : null;
-                if (r.status() == RecipientState.Status.PENDING
-                        && before.dsn(i).wantsSuccess()
-                        && ids.contains(notice)) {
+                if (r.status() != RecipientState.Status.PENDING
+                        || !before.dsn(i).wantsSuccess()) {
+                    continue;
+                }
+                QueueId notice = relayedNoticeId(before, i);
+                if (ids.contains(notice)) {
                     List<RecipientState> states = new ArrayList<>(cur.recipients());
                     states.set(i, r.delivered("relayed; its notice " + notice + " was stored before a restart"));
                     cur = cur.withRecipients(states);
@@ -568,14 +570,9 @@ public final class DeliveryAgent implements AutoCloseable {
         }
     }
 
-    /** Hands stored relayed notices to delivery. */
+    /** Hands stored relayed notices to delivery, as {@link #submit} does. */
     private void publish(List<QueuedMessage> notices) {
-        for (QueuedMessage notice : notices) {
-            known.putIfAbsent(notice.id(), notice);
-            if (started) {
-                wake(Duration.ZERO);
-            }
-        }
+        notices.forEach(this::submit);
     }
 
     /** Nothing left to deliver and no bounce owed: the message can leave the spool. */
