@@ -881,11 +881,11 @@ class DeliveryAgentTest {
         assertThat(spool.get(m.id())).as("completed").isEmpty();
     }
 
-    @Test
-    void aRelayedNoticeStoredBeforeACrashThatCutOffTheDeliveredRecordIsSentOnce() throws Exception {
-        // The spool as a crash between the notice's store and the record of the delivery leaves it: the recipient
-        // still PENDING, the notice stored under the id derived from the message and that recipient.
-        agent = agentBuilder(router()).build();
+    /**
+     * A message from a@x.org to b@y.org asking for a success notice, still PENDING, with its relayed notice stored: the
+     * spool as a crash between the notice's store and the record of the delivery leaves it.
+     */
+    private QueuedMessage relayedWithItsNoticeStored() throws Exception {
         QueuedMessage m = storeDsn(
                 new DsnRequest(
                         java.util.Optional.empty(),
@@ -899,6 +899,15 @@ class DeliveryAgentTest {
                         java.util.Optional.empty(), java.util.Optional.of("relay.test"), "", List.of("a@x.org"), T0),
                 MessageContent.ofString(
                         "Subject: the notice stored before the crash\r\n\r\nx\r\n", StandardCharsets.UTF_8));
+        return m;
+    }
+
+    @Test
+    void aRelayedNoticeStoredBeforeACrashThatCutOffTheDeliveredRecordIsSentOnce() throws Exception {
+        // The spool as a crash between the notice's store and the record of the delivery leaves it: the recipient
+        // still PENDING, the notice stored under the id derived from the message and that recipient.
+        agent = agentBuilder(router()).build();
+        QueuedMessage m = relayedWithItsNoticeStored();
         restart(); // finds the notice: b@y.org was relayed, its 2xx only not recorded
         assertThat(spool.get(m.id()).orElseThrow().recipients().get(0).status())
                 .isEqualTo(RecipientState.Status.DELIVERED);
@@ -1062,19 +1071,7 @@ class DeliveryAgentTest {
         // disk that refuses the write: recover() must not fail the start (as for a bounce), and must still not deliver
         // the message, or notify, again.
         agent = agentBuilder(router()).build();
-        QueuedMessage m = storeDsn(
-                new DsnRequest(
-                        java.util.Optional.empty(),
-                        java.util.Optional.empty(),
-                        List.of(notify(null, DsnRequest.Notify.SUCCESS))),
-                "a@x.org",
-                "b@y.org");
-        spool.storeOnce(
-                DeliveryAgent.relayedNoticeId(m, 0),
-                new Envelope(
-                        java.util.Optional.empty(), java.util.Optional.of("relay.test"), "", List.of("a@x.org"), T0),
-                MessageContent.ofString(
-                        "Subject: the notice stored before the crash\r\n\r\nx\r\n", StandardCharsets.UTF_8));
+        QueuedMessage m = relayedWithItsNoticeStored();
         agent.close();
         spool.close();
         Path file = dir.resolve("spool").resolve("queue").resolve(m.id().value() + ".q");
