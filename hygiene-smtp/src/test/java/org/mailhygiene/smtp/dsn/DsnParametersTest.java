@@ -159,7 +159,14 @@ class DsnParametersTest {
 
     @Test
     void orcptRoundTripsThroughItsParameterForm() {
-        qt().forAll(strings().allPossible().ofLengthBetween(1, 40))
+        // drawn from the characters an ORCPT may hold: filtering arbitrary strings left too few examples for some seeds
+        qt().forAll(strings()
+                        .betweenCodePoints(0x20, 0xD7FF)
+                        .ofLengthBetween(1, 40)
+                        .map(o -> o.codePoints()
+                                .map(c -> c == 0x7f || (c >= 0x80 && c < 0xa0) ? 'x' : c)
+                                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
+                                .toString()))
                 .assuming(s -> s.codePoints()
                         .allMatch(c ->
                                 c >= 0x20 && c != 0x7f && !(c >= 0x80 && c < 0xa0) && !(c >= 0xD800 && c <= 0xDFFF)))

@@ -56,7 +56,15 @@ class XtextTest {
 
     @Test
     void utf8AddressRoundTrips() {
-        qt().forAll(strings().allPossible().ofLengthBetween(1, 30))
+        // every code point but the surrogates (a lone one is no character), astral ones included: filtering arbitrary
+        // strings left too few examples for some seeds
+        qt().forAll(strings()
+                        .betweenCodePoints(0, 0x10FFFF)
+                        .ofLengthBetween(1, 30)
+                        .map(o -> o.codePoints()
+                                .map(c -> c >= 0xD800 && c <= 0xDFFF ? 'x' : c)
+                                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
+                                .toString()))
                 .assuming(s -> s.codePoints().noneMatch(c -> c >= 0xD800 && c <= 0xDFFF) || isWellFormed(s))
                 .checkAssert(s -> {
                     String x = Xtext.encodeUtf8Address(s);

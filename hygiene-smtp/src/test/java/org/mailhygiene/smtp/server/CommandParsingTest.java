@@ -150,7 +150,18 @@ class CommandParsingTest {
         DsnRequest.Notify[] all = {DsnRequest.Notify.SUCCESS, DsnRequest.Notify.FAILURE, DsnRequest.Notify.DELAY};
         qt().forAll(
                         integers().between(0, 8),
-                        strings().allPossible().ofLengthBetween(1, 40),
+                        // addresses of characters an ORCPT may hold, drawn directly: filtering arbitrary strings by
+                        // the assumption below left too few examples for some seeds ("Gave up after 678")
+                        strings()
+                                .betweenCodePoints(0x20, 0xD7FF)
+                                .ofLengthBetween(1, 40)
+                                .map(o -> o.codePoints()
+                                        .map(c -> c == 0x7f || (c >= 0x80 && c < 0xa0) ? 'x' : c)
+                                        .collect(
+                                                StringBuilder::new,
+                                                StringBuilder::appendCodePoint,
+                                                StringBuilder::append)
+                                        .toString()),
                         strings().betweenCodePoints(0x20, 0x7e).ofLengthBetween(1, 30),
                         integers().between(0, 2))
                 .assuming((mask, orcpt, envid, ret) -> orcpt.codePoints()
