@@ -128,21 +128,9 @@ public final class FailoverGroup<T> {
         this.maxBackoff = crossed && b.initialBackoffSet ? b.initialBackoff : b.maxBackoff;
         this.deadline = b.deadline;
         this.clock = b.clock;
-        this.ticker = b.ticker != null ? b.ticker : monotonicFor(b.clock);
+        this.ticker = b.ticker != null ? b.ticker : NanoClock.of(b.clock);
         this.failoverWhen = b.failoverWhen;
         this.listener = b.listener;
-    }
-
-    /**
-     * The interval source for a clock: the system's monotonic one for a system clock, else the clock's own readings
-     * as nanoseconds since the group was built (a test's clock drives back-off and deadline as before).
-     */
-    private static NanoClock monotonicFor(Clock clock) {
-        if (clock.equals(Clock.system(clock.getZone()))) {
-            return NanoClock.system();
-        }
-        Instant origin = clock.instant();
-        return () -> Duration.between(origin, clock.instant()).toNanos();
     }
 
     /** Whether intervals are measured with the system's monotonic clock (for tests). */

@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import org.mailhygiene.api.NanoClock;
 import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.shared.CounterStore;
 import org.mailhygiene.api.shared.RateLimiter;
@@ -58,7 +59,9 @@ public final class GuardedSharedState implements SharedState {
     private static final Logger LOG = LoggerFactory.getLogger(GuardedSharedState.class);
 
     private final SharedState delegate;
-    private final Clock clock;
+    /** Measures back-off and windows: monotonic for a system clock ({@link NanoClock#of}). */
+    private final NanoClock ticker;
+
     private final LongAdder fallbacks = new LongAdder();
     private final LongAdder outages = new LongAdder();
     private final AtomicBoolean probing = new AtomicBoolean();
@@ -84,11 +87,14 @@ public final class GuardedSharedState implements SharedState {
      * Guards {@code delegate}.
      *
      * @param delegate the store
-     * @param clock the time source for back-off
+     * @param clock the time source for back-off and the flap and log windows: a system clock (any zone) stands for
+     *     the system's monotonic time, so a step of the wall clock neither keeps the store down nor probes it early;
+     *     any other clock (a test's) measures them itself
+     * @throws NullPointerException if an argument is null
      */
     public GuardedSharedState(SharedState delegate, Clock clock) {
         this.delegate = Objects.requireNonNull(delegate, "delegate");
-        this.clock = Objects.requireNonNull(clock, "clock");
+        this.ticker = NanoClock.of(clock);
         VerdictStore v = delegate.verdicts();
         RateLimiter l = delegate.limiter();
         CounterStore c = delegate.counters();
@@ -209,7 +215,10 @@ public final class GuardedSharedState implements SharedState {
         boolean probe = false;
         synchronized (lock) {
             if (down) {
-                if (clock.millis() < retryAt || !probing.compareAndSet(false, true)) {
+                long now = millis();
+                // retryAt further away than the back-off: the clock went back (only a test's can); probe now.
+                boolean waiting = now < retryAt && retryAt - now <= backoff.toMillis();
+                if (waiting || !probing.compareAndSet(false, true)) {
                     fallbacks.increment();
                     throw new SharedStateException(
                             delegate.description() + " is down (" + lastError + "); using local state");
@@ -240,7 +249,7 @@ public final class GuardedSharedState implements SharedState {
             boolean first;
             boolean startsFlapping = false;
             boolean quiet;
-            long now = clock.millis();
+            long now = millis();
             synchronized (lock) {
                 first = !down;
                 if (!first) {
@@ -294,13 +303,23 @@ public final class GuardedSharedState implements SharedState {
         }
     }
 
+    /** The ticker's reading in milliseconds. */
+    private long millis() {
+        return ticker.nanoTime() / 1_000_000L;
+    }
+
+    /** Whether intervals are measured with the system's monotonic clock (for tests). */
+    boolean monotonic() {
+        return ticker == NanoClock.system();
+    }
+
     /** A probe reached the store (it answered, with data or without): calls go to it again. */
     private void markUp() {
         boolean quiet;
         synchronized (lock) {
             down = false;
             backoff = FIRST_BACKOFF;
-            upAt = clock.millis();
+            upAt = millis();
             quiet = flapping;
         }
         if (quiet) {
@@ -313,7 +332,7 @@ public final class GuardedSharedState implements SharedState {
     /** A flapping store that has stayed reachable for {@link #FLAP_WINDOW} is steady again: logged once. */
     private void checkSteady() {
         synchronized (lock) {
-            if (!flapping || down || clock.millis() - upAt < FLAP_WINDOW.toMillis()) {
+            if (!flapping || down || millis() - upAt < FLAP_WINDOW.toMillis()) {
                 return;
             }
             flapping = false;
@@ -328,7 +347,7 @@ public final class GuardedSharedState implements SharedState {
      */
     private void logDataError(SharedDataException e) {
         String m = String.valueOf(e.getMessage());
-        long now = clock.millis();
+        long now = millis();
         synchronized (lock) {
             if (m.equals(lastDataError) && now - lastDataErrorLogged < DATA_ERROR_LOG_INTERVAL.toMillis()) {
                 return;

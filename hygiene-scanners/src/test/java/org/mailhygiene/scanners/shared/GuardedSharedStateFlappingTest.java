@@ -138,4 +138,33 @@ class GuardedSharedStateFlappingTest {
         assertThat(lines.get(3)).contains("INFO").contains("has stayed reachable for PT30S; sharing resumed");
         assertThat(lines.get(4)).contains("WARN").contains("failed (");
     }
+
+    /**
+     * The guard's back-off is an interval: a system clock is read through the monotonic one, so a step of the wall
+     * clock cannot keep the store down; a test clock that steps back (the only kind that can reach the guard now)
+     * makes the next call probe rather than wait until the clock catches up. Before, a wall clock set back an hour
+     * kept sharing off for that hour: every node scanned alone and limited rates alone.
+     */
+    @Test
+    void aClockSetBackDoesNotKeepTheStoreDown() throws Exception {
+        assertThat(new GuardedSharedState(new InProcessSharedState(clock), java.time.Clock.systemUTC()).monotonic())
+                .isTrue();
+        assertThat(new GuardedSharedState(new InProcessSharedState(clock), java.time.Clock.systemDefaultZone())
+                        .monotonic())
+                .isTrue();
+        assertThat(new GuardedSharedState(new InProcessSharedState(clock), clock).monotonic())
+                .isFalse();
+
+        String name = "store-" + UUID.randomUUID();
+        GuardedSharedState guarded = new GuardedSharedState(partlyDown(new InProcessSharedState(clock), name), clock);
+        assertThatThrownBy(() -> guarded.verdicts().get("dead", "ab")).isInstanceOf(SharedStateException.class);
+        assertThatThrownBy(() -> guarded.verdicts().get("live", "ab"))
+                .as("within the back-off the store is not asked")
+                .hasMessageContaining("is down");
+        clock.set(clock.instant().minus(Duration.ofHours(1)));
+        assertThat(guarded.verdicts().get("live", "ab"))
+                .as("the clock went back an hour: the next call probes")
+                .isEmpty();
+        assertThat(guarded.available()).isTrue();
+    }
 }

@@ -6,13 +6,17 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
+import org.mailhygiene.api.NanoClock;
 import org.mailhygiene.api.shared.RateLimiter;
 import org.mailhygiene.api.shared.SharedStateException;
 
 /**
  * A token bucket per client address: {@code count} events per {@code window}, refilled continuously, bursts up to
  * {@code count}. Buckets live in a Caffeine cache and are dropped after two idle windows (a full bucket again), so
- * memory stays bounded under many addresses (at most 100,000 buckets). Time comes from the injected clock.
+ * memory stays bounded under many addresses (at most 100,000 buckets). Time comes from the injected clock, read as
+ * {@link NanoClock#of} does: a system clock stands for the monotonic one, so a step of the wall clock (NTP, a resumed
+ * virtual machine) neither refuses an address until the clock catches up nor refills its bucket at once; a reading
+ * earlier than a bucket's last one (a test clock set back) refills nothing and becomes the bucket's new start.
  *
  * <p>With a shared limiter (a cluster's Redis), the bucket {@code PREFIX + address} there decides, so the limit holds
  * across all nodes; when the shared limiter fails, the local bucket decides. Package-private; thread-safe.
@@ -36,7 +40,8 @@ final class PerIpLimiter {
         this.window = window;
         this.count = count;
         this.nanosPerToken = (double) window.toNanos() / count;
-        this.ticker = () -> clock.millis() * 1_000_000L;
+        NanoClock nanos = NanoClock.of(clock);
+        this.ticker = nanos::nanoTime;
         this.buckets = Caffeine.newBuilder()
                 .ticker(ticker)
                 .expireAfterAccess(window.multipliedBy(2))
@@ -62,7 +67,9 @@ final class PerIpLimiter {
         Bucket b = buckets.get(address, k -> new Bucket(count, now));
         synchronized (b) {
             double refill = (now - b.last) / nanosPerToken;
-            if (refill > 0) {
+            if (now < b.last) {
+                b.last = now;
+            } else if (refill > 0) {
                 b.tokens = Math.min(count, b.tokens + refill);
                 b.last = now;
             }
