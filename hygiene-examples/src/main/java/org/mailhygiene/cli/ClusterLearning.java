@@ -1,7 +1,6 @@
 package org.mailhygiene.cli;
 
 import java.io.IOException;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,7 +59,7 @@ final class ClusterLearning implements AutoCloseable {
      * @throws SharedStateException if the store did not answer
      * @throws IllegalArgumentException if no provider handles the URL's scheme
      */
-    static ClusterLearning open(URI url, String name, BayesModel base) throws SharedStateException {
+    static ClusterLearning open(String url, String name, BayesModel base) throws SharedStateException {
         SharedState state = SharedStates.open(url, Duration.ofSeconds(5));
         SharedModelSync sync = new SharedModelSync(base, name, state.tokens());
         try {

@@ -1,8 +1,6 @@
 package org.mailhygiene.cli;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -294,12 +292,6 @@ public final class LearnCommand implements Command {
             List<String> files,
             Io io)
             throws UsageException, IOException {
-        URI uri;
-        try {
-            uri = new URI(url);
-        } catch (URISyntaxException e) {
-            throw new UsageException("--redis wants a URL such as redis://127.0.0.1:6379, got '" + url + "'");
-        }
         // the nodes' model: their base model plus everything the cluster learned (what SharedModelSync keeps them at)
         BayesModel local;
         try {
@@ -314,7 +306,7 @@ public final class LearnCommand implements Command {
         for (String f : files) {
             names.add(name(f));
         }
-        try (ClusterLearning cluster = ClusterLearning.open(uri, name, local)) {
+        try (ClusterLearning cluster = ClusterLearning.open(url, name, local)) {
             BayesModels.Correction done = cluster.learn(once, spam, messages, names);
             int newlyLearned = messages.size() - done.alreadyLearned();
             io.out()

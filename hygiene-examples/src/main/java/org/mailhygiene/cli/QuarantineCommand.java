@@ -4,13 +4,13 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.mailhygiene.api.Message;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.shared.SharedStateException;
@@ -328,7 +328,7 @@ public final class QuarantineCommand implements Command {
      */
     private static final class LearnTarget {
         final Path file;
-        final URI cluster;
+        final String cluster;
         final String redisModel;
         final String base;
         /** The cluster session, opened at the first message and closed with the command. */
@@ -336,7 +336,7 @@ public final class QuarantineCommand implements Command {
         /** The nodes' base model, read at the first message (for the session and the warnings), then kept. */
         private org.mailhygiene.scanners.bayes.BayesModel baseModel;
 
-        private LearnTarget(Path file, URI cluster, String redisModel, String base) {
+        private LearnTarget(Path file, String cluster, String redisModel, String base) {
             this.file = file;
             this.cluster = cluster;
             this.redisModel = redisModel;
@@ -357,15 +357,11 @@ public final class QuarantineCommand implements Command {
                 return null;
             }
             if (url) {
-                try {
-                    return new LearnTarget(
-                            null,
-                            new URI(value),
-                            redisModel == null ? SharedModelSync.DEFAULT_MODEL_NAME : redisModel,
-                            base == null ? BayesModels.DEFAULT : base);
-                } catch (URISyntaxException e) {
-                    throw new UsageException("not a URL: " + value);
-                }
+                return new LearnTarget(
+                        null,
+                        value,
+                        redisModel == null ? SharedModelSync.DEFAULT_MODEL_NAME : redisModel,
+                        base == null ? BayesModels.DEFAULT : base);
             }
             try {
                 return new LearnTarget(Path.of(value), null, null, null);
@@ -384,7 +380,7 @@ public final class QuarantineCommand implements Command {
 
         @Override
         public String toString() {
-            return file != null ? file.toString() : cluster + " model '" + redisModel + "'";
+            return file != null ? file.toString() : withoutPassword(cluster) + " model '" + redisModel + "'";
         }
     }
 
@@ -492,6 +488,20 @@ public final class QuarantineCommand implements Command {
                             + e.getMessage());
             return false;
         }
+    }
+
+    /**
+     * A URL as printed: the password (after the user and a colon, or the whole user part without a colon, as
+     * {@code redis://PASSWORD@HOST} has it) stays out of what is printed, as out of the nodes' logs.
+     */
+    static String withoutPassword(String url) {
+        Matcher m = Pattern.compile("^([^/]*//)([^@/]*)@").matcher(url);
+        if (!m.find()) {
+            return url;
+        }
+        int colon = m.group(2).indexOf(':');
+        String user = colon < 0 ? "" : m.group(2).substring(0, colon);
+        return m.group(1) + user + ":***@" + url.substring(m.end());
     }
 
     private static int notHeld(QueueId id, Path data, Io io) {

@@ -1,8 +1,6 @@
 package org.mailhygiene.cli;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -135,16 +133,10 @@ public final class ReportCommand implements Command {
 
     private static StatisticsReport loadShared(String url, Optional<YearMonth> month)
             throws SharedStateException, UsageException {
-        URI uri;
-        try {
-            uri = new URI(url);
-        } catch (URISyntaxException e) {
-            throw new UsageException("--redis wants a URL such as redis://127.0.0.1:6379, got '" + url + "'");
-        }
         LocalDate first = month.map(m -> m.atDay(1))
                 .orElse(LocalDate.now().minusMonths(12).withDayOfMonth(1));
         LocalDate last = month.map(YearMonth::atEndOfMonth).orElse(LocalDate.now());
-        try (SharedState state = SharedStates.open(uri, Duration.ofSeconds(5))) {
+        try (SharedState state = SharedStates.open(url, Duration.ofSeconds(5))) {
             return StatisticsReport.load(state.counters(), first, last);
         }
     }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,7 +40,7 @@ class ClusterLearningTest {
         BayesModel fresh = BayesModels.loadDefault();
         try (RealRedis redis = RealRedis.start(
                 RealBinaries.require("redis-server", "redis-server"), dir.resolve("redis"), List.of())) {
-            URI url = new URI(redis.url());
+            String url = redis.url();
             // something learned before the session: the session's model starts from it
             try (ClusterLearning earlier = ClusterLearning.open(url, "m", BayesModels.loadDefault())) {
                 earlier.learn(true, true, List.of(a), List.of("a"));
@@ -79,7 +78,7 @@ class ClusterLearningTest {
         assertThat(BayesModels.loadDefault().classify(bare).score()).isLessThan(BayesModels.CORRECTED_HAM_SCORE);
         try (RealRedis redis = RealRedis.start(
                 RealBinaries.require("redis-server", "redis-server"), dir.resolve("redis"), List.of())) {
-            URI url = new URI(redis.url());
+            String url = redis.url();
             try (ClusterLearning session = ClusterLearning.open(url, "m", BayesModels.loadDefault())) {
                 BayesModels.Correction ham = session.learn(false, false, List.of(msg), List.of("list"));
                 assertThat(ham.learned()).isOne();
@@ -116,7 +115,7 @@ class ClusterLearningTest {
         MessageContent msg = MessageContent.ofBytes(SampleMessages.clean()); // the default model scores it ham
         try (RealRedis redis = RealRedis.start(
                 RealBinaries.require("redis-server", "redis-server"), dir.resolve("redis"), List.of())) {
-            URI url = new URI(redis.url());
+            String url = redis.url();
             try (ClusterLearning a = ClusterLearning.open(url, "m", BayesModels.loadDefault());
                     SharedState stateB = SharedStates.open(url, Duration.ofSeconds(10))) {
                 // B reports it as spam (against the model: its weighted record); just after B has read the message's

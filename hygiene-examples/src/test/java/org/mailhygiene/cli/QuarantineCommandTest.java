@@ -559,4 +559,17 @@ class QuarantineCommandTest {
         }
         return last;
     }
+
+    /** What {@code --learn-ham URL} prints names the cluster without its password. */
+    @Test
+    void aClusterUrlIsPrintedWithoutItsPassword() {
+        assertThat(QuarantineCommand.withoutPassword("redis://:secret@127.0.0.1:1"))
+                .isEqualTo("redis://:***@127.0.0.1:1");
+        assertThat(QuarantineCommand.withoutPassword("redis://secret@127.0.0.1"))
+                .isEqualTo("redis://:***@127.0.0.1");
+        assertThat(QuarantineCommand.withoutPassword("rediss://app:s3@[::1]:6379/2?prefix=a:"))
+                .isEqualTo("rediss://app:***@[::1]:6379/2?prefix=a:");
+        assertThat(QuarantineCommand.withoutPassword("redis-sentinel://h1,h2/m"))
+                .isEqualTo("redis-sentinel://h1,h2/m");
+    }
 }

@@ -21,4 +21,19 @@ public final class RedisSharedStateProvider implements SharedStateProvider {
         }
         return Optional.of(RedisSharedState.open(RedisUrl.parse(url.toString()), callTimeout));
     }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Reads the text itself ({@link RedisUrl#parse}), so a {@code redis-sentinel://} or {@code redis-cluster://}
+     * URL may list several bracketed IPv6 hosts, which {@link URI} refuses.
+     */
+    @Override
+    public Optional<SharedState> open(String url, Duration callTimeout) {
+        int colon = url.indexOf("://");
+        if (colon <= 0 || !RedisUrl.handles(url.substring(0, colon))) {
+            return Optional.empty();
+        }
+        return Optional.of(RedisSharedState.open(RedisUrl.parse(url), callTimeout));
+    }
 }

@@ -171,9 +171,9 @@ final class SentinelMasterProvider implements ConnectionProvider {
             old.close();
         }
         if (was == null) {
-            LOG.info("Sentinels name {} as master '{}'", at, masterName);
+            LOG.info("Sentinels name {} as master '{}'", show(at), masterName);
         } else {
-            LOG.warn("master '{}' moved from {} to {} (Sentinel failover)", masterName, was, at);
+            LOG.warn("master '{}' moved from {} to {} (Sentinel failover)", masterName, show(was), show(at));
         }
     }
 
@@ -238,7 +238,7 @@ final class SentinelMasterProvider implements ConnectionProvider {
                     try {
                         at = new HostAndPort(addr.get(0), Integer.parseInt(addr.get(1)));
                     } catch (RuntimeException e) {
-                        problems.add(s + " named '" + addr + "'");
+                        problems.add(show(s) + " named '" + addr + "'");
                         continue;
                     }
                     // A new master is believed only once it says so itself (ROLE), as Redis's guidelines for
@@ -246,19 +246,19 @@ final class SentinelMasterProvider implements ConnectionProvider {
                     // is down or, back, a replica; switching to it would lose the writes until the next check.
                     String role = at.equals(master) ? "master" : role(at);
                     if (!role.equals("master")) {
-                        problems.add(s + " named " + at + ", which " + role);
+                        problems.add(show(s) + " named " + show(at) + ", which " + role);
                         continue;
                     }
                     lastAnswered = s;
                     return at;
                 } else {
-                    problems.add(s + " monitors no master named '" + masterName + "'");
+                    problems.add(show(s) + " monitors no master named '" + masterName + "'");
                 }
             } catch (JedisDataException e) {
                 answered = true;
-                problems.add(s + " is not a Sentinel? (" + e.getMessage().strip() + ")");
+                problems.add(show(s) + " is not a Sentinel? (" + e.getMessage().strip() + ")");
             } catch (JedisException e) {
-                problems.add(s + ": " + Failures.describe(e));
+                problems.add(show(s) + ": " + Failures.describe(e));
             }
         }
         String list = String.join("; ", problems);
@@ -300,5 +300,12 @@ final class SentinelMasterProvider implements ConnectionProvider {
         } finally {
             locating.unlock();
         }
+    }
+
+    /** An address as the URL writes it: an IPv6 host in brackets ({@code [::1]:26379}, not {@code ::1:26379}). */
+    static String show(HostAndPort a) {
+        return a == null
+                ? "none"
+                : (a.getHost().indexOf(':') >= 0 ? "[" + a.getHost() + "]" : a.getHost()) + ":" + a.getPort();
     }
 }

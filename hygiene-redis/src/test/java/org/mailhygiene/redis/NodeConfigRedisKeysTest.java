@@ -62,4 +62,25 @@ class NodeConfigRedisKeysTest {
                 VALID + "redis = redis://127.0.0.1\nredis-timeout = 0ms\n",
                 "node.conf line 9: redis-timeout: must be positive");
     }
+
+    /** Before, {@code java.net.URI} refused these: "not a URL ... Illegal character in port number". */
+    @Test
+    void severalBracketedIpv6HostsAreTaken() throws Exception {
+        String sentinels = "redis-sentinel://[::1]:26379,[::1]:26380/mymaster/2";
+        try (Node node = parse(VALID + "redis = " + sentinels + "\n").build()) {
+            assertThat(node.sharedState()).isPresent();
+            assertThat(node.sharedState().get().description()).contains("[::1]:26379,[::1]:26380");
+        }
+        try (Node node =
+                parse(VALID + "redis = redis-cluster://[::1]:7000,[::1]:7001\n").build()) {
+            assertThat(node.sharedState().get().description()).contains("[::1]:7000,[::1]:7001");
+        }
+        fails(
+                VALID + "redis = redis-sentinel://[::1:26379,[::1]:26380/m\n",
+                "node.conf line 8: redis: unclosed '[' in host '[::1:26379': redis-sentinel://[::1:26379,[::1]:26380/m");
+        fails(
+                VALID + "redis = 127.0.0.1:6379\n",
+                "node.conf line 8: redis: not a URL: '127.0.0.1:6379' (a shared state is named by a URL such as"
+                        + " redis://127.0.0.1:6379/0)");
+    }
 }

@@ -95,4 +95,13 @@ class RedisUrlTest {
             assertThat(RedisUrl.parse(u.redacted())).isEqualTo(u);
         });
     }
+
+    /** The Sentinel client's messages write addresses as the URL does ("no Sentinel reachable: ::1:26379" before). */
+    @Test
+    void sentinelMessagesBracketIpv6Addresses() {
+        assertThat(SentinelMasterProvider.show(new redis.clients.jedis.HostAndPort("::1", 26379)))
+                .isEqualTo("[::1]:26379");
+        assertThat(SentinelMasterProvider.show(new redis.clients.jedis.HostAndPort("10.0.0.5", 26379)))
+                .isEqualTo("10.0.0.5:26379");
+    }
 }

@@ -1,6 +1,7 @@
 package org.mailhygiene.api.shared;
 
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -20,4 +21,26 @@ public interface SharedStateProvider {
      *     what is wrong)
      */
     Optional<SharedState> open(URI url, Duration callTimeout);
+
+    /**
+     * Opens the store a URL given as text names, if this provider handles its scheme. A provider whose URLs
+     * {@link URI} cannot hold overrides this: {@code java.net.URI} refuses several bracketed IPv6 hosts in one
+     * authority ({@code redis-sentinel://[::1]:26379,[::1]:26380/mymaster}). The default parses the text as a
+     * {@link URI} and calls {@link #open(URI, Duration)}; text that is no URI is not this provider's (empty).
+     *
+     * @param url the store's URL
+     * @param callTimeout the bound on every call, positive
+     * @return the state, or empty if the URL is not this provider's
+     * @throws IllegalArgumentException if the scheme is this provider's but the URL is malformed (the message says
+     *     what is wrong)
+     */
+    default Optional<SharedState> open(String url, Duration callTimeout) {
+        URI u;
+        try {
+            u = new URI(url);
+        } catch (URISyntaxException e) {
+            return Optional.empty();
+        }
+        return open(u, callTimeout);
+    }
 }

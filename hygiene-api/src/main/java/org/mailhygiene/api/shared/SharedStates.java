@@ -1,6 +1,7 @@
 package org.mailhygiene.api.shared;
 
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -37,6 +38,42 @@ public final class SharedStates {
             }
         }
         throw new IllegalArgumentException("no shared-state provider for '" + url.getScheme() + ":' URLs"
+                + " (redis URLs need the hygiene-redis module on the class path or module path)");
+    }
+
+    /**
+     * Opens the shared state a URL given as text names, with the first provider on the class path or module path that
+     * handles it ({@link SharedStateProvider#open(String, Duration)}). Unlike {@link #open(URI, Duration)} this takes
+     * URLs that {@link URI} refuses but a provider reads, such as several bracketed IPv6 hosts in one
+     * {@code redis-sentinel://} or {@code redis-cluster://} URL.
+     *
+     * @param url the store's URL, e.g. {@code redis-sentinel://[2001:db8::1]:26379,[2001:db8::2]:26379/mymaster}
+     * @param callTimeout the bound on every call, positive
+     * @return the opened state (not yet known to be reachable)
+     * @throws IllegalArgumentException if the text has no scheme, no provider handles it (the message names the
+     *     module to add, or says why the text is no URL), or the URL is malformed, or the timeout is not positive
+     */
+    public static SharedState open(String url, Duration callTimeout) {
+        Objects.requireNonNull(url, "url");
+        Checks.requirePositive(callTimeout, "callTimeout");
+        int colon = url.indexOf(':');
+        if (colon <= 0 || !url.substring(0, colon).matches("[A-Za-z][A-Za-z0-9+.-]*")) {
+            throw new IllegalArgumentException(
+                    "not a URL: '" + url + "' (a shared state is named by a URL such as redis://127.0.0.1:6379/0)");
+        }
+        for (SharedStateProvider p :
+                ServiceLoader.load(SharedStateProvider.class, SharedStates.class.getClassLoader())) {
+            Optional<SharedState> s = p.open(url, callTimeout);
+            if (s.isPresent()) {
+                return s.get();
+            }
+        }
+        try {
+            new URI(url);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("not a URL: " + e.getMessage(), e);
+        }
+        throw new IllegalArgumentException("no shared-state provider for '" + url.substring(0, colon) + ":' URLs"
                 + " (redis URLs need the hygiene-redis module on the class path or module path)");
     }
 }

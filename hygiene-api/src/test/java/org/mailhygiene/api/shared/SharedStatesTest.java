@@ -23,4 +23,23 @@ class SharedStatesTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("no shared-state provider for 'memcached:' URLs");
     }
+
+    @Test
+    void urlsGivenAsTextAreCheckedTheSameWay() {
+        assertThatThrownBy(() -> SharedStates.open("notaurl", Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("not a URL: 'notaurl' (a shared state is named by a URL such as redis://127.0.0.1:6379/0)");
+        assertThatThrownBy(() -> SharedStates.open("10.0.0.5:6379", Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("not a URL: '10.0.0.5:6379'");
+        assertThatThrownBy(() -> SharedStates.open("memcached://127.0.0.1:11211", Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("no shared-state provider for 'memcached:' URLs");
+        assertThatThrownBy(() -> SharedStates.open("memcached://[::1]:1,[::1]:2", Duration.ofSeconds(1)))
+                .as("text no provider takes and no URI can hold says why")
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("not a URL: Illegal character in port number");
+        assertThatThrownBy(() -> SharedStates.open("redis://127.0.0.1", Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }

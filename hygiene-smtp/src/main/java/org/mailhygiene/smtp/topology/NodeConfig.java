@@ -3,8 +3,6 @@ package org.mailhygiene.smtp.topology;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -544,14 +542,8 @@ public final class NodeConfig {
         if (t.isNegative() || t.isZero()) {
             throw error(c, "redis-timeout", "must be positive, was " + t);
         }
-        URI uri;
         try {
-            uri = new URI(url.get());
-        } catch (URISyntaxException e) {
-            throw error(c, "redis", "not a URL (expected redis://HOST[:PORT][/DB]): " + e.getMessage());
-        }
-        try {
-            b.sharedState(SharedStates.open(uri, t));
+            b.sharedState(SharedStates.open(url.get(), t));
         } catch (IllegalArgumentException e) {
             throw error(c, "redis", e.getMessage());
         }
