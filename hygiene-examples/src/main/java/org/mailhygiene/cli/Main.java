@@ -49,11 +49,31 @@ public final class Main {
      * @param args the command line
      */
     public static void main(String[] args) {
+        rejectClientRenegotiation();
         Io io = Io.system();
         int status = run(List.of(args), io);
         io.out().flush();
         io.err().flush();
         System.exit(status);
+    }
+
+    /**
+     * The JDK's name for refusing TLS renegotiation a client starts (TLS 1.2 and older; TLS 1.3 has none): each one
+     * costs the server a full handshake for a few bytes from the client, a cheap way to load a relay. The JDK accepts
+     * them unless this property is {@code true} before its first server handshake.
+     */
+    static final String REJECT_RENEGOTIATION = "jdk.tls.rejectClientInitiatedRenegotiation";
+
+    /**
+     * Makes the relays this command runs refuse client-initiated TLS renegotiation (the client's handshake is answered
+     * with a fatal alert and the connection closes), unless the operator set {@link #REJECT_RENEGOTIATION} on the
+     * command line ({@code -Djdk.tls.rejectClientInitiatedRenegotiation=false} keeps the JDK's default). Applications
+     * embedding the relay set the property themselves (docs/node-config.md, "TLS").
+     */
+    static void rejectClientRenegotiation() {
+        if (System.getProperty(REJECT_RENEGOTIATION) == null) {
+            System.setProperty(REJECT_RENEGOTIATION, "true");
+        }
     }
 
     /**

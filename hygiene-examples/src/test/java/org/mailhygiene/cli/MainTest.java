@@ -109,4 +109,28 @@ class MainTest {
         assertThat(r.status()).isEqualTo(2);
         assertThat(r.err()).startsWith("hygiene samples: no directory given").contains("usage: hygiene samples");
     }
+
+    /**
+     * The command refuses client-initiated TLS renegotiation unless the operator said otherwise (checked against
+     * {@code openssl s_client -tls1_2} and its {@code R} command: "alert handshake failure" now, a second handshake
+     * before).
+     */
+    @Test
+    void theCommandRefusesClientRenegotiationUnlessToldOtherwise() {
+        String was = System.getProperty(Main.REJECT_RENEGOTIATION);
+        try {
+            System.clearProperty(Main.REJECT_RENEGOTIATION);
+            Main.rejectClientRenegotiation();
+            assertThat(System.getProperty(Main.REJECT_RENEGOTIATION)).isEqualTo("true");
+            System.setProperty(Main.REJECT_RENEGOTIATION, "false");
+            Main.rejectClientRenegotiation();
+            assertThat(System.getProperty(Main.REJECT_RENEGOTIATION)).isEqualTo("false");
+        } finally {
+            if (was == null) {
+                System.clearProperty(Main.REJECT_RENEGOTIATION);
+            } else {
+                System.setProperty(Main.REJECT_RENEGOTIATION, was);
+            }
+        }
+    }
 }

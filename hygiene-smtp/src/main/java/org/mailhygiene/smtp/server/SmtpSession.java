@@ -140,6 +140,7 @@ final class SmtpSession implements Runnable {
             LOG.warn("{}: session failed", client, e);
         } finally {
             resetTransaction(); // deletes a BDAT temporary file
+            endTls();
             try {
                 tcp.close();
                 socket.close();
@@ -147,6 +148,25 @@ final class SmtpSession implements Runnable {
                 // nothing to do
             }
             onClose.run();
+        }
+    }
+
+    /**
+     * Ends TLS with close_notify (RFC 8446 6.1) before the connection closes, as a strict client expects: closing TCP
+     * under TLS reads to it as a truncation attack. Bounded by the write timeout (closing an {@code SSLSocket} writes,
+     * and a client that reads nothing must not hold the thread); skipped when the watchdog has already closed TCP.
+     */
+    private void endTls() {
+        if (!tls || tcp.isClosed()) {
+            return;
+        }
+        Watchdog.Guard g = watchdog.arm(cfg.limits().writeTimeout());
+        try {
+            socket.close();
+        } catch (IOException e) {
+            LOG.debug("{}: close_notify not sent: {}", client, e.toString());
+        } finally {
+            g.disarm();
         }
     }
 

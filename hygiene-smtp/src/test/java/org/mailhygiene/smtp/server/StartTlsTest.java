@@ -131,6 +131,47 @@ class StartTlsTest {
         assertThat(failures).hasSize(1);
     }
 
+    /**
+     * After QUIT over TLS the server ends TLS with close_notify (RFC 8446 6.1, RFC 5246 7.2.1) before closing. Before,
+     * it closed TCP under TLS, which Python's {@code ssl} (OpenSSL) reports as a truncation attack: "EOF occurred in
+     * violation of protocol". The JDK's client does not tell the two apart, so a real client checks.
+     */
+    @Test
+    void quitOverTlsEndsWithCloseNotify() throws Exception {
+        Path python = RealBinaries.require("python3", "python3");
+        int port = start(keyStoreTls(), b -> {});
+        String script = String.join(
+                "\n",
+                "import socket, ssl, sys",
+                "def reply(f):",
+                "    while True:",
+                "        l = f.readline()",
+                "        if l[3:4] != b'-':",
+                "            return l",
+                "for ver in (ssl.TLSVersion.TLSv1_3, ssl.TLSVersion.TLSv1_2):",
+                "    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)",
+                "    ctx.check_hostname = False",
+                "    ctx.verify_mode = ssl.CERT_NONE",
+                "    ctx.minimum_version = ctx.maximum_version = ver",
+                "    s = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=30)",
+                "    f = s.makefile('rb')",
+                "    reply(f); s.sendall(b'EHLO py.example\\r\\n'); reply(f)",
+                "    s.sendall(b'STARTTLS\\r\\n'); assert reply(f).startswith(b'220')",
+                "    t = ctx.wrap_socket(s, suppress_ragged_eofs=False)",
+                "    tf = t.makefile('rb')",
+                "    t.sendall(b'EHLO py.example\\r\\n'); reply(tf)",
+                "    t.sendall(b'QUIT\\r\\n'); assert reply(tf).startswith(b'221')",
+                "    try:",
+                "        print(ver.name, 'end', repr(t.recv(100)))",
+                "    except ssl.SSLError as e:",
+                "        print(ver.name, 'error', e)",
+                "");
+        Processes.Result r =
+                Processes.run(List.of(python.toString(), "-c", script, Integer.toString(port)), Duration.ofSeconds(60));
+        assertThat(r.exit()).as(r.output()).isZero();
+        assertThat(r.output()).contains("TLSv1_3 end b''", "TLSv1_2 end b''").doesNotContain("error");
+    }
+
     @Test
     void requireTlsRefusesMailInPlaintext() throws Exception {
         int port = start(keyStoreTls(), b -> b.requireTls(true));
