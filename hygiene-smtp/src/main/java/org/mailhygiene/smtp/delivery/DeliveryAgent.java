@@ -21,6 +21,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.api.NanoClock;
 import org.mailhygiene.api.failover.FailoverException;
 import org.mailhygiene.api.failover.FailoverGroup;
 import org.mailhygiene.api.routing.Route;
@@ -116,6 +117,9 @@ public final class DeliveryAgent implements AutoCloseable {
     private final Duration hopInitialBackoff;
     private final Duration hopMaxBackoff;
     private final Duration pollInterval;
+    /** The same processing failure for many messages (a full disk) logged in full once per 5 minutes. */
+    private final RepeatedFailures processingFailures;
+
     private final DeliveryListener listener;
     /** Per-route TLS, or {@code null}: the client's own policy for every route. */
     private final RouteTlsPolicies tlsPolicies;
@@ -169,6 +173,7 @@ public final class DeliveryAgent implements AutoCloseable {
         this.hopInitialBackoff = crossed && !b.hopInitialBackoffSet ? b.hopMaxBackoff : b.hopInitialBackoff;
         this.hopMaxBackoff = crossed && b.hopInitialBackoffSet ? b.hopInitialBackoff : b.hopMaxBackoff;
         this.pollInterval = b.pollInterval;
+        this.processingFailures = new RepeatedFailures(NanoClock.of(b.clock), Duration.ofMinutes(5));
         this.listener = b.listener;
         this.tlsPolicies = b.tlsPolicies;
     }
@@ -425,12 +430,21 @@ public final class DeliveryAgent implements AutoCloseable {
             }
         } catch (IOException | RuntimeException e) {
             holdUntil.put(id, clock.instant().plus(pollInterval));
-            LOG.error(
-                    "processing {} failed; it stays queued and is retried after {}: {}",
-                    id,
-                    pollInterval,
-                    e.toString(),
-                    e);
+            RepeatedFailures.Decision d = processingFailures.record(e.toString());
+            if (d.level() == RepeatedFailures.Level.QUIET) {
+                LOG.debug("processing {} failed; it stays queued and is retried after {}: {}", id, pollInterval, e);
+            } else {
+                LOG.error(
+                        "processing {} failed; it stays queued and is retried after {}: {}{}",
+                        id,
+                        pollInterval,
+                        e.toString(),
+                        d.quietBefore() == 0
+                                ? ""
+                                : " (" + d.quietBefore() + " more failed the same way since this was last logged"
+                                        + " in full; those at DEBUG; `hygiene queue list` shows them)",
+                        e);
+            }
         } finally {
             inFlight.remove(id);
             slots.release();

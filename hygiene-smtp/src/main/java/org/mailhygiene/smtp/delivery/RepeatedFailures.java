@@ -1,0 +1,65 @@
+package org.mailhygiene.smtp.delivery;
+
+import java.time.Duration;
+import java.util.Objects;
+import org.mailhygiene.api.NanoClock;
+
+/**
+ * Decides how loudly to log a failure that may repeat for every message in the queue: a full disk fails each
+ * message's pass the same way, once per pass, and an ERROR with a stack trace for each of 10,000 queued messages every
+ * minute buries the one line that says what is wrong. The first failure with a given description is logged in full;
+ * the same description again within the window is logged quietly (DEBUG) and counted; the first one after the window,
+ * or the first with another description, is logged in full again with the count of the quiet ones. Package-private;
+ * thread-safe.
+ */
+final class RepeatedFailures {
+    /** How loudly to log one failure. */
+    enum Level {
+        /** ERROR with the stack trace: a new description, or the window passed. */
+        FULL,
+        /** DEBUG: the same description as the last full line, within the window. */
+        QUIET
+    }
+
+    /**
+     * What to log for one failure.
+     *
+     * @param level how loudly
+     * @param quietBefore how many failures were logged quietly since the last full line (for a full one)
+     */
+    record Decision(Level level, int quietBefore) {}
+
+    private final NanoClock ticker;
+    private final long windowNanos;
+    private String last;
+    private long loggedAt;
+    private int quiet;
+
+    /**
+     * @param ticker the interval source
+     * @param window how long the same description stays quiet after a full line, positive
+     */
+    RepeatedFailures(NanoClock ticker, Duration window) {
+        this.ticker = Objects.requireNonNull(ticker, "ticker");
+        this.windowNanos = window.toNanos();
+    }
+
+    /**
+     * Records one failure.
+     *
+     * @param description the failure as logged ({@code e.toString()}), the same text for the same cause
+     * @return how to log it
+     */
+    synchronized Decision record(String description) {
+        long now = ticker.nanoTime();
+        if (description.equals(last) && now - loggedAt >= 0 && now - loggedAt < windowNanos) {
+            quiet++;
+            return new Decision(Level.QUIET, 0);
+        }
+        Decision d = new Decision(Level.FULL, quiet);
+        last = description;
+        loggedAt = now;
+        quiet = 0;
+        return d;
+    }
+}
