@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.UnaryOperator;
 import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.MessageContent;
@@ -32,6 +33,8 @@ import org.mailhygiene.smtp.dsn.DsnRequest;
  * @param contentOffset where the message bytes start in {@code file}
  * @param dsn the DSN parameters the message was received with (RFC 3461); {@link DsnRequest#NONE} when none, its
  *     per-recipient entries (if any) in the order of {@code recipients}
+ * @param notices the delivery status notifications owed or sent for this message that the delivery agent keeps in
+ *     the record ({@link Notices#NONE} for a new message)
  */
 public record QueuedMessage(
         QueueId id,
@@ -41,14 +44,68 @@ public record QueuedMessage(
         long size,
         Path file,
         long contentOffset,
-        DsnRequest dsn) {
+        DsnRequest dsn,
+        Notices notices) {
+
+    /**
+     * The delivery agent's bookkeeping of notices (RFC 3464 reports other than bounces, whose bookkeeping is the
+     * {@link RecipientState.Status#BOUNCED} state) for one message, kept in its spool record so that a restart
+     * neither loses a notice nor sends one twice. An older version reading the record skips these lines.
+     *
+     * <p>Immutable and thread-safe.
+     *
+     * @param relayedOwed positions (in {@link QueuedMessage#recipients()}) of recipients handed to a next hop without
+     *     DSN that asked for a success notice, whose {@code relayed} notice is not stored yet; copied, sorted
+     * @param delayNotified when the one {@code delayed} notice of the message was stored, empty while none was
+     */
+    public record Notices(java.util.SortedSet<Integer> relayedOwed, Optional<Instant> delayNotified) {
+        /** No notice owed, no delay notice sent. */
+        public static final Notices NONE = new Notices(new java.util.TreeSet<>(), Optional.empty());
+
+        /**
+         * Validates and copies the components.
+         *
+         * @throws NullPointerException if a component or a position is {@code null}
+         * @throws IllegalArgumentException if a position is negative
+         */
+        public Notices {
+            java.util.TreeSet<Integer> copy =
+                    new java.util.TreeSet<>(Objects.requireNonNull(relayedOwed, "relayedOwed"));
+            if (!copy.isEmpty() && copy.first() < 0) {
+                throw new IllegalArgumentException("negative recipient position " + copy.first());
+            }
+            relayedOwed = java.util.Collections.unmodifiableSortedSet(copy);
+            Objects.requireNonNull(delayNotified, "delayNotified");
+        }
+
+        /**
+         * A copy with other owed relayed notices.
+         *
+         * @param owed the positions
+         * @return a new value
+         */
+        public Notices withRelayedOwed(java.util.Set<Integer> owed) {
+            return new Notices(new java.util.TreeSet<>(owed), delayNotified);
+        }
+
+        /**
+         * A copy recording the delay notice.
+         *
+         * @param at when it was stored
+         * @return a new value
+         */
+        public Notices withDelayNotified(Instant at) {
+            return new Notices(relayedOwed, Optional.of(at));
+        }
+    }
 
     /**
      * Validates and copies the components.
      *
      * @throws NullPointerException if a component is {@code null}
      * @throws IllegalArgumentException if {@code recipients} is empty, {@code size} or {@code contentOffset} is
-     *     negative, or {@code dsn} holds per-recipient entries but not one per recipient
+     *     negative, {@code dsn} holds per-recipient entries but not one per recipient, or {@code notices} names a
+     *     position that is not a recipient's
      */
     public QueuedMessage {
         Objects.requireNonNull(id, "id");
@@ -70,6 +127,37 @@ public record QueuedMessage(
             throw new IllegalArgumentException(
                     "DSN parameters for " + dsn.recipients().size() + " recipients, not " + recipients.size());
         }
+        Objects.requireNonNull(notices, "notices");
+        if (!notices.relayedOwed().isEmpty() && notices.relayedOwed().last() >= recipients.size()) {
+            throw new IllegalArgumentException(
+                    "a notice is owed for recipient " + notices.relayedOwed().last() + " of " + recipients.size());
+        }
+    }
+
+    /**
+     * A message with no notice bookkeeping ({@link Notices#NONE}); the form before it was stored.
+     *
+     * @param id the queue id
+     * @param envelope the envelope as received
+     * @param queuedAt when the message was committed to the spool
+     * @param recipients one state per recipient, in envelope order
+     * @param size the number of stored bytes
+     * @param file the spool file holding the message
+     * @param contentOffset where the message bytes start in {@code file}
+     * @param dsn the DSN parameters the message was received with
+     * @throws NullPointerException if a component is {@code null}
+     * @throws IllegalArgumentException as the canonical constructor
+     */
+    public QueuedMessage(
+            QueueId id,
+            Envelope envelope,
+            Instant queuedAt,
+            List<RecipientState> recipients,
+            long size,
+            Path file,
+            long contentOffset,
+            DsnRequest dsn) {
+        this(id, envelope, queuedAt, recipients, size, file, contentOffset, dsn, Notices.NONE);
     }
 
     /**
@@ -93,7 +181,7 @@ public record QueuedMessage(
             long size,
             Path file,
             long contentOffset) {
-        this(id, envelope, queuedAt, recipients, size, file, contentOffset, DsnRequest.NONE);
+        this(id, envelope, queuedAt, recipients, size, file, contentOffset, DsnRequest.NONE, Notices.NONE);
     }
 
     /**
@@ -172,7 +260,18 @@ public record QueuedMessage(
                                 + newStates.get(i).address());
             }
         }
-        return new QueuedMessage(id, envelope, queuedAt, newStates, size, file, contentOffset, dsn);
+        return new QueuedMessage(id, envelope, queuedAt, newStates, size, file, contentOffset, dsn, notices);
+    }
+
+    /**
+     * A copy with other notice bookkeeping.
+     *
+     * @param value the bookkeeping
+     * @return a new value
+     * @throws IllegalArgumentException as the canonical constructor
+     */
+    public QueuedMessage withNotices(Notices value) {
+        return new QueuedMessage(id, envelope, queuedAt, recipients, size, file, contentOffset, dsn, value);
     }
 
     /**

@@ -19,6 +19,8 @@ import org.mailhygiene.internal.Checks;
  *     ({@code mx.example.org[192.0.2.1]:25}, {@code 192.0.2.1:25}); empty when {@code lastReply} is the relay's own
  *     text (no server replied: a DNS failure, a refused connection, an expiry without a reply). A bounce reports it
  *     as {@code Remote-MTA} and labels the diagnostic {@code smtp} only when it is present (RFC 3464 §2.3.5, §2.3.6)
+ * @param lastAttempt when the last delivery attempt for it was made (reported as {@code Last-Attempt-Date}, RFC 3464
+ *     §2.3.7); empty before the first attempt, and for a record written by a version that did not keep it
  */
 public record RecipientState(
         String address,
@@ -26,7 +28,8 @@ public record RecipientState(
         int attempts,
         Optional<Instant> nextAttempt,
         Optional<String> lastReply,
-        Optional<String> remoteMta) {
+        Optional<String> remoteMta,
+        Optional<Instant> lastAttempt) {
 
     /**
      * The life cycle of a recipient: {@code PENDING -> DELIVERED}, or {@code PENDING -> FAILED -> BOUNCED}. No
@@ -66,6 +69,7 @@ public record RecipientState(
         Objects.requireNonNull(nextAttempt, "nextAttempt");
         Objects.requireNonNull(lastReply, "lastReply");
         Objects.requireNonNull(remoteMta, "remoteMta");
+        Objects.requireNonNull(lastAttempt, "lastAttempt");
         if (address.isBlank() || address.indexOf('\r') >= 0 || address.indexOf('\n') >= 0) {
             throw new IllegalArgumentException("recipient address must be non-blank without CR/LF");
         }
@@ -86,6 +90,28 @@ public record RecipientState(
     }
 
     /**
+     * A state without the time of its last attempt; the form before that time was recorded.
+     *
+     * @param address the forward path without angle brackets
+     * @param status the recipient's state
+     * @param attempts how many delivery attempts were made for it, {@code >= 0}
+     * @param nextAttempt when the next attempt is due ({@link Status#PENDING} only); empty means "now"
+     * @param lastReply the last reply or error text from an attempt, empty before the first attempt
+     * @param remoteMta the next hop whose reply {@code lastReply} reports, empty for the relay's own text
+     * @throws NullPointerException if a component is {@code null}
+     * @throws IllegalArgumentException as the canonical constructor
+     */
+    public RecipientState(
+            String address,
+            Status status,
+            int attempts,
+            Optional<Instant> nextAttempt,
+            Optional<String> lastReply,
+            Optional<String> remoteMta) {
+        this(address, status, attempts, nextAttempt, lastReply, remoteMta, Optional.empty());
+    }
+
+    /**
      * A state whose last reply, if any, is the relay's own text (no {@link #remoteMta()}); the form before remote
      * MTAs were recorded.
      *
@@ -99,7 +125,7 @@ public record RecipientState(
      */
     public RecipientState(
             String address, Status status, int attempts, Optional<Instant> nextAttempt, Optional<String> lastReply) {
-        this(address, status, attempts, nextAttempt, lastReply, Optional.empty());
+        this(address, status, attempts, nextAttempt, lastReply, Optional.empty(), Optional.empty());
     }
 
     /**
@@ -109,7 +135,8 @@ public record RecipientState(
      * @return a pending state with no attempts
      */
     public static RecipientState pending(String address) {
-        return new RecipientState(address, Status.PENDING, 0, Optional.empty(), Optional.empty(), Optional.empty());
+        return new RecipientState(
+                address, Status.PENDING, 0, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
     }
 
     /**
@@ -134,7 +161,7 @@ public record RecipientState(
     public RecipientState delivered(String reply, Optional<String> remote) {
         requirePending();
         return new RecipientState(
-                address, Status.DELIVERED, attempts + 1, Optional.empty(), Optional.of(reply), remote);
+                address, Status.DELIVERED, attempts + 1, Optional.empty(), Optional.of(reply), remote, lastAttempt);
     }
 
     /**
@@ -160,7 +187,8 @@ public record RecipientState(
      */
     public RecipientState deferred(String reply, Instant next, Optional<String> remote) {
         requirePending();
-        return new RecipientState(address, Status.PENDING, attempts + 1, Optional.of(next), Optional.of(reply), remote);
+        return new RecipientState(
+                address, Status.PENDING, attempts + 1, Optional.of(next), Optional.of(reply), remote, lastAttempt);
     }
 
     /**
@@ -193,20 +221,43 @@ public record RecipientState(
                 attempts + (countsAsAttempt ? 1 : 0),
                 Optional.empty(),
                 Optional.of(reply),
-                remote);
+                remote,
+                lastAttempt);
     }
 
     /**
      * The state once the bounce reporting this failure is stored.
      *
-     * @return a BOUNCED state, same attempts, reply and remote MTA
+     * @return a BOUNCED state, same attempts, reply, remote MTA and last attempt time
      * @throws IllegalStateException if this state is not FAILED
      */
     public RecipientState bounced() {
         if (status != Status.FAILED) {
             throw new IllegalStateException("only a FAILED recipient can be bounced; " + address + " is " + status);
         }
-        return new RecipientState(address, Status.BOUNCED, attempts, Optional.empty(), lastReply, remoteMta);
+        return new RecipientState(
+                address, Status.BOUNCED, attempts, Optional.empty(), lastReply, remoteMta, lastAttempt);
+    }
+
+    /**
+     * A copy recording when the last delivery attempt was made (the transition methods keep the time they find; the
+     * delivery agent sets it with the outcome of an attempt).
+     *
+     * @param at when the attempt was made
+     * @return a new value, all else unchanged
+     */
+    public RecipientState withLastAttempt(Instant at) {
+        return new RecipientState(
+                address, status, attempts, nextAttempt, lastReply, remoteMta, Optional.of(Objects.requireNonNull(at)));
+    }
+
+    /**
+     * A copy due now: the next attempt time cleared, all else unchanged (a flush).
+     *
+     * @return a new value
+     */
+    public RecipientState dueNow() {
+        return new RecipientState(address, status, attempts, Optional.empty(), lastReply, remoteMta, lastAttempt);
     }
 
     private void requirePending() {

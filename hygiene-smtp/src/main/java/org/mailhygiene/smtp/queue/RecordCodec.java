@@ -194,8 +194,13 @@ final class RecordCodec {
         for (int i = 0; i < m.recipients().size(); i++) {
             int index = i;
             m.recipients().get(i).remoteMta().ifPresent(r -> w.line("remote", Integer.toString(index), escape(r)));
+            m.recipients()
+                    .get(i)
+                    .lastAttempt()
+                    .ifPresent(t -> w.line("attempted", Integer.toString(index), t.toString()));
         }
         writeDsn(w, m.dsn());
+        writeNotices(w, m.notices());
         return w.finish();
     }
 
@@ -219,6 +224,13 @@ final class RecordCodec {
                 }
                 remotes.put(index, unescape(l[2]));
             }
+            Map<Integer, Instant> attempted = new LinkedHashMap<>();
+            for (String[] l : p.all("attempted")) {
+                if (l.length != 3) {
+                    throw new IOException(source + ": attempted line with " + l.length + " fields");
+                }
+                attempted.put(recipientIndex(p, l[1], rcpts.size()), Instant.parse(l[2]));
+            }
             List<RecipientState> states = new ArrayList<>();
             for (String[] l : rcpts) {
                 if (l.length != 6) {
@@ -230,10 +242,19 @@ final class RecordCodec {
                         Integer.parseInt(l[2]),
                         parseOpt(l[3]).map(Instant::parse),
                         parseOpt(l[5]),
-                        Optional.ofNullable(remotes.get(states.size()))));
+                        Optional.ofNullable(remotes.get(states.size())),
+                        Optional.ofNullable(attempted.get(states.size()))));
             }
             return new QueuedMessage(
-                    id, env, queued, states, size, messageFile, contentOffset, readDsn(p, states.size()));
+                    id,
+                    env,
+                    queued,
+                    states,
+                    size,
+                    messageFile,
+                    contentOffset,
+                    readDsn(p, states.size()),
+                    readNotices(p, states.size()));
         } catch (RuntimeException e) {
             throw new IOException(source + ": malformed spool record: " + e.getMessage(), e);
         }
@@ -303,6 +324,38 @@ final class RecordCodec {
             return DsnRequest.NONE;
         }
         return new DsnRequest(ret, envid, per);
+    }
+
+    /**
+     * Writes the notice bookkeeping as lines an older reader skips: {@code relayed-owed} per recipient (by its index)
+     * whose relayed notice is owed, {@code delay-notified} with the time the delay notice was stored. Nothing for
+     * {@link QueuedMessage.Notices#NONE}.
+     */
+    static void writeNotices(Writer w, QueuedMessage.Notices n) {
+        for (int i : n.relayedOwed()) {
+            w.line("relayed-owed", Integer.toString(i));
+        }
+        n.delayNotified().ifPresent(t -> w.line("delay-notified", t.toString()));
+    }
+
+    /** Reads what {@link #writeNotices} wrote; {@link QueuedMessage.Notices#NONE} for a record without it. */
+    static QueuedMessage.Notices readNotices(Parsed p, int recipients) throws IOException {
+        java.util.SortedSet<Integer> owed = new java.util.TreeSet<>();
+        for (String[] l : p.all("relayed-owed")) {
+            if (l.length != 2) {
+                throw new IOException(p.source + ": relayed-owed line with " + l.length + " fields");
+            }
+            owed.add(recipientIndex(p, l[1], recipients));
+        }
+        Optional<Instant> delay = Optional.empty();
+        Optional<String[]> d = p.first("delay-notified");
+        if (d.isPresent()) {
+            if (d.get().length != 2) {
+                throw new IOException(p.source + ": delay-notified line with " + d.get().length + " fields");
+            }
+            delay = Optional.of(Instant.parse(d.get()[1]));
+        }
+        return owed.isEmpty() && delay.isEmpty() ? QueuedMessage.Notices.NONE : new QueuedMessage.Notices(owed, delay);
     }
 
     private static int recipientIndex(Parsed p, String field, int recipients) throws IOException {

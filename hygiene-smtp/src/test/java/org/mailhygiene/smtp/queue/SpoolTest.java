@@ -139,6 +139,44 @@ class SpoolTest {
     }
 
     @Test
+    void attemptTimesAndNoticeBookkeepingSurviveReopenInLinesAnOlderVersionSkips() throws Exception {
+        java.time.Instant t1 = java.time.Instant.parse("2026-11-27T12:34:56Z");
+        QueueId id;
+        try (Spool s = Spool.open(dir)) {
+            QueuedMessage m = s.store(envelope("a@x.org", "b@y.org", "c@z.org", "d@z.org"), body("hello\r\n"));
+            id = m.id();
+            m = m.withRecipient("b@y.org", r -> r.delivered("250 ok").withLastAttempt(t1));
+            m = m.withRecipient("d@z.org", r -> r.delivered("250 ok").withLastAttempt(t1.plusSeconds(1)));
+            m = m.withNotices(QueuedMessage.Notices.NONE
+                    .withRelayedOwed(java.util.Set.of(2, 0))
+                    .withDelayNotified(t1.plusSeconds(2)));
+            s.update(m);
+        }
+        String record;
+        try (Spool s = Spool.open(dir)) {
+            QueuedMessage back = s.recover().get(0);
+            record = new String(RecordCodec.encodeQueued(back), StandardCharsets.UTF_8);
+            assertThat(back.recipients())
+                    .extracting(RecipientState::lastAttempt)
+                    .containsExactly(Optional.of(t1), Optional.empty(), Optional.of(t1.plusSeconds(1)));
+            assertThat(back.notices().relayedOwed()).containsExactly(0, 2);
+            assertThat(back.notices().delayNotified()).contains(t1.plusSeconds(2));
+        }
+        assertThat(record)
+                .contains("\nattempted\t0\t2026-11-27T12:34:56Z\n")
+                .contains("\nrelayed-owed\t0\nrelayed-owed\t2\n")
+                .contains("\ndelay-notified\t2026-11-27T12:34:58Z\n");
+        // the rcpt lines keep the six fields an older version requires; the new lines are its unknown keys
+        assertThat(record.lines().filter(l -> l.startsWith("rcpt\t"))).allMatch(l -> l.split("\t", -1).length == 6);
+        String older = record.replaceAll("(attempted|relayed-owed|delay-notified)\t[^\n]*\n", "");
+        QueuedMessage old =
+                RecordCodec.decodeQueued(older.getBytes(StandardCharsets.UTF_8), dir.resolve("x"), dir.resolve("x"), 0);
+        assertThat(old.id()).isEqualTo(id);
+        assertThat(old.recipients()).allMatch(r -> r.lastAttempt().isEmpty());
+        assertThat(old.notices()).isEqualTo(QueuedMessage.Notices.NONE);
+    }
+
+    @Test
     void dsnParametersSurviveReopenAndUpdatesAndARecordWithoutThemStillReads() throws Exception {
         DsnRequest dsn = new DsnRequest(
                 Optional.of(DsnRequest.Ret.HDRS),
