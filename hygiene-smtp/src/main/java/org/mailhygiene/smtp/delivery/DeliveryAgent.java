@@ -54,7 +54,7 @@ import org.slf4j.LoggerFactory;
  *       temporarily makes the recipient FAILED ({@code 554 5.4.7}). The new states are written to the spool after
  *       each group, before the next group or anything else happens; the one write skipped is after the last group
  *       when the message is then finished (every recipient DELIVERED or BOUNCED): it is completed at once.</li>
- *   <li>FAILED recipients get one RFC 3464 bounce, stored in the spool from {@code <>} to the sender, and become
+ *   <li>FAILED recipients (every one that failed in the pass, whatever its next hop) get one RFC 3464 bounce, stored in the spool from {@code <>} to the sender, and become
  *       BOUNCED. A message with the null sender is never bounced to its sender: its failures go to the postmaster (a
  *       double bounce); a failed double bounce (null sender, to the postmaster) is logged and dropped, as qmail
  *       does. The DSN parameters the message came with ({@link QueuedMessage#dsn()}, RFC 3461) shape the bounce: a
@@ -62,11 +62,18 @@ import org.slf4j.LoggerFactory;
  *       becomes BOUNCED), {@code RET=HDRS} returns only the header, {@code ENVID} and {@code ORCPT} appear as
  *       {@code Original-Envelope-Id} and {@code Original-Recipient}.</li>
  *   <li>DSN: each transaction passes the DSN parameters on to a next hop that offers DSN. When one without DSN took
- *       recipients that asked for success notices ({@code NOTIFY=SUCCESS}), a {@code relayed} notice (RFC 3464
- *       §2.3.3) from {@code <>} to the sender is stored for each, before their DELIVERED states are written, under an
- *       id derived from the message and the recipient: after a crash between the two, {@link #recover()} finds the
- *       notice and records the recipient as delivered, so neither the message nor the notice goes out twice. Mail
- *       from the null sender gets no notice. Delay notices are not sent.</li>
+ *       recipients that asked for success notices ({@code NOTIFY=SUCCESS}), they are recorded as owed a
+ *       {@code relayed} notice (RFC 3464 §2.3.3) with their DELIVERED states; at the end of the pass one notice from
+ *       {@code <>} to the sender, with a per-recipient block for each recipient relayed in the pass, is stored under
+ *       an id derived from the message and the first of them, then they are recorded as notified, and only then is
+ *       the notice delivered. After a crash between the store and that record, {@link #recover()} finds the notice
+ *       and records them; after one before the store, the next pass stores it: neither the message nor the notice
+ *       goes out twice, and the notice is not lost. Mail from the null sender gets no notice.</li>
+ *   <li>Delay: with a {@link Builder#delayWarning delay warning} set (default none), a message still queued that
+ *       long after it was queued gets one {@code delayed} notice for its PENDING recipients whose {@code NOTIFY}
+ *       permits it, stored under an id derived from the message and recorded in the spool
+ *       ({@link QueuedMessage.Notices#delayNotified()}) before it is delivered; the warning time makes the message
+ *       due on its own.</li>
  *   <li>When no recipient is PENDING or FAILED, the message is {@linkplain Spool#complete completed}.</li>
  * </ol>
  * A crash at any point repeats at most the step in flight: a delivery whose 2xx was not yet recorded (or whose
@@ -110,6 +117,9 @@ public final class DeliveryAgent implements AutoCloseable {
     private final Semaphore slots;
     private final RetrySchedule retry;
     private final Duration lifetime;
+    /** After how long a delayed notice is sent, or {@code null}: none. */
+    private final Duration delayWarning;
+
     private final String hostname;
     private final String postmaster;
     private final long returnLimit;
@@ -164,6 +174,7 @@ public final class DeliveryAgent implements AutoCloseable {
         this.slots = new Semaphore(b.maxConcurrent);
         this.retry = b.retry;
         this.lifetime = b.lifetime;
+        this.delayWarning = b.delayWarning;
         this.hostname = b.hostname;
         this.postmaster = b.postmaster;
         this.returnLimit = b.returnLimit;
@@ -238,12 +249,30 @@ public final class DeliveryAgent implements AutoCloseable {
                             e.toString());
                 }
             }
-            // A crash after a relayed notice was stored and before the delivery it reports was recorded: the next
-            // hop took the recipient (a notice is stored only after its 2xx), so record it as delivered now rather
-            // than deliver it, and notify, again.
             QueuedMessage before = cur;
+            // A crash after a relayed notice was stored and before the record of its recipients as notified: the
+            // notice is there (its id derives from the message and the first of them), so record them now.
+            if (!cur.notices().relayedOwed().isEmpty() && ids.contains(relayedNoticeId(cur))) {
+                LOG.info(
+                        "{}: its relayed notice {} was stored before a restart; not sent again",
+                        m.id(),
+                        relayedNoticeId(cur));
+                cur = cur.withNotices(cur.notices().withRelayedOwed(java.util.Set.of()));
+            }
+            // The same for a delay notice (there is one per message).
+            if (cur.notices().delayNotified().isEmpty() && ids.contains(delayNoticeId(cur))) {
+                LOG.info(
+                        "{}: its delay notice {} was stored before a restart; not sent again",
+                        m.id(),
+                        delayNoticeId(cur));
+                cur = cur.withNotices(cur.notices().withDelayNotified(cur.queuedAt()));
+            }
+            // A spool written by a version that stored one relayed notice per recipient before recording its
+            // delivery: a crash between the two left the recipient PENDING with its notice stored. The next hop took
+            // it (a notice was stored only after its 2xx), so record it as delivered rather than deliver it, and
+            // notify, again. (This version records the delivery first, so it never leaves a spool like that.)
             for (int i = 0; i < before.recipients().size(); i++) {
-                RecipientState r = before.recipients().get(i);
+                RecipientState r = cur.recipients().get(i);
                 if (r.status() != RecipientState.Status.PENDING
                         || !before.dsn(i).wantsSuccess()) {
                     continue;
@@ -317,8 +346,7 @@ public final class DeliveryAgent implements AutoCloseable {
                 if (r.status() == RecipientState.Status.PENDING
                         && r.nextAttempt().isPresent()) {
                     deferred = true;
-                    now.add(new RecipientState(
-                            r.address(), r.status(), r.attempts(), Optional.empty(), r.lastReply(), r.remoteMta()));
+                    now.add(r.dueNow());
                 } else {
                     now.add(r);
                 }
@@ -490,8 +518,11 @@ public final class DeliveryAgent implements AutoCloseable {
         return false;
     }
 
-    private static Instant dueAt(QueuedMessage m) {
-        Instant earliest = Instant.MAX;
+    private Instant dueAt(QueuedMessage m) {
+        if (!m.notices().relayedOwed().isEmpty()) {
+            return Instant.MIN;
+        }
+        Instant earliest = delayNoticeDue(m).orElse(Instant.MAX);
         for (RecipientState r : m.recipients()) {
             if (r.status() == RecipientState.Status.FAILED) {
                 return Instant.MIN;
@@ -506,7 +537,7 @@ public final class DeliveryAgent implements AutoCloseable {
         return earliest == Instant.MAX && !m.hasPending() ? Instant.MIN : earliest;
     }
 
-    private static boolean isDue(QueuedMessage m, Instant now) {
+    private boolean isDue(QueuedMessage m, Instant now) {
         return !dueAt(m).isAfter(now);
     }
 
@@ -516,7 +547,20 @@ public final class DeliveryAgent implements AutoCloseable {
         // Failures an earlier pass did not finish bouncing (its record of them as BOUNCED failed) are bounced before
         // anything is delivered: the bounce id derives from the FAILED recipients, so a recipient failing in this pass
         // must not join them and be recorded as BOUNCED under a bounce stored before it failed, which omits it.
-        QueuedMessage m = bounceFailures(given, now);
+        List<QueuedMessage> notices = new ArrayList<>();
+        try {
+            processNotifying(given, now, notices);
+        } finally {
+            // Stored, and their recording durable: they must not wait for a restart, even when the pass failed later.
+            // Handed over only now, after the message's completion, so nothing reporting on it leaves the spool first.
+            publish(notices);
+        }
+    }
+
+    private void processNotifying(QueuedMessage given, Instant now, List<QueuedMessage> notices) throws IOException {
+        // Relayed notices an earlier pass owed but did not store (a crash between the record of the deliveries and
+        // the notice's store) go first, for the same reason as bounces.
+        QueuedMessage m = bounceFailures(notifyRelayed(given, now, notices), now);
         Instant expiry = m.queuedAt().plus(lifetime);
         boolean expired = !now.isBefore(expiry);
         Map<String, List<String>> byDestination = new LinkedHashMap<>();
@@ -544,7 +588,6 @@ public final class DeliveryAgent implements AutoCloseable {
         }
         QueuedMessage updated = m;
         int left = byDestination.size();
-        List<QueuedMessage> afterCompletion = new ArrayList<>();
         for (Map.Entry<String, List<String>> e : byDestination.entrySet()) {
             Delivered d =
                     deliver(m, routes.get(e.getKey()), domains.get(e.getKey()), tls.get(e.getKey()), e.getValue());
@@ -552,35 +595,33 @@ public final class DeliveryAgent implements AutoCloseable {
                 updated = updated.withRecipient(r.recipient(), s -> apply(s, r, m.queuedAt(), now, expiry, expired));
             }
             left--;
-            // Before the DELIVERED states are written: a crash after it cannot lose a notice, and after one before it
-            // recover() finds the notice stored (its id derives from the message and the recipient) and records the
-            // recipient as delivered, so neither the message nor the notice is sent again.
-            List<QueuedMessage> notices = d.nextHopDsn() ? List.of() : relayedNotices(updated, d.results(), now);
+            // Recipients a next hop without DSN took that asked for success notices are owed a relayed notice,
+            // recorded with their DELIVERED states; the pass stores one notice for all of them at its end.
+            if (!d.nextHopDsn()) {
+                updated = oweRelayedNotices(updated, d.results());
+            }
             // Persist after every destination, so a local failure later in this pass cannot make us deliver to this
-            // one again; the one write skipped is the last, when the message completes now (its file is deleted).
-            // A notice goes to delivery (and may leave the spool) only once the delivery it reports is durable: were it
-            // sent and gone while the record still said PENDING, a crash would make recover() find no notice and
-            // deliver the message, and notify, again. When this write is skipped, that is after the completion below.
-            if (left > 0 || !finished(updated)) {
+            // one again; the one write skipped is the last, when the message completes now (its file is deleted)
+            // and owes no notice: owed notices are recorded before the notice is stored, so a crash between the two
+            // leaves them owed (the next pass stores the notice) instead of the recipients PENDING (delivered again).
+            if (left > 0
+                    || !finished(updated)
+                    || !updated.notices().relayedOwed().isEmpty()) {
                 spool.update(updated);
                 known.put(updated.id(), updated);
-                publish(notices);
-            } else {
-                afterCompletion.addAll(notices);
             }
         }
-        try {
-            updated = bounceFailures(updated, now);
-            if (finished(updated)) {
-                spool.complete(updated.id());
-                known.remove(updated.id());
-                holdUntil.remove(updated.id());
-                LOG.debug("{} completed", updated.id());
-                QueuedMessage done = updated;
-                tell(() -> listener.completed(done));
-            }
-        } finally {
-            publish(afterCompletion); // stored: they must not wait for a restart, even when the completion failed
+        updated = notifyRelayed(updated, now, notices);
+        updated = bounceFailures(updated, now);
+        if (finished(updated)) {
+            spool.complete(updated.id());
+            known.remove(updated.id());
+            holdUntil.remove(updated.id());
+            LOG.debug("{} completed", updated.id());
+            QueuedMessage done = updated;
+            tell(() -> listener.completed(done));
+        } else {
+            warnDelayed(updated, now, notices);
         }
     }
 
@@ -602,12 +643,12 @@ public final class DeliveryAgent implements AutoCloseable {
         Optional<String> remote = r.remote().isEmpty() ? Optional.empty() : Optional.of(r.remote());
         switch (r.outcome()) {
             case DELIVERED:
-                return s.delivered(reply, remote);
+                return s.delivered(reply, remote).withLastAttempt(now);
             case PERMANENT:
-                return s.failed(reply, true, remote);
+                return s.failed(reply, true, remote).withLastAttempt(now);
             default:
                 if (expired) {
-                    return s.failed(Dsn.EXPIRED + reply, true, remote);
+                    return s.failed(Dsn.EXPIRED + reply, true, remote).withLastAttempt(now);
                 }
                 Instant next = retry.next(queuedAt, now);
                 if (!next.isAfter(now)) {
@@ -616,7 +657,7 @@ public final class DeliveryAgent implements AutoCloseable {
                 if (next.isAfter(expiry)) {
                     next = expiry;
                 }
-                return s.deferred(reply, next, remote);
+                return s.deferred(reply, next, remote).withLastAttempt(now);
         }
     }
 
@@ -624,63 +665,139 @@ public final class DeliveryAgent implements AutoCloseable {
     private record Delivered(List<RecipientResult> results, boolean nextHopDsn) {}
 
     /**
-     * Stores a {@code relayed} notice (RFC 3464 §2.3.3) for each recipient just delivered to a next hop without DSN
-     * that asked for success notices ({@code NOTIFY=SUCCESS}); never for a message from the null sender. One notice
-     * per recipient, under an id derived from the message and the recipient's position, so that {@link #recover()}
-     * can tell exactly which recipients were handed over before a crash cut off the record of it.
-     *
-     * @return the notices stored now (not those stored before)
+     * Records a relayed notice as owed for each recipient of {@code results} just delivered to a next hop without DSN
+     * that asked for success notices ({@code NOTIFY=SUCCESS}); never for a message from the null sender.
      */
-    private List<QueuedMessage> relayedNotices(QueuedMessage m, List<RecipientResult> results, Instant now)
-            throws IOException {
+    private static QueuedMessage oweRelayedNotices(QueuedMessage m, List<RecipientResult> results) {
         if (m.envelope().hasNullSender() || m.dsn().recipients().isEmpty()) {
-            return List.of();
+            return m;
         }
-        List<QueuedMessage> out = new ArrayList<>();
-        String to = m.envelope().sender();
+        java.util.Set<Integer> owed = new java.util.TreeSet<>(m.notices().relayedOwed());
         for (RecipientResult r : results) {
             if (r.outcome() != RecipientResult.Outcome.DELIVERED) {
                 continue;
             }
             int index = indexOf(m, r.recipient(), RecipientState.Status.DELIVERED);
-            if (index < 0 || !m.dsn(index).wantsSuccess()) {
-                continue;
+            if (index >= 0 && m.dsn(index).wantsSuccess()) {
+                owed.add(index);
             }
+        }
+        return owed.equals(m.notices().relayedOwed())
+                ? m
+                : m.withNotices(m.notices().withRelayedOwed(owed));
+    }
+
+    /**
+     * Stores one {@code relayed} notice (RFC 3464 §2.3.3) for every recipient the message owes one, under an id
+     * derived from the message and the first of them ({@link #relayedNoticeId(QueuedMessage)}), then records them as
+     * notified (written even when the message then completes, as for a bounce) and adds the notice to
+     * {@code notices} for delivery. A notice already stored under that id (a crash came before the record) is not
+     * stored again. A notice that cannot be stored is logged and given up: the deliveries it reports are recorded, and
+     * keeping the message for it would hold the whole message back.
+     *
+     * @return the message as recorded now
+     */
+    private QueuedMessage notifyRelayed(QueuedMessage m, Instant now, List<QueuedMessage> notices) throws IOException {
+        java.util.SortedSet<Integer> owed = m.notices().relayedOwed();
+        if (owed.isEmpty()) {
+            return m;
+        }
+        String to = m.envelope().sender();
+        QueueId id = relayedNoticeId(m);
+        List<RecipientState> reported = new ArrayList<>();
+        for (int i : owed) {
+            reported.add(m.recipients().get(i));
+        }
+        Optional<QueuedMessage> stored = Optional.empty();
+        try {
+            byte[] report = Dsn.report(Dsn.Kind.RELAYED, hostname, to, m, reported, now, returnLimit);
             Envelope env =
                     new Envelope(Optional.empty(), Optional.of(hostname), Envelope.NULL_SENDER, List.of(to), now);
-            QueueId id = relayedNoticeId(m, index);
-            Optional<QueuedMessage> stored;
-            try {
-                byte[] report = Dsn.report(
-                        Dsn.Kind.RELAYED,
-                        hostname,
-                        to,
-                        m,
-                        List.of(m.recipients().get(index)),
-                        now,
-                        returnLimit);
-                stored = spool.storeOnce(id, env, MessageContent.ofBytes(report));
-            } catch (IOException e) {
-                // The next hop has the message: failing the pass would leave the recipient PENDING, and every later
-                // pass would hand the message over again. The delivery is recorded; the notice is what is lost.
-                LOG.error(
-                        "{}: relayed notice {} to <{}> for <{}> could not be stored; the delivery is recorded "
-                                + "without it: {}",
-                        m.id(),
-                        id,
-                        to,
-                        r.recipient(),
-                        e.toString());
-                continue;
-            }
+            stored = spool.storeOnce(id, env, MessageContent.ofBytes(report));
             if (stored.isEmpty()) {
                 LOG.info("{}: relayed notice {} was stored before; not stored again", m.id(), id);
+                if (!known.containsKey(id) && !inFlight.containsKey(id)) {
+                    stored = spool.get(id);
+                }
             } else {
-                LOG.info("{}: relayed notice {} to <{}> for <{}>", m.id(), id, to, r.recipient());
-                out.add(stored.get());
+                LOG.info("{}: relayed notice {} to <{}> for {} recipient(s)", m.id(), id, to, reported.size());
+            }
+        } catch (IOException e) {
+            LOG.error(
+                    "{}: relayed notice {} to <{}> for {} recipient(s) could not be stored; the deliveries are "
+                            + "recorded without it: {}",
+                    m.id(),
+                    id,
+                    to,
+                    reported.size(),
+                    e.toString());
+        }
+        QueuedMessage out = m.withNotices(m.notices().withRelayedOwed(java.util.Set.of()));
+        spool.update(out);
+        known.put(out.id(), out);
+        stored.ifPresent(notices::add);
+        return out;
+    }
+
+    /**
+     * When the message's delay notice is due: {@code delayWarning} after it was queued, if a delay warning is
+     * configured, the message is not from the null sender, none was sent yet, that time is before the end of the
+     * queue lifetime, and a PENDING recipient's {@code NOTIFY} permits it.
+     */
+    private Optional<Instant> delayNoticeDue(QueuedMessage m) {
+        if (delayWarning == null
+                || m.notices().delayNotified().isPresent()
+                || m.envelope().hasNullSender()) {
+            return Optional.empty();
+        }
+        Instant at = m.queuedAt().plus(delayWarning);
+        if (!at.isBefore(m.queuedAt().plus(lifetime)) || delayed(m).isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(at);
+    }
+
+    /** The PENDING recipients whose {@code NOTIFY} permits a delay notice. */
+    private static List<RecipientState> delayed(QueuedMessage m) {
+        List<RecipientState> out = new ArrayList<>();
+        for (int i = 0; i < m.recipients().size(); i++) {
+            RecipientState r = m.recipients().get(i);
+            if (r.status() == RecipientState.Status.PENDING && m.dsn(i).wantsDelay()) {
+                out.add(r);
             }
         }
         return out;
+    }
+
+    /**
+     * Sends the message's one {@code delayed} notice (RFC 3464 §2.3.3) when it is due (see
+     * {@link #delayNoticeDue}): stored under an id derived from the message ({@link #delayNoticeId}), then recorded in
+     * the message's record, then added to {@code notices} for delivery, so that a crash between the store and the
+     * record neither loses the notice nor sends it twice.
+     */
+    private void warnDelayed(QueuedMessage m, Instant now, List<QueuedMessage> notices) throws IOException {
+        Optional<Instant> due = delayNoticeDue(m);
+        if (due.isEmpty() || now.isBefore(due.get())) {
+            return;
+        }
+        List<RecipientState> reported = delayed(m);
+        String to = m.envelope().sender();
+        QueueId id = delayNoticeId(m);
+        byte[] report = Dsn.delayed(hostname, to, m, reported, now, m.queuedAt().plus(lifetime));
+        Envelope env = new Envelope(Optional.empty(), Optional.of(hostname), Envelope.NULL_SENDER, List.of(to), now);
+        Optional<QueuedMessage> stored = spool.storeOnce(id, env, MessageContent.ofBytes(report));
+        if (stored.isEmpty()) {
+            LOG.info("{}: delay notice {} was stored before; not stored again", m.id(), id);
+            if (!known.containsKey(id) && !inFlight.containsKey(id)) {
+                stored = spool.get(id);
+            }
+        } else {
+            LOG.info("{}: delay notice {} to <{}> for {} recipient(s)", m.id(), id, to, reported.size());
+        }
+        QueuedMessage out = m.withNotices(m.notices().withDelayNotified(now));
+        spool.update(out);
+        known.put(out.id(), out);
+        stored.ifPresent(notices::add);
     }
 
     /** The position of the recipient with that address (preferring one in {@code status}), or -1. */
@@ -881,9 +998,22 @@ public final class DeliveryAgent implements AutoCloseable {
         return derivedId(m, "#bounce#" + first);
     }
 
-    /** The id of the relayed notice for the recipient at {@code index} of a message, derived as {@link #bounceId} is. */
+    /**
+     * The id of the relayed notice whose first recipient is the one at {@code index} of a message, derived as
+     * {@link #bounceId} is (a version that sent one notice per recipient used the same id for it).
+     */
     static QueueId relayedNoticeId(QueuedMessage m, int index) {
         return derivedId(m, "#relayed#" + index);
+    }
+
+    /** The id of the relayed notice for the recipients a message owes one: derived from the first of them. */
+    static QueueId relayedNoticeId(QueuedMessage m) {
+        return relayedNoticeId(m, m.notices().relayedOwed().first());
+    }
+
+    /** The id of a message's one delay notice, derived as {@link #bounceId} is. */
+    static QueueId delayNoticeId(QueuedMessage m) {
+        return derivedId(m, "#delayed");
     }
 
     /** An id derived from a message's and a tag, as {@link #bounceId} describes. */
@@ -953,6 +1083,7 @@ public final class DeliveryAgent implements AutoCloseable {
         private int maxConcurrent = 20;
         private RetrySchedule retry = RetrySchedule.qmail();
         private Duration lifetime = Duration.ofDays(7);
+        private Duration delayWarning;
         private String hostname = "localhost";
         private String postmaster = "postmaster";
         private long returnLimit = 256 * 1024;
@@ -1079,6 +1210,23 @@ public final class DeliveryAgent implements AutoCloseable {
          */
         public Builder queueLifetime(Duration value) {
             lifetime = Checks.requirePositive(value, "queueLifetime");
+            return this;
+        }
+
+        /**
+         * Sends the sender one {@code delayed} notice (RFC 3464 §2.3.3, {@code Action: delayed}) when a message has
+         * waited this long since it was queued and still has PENDING recipients whose {@code NOTIFY} permits it
+         * (absent, or with {@code DELAY}; RFC 3461 §4.1), listing all of them with the Status of their last attempt
+         * and {@code Will-Retry-Until} the end of the queue lifetime; once per message, also across restarts (the
+         * spool records it). Never for mail from the null sender, and not when the delay reaches the queue lifetime.
+         * Default: no delay notices (as Postfix's {@code delay_warning_time = 0h}).
+         *
+         * @param value a positive duration (sendmail's default is 4 h)
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder delayWarning(Duration value) {
+            delayWarning = Checks.requirePositive(value, "delayWarning");
             return this;
         }
 

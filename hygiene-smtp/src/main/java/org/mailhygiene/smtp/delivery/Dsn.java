@@ -20,8 +20,9 @@ import org.mailhygiene.smtp.queue.RecipientState;
  * Builds RFC 3464 delivery status notifications: {@code multipart/report; report-type=delivery-status} (RFC 6522)
  * with a human-readable {@code text/plain} part, a {@code message/delivery-status} part (Reporting-MTA, Arrival-Date,
  * then per recipient Final-Recipient, Action {@code failed}, Status, Remote-MTA when a next hop gave the reply,
- * Diagnostic-Code, Last-Attempt-Date) and the returned message: whole as {@code message/rfc822} up to the size limit,
- * else only its header as {@code text/rfc822-headers}.
+ * Diagnostic-Code, Last-Attempt-Date when an attempt was made and its time is known) and the returned message: whole as
+ * {@code message/rfc822} up to the size limit, else only its header as {@code text/rfc822-headers}. One report covers
+ * any number of recipients, one per-recipient block each.
  *
  * <p>The Diagnostic-Code is typed {@code smtp} only for a reply an SMTP server gave (the recipient has a
  * {@link RecipientState#remoteMta() remote MTA}); the relay's own texts (a DNS failure, a refused connection, an expiry
@@ -38,7 +39,8 @@ import org.mailhygiene.smtp.queue.RecipientState;
  * <p>The DSN parameters the message came with (RFC 3461) appear as {@code Original-Envelope-Id} and
  * {@code Original-Recipient}, and {@code RET=HDRS} returns only the header; a {@link Kind#RELAYED relayed} notice
  * (the message went to a next hop without DSN for recipients that asked for success notices) has
- * {@code Action: relayed} and returns only the header.
+ * {@code Action: relayed} and returns only the header; a {@link Kind#DELAYED delayed} notice has {@code Action: delayed},
+ * a 4.x.x Status, {@code Will-Retry-Until} and returns only the header.
  *
  * <p>The header carries {@code Auto-Submitted: auto-replied} (RFC 3834). Lines end in CRLF. Stateless and thread-safe.
  */
@@ -82,7 +84,12 @@ final class Dsn {
          * Handed to a next hop that does not offer DSN, for recipients that asked for success notices:
          * {@code Action: relayed} (RFC 3464 §2.3.3), only the header returned.
          */
-        RELAYED
+        RELAYED,
+        /**
+         * Still queued after the delay warning time, for recipients whose {@code NOTIFY} permits it: {@code Action:
+         * delayed} with the Status of the last attempt and {@code Will-Retry-Until}, only the header returned.
+         */
+        DELAYED
     }
 
     /**
@@ -103,7 +110,28 @@ final class Dsn {
             Instant now,
             long returnLimit)
             throws IOException {
-        return report(Kind.FAILED, reportingMta, to, original, failed, now, returnLimit);
+        return report(Kind.FAILED, reportingMta, to, original, failed, now, returnLimit, null);
+    }
+
+    /**
+     * A delay notice.
+     *
+     * @param reportingMta this relay's host name
+     * @param to the report's recipient (the original sender)
+     * @param original the message still queued
+     * @param delayed its PENDING recipients to report on
+     * @param now the report's date
+     * @param willRetryUntil the end of the queue lifetime ({@code Will-Retry-Until}, RFC 3464 §2.3.9)
+     */
+    static byte[] delayed(
+            String reportingMta,
+            String to,
+            QueuedMessage original,
+            List<RecipientState> delayed,
+            Instant now,
+            Instant willRetryUntil)
+            throws IOException {
+        return report(Kind.DELAYED, reportingMta, to, original, delayed, now, 0, willRetryUntil);
     }
 
     /**
@@ -130,6 +158,20 @@ final class Dsn {
             Instant now,
             long returnLimit)
             throws IOException {
+        return report(kind, reportingMta, to, original, recipients, now, returnLimit, null);
+    }
+
+    /** {@link #report(Kind, String, String, QueuedMessage, List, Instant, long)} with a retry end for delays. */
+    private static byte[] report(
+            Kind kind,
+            String reportingMta,
+            String to,
+            QueuedMessage original,
+            List<RecipientState> recipients,
+            Instant now,
+            long returnLimit,
+            Instant willRetryUntil)
+            throws IOException {
         List<RecipientState> failed = recipients;
         DsnRequest dsn = original.dsn();
         boolean global = international(original, to, failed);
@@ -141,9 +183,11 @@ final class Dsn {
                 .append(">\r\n");
         h.append("To: <").append(to).append(">\r\n");
         h.append(
-                kind == Kind.FAILED
-                        ? "Subject: Undelivered Mail Returned to Sender\r\n"
-                        : "Subject: Successful Mail Delivery Report\r\n");
+                switch (kind) {
+                    case FAILED -> "Subject: Undelivered Mail Returned to Sender\r\n";
+                    case RELAYED -> "Subject: Successful Mail Delivery Report\r\n";
+                    case DELAYED -> "Subject: Delayed Mail (still being retried)\r\n";
+                });
         h.append("Date: ").append(date(now)).append("\r\n");
         h.append("Message-ID: <")
                 .append(original.id().value())
@@ -175,6 +219,14 @@ final class Dsn {
                     .append(original.id().value())
                     .append(") could not be delivered to one or more recipients.\r\n");
             h.append("The returned message and the details are attached.\r\n\r\n");
+        } else if (kind == Kind.DELAYED) {
+            h.append("Your message (queue id ")
+                    .append(original.id().value())
+                    .append(") could not be delivered yet to the recipients below.\r\n");
+            h.append("It will be retried until ")
+                    .append(date(willRetryUntil))
+                    .append("; you will be told if it fails.\r\n");
+            h.append("This is a warning only: you do not need to send the message again.\r\n\r\n");
         } else {
             h.append("Your message (queue id ")
                     .append(original.id().value())
@@ -183,7 +235,7 @@ final class Dsn {
             h.append("can be sent. The details and the returned header are attached.\r\n\r\n");
         }
         for (RecipientState r : failed) {
-            String reply = oneLine(r.lastReply().orElse(kind == Kind.FAILED ? "delivery failed" : "relayed"));
+            String reply = oneLine(r.lastReply().orElse(defaultText(kind)));
             String said = r.remoteMta().map(m -> m + " said: ").orElse("");
             if (!said.isEmpty() && reply.startsWith(EXPIRED)) {
                 reply = EXPIRED + said + reply.substring(EXPIRED.length());
@@ -209,8 +261,7 @@ final class Dsn {
         // an extension field: after the standard per-message fields, as RFC 3464 2.2's grammar orders them
         h.append("X-Queue-ID: ").append(original.id().value()).append("\r\n");
         for (RecipientState r : failed) {
-            String reply =
-                    oneLine(r.lastReply().orElse(kind == Kind.FAILED ? "550 5.0.0 delivery failed" : "250 2.0.0"));
+            String reply = oneLine(r.lastReply().orElse(defaultReply(kind)));
             h.append("\r\n");
             int index = original.recipients().indexOf(r);
             if (index >= 0) {
@@ -223,8 +274,12 @@ final class Dsn {
             h.append("Final-Recipient: ")
                     .append(addressField(r.address(), global))
                     .append("\r\n");
-            h.append(kind == Kind.FAILED ? "Action: failed\r\n" : "Action: relayed\r\n");
-            h.append("Status: ").append(status(reply)).append("\r\n");
+            h.append("Action: ").append(kind.name().toLowerCase(Locale.ROOT)).append("\r\n");
+            String status = status(reply);
+            if (kind == Kind.DELAYED && !status.startsWith("4.")) {
+                status = "4.0.0"; // a delay is transient whatever the last reply's wording
+            }
+            h.append("Status: ").append(status).append("\r\n");
             String diagnostic;
             if (r.remoteMta().isPresent()) {
                 h.append("Remote-MTA: dns; ")
@@ -238,7 +293,13 @@ final class Dsn {
             }
             h.append(fold("Diagnostic-Code: " + (global ? diagnostic : ascii(diagnostic))))
                     .append("\r\n");
-            h.append("Last-Attempt-Date: ").append(date(now)).append("\r\n");
+            // RFC 3464 2.3.7: only when an attempt was made (a record of an older version may not know its time)
+            r.lastAttempt()
+                    .ifPresent(
+                            t -> h.append("Last-Attempt-Date: ").append(date(t)).append("\r\n"));
+            if (kind == Kind.DELAYED) {
+                h.append("Will-Retry-Until: ").append(date(willRetryUntil)).append("\r\n");
+            }
         }
         h.append("\r\n");
 
@@ -269,6 +330,22 @@ final class Dsn {
         }
         out.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
         return out.toByteArray();
+    }
+
+    private static String defaultText(Kind kind) {
+        return switch (kind) {
+            case FAILED -> "delivery failed";
+            case RELAYED -> "relayed";
+            case DELAYED -> "not yet tried";
+        };
+    }
+
+    private static String defaultReply(Kind kind) {
+        return switch (kind) {
+            case FAILED -> "550 5.0.0 delivery failed";
+            case RELAYED -> "250 2.0.0";
+            case DELAYED -> "451 4.0.0 not yet tried";
+        };
     }
 
     /**

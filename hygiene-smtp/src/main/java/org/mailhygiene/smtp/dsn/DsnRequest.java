@@ -138,6 +138,16 @@ public record DsnRequest(Optional<Ret> ret, Optional<String> envelopeId, List<Re
         }
 
         /**
+         * Whether a delay notice may be sent: {@code NOTIFY} not given (RFC 3461 §4.1 leaves it to the MTA, which
+         * then sends delay notices as Postfix and sendmail do), or given with {@code DELAY}.
+         *
+         * @return {@code true} unless {@code NOTIFY} is {@code NEVER} or a list without {@code DELAY}
+         */
+        public boolean wantsDelay() {
+            return conditions.isEmpty() || conditions.contains(Notify.DELAY);
+        }
+
+        /**
          * Whether a success (or {@code relayed}) notice was asked for.
          *
          * @return {@code true} for {@code NOTIFY=...SUCCESS...}

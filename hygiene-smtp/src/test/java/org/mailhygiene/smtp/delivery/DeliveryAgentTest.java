@@ -93,6 +93,7 @@ class DeliveryAgentTest {
     StaticRouter router() {
         return StaticRouter.builder()
                 .route("y.org", Route.Relay.to(hop(inbound), hop(backup)))
+                .route("w.org", Route.Relay.to(hop(backup))) // a second destination, for passes with two transactions
                 .defaultRoute(Route.Relay.to(hop(outbound)))
                 .build();
     }
@@ -786,10 +787,15 @@ class DeliveryAgentTest {
 
     /** A restart on the same spool directory: a new spool and a new agent that recovers it. */
     void restart() throws Exception {
+        restart(b -> b);
+    }
+
+    /** A restart whose new agent is configured by {@code settings}. */
+    void restart(java.util.function.UnaryOperator<DeliveryAgent.Builder> settings) throws Exception {
         agent.close();
         spool.close();
         spool = Spool.builder(dir.resolve("spool")).clock(clock).build();
-        agent = agentBuilder(router()).build();
+        agent = settings.apply(agentBuilder(router())).build();
         agent.recover();
     }
 
@@ -1203,6 +1209,383 @@ class DeliveryAgentTest {
             }
             readers.shutdownNow();
         }
+    }
+
+    // ---- grouped notices (one report per kind per pass) ----
+
+    static DsnRequest successFor(int recipients) {
+        List<DsnRequest.Recipient> per = new java.util.ArrayList<>();
+        for (int i = 0; i < recipients; i++) {
+            per.add(notify(null, DsnRequest.Notify.SUCCESS, DsnRequest.Notify.FAILURE));
+        }
+        return new DsnRequest(java.util.Optional.empty(), java.util.Optional.empty(), per);
+    }
+
+    /** The per-recipient blocks of a report's machine-readable part (the per-message block dropped). */
+    static List<String> recipientBlocks(SinkMessage report) throws Exception {
+        MimeMessage dsn =
+                new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(report.data()));
+        String[] blocks = fields(new MimeMultipart(dsn.getDataHandler().getDataSource()))
+                .strip()
+                .split("\r\n\r\n");
+        return List.of(blocks).subList(1, blocks.length);
+    }
+
+    @Test
+    void theRecipientsRelayedInOnePassGetOneNoticeWithABlockEach() throws Exception {
+        // Two transactions in one pass (y.org and w.org), five recipients asking for success notices: one report to a
+        // possibly forged sender, not five.
+        agent = agentBuilder(router()).build();
+        QueuedMessage m = storeDsn(successFor(5), "a@x.org", "b@y.org", "c@y.org", "d@w.org", "e@y.org", "f@w.org");
+        agent.runDue(); // delivers both transactions, stores the notice
+        agent.runDue(); // delivers the notice
+        assertThat(inbound.awaitMessages(1, Duration.ofSeconds(60))).hasSize(1);
+        assertThat(backup.awaitMessages(1, Duration.ofSeconds(60))).hasSize(1);
+        SinkMessage notice = outbound.awaitMessages(1, Duration.ofSeconds(60)).get(0);
+        Thread.sleep(200); // a second notice would have been delivered by now: the passes above ran to their end
+        assertThat(outbound.messages()).hasSize(1);
+        assertThat(notice.recipients()).containsExactly("a@x.org");
+        List<String> blocks = recipientBlocks(notice);
+        assertThat(blocks).hasSize(5);
+        assertThat(blocks)
+                .extracting(b -> b.lines()
+                        .filter(l -> l.startsWith("Final-Recipient: "))
+                        .findFirst()
+                        .orElseThrow())
+                .containsExactly(
+                        "Final-Recipient: rfc822; b@y.org",
+                        "Final-Recipient: rfc822; c@y.org",
+                        "Final-Recipient: rfc822; d@w.org",
+                        "Final-Recipient: rfc822; e@y.org",
+                        "Final-Recipient: rfc822; f@w.org");
+        assertThat(blocks)
+                .allSatisfy(b -> assertThat(b)
+                        .contains("Action: relayed\r\nStatus: 2.0.0\r\n")
+                        .contains("Last-Attempt-Date: " + Dsn.date(T0)));
+        assertThat(spool.size()).isZero();
+        assertThat(spool.get(DeliveryAgent.relayedNoticeId(m, 0))).isEmpty();
+    }
+
+    @Test
+    void theRecipientsFailingInOnePassGetOneBounceWithABlockEach() throws Exception {
+        agent = agentBuilder(router()).build();
+        inbound.always(SinkCommand.RCPT, SinkAction.reply("550 5.1.1 no such user"));
+        backup.always(SinkCommand.RCPT, SinkAction.reply("550 5.1.1 no such user"));
+        store("a@x.org", "b@y.org", "c@w.org", "d@y.org");
+        agent.runDue();
+        agent.runDue();
+        SinkMessage bounce = outbound.awaitMessages(1, Duration.ofSeconds(60)).get(0);
+        Thread.sleep(200);
+        assertThat(outbound.messages()).hasSize(1);
+        assertThat(recipientBlocks(bounce))
+                .hasSize(3)
+                .allSatisfy(b -> assertThat(b).contains("Action: failed"));
+    }
+
+    /**
+     * A message from a@x.org to b@y.org and c@y.org, both asking for success notices, as a crash leaves it after the
+     * pass recorded both as DELIVERED and owed a relayed notice: with the notice already stored under the id derived
+     * from the first of them, or not yet.
+     */
+    private QueuedMessage relayedAndOwed(boolean noticeStored) throws Exception {
+        QueuedMessage m = storeDsn(successFor(2), "a@x.org", "b@y.org", "c@y.org");
+        QueuedMessage owed = m.withRecipients(List.of(
+                        m.recipients().get(0).delivered("250 2.0.0 Ok").withLastAttempt(T0),
+                        m.recipients().get(1).delivered("250 2.0.0 Ok").withLastAttempt(T0)))
+                .withNotices(QueuedMessage.Notices.NONE.withRelayedOwed(java.util.Set.of(0, 1)));
+        spool.update(owed);
+        if (noticeStored) {
+            spool.storeOnce(
+                    DeliveryAgent.relayedNoticeId(owed),
+                    new Envelope(
+                            java.util.Optional.empty(),
+                            java.util.Optional.of("relay.test"),
+                            "",
+                            List.of("a@x.org"),
+                            T0),
+                    MessageContent.ofString(
+                            "Subject: the notice stored before the crash\r\n\r\nx\r\n", StandardCharsets.UTF_8));
+        }
+        return owed;
+    }
+
+    @Test
+    void aGroupedRelayedNoticeStoredBeforeACrashThatCutOffItsRecordIsSentOnce() throws Exception {
+        agent = agentBuilder(router()).build();
+        QueuedMessage m = relayedAndOwed(true);
+        restart(); // finds the notice stored under the id of the first owed recipient: records both as notified
+        assertThat(spool.get(m.id()).orElseThrow().notices().relayedOwed()).isEmpty();
+        agent.runDue();
+        agent.runDue();
+        agent.runDue();
+        assertThat(outbound.awaitMessages(1, Duration.ofSeconds(60))).hasSize(1);
+        Thread.sleep(200); // a second notice or delivery would have happened by now
+        assertThat(inbound.messages()).as("not delivered again").isEmpty();
+        assertThat(outbound.messages())
+                .singleElement()
+                .satisfies(n -> assertThat(n.text()).contains("the notice stored before the crash"));
+        assertThat(spool.size()).isZero();
+    }
+
+    @Test
+    void aGroupedRelayedNoticeOwedWhenACrashCameBeforeItsStoreIsStoredAndSentOnceAfterTheRestart() throws Exception {
+        agent = agentBuilder(router()).build();
+        relayedAndOwed(false);
+        restart();
+        agent.runDue(); // stores the notice the crash cut off, completes the message
+        agent.runDue(); // delivers it
+        agent.runDue();
+        SinkMessage notice = outbound.awaitMessages(1, Duration.ofSeconds(60)).get(0);
+        Thread.sleep(200);
+        assertThat(inbound.messages()).as("not delivered again").isEmpty();
+        assertThat(outbound.messages()).hasSize(1);
+        assertThat(recipientBlocks(notice)).hasSize(2);
+        assertThat(spool.size()).isZero();
+    }
+
+    @Test
+    void aCrashAfterTheGroupedNoticeIsStoredAndRecordedButBeforeTheCompletionSendsNothingTwice() throws Exception {
+        // The process dies when the message completes (after the notice was stored and its recipients recorded as
+        // notified, before the notice is handed over): the restart must neither deliver nor notify again.
+        agent = agentBuilder(router())
+                .listener(new DeliveryListener() {
+                    @Override
+                    public void completed(QueuedMessage message) {
+                        if (!message.envelope().hasNullSender()) {
+                            throw new Crash();
+                        }
+                    }
+                })
+                .build();
+        storeDsn(successFor(2), "a@x.org", "b@y.org", "d@w.org");
+        try {
+            agent.runDue();
+        } catch (Crash expected) {
+            // the executor reports it; nothing after it ran
+        }
+        restart();
+        agent.runDue();
+        agent.runDue();
+        agent.runDue();
+        assertThat(outbound.awaitMessages(1, Duration.ofSeconds(60))).hasSize(1);
+        Thread.sleep(200);
+        assertThat(outbound.messages()).hasSize(1);
+        assertThat(inbound.messages()).hasSize(1);
+        assertThat(backup.messages()).hasSize(1);
+        assertThat(spool.size()).isZero();
+    }
+
+    // ---- delay notices ----
+
+    /** b@y.org gave no NOTIFY, c@y.org NOTIFY=FAILURE, d@y.org NOTIFY=DELAY, e@y.org NOTIFY=NEVER. */
+    QueuedMessage storeForDelay() throws Exception {
+        return storeDsn(
+                new DsnRequest(
+                        java.util.Optional.of(DsnRequest.Ret.FULL),
+                        java.util.Optional.of("env-d"),
+                        List.of(
+                                DsnRequest.Recipient.NONE,
+                                notify(null, DsnRequest.Notify.FAILURE),
+                                notify("orig-d@y.org", DsnRequest.Notify.DELAY),
+                                notify(null, DsnRequest.Notify.NEVER))),
+                "a@x.org",
+                "b@y.org",
+                "c@y.org",
+                "d@y.org",
+                "e@y.org");
+    }
+
+    @Test
+    void aMessageWaitingLongerThanTheDelayWarningGetsOneDelayedNoticeForTheRecipientsThatPermitIt() throws Exception {
+        agent = agentBuilder(router()).delayWarning(Duration.ofHours(4)).build();
+        inbound.always(SinkCommand.RCPT, SinkAction.reply("451 4.2.0 try later"));
+        QueuedMessage m = storeForDelay();
+        Instant lastAttempt = null;
+        // qmail's schedule: 0, 400, 1600, 3600, 6400, 10000, 14400 s; the warning is due at 4 h = 14400 s
+        while (clock.instant().isBefore(T0.plus(Duration.ofHours(4)))) {
+            agent.runDue();
+            assertThat(outbound.messages()).as("no notice before 4 h").isEmpty();
+            lastAttempt = clock.instant();
+            clock.set(spool.get(m.id())
+                    .orElseThrow()
+                    .recipients()
+                    .get(0)
+                    .nextAttempt()
+                    .orElseThrow());
+        }
+        inbound.always(SinkCommand.RCPT, SinkAction.reply("452 4.3.1 out of space"));
+        clock.set(T0.plus(Duration.ofHours(4)).plusSeconds(30)); // later than due: the pass at 14400 s was missed
+        agent.runDue(); // attempts again, then stores the notice
+        agent.runDue(); // delivers it
+        SinkMessage notice = outbound.awaitMessages(1, Duration.ofSeconds(60)).get(0);
+        assertThat(notice.sender()).isEmpty();
+        assertThat(notice.recipients()).containsExactly("a@x.org");
+        MimeMessage dsn =
+                new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(notice.data()));
+        assertThat(dsn.getSubject()).isEqualTo("Delayed Mail (still being retried)");
+        MimeMultipart mp = new MimeMultipart(dsn.getDataHandler().getDataSource());
+        assertThat(fields(mp)).startsWith("Original-Envelope-Id: env-d\r\n");
+        List<String> blocks = recipientBlocks(notice);
+        assertThat(blocks).hasSize(2);
+        Instant now = T0.plus(Duration.ofHours(4)).plusSeconds(30);
+        assertThat(blocks.get(0))
+                .startsWith("Final-Recipient: rfc822; b@y.org\r\nAction: delayed\r\nStatus: 4.3.1\r\n"
+                        + "Remote-MTA: dns; 127.0.0.1\r\nDiagnostic-Code: smtp; 452 4.3.1 out of space")
+                .contains("\r\nLast-Attempt-Date: " + Dsn.date(now) + "\r\n")
+                .endsWith("\r\nWill-Retry-Until: " + Dsn.date(T0.plus(Duration.ofDays(7))));
+        assertThat(blocks.get(1))
+                .startsWith("Original-Recipient: rfc822;orig-d@y.org\r\nFinal-Recipient: rfc822; d@y.org\r\n"
+                        + "Action: delayed\r\n");
+        assertThat(mp.getBodyPart(2).getContentType()).startsWith("text/rfc822-headers");
+        assertThat(lastAttempt).isBefore(now);
+        assertThat(spool.get(m.id()).orElseThrow().notices().delayNotified()).contains(now);
+
+        // once per message: not again on later passes, nor after a restart
+        for (int i = 0; i < 3; i++) {
+            clock.set(spool.get(m.id())
+                    .orElseThrow()
+                    .recipients()
+                    .get(0)
+                    .nextAttempt()
+                    .orElseThrow());
+            agent.runDue();
+        }
+        restart(b -> b.delayWarning(Duration.ofHours(4)));
+        clock.set(spool.get(m.id())
+                .orElseThrow()
+                .recipients()
+                .get(0)
+                .nextAttempt()
+                .orElseThrow());
+        agent.runDue();
+        agent.runDue();
+        Thread.sleep(200);
+        assertThat(outbound.messages()).hasSize(1);
+    }
+
+    @Test
+    void theDelayWarningTimeItselfMakesTheMessageDue() throws Exception {
+        // Between retries (the next attempt after 4 h is at 14400 s with qmail's schedule only by chance; here the
+        // warning is due at 2 h, between the attempts at 6400 s and 10000 s).
+        agent = agentBuilder(router()).delayWarning(Duration.ofHours(2)).build();
+        inbound.always(SinkCommand.RCPT, SinkAction.reply("451 4.2.0 try later"));
+        QueuedMessage m = store("a@x.org", "b@y.org");
+        for (long t : new long[] {0, 400, 1600, 3600, 6400}) {
+            clock.set(T0.plusSeconds(t));
+            agent.runDue();
+        }
+        int attempts = spool.get(m.id()).orElseThrow().recipients().get(0).attempts();
+        clock.set(T0.plus(Duration.ofHours(2)));
+        assertThat(agent.runDue()).as("due for its warning").isEqualTo(1);
+        assertThat(spool.get(m.id()).orElseThrow().recipients().get(0).attempts())
+                .as("no attempt before its time")
+                .isEqualTo(attempts);
+        agent.runDue();
+        SinkMessage notice = outbound.awaitMessages(1, Duration.ofSeconds(60)).get(0);
+        assertThat(recipientBlocks(notice).get(0))
+                .contains("Status: 4.2.0")
+                .contains("Last-Attempt-Date: " + Dsn.date(T0.plusSeconds(6400)));
+        assertThat(agent.runDue()).as("nothing due until the next attempt").isZero();
+    }
+
+    @Test
+    void noDelayNoticeWhenNoPendingRecipientPermitsItOrWithoutTheSetting() throws Exception {
+        agent = agentBuilder(router()).delayWarning(Duration.ofHours(1)).build();
+        inbound.always(SinkCommand.RCPT, SinkAction.reply("451 4.2.0 try later"));
+        storeDsn(
+                new DsnRequest(
+                        java.util.Optional.empty(),
+                        java.util.Optional.empty(),
+                        List.of(notify(null, DsnRequest.Notify.NEVER), notify(null, DsnRequest.Notify.FAILURE))),
+                "a@x.org",
+                "b@y.org",
+                "c@y.org");
+        store("", "d@y.org"); // a bounce is never warned about
+        for (long t : new long[] {0, 400, 1600, 3600}) {
+            clock.set(T0.plusSeconds(t));
+            agent.runDue();
+        }
+        clock.set(T0.plusSeconds(3700));
+        assertThat(agent.runDue()).as("not due: no warning owed").isZero();
+        clock.set(T0.plusSeconds(6400));
+        agent.runDue();
+        agent.close();
+        agent = agentBuilder(router()).build(); // the default: no delay notices
+        store("a@x.org", "f@y.org");
+        clock.set(T0.plus(Duration.ofDays(1)));
+        agent.recover();
+        agent.runDue();
+        agent.runDue();
+        Thread.sleep(200);
+        assertThat(outbound.messages()).isEmpty();
+    }
+
+    @Test
+    void aDelayNoticeStoredBeforeACrashThatCutOffItsRecordIsSentOnce() throws Exception {
+        agent = agentBuilder(router()).delayWarning(Duration.ofHours(4)).build();
+        inbound.always(SinkCommand.RCPT, SinkAction.reply("451 4.2.0 try later"));
+        QueuedMessage m = store("a@x.org", "b@y.org");
+        agent.runDue();
+        // the spool as a crash between the notice's store and the record of it leaves it
+        spool.storeOnce(
+                DeliveryAgent.delayNoticeId(m),
+                new Envelope(
+                        java.util.Optional.empty(), java.util.Optional.of("relay.test"), "", List.of("a@x.org"), T0),
+                MessageContent.ofString(
+                        "Subject: the delay notice stored before the crash\r\n\r\nx\r\n", StandardCharsets.UTF_8));
+        restart(b -> b.delayWarning(Duration.ofHours(4)));
+        assertThat(spool.get(m.id()).orElseThrow().notices().delayNotified()).isPresent();
+        clock.set(T0.plus(Duration.ofHours(5)));
+        agent.runDue();
+        agent.runDue();
+        assertThat(outbound.awaitMessages(1, Duration.ofSeconds(60))).hasSize(1);
+        Thread.sleep(200);
+        assertThat(outbound.messages())
+                .singleElement()
+                .satisfies(n -> assertThat(n.text()).contains("the delay notice stored before the crash"));
+    }
+
+    // ---- Last-Attempt-Date ----
+
+    @Test
+    void aBounceMadeAfterTheAttemptReportsTheAttemptsTimeAsLastAttemptDate() throws Exception {
+        // The pass that fails the recipient cannot store the bounce (a directory stands where its file goes); a later
+        // pass does. Last-Attempt-Date is when the next hop refused, not when the report was made.
+        agent = agentBuilder(router()).build();
+        inbound.onRecipient("gone@y.org", SinkAction.reply("550 5.1.1 no such user"));
+        QueuedMessage m = store("a@x.org", "gone@y.org");
+        QueuedMessage failed = m.withRecipient("gone@y.org", r -> r.failed("550 5.1.1 no such user", true));
+        Path blocker = dir.resolve("spool")
+                .resolve("queue")
+                .resolve(DeliveryAgent.bounceId(failed).value() + ".q");
+        java.nio.file.Files.createDirectories(blocker.resolve("x"));
+        agent.runDue();
+        assertThat(spool.get(m.id()).orElseThrow().recipients().get(0).status())
+                .isEqualTo(RecipientState.Status.FAILED);
+        java.nio.file.Files.delete(blocker.resolve("x"));
+        java.nio.file.Files.delete(blocker);
+        clock.advance(Duration.ofHours(1));
+        agent.flush();
+        agent.runDue();
+        agent.runDue();
+        String block = recipientBlocks(
+                        outbound.awaitMessages(1, Duration.ofSeconds(60)).get(0))
+                .get(0);
+        assertThat(block)
+                .contains("\r\nLast-Attempt-Date: " + Dsn.date(T0))
+                .doesNotContain(Dsn.date(T0.plus(Duration.ofHours(1))));
+    }
+
+    @Test
+    void aRecipientNeverAttemptedHasNoLastAttemptDate() throws Exception {
+        // A record of an older version (no attempt time kept) or a recipient failed without an attempt: no field
+        // rather than a made-up date.
+        QueuedMessage m = spool.store(
+                new Envelope(java.util.Optional.empty(), java.util.Optional.of("c"), "a@x.org", List.of("b@y.org"), T0),
+                MessageContent.ofString(MSG, StandardCharsets.UTF_8));
+        QueuedMessage failed = m.withRecipient("b@y.org", r -> r.failed("550 5.7.1 refused by policy", false));
+        byte[] report = Dsn.failure("relay.test", "a@x.org", failed, failed.recipients(), T0.plusSeconds(60), 1 << 20);
+        assertThat(new String(report, StandardCharsets.UTF_8)).doesNotContain("Last-Attempt-Date");
     }
 
     static String read(InputStream in) throws Exception {
