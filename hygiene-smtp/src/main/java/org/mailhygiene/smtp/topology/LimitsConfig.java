@@ -13,7 +13,7 @@ import org.mailhygiene.smtp.server.SmtpLimits;
 
 /**
  * The limit keys of a node's configuration file: SMTP limits and timeouts ({@link SmtpLimits}), stress behaviour, the
- * greet delay, the free-space minimum, and the queue's lifetime and retry schedule. Every value is validated here, by
+ * greet delay, the free-space minimum, and the queue's lifetime, retry schedule and delay warning time. Every value is validated here, by
  * building the objects it configures, so {@code --check} finds what start would refuse. Documented in
  * {@code docs/node-config.md}. Package-private; stateless.
  */
@@ -85,10 +85,24 @@ final class LimitsConfig {
 
         Optional<Duration> lifetime = c.duration("queue-lifetime");
         Optional<RetrySchedule> retry = retry(c, "retry-schedule");
-        if (lifetime.isPresent() || retry.isPresent()) {
+        // 0 (the default) sends no delay notices, as Postfix's delay_warning_time = 0h
+        Optional<Duration> delayWarning = durationOrZero(c, "delay-warning").filter(d -> !d.isZero());
+        if (delayWarning.isPresent()
+                && !delayWarning
+                        .get()
+                        .minus(lifetime.orElse(Duration.ofDays(7)))
+                        .isNegative()) {
+            throw error(
+                    c,
+                    "delay-warning",
+                    "must be shorter than queue-lifetime (" + lifetime.orElse(Duration.ofDays(7))
+                            + "); a message that waited that long bounces");
+        }
+        if (lifetime.isPresent() || retry.isPresent() || delayWarning.isPresent()) {
             b.delivery(db -> {
                 lifetime.ifPresent(db::queueLifetime);
                 retry.ifPresent(db::retrySchedule);
+                delayWarning.ifPresent(db::delayWarning);
             });
         }
     }

@@ -50,6 +50,7 @@ public final class NodeReloader {
             "route-tls",
             "queue-lifetime",
             "retry-schedule",
+            "delay-warning",
             "report-to",
             "report-from",
             "report-time",

@@ -201,6 +201,24 @@ class NodeConfigTest {
                         + " name or an address literal), was 'nobody'");
     }
 
+    @Test
+    void delayWarningIsADurationOffByDefaultOrWithZeroAndShorterThanTheQueueLifetime() throws Exception {
+        parse(VALID + "delay-warning = 4h\n").build().close();
+        parse(VALID + "delay-warning = 0\n").build().close();
+        parse(VALID + "queue-lifetime = 2d\ndelay-warning = 1d\n").build().close();
+        fails(
+                VALID + "delay-warning = 7d\n",
+                "node.conf line 12: delay-warning: must be shorter than queue-lifetime (PT168H); a message that waited"
+                        + " that long bounces");
+        fails(
+                VALID + "queue-lifetime = 1h\ndelay-warning = 4h\n",
+                "node.conf line 13: delay-warning: must be shorter than queue-lifetime (PT1H); a message that waited"
+                        + " that long bounces");
+        assertThatThrownBy(() -> parse(VALID + "delay-warning = soon\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("node.conf line 12: delay-warning: ");
+    }
+
     private void fails(String text, String message) {
         assertThatThrownBy(() -> parse(text))
                 .isInstanceOf(ConfigException.class)
