@@ -364,7 +364,7 @@ public final class Relay implements AutoCloseable {
                     reply = d.reply();
                     break;
                 case QUARANTINE:
-                    reply = quarantine(envelope, content, d, kept);
+                    reply = quarantine(envelope, content, d, kept, dsn);
                     break;
                 case ACCEPT:
                 case TAG:
@@ -398,9 +398,11 @@ public final class Relay implements AutoCloseable {
             }
         }
 
-        private SmtpReply quarantine(Envelope envelope, MessageContent content, Disposition d, QueueId[] kept) {
+        private SmtpReply quarantine(
+                Envelope envelope, MessageContent content, Disposition d, QueueId[] kept, DsnRequest dsn) {
             try {
-                QuarantinedMessage q = quarantine.hold(envelope, content, d);
+                // with the DSN parameters, so a released message is reported on as the sender asked
+                QuarantinedMessage q = quarantine.hold(envelope, content, d, dsn);
                 LOG.info("message from <{}> quarantined as {}: {}", envelope.sender(), q.id(), d.reason());
                 kept[0] = q.id();
                 return withId(d.reply(), "held as " + q.id());

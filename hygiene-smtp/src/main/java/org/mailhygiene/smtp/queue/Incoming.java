@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.smtp.dsn.DsnRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,6 +62,27 @@ public final class Incoming {
      */
     public static Path stage(Path spoolDirectory, QueueId id, Envelope envelope, MessageContent content, Clock clock)
             throws IOException {
+        return stage(spoolDirectory, id, envelope, content, DsnRequest.NONE, clock);
+    }
+
+    /**
+     * Writes a committed spool file for a message with its DSN parameters (RFC 3461) into {@code incoming/tmp/ID.q},
+     * as {@link #stage(Path, QueueId, Envelope, MessageContent, Clock)} does.
+     *
+     * @param spoolDirectory the spool's directory
+     * @param id the id the message will have in the spool
+     * @param envelope the envelope; at least one recipient
+     * @param content the message bytes
+     * @param dsn the DSN parameters, {@link DsnRequest#NONE} for none; per-recipient entries (if any) one per envelope
+     *     recipient
+     * @param clock the clock for the queued time
+     * @return the staged file
+     * @throws IOException if it cannot be written; nothing is left behind
+     * @throws IllegalArgumentException if {@code dsn} does not fit the envelope's recipients
+     */
+    public static Path stage(
+            Path spoolDirectory, QueueId id, Envelope envelope, MessageContent content, DsnRequest dsn, Clock clock)
+            throws IOException {
         Path tmp = staging(spoolDirectory);
         Files.createDirectories(tmp);
         List<RecipientState> states = new ArrayList<>();
@@ -68,7 +90,7 @@ public final class Incoming {
             states.add(RecipientState.pending(r));
         }
         Path file = tmp.resolve(id.value() + Spool.SUFFIX);
-        QueuedMessage draft = new QueuedMessage(id, envelope, clock.instant(), states, content.size(), file, 0);
+        QueuedMessage draft = new QueuedMessage(id, envelope, clock.instant(), states, content.size(), file, 0, dsn);
         byte[] record = RecordCodec.encodeQueued(draft);
         try (InputStream in = content.openStream()) {
             SpoolFile.write(file, false, record, content.size(), new byte[0], in);

@@ -21,6 +21,7 @@ import org.mailhygiene.api.ScanResult;
 import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.policy.Disposition;
 import org.mailhygiene.internal.Checks;
+import org.mailhygiene.smtp.dsn.DsnRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -108,11 +109,30 @@ public final class Quarantine {
      */
     public QuarantinedMessage hold(Envelope envelope, MessageContent content, Disposition disposition)
             throws IOException {
+        return hold(envelope, content, disposition, DsnRequest.NONE);
+    }
+
+    /**
+     * Holds a message because of a policy disposition, with the DSN parameters (RFC 3461) it came with: kept in the
+     * record, so that {@link #release} queues it with them and its notices are what the sender asked for.
+     *
+     * @param envelope the envelope
+     * @param content the bytes, stored unchanged
+     * @param disposition the decision
+     * @param dsn the DSN parameters, {@link DsnRequest#NONE} for none; per-recipient entries (if any) one per envelope
+     *     recipient
+     * @return the held message
+     * @throws IOException if it could not be stored durably; nothing is left behind and the message must not be
+     *     acknowledged
+     * @throws IllegalArgumentException if {@code dsn} does not fit the envelope's recipients
+     */
+    public QuarantinedMessage hold(Envelope envelope, MessageContent content, Disposition disposition, DsnRequest dsn)
+            throws IOException {
         List<String> details = new ArrayList<>();
         for (ScanResult r : disposition.basis()) {
             details.add(describe(r));
         }
-        return hold(envelope, content, disposition.action().name(), disposition.reason(), details);
+        return hold(envelope, content, disposition.action().name(), disposition.reason(), details, dsn);
     }
 
     /**
@@ -129,7 +149,33 @@ public final class Quarantine {
     public QuarantinedMessage hold(
             Envelope envelope, MessageContent content, String action, String reason, List<String> details)
             throws IOException {
+        return hold(envelope, content, action, reason, details, DsnRequest.NONE);
+    }
+
+    /**
+     * Holds a message for a reason given directly, with the DSN parameters (RFC 3461) it came with (see
+     * {@link #hold(Envelope, MessageContent, Disposition, DsnRequest)}).
+     *
+     * @param envelope the envelope
+     * @param content the bytes, stored unchanged
+     * @param action a short label of what put it here, e.g. {@code MANUAL}
+     * @param reason a one-line reason
+     * @param details further lines; may be empty
+     * @param dsn the DSN parameters, {@link DsnRequest#NONE} for none
+     * @return the held message
+     * @throws IOException if it could not be stored durably; nothing is left behind
+     * @throws IllegalArgumentException if {@code dsn} does not fit the envelope's recipients
+     */
+    public QuarantinedMessage hold(
+            Envelope envelope,
+            MessageContent content,
+            String action,
+            String reason,
+            List<String> details,
+            DsnRequest dsn)
+            throws IOException {
         Objects.requireNonNull(envelope, "envelope");
+        Objects.requireNonNull(dsn, "dsn");
         Objects.requireNonNull(content, "content");
         QueueId id = QueueId.generate(clock);
         Path msgTmp = tmp.resolve(id.value() + MSG);
@@ -141,7 +187,7 @@ public final class Quarantine {
             size = DurableFiles.writeForced(msgTmp, new byte[0], in, new byte[0]);
         }
         QuarantinedMessage q =
-                new QuarantinedMessage(id, envelope, clock.instant(), action, reason, details, size, msg);
+                new QuarantinedMessage(id, envelope, clock.instant(), action, reason, details, size, msg, dsn);
         try {
             DurableFiles.writeForced(metaTmp, encode(q));
             DurableFiles.moveAtomicNoReplace(msgTmp, msg);
@@ -237,7 +283,8 @@ public final class Quarantine {
             if (q.isEmpty()) {
                 return Optional.empty();
             }
-            QueuedMessage queued = spool.store(q.get().envelope(), q.get().content());
+            QueuedMessage queued = spool.store(
+                    q.get().envelope(), new byte[0], q.get().content(), q.get().dsn());
             deleteLocked(id);
             LOG.info("released {} from quarantine as {}", id, queued.id());
             return Optional.of(queued);
@@ -302,7 +349,13 @@ public final class Quarantine {
                 return Optional.empty();
             }
             QueueId queuedAs = QueueId.generate(clock);
-            Incoming.stage(spoolDirectory, queuedAs, q.get().envelope(), q.get().content(), clock);
+            Incoming.stage(
+                    spoolDirectory,
+                    queuedAs,
+                    q.get().envelope(),
+                    q.get().content(),
+                    q.get().dsn(),
+                    clock);
             Release r = new Release(id, releasedBy, clock.instant(), queuedAs);
             Path claimTmp = tmp.resolve(id.value() + CLAIM);
             try {
@@ -537,6 +590,7 @@ public final class Quarantine {
             w.line("detail", RecordCodec.escape(d));
         }
         RecordCodec.writeEnvelope(w, q.envelope());
+        RecordCodec.writeDsn(w, q.dsn()); // lines an older version skips, as in the spool
         return w.finish();
     }
 
@@ -547,15 +601,17 @@ public final class Quarantine {
             for (String[] l : p.all("detail")) {
                 details.add(RecordCodec.unescape(l[1]));
             }
+            Envelope envelope = RecordCodec.readEnvelope(p);
             return new QuarantinedMessage(
                     new QueueId(p.require("id", 2)[1]),
-                    RecordCodec.readEnvelope(p),
+                    envelope,
                     Instant.parse(p.require("quarantined", 2)[1]),
                     RecordCodec.unescape(p.require("action", 2)[1]),
                     RecordCodec.unescape(p.require("reason", 2)[1]),
                     details,
                     Long.parseLong(p.require("size", 2)[1]),
-                    msg);
+                    msg,
+                    RecordCodec.readDsn(p, envelope.recipients().size()));
         } catch (RuntimeException e) {
             throw new IOException(source + ": malformed quarantine record: " + e.getMessage(), e);
         }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Objects;
 import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.smtp.dsn.DsnRequest;
 
 /**
  * A message held in the {@link Quarantine}, with why it is there.
@@ -26,6 +27,8 @@ import org.mailhygiene.api.MessageContent;
  *     rules=[GTUBE]}
  * @param size the number of stored bytes
  * @param file the stored message file
+ * @param dsn the DSN parameters (RFC 3461) the message came with, {@link DsnRequest#NONE} when none (and for a
+ *     record written before they were kept); a release queues the message with them
  */
 public record QuarantinedMessage(
         QueueId id,
@@ -35,12 +38,14 @@ public record QuarantinedMessage(
         String reason,
         List<String> details,
         long size,
-        Path file) {
+        Path file,
+        DsnRequest dsn) {
 
     /**
      * Validates and copies the components.
      *
      * @throws NullPointerException if a component is {@code null}
+     * @throws IllegalArgumentException if {@code dsn} holds per-recipient entries but not one per envelope recipient
      */
     public QuarantinedMessage {
         Objects.requireNonNull(id, "id");
@@ -50,6 +55,38 @@ public record QuarantinedMessage(
         Objects.requireNonNull(reason, "reason");
         Objects.requireNonNull(file, "file");
         details = List.copyOf(Objects.requireNonNull(details, "details"));
+        Objects.requireNonNull(dsn, "dsn");
+        if (!dsn.recipients().isEmpty()
+                && dsn.recipients().size() != envelope.recipients().size()) {
+            throw new IllegalArgumentException(
+                    "DSN parameters for " + dsn.recipients().size() + " recipients, not "
+                            + envelope.recipients().size());
+        }
+    }
+
+    /**
+     * A held message without DSN parameters ({@link DsnRequest#NONE}); the form before they were kept.
+     *
+     * @param id the quarantine id
+     * @param envelope the envelope the message arrived with
+     * @param quarantinedAt when it was put in quarantine
+     * @param action the policy action that put it there
+     * @param reason the one-line reason
+     * @param details one line per scan result the decision rested on
+     * @param size the number of stored bytes
+     * @param file the stored message file
+     * @throws NullPointerException if a component is {@code null}
+     */
+    public QuarantinedMessage(
+            QueueId id,
+            Envelope envelope,
+            Instant quarantinedAt,
+            String action,
+            String reason,
+            List<String> details,
+            long size,
+            Path file) {
+        this(id, envelope, quarantinedAt, action, reason, details, size, file, DsnRequest.NONE);
     }
 
     /**

@@ -100,6 +100,46 @@ class QuarantineTest {
     }
 
     @Test
+    void theDsnParametersAMessageCameWithSurviveQuarantineAndBothKindsOfRelease() throws Exception {
+        FakeClock clock = FakeClock.at(T0);
+        byte[] raw = "Subject: held\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
+        Envelope env = Envelope.of("sender@x.org", List.of("b@y.org", "c@y.org"));
+        org.mailhygiene.smtp.dsn.DsnRequest dsn = new org.mailhygiene.smtp.dsn.DsnRequest(
+                Optional.of(org.mailhygiene.smtp.dsn.DsnRequest.Ret.HDRS),
+                Optional.of("env-q1"),
+                List.of(
+                        new org.mailhygiene.smtp.dsn.DsnRequest.Recipient(
+                                java.util.Set.of(org.mailhygiene.smtp.dsn.DsnRequest.Notify.SUCCESS),
+                                Optional.of(new org.mailhygiene.smtp.dsn.DsnRequest.Orcpt("rfc822", "orig@y.org"))),
+                        new org.mailhygiene.smtp.dsn.DsnRequest.Recipient(
+                                java.util.Set.of(org.mailhygiene.smtp.dsn.DsnRequest.Notify.NEVER), Optional.empty())));
+        Quarantine q =
+                Quarantine.builder(dir.resolve("quarantine")).clock(clock).build();
+        QuarantinedMessage first = q.hold(env, MessageContent.ofBytes(raw), quarantined(), dsn);
+        QuarantinedMessage second = q.hold(env, MessageContent.ofBytes(raw), "MANUAL", "admin", List.of(), dsn);
+        QuarantinedMessage plain = q.hold(env, MessageContent.ofBytes(raw), quarantined());
+        Quarantine again =
+                Quarantine.builder(dir.resolve("quarantine")).clock(clock).build();
+        assertThat(again.get(first.id()).orElseThrow().dsn()).isEqualTo(dsn);
+        assertThat(again.get(plain.id()).orElseThrow().dsn()).isEqualTo(org.mailhygiene.smtp.dsn.DsnRequest.NONE);
+        try (Spool spool = Spool.open(dir.resolve("spool"))) {
+            // released into a spool object in this process
+            assertThat(again.release(first.id(), spool).orElseThrow().dsn()).isEqualTo(dsn);
+            // released by another process (the command line) through the spool's incoming directory
+            Quarantine.Release r =
+                    again.release(second.id(), dir.resolve("spool"), "admin").orElseThrow();
+            List<QueuedMessage> picked = spool.pickUpIncoming();
+            assertThat(picked).extracting(QueuedMessage::id).containsExactly(r.queuedAs());
+            assertThat(picked.get(0).dsn()).isEqualTo(dsn);
+        }
+        try (Spool spool = Spool.open(dir.resolve("spool"))) {
+            assertThat(spool.recover())
+                    .hasSize(2)
+                    .allSatisfy(m -> assertThat(m.dsn()).isEqualTo(dsn));
+        }
+    }
+
+    @Test
     void retentionMustBePositive() {
         assertThatThrownBy(() -> Quarantine.builder(dir).retention(Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class)
