@@ -1375,6 +1375,63 @@ class DeliveryAgentTest {
         assertThat(spool.size()).isZero();
     }
 
+    /** The reports of this test, parsed by Python's {@code email} package: one line per report. */
+    String parsedByPython(List<SinkMessage> reports) throws Exception {
+        java.nio.file.Path python = org.mailhygiene.testkit.junit.RealBinaries.require("python3", "python3");
+        List<String> cmd = new java.util.ArrayList<>(List.of(
+                python.toString(),
+                "-c",
+                String.join(
+                        "\n",
+                        "import email, sys",
+                        "from email import policy",
+                        "for path in sys.argv[1:]:",
+                        "    m = email.message_from_bytes(open(path, 'rb').read(), policy=policy.default)",
+                        "    assert not m.defects, m.defects",
+                        "    parts = list(m.iter_parts())",
+                        "    blocks = parts[1].get_payload()",
+                        "    rcpts = ['%s %s %s %s' % (b['Final-Recipient'].split(';')[1].strip(), b['Action'],"
+                                + " b['Status'], 'will-retry' if b['Will-Retry-Until'] else '-') for b in blocks[1:]]",
+                        "    print('%s|%s|%s|%s' % (m.get_content_type(), m.get_param('report-type'),"
+                                + " ','.join(p.get_content_type() for p in parts), ';'.join(rcpts)))",
+                        "")));
+        for (int i = 0; i < reports.size(); i++) {
+            java.nio.file.Path f = dir.resolve("report-" + i + ".eml");
+            java.nio.file.Files.write(f, reports.get(i).data());
+            cmd.add(f.toString());
+        }
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        return out;
+    }
+
+    @Test
+    void pythonsEmailPackageReadsTheGroupedRelayedAndDelayedReports() throws Exception {
+        agent = agentBuilder(router()).delayWarning(Duration.ofHours(1)).build();
+        backup.always(SinkCommand.RCPT, SinkAction.reply("451 4.2.0 try later")); // w.org's hop defers
+        DsnRequest.Recipient all =
+                notify(null, DsnRequest.Notify.SUCCESS, DsnRequest.Notify.FAILURE, DsnRequest.Notify.DELAY);
+        storeDsn(
+                new DsnRequest(java.util.Optional.empty(), java.util.Optional.empty(), List.of(all, all, all, all)),
+                "a@x.org",
+                "b@y.org",
+                "c@y.org",
+                "d@w.org",
+                "e@w.org");
+        agent.runDue(); // b and c relayed (one notice), d and e deferred
+        clock.set(T0.plus(Duration.ofHours(1)));
+        agent.runDue(); // the delay notice for d and e; delivers the relayed notice
+        agent.runDue(); // delivers the delay notice
+        List<SinkMessage> reports = outbound.awaitMessages(2, Duration.ofSeconds(60));
+        String parts = "multipart/report|delivery-status|text/plain,message/delivery-status,text/rfc822-headers|";
+        assertThat(parsedByPython(reports).lines())
+                .containsExactlyInAnyOrder(
+                        parts + "b@y.org relayed 2.0.0 -;c@y.org relayed 2.0.0 -",
+                        parts + "d@w.org delayed 4.2.0 will-retry;e@w.org delayed 4.2.0 will-retry");
+    }
+
     // ---- delay notices ----
 
     /** b@y.org gave no NOTIFY, c@y.org NOTIFY=FAILURE, d@y.org NOTIFY=DELAY, e@y.org NOTIFY=NEVER. */
