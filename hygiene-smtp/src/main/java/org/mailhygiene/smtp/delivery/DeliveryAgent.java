@@ -226,15 +226,15 @@ public final class DeliveryAgent implements AutoCloseable {
      */
     public int recover() throws IOException {
         List<QueuedMessage> all = spool.recover();
-        java.util.Set<QueueId> ids = new java.util.HashSet<>();
+        Map<QueueId, QueuedMessage> ids = new java.util.HashMap<>();
         for (QueuedMessage m : all) {
-            ids.add(m.id());
+            ids.put(m.id(), m);
         }
         for (QueuedMessage m : all) {
             QueuedMessage cur = m;
             // A crash after a bounce was stored and before its failures were recorded as BOUNCED: record them now,
             // before any pass, so neither a second bounce is stored nor the first one leaves the spool unnoticed.
-            if (!m.recipients(RecipientState.Status.FAILED).isEmpty() && ids.contains(bounceId(m))) {
+            if (!m.recipients(RecipientState.Status.FAILED).isEmpty() && ids.containsKey(bounceId(m))) {
                 try {
                     cur = spool.update(markBounced(m));
                     LOG.info("{}: its bounce {} was stored before a restart; not sent again", m.id(), bounceId(m));
@@ -252,7 +252,7 @@ public final class DeliveryAgent implements AutoCloseable {
             QueuedMessage before = cur;
             // A crash after a relayed notice was stored and before the record of its recipients as notified: the
             // notice is there (its id derives from the message and the first of them), so record them now.
-            if (!cur.notices().relayedOwed().isEmpty() && ids.contains(relayedNoticeId(cur))) {
+            if (!cur.notices().relayedOwed().isEmpty() && ids.containsKey(relayedNoticeId(cur))) {
                 LOG.info(
                         "{}: its relayed notice {} was stored before a restart; not sent again",
                         m.id(),
@@ -260,12 +260,13 @@ public final class DeliveryAgent implements AutoCloseable {
                 cur = cur.withNotices(cur.notices().withRelayedOwed(java.util.Set.of()));
             }
             // The same for a delay notice (there is one per message).
-            if (cur.notices().delayNotified().isEmpty() && ids.contains(delayNoticeId(cur))) {
+            if (cur.notices().delayNotified().isEmpty() && ids.containsKey(delayNoticeId(cur))) {
                 LOG.info(
                         "{}: its delay notice {} was stored before a restart; not sent again",
                         m.id(),
                         delayNoticeId(cur));
-                cur = cur.withNotices(cur.notices().withDelayNotified(cur.queuedAt()));
+                cur = cur.withNotices(cur.notices()
+                        .withDelayNotified(ids.get(delayNoticeId(cur)).queuedAt()));
             }
             // A spool written by a version that stored one relayed notice per recipient before recording its
             // delivery: a crash between the two left the recipient PENDING with its notice stored. The next hop took
@@ -278,7 +279,7 @@ public final class DeliveryAgent implements AutoCloseable {
                     continue;
                 }
                 QueueId notice = relayedNoticeId(before, i);
-                if (ids.contains(notice)) {
+                if (ids.containsKey(notice)) {
                     List<RecipientState> states = new ArrayList<>(cur.recipients());
                     states.set(i, r.delivered("relayed; its notice " + notice + " was stored before a restart"));
                     cur = cur.withRecipients(states);
