@@ -592,7 +592,9 @@ final class SmtpSession implements Runnable {
         String from = sender; // for the log line after the transaction is reset
         int to = recipients.size();
         ZonedDateTime now = ZonedDateTime.now(cfg.clock());
-        String protocol = (txUtf8 ? "UTF8SMTP" : esmtp ? "ESMTP" : "SMTP") + (tls ? "S" : "");
+        // The registered WITH types (RFC 3848, RFC 6531): there is no "SMTPS"; STARTTLS is an ESMTP extension, so a
+        // client that said HELO after it still used ESMTP.
+        String protocol = (txUtf8 ? "UTF8SMTP" : esmtp || tls ? "ESMTP" : "SMTP") + (tls ? "S" : "");
         byte[] received = ReceivedHeader.format(helo, client, cfg.hostname(), protocol, id, recipients, now)
                 .getBytes(StandardCharsets.UTF_8);
         SmtpReply reply;

@@ -172,6 +172,22 @@ class StartTlsTest {
         assertThat(r.output()).contains("TLSv1_3 end b''", "TLSv1_2 end b''").doesNotContain("error");
     }
 
+    /** HELO after STARTTLS: the Received field names a registered type (RFC 3848), not "SMTPS". */
+    @Test
+    void heloAfterStartTlsIsRecordedAsEsmtps() throws Exception {
+        int port = start(keyStoreTls(), b -> {});
+        try (TestClient c = new TestClient(port).hello()) {
+            assertThat(c.cmd("STARTTLS")).startsWith("220");
+            handshake(c);
+            assertThat(c.cmd("HELO client.example")).startsWith("250");
+            c.cmd("MAIL FROM:<a@example.net>");
+            c.cmd("RCPT TO:<u@example.org>");
+            c.cmd("DATA");
+            assertThat(c.send("Subject: helo\r\n\r\nx\r\n.\r\n").reply()).startsWith("250");
+        }
+        assertThat(handler.messages.get(0).receivedHeader()).contains("with ESMTPS id");
+    }
+
     @Test
     void requireTlsRefusesMailInPlaintext() throws Exception {
         int port = start(keyStoreTls(), b -> b.requireTls(true));
