@@ -303,11 +303,13 @@ public final class RedisSharedState implements SharedState {
         pool.setMaxWait(callTimeout);
         pool.setBlockWhenExhausted(true);
         pool.setJmxEnabled(false);
-        JedisClientConfig sentinelConfig = DefaultJedisClientConfig.builder()
+        DefaultJedisClientConfig.Builder sentinelCfg = DefaultJedisClientConfig.builder()
                 .connectionTimeoutMillis(ms)
                 .socketTimeoutMillis(ms)
-                .clientName("mail-hygiene")
-                .build();
+                .clientName("mail-hygiene");
+        url.sentinelUser().ifPresent(sentinelCfg::user);
+        url.sentinelPassword().ifPresent(sentinelCfg::password);
+        JedisClientConfig sentinelConfig = sentinelCfg.build();
         // No client here connects before its first call: a node starts (and --check passes) while Redis, its
         // Sentinels or its cluster are down, and the guard probes them later like any other outage.
         Supplier<UnifiedJedis> client;

@@ -25,7 +25,10 @@ import org.mailhygiene.internal.Checks;
  * </ul>
  *
  * <p>Query parameters: {@code prefix=} the key prefix (default {@code mh:}; lets several clusters share one Redis),
- * {@code cacert=} a PEM file of trusted CA certificates for {@code rediss}. IPv6 hosts are written in brackets.
+ * {@code cacert=} a PEM file of trusted CA certificates for {@code rediss}; for {@code redis-sentinel}, the Sentinels'
+ * own credentials when they have {@code requirepass} (or an ACL user): {@code sentinel-password=} and
+ * {@code sentinel-user=}, percent-encoded (the URL's user and password are the master's; Sentinels are asked without
+ * credentials unless these are given). IPv6 hosts are written in brackets, several of them too.
  *
  * @param scheme {@code redis}, {@code rediss}, {@code redis-sentinel} or {@code redis-cluster}
  * @param hosts one or more {@code host:port} endpoints
@@ -35,6 +38,8 @@ import org.mailhygiene.internal.Checks;
  * @param master the Sentinel master name, for {@code redis-sentinel}
  * @param prefix the key prefix
  * @param caCertificates trusted CA certificates for TLS, if given
+ * @param sentinelUser the ACL user the Sentinels are asked as, if given ({@code redis-sentinel} only)
+ * @param sentinelPassword the Sentinels' password, if given ({@code redis-sentinel} only)
  */
 public record RedisUrl(
         String scheme,
@@ -44,7 +49,9 @@ public record RedisUrl(
         int database,
         Optional<String> master,
         String prefix,
-        Optional<Path> caCertificates) {
+        Optional<Path> caCertificates,
+        Optional<String> sentinelUser,
+        Optional<String> sentinelPassword) {
 
     /** The default key prefix. */
     public static final String DEFAULT_PREFIX = "mh:";
@@ -90,10 +97,50 @@ public record RedisUrl(
         Objects.requireNonNull(master, "master");
         Objects.requireNonNull(prefix, "prefix");
         Objects.requireNonNull(caCertificates, "caCertificates");
+        Objects.requireNonNull(sentinelUser, "sentinelUser");
+        Objects.requireNonNull(sentinelPassword, "sentinelPassword");
         if (hosts.isEmpty()) {
             throw new IllegalArgumentException("no host");
         }
         Checks.requireAtLeast(database, 0, "database");
+        if ((sentinelUser.isPresent() || sentinelPassword.isPresent()) && !scheme.equals("redis-sentinel")) {
+            throw new IllegalArgumentException("Sentinel credentials are for redis-sentinel URLs only");
+        }
+    }
+
+    /**
+     * A URL without Sentinel credentials (the form before they could be given).
+     *
+     * @param scheme {@code redis}, {@code rediss}, {@code redis-sentinel} or {@code redis-cluster}
+     * @param hosts one or more {@code host:port} endpoints
+     * @param user the ACL user, if given
+     * @param password the password, if given
+     * @param database the database number (0 for clusters)
+     * @param master the Sentinel master name, for {@code redis-sentinel}
+     * @param prefix the key prefix
+     * @param caCertificates trusted CA certificates for TLS, if given
+     * @throws IllegalArgumentException if the combination is invalid
+     */
+    public RedisUrl(
+            String scheme,
+            List<Endpoint> hosts,
+            Optional<String> user,
+            Optional<String> password,
+            int database,
+            Optional<String> master,
+            String prefix,
+            Optional<Path> caCertificates) {
+        this(
+                scheme,
+                hosts,
+                user,
+                password,
+                database,
+                master,
+                prefix,
+                caCertificates,
+                Optional.empty(),
+                Optional.empty());
     }
 
     /**
@@ -127,12 +174,12 @@ public record RedisUrl(
         Objects.requireNonNull(url, "url");
         int colon = url.indexOf("://");
         if (colon <= 0) {
-            throw new IllegalArgumentException("not a redis URL (expected redis://HOST[:PORT][/DB]): " + url);
+            throw new IllegalArgumentException("not a redis URL (expected redis://HOST[:PORT][/DB]): " + redact(url));
         }
         String scheme = url.substring(0, colon).toLowerCase();
         if (!handles(scheme)) {
             throw new IllegalArgumentException("unknown scheme '" + scheme
-                    + "' (expected redis, rediss, redis-sentinel or redis-cluster): " + url);
+                    + "' (expected redis, rediss, redis-sentinel or redis-cluster): " + redact(url));
         }
         String rest = url.substring(colon + 3);
         Map<String, String> query = new LinkedHashMap<>();
@@ -145,8 +192,10 @@ public record RedisUrl(
                 int eq = kv.indexOf('=');
                 String k = eq < 0 ? kv : kv.substring(0, eq);
                 String v = eq < 0 ? "" : decode(kv.substring(eq + 1));
-                if (!k.equals("prefix") && !k.equals("cacert")) {
-                    throw new IllegalArgumentException("unknown parameter '" + k + "' (known: prefix, cacert): " + url);
+                if (!List.of("prefix", "cacert", "sentinel-user", "sentinel-password")
+                        .contains(k)) {
+                    throw new IllegalArgumentException("unknown parameter '" + k
+                            + "' (known: prefix, cacert, sentinel-user, sentinel-password): " + redact(url));
                 }
                 query.put(k, v);
             }
@@ -183,7 +232,7 @@ public record RedisUrl(
         if (!multi && hosts.size() > 1) {
             throw new IllegalArgumentException(
                     "several hosts need redis-sentinel:// or redis-cluster:// (a failover list is not a cluster): "
-                            + url);
+                            + redact(url));
         }
         Optional<String> master = Optional.empty();
         int database = 0;
@@ -195,32 +244,40 @@ public record RedisUrl(
         if (scheme.equals("redis-sentinel")) {
             if (segments.isEmpty()) {
                 throw new IllegalArgumentException(
-                        "redis-sentinel URLs name the master: redis-sentinel://HOST:PORT,.../MASTER[/DB]: " + url);
+                        "redis-sentinel URLs name the master: redis-sentinel://HOST:PORT,.../MASTER[/DB]: "
+                                + redact(url));
             }
             master = Optional.of(decode(segments.get(0)));
             if (segments.size() > 1) {
                 database = database(segments.get(1), url);
             }
             if (segments.size() > 2) {
-                throw new IllegalArgumentException("too many path segments: " + url);
+                throw new IllegalArgumentException("too many path segments: " + redact(url));
             }
         } else {
             if (segments.size() > 1) {
-                throw new IllegalArgumentException("too many path segments (expected /DB): " + url);
+                throw new IllegalArgumentException("too many path segments (expected /DB): " + redact(url));
             }
             if (segments.size() == 1) {
                 database = database(segments.get(0), url);
             }
             if (scheme.equals("redis-cluster") && database != 0) {
-                throw new IllegalArgumentException("Redis Cluster has database 0 only: " + url);
+                throw new IllegalArgumentException("Redis Cluster has database 0 only: " + redact(url));
             }
         }
         String prefix = query.getOrDefault("prefix", DEFAULT_PREFIX);
         Optional<Path> ca = Optional.ofNullable(query.get("cacert")).map(Path::of);
         if (ca.isPresent() && !scheme.equals("rediss")) {
-            throw new IllegalArgumentException("cacert= is for rediss:// URLs only: " + url);
+            throw new IllegalArgumentException("cacert= is for rediss:// URLs only: " + redact(url));
         }
-        return new RedisUrl(scheme, hosts, user, password, database, master, prefix, ca);
+        Optional<String> sentinelUser = Optional.ofNullable(query.get("sentinel-user"));
+        Optional<String> sentinelPassword = Optional.ofNullable(query.get("sentinel-password"));
+        if ((sentinelUser.isPresent() || sentinelPassword.isPresent()) && !scheme.equals("redis-sentinel")) {
+            throw new IllegalArgumentException(
+                    "sentinel-user= and sentinel-password= are for redis-sentinel URLs only: " + redact(url));
+        }
+        return new RedisUrl(
+                scheme, hosts, user, password, database, master, prefix, ca, sentinelUser, sentinelPassword);
     }
 
     private static int database(String s, String url) {
@@ -231,33 +288,33 @@ public record RedisUrl(
             }
             return d;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("database must be a number >= 0, was '" + s + "': " + url);
+            throw new IllegalArgumentException("database must be a number >= 0, was '" + s + "': " + redact(url));
         }
     }
 
     private static Endpoint endpoint(String h, int defaultPort, String url) {
         if (h.isEmpty()) {
-            throw new IllegalArgumentException("empty host: " + url);
+            throw new IllegalArgumentException("empty host: " + redact(url));
         }
         String host;
         String port = null;
         if (h.startsWith("[")) {
             int close = h.indexOf(']');
             if (close < 0) {
-                throw new IllegalArgumentException("unclosed '[' in host '" + h + "': " + url);
+                throw new IllegalArgumentException("unclosed '[' in host '" + h + "': " + redact(url));
             }
             host = h.substring(1, close);
             String after = h.substring(close + 1);
             if (!after.isEmpty()) {
                 if (!after.startsWith(":")) {
-                    throw new IllegalArgumentException("junk after ']' in host '" + h + "': " + url);
+                    throw new IllegalArgumentException("junk after ']' in host '" + h + "': " + redact(url));
                 }
                 port = after.substring(1);
             }
         } else {
             int c = h.indexOf(':');
             if (c >= 0 && h.indexOf(':', c + 1) >= 0) {
-                throw new IllegalArgumentException("IPv6 addresses need brackets, e.g. [::1]:6379: " + url);
+                throw new IllegalArgumentException("IPv6 addresses need brackets, e.g. [::1]:6379: " + redact(url));
             }
             host = c < 0 ? h : h.substring(0, c);
             port = c < 0 ? null : h.substring(c + 1);
@@ -267,14 +324,38 @@ public record RedisUrl(
             try {
                 p = Integer.parseInt(port);
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("port must be a number, was '" + port + "': " + url);
+                throw new IllegalArgumentException("port must be a number, was '" + port + "': " + redact(url));
             }
         }
         try {
             return new Endpoint(host, p);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(e.getMessage() + ": " + url, e);
+            throw new IllegalArgumentException(e.getMessage() + ": " + redact(url), e);
         }
+    }
+
+    /**
+     * The text of a URL as error messages quote it: the password in the user part and a {@code sentinel-password=}
+     * value replaced by {@code ***} (a config error is printed, and logged at a reload).
+     */
+    static String redact(String url) {
+        String r = url;
+        int scheme = r.indexOf("://");
+        int start = scheme < 0 ? 0 : scheme + 3;
+        int end = r.length();
+        for (char c : new char[] {'/', '?'}) {
+            int k = r.indexOf(c, start);
+            if (k >= 0 && k < end) {
+                end = k;
+            }
+        }
+        int at = r.lastIndexOf('@', end - 1);
+        if (at >= start) {
+            int colon = r.indexOf(':', start);
+            String user = colon >= 0 && colon < at ? r.substring(start, colon) : "";
+            r = r.substring(0, start) + user + ":***" + r.substring(at);
+        }
+        return r.replaceAll("(?i)([?&]sentinel-password=)[^&]*", "$1***");
     }
 
     private static String decode(String s) {
@@ -298,8 +379,14 @@ public record RedisUrl(
         if (!scheme.equals("redis-cluster")) {
             b.append('/').append(database);
         }
+        List<String> query = new ArrayList<>();
         if (!prefix.equals(DEFAULT_PREFIX)) {
-            b.append("?prefix=").append(prefix);
+            query.add("prefix=" + prefix);
+        }
+        sentinelUser.ifPresent(u -> query.add("sentinel-user=" + u));
+        sentinelPassword.ifPresent(p -> query.add("sentinel-password=***"));
+        if (!query.isEmpty()) {
+            b.append('?').append(String.join("&", query));
         }
         return b.toString();
     }

@@ -256,7 +256,16 @@ final class SentinelMasterProvider implements ConnectionProvider {
                 }
             } catch (JedisDataException e) {
                 answered = true;
-                problems.add(show(s) + " is not a Sentinel? (" + e.getMessage().strip() + ")");
+                String said = String.valueOf(e.getMessage()).strip();
+                if (said.startsWith("NOAUTH")) {
+                    problems.add(show(s) + " wants a password: give the Sentinels' in the URL, ?sentinel-password=..."
+                            + " (" + said + ")");
+                } else if (said.startsWith("WRONGPASS") || said.contains("AUTH")) {
+                    problems.add(show(s) + " refused the Sentinel credentials, sentinel-user= and sentinel-password="
+                            + " (" + said + ")");
+                } else {
+                    problems.add(show(s) + " is not a Sentinel? (" + said + ")");
+                }
             } catch (JedisException e) {
                 problems.add(show(s) + ": " + Failures.describe(e));
             }

@@ -1,6 +1,7 @@
 package org.mailhygiene.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,6 +41,38 @@ class RedisSentinelTest {
                 assertThat(direct.verdicts().get("id", "ab12"))
                         .as("written to the master, database 2")
                         .contains(v);
+            }
+        }
+    }
+
+    /**
+     * Sentinels with their own password (requirepass in sentinel.conf): before, they could not be asked at all, and the
+     * failure read "is not a Sentinel? (NOAUTH ...)".
+     */
+    @Test
+    void sentinelsWithAPasswordAreAskedWithTheirOwn() throws Exception {
+        Path server = RealBinaries.require("redis-server", "redis-server");
+        try (RealRedis master = RealRedis.start(server, dir.resolve("master"), List.of("requirepass masterpw"));
+                RealRedis sentinel = RealRedis.startSentinel(
+                        server,
+                        dir.resolve("sentinel"),
+                        List.of(
+                                "requirepass sentinelpw",
+                                "sentinel monitor site-b 127.0.0.1 " + master.port() + " 1",
+                                "sentinel auth-pass site-b masterpw",
+                                "sentinel down-after-milliseconds site-b 5000"))) {
+            String base = "redis-sentinel://:masterpw@127.0.0.1:" + sentinel.port() + "/site-b";
+            try (RedisSharedState without = RedisSharedState.open(base, Duration.ofSeconds(10))) {
+                assertThatThrownBy(() -> without.ping())
+                        .hasMessageContaining("wants a password")
+                        .hasMessageContaining("sentinel-password=");
+            }
+            try (RedisSharedState with =
+                    RedisSharedState.open(base + "?sentinel-password=sentinelpw", Duration.ofSeconds(10))) {
+                Verdict v = Verdict.clean("clamd", Duration.ofMillis(2));
+                with.verdicts().put("id", "cd34", v, Duration.ofMinutes(1));
+                assertThat(with.verdicts().get("id", "cd34")).contains(v);
+                assertThat(with.description()).doesNotContain("sentinelpw").doesNotContain("masterpw");
             }
         }
     }

@@ -104,4 +104,36 @@ class RedisUrlTest {
         assertThat(SentinelMasterProvider.show(new redis.clients.jedis.HostAndPort("10.0.0.5", 26379)))
                 .isEqualTo("10.0.0.5:26379");
     }
+
+    @Test
+    void sentinelCredentialsAreTheirOwnAndNeverShown() {
+        RedisUrl u = RedisUrl.parse(
+                "redis-sentinel://:masterpw@10.0.0.1,10.0.0.2/site?sentinel-password=s%26pw&sentinel-user=watch");
+        assertThat(u.password()).contains("masterpw");
+        assertThat(u.sentinelPassword()).contains("s&pw");
+        assertThat(u.sentinelUser()).contains("watch");
+        assertThat(u.redacted())
+                .isEqualTo("redis-sentinel://:***@10.0.0.1:26379,10.0.0.2:26379/site/0"
+                        + "?sentinel-user=watch&sentinel-password=***");
+        assertThat(RedisUrl.parse("redis-sentinel://h/site").sentinelPassword()).isEmpty();
+        assertThatThrownBy(() -> RedisUrl.parse("redis://:pw@h?sentinel-password=x"))
+                .hasMessage("sentinel-user= and sentinel-password= are for redis-sentinel URLs only:"
+                        + " redis://:***@h?sentinel-password=***");
+    }
+
+    /** A config error is printed, and logged at a reload: before, it quoted the URL with its password. */
+    @Test
+    void errorsQuoteTheUrlWithoutItsPasswords() {
+        for (String bad : List.of(
+                "redis://:secret@h/1/2",
+                "redis://app:secret@h:notaport",
+                "redis://secret@h/x",
+                "redis-sentinel://:secret@h1,h2?sentinel-password=secret",
+                "redis://:secret@h?bogus=1")) {
+            assertThatThrownBy(() -> RedisUrl.parse(bad))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .satisfies(e ->
+                            assertThat(e.getMessage()).doesNotContain("secret").contains("***"));
+        }
+    }
 }
