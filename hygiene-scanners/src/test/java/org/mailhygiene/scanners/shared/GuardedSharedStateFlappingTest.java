@@ -167,4 +167,37 @@ class GuardedSharedStateFlappingTest {
                 .isEmpty();
         assertThat(guarded.available()).isTrue();
     }
+
+    /**
+     * The probe schedule: every second through the failover window (a Sentinel promotion after 4 s is found at 4-5 s,
+     * not at the 7 s probe of a doubling back-off), then doubling up to the maximum.
+     */
+    @Test
+    void aDownStoreIsProbedEverySecondThroughTheFailoverWindowThenLessOften() throws Exception {
+        String name = "store-" + UUID.randomUUID();
+        GuardedSharedState guarded = new GuardedSharedState(partlyDown(new InProcessSharedState(clock), name), clock);
+        java.time.Instant start = clock.instant();
+        assertThatThrownBy(() -> guarded.verdicts().get("dead", "ab")).isInstanceOf(SharedStateException.class);
+        List<Long> probes = new java.util.ArrayList<>();
+        long before = guarded.fallbacks();
+        for (int ms = 0; ms <= 90_000; ms += 100) {
+            clock.set(start.plusMillis(ms));
+            try {
+                guarded.verdicts().get("dead", "ab");
+            } catch (SharedStateException e) {
+                if (!e.getMessage().contains("is down")) {
+                    probes.add((long) ms); // it went to the store (a probe) and failed there
+                }
+            }
+        }
+        assertThat(guarded.fallbacks()).isGreaterThan(before);
+        assertThat(probes.subList(0, 15))
+                .as("every second through the window")
+                .containsExactly(
+                        1000L, 2000L, 3000L, 4000L, 5000L, 6000L, 7000L, 8000L, 9000L, 10_000L, 11_000L, 12_000L,
+                        13_000L, 14_000L, 15_000L);
+        assertThat(probes.subList(15, probes.size()))
+                .as("then doubling to at most 30 s")
+                .containsExactly(17_000L, 21_000L, 29_000L, 45_000L, 75_000L);
+    }
 }
