@@ -273,7 +273,10 @@ public final class Relay implements AutoCloseable {
         return delivery;
     }
 
-    /** Stops the server (open sessions are cut; their messages were not acknowledged), then the delivery agent. */
+    /**
+     * Stops the server (open sessions are told {@code 421}; a message whose data was complete is answered first, see
+     * {@link SmtpServer#stop()}), then the delivery agent.
+     */
     @Override
     public void close() {
         server.stop();

@@ -12,6 +12,7 @@ import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
@@ -316,22 +317,45 @@ public final class SmtpServer implements AutoCloseable {
     }
 
     /**
-     * Stops accepting, closes every open session's connection (a message in DATA is lost to the client, which has no
-     * 250 for it and will retry) and waits up to 5 seconds for session threads to end. Idempotent.
+     * How long {@link #stop()} waits for open sessions to end by themselves before it cuts their connections: time for
+     * a message whose data was complete to be scanned, stored and answered.
+     */
+    public static final Duration STOP_GRACE = Duration.ofSeconds(10);
+
+    /**
+     * Stops accepting and ends every open session: a session waiting for a command, or still reading a message's
+     * data, is answered {@code 421 4.3.2} at once (a message whose data was not complete was never acknowledged: its
+     * client still holds it and sends it again); a session whose message is being scanned and stored answers that
+     * message first ({@code 250} once it is stored), then {@code 421 4.3.2}. Sessions still open after
+     * {@link #STOP_GRACE} have their connections closed. Then waits up to 5 seconds for session threads to end.
+     * Idempotent.
      */
     public void stop() {
         running = false;
         ServerSocket ss = serverSocket;
         closeQuietly(ss);
-        for (Socket s : sockets) {
-            closeQuietly(s);
-        }
         if (acceptor != null) {
             try {
                 acceptor.join(5000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        for (SmtpSession session : sessions) {
+            session.shutDown();
+        }
+        long deadline = System.nanoTime() + STOP_GRACE.toNanos();
+        while (active.get() > 0
+                && System.nanoTime() - deadline < 0
+                && !Thread.currentThread().isInterrupted()) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (Socket s : sockets) {
+            closeQuietly(s);
         }
         current.settings().watchdog().shutdownNow();
         if (ownsExecutor) {

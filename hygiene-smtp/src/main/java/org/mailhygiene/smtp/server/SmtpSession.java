@@ -90,6 +90,8 @@ final class SmtpSession implements Runnable {
     private volatile long idleSince;
     /** Set by the server under stress; the session then ends with {@code 421 4.4.2}. */
     private volatile boolean reaped;
+    /** Set when the server stops; the session then ends with {@code 421 4.3.2} instead of taking another command. */
+    private volatile boolean stopping;
 
     // transaction
     private String sender;
@@ -134,6 +136,8 @@ final class SmtpSession implements Runnable {
         } catch (IOException e) {
             if (reaped) {
                 sayReaped();
+            } else if (stopping) {
+                sayStopping();
             }
             LOG.debug("{}: session ended: {}", client, e.toString());
         } catch (RuntimeException e) {
@@ -192,6 +196,31 @@ final class SmtpSession implements Runnable {
         }
     }
 
+    /**
+     * Ends the session for a server stop, from another thread. A session waiting for a command, or reading a
+     * message's data, sees the end of its input at once and answers {@code 421 4.3.2} (a message whose data was not
+     * complete was never acknowledged: its client still holds it). A session whose message is being scanned and
+     * stored is left to answer that message first, so that no message is stored without its client hearing the
+     * {@code 250}; it then answers {@code 421 4.3.2} instead of its next command.
+     */
+    void shutDown() {
+        stopping = true;
+        try {
+            tcp.shutdownInput();
+        } catch (IOException e) {
+            closeQuietly(tcp);
+        }
+    }
+
+    private void sayStopping() {
+        try {
+            write(421, "4.3.2", cfg.hostname() + " Service shutting down, closing connection");
+            out.flush();
+        } catch (IOException ignored) {
+            // the client is gone; the socket is closed by run()
+        }
+    }
+
     private void sayReaped() {
         try {
             write(421, "4.4.2", cfg.hostname() + " Idle too long while the server is busy, closing connection");
@@ -233,6 +262,11 @@ final class SmtpSession implements Runnable {
                 out.flush();
                 idleSince = System.nanoTime();
             }
+            if (stopping) {
+                idleSince = 0;
+                sayStopping();
+                return;
+            }
             input.deadlineIn(cfg.limits().commandTimeout());
             SmtpInput.LineStatus status;
             try {
@@ -248,8 +282,10 @@ final class SmtpSession implements Runnable {
             if (status == null) {
                 if (reaped) {
                     sayReaped();
+                } else if (stopping) {
+                    sayStopping();
                 }
-                return; // client closed
+                return; // client closed, or the server stops
             }
             boolean go;
             switch (status) {

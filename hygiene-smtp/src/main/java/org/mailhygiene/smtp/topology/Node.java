@@ -790,8 +790,8 @@ public final class Node implements AutoCloseable {
     }
 
     /**
-     * Stops accepting connections (open sessions are cut; their messages were not acknowledged and stay with their
-     * clients), stops delivering (what is in the spool stays there for the next start), closes the pipeline and the
+     * Stops accepting connections (open sessions are told {@code 421}; a message whose data was complete is answered
+     * first, one whose data was not stays with its client; see {@code SmtpServer.stop()}), stops delivering (what is in the spool stays there for the next start), closes the pipeline and the
      * spool, and flushes the statistics. Idempotent.
      */
     @Override
