@@ -1,6 +1,11 @@
 package org.mailhygiene.smtp.config;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,7 +53,45 @@ public final class ConfigFile {
      * @throws ConfigException if a line is not {@code key = value}
      */
     public static ConfigFile read(Path file) throws IOException, ConfigException {
-        return parse(file.toString(), Files.readString(file, StandardCharsets.UTF_8));
+        return parse(file.toString(), decode(file.toString(), Files.readAllBytes(file)));
+    }
+
+    /**
+     * Decodes the bytes of a configuration file as UTF-8. A byte sequence that is not UTF-8 (a file saved as Latin-1,
+     * say) is an error naming the line it is on, as every other error in a configuration file is.
+     *
+     * @param source a name for the error message (usually the file name)
+     * @param bytes the file's content
+     * @return the text
+     * @throws ConfigException if the bytes are not UTF-8
+     */
+    public static String decode(String source, byte[] bytes) throws ConfigException {
+        CharsetDecoder decoder = StandardCharsets.UTF_8
+                .newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length); // UTF-8 never decodes to more chars than bytes
+        CoderResult result = decoder.decode(in, out, true);
+        if (!result.isError()) {
+            result = decoder.flush(out);
+        }
+        if (result.isError()) {
+            int at = in.position();
+            int line = 1;
+            for (int i = 0; i < at; i++) {
+                if (bytes[i] == '\n') {
+                    line++;
+                }
+            }
+            throw new ConfigException(String.format(
+                    Locale.ROOT,
+                    "%s line %d: not UTF-8 text (byte 0x%02X); save the file as UTF-8",
+                    source,
+                    line,
+                    bytes[at] & 0xFF));
+        }
+        return out.flip().toString();
     }
 
     /**

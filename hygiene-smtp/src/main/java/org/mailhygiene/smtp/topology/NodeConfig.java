@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -214,9 +213,11 @@ public final class NodeConfig {
             Path f = base.resolve(smtproutes.get());
             String text;
             try {
-                text = Files.readString(f, StandardCharsets.UTF_8);
+                text = ConfigFile.decode(f.toString(), Files.readAllBytes(f));
             } catch (IOException e) {
                 throw error(c, "smtproutes", IoErrors.describe(f, e));
+            } catch (ConfigException e) {
+                throw error(c, "smtproutes", e.getMessage());
             }
             try {
                 StaticRouter.parse(text);

@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ConfigFileTest {
 
@@ -30,6 +33,24 @@ class ConfigFileTest {
         assertThat(f.duration("timeout.idle")).contains(Duration.ofMinutes(5));
         assertThat(f.list("accepted.domain")).containsExactly("dept-a.example", "dept-b.example", ".example.ac.jp");
         f.rejectUnknownKeys();
+    }
+
+    /**
+     * A file saved as Latin-1 was refused as "cannot read ...: Input length = 1", naming neither the line nor the
+     * problem (on a reload too, where the node's log is the administrator's only clue).
+     */
+    @Test
+    void aFileThatIsNotUtf8IsAnErrorNamingTheLine(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("node.conf");
+        Files.write(f, "role = edge\nname = n1\n# caf\u00e9 ok\nhostname = caf\u00e9\n".getBytes("ISO-8859-1"));
+        assertThatThrownBy(() -> ConfigFile.read(f))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(f + " line 3: not UTF-8 text (byte 0xE9); save the file as UTF-8");
+        Files.writeString(f, "role = edge\n# caf\u00e9 \uD83D\uDCE8\nname = n1\n");
+        assertThat(ConfigFile.read(f).required("name")).isEqualTo("n1");
+        assertThat(ConfigFile.decode("x", new byte[0])).isEmpty();
+        assertThatThrownBy(() -> ConfigFile.decode("x.conf", new byte[] {'a', '\n', 'b', (byte) 0xC3}))
+                .hasMessage("x.conf line 2: not UTF-8 text (byte 0xC3); save the file as UTF-8");
     }
 
     @Test

@@ -178,6 +178,18 @@ class NodeConfigTest {
         }
     }
 
+    /** An smtproutes file saved as Latin-1 is an error naming its line, not "Input length = 1". */
+    @Test
+    void anSmtproutesFileThatIsNotUtf8NamesItsLine() throws Exception {
+        Files.write(
+                dir.resolve("smtproutes"),
+                "dept-a.example:127.0.0.21:2525\n# caf\u00e9\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        fails(
+                VALID + "smtproutes = smtproutes\n",
+                "node.conf line 12: smtproutes: " + dir.resolve("smtproutes")
+                        + " line 2: not UTF-8 text (byte 0xE9); save the file as UTF-8");
+    }
+
     @Test
     void thePostmasterDefaultsToTheFirstAcceptedDomainAndCanBeSet() throws Exception {
         assertThat(parse(VALID).postmaster()).isEqualTo("postmaster@dept-a.example");
