@@ -139,8 +139,9 @@ public final class RelayCommand implements Command {
             try {
                 Path data = Node.requestReload(builder);
                 io.out()
-                        .println("reload requested: the node running with " + data + " reloads " + config
-                                + " within a second (its log says whether it was applied)");
+                        .println("reload requested: a node running with " + data + " reloads " + config
+                                + " within a second (its log says whether it was applied); no running node is"
+                                + " checked for: a stopped one reads the file when it starts");
                 return EXIT_OK;
             } catch (IOException e) {
                 io.err().println("hygiene relay: cannot request a reload: " + e.getMessage());

@@ -162,6 +162,26 @@ class RelayReloadTest {
         }
     }
 
+    /**
+     * With the data directory there but no node running, the request said "the node running with DATA reloads FILE
+     * within a second", which an administrator (or a supervisor's log) took for proof that a node was running.
+     */
+    @Test
+    void aReloadRequestDoesNotClaimANodeIsRunning() throws Exception {
+        Path conf = dir.resolve("edge.conf");
+        Files.createDirectories(dir.resolve("stopped"));
+        Files.writeString(
+                conf,
+                "role = edge\nname = e\nlisten = 127.0.0.1:0\ndata = stopped\nroute = :127.0.0.1:25\n"
+                        + "scanner = attachments\n");
+        Run r = Run.main("relay", "--config", conf.toString(), "--reload");
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.out())
+                .startsWith("reload requested: a node running with ")
+                .doesNotContain("the node running")
+                .contains("a stopped one reads the file when it starts");
+    }
+
     @Test
     void reloadWithoutARunningNodesDataDirectoryExitsTwo() throws Exception {
         Path conf = dir.resolve("edge.conf");
