@@ -8,10 +8,12 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import org.mailhygiene.api.shared.SharedState;
 import org.mailhygiene.api.shared.SharedStateException;
 import org.mailhygiene.internal.IoErrors;
 import org.mailhygiene.metrics.AdminServer;
+import org.mailhygiene.metrics.HealthReport;
 import org.mailhygiene.metrics.RelayMetrics;
 import org.mailhygiene.metrics.ScanMetrics;
 import org.mailhygiene.smtp.config.ConfigException;
@@ -161,23 +163,38 @@ public final class RelayCommand implements Command {
         }
         Node node;
         AdminServer admin = null;
+        // The admin endpoint is bound before the node starts: a node whose admin-listen address was taken used to
+        // accept mail and start delivering, then stop again for the admin endpoint it could not bind. Until the node
+        // runs, /health says it is starting (503).
+        AtomicReference<Node> running = new AtomicReference<>();
+        if (adminAt.isPresent()) {
+            try {
+                admin = AdminServer.start(adminAt.get(), registry, () -> {
+                    Node n = running.get();
+                    return n != null
+                            ? RelayMetrics.health(n)
+                            : new HealthReport(
+                                    false,
+                                    List.of(new HealthReport.Component("smtp", HealthReport.State.DOWN, "starting")));
+                });
+            } catch (IOException | RuntimeException e) {
+                io.err().println("hygiene relay: cannot listen on admin-listen " + adminAt.get() + ": " + e);
+                return EXIT_ERROR;
+            }
+        }
         try {
             node = builder.build();
             node.start();
         } catch (IOException | RuntimeException e) {
             io.err().println("hygiene relay: cannot start: " + e);
+            if (admin != null) {
+                admin.close();
+            }
             return EXIT_ERROR;
         }
         if (adminAt.isPresent()) {
             relayMetrics.watch(node);
-            Node n = node;
-            try {
-                admin = AdminServer.start(adminAt.get(), registry, () -> RelayMetrics.health(n));
-            } catch (IOException | RuntimeException e) {
-                io.err().println("hygiene relay: cannot listen on admin-listen " + adminAt.get() + ": " + e);
-                node.close();
-                return EXIT_ERROR;
-            }
+            running.set(node);
         }
         try {
             NodeReloader reloader = NodeReloader.of(node, config);

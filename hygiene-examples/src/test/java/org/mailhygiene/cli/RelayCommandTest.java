@@ -33,6 +33,27 @@ class RelayCommandTest {
     @TempDir
     Path dir;
 
+    /**
+     * A node whose admin-listen address was taken started anyway (SMTP bound, its spool opened and the queue taken up
+     * for delivery) and stopped again once the admin endpoint failed to bind: for a moment it accepted mail. The admin
+     * endpoint is now bound first, so such a node touches nothing.
+     */
+    @Test
+    void aTakenAdminAddressStopsTheNodeBeforeItStarts() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Path conf = dir.resolve("edge.conf");
+            Files.writeString(
+                    conf,
+                    "role = edge\nname = e\nlisten = 127.0.0.1:0\ndata = fresh\nroute = :127.0.0.1:25\n"
+                            + "scanner = attachments\nadmin-listen = 127.0.0.1:" + taken.getLocalPort() + "\n");
+            Run r = Run.main("relay", "--config", conf.toString());
+            assertThat(r.status()).isEqualTo(Command.EXIT_ERROR);
+            assertThat(r.err()).contains("cannot listen on admin-listen");
+            assertThat(r.out()).doesNotContain("smtp://");
+            assertThat(dir.resolve("fresh")).as("the node never started").doesNotExist();
+        }
+    }
+
     @Test
     void theShippedSampleConfigurationsAreValid() {
         for (String f : List.of("edge-1.conf", "edge-2.conf", "gateway.conf")) {
