@@ -261,7 +261,8 @@ public final class SmtpServer implements AutoCloseable {
     /**
      * Binds the listening socket and starts accepting connections.
      *
-     * @throws IOException if the address cannot be bound
+     * @throws IOException if the address cannot be bound (a {@link java.net.BindException} naming the address and
+     *     port, e.g. {@code cannot listen on 127.0.0.1:25: Address already in use})
      * @throws IllegalStateException if already started
      */
     public synchronized void start() throws IOException {
@@ -269,8 +270,20 @@ public final class SmtpServer implements AutoCloseable {
             throw new IllegalStateException("already started");
         }
         ServerSocket ss = new ServerSocket();
-        ss.setReuseAddress(true);
-        ss.bind(new InetSocketAddress(bindAddress, requestedPort), backlog);
+        try {
+            ss.setReuseAddress(true);
+            ss.bind(new InetSocketAddress(bindAddress, requestedPort), backlog);
+        } catch (java.net.BindException e) {
+            closeQuietly(ss);
+            // the JDK's message names no address: "Address already in use"
+            java.net.BindException named = new java.net.BindException(
+                    "cannot listen on " + bindAddress.getHostAddress() + ":" + requestedPort + ": " + e.getMessage());
+            named.initCause(e);
+            throw named;
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(ss);
+            throw e;
+        }
         serverSocket = ss;
         running = true;
         acceptor = new Thread(this::acceptLoop, "smtp-accept-" + ss.getLocalPort());

@@ -37,6 +37,22 @@ class SmtpServerTest {
         }
     }
 
+    /** "hygiene relay: cannot start: java.net.BindException: Address already in use" named no address. */
+    @Test
+    void anAddressInUseIsNamed() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            SmtpServer second = SmtpServer.builder()
+                    .bindAddress(InetAddress.getLoopbackAddress())
+                    .port(taken.getLocalPort())
+                    .handler(handler)
+                    .build();
+            org.assertj.core.api.Assertions.assertThatThrownBy(second::start)
+                    .isInstanceOf(java.net.BindException.class)
+                    .hasMessageStartingWith("cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": ");
+            second.stop();
+        }
+    }
+
     @Test
     void defaultsAreAsDocumented() {
         SmtpLimits d = SmtpLimits.defaults();
