@@ -124,9 +124,12 @@ public final class StormBenchmark {
         // The clamd adapter caches no verdict until it knows clamd's version (checked in the background after its
         // first scan): one clean message of its own first, so the storm measures the cache, not that start (as
         // ClusterStormBenchmark does). It is delivered, so the internal server's count below leaves it out.
-        send(client("127.0.0.12"), to, ("From: warm@sender.test\r\nTo: user@dept-a.example\r\nSubject: warm-up "
-                        + System.nanoTime() + "\r\n\r\nA clean message before the storm.\r\n")
-                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        send(
+                client("127.0.0.12"),
+                to,
+                ("From: warm@sender.test\r\nTo: user@dept-a.example\r\nSubject: warm-up " + System.nanoTime()
+                                + "\r\n\r\nA clean message before the storm.\r\n")
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         long ready = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (clamdScanner.cacheIdentity().isEmpty() && System.nanoTime() < ready) {
             Thread.sleep(20);
@@ -206,7 +209,9 @@ public final class StormBenchmark {
                     new java.util.TreeMap<>(otherReplies),
                     lat.get(lat.size() / 2) / 1e6,
                     lat.get(lat.size() - 1) / 1e6,
-                    internal.awaitMessages(lat.size() + 1, Duration.ofSeconds(20)).size() - 1);
+                    internal.awaitMessages(lat.size() + 1, Duration.ofSeconds(20))
+                                    .size()
+                            - 1);
         }
     }
 
