@@ -11,7 +11,8 @@
 # Environment: WARMUP (default 20000) messages sent to our relay once before the first cell, unmeasured, so the JVM's
 #   JIT has compiled the hot paths with C2 (steady state; Postfix is compiled ahead of time and gets 1000);
 #   JAVA (default: java on the PATH) runs our relay, e.g. a JDK 21+ for virtual threads;
-#   HYGIENE_SPOOL_DIR puts our spool elsewhere (e.g. /dev/shm/x to see the no-fsync ceiling); SKIP_BUILD=1.
+#   HYGIENE_SPOOL_DIR puts our spool elsewhere (e.g. /dev/shm/x to see the no-fsync ceiling; left in place at the
+#   end, unlike the script's own work directory); SKIP_BUILD=1.
 # Needs: java 17+, mvn (package only, never install), postfix (postfix, postconf, smtp-source, smtp-sink), python3; run as root (Postfix needs it).
 set -euo pipefail
 N=${1:-1000}
