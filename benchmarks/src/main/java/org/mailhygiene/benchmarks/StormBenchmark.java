@@ -1,7 +1,6 @@
 package org.mailhygiene.benchmarks;
 
 import java.net.InetAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,7 +62,7 @@ public final class StormBenchmark {
         // "unlimited" lifts the per-IP connection and message rates, to measure what the gateway can process rather
         // than how the default flood protection answers.
         boolean unlimited = args.length > 2 && args[2].equals("unlimited");
-        Path data = Files.createTempDirectory("storm-");
+        Path data = TempDirs.create("storm-");
         AtomicInteger clamdScans = new AtomicInteger();
         AtomicInteger cacheHits = new AtomicInteger();
         HygieneListener counter = new HygieneListener() {

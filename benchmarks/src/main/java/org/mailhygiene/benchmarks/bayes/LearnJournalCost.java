@@ -17,6 +17,7 @@ import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.shared.SharedState;
 import org.mailhygiene.api.shared.SharedStates;
 import org.mailhygiene.api.shared.TokenStore;
+import org.mailhygiene.benchmarks.TempDirs;
 import org.mailhygiene.scanners.bayes.BayesModels;
 import org.mailhygiene.scanners.bayes.Tokenizer;
 
@@ -67,7 +68,7 @@ public final class LearnJournalCost {
             }
         }
         Tokenizer tokenizer = Tokenizer.create();
-        Path dir = Files.createTempDirectory("journal-cost");
+        Path dir = TempDirs.create("journal-cost");
         for (int size : sizes) {
             Path model = dir.resolve("m" + size + ".model");
             BayesModels.learnOnceInto(model, true, List.of(message(-1)), tokenizer); // the default model, saved

@@ -23,6 +23,7 @@ import org.mailhygiene.api.events.HygieneListener;
 import org.mailhygiene.api.routing.NextHop;
 import org.mailhygiene.api.routing.StaticRouter;
 import org.mailhygiene.api.shared.SharedState;
+import org.mailhygiene.benchmarks.TempDirs;
 import org.mailhygiene.redis.RedisSharedState;
 import org.mailhygiene.scanners.clamd.ClamdScanner;
 import org.mailhygiene.smtp.access.AcceptedDomains;
@@ -65,7 +66,7 @@ public final class ClusterStormBenchmark {
         int copies = args.length > 0 ? Integer.parseInt(args[0]) : 3898;
         int conc = args.length > 1 ? Integer.parseInt(args[1]) : 8;
         int n = args.length > 2 ? Integer.parseInt(args[2]) : 2000;
-        Path work = Files.createTempDirectory("cluster-storm-");
+        Path work = TempDirs.create("cluster-storm-");
         try (RealClamd clamd = RealClamd.builder(RealBinaries.require("clamd", "clamav-daemon"))
                         .start();
                 RealRedis redis = RealRedis.start(
