@@ -78,7 +78,7 @@ CLAMD_PID=$!
 PIDS+=($CLAMD_PID)
 wait_port "$CLAMD_PORT" || { echo "clamd did not start"; cat "$WORK/clamd/console.log"; exit 1; }
 
-# clamav-milter (Debian package), as real-daemons.md sets it up.
+# clamav-milter (Debian package) with a private config, socket and clamd.
 CM_PORT=$(free_port)
 cat >"$WORK/clamav-milter.conf" <<CONF
 MilterSocket inet:$CM_PORT@127.0.0.1

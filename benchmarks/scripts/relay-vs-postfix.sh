@@ -67,7 +67,7 @@ PIDS+=($RELAY_PID)
 for _ in $(seq 100); do grep -q LISTENING "$WORK/relay.out" 2>/dev/null && break; sleep 0.2; done
 RELAY_PORT=$(awk '/LISTENING/{print $2}' "$WORK/relay.out")
 
-# Private Postfix (recipe: /work/shared/notes/real-daemons.md §3).
+# Private Postfix: its own config directory, queue and port; never the system instance.
 PF="$WORK/postfix"; PF_ETC="$PF/etc"; PF_PORT=$(free_port)
 mkdir -p "$PF_ETC" "$PF/spool" "$PF/data"
 : >"$PF_ETC/main.cf"
