@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.function.Function;
 import org.mailhygiene.internal.Checks;
 
 /** Finds a {@link SharedStateProvider} for a URL. Stateless; thread-safe. */
@@ -30,15 +31,7 @@ public final class SharedStates {
             throw new IllegalArgumentException(
                     "not a URL: '" + url + "' (a shared state is named by a URL such as redis://127.0.0.1:6379/0)");
         }
-        for (SharedStateProvider p :
-                ServiceLoader.load(SharedStateProvider.class, SharedStates.class.getClassLoader())) {
-            Optional<SharedState> s = p.open(url, callTimeout);
-            if (s.isPresent()) {
-                return s.get();
-            }
-        }
-        throw new IllegalArgumentException("no shared-state provider for '" + url.getScheme() + ":' URLs"
-                + " (redis URLs need the hygiene-redis module on the class path or module path)");
+        return first(p -> p.open(url, callTimeout)).orElseThrow(() -> noProvider(url.getScheme()));
     }
 
     /**
@@ -61,19 +54,32 @@ public final class SharedStates {
             throw new IllegalArgumentException(
                     "not a URL: '" + url + "' (a shared state is named by a URL such as redis://127.0.0.1:6379/0)");
         }
-        for (SharedStateProvider p :
-                ServiceLoader.load(SharedStateProvider.class, SharedStates.class.getClassLoader())) {
-            Optional<SharedState> s = p.open(url, callTimeout);
-            if (s.isPresent()) {
-                return s.get();
-            }
+        Optional<SharedState> opened = first(p -> p.open(url, callTimeout));
+        if (opened.isPresent()) {
+            return opened.get();
         }
         try {
             new URI(url);
         } catch (URISyntaxException e) {
             throw new IllegalArgumentException("not a URL: " + e.getMessage(), e);
         }
-        throw new IllegalArgumentException("no shared-state provider for '" + url.substring(0, colon) + ":' URLs"
+        throw noProvider(url.substring(0, colon));
+    }
+
+    /** What the first provider on the class path or module path that handles the URL opens. */
+    private static Optional<SharedState> first(Function<SharedStateProvider, Optional<SharedState>> open) {
+        for (SharedStateProvider p :
+                ServiceLoader.load(SharedStateProvider.class, SharedStates.class.getClassLoader())) {
+            Optional<SharedState> s = open.apply(p);
+            if (s.isPresent()) {
+                return s;
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static IllegalArgumentException noProvider(String scheme) {
+        return new IllegalArgumentException("no shared-state provider for '" + scheme + ":' URLs"
                 + " (redis URLs need the hygiene-redis module on the class path or module path)");
     }
 }
