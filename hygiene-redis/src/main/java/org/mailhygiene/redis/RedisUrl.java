@@ -172,6 +172,17 @@ public record RedisUrl(
      */
     public static RedisUrl parse(String url) {
         Objects.requireNonNull(url, "url");
+        try {
+            return parseText(url);
+        } catch (IllegalArgumentException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("bad percent-encoding")) {
+                throw new IllegalArgumentException(e.getMessage() + ": " + redact(url));
+            }
+            throw e;
+        }
+    }
+
+    private static RedisUrl parseText(String url) {
         int colon = url.indexOf("://");
         if (colon <= 0) {
             throw new IllegalArgumentException("not a redis URL (expected redis://HOST[:PORT][/DB]): " + redact(url));
@@ -194,8 +205,11 @@ public record RedisUrl(
                 String v = eq < 0 ? "" : decode(kv.substring(eq + 1));
                 if (!List.of("prefix", "cacert", "sentinel-user", "sentinel-password")
                         .contains(k)) {
-                    throw new IllegalArgumentException("unknown parameter '" + k
-                            + "' (known: prefix, cacert, sentinel-user, sentinel-password): " + redact(url));
+                    // A key holding '@' is the end of a password with an unencoded '?': not quoted.
+                    throw new IllegalArgumentException((k.indexOf('@') >= 0
+                                    ? "unknown parameter (a '?' in a password is written %3F)"
+                                    : "unknown parameter '" + k + "'")
+                            + " (known: prefix, cacert, sentinel-user, sentinel-password): " + redact(url));
                 }
                 query.put(k, v);
             }
@@ -342,24 +356,25 @@ public record RedisUrl(
         String r = url;
         int scheme = r.indexOf("://");
         int start = scheme < 0 ? 0 : scheme + 3;
-        int end = r.length();
-        for (char c : new char[] {'/', '?'}) {
-            int k = r.indexOf(c, start);
-            if (k >= 0 && k < end) {
-                end = k;
-            }
-        }
-        int at = r.lastIndexOf('@', end - 1);
+        // The user part ends at the last '@' anywhere: a password may hold '/' or '?' (unencoded, as parse takes it),
+        // so the first of those is no bound for it. An '@' in a query value hides a little more than needed.
+        int at = r.lastIndexOf('@');
         if (at >= start) {
             int colon = r.indexOf(':', start);
             String user = colon >= 0 && colon < at ? r.substring(start, colon) : "";
             r = r.substring(0, start) + user + ":***" + r.substring(at);
         }
-        return r.replaceAll("(?i)([?&]sentinel-password=)[^&]*", "$1***");
+        // Every query value but the harmless ones: a misspelt sentinel-password= is quoted as an unknown parameter.
+        return r.replaceAll("(?i)([?&](?!prefix=|cacert=|sentinel-user=)[^=&]*=)[^&]*", "$1***");
     }
 
     private static String decode(String s) {
-        return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+        try {
+            return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            // URLDecoder's message quotes the characters after the '%' (a part of a password): never passed on.
+            throw new IllegalArgumentException("bad percent-encoding ('%' not followed by two hex digits)");
+        }
     }
 
     /**

@@ -136,4 +136,26 @@ class RedisUrlTest {
                             assertThat(e.getMessage()).doesNotContain("secret").contains("***"));
         }
     }
+
+    @Test
+    void errorsNeverQuoteAPasswordHoldingSlashQuestionMarkOrBadPercent() {
+        // Generated (base64) passwords hold '/' and '+'; redact stopped at the first '/' or '?' and so quoted them.
+        for (String u : List.of(
+                "redis://:pa/sstopsecret@127.0.0.1:x",
+                "redis://app:top/secret@127.0.0.1/x",
+                "redis://:top?secret@127.0.0.1:6379",
+                "redis://:ab%zztopsecret@127.0.0.1/0",
+                "redis://:topsecret%zz@127.0.0.1/0",
+                "redis-sentinel://h1/m?sentinel_password=topsecret",
+                "redis-sentinel://h1/m?sentinel-password=a%zztopsecret",
+                "redis-sentinel://h1/m?sentinel-password=topsecret&sentinel-user=u&x=1")) {
+            assertThatThrownBy(() -> RedisUrl.parse(u))
+                    .as(u)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .satisfies(e -> assertThat(e.getMessage())
+                            .doesNotContain("secret")
+                            .doesNotContain("zz")
+                            .contains("***"));
+        }
+    }
 }
