@@ -28,8 +28,8 @@ public final class SharedStates {
         Checks.requirePositive(callTimeout, "callTimeout");
         if (url.getScheme() == null) {
             // was "no shared-state provider for 'null:' URLs", for a host name or a path given without a scheme
-            throw new IllegalArgumentException(
-                    "not a URL: '" + url + "' (a shared state is named by a URL such as redis://127.0.0.1:6379/0)");
+            throw new IllegalArgumentException("not a URL: '" + redact(url.toString())
+                    + "' (a shared state is named by a URL such as redis://127.0.0.1:6379/0)");
         }
         return first(p -> p.open(url, callTimeout)).orElseThrow(() -> noProvider(url.getScheme()));
     }
@@ -51,8 +51,8 @@ public final class SharedStates {
         Checks.requirePositive(callTimeout, "callTimeout");
         int colon = url.indexOf(':');
         if (colon <= 0 || !url.substring(0, colon).matches("[A-Za-z][A-Za-z0-9+.-]*")) {
-            throw new IllegalArgumentException(
-                    "not a URL: '" + url + "' (a shared state is named by a URL such as redis://127.0.0.1:6379/0)");
+            throw new IllegalArgumentException("not a URL: '" + redact(url)
+                    + "' (a shared state is named by a URL such as redis://127.0.0.1:6379/0)");
         }
         Optional<SharedState> opened = first(p -> p.open(url, callTimeout));
         if (opened.isPresent()) {
@@ -61,7 +61,9 @@ public final class SharedStates {
         try {
             new URI(url);
         } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("not a URL: " + e.getMessage(), e);
+            // Not e.getMessage(), nor e as the cause: both quote the text, password and all.
+            throw new IllegalArgumentException(
+                    "not a URL: " + e.getReason() + " at index " + e.getIndex() + ": " + redact(url));
         }
         throw noProvider(url.substring(0, colon));
     }
@@ -81,5 +83,22 @@ public final class SharedStates {
     private static IllegalArgumentException noProvider(String scheme) {
         return new IllegalArgumentException("no shared-state provider for '" + scheme + ":' URLs"
                 + " (redis URLs need the hygiene-redis module on the class path or module path)");
+    }
+
+    /**
+     * Text that may be a URL as an error message quotes it: what comes before its last {@code @} after the user name
+     * (a password, even one holding {@code /} or {@code ?}) and every query value replaced by {@code ***}.
+     */
+    static String redact(String url) {
+        int scheme = url.indexOf("://");
+        int start = scheme < 0 ? 0 : scheme + 3;
+        String r = url;
+        int at = r.lastIndexOf('@');
+        if (at >= start) {
+            int colon = r.indexOf(':', start);
+            String user = colon >= 0 && colon < at ? r.substring(start, colon) : "";
+            r = r.substring(0, start) + user + ":***" + r.substring(at);
+        }
+        return r.replaceAll("([?&][^=&]*=)[^&]*", "$1***");
     }
 }

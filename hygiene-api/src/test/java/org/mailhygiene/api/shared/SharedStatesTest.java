@@ -42,4 +42,22 @@ class SharedStatesTest {
         assertThatThrownBy(() -> SharedStates.open("redis://127.0.0.1", Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void aUrlNoProviderTakesIsQuotedWithoutItsPassword() {
+        // A misspelt scheme: the text was quoted whole, or in URISyntaxException's message, password and all.
+        for (String u : java.util.List.of(
+                "redis_sentinel://:topsecret@h1/m",
+                "redis-sentinal://:topsecret@[::1]:1,[::2]:2/m",
+                "redis-sentinal://app:top/secret@[::1]:1,[::2]:2/m",
+                "redis-sentinal://[::1]:1,[::2]:2/m?sentinel-password=topsecret")) {
+            assertThatThrownBy(() -> SharedStates.open(u, Duration.ofSeconds(1)))
+                    .as(u)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .satisfies(e -> org.assertj.core.api.Assertions.assertThat(e.getMessage())
+                            .doesNotContain("secret")
+                            .contains("***"))
+                    .hasNoCause();
+        }
+    }
 }
