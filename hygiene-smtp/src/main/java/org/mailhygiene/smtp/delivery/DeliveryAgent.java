@@ -459,7 +459,7 @@ public final class DeliveryAgent implements AutoCloseable {
             }
         } catch (IOException | RuntimeException e) {
             holdUntil.put(id, clock.instant().plus(pollInterval));
-            RepeatedFailures.Decision d = processingFailures.record(e.toString());
+            RepeatedFailures.Decision d = processingFailures.record(RepeatedFailures.describe(e));
             if (d.level() == RepeatedFailures.Level.QUIET) {
                 LOG.debug("processing {} failed; it stays queued and is retried after {}: {}", id, pollInterval, e);
             } else {

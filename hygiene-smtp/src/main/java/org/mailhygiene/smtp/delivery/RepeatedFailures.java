@@ -1,5 +1,6 @@
 package org.mailhygiene.smtp.delivery;
 
+import java.nio.file.FileSystemException;
 import java.time.Duration;
 import java.util.Objects;
 import org.mailhygiene.api.NanoClock;
@@ -61,5 +62,20 @@ final class RepeatedFailures {
         loggedAt = now;
         quiet = 0;
         return d;
+    }
+
+    /**
+     * The description by which failures count as the same: {@code e.toString()}, but for a
+     * {@link FileSystemException} (a read-only or refused spool: {@code FileSystemException: /spool/q/ID: Read-only
+     * file system}) without the file, which names each message's own and would make every one of them new.
+     *
+     * @param e the failure
+     * @return its description for {@link #record}
+     */
+    static String describe(Throwable e) {
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            return e.getClass().getName() + ": " + f.getReason();
+        }
+        return e.toString();
     }
 }

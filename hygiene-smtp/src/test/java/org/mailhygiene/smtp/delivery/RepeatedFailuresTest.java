@@ -44,4 +44,17 @@ class RepeatedFailuresTest {
         nanos.set(0);
         assertThat(failures.record(DISK).level()).isEqualTo(Level.FULL);
     }
+
+    @Test
+    void aSpoolRefusingEveryMessagesFileIsOneFailureNotOnePerFile() {
+        // A spool remounted read-only: each message's update fails opening its own file, and the exception names it.
+        java.nio.file.FileSystemException a =
+                new java.nio.file.FileSystemException("/var/spool/hygiene/q/0AAA", null, "Read-only file system");
+        java.nio.file.FileSystemException b =
+                new java.nio.file.FileSystemException("/var/spool/hygiene/q/0BBB", null, "Read-only file system");
+        assertThat(failures.record(RepeatedFailures.describe(a)).level()).isEqualTo(Level.FULL);
+        assertThat(failures.record(RepeatedFailures.describe(b)).level()).isEqualTo(Level.QUIET);
+        assertThat(RepeatedFailures.describe(new java.io.IOException("No space left on device")))
+                .isEqualTo("java.io.IOException: No space left on device");
+    }
 }
