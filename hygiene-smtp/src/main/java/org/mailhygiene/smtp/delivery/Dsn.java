@@ -223,9 +223,23 @@ final class Dsn {
             h.append("Your message (queue id ")
                     .append(original.id().value())
                     .append(") could not be delivered yet to the recipients below.\r\n");
+            // A recipient whose NOTIFY leaves out FAILURE (NOTIFY=DELAY) gets no bounce: promise none for it.
+            int told = 0;
+            for (RecipientState r : failed) {
+                int i = original.recipients().indexOf(r);
+                if (i < 0 || original.dsn(i).wantsFailure()) {
+                    told++;
+                }
+            }
             h.append("It will be retried until ")
                     .append(date(willRetryUntil))
-                    .append("; you will be told if it fails.\r\n");
+                    .append(
+                            told == failed.size()
+                                    ? "; you will be told if it fails.\r\n"
+                                    : told == 0
+                                            ? "; as you asked, you will not be told if it fails.\r\n"
+                                            : "; you will be told if it fails, except for the recipients you asked"
+                                                    + " not to be told about.\r\n");
             h.append("This is a warning only: you do not need to send the message again.\r\n\r\n");
         } else {
             h.append("Your message (queue id ")

@@ -1503,6 +1503,27 @@ class DeliveryAgentTest {
     }
 
     @Test
+    void aDelayNoticeForRecipientsWithoutNotifyFailurePromisesNoFailureNotice() throws Exception {
+        // NOTIFY=DELAY alone (RFC 3461 4.1): no bounce will come, so the notice must not say one will.
+        agent = agentBuilder(router()).delayWarning(Duration.ofHours(1)).build();
+        inbound.always(SinkCommand.RCPT, SinkAction.reply("451 4.2.0 try later"));
+        storeDsn(
+                new DsnRequest(
+                        java.util.Optional.empty(),
+                        java.util.Optional.empty(),
+                        List.of(notify(null, DsnRequest.Notify.DELAY))),
+                "a@x.org",
+                "b@y.org");
+        agent.runDue();
+        clock.set(T0.plus(Duration.ofHours(1)).plusSeconds(30));
+        agent.runDue(); // attempts again, then stores the notice
+        agent.runDue(); // delivers it
+        SinkMessage notice = outbound.awaitMessages(1, Duration.ofSeconds(60)).get(0);
+        String text = new String(notice.data(), StandardCharsets.UTF_8);
+        assertThat(text).contains("Action: delayed").doesNotContain("you will be told if it fails");
+    }
+
+    @Test
     void theDelayWarningTimeItselfMakesTheMessageDue() throws Exception {
         // Between retries (the next attempt after 4 h is at 14400 s with qmail's schedule only by chance; here the
         // warning is due at 2 h, between the attempts at 6400 s and 10000 s).
