@@ -495,13 +495,16 @@ public final class QuarantineCommand implements Command {
      * {@code redis://PASSWORD@HOST} has it) stays out of what is printed, as out of the nodes' logs.
      */
     static String withoutPassword(String url) {
-        Matcher m = Pattern.compile("^([^/]*//)([^@/]*)@").matcher(url);
-        if (!m.find()) {
-            return url;
+        // The user part ends at the last '@' (a password may hold '@', '/' or '?'); the Sentinels' password is a
+        // query value.
+        Matcher m = Pattern.compile("^([^/]*//)(.*)@").matcher(url);
+        String r = url;
+        if (m.find()) {
+            int colon = m.group(2).indexOf(':');
+            String user = colon < 0 ? "" : m.group(2).substring(0, colon);
+            r = m.group(1) + user + ":***@" + url.substring(m.end());
         }
-        int colon = m.group(2).indexOf(':');
-        String user = colon < 0 ? "" : m.group(2).substring(0, colon);
-        return m.group(1) + user + ":***@" + url.substring(m.end());
+        return r.replaceAll("(?i)([?&](?!prefix=|cacert=|sentinel-user=)[^=&]*=)[^&]*", "$1***");
     }
 
     private static int notHeld(QueueId id, Path data, Io io) {

@@ -571,5 +571,12 @@ class QuarantineCommandTest {
                 .isEqualTo("rediss://app:***@[::1]:6379/2?prefix=a:");
         assertThat(QuarantineCommand.withoutPassword("redis-sentinel://h1,h2/m"))
                 .isEqualTo("redis-sentinel://h1,h2/m");
+        // a password holding '/' or '@' (generated ones do), and the Sentinels' own password
+        assertThat(QuarantineCommand.withoutPassword("redis://:top/secret@127.0.0.1:1"))
+                .isEqualTo("redis://:***@127.0.0.1:1");
+        assertThat(QuarantineCommand.withoutPassword("redis://app:top@secret@127.0.0.1:1"))
+                .isEqualTo("redis://app:***@127.0.0.1:1");
+        assertThat(QuarantineCommand.withoutPassword("redis-sentinel://h1,h2/m?prefix=a:&sentinel-password=topsecret"))
+                .isEqualTo("redis-sentinel://h1,h2/m?prefix=a:&sentinel-password=***");
     }
 }
