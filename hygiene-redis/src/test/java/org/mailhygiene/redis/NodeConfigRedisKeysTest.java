@@ -83,4 +83,32 @@ class NodeConfigRedisKeysTest {
                 "node.conf line 8: redis: not a URL: '127.0.0.1:6379' (a shared state is named by a URL such as"
                         + " redis://127.0.0.1:6379/0)");
     }
+
+    /** A reload that changes the redis URL (a rotated password) logged both URLs, passwords and all. */
+    @Test
+    void aReloadChangingTheRedisUrlDoesNotLogItsPasswords() throws Exception {
+        Path file = dir.resolve("node.conf");
+        java.nio.file.Files.writeString(
+                file, VALID + "redis = redis://:oldsecret@127.0.0.1:1/0?prefix=site:\nredis-timeout = 100ms\n");
+        try (Node node = NodeConfig.read(file).build()) {
+            node.start();
+            org.mailhygiene.smtp.topology.NodeReloader reloader =
+                    org.mailhygiene.smtp.topology.NodeReloader.of(node, file);
+            java.nio.file.Files.writeString(
+                    file,
+                    VALID + "redis = redis-sentinel://:newsecret@127.0.0.1:1/m?sentinel-password=sentsecret\n"
+                            + "redis-timeout = 100ms\n");
+            org.mailhygiene.smtp.topology.NodeReloader.Result r = reloader.reload();
+            assertThat(r.restartNeeded()).hasSize(1);
+            assertThat(r.restartNeeded().get(0))
+                    .doesNotContain("secret")
+                    .contains("redis://:***@127.0.0.1:1/0?prefix=site:")
+                    .contains("redis-sentinel://:***@127.0.0.1:1/m?sentinel-password=***");
+            java.nio.file.Files.writeString(
+                    file, VALID + "redis = redis://:othersecret@127.0.0.1:1/0?prefix=site:\nredis-timeout = 100ms\n");
+            r = reloader.reload();
+            assertThat(r.restartNeeded()).hasSize(1);
+            assertThat(r.restartNeeded().get(0)).doesNotContain("secret").contains("redis");
+        }
+    }
 }

@@ -138,8 +138,17 @@ public final class NodeReloader {
             List<String> was = running.get(key);
             List<String> is = now.get(key);
             if (!was.equals(is)) {
-                restart.add(key + " (" + text.source() + " line " + text.lineOf(key) + ") changed from " + show(was)
-                        + " to " + show(is) + ": needs a restart; " + show(was) + " stays in use");
+                // The redis URL holds passwords: the change is logged (WARN) and returned without them.
+                List<String> wasShown = key.equals("redis") ? withoutPasswords(was) : was;
+                List<String> isShown = key.equals("redis") ? withoutPasswords(is) : is;
+                if (wasShown.equals(isShown)) {
+                    restart.add(key + " (" + text.source() + " line " + text.lineOf(key) + ") changed (a password)"
+                            + ": needs a restart; the previous value stays in use");
+                } else {
+                    restart.add(key + " (" + text.source() + " line " + text.lineOf(key) + ") changed from "
+                            + show(wasShown) + " to " + show(isShown) + ": needs a restart; " + show(wasShown)
+                            + " stays in use");
+                }
             }
         }
         try {
@@ -158,6 +167,27 @@ public final class NodeReloader {
     private Result refused(String name, String problem) {
         LOG.error("{}: reload refused, still running the previous configuration: {}", name, problem);
         return new Result(false, Optional.of(problem), List.of());
+    }
+
+    /**
+     * URLs as a log line may quote them: what comes before the last {@code @} after the user name (a password, even
+     * one holding {@code /} or {@code ?}) and every query value but {@code prefix=} and {@code cacert=} as {@code ***}.
+     */
+    static List<String> withoutPasswords(List<String> urls) {
+        List<String> out = new ArrayList<>();
+        for (String url : urls) {
+            int scheme = url.indexOf("://");
+            int start = scheme < 0 ? 0 : scheme + 3;
+            String r = url;
+            int at = r.lastIndexOf('@');
+            if (at >= start) {
+                int colon = r.indexOf(':', start);
+                String user = colon >= 0 && colon < at ? r.substring(start, colon) : "";
+                r = r.substring(0, start) + user + ":***" + r.substring(at);
+            }
+            out.add(r.replaceAll("(?i)([?&](?!prefix=|cacert=|sentinel-user=)[^=&]*=)[^&]*", "$1***"));
+        }
+        return out;
     }
 
     private static String show(List<String> values) {
