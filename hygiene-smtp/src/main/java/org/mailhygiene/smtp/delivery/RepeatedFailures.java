@@ -76,6 +76,9 @@ final class RepeatedFailures {
         if (e instanceof FileSystemException f && f.getReason() != null) {
             return e.getClass().getName() + ": " + f.getReason();
         }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return e.getClass().getName(); // the JDK gives it no reason, only the file (a spool whose owner changed)
+        }
         return e.toString();
     }
 }

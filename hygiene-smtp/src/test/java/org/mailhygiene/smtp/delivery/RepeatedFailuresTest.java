@@ -54,6 +54,9 @@ class RepeatedFailuresTest {
                 new java.nio.file.FileSystemException("/var/spool/hygiene/q/0BBB", null, "Read-only file system");
         assertThat(failures.record(RepeatedFailures.describe(a)).level()).isEqualTo(Level.FULL);
         assertThat(failures.record(RepeatedFailures.describe(b)).level()).isEqualTo(Level.QUIET);
+        assertThat(RepeatedFailures.describe(new java.nio.file.AccessDeniedException("/var/spool/hygiene/q/0AAA")))
+                .isEqualTo(RepeatedFailures.describe(
+                        new java.nio.file.AccessDeniedException("/var/spool/hygiene/q/0BBB")));
         assertThat(RepeatedFailures.describe(new java.io.IOException("No space left on device")))
                 .isEqualTo("java.io.IOException: No space left on device");
     }
