@@ -131,6 +131,10 @@ public final class RedisSharedState implements SharedState {
     private static final String RELEASE_SCRIPT =
             "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end\n";
 
+    /** Extends a lease (KEYS[1]) to ARGV[2] ms if ARGV[1] still holds it: 1 if extended, else 0. */
+    private static final String RENEW_SCRIPT = "if redis.call('GET', KEYS[1]) == ARGV[1] then"
+            + " return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end\n";
+
     /** Moves the version of the model's counts (KEYS[3]) on; it starts at the server's time in microseconds. */
     private static final String BUMP_VERSION = "if redis.call('HEXISTS', KEYS[3], 'version') == 0 then\n"
             + "  local t = redis.call('TIME')\n"
@@ -628,6 +632,19 @@ public final class RedisSharedState implements SharedState {
             String key = verdictKey("l", identity, sha256);
             Objects.requireNonNull(owner, "owner");
             call("release", List.of(key), () -> jedis().eval(RELEASE_SCRIPT, List.of(key), List.of(owner)));
+        }
+
+        @Override
+        public boolean renewLease(String identity, String sha256, String owner, Duration lease)
+                throws SharedStateException {
+            String key = verdictKey("l", identity, sha256);
+            Objects.requireNonNull(owner, "owner");
+            long ms = positiveMillis(lease, "lease");
+            Object r = call(
+                    "renew",
+                    List.of(key),
+                    () -> jedis().eval(RENEW_SCRIPT, List.of(key), List.of(owner, Long.toString(ms))));
+            return r instanceof Long n && n == 1L;
         }
     }
 

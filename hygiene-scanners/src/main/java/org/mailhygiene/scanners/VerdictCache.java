@@ -13,8 +13,13 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.NanoClock;
@@ -45,7 +50,11 @@ import org.mailhygiene.internal.Checks;
  * holder may have stored one and let go in between), scans, stores the verdict in the shared store for the
  * same {@link #expireAfterWrite()} and releases the lease. A node that finds the lease taken waits (polling, at most
  * {@link Builder#leaseTime(Duration) the lease time}, and never past its message's deadline) for the holder's verdict;
- * if the holder fails (no verdict, lease gone) it scans itself. Failures are never stored. If the shared store fails or
+ * if the holder fails (no verdict, lease gone) it scans itself. The holder takes its lease for
+ * {@link #LEASE_HEARTBEAT} (or the lease time, if shorter) and renews it every third of that while its scan runs
+ * ({@link VerdictStore#renewLease}, on one daemon thread shared by all caches), so that a holder that dies or freezes
+ * (a long pause, a stopped process) lets the others scan after those seconds instead of the whole lease time; with a
+ * store that cannot renew, a scan longer than the heartbeat is made again by a waiting node, never skipped. Failures are never stored. If the shared store fails or
  * is slow, the node scans locally: the shared tier can save scans but never decides a verdict by itself.
  */
 public final class VerdictCache {
@@ -55,6 +64,21 @@ public final class VerdictCache {
     public static final Duration DEFAULT_EXPIRE_AFTER_WRITE = Duration.ofHours(1);
     /** Default lease time in the shared tier: 60 seconds. */
     public static final Duration DEFAULT_LEASE_TIME = Duration.ofSeconds(60);
+
+    /**
+     * How long a scan lease lasts between renewals: 10 seconds, renewed every third of that while the holder scans. A
+     * holder that stops renewing (it died or froze) is taken to have failed once this has passed.
+     */
+    public static final Duration LEASE_HEARTBEAT = Duration.ofSeconds(10);
+
+    /** Renews the leases of scans in flight, for every cache: one daemon thread, which only sends the renewals. */
+    private static final class Renewals {
+        static final ScheduledExecutorService EXECUTOR = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "mail-hygiene-lease-renewal");
+            t.setDaemon(true);
+            return t;
+        });
+    }
 
     /** Finished verdicts. */
     private final Cache<Key, Verdict> cache;
@@ -192,8 +216,50 @@ public final class VerdictCache {
      * What the shared tier said for a local miss: a verdict to use, or the lease this node holds (null when it scans
      * without one).
      */
-    record SharedAttempt(Verdict verdict, String lease) {
-        static final SharedAttempt SCAN_WITHOUT_LEASE = new SharedAttempt(null, null);
+    record SharedAttempt(Verdict verdict, String lease, Future<?> renewal) {
+        static final SharedAttempt SCAN_WITHOUT_LEASE = new SharedAttempt(null, null, null);
+
+        SharedAttempt(Verdict verdict) {
+            this(verdict, null, null);
+        }
+    }
+
+    /** The lease a holder takes and renews: the heartbeat, or the lease time if that is shorter. */
+    private Duration heldLease() {
+        return leaseTime.compareTo(LEASE_HEARTBEAT) < 0 ? leaseTime : LEASE_HEARTBEAT;
+    }
+
+    /**
+     * Renews {@code lease} every third of {@link #heldLease()} until cancelled or the store says it is not held any
+     * more (expired after a pause, or lost with the store's data); a store that does not answer is asked again at the
+     * next turn.
+     */
+    private Future<?> keepAlive(Key key, String lease) {
+        Duration held = heldLease();
+        long every = Math.max(1, held.toMillis() / 3);
+        AtomicReference<Future<?>> self = new AtomicReference<>();
+        try {
+            Future<?> f = Renewals.EXECUTOR.scheduleAtFixedRate(
+                    () -> {
+                        try {
+                            if (!shared.renewLease(key.identity(), key.sha256(), lease, held)) {
+                                Future<?> me = self.get();
+                                if (me != null) {
+                                    me.cancel(false);
+                                }
+                            }
+                        } catch (SharedStateException | RuntimeException e) {
+                            // asked again at the next turn; the lease lasts a heartbeat meanwhile
+                        }
+                    },
+                    every,
+                    every,
+                    TimeUnit.MILLISECONDS);
+            self.set(f);
+            return f;
+        } catch (RejectedExecutionException e) {
+            return null; // cannot happen with the shared executor; the lease then lasts one heartbeat
+        }
     }
 
     /**
@@ -212,9 +278,9 @@ public final class VerdictCache {
                 Optional<Verdict> v = shared.get(key.identity(), key.sha256());
                 if (v.isPresent()) {
                     sharedHits.increment();
-                    return new SharedAttempt(v.get(), null);
+                    return new SharedAttempt(v.get());
                 }
-                if (shared.tryLease(key.identity(), key.sha256(), lease, leaseTime)) {
+                if (shared.tryLease(key.identity(), key.sha256(), lease, heldLease())) {
                     // The previous holder may have stored its verdict and released its lease between our look and
                     // our lease: look once more before scanning again.
                     Optional<Verdict> late = shared.get(key.identity(), key.sha256());
@@ -225,10 +291,10 @@ public final class VerdictCache {
                             // Expires by itself after the lease time.
                         }
                         sharedHits.increment();
-                        return new SharedAttempt(late.get(), null);
+                        return new SharedAttempt(late.get());
                     }
                     sharedScans.increment();
-                    return new SharedAttempt(null, lease);
+                    return new SharedAttempt(null, lease, keepAlive(key, lease));
                 }
                 long pause = 2;
                 while (true) {
@@ -241,7 +307,7 @@ public final class VerdictCache {
                     v = shared.get(key.identity(), key.sha256());
                     if (v.isPresent()) {
                         sharedHits.increment();
-                        return new SharedAttempt(v.get(), null);
+                        return new SharedAttempt(v.get());
                     }
                     if (!shared.leaseHeld(key.identity(), key.sha256())) {
                         break; // the holder gave up without a verdict: try to take the lease
@@ -258,6 +324,9 @@ public final class VerdictCache {
     void sharedFinish(Key key, SharedAttempt attempt, ScanResult result) {
         if (shared == null || attempt.lease() == null) {
             return;
+        }
+        if (attempt.renewal() != null) {
+            attempt.renewal().cancel(false);
         }
         try {
             if (result instanceof Verdict v) {

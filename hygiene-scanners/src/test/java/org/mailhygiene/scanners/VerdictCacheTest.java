@@ -213,4 +213,101 @@ class VerdictCacheTest {
     }
 
     private record ScanResultHolder(ScanResult result) {}
+
+    /**
+     * The holder takes a short lease and keeps it alive while it scans: before, it took the whole lease time (60 s by
+     * default), so a node that froze or died mid-scan kept every other node waiting for that content that long.
+     */
+    @Test
+    void theHolderTakesAShortLeaseAndRenewsItWhileItScans() throws Exception {
+        org.mailhygiene.api.shared.VerdictStore real =
+                org.mailhygiene.scanners.shared.InProcessSharedState.create().verdicts();
+        java.util.List<Duration> taken = new java.util.concurrent.CopyOnWriteArrayList<>();
+        org.mailhygiene.api.shared.VerdictStore recording = new org.mailhygiene.api.shared.VerdictStore() {
+            @Override
+            public java.util.Optional<Verdict> get(String identity, String sha256)
+                    throws org.mailhygiene.api.shared.SharedStateException {
+                return real.get(identity, sha256);
+            }
+
+            @Override
+            public void put(String identity, String sha256, Verdict verdict, Duration ttl)
+                    throws org.mailhygiene.api.shared.SharedStateException {
+                real.put(identity, sha256, verdict, ttl);
+            }
+
+            @Override
+            public boolean tryLease(String identity, String sha256, String owner, Duration lease)
+                    throws org.mailhygiene.api.shared.SharedStateException {
+                taken.add(lease);
+                return real.tryLease(identity, sha256, owner, lease);
+            }
+
+            @Override
+            public boolean leaseHeld(String identity, String sha256)
+                    throws org.mailhygiene.api.shared.SharedStateException {
+                return real.leaseHeld(identity, sha256);
+            }
+
+            @Override
+            public void release(String identity, String sha256, String owner)
+                    throws org.mailhygiene.api.shared.SharedStateException {
+                real.release(identity, sha256, owner);
+            }
+
+            @Override
+            public boolean renewLease(String identity, String sha256, String owner, Duration lease)
+                    throws org.mailhygiene.api.shared.SharedStateException {
+                return real.renewLease(identity, sha256, owner, lease);
+            }
+        };
+        String sha = "cd".repeat(32);
+        VerdictCache.Key key = new VerdictCache.Key("virus|db-1", sha);
+
+        VerdictCache defaults = VerdictCache.builder().shared(recording).build();
+        VerdictCache.SharedAttempt held = defaults.sharedBegin(key);
+        assertThat(held.lease()).isNotNull();
+        assertThat(taken).containsExactly(VerdictCache.LEASE_HEARTBEAT);
+        defaults.sharedFinish(key, held, Verdict.clean("virus", Duration.ZERO));
+        real.put("virus|db-1", sha, Verdict.clean("virus", Duration.ZERO), Duration.ofMillis(1)); // gone again
+        Thread.sleep(20);
+
+        // A lease time of 600 ms: renewed every 200 ms while the scan runs, so it outlives 600 ms several times over.
+        VerdictCache quick = VerdictCache.builder()
+                .shared(recording)
+                .leaseTime(Duration.ofMillis(600))
+                .build();
+        VerdictCache.SharedAttempt scanning = quick.sharedBegin(key);
+        assertThat(scanning.lease()).isNotNull();
+        Thread.sleep(2_000);
+        assertThat(real.leaseHeld("virus|db-1", sha))
+                .as("renewed while the scan runs")
+                .isTrue();
+        quick.sharedFinish(key, scanning, Verdict.clean("virus", Duration.ZERO));
+        assertThat(real.leaseHeld("virus|db-1", sha)).as("released at the end").isFalse();
+        assertThat(scanning.renewal().isCancelled()).as("and no longer renewed").isTrue();
+    }
+
+    /**
+     * A holder that freezes mid-scan (a long pause, a stopped process: its renewals stop with it) holds the others up
+     * for one heartbeat, not the lease time: the next node takes the lease and scans after about 10 s, where it waited
+     * the whole 60 s before.
+     */
+    @Test
+    void aFrozenHolderHoldsTheOthersUpForOneHeartbeatNotTheLeaseTime() throws Exception {
+        org.mailhygiene.api.shared.VerdictStore store =
+                org.mailhygiene.scanners.shared.InProcessSharedState.create().verdicts();
+        VerdictCache.Key key = new VerdictCache.Key("virus|db-1", "ef".repeat(32));
+        VerdictCache frozen = VerdictCache.builder().shared(store).build();
+        VerdictCache next = VerdictCache.builder().shared(store).build();
+        VerdictCache.SharedAttempt held = frozen.sharedBegin(key);
+        assertThat(held.lease()).isNotNull();
+        held.renewal().cancel(false); // frozen: no renewal, no verdict, no release
+        long start = System.nanoTime();
+        VerdictCache.SharedAttempt mine = next.sharedBegin(key);
+        Duration waited = Duration.ofNanos(System.nanoTime() - start);
+        assertThat(mine.lease()).as("the next node holds the lease and scans").isNotNull();
+        assertThat(waited).isLessThan(VerdictCache.DEFAULT_LEASE_TIME.dividedBy(2));
+        next.sharedFinish(key, mine, Verdict.clean("virus", Duration.ZERO));
+    }
 }

@@ -12,7 +12,8 @@ import org.mailhygiene.api.Verdict;
  * {@link #put}s a verdict (never a failure) and {@link #release}s; a node that did not get the lease polls {@link #get}
  * and {@link #leaseHeld} until a verdict appears, the lease disappears (the holder failed: scan yourself) or its own
  * wait bound passes. A lease expires by itself after its duration, so a node that dies while scanning delays the others
- * by at most that long.
+ * by at most that long; a holder keeps a short lease alive with {@link #renewLease} while its scan runs, so that a
+ * node that dies or freezes (a long pause, a stopped process) delays the others by that short time only.
  *
  * <p>Implementations are thread-safe. Every method may block for at most the implementation's configured call timeout.
  */
@@ -69,4 +70,23 @@ public interface VerdictStore {
      * @throws SharedStateException if the store did not answer
      */
     void release(String identity, String sha256, String owner) throws SharedStateException;
+
+    /**
+     * Extends the lease to {@code lease} from now if {@code owner} still holds it; otherwise does nothing. A holder
+     * calls this while its scan runs, so that its lease can be short and a holder that stops (dies, freezes) is
+     * noticed soon. The default does nothing and returns {@code false}: a store without renewal keeps each lease for
+     * the time it was taken for.
+     *
+     * @param identity the scanner's cache identity
+     * @param sha256 the content digest
+     * @param owner the token given to {@link #tryLease}
+     * @param lease the new time the lease lasts from now, positive
+     * @return {@code true} if the lease was extended; {@code false} if {@code owner} does not hold it (it expired or
+     *     was released) or the store cannot renew leases
+     * @throws SharedStateException if the store did not answer
+     */
+    default boolean renewLease(String identity, String sha256, String owner, Duration lease)
+            throws SharedStateException {
+        return false;
+    }
 }

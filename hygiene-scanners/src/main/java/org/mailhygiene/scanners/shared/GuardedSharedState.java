@@ -137,6 +137,12 @@ public final class GuardedSharedState implements SharedState {
             }
 
             @Override
+            public boolean renewLease(String identity, String sha256, String owner, Duration lease)
+                    throws SharedStateException {
+                return guard(() -> v.renewLease(identity, sha256, owner, lease));
+            }
+
+            @Override
             public void release(String identity, String sha256, String owner) throws SharedStateException {
                 guard(() -> {
                     v.release(identity, sha256, owner);

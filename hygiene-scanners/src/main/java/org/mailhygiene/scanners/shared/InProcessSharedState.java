@@ -198,6 +198,19 @@ public final class InProcessSharedState implements SharedState {
             Objects.requireNonNull(owner, "owner");
             leases.computeIfPresent(key(identity, sha256), (k, old) -> old.value.equals(owner) ? null : old);
         }
+
+        @Override
+        public boolean renewLease(String identity, String sha256, String owner, Duration lease)
+                throws SharedStateException {
+            open();
+            Objects.requireNonNull(owner, "owner");
+            Checks.requirePositive(lease, "lease");
+            long now = now();
+            Expiring<String> renewed = new Expiring<>(owner, now + lease.toMillis());
+            Expiring<String> result = leases.computeIfPresent(
+                    key(identity, sha256), (k, old) -> old.value.equals(owner) && old.expiresAt > now ? renewed : old);
+            return result == renewed;
+        }
     }
 
     private static final class Bucket {

@@ -112,6 +112,12 @@ class GuardedSharedStateContractTest implements SharedStateContract {
                     public void release(String identity, String sha256, String owner) throws SharedStateException {
                         inner.verdicts().release(identity, sha256, owner);
                     }
+
+                    @Override
+                    public boolean renewLease(String identity, String sha256, String owner, Duration lease)
+                            throws SharedStateException {
+                        return inner.verdicts().renewLease(identity, sha256, owner, lease);
+                    }
                 };
             }
 

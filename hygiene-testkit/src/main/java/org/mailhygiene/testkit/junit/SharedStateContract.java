@@ -158,6 +158,31 @@ public interface SharedStateContract {
     }
 
     /**
+     * Only the holder renews its lease, which then outlives its first duration; a released or expired lease is not
+     * renewed.
+     *
+     * @throws Exception on failure
+     */
+    @Test
+    default void leasesAreRenewedByTheirHolderOnly() throws Exception {
+        SharedState s = state();
+        String id = "id-" + random();
+        assertFalse(s.verdicts().renewLease(id, "ef", "node-a", Duration.ofMinutes(1)), "no lease to renew");
+        assertTrue(s.verdicts().tryLease(id, "ef", "node-a", Duration.ofMillis(300)));
+        assertFalse(s.verdicts().renewLease(id, "ef", "node-b", Duration.ofMinutes(1)), "not node-b's");
+        assertTrue(s.verdicts().renewLease(id, "ef", "node-a", Duration.ofMinutes(1)));
+        advance(Duration.ofMillis(800));
+        assertTrue(s.verdicts().leaseHeld(id, "ef"), "renewed past its first 300 ms");
+        assertFalse(s.verdicts().tryLease(id, "ef", "node-b", Duration.ofMinutes(1)));
+        s.verdicts().release(id, "ef", "node-a");
+        assertFalse(s.verdicts().renewLease(id, "ef", "node-a", Duration.ofMinutes(1)), "released");
+        assertTrue(s.verdicts().tryLease(id, "ef", "node-b", Duration.ofMillis(300)));
+        advance(Duration.ofMillis(800));
+        assertFalse(s.verdicts().renewLease(id, "ef", "node-b", Duration.ofMinutes(1)), "expired");
+        assertFalse(s.verdicts().leaseHeld(id, "ef"));
+    }
+
+    /**
      * Exactly one of many concurrent callers gets a lease.
      *
      * @throws Exception on failure
