@@ -480,9 +480,10 @@ public final class VerdictCache {
         }
 
         /**
-         * How long one node's scan lease lasts in the shared tier: the longest another node waits for that node's
-         * verdict before scanning itself. Default {@link VerdictCache#DEFAULT_LEASE_TIME}. Set it to about the longest
-         * scan you expect (the per-message deadline).
+         * The longest another node waits for a lease holder's verdict before scanning itself. Default
+         * {@link VerdictCache#DEFAULT_LEASE_TIME}. Set it to about the longest scan you expect (the per-message
+         * deadline). The lease itself lasts {@link VerdictCache#LEASE_HEARTBEAT} (or this, if shorter) and is renewed
+         * while the holder scans, so a holder that stops is noticed after that, not after this.
          *
          * @param value a positive duration
          * @return this builder
