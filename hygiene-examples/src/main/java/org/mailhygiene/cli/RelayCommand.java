@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.mailhygiene.api.shared.SharedState;
 import org.mailhygiene.api.shared.SharedStateException;
@@ -167,15 +168,17 @@ public final class RelayCommand implements Command {
         // accept mail and start delivering, then stop again for the admin endpoint it could not bind. Until the node
         // runs, /health says it is starting (503).
         AtomicReference<Node> running = new AtomicReference<>();
+        // While the node stops (up to its stop grace, 10 s, and the delivery agent's end), /health says so (503) rather
+        // than refusing connections: the admin endpoint closes after the node.
+        AtomicBoolean stopping = new AtomicBoolean();
         if (adminAt.isPresent()) {
             try {
                 admin = AdminServer.start(adminAt.get(), registry, () -> {
                     Node n = running.get();
-                    return n != null
-                            ? RelayMetrics.health(n)
-                            : new HealthReport(
-                                    false,
-                                    List.of(new HealthReport.Component("smtp", HealthReport.State.DOWN, "starting")));
+                    if (stopping.get()) {
+                        return down("stopping");
+                    }
+                    return n != null ? RelayMetrics.health(n) : down("starting");
                 });
             } catch (IOException | RuntimeException e) {
                 io.err().println("hygiene relay: cannot listen on admin-listen " + adminAt.get() + ": " + e);
@@ -221,10 +224,11 @@ public final class RelayCommand implements Command {
         AdminServer adminServer = admin;
         Thread hook = new Thread(
                 () -> {
+                    stopping.set(true);
+                    node.close();
                     if (adminServer != null) {
                         adminServer.close();
                     }
-                    node.close();
                     stopped.countDown();
                 },
                 "relay-shutdown");
@@ -234,12 +238,18 @@ public final class RelayCommand implements Command {
         } finally {
             if (stopped.getCount() > 0) {
                 Runtime.getRuntime().removeShutdownHook(hook);
+                stopping.set(true);
+                node.close();
                 if (adminServer != null) {
                     adminServer.close();
                 }
-                node.close();
             }
         }
         return EXIT_OK;
+    }
+
+    /** The health of a node that is not running (yet, or any more): 503 with the reason. */
+    private static HealthReport down(String why) {
+        return new HealthReport(false, List.of(new HealthReport.Component("smtp", HealthReport.State.DOWN, why)));
     }
 }

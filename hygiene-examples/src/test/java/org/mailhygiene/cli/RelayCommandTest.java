@@ -185,4 +185,96 @@ class RelayCommandTest {
                         .get(Counter.RECEIVED))
                 .isEqualTo(1);
     }
+
+    /**
+     * While a stopping node waits for a delivery in flight (up to 10 s), {@code /health} answers 503 "stopping". Before,
+     * the admin endpoint closed first, so a load balancer's probe met a refused connection for the whole stop.
+     */
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.MINUTES) // long by design; see junit-platform.properties
+    void healthSaysStoppingWhileTheNodeStops() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            // a next hop that accepts and never greets: the delivery stays in flight until the stop cuts it
+            java.util.concurrent.CountDownLatch connected = new java.util.concurrent.CountDownLatch(1);
+            List<java.net.Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        held.add(silent.accept());
+                        connected.countDown();
+                    }
+                } catch (java.io.IOException e) {
+                    // closed
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            Path conf = dir.resolve("edge.conf");
+            Files.writeString(
+                    conf,
+                    "role = edge\nname = edge-h\nlisten = 127.0.0.1:0\ndata = data\nadmin-listen = 127.0.0.1:0\n"
+                            + "accept-domain = dept-a.example\nroute = dept-a.example:127.0.0.1:"
+                            + silent.getLocalPort() + "\nscanner = builtin\n");
+            Process p = MainProcess.of("relay", "--config", conf.toString())
+                    .redirectError(dir.resolve("stderr.txt").toFile())
+                    .start();
+            try {
+                BufferedReader out =
+                        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+                String smtp = out.readLine();
+                String admin = out.readLine();
+                assertThat(admin)
+                        .as(Files.readString(dir.resolve("stderr.txt")))
+                        .contains(" admin http://");
+                int port = Integer.parseInt(smtp.substring(smtp.lastIndexOf(':') + 1));
+                java.net.URI health = java.net.URI.create(
+                        admin.substring(admin.indexOf("http://")).replace("/metrics", "/health"));
+                SmtpClient.builder()
+                        .heloName("client.example.net")
+                        .tls(TlsPolicy.disabled())
+                        .build()
+                        .deliver(
+                                Endpoint.literal(new NextHop("127.0.0.1", port)),
+                                "c@example.net",
+                                List.of("alice@dept-a.example"),
+                                MessageContent.ofBytes(SampleMessages.clean()),
+                                Duration.ofSeconds(30));
+                assertThat(connected.await(60, TimeUnit.SECONDS))
+                        .as("the delivery is in flight")
+                        .isTrue();
+                java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                        .connectTimeout(Duration.ofSeconds(2))
+                        .build();
+                java.net.http.HttpRequest get = java.net.http.HttpRequest.newBuilder(health)
+                        .timeout(Duration.ofSeconds(5))
+                        .build();
+                assertThat(http.send(get, java.net.http.HttpResponse.BodyHandlers.ofString())
+                                .statusCode())
+                        .isEqualTo(200);
+                p.destroy(); // SIGTERM
+                String said = null;
+                long until = System.nanoTime() + Duration.ofSeconds(8).toNanos();
+                while (said == null && System.nanoTime() < until && p.isAlive()) {
+                    try {
+                        java.net.http.HttpResponse<String> r =
+                                http.send(get, java.net.http.HttpResponse.BodyHandlers.ofString());
+                        if (r.statusCode() == 503) {
+                            said = r.body();
+                        }
+                    } catch (java.io.IOException e) {
+                        Thread.sleep(20); // refused: closed already, or not yet stopping
+                    }
+                }
+                assertThat(said).as("a 503 while the node stops").isNotNull().contains("stopping");
+                assertThat(p.waitFor(60, TimeUnit.SECONDS))
+                        .as("exited after SIGTERM")
+                        .isTrue();
+            } finally {
+                p.destroyForcibly();
+                for (java.net.Socket h : held) {
+                    h.close();
+                }
+            }
+        }
+    }
 }
