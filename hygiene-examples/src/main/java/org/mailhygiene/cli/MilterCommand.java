@@ -438,11 +438,13 @@ public final class MilterCommand implements Command {
             NodeStatistics statistics,
             List<NodeService> services,
             List<Scanner> scanners) {
-        if (admin != null) {
-            admin.close();
-        }
+        // The server first: while it ends its sessions /health answers 503 ("not running") instead of refusing
+        // connections; the admin endpoint closes before the pipeline its health reads.
         if (server != null) {
             server.close();
+        }
+        if (admin != null) {
+            admin.close();
         }
         for (NodeService service : services) {
             service.close(); // idempotent, and safe when never started
