@@ -9,12 +9,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.mailhygiene.api.Message;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.shared.SharedStateException;
 import org.mailhygiene.internal.IoErrors;
+import org.mailhygiene.internal.Urls;
 import org.mailhygiene.scanners.bayes.BayesModels;
 import org.mailhygiene.scanners.bayes.SharedModelSync;
 import org.mailhygiene.scanners.bayes.Tokenizer;
@@ -490,21 +489,9 @@ public final class QuarantineCommand implements Command {
         }
     }
 
-    /**
-     * A URL as printed: the password (after the user and a colon, or the whole user part without a colon, as
-     * {@code redis://PASSWORD@HOST} has it) stays out of what is printed, as out of the nodes' logs.
-     */
+    /** A URL as printed: without its passwords ({@link Urls#withoutPasswords}), as out of the nodes' logs. */
     static String withoutPassword(String url) {
-        // The user part ends at the last '@' (a password may hold '@', '/' or '?'); the Sentinels' password is a
-        // query value.
-        Matcher m = Pattern.compile("^([^/]*//)(.*)@").matcher(url);
-        String r = url;
-        if (m.find()) {
-            int colon = m.group(2).indexOf(':');
-            String user = colon < 0 ? "" : m.group(2).substring(0, colon);
-            r = m.group(1) + user + ":***@" + url.substring(m.end());
-        }
-        return r.replaceAll("(?i)([?&](?!prefix=|cacert=|sentinel-user=)[^=&]*=)[^&]*", "$1***");
+        return Urls.withoutPasswords(url);
     }
 
     private static int notHeld(QueueId id, Path data, Io io) {

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.mailhygiene.internal.Checks;
+import org.mailhygiene.internal.Urls;
 
 /**
  * A parsed Redis address. Forms (user and password optional, percent-encoded where needed):
@@ -349,23 +350,11 @@ public record RedisUrl(
     }
 
     /**
-     * The text of a URL as error messages quote it: the password in the user part and a {@code sentinel-password=}
-     * value replaced by {@code ***} (a config error is printed, and logged at a reload).
+     * The text of a URL as error messages quote it: without its passwords ({@link Urls#withoutPasswords}; a config
+     * error is printed, and logged at a reload).
      */
     static String redact(String url) {
-        String r = url;
-        int scheme = r.indexOf("://");
-        int start = scheme < 0 ? 0 : scheme + 3;
-        // The user part ends at the last '@' anywhere: a password may hold '/' or '?' (unencoded, as parse takes it),
-        // so the first of those is no bound for it. An '@' in a query value hides a little more than needed.
-        int at = r.lastIndexOf('@');
-        if (at >= start) {
-            int colon = r.indexOf(':', start);
-            String user = colon >= 0 && colon < at ? r.substring(start, colon) : "";
-            r = r.substring(0, start) + user + ":***" + r.substring(at);
-        }
-        // Every query value but the harmless ones: a misspelt sentinel-password= is quoted as an unknown parameter.
-        return r.replaceAll("(?i)([?&](?!prefix=|cacert=|sentinel-user=)[^=&]*=)[^&]*", "$1***");
+        return Urls.withoutPasswords(url);
     }
 
     private static String decode(String s) {

@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.function.Function;
 import org.mailhygiene.internal.Checks;
+import org.mailhygiene.internal.Urls;
 
 /** Finds a {@link SharedStateProvider} for a URL. Stateless; thread-safe. */
 public final class SharedStates {
@@ -85,20 +86,8 @@ public final class SharedStates {
                 + " (redis URLs need the hygiene-redis module on the class path or module path)");
     }
 
-    /**
-     * Text that may be a URL as an error message quotes it: what comes before its last {@code @} after the user name
-     * (a password, even one holding {@code /} or {@code ?}) and every query value replaced by {@code ***}.
-     */
+    /** Text that may be a URL as an error message quotes it: without passwords ({@link Urls#withoutPasswords}). */
     static String redact(String url) {
-        int scheme = url.indexOf("://");
-        int start = scheme < 0 ? 0 : scheme + 3;
-        String r = url;
-        int at = r.lastIndexOf('@');
-        if (at >= start) {
-            int colon = r.indexOf(':', start);
-            String user = colon >= 0 && colon < at ? r.substring(start, colon) : "";
-            r = r.substring(0, start) + user + ":***" + r.substring(at);
-        }
-        return r.replaceAll("([?&][^=&]*=)[^&]*", "$1***");
+        return Urls.withoutPasswords(url);
     }
 }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.mailhygiene.internal.Urls;
 import org.mailhygiene.smtp.config.ConfigException;
 import org.mailhygiene.smtp.config.ConfigFile;
 import org.slf4j.Logger;
@@ -169,23 +170,11 @@ public final class NodeReloader {
         return new Result(false, Optional.of(problem), List.of());
     }
 
-    /**
-     * URLs as a log line may quote them: what comes before the last {@code @} after the user name (a password, even
-     * one holding {@code /} or {@code ?}) and every query value but {@code prefix=} and {@code cacert=} as {@code ***}.
-     */
+    /** URLs as a log line may quote them: without passwords ({@link Urls#withoutPasswords}). */
     static List<String> withoutPasswords(List<String> urls) {
         List<String> out = new ArrayList<>();
         for (String url : urls) {
-            int scheme = url.indexOf("://");
-            int start = scheme < 0 ? 0 : scheme + 3;
-            String r = url;
-            int at = r.lastIndexOf('@');
-            if (at >= start) {
-                int colon = r.indexOf(':', start);
-                String user = colon >= 0 && colon < at ? r.substring(start, colon) : "";
-                r = r.substring(0, start) + user + ":***" + r.substring(at);
-            }
-            out.add(r.replaceAll("(?i)([?&](?!prefix=|cacert=|sentinel-user=)[^=&]*=)[^&]*", "$1***"));
+            out.add(Urls.withoutPasswords(url));
         }
         return out;
     }
