@@ -145,19 +145,7 @@ class RelayCommandTest {
             String line = out.readLine();
             assertThat(line).as(Files.readString(dir.resolve("stderr.txt"))).startsWith("edge-t smtp://127.0.0.1:");
             int port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1));
-            String reply = SmtpClient.builder()
-                    .heloName("client.example.net")
-                    .tls(TlsPolicy.disabled())
-                    .build()
-                    .deliver(
-                            Endpoint.literal(new NextHop("127.0.0.1", port)),
-                            "c@example.net",
-                            List.of("alice@dept-a.example"),
-                            MessageContent.ofBytes(SampleMessages.clean()),
-                            Duration.ofSeconds(30))
-                    .recipients()
-                    .get(0)
-                    .diagnostic();
+            String reply = sendOne(port);
             assertThat(reply).startsWith("250");
 
             p.destroy(); // SIGTERM
@@ -229,16 +217,7 @@ class RelayCommandTest {
                 int port = Integer.parseInt(smtp.substring(smtp.lastIndexOf(':') + 1));
                 java.net.URI health = java.net.URI.create(
                         admin.substring(admin.indexOf("http://")).replace("/metrics", "/health"));
-                SmtpClient.builder()
-                        .heloName("client.example.net")
-                        .tls(TlsPolicy.disabled())
-                        .build()
-                        .deliver(
-                                Endpoint.literal(new NextHop("127.0.0.1", port)),
-                                "c@example.net",
-                                List.of("alice@dept-a.example"),
-                                MessageContent.ofBytes(SampleMessages.clean()),
-                                Duration.ofSeconds(30));
+                sendOne(port);
                 assertThat(connected.await(60, TimeUnit.SECONDS))
                         .as("the delivery is in flight")
                         .isTrue();
@@ -276,5 +255,22 @@ class RelayCommandTest {
                 }
             }
         }
+    }
+
+    /** Sends one clean message from c@example.net to alice@dept-a.example; returns the relay's reply to it. */
+    private static String sendOne(int port) throws Exception {
+        return SmtpClient.builder()
+                .heloName("client.example.net")
+                .tls(TlsPolicy.disabled())
+                .build()
+                .deliver(
+                        Endpoint.literal(new NextHop("127.0.0.1", port)),
+                        "c@example.net",
+                        List.of("alice@dept-a.example"),
+                        MessageContent.ofBytes(SampleMessages.clean()),
+                        Duration.ofSeconds(30))
+                .recipients()
+                .get(0)
+                .diagnostic();
     }
 }

@@ -30,20 +30,8 @@ class VerdictCacheTest {
         Verdict theirs = Verdict.builder("virus", org.mailhygiene.api.Outcome.INFECTED)
                 .threat("Storm")
                 .build();
-        org.mailhygiene.api.shared.VerdictStore racing = new org.mailhygiene.api.shared.VerdictStore() {
+        org.mailhygiene.api.shared.VerdictStore racing = new Delegating(real) {
             private boolean raced;
-
-            @Override
-            public java.util.Optional<Verdict> get(String identity, String sha256)
-                    throws org.mailhygiene.api.shared.SharedStateException {
-                return real.get(identity, sha256);
-            }
-
-            @Override
-            public void put(String identity, String sha256, Verdict verdict, Duration ttl)
-                    throws org.mailhygiene.api.shared.SharedStateException {
-                real.put(identity, sha256, verdict, ttl);
-            }
 
             @Override
             public boolean tryLease(String identity, String sha256, String owner, Duration lease)
@@ -52,19 +40,7 @@ class VerdictCacheTest {
                     raced = true;
                     real.put(identity, sha256, theirs, Duration.ofMinutes(1));
                 }
-                return real.tryLease(identity, sha256, owner, lease);
-            }
-
-            @Override
-            public boolean leaseHeld(String identity, String sha256)
-                    throws org.mailhygiene.api.shared.SharedStateException {
-                return real.leaseHeld(identity, sha256);
-            }
-
-            @Override
-            public void release(String identity, String sha256, String owner)
-                    throws org.mailhygiene.api.shared.SharedStateException {
-                real.release(identity, sha256, owner);
+                return super.tryLease(identity, sha256, owner, lease);
             }
         };
         VerdictCache cache = VerdictCache.builder().shared(racing).build();
@@ -223,42 +199,12 @@ class VerdictCacheTest {
         org.mailhygiene.api.shared.VerdictStore real =
                 org.mailhygiene.scanners.shared.InProcessSharedState.create().verdicts();
         java.util.List<Duration> taken = new java.util.concurrent.CopyOnWriteArrayList<>();
-        org.mailhygiene.api.shared.VerdictStore recording = new org.mailhygiene.api.shared.VerdictStore() {
-            @Override
-            public java.util.Optional<Verdict> get(String identity, String sha256)
-                    throws org.mailhygiene.api.shared.SharedStateException {
-                return real.get(identity, sha256);
-            }
-
-            @Override
-            public void put(String identity, String sha256, Verdict verdict, Duration ttl)
-                    throws org.mailhygiene.api.shared.SharedStateException {
-                real.put(identity, sha256, verdict, ttl);
-            }
-
+        org.mailhygiene.api.shared.VerdictStore recording = new Delegating(real) {
             @Override
             public boolean tryLease(String identity, String sha256, String owner, Duration lease)
                     throws org.mailhygiene.api.shared.SharedStateException {
                 taken.add(lease);
-                return real.tryLease(identity, sha256, owner, lease);
-            }
-
-            @Override
-            public boolean leaseHeld(String identity, String sha256)
-                    throws org.mailhygiene.api.shared.SharedStateException {
-                return real.leaseHeld(identity, sha256);
-            }
-
-            @Override
-            public void release(String identity, String sha256, String owner)
-                    throws org.mailhygiene.api.shared.SharedStateException {
-                real.release(identity, sha256, owner);
-            }
-
-            @Override
-            public boolean renewLease(String identity, String sha256, String owner, Duration lease)
-                    throws org.mailhygiene.api.shared.SharedStateException {
-                return real.renewLease(identity, sha256, owner, lease);
+                return super.tryLease(identity, sha256, owner, lease);
             }
         };
         String sha = "cd".repeat(32);
@@ -309,5 +255,50 @@ class VerdictCacheTest {
         assertThat(mine.lease()).as("the next node holds the lease and scans").isNotNull();
         assertThat(waited).isLessThan(VerdictCache.DEFAULT_LEASE_TIME.dividedBy(2));
         next.sharedFinish(key, mine, Verdict.clean("virus", Duration.ZERO));
+    }
+
+    /** A store that passes every call on to another; tests override what they watch or change. */
+    private static class Delegating implements org.mailhygiene.api.shared.VerdictStore {
+        private final org.mailhygiene.api.shared.VerdictStore real;
+
+        Delegating(org.mailhygiene.api.shared.VerdictStore real) {
+            this.real = real;
+        }
+
+        @Override
+        public java.util.Optional<Verdict> get(String identity, String sha256)
+                throws org.mailhygiene.api.shared.SharedStateException {
+            return real.get(identity, sha256);
+        }
+
+        @Override
+        public void put(String identity, String sha256, Verdict verdict, Duration ttl)
+                throws org.mailhygiene.api.shared.SharedStateException {
+            real.put(identity, sha256, verdict, ttl);
+        }
+
+        @Override
+        public boolean tryLease(String identity, String sha256, String owner, Duration lease)
+                throws org.mailhygiene.api.shared.SharedStateException {
+            return real.tryLease(identity, sha256, owner, lease);
+        }
+
+        @Override
+        public boolean leaseHeld(String identity, String sha256)
+                throws org.mailhygiene.api.shared.SharedStateException {
+            return real.leaseHeld(identity, sha256);
+        }
+
+        @Override
+        public void release(String identity, String sha256, String owner)
+                throws org.mailhygiene.api.shared.SharedStateException {
+            real.release(identity, sha256, owner);
+        }
+
+        @Override
+        public boolean renewLease(String identity, String sha256, String owner, Duration lease)
+                throws org.mailhygiene.api.shared.SharedStateException {
+            return real.renewLease(identity, sha256, owner, lease);
+        }
     }
 }
