@@ -52,7 +52,8 @@ import org.mailhygiene.internal.Checks;
  * {@link Builder#leaseTime(Duration) the lease time}, and never past its message's deadline) for the holder's verdict;
  * if the holder fails (no verdict, lease gone) it scans itself. The holder takes its lease for
  * {@link #LEASE_HEARTBEAT} (or the lease time, if shorter) and renews it every third of that while its scan runs
- * ({@link VerdictStore#renewLease}, on one daemon thread shared by all caches), so that a holder that dies or freezes
+ * ({@link VerdictStore#renewLease}, by default on one daemon thread shared by all caches, see {@link
+ * Builder#renewals}), so that a holder that dies or freezes
  * (a long pause, a stopped process) lets the others scan after those seconds instead of the whole lease time; with a
  * store that cannot renew, a scan longer than the heartbeat is made again by a waiting node, never skipped. Failures are never stored. If the shared store fails or
  * is slow, the node scans locally: the shared tier can save scans but never decides a verdict by itself.
@@ -98,12 +99,15 @@ public final class VerdictCache {
     private final Duration leaseTime;
     private final String owner = UUID.randomUUID().toString();
     private final AtomicLong leases = new AtomicLong();
+    /** The injected renewal executor, or {@code null} for {@link Renewals#EXECUTOR}. */
+    private final ScheduledExecutorService renewals;
 
     private VerdictCache(Builder b) {
         this.maximumSize = b.maximumSize;
         this.expireAfterWrite = b.expireAfterWrite;
         this.shared = b.shared;
         this.leaseTime = b.leaseTime;
+        this.renewals = b.renewals; // null: the shared one, made at its first use
         this.cache = Caffeine.newBuilder()
                 .maximumSize(b.maximumSize)
                 .expireAfterWrite(b.expireAfterWrite)
@@ -239,26 +243,29 @@ public final class VerdictCache {
         long every = Math.max(1, held.toMillis() / 3);
         AtomicReference<Future<?>> self = new AtomicReference<>();
         try {
-            Future<?> f = Renewals.EXECUTOR.scheduleAtFixedRate(
-                    () -> {
-                        try {
-                            if (!shared.renewLease(key.identity(), key.sha256(), lease, held)) {
-                                Future<?> me = self.get();
-                                if (me != null) {
-                                    me.cancel(false);
+            Future<?> f = (renewals != null ? renewals : Renewals.EXECUTOR)
+                    .scheduleAtFixedRate(
+                            () -> {
+                                try {
+                                    if (!shared.renewLease(key.identity(), key.sha256(), lease, held)) {
+                                        Future<?> me = self.get();
+                                        if (me != null) {
+                                            me.cancel(false);
+                                        }
+                                    }
+                                } catch (SharedStateException | RuntimeException e) {
+                                    // asked again at the next turn; the lease lasts a heartbeat meanwhile
                                 }
-                            }
-                        } catch (SharedStateException | RuntimeException e) {
-                            // asked again at the next turn; the lease lasts a heartbeat meanwhile
-                        }
-                    },
-                    every,
-                    every,
-                    TimeUnit.MILLISECONDS);
+                            },
+                            every,
+                            every,
+                            TimeUnit.MILLISECONDS);
             self.set(f);
             return f;
         } catch (RejectedExecutionException e) {
-            return null; // cannot happen with the shared executor; the lease then lasts one heartbeat
+            // an injected executor that was shut down (never the shared one): the lease lasts one heartbeat, and a
+            // scan longer than that may be made again by a waiting node, never skipped
+            return null;
         }
     }
 
@@ -464,8 +471,24 @@ public final class VerdictCache {
         private NanoClock nanoClock = NanoClock.system();
         private VerdictStore shared;
         private Duration leaseTime = DEFAULT_LEASE_TIME;
+        private ScheduledExecutorService renewals;
 
         private Builder() {}
+
+        /**
+         * The executor that renews the leases of this cache's scans in flight (only with a {@linkplain
+         * #shared(VerdictStore) shared tier}): each renewal is one short call to the store, every third of the lease.
+         * Default: one daemon thread shared by every cache of the process. The cache never shuts it down; once it is
+         * shut down (or refuses a task) a lease taken afterwards is not renewed and lasts {@link
+         * VerdictCache#LEASE_HEARTBEAT}, so a longer scan may be made again by another node (never skipped).
+         *
+         * @param value the executor, e.g. a test's or the application's scheduler
+         * @return this builder
+         */
+        public Builder renewals(ScheduledExecutorService value) {
+            renewals = Objects.requireNonNull(value, "renewals");
+            return this;
+        }
 
         /**
          * Adds a shared tier behind the local cache (see the class description). Default: none.

@@ -257,6 +257,55 @@ class VerdictCacheTest {
         next.sharedFinish(key, mine, Verdict.clean("virus", Duration.ZERO));
     }
 
+    /**
+     * Lease renewals run on the executor the builder is given (an application's scheduler, a test's): every renewal is
+     * made on its threads. Once that executor is shut down a new lease is still taken, but not renewed: it lasts one
+     * heartbeat, and the scan goes on (nothing thrown).
+     */
+    @Test
+    void leasesAreRenewedOnTheInjectedExecutor() throws Exception {
+        org.mailhygiene.api.shared.VerdictStore real =
+                org.mailhygiene.scanners.shared.InProcessSharedState.create().verdicts();
+        List<String> renewedOn = new java.util.concurrent.CopyOnWriteArrayList<>();
+        org.mailhygiene.api.shared.VerdictStore recording = new Delegating(real) {
+            @Override
+            public boolean renewLease(String identity, String sha256, String owner, Duration lease)
+                    throws org.mailhygiene.api.shared.SharedStateException {
+                renewedOn.add(Thread.currentThread().getName());
+                return super.renewLease(identity, sha256, owner, lease);
+            }
+        };
+        java.util.concurrent.ScheduledExecutorService mine =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "app-scheduler"));
+        try {
+            VerdictCache cache = VerdictCache.builder()
+                    .shared(recording)
+                    .leaseTime(Duration.ofMillis(300))
+                    .renewals(mine)
+                    .build();
+            VerdictCache.Key key = new VerdictCache.Key("virus|db-1", "ab".repeat(32));
+            VerdictCache.SharedAttempt scanning = cache.sharedBegin(key);
+            assertThat(scanning.renewal()).isNotNull();
+            long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (renewedOn.size() < 2 && System.nanoTime() < until) {
+                Thread.sleep(20);
+            }
+            cache.sharedFinish(key, scanning, Verdict.clean("virus", Duration.ZERO));
+            assertThat(renewedOn).hasSizeGreaterThanOrEqualTo(2).containsOnly("app-scheduler");
+
+            mine.shutdown();
+            VerdictCache.Key other = new VerdictCache.Key("virus|db-1", "ac".repeat(32));
+            VerdictCache.SharedAttempt unrenewed = cache.sharedBegin(other);
+            assertThat(unrenewed.lease()).as("the lease is still taken").isNotNull();
+            assertThat(unrenewed.renewal()).as("but nothing renews it").isNull();
+            cache.sharedFinish(other, unrenewed, Verdict.clean("virus", Duration.ZERO));
+            assertThat(real.leaseHeld("virus|db-1", "ac".repeat(32))).isFalse();
+        } finally {
+            mine.shutdownNow();
+        }
+        assertThatThrownBy(() -> VerdictCache.builder().renewals(null)).isInstanceOf(NullPointerException.class);
+    }
+
     /** A store that passes every call on to another; tests override what they watch or change. */
     private static class Delegating implements org.mailhygiene.api.shared.VerdictStore {
         private final org.mailhygiene.api.shared.VerdictStore real;
