@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import org.mailhygiene.api.Envelope;
+import org.mailhygiene.api.Health;
 import org.mailhygiene.api.Message;
 import org.mailhygiene.api.Outcome;
 import org.mailhygiene.api.Rule;
@@ -699,6 +700,37 @@ public final class BayesScanner implements Scanner {
         }
         int five = (int) Math.floor(score * 20) * 5;
         return String.format(Locale.ROOT, "BAYES_%02d", Math.min(95, five));
+    }
+
+    /**
+     * In process: {@code UP}, naming the model in use (the messages and tokens it learned, the threshold) and, for a
+     * {@link WatchedModelFile}, its file and, when the file's latest version was refused, why (the previous model is
+     * still in use, so mail is classified as before; fix or replace the file). A model that learned no spam or no ham
+     * says so, as its scores then mean nothing. Never blocks, never throws.
+     *
+     * @return an up result
+     */
+    @Override
+    public Health health() {
+        BayesModel model = source.current();
+        StringBuilder d = new StringBuilder(String.format(
+                Locale.ROOT,
+                "in process: a model of %d spam and %d ham (%d tokens), threshold %s",
+                model.spamMessages(),
+                model.hamMessages(),
+                model.tokenCount(),
+                threshold(model)));
+        if (model.spamMessages() == 0 || model.hamMessages() == 0) {
+            d.append("; it learned no ")
+                    .append(model.spamMessages() == 0 ? "spam" : "ham")
+                    .append(": train it");
+        }
+        if (source instanceof WatchedModelFile watched) {
+            d.append(", from ").append(watched.file());
+            watched.lastError()
+                    .ifPresent(e -> d.append("; its latest version was ").append(e));
+        }
+        return Health.up(d.toString(), Duration.ZERO);
     }
 
     @Override

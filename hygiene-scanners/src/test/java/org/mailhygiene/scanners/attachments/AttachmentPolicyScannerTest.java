@@ -35,6 +35,18 @@ class AttachmentPolicyScannerTest {
         return v.rules().stream().map(Rule::name).toList();
     }
 
+    /** {@code /health} names the policy a node runs instead of "no health probe" (UNKNOWN, which monitors flag). */
+    @Test
+    void healthIsUpAndNamesThePolicy() {
+        org.mailhygiene.api.Health h = AttachmentPolicyScanner.create().health();
+        assertThat(h.status()).isEqualTo(org.mailhygiene.api.Health.Status.UP);
+        AttachmentPolicy p = AttachmentPolicy.defaults();
+        assertThat(h.detail())
+                .isEqualTo("in process: " + p.blockedExtensions().size() + " blocked extensions, "
+                        + p.blockedTypes().size() + " blocked types, archives " + p.maxArchiveDepth() + " deep and "
+                        + p.maxArchiveEntries() + " entries at most");
+    }
+
     @Test
     void plainTextMessageIsClean() throws Exception {
         Verdict v =

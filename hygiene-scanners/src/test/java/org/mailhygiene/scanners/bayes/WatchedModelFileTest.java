@@ -107,6 +107,12 @@ class WatchedModelFileTest {
         assertThat(w.checkNow()).isFalse();
         assertThat(w.current()).isSameAs(good);
         assertThat(w.lastError()).hasValueSatisfying(e -> assertThat(e).contains("keeping the model in use"));
+        BayesScanner scanner = BayesScanner.builder(w).build();
+        assertThat(scanner.health().status()).isEqualTo(org.mailhygiene.api.Health.Status.UP);
+        assertThat(scanner.health().detail())
+                .startsWith("in process: a model of 2 spam and 2 ham")
+                .contains(", from " + file)
+                .contains("its latest version was not reloaded, keeping the model in use: " + file);
 
         Files.delete(file);
         assertThat(w.checkNow()).isFalse();
@@ -116,6 +122,10 @@ class WatchedModelFileTest {
         assertThat(w.checkNow()).isTrue();
         assertThat(w.current().spamMessages()).isEqualTo(3);
         assertThat(w.lastError()).isEmpty();
+        assertThat(scanner.health().detail()).contains("3 spam and 3 ham").doesNotContain("reloaded");
+        assertThat(BayesScanner.create(BayesModel.empty()).health().detail())
+                .contains("a model of 0 spam and 0 ham")
+                .contains("it learned no spam: train it");
     }
 
     @Test
