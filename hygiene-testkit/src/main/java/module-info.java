@@ -13,5 +13,6 @@ module org.mailhygiene.testkit {
     exports org.mailhygiene.testkit.redis;
     exports org.mailhygiene.testkit.server;
     exports org.mailhygiene.testkit.spamd;
+    exports org.mailhygiene.testkit.tls;
     exports org.mailhygiene.testkit.smtp;
 }

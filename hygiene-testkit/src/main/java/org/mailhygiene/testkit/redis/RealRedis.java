@@ -14,11 +14,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+import org.mailhygiene.testkit.tls.PrivateCa;
 
 /**
  * A private {@code redis-server} on 127.0.0.1 for tests: its own port, directory and config, no persistence, started
  * and stopped by the test. Faults are real: {@link #kill()} ends the process (SIGKILL), {@link #restart()} starts it
  * again on the same port, {@link #pause()} stops it with SIGSTOP so calls time out, {@link #resume()} continues it.
+ *
+ * <p>With TLS ({@link #startTls}, {@link #startTlsSentinel}) the server has a {@code tls-port} and no plain port
+ * ({@code port 0}), presents the {@link PrivateCa}'s server certificate, asks clients for none
+ * ({@code tls-auth-clients no}) and connects to other servers (its master, the monitored servers of a Sentinel) over
+ * TLS ({@code tls-replication yes}); a cluster node adds {@code tls-cluster yes} and a {@code cluster-port} itself.
  *
  * <p>Not thread-safe: one test drives one instance. {@link #close()} kills the server (and resumes it first if paused).
  */
@@ -31,11 +40,13 @@ public final class RealRedis implements AutoCloseable {
     private final int port;
     private final List<String> extraConfig;
     private final boolean sentinel;
+    private final PrivateCa tls;
     private Process process;
     private boolean paused;
 
-    private RealRedis(Path binary, Path workDir, int port, List<String> extraConfig, boolean sentinel) {
+    private RealRedis(Path binary, Path workDir, int port, List<String> extraConfig, boolean sentinel, PrivateCa tls) {
         this.sentinel = sentinel;
+        this.tls = tls;
         this.binary = binary;
         this.workDir = workDir;
         this.port = port;
@@ -56,7 +67,49 @@ public final class RealRedis implements AutoCloseable {
             throws IOException, InterruptedException {
         Objects.requireNonNull(redisServer, "redisServer");
         Files.createDirectories(workDir);
-        RealRedis r = new RealRedis(redisServer, workDir, freePort(), extraConfig, false);
+        RealRedis r = new RealRedis(redisServer, workDir, freePort(), extraConfig, false, null);
+        r.launch();
+        return r;
+    }
+
+    /**
+     * Starts a server that speaks TLS only, on a free loopback port.
+     *
+     * @param redisServer the {@code redis-server} binary (built with TLS, as Debian's is)
+     * @param workDir an empty directory the server may use
+     * @param ca the CA whose server certificate it presents
+     * @param extraConfig further {@code redis.conf} lines, e.g. {@code replicaof 127.0.0.1 PORT}
+     * @return the running server; {@link #url()} is {@code rediss://127.0.0.1:PORT}
+     * @throws IOException if it cannot be started or does not answer within {@link #START_TIMEOUT}
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public static RealRedis startTls(Path redisServer, Path workDir, PrivateCa ca, List<String> extraConfig)
+            throws IOException, InterruptedException {
+        Objects.requireNonNull(redisServer, "redisServer");
+        Objects.requireNonNull(ca, "ca");
+        Files.createDirectories(workDir);
+        RealRedis r = new RealRedis(redisServer, workDir, freePort(), extraConfig, false, ca);
+        r.launch();
+        return r;
+    }
+
+    /**
+     * Starts a Sentinel that speaks TLS only, and monitors its servers over TLS, on a free loopback port.
+     *
+     * @param redisServer the {@code redis-server} binary
+     * @param workDir an empty directory for its config and log
+     * @param ca the CA whose server certificate it presents and whose servers it trusts
+     * @param extraConfig the {@code sentinel monitor ...} lines and any others
+     * @return the running Sentinel
+     * @throws IOException if it cannot be started or does not answer within {@link #START_TIMEOUT}
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public static RealRedis startTlsSentinel(Path redisServer, Path workDir, PrivateCa ca, List<String> extraConfig)
+            throws IOException, InterruptedException {
+        Objects.requireNonNull(redisServer, "redisServer");
+        Objects.requireNonNull(ca, "ca");
+        Files.createDirectories(workDir);
+        RealRedis r = new RealRedis(redisServer, workDir, freePort(), extraConfig, true, ca);
         r.launch();
         return r;
     }
@@ -75,7 +128,7 @@ public final class RealRedis implements AutoCloseable {
             throws IOException, InterruptedException {
         Objects.requireNonNull(redisServer, "redisServer");
         Files.createDirectories(workDir);
-        RealRedis r = new RealRedis(redisServer, workDir, freePort(), extraConfig, true);
+        RealRedis r = new RealRedis(redisServer, workDir, freePort(), extraConfig, true, null);
         r.launch();
         return r;
     }
@@ -91,11 +144,20 @@ public final class RealRedis implements AutoCloseable {
         Path conf = workDir.resolve("redis.conf");
         List<String> lines = new ArrayList<>(List.of(
                 "bind 127.0.0.1",
-                "port " + port,
+                tls == null ? "port " + port : "port 0",
                 "dir " + workDir,
                 "logfile " + workDir.resolve("redis.log"),
                 "daemonize no",
                 "protected-mode yes"));
+        if (tls != null) {
+            lines.addAll(List.of(
+                    "tls-port " + port,
+                    "tls-cert-file " + tls.serverCertificate(),
+                    "tls-key-file " + tls.serverKey(),
+                    "tls-ca-cert-file " + tls.caCertificate(),
+                    "tls-auth-clients no",
+                    "tls-replication yes"));
+        }
         if (!sentinel) {
             lines.addAll(List.of("save \"\"", "appendonly no", "databases 16"));
         }
@@ -131,16 +193,17 @@ public final class RealRedis implements AutoCloseable {
 
     /**
      * Sends {@code PING} on a new connection (without authentication: a server with {@code requirepass} answers
-     * {@code -NOAUTH}, which also counts as up).
+     * {@code -NOAUTH}, which also counts as up), over TLS for a TLS server (trusting its CA, any host name).
      *
      * @param timeout connect and read bound
      * @return {@code true} if it answered
      * @throws IOException if it could not be reached
      */
     public boolean ping(Duration timeout) throws IOException {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), (int) timeout.toMillis());
-            s.setSoTimeout((int) timeout.toMillis());
+        try (Socket plain = new Socket()) {
+            plain.connect(new InetSocketAddress("127.0.0.1", port), (int) timeout.toMillis());
+            plain.setSoTimeout((int) timeout.toMillis());
+            Socket s = tls == null ? plain : tlsOver(plain);
             OutputStream out = s.getOutputStream();
             out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
@@ -150,13 +213,36 @@ public final class RealRedis implements AutoCloseable {
         }
     }
 
+    private SSLSocket tlsOver(Socket plain) throws IOException {
+        try {
+            java.security.KeyStore ks = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+            ks.load(null, null);
+            try (InputStream in = Files.newInputStream(tls.caCertificate())) {
+                ks.setCertificateEntry(
+                        "ca",
+                        java.security.cert.CertificateFactory.getInstance("X.509")
+                                .generateCertificate(in));
+            }
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(ks);
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, tmf.getTrustManagers(), null);
+            SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(plain, "127.0.0.1", port, false);
+            s.startHandshake();
+            return s;
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IOException("cannot trust " + tls.caCertificate() + ": " + e.getMessage(), e);
+        }
+    }
+
     /**
      * The server's URL.
      *
-     * @return {@code redis://127.0.0.1:PORT}
+     * @return {@code redis://127.0.0.1:PORT}, or {@code rediss://127.0.0.1:PORT} for a TLS server (a client adds
+     *     {@code ?cacert=} and reaches it by a name its certificate holds)
      */
     public String url() {
-        return "redis://127.0.0.1:" + port;
+        return (tls == null ? "redis" : "rediss") + "://127.0.0.1:" + port;
     }
 
     /**

@@ -11,8 +11,9 @@ import java.util.concurrent.TimeUnit;
 import org.mailhygiene.testkit.junit.RealBinaries;
 
 /**
- * A private certificate authority and one server certificate it signed for {@code localhost} (a DNS name only, no IP
- * address entry: a client that reaches the server as {@code 127.0.0.1} and checks the host name must refuse it), made
+ * A private certificate authority and one server certificate it signed, by default for {@code localhost} (a DNS name
+ * only, no IP address entry: a client that reaches the server as {@code 127.0.0.1} and checks the host name must refuse
+ * it; {@link #create(Path, List)} takes other names), made
  * with the installed {@code openssl} at run time: P-256 keys, valid for two days. {@link #create(Path)} skips the
  * calling
  * test without openssl, and fails it under CI ({@link RealBinaries#require}).
@@ -37,7 +38,7 @@ public record PrivateCa(Path dir) {
     }
 
     /**
-     * Makes the CA and the server certificate in {@code dir} (an existing directory).
+     * Makes the CA and the server certificate in {@code dir} (an existing directory), for {@code localhost} only.
      *
      * @param dir where the files go
      * @return the CA
@@ -46,8 +47,29 @@ public record PrivateCa(Path dir) {
      * @throws org.opentest4j.TestAbortedException (skip) without openssl outside CI
      */
     public static PrivateCa create(Path dir) throws IOException, InterruptedException {
+        return create(dir, List.of("DNS:localhost"));
+    }
+
+    /**
+     * Makes the CA and a server certificate for the given names in {@code dir} (an existing directory). Servers that
+     * others name by address (Sentinels report a master's IP address, cluster nodes their own) need an address entry:
+     * {@code List.of("DNS:localhost", "IP:127.0.0.1")}.
+     *
+     * @param dir where the files go
+     * @param subjectAltNames the certificate's subject alternative names, in openssl's form ({@code DNS:NAME},
+     *     {@code IP:ADDRESS}); at least one
+     * @return the CA
+     * @throws IOException if openssl fails (its output in the message) or a file cannot be written
+     * @throws InterruptedException if interrupted while openssl runs
+     * @throws IllegalArgumentException if no name is given
+     * @throws org.opentest4j.TestAbortedException (skip) without openssl outside CI
+     */
+    public static PrivateCa create(Path dir, List<String> subjectAltNames) throws IOException, InterruptedException {
+        if (subjectAltNames.isEmpty()) {
+            throw new IllegalArgumentException("no subject alternative name");
+        }
         Path openssl = RealBinaries.require("openssl", "openssl");
-        Files.writeString(dir.resolve("ext.cnf"), "subjectAltName = DNS:localhost\n");
+        Files.writeString(dir.resolve("ext.cnf"), "subjectAltName = " + String.join(", ", subjectAltNames) + "\n");
         run(
                 dir,
                 openssl,
