@@ -80,7 +80,8 @@ public final class QuarantineCommand implements Command {
                   --learn-spam MODEL  (delete) also learn each deleted message as spam into MODEL
                                (until it scores %s, at most %d times)
                   --learn-ham URL, --learn-spam URL   the same for a whole cluster: a Redis URL (the
-                               nodes' 'redis' key, redis://, rediss://, redis-sentinel://, redis-cluster://)
+                               nodes' 'redis' key: redis://, redis-sentinel://, redis-cluster://, or
+                               over TLS rediss://, rediss-sentinel://, rediss-cluster://)
                                learns into the cluster's shared model as 'hygiene learn --redis' does, until
                                the nodes' model (--base, default: default, plus what the cluster learned)
                                agrees; --redis-model NAME is the nodes' 'redis-model' (default bayes)

@@ -57,7 +57,8 @@ public final class ReportCommand implements Command {
                 options:
                   --data DIR        the data directory
                   --redis URL       instead of --data: the cluster's statistics in this Redis
-                                    (redis://HOST:PORT[/DB], rediss://, redis-sentinel://, redis-cluster://)
+                                    (redis://HOST:PORT[/DB], redis-sentinel://, redis-cluster://, or
+                                    over TLS rediss://, rediss-sentinel://, rediss-cluster://)
                   --month YYYY-MM   only this month
                   --html FILE       where to write the HTML report (default DIR/report.html, or none
                                     with --redis; '-' for none)

@@ -285,20 +285,18 @@ public final class RedisSharedState implements SharedState {
                 .clientName("mail-hygiene");
         url.user().ifPresent(cfg::user);
         url.password().ifPresent(cfg::password);
-        if (!url.scheme().equals("redis-cluster")) {
+        if (!url.cluster()) {
             cfg.database(url.database());
         }
-        if (url.tls()) {
-            cfg.ssl(true);
-            // Jedis checks no host name by itself: without this any certificate a trusted CA signed, for any name,
-            // was accepted, so a man in the middle could read the password and serve verdicts of its own.
-            SSLParameters params = new SSLParameters();
-            params.setEndpointIdentificationAlgorithm("HTTPS");
-            cfg.sslParameters(params);
-            if (url.caCertificates().isPresent()) {
-                cfg.sslSocketFactory(trusting(url));
-            }
-        }
+        // One socket factory for every connection: the CA file is read once, here, so an unreadable one is an error of
+        // open(), not of every call.
+        SSLSocketFactory tlsFactory = !url.tls()
+                ? null
+                : new TlsSockets(
+                        url.caCertificates().isPresent()
+                                ? trusting(url)
+                                : (SSLSocketFactory) SSLSocketFactory.getDefault());
+        withTls(cfg, url, tlsFactory);
         JedisClientConfig config = cfg.build();
         GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
         pool.setMaxTotal(64);
@@ -313,13 +311,16 @@ public final class RedisSharedState implements SharedState {
                 .clientName("mail-hygiene");
         url.sentinelUser().ifPresent(sentinelCfg::user);
         url.sentinelPassword().ifPresent(sentinelCfg::password);
+        // rediss-sentinel: the Sentinels are asked over TLS too (a Sentinel with tls-port and port 0, as the master
+        // has). One scheme for both, as Lettuce's rediss-sentinel has it: a site encrypts its Redis traffic or not.
+        withTls(sentinelCfg, url, tlsFactory);
         JedisClientConfig sentinelConfig = sentinelCfg.build();
         // No client here connects before its first call: a node starts (and --check passes) while Redis, its
         // Sentinels or its cluster are down, and the guard probes them later like any other outage.
         Supplier<UnifiedJedis> client;
         SentinelMasterProvider sentinel = null;
-        switch (url.scheme()) {
-            case "redis-sentinel" -> {
+        switch (url.viaSentinel() ? "sentinel" : url.cluster() ? "cluster" : "standalone") {
+            case "sentinel" -> {
                 List<HostAndPort> sentinels = new ArrayList<>();
                 url.hosts().forEach(h -> sentinels.add(new HostAndPort(h.host(), h.port())));
                 SentinelMasterProvider p =
@@ -328,7 +329,7 @@ public final class RedisSharedState implements SharedState {
                 UnifiedJedis j = new UnifiedJedis(p, RedisProtocol.RESP2) {};
                 client = () -> j;
             }
-            case "redis-cluster" -> {
+            case "cluster" -> {
                 Set<HostAndPort> nodes = new LinkedHashSet<>();
                 url.hosts().forEach(h -> nodes.add(new HostAndPort(h.host(), h.port())));
                 // JedisCluster reads the slot map from a seed in its constructor: made at the first call instead
@@ -341,6 +342,23 @@ public final class RedisSharedState implements SharedState {
             }
         }
         return new RedisSharedState(url, callTimeout, client, sentinel);
+    }
+
+    /**
+     * Turns TLS on in {@code cfg} for a TLS URL: the server's certificate must be trusted (by {@code factory}: the
+     * CAs of {@code ?cacert=}, or the JVM's store) and must name the host the connection was made to.
+     */
+    private static void withTls(DefaultJedisClientConfig.Builder cfg, RedisUrl url, SSLSocketFactory factory) {
+        if (!url.tls()) {
+            return;
+        }
+        cfg.ssl(true);
+        // Jedis checks no host name by itself: without this any certificate a trusted CA signed, for any name,
+        // was accepted, so a man in the middle could read the password and serve verdicts of its own.
+        SSLParameters params = new SSLParameters();
+        params.setEndpointIdentificationAlgorithm("HTTPS");
+        cfg.sslParameters(params);
+        cfg.sslSocketFactory(factory);
     }
 
     private static SSLSocketFactory trusting(RedisUrl url) {

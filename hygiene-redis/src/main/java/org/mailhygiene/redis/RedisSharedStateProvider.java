@@ -7,8 +7,9 @@ import org.mailhygiene.api.shared.SharedState;
 import org.mailhygiene.api.shared.SharedStateProvider;
 
 /**
- * Opens {@link RedisSharedState} for {@code redis}, {@code rediss}, {@code redis-sentinel} and {@code redis-cluster}
- * URLs; registered with {@link java.util.ServiceLoader}. Stateless; thread-safe.
+ * Opens {@link RedisSharedState} for {@code redis}, {@code redis-sentinel} and {@code redis-cluster} URLs and their TLS
+ * forms {@code rediss}, {@code rediss-sentinel} and {@code rediss-cluster}; registered with
+ * {@link java.util.ServiceLoader}. Stateless; thread-safe.
  */
 public final class RedisSharedStateProvider implements SharedStateProvider {
     /** Creates the provider (for the service loader). */

@@ -22,25 +22,31 @@ import org.mailhygiene.internal.Urls;
  *   <li>{@code redis-sentinel://[[USER]:PASSWORD@]HOST[:PORT][,HOST[:PORT]...]/MASTER[/DB]}: the master named
  *       {@code MASTER} as the Sentinels report it (Sentinel port 26379 by default); the password is the master's;
  *   <li>{@code redis-cluster://[[USER]:PASSWORD@]HOST[:PORT][,HOST[:PORT]...]}: a Redis Cluster, seeded by these
- *       nodes (database 0 only).
+ *       nodes (database 0 only);
+ *   <li>{@code rediss-sentinel://...} and {@code rediss-cluster://...}: the same over TLS, to every server the client
+ *       reaches: the Sentinels, the master they name (and the server asked whether it is the master), every cluster
+ *       node. The same trust ({@code ?cacert=} or the JVM's store) and the same host-name check as {@code rediss}
+ *       apply to each, with the host as the URL writes it for the Sentinels and seeds, and as the Sentinels or the
+ *       cluster report it for the others (an IP address, unless they are set to announce host names).
  * </ul>
  *
  * <p>Query parameters: {@code prefix=} the key prefix (default {@code mh:}; lets several clusters share one Redis),
- * {@code cacert=} a PEM file of trusted CA certificates for {@code rediss}; for {@code redis-sentinel}, the Sentinels'
+ * {@code cacert=} a PEM file of trusted CA certificates for the TLS schemes; for the Sentinel schemes, the Sentinels'
  * own credentials when they have {@code requirepass} (or an ACL user): {@code sentinel-password=} and
  * {@code sentinel-user=}, percent-encoded (the URL's user and password are the master's; Sentinels are asked without
  * credentials unless these are given). IPv6 hosts are written in brackets, several of them too.
  *
- * @param scheme {@code redis}, {@code rediss}, {@code redis-sentinel} or {@code redis-cluster}
+ * @param scheme {@code redis}, {@code rediss}, {@code redis-sentinel}, {@code rediss-sentinel}, {@code redis-cluster}
+ *     or {@code rediss-cluster}
  * @param hosts one or more {@code host:port} endpoints
  * @param user the ACL user, if given
  * @param password the password, if given
  * @param database the database number (0 for clusters)
- * @param master the Sentinel master name, for {@code redis-sentinel}
+ * @param master the Sentinel master name, for the Sentinel schemes
  * @param prefix the key prefix
  * @param caCertificates trusted CA certificates for TLS, if given
- * @param sentinelUser the ACL user the Sentinels are asked as, if given ({@code redis-sentinel} only)
- * @param sentinelPassword the Sentinels' password, if given ({@code redis-sentinel} only)
+ * @param sentinelUser the ACL user the Sentinels are asked as, if given (Sentinel schemes only)
+ * @param sentinelPassword the Sentinels' password, if given (Sentinel schemes only)
  */
 public record RedisUrl(
         String scheme,
@@ -56,6 +62,10 @@ public record RedisUrl(
 
     /** The default key prefix. */
     public static final String DEFAULT_PREFIX = "mh:";
+
+    /** The schemes this class reads, in the order error messages list them. */
+    private static final List<String> SCHEMES =
+            List.of("redis", "rediss", "redis-sentinel", "rediss-sentinel", "redis-cluster", "rediss-cluster");
 
     /**
      * One host and port.
@@ -104,20 +114,21 @@ public record RedisUrl(
             throw new IllegalArgumentException("no host");
         }
         Checks.requireAtLeast(database, 0, "database");
-        if ((sentinelUser.isPresent() || sentinelPassword.isPresent()) && !scheme.equals("redis-sentinel")) {
-            throw new IllegalArgumentException("Sentinel credentials are for redis-sentinel URLs only");
+        if ((sentinelUser.isPresent() || sentinelPassword.isPresent()) && !viaSentinel(scheme)) {
+            throw new IllegalArgumentException(
+                    "Sentinel credentials are for redis-sentinel and rediss-sentinel URLs only");
         }
     }
 
     /**
      * A URL without Sentinel credentials (the form before they could be given).
      *
-     * @param scheme {@code redis}, {@code rediss}, {@code redis-sentinel} or {@code redis-cluster}
+     * @param scheme one of the schemes of the class description
      * @param hosts one or more {@code host:port} endpoints
      * @param user the ACL user, if given
      * @param password the password, if given
      * @param database the database number (0 for clusters)
-     * @param master the Sentinel master name, for {@code redis-sentinel}
+     * @param master the Sentinel master name, for the Sentinel schemes
      * @param prefix the key prefix
      * @param caCertificates trusted CA certificates for TLS, if given
      * @throws IllegalArgumentException if the combination is invalid
@@ -145,23 +156,54 @@ public record RedisUrl(
     }
 
     /**
-     * Whether this URL uses TLS.
+     * Whether this URL uses TLS (to every server the client reaches).
      *
-     * @return {@code true} for {@code rediss}
+     * @return {@code true} for {@code rediss}, {@code rediss-sentinel} and {@code rediss-cluster}
      */
     public boolean tls() {
-        return scheme.equals("rediss");
+        return scheme.startsWith("rediss");
     }
 
     /**
-     * Whether the scheme is one of this module's.
+     * Whether this URL names a master through Sentinels.
+     *
+     * @return {@code true} for {@code redis-sentinel} and {@code rediss-sentinel}
+     */
+    public boolean viaSentinel() {
+        return viaSentinel(scheme);
+    }
+
+    /**
+     * Whether this URL names a Redis Cluster.
+     *
+     * @return {@code true} for {@code redis-cluster} and {@code rediss-cluster}
+     */
+    public boolean cluster() {
+        return cluster(scheme);
+    }
+
+    private static boolean viaSentinel(String scheme) {
+        return scheme.endsWith("-sentinel");
+    }
+
+    private static boolean cluster(String scheme) {
+        return scheme.endsWith("-cluster");
+    }
+
+    /** The scheme without TLS or with it, as {@code tls} says: {@code redis-cluster} to {@code rediss-cluster}. */
+    private static String withTls(String scheme, boolean tls) {
+        String kind = scheme.startsWith("rediss") ? scheme.substring(6) : scheme.substring(5);
+        return (tls ? "rediss" : "redis") + kind;
+    }
+
+    /**
+     * Whether the scheme is one of this module's (any case).
      *
      * @param scheme a URL scheme
-     * @return {@code true} for the four schemes in the class description
+     * @return {@code true} for the six schemes in the class description
      */
     public static boolean handles(String scheme) {
-        return scheme != null
-                && List.of("redis", "rediss", "redis-sentinel", "redis-cluster").contains(scheme.toLowerCase());
+        return scheme != null && SCHEMES.contains(scheme.toLowerCase(java.util.Locale.ROOT));
     }
 
     /**
@@ -188,11 +230,13 @@ public record RedisUrl(
         if (colon <= 0) {
             throw new IllegalArgumentException("not a redis URL (expected redis://HOST[:PORT][/DB]): " + redact(url));
         }
-        String scheme = url.substring(0, colon).toLowerCase();
+        String scheme = url.substring(0, colon).toLowerCase(java.util.Locale.ROOT);
         if (!handles(scheme)) {
-            throw new IllegalArgumentException("unknown scheme '" + scheme
-                    + "' (expected redis, rediss, redis-sentinel or redis-cluster): " + redact(url));
+            throw new IllegalArgumentException("unknown scheme '" + scheme + "' (expected "
+                    + String.join(", ", SCHEMES.subList(0, SCHEMES.size() - 1)) + " or "
+                    + SCHEMES.get(SCHEMES.size() - 1) + "): " + redact(url));
         }
+        boolean tls = scheme.startsWith("rediss");
         String rest = url.substring(colon + 3);
         Map<String, String> query = new LinkedHashMap<>();
         int q = rest.indexOf('?');
@@ -238,16 +282,15 @@ public record RedisUrl(
             hostPart = rest.substring(0, slash);
             path = rest.substring(slash + 1);
         }
-        int defaultPort = scheme.equals("redis-sentinel") ? 26379 : 6379;
+        int defaultPort = viaSentinel(scheme) ? 26379 : 6379;
         List<Endpoint> hosts = new ArrayList<>();
         for (String h : hostPart.split(",", -1)) {
             hosts.add(endpoint(h.trim(), defaultPort, url));
         }
-        boolean multi = scheme.equals("redis-sentinel") || scheme.equals("redis-cluster");
+        boolean multi = viaSentinel(scheme) || cluster(scheme);
         if (!multi && hosts.size() > 1) {
-            throw new IllegalArgumentException(
-                    "several hosts need redis-sentinel:// or redis-cluster:// (a failover list is not a cluster): "
-                            + redact(url));
+            throw new IllegalArgumentException("several hosts need " + withTls("redis-sentinel", tls) + ":// or "
+                    + withTls("redis-cluster", tls) + ":// (a failover list is not a cluster): " + redact(url));
         }
         Optional<String> master = Optional.empty();
         int database = 0;
@@ -256,11 +299,10 @@ public record RedisUrl(
                 : List.of(path.split("/", -1)).stream()
                         .filter(s -> !s.isEmpty())
                         .toList();
-        if (scheme.equals("redis-sentinel")) {
+        if (viaSentinel(scheme)) {
             if (segments.isEmpty()) {
                 throw new IllegalArgumentException(
-                        "redis-sentinel URLs name the master: redis-sentinel://HOST:PORT,.../MASTER[/DB]: "
-                                + redact(url));
+                        scheme + " URLs name the master: " + scheme + "://HOST:PORT,.../MASTER[/DB]: " + redact(url));
             }
             master = Optional.of(decode(segments.get(0)));
             if (segments.size() > 1) {
@@ -276,20 +318,22 @@ public record RedisUrl(
             if (segments.size() == 1) {
                 database = database(segments.get(0), url);
             }
-            if (scheme.equals("redis-cluster") && database != 0) {
+            if (cluster(scheme) && database != 0) {
                 throw new IllegalArgumentException("Redis Cluster has database 0 only: " + redact(url));
             }
         }
         String prefix = query.getOrDefault("prefix", DEFAULT_PREFIX);
         Optional<Path> ca = Optional.ofNullable(query.get("cacert")).map(Path::of);
-        if (ca.isPresent() && !scheme.equals("rediss")) {
-            throw new IllegalArgumentException("cacert= is for rediss:// URLs only: " + redact(url));
+        if (ca.isPresent() && !tls) {
+            throw new IllegalArgumentException("cacert= is for TLS URLs only (" + withTls(scheme, true) + "://, not "
+                    + scheme + "://): " + redact(url));
         }
         Optional<String> sentinelUser = Optional.ofNullable(query.get("sentinel-user"));
         Optional<String> sentinelPassword = Optional.ofNullable(query.get("sentinel-password"));
-        if ((sentinelUser.isPresent() || sentinelPassword.isPresent()) && !scheme.equals("redis-sentinel")) {
+        if ((sentinelUser.isPresent() || sentinelPassword.isPresent()) && !viaSentinel(scheme)) {
             throw new IllegalArgumentException(
-                    "sentinel-user= and sentinel-password= are for redis-sentinel URLs only: " + redact(url));
+                    "sentinel-user= and sentinel-password= are for redis-sentinel and rediss-sentinel URLs only: "
+                            + redact(url));
         }
         return new RedisUrl(
                 scheme, hosts, user, password, database, master, prefix, ca, sentinelUser, sentinelPassword);
@@ -380,7 +424,7 @@ public record RedisUrl(
             b.append(i == 0 ? "" : ",").append(hosts.get(i));
         }
         master.ifPresent(m -> b.append('/').append(m));
-        if (!scheme.equals("redis-cluster")) {
+        if (!cluster()) {
             b.append('/').append(database);
         }
         List<String> query = new ArrayList<>();

@@ -57,6 +57,57 @@ class RedisUrlTest {
         assertThat(c.master()).isEqualTo(Optional.empty());
     }
 
+    /** The TLS forms of Sentinel and Cluster (before, "unknown scheme"); cacert= goes with every TLS form. */
+    @Test
+    void tlsSentinelAndCluster() {
+        RedisUrl s = RedisUrl.parse(
+                "rediss-sentinel://:m%40ster@10.0.0.1,[2001:db8::2]:26380/mymaster/2?cacert=/etc/ca.pem&sentinel-password=sp");
+        assertThat(s.tls()).isTrue();
+        assertThat(s.viaSentinel()).isTrue();
+        assertThat(s.cluster()).isFalse();
+        assertThat(s.hosts())
+                .containsExactly(new RedisUrl.Endpoint("10.0.0.1", 26379), new RedisUrl.Endpoint("2001:db8::2", 26380));
+        assertThat(s.master()).contains("mymaster");
+        assertThat(s.database()).isEqualTo(2);
+        assertThat(s.password()).contains("m@ster");
+        assertThat(s.sentinelPassword()).contains("sp");
+        assertThat(s.caCertificates()).contains(Path.of("/etc/ca.pem"));
+        assertThat(s.redacted())
+                .isEqualTo("rediss-sentinel://:***@10.0.0.1:26379,[2001:db8::2]:26380/mymaster/2"
+                        + "?sentinel-password=***");
+        RedisUrl c = RedisUrl.parse("REDISS-CLUSTER://a:7000,b?cacert=/etc/ca.pem");
+        assertThat(c.scheme()).isEqualTo("rediss-cluster");
+        assertThat(c.tls()).isTrue();
+        assertThat(c.cluster()).isTrue();
+        assertThat(c.viaSentinel()).isFalse();
+        assertThat(c.hosts()).containsExactly(new RedisUrl.Endpoint("a", 7000), new RedisUrl.Endpoint("b", 6379));
+        assertThat(c.redacted()).isEqualTo("rediss-cluster://a:7000,b:6379");
+        assertThat(RedisUrl.parse("redis-sentinel://a/m").tls()).isFalse();
+        assertThat(RedisUrl.parse("redis-cluster://a").tls()).isFalse();
+        for (String scheme : List.of("rediss-sentinel", "rediss-cluster", "REDISS-Sentinel")) {
+            assertThat(RedisUrl.handles(scheme)).as(scheme).isTrue();
+        }
+        assertThat(RedisUrl.handles("rediss+sentinel")).isFalse();
+    }
+
+    @Test
+    void tlsFormErrors() {
+        assertThatThrownBy(() -> RedisUrl.parse("redis-sentinel://a/m?cacert=/x"))
+                .hasMessageContaining("cacert= is for TLS URLs only (rediss-sentinel://, not redis-sentinel://)");
+        assertThatThrownBy(() -> RedisUrl.parse("redis-cluster://a?cacert=/x"))
+                .hasMessageContaining("(rediss-cluster://, not redis-cluster://)");
+        assertThatThrownBy(() -> RedisUrl.parse("rediss://a,b"))
+                .hasMessageContaining("rediss-sentinel:// or rediss-cluster://");
+        assertThatThrownBy(() -> RedisUrl.parse("rediss-sentinel://a,b"))
+                .hasMessageContaining("rediss-sentinel URLs name the master: rediss-sentinel://HOST:PORT");
+        assertThatThrownBy(() -> RedisUrl.parse("rediss-cluster://a/1")).hasMessageContaining("database 0 only");
+        assertThatThrownBy(() -> RedisUrl.parse("rediss-cluster://a?sentinel-password=x"))
+                .hasMessageContaining("are for redis-sentinel and rediss-sentinel URLs only");
+        assertThatThrownBy(() -> RedisUrl.parse("redis+sentinel://a/m"))
+                .hasMessageContaining(
+                        "expected redis, rediss, redis-sentinel, rediss-sentinel, redis-cluster or rediss-cluster");
+    }
+
     @Test
     void clearErrors() {
         assertThatThrownBy(() -> RedisUrl.parse("127.0.0.1:6379")).hasMessageContaining("not a redis URL");
@@ -117,8 +168,8 @@ class RedisUrlTest {
                         + "?sentinel-user=watch&sentinel-password=***");
         assertThat(RedisUrl.parse("redis-sentinel://h/site").sentinelPassword()).isEmpty();
         assertThatThrownBy(() -> RedisUrl.parse("redis://:pw@h?sentinel-password=x"))
-                .hasMessage("sentinel-user= and sentinel-password= are for redis-sentinel URLs only:"
-                        + " redis://:***@h?sentinel-password=***");
+                .hasMessage("sentinel-user= and sentinel-password= are for redis-sentinel and rediss-sentinel URLs"
+                        + " only: redis://:***@h?sentinel-password=***");
     }
 
     /** A config error is printed, and logged at a reload: before, it quoted the URL with its password. */

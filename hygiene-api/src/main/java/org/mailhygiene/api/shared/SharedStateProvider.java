@@ -7,7 +7,8 @@ import java.util.Optional;
 
 /**
  * Opens a {@link SharedState} for a URL; found with {@link java.util.ServiceLoader}. The hygiene-redis module provides
- * one for {@code redis}, {@code rediss}, {@code redis-sentinel} and {@code redis-cluster} URLs.
+ * one for {@code redis}, {@code rediss}, {@code redis-sentinel}, {@code rediss-sentinel}, {@code redis-cluster} and
+ * {@code rediss-cluster} URLs.
  */
 public interface SharedStateProvider {
     /**

@@ -89,8 +89,9 @@ import org.mailhygiene.smtp.config.ConfigFile;
  *   <tr><td>{@code report-time}</td><td>local time of day to send it, {@code HH:MM}</td><td>06:00</td></tr>
  *   <tr><td>{@code stats-flush}</td><td>statistics flush interval ({@code 5s})</td><td>5s</td></tr>
  *   <tr><td>{@code redis}</td><td>share state with the cluster's other nodes through this Redis
- *       ({@code redis://[:PASSWORD@]HOST[:PORT][/DB]}, {@code rediss://}, {@code redis-sentinel://},
- *       {@code redis-cluster://}; needs hygiene-redis on the class path)</td><td>nothing shared</td></tr>
+ *       ({@code redis://[:PASSWORD@]HOST[:PORT][/DB]}, {@code redis-sentinel://}, {@code redis-cluster://}, and
+ *       over TLS {@code rediss://}, {@code rediss-sentinel://}, {@code rediss-cluster://}; needs hygiene-redis on the
+ *       class path)</td><td>nothing shared</td></tr>
  *   <tr><td>{@code redis-timeout}</td><td>bound on each call to Redis</td><td>250ms</td></tr>
  *   <tr><td>{@code redis-model}</td><td>name of the shared Bayes model</td><td>{@code bayes}</td></tr>
  *   <tr><td>{@code redis-model-refresh}</td><td>how often the local model takes in the cluster's learning</td>
