@@ -13,7 +13,8 @@ final class Failures {
      * e.g. "connection refused" or "cluster support disabled", in them), each message once.
      *
      * @param e the failure
-     * @return e.g. {@code Could not initialize cluster slots cache. (ERR This instance has cluster support disabled)}
+     * @return e.g. {@code Could not initialize cluster slots cache. (ERR This instance has cluster support disabled)};
+     *     a TLS server's refusal of a client without a certificate says what to change
      */
     static String describe(Throwable e) {
         Set<String> all = new LinkedHashSet<>();
@@ -26,7 +27,13 @@ final class Failures {
                 reasons.add(r);
             }
         }
-        return reasons.isEmpty() ? first : first + " (" + String.join("; ", reasons) + ")";
+        String text = reasons.isEmpty() ? first : first + " (" + String.join("; ", reasons) + ")";
+        if (text.contains("certificate_required")) {
+            // TLS 1.3: the server's refusal arrives after the handshake, at the first reply, as a bare alert
+            text += " (the server asks for a client certificate, which this client does not present: set the"
+                    + " server's tls-auth-clients to no or optional)";
+        }
+        return text;
     }
 
     private static void collect(Throwable t, Set<String> out, int depth) {

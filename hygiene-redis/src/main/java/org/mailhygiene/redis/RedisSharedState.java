@@ -379,8 +379,12 @@ public final class RedisSharedState implements SharedState {
             ctx.init(null, tmf.getTrustManagers(), null);
             return ctx.getSocketFactory();
         } catch (IOException | GeneralSecurityException e) {
+            // NoSuchFileException's message is the path alone, which the sentence quotes already
+            String why = e instanceof java.nio.file.NoSuchFileException
+                    ? "no such file"
+                    : e instanceof java.nio.file.AccessDeniedException ? "permission denied" : e.getMessage();
             throw new IllegalArgumentException(
-                    "cannot read CA certificates " + url.caCertificates().get() + ": " + e.getMessage(), e);
+                    "cannot read CA certificates " + url.caCertificates().get() + ": " + why, e);
         }
     }
 

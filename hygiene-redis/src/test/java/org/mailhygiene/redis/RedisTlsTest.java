@@ -60,6 +60,30 @@ class RedisTlsTest {
         }
     }
 
+    /**
+     * A TLS server with Redis's default {@code tls-auth-clients yes} refuses a client without a certificate after the
+     * TLS 1.3 handshake, at the first reply: before, the error was the bare alert.
+     */
+    @Test
+    void aServerThatWantsAClientCertificateSaysWhatToChange() {
+        assertThat(Failures.describe(new redis.clients.jedis.exceptions.JedisConnectionException(
+                        new javax.net.ssl.SSLHandshakeException("Received fatal alert: certificate_required"))))
+                .contains("certificate_required")
+                .contains("set the server's tls-auth-clients to no or optional");
+    }
+
+    /** Before, the reason read as the path again: "cannot read CA certificates /x/ca.pem: /x/ca.pem". */
+    @Test
+    void aMissingCaFileIsSaidSoWhenOpened() {
+        Path missing = dir.resolve("nope.pem");
+        for (String scheme :
+                List.of("rediss://localhost", "rediss-sentinel://localhost/m", "rediss-cluster://localhost")) {
+            assertThatThrownBy(() -> RedisSharedState.open(scheme + "?cacert=" + missing, Duration.ofSeconds(1)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("cannot read CA certificates " + missing + ": no such file");
+        }
+    }
+
     private static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket()) {
             s.bind(new InetSocketAddress("127.0.0.1", 0));
