@@ -96,6 +96,48 @@ class RelayCommandTest {
         }
     }
 
+    /**
+     * {@code rediss-sentinel://} in a node's config, against a TLS-only master and Sentinel: {@code --check} reaches the
+     * master over TLS and is silent; with a CA that did not sign the servers' certificates it warns, naming the Sentinel
+     * and the reason in one line, never the password. Before, the scheme was unknown and the file was refused.
+     */
+    @Test
+    void checkReachesATlsSentinelMasterAndNamesAWrongCa() throws Exception {
+        Path server = RealBinaries.require("redis-server", "redis-server");
+        org.mailhygiene.testkit.tls.PrivateCa ca = org.mailhygiene.testkit.tls.PrivateCa.create(
+                Files.createDirectories(dir.resolve("pki")), List.of("DNS:localhost", "IP:127.0.0.1"));
+        org.mailhygiene.testkit.tls.PrivateCa other =
+                org.mailhygiene.testkit.tls.PrivateCa.create(Files.createDirectories(dir.resolve("other")));
+        String base =
+                "role = edge\nname = e\nlisten = 127.0.0.1:0\ndata = d\nroute = :127.0.0.1:25\nscanner = builtin\n";
+        Path conf = dir.resolve("edge.conf");
+        try (RealRedis master = RealRedis.startTls(server, dir.resolve("master"), ca, List.of("requirepass s3cret"));
+                RealRedis sentinel = RealRedis.startTlsSentinel(
+                        server,
+                        dir.resolve("sentinel"),
+                        ca,
+                        List.of(
+                                "sentinel monitor site-a 127.0.0.1 " + master.port() + " 1",
+                                "sentinel auth-pass site-a s3cret"))) {
+            String url = "rediss-sentinel://:s3cret@localhost:" + sentinel.port() + "/site-a?cacert=";
+            Files.writeString(conf, base + "redis = " + url + ca.caCertificate() + "\n");
+            Run ok = Run.main("relay", "--config", conf.toString(), "--check");
+            assertThat(ok.status()).as(ok.err()).isZero();
+            assertThat(ok.out()).contains(conf + ": OK");
+            assertThat(ok.err()).doesNotContain("warning");
+
+            Files.writeString(conf, base + "redis = " + url + other.caCertificate() + "\n");
+            Run wrong = Run.main("relay", "--config", conf.toString(), "--check");
+            assertThat(wrong.status()).as(wrong.err()).isZero();
+            assertThat(wrong.out()).contains(conf + ": OK");
+            assertThat(wrong.err())
+                    .contains("warning: the shared store does not answer now")
+                    .contains("the TLS certificate of localhost:" + sentinel.port() + " is not signed by a trusted CA")
+                    .doesNotContain("s3cret");
+            assertThat(wrong.err().strip().lines()).hasSize(1);
+        }
+    }
+
     @Test
     void dsnCanBeSwitchedOffAndABadValueNamesItsLine() throws Exception {
         String base =
