@@ -147,12 +147,30 @@ class RedisTlsSentinelTest {
     /** The TLS master killed: the TLS Sentinel promotes the TLS replica and the same client writes to it over TLS. */
     @Test
     void followsAFailoverToThePromotedReplicaOverTls() throws Exception {
+        failover(ca(), false);
+    }
+
+    /**
+     * Certificates that name the servers by DNS name only work when the Sentinels and replicas announce names
+     * ({@code sentinel resolve-hostnames}, {@code sentinel announce-hostnames}, {@code replica-announce-ip}), as
+     * docs/cluster.md says: the master is reached as {@code localhost}, before and after a failover.
+     */
+    @Test
+    void serversAnnouncedByNameNeedNoAddressInTheirCertificates() throws Exception {
+        failover(PrivateCa.create(Files.createDirectories(dir.resolve("pki")), List.of("DNS:localhost")), true);
+    }
+
+    private void failover(PrivateCa ca, boolean names) throws Exception {
         Path server = RealBinaries.require("redis-server", "redis-server");
-        PrivateCa ca = ca();
         String cacert = "?cacert=" + ca.caCertificate();
-        try (RealRedis master = RealRedis.startTls(server, dir.resolve("master"), ca, List.of());
+        String host = names ? "localhost" : "127.0.0.1";
+        List<String> announce = names ? List.of("replica-announce-ip localhost") : List.of();
+        try (RealRedis master = RealRedis.startTls(server, dir.resolve("master"), ca, announce);
                 RealRedis replica = RealRedis.startTls(
-                        server, dir.resolve("replica"), ca, List.of("replicaof 127.0.0.1 " + master.port()))) {
+                        server,
+                        dir.resolve("replica"),
+                        ca,
+                        concat(announce, List.of("replicaof " + host + " " + master.port())))) {
             await(
                     Duration.ofSeconds(60),
                     "replication link up",
@@ -161,16 +179,21 @@ class RedisTlsSentinelTest {
                             server,
                             dir.resolve("sentinel"),
                             ca,
-                            List.of(
-                                    "sentinel monitor site-a 127.0.0.1 " + master.port() + " 1",
-                                    "sentinel down-after-milliseconds site-a 1000",
-                                    "sentinel failover-timeout site-a 10000"));
+                            concat(
+                                    names
+                                            ? List.of(
+                                                    "sentinel resolve-hostnames yes", "sentinel announce-hostnames yes")
+                                            : List.of(),
+                                    List.of(
+                                            "sentinel monitor site-a " + host + " " + master.port() + " 1",
+                                            "sentinel down-after-milliseconds site-a 1000",
+                                            "sentinel failover-timeout site-a 10000")));
                     RedisSharedState state = RedisSharedState.open(
                             "rediss-sentinel://localhost:" + sentinel.port() + "/site-a" + cacert,
                             Duration.ofSeconds(2))) {
                 await(Duration.ofSeconds(60), "the Sentinel knows the replica", () -> {
                     String r = cli(sentinel, ca, "SENTINEL", "REPLICAS", "site-a");
-                    return r.contains("127.0.0.1:" + replica.port()) && !r.contains("s_down");
+                    return r.contains(host + ":" + replica.port()) && !r.contains("s_down");
                 });
                 Verdict v = Verdict.clean("clamd", Duration.ofMillis(2));
                 state.verdicts().put("id", "before", v, Duration.ofMinutes(5));
@@ -185,12 +208,18 @@ class RedisTlsSentinelTest {
                 });
                 assertThat(info(replica, ca)).contains("role:master");
                 try (RedisSharedState promoted = RedisSharedState.open(
-                        "rediss://127.0.0.1:" + replica.port() + "/0" + cacert, Duration.ofSeconds(10))) {
+                        "rediss://localhost:" + replica.port() + "/0" + cacert, Duration.ofSeconds(10))) {
                     assertThat(promoted.verdicts().get("id", "after")).contains(v);
                 }
                 assertThat(state.verdicts().get("id", "after")).contains(v);
             }
         }
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new java.util.ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     private static String info(RealRedis r, PrivateCa ca) throws Exception {
