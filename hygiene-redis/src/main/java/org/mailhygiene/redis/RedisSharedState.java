@@ -312,7 +312,7 @@ public final class RedisSharedState implements SharedState {
         url.sentinelUser().ifPresent(sentinelCfg::user);
         url.sentinelPassword().ifPresent(sentinelCfg::password);
         // rediss-sentinel: the Sentinels are asked over TLS too (a Sentinel with tls-port and port 0, as the master
-        // has). One scheme for both, as Lettuce's rediss-sentinel has it: a site encrypts its Redis traffic or not.
+        // has). One scheme for both hops: a site encrypts its Redis traffic or not (docs/cluster.md, TLS).
         withTls(sentinelCfg, url, tlsFactory);
         JedisClientConfig sentinelConfig = sentinelCfg.build();
         // No client here connects before its first call: a node starts (and --check passes) while Redis, its
