@@ -9,7 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -31,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * and a commit mark carrying a CRC-32C of everything before it. {@link #store} writes the file and forces it, and
  * returns only when the file and its directory entry are on disk: the server may answer 250. At {@link #recover()} a
  * file without a valid commit mark is moved aside as {@code ID.q.incomplete}, not delivered: it was never acknowledged,
- * unless damage cut a committed file short (see {@link #recover()}).
+ * unless damage cut a committed file short (see {@link #recover()}); {@link #removeIncomplete(Duration)} deletes such
+ * files once they have been set aside long enough for an administrator to look at them.
  *
  * <h2>Spare files</h2>
  * A new file's directory entry needs a directory force of its own (one more disk flush per message). To keep that off
@@ -437,8 +440,9 @@ public final class Spool implements AutoCloseable {
      *
      * <p>A committed file whose record cannot be parsed is not deleted: it is renamed to {@code ID.q.corrupt}, logged,
      * and skipped, so an operator can look at it. A file that ends before its commit mark is not deleted either: it is
-     * renamed to {@code ID.q.incomplete} and logged. A crash while a message was received leaves such a file (never
-     * acknowledged with 250), but so does damage that cut a committed file short, and the two cannot be told apart.
+     * renamed to {@code ID.q.incomplete}, dated now and logged. A crash while a message was received leaves such a
+     * file (never acknowledged with 250), but so does damage that cut a committed file short, and the two cannot be
+     * told apart: it is kept for an administrator to look at, and {@link #removeIncomplete(Duration)} deletes it later.
      *
      * @return the messages still in the spool
      * @throws IOException if the directory cannot be read
@@ -516,12 +520,14 @@ public final class Spool implements AutoCloseable {
             for (Path p : uncommitted) {
                 Path aside = p.resolveSibling(p.getFileName() + INCOMPLETE);
                 DurableFiles.moveAtomic(p, aside);
+                markSetAside(aside);
                 kept.add(aside);
             }
             LOG.warn(
                     "spool {}: {} spool files end before their commit mark, moved aside as *{}: {} (a crash while a"
                             + " message was received, never acknowledged with 250, leaves such a file; so does damage"
-                            + " that cut a committed file short: inspect them, then delete them)",
+                            + " that cut a committed file short: inspect them, then delete them; the node deletes"
+                            + " them itself once they are older than its incomplete-retention)",
                     queue,
                     kept.size(),
                     INCOMPLETE,
@@ -532,6 +538,77 @@ public final class Spool implements AutoCloseable {
         }
         out.sort((a, b) -> a.id().compareTo(b.id()));
         return out;
+    }
+
+    /**
+     * Dates a file recovery just set aside as {@code ID.q.incomplete} to now, so that
+     * {@link #removeIncomplete(Duration)} counts its age from the moment it was set aside (and named in the log), not
+     * from its last write, which may be long before a node that was down starts again. A failure is logged: the file
+     * then keeps its older date.
+     */
+    private void markSetAside(Path aside) {
+        try {
+            Files.setLastModifiedTime(aside, FileTime.from(clock.instant()));
+        } catch (IOException e) {
+            LOG.warn(
+                    "spool file {}: cannot set its date to now ({}); its age counts from its last write",
+                    aside,
+                    e.toString());
+        }
+    }
+
+    /**
+     * Deletes the files {@link #recover()} set aside as {@code ID.q.incomplete} (files that end before their commit
+     * mark) once they are older than {@code retention}: their modification time, which recovery sets to the moment it
+     * set them aside, is at least {@code retention} before the clock's now. Each deletion is logged at WARN with the
+     * file's name, size and date. {@code ID.q.corrupt} files (committed, so acknowledged with 250, but unreadable) are
+     * never deleted, and neither is any file a store is writing: those are named {@code ID.q}, never
+     * {@code .incomplete}, which only recovery gives to a file no store is writing. The node calls this at start,
+     * after recovery, and then every hour. Thread-safe; may run concurrently with stores and deliveries.
+     *
+     * @param retention how long a set-aside file is kept; positive
+     * @return the files deleted, in name order; empty when none was old enough
+     * @throws IOException if the queue directory cannot be read (a file that cannot be deleted is logged and skipped)
+     * @throws IllegalArgumentException if {@code retention} is not positive
+     * @throws IllegalStateException if the spool is closed
+     */
+    public List<Path> removeIncomplete(Duration retention) throws IOException {
+        Objects.requireNonNull(retention, "retention");
+        if (retention.isNegative() || retention.isZero()) {
+            throw new IllegalArgumentException("retention must be positive, was " + retention);
+        }
+        ensureOpen();
+        java.time.Instant cutoff = clock.instant().minus(retention);
+        List<Path> candidates = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue, "*" + SUFFIX + INCOMPLETE)) {
+            ds.forEach(candidates::add);
+        }
+        candidates.sort(null);
+        List<Path> removed = new ArrayList<>();
+        for (Path p : candidates) {
+            try {
+                java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(
+                        p, java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                if (!a.isRegularFile() || a.lastModifiedTime().toInstant().isAfter(cutoff)) {
+                    continue;
+                }
+                Files.delete(p);
+                removed.add(p);
+                LOG.warn(
+                        "spool {}: deleted {} ({} bytes, set aside as incomplete on {}): older than the"
+                                + " incomplete-retention of {}",
+                        queue,
+                        p.getFileName(),
+                        a.size(),
+                        a.lastModifiedTime(),
+                        retention);
+            } catch (NoSuchFileException e) {
+                // deleted meanwhile (by an administrator)
+            } catch (IOException e) {
+                LOG.warn("spool {}: cannot delete {}: {}", queue, p.getFileName(), e.toString());
+            }
+        }
+        return removed;
     }
 
     /**

@@ -92,6 +92,12 @@ import org.slf4j.LoggerFactory;
 public final class Node implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Node.class);
 
+    /**
+     * How long a spool file set aside as {@code ID.q.incomplete} is kept before the node deletes it, by default: 7
+     * days (see {@link Builder#incompleteRetention(Duration)}).
+     */
+    public static final Duration DEFAULT_INCOMPLETE_RETENTION = Duration.ofDays(7);
+
     /** Under the data directory: partly received and rewritten messages (see {@link Builder#temporaryDirectory()}). */
     static final String TEMPORARY_DIRECTORY = "tmp";
 
@@ -111,6 +117,7 @@ public final class Node implements AutoCloseable {
     private final Relay relay;
     private final ScheduledExecutorService flusher;
     private final Duration flushInterval;
+    private final Duration incompleteRetention;
     private final String reportTo;
     private final String reportFrom;
     private final String postmaster;
@@ -137,6 +144,7 @@ public final class Node implements AutoCloseable {
         this.quarantine = quarantine;
         this.statistics = statistics;
         this.flushInterval = b.flushInterval;
+        this.incompleteRetention = b.incompleteRetention;
         Policy policy = b.policy != null ? b.policy : b.role.defaultPolicy();
         List<HygieneListener> listeners = new ArrayList<>();
         listeners.add(statistics);
@@ -521,6 +529,7 @@ public final class Node implements AutoCloseable {
             }
         }
         flusher.scheduleWithFixedDelay(this::expireQuarantine, 0, 1, TimeUnit.HOURS);
+        flusher.scheduleWithFixedDelay(this::removeIncomplete, 0, 1, TimeUnit.HOURS); // after relay.start() recovered
         flusher.scheduleWithFixedDelay(this::pollHandOvers, 1, 1, TimeUnit.SECONDS);
         if (reportTo != null) {
             dailyReport = new DailyReportMailer(
@@ -625,6 +634,15 @@ public final class Node implements AutoCloseable {
             }
         } catch (IOException | RuntimeException e) {
             LOG.warn("{}: cannot take the queue flush request", name, e);
+        }
+    }
+
+    /** Deletes spool files set aside as incomplete longer ago than the retention (each logged by the spool). */
+    private void removeIncomplete() {
+        try {
+            spool.removeIncomplete(incompleteRetention);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}: cannot remove old incomplete spool files (retried in an hour): {}", name, e.toString());
         }
     }
 
@@ -931,6 +949,7 @@ public final class Node implements AutoCloseable {
         private final List<DeliveryListener> deliveryListeners = new ArrayList<>();
         private InetSocketAddress adminListen;
         private Duration quarantineRetention = Quarantine.DEFAULT_RETENTION;
+        private Duration incompleteRetention = DEFAULT_INCOMPLETE_RETENTION;
         private boolean verdictCache = true;
 
         private Builder(Role role, String name) {
@@ -1246,6 +1265,23 @@ public final class Node implements AutoCloseable {
         public Builder quarantineRetention(Duration value) {
             Checks.requirePositive(value, "quarantine retention");
             this.quarantineRetention = value;
+            return this;
+        }
+
+        /**
+         * How long a spool file that ends before its commit mark ({@code ID.q.incomplete}, set aside at start: a
+         * crash while a message was received, or damage that cut a committed file short) is kept for an
+         * administrator to look at; older ones are deleted, each logged at WARN, at start and then every hour (the
+         * node config's {@code incomplete-retention}; see {@link Spool#removeIncomplete(Duration)}). Default
+         * {@link #DEFAULT_INCOMPLETE_RETENTION} (7 days).
+         *
+         * @param value a positive duration
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder incompleteRetention(Duration value) {
+            Checks.requirePositive(value, "incomplete retention");
+            this.incompleteRetention = value;
             return this;
         }
 

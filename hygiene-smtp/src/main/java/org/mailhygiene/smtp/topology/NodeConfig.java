@@ -102,6 +102,8 @@ import org.mailhygiene.smtp.config.ConfigFile;
  *       <td>on</td></tr>
  *   <tr><td>{@code quarantine-retention}</td><td>how long quarantined messages are kept ({@code 30d})</td>
  *       <td>30d</td></tr>
+ *   <tr><td>{@code incomplete-retention}</td><td>how long a spool file set aside as {@code ID.q.incomplete} is kept
+ *       before the node deletes it</td><td>7d</td></tr>
  * </table>
  *
  * Every error is a {@link ConfigException} naming the file, the line and the problem; unknown keys are errors.
@@ -330,6 +332,14 @@ public final class NodeConfig {
                 b.quarantineRetention(retention.get());
             } catch (IllegalArgumentException e) {
                 throw error(c, "quarantine-retention", e.getMessage());
+            }
+        }
+        Optional<Duration> incomplete = c.duration("incomplete-retention");
+        if (incomplete.isPresent()) {
+            try {
+                b.incompleteRetention(incomplete.get());
+            } catch (IllegalArgumentException e) {
+                throw error(c, "incomplete-retention", e.getMessage());
             }
         }
         LimitsConfig.read(c, b, base);

@@ -57,6 +57,7 @@ public final class NodeReloader {
             "report-time",
             "stats-flush",
             "quarantine-retention",
+            "incomplete-retention",
             "redis",
             "redis-timeout",
             "redis-model",

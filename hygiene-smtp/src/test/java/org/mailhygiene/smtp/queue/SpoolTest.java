@@ -353,6 +353,57 @@ class SpoolTest {
         }
     }
 
+    /**
+     * A file cut before its commit mark was moved aside as {@code ID.q.incomplete} and then kept for ever: nothing
+     * removed it, and a node that crashed now and then filled its queue directory with them.
+     */
+    @Test
+    void incompleteFilesAreDeletedOnceSetAsideLongerAgoThanTheRetention() throws Exception {
+        Path q = dir.resolve("queue");
+        Instant start = Instant.parse("2026-03-01T10:00:00Z");
+        FakeClock clock = FakeClock.at(start);
+        byte[] committed;
+        QueueId whole;
+        try (Spool s = Spool.builder(dir).clock(clock).build()) {
+            whole = s.store(envelope("a@x.org", "b@y.org"), body("intact")).id();
+            committed = Files.readAllBytes(q.resolve(whole.value() + ".q"));
+        }
+        // A store that a crash cut off 30 days ago, found by a node that was down since: its age counts from now.
+        Path cut = q.resolve("AAAAAAAAAAAAAAAAAAAA.q");
+        Files.write(cut, java.util.Arrays.copyOf(committed, committed.length / 2));
+        Files.setLastModifiedTime(cut, java.nio.file.attribute.FileTime.from(start.minus(Duration.ofDays(30))));
+        // Files never deleted: committed but unreadable, or not the spool's.
+        Files.writeString(q.resolve("BBBBBBBBBBBBBBBBBBBB.q.corrupt"), "acknowledged, unreadable");
+        Files.writeString(q.resolve("notes.txt"), "an administrator's file");
+        for (String f : List.of("BBBBBBBBBBBBBBBBBBBB.q.corrupt", "notes.txt")) {
+            Files.setLastModifiedTime(
+                    q.resolve(f), java.nio.file.attribute.FileTime.from(start.minus(Duration.ofDays(300))));
+        }
+        Path aside = q.resolve("AAAAAAAAAAAAAAAAAAAA.q.incomplete");
+        try (Spool s = Spool.builder(dir).clock(clock).build()) {
+            assertThat(s.recover()).extracting(QueuedMessage::id).containsExactly(whole);
+            assertThat(aside).exists();
+            assertThat(Files.getLastModifiedTime(aside).toInstant()).isEqualTo(start);
+            assertThat(s.removeIncomplete(Duration.ofDays(7))).isEmpty();
+            clock.advance(Duration.ofDays(7).minusSeconds(1));
+            assertThat(s.removeIncomplete(Duration.ofDays(7))).isEmpty();
+            assertThat(aside).exists();
+            clock.advance(Duration.ofSeconds(1));
+            // A message stored meanwhile (its file named ID.q) is not touched, whatever its age.
+            QueueId later = s.store(envelope("a@x.org", "c@y.org"), body("stored later"))
+                    .id();
+            assertThat(s.removeIncomplete(Duration.ofDays(7))).containsExactly(aside);
+            assertThat(aside).doesNotExist();
+            assertThat(q.resolve("BBBBBBBBBBBBBBBBBBBB.q.corrupt")).exists();
+            assertThat(q.resolve("notes.txt")).exists();
+            assertThat(s.recover()).extracting(QueuedMessage::id).containsExactly(whole, later);
+            assertThat(s.removeIncomplete(Duration.ofDays(7))).isEmpty();
+            assertThatThrownBy(() -> s.removeIncomplete(Duration.ZERO))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("retention must be positive, was PT0S");
+        }
+    }
+
     @Test
     void aSpoolCannotBeOpenedTwice() throws Exception {
         try (Spool s = Spool.open(dir)) {

@@ -231,6 +231,15 @@ class NodeConfigTest {
                 .hasMessageStartingWith("node.conf line 12: delay-warning: ");
     }
 
+    @Test
+    void incompleteRetentionIsAPositiveDuration() throws Exception {
+        parse(VALID + "incomplete-retention = 30d\n").build().close();
+        fails(VALID + "incomplete-retention = 0s\n", "node.conf line 12: incomplete-retention: must be positive");
+        assertThatThrownBy(() -> parse(VALID + "incomplete-retention = forever\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("node.conf line 12: incomplete-retention: ");
+    }
+
     private void fails(String text, String message) {
         assertThatThrownBy(() -> parse(text))
                 .isInstanceOf(ConfigException.class)

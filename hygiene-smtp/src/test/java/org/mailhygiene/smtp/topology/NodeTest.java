@@ -76,6 +76,41 @@ class NodeTest {
                 .isEqualTo(1);
     }
 
+    /** Spool files set aside as incomplete by an earlier run were never deleted; now the node deletes old ones. */
+    @Test
+    void startDeletesIncompleteSpoolFilesSetAsideLongerAgoThanTheRetention() throws Exception {
+        Path queue = java.nio.file.Files.createDirectories(dir.resolve("spool").resolve("queue"));
+        Path old = queue.resolve("AAAAAAAAAAAAAAAAAAAA.q.incomplete");
+        Path recent = queue.resolve("BBBBBBBBBBBBBBBBBBBB.q.incomplete");
+        java.nio.file.Files.writeString(old, "hygiene-spool\t1\ncut short");
+        java.nio.file.Files.writeString(recent, "hygiene-spool\t1\ncut short");
+        java.time.Instant now = java.time.Instant.now();
+        java.nio.file.Files.setLastModifiedTime(
+                old, java.nio.file.attribute.FileTime.from(now.minus(Duration.ofDays(2))));
+        java.nio.file.Files.setLastModifiedTime(
+                recent, java.nio.file.attribute.FileTime.from(now.minus(Duration.ofHours(23))));
+        Node node = Node.builder(Role.GATEWAY, "gw")
+                .listen(InetAddress.getLoopbackAddress(), 0)
+                .router(StaticRouter.parse(":127.0.0.1:25"))
+                .scanners(List.of(SignatureScanner.create()))
+                .dataDirectory(dir)
+                .incompleteRetention(Duration.ofDays(1))
+                .build();
+        try {
+            node.start();
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (java.nio.file.Files.exists(old) && System.nanoTime() - deadline < 0) {
+                Thread.sleep(20);
+            }
+            assertThat(old).doesNotExist();
+            assertThat(recent).exists();
+        } finally {
+            node.close();
+        }
+        assertThatThrownBy(() -> Node.builder(Role.EDGE, "e").incompleteRetention(Duration.ZERO))
+                .hasMessage("incomplete retention must be positive, was PT0S");
+    }
+
     @Test
     void statisticsThatCannotBeWrittenAreLoggedOnceNotAtEveryFlush() throws Exception {
         // What a full disk does to every flush, made without one: each day's temporary file name is taken by a
