@@ -219,7 +219,8 @@ public final class DeliveryAgent implements AutoCloseable {
     }
 
     /**
-     * Loads the spool's messages without starting the scheduler (for {@link #runDue()}-driven use and tests).
+     * Loads the spool's messages without starting the scheduler (for {@link #runDue()}-driven use and tests), and
+     * tells the listener of each ({@link DeliveryListener#recovered}).
      *
      * @return the number of messages loaded
      * @throws IOException if the spool cannot be read
@@ -303,6 +304,8 @@ public final class DeliveryAgent implements AutoCloseable {
                 }
             }
             known.putIfAbsent(cur.id(), cur);
+            QueuedMessage found = cur;
+            tell(() -> listener.recovered(found));
         }
         return all.size();
     }

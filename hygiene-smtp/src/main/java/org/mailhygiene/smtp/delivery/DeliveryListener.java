@@ -7,7 +7,8 @@ import org.mailhygiene.smtp.queue.QueuedMessage;
 /**
  * Observes what a {@link DeliveryAgent} does with each message: statistics and per-message log lines are built on it.
  *
- * <p>Order for one message: zero or more {@link #transaction} calls (one per destination per pass), then
+ * <p>Order for one message: {@link #recovered} when it was found in the spool at start, then zero or more
+ * {@link #transaction} calls (one per destination per pass), then
  * {@link #bounced} when failed recipients were bounced, and {@link #completed} once nothing is left to do for it.
  * Methods are called on delivery threads, possibly concurrently for different messages; they must be fast and must
  * not throw (an exception is logged and ignored). Every method does nothing by default.
@@ -15,6 +16,15 @@ import org.mailhygiene.smtp.queue.QueuedMessage;
 public interface DeliveryListener {
     /** A listener that ignores everything. */
     DeliveryListener NONE = new DeliveryListener() {};
+
+    /**
+     * A message was found in the spool when the agent {@linkplain DeliveryAgent#recover() recovered} it (at start):
+     * stored by an earlier run, which saw its scan; the spool keeps no verdicts. Called once per message, before any
+     * {@link #transaction} for it.
+     *
+     * @param message the message as recovered
+     */
+    default void recovered(QueuedMessage message) {}
 
     /**
      * One delivery attempt for some recipients of a message ended.

@@ -79,8 +79,8 @@ import org.slf4j.LoggerFactory;
  * form {@code NODE id=ID client=IP from=<S> to=<R>,... size=N verdicts=[...] disposition=ACTION hop=HOST:PORT
  * delay=0.123s result=...}; messages refused or quarantined at DATA are logged when answered, messages kept in the
  * spool when a delivery attempt ends (a message released from quarantine with {@code verdicts=- disposition=RELEASED},
- * a bounce the node wrote with {@code verdicts=- disposition=BOUNCE}; one whose scan this run did not see, recovered
- * from the spool at start, with {@code verdicts=? disposition=?}).
+ * a bounce the node wrote with {@code verdicts=- disposition=BOUNCE}; one recovered from the spool at start, whose scan
+ * an earlier run saw (the spool keeps no verdicts), with {@code verdicts=? disposition=? recovered=yes}).
  *
  * <p>Reload: {@link #reload(Builder)} applies a new configuration to a running node without dropping sessions or
  * messages in progress ({@link NodeReloader} does it from the configuration file, for {@code SIGHUP}).
@@ -305,6 +305,17 @@ public final class Node implements AutoCloseable {
 
     private static DeliveryListener compositeDelivery(List<DeliveryListener> all) {
         return new DeliveryListener() {
+            @Override
+            public void recovered(QueuedMessage message) {
+                for (DeliveryListener l : all) {
+                    try {
+                        l.recovered(message);
+                    } catch (RuntimeException e) {
+                        LOG.warn("delivery listener failed", e);
+                    }
+                }
+            }
+
             @Override
             public void transaction(QueuedMessage message, Optional<Endpoint> endpoint, List<RecipientResult> results) {
                 for (DeliveryListener l : all) {

@@ -105,6 +105,19 @@ final class NodeEvents implements RelayListener, DeliveryListener {
         scans.put(bounce.id(), "verdicts=- disposition=BOUNCE"); // written by the node, not scanned
     }
 
+    /**
+     * A message an earlier run stored, found in the spool at start: the spool keeps no verdicts, so its delivery lines
+     * say {@code verdicts=? disposition=? recovered=yes} (its verdicts are in the lines of its attempts before the
+     * restart, under the same id).
+     */
+    @Override
+    public void recovered(QueuedMessage message) {
+        scans.putIfAbsent(message.id(), RECOVERED);
+    }
+
+    /** The delivery line's scan fields for a message recovered from the spool at start. */
+    static final String RECOVERED = "verdicts=? disposition=? recovered=yes";
+
     /** What the delivery log line says of a message's scan: its verdicts and disposition, if this run knows them. */
     String scan(QueueId id) {
         return scans.getOrDefault(id, "verdicts=? disposition=?");

@@ -39,7 +39,36 @@ class NodeEventsTest {
         QueueId unknown = QueueId.generate(clock);
         events.released(released);
         assertThat(events.scan(released)).isEqualTo("verdicts=- disposition=RELEASED");
-        // scanned by an earlier run (recovered from the spool): this run does not know
         assertThat(events.scan(unknown)).isEqualTo("verdicts=? disposition=?");
+    }
+
+    /**
+     * A message stored by an earlier run and delivered after a restart was logged {@code verdicts=? disposition=?},
+     * which read as a fault of the log; the spool keeps no verdicts, so the line now says it was recovered.
+     */
+    @Test
+    void aRecoveredMessageSaysSoInItsDeliveryLine(@TempDir Path dir) throws Exception {
+        Clock clock = Clock.systemUTC();
+        try (org.mailhygiene.smtp.queue.Spool spool = org.mailhygiene.smtp.queue.Spool.open(dir.resolve("spool"))) {
+            spool.store(
+                    new org.mailhygiene.api.Envelope(
+                            java.util.Optional.empty(),
+                            java.util.Optional.empty(),
+                            "a@x.org",
+                            List.of("b@y.org"),
+                            java.time.Instant.now()),
+                    org.mailhygiene.api.MessageContent.ofBytes(
+                            "Subject: x\r\n\r\nbody\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        }
+        NodeEvents events = new NodeEvents("n", NodeStatistics.open(dir, "n", clock), clock);
+        try (org.mailhygiene.smtp.queue.Spool spool = org.mailhygiene.smtp.queue.Spool.open(dir.resolve("spool"));
+                org.mailhygiene.smtp.delivery.DeliveryAgent agent = org.mailhygiene.smtp.delivery.DeliveryAgent.builder(
+                                spool, org.mailhygiene.api.routing.StaticRouter.parse(":127.0.0.1:9"))
+                        .listener(events)
+                        .build()) {
+            assertThat(agent.recover()).isEqualTo(1);
+            QueueId id = spool.recover().get(0).id();
+            assertThat(events.scan(id)).isEqualTo("verdicts=? disposition=? recovered=yes");
+        }
     }
 }
