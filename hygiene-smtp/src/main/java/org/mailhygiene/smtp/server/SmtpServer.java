@@ -85,6 +85,7 @@ public final class SmtpServer implements AutoCloseable {
 
     private final ExecutorService executor;
     private final boolean ownsExecutor;
+    private final Duration stopGrace;
     private final AtomicInteger active = new AtomicInteger();
     private final ConcurrentHashMap<InetAddress, AtomicInteger> perIp = new ConcurrentHashMap<>();
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
@@ -129,6 +130,7 @@ public final class SmtpServer implements AutoCloseable {
 
     private SmtpServer(Builder b) {
         this.bindAddress = b.bindAddress;
+        this.stopGrace = b.stopGrace;
         this.requestedPort = b.port;
         this.backlog = b.backlog;
         this.sharedLimiter = b.sharedLimiter;
@@ -330,18 +332,24 @@ public final class SmtpServer implements AutoCloseable {
     }
 
     /**
-     * How long {@link #stop()} waits for open sessions to end by themselves before it cuts their connections: time for
-     * a message whose data was complete to be scanned, stored and answered.
+     * How long {@link #stop()} waits for open sessions to end by themselves before it cuts their connections, by
+     * default ({@link Builder#stopGrace(Duration)}): time for a message whose data was complete to be scanned, stored
+     * and answered.
      */
     public static final Duration STOP_GRACE = Duration.ofSeconds(10);
+
+    /** The longest {@link Builder#stopGrace(Duration) stop grace}: a supervisor's stop timeout is shorter anyway. */
+    public static final Duration MAX_STOP_GRACE = Duration.ofMinutes(10);
 
     /**
      * Stops accepting and ends every open session: a session waiting for a command, or still reading a message's
      * data, is answered {@code 421 4.3.2} at once (a message whose data was not complete was never acknowledged: its
      * client still holds it and sends it again); a session whose message is being scanned and stored answers that
-     * message first ({@code 250} once it is stored), then {@code 421 4.3.2}. Sessions still open after
-     * {@link #STOP_GRACE} have their connections closed. Then waits up to 5 seconds for session threads to end.
-     * Idempotent.
+     * message first ({@code 250} once it is stored), then {@code 421 4.3.2}. Sessions still open after the
+     * {@linkplain Builder#stopGrace(Duration) stop grace} (default {@link #STOP_GRACE}) have their connections closed;
+     * one whose message is still being scanned is answered {@code 421 4.3.2} first and logged in one WARN line (the
+     * message was not acknowledged: its client keeps it and sends it again). Then waits up to 5 seconds for session
+     * threads to end. Idempotent.
      */
     public void stop() {
         running = false;
@@ -357,7 +365,7 @@ public final class SmtpServer implements AutoCloseable {
         for (SmtpSession session : sessions) {
             session.shutDown();
         }
-        long deadline = System.nanoTime() + STOP_GRACE.toNanos();
+        long deadline = System.nanoTime() + stopGrace.toNanos();
         while (active.get() > 0
                 && System.nanoTime() - deadline < 0
                 && !Thread.currentThread().isInterrupted()) {
@@ -366,6 +374,9 @@ public final class SmtpServer implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        for (SmtpSession session : sessions) {
+            session.cutAtStop(stopGrace);
         }
         for (Socket s : sockets) {
             closeQuietly(s);
@@ -552,8 +563,28 @@ public final class SmtpServer implements AutoCloseable {
         private ExecutorService executor;
         private SessionListener listener = SessionListener.NONE;
         private String postmaster;
+        private Duration stopGrace = STOP_GRACE;
 
         private Builder() {}
+
+        /**
+         * How long {@link SmtpServer#stop()} lets open sessions finish before it cuts them: a message whose data was
+         * complete is scanned, stored and answered within it, or its client is answered {@code 421 4.3.2} and keeps
+         * it. Make it longer than the scanners' deadline when a scan may take that long (a busy spamd). Default
+         * {@link SmtpServer#STOP_GRACE} (10 s).
+         *
+         * @param value positive, at most {@link SmtpServer#MAX_STOP_GRACE}
+         * @return this builder
+         * @throws IllegalArgumentException if not positive or longer than {@link SmtpServer#MAX_STOP_GRACE}
+         */
+        public Builder stopGrace(Duration value) {
+            Checks.requirePositive(value, "stop grace");
+            if (value.compareTo(MAX_STOP_GRACE) > 0) {
+                throw new IllegalArgumentException("stop grace must be at most " + MAX_STOP_GRACE + ", was " + value);
+            }
+            this.stopGrace = value;
+            return this;
+        }
 
         /**
          * The mailbox that mail to the bare {@code <postmaster>} (RFC 5321 §4.5.1: accepted from anyone, without a

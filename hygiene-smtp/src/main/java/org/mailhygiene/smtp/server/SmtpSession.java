@@ -11,6 +11,7 @@ import java.io.SequenceInputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -90,6 +91,17 @@ final class SmtpSession implements Runnable {
     private volatile long idleSince;
     /** Set by the server under stress; the session then ends with {@code 421 4.4.2}. */
     private volatile boolean reaped;
+    /** Guards {@link #handlingId}, {@link #handlingSender} and the cut at stop against the session's own reply. */
+    private final Object cutLock = new Object();
+
+    /** The id of the message whose handler runs now, or {@code null}; guarded by {@link #cutLock}. */
+    private String handlingId;
+
+    private String handlingSender;
+
+    /** Set when the server's stop grace ran out ({@link #cutAtStop}): the client was answered, nothing more is said. */
+    private volatile boolean cutAtStop;
+
     /** Set when the server stops; the session then ends with {@code 421 4.3.2} instead of taking another command. */
     private volatile boolean stopping;
 
@@ -136,7 +148,7 @@ final class SmtpSession implements Runnable {
         } catch (IOException e) {
             if (reaped) {
                 sayReaped();
-            } else if (stopping) {
+            } else if (stopping && !cutAtStop) {
                 sayStopping();
             }
             LOG.debug("{}: session ended: {}", client, e.toString());
@@ -874,20 +886,89 @@ final class SmtpSession implements Runnable {
         }
     }
 
-    private SmtpReply handle(Envelope env, SpooledContent content, String id, long traceHeaderLength, DsnRequest dsn) {
+    /**
+     * Runs the message handler (scan and store). When the server's stop {@linkplain #cutAtStop cut} the session
+     * meanwhile, its client was already answered {@code 421}: nothing more is written, and the session ends.
+     *
+     * @throws IOException when the session was cut at stop while the handler ran
+     */
+    private SmtpReply handle(Envelope env, SpooledContent content, String id, long traceHeaderLength, DsnRequest dsn)
+            throws IOException {
+        synchronized (cutLock) {
+            handlingId = id;
+            handlingSender = env.sender();
+        }
+        SmtpReply r;
         try {
-            SmtpReply r = cfg.handler().handle(env, content, traceHeaderLength, dsn);
+            r = cfg.handler().handle(env, content, traceHeaderLength, dsn);
             if (r == null) {
                 LOG.warn("{}: message handler returned null for {}", client, id);
-                return new SmtpReply(451, "4.3.0", "Temporary failure, try again later");
+                r = new SmtpReply(451, "4.3.0", "Temporary failure, try again later");
             }
-            return r;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new SmtpReply(451, "4.3.0", "Temporary failure, try again later");
+            r = new SmtpReply(451, "4.3.0", "Temporary failure, try again later");
         } catch (Exception | Error e) {
-            LOG.warn("{}: message handler failed for {}", client, id, e);
-            return new SmtpReply(451, "4.3.0", "Temporary failure, try again later");
+            if (cutAtStop) {
+                // The stop closed what the handler needed (the pipeline, the spool) after it cut this session: the
+                // cut's line said what happened, so no stack trace.
+                LOG.debug(
+                        "{}: message handler for {} ended after the stop cut the session: {}",
+                        client,
+                        id,
+                        e.toString());
+            } else {
+                LOG.warn("{}: message handler failed for {}", client, id, e);
+            }
+            r = new SmtpReply(451, "4.3.0", "Temporary failure, try again later");
+        }
+        synchronized (cutLock) {
+            handlingId = null;
+            if (cutAtStop) {
+                if (r.isPositive()) {
+                    LOG.warn(
+                            "{}: {} from <{}> was accepted ({} {}) after the stop had answered its client 421: it is"
+                                    + " delivered, and the client, which was not told, may send it again",
+                            client.getHostAddress(),
+                            id,
+                            SmtpReply.sanitize(env.sender()),
+                            r.code(),
+                            r.text());
+                }
+                throw new IOException("session cut at stop while its message was handled");
+            }
+        }
+        return r;
+    }
+
+    /**
+     * Ends the session for good when the server's stop grace is over, from the server's thread. A session whose message
+     * is still being scanned and stored (its handler runs) answers {@code 421 4.3.2} now, and one WARN line says which
+     * session and message: the message was not acknowledged, so its client keeps it and sends it again. The server
+     * closes the connection right after. Any other session is left to the close.
+     *
+     * @param grace the stop grace that ran out, for the log line
+     */
+    void cutAtStop(Duration grace) {
+        synchronized (cutLock) {
+            cutAtStop = true;
+            if (handlingId == null || out == null) {
+                return;
+            }
+            LOG.warn(
+                    "{}: stopping: message {} from <{}> was still being scanned when the stop grace of {} ran out;"
+                            + " answered 421 4.3.2 and closed (not acknowledged: the client keeps it and sends it"
+                            + " again)",
+                    client.getHostAddress(),
+                    handlingId,
+                    SmtpReply.sanitize(handlingSender),
+                    grace);
+            try { // bounded by the write timeout, as every write of the session
+                write(421, "4.3.2", cfg.hostname() + " Service shutting down, closing connection");
+                out.flush();
+            } catch (IOException e) {
+                LOG.debug("{}: 421 at stop not sent: {}", client, e.toString());
+            }
         }
     }
 

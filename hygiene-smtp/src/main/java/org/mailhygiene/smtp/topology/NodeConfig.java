@@ -102,6 +102,8 @@ import org.mailhygiene.smtp.config.ConfigFile;
  *       <td>on</td></tr>
  *   <tr><td>{@code quarantine-retention}</td><td>how long quarantined messages are kept ({@code 30d})</td>
  *       <td>30d</td></tr>
+ *   <tr><td>{@code stop-grace}</td><td>how long a stop lets open sessions finish (a message being scanned is
+ *       answered within it, or its client gets 421)</td><td>10s</td></tr>
  *   <tr><td>{@code incomplete-retention}</td><td>how long a spool file set aside as {@code ID.q.incomplete} is kept
  *       before the node deletes it</td><td>7d</td></tr>
  * </table>
@@ -333,6 +335,17 @@ public final class NodeConfig {
             } catch (IllegalArgumentException e) {
                 throw error(c, "quarantine-retention", e.getMessage());
             }
+        }
+        Optional<Duration> grace = c.duration("stop-grace");
+        if (grace.isPresent()) {
+            try {
+                org.mailhygiene.smtp.server.SmtpServer.builder()
+                        .stopGrace(grace.get()); // validated here, with its line
+            } catch (IllegalArgumentException e) {
+                throw error(c, "stop-grace", e.getMessage());
+            }
+            Duration g = grace.get();
+            b.server(sb -> sb.stopGrace(g));
         }
         Optional<Duration> incomplete = c.duration("incomplete-retention");
         if (incomplete.isPresent()) {

@@ -58,6 +58,7 @@ public final class NodeReloader {
             "stats-flush",
             "quarantine-retention",
             "incomplete-retention",
+            "stop-grace",
             "redis",
             "redis-timeout",
             "redis-model",

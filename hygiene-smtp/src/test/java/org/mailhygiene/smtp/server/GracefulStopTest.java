@@ -21,11 +21,16 @@ class GracefulStopTest {
     private final RecordingHandler handler = new RecordingHandler();
 
     private int start() throws Exception {
+        return start(SmtpServer.STOP_GRACE);
+    }
+
+    private int start(java.time.Duration stopGrace) throws Exception {
         server = SmtpServer.builder()
                 .port(0)
                 .hostname("mx.test.example")
                 .acceptedDomains(AcceptedDomains.of("example.org"))
                 .handler(handler)
+                .stopGrace(stopGrace)
                 .build();
         server.start();
         return server.port();
@@ -96,5 +101,78 @@ class GracefulStopTest {
         }
         assertThat(interrupted).isFalse();
         assertThat(handler.messages).hasSize(1);
+    }
+
+    /**
+     * A scan longer than the stop grace: the client's connection was closed with no reply, and the handler, which
+     * then found the spool closed, logged its failure with a stack trace. Now the client is answered 421 when the
+     * grace runs out and one line says which session and message; the handler's later failure is no stack trace.
+     */
+    @Test
+    void aScanLongerThanTheStopGraceIsAnswered421WithOneLineAndNoStackTrace() throws Exception {
+        CountDownLatch inHandler = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch handlerDone = new CountDownLatch(1);
+        handler.reply = env -> {
+            inHandler.countDown();
+            try {
+                // the scan, which neither ends nor notices an interrupt (a socket read)
+                while (release.getCount() > 0) {
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        // a blocking socket read would not notice it either
+                    }
+                }
+                throw new IllegalStateException("spool /data/spool is closed"); // closed by the node's stop
+            } finally {
+                handlerDone.countDown();
+            }
+        };
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            int port = start(java.time.Duration.ofMillis(500));
+            try (TestClient c = new TestClient(port)) {
+                c.reply();
+                c.cmd("EHLO client.example");
+                c.cmd("MAIL FROM:<a@example.net>");
+                c.cmd("RCPT TO:<b@example.org>");
+                c.cmd("DATA");
+                c.send("Subject: slow scan\r\n\r\nbody\r\n.\r\n");
+                assertThat(inHandler.await(10, TimeUnit.SECONDS)).isTrue();
+                CompletableFuture<Void> stopped = CompletableFuture.runAsync(server::stop);
+                assertThat(c.reply()).isEqualTo("421 4.3.2 mx.test.example Service shutting down, closing connection");
+                assertThat(c.reply()).isEqualTo("EOF");
+                stopped.get(30, TimeUnit.SECONDS);
+            }
+            release.countDown();
+            assertThat(handlerDone.await(10, TimeUnit.SECONDS)).isTrue();
+            // the session thread logs (or not) right after the handler returns
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (System.nanoTime() - deadline < 0) {
+                Thread.sleep(20);
+            }
+        } finally {
+            System.setErr(err);
+        }
+        String log = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(log.lines().filter(l -> l.contains("was still being scanned when the stop grace of PT0.5S ran out")))
+                .hasSize(1)
+                .allSatisfy(l -> assertThat(l)
+                        .contains("from <a@example.net>")
+                        .contains("answered 421 4.3.2 and closed (not acknowledged: the client keeps it and sends it"
+                                + " again)"));
+        assertThat(log).doesNotContain("message handler failed").doesNotContain("\tat ");
+    }
+
+    @Test
+    void theStopGraceIsValidated() {
+        SmtpServer.Builder b = SmtpServer.builder();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> b.stopGrace(java.time.Duration.ZERO))
+                .hasMessage("stop grace must be positive, was PT0S");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> b.stopGrace(java.time.Duration.ofMinutes(11)))
+                .hasMessage("stop grace must be at most PT10M, was PT11M");
     }
 }

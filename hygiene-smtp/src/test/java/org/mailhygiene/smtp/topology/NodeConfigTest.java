@@ -240,6 +240,15 @@ class NodeConfigTest {
                 .hasMessageStartingWith("node.conf line 12: incomplete-retention: ");
     }
 
+    @Test
+    void stopGraceIsAPositiveDurationOfAtMostTenMinutes() throws Exception {
+        parse(VALID + "stop-grace = 90s\n").build().close();
+        fails(
+                VALID + "stop-grace = 11m\n",
+                "node.conf line 12: stop-grace: stop grace must be at most PT10M, was PT11M");
+        fails(VALID + "stop-grace = 0s\n", "node.conf line 12: stop-grace: must be positive");
+    }
+
     private void fails(String text, String message) {
         assertThatThrownBy(() -> parse(text))
                 .isInstanceOf(ConfigException.class)
