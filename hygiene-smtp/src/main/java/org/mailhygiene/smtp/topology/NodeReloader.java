@@ -31,7 +31,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Log lines (logger {@code org.mailhygiene.smtp.topology.NodeReloader}): {@code NAME: configuration reloaded from
  * FILE (reload N)} at INFO on success, {@code NAME: reload refused, still running the previous configuration: PROBLEM}
- * at ERROR. Thread-safe: reloads run one at a time.
+ * at ERROR; a reload asked for while the node stops (a {@code SIGHUP} during the stop) is not applied, logged
+ * {@code NAME: reload not applied: the node is stopping (the next start reads FILE)} at WARN, with the problem
+ * {@code the node is stopping} in the {@link Result}. Thread-safe: reloads run one at a time.
  */
 public final class NodeReloader {
     private static final Logger LOG = LoggerFactory.getLogger(NodeReloader.class);
@@ -122,6 +124,9 @@ public final class NodeReloader {
      */
     public synchronized Result reload() {
         String name = node.name();
+        if (!node.running()) {
+            return stopping(name);
+        }
         LOG.info("{}: reloading the configuration from {}", name, file);
         ConfigFile text;
         Node.Builder next;
@@ -157,6 +162,9 @@ public final class NodeReloader {
         try {
             node.reload(next);
         } catch (RuntimeException e) {
+            if (!node.running()) {
+                return stopping(name); // stopped while the file was read: not a fault of the file
+            }
             return refused(name, file + ": " + e.getMessage());
         }
         for (String r : restart) {
@@ -165,6 +173,13 @@ public final class NodeReloader {
         reloads++;
         LOG.info("{}: configuration reloaded from {} (reload {})", name, file, reloads);
         return new Result(true, Optional.empty(), restart);
+    }
+
+    /** A reload asked for while the node stops (a SIGHUP during the stop): nothing to apply it to. */
+    private Result stopping(String name) {
+        String problem = "the node is stopping";
+        LOG.warn("{}: reload not applied: {} (the next start reads {})", name, problem, file);
+        return new Result(false, Optional.of(problem), List.of());
     }
 
     private Result refused(String name, String problem) {

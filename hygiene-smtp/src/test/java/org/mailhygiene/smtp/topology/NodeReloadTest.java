@@ -208,6 +208,19 @@ class NodeReloadTest {
         assertThat(rcpt(node.address(), "bob@dept-b.example")).startsWith("250");
     }
 
+    /** A SIGHUP during the stop was refused with "FILE: edge is closed", which read as a fault of the file. */
+    @Test
+    void aReloadDuringTheStopSaysTheNodeIsStopping() throws Exception {
+        sinkA = SmtpSink.start();
+        Path file = config("dept-a.example", sinkA, "");
+        NodeReloader reloader = startFrom(file);
+        node.close();
+        NodeReloader.Result r = reloader.reload();
+        assertThat(r.applied()).isFalse();
+        assertThat(r.problem()).contains("the node is stopping");
+        assertThat(r.restartNeeded()).isEmpty();
+    }
+
     @Test
     void keysThatNeedARestartKeepTheirRunningValueAndAChangedRoleIsRefused() throws Exception {
         sinkA = SmtpSink.start();
