@@ -777,7 +777,8 @@ public final class DeliveryAgent implements AutoCloseable {
      * Sends the message's one {@code delayed} notice (RFC 3464 §2.3.3) when it is due (see
      * {@link #delayNoticeDue}): stored under an id derived from the message ({@link #delayNoticeId}), then recorded in
      * the message's record, then added to {@code notices} for delivery, so that a crash between the store and the
-     * record neither loses the notice nor sends it twice.
+     * record neither loses the notice nor sends it twice. A notice that cannot be stored (a full disk) is logged at
+     * ERROR and given up, as a relayed notice is: it is recorded as sent, and the pass goes on.
      */
     private void warnDelayed(QueuedMessage m, Instant now, List<QueuedMessage> notices) throws IOException {
         Optional<Instant> due = delayNoticeDue(m);
@@ -787,16 +788,32 @@ public final class DeliveryAgent implements AutoCloseable {
         List<RecipientState> reported = delayed(m);
         String to = m.envelope().sender();
         QueueId id = delayNoticeId(m);
-        byte[] report = Dsn.delayed(hostname, to, m, reported, now, m.queuedAt().plus(lifetime));
-        Envelope env = new Envelope(Optional.empty(), Optional.of(hostname), Envelope.NULL_SENDER, List.of(to), now);
-        Optional<QueuedMessage> stored = spool.storeOnce(id, env, MessageContent.ofBytes(report));
-        if (stored.isEmpty()) {
-            LOG.info("{}: delay notice {} was stored before; not stored again", m.id(), id);
-            if (!known.containsKey(id) && !inFlight.containsKey(id)) {
-                stored = spool.get(id);
+        Optional<QueuedMessage> stored = Optional.empty();
+        try {
+            byte[] report =
+                    Dsn.delayed(hostname, to, m, reported, now, m.queuedAt().plus(lifetime));
+            Envelope env =
+                    new Envelope(Optional.empty(), Optional.of(hostname), Envelope.NULL_SENDER, List.of(to), now);
+            stored = spool.storeOnce(id, env, MessageContent.ofBytes(report));
+            if (stored.isEmpty()) {
+                LOG.info("{}: delay notice {} was stored before; not stored again", m.id(), id);
+                if (!known.containsKey(id) && !inFlight.containsKey(id)) {
+                    stored = spool.get(id);
+                }
+            } else {
+                LOG.info("{}: delay notice {} to <{}> for {} recipient(s)", m.id(), id, to, reported.size());
             }
-        } else {
-            LOG.info("{}: delay notice {} to <{}> for {} recipient(s)", m.id(), id, to, reported.size());
+        } catch (IOException e) {
+            // As for a relayed notice: the message's delivery must not fail, or wait, for its notice (the pass was
+            // failed and retried, the notice due again at once). Recorded as notified, so it is not tried again.
+            LOG.error(
+                    "{}: delay notice {} to <{}> for {} recipient(s) could not be stored; the message is delivered"
+                            + " without it, and it is not tried again: {}",
+                    m.id(),
+                    id,
+                    to,
+                    reported.size(),
+                    e.toString());
         }
         QueuedMessage out = m.withNotices(m.notices().withDelayNotified(now));
         spool.update(out);

@@ -1416,6 +1416,33 @@ class DeliveryAgentTest {
 
     // ---- delay notices ----
 
+    /**
+     * A delay notice that could not be stored failed the whole pass, which was retried after the poll interval with
+     * the notice due again at once, where a relayed notice is logged and given up. Now both are given up: the
+     * message's record says the notice is done, and the next pass does not try it again.
+     */
+    @Test
+    void aDelayNoticeThatCannotBeStoredIsGivenUpWithoutFailingThePass() throws Exception {
+        agent = agentBuilder(router()).delayWarning(Duration.ofHours(1)).build();
+        inbound.always(SinkCommand.RCPT, SinkAction.reply("451 4.2.0 try later"));
+        backup.always(SinkCommand.RCPT, SinkAction.reply("451 4.2.0 try later"));
+        QueuedMessage m = storeForDelay();
+        agent.runDue();
+        // The notice's file cannot be written: its name is taken by a directory (as a full disk would fail it).
+        java.nio.file.Files.createDirectories(dir.resolve("spool")
+                .resolve("queue")
+                .resolve(DeliveryAgent.delayNoticeId(m).value() + ".q"));
+        clock.set(T0.plus(Duration.ofHours(1)));
+        agent.runDue();
+        QueuedMessage after = spool.get(m.id()).orElseThrow();
+        assertThat(after.notices().delayNotified()).contains(T0.plus(Duration.ofHours(1)));
+        assertThat(after.recipients().get(0).lastAttempt()).contains(T0.plus(Duration.ofHours(1)));
+        clock.set(T0.plus(Duration.ofHours(1)).plusSeconds(1));
+        agent.runDue();
+        assertThat(outbound.messages()).isEmpty();
+        assertThat(agent.queued()).isEqualTo(1);
+    }
+
     /** b@y.org gave no NOTIFY, c@y.org NOTIFY=FAILURE, d@y.org NOTIFY=DELAY, e@y.org NOTIFY=NEVER. */
     QueuedMessage storeForDelay() throws Exception {
         return storeDsn(
