@@ -185,15 +185,54 @@ public final class RelayCommand implements Command {
                 return EXIT_ERROR;
             }
         }
+        // The shutdown hook is registered before the node starts: registered after, a SIGTERM that came between the
+        // start and the registration (a supervisor stopping a node it had just started) halted the JVM without closing
+        // the node (no statistics written, sessions cut without 421) and failed the registration with "Shutdown in
+        // progress". The hook waits for the start to end, then closes whatever started.
+        CountDownLatch stopped = new CountDownLatch(1);
+        CountDownLatch startEnded = new CountDownLatch(1);
+        AtomicReference<Node> startedNode = new AtomicReference<>();
+        AdminServer adminServer = admin;
+        Thread hook = new Thread(
+                () -> {
+                    stopping.set(true);
+                    try {
+                        startEnded.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    Node n = startedNode.get();
+                    if (n != null) {
+                        n.close();
+                    }
+                    if (adminServer != null) {
+                        adminServer.close();
+                    }
+                    stopped.countDown();
+                },
+                "relay-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
         try {
             node = builder.build();
-            node.start();
+            try {
+                node.start();
+            } finally {
+                startedNode.set(node); // closed by the hook (or below) even when its start failed half-way
+            }
         } catch (IOException | RuntimeException e) {
             io.err().println("hygiene relay: cannot start: " + e);
+            Node half = startedNode.get();
+            if (half != null) {
+                half.close();
+            }
+            startEnded.countDown();
+            removeHook(hook);
             if (admin != null) {
                 admin.close();
             }
             return EXIT_ERROR;
+        } finally {
+            startEnded.countDown();
         }
         if (adminAt.isPresent()) {
             relayMetrics.watch(node);
@@ -220,24 +259,10 @@ public final class RelayCommand implements Command {
                             + admin.address().getPort() + "/metrics");
         }
         io.out().flush();
-        CountDownLatch stopped = new CountDownLatch(1);
-        AdminServer adminServer = admin;
-        Thread hook = new Thread(
-                () -> {
-                    stopping.set(true);
-                    node.close();
-                    if (adminServer != null) {
-                        adminServer.close();
-                    }
-                    stopped.countDown();
-                },
-                "relay-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
         try {
             stopped.await();
         } finally {
-            if (stopped.getCount() > 0) {
-                Runtime.getRuntime().removeShutdownHook(hook);
+            if (stopped.getCount() > 0 && removeHook(hook)) {
                 stopping.set(true);
                 node.close();
                 if (adminServer != null) {
@@ -246,6 +271,19 @@ public final class RelayCommand implements Command {
             }
         }
         return EXIT_OK;
+    }
+
+    /**
+     * Removes the shutdown hook; {@code false} when the JVM is already shutting down (the hook then runs and stops the
+     * node itself).
+     */
+    private static boolean removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+            return true;
+        } catch (IllegalStateException e) {
+            return false;
+        }
     }
 
     /** The health of a node that is not running (yet, or any more): 503 with the reason. */
