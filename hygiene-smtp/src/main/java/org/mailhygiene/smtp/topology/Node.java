@@ -133,8 +133,9 @@ public final class Node implements AutoCloseable {
 
     private volatile List<SharedModelSync> modelSyncs = List.of();
     private final Duration modelRefresh;
-    private boolean started;
-    private boolean closed;
+    private volatile boolean started;
+    /** Set at the start of {@link #close()}: volatile, so that {@link #running()} answers during a stop at once. */
+    private volatile boolean closed;
 
     private Node(Builder b, Spool spool, Quarantine quarantine, NodeStatistics statistics) {
         this.name = b.name;
@@ -801,11 +802,12 @@ public final class Node implements AutoCloseable {
     }
 
     /**
-     * Whether the node is started and not closed: it accepts SMTP connections.
+     * Whether the node is started and not closed: it accepts SMTP connections. {@code false} as soon as
+     * {@link #close()} begins, without waiting for the stop to end (a reload asked for during the stop reads it).
      *
      * @return {@code true} while running
      */
-    public synchronized boolean running() {
+    public boolean running() {
         return started && !closed;
     }
 
