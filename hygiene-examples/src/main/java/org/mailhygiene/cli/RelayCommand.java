@@ -27,8 +27,9 @@ import org.mailhygiene.smtp.topology.NodeReloader;
  * {@link NodeConfig} and {@code docs/node-config.md}) until the process is stopped. The file is validated before
  * anything starts; an error names the line and the problem and exits 2. On start it prints
  * {@code NAME smtp://HOST:PORT}. On SIGTERM (or Ctrl-C) it stops accepting connections (a session cut before its
- * final dot was answered was not acknowledged, so its client keeps the message), lets deliveries in progress finish
- * for up to 10 s, leaves everything else in the spool for the next start, and flushes the statistics.
+ * final dot was answered was not acknowledged, so its client keeps the message; sessions get the node's
+ * {@code stop-grace}, 10 s by default), lets deliveries in progress finish for up to 10 s, leaves everything else in
+ * the spool for the next start, and flushes the statistics.
  *
  * <p>On SIGHUP it reloads the configuration file ({@link NodeReloader}: routes, access files, TLS files, scanners and
  * models, limits; sessions in progress are not dropped; a broken file is refused with its line and the running
@@ -168,8 +169,8 @@ public final class RelayCommand implements Command {
         // accept mail and start delivering, then stop again for the admin endpoint it could not bind. Until the node
         // runs, /health says it is starting (503).
         AtomicReference<Node> running = new AtomicReference<>();
-        // While the node stops (up to its stop grace, 10 s, and the delivery agent's end), /health says so (503) rather
-        // than refusing connections: the admin endpoint closes after the node.
+        // While the node stops (up to its stop-grace, 10 s by default, and the delivery agent's end), /health says so
+        // (503) rather than refusing connections: the admin endpoint closes after the node.
         AtomicBoolean stopping = new AtomicBoolean();
         if (adminAt.isPresent()) {
             try {
