@@ -560,8 +560,8 @@ public final class Spool implements AutoCloseable {
     /**
      * Deletes the files {@link #recover()} set aside as {@code ID.q.incomplete} (files that end before their commit
      * mark) once they are older than {@code retention}: their modification time, which recovery sets to the moment it
-     * set them aside, is at least {@code retention} before the clock's now. Each deletion is logged at WARN with the
-     * file's name, size and date. {@code ID.q.corrupt} files (committed, so acknowledged with 250, but unreadable) are
+     * set them aside, is at least {@code retention} before the clock's now (a file set aside by a version that did not
+     * date it keeps the date of its last write). Each deletion is logged at WARN with the file's name, size and date. {@code ID.q.corrupt} files (committed, so acknowledged with 250, but unreadable) are
      * never deleted, and neither is any file a store is writing: those are named {@code ID.q}, never
      * {@code .incomplete}, which only recovery gives to a file no store is writing. The node calls this at start,
      * after recovery, and then every hour. Thread-safe; may run concurrently with stores and deliveries.
@@ -595,7 +595,7 @@ public final class Spool implements AutoCloseable {
                 Files.delete(p);
                 removed.add(p);
                 LOG.warn(
-                        "spool {}: deleted {} ({} bytes, set aside as incomplete on {}): older than the"
+                        "spool {}: deleted {} ({} bytes, dated {}): set aside longer ago than the"
                                 + " incomplete-retention of {}",
                         queue,
                         p.getFileName(),
