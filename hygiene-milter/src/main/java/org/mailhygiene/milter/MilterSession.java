@@ -60,6 +60,8 @@ final class MilterSession implements Runnable {
     private static final SmtpReply BACKSTOP =
             new SmtpReply(451, "4.4.5", "Scan did not finish in time, try again later");
     private static final SmtpReply INTERRUPTED = new SmtpReply(451, "4.3.0", "Scan interrupted, try again later");
+    private static final SmtpReply PIPELINE_FAILED =
+            new SmtpReply(451, "4.3.0", "Message could not be scanned, try again later");
 
     /** The most recipients of one message recorded (for the verdict's log line and the scanners' context). */
     static final int MAX_RECIPIENTS = 100_000;
@@ -309,13 +311,14 @@ final class MilterSession implements Runnable {
         Envelope envelope = envelope();
         Optional<String> queueId = macros.get("i").filter(s -> !s.isEmpty());
         int[] progress = new int[1];
-        ScanReport report = scan(new Message(envelope, content), progress);
+        SmtpReply[] unscanned = new SmtpReply[1];
+        ScanReport report = scan(new Message(envelope, content), progress, unscanned);
         Action action;
         SmtpReply reply;
         int edits = 0;
         if (report == null) {
             action = Action.TEMPFAIL;
-            reply = Thread.currentThread().isInterrupted() ? INTERRUPTED : BACKSTOP;
+            reply = unscanned[0] != null ? unscanned[0] : PIPELINE_FAILED;
             replyCode(reply);
         } else {
             Disposition d = report.disposition();
@@ -405,19 +408,25 @@ final class MilterSession implements Runnable {
 
     /**
      * Runs the scan on this thread while the watchdog sends progress every interval and, at the backstop, interrupts
-     * the scan; {@code null} at the backstop or when interrupted. (The scan used to run on a thread of its own with
+     * the scan; {@code null} at the backstop, when interrupted (the server stopping) or when the pipeline threw, with
+     * the tempfail reply for that case in {@code unscanned[0]}. (The scan used to run on a thread of its own with
      * this thread waiting for it: one more hand-off per message for nothing.)
      */
-    private ScanReport scan(Message message, int[] progress) throws IOException {
+    private ScanReport scan(Message message, int[] progress, SmtpReply[] unscanned) throws IOException {
         ScanWatch w = new ScanWatch(Thread.currentThread(), System.nanoTime());
         watch = w;
         ScanReport report = null;
         try {
             report = cfg.pipeline().scan(message);
         } catch (InterruptedException e) {
-            // the backstop, or the server stopping (then the interrupt stays set)
+            // The backstop or the server stopping; the flag, set again, tells the backstop's interrupt (cleared
+            // below) from the server's (kept). Until session 35 it stayed cleared here, so a scan cut short by a
+            // SIGTERM was answered and logged as the backstop's "Scan did not finish in time".
+            Thread.currentThread().interrupt();
+            unscanned[0] = INTERRUPTED;
         } catch (RuntimeException e) {
             LOG.warn("scan pipeline failed", e);
+            unscanned[0] = PIPELINE_FAILED;
         } finally {
             watch = null;
             if (!w.finish()) {
@@ -426,6 +435,7 @@ final class MilterSession implements Runnable {
                 if (!w.stopping) {
                     LOG.warn("scan still running after the backstop of {}: tempfailed", cfg.scanTimeout());
                     report = null;
+                    unscanned[0] = BACKSTOP;
                 } else {
                     Thread.currentThread().interrupt();
                 }

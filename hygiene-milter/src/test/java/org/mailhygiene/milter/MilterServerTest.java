@@ -27,6 +27,7 @@ import org.mailhygiene.milter.protocol.MilterPacket;
 import org.mailhygiene.milter.protocol.MilterProtocol;
 import org.mailhygiene.scanners.ScanPipeline;
 import org.mailhygiene.scanners.builtin.SignatureScanner;
+import org.mailhygiene.testkit.Await;
 import org.mailhygiene.testkit.FailingScanner;
 import org.mailhygiene.testkit.SampleMessages;
 import org.mailhygiene.testkit.ScriptedScanner;
@@ -289,6 +290,31 @@ class MilterServerTest {
                 client(start(p, b -> b.progressInterval(Duration.ofMillis(100)).scanTimeout(Duration.ofMillis(400))));
         MilterResult r = mta.send("s@example.net", RCPT, SampleMessages.clean());
         assertThat(r.smtpReply()).contains("451 4.4.5 Scan did not finish in time, try again later");
+    }
+
+    @Test
+    void aScanEndedByTheServerStoppingIsReportedAsInterruptedNotAsTheBackstop() throws Exception {
+        FailingScanner hanging = FailingScanner.hanging().named("clamd");
+        ScanPipeline p = ScanPipeline.builder()
+                .scanner(hanging)
+                .deadline(Duration.ofMinutes(10))
+                .build();
+        MilterServer s = start(p, b -> b.scanTimeout(Duration.ofMinutes(10)));
+        MilterClient mta = client(s);
+        Thread sender = new Thread(() -> {
+            try {
+                mta.send("s@example.net", RCPT, SampleMessages.clean());
+            } catch (IOException expected) {
+                // the server closes the connection while it stops
+            }
+        });
+        sender.start();
+        Await.until("the scan started", () -> hanging.scanCount() > 0);
+        s.close(); // a SIGTERM: the scan is interrupted long before any deadline or backstop
+        Await.until("the message was answered", () -> !outcomes.isEmpty());
+        sender.join(60_000);
+        // was "451 4.4.5 Scan did not finish in time", which blamed a slow scan for an ordinary stop
+        assertThat(outcomes.get(0).reply()).isEqualTo("451 4.3.0 Scan interrupted, try again later");
     }
 
     @Test
