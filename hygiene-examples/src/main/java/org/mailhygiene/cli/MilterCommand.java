@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
  * {@code hygiene milter}: runs the milter server ({@link MilterServer}) for Postfix ({@code smtpd_milters =
  * inet:HOST:PORT}) or Sendmail, scanning with the same scanner options as {@code hygiene scan}, or with the scanner,
  * policy and statistics keys of a node configuration file ({@code --config}). Prints {@code milter inet:HOST:PORT}
- * once it accepts connections and runs until SIGTERM or Ctrl-C. With a data directory, statistics are kept as a relay
+ * once it accepts connections and runs until SIGTERM or Ctrl-C (SIGHUP is logged and ignored). With a data directory, statistics are kept as a relay
  * node keeps them, for {@code hygiene report --data DIR}; every message gets one log line. With {@code --admin IP:PORT}
  * (or {@code admin-listen}) {@code /metrics} and {@code /health} are served as by a relay node ({@link MilterMetrics},
  * {@link ScanMetrics}).
@@ -95,7 +95,8 @@ public final class MilterCommand implements Command {
         sb.append("(554 5.7.1 Virus found: NAME), spam is delivered with the Subject tag and X-Spam-* headers,\n");
         sb.append("a scanner failure is a 451, quarantine uses the MTA's hold queue. Postfix main.cf:\n");
         sb.append("  smtpd_milters = inet:HOST:PORT\n  milter_default_action = tempfail\n");
-        sb.append("Prints 'milter inet:HOST:PORT' once it accepts connections; runs until SIGTERM or Ctrl-C.\n\n");
+        sb.append("Prints 'milter inet:HOST:PORT' once it accepts connections; runs until SIGTERM or Ctrl-C\n"
+                + "(SIGHUP is logged and ignored: restart the milter to apply a changed file).\n\n");
         sb.append("scanners (at least one, unless --config gives them):\n");
         for (ScannerOption o : options) {
             String left = o.flag() + o.argumentName().map(a -> " " + a).orElse("");
@@ -404,6 +405,17 @@ public final class MilterCommand implements Command {
                     .println(node + " admin http://"
                             + admin.address().getAddress().getHostAddress() + ":"
                             + admin.address().getPort() + "/metrics");
+        }
+        // SIGHUP: the JVM's default stops the process, and Postfix then answers every message 451 until a restart;
+        // an administrator's kill -HUP (the relay reloads on it, clamav-milter reopens its log) must not do that.
+        String noSignal = ReloadSignal.install(
+                "milter-hup",
+                () -> Log.LOG.warn(
+                        "{}: SIGHUP ignored: the milter does not reload its configuration, restart it to apply a"
+                                + " changed file (a bayes: model is re-read by its reload check without one)",
+                        node));
+        if (noSignal != null) {
+            io.err().println("hygiene milter: " + noSignal + "; a SIGHUP stops the milter");
         }
         io.out().flush();
         AdminServer adm = admin;

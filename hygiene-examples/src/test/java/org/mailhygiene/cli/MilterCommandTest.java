@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.smtp.stats.Counter;
 import org.mailhygiene.smtp.stats.DailyCounts;
 import org.mailhygiene.smtp.stats.NodeStatistics;
+import org.mailhygiene.testkit.Await;
 import org.mailhygiene.testkit.SampleMessages;
 import org.mailhygiene.testkit.milter.MilterClient;
 import org.mailhygiene.testkit.milter.MilterResult;
@@ -129,6 +130,43 @@ class MilterCommandTest {
             assertThat(sample(body, "hygiene_milter_connections_closed_total{reason=\"normal\"}"))
                     .isEqualTo(1.0);
             p.destroy(); // SIGTERM
+            assertThat(p.waitFor(60, TimeUnit.SECONDS))
+                    .as("exited after SIGTERM")
+                    .isTrue();
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void sighupIsLoggedAndIgnoredNotAStop() throws Exception {
+        Path stderr = dir.resolve("stderr.txt");
+        Process p = MainProcess.of("milter", "--builtin", "--listen", "127.0.0.1:0", "--name", "m-hup")
+                .redirectError(stderr.toFile())
+                .start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            String line = out.readLine();
+            assertThat(line).as(Files.readString(stderr)).startsWith("milter inet:127.0.0.1:");
+            int port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1));
+            // An administrator's kill -HUP (a relay reloads on it, clamav-milter reopens its log): the JVM's default
+            // stopped the milter, and Postfix then answered every message 451 until someone restarted it.
+            Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(p.pid()))
+                    .redirectErrorStream(true)
+                    .start();
+            assertThat(kill.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(kill.exitValue()).isZero();
+            Await.until(
+                    "the SIGHUP was logged or the milter ended",
+                    () -> !p.isAlive() || Files.readString(stderr).contains("SIGHUP ignored"));
+            assertThat(p.isAlive()).as(Files.readString(stderr)).isTrue();
+            assertThat(Files.readString(stderr)).contains("m-hup: SIGHUP ignored");
+            try (MilterClient mta = MilterClient.connect(new InetSocketAddress("127.0.0.1", port))) {
+                assertThat(mta.send("s@example.net", List.of("u@example.test"), SampleMessages.eicarAttachment())
+                                .smtpReply())
+                        .hasValueSatisfying(reply -> assertThat(reply).startsWith("554 5.7.1"));
+            }
+            p.destroy(); // SIGTERM still stops it
             assertThat(p.waitFor(60, TimeUnit.SECONDS))
                     .as("exited after SIGTERM")
                     .isTrue();
