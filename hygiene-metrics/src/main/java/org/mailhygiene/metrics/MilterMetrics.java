@@ -131,9 +131,10 @@ public final class MilterMetrics implements MilterListener, MeterBinder {
     }
 
     /**
-     * The milter's health for {@code /health}: {@code milter} UP while the server accepts connections, and one
-     * component per scanner from its {@link Scanner#health()}; not accepting when the server is down or any scanner
-     * is DOWN (Postfix then applies {@code milter_default_action}, or gets our 451 for each message).
+     * The milter's health for {@code /health}: {@code milter} UP while the server accepts connections (DOWN when
+     * not running, or with all of its {@link MilterServer#maxConnections()} in use), and one component per scanner
+     * from its {@link Scanner#health()}; not accepting when the server is down or full or any scanner is DOWN
+     * (Postfix then applies {@code milter_default_action}, or gets our 451 for each message).
      *
      * @param server the server
      * @param scanners the pipeline's scanners
@@ -147,8 +148,8 @@ public final class MilterMetrics implements MilterListener, MeterBinder {
      * The milter's health for {@code /health}, as {@link #health(MilterServer, List)} but asking the pipeline's policy
      * whether a DOWN scanner stops mail: with {@code SCANNER.on-failure = accept} the milter still accepts mail while
      * that scanner is down (each message marked {@code X-Hygiene-Unscanned}), so only the scanner's entry says DOWN.
-     * Not accepting when the server is down, or a scanner is DOWN and the policy would not deliver a message that
-     * scanner failed to scan as unavailable.
+     * Not accepting when the server is down or full, or a scanner is DOWN and the policy would not deliver a message
+     * that scanner failed to scan as unavailable.
      *
      * @param server the server
      * @param pipeline the pipeline the server scans with
@@ -162,11 +163,18 @@ public final class MilterMetrics implements MilterListener, MeterBinder {
     private static HealthReport health(MilterServer server, List<Scanner> scanners, ScanPipeline pipeline) {
         Objects.requireNonNull(server, "server");
         List<HealthReport.Component> parts = new ArrayList<>();
-        boolean ok = server.running();
-        parts.add(new HealthReport.Component(
-                "milter",
-                ok ? HealthReport.State.UP : HealthReport.State.DOWN,
-                ok ? "accepting, " + server.activeConnections() + " connections open" : "not running"));
+        boolean running = server.running();
+        int open = server.activeConnections();
+        // At the limit a new connection is closed at once (Postfix then answers 451 4.7.1 for that SMTP session):
+        // the milter does not accept connections, whatever its scanners say. Until session 35 this said UP.
+        boolean full = running && open >= server.maxConnections();
+        boolean ok = running && !full;
+        String detail = !running
+                ? "not running"
+                : full
+                        ? "all " + server.maxConnections() + " connections in use, new ones are closed"
+                        : "accepting, " + open + " connections open";
+        parts.add(new HealthReport.Component("milter", ok ? HealthReport.State.UP : HealthReport.State.DOWN, detail));
         if (pipeline != null) {
             if (!PolicyHealth.scanners(pipeline, parts)) {
                 ok = false;

@@ -231,6 +231,16 @@ public final class MilterServer implements AutoCloseable {
     }
 
     /**
+     * The most MTA connections served at once ({@link Builder#maxConnections}); with that many open, a new one is
+     * closed at once and the MTA applies its {@code milter_default_action}.
+     *
+     * @return the limit, at least 1
+     */
+    public int maxConnections() {
+        return maxConnections;
+    }
+
+    /**
      * The number of MTA connections now open.
      *
      * @return open connections
