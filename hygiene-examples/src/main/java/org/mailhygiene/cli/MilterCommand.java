@@ -38,6 +38,7 @@ import org.mailhygiene.scanners.ScanPipeline;
 import org.mailhygiene.scanners.ScanReport;
 import org.mailhygiene.smtp.config.ConfigException;
 import org.mailhygiene.smtp.config.ConfigFile;
+import org.mailhygiene.smtp.stats.Counter;
 import org.mailhygiene.smtp.stats.NodeStatistics;
 import org.mailhygiene.smtp.topology.NodeConfig;
 import org.mailhygiene.smtp.topology.NodeService;
@@ -331,17 +332,7 @@ public final class MilterCommand implements Command {
             pipeline = pb.build();
             NodeStatistics stats = statistics;
             MilterMetrics metrics = milterMetrics;
-            MilterListener log = (env, content, report, outcome) -> {
-                if (metrics != null) {
-                    metrics.handled(env, content, report, outcome);
-                }
-                if (stats != null && outcome.action().acceptsMessage()) {
-                    stats.received();
-                }
-                if (Log.LOG.isInfoEnabled()) {
-                    Log.LOG.info(logLine(node, env, content, report, outcome));
-                }
-            };
+            MilterListener log = perMessage(node, stats, metrics);
             MilterListener listener = metrics == null
                     ? log
                     : new MilterListener() {
@@ -489,6 +480,35 @@ public final class MilterCommand implements Command {
                 }
             }
         }
+    }
+
+    /**
+     * What {@code serve} does for each answered message: the milter's meters (if any), the statistics (if any: a
+     * message the MTA accepted counts as received; one answered without a scan report, the backstop's {@code 451
+     * 4.4.5} or a stop's {@code 451 4.3.0}, counts as tempfailed, since the pipeline recorded no disposition for it;
+     * until session 35 such messages were missing from {@code hygiene report}) and the log line ({@link #logLine}).
+     *
+     * @param node the name in log lines
+     * @param stats the statistics, or {@code null}
+     * @param metrics the meters, or {@code null}
+     * @return the listener; as fast and thread-safe as its parts
+     */
+    static MilterListener perMessage(String node, NodeStatistics stats, MilterMetrics metrics) {
+        return (env, content, report, outcome) -> {
+            if (metrics != null) {
+                metrics.handled(env, content, report, outcome);
+            }
+            if (stats != null) {
+                if (outcome.action().acceptsMessage()) {
+                    stats.received();
+                } else if (report == null) {
+                    stats.add(Counter.TEMPFAILED, 1);
+                }
+            }
+            if (Log.LOG.isInfoEnabled()) {
+                Log.LOG.info(logLine(node, env, content, report, outcome));
+            }
+        };
     }
 
     /**

@@ -139,6 +139,35 @@ class MilterCommandTest {
     }
 
     @Test
+    void aMessageAnsweredWithoutAScanReportCountsAsTempfailedInTheStatistics() throws Exception {
+        NodeStatistics stats = NodeStatistics.open(dir.resolve("data"), "m", java.time.Clock.systemDefaultZone());
+        org.mailhygiene.milter.MilterListener perMessage = MilterCommand.perMessage("m", stats, null);
+        org.mailhygiene.api.Envelope env = new org.mailhygiene.api.Envelope(
+                java.util.Optional.empty(),
+                java.util.Optional.empty(),
+                "s@example.net",
+                List.of("u@example.test"),
+                java.time.Instant.now());
+        // the backstop's 451 4.4.5, or a scan cut short by a stop: the pipeline recorded no disposition, so
+        // hygiene report counted neither
+        perMessage.handled(
+                env,
+                org.mailhygiene.api.MessageContent.ofBytes(SampleMessages.clean()),
+                null,
+                new org.mailhygiene.milter.MilterOutcome(
+                        org.mailhygiene.api.policy.Action.TEMPFAIL,
+                        "451 4.3.0 Scan interrupted, try again later",
+                        java.util.Optional.empty(),
+                        0,
+                        0));
+        stats.close();
+        DailyCounts today = NodeStatistics.readDirectory(dir.resolve("data").resolve("stats"))
+                .get(0);
+        assertThat(today.get(Counter.TEMPFAILED)).isEqualTo(1);
+        assertThat(today.get(Counter.RECEIVED)).isZero();
+    }
+
+    @Test
     void sighupIsLoggedAndIgnoredNotAStop() throws Exception {
         Path stderr = dir.resolve("stderr.txt");
         Process p = MainProcess.of("milter", "--builtin", "--listen", "127.0.0.1:0", "--name", "m-hup")
