@@ -221,35 +221,52 @@ public final class MailSources {
     }
 
     /**
+     * How much of a line {@link #mbox} holds at a time: a longer line is read in pieces of this size, so that a file
+     * of one huge line (no line break in 200 MB) costs no more memory than a message of {@link #MAX_MESSAGE_BYTES}
+     * (the whole line was held, and such a file ran the scan out of memory). No separator line is this long.
+     */
+    static final int LINE_PIECE = 64 * 1024;
+
+    /**
      * Splits an mbox: its first line, and a line starting with "From " after an empty line that also holds a time of
      * day ({@code From sender Tue Dec  1 10:00:00 2026}, the envelope line every mbox writer adds), begins a message. A
      * body paragraph opening "From the desk of ..." in a message saved without mboxrd's {@code >} is not a separator.
+     * Lines are read in pieces of at most {@link #LINE_PIECE} bytes; a line longer than that is never a separator, and
+     * the bytes of a message past {@link #MAX_MESSAGE_BYTES} are not kept.
      */
     private static long mbox(String name, InputStream in, Visitor visitor) throws IOException {
-        ByteArrayOutputStream current = null;
+        MessageBuffer current = null;
         boolean previousEmpty = true;
         boolean tooLarge = false;
-        long n = 0;
+        boolean continuation = false; // the piece read continues a line longer than LINE_PIECE
+        long n = 0; // messages visited
+        long position = 0; // messages met, skipped ones included: FILE#N names the N-th message of the file
         byte[] line;
-        while ((line = readLine(in)) != null) {
-            boolean separator = previousEmpty && startsWith(line, "From ") && (current == null || holdsTime(line));
+        while ((line = readLine(in, LINE_PIECE)) != null) {
+            // a whole line ends with its line break, or with the file (a piece of LINE_PIECE bytes may go on)
+            boolean whole = !continuation && (line[line.length - 1] == '\n' || line.length < LINE_PIECE);
+            boolean separator =
+                    whole && previousEmpty && startsWith(line, "From ") && (current == null || holdsTime(line));
             if (separator) {
                 if (current != null) {
-                    n += emit(name, n, current, tooLarge, visitor);
+                    n += emit(name, position++, current, tooLarge, visitor);
                 }
-                current = new ByteArrayOutputStream();
+                current = new MessageBuffer();
                 tooLarge = false;
                 previousEmpty = false;
                 continue;
             }
-            previousEmpty = line.length == 0
-                    || (line.length == 1 && line[0] == '\n')
-                    || (line.length == 2 && line[0] == '\r' && line[1] == '\n');
+            previousEmpty = whole
+                    && (line.length == 0
+                            || (line.length == 1 && line[0] == '\n')
+                            || (line.length == 2 && line[0] == '\r' && line[1] == '\n'));
+            boolean startOfLine = !continuation;
+            continuation = line[line.length - 1] != '\n';
             if (current == null || tooLarge) {
                 continue;
             }
             int off = 0;
-            if (line.length > 1 && line[0] == '>') { // mboxrd: ">From " and ">>From " lose one '>'
+            if (startOfLine && line.length > 1 && line[0] == '>') { // mboxrd: ">From " and ">>From " lose one '>'
                 int i = 0;
                 while (i < line.length && line[i] == '>') {
                     i++;
@@ -261,24 +278,33 @@ public final class MailSources {
             current.write(line, off, line.length - off);
             if (current.size() > MAX_MESSAGE_BYTES) {
                 tooLarge = true;
+                current = new MessageBuffer(); // its bytes are not kept, only that it was too large
             }
         }
         if (current != null) {
-            n += emit(name, n, current, tooLarge, visitor);
+            n += emit(name, position++, current, tooLarge, visitor);
         }
         return n;
     }
 
-    private static int emit(String name, long index, ByteArrayOutputStream m, boolean tooLarge, Visitor visitor)
+    /** A message being read, whose bytes are copied out once (without the mbox's own line end). */
+    private static final class MessageBuffer extends ByteArrayOutputStream {
+        /** The buffer itself, valid up to {@link #size()}. */
+        byte[] bytes() {
+            return buf;
+        }
+    }
+
+    private static int emit(String name, long index, MessageBuffer m, boolean tooLarge, Visitor visitor)
             throws IOException {
         String id = name + "#" + (index + 1);
         if (tooLarge) {
             visitor.skipped(id, "larger than " + MAX_MESSAGE_BYTES + " bytes");
             return 0;
         }
-        byte[] b = m.toByteArray();
+        byte[] b = m.bytes(); // valid up to m.size(): no copy but the message's own
         // the empty line before the next separator belongs to the mbox, not to the message
-        int len = b.length;
+        int len = m.size();
         if (len >= 2
                 && b[len - 2] == '\r'
                 && b[len - 1] == '\n'
@@ -319,11 +345,14 @@ public final class MailSources {
         return true;
     }
 
-    /** One line including its line end, or {@code null} at the end. */
-    private static byte[] readLine(InputStream in) throws IOException {
+    /**
+     * One line including its line end, or its first {@code max} bytes when it is longer (the next call returns the
+     * rest of it), or {@code null} at the end.
+     */
+    private static byte[] readLine(InputStream in, int max) throws IOException {
         ByteArrayOutputStream line = new ByteArrayOutputStream(128);
-        int c;
-        while ((c = in.read()) >= 0) {
+        int c = 0;
+        while (line.size() < max && (c = in.read()) >= 0) {
             line.write(c);
             if (c == '\n') {
                 break;

@@ -105,6 +105,59 @@ class MailSourcesTest {
                 .isEqualTo(3);
     }
 
+    /**
+     * Lines are read in pieces of {@link MailSources#LINE_PIECE} bytes (a file of one line of 200 MB was held whole
+     * and ran the scan out of memory): a piece that starts inside a long line is neither a separator nor unescaped,
+     * and the message keeps every byte.
+     */
+    @Test
+    void aLineLongerThanAPieceIsKeptWholeAndSplitsNothing(@TempDir Path dir) throws Exception {
+        String pad = "a".repeat(MailSources.LINE_PIECE);
+        String first = "Subject: one\n\n" + pad + ">From here\n\n" + pad + "From b@example.org Tue Dec  1 10:00:00"
+                + " 2026\n\n" + pad.repeat(3) + "\nend\n";
+        String mbox = "From a@example.org Mon Dec  1 10:00:00 2003\n" + first
+                + "\nFrom b@example.org Mon Dec  1 11:00:00 2003\nSubject: two\n\n>From quoted\n";
+        Path file = dir.resolve("long.mbox");
+        Files.writeString(file, mbox);
+        assertThat(read(file)).containsExactly(first, "Subject: two\n\nFrom quoted\n");
+        assertThat(MailSources.messagesIn(mbox.getBytes(StandardCharsets.UTF_8)))
+                .isEqualTo(2);
+    }
+
+    /** A message past {@link MailSources#MAX_MESSAGE_BYTES} on one line is skipped, and the next one still read. */
+    @Test
+    void aMessageOfOneHugeLineIsSkippedAndTheNextRead(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("huge.mbox");
+        try (java.io.OutputStream out = Files.newOutputStream(file)) {
+            out.write("From a@example.org Mon Dec  1 10:00:00 2003\nSubject: huge\n\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            byte[] piece = new byte[1 << 20];
+            java.util.Arrays.fill(piece, (byte) 'a');
+            for (long n = 0; n <= MailSources.MAX_MESSAGE_BYTES; n += piece.length) {
+                out.write(piece);
+            }
+            out.write("\n\nFrom b@example.org Mon Dec  1 11:00:00 2003\nSubject: two\n\nx\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+        }
+        List<String> seen = new ArrayList<>();
+        long n = MailSources.forEach(file, new MailSources.Visitor() {
+            @Override
+            public void message(String id, byte[] message) {
+                seen.add(id + " " + new String(message, StandardCharsets.UTF_8));
+            }
+
+            @Override
+            public void skipped(String id, String reason) {
+                seen.add(id + " skipped: " + reason);
+            }
+        });
+        assertThat(n).isEqualTo(1);
+        assertThat(seen)
+                .containsExactly(
+                        file + "#1 skipped: larger than " + MailSources.MAX_MESSAGE_BYTES + " bytes",
+                        file + "#2 Subject: two\n\nx\n");
+    }
+
     @Test
     void missingSourceIsAClearError(@TempDir Path dir) {
         assertThatThrownBy(() -> MailSources.forEach(dir.resolve("nope"), (id, m) -> {}))
