@@ -15,6 +15,11 @@ import java.util.Properties;
  * for every command, whether or not its own parsing knows the option; an option value or file name {@code -h} that
  * the command accepts is taken as such). Argument parsing is written by hand on purpose: the tool has a handful of
  * options and no dependency is worth that.
+ *
+ * <p>A command that fails in a way it did not foresee (a {@link RuntimeException} or an {@link Error} such as
+ * {@link OutOfMemoryError}) also exits with {@link Command#EXIT_ERROR}, never with the JVM's status 1, which
+ * {@code hygiene scan} uses for "something found": out of memory is one line on standard error, any other a line and
+ * the stack trace.
  */
 public final class Main {
     private static final String RESOURCE = "version.properties";
@@ -122,6 +127,18 @@ public final class Main {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     io.err().println("hygiene " + c.name() + ": interrupted");
+                    return Command.EXIT_ERROR;
+                } catch (OutOfMemoryError e) {
+                    // the JVM's default handler printed a stack trace and exited 1, which scan's callers read as found
+                    io.err()
+                            .println("hygiene " + c.name() + ": out of memory (" + e.getMessage() + "); give the JVM"
+                                    + " more with JAVA_OPTS=-Xmx... (README, \"The hygiene command\")");
+                    return Command.EXIT_ERROR;
+                } catch (RuntimeException | Error e) {
+                    io.err()
+                            .println("hygiene " + c.name() + ": internal error: " + e + " (a bug; the stack trace"
+                                    + " follows)");
+                    e.printStackTrace(io.err());
                     return Command.EXIT_ERROR;
                 }
             }

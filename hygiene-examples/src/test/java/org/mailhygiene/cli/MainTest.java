@@ -133,4 +133,54 @@ class MainTest {
             }
         }
     }
+    /** A command that fails as no command should: with the given throwable. */
+    private static Command failing(RuntimeException runtime, Error error) {
+        return new Command() {
+            @Override
+            public String name() {
+                return "boom";
+            }
+
+            @Override
+            public String summary() {
+                return "fails";
+            }
+
+            @Override
+            public String usage() {
+                return "usage: hygiene boom\n";
+            }
+
+            @Override
+            public int run(java.util.List<String> args, Io io) {
+                if (error != null) {
+                    throw error;
+                }
+                throw runtime;
+            }
+        };
+    }
+
+    /**
+     * An exception or error no command caught left through {@code main}: the JVM printed its stack trace and exited 1,
+     * which for {@code hygiene scan} means "something found" (a 200 MB mbox line ran the scan out of memory so). It is
+     * status 2 now; out of memory is one line that says what to do, anything else a line and the trace.
+     */
+    @Test
+    void anUnforeseenFailureExitsTwoNeverOne() {
+        Run oom = Run.with(
+                java.util.List.of(failing(null, new OutOfMemoryError("Java heap space"))), new byte[0], "boom");
+        assertThat(oom.status()).isEqualTo(2);
+        assertThat(oom.err())
+                .isEqualTo("hygiene boom: out of memory (Java heap space); give the JVM more with JAVA_OPTS=-Xmx..."
+                        + " (README, \"The hygiene command\")\n");
+        assertThat(oom.out()).isEmpty();
+        Run bug = Run.with(
+                java.util.List.of(failing(new IllegalStateException("cannot happen"), null)), new byte[0], "boom");
+        assertThat(bug.status()).isEqualTo(2);
+        assertThat(bug.err())
+                .startsWith("hygiene boom: internal error: java.lang.IllegalStateException: cannot happen (a bug; the"
+                        + " stack trace follows)\n")
+                .contains("\tat org.mailhygiene.cli.MainTest");
+    }
 }
