@@ -36,7 +36,9 @@ import org.mailhygiene.scanners.bayes.MailSources;
  * {@code outcome} ({@code CLEAN}, {@code INFECTED}, {@code SPAM}, {@code SUSPICIOUS} or {@code ERROR}),
  * {@code scanner}, {@code threats}, {@code score}, {@code threshold}, {@code rules}, {@code error}, {@code action}
  * (the policy's decision) and {@code results} (one entry per scanner). An mbox file of several messages (it starts
- * with {@code From } and holds more than one) is scanned message by message, each reported as {@code FILE#N}.
+ * with {@code From } and holds more than one) is scanned message by message, each reported as {@code FILE#N}; an
+ * empty file, and an mbox message (or an mbox file's only one) of nothing but line breaks, is an error line ("empty, not
+ * a message"), never clean.
  *
  * <p>A directory is scanned recursively, its files in name order (named through a symbolic link, the directory it
  * leads to; a symbolic link to a directory inside it is an error line, not followed); {@code -} reads one message from
@@ -54,6 +56,8 @@ public final class ScanCommand implements Command {
 
     private static final String STDIN = "-";
     private static final String STDIN_NAME = "stdin";
+    private static final String EMPTY = "empty, not a message";
+    private static final String LINK_LOOP = "a loop of symbolic links (or a chain of them too long to follow)";
     private static final Set<String> OWN_FLAGS = Set.of(
             "--json",
             "--help",
@@ -437,12 +441,16 @@ public final class ScanCommand implements Command {
 
     private int scanFile(String display, Path path, ScanPipeline pipeline, boolean json, ScanSettings settings, Io io)
             throws InterruptedException {
-        if (!Files.exists(path)) {
-            String why =
-                    Files.isSymbolicLink(path) ? "broken symbolic link (its target does not exist)" : "no such file";
-            return print(FileReport.unreadable(display, why), json, io);
+        java.nio.file.attribute.BasicFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            return print(FileReport.unreadable(display, missing(path)), json, io);
+        } catch (IOException e) {
+            // a directory on the way that may not be searched, a loop of symbolic links: not "no such file"
+            return print(FileReport.unreadable(display, reason(e)), json, io);
         }
-        if (!Files.isRegularFile(path)) {
+        if (!attributes.isRegularFile()) {
             return print(FileReport.unreadable(display, "not a regular file"), json, io);
         }
         if (!Files.isReadable(path)) {
@@ -535,9 +543,12 @@ public final class ScanCommand implements Command {
             private void report(long number, Object item) {
                 String name = display + "#" + number;
                 try {
-                    int s = item instanceof byte[] bytes
-                            ? scanContent(name, MessageContent.ofBytes(bytes), pipeline, json, settings, io)
-                            : print(FileReport.unreadable(name, (String) item), json, io);
+                    int s;
+                    if (item instanceof byte[] bytes && !blank(bytes)) {
+                        s = scanContent(name, MessageContent.ofBytes(bytes), pipeline, json, settings, io);
+                    } else {
+                        s = print(FileReport.unreadable(name, item instanceof String why ? why : EMPTY), json, io);
+                    }
                     status[0] = Math.max(status[0], s);
                 } catch (InterruptedException e) {
                     throw new Interrupted(e);
@@ -559,7 +570,21 @@ public final class ScanCommand implements Command {
                             json,
                             io));
         }
+        if (n[0] == 1 && first[0] instanceof byte[] only && blank(only)) {
+            // an envelope line and nothing else (or empty lines): scanned whole, the scanners called that line clean
+            return OptionalInt.of(print(FileReport.unreadable(display, EMPTY), json, io));
+        }
         return n[0] < 2 ? OptionalInt.empty() : OptionalInt.of(status[0]);
+    }
+
+    /** Whether an mbox message holds nothing but line breaks: no header, no body, nothing to call clean. */
+    private static boolean blank(byte[] message) {
+        for (byte b : message) {
+            if (b != '\r' && b != '\n') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private int scanContent(
@@ -567,7 +592,7 @@ public final class ScanCommand implements Command {
             throws InterruptedException {
         if (content.size() == 0) {
             // as hygiene learn, train and eval call it: no header, no body, nothing a scanner could call clean
-            return print(FileReport.unreadable(display, "empty, not a message"), json, io);
+            return print(FileReport.unreadable(display, EMPTY), json, io);
         }
         Message message = Message.of(content);
         if (settings.clientIp().isPresent()
@@ -608,6 +633,30 @@ public final class ScanCommand implements Command {
         if (e instanceof AccessDeniedException) {
             return "permission denied";
         }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            if (f.getReason().startsWith("Too many levels of symbolic links")) {
+                // ELOOP; the JDK adds "or unable to access attributes of symbolic link"
+                return LINK_LOOP;
+            }
+            return f.getReason(); // the system's words, without the path the message repeats
+        }
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    /**
+     * Why a path that does not exist cannot be scanned: a broken symbolic link, or a name that the runtime could not
+     * take from the command line as given (bytes that are not valid in the locale's encoding arrive as U+FFFD, and no
+     * file has that name), or no such file.
+     */
+    static String missing(Path path) {
+        if (Files.isSymbolicLink(path)) {
+            return "broken symbolic link (its target does not exist)";
+        }
+        if (path.toString().indexOf('\uFFFD') >= 0) {
+            return "no such file (the name as given holds bytes that are not valid "
+                    + System.getProperty("sun.jnu.encoding", "in the locale's encoding")
+                    + ", which Java cannot pass on; name the directory that holds the file to scan it)";
+        }
+        return "no such file";
     }
 }

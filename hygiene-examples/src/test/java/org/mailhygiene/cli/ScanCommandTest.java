@@ -14,6 +14,8 @@ import org.mailhygiene.testkit.SampleMessages.Sample;
 
 /** {@code hygiene scan --builtin} (the embedded set: signatures, attachment policy, classifier with the default model), run in-process against files written from the sample messages. */
 class ScanCommandTest {
+    private static final String LOOP = "a loop of symbolic links (or a chain of them too long to follow)";
+
     @TempDir
     Path dir;
 
@@ -225,6 +227,46 @@ class ScanCommandTest {
                 .isEmpty();
     }
 
+    /**
+     * An mbox file of one line longer than the heap (no line break in 160 MiB) was read line by line into memory: out
+     * of memory, a stack trace and exit status 1, "something found". Lines are read in pieces now, so the file costs
+     * what a message at the mbox limit (32 MiB) does: run with a 128 MiB heap, it is scanned.
+     */
+    @Test
+    void anMboxOfOneHugeLineIsScannedWithinABoundedHeap() throws Exception {
+        Path huge = dir.resolve("one-line.mbox");
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(
+                huge, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap("From sender@example.org Tue Dec  1 10:00:00 2026\nSubject: long\n\n"
+                    .getBytes(StandardCharsets.US_ASCII)));
+            byte[] piece = new byte[1 << 20];
+            java.util.Arrays.fill(piece, (byte) 'a');
+            for (int i = 0; i < 160; i++) {
+                ch.write(java.nio.ByteBuffer.wrap(piece));
+            }
+        }
+        List<String> command = new java.util.ArrayList<>(
+                MainProcess.of("scan", "--attachments", huge.toString()).command());
+        command.add(1, "-Xmx128m");
+        Process p = new ProcessBuilder(command).start();
+        // read standard error while waiting, or a full pipe would stall the child
+        java.util.concurrent.CompletableFuture<byte[]> err = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return p.getErrorStream().readAllBytes();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(10, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
+        String errText = new String(err.get(), StandardCharsets.UTF_8);
+        assertThat(errText).doesNotContain("OutOfMemoryError").doesNotContain("out of memory");
+        // the policy's limit on a line it cannot split: a finding, exit 1 (the scanner read it to its end)
+        assertThat(out).as(errText).isEqualTo(huge + ": SUSPICIOUS [MIME_LIMIT]\n");
+        assertThat(p.exitValue()).isEqualTo(1);
+        Files.delete(huge);
+    }
+
     @Test
     void anEmptyMessageIsAnErrorNotClean() throws IOException {
         Path empty = Files.write(dir.resolve("empty.eml"), new byte[0]);
@@ -234,6 +276,78 @@ class ScanCommandTest {
         Run stdin = Run.mainWithStdin(new byte[0], "scan", "--bayes", "default", "-");
         assertThat(stdin.outLines()).containsExactly("stdin: ERROR empty, not a message");
         assertThat(stdin.status()).isEqualTo(2);
+    }
+
+    /**
+     * An mbox file holding an envelope line and nothing else (or empty lines) was scanned whole as one message, and
+     * every scanner called that line clean: exit 0 for a file with no message in it.
+     */
+    @Test
+    void anMboxWithoutAMessageIsAnErrorNotClean() throws IOException {
+        Path envelopeOnly = dir.resolve("envelope-only.mbox");
+        Files.writeString(envelopeOnly, "From sender@example.org Tue Dec  1 10:00:00 2026\n");
+        Path blankLines = dir.resolve("blank-lines.mbox");
+        Files.writeString(blankLines, "From sender@example.org Tue Dec  1 10:00:00 2026\r\n\r\n\r\n");
+        Path secondEmpty = dir.resolve("second-empty.mbox");
+        Files.writeString(
+                secondEmpty,
+                mboxEntry(Sample.CLEAN) + "From sender@example.org Tue Dec  1 10:00:00 2026\n\n",
+                StandardCharsets.ISO_8859_1);
+        Run r = Run.main("scan", "--builtin", envelopeOnly.toString(), blankLines.toString(), secondEmpty.toString());
+        assertThat(r.outLines())
+                .containsExactly(
+                        envelopeOnly + ": ERROR empty, not a message",
+                        blankLines + ": ERROR empty, not a message",
+                        secondEmpty + "#1: OK",
+                        secondEmpty + "#2: ERROR empty, not a message");
+        assertThat(r.status()).isEqualTo(2);
+    }
+
+    /**
+     * A loop of symbolic links was called a broken link ("its target does not exist"), and a name whose bytes are not
+     * valid in the locale's encoding (the JDK hands it over with U+FFFD, so no file has that name) plain "no such
+     * file": each now says what is wrong.
+     */
+    @Test
+    void aLinkLoopAndAnUndecodableNameSayWhatIsWrong() throws Exception {
+        Path a = dir.resolve("loop-a.eml");
+        Path b = dir.resolve("loop-b.eml");
+        Files.createSymbolicLink(a, b);
+        Files.createSymbolicLink(b, a);
+        Run r = Run.main("scan", "--builtin", a.toString());
+        assertThat(r.outLines()).containsExactly(a + ": ERROR " + LOOP);
+        assertThat(r.status()).isEqualTo(2);
+        if ("UTF-8".equals(System.getProperty("sun.jnu.encoding"))) { // else the JDK cannot make such a path at all
+            String garbled = dir.getParent().resolve("bad\uFFFD\uFFFDname.eml").toString();
+            Run g = Run.main("scan", "--builtin", garbled);
+            assertThat(g.outLines())
+                    .containsExactly(garbled + ": ERROR no such file (the name as given holds bytes that are not valid"
+                            + " UTF-8, which Java cannot pass on; name the directory that holds the file to scan it)");
+            assertThat(g.status()).isEqualTo(2);
+        }
+        // inside a directory the loop is listed and reported the same way
+        Run tree = Run.main("scan", "--builtin", dir.toString());
+        assertThat(tree.outLines()).containsExactly(a + ": ERROR " + LOOP, b + ": ERROR " + LOOP);
+    }
+
+    /**
+     * A file under a directory that may not be searched was "no such file" (the JDK's {@code exists} is false for
+     * it); it is a permission problem. Root searches every directory, so this runs as another user only.
+     */
+    @Test
+    void aFileUnderADirectoryThatMayNotBeSearchedIsPermissionDenied() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse(
+                "root".equals(System.getProperty("user.name")), "root may search any directory");
+        Path locked = Files.createDirectories(dir.resolve("locked"));
+        Path inside = Files.write(locked.resolve("clean.eml"), Sample.CLEAN.bytes());
+        Files.setPosixFilePermissions(locked, java.util.Set.of());
+        try {
+            Run r = Run.main("scan", "--builtin", inside.toString());
+            assertThat(r.outLines()).containsExactly(inside + ": ERROR permission denied");
+            assertThat(r.status()).isEqualTo(2);
+        } finally {
+            Files.setPosixFilePermissions(locked, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        }
     }
 
     @Test
