@@ -40,7 +40,9 @@ public final class IoErrors {
             String reason = reason(f);
             return b.isEmpty() ? reason : b.append(": ").append(reason).toString();
         }
-        return e.getMessage() == null ? e.toString() : e.getMessage();
+        return e instanceof java.nio.charset.CharacterCodingException
+                ? reason(e)
+                : e.getMessage() == null ? e.toString() : e.getMessage();
     }
 
     /**
@@ -60,7 +62,8 @@ public final class IoErrors {
     }
 
     /**
-     * What went wrong with a file, without its name: the reason the exception gives, else what its type says.
+     * What went wrong with a file, without its name: the reason the exception gives, else what its type says (a
+     * file that is not valid text in the encoding it was read in: so, not the JDK's "Input length = 1").
      *
      * @param e the error
      * @return e.g. {@code permission denied}
@@ -89,6 +92,10 @@ public final class IoErrors {
         }
         if (e instanceof FileSystemException) {
             return e.getClass().getSimpleName();
+        }
+        if (e instanceof java.nio.charset.CharacterCodingException) {
+            // the JDK's own message is "Input length = 1"
+            return "not valid text in the encoding it is read in (UTF-8 for configuration and policy files)";
         }
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }

@@ -8,6 +8,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.mailhygiene.api.Scanner;
+import org.mailhygiene.internal.IoErrors;
 import org.mailhygiene.scanners.attachments.AttachmentPolicy;
 import org.mailhygiene.scanners.attachments.AttachmentPolicyScanner;
 
@@ -71,7 +72,9 @@ public final class AttachmentsScannerOption implements ScannerOption {
             throw new UsageException("--attachment-policy " + file + ": no such file");
         } catch (java.nio.file.AccessDeniedException e) {
             throw new UsageException("--attachment-policy " + file + ": permission denied");
-        } catch (IOException | InvalidPathException e) {
+        } catch (IOException e) {
+            throw new UsageException("--attachment-policy " + file + ": " + IoErrors.reason(e));
+        } catch (InvalidPathException e) {
             throw new UsageException("--attachment-policy " + file + ": " + e.getMessage());
         }
     }

@@ -669,6 +669,14 @@ class TrainEvalCommandTest {
         Run none = Run.main("scan", "--attachment-policy", missing.toString(), file.toString());
         assertThat(none.status()).isEqualTo(2);
         assertThat(none.err()).contains("--attachment-policy " + missing + ": no such file");
+        // a file that is not UTF-8 text said "Input length = 1" (the JDK's decoding error)
+        Path binary = Files.write(dir.resolve("policy.bin"), new byte[] {'b', 'l', (byte) 0xff, (byte) 0xfe, '\n'});
+        Run garbage = Run.main("scan", "--attachment-policy", binary.toString(), file.toString());
+        assertThat(garbage.status()).isEqualTo(2);
+        assertThat(garbage.err())
+                .contains("--attachment-policy " + binary + ": not valid text in the encoding it is read in (UTF-8 for"
+                        + " configuration and policy files)")
+                .doesNotContain("Input length");
     }
 
     @Test

@@ -578,7 +578,7 @@ final class ScannerConfig {
                     .policy(AttachmentPolicy.parse(r))
                     .build();
         } catch (IOException e) {
-            throw at(c, n, "attachment policy " + IoErrors.describe(e));
+            throw at(c, n, "attachment policy " + IoErrors.describe(f, e));
         } catch (RuntimeException e) {
             throw at(c, n, "attachment policy " + f + ": " + e.getMessage());
         }

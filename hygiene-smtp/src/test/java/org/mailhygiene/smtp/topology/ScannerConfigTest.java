@@ -280,6 +280,16 @@ class ScannerConfigTest {
                 "node.conf line 6: scanner: attachment policy " + dir.resolve("missing.txt") + ": no such file");
     }
 
+    /** A policy file that is not UTF-8 text was "attachment policy Input length = 1": no file, no reason. */
+    @Test
+    void anAttachmentPolicyThatIsNotTextNamesTheFileAndSaysSo() throws Exception {
+        Files.write(dir.resolve("policy.bin"), new byte[] {'b', 'l', (byte) 0xff, (byte) 0xfe, '\n'});
+        fails(
+                "scanner = attachments:policy.bin\n",
+                "node.conf line 6: scanner: attachment policy " + dir.resolve("policy.bin")
+                        + ": not valid text in the encoding it is read in (UTF-8 for configuration and policy files)");
+    }
+
     @Test
     void builtinIsTheEmbeddedSetAndClashesWithASecondAttachmentPolicy() throws Exception {
         Files.writeString(dir.resolve("policy.txt"), "defaults\n");
