@@ -251,7 +251,7 @@ public final class QuarantineCommand implements Command {
                                 r.get().queuedAs().value());
                 return EXIT_OK;
             }
-            return notHeld(id, data, io);
+            return notHeld(q, id, data, io);
         }
         QuarantinedMessage qm = m.get();
         String header = header(qm);
@@ -291,7 +291,7 @@ public final class QuarantineCommand implements Command {
             }
             Optional<Quarantine.Release> r = q.release(id, data.resolve("spool"), by);
             if (r.isEmpty()) {
-                status = notHeld(id, data, io);
+                status = notHeld(q, id, data, io);
                 continue;
             }
             io.out()
@@ -314,7 +314,7 @@ public final class QuarantineCommand implements Command {
                 continue;
             }
             if (!q.delete(id)) {
-                status = notHeld(id, data, io);
+                status = notHeld(q, id, data, io);
                 continue;
             }
             io.out().println(id.value() + " deleted");
@@ -433,7 +433,7 @@ public final class QuarantineCommand implements Command {
             throws IOException {
         Optional<QuarantinedMessage> m = q.get(id);
         if (m.isEmpty()) {
-            notHeld(id, data, io);
+            notHeld(q, id, data, io);
             return false;
         }
         byte[] bytes;
@@ -495,7 +495,22 @@ public final class QuarantineCommand implements Command {
         return Urls.withoutPasswords(url);
     }
 
-    private static int notHeld(QueueId id, Path data, Io io) {
+    /**
+     * Says that a message is not held: released already (by whom and when, as {@code show} says: the second of two
+     * operators releasing one message at once, or a release given twice), or never held or deleted.
+     */
+    private static int notHeld(Quarantine q, QueueId id, Path data, Io io) throws IOException {
+        Optional<Quarantine.Release> r = q.releaseRecord(id);
+        if (r.isPresent()) {
+            io.err()
+                    .printf(
+                            "hygiene quarantine: %s is no longer held: it was released by %s at %s (queued as %s)%n",
+                            id.value(),
+                            r.get().releasedBy(),
+                            r.get().releasedAt(),
+                            r.get().queuedAs().value());
+            return EXIT_ERROR;
+        }
         io.err().println("hygiene quarantine: no message " + id.value() + " is held in " + data.resolve("quarantine"));
         return EXIT_ERROR;
     }

@@ -106,9 +106,15 @@ class QuarantineCommandTest {
             Run won = done.stream().filter(r -> r.status() == 0).findFirst().orElseThrow();
             Run lost = done.stream().filter(r -> r.status() == 2).findFirst().orElseThrow();
             assertThat(won.out()).contains(id + " released by ").contains("queued as ");
+            // told who released it and when (it said "no message ... is held", as for an id never held)
             assertThat(lost.err())
-                    .isEqualTo(
-                            "hygiene quarantine: no message " + id + " is held in " + dir.resolve("quarantine") + "\n");
+                    .matches("hygiene quarantine: " + id + " is no longer held: it was released by (alice|bob)-admin"
+                            + " at .* \\(queued as [0-9A-Z]{20}\\)\n");
+            String winner = won.out().contains("released by alice-admin") ? "alice-admin" : "bob-admin";
+            assertThat(lost.err()).contains("released by " + winner + " at ");
+            Run again = Run.main("quarantine", "delete", "--data", dir.toString(), id);
+            assertThat(again.status()).isEqualTo(2);
+            assertThat(again.err()).startsWith("hygiene quarantine: " + id + " is no longer held: it was released by");
 
             assertThat(sink.awaitMessages(1, Duration.ofSeconds(60))).hasSize(1);
             assertThat(sink.messages().get(0).recipients()).containsExactly("alice@dept-a.example");
