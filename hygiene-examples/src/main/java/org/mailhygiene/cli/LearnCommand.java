@@ -176,7 +176,9 @@ public final class LearnCommand implements Command {
                         io.err().println("hygiene learn: standard input is empty, not a message (nothing was learned)");
                         return EXIT_ERROR;
                     }
-                    if (severalMessages("standard input", in, io) || notMail("standard input", in, io)) {
+                    if (noMessage("standard input", in, io)
+                            || severalMessages("standard input", in, io)
+                            || notMail("standard input", in, io)) {
                         return EXIT_ERROR;
                     }
                     messages.add(MessageContent.ofBytes(in));
@@ -194,7 +196,7 @@ public final class LearnCommand implements Command {
                             io.err().println("hygiene learn: " + f + " is empty, not a message (nothing was learned)");
                             return EXIT_ERROR;
                         }
-                        if (severalMessages(f, bytes, io) || notMail(f, bytes, io)) {
+                        if (noMessage(f, bytes, io) || severalMessages(f, bytes, io) || notMail(f, bytes, io)) {
                             return EXIT_ERROR;
                         }
                         messages.add(MessageContent.ofBytes(bytes));
@@ -246,6 +248,22 @@ public final class LearnCommand implements Command {
             io.err().println("hygiene learn: " + e.getMessage());
             return EXIT_ERROR;
         }
+    }
+
+    /**
+     * Refuses an mbox without a message (an envelope line and nothing else, or empty lines), as an empty file is
+     * refused: it was learned as a message of the label.
+     *
+     * @return whether the input holds no message (then said on standard error)
+     */
+    private static boolean noMessage(String name, byte[] bytes, Io io) {
+        if (!MailSources.isMboxWithoutMessage(bytes)) {
+            return false;
+        }
+        io.err()
+                .println("hygiene learn: " + name + " is an mbox envelope line without a message, not a message"
+                        + " (nothing was learned)");
+        return true;
     }
 
     /**

@@ -56,7 +56,7 @@ public final class ScanCommand implements Command {
 
     private static final String STDIN = "-";
     private static final String STDIN_NAME = "stdin";
-    private static final String EMPTY = "empty, not a message";
+    private static final String EMPTY = MailSources.EMPTY_MESSAGE;
     private static final String LINK_LOOP = "a loop of symbolic links (or a chain of them too long to follow)";
     private static final Set<String> OWN_FLAGS = Set.of(
             "--json",
@@ -543,12 +543,9 @@ public final class ScanCommand implements Command {
             private void report(long number, Object item) {
                 String name = display + "#" + number;
                 try {
-                    int s;
-                    if (item instanceof byte[] bytes && !blank(bytes)) {
-                        s = scanContent(name, MessageContent.ofBytes(bytes), pipeline, json, settings, io);
-                    } else {
-                        s = print(FileReport.unreadable(name, item instanceof String why ? why : EMPTY), json, io);
-                    }
+                    int s = item instanceof byte[] bytes
+                            ? scanContent(name, MessageContent.ofBytes(bytes), pipeline, json, settings, io)
+                            : print(FileReport.unreadable(name, (String) item), json, io);
                     status[0] = Math.max(status[0], s);
                 } catch (InterruptedException e) {
                     throw new Interrupted(e);
@@ -570,21 +567,11 @@ public final class ScanCommand implements Command {
                             json,
                             io));
         }
-        if (n[0] == 1 && first[0] instanceof byte[] only && blank(only)) {
+        if (n[0] == 1 && MailSources.EMPTY_MESSAGE.equals(first[0])) {
             // an envelope line and nothing else (or empty lines): scanned whole, the scanners called that line clean
             return OptionalInt.of(print(FileReport.unreadable(display, EMPTY), json, io));
         }
         return n[0] < 2 ? OptionalInt.empty() : OptionalInt.of(status[0]);
-    }
-
-    /** Whether an mbox message holds nothing but line breaks: no header, no body, nothing to call clean. */
-    private static boolean blank(byte[] message) {
-        for (byte b : message) {
-            if (b != '\r' && b != '\n') {
-                return false;
-            }
-        }
-        return true;
     }
 
     private int scanContent(

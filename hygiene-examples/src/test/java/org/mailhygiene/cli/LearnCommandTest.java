@@ -674,6 +674,23 @@ class LearnCommandTest {
         assertThat(noInput.status()).isEqualTo(2);
         assertThat(noInput.err()).contains("standard input is empty");
         assertThat(Files.exists(model)).isFalse();
+        // nor is an mbox envelope line without a message (it was learned, and counted as one more spam)
+        Path envelope = Files.writeString(dir.resolve("cut.mbox"), "From a@example.org Tue Dec  1 10:00:00 2026\n\n");
+        Run cut = Run.main("learn", "--spam", "--model", model.toString(), envelope.toString());
+        assertThat(cut.status()).isEqualTo(2);
+        assertThat(cut.err())
+                .isEqualTo("hygiene learn: " + envelope + " is an mbox envelope line without a message, not a message"
+                        + " (nothing was learned)\n");
+        Run cutInput = Run.mainWithStdin(
+                "From a@example.org Tue Dec  1 10:00:00 2026\n".getBytes(StandardCharsets.US_ASCII),
+                "learn",
+                "--spam",
+                "--model",
+                model.toString(),
+                "-");
+        assertThat(cutInput.status()).isEqualTo(2);
+        assertThat(cutInput.err()).contains("standard input is an mbox envelope line without a message");
+        assertThat(Files.exists(model)).isFalse();
         // a model file that is not one is named too, with the problem
         Files.writeString(model, "not a model");
         Path msg = dir.resolve("clean.eml");

@@ -26,6 +26,13 @@ public final class MailSources {
     /** Messages larger than this (32 MiB) are skipped and reported to {@link Visitor#skipped}, as are empty files. */
     public static final long MAX_MESSAGE_BYTES = 32L * 1024 * 1024;
 
+    /**
+     * The reason {@link Visitor#skipped} is given for an mbox message of nothing but line breaks (an envelope line
+     * with no message after it, as a cut or half-written mailbox ends): learned, it would count as a message of its
+     * label; scanned, every scanner would call it clean.
+     */
+    public static final String EMPTY_MESSAGE = "empty, not a message";
+
     private MailSources() {}
 
     /** Receives the messages found. */
@@ -315,8 +322,47 @@ public final class MailSources {
         } else if (len >= 2 && b[len - 1] == '\n' && b[len - 2] == '\n') {
             len -= 1;
         }
+        boolean blank = true;
+        for (int i = 0; i < len && blank; i++) {
+            blank = b[i] == '\r' || b[i] == '\n';
+        }
+        if (blank) {
+            visitor.skipped(id, EMPTY_MESSAGE);
+            return 0;
+        }
         visitor.message(id, java.util.Arrays.copyOf(b, len));
         return 1;
+    }
+
+    /**
+     * Whether content is an mbox (it starts with {@code From }) that holds no message: every message in it is
+     * {@link #EMPTY_MESSAGE} (an envelope line and nothing else, say). The learn tools, which take a file whole, refuse
+     * such a file as they refuse an empty one.
+     *
+     * @param content the file's bytes
+     * @return whether it is an mbox without a message
+     */
+    public static boolean isMboxWithoutMessage(byte[] content) {
+        if (!startsWith(content, "From ")) {
+            return false;
+        }
+        boolean[] some = {false};
+        try {
+            mbox("", new java.io.ByteArrayInputStream(content), new Visitor() {
+                @Override
+                public void message(String id, byte[] message) {
+                    some[0] = true;
+                }
+
+                @Override
+                public void skipped(String id, String reason) {
+                    some[0] |= !EMPTY_MESSAGE.equals(reason);
+                }
+            });
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("reading bytes in memory cannot fail", e);
+        }
+        return !some[0];
     }
 
     /** Whether a line holds a time of day: a digit, a colon and two digits ({@code 9:05}, {@code 10:00:00}). */

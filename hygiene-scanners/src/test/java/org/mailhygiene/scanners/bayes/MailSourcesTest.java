@@ -158,6 +158,45 @@ class MailSourcesTest {
                         file + "#2 Subject: two\n\nx\n");
     }
 
+    /**
+     * An mbox message of nothing but line breaks (an envelope line and nothing after it, as a cut mailbox ends) was
+     * visited as a message: train learned it as one more message of its label. It is skipped, and later messages keep
+     * their numbers.
+     */
+    @Test
+    void anEmptyMboxMessageIsSkippedNotVisited(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("cut.mbox");
+        Files.writeString(
+                file,
+                "From a@example.org Mon Dec  1 10:00:00 2003\n\n\nFrom b@example.org Mon Dec  1 11:00:00 2003\n"
+                        + "Subject: two\n\nx\n\nFrom c@example.org Mon Dec  1 12:00:00 2003\r\n");
+        List<String> seen = new ArrayList<>();
+        long n = MailSources.forEach(file, new MailSources.Visitor() {
+            @Override
+            public void message(String id, byte[] message) {
+                seen.add(id + " " + new String(message, StandardCharsets.UTF_8));
+            }
+
+            @Override
+            public void skipped(String id, String reason) {
+                seen.add(id + " skipped: " + reason);
+            }
+        });
+        assertThat(n).isEqualTo(1);
+        assertThat(seen)
+                .containsExactly(
+                        file + "#1 skipped: empty, not a message",
+                        file + "#2 Subject: two\n\nx\n",
+                        file + "#3 skipped: empty, not a message");
+        assertThat(MailSources.isMboxWithoutMessage(
+                        "From a@example.org Mon Dec  1 10:00:00 2003\r\n\r\n".getBytes(StandardCharsets.US_ASCII)))
+                .isTrue();
+        assertThat(MailSources.isMboxWithoutMessage(Files.readAllBytes(file))).isFalse();
+        assertThat(MailSources.isMboxWithoutMessage("Subject: x\n\n".getBytes(StandardCharsets.US_ASCII)))
+                .isFalse();
+        assertThat(MailSources.isMboxWithoutMessage(new byte[0])).isFalse(); // empty: refused as such already
+    }
+
     @Test
     void missingSourceIsAClearError(@TempDir Path dir) {
         assertThatThrownBy(() -> MailSources.forEach(dir.resolve("nope"), (id, m) -> {}))
