@@ -15,6 +15,7 @@ import java.util.Optional;
 import org.mailhygiene.api.shared.SharedState;
 import org.mailhygiene.api.shared.SharedStateException;
 import org.mailhygiene.api.shared.SharedStates;
+import org.mailhygiene.internal.IoErrors;
 import org.mailhygiene.smtp.stats.StatisticsReport;
 
 /**
@@ -125,7 +126,7 @@ public final class ReportCommand implements Command {
                 io.out().println();
                 io.out().println("HTML report: " + target);
             } catch (IOException e) {
-                io.err().println("hygiene report: cannot write " + target + ": " + e);
+                io.err().println("hygiene report: cannot write " + target + ": " + IoErrors.reason(e));
                 return EXIT_ERROR;
             }
         }

@@ -11,6 +11,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.mailhygiene.internal.IoErrors;
 import org.mailhygiene.testkit.SampleMessages;
 import org.mailhygiene.testkit.SampleMessages.Sample;
 
@@ -98,6 +99,10 @@ public final class SamplesCommand implements Command {
         } catch (InvalidPathException e) {
             throw new UsageException("invalid directory name: " + e.getReason());
         }
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            io.err().println("hygiene samples: " + dir + " exists and is not a directory; nothing written");
+            return EXIT_ERROR;
+        }
         try {
             Files.createDirectories(dir);
             List<Sample> toWrite = new ArrayList<>();
@@ -132,7 +137,8 @@ public final class SamplesCommand implements Command {
             }
             return EXIT_OK;
         } catch (IOException e) {
-            io.err().println("hygiene samples: " + e);
+            // "DIR: permission denied", not the JDK's "java.nio.file.AccessDeniedException: DIR"
+            io.err().println("hygiene samples: " + IoErrors.describe(dir, e));
             return EXIT_ERROR;
         }
     }

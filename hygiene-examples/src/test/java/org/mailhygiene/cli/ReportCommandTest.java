@@ -58,6 +58,11 @@ class ReportCommandTest {
                         .status())
                 .isZero();
         assertThat(out).exists();
+        // a directory that does not exist: said in words (it was "java.nio.file.NoSuchFileException: .../r.html.tmp")
+        Path nowhere = tmp.resolve("missing/r.html");
+        Run failed = Run.main("report", "--data", tmp.toString(), "--html", nowhere.toString());
+        assertThat(failed.status()).isEqualTo(2);
+        assertThat(failed.err()).isEqualTo("hygiene report: cannot write " + nowhere + ": no such file\n");
     }
 
     @Test
