@@ -3,6 +3,8 @@ package org.mailhygiene.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.mailhygiene.api.Scanner;
 import org.mailhygiene.scanners.cli.CommandLineScanner;
@@ -50,6 +52,27 @@ public final class CommandScannerOption implements ScannerOption {
      */
     @Override
     public Scanner create(Optional<String> argument) throws UsageException {
+        return create(argument, Optional.empty());
+    }
+
+    /**
+     * Builds the scanners, each making its private directories under the settings' work directory, if any.
+     *
+     * @param arguments one {@code PROFILE[:PATH]} per scanner
+     * @param settings the scan's settings
+     * @return the scanners
+     * @throws UsageException as {@link #create(Optional)}
+     */
+    @Override
+    public List<Scanner> createAll(List<Optional<String>> arguments, ScanSettings settings) throws UsageException {
+        List<Scanner> out = new ArrayList<>();
+        for (Optional<String> a : arguments) {
+            out.add(create(a, settings.workDirectory()));
+        }
+        return out;
+    }
+
+    private Scanner create(Optional<String> argument, Optional<Path> workDirectory) throws UsageException {
         String spec = argument.orElseThrow();
         int colon = spec.indexOf(':');
         String name = colon < 0 ? spec : spec.substring(0, colon);
@@ -72,6 +95,7 @@ public final class CommandScannerOption implements ScannerOption {
         if (colon >= 0) {
             b.executable(executable(flag(), spec.substring(colon + 1)));
         }
+        workDirectory.ifPresent(b::temporaryDirectory);
         return b.build();
     }
 

@@ -21,6 +21,8 @@ import org.mailhygiene.api.Message;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.SpooledContent;
+import org.mailhygiene.internal.FileTrees;
+import org.mailhygiene.internal.IoErrors;
 import org.mailhygiene.scanners.ScanPipeline;
 import org.mailhygiene.scanners.ScanReport;
 import org.mailhygiene.scanners.bayes.MailSources;
@@ -43,7 +45,10 @@ import org.mailhygiene.scanners.bayes.MailSources;
  * <p>A directory is scanned recursively, its files in name order (named through a symbolic link, the directory it
  * leads to; a symbolic link to a directory inside it is an error line, not followed); {@code -} reads one message from
  * standard input
- * (reported as {@code stdin}; always one message, see {@link #warnIfSeveral}). Exit status: 0 when every file was
+ * (reported as {@code stdin}; always one message, see {@link #warnIfSeveral}; past
+ * {@link #STDIN_MEMORY_THRESHOLD} it spills to a file in the scan's private temporary directory, which is removed when
+ * the scan ends or is stopped by a signal, as are the copies command-line scanners make; their programs still running
+ * then are stopped too). Exit status: 0 when every file was
  * scanned and found clean, 1 when something was found, 2 when any file could not be read or any scanner failed (an error wins over a finding, as a failed scan proves
  * nothing), and 2 for usage errors.
  *
@@ -158,6 +163,40 @@ public final class ScanCommand implements Command {
             io.out().print(usage());
             return EXIT_OK;
         }
+        // One private directory for what the scan writes to disk: a message from standard input past the memory
+        // threshold, the copies command-line scanners give their programs. A scan stopped by a signal (Ctrl-C, SIGTERM
+        // from a timeout) left them in /tmp, and the scanner programs running; the hook stops both.
+        Path work;
+        try {
+            work = Files.createTempDirectory("hygiene-scan-");
+        } catch (IOException e) {
+            io.err().println("hygiene scan: cannot make a temporary directory: " + IoErrors.describe(e));
+            return EXIT_ERROR;
+        }
+        Thread cleanup = new Thread(() -> stopScannersAndDelete(work), "hygiene-scan-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
+        try {
+            return run(parsed, parsed.settings().withWorkDirectory(work), io);
+        } finally {
+            FileTrees.deleteTreeQuietly(work);
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            } catch (IllegalStateException e) {
+                // the JVM is shutting down: the hook runs (or ran) anyway
+            }
+        }
+    }
+
+    /**
+     * What the shutdown hook does when a scan is stopped: stops the programs of command-line scanners still running
+     * (they would go on for their own time limit, reading a copy of the message) and deletes the work directory.
+     */
+    private static void stopScannersAndDelete(Path work) {
+        ProcessHandle.current().descendants().forEach(ProcessHandle::destroy);
+        FileTrees.deleteTreeQuietly(work);
+    }
+
+    private int run(Parsed parsed, ScanSettings settings, Io io) throws UsageException, InterruptedException {
         List<Scanner> scanners = new ArrayList<>();
         try {
             Map<ScannerOption, List<Optional<String>>> byOption = new LinkedHashMap<>();
@@ -171,8 +210,8 @@ public final class ScanCommand implements Command {
                         ? builtin.createAll(
                                 e.getValue(),
                                 byOption.keySet().stream().noneMatch(o -> o instanceof BayesScannerOption),
-                                parsed.settings())
-                        : e.getKey().createAll(e.getValue(), parsed.settings());
+                                settings)
+                        : e.getKey().createAll(e.getValue(), settings);
                 for (Scanner s : created) {
                     scanners.add(Objects.requireNonNull(s, flag));
                     String earlier = flagByName.putIfAbsent(s.name(), flag);
@@ -193,7 +232,7 @@ public final class ScanCommand implements Command {
             try (ScanPipeline pipeline = builder.build()) {
                 int status = EXIT_OK;
                 for (String target : parsed.targets()) {
-                    status = Math.max(status, scanTarget(target, pipeline, parsed.json(), parsed.settings(), io));
+                    status = Math.max(status, scanTarget(target, pipeline, parsed.json(), settings, io));
                 }
                 return status;
             }
@@ -331,7 +370,11 @@ public final class ScanCommand implements Command {
             }
             SpooledContent content;
             try {
-                content = MessageContent.spool(io.in(), STDIN_MEMORY_THRESHOLD);
+                // past the threshold into the scan's work directory, removed however the scan ends (see run)
+                content = SpooledContent.spool(
+                        io.in(),
+                        STDIN_MEMORY_THRESHOLD,
+                        settings.workDirectory().orElse(null));
             } catch (IOException e) {
                 return print(
                         FileReport.unreadable(STDIN_NAME, "cannot read standard input: " + e.getMessage()), json, io);

@@ -2,6 +2,7 @@ package org.mailhygiene.cli;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -23,6 +24,9 @@ import org.mailhygiene.scanners.bayes.BounceDetector;
  * @param brandCheck whether the classifier ({@code --bayes}, the one of {@code --builtin}) calls a From display name
  *     naming a brand over a stranger's address spam ({@code BAYES_BRAND_SPOOF}); {@code false} with {@code
  *     --no-brand-check}
+ * @param workDirectory where command-line scanners make their private directories (a copy of the message for the
+ *     program to read), empty for the system's temporary directory; {@code hygiene scan} gives its own, removed when the
+ *     scan ends or is stopped by a signal
  */
 public record ScanSettings(
         Optional<InetSocketAddress> dns,
@@ -30,11 +34,42 @@ public record ScanSettings(
         Optional<String> helo,
         Optional<String> mailFrom,
         List<String> localDomains,
-        boolean brandCheck) {
+        boolean brandCheck,
+        Optional<Path> workDirectory) {
 
     /** No DNS server, no SMTP context, no local domains, the brand check on. */
     public static final ScanSettings DEFAULTS =
             new ScanSettings(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), List.of());
+
+    /**
+     * Settings whose command-line scanners use the system's temporary directory.
+     *
+     * @param dns the DNS server to ask, empty for the system's
+     * @param clientIp the SMTP client's address, empty if not given
+     * @param helo the HELO name, empty if not given
+     * @param mailFrom the reverse path, empty if not given (the null sender)
+     * @param localDomains our mail domains, empty for no backscatter detection
+     * @param brandCheck whether the classifier tests the From field for brand impersonation
+     */
+    public ScanSettings(
+            Optional<InetSocketAddress> dns,
+            Optional<InetAddress> clientIp,
+            Optional<String> helo,
+            Optional<String> mailFrom,
+            List<String> localDomains,
+            boolean brandCheck) {
+        this(dns, clientIp, helo, mailFrom, localDomains, brandCheck, Optional.empty());
+    }
+
+    /**
+     * These settings with command-line scanners working under {@code directory}.
+     *
+     * @param directory an existing directory
+     * @return the settings
+     */
+    public ScanSettings withWorkDirectory(Path directory) {
+        return new ScanSettings(dns, clientIp, helo, mailFrom, localDomains, brandCheck, Optional.of(directory));
+    }
 
     /**
      * Settings with the brand check on.
@@ -101,6 +136,7 @@ public record ScanSettings(
         Objects.requireNonNull(clientIp, "clientIp");
         Objects.requireNonNull(helo, "helo");
         Objects.requireNonNull(mailFrom, "mailFrom");
+        Objects.requireNonNull(workDirectory, "workDirectory");
         localDomains = List.copyOf(localDomains);
     }
 

@@ -2,6 +2,8 @@ package org.mailhygiene.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.mailhygiene.api.Scanner;
 import org.mailhygiene.scanners.cli.CommandLineScanner;
@@ -42,8 +44,32 @@ public final class VexiraScannerOption implements ScannerOption {
      */
     @Override
     public Scanner create(Optional<String> argument) throws UsageException {
+        return create(argument, Optional.empty());
+    }
+
+    /**
+     * Builds the scanners, each making its private directories under the settings' work directory, if any.
+     *
+     * @param arguments one {@code vascan} path per scanner
+     * @param settings the scan's settings
+     * @return the scanners
+     * @throws UsageException as {@link #create(Optional)}
+     */
+    @Override
+    public List<Scanner> createAll(List<Optional<String>> arguments, ScanSettings settings) throws UsageException {
+        List<Scanner> out = new ArrayList<>();
+        for (Optional<String> a : arguments) {
+            out.add(create(a, settings.workDirectory()));
+        }
+        return out;
+    }
+
+    private Scanner create(Optional<String> argument, Optional<Path> workDirectory) throws UsageException {
         Path program = CommandScannerOption.executable(flag(), argument.orElseThrow());
-        return CommandLineScanner.builder(Profiles.vascan()).executable(program).build();
+        CommandLineScanner.Builder b =
+                CommandLineScanner.builder(Profiles.vascan()).executable(program);
+        workDirectory.ifPresent(b::temporaryDirectory);
+        return b.build();
     }
 
     static boolean isExecutable(Path p) {

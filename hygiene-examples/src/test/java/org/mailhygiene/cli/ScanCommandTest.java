@@ -267,6 +267,102 @@ class ScanCommandTest {
         Files.delete(huge);
     }
 
+    /**
+     * A message piped in spills to a temporary file past 8 MiB; a scan stopped meanwhile (SIGTERM, as Ctrl-C or a
+     * timeout stops it) left that file in the temporary directory, 200 MB for a 200 MB message. It is removed now.
+     */
+    @Test
+    void aScanOfStandardInputStoppedBySigtermLeavesNoTemporaryFile() throws Exception {
+        Path tmp = Files.createDirectories(dir.resolve("tmp"));
+        List<String> command = new java.util.ArrayList<>(
+                MainProcess.of("scan", "--attachments", "-").command());
+        command.add(1, "-Djava.io.tmpdir=" + tmp);
+        Process p = new ProcessBuilder(command)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        try (java.io.OutputStream stdin = p.getOutputStream()) {
+            stdin.write("Subject: big\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            byte[] line = ("x".repeat(78) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+            for (long n = 0; n <= ScanCommand.STDIN_MEMORY_THRESHOLD + (1 << 20); n += line.length) {
+                stdin.write(line);
+            }
+            stdin.flush();
+            // standard input stays open: the scan is still reading it when it is stopped
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(2);
+            while (spilled(tmp).isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(spilled(tmp)).as("the message spilled to a file").isNotEmpty();
+            p.destroy(); // SIGTERM
+            assertThat(p.waitFor(2, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
+        } catch (IOException e) {
+            // the stopped process closed its end of the pipe
+        } finally {
+            p.destroyForcibly();
+        }
+        assertThat(spilled(tmp)).isEmpty();
+    }
+
+    /**
+     * A command-line scanner gets a copy of the message in a private directory; a scan stopped by SIGTERM while the
+     * program ran left the copy in the temporary directory, and the program running on (for vascan's own 60 s limit).
+     * Both are gone now.
+     */
+    @Test
+    void aCommandLineScanStoppedBySigtermLeavesNoCopyAndNoProgram() throws Exception {
+        Path tmp = Files.createDirectories(dir.resolve("tmp"));
+        Path pidFile = dir.resolve("scanner.pid");
+        Path program = dir.resolve("slow-vascan");
+        Files.writeString(program, "#!/bin/sh\necho $$ > '" + pidFile + "'\nexec sleep 600\n");
+        Files.setPosixFilePermissions(program, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        Path clean = write(Sample.CLEAN);
+        List<String> command =
+                new java.util.ArrayList<>(MainProcess.of("scan", "--vexira", program.toString(), clean.toString())
+                        .command());
+        command.add(1, "-Djava.io.tmpdir=" + tmp);
+        Process p = new ProcessBuilder(command)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        long pid = -1;
+        boolean stopped = false;
+        try {
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(2);
+            while (!(Files.exists(pidFile) && Files.readString(pidFile).endsWith("\n"))
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            pid = Long.parseLong(Files.readString(pidFile).trim());
+            assertThat(spilled(tmp)).as("the scanner's copy of the message").isNotEmpty();
+            p.destroy(); // SIGTERM
+            assertThat(p.waitFor(2, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
+            stopped = true;
+        } finally {
+            p.destroyForcibly();
+            if (!stopped && pid > 0) {
+                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly); // a failed test leaves nothing running
+            }
+        }
+        java.util.Optional<ProcessHandle> scanner = ProcessHandle.of(pid);
+        try {
+            assertThat(spilled(tmp)).isEmpty();
+            if (scanner.isPresent()) {
+                scanner.get().onExit().get(2, java.util.concurrent.TimeUnit.MINUTES);
+            }
+            assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).isNotEqualTo(java.util.Optional.of(true));
+        } finally {
+            scanner.ifPresent(ProcessHandle::destroyForcibly); // never left running, even when this test fails
+        }
+    }
+
+    /** The files under a directory, at any depth. */
+    private static List<Path> spilled(Path root) throws IOException {
+        try (java.util.stream.Stream<Path> all = Files.walk(root)) {
+            return all.filter(Files::isRegularFile).toList();
+        }
+    }
+
     @Test
     void anEmptyMessageIsAnErrorNotClean() throws IOException {
         Path empty = Files.write(dir.resolve("empty.eml"), new byte[0]);
