@@ -157,7 +157,8 @@ public final class Main {
     }
 
     private static int help(List<String> rest, Io io, List<Command> commands) {
-        if (rest.isEmpty()) {
+        // "help" is listed among the commands: its own help is the list ("hygiene help help" was an unknown command)
+        if (rest.isEmpty() || List.of("help", "--help", "-h").contains(rest.get(0))) {
             io.out().print(usage(commands));
             return Command.EXIT_OK;
         }

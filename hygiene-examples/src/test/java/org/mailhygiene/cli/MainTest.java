@@ -183,4 +183,14 @@ class MainTest {
                         + " stack trace follows)\n")
                 .contains("\tat org.mailhygiene.cli.MainTest");
     }
+    /** {@code help} is listed among the commands, so it answers for itself as every command does. */
+    @Test
+    void helpAnswersForItself() {
+        for (String arg : java.util.List.of("help", "--help", "-h")) {
+            Run r = Run.main("help", arg);
+            assertThat(r.status()).as(arg).isZero();
+            assertThat(r.out()).as(arg).startsWith("usage: hygiene <command> [options]");
+            assertThat(r.err()).as(arg).isEmpty();
+        }
+    }
 }
