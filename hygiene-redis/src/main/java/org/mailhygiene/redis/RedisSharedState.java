@@ -361,17 +361,49 @@ public final class RedisSharedState implements SharedState {
         cfg.sslSocketFactory(factory);
     }
 
+    /**
+     * The largest {@code cacert=} file read: a CA bundle is some hundred kilobytes (Debian's whole store is 220 KB); a
+     * larger file is a wrong path (a log, a disk image), not read into memory.
+     */
+    static final long MAX_CA_FILE_SIZE = 8L << 20;
+
     private static SSLSocketFactory trusting(RedisUrl url) {
-        try (InputStream in = Files.newInputStream(url.caCertificates().orElseThrow())) {
+        java.nio.file.Path file = url.caCertificates().orElseThrow();
+        try {
+            // A device (/dev/zero) or a FIFO would be read without end, hanging open() and so --check and the start.
+            java.nio.file.attribute.BasicFileAttributes a =
+                    Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
+            if (a.isDirectory()) {
+                throw unreadable(file, "a directory", null);
+            }
+            if (!a.isRegularFile()) {
+                throw unreadable(file, "not a regular file", null);
+            }
+            if (a.size() > MAX_CA_FILE_SIZE) {
+                throw unreadable(file, "larger than " + MAX_CA_FILE_SIZE + " bytes", null);
+            }
+            byte[] pem;
+            try (InputStream in = Files.newInputStream(file)) {
+                pem = in.readNBytes((int) MAX_CA_FILE_SIZE + 1); // bounded even if it grew since
+            }
+            if (pem.length > MAX_CA_FILE_SIZE) {
+                throw unreadable(file, "larger than " + MAX_CA_FILE_SIZE + " bytes", null);
+            }
             KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
             ks.load(null, null);
             int n = 0;
-            for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+            Collection<? extends Certificate> all;
+            try {
+                all = CertificateFactory.getInstance("X.509")
+                        .generateCertificates(new java.io.ByteArrayInputStream(pem));
+            } catch (java.security.cert.CertificateException e) {
+                throw unreadable(file, "not a PEM file of certificates (" + e.getMessage() + ")", e);
+            }
+            for (Certificate c : all) {
                 ks.setCertificateEntry("ca-" + n++, c);
             }
             if (n == 0) {
-                throw new IllegalArgumentException(
-                        "no certificate in " + url.caCertificates().get());
+                throw new IllegalArgumentException("no certificate in " + file);
             }
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(ks);
@@ -383,9 +415,12 @@ public final class RedisSharedState implements SharedState {
             String why = e instanceof java.nio.file.NoSuchFileException
                     ? "no such file"
                     : e instanceof java.nio.file.AccessDeniedException ? "permission denied" : e.getMessage();
-            throw new IllegalArgumentException(
-                    "cannot read CA certificates " + url.caCertificates().get() + ": " + why, e);
+            throw unreadable(file, why, e);
         }
+    }
+
+    private static IllegalArgumentException unreadable(java.nio.file.Path file, String why, Exception cause) {
+        return new IllegalArgumentException("cannot read CA certificates " + file + ": " + why, cause);
     }
 
     /**

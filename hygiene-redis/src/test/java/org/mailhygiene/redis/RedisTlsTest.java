@@ -84,6 +84,52 @@ class RedisTlsTest {
         }
     }
 
+    /**
+     * A {@code cacert=} that is no PEM file of certificates is refused when opened, in words. Before, a device such as
+     * {@code /dev/zero} was read without end (open(), and so {@code --check} and the node's start, never returned), a
+     * huge file was read whole into memory, and a directory said "java.io.IOException: Is a directory".
+     */
+    @Test
+    void aCaFileThatIsNoPemFileIsRefusedInWords() throws Exception {
+        Path zero = Path.of("/dev/zero");
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.exists(zero), "needs /dev/zero");
+        java.util.concurrent.Future<Throwable> f = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                    Thread t = new Thread(r, "open-dev-zero");
+                    t.setDaemon(true); // a hang before the fix leaves it behind, not the test JVM
+                    return t;
+                })
+                .submit(() -> {
+                    try {
+                        RedisSharedState.open("rediss://localhost?cacert=" + zero, Duration.ofSeconds(1));
+                        return null;
+                    } catch (RuntimeException e) {
+                        return e;
+                    }
+                });
+        assertThat(f.get(60, java.util.concurrent.TimeUnit.SECONDS))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("cannot read CA certificates " + zero + ": not a regular file");
+        Path big = dir.resolve("big.pem");
+        try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(
+                big, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+            c.write(java.nio.ByteBuffer.wrap(new byte[] {'x'}), RedisSharedState.MAX_CA_FILE_SIZE); // sparse
+        }
+        assertThatThrownBy(() -> RedisSharedState.open("rediss://localhost?cacert=" + big, Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("cannot read CA certificates " + big + ": larger than " + RedisSharedState.MAX_CA_FILE_SIZE
+                        + " bytes");
+        assertThatThrownBy(() -> RedisSharedState.open("rediss://localhost?cacert=" + dir, Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("cannot read CA certificates " + dir + ": a directory");
+        Path key = dir.resolve("key.pem");
+        java.nio.file.Files.writeString(
+                key,
+                "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n");
+        assertThatThrownBy(() -> RedisSharedState.open("rediss://localhost?cacert=" + key, Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("cannot read CA certificates " + key + ": not a PEM file of certificates");
+    }
+
     private static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket()) {
             s.bind(new InetSocketAddress("127.0.0.1", 0));
