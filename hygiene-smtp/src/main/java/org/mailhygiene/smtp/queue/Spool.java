@@ -561,7 +561,9 @@ public final class Spool implements AutoCloseable {
      * Deletes the files {@link #recover()} set aside as {@code ID.q.incomplete} (files that end before their commit
      * mark) once they are older than {@code retention}: their modification time, which recovery sets to the moment it
      * set them aside, is at least {@code retention} before the clock's now (a file set aside by a version that did not
-     * date it keeps the date of its last write). Each deletion is logged at WARN with the file's name, size and date. {@code ID.q.corrupt} files (committed, so acknowledged with 250, but unreadable) are
+     * date it keeps the date of its last write). Only names recovery gives are deleted ({@code ID.q.incomplete} with a
+     * well-formed {@link QueueId}: an administrator's copy under another name stays); a symbolic link or a directory
+     * of that name is left alone. Each deletion is logged at WARN with the file's name, size and date. {@code ID.q.corrupt} files (committed, so acknowledged with 250, but unreadable) are
      * never deleted, and neither is any file a store is writing: those are named {@code ID.q}, never
      * {@code .incomplete}, which only recovery gives to a file no store is writing. The node calls this at start,
      * after recovery, and then every hour. Thread-safe; may run concurrently with stores and deliveries.
@@ -581,7 +583,13 @@ public final class Spool implements AutoCloseable {
         java.time.Instant cutoff = clock.instant().minus(retention);
         List<Path> candidates = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue, "*" + SUFFIX + INCOMPLETE)) {
-            ds.forEach(candidates::add);
+            for (Path p : ds) {
+                // only a name recovery gives (ID.q.incomplete): an administrator's copy under another name stays
+                String name = p.getFileName().toString();
+                if (QueueId.isValid(name.substring(0, name.length() - SUFFIX.length() - INCOMPLETE.length()))) {
+                    candidates.add(p);
+                }
+            }
         }
         candidates.sort(null);
         List<Path> removed = new ArrayList<>();

@@ -357,6 +357,41 @@ class SpoolTest {
      * A file cut before its commit mark was moved aside as {@code ID.q.incomplete} and then kept for ever: nothing
      * removed it, and a node that crashed now and then filled its queue directory with them.
      */
+    /**
+     * Only files the spool named {@code ID.q.incomplete} are deleted. Before, any name ending in {@code .q.incomplete}
+     * was: an administrator's copy ({@code notes.q.incomplete}, {@code ID-copy.q.incomplete}) went with the rest. A
+     * symbolic link is left alone, and so is what it points to.
+     */
+    @Test
+    void onlyTheSpoolsOwnIncompleteFilesAreDeleted() throws Exception {
+        Path q = dir.resolve("queue");
+        Instant start = Instant.parse("2026-03-01T10:00:00Z");
+        FakeClock clock = FakeClock.at(start);
+        try (Spool s = Spool.builder(dir).clock(clock).build()) {
+            s.recover();
+        }
+        Path outside = Files.writeString(dir.resolve("outside.txt"), "not the spool's");
+        List<Path> others = List.of(
+                q.resolve("notes.q.incomplete"),
+                q.resolve("AAAAAAAAAAAAAAAAAAAA-copy.q.incomplete"),
+                q.resolve("aaaaaaaaaaaaaaaaaaaa.q.incomplete"));
+        for (Path p : others) {
+            Files.writeString(p, "an administrator's file");
+        }
+        Path own = Files.writeString(q.resolve("BBBBBBBBBBBBBBBBBBBB.q.incomplete"), "set aside");
+        Path link = Files.createSymbolicLink(q.resolve("CCCCCCCCCCCCCCCCCCCC.q.incomplete"), outside);
+        java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.from(start.minus(Duration.ofDays(300)));
+        for (Path p : List.of(others.get(0), others.get(1), others.get(2), own, outside)) {
+            Files.setLastModifiedTime(p, old);
+        }
+        try (Spool s = Spool.builder(dir).clock(clock).build()) {
+            assertThat(s.removeIncomplete(Duration.ofDays(7))).containsExactly(own);
+        }
+        assertThat(others).allMatch(Files::exists);
+        assertThat(link).isSymbolicLink();
+        assertThat(outside).hasContent("not the spool's");
+    }
+
     @Test
     void incompleteFilesAreDeletedOnceSetAsideLongerAgoThanTheRetention() throws Exception {
         Path q = dir.resolve("queue");
