@@ -38,8 +38,23 @@ import org.mailhygiene.smtp.topology.NodeReloader;
  */
 public final class RelayCommand implements Command {
 
+    /** Registers the shutdown hook: {@link Runtime#addShutdownHook}, or a test's stand-in. */
+    private final java.util.function.Consumer<Thread> shutdownHooks;
+
     /** Creates the command. */
-    public RelayCommand() {}
+    public RelayCommand() {
+        this(Runtime.getRuntime()::addShutdownHook);
+    }
+
+    /**
+     * Creates the command with a stand-in for {@link Runtime#addShutdownHook} (tests).
+     *
+     * @param shutdownHooks registers the shutdown hook; throws {@link IllegalStateException} when the JVM is already
+     *     shutting down, as {@link Runtime#addShutdownHook} does
+     */
+    RelayCommand(java.util.function.Consumer<Thread> shutdownHooks) {
+        this.shutdownHooks = shutdownHooks;
+    }
 
     @Override
     public String name() {
@@ -212,7 +227,17 @@ public final class RelayCommand implements Command {
                     stopped.countDown();
                 },
                 "relay-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            shutdownHooks.accept(hook);
+        } catch (IllegalStateException e) {
+            // "Shutdown in progress": a SIGTERM came before anything started (a supervisor's stop right after its
+            // start); nothing to close but the admin endpoint. Before, this was a stack trace from thread main.
+            if (admin != null) {
+                admin.close();
+            }
+            io.err().println("hygiene relay: stopped before the node started");
+            return EXIT_OK;
+        }
         try {
             node = builder.build();
             try {
