@@ -338,6 +338,13 @@ public final class NodeConfig {
         }
         Optional<Duration> grace = c.duration("stop-grace");
         if (grace.isPresent()) {
+            if (grace.get().compareTo(org.mailhygiene.smtp.server.SmtpServer.MAX_STOP_GRACE) > 0) {
+                // in the file's own units, not the builder's PT10M
+                throw error(
+                        c,
+                        "stop-grace",
+                        "must be at most 10m, was " + c.string("stop-grace").orElseThrow());
+            }
             try {
                 org.mailhygiene.smtp.server.SmtpServer.builder()
                         .stopGrace(grace.get()); // validated here, with its line

@@ -243,9 +243,9 @@ class NodeConfigTest {
     @Test
     void stopGraceIsAPositiveDurationOfAtMostTenMinutes() throws Exception {
         parse(VALID + "stop-grace = 90s\n").build().close();
-        fails(
-                VALID + "stop-grace = 11m\n",
-                "node.conf line 12: stop-grace: stop grace must be at most PT10M, was PT11M");
+        fails(VALID + "stop-grace = 11m\n", "node.conf line 12: stop-grace: must be at most 10m, was 11m");
+        fails(VALID + "stop-grace = 601s\n", "node.conf line 12: stop-grace: must be at most 10m, was 601s");
+        parse(VALID + "stop-grace = 10m\n").build().close();
         fails(VALID + "stop-grace = 0s\n", "node.conf line 12: stop-grace: must be positive");
     }
 
