@@ -323,6 +323,10 @@ public record RedisUrl(
             }
         }
         String prefix = query.getOrDefault("prefix", DEFAULT_PREFIX);
+        if (query.containsKey("cacert") && query.get("cacert").isBlank()) {
+            // Path.of("") is the working directory, read as a CA file
+            throw new IllegalArgumentException("cacert= names no file: " + redact(url));
+        }
         Optional<Path> ca = Optional.ofNullable(query.get("cacert")).map(Path::of);
         if (ca.isPresent() && !tls) {
             throw new IllegalArgumentException("cacert= is for TLS URLs only (" + withTls(scheme, true) + "://, not "

@@ -103,6 +103,13 @@ class RedisUrlTest {
         assertThatThrownBy(() -> RedisUrl.parse("rediss-cluster://a/1")).hasMessageContaining("database 0 only");
         assertThatThrownBy(() -> RedisUrl.parse("rediss-cluster://a?sentinel-password=x"))
                 .hasMessageContaining("are for redis-sentinel and rediss-sentinel URLs only");
+        // Before, an empty cacert= read the working directory: "cannot read CA certificates : ... Is a directory".
+        for (String empty : List.of("rediss://:pw@a/0?cacert=", "rediss-cluster://a?cacert=%20&prefix=x:")) {
+            assertThatThrownBy(() -> RedisUrl.parse(empty))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("cacert= names no file: ")
+                    .hasMessageNotContaining("pw@");
+        }
         assertThatThrownBy(() -> RedisUrl.parse("redis+sentinel://a/m"))
                 .hasMessageContaining(
                         "expected redis, rediss, redis-sentinel, rediss-sentinel, redis-cluster or rediss-cluster");
