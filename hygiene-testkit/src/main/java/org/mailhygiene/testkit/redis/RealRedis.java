@@ -27,7 +27,8 @@ import org.mailhygiene.testkit.tls.PrivateCa;
  * <p>With TLS ({@link #startTls}, {@link #startTlsSentinel}) the server has a {@code tls-port} and no plain port
  * ({@code port 0}), presents the {@link PrivateCa}'s server certificate, asks clients for none
  * ({@code tls-auth-clients no}) and connects to other servers (its master, the monitored servers of a Sentinel) over
- * TLS ({@code tls-replication yes}); a cluster node adds {@code tls-cluster yes} and a {@code cluster-port} itself.
+ * TLS ({@code tls-replication yes}); for a cluster node the caller adds {@code tls-cluster yes} and a free
+ * {@code cluster-port} to {@code extraConfig} (the default bus port, the TLS port + 10000, may be past 65535).
  *
  * <p>Not thread-safe: one test drives one instance. {@link #close()} kills the server (and resumes it first if paused).
  */
