@@ -720,13 +720,16 @@ public final class BayesScanner implements Scanner {
                 model.hamMessages(),
                 model.tokenCount(),
                 threshold(model)));
+        WatchedModelFile watched = source instanceof WatchedModelFile w ? w : null;
+        if (watched != null) {
+            d.append(", from ").append(watched.file());
+        }
         if (model.spamMessages() == 0 || model.hamMessages() == 0) {
             d.append("; it learned no ")
                     .append(model.spamMessages() == 0 ? "spam" : "ham")
                     .append(": train it");
         }
-        if (source instanceof WatchedModelFile watched) {
-            d.append(", from ").append(watched.file());
+        if (watched != null) {
             watched.lastError()
                     .ifPresent(e -> d.append("; its latest version was ").append(e));
         }
