@@ -72,7 +72,14 @@ public final class FailoverException extends Exception {
                             case NOT_RETRYABLE -> "failed (not retryable)";
                         });
         for (Attempt a : attempts) {
-            sb.append("; ").append(a.member()).append(": ").append(a.error().getMessage());
+            String error = a.error().getMessage();
+            sb.append("; ");
+            // a member's own error usually names its address already ("127.0.0.1:3310: connect failed"): once is
+            // enough
+            if (error == null || !error.contains(a.member())) {
+                sb.append(a.member()).append(": ");
+            }
+            sb.append(error);
         }
         return sb.toString();
     }

@@ -28,6 +28,24 @@ class FailoverGroupTest {
         return b;
     }
 
+    /** A member's error that names the member already is not prefixed with it a second time. */
+    @Test
+    void theMessageNamesEachMemberOnce() {
+        FailoverException e = new FailoverException(
+                "clamd",
+                FailoverException.Reason.EXHAUSTED,
+                List.of(
+                        new FailoverException.Attempt(
+                                "127.0.0.1:3310",
+                                new IOException("127.0.0.1:3310: connect failed: Connection refused")),
+                        new FailoverException.Attempt(
+                                "10.0.0.2:783", new IOException("cannot connect to spamd 10.0.0.2:783: timed out")),
+                        new FailoverException.Attempt("b", new IOException("Connection reset"))));
+        assertThat(e.getMessage())
+                .isEqualTo("clamd: every member failed; 127.0.0.1:3310: connect failed: Connection refused; cannot"
+                        + " connect to spamd 10.0.0.2:783: timed out; b: Connection reset");
+    }
+
     @Test
     void neverPicksAMemberInBackOffWhileAnAvailableOneExists() {
         qt().withExamples(300)
