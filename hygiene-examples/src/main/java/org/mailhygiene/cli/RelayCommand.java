@@ -38,6 +38,9 @@ import org.mailhygiene.smtp.topology.NodeReloader;
  */
 public final class RelayCommand implements Command {
 
+    /** How long the shutdown hook waits for a start in progress to end before it stops without it. */
+    static final java.time.Duration START_WAIT_AT_STOP = java.time.Duration.ofSeconds(60);
+
     /** Registers the shutdown hook: {@link Runtime#addShutdownHook}, or a test's stand-in. */
     private final java.util.function.Consumer<Thread> shutdownHooks;
 
@@ -213,7 +216,14 @@ public final class RelayCommand implements Command {
                 () -> {
                     stopping.set(true);
                     try {
-                        startEnded.await();
+                        // bounded: a start stuck (a huge spool being recovered) must not keep the JVM from stopping;
+                        // what it stored is durable in the spool, and the next start recovers it
+                        if (!startEnded.await(START_WAIT_AT_STOP.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)) {
+                            System.err.println(
+                                    "hygiene relay: the node's start had not ended " + START_WAIT_AT_STOP.toSeconds()
+                                            + " s after SIGTERM; stopping without it (the spool keeps what it"
+                                            + " stored)");
+                        }
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
