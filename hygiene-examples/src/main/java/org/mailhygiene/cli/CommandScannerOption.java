@@ -3,8 +3,6 @@ package org.mailhygiene.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import org.mailhygiene.api.Scanner;
 import org.mailhygiene.scanners.cli.CommandLineScanner;
@@ -21,7 +19,7 @@ import org.mailhygiene.scanners.cli.Profiles;
  * Examples: {@code --command clamscan}, {@code --command vexira:/usr/lib/vexira/vexira},
  * {@code --command /etc/hygiene/savscan.profile}. Thread-safe; stateless.
  */
-public final class CommandScannerOption implements ScannerOption {
+public final class CommandScannerOption extends ProgramScannerOption {
 
     /** Creates the option. */
     public CommandScannerOption() {}
@@ -46,33 +44,13 @@ public final class CommandScannerOption implements ScannerOption {
      * Builds the scanner.
      *
      * @param argument {@code PROFILE[:PATH]}
+     * @param workDirectory where it makes its private directories; empty for the system's temporary directory
      * @return the scanner
      * @throws UsageException if the profile is neither built in nor a readable, valid profile file (the message gives
      *     the file's line), or PATH is not an executable file
      */
     @Override
-    public Scanner create(Optional<String> argument) throws UsageException {
-        return create(argument, Optional.empty());
-    }
-
-    /**
-     * Builds the scanners, each making its private directories under the settings' work directory, if any.
-     *
-     * @param arguments one {@code PROFILE[:PATH]} per scanner
-     * @param settings the scan's settings
-     * @return the scanners
-     * @throws UsageException as {@link #create(Optional)}
-     */
-    @Override
-    public List<Scanner> createAll(List<Optional<String>> arguments, ScanSettings settings) throws UsageException {
-        List<Scanner> out = new ArrayList<>();
-        for (Optional<String> a : arguments) {
-            out.add(create(a, settings.workDirectory()));
-        }
-        return out;
-    }
-
-    private Scanner create(Optional<String> argument, Optional<Path> workDirectory) throws UsageException {
+    Scanner create(Optional<String> argument, Optional<Path> workDirectory) throws UsageException {
         String spec = argument.orElseThrow();
         int colon = spec.indexOf(':');
         String name = colon < 0 ? spec : spec.substring(0, colon);

@@ -2,8 +2,6 @@ package org.mailhygiene.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import org.mailhygiene.api.Scanner;
 import org.mailhygiene.scanners.cli.CommandLineScanner;
@@ -15,7 +13,7 @@ import org.mailhygiene.scanners.cli.Profiles;
  * For other arguments write a profile file with {@code based-on = vascan} and use {@code --command}. Thread-safe;
  * stateless.
  */
-public final class VexiraScannerOption implements ScannerOption {
+public final class VexiraScannerOption extends ProgramScannerOption {
 
     /** Creates the option. */
     public VexiraScannerOption() {}
@@ -39,32 +37,12 @@ public final class VexiraScannerOption implements ScannerOption {
      * Builds the scanner.
      *
      * @param argument the path of the {@code vascan} program
+     * @param workDirectory where it makes its private directories; empty for the system's temporary directory
      * @return the scanner
      * @throws UsageException if the path is not an executable file
      */
     @Override
-    public Scanner create(Optional<String> argument) throws UsageException {
-        return create(argument, Optional.empty());
-    }
-
-    /**
-     * Builds the scanners, each making its private directories under the settings' work directory, if any.
-     *
-     * @param arguments one {@code vascan} path per scanner
-     * @param settings the scan's settings
-     * @return the scanners
-     * @throws UsageException as {@link #create(Optional)}
-     */
-    @Override
-    public List<Scanner> createAll(List<Optional<String>> arguments, ScanSettings settings) throws UsageException {
-        List<Scanner> out = new ArrayList<>();
-        for (Optional<String> a : arguments) {
-            out.add(create(a, settings.workDirectory()));
-        }
-        return out;
-    }
-
-    private Scanner create(Optional<String> argument, Optional<Path> workDirectory) throws UsageException {
+    Scanner create(Optional<String> argument, Optional<Path> workDirectory) throws UsageException {
         Path program = CommandScannerOption.executable(flag(), argument.orElseThrow());
         CommandLineScanner.Builder b =
                 CommandLineScanner.builder(Profiles.vascan()).executable(program);
