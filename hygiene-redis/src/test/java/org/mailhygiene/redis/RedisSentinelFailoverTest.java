@@ -294,8 +294,9 @@ class RedisSentinelFailoverTest {
                 .substring(0, 32);
     }
 
+    /** A condition that may throw while it does not hold yet (a call during a failover). */
     @FunctionalInterface
-    private interface Condition {
+    interface Condition {
         boolean holds() throws Exception;
     }
 
@@ -316,7 +317,8 @@ class RedisSentinelFailoverTest {
         });
     }
 
-    private static void await(Duration limit, String what, Condition c) throws Exception {
+    /** Waits up to {@code limit} until {@code c} holds, retrying when it throws (also used by the TLS tests). */
+    static void await(Duration limit, String what, Condition c) throws Exception {
         long deadline = System.nanoTime() + limit.toNanos();
         Exception last = null;
         while (System.nanoTime() < deadline) {

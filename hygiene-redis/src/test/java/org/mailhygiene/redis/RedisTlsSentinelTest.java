@@ -171,7 +171,7 @@ class RedisTlsSentinelTest {
                         dir.resolve("replica"),
                         ca,
                         concat(announce, List.of("replicaof " + host + " " + master.port())))) {
-            await(
+            RedisSentinelFailoverTest.await(
                     Duration.ofSeconds(60),
                     "replication link up",
                     () -> info(replica, ca).contains("master_link_status:up"));
@@ -191,14 +191,14 @@ class RedisTlsSentinelTest {
                     RedisSharedState state = RedisSharedState.open(
                             "rediss-sentinel://localhost:" + sentinel.port() + "/site-a" + cacert,
                             Duration.ofSeconds(2))) {
-                await(Duration.ofSeconds(60), "the Sentinel knows the replica", () -> {
+                RedisSentinelFailoverTest.await(Duration.ofSeconds(60), "the Sentinel knows the replica", () -> {
                     String r = cli(sentinel, ca, "SENTINEL", "REPLICAS", "site-a");
                     return r.contains(host + ":" + replica.port()) && !r.contains("s_down");
                 });
                 Verdict v = Verdict.clean("clamd", Duration.ofMillis(2));
                 state.verdicts().put("id", "before", v, Duration.ofMinutes(5));
                 master.kill();
-                await(Duration.ofSeconds(90), "a call succeeds after the failover", () -> {
+                RedisSentinelFailoverTest.await(Duration.ofSeconds(90), "a call succeeds after the failover", () -> {
                     try {
                         state.verdicts().put("id", "after", v, Duration.ofMinutes(5));
                         return true;
@@ -243,26 +243,5 @@ class RedisTlsSentinelTest {
         String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
         return out;
-    }
-
-    @FunctionalInterface
-    private interface Condition {
-        boolean holds() throws Exception;
-    }
-
-    private static void await(Duration limit, String what, Condition c) throws Exception {
-        long deadline = System.nanoTime() + limit.toNanos();
-        Exception last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                if (c.holds()) {
-                    return;
-                }
-            } catch (Exception e) {
-                last = e;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("not within " + limit + ": " + what, last);
     }
 }
