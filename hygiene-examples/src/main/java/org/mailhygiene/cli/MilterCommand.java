@@ -390,13 +390,6 @@ public final class MilterCommand implements Command {
             close(admin, server, pipeline, flusher, statistics, services, scanners);
             return EXIT_ERROR;
         }
-        io.out().println("milter " + server.socketSpec());
-        if (admin != null) {
-            io.out()
-                    .println(node + " admin http://"
-                            + admin.address().getAddress().getHostAddress() + ":"
-                            + admin.address().getPort() + "/metrics");
-        }
         // SIGHUP: the JVM's default stops the process, and Postfix then answers every message 451 until a restart;
         // an administrator's kill -HUP (the relay reloads on it, clamav-milter reopens its log) must not do that.
         String noSignal = ReloadSignal.install(
@@ -408,7 +401,6 @@ public final class MilterCommand implements Command {
         if (noSignal != null) {
             io.err().println("hygiene milter: " + noSignal + "; a SIGHUP stops the milter");
         }
-        io.out().flush();
         AdminServer adm = admin;
         CountDownLatch stopped = new CountDownLatch(1);
         MilterServer srv = server;
@@ -421,7 +413,23 @@ public final class MilterCommand implements Command {
                     stopped.countDown();
                 },
                 "milter-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
+        // Both before the ready line: a SIGHUP or SIGTERM sent once it is printed must find them in place (a SIGHUP
+        // in between stopped the milter; a SIGTERM failed the registration with "Shutdown in progress").
+        try {
+            Runtime.getRuntime().addShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            close(adm, srv, pip, fl, st, services, scanners);
+            io.err().println("hygiene milter: stopped as it started");
+            return EXIT_OK;
+        }
+        io.out().println("milter " + server.socketSpec());
+        if (admin != null) {
+            io.out()
+                    .println(node + " admin http://"
+                            + admin.address().getAddress().getHostAddress() + ":"
+                            + admin.address().getPort() + "/metrics");
+        }
+        io.out().flush();
         try {
             stopped.await();
         } finally {
