@@ -3,6 +3,7 @@ package org.mailhygiene.redis;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
 import org.mailhygiene.api.shared.SharedState;
 import org.mailhygiene.api.shared.SharedStateProvider;
 
@@ -36,5 +37,16 @@ public final class RedisSharedStateProvider implements SharedStateProvider {
             return Optional.empty();
         }
         return Optional.of(RedisSharedState.open(RedisUrl.parse(url), callTimeout));
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @return {@code redis}, {@code rediss}, {@code redis-sentinel}, {@code rediss-sentinel}, {@code redis-cluster}
+     *     and {@code rediss-cluster}
+     */
+    @Override
+    public Set<String> schemes() {
+        return RedisUrl.schemes();
     }
 }

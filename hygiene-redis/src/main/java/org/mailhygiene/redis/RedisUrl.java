@@ -197,6 +197,15 @@ public record RedisUrl(
     }
 
     /**
+     * The schemes this class reads.
+     *
+     * @return the six schemes in the class description, lower case, unmodifiable
+     */
+    public static java.util.Set<String> schemes() {
+        return java.util.Set.copyOf(SCHEMES);
+    }
+
+    /**
      * Whether the scheme is one of this module's (any case).
      *
      * @param scheme a URL scheme

@@ -52,7 +52,14 @@ class NodeConfigRedisKeysTest {
         fails(
                 VALID + "redis = http://127.0.0.1\n",
                 "node.conf line 8: redis: no shared-state provider for 'http:' URLs"
-                        + " (redis URLs need the hygiene-redis module on the class path or module path)");
+                        + " (the schemes known here are redis, redis-cluster, redis-sentinel, rediss,"
+                        + " rediss-cluster, rediss-sentinel)");
+        // A misspelt scheme said the module was missing while it was on the class path.
+        fails(
+                VALID + "redis = rdis://127.0.0.1\n",
+                "node.conf line 8: redis: no shared-state provider for 'rdis:' URLs"
+                        + " (the schemes known here are redis, redis-cluster, redis-sentinel, rediss,"
+                        + " rediss-cluster, rediss-sentinel)");
         fails(
                 VALID + "redis = redis://a,b\n",
                 "node.conf line 8: redis: several hosts need redis-sentinel:// or"

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Opens a {@link SharedState} for a URL; found with {@link java.util.ServiceLoader}. The hygiene-redis module provides
@@ -43,5 +44,16 @@ public interface SharedStateProvider {
             return Optional.empty();
         }
         return open(u, callTimeout);
+    }
+
+    /**
+     * The URL schemes this provider handles, in lower case, for error messages: a URL whose scheme no provider
+     * handles is refused with the schemes the providers on the class path do handle (a misspelt {@code rdis://}
+     * then reads as such, not as a missing module). The default is empty (unknown); a provider should override it.
+     *
+     * @return the schemes, never null
+     */
+    default Set<String> schemes() {
+        return Set.of();
     }
 }

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.TreeSet;
 import java.util.function.Function;
 import org.mailhygiene.internal.Checks;
 import org.mailhygiene.internal.Urls;
@@ -22,7 +23,7 @@ public final class SharedStates {
      * @param callTimeout the bound on every call, positive
      * @return the opened state (not yet known to be reachable)
      * @throws IllegalArgumentException if the URL has no scheme, no provider handles its scheme (the message names the
-     *     module to add), or the URL is malformed, or the timeout is not positive
+     *     schemes the providers found handle, or the module to add when none is found), or the URL is malformed, or the timeout is not positive
      */
     public static SharedState open(URI url, Duration callTimeout) {
         Objects.requireNonNull(url, "url");
@@ -45,7 +46,7 @@ public final class SharedStates {
      * @param callTimeout the bound on every call, positive
      * @return the opened state (not yet known to be reachable)
      * @throws IllegalArgumentException if the text has no scheme, no provider handles it (the message names the
-     *     module to add, or says why the text is no URL), or the URL is malformed, or the timeout is not positive
+     *     schemes the providers found handle, or the module to add, or says why the text is no URL), or the URL is malformed, or the timeout is not positive
      */
     public static SharedState open(String url, Duration callTimeout) {
         Objects.requireNonNull(url, "url");
@@ -82,8 +83,16 @@ public final class SharedStates {
     }
 
     private static IllegalArgumentException noProvider(String scheme) {
-        return new IllegalArgumentException("no shared-state provider for '" + scheme + ":' URLs"
-                + " (redis URLs need the hygiene-redis module on the class path or module path)");
+        // Was always "redis URLs need the hygiene-redis module", also for a misspelt rdis:// with the module present.
+        TreeSet<String> known = new TreeSet<>();
+        for (SharedStateProvider p :
+                ServiceLoader.load(SharedStateProvider.class, SharedStates.class.getClassLoader())) {
+            known.addAll(p.schemes());
+        }
+        String why = known.isEmpty()
+                ? "redis URLs need the hygiene-redis module on the class path or module path"
+                : "the schemes known here are " + String.join(", ", known);
+        return new IllegalArgumentException("no shared-state provider for '" + scheme + ":' URLs (" + why + ")");
     }
 
     /** Text that may be a URL as an error message quotes it: without passwords ({@link Urls#withoutPasswords}). */

@@ -21,7 +21,9 @@ class SharedStatesTest {
     void aSchemeNoProviderHandlesNamesTheScheme() {
         assertThatThrownBy(() -> SharedStates.open(URI.create("memcached://127.0.0.1:11211"), Duration.ofSeconds(1)))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("no shared-state provider for 'memcached:' URLs");
+                .as("no provider on this module's class path: the module to add")
+                .hasMessage("no shared-state provider for 'memcached:' URLs"
+                        + " (redis URLs need the hygiene-redis module on the class path or module path)");
     }
 
     @Test
