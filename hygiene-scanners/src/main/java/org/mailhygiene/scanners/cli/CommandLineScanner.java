@@ -39,7 +39,7 @@ import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.Verdict;
 import org.mailhygiene.internal.Checks;
-import org.mailhygiene.internal.FileTrees;
+import org.mailhygiene.internal.LockedDirectory;
 import org.mailhygiene.scanners.clamd.ClamdScanReply;
 import org.mailhygiene.scanners.mime.MimeWalker;
 import org.mailhygiene.scanners.update.CommandStep;
@@ -124,6 +124,9 @@ public final class CommandLineScanner implements Scanner {
     /** Default cap on output kept per scan: 1 MiB. */
     public static final int DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
 
+    /** How the private directories of scans start their names. */
+    static final String PRIVATE_DIRECTORY_PREFIX = "mailhygiene-cli-";
+
     private static final FileAttribute<Set<PosixFilePermission>> DIR_PERMS =
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
     private static final FileAttribute<Set<PosixFilePermission>> FILE_PERMS =
@@ -149,6 +152,7 @@ public final class CommandLineScanner implements Scanner {
         this.maxOutputBytes = b.maxOutputBytes;
         this.processes = b.processLimit != null ? b.processLimit : new Semaphore(b.maxConcurrentProcesses, true);
         this.temporaryDirectory = b.temporaryDirectory;
+        deleteAbandoned(temporaryDirectory);
         this.environment = Map.copyOf(b.environment);
         this.cacheVerdicts = b.cacheVerdicts;
         this.inputWriter = b.profile.input() == InputMode.PARTS ? new PartsWriter(b.mimeWalker) : InputWriter.message();
@@ -285,9 +289,11 @@ public final class CommandLineScanner implements Scanner {
     }
 
     private Verdict scanLocked(Message message, long t0) throws ScanException, InterruptedException {
+        LockedDirectory locked;
         Path work;
         try {
-            work = createPrivateDirectory(temporaryDirectory);
+            locked = createPrivateDirectory(temporaryDirectory);
+            work = locked.path().toRealPath();
         } catch (IOException e) {
             throw failure(
                     ScanFailure.Kind.SCANNER_ERROR,
@@ -322,7 +328,7 @@ public final class CommandLineScanner implements Scanner {
         } catch (IOException e) {
             throw failure(ScanFailure.Kind.SCANNER_ERROR, "cannot write the scanner's input: " + e.getMessage(), t0, e);
         } finally {
-            deleteRecursively(work);
+            deleteRecursively(locked);
         }
     }
 
@@ -549,13 +555,27 @@ public final class CommandLineScanner implements Scanner {
         T run() throws Exception;
     }
 
-    static Path createPrivateDirectory(Path parent) throws IOException {
-        try {
-            return Files.createTempDirectory(parent, "mailhygiene-cli-", DIR_PERMS)
-                    .toRealPath();
-        } catch (UnsupportedOperationException e) {
-            throw new IOException("the file system of " + parent + " has no POSIX permissions", e);
+    /**
+     * A private directory for one scan, locked while this process lives, so that {@link #deleteAbandoned} of a later
+     * scanner removes it if this process is killed before it can (the copies of a message would stay otherwise).
+     */
+    static LockedDirectory createPrivateDirectory(Path parent) throws IOException {
+        if (!parent.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            throw new IOException("the file system of " + parent + " has no POSIX permissions");
         }
+        return LockedDirectory.create(parent, PRIVATE_DIRECTORY_PREFIX);
+    }
+
+    /**
+     * Deletes the private directories that scanners of processes killed during a scan left in {@code parent} (their
+     * lock is free and at least a minute old). Called when a scanner is built.
+     */
+    static int deleteAbandoned(Path parent) {
+        int n = LockedDirectory.deleteAbandoned(parent, PRIVATE_DIRECTORY_PREFIX, Duration.ofMinutes(1));
+        if (n > 0) {
+            LOG.info("deleted {} private director{} that killed scans left in {}", n, n == 1 ? "y" : "ies", parent);
+        }
+        return n;
     }
 
     static Path createPrivateFile(Path file) throws IOException {
@@ -569,12 +589,12 @@ public final class CommandLineScanner implements Scanner {
         }
     }
 
-    private static void deleteRecursively(Path dir) {
+    private static void deleteRecursively(LockedDirectory dir) {
         try {
             // the scanner may have created directories we cannot change; deleteTree makes them ours again
-            FileTrees.deleteTree(dir);
+            dir.close();
         } catch (IOException e) {
-            LOG.warn("cannot remove the scanner's private directory {}: {}", dir, e.toString());
+            LOG.warn("cannot remove the scanner's private directory {}: {}", dir.path(), e.toString());
         }
     }
 
@@ -706,7 +726,10 @@ public final class CommandLineScanner implements Scanner {
         /**
          * Where the private per-scan directories are created. Default: {@code java.io.tmpdir}. Creating and
          * removing the directories is most of the adapter's own per-scan cost on a busy disk file system; a tmpfs such
-         * as {@code /dev/shm} makes it negligible (benchmarks/README.md).
+         * as {@code /dev/shm} makes it negligible (benchmarks/README.md). Each directory ({@code mailhygiene-cli-*})
+         * holds a lock while its scan runs; building a scanner deletes the ones left unlocked for at least a minute by
+         * processes killed during a scan (kill -9, the OOM killer), with one INFO line, so copies of messages do not
+         * stay behind.
          *
          * @param dir an existing directory on a file system with POSIX permissions
          * @return this builder

@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -27,6 +29,7 @@ import org.mailhygiene.api.Outcome;
 import org.mailhygiene.api.ScanException;
 import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.Verdict;
+import org.mailhygiene.internal.LockedDirectory;
 import org.mailhygiene.testkit.cli.FakeVascan;
 
 /** The adapter's machinery, against real processes: timeouts, output caps, process limits, file names, cleanup. */
@@ -346,6 +349,34 @@ class CommandLineScannerTest {
         }
         assertThat(root.resolve("pwned")).doesNotExist();
         assertNothingLeft();
+    }
+
+    /**
+     * A process killed during a scan (kill -9, the OOM killer) left its private directory with the message's copy in
+     * it for good; the directories hold a lock now, and building a scanner deletes those whose lock is free.
+     */
+    @Test
+    void directoriesOfKilledScansAreDeletedWhenAScannerIsBuilt() throws Exception {
+        Path dead = Files.createDirectories(tmp.resolve("mailhygiene-cli-dead/in"));
+        Files.writeString(dead.resolve("message.eml"), "Subject: private\r\n\r\nx\r\n");
+        Path deadLock = tmp.resolve("mailhygiene-cli-dead").resolve(LockedDirectory.LOCK_FILE);
+        Files.writeString(deadLock, "");
+        Files.setLastModifiedTime(deadLock, FileTime.from(Instant.now().minusSeconds(120)));
+        Path young = Files.createDirectories(tmp.resolve("mailhygiene-cli-young"));
+        Files.writeString(young.resolve(LockedDirectory.LOCK_FILE), "");
+        Path unlockedByOlderVersion = Files.createDirectories(tmp.resolve("mailhygiene-cli-old"));
+        try (LockedDirectory live = LockedDirectory.create(tmp, "mailhygiene-cli-")) {
+            Files.setLastModifiedTime(
+                    live.path().resolve(LockedDirectory.LOCK_FILE),
+                    FileTime.from(Instant.now().minusSeconds(120)));
+            vascan().build();
+            assertThat(tmp.resolve("mailhygiene-cli-dead")).doesNotExist();
+            assertThat(young).as("its lock may be about to be taken").isDirectory();
+            assertThat(unlockedByOlderVersion)
+                    .as("no lock file: not known to be abandoned")
+                    .isDirectory();
+            assertThat(live.path()).as("locked").isDirectory();
+        }
     }
 
     @Test

@@ -1,0 +1,177 @@
+package org.mailhygiene.internal;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * A private directory (owner-only permissions where the file system has them) that says, as long as its process
+ * lives, that it is in use: its process holds a lock on the file {@value #LOCK_FILE} in it. A process killed before it
+ * could delete its directory (kill -9, the OOM killer, a timeout's SIGKILL) leaves it unlocked, since the operating
+ * system releases a dead process's locks, and {@link #deleteAbandoned} in a later process deletes it: copies of
+ * messages must not stay in a shared temporary directory for good.
+ *
+ * <p>The lock is an advisory file lock ({@link FileChannel#tryLock()}, {@code fcntl} on Linux), which other processes
+ * see on the same machine and across PID namespaces that share the file system. {@link #close()} is idempotent;
+ * instances are thread-safe.
+ */
+public final class LockedDirectory implements AutoCloseable {
+    /** The name of the lock file in every locked directory. */
+    public static final String LOCK_FILE = ".in-use";
+
+    private final Path path;
+    private final FileChannel channel;
+    private final FileLock lock;
+    private boolean closed;
+
+    private LockedDirectory(Path path, FileChannel channel, FileLock lock) {
+        this.path = path;
+        this.channel = channel;
+        this.lock = lock;
+    }
+
+    /**
+     * Creates a new directory under {@code parent} named {@code prefix} and a random suffix, owner-only where the file
+     * system has POSIX permissions, with its lock file created and locked.
+     *
+     * @param parent an existing directory
+     * @param prefix the start of the name, by which {@link #deleteAbandoned} finds it
+     * @return the directory, locked
+     * @throws IOException if the directory or its lock file cannot be created or locked (nothing is left behind)
+     */
+    public static LockedDirectory create(Path parent, String prefix) throws IOException {
+        Objects.requireNonNull(parent, "parent");
+        Objects.requireNonNull(prefix, "prefix");
+        Path dir;
+        try {
+            dir = Files.createTempDirectory(
+                    parent, prefix, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (UnsupportedOperationException e) {
+            dir = Files.createTempDirectory(parent, prefix);
+        }
+        FileChannel channel = null;
+        try {
+            channel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            FileLock lock = channel.tryLock();
+            if (lock == null) {
+                throw new IOException("cannot lock " + dir.resolve(LOCK_FILE) + ": another process holds it");
+            }
+            return new LockedDirectory(dir, channel, lock);
+        } catch (IOException | RuntimeException e) {
+            Closeables.closeQuietly(channel);
+            FileTrees.deleteTreeQuietly(dir);
+            throw e;
+        }
+    }
+
+    /**
+     * The directory.
+     *
+     * @return its path as created (under the parent given to {@link #create})
+     */
+    public Path path() {
+        return path;
+    }
+
+    /**
+     * Releases the lock and deletes the directory with everything in it ({@link FileTrees#deleteTree}). Calling it
+     * again does nothing.
+     *
+     * @throws IOException if something could not be deleted (the lock is released all the same)
+     */
+    @Override
+    public synchronized void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            lock.release();
+        } catch (IOException e) {
+            // closing the channel releases it as well
+        }
+        Closeables.closeQuietly(channel);
+        FileTrees.deleteTree(path);
+    }
+
+    /**
+     * Deletes the directories under {@code parent} whose names start with {@code prefix}, that belong to this
+     * process's user, whose lock file is older than {@code minimumAge} and whose lock no process holds: directories of
+     * processes that died before they could delete them. A directory without a lock file (made by something else, or
+     * by an older version) is left alone, as is one still locked, one being created (its lock file younger than
+     * {@code minimumAge}: between the file's creation and its lock) and anything that is not a directory or is a
+     * symbolic link. Best effort: a directory that cannot be read, locked or deleted is skipped (what could be
+     * deleted of it is). Never throws for what it finds.
+     *
+     * @param parent the directory to look in; nothing happens if it does not exist
+     * @param prefix the start of the names of the directories to look at
+     * @param minimumAge how old a lock file must be, non-negative
+     * @return how many directories were deleted
+     */
+    public static int deleteAbandoned(Path parent, String prefix, Duration minimumAge) {
+        Objects.requireNonNull(parent, "parent");
+        Objects.requireNonNull(prefix, "prefix");
+        Checks.requireNonNegative(minimumAge, "minimumAge");
+        UserPrincipal me;
+        try {
+            me = parent.getFileSystem()
+                    .getUserPrincipalLookupService()
+                    .lookupPrincipalByName(System.getProperty("user.name"));
+        } catch (IOException | UnsupportedOperationException e) {
+            return 0;
+        }
+        Instant before = Instant.now().minus(minimumAge);
+        int deleted = 0;
+        try (DirectoryStream<Path> entries =
+                Files.newDirectoryStream(parent, e -> e.getFileName().toString().startsWith(prefix))) {
+            for (Path dir : entries) {
+                if (abandoned(dir, me, before)) {
+                    FileTrees.deleteTreeQuietly(dir);
+                    deleted += Files.exists(dir, LinkOption.NOFOLLOW_LINKS) ? 0 : 1;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // best effort: what was deleted stays deleted
+        }
+        return deleted;
+    }
+
+    /** Whether {@code dir} is ours, old enough, and its lock is free (tested by taking it for a moment). */
+    private static boolean abandoned(Path dir, UserPrincipal me, Instant before) {
+        Path lockFile = dir.resolve(LOCK_FILE);
+        try {
+            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
+                    || !me.equals(Files.getOwner(dir, LinkOption.NOFOLLOW_LINKS))
+                    || !Files.isRegularFile(lockFile, LinkOption.NOFOLLOW_LINKS)
+                    || Files.getLastModifiedTime(lockFile, LinkOption.NOFOLLOW_LINKS)
+                            .toInstant()
+                            .isAfter(before)) {
+                return false;
+            }
+            try (FileChannel channel =
+                    FileChannel.open(lockFile, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+                FileLock lock = channel.tryLock();
+                if (lock == null) {
+                    return false; // its process lives
+                }
+                lock.release();
+                return true;
+            }
+        } catch (OverlappingFileLockException e) {
+            return false; // this very process holds it
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+}

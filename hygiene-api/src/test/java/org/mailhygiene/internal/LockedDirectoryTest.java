@@ -1,0 +1,141 @@
+package org.mailhygiene.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LockedDirectoryTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aDirectoryIsPrivateLockedAndDeletedOnClose() throws IOException {
+        LockedDirectory d = LockedDirectory.create(tmp, "work-");
+        assertThat(d.path().getParent()).isEqualTo(tmp);
+        assertThat(d.path().getFileName().toString()).startsWith("work-");
+        assertThat(d.path().resolve(LockedDirectory.LOCK_FILE)).isRegularFile();
+        if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(d.path())))
+                    .isEqualTo("rwx------");
+        }
+        Files.writeString(d.path().resolve("message.eml"), "Subject: x\r\n\r\nbody\r\n");
+        assertThat(LockedDirectory.deleteAbandoned(tmp, "work-", Duration.ZERO))
+                .as("this process holds the lock")
+                .isZero();
+        assertThat(d.path()).isDirectory();
+        d.close();
+        d.close();
+        assertThat(d.path()).doesNotExist();
+    }
+
+    /** A process killed with SIGKILL cannot delete its directory; the next one does, and never a live one's. */
+    @Test
+    void aKilledProcesssDirectoryIsDeletedByTheNextAndALiveOnesIsNot() throws Exception {
+        Process child = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        Holder.class.getName(),
+                        tmp.toString())
+                .redirectErrorStream(true)
+                .start();
+        try {
+            BufferedReader out =
+                    new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+            Path held = Path.of(out.readLine());
+            assertThat(held).isDirectory();
+            assertThat(LockedDirectory.deleteAbandoned(tmp, "held-", Duration.ZERO))
+                    .as("the other process lives and holds its lock")
+                    .isZero();
+            assertThat(held.resolve("copy.eml")).isRegularFile();
+
+            child.destroyForcibly();
+            assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(held).as("a killed process leaves its directory").isDirectory();
+            assertThat(LockedDirectory.deleteAbandoned(tmp, "held-", Duration.ofHours(1)))
+                    .as("too young: it may be one being made")
+                    .isZero();
+            assertThat(LockedDirectory.deleteAbandoned(tmp, "held-", Duration.ZERO))
+                    .isOne();
+            assertThat(held).doesNotExist();
+        } finally {
+            child.destroyForcibly();
+        }
+    }
+
+    @Test
+    void whatIsNotALockedDirectoryOfTheRightNameIsLeftAlone() throws IOException {
+        Path noLock = Files.createDirectories(tmp.resolve("work-old"));
+        Files.writeString(noLock.resolve("message.eml"), "x");
+        Path file = Files.writeString(tmp.resolve("work-file"), "x");
+        Path other = Files.createDirectories(tmp.resolve("other-1"));
+        Files.writeString(other.resolve(LockedDirectory.LOCK_FILE), "");
+        Files.setLastModifiedTime(
+                other.resolve(LockedDirectory.LOCK_FILE),
+                FileTime.from(Instant.now().minusSeconds(3600)));
+        Path target = Files.createDirectories(tmp.resolve("target"));
+        Files.writeString(target.resolve(LockedDirectory.LOCK_FILE), "");
+        Files.setLastModifiedTime(
+                target.resolve(LockedDirectory.LOCK_FILE),
+                FileTime.from(Instant.now().minusSeconds(3600)));
+        Path link = Files.createSymbolicLink(tmp.resolve("work-link"), target);
+
+        assertThat(LockedDirectory.deleteAbandoned(tmp, "work-", Duration.ZERO)).isZero();
+        assertThat(noLock.resolve("message.eml")).isRegularFile();
+        assertThat(file).isRegularFile();
+        assertThat(other).isDirectory();
+        assertThat(link).isSymbolicLink();
+        assertThat(target.resolve(LockedDirectory.LOCK_FILE)).isRegularFile();
+        assertThat(LockedDirectory.deleteAbandoned(tmp.resolve("never-made"), "work-", Duration.ZERO))
+                .isZero();
+    }
+
+    @Test
+    void anAbandonedDirectoryOfTheRightNameGoesWithEverythingInIt() throws IOException {
+        assumeThat(FileSystems.getDefault().supportedFileAttributeViews()).contains("posix");
+        Path dir = Files.createDirectories(tmp.resolve("work-dead/in/sub"));
+        Files.writeString(dir.resolve("part.bin"), "x");
+        Path root = tmp.resolve("work-dead");
+        Files.writeString(root.resolve(LockedDirectory.LOCK_FILE), "");
+        Files.setLastModifiedTime(
+                root.resolve(LockedDirectory.LOCK_FILE),
+                FileTime.from(Instant.now().minusSeconds(120)));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("r-x------"));
+        assertThat(LockedDirectory.deleteAbandoned(tmp, "work-", Duration.ofMinutes(1)))
+                .isOne();
+        assertThat(tmp).isEmptyDirectory();
+    }
+
+    /** The other process: makes a locked directory, writes a file into it, says where, and waits to be killed. */
+    public static final class Holder {
+        private Holder() {}
+
+        /**
+         * Runs the holder.
+         *
+         * @param args the parent directory
+         * @throws Exception never expected
+         */
+        public static void main(String[] args) throws Exception {
+            LockedDirectory d = LockedDirectory.create(Path.of(args[0]), "held-");
+            Files.writeString(d.path().resolve("copy.eml"), "x");
+            System.out.println(d.path());
+            System.out.flush();
+            Thread.sleep(Duration.ofMinutes(5).toMillis());
+        }
+    }
+}
