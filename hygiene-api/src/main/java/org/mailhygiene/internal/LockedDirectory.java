@@ -1,5 +1,6 @@
 package org.mailhygiene.internal;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -26,7 +27,7 @@ import java.util.Objects;
  * see on the same machine and across PID namespaces that share the file system. {@link #close()} is idempotent;
  * instances are thread-safe.
  */
-public final class LockedDirectory implements AutoCloseable {
+public final class LockedDirectory implements Closeable {
     /** The name of the lock file in every locked directory. */
     public static final String LOCK_FILE = ".in-use";
 

@@ -27,6 +27,7 @@ import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.events.HygieneListener;
 import org.mailhygiene.api.policy.Policy;
 import org.mailhygiene.internal.IoErrors;
+import org.mailhygiene.internal.LockedDirectory;
 import org.mailhygiene.internal.Scores;
 import org.mailhygiene.metrics.AdminServer;
 import org.mailhygiene.metrics.MilterMetrics;
@@ -59,6 +60,9 @@ public final class MilterCommand implements Command {
      * The logger, made on first use: {@link Main#commands()} creates every command, and a logger made then would set
      * up logging before {@code hygiene demo} can send its lines to {@code DIR/demo.log}.
      */
+    /** How the milter's private directory of spilled messages under {@code java.io.tmpdir} starts its name. */
+    static final String SPILL_PREFIX = "hygiene-milter-";
+
     private static final class Log {
         static final Logger LOG = LoggerFactory.getLogger("org.mailhygiene.milter");
 
@@ -306,7 +310,14 @@ public final class MilterCommand implements Command {
         ScanPipeline pipeline = null;
         MilterServer server = null;
         AdminServer admin = null;
+        LockedDirectory spill = null;
         try {
+            // Messages past the memory threshold are written here while they are scanned: a private directory, locked
+            // while this milter runs, so that one killed outright (kill -9, the OOM killer) leaves them only until the
+            // next milter or scan starts, not for good.
+            Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+            spill = LockedDirectory.create(tmp, SPILL_PREFIX);
+            LockedDirectory.deleteAbandoned(tmp, SPILL_PREFIX, ScanCommand.ABANDONED_AFTER);
             List<HygieneListener> listeners = new ArrayList<>();
             PrometheusMeterRegistry registry = null;
             MilterMetrics milterMetrics = null;
@@ -354,6 +365,7 @@ public final class MilterCommand implements Command {
                     .listener(listener)
                     .progressInterval(progress)
                     .scanTimeout(scanTimeout.plusSeconds(60))
+                    .spoolDirectory(spill.path())
                     .build();
             server.start();
             for (NodeService service : services) {
@@ -387,7 +399,7 @@ public final class MilterCommand implements Command {
             }
         } catch (IOException | RuntimeException e) {
             io.err().println("hygiene milter: cannot start: " + e);
-            close(admin, server, pipeline, flusher, statistics, services, scanners);
+            close(admin, server, pipeline, flusher, statistics, services, scanners, spill);
             return EXIT_ERROR;
         }
         // SIGHUP: the JVM's default stops the process, and Postfix then answers every message 451 until a restart;
@@ -407,9 +419,10 @@ public final class MilterCommand implements Command {
         ScanPipeline pip = pipeline;
         ScheduledExecutorService fl = flusher;
         NodeStatistics st = statistics;
+        LockedDirectory sp = spill;
         Thread hook = new Thread(
                 () -> {
-                    close(adm, srv, pip, fl, st, services, scanners);
+                    close(adm, srv, pip, fl, st, services, scanners, sp);
                     stopped.countDown();
                 },
                 "milter-shutdown");
@@ -418,7 +431,7 @@ public final class MilterCommand implements Command {
         try {
             Runtime.getRuntime().addShutdownHook(hook);
         } catch (IllegalStateException e) {
-            close(adm, srv, pip, fl, st, services, scanners);
+            close(adm, srv, pip, fl, st, services, scanners, sp);
             io.err().println("hygiene milter: stopped as it started");
             return EXIT_OK;
         }
@@ -435,7 +448,7 @@ public final class MilterCommand implements Command {
         } finally {
             if (stopped.getCount() > 0) {
                 Runtime.getRuntime().removeShutdownHook(hook);
-                close(adm, srv, pip, fl, st, services, scanners);
+                close(adm, srv, pip, fl, st, services, scanners, sp);
             }
         }
         return EXIT_OK;
@@ -444,7 +457,8 @@ public final class MilterCommand implements Command {
     /**
      * Stops what {@code serve} started, in this order: the milter server (it stops accepting and ends its sessions,
      * waiting up to 5 s for them, while {@code /health} answers 503 "not running"), the admin endpoint, the services,
-     * the statistics flusher, the statistics (written once more), the pipeline and the scanners. Package-private for
+     * the statistics flusher, the statistics (written once more), the pipeline, the scanners and the directory of
+     * spilled messages. Package-private for
      * {@code MilterShutdownOrderTest}; any argument may be {@code null} (never started). Never throws.
      */
     static void close(
@@ -454,7 +468,8 @@ public final class MilterCommand implements Command {
             ScheduledExecutorService flusher,
             NodeStatistics statistics,
             List<NodeService> services,
-            List<Scanner> scanners) {
+            List<Scanner> scanners,
+            LockedDirectory spill) {
         // The server first: while it ends its sessions /health answers 503 ("not running") instead of refusing
         // connections; the admin endpoint closes before the pipeline its health reads.
         if (server != null) {
@@ -486,6 +501,13 @@ public final class MilterCommand implements Command {
                 } catch (Exception e) {
                     Log.LOG.warn("closing scanner {} failed", s.name(), e);
                 }
+            }
+        }
+        if (spill != null) {
+            try {
+                spill.close();
+            } catch (IOException e) {
+                Log.LOG.warn("cannot remove the directory of spilled messages {}: {}", spill.path(), e.toString());
             }
         }
     }

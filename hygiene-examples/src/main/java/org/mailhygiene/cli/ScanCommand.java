@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -21,8 +22,9 @@ import org.mailhygiene.api.Message;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.SpooledContent;
-import org.mailhygiene.internal.FileTrees;
+import org.mailhygiene.internal.Closeables;
 import org.mailhygiene.internal.IoErrors;
+import org.mailhygiene.internal.LockedDirectory;
 import org.mailhygiene.scanners.ScanPipeline;
 import org.mailhygiene.scanners.ScanReport;
 import org.mailhygiene.scanners.bayes.MailSources;
@@ -58,6 +60,12 @@ import org.mailhygiene.scanners.bayes.MailSources;
 public final class ScanCommand implements Command {
     /** How much of a message read from standard input stays in memory before it spills to a temporary file. */
     static final long STDIN_MEMORY_THRESHOLD = 8L * 1024 * 1024;
+
+    /** How the scan's private directory under {@code java.io.tmpdir} starts its name. */
+    static final String WORK_PREFIX = "hygiene-scan-";
+
+    /** How long a private directory's lock must have been free before a later scan deletes it. */
+    static final Duration ABANDONED_AFTER = Duration.ofMinutes(1);
 
     private static final String STDIN = "-";
     private static final String STDIN_NAME = "stdin";
@@ -166,19 +174,23 @@ public final class ScanCommand implements Command {
         // One private directory for what the scan writes to disk: a message from standard input past the memory
         // threshold, the copies command-line scanners give their programs. A scan stopped by a signal (Ctrl-C, SIGTERM
         // from a timeout) left them in /tmp, and the scanner programs running; the hook stops both.
-        Path work;
+        // A scan killed outright (kill -9, the OOM killer) cannot run the hook: its directory stays, unlocked, and the
+        // next scan deletes it.
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        LockedDirectory work;
         try {
-            work = Files.createTempDirectory("hygiene-scan-");
+            work = LockedDirectory.create(tmp, WORK_PREFIX);
         } catch (IOException e) {
             io.err().println("hygiene scan: cannot make a temporary directory: " + IoErrors.describe(e));
             return EXIT_ERROR;
         }
+        LockedDirectory.deleteAbandoned(tmp, WORK_PREFIX, ABANDONED_AFTER);
         Thread cleanup = new Thread(() -> stopScannersAndDelete(work), "hygiene-scan-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
         try {
-            return run(parsed, parsed.settings().withWorkDirectory(work), io);
+            return run(parsed, parsed.settings().withWorkDirectory(work.path()), io);
         } finally {
-            FileTrees.deleteTreeQuietly(work);
+            Closeables.closeQuietly(work);
             try {
                 Runtime.getRuntime().removeShutdownHook(cleanup);
             } catch (IllegalStateException e) {
@@ -191,9 +203,9 @@ public final class ScanCommand implements Command {
      * What the shutdown hook does when a scan is stopped: stops the programs of command-line scanners still running
      * (they would go on for their own time limit, reading a copy of the message) and deletes the work directory.
      */
-    private static void stopScannersAndDelete(Path work) {
+    private static void stopScannersAndDelete(LockedDirectory work) {
         ProcessHandle.current().descendants().forEach(ProcessHandle::destroy);
-        FileTrees.deleteTreeQuietly(work);
+        Closeables.closeQuietly(work);
     }
 
     private int run(Parsed parsed, ScanSettings settings, Io io) throws UsageException, InterruptedException {

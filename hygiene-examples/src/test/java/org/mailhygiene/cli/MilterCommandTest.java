@@ -3,6 +3,7 @@ package org.mailhygiene.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.internal.LockedDirectory;
 import org.mailhygiene.smtp.stats.Counter;
 import org.mailhygiene.smtp.stats.DailyCounts;
 import org.mailhygiene.smtp.stats.NodeStatistics;
@@ -165,6 +167,64 @@ class MilterCommandTest {
                 .get(0);
         assertThat(today.get(Counter.TEMPFAILED)).isEqualTo(1);
         assertThat(today.get(Counter.RECEIVED)).isZero();
+    }
+
+    /**
+     * Messages past the memory threshold went to files of the JVM's temporary directory, which a milter killed
+     * outright (kill -9, the OOM killer) left there for good. They go into one private directory now, locked while the
+     * milter runs: the next milter deletes a dead one's, a stopped milter its own.
+     */
+    @Test
+    void aKilledMiltersSpilledMessagesAreDeletedByTheNextMilter() throws Exception {
+        Path tmp = Files.createDirectories(dir.resolve("tmp"));
+        Process first = startMilter(tmp, "m-first");
+        Path dead;
+        try {
+            dead = onlySpillDirectory(tmp);
+            assertThat(dead.resolve(LockedDirectory.LOCK_FILE)).isRegularFile();
+            Files.writeString(dead.resolve("hygiene-1.eml"), "Subject: a spilled message\r\n\r\nx\r\n");
+            first.destroyForcibly(); // SIGKILL: nothing of the milter's own runs
+            assertThat(first.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            first.destroyForcibly();
+        }
+        assertThat(dead.resolve("hygiene-1.eml"))
+                .as("left by the killed milter")
+                .isRegularFile();
+        Files.setLastModifiedTime(
+                dead.resolve(LockedDirectory.LOCK_FILE),
+                java.nio.file.attribute.FileTime.from(java.time.Instant.now().minusSeconds(120)));
+        Process second = startMilter(tmp, "m-second");
+        try {
+            assertThat(dead).as("deleted by the next milter").doesNotExist();
+            Path own = onlySpillDirectory(tmp);
+            second.destroy(); // SIGTERM
+            assertThat(second.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(own).as("a stopped milter deletes its own").doesNotExist();
+        } finally {
+            second.destroyForcibly();
+        }
+    }
+
+    private Process startMilter(Path tmp, String name) throws IOException {
+        List<String> command = new java.util.ArrayList<>(
+                MainProcess.of("milter", "--builtin", "--listen", "127.0.0.1:0", "--name", name)
+                        .command());
+        command.add(1, "-Djava.io.tmpdir=" + tmp);
+        Path stderr = dir.resolve(name + ".stderr");
+        Process p = new ProcessBuilder(command).redirectError(stderr.toFile()).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        assertThat(out.readLine()).as(Files.readString(stderr)).startsWith("milter inet:127.0.0.1:");
+        return p;
+    }
+
+    private static Path onlySpillDirectory(Path tmp) throws IOException {
+        try (java.util.stream.Stream<Path> s = Files.list(tmp)) {
+            List<Path> dirs = s.filter(f -> f.getFileName().toString().startsWith(MilterCommand.SPILL_PREFIX))
+                    .toList();
+            assertThat(dirs).hasSize(1);
+            return dirs.get(0);
+        }
     }
 
     @Test

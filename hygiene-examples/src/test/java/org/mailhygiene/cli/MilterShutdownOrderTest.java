@@ -63,7 +63,7 @@ class MilterShutdownOrderTest {
             }
         });
         Thread closer =
-                new Thread(() -> MilterCommand.close(admin, server, pipeline, null, null, List.of(), List.of()));
+                new Thread(() -> MilterCommand.close(admin, server, pipeline, null, null, List.of(), List.of(), null));
         try {
             mta.start();
             assertThat(answered.await(60, TimeUnit.SECONDS)).isTrue();

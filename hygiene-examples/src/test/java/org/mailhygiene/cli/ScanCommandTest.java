@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.internal.LockedDirectory;
 import org.mailhygiene.testkit.SampleMessages;
 import org.mailhygiene.testkit.SampleMessages.Sample;
 
@@ -356,10 +357,80 @@ class ScanCommandTest {
         }
     }
 
-    /** The files under a directory, at any depth. */
+    /**
+     * A scan killed outright cannot run its shutdown hook: its directory and the copy of the message in it stayed in
+     * the temporary directory for good. The directory is locked while the scan runs, and the next scan deletes one
+     * whose lock is free.
+     */
+    @Test
+    void aScanKilledOutrightLeavesItsCopyOnlyUntilTheNextScan() throws Exception {
+        Path tmp = Files.createDirectories(dir.resolve("tmp"));
+        Path pidFile = dir.resolve("scanner.pid");
+        Path program = dir.resolve("slow-vascan");
+        Files.writeString(program, "#!/bin/sh\necho $$ > '" + pidFile + "'\nexec sleep 600\n");
+        Files.setPosixFilePermissions(program, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        Path clean = write(Sample.CLEAN);
+        List<String> command =
+                new java.util.ArrayList<>(MainProcess.of("scan", "--vexira", program.toString(), clean.toString())
+                        .command());
+        command.add(1, "-Djava.io.tmpdir=" + tmp);
+        Process p = new ProcessBuilder(command)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        long pid = -1;
+        try {
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(2);
+            while (!(Files.exists(pidFile) && Files.readString(pidFile).endsWith("\n"))
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            pid = Long.parseLong(Files.readString(pidFile).trim());
+            p.destroyForcibly(); // SIGKILL: no shutdown hook runs
+            assertThat(p.waitFor(2, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
+        } finally {
+            p.destroyForcibly();
+            if (pid > 0) {
+                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            }
+        }
+        assertThat(spilled(tmp)).as("the killed scan's copy of the message").isNotEmpty();
+        // The next scan leaves a lock younger than a minute alone (it may be one being taken): age the dead one.
+        try (java.util.stream.Stream<Path> all = Files.walk(tmp)) {
+            for (Path lock : all.filter(f -> f.getFileName().toString().equals(LockedDirectory.LOCK_FILE))
+                    .toList()) {
+                Files.setLastModifiedTime(
+                        lock,
+                        java.nio.file.attribute.FileTime.from(
+                                java.time.Instant.now().minusSeconds(120)));
+            }
+        }
+        List<String> next = new java.util.ArrayList<>(
+                MainProcess.of("scan", "--builtin", clean.toString()).command());
+        next.add(1, "-Djava.io.tmpdir=" + tmp);
+        Process second = new ProcessBuilder(next)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        try {
+            assertThat(second.waitFor(2, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
+        } finally {
+            second.destroyForcibly();
+        }
+        assertThat(second.exitValue()).isZero();
+        try (java.util.stream.Stream<Path> left = Files.list(tmp)) {
+            assertThat(left)
+                    .as("the dead scan's directory, and the next scan's own")
+                    .isEmpty();
+        }
+    }
+
+    /** The files under a directory, at any depth, but the locks of private directories. */
     private static List<Path> spilled(Path root) throws IOException {
         try (java.util.stream.Stream<Path> all = Files.walk(root)) {
-            return all.filter(Files::isRegularFile).toList();
+            return all.filter(Files::isRegularFile)
+                    .filter(f -> !f.getFileName().toString().equals(LockedDirectory.LOCK_FILE))
+                    .toList();
         }
     }
 
