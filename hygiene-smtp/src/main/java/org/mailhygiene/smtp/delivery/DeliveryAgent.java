@@ -739,7 +739,7 @@ public final class DeliveryAgent implements AutoCloseable {
         QueuedMessage out = m.withNotices(m.notices().withRelayedOwed(java.util.Set.of()));
         spool.update(out);
         known.put(out.id(), out);
-        stored.ifPresent(notices::add);
+        handOver(m, stored, notices);
         return out;
     }
 
@@ -818,7 +818,16 @@ public final class DeliveryAgent implements AutoCloseable {
         QueuedMessage out = m.withNotices(m.notices().withDelayNotified(now));
         spool.update(out);
         known.put(out.id(), out);
-        stored.ifPresent(notices::add);
+        handOver(m, stored, notices);
+    }
+
+    /** Adds a stored notice to {@code notices} for delivery and tells the listener ({@link DeliveryListener#notified}). */
+    private void handOver(QueuedMessage m, Optional<QueuedMessage> stored, List<QueuedMessage> notices) {
+        if (stored.isPresent()) {
+            QueuedMessage notice = stored.get();
+            notices.add(notice);
+            tell(() -> listener.notified(m, notice));
+        }
     }
 
     /** The position of the recipient with that address (preferring one in {@code status}), or -1. */

@@ -44,6 +44,16 @@ public interface DeliveryListener {
     default void bounced(QueuedMessage message, QueuedMessage bounce) {}
 
     /**
+     * A notice other than a failure report was stored for a message and handed over for delivery: a {@code relayed}
+     * notice (recipients asking for a success notice were delivered to a next hop without DSN) or a {@code delayed}
+     * notice (a delay warning), RFC 3464. Like a bounce, the notice is written by the node and not scanned.
+     *
+     * @param message the original message
+     * @param notice the notice, now in the spool
+     */
+    default void notified(QueuedMessage message, QueuedMessage notice) {}
+
+    /**
      * Nothing is left to do for a message: it was removed from the spool.
      *
      * @param message the message in its final state

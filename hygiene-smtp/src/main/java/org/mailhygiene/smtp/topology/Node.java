@@ -79,7 +79,8 @@ import org.slf4j.LoggerFactory;
  * form {@code NODE id=ID client=IP from=<S> to=<R>,... size=N verdicts=[...] disposition=ACTION hop=HOST:PORT
  * delay=0.123s result=...}; messages refused or quarantined at DATA are logged when answered, messages kept in the
  * spool when a delivery attempt ends (a message released from quarantine with {@code verdicts=- disposition=RELEASED},
- * a bounce the node wrote with {@code verdicts=- disposition=BOUNCE}; one recovered from the spool at start, whose scan
+ * a bounce the node wrote with {@code verdicts=- disposition=BOUNCE}, a relayed or delay notice with {@code verdicts=-
+ * disposition=NOTICE}; one recovered from the spool at start, whose scan
  * an earlier run saw (the spool keeps no verdicts), with {@code verdicts=? disposition=? recovered=yes}).
  *
  * <p>Reload: {@link #reload(Builder)} applies a new configuration to a running node without dropping sessions or
@@ -304,46 +305,38 @@ public final class Node implements AutoCloseable {
         };
     }
 
-    private static DeliveryListener compositeDelivery(List<DeliveryListener> all) {
+    static DeliveryListener compositeDelivery(List<DeliveryListener> all) {
         return new DeliveryListener() {
             @Override
             public void recovered(QueuedMessage message) {
-                for (DeliveryListener l : all) {
-                    try {
-                        l.recovered(message);
-                    } catch (RuntimeException e) {
-                        LOG.warn("delivery listener failed", e);
-                    }
-                }
+                each(l -> l.recovered(message));
             }
 
             @Override
             public void transaction(QueuedMessage message, Optional<Endpoint> endpoint, List<RecipientResult> results) {
-                for (DeliveryListener l : all) {
-                    try {
-                        l.transaction(message, endpoint, results);
-                    } catch (RuntimeException e) {
-                        LOG.warn("delivery listener failed", e);
-                    }
-                }
+                each(l -> l.transaction(message, endpoint, results));
             }
 
             @Override
             public void bounced(QueuedMessage message, QueuedMessage bounce) {
-                for (DeliveryListener l : all) {
-                    try {
-                        l.bounced(message, bounce);
-                    } catch (RuntimeException e) {
-                        LOG.warn("delivery listener failed", e);
-                    }
-                }
+                each(l -> l.bounced(message, bounce));
+            }
+
+            @Override
+            public void notified(QueuedMessage message, QueuedMessage notice) {
+                each(l -> l.notified(message, notice));
             }
 
             @Override
             public void completed(QueuedMessage message) {
+                each(l -> l.completed(message));
+            }
+
+            /** Tells every listener; one that throws is logged and does not keep the others from hearing it. */
+            private void each(java.util.function.Consumer<DeliveryListener> event) {
                 for (DeliveryListener l : all) {
                     try {
-                        l.completed(message);
+                        event.accept(l);
                     } catch (RuntimeException e) {
                         LOG.warn("delivery listener failed", e);
                     }

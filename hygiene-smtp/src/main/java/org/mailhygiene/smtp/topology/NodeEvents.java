@@ -105,6 +105,14 @@ final class NodeEvents implements RelayListener, DeliveryListener {
         scans.put(bounce.id(), "verdicts=- disposition=BOUNCE"); // written by the node, not scanned
     }
 
+    @Override
+    public void notified(QueuedMessage message, QueuedMessage notice) {
+        scans.put(notice.id(), NOTICE); // written by the node, not scanned; was "verdicts=? disposition=?"
+    }
+
+    /** The delivery line's scan fields for a relayed or delay notice the node wrote. */
+    static final String NOTICE = "verdicts=- disposition=NOTICE";
+
     /**
      * A message an earlier run stored, found in the spool at start: the spool keeps no verdicts, so its delivery lines
      * say {@code verdicts=? disposition=? recovered=yes} (its verdicts are in the lines of its attempts before the

@@ -1414,6 +1414,40 @@ class DeliveryAgentTest {
                         parts + "d@w.org delayed 4.2.0 will-retry;e@w.org delayed 4.2.0 will-retry");
     }
 
+    /**
+     * The node's log line for a relayed or delay notice said {@code verdicts=? disposition=?}, as for a message whose
+     * scan it had lost: the agent told its listener of bounces only. It tells it of both notices now.
+     */
+    @Test
+    void theListenerHearsOfRelayedAndDelayNotices() throws Exception {
+        List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        agent = agentBuilder(router())
+                .delayWarning(Duration.ofHours(1))
+                .listener(new DeliveryListener() {
+                    @Override
+                    public void notified(QueuedMessage message, QueuedMessage notice) {
+                        heard.add(message.envelope().sender() + " -> "
+                                + notice.envelope().recipients() + " null="
+                                + notice.envelope().hasNullSender());
+                    }
+                })
+                .build();
+        backup.always(SinkCommand.RCPT, SinkAction.reply("451 4.2.0 try later")); // w.org's hop defers
+        DsnRequest.Recipient all =
+                notify(null, DsnRequest.Notify.SUCCESS, DsnRequest.Notify.FAILURE, DsnRequest.Notify.DELAY);
+        storeDsn(
+                new DsnRequest(java.util.Optional.empty(), java.util.Optional.empty(), List.of(all, all)),
+                "a@x.org",
+                "b@y.org",
+                "d@w.org");
+        agent.runDue(); // b relayed, d deferred
+        assertThat(heard).containsExactly("a@x.org -> [a@x.org] null=true");
+        clock.set(T0.plus(Duration.ofHours(1)));
+        agent.runDue(); // the delay notice for d
+        assertThat(heard).containsExactly("a@x.org -> [a@x.org] null=true", "a@x.org -> [a@x.org] null=true");
+        assertThat(outbound.awaitMessages(1, Duration.ofSeconds(60))).isNotEmpty();
+    }
+
     // ---- delay notices ----
 
     /**

@@ -42,6 +42,28 @@ class NodeEventsTest {
         assertThat(events.scan(unknown)).isEqualTo("verdicts=? disposition=?");
     }
 
+    /** A relayed or delay notice the node wrote was logged {@code verdicts=? disposition=?} when delivered. */
+    @Test
+    void aNoticeTheNodeWroteSaysSoInItsDeliveryLine(@TempDir Path dir) throws Exception {
+        Clock clock = Clock.systemUTC();
+        NodeEvents events = new NodeEvents("n", NodeStatistics.open(dir, "n", clock), clock);
+        org.mailhygiene.api.Envelope env = new org.mailhygiene.api.Envelope(
+                java.util.Optional.empty(),
+                java.util.Optional.empty(),
+                "a@x.org",
+                List.of("b@y.org"),
+                java.time.Instant.now());
+        try (org.mailhygiene.smtp.queue.Spool spool = org.mailhygiene.smtp.queue.Spool.open(dir.resolve("spool"))) {
+            org.mailhygiene.api.MessageContent body = org.mailhygiene.api.MessageContent.ofBytes(
+                    "Subject: x\r\n\r\nbody\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            org.mailhygiene.smtp.queue.QueuedMessage message = spool.store(env, body);
+            org.mailhygiene.smtp.queue.QueuedMessage notice = spool.store(env, body);
+            // through the node's composite listener, as a node wires it
+            Node.compositeDelivery(List.of(events)).notified(message, notice);
+            assertThat(events.scan(notice.id())).isEqualTo("verdicts=- disposition=NOTICE");
+        }
+    }
+
     /**
      * A message stored by an earlier run and delivered after a restart was logged {@code verdicts=? disposition=?},
      * which read as a fault of the log; the spool keeps no verdicts, so the line now says it was recovered.
