@@ -6,6 +6,9 @@ import redis.clients.jedis.exceptions.JedisBroadcastException;
 
 /** Turns a client exception into one line for a log: its message and the messages of what caused it. Stateless. */
 final class Failures {
+    /** The hint of {@link #describe(Throwable, boolean)}, once in a message that wraps another's. */
+    private static final String WANTS_TLS = "a port that wants TLS does that";
+
     private Failures() {}
 
     /**
@@ -32,6 +35,26 @@ final class Failures {
             // TLS 1.3: the server's refusal arrives after the handshake, at the first reply, as a bare alert
             text += " (the server asks for a client certificate, which this client does not present: set the"
                     + " server's tls-auth-clients to no or optional)";
+        }
+        return text;
+    }
+
+    /**
+     * {@link #describe(Throwable)} for a call over a connection with or without TLS: without, a connection the server
+     * reset or ended at the first command (what a TLS-only port does with a command in plain text) says that the port
+     * may want TLS.
+     *
+     * @param e the failure
+     * @param tls whether the connection used TLS
+     * @return the description
+     */
+    static String describe(Throwable e, boolean tls) {
+        String text = describe(e);
+        if (!tls
+                && (text.contains("Connection reset") || text.contains("Unexpected end of stream"))
+                && !text.contains(WANTS_TLS)) {
+            text += " (the server closed the connection: " + WANTS_TLS + "; if so, use rediss://, rediss-sentinel://"
+                    + " or rediss-cluster://)";
         }
         return text;
     }

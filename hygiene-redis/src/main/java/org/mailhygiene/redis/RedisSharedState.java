@@ -596,13 +596,15 @@ public final class RedisSharedState implements SharedState {
                                                         + " redis-cli del KEY)"),
                         e);
             }
-            throw new SharedStateException(url.redacted() + ": " + what + " failed: " + Failures.describe(e), e);
+            throw new SharedStateException(
+                    url.redacted() + ": " + what + " failed: " + Failures.describe(e, url.tls()), e);
         } catch (RuntimeException e) {
             // JedisException and its subclasses, pool exhaustion (NoSuchElementException), decoding errors.
             if (sentinel != null && e instanceof JedisConnectionException) {
                 sentinel.invalidate();
             }
-            throw new SharedStateException(url.redacted() + ": " + what + " failed: " + Failures.describe(e), e);
+            throw new SharedStateException(
+                    url.redacted() + ": " + what + " failed: " + Failures.describe(e, url.tls()), e);
         }
     }
 

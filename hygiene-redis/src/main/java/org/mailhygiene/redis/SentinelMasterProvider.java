@@ -267,7 +267,7 @@ final class SentinelMasterProvider implements ConnectionProvider {
                     problems.add(show(s) + " is not a Sentinel? (" + said + ")");
                 }
             } catch (JedisException e) {
-                problems.add(show(s) + ": " + Failures.describe(e));
+                problems.add(show(s) + ": " + Failures.describe(e, sentinelConfig.isSsl()));
             }
         }
         String list = String.join("; ", problems);
@@ -284,7 +284,7 @@ final class SentinelMasterProvider implements ConnectionProvider {
             String kind = r.isEmpty() ? "?" : String.valueOf(r.get(0));
             return kind.equals("master") ? "master" : "is a " + kind;
         } catch (JedisException e) {
-            return "does not answer ROLE: " + Failures.describe(e);
+            return "does not answer ROLE: " + Failures.describe(e, masterConfig.isSsl());
         }
     }
 

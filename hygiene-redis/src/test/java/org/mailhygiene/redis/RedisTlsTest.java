@@ -57,6 +57,14 @@ class RedisTlsTest {
                         .isInstanceOf(SharedStateException.class)
                         .hasMessageContaining("127.0.0.1");
             }
+            // A plain redis:// URL at the TLS port: the server resets the connection at the first command, which
+            // said only "Connection reset".
+            try (RedisSharedState plain =
+                    RedisSharedState.open("redis://127.0.0.1:" + tlsPort + "/0", Duration.ofSeconds(10))) {
+                assertThatThrownBy(() -> plain.verdicts().get("id", "ab12"))
+                        .isInstanceOf(SharedStateException.class)
+                        .hasMessageContaining("a port that wants TLS does that; if so, use rediss://");
+            }
         }
     }
 
@@ -64,6 +72,22 @@ class RedisTlsTest {
      * A TLS server with Redis's default {@code tls-auth-clients yes} refuses a client without a certificate after the
      * TLS 1.3 handshake, at the first reply: before, the error was the bare alert.
      */
+    /** A Sentinel's failure wraps the server's: the hint came twice. It comes once, and never for a TLS URL. */
+    @Test
+    void theTlsHintIsGivenOnceAndOnlyWithoutTls() {
+        var reset = new redis.clients.jedis.exceptions.JedisConnectionException(
+                new java.net.SocketException("Connection reset"));
+        String inner = Failures.describe(reset, false);
+        assertThat(inner)
+                .endsWith("(the server closed the connection: a port that wants TLS does that; if so, use"
+                        + " rediss://, rediss-sentinel:// or rediss-cluster://)");
+        String outer = Failures.describe(
+                new redis.clients.jedis.exceptions.JedisException("no Sentinel reachable: 127.0.0.1:1: " + inner),
+                false);
+        assertThat(outer.split("a port that wants TLS", -1)).hasSize(2);
+        assertThat(Failures.describe(reset, true)).doesNotContain("TLS");
+    }
+
     @Test
     void aServerThatWantsAClientCertificateSaysWhatToChange() {
         assertThat(Failures.describe(new redis.clients.jedis.exceptions.JedisConnectionException(
