@@ -17,7 +17,8 @@ import org.mailhygiene.scanners.auth.dns.DnsType;
  * and {@code aspf}), and applies {@code p}, {@code sp} and {@code pct}.
  *
  * <p>A DKIM result of {@link AuthStatus#POLICY} (content beyond {@code l=}) does not count as a pass. A message with
- * several From fields or several addresses in From is a permerror. Never throws for bad records.
+ * several From fields or several addresses in From has each domain checked: the strictest policy among those that
+ * fail applies (RFC 7489 6.6.1), and when none fails it is a permerror. Never throws for bad records.
  *
  * <p>Thread-safe if the percentage source is.
  */
@@ -63,19 +64,51 @@ public final class DmarcVerifier {
         if (from.isEmpty()) {
             return new DmarcResult(AuthStatus.PERMERROR, "", "none", "none", "no From field");
         }
-        if (from.size() > 1) {
-            return new DmarcResult(AuthStatus.PERMERROR, "", "none", "none", "more than one From field");
+        List<String> domains = new ArrayList<>();
+        for (HeaderField f : from) {
+            domains.addAll(fromDomains(f.value()));
         }
-        List<String> domains = fromDomains(from.get(0).value());
-        if (domains.size() != 1) {
+        if (from.size() == 1 && domains.size() == 1) {
+            return evaluate(domains.get(0), dkim, spf);
+        }
+        String problem = from.size() > 1
+                ? "more than one From field"
+                : domains.isEmpty() ? "no address with a domain in From" : "more than one address in From";
+        // RFC 7489 6.6.1: each author domain is checked and the strictest policy among the checks that fail applies.
+        // A permerror alone let a forged address next to the attacker's own (a second field or address) pass clean
+        // (audit, session 36).
+        DmarcResult strictest = null;
+        for (String domain : new java.util.LinkedHashSet<>(domains)) {
+            DmarcResult r = evaluate(domain, dkim, spf);
+            if (r.status() == AuthStatus.FAIL
+                    && (strictest == null
+                            || severity(r.disposition()) > severity(strictest.disposition())
+                            || severity(r.disposition()) == severity(strictest.disposition())
+                                    && severity(r.policy()) > severity(strictest.policy()))) {
+                strictest = r;
+            }
+        }
+        if (strictest != null) {
             return new DmarcResult(
-                    AuthStatus.PERMERROR,
-                    "",
-                    "none",
-                    "none",
-                    domains.isEmpty() ? "no address with a domain in From" : "more than one address in From");
+                    AuthStatus.FAIL,
+                    strictest.fromDomain(),
+                    strictest.policy(),
+                    strictest.disposition(),
+                    problem + ", the strictest failing: " + strictest.reason());
         }
-        String fromDomain = domains.get(0);
+        return new DmarcResult(AuthStatus.PERMERROR, "", "none", "none", problem);
+    }
+
+    private static int severity(String policy) {
+        return switch (policy) {
+            case "reject" -> 2;
+            case "quarantine" -> 1;
+            default -> 0;
+        };
+    }
+
+    /** DMARC for one author domain (as {@link #fromDomains} gives it). */
+    private DmarcResult evaluate(String fromDomain, List<DkimResult> dkim, Optional<SpfResult> spf) {
         boolean ascii = fromDomain.chars().allMatch(c -> c < 0x80);
         if (!ascii || !SignatureSpec.validDomain(fromDomain)) {
             // a name left non-ASCII is not UTF-8 or no valid internationalised name (asciiDomain): not written into
@@ -240,12 +273,17 @@ public final class DmarcVerifier {
         }
     }
 
-    /** The domains of the addresses in a From value: angle-addr or bare addr-spec, comments and quotes skipped. */
+    /**
+     * The domains of the addresses in a From value: angle-addr or bare addr-spec, comments and quotes skipped, the
+     * display name of a group ({@code Name: a@x, b@y;}) too, one trailing dot of a domain dropped ({@code a@x.} is
+     * {@code x} in DNS).
+     */
     static List<String> fromDomains(String value) {
         List<String> out = new ArrayList<>();
         StringBuilder cur = new StringBuilder();
         int depth = 0;
         boolean quoted = false;
+        boolean angle = false;
         List<String> parts = new ArrayList<>();
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
@@ -267,10 +305,22 @@ public final class DmarcVerifier {
                 }
                 continue;
             }
+            if (angle) {
+                // an angle address, an obsolete route (<@relay:user@domain>) included
+                angle = c != '>';
+                cur.append(c);
+                continue;
+            }
             switch (c) {
                 case '"' -> quoted = true;
                 case '(' -> depth++;
-                case ',' -> {
+                case '<' -> {
+                    angle = true;
+                    cur.append(c);
+                }
+                // a group (display-name ":" mailbox-list ";"): the name before ':' is no address
+                case ':' -> cur.setLength(0);
+                case ',', ';' -> {
                     parts.add(cur.toString());
                     cur.setLength(0);
                 }
@@ -288,7 +338,11 @@ public final class DmarcVerifier {
             String addr = lt >= 0 && gt > lt ? s.substring(lt + 1, gt) : s;
             int at = addr.lastIndexOf('@');
             if (at >= 0) {
-                out.add(asciiDomain(addr.substring(at + 1).strip()));
+                String domain = addr.substring(at + 1).strip();
+                if (domain.length() > 1 && domain.endsWith(".") && !domain.endsWith("..")) {
+                    domain = domain.substring(0, domain.length() - 1); // the same name in DNS (a root label)
+                }
+                out.add(asciiDomain(domain));
             } else {
                 out.add("");
             }

@@ -318,4 +318,51 @@ class AuthScannerTest {
         assertThatThrownBy(() -> AuthScanner.builder().receiver("has space"))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+    /**
+     * A forged From under p=reject that DMARC could not evaluate as one domain was delivered CLEAN with
+     * dmarc=permerror (audit, session 36, from outside through the relay): a second From field or a second address
+     * next to the forged one, a group ({@code Bank: ceo@bank.example;}, read as the domain {@code bank.example;}), a
+     * trailing dot ({@code ceo@bank.example.}, the same name in DNS). Every domain found is checked now and the
+     * strictest failing policy applies (RFC 7489 6.6.1); a domain whose own check passes does not hide another's
+     * failure.
+     */
+    @Test
+    void aForgedFromThatIsNotOneAddressStillMeetsItsDomainsPolicy(FakeDnsServer dns) throws Exception {
+        dns.txt("bank.example", "v=spf1 ip4:192.0.2.0/24 -all");
+        dns.txt("_dmarc.bank.example", "v=DMARC1; p=reject");
+        dns.txt("quar.example", "v=spf1 ip4:192.0.2.0/24 -all");
+        dns.txt("_dmarc.quar.example", "v=DMARC1; p=quarantine");
+        dns.txt("phish.example", "v=spf1 +all");
+        String rest = "To: you@example.net\r\nSubject: Your account\r\nMessage-ID: <m2@x>\r\n\r\nPlease log in.\r\n";
+        for (String from : List.of(
+                "From: service@bank.example\r\nFrom: x@phish.example\r\n",
+                "From: x@phish.example\r\nFrom: Bank <service@bank.example>\r\n",
+                "From: x@phish.example, service@bank.example\r\n",
+                "From: service@quar.example, service@bank.example\r\n",
+                "From: Bank: service@bank.example;\r\n",
+                "From: service@bank.example.\r\n",
+                "From: Bank <service@BANK.EXAMPLE.>\r\n")) {
+            Verdict v = scanner(dns, 0).scan(message(from + rest, "198.51.100.7", "x@phish.example"));
+            assertThat(v.outcome()).as(from).isEqualTo(Outcome.SUSPICIOUS);
+            assertThat(v.rules().get(0).name()).as(from).isEqualTo("DMARC_REJECT");
+            assertThat(v.headers().get(0).value())
+                    .as(from)
+                    .contains("dmarc=fail")
+                    .contains("header.from=bank.example");
+        }
+        Verdict q = scanner(dns, 0)
+                .scan(message(
+                        "From: x@phish.example\r\nFrom: service@quar.example\r\n" + rest,
+                        "198.51.100.7",
+                        "x@phish.example"));
+        assertThat(q.rules().get(0).name()).isEqualTo("DMARC_QUARANTINE");
+        // several addresses at domains that do not fail stay a permerror, as before
+        Verdict none = scanner(dns, 0)
+                .scan(message("From: x@phish.example, y@phish.example\r\n" + rest, "198.51.100.7", "x@phish.example"));
+        assertThat(none.outcome()).isEqualTo(Outcome.CLEAN);
+        assertThat(rule(none, "DMARC_")).isEqualTo("DMARC_PERMERROR");
+        // a route in an angle address is no group
+        assertThat(DmarcVerifier.fromDomains("Bank <@relay.example:service@bank.example>"))
+                .containsExactly("bank.example");
+    }
 }
