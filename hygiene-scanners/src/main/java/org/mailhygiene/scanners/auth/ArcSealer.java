@@ -104,7 +104,7 @@ public final class ArcSealer {
             return builder(f[0].strip(), f[1].strip(), DkimKeys.readPrivateKey(file))
                     .build();
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read key file " + file + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException("cannot read key file " + file + ": " + DkimKeys.unreadable(e), e);
         } catch (GeneralSecurityException e) {
             throw new IllegalArgumentException("unusable key in " + file + ": " + e.getMessage(), e);
         }

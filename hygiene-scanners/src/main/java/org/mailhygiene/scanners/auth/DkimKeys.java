@@ -54,13 +54,35 @@ public final class DkimKeys {
      * @throws GeneralSecurityException if it holds no usable key, or an RSA key under {@value #MIN_RSA_BITS} bits
      */
     public static PrivateKey parsePrivateKey(String pem) throws GeneralSecurityException {
-        boolean pkcs1 = pem.contains("BEGIN RSA PRIVATE KEY");
-        String b64 = pem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+        java.util.regex.Matcher begin =
+                java.util.regex.Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----").matcher(pem);
+        if (!begin.find()) {
+            throw new GeneralSecurityException("no '-----BEGIN PRIVATE KEY-----' line: not a PEM key file");
+        }
+        String label = begin.group(1);
+        if (label.equals("ENCRYPTED PRIVATE KEY")) {
+            throw new GeneralSecurityException("an encrypted key: the node cannot ask for a password; write it "
+                    + "unencrypted (openssl pkey -in FILE -out NEW-FILE) with mode 0600");
+        }
+        if (!label.equals("PRIVATE KEY") && !label.equals("RSA PRIVATE KEY")) {
+            throw new GeneralSecurityException("a PEM '" + label + "' block; a DKIM signing key is a 'PRIVATE KEY' "
+                    + "(RSA or Ed25519) or an 'RSA PRIVATE KEY'");
+        }
+        String endLine = "-----END " + label + "-----";
+        int end = pem.indexOf(endLine, begin.end());
+        if (end < 0) {
+            // a key file cut short, for example copied over while the node reloaded (audit, session 36: it said
+            // "Last unit does not have enough valid bits")
+            throw new GeneralSecurityException("no '" + endLine + "' line after its BEGIN line: the file is cut short "
+                    + "(still being written?)");
+        }
+        boolean pkcs1 = label.equals("RSA PRIVATE KEY");
+        String b64 = pem.substring(begin.end(), end).replaceAll("\\s", "");
         byte[] der;
         try {
             der = Base64.getDecoder().decode(b64);
         } catch (IllegalArgumentException e) {
-            throw new GeneralSecurityException("not a PEM key: " + e.getMessage(), e);
+            throw new GeneralSecurityException("broken base64 between the BEGIN and END lines: " + e.getMessage(), e);
         }
         if (pkcs1) {
             der = sequence(concat(hex("020100"), RSA_ALGORITHM_ID, tlv(0x04, der)));
@@ -75,7 +97,28 @@ public final class DkimKeys {
             }
             return bigEnough(k);
         }
-        throw new GeneralSecurityException("neither an RSA nor an Ed25519 PKCS#8 key");
+        throw new GeneralSecurityException(
+                pkcs1 ? "not an RSA key" : "neither an RSA nor an Ed25519 PKCS#8 key (another algorithm, or damaged)");
+    }
+
+    /**
+     * Why a key file could not be read, for an administrator: the JDK's messages for a missing file name only the file
+     * ("cannot read key file F: F"), and for a binary file say "Input length = 1".
+     *
+     * @param e the failure of {@link #readPrivateKey(Path)}
+     * @return a short reason
+     */
+    static String unreadable(IOException e) {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.charset.CharacterCodingException) {
+            return "not a text (PEM) file; a DER key converts with openssl pkey -inform DER -in FILE -out NEW-FILE";
+        }
+        return e.getMessage();
     }
 
     /**

@@ -63,7 +63,7 @@ public final class DkimSigning {
             return DkimSigner.builder(f[0].strip(), f[1].strip(), DkimKeys.readPrivateKey(key))
                     .build();
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read key file " + key + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException("cannot read key file " + key + ": " + DkimKeys.unreadable(e), e);
         } catch (GeneralSecurityException e) {
             throw new IllegalArgumentException("unusable key in " + key + ": " + e.getMessage(), e);
         }
