@@ -151,8 +151,9 @@ final class HeaderEdits {
     }
 
     /**
-     * The authserv-id of an {@code Authentication-Results} value (RFC 8601: the first token, before any version and
-     * the first {@code ;}), lower case, comments and white space removed; {@code ""} when there is none.
+     * The authserv-id of an {@code Authentication-Results} value (RFC 8601: the first token or quoted string, before
+     * any version and the first {@code ;}; a quoted string without its quotes and escapes), lower case, comments and
+     * white space removed; {@code ""} when there is none.
      */
     static String authservId(String value) {
         StringBuilder id = new StringBuilder();
@@ -168,6 +169,16 @@ final class HeaderEdits {
                     i++;
                 }
             } else if (c == ';') {
+                break;
+            } else if (c == '"' && id.length() == 0) {
+                // RFC 8601: the id is a value, a token or a quoted string; "ours" in quotes is ours too (a quoted
+                // copy from outside was kept, audit session 36)
+                for (i++; i < value.length() && value.charAt(i) != '"'; i++) {
+                    if (value.charAt(i) == '\\' && i + 1 < value.length()) {
+                        i++;
+                    }
+                    id.append(value.charAt(i));
+                }
                 break;
             } else if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
                 if (id.length() > 0) {

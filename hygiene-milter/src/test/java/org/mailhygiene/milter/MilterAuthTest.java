@@ -157,4 +157,19 @@ class MilterAuthTest {
                 .isEqualTo("mx.example.net");
         assertThat(HeaderEdits.authservId(" ; none")).isEmpty();
     }
+
+    /**
+     * RFC 8601 writes the authserv-id as a {@code value}: a token or a quoted string. A field from outside with our id
+     * in quotes ({@code "mx.example.net"; dmarc=pass}) was kept (its id read as {@code "mx.example.net"}, quotes
+     * included), so a reader that parses the field trusted the sender's claim as ours (audit, session 36, through a
+     * private Postfix).
+     */
+    @Test
+    void aQuotedAuthservIdIsOursToo() {
+        assertThat(HeaderEdits.authservId(" \"mx.example.net\"; dmarc=pass")).isEqualTo("mx.example.net");
+        assertThat(HeaderEdits.authservId(" (c) \"MX.Example.Net\" 1; dmarc=pass"))
+                .isEqualTo("mx.example.net");
+        assertThat(HeaderEdits.authservId(" \"mx\\.example.net\";dmarc=pass")).isEqualTo("mx.example.net");
+        assertThat(HeaderEdits.authservId(" \"mx.example.net;x\"; none")).isEqualTo("mx.example.net;x");
+    }
 }
