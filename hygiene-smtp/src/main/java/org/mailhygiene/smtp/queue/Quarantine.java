@@ -97,8 +97,9 @@ public final class Quarantine {
     }
 
     /**
-     * Holds a message because of a policy disposition; the record keeps the disposition's action and reason and one
-     * line per scan result it rested on.
+     * Holds a message because of a policy disposition; the record keeps the disposition's action and reason, one
+     * line per scan result it rested on, and one line ({@code adds NAME: VALUE}) per header field the disposition adds
+     * (the message itself is held unchanged).
      *
      * @param envelope the envelope
      * @param content the bytes, stored unchanged
@@ -131,6 +132,11 @@ public final class Quarantine {
         List<String> details = new ArrayList<>();
         for (ScanResult r : disposition.basis()) {
             details.add(describe(r));
+        }
+        // The message is held as it came; what the node would have added (the auth scanner's Authentication-Results
+        // with the failing domain and why) is kept with the record, where hygiene quarantine show prints it.
+        for (org.mailhygiene.api.policy.Header h : disposition.headers()) {
+            details.add("adds " + h.name() + ": " + h.value());
         }
         return hold(envelope, content, disposition.action().name(), disposition.reason(), details, dsn);
     }

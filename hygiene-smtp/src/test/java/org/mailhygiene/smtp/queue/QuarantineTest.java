@@ -20,6 +20,7 @@ import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.policy.Action;
 import org.mailhygiene.api.policy.Disposition;
+import org.mailhygiene.api.policy.Header;
 import org.mailhygiene.api.policy.SmtpReply;
 import org.mailhygiene.testkit.FakeClock;
 
@@ -46,6 +47,46 @@ class QuarantineTest {
                 Optional.empty(),
                 List.of(),
                 List.of(spam, down));
+    }
+
+    /**
+     * A message held for DMARC named only the rules ({@code auth SUSPICIOUS rules=[DMARC_REJECT, ...]}): which From
+     * domain's policy failed, and why, was in the Authentication-Results field the node would have added, which the
+     * record did not keep (audit, session 36, {@code hygiene quarantine show} after a forged From). The fields the
+     * disposition adds are kept as detail lines now.
+     */
+    @Test
+    void theHeaderFieldsTheDispositionAddsAreKeptWithTheRecord() throws Exception {
+        Verdict auth = new Verdict(
+                "auth",
+                Outcome.SUSPICIOUS,
+                List.of(),
+                OptionalDouble.empty(),
+                OptionalDouble.empty(),
+                List.of(new Rule("DMARC_REJECT", OptionalDouble.empty(), "policy reject of bank.example")),
+                Duration.ofMillis(3));
+        String ar = "gw.example.net; spf=pass smtp.mailfrom=x@attacker.example; dmarc=fail (p=reject dis=reject "
+                + "more than one From field) header.from=bank.example";
+        Disposition d = new Disposition(
+                Action.QUARANTINE,
+                SmtpReply.OK,
+                "auth: SUSPICIOUS [DMARC_REJECT]",
+                Optional.empty(),
+                List.of(new Header("Authentication-Results", ar)),
+                List.of(auth));
+        Quarantine q = Quarantine.builder(dir.resolve("quarantine")).build();
+        QuarantinedMessage held = q.hold(
+                Envelope.of("x@attacker.example", List.of("bob@y.org")),
+                MessageContent.ofBytes("From: ceo@bank.example\r\n\r\nhi\r\n".getBytes(StandardCharsets.US_ASCII)),
+                d);
+        assertThat(held.details())
+                .containsExactly("auth SUSPICIOUS rules=[DMARC_REJECT]", "adds Authentication-Results: " + ar);
+        assertThat(Quarantine.builder(dir.resolve("quarantine"))
+                        .build()
+                        .get(held.id())
+                        .orElseThrow()
+                        .details())
+                .isEqualTo(held.details());
     }
 
     @Test
