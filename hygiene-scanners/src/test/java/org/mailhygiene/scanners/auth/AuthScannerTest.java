@@ -364,5 +364,26 @@ class AuthScannerTest {
         // a route in an angle address is no group
         assertThat(DmarcVerifier.fromDomains("Bank <@relay.example:service@bank.example>"))
                 .containsExactly("bank.example");
+        // Hundreds of author domains cost a lookup each at DATA time, and checking only some would let the forgery
+        // hide behind the others: more than the limit is held without a lookup.
+        StringBuilder many = new StringBuilder("From: ");
+        for (int i = 0; i < DmarcVerifier.MAX_AUTHOR_DOMAINS; i++) {
+            many.append("a@d").append(i).append(".example, ");
+        }
+        int asked = dns.questions().size();
+        Verdict crowd = scanner(dns, 0)
+                .scan(message(many + "service@bank.example\r\n" + rest, "198.51.100.7", "x@phish.example"));
+        assertThat(crowd.rules().get(0).name()).isEqualTo("DMARC_QUARANTINE");
+        assertThat(crowd.headers().get(0).value()).contains("11 domains, more than the 10 checked");
+        assertThat(dns.questions().subList(asked, dns.questions().size()))
+                .noneMatch(question -> question.contains("_dmarc.d"));
+        // as many as the limit are all checked
+        StringBuilder ten = new StringBuilder("From: ");
+        for (int i = 0; i < DmarcVerifier.MAX_AUTHOR_DOMAINS - 1; i++) {
+            ten.append("a@d").append(i).append(".example, ");
+        }
+        Verdict listed = scanner(dns, 0)
+                .scan(message(ten + "service@bank.example\r\n" + rest, "198.51.100.7", "x@phish.example"));
+        assertThat(listed.rules().get(0).name()).isEqualTo("DMARC_REJECT");
     }
 }
