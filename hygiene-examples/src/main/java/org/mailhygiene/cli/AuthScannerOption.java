@@ -29,7 +29,7 @@ public final class AuthScannerOption implements ScannerOption {
 
     @Override
     public String description() {
-        return "sender authentication: SPF, DKIM, ARC, DMARC (see --dns, --client-ip)";
+        return "sender authentication: SPF, DKIM, ARC, DMARC (see --dns)";
     }
 
     @Override
