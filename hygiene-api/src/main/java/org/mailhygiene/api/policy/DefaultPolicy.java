@@ -164,12 +164,15 @@ public final class DefaultPolicy implements Policy {
             List<Header> headers = new ArrayList<>(failOpenHeaders);
             headers.add(new Header("X-Hygiene-Suspicious", SmtpReply.sanitize(reason)));
             Action action = null;
+            String decidingRule = null;
             for (Verdict v : suspicious) {
                 Action a = null;
+                String by = null;
                 for (Rule rule : v.rules()) {
                     Action mapped = ruleActions.get(rule.name());
                     if (mapped != null && (a == null || severity(mapped) > severity(a))) {
                         a = mapped;
+                        by = rule.name();
                     }
                 }
                 if (a == null) {
@@ -177,9 +180,14 @@ public final class DefaultPolicy implements Policy {
                 }
                 if (action == null || severity(a) > severity(action)) {
                     action = a;
+                    decidingRule = by;
                 }
             }
-            return decided(action, "Message refused by content policy", reason, headers, results);
+            // The sender's bounce should say why: a domain's own DMARC policy is no content judgement of ours.
+            String text = decidingRule != null && decidingRule.startsWith("DMARC_")
+                    ? "Message refused by its sender domain's DMARC policy"
+                    : "Message refused by content policy";
+            return decided(action, text, reason, headers, results);
         }
         List<Verdict> spam = verdicts(results, Outcome.SPAM);
         if (!spam.isEmpty()) {

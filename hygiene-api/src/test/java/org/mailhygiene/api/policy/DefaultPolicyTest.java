@@ -500,6 +500,29 @@ class DefaultPolicyTest {
                 .contains("***SPAM***");
     }
 
+    /**
+     * A refusal for a domain's DMARC policy read "Message refused by content policy", which told the sender's bounce
+     * nothing of DMARC; another suspicious rule keeps that text.
+     */
+    @Test
+    void aDmarcRefusalSaysDmarcInItsReply() {
+        Verdict dmarc = Verdict.builder("auth", Outcome.SUSPICIOUS)
+                .rule(Rule.of("SPF_PASS"))
+                .rule(Rule.of("DMARC_REJECT"))
+                .build();
+        Disposition d = DefaultPolicy.defaults().decide(List.of(dmarc));
+        assertThat(d.action()).isEqualTo(Action.REJECT);
+        assertThat(d.reply().toString()).isEqualTo("554 5.7.1 Message refused by its sender domain's DMARC policy");
+        Verdict exe = Verdict.builder("attachments", Outcome.SUSPICIOUS)
+                .rule(Rule.of("BLOCKED_EXE"))
+                .build();
+        Disposition both =
+                DefaultPolicy.builder().onSuspicious(Action.REJECT).build().decide(List.of(exe, dmarc));
+        assertThat(both.reply().toString())
+                .as("the first verdict of the strongest action decides")
+                .isEqualTo("554 5.7.1 Message refused by content policy");
+    }
+
     @Test
     void threatNamesAreSanitisedIntoRepliesAndHeaders() {
         Verdict v = Verdict.infected("x", List.of("Trojan.\u30C6\u30B9\u30C8\r\nInjected: yes"), Duration.ZERO);
