@@ -31,7 +31,9 @@ import org.mailhygiene.smtp.queue.QueueId;
  * message as ham (a false positive) and {@code delete --learn-spam MODEL} each deleted one as spam, into the model file
  * MODEL, with {@link BayesModels#correctInto}: until the model scores it on the right side of the label, at most
  * {@value BayesModels#MAX_CORRECTION_LEARNINGS} times (atomic replacement under a lock; nodes using the file load the
- * new version without a restart). The message is learned first: if learning fails, it stays held and the command fails.
+ * new version without a restart). The message is learned first, under the quarantine's lock (so that a release and a
+ * delete of one message by two operators at once teach the model only the label of the one that happens, and the
+ * other learns nothing): if learning fails, it stays held and the command fails.
  * The model's learn journal ({@link BayesModels#journalFile}) applies: a message learned before with the other label
  * (a {@code hygiene learn --spam} report, say) is forgotten first, as often as it was learned. A Redis URL instead of
  * MODEL ({@code --learn-ham redis://...}, with {@code --redis-model} and {@code --base}) learns into a cluster's shared
@@ -285,11 +287,15 @@ public final class QuarantineCommand implements Command {
             throws IOException {
         int status = EXIT_OK;
         for (QueueId id : ids) {
-            if (learnModel != null && !learn(q, data, id, learnModel, false, io)) {
+            Optional<Quarantine.Release> r;
+            try {
+                // learned under the quarantine's lock: a concurrent release or delete of the same message (another
+                // operator's, with the other label) cannot take it between the learning and the release
+                r = q.release(id, data.resolve("spool"), by, m -> learn(m, learnModel, false, io));
+            } catch (NotLearned e) {
                 status = EXIT_ERROR;
                 continue;
             }
-            Optional<Quarantine.Release> r = q.release(id, data.resolve("spool"), by);
             if (r.isEmpty()) {
                 status = notHeld(q, id, data, io);
                 continue;
@@ -309,11 +315,14 @@ public final class QuarantineCommand implements Command {
             throws IOException {
         int status = EXIT_OK;
         for (QueueId id : ids) {
-            if (learnModel != null && !learn(q, data, id, learnModel, true, io)) {
+            boolean deleted;
+            try {
+                deleted = learnModel == null ? q.delete(id) : q.delete(id, m -> learn(m, learnModel, true, io));
+            } catch (NotLearned e) {
                 status = EXIT_ERROR;
                 continue;
             }
-            if (!q.delete(id)) {
+            if (!deleted) {
                 status = notHeld(q, id, data, io);
                 continue;
             }
@@ -425,19 +434,27 @@ public final class QuarantineCommand implements Command {
         }
     }
 
-    /**
-     * Learns a held message into a model file or a cluster's shared model; {@code false} (with a message) when it is
-     * not held or cannot be learned, in which case it stays held.
-     */
-    private static boolean learn(Quarantine q, Path data, QueueId id, LearnTarget target, boolean spam, Io io)
-            throws IOException {
-        Optional<QuarantinedMessage> m = q.get(id);
-        if (m.isEmpty()) {
-            notHeld(q, id, data, io);
-            return false;
+    /** Thrown out of a release or delete when its message could not be learned (said already): it stays held. */
+    private static final class NotLearned extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        NotLearned() {
+            super("not learned");
         }
+    }
+
+    /**
+     * Learns a held message into a model file or a cluster's shared model (nothing without a target), called under
+     * the quarantine's lock by the release or delete that follows; throws {@link NotLearned} (with a message said)
+     * when it cannot be learned, so that it stays held.
+     */
+    private static void learn(QuarantinedMessage held, LearnTarget target, boolean spam, Io io) throws IOException {
+        if (target == null) {
+            return;
+        }
+        QueueId id = held.id();
         byte[] bytes;
-        try (InputStream in = m.get().content().openStream()) {
+        try (InputStream in = held.content().openStream()) {
             bytes = in.readAllBytes();
         }
         List<MessageContent> message = List.of(MessageContent.ofBytes(bytes));
@@ -475,18 +492,17 @@ public final class QuarantineCommand implements Command {
                         .println("hygiene quarantine: " + id.value() + " still scores " + LearnCommand.wrongSide(spam)
                                 + ": the model's other evidence outweighs it (learned all the same)");
             }
-            warnRuleDecides(m.get(), bytes, target, done, spam, io);
-            return true;
+            warnRuleDecides(held, bytes, target, done, spam, io);
         } catch (IOException e) {
             io.err()
                     .println("hygiene quarantine: " + id.value() + " not learned into " + target + ", still held: "
                             + IoErrors.describe(e));
-            return false;
+            throw new NotLearned();
         } catch (SharedStateException | IllegalArgumentException e) {
             io.err()
                     .println("hygiene quarantine: " + id.value() + " not learned into " + target + ", still held: "
                             + e.getMessage());
-            return false;
+            throw new NotLearned();
         }
     }
 

@@ -218,6 +218,73 @@ class QuarantineCommandTest {
     }
 
     /**
+     * An audit (session 36): {@code release --learn-ham} and {@code delete --learn-spam} of one message from two shells
+     * at once both learned it before either removed it, and the one that then found it gone left its label in the
+     * model (seen from outside: the release learned ham after the delete had learned spam 28 times and deleted it; the
+     * journal ended saying ham for a message deleted as spam). The learning now happens under the quarantine's lock,
+     * so whoever learns removes the message, and the other finds it gone before learning anything.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 300, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void aReleaseThatLearnsKeepsTheMessageFromAConcurrentDeleteUntilItIsReleased() throws Exception {
+        Path model = dir.resolve("site.model");
+        String id;
+        try (SmtpSink sink = SmtpSink.start();
+                Node node = gateway(sink)) {
+            id = heldId(
+                    send(node.address(), "s@example.net", "alice@dept-a.example", SampleMessages.eicarAttachment()));
+        }
+        BayesModels.learnInto(model, true, List.of(), Tokenizer.create());
+        BayesModel before = BayesModel.load(model);
+        Path out = dir.resolve("release.out");
+        Process releaser;
+        // this JVM holds the model's lock, so the releaser (another process) stops in the middle of its learning
+        try (java.io.Closeable held = BayesModels.lockModel(model)) {
+            releaser = MainProcess.of(
+                            "quarantine",
+                            "release",
+                            "--data",
+                            dir.toString(),
+                            "--by",
+                            "alice-admin",
+                            "--learn-ham",
+                            model.toString(),
+                            id)
+                    .redirectOutput(out.toFile())
+                    .start();
+            String first = new BufferedReader(new InputStreamReader(releaser.getErrorStream(), StandardCharsets.UTF_8))
+                    .readLine();
+            assertThat(first).contains("waiting for site.model.lock");
+            // meanwhile the quarantine is the releaser's: another operator's delete would wait (was: it deleted the
+            // message, and the release then learned it as ham all the same and said it was not held)
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(
+                    dir.resolve("quarantine/lock"), java.nio.file.StandardOpenOption.WRITE)) {
+                java.nio.channels.FileLock probe = ch.tryLock();
+                try {
+                    assertThat(probe)
+                            .as("the quarantine's lock, held by the learning release")
+                            .isNull();
+                } finally {
+                    if (probe != null) {
+                        probe.release();
+                    }
+                }
+            }
+        }
+        Run deleted = Run.main("quarantine", "delete", "--data", dir.toString(), id);
+        assertThat(releaser.waitFor(240, TimeUnit.SECONDS)).isTrue();
+        assertThat(releaser.exitValue()).as(Files.readString(out)).isZero();
+        assertThat(Files.readString(out))
+                .contains(id + " learned as ham into " + model)
+                .contains(id + " released by alice-admin");
+        assertThat(deleted.status()).isEqualTo(2);
+        assertThat(deleted.err())
+                .startsWith("hygiene quarantine: " + id + " is no longer held: it was released by" + " alice-admin");
+        assertThat(BayesModel.load(model).hamMessages())
+                .isEqualTo(before.hamMessages() + times(Files.readString(out), id));
+    }
+
+    /**
      * An audit (session 31): learning a held bounce as spam, or releasing a held backscatter as ham, said only that it
      * was learned, while {@code hygiene learn} warns that a rule, not the score, decides such a message's verdict.
      */

@@ -345,15 +345,53 @@ public final class Quarantine {
      *     by the next recovery
      */
     public Optional<Release> release(QueueId id, Path spoolDirectory, String releasedBy) throws IOException {
+        return release(id, spoolDirectory, releasedBy, m -> {});
+    }
+
+    /**
+     * Work done on a message that is still held, under the quarantine's lock, just before {@link #release(QueueId,
+     * Path, String, BeforeRemoval)} or {@link #delete(QueueId, BeforeRemoval)} removes it: what the administrator's
+     * decision teaches a spam classifier, say. Since the lock is held, no concurrent release, delete or expiry of the
+     * same quarantine (in this or another process) can take the message in between, so the work is done exactly for
+     * the removal that happens, never for one that then finds the message gone.
+     */
+    @FunctionalInterface
+    public interface BeforeRemoval {
+        /**
+         * Called once with the held message; the lock is held meanwhile, so keep it short.
+         *
+         * @param message the held message
+         * @throws IOException to leave the message held: the release or delete then throws this exception
+         */
+        void accept(QuarantinedMessage message) throws IOException;
+    }
+
+    /**
+     * {@link #release(QueueId, Path, String)}, with {@code before} called on the held message under the lock first
+     * (not at all when the message is not held).
+     *
+     * @param id the held message
+     * @param spoolDirectory the node's spool directory ({@code DATA/spool})
+     * @param releasedBy who releases it, for the record
+     * @param before called with the message before anything is written; an exception it throws leaves the message
+     *     held and is thrown
+     * @return the release record, empty if no such message is held
+     * @throws IOException if {@code before} or a step fails; the message is then still held, or its release is
+     *     recorded and finished by the next recovery
+     */
+    public Optional<Release> release(QueueId id, Path spoolDirectory, String releasedBy, BeforeRemoval before)
+            throws IOException {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(spoolDirectory, "spoolDirectory");
         Objects.requireNonNull(releasedBy, "releasedBy");
+        Objects.requireNonNull(before, "before");
         try (Locked l = lock()) {
             recoverReleasesLocked(spoolDirectory);
             Optional<QuarantinedMessage> q = get(id);
             if (q.isEmpty()) {
                 return Optional.empty();
             }
+            before.accept(q.get());
             QueueId queuedAs = QueueId.generate(clock);
             Incoming.stage(
                     spoolDirectory,
@@ -521,6 +559,31 @@ public final class Quarantine {
      */
     public boolean delete(QueueId id) throws IOException {
         try (Locked l = lock()) {
+            return deleteLocked(id);
+        }
+    }
+
+    /**
+     * Deletes a held message for good, with {@code before} called on it under the lock first (not at all when it is
+     * not held, or is being released).
+     *
+     * @param id the message
+     * @param before called with the message before it is deleted; an exception it throws leaves the message held and
+     *     is thrown
+     * @return {@code true} if it was held (and is deleted now)
+     * @throws IOException if {@code before} fails, the record cannot be read, or the files cannot be deleted
+     */
+    public boolean delete(QueueId id, BeforeRemoval before) throws IOException {
+        Objects.requireNonNull(before, "before");
+        try (Locked l = lock()) {
+            if (Files.exists(held.resolve(id.value() + CLAIM))) {
+                return false; // being released: recoverReleases finishes it
+            }
+            Optional<QuarantinedMessage> q = get(id);
+            if (q.isEmpty()) {
+                return false;
+            }
+            before.accept(q.get());
             return deleteLocked(id);
         }
     }
