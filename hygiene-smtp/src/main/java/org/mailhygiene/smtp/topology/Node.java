@@ -110,6 +110,9 @@ public final class Node implements AutoCloseable {
     private final NodeEvents events;
     private final NodeStatistics statistics;
     private final HygieneListener pipelineListener;
+    /** {@link #pipelineListener} without dispositions: what the scan pipelines report to. */
+    private final HygieneListener scanEvents;
+
     private final SwitchableRouter router;
     private final InetAddress listenAddress;
     private final int listenPort;
@@ -154,6 +157,9 @@ public final class Node implements AutoCloseable {
         this.shared = b.sharedState == null ? null : new GuardedSharedState(b.sharedState, b.clock);
         this.modelRefresh = b.modelRefresh;
         this.pipelineListener = HygieneListener.composite(listeners);
+        // dispositions are counted once the relay has carried them out (NodeEvents): the policy's decision is not what
+        // the client is told when the quarantine or the spool cannot be written
+        this.scanEvents = NodeEvents.withoutDispositions(pipelineListener);
         this.sharedModelName = b.sharedModelName;
         this.listenAddress = b.listenAddress;
         this.listenPort = b.port;
@@ -161,7 +167,7 @@ public final class Node implements AutoCloseable {
         this.reportConfigured = b.reportTo != null;
         ScanPipeline pipeline = buildPipeline(b);
         this.modelSyncs = modelSyncs(b.scanners);
-        NodeEvents events = new NodeEvents(b.name, statistics, b.clock);
+        NodeEvents events = new NodeEvents(b.name, statistics, pipelineListener, b.clock);
         this.events = events;
         String hostname = b.hostname();
         this.hostname = hostname;
@@ -219,7 +225,7 @@ public final class Node implements AutoCloseable {
     private ScanPipeline buildPipeline(Builder b) {
         Policy policy = b.policy != null ? b.policy : b.role.defaultPolicy();
         ScanPipeline.Builder pb =
-                ScanPipeline.builder().scanners(b.scanners).policy(policy).listener(pipelineListener);
+                ScanPipeline.builder().scanners(b.scanners).policy(policy).listener(scanEvents);
         if (!b.verdictCache) {
             pb.noCache();
         } else if (shared != null) {
@@ -1248,7 +1254,10 @@ public final class Node implements AutoCloseable {
         }
 
         /**
-         * An extra pipeline listener (besides the statistics).
+         * An extra pipeline listener (besides the statistics). Its {@link HygieneListener#disposition} is called once
+         * per scanned message after the relay carried the decision out, with what the client was told: a message the
+         * policy kept but the quarantine or spool could not store (answered 451) is a {@code TEMPFAIL}, not the
+         * policy's {@code QUARANTINE}, {@code ACCEPT} or {@code TAG}.
          *
          * @param value the listener
          * @return this builder

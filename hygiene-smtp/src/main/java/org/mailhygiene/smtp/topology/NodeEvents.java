@@ -10,10 +10,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.mailhygiene.api.Envelope;
+import org.mailhygiene.api.Message;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.ScanResult;
 import org.mailhygiene.api.Verdict;
+import org.mailhygiene.api.events.HygieneListener;
+import org.mailhygiene.api.policy.Action;
 import org.mailhygiene.api.policy.Disposition;
 import org.mailhygiene.api.policy.SmtpReply;
 import org.mailhygiene.internal.Scores;
@@ -37,13 +40,82 @@ final class NodeEvents implements RelayListener, DeliveryListener {
 
     private final String node;
     private final NodeStatistics statistics;
+    private final HygieneListener dispositions;
     private final Clock clock;
     private final Map<QueueId, String> scans = new ConcurrentHashMap<>();
 
-    NodeEvents(String node, NodeStatistics statistics, Clock clock) {
+    NodeEvents(String node, NodeStatistics statistics, HygieneListener dispositions, Clock clock) {
         this.node = node;
         this.statistics = statistics;
+        this.dispositions = dispositions;
         this.clock = clock;
+    }
+
+    /**
+     * A listener that passes on everything but dispositions, which the node reports itself once the relay has carried
+     * them out ({@link #handled}).
+     */
+    static HygieneListener withoutDispositions(HygieneListener l) {
+        return new HygieneListener() {
+            @Override
+            public void scanStarted(String scanner, Message message) {
+                l.scanStarted(scanner, message);
+            }
+
+            @Override
+            public void scanFinished(Verdict verdict, Message message) {
+                l.scanFinished(verdict, message);
+            }
+
+            @Override
+            public void scanFailed(ScanFailure failure, Message message) {
+                l.scanFailed(failure, message);
+            }
+
+            @Override
+            public void cacheHit(Verdict verdict, Message message) {
+                l.cacheHit(verdict, message);
+            }
+
+            @Override
+            public void failover(String group, String from, String to, String reason) {
+                l.failover(group, from, to, reason);
+            }
+
+            @Override
+            public void memberDown(String group, String member, String reason, Duration backoff) {
+                l.memberDown(group, member, reason, backoff);
+            }
+
+            @Override
+            public void memberUp(String group, String member) {
+                l.memberUp(group, member);
+            }
+
+            @Override
+            public void signatureUpdate(String updater, boolean success, String detail, Duration elapsed) {
+                l.signatureUpdate(updater, success, detail, elapsed);
+            }
+        };
+    }
+
+    /**
+     * What was done with a message, as the client was told: the policy's disposition, or, when a message the policy
+     * kept could not be written (a full or read-only quarantine or spool: 451), a {@code TEMPFAIL} (a {@code REJECT}
+     * for a 5xx) on the same scan results. An audit (session 36): a full quarantine answered 451 to 416 viruses, which
+     * the statistics and {@code hygiene_dispositions_total} counted as quarantined, again at each retry.
+     */
+    static Disposition carriedOut(Disposition d, SmtpReply reply) {
+        if (!d.action().acceptsMessage() || reply.isPositive()) {
+            return d;
+        }
+        return new Disposition(
+                reply.isPermanent() ? Action.REJECT : Action.TEMPFAIL,
+                reply,
+                d.reason() + " (not kept: " + reply.code() + " " + reply.text() + ")",
+                Optional.empty(),
+                List.of(),
+                d.basis());
     }
 
     @Override
@@ -52,6 +124,7 @@ final class NodeEvents implements RelayListener, DeliveryListener {
         if (reply.code() / 100 == 2) {
             statistics.received();
         }
+        dispositions.disposition(carriedOut(report.disposition(), reply), new Message(envelope, content));
         Disposition d = report.disposition();
         String scan = "verdicts=" + verdicts(report.results()) + " disposition=" + d.action();
         boolean queued = queueId.isPresent() && d.action().acceptsMessage() && !isQuarantine(d);

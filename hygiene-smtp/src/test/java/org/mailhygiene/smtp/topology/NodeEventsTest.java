@@ -34,7 +34,8 @@ class NodeEventsTest {
     @Test
     void aReleasedMessageSaysSoInItsDeliveryLine(@TempDir Path dir) throws Exception {
         Clock clock = Clock.systemUTC();
-        NodeEvents events = new NodeEvents("n", NodeStatistics.open(dir, "n", clock), clock);
+        NodeEvents events = new NodeEvents(
+                "n", NodeStatistics.open(dir, "n", clock), org.mailhygiene.api.events.HygieneListener.NOOP, clock);
         QueueId released = QueueId.generate(clock);
         QueueId unknown = QueueId.generate(clock);
         events.released(released);
@@ -82,7 +83,8 @@ class NodeEventsTest {
                     org.mailhygiene.api.MessageContent.ofBytes(
                             "Subject: x\r\n\r\nbody\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
         }
-        NodeEvents events = new NodeEvents("n", NodeStatistics.open(dir, "n", clock), clock);
+        NodeEvents events = new NodeEvents(
+                "n", NodeStatistics.open(dir, "n", clock), org.mailhygiene.api.events.HygieneListener.NOOP, clock);
         try (org.mailhygiene.smtp.queue.Spool spool = org.mailhygiene.smtp.queue.Spool.open(dir.resolve("spool"));
                 org.mailhygiene.smtp.delivery.DeliveryAgent agent = org.mailhygiene.smtp.delivery.DeliveryAgent.builder(
                                 spool, org.mailhygiene.api.routing.StaticRouter.parse(":127.0.0.1:9"))

@@ -17,7 +17,9 @@ import org.mailhygiene.api.routing.StaticRouter;
 import org.mailhygiene.scanners.builtin.SignatureScanner;
 import org.mailhygiene.smtp.access.AcceptedDomains;
 import org.mailhygiene.smtp.stats.Counter;
+import org.mailhygiene.smtp.stats.DailyCounts;
 import org.mailhygiene.smtp.stats.NodeStatistics;
+import org.mailhygiene.testkit.SampleMessages;
 import org.mailhygiene.testkit.smtp.SinkAction;
 import org.mailhygiene.testkit.smtp.SinkMessage;
 import org.mailhygiene.testkit.smtp.SmtpSink;
@@ -304,6 +306,83 @@ class NodeTest {
                     }
                 });
             }
+        }
+    }
+
+    /**
+     * An audit (session 36): with the quarantine's file system full, a virus was answered {@code 451} (kept by its
+     * client, sent again) while the statistics and every pipeline listener ({@code hygiene_dispositions_total}) counted
+     * it as quarantined, once per attempt: 416 such answers made 448 "quarantined" of 32 held. What is counted is what
+     * the client was told.
+     */
+    @Test
+    void aVirusTheQuarantineCannotStoreIsCountedAsTempfailedNotQuarantined() throws Exception {
+        List<Action> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (SmtpSink sink = SmtpSink.start();
+                Node node = Node.builder(Role.GATEWAY, "gw")
+                        .listen(InetAddress.getLoopbackAddress(), 0)
+                        .relayClients("127.0.0.1")
+                        .acceptedDomains(AcceptedDomains.of("dept-a.example"))
+                        .router(StaticRouter.parse(":127.0.0.1:" + sink.port()))
+                        .scanners(List.of(SignatureScanner.create()))
+                        .listener(new org.mailhygiene.api.events.HygieneListener() {
+                            @Override
+                            public void disposition(
+                                    org.mailhygiene.api.policy.Disposition d, org.mailhygiene.api.Message m) {
+                                seen.add(d.action());
+                            }
+                        })
+                        .dataDirectory(dir)
+                        .build()) {
+            node.start();
+            assertThat(transaction(node, SampleMessages.eicarAttachment()))
+                    .startsWith("250")
+                    .contains("held as");
+            // the quarantine cannot be written any more (a file where its tmp/ directory was; root ignores modes)
+            Path tmp = dir.resolve("quarantine/tmp");
+            java.nio.file.Files.delete(tmp);
+            java.nio.file.Files.writeString(tmp, "in the way");
+            assertThat(transaction(node, SampleMessages.eicarAttachment()))
+                    .startsWith("451 4.3.0 Quarantine write failed");
+            assertThat(transaction(node, SampleMessages.clean())).startsWith("250");
+            assertThat(seen).containsExactly(Action.QUARANTINE, Action.TEMPFAIL, Action.ACCEPT);
+            DailyCounts today = node.statistics().today();
+            assertThat(today.get(Counter.QUARANTINED)).isEqualTo(1);
+            assertThat(today.get(Counter.TEMPFAILED)).isEqualTo(1);
+            assertThat(today.get(Counter.RECEIVED)).isEqualTo(2);
+            assertThat(today.get(Counter.INFECTED)).isEqualTo(2); // a virus was found both times
+        }
+    }
+
+    /** One transaction from the loopback address to dept-a.example; the reply to the dot. */
+    private static String transaction(Node node, byte[] message) throws Exception {
+        try (java.net.Socket s =
+                new java.net.Socket(node.address().getAddress(), node.address().getPort())) {
+            s.setSoTimeout(60_000);
+            java.io.BufferedReader in = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(s.getInputStream(), java.nio.charset.StandardCharsets.ISO_8859_1));
+            java.io.OutputStream out = s.getOutputStream();
+            assertThat(reply(in)).startsWith("220");
+            for (String[] step : new String[][] {
+                {"EHLO client.example", "250"},
+                {"MAIL FROM:<s@elsewhere.example>", "250"},
+                {"RCPT TO:<alice@dept-a.example>", "250"},
+                {"DATA", "354"}
+            }) {
+                out.write((step[0] + "\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                out.flush();
+                assertThat(reply(in)).as(step[0]).startsWith(step[1]);
+            }
+            StringBuilder sb = new StringBuilder();
+            for (String l : new String(message, java.nio.charset.StandardCharsets.ISO_8859_1)
+                    .replace("\r\n", "\n")
+                    .split("\n", -1)) {
+                sb.append(l.startsWith(".") ? "." + l : l).append("\r\n");
+            }
+            sb.append(".\r\n");
+            out.write(sb.toString().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            out.flush();
+            return reply(in);
         }
     }
 
