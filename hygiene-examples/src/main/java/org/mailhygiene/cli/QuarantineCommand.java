@@ -221,7 +221,13 @@ public final class QuarantineCommand implements Command {
     }
 
     private static int list(Quarantine q, boolean json, Io io) throws IOException {
-        for (QuarantinedMessage m : q.list()) {
+        // one record at a time: a quarantine of a virus storm (a million messages) is listed in little memory
+        for (QueueId id : q.heldIds()) {
+            Optional<QuarantinedMessage> held = q.readable(id);
+            if (held.isEmpty()) {
+                continue;
+            }
+            QuarantinedMessage m = held.get();
             if (json) {
                 io.out().println(json(m, null));
             } else {

@@ -583,6 +583,61 @@ class QuarantineCommandTest {
         }
     }
 
+    /**
+     * An audit (session 36): {@code quarantine list} read every record into memory before printing the first line, so
+     * its heap grew with the quarantine (11,389 held viruses needed over 20 MB; a storm's million, gigabytes). It now
+     * holds the sorted ids and reads one record at a time: thousands of large records list in a heap that held only a
+     * few hundred of them before.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 300, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void aLargeQuarantineIsListedOneRecordAtATime() throws Exception {
+        Files.createDirectories(dir.resolve("spool"));
+        org.mailhygiene.smtp.queue.Quarantine q = org.mailhygiene.smtp.queue.Quarantine.builder(
+                        dir.resolve("quarantine"))
+                .build();
+        // a record of some 20 KB in memory: forty verdict lines of 250 characters
+        List<String> details = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            details.add(("verdict " + i + " ").repeat(25));
+        }
+        org.mailhygiene.smtp.queue.QuarantinedMessage template = q.hold(
+                new org.mailhygiene.api.Envelope(
+                        java.util.Optional.empty(),
+                        java.util.Optional.empty(),
+                        "s@example.net",
+                        List.of("alice@dept-a.example"),
+                        java.time.Instant.now()),
+                org.mailhygiene.api.MessageContent.ofBytes(SampleMessages.clean()),
+                "MANUAL",
+                "a test",
+                details);
+        Path held = dir.resolve("quarantine/held");
+        String id = template.id().value();
+        String meta = Files.readString(held.resolve(id + ".meta"), StandardCharsets.UTF_8);
+        byte[] msg = Files.readAllBytes(held.resolve(id + ".msg"));
+        int count = 4000;
+        java.time.Clock clock = java.time.Clock.systemUTC();
+        for (int i = 1; i < count; i++) {
+            String copy = org.mailhygiene.smtp.queue.QueueId.generate(clock).value();
+            Files.writeString(held.resolve(copy + ".meta"), meta.replace(id, copy), StandardCharsets.UTF_8);
+            Files.write(held.resolve(copy + ".msg"), msg);
+        }
+        ProcessBuilder pb = MainProcess.of("quarantine", "list", "--data", dir.toString());
+        pb.command().add(1, "-Xmx24m");
+        Path out = dir.resolve("list.out");
+        Path err = dir.resolve("list.err");
+        Process list =
+                pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        assertThat(list.waitFor(240, TimeUnit.SECONDS)).isTrue();
+        assertThat(list.exitValue()).as(Files.readString(err)).isZero();
+        List<String> lines = Files.readAllLines(out);
+        assertThat(lines).hasSize(count);
+        assertThat(lines.get(0)).startsWith(id + "  ").endsWith("  a test");
+        List<String> ids = lines.stream().map(l -> l.substring(0, 20)).toList();
+        assertThat(ids).isSorted();
+    }
+
     private Run awaitQueueListing(String expected) throws Exception {
         return Await.value(
                 "queue list shows " + expected,

@@ -234,21 +234,47 @@ public final class Quarantine {
      */
     public List<QuarantinedMessage> list() throws IOException {
         List<QuarantinedMessage> out = new ArrayList<>();
+        for (QueueId id : heldIds()) {
+            readable(id).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    /**
+     * One held message as {@link #list()} reads it: empty (and logged at ERROR) when its record cannot be read.
+     *
+     * @param id its id
+     * @return the message, empty if it is not held (any more) or its record is unreadable
+     */
+    public Optional<QuarantinedMessage> readable(QueueId id) {
+        try {
+            return get(id);
+        } catch (IOException e) {
+            LOG.error("quarantine record {} is unreadable: {}", held.resolve(id.value() + META), e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * The ids of every held message, oldest first: what {@link #list()} holds in memory, without the records, so that a
+     * quarantine of very many messages can be gone through one {@link #get} at a time (a message released or deleted
+     * meanwhile is then simply not there).
+     *
+     * @return the ids, sorted
+     * @throws IOException if the directory cannot be read
+     */
+    public List<QueueId> heldIds() throws IOException {
+        List<QueueId> out = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(held, "*" + META)) {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
                 String idText = name.substring(0, name.length() - META.length());
-                if (!QueueId.isValid(idText)) {
-                    continue;
-                }
-                try {
-                    get(new QueueId(idText)).ifPresent(out::add);
-                } catch (IOException e) {
-                    LOG.error("quarantine record {} is unreadable: {}", p, e.getMessage());
+                if (QueueId.isValid(idText)) {
+                    out.add(new QueueId(idText));
                 }
             }
         }
-        out.sort((a, b) -> a.id().compareTo(b.id()));
+        out.sort(null);
         return out;
     }
 
