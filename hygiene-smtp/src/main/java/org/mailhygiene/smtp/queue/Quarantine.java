@@ -640,11 +640,10 @@ public final class Quarantine {
     private List<QueueId> expireLocked() throws IOException {
         Instant cutoff = clock.instant().minus(retention);
         List<QueueId> gone = new ArrayList<>();
-        for (QuarantinedMessage q : list()) {
-            if (!q.quarantinedAt().isAfter(cutoff)) {
-                if (deleteLocked(q.id())) {
-                    gone.add(q.id());
-                }
+        for (QueueId id : heldIds()) { // one record at a time, as list() would hold them all
+            Optional<QuarantinedMessage> q = readable(id);
+            if (q.isPresent() && !q.get().quarantinedAt().isAfter(cutoff) && deleteLocked(id)) {
+                gone.add(id);
             }
         }
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(held, "*" + MSG)) {
