@@ -180,6 +180,40 @@ class QuarantineTest {
         }
     }
 
+    /** The work done before a release or delete sees the held message, and its failure leaves the message held. */
+    @Test
+    void workBeforeARemovalSeesTheHeldMessageAndItsFailureKeepsItHeld() throws Exception {
+        byte[] raw = "Subject: buy\r\n\r\nnow\r\n".getBytes(StandardCharsets.US_ASCII);
+        Quarantine q = Quarantine.builder(dir.resolve("quarantine")).build();
+        Path spool = dir.resolve("spool");
+        QuarantinedMessage a =
+                q.hold(Envelope.of("s@x.org", List.of("v@y.org")), MessageContent.ofBytes(raw), quarantined());
+        List<QueueId> seen = new java.util.ArrayList<>();
+        assertThatThrownBy(() -> q.release(a.id(), spool, "op", m -> {
+                    seen.add(m.id());
+                    throw new java.io.IOException("learning failed");
+                }))
+                .hasMessage("learning failed");
+        assertThatThrownBy(() -> q.delete(a.id(), m -> {
+                    seen.add(m.id());
+                    throw new java.io.IOException("learning failed");
+                }))
+                .hasMessage("learning failed");
+        assertThat(q.get(a.id())).isPresent();
+        assertThat(q.releaseRecord(a.id())).isEmpty();
+        assertThat(Incoming.staged(spool)).isEmpty();
+        assertThat(q.release(a.id(), spool, "op", m -> seen.add(m.id()))).isPresent();
+        // gone now: the work is not done again, by either
+        assertThat(q.release(a.id(), spool, "op", m -> seen.add(m.id()))).isEmpty();
+        assertThat(q.delete(a.id(), m -> seen.add(m.id()))).isFalse();
+        assertThat(seen).containsExactly(a.id(), a.id(), a.id());
+        QuarantinedMessage b =
+                q.hold(Envelope.of("s@x.org", List.of("v@y.org")), MessageContent.ofBytes(raw), quarantined());
+        assertThat(q.delete(b.id(), m -> seen.add(m.id()))).isTrue();
+        assertThat(q.get(b.id())).isEmpty();
+        assertThat(seen).endsWith(b.id());
+    }
+
     @Test
     void retentionMustBePositive() {
         assertThatThrownBy(() -> Quarantine.builder(dir).retention(Duration.ZERO))
