@@ -32,6 +32,7 @@ import org.mailhygiene.scanners.auth.DkimSigning;
 import org.mailhygiene.scanners.auth.HeaderField;
 import org.mailhygiene.scanners.tagging.MessageTagger;
 import org.mailhygiene.smtp.delivery.DeliveryAgent;
+import org.mailhygiene.smtp.delivery.RepeatedFailures;
 import org.mailhygiene.smtp.dsn.DsnRequest;
 import org.mailhygiene.smtp.queue.Quarantine;
 import org.mailhygiene.smtp.queue.QuarantinedMessage;
@@ -307,6 +308,10 @@ public final class Relay implements AutoCloseable {
         };
     }
 
+    /** Messages the spool or the quarantine could not store, for {@code Handler#logWriteFailure}. */
+    private final RepeatedFailures writeFailures =
+            new RepeatedFailures(org.mailhygiene.api.NanoClock.system(), java.time.Duration.ofMinutes(5));
+
     private final class Handler implements MessageHandler {
         @Override
         public SmtpReply handle(Envelope envelope, MessageContent content) throws Exception {
@@ -401,6 +406,28 @@ public final class Relay implements AutoCloseable {
             }
         }
 
+        /**
+         * Logs a message the spool or quarantine could not store (answered 451): the first of a kind at WARN with the
+         * stack trace, the same again within five minutes at DEBUG, counted in the next WARN line (an audit, session
+         * 36: a full quarantine logged a stack trace for each of 416 viruses of a minute).
+         */
+        private void logWriteFailure(String what, Envelope envelope, Exception e) {
+            RepeatedFailures.Decision d = writeFailures.record(RepeatedFailures.describe(e));
+            if (d.level() == RepeatedFailures.Level.QUIET) {
+                LOG.debug("{} failed for a message from <{}>: {}", what, envelope.sender(), e.toString());
+                return;
+            }
+            LOG.warn(
+                    "{} failed for a message from <{}>{}",
+                    what,
+                    envelope.sender(),
+                    d.quietBefore() == 0
+                            ? ""
+                            : " (" + d.quietBefore()
+                                    + " more failed the same way since this was last logged, at DEBUG)",
+                    e);
+        }
+
         private SmtpReply quarantine(
                 Envelope envelope, MessageContent content, Disposition d, QueueId[] kept, DsnRequest dsn) {
             try {
@@ -410,7 +437,7 @@ public final class Relay implements AutoCloseable {
                 kept[0] = q.id();
                 return withId(d.reply(), "held as " + q.id());
             } catch (IOException | RuntimeException e) {
-                LOG.warn("quarantine failed for a message from <{}>", envelope.sender(), e);
+                logWriteFailure("quarantine", envelope, e);
                 return new SmtpReply(451, "4.3.0", "Quarantine write failed, try again later");
             }
         }
@@ -459,7 +486,7 @@ public final class Relay implements AutoCloseable {
                         "message from <{}> refused: {} (DKIM signing, ARC sealing)", envelope.sender(), e.getMessage());
                 return new SmtpReply(554, "5.6.0", "Header section too large to sign");
             } catch (IOException | RuntimeException e) {
-                LOG.warn("spool write failed for a message from <{}>", envelope.sender(), e);
+                logWriteFailure("spool write", envelope, e);
                 return new SmtpReply(451, "4.3.0", "Queue write failed, try again later");
             }
             // The message is durable now: it is ours whatever happens next. The caller hands it to delivery once the

@@ -10,12 +10,13 @@ import org.mailhygiene.api.NanoClock;
  * message's pass the same way, once per pass, and an ERROR with a stack trace for each of 10,000 queued messages every
  * minute buries the one line that says what is wrong. The first failure with a given description is logged in full;
  * the same description again within the window is logged quietly (DEBUG) and counted; the first one after the window,
- * or the first with another description, is logged in full again with the count of the quiet ones. Package-private;
- * thread-safe.
+ * or the first with another description, is logged in full again with the count of the quiet ones. The relay uses it
+ * too, for messages the spool or the quarantine cannot store (a full disk refuses each of a storm's messages alike).
+ * Thread-safe.
  */
-final class RepeatedFailures {
+public final class RepeatedFailures {
     /** How loudly to log one failure. */
-    enum Level {
+    public enum Level {
         /** ERROR with the stack trace: a new description, or the window passed. */
         FULL,
         /** DEBUG: the same description as the last full line, within the window. */
@@ -28,7 +29,7 @@ final class RepeatedFailures {
      * @param level how loudly
      * @param quietBefore how many failures were logged quietly since the last full line (for a full one)
      */
-    record Decision(Level level, int quietBefore) {}
+    public record Decision(Level level, int quietBefore) {}
 
     private final NanoClock ticker;
     private final long windowNanos;
@@ -37,10 +38,13 @@ final class RepeatedFailures {
     private int quiet;
 
     /**
+     * Creates one, with nothing recorded yet.
+     *
      * @param ticker the interval source
      * @param window how long the same description stays quiet after a full line, positive
+     * @throws NullPointerException if {@code ticker} is {@code null}
      */
-    RepeatedFailures(NanoClock ticker, Duration window) {
+    public RepeatedFailures(NanoClock ticker, Duration window) {
         this.ticker = Objects.requireNonNull(ticker, "ticker");
         this.windowNanos = window.toNanos();
     }
@@ -51,7 +55,7 @@ final class RepeatedFailures {
      * @param description the failure as logged ({@code e.toString()}), the same text for the same cause
      * @return how to log it
      */
-    synchronized Decision record(String description) {
+    public synchronized Decision record(String description) {
         long now = ticker.nanoTime();
         if (description.equals(last) && now - loggedAt >= 0 && now - loggedAt < windowNanos) {
             quiet++;
@@ -72,7 +76,7 @@ final class RepeatedFailures {
      * @param e the failure
      * @return its description for {@link #record}
      */
-    static String describe(Throwable e) {
+    public static String describe(Throwable e) {
         if (e instanceof FileSystemException f && f.getReason() != null) {
             return e.getClass().getName() + ": " + f.getReason();
         }
