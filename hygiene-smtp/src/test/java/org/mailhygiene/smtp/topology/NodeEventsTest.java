@@ -47,7 +47,8 @@ class NodeEventsTest {
     @Test
     void aNoticeTheNodeWroteSaysSoInItsDeliveryLine(@TempDir Path dir) throws Exception {
         Clock clock = Clock.systemUTC();
-        NodeEvents events = new NodeEvents("n", NodeStatistics.open(dir, "n", clock), clock);
+        NodeEvents events = new NodeEvents(
+                "n", NodeStatistics.open(dir, "n", clock), org.mailhygiene.api.events.HygieneListener.NOOP, clock);
         org.mailhygiene.api.Envelope env = new org.mailhygiene.api.Envelope(
                 java.util.Optional.empty(),
                 java.util.Optional.empty(),
