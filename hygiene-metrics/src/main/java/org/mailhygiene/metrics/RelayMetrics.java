@@ -24,6 +24,7 @@ import org.mailhygiene.scanners.shared.GuardedSharedState;
 import org.mailhygiene.smtp.delivery.DeliveryListener;
 import org.mailhygiene.smtp.delivery.Endpoint;
 import org.mailhygiene.smtp.delivery.RecipientResult;
+import org.mailhygiene.smtp.queue.Quarantine;
 import org.mailhygiene.smtp.queue.QueuedMessage;
 import org.mailhygiene.smtp.server.SessionListener;
 import org.mailhygiene.smtp.topology.Node;
@@ -216,7 +217,9 @@ public final class RelayMetrics implements SessionListener, DeliveryListener, Me
      * {@link Health.Status#DOWN} and the node's policy would not deliver a message that scanner failed to scan as
      * {@link ScanFailure.Kind#UNAVAILABLE} (the default policy tempfails it; {@code SCANNER.on-failure = accept}
      * delivers it marked, so the node still accepts mail and only the scanner's entry says {@code DOWN}), or when the
-     * spool directory is not writable. Probes run on the calling thread, each bounded by its scanner's own timeouts.
+     * spool directory is not writable. A quarantine that cannot be written is an entry {@code quarantine} that says
+     * {@code DOWN} without making the node unable to accept mail (clean mail still flows; messages to hold are answered
+     * 451). Probes run on the calling thread, each bounded by its scanner's own timeouts.
      *
      * @param node the node
      * @return the report
@@ -257,6 +260,21 @@ public final class RelayMetrics implements SessionListener, DeliveryListener, Me
         }
         parts.add(new HealthReport.Component(
                 "queue", writable ? HealthReport.State.UP : HealthReport.State.DOWN, detail));
+        // Said UP while a read-only quarantine answered 451 to every message to hold (audit, session 36). The node
+        // still accepts clean mail, so only this entry says DOWN, as for a scanner whose failures the policy accepts.
+        Quarantine q = node.quarantine();
+        boolean holds = q.writable();
+        String free;
+        try {
+            free = String.format(
+                    Locale.ROOT, "%d MB free", Files.getFileStore(q.directory()).getUsableSpace() / (1024 * 1024));
+        } catch (IOException e) {
+            free = "free space unknown: " + e.getMessage();
+        }
+        parts.add(new HealthReport.Component(
+                "quarantine",
+                holds ? HealthReport.State.UP : HealthReport.State.DOWN,
+                holds ? free : "not writable: messages to hold are answered 451 4.3.0 (" + free + ")"));
         return new HealthReport(ok, parts);
     }
 }

@@ -16,6 +16,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -189,6 +190,27 @@ class AdminServerTest {
             assertThat(m.types).containsKey("hygiene_queue_size");
             r.node().close();
             assertThat(get(r.url("/health")).body()).contains("{\"name\":\"smtp\",\"state\":\"DOWN\"");
+        }
+    }
+
+    /**
+     * A quarantine that could not be written (a read-only mount) answered 451 to every message to hold while /health
+     * said nothing of it: its entry says DOWN now, and the node, which still accepts clean mail, stays 200.
+     */
+    @Test
+    void aQuarantineThatCannotBeWrittenIsDownInTheHealthReport() throws Exception {
+        try (SmtpSink sink = SmtpSink.start();
+                Running r = start(sink, List.of(SignatureScanner.create()))) {
+            assertThat(get(r.url("/health")).body()).contains("{\"name\":\"quarantine\",\"state\":\"UP\"");
+            Path held = r.node().quarantine().directory().resolve("held");
+            Files.delete(held); // empty: nothing was held
+            Files.writeString(held, "not a directory"); // as unwritable as a read-only mount, also for root
+            HttpResult health = get(r.url("/health"));
+            assertThat(health.status()).as(health.body()).isEqualTo(200);
+            assertThat(health.body())
+                    .startsWith("{\"status\":\"UP\"")
+                    .contains("{\"name\":\"quarantine\",\"state\":\"DOWN\",\"detail\":\"not writable: messages to"
+                            + " hold are answered 451 4.3.0 (");
         }
     }
 

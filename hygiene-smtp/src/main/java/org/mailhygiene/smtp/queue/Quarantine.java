@@ -88,6 +88,31 @@ public final class Quarantine {
     }
 
     /**
+     * The quarantine's directory, as given to {@link #builder}.
+     *
+     * @return the directory
+     */
+    public Path directory() {
+        return root;
+    }
+
+    /**
+     * Whether messages can be held now: the directory and its {@code held/} and {@code tmp/} subdirectories exist and
+     * this process may write them (a read-only mount is not; a full file system is, and is found by {@link #hold}).
+     * Cheap (a few {@code stat} and {@code access} calls); thread-safe.
+     *
+     * @return whether the directories are writable
+     */
+    public boolean writable() {
+        for (Path d : List.of(root, held, tmp)) {
+            if (!Files.isDirectory(d) || !Files.isWritable(d)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * The retention period.
      *
      * @return how long a message is kept before {@link #expire()} removes it
