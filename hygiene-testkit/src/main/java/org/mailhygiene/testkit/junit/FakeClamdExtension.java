@@ -3,12 +3,16 @@ package org.mailhygiene.testkit.junit;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolutionException;
 import org.junit.jupiter.api.extension.ParameterResolver;
 import org.mailhygiene.testkit.clamd.FakeClamd;
 
@@ -21,13 +25,20 @@ import org.mailhygiene.testkit.clamd.FakeClamd;
  * final FakeClamdExtension clamd = FakeClamdExtension.create(b -> b.eicarName("Local.Eicar.NDB.UNOFFICIAL"));
  * }</pre>
  *
- * and use {@link #get()}, or declare a {@link FakeClamd} test method parameter. Thread-safe for use from the test's
- * own thread.
+ * and use {@link #get()}, or declare a {@link FakeClamd} parameter of the test method (or of a {@code @BeforeEach}
+ * method).
+ *
+ * <p>Thread-safe: each test gets its own fake, also when one extension instance serves tests that run at once (a
+ * {@code static} field, or {@code @TestInstance(PER_CLASS)}, under {@code junit.jupiter.execution.parallel.enabled}).
+ * A {@code FakeClamd} parameter is always the fake of the test it is given to; {@link #get()} needs exactly one test
+ * running with this instance and throws otherwise, so with such concurrent tests take the parameter.
  */
 public final class FakeClamdExtension implements BeforeEachCallback, AfterEachCallback, ParameterResolver {
+    private record Running(FakeClamd fake, Path dir) {}
+
     private final Consumer<FakeClamd.Builder> configure;
-    private FakeClamd fake;
-    private Path dir;
+    /** The fake of each running test, by the test's unique id. */
+    private final Map<String, Running> running = new ConcurrentHashMap<>();
 
     private FakeClamdExtension(Consumer<FakeClamd.Builder> configure) {
         this.configure = configure;
@@ -53,39 +64,52 @@ public final class FakeClamdExtension implements BeforeEachCallback, AfterEachCa
     }
 
     /**
-     * The running fake of the current test.
+     * The running fake of the current test. May be called from any thread while the test runs.
      *
      * @return the fake
-     * @throws IllegalStateException outside a test
+     * @throws IllegalStateException outside a test, or when several tests run at once with this extension instance
+     *     (then it cannot tell which one is asking: declare a {@code FakeClamd} parameter instead)
      */
     public FakeClamd get() {
-        if (fake == null) {
+        List<Running> now = List.copyOf(running.values());
+        if (now.isEmpty()) {
             throw new IllegalStateException("the fake clamd runs only during a test");
         }
-        return fake;
+        if (now.size() > 1) {
+            throw new IllegalStateException(now.size()
+                    + " tests run at once with this FakeClamdExtension (a static field, or PER_CLASS with parallel"
+                    + " execution), so get() cannot tell which test asks: declare a FakeClamd parameter instead");
+        }
+        return now.get(0).fake();
     }
 
     @Override
     public void beforeEach(ExtensionContext context) throws IOException {
-        dir = Files.createTempDirectory(Path.of("/tmp"), "fclamd");
-        FakeClamd.Builder b = FakeClamd.builder().unixSocket(dir.resolve("clamd.sock"));
-        configure.accept(b);
-        fake = b.start();
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "fclamd");
+        FakeClamd fake;
+        try {
+            FakeClamd.Builder b = FakeClamd.builder().unixSocket(dir.resolve("clamd.sock"));
+            configure.accept(b);
+            fake = b.start();
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(dir.resolve("clamd.sock"));
+            Files.deleteIfExists(dir);
+            throw e;
+        }
+        running.put(context.getUniqueId(), new Running(fake, dir));
     }
 
     @Override
     public void afterEach(ExtensionContext context) throws IOException {
+        Running r = running.remove(context.getUniqueId());
+        if (r == null) {
+            return;
+        }
         try {
-            if (fake != null) {
-                fake.close();
-            }
+            r.fake().close();
         } finally {
-            fake = null;
-            if (dir != null) {
-                Files.deleteIfExists(dir.resolve("clamd.sock"));
-                Files.deleteIfExists(dir);
-                dir = null;
-            }
+            Files.deleteIfExists(r.dir().resolve("clamd.sock"));
+            Files.deleteIfExists(r.dir());
         }
     }
 
@@ -94,8 +118,18 @@ public final class FakeClamdExtension implements BeforeEachCallback, AfterEachCa
         return parameterContext.getParameter().getType() == FakeClamd.class;
     }
 
+    /**
+     * The fake of the test the parameter is resolved for.
+     *
+     * @throws ParameterResolutionException outside a test method (a constructor or {@code @BeforeAll} method)
+     */
     @Override
     public Object resolveParameter(ParameterContext parameterContext, ExtensionContext extensionContext) {
-        return get();
+        Running r = running.get(extensionContext.getUniqueId());
+        if (r == null) {
+            throw new ParameterResolutionException(
+                    "FakeClamdExtension gives a FakeClamd to test methods and @BeforeEach/@AfterEach methods only");
+        }
+        return r.fake();
     }
 }
