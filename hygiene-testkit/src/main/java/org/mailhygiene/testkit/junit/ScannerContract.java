@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +20,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.mailhygiene.api.Health;
 import org.mailhygiene.api.Message;
+import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.Outcome;
 import org.mailhygiene.api.ScanException;
 import org.mailhygiene.api.Scanner;
@@ -40,7 +43,9 @@ import org.mailhygiene.testkit.SampleMessages;
  * {@link Outcome#INFECTED} with a threat name (when {@link #detectsViruses()}); that the spam sample is
  * {@link Outcome#SPAM} (when {@link #detectsSpam()}); that verdicts name the scanner and report an elapsed time no
  * longer than the call took; that concurrent scans agree with sequential ones; that an empty (0-byte) message yields a
- * verdict or a {@link ScanException}, never a runtime exception; and that {@link Scanner#health()} does not throw.
+ * verdict or a {@link ScanException}, never a runtime exception; that a message whose content cannot be read yields a
+ * {@link ScanException}, never a verdict (when {@link #readsContent()}: a scanner that calls mail it could not read
+ * clean lets it through unscanned); and that {@link Scanner#health()} does not throw.
  *
  * <p>{@link #scanner()} is called once per test; returning the same instance each time is fine, since scanners are
  * thread-safe. Closing what the scanner holds is the implementing class's job (for example in an {@code @AfterAll}).
@@ -100,6 +105,16 @@ public interface ScannerContract {
      */
     default boolean detectsSpam() {
         return false;
+    }
+
+    /**
+     * Whether the scanner reads the message content, so content that cannot be read must make it fail. Default
+     * {@code true}; a scanner that judges the envelope alone returns {@code false} to skip that test.
+     *
+     * @return {@code false} to skip the unreadable-content test
+     */
+    default boolean readsContent() {
+        return true;
     }
 
     /**
@@ -234,6 +249,44 @@ public interface ScannerContract {
             } catch (RuntimeException e) {
                 fail("an empty message must give a verdict or a ScanException, not " + e, e);
             }
+        });
+    }
+
+    /**
+     * A message whose content cannot be read (every {@link MessageContent#openStream()} throws an
+     * {@link IOException}, as a spool file on a failing disk does) yields a {@link ScanException} naming the scanner:
+     * never a verdict, since the content was not scanned, and never a runtime exception.
+     */
+    @Test
+    default void unreadableContentIsAScanExceptionNeverAVerdict() throws Exception {
+        Assumptions.assumeTrue(readsContent(), "this scanner does not read the content");
+        Scanner scanner = scanner();
+        long size = cleanSample().content().size();
+        Message unreadable = Message.of(new MessageContent() {
+            @Override
+            public long size() {
+                return size;
+            }
+
+            @Override
+            public InputStream openStream() throws IOException {
+                throw new IOException("ScannerContract: this message's content cannot be read");
+            }
+        });
+        assertTimeoutPreemptively(callTimeout(), () -> {
+            Verdict v;
+            try {
+                v = scanner.scan(unreadable);
+            } catch (ScanException e) {
+                assertNotNull(e.failure(), "a ScanException carries its failure");
+                assertEquals(scanner.name(), e.failure().scanner(), "the failure must name the scanner");
+                return;
+            } catch (RuntimeException e) {
+                fail("content that cannot be read must give a ScanException, not " + e, e);
+                return;
+            }
+            fail("content that cannot be read must give a ScanException, never a verdict (a scanner that calls mail"
+                    + " it could not read clean lets it through unscanned), but the scan returned " + v);
         });
     }
 

@@ -22,6 +22,7 @@ import org.mailhygiene.testkit.SampleMessages;
 import org.mailhygiene.testkit.ScriptedScanner;
 import org.mailhygiene.testkit.ScriptedScanner.Reply;
 import org.opentest4j.AssertionFailedError;
+import org.opentest4j.TestAbortedException;
 
 /** The contract's tests fail for scanners that break it; each case breaks exactly one rule. */
 class ScannerContractSelfTest {
@@ -32,6 +33,7 @@ class ScannerContractSelfTest {
         assertThat(c.detectsViruses()).isTrue();
         assertThat(c.detectsSpam()).isFalse();
         assertThat(c.concurrentScans()).isEqualTo(8);
+        assertThat(c.readsContent()).isTrue();
         assertThat(c.callTimeout()).isEqualTo(Duration.ofSeconds(60));
         assertThat(c.cleanSample().content().readAllBytes()).isEqualTo(SampleMessages.clean());
         assertThat(c.infectedSample().content().readAllBytes()).isEqualTo(SampleMessages.eicarAttachment());
@@ -136,6 +138,65 @@ class ScannerContractSelfTest {
         assertThatThrownBy(c::spamSampleIsSpam)
                 .isInstanceOf(AssertionFailedError.class)
                 .hasMessageContaining("threshold");
+    }
+
+    @Test
+    void scannerThatCallsUnreadableContentCleanFails() {
+        ScannerContract c = () -> new FixedScanner("lenient", m -> {
+            try {
+                m.content().readAllBytes();
+            } catch (IOException e) {
+                return Verdict.clean("lenient", Duration.ZERO); // the bug: "could not read" taken for "found nothing"
+            }
+            return Verdict.clean("lenient", Duration.ZERO);
+        });
+        assertThatThrownBy(c::unreadableContentIsAScanExceptionNeverAVerdict)
+                .isInstanceOf(AssertionFailedError.class)
+                .hasMessageContaining("never a verdict")
+                .hasMessageContaining("outcome=CLEAN");
+    }
+
+    @Test
+    void runtimeExceptionOnUnreadableContentFails() {
+        ScannerContract c = () -> new FixedScanner("unchecked", m -> {
+            try {
+                m.content().readAllBytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return Verdict.clean("unchecked", Duration.ZERO);
+        });
+        assertThatThrownBy(c::unreadableContentIsAScanExceptionNeverAVerdict)
+                .isInstanceOf(AssertionFailedError.class)
+                .hasMessageContaining("UncheckedIOException");
+    }
+
+    @Test
+    void scanExceptionOnUnreadableContentPassesAndCanBeSkipped() {
+        ScannerContract c = () -> ScriptedScanner.builder()
+                .dispatcher(m -> {
+                    try {
+                        m.content().readAllBytes();
+                        return Reply.clean();
+                    } catch (IOException e) {
+                        return Reply.failure(ScanFailure.Kind.UNSCANNABLE, e.getMessage());
+                    }
+                })
+                .build();
+        assertThatCode(c::unreadableContentIsAScanExceptionNeverAVerdict).doesNotThrowAnyException();
+        ScannerContract envelopeOnly = new ScannerContract() {
+            @Override
+            public Scanner scanner() {
+                return ScriptedScanner.always(Reply.clean());
+            }
+
+            @Override
+            public boolean readsContent() {
+                return false;
+            }
+        };
+        assertThatThrownBy(envelopeOnly::unreadableContentIsAScanExceptionNeverAVerdict)
+                .isInstanceOf(TestAbortedException.class);
     }
 
     @Test

@@ -1,10 +1,10 @@
 package org.mailhygiene.testkit.junit;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Arrays;
 import org.mailhygiene.api.Message;
 import org.mailhygiene.api.Rule;
+import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.Scanner;
 import org.mailhygiene.testkit.SampleMessages;
 import org.mailhygiene.testkit.ScriptedScanner;
@@ -22,7 +22,7 @@ class ScriptedScannerContractTest implements ScannerContract {
         try {
             bytes = m.content().readAllBytes();
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            return Reply.failure(ScanFailure.Kind.UNSCANNABLE, "cannot read the message: " + e.getMessage());
         }
         if (Arrays.equals(bytes, SampleMessages.eicarAttachment())) {
             return Reply.infected("Eicar-Test-Signature");
