@@ -6,6 +6,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import org.apache.tika.metadata.Metadata;
 import org.apache.tika.mime.MediaType;
 import org.apache.tika.mime.MediaTypeRegistry;
@@ -16,10 +18,48 @@ import org.apache.tika.mime.MimeTypes;
  * {@link MimeTypes} instance (thread-safe, loaded once).
  */
 final class TrueTypes {
-    /** How many leading bytes detection looks at: the longest magic offset Tika's table uses. */
-    static final int PREFIX = MimeTypes.getDefaultMimeTypes().getMinLength();
+    private static final MimeTypes TYPES = loadTable();
 
-    private static final MimeTypes TYPES = MimeTypes.getDefaultMimeTypes();
+    /** How many leading bytes detection looks at: the longest magic offset Tika's table uses. */
+    static final int PREFIX = TYPES.getMinLength();
+    /**
+     * Tika's table, read on a thread of its own: Tika's XML reader gives up when its thread is interrupted, and this
+     * class is initialized by the first scan, which a pipeline interrupts when its deadline passes or another scanner
+     * found a virus first. Read on the scanning thread, such an interrupt failed the initialization, and the class
+     * could then never be loaded: every later attachment scan of the process failed with
+     * {@link NoClassDefFoundError}. The caller waits for the table whatever interrupts it (class initialization is
+     * not interruptible anyway) and keeps its interrupt status.
+     */
+    private static MimeTypes loadTable() {
+        FutureTask<MimeTypes> load = new FutureTask<>(MimeTypes::getDefaultMimeTypes);
+        Thread t = new Thread(load, "hygiene-tika-types");
+        t.setDaemon(true);
+        t.start();
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return load.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    if (cause instanceof RuntimeException r) {
+                        throw r;
+                    }
+                    if (cause instanceof Error err) {
+                        throw err;
+                    }
+                    throw new IllegalStateException("cannot read Tika's media type table", cause);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     private static final MediaTypeRegistry REGISTRY = TYPES.getMediaTypeRegistry();
     private static final Set<String> VAGUE = Set.of(
             "application/octet-stream",
