@@ -45,7 +45,9 @@ import org.mailhygiene.testkit.SampleMessages;
  * longer than the call took; that concurrent scans agree with sequential ones; that an empty (0-byte) message yields a
  * verdict or a {@link ScanException}, never a runtime exception; that a message whose content cannot be read yields a
  * {@link ScanException}, never a verdict (when {@link #readsContent()}: a scanner that calls mail it could not read
- * clean lets it through unscanned); and that {@link Scanner#health()} does not throw.
+ * clean lets it through unscanned); that a scan on an interrupted thread throws {@link InterruptedException} or keeps
+ * the thread's interrupt status, and the scanner works for the next scan; and that {@link Scanner#health()} does not
+ * throw.
  *
  * <p>{@link #scanner()} is called once per test; returning the same instance each time is fine, since scanners are
  * thread-safe. Closing what the scanner holds is the implementing class's job (for example in an {@code @AfterAll}).
@@ -288,6 +290,35 @@ public interface ScannerContract {
             fail("content that cannot be read must give a ScanException, never a verdict (a scanner that calls mail"
                     + " it could not read clean lets it through unscanned), but the scan returned " + v);
         });
+    }
+
+    /**
+     * A scan of the clean sample on a thread that is already interrupted (a pipeline cancelling a scan whose deadline
+     * passed or whose result is no longer needed) ends with {@link InterruptedException}, or with a verdict or a
+     * {@link ScanException} while the thread stays interrupted; a scanner that swallows the interrupt keeps cancelled
+     * work running. The next scan, on a thread that is not interrupted, calls the clean sample clean again.
+     */
+    @Test
+    default void interruptedScanKeepsTheInterruptAndTheScannerStillWorks() throws Exception {
+        Scanner scanner = scanner();
+        assertTimeoutPreemptively(callTimeout(), () -> {
+            Thread.currentThread().interrupt();
+            String ending;
+            try {
+                ending = "returned " + scanner.scan(cleanSample());
+            } catch (InterruptedException e) {
+                return;
+            } catch (ScanException e) {
+                ending = "failed with " + e.failure();
+            }
+            String how = ending;
+            assertTrue(
+                    Thread.interrupted(),
+                    () -> "a scan on an interrupted thread " + how + " and cleared the interrupt status: throw"
+                            + " InterruptedException, or call Thread.currentThread().interrupt() after catching it");
+        });
+        Verdict again = timedScan(scanner, cleanSample());
+        assertEquals(Outcome.CLEAN, again.outcome(), () -> "the clean sample after an interrupted scan: " + again);
     }
 
     /** {@link Scanner#health()} returns a result and does not throw. */

@@ -200,6 +200,45 @@ class ScannerContractSelfTest {
     }
 
     @Test
+    void scannerThatSwallowsTheInterruptFails() {
+        ScannerContract c = () -> new FixedScanner("deaf", m -> {
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                // the bug: the interrupt is neither thrown on nor restored
+            }
+            return Verdict.clean("deaf", Duration.ZERO);
+        });
+        assertThatThrownBy(c::interruptedScanKeepsTheInterruptAndTheScannerStillWorks)
+                .isInstanceOf(AssertionFailedError.class)
+                .hasMessageContaining("cleared the interrupt status");
+    }
+
+    @Test
+    void scannerBrokenByAnInterruptFails() {
+        AtomicInteger calls = new AtomicInteger();
+        ScannerContract c = () -> new FixedScanner("fragile", m -> {
+            if (calls.incrementAndGet() > 1) {
+                throw new IllegalStateException("broken since the interrupt");
+            }
+            Thread.currentThread().interrupt();
+            return Verdict.clean("fragile", Duration.ZERO);
+        });
+        assertThatThrownBy(c::interruptedScanKeepsTheInterruptAndTheScannerStillWorks)
+                .hasMessageContaining("broken since the interrupt");
+    }
+
+    @Test
+    void interruptThrownOnOrKeptPasses() {
+        ScannerContract throwing = () -> ScriptedScanner.always(Reply.clean().after(Duration.ofMillis(1)));
+        assertThatCode(throwing::interruptedScanKeepsTheInterruptAndTheScannerStillWorks)
+                .doesNotThrowAnyException();
+        ScannerContract keeping = () -> ScriptedScanner.always(Reply.clean());
+        assertThatCode(keeping::interruptedScanKeepsTheInterruptAndTheScannerStillWorks)
+                .doesNotThrowAnyException();
+    }
+
+    @Test
     void healthThatThrowsFails() {
         ScannerContract c = () -> new FixedScanner("sick", m -> Verdict.clean("sick", Duration.ZERO)) {
             @Override
