@@ -275,13 +275,7 @@ class ScanCommandTest {
     @Test
     void aScanOfStandardInputStoppedBySigtermLeavesNoTemporaryFile() throws Exception {
         Path tmp = Files.createDirectories(dir.resolve("tmp"));
-        List<String> command = new java.util.ArrayList<>(
-                MainProcess.of("scan", "--attachments", "-").command());
-        command.add(1, "-Djava.io.tmpdir=" + tmp);
-        Process p = new ProcessBuilder(command)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
+        Process p = scanWithTmp(tmp, "scan", "--attachments", "-");
         try (java.io.OutputStream stdin = p.getOutputStream()) {
             stdin.write("Subject: big\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             byte[] line = ("x".repeat(78) + "\r\n").getBytes(StandardCharsets.US_ASCII);
@@ -314,27 +308,12 @@ class ScanCommandTest {
     void aCommandLineScanStoppedBySigtermLeavesNoCopyAndNoProgram() throws Exception {
         Path tmp = Files.createDirectories(dir.resolve("tmp"));
         Path pidFile = dir.resolve("scanner.pid");
-        Path program = dir.resolve("slow-vascan");
-        Files.writeString(program, "#!/bin/sh\necho $$ > '" + pidFile + "'\nexec sleep 600\n");
-        Files.setPosixFilePermissions(program, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         Path clean = write(Sample.CLEAN);
-        List<String> command =
-                new java.util.ArrayList<>(MainProcess.of("scan", "--vexira", program.toString(), clean.toString())
-                        .command());
-        command.add(1, "-Djava.io.tmpdir=" + tmp);
-        Process p = new ProcessBuilder(command)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
+        Process p = scanWithTmp(tmp, "scan", "--vexira", slowVascan(pidFile).toString(), clean.toString());
         long pid = -1;
         boolean stopped = false;
         try {
-            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(2);
-            while (!(Files.exists(pidFile) && Files.readString(pidFile).endsWith("\n"))
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-            pid = Long.parseLong(Files.readString(pidFile).trim());
+            pid = awaitPid(pidFile);
             assertThat(spilled(tmp)).as("the scanner's copy of the message").isNotEmpty();
             p.destroy(); // SIGTERM
             assertThat(p.waitFor(2, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
@@ -366,26 +345,11 @@ class ScanCommandTest {
     void aScanKilledOutrightLeavesItsCopyOnlyUntilTheNextScan() throws Exception {
         Path tmp = Files.createDirectories(dir.resolve("tmp"));
         Path pidFile = dir.resolve("scanner.pid");
-        Path program = dir.resolve("slow-vascan");
-        Files.writeString(program, "#!/bin/sh\necho $$ > '" + pidFile + "'\nexec sleep 600\n");
-        Files.setPosixFilePermissions(program, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         Path clean = write(Sample.CLEAN);
-        List<String> command =
-                new java.util.ArrayList<>(MainProcess.of("scan", "--vexira", program.toString(), clean.toString())
-                        .command());
-        command.add(1, "-Djava.io.tmpdir=" + tmp);
-        Process p = new ProcessBuilder(command)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
+        Process p = scanWithTmp(tmp, "scan", "--vexira", slowVascan(pidFile).toString(), clean.toString());
         long pid = -1;
         try {
-            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(2);
-            while (!(Files.exists(pidFile) && Files.readString(pidFile).endsWith("\n"))
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-            pid = Long.parseLong(Files.readString(pidFile).trim());
+            pid = awaitPid(pidFile);
             p.destroyForcibly(); // SIGKILL: no shutdown hook runs
             assertThat(p.waitFor(2, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
         } finally {
@@ -405,13 +369,7 @@ class ScanCommandTest {
                                 java.time.Instant.now().minusSeconds(120)));
             }
         }
-        List<String> next = new java.util.ArrayList<>(
-                MainProcess.of("scan", "--builtin", clean.toString()).command());
-        next.add(1, "-Djava.io.tmpdir=" + tmp);
-        Process second = new ProcessBuilder(next)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
+        Process second = scanWithTmp(tmp, "scan", "--builtin", clean.toString());
         try {
             assertThat(second.waitFor(2, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
         } finally {
@@ -423,6 +381,33 @@ class ScanCommandTest {
                     .as("the dead scan's directory, and the next scan's own")
                     .isEmpty();
         }
+    }
+
+    /** A vascan stand-in that writes its pid to {@code pidFile} and then sleeps ten minutes. */
+    private Path slowVascan(Path pidFile) throws IOException {
+        Path program = dir.resolve("slow-vascan");
+        Files.writeString(program, "#!/bin/sh\necho $$ > '" + pidFile + "'\nexec sleep 600\n");
+        Files.setPosixFilePermissions(program, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        return program;
+    }
+
+    /** Starts {@code hygiene ARGS} in a JVM of its own whose temporary directory is {@code tmp}, output discarded. */
+    private static Process scanWithTmp(Path tmp, String... args) throws IOException {
+        List<String> command = new java.util.ArrayList<>(MainProcess.of(args).command());
+        command.add(1, "-Djava.io.tmpdir=" + tmp);
+        return new ProcessBuilder(command)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+    }
+
+    /** The pid {@link #slowVascan} wrote, once it has written it (two minutes at most). */
+    private static long awaitPid(Path pidFile) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(2);
+        while (!(Files.exists(pidFile) && Files.readString(pidFile).endsWith("\n")) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        return Long.parseLong(Files.readString(pidFile).trim());
     }
 
     /** The files under a directory, at any depth, but the locks of private directories. */
