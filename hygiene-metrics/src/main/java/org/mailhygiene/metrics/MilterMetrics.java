@@ -51,13 +51,17 @@ public final class MilterMetrics implements MilterListener, MeterBinder {
     public MilterMetrics() {}
 
     /**
-     * Publishes the meters in {@code target} as well.
+     * Publishes the meters in {@code target} as well; {@code hygiene_milter_messages_total} at 0 for every action at
+     * once, so that a query over it sees the first message of each kind.
      *
      * @param target the registry
      */
     @Override
     public void bindTo(MeterRegistry target) {
         registry.add(target);
+        for (Action a : Action.values()) {
+            messages(a);
+        }
     }
 
     /**
@@ -78,11 +82,7 @@ public final class MilterMetrics implements MilterListener, MeterBinder {
     @Override
     public void handled(Envelope envelope, MessageContent content, ScanReport report, MilterOutcome outcome) {
         Action action = outcome.action();
-        Counter.builder("hygiene.milter.messages")
-                .description("messages answered at end of message, by the action carried out")
-                .tag("action", lower(action.name()))
-                .register(registry)
-                .increment();
+        messages(action).increment();
         switch (action) {
             case ACCEPT, TAG -> reply("accept", 1);
             case QUARANTINE -> {
@@ -108,6 +108,13 @@ public final class MilterMetrics implements MilterListener, MeterBinder {
                     .register(registry)
                     .record(report.elapsed());
         }
+    }
+
+    private Counter messages(Action action) {
+        return Counter.builder("hygiene.milter.messages")
+                .description("messages answered at end of message, by the action carried out")
+                .tag("action", lower(action.name()))
+                .register(registry);
     }
 
     @Override

@@ -154,10 +154,22 @@ public final class RelayMetrics implements SessionListener, DeliveryListener, Me
                 .register(target);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The counters without labels or with a fixed set of them ({@code hygiene_deliveries_total} by result,
+     * {@code hygiene_bounces_total}, {@code hygiene_smtp_tls_failures_total}) are published at 0 at once, so that a
+     * query over them sees the first event; those labelled by reason or protocol appear with their first event.
+     */
     @Override
     public void bindTo(MeterRegistry target) {
         registry.add(target);
         functionMeters(target);
+        for (String result : List.of("delivered", "deferred", "failed")) {
+            deliveries(result);
+        }
+        bounces();
+        tlsFailures();
     }
 
     @Override
@@ -181,10 +193,13 @@ public final class RelayMetrics implements SessionListener, DeliveryListener, Me
 
     @Override
     public void tlsFailed(InetAddress client, String reason) {
-        Counter.builder("hygiene.smtp.tls.failures")
+        tlsFailures().increment();
+    }
+
+    private Counter tlsFailures() {
+        return Counter.builder("hygiene.smtp.tls.failures")
                 .description("failed STARTTLS handshakes")
-                .register(registry)
-                .increment();
+                .register(registry);
     }
 
     @Override
@@ -195,20 +210,24 @@ public final class RelayMetrics implements SessionListener, DeliveryListener, Me
                 case PERMANENT -> "failed";
                 default -> "deferred";
             };
-            Counter.builder("hygiene.deliveries")
-                    .description("delivery attempts per recipient, by result")
-                    .tag("result", result)
-                    .register(registry)
-                    .increment();
+            deliveries(result).increment();
         }
+    }
+
+    private Counter deliveries(String result) {
+        return Counter.builder("hygiene.deliveries")
+                .description("delivery attempts per recipient, by result")
+                .tag("result", result)
+                .register(registry);
     }
 
     @Override
     public void bounced(QueuedMessage message, QueuedMessage bounce) {
-        Counter.builder("hygiene.bounces")
-                .description("bounces stored")
-                .register(registry)
-                .increment();
+        bounces().increment();
+    }
+
+    private Counter bounces() {
+        return Counter.builder("hygiene.bounces").description("bounces stored").register(registry);
     }
 
     /**

@@ -11,6 +11,7 @@ import org.mailhygiene.api.Message;
 import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.events.HygieneListener;
+import org.mailhygiene.api.policy.Action;
 import org.mailhygiene.api.policy.Disposition;
 
 /**
@@ -56,9 +57,19 @@ public final class ScanMetrics implements HygieneListener, MeterBinder {
      *
      * @param target the registry
      */
+    /**
+     * {@inheritDoc}
+     *
+     * <p>{@code hygiene_dispositions_total} is published at 0 for every action at once, so that a query over it (an
+     * alert on {@code increase(...{action="reject"}[5m])}) sees the first message of each kind; the meters labelled
+     * by scanner appear with their scanner's first event.
+     */
     @Override
     public void bindTo(MeterRegistry target) {
         registry.add(target);
+        for (Action a : Action.values()) {
+            dispositions(a);
+        }
     }
 
     @Override
@@ -95,11 +106,14 @@ public final class ScanMetrics implements HygieneListener, MeterBinder {
 
     @Override
     public void disposition(Disposition disposition, Message message) {
-        Counter.builder("hygiene.dispositions")
+        dispositions(disposition.action()).increment();
+    }
+
+    private Counter dispositions(Action action) {
+        return Counter.builder("hygiene.dispositions")
                 .description("policy decisions per message")
-                .tag("action", lower(disposition.action().name()))
-                .register(registry)
-                .increment();
+                .tag("action", lower(action.name()))
+                .register(registry);
     }
 
     @Override

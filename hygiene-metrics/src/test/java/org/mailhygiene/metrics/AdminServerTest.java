@@ -194,6 +194,30 @@ class AdminServerTest {
     }
 
     /**
+     * A counter appeared only with its first event, so an alert on {@code increase(...[5m])} missed that event (the
+     * series went from absent to 1). The counters with a fixed set of labels are published at 0 from the start.
+     */
+    @Test
+    void countersWithFixedLabelsArePublishedAtZeroBeforeTheirFirstEvent() throws Exception {
+        try (SmtpSink sink = SmtpSink.start();
+                Running r = start(sink, List.of(SignatureScanner.create()))) {
+            PrometheusText m = PrometheusText.parse(get(r.url("/metrics")).body());
+            for (String action : List.of("accept", "tag", "quarantine", "reject", "tempfail", "discard")) {
+                assertThat(m.value("hygiene_dispositions_total", Map.of("action", action)))
+                        .as(action)
+                        .contains(0.0);
+            }
+            for (String result : List.of("delivered", "deferred", "failed")) {
+                assertThat(m.value("hygiene_deliveries_total", Map.of("result", result)))
+                        .as(result)
+                        .contains(0.0);
+            }
+            assertThat(m.value("hygiene_bounces_total", Map.of())).contains(0.0);
+            assertThat(m.value("hygiene_smtp_tls_failures_total", Map.of())).contains(0.0);
+        }
+    }
+
+    /**
      * A quarantine that could not be written (a read-only mount) answered 451 to every message to hold while /health
      * said nothing of it: its entry says DOWN now, and the node, which still accepts clean mail, stays 200.
      */
