@@ -19,13 +19,17 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.mailhygiene.api.Envelope;
+import org.mailhygiene.api.Message;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.ScanResult;
 import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.events.HygieneListener;
+import org.mailhygiene.api.policy.Action;
+import org.mailhygiene.api.policy.Disposition;
 import org.mailhygiene.api.policy.Policy;
+import org.mailhygiene.api.policy.SmtpReply;
 import org.mailhygiene.internal.IoErrors;
 import org.mailhygiene.internal.LockedDirectory;
 import org.mailhygiene.internal.Scores;
@@ -337,13 +341,16 @@ public final class MilterCommand implements Command {
             if (policy != null) {
                 pb.policy(policy);
             }
+            // Dispositions are counted once the milter has answered (perMessage): a message the policy tagged but the
+            // MTA would not let the milter mark is answered 451, and counts as tempfailed, as a relay counts it.
+            HygieneListener all = HygieneListener.composite(listeners);
             if (!listeners.isEmpty()) {
-                pb.listener(HygieneListener.composite(listeners));
+                pb.listener(HygieneListener.withoutDispositions(all));
             }
             pipeline = pb.build();
             NodeStatistics stats = statistics;
             MilterMetrics metrics = milterMetrics;
-            MilterListener log = perMessage(node, stats, metrics);
+            MilterListener log = perMessage(node, stats, metrics, all);
             MilterListener listener = metrics == null
                     ? log
                     : new MilterListener() {
@@ -521,12 +528,18 @@ public final class MilterCommand implements Command {
      * @param node the name in log lines
      * @param stats the statistics, or {@code null}
      * @param metrics the meters, or {@code null}
+     * @param dispositions the pipeline's listeners, told each scanned message's disposition as carried out
+     *     ({@link #carriedOut}): the pipeline itself tells them none
      * @return the listener; as fast and thread-safe as its parts
      */
-    static MilterListener perMessage(String node, NodeStatistics stats, MilterMetrics metrics) {
+    static MilterListener perMessage(
+            String node, NodeStatistics stats, MilterMetrics metrics, HygieneListener dispositions) {
         return (env, content, report, outcome) -> {
             if (metrics != null) {
                 metrics.handled(env, content, report, outcome);
+            }
+            if (report != null) {
+                dispositions.disposition(carriedOut(report.disposition(), outcome), new Message(env, content));
             }
             if (stats != null) {
                 if (outcome.action().acceptsMessage()) {
@@ -539,6 +552,24 @@ public final class MilterCommand implements Command {
                 Log.LOG.info(logLine(node, env, content, report, outcome));
             }
         };
+    }
+
+    /**
+     * The policy's disposition as the milter carried it out: the same, or, when the milter could not carry it out (the
+     * MTA refused the header changes or the quarantine a disposition needs) and answered 451 instead, a
+     * {@code TEMPFAIL} on the same scan results.
+     */
+    static Disposition carriedOut(Disposition d, MilterOutcome outcome) {
+        if (outcome.action() == d.action() || outcome.action() != Action.TEMPFAIL) {
+            return d;
+        }
+        return new Disposition(
+                Action.TEMPFAIL,
+                new SmtpReply(451, "4.7.0", "not carried out"),
+                d.reason() + " (not carried out: " + outcome.reply() + ")",
+                Optional.empty(),
+                List.of(),
+                d.basis());
     }
 
     /**

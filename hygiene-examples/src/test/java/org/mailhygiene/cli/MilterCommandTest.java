@@ -140,10 +140,59 @@ class MilterCommandTest {
         }
     }
 
+    /**
+     * A message the policy tagged as spam but the MTA did not let the milter mark was answered 451 and counted as
+     * tagged (again at each retry): the pipeline told the statistics its decision. It counts as tempfailed now.
+     */
+    @Test
+    void aDispositionTheMilterCouldNotCarryOutCountsAsWhatTheMtaWasTold() throws Exception {
+        NodeStatistics stats = NodeStatistics.open(dir.resolve("data"), "m", java.time.Clock.systemDefaultZone());
+        org.mailhygiene.milter.MilterListener perMessage = MilterCommand.perMessage("m", stats, null, stats);
+        org.mailhygiene.api.Envelope env = new org.mailhygiene.api.Envelope(
+                java.util.Optional.empty(),
+                java.util.Optional.empty(),
+                "s@example.net",
+                List.of("u@example.test"),
+                java.time.Instant.now());
+        org.mailhygiene.api.Verdict spam = org.mailhygiene.api.Verdict.builder(
+                        "bayes", org.mailhygiene.api.Outcome.SPAM)
+                .score(0.99)
+                .threshold(0.8)
+                .build();
+        org.mailhygiene.scanners.ScanReport tagged = new org.mailhygiene.scanners.ScanReport(
+                List.of(spam),
+                org.mailhygiene.api.policy.DefaultPolicy.defaults().decide(List.of(spam)),
+                java.time.Duration.ofMillis(3));
+        assertThat(tagged.disposition().action()).isEqualTo(org.mailhygiene.api.policy.Action.TAG);
+        org.mailhygiene.api.MessageContent content = org.mailhygiene.api.MessageContent.ofBytes(SampleMessages.clean());
+        perMessage.handled(
+                env,
+                content,
+                tagged,
+                new org.mailhygiene.milter.MilterOutcome(
+                        org.mailhygiene.api.policy.Action.TEMPFAIL,
+                        "451 4.7.0 The MTA does not let the milter mark this message",
+                        java.util.Optional.empty(),
+                        0,
+                        0));
+        perMessage.handled(
+                env,
+                content,
+                tagged,
+                new org.mailhygiene.milter.MilterOutcome(
+                        org.mailhygiene.api.policy.Action.TAG, "accepted", java.util.Optional.empty(), 0, 2));
+        stats.close();
+        DailyCounts today = NodeStatistics.readDirectory(dir.resolve("data").resolve("stats"))
+                .get(0);
+        assertThat(today.get(Counter.TEMPFAILED)).isEqualTo(1);
+        assertThat(today.get(Counter.TAGGED)).isEqualTo(1);
+        assertThat(today.get(Counter.RECEIVED)).isEqualTo(1);
+    }
+
     @Test
     void aMessageAnsweredWithoutAScanReportCountsAsTempfailedInTheStatistics() throws Exception {
         NodeStatistics stats = NodeStatistics.open(dir.resolve("data"), "m", java.time.Clock.systemDefaultZone());
-        org.mailhygiene.milter.MilterListener perMessage = MilterCommand.perMessage("m", stats, null);
+        org.mailhygiene.milter.MilterListener perMessage = MilterCommand.perMessage("m", stats, null, stats);
         org.mailhygiene.api.Envelope env = new org.mailhygiene.api.Envelope(
                 java.util.Optional.empty(),
                 java.util.Optional.empty(),

@@ -111,4 +111,58 @@ public interface HygieneListener {
     static HygieneListener composite(List<HygieneListener> listeners) {
         return new CompositeListener(List.copyOf(listeners));
     }
+
+    /**
+     * A listener that forwards every event to {@code listener} except {@link #disposition}: for a pipeline's listener
+     * when its caller reports each disposition itself once it has carried it out. A relay whose quarantine cannot
+     * store a message, or a milter whose MTA refuses the header changes, answers 451, and statistics should count
+     * that {@code TEMPFAIL}, not the policy's {@code QUARANTINE} or {@code TAG}.
+     *
+     * @param listener where the other events go
+     * @return the filtering listener; as thread-safe as {@code listener}
+     */
+    static HygieneListener withoutDispositions(HygieneListener listener) {
+        java.util.Objects.requireNonNull(listener, "listener");
+        return new HygieneListener() {
+            @Override
+            public void scanStarted(String scanner, Message message) {
+                listener.scanStarted(scanner, message);
+            }
+
+            @Override
+            public void scanFinished(Verdict verdict, Message message) {
+                listener.scanFinished(verdict, message);
+            }
+
+            @Override
+            public void scanFailed(ScanFailure failure, Message message) {
+                listener.scanFailed(failure, message);
+            }
+
+            @Override
+            public void cacheHit(Verdict verdict, Message message) {
+                listener.cacheHit(verdict, message);
+            }
+
+            @Override
+            public void failover(String group, String from, String to, String reason) {
+                listener.failover(group, from, to, reason);
+            }
+
+            @Override
+            public void memberDown(String group, String member, String reason, Duration backoff) {
+                listener.memberDown(group, member, reason, backoff);
+            }
+
+            @Override
+            public void memberUp(String group, String member) {
+                listener.memberUp(group, member);
+            }
+
+            @Override
+            public void signatureUpdate(String updater, boolean success, String detail, Duration elapsed) {
+                listener.signatureUpdate(updater, success, detail, elapsed);
+            }
+        };
+    }
 }

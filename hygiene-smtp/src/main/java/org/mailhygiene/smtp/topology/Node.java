@@ -159,7 +159,7 @@ public final class Node implements AutoCloseable {
         this.pipelineListener = HygieneListener.composite(listeners);
         // dispositions are counted once the relay has carried them out (NodeEvents): the policy's decision is not what
         // the client is told when the quarantine or the spool cannot be written
-        this.scanEvents = NodeEvents.withoutDispositions(pipelineListener);
+        this.scanEvents = HygieneListener.withoutDispositions(pipelineListener);
         this.sharedModelName = b.sharedModelName;
         this.listenAddress = b.listenAddress;
         this.listenPort = b.port;

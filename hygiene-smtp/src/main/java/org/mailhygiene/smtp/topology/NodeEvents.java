@@ -52,54 +52,6 @@ final class NodeEvents implements RelayListener, DeliveryListener {
     }
 
     /**
-     * A listener that passes on everything but dispositions, which the node reports itself once the relay has carried
-     * them out ({@link #handled}).
-     */
-    static HygieneListener withoutDispositions(HygieneListener l) {
-        return new HygieneListener() {
-            @Override
-            public void scanStarted(String scanner, Message message) {
-                l.scanStarted(scanner, message);
-            }
-
-            @Override
-            public void scanFinished(Verdict verdict, Message message) {
-                l.scanFinished(verdict, message);
-            }
-
-            @Override
-            public void scanFailed(ScanFailure failure, Message message) {
-                l.scanFailed(failure, message);
-            }
-
-            @Override
-            public void cacheHit(Verdict verdict, Message message) {
-                l.cacheHit(verdict, message);
-            }
-
-            @Override
-            public void failover(String group, String from, String to, String reason) {
-                l.failover(group, from, to, reason);
-            }
-
-            @Override
-            public void memberDown(String group, String member, String reason, Duration backoff) {
-                l.memberDown(group, member, reason, backoff);
-            }
-
-            @Override
-            public void memberUp(String group, String member) {
-                l.memberUp(group, member);
-            }
-
-            @Override
-            public void signatureUpdate(String updater, boolean success, String detail, Duration elapsed) {
-                l.signatureUpdate(updater, success, detail, elapsed);
-            }
-        };
-    }
-
-    /**
      * What was done with a message, as the client was told: the policy's disposition, or, when a message the policy
      * kept could not be written (a full or read-only quarantine or spool: 451), a {@code TEMPFAIL} (a {@code REJECT}
      * for a 5xx) on the same scan results. An audit (session 36): a full quarantine answered 451 to 416 viruses, which
