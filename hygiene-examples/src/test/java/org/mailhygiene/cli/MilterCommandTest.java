@@ -140,6 +140,16 @@ class MilterCommandTest {
         }
     }
 
+    /** An envelope from s@example.net to u@example.test, received now, without a client. */
+    private static org.mailhygiene.api.Envelope envelope() {
+        return new org.mailhygiene.api.Envelope(
+                java.util.Optional.empty(),
+                java.util.Optional.empty(),
+                "s@example.net",
+                List.of("u@example.test"),
+                java.time.Instant.now());
+    }
+
     /**
      * A message the policy tagged as spam but the MTA did not let the milter mark was answered 451 and counted as
      * tagged (again at each retry): the pipeline told the statistics its decision. It counts as tempfailed now.
@@ -148,12 +158,7 @@ class MilterCommandTest {
     void aDispositionTheMilterCouldNotCarryOutCountsAsWhatTheMtaWasTold() throws Exception {
         NodeStatistics stats = NodeStatistics.open(dir.resolve("data"), "m", java.time.Clock.systemDefaultZone());
         org.mailhygiene.milter.MilterListener perMessage = MilterCommand.perMessage("m", stats, null, stats);
-        org.mailhygiene.api.Envelope env = new org.mailhygiene.api.Envelope(
-                java.util.Optional.empty(),
-                java.util.Optional.empty(),
-                "s@example.net",
-                List.of("u@example.test"),
-                java.time.Instant.now());
+        org.mailhygiene.api.Envelope env = envelope();
         org.mailhygiene.api.Verdict spam = org.mailhygiene.api.Verdict.builder(
                         "bayes", org.mailhygiene.api.Outcome.SPAM)
                 .score(0.99)
@@ -193,12 +198,7 @@ class MilterCommandTest {
     void aMessageAnsweredWithoutAScanReportCountsAsTempfailedInTheStatistics() throws Exception {
         NodeStatistics stats = NodeStatistics.open(dir.resolve("data"), "m", java.time.Clock.systemDefaultZone());
         org.mailhygiene.milter.MilterListener perMessage = MilterCommand.perMessage("m", stats, null, stats);
-        org.mailhygiene.api.Envelope env = new org.mailhygiene.api.Envelope(
-                java.util.Optional.empty(),
-                java.util.Optional.empty(),
-                "s@example.net",
-                List.of("u@example.test"),
-                java.time.Instant.now());
+        org.mailhygiene.api.Envelope env = envelope();
         // the backstop's 451 4.4.5, or a scan cut short by a stop: the pipeline recorded no disposition, so
         // hygiene report counted neither
         perMessage.handled(
