@@ -10,11 +10,14 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A private directory (owner-only permissions where the file system has them) that says, as long as its process
@@ -24,22 +27,31 @@ import java.util.Objects;
  * messages must not stay in a shared temporary directory for good.
  *
  * <p>The lock is an advisory file lock ({@link FileChannel#tryLock()}, {@code fcntl} on Linux), which other processes
- * see on the same machine and across PID namespaces that share the file system. {@link #close()} is idempotent;
- * instances are thread-safe.
+ * see on the same machine and across PID namespaces that share the file system. Such a lock belongs to the process,
+ * and closing any descriptor of its file releases it, so {@link #deleteAbandoned} never opens the lock file of a
+ * directory this process holds. {@link #close()} is idempotent; instances are thread-safe.
  */
 public final class LockedDirectory implements Closeable {
     /** The name of the lock file in every locked directory. */
     public static final String LOCK_FILE = ".in-use";
 
+    /**
+     * The file keys (device and inode) of the lock files this process holds: opening and closing one of them again
+     * would release the process's lock, and another process would then delete the live directory.
+     */
+    private static final Set<Object> HELD = ConcurrentHashMap.newKeySet();
+
     private final Path path;
     private final FileChannel channel;
     private final FileLock lock;
+    private final Object key;
     private boolean closed;
 
-    private LockedDirectory(Path path, FileChannel channel, FileLock lock) {
+    private LockedDirectory(Path path, FileChannel channel, FileLock lock, Object key) {
         this.path = path;
         this.channel = channel;
         this.lock = lock;
+        this.key = key;
     }
 
     /**
@@ -63,12 +75,29 @@ public final class LockedDirectory implements Closeable {
         }
         FileChannel channel = null;
         try {
-            channel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            FileLock lock = channel.tryLock();
-            if (lock == null) {
-                throw new IOException("cannot lock " + dir.resolve(LOCK_FILE) + ": another process holds it");
+            Path lockFile = dir.resolve(LOCK_FILE);
+            channel = FileChannel.open(
+                    lockFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+            Object key = fileKey(lockFile);
+            if (key != null) {
+                HELD.add(key);
             }
-            return new LockedDirectory(dir, channel, lock);
+            FileLock lock;
+            try {
+                lock = channel.tryLock();
+            } catch (IOException | RuntimeException e) {
+                if (key != null) {
+                    HELD.remove(key);
+                }
+                throw e;
+            }
+            if (lock == null) {
+                if (key != null) {
+                    HELD.remove(key);
+                }
+                throw new IOException("cannot lock " + lockFile + ": another process holds it");
+            }
+            return new LockedDirectory(dir, channel, lock, key);
         } catch (IOException | RuntimeException e) {
             Closeables.closeQuietly(channel);
             FileTrees.deleteTreeQuietly(dir);
@@ -103,7 +132,16 @@ public final class LockedDirectory implements Closeable {
             // closing the channel releases it as well
         }
         Closeables.closeQuietly(channel);
+        if (key != null) {
+            HELD.remove(key);
+        }
         FileTrees.deleteTree(path);
+    }
+
+    /** The lock file's device and inode, or null where the file system has no such key. */
+    private static Object fileKey(Path lockFile) throws IOException {
+        return Files.readAttributes(lockFile, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                .fileKey();
     }
 
     /**
@@ -159,6 +197,10 @@ public final class LockedDirectory implements Closeable {
                             .toInstant()
                             .isAfter(before)) {
                 return false;
+            }
+            Object key = fileKey(lockFile);
+            if (key != null && HELD.contains(key)) {
+                return false; // this process holds it; opening the file again would drop the lock
             }
             try (FileChannel channel =
                     FileChannel.open(lockFile, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {

@@ -120,6 +120,52 @@ class LockedDirectoryTest {
         assertThat(tmp).isEmptyDirectory();
     }
 
+    /**
+     * A look for abandoned directories in the process that holds one must not drop its lock: POSIX record locks belong
+     * to the process, and closing any descriptor of the lock file releases them, so another process would then find
+     * the live directory abandoned and delete it under the running scan.
+     */
+    @Test
+    void aLookInTheHoldingProcessKeepsItsLockForOtherProcesses() throws Exception {
+        try (LockedDirectory d = LockedDirectory.create(tmp, "work-")) {
+            // (no older lock file: setting its time opens and closes it, which drops the lock as well)
+            assertThat(LockedDirectory.deleteAbandoned(tmp, "work-", Duration.ZERO))
+                    .isZero();
+            Process other = new ProcessBuilder(
+                            Path.of(System.getProperty("java.home"), "bin", "java")
+                                    .toString(),
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            Sweeper.class.getName(),
+                            tmp.toString(),
+                            "work-")
+                    .redirectErrorStream(true)
+                    .start();
+            try {
+                String said = new String(other.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+                assertThat(other.waitFor(120, TimeUnit.SECONDS)).isTrue();
+                assertThat(said).as("directories the other process deleted").isEqualTo("0");
+            } finally {
+                other.destroyForcibly();
+            }
+            assertThat(d.path().resolve(LockedDirectory.LOCK_FILE)).isRegularFile();
+        }
+    }
+
+    /** Another process looking for abandoned directories: prints how many it deleted. */
+    public static final class Sweeper {
+        private Sweeper() {}
+
+        /**
+         * Runs the sweep.
+         *
+         * @param args the parent directory and the prefix
+         */
+        public static void main(String[] args) {
+            System.out.println(LockedDirectory.deleteAbandoned(Path.of(args[0]), args[1], Duration.ZERO));
+        }
+    }
+
     /** The other process: makes a locked directory, writes a file into it, says where, and waits to be killed. */
     public static final class Holder {
         private Holder() {}
