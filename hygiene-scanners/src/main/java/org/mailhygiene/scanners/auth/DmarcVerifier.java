@@ -323,9 +323,16 @@ public final class DmarcVerifier {
                 continue;
             }
             if (angle) {
-                // an angle address, an obsolete route (<@relay:user@domain>) included
-                angle = c != '>';
-                cur.append(c);
+                // an angle address, an obsolete route (<@relay:user@domain>) included; a quoted local part or a comment
+                // in it may hold '>' (skipped as outside)
+                if (c == '"') {
+                    quoted = true;
+                } else if (c == '(') {
+                    depth++;
+                } else {
+                    angle = c != '>';
+                    cur.append(c);
+                }
                 continue;
             }
             switch (c) {

@@ -409,6 +409,13 @@ class AuthScannerTest {
         // a route in an angle address is no group
         assertThat(DmarcVerifier.fromDomains("Bank <@relay.example:service@bank.example>"))
                 .containsExactly("bank.example");
+        // a quoted local part or a comment inside the angle address may hold '>', ':' or '@': the domain is still the
+        // bank's (the angle address ended at the quoted '>' and left no domain, a permerror instead of the bank's fail)
+        assertThat(DmarcVerifier.fromDomains("Bank <\"a>b\"@bank.example>")).containsExactly("bank.example");
+        assertThat(DmarcVerifier.fromDomains("Bank <service@(x@phish.example>)bank.example>"))
+                .containsExactly("bank.example");
+        assertThat(DmarcVerifier.fromDomains("Bank <\"a:b,c\"@bank.example>, Undisclosed:;"))
+                .containsExactly("bank.example");
         // Hundreds of author domains cost a lookup each at DATA time, and checking only some would let the forgery
         // hide behind the others: more than the limit is held without a lookup.
         StringBuilder many = new StringBuilder("From: ");
