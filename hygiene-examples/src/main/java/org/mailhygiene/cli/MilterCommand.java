@@ -320,7 +320,14 @@ public final class MilterCommand implements Command {
             // while this milter runs, so that one killed outright (kill -9, the OOM killer) leaves them only until the
             // next milter or scan starts, not for good.
             Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
-            spill = LockedDirectory.create(tmp, SPILL_PREFIX);
+            try {
+                spill = LockedDirectory.create(tmp, SPILL_PREFIX);
+            } catch (IOException e) {
+                io.err()
+                        .println("hygiene milter: cannot make a temporary directory in " + tmp + ": "
+                                + IoErrors.describe(e));
+                return EXIT_ERROR;
+            }
             LockedDirectory.deleteAbandoned(tmp, SPILL_PREFIX, ScanCommand.ABANDONED_AFTER);
             List<HygieneListener> listeners = new ArrayList<>();
             PrometheusMeterRegistry registry = null;

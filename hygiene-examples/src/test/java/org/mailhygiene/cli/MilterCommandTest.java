@@ -255,6 +255,23 @@ class MilterCommandTest {
         }
     }
 
+    /** A temporary directory the milter cannot use is named as such, in words, not as an exception's class. */
+    @Test
+    void aTemporaryDirectoryItCannotUseIsSaidPlainly() throws Exception {
+        Path missing = dir.resolve("no-such-tmp");
+        List<String> command = new java.util.ArrayList<>(
+                MainProcess.of("milter", "--builtin", "--listen", "127.0.0.1:0", "--name", "m-notmp")
+                        .command());
+        command.add(1, "-Djava.io.tmpdir=" + missing);
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(said).isEqualTo(2);
+        assertThat(said)
+                .contains("hygiene milter: cannot make a temporary directory in " + missing)
+                .doesNotContain("Exception");
+    }
+
     private Process startMilter(Path tmp, String name) throws IOException {
         List<String> command = new java.util.ArrayList<>(
                 MainProcess.of("milter", "--builtin", "--listen", "127.0.0.1:0", "--name", name)
