@@ -39,6 +39,7 @@ import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.Verdict;
 import org.mailhygiene.internal.Checks;
+import org.mailhygiene.internal.IoErrors;
 import org.mailhygiene.internal.LockedDirectory;
 import org.mailhygiene.scanners.clamd.ClamdScanReply;
 import org.mailhygiene.scanners.mime.MimeWalker;
@@ -297,7 +298,7 @@ public final class CommandLineScanner implements Scanner {
         } catch (IOException e) {
             throw failure(
                     ScanFailure.Kind.SCANNER_ERROR,
-                    "cannot create a private directory in " + temporaryDirectory + ": " + e.getMessage(),
+                    "cannot create a private directory in " + temporaryDirectory + ": " + IoErrors.describe(e),
                     t0,
                     e);
         }

@@ -379,6 +379,19 @@ class CommandLineScannerTest {
         }
     }
 
+    /** A temporary directory that cannot be used is said in words: the exception's bare path told nothing. */
+    @Test
+    void aPrivateDirectoryThatCannotBeMadeSaysWhy() throws Exception {
+        CommandLineScanner s = vascan().build();
+        Files.delete(tmp);
+        assertThatThrownBy(() -> s.scan(TestMessages.text("hello"))).isInstanceOfSatisfying(ScanException.class, e -> {
+            assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.SCANNER_ERROR);
+            assertThat(e.getMessage())
+                    .contains("cannot create a private directory in " + tmp)
+                    .contains("no such file");
+        });
+    }
+
     @Test
     void thePrivateDirectoryAndFilesAreOwnerOnly() throws Exception {
         // a real program as the "scanner": stat prints the mode of every directory and file it is given
