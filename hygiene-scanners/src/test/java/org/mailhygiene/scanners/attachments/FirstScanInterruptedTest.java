@@ -3,13 +3,11 @@ package org.mailhygiene.scanners.attachments;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.mailhygiene.api.Message;
 import org.mailhygiene.api.ScanException;
 import org.mailhygiene.api.Scanner;
+import org.mailhygiene.scanners.ChildJvm;
 import org.mailhygiene.testkit.SampleMessages;
 
 /**
@@ -43,29 +41,16 @@ class FirstScanInterruptedTest {
 
     @Test
     void theFirstScanInterruptedDoesNotBreakTheScannerForTheProcess() throws IOException, InterruptedException {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        Process p = new ProcessBuilder(
-                        java.toString(),
-                        "-cp",
-                        classPath,
-                        "-XX:TieredStopAtLevel=1",
-                        FirstScanInterruptedTest.class.getName())
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        // the child prints two short lines, so waiting before reading cannot fill the pipe; a hung child is killed
-        boolean exited = p.waitFor(2, TimeUnit.MINUTES);
-        if (!exited) {
-            p.destroyForcibly();
-        }
-        assertThat(exited).as("the child process ends").isTrue();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        // the child prints two short lines; a hung child is killed
+        ChildJvm.Result child = ChildJvm.run(FirstScanInterruptedTest.class);
+        assertThat(child.exited()).as("the child process ends").isTrue();
+        String out = child.out();
         // before: "first: ExceptionInInitializerError" (Tika's table reader gave up on the interrupt), then
         // "second: NoClassDefFoundError" for this and every later scan of the process
         assertThat(out)
                 .as("child output")
                 .contains("first: SUSPICIOUS, interrupt kept: true")
                 .contains("second: SUSPICIOUS");
-        assertThat(p.exitValue()).isZero();
+        assertThat(child.exitValue()).isZero();
     }
 }

@@ -3,11 +3,9 @@ package org.mailhygiene.scanners.bayes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.mailhygiene.scanners.ChildJvm;
 
 /**
  * A model's {@link BayesModel#version()} is part of the classifier's cache identity, which a cluster's shared verdict
@@ -23,25 +21,11 @@ class ModelVersionAcrossProcessesTest {
     }
 
     private static String versionInAnotherProcess(String label) throws IOException, InterruptedException {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        Process p = new ProcessBuilder(
-                        java.toString(),
-                        "-cp",
-                        classPath,
-                        "-XX:TieredStopAtLevel=1",
-                        ModelVersionAcrossProcessesTest.class.getName(),
-                        label)
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        // the child prints one short line, so waiting before reading cannot fill the pipe; a hung child is killed
-        boolean exited = p.waitFor(2, TimeUnit.MINUTES);
-        if (!exited) {
-            p.destroyForcibly();
-        }
-        assertThat(exited).as("the child process ends").isTrue();
-        assertThat(p.exitValue()).isZero();
-        return new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
+        // the child prints one short line; a hung child is killed
+        ChildJvm.Result child = ChildJvm.run(ModelVersionAcrossProcessesTest.class, label);
+        assertThat(child.exited()).as("the child process ends").isTrue();
+        assertThat(child.exitValue()).isZero();
+        return child.out().strip();
     }
 
     @Test
