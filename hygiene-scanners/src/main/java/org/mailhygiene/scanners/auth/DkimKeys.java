@@ -16,6 +16,7 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
 import java.util.Optional;
+import org.mailhygiene.internal.IoErrors;
 
 /**
  * DKIM keys: reading private keys from PEM files, generating key pairs, and the DNS TXT record that publishes a public
@@ -109,16 +110,10 @@ public final class DkimKeys {
      * @return a short reason
      */
     static String unreadable(IOException e) {
-        if (e instanceof java.nio.file.NoSuchFileException) {
-            return "no such file";
-        }
-        if (e instanceof java.nio.file.AccessDeniedException) {
-            return "permission denied";
-        }
         if (e instanceof java.nio.charset.CharacterCodingException) {
             return "not a text (PEM) file; a DER key converts with openssl pkey -inform DER -in FILE -out NEW-FILE";
         }
-        return e.getMessage();
+        return IoErrors.reason(e); // "no such file", "permission denied", ... as every file of the project says it
     }
 
     /**

@@ -290,12 +290,15 @@ public final class CommandLineScanner implements Scanner {
     }
 
     private Verdict scanLocked(Message message, long t0) throws ScanException, InterruptedException {
-        LockedDirectory locked;
+        LockedDirectory locked = null;
         Path work;
         try {
             locked = createPrivateDirectory(temporaryDirectory);
             work = locked.path().toRealPath();
         } catch (IOException e) {
+            if (locked != null) {
+                deleteRecursively(locked); // made but not usable: neither it nor its lock stays behind
+            }
             throw failure(
                     ScanFailure.Kind.SCANNER_ERROR,
                     "cannot create a private directory in " + temporaryDirectory + ": " + IoErrors.describe(e),
