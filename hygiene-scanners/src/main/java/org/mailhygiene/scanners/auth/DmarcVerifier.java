@@ -18,7 +18,8 @@ import org.mailhygiene.scanners.auth.dns.DnsType;
  *
  * <p>A DKIM result of {@link AuthStatus#POLICY} (content beyond {@code l=}) does not count as a pass. A message with
  * several From fields or several addresses in From has each domain checked: the strictest policy among those that
- * fail applies (RFC 7489 6.6.1), and when none fails it is a permerror; more than {@value #MAX_AUTHOR_DOMAINS} distinct
+ * fail applies (RFC 7489 6.6.1); when none fails it is a temperror if a domain's policy could not be looked up,
+ * else a permerror; more than {@value #MAX_AUTHOR_DOMAINS} distinct
  * domains fail as under {@code p=quarantine} without a lookup. Never throws for bad records.
  *
  * <p>Thread-safe if the percentage source is.
@@ -92,8 +93,12 @@ public final class DmarcVerifier {
                             + " checked; held as if one of them failed under p=quarantine");
         }
         DmarcResult strictest = null;
+        DmarcResult temporary = null;
         for (String domain : distinct) {
             DmarcResult r = evaluate(domain, dkim, spf);
+            if (r.status() == AuthStatus.TEMPERROR && temporary == null) {
+                temporary = r;
+            }
             if (r.status() == AuthStatus.FAIL
                     && (strictest == null
                             || severity(r.disposition()) > severity(strictest.disposition())
@@ -109,6 +114,16 @@ public final class DmarcVerifier {
                     strictest.policy(),
                     strictest.disposition(),
                     problem + ", the strictest failing: " + strictest.reason());
+        }
+        if (temporary != null) {
+            // a domain whose policy could not be looked up may fail once DNS answers: a temporary error, not the
+            // permanent one the several addresses alone would be
+            return new DmarcResult(
+                    AuthStatus.TEMPERROR,
+                    temporary.fromDomain(),
+                    "none",
+                    "none",
+                    problem + ", not all checked: " + temporary.reason());
         }
         return new DmarcResult(AuthStatus.PERMERROR, "", "none", "none", problem);
     }

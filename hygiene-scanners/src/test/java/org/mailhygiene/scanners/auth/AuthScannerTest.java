@@ -406,6 +406,23 @@ class AuthScannerTest {
                 .scan(message("From: x@phish.example, y@phish.example\r\n" + rest, "198.51.100.7", "x@phish.example"));
         assertThat(none.outcome()).isEqualTo(Outcome.CLEAN);
         assertThat(rule(none, "DMARC_")).isEqualTo("DMARC_PERMERROR");
+        // a domain whose policy lookup failed for now may still fail: temperror, not the permerror of the
+        // several addresses alone (it said permerror, session 36's leftovers)
+        dns.fault("_dmarc.later.example", FakeDnsServer.Fault.SERVFAIL);
+        dns.fault("later.example", FakeDnsServer.Fault.SERVFAIL);
+        Verdict unsure = scanner(dns, 0)
+                .scan(message(
+                        "From: x@phish.example, service@later.example\r\n" + rest, "198.51.100.7", "x@phish.example"));
+        assertThat(unsure.outcome()).isEqualTo(Outcome.CLEAN);
+        assertThat(rule(unsure, "DMARC_")).isEqualTo("DMARC_TEMPERROR");
+        assertThat(unsure.headers().get(0).value()).contains("dmarc=temperror");
+        // a failure still wins over a temporary error
+        Verdict both = scanner(dns, 0)
+                .scan(message(
+                        "From: service@later.example, service@bank.example\r\n" + rest,
+                        "198.51.100.7",
+                        "x@phish.example"));
+        assertThat(both.rules().get(0).name()).isEqualTo("DMARC_REJECT");
         // a route in an angle address is no group
         assertThat(DmarcVerifier.fromDomains("Bank <@relay.example:service@bank.example>"))
                 .containsExactly("bank.example");
