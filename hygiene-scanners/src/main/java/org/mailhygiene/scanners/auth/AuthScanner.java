@@ -345,7 +345,7 @@ public final class AuthScanner implements Scanner {
             sb.append(" smtp.")
                     .append(s.identity())
                     .append('=')
-                    .append(property(s.identity().equals("helo") ? s.domain() : s.sender()));
+                    .append(property(s.identity().equals("helo") ? s.domain() : mailFrom(s)));
         }
         if (dkimResults.isEmpty()) {
             sb.append("; dkim=none");
@@ -382,6 +382,16 @@ public final class AuthScanner implements Scanner {
             sb.append(" header.from=").append(property(d.fromDomain()));
         }
         return sb.toString();
+    }
+
+    /**
+     * The {@code smtp.mailfrom} value: the checked mailbox, or its domain alone when the local part is not ASCII
+     * (SMTPUTF8). The header field is 7-bit and RFC 8601 allows the domain alone; the local part's characters written
+     * as {@code _} named another mailbox ({@code j_rg@...} for {@code jörg@...}).
+     */
+    private static String mailFrom(SpfResult s) {
+        String sender = s.sender();
+        return sender.chars().allMatch(c -> c < 0x80) ? sender : s.domain();
     }
 
     /** Text safe inside an RFC 8601 comment: printable ASCII without parentheses or backslashes. */

@@ -68,7 +68,8 @@ public final class SpfVerifier {
      */
     public SpfResult checkHelo(InetAddress ip, String helo) {
         Objects.requireNonNull(ip, "ip");
-        return checkHost(ip, "helo", helo, "postmaster@" + helo, helo);
+        String domain = aLabels(helo);
+        return checkHost(ip, "helo", domain, "postmaster@" + domain, helo);
     }
 
     /**
@@ -85,9 +86,29 @@ public final class SpfVerifier {
             return checkHelo(ip, helo);
         }
         int at = mailFrom.lastIndexOf('@');
-        String domain = at < 0 ? mailFrom : mailFrom.substring(at + 1);
-        String sender = at < 0 ? "postmaster@" + mailFrom : at == 0 ? "postmaster" + mailFrom : mailFrom;
+        String domain = aLabels(at < 0 ? mailFrom : mailFrom.substring(at + 1));
+        String sender = at <= 0 ? "postmaster@" + domain : mailFrom.substring(0, at + 1) + domain;
         return checkHost(ip, "mailfrom", domain, sender, helo);
+    }
+
+    /**
+     * An internationalised domain (SMTPUTF8, RFC 6531) as DNS knows it: its A-labels ({@code bücher.example} ->
+     * {@code xn--bcher-kva.example}, RFC 8616 section 3). It was looked up as its raw UTF-8, so the domain's record was
+     * never found and SPF could never align with DMARC's A-label From domain. A name that is no valid internationalised
+     * name comes back unchanged and is checked as an invalid domain ({@code none}).
+     */
+    static String aLabels(String domain) {
+        if (domain.chars().allMatch(c -> c < 0x80)) {
+            return domain;
+        }
+        try {
+            return java.net
+                    .IDN
+                    .toASCII(domain, java.net.IDN.USE_STD3_ASCII_RULES)
+                    .toLowerCase(Locale.ROOT);
+        } catch (IllegalArgumentException e) {
+            return domain;
+        }
     }
 
     /**
@@ -408,7 +429,7 @@ public final class SpfVerifier {
     }
 
     private static boolean validCheckDomain(String d) {
-        if (d.isEmpty() || d.length() > 253 || !d.contains(".")) {
+        if (d.isEmpty() || d.length() > 253 || !d.contains(".") || d.chars().anyMatch(c -> c >= 0x80)) {
             return false;
         }
         for (String label : d.split("\\.", -1)) {

@@ -455,4 +455,41 @@ class AuthScannerTest {
                 .scan(message(ten + "service@bank.example\r\n" + rest, "198.51.100.7", "x@phish.example"));
         assertThat(listed.rules().get(0).name()).isEqualTo("DMARC_REJECT");
     }
+
+    /**
+     * An internationalised MAIL FROM (SMTPUTF8): SPF looked the domain up as its raw UTF-8, so a domain's record was
+     * never found and a DMARC policy that SPF alone satisfies refused the domain's own mail; the header field named
+     * another mailbox ({@code "j_rg@b_cher.example"}). The domain is looked up by its A-labels now, and a local part
+     * that is not ASCII leaves the domain alone in {@code smtp.mailfrom} (RFC 8601 allows it; the field is 7-bit).
+     */
+    @Test
+    void anInternationalisedSenderIsCheckedByItsALabels(FakeDnsServer dns) throws Exception {
+        dns.txt("xn--bcher-kva.example", "v=spf1 ip4:192.0.2.0/24 -all");
+        dns.txt("_dmarc.xn--bcher-kva.example", "v=DMARC1; p=reject");
+        // the header is read byte for byte: the From field's UTF-8 as ISO-8859-1 characters, as it arrives
+        String from = new String(
+                "From: J\u00f6rg <j\u00f6rg@b\u00fccher.example>\r\n".getBytes(StandardCharsets.UTF_8),
+                StandardCharsets.ISO_8859_1);
+        String rest = "To: you@example.net\r\nSubject: Hallo\r\nMessage-ID: <i1@x>\r\n\r\nHallo.\r\n";
+        Verdict v = scanner(dns, 0).scan(message(from + rest, "192.0.2.10", "j\u00f6rg@b\u00fccher.example"));
+        assertThat(rule(v, "SPF_")).isEqualTo("SPF_PASS");
+        assertThat(rule(v, "DMARC_")).isEqualTo("DMARC_PASS");
+        assertThat(v.outcome()).isEqualTo(Outcome.CLEAN);
+        assertThat(v.headers().get(0).value())
+                .contains("spf=pass")
+                .contains("smtp.mailfrom=xn--bcher-kva.example;")
+                .contains("header.from=xn--bcher-kva.example")
+                .doesNotContain("_rg");
+        // an ASCII local part at an internationalised domain keeps the mailbox, by its A-labels
+        Verdict ascii = scanner(dns, 0).scan(message(from + rest, "192.0.2.10", "joerg@b\u00fccher.example"));
+        assertThat(ascii.headers().get(0).value()).contains("smtp.mailfrom=joerg@xn--bcher-kva.example;");
+        // a name that is no valid internationalised domain is none, not a lookup of its raw characters
+        int asked = dns.questions().size();
+        Verdict bad = scanner(dns, 0).scan(message(rest, "192.0.2.10", "x@b\u00fccher..example"));
+        assertThat(rule(bad, "SPF_")).isEqualTo("SPF_NONE");
+        assertThat(dns.questions().subList(asked, dns.questions().size()))
+                .noneMatch(q -> q.chars().anyMatch(c -> c >= 0x80));
+        // the HELO name too
+        assertThat(SpfVerifier.aLabels("mx.b\u00fccher.example")).isEqualTo("mx.xn--bcher-kva.example");
+    }
 }
