@@ -538,13 +538,30 @@ final class MilterSession implements Runnable {
         return r.length() > 100 ? r.substring(0, 100) : r;
     }
 
-    /** {@code <addr>} to {@code addr}; the null sender {@code <>} to the empty string. */
-    private static String path(String arg) {
+    /**
+     * {@code <addr>} to {@code addr}; the null sender {@code <>} to the empty string. The MTA passes an SMTPUTF8
+     * address as its UTF-8 bytes (the packet's strings are read byte for byte): such an address is decoded, so SPF
+     * finds its domain and the logs and quarantine name it as sent ({@code jörg}, not {@code jÃ¶rg}); bytes that are
+     * not UTF-8 stay as they came.
+     */
+    static String path(String arg) {
         String s = clean(arg.trim());
         if (s.startsWith("<") && s.endsWith(">") && s.length() >= 2) {
             s = s.substring(1, s.length() - 1);
         }
-        return s;
+        if (s.chars().allMatch(c -> c < 0x80)) {
+            return s;
+        }
+        try {
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(s.getBytes(StandardCharsets.ISO_8859_1)))
+                    .toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return s;
+        }
     }
 
     private static String clean(String s) {

@@ -117,6 +117,24 @@ class MilterServerTest {
         assertThat(r.header(msg, "Subject")).contains("[SPAM] " + original);
     }
 
+    /**
+     * An SMTPUTF8 address reached the scanners as its UTF-8 bytes read one character each ({@code jÃ¶rg}): SPF looked
+     * up a garbled domain and the logs and quarantine named another mailbox. Decoded now; bytes that are no UTF-8
+     * stay as they came.
+     */
+    @Test
+    void anInternationalisedAddressReachesTheScannersDecoded() throws IOException {
+        Capturing rec = new Capturing();
+        MilterClient mta = client(start(ScanPipeline.builder().scanner(rec).build(), b -> {}));
+        byte[] msg = "From: a@example.net\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
+        MilterResult r = mta.send("j\u00f6rg@b\u00fccher.example", List.of("\u7530\u4e2d@example.jp"), msg);
+        assertThat(r.reply().code()).isEqualTo('a');
+        assertThat(rec.envelopes.get(0).sender()).isEqualTo("j\u00f6rg@b\u00fccher.example");
+        assertThat(rec.envelopes.get(0).recipients()).containsExactly("\u7530\u4e2d@example.jp");
+        assertThat(MilterSession.path("<j\u00f6rg@x.example>")).isEqualTo("j\u00f6rg@x.example");
+        assertThat(MilterSession.path("<j\u00c3\u00b6rg@x.example>")).isEqualTo("j\u00f6rg@x.example");
+    }
+
     @Test
     void cleanMailIsAcceptedUnchangedAndScannedAsTheExactBytes() throws IOException {
         Capturing rec = new Capturing();

@@ -190,8 +190,9 @@ public final class MilterClient implements AutoCloseable {
      * Sends one message: MAIL, RCPT per recipient, then header, end of header, body chunks and end of message. A
      * connection and HELO are reported first ({@code client.example.test [127.0.0.1]}) if none was.
      *
-     * @param sender the reverse path without brackets ({@code ""} for the null sender)
-     * @param recipients the forward paths
+     * @param sender the reverse path without brackets ({@code ""} for the null sender); sent as UTF-8, as an MTA
+     *     passes an SMTPUTF8 address on
+     * @param recipients the forward paths, sent as UTF-8
      * @param message the message bytes (CRLF line ends), as the MTA would store them without its Received header
      * @return the result; when the milter refused at MAIL or RCPT, that reply with no edits
      * @throws IOException if the connection fails or the milter breaks the protocol
@@ -211,7 +212,7 @@ public final class MilterClient implements AutoCloseable {
         String queueId = "TK" + Long.toString(QUEUE_IDS.incrementAndGet(), 36).toUpperCase(java.util.Locale.ROOT);
         macros('M', "i", queueId, "{mail_addr}", sender);
         if (!negotiated.has(0x04)) {
-            write('M', strings("<" + sender + ">"));
+            write('M', address(sender));
             MilterResult.Reply r = reply(0x4000);
             if (!isContinue(r)) {
                 abort();
@@ -221,7 +222,7 @@ public final class MilterClient implements AutoCloseable {
         for (String rcpt : recipients) {
             macros('R', "{rcpt_addr}", rcpt);
             if (!negotiated.has(0x08)) {
-                write('R', strings("<" + rcpt + ">"));
+                write('R', address(rcpt));
                 MilterResult.Reply r = reply(0x8000);
                 if (!isContinue(r)) {
                     abort();
@@ -454,6 +455,14 @@ public final class MilterClient implements AutoCloseable {
         for (String x : s) {
             string(p, x);
         }
+        return p.toByteArray();
+    }
+
+    /** An envelope address as an MTA sends it: in angle brackets, its UTF-8 bytes (SMTPUTF8), NUL-terminated. */
+    private static byte[] address(String path) {
+        ByteArrayOutputStream p = new ByteArrayOutputStream();
+        p.writeBytes(("<" + path + ">").getBytes(StandardCharsets.UTF_8));
+        p.write(0);
         return p.toByteArray();
     }
 
