@@ -99,4 +99,51 @@ public final class IoErrors {
         }
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
+
+    /**
+     * The error of a file as one that names it: {@code e} itself when it names a file, else a
+     * {@link FileSystemException} of {@code file} with {@code e}'s {@link #reason} and {@code e} as its cause (a read or
+     * write of an open file fails with a bare "Input/output error" or "No space left on device", which names nothing).
+     *
+     * @param file the file being read or written
+     * @param e the error
+     * @return an exception naming a file
+     */
+    public static IOException naming(Path file, IOException e) {
+        if (e instanceof FileSystemException f && f.getFile() != null) {
+            return e;
+        }
+        FileSystemException named = new FileSystemException(file.toString(), null, reason(e));
+        named.initCause(e);
+        return named;
+    }
+
+    /**
+     * A stream over a file whose read failures name the file ({@link #naming}).
+     *
+     * @param file the file {@code in} reads
+     * @param in the stream; closed with the returned one
+     * @return the stream
+     */
+    public static java.io.InputStream naming(Path file, java.io.InputStream in) {
+        return new java.io.FilterInputStream(in) {
+            @Override
+            public int read() throws IOException {
+                try {
+                    return super.read();
+                } catch (IOException e) {
+                    throw naming(file, e);
+                }
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                try {
+                    return super.read(b, off, len);
+                } catch (IOException e) {
+                    throw naming(file, e);
+                }
+            }
+        };
+    }
 }

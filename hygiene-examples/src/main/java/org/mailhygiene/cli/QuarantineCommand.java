@@ -301,6 +301,14 @@ public final class QuarantineCommand implements Command {
             } catch (NotLearned e) {
                 status = EXIT_ERROR;
                 continue;
+            } catch (IOException e) {
+                // a full disk said only "No space left on device", and not which message stayed where
+                io.err()
+                        .println("hygiene quarantine: " + id.value() + ": release failed: " + IoErrors.describe(e)
+                                + " (it is still held, unless the failure came after its release was recorded:"
+                                + " the next release or node start then finishes it"
+                                + (ids.indexOf(id) < ids.size() - 1 ? "; the IDs after it were not tried)" : ")"));
+                return EXIT_ERROR;
             }
             if (r.isEmpty()) {
                 status = notHeld(q, id, data, io);

@@ -525,6 +525,38 @@ class QuarantineCommandTest {
                 .isZero();
     }
 
+    /**
+     * A release that fails (a full disk, a held file that cannot be read) ended the command with the bare reason: it
+     * now names the message, says it is still held and that the IDs after it were not tried.
+     */
+    @Test
+    void aFailedReleaseNamesTheMessageAndLeavesItHeld() throws Exception {
+        try (SmtpSink sink = SmtpSink.start();
+                Node node = gateway(sink)) {
+            send(node.address(), "s@example.net", "alice@dept-a.example", SampleMessages.eicarAttachment());
+        }
+        String id =
+                Run.main("quarantine", "list", "--data", dir.toString()).out().split(" ")[0];
+        Path held = dir.resolve("quarantine").resolve("held").resolve(id + ".msg");
+        byte[] bytes = Files.readAllBytes(held);
+        Files.delete(held);
+        Files.createDirectory(held);
+        Run release = Run.main("quarantine", "release", "--data", dir.toString(), id, "0MX5R8HWF57D65IVW3GH");
+        assertThat(release.status()).isEqualTo(2);
+        assertThat(release.err())
+                .startsWith("hygiene quarantine: " + id + ": release failed: ")
+                .contains(held.toString())
+                .contains("it is still held")
+                .contains("the IDs after it were not tried");
+        Files.delete(held);
+        Files.write(held, bytes);
+        assertThat(Run.main("quarantine", "list", "--data", dir.toString()).out())
+                .startsWith(id);
+        assertThat(Run.main("quarantine", "release", "--data", dir.toString(), id)
+                        .status())
+                .isZero();
+    }
+
     @Test
     void wrongDirectoryUnknownIdAndDeleteAndQueueTools() throws Exception {
         Run wrong = Run.main("quarantine", "list", "--data", dir.resolve("nope").toString());

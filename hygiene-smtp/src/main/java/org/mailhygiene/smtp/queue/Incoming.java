@@ -77,7 +77,7 @@ public final class Incoming {
      *     recipient
      * @param clock the clock for the queued time
      * @return the staged file
-     * @throws IOException if it cannot be written; nothing is left behind
+     * @throws IOException if it cannot be written (naming the staged file); nothing is left behind
      * @throws IllegalArgumentException if {@code dsn} does not fit the envelope's recipients
      */
     public static Path stage(
@@ -92,11 +92,52 @@ public final class Incoming {
         Path file = tmp.resolve(id.value() + Spool.SUFFIX);
         QueuedMessage draft = new QueuedMessage(id, envelope, clock.instant(), states, content.size(), file, 0, dsn);
         byte[] record = RecordCodec.encodeQueued(draft);
-        try (InputStream in = content.openStream()) {
+        try (InputStream in = new ReadFailures(content.openStream())) {
             SpoolFile.write(file, false, record, content.size(), new byte[0], in);
+        } catch (ReadFailure e) {
+            throw e.read;
+        } catch (IOException e) {
+            // a write on a full file system fails with a bare "No space left on device", which names nothing
+            throw org.mailhygiene.internal.IoErrors.naming(file, e);
         }
         DurableFiles.forceDirectory(tmp);
         return file;
+    }
+
+    /** A failure to read the message, told apart from a failure to write the staged file. */
+    private static final class ReadFailure extends IOException {
+        private static final long serialVersionUID = 1L;
+        final transient IOException read;
+
+        ReadFailure(IOException read) {
+            super(read.getMessage(), read);
+            this.read = read;
+        }
+    }
+
+    /** The message's stream, its read failures marked as {@link ReadFailure}. */
+    private static final class ReadFailures extends java.io.FilterInputStream {
+        ReadFailures(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return super.read();
+            } catch (IOException e) {
+                throw new ReadFailure(e);
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return super.read(b, off, len);
+            } catch (IOException e) {
+                throw new ReadFailure(e);
+            }
+        }
     }
 
     /**

@@ -92,7 +92,7 @@ public record QuarantinedMessage(
     /**
      * The held bytes, exactly as they were stored.
      *
-     * @return content reading the quarantine file
+     * @return content reading the quarantine file; its read failures name the file
      */
     public MessageContent content() {
         Path f = file;
@@ -105,7 +105,9 @@ public record QuarantinedMessage(
 
             @Override
             public InputStream openStream() throws IOException {
-                return new BufferedInputStream(Files.newInputStream(f), 64 * 1024);
+                // a read failure names the held file (an I/O error said only "Input/output error")
+                return new BufferedInputStream(
+                        org.mailhygiene.internal.IoErrors.naming(f, Files.newInputStream(f)), 64 * 1024);
             }
         };
     }

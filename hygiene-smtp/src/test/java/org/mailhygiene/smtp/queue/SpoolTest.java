@@ -461,6 +461,52 @@ class SpoolTest {
                 .isInstanceOf(IllegalStateException.class);
     }
 
+    /**
+     * A release on a full file system said only "No space left on device" (session 36's leftovers): a failure to write
+     * the staged file names it now, and one to read the message is passed on as it was (the staged file is not what
+     * failed). Nothing is left behind either way.
+     */
+    @Test
+    void aStagedFileThatCannotBeWrittenIsNamedAndAMessageThatCannotBeReadIsNot() throws Exception {
+        MessageContent liar = new MessageContent() {
+            @Override
+            public long size() {
+                return 100;
+            }
+
+            @Override
+            public java.io.InputStream openStream() {
+                return new java.io.ByteArrayInputStream(new byte[10]);
+            }
+        };
+        QueueId id = QueueId.generate(java.time.Clock.systemUTC());
+        Path staged = dir.resolve("incoming").resolve("tmp").resolve(id.value() + Spool.SUFFIX);
+        assertThatThrownBy(() -> Incoming.stage(dir, id, envelope("a@b.c", "d@e.f"), liar, java.time.Clock.systemUTC()))
+                .isInstanceOf(java.nio.file.FileSystemException.class)
+                .hasMessage(staged + ": content delivered 10 bytes but declared 100");
+        MessageContent unreadable = new MessageContent() {
+            @Override
+            public long size() {
+                return 100;
+            }
+
+            @Override
+            public java.io.InputStream openStream() {
+                return new java.io.InputStream() {
+                    @Override
+                    public int read() throws IOException {
+                        throw new IOException("Input/output error");
+                    }
+                };
+            }
+        };
+        assertThatThrownBy(() ->
+                        Incoming.stage(dir, id, envelope("a@b.c", "d@e.f"), unreadable, java.time.Clock.systemUTC()))
+                .isExactlyInstanceOf(IOException.class)
+                .hasMessage("Input/output error");
+        assertThat(Incoming.isStaged(dir, id)).isFalse();
+    }
+
     @Test
     void contentThatLiesAboutItsSizeIsNotStored() throws Exception {
         MessageContent liar = new MessageContent() {
