@@ -372,7 +372,7 @@ public final class Relay implements AutoCloseable {
                     reply = d.reply();
                     break;
                 case QUARANTINE:
-                    reply = quarantine(envelope, content, d, kept, dsn);
+                    reply = quarantine(s, envelope, content, d, kept, dsn);
                     break;
                 case ACCEPT:
                 case TAG:
@@ -429,10 +429,12 @@ public final class Relay implements AutoCloseable {
         }
 
         private SmtpReply quarantine(
-                Envelope envelope, MessageContent content, Disposition d, QueueId[] kept, DsnRequest dsn) {
+                Scanning s, Envelope envelope, MessageContent content, Disposition d, QueueId[] kept, DsnRequest dsn) {
             try {
-                // with the DSN parameters, so a released message is reported on as the sender asked
-                QuarantinedMessage q = quarantine.hold(envelope, content, d, dsn);
+                // with the DSN parameters, so a released message is reported on as the sender asked, and with the
+                // signatures it would have left with, so a released message leaves as it would have
+                QuarantinedMessage q =
+                        quarantine.hold(envelope, content, d, dsn, signaturesForRelease(s, envelope, content, d));
                 LOG.info("message from <{}> quarantined as {}: {}", envelope.sender(), q.id(), d.reason());
                 kept[0] = q.id();
                 return withId(d.reply(), "held as " + q.id());
@@ -504,6 +506,23 @@ public final class Relay implements AutoCloseable {
         private QueuedMessage storeSigned(
                 Scanning s, Envelope envelope, MessageContent content, Disposition d, boolean rewritten, DsnRequest dsn)
                 throws IOException, GeneralSecurityException {
+            byte[] prefix = signatures(s, envelope, content, d, rewritten);
+            if (prefix.length == 0) {
+                return spool.store(envelope, new byte[0], content, dsn);
+            }
+            try (InputStream body = content.openStream();
+                    SpooledContent signed = SpooledContent.spool(
+                            new SequenceInputStream(new ByteArrayInputStream(prefix), body),
+                            memoryThreshold,
+                            tempDirectory)) {
+                return spool.store(envelope, new byte[0], signed, dsn);
+            }
+        }
+
+        /** The DKIM signature and ARC set due for a message as it leaves (see storeSigned), empty for none. */
+        private byte[] signatures(
+                Scanning s, Envelope envelope, MessageContent content, Disposition d, boolean rewritten)
+                throws IOException, GeneralSecurityException {
             byte[] prefix = new byte[0];
             if (s.dkimSigning != null && s.signOutbound.test(envelope)) {
                 Optional<HeaderField> signature = s.dkimSigning.sign(content);
@@ -514,15 +533,35 @@ public final class Relay implements AutoCloseable {
             if (s.arcSealer != null && rewritten && s.sealOutbound.test(envelope)) {
                 prefix = sealed(s.arcSealer, envelope, content, d, prefix);
             }
-            if (prefix.length == 0) {
-                return spool.store(envelope, new byte[0], content, dsn);
+            return prefix;
+        }
+
+        /**
+         * The signatures a held message would have left with, computed now (the keys are the node's, the release runs
+         * elsewhere): over the message with the disposition's header fields added, which the release adds again. A
+         * failure holds the message without them (it then leaves unsigned, as every released message did before).
+         */
+        private Optional<Quarantine.Signatures> signaturesForRelease(
+                Scanning s, Envelope envelope, MessageContent content, Disposition d) {
+            boolean rewritten = !d.headers().isEmpty();
+            if (!(s.dkimSigning != null && s.signOutbound.test(envelope)
+                    || s.arcSealer != null && rewritten && s.sealOutbound.test(envelope))) {
+                return Optional.empty();
             }
-            try (InputStream body = content.openStream();
-                    SpooledContent signed = SpooledContent.spool(
-                            new SequenceInputStream(new ByteArrayInputStream(prefix), body),
-                            memoryThreshold,
-                            tempDirectory)) {
-                return spool.store(envelope, new byte[0], signed, dsn);
+            try (SpooledContent tagged = rewritten ? tag(d, content) : null) {
+                MessageContent leaving = tagged != null ? tagged : content;
+                byte[] prefix = signatures(s, envelope, leaving, d, rewritten);
+                if (prefix.length == 0) {
+                    return Optional.empty();
+                }
+                return Optional.of(new Quarantine.Signatures(
+                        new String(prefix, StandardCharsets.ISO_8859_1), Quarantine.sha256(leaving)));
+            } catch (IOException | GeneralSecurityException | RuntimeException e) {
+                LOG.info(
+                        "message from <{}> held without signatures for its release: {}",
+                        envelope.sender(),
+                        e.toString());
+                return Optional.empty();
             }
         }
 

@@ -153,6 +153,83 @@ class RelayAuthTest {
         }
     }
 
+    /**
+     * A held message left, when released, as it had come: without the node's Authentication-Results and
+     * X-Hygiene-Suspicious, and unsigned, so mail of the node's own domain released by an administrator then failed
+     * DMARC at the next hop (session 36's leftovers). The node keeps the signatures it would have added with the held
+     * message now, and the release adds the header fields and the signatures, which verify.
+     */
+    @Test
+    void aReleasedMessageLeavesWithTheFieldsAndSignaturesItWouldHaveLeftWith(FakeDnsServer dns) throws Exception {
+        KeyPair kp = DkimKeys.generate("rsa", 2048);
+        Files.writeString(dir.resolve("dkim.key"), DkimKeys.toPem(kp.getPrivate()));
+        dns.txt("gw1._domainkey.dept-a.example", "v=DKIM1; k=rsa; p=" + DkimKeys.publicKeyTag(kp.getPublic()));
+        KeyPair arc = DkimKeys.generate("rsa", 2048);
+        Files.writeString(dir.resolve("arc.key"), DkimKeys.toPem(arc.getPrivate()));
+        dns.txt("arc1._domainkey.gw.example.net", "v=DKIM1; k=rsa; p=" + DkimKeys.publicKeyTag(arc.getPublic()));
+        // the sending server is not in the domain's SPF record: DMARC fails under p=quarantine, and the node holds it
+        dns.txt("dept-a.example", "v=spf1 ip4:192.0.2.0/24 -all");
+        dns.txt("_dmarc.dept-a.example", "v=DMARC1; p=quarantine");
+        try (SmtpSink sink = SmtpSink.builder().start()) {
+            String conf = "role = gateway\n"
+                    + "name = gw\n"
+                    + "hostname = gw.example.net\n"
+                    + "listen = 127.0.0.1:0\n"
+                    + "data = gw\n"
+                    + "accept-domain = dept-a.example\n"
+                    + "relay-client = 127.0.0.1\n"
+                    + "route = :127.0.0.1:" + sink.port() + "\n"
+                    + "scanner = auth\n"
+                    + "dns = " + dns.hostPort() + "\n"
+                    + "dkim-sign = dept-a.example:gw1:dkim.key\n"
+                    + "arc-seal = gw.example.net:arc1:arc.key\n";
+            Node.Builder b = NodeConfig.parse(ConfigFile.parse("gw.conf", conf), dir);
+            String reply;
+            try (Node node = b.build()) {
+                node.start();
+                try (RelayTestClient c = new RelayTestClient(node.address().getPort())) {
+                    reply = c.send(
+                            "alice@dept-a.example",
+                            List.of("bob@remote.example"),
+                            MESSAGE.getBytes(StandardCharsets.ISO_8859_1));
+                }
+                assertThat(reply).startsWith("250").contains("held as");
+                String id = reply.replaceAll(".*held as ([0-9A-Z]+).*", "$1");
+                org.mailhygiene.smtp.queue.Quarantine q = org.mailhygiene.smtp.queue.Quarantine.builder(
+                                dir.resolve("gw").resolve("quarantine"))
+                        .build();
+                assertThat(q.release(
+                                new org.mailhygiene.smtp.queue.QueueId(id),
+                                dir.resolve("gw").resolve("spool"),
+                                "admin"))
+                        .isPresent();
+                List<SinkMessage> got = sink.awaitMessages(1, Duration.ofSeconds(60));
+                assertThat(got).hasSize(1);
+                String text = got.get(0).text();
+                assertThat(text).startsWith("ARC-Seal: i=1; a=rsa-sha256; cv=none;");
+                assertThat(text)
+                        .contains("\r\nDKIM-Signature: v=1; a=rsa-sha256;")
+                        .contains("\r\nAuthentication-Results: gw.example.net; spf=fail")
+                        .contains("dmarc=fail")
+                        .contains("\r\nX-Hygiene-Suspicious: ")
+                        .contains("X-Original-Authentication-Results: gw.example.net; dkim=pass header.d=bank.example")
+                        .endsWith("See attached.\r\n");
+                StubResolver resolver =
+                        StubResolver.builder().server(dns.address()).build();
+                try (InputStream s = new ByteArrayInputStream(got.get(0).data())) {
+                    HeaderSection h = HeaderSection.read(s, 1 << 20);
+                    List<DkimResult> r = new DkimVerifier(resolver, Clock.systemUTC()).verify(h, s);
+                    assertThat(r)
+                            .singleElement()
+                            .satisfies(
+                                    x -> assertThat(x.status()).as(x.reason()).isEqualTo(AuthStatus.PASS));
+                }
+                Verdict v = scan(dns, got.get(0).data());
+                assertThat(AuthScanner.arcStatus(v)).as(v.rules().toString()).contains(AuthStatus.PASS);
+            }
+        }
+    }
+
     /** The auth scanner's view of a message as it left: its ARC result. */
     static Verdict scan(FakeDnsServer dns, byte[] message) throws Exception {
         AuthScanner scanner = AuthScanner.builder()

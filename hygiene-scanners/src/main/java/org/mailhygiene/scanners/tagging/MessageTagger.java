@@ -62,6 +62,23 @@ public final class MessageTagger {
     private MessageTagger() {}
 
     /**
+     * Thrown by {@link #apply} for a header field longer than {@link #MAX_FIELD_LENGTH}: the message cannot be marked,
+     * as opposed to a failure to read or write it.
+     */
+    public static final class FieldTooLongException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        /**
+         * Creates the exception.
+         *
+         * @param message what was too long
+         */
+        public FieldTooLongException(String message) {
+            super(message);
+        }
+    }
+
+    /**
      * Whether the disposition accepts a clean message and its only change is the informational spam status a
      * scoring scanner gave ({@code X-Spam-Flag: NO}, {@code X-Spam-Score}, {@code X-Spam-Status}): no subject tag,
      * no other field. Such a message may be delivered unchanged when it cannot be marked (a header field over
@@ -96,7 +113,8 @@ public final class MessageTagger {
      * @param d the disposition; its action is not consulted, only its subject tag and headers
      * @param original the message as received (RFC 5322, CRLF or LF line ends)
      * @param out where the tagged message goes
-     * @throws IOException if reading or writing fails, or a header field exceeds {@link #MAX_FIELD_LENGTH}
+     * @throws IOException if reading or writing fails
+     * @throws FieldTooLongException if a header field exceeds {@link #MAX_FIELD_LENGTH}
      * @throws NullPointerException if an argument is {@code null}
      */
     public static void apply(Disposition d, InputStream original, OutputStream out) throws IOException {
@@ -144,7 +162,7 @@ public final class MessageTagger {
                 }
                 if ((line[0] == ' ' || line[0] == '\t') && field != null) {
                     if (field.size() + line.length > MAX_FIELD_LENGTH) {
-                        throw new IOException("header field longer than " + MAX_FIELD_LENGTH + " bytes");
+                        throw new FieldTooLongException("header field longer than " + MAX_FIELD_LENGTH + " bytes");
                     }
                     field.write(line);
                     continue;
@@ -345,7 +363,7 @@ public final class MessageTagger {
                     line = new ByteArrayOutputStream(80);
                 }
                 if (line.size() >= MAX_FIELD_LENGTH) {
-                    throw new IOException("header line longer than " + MAX_FIELD_LENGTH + " bytes");
+                    throw new FieldTooLongException("header line longer than " + MAX_FIELD_LENGTH + " bytes");
                 }
                 line.write(c);
                 if (c == '\n') {

@@ -18,9 +18,11 @@ import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.ScanResult;
+import org.mailhygiene.api.SpooledContent;
 import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.policy.Disposition;
 import org.mailhygiene.internal.Checks;
+import org.mailhygiene.scanners.tagging.MessageTagger;
 import org.mailhygiene.smtp.dsn.DsnRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -154,6 +156,64 @@ public final class Quarantine {
      */
     public QuarantinedMessage hold(Envelope envelope, MessageContent content, Disposition disposition, DsnRequest dsn)
             throws IOException {
+        return hold(envelope, content, disposition, dsn, Optional.empty());
+    }
+
+    /**
+     * The signature fields a node would have put on top of a held message had it delivered it: its
+     * {@code DKIM-Signature} and ARC set, computed over the message with the disposition's header fields added (the
+     * node's {@code Authentication-Results}, {@code X-Hygiene-Suspicious}). A release adds the same header fields
+     * again and, when the message then comes out as it was signed, these fields on top, so a released message leaves
+     * as it would have left (a message of the node's own domain signed, an inbound one sealed).
+     *
+     * <p>Immutable and thread-safe.
+     *
+     * @param fields the header fields, each ending in CRLF, printable ASCII (folded)
+     * @param sha256 the SHA-256 of the message they were computed over (with the header fields added), 64 lower-case
+     *     hexadecimal digits
+     */
+    public record Signatures(String fields, String sha256) {
+        /**
+         * Validates the components.
+         *
+         * @throws NullPointerException if a component is {@code null}
+         * @throws IllegalArgumentException if {@code fields} is empty, not ASCII or does not end in CRLF, or
+         *     {@code sha256} is not 64 lower-case hexadecimal digits
+         */
+        public Signatures {
+            Objects.requireNonNull(fields, "fields");
+            Objects.requireNonNull(sha256, "sha256");
+            if (fields.isEmpty() || !fields.endsWith("\r\n") || fields.chars().anyMatch(c -> c > 0x7e)) {
+                throw new IllegalArgumentException("signature fields must be ASCII header fields ending in CRLF");
+            }
+            if (!sha256.matches("[0-9a-f]{64}")) {
+                throw new IllegalArgumentException("not a SHA-256 in hexadecimal: " + sha256);
+            }
+        }
+    }
+
+    /**
+     * {@link #hold(Envelope, MessageContent, Disposition, DsnRequest)}, keeping also the signatures the node would have
+     * put on the message, for its release.
+     *
+     * @param envelope the envelope
+     * @param content the bytes, stored unchanged
+     * @param disposition the decision; its header fields are added to the message at release
+     * @param dsn the DSN parameters, {@link DsnRequest#NONE} for none
+     * @param signatures the signature fields for the release, empty for none
+     * @return the held message
+     * @throws IOException if it could not be stored durably; nothing is left behind and the message must not be
+     *     acknowledged
+     * @throws IllegalArgumentException if {@code dsn} does not fit the envelope's recipients
+     */
+    public QuarantinedMessage hold(
+            Envelope envelope,
+            MessageContent content,
+            Disposition disposition,
+            DsnRequest dsn,
+            Optional<Signatures> signatures)
+            throws IOException {
+        Objects.requireNonNull(signatures, "signatures");
         List<String> details = new ArrayList<>();
         for (ScanResult r : disposition.basis()) {
             details.add(describe(r));
@@ -163,7 +223,161 @@ public final class Quarantine {
         for (org.mailhygiene.api.policy.Header h : disposition.headers()) {
             details.add("adds " + h.name() + ": " + h.value());
         }
-        return hold(envelope, content, disposition.action().name(), disposition.reason(), details, dsn);
+        return hold(
+                envelope,
+                content,
+                disposition.action().name(),
+                disposition.reason(),
+                details,
+                dsn,
+                new Leaving(disposition.headers(), signatures));
+    }
+
+    /** The message a release hands over, and what to delete once it is stored. */
+    private record Leaves(MessageContent content, Optional<SpooledContent> spooled) implements AutoCloseable {
+        @Override
+        public void close() {
+            spooled.ifPresent(SpooledContent::close);
+        }
+    }
+
+    /**
+     * The message as the node would have delivered it: the held bytes with the header fields the disposition added
+     * and, when the result is the message they were computed over, the signatures on top. A message held by an older
+     * version, or by hand, leaves as it was held. Before session 37 every released message left without the node's
+     * {@code Authentication-Results} and unsigned: a message of the node's own domain then failed its DMARC at the
+     * next hop.
+     */
+    private Leaves leaves(QuarantinedMessage q) throws IOException {
+        Leaving leaving;
+        try {
+            leaving = Leaving.read(RecordCodec.parse(
+                    Files.readAllBytes(held.resolve(q.id().value() + META)), held.resolve(q.id().value() + META)));
+        } catch (IOException | RuntimeException e) {
+            LOG.warn(
+                    "release of {}: its header fields and signatures cannot be read ({}): it leaves as held",
+                    q.id(),
+                    e.getMessage());
+            return new Leaves(q.content(), Optional.empty());
+        }
+        if (leaving.headers().isEmpty() && leaving.signatures().isEmpty()) {
+            return new Leaves(q.content(), Optional.empty());
+        }
+        if (leaving.headers().isEmpty()) {
+            // nothing added: the signatures were computed over the message as it was held
+            if (!sha256(q.content()).equals(leaving.signatures().get().sha256())) {
+                LOG.warn(
+                        "release of {}: the held message is not the one signed: it leaves without the node's"
+                                + " signatures",
+                        q.id());
+                return new Leaves(q.content(), Optional.empty());
+            }
+            return new Leaves(withFields(leaving.signatures().get(), q.content()), Optional.empty());
+        }
+        Disposition adds = new Disposition(
+                org.mailhygiene.api.policy.Action.ACCEPT,
+                new org.mailhygiene.api.policy.SmtpReply(250, "2.0.0", "released"),
+                "released",
+                Optional.empty(),
+                leaving.headers(),
+                List.of());
+        java.security.MessageDigest sha = sha256();
+        SpooledContent tagged;
+        try {
+            tagged = SpooledContent.write(
+                    out -> {
+                        try (InputStream in = q.content().openStream()) {
+                            MessageTagger.apply(adds, in, new java.security.DigestOutputStream(out, sha));
+                        }
+                    },
+                    1 << 20,
+                    tmp);
+        } catch (MessageTagger.FieldTooLongException e) {
+            // a header field past what the tagger reads: it could never be released otherwise
+            LOG.warn("release of {}: header fields not added ({}): it leaves as held", q.id(), e.getMessage());
+            return new Leaves(q.content(), Optional.empty());
+        }
+        if (leaving.signatures().isEmpty()) {
+            return new Leaves(tagged, Optional.of(tagged));
+        }
+        String digest = java.util.HexFormat.of().formatHex(sha.digest());
+        if (!digest.equals(leaving.signatures().get().sha256())) {
+            LOG.warn(
+                    "release of {}: the message came out otherwise than when it was signed (another version?): it"
+                            + " leaves without the node's signatures",
+                    q.id());
+            return new Leaves(tagged, Optional.of(tagged));
+        }
+        return new Leaves(withFields(leaving.signatures().get(), tagged), Optional.of(tagged));
+    }
+
+    /** {@code content} with the signature fields on top. */
+    private static MessageContent withFields(Signatures signatures, MessageContent content) {
+        byte[] fields = signatures.fields().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        return new MessageContent() {
+            @Override
+            public long size() {
+                return fields.length + content.size();
+            }
+
+            @Override
+            public InputStream openStream() throws IOException {
+                return new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(fields), content.openStream());
+            }
+        };
+    }
+
+    /**
+     * The SHA-256 of a message, as {@link Signatures#sha256()} holds it.
+     *
+     * @param content the message
+     * @return 64 lower-case hexadecimal digits
+     * @throws IOException if the message cannot be read
+     */
+    public static String sha256(MessageContent content) throws IOException {
+        java.security.MessageDigest sha = sha256();
+        try (InputStream in = content.openStream()) {
+            byte[] buf = new byte[64 * 1024];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                sha.update(buf, 0, n);
+            }
+        }
+        return java.util.HexFormat.of().formatHex(sha.digest());
+    }
+
+    private static java.security.MessageDigest sha256() {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    }
+
+    /** What a release adds to a held message: the disposition's header fields and the signatures over the result. */
+    private record Leaving(List<org.mailhygiene.api.policy.Header> headers, Optional<Signatures> signatures) {
+        static final Leaving NOTHING = new Leaving(List.of(), Optional.empty());
+
+        void write(RecordCodec.Writer w) {
+            // lines an older version skips: it releases the message as it was held
+            for (org.mailhygiene.api.policy.Header h : headers) {
+                w.line("add-header", RecordCodec.escape(h.name()), RecordCodec.escape(h.value()));
+            }
+            signatures.ifPresent(sg -> w.line("signatures", RecordCodec.escape(sg.fields()), sg.sha256()));
+        }
+
+        static Leaving read(RecordCodec.Parsed p) throws IOException {
+            List<org.mailhygiene.api.policy.Header> headers = new ArrayList<>();
+            for (String[] l : p.all("add-header")) {
+                headers.add(
+                        new org.mailhygiene.api.policy.Header(RecordCodec.unescape(l[1]), RecordCodec.unescape(l[2])));
+            }
+            Optional<Signatures> sg = Optional.empty();
+            Optional<String[]> l = p.first("signatures");
+            if (l.isPresent()) {
+                sg = Optional.of(new Signatures(RecordCodec.unescape(l.get()[1]), l.get()[2]));
+            }
+            return new Leaving(headers, sg);
+        }
     }
 
     /**
@@ -205,6 +419,18 @@ public final class Quarantine {
             List<String> details,
             DsnRequest dsn)
             throws IOException {
+        return hold(envelope, content, action, reason, details, dsn, Leaving.NOTHING);
+    }
+
+    private QuarantinedMessage hold(
+            Envelope envelope,
+            MessageContent content,
+            String action,
+            String reason,
+            List<String> details,
+            DsnRequest dsn,
+            Leaving leaving)
+            throws IOException {
         Objects.requireNonNull(envelope, "envelope");
         Objects.requireNonNull(dsn, "dsn");
         Objects.requireNonNull(content, "content");
@@ -220,7 +446,7 @@ public final class Quarantine {
         QuarantinedMessage q =
                 new QuarantinedMessage(id, envelope, clock.instant(), action, reason, details, size, msg, dsn);
         try {
-            DurableFiles.writeForced(metaTmp, encode(q));
+            DurableFiles.writeForced(metaTmp, encode(q, leaving));
             DurableFiles.moveAtomicNoReplace(msgTmp, msg);
             DurableFiles.moveAtomicNoReplace(metaTmp, meta);
             sync.sync();
@@ -340,8 +566,11 @@ public final class Quarantine {
             if (q.isEmpty()) {
                 return Optional.empty();
             }
-            QueuedMessage queued = spool.store(
-                    q.get().envelope(), new byte[0], q.get().content(), q.get().dsn());
+            QueuedMessage queued;
+            try (Leaves out = leaves(q.get())) {
+                queued = spool.store(
+                        q.get().envelope(), new byte[0], out.content(), q.get().dsn());
+            }
             deleteLocked(id);
             LOG.info("released {} from quarantine as {}", id, queued.id());
             return Optional.of(queued);
@@ -444,13 +673,15 @@ public final class Quarantine {
             }
             before.accept(q.get());
             QueueId queuedAs = QueueId.generate(clock);
-            Incoming.stage(
-                    spoolDirectory,
-                    queuedAs,
-                    q.get().envelope(),
-                    q.get().content(),
-                    q.get().dsn(),
-                    clock);
+            try (Leaves out = leaves(q.get())) {
+                Incoming.stage(
+                        spoolDirectory,
+                        queuedAs,
+                        q.get().envelope(),
+                        out.content(),
+                        q.get().dsn(),
+                        clock);
+            }
             Release r = new Release(id, releasedBy, clock.instant(), queuedAs);
             Path claimTmp = tmp.resolve(id.value() + CLAIM);
             try {
@@ -698,7 +929,7 @@ public final class Quarantine {
         return gone;
     }
 
-    private static byte[] encode(QuarantinedMessage q) {
+    private static byte[] encode(QuarantinedMessage q, Leaving leaving) {
         RecordCodec.Writer w = new RecordCodec.Writer();
         w.line("id", q.id().value());
         w.line("quarantined", q.quarantinedAt().toString());
@@ -710,6 +941,7 @@ public final class Quarantine {
         }
         RecordCodec.writeEnvelope(w, q.envelope());
         RecordCodec.writeDsn(w, q.dsn()); // lines an older version skips, as in the spool
+        leaving.write(w);
         return w.finish();
     }
 

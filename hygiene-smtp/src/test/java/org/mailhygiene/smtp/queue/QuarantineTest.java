@@ -89,6 +89,67 @@ class QuarantineTest {
                 .isEqualTo(held.details());
     }
 
+    /**
+     * A release adds the header fields the disposition added and, only when the message then is byte for byte the one
+     * they were computed over, the signature fields on top; a message held with signatures of another message (a
+     * newer version tagging otherwise) leaves without them, and one held without any of this (an older version, a
+     * manual hold) as it was held.
+     */
+    @Test
+    void aReleaseAddsTheFieldsAndTheSignaturesOnlyOverTheMessageTheyWereComputedFor() throws Exception {
+        byte[] raw = "From: a@x.example\r\nSubject: hi\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
+        Header ar = new Header("Authentication-Results", "gw.example; dmarc=fail header.from=x.example");
+        Disposition d = new Disposition(
+                Action.QUARANTINE, SmtpReply.OK, "auth: SUSPICIOUS", Optional.empty(), List.of(ar), List.of());
+        byte[] tagged = ("Authentication-Results: gw.example; dmarc=fail header.from=x.example\r\n"
+                        + "From: a@x.example\r\nSubject: hi\r\n\r\nbody\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        String right = Quarantine.sha256(MessageContent.ofBytes(tagged));
+        String wrong = Quarantine.sha256(MessageContent.ofBytes(raw));
+        Envelope env = Envelope.of("a@x.example", List.of("b@y.example"));
+        Quarantine q = Quarantine.builder(dir.resolve("quarantine")).build();
+        QuarantinedMessage signed = q.hold(
+                env,
+                MessageContent.ofBytes(raw),
+                d,
+                org.mailhygiene.smtp.dsn.DsnRequest.NONE,
+                Optional.of(new Quarantine.Signatures("X-Sig: 1\r\n", right)));
+        QuarantinedMessage drifted = q.hold(
+                env,
+                MessageContent.ofBytes(raw),
+                d,
+                org.mailhygiene.smtp.dsn.DsnRequest.NONE,
+                Optional.of(new Quarantine.Signatures("X-Sig: 2\r\n", wrong)));
+        QuarantinedMessage manual = q.hold(env, MessageContent.ofBytes(raw), "MANUAL", "by hand", List.of());
+        // with no header fields to add, the signatures cover the message as held
+        QuarantinedMessage bare = q.hold(
+                env,
+                MessageContent.ofBytes(raw),
+                new Disposition(Action.QUARANTINE, SmtpReply.OK, "x", Optional.empty(), List.of(), List.of()),
+                org.mailhygiene.smtp.dsn.DsnRequest.NONE,
+                Optional.of(new Quarantine.Signatures("X-Sig: 4\r\n", wrong)));
+        try (Spool spool = Spool.open(dir.resolve("spool"))) {
+            assertThat(bytes(q.release(signed.id(), spool).orElseThrow()))
+                    .isEqualTo("X-Sig: 1\r\n" + new String(tagged, StandardCharsets.US_ASCII));
+            assertThat(bytes(q.release(drifted.id(), spool).orElseThrow()))
+                    .isEqualTo(new String(tagged, StandardCharsets.US_ASCII));
+            assertThat(bytes(q.release(manual.id(), spool).orElseThrow()))
+                    .isEqualTo(new String(raw, StandardCharsets.US_ASCII));
+            assertThat(bytes(q.release(bare.id(), spool).orElseThrow()))
+                    .isEqualTo("X-Sig: 4\r\n" + new String(raw, StandardCharsets.US_ASCII));
+        }
+        assertThatThrownBy(() -> new Quarantine.Signatures("X-Sig: 1", right))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Quarantine.Signatures("X-Sig: 1\r\n", "abc"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static String bytes(QueuedMessage m) throws java.io.IOException {
+        try (java.io.InputStream in = m.content().openStream()) {
+            return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+        }
+    }
+
     @Test
     void holdListReleaseDeleteAndExpire() throws Exception {
         FakeClock clock = FakeClock.at(T0);
