@@ -36,8 +36,8 @@ public final class SpooledContent implements MessageContent, AutoCloseable {
     }
 
     /**
-     * Reads {@code in} to its end into heap or, past {@code memoryThreshold} bytes, into a new temporary file in the
-     * default temporary directory.
+     * Reads {@code in} to its end into heap or, past {@code memoryThreshold} bytes, into a new temporary file in this
+     * process's own directory under the JVM's temporary directory (see {@link #spool(InputStream, long, Path)}).
      *
      * @param in the source; not closed
      * @param memoryThreshold bytes that may stay in heap, {@code >= 0}
@@ -55,7 +55,9 @@ public final class SpooledContent implements MessageContent, AutoCloseable {
      * @param in the source; not closed
      * @param memoryThreshold bytes that may stay in heap, {@code >= 0}; values above {@code Integer.MAX_VALUE - 8}
      *     (the largest array) act as that
-     * @param directory where a temporary file goes; {@code null} means the JVM's temporary directory
+     * @param directory where a temporary file goes; {@code null} means this process's own directory under the JVM's
+     *     temporary directory ({@code hygiene-jvm-*}, deleted when the JVM exits, or by a later process when this one
+     *     was killed)
      * @return the content; close it to delete any temporary file
      * @throws IOException if reading or writing fails (any temporary file is deleted before this is thrown)
      * @throws IllegalArgumentException if {@code memoryThreshold < 0}
@@ -124,7 +126,9 @@ public final class SpooledContent implements MessageContent, AutoCloseable {
      * @param writer writes the content once
      * @param memoryThreshold bytes that may stay in heap, {@code >= 0}; values above {@code Integer.MAX_VALUE - 8}
      *     act as that
-     * @param directory where a temporary file goes; {@code null} means the JVM's temporary directory
+     * @param directory where a temporary file goes; {@code null} means this process's own directory under the JVM's
+     *     temporary directory ({@code hygiene-jvm-*}, deleted when the JVM exits, or by a later process when this one
+     *     was killed)
      * @param <E> the writer's own checked exception
      * @return the content; close it to delete any temporary file
      * @throws IOException if writing fails (any temporary file is deleted before this is thrown)
@@ -220,9 +224,12 @@ public final class SpooledContent implements MessageContent, AutoCloseable {
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))
                 }
                 : new FileAttribute<?>[0];
-        return directory == null
-                ? Files.createTempFile("hygiene-", ".eml", attrs)
-                : Files.createTempFile(directory, "hygiene-", ".eml", attrs);
+        // without a directory, in the process's own one, which a later process deletes if this one is killed
+        return Files.createTempFile(
+                directory == null ? org.mailhygiene.internal.LockedDirectory.ofProcess() : directory,
+                "hygiene-",
+                ".eml",
+                attrs);
     }
 
     /**

@@ -138,6 +138,65 @@ public final class LockedDirectory implements Closeable {
         FileTrees.deleteTree(path);
     }
 
+    /** How the process's own temporary directory ({@link #ofProcess()}) starts its name. */
+    public static final String PROCESS_PREFIX = "hygiene-jvm-";
+
+    /** The process's directory, once made; {@code null} before, or when it could not be made. */
+    private static volatile Path processDirectory;
+
+    private static boolean processDirectoryTried;
+
+    /**
+     * This process's own temporary directory under {@code java.io.tmpdir} ({@value #PROCESS_PREFIX}...), for copies of
+     * messages written where no directory was configured (a library user's {@code SmtpServer} or
+     * {@code MilterServer} without a spool directory, {@code SpooledContent} without one): made at the first call,
+     * after deleting the ones of processes that died without deleting theirs (older than a minute, lock free), and
+     * deleted when the JVM shuts down normally. Such copies went into {@code java.io.tmpdir} itself, where a process
+     * killed outright (kill -9, the OOM killer) left them for good. When the directory cannot be made, returns
+     * {@code java.io.tmpdir} itself (as before) and tries no more. Thread-safe.
+     *
+     * @return the directory to write temporary files in
+     */
+    public static Path ofProcess() {
+        Path p = processDirectory;
+        if (p != null) {
+            return p;
+        }
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        synchronized (LockedDirectory.class) {
+            if (processDirectory != null) {
+                return processDirectory;
+            }
+            if (processDirectoryTried) {
+                return tmp;
+            }
+            processDirectoryTried = true;
+            try {
+                deleteAbandoned(tmp, PROCESS_PREFIX, Duration.ofMinutes(1));
+                LockedDirectory d = create(tmp, PROCESS_PREFIX);
+                try {
+                    Runtime.getRuntime()
+                            .addShutdownHook(new Thread(
+                                    () -> {
+                                        try {
+                                            d.close();
+                                        } catch (IOException e) {
+                                            // best effort at exit; the next process deletes it
+                                        }
+                                    },
+                                    "hygiene-tmp-cleanup"));
+                } catch (IllegalStateException e) {
+                    // the JVM is shutting down already: the directory stays locked until the process ends, and the
+                    // next process deletes it
+                }
+                processDirectory = d.path();
+                return d.path();
+            } catch (IOException | RuntimeException e) {
+                return tmp;
+            }
+        }
+    }
+
     /** The lock file's device and inode, or null where the file system has no such key. */
     private static Object fileKey(Path lockFile) throws IOException {
         return Files.readAttributes(lockFile, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)

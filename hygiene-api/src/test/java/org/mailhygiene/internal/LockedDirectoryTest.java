@@ -152,6 +152,94 @@ class LockedDirectoryTest {
         }
     }
 
+    /**
+     * Copies of messages spilled without a configured directory (an embedder's SmtpServer or MilterServer, a
+     * SpooledContent without one) went into java.io.tmpdir itself, where a process killed outright left them for good
+     * (session 36's leftovers). They go into the process's own locked directory now: deleted at a normal exit, and by
+     * the next process when this one was killed.
+     */
+    @Test
+    void spilledCopiesGoIntoTheProcesssOwnDirectoryWhichOutlivesNoProcess() throws Exception {
+        Path exited = spillInChild("exit");
+        assertThat(exited.getParent()).isEqualTo(tmp);
+        assertThat(exited.getFileName().toString()).startsWith(LockedDirectory.PROCESS_PREFIX);
+        assertThat(exited).as("deleted at a normal exit").doesNotExist();
+
+        Process child = spiller("hold");
+        Path killed;
+        try {
+            BufferedReader out =
+                    new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+            killed = Path.of(out.readLine());
+            assertThat(killed).isDirectory();
+            assertThat(Files.list(killed).map(f -> f.getFileName().toString()))
+                    .anyMatch(n -> n.startsWith("hygiene-") && n.endsWith(".eml"));
+        } finally {
+            child.destroyForcibly();
+        }
+        assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(killed).as("a killed process leaves its directory").isDirectory();
+        // older than the minute a directory being made is given
+        Files.setLastModifiedTime(
+                killed.resolve(LockedDirectory.LOCK_FILE),
+                java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(Duration.ofMinutes(2))));
+        Path next = spillInChild("exit");
+        assertThat(killed).as("deleted by the next process that spills").doesNotExist();
+        assertThat(next).doesNotExist();
+    }
+
+    private Process spiller(String mode) throws IOException {
+        return new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Djava.io.tmpdir=" + tmp,
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        Spiller.class.getName(),
+                        mode)
+                .redirectErrorStream(true)
+                .start();
+    }
+
+    /** Runs a spiller that exits by itself; returns the directory it spilled into. */
+    private Path spillInChild(String mode) throws Exception {
+        Process p = spiller(mode);
+        try {
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as(out).isZero();
+            return Path.of(out.lines().findFirst().orElseThrow());
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    /**
+     * A process that spills a message without a directory, prints the directory, and exits ({@code exit}) or waits to
+     * be killed ({@code hold}).
+     */
+    public static final class Spiller {
+        private Spiller() {}
+
+        /**
+         * Runs the spiller.
+         *
+         * @param args {@code exit} or {@code hold}
+         * @throws Exception never expected
+         */
+        public static void main(String[] args) throws Exception {
+            org.mailhygiene.api.SpooledContent c =
+                    org.mailhygiene.api.SpooledContent.spool(new java.io.ByteArrayInputStream(new byte[100_000]), 10);
+            if (!c.isOnDisk()) {
+                throw new IllegalStateException("not spilled");
+            }
+            System.out.println(LockedDirectory.ofProcess());
+            System.out.flush();
+            if (args[0].equals("hold")) {
+                Thread.sleep(Duration.ofMinutes(5).toMillis());
+            }
+        }
+    }
+
     /** Another process looking for abandoned directories: prints how many it deleted. */
     public static final class Sweeper {
         private Sweeper() {}

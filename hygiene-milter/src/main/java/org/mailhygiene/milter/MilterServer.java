@@ -397,7 +397,9 @@ public final class MilterServer implements AutoCloseable {
         }
 
         /**
-         * Where messages over the memory threshold are written while scanned. Default: the JVM's temporary directory.
+         * Where messages over the memory threshold are written while scanned. Default: the process's own directory
+         * under the JVM's temporary directory ({@code hygiene-jvm-*}, deleted at exit, or by a later process when
+         * this one was killed).
          *
          * @param directory an existing, writable directory
          * @return this builder

@@ -758,8 +758,9 @@ public final class Relay implements AutoCloseable {
         }
 
         /**
-         * Where a tagged message larger than the memory threshold is written while rewritten. Default: the JVM's
-         * temporary directory.
+         * Where a tagged message larger than the memory threshold is written while rewritten. Default: the process's
+         * own directory under the JVM's temporary directory ({@code hygiene-jvm-*}, deleted at exit, or by a later
+         * process when this one was killed).
          *
          * @param directory an existing, writable directory
          * @return this builder

@@ -32,7 +32,7 @@ public final class MimeMessageContent {
 
     /**
      * Streams the message into content held in heap up to {@link #DEFAULT_MEMORY_THRESHOLD} bytes and in a temporary
-     * file in the JVM's temporary directory beyond it.
+     * file in the process's own directory under the JVM's temporary directory beyond it (see {@link SpooledContent}).
      *
      * @param message the message
      * @return the content; close it to delete any temporary file
@@ -50,7 +50,8 @@ public final class MimeMessageContent {
      *
      * @param message the message
      * @param memoryThreshold bytes that may stay in heap, {@code >= 0}
-     * @param directory where a temporary file goes; {@code null} means the JVM's temporary directory
+     * @param directory where a temporary file goes; {@code null} means the process's own directory under the JVM's
+     *     temporary directory (see {@link SpooledContent})
      * @return the content; close it to delete any temporary file
      * @throws IOException if writing fails (any temporary file is deleted first)
      * @throws MessagingException if Jakarta Mail cannot encode the message

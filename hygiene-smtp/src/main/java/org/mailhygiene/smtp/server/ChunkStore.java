@@ -41,7 +41,8 @@ final class ChunkStore implements AutoCloseable {
                     }
                     : new FileAttribute<?>[0];
             file = directory == null
-                    ? Files.createTempFile("hygiene-bdat-", ".part", attrs)
+                    ? Files.createTempFile(
+                            org.mailhygiene.internal.LockedDirectory.ofProcess(), "hygiene-bdat-", ".part", attrs)
                     : Files.createTempFile(directory, "hygiene-bdat-", ".part", attrs);
             fileOut = new java.io.BufferedOutputStream(Files.newOutputStream(file), 64 * 1024);
             heap.writeTo(fileOut);

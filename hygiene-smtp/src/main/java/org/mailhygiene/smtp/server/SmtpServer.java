@@ -820,8 +820,9 @@ public final class SmtpServer implements AutoCloseable {
         }
 
         /**
-         * Where messages larger than the memory threshold are spooled while received. Default: the JVM's temporary
-         * directory.
+         * Where messages larger than the memory threshold are spooled while received. Default: the process's own
+         * directory under the JVM's temporary directory ({@code hygiene-jvm-*}, deleted at exit, or by a later process
+         * when this one was killed).
          *
          * @param directory an existing, writable directory
          * @return this builder
