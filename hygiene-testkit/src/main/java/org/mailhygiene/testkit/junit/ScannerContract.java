@@ -310,6 +310,9 @@ public interface ScannerContract {
                 return;
             } catch (ScanException e) {
                 ending = "failed with " + e.failure();
+            } catch (RuntimeException e) {
+                fail(RUNTIME + e, e);
+                return;
             }
             String how = ending;
             assertTrue(
@@ -325,7 +328,13 @@ public interface ScannerContract {
     @Test
     default void healthDoesNotThrow() throws Exception {
         Scanner scanner = scanner();
-        Health h = assertTimeoutPreemptively(callTimeout(), scanner::health);
+        Health h = assertTimeoutPreemptively(callTimeout(), () -> {
+            try {
+                return scanner.health();
+            } catch (RuntimeException e) {
+                return fail("health() must not throw, but threw " + e, e);
+            }
+        });
         assertNotNull(h, "health() must not return null");
     }
 
@@ -345,7 +354,13 @@ public interface ScannerContract {
                 return v;
             } catch (ScanException e) {
                 return fail("the scan failed: " + e.failure(), e);
+            } catch (RuntimeException e) {
+                return fail(RUNTIME + e, e);
             }
         });
     }
+
+    /** How a contract test fails on a scan that threw a runtime exception (it was a test error, naming nothing). */
+    String RUNTIME = "the scan threw instead of giving a verdict or a ScanException (a pipeline counts that as a"
+            + " scanner failure, and the scanner's users see a stack trace): ";
 }

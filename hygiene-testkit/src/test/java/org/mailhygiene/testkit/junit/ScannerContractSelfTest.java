@@ -258,6 +258,25 @@ class ScannerContractSelfTest {
     }
 
     /** A scanner built from a name and a function, for breaking the contract in one specific way. */
+    /**
+     * A scanner that throws a runtime exception failed the contract's sample tests with a test error naming the
+     * exception alone: they fail now, saying what the contract wants instead.
+     */
+    @Test
+    void aScannerThatThrowsFailsSayingWhatTheContractWants() {
+        ScannerContract c = () -> new FixedScanner("thrower", m -> {
+            throw new IllegalStateException("parser bug");
+        });
+        for (org.junit.jupiter.api.function.Executable t : java.util.List.<org.junit.jupiter.api.function.Executable>of(
+                c::cleanSampleIsClean, c::interruptedScanKeepsTheInterruptAndTheScannerStillWorks)) {
+            assertThatThrownBy(t::execute)
+                    .isInstanceOf(AssertionFailedError.class)
+                    .hasMessageContaining("verdict or a ScanException")
+                    .hasMessageContaining("parser bug");
+        }
+        Thread.interrupted();
+    }
+
     private static class FixedScanner implements Scanner {
         private final String name;
         private final Function<Message, Verdict> answer;
