@@ -44,6 +44,7 @@ import org.mailhygiene.internal.Checks;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Connection;
+import redis.clients.jedis.ConnectionPool;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisClientConfig;
@@ -556,9 +557,34 @@ public final class RedisSharedState implements SharedState {
             return once(what, keys, c);
         } catch (SharedStateException e) {
             if (e.getCause() instanceof JedisConnectionException && !closed.get()) {
+                // once() has closed the other idle connections: this is sent on a new one
                 return once(what, keys, c);
             }
             throw e;
+        }
+    }
+
+    /**
+     * Closes the pool's idle connections after one was found broken. They were opened to the same server process:
+     * after a restart (or a failover that moved the address) every one of them is as dead, and a pool of 64 left
+     * as it was made the calls after the restart find them one at a time. The guard's probe, one call a second and
+     * then every 30 s, each failing on the next stale connection, kept a node off a restarted Redis for many
+     * minutes under load (seen with two relay nodes and a {@code kill -9}). Connections in use are left to their
+     * callers: a broken one is dropped when it fails.
+     */
+    private void discardIdleConnections() {
+        UnifiedJedis c = client;
+        try {
+            if (c instanceof JedisPooled p) {
+                p.getPool().clear();
+            } else if (c instanceof JedisCluster cluster) {
+                cluster.getClusterNodes().values().forEach(ConnectionPool::clear);
+            } else if (sentinel != null) {
+                sentinel.discardIdle();
+            }
+        } catch (RuntimeException e) {
+            // closing sockets that are dead already: nothing to report beyond the call's own failure
+            LOG.debug("{}: discarding idle connections failed: {}", url.redacted(), e.toString());
         }
     }
 
@@ -600,8 +626,11 @@ public final class RedisSharedState implements SharedState {
                     url.redacted() + ": " + what + " failed: " + Failures.describe(e, url.tls()), e);
         } catch (RuntimeException e) {
             // JedisException and its subclasses, pool exhaustion (NoSuchElementException), decoding errors.
-            if (sentinel != null && e instanceof JedisConnectionException) {
-                sentinel.invalidate();
+            if (e instanceof JedisConnectionException) {
+                if (sentinel != null) {
+                    sentinel.invalidate();
+                }
+                discardIdleConnections();
             }
             throw new SharedStateException(
                     url.redacted() + ": " + what + " failed: " + Failures.describe(e, url.tls()), e);

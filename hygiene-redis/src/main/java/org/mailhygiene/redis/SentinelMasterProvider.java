@@ -84,6 +84,17 @@ final class SentinelMasterProvider implements ConnectionProvider {
     }
 
     /**
+     * Closes the idle connections to the master in use (one of them was found broken: the master restarted or went
+     * away, and the others were opened to the same process). Connections in use are left to their callers.
+     */
+    void discardIdle() {
+        ConnectionPool p = pool;
+        if (p != null) {
+            p.clear();
+        }
+    }
+
+    /**
      * The master in use, if located.
      *
      * @return its address, or {@code null} before the first successful search
