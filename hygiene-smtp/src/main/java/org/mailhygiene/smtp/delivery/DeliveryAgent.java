@@ -429,11 +429,13 @@ public final class DeliveryAgent implements AutoCloseable {
             nextWake = null;
         }
         Instant now = clock.instant();
+        boolean slotsFull = false;
         for (QueuedMessage m : new ArrayList<>(known.values())) {
             if (!isDue(m, now) || held(m, now)) {
                 continue;
             }
             if (!slots.tryAcquire()) {
+                slotsFull = true;
                 break; // a finishing delivery wakes us again
             }
             if (inFlight.putIfAbsent(m.id(), Boolean.TRUE) != null) {
@@ -451,7 +453,7 @@ public final class DeliveryAgent implements AutoCloseable {
                 LOG.error("cannot schedule delivery of {}", m.id(), e);
             }
         }
-        wake(untilNextDue(clock.instant()));
+        wake(untilNextDue(clock.instant(), slotsFull));
     }
 
     private void runOne(QueueId id) {
@@ -483,10 +485,24 @@ public final class DeliveryAgent implements AutoCloseable {
         }
     }
 
-    private Duration untilNextDue(Instant now) {
+    /**
+     * How long the scheduler may sleep: until the earliest due message that a pass could start, at most the poll
+     * interval. A message in flight is left out (its delivery wakes the scheduler when it ends), and so is every
+     * message while no delivery slot is free (the delivery that frees one wakes it), and a held message counts from
+     * the end of its hold: each of them is due, and counting it made every pass schedule the next at once, a busy
+     * loop for as long as a delivery lasted (a core spent on a next hop that never greeted).
+     */
+    private Duration untilNextDue(Instant now, boolean slotsFull) {
         Instant earliest = now.plus(pollInterval);
-        for (QueuedMessage m : known.values()) {
+        for (QueuedMessage m : slotsFull ? List.<QueuedMessage>of() : known.values()) {
+            if (inFlight.containsKey(m.id())) {
+                continue;
+            }
             Instant d = dueAt(m);
+            Instant hold = holdUntil.get(m.id());
+            if (hold != null && hold.isAfter(d)) {
+                d = hold;
+            }
             if (d.isBefore(earliest)) {
                 earliest = d;
             }
