@@ -252,6 +252,9 @@ public final class RedisSharedState implements SharedState {
     private final String prefix;
     private volatile int journalLimit = JOURNAL_LIMIT;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Whether a call was ever answered (a server that answered in plain text wants no TLS). */
+    private volatile boolean answered;
+
     private final VerdictStore verdicts = new Verdicts();
     private final RateLimiter limiter = new Limiter();
     private final CounterStore counters = new Counters();
@@ -599,7 +602,11 @@ public final class RedisSharedState implements SharedState {
             throw new SharedStateException(url.redacted() + ": closed");
         }
         try {
-            return c.run();
+            T r = c.run();
+            if (!answered) {
+                answered = true;
+            }
+            return r;
         } catch (JedisDataException e) {
             if (sentinel != null
                     && e.getMessage() != null
@@ -622,8 +629,7 @@ public final class RedisSharedState implements SharedState {
                                                         + " redis-cli del KEY)"),
                         e);
             }
-            throw new SharedStateException(
-                    url.redacted() + ": " + what + " failed: " + Failures.describe(e, url.tls()), e);
+            throw new SharedStateException(url.redacted() + ": " + what + " failed: " + describe(e), e);
         } catch (RuntimeException e) {
             // JedisException and its subclasses, pool exhaustion (NoSuchElementException), decoding errors.
             if (e instanceof JedisConnectionException) {
@@ -632,9 +638,17 @@ public final class RedisSharedState implements SharedState {
                 }
                 discardIdleConnections();
             }
-            throw new SharedStateException(
-                    url.redacted() + ": " + what + " failed: " + Failures.describe(e, url.tls()), e);
+            throw new SharedStateException(url.redacted() + ": " + what + " failed: " + describe(e), e);
         }
+    }
+
+    /**
+     * One line for a failed call. The hint that a port closing the connection may want TLS is for a store that never
+     * answered over this URL: one that did speaks plain text, and its closed connections are a restart or a kill
+     * (the hint, on every node's outage line after a {@code kill -9}, sent administrators looking at TLS).
+     */
+    private String describe(RuntimeException e) {
+        return Failures.describe(e, url.tls() || answered);
     }
 
     private static String sha256Hex(String s) {

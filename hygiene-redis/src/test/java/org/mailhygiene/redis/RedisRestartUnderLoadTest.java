@@ -1,6 +1,7 @@
 package org.mailhygiene.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -91,5 +92,19 @@ class RedisRestartUnderLoadTest {
         }
         assertThat(state.limiter().tryAcquire("rl:msg:192.0.2.1", 10, Duration.ofMinutes(1)))
                 .isTrue();
+    }
+
+    /**
+     * A server that answered before and then closed the connections (killed) is not a port that wants TLS: the
+     * outage line says what happened without sending the administrator to the TLS settings.
+     */
+    @Test
+    void aKilledServerIsNotSaidToWantTls() throws Exception {
+        fillPool(4);
+        redis.kill();
+        assertThatThrownBy(() -> state.limiter().tryAcquire("rl:msg:192.0.2.1", 10, Duration.ofMinutes(1)))
+                .isInstanceOf(org.mailhygiene.api.shared.SharedStateException.class)
+                .hasMessageContaining("rate limit failed")
+                .hasMessageNotContaining("TLS");
     }
 }
