@@ -55,6 +55,7 @@ public final class Main {
      */
     public static void main(String[] args) {
         rejectClientRenegotiation();
+        logTimes(List.of(args), System.getenv());
         Io io = Io.system();
         int status = run(List.of(args), io);
         io.out().flush();
@@ -78,6 +79,36 @@ public final class Main {
     static void rejectClientRenegotiation() {
         if (System.getProperty(REJECT_RENEGOTIATION) == null) {
             System.setProperty(REJECT_RENEGOTIATION, "true");
+        }
+    }
+
+    /** SLF4J's simple logger's switch for a time at the start of every log line. */
+    static final String SHOW_DATE_TIME = "org.slf4j.simpleLogger.showDateTime";
+
+    /** SLF4J's simple logger's format for that time. */
+    static final String DATE_TIME_FORMAT = "org.slf4j.simpleLogger.dateTimeFormat";
+
+    /**
+     * Starts every log line of the long-running commands ({@code relay}, {@code milter}, {@code demo}) with the time,
+     * {@code 2026-12-06T04:30:00.123+0000}: their lines had none, so a relay started other than by systemd logged
+     * nothing an administrator could date (an audit, session 37). Not when systemd's journal takes the output (it
+     * dates every line; {@code JOURNAL_STREAM} is set then), and not when the operator set {@link #SHOW_DATE_TIME}
+     * ({@code JAVA_OPTS=-Dorg.slf4j.simpleLogger.showDateTime=false} turns it off). Must run before the first logger
+     * is made.
+     *
+     * @param args the command line
+     * @param env the environment
+     */
+    static void logTimes(List<String> args, java.util.Map<String, String> env) {
+        if (args.isEmpty()
+                || !List.of("relay", "milter", "demo").contains(args.get(0))
+                || System.getProperty(SHOW_DATE_TIME) != null
+                || env.containsKey("JOURNAL_STREAM")) {
+            return;
+        }
+        System.setProperty(SHOW_DATE_TIME, "true");
+        if (System.getProperty(DATE_TIME_FORMAT) == null) {
+            System.setProperty(DATE_TIME_FORMAT, "yyyy-MM-dd'T'HH:mm:ss.SSSZ");
         }
     }
 

@@ -193,4 +193,34 @@ class MainTest {
             assertThat(r.err()).as(arg).isEmpty();
         }
     }
+
+    /** Under systemd's journal (which dates every line), or when the operator chose, log lines get no time of ours. */
+    @Test
+    void logLinesAreDatedUnlessTheJournalOrTheOperatorDatesThem() {
+        String before = System.getProperty(Main.SHOW_DATE_TIME);
+        String format = System.getProperty(Main.DATE_TIME_FORMAT);
+        try {
+            System.clearProperty(Main.SHOW_DATE_TIME);
+            Main.logTimes(java.util.List.of("relay", "--config", "x"), java.util.Map.of("JOURNAL_STREAM", "8:1"));
+            assertThat(System.getProperty(Main.SHOW_DATE_TIME)).isNull();
+            Main.logTimes(java.util.List.of("scan", "x.eml"), java.util.Map.of());
+            assertThat(System.getProperty(Main.SHOW_DATE_TIME)).isNull();
+            Main.logTimes(java.util.List.of("milter", "--builtin"), java.util.Map.of());
+            assertThat(System.getProperty(Main.SHOW_DATE_TIME)).isEqualTo("true");
+            System.setProperty(Main.SHOW_DATE_TIME, "false");
+            Main.logTimes(java.util.List.of("relay"), java.util.Map.of());
+            assertThat(System.getProperty(Main.SHOW_DATE_TIME)).isEqualTo("false");
+        } finally {
+            restore(Main.SHOW_DATE_TIME, before);
+            restore(Main.DATE_TIME_FORMAT, format);
+        }
+    }
+
+    private static void restore(String key, String value) {
+        if (value == null) {
+            System.clearProperty(key);
+        } else {
+            System.setProperty(key, value);
+        }
+    }
 }

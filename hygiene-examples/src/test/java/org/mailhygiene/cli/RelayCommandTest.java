@@ -251,9 +251,10 @@ class RelayCommandTest {
                 "role = edge\nname = edge-t\nlisten = 127.0.0.1:0\ndata = data\n"
                         + "accept-domain = dept-a.example\nroute = dept-a.example:127.0.0.1:" + dead
                         + "\nscanner = builtin\n");
-        Process p = MainProcess.of("relay", "--config", conf.toString())
-                .redirectError(dir.resolve("stderr.txt").toFile())
-                .start();
+        ProcessBuilder pb = MainProcess.of("relay", "--config", conf.toString())
+                .redirectError(dir.resolve("stderr.txt").toFile());
+        pb.environment().remove("JOURNAL_STREAM");
+        Process p = pb.start();
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             String line = out.readLine();
@@ -261,6 +262,12 @@ class RelayCommandTest {
             int port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1));
             String reply = sendOne(port);
             assertThat(reply).startsWith("250");
+            // every log line starts with its time (they had none: a relay started other than by systemd logged
+            // nothing an administrator could date)
+            assertThat(Files.readAllLines(dir.resolve("stderr.txt")))
+                    .isNotEmpty()
+                    .allSatisfy(l -> assertThat(l)
+                            .matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}[+-]\\d{4} \\[.*"));
 
             p.destroy(); // SIGTERM
             assertThat(p.waitFor(30, TimeUnit.SECONDS))
