@@ -333,6 +333,16 @@ public final class DeliveryAgent implements AutoCloseable {
     }
 
     /**
+     * How many messages are being delivered at this moment (a connection open or being opened). Thread-safe; a
+     * snapshot.
+     *
+     * @return the count
+     */
+    public int deliveriesInProgress() {
+        return inFlight.size();
+    }
+
+    /**
      * Makes every deferred recipient due now (qmail's {@code qmail-tcpok} plus ALRM, Postfix's {@code postqueue -f}):
      * clears the next-attempt times in memory (the spool keeps the schedule; after a restart it applies again), lifts
      * local-failure holds, forgets every next hop's back-off (as {@code qmail-tcpok} clears its table of hosts that

@@ -641,7 +641,14 @@ public final class Node implements AutoCloseable {
         try {
             if (spool.takeFlushRequest()) {
                 int n = relay.delivery().flush();
-                LOG.info("{}: queue flush requested: {} messages with deferred recipients retried now", name, n);
+                int busy = relay.delivery().deliveriesInProgress();
+                // "0 retried" while `queue list` showed messages pending read as a flush that did nothing, when they
+                // were being delivered at that moment (audit, session 37)
+                LOG.info(
+                        "{}: queue flush requested: {} messages with deferred recipients retried now{}",
+                        name,
+                        n,
+                        busy == 0 ? "" : "; " + busy + " being delivered at the moment, left to finish");
             }
         } catch (IOException | RuntimeException e) {
             LOG.warn("{}: cannot take the queue flush request", name, e);

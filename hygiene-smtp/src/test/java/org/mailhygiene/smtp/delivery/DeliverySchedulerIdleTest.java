@@ -131,5 +131,8 @@ class DeliverySchedulerIdleTest {
         // One pass per poll interval (a minute) at most, and none for the message in flight; the bug made thousands.
         assertThat(passes).isLessThan(20);
         assertThat(agent.queued()).isEqualTo(1);
+        // what a flush's log line names beside the deferred ones it retried (it said "0 retried" alone)
+        assertThat(agent.deliveriesInProgress()).isEqualTo(1);
+        assertThat(agent.flush()).isZero();
     }
 }
