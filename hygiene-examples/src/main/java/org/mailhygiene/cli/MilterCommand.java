@@ -335,6 +335,9 @@ public final class MilterCommand implements Command {
             if (adminAt != null) {
                 registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
                 ScanMetrics scanMetrics = new ScanMetrics();
+                // the milter's scanners are fixed until a restart: their counters are published at 0 at once
+                scanMetrics.expectScanners(
+                        scanners.stream().map(org.mailhygiene.api.Scanner::name).toList());
                 scanMetrics.bindTo(registry);
                 milterMetrics = new MilterMetrics();
                 milterMetrics.bindTo(registry);

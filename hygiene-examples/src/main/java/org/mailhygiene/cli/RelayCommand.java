@@ -173,9 +173,10 @@ public final class RelayCommand implements Command {
         Optional<InetSocketAddress> adminAt = builder.adminListen();
         PrometheusMeterRegistry registry = null;
         RelayMetrics relayMetrics = null;
+        ScanMetrics scanMetrics = null;
         if (adminAt.isPresent()) {
             registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-            ScanMetrics scanMetrics = new ScanMetrics();
+            scanMetrics = new ScanMetrics();
             relayMetrics = new RelayMetrics();
             scanMetrics.bindTo(registry);
             relayMetrics.bindTo(registry);
@@ -272,11 +273,19 @@ public final class RelayCommand implements Command {
         }
         if (adminAt.isPresent()) {
             relayMetrics.watch(node);
+            expectScanners(scanMetrics, node);
             running.set(node);
         }
         try {
             NodeReloader reloader = NodeReloader.of(node, config);
-            String noSignal = ReloadSignal.install("relay-reload", reloader::reload);
+            Node reloaded = node;
+            ScanMetrics metrics = scanMetrics;
+            Runnable reloadNow = () -> {
+                reloader.reload();
+                expectScanners(metrics, reloaded); // a scanner the reload added is published at 0 as well
+            };
+            node.onReloadRequest(reloadNow);
+            String noSignal = ReloadSignal.install("relay-reload", reloadNow);
             if (noSignal != null) {
                 io.err()
                         .println("hygiene relay: " + noSignal + "; reload with hygiene relay --reload --config "
@@ -319,6 +328,15 @@ public final class RelayCommand implements Command {
             return true;
         } catch (IllegalStateException e) {
             return false;
+        }
+    }
+
+    /** Publishes the counters of the node's scanners at 0 (ScanMetrics#expectScanners), when metrics are on. */
+    private static void expectScanners(ScanMetrics metrics, Node node) {
+        if (metrics != null) {
+            metrics.expectScanners(node.scanners().stream()
+                    .map(org.mailhygiene.api.Scanner::name)
+                    .toList());
         }
     }
 

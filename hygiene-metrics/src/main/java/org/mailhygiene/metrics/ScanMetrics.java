@@ -61,8 +61,8 @@ public final class ScanMetrics implements HygieneListener, MeterBinder {
      * {@inheritDoc}
      *
      * <p>{@code hygiene_dispositions_total} is published at 0 for every action at once, so that a query over it (an
-     * alert on {@code increase(...{action="reject"}[5m])}) sees the first message of each kind; the meters labelled
-     * by scanner appear with their scanner's first event.
+     * alert on {@code increase(...{action="reject"}[5m])}) sees the first message of each kind; so are the counters of
+     * the scanners named to {@link #expectScanners}; the meters of other scanners appear with their first event.
      */
     @Override
     public void bindTo(MeterRegistry target) {
@@ -70,38 +70,85 @@ public final class ScanMetrics implements HygieneListener, MeterBinder {
         for (Action a : Action.values()) {
             dispositions(a);
         }
+        for (String scanner : expected) {
+            publishAtZero(scanner);
+        }
+    }
+
+    /** The scanners whose counters are published at 0. */
+    private final java.util.Set<String> expected = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * Publishes the counters of these scanners at 0 for every label value they can take
+     * ({@code hygiene.scan.verdicts} per outcome, {@code hygiene.scan.failures} per kind,
+     * {@code hygiene.scan.cache.hits}), in the registries bound now and later: an alert on
+     * {@code increase(hygiene_scan_failures_total{kind="timed_out"}[5m])} then sees the first failure, which a
+     * counter that appeared with it hid (there was no earlier value to increase from). The scan time histograms still
+     * appear with their first scan (each is some 70 series). Call it again after a reload with the new scanners; names
+     * already given stay published. Thread-safe.
+     *
+     * @param scanners the scanners' names ({@link org.mailhygiene.api.Scanner#name()})
+     * @return this
+     * @throws NullPointerException if {@code scanners} or a name is {@code null}
+     */
+    public ScanMetrics expectScanners(java.util.Collection<String> scanners) {
+        for (String scanner : scanners) {
+            java.util.Objects.requireNonNull(scanner, "scanner");
+            expected.add(scanner);
+            publishAtZero(scanner);
+        }
+        return this;
+    }
+
+    private void publishAtZero(String scanner) {
+        for (org.mailhygiene.api.Outcome o : org.mailhygiene.api.Outcome.values()) {
+            verdicts(scanner, lower(o.name()));
+        }
+        for (ScanFailure.Kind k : ScanFailure.Kind.values()) {
+            failures(scanner, k);
+        }
+        cacheHits(scanner);
     }
 
     @Override
     public void scanFinished(Verdict verdict, Message message) {
         String outcome = lower(verdict.outcome().name());
         timer(verdict.scanner(), outcome).record(verdict.elapsed());
-        Counter.builder("hygiene.scan.verdicts")
+        verdicts(verdict.scanner(), outcome).increment();
+    }
+
+    private Counter verdicts(String scanner, String outcome) {
+        return Counter.builder("hygiene.scan.verdicts")
                 .description("verdicts per scanner and outcome")
-                .tag("scanner", verdict.scanner())
+                .tag("scanner", scanner)
                 .tag("outcome", outcome)
-                .register(registry)
-                .increment();
+                .register(registry);
+    }
+
+    private Counter failures(String scanner, ScanFailure.Kind kind) {
+        return Counter.builder("hygiene.scan.failures")
+                .description("scanner failures by kind")
+                .tag("scanner", scanner)
+                .tag("kind", lower(kind.name()))
+                .register(registry);
+    }
+
+    private Counter cacheHits(String scanner) {
+        return Counter.builder("hygiene.scan.cache.hits")
+                .description("verdicts answered from the verdict cache")
+                .tag("scanner", scanner)
+                .register(registry);
     }
 
     @Override
     public void scanFailed(ScanFailure failure, Message message) {
         timer(failure.scanner(), "failed").record(failure.elapsed());
-        Counter.builder("hygiene.scan.failures")
-                .description("scanner failures by kind")
-                .tag("scanner", failure.scanner())
-                .tag("kind", lower(failure.kind().name()))
-                .register(registry)
-                .increment();
+        failures(failure.scanner(), failure.kind()).increment();
     }
 
     @Override
     public void cacheHit(Verdict verdict, Message message) {
-        Counter.builder("hygiene.scan.cache.hits")
-                .description("verdicts answered from the verdict cache")
-                .tag("scanner", verdict.scanner())
-                .register(registry)
-                .increment();
+        cacheHits(verdict.scanner()).increment();
     }
 
     @Override
