@@ -1,7 +1,6 @@
 package org.mailhygiene.smtp.queue;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -12,6 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.internal.IoErrors;
+import org.mailhygiene.internal.ReadFailureInputStream;
 import org.mailhygiene.smtp.dsn.DsnRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -92,52 +93,16 @@ public final class Incoming {
         Path file = tmp.resolve(id.value() + Spool.SUFFIX);
         QueuedMessage draft = new QueuedMessage(id, envelope, clock.instant(), states, content.size(), file, 0, dsn);
         byte[] record = RecordCodec.encodeQueued(draft);
-        try (InputStream in = new ReadFailures(content.openStream())) {
+        ReadFailureInputStream in = new ReadFailureInputStream(content.openStream());
+        try (in) {
             SpoolFile.write(file, false, record, content.size(), new byte[0], in);
-        } catch (ReadFailure e) {
-            throw e.read;
         } catch (IOException e) {
-            // a write on a full file system fails with a bare "No space left on device", which names nothing
-            throw org.mailhygiene.internal.IoErrors.naming(file, e);
+            // a read failure is the message's, passed on; a write on a full file system fails with a bare "No space
+            // left on device", which names nothing
+            throw in.failure() != null ? e : IoErrors.naming(file, e);
         }
         DurableFiles.forceDirectory(tmp);
         return file;
-    }
-
-    /** A failure to read the message, told apart from a failure to write the staged file. */
-    private static final class ReadFailure extends IOException {
-        private static final long serialVersionUID = 1L;
-        final transient IOException read;
-
-        ReadFailure(IOException read) {
-            super(read.getMessage(), read);
-            this.read = read;
-        }
-    }
-
-    /** The message's stream, its read failures marked as {@link ReadFailure}. */
-    private static final class ReadFailures extends java.io.FilterInputStream {
-        ReadFailures(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public int read() throws IOException {
-            try {
-                return super.read();
-            } catch (IOException e) {
-                throw new ReadFailure(e);
-            }
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            try {
-                return super.read(b, off, len);
-            } catch (IOException e) {
-                throw new ReadFailure(e);
-            }
-        }
     }
 
     /**

@@ -647,7 +647,8 @@ final class SmtpSession implements Runnable {
                 .getBytes(StandardCharsets.UTF_8);
         SmtpReply reply;
         boolean handled = false;
-        ClientData source = new ClientData(body);
+        org.mailhygiene.internal.ReadFailureInputStream source =
+                new org.mailhygiene.internal.ReadFailureInputStream(body);
         SpooledContent spooled;
         try {
             spooled = SpooledContent.spool(
@@ -655,7 +656,7 @@ final class SmtpSession implements Runnable {
                     cfg.limits().memoryThreshold(),
                     cfg.spoolDirectory());
         } catch (IOException e) {
-            if (fromClient && source.failure != null) {
+            if (fromClient && source.failure() != null) {
                 throw e; // the client's connection failed or timed out: nothing to answer
             }
             // Writing the data to the temporary directory failed (a full disk): the client gets a temporary failure
@@ -855,35 +856,6 @@ final class SmtpSession implements Runnable {
             }
         }
         return new SmtpReply(451, "4.3.0", "Local error in processing, try again later");
-    }
-
-    /** The client's data, remembering whether reading it failed (to tell that from a failure to store it). */
-    private static final class ClientData extends java.io.FilterInputStream {
-        IOException failure;
-
-        ClientData(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public int read() throws IOException {
-            try {
-                return super.read();
-            } catch (IOException e) {
-                failure = e;
-                throw e;
-            }
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            try {
-                return super.read(b, off, len);
-            } catch (IOException e) {
-                failure = e;
-                throw e;
-            }
-        }
     }
 
     /**
