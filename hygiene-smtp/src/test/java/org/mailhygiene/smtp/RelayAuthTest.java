@@ -161,29 +161,12 @@ class RelayAuthTest {
      */
     @Test
     void aReleasedMessageLeavesWithTheFieldsAndSignaturesItWouldHaveLeftWith(FakeDnsServer dns) throws Exception {
-        KeyPair kp = DkimKeys.generate("rsa", 2048);
-        Files.writeString(dir.resolve("dkim.key"), DkimKeys.toPem(kp.getPrivate()));
-        dns.txt("gw1._domainkey.dept-a.example", "v=DKIM1; k=rsa; p=" + DkimKeys.publicKeyTag(kp.getPublic()));
-        KeyPair arc = DkimKeys.generate("rsa", 2048);
-        Files.writeString(dir.resolve("arc.key"), DkimKeys.toPem(arc.getPrivate()));
-        dns.txt("arc1._domainkey.gw.example.net", "v=DKIM1; k=rsa; p=" + DkimKeys.publicKeyTag(arc.getPublic()));
+        signingAndSealingKeys(dns);
         // the sending server is not in the domain's SPF record: DMARC fails under p=quarantine, and the node holds it
         dns.txt("dept-a.example", "v=spf1 ip4:192.0.2.0/24 -all");
         dns.txt("_dmarc.dept-a.example", "v=DMARC1; p=quarantine");
         try (SmtpSink sink = SmtpSink.builder().start()) {
-            String conf = "role = gateway\n"
-                    + "name = gw\n"
-                    + "hostname = gw.example.net\n"
-                    + "listen = 127.0.0.1:0\n"
-                    + "data = gw\n"
-                    + "accept-domain = dept-a.example\n"
-                    + "relay-client = 127.0.0.1\n"
-                    + "route = :127.0.0.1:" + sink.port() + "\n"
-                    + "scanner = auth\n"
-                    + "dns = " + dns.hostPort() + "\n"
-                    + "dkim-sign = dept-a.example:gw1:dkim.key\n"
-                    + "arc-seal = gw.example.net:arc1:arc.key\n";
-            Node.Builder b = NodeConfig.parse(ConfigFile.parse("gw.conf", conf), dir);
+            Node.Builder b = signingAndSealingGateway(dns, sink);
             String reply;
             try (Node node = b.build()) {
                 node.start();
@@ -230,6 +213,33 @@ class RelayAuthTest {
         }
     }
 
+    /** Writes a DKIM key for dept-a.example (selector gw1) and an ARC key for gw.example.net, published in {@code dns}. */
+    private void signingAndSealingKeys(FakeDnsServer dns) throws Exception {
+        KeyPair kp = DkimKeys.generate("rsa", 2048);
+        Files.writeString(dir.resolve("dkim.key"), DkimKeys.toPem(kp.getPrivate()));
+        dns.txt("gw1._domainkey.dept-a.example", "v=DKIM1; k=rsa; p=" + DkimKeys.publicKeyTag(kp.getPublic()));
+        KeyPair arc = DkimKeys.generate("rsa", 2048);
+        Files.writeString(dir.resolve("arc.key"), DkimKeys.toPem(arc.getPrivate()));
+        dns.txt("arc1._domainkey.gw.example.net", "v=DKIM1; k=rsa; p=" + DkimKeys.publicKeyTag(arc.getPublic()));
+    }
+
+    /** A gateway with {@code scanner = auth} that signs dept-a.example and seals, delivering to {@code sink}. */
+    private Node.Builder signingAndSealingGateway(FakeDnsServer dns, SmtpSink sink) throws Exception {
+        String conf = "role = gateway\n"
+                + "name = gw\n"
+                + "hostname = gw.example.net\n"
+                + "listen = 127.0.0.1:0\n"
+                + "data = gw\n"
+                + "accept-domain = dept-a.example\n"
+                + "relay-client = 127.0.0.1\n"
+                + "route = :127.0.0.1:" + sink.port() + "\n"
+                + "scanner = auth\n"
+                + "dns = " + dns.hostPort() + "\n"
+                + "dkim-sign = dept-a.example:gw1:dkim.key\n"
+                + "arc-seal = gw.example.net:arc1:arc.key\n";
+        return NodeConfig.parse(ConfigFile.parse("gw.conf", conf), dir);
+    }
+
     /** The auth scanner's view of a message as it left: its ARC result. */
     static Verdict scan(FakeDnsServer dns, byte[] message) throws Exception {
         AuthScanner scanner = AuthScanner.builder()
@@ -242,12 +252,7 @@ class RelayAuthTest {
 
     @Test
     void outboundMailIsSealedAfterSigningOnTopOfTheChainItCameWith(FakeDnsServer dns) throws Exception {
-        KeyPair kp = DkimKeys.generate("rsa", 2048);
-        Files.writeString(dir.resolve("dkim.key"), DkimKeys.toPem(kp.getPrivate()));
-        dns.txt("gw1._domainkey.dept-a.example", "v=DKIM1; k=rsa; p=" + DkimKeys.publicKeyTag(kp.getPublic()));
-        KeyPair arc = DkimKeys.generate("rsa", 2048);
-        Files.writeString(dir.resolve("arc.key"), DkimKeys.toPem(arc.getPrivate()));
-        dns.txt("arc1._domainkey.gw.example.net", "v=DKIM1; k=rsa; p=" + DkimKeys.publicKeyTag(arc.getPublic()));
+        signingAndSealingKeys(dns);
         KeyPair list = DkimKeys.generate("rsa", 2048);
         dns.txt("l._domainkey.list.example", "v=DKIM1; k=rsa; p=" + DkimKeys.publicKeyTag(list.getPublic()));
         dns.txt("dept-a.example", "v=spf1 ip4:127.0.0.0/8 -all");
@@ -263,19 +268,7 @@ class RelayAuthTest {
                     .getBytes(StandardCharsets.ISO_8859_1);
         }
         try (SmtpSink sink = SmtpSink.builder().start()) {
-            String conf = "role = gateway\n"
-                    + "name = gw\n"
-                    + "hostname = gw.example.net\n"
-                    + "listen = 127.0.0.1:0\n"
-                    + "data = gw\n"
-                    + "accept-domain = dept-a.example\n"
-                    + "relay-client = 127.0.0.1\n"
-                    + "route = :127.0.0.1:" + sink.port() + "\n"
-                    + "scanner = auth\n"
-                    + "dns = " + dns.hostPort() + "\n"
-                    + "dkim-sign = dept-a.example:gw1:dkim.key\n"
-                    + "arc-seal = gw.example.net:arc1:arc.key\n";
-            Node.Builder b = NodeConfig.parse(ConfigFile.parse("gw.conf", conf), dir);
+            Node.Builder b = signingAndSealingGateway(dns, sink);
             try (Node node = b.build()) {
                 node.start();
                 for (String[] m : List.of(

@@ -461,14 +461,9 @@ class SpoolTest {
                 .isInstanceOf(IllegalStateException.class);
     }
 
-    /**
-     * A release on a full file system said only "No space left on device" (session 36's leftovers): a failure to write
-     * the staged file names it now, and one to read the message is passed on as it was (the staged file is not what
-     * failed). Nothing is left behind either way.
-     */
-    @Test
-    void aStagedFileThatCannotBeWrittenIsNamedAndAMessageThatCannotBeReadIsNot() throws Exception {
-        MessageContent liar = new MessageContent() {
+    /** Content that says it has 100 bytes and gives 10. */
+    static MessageContent liar() {
+        return new MessageContent() {
             @Override
             public long size() {
                 return 100;
@@ -479,6 +474,16 @@ class SpoolTest {
                 return new java.io.ByteArrayInputStream(new byte[10]);
             }
         };
+    }
+
+    /**
+     * A release on a full file system said only "No space left on device" (session 36's leftovers): a failure to write
+     * the staged file names it now, and one to read the message is passed on as it was (the staged file is not what
+     * failed). Nothing is left behind either way.
+     */
+    @Test
+    void aStagedFileThatCannotBeWrittenIsNamedAndAMessageThatCannotBeReadIsNot() throws Exception {
+        MessageContent liar = liar();
         QueueId id = QueueId.generate(java.time.Clock.systemUTC());
         Path staged = dir.resolve("incoming").resolve("tmp").resolve(id.value() + Spool.SUFFIX);
         assertThatThrownBy(() -> Incoming.stage(dir, id, envelope("a@b.c", "d@e.f"), liar, java.time.Clock.systemUTC()))
@@ -509,17 +514,7 @@ class SpoolTest {
 
     @Test
     void contentThatLiesAboutItsSizeIsNotStored() throws Exception {
-        MessageContent liar = new MessageContent() {
-            @Override
-            public long size() {
-                return 100;
-            }
-
-            @Override
-            public java.io.InputStream openStream() {
-                return new java.io.ByteArrayInputStream(new byte[10]);
-            }
-        };
+        MessageContent liar = liar();
         try (Spool s = Spool.open(dir)) {
             assertThatThrownBy(() -> s.store(envelope("a@b.c", "d@e.f"), liar)).isInstanceOf(IOException.class);
             assertThat(s.recover()).isEmpty();
