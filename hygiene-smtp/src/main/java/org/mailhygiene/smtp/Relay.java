@@ -139,11 +139,39 @@ public final class Relay implements AutoCloseable {
         this.listener = b.listener;
         DeliveryAgent.Builder db = DeliveryAgent.builder(b.spool, b.router);
         b.deliverySettings.accept(db);
+        db.noticeSigner(this::signNotice);
         this.delivery = db.build();
         SmtpServer.Builder sb = SmtpServer.builder();
         b.serverSettings.accept(sb);
         sb.handler(new Handler());
         this.server = sb.build();
+    }
+
+    /**
+     * The relay's own bounce or notice as it will leave: DKIM-signed like any other message when it is outbound (its
+     * recipient is outside the accepted domains) and a signer covers its From domain ({@code MAILER-DAEMON@HOSTNAME}),
+     * with the signing of the moment; not ARC-sealed (the relay wrote it, it changed nothing). A signing failure leaves
+     * it unsigned, logged: a bounce is not lost for want of a signature.
+     */
+    private byte[] signNotice(Envelope envelope, byte[] notice) {
+        Scanning s = scanning;
+        if (s.dkimSigning == null || !s.signOutbound.test(envelope)) {
+            return notice;
+        }
+        try {
+            Optional<HeaderField> signature = s.dkimSigning.sign(MessageContent.ofBytes(notice));
+            if (signature.isEmpty()) {
+                return notice;
+            }
+            byte[] field = (signature.get().raw() + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
+            byte[] out = new byte[field.length + notice.length];
+            System.arraycopy(field, 0, out, 0, field.length);
+            System.arraycopy(notice, 0, out, field.length, notice.length);
+            return out;
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+            LOG.warn("DKIM signing failed for a notice to <{}>; it leaves unsigned", envelope.recipients(), e);
+            return notice;
+        }
     }
 
     /**

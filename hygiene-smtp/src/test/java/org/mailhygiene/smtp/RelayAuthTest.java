@@ -30,6 +30,7 @@ import org.mailhygiene.smtp.topology.Node;
 import org.mailhygiene.smtp.topology.NodeConfig;
 import org.mailhygiene.testkit.dns.FakeDnsExtension;
 import org.mailhygiene.testkit.dns.FakeDnsServer;
+import org.mailhygiene.testkit.smtp.SinkAction;
 import org.mailhygiene.testkit.smtp.SinkMessage;
 import org.mailhygiene.testkit.smtp.SmtpSink;
 
@@ -308,6 +309,69 @@ class RelayAuthTest {
                 Verdict v2 = scan(dns, to.apply("dave@remote.example").data());
                 assertThat(AuthScanner.arcStatus(v2)).as(v2.rules().toString()).contains(AuthStatus.PASS);
                 assertThat(v2.rules().toString()).contains("chain of 2 verified");
+            }
+        }
+    }
+
+    /**
+     * The relay's own bounce to a sender outside its domains is outbound mail from {@code MAILER-DAEMON@HOSTNAME}: with
+     * a {@code dkim-sign} line for the host name's domain it leaves signed, as every other outbound message from that
+     * domain does (it was stored straight into the spool, past the signing, and left unsigned: a DSN from a domain
+     * with {@code p=reject} failed DMARC at the sender's server; audit, session 37). A bounce to one of our own
+     * domains is inbound and not signed.
+     */
+    @Test
+    void theRelaysOwnBounceToAnOutsideSenderIsSigned(FakeDnsServer dns) throws Exception {
+        KeyPair kp = DkimKeys.generate("rsa", 2048);
+        Files.writeString(dir.resolve("dkim.key"), DkimKeys.toPem(kp.getPrivate()));
+        dns.txt("gw1._domainkey.dept-a.example", "v=DKIM1; k=rsa; p=" + DkimKeys.publicKeyTag(kp.getPublic()));
+        try (SmtpSink sink = SmtpSink.builder().start()) {
+            sink.onRecipient("nobody@dept-a.example", SinkAction.reply("550 5.1.1 no such user"));
+            String conf = "role = gateway\n"
+                    + "name = gw\n"
+                    + "hostname = gw.dept-a.example\n"
+                    + "listen = 127.0.0.1:0\n"
+                    + "data = gw\n"
+                    + "accept-domain = dept-a.example\n"
+                    + "relay-client = 127.0.0.1\n"
+                    + "route = :127.0.0.1:" + sink.port() + "\n"
+                    + "scanner = auth\n"
+                    + "dns = " + dns.hostPort() + "\n"
+                    + "dkim-sign = dept-a.example:gw1:dkim.key\n";
+            Node.Builder b = NodeConfig.parse(ConfigFile.parse("gw.conf", conf), dir);
+            try (Node node = b.build()) {
+                node.start();
+                byte[] msg = MESSAGE.replace("alice@dept-a.example", "bob@remote.example")
+                        .replace("To: bob@remote.example", "To: nobody@dept-a.example")
+                        .getBytes(StandardCharsets.ISO_8859_1);
+                for (String sender : List.of("bob@remote.example", "carol@dept-a.example")) {
+                    try (RelayTestClient c = new RelayTestClient(node.address().getPort())) {
+                        assertThat(c.send(sender, List.of("nobody@dept-a.example"), msg))
+                                .startsWith("250");
+                    }
+                }
+                List<SinkMessage> got = sink.awaitMessages(2, Duration.ofSeconds(60));
+                java.util.function.Function<String, SinkMessage> to = r -> got.stream()
+                        .filter(m -> m.recipients().contains(r))
+                        .findFirst()
+                        .orElseThrow();
+                SinkMessage out = to.apply("bob@remote.example");
+                assertThat(out.sender()).isEmpty();
+                assertThat(out.text()).startsWith("DKIM-Signature: v=1; a=rsa-sha256;");
+                assertThat(out.text())
+                        .contains("d=dept-a.example")
+                        .contains("From: Mail Delivery System <MAILER-DAEMON@gw.dept-a.example>");
+                StubResolver resolver =
+                        StubResolver.builder().server(dns.address()).build();
+                try (InputStream s = new ByteArrayInputStream(out.data())) {
+                    HeaderSection h = HeaderSection.read(s, 1 << 20);
+                    List<DkimResult> r = new DkimVerifier(resolver, Clock.systemUTC()).verify(h, s);
+                    assertThat(r)
+                            .singleElement()
+                            .satisfies(
+                                    x -> assertThat(x.status()).as(x.reason()).isEqualTo(AuthStatus.PASS));
+                }
+                assertThat(to.apply("carol@dept-a.example").text()).doesNotContain("DKIM-Signature");
             }
         }
     }

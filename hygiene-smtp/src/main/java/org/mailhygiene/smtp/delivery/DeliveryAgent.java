@@ -19,6 +19,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.NanoClock;
@@ -151,6 +152,7 @@ public final class DeliveryAgent implements AutoCloseable {
     private ScheduledFuture<?> nextWake;
     private volatile boolean started;
     private volatile boolean closed;
+    private final BiFunction<Envelope, byte[], byte[]> noticeSigner;
 
     private DeliveryAgent(Builder b) {
         this.spool = b.spool;
@@ -187,6 +189,7 @@ public final class DeliveryAgent implements AutoCloseable {
         this.processingFailures = new RepeatedFailures(NanoClock.of(b.clock), Duration.ofMinutes(5));
         this.listener = b.listener;
         this.tlsPolicies = b.tlsPolicies;
+        this.noticeSigner = b.noticeSigner;
     }
 
     /**
@@ -743,7 +746,7 @@ public final class DeliveryAgent implements AutoCloseable {
             byte[] report = Dsn.report(Dsn.Kind.RELAYED, hostname, to, m, reported, now, returnLimit);
             Envelope env =
                     new Envelope(Optional.empty(), Optional.of(hostname), Envelope.NULL_SENDER, List.of(to), now);
-            stored = spool.storeOnce(id, env, MessageContent.ofBytes(report));
+            stored = spool.storeOnce(id, env, MessageContent.ofBytes(noticeSigner.apply(env, report)));
             if (stored.isEmpty()) {
                 LOG.info("{}: relayed notice {} was stored before; not stored again", m.id(), id);
                 if (!known.containsKey(id) && !inFlight.containsKey(id)) {
@@ -820,7 +823,7 @@ public final class DeliveryAgent implements AutoCloseable {
                     Dsn.delayed(hostname, to, m, reported, now, m.queuedAt().plus(lifetime));
             Envelope env =
                     new Envelope(Optional.empty(), Optional.of(hostname), Envelope.NULL_SENDER, List.of(to), now);
-            stored = spool.storeOnce(id, env, MessageContent.ofBytes(report));
+            stored = spool.storeOnce(id, env, MessageContent.ofBytes(noticeSigner.apply(env, report)));
             if (stored.isEmpty()) {
                 LOG.info("{}: delay notice {} was stored before; not stored again", m.id(), id);
                 if (!known.containsKey(id) && !inFlight.containsKey(id)) {
@@ -1001,7 +1004,7 @@ public final class DeliveryAgent implements AutoCloseable {
             // Stored under an id derived from this message and these failures: if a crash came between this store and
             // the update below, the next pass (or recover()) finds the bounce there and does not send a second one.
             QueueId bounceId = bounceId(m);
-            stored = spool.storeOnce(bounceId, bounceEnv, MessageContent.ofBytes(dsn));
+            stored = spool.storeOnce(bounceId, bounceEnv, MessageContent.ofBytes(noticeSigner.apply(bounceEnv, dsn)));
             if (stored.isEmpty()) {
                 LOG.info("{}: bounce {} was stored before; not stored again", m.id(), bounceId);
                 // Stored by an earlier pass of this run whose record of the failures then failed (e.g. a full disk):
@@ -1152,6 +1155,7 @@ public final class DeliveryAgent implements AutoCloseable {
         private Duration pollInterval = Duration.ofMinutes(1);
         private DeliveryListener listener = DeliveryListener.NONE;
         private RouteTlsPolicies tlsPolicies;
+        private BiFunction<Envelope, byte[], byte[]> noticeSigner = (e, notice) -> notice;
 
         private Builder(Spool spool, Router router) {
             this.spool = Objects.requireNonNull(spool, "spool");
@@ -1409,6 +1413,22 @@ public final class DeliveryAgent implements AutoCloseable {
          */
         public Builder listener(DeliveryListener value) {
             listener = Objects.requireNonNull(value, "listener");
+            return this;
+        }
+
+        /**
+         * What the agent's own messages (bounces, {@code relayed} and {@code delayed} notices) pass through before
+         * they are stored: given the notice's envelope (from {@code <>} to the one recipient) and its bytes, it
+         * returns the bytes to store, such as the notice with a DKIM signature on top. It is called on a delivery
+         * thread, from any number of them at once, so it must be thread-safe; it must not throw (a signer that
+         * cannot sign returns the notice as it is: a bounce is never lost for want of a signature). Default: the
+         * notice as it is.
+         *
+         * @param value the signer
+         * @return this builder
+         */
+        public Builder noticeSigner(BiFunction<Envelope, byte[], byte[]> value) {
+            noticeSigner = Objects.requireNonNull(value, "noticeSigner");
             return this;
         }
 
