@@ -257,7 +257,7 @@ public final class RelayCommand implements Command {
                 startedNode.set(node); // closed by the hook (or below) even when its start failed half-way
             }
         } catch (IOException | RuntimeException e) {
-            io.err().println("hygiene relay: cannot start: " + e);
+            io.err().println("hygiene relay: " + startFailure(config, e));
             Node half = startedNode.get();
             if (half != null) {
                 half.close();
@@ -322,6 +322,45 @@ public final class RelayCommand implements Command {
      * Removes the shutdown hook; {@code false} when the JVM is already shutting down (the hook then runs and stops the
      * node itself).
      */
+    /**
+     * Why a valid file's node could not start, naming the line to fix when the cause is an administrator's: the
+     * {@code listen} address taken (another node or program on it) or the {@code data} directory in use by another
+     * node. Anything else is said as it was.
+     */
+    static String startFailure(Path config, Exception e) {
+        String key = null;
+        String why = null;
+        for (Throwable t = e; t != null && key == null; t = t.getCause()) {
+            if (t instanceof java.net.BindException) {
+                key = "listen";
+                why = t.getMessage() + " (another node or program listens there)";
+            } else if (t instanceof org.mailhygiene.smtp.queue.Spool.InUseException) {
+                key = "data";
+                why = " is in use by another node (" + t.getMessage() + "): two nodes cannot share a data directory";
+            }
+        }
+        if (key == null) {
+            return "cannot start: " + e;
+        }
+        int line = 0;
+        String value = "";
+        try {
+            org.mailhygiene.smtp.config.ConfigFile file = org.mailhygiene.smtp.config.ConfigFile.read(config);
+            line = file.lineOf(key);
+            value = file.string(key).orElse("");
+        } catch (IOException | org.mailhygiene.smtp.config.ConfigException | RuntimeException ignored) {
+            // read a moment ago; if it cannot be read now, the message goes without its line
+        }
+        String where = config + (line > 0 ? " line " + line : "") + ": " + key + ": ";
+        if (key.equals("data")) {
+            Path dir = config.toAbsolutePath().getParent() == null
+                    ? Path.of(value)
+                    : config.toAbsolutePath().getParent().resolve(value).normalize();
+            return "cannot start: " + where + dir + why;
+        }
+        return "cannot start: " + where + why;
+    }
+
     private static boolean removeHook(Thread hook) {
         try {
             Runtime.getRuntime().removeShutdownHook(hook);

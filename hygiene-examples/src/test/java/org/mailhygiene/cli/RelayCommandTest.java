@@ -54,6 +54,42 @@ class RelayCommandTest {
         }
     }
 
+    /**
+     * An administrator's two classic start mistakes, a second node given the first one's {@code listen} address or
+     * its {@code data} directory, said only {@code cannot start: java.net.BindException: ...} and {@code cannot
+     * start: java.io.IOException: spool ... is in use by another process}: neither named the file and the line to
+     * fix, as every other configuration mistake does (audit, session 37).
+     */
+    @Test
+    void aTakenListenAddressOrDataDirectoryNamesItsLine() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Path conf = dir.resolve("edge-2.conf");
+            Files.writeString(
+                    conf,
+                    "role = edge\nname = e\nlisten = 127.0.0.1:" + taken.getLocalPort() + "\ndata = fresh\n"
+                            + "route = :127.0.0.1:25\nscanner = attachments\n");
+            Run r = Run.main("relay", "--config", conf.toString());
+            assertThat(r.status()).isEqualTo(Command.EXIT_ERROR);
+            assertThat(r.err())
+                    .contains("edge-2.conf line 3: listen: cannot listen on 127.0.0.1:" + taken.getLocalPort())
+                    .contains("Address already in use")
+                    .doesNotContain("java.net.BindException");
+        }
+        try (Spool first = Spool.open(dir.resolve("shared").resolve("spool"))) {
+            Path conf = dir.resolve("edge-2.conf");
+            Files.writeString(
+                    conf,
+                    "role = edge\nname = e\nlisten = 127.0.0.1:0\n\ndata = shared\n"
+                            + "route = :127.0.0.1:25\nscanner = attachments\n");
+            Run r = Run.main("relay", "--config", conf.toString());
+            assertThat(r.status()).isEqualTo(Command.EXIT_ERROR);
+            assertThat(r.err())
+                    .contains("edge-2.conf line 5: data: " + dir.resolve("shared"))
+                    .contains("in use by another node")
+                    .doesNotContain("java.io.IOException");
+        }
+    }
+
     @Test
     void theShippedSampleConfigurationsAreValid() {
         for (String f : List.of("edge-1.conf", "edge-2.conf", "gateway.conf")) {

@@ -106,14 +106,14 @@ public final class Spool implements AutoCloseable {
             l = lockChannel.tryLock();
         } catch (java.nio.channels.OverlappingFileLockException e) {
             lockChannel.close();
-            throw new IOException("spool " + root + " is already open in this JVM", e);
+            throw new InUseException("spool " + root + " is already open in this JVM", e);
         } catch (IOException | RuntimeException e) {
             lockChannel.close();
             throw e;
         }
         if (l == null) {
             lockChannel.close();
-            throw new IOException("spool " + root + " is in use by another process");
+            throw new InUseException("spool " + root + " is in use by another process", null);
         }
         this.lock = l;
         this.queueSync = new DirectorySync(queue, groupCommit);
@@ -201,7 +201,8 @@ public final class Spool implements AutoCloseable {
      *
      * @param directory the spool directory
      * @return the open spool
-     * @throws IOException if the directory cannot be created or is locked by another process
+     * @throws InUseException if another spool (of this JVM or another process) has the directory open
+     * @throws IOException if the directory cannot be created
      */
     public static Spool open(Path directory) throws IOException {
         return builder(directory).build();
@@ -924,6 +925,25 @@ public final class Spool implements AutoCloseable {
          */
         public Spool build() throws IOException {
             return new Spool(this);
+        }
+    }
+
+    /**
+     * The spool directory is locked by another open spool, of this JVM or another process: two nodes were given one
+     * data directory. A subclass of {@link IOException}, so callers that catch that still do; a caller that knows
+     * which setting named the directory can say so.
+     */
+    public static final class InUseException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        /**
+         * A new exception.
+         *
+         * @param message what is in use
+         * @param cause the underlying exception, or {@code null}
+         */
+        public InUseException(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 }
