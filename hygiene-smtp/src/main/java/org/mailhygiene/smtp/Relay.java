@@ -148,14 +148,17 @@ public final class Relay implements AutoCloseable {
     }
 
     /**
-     * The relay's own bounce or notice as it will leave: DKIM-signed like any other message when it is outbound (its
-     * recipient is outside the accepted domains) and a signer covers its From domain ({@code MAILER-DAEMON@HOSTNAME}),
-     * with the signing of the moment; not ARC-sealed (the relay wrote it, it changed nothing). A signing failure leaves
-     * it unsigned, logged: a bounce is not lost for want of a signature.
+     * The relay's own bounce or notice as it will leave: DKIM-signed when a signer covers its From domain
+     * ({@code MAILER-DAEMON@HOSTNAME}), with the signing of the moment, whoever it goes to. Unlike relayed mail, also
+     * when its recipient is in an accepted domain: an edge's bounce to an internal sender passes the gateway behind it,
+     * which checks DMARC with the edge as the client, only with a signature (without one, a {@code p=reject} own
+     * domain refused the bounce, and then the double bounce to the postmaster, and the sender never learnt that the
+     * mail failed). Not ARC-sealed (the relay wrote it, it changed nothing). A signing failure leaves it unsigned,
+     * logged: a bounce is not lost for want of a signature.
      */
     private byte[] signNotice(Envelope envelope, byte[] notice) {
         Scanning s = scanning;
-        if (s.dkimSigning == null || !s.signOutbound.test(envelope)) {
+        if (s.dkimSigning == null) {
             return notice;
         }
         try {
