@@ -232,8 +232,13 @@ public final class NodeConfig {
             routes.append(text).append('\n');
             String[] fileLines = text.split("\r?\n", -1);
             for (int i = 0; i < fileLines.length; i++) {
-                for (String key : StaticRouter.parse(fileLines[i]).entries().keySet()) {
+                StaticRouter lineRoutes = StaticRouter.parse(fileLines[i]);
+                for (String key : lineRoutes.entries().keySet()) {
                     routeOrigins.putIfAbsent(key, f + " line " + (i + 1));
+                }
+                String loop = selfRoute(lineRoutes, listen);
+                if (loop != null) {
+                    throw error(c, "smtproutes", f + " line " + (i + 1) + ": " + loop);
                 }
             }
         }
@@ -245,6 +250,10 @@ public final class NodeConfig {
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(
                         origin + ": route: " + e.getMessage().replaceFirst("^smtproutes line 1: ", ""));
+            }
+            String loop = selfRoute(one, listen);
+            if (loop != null) {
+                throw new ConfigException(origin + ": route: " + loop);
             }
             for (String key : one.entries().keySet()) {
                 String first = routeOrigins.putIfAbsent(key, origin);
@@ -598,6 +607,39 @@ public final class NodeConfig {
         } catch (UnknownHostException e) {
             throw error(c, key, "expected an IP address, was '" + text + "'");
         }
+    }
+
+    /**
+     * Why a route goes back to this node (a next hop that is its own {@code listen} address, or any local address on
+     * its port when it listens on all of them), or {@code null}: such mail comes back and goes round until the hop
+     * limit refuses it, scanned at every turn.
+     */
+    private static String selfRoute(StaticRouter routes, InetSocketAddress listen) {
+        for (Map.Entry<String, org.mailhygiene.api.routing.Route> e :
+                routes.entries().entrySet()) {
+            if (!(e.getValue() instanceof org.mailhygiene.api.routing.Route.Relay relay)) {
+                continue;
+            }
+            for (org.mailhygiene.api.routing.NextHop hop : relay.hops()) {
+                if (!hop.isIpLiteral() || hop.port() != listen.getPort()) {
+                    continue;
+                }
+                InetAddress to;
+                try {
+                    to = InetAddress.getByName(hop.host().replaceAll("^\\[|\\]$", ""));
+                } catch (UnknownHostException ex) {
+                    continue;
+                }
+                boolean self = to.equals(listen.getAddress())
+                        || (listen.getAddress().isAnyLocalAddress() && to.isLoopbackAddress());
+                if (self) {
+                    String what = e.getKey().isEmpty() ? "the default route" : "'" + e.getKey() + "'";
+                    return what + " goes to " + hop + ", this node's own listen address: its mail would come back"
+                            + " and loop";
+                }
+            }
+        }
+        return null;
     }
 
     private static ConfigException error(ConfigFile c, String key, String problem) {

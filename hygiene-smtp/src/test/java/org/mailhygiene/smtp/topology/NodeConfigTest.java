@@ -280,6 +280,38 @@ class NodeConfigTest {
     }
 
     /**
+     * A route to the node's own listen address (a copied file whose route was not changed, a port typed as the
+     * node's own) passed {@code --check}: the mail came back and went round, scanned at every turn, until the limit of
+     * 50 Received fields refused it and a bounce went out (audit, session 37). Now it is an error naming the line.
+     */
+    @Test
+    void aRouteToTheNodesOwnListenAddressIsAnError() throws Exception {
+        String own = VALID.replace("listen = 127.0.0.1:0", "listen = 127.0.0.11:2525");
+        fails(
+                own.replace("route = dept-a.example:127.0.0.13:2525", "route = dept-a.example:127.0.0.11:2525"),
+                "node.conf line 8: route: 'dept-a.example' goes to 127.0.0.11:2525, this node's own listen address:"
+                        + " its mail would come back and loop");
+        fails(
+                own + "route = :127.0.0.12:2525,127.0.0.11:2525\n",
+                "node.conf line 12: route: the default route goes to 127.0.0.11:2525, this node's own listen"
+                        + " address: its mail would come back and loop");
+        Path routes = dir.resolve("smtproutes");
+        Files.writeString(routes, "# routes\nother.example:127.0.0.11:2525\n");
+        fails(
+                own + "smtproutes = smtproutes\n",
+                "node.conf line 12: smtproutes: " + routes + " line 2: 'other.example' goes to 127.0.0.11:2525, this"
+                        + " node's own listen address: its mail would come back and loop");
+        // listening on every address: a loopback hop on the same port is this node too
+        fails(
+                VALID.replace("listen = 127.0.0.1:0", "listen = 0.0.0.0:2525")
+                        .replace("127.0.0.13:2525", "127.0.0.1:2525"),
+                "node.conf line 8: route: 'dept-a.example' goes to 127.0.0.1:2525, this node's own listen address:"
+                        + " its mail would come back and loop");
+        // another port of the same address is another node
+        parse(own.replace("route = dept-a.example:127.0.0.13:2525", "route = dept-a.example:127.0.0.11:2526"));
+    }
+
+    /**
      * A domain routed twice was reported at the line of the joined routes text ("routes: smtproutes line 3"), a line
      * of no file: now both places that give the domain are named, in the file or in the smtproutes file.
      */
