@@ -312,6 +312,23 @@ class NodeConfigTest {
     }
 
     /**
+     * A typo'd address, {@code 127.0.0.300}, passed as a host name: the node looked it up in DNS at every attempt
+     * and bounced the domain's mail when the queue lifetime ended (audit, session 37). RFC 1123 2.1: a dotted number
+     * is no host name.
+     */
+    @Test
+    void aDottedNumberThatIsNoAddressIsAnError() throws Exception {
+        fails(
+                VALID.replace("route = dept-a.example:127.0.0.13:2525", "route = dept-a.example:127.0.0.300:2525"),
+                "node.conf line 8: route: 'dept-a.example': 127.0.0.300 is no IPv4 address (four numbers 0 to 255)"
+                        + " and no host name");
+        fails(
+                VALID + "route = :10.0.0.1,127.0.1\n",
+                "node.conf line 12: route: the default route: 127.0.1 is no IPv4 address (four numbers 0 to 255)"
+                        + " and no host name");
+    }
+
+    /**
      * A domain routed twice was reported at the line of the joined routes text ("routes: smtproutes line 3"), a line
      * of no file: now both places that give the domain are named, in the file or in the smtproutes file.
      */
