@@ -154,6 +154,14 @@ public final class RelayCommand implements Command {
                                     + e.getMessage());
                 }
             }
+            // A daemon on a wrong port or socket: the node would start and mark it down (and hold or pass mail by
+            // its on-failure setting), so a warning, as for the shared store.
+            for (String down : builder.probeScanners()) {
+                io.err()
+                        .println("hygiene relay: " + config + ": warning: scanner " + down
+                                + " (the node would start with it marked down; check its address in the scanner"
+                                + " line)");
+            }
             io.out().println(config + ": OK");
             return EXIT_OK;
         }

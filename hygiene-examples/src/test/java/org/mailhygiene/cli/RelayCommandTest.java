@@ -98,6 +98,34 @@ class RelayCommandTest {
         }
     }
 
+    /**
+     * A spamd line with a wrong port passed {@code --check} without a word: the node then started with spamd marked
+     * down and passed mail unscored (audit, session 37). {@code --check} now probes each daemon once and warns, still
+     * {@code OK}: a daemon may be started after the check.
+     */
+    @Test
+    void checkWarnsWhenAScannerDaemonDoesNotAnswer() throws Exception {
+        int closed;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        Path conf = dir.resolve("edge.conf");
+        Files.writeString(
+                conf,
+                "role = edge\nname = e\nlisten = 127.0.0.1:0\ndata = d\nroute = :127.0.0.1:25\n"
+                        + "scanner = spamd:127.0.0.1:" + closed + "\nspamd.connect-timeout = 2s\n");
+        Run r = Run.main("relay", "--config", conf.toString(), "--check");
+        assertThat(r.status()).isEqualTo(Command.EXIT_OK);
+        assertThat(r.out()).contains("edge.conf: OK");
+        assertThat(r.err()).contains("edge.conf: warning: scanner spamd").contains("marked down");
+        Files.writeString(
+                conf,
+                "role = edge\nname = e\nlisten = 127.0.0.1:0\ndata = d\nroute = :127.0.0.1:25\nscanner = builtin\n");
+        Run quiet = Run.main("relay", "--config", conf.toString(), "--check");
+        assertThat(quiet.status()).isEqualTo(Command.EXIT_OK);
+        assertThat(quiet.err()).doesNotContain("warning");
+    }
+
     @Test
     void checkWarnsWhenTheSharedStoreDoesNotAnswerAndStillSaysOk() throws Exception {
         int dead;

@@ -1528,6 +1528,27 @@ public final class Node implements AutoCloseable {
             client();
         }
 
+        /**
+         * Probes every scanner once ({@link Scanner#health()}: clamd and spamd {@code PING}, bounded by their own
+         * timeouts), for {@code hygiene relay --check}: a daemon that does not answer (a wrong port or socket, a
+         * daemon not started) is not an error, since a node starts with it marked down, but the administrator should
+         * hear of it before the start. Call after {@link #check()}. Blocks up to the scanners' timeouts; never
+         * throws for a scanner that is down.
+         *
+         * @return one line per scanner that is down: its name and what its probe saw; empty when all answer or have
+         *     no probe
+         */
+        public List<String> probeScanners() {
+            List<String> down = new java.util.ArrayList<>();
+            for (Scanner s : scanners) {
+                org.mailhygiene.api.Health h = s.health();
+                if (h.status() == org.mailhygiene.api.Health.Status.DOWN) {
+                    down.add(s.name() + ": " + h.detail());
+                }
+            }
+            return down;
+        }
+
         private void requireSettings() {
             if (router == null) {
                 throw new IllegalStateException(name + ": a router is required");
