@@ -50,7 +50,9 @@ public final class EvalCommand implements Command {
         return "usage: hygiene eval --model FILE|default --spam SOURCE --ham SOURCE [--threshold T] [--no-brand-check]\n\n"
                 + "Classifies labelled mail with the model and prints how much spam it caught and how much ham it\n"
                 + "flagged. SOURCE is a directory of message files, a Maildir or an mbox file; --spam and --ham may\n"
-                + "be repeated, and either left out (to measure ham alone, say); a SOURCE holding no message is an\n"
+                + "be repeated, and either left out (to measure ham alone, say); files are read as 'hygiene train'\n"
+                + "reads them (hidden ones not read; empty files, files that do not open like mail and compressed\n"
+                + "ones skipped and named on standard error); a SOURCE holding no message it could read is an\n"
                 + "error. --threshold overrides the spam threshold (default: the model's own, "
                 + BayesScanner.DEFAULT_THRESHOLD + " for a model\n"
                 + "trained from scratch, " + BayesModels.DEFAULT_MODEL_THRESHOLD
@@ -128,12 +130,19 @@ public final class EvalCommand implements Command {
         }
     }
 
-    /** A source that holds no message at all (nothing counted, nothing skipped). */
+    /**
+     * A source that holds no message: nothing at all, or only files and messages skipped (said above it: empty, not
+     * mail, a compressed mbox), which measured nothing as well ("0/0 (n/a)", exit 0, for a gzip-compressed mbox).
+     */
     private static final class EmptySource extends IOException {
         private static final long serialVersionUID = 1L;
 
-        EmptySource(Path source) {
-            super(source + ": no messages in it (an empty or wrong directory, Maildir or mbox?): nothing to measure");
+        EmptySource(Path source, long skipped) {
+            super(source
+                    + (skipped == 0
+                            ? ": no messages in it (an empty or wrong directory, Maildir or mbox?)"
+                            : ": no message in it that could be read (" + skipped + " skipped, see above)")
+                    + ": nothing to measure");
         }
     }
 
@@ -146,11 +155,11 @@ public final class EvalCommand implements Command {
         long[] n = new long[5];
         for (CorpusArguments.Source source : sources) {
             Path p = source.path();
-            long[] seen = {0};
+            long[] seen = {0, 0}; // messages read, files and messages skipped
             MailSources.forEach(p, new MailSources.Visitor() {
                 @Override
                 public void skipped(String id, String reason) {
-                    seen[0]++;
+                    seen[1]++;
                     io.err().println("hygiene eval: skipped " + id + ": " + reason);
                 }
 
@@ -171,7 +180,7 @@ public final class EvalCommand implements Command {
             });
             if (seen[0] == 0) {
                 // an empty or mistyped directory measures nothing: "0/0 (n/a)" and exit 0 read as a run that worked
-                throw new EmptySource(p);
+                throw new EmptySource(p, seen[1]);
             }
         }
         return n;

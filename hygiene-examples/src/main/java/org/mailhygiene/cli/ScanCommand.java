@@ -42,7 +42,8 @@ import org.mailhygiene.scanners.bayes.MailSources;
  * (the policy's decision) and {@code results} (one entry per scanner). An mbox file of several messages (it starts
  * with {@code From } and holds more than one) is scanned message by message, each reported as {@code FILE#N}; an
  * empty file, and an mbox message (or an mbox file's only one) of nothing but line breaks, is an error line ("empty, not
- * a message"), never clean.
+ * a message"), never clean, and so is a compressed file (gzip, bzip2, xz, zstd: a compressed mailbox, read as one
+ * message of binary bytes, which every scanner but clamd called clean).
  *
  * <p>A directory is scanned recursively, its files in name order (named through a symbolic link, the directory it
  * leads to; a symbolic link to a directory inside it is an error line, not followed); {@code -} reads one message from
@@ -635,6 +636,22 @@ public final class ScanCommand implements Command {
         if (content.size() == 0) {
             // as hygiene learn, train and eval call it: no header, no body, nothing a scanner could call clean
             return print(FileReport.unreadable(display, EMPTY), json, io);
+        }
+        Optional<String> compressed;
+        try (java.io.InputStream in = content.openStream()) {
+            compressed = MailSources.compression(in.readNBytes(8));
+        } catch (IOException e) {
+            return print(FileReport.unreadable(display, reason(e)), json, io);
+        }
+        if (compressed.isPresent()) {
+            // a compressed mailbox: every scanner but clamd read binary bytes and called them clean
+            return print(
+                    FileReport.unreadable(
+                            display,
+                            compressed.get() + "-compressed, not a message (decompress it first: zcat, bzcat, xzcat"
+                                    + " or zstdcat into a file, then scan that)"),
+                    json,
+                    io);
         }
         Message message = Message.of(content);
         if (settings.clientIp().isPresent()

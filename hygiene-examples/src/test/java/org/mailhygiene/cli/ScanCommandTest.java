@@ -24,6 +24,32 @@ class ScanCommandTest {
         return Files.write(dir.resolve(s.fileName()), s.bytes());
     }
 
+    /**
+     * A gzip-compressed mbox holding GTUBE was {@code OK}, exit 0: the embedded scanners read it as one message of
+     * binary bytes. A compressed file is an error line (exit 2) that says what it is, from a file or standard input.
+     */
+    @Test
+    void aCompressedMailboxIsAnErrorNotClean() throws IOException {
+        byte[] gtube = SampleMessages.gtube();
+        java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(gz)) {
+            out.write("From a@example.org Mon Dec  1 10:00:00 2003\n".getBytes(StandardCharsets.US_ASCII));
+            out.write(gtube);
+        }
+        Path file = Files.write(dir.resolve("inbox.gz"), gz.toByteArray());
+        Run r = Run.main("scan", "--builtin", file.toString());
+        assertThat(r.status()).as(r.out()).isEqualTo(2);
+        assertThat(r.outLines())
+                .containsExactly(file + ": ERROR gzip-compressed, not a message (decompress it first: zcat, bzcat,"
+                        + " xzcat or zstdcat into a file, then scan that)");
+        Run stdin = Run.mainWithStdin(gz.toByteArray(), "scan", "--builtin", "--json", "-");
+        assertThat(stdin.status()).isEqualTo(2);
+        assertThat(stdin.out()).contains("\"outcome\":\"ERROR\"").contains("gzip-compressed");
+        // the same message uncompressed is found
+        Path plain = Files.write(dir.resolve("gtube.eml"), gtube);
+        assertThat(Run.main("scan", "--builtin", plain.toString()).status()).isEqualTo(1);
+    }
+
     @Test
     void localDomainsTellBackscatterFromOurOwnBounces() throws IOException {
         Path ours =

@@ -50,6 +50,60 @@ class TrainEvalCommandTest {
                 .contains("/3 ");
     }
 
+    /**
+     * A Maildir's own files ({@code dovecot-uidlist}, {@code subscriptions}) were counted as ham, and a gzip-compressed
+     * mbox as one spam message missed: eval said "spam caught: 0/1" of a source holding no readable message, and train
+     * learned them. Each is skipped and said on standard error.
+     */
+    @Test
+    void filesThatAreNotMailAreSkippedAndSaidNotCounted(@TempDir Path dir) throws Exception {
+        Path maildir = dir.resolve("Maildir");
+        for (String d : List.of("cur", "new", "tmp")) {
+            Files.createDirectories(maildir.resolve(d));
+        }
+        write(maildir.resolve("cur"), SyntheticCorpus.seeded(5).generate(2, false));
+        Files.writeString(maildir.resolve("dovecot-uidlist"), "3 V1700000000 N3 G0123456789abcdef\n1 :00000.eml\n");
+        Files.writeString(maildir.resolve("subscriptions"), "V\t2\n\nJunk\n");
+        java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(gz)) {
+            out.write("From a@example.org Mon Dec  1 10:00:00 2003\n"
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.write(SyntheticCorpus.seeded(6).generate(1, true).get(0).bytes());
+        }
+        Path spam = Files.write(dir.resolve("spam.mbox.gz"), gz.toByteArray());
+        Run eval = Run.main("eval", "--model", "default", "--ham", maildir.toString(), "--spam", spam.toString());
+        // the spam source holds no message it can read: an error, not "0/1 caught" (nor "0/0 (n/a)" and exit 0)
+        assertThat(eval.status()).isEqualTo(Command.EXIT_ERROR);
+        assertThat(eval.out()).isEmpty();
+        assertThat(eval.err())
+                .contains("skipped " + spam + ": gzip-compressed, not a message (decompress it first)")
+                .contains(spam + ": no message in it that could be read (1 skipped, see above): nothing to measure");
+        Run hamOnly = Run.main("eval", "--model", "default", "--ham", maildir.toString());
+        assertThat(hamOnly.status()).as(hamOnly.err()).isZero();
+        assertThat(hamOnly.err())
+                .contains("skipped " + maildir.resolve("dovecot-uidlist") + ": not a mail message")
+                .contains("skipped " + maildir.resolve("subscriptions") + ": not a mail message");
+        assertThat(hamOnly.outLines())
+                .element(1)
+                .asString()
+                .startsWith("ham flagged: ")
+                .contains("/2 ");
+        Path model = dir.resolve("m.model");
+        Run train = Run.main(
+                "train",
+                "--quiet",
+                "--spam",
+                spam.toString(),
+                "--ham",
+                maildir.toString(),
+                "--model",
+                model.toString());
+        // a new file of one class is allowed (learned into later); the compressed mbox is not one spam of binary bytes
+        assertThat(train.status()).as(train.err()).isZero();
+        assertThat(train.err()).contains("skipped " + spam + ": gzip-compressed");
+        assertThat(train.out()).contains(model + ": 0 spam, 2 ham, ");
+    }
+
     @Test
     void evalCountsABrandSpoofAsSpamUnlessTheClassifierAloneIsAskedFor(@TempDir Path dir) throws Exception {
         Path spam = Files.createDirectories(dir.resolve("spam"));

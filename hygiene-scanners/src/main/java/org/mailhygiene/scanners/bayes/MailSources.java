@@ -17,8 +17,11 @@ import org.mailhygiene.scanners.mime.MimeWalker;
  * Reads labelled training mail from the places mail lives: a directory of message files ({@code .eml} or any name,
  * searched recursively), a Maildir (a directory with {@code cur} and {@code new}; {@code tmp} is skipped), or an mbox
  * file (messages separated by {@code From } lines, {@code >From} unescaped). A file whose first line starts with
- * {@code From } is read as mbox wherever it is found. Hidden files (names starting with a dot) are skipped. Files are
- * visited in name order, so runs are repeatable.
+ * {@code From } is read as mbox wherever it is found. Hidden files and directories (names starting with a dot, such as a
+ * Maildir++ folder {@code .Junk} under the Maildir named, and Dovecot's {@code .dovecot.lda-dupes}) are skipped: name
+ * one to read it. A file that does not open like mail ({@link #opensLikeMessage}: a mail server's index such as
+ * {@code dovecot-uidlist}, a compressed mbox) is skipped and reported to {@link Visitor#skipped}, as are empty files,
+ * never read as a message. Files are visited in name order, so runs are repeatable.
  *
  * <p>Stateless and thread-safe.
  */
@@ -32,6 +35,14 @@ public final class MailSources {
      * label; scanned, every scanner would call it clean.
      */
     public static final String EMPTY_MESSAGE = "empty, not a message";
+
+    /**
+     * The reason {@link Visitor#skipped} is given for a file that does not open like mail ({@link #opensLikeMessage}):
+     * a mail server's own files in a Maildir ({@code dovecot-uidlist}, {@code subscriptions}, indexes), a text or
+     * binary file. A compressed file is named as such instead ({@link #compression}).
+     */
+    public static final String NOT_MAIL =
+            "not a mail message (it does not open with a header field or an mbox From line)";
 
     private MailSources() {}
 
@@ -174,6 +185,41 @@ public final class MailSources {
         return i == content.length || first.startsWith("From ") || MimeWalker.isHeaderField(first);
     }
 
+    /**
+     * The compression a file's first bytes show, for a compressed mailbox given where mail was expected (it was read as
+     * one message of binary bytes, which every scanner called clean and train learned): {@code gzip}, {@code bzip2},
+     * {@code xz} or {@code zstd}.
+     *
+     * @param head the file's first bytes (six or more tell every format; fewer may tell none)
+     * @return the format's name, or empty when the bytes start none of them
+     */
+    public static java.util.Optional<String> compression(byte[] head) {
+        Objects.requireNonNull(head, "head");
+        if (head.length >= 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b) {
+            return java.util.Optional.of("gzip");
+        }
+        if (head.length >= 4 && startsWith(head, "BZh") && head[3] >= '1' && head[3] <= '9') {
+            return java.util.Optional.of("bzip2");
+        }
+        if (head.length >= 6
+                && (head[0] & 0xff) == 0xfd
+                && head[1] == '7'
+                && head[2] == 'z'
+                && head[3] == 'X'
+                && head[4] == 'Z'
+                && head[5] == 0) {
+            return java.util.Optional.of("xz");
+        }
+        if (head.length >= 4
+                && (head[0] & 0xff) == 0x28
+                && (head[1] & 0xff) == 0xb5
+                && (head[2] & 0xff) == 0x2f
+                && (head[3] & 0xff) == 0xfd) {
+            return java.util.Optional.of("zstd");
+        }
+        return java.util.Optional.empty();
+    }
+
     private static List<Path> files(Path dir) throws IOException {
         List<Path> out = new ArrayList<>();
         try (Stream<Path> s = Files.walk(dir)) {
@@ -182,6 +228,9 @@ public final class MailSources {
                     .filter(p -> !isMaildirTmp(p))
                     .sorted()
                     .forEach(out::add);
+        } catch (java.io.UncheckedIOException e) {
+            // a subdirectory that may not be listed: the I/O error it is (it escaped as "internal error ... a bug")
+            throw e.getCause();
         }
         return out;
     }
@@ -212,17 +261,28 @@ public final class MailSources {
             return 0;
         }
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-            in.mark(5);
-            byte[] start = in.readNBytes(5);
+            in.mark(8);
+            byte[] start = in.readNBytes(8);
             in.reset();
             if (startsWith(start, "From ")) {
                 return mbox(file.toString(), in, visitor);
+            }
+            java.util.Optional<String> compressed = compression(start);
+            if (compressed.isPresent()) {
+                visitor.skipped(file.toString(), compressed.get() + "-compressed, not a message (decompress it first)");
+                return 0;
             }
             if (size > MAX_MESSAGE_BYTES) {
                 visitor.skipped(file.toString(), "larger than " + MAX_MESSAGE_BYTES + " bytes");
                 return 0;
             }
-            visitor.message(file.toString(), in.readAllBytes());
+            byte[] message = in.readAllBytes();
+            if (!opensLikeMessage(message)) {
+                // dovecot-uidlist, subscriptions, an index: learned, it would count as a message of its label
+                visitor.skipped(file.toString(), NOT_MAIL);
+                return 0;
+            }
+            visitor.message(file.toString(), message);
             return 1;
         }
     }

@@ -197,6 +197,80 @@ class MailSourcesTest {
         assertThat(MailSources.isMboxWithoutMessage(new byte[0])).isFalse(); // empty: refused as such already
     }
 
+    /**
+     * A file that does not open like mail was read as a message: train learned a Maildir's {@code dovecot-uidlist}
+     * and {@code subscriptions} as ham, and a gzip-compressed mbox as one message of binary bytes (eval counted it as
+     * spam missed). Each is skipped and said, as hygiene learn refuses such a file.
+     */
+    @Test
+    void aFileThatDoesNotOpenLikeMailIsSkippedAndSaidNotLearnedAsAMessage(@TempDir Path dir) throws Exception {
+        for (String d : List.of("cur", "new", "tmp")) {
+            Files.createDirectories(dir.resolve(d));
+        }
+        Files.writeString(dir.resolve("cur/1.host:2,S"), "Subject: a\n\nA\n");
+        Files.writeString(dir.resolve("dovecot-uidlist"), "3 V1700000000 N2 G0123456789abcdef\n1 :1.host\n");
+        Files.writeString(dir.resolve("subscriptions"), "V\t2\n\nJunk\n");
+        Files.write(dir.resolve("dovecot.index.log"), new byte[] {1, 2, 0, 0, 40, 0, 0, 0, 0, 0});
+        java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(gz)) {
+            out.write("From a@example.org Mon Dec  1 10:00:00 2003\nSubject: z\n\nZ\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+        }
+        Files.write(dir.resolve("new/archive.mbox.gz"), gz.toByteArray());
+        Files.write(dir.resolve("new/inbox.bz2"), "BZh91AY&SY\u0001\u0002".getBytes(StandardCharsets.ISO_8859_1));
+        List<String> skipped = new ArrayList<>();
+        List<String> read = new ArrayList<>();
+        long n = MailSources.forEach(dir, new MailSources.Visitor() {
+            @Override
+            public void message(String id, byte[] message) {
+                read.add(new String(message, StandardCharsets.UTF_8));
+            }
+
+            @Override
+            public void skipped(String id, String reason) {
+                skipped.add(dir.relativize(Path.of(id)) + ": " + reason);
+            }
+        });
+        assertThat(read).containsExactly("Subject: a\n\nA\n");
+        assertThat(n).isEqualTo(1);
+        assertThat(MailSources.count(dir)).isEqualTo(1);
+        assertThat(skipped)
+                .containsExactly(
+                        "dovecot-uidlist: " + MailSources.NOT_MAIL,
+                        "dovecot.index.log: " + MailSources.NOT_MAIL,
+                        "new/archive.mbox.gz: gzip-compressed, not a message (decompress it first)",
+                        "new/inbox.bz2: bzip2-compressed, not a message (decompress it first)",
+                        "subscriptions: " + MailSources.NOT_MAIL);
+        // what a scan names for such a file
+        assertThat(MailSources.compression(gz.toByteArray())).contains("gzip");
+        assertThat(MailSources.compression("Subject: x\n".getBytes(StandardCharsets.US_ASCII)))
+                .isEmpty();
+        assertThat(MailSources.compression(new byte[] {(byte) 0xfd, '7', 'z', 'X', 'Z', 0}))
+                .contains("xz");
+        assertThat(MailSources.compression(new byte[] {0x28, (byte) 0xb5, 0x2f, (byte) 0xfd}))
+                .contains("zstd");
+    }
+
+    /**
+     * A subdirectory that may not be listed ended train and eval as "internal error ... (a bug)" with a stack trace:
+     * the walk's unchecked exception escaped. It is the I/O error it is. Root lists every directory, so this runs
+     * as another user only.
+     */
+    @Test
+    void aSubdirectoryThatMayNotBeListedIsAnIoError(@TempDir Path dir) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse(
+                "root".equals(System.getProperty("user.name")), "root may list any directory");
+        Files.writeString(dir.resolve("a.eml"), "Subject: a\n\nA\n");
+        Path locked = Files.createDirectories(dir.resolve("locked"));
+        Files.setPosixFilePermissions(locked, java.util.Set.of());
+        try {
+            assertThatThrownBy(() -> MailSources.forEach(dir, (id, m) -> {}))
+                    .isInstanceOf(java.nio.file.AccessDeniedException.class);
+        } finally {
+            Files.setPosixFilePermissions(locked, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        }
+    }
+
     @Test
     void missingSourceIsAClearError(@TempDir Path dir) {
         assertThatThrownBy(() -> MailSources.forEach(dir.resolve("nope"), (id, m) -> {}))
