@@ -295,9 +295,10 @@ public final class MailSources {
     static final int LINE_PIECE = 64 * 1024;
 
     /**
-     * Splits an mbox: its first line, and a line starting with "From " after an empty line that also holds a time of
-     * day ({@code From sender Tue Dec  1 10:00:00 2026}, the envelope line every mbox writer adds), begins a message. A
-     * body paragraph opening "From the desk of ..." in a message saved without mboxrd's {@code >} is not a separator.
+     * Splits an mbox: its first line, and a line starting with "From " after an empty line that also holds a date
+     * ({@link #holdsDate}: {@code From sender Tue Dec  1 10:00:00 2026}, the envelope line every mbox writer adds),
+     * begins a message. A body paragraph opening "From the desk of ..." or "From 9:00 to 17:00 ..." in a message saved
+     * without mboxrd's {@code >} is not a separator.
      * Lines are read in pieces of at most {@link #LINE_PIECE} bytes; a line longer than that is never a separator, and
      * the bytes of a message past {@link #MAX_MESSAGE_BYTES} are not kept.
      */
@@ -313,7 +314,7 @@ public final class MailSources {
             // a whole line ends with its line break, or with the file (a piece of LINE_PIECE bytes may go on)
             boolean whole = !continuation && (line[line.length - 1] == '\n' || line.length < LINE_PIECE);
             boolean separator =
-                    whole && previousEmpty && startsWith(line, "From ") && (current == null || holdsTime(line));
+                    whole && previousEmpty && startsWith(line, "From ") && (current == null || holdsDate(line));
             if (separator) {
                 if (current != null) {
                     n += emit(name, position++, current, tooLarge, visitor);
@@ -423,6 +424,46 @@ public final class MailSources {
             throw new java.io.UncheckedIOException("reading bytes in memory cannot fail", e);
         }
         return !some[0];
+    }
+
+    private static final String[] MONTHS = {
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
+    };
+
+    /**
+     * Whether a line holds the date of an envelope line, as every mbox writer puts it there ({@code Tue Dec  1
+     * 10:00:00 2026}, RFC 2822's {@code Tue, 1 Dec 2026 10:00:00 +0000} too): a time of day ({@link #holdsTime}), a
+     * month's abbreviated English name as a word and a year of four digits. A time alone split an unescaped body
+     * paragraph such as "From 9:00 to 17:00 the office is closed." into a message of its own.
+     */
+    static boolean holdsDate(byte[] line) {
+        if (!holdsTime(line)) {
+            return false;
+        }
+        String text = new String(line, StandardCharsets.ISO_8859_1);
+        boolean month = false;
+        for (String m : MONTHS) {
+            int at = text.indexOf(m);
+            while (at >= 0 && !month) {
+                month = (at == 0 || !Character.isLetter(text.charAt(at - 1)))
+                        && (at + 3 == text.length() || !Character.isLetter(text.charAt(at + 3)));
+                at = text.indexOf(m, at + 1);
+            }
+        }
+        if (!month) {
+            return false;
+        }
+        for (int i = 0; i + 4 <= text.length(); i++) {
+            if ((i == 0 || !isDigit(line[i - 1]))
+                    && (line[i] == '1' || line[i] == '2')
+                    && isDigit(line[i + 1])
+                    && isDigit(line[i + 2])
+                    && isDigit(line[i + 3])
+                    && (i + 4 == line.length || !isDigit(line[i + 4]))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether a line holds a time of day: a digit, a colon and two digits ({@code 9:05}, {@code 10:00:00}). */

@@ -89,20 +89,28 @@ class MailSourcesTest {
     @Test
     void aBodyParagraphOpeningWithFromIsNoSeparator(@TempDir Path dir) throws Exception {
         String saved = "From cfo@example.org Tue Dec  1 10:00:00 2026\nSubject: memo\n\nHello,\n\n"
-                + "From the desk of the CFO: the budget is approved.\n\nFrom now on, file receipts weekly.\n";
+                + "From the desk of the CFO: the budget is approved.\n\nFrom now on, file receipts weekly.\n"
+                // a time of day alone made a separator: this paragraph was a message of its own
+                + "\nFrom 9:00 to 17:00 on Friday the office is closed.\n\nFrom 10:30 in May we move.\n";
         Path file = dir.resolve("memo.eml");
         Files.writeString(file, saved);
         List<String> messages = new ArrayList<>();
         assertThat(MailSources.forEach(file, (id, m) -> messages.add(new String(m, StandardCharsets.UTF_8))))
                 .isEqualTo(1);
-        assertThat(messages.get(0)).contains("From the desk").contains("From now on");
+        assertThat(messages.get(0))
+                .contains("From the desk")
+                .contains("From now on")
+                .contains("From 9:00 to 17:00")
+                .contains("From 10:30 in May");
         assertThat(MailSources.messagesIn(saved.getBytes(StandardCharsets.UTF_8)))
                 .isEqualTo(1);
         // envelope lines as mbox writers write them still separate: with or without seconds, Thunderbird's "From - "
         String mbox = saved + "\nFrom - Wed Aug 22 10:27:26 2012\nSubject: b\n\nx\n"
-                + "\nFrom MAILER-DAEMON Fri Jul  8 9:08 2011\nSubject: c\n\ny\n";
+                + "\nFrom MAILER-DAEMON Fri Jul  8 9:08 2011\nSubject: c\n\ny\n"
+                + "\nFrom jane@example.org Tue, 1 Dec 2026 10:00:00 +0000\nSubject: d\n\nz\n"
+                + "\nFrom bob@example.org Tue Dec  1 10:00:00 +0100 2026\nSubject: e\n\nw\n";
         assertThat(MailSources.messagesIn(mbox.getBytes(StandardCharsets.UTF_8)))
-                .isEqualTo(3);
+                .isEqualTo(5);
     }
 
     /**
