@@ -299,39 +299,125 @@ public final class MailSources {
      * ({@link #holdsDate}: {@code From sender Tue Dec  1 10:00:00 2026}, the envelope line every mbox writer adds),
      * begins a message. A body paragraph opening "From the desk of ..." or "From 9:00 to 17:00 ..." in a message saved
      * without mboxrd's {@code >} is not a separator.
-     * Lines are read in pieces of at most {@link #LINE_PIECE} bytes; a line longer than that is never a separator, and
+     *
+     * <p>A message whose header has one {@code Content-Length} field (mboxcl2, as Solaris mail and some MDAs write,
+     * leaving body lines that start with "From " unescaped) ends where that length says, when the length holds: the body
+     * ends at a line end there, and what follows is the end of the file or, after empty lines, a "From " line. Then a
+     * line inside the body is never a separator (an envelope line a sender wrote into his body cut his message in two,
+     * each part scanned apart: a MIME header in one, the attachment it announces in the next). A length that does not
+     * hold is ignored, and the message is split as any other.
+     *
+     * <p>Lines are read in pieces of at most {@link #LINE_PIECE} bytes; a line longer than that is never a separator, and
      * the bytes of a message past {@link #MAX_MESSAGE_BYTES} are not kept.
      */
     private static long mbox(String name, InputStream in, Visitor visitor) throws IOException {
-        MessageBuffer current = null;
-        boolean previousEmpty = true;
-        boolean tooLarge = false;
-        boolean continuation = false; // the piece read continues a line longer than LINE_PIECE
-        long n = 0; // messages visited
-        long position = 0; // messages met, skipped ones included: FILE#N names the N-th message of the file
+        MboxReader reader = new MboxReader(name, visitor);
         byte[] line;
         while ((line = readLine(in, LINE_PIECE)) != null) {
+            reader.line(line);
+        }
+        return reader.end();
+    }
+
+    /** The state of {@link #mbox}: one instance per file. */
+    private static final class MboxReader {
+        private final String name;
+        private final Visitor visitor;
+        private MessageBuffer current;
+        private boolean previousEmpty = true;
+        private boolean tooLarge;
+        private boolean continuation; // the piece read continues a line longer than LINE_PIECE
+        private long n; // messages visited
+        private long position; // messages met, skipped ones included: FILE#N names the N-th message of the file
+        private boolean inHeader; // the current message's header, up to its first empty line
+        private long declared = -1; // the header's Content-Length while it may hold, else -1
+        private boolean lengths; // the header had a Content-Length field (a second one voids both)
+        private long bodyRead; // the body's bytes as in the file, while a Content-Length is followed
+        private boolean atLength; // the body ended at the declared length: only empty lines or a From line may follow
+        private final List<int[]> candidates = new ArrayList<>(); // separator lines the length kept in the body
+
+        MboxReader(String name, Visitor visitor) {
+            this.name = name;
+            this.visitor = visitor;
+        }
+
+        void line(byte[] line) throws IOException {
             // a whole line ends with its line break, or with the file (a piece of LINE_PIECE bytes may go on)
             boolean whole = !continuation && (line[line.length - 1] == '\n' || line.length < LINE_PIECE);
+            boolean empty = whole
+                    && (line.length == 0
+                            || (line.length == 1 && line[0] == '\n')
+                            || (line.length == 2 && line[0] == '\r' && line[1] == '\n'));
             boolean separator =
                     whole && previousEmpty && startsWith(line, "From ") && (current == null || holdsDate(line));
+            if (declared >= 0 && atLength && !empty) {
+                if (whole && startsWith(line, "From ")) {
+                    separator = true; // the length held: the next message's envelope line
+                } else {
+                    unfollowLength(); // something else after the body: the length is wrong
+                }
+            } else if (declared >= 0 && separator && !tooLarge) {
+                separator = false; // inside the declared body; split here after all if the length turns out wrong
+                candidates.add(new int[] {current.size(), current.size() + line.length});
+            }
             if (separator) {
                 if (current != null) {
-                    n += emit(name, position++, current, tooLarge, visitor);
+                    n += emit(name, position++, current.bytes(), 0, current.size(), tooLarge, visitor);
                 }
                 current = new MessageBuffer();
                 tooLarge = false;
                 previousEmpty = false;
-                continue;
+                inHeader = true;
+                declared = -1;
+                lengths = false;
+                atLength = false;
+                candidates.clear();
+                return;
             }
-            previousEmpty = whole
-                    && (line.length == 0
-                            || (line.length == 1 && line[0] == '\n')
-                            || (line.length == 2 && line[0] == '\r' && line[1] == '\n'));
+            previousEmpty = empty;
             boolean startOfLine = !continuation;
             continuation = line[line.length - 1] != '\n';
-            if (current == null || tooLarge) {
-                continue;
+            if (current == null) {
+                return;
+            }
+            if (inHeader) {
+                header(line, startOfLine, empty);
+            } else if (declared >= 0 && !atLength) {
+                bodyRead += line.length;
+                if (bodyRead == declared && (line[line.length - 1] == '\n' || line.length < LINE_PIECE)) {
+                    atLength = true;
+                } else if (bodyRead >= declared) {
+                    write(line, startOfLine);
+                    unfollowLength(); // the declared length ends inside a line
+                    return;
+                }
+            }
+            write(line, startOfLine);
+        }
+
+        private void header(byte[] line, boolean startOfLine, boolean empty) {
+            if (empty) {
+                inHeader = false;
+                bodyRead = 0;
+                atLength = declared == 0;
+                return;
+            }
+            if (startOfLine && line.length > 15) {
+                String text = new String(line, 0, Math.min(line.length, 64), StandardCharsets.ISO_8859_1);
+                if (text.regionMatches(true, 0, "Content-Length:", 0, 15)) {
+                    String value = text.substring(15).trim();
+                    boolean digits = !value.isEmpty()
+                            && value.length() <= 12
+                            && value.chars().allMatch(c -> c >= '0' && c <= '9');
+                    declared = digits && !lengths ? Long.parseLong(value) : -1;
+                    lengths = true;
+                }
+            }
+        }
+
+        private void write(byte[] line, boolean startOfLine) {
+            if (tooLarge) {
+                return;
             }
             int off = 0;
             if (startOfLine && line.length > 1 && line[0] == '>') { // mboxrd: ">From " and ">>From " lose one '>'
@@ -346,13 +432,42 @@ public final class MailSources {
             current.write(line, off, line.length - off);
             if (current.size() > MAX_MESSAGE_BYTES) {
                 tooLarge = true;
+                candidates.clear();
                 current = new MessageBuffer(); // its bytes are not kept, only that it was too large
             }
         }
-        if (current != null) {
-            n += emit(name, position++, current, tooLarge, visitor);
+
+        /**
+         * The Content-Length did not hold: the message is split where the separators the length had kept in its body
+         * stand, as a message without the field is; the last part goes on as the current message.
+         */
+        private void unfollowLength() throws IOException {
+            declared = -1;
+            atLength = false;
+            if (candidates.isEmpty()) {
+                return;
+            }
+            byte[] b = current.bytes();
+            int from = 0;
+            for (int[] c : candidates) {
+                n += emit(name, position++, b, from, c[0] - from, false, visitor);
+                from = c[1];
+            }
+            candidates.clear();
+            MessageBuffer rest = new MessageBuffer();
+            rest.write(b, from, current.size() - from);
+            current = rest;
         }
-        return n;
+
+        long end() throws IOException {
+            if (declared >= 0 && !atLength) {
+                unfollowLength(); // the file ends before the declared length
+            }
+            if (current != null) {
+                n += emit(name, position++, current.bytes(), 0, current.size(), tooLarge, visitor);
+            }
+            return n;
+        }
     }
 
     /** A message being read, whose bytes are copied out once (without the mbox's own line end). */
@@ -363,35 +478,29 @@ public final class MailSources {
         }
     }
 
-    private static int emit(String name, long index, MessageBuffer m, boolean tooLarge, Visitor visitor)
+    private static int emit(String name, long index, byte[] b, int from, int length, boolean tooLarge, Visitor visitor)
             throws IOException {
         String id = name + "#" + (index + 1);
         if (tooLarge) {
             visitor.skipped(id, "larger than " + MAX_MESSAGE_BYTES + " bytes");
             return 0;
         }
-        byte[] b = m.bytes(); // valid up to m.size(): no copy but the message's own
         // the empty line before the next separator belongs to the mbox, not to the message
-        int len = m.size();
-        if (len >= 2
-                && b[len - 2] == '\r'
-                && b[len - 1] == '\n'
-                && len >= 4
-                && b[len - 4] == '\r'
-                && b[len - 3] == '\n') {
-            len -= 2;
-        } else if (len >= 2 && b[len - 1] == '\n' && b[len - 2] == '\n') {
-            len -= 1;
+        int end = from + length;
+        if (length >= 4 && b[end - 2] == '\r' && b[end - 1] == '\n' && b[end - 4] == '\r' && b[end - 3] == '\n') {
+            end -= 2;
+        } else if (length >= 2 && b[end - 1] == '\n' && b[end - 2] == '\n') {
+            end -= 1;
         }
         boolean blank = true;
-        for (int i = 0; i < len && blank; i++) {
+        for (int i = from; i < end && blank; i++) {
             blank = b[i] == '\r' || b[i] == '\n';
         }
         if (blank) {
             visitor.skipped(id, EMPTY_MESSAGE);
             return 0;
         }
-        visitor.message(id, java.util.Arrays.copyOf(b, len));
+        visitor.message(id, java.util.Arrays.copyOfRange(b, from, end));
         return 1;
     }
 

@@ -279,6 +279,59 @@ class MailSourcesTest {
         }
     }
 
+    /**
+     * An mboxcl2 file (Solaris mail: a Content-Length field, body lines starting with "From " left unescaped): an
+     * envelope line a sender wrote into his body cut his message in two, and each part was scanned apart (a MIME
+     * header in one, the part it announces in the next). The length is followed when it holds, and ignored when not.
+     */
+    @Test
+    void aContentLengthThatHoldsKeepsAnUnescapedEnvelopeLineInTheBody(@TempDir Path dir) throws Exception {
+        String body = "Hello\n\nFrom evil@example.com Mon Jan  5 09:00:00 2026\nSubject: injected\n\nsecond part\n";
+        String first = "Subject: one\nContent-Length: " + body.length() + "\n\n" + body;
+        String second = "Subject: two\n\nB\n";
+        for (String eol : List.of("\n", "\r\n")) {
+            for (String between : List.of("\n", "")) { // writers put an empty line between messages, or not
+                String mbox = ("From a@example.org Mon Jan  5 09:00:00 2026\n" + first + between
+                                + "From b@example.org Mon Jan  5 09:01:00 2026\n" + second)
+                        .replace("\n", eol);
+                if (eol.equals("\r\n")) {
+                    mbox = mbox.replace(
+                            "Content-Length: " + body.length(),
+                            "Content-Length: " + body.replace("\n", eol).length());
+                }
+                Path file = Files.writeString(dir.resolve("cl2"), mbox, StandardCharsets.US_ASCII);
+                assertThat(read(file))
+                        .as(eol + between)
+                        .containsExactly(
+                                first.replace("\n", eol)
+                                        .replace(
+                                                "Content-Length: " + body.length(),
+                                                "Content-Length: "
+                                                        + body.replace("\n", eol)
+                                                                .length()),
+                                second.replace("\n", eol));
+            }
+        }
+        // the last message of the file, its length up to the end
+        Path last = Files.writeString(dir.resolve("last"), "From a@example.org Mon Jan  5 09:00:00 2026\n" + first);
+        assertThat(read(last)).containsExactly(first);
+        // a length that does not hold is ignored: too short, too long, ending inside a line, followed by other text
+        for (long wrong : List.of(5L, body.length() + 100L, body.length() - 3L, body.length() - 12L)) {
+            String mbox = "From a@example.org Mon Jan  5 09:00:00 2026\n"
+                    + first.replace("Content-Length: " + body.length(), "Content-Length: " + wrong)
+                    + "\nFrom b@example.org Mon Jan  5 09:01:00 2026\n" + second;
+            Path file = Files.writeString(dir.resolve("wrong"), mbox);
+            List<String> messages = read(file);
+            assertThat(messages).as("Content-Length " + wrong).hasSize(3);
+            assertThat(messages.get(1)).isEqualTo("Subject: injected\n\nsecond part\n");
+            assertThat(messages.get(2)).isEqualTo(second);
+        }
+        // two different lengths: neither is followed
+        String twice = "From a@example.org Mon Jan  5 09:00:00 2026\n"
+                + first.replace("Subject: one\n", "Subject: one\nContent-Length: 3\n");
+        assertThat(read(Files.writeString(dir.resolve("twice"), twice))).hasSize(2);
+    }
+
     @Test
     void missingSourceIsAClearError(@TempDir Path dir) {
         assertThatThrownBy(() -> MailSources.forEach(dir.resolve("nope"), (id, m) -> {}))
