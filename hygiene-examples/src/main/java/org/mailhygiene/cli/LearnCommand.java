@@ -81,8 +81,8 @@ public final class LearnCommand implements Command {
                         BayesModels.JOURNAL_MAX_MESSAGES)
                 + "A MODEL replaced by other means no longer matches its journal, which is then ignored. For whole\n"
                 + "directories, Maildirs or mbox files use 'hygiene train --update' (learn refuses a FILE that is\n"
-                + "an mbox of several messages, and a FILE that does not open like mail: a header field or an mbox\n"
-                + "From line).\n\n"
+                + "an mbox of several messages, a FILE that does not open like mail: a header field or an mbox\n"
+                + "From line, a message over 32 MiB and a FIFO or device).\n\n"
                 + "With --redis URL (a cluster's shared state, the nodes' 'redis' key) the messages are learned for the\n"
                 + "whole cluster instead: every node using that Redis adds them to its own model within its\n"
                 + "'redis-model-refresh' (default 10 s). NAME is the nodes' 'redis-model' (default bayes). Each\n"
@@ -170,7 +170,12 @@ public final class LearnCommand implements Command {
         try {
             for (String f : files) {
                 if (f.equals("-")) {
-                    byte[] in = io.in().readAllBytes();
+                    // bounded: cat /dev/zero | ... filled the heap, then said to give the JVM more
+                    byte[] in = io.in().readNBytes((int) MailSources.MAX_MESSAGE_BYTES + 1);
+                    if (in.length > MailSources.MAX_MESSAGE_BYTES) {
+                        io.err().println("hygiene learn: standard input " + TOO_LARGE);
+                        return EXIT_ERROR;
+                    }
                     if (in.length == 0) {
                         // a pipe from a command that failed: learned, it would count as a message of the label
                         io.err().println("hygiene learn: standard input is empty, not a message (nothing was learned)");
@@ -191,7 +196,24 @@ public final class LearnCommand implements Command {
                         return EXIT_ERROR;
                     }
                     try {
-                        byte[] bytes = Files.readAllBytes(Path.of(f));
+                        Path path = Path.of(f);
+                        if (Files.exists(path) && !Files.isRegularFile(path)) {
+                            // a FIFO nobody writes waited forever, /dev/zero filled the heap
+                            io.err()
+                                    .println("hygiene learn: " + f
+                                            + " is not a regular file (a FIFO or a device; - reads"
+                                            + " standard input; nothing was learned)");
+                            return EXIT_ERROR;
+                        }
+                        byte[] bytes;
+                        try (java.io.InputStream file = Files.newInputStream(path)) {
+                            // bounded: a file of 2 GB said "out of memory ... give the JVM more"
+                            bytes = file.readNBytes((int) MailSources.MAX_MESSAGE_BYTES + 1);
+                        }
+                        if (bytes.length > MailSources.MAX_MESSAGE_BYTES) {
+                            io.err().println("hygiene learn: " + f + " " + TOO_LARGE);
+                            return EXIT_ERROR;
+                        }
                         if (bytes.length == 0) {
                             io.err().println("hygiene learn: " + f + " is empty, not a message (nothing was learned)");
                             return EXIT_ERROR;
@@ -249,6 +271,10 @@ public final class LearnCommand implements Command {
             return EXIT_ERROR;
         }
     }
+
+    /** Why a message larger than train reads is refused. */
+    private static final String TOO_LARGE = "is larger than " + MailSources.MAX_MESSAGE_BYTES
+            + " bytes, more than train and eval read of a message (nothing was learned)";
 
     /**
      * Refuses an mbox without a message (an envelope line and nothing else, or empty lines), as an empty file is

@@ -118,6 +118,44 @@ class LearnCommandTest {
                 .isTrue();
     }
 
+    /**
+     * learn read a file or standard input whole, without a limit: /dev/zero or {@code cat /dev/zero |} filled the heap
+     * (6 GB by default here) and then said "out of memory ... give the JVM more"; a 2 GB file said the same at once; a
+     * FIFO nobody writes waited forever. A message larger than train reads (32 MiB) is refused, as is a file that is not
+     * a regular file (as scan says of it), and nothing is learned.
+     */
+    @Test
+    void aHugeOrEndlessInputIsRefusedNotReadIntoMemory(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("site.model");
+        Path huge = dir.resolve("huge.eml");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(huge.toFile(), "rw")) {
+            f.write("Subject: big\n\n".getBytes(StandardCharsets.US_ASCII));
+            f.setLength(2L * 1024 * 1024 * 1024 + 10); // sparse: takes no disk
+        }
+        Run big = Run.main("learn", "--spam", "--model", model.toString(), huge.toString());
+        assertThat(big.status()).isEqualTo(2);
+        assertThat(big.err())
+                .contains(huge + " is larger than 33554432 bytes")
+                .contains("nothing was learned")
+                .doesNotContain("out of memory");
+        byte[] tooLong = new byte[(int) org.mailhygiene.scanners.bayes.MailSources.MAX_MESSAGE_BYTES + 1];
+        byte[] head = "Subject: long\n\n".getBytes(StandardCharsets.US_ASCII);
+        java.util.Arrays.fill(tooLong, (byte) 'a');
+        System.arraycopy(head, 0, tooLong, 0, head.length);
+        Run stdin = Run.mainWithStdin(tooLong, "learn", "--spam", "--model", model.toString(), "-");
+        assertThat(stdin.status()).isEqualTo(2);
+        assertThat(stdin.err())
+                .contains("standard input is larger than 33554432 bytes")
+                .contains("nothing was learned");
+        Path zero = Path.of("/dev/zero");
+        if (Files.exists(zero)) {
+            Run device = Run.main("learn", "--spam", "--model", model.toString(), zero.toString());
+            assertThat(device.status()).isEqualTo(2);
+            assertThat(device.err()).contains("/dev/zero is not a regular file").contains("nothing was learned");
+        }
+        assertThat(model).doesNotExist();
+    }
+
     @Test
     void learnsIntoANewModelStartingFromTheDefaultThenIncrementally(@TempDir Path dir) throws Exception {
         Path msg = dir.resolve("clean.eml");
