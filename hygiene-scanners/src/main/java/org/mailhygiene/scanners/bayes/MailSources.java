@@ -85,7 +85,12 @@ public final class MailSources {
         }
         long n = 0;
         for (Path file : files(source)) {
-            n += file(file, visitor);
+            String unread = unreadable(file);
+            if (unread != null) {
+                visitor.skipped(file.toString(), unread);
+            } else {
+                n += file(file, visitor);
+            }
         }
         return n;
     }
@@ -222,8 +227,12 @@ public final class MailSources {
 
     private static List<Path> files(Path dir) throws IOException {
         List<Path> out = new ArrayList<>();
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.filter(Files::isRegularFile)
+        // a source named through a symbolic link is the directory it leads to (the walk does not follow a link, even
+        // the one it starts at: such a source gave no message at all); files keep the name given
+        Path start = Files.isSymbolicLink(dir) ? dir.toRealPath() : dir;
+        try (Stream<Path> s = Files.walk(start).map(p -> dir.resolve(start.relativize(p)))) {
+            // directories are walked, not read; anything else that is not a regular file is listed, to be said
+            s.filter(p -> !p.equals(dir) && !Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))
                     .filter(p -> !hidden(dir, p))
                     .filter(p -> !isMaildirTmp(p))
                     .sorted()
@@ -233,6 +242,25 @@ public final class MailSources {
             throw e.getCause();
         }
         return out;
+    }
+
+    /**
+     * Why a path found in a directory is not read, or {@code null} for a regular file (a symbolic link to one
+     * included): a symbolic link to a directory is not followed (it may lead back into the tree), and a broken link, a
+     * loop of links, a FIFO or a device is no message file. Each was passed over in silence, the mail behind a link not
+     * learned without a word.
+     */
+    private static String unreadable(Path p) {
+        if (Files.isRegularFile(p)) {
+            return null;
+        }
+        if (Files.isDirectory(p)) {
+            return "a symbolic link to a directory, not followed (name it to read what it holds)";
+        }
+        if (Files.isSymbolicLink(p) && !Files.exists(p)) {
+            return "a broken symbolic link or a loop of them";
+        }
+        return "not a regular file (a FIFO, socket or device)";
     }
 
     private static boolean hidden(Path root, Path p) {

@@ -332,6 +332,54 @@ class MailSourcesTest {
         assertThat(read(Files.writeString(dir.resolve("twice"), twice))).hasSize(2);
     }
 
+    /**
+     * train and eval passed over a symbolic link to a directory and a loop of links in silence (scan names them): the
+     * mail behind them was not learned and nothing said so. Each is reported to {@link MailSources.Visitor#skipped}.
+     */
+    @Test
+    void aLinkToADirectoryAndALinkLoopAreSkippedAndSaid(@TempDir Path dir) throws Exception {
+        Path tree = Files.createDirectories(dir.resolve("tree"));
+        Files.writeString(tree.resolve("a.eml"), "Subject: a\n\nA\n");
+        Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
+        Files.writeString(elsewhere.resolve("b.eml"), "Subject: b\n\nB\n");
+        Files.createSymbolicLink(tree.resolve("linked"), elsewhere);
+        Files.createSymbolicLink(tree.resolve("loop1"), tree.resolve("loop2"));
+        Files.createSymbolicLink(tree.resolve("loop2"), tree.resolve("loop1"));
+        List<String> skipped = new ArrayList<>();
+        List<String> read = new ArrayList<>();
+        MailSources.forEach(tree, new MailSources.Visitor() {
+            @Override
+            public void message(String id, byte[] message) {
+                read.add(new String(message, StandardCharsets.UTF_8));
+            }
+
+            @Override
+            public void skipped(String id, String reason) {
+                skipped.add(tree.relativize(Path.of(id)) + ": " + reason);
+            }
+        });
+        assertThat(read).containsExactly("Subject: a\n\nA\n");
+        assertThat(skipped)
+                .containsExactly(
+                        "linked: a symbolic link to a directory, not followed (name it to read what it holds)",
+                        "loop1: a broken symbolic link or a loop of them",
+                        "loop2: a broken symbolic link or a loop of them");
+        // named, the link is the directory it leads to (it gave no message at all), its files named through it
+        List<String> ids = new ArrayList<>();
+        MailSources.forEach(tree.resolve("linked"), new MailSources.Visitor() {
+            @Override
+            public void message(String id, byte[] message) {
+                ids.add(id);
+            }
+
+            @Override
+            public void skipped(String id, String reason) {
+                ids.add(id + ": " + reason);
+            }
+        });
+        assertThat(ids).containsExactly(tree.resolve("linked").resolve("b.eml").toString());
+    }
+
     @Test
     void missingSourceIsAClearError(@TempDir Path dir) {
         assertThatThrownBy(() -> MailSources.forEach(dir.resolve("nope"), (id, m) -> {}))
