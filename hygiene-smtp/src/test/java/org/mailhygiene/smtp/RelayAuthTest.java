@@ -55,23 +55,10 @@ class RelayAuthTest {
 
     @Test
     void outboundMailIsSignedAfterTaggingAndCarriesOurResults(FakeDnsServer dns) throws Exception {
-        KeyPair kp = DkimKeys.generate("rsa", 2048);
-        Files.writeString(dir.resolve("dkim.key"), DkimKeys.toPem(kp.getPrivate()));
-        dns.txt("gw1._domainkey.dept-a.example", "v=DKIM1; k=rsa; p=" + DkimKeys.publicKeyTag(kp.getPublic()));
+        dkimKey(dns);
         dns.txt("dept-a.example", "v=spf1 ip4:127.0.0.0/8 -all");
         try (SmtpSink sink = SmtpSink.builder().start()) {
-            String conf = "role = gateway\n"
-                    + "name = gw\n"
-                    + "hostname = gw.example.net\n"
-                    + "listen = 127.0.0.1:0\n"
-                    + "data = gw\n"
-                    + "accept-domain = dept-a.example\n"
-                    + "relay-client = 127.0.0.1\n"
-                    + "route = :127.0.0.1:" + sink.port() + "\n"
-                    + "scanner = auth\n"
-                    + "dns = " + dns.hostPort() + "\n"
-                    + "dkim-sign = dept-a.example:gw1:dkim.key\n";
-            Node.Builder b = NodeConfig.parse(ConfigFile.parse("gw.conf", conf), dir);
+            Node.Builder b = gateway(dns, sink, "gw.example.net", "");
             try (Node node = b.build()) {
                 node.start();
                 try (RelayTestClient c = new RelayTestClient(node.address().getPort())) {
@@ -214,21 +201,29 @@ class RelayAuthTest {
         }
     }
 
-    /** Writes a DKIM key for dept-a.example (selector gw1) and an ARC key for gw.example.net, published in {@code dns}. */
-    private void signingAndSealingKeys(FakeDnsServer dns) throws Exception {
+    /** Writes a DKIM key for dept-a.example (selector gw1), published in {@code dns}. */
+    private void dkimKey(FakeDnsServer dns) throws Exception {
         KeyPair kp = DkimKeys.generate("rsa", 2048);
         Files.writeString(dir.resolve("dkim.key"), DkimKeys.toPem(kp.getPrivate()));
         dns.txt("gw1._domainkey.dept-a.example", "v=DKIM1; k=rsa; p=" + DkimKeys.publicKeyTag(kp.getPublic()));
+    }
+
+    /** {@link #dkimKey} and an ARC key for gw.example.net (selector arc1), published in {@code dns}. */
+    private void signingAndSealingKeys(FakeDnsServer dns) throws Exception {
+        dkimKey(dns);
         KeyPair arc = DkimKeys.generate("rsa", 2048);
         Files.writeString(dir.resolve("arc.key"), DkimKeys.toPem(arc.getPrivate()));
         dns.txt("arc1._domainkey.gw.example.net", "v=DKIM1; k=rsa; p=" + DkimKeys.publicKeyTag(arc.getPublic()));
     }
 
-    /** A gateway with {@code scanner = auth} that signs dept-a.example and seals, delivering to {@code sink}. */
-    private Node.Builder signingAndSealingGateway(FakeDnsServer dns, SmtpSink sink) throws Exception {
+    /**
+     * A gateway named {@code hostname} with {@code scanner = auth} that signs dept-a.example with {@link #dkimKey},
+     * delivering everything to {@code sink}; {@code more} adds configuration lines.
+     */
+    private Node.Builder gateway(FakeDnsServer dns, SmtpSink sink, String hostname, String more) throws Exception {
         String conf = "role = gateway\n"
                 + "name = gw\n"
-                + "hostname = gw.example.net\n"
+                + "hostname = " + hostname + "\n"
                 + "listen = 127.0.0.1:0\n"
                 + "data = gw\n"
                 + "accept-domain = dept-a.example\n"
@@ -237,8 +232,13 @@ class RelayAuthTest {
                 + "scanner = auth\n"
                 + "dns = " + dns.hostPort() + "\n"
                 + "dkim-sign = dept-a.example:gw1:dkim.key\n"
-                + "arc-seal = gw.example.net:arc1:arc.key\n";
+                + more;
         return NodeConfig.parse(ConfigFile.parse("gw.conf", conf), dir);
+    }
+
+    /** {@link #gateway} as gw.example.net that also ARC-seals with {@link #signingAndSealingKeys}'s key. */
+    private Node.Builder signingAndSealingGateway(FakeDnsServer dns, SmtpSink sink) throws Exception {
+        return gateway(dns, sink, "gw.example.net", "arc-seal = gw.example.net:arc1:arc.key\n");
     }
 
     /** The auth scanner's view of a message as it left: its ARC result. */
@@ -323,23 +323,10 @@ class RelayAuthTest {
      */
     @Test
     void theRelaysOwnBouncesAreSigned(FakeDnsServer dns) throws Exception {
-        KeyPair kp = DkimKeys.generate("rsa", 2048);
-        Files.writeString(dir.resolve("dkim.key"), DkimKeys.toPem(kp.getPrivate()));
-        dns.txt("gw1._domainkey.dept-a.example", "v=DKIM1; k=rsa; p=" + DkimKeys.publicKeyTag(kp.getPublic()));
+        dkimKey(dns);
         try (SmtpSink sink = SmtpSink.builder().start()) {
             sink.onRecipient("nobody@dept-a.example", SinkAction.reply("550 5.1.1 no such user"));
-            String conf = "role = gateway\n"
-                    + "name = gw\n"
-                    + "hostname = gw.dept-a.example\n"
-                    + "listen = 127.0.0.1:0\n"
-                    + "data = gw\n"
-                    + "accept-domain = dept-a.example\n"
-                    + "relay-client = 127.0.0.1\n"
-                    + "route = :127.0.0.1:" + sink.port() + "\n"
-                    + "scanner = auth\n"
-                    + "dns = " + dns.hostPort() + "\n"
-                    + "dkim-sign = dept-a.example:gw1:dkim.key\n";
-            Node.Builder b = NodeConfig.parse(ConfigFile.parse("gw.conf", conf), dir);
+            Node.Builder b = gateway(dns, sink, "gw.dept-a.example", "");
             try (Node node = b.build()) {
                 node.start();
                 byte[] msg = MESSAGE.replace("alice@dept-a.example", "bob@remote.example")
