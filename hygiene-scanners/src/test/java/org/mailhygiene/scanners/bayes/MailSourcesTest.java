@@ -226,19 +226,10 @@ class MailSourcesTest {
         }
         Files.write(dir.resolve("new/archive.mbox.gz"), gz.toByteArray());
         Files.write(dir.resolve("new/inbox.bz2"), "BZh91AY&SY\u0001\u0002".getBytes(StandardCharsets.ISO_8859_1));
-        List<String> skipped = new ArrayList<>();
-        List<String> read = new ArrayList<>();
-        long n = MailSources.forEach(dir, new MailSources.Visitor() {
-            @Override
-            public void message(String id, byte[] message) {
-                read.add(new String(message, StandardCharsets.UTF_8));
-            }
-
-            @Override
-            public void skipped(String id, String reason) {
-                skipped.add(dir.relativize(Path.of(id)) + ": " + reason);
-            }
-        });
+        Recording seen = new Recording(dir);
+        long n = MailSources.forEach(dir, seen);
+        List<String> skipped = seen.skipped;
+        List<String> read = seen.read;
         assertThat(read).containsExactly("Subject: a\n\nA\n");
         assertThat(n).isEqualTo(1);
         assertThat(MailSources.count(dir)).isEqualTo(1);
@@ -345,19 +336,10 @@ class MailSourcesTest {
         Files.createSymbolicLink(tree.resolve("linked"), elsewhere);
         Files.createSymbolicLink(tree.resolve("loop1"), tree.resolve("loop2"));
         Files.createSymbolicLink(tree.resolve("loop2"), tree.resolve("loop1"));
-        List<String> skipped = new ArrayList<>();
-        List<String> read = new ArrayList<>();
-        MailSources.forEach(tree, new MailSources.Visitor() {
-            @Override
-            public void message(String id, byte[] message) {
-                read.add(new String(message, StandardCharsets.UTF_8));
-            }
-
-            @Override
-            public void skipped(String id, String reason) {
-                skipped.add(tree.relativize(Path.of(id)) + ": " + reason);
-            }
-        });
+        Recording seen = new Recording(tree);
+        MailSources.forEach(tree, seen);
+        List<String> skipped = seen.skipped;
+        List<String> read = seen.read;
         assertThat(read).containsExactly("Subject: a\n\nA\n");
         assertThat(skipped)
                 .containsExactly(
@@ -385,5 +367,26 @@ class MailSourcesTest {
         assertThatThrownBy(() -> MailSources.forEach(dir.resolve("nope"), (id, m) -> {}))
                 .isInstanceOf(NoSuchFileException.class)
                 .hasMessageContaining("nope");
+    }
+
+    /** Keeps the messages read (as UTF-8 text) and the skipped ones ("PATH: reason", relative to a root). */
+    static final class Recording implements MailSources.Visitor {
+        final Path root;
+        final List<String> read = new ArrayList<>();
+        final List<String> skipped = new ArrayList<>();
+
+        Recording(Path root) {
+            this.root = root;
+        }
+
+        @Override
+        public void message(String id, byte[] message) {
+            read.add(new String(message, StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public void skipped(String id, String reason) {
+            skipped.add(root.relativize(Path.of(id)) + ": " + reason);
+        }
     }
 }
