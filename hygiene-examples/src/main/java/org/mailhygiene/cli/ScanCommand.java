@@ -455,6 +455,12 @@ public final class ScanCommand implements Command {
         } catch (IOException e) {
             return print(FileReport.unreadable(target, "cannot list directory: " + reason(e)), json, io);
         }
+        if (entries.isEmpty()) {
+            // nothing on standard output and exit 0 looked like a scan that found all clean (a wrong directory, a
+            // Maildir whose mail was moved): said on standard error, the status stays 0 (nothing was found)
+            io.err().println("hygiene scan: " + target + ": no files in it, nothing scanned");
+            return EXIT_OK;
+        }
         entries.sort(java.util.Comparator.comparing(Entry::path));
         int status = EXIT_OK;
         for (Entry e : entries) {

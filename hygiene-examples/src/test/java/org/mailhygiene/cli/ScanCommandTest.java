@@ -528,6 +528,20 @@ class ScanCommandTest {
         }
     }
 
+    /**
+     * A directory without files printed nothing and exited 0, as a scan that found everything clean would (a wrong
+     * directory, a Maildir whose mail was moved away): said on standard error now; the status stays 0.
+     */
+    @Test
+    void aDirectoryWithoutFilesIsSaidNotSilent() throws Exception {
+        Path empty = Files.createDirectories(dir.resolve("empty/cur"));
+        Run r = Run.main("scan", "--builtin", dir.resolve("empty").toString());
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).isEqualTo("hygiene scan: " + dir.resolve("empty") + ": no files in it, nothing scanned\n");
+        assertThat(r.status()).isZero();
+        assertThat(empty).isDirectory();
+    }
+
     @Test
     void aDirectorysBrokenLinksAndSpecialFilesAreReportedNotSkipped() throws Exception {
         Path clean = write(Sample.CLEAN);
