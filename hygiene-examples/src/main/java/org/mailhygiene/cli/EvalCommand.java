@@ -160,7 +160,8 @@ public final class EvalCommand implements Command {
                 @Override
                 public void skipped(String id, String reason) {
                     seen[1]++;
-                    io.err().println("hygiene eval: skipped " + id + ": " + reason);
+                    // a file name may hold a line break or a terminal control: one line each, as scan prints names
+                    io.err().println(FileReport.printable("hygiene eval: skipped " + id + ": " + reason));
                 }
 
                 @Override

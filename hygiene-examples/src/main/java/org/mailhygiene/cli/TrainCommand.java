@@ -341,7 +341,8 @@ public final class TrainCommand implements Command {
 
             @Override
             public void skipped(String id, String reason) {
-                progress.io.err().println("hygiene train: skipped " + id + ": " + reason);
+                // a file name may hold a line break or a terminal control: one line each, as scan prints names
+                progress.io.err().println(FileReport.printable("hygiene train: skipped " + id + ": " + reason));
             }
         });
         progress.report(source);

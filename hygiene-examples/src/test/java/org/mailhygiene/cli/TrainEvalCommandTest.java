@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.scanners.bayes.BayesModel;
+import org.mailhygiene.scanners.bayes.MailSources;
 import org.mailhygiene.testkit.corpus.SyntheticCorpus;
 
 class TrainEvalCommandTest {
@@ -83,6 +84,12 @@ class TrainEvalCommandTest {
         assertThat(hamOnly.err())
                 .contains("skipped " + maildir.resolve("dovecot-uidlist") + ": not a mail message")
                 .contains("skipped " + maildir.resolve("subscriptions") + ": not a mail message");
+        // a name with a line break stays on its skipped line (it broke the line in two)
+        Files.writeString(maildir.resolve("cur").resolve("odd\nname"), "not mail\n");
+        Run odd = Run.main("eval", "--model", "default", "--ham", maildir.toString());
+        assertThat(odd.err().lines().filter(l -> l.contains("odd")))
+                .containsExactly(
+                        "hygiene eval: skipped " + maildir.resolve("cur") + "/odd?name: " + MailSources.NOT_MAIL);
         assertThat(hamOnly.outLines())
                 .element(1)
                 .asString()
