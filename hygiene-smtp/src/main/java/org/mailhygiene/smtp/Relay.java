@@ -162,11 +162,10 @@ public final class Relay implements AutoCloseable {
             return notice;
         }
         try {
-            Optional<HeaderField> signature = s.dkimSigning.sign(MessageContent.ofBytes(notice));
-            if (signature.isEmpty()) {
+            byte[] field = dkimField(s.dkimSigning, MessageContent.ofBytes(notice));
+            if (field.length == 0) {
                 return notice;
             }
-            byte[] field = (signature.get().raw() + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
             byte[] out = new byte[field.length + notice.length];
             System.arraycopy(field, 0, out, 0, field.length);
             System.arraycopy(notice, 0, out, field.length, notice.length);
@@ -175,6 +174,15 @@ public final class Relay implements AutoCloseable {
             LOG.warn("DKIM signing failed for a notice to <{}>; it leaves unsigned", envelope.recipients(), e);
             return notice;
         }
+    }
+
+    /** The DKIM-Signature field (with its CRLF) for a message, or no bytes when no key covers its From domain. */
+    private static byte[] dkimField(DkimSigning signing, MessageContent content)
+            throws IOException, GeneralSecurityException {
+        Optional<HeaderField> signature = signing.sign(content);
+        return signature.isEmpty()
+                ? new byte[0]
+                : (signature.get().raw() + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
     }
 
     /**
@@ -554,13 +562,9 @@ public final class Relay implements AutoCloseable {
         private byte[] signatures(
                 Scanning s, Envelope envelope, MessageContent content, Disposition d, boolean rewritten)
                 throws IOException, GeneralSecurityException {
-            byte[] prefix = new byte[0];
-            if (s.dkimSigning != null && s.signOutbound.test(envelope)) {
-                Optional<HeaderField> signature = s.dkimSigning.sign(content);
-                if (signature.isPresent()) {
-                    prefix = (signature.get().raw() + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
-                }
-            }
+            byte[] prefix = s.dkimSigning != null && s.signOutbound.test(envelope)
+                    ? dkimField(s.dkimSigning, content)
+                    : new byte[0];
             if (s.arcSealer != null && rewritten && s.sealOutbound.test(envelope)) {
                 prefix = sealed(s.arcSealer, envelope, content, d, prefix);
             }
