@@ -4,16 +4,19 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.mailhygiene.smtp.config.ConfigException;
 import org.mailhygiene.smtp.config.ConfigFile;
 import org.mailhygiene.smtp.delivery.RetrySchedule;
+import org.mailhygiene.smtp.delivery.SmtpTimeouts;
 import org.mailhygiene.smtp.server.ReloadableTls;
 import org.mailhygiene.smtp.server.SmtpLimits;
 
 /**
  * The limit keys of a node's configuration file: SMTP limits and timeouts ({@link SmtpLimits}), stress behaviour, the
- * greet delay, the free-space minimum, and the queue's lifetime, retry schedule and delay warning time. Every value is validated here, by
+ * greet delay, the free-space minimum, the queue's lifetime, retry schedule and delay warning time, and the
+ * delivery timeouts. Every value is validated here, by
  * building the objects it configures, so {@code --check} finds what start would refuse. Documented in
  * {@code docs/node-config.md}. Package-private; stateless.
  */
@@ -105,6 +108,63 @@ final class LimitsConfig {
                 delayWarning.ifPresent(db::delayWarning);
             });
         }
+        deliveryTimeouts(c).ifPresent(b::deliveryTimeouts);
+    }
+
+    /** The {@code delivery.*-timeout} keys, in the order of {@link SmtpTimeouts}'s components. */
+    static final List<String> DELIVERY_TIMEOUT_KEYS = List.of(
+            "delivery.connect-timeout",
+            "delivery.greeting-timeout",
+            "delivery.ehlo-timeout",
+            "delivery.starttls-timeout",
+            "delivery.mail-timeout",
+            "delivery.rcpt-timeout",
+            "delivery.data-init-timeout",
+            "delivery.data-block-timeout",
+            "delivery.data-done-timeout",
+            "delivery.quit-timeout");
+
+    /** A delivery step's timeout above this would never be reached: a whole transaction is bounded by 30 minutes. */
+    private static final Duration MAX_DELIVERY_TIMEOUT = Duration.ofMinutes(30);
+
+    /**
+     * The per-step timeouts of deliveries to next hops; the steps not named keep RFC 5321's defaults
+     * ({@link SmtpTimeouts#defaults()}).
+     */
+    private static Optional<SmtpTimeouts> deliveryTimeouts(ConfigFile c) throws ConfigException {
+        SmtpTimeouts d = SmtpTimeouts.defaults();
+        Duration[] v = {
+            d.connect(),
+            d.greeting(),
+            d.ehlo(),
+            d.starttls(),
+            d.mail(),
+            d.rcpt(),
+            d.dataInit(),
+            d.dataBlock(),
+            d.dataTermination(),
+            d.quit()
+        };
+        boolean any = false;
+        for (int i = 0; i < v.length; i++) {
+            String key = DELIVERY_TIMEOUT_KEYS.get(i);
+            Optional<Duration> given = c.duration(key);
+            if (given.isPresent()) {
+                if (given.get().compareTo(MAX_DELIVERY_TIMEOUT) > 0) {
+                    throw error(
+                            c,
+                            key,
+                            "must be at most 30m (a delivery's whole transaction is bounded by 30 minutes), was "
+                                    + c.string(key).orElseThrow());
+                }
+                v[i] = given.get();
+                any = true;
+            }
+        }
+        if (!any) {
+            return Optional.empty();
+        }
+        return Optional.of(new SmtpTimeouts(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]));
     }
 
     /**

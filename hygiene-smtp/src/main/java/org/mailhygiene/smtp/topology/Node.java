@@ -39,6 +39,7 @@ import org.mailhygiene.smtp.delivery.DeliveryListener;
 import org.mailhygiene.smtp.delivery.Endpoint;
 import org.mailhygiene.smtp.delivery.RecipientResult;
 import org.mailhygiene.smtp.delivery.SmtpClient;
+import org.mailhygiene.smtp.delivery.SmtpTimeouts;
 import org.mailhygiene.smtp.delivery.TlsPolicy;
 import org.mailhygiene.smtp.queue.Quarantine;
 import org.mailhygiene.smtp.queue.QueuedMessage;
@@ -972,6 +973,7 @@ public final class Node implements AutoCloseable {
         private ReloadableTls tls;
         private boolean requireTlsForRelay;
         private TlsPolicy outboundTls = TlsPolicy.disabled();
+        private SmtpTimeouts deliveryTimeouts = SmtpTimeouts.defaults();
         private SharedState sharedState;
         private String sharedModelName = SharedModelSync.DEFAULT_MODEL_NAME;
         private Duration modelRefresh = Duration.ofSeconds(10);
@@ -1413,6 +1415,21 @@ public final class Node implements AutoCloseable {
         }
 
         /**
+         * How long deliveries to next hops wait at each step (connect, greeting, each reply, each block of data).
+         * Default {@link SmtpTimeouts#defaults()} (RFC 5321's: a next hop that accepts the connection and never greets
+         * holds a delivery five minutes before the next host of its group is tried); the {@code delivery.*-timeout}
+         * keys of the configuration file change it.
+         *
+         * @param value the timeouts
+         * @return this builder
+         * @throws NullPointerException if {@code value} is {@code null}
+         */
+        public Builder deliveryTimeouts(SmtpTimeouts value) {
+            this.deliveryTimeouts = Objects.requireNonNull(value, "deliveryTimeouts");
+            return this;
+        }
+
+        /**
          * The least usable space on the data directory's file system for a new transaction: below it (plus the size
          * a client declares), MAIL gets {@code 452 4.3.1} before any data is sent (see
          * {@link SmtpServer.Builder#freeSpace}). Default 0 (no check); {@code hygiene relay} sets 1.5 times the
@@ -1457,6 +1474,7 @@ public final class Node implements AutoCloseable {
                     .heloName(hostname())
                     .localAddress(outgoing)
                     .tls(outboundTls)
+                    .timeouts(deliveryTimeouts)
                     .build();
         }
 

@@ -104,6 +104,11 @@ import org.mailhygiene.smtp.config.ConfigFile;
  *       <td>30d</td></tr>
  *   <tr><td>{@code stop-grace}</td><td>how long a stop lets open sessions finish (a message being scanned is
  *       answered within it, or its client gets 421)</td><td>10s</td></tr>
+ *   <tr><td>{@code delivery.connect-timeout}, {@code delivery.greeting-timeout}, {@code delivery.ehlo-timeout},
+ *       {@code delivery.starttls-timeout}, {@code delivery.mail-timeout}, {@code delivery.rcpt-timeout},
+ *       {@code delivery.data-init-timeout}, {@code delivery.data-block-timeout}, {@code delivery.data-done-timeout},
+ *       {@code delivery.quit-timeout}</td><td>how long deliveries to next hops wait at each step, at most 30m</td>
+ *       <td>RFC 5321's ({@link org.mailhygiene.smtp.delivery.SmtpTimeouts#defaults()})</td></tr>
  *   <tr><td>{@code incomplete-retention}</td><td>how long a spool file set aside as {@code ID.q.incomplete} is kept
  *       before the node deletes it</td><td>7d</td></tr>
  * </table>
