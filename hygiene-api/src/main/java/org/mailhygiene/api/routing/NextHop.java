@@ -9,7 +9,8 @@ import java.util.Objects;
  * <p>Immutable and thread-safe. {@link #toString()} gives the parseable form: {@code host:port},
  * {@code 192.0.2.1:25} or {@code [2001:db8::1]:25}.
  *
- * @param host a host name (lower-cased) or an IP address literal without brackets
+ * @param host a host name (lower-cased, internationalised labels as A-labels: {@code mx.bücher.example} is kept as
+ *     {@code mx.xn--bcher-kva.example}) or an IP address literal without brackets
  * @param port the TCP port, 1 to 65535
  */
 public record NextHop(String host, int port) {
@@ -20,12 +21,17 @@ public record NextHop(String host, int port) {
      * Validates and normalises the components.
      *
      * @throws NullPointerException if {@code host} is {@code null}
-     * @throws IllegalArgumentException if the host is empty or holds characters that are neither a host name's nor an
-     *     IP literal's, or the port is outside 1..65535
+     * @throws IllegalArgumentException if the host is empty, holds characters that are neither a host name's nor an
+     *     IP literal's, or is a dotted number that is no IPv4 address ({@code 127.0.0.300}, {@code 10.1.2}: RFC 1123
+     *     section 2.1, a host name is never all numeric, so such a hop was looked up in DNS at every attempt until its
+     *     mail bounced), or the port is outside 1..65535
      */
     public NextHop {
         Objects.requireNonNull(host, "host");
         host = host.toLowerCase(Locale.ROOT);
+        if (host.indexOf(':') < 0) {
+            host = org.mailhygiene.internal.Domains.ascii(host);
+        }
         if (host.isEmpty()) {
             throw new IllegalArgumentException("host must not be empty");
         }
@@ -36,6 +42,9 @@ public record NextHop(String host, int port) {
             if (!ok) {
                 throw new IllegalArgumentException("invalid character '" + c + "' in host " + host);
             }
+        }
+        if (host.indexOf(':') < 0 && host.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9')) && !isIpv4(host)) {
+            throw new IllegalArgumentException(host + " is no IPv4 address (four numbers 0 to 255) and no host name");
         }
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("port must be 1..65535, was " + port);
@@ -93,9 +102,10 @@ public record NextHop(String host, int port) {
      * @return {@code true} for an IP literal
      */
     public boolean isIpLiteral() {
-        if (host.indexOf(':') >= 0) {
-            return true;
-        }
+        return host.indexOf(':') >= 0 || isIpv4(host);
+    }
+
+    private static boolean isIpv4(String host) {
         String[] parts = host.split("\\.", -1);
         if (parts.length != 4) {
             return false;

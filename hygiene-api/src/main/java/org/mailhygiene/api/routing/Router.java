@@ -13,7 +13,9 @@ public interface Router {
     Route route(String recipient);
 
     /**
-     * The domain part of an address, lower-cased: the text after the last {@code @}, without a trailing dot. An address
+     * The domain part of an address, lower-cased: the text after the last {@code @}, without a trailing dot, its
+     * internationalised labels as A-labels (RFC 5890: {@code jörg@bücher.example} gives {@code xn--bcher-kva.example},
+     * as does {@code jörg@xn--bcher-kva.example}, so both spellings of a domain route alike). An address
      * literal keeps its brackets ({@code user@[192.0.2.1]} gives {@code [192.0.2.1]}), so it is never mistaken for a
      * domain name. A string without {@code @} is taken to be a domain itself, except that a bare {@code postmaster} has
      * the empty domain.
@@ -27,10 +29,6 @@ public interface Router {
         if (at < 0 && d.equalsIgnoreCase("postmaster")) {
             return "";
         }
-        d = d.trim().toLowerCase(java.util.Locale.ROOT);
-        while (d.endsWith(".")) {
-            d = d.substring(0, d.length() - 1);
-        }
-        return d;
+        return org.mailhygiene.internal.Domains.ascii(d);
     }
 }

@@ -14,7 +14,8 @@ import java.util.Optional;
  * <p>For a recipient domain {@code a.b.example}, the first of these entries that exists wins: the exact domain
  * {@code a.b.example}; the suffix entries {@code .b.example}, then {@code .example} (a leading dot matches every
  * subdomain, never the domain itself); the default entry (empty domain). With no matching entry the route is
- * {@link Route.Mx}. Domains compare case-insensitively; an address literal ({@code user@[192.0.2.1]}) matches only an
+ * {@link Route.Mx}. Domains compare case-insensitively and internationalised ones by their A-labels
+ * ({@code bücher.example} and {@code xn--bcher-kva.example} are one entry); an address literal ({@code user@[192.0.2.1]}) matches only an
  * exact entry for its literal text.
  *
  * <p>File format ({@link #parse(String)}), one entry per line: {@code domain:relay[:port]}, where an empty
@@ -81,7 +82,12 @@ public final class StaticRouter implements Router {
                             // "relay," or "a,,b": a hop forgotten or a stray comma, never meant as nothing
                             throw new IllegalArgumentException("empty next hop in '" + relays + "'");
                         }
-                        hops.add(NextHop.parse(r.strip(), NextHop.SMTP_PORT));
+                        try {
+                            hops.add(NextHop.parse(r.strip(), NextHop.SMTP_PORT));
+                        } catch (IllegalArgumentException e) {
+                            String what = domain.isBlank() ? "the default route" : "'" + domain.strip() + "'";
+                            throw new IllegalArgumentException(what + ": " + e.getMessage(), e);
+                        }
                     }
                     b.route(domain, new Route.Relay(hops));
                 }
@@ -113,7 +119,8 @@ public final class StaticRouter implements Router {
      * relay's per-route TLS policies): the domain itself, then its {@code .suffix} patterns from the longest (not for
      * an address literal {@code [..]}), then {@code ""}.
      *
-     * @param keys the patterns: domains, {@code .suffix} entries and possibly {@code ""}, lower case
+     * @param keys the patterns: domains, {@code .suffix} entries and possibly {@code ""}, lower case, internationalised
+     *     labels as A-labels
      * @param domainOrAddress a domain or an address (the part after the last {@code @} is used)
      * @return the matching pattern, empty when none matches
      * @throws NullPointerException if an argument is {@code null}
@@ -140,7 +147,8 @@ public final class StaticRouter implements Router {
     }
 
     /**
-     * The configured entries, keyed by domain pattern ({@code ""} for the default).
+     * The configured entries, keyed by domain pattern ({@code ""} for the default), lower case, internationalised
+     * labels as A-labels.
      *
      * @return an unmodifiable map
      */
@@ -173,6 +181,7 @@ public final class StaticRouter implements Router {
                     || (p.endsWith(".") && p.length() > 1)) {
                 throw new IllegalArgumentException("malformed domain pattern '" + domainPattern + "'");
             }
+            p = org.mailhygiene.internal.Domains.ascii(p);
             if (entries.putIfAbsent(p, route) != null) {
                 throw new IllegalArgumentException("duplicate route for '" + p + "'");
             }

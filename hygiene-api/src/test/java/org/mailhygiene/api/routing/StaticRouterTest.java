@@ -147,13 +147,63 @@ class StaticRouterTest {
         assertThat(NextHop.parse("2001:db8::1", 25)).isEqualTo(new NextHop("2001:db8::1", 25));
         assertThat(NextHop.parse("Relay.Example.NET:587", 25)).isEqualTo(new NextHop("relay.example.net", 587));
         assertThat(new NextHop("192.0.2.1", 25).isIpLiteral()).isTrue();
-        assertThat(new NextHop("256.0.2.1", 25).isIpLiteral()).isFalse();
+        assertThat(new NextHop("10.0.0.1.example", 25).isIpLiteral()).isFalse();
         assertThat(new NextHop("relay.example.net", 25).isIpLiteral()).isFalse();
         assertThatThrownBy(() -> NextHop.parse("[2001:db8::1", 25)).hasMessageContaining("missing ']'");
         assertThatThrownBy(() -> NextHop.parse("[2001:db8::1]25", 25)).hasMessageContaining("':port'");
         assertThatThrownBy(() -> NextHop.parse("host:x", 25)).hasMessageContaining("invalid port 'x'");
         assertThatThrownBy(() -> NextHop.parse("host:0", 25)).hasMessageContaining("1..65535");
         assertThatThrownBy(() -> NextHop.parse("ho st", 25)).hasMessageContaining("invalid character");
+    }
+
+    /**
+     * RFC 1123 section 2.1: a host name is never all numeric, so a dotted number is an address or a typo. The library
+     * took {@code 127.0.0.300} for a host name (only the relay's configuration check refused it), and a delivery
+     * looked it up in DNS at every attempt until its mail bounced.
+     */
+    @Test
+    void aDottedNumberThatIsNoAddressIsNoNextHop() {
+        for (String bad : new String[] {"256.0.2.1", "127.0.0.300", "10.1.2", "1.2.3.4.5", "10..0.1", "12"}) {
+            assertThatThrownBy(() -> new NextHop(bad, 25))
+                    .as(bad)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage(bad + " is no IPv4 address (four numbers 0 to 255) and no host name");
+        }
+        assertThatThrownBy(() -> StaticRouter.parse("dept-a.example:10.0.0.1,127.0.0.300:2525"))
+                .hasMessage(
+                        "smtproutes line 1: 'dept-a.example': 127.0.0.300 is no IPv4 address (four numbers 0 to 255)"
+                                + " and no host name");
+        assertThatThrownBy(() -> StaticRouter.parse("\n:10.0.1"))
+                .hasMessage("smtproutes line 2: the default route: 10.0.1 is no IPv4 address (four numbers 0 to 255)"
+                        + " and no host name");
+        assertThat(new NextHop("3com.example", 25).host()).isEqualTo("3com.example");
+    }
+
+    /**
+     * An internationalised domain is one domain in both spellings: a client without SMTPUTF8 can only write the
+     * A-labels, and an administrator may write either in smtproutes.
+     */
+    @Test
+    void internationalisedDomainsRouteAlikeInBothSpellings() {
+        StaticRouter r = StaticRouter.parse("""
+                bücher.example:10.0.0.1
+                .Café.example:10.0.0.2
+                xn--strae-oqa.example:10.0.0.3
+                """);
+        Route books = Route.Relay.to(new NextHop("10.0.0.1", 25));
+        assertThat(r.route("jörg@bücher.example")).isEqualTo(books);
+        assertThat(r.route("joerg@xn--bcher-kva.example")).isEqualTo(books);
+        assertThat(r.route("joerg@XN--BCHER-KVA.EXAMPLE.")).isEqualTo(books);
+        assertThat(r.route("a@mail.café.example")).isEqualTo(Route.Relay.to(new NextHop("10.0.0.2", 25)));
+        assertThat(r.route("a@mail.xn--caf-dma.example")).isEqualTo(Route.Relay.to(new NextHop("10.0.0.2", 25)));
+        assertThat(r.route("a@straße.example")).isEqualTo(Route.Relay.to(new NextHop("10.0.0.3", 25)));
+        assertThat(r.route("a@strasse.example")).isEqualTo(Route.mx()); // another domain (IDNA 2003 mapped ß to ss)
+        assertThat(r.entries().keySet())
+                .containsExactlyInAnyOrder("xn--bcher-kva.example", ".xn--caf-dma.example", "xn--strae-oqa.example");
+        assertThatThrownBy(() -> StaticRouter.parse("bücher.example:10.0.0.1\nxn--bcher-kva.example:10.0.0.9"))
+                .hasMessageContaining("duplicate route for 'xn--bcher-kva.example'");
+        assertThat(new NextHop("MX.Bücher.example", 25).host()).isEqualTo("mx.xn--bcher-kva.example");
+        assertThat(Router.domainOf("jörg@Bücher.example.")).isEqualTo("xn--bcher-kva.example");
     }
 
     @Test

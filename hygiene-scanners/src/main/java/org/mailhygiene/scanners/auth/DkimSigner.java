@@ -84,7 +84,7 @@ public final class DkimSigner {
     /**
      * Starts a builder.
      *
-     * @param domain the signing domain {@code d=}
+     * @param domain the signing domain {@code d=}; an internationalised one is signed as its A-labels
      * @param selector the selector {@code s=}
      * @param key an RSA (at least 1024 bits) or Ed25519 private key
      * @return a new builder with the defaults in the class description
@@ -277,7 +277,7 @@ public final class DkimSigner {
         private Clock clock = Clock.systemUTC();
 
         private Builder(String domain, String selector, PrivateKey key) {
-            this.domain = Objects.requireNonNull(domain, "domain").toLowerCase(Locale.ROOT);
+            this.domain = org.mailhygiene.internal.Domains.ascii(Objects.requireNonNull(domain, "domain"));
             this.selector = Objects.requireNonNull(selector, "selector");
             this.key = Objects.requireNonNull(key, "key");
             if (!SignatureSpec.validDomain(this.domain)) {

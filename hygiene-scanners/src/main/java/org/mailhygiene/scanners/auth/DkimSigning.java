@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import org.mailhygiene.api.MessageContent;
@@ -79,13 +78,14 @@ public final class DkimSigning {
     }
 
     /**
-     * The signer for a From domain: its own, else its nearest parent domain's.
+     * The signer for a From domain: its own, else its nearest parent domain's; an internationalised domain by its
+     * A-labels.
      *
      * @param fromDomain the From domain
      * @return the signer, if one covers the domain
      */
     public Optional<DkimSigner> signerFor(String fromDomain) {
-        String d = fromDomain.toLowerCase(Locale.ROOT);
+        String d = org.mailhygiene.internal.Domains.ascii(fromDomain);
         DkimSigner best = null;
         for (DkimSigner s : signers) {
             if ((d.equals(s.domain()) || d.endsWith("." + s.domain()))

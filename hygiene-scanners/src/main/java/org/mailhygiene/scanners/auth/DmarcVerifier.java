@@ -296,11 +296,8 @@ public final class DmarcVerifier {
                     .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
                     .decode(java.nio.ByteBuffer.wrap(raw.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)))
                     .toString();
-            return java.net
-                    .IDN
-                    .toASCII(unicode, java.net.IDN.USE_STD3_ASCII_RULES)
-                    .toLowerCase(Locale.ROOT);
-        } catch (java.nio.charset.CharacterCodingException | IllegalArgumentException e) {
+            return org.mailhygiene.internal.Domains.ascii(unicode);
+        } catch (java.nio.charset.CharacterCodingException e) {
             return raw;
         }
     }

@@ -81,7 +81,7 @@ public final class PublicSuffixList {
             if (l.isEmpty() || l.startsWith("//")) {
                 continue;
             }
-            l = java.net.IDN.toASCII(l, java.net.IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
+            l = org.mailhygiene.internal.Domains.ascii(l);
             if (l.startsWith("!")) {
                 exc.add(l.substring(1));
             } else if (l.startsWith("*.")) {

@@ -15,7 +15,8 @@ import java.util.Set;
  *
  * <p>An entry {@code example.com} accepts exactly that domain; an entry {@code .example.com} accepts every subdomain of
  * it ({@code a.example.com}, {@code b.a.example.com}) but not {@code example.com} itself. Matching ignores case and a
- * trailing dot. An address literal such as {@code [192.0.2.1]} is accepted only when listed as written. Unlike qmail,
+ * trailing dot, and compares internationalised names by their A-labels: {@code bücher.example} accepts
+ * {@code xn--bcher-kva.example}, the only form a client without SMTPUTF8 can write, and the other way round. An address literal such as {@code [192.0.2.1]} is accepted only when listed as written. Unlike qmail,
  * an empty set accepts nothing (qmail treats a missing rcpthosts as an open relay; this class never does).
  *
  * <p>Immutable and thread-safe.
@@ -112,7 +113,7 @@ public final class AcceptedDomains {
                 throw new IllegalArgumentException("invalid character '" + c + "' in domain entry '" + entry + "'");
             }
         }
-        return d;
+        return org.mailhygiene.internal.Domains.ascii(d);
     }
 
     /**
@@ -122,10 +123,7 @@ public final class AcceptedDomains {
      * @return {@code true} if an entry accepts it
      */
     public boolean accepts(String domain) {
-        String d = domain.toLowerCase(Locale.ROOT);
-        while (d.endsWith(".")) {
-            d = d.substring(0, d.length() - 1);
-        }
+        String d = org.mailhygiene.internal.Domains.ascii(domain);
         if (d.isEmpty()) {
             return false;
         }
@@ -141,7 +139,7 @@ public final class AcceptedDomains {
     }
 
     /**
-     * The entries, normalised to lower case, in the order given (a repeated entry where it first appeared).
+     * The entries, normalised to lower case and A-labels, in the order given (a repeated entry where it first appeared).
      *
      * @return an unmodifiable set
      */

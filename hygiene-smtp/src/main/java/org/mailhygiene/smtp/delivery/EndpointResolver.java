@@ -16,7 +16,9 @@ import org.mailhygiene.api.routing.Route;
  * name is looked up for A/AAAA only (never MX, as qmail's {@code smtproutes}). {@link Route.Mx}: the domain's MX
  * records by preference (equal preferences share a priority); a domain without MX records is its own mail host
  * (RFC 5321 §5.1); a null MX (RFC 7505) and a domain that does not exist are permanent failures; an address literal
- * domain ({@code [192.0.2.1]}) is used directly. Thread-safe.
+ * domain ({@code [192.0.2.1]}) is used directly. An internationalised domain is looked up by its A-labels (RFC 6531
+ * section 3.7.3: {@code bücher.example} as {@code xn--bcher-kva.example}); a domain no DNS name can be is a permanent
+ * failure, an MX host that is none is skipped as one without addresses. Thread-safe.
  */
 final class EndpointResolver {
     /** An endpoint with its failover priority. */
@@ -82,10 +84,17 @@ final class EndpointResolver {
                 throw new DnsException("bad address literal " + domain, true, e);
             }
         }
-        List<MxRecord> records = new ArrayList<>(dns.mx(domain));
+        NextHop self;
+        try {
+            self = new NextHop(domain, mxPort);
+        } catch (IllegalArgumentException e) {
+            // a recipient domain no DNS name can be (127.0.0.300, a character no host name holds): never deliverable
+            throw new DnsException(domain + " is no domain name: " + e.getMessage(), true, e);
+        }
+        List<MxRecord> records = new ArrayList<>(dns.mx(self.host()));
         if (records.isEmpty()) {
             List<Ranked> out = new ArrayList<>();
-            for (Endpoint e : endpoints(new NextHop(domain, mxPort))) {
+            for (Endpoint e : endpoints(self)) {
                 out.add(new Ranked(e, 0));
             }
             return out;
@@ -98,7 +107,13 @@ final class EndpointResolver {
         DnsException last = null;
         for (MxRecord r : records) {
             try {
-                for (Endpoint e : endpoints(new NextHop(r.exchange(), mxPort))) {
+                NextHop exchange;
+                try {
+                    exchange = new NextHop(r.exchange(), mxPort);
+                } catch (IllegalArgumentException e) {
+                    throw new DnsException(domain + ": MX host '" + r.exchange() + "' is no host name", false, e);
+                }
+                for (Endpoint e : endpoints(exchange)) {
                     out.add(new Ranked(e, r.preference()));
                 }
             } catch (DnsException e) {

@@ -75,7 +75,8 @@ public final class RouteTlsPolicies {
     }
 
     /**
-     * The entries, keyed by domain pattern ({@code ""} for the default route).
+     * The entries, keyed by domain pattern ({@code ""} for the default route), lower case, internationalised labels
+     * as A-labels.
      *
      * @return an unmodifiable map
      */
@@ -96,7 +97,8 @@ public final class RouteTlsPolicies {
          * Adds an entry.
          *
          * @param domainPattern an exact domain, a suffix starting with a dot, an address literal in brackets, or
-         *     {@code ""} for the default route
+         *     {@code ""} for the default route; an internationalised domain is kept as its A-labels and matches
+         *     recipients in either form
          * @param policy the policy
          * @return this builder
          * @throws IllegalArgumentException if the pattern is malformed or already has an entry
@@ -108,10 +110,11 @@ public final class RouteTlsPolicies {
             if (p.equals(".") || p.chars().anyMatch(ch -> ch <= 0x20 || ch == '@' || ch == ':' && !p.startsWith("["))) {
                 throw new IllegalArgumentException("bad domain pattern '" + domainPattern + "'");
             }
-            if (entries.containsKey(p)) {
-                throw new IllegalArgumentException("a TLS policy for '" + p + "' is already given");
+            String key = org.mailhygiene.internal.Domains.ascii(p); // as the router compares: A-labels
+            if (entries.containsKey(key)) {
+                throw new IllegalArgumentException("a TLS policy for '" + key + "' is already given");
             }
-            entries.put(p, policy);
+            entries.put(key, policy);
             return this;
         }
 

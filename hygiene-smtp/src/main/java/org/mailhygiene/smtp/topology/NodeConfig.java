@@ -615,8 +615,7 @@ public final class NodeConfig {
     }
 
     /**
-     * What is wrong with a route, or {@code null}: a next hop written as a dotted number that is no IPv4 address, or
-     * one that goes back to this node (its own {@code listen} address, or any loopback address on its port when it
+     * What is wrong with a route, or {@code null}: a next hop that goes back to this node (its own {@code listen} address, or any loopback address on its port when it
      * listens on all of them), whose mail would come back and go round until the hop limit refused it, scanned at
      * every turn.
      */
@@ -627,12 +626,6 @@ public final class NodeConfig {
                 continue;
             }
             for (org.mailhygiene.api.routing.NextHop hop : relay.hops()) {
-                if (!hop.isIpLiteral() && hop.host().matches("[0-9.]+")) {
-                    // RFC 1123 2.1: a name that looks like a dotted-decimal number is one; 127.0.0.300 was taken
-                    // for a host name, looked up in DNS at every attempt and bounced when the queue lifetime ended
-                    String what = e.getKey().isEmpty() ? "the default route" : "'" + e.getKey() + "'";
-                    return what + ": " + hop.host() + " is no IPv4 address (four numbers 0 to 255) and no host name";
-                }
                 if (!hop.isIpLiteral() || hop.port() != listen.getPort()) {
                     continue;
                 }

@@ -96,7 +96,8 @@ final class OutboundTlsConfig {
             if (colon < 0) {
                 throw lineError(c, n, USAGE + ", was '" + v + "'");
             }
-            String pattern = head.substring(0, colon).toLowerCase(Locale.ROOT);
+            // an internationalised domain by its A-labels, as the router and the recipients compare
+            String pattern = org.mailhygiene.internal.Domains.ascii(head.substring(0, colon));
             String rm = head.substring(colon + 1).toLowerCase(Locale.ROOT);
             if (!List.of("none", "opportunistic", "required").contains(rm)) {
                 throw lineError(c, n, "mode must be none, opportunistic or required, was '" + rm + "'");

@@ -30,4 +30,26 @@ class AcceptedDomainsTest {
                 .hasMessageContaining("line 2");
         assertThatThrownBy(() -> AcceptedDomains.of(".")).isInstanceOf(IllegalArgumentException.class);
     }
+
+    /**
+     * A client without SMTPUTF8 can only write an internationalised domain as A-labels: {@code accept-domain =
+     * bücher.example} refused {@code x@xn--bcher-kva.example} with "Relay access denied", and an A-label entry refused
+     * the U-label form (audit, session 38).
+     */
+    @Test
+    void internationalisedDomainsAreAcceptedInBothSpellings() {
+        AcceptedDomains d = AcceptedDomains.parse("bücher.example\n.XN--CAF-DMA.example\n例え.テスト\n");
+        assertThat(d.accepts("bücher.example")).isTrue();
+        assertThat(d.accepts("xn--bcher-kva.example")).isTrue();
+        assertThat(d.accepts("BÜCHER.EXAMPLE.")).isTrue();
+        assertThat(d.accepts("mail.café.example")).isTrue();
+        assertThat(d.accepts("mail.xn--caf-dma.example")).isTrue();
+        assertThat(d.accepts("café.example"))
+                .as(".suffix does not match the bare domain")
+                .isFalse();
+        assertThat(d.accepts("xn--r8jz45g.xn--zckzah")).isTrue();
+        assertThat(d.accepts("bucher.example")).isFalse();
+        assertThat(d.entries())
+                .containsExactly("xn--bcher-kva.example", ".xn--caf-dma.example", "xn--r8jz45g.xn--zckzah");
+    }
 }

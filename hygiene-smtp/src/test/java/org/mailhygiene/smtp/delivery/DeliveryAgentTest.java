@@ -1819,6 +1819,46 @@ class DeliveryAgentTest {
         }
     }
 
+    /**
+     * An internationalised recipient domain routed by MX: its MX records are looked up by the A-labels (RFC 6531
+     * section 3.7.3), as DNS holds them. The raw UTF-8 name was looked up, found nowhere, and the message bounced
+     * (audit, session 38).
+     */
+    @Test
+    void anInternationalisedDomainIsLookedUpByItsALabels() throws Exception {
+        MapDns dns = new MapDns();
+        dns.mx.put("xn--bcher-kva.example", List.of(new MxRecord(10, "mx.xn--bcher-kva.example")));
+        dns.hosts.put("mx.xn--bcher-kva.example", List.of(InetAddress.getByName("127.0.0.1")));
+        agent = agentBuilder(StaticRouter.builder().build())
+                .dns(dns)
+                .mxPort(outbound.port())
+                .build();
+        store("a@x.org", "jörg@bücher.example", "anna@xn--bcher-kva.example");
+        agent.runDue();
+        assertThat(outbound.awaitMessages(1, Duration.ofSeconds(60)).get(0).recipients())
+                .containsExactly("jörg@bücher.example", "anna@xn--bcher-kva.example");
+        assertThat(spool.size()).isZero();
+    }
+
+    /**
+     * A recipient domain no DNS name can be is a permanent failure at once. {@code b@127.0.0.300} (no brackets) made
+     * the next hop's constructor throw inside the pass: "processing failed", retried at every poll, never bounced.
+     */
+    @Test
+    void aRecipientDomainThatIsNoNameFailsPermanently() throws Exception {
+        StaticRouter mx = StaticRouter.builder()
+                .route("127.0.0.300", new Route.Mx())
+                .defaultRoute(Route.Relay.to(hop(outbound)))
+                .build();
+        agent = agentBuilder(mx).dns(new MapDns()).build();
+        store("a@x.org", "b@127.0.0.300");
+        agent.runDue();
+        agent.runDue();
+        assertThat(fields(bounceParts()))
+                .contains("Status: 5.1.2\r\nDiagnostic-Code: X-Hygiene; 550 5.1.2 127.0.0.300 is no domain name: "
+                        + "127.0.0.300 is no IPv4 address");
+    }
+
     static class MapDns implements DnsResolver {
         final Map<String, List<MxRecord>> mx = new HashMap<>();
         final Map<String, List<InetAddress>> hosts = new HashMap<>();

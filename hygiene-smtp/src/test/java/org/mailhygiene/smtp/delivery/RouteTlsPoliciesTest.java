@@ -56,4 +56,22 @@ class RouteTlsPoliciesTest {
                 .hasMessage("bad domain pattern 'u@b.example'");
         assertThatThrownBy(() -> b.route(".", none)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    /** An internationalised domain's policy applies to its recipients in either spelling (audit, session 38). */
+    @Test
+    void internationalisedDomainsMatchInBothSpellings() {
+        RouteTlsPolicies p = RouteTlsPolicies.builder(none)
+                .route("bücher.example", opportunistic)
+                .route(".xn--caf-dma.example", opportunistic)
+                .build();
+        assertThat(p.policyFor("jörg@bücher.example")).isSameAs(opportunistic);
+        assertThat(p.policyFor("joerg@xn--bcher-kva.example")).isSameAs(opportunistic);
+        assertThat(p.policyFor("a@mail.café.example")).isSameAs(opportunistic);
+        assertThat(p.policyFor("a@bucher.example")).isSameAs(none);
+        assertThat(p.entries().keySet()).containsExactlyInAnyOrder("xn--bcher-kva.example", ".xn--caf-dma.example");
+        assertThatThrownBy(() -> RouteTlsPolicies.builder(none)
+                        .route("bücher.example", none)
+                        .route("XN--BCHER-KVA.example", none))
+                .hasMessage("a TLS policy for 'xn--bcher-kva.example' is already given");
+    }
 }

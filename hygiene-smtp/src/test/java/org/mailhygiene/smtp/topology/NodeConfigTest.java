@@ -199,10 +199,10 @@ class NodeConfigTest {
                 .isEqualTo("postmaster@edge-x");
         assertThat(parse(VALID + "postmaster = abuse@ops.example\n").postmaster())
                 .isEqualTo("abuse@ops.example");
-        // an accepted domain or host name that makes no ASCII mailbox is passed over
+        // an internationalised accepted domain makes an ASCII mailbox by its A-labels
         assertThat(parse(VALID.replace("dept-a.example, dept-b.example", "b\u00fccher.example, dept-b.example"))
                         .postmaster())
-                .isEqualTo("postmaster@dept-b.example");
+                .isEqualTo("postmaster@xn--bcher-kva.example");
         assertThat(parse(VALID.replace("accept-domain = dept-a.example, dept-b.example", "")
                                 .replace("name = edge-x", "name = edge_x"))
                         .postmaster())

@@ -1,0 +1,85 @@
+package org.mailhygiene.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.lists;
+
+import java.net.IDN;
+import org.junit.jupiter.api.Test;
+
+/** Domain names in their comparable form: A-labels, lower case, no trailing dot. */
+class DomainsTest {
+
+    @Test
+    void asciiNamesAreOnlyLowerCasedAndLoseTrailingDots() {
+        assertThat(Domains.ascii("Mail.Example.COM.")).isEqualTo("mail.example.com");
+        assertThat(Domains.ascii(" dept-a.example ")).isEqualTo("dept-a.example");
+        assertThat(Domains.ascii(".Example.com")).isEqualTo(".example.com");
+        assertThat(Domains.ascii("")).isEmpty();
+        assertThat(Domains.ascii("[IPv6:2001:DB8::1]")).isEqualTo("[ipv6:2001:db8::1]");
+    }
+
+    /** RFC 3492 section 7.1's samples and well-known names. */
+    @Test
+    void internationalisedLabelsBecomeALabels() {
+        assertThat(Domains.ascii("bücher.example")).isEqualTo("xn--bcher-kva.example");
+        assertThat(Domains.ascii("BÜCHER.Example.")).isEqualTo("xn--bcher-kva.example");
+        assertThat(Domains.ascii("münchen.de")).isEqualTo("xn--mnchen-3ya.de");
+        assertThat(Domains.ascii("例え.テスト")).isEqualTo("xn--r8jz45g.xn--zckzah");
+        assertThat(Domains.ascii(".bücher.example")).isEqualTo(".xn--bcher-kva.example");
+        // (A) Arabic (Egyptian) and (L) 3<nen>B<gumi><kinpachi><sensei>, RFC 3492 section 7.1
+        assertThat(Domains.punycode("\u0644\u064A\u0647\u0645\u0627\u0628\u062A\u0643\u0644\u0645\u0648\u0634"
+                        + "\u0639\u0631\u0628\u064A\u061F"))
+                .isEqualTo("egbpdaj6bu4bxfgehfvwxn");
+        assertThat(Domains.punycode("3\u5E74b\u7D44\u91D1\u516B\u5148\u751F")).isEqualTo("3b-ww4c5e180e575a65lsy2b");
+        // the ideographic full stop separates labels; full-width letters are ASCII
+        assertThat(Domains.ascii("例え\u3002テスト")).isEqualTo("xn--r8jz45g.xn--zckzah");
+        assertThat(Domains.ascii("ｅｘａｍｐｌｅ.ü")).isEqualTo("example.xn--tda");
+    }
+
+    /** IDNA 2003 (java.net.IDN) maps ß to ss: another domain, with another owner. */
+    @Test
+    void sharpSIsALetterOfItsOwn() {
+        assertThat(Domains.ascii("straße.example")).isEqualTo("xn--strae-oqa.example");
+        assertThat(IDN.toASCII("straße.example")).isEqualTo("strasse.example");
+    }
+
+    @Test
+    void aLabelTooLongOnceEncodedIsOnlyLowerCased() {
+        String name = "Ü".repeat(64) + ".example";
+        assertThat(Domains.ascii(name)).isEqualTo("ü".repeat(64) + ".example");
+        String encodedTooLong = "日本語中文한국어あいうえおかきくけこさしすせそたちつてと.example"; // 28 letters, over 63 encoded
+        assertThatThrownBy(() -> IDN.toASCII(encodedTooLong)).hasMessageContaining("too long");
+        assertThat(Domains.ascii(encodedTooLong)).isEqualTo(encodedTooLong);
+    }
+
+    /** Where IDNA 2003 and UTS #46 agree (no ß, ς, joiners, upper case), the encoding is the JDK's. */
+    @Test
+    void agreesWithTheJdkOnLowerCaseLetters() {
+        int[] alphabet =
+                "abcdefghijklmnopqrstuvwxyz0123456789-éüöñçåæøあいうえお日本語中文한국어абвгдежзийклмнопрстуфхцчшщыэюяαβγδεζηθ"
+                        .codePoints()
+                        .toArray();
+        qt().withExamples(2_000)
+                .forAll(lists().of(integers().between(0, alphabet.length - 1)).ofSizeBetween(1, 20))
+                .assuming(picks -> picks.stream().anyMatch(i -> alphabet[i] >= 0x80))
+                .checkAssert(picks -> {
+                    StringBuilder label = new StringBuilder();
+                    picks.forEach(i -> label.appendCodePoint(alphabet[i]));
+                    String l = label.toString();
+                    if (l.startsWith("-") || l.endsWith("-")) {
+                        return; // not a valid label for the JDK's STD3-free conversion either way
+                    }
+                    String jdk;
+                    try {
+                        jdk = IDN.toASCII(l + ".example", IDN.ALLOW_UNASSIGNED);
+                    } catch (IllegalArgumentException tooLong) {
+                        assertThat(Domains.ascii(l + ".example")).isEqualTo(l + ".example");
+                        return;
+                    }
+                    assertThat(Domains.ascii(l + ".example")).as(l).isEqualTo(jdk);
+                });
+    }
+}
