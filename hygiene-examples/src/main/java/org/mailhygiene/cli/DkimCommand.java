@@ -68,7 +68,7 @@ public final class DkimCommand implements Command {
             }
             String v = args.get(++i);
             switch (a) {
-                case "--domain" -> domain = v.toLowerCase(Locale.ROOT);
+                case "--domain" -> domain = org.mailhygiene.internal.Domains.ascii(v); // DNS holds A-labels
                 case "--selector" -> selector = v;
                 case "--key" -> key = v;
                 case "--type" -> type = v.toLowerCase(Locale.ROOT);

@@ -90,4 +90,17 @@ class AuthCommandsTest {
         assertThat(Run.main("dkim", "keygen", "--domain", "example.com").status())
                 .isEqualTo(2);
     }
+
+    /**
+     * An internationalised domain's key record goes in DNS under its A-labels: keygen refused {@code bücher.example} as
+     * "not a domain name" (audit, session 38).
+     */
+    @Test
+    void keygenPrintsTheRecordOfAnInternationalisedDomainUnderItsALabels() throws Exception {
+        Path key = dir.resolve("idn.key");
+        Run gen = Run.main(
+                "dkim", "keygen", "--domain", "B\u00fccher.example", "--selector", "sel1", "--key", key.toString());
+        assertThat(gen.status()).as(gen.err()).isZero();
+        assertThat(gen.out()).startsWith("sel1._domainkey.xn--bcher-kva.example. IN TXT ( \"v=DKIM1; k=rsa; p=");
+    }
 }
