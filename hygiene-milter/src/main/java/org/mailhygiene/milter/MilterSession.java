@@ -206,7 +206,7 @@ final class MilterSession implements Runnable {
                 }
                 case SMFIC_HELO -> {
                     List<String> s = p.strings();
-                    helo = s.isEmpty() || s.get(0).isEmpty() ? Optional.empty() : Optional.of(clean(s.get(0)));
+                    helo = s.isEmpty() || s.get(0).isEmpty() ? Optional.empty() : Optional.of(utf8(clean(s.get(0))));
                     continueUnlessNoReply(p.code());
                 }
                 case SMFIC_MAIL -> {
@@ -549,6 +549,16 @@ final class MilterSession implements Runnable {
         if (s.startsWith("<") && s.endsWith(">") && s.length() >= 2) {
             s = s.substring(1, s.length() - 1);
         }
+        return utf8(s);
+    }
+
+    /**
+     * A packet string (read byte for byte) decoded from UTF-8 when it is UTF-8, else as it came. The MTA passes an
+     * SMTPUTF8 address, and the HELO name as the client sent it (Postfix takes {@code EHLO client.bücher.example} with
+     * {@code smtputf8_enable}), as their UTF-8 bytes: read byte for byte, SPF asked for the A-labels of a garbled name
+     * ({@code client.xn--b14cher-xwa2143e.example}) and found no record.
+     */
+    static String utf8(String s) {
         if (s.chars().allMatch(c -> c < 0x80)) {
             return s;
         }

@@ -135,6 +135,23 @@ class MilterServerTest {
         assertThat(MilterSession.path("<j\u00c3\u00b6rg@x.example>")).isEqualTo("j\u00f6rg@x.example");
     }
 
+    /**
+     * Postfix with {@code smtputf8_enable} takes {@code EHLO client.bücher.example} and passes the name on as its UTF-8
+     * bytes: read byte for byte, the scanners saw {@code client.bÃ¼cher.example} and SPF of a null sender asked for
+     * {@code client.xn--b14cher-xwa2143e.example} (measured with Postfix 3.7). Decoded now, as the addresses are.
+     */
+    @Test
+    void anInternationalisedHeloNameReachesTheScannersDecoded() throws IOException {
+        Capturing rec = new Capturing();
+        MilterClient mta = client(start(ScanPipeline.builder().scanner(rec).build(), b -> {}));
+        mta.connect("client.example.test", java.net.InetAddress.getLoopbackAddress(), 40000);
+        mta.helo("client.b\u00fccher.example");
+        byte[] msg = "From: a@example.net\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
+        MilterResult r = mta.send("", List.of("b@example.jp"), msg);
+        assertThat(r.reply().code()).isEqualTo('a');
+        assertThat(rec.envelopes.get(0).heloName()).contains("client.b\u00fccher.example");
+    }
+
     @Test
     void cleanMailIsAcceptedUnchangedAndScannedAsTheExactBytes() throws IOException {
         Capturing rec = new Capturing();

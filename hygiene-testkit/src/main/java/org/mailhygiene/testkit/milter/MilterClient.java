@@ -174,7 +174,7 @@ public final class MilterClient implements AutoCloseable {
     /**
      * Reports HELO/EHLO ({@code SMFIC_HELO}), unless skipped.
      *
-     * @param name the HELO argument
+     * @param name the HELO argument; sent as UTF-8, as Postfix passes on a name the client sent in UTF-8
      * @return the milter's reply
      * @throws IOException if the connection fails
      */
@@ -182,7 +182,10 @@ public final class MilterClient implements AutoCloseable {
         if (negotiated.has(0x02)) {
             return new MilterResult.Reply('c', "");
         }
-        write('H', strings(name));
+        ByteArrayOutputStream p = new ByteArrayOutputStream();
+        p.writeBytes(name.getBytes(StandardCharsets.UTF_8));
+        p.write(0);
+        write('H', p.toByteArray());
         return reply(0x2000);
     }
 
