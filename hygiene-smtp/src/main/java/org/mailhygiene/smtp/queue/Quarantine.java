@@ -251,8 +251,11 @@ public final class Quarantine {
     private Leaves leaves(QuarantinedMessage q) throws IOException {
         Leaving leaving;
         try {
-            leaving = Leaving.read(RecordCodec.parse(
-                    Files.readAllBytes(held.resolve(q.id().value() + META)), held.resolve(q.id().value() + META)));
+            leaving = Leaving.read(
+                    RecordCodec.parse(
+                            Files.readAllBytes(held.resolve(q.id().value() + META)),
+                            held.resolve(q.id().value() + META)),
+                    q.id());
         } catch (IOException | RuntimeException e) {
             LOG.warn(
                     "release of {}: its header fields and signatures cannot be read ({}): it leaves as held",
@@ -267,9 +270,10 @@ public final class Quarantine {
             // nothing added: the signatures were computed over the message as it was held
             if (!sha256(q.content()).equals(leaving.signatures().get().sha256())) {
                 LOG.warn(
-                        "release of {}: the held message is not the one signed: it leaves without the node's"
-                                + " signatures",
-                        q.id());
+                        "release of {}: the held message {} is not the one signed (changed since the hold): it"
+                                + " leaves without the node's signatures",
+                        q.id(),
+                        q.id().value() + MSG);
                 return new Leaves(q.content(), Optional.empty());
             }
             return new Leaves(withFields(leaving.signatures().get(), q.content()), Optional.empty());
@@ -303,9 +307,11 @@ public final class Quarantine {
         String digest = java.util.HexFormat.of().formatHex(sha.digest());
         if (!digest.equals(leaving.signatures().get().sha256())) {
             LOG.warn(
-                    "release of {}: the message came out otherwise than when it was signed (another version?): it"
-                            + " leaves without the node's signatures",
-                    q.id());
+                    "release of {}: the message came out otherwise than when it was signed (the held message {} or"
+                            + " its record changed since the hold, or another version releases it): it leaves"
+                            + " without the node's signatures",
+                    q.id(),
+                    q.id().value() + MSG);
             return new Leaves(tagged, Optional.of(tagged));
         }
         return new Leaves(withFields(leaving.signatures().get(), tagged), Optional.of(tagged));
@@ -345,6 +351,12 @@ public final class Quarantine {
         return java.util.HexFormat.of().formatHex(sha.digest());
     }
 
+    /** The SHA-256 of header fields written in ASCII, as the record's {@code signatures} line holds it. */
+    private static String sha256(String fields) {
+        return java.util.HexFormat.of()
+                .formatHex(sha256().digest(fields.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)));
+    }
+
     private static java.security.MessageDigest sha256() {
         try {
             return java.security.MessageDigest.getInstance("SHA-256");
@@ -362,10 +374,13 @@ public final class Quarantine {
             for (org.mailhygiene.api.policy.Header h : headers) {
                 w.line("add-header", RecordCodec.escape(h.name()), RecordCodec.escape(h.value()));
             }
-            signatures.ifPresent(sg -> w.line("signatures", RecordCodec.escape(sg.fields()), sg.sha256()));
+            // the fields' own SHA-256 last, so a record whose fields were changed (by hand, on a bad disk) never
+            // puts a wrong signature on the message; a record of session 37 has no such column
+            signatures.ifPresent(
+                    sg -> w.line("signatures", RecordCodec.escape(sg.fields()), sg.sha256(), sha256(sg.fields())));
         }
 
-        static Leaving read(RecordCodec.Parsed p) throws IOException {
+        static Leaving read(RecordCodec.Parsed p, QueueId id) throws IOException {
             List<org.mailhygiene.api.policy.Header> headers = new ArrayList<>();
             for (String[] l : p.all("add-header")) {
                 headers.add(
@@ -374,7 +389,16 @@ public final class Quarantine {
             Optional<Signatures> sg = Optional.empty();
             Optional<String[]> l = p.first("signatures");
             if (l.isPresent()) {
-                sg = Optional.of(new Signatures(RecordCodec.unescape(l.get()[1]), l.get()[2]));
+                String fields = RecordCodec.unescape(l.get()[1]);
+                if (l.get().length > 3 && !l.get()[3].equals(sha256(fields))) {
+                    LOG.warn(
+                            "release of {}: the signature fields in its record {} are not those the node computed"
+                                    + " (changed since the hold): it leaves without the node's signatures",
+                            id,
+                            id.value() + META);
+                } else {
+                    sg = Optional.of(new Signatures(fields, l.get()[2]));
+                }
             }
             return new Leaving(headers, sg);
         }

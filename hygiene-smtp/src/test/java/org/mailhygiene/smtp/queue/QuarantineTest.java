@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -142,6 +143,47 @@ class QuarantineTest {
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new Quarantine.Signatures("X-Sig: 1\r\n", "abc"))
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /**
+     * The record keeps the signature fields' own SHA-256: fields changed in the record after the hold (by hand, on a
+     * bad disk) leave the message unsigned, never with a wrong signature (an ARC-Seal edited in a record left with
+     * the message and failed at the next hop: dkimpy's {@code arc_verify} said {@code fail}). A record written before
+     * the column existed still releases its signatures.
+     */
+    @Test
+    void signatureFieldsChangedInTheRecordAreNotReleased() throws Exception {
+        byte[] raw = "From: a@x.example\r\nSubject: hi\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
+        Header ar = new Header("Authentication-Results", "gw.example; dmarc=fail header.from=x.example");
+        Disposition d = new Disposition(
+                Action.QUARANTINE, SmtpReply.OK, "auth: SUSPICIOUS", Optional.empty(), List.of(ar), List.of());
+        String tagged = "Authentication-Results: gw.example; dmarc=fail header.from=x.example\r\n"
+                + "From: a@x.example\r\nSubject: hi\r\n\r\nbody\r\n";
+        String right = Quarantine.sha256(MessageContent.ofBytes(tagged.getBytes(StandardCharsets.US_ASCII)));
+        Envelope env = Envelope.of("a@x.example", List.of("b@y.example"));
+        Quarantine q = Quarantine.builder(dir.resolve("quarantine")).build();
+        Quarantine.Signatures sig = new Quarantine.Signatures("X-Sig: b=AAAA\r\n", right);
+        QuarantinedMessage edited =
+                q.hold(env, MessageContent.ofBytes(raw), d, org.mailhygiene.smtp.dsn.DsnRequest.NONE, Optional.of(sig));
+        QuarantinedMessage older =
+                q.hold(env, MessageContent.ofBytes(raw), d, org.mailhygiene.smtp.dsn.DsnRequest.NONE, Optional.of(sig));
+        java.nio.file.Path editedMeta =
+                dir.resolve("quarantine/held/" + edited.id().value() + ".meta");
+        String record = Files.readString(editedMeta, StandardCharsets.UTF_8);
+        assertThat(record).contains("X-Sig: b=AAAA");
+        Files.writeString(editedMeta, record.replace("X-Sig: b=AAAA", "X-Sig: b=AAAB"), StandardCharsets.UTF_8);
+        // as session 37 wrote it: the fields and the message's SHA-256, nothing after
+        java.nio.file.Path olderMeta =
+                dir.resolve("quarantine/held/" + older.id().value() + ".meta");
+        Files.writeString(
+                olderMeta,
+                Files.readString(olderMeta, StandardCharsets.UTF_8)
+                        .replaceAll("(?m)^(signatures\t[^\t]*\t[0-9a-f]{64})\t.*$", "$1"),
+                StandardCharsets.UTF_8);
+        try (Spool spool = Spool.open(dir.resolve("spool"))) {
+            assertThat(bytes(q.release(edited.id(), spool).orElseThrow())).isEqualTo(tagged);
+            assertThat(bytes(q.release(older.id(), spool).orElseThrow())).isEqualTo("X-Sig: b=AAAA\r\n" + tagged);
+        }
     }
 
     private static String bytes(QueuedMessage m) throws java.io.IOException {
