@@ -144,6 +144,9 @@ public final class LockedDirectory implements Closeable {
     /** The process's directory, once made; {@code null} before, or when it could not be made. */
     private static volatile Path processDirectory;
 
+    /** The locked directory behind {@link #processDirectory}, closed at exit or when it is replaced. */
+    private static LockedDirectory processLocked;
+
     private static boolean processDirectoryTried;
 
     /**
@@ -152,47 +155,72 @@ public final class LockedDirectory implements Closeable {
      * {@code MilterServer} without a spool directory, {@code SpooledContent} without one): made at the first call,
      * after deleting the ones of processes that died without deleting theirs (older than a minute, lock free), and
      * deleted when the JVM shuts down normally. Such copies went into {@code java.io.tmpdir} itself, where a process
-     * killed outright (kill -9, the OOM killer) left them for good. When the directory cannot be made, returns
-     * {@code java.io.tmpdir} itself (as before) and tries no more. Thread-safe.
+     * killed outright (kill -9, the OOM killer) left them for good. When the directory is gone (a cleaner of old files
+     * in {@code /tmp}, such as systemd-tmpfiles after 10 days, removed it under a long-running process), a new one is
+     * made: every later copy failed with {@code NoSuchFileException} until a restart. When the directory cannot be
+     * made, returns {@code java.io.tmpdir} itself (as before) and tries no more. Thread-safe.
      *
      * @return the directory to write temporary files in
      */
     public static Path ofProcess() {
         Path p = processDirectory;
-        if (p != null) {
+        if (p != null && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
             return p;
         }
         Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
         synchronized (LockedDirectory.class) {
-            if (processDirectory != null) {
-                return processDirectory;
+            p = processDirectory;
+            if (p != null && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                return p;
             }
-            if (processDirectoryTried) {
+            if (p == null && processDirectoryTried) {
                 return tmp;
             }
+            boolean first = !processDirectoryTried;
             processDirectoryTried = true;
+            if (processLocked != null) {
+                // gone under us: release its lock and descriptor, then make a new one
+                try {
+                    processLocked.close();
+                } catch (IOException e) {
+                    // nothing of it is left to delete
+                }
+                processLocked = null;
+                processDirectory = null;
+            }
             try {
                 deleteAbandoned(tmp, PROCESS_PREFIX, Duration.ofMinutes(1));
                 LockedDirectory d = create(tmp, PROCESS_PREFIX);
-                try {
-                    Runtime.getRuntime()
-                            .addShutdownHook(new Thread(
-                                    () -> {
-                                        try {
-                                            d.close();
-                                        } catch (IOException e) {
-                                            // best effort at exit; the next process deletes it
-                                        }
-                                    },
-                                    "hygiene-tmp-cleanup"));
-                } catch (IllegalStateException e) {
-                    // the JVM is shutting down already: the directory stays locked until the process ends, and the
-                    // next process deletes it
+                if (first) {
+                    try {
+                        Runtime.getRuntime()
+                                .addShutdownHook(
+                                        new Thread(LockedDirectory::closeProcessDirectory, "hygiene-tmp-cleanup"));
+                    } catch (IllegalStateException e) {
+                        // the JVM is shutting down already: the directory stays locked until the process ends, and
+                        // the next process deletes it
+                    }
                 }
+                processLocked = d;
                 processDirectory = d.path();
                 return d.path();
             } catch (IOException | RuntimeException e) {
                 return tmp;
+            }
+        }
+    }
+
+    /** Deletes the process's directory at exit; best effort, the next process deletes what is left. */
+    private static void closeProcessDirectory() {
+        LockedDirectory d;
+        synchronized (LockedDirectory.class) {
+            d = processLocked;
+        }
+        if (d != null) {
+            try {
+                d.close();
+            } catch (IOException e) {
+                // best effort at exit; the next process deletes it
             }
         }
     }

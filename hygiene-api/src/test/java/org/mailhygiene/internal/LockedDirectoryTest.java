@@ -14,6 +14,7 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -188,6 +189,27 @@ class LockedDirectoryTest {
         assertThat(next).doesNotExist();
     }
 
+    /**
+     * A cleaner of {@code /tmp} (systemd-tmpfiles deletes what was not touched for 10 days) may remove the process's
+     * directory under a long-running node: every later spill failed with {@code NoSuchFileException} until a restart.
+     * A new directory is made instead.
+     */
+    @Test
+    void aProcessWhoseDirectoryWasRemovedMakesANewOne() throws Exception {
+        Process p = spiller("vanish");
+        try {
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as(out).isZero();
+            List<String> dirs = out.lines().toList();
+            assertThat(dirs).hasSize(2);
+            assertThat(dirs.get(1)).isNotEqualTo(dirs.get(0)).contains(LockedDirectory.PROCESS_PREFIX);
+            assertThat(Path.of(dirs.get(1))).as("deleted at exit").doesNotExist();
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
     private Process spiller(String mode) throws IOException {
         return new ProcessBuilder(
                         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -234,6 +256,18 @@ class LockedDirectoryTest {
             }
             System.out.println(LockedDirectory.ofProcess());
             System.out.flush();
+            if (args[0].equals("vanish")) {
+                // a cleaner of /tmp removes the directory under the running process
+                FileTrees.deleteTree(LockedDirectory.ofProcess());
+                c.close();
+                org.mailhygiene.api.SpooledContent again = org.mailhygiene.api.SpooledContent.spool(
+                        new java.io.ByteArrayInputStream(new byte[100_000]), 10);
+                if (!again.isOnDisk()) {
+                    throw new IllegalStateException("not spilled");
+                }
+                System.out.println(LockedDirectory.ofProcess());
+                System.out.flush();
+            }
             if (args[0].equals("hold")) {
                 Thread.sleep(Duration.ofMinutes(5).toMillis());
             }
