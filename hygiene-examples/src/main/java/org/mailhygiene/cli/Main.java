@@ -2,7 +2,9 @@ package org.mailhygiene.cli;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 
 /**
@@ -91,24 +93,91 @@ public final class Main {
     /**
      * Starts every log line of the long-running commands ({@code relay}, {@code milter}, {@code demo}) with the time,
      * {@code 2026-12-06T04:30:00.123+0000}: their lines had none, so a relay started other than by systemd logged
-     * nothing an administrator could date (an audit, session 37). Not when systemd's journal takes the output (it
-     * dates every line; {@code JOURNAL_STREAM} is set then), and not when the operator set {@link #SHOW_DATE_TIME}
-     * ({@code JAVA_OPTS=-Dorg.slf4j.simpleLogger.showDateTime=false} turns it off). Must run before the first logger
-     * is made.
+     * nothing an administrator could date (an audit, session 37). Not when systemd's journal takes the log (it dates
+     * every line): systemd sets {@code JOURNAL_STREAM} to the device and inode of the stream it connects, and the log's
+     * stream (standard error, or standard output when the simple logger's {@code logFile} says {@code System.out})
+     * must be that stream, as systemd.exec(5) asks: the variable is inherited, so a service that runs
+     * {@code hygiene relay ... 2>>/var/log/hygiene.log} from a script, or a shell started from a unit, had it set
+     * while its log went to a file, undated. Where the stream cannot be checked (no {@code /proc}), the variable
+     * alone decides, as before. The demo logs to a file of its own, never the journal. Not either when the operator
+     * set {@link #SHOW_DATE_TIME} ({@code JAVA_OPTS=-Dorg.slf4j.simpleLogger.showDateTime=false} turns it off). Must
+     * run before the first logger is made.
      *
      * @param args the command line
      * @param env the environment
      */
     static void logTimes(List<String> args, java.util.Map<String, String> env) {
+        logTimes(args, env, Main::logStream);
+    }
+
+    /**
+     * {@link #logTimes(List, java.util.Map)} with the log's stream given.
+     *
+     * @param args the command line
+     * @param env the environment
+     * @param logStream the device and inode of the stream the log goes to ({@code DEV:INO}, as {@code JOURNAL_STREAM}
+     *     writes them), {@code ""} for a file named by the simple logger's {@code logFile}, empty when unknown
+     */
+    static void logTimes(
+            List<String> args,
+            java.util.Map<String, String> env,
+            java.util.function.Supplier<Optional<String>> logStream) {
         if (args.isEmpty()
                 || !List.of("relay", "milter", "demo").contains(args.get(0))
                 || System.getProperty(SHOW_DATE_TIME) != null
-                || env.containsKey("JOURNAL_STREAM")) {
+                || !args.get(0).equals("demo") && toJournal(env.get("JOURNAL_STREAM"), logStream.get())) {
             return;
         }
         System.setProperty(SHOW_DATE_TIME, "true");
         if (System.getProperty(DATE_TIME_FORMAT) == null) {
             System.setProperty(DATE_TIME_FORMAT, "yyyy-MM-dd'T'HH:mm:ss.SSSZ");
+        }
+    }
+
+    /** Whether the journal takes the log: {@code JOURNAL_STREAM} is set and, where that can be checked, names it. */
+    private static boolean toJournal(String journalStream, Optional<String> logStream) {
+        if (journalStream == null) {
+            return false;
+        }
+        if (logStream.isEmpty()) {
+            return true;
+        }
+        String[] want = journalStream.trim().split(":", -1);
+        String[] have = logStream.get().split(":", -1);
+        if (want.length != 2 || have.length != 2) {
+            return false;
+        }
+        try {
+            return Long.parseUnsignedLong(want[0]) == Long.parseUnsignedLong(have[0])
+                    && Long.parseUnsignedLong(want[1]) == Long.parseUnsignedLong(have[1]);
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /** The stream the simple logger writes to, as {@link #logTimes(List, java.util.Map, java.util.function.Supplier)} takes it. */
+    private static Optional<String> logStream() {
+        String file = System.getProperty("org.slf4j.simpleLogger.logFile", "System.err");
+        if (!file.equals("System.err") && !file.equals("System.out")) {
+            return Optional.of("");
+        }
+        return deviceAndInode(Path.of("/proc/self/fd", file.equals("System.out") ? "1" : "2"));
+    }
+
+    /**
+     * The device and inode of the file {@code path} leads to, {@code DEV:INO} in decimal as systemd writes
+     * {@code JOURNAL_STREAM}; empty where the file system cannot tell.
+     *
+     * @param path a file, or a descriptor's link under {@code /proc/self/fd}
+     * @return {@code DEV:INO}, or empty
+     */
+    static Optional<String> deviceAndInode(Path path) {
+        try {
+            Object dev = java.nio.file.Files.getAttribute(path, "unix:dev");
+            Object ino = java.nio.file.Files.getAttribute(path, "unix:ino");
+            return Optional.of(Long.toUnsignedString((Long) dev) + ":" + Long.toUnsignedString((Long) ino));
+        } catch (java.io.IOException | RuntimeException e) {
+            return Optional.empty();
         }
     }
 

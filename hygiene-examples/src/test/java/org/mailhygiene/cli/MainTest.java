@@ -201,7 +201,10 @@ class MainTest {
         String format = System.getProperty(Main.DATE_TIME_FORMAT);
         try {
             System.clearProperty(Main.SHOW_DATE_TIME);
-            Main.logTimes(java.util.List.of("relay", "--config", "x"), java.util.Map.of("JOURNAL_STREAM", "8:1"));
+            Main.logTimes(
+                    java.util.List.of("relay", "--config", "x"),
+                    java.util.Map.of("JOURNAL_STREAM", "8:1"),
+                    () -> java.util.Optional.of("8:1"));
             assertThat(System.getProperty(Main.SHOW_DATE_TIME)).isNull();
             Main.logTimes(java.util.List.of("scan", "x.eml"), java.util.Map.of());
             assertThat(System.getProperty(Main.SHOW_DATE_TIME)).isNull();
@@ -214,6 +217,52 @@ class MainTest {
             restore(Main.SHOW_DATE_TIME, before);
             restore(Main.DATE_TIME_FORMAT, format);
         }
+    }
+
+    /**
+     * {@code JOURNAL_STREAM} is inherited: a unit that runs {@code hygiene relay ... 2>>file} from a script (or a shell
+     * started from a unit) had it set while the log went to a file, and its lines were undated (measured:
+     * {@code JOURNAL_STREAM=8:123456 hygiene milter ... 2>log} wrote {@code [main] INFO ...}). The journal is taken to
+     * date the lines only when the variable names the log's stream, as systemd.exec(5) asks; the demo's own log file
+     * never is the journal.
+     */
+    @Test
+    void theJournalsVariableCountsOnlyWhenItNamesTheLogsStream(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        String before = System.getProperty(Main.SHOW_DATE_TIME);
+        String format = System.getProperty(Main.DATE_TIME_FORMAT);
+        java.util.Map<String, String> env = java.util.Map.of("JOURNAL_STREAM", "8:1");
+        try {
+            System.clearProperty(Main.SHOW_DATE_TIME);
+            Main.logTimes(java.util.List.of("relay"), env, () -> java.util.Optional.of("8:1"));
+            assertThat(System.getProperty(Main.SHOW_DATE_TIME))
+                    .as("the journal's stream")
+                    .isNull();
+            Main.logTimes(java.util.List.of("relay"), env, java.util.Optional::empty);
+            assertThat(System.getProperty(Main.SHOW_DATE_TIME))
+                    .as("cannot tell: the variable decides")
+                    .isNull();
+            Main.logTimes(java.util.List.of("relay"), env, () -> java.util.Optional.of("8:2"));
+            assertThat(System.getProperty(Main.SHOW_DATE_TIME))
+                    .as("another stream")
+                    .isEqualTo("true");
+            System.clearProperty(Main.SHOW_DATE_TIME);
+            Main.logTimes(java.util.List.of("milter"), env, () -> java.util.Optional.of(""));
+            assertThat(System.getProperty(Main.SHOW_DATE_TIME)).as("a log file").isEqualTo("true");
+            System.clearProperty(Main.SHOW_DATE_TIME);
+            Main.logTimes(java.util.List.of("demo"), env, () -> java.util.Optional.of("8:1"));
+            assertThat(System.getProperty(Main.SHOW_DATE_TIME))
+                    .as("the demo's log file")
+                    .isEqualTo("true");
+        } finally {
+            restore(Main.SHOW_DATE_TIME, before);
+            restore(Main.DATE_TIME_FORMAT, format);
+        }
+        java.nio.file.Path a = java.nio.file.Files.writeString(dir.resolve("a"), "a");
+        java.nio.file.Path b = java.nio.file.Files.writeString(dir.resolve("b"), "b");
+        assertThat(Main.deviceAndInode(a)).isPresent().get().asString().matches("[0-9]+:[0-9]+");
+        assertThat(Main.deviceAndInode(a)).isNotEqualTo(Main.deviceAndInode(b));
+        assertThat(Main.deviceAndInode(dir.resolve("missing"))).isEmpty();
     }
 
     private static void restore(String key, String value) {
