@@ -1,20 +1,24 @@
 package org.mailhygiene.internal;
 
+import java.net.IDN;
 import java.text.Normalizer;
 import java.util.Locale;
 import java.util.Objects;
 
 /**
- * Domain names as the project compares and looks them up: lower case, without a trailing dot, and internationalised
- * labels as A-labels (RFC 5890), so {@code bücher.example} and {@code xn--bcher-kva.example} are one domain wherever a
- * configuration names it and whichever form a client wrote (a client without SMTPUTF8 can only write the A-labels).
+ * Domain names as the project compares and looks them up: lower case, and internationalised labels as A-labels (RFC
+ * 5890), so {@code bücher.example} and {@code xn--bcher-kva.example} are one domain wherever a configuration names it
+ * and whichever form a client wrote (a client without SMTPUTF8 can only write the A-labels).
  *
- * <p>The mapping is that of UTS #46 without transitional processing, as browsers and current mail software use it, in
- * its common part: compatibility normalisation (NFKC: full-width letters become ASCII), lower case, the ideographic
- * full stop as a dot, then each label with a character outside ASCII encoded with Punycode (RFC 3492). Unlike
- * {@link java.net.IDN} (IDNA 2003), {@code ß} stays a letter of its own: {@code straße.example} is
- * {@code xn--strae-oqa.example}, never {@code strasse.example}, another domain with another owner. Stateless and
- * thread-safe.
+ * <p>The JDK's {@link IDN} implements IDNA2003, which maps the "deviation" characters {@code ß} (U+00DF) and {@code ς}
+ * (U+03C2) to other letters ({@code ss}, {@code σ}) and deletes the joiners U+200C and U+200D: it turned
+ * {@code straße.example} into {@code strasse.example}, another domain with another owner (so a message from
+ * {@code ceo@straße.example} was checked against {@code strasse.example}'s SPF and DMARC records, session 38). Here a
+ * label with {@code ß} or {@code ς} is encoded as written (Punycode, RFC 3492), as IDNA2008 (RFC 5891), registries and
+ * mail clients do: {@code straße.example} is {@code xn--strae-oqa.example}; a label with a joiner is refused, as IDNA2008
+ * refuses a joiner outside the few scripts whose rules allow it. Every other label goes through {@link IDN} (its case
+ * and compatibility mapping, its checks). IDNA's other full stops (U+3002, U+FF0E, U+FF61) separate labels too.
+ * Stateless and thread-safe.
  */
 public final class Domains {
     private Domains() {}
@@ -23,55 +27,90 @@ public final class Domains {
     private static final int MAX_LABEL = 63;
 
     /**
-     * The comparable form of a domain (see the class description); trailing dots removed; an ASCII name only
-     * lower-cased. A name that cannot be converted (a label longer than 63 characters once encoded) and an address
-     * literal in brackets are only lower-cased, so they still match only themselves; an empty label stays empty (a
-     * suffix pattern {@code .bücher.example} keeps its leading dot). Linear in the length of the text.
+     * The A-label form of a domain name, lower case, strictly: what SPF and DMARC look up.
      *
-     * @param domain a domain name, possibly empty
+     * @param domain a domain name, U-labels or A-labels
+     * @return the name with every label in ASCII, lower case
+     * @throws IllegalArgumentException if the name is no valid internationalised domain name (as {@link
+     *     IDN#toASCII(String, int)} with {@link IDN#USE_STD3_ASCII_RULES} says: an empty label, a label over 63
+     *     characters, a character no host name holds), or a label holds a joiner (U+200C, U+200D)
+     * @throws NullPointerException if {@code domain} is {@code null}
+     */
+    public static String aLabels(String domain) {
+        return convert(Objects.requireNonNull(domain, "domain"), IDN.USE_STD3_ASCII_RULES);
+    }
+
+    /**
+     * The comparable form of a domain as configurations and envelopes give it: lower case, trailing dots removed,
+     * internationalised labels as A-labels ({@link #aLabels(String)}, without its host-name character rules, so an
+     * underscore is kept). A name that cannot be converted (a joiner, a label too long once encoded) and an address
+     * literal in brackets are only lower-cased, so they still match only themselves; a suffix pattern keeps its
+     * leading dot ({@code .bücher.example} is {@code .xn--bcher-kva.example}). Linear in the length of the text.
+     *
+     * @param domain a domain name or pattern, possibly empty
      * @return its comparable form
      * @throws NullPointerException if {@code domain} is {@code null}
      */
     public static String ascii(String domain) {
         Objects.requireNonNull(domain, "domain");
         String d = domain.strip();
-        if (isAscii(d) || d.startsWith("[")) {
-            return withoutTrailingDots(d.toLowerCase(Locale.ROOT));
+        int end = d.length();
+        while (end > 0 && d.charAt(end - 1) == '.') {
+            end--;
         }
-        String mapped = Normalizer.normalize(d, Normalizer.Form.NFKC)
-                .replace('\u3002', '.')
-                .toLowerCase(Locale.ROOT);
-        mapped = withoutTrailingDots(mapped);
-        StringBuilder out = new StringBuilder(mapped.length() + 16);
+        d = d.substring(0, end);
+        if (isAscii(d) || d.startsWith("[")) {
+            return d.toLowerCase(Locale.ROOT);
+        }
+        boolean suffix = d.startsWith(".");
+        try {
+            return (suffix ? "." : "") + convert(suffix ? d.substring(1) : d, IDN.ALLOW_UNASSIGNED);
+        } catch (IllegalArgumentException e) {
+            return d.toLowerCase(Locale.ROOT);
+        }
+    }
+
+    private static String convert(String domain, int flags) {
+        if (isAscii(domain)) {
+            return IDN.toASCII(domain, flags).toLowerCase(Locale.ROOT);
+        }
+        String dotted = domain.replace('\u3002', '.').replace('\uff0e', '.').replace('\uff61', '.');
+        StringBuilder out = new StringBuilder(dotted.length() + 16);
         int start = 0;
         while (true) {
-            int dot = mapped.indexOf('.', start);
-            String label = mapped.substring(start, dot < 0 ? mapped.length() : dot);
-            if (isAscii(label)) {
-                out.append(label);
-            } else if (label.codePointCount(0, label.length()) > MAX_LABEL) {
-                return withoutTrailingDots(d.toLowerCase(Locale.ROOT)); // longer still once encoded
-            } else {
-                String encoded = "xn--" + punycode(label);
-                if (encoded.length() > MAX_LABEL) {
-                    return withoutTrailingDots(d.toLowerCase(Locale.ROOT));
-                }
-                out.append(encoded);
-            }
+            int dot = dotted.indexOf('.', start);
+            out.append(label(dotted.substring(start, dot < 0 ? dotted.length() : dot), flags));
             if (dot < 0) {
-                return out.toString();
+                break;
             }
             out.append('.');
             start = dot + 1;
         }
+        // the whole name through the JDK once more: its length and label rules (every label is ASCII now)
+        return IDN.toASCII(out.toString(), flags).toLowerCase(Locale.ROOT);
     }
 
-    private static String withoutTrailingDots(String s) {
-        int end = s.length();
-        while (end > 0 && s.charAt(end - 1) == '.') {
-            end--;
+    private static String label(String label, int flags) {
+        if (label.indexOf('\u200c') >= 0 || label.indexOf('\u200d') >= 0) {
+            throw new IllegalArgumentException("a joiner (U+200C, U+200D) in the label " + label);
         }
-        return s.substring(0, end);
+        if (label.indexOf('\u00df') < 0 && label.indexOf('\u03c2') < 0) {
+            return IDN.toASCII(label, flags); // IDNA2003's mapping and checks, where it agrees with IDNA2008
+        }
+        // a deviation character: encoded as written, after the same case and compatibility mapping for the rest
+        String unicode = Normalizer.normalize(
+                Normalizer.normalize(label, Normalizer.Form.NFKC).toLowerCase(Locale.ROOT), Normalizer.Form.NFC);
+        if (isAscii(unicode)) {
+            return unicode;
+        }
+        if (unicode.codePointCount(0, unicode.length()) > MAX_LABEL) {
+            throw new IllegalArgumentException("label longer than 63 characters: " + label);
+        }
+        String encoded = "xn--" + punycode(unicode);
+        if (encoded.length() > MAX_LABEL) {
+            throw new IllegalArgumentException("label longer than 63 characters once encoded: " + label);
+        }
+        return encoded;
     }
 
     private static boolean isAscii(String s) {
@@ -94,7 +133,10 @@ public final class Domains {
 
     /**
      * The Punycode encoding of a label (RFC 3492 section 6.3), without the {@code xn--} prefix. Quadratic in the
-     * label's code points, which the caller holds to 63; Punycode's arithmetic cannot overflow for so few.
+     * label's code points, which callers hold to 63; its arithmetic cannot overflow for so few.
+     *
+     * @param label the label, code points
+     * @return its encoding, ASCII
      */
     static String punycode(String label) {
         int[] cps = label.codePoints().toArray();
@@ -110,7 +152,7 @@ public final class Domains {
             out.append('-');
         }
         int n = INITIAL_N;
-        int delta = 0;
+        long delta = 0;
         int bias = INITIAL_BIAS;
         while (handled < cps.length) {
             int m = Integer.MAX_VALUE;
@@ -119,22 +161,22 @@ public final class Domains {
                     m = c;
                 }
             }
-            delta += (m - n) * (handled + 1); // below 0x110000 * 64: no overflow
+            delta += (long) (m - n) * (handled + 1);
             n = m;
             for (int c : cps) {
                 if (c < n) {
                     delta++;
                 } else if (c == n) {
-                    int q = delta;
+                    long q = delta;
                     for (int k = BASE; ; k += BASE) {
                         int t = k <= bias ? TMIN : Math.min(k - bias, TMAX);
                         if (q < t) {
                             break;
                         }
-                        out.append(digit(t + (q - t) % (BASE - t)));
+                        out.append(digit((int) (t + (q - t) % (BASE - t))));
                         q = (q - t) / (BASE - t);
                     }
-                    out.append(digit(q));
+                    out.append(digit((int) q));
                     bias = adapt(delta, handled + 1, handled == basic);
                     delta = 0;
                     handled++;
@@ -150,14 +192,14 @@ public final class Domains {
         return (char) (d < 26 ? 'a' + d : '0' + d - 26);
     }
 
-    private static int adapt(int delta, int points, boolean first) {
-        int dl = first ? delta / DAMP : delta / 2;
+    private static int adapt(long delta, int points, boolean first) {
+        long dl = first ? delta / DAMP : delta / 2;
         dl += dl / points;
         int k = 0;
         while (dl > ((BASE - TMIN) * TMAX) / 2) {
             dl /= BASE - TMIN;
             k += BASE;
         }
-        return k + (BASE - TMIN + 1) * dl / (dl + SKEW);
+        return (int) (k + (BASE - TMIN + 1) * dl / (dl + SKEW));
     }
 }

@@ -82,4 +82,46 @@ class DomainsTest {
                     assertThat(Domains.ascii(l + ".example")).as(l).isEqualTo(jdk);
                 });
     }
+
+    /** The strict form SPF and DMARC look up (session 38, from an audit through Postfix and the milter). */
+    @Test
+    void aLabelsEncodesDeviationCharactersAsWrittenAndRefusesJoinersAndBadNames() {
+        assertThat(Domains.aLabels("stra\u00dfe.example")).isEqualTo("xn--strae-oqa.example");
+        assertThat(Domains.aLabels("STRA\u00dfE.Example")).isEqualTo("xn--strae-oqa.example");
+        assertThat(Domains.aLabels("mail.b\u00fccher.example")).isEqualTo("mail.xn--bcher-kva.example");
+        assertThat(Domains.aLabels("b\u00fccher\u3002example")).isEqualTo("xn--bcher-kva.example");
+        assertThat(Domains.aLabels("\u03c2.example")).isEqualTo("xn--3xa.example");
+        assertThat(Domains.aLabels("Example.COM")).isEqualTo("example.com");
+        assertThatThrownBy(() -> Domains.aLabels("pay\u200dpal.example")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Domains.aLabels("b\u00fccher..example")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Domains.aLabels("stra\u00dfe" + "x".repeat(60) + ".example"))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Domains.aLabels("under_score.b\u00fccher.example"))
+                .isInstanceOf(IllegalArgumentException.class);
+        // the lenient form keeps what it cannot convert, lower-cased, and an underscore
+        assertThat(Domains.ascii("Pay\u200dpal.example")).isEqualTo("pay\u200dpal.example");
+        assertThat(Domains.ascii("under_score.b\u00fccher.example")).isEqualTo("under_score.xn--bcher-kva.example");
+    }
+
+    /** The Punycode encoder agrees with the JDK's wherever IDNA2003 and IDNA2008 agree. */
+    @Test
+    void punycodeAgreesWithTheJdkOutsideTheDeviationCharacters() {
+        for (String label : java.util.List.of(
+                "b\u00fccher",
+                "m\u00fcnchen",
+                "\u65e5\u672c\u8a9e",
+                "\u0440\u043e\u0441\u0441\u0438\u044f",
+                "\u03c0\u03b1\u03c1\u03ac\u03b4\u03b5\u03b9\u03b3\u03bc\u03b1",
+                "\u0645\u062b\u0627\u0644",
+                "\u00e9t\u00e9-2024",
+                "\ud83d\ude00x")) {
+            String jdk;
+            try {
+                jdk = IDN.toASCII(label, IDN.ALLOW_UNASSIGNED);
+            } catch (IllegalArgumentException e) {
+                continue;
+            }
+            assertThat("xn--" + Domains.punycode(label)).as(label).isEqualTo(jdk);
+        }
+    }
 }

@@ -280,7 +280,8 @@ public final class DmarcVerifier {
     /**
      * A From domain as DNS asks for it, lower case. The header is read byte for byte (ISO-8859-1), so an
      * internationalised domain (RFC 6532: UTF-8 in the header) arrives as its UTF-8 bytes: they are decoded and the
-     * name converted to its A-labels ({@code bücher.example} -> {@code xn--bcher-kva.example}). Lower-cased as it was,
+     * name converted to its A-labels ({@code bücher.example} -> {@code xn--bcher-kva.example}, {@code straße.example}
+     * -> {@code xn--strae-oqa.example}, not {@code strasse.example}: see {@code org.mailhygiene.internal.Domains}). Lower-cased as it was,
      * the bytes were garbled and sent to DNS raw, so the domain's policy was never found (audit, session 32). A name
      * that is not UTF-8 or no valid internationalised name comes back unchanged, non-ASCII, and is refused as invalid.
      */
@@ -296,8 +297,8 @@ public final class DmarcVerifier {
                     .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
                     .decode(java.nio.ByteBuffer.wrap(raw.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)))
                     .toString();
-            return org.mailhygiene.internal.Domains.ascii(unicode);
-        } catch (java.nio.charset.CharacterCodingException e) {
+            return org.mailhygiene.internal.Domains.aLabels(unicode);
+        } catch (java.nio.charset.CharacterCodingException | IllegalArgumentException e) {
             return raw;
         }
     }

@@ -93,15 +93,20 @@ public final class SpfVerifier {
 
     /**
      * An internationalised domain (SMTPUTF8, RFC 6531) as DNS knows it: its A-labels ({@code bücher.example} ->
-     * {@code xn--bcher-kva.example}, RFC 8616 section 3). It was looked up as its raw UTF-8, so the domain's record was
+     * {@code xn--bcher-kva.example}, RFC 8616 section 3; {@code straße.example} -> {@code xn--strae-oqa.example}, not
+     * {@code strasse.example}: see {@code org.mailhygiene.internal.Domains}). It was looked up as its raw UTF-8, so the domain's record was
      * never found and SPF could never align with DMARC's A-label From domain. A name that is no valid internationalised
-     * name comes back lower-cased, still non-ASCII, and is checked as an invalid domain ({@code none}).
+     * name comes back unchanged and is checked as an invalid domain ({@code none}).
      */
     static String aLabels(String domain) {
         if (domain.chars().allMatch(c -> c < 0x80)) {
             return domain;
         }
-        return org.mailhygiene.internal.Domains.ascii(domain);
+        try {
+            return org.mailhygiene.internal.Domains.aLabels(domain);
+        } catch (IllegalArgumentException e) {
+            return domain;
+        }
     }
 
     /**

@@ -492,4 +492,35 @@ class AuthScannerTest {
         // the HELO name too
         assertThat(SpfVerifier.aLabels("mx.b\u00fccher.example")).isEqualTo("mx.xn--bcher-kva.example");
     }
+
+    /**
+     * {@code straße.example} is {@code xn--strae-oqa.example} in DNS (IDNA2008), another domain than
+     * {@code strasse.example}. The JDK's IDNA2003 made it {@code strasse.example}: mail from {@code ceo@straße.example}
+     * sent by the owner of {@code strasse.example} passed SPF and DMARC (measured through Postfix and the milter:
+     * {@code dmarc=pass header.from=strasse.example}) although {@code straße.example} publishes {@code p=reject}.
+     */
+    @Test
+    void aSharpSIsNotAnotherDomainsDoubleS(FakeDnsServer dns) throws Exception {
+        dns.txt("strasse.example", "v=spf1 ip4:192.0.2.0/24 -all");
+        dns.txt("_dmarc.strasse.example", "v=DMARC1; p=none");
+        dns.txt("xn--strae-oqa.example", "v=spf1 -all");
+        dns.txt("_dmarc.xn--strae-oqa.example", "v=DMARC1; p=reject");
+        String from = new String(
+                "From: CEO <ceo@stra\u00dfe.example>\r\n".getBytes(StandardCharsets.UTF_8),
+                StandardCharsets.ISO_8859_1);
+        String rest = "To: you@example.net\r\nSubject: Transfer\r\nMessage-ID: <i1@x>\r\n\r\nPay.\r\n";
+        Verdict v = scanner(dns, 0).scan(message(from + rest, "192.0.2.10", "ceo@stra\u00dfe.example"));
+        assertThat(rule(v, "SPF_")).isEqualTo("SPF_FAIL");
+        assertThat(v.rules()).extracting(Rule::name).contains("DMARC_REJECT");
+        assertThat(v.headers().get(0).value())
+                .contains("header.from=xn--strae-oqa.example")
+                .doesNotContain("strasse");
+        assertThat(SpfVerifier.aLabels("mx.stra\u00dfe.example")).isEqualTo("mx.xn--strae-oqa.example");
+        assertThat(DmarcVerifier.asciiDomain(new String(
+                        "\u03c0\u03b1\u03c1\u03ac\u03b4\u03b5\u03b9\u03b3\u03bc\u03b1\u03c2.example"
+                                .getBytes(StandardCharsets.UTF_8),
+                        StandardCharsets.ISO_8859_1)))
+                .as("a final sigma stays one")
+                .isEqualTo("xn--hxajbheg2az3als.example");
+    }
 }
