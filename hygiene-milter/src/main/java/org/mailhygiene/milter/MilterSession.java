@@ -290,8 +290,10 @@ final class MilterSession implements Runnable {
         HeaderEdits headers = new HeaderEdits();
         MessageStream stream = new MessageStream(first, headers);
         SpooledContent content;
+        org.mailhygiene.internal.ReadFailureInputStream in =
+                new org.mailhygiene.internal.ReadFailureInputStream(stream);
         try {
-            content = SpooledContent.spool(stream, cfg.memoryThreshold(), cfg.spoolDirectory());
+            content = SpooledContent.spool(in, cfg.memoryThreshold(), cfg.spoolDirectory());
         } catch (Aborted a) {
             if (a.newConnection) {
                 resetConnection();
@@ -299,6 +301,21 @@ final class MilterSession implements Runnable {
                 resetTransaction();
             }
             return;
+        } catch (IOException e) {
+            if (in.failure() == null) {
+                // not the MTA's connection but the copy of a large message (a full disk, a temporary directory a
+                // cleaner removed): the connection is closed and the MTA tempfails the message (its
+                // milter_default_action), which was logged nowhere but at DEBUG
+                LOG.warn(
+                        "milter connection from {}: message from <{}> not scanned, the copy of it past {} bytes could"
+                                + " not be written to {}: {} (the connection is closed: the MTA tempfails it)",
+                        socket.getRemoteSocketAddress(),
+                        sender,
+                        cfg.memoryThreshold(),
+                        cfg.spoolDirectory() == null ? "the temporary directory" : cfg.spoolDirectory(),
+                        e.toString());
+            }
+            throw e;
         }
         try (content) {
             endOfMessage(content, headers);

@@ -152,6 +152,46 @@ class MilterServerTest {
         assertThat(rec.envelopes.get(0).heloName()).contains("client.b\u00fccher.example");
     }
 
+    /**
+     * A copy of a large message that cannot be written (the spool directory removed by a cleaner of {@code /tmp}, a
+     * full disk) closes the connection, so the MTA tempfails the message; it was logged at DEBUG only, so the milter's
+     * log said nothing while Postfix 451'd every large message (measured: {@code rm -rf} of the running
+     * {@code hygiene milter}'s directory, then a 3 MB message through Postfix: "milter ... error writing command:
+     * Broken pipe", "4.7.1 Service unavailable", nothing in the milter's log). A WARN line says why now.
+     */
+    @Test
+    void aCopyThatCannotBeWrittenIsLogged() throws Exception {
+        java.nio.file.Path spool = java.nio.file.Files.createDirectory(tmp.resolve("gone"));
+        Capturing rec = new Capturing();
+        MilterClient mta = client(start(
+                ScanPipeline.builder().scanner(rec).build(),
+                b -> b.spoolDirectory(spool).memoryThreshold(16)));
+        java.nio.file.Files.delete(spool);
+        byte[] msg = ("From: a@example.net\r\n\r\n" + "x".repeat(1000) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            try {
+                mta.send("s@example.net", List.of("u@example.test"), msg);
+            } catch (IOException e) {
+                // the milter closed the connection, as it should
+            }
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+            while (!captured.toString(StandardCharsets.UTF_8).contains("could not be written")
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+        } finally {
+            System.setErr(err);
+        }
+        assertThat(captured.toString(StandardCharsets.UTF_8))
+                .contains("WARN")
+                .contains("message from <s@example.net> not scanned")
+                .contains(spool.toString());
+        assertThat(rec.seen).isEmpty();
+    }
+
     @Test
     void cleanMailIsAcceptedUnchangedAndScannedAsTheExactBytes() throws IOException {
         Capturing rec = new Capturing();
