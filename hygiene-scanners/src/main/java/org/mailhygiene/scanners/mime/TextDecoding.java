@@ -51,6 +51,41 @@ public final class TextDecoding {
     }
 
     /**
+     * Decodes a program's or daemon's report text line by line: each line (up to and including its LF) that is valid
+     * UTF-8 as UTF-8, any other line as ISO-8859-1. Reports mix both: SpamAssassin copies rule descriptions byte for
+     * byte from its configuration files (its French, German and Portuguese texts are ISO-8859-1, a site's own rules
+     * often UTF-8), and command-line scanners print in the locale they run in. Decoding per line keeps a UTF-8 line
+     * intact next to a Latin-1 one, and output cut in the middle of a character spoils only its own line; no byte is
+     * lost or becomes U+FFFD.
+     *
+     * @param bytes the text's bytes
+     * @return the text, as many lines as the bytes hold
+     * @throws NullPointerException if {@code bytes} is null
+     */
+    public static String decodeReportLines(byte[] bytes) {
+        if (isAscii(bytes)) {
+            return new String(bytes, StandardCharsets.US_ASCII);
+        }
+        StringBuilder sb = new StringBuilder(bytes.length);
+        int start = 0;
+        while (start < bytes.length) {
+            int end = start;
+            while (end < bytes.length && bytes[end] != '\n') {
+                end++;
+            }
+            end = Math.min(bytes.length, end + 1);
+            byte[] line = java.util.Arrays.copyOfRange(bytes, start, end);
+            sb.append(new String(
+                    line,
+                    decodesStrictly(line, StandardCharsets.UTF_8)
+                            ? StandardCharsets.UTF_8
+                            : StandardCharsets.ISO_8859_1));
+            start = end;
+        }
+        return sb.toString();
+    }
+
+    /**
      * Chooses the charset for {@link #decode}.
      *
      * @param bytes the bytes

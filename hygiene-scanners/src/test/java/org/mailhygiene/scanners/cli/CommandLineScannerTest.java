@@ -229,6 +229,30 @@ class CommandLineScannerTest {
         assertNothingLeft();
     }
 
+    /**
+     * A scanner running in a Latin-1 locale names its threat in ISO-8859-1 bytes: the name keeps its letters (read as
+     * UTF-8 it became "W32/\uFFFDbel.A"), and a UTF-8 line beside it stays UTF-8.
+     */
+    @Test
+    void threatNamesInLatin1OrUtf8OutputKeepTheirLetters() throws Exception {
+        Path latin = root.resolve("latin-clamdscan");
+        Files.write(
+                latin,
+                ("#!/bin/sh\nfor f in \"$@\"; do case \"$f\" in -*) ;; *)"
+                                + " printf '%s: W32/\\374bel.A FOUND\\n' \"$f\";"
+                                + " printf '%s: Trojan.\\303\\234berweisung FOUND\\n' \"$f\";; esac; done\nexit 1\n")
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        Files.setPosixFilePermissions(latin, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        Verdict v = CommandLineScanner.builder(Profiles.clamdscan())
+                .executable(latin)
+                .temporaryDirectory(tmp)
+                .build()
+                .scan(TestMessages.text("hello"));
+        assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
+        assertThat(v.threats()).containsExactly("W32/\u00fcbel.A", "Trojan.\u00dcberweisung");
+        assertNothingLeft();
+    }
+
     @Test
     void aNonExecutableFileIsUnavailable() throws Exception {
         Path notExec = Files.writeString(root.resolve("vascan.txt"), "#!/bin/sh\nexit 0\n");
