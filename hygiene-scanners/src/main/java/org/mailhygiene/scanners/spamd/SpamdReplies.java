@@ -103,18 +103,61 @@ final class SpamdReplies {
      * @throws IllegalArgumentException if the table holds a row that is neither a rule nor a continuation
      */
     static Optional<List<Rule>> parseReportTable(String body) {
+        return parseReportTable(body, OptionalDouble.empty());
+    }
+
+    /**
+     * Parses the rule table of a REPORT body as {@link #parseReportTable(String)} does. A report without the
+     * separator line (SpamAssassin's French template, {@code 30_text_fr.cf}, puts the rows right under its summary
+     * line) is searched for the block of rows instead: a run of rows and continuation lines ending at a blank line,
+     * another line or the end, whose printed scores add up to spamd's score (each printed score is rounded to one
+     * decimal, or to a whole number from 10 points on either side), the last such block. A template whose rows do not add
+     * up, or that has none (ham that no rule hit), still gives empty.
+     *
+     * @param body the report text
+     * @param score spamd's score from the {@code Spam:} header, when there was one; without it only a table with the
+     *     separator line is read
+     * @return the rules with score and description, or empty when no table was found
+     * @throws IllegalArgumentException if the table after a separator line holds a row that is neither a rule nor a
+     *     continuation
+     */
+    static Optional<List<Rule>> parseReportTable(String body, OptionalDouble score) {
         String[] lines = body.split("\r?\n", -1);
         int i = 0;
         while (i < lines.length && !REPORT_SEPARATOR.matcher(lines[i]).matches()) {
             i++;
         }
-        if (i == lines.length) {
+        if (i < lines.length) {
+            return Optional.of(rows(lines, i + 1, true));
+        }
+        if (score.isEmpty()) {
             return Optional.empty();
         }
+        List<Rule> found = null;
+        for (int from = 0; from < lines.length; from++) {
+            boolean startsBlock = REPORT_ROW.matcher(lines[from]).matches()
+                    && leadingSpaces(lines[from]) <= 4
+                    && (from == 0 || !REPORT_ROW.matcher(lines[from - 1]).matches());
+            if (!startsBlock) {
+                continue;
+            }
+            List<Rule> block = rows(lines, from, false);
+            if (!block.isEmpty() && addsUpTo(block, score.getAsDouble())) {
+                found = block;
+            }
+        }
+        return Optional.ofNullable(found);
+    }
+
+    /**
+     * The rows from {@code from} on, to the first blank line; strict: a line that is neither row nor continuation is
+     * an error, else it ends the block.
+     */
+    private static List<Rule> rows(String[] lines, int from, boolean strict) {
         List<String> names = new ArrayList<>();
         List<Double> scores = new ArrayList<>();
         List<StringBuilder> descriptions = new ArrayList<>();
-        for (i++; i < lines.length; i++) {
+        for (int i = from; i < lines.length; i++) {
             String line = lines[i];
             if (line.isBlank()) {
                 break;
@@ -129,7 +172,10 @@ final class SpamdReplies {
             }
             Matcher m = REPORT_ROW.matcher(line);
             if (!m.matches()) {
-                throw new IllegalArgumentException("malformed report table row: " + printable(line));
+                if (strict) {
+                    throw new IllegalArgumentException("malformed report table row: " + printable(line));
+                }
+                break;
             }
             scores.add(number(m.group(1)));
             names.add(m.group(2));
@@ -139,7 +185,20 @@ final class SpamdReplies {
         for (int r = 0; r < names.size(); r++) {
             rules.add(Rule.of(names.get(r), scores.get(r), descriptions.get(r).toString()));
         }
-        return Optional.of(rules);
+        return rules;
+    }
+
+    /** Whether the printed scores of the rows can be the rounded parts of {@code score}. */
+    private static boolean addsUpTo(List<Rule> rows, double score) {
+        double sum = 0;
+        double slack = 0.051; // the Spam header's score has one decimal
+        for (Rule r : rows) {
+            double s = r.score().orElse(0);
+            sum += s;
+            // SpamAssassin prints a score of 10 points or more (either sign) as a whole number, others to one decimal
+            slack += Math.abs(s) >= 10 ? 0.5 : 0.05;
+        }
+        return Math.abs(sum - score) <= slack;
     }
 
     private static int leadingSpaces(String line) {

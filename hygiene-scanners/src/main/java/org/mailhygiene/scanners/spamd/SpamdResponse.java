@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.Set;
 import org.mailhygiene.api.Rule;
+import org.mailhygiene.scanners.mime.TextDecoding;
 
 /**
  * A successful ({@code EX_OK}) spamd reply: protocol version, the reply headers, the {@code Spam:} verdict when the
@@ -64,13 +65,20 @@ public record SpamdResponse(
     }
 
     /**
-     * The body as text. Reports and rule lists are ASCII; a rewritten message is decoded as ISO-8859-1 so that every
-     * byte maps to one character.
+     * The body as text, decoded as ISO-8859-1 so that every byte maps to one character (right for a rewritten
+     * message, whose bytes go back on the wire). {@link #reportRules()} and {@link #symbols()} read the body as a
+     * report instead: SpamAssassin copies rule descriptions byte for byte from its configuration (ISO-8859-1 in its
+     * French, German and Portuguese texts, often UTF-8 in a site's own rules), so each line is read as UTF-8 where it
+     * is valid UTF-8 and as ISO-8859-1 otherwise.
      *
      * @return the body text
      */
     public String bodyText() {
         return new String(body, StandardCharsets.ISO_8859_1);
+    }
+
+    private String reportText() {
+        return TextDecoding.decodeReportLines(body);
     }
 
     /**
@@ -84,14 +92,16 @@ public record SpamdResponse(
         if (command != SpamdCommand.SYMBOLS) {
             throw new IllegalStateException("symbols() needs a SYMBOLS reply, this is " + command);
         }
-        return SpamdReplies.parseSymbols(bodyText());
+        return SpamdReplies.parseSymbols(reportText());
     }
 
     /**
      * The rule table of a {@link SpamdCommand#REPORT} or {@link SpamdCommand#REPORT_IFSPAM} reply, in the report's
      * order, each rule with its score (as printed: one decimal, four columns, so 1000 for GTUBE) and description.
      *
-     * @return the rules, or empty when the report has no table (empty body, or a custom report template)
+     * @return the rules, or empty when the report has no table (empty body, or a custom report template); a report
+     *     without the separator line above the rows (SpamAssassin's French template) is read when its rows add up to
+     *     {@link #score()}
      * @throws IllegalStateException if this is not a REPORT or REPORT_IFSPAM reply
      * @throws IllegalArgumentException if the table has a malformed row
      */
@@ -99,7 +109,7 @@ public record SpamdResponse(
         if (command != SpamdCommand.REPORT && command != SpamdCommand.REPORT_IFSPAM) {
             throw new IllegalStateException("reportRules() needs a REPORT reply, this is " + command);
         }
-        return SpamdReplies.parseReportTable(bodyText());
+        return SpamdReplies.parseReportTable(reportText(), score);
     }
 
     /**

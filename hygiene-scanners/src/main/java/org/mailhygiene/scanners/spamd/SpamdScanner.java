@@ -33,8 +33,10 @@ import org.mailhygiene.internal.Checks;
  * the verdict's threshold is the configured one; spamd's own threshold stays available in {@link #check(Message)}.
  *
  * <p><b>Rules.</b> With the default {@link RuleDetail#REPORT} the scanner sends {@code REPORT} and reads the rule table,
- * so each rule carries its score and description (sorted by score, highest first); if the report has no table (a
- * custom report template) it asks again with {@code SYMBOLS} for the names. {@link RuleDetail#SYMBOLS} gives names only
+ * so each rule carries its score and description (sorted by score, highest first; descriptions read as UTF-8 or, line
+ * by line where that is invalid, ISO-8859-1, as SpamAssassin copies them from its configuration); a table without the
+ * separator line (SpamAssassin's French template) is found by its scores adding up to spamd's; if the report has no
+ * table (a custom report template) it asks again with {@code SYMBOLS} for the names. {@link RuleDetail#SYMBOLS} gives names only
  * (one request, no report text), {@link RuleDetail#NONE} sends {@code CHECK} and gives no rules.
  *
  * <p><b>Size limit.</b> Messages larger than {@link Builder#maxMessageSize(long)} (default 512000 bytes, spamc's

@@ -227,4 +227,63 @@ class SpamdRepliesTest {
                         .retryable())
                 .isTrue();
     }
+
+    /**
+     * SpamAssassin's French template (30_text_fr.cf) has no separator line above the rows: the rows are found by
+     * adding up to spamd's score, so scores and descriptions are not lost (and no second SYMBOLS request is needed).
+     */
+    @Test
+    void aReportWithoutTheSeparatorLineIsReadWhenItsRowsAddUpToTheScore() {
+        String fr = "1000.0/5.0\n"
+                + "Voir https://spamassassin.apache.org/tag/ pour plus de d\u00e9tails (en anglais).\n"
+                + "\n"
+                + "D\u00e9tails de l'analyse du message:   (1012.3 points, 5.0 requis)\n"
+                + "-0.0 NO_RECEIVED            Informational: message has no Received headers\n"
+                + " 2.3 MISSING_DATE           Missing Date: header\n"
+                + "1000 GTUBE                  BODY: Test g\u00e9n\u00e9rique de courrier non sollict\u00e9 en\n"
+                + "                            masse\n"
+                + " -20 LOCAL_NEG              BODY: a local rule\n"
+                + "  30 LOCAL_POS              BODY: another\n"
+                + "\n"
+                + "-------------------- Fin de Rapport SpamAssassin ---------------------\n";
+        List<Rule> rules = SpamdReplies.parseReportTable(fr, java.util.OptionalDouble.of(1012.3))
+                .orElseThrow();
+        assertThat(rules)
+                .extracting(Rule::name)
+                .containsExactly("NO_RECEIVED", "MISSING_DATE", "GTUBE", "LOCAL_NEG", "LOCAL_POS");
+        assertThat(rules.get(2).score()).hasValue(1000.0);
+        assertThat(rules.get(2).description())
+                .isEqualTo("BODY: Test g\u00e9n\u00e9rique de courrier non sollict\u00e9 en masse");
+        // without the score, or when the rows do not add up to it (prose that looks like rows), nothing is guessed
+        assertThat(SpamdReplies.parseReportTable(fr)).isEmpty();
+        assertThat(SpamdReplies.parseReportTable(fr, java.util.OptionalDouble.of(7.1)))
+                .isEmpty();
+        assertThat(SpamdReplies.parseReportTable("Notes:\n 2 MESSAGES were held\n", java.util.OptionalDouble.of(0.0)))
+                .isEmpty();
+    }
+
+    /** Rule descriptions arrive as the bytes of SpamAssassin's configuration: ISO-8859-1 or UTF-8, line by line. */
+    @Test
+    void reportRulesReadLatin1AndUtf8DescriptionsLineByLine() {
+        byte[] latin = " 2.5 LOCAL_LATIN            BODY: R\u00e8gle locale\n"
+                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        byte[] utf8 = "  12 LOCAL_UTF8             BODY: \u65e5\u672c\u8a9e, r\u00e8gle\n"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        body.writeBytes(" pts rule name              description\n---- ---------------------- ----------\n"
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        body.writeBytes(latin);
+        body.writeBytes(utf8);
+        SpamdResponse r = new SpamdResponse(
+                SpamdCommand.REPORT,
+                "1.1",
+                java.util.Map.of(),
+                java.util.Optional.of(true),
+                java.util.OptionalDouble.of(14.5),
+                java.util.OptionalDouble.of(5.0),
+                body.toByteArray());
+        assertThat(r.reportRules().orElseThrow())
+                .extracting(Rule::description)
+                .containsExactly("BODY: R\u00e8gle locale", "BODY: \u65e5\u672c\u8a9e, r\u00e8gle");
+    }
 }
