@@ -139,6 +139,9 @@ public final class RelayCommand implements Command {
             io.err().println("hygiene relay: " + config + ": " + e.getMessage());
             return EXIT_ERROR;
         }
+        for (String warning : builder.configurationWarnings()) {
+            io.err().println("hygiene relay: " + config + ": warning: " + warning);
+        }
         if (check) {
             // The node starts whether or not the store answers (it works on its own state meanwhile), so this is a
             // warning, not an error: a wrong Sentinel master name or a cluster seed without cluster support shows

@@ -45,6 +45,8 @@ class PaperConfigsTest {
             Run r = Run.main("relay", "--config", paper.resolve(f).toString(), "--check");
             assertThat(r.status()).as(f + ": " + r.err()).isZero();
             assertThat(r.out()).contains(f + ": OK");
+            // the edges' spamd passes mail over its size limit unscanned instead of 451 at every attempt
+            assertThat(r.err()).as(f).doesNotContain("size-limit");
         }
         Files.delete(bin.resolve("vascan"));
         Run r = Run.main("relay", "--config", paper.resolve("gateway.conf").toString(), "--check");

@@ -958,6 +958,7 @@ public final class Node implements AutoCloseable {
         private Router router;
         private List<Scanner> scanners = List.of();
         private Policy policy;
+        private List<String> configurationWarnings = List.of();
         private Path dataDirectory;
         private Clock clock = Clock.systemDefaultZone();
         private Duration flushInterval = Duration.ofSeconds(5);
@@ -1260,6 +1261,30 @@ public final class Node implements AutoCloseable {
             this.reportFrom = from;
             this.reportAt = Objects.requireNonNull(at, "at");
             return this;
+        }
+
+        /**
+         * Sets the warnings {@link #configurationWarnings()} returns (the node configuration reader's findings).
+         *
+         * @param value one line per warning
+         * @return this builder
+         * @throws NullPointerException if {@code value} or a line is {@code null}
+         */
+        public Builder configurationWarnings(List<String> value) {
+            configurationWarnings = List.copyOf(value);
+            return this;
+        }
+
+        /**
+         * Warnings about the configuration that are no errors (the node starts and works) but that hold or pass mail
+         * as the administrator hardly meant: e.g. a scanner's size limit below {@code max-message-size} whose
+         * {@code too-large} failures are answered 451 at every attempt. {@code hygiene relay} prints them on standard
+         * error, with {@code --check} and at start. Default: none.
+         *
+         * @return the warnings, one line each, in the order found
+         */
+        public List<String> configurationWarnings() {
+            return configurationWarnings;
         }
 
         /**

@@ -366,6 +366,46 @@ class ScannerConfigTest {
         fails("scanner = builtin\non-failure.melted = accept\n", "node.conf line 7: unknown key 'on-failure.melted'");
     }
 
+    /**
+     * spamd's default size limit (512000, spamc's) is far below the default max-message-size (10240000): every message
+     * in between failed with too-large and, by the default tempfail, got 451 at every attempt until its sender gave
+     * up (seen from outside: a 700 KB message through a spamd edge, smtp-source, "451 4.3.0 Message too large to
+     * scan" each time). The configuration now says so, and stays quiet once the administrator decided.
+     */
+    @Test
+    void aSizeLimitBelowMaxMessageSizeThatWouldTempfailForEverIsWarnedOf() throws Exception {
+        assertThat(node("scanner = spamd:127.0.0.1:783\n").configurationWarnings())
+                .singleElement()
+                .asString()
+                .contains("spamd.size-limit 512000 is below max-message-size 10240000", "451 at every attempt")
+                .contains("spamd.on-failure.too-large = accept");
+        assertThat(node("scanner = spamd:127.0.0.1:783\nspamd.on-failure.too-large = accept\n")
+                        .configurationWarnings())
+                .isEmpty();
+        assertThat(node("scanner = spamd:127.0.0.1:783\non-failure = accept\n").configurationWarnings())
+                .isEmpty();
+        assertThat(node("scanner = spamd:127.0.0.1:783\nspamd.size-limit = 20m\n")
+                        .configurationWarnings())
+                .isEmpty();
+        assertThat(node("scanner = spamd:127.0.0.1:783\nmax-message-size = 500000\n")
+                        .configurationWarnings())
+                .isEmpty();
+        // clamd's default 25m is above the default max-message-size; a larger one is warned of, with clamd's remedy
+        assertThat(node("scanner = clamd:127.0.0.1:3310\n").configurationWarnings())
+                .isEmpty();
+        assertThat(node("scanner = clamd:127.0.0.1:3310\nmax-message-size = 50m\n")
+                        .configurationWarnings())
+                .singleElement()
+                .asString()
+                .contains("clamd.size-limit 26214400 is below max-message-size 52428800", "raise clamd.size-limit");
+        // a family-wide accept that another key sets back to tempfail for too-large still warns
+        assertThat(node("scanner = spamd:127.0.0.1:783\nspamd.on-failure = accept\n"
+                                + "spamd.on-failure.too-large = tempfail\n")
+                        .configurationWarnings())
+                .hasSize(1);
+        assertThat(node("scanner = builtin\n").configurationWarnings()).isEmpty();
+    }
+
     @Test
     void sizesParse() {
         assertThat(ScannerConfig.parseSize("512000")).isEqualTo(512_000);
