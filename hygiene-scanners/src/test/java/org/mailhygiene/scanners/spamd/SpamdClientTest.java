@@ -356,4 +356,31 @@ class SpamdClientTest {
         assertThat(m.find()).as("the Javadoc states the default " + what).isTrue();
         return Duration.ofSeconds(Long.parseLong(m.group(1)));
     }
+
+    /**
+     * The fake's report rows as spamd 4.0.1 prints them (seen from a real spamd with local rules scoring 12, -20 and
+     * 3.333 and a UTF-8 description): "  12", " -20", " 3.3", the description's UTF-8 bytes. The fake printed
+     * "12.0", "-20." and "?" for each letter outside Latin-1.
+     */
+    @Test
+    void reportRowsHaveSpamdsScoreColumnAndUtf8Descriptions(FakeSpamd fake) throws Exception {
+        fake.script(
+                "marker-x",
+                -4.7,
+                Rule.of("LOCAL_POS", 12.0, "\u65e5\u672c\u8a9e r\u00e8gle"),
+                Rule.of("LOCAL_NEG", -20.0, "negative"),
+                Rule.of("LOCAL_SMALL", 3.333, "small"));
+        SpamdResponse report =
+                client(fake).report(content("Subject: x\r\n\r\nmarker-x\r\n".getBytes(StandardCharsets.US_ASCII)));
+        String raw = new String(report.body(), StandardCharsets.UTF_8);
+        assertThat(raw)
+                .contains("\n  12 LOCAL_POS              \u65e5\u672c\u8a9e r\u00e8gle\n")
+                .contains("\n -20 LOCAL_NEG              negative\n")
+                .contains("\n 3.3 LOCAL_SMALL            small\n");
+        assertThat(report.reportRules().orElseThrow())
+                .containsExactlyInAnyOrder(
+                        Rule.of("LOCAL_POS", 12.0, "\u65e5\u672c\u8a9e r\u00e8gle"),
+                        Rule.of("LOCAL_NEG", -20.0, "negative"),
+                        Rule.of("LOCAL_SMALL", 3.3, "small"));
+    }
 }

@@ -52,7 +52,9 @@ import org.mailhygiene.testkit.server.RequestLog;
  *       (0.0, no rules). Spam means {@code score >= threshold} (default 5.0).
  *   <li>Replies have spamd's exact shapes: status {@code SPAMD/1.1 0 EX_OK} ({@code SPAMD/1.5 0 PONG} for PING),
  *       {@code Spam: True ; 1000.0 / 5.0} (REPORT_IFSPAM says {@code Yes}/{@code No}), {@code Content-length} for
- *       replies with a body, a SYMBOLS list without trailing newline, a REPORT with spamd's rule table, PROCESS and
+ *       replies with a body, a SYMBOLS list without trailing newline, a REPORT with spamd's rule table (scores of 10
+ *       points or more as whole numbers, others to one decimal, descriptions in UTF-8 as from a site's UTF-8 rule
+ *       file), PROCESS and
  *       HEADERS with {@code X-Spam-*} headers added as with {@code report_safe 0}.
  *   <li>TELL is refused with {@code 69} unless {@link Builder#allowTell(boolean)}; learned messages are kept per class
  *       and can be queried with {@link #learned(String)}.
@@ -795,11 +797,18 @@ public final class FakeSpamd implements AutoCloseable {
         List<Rule> rules = new ArrayList<>(s.rules());
         rules.sort(Comparator.comparing(Rule::name));
         for (Rule r : rules) {
-            String pts = format(r.score().orElse(0.0));
-            if (pts.length() > 4) {
-                pts = pts.substring(0, 4);
-            }
-            sb.append(String.format(Locale.ROOT, "%4s %-22s %s%n", pts, r.name(), r.description())
+            // as SpamAssassin's PerMsgStatus prints a row: 10 points or more (either sign) as a whole number, others
+            // to one decimal (it cut "12.0" to four characters and "-20.0" to "-20.", where spamd prints "  12" and
+            // " -20")
+            double score = r.score().orElse(0.0);
+            String pts = Math.abs(score) >= 10
+                    ? String.format(Locale.ROOT, "%4.0f", score)
+                    : String.format(Locale.ROOT, "%4.1f", score);
+            // the description goes out as UTF-8, as spamd copies a site's UTF-8 rule file byte for byte (the report
+            // is written as ISO-8859-1 below, one char per byte, for the message text in its preview); it was "?"
+            String description =
+                    new String(r.description().getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+            sb.append(String.format(Locale.ROOT, "%4s %-22s %s%n", pts, r.name(), description)
                     .replace("\r", ""));
         }
         sb.append("\n");
