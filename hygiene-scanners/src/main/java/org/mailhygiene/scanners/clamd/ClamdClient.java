@@ -237,7 +237,9 @@ public final class ClamdClient {
      * @return the classified reply
      * @throws ClamdException UNAVAILABLE, TIMED_OUT, TOO_LARGE (client-side cut-off) or PROTOCOL_ERROR (a reply
      *     that is too long, see {@link #command}; a clean reply before the message was sent, without its terminating
-     *     NUL, or followed by more data: a clean verdict needs clamd's whole and single reply)
+     *     NUL, or followed by more data: a clean verdict needs clamd's whole and single reply; a reply line ended by a
+     *     line end, which no z-mode INSTREAM reply of clamd's is, such as an SMTP server's greeting on a mistyped
+     *     port, at once rather than after the read timeout)
      * @throws InterruptedException if the thread is interrupted
      * @throws IllegalArgumentException if {@code maxLength} is negative
      */
@@ -290,7 +292,7 @@ public final class ClamdClient {
                 }
                 sent = done;
             }
-            ClamdScanReply reply = ClamdScanReply.parse(c.readReply("INSTREAM"));
+            ClamdScanReply reply = ClamdScanReply.parse(c.readReply("INSTREAM", true));
             if (reply.status() == ClamdScanReply.Status.CLEAN && (!c.terminated || c.trailing)) {
                 // clamd ends every INSTREAM reply with a NUL and then says nothing more: a clean reply cut off by the
                 // end of the connection, or followed by another reply, comes from something that is not clamd or
@@ -513,8 +515,29 @@ public final class ClamdClient {
 
         /** Reads up to the NUL terminator (or end of stream) and returns the text without terminator. */
         String readReply(String command) throws ClamdException, InterruptedException {
+            return readReply(command, false);
+        }
+
+        /**
+         * Reads up to the NUL terminator (or end of stream) and returns the text without terminator; with
+         * {@code lineEnds}, also up to a line end, which ends no z-mode reply of clamd's but a line of a server that
+         * is not clamd (an SMTP server's greeting on a mistyped port): its text is returned at once, unterminated, for
+         * the caller to refuse, instead of waiting for a NUL that never comes until the read timeout.
+         */
+        String readReply(String command, boolean lineEnds) throws ClamdException, InterruptedException {
             ByteBuffer buf = ByteBuffer.allocate(8192);
             ByteArrayOutputStream out = early;
+            if (lineEnds) {
+                byte[] so = out.toByteArray();
+                for (int i = 0; i < so.length; i++) {
+                    if (so[i] == 0) {
+                        break;
+                    }
+                    if (so[i] == '\n') {
+                        return stripCr(new String(so, 0, i, StandardCharsets.UTF_8));
+                    }
+                }
+            }
             try {
                 while (!eof) {
                     buf.clear();
@@ -548,6 +571,10 @@ public final class ClamdClient {
                             }
                             return out.toString(StandardCharsets.UTF_8);
                         }
+                        if (lineEnds && a[i] == '\n') {
+                            out.write(a, 0, i);
+                            return stripCr(out.toString(StandardCharsets.UTF_8));
+                        }
                     }
                     out.write(a, 0, n);
                     if (out.size() > MAX_REPLY_BYTES) {
@@ -568,6 +595,10 @@ public final class ClamdClient {
             }
             // clamd ends some replies (COMMAND READ TIMED OUT) with a newline even in z mode, then closes.
             return ClamdScanReply.stripTerminators(out.toString(StandardCharsets.UTF_8));
+        }
+
+        private static String stripCr(String line) {
+            return line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
         }
 
         /** Closes the connection; the selector goes back to the pool when it is clean. */
