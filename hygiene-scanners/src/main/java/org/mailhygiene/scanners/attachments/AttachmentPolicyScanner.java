@@ -61,7 +61,7 @@ import org.mailhygiene.scanners.mime.PartVisitor;
  *   <li>{@value #ARCHIVE_BROKEN}: a zip archive or gzip file that cannot be read to its end (or whose stored name is
  *       over 1,024 bytes), a zip whose directory at the end, which archive tools list, names a file its entries read
  *       from the start do not hold (a second zip appended to the first), or a part named or declared a zip whose
- *       content does not start as one (archive tools find a zip behind other bytes);
+ *       content does not start as one (archive tools find a zip behind other bytes, text or binary);
  *   <li>{@value #MIME_BROKEN}: a multipart that cannot be split (unless its body holds no {@code --}: then every reader
  *       shows it as one text, which is inspected as one part), a body that cannot be decoded, an unknown transfer
  *       encoding, an encoded multipart, an encoded message inside another (or holding one), an opaque S/MIME signature
@@ -137,9 +137,10 @@ public final class AttachmentPolicyScanner implements Scanner {
      * that does not start as one is a broken archive; 7 since gzip files and tar archives are opened and a zip whose
      * directory at the end names files its entries do not hold is a broken archive; 8 since a gzip file is read
      * member by member (a member behind zero padding too, as Python reads it) and one that gzip tools would not read
-     * alike (a later member's bad header, a member failing its CRC-32 or size) is a broken archive.
+     * alike (a later member's bad header, a member failing its CRC-32 or size) is a broken archive; 9 since a part
+     * named or declared a zip whose first bytes read as text (a zip behind a long text) is a broken archive too.
      */
-    static final int VERSION = 8;
+    static final int VERSION = 9;
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;

@@ -152,6 +152,9 @@ final class Inspection {
                 && (isTextual(trueType)
                         || declaredType.isEmpty()
                         || declaredType.get().equals("text/plain"))) {
+            // a zip behind a text of a prefix's length or more reads as text/plain: still a zip to unzip and 7-Zip
+            // (it passed as clean, the zip-behind-bytes check below was never reached)
+            zipBehindOtherBytes(location, trueType, declaredType, cleanName);
             uuencoded(location, new SequenceInputStream(new ByteArrayInputStream(prefix, 0, n), body), budget);
             return;
         }
@@ -173,14 +176,24 @@ final class Inspection {
             } else {
                 gzip(location, cleanName, whole, depth + 1, budget);
             }
-        } else if (TrueTypes.isVague(trueType)
+        } else {
+            zipBehindOtherBytes(location, trueType, declaredType, cleanName);
+        }
+    }
+
+    /**
+     * Content of a vague type (octet-stream, or text/plain when the bytes a prefix holds are text) named or declared a
+     * zip: unzip, 7-Zip and Python find a zip behind other bytes by its directory at the end; its entries cannot be
+     * inspected here, and a zip a mailer made starts as one. A broken archive.
+     */
+    private void zipBehindOtherBytes(
+            String location, String trueType, Optional<String> declaredType, Optional<String> cleanName) {
+        if (TrueTypes.isVague(trueType)
                 && (declaredType.map(TrueTypes::normalize).filter(ZIP::equals).isPresent()
                         || cleanName
                                 .flatMap(TrueTypes::typeForName)
                                 .filter(ZIP::equals)
                                 .isPresent())) {
-            // unzip, 7-Zip and Python find a zip behind other bytes by its directory at the end; its entries cannot
-            // be inspected here, and a zip a mailer made starts as one
             add(
                     AttachmentPolicyScanner.ARCHIVE_BROKEN,
                     location,

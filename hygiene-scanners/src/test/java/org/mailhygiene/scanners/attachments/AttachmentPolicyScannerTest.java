@@ -1318,6 +1318,32 @@ class AttachmentPolicyScannerTest {
                 .isEmpty();
     }
 
+    /**
+     * A zip behind a text longer than the prefix content detection reads: detection calls it text/plain, and such a
+     * part was read for uuencoded files only and passed as clean, with the program unzip, 7-Zip and Python list in it
+     * (parser audit, session 38: 100,000 bytes of text before the zip). Named or declared a zip, it is broken too.
+     */
+    @Test
+    void aZipBehindALongTextIsABrokenArchive() throws Exception {
+        byte[] zip = Samples.zip("invoice.exe", Samples.pe());
+        byte[] text = "hello world, this is a text line\r\n"
+                .repeat(TrueTypes.PREFIX / 34 + 100)
+                .getBytes(StandardCharsets.US_ASCII);
+        byte[] prefixed = java.util.Arrays.copyOf(text, text.length + zip.length);
+        System.arraycopy(zip, 0, prefixed, text.length, zip.length);
+        assertThat(TrueTypes.detect(prefixed, TrueTypes.PREFIX)).isEqualTo("text/plain");
+        Verdict v = scan(Samples.attachment("docs.zip", "application/zip", prefixed));
+        assertThat(rules(v)).containsExactly(AttachmentPolicyScanner.ARCHIVE_BROKEN);
+        assertThat(v.rules().get(0).description()).contains("\"docs.zip\": named or declared a zip archive");
+        assertThat(rules(scan(Samples.attachment("docs.txt", "application/x-zip-compressed", prefixed))))
+                .containsExactly(AttachmentPolicyScanner.ARCHIVE_BROKEN);
+        assertThat(rules(scan(Samples.attachment("docs.zip", "text/plain", prefixed))))
+                .containsExactly(AttachmentPolicyScanner.ARCHIVE_BROKEN);
+        // a text that is neither named nor declared a zip is read as text (uuencoded files only), as before
+        assertThat(scan(Samples.attachment("notes.txt", "text/plain", prefixed)).rules())
+                .isEmpty();
+    }
+
     /** Evasions of the first version, from review: each is caught. */
     @Test
     void uuencodedFilesAreFoundHoweverTheyAreWritten() throws Exception {
