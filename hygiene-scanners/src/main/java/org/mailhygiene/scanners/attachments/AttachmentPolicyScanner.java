@@ -138,7 +138,8 @@ public final class AttachmentPolicyScanner implements Scanner {
      * directory at the end names files its entries do not hold is a broken archive; 8 since a gzip file is read
      * member by member (a member behind zero padding too, as Python reads it) and one that gzip tools would not read
      * alike (a later member's bad header, a member failing its CRC-32 or size) is a broken archive; 9 since a part
-     * named or declared a zip whose first bytes read as text (a zip behind a long text) is a broken archive too.
+     * named or declared a zip whose first bytes read as text (a zip behind a long text) is a broken archive too, and
+     * a long begin line of a uuencoded or yEnc file is named by the end of its name, not of the line.
      */
     static final int VERSION = 9;
 

@@ -20,7 +20,8 @@ import java.util.Objects;
  * ends the line; a NUL ends a line's data, which Thunderbird reads as a C string), ending at the {@code =yend size=}
  * line, the next begin line or the end of the text. Lines end at LF, CRLF or a bare CR.
  *
- * <p>Bounds: a line is kept as its first {@value #LINE_HEAD} and last 256 bytes, so memory stays constant; a yEnc line
+ * <p>Bounds: a line is kept as its first {@value #LINE_HEAD} bytes and the last 256 before its first NUL and its
+ * closing blanks (where a long begin line's name ends), so memory stays constant; a yEnc line
  * longer than that (yEnc writes 128 or 256 characters) cannot be decoded and goes to {@link Budget#lineTooLong} (a
  * {@link LimitException} by default); every
  * decoded line's bytes go to {@link Budget#decoded} before they are read, where the caller counts them against its
@@ -145,9 +146,21 @@ public final class TextFiles {
         private int position;
         private int limit;
         final byte[] head = new byte[LINE_HEAD];
+        /**
+         * The last {@value #LINE_TAIL} bytes of the line's start up to its first NUL and without the blanks that end
+         * that start ({@link #tailEnd} bytes): where a long begin line's name ends.
+         */
         final byte[] tail = new byte[LINE_TAIL];
+        /** Blanks not yet known to be inside the name (the last {@value #LINE_TAIL} of them). */
+        private final byte[] blanks = new byte[LINE_TAIL];
+
         int headLength;
         long length;
+        /** The length of the line's start that {@link #tail} ends: up to the first NUL, trailing blanks left out. */
+        long tailEnd;
+
+        private long pendingBlanks;
+        private boolean nul;
         /** What ended the line: {@code '\r'} (alone or before an LF), {@code '\n'}, or -1 for the end of the text. */
         int ending;
 
@@ -161,6 +174,9 @@ public final class TextFiles {
         boolean next() throws IOException {
             headLength = 0;
             length = 0;
+            tailEnd = 0;
+            pendingBlanks = 0;
+            nul = false;
             int c = read();
             if (c == '\n' && pendingCr) {
                 c = read(); // the LF of a CRLF
@@ -173,13 +189,34 @@ public final class TextFiles {
                 if (headLength < head.length) {
                     head[headLength++] = (byte) c;
                 }
-                tail[(int) (length % LINE_TAIL)] = (byte) c;
+                if (!nul) {
+                    kept(c);
+                }
                 length++;
                 c = read();
             }
             pendingCr = c == '\r';
             ending = c;
             return true;
+        }
+
+        /**
+         * Keeps a byte of the line before its first NUL in {@link #tail}: a blank waits until a byte other than a blank
+         * follows it (blanks that end the name are stripped from it), so each byte is kept at most once.
+         */
+        private void kept(int c) {
+            if (c == 0) {
+                nul = true;
+            } else if (Character.isWhitespace((char) c)) {
+                blanks[(int) (pendingBlanks++ % LINE_TAIL)] = (byte) c;
+            } else {
+                for (long k = pendingBlanks - Math.min(pendingBlanks, LINE_TAIL); k < pendingBlanks; k++) {
+                    tail[(int) ((tailEnd + k) % LINE_TAIL)] = blanks[(int) (k % LINE_TAIL)];
+                }
+                tailEnd += pendingBlanks;
+                pendingBlanks = 0;
+                tail[(int) (tailEnd++ % LINE_TAIL)] = (byte) c;
+            }
         }
 
         private int read() throws IOException {
@@ -230,16 +267,19 @@ public final class TextFiles {
             String name;
             if (length <= head.length) {
                 name = new String(head, at, headLength - at, StandardCharsets.ISO_8859_1);
+                int nul = name.indexOf('\0');
+                name = nul >= 0 ? name.substring(0, nul) : name;
             } else {
-                // a name longer than the kept start: its end, where the extension is
-                byte[] end = new byte[LINE_TAIL];
-                for (int k = 0; k < LINE_TAIL; k++) {
-                    end[k] = tail[(int) ((length + k) % LINE_TAIL)];
+                // a name longer than the kept start: its end, where the extension is; the end before the first NUL
+                // and before the blanks that end the line (a NUL or 300 blanks after "invoice.exe" left a name of
+                // blanks or letters, which passed)
+                StringBuilder end = new StringBuilder(LINE_TAIL);
+                for (long k = Math.max(at, tailEnd - Math.min(tailEnd, LINE_TAIL)); k < tailEnd; k++) {
+                    end.append((char) (tail[(int) (k % LINE_TAIL)] & 0xff));
                 }
-                name = new String(end, StandardCharsets.ISO_8859_1);
+                name = end.toString();
             }
-            int nul = name.indexOf('\0');
-            return (nul >= 0 ? name.substring(0, nul) : name).strip();
+            return name.strip();
         }
 
         /**

@@ -1319,6 +1319,26 @@ class AttachmentPolicyScannerTest {
     }
 
     /**
+     * A begin line longer than the kept start named its file by its last bytes: a NUL (where Thunderbird ends the
+     * name) or blanks (stripped) after {@code invoice.exe} made it a file of another name or none, and the program
+     * passed (parser audit, session 38).
+     */
+    @Test
+    void aLongBeginLineStillNamesItsFile() throws Exception {
+        String head = "From: a@example.com\r\nTo: b@example.org\r\nSubject: files\r\n\r\n";
+        for (String suffix : List.of("\0" + "a".repeat(2000), " ".repeat(2000), "\t\0" + " ".repeat(5000))) {
+            for (String text : List.of(uuencode("invoice.exe", Samples.pe()), yEnc("invoice.exe", Samples.pe(), 128))) {
+                String longLine = text.replaceFirst("invoice\\.exe\r\n", "invoice.exe" + suffix + "\r\n");
+                assertThat(longLine).hasSizeGreaterThan(text.length() + 1000);
+                Verdict v = scan((head + longLine).getBytes(StandardCharsets.ISO_8859_1));
+                assertThat(rules(v)).as(longLine.substring(0, 40)).contains(AttachmentPolicyScanner.EXECUTABLE);
+                assertThat(v.rules())
+                        .anySatisfy(r -> assertThat(r.description()).contains("\"invoice.exe\": executable"));
+            }
+        }
+    }
+
+    /**
      * A zip behind a text longer than the prefix content detection reads: detection calls it text/plain, and such a
      * part was read for uuencoded files only and passed as clean, with the program unzip, 7-Zip and Python list in it
      * (parser audit, session 38: 100,000 bytes of text before the zip). Named or declared a zip, it is broken too.

@@ -102,6 +102,33 @@ class TextFilesTest {
                         new Found(TextFiles.Encoding.YENC, "", ""));
     }
 
+    /**
+     * A begin line longer than the kept start names the file by the end of its name, which is before the first NUL and
+     * before the blanks that end the line: its last bytes were taken as they were, so a NUL or more than 256 blanks
+     * after {@code invoice.exe} left a name of letters or blanks, and the program passed (parser audit, session 38).
+     */
+    @Test
+    void aLongBeginLineIsNamedByTheEndOfItsNameNotOfTheLine() throws Exception {
+        String pad = "x".repeat(TextFiles.LINE_HEAD);
+        assertThat(lines("begin 644 invoice.exe" + " ".repeat(TextFiles.LINE_HEAD + 300) + "\r\n")
+                        .uuBegin())
+                .isEqualTo("invoice.exe");
+        assertThat(lines("begin 644 invoice.exe \t \0" + pad + "\r\n").uuBegin())
+                .isEqualTo("invoice.exe");
+        assertThat(lines("begin 644 " + pad + "invoice.exe\0" + pad + " \r\n").uuBegin())
+                .endsWith("xinvoice.exe");
+        assertThat(lines("begin 644 " + pad + "a b\tinvoice.exe" + " \t".repeat(200) + "\r\n")
+                        .uuBegin())
+                .endsWith("xa b\tinvoice.exe")
+                .hasSize(256);
+        assertThat(lines("=ybegin line=128 size=1 name=run.exe\0" + pad + "\r\n")
+                        .yBegin())
+                .isEqualTo("run.exe");
+        assertThat(lines("=ybegin line=128 size=1 name=" + " ".repeat(2 * TextFiles.LINE_HEAD) + "\r\n")
+                        .yBegin())
+                .isEmpty();
+    }
+
     /** Found by review (session 29): the two ways a yEnc line decoded differently from Thunderbird. */
     @Test
     void yEncLinesDecodeAsThunderbirdDecodesThem() throws Exception {
