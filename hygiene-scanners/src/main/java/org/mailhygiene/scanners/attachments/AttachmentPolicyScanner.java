@@ -139,7 +139,8 @@ public final class AttachmentPolicyScanner implements Scanner {
      * member by member (a member behind zero padding too, as Python reads it) and one that gzip tools would not read
      * alike (a later member's bad header, a member failing its CRC-32 or size) is a broken archive; 9 since a part
      * named or declared a zip whose first bytes read as text (a zip behind a long text) is a broken archive too, and
-     * a long begin line of a uuencoded or yEnc file is named by the end of its name, not of the line.
+     * a long begin line of a uuencoded or yEnc file is named by the end of its name, not of the line, and a name
+     * holding a NUL is checked as cut there too.
      */
     static final int VERSION = 9;
 

@@ -105,6 +105,16 @@ final class Inspection {
         Optional<String> declaredType = declared.map(d -> d.toLowerCase(Locale.ROOT));
 
         names(location, cleanName, declaredType, Optional.of(trueType));
+        // a NUL ends a name read as a C string (Thunderbird reads a uuencoded file's name so; no Windows name holds
+        // one): the name up to it is checked too ("invoice.js" NUL ".txt" passed as a text file, parser audit 38)
+        Optional<String> beforeNul = name.filter(s -> s.indexOf('\0') >= 0)
+                .map(s -> windowsName(s.substring(0, s.indexOf('\0'))))
+                .filter(s -> !s.isEmpty());
+        beforeNul.ifPresent(cut -> names(
+                location + " (its name up to the NUL, \"" + cut + "\")",
+                Optional.of(cut),
+                Optional.empty(),
+                Optional.empty()));
         // S/MIME (RFC 5751 3): a CMS structure declared or named pkcs7-mime, which detection calls pkcs7-signature
         // whatever it holds, and nothing at all when it is shorter than 128 bytes (a short-form length). When it can be
         // read the names agree, and what it is decides (sMime)

@@ -1319,6 +1319,32 @@ class AttachmentPolicyScannerTest {
     }
 
     /**
+     * A file name holding a NUL, written plainly, in RFC 2231 or as an encoded word: a reader that takes it as a C
+     * string (as Thunderbird takes a uuencoded file's name) saves {@code invoice.js}; it was checked only as a
+     * {@code .txt} and a script passed (parser audit, session 38). The name up to the NUL is checked too.
+     */
+    @Test
+    void aNameIsAlsoCheckedUpToItsNul() throws Exception {
+        byte[] script = "WScript.Echo(1);\r\n".getBytes(StandardCharsets.US_ASCII);
+        for (String disposition : List.of(
+                "Content-Disposition: attachment; filename=\"invoice.js\0.txt\"",
+                "Content-Disposition: attachment; filename*=utf-8''invoice.js%00.txt",
+                "Content-Disposition: attachment; filename=\"=?utf-8?q?invoice.js=00.txt?=\"")) {
+            Verdict v = scan(Samples.message("Content-Type: application/octet-stream", disposition, script));
+            assertThat(rules(v)).as(disposition).contains(AttachmentPolicyScanner.EXECUTABLE);
+            assertThat(v.rules())
+                    .anySatisfy(r -> assertThat(r.description())
+                            .contains("(its name up to the NUL, \"invoice.js\"): executable or script by name (.js)"));
+        }
+        // a NUL with nothing before it, or a harmless name before it, is nothing
+        assertThat(scan(Samples.attachment("notes.txt\0.js2", "text/plain", script))
+                        .rules())
+                .isEmpty();
+        assertThat(scan(Samples.attachment("\0notes.txt", "text/plain", script)).rules())
+                .isEmpty();
+    }
+
+    /**
      * A begin line longer than the kept start named its file by its last bytes: a NUL (where Thunderbird ends the
      * name) or blanks (stripped) after {@code invoice.exe} made it a file of another name or none, and the program
      * passed (parser audit, session 38).
