@@ -42,40 +42,35 @@ public final class NodeReloader {
      * The keys whose change needs a restart: a reload keeps their running value and logs the difference. {@code role}
      * and {@code name} are not listed: a file that changes them is refused.
      */
-    public static final List<String> RESTART_KEYS = List.of(
-            "listen",
-            "data",
-            "hostname",
-            "outgoing-address",
-            "outbound-tls",
-            "outbound-tls-trust",
-            "outbound-tls-verify",
-            "route-tls",
-            "queue-lifetime",
-            "retry-schedule",
-            "delay-warning",
-            "delivery.connect-timeout",
-            "delivery.greeting-timeout",
-            "delivery.ehlo-timeout",
-            "delivery.starttls-timeout",
-            "delivery.mail-timeout",
-            "delivery.rcpt-timeout",
-            "delivery.data-init-timeout",
-            "delivery.data-block-timeout",
-            "delivery.data-done-timeout",
-            "delivery.quit-timeout",
-            "report-to",
-            "report-from",
-            "report-time",
-            "stats-flush",
-            "quarantine-retention",
-            "incomplete-retention",
-            "stop-grace",
-            "redis",
-            "redis-timeout",
-            "redis-model",
-            "redis-model-refresh",
-            "admin-listen");
+    public static final List<String> RESTART_KEYS = java.util.stream.Stream.of(
+                    List.of(
+                            "listen",
+                            "data",
+                            "hostname",
+                            "outgoing-address",
+                            "outbound-tls",
+                            "outbound-tls-trust",
+                            "outbound-tls-verify",
+                            "route-tls",
+                            "queue-lifetime",
+                            "retry-schedule",
+                            "delay-warning"),
+                    LimitsConfig.DELIVERY_TIMEOUT_KEYS,
+                    List.of(
+                            "report-to",
+                            "report-from",
+                            "report-time",
+                            "stats-flush",
+                            "quarantine-retention",
+                            "incomplete-retention",
+                            "stop-grace",
+                            "redis",
+                            "redis-timeout",
+                            "redis-model",
+                            "redis-model-refresh",
+                            "admin-listen"))
+            .flatMap(List::stream)
+            .toList();
 
     private final Node node;
     private final Path file;
