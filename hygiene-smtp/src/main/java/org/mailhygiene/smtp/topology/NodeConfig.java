@@ -167,7 +167,7 @@ public final class NodeConfig {
         Optional<String> hostname = c.string("hostname");
         if (hostname.isPresent()) {
             try {
-                b.hostname(hostname.get());
+                b.hostname(aLabelsIfInternationalised(hostname.get()));
             } catch (IllegalArgumentException e) {
                 throw error(c, "hostname", e.getMessage());
             }
@@ -624,6 +624,22 @@ public final class NodeConfig {
             return InetAddress.getByName(text);
         } catch (UnknownHostException e) {
             throw error(c, key, "expected an IP address, was '" + text + "'");
+        }
+    }
+
+    /**
+     * A host name with labels outside ASCII as its A-labels ({@code mail.bücher.example} is greeted and sent in EHLO as
+     * {@code mail.xn--bcher-kva.example}, which every client and server reads); a name that is ASCII, or no valid
+     * internationalised name (then refused with the server's own message), as written.
+     */
+    private static String aLabelsIfInternationalised(String name) {
+        if (name.chars().allMatch(ch -> ch < 0x80)) {
+            return name;
+        }
+        try {
+            return org.mailhygiene.internal.Domains.aLabels(name.strip());
+        } catch (IllegalArgumentException e) {
+            return name;
         }
     }
 

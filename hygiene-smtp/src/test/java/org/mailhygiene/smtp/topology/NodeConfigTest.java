@@ -249,6 +249,14 @@ class NodeConfigTest {
         fails(VALID + "stop-grace = 0s\n", "node.conf line 12: stop-grace: must be positive");
     }
 
+    /** An internationalised host name was refused as "not a domain"; it is greeted as its A-labels (session 38). */
+    @Test
+    void anInternationalisedHostnameIsUsedAsItsALabels() throws Exception {
+        assertThat(parse(VALID + "hostname = Mail.B\u00fccher.example\n").hostname())
+                .isEqualTo("mail.xn--bcher-kva.example");
+        assertThat(parse(VALID + "hostname = mx1.example.org\n").hostname()).isEqualTo("mx1.example.org");
+    }
+
     private void fails(String text, String message) {
         assertThatThrownBy(() -> parse(text))
                 .isInstanceOf(ConfigException.class)
