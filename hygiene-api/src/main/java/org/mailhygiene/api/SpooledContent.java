@@ -5,11 +5,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Objects;
 import org.mailhygiene.internal.Checks;
 
@@ -218,18 +215,9 @@ public final class SpooledContent implements MessageContent, AutoCloseable {
     }
 
     private static Path createPrivateTempFile(Path directory) throws IOException {
-        boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
-        FileAttribute<?>[] attrs = posix
-                ? new FileAttribute<?>[] {
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))
-                }
-                : new FileAttribute<?>[0];
-        // without a directory, in the process's own one, which a later process deletes if this one is killed
-        return Files.createTempFile(
-                directory == null ? org.mailhygiene.internal.LockedDirectory.ofProcess() : directory,
-                "hygiene-",
-                ".eml",
-                attrs);
+        // without a directory, in the process's own one, which a later process deletes if this one is killed; a
+        // given one removed under a running process is made again
+        return org.mailhygiene.internal.TempFiles.createPrivate(directory, "hygiene-", ".eml");
     }
 
     /**

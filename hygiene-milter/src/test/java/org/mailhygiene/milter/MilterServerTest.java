@@ -166,7 +166,9 @@ class MilterServerTest {
         MilterClient mta = client(start(
                 ScanPipeline.builder().scanner(rec).build(),
                 b -> b.spoolDirectory(spool).memoryThreshold(16)));
+        // a file where the directory was: no copy can be written there (a removed directory is made again, below)
         java.nio.file.Files.delete(spool);
+        java.nio.file.Files.writeString(spool, "not a directory");
         byte[] msg = ("From: a@example.net\r\n\r\n" + "x".repeat(1000) + "\r\n").getBytes(StandardCharsets.US_ASCII);
         java.io.PrintStream err = System.err;
         java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
@@ -190,6 +192,30 @@ class MilterServerTest {
                 .contains("message from <s@example.net> not scanned")
                 .contains(spool.toString());
         assertThat(rec.seen).isEmpty();
+    }
+
+    /**
+     * A spool directory removed under the running milter (a cleaner of /tmp) is made again: every large message was
+     * tempfailed until a restart (audit, session 38).
+     */
+    @Test
+    void aSpoolDirectoryRemovedUnderTheMilterIsMadeAgain() throws Exception {
+        java.nio.file.Path spool = java.nio.file.Files.createDirectory(tmp.resolve("removed"));
+        Capturing rec = new Capturing();
+        MilterClient mta = client(start(
+                ScanPipeline.builder().scanner(rec).build(),
+                b -> b.spoolDirectory(spool).memoryThreshold(16)));
+        java.nio.file.Files.delete(spool);
+        byte[] msg = ("From: a@example.net\r\n\r\n" + "x".repeat(1000) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        MilterResult r = mta.send("s@example.net", List.of("u@example.test"), msg);
+        assertThat(r.reply().code()).isEqualTo('a');
+        assertThat(rec.seen).hasSize(1);
+        assertThat(spool).isDirectory();
+        assertThat(java.nio.file.Files.getPosixFilePermissions(spool))
+                .containsExactlyInAnyOrder(
+                        java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+                        java.nio.file.attribute.PosixFilePermission.OWNER_WRITE,
+                        java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE);
     }
 
     @Test

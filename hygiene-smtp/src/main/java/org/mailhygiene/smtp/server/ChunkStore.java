@@ -7,11 +7,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * Collects the chunks of one BDAT transaction (RFC 3030) until its LAST chunk: in heap up to a threshold, then in a
@@ -33,17 +30,7 @@ final class ChunkStore implements AutoCloseable {
     /** Appends bytes, spilling to a temporary file once past the threshold. */
     void write(byte[] b, int off, int len) throws IOException {
         if (fileOut == null && heap.size() + (long) len > threshold) {
-            boolean posix =
-                    FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
-            FileAttribute<?>[] attrs = posix
-                    ? new FileAttribute<?>[] {
-                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))
-                    }
-                    : new FileAttribute<?>[0];
-            file = directory == null
-                    ? Files.createTempFile(
-                            org.mailhygiene.internal.LockedDirectory.ofProcess(), "hygiene-bdat-", ".part", attrs)
-                    : Files.createTempFile(directory, "hygiene-bdat-", ".part", attrs);
+            file = org.mailhygiene.internal.TempFiles.createPrivate(directory, "hygiene-bdat-", ".part");
             fileOut = new java.io.BufferedOutputStream(Files.newOutputStream(file), 64 * 1024);
             heap.writeTo(fileOut);
             heap = null;
