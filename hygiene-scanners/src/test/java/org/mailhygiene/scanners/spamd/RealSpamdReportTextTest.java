@@ -18,6 +18,7 @@ import org.mailhygiene.api.Message;
 import org.mailhygiene.api.Outcome;
 import org.mailhygiene.api.Rule;
 import org.mailhygiene.api.Verdict;
+import org.mailhygiene.testkit.Await;
 import org.mailhygiene.testkit.junit.RealBinaries;
 import org.mailhygiene.testkit.spamd.RealSpamd;
 
@@ -81,7 +82,6 @@ class RealSpamdReportTextTest {
                             + "Message-ID: <enc@example.org>\r\nDate: Sun, 06 Dec 2026 06:00:00 +0000\r\n\r\n"
                             + "hello latinmarker utf8marker\r\n")
                     .getBytes(StandardCharsets.US_ASCII);
-            long before = results(real);
             Verdict v = scanner.scan(Message.of(msg));
             assertThat(v.outcome()).isEqualTo(Outcome.SPAM);
             Rule utf8 = v.rules().stream()
@@ -96,16 +96,24 @@ class RealSpamdReportTextTest {
             assertThat(latin.score()).hasValue(2.5);
             assertThat(utf8.description()).isEqualTo("BODY: \u65e5\u672c\u8a9e\u306e\u8aac\u660e, r\u00e8gle en UTF-8");
             assertThat(latin.description()).isEqualTo("BODY: R\u00e8gle locale \u00e9crite en Latin-1");
-            assertThat(results(real) - before)
+            // spamd logs a request's result line after its answer: a later request's line (one child, requests in
+            // turn) shows that every line of the scan above is written (read at once, the line was not always there)
+            scanner.scan(Message.of(
+                    ("From: a@example.org\r\nSubject: s\r\nMessage-ID: <sentinel@example.org>\r\n\r\n" + "hello\r\n")
+                            .getBytes(StandardCharsets.US_ASCII)));
+            Await.until(
+                    "spamd's result line of the sentinel message", () -> results(real, "<sentinel@example.org>") == 1);
+            assertThat(results(real, "<enc@example.org>"))
                     .as("spamd answered one request, no SYMBOLS retry")
                     .isEqualTo(1);
         }
     }
 
-    /** spamd's log lines for finished scans ({@code spamd: result:}), each request one. */
-    private static long results(RealSpamd real) throws IOException {
+    /** spamd's log lines for finished scans ({@code spamd: result:}) of one message, each request one. */
+    private static long results(RealSpamd real, String messageId) throws IOException {
         try (Stream<String> lines = Files.lines(real.log(), StandardCharsets.ISO_8859_1)) {
-            return lines.filter(l -> l.contains("spamd: result:")).count();
+            return lines.filter(l -> l.contains("spamd: result:") && l.contains("mid=" + messageId))
+                    .count();
         }
     }
 
