@@ -192,7 +192,7 @@ public final class NodeConfig {
         Optional<String> postmaster = c.string("postmaster");
         if (postmaster.isPresent()) {
             try {
-                b.postmaster(postmaster.get());
+                b.postmaster(aLabelsInDomainOf(postmaster.get()));
             } catch (IllegalArgumentException e) {
                 throw error(c, "postmaster", e.getMessage());
             }
@@ -317,7 +317,10 @@ public final class NodeConfig {
                 throw error(c, "report-time", "expected HH:MM, was '" + reportTime.orElse("") + "'");
             }
             try {
-                b.dailyReport(reportTo.get(), reportFrom.orElse(null), at);
+                b.dailyReport(
+                        aLabelsInDomainOf(reportTo.get()),
+                        reportFrom.map(NodeConfig::aLabelsInDomainOf).orElse(null),
+                        at);
             } catch (IllegalArgumentException e) {
                 throw error(c, "report-to", e.getMessage());
             }
@@ -625,6 +628,15 @@ public final class NodeConfig {
         } catch (UnknownHostException e) {
             throw error(c, key, "expected an IP address, was '" + text + "'");
         }
+    }
+
+    /**
+     * A mailbox whose domain is internationalised with the domain as its A-labels ({@code admin@bücher.example} as
+     * {@code admin@xn--bcher-kva.example}, which any next hop takes without SMTPUTF8); anything else as written.
+     */
+    private static String aLabelsInDomainOf(String address) {
+        int at = address.lastIndexOf('@');
+        return at < 0 ? address : address.substring(0, at + 1) + aLabelsIfInternationalised(address.substring(at + 1));
     }
 
     /**

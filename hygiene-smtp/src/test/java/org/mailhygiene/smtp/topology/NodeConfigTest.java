@@ -249,12 +249,27 @@ class NodeConfigTest {
         fails(VALID + "stop-grace = 0s\n", "node.conf line 12: stop-grace: must be positive");
     }
 
-    /** An internationalised host name was refused as "not a domain"; it is greeted as its A-labels (session 38). */
+    /**
+     * An internationalised host name was refused as "not a domain", and so were the postmaster's and the report's
+     * mailboxes in such a domain; the names are used as A-labels (session 38).
+     */
     @Test
     void anInternationalisedHostnameIsUsedAsItsALabels() throws Exception {
         assertThat(parse(VALID + "hostname = Mail.B\u00fccher.example\n").hostname())
                 .isEqualTo("mail.xn--bcher-kva.example");
         assertThat(parse(VALID + "hostname = mx1.example.org\n").hostname()).isEqualTo("mx1.example.org");
+        assertThat(parse(VALID + "postmaster = admin@B\u00fccher.example\n").postmaster())
+                .isEqualTo("admin@xn--bcher-kva.example");
+        // the report's mailbox in an accepted domain written as U-labels: the check that it can be delivered agrees
+        parse(VALID
+                        + "accept-domain = b\u00fccher.example\nreport-to = ops@xn--bcher-kva.example\n"
+                        + "report-from = hygiene@b\u00fccher.example\n")
+                .build()
+                .close();
+        fails(
+                VALID + "postmaster = j\u00f6rg@b\u00fccher.example\n",
+                "node.conf line 12: postmaster: postmaster must be LOCAL@DOMAIN (ASCII, a dot-atom local part, a domain"
+                        + " name or an address literal), was 'j\u00f6rg@xn--bcher-kva.example'");
     }
 
     private void fails(String text, String message) {
