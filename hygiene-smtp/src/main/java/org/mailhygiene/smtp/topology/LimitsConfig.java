@@ -28,9 +28,10 @@ final class LimitsConfig {
      *
      * @param c the file
      * @param b the node builder
+     * @return the SMTP limits given to the node
      * @throws ConfigException naming the line and the problem
      */
-    static void read(ConfigFile c, Node.Builder b, Path base) throws ConfigException {
+    static SmtpLimits read(ConfigFile c, Node.Builder b, Path base) throws ConfigException {
         tls(c, b, base);
         SmtpLimits.Builder l = SmtpLimits.builder();
         String key = null;
@@ -109,6 +110,7 @@ final class LimitsConfig {
             });
         }
         deliveryTimeouts(c).ifPresent(b::deliveryTimeouts);
+        return limits;
     }
 
     /** The {@code delivery.*-timeout} keys, in the order of {@link SmtpTimeouts}'s components. */

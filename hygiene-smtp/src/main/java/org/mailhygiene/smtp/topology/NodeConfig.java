@@ -379,20 +379,9 @@ public final class NodeConfig {
                 throw error(c, "incomplete-retention", e.getMessage());
             }
         }
-        LimitsConfig.read(c, b, base);
-        java.util.Set<String> families = new java.util.HashSet<>();
-        for (Scanner s : scanning.scanners()) {
-            if (s instanceof org.mailhygiene.scanners.clamd.ClamdScanner) {
-                families.add("clamd");
-            } else if (s instanceof org.mailhygiene.scanners.spamd.SpamdScanner) {
-                families.add("spamd");
-            }
-        }
-        // validated by LimitsConfig.read above
-        long maxMessageSize = c.string("max-message-size")
-                .map(ScannerConfig::parseSize)
-                .orElse(org.mailhygiene.smtp.server.SmtpLimits.builder().build().maxMessageSize());
-        b.configurationWarnings(ScannerConfig.sizeWarnings(c, families, maxMessageSize));
+        org.mailhygiene.smtp.server.SmtpLimits limits = LimitsConfig.read(c, b, base);
+        b.configurationWarnings(
+                ScannerConfig.sizeWarnings(scanning.scanners(), scanning.policy(), limits.maxMessageSize()));
         c.rejectUnknownKeys();
         return b;
     }

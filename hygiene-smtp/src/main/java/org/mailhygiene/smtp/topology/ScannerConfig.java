@@ -21,6 +21,7 @@ import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.events.HygieneListener;
 import org.mailhygiene.api.policy.Action;
 import org.mailhygiene.api.policy.DefaultPolicy;
+import org.mailhygiene.api.policy.Policy;
 import org.mailhygiene.internal.IoErrors;
 import org.mailhygiene.scanners.ScanPipeline;
 import org.mailhygiene.scanners.attachments.AttachmentPolicy;
@@ -284,54 +285,53 @@ final class ScannerConfig {
     }
 
     /**
-     * Warnings about size limits that hold mail for ever: a {@code clamd} or {@code spamd} scanner whose
-     * {@code size-limit} (default 25m and 512000) is below the node's {@code max-message-size} (default 10240000)
-     * fails every message in between with {@code too-large}, a failure that no retry mends; where that failure is
-     * answered {@code tempfail} (the default), such a message gets 451 at every attempt until the sender's queue gives
-     * up days later. For spamd, {@code spamd.on-failure.too-large = accept} passes it unscanned (marked
-     * {@code X-Hygiene-Unscanned}), as spamc and spamass-milter do with mail over their limit.
+     * Warnings about size limits that hold mail for ever: a {@code clamd} or {@code spamd} scanner whose size limit
+     * ({@code size-limit}, default 25m and 512000) is below the node's {@code max-message-size} (default 10240000)
+     * fails every message in between with {@code too-large}, a failure that no retry mends; where the policy answers
+     * that failure {@code tempfail} (the default), such a message gets 451 at every attempt until the sender's queue
+     * gives up days later. For spamd, {@code spamd.on-failure.too-large = accept} passes it unscanned (marked
+     * {@code X-Hygiene-Unscanned}), as spamc and spamass-milter do with mail over their limit. The limits are the
+     * scanners' own and the answer the policy's own, asked with such a failure, so the warning cannot disagree with
+     * what the node does.
      *
-     * @param c the file
-     * @param families the scanner families configured ({@code clamd}, {@code spamd}; others are ignored)
+     * @param scanners the node's scanners (others than clamd and spamd are passed over)
+     * @param policy the node's policy
      * @param maxMessageSize the node's {@code max-message-size}
      * @return one line per such scanner family, naming the keys; empty when none
-     * @throws ConfigException naming the line of a malformed size or on-failure value
      */
-    static List<String> sizeWarnings(ConfigFile c, java.util.Set<String> families, long maxMessageSize)
-            throws ConfigException {
-        List<String> warnings = new ArrayList<>();
-        for (String family : List.of("clamd", "spamd")) {
-            if (!families.contains(family)) {
+    static List<String> sizeWarnings(List<Scanner> scanners, Policy policy, long maxMessageSize) {
+        java.util.Map<String, String> warnings = new java.util.LinkedHashMap<>();
+        for (Scanner s : scanners) {
+            String family;
+            long limit;
+            if (s instanceof ClamdScanner clamd) {
+                family = "clamd";
+                limit = clamd.streamMaxLength();
+            } else if (s instanceof SpamdScanner spamd) {
+                family = "spamd";
+                limit = spamd.maxMessageSize();
+            } else {
                 continue;
             }
-            long limit = new Settings(c, Path.of("."))
-                    .size(family, "size-limit")
-                    .orElse(
-                            family.equals("clamd")
-                                    ? ClamdScanner.DEFAULT_STREAM_MAX_LENGTH
-                                    : SpamdScanner.DEFAULT_MAX_MESSAGE_SIZE);
-            if (limit >= maxMessageSize) {
+            if (limit >= maxMessageSize || warnings.containsKey(family)) {
                 continue;
             }
-            String kind = kindName(ScanFailure.Kind.TOO_LARGE);
-            Optional<Action> a = action(c, family + ".on-failure." + kind);
-            for (String key : List.of(family + ".on-failure", "on-failure." + kind, "on-failure")) {
-                if (a.isEmpty()) {
-                    a = action(c, key);
-                }
-            }
-            if (a.orElse(Action.TEMPFAIL) != Action.TEMPFAIL) {
+            ScanFailure tooLarge =
+                    new ScanFailure(s.name(), ScanFailure.Kind.TOO_LARGE, "over its size limit", Duration.ZERO);
+            if (policy.decide(List.of(tooLarge)).action() != Action.TEMPFAIL) {
                 continue;
             }
             String fix = family.equals("spamd")
                     ? "set spamd.on-failure.too-large = accept (delivered unscanned with X-Hygiene-Unscanned, as spamc"
                             + " passes mail over its limit) or raise spamd.size-limit"
                     : "raise clamd.size-limit (and clamd's StreamMaxLength) or lower max-message-size";
-            warnings.add(family + ".size-limit " + limit + " is below max-message-size " + maxMessageSize
-                    + ": every message in between fails with too-large and is answered 451 at every attempt (a retry"
-                    + " never mends it) until the sender gives up; " + fix);
+            warnings.put(
+                    family,
+                    family + ".size-limit " + limit + " is below max-message-size " + maxMessageSize
+                            + ": every message in between fails with too-large and is answered 451 at every attempt (a"
+                            + " retry never mends it) until the sender gives up; " + fix);
         }
-        return warnings;
+        return List.copyOf(warnings.values());
     }
 
     /** {@code TIMED_OUT} as written in keys: {@code timed-out}. */
