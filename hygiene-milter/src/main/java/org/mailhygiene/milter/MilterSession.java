@@ -579,16 +579,7 @@ final class MilterSession implements Runnable {
         if (s.chars().allMatch(c -> c < 0x80)) {
             return s;
         }
-        try {
-            return StandardCharsets.UTF_8
-                    .newDecoder()
-                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(s.getBytes(StandardCharsets.ISO_8859_1)))
-                    .toString();
-        } catch (java.nio.charset.CharacterCodingException e) {
-            return s;
-        }
+        return org.mailhygiene.scanners.mime.TextDecoding.utf8(s).orElse(s);
     }
 
     private static String clean(String s) {

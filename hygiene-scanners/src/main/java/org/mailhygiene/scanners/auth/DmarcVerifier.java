@@ -290,15 +290,13 @@ public final class DmarcVerifier {
         if (ascii) {
             return raw.toLowerCase(Locale.ROOT);
         }
+        Optional<String> unicode = org.mailhygiene.scanners.mime.TextDecoding.utf8(raw);
+        if (unicode.isEmpty()) {
+            return raw;
+        }
         try {
-            String unicode = java.nio.charset.StandardCharsets.UTF_8
-                    .newDecoder()
-                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(raw.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)))
-                    .toString();
-            return org.mailhygiene.internal.Domains.aLabels(unicode);
-        } catch (java.nio.charset.CharacterCodingException | IllegalArgumentException e) {
+            return org.mailhygiene.internal.Domains.aLabels(unicode.get());
+        } catch (IllegalArgumentException e) {
             return raw;
         }
     }

@@ -211,14 +211,35 @@ public final class TextDecoding {
     }
 
     private static boolean decodesStrictly(byte[] b, Charset cs) {
-        CharsetDecoder d = cs.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
         try {
-            d.decode(ByteBuffer.wrap(b));
+            strictDecoder(cs).decode(ByteBuffer.wrap(b));
             return true;
         } catch (CharacterCodingException e) {
             return false;
+        }
+    }
+
+    private static CharsetDecoder strictDecoder(Charset cs) {
+        return cs.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+    }
+
+    /**
+     * Text read byte for byte (ISO-8859-1: a milter packet's strings, a header value as Jakarta Mail gives it) decoded
+     * as UTF-8, when its bytes are UTF-8: an SMTPUTF8 address, an RFC 6532 header.
+     *
+     * @param bytesAsChars one char per byte, U+0000 to U+00FF
+     * @return the text decoded from UTF-8, or empty when its bytes are not valid UTF-8
+     * @throws NullPointerException if the text is null
+     */
+    public static java.util.Optional<String> utf8(String bytesAsChars) {
+        try {
+            return java.util.Optional.of(strictDecoder(StandardCharsets.UTF_8)
+                    .decode(ByteBuffer.wrap(bytesAsChars.getBytes(StandardCharsets.ISO_8859_1)))
+                    .toString());
+        } catch (CharacterCodingException e) {
+            return java.util.Optional.empty();
         }
     }
 
