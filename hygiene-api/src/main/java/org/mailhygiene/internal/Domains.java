@@ -70,6 +70,41 @@ public final class Domains {
         }
     }
 
+    /**
+     * A host name as a greeting, EHLO or a mailbox needs it: one with labels outside ASCII as its A-labels
+     * ({@link #aLabels(String)}: {@code mail.bücher.example} is {@code mail.xn--bcher-kva.example}, which every client
+     * and server reads); an ASCII name, or one that is no valid internationalised name (for the caller's own check
+     * to refuse), exactly as given.
+     *
+     * @param name a host name
+     * @return the name, internationalised labels as A-labels
+     * @throws NullPointerException if {@code name} is {@code null}
+     */
+    public static String hostName(String name) {
+        if (isAscii(Objects.requireNonNull(name, "name"))) {
+            return name;
+        }
+        try {
+            return aLabels(name.strip());
+        } catch (IllegalArgumentException e) {
+            return name;
+        }
+    }
+
+    /**
+     * A mailbox with its domain (after the last {@code @}) as {@link #hostName(String)} gives it, so that any next hop
+     * takes it without SMTPUTF8 ({@code admin@bücher.example} is {@code admin@xn--bcher-kva.example}); the local part
+     * as given.
+     *
+     * @param address a mailbox
+     * @return the mailbox, its domain's internationalised labels as A-labels
+     * @throws NullPointerException if {@code address} is {@code null}
+     */
+    public static String mailbox(String address) {
+        int at = address.lastIndexOf('@');
+        return at < 0 ? address : address.substring(0, at + 1) + hostName(address.substring(at + 1));
+    }
+
     private static String convert(String domain, int flags) {
         if (isAscii(domain)) {
             return IDN.toASCII(domain, flags).toLowerCase(Locale.ROOT);

@@ -124,4 +124,15 @@ class DomainsTest {
             assertThat("xn--" + Domains.punycode(label)).as(label).isEqualTo(jdk);
         }
     }
+
+    /** Host names and mailboxes keep ASCII as written (case included) and take A-labels only where needed. */
+    @Test
+    void hostNamesAndMailboxesConvertOnlyInternationalisedNames() {
+        assertThat(Domains.hostName("Mail.Example.ORG")).isEqualTo("Mail.Example.ORG");
+        assertThat(Domains.hostName("Mail.B\u00fccher.example")).isEqualTo("mail.xn--bcher-kva.example");
+        assertThat(Domains.hostName("pay\u200dpal.example")).isEqualTo("pay\u200dpal.example");
+        assertThat(Domains.mailbox("Admin@b\u00fccher.example")).isEqualTo("Admin@xn--bcher-kva.example");
+        assertThat(Domains.mailbox("j\u00f6rg@example.org")).isEqualTo("j\u00f6rg@example.org");
+        assertThat(Domains.mailbox("postmaster")).isEqualTo("postmaster");
+    }
 }

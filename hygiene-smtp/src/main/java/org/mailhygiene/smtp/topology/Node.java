@@ -1061,7 +1061,9 @@ public final class Node implements AutoCloseable {
         }
 
         /**
-         * The host name in the greeting, Received headers, EHLO and bounces. Default: the node's name.
+         * The host name in the greeting, Received headers, EHLO and bounces. Default: the node's name. An
+         * internationalised name is used as its A-labels ({@code mail.bücher.example} as
+         * {@code mail.xn--bcher-kva.example}).
          *
          * @param value the host name
          * @return this builder
@@ -1072,7 +1074,7 @@ public final class Node implements AutoCloseable {
             if (value.isBlank()) {
                 throw new IllegalArgumentException("hostname must not be blank");
             }
-            this.hostname = value;
+            this.hostname = org.mailhygiene.internal.Domains.hostName(value);
             return this;
         }
 
@@ -1086,15 +1088,16 @@ public final class Node implements AutoCloseable {
          * failed double bounce is logged and dropped). Needs a restart to change ({@link Node#reload} keeps the
          * running one, with a warning when the new configuration names another).
          *
-         * @param address a mailbox {@code LOCAL@DOMAIN}
+         * @param address a mailbox {@code LOCAL@DOMAIN}; an internationalised domain is used as its A-labels
          * @return this builder
-         * @throws IllegalArgumentException if the address is not an ASCII mailbox (a dot-atom local part, a domain name
+         * @throws IllegalArgumentException if the address is not an ASCII mailbox once so converted (a dot-atom local part, a domain name
          *     or an address literal)
          */
         public Builder postmaster(String address) {
-            Objects.requireNonNull(address, "address");
-            SmtpServer.builder().postmaster(address); // the server's validation, named as the server names it
-            this.postmaster = address;
+            // an internationalised domain as its A-labels, which any next hop takes
+            String a = org.mailhygiene.internal.Domains.mailbox(Objects.requireNonNull(address, "address"));
+            SmtpServer.builder().postmaster(a); // the server's validation, named as the server names it
+            this.postmaster = a;
             return this;
         }
 
@@ -1246,7 +1249,8 @@ public final class Node implements AutoCloseable {
          * recipient's domain must be an accepted domain, or the node's own address a relay client ({@link #check()}
          * and {@link #build()} refuse the node otherwise). Default: no report.
          *
-         * @param to the administrator's address
+         * @param to the administrator's address (an internationalised domain is used as its A-labels, as in
+         *     {@code from})
          * @param from the sender address, or {@code null} for {@code postmaster@HOSTNAME}
          * @param at the local time of day (in the node's clock's zone)
          * @return this builder
@@ -1257,8 +1261,8 @@ public final class Node implements AutoCloseable {
             if (to.isBlank()) {
                 throw new IllegalArgumentException("the report address must not be blank");
             }
-            this.reportTo = to;
-            this.reportFrom = from;
+            this.reportTo = org.mailhygiene.internal.Domains.mailbox(to);
+            this.reportFrom = from == null ? null : org.mailhygiene.internal.Domains.mailbox(from);
             this.reportAt = Objects.requireNonNull(at, "at");
             return this;
         }

@@ -167,7 +167,7 @@ public final class NodeConfig {
         Optional<String> hostname = c.string("hostname");
         if (hostname.isPresent()) {
             try {
-                b.hostname(aLabelsIfInternationalised(hostname.get()));
+                b.hostname(hostname.get());
             } catch (IllegalArgumentException e) {
                 throw error(c, "hostname", e.getMessage());
             }
@@ -192,7 +192,7 @@ public final class NodeConfig {
         Optional<String> postmaster = c.string("postmaster");
         if (postmaster.isPresent()) {
             try {
-                b.postmaster(aLabelsInDomainOf(postmaster.get()));
+                b.postmaster(postmaster.get());
             } catch (IllegalArgumentException e) {
                 throw error(c, "postmaster", e.getMessage());
             }
@@ -317,10 +317,7 @@ public final class NodeConfig {
                 throw error(c, "report-time", "expected HH:MM, was '" + reportTime.orElse("") + "'");
             }
             try {
-                b.dailyReport(
-                        aLabelsInDomainOf(reportTo.get()),
-                        reportFrom.map(NodeConfig::aLabelsInDomainOf).orElse(null),
-                        at);
+                b.dailyReport(reportTo.get(), reportFrom.orElse(null), at);
             } catch (IllegalArgumentException e) {
                 throw error(c, "report-to", e.getMessage());
             }
@@ -616,31 +613,6 @@ public final class NodeConfig {
             return InetAddress.getByName(text);
         } catch (UnknownHostException e) {
             throw error(c, key, "expected an IP address, was '" + text + "'");
-        }
-    }
-
-    /**
-     * A mailbox whose domain is internationalised with the domain as its A-labels ({@code admin@bücher.example} as
-     * {@code admin@xn--bcher-kva.example}, which any next hop takes without SMTPUTF8); anything else as written.
-     */
-    private static String aLabelsInDomainOf(String address) {
-        int at = address.lastIndexOf('@');
-        return at < 0 ? address : address.substring(0, at + 1) + aLabelsIfInternationalised(address.substring(at + 1));
-    }
-
-    /**
-     * A host name with labels outside ASCII as its A-labels ({@code mail.bücher.example} is greeted and sent in EHLO as
-     * {@code mail.xn--bcher-kva.example}, which every client and server reads); a name that is ASCII, or no valid
-     * internationalised name (then refused with the server's own message), as written.
-     */
-    private static String aLabelsIfInternationalised(String name) {
-        if (name.chars().allMatch(ch -> ch < 0x80)) {
-            return name;
-        }
-        try {
-            return org.mailhygiene.internal.Domains.aLabels(name.strip());
-        } catch (IllegalArgumentException e) {
-            return name;
         }
     }
 
