@@ -37,7 +37,7 @@ class RealSpamdReportTextTest {
 
     @Test
     void aFrenchStyleTemplateWithLatin1AndUtf8DescriptionsGivesScoresAndLettersInOneRequest() throws Exception {
-        Path spamd = RealBinaries.require("spamd", "spamassassin");
+        Path spamd = RealBinaries.require("spamd", "spamd");
         Path site = Files.createDirectory(dir.resolve("site"));
         // a site configuration directory replaces /etc/spamassassin, whose .pre files load the plugins
         List<Path> pre;
