@@ -26,9 +26,11 @@ final class PartBudgetStream extends InputStream implements SharedInputStream {
     private final byte[] delimiter;
     private final int maxDelimiters;
     /** Where the count stands; {@link #mark} keeps a copy that {@link #reset} restores. */
-    private State state = new State();
+    private final State state = new State();
 
-    private State marked = new State();
+    private final State marked = new State();
+    /** What {@link #skip} reads into: skipped bytes are counted like read ones. */
+    private byte[] skipBuffer;
 
     /** The count's state: everything that {@link #mark} and {@link #reset} must keep in step with the stream. */
     private static final class State {
@@ -51,17 +53,16 @@ final class PartBudgetStream extends InputStream implements SharedInputStream {
         /** The wrapped stream's position where this one ended, once {@link #cut}. */
         long cutAt;
 
-        State copy() {
-            State c = new State();
-            c.delimiters = delimiters;
-            c.matched = matched;
-            c.tailDashes = tailDashes;
-            c.tailBlank = tailBlank;
-            c.closed = closed;
-            c.afterCr = afterCr;
-            c.cut = cut;
-            c.cutAt = cutAt;
-            return c;
+        /** Makes this state equal to {@code o}, in place (mark and reset run once per few bytes Jakarta reads). */
+        void set(State o) {
+            delimiters = o.delimiters;
+            matched = o.matched;
+            tailDashes = o.tailDashes;
+            tailBlank = o.tailBlank;
+            closed = o.closed;
+            afterCr = o.afterCr;
+            cut = o.cut;
+            cutAt = o.cutAt;
         }
     }
 
@@ -148,17 +149,44 @@ final class PartBudgetStream extends InputStream implements SharedInputStream {
         if (len == 0) {
             return 0;
         }
-        long before = shared.getPosition();
         int n = in.read(b, off, len);
+        State s = state;
         for (int i = 0; i < n; i++) {
-            if (count(b[off + i])) {
+            byte c = b[off + i];
+            if (s.matched < 0 && !s.afterCr && c != '\n' && c != '\r') {
+                continue; // inside a line that is no boundary line: nothing to count (most bytes)
+            }
+            if (count(c)) {
                 // end after this delimiter: the rest of the input is never read
-                state.cut = true;
-                state.cutAt = before + i + 1;
+                s.cut = true;
+                s.cutAt = shared.getPosition() - (n - i - 1);
                 return i + 1;
             }
         }
         return n;
+    }
+
+    /**
+     * Skips by reading, so that skipped bytes are counted: Jakarta Mail's boundary search skips a few bytes at a time,
+     * and {@link InputStream#skip}'s own loop allocated a buffer per call.
+     */
+    @Override
+    public long skip(long n) throws IOException {
+        if (n <= 0) {
+            return 0;
+        }
+        if (skipBuffer == null) {
+            skipBuffer = new byte[512];
+        }
+        long left = n;
+        while (left > 0) {
+            int r = read(skipBuffer, 0, (int) Math.min(skipBuffer.length, left));
+            if (r <= 0) {
+                break;
+            }
+            left -= r;
+        }
+        return n - left;
     }
 
     @Override
@@ -179,13 +207,13 @@ final class PartBudgetStream extends InputStream implements SharedInputStream {
     @Override
     public synchronized void mark(int readLimit) {
         in.mark(readLimit);
-        marked = state.copy();
+        marked.set(state);
     }
 
     @Override
     public synchronized void reset() throws IOException {
         in.reset();
-        state = marked.copy();
+        state.set(marked);
     }
 
     @Override
