@@ -160,7 +160,10 @@ final class SpoolFile {
     static Contents read(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long length = ch.size();
-            InputStream in = new BufferedInputStream(Channels.newInputStream(ch), BUFFER);
+            // buffers no larger than the file: recovery and `hygiene queue list` read every file of a queue of
+            // thousands, mostly a few kilobytes each, and two 64 KiB buffers per file were most of their allocation
+            int buffer = (int) Math.max(512, Math.min(BUFFER, length));
+            InputStream in = new BufferedInputStream(Channels.newInputStream(ch), buffer);
             CRC32C crc = new CRC32C();
             byte[] magic = new byte[MAGIC.length];
             if (!readFully(in, magic, crc)) {
@@ -187,7 +190,7 @@ final class SpoolFile {
             if (size < 0 || contentOffset + size + 8 > length) {
                 return null;
             }
-            byte[] buf = new byte[BUFFER];
+            byte[] buf = new byte[buffer];
             long left = size;
             while (left > 0) {
                 int n = in.read(buf, 0, (int) Math.min(buf.length, left));
