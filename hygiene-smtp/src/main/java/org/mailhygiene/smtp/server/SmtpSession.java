@@ -448,6 +448,8 @@ final class SmtpSession implements Runnable {
                         return error(501, "5.5.4", "Bad SIZE value");
                     }
                     if (Long.parseLong(value) > cfg.limits().maxMessageSize()) {
+                        // Counted as the same message refused at the end of DATA is (what a client without SIZE gets).
+                        cfg.refused(client, "message-content", 552);
                         return error(
                                 552,
                                 "5.3.4",
@@ -945,7 +947,14 @@ final class SmtpSession implements Runnable {
     }
 
     private SmtpReply violationReply(DataReader.Violation violation, int hops) {
-        cfg.refused(client, "message-content", violation == DataReader.Violation.SIZE ? 552 : 554);
+        SmtpReply reply = violationReplyOf(violation, hops);
+        // Labelled with the code the client is told (a bare CR or LF was counted as 554 while answered 550: audit,
+        // session 39).
+        cfg.refused(client, "message-content", reply.code());
+        return reply;
+    }
+
+    private SmtpReply violationReplyOf(DataReader.Violation violation, int hops) {
         switch (violation) {
             case SIZE:
                 return new SmtpReply(

@@ -279,7 +279,15 @@ class SmtpServerTest {
 
     @Test
     void sizeIsCheckedAtMailAndEnforcedWhileStreaming() throws Exception {
-        int port = start(b -> b.limits(SmtpLimits.builder().maxMessageSize(1000).build()));
+        java.util.List<String> refusals = new java.util.concurrent.CopyOnWriteArrayList<>();
+        SessionListener listener = new SessionListener() {
+            @Override
+            public void refused(InetAddress client, String reason, int code) {
+                refusals.add(reason + " " + code);
+            }
+        };
+        int port = start(
+                b -> b.limits(SmtpLimits.builder().maxMessageSize(1000).build()).sessionListener(listener));
         try (TestClient c = new TestClient(port).hello()) {
             assertThat(c.cmd("MAIL FROM:<a@example.net> SIZE=1001")).startsWith("552 5.3.4");
             assertThat(c.cmd("MAIL FROM:<a@example.net> SIZE=1000")).startsWith("250");
@@ -292,8 +300,16 @@ class SmtpServerTest {
             assertThat(c.send(big + ".\r\n").reply()).startsWith("552 5.3.4");
             // the session is still in step
             assertThat(c.cmd("NOOP")).startsWith("250");
+            c.cmd("MAIL FROM:<a@example.net>");
+            c.cmd("RCPT TO:<u@example.org>");
+            c.cmd("DATA");
+            assertThat(c.send("a\nb\r\n.\r\n").reply()).startsWith("550 5.5.2");
         }
         assertThat(handler.messages).isEmpty();
+        // Both size refusals counted alike (audit, session 39: the one at MAIL, which every MTA's SIZE= gets, was not
+        // counted in hygiene_smtp_refusals_total, the one at the end of DATA was), each with the code the client saw
+        // (the bare LF's 550 was counted as 554).
+        assertThat(refusals).containsExactly("message-content 552", "message-content 552", "message-content 550");
     }
 
     @Test
