@@ -1,7 +1,6 @@
 package org.mailhygiene.smtp.stats;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -42,7 +41,9 @@ import org.mailhygiene.api.policy.Disposition;
  * non-zero counter and one {@code virus<TAB>name<TAB>count} line per virus name. They are written to a temporary file,
  * forced to disk and renamed over the old one, so a crash leaves either the old or the new file, never a torn one.
  * {@link #flush()} writes; call it periodically (the relay does, every few seconds) and {@link #close()} flushes. A day
- * that ends while the node runs is flushed when the first event of the next day arrives.
+ * that ends while the node runs is kept in memory from the first event or call of the next day on and written by the
+ * next {@link #flush()}: counting never touches the disk, so a write that fails (a full disk) at midnight loses
+ * nothing and fails no event; the next flush writes the days it could not write before today's.
  *
  * <p>Thread-safe.
  */
@@ -56,6 +57,8 @@ public final class NodeStatistics implements HygieneListener, AutoCloseable {
     private final Map<Counter, Long> counters = new EnumMap<>(Counter.class);
     private final Map<String, Long> viruses = new TreeMap<>();
     private boolean dirty;
+    /** Days that ended while counting and are not written yet (oldest first). */
+    private final Map<LocalDate, DailyCounts> unwritten = new TreeMap<>();
 
     private NodeStatistics(Path dir, String node, Clock clock) {
         this.dir = dir;
@@ -180,18 +183,18 @@ public final class NodeStatistics implements HygieneListener, AutoCloseable {
         add(success ? Counter.SIGNATURE_UPDATES : Counter.SIGNATURE_UPDATE_FAILURES, 1);
     }
 
-    /** Called with the lock held: when the day changed, write the old day and start a new one. */
+    /**
+     * Called with the lock held: when the day changed, keep the old day's counts for the next {@link #flush()} and start
+     * a new day. No I/O: an event never fails because the disk does (an audit, session 39: a full disk at midnight made
+     * every event of the new day throw, so its counts, the node's dispositions meter and its log lines were lost).
+     */
     private void roll() {
         LocalDate now = LocalDate.now(clock);
         if (now.equals(day)) {
             return;
         }
         if (dirty) {
-            try {
-                write(fileFor(day), snapshotLocked());
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot write statistics for " + day, e);
-            }
+            unwritten.put(day, snapshotLocked());
         }
         day = now;
         counters.clear();
@@ -214,12 +217,17 @@ public final class NodeStatistics implements HygieneListener, AutoCloseable {
     }
 
     /**
-     * Writes today's counts to disk if they changed since the last write.
+     * Writes the counts of days that ended and are not written yet, then today's if they changed since the last write.
      *
      * @throws IOException if writing fails (the counts stay in memory and the next flush tries again)
      */
     public synchronized void flush() throws IOException {
         roll();
+        for (var it = unwritten.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            write(fileFor(e.getKey()), e.getValue());
+            it.remove();
+        }
         if (dirty) {
             write(fileFor(day), snapshotLocked());
             dirty = false;
@@ -227,20 +235,25 @@ public final class NodeStatistics implements HygieneListener, AutoCloseable {
     }
 
     /**
-     * Every day on disk plus today's in-memory counts, oldest first.
+     * Every day on disk plus the counts still in memory (today's, and those of days not written yet), oldest first.
      *
      * @return the days
      * @throws IOException if a file cannot be read
      */
     public List<DailyCounts> history() throws IOException {
-        DailyCounts current = today();
-        List<DailyCounts> out = new ArrayList<>();
+        DailyCounts current;
+        Map<LocalDate, DailyCounts> inMemory;
+        synchronized (this) {
+            current = today();
+            inMemory = new TreeMap<>(unwritten);
+        }
+        inMemory.put(current.day(), current);
+        List<DailyCounts> out = new ArrayList<>(inMemory.values());
         for (DailyCounts d : readDirectory(dir)) {
-            if (!d.day().equals(current.day())) {
+            if (!inMemory.containsKey(d.day())) {
                 out.add(d);
             }
         }
-        out.add(current);
         out.sort(java.util.Comparator.comparing(DailyCounts::day));
         return out;
     }

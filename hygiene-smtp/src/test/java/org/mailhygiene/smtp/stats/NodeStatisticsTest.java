@@ -86,6 +86,39 @@ class NodeStatisticsTest {
         assertThat(dir.resolve("stats/2026-01-02.stats")).exists();
     }
 
+    /**
+     * Audit, session 39: at midnight the first event of the new day wrote the old day's file; when that write failed (a
+     * full disk) the event threw, so every message of the new day went uncounted (and the node's dispositions meter and
+     * log line after it were skipped) until the disk had room again.
+     */
+    @Test
+    void aDayThatCannotBeWrittenAtMidnightLosesNothingAndFailsNoEvent() throws Exception {
+        Path blocker = dir.resolve("stats/2026-01-01.stats.tmp");
+        try (NodeStatistics s = NodeStatistics.open(dir, "edge-1", clock)) {
+            s.received();
+            s.received();
+            // The temporary file cannot be created (a directory, not empty so that the clean-up of a failed write
+            // cannot remove it): every write fails, as on a full disk.
+            Files.createDirectories(blocker.resolve("x"));
+            assertThatThrownBy(s::flush).isInstanceOf(java.io.IOException.class);
+            clock.advance(Duration.ofDays(1));
+            s.received(); // the first event of the new day
+            s.disposition(decide(virus("Worm.NetSky")), msg);
+            assertThat(s.today().get(Counter.RECEIVED)).isEqualTo(1);
+            assertThat(s.today().get(Counter.INFECTED)).isEqualTo(1);
+            assertThatThrownBy(s::flush).isInstanceOf(java.io.IOException.class);
+            assertThat(s.history()).extracting(d -> d.get(Counter.RECEIVED)).containsExactly(2L, 1L);
+            Files.delete(blocker.resolve("x")); // space again
+            Files.delete(blocker);
+            s.flush();
+        }
+        assertThat(NodeStatistics.read(dir.resolve("stats/2026-01-01.stats")).get(Counter.RECEIVED))
+                .isEqualTo(2);
+        DailyCounts second = NodeStatistics.read(dir.resolve("stats/2026-01-02.stats"));
+        assertThat(second.get(Counter.RECEIVED)).isEqualTo(1);
+        assertThat(second.viruses()).containsEntry("Worm.NetSky", 1L);
+    }
+
     @Test
     void signatureUpdatesAndCacheHitsAreCounted() throws Exception {
         try (NodeStatistics s = NodeStatistics.open(dir, "gateway", clock)) {
