@@ -52,8 +52,9 @@ public final class ReportCommand implements Command {
 
                 Reads the daily statistics under DIR (DIR/stats, or DIR/NODE/stats for every node, as
                 'hygiene demo --data DIR' and 'hygiene relay' keep them) and prints, per month: mail
-                received and sent, spam and the spam ratio, tagged, rejected, quarantined, tempfailed,
-                infected, scanner failures and signature updates; viruses by name; per node and in total.
+                received, sent and bounced, spam and the spam ratio, tagged, rejected, quarantined,
+                tempfailed, discarded, infected, scanner failures and signature updates; viruses by name;
+                per node and in total (docs/node-config.md, "Statistics").
 
                 options:
                   --data DIR        the data directory

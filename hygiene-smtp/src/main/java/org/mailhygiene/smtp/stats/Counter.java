@@ -6,7 +6,11 @@ import java.util.Locale;
 public enum Counter {
     /** Messages accepted with 250 (after scanning, when scanning is in-line). */
     RECEIVED,
-    /** Messages handed on successfully (all recipients of a delivery attempt accepted). */
+    /**
+     * Delivery attempts (one transaction with one next hop) that delivered at least one recipient: a message whose
+     * recipients go to two hops, or whose deferred recipient is delivered later, counts once per such attempt; the
+     * bounces and notices the node writes count when they are delivered.
+     */
     SENT,
     /** Messages with at least one spam verdict. */
     SPAM,

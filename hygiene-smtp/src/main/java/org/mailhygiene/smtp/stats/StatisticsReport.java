@@ -32,11 +32,13 @@ public final class StatisticsReport {
     private static final Counter[] MAIL_COLUMNS = {
         Counter.RECEIVED,
         Counter.SENT,
+        Counter.BOUNCED,
         Counter.SPAM,
         Counter.TAGGED,
         Counter.REJECTED,
         Counter.QUARANTINED,
         Counter.TEMPFAILED,
+        Counter.DISCARDED,
         Counter.INFECTED,
         Counter.SCANNER_FAILURES,
         Counter.SIGNATURE_UPDATES

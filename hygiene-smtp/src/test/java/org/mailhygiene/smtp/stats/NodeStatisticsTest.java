@@ -179,6 +179,29 @@ class NodeStatisticsTest {
         assertThat(feb.text()).doesNotContain("Worm.Bagle");
     }
 
+    /**
+     * Audit, session 39: bounces and discarded messages were counted in the files (and in Redis) but no column of
+     * {@code hygiene report} or the daily mail showed them.
+     */
+    @Test
+    void reportShowsBouncedAndDiscarded() throws Exception {
+        try (NodeStatistics s = NodeStatistics.open(dir, "edge-1", clock)) {
+            s.received();
+            s.bounced();
+            s.bounced();
+            s.add(Counter.DISCARDED, 3);
+        }
+        String text = StatisticsReport.load(dir, Optional.empty()).text();
+        List<String> lines = text.lines().toList();
+        String[] header = lines.get(1).trim().split(" +");
+        String[] row = lines.get(2).trim().split(" +");
+        assertThat(header).contains("bounced", "discarded");
+        assertThat(row[List.of(header).indexOf("bounced")]).isEqualTo("2");
+        assertThat(row[List.of(header).indexOf("discarded")]).isEqualTo("3");
+        assertThat(StatisticsReport.load(dir, Optional.empty()).html())
+                .contains("<th>bounced</th>", "<th>discarded</th>");
+    }
+
     @Test
     void reportOnAnEmptyDirectoryIsAClearError() {
         assertThatThrownBy(() -> StatisticsReport.load(dir, Optional.empty()))
