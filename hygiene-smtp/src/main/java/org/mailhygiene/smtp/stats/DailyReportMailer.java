@@ -43,6 +43,7 @@ public final class DailyReportMailer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DailyReportMailer.class);
 
     private final Path dataDir;
+    private final NodeStatistics statistics;
     private final String from;
     private final String to;
     private final String nodeName;
@@ -54,7 +55,34 @@ public final class DailyReportMailer implements AutoCloseable {
     private volatile boolean closed;
 
     /**
-     * Creates a mailer; call {@link #start()} to schedule it.
+     * Creates a mailer that reports one node's own statistics under its name: the days on disk and the counts still in
+     * memory (those since the last flush included). This is what a node uses. Call {@link #start()} to schedule it.
+     *
+     * @param statistics the node's statistics
+     * @param nodeName the node's name, for the Subject and the tables
+     * @param from the sender address of the report
+     * @param to the administrator's address
+     * @param relay where to submit the report (the relay's own listener)
+     * @param at the local time of day to send at
+     * @param clock the clock (its zone decides the local time)
+     * @param scheduler runs the daily job; not shut down by {@link #close()}
+     */
+    public DailyReportMailer(
+            NodeStatistics statistics,
+            String nodeName,
+            String from,
+            String to,
+            InetSocketAddress relay,
+            LocalTime at,
+            Clock clock,
+            ScheduledExecutorService scheduler) {
+        this(null, Objects.requireNonNull(statistics, "statistics"), nodeName, from, to, relay, at, clock, scheduler);
+    }
+
+    /**
+     * Creates a mailer that reports the statistics files under a data directory (as {@code hygiene report --data DIR}
+     * reads them: nodes named by their directories, the counts since a running node's last flush not included); call
+     * {@link #start()} to schedule it.
      *
      * @param dataDir the statistics' data directory (as for {@link StatisticsReport#load})
      * @param nodeName the node's name, for the Subject
@@ -74,7 +102,21 @@ public final class DailyReportMailer implements AutoCloseable {
             LocalTime at,
             Clock clock,
             ScheduledExecutorService scheduler) {
-        this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
+        this(Objects.requireNonNull(dataDir, "dataDir"), null, nodeName, from, to, relay, at, clock, scheduler);
+    }
+
+    private DailyReportMailer(
+            Path dataDir,
+            NodeStatistics statistics,
+            String nodeName,
+            String from,
+            String to,
+            InetSocketAddress relay,
+            LocalTime at,
+            Clock clock,
+            ScheduledExecutorService scheduler) {
+        this.dataDir = dataDir;
+        this.statistics = statistics;
         this.nodeName = Objects.requireNonNull(nodeName, "nodeName");
         this.from = Objects.requireNonNull(from, "from");
         this.to = Objects.requireNonNull(to, "to");
@@ -129,7 +171,7 @@ public final class DailyReportMailer implements AutoCloseable {
      * @throws MessagingException if the relay refuses the message or cannot be reached
      */
     public void sendNow() throws IOException, MessagingException {
-        byte[] mail = compose(StatisticsReport.load(dataDir, Optional.of(reportMonth(LocalDate.now(clock)))));
+        byte[] mail = compose(report());
         Properties p = new Properties();
         p.setProperty("mail.smtp.connectiontimeout", "30000");
         p.setProperty("mail.smtp.timeout", "30000");
@@ -143,6 +185,23 @@ public final class DailyReportMailer implements AutoCloseable {
             t.sendMessage(m, InternetAddress.parse(to));
         }
         LOG.info("daily report for {} sent to {}", nodeName, to);
+    }
+
+    /**
+     * The report {@link #sendNow()} mails: the month {@link #reportMonth} of today.
+     *
+     * @return the report
+     * @throws IOException if the statistics cannot be read
+     */
+    StatisticsReport report() throws IOException {
+        Optional<YearMonth> month = Optional.of(reportMonth(LocalDate.now(clock)));
+        if (statistics != null) {
+            // Named as the Subject names it, not after the data directory (which the tables showed, "data" for a node
+            // whose data is /var/lib/hygiene/data, under a Subject naming the node: audit, session 39), and with the
+            // counts since the last flush.
+            return StatisticsReport.ofNode(nodeName, statistics.history(), month);
+        }
+        return StatisticsReport.load(dataDir, month);
     }
 
     static YearMonth reportMonth(LocalDate today) {

@@ -113,9 +113,30 @@ public final class StatisticsReport {
         return new StatisticsReport(nodes);
     }
 
+    /**
+     * Builds the report of one node from its days, named as given: what a node mails about itself (its
+     * {@link NodeStatistics#history()}, so the counts not yet written to disk are in it too).
+     *
+     * @param node the node's name, as the tables show it
+     * @param days the node's daily counts, in any order
+     * @param month only this month, or empty for every month in {@code days}
+     * @return the report (a month without days shows as "(none)")
+     */
+    public static StatisticsReport ofNode(String node, List<DailyCounts> days, Optional<YearMonth> month) {
+        Objects.requireNonNull(node, "node");
+        Objects.requireNonNull(month, "month");
+        Map<String, Map<YearMonth, DailyCounts>> nodes = new TreeMap<>();
+        nodes.put(node, byMonth(days, month));
+        return new StatisticsReport(nodes);
+    }
+
     private static Map<YearMonth, DailyCounts> byMonth(Path statsDir, Optional<YearMonth> only) throws IOException {
+        return byMonth(NodeStatistics.readDirectory(statsDir), only);
+    }
+
+    private static Map<YearMonth, DailyCounts> byMonth(List<DailyCounts> days, Optional<YearMonth> only) {
         Map<YearMonth, DailyCounts> out = new TreeMap<>();
-        for (DailyCounts d : NodeStatistics.readDirectory(statsDir)) {
+        for (DailyCounts d : days) {
             YearMonth ym = YearMonth.from(d.day());
             if (only.isPresent() && !only.get().equals(ym)) {
                 continue;

@@ -545,7 +545,7 @@ public final class Node implements AutoCloseable {
         flusher.scheduleWithFixedDelay(this::pollHandOvers, 1, 1, TimeUnit.SECONDS);
         if (reportTo != null) {
             dailyReport = new DailyReportMailer(
-                    dataDirectory, name, reportFrom, reportTo, relay.address(), reportAt, clock, flusher);
+                    statistics, name, reportFrom, reportTo, relay.address(), reportAt, clock, flusher);
             dailyReport.start();
         }
         for (NodeService s : services) {
