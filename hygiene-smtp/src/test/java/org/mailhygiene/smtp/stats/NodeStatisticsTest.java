@@ -202,6 +202,31 @@ class NodeStatisticsTest {
                 .contains("<th>bounced</th>", "<th>discarded</th>");
     }
 
+    /** Audit, session 39: 3 spam refused at DATA and 1 clean message received showed spam% 300.0%. */
+    @Test
+    void theSpamRatioIsOverEveryAnsweredMessageNotOnlyTheReceived() throws Exception {
+        Verdict sure = Verdict.builder("bayes", org.mailhygiene.api.Outcome.SPAM)
+                .score(0.999)
+                .threshold(0.8)
+                .build();
+        try (NodeStatistics s = NodeStatistics.open(dir, "edge-1", clock)) {
+            s.received();
+            for (int i = 0; i < 3; i++) {
+                s.disposition(
+                        new Disposition(
+                                org.mailhygiene.api.policy.Action.REJECT,
+                                new org.mailhygiene.api.policy.SmtpReply(554, "5.7.1", "Message classified as spam"),
+                                "spam",
+                                Optional.empty(),
+                                List.of(),
+                                List.of(sure)),
+                        msg);
+            }
+        }
+        String text = StatisticsReport.load(dir, Optional.empty()).text();
+        assertThat(text).contains("75.0%").doesNotContain("300.0%");
+    }
+
     @Test
     void reportOnAnEmptyDirectoryIsAClearError() {
         assertThatThrownBy(() -> StatisticsReport.load(dir, Optional.empty()))
