@@ -477,4 +477,51 @@ class NodeTest {
                     .containsPattern("(?m)^ +\\d{4}-\\d{2} +2 +0 ");
         }
     }
+
+    /**
+     * A cluster's statistics across midnight (audit, session 39): the day that ended is published with everything it
+     * counted, the new day from zero, both under the node's name.
+     */
+    @Test
+    void theClusterStatisticsOfADayThatEndedArePublishedWholeAndTheNextDayFromZero() throws Exception {
+        org.mailhygiene.testkit.FakeClock clock =
+                org.mailhygiene.testkit.FakeClock.at(java.time.Instant.parse("2026-01-01T23:59:00Z"));
+        org.mailhygiene.scanners.shared.InProcessSharedState shared =
+                new org.mailhygiene.scanners.shared.InProcessSharedState(clock);
+        java.time.LocalDate first = java.time.LocalDate.parse("2026-01-01");
+        java.time.LocalDate second = first.plusDays(1);
+        try (Node node = Node.builder(Role.GATEWAY, "gw")
+                .listen(InetAddress.getLoopbackAddress(), 0)
+                .acceptedDomains(AcceptedDomains.of("dept-a.example"))
+                .router(StaticRouter.parse(":127.0.0.1:9"))
+                .scanners(List.of(SignatureScanner.create()))
+                .dataDirectory(dir)
+                .clock(clock)
+                .statisticsFlushInterval(Duration.ofMillis(50))
+                .sharedState(shared)
+                .build()) {
+            node.start();
+            node.statistics().received();
+            node.statistics().received();
+            org.mailhygiene.testkit.Await.until("the first day published", () -> published(shared, first) == 2);
+            clock.advance(Duration.ofSeconds(59));
+            node.statistics().received(); // the day's last second, perhaps after its last publication
+            clock.advance(Duration.ofSeconds(2));
+            node.statistics().received(); // the next day
+            org.mailhygiene.testkit.Await.until(
+                    "both days published", () -> published(shared, first) == 3 && published(shared, second) == 1);
+        }
+        assertThat(NodeStatistics.read(dir.resolve("stats/2026-01-01.stats")).get(Counter.RECEIVED))
+                .isEqualTo(3);
+        assertThat(NodeStatistics.read(dir.resolve("stats/2026-01-02.stats")).get(Counter.RECEIVED))
+                .isEqualTo(1);
+    }
+
+    private static long published(org.mailhygiene.scanners.shared.InProcessSharedState shared, java.time.LocalDate day)
+            throws Exception {
+        return shared.counters()
+                .read(day)
+                .getOrDefault("gw", java.util.Map.of())
+                .getOrDefault("received", 0L);
+    }
 }
