@@ -1084,7 +1084,8 @@ public final class BayesModel {
      * @param sourceName names the source in error messages
      * @return a new model
      * @throws ModelFormatException if the data is not a model, has another format version or flags this build does
-     *     not know, or is truncated
+     *     not know, is truncated, or is corrupt (its compressed data fail their checksum, a token's bytes are not
+     *     text, data follow the model's last value)
      * @throws IOException if reading fails
      */
     public static BayesModel read(InputStream in, String sourceName) throws IOException {
@@ -1162,8 +1163,14 @@ public final class BayesModel {
                 model.weights = w;
                 model.logisticBias = bias;
             }
+            // the end of the compressed stream, where its checksum is checked: read only up to the last value, a
+            // file whose checksum failed was taken whenever that value ended in an earlier 512-byte block of input
+            if (data.read() != -1) {
+                throw new ModelFormatException(sourceName + " is corrupt (data after the model's last value)");
+            }
             return model;
-        } catch (EOFException | java.util.zip.ZipException e) {
+        } catch (EOFException | java.util.zip.ZipException | java.io.UTFDataFormatException e) {
+            // UTFDataFormatException: a token's bytes damaged; was the bare "malformed input around byte 5"
             throw new ModelFormatException(sourceName + " is truncated or corrupt: " + e.getMessage());
         }
     }

@@ -329,6 +329,88 @@ class BayesModelTest {
     }
 
     @Test
+    void aTokenWhoseBytesAreDamagedNamesTheFileAsCorrupt(@TempDir Path dir) throws Exception {
+        // one flipped bit of a real model file said only "malformed input around byte 5", naming no file
+        ByteArrayOutputStream damaged = new ByteArrayOutputStream();
+        DataOutputStream d = new DataOutputStream(damaged);
+        d.write(new byte[] {'M', 'H', 'B', 'A', 'Y', 'E', 'S', 0});
+        d.writeInt(1);
+        DataOutputStream body = new DataOutputStream(new java.util.zip.DeflaterOutputStream(damaged));
+        body.writeLong(1);
+        body.writeLong(1);
+        body.writeInt(1);
+        body.writeShort(2);
+        body.write(new byte[] {(byte) 0xff, 'a'}); // no byte of modified UTF-8 is 0xff
+        body.writeInt(1);
+        body.writeInt(0);
+        body.close();
+        Path file = dir.resolve("site.model");
+        Files.write(file, damaged.toByteArray());
+        assertThatThrownBy(() -> BayesModel.load(file))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageStartingWith(file + " is truncated or corrupt");
+    }
+
+    @Test
+    void aModelWhoseChecksumFailsIsRefusedWhereverItsLastValueEnds() throws Exception {
+        // the compressed data's checksum (its last 4 bytes) was checked only when the reader happened to reach it:
+        // when the model's last value ended in an earlier block of input than the checksum (the reader takes 512
+        // bytes at a time from a file), a damaged file was taken. A source giving one byte a time ends every value
+        // in an earlier block than the checksum.
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        trained().write(out);
+        byte[] bytes = out.toByteArray();
+        bytes[bytes.length - 1] ^= 0x01;
+        assertThatThrownBy(() -> BayesModel.read(new Trickle(bytes), "damaged"))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("damaged is truncated or corrupt");
+        bytes[bytes.length - 1] ^= 0x01;
+        assertThat(BayesModel.read(new Trickle(bytes), "whole").tokenCount())
+                .isEqualTo(trained().tokenCount());
+    }
+
+    /** A source that gives at most one byte per read, as a slow pipe or socket may. */
+    private static final class Trickle extends java.io.InputStream {
+        private final ByteArrayInputStream in;
+
+        Trickle(byte[] bytes) {
+            in = new ByteArrayInputStream(bytes);
+        }
+
+        @Override
+        public int read() {
+            return in.read();
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            return in.read(b, off, Math.min(len, 1));
+        }
+    }
+
+    @Test
+    void dataAfterTheModelsLastValueIsCorrupt() throws Exception {
+        ByteArrayOutputStream good = new ByteArrayOutputStream();
+        trained().write(good);
+        byte[] bytes = good.toByteArray();
+        // the same model with one more byte inside its compressed data
+        ByteArrayOutputStream longer = new ByteArrayOutputStream();
+        longer.write(bytes, 0, 12);
+        java.util.zip.InflaterInputStream in =
+                new java.util.zip.InflaterInputStream(new ByteArrayInputStream(bytes, 12, bytes.length - 12));
+        byte[] body = in.readAllBytes();
+        java.util.zip.DeflaterOutputStream z = new java.util.zip.DeflaterOutputStream(longer);
+        z.write(body);
+        z.write(0);
+        z.close();
+        assertThatThrownBy(() -> BayesModel.read(new ByteArrayInputStream(longer.toByteArray()), "longer"))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessage("longer is corrupt (data after the model's last value)");
+        assertThat(BayesModel.read(new ByteArrayInputStream(bytes), "good").tokenCount())
+                .isEqualTo(trained().tokenCount());
+    }
+
+    @Test
     void aFileClaimingBillionsOfTokensFailsWithoutAllocatingForThem() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(
                 allocatedBytes() >= 0, "this JVM does not count a thread's allocations");
