@@ -219,7 +219,9 @@ public final class BayesModels {
      * {@link BayesModel#save} keeps them, writable by its owner; best effort, an owner only as root), so that a
      * learner run as root does not lock the node's user out; waiting while another process holds it, at most
      * {@link #LOCK_WAIT} (a stuck learner fails the next one with a clear error instead of hanging it). Within one JVM
-     * the lock is not re-entrant (a second holder gets {@link java.nio.channels.OverlappingFileLockException}).
+     * the lock is not re-entrant (a second holder gets {@link java.nio.channels.OverlappingFileLockException}). Once
+     * it holds the lock it deletes the temporary files a writer killed while it wrote left next to the model file
+     * ({@code FILE.NNN.tmp}, {@code FILE.learned.NNN.tmp}, untouched for {@link #LEFTOVER_AGE}).
      *
      * @param modelFile the model file
      * @return the lock; closing it releases it
@@ -285,6 +287,7 @@ public final class BayesModels {
             throw e;
         }
         FileLock held = lock;
+        removeLeftovers(abs);
         return () -> {
             try {
                 held.release();
@@ -292,6 +295,48 @@ public final class BayesModels {
                 ch.close();
             }
         };
+    }
+
+    /**
+     * How old a temporary file of a model ({@code site.model.NNN.tmp}, {@code site.model.learned.NNN.tmp}) must be for
+     * {@link #lockModel} to take it for the leftover of a writer that died: 10 minutes since its last write. Every
+     * writer holds the lock while its temporary files exist; the age spares one that does not (a library's own
+     * {@link BayesModel#save}) while it writes.
+     */
+    static final java.time.Duration LEFTOVER_AGE = java.time.Duration.ofMinutes(10);
+
+    /**
+     * Deletes the temporary files a writer of the model left when it was killed (kill -9, a power loss) while it wrote
+     * the model's or its learn journal's new version: each was as large as the model, and nothing else ever removed
+     * them. Called with the lock held, so no writer that takes it is writing them; best effort (a file that cannot be
+     * listed or deleted stays).
+     *
+     * @param abs the model file, absolute, a symbolic link followed
+     */
+    static void removeLeftovers(Path abs) {
+        String name = abs.getFileName().toString();
+        java.util.regex.Pattern leftover =
+                java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(name) + "(\\.learned)?\\.[0-9]+\\.tmp");
+        long before = System.currentTimeMillis() - LEFTOVER_AGE.toMillis();
+        try (java.nio.file.DirectoryStream<Path> files = Files.newDirectoryStream(
+                abs.getParent(),
+                f -> leftover.matcher(f.getFileName().toString()).matches())) {
+            for (Path f : files) {
+                try {
+                    java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(
+                            f,
+                            java.nio.file.attribute.BasicFileAttributes.class,
+                            java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                    if (a.isRegularFile() && a.lastModifiedTime().toMillis() < before) {
+                        Files.deleteIfExists(f);
+                    }
+                } catch (IOException e) {
+                    // gone meanwhile, or not ours to delete: it stays
+                }
+            }
+        } catch (IOException | java.nio.file.DirectoryIteratorException e) {
+            // a directory we may write in but not list: nothing removed
+        }
     }
 
     /**

@@ -411,6 +411,46 @@ class BayesModelTest {
     }
 
     @Test
+    void aWriteThatFailsWithoutAFileNameNamesTheModelFile() {
+        // a full file system: the JDK's IOException says "No space left on device" and names nothing
+        Path file = Path.of("/srv/models/site.model");
+        java.io.IOException full = new java.io.IOException("No space left on device");
+        java.io.IOException named = BayesModel.naming(file, full, "its new version was not written");
+        assertThat(named)
+                .isInstanceOf(java.nio.file.FileSystemException.class)
+                .hasMessage(file + ": No space left on device: its new version was not written; the file is unchanged")
+                .hasCause(full);
+        java.nio.file.AccessDeniedException denied =
+                new java.nio.file.AccessDeniedException("/srv/models/site.model.123.tmp");
+        assertThat(BayesModel.naming(file, denied, "x")).isSameAs(denied);
+    }
+
+    @Test
+    void takingTheLockDeletesTheTemporaryFilesOfAWriterThatDied(@TempDir Path dir) throws Exception {
+        // a hygiene learn killed (kill -9) while it wrote left site.model.NNN.tmp, as large as the model, for ever
+        Path model = dir.resolve("site.model");
+        trained().save(model);
+        java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.fromMillis(
+                System.currentTimeMillis() - BayesModels.LEFTOVER_AGE.toMillis() - 60_000);
+        Path deadModel = Files.write(dir.resolve("site.model.12690970928570880869.tmp"), new byte[100]);
+        Path deadJournal = Files.write(dir.resolve("site.model.learned.42.tmp"), new byte[10]);
+        Path writing = Files.write(dir.resolve("site.model.77.tmp"), new byte[10]); // a writer at work, unlocked
+        Path otherModel = Files.write(dir.resolve("other.model.99.tmp"), new byte[10]);
+        Path notOurs = Files.write(dir.resolve("site.model.backup.tmp"), new byte[10]);
+        for (Path p : List.of(deadModel, deadJournal, otherModel, notOurs)) {
+            Files.setLastModifiedTime(p, old);
+        }
+        try (java.io.Closeable lock = BayesModels.lockModel(model)) {
+            assertThat(deadModel).doesNotExist();
+            assertThat(deadJournal).doesNotExist();
+            assertThat(writing).exists();
+            assertThat(otherModel).exists();
+            assertThat(notOurs).exists();
+        }
+        assertThat(BayesModel.load(model).tokenCount()).isEqualTo(trained().tokenCount());
+    }
+
+    @Test
     void aFileClaimingBillionsOfTokensFailsWithoutAllocatingForThem() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(
                 allocatedBytes() >= 0, "this JVM does not count a thread's allocations");
