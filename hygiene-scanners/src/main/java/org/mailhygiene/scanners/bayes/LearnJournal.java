@@ -112,6 +112,14 @@ final class LearnJournal {
     }
 
     /**
+     * What a damaged journal's error adds: every learner refuses it until it is repaired or moved aside, so say how
+     * and what moving it aside costs.
+     */
+    static final String DAMAGED = "; nothing was changed: repair the line, or move the journal aside to learn without"
+            + " it (the messages it records stay learned, but a correction no longer undoes them first and a report"
+            + " again learns them again)";
+
+    /**
      * {@link #read(Path, String)} keeping at most {@code limit} records: the last ones of the file.
      *
      * @param file the journal file
@@ -132,12 +140,13 @@ final class LearnJournal {
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line = in.readLine();
             if (line == null || !line.equals(HEADER)) {
-                throw new IOException(file + ":1: not a learn journal (the first line must be '" + HEADER + "')");
+                throw new IOException(
+                        file + ":1: not a learn journal (the first line must be '" + HEADER + "')" + DAMAGED);
             }
             line = in.readLine();
             if (line == null || !line.startsWith("model ") || line.length() != 70 || !isLowerHex(line.substring(6))) {
                 throw new IOException(file + ":2: expected 'model DIGEST' (64 hex digits), found '"
-                        + abbreviate(String.valueOf(line)) + "'");
+                        + abbreviate(String.valueOf(line)) + "'" + DAMAGED);
             }
             if (!line.substring(6).equals(modelDigest)) {
                 return journal; // written with another version of the model file: not this model's learnings
@@ -162,7 +171,7 @@ final class LearnJournal {
                 }
                 if (times < 1) {
                     throw new IOException(file + ":" + n + ": expected 'KEY spam|ham TIMES' (KEY 32 hex digits, TIMES"
-                            + " at least 1), found '" + abbreviate(line) + "'");
+                            + " at least 1), found '" + abbreviate(line) + "'" + DAMAGED);
                 }
                 journal.put(f[0], new Entry(f[1].equals("spam"), times));
             }

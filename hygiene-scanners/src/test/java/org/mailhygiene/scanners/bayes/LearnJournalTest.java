@@ -80,11 +80,16 @@ class LearnJournalTest {
         assertThatThrownBy(() -> LearnJournal.read(file, digest))
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining(file + ":5: expected 'KEY spam|ham TIMES'")
-                .hasMessageContaining("maybe");
+                .hasMessageContaining("maybe")
+                // every learner refuses it until it is repaired or moved aside: the message says so
+                .hasMessageEndingWith(LearnJournal.DAMAGED)
+                .hasMessageContaining("move the journal aside");
         Files.writeString(file, head + a + " spam 0\n");
         assertThatThrownBy(() -> LearnJournal.read(file, digest)).hasMessageContaining(file + ":3:");
         Files.writeString(file, LearnJournal.HEADER + "\n" + a + " spam 1\n");
-        assertThatThrownBy(() -> LearnJournal.read(file, digest)).hasMessageContaining(file + ":2: expected 'model");
+        assertThatThrownBy(() -> LearnJournal.read(file, digest))
+                .hasMessageContaining(file + ":2: expected 'model")
+                .hasMessageEndingWith(LearnJournal.DAMAGED);
         Files.writeString(file, "something else\n");
         assertThatThrownBy(() -> LearnJournal.read(file, digest))
                 .hasMessageContaining(file + ":1: not a learn journal");
