@@ -5,9 +5,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.mailhygiene.api.Scanner;
+import org.mailhygiene.api.shared.SharedStateException;
 import org.mailhygiene.internal.IoErrors;
+import org.mailhygiene.scanners.bayes.BayesModel;
 import org.mailhygiene.scanners.bayes.BayesModels;
 import org.mailhygiene.scanners.bayes.BayesScanner;
+import org.mailhygiene.scanners.bayes.BounceDetector;
+import org.mailhygiene.scanners.bayes.ModelSource;
 
 /**
  * {@code --bayes FILE|default}: the in-process {@link BayesScanner} over a model written by {@code hygiene train} or
@@ -55,6 +59,47 @@ public final class BayesScannerOption implements ScannerOption {
         List<Scanner> out = new ArrayList<>();
         for (Optional<String> a : arguments) {
             out.add(create(a, settings.localDomains(), settings.brandCheck()));
+        }
+        return out;
+    }
+
+    /**
+     * {@code --bayes} with {@code --redis}: each model as the nodes of a cluster have it, the model plus what the
+     * cluster learned in the store ({@code hygiene learn --redis}, the quarantine tool with a Redis URL), read once when
+     * the scan starts, so that a verdict and its explanation ({@code --json}: the tokens' training counts) are the
+     * nodes'. Without it a scan reads the model file alone and leaves the cluster's learnings out.
+     *
+     * @param arguments the model of each occurrence ({@code default} or a file: the nodes' {@code bayes:} model)
+     * @param settings the scan command's settings
+     * @param url the shared state, the nodes' {@code redis} key
+     * @param name the shared model's name, the nodes' {@code redis-model}
+     * @return the scanners
+     * @throws UsageException if a model cannot be loaded or the store does not answer
+     */
+    List<Scanner> createShared(List<Optional<String>> arguments, ScanSettings settings, String url, String name)
+            throws UsageException {
+        List<Scanner> out = new ArrayList<>();
+        for (Optional<String> a : arguments) {
+            String spec = a.orElseThrow(() -> new UsageException("--bayes needs a model FILE or 'default'"));
+            BayesModel model;
+            try {
+                model = BayesModels.load(spec);
+            } catch (IOException e) {
+                throw new UsageException("--bayes " + spec + ": cannot load the model: " + IoErrors.describe(e), false);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--bayes " + spec + ": cannot load the model: " + e.getMessage(), false);
+            }
+            try {
+                // the model now holds what the cluster learned; nothing more is read during the scan
+                ClusterLearning.open(url, name, model).close();
+            } catch (SharedStateException | IllegalArgumentException e) {
+                throw new UsageException("--redis " + url + ": " + e.getMessage(), false);
+            }
+            BayesScanner.Builder b = BayesScanner.builder(ModelSource.of(model)); // threshold: the model's origin
+            if (!settings.localDomains().isEmpty()) {
+                b.detector(BounceDetector.withLocalDomains(settings.localDomains()));
+            }
+            out.add(b.brandCheck(settings.brandCheck()).build());
         }
         return out;
     }

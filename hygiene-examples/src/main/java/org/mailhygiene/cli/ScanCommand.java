@@ -28,6 +28,7 @@ import org.mailhygiene.internal.LockedDirectory;
 import org.mailhygiene.scanners.ScanPipeline;
 import org.mailhygiene.scanners.ScanReport;
 import org.mailhygiene.scanners.bayes.MailSources;
+import org.mailhygiene.scanners.bayes.SharedModelSync;
 
 /**
  * {@code hygiene scan SCANNER... [--json] FILE...}: scans message files with the chosen scanners through a
@@ -54,6 +55,10 @@ import org.mailhygiene.scanners.bayes.MailSources;
  * then are stopped too). Exit status: 0 when every file was
  * scanned and found clean, 1 when something was found, 2 when any file could not be read or any scanner failed (an error wins over a finding, as a failed scan proves
  * nothing), and 2 for usage errors.
+ *
+ * <p>{@code --redis URL} (with {@code --redis-model NAME}, default {@code bayes}) gives each {@code --bayes} model what
+ * a cluster learned in that store, read once when the scan starts (through the model option): the
+ * verdict and explanation of the cluster's nodes, which classify with their model plus those counts.
  *
  * <p>Scanner options come from a list of {@link ScannerOption}s, so each scanner family adds its flag in its own
  * class. Instances are immutable; {@link #run(List, Io)} may be called repeatedly.
@@ -82,9 +87,11 @@ public final class ScanCommand implements Command {
             "--helo",
             "--mail-from",
             "--local-domains",
-            "--no-brand-check");
+            "--no-brand-check",
+            "--redis",
+            "--redis-model");
     private static final Set<String> VALUE_FLAGS =
-            Set.of("--dns", "--client-ip", "--helo", "--mail-from", "--local-domains");
+            Set.of("--dns", "--client-ip", "--helo", "--mail-from", "--local-domains", "--redis", "--redis-model");
 
     private final List<ScannerOption> options;
 
@@ -153,6 +160,12 @@ public final class ScanCommand implements Command {
         sb.append(String.format(
                 "  %-22s %s\n",
                 "--no-brand-check", "the classifier leaves a brand's name over a stranger's address to its score"));
+        sb.append(String.format(
+                "  %-22s %s\n",
+                "--redis URL", "--bayes with what a cluster learned there (hygiene learn --redis): the nodes' model"));
+        sb.append(String.format(
+                "  %-22s %s\n",
+                "--redis-model NAME", "the cluster's model name, the nodes' redis-model (default bayes)"));
         sb.append(String.format("  %-22s %s\n", "-h, --help", "show this help"));
         sb.append("\nexit status: 0 all clean, 1 something found, 2 an error (an error wins over a finding)\n");
         return sb.toString();
@@ -161,9 +174,15 @@ public final class ScanCommand implements Command {
     /** A scanner option as given on the command line. */
     private record Choice(ScannerOption option, Optional<String> argument) {}
 
-    /** The parsed command line. */
+    /** The parsed command line; {@code redis}: the cluster whose learned counts {@code --bayes} models take in. */
     private record Parsed(
-            List<Choice> scanners, List<String> targets, boolean json, boolean help, ScanSettings settings) {}
+            List<Choice> scanners,
+            List<String> targets,
+            boolean json,
+            boolean help,
+            ScanSettings settings,
+            Optional<String> redis,
+            String redisModel) {}
 
     @Override
     public int run(List<String> args, Io io) throws UsageException, InterruptedException {
@@ -224,7 +243,11 @@ public final class ScanCommand implements Command {
                                 e.getValue(),
                                 byOption.keySet().stream().noneMatch(o -> o instanceof BayesScannerOption),
                                 settings)
-                        : e.getKey().createAll(e.getValue(), settings);
+                        : e.getKey() instanceof BayesScannerOption bayes
+                                        && parsed.redis().isPresent()
+                                ? bayes.createShared(
+                                        e.getValue(), settings, parsed.redis().get(), parsed.redisModel())
+                                : e.getKey().createAll(e.getValue(), settings);
                 for (Scanner s : created) {
                     scanners.add(Objects.requireNonNull(s, flag));
                     String earlier = flagByName.putIfAbsent(s.name(), flag);
@@ -280,7 +303,14 @@ public final class ScanCommand implements Command {
                 case "--json" -> json = true;
                 case "--no-brand-check" -> brandCheck = false;
                 case "-h", "--help" -> {
-                    return new Parsed(List.of(), List.of(), false, true, ScanSettings.DEFAULTS);
+                    return new Parsed(
+                            List.of(),
+                            List.of(),
+                            false,
+                            true,
+                            ScanSettings.DEFAULTS,
+                            Optional.empty(),
+                            SharedModelSync.DEFAULT_MODEL_NAME);
                 }
                 default -> {
                     int eq0 = a.indexOf('=');
@@ -371,7 +401,26 @@ public final class ScanCommand implements Command {
                 throw new UsageException("option values must not contain line breaks");
             }
         }
-        return new Parsed(List.copyOf(scanners), List.copyOf(targets), json, false, settings);
+        if ((values.containsKey("--redis") || values.containsKey("--redis-model"))
+                && scanners.stream().noneMatch(c -> c.option() instanceof BayesScannerOption)) {
+            throw new UsageException("--redis goes with --bayes (the classifier's model, e.g. --bayes default --redis"
+                    + " redis://10.0.0.5:6379/0)");
+        }
+        if (values.containsKey("--redis-model") && !values.containsKey("--redis")) {
+            throw new UsageException("--redis-model goes with --redis");
+        }
+        String redisModel = values.getOrDefault("--redis-model", SharedModelSync.DEFAULT_MODEL_NAME);
+        if (redisModel.isBlank()) {
+            throw new UsageException("--redis-model needs a name");
+        }
+        return new Parsed(
+                List.copyOf(scanners),
+                List.copyOf(targets),
+                json,
+                false,
+                settings,
+                Optional.ofNullable(values.get("--redis")),
+                redisModel);
     }
 
     private int scanTarget(String target, ScanPipeline pipeline, boolean json, ScanSettings settings, Io io)

@@ -22,6 +22,7 @@ import org.mailhygiene.scanners.bayes.BayesModel;
 import org.mailhygiene.scanners.bayes.BayesModels;
 import org.mailhygiene.scanners.bayes.BayesScanner;
 import org.mailhygiene.scanners.bayes.SharedModelSync;
+import org.mailhygiene.scanners.bayes.TokenEvidence;
 import org.mailhygiene.scanners.bayes.Tokenizer;
 import org.mailhygiene.testkit.SampleMessages;
 import org.mailhygiene.testkit.corpus.SyntheticCorpus;
@@ -263,6 +264,60 @@ class LearnCommandTest {
         assertThat(empty.out()).contains("as spam 1 time(s) in all");
         assertThat(empty.err()).contains("1 message(s) still score below 0.9");
         assertThat(score(model, spam)).isGreaterThanOrEqualTo(BayesModels.CORRECTED_SPAM_SCORE);
+    }
+
+    @Test
+    void aScanWithTheClustersRedisExplainsTheNodesVerdictAfterAClusterCorrection(@TempDir Path dir) throws Exception {
+        // hygiene scan --json read the model file alone: after hygiene learn --redis its score and token counts were
+        // not the nodes' (the message still flagged, "seen in ... ham" without the cluster's learnings)
+        Path msg = dir.resolve("flagged.eml");
+        Files.writeString(msg, PAYMENT_MAIL);
+        try (RealRedis redis = RealRedis.start(
+                RealBinaries.require("redis-server", "redis-server"), dir.resolve("redis"), List.of())) {
+            Run fixed = Run.main("learn", "--ham", "--redis", redis.url(), "--redis-model", "site", msg.toString());
+            assertThat(fixed.status()).as(fixed.err()).isZero();
+
+            Run alone = Run.main("scan", "--json", "--bayes", "default", msg.toString());
+            Run nodes = Run.main(
+                    "scan",
+                    "--json",
+                    "--bayes",
+                    "default",
+                    "--redis",
+                    redis.url(),
+                    "--redis-model",
+                    "site",
+                    msg.toString());
+            assertThat(nodes.status()).as(nodes.err()).isZero();
+            // what a node classifies with: the default model plus what the cluster learned
+            BayesModel node = BayesModels.loadDefault();
+            try (SharedState state = SharedStates.open(new URI(redis.url()), Duration.ofSeconds(10));
+                    SharedModelSync sync = new SharedModelSync(node, "site", state.tokens())) {
+                sync.refresh();
+            }
+            Set<String> tokens = Tokenizer.create().tokenize(MessageContent.ofBytes(Files.readAllBytes(msg)));
+            double nodeScore = node.classify(tokens).score();
+            assertThat(nodeScore).isLessThan(BayesModels.CORRECTED_HAM_SCORE);
+            assertThat(jsonScore(nodes.out())).as(nodes.out()).isLessThan(BayesModels.CORRECTED_HAM_SCORE);
+            assertThat(jsonScore(alone.out())).as(alone.out()).isGreaterThanOrEqualTo(BayesModels.CORRECTED_HAM_SCORE);
+            // the explanation's counts are the nodes' model's
+            Matcher seen = Pattern.compile(
+                            "\"name\":\"([^\"]+)\",\"score\":[^}]*?\"description\":\"seen in (\\d+) spam and (\\d+) ham")
+                    .matcher(nodes.out());
+            assertThat(seen.find()).as(nodes.out()).isTrue();
+            TokenEvidence counts = node.evidence(seen.group(1));
+            assertThat(seen.group(2) + "/" + seen.group(3)).isEqualTo(counts.spamCount() + "/" + counts.hamCount());
+
+            Run wrong = Run.main("scan", "--redis", redis.url(), "--builtin", msg.toString());
+            assertThat(wrong.status()).isEqualTo(2);
+            assertThat(wrong.err()).contains("--redis goes with --bayes");
+        }
+    }
+
+    private static double jsonScore(String json) {
+        Matcher m = Pattern.compile("\"score\":\\s*([0-9.Ee-]+)").matcher(json);
+        assertThat(m.find()).as(json).isTrue();
+        return Double.parseDouble(m.group(1));
     }
 
     @Test
