@@ -288,7 +288,8 @@ public final class MailSources {
             visitor.skipped(file.toString(), "an empty file, not a message");
             return 0;
         }
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+        try (InputStream in =
+                new BufferedInputStream(Files.newInputStream(file), (int) Math.max(512, Math.min(1 << 16, size)))) {
             in.mark(8);
             byte[] start = in.readNBytes(8);
             in.reset();
