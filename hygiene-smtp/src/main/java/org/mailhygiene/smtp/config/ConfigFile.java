@@ -94,8 +94,10 @@ public final class ConfigFile {
         return out.flip().toString();
     }
 
+    private static final String BYTE_ORDER_MARK = "\uFEFF";
+
     /**
-     * Parses text.
+     * Parses text. A byte order mark at its start (as Windows editors write UTF-8) is skipped.
      *
      * @param source a name for error messages (usually the file name)
      * @param text the content
@@ -104,6 +106,10 @@ public final class ConfigFile {
      */
     public static ConfigFile parse(String source, String text) throws ConfigException {
         Map<String, List<Entry>> entries = new LinkedHashMap<>();
+        if (text.startsWith(BYTE_ORDER_MARK)) {
+            // Windows editors (Notepad) start a UTF-8 file with one; it made the first key "malformed key 'role'"
+            text = text.substring(BYTE_ORDER_MARK.length());
+        }
         String[] lines = text.split("\r?\n", -1);
         for (int i = 0; i < lines.length; i++) {
             String line = lines[i].strip();
@@ -161,12 +167,15 @@ public final class ConfigFile {
      *
      * @param key the key
      * @return its value
-     * @throws ConfigException if absent, empty or repeated
+     * @throws ConfigException if absent, empty (naming its line) or repeated
      */
     public String required(String key) throws ConfigException {
         Optional<String> v = string(key);
-        if (v.isEmpty() || v.get().isEmpty()) {
+        if (v.isEmpty()) {
             throw new ConfigException(source + ": required key '" + key + "' is missing");
+        }
+        if (v.get().isEmpty()) {
+            throw error(key, entries.get(key).get(0), "needs a value (the line is empty after '=')");
         }
         return v.get();
     }
@@ -227,6 +236,10 @@ public final class ConfigFile {
             }
             return Optional.of(n);
         } catch (NumberFormatException ex) {
+            if (v.get().matches("[+-]?[0-9]+")) {
+                // a whole number, only too long for an int: say what is allowed, not that it is no number
+                throw error(key, e, "must be between " + min + " and " + max + ", was " + v.get());
+            }
             throw error(key, e, "not a whole number: '" + v.get() + "'");
         }
     }
@@ -309,6 +322,33 @@ public final class ConfigFile {
     }
 
     /**
+     * A single duration that may also be zero, for keys where zero switches something off ({@code greet-delay},
+     * {@code delay-warning}, {@code *.update-jitter}): {@code 0}, or zero in any unit ({@code 0s}, {@code 0h},
+     * {@code PT0S}), is {@link Duration#ZERO}; anything else as {@link #duration(String)}.
+     *
+     * @param key the key
+     * @return the value, empty when absent
+     * @throws ConfigException if malformed, negative, too long or repeated
+     */
+    public Optional<Duration> durationOrZero(String key) throws ConfigException {
+        Optional<String> v = string(key);
+        if (v.isEmpty()) {
+            return Optional.empty();
+        }
+        if (v.get().strip().equals("0")) {
+            return Optional.of(Duration.ZERO);
+        }
+        try {
+            if (parseDuration(v.get()).isZero()) {
+                return Optional.of(Duration.ZERO); // "0h", as Postfix's delay_warning_time = 0h
+            }
+        } catch (IllegalArgumentException | DateTimeParseException ex) {
+            // reported by duration(key) below, with the same message as for every other duration
+        }
+        return duration(key);
+    }
+
+    /**
      * The longest duration a configuration may give: 100 years. Longer ones overflowed where the relay adds them to an
      * instant or counts them in nanoseconds ({@code queue-lifetime = 999999999999d} passed {@code --check}, then every
      * delivery pass failed with "Instant exceeds minimum or maximum instant", so nothing was ever delivered).
@@ -375,16 +415,65 @@ public final class ConfigFile {
     }
 
     /**
-     * Fails on keys that no getter asked for: usually a typo that would otherwise be ignored silently.
+     * Fails on keys that no getter asked for: usually a typo that would otherwise be ignored silently. When a key
+     * that was asked for is spelt nearly the same (at most two letters added, dropped, changed or swapped), the message
+     * names it: {@code unknown key 'acept-domain' (did you mean 'accept-domain'?)}.
      *
      * @throws ConfigException naming the first unknown key and its line
      */
     public void rejectUnknownKeys() throws ConfigException {
         for (Map.Entry<String, List<Entry>> e : entries.entrySet()) {
             if (!used.contains(e.getKey())) {
-                throw new ConfigException(
-                        source + " line " + e.getValue().get(0).line + ": unknown key '" + e.getKey() + "'");
+                String near = nearest(e.getKey(), used);
+                throw new ConfigException(source + " line " + e.getValue().get(0).line + ": unknown key '" + e.getKey()
+                        + "'" + (near == null ? "" : " (did you mean '" + near + "'?)"));
             }
         }
+    }
+
+    /**
+     * The known key nearest to {@code key}, at most two edits away (and fewer than half its length), or null. Between
+     * two dotted keys the parts before the dot may differ by one edit only: {@code clmd.deadline} suggests
+     * {@code clamd.deadline}, but {@code clamd.reject-score} does not suggest another family's
+     * {@code spamd.reject-score}.
+     */
+    static String nearest(String key, Set<String> known) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String k : new java.util.TreeSet<>(known)) {
+            int dot = key.indexOf('.');
+            int knownDot = k.indexOf('.');
+            if (dot > 0 && knownDot > 0 && editDistance(key.substring(0, dot), k.substring(0, knownDot)) > 1) {
+                continue;
+            }
+            int d = editDistance(key, k);
+            if (d < bestDistance) {
+                best = k;
+                bestDistance = d;
+            }
+        }
+        return bestDistance <= 2 && bestDistance * 2 < key.length() ? best : null;
+    }
+
+    /** Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours. */
+    private static int editDistance(String a, String b) {
+        int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i <= a.length(); i++) {
+            d[i][0] = i;
+        }
+        for (int j = 0; j <= b.length(); j++) {
+            d[0][j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                int v = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    v = Math.min(v, d[i - 2][j - 2] + 1);
+                }
+                d[i][j] = v;
+            }
+        }
+        return d[a.length()][b.length()];
     }
 }

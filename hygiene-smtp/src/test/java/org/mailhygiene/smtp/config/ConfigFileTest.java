@@ -102,4 +102,93 @@ class ConfigFileTest {
         assertThat(f.string("b")).contains("two words");
         assertThat(f.lines("a")).isEqualTo(List.of(java.util.Map.entry("1", 1)));
     }
+
+    /** A UTF-8 file with a byte order mark (Notepad's) was refused as "line 1: malformed key 'role'" (session 39). */
+    @Test
+    void aByteOrderMarkAtTheStartIsSkipped(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("node.conf");
+        Files.write(f, "\uFEFFrole = edge\r\nname = n1\r\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        ConfigFile c = ConfigFile.read(f);
+        assertThat(c.required("role")).isEqualTo("edge");
+        assertThat(c.required("name")).isEqualTo("n1");
+        c.rejectUnknownKeys();
+        // only at the start: elsewhere it is no white space, and the key is malformed as before
+        assertThatThrownBy(() -> ConfigFile.parse("x.conf", "a = 1\n\uFEFFb = 2\n"))
+                .hasMessageStartingWith("x.conf line 2: malformed key");
+    }
+
+    /** An unknown key close to a known one names it (session 39: it said only "unknown key 'acept-domain'"). */
+    @Test
+    void anUnknownKeyNearAKnownOneSuggestsIt() throws Exception {
+        ConfigFile f = ConfigFile.parse("e.conf", "accept-domain = a.example\nacept-domain = b.example\n");
+        f.list("accept-domain");
+        assertThatThrownBy(f::rejectUnknownKeys)
+                .hasMessage("e.conf line 2: unknown key 'acept-domain' (did you mean 'accept-domain'?)");
+        ConfigFile swapped = ConfigFile.parse("e.conf", "max-recipeints = 5\n");
+        swapped.integer("max-recipients", 1, 100);
+        assertThatThrownBy(swapped::rejectUnknownKeys)
+                .hasMessage("e.conf line 1: unknown key 'max-recipeints' (did you mean 'max-recipients'?)");
+        ConfigFile family = ConfigFile.parse("e.conf", "clamd.reject-score = 1\nclmd.deadline = 5s\n");
+        family.string("spamd.reject-score");
+        assertThatThrownBy(family::rejectUnknownKeys).hasMessage("e.conf line 1: unknown key 'clamd.reject-score'");
+        ConfigFile prefixTypo = ConfigFile.parse("e.conf", "clmd.deadline = 5s\n");
+        prefixTypo.string("clamd.deadline");
+        assertThatThrownBy(prefixTypo::rejectUnknownKeys)
+                .hasMessage("e.conf line 1: unknown key 'clmd.deadline' (did you mean 'clamd.deadline'?)");
+        ConfigFile far = ConfigFile.parse("e.conf", "colour = blue\nxy = 1\n");
+        far.string("color");
+        far.string("xz");
+        // 'colour' is one letter from 'color', but 'xy' is too short to be a typo of 'xz'
+        assertThatThrownBy(far::rejectUnknownKeys)
+                .hasMessage("e.conf line 1: unknown key 'colour' (did you mean 'color'?)");
+        ConfigFile shortKey = ConfigFile.parse("e.conf", "xy = 1\n");
+        shortKey.string("xz");
+        assertThatThrownBy(shortKey::rejectUnknownKeys).hasMessage("e.conf line 1: unknown key 'xy'");
+        ConfigFile none = ConfigFile.parse("e.conf", "frobnicate = 1\n");
+        none.string("listen");
+        assertThatThrownBy(none::rejectUnknownKeys).hasMessage("e.conf line 1: unknown key 'frobnicate'");
+    }
+
+    /**
+     * Zero in any unit switches off what {@link ConfigFile#durationOrZero} reads: {@code 0h} (Postfix's way of writing
+     * {@code delay_warning_time = 0h}) was refused as "must be positive" while {@code 0} was documented as off.
+     */
+    @Test
+    void zeroInAnyUnitIsZeroWhereZeroIsAllowed() throws Exception {
+        for (String zero : List.of("0", "0s", "0ms", "0h", "0d", "PT0S")) {
+            assertThat(ConfigFile.parse("z.conf", "k = " + zero + "\n").durationOrZero("k"))
+                    .as(zero)
+                    .contains(Duration.ZERO);
+        }
+        assertThat(ConfigFile.parse("z.conf", "k = 4h\n").durationOrZero("k")).contains(Duration.ofHours(4));
+        assertThat(ConfigFile.parse("z.conf", "\n").durationOrZero("k")).isEmpty();
+        assertThatThrownBy(() -> ConfigFile.parse("z.conf", "k = PT-5S\n").durationOrZero("k"))
+                .hasMessage("z.conf line 1: k: must be positive");
+        assertThatThrownBy(() -> ConfigFile.parse("z.conf", "k = soon\n").durationOrZero("k"))
+                .hasMessage("z.conf line 1: k: not a duration (e.g. 30s, 5m, 2h, 7d): 'soon'");
+        // the others still refuse zero
+        assertThatThrownBy(() -> ConfigFile.parse("z.conf", "k = 0h\n").duration("k"))
+                .hasMessage("z.conf line 1: k: must be positive");
+    }
+
+    /** A whole number too long for an int was "not a whole number"; it is out of range (session 39). */
+    @Test
+    void aWholeNumberPastTheRangeIsOutOfRangeNotMalformed() throws Exception {
+        assertThatThrownBy(() -> ConfigFile.parse("n.conf", "k = 99999999999\n").integer("k", 1, 100_000))
+                .hasMessage("n.conf line 1: k: must be between 1 and 100000, was 99999999999");
+        assertThatThrownBy(
+                        () -> ConfigFile.parse("n.conf", "k = -99999999999\n").integer("k", 1, 100_000))
+                .hasMessage("n.conf line 1: k: must be between 1 and 100000, was -99999999999");
+        assertThatThrownBy(() -> ConfigFile.parse("n.conf", "k = 1e3\n").integer("k", 1, 100_000))
+                .hasMessage("n.conf line 1: k: not a whole number: '1e3'");
+    }
+
+    /** A required key given with nothing after '=' was "required key 'listen' is missing", with no line. */
+    @Test
+    void aRequiredKeyWithAnEmptyValueNamesItsLine() throws Exception {
+        assertThatThrownBy(() -> ConfigFile.parse("r.conf", "a = 1\nlisten =\n").required("listen"))
+                .hasMessage("r.conf line 2: listen: needs a value (the line is empty after '=')");
+        assertThatThrownBy(() -> ConfigFile.parse("r.conf", "a = 1\n").required("listen"))
+                .hasMessage("r.conf: required key 'listen' is missing");
+    }
 }
