@@ -72,7 +72,7 @@ final class LimitsConfig {
             key = "stress-connections-per-ip";
             c.integer(key, 1, 100_000).ifPresent(l::stressConnectionsPerIp);
             key = "greet-delay";
-            durationOrZero(c, key).ifPresent(l::greetDelay);
+            c.durationOrZero(key).ifPresent(l::greetDelay);
         } catch (IllegalArgumentException e) {
             throw error(c, key, e.getMessage());
         }
@@ -90,7 +90,7 @@ final class LimitsConfig {
         Optional<Duration> lifetime = c.duration("queue-lifetime");
         Optional<RetrySchedule> retry = retry(c, "retry-schedule");
         // 0 (the default) sends no delay notices, as Postfix's delay_warning_time = 0h
-        Optional<Duration> delayWarning = durationOrZero(c, "delay-warning").filter(d -> !d.isZero());
+        Optional<Duration> delayWarning = c.durationOrZero("delay-warning").filter(d -> !d.isZero());
         if (delayWarning.isPresent()
                 && !delayWarning
                         .get()
@@ -233,8 +233,12 @@ final class LimitsConfig {
                 return Optional.of(RetrySchedule.qmail());
             }
             if (t.startsWith("qmail:")) {
-                return Optional.of(
-                        RetrySchedule.qmail(Integer.parseInt(t.substring(6).strip())));
+                String skip = t.substring(6).strip();
+                if (skip.matches("[0-9]{5,}")) {
+                    // past the range (and maybe an int): said as RetrySchedule says it, not as "For input string"
+                    throw new IllegalArgumentException("skip must be 1..1000, was " + skip);
+                }
+                return Optional.of(RetrySchedule.qmail(Integer.parseInt(skip)));
             }
             if (t.startsWith("exponential:")) {
                 String[] mm = t.substring(12).split(",", -1);
@@ -264,18 +268,10 @@ final class LimitsConfig {
 
     private static long sizeOrZero(ConfigFile c, String key) throws ConfigException {
         Optional<String> v = c.string(key);
-        if (v.isPresent() && v.get().strip().equals("0")) {
-            return 0;
+        if (v.isPresent() && v.get().strip().matches("0+[kKmMgG]?")) {
+            return 0; // off, in any unit (0k refused as "must be positive" before)
         }
         return size(c, key).orElse(0L);
-    }
-
-    private static Optional<Duration> durationOrZero(ConfigFile c, String key) throws ConfigException {
-        Optional<String> v = c.string(key);
-        if (v.isPresent() && v.get().strip().equals("0")) {
-            return Optional.of(Duration.ZERO);
-        }
-        return c.duration(key);
     }
 
     private static ConfigException error(ConfigFile c, String key, String problem) {

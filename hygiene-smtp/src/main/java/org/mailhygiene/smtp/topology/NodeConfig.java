@@ -168,8 +168,20 @@ public final class NodeConfig {
         if (hostname.isPresent()) {
             try {
                 b.hostname(hostname.get());
+                hostSyntax(org.mailhygiene.internal.Domains.hostName(hostname.get()));
             } catch (IllegalArgumentException e) {
                 throw error(c, "hostname", e.getMessage());
+            }
+        } else {
+            try {
+                hostSyntax(org.mailhygiene.internal.Domains.hostName(name));
+            } catch (IllegalArgumentException e) {
+                // checked by the SMTP server at start, which named no line (the host name defaults to the name)
+                throw error(
+                        c,
+                        "name",
+                        "'" + name + "' is no host name, which the name is when 'hostname' is not given: give a"
+                                + " hostname");
             }
         }
         List<String> domains = new ArrayList<>(c.list("accept-domain"));
@@ -605,8 +617,14 @@ public final class NodeConfig {
     /** The default bound on each call to the shared store ({@code redis-timeout}). */
     public static final Duration DEFAULT_REDIS_TIMEOUT = Duration.ofMillis(250);
 
+    /** Throws when the SMTP server would refuse the host name (at start, without naming the line). */
+    private static void hostSyntax(String host) {
+        org.mailhygiene.smtp.server.SmtpServer.builder().hostname(host);
+    }
+
     private static InetAddress ip(ConfigFile c, String key, String text) throws ConfigException {
-        if (!text.matches("[0-9.]+|\\[?[0-9a-fA-F:]+]?")) {
+        // IPv4 as four numbers: InetAddress also takes 127.1 (127.0.0.1) and 1.2.3 (1.2.0.3), which routes refuse
+        if (!text.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}|\\[?[0-9a-fA-F:]+]?")) {
             throw error(c, key, "expected an IP address, was '" + text + "'");
         }
         try {

@@ -728,12 +728,7 @@ final class ScannerConfig {
 
         /** A duration that may also be {@code 0}. */
         Optional<Duration> durationOrZero(String family, String setting) throws ConfigException {
-            String k = key(family, setting);
-            Optional<String> v = c.string(k);
-            if (v.isPresent() && v.get().strip().equals("0")) {
-                return Optional.of(Duration.ZERO);
-            }
-            return c.duration(k);
+            return c.durationOrZero(key(family, setting));
         }
 
         Optional<String> string(String family, String setting) throws ConfigException {

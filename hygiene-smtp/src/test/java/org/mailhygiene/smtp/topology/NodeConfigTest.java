@@ -462,4 +462,74 @@ class NodeConfigTest {
             assertThat(node.name()).isEqualTo("edge-x");
         }
     }
+
+    /**
+     * Found from outside (session 39): the keys where zero means off took only a bare {@code 0}; {@code 0h} (Postfix's
+     * {@code delay_warning_time = 0h}), {@code 0s} and {@code 0k} were refused as "must be positive".
+     */
+    @Test
+    void zeroInAnyUnitSwitchesOffWhatZeroSwitchesOff() throws Exception {
+        for (String line : List.of(
+                "delay-warning = 0h",
+                "greet-delay = 0s",
+                "greet-delay = PT0S",
+                "min-free-space = 0k",
+                "min-free-space = 0")) {
+            parse(VALID + line + "\n").build().close();
+        }
+        fails(VALID + "greet-delay = PT-1S\n", "node.conf line 12: greet-delay: must be positive");
+    }
+
+    /** A qmail skip past an int said "For input string: ..." (session 39). */
+    @Test
+    void aRetrySkipPastTheRangeSaysTheRange() {
+        fails(
+                VALID + "retry-schedule = qmail:99999999999\n",
+                "node.conf line 12: retry-schedule: skip must be 1..1000, was 99999999999 (expected qmail, qmail:SKIP or"
+                        + " exponential:MIN,MAX)");
+    }
+
+    /**
+     * A host name the SMTP server refuses was reported by {@code --check} and at start as "node.conf: hostname is not
+     * a domain or address literal", without its line, and a name that is no host name (the host name's default) the
+     * same way (session 39).
+     */
+    @Test
+    void aHostnameTheServerWouldRefuseIsAnErrorNamingItsLine() throws Exception {
+        fails(
+                VALID + "hostname = \"mx.example.org\"\n",
+                "node.conf line 12: hostname: hostname is not a domain or address literal: \"mx.example.org\"");
+        fails(
+                VALID + "hostname = mx..example.org\n",
+                "node.conf line 12: hostname: hostname is not a domain or address literal: mx..example.org");
+        fails(
+                VALID.replace("name = edge-x", "name = edge/x"),
+                "node.conf line 3: name: 'edge/x' is no host name, which the name is when 'hostname' is not given: give"
+                        + " a hostname");
+        parse(VALID.replace("name = edge-x", "name = edge/x") + "hostname = edge-x.example\n")
+                .build()
+                .close();
+        parse(VALID + "hostname = [127.0.0.1]\n").build().close();
+    }
+
+    /**
+     * {@code listen}, {@code outgoing-address}, {@code admin-listen} and {@code dns} took the short IPv4 forms
+     * {@code InetAddress} reads ({@code 127.1} is 127.0.0.1, {@code 1.2.3} is 1.2.0.3), which routes refuse as "no IPv4
+     * address (four numbers 0 to 255)" (session 39).
+     */
+    @Test
+    void anIpv4AddressIsFourNumbersInEveryKey() throws Exception {
+        fails(
+                VALID.replace("listen = 127.0.0.1:0", "listen = 127.1:0"),
+                "node.conf line 4: listen: expected an IP address, was '127.1'");
+        fails(
+                VALID + "outgoing-address = 1.2.3\n",
+                "node.conf line 12: outgoing-address: expected an IP address, was" + " '1.2.3'");
+        fails(
+                VALID + "admin-listen = 127.1:0\n",
+                "node.conf line 12: admin-listen: expected an IP address, was" + " '127.1'");
+        fails(VALID + "dns = 10.53:53\n", "node.conf line 12: dns: expected an IP address, was '10.53'");
+        parse(VALID + "outgoing-address = 127.0.0.1\n").build().close();
+        parse(VALID + "outgoing-address = ::1\n");
+    }
 }
