@@ -736,6 +736,16 @@ public final class Node implements AutoCloseable {
     }
 
     /**
+     * The host name the node runs with (greeting, {@code Received}, the {@code auth} scanner's authserv-id), which a
+     * reload keeps.
+     *
+     * @return the host name
+     */
+    String hostname() {
+        return hostname;
+    }
+
+    /**
      * The node's name.
      *
      * @return the name

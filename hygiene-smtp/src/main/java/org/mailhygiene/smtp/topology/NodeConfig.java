@@ -142,6 +142,17 @@ public final class NodeConfig {
      * @throws ConfigException naming the line and the problem
      */
     public static Node.Builder parse(ConfigFile c, Path base) throws IOException, ConfigException {
+        return parse(c, base, null);
+    }
+
+    /**
+     * As {@link #parse(ConfigFile, Path)} for a reload: the {@code auth} scanner's authserv-id is the host name the
+     * node runs with, since a changed {@code hostname} needs a restart (it named the new host in
+     * {@code Authentication-Results} while the greeting and {@code Received} kept the old one).
+     *
+     * @param runningHostname the running node's host name, or {@code null} to take the file's
+     */
+    static Node.Builder parse(ConfigFile c, Path base, String runningHostname) throws IOException, ConfigException {
         String roleText = c.required("role");
         Role role;
         try {
@@ -289,7 +300,13 @@ public final class NodeConfig {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(c.source() + ": routes: " + e.getMessage());
         }
-        Scanning scanning = scannersAndPolicy(c, base, name, role == Role.GATEWAY, b::service);
+        Scanning scanning = scannersAndPolicy(
+                c,
+                base,
+                name,
+                runningHostname != null ? runningHostname : b.hostname(),
+                role == Role.GATEWAY,
+                b::service);
         b.scanners(scanning.scanners());
         b.policy(scanning.policy());
         List<DkimSigner> signers = new ArrayList<>();
@@ -470,7 +487,7 @@ public final class NodeConfig {
         // the services too (the bayes: model's reload check, probes, updates): dropped, a milter's model file was
         // never read again after start
         List<NodeService> services = new java.util.ArrayList<>();
-        Scanning s = scannersAndPolicy(c, base, c.string("name").orElse("milter"), false, services::add);
+        Scanning s = scannersAndPolicy(c, base, c.string("name").orElse("milter"), null, false, services::add);
         Optional<String> name = c.string("name");
         socketAddress(c, "listen"); // checked here, so that --check refuses what cannot start (audit, session 31)
         Optional<String> listen = c.string("listen");
@@ -482,7 +499,12 @@ public final class NodeConfig {
     }
 
     private static Scanning scannersAndPolicy(
-            ConfigFile c, Path base, String node, boolean quarantineViruses, Consumer<NodeService> services)
+            ConfigFile c,
+            Path base,
+            String node,
+            String authservId,
+            boolean quarantineViruses,
+            Consumer<NodeService> services)
             throws ConfigException {
         Optional<String> dnsText = c.string("dns");
         if (dnsText.isPresent()) {
@@ -498,7 +520,7 @@ public final class NodeConfig {
                 throw error(c, "dns", "bad port in '" + v + "'");
             }
         }
-        ScannerConfig.Result result = ScannerConfig.read(c, base, node);
+        ScannerConfig.Result result = ScannerConfig.read(c, base, node, authservId);
         result.services().forEach(services);
         List<Scanner> scanners = result.scanners();
         DefaultPolicy.Builder policy = DefaultPolicy.builder();

@@ -137,7 +137,7 @@ public final class NodeReloader {
         Node.Builder next;
         try {
             text = ConfigFile.read(file);
-            next = NodeConfig.parse(text, file.toAbsolutePath().getParent());
+            next = NodeConfig.parse(text, file.toAbsolutePath().getParent(), node.hostname());
         } catch (ConfigException e) {
             return refused(name, e.getMessage());
         } catch (IOException e) {
@@ -158,8 +158,12 @@ public final class NodeReloader {
                     restart.add(key + " (" + text.source() + " line " + text.lineOf(key) + ") changed (a password)"
                             + ": needs a restart; the previous value stays in use");
                 } else {
+                    // a key that was not set runs with its default: name it where it is at hand
+                    String stays = !wasShown.isEmpty()
+                            ? show(wasShown)
+                            : key.equals("hostname") ? node.hostname() + " (the default)" : "the default";
                     restart.add(key + " (" + text.source() + " line " + text.lineOf(key) + ") changed from "
-                            + show(wasShown) + " to " + show(isShown) + ": needs a restart; " + show(wasShown)
+                            + show(wasShown) + " to " + show(isShown) + ": needs a restart; " + stays
                             + " stays in use");
                 }
             }

@@ -22,6 +22,7 @@ import org.mailhygiene.api.events.HygieneListener;
 import org.mailhygiene.api.policy.Action;
 import org.mailhygiene.api.policy.DefaultPolicy;
 import org.mailhygiene.api.policy.Policy;
+import org.mailhygiene.internal.Domains;
 import org.mailhygiene.internal.IoErrors;
 import org.mailhygiene.scanners.ScanPipeline;
 import org.mailhygiene.scanners.attachments.AttachmentPolicy;
@@ -122,6 +123,14 @@ final class ScannerConfig {
      * @throws ConfigException naming the line and the problem
      */
     static Result read(ConfigFile c, Path base, String node) throws ConfigException {
+        return read(c, base, node, null);
+    }
+
+    /**
+     * As {@link #read(ConfigFile, Path, String)}, with the {@code auth} scanner's authserv-id given: a node's host name
+     * as it runs (a reload keeps the running one), rather than the file's {@code hostname} key.
+     */
+    static Result read(ConfigFile c, Path base, String node, String authservId) throws ConfigException {
         Map<String, Integer> firstLine = new LinkedHashMap<>();
         List<Scanner> scanners = new ArrayList<>();
         List<NodeService> services = new ArrayList<>();
@@ -199,7 +208,7 @@ final class ScannerConfig {
                     }
                     case "auth" -> {
                         noArgument(c, n, family, arg);
-                        built.add(auth(c));
+                        built.add(auth(c, authservId));
                     }
                     case "attachments" -> built.add(attachments(c, n, base, arg));
                     default -> throw new IllegalStateException(family);
@@ -569,7 +578,7 @@ final class ScannerConfig {
      * The sender-authentication scanner ({@code scanner = auth}), asking the {@code dns} server, checking HELO with SPF
      * alongside MAIL FROM when {@code spf-helo = on}.
      */
-    private static Scanner auth(ConfigFile c) throws ConfigException {
+    private static Scanner auth(ConfigFile c, String givenAuthservId) throws ConfigException {
         StubResolver.Builder dns = StubResolver.builder();
         Optional<String> dnsText = c.string("dns");
         if (dnsText.isPresent()) {
@@ -587,7 +596,9 @@ final class ScannerConfig {
                 throw keyAt(c, "dns", "expected IP:PORT, was '" + v + "'");
             }
         }
-        String authservId = c.string("hostname").orElse(c.string("name").orElse("localhost"));
+        String fromFile = c.string("hostname").orElse(c.string("name").orElse("localhost"));
+        // a node's host name as it runs: the file's after a reload would name another host than the greeting does
+        String authservId = givenAuthservId != null ? givenAuthservId : Domains.hostName(fromFile);
         boolean helo = c.bool("spf-helo").orElse(false);
         return AuthScanner.builder()
                 .dns(dns.build())

@@ -258,6 +258,49 @@ class NodeReloadTest {
         assertThat(r.problem()).hasValueSatisfying(p -> assertThat(p).contains("role and the name cannot change"));
     }
 
+    /**
+     * Found from outside (session 39): a reload that changed {@code hostname} logged "needs a restart; (not set) stays
+     * in use", but the rebuilt {@code auth} scanner took the new name as its authserv-id, so
+     * {@code Authentication-Results} named another host than the greeting and {@code Received} did.
+     */
+    @Test
+    void aChangedHostnameKeepsTheRunningAuthservIdUntilTheRestart() throws Exception {
+        sinkA = SmtpSink.start();
+        Path file = config("dept-a.example", sinkA, "scanner = auth\ndns = 127.0.0.1:9\n");
+        NodeReloader reloader = startFrom(file);
+        assertThat(authservId()).isEqualTo("edge");
+
+        Files.writeString(file, Files.readString(file) + "hostname = mx.dept-a.example\n");
+        NodeReloader.Result r = reloader.reload();
+
+        assertThat(r.applied()).isTrue();
+        assertThat(r.restartNeeded())
+                .containsExactly("hostname (" + file + " line 10) changed from (not set) to mx.dept-a.example: needs a"
+                        + " restart; edge (the default) stays in use");
+        assertThat(authservId()).isEqualTo("edge");
+        try (Session s = new Session(node.address())) {
+            assertThat(s.greeting).startsWith("220 edge ");
+        }
+    }
+
+    /** An internationalised host name is the authserv-id as its A-labels, as it is the greeting's. */
+    @Test
+    void anInternationalisedHostnameIsTheAuthservIdAsItsALabels() throws Exception {
+        sinkA = SmtpSink.start();
+        Path file = config(
+                "dept-a.example", sinkA, "scanner = auth\ndns = 127.0.0.1:9\nhostname = mx.b\u00fccher.example\n");
+        startFrom(file);
+        assertThat(authservId()).isEqualTo("mx.xn--bcher-kva.example");
+    }
+
+    private String authservId() {
+        return node.pipeline().scanners().stream()
+                .filter(s -> s instanceof org.mailhygiene.scanners.auth.AuthScanner)
+                .map(s -> ((org.mailhygiene.scanners.auth.AuthScanner) s).authservId())
+                .findFirst()
+                .orElseThrow();
+    }
+
     /** A scanner that blocks its first scan until released, and counts its scans. */
     private static final class GateScanner implements Scanner {
         final CountDownLatch entered = new CountDownLatch(1);
