@@ -70,6 +70,25 @@ class NodeConfigRedisKeysTest {
                 "node.conf line 9: redis-timeout: must be positive");
     }
 
+    /**
+     * Found from outside (session 39): a relative {@code ?cacert=} file was read from the working directory, not the
+     * configuration file's, as every other path in the file is: {@code --check} beside the file found it, a node
+     * started from another directory (systemd starts in {@code /}) did not.
+     */
+    @Test
+    void aRelativeCacertIsResolvedAgainstTheFilesDirectory() throws Exception {
+        Path ca = dir.resolve("ca dir/redis+ca.pem");
+        fails(
+                VALID + "redis = rediss://127.0.0.1:1/0?prefix=x:&cacert=ca%20dir/redis%2Bca.pem\n",
+                "node.conf line 8: redis: cannot read CA certificates " + ca + ": no such file");
+        fails(
+                VALID + "redis = rediss://127.0.0.1:1?cacert=/nowhere/ca.pem\n",
+                "node.conf line 8: redis: cannot read CA certificates /nowhere/ca.pem: no such file");
+        fails(
+                VALID + "redis = rediss://127.0.0.1:1?cacert=\n",
+                "node.conf line 8: redis: cacert= names no file: rediss://127.0.0.1:1?cacert=");
+    }
+
     /** Before, {@code java.net.URI} refused these: "not a URL ... Illegal character in port number". */
     @Test
     void severalBracketedIpv6HostsAreTaken() throws Exception {

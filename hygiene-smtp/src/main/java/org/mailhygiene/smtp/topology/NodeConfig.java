@@ -361,7 +361,7 @@ public final class NodeConfig {
                 throw error(c, "stats-flush", e.getMessage());
             }
         }
-        sharedState(c, b);
+        sharedState(c, b, base);
         socketAddress(c, "admin-listen").ifPresent(b::adminListen);
         Optional<String> cache = c.string("verdict-cache");
         if (cache.isPresent()) {
@@ -607,7 +607,7 @@ public final class NodeConfig {
     }
 
     /** Keys {@code redis}, {@code redis-timeout}, {@code redis-model}, {@code redis-model-refresh}. */
-    private static void sharedState(ConfigFile c, Node.Builder b) throws ConfigException {
+    private static void sharedState(ConfigFile c, Node.Builder b, Path base) throws ConfigException {
         Optional<String> url = c.string("redis");
         Optional<Duration> timeout = c.duration("redis-timeout");
         Optional<String> model = c.string("redis-model");
@@ -625,7 +625,7 @@ public final class NodeConfig {
             throw error(c, "redis-timeout", "must be positive, was " + t);
         }
         try {
-            b.sharedState(SharedStates.open(url.get(), t));
+            b.sharedState(SharedStates.open(withCacertResolved(url.get(), base), t));
         } catch (IllegalArgumentException e) {
             throw error(c, "redis", e.getMessage());
         }
@@ -634,6 +634,39 @@ public final class NodeConfig {
         } catch (IllegalArgumentException e) {
             throw error(c, model.isPresent() ? "redis-model" : "redis-model-refresh", e.getMessage());
         }
+    }
+
+    /**
+     * The URL with a relative {@code cacert=} file resolved against the configuration file's directory, as every other
+     * path in the file is (it was resolved against the working directory: {@code --check} run beside the file found
+     * it, the node started by systemd from {@code /} did not). Anything it cannot read is left for the URL's parser
+     * to report.
+     */
+    static String withCacertResolved(String url, Path base) {
+        int q = url.indexOf('?');
+        if (q < 0) {
+            return url;
+        }
+        String[] params = url.substring(q + 1).split("&", -1);
+        for (int i = 0; i < params.length; i++) {
+            if (!params[i].startsWith("cacert=")) {
+                continue;
+            }
+            try {
+                // decoded as the URL's parser decodes it ('+' is a plus sign)
+                String file = java.net.URLDecoder.decode(
+                        params[i].substring(7).replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+                if (file.isBlank() || Path.of(file).isAbsolute()) {
+                    continue;
+                }
+                String resolved = base.resolve(file).toString();
+                params[i] = "cacert="
+                        + resolved.replace("%", "%25").replace("&", "%26").replace("+", "%2B");
+            } catch (IllegalArgumentException e) { // bad percent-encoding or an invalid path: the parser says which
+                return url;
+            }
+        }
+        return url.substring(0, q + 1) + String.join("&", params);
     }
 
     /** The default bound on each call to the shared store ({@code redis-timeout}). */
