@@ -363,14 +363,8 @@ public final class NodeConfig {
         }
         sharedState(c, b, base);
         socketAddress(c, "admin-listen").ifPresent(b::adminListen);
-        Optional<String> cache = c.string("verdict-cache");
-        if (cache.isPresent()) {
-            switch (cache.get().toLowerCase(Locale.ROOT)) {
-                case "on" -> b.verdictCache(true);
-                case "off" -> b.verdictCache(false);
-                default -> throw error(c, "verdict-cache", "must be 'on' or 'off', was '" + cache.get() + "'");
-            }
-        }
+        // as every other switch: on/off, yes/no, true/false ('yes' was refused here while dsn took 'on')
+        c.bool("verdict-cache").ifPresent(b::verdictCache);
         Optional<Duration> retention = c.duration("quarantine-retention");
         if (retention.isPresent()) {
             try {

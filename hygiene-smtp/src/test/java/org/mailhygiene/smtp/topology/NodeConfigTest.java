@@ -532,4 +532,17 @@ class NodeConfigTest {
         parse(VALID + "outgoing-address = 127.0.0.1\n").build().close();
         parse(VALID + "outgoing-address = ::1\n");
     }
+
+    /** {@code verdict-cache = yes} was refused ("must be 'on' or 'off'") while {@code dsn = on} was taken (session 39). */
+    @Test
+    void everySwitchTakesTheSameWords() throws Exception {
+        for (String key : List.of("verdict-cache", "dsn")) {
+            for (String word : List.of("on", "off", "yes", "no", "true", "false", "ON")) {
+                parse(VALID + key + " = " + word + "\n");
+            }
+            fails(
+                    VALID + key + " = maybe\n",
+                    "node.conf line 12: " + key + ": expected on or off (or true, false, yes, no), got 'maybe'");
+        }
+    }
 }
