@@ -415,6 +415,30 @@ public final class ConfigFile {
     }
 
     /**
+     * The first key given in the file that no getter asked for, with its line: what {@link #rejectUnknownKeys()} would
+     * name.
+     *
+     * @return the key and its line, empty when every key was asked for
+     */
+    public Optional<Map.Entry<String, Integer>> firstUnknownKey() {
+        for (Map.Entry<String, List<Entry>> e : entries.entrySet()) {
+            if (!used.contains(e.getKey())) {
+                return Optional.of(Map.entry(e.getKey(), e.getValue().get(0).line));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The keys a getter asked for so far, given in the file or not: the keys the reader knows.
+     *
+     * @return a copy
+     */
+    public Set<String> keysAskedFor() {
+        return Set.copyOf(used);
+    }
+
+    /**
      * Fails on keys that no getter asked for: usually a typo that would otherwise be ignored silently. When a key
      * that was asked for is spelt nearly the same (at most two letters added, dropped, changed or swapped), the message
      * names it: {@code unknown key 'acept-domain' (did you mean 'accept-domain'?)}.

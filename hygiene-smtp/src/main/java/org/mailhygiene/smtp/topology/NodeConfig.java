@@ -488,8 +488,34 @@ public final class NodeConfig {
         Optional<Path> data = c.string("data").map(base::resolve);
         Optional<Duration> flush = c.duration("stats-flush");
         Optional<InetSocketAddress> admin = socketAddress(c, "admin-listen");
+        Optional<Map.Entry<String, Integer>> unknown = c.firstUnknownKey();
+        if (unknown.isPresent() && relayKeys().contains(unknown.get().getKey())) {
+            // said as "unknown key 'route'" before, as if it were a typo
+            throw new ConfigException(c.source() + " line " + unknown.get().getValue() + ": "
+                    + unknown.get().getKey()
+                    + ": a relay node's key, which a milter does not take (it has no routes, access rules, spool or"
+                    + " limits of its own: the MTA has them)");
+        }
         c.rejectUnknownKeys();
         return new Scanning(s.scanners(), s.policy(), name, listen, data, flush, admin, services);
+    }
+
+    /**
+     * The keys a relay node's file takes (those {@link #parse(ConfigFile, Path)} asks for, whether given or not), read
+     * off a minimal file; empty if that cannot be read, so that the caller falls back to "unknown key".
+     */
+    static java.util.Set<String> relayKeys() {
+        ConfigFile minimal;
+        try {
+            minimal = ConfigFile.parse(
+                    "relay keys",
+                    "role = edge\nname = keys\nlisten = 127.0.0.1:0\ndata = data\nroute = :127.0.0.1:1\n"
+                            + "scanner = attachments\n");
+            parse(minimal, Path.of(".").toAbsolutePath());
+        } catch (IOException | ConfigException | RuntimeException e) {
+            return java.util.Set.of();
+        }
+        return minimal.keysAskedFor();
     }
 
     private static Scanning scannersAndPolicy(

@@ -545,4 +545,34 @@ class NodeConfigTest {
                     "node.conf line 12: " + key + ": expected on or off (or true, false, yes, no), got 'maybe'");
         }
     }
+
+    /**
+     * A relay key in a milter's file was "unknown key 'route'", as if it were a typo (session 39); a typo is still an
+     * unknown key, with its suggestion.
+     */
+    @Test
+    void aRelayKeyInAMilterFileIsNamedAsSuch() throws Exception {
+        String milter = "name = m\nlisten = 127.0.0.1:0\nscanner = builtin\n";
+        for (String line : List.of(
+                "route = example.org:127.0.0.1:2525",
+                "accept-domain = example.org",
+                "max-recipients = 5",
+                "stop-grace = 5s",
+                "tls-certificate = cert.pem",
+                "role = edge")) {
+            Path f = dir.resolve("milter.conf");
+            Files.writeString(f, milter + line + "\n");
+            String key = line.substring(0, line.indexOf(' '));
+            assertThatThrownBy(() -> NodeConfig.readScanning(f))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessage(f + " line 4: " + key + ": a relay node's key, which a milter does not take (it has no"
+                            + " routes, access rules, spool or limits of its own: the MTA has them)");
+        }
+        Path f = dir.resolve("milter.conf");
+        Files.writeString(f, milter + "scaner = clamd:127.0.0.1:1\n");
+        assertThatThrownBy(() -> NodeConfig.readScanning(f))
+                .hasMessage(f + " line 4: unknown key 'scaner' (did you mean 'scanner'?)");
+        Files.writeString(f, milter + "spam-tag = [SPAM]\n");
+        assertThat(NodeConfig.readScanning(f).scanners()).isNotEmpty();
+    }
 }
