@@ -32,7 +32,8 @@ import org.mailhygiene.scanners.mime.TextDecoding;
  * domain token, and a Received hop naming one gives no address token: ham and spam use them alike, and what a corpus
  * taught about them is the corpus's year. The header block is parsed by hand
  * (unfolded, up to the empty line). Body: every text part is decoded (quoted-printable, base64, the
- * declared charset or a sniffed one: ISO-2022-JP, Shift_JIS, EUC-JP, UTF-8, raw JIS), HTML is turned into text
+ * declared charset or a sniffed one: ISO-2022-JP with CP50221's extensions, Shift_JIS, EUC-JP, UTF-8, UTF-7, raw
+ * JIS, as {@link TextDecoding} reads them), HTML is turned into text
  * without its hidden elements (a plain text alternative of the HTML loses the words the HTML hides and does not show),
  * and the text is split by {@link TextTokens} into words and CJK bigrams; URL hosts become {@code url:<host>} and
  * {@code url:<registrable domain>}. Each part adds {@code type:<media type>} and {@code charset:<declared charset>};
@@ -106,9 +107,12 @@ public final class Tokenizer {
      * without links.
      * Version 16 reads the end of a text part longer than the limit too ({@link #DEFAULT_MAX_TEXT_BYTES}): a pitch
      * after 256 KiB of padding was never read, and the message was called clean.
+     * Version 17 reads ISO-2022-JP leniently ({@link TextDecoding#decodeAs}): Microsoft's CP50221 extensions (㈱, ①, 髙)
+     * were U+FFFD and a line left in kanji mode turned the next ASCII line into kanji; and UTF-7, which was read as its
+     * base64 letters.
      * Models learned with an older version still load and classify; they simply lack the newer tokens until retrained.
      */
-    public static final int VERSION = 16;
+    public static final int VERSION = 17;
 
     /** The media type of an AMP for e-mail part, an HTML alternative with scripts every such part must load. */
     private static final String AMP_HTML = "text/x-amp-html";
@@ -485,10 +489,10 @@ public final class Tokenizer {
         }
         TextBytes read = headAndTail(decoded, part.charset().orElse(null));
         byte[] bytes = read.head();
-        String text = new String(bytes, read.headCharset()); // as TextDecoding.decode reads them
+        String text = TextDecoding.decodeAs(bytes, read.headCharset()); // as TextDecoding.decode reads them
 
         // the end of a part longer than the limit, read apart: HTML's open constructs do not run on into it
-        String tail = read.tail().length == 0 ? "" : new String(read.tail(), read.tailCharset());
+        String tail = read.tail().length == 0 ? "" : TextDecoding.decodeAs(read.tail(), read.tailCharset());
         recipientLinks(text, recipients, tokens);
         recipientLinks(tail, recipients, tokens);
         List<String[]> above =

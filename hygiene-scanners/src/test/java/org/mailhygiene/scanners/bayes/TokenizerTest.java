@@ -112,6 +112,30 @@ class TokenizerTest {
                 .contains("cheapest", "pharmacy", "viagra");
     }
 
+    /**
+     * Audit of session 39: Japanese mail labelled ISO-2022-JP but written in Microsoft's CP50221 lost its NEC special
+     * characters (㈱, ①) and IBM extensions (髙) to U+FFFD, and UTF-7 text was read as its base64 letters.
+     */
+    @Test
+    void cp50221ExtensionsAndUtf7AreReadAsWords() throws Exception {
+        Tokenizer t = Tokenizer.create();
+        byte[] jis = "\u3231\u51fa\u4f1a\u3044 \u9ad9\u6a4b\u69d8\r\n"
+                .getBytes(java.nio.charset.Charset.forName("x-windows-50221"));
+        byte[] message = concat(
+                ("Subject: =?ISO-2022-JP?B?" + java.util.Base64.getEncoder().encodeToString(jis) + "?=\r\n"
+                                + "Content-Type: text/plain; charset=ISO-2022-JP\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII),
+                jis);
+        // ㈱ reads as 株 (NFKC), as in a Shift_JIS message
+        assertThat(t.tokenize(MessageContent.ofBytes(message))).contains("\u682a", "subject:\u682a", "\u9ad9\u6a4b");
+        byte[] utf7 = ("Subject: =?utf-7?Q?+TxqLcDBuMEp35TCJMFs-?=\r\nContent-Type: text/plain; charset=utf-7\r\n\r\n"
+                        + "+TxqLcDBuMEp35TCJMFs-\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        assertThat(t.tokenize(MessageContent.ofBytes(utf7)))
+                .contains("\u4f1a\u8b70", "subject:\u4f1a\u8b70")
+                .noneMatch(s -> s.toLowerCase(java.util.Locale.ROOT).contains("txqlcdbumep35tcjmfs"));
+    }
+
     private static byte[] concat(byte[]... parts) {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         for (byte[] p : parts) {
