@@ -67,10 +67,23 @@ record FileReport(String file, List<ScanResult> results, Optional<Action> action
      * {@code X-Spam-Status} field replaces them likewise).
      */
     static String printable(String line) {
+        return printable(line, false);
+    }
+
+    /**
+     * {@link #printable(String)}, keeping tabs when asked (a folded header line starts with one).
+     *
+     * @param line the text
+     * @param keepTabs whether a tab stays a tab
+     * @return the text as a terminal may show it
+     */
+    static String printable(String line, boolean keepTabs) {
         StringBuilder b = null;
         for (int i = 0; i < line.length(); i++) {
             char c = line.charAt(i);
-            if (Character.isISOControl(c) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) {
+            if ((Character.isISOControl(c) && !(keepTabs && c == '\t'))
+                    || (c >= 0x202a && c <= 0x202e)
+                    || (c >= 0x2066 && c <= 0x2069)) {
                 if (b == null) {
                     b = new StringBuilder(line.length()).append(line, 0, i);
                 }

@@ -1,9 +1,7 @@
 package org.mailhygiene.cli;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,6 +15,7 @@ import org.mailhygiene.internal.Urls;
 import org.mailhygiene.scanners.bayes.BayesModels;
 import org.mailhygiene.scanners.bayes.SharedModelSync;
 import org.mailhygiene.scanners.bayes.Tokenizer;
+import org.mailhygiene.scanners.mime.TextDecoding;
 import org.mailhygiene.smtp.queue.Quarantine;
 import org.mailhygiene.smtp.queue.QuarantinedMessage;
 import org.mailhygiene.smtp.queue.QueueId;
@@ -66,7 +65,8 @@ public final class QuarantineCommand implements Command {
 
                 The quarantine of the node whose data directory is DIR (the node config's 'data'), running or not.
                   list      held messages, oldest first: id, held since, size, sender, recipients, reason
-                  show      envelope, the verdicts that put it there, and the message's header
+                  show      envelope, the Subject decoded, the verdicts that put it there, and the message's
+                            header (each line decoded from its charset; control characters shown as ?)
                   release   hand the message to delivery for its original recipients (a running node picks it
                             up within a second, a stopped one at its next start); records who and when
                   delete    delete for good
@@ -232,14 +232,14 @@ public final class QuarantineCommand implements Command {
                 io.out().println(json(m, null));
             } else {
                 io.out()
-                        .printf(
-                                "%s  %s  %7d  <%s> -> %s  %s%n",
+                        .println(FileReport.printable(String.format(
+                                "%s  %s  %7d  <%s> -> %s  %s",
                                 m.id().value(),
                                 m.quarantinedAt(),
                                 m.size(),
                                 m.envelope().sender(),
                                 String.join(",", m.envelope().recipients()),
-                                m.reason());
+                                m.reason())));
             }
         }
         return EXIT_OK;
@@ -262,30 +262,37 @@ public final class QuarantineCommand implements Command {
             return notHeld(q, id, data, io);
         }
         QuarantinedMessage qm = m.get();
-        String header = header(qm);
+        HeaderText header = header(qm);
         if (json) {
             io.out().println(json(qm, header));
             return EXIT_OK;
         }
-        io.out().println("id:          " + qm.id().value());
-        io.out().println("held since:  " + qm.quarantinedAt());
-        io.out().println("action:      " + qm.action());
-        io.out().println("reason:      " + qm.reason());
-        io.out()
-                .println("client:      "
-                        + qm.envelope()
-                                .clientAddress()
-                                .map(a -> a.getHostAddress())
-                                .orElse("-"));
-        io.out().println("helo:        " + qm.envelope().heloName().orElse("-"));
-        io.out().println("from:        <" + qm.envelope().sender() + ">");
-        io.out().println("to:          " + String.join(", ", qm.envelope().recipients()));
-        io.out().println("size:        " + qm.size());
+        // what the message holds may hold control characters (ESC of ISO-2022-JP, or a sender's own): a terminal would
+        // read them as commands, so each line is printed as FileReport.printable makes it
+        List<String> lines = new ArrayList<>();
+        lines.add("id:          " + qm.id().value());
+        lines.add("held since:  " + qm.quarantinedAt());
+        lines.add("action:      " + qm.action());
+        lines.add("reason:      " + qm.reason());
+        lines.add("client:      "
+                + qm.envelope().clientAddress().map(a -> a.getHostAddress()).orElse("-"));
+        lines.add("helo:        " + qm.envelope().heloName().orElse("-"));
+        lines.add("from:        <" + qm.envelope().sender() + ">");
+        lines.add("to:          " + String.join(", ", qm.envelope().recipients()));
+        lines.add("size:        " + qm.size());
+        header.subject().ifPresent(subject -> lines.add("subject:     " + subject));
         for (String d : qm.details()) {
-            io.out().println("verdict:     " + d);
+            lines.add("verdict:     " + d);
+        }
+        for (String line : lines) {
+            io.out().println(FileReport.printable(line));
         }
         io.out().println();
-        io.out().print(header);
+        for (String line : header.text().split("\n", -1)) {
+            if (!line.isEmpty()) {
+                io.out().println(FileReport.printable(line, true));
+            }
+        }
         return EXIT_OK;
     }
 
@@ -545,20 +552,54 @@ public final class QuarantineCommand implements Command {
         return EXIT_ERROR;
     }
 
-    /** The message's header section (up to the first empty line, at most 64 KiB), CRLF turned into LF. */
-    private static String header(QuarantinedMessage m) throws IOException {
+    /**
+     * The message's header section (up to the first empty line, at most 64 KiB), CRLF turned into LF, and its Subject.
+     * Each line is decoded from its bytes as {@link TextDecoding#decode(byte[], String)} sniffs them, so raw Shift_JIS,
+     * EUC-JP and ISO-2022-JP (whose escape sequences would otherwise reach the terminal) read as text; encoded words stay
+     * as they are in the header and are decoded in the Subject.
+     */
+    private static HeaderText header(QuarantinedMessage m) throws IOException {
         StringBuilder sb = new StringBuilder();
-        try (InputStream in = m.content().openStream();
-                BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null && !line.isEmpty() && sb.length() < HEADER_LIMIT) {
-                sb.append(line).append('\n');
+        StringBuilder subject = null;
+        boolean inSubject = false;
+        try (InputStream in = new java.io.BufferedInputStream(m.content().openStream())) {
+            java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+            int read = 0;
+            for (int c; (c = in.read()) != -1 && read < HEADER_LIMIT; read++) {
+                if (c != '\n') {
+                    line.write(c);
+                    continue;
+                }
+                byte[] b = line.toByteArray();
+                line.reset();
+                int len = b.length > 0 && b[b.length - 1] == '\r' ? b.length - 1 : b.length;
+                if (len == 0) {
+                    break;
+                }
+                byte[] bytes = java.util.Arrays.copyOf(b, len);
+                sb.append(TextDecoding.decode(bytes, null)).append('\n');
+                String raw = new String(bytes, StandardCharsets.ISO_8859_1);
+                boolean folded = raw.charAt(0) == ' ' || raw.charAt(0) == '\t';
+                if (folded && inSubject) {
+                    subject.append(raw);
+                } else if (!folded) {
+                    inSubject = subject == null && raw.regionMatches(true, 0, "Subject:", 0, 8);
+                    if (inSubject) {
+                        subject = new StringBuilder(raw.substring(8));
+                    }
+                }
             }
         }
-        return sb.toString();
+        Optional<String> decoded = subject == null
+                ? Optional.empty()
+                : Optional.of(TextDecoding.decodeHeader(subject.toString().strip()));
+        return new HeaderText(sb.toString(), decoded);
     }
 
-    private static String json(QuarantinedMessage m, String header) {
+    /** A header section as {@link #header} decodes it, and its Subject fully decoded (none without a Subject). */
+    private record HeaderText(String text, Optional<String> subject) {}
+
+    private static String json(QuarantinedMessage m, HeaderText header) {
         StringBuilder sb = new StringBuilder("{");
         sb.append("\"id\":").append(Json.string(m.id().value()));
         sb.append(",\"quarantined\":").append(Json.string(m.quarantinedAt().toString()));
@@ -574,7 +615,8 @@ public final class QuarantineCommand implements Command {
         sb.append(",\"to\":").append(Json.strings(m.envelope().recipients()));
         sb.append(",\"verdicts\":").append(Json.strings(m.details()));
         if (header != null) {
-            sb.append(",\"header\":").append(Json.string(header));
+            sb.append(",\"subject\":").append(Json.stringOrNull(header.subject().orElse(null)));
+            sb.append(",\"header\":").append(Json.string(header.text()));
         }
         return sb.append('}').toString();
     }

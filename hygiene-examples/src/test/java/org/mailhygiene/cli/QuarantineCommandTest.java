@@ -670,6 +670,77 @@ class QuarantineCommandTest {
         assertThat(ids).isSorted();
     }
 
+    /**
+     * Audit of session 39: {@code show} printed the header's bytes read as UTF-8, so an ISO-2022-JP Subject sent its
+     * escape sequences to the terminal (and so did any ESC a sender wrote), raw Shift_JIS read as U+FFFD, and an
+     * encoded Subject was never decoded. Each line is now decoded from its charset, control characters are shown as
+     * {@code ?}, and the Subject is printed decoded.
+     */
+    @Test
+    void showPrintsJapaneseHeadersReadablyAndNoControlCharacters() throws Exception {
+        Files.createDirectories(dir.resolve("spool"));
+        org.mailhygiene.smtp.queue.Quarantine q = org.mailhygiene.smtp.queue.Quarantine.builder(
+                        dir.resolve("quarantine"))
+                .build();
+        java.nio.charset.Charset jis = java.nio.charset.Charset.forName("ISO-2022-JP");
+        java.io.ByteArrayOutputStream msg = new java.io.ByteArrayOutputStream();
+        msg.writeBytes("From: ".getBytes(StandardCharsets.US_ASCII));
+        msg.writeBytes("山田".getBytes(java.nio.charset.Charset.forName("Shift_JIS")));
+        msg.writeBytes(" <t@sender.example>\r\nSubject: ".getBytes(StandardCharsets.US_ASCII));
+        msg.writeBytes("請求書の送付".getBytes(jis));
+        msg.writeBytes(("\r\nX-Note: \u001b]0;owned\u0007\u001b[2Jred\r\nTo: u@dept-a.example\r\n\r\nbody\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        String id = q.hold(
+                        new org.mailhygiene.api.Envelope(
+                                java.util.Optional.empty(),
+                                java.util.Optional.empty(),
+                                "s@example.net",
+                                List.of("alice@dept-a.example"),
+                                java.time.Instant.now()),
+                        org.mailhygiene.api.MessageContent.ofBytes(msg.toByteArray()),
+                        "QUARANTINE",
+                        "attachments: SUSPICIOUS [EXECUTABLE_ATTACHMENT]",
+                        List.of("bayes CLEAN rules=[subject:skip:\u001b:2]"))
+                .id()
+                .value();
+        Run show = Run.main("quarantine", "show", "--data", dir.toString(), id);
+        assertThat(show.status()).isZero();
+        assertThat(show.out())
+                .contains("subject:     請求書の送付")
+                .contains("Subject: 請求書の送付")
+                .contains("From: 山田 <t@sender.example>")
+                .contains("X-Note: ?]0;owned??[2Jred")
+                .contains("subject:skip:?:2")
+                .doesNotContain("\u001b")
+                .doesNotContain("\u0007")
+                .doesNotContain("\uFFFD");
+
+        // an encoded Subject is decoded for the subject line; what it decodes to is made printable too
+        java.io.ByteArrayOutputStream second = new java.io.ByteArrayOutputStream();
+        second.writeBytes(("Subject: =?UTF-8?B?"
+                        + java.util.Base64.getEncoder()
+                                .encodeToString("会議\u001b[31m\u202egpj.exe".getBytes(StandardCharsets.UTF_8))
+                        + "?=\r\n\r\nbody\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        String id2 = q.hold(
+                        new org.mailhygiene.api.Envelope(
+                                java.util.Optional.empty(),
+                                java.util.Optional.empty(),
+                                "s@example.net",
+                                List.of("alice@dept-a.example"),
+                                java.time.Instant.now()),
+                        org.mailhygiene.api.MessageContent.ofBytes(second.toByteArray()),
+                        "QUARANTINE",
+                        "a test",
+                        List.of())
+                .id()
+                .value();
+        Run show2 = Run.main("quarantine", "show", "--data", dir.toString(), id2);
+        assertThat(show2.out()).contains("subject:     会議?[31m?gpj.exe");
+        Run json = Run.main("quarantine", "show", "--json", "--data", dir.toString(), id2);
+        assertThat(json.out()).contains("\"subject\":\"\\u4f1a\\u8b70\\u001b[31m\\u202egpj.exe\"");
+    }
+
     private Run awaitQueueListing(String expected) throws Exception {
         return Await.value(
                 "queue list shows " + expected,
