@@ -5,8 +5,6 @@ import jakarta.mail.internet.ContentType;
 import jakarta.mail.internet.ParameterList;
 import jakarta.mail.internet.ParseException;
 import java.io.ByteArrayOutputStream;
-import java.nio.charset.Charset;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -104,6 +102,20 @@ final class LenientHeaders {
     static ParameterList params(String rest, long[] steps) {
         Map<String, String> plain = new LinkedHashMap<>();
         Map<String, TreeMap<Integer, String[]>> segments = new LinkedHashMap<>();
+        parse(rest, steps, plain, segments);
+        ParameterList list = new ParameterList();
+        for (Map.Entry<String, String> e : plain.entrySet()) {
+            list.set(e.getKey(), e.getValue());
+        }
+        for (Map.Entry<String, TreeMap<Integer, String[]>> e : segments.entrySet()) {
+            list.set(e.getKey(), join(e.getValue(), steps));
+        }
+        return list;
+    }
+
+    /** The scan of {@link #params}: plain parameters and RFC 2231 segments by base name. */
+    private static void parse(
+            String rest, long[] steps, Map<String, String> plain, Map<String, TreeMap<Integer, String[]>> segments) {
         int n = rest.length();
         int i = 0;
         while (i < n) {
@@ -160,14 +172,6 @@ final class LenientHeaders {
             }
             addParameter(name, value, plain, segments);
         }
-        ParameterList list = new ParameterList();
-        for (Map.Entry<String, String> e : plain.entrySet()) {
-            list.set(e.getKey(), e.getValue());
-        }
-        for (Map.Entry<String, TreeMap<Integer, String[]>> e : segments.entrySet()) {
-            list.set(e.getKey(), join(e.getValue(), steps));
-        }
-        return list;
     }
 
     /** Files a parameter as plain, or as RFC 2231 segment {@code N} of its base name (segment 0 for {@code name*}). */
@@ -193,9 +197,34 @@ final class LenientHeaders {
         segments.computeIfAbsent(base, b -> new TreeMap<>()).put(index, new String[] {value, extended ? "*" : ""});
     }
 
+    /**
+     * The value of a parameter given in RFC 2231's extended form ({@code name*=charset''...}, {@code name*0*=...}), its
+     * octets decoded as {@link TextDecoding#decode(byte[], String)} decodes text: a charset name Java does not know
+     * counts as none and the octets are sniffed (Jakarta Mail left such a value undecoded, so
+     * {@code filename*=x-unknown''evil%2Ejs} hid an attachment's extension from the policy), Shift_JIS is read as windows-31j, EUC-JP and Shift_JIS labelled as each
+     * other are recognised.
+     *
+     * @param header the unfolded header value, type included
+     * @param name the parameter's name in lower case
+     * @return the value, or empty when the header has no extended form of the parameter
+     */
+    static Optional<String> extendedParameter(String header, String name) {
+        String lower = header.toLowerCase(Locale.ROOT);
+        int semi = header.indexOf(';');
+        if (semi < 0 || !lower.contains(name + "*")) {
+            return Optional.empty();
+        }
+        Map<String, String> plain = new LinkedHashMap<>();
+        Map<String, TreeMap<Integer, String[]>> segments = new LinkedHashMap<>();
+        long[] steps = new long[1];
+        parse(header.substring(semi), steps, plain, segments);
+        TreeMap<Integer, String[]> parts = segments.get(name);
+        return parts == null ? Optional.empty() : Optional.of(join(parts, steps));
+    }
+
     /** Joins RFC 2231 segments in order; the charset named by the first extended segment decodes the %XX octets. */
     private static String join(TreeMap<Integer, String[]> parts, long[] steps) {
-        Charset charset = StandardCharsets.UTF_8;
+        String charset = "utf-8";
         StringBuilder out = new StringBuilder();
         ByteArrayOutputStream pending = new ByteArrayOutputStream();
         boolean first = true;
@@ -235,19 +264,17 @@ final class LenientHeaders {
         return out.toString();
     }
 
-    private static void flush(ByteArrayOutputStream pending, Charset charset, StringBuilder out) {
+    private static void flush(ByteArrayOutputStream pending, String charset, StringBuilder out) {
         if (pending.size() > 0) {
-            out.append(new String(pending.toByteArray(), charset));
+            out.append(TextDecoding.decode(pending.toByteArray(), charset));
             pending.reset();
         }
     }
 
-    private static Charset charset(String name) {
-        try {
-            return name.isEmpty() ? StandardCharsets.US_ASCII : Charset.forName(name.strip());
-        } catch (RuntimeException e) {
-            return StandardCharsets.ISO_8859_1;
-        }
+    /** The charset name of an RFC 2231 value (its language suffix dropped); none when empty. */
+    private static String charset(String name) {
+        String n = name.strip();
+        return n.isEmpty() ? null : n;
     }
 
     private static int hex(char c) {

@@ -1489,8 +1489,9 @@ public final class MimeWalker {
      * What is known about an entity from its headers. A missing or unparseable Content-Type means {@code text/plain},
      * except directly inside {@code multipart/digest}, where it means {@code message/rfc822} (RFC 2046 section 5.1.5).
      * Headers Jakarta Mail rejects are read leniently ({@link LenientHeaders}). File names come from
-     * Content-Disposition {@code filename}, else Content-Type {@code name} (RFC 2231 decoded by Jakarta Mail), then
-     * raw 8-bit or JIS bytes and RFC 2047 words are decoded ({@link TextDecoding#decodeHeader}).
+     * Content-Disposition {@code filename}, else Content-Type {@code name} (RFC 2231 values by {@link
+     * LenientHeaders#extendedParameter}, whose charsets are read as text's are), then raw 8-bit or JIS bytes and RFC
+     * 2047 words are decoded ({@link TextDecoding#decodeHeader}).
      */
     private static PartInfo describe(MimePart p, String path, int depth, String parentType) {
         Optional<String> contentTypeHeader = header(p, "Content-Type");
@@ -1503,7 +1504,8 @@ public final class MimeWalker {
                 ContentType ct = parsed.get().value();
                 mimeType = ct.getBaseType().toLowerCase(Locale.ROOT);
                 charset = Optional.ofNullable(ct.getParameter("charset"));
-                nameParam = Optional.ofNullable(ct.getParameter("name"));
+                nameParam = LenientHeaders.extendedParameter(contentTypeHeader.get(), "name")
+                        .or(() -> Optional.ofNullable(ct.getParameter("name")));
             }
         }
         Optional<String> disposition = Optional.empty();
@@ -1514,7 +1516,8 @@ public final class MimeWalker {
             if (parsed.isPresent()) {
                 ContentDisposition cd = parsed.get().value();
                 disposition = Optional.ofNullable(cd.getDisposition()).map(d -> d.toLowerCase(Locale.ROOT));
-                fileName = Optional.ofNullable(cd.getParameter("filename"));
+                fileName = LenientHeaders.extendedParameter(dispHeader.get(), "filename")
+                        .or(() -> Optional.ofNullable(cd.getParameter("filename")));
             }
         }
         if (fileName.isEmpty() || fileName.get().isBlank()) {
