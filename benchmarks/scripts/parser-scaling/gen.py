@@ -142,6 +142,10 @@ C['gzconcat'] = lambda n: att(gzip.compress(b"")*n, "a.gz", "application/gzip")
 C['olejunk'] = lambda n: att(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\xff"*n, "a.doc", "application/msword")
 C['pdfjunk'] = lambda n: att(b"%PDF-1.4\n" + b"<<"*n, "a.pdf", "application/pdf")
 C['pdfobj'] = lambda n: att(b"%PDF-1.4\n" + b"1 0 obj\n"*(n//8), "a.pdf", "application/pdf")
+# ISO-2022-JP text left in kanji mode over a run of line ends before more kanji (session 39: each line end of the run
+# looked at the same next line, quadratic), in the body and in an encoded Subject
+C['jisnl'] = lambda n: H + "Content-Type: text/plain; charset=iso-2022-jp\r\n\r\n\x1b$B$\"" + "\n"*n + "$\"$B\r\n"
+C['jiscr'] = lambda n: H + "Content-Type: text/plain; charset=iso-2022-jp\r\n\r\n\x1b$B$\"" + "\r"*n + "$\"$B\r\n"
 which = sys.argv[3].split(',') if len(sys.argv) > 3 else list(C)
 base = int(sys.argv[2])
 scale = {'nest':1/100, 'nestmsg':1/100, 'parts':1/40, 'bprefix':1/6, 'bprefix2':1/70, 'foldhdr':1/3,'manyhdr':1/8,'ew':1/14,'ewb64':1/16,'ewunterm':1/10,'ewfrom':1/14,

@@ -580,7 +580,12 @@ public final class TextDecoding {
                 if (c == '\r' || c == '\n') {
                     // a line ends in ASCII (RFC 1468). A mailer that forgot ESC ( B either starts the next line with
                     // its own escape or in ASCII (which must not be read as kanji), or goes on in kanji without one
-                    if (mode != ASCII && mode != ROMAN && !(mode == JIS0208 && nextLineIsKanji(b, i + 1))) {
+                    // decided once per run of line ends: each of them would look at the same next line (a run of a
+                    // million line ends looked a million times, quadratic)
+                    boolean decided = i > 0 && (b[i - 1] == '\r' || b[i - 1] == '\n');
+                    if (mode != ASCII
+                            && mode != ROMAN
+                            && !(mode == JIS0208 && (decided || nextLineIsKanji(b, i + 1)))) {
                         mode = ASCII;
                     }
                     shifted = false;

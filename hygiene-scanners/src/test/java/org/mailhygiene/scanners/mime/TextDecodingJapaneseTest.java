@@ -71,6 +71,12 @@ class TextDecodingJapaneseTest {
         byte[] nextBare = java.util.Arrays.copyOfRange(next, 3, next.length);
         assertThat(TextDecoding.decode(concat(open, ascii("\r\n"), nextBare), "iso-2022-jp"))
                 .isEqualTo("会議\r\nのお知らせ");
+        // a run of line ends is decided once, by the line after it (each line end of the run looked at that line)
+        String run = "\r\n\n\r\r\n".repeat(1000);
+        assertThat(TextDecoding.decode(concat(open, ascii(run), nextBare), "iso-2022-jp"))
+                .isEqualTo("会議" + run + "のお知らせ");
+        assertThat(TextDecoding.decode(concat(open, ascii(run + "OK\r\n")), "iso-2022-jp"))
+                .isEqualTo("会議" + run + "OK\r\n");
     }
 
     @Test
