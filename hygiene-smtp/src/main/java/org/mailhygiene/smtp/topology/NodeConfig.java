@@ -526,20 +526,7 @@ public final class NodeConfig {
             boolean quarantineViruses,
             Consumer<NodeService> services)
             throws ConfigException {
-        Optional<String> dnsText = c.string("dns");
-        if (dnsText.isPresent()) {
-            String v = dnsText.get();
-            int dc = v.lastIndexOf(':');
-            if (dc <= 0) {
-                throw error(c, "dns", "expected IP:PORT, was '" + v + "'");
-            }
-            InetAddress dnsIp = ip(c, "dns", v.substring(0, dc));
-            try {
-                new InetSocketAddress(dnsIp, Integer.parseInt(v.substring(dc + 1)));
-            } catch (IllegalArgumentException e) {
-                throw error(c, "dns", "bad port in '" + v + "'");
-            }
-        }
+        dnsServer(c); // checked whether or not a scanner asks it
         ScannerConfig.Result result = ScannerConfig.read(c, base, node, authservId);
         result.services().forEach(services);
         List<Scanner> scanners = result.scanners();
@@ -695,6 +682,31 @@ public final class NodeConfig {
     /** Throws when the SMTP server would refuse the host name (at start, without naming the line). */
     private static void hostSyntax(String host) {
         org.mailhygiene.smtp.server.SmtpServer.builder().hostname(host);
+    }
+
+    /**
+     * The {@code dns} key: the DNS server the {@code auth} scanner asks, {@code IP:PORT} (an IPv6 address in brackets),
+     * the address as {@link #ip} takes it. One reading for the check and for the scanner ({@link ScannerConfig}).
+     *
+     * @return the server, empty when the key is absent
+     * @throws ConfigException naming the line when the value is no such address
+     */
+    static Optional<InetSocketAddress> dnsServer(ConfigFile c) throws ConfigException {
+        Optional<String> dnsText = c.string("dns");
+        if (dnsText.isEmpty()) {
+            return Optional.empty();
+        }
+        String v = dnsText.get();
+        int dc = v.lastIndexOf(':');
+        if (dc <= 0) {
+            throw error(c, "dns", "expected IP:PORT, was '" + v + "'");
+        }
+        InetAddress dnsIp = ip(c, "dns", v.substring(0, dc));
+        try {
+            return Optional.of(new InetSocketAddress(dnsIp, Integer.parseInt(v.substring(dc + 1))));
+        } catch (IllegalArgumentException e) {
+            throw error(c, "dns", "bad port in '" + v + "'");
+        }
     }
 
     private static InetAddress ip(ConfigFile c, String key, String text) throws ConfigException {

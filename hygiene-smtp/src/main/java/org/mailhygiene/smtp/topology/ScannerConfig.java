@@ -2,8 +2,6 @@ package org.mailhygiene.smtp.topology;
 
 import java.io.IOException;
 import java.io.Reader;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -580,22 +578,7 @@ final class ScannerConfig {
      */
     private static Scanner auth(ConfigFile c, String givenAuthservId) throws ConfigException {
         StubResolver.Builder dns = StubResolver.builder();
-        Optional<String> dnsText = c.string("dns");
-        if (dnsText.isPresent()) {
-            String v = dnsText.get();
-            int dc = v.lastIndexOf(':');
-            if (dc <= 0) {
-                throw keyAt(c, "dns", "expected IP:PORT, was '" + v + "'");
-            }
-            try {
-                dns.server(new InetSocketAddress(
-                        InetAddress.getByName(
-                                v.substring(0, dc).replace("[", "").replace("]", "")),
-                        Integer.parseInt(v.substring(dc + 1))));
-            } catch (IOException | IllegalArgumentException e) {
-                throw keyAt(c, "dns", "expected IP:PORT, was '" + v + "'");
-            }
-        }
+        NodeConfig.dnsServer(c).ifPresent(dns::server);
         String fromFile = c.string("hostname").orElse(c.string("name").orElse("localhost"));
         // a node's host name as it runs: the file's after a reload would name another host than the greeting does
         String authservId = givenAuthservId != null ? givenAuthservId : Domains.hostName(fromFile);
