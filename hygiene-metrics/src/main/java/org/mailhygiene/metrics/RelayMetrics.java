@@ -270,7 +270,7 @@ public final class RelayMetrics implements SessionListener, DeliveryListener, Me
         }
         int queued = node.relay().delivery().queued();
         Optional<Instant> oldest = node.relay().delivery().oldestQueuedAt();
-        String detail = queued + " messages"
+        String detail = queued + (queued == 1 ? " message" : " messages")
                 + oldest.map(o -> ", oldest queued " + o).orElse("")
                 + ", " + space
                 + (writable ? "" : ", spool not writable");
