@@ -63,6 +63,10 @@ public final class Quarantine {
     private final Clock clock;
     private final DirectorySync sync;
     private final AtomicLong counter = new AtomicLong();
+    /** Whether a full recovery of interrupted releases ran; read and written under the lock. */
+    private boolean recovered;
+    /** How many full recoveries listed {@code held/} for claims (for tests); under the lock. */
+    private int claimScans;
 
     private Quarantine(Builder b) throws IOException {
         this.root = b.directory;
@@ -690,7 +694,15 @@ public final class Quarantine {
         Objects.requireNonNull(releasedBy, "releasedBy");
         Objects.requireNonNull(before, "before");
         try (Locked l = lock()) {
-            recoverReleasesLocked(spoolDirectory);
+            // A full recovery lists all of held/ (two files per held message): once per instance, then only when a
+            // release was interrupted (a staged spool file, or a claim of this very message). Before session 39
+            // every release listed it: 1,000 ids given to one hygiene quarantine release over 14,000 held messages
+            // read 28,000 names 1,000 times.
+            if (!recovered
+                    || Files.exists(held.resolve(id.value() + CLAIM))
+                    || !Incoming.staged(spoolDirectory).isEmpty()) {
+                recoverReleasesLocked(spoolDirectory);
+            }
             Optional<QuarantinedMessage> q = get(id);
             if (q.isEmpty()) {
                 return Optional.empty();
@@ -735,7 +747,10 @@ public final class Quarantine {
 
     /**
      * Finishes releases interrupted by a crash (claims still in {@code held/}) and removes staged spool files that no
-     * claim names. The node calls it at start; every {@link #release(QueueId, Path, String)} calls it first.
+     * claim names. The node calls it at start; the first {@link #release(QueueId, Path, String)} of an instance calls it
+     * first, and so does every later one that finds a staged spool file or a claim of the message it releases (a
+     * release another process left unfinished for another message is then finished by the next command or node
+     * start).
      *
      * @param spoolDirectory the node's spool directory
      * @return how many releases were finished
@@ -748,6 +763,7 @@ public final class Quarantine {
     }
 
     private int recoverReleasesLocked(Path spoolDirectory) throws IOException {
+        claimScans++;
         List<Release> claims = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(held, "*" + CLAIM)) {
             for (Path p : ds) {
@@ -766,6 +782,7 @@ public final class Quarantine {
                 Incoming.discardStaged(spoolDirectory, staged);
             }
         }
+        recovered = true;
         return claims.size();
     }
 
@@ -894,6 +911,16 @@ public final class Quarantine {
         }
     }
 
+    /** How many times {@code held/} was listed for the claims of interrupted releases (for tests). */
+    int claimScans() {
+        return claimScans;
+    }
+
+    /** How many times the {@code held/} directory was forced since this instance was built (for tests). */
+    long directoryForces() {
+        return sync.forces();
+    }
+
     private boolean deleteLocked(QueueId id) throws IOException {
         if (Files.exists(held.resolve(id.value() + CLAIM))) {
             return false; // being released: recoverReleases finishes it
@@ -904,28 +931,62 @@ public final class Quarantine {
         return existed;
     }
 
+    /** How many expired messages {@link #expire()} deletes under one lock and one directory force. */
+    static final int EXPIRY_BATCH = 1000;
+
     /**
      * Deletes every message held at least {@link #retention()} ago (by the clock), and leftover files of incomplete
-     * holds.
+     * holds. The expired messages are deleted in batches of up to {@value #EXPIRY_BATCH}, each under the lock and with
+     * one directory force (their records first, then, once that is durable, their bytes), and the lock is let go
+     * between batches, so a release or delete by an administrator waits for one batch, not for the whole expiry. Before
+     * session 39 every expired message cost a directory force under a lock held throughout: 12,469 expired messages
+     * took 70 s, during which no release could run.
      *
-     * @return the ids deleted
+     * @return the ids deleted, oldest first
      * @throws IOException if the directory cannot be read or a file cannot be deleted
      */
     public List<QueueId> expire() throws IOException {
+        Instant cutoff = clock.instant().minus(retention);
+        List<QueueId> gone = new ArrayList<>();
+        List<QueueId> ids = heldIds(); // one record at a time below, as list() would hold them all
+        for (int from = 0; from < ids.size(); from += EXPIRY_BATCH) {
+            List<QueueId> batch = ids.subList(from, Math.min(ids.size(), from + EXPIRY_BATCH));
+            try (Locked l = lock()) {
+                expireLocked(batch, cutoff, gone);
+            }
+        }
         try (Locked l = lock()) {
-            return expireLocked();
+            expireLeftoversLocked(cutoff);
+        }
+        return gone;
+    }
+
+    /** Deletes the expired messages among {@code batch}: their records, one directory force, then their bytes. */
+    private void expireLocked(List<QueueId> batch, Instant cutoff, List<QueueId> gone) throws IOException {
+        List<QueueId> deleted = new ArrayList<>();
+        try {
+            for (QueueId id : batch) {
+                Optional<QuarantinedMessage> q = readable(id);
+                if (q.isPresent()
+                        && !q.get().quarantinedAt().isAfter(cutoff)
+                        && !Files.exists(held.resolve(id.value() + CLAIM)) // being released: recovery finishes it
+                        && Files.deleteIfExists(held.resolve(id.value() + META))) {
+                    deleted.add(id);
+                }
+            }
+        } finally {
+            if (!deleted.isEmpty()) {
+                // the records' removal durable before the bytes go, as deleteLocked does one message at a time
+                sync.sync();
+                for (QueueId id : deleted) {
+                    Files.deleteIfExists(held.resolve(id.value() + MSG));
+                }
+                gone.addAll(deleted);
+            }
         }
     }
 
-    private List<QueueId> expireLocked() throws IOException {
-        Instant cutoff = clock.instant().minus(retention);
-        List<QueueId> gone = new ArrayList<>();
-        for (QueueId id : heldIds()) { // one record at a time, as list() would hold them all
-            Optional<QuarantinedMessage> q = readable(id);
-            if (q.isPresent() && !q.get().quarantinedAt().isAfter(cutoff) && deleteLocked(id)) {
-                gone.add(id);
-            }
-        }
+    private void expireLeftoversLocked(Instant cutoff) throws IOException {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(held, "*" + MSG)) {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
@@ -950,7 +1011,6 @@ public final class Quarantine {
                 }
             }
         }
-        return gone;
     }
 
     private static byte[] encode(QuarantinedMessage q, Leaving leaving) {

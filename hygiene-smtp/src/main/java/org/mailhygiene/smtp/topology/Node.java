@@ -665,16 +665,34 @@ public final class Node implements AutoCloseable {
         }
     }
 
+    /** At most {@value #LOGGED_IDS} ids, then how many more: what one log line names of many messages. */
+    static String firstIds(List<org.mailhygiene.smtp.queue.QueueId> ids) {
+        if (ids.size() <= LOGGED_IDS) {
+            return ids.toString();
+        }
+        return ids.subList(0, LOGGED_IDS).toString().replaceFirst("]$", "") + ", ... and " + (ids.size() - LOGGED_IDS)
+                + " more]";
+    }
+
+    private static final int LOGGED_IDS = 10;
+
     private void expireQuarantine() {
         try {
             List<org.mailhygiene.smtp.queue.QueueId> gone = quarantine.expire();
             if (!gone.isEmpty()) {
+                // one line of bounded length: the ids of 12,469 expired messages made a line of 274 KB (audit,
+                // session 39); every id is logged at DEBUG
                 LOG.info(
                         "{}: {} quarantined messages older than {} deleted: {}",
                         name,
                         gone.size(),
                         quarantine.retention(),
-                        gone);
+                        firstIds(gone));
+                if (LOG.isDebugEnabled()) {
+                    for (org.mailhygiene.smtp.queue.QueueId id : gone) {
+                        LOG.debug("{}: expired from the quarantine: {}", name, id);
+                    }
+                }
             }
         } catch (IOException | RuntimeException e) {
             LOG.warn("{}: quarantine expiry failed (will retry in an hour)", name, e);
