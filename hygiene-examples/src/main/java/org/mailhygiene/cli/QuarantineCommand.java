@@ -220,27 +220,43 @@ public final class QuarantineCommand implements Command {
         }
     }
 
+    /** How much of the list is formatted before it is written: one write per 64 KiB, not several per line. */
+    private static final int LIST_CHUNK = 64 * 1024;
+
     private static int list(Quarantine q, boolean json, Io io) throws IOException {
-        // one record at a time: a quarantine of a virus storm (a million messages) is listed in little memory
-        for (QueueId id : q.heldIds()) {
-            Optional<QuarantinedMessage> held = q.readable(id);
-            if (held.isEmpty()) {
-                continue;
+        // one record at a time: a quarantine of a virus storm (a million messages) is listed in little memory;
+        // and written in chunks: printf on standard output made about 15 write calls per line (220,000 for a
+        // list of 14,520 messages, audit of session 39)
+        StringBuilder pending = new StringBuilder();
+        String nl = System.lineSeparator();
+        try {
+            for (QueueId id : q.heldIds()) {
+                Optional<QuarantinedMessage> held = q.readable(id);
+                if (held.isEmpty()) {
+                    continue;
+                }
+                QuarantinedMessage m = held.get();
+                if (json) {
+                    pending.append(json(m, null)).append(nl);
+                } else {
+                    pending.append(FileReport.printable(String.format(
+                                    "%s  %s  %7d  <%s> -> %s  %s",
+                                    m.id().value(),
+                                    m.quarantinedAt(),
+                                    m.size(),
+                                    m.envelope().sender(),
+                                    String.join(",", m.envelope().recipients()),
+                                    m.reason())))
+                            .append(nl);
+                }
+                if (pending.length() >= LIST_CHUNK) {
+                    io.out().print(pending);
+                    pending.setLength(0);
+                }
             }
-            QuarantinedMessage m = held.get();
-            if (json) {
-                io.out().println(json(m, null));
-            } else {
-                io.out()
-                        .println(FileReport.printable(String.format(
-                                "%s  %s  %7d  <%s> -> %s  %s",
-                                m.id().value(),
-                                m.quarantinedAt(),
-                                m.size(),
-                                m.envelope().sender(),
-                                String.join(",", m.envelope().recipients()),
-                                m.reason())));
-            }
+        } finally {
+            io.out().print(pending);
+            io.out().flush();
         }
         return EXIT_OK;
     }
