@@ -674,7 +674,7 @@ public final class Spool implements AutoCloseable {
                     "spool {}: picked up {} handed-over messages: {}",
                     root,
                     out.size(),
-                    out.stream().map(QueuedMessage::id).toList());
+                    QueueId.forLog(out.stream().map(QueuedMessage::id).toList()));
         }
         return out;
     }

@@ -665,17 +665,6 @@ public final class Node implements AutoCloseable {
         }
     }
 
-    /** At most {@value #LOGGED_IDS} ids, then how many more: what one log line names of many messages. */
-    static String firstIds(List<org.mailhygiene.smtp.queue.QueueId> ids) {
-        if (ids.size() <= LOGGED_IDS) {
-            return ids.toString();
-        }
-        return ids.subList(0, LOGGED_IDS).toString().replaceFirst("]$", "") + ", ... and " + (ids.size() - LOGGED_IDS)
-                + " more]";
-    }
-
-    private static final int LOGGED_IDS = 10;
-
     private void expireQuarantine() {
         try {
             List<org.mailhygiene.smtp.queue.QueueId> gone = quarantine.expire();
@@ -687,7 +676,7 @@ public final class Node implements AutoCloseable {
                         name,
                         gone.size(),
                         quarantine.retention(),
-                        firstIds(gone));
+                        org.mailhygiene.smtp.queue.QueueId.forLog(gone));
                 if (LOG.isDebugEnabled()) {
                     for (org.mailhygiene.smtp.queue.QueueId id : gone) {
                         LOG.debug("{}: expired from the quarantine: {}", name, id);
