@@ -18,13 +18,31 @@ final class DurableFiles {
 
     private DurableFiles() {}
 
+    /**
+     * A copy buffer for {@code size} bytes: no larger than them (at least 512 bytes), at most 64 KiB. A quarantine of a
+     * virus storm holds and releases thousands of messages of a few hundred bytes each, and a 64 KiB buffer for each
+     * copy was most of what holding and releasing one allocated (audit, session 39).
+     */
+    static int bufferFor(long size) {
+        return (int) Math.max(512, Math.min(BUFFER, size));
+    }
+
     /** Creates {@code file} (which must not exist), writes the parts in order, forces data and metadata. */
     static long writeForced(Path file, byte[] prefix, InputStream body, byte[] suffix) throws IOException {
+        return writeForced(file, prefix, body, BUFFER, suffix);
+    }
+
+    /**
+     * {@link #writeForced(Path, byte[], InputStream, byte[])} with a body of about {@code bodySize} bytes (a hint for
+     * the copy buffer; any size is copied whole).
+     */
+    static long writeForced(Path file, byte[] prefix, InputStream body, long bodySize, byte[] suffix)
+            throws IOException {
         long total = 0;
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             total += writeAll(ch, ByteBuffer.wrap(prefix));
             if (body != null) {
-                byte[] buf = new byte[BUFFER];
+                byte[] buf = new byte[bufferFor(bodySize + 1)];
                 int n;
                 while ((n = body.read(buf)) >= 0) {
                     total += writeAll(ch, ByteBuffer.wrap(buf, 0, n));

@@ -347,7 +347,7 @@ public final class Quarantine {
     public static String sha256(MessageContent content) throws IOException {
         java.security.MessageDigest sha = sha256();
         try (InputStream in = content.openStream()) {
-            byte[] buf = new byte[64 * 1024];
+            byte[] buf = new byte[DurableFiles.bufferFor(content.size() + 1)];
             for (int n; (n = in.read(buf)) > 0; ) {
                 sha.update(buf, 0, n);
             }
@@ -469,7 +469,7 @@ public final class Quarantine {
         Path meta = held.resolve(id.value() + META);
         long size;
         try (InputStream in = content.openStream()) {
-            size = DurableFiles.writeForced(msgTmp, new byte[0], in, new byte[0]);
+            size = DurableFiles.writeForced(msgTmp, new byte[0], in, content.size(), new byte[0]);
         }
         QuarantinedMessage q =
                 new QuarantinedMessage(id, envelope, clock.instant(), action, reason, details, size, msg, dsn);

@@ -106,8 +106,10 @@ public record QuarantinedMessage(
             @Override
             public InputStream openStream() throws IOException {
                 // a read failure names the held file (an I/O error said only "Input/output error")
+                // a buffer no larger than the message: a release reads a held message twice or three times
                 return new BufferedInputStream(
-                        org.mailhygiene.internal.IoErrors.naming(f, Files.newInputStream(f)), 64 * 1024);
+                        org.mailhygiene.internal.IoErrors.naming(f, Files.newInputStream(f)),
+                        DurableFiles.bufferFor(n + 1));
             }
         };
     }

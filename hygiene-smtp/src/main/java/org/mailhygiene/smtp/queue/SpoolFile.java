@@ -63,7 +63,9 @@ final class SpoolFile {
         try (FileChannel ch = existing
                 ? FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)
                 : FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            ByteBuffer buf = ByteBuffer.allocate(BUFFER);
+            // no larger than the file (a message of a few hundred bytes needs no 64 KiB), room for the header
+            ByteBuffer buf = ByteBuffer.allocate((int) Math.max(
+                    MAGIC.length + 12 + 8, DurableFiles.bufferFor(MAGIC.length + 20L + record.length + length)));
             buf.put(MAGIC).putInt(record.length).putLong(length);
             int off = 0;
             while (off < record.length) {
