@@ -931,12 +931,24 @@ public final class Quarantine {
         return existed;
     }
 
+    /** How long a held message's bytes without a record are left before expiry takes them for a crashed hold's. */
+    static final Duration ORPHAN_AGE = Duration.ofHours(1);
+
+    private static Instant lastModified(Path p) throws IOException {
+        try {
+            return Files.getLastModifiedTime(p).toInstant();
+        } catch (NoSuchFileException e) {
+            return Instant.MAX; // gone meanwhile: nothing to delete
+        }
+    }
+
     /** How many expired messages {@link #expire()} deletes under one lock and one directory force. */
     static final int EXPIRY_BATCH = 1000;
 
     /**
      * Deletes every message held at least {@link #retention()} ago (by the clock), and leftover files of incomplete
-     * holds. The expired messages are deleted in batches of up to {@value #EXPIRY_BATCH}, each under the lock and with
+     * holds (a message's bytes without its record, left alone for an hour by the file's time: a hold in progress
+     * renames the bytes into place just before the record). The expired messages are deleted in batches of up to {@value #EXPIRY_BATCH}, each under the lock and with
      * one directory force (their records first, then, once that is durable, their bytes), and the lock is let go
      * between batches, so a release or delete by an administrator waits for one batch, not for the whole expiry. Before
      * session 39 every expired message cost a directory force under a lock held throughout: 12,469 expired messages
@@ -991,7 +1003,11 @@ public final class Quarantine {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
                 String stem = name.substring(0, name.length() - MSG.length());
-                if (!Files.exists(held.resolve(stem + META)) && !Files.exists(held.resolve(stem + CLAIM))) {
+                // a hold renames its .msg into held/ just before its .meta, without the lock: a .msg alone may be a
+                // message about to be acknowledged, so only one left alone for an hour is a crashed hold's
+                if (!Files.exists(held.resolve(stem + META))
+                        && !Files.exists(held.resolve(stem + CLAIM))
+                        && lastModified(p).isBefore(clock.instant().minus(ORPHAN_AGE))) {
                     Files.deleteIfExists(p);
                 }
             }
