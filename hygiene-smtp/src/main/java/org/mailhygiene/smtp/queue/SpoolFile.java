@@ -164,7 +164,7 @@ final class SpoolFile {
             long length = ch.size();
             // buffers no larger than the file: recovery and `hygiene queue list` read every file of a queue of
             // thousands, mostly a few kilobytes each, and two 64 KiB buffers per file were most of their allocation
-            int buffer = (int) Math.max(512, Math.min(BUFFER, length));
+            int buffer = DurableFiles.bufferFor(length);
             InputStream in = new BufferedInputStream(Channels.newInputStream(ch), buffer);
             CRC32C crc = new CRC32C();
             byte[] magic = new byte[MAGIC.length];
