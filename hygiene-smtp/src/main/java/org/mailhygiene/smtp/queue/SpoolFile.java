@@ -36,7 +36,6 @@ final class SpoolFile {
     static final byte[] MAGIC = "MHSPOOL2".getBytes(StandardCharsets.US_ASCII);
     private static final int COMMIT = 0x4d48434d; // "MHCM"
     private static final int UPDATE = 0x4d485550; // "MHUP"
-    private static final int BUFFER = 64 * 1024;
     /** A record larger than this is corrupt (a real one is a few hundred bytes per recipient). */
     private static final int MAX_RECORD = 64 * 1024 * 1024;
 
@@ -277,7 +276,7 @@ final class SpoolFile {
             ch.close();
             throw e;
         }
-        InputStream raw = new BufferedInputStream(Channels.newInputStream(ch), BUFFER);
+        InputStream raw = new BufferedInputStream(Channels.newInputStream(ch), DurableFiles.bufferFor(length));
         return new FilterInputStream(raw) {
             private long left = length;
 
