@@ -140,9 +140,11 @@ public final class AttachmentPolicyScanner implements Scanner {
      * alike (a later member's bad header, a member failing its CRC-32 or size) is a broken archive; 9 since a part
      * named or declared a zip whose first bytes read as text (a zip behind a long text) is a broken archive too, and
      * a long begin line of a uuencoded or yEnc file is named by the end of its name, not of the line, and a name
-     * holding a NUL is checked as cut there too.
+     * holding a NUL is checked as cut there too; 10 since every file name a part's headers give is checked by name
+     * (an RFC 2231 name and a plain one, two plain ones, Content-Type's name beside the disposition's), not only the one
+     * the walker reports.
      */
-    static final int VERSION = 9;
+    static final int VERSION = 10;
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;
@@ -378,6 +380,18 @@ public final class AttachmentPolicyScanner implements Scanner {
             this.encodedMessages = encodedMessages;
         }
 
+        /**
+         * The names a part's headers give besides the one reported, checked by name as a signature's is: a client that
+         * takes the plain {@code filename} over RFC 2231's, the last of two, or Content-Type's {@code name}, shows and
+         * saves the part under it.
+         */
+        private void otherNames(PartInfo part) {
+            String where = part.path().isEmpty() ? "message body" : "part " + part.path();
+            for (String other : part.otherNames()) {
+                inspection.signature(where + " \"" + other + "\"", Optional.of(other), Optional.empty());
+            }
+        }
+
         @Override
         public boolean enter(PartInfo part) {
             if (!part.mimeType().startsWith("multipart/")
@@ -392,6 +406,7 @@ public final class AttachmentPolicyScanner implements Scanner {
             if (!scope.test(part.path())) {
                 return true;
             }
+            otherNames(part);
             if (!part.mimeType().startsWith("multipart/")) {
                 inspection.part(location(part), part.fileName(), declared(part), decoded);
                 return true;
@@ -421,6 +436,7 @@ public final class AttachmentPolicyScanner implements Scanner {
             }
             // judged by its name and by the parts of the signed entity, walked next
             String location = location(part);
+            otherNames(part);
             inspection.signature(location, part.fileName(), declared(part));
             if (policy.smimeCheck()) {
                 inspection.add(

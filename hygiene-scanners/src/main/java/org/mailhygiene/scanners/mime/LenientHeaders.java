@@ -5,7 +5,9 @@ import jakarta.mail.internet.ContentType;
 import jakarta.mail.internet.ParameterList;
 import jakarta.mail.internet.ParseException;
 import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -102,7 +104,7 @@ final class LenientHeaders {
     static ParameterList params(String rest, long[] steps) {
         Map<String, String> plain = new LinkedHashMap<>();
         Map<String, TreeMap<Integer, String[]>> segments = new LinkedHashMap<>();
-        parse(rest, steps, plain, segments);
+        parse(rest, steps, plain, segments, null);
         ParameterList list = new ParameterList();
         for (Map.Entry<String, String> e : plain.entrySet()) {
             list.set(e.getKey(), e.getValue());
@@ -113,9 +115,16 @@ final class LenientHeaders {
         return list;
     }
 
-    /** The scan of {@link #params}: plain parameters and RFC 2231 segments by base name. */
+    /**
+     * The scan of {@link #params}: plain parameters (the last of a name) and RFC 2231 segments by base name; every
+     * plain name and value in order into {@code everyPlain} when it is not {@code null}.
+     */
     private static void parse(
-            String rest, long[] steps, Map<String, String> plain, Map<String, TreeMap<Integer, String[]>> segments) {
+            String rest,
+            long[] steps,
+            Map<String, String> plain,
+            Map<String, TreeMap<Integer, String[]>> segments,
+            List<String[]> everyPlain) {
         int n = rest.length();
         int i = 0;
         while (i < n) {
@@ -171,6 +180,9 @@ final class LenientHeaders {
                 i = end;
             }
             addParameter(name, value, plain, segments);
+            if (everyPlain != null && name.indexOf('*') < 0) {
+                everyPlain.add(new String[] {name, value});
+            }
         }
     }
 
@@ -217,9 +229,42 @@ final class LenientHeaders {
         Map<String, String> plain = new LinkedHashMap<>();
         Map<String, TreeMap<Integer, String[]>> segments = new LinkedHashMap<>();
         long[] steps = new long[1];
-        parse(header.substring(semi), steps, plain, segments);
+        parse(header.substring(semi), steps, plain, segments, null);
         TreeMap<Integer, String[]> parts = segments.get(name);
         return parts == null ? Optional.empty() : Optional.of(join(parts, steps));
+    }
+
+    /**
+     * Every value a reader may take for a parameter: its RFC 2231 extended form ({@link #extendedParameter}) and each
+     * plain {@code name=} given, in order. Mail clients differ in which they show when a header gives several (the
+     * extended or the plain one, the first or the last of two plain ones), so a check by name must see them all:
+     * {@code filename*=utf-8''notes.txt; filename="run.js"} is {@code run.js} to a client that prefers the plain form.
+     *
+     * @param header the unfolded header value, type included
+     * @param name the parameter's name in lower case
+     * @return the values, the extended one first; empty when the header has none
+     */
+    static List<String> parameterValues(String header, String name) {
+        int semi = header.indexOf(';');
+        if (semi < 0) {
+            return List.of();
+        }
+        Map<String, String> plain = new LinkedHashMap<>();
+        Map<String, TreeMap<Integer, String[]>> segments = new LinkedHashMap<>();
+        List<String[]> everyPlain = new ArrayList<>();
+        long[] steps = new long[1];
+        parse(header.substring(semi), steps, plain, segments, everyPlain);
+        List<String> out = new ArrayList<>();
+        TreeMap<Integer, String[]> parts = segments.get(name);
+        if (parts != null) {
+            out.add(join(parts, steps));
+        }
+        for (String[] p : everyPlain) {
+            if (p[0].equals(name)) {
+                out.add(p[1]);
+            }
+        }
+        return out;
     }
 
     /** Joins RFC 2231 segments in order; the charset named by the first extended segment decodes the %XX octets. */

@@ -1524,11 +1524,23 @@ public final class MimeWalker {
             fileName = nameParam;
         }
         fileName = fileName.map(TextDecoding::decodeHeader);
+        // every other name a client may take (the plain one beside RFC 2231's, a second one, Content-Type's name):
+        // checked by name too, or `filename*=utf-8''notes.txt; filename="run.js"` passed as notes.txt
+        java.util.Set<String> others = new java.util.LinkedHashSet<>();
+        dispHeader.ifPresent(h -> others.addAll(LenientHeaders.parameterValues(h, "filename")));
+        contentTypeHeader.ifPresent(h -> others.addAll(LenientHeaders.parameterValues(h, "name")));
+        List<String> otherNames = new ArrayList<>();
+        for (String o : others) {
+            String decoded = TextDecoding.decodeHeader(o);
+            if (!decoded.isBlank() && !fileName.map(decoded::equals).orElse(false) && !otherNames.contains(decoded)) {
+                otherNames.add(decoded);
+            }
+        }
         String enc = header(p, "Content-Transfer-Encoding")
                 .map(e -> e.trim().toLowerCase(Locale.ROOT))
                 .filter(e -> !e.isEmpty())
                 .orElse("7bit");
-        return new PartInfo(path, depth, mimeType, contentTypeHeader, charset, fileName, disposition, enc);
+        return new PartInfo(path, depth, mimeType, contentTypeHeader, charset, fileName, disposition, enc, otherNames);
     }
 
     /**

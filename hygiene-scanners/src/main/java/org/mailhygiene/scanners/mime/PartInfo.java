@@ -1,5 +1,6 @@
 package org.mailhygiene.scanners.mime;
 
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.mailhygiene.internal.Checks;
@@ -23,6 +24,9 @@ import org.mailhygiene.internal.Checks;
  *     empty when none
  * @param disposition the lower-case disposition type ({@code attachment}, {@code inline}), empty when absent
  * @param transferEncoding the lower-case Content-Transfer-Encoding, {@code 7bit} when absent
+ * @param otherNames the other file names the headers give (decoded as {@code fileName}), which another mail client
+ *     may show and save the part under: the plain {@code filename} beside an RFC 2231 one, a second {@code filename},
+ *     a Content-Type {@code name} unlike the disposition's; none of them equal to {@code fileName}, empty when none
  */
 public record PartInfo(
         String path,
@@ -32,7 +36,8 @@ public record PartInfo(
         Optional<String> charset,
         Optional<String> fileName,
         Optional<String> disposition,
-        String transferEncoding) {
+        String transferEncoding,
+        List<String> otherNames) {
 
     /**
      * Validates the components.
@@ -48,7 +53,34 @@ public record PartInfo(
         Objects.requireNonNull(fileName, "fileName");
         Objects.requireNonNull(disposition, "disposition");
         Objects.requireNonNull(transferEncoding, "transferEncoding");
+        otherNames = List.copyOf(otherNames);
         Checks.requireAtLeast(depth, 0, "depth");
+    }
+
+    /**
+     * A part whose headers give one file name at most ({@link #otherNames()} empty).
+     *
+     * @param path where the entity sits in the tree
+     * @param depth nesting depth
+     * @param mimeType the lower-case media type
+     * @param contentType the Content-Type header as it appeared
+     * @param charset the {@code charset} parameter
+     * @param fileName the file name
+     * @param disposition the lower-case disposition type
+     * @param transferEncoding the lower-case Content-Transfer-Encoding
+     * @throws NullPointerException if a component is {@code null}
+     * @throws IllegalArgumentException if {@code depth} is negative
+     */
+    public PartInfo(
+            String path,
+            int depth,
+            String mimeType,
+            Optional<String> contentType,
+            Optional<String> charset,
+            Optional<String> fileName,
+            Optional<String> disposition,
+            String transferEncoding) {
+        this(path, depth, mimeType, contentType, charset, fileName, disposition, transferEncoding, List.of());
     }
 
     /**

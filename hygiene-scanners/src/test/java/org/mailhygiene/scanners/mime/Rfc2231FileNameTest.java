@@ -84,4 +84,36 @@ class Rfc2231FileNameTest {
                         + pct("請求書.js".getBytes(StandardCharsets.UTF_8)))))
                 .isEqualTo("請求書.js");
     }
+    /**
+     * Final read of session 39: a part may name itself twice, and mail clients differ in which name they show and save
+     * (RFC 2231's or the plain one, the first or the last, Content-Type's {@code name} or the disposition's): every name
+     * is checked, whichever the walker reports as the file name.
+     */
+    @Test
+    void everyNameAPartGivesIsCheckedNotOnlyTheOneReported() throws Exception {
+        String[] disguised = {
+            "Content-Type: text/plain\r\nContent-Disposition: attachment; filename=\"run.js\"; "
+                    + "filename*=utf-8''notes.txt",
+            "Content-Type: text/plain\r\nContent-Disposition: attachment; filename*=utf-8''notes.txt; "
+                    + "filename=\"run.js\"",
+            "Content-Type: text/plain\r\nContent-Disposition: attachment; filename=\"run.js\"; "
+                    + "filename=\"notes.txt\"",
+            "Content-Type: text/plain; name=\"run.js\"\r\nContent-Disposition: attachment; filename=\"notes.txt\"",
+            "Content-Type: text/plain; name*=utf-8''run%2Ejs\r\nContent-Disposition: attachment; filename=notes.txt"
+        };
+        for (String headers : disguised) {
+            assertThat(AttachmentPolicyScanner.create()
+                            .scan(Message.of(MessageContent.ofBytes(message(headers))))
+                            .outcome())
+                    .as(headers)
+                    .isEqualTo(Outcome.SUSPICIOUS);
+        }
+        // one harmless name given twice alike is no second name
+        byte[] same = message("Content-Type: text/plain; name=\"notes.txt\"\r\n"
+                + "Content-Disposition: attachment; filename=\"notes.txt\"; filename*=utf-8''notes.txt");
+        assertThat(AttachmentPolicyScanner.create()
+                        .scan(Message.of(MessageContent.ofBytes(same)))
+                        .outcome())
+                .isEqualTo(Outcome.CLEAN);
+    }
 }
