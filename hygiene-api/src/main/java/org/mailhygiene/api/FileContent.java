@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
+import org.mailhygiene.internal.Buffers;
 
 /** File-backed content; does not own the file. */
 final class FileContent implements MessageContent {
@@ -30,9 +31,8 @@ final class FileContent implements MessageContent {
 
     @Override
     public InputStream openStream() throws IOException {
-        // no larger than the file: a scan opens a message once per scanner and MIME part, and a 64 KiB buffer for a
-        // message of a few kilobytes was a third of what scanning a directory allocated
-        return new BufferedInputStream(Files.newInputStream(file), (int) Math.max(512, Math.min(64 * 1024, size)));
+        // no larger than the file: a scan opens a message once per scanner and MIME part
+        return new BufferedInputStream(Files.newInputStream(file), Buffers.forSize(size, 64 * 1024));
     }
 
     @Override

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.stream.Stream;
+import org.mailhygiene.internal.Buffers;
 import org.mailhygiene.scanners.mime.MimeWalker;
 
 /**
@@ -288,8 +289,7 @@ public final class MailSources {
             visitor.skipped(file.toString(), "an empty file, not a message");
             return 0;
         }
-        try (InputStream in =
-                new BufferedInputStream(Files.newInputStream(file), (int) Math.max(512, Math.min(1 << 16, size)))) {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), Buffers.forSize(size, 1 << 16))) {
             in.mark(8);
             byte[] start = in.readNBytes(8);
             in.reset();

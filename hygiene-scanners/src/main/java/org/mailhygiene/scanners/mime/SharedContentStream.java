@@ -5,6 +5,7 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.internal.Buffers;
 import org.mailhygiene.internal.Checks;
 
 /**
@@ -42,13 +43,9 @@ final class SharedContentStream extends BufferedInputStream implements SharedInp
         this.slice = slice;
     }
 
-    /**
-     * A buffer no larger than the slice: the walk opens a stream per MIME part, and a 16 KiB buffer for a part of a few
-     * hundred bytes was an eighth of what scanning a directory of ordinary mail allocated.
-     */
+    /** A buffer no larger than the slice ({@link Buffers#forSize}): the walk opens a stream per MIME part. */
     private static int bufferFor(MessageContent content, long start, long end) {
-        long length = (end < 0 ? content.size() : end) - start;
-        return (int) Math.max(256, Math.min(BUFFER, length));
+        return Buffers.forSize((end < 0 ? content.size() : end) - start, BUFFER);
     }
 
     @Override

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import org.mailhygiene.internal.Buffers;
 
 /** File operations with the durability the spool relies on: written, forced, atomically renamed, directory forced. */
 final class DurableFiles {
@@ -19,12 +20,11 @@ final class DurableFiles {
     private DurableFiles() {}
 
     /**
-     * A copy buffer for {@code size} bytes: no larger than them (at least 512 bytes), at most 64 KiB. A quarantine of a
-     * virus storm holds and releases thousands of messages of a few hundred bytes each, and a 64 KiB buffer for each
-     * copy was most of what holding and releasing one allocated (audit, session 39).
+     * A copy buffer for {@code size} bytes of the spool or the quarantine ({@link Buffers#forSize}, at most 64 KiB): a
+     * quarantine of a virus storm holds and releases thousands of messages of a few hundred bytes each.
      */
     static int bufferFor(long size) {
-        return (int) Math.max(512, Math.min(BUFFER, size));
+        return Buffers.forSize(size, BUFFER);
     }
 
     /** Creates {@code file} (which must not exist), writes the parts in order, forces data and metadata. */
