@@ -210,61 +210,54 @@ final class LenientHeaders {
     }
 
     /**
-     * The value of a parameter given in RFC 2231's extended form ({@code name*=charset''...}, {@code name*0*=...}), its
-     * octets decoded as {@link TextDecoding#decode(byte[], String)} decodes text: a charset name Java does not know
-     * counts as none and the octets are sniffed (Jakarta Mail left such a value undecoded, so
-     * {@code filename*=x-unknown''evil%2Ejs} hid an attachment's extension from the policy), Shift_JIS is read as windows-31j, EUC-JP and Shift_JIS labelled as each
-     * other are recognised.
+     * Every value a reader may take for a parameter: its RFC 2231 extended form ({@code name*=charset''...},
+     * {@code name*0*=...}), its octets decoded as {@link TextDecoding#decode(byte[], String)} decodes text (a charset
+     * name Java does not know counts as none and the octets are sniffed: Jakarta Mail left such a value undecoded, so
+     * {@code filename*=x-unknown''evil%2Ejs} hid an attachment's extension from the policy; Shift_JIS is read as
+     * windows-31j, EUC-JP and Shift_JIS labelled as each other are recognised), and each plain {@code name=} given, in
+     * order. Mail clients differ in which they show when a header gives several (the extended or the plain one, the
+     * first or the last of two plain ones), so a check by name must see them all: {@code filename*=utf-8''notes.txt;
+     * filename="run.js"} is {@code run.js} to a client that prefers the plain form.
      *
      * @param header the unfolded header value, type included
      * @param name the parameter's name in lower case
-     * @return the value, or empty when the header has no extended form of the parameter
+     * @return the values (none when the header has no parameters)
      */
-    static Optional<String> extendedParameter(String header, String name) {
-        String lower = header.toLowerCase(Locale.ROOT);
-        int semi = header.indexOf(';');
-        if (semi < 0 || !lower.contains(name + "*")) {
-            return Optional.empty();
-        }
-        Map<String, String> plain = new LinkedHashMap<>();
-        Map<String, TreeMap<Integer, String[]>> segments = new LinkedHashMap<>();
-        long[] steps = new long[1];
-        parse(header.substring(semi), steps, plain, segments, null);
-        TreeMap<Integer, String[]> parts = segments.get(name);
-        return parts == null ? Optional.empty() : Optional.of(join(parts, steps));
-    }
-
-    /**
-     * Every value a reader may take for a parameter: its RFC 2231 extended form ({@link #extendedParameter}) and each
-     * plain {@code name=} given, in order. Mail clients differ in which they show when a header gives several (the
-     * extended or the plain one, the first or the last of two plain ones), so a check by name must see them all:
-     * {@code filename*=utf-8''notes.txt; filename="run.js"} is {@code run.js} to a client that prefers the plain form.
-     *
-     * @param header the unfolded header value, type included
-     * @param name the parameter's name in lower case
-     * @return the values, the extended one first; empty when the header has none
-     */
-    static List<String> parameterValues(String header, String name) {
+    static ParameterValues parameterValues(String header, String name) {
         int semi = header.indexOf(';');
         if (semi < 0) {
-            return List.of();
+            return new ParameterValues(Optional.empty(), List.of());
         }
         Map<String, String> plain = new LinkedHashMap<>();
         Map<String, TreeMap<Integer, String[]>> segments = new LinkedHashMap<>();
         List<String[]> everyPlain = new ArrayList<>();
         long[] steps = new long[1];
         parse(header.substring(semi), steps, plain, segments, everyPlain);
-        List<String> out = new ArrayList<>();
         TreeMap<Integer, String[]> parts = segments.get(name);
-        if (parts != null) {
-            out.add(join(parts, steps));
-        }
+        List<String> plainValues = new ArrayList<>();
         for (String[] p : everyPlain) {
             if (p[0].equals(name)) {
-                out.add(p[1]);
+                plainValues.add(p[1]);
             }
         }
-        return out;
+        return new ParameterValues(
+                parts == null ? Optional.empty() : Optional.of(join(parts, steps)), List.copyOf(plainValues));
+    }
+
+    /**
+     * What a header gives for one parameter ({@link #parameterValues}).
+     *
+     * @param extended the RFC 2231 extended form, decoded; empty when absent
+     * @param plain each plain value, in order
+     */
+    record ParameterValues(Optional<String> extended, List<String> plain) {
+        /** Every value, the extended one first. */
+        List<String> all() {
+            List<String> out = new ArrayList<>();
+            extended.ifPresent(out::add);
+            out.addAll(plain);
+            return out;
+        }
     }
 
     /** Joins RFC 2231 segments in order; the charset named by the first extended segment decodes the %XX octets. */

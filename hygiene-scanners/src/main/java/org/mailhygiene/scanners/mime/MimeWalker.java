@@ -1490,7 +1490,7 @@ public final class MimeWalker {
      * except directly inside {@code multipart/digest}, where it means {@code message/rfc822} (RFC 2046 section 5.1.5).
      * Headers Jakarta Mail rejects are read leniently ({@link LenientHeaders}). File names come from
      * Content-Disposition {@code filename}, else Content-Type {@code name} (RFC 2231 values by {@link
-     * LenientHeaders#extendedParameter}, whose charsets are read as text's are), then raw 8-bit or JIS bytes and RFC
+     * LenientHeaders#parameterValues}, whose charsets are read as text's are), then raw 8-bit or JIS bytes and RFC
      * 2047 words are decoded ({@link TextDecoding#decodeHeader}).
      */
     private static PartInfo describe(MimePart p, String path, int depth, String parentType) {
@@ -1498,26 +1498,31 @@ public final class MimeWalker {
         String mimeType = parentType.equals("multipart/digest") ? "message/rfc822" : "text/plain";
         Optional<String> charset = Optional.empty();
         Optional<String> nameParam = Optional.empty();
+        LenientHeaders.ParameterValues none = new LenientHeaders.ParameterValues(Optional.empty(), List.of());
+        LenientHeaders.ParameterValues nameValues = contentTypeHeader
+                .map(h -> LenientHeaders.parameterValues(h, "name"))
+                .orElse(none);
         if (contentTypeHeader.isPresent()) {
             Optional<LenientHeaders.Parsed<ContentType>> parsed = LenientHeaders.contentType(contentTypeHeader.get());
             if (parsed.isPresent()) {
                 ContentType ct = parsed.get().value();
                 mimeType = ct.getBaseType().toLowerCase(Locale.ROOT);
                 charset = Optional.ofNullable(ct.getParameter("charset"));
-                nameParam = LenientHeaders.extendedParameter(contentTypeHeader.get(), "name")
-                        .or(() -> Optional.ofNullable(ct.getParameter("name")));
+                nameParam = nameValues.extended().or(() -> Optional.ofNullable(ct.getParameter("name")));
             }
         }
         Optional<String> disposition = Optional.empty();
         Optional<String> fileName = Optional.empty();
         Optional<String> dispHeader = header(p, "Content-Disposition");
+        LenientHeaders.ParameterValues fileNameValues = dispHeader
+                .map(h -> LenientHeaders.parameterValues(h, "filename"))
+                .orElse(none);
         if (dispHeader.isPresent()) {
             Optional<LenientHeaders.Parsed<ContentDisposition>> parsed = LenientHeaders.disposition(dispHeader.get());
             if (parsed.isPresent()) {
                 ContentDisposition cd = parsed.get().value();
                 disposition = Optional.ofNullable(cd.getDisposition()).map(d -> d.toLowerCase(Locale.ROOT));
-                fileName = LenientHeaders.extendedParameter(dispHeader.get(), "filename")
-                        .or(() -> Optional.ofNullable(cd.getParameter("filename")));
+                fileName = fileNameValues.extended().or(() -> Optional.ofNullable(cd.getParameter("filename")));
             }
         }
         if (fileName.isEmpty() || fileName.get().isBlank()) {
@@ -1526,11 +1531,10 @@ public final class MimeWalker {
         fileName = fileName.map(TextDecoding::decodeHeader);
         // every other name a client may take (the plain one beside RFC 2231's, a second one, Content-Type's name):
         // checked by name too, or `filename*=utf-8''notes.txt; filename="run.js"` passed as notes.txt
-        java.util.Set<String> others = new java.util.LinkedHashSet<>();
-        dispHeader.ifPresent(h -> others.addAll(LenientHeaders.parameterValues(h, "filename")));
-        contentTypeHeader.ifPresent(h -> others.addAll(LenientHeaders.parameterValues(h, "name")));
         List<String> otherNames = new ArrayList<>();
-        for (String o : others) {
+        List<String> given = new ArrayList<>(fileNameValues.all());
+        given.addAll(nameValues.all());
+        for (String o : given) {
             String decoded = TextDecoding.decodeHeader(o);
             if (!decoded.isBlank() && !fileName.map(decoded::equals).orElse(false) && !otherNames.contains(decoded)) {
                 otherNames.add(decoded);
