@@ -110,10 +110,25 @@ public final class IoErrors {
      * @return an exception naming a file
      */
     public static IOException naming(Path file, IOException e) {
+        return naming(file, e, null);
+    }
+
+    /**
+     * {@link #naming(Path, IOException)}, saying also what the failure left undone: {@code naming(model, e, "its new
+     * version was not written; the file is unchanged")} reads {@code /srv/site.model: No space left on device: its new
+     * version was not written; the file is unchanged}. An error that names a file already is returned as it is.
+     *
+     * @param file the file being read or written
+     * @param e the error
+     * @param outcome what the failure means for the file, or {@code null} for nothing
+     * @return an exception naming a file
+     */
+    public static IOException naming(Path file, IOException e, String outcome) {
         if (e instanceof FileSystemException f && f.getFile() != null) {
             return e;
         }
-        FileSystemException named = new FileSystemException(file.toString(), null, reason(e));
+        FileSystemException named = new FileSystemException(
+                file.toString(), null, outcome == null ? reason(e) : reason(e) + ": " + outcome);
         named.initCause(e);
         return named;
     }

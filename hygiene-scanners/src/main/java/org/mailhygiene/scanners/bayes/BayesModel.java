@@ -891,7 +891,8 @@ public final class BayesModel {
             written = true;
             return new PendingSave(abs, tmp, java.util.HexFormat.of().formatHex(sha.digest()));
         } catch (IOException e) {
-            throw naming(abs, e, "its new version was not written");
+            throw org.mailhygiene.internal.IoErrors.naming(
+                    abs, e, "its new version was not written; the file is unchanged");
         } finally {
             if (!written) {
                 Files.deleteIfExists(tmp);
@@ -933,27 +934,6 @@ public final class BayesModel {
         public void close() throws IOException {
             Files.deleteIfExists(tmp);
         }
-    }
-
-    /**
-     * An error writing {@code file}'s new version that names the file: a full file system or a failed disk is a bare
-     * {@link IOException} ("No space left on device"), which named nothing. A {@link java.nio.file.FileSystemException}
-     * that names a file already is returned as it is.
-     *
-     * @param file the file being replaced
-     * @param e the error
-     * @param what what did not happen, e.g. "its new version was not written"
-     * @return the error to throw, naming the file and saying that it is unchanged
-     */
-    static IOException naming(Path file, IOException e, String what) {
-        if (e instanceof java.nio.file.FileSystemException f && f.getFile() != null) {
-            return e;
-        }
-        String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        java.nio.file.FileSystemException named = new java.nio.file.FileSystemException(
-                file.toString(), null, reason + ": " + what + "; the file is unchanged");
-        named.initCause(e);
-        return named;
     }
 
     /** Flushes a directory (a rename in it) to the disk where the platform can; best effort. */

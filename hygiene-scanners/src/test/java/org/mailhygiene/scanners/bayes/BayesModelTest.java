@@ -415,14 +415,15 @@ class BayesModelTest {
         // a full file system: the JDK's IOException says "No space left on device" and names nothing
         Path file = Path.of("/srv/models/site.model");
         java.io.IOException full = new java.io.IOException("No space left on device");
-        java.io.IOException named = BayesModel.naming(file, full, "its new version was not written");
+        java.io.IOException named = org.mailhygiene.internal.IoErrors.naming(
+                file, full, "its new version was not written; the file is unchanged");
         assertThat(named)
                 .isInstanceOf(java.nio.file.FileSystemException.class)
                 .hasMessage(file + ": No space left on device: its new version was not written; the file is unchanged")
                 .hasCause(full);
         java.nio.file.AccessDeniedException denied =
                 new java.nio.file.AccessDeniedException("/srv/models/site.model.123.tmp");
-        assertThat(BayesModel.naming(file, denied, "x")).isSameAs(denied);
+        assertThat(org.mailhygiene.internal.IoErrors.naming(file, denied, "x")).isSameAs(denied);
     }
 
     @Test
