@@ -10,7 +10,6 @@ import org.mailhygiene.internal.IoErrors;
 import org.mailhygiene.scanners.bayes.BayesModel;
 import org.mailhygiene.scanners.bayes.BayesModels;
 import org.mailhygiene.scanners.bayes.BayesScanner;
-import org.mailhygiene.scanners.bayes.BounceDetector;
 import org.mailhygiene.scanners.bayes.ModelSource;
 
 /**
@@ -80,39 +79,42 @@ public final class BayesScannerOption implements ScannerOption {
             throws UsageException {
         List<Scanner> out = new ArrayList<>();
         for (Optional<String> a : arguments) {
-            String spec = a.orElseThrow(() -> new UsageException("--bayes needs a model FILE or 'default'"));
-            BayesModel model;
-            try {
-                model = BayesModels.load(spec);
-            } catch (IOException e) {
-                throw new UsageException("--bayes " + spec + ": cannot load the model: " + IoErrors.describe(e), false);
-            } catch (IllegalArgumentException e) {
-                throw new UsageException("--bayes " + spec + ": cannot load the model: " + e.getMessage(), false);
-            }
+            String spec = spec(a);
+            BayesModel model = loading(spec, () -> BayesModels.load(spec));
             try {
                 // the model now holds what the cluster learned; nothing more is read during the scan
                 ClusterLearning.open(url, name, model).close();
             } catch (SharedStateException | IllegalArgumentException e) {
                 throw new UsageException("--redis " + url + ": " + e.getMessage(), false);
             }
-            BayesScanner.Builder b = BayesScanner.builder(ModelSource.of(model)); // threshold: the model's origin
-            if (!settings.localDomains().isEmpty()) {
-                b.detector(BounceDetector.withLocalDomains(settings.localDomains()));
-            }
-            out.add(b.brandCheck(settings.brandCheck()).build());
+            out.add(BayesModels.scanner(ModelSource.of(model), settings.localDomains(), settings.brandCheck()));
         }
         return out;
     }
 
     private static Scanner create(Optional<String> argument, List<String> localDomains, boolean brandCheck)
             throws UsageException {
-        String file = argument.orElseThrow(() -> new UsageException("--bayes needs a model FILE or 'default'"));
+        String spec = spec(argument);
+        return loading(spec, () -> BayesModels.scanner(spec, localDomains, brandCheck));
+    }
+
+    private static String spec(Optional<String> argument) throws UsageException {
+        return argument.orElseThrow(() -> new UsageException("--bayes needs a model FILE or 'default'"));
+    }
+
+    /** Something read from a model file. */
+    private interface Loading<T> {
+        T get() throws IOException;
+    }
+
+    /** {@code load}, its failure said as a usage error naming the model. */
+    private static <T> T loading(String spec, Loading<T> load) throws UsageException {
         try {
-            return BayesModels.scanner(file, localDomains, brandCheck);
+            return load.get();
         } catch (IOException e) {
-            throw new UsageException("--bayes " + file + ": cannot load the model: " + IoErrors.describe(e), false);
+            throw new UsageException("--bayes " + spec + ": cannot load the model: " + IoErrors.describe(e), false);
         } catch (IllegalArgumentException e) {
-            throw new UsageException("--bayes " + file + ": cannot load the model: " + e.getMessage(), false);
+            throw new UsageException("--bayes " + spec + ": cannot load the model: " + e.getMessage(), false);
         }
     }
 }

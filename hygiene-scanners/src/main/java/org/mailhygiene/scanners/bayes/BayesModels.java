@@ -154,10 +154,23 @@ public final class BayesModels {
      */
     public static BayesScanner scanner(String spec, Collection<String> localDomains, boolean brandCheck)
             throws IOException {
-        BounceDetector detector = localDomains.isEmpty() ? null : BounceDetector.withLocalDomains(localDomains);
-        BayesScanner.Builder b = BayesScanner.builder(resolve(spec)); // its threshold follows the model's origin
-        if (detector != null) {
-            b.detector(detector);
+        return scanner(resolve(spec), localDomains, brandCheck);
+    }
+
+    /**
+     * A scanner over a model source ({@link #scanner(String, Collection, boolean)} for one already at hand, e.g. a model
+     * brought up to date with what a cluster learned): its threshold follows the model's origin.
+     *
+     * @param source the model
+     * @param localDomains our mail domains; empty for no backscatter detection
+     * @param brandCheck whether a brand spoof is spam whatever its score
+     * @return a new scanner
+     * @throws IllegalArgumentException if a domain is not a domain
+     */
+    public static BayesScanner scanner(ModelSource source, Collection<String> localDomains, boolean brandCheck) {
+        BayesScanner.Builder b = BayesScanner.builder(source); // its threshold follows the model's origin
+        if (!localDomains.isEmpty()) {
+            b.detector(BounceDetector.withLocalDomains(localDomains));
         }
         return b.brandCheck(brandCheck).build();
     }
