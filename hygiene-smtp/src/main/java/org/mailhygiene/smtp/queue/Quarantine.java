@@ -922,13 +922,33 @@ public final class Quarantine {
     }
 
     private boolean deleteLocked(QueueId id) throws IOException {
-        if (Files.exists(held.resolve(id.value() + CLAIM))) {
-            return false; // being released: recoverReleases finishes it
+        return !deleteLocked(List.of(id)).isEmpty();
+    }
+
+    /**
+     * Deletes messages: their records, then (once that removal is durable, by one directory force) their bytes. A
+     * message being released is left for {@code recoverReleases} to finish. Called with the lock held.
+     *
+     * @return the ids whose records were deleted, in the order given
+     */
+    private List<QueueId> deleteLocked(List<QueueId> ids) throws IOException {
+        List<QueueId> deleted = new ArrayList<>();
+        try {
+            for (QueueId id : ids) {
+                if (!Files.exists(held.resolve(id.value() + CLAIM)) // being released: recovery finishes it
+                        && Files.deleteIfExists(held.resolve(id.value() + META))) {
+                    deleted.add(id);
+                }
+            }
+        } finally {
+            if (!deleted.isEmpty()) {
+                sync.sync();
+                for (QueueId id : deleted) {
+                    Files.deleteIfExists(held.resolve(id.value() + MSG));
+                }
+            }
         }
-        boolean existed = Files.deleteIfExists(held.resolve(id.value() + META));
-        sync.sync();
-        Files.deleteIfExists(held.resolve(id.value() + MSG));
-        return existed;
+        return deleted;
     }
 
     /** How long a held message's bytes without a record are left before expiry takes them for a crashed hold's. */
@@ -975,27 +995,14 @@ public final class Quarantine {
 
     /** Deletes the expired messages among {@code batch}: their records, one directory force, then their bytes. */
     private void expireLocked(List<QueueId> batch, Instant cutoff, List<QueueId> gone) throws IOException {
-        List<QueueId> deleted = new ArrayList<>();
-        try {
-            for (QueueId id : batch) {
-                Optional<QuarantinedMessage> q = readable(id);
-                if (q.isPresent()
-                        && !q.get().quarantinedAt().isAfter(cutoff)
-                        && !Files.exists(held.resolve(id.value() + CLAIM)) // being released: recovery finishes it
-                        && Files.deleteIfExists(held.resolve(id.value() + META))) {
-                    deleted.add(id);
-                }
-            }
-        } finally {
-            if (!deleted.isEmpty()) {
-                // the records' removal durable before the bytes go, as deleteLocked does one message at a time
-                sync.sync();
-                for (QueueId id : deleted) {
-                    Files.deleteIfExists(held.resolve(id.value() + MSG));
-                }
-                gone.addAll(deleted);
+        List<QueueId> expired = new ArrayList<>();
+        for (QueueId id : batch) {
+            Optional<QuarantinedMessage> q = readable(id);
+            if (q.isPresent() && !q.get().quarantinedAt().isAfter(cutoff)) {
+                expired.add(id);
             }
         }
+        gone.addAll(deleteLocked(expired)); // one directory force for the batch
     }
 
     private void expireLeftoversLocked(Instant cutoff) throws IOException {
