@@ -85,7 +85,9 @@ final class PostfixRig implements AutoCloseable {
                             .deadline(SLOW_DEADLINE)
                             .build(),
                     Duration.ofMillis(500));
-            int dead = PrivatePostfix.freePort();
+            java.net.Socket deadSocket = PrivatePostfix.deadPort(); // held: refused, and no one else's
+            open.add(deadSocket);
+            int dead = deadSocket.getLocalPort();
             milter(
                     "clamd-down",
                     ScanPipeline.builder()
@@ -106,7 +108,9 @@ final class PostfixRig implements AutoCloseable {
                 options.add(o);
             }
             names.add("stopped");
-            options.add(List.of("smtpd_milters=inet:127.0.0.1:" + PrivatePostfix.freePort()));
+            java.net.Socket noMilter = PrivatePostfix.deadPort();
+            open.add(noMilter);
+            options.add(List.of("smtpd_milters=inet:127.0.0.1:" + noMilter.getLocalPort()));
             postfix = PrivatePostfix.startOnFreePorts(sink.port(), Map.of(), options);
             open.add(postfix);
             for (int i = 0; i < names.size(); i++) {

@@ -106,7 +106,7 @@ final class PrivatePostfix implements AutoCloseable {
                 Thread.sleep(100);
             }
             for (int port : listeners.keySet()) {
-                awaitListening(port, until);
+                pf.awaitListening(port, until);
             }
             return pf;
         } catch (IOException | InterruptedException | RuntimeException | Error e) {
@@ -128,6 +128,10 @@ final class PrivatePostfix implements AutoCloseable {
         cf.put("maillog_file", root.resolve("maillog").toString());
         cf.put("maillog_file_prefixes", root.toString());
         cf.put("myhostname", "mta.example.test");
+        // names this instance in its greeting, so that a listener port another process took between freePort() and
+        // Postfix's bind (two builds on one machine: the other build's Postfix then answered this one's tests) is
+        // told from ours by awaitListening
+        cf.put("smtpd_banner", "$myhostname ESMTP " + instance());
         cf.put("inet_interfaces", "127.0.0.1");
         cf.put("inet_protocols", "ipv4");
         cf.put("mydestination", "");
@@ -160,14 +164,33 @@ final class PrivatePostfix implements AutoCloseable {
         run(List.of("chown", "postfix", root.resolve("data").toString()));
     }
 
-    private static void awaitListening(int port, long until) throws InterruptedException, IOException {
+    /** This instance's name in its SMTP greeting: its directory's, unique on the machine. */
+    private String instance() {
+        return root.getFileName().toString();
+    }
+
+    /**
+     * Waits until this instance greets on {@code port}; a greeting without its name is another process's listener on
+     * a port taken before Postfix could bind it, and fails the start ({@link #startOnFreePorts} tries new ports).
+     */
+    private void awaitListening(int port, long until) throws InterruptedException, IOException {
         while (System.nanoTime() < until) {
+            String greeting;
             try (java.net.Socket s = new java.net.Socket()) {
                 s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
-                return;
+                s.setSoTimeout(10_000);
+                greeting = new java.io.BufferedReader(
+                                new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1))
+                        .readLine();
             } catch (IOException e) {
                 Thread.sleep(100);
+                continue;
             }
+            if (greeting != null && greeting.contains(instance())) {
+                return;
+            }
+            throw new IOException("port " + port + " answers, but not as this Postfix (" + instance()
+                    + "): another process took it: " + greeting);
         }
         throw new IOException("postfix did not listen on port " + port);
     }
@@ -202,6 +225,24 @@ final class PrivatePostfix implements AutoCloseable {
             // best effort: fall through to removing the directory
         }
         FileTrees.deleteTreeQuietly(root); // best effort: a postfix process may still have had a file open
+    }
+
+    /**
+     * A loopback port held bound but not listening, so that connections to it are refused and no other process can
+     * bind it while it is held (a port found free and let go could be taken by another build's server, which would
+     * then answer for "nothing listens here"). Close it to let the port go.
+     *
+     * @return the bound socket; its port is {@code getLocalPort()}
+     */
+    static java.net.Socket deadPort() throws IOException {
+        java.net.Socket s = new java.net.Socket();
+        try {
+            s.bind(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
+            return s;
+        } catch (IOException e) {
+            s.close();
+            throw e;
+        }
     }
 
     static int freePort() throws IOException {
