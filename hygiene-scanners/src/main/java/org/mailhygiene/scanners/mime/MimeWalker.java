@@ -370,10 +370,67 @@ public final class MimeWalker {
         }
     }
 
-    /** A multipart whose parts' headers are read by {@link #readHeaders}. */
+    /**
+     * A multipart whose parts' headers are read by {@link #readHeaders}, split by {@link MultipartSplit} when its body is
+     * a shared stream (as Jakarta Mail splits it, in one read of the body per level), within the part budget of its
+     * {@link ContainerSource}.
+     */
     private static final class WalkedMultipart extends MimeMultipart {
-        WalkedMultipart(DataSource source) throws MessagingException {
+        private final Walk.ContainerSource source;
+
+        WalkedMultipart(Walk.ContainerSource source) throws MessagingException {
             super(source);
+            this.source = source;
+        }
+
+        @Override
+        protected synchronized void parse() throws MessagingException {
+            if (parsed) {
+                return;
+            }
+            initializeProperties();
+            if (ignoreExistingBoundaryParameter
+                    || !ignoreMissingBoundaryParameter
+                    || !ignoreMissingEndBoundary
+                    || allowEmpty) {
+                super.parse(); // system properties asked for another reading than MultipartSplit's
+                return;
+            }
+            InputStream in;
+            try {
+                in = source.open();
+            } catch (IOException e) {
+                throw new MessagingException("No inputstream from datasource", e);
+            }
+            if (!(in instanceof SharedInputStream shared)) {
+                super.parse(); // reads the stream just opened (ContainerSource keeps it for the next call)
+                return;
+            }
+            source.pending = null; // read here
+            String boundary = new ContentType(contentType).getParameter("boundary");
+            MultipartSplit split;
+            long origin = shared.getPosition();
+            try (in) {
+                split = MultipartSplit.split(in, boundary, source.maxParts);
+            } catch (IOException e) {
+                throw new MessagingException("IO Error", e);
+            }
+            source.cut = split.cut();
+            parsed = true; // addBodyPart parses first
+            try {
+                complete = split.complete();
+                for (int i = 0; i < split.parts(); i++) {
+                    try (InputStream part = shared.newStream(origin + split.start(i), origin + split.end(i))) {
+                        addBodyPart(createMimeBodyPart(part));
+                    } catch (IOException e) {
+                        throw new MessagingException("IO Error", e);
+                    }
+                }
+            } catch (MessagingException | RuntimeException e) {
+                parts.clear();
+                parsed = false;
+                throw e;
+            }
         }
 
         @Override
@@ -705,8 +762,8 @@ public final class MimeWalker {
             }
             MimeMultipart mp;
             int count;
-            // Jakarta Mail splits every part before the first is visited: let it split only what the part limit can
-            // reach (and one more, so that the limit is reported where it was)
+            // every part is split before the first is visited: split only what the part limit can reach (and one more,
+            // so that the limit is reported where it was)
             ContainerSource source = new ContainerSource(p, info, boundary, Math.max(1, maxParts - parts));
             try {
                 try {
@@ -1138,11 +1195,14 @@ public final class MimeWalker {
             private final String boundary;
 
             private final int maxParts;
-            private PartBudgetStream budgeted;
+            /** Whether the split stopped at {@link #maxParts} (set by {@link WalkedMultipart}). */
+            private boolean cut;
+            /** A stream {@link #open} opened and nobody has read yet, handed out by the next {@link #getInputStream}. */
+            private InputStream pending;
 
             /**
              * @param boundary the multipart's boundary as the lenient parser reads it, or {@code null}
-             * @param maxParts the parts Jakarta Mail may split (see {@link PartBudgetStream}), at least 1
+             * @param maxParts the part budget of the split (see {@link MultipartSplit}), at least 1
              */
             ContainerSource(MimePart part, PartInfo info, String boundary, int maxParts) {
                 this.part = part;
@@ -1151,23 +1211,30 @@ public final class MimeWalker {
                 this.maxParts = maxParts;
             }
 
-            /** Whether the multipart was read only up to its part budget. */
+            /** Whether the multipart was split only up to its part budget. */
             boolean cut() {
-                return budgeted != null && budgeted.cut();
+                return cut;
+            }
+
+            /**
+             * Opens the container's body (decoding an encoded container reports findings: once per container) and keeps
+             * it for the next {@link #getInputStream}, which Jakarta Mail's own split calls.
+             */
+            InputStream open() throws IOException {
+                if (pending == null) {
+                    try {
+                        pending = containerStream(part, info);
+                    } catch (MessagingException e) {
+                        throw new IOException(e.getMessage(), e);
+                    }
+                }
+                return pending;
             }
 
             @Override
             public InputStream getInputStream() throws IOException {
-                InputStream in;
-                try {
-                    in = containerStream(part, info);
-                } catch (MessagingException e) {
-                    throw new IOException(e.getMessage(), e);
-                }
-                if (boundary != null && in instanceof jakarta.mail.internet.SharedInputStream) {
-                    budgeted = new PartBudgetStream(in, boundary, maxParts);
-                    return budgeted;
-                }
+                InputStream in = open();
+                pending = null;
                 return in;
             }
 
