@@ -12,12 +12,15 @@ import java.util.Locale;
  *
  * <pre>
  * Received: from HELO ([IP])
+ *         (using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384)
  *         by HOSTNAME (mail-hygiene) with PROTOCOL id ID
  *         for &lt;RCPT&gt;; DATE
  * </pre>
  *
  * The {@code from} clause carries the HELO name and, in parentheses, the client's address literal from the TCP
- * connection (no reverse DNS is looked up); the {@code for} clause appears only when the transaction has exactly one
+ * connection (no reverse DNS is looked up); over TLS a comment names the protocol and cipher suite the session
+ * negotiated (as Postfix's {@code (using TLSv1.3 with cipher ...)}; RFC 5321 allows a comment before {@code by}), so a
+ * reader of the message sees how the hop was protected, not only {@code ESMTPS}; the {@code for} clause appears only when the transaction has exactly one
  * recipient, since it may name exactly one path; the date is RFC 5322 with a numeric zone offset. Folded with CRLF and
  * a tab. Package-private; stateless and thread-safe.
  */
@@ -32,6 +35,8 @@ final class ReceivedHeader {
      * @param helo the HELO/EHLO argument (already validated as a domain or address literal)
      * @param client the client's address
      * @param hostname this server's name
+     * @param tls the TLS protocol and cipher suite of the session, {@code TLSv1.3 with cipher TLS_AES_128_GCM_SHA256},
+     *     or {@code null} without TLS
      * @param protocol {@code SMTP}, {@code ESMTP}, {@code ESMTPS}, {@code UTF8SMTP}, ...
      * @param id the transaction id (an atom)
      * @param recipients the forward paths; a {@code for} clause is written only when there is exactly one
@@ -42,6 +47,7 @@ final class ReceivedHeader {
             String helo,
             InetAddress client,
             String hostname,
+            String tls,
             String protocol,
             String id,
             List<String> recipients,
@@ -52,12 +58,43 @@ final class ReceivedHeader {
                 .append(" (")
                 .append(addressLiteral(client))
                 .append(")\r\n");
+        if (tls != null) {
+            sb.append("\t(using ").append(tls).append(")\r\n");
+        }
         sb.append("\tby ").append(hostname).append(" (mail-hygiene) with ").append(protocol);
         sb.append(" id ").append(id);
         if (recipients.size() == 1) {
             sb.append("\r\n\tfor <").append(recipients.get(0)).append(">");
         }
         sb.append("; ").append(DATE.format(when)).append("\r\n");
+        return sb.toString();
+    }
+
+    /**
+     * The text of the TLS comment: {@code TLSv1.3 with cipher TLS_AES_128_GCM_SHA256}. Any character other than a
+     * letter, digit, {@code .}, {@code _} or {@code -} becomes {@code ?}, so the comment cannot end early or break the
+     * field.
+     *
+     * @param protocol the negotiated protocol, {@code TLSv1.3}
+     * @param cipherSuite the negotiated cipher suite
+     * @return the comment's text, without parentheses
+     */
+    static String tlsComment(String protocol, String cipherSuite) {
+        return safe(protocol) + " with cipher " + safe(cipherSuite);
+    }
+
+    private static String safe(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z')
+                    || (c >= 'A' && c <= 'Z')
+                    || (c >= '0' && c <= '9')
+                    || c == '.'
+                    || c == '_'
+                    || c == '-';
+            sb.append(ok ? c : '?');
+        }
         return sb.toString();
     }
 

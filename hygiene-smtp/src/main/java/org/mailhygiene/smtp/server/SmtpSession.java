@@ -83,6 +83,9 @@ final class SmtpSession implements Runnable {
     static final int MAX_MAIL_RCPT_LINE = SmtpLimits.MAX_COMMAND_LINE + 500;
 
     private boolean tls;
+    /** The TLS protocol and cipher suite for the Received field, {@code null} before STARTTLS. */
+    private String tlsUsed;
+
     private String helo;
     private boolean esmtp;
     private int errors;
@@ -645,7 +648,7 @@ final class SmtpSession implements Runnable {
         // The registered WITH types (RFC 3848, RFC 6531): there is no "SMTPS"; STARTTLS is an ESMTP extension, so a
         // client that said HELO after it still used ESMTP.
         String protocol = (txUtf8 ? "UTF8SMTP" : esmtp || tls ? "ESMTP" : "SMTP") + (tls ? "S" : "");
-        byte[] received = ReceivedHeader.format(helo, client, cfg.hostname(), protocol, id, recipients, now)
+        byte[] received = ReceivedHeader.format(helo, client, cfg.hostname(), tlsUsed, protocol, id, recipients, now)
                 .getBytes(StandardCharsets.UTF_8);
         SmtpReply reply;
         boolean handled = false;
@@ -1029,6 +1032,8 @@ final class SmtpSession implements Runnable {
         out = new BufferedOutputStream(
                 watchdog.guard(ssl.getOutputStream(), cfg.limits().writeTimeout()), 4096);
         tls = true;
+        tlsUsed = ReceivedHeader.tlsComment(
+                ssl.getSession().getProtocol(), ssl.getSession().getCipherSuite());
         helo = null; // the client must say EHLO again
         esmtp = false;
         resetTransaction();

@@ -61,6 +61,7 @@ class StartTlsTest {
     @Test
     @Timeout(value = 10, unit = TimeUnit.MINUTES) // long by design; see junit-platform.properties
     void upgradesForgetsTheSessionAndNeedsEhloAgain() throws Exception {
+        String negotiated;
         int port = start(keyStoreTls(), b -> {});
         try (TestClient c = new TestClient(port)) {
             c.reply();
@@ -69,6 +70,8 @@ class StartTlsTest {
             assertThat(c.cmd("STARTTLS")).isEqualTo("220 2.0.0 Ready to start TLS");
             SSLSocket ssl = handshake(c);
             assertThat(ssl.getSession().getProtocol()).isIn("TLSv1.3", "TLSv1.2");
+            negotiated = ssl.getSession().getProtocol() + " with cipher "
+                    + ssl.getSession().getCipherSuite();
             assertThat(c.cmd("RCPT TO:<u@example.org>")).startsWith("503"); // MAIL was forgotten, as was EHLO
             assertThat(c.cmd("MAIL FROM:<a@example.net>")).startsWith("503 5.5.1 Send HELO");
             String ehlo = c.cmd("EHLO client.example");
@@ -79,7 +82,10 @@ class StartTlsTest {
             c.cmd("DATA");
             assertThat(c.send("Subject: tls\r\n\r\nx\r\n.\r\n").reply()).startsWith("250");
         }
-        assertThat(handler.messages.get(0).receivedHeader()).contains("with ESMTPS id");
+        // The Received field says how the hop was protected, as Postfix's "(using TLSv1.3 with cipher ...)".
+        assertThat(handler.messages.get(0).receivedHeader())
+                .contains("with ESMTPS id")
+                .contains("]) (using " + negotiated + ") by mx.test.example (mail-hygiene) with ESMTPS");
     }
 
     @Test
