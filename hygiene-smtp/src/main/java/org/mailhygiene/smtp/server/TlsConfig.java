@@ -1,7 +1,7 @@
 package org.mailhygiene.smtp.server;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,8 +13,8 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import javax.net.ssl.KeyManagerFactory;
@@ -83,14 +83,15 @@ public final class TlsConfig {
     /**
      * TLS from PEM files: a certificate chain (server certificate first) and an unencrypted PKCS#8 private key
      * ({@code -----BEGIN PRIVATE KEY-----}, RSA or EC; convert PKCS#1/SEC1 keys with {@code openssl pkcs8 -topk8
-     * -nocrypt}).
+     * -nocrypt}). One file may hold both, in either order, and be given twice; text outside the PEM blocks is
+     * ignored.
      *
      * @param certificateChain PEM certificates
      * @param privateKey the PEM private key
      * @return the configuration
-     * @throws IOException if a file cannot be read
-     * @throws GeneralSecurityException if the certificates or the key cannot be parsed, or the key does not belong to
-     *     the first certificate, naming the problem
+     * @throws IOException if a file cannot be read (the message names it)
+     * @throws GeneralSecurityException if the certificates or the key cannot be parsed ({@link TlsFileException},
+     *     naming the file and the line of the block), or the key does not belong to the first certificate
      */
     public static TlsConfig fromPem(Path certificateChain, Path privateKey)
             throws IOException, GeneralSecurityException {
@@ -109,40 +110,14 @@ public final class TlsConfig {
 
     /**
      * Reads a PEM certificate chain and key into a key store with one entry ({@link #PEM_ALIAS}); each file is read
-     * once.
+     * once. Only the {@code CERTIFICATE} blocks of the certificate file count and only the private key block of the key
+     * file, so one file may hold both (the chain and the key, in either order) and be named twice; text around the
+     * blocks ({@code openssl x509 -text}) is ignored. Every problem names its file.
      */
     static KeyStore pemKeyStore(Path certificateChain, Path privateKey) throws IOException, GeneralSecurityException {
-        Collection<? extends Certificate> certs;
-        try (InputStream in = Files.newInputStream(certificateChain)) {
-            certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
-        }
-        if (certs.isEmpty()) {
-            throw new GeneralSecurityException("no certificate in " + certificateChain);
-        }
-        String pem = Files.readString(privateKey, StandardCharsets.US_ASCII);
-        String begin = "-----BEGIN PRIVATE KEY-----";
-        String end = "-----END PRIVATE KEY-----";
-        int b = pem.indexOf(begin);
-        int e = pem.indexOf(end);
-        if (b < 0 || e < b) {
-            throw new GeneralSecurityException(privateKey + " holds no unencrypted PKCS#8 key (" + begin
-                    + "); convert it with openssl pkcs8 -topk8 -nocrypt");
-        }
-        byte[] der = Base64.getMimeDecoder().decode(pem.substring(b + begin.length(), e));
-        PrivateKey key = null;
-        GeneralSecurityException last = null;
-        for (String alg : List.of("RSA", "EC", "Ed25519", "RSASSA-PSS")) {
-            try {
-                key = KeyFactory.getInstance(alg).generatePrivate(new PKCS8EncodedKeySpec(der));
-                break;
-            } catch (GeneralSecurityException ex) {
-                last = ex;
-            }
-        }
-        if (key == null) {
-            throw new GeneralSecurityException("cannot read the private key in " + privateKey, last);
-        }
-        requireMatchingKey(certs.iterator().next(), key, certificateChain, privateKey);
+        List<Certificate> certs = certificates(certificateChain);
+        PrivateKey key = privateKey(privateKey);
+        requireMatchingKey(certs.get(0), key, certificateChain, privateKey);
         KeyStore ks = KeyStore.getInstance("PKCS12");
         try {
             ks.load(null, null);
@@ -151,6 +126,153 @@ public final class TlsConfig {
         }
         ks.setKeyEntry(PEM_ALIAS, key, PEM_PASSWORD, certs.toArray(new Certificate[0]));
         return ks;
+    }
+
+    private static final String BEGIN = "-----BEGIN ";
+    private static final String DASHES = "-----";
+
+    /** One PEM block: its label ({@code CERTIFICATE}), its headers and base64 text, and its place in the file. */
+    private record PemBlock(String label, String body, int line) {}
+
+    /** The PEM blocks of a file, in order; an unterminated block ends the list. */
+    private static List<PemBlock> blocks(String text) {
+        List<PemBlock> out = new ArrayList<>();
+        int from = 0;
+        while (true) {
+            int b = text.indexOf(BEGIN, from);
+            if (b < 0) {
+                return out;
+            }
+            int labelEnd = text.indexOf(DASHES, b + BEGIN.length());
+            if (labelEnd < 0) {
+                return out;
+            }
+            String label = text.substring(b + BEGIN.length(), labelEnd);
+            String endMarker = "-----END " + label + DASHES;
+            int e = text.indexOf(endMarker, labelEnd);
+            if (e < 0) {
+                return out;
+            }
+            int line = 1;
+            for (int i = 0; i < b; i++) {
+                if (text.charAt(i) == '\n') {
+                    line++;
+                }
+            }
+            out.add(new PemBlock(label, text.substring(labelEnd + DASHES.length(), e), line));
+            from = e + endMarker.length();
+        }
+    }
+
+    /** A PEM file as text; any byte is a character (ISO 8859-1), so a comment in UTF-8 cannot fail the read. */
+    private static String readPem(Path file) throws IOException {
+        try {
+            return Files.readString(file, StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            throw new IOException(org.mailhygiene.internal.IoErrors.describe(file, e), e);
+        }
+    }
+
+    private static List<Certificate> certificates(Path file) throws IOException, GeneralSecurityException {
+        List<PemBlock> blocks = blocks(readPem(file));
+        CertificateFactory factory = CertificateFactory.getInstance("X.509");
+        List<Certificate> certs = new ArrayList<>();
+        for (PemBlock block : blocks) {
+            if (!block.label().equals("CERTIFICATE")) {
+                continue;
+            }
+            try {
+                byte[] der = Base64.getMimeDecoder().decode(block.body().strip());
+                certs.add(factory.generateCertificate(new ByteArrayInputStream(der)));
+            } catch (IllegalArgumentException | GeneralSecurityException e) {
+                throw new TlsFileException(
+                        file,
+                        "the certificate at line " + block.line() + " of " + file + " cannot be read: "
+                                + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()),
+                        e);
+            }
+        }
+        if (certs.isEmpty()) {
+            boolean key = blocks.stream().anyMatch(b -> b.label().endsWith("PRIVATE KEY"));
+            throw new TlsFileException(
+                    file,
+                    file + " holds no certificate (-----BEGIN CERTIFICATE-----)"
+                            + (key ? "; it holds a private key: is it the tls-key file?" : ""),
+                    null);
+        }
+        return certs;
+    }
+
+    private static PrivateKey privateKey(Path file) throws IOException, GeneralSecurityException {
+        List<PemBlock> blocks = blocks(readPem(file));
+        String convert = "; the relay reads unencrypted PKCS#8 keys only: openssl pkcs8 -topk8 -nocrypt -in " + file
+                + " -out NEW-FILE converts it";
+        PemBlock found = null;
+        for (PemBlock block : blocks) {
+            if (block.label().endsWith("PRIVATE KEY")) {
+                found = block;
+                break;
+            }
+        }
+        if (found == null) {
+            throw new TlsFileException(
+                    file,
+                    file + " holds no unencrypted PKCS#8 key (-----BEGIN PRIVATE KEY-----)"
+                            + (blocks.stream().anyMatch(b -> b.label().equals("CERTIFICATE"))
+                                    ? "; it holds a certificate: is it the tls-certificate file?"
+                                    : "")
+                            + convert.replace("converts it", "converts another key"),
+                    null);
+        }
+        String where = " at line " + found.line() + " of " + file;
+        boolean encrypted = found.body().contains("ENCRYPTED");
+        switch (found.label()) {
+            case "PRIVATE KEY" -> {}
+            case "RSA PRIVATE KEY" ->
+                throw new TlsFileException(
+                        file,
+                        "the key" + where + " is " + (encrypted ? "an encrypted" : "a")
+                                + " PKCS#1 RSA key (-----BEGIN RSA" + " PRIVATE KEY-----)" + convert
+                                + (encrypted ? " (it asks for the passphrase)" : ""),
+                        null);
+            case "EC PRIVATE KEY" ->
+                throw new TlsFileException(
+                        file,
+                        "the key" + where + " is " + (encrypted ? "an encrypted" : "a") + " SEC1 EC key (-----BEGIN EC"
+                                + " PRIVATE KEY-----)" + convert + (encrypted ? " (it asks for the passphrase)" : ""),
+                        null);
+            case "ENCRYPTED PRIVATE KEY" ->
+                throw new TlsFileException(
+                        file,
+                        "the key" + where + " is encrypted (-----BEGIN ENCRYPTED PRIVATE KEY-----) and the relay cannot"
+                                + " ask for a passphrase" + convert + " (it asks for the passphrase)",
+                        null);
+            default ->
+                throw new TlsFileException(
+                        file,
+                        "the key" + where + " is a " + found.label() + " (-----BEGIN " + found.label() + "-----)"
+                                + convert,
+                        null);
+        }
+        byte[] der;
+        try {
+            der = Base64.getMimeDecoder().decode(found.body().strip());
+        } catch (IllegalArgumentException e) {
+            throw new TlsFileException(file, "the key" + where + " is not valid base64: " + e.getMessage(), e);
+        }
+        GeneralSecurityException last = null;
+        for (String alg : List.of("RSA", "EC", "Ed25519", "RSASSA-PSS")) {
+            try {
+                return KeyFactory.getInstance(alg).generatePrivate(new PKCS8EncodedKeySpec(der));
+            } catch (GeneralSecurityException ex) {
+                last = ex;
+            }
+        }
+        throw new TlsFileException(
+                file,
+                "cannot read the private key" + where
+                        + (last == null || last.getMessage() == null ? "" : ": " + last.getMessage()),
+                last);
     }
 
     /**
@@ -164,8 +286,8 @@ public final class TlsConfig {
         String mismatch = "the private key in " + keyFile + " does not belong to the first certificate in " + certFile;
         if (!pub.getAlgorithm().equals(key.getAlgorithm())
                 && !(isEdDsa(pub.getAlgorithm()) && isEdDsa(key.getAlgorithm()))) {
-            throw new GeneralSecurityException(
-                    mismatch + " (a " + key.getAlgorithm() + " key for a " + pub.getAlgorithm() + " certificate)");
+            throw new GeneralSecurityException(mismatch + " (" + article(key.getAlgorithm()) + " key for "
+                    + article(pub.getAlgorithm()) + " certificate)");
         }
         java.security.Signature signer;
         switch (key.getAlgorithm()) {
@@ -188,6 +310,11 @@ public final class TlsConfig {
         if (!signer.verify(signature)) {
             throw new GeneralSecurityException(mismatch);
         }
+    }
+
+    /** {@code an EC}, {@code an RSA}, {@code an Ed25519}: the article as an algorithm's name is read out. */
+    private static String article(String algorithm) {
+        return (algorithm.isEmpty() || "AEFHILMNORSX".indexOf(algorithm.charAt(0)) < 0 ? "a " : "an ") + algorithm;
     }
 
     private static boolean isEdDsa(String algorithm) {

@@ -3,7 +3,9 @@ package org.mailhygiene.smtp.topology;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.mailhygiene.smtp.config.ConfigException;
@@ -12,6 +14,7 @@ import org.mailhygiene.smtp.delivery.RetrySchedule;
 import org.mailhygiene.smtp.delivery.SmtpTimeouts;
 import org.mailhygiene.smtp.server.ReloadableTls;
 import org.mailhygiene.smtp.server.SmtpLimits;
+import org.mailhygiene.smtp.server.TlsFileException;
 
 /**
  * The limit keys of a node's configuration file: SMTP limits and timeouts ({@link SmtpLimits}), stress behaviour, the
@@ -28,11 +31,12 @@ final class LimitsConfig {
      *
      * @param c the file
      * @param b the node builder
+     * @param warnings where findings that are not errors are added (a certificate out of its validity period)
      * @return the SMTP limits given to the node
      * @throws ConfigException naming the line and the problem
      */
-    static SmtpLimits read(ConfigFile c, Node.Builder b, Path base) throws ConfigException {
-        tls(c, b, base);
+    static SmtpLimits read(ConfigFile c, Node.Builder b, Path base, List<String> warnings) throws ConfigException {
+        tls(c, b, base, warnings);
         SmtpLimits.Builder l = SmtpLimits.builder();
         String key = null;
         try {
@@ -173,7 +177,7 @@ final class LimitsConfig {
      * {@code tls-certificate}, {@code tls-key}, {@code tls-required-for-relay}; the outbound keys in
      * {@link OutboundTlsConfig}.
      */
-    private static void tls(ConfigFile c, Node.Builder b, Path base) throws ConfigException {
+    private static void tls(ConfigFile c, Node.Builder b, Path base, List<String> warnings) throws ConfigException {
         Optional<String> cert = c.string("tls-certificate");
         Optional<String> key = c.string("tls-key");
         Optional<Boolean> requireForRelay = c.bool("tls-required-for-relay");
@@ -184,17 +188,45 @@ final class LimitsConfig {
         if (cert.isPresent()) {
             Path cf = base.resolve(cert.get());
             Path kf = base.resolve(key.get());
+            ReloadableTls tls;
             try {
-                b.tls(ReloadableTls.fromPem(cf, kf), requireForRelay.orElse(false));
+                tls = ReloadableTls.fromPem(cf, kf);
             } catch (IOException e) {
-                throw error(c, "tls-certificate", "cannot read " + e.getMessage());
+                // the message names the file that failed: point at the line that named it
+                boolean keyFile =
+                        !kf.equals(cf) && String.valueOf(e.getMessage()).startsWith(kf + ":");
+                throw error(c, keyFile ? "tls-key" : "tls-certificate", "cannot read " + e.getMessage());
+            } catch (TlsFileException e) {
+                boolean keyFile = !kf.equals(cf) && e.file().equals(kf);
+                throw error(c, keyFile ? "tls-key" : "tls-certificate", e.getMessage());
             } catch (GeneralSecurityException e) {
                 throw error(c, "tls-certificate", e.getMessage());
             }
+            b.tls(tls, requireForRelay.orElse(false));
+            validityWarning(tls.certificate(), Instant.now())
+                    .ifPresent(w -> warnings.add("tls-certificate (" + c.source() + " line "
+                            + c.lineOf("tls-certificate") + "): the certificate in " + cf + " " + w));
         } else if (requireForRelay.orElse(false)) {
             throw error(c, "tls-required-for-relay", "needs tls-certificate and tls-key");
         }
         OutboundTlsConfig.read(c, b, base);
+    }
+
+    /**
+     * What is wrong with a server certificate's validity period at {@code now}: {@code expired on DATE (clients that
+     * verify it refuse it; renew it)}, {@code is not valid before DATE (...)}, or empty when it is valid. Postfix uses
+     * such a certificate without a word; opportunistic clients still encrypt with it, verifying ones give up.
+     */
+    static Optional<String> validityWarning(X509Certificate cert, Instant now) {
+        if (now.isAfter(cert.getNotAfter().toInstant())) {
+            return Optional.of("expired on " + cert.getNotAfter().toInstant()
+                    + " (clients that verify certificates refuse the handshake; renew it and reload)");
+        }
+        if (now.isBefore(cert.getNotBefore().toInstant())) {
+            return Optional.of("is not valid before " + cert.getNotBefore().toInstant()
+                    + " (clients that verify certificates refuse the handshake until then; check the clock)");
+        }
+        return Optional.empty();
     }
 
     /** A count per window, {@code N/DURATION}. */

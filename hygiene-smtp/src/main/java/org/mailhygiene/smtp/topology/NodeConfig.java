@@ -399,9 +399,10 @@ public final class NodeConfig {
                 throw error(c, "incomplete-retention", e.getMessage());
             }
         }
-        org.mailhygiene.smtp.server.SmtpLimits limits = LimitsConfig.read(c, b, base);
-        b.configurationWarnings(
-                ScannerConfig.sizeWarnings(scanning.scanners(), scanning.policy(), limits.maxMessageSize()));
+        List<String> warnings = new ArrayList<>();
+        org.mailhygiene.smtp.server.SmtpLimits limits = LimitsConfig.read(c, b, base, warnings);
+        warnings.addAll(ScannerConfig.sizeWarnings(scanning.scanners(), scanning.policy(), limits.maxMessageSize()));
+        b.configurationWarnings(warnings);
         c.rejectUnknownKeys();
         return b;
     }

@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Keys that need a restart ({@link #RESTART_KEYS}: the listen address, the data directory, the host name, ...) keep
  * their running value when they change: each reload that finds one changed logs a WARN line naming the key, its line,
- * the running and the new value. {@code role} and {@code name} cannot change at all: such a file is refused.
+ * the running and the new value. {@code role} and {@code name} cannot change at all: such a file is refused. A file
+ * that is applied but has findings {@code --check} prints as warnings (a certificate that expired) logs each at WARN,
+ * {@code NAME: FILE: warning: ...}.
  *
  * <p>Log lines (logger {@code org.mailhygiene.smtp.topology.NodeReloader}): {@code NAME: configuration reloaded from
  * FILE (reload N)} at INFO on success, {@code NAME: reload refused, still running the previous configuration: PROBLEM}
@@ -178,6 +180,10 @@ public final class NodeReloader {
         }
         for (String r : restart) {
             LOG.warn("{}: {}", name, r);
+        }
+        // What --check and the start print as warnings (a renewed certificate that has already expired, say).
+        for (String w : next.configurationWarnings()) {
+            LOG.warn("{}: {}: warning: {}", name, file, w);
         }
         reloads++;
         LOG.info("{}: configuration reloaded from {} (reload {})", name, file, reloads);

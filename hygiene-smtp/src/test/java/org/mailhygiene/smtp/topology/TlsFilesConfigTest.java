@@ -1,0 +1,151 @@
+package org.mailhygiene.smtp.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.smtp.config.ConfigException;
+import org.mailhygiene.testkit.junit.RealBinaries;
+import org.mailhygiene.testkit.tls.PrivateCa;
+
+/**
+ * The certificate and key files of a node as an administrator writes them (outside-in audit, session 40): a file
+ * holding the chain and the key together, keys in the forms the relay does not read, files swapped or missing. Every
+ * error names the file and the line that named it; a certificate out of its validity period is a warning.
+ */
+class TlsFilesConfigTest {
+    private static final String BASE = """
+            role = edge
+            name = edge-x
+            listen = 127.0.0.1:0
+            data = data/edge-x
+            accept-domain = dept-a.example
+            route = dept-a.example:127.0.0.13:2525
+            scanner = builtin
+            """;
+
+    @TempDir
+    Path dir;
+
+    private PrivateCa ca;
+
+    @BeforeEach
+    void ca() throws Exception {
+        ca = PrivateCa.create(dir);
+    }
+
+    private Node.Builder read(String cert, String key) throws Exception {
+        Path f = dir.resolve("node.conf");
+        Files.writeString(f, BASE + "tls-certificate = " + cert + "\ntls-key = " + key + "\n");
+        return NodeConfig.read(f);
+    }
+
+    private void openssl(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(RealBinaries.require("openssl", "openssl").toString());
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("openssl.log").toFile())
+                .start();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue())
+                .as(Files.readString(dir.resolve("openssl.log")))
+                .isZero();
+    }
+
+    /** Postfix's smtpd_tls_chain_files takes one file with the key and the chain; it was "signed fields invalid". */
+    @Test
+    void oneFileWithTheChainAndTheKeyServesAsBoth() throws Exception {
+        Files.writeString(dir.resolve("both.pem"), Files.readString(ca.chain()) + Files.readString(ca.serverKey()));
+        Files.writeString(
+                dir.resolve("key-first.pem"), Files.readString(ca.serverKey()) + Files.readString(ca.chain()));
+        read("both.pem", "both.pem");
+        read("key-first.pem", "key-first.pem");
+        read("key-first.pem", ca.serverKey().toString());
+        // openssl x509 -text puts the decoded certificate before its PEM block
+        Files.writeString(
+                dir.resolve("text.pem"),
+                "Certificate:\n    Data:\n        Subject: CN=localhost, O=Müller\n" + Files.readString(ca.chain()));
+        read("text.pem", ca.serverKey().toString());
+    }
+
+    @Test
+    void aKeyInAnotherFormIsNamedWithItsFileLineAndTheCommandThatConvertsIt() throws Exception {
+        Path f = dir.resolve("node.conf");
+        openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "rsa.key");
+        openssl("rsa", "-in", "rsa.key", "-traditional", "-out", "pkcs1.key");
+        assertThatThrownBy(() -> read(ca.chain().toString(), "pkcs1.key"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(f + " line 9: tls-key: the key at line 1 of " + dir.resolve("pkcs1.key")
+                        + " is a PKCS#1 RSA key (-----BEGIN RSA PRIVATE KEY-----); the relay reads unencrypted PKCS#8"
+                        + " keys only: openssl pkcs8 -topk8 -nocrypt -in " + dir.resolve("pkcs1.key")
+                        + " -out NEW-FILE converts it");
+        openssl("pkcs8", "-topk8", "-in", ca.serverKey().toString(), "-passout", "pass:secret", "-out", "enc.key");
+        assertThatThrownBy(() -> read(ca.chain().toString(), "enc.key"))
+                .hasMessageStartingWith(f + " line 9: tls-key: the key at line 1 of " + dir.resolve("enc.key")
+                        + " is encrypted (-----BEGIN ENCRYPTED PRIVATE KEY-----) and the relay cannot ask for a"
+                        + " passphrase")
+                .hasMessageEndingWith("(it asks for the passphrase)");
+        openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "sec1.key");
+        assertThatThrownBy(() -> read(ca.chain().toString(), "sec1.key"))
+                .hasMessageStartingWith(f + " line 9: tls-key: the key at line 1 of " + dir.resolve("sec1.key")
+                        + " is a SEC1 EC key (-----BEGIN EC PRIVATE KEY-----)");
+    }
+
+    @Test
+    void swappedMissingAndWrongFilesNameTheLineThatNamedThem() throws Exception {
+        Path f = dir.resolve("node.conf");
+        String key = ca.serverKey().toString();
+        String chain = ca.chain().toString();
+        assertThatThrownBy(() -> read(key, chain))
+                .hasMessage(f + " line 8: tls-certificate: " + key + " holds no certificate (-----BEGIN"
+                        + " CERTIFICATE-----); it holds a private key: is it the tls-key file?");
+        assertThatThrownBy(() -> read(chain, dir.toString()))
+                .hasMessageStartingWith(f + " line 9: tls-key: cannot read " + dir + ": ");
+        assertThatThrownBy(() -> read(chain, "missing.key"))
+                .hasMessage(f + " line 9: tls-key: cannot read " + dir.resolve("missing.key") + ": no such file");
+        assertThatThrownBy(() -> read("missing.pem", key))
+                .hasMessage(
+                        f + " line 8: tls-certificate: cannot read " + dir.resolve("missing.pem") + ": no such file");
+        Files.writeString(dir.resolve("broken.pem"), "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+        assertThatThrownBy(() -> read("broken.pem", key))
+                .hasMessageStartingWith(f + " line 8: tls-certificate: the certificate at line 1 of "
+                        + dir.resolve("broken.pem") + " cannot be read: ");
+        openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "rsa.key");
+        assertThatThrownBy(() -> read(chain, "rsa.key"))
+                .hasMessage(f + " line 8: tls-certificate: the private key in " + dir.resolve("rsa.key")
+                        + " does not belong to the first certificate in " + chain
+                        + " (an RSA key for an EC certificate)");
+    }
+
+    @Test
+    void aCertificateOutOfItsValidityPeriodIsAWarning() throws Exception {
+        assertThat(read(ca.chain().toString(), ca.serverKey().toString()).configurationWarnings())
+                .isEmpty();
+        X509Certificate cert;
+        try (InputStream in = Files.newInputStream(ca.serverCertificate())) {
+            cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+        }
+        Instant notAfter = cert.getNotAfter().toInstant();
+        Instant notBefore = cert.getNotBefore().toInstant();
+        assertThat(LimitsConfig.validityWarning(cert, notAfter.minusSeconds(1))).isEmpty();
+        assertThat(LimitsConfig.validityWarning(cert, notAfter.plusSeconds(1)))
+                .hasValue("expired on " + notAfter
+                        + " (clients that verify certificates refuse the handshake; renew it and reload)");
+        assertThat(LimitsConfig.validityWarning(cert, notBefore.minusSeconds(1)).orElseThrow())
+                .startsWith("is not valid before " + notBefore);
+    }
+}
