@@ -57,6 +57,7 @@ public final class Main {
      */
     public static void main(String[] args) {
         rejectClientRenegotiation();
+        ignoreClientServerName();
         logTimes(List.of(args), System.getenv());
         Io io = Io.system();
         int status = run(List.of(args), io);
@@ -81,6 +82,24 @@ public final class Main {
     static void rejectClientRenegotiation() {
         if (System.getProperty(REJECT_RENEGOTIATION) == null) {
             System.setProperty(REJECT_RENEGOTIATION, "true");
+        }
+    }
+
+    /** The JDK's list of TLS extensions its servers ignore (comma-separated names). */
+    static final String SERVER_DISABLED_EXTENSIONS = "jdk.tls.server.disableExtensions";
+
+    /**
+     * Makes the relays this command runs ignore the server name (SNI) a STARTTLS client sends, unless the operator set
+     * {@link #SERVER_DISABLED_EXTENSIONS} on the command line. A relay has one certificate and never chooses by name,
+     * but the JDK parses the name all the same and fails the handshake with an {@code illegal_parameter} alert when it
+     * is not a valid host name by its rules: the absolute {@code mx.example.org.} (a client that sends the MX name as
+     * DNS gave it), {@code my_host.example}; OpenSSL servers (Postfix) accept any name, so a client that could encrypt
+     * to them could not to the relay and sent in clear or not at all (an audit, session 40). Applications embedding the
+     * relay set the property themselves (docs/node-config.md, "TLS").
+     */
+    static void ignoreClientServerName() {
+        if (System.getProperty(SERVER_DISABLED_EXTENSIONS) == null) {
+            System.setProperty(SERVER_DISABLED_EXTENSIONS, "server_name");
         }
     }
 

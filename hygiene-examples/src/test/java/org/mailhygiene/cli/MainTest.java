@@ -133,6 +133,26 @@ class MainTest {
             }
         }
     }
+    /** The command ignores the client's server name (SNI) unless the operator set the JDK's property himself. */
+    @Test
+    void theCommandIgnoresTheClientsServerNameUnlessToldOtherwise() {
+        String was = System.getProperty(Main.SERVER_DISABLED_EXTENSIONS);
+        try {
+            System.clearProperty(Main.SERVER_DISABLED_EXTENSIONS);
+            Main.ignoreClientServerName();
+            assertThat(System.getProperty(Main.SERVER_DISABLED_EXTENSIONS)).isEqualTo("server_name");
+            System.setProperty(Main.SERVER_DISABLED_EXTENSIONS, "");
+            Main.ignoreClientServerName();
+            assertThat(System.getProperty(Main.SERVER_DISABLED_EXTENSIONS)).isEmpty();
+        } finally {
+            if (was == null) {
+                System.clearProperty(Main.SERVER_DISABLED_EXTENSIONS);
+            } else {
+                System.setProperty(Main.SERVER_DISABLED_EXTENSIONS, was);
+            }
+        }
+    }
+
     /** A command that fails as no command should: with the given throwable. */
     private static Command failing(RuntimeException runtime, Error error) {
         return new Command() {
