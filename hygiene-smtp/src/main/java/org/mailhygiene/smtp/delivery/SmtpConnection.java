@@ -273,7 +273,8 @@ final class SmtpConnection {
      * A failed TLS handshake in an administrator's words, as {@link #describe} puts other I/O failures: the JDK's
      * message of an {@link SSLException} without the fully qualified names of the JDK's internal exceptions it may
      * quote ({@code PKIX path building failed: unable to find valid certification path to requested target}), other
-     * failures as {@link #describe} gives them ({@code SocketException: Connection reset}).
+     * failures as {@link #describe} gives them ({@code SocketException: Connection reset}). A certificate out of its
+     * validity period says which and its date, which the JDK's message ({@code validity check failed}) leaves out.
      */
     static String describeTls(IOException e) {
         if (!(e instanceof SSLException)
@@ -281,7 +282,33 @@ final class SmtpConnection {
                 || e.getMessage().isBlank()) {
             return describe(e);
         }
-        return QUALIFIED_EXCEPTION.matcher(e.getMessage()).replaceAll("");
+        return QUALIFIED_EXCEPTION.matcher(e.getMessage()).replaceAll("") + validity(e);
+    }
+
+    /**
+     * What the JDK's "validity check failed" leaves in a cause: {@code  (the certificate CN=mx.example has expired,
+     * NotAfter: DATE)}, or {@code ""} when the failure was not about dates.
+     */
+    private static String validity(Throwable e) {
+        String subject = null;
+        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t instanceof java.security.cert.CertPathValidatorException v
+                    && v.getCertPath() != null
+                    && v.getIndex() >= 0
+                    && v.getIndex() < v.getCertPath().getCertificates().size()
+                    && v.getCertPath().getCertificates().get(v.getIndex())
+                            instanceof java.security.cert.X509Certificate x) {
+                subject = x.getSubjectX500Principal().getName();
+            }
+            String what = t instanceof java.security.cert.CertificateExpiredException
+                    ? "has expired"
+                    : t instanceof java.security.cert.CertificateNotYetValidException ? "is not valid yet" : null;
+            if (what != null) {
+                return " (" + (subject == null ? "a certificate" : "the certificate " + subject) + " " + what
+                        + (t.getMessage() == null ? "" : ", " + t.getMessage()) + ")";
+            }
+        }
+        return "";
     }
 
     /** A quoted exception class with its package and the colon after it, {@code sun.security...Exception: }. */

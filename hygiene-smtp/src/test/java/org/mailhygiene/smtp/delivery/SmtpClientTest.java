@@ -493,6 +493,36 @@ class SmtpClientTest {
                 .isEqualTo("SocketException: Connection reset");
     }
 
+    /**
+     * An expired next hop said only "validity check failed" in the queue and the bounce (outside-in audit, session
+     * 40, a next hop with a certificate that expired in 2020): the JDK keeps the date in a cause, as here.
+     */
+    @Test
+    void anExpiredOrNotYetValidCertificateIsSaidWithItsDate() throws Exception {
+        java.security.cert.CertPath empty =
+                java.security.cert.CertificateFactory.getInstance("X.509").generateCertPath(List.of());
+        javax.net.ssl.SSLHandshakeException expired = new javax.net.ssl.SSLHandshakeException(
+                "PKIX path validation failed: java.security.cert.CertPathValidatorException: validity check failed");
+        expired.initCause(new java.security.cert.CertificateException(new java.security.cert.CertPathValidatorException(
+                "validity check failed",
+                new java.security.cert.CertificateExpiredException("NotAfter: Sat Feb 01 00:00:00 UTC 2020"),
+                empty,
+                -1)));
+        assertThat(SmtpConnection.describeTls(expired))
+                .isEqualTo("PKIX path validation failed: validity check failed (a certificate has expired,"
+                        + " NotAfter: Sat Feb 01 00:00:00 UTC 2020)");
+        javax.net.ssl.SSLHandshakeException early = new javax.net.ssl.SSLHandshakeException(
+                "PKIX path validation failed: java.security.cert.CertPathValidatorException: validity check failed");
+        early.initCause(new java.security.cert.CertPathValidatorException(
+                "validity check failed",
+                new java.security.cert.CertificateNotYetValidException("NotBefore: Sat Feb 01 00:00:00 UTC 2031"),
+                empty,
+                -1));
+        assertThat(SmtpConnection.describeTls(early))
+                .isEqualTo("PKIX path validation failed: validity check failed (a certificate is not valid yet,"
+                        + " NotBefore: Sat Feb 01 00:00:00 UTC 2031)");
+    }
+
     @Test
     void requiredTlsWithoutStartTlsOfferedFails(SmtpSink sink) throws Exception {
         SmtpClient strict = SmtpClient.builder()
