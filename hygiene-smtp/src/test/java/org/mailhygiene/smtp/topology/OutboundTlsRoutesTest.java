@@ -148,6 +148,77 @@ class OutboundTlsRoutesTest {
         return SmtpSink.builder().tls(serverContext).start();
     }
 
+    /**
+     * An MX route under {@code required}: each MX host is verified by its own name, and one whose certificate does not
+     * name it is a failure of that host only; the next MX takes the message (outside-in audit, session 40).
+     */
+    @Test
+    void requiredOverMxVerifiesEachHostByItsNameAndFallsToTheNext() throws Exception {
+        // Both MX hosts listen on one port (the MX port is one for all), on two loopback addresses; the certificate
+        // names localhost, so mx1.mx.test (127.0.0.2) fails verification and localhost (127.0.0.1) passes.
+        try (SmtpSink first = SmtpSink.builder()
+                        .bindAddress(InetAddress.getByName("127.0.0.2"))
+                        .tls(serverContext)
+                        .start();
+                SmtpSink second = SmtpSink.builder()
+                        .bindAddress(InetAddress.getByName("127.0.0.1"))
+                        .port(first.port())
+                        .tls(serverContext)
+                        .start()) {
+            DnsResolver mxDns = new DnsResolver() {
+                @Override
+                public List<MxRecord> mx(String domain) {
+                    return domain.equals("mx.test")
+                            ? List.of(new MxRecord(10, "mx1.mx.test"), new MxRecord(20, "localhost"))
+                            : List.of();
+                }
+
+                @Override
+                public List<InetAddress> addresses(String host) throws DnsException {
+                    try {
+                        byte last = (byte) (host.equals("mx1.mx.test") ? 2 : 1);
+                        return List.of(InetAddress.getByAddress(host, new byte[] {127, 0, 0, last}));
+                    } catch (java.net.UnknownHostException e) {
+                        throw new DnsException(e.getMessage(), true, e);
+                    }
+                }
+            };
+            String text = """
+                    role = edge
+                    name = tls-out
+                    listen = 127.0.0.1:0
+                    data = data
+                    accept-domain = .test
+                    scanner = builtin
+                    route = mx.test:
+                    route-tls = mx.test:required trust=ca.pem
+                    """;
+            Files.copy(caPem, dir.resolve("ca.pem"));
+            try (Node node = NodeConfig.parse(ConfigFile.parse("node.conf", text), dir)
+                    .delivery(d -> d.dns(mxDns).mxPort(first.port()))
+                    .deliveryListener(new DeliveryListener() {
+                        @Override
+                        public void transaction(
+                                QueuedMessage message, Optional<Endpoint> endpoint, List<RecipientResult> results) {
+                            for (RecipientResult r : results) {
+                                outcomes.putIfAbsent(r.recipient(), r);
+                            }
+                        }
+                    })
+                    .build()) {
+                node.start();
+                send(node, "u@mx.test");
+                assertThat(second.awaitMessages(1, Duration.ofSeconds(60))
+                                .get(0)
+                                .tls())
+                        .isTrue();
+                assertThat(first.messages()).isEmpty();
+                assertThat(first.transcript()).anyMatch(l -> l.startsWith("C: STARTTLS")); // tried first, refused
+                assertThat(await("u@mx.test").outcome()).isEqualTo(RecipientResult.Outcome.DELIVERED);
+            }
+        }
+    }
+
     @Test
     void opportunisticToAPeerWithoutStartTlsDeliversInClear() throws Exception {
         try (SmtpSink plain = SmtpSink.start();
