@@ -13,7 +13,9 @@ import org.mailhygiene.api.routing.Route;
  * Turns a {@link Route} into endpoints in preference order, each with a failover priority.
  *
  * <p>{@link Route.Relay}: the hops in order (priorities 0, 1, ...); an IP literal is used as it is, without DNS; a host
- * name is looked up for A/AAAA only (never MX, as qmail's {@code smtproutes}). {@link Route.Mx}: the domain's MX
+ * name is looked up for A/AAAA only (never MX, as qmail's {@code smtproutes}), {@code localhost} is 127.0.0.1 and ::1
+ * without DNS (RFC 6761), and a name that does not exist is a temporary failure (the configuration's mistake: the mail
+ * waits, as Postfix defers for a relayhost it cannot find). {@link Route.Mx}: the domain's MX
  * records by preference (equal preferences share a priority); a domain without MX records is its own mail host
  * (RFC 5321 §5.1); a null MX (RFC 7505) and a domain that does not exist are permanent failures; an address literal
  * domain ({@code [192.0.2.1]}) is used directly. An internationalised domain is looked up by its A-labels (RFC 6531
@@ -48,7 +50,18 @@ final class EndpointResolver {
                 prio++;
             }
             if (out.isEmpty()) {
-                throw last != null ? last : new DnsException("relay hops have no addresses: " + relay, false, null);
+                if (last == null) {
+                    throw new DnsException("relay hops have no addresses: " + relay, false, null);
+                }
+                // the route's host names are the configuration's, not the sender's: a name that does not exist is a
+                // mistake to mend (as Postfix defers for a relayhost it cannot find), never a reason to bounce mail
+                throw last.isPermanent()
+                        ? new DnsException(
+                                last.getMessage() + " (a host of the configured route " + relay
+                                        + "; the mail waits until the configuration or DNS is mended)",
+                                false,
+                                last)
+                        : last;
             }
             return out;
         }
@@ -60,13 +73,34 @@ final class EndpointResolver {
             return List.of(Endpoint.literal(hop));
         }
         List<Endpoint> out = new ArrayList<>();
-        for (InetAddress a : dns.addresses(hop.host())) {
+        for (InetAddress a : isLocalhost(hop.host()) ? loopback(hop.host()) : dns.addresses(hop.host())) {
             out.add(new Endpoint(hop, new InetSocketAddress(a, hop.port())));
         }
         if (out.isEmpty()) {
             throw new DnsException(hop.host() + " has no A/AAAA records", false, null);
         }
         return out;
+    }
+
+    /**
+     * Whether a configured host is a localhost name (RFC 6761 section 6.3: {@code localhost} and names under it), which
+     * is the loopback addresses whatever DNS says: many resolvers do not answer for it, and a route to a filter on this
+     * machine is written so. Only for the hops of a configured route; an MX host so named is looked up as any other.
+     */
+    static boolean isLocalhost(String host) {
+        String h = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+        return h.equalsIgnoreCase("localhost")
+                || h.toLowerCase(java.util.Locale.ROOT).endsWith(".localhost");
+    }
+
+    private static List<InetAddress> loopback(String host) {
+        try {
+            return List.of(
+                    InetAddress.getByAddress(host, new byte[] {127, 0, 0, 1}),
+                    InetAddress.getByAddress(host, new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}));
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e); // lengths 4 and 16 are valid
+        }
     }
 
     private List<Ranked> mx(String domain) throws DnsException {

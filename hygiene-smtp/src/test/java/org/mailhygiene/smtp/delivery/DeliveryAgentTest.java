@@ -1859,6 +1859,44 @@ class DeliveryAgentTest {
                         + "127.0.0.300 is no IPv4 address");
     }
 
+    /**
+     * A configured route's host name that does not exist is the configuration's mistake: the mail waits (as Postfix
+     * defers for a relayhost it cannot find). It bounced at once with {@code 550 5.1.2} (TLS audit, session 40: a route
+     * to {@code localhost}, which the resolver did not answer for).
+     */
+    @Test
+    void aConfiguredRouteHostThatDoesNotExistDefersTheMail() throws Exception {
+        StaticRouter routes = StaticRouter.builder()
+                .defaultRoute(Route.Relay.to(new NextHop("relay.typo.example", outbound.port())))
+                .build();
+        agent = agentBuilder(routes).dns(new MapDns()).build();
+        QueuedMessage m = store("a@x.org", "b@y.org");
+        agent.runDue();
+        RecipientState r = spool.get(m.id()).orElseThrow().recipients().get(0);
+        assertThat(r.status()).isEqualTo(RecipientState.Status.PENDING);
+        assertThat(r.lastReply().orElseThrow())
+                .startsWith("451 4.4.3 relay.typo.example: no such domain (a host of the configured route")
+                .contains("the mail waits until the configuration or DNS is mended");
+        assertThat(outbound.messages()).isEmpty();
+    }
+
+    /** A route to {@code localhost} reaches the loopback address without asking DNS (RFC 6761 section 6.3). */
+    @Test
+    void aRouteToLocalhostNeedsNoDns() throws Exception {
+        StaticRouter routes = StaticRouter.builder()
+                .defaultRoute(Route.Relay.to(new NextHop("LocalHost.", outbound.port())))
+                .build();
+        agent = agentBuilder(routes).dns(new MapDns()).build();
+        store("a@x.org", "b@y.org");
+        agent.runDue();
+        assertThat(outbound.awaitMessages(1, Duration.ofSeconds(60)).get(0).recipients())
+                .containsExactly("b@y.org");
+        assertThat(spool.size()).isZero();
+        assertThat(EndpointResolver.isLocalhost("filter.localhost")).isTrue();
+        assertThat(EndpointResolver.isLocalhost("localhost.example")).isFalse();
+        assertThat(EndpointResolver.isLocalhost("notlocalhost")).isFalse();
+    }
+
     static class MapDns implements DnsResolver {
         final Map<String, List<MxRecord>> mx = new HashMap<>();
         final Map<String, List<InetAddress>> hosts = new HashMap<>();
