@@ -144,7 +144,7 @@ public final class DeliveryAgent implements AutoCloseable {
     private final Map<GroupKey, FailoverGroup<Endpoint>> groups = new ConcurrentHashMap<>();
 
     /** The last failure seen per group, so a deferral while every hop is in back-off still says why. */
-    private final Map<GroupKey, String> lastFailure = new ConcurrentHashMap<>();
+    private final Map<GroupKey, HopFailure> lastFailure = new ConcurrentHashMap<>();
 
     private record GroupKey(List<Endpoint> endpoints, Optional<TlsPolicy> tls) {}
 
@@ -926,23 +926,69 @@ public final class DeliveryAgent implements AutoCloseable {
             tell(() -> listener.transaction(m, Optional.of(tr.endpoint()), tr.recipients()));
             return new Delivered(tr.recipients(), tr.dsn());
         } catch (FailoverException e) {
-            String last;
+            HopFailure last;
             if (e.attempts().isEmpty()) {
-                String before = lastFailure.get(key);
-                last = "every next hop is in back-off" + (before == null ? "" : "; last error: " + before);
+                HopFailure before = lastFailure.get(key);
+                last = before == null ? HopFailure.own("every next hop is in back-off") : before.inBackoff();
             } else {
-                last = String.valueOf(
-                        e.attempts().get(e.attempts().size() - 1).error().getMessage());
+                last = HopFailure.of(e.attempts().get(e.attempts().size() - 1).error());
                 lastFailure.put(key, last);
             }
-            LOG.info("{}: no next hop took it ({}): {}", m.id(), e.reason(), last);
-            List<RecipientResult> deferred = all(rcpts, RecipientResult.Outcome.TEMPORARY, "451 4.4.1 " + last);
+            LOG.info("{}: no next hop took it ({}): {}", m.id(), e.reason(), last.logText());
+            List<RecipientResult> deferred = new ArrayList<>();
+            for (String r : rcpts) {
+                deferred.add(new RecipientResult(
+                        r,
+                        RecipientResult.Outcome.TEMPORARY,
+                        Dsn.status(last.diagnostic()),
+                        last.diagnostic(),
+                        last.remote()));
+            }
             tell(() -> listener.transaction(m, Optional.empty(), deferred));
             return new Delivered(deferred, false);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Delivered(
                     all(rcpts, RecipientResult.Outcome.TEMPORARY, "451 4.3.0 delivery interrupted"), false);
+        }
+    }
+
+    /**
+     * How a route's next hops last failed, for the recipients of a transaction none of them took and for later attempts
+     * that find every hop in back-off.
+     *
+     * @param diagnostic what the recipients' last reply becomes: the next hop's own reply when it gave one (a 451 to
+     *     MAIL, a 554 greeting, a 451 after the data), else the relay's {@code 451 4.4.1} text
+     * @param remote the next hop that gave {@code diagnostic}, empty text when it is the relay's own
+     * @param logText the failure as the log line says it (the hop, the stage and the reply or error)
+     */
+    private record HopFailure(String diagnostic, String remote, String logText) {
+        static HopFailure own(String text) {
+            return new HopFailure("451 4.4.1 " + text, "", text);
+        }
+
+        /**
+         * The failure an attempt ended with: a reply the next hop gave (but to STARTTLS) is kept as its reply, with the
+         * hop's name.
+         */
+        static HopFailure of(Throwable error) {
+            String text = String.valueOf(error.getMessage());
+            // STARTTLS excepted: a hop that refuses it fails the relay's TLS policy, which the relay's text names
+            if (error instanceof HopFailedException h
+                    && h.reply().isPresent()
+                    && h.stage() != HopFailedException.Stage.STARTTLS) {
+                return new HopFailure(h.reply().get().oneLine(), h.endpoint().toString(), text);
+            }
+            return own(text);
+        }
+
+        /**
+         * An attempt that found every hop in back-off and connected to none: a next hop's reply stands as it was (it
+         * is still the last thing a server said, which a bounce at expiry reports); the relay's own text says so.
+         */
+        HopFailure inBackoff() {
+            String text = "every next hop is in back-off; last error: " + logText;
+            return remote.isEmpty() ? own(text) : new HopFailure(diagnostic, remote, text);
         }
     }
 

@@ -275,6 +275,51 @@ class DeliveryAgentTest {
     }
 
     @Test
+    void aNextHopsRefusalOfTheTransactionIsKeptAsItsReplyWithItsRemoteMta() throws Exception {
+        // A 451 to MAIL (or after the dot) is the next hop's own reply: the queue and any later report name it and the
+        // hop that gave it, as for a refused recipient, not the relay's "451 4.4.1 ... failed at MAIL" wording
+        StaticRouter single = StaticRouter.builder()
+                .route("y.org", Route.Relay.to(hop(inbound)))
+                .defaultRoute(Route.Relay.to(hop(outbound)))
+                .build();
+        agent = agentBuilder(single).build();
+        inbound.always(SinkCommand.MAIL, SinkAction.reply("451 4.3.0 try later"));
+        QueuedMessage m = store("a@x.org", "b@y.org");
+        agent.runDue();
+        RecipientState r = spool.get(m.id()).orElseThrow().recipients().get(0);
+        assertThat(r.status()).isEqualTo(RecipientState.Status.PENDING);
+        assertThat(r.lastReply()).contains("451 4.3.0 try later");
+        assertThat(r.remoteMta()).contains("127.0.0.1:" + inbound.port());
+    }
+
+    @Test
+    void anExpiryWhileTheHopIsInBackOffReportsTheHopsLastReply() throws Exception {
+        // The hop refused the message after its data (451); the attempts that follow find it in back-off and never
+        // connect. The expiry bounce still reports what the hop said, typed smtp with its Remote-MTA, not the relay's
+        // back-off text.
+        StaticRouter single = StaticRouter.builder()
+                .route("y.org", Route.Relay.to(hop(inbound)))
+                .defaultRoute(Route.Relay.to(hop(outbound)))
+                .build();
+        agent = agentBuilder(single)
+                .queueLifetime(Duration.ofMinutes(1))
+                .hopInitialBackoff(Duration.ofHours(1))
+                .hopMaxBackoff(Duration.ofHours(1))
+                .build();
+        inbound.always(SinkCommand.DATA_END, SinkAction.reply("451 4.3.0 queue file write error"));
+        store("a@x.org", "b@y.org");
+        agent.runDue();
+        clock.advance(Duration.ofMinutes(2));
+        agent.runDue();
+        agent.runDue();
+        MimeMultipart mp = bounceParts();
+        assertThat(fields(mp))
+                .contains("Status: 5.4.7\r\nRemote-MTA: dns; 127.0.0.1\r\n"
+                        + "Diagnostic-Code: smtp; 451 4.3.0 queue file write error\r\n")
+                .doesNotContain("back-off");
+    }
+
+    @Test
     void smtputf8MailGetsAnInternationalizedReport() throws Exception {
         // RFC 6533: a non-ASCII address cannot stand in message/delivery-status (ASCII only) as "rfc822;"
         agent = agentBuilder(router()).build();
@@ -701,7 +746,9 @@ class DeliveryAgentTest {
         agent.runDue();
         RecipientState r = spool.get(m.id()).orElseThrow().recipients().get(0);
         assertThat(r.status()).isEqualTo(RecipientState.Status.PENDING);
-        assertThat(r.lastReply().orElseThrow()).startsWith("451 4.4.1");
+        // the last hop tried said why, in its own words
+        assertThat(r.lastReply()).contains("452 4.3.1 insufficient storage");
+        assertThat(r.remoteMta()).contains("127.0.0.1:" + backup.port());
         assertThat(inbound.messages()).isEmpty();
         assertThat(backup.messages()).isEmpty();
     }
@@ -724,7 +771,7 @@ class DeliveryAgentTest {
                         .get(0)
                         .lastReply()
                         .orElseThrow())
-                .startsWith("451 4.4.1");
+                .isEqualTo("421 4.3.2 down for maintenance");
 
         inbound.always(SinkCommand.GREETING, (SinkAction) null);
         clock.advance(Duration.ofSeconds(5)); // well inside the hop's 30 s back-off
