@@ -214,11 +214,24 @@ final class Dsn {
         h.append("Content-Type: text/plain; charset=utf-8\r\n");
         h.append("Content-Transfer-Encoding: 8bit\r\n\r\n");
         h.append("This is the mail system at host ").append(reportingMta).append(".\r\n\r\n");
+        boolean hdrs = dsn.ret().orElse(DsnRequest.Ret.FULL) == DsnRequest.Ret.HDRS;
+        boolean whole = kind == Kind.FAILED && !hdrs && original.size() <= returnLimit;
         if (kind == Kind.FAILED) {
             h.append("Your message (queue id ")
                     .append(original.id().value())
                     .append(") could not be delivered to one or more recipients.\r\n");
-            h.append("The returned message and the details are attached.\r\n\r\n");
+            if (whole) {
+                h.append("The returned message and the details are attached.\r\n\r\n");
+            } else if (hdrs) {
+                h.append("Only the header of your message is attached, as you asked (RET=HDRS).\r\n\r\n");
+            } else {
+                // the sender asked for the whole message (RET=FULL, or no RET): say why it did not come back
+                h.append("Only the header of your message is attached: at ")
+                        .append(original.size())
+                        .append(" bytes it is larger than the ")
+                        .append(returnLimit)
+                        .append(" bytes returned whole.\r\n\r\n");
+            }
         } else if (kind == Kind.DELAYED) {
             h.append("Your message (queue id ")
                     .append(original.id().value())
@@ -319,9 +332,6 @@ final class Dsn {
 
         h.append("--").append(boundary).append("\r\n");
         ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(original.size(), returnLimit) + 4096);
-        boolean whole = kind == Kind.FAILED
-                && dsn.ret().orElse(DsnRequest.Ret.FULL) == DsnRequest.Ret.FULL
-                && original.size() <= returnLimit;
         if (whole) {
             h.append("Content-Type: message/")
                     .append(global ? "global" : "rfc822")

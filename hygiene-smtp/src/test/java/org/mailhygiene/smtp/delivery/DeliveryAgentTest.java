@@ -425,6 +425,11 @@ class DeliveryAgentTest {
         assertThat(read(mp.getBodyPart(2).getInputStream()))
                 .contains("Message-ID: <m1@x.org>")
                 .doesNotContain("Hello.");
+        // the text part says why only the header came back, rather than promising the returned message
+        assertThat(read(mp.getBodyPart(0).getInputStream()).replaceAll("\r\n", " "))
+                .contains("Only the header of your message is attached: at " + MSG.length()
+                        + " bytes it is larger than the 10 bytes returned whole.")
+                .doesNotContain("The returned message");
     }
 
     /** An EHLO reply offering DSN (RFC 3461), as the sink does not by itself. */
@@ -674,6 +679,9 @@ class DeliveryAgentTest {
         assertThat(read(mp.getBodyPart(2).getInputStream()))
                 .contains("Message-ID: <m1@x.org>")
                 .doesNotContain("Hello.");
+        assertThat(read(mp.getBodyPart(0).getInputStream()).replaceAll("\r\n", " "))
+                .contains("Only the header of your message is attached, as you asked (RET=HDRS).")
+                .doesNotContain("The returned message");
     }
 
     @Test
