@@ -427,7 +427,8 @@ public final class MilterCommand implements Command {
                         "{}: SIGHUP ignored: the milter does not reload its configuration, restart it to apply a"
                                 + " changed file (a bayes: model is re-read by its reload check without one)",
                         node));
-        if (noSignal != null) {
+        // ignored since the start (nohup): a SIGHUP does nothing to the milter, which is what the handler is for
+        if (noSignal != null && !noSignal.equals(ReloadSignal.IGNORED)) {
             io.err().println("hygiene milter: " + noSignal + "; a SIGHUP stops the milter");
         }
         AdminServer adm = admin;

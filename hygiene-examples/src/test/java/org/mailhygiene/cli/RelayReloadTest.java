@@ -193,4 +193,38 @@ class RelayReloadTest {
         assertThat(r.status()).isEqualTo(Command.EXIT_ERROR);
         assertThat(r.err()).contains("cannot request a reload").contains("never-started");
     }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.MINUTES) // long by design; see junit-platform.properties
+    void aRelayStartedWithSighupIgnoredSaysSoAtStart() throws Exception {
+        // nohup hygiene relay ...: the JVM keeps SIGHUP ignored, so kill -HUP would silently not reload
+        assumeTrue(
+                !System.getProperty("os.name")
+                        .toLowerCase(java.util.Locale.ROOT)
+                        .startsWith("windows"),
+                "SIGHUP needs a POSIX system");
+        try (SmtpSink sink = SmtpSink.start()) {
+            Path conf = dir.resolve("edge.conf");
+            Files.writeString(
+                    conf,
+                    "role = edge\nname = edge-n\nlisten = 127.0.0.1:0\ndata = data\naccept-domain = dept-a.example\n"
+                            + "route = :127.0.0.1:" + sink.port() + "\nscanner = attachments\n");
+            List<String> command = new ArrayList<>(List.of("sh", "-c", "trap '' HUP; exec \"$@\"", "sh"));
+            command.addAll(MainProcess.of("relay", "--config", conf.toString()).command());
+            Process p = new ProcessBuilder(command).start();
+            try {
+                Log log = new Log(p);
+                BufferedReader out =
+                        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+                assertThat(out.readLine()).startsWith("edge-n smtp://127.0.0.1:");
+                assertThat(log.await("SIGHUP is ignored by this process"))
+                        .startsWith("hygiene relay: SIGHUP is ignored by this process (started under nohup")
+                        .endsWith("; reload with hygiene relay --reload --config " + conf);
+                p.destroy();
+                assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            } finally {
+                p.destroyForcibly();
+            }
+        }
+    }
 }
