@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * than the server's SIZE, or non-ASCII addresses with a server lacking SMTPUTF8, are PERMANENT without sending. A
  * failure of the next hop itself (no connection, a non-2xx greeting or EHLO, a 4xx to MAIL, DATA or the data, a
  * timeout, a dropped connection) throws {@link HopFailedException} so that failover moves on and the message stays
- * queued. Content that is 8-bit for a server without 8BITMIME is sent unchanged (as Postfix does), not re-encoded.
+ * queued. Content that is 8-bit for a server without 8BITMIME is sent unchanged, not re-encoded (as Postfix does with
+ * {@code disable_mime_output_conversion = yes}; by default Postfix converts 8-bit MIME parts to quoted-printable).
  *
  * <p>Every step has a timeout ({@link SmtpTimeouts}, RFC 5321 defaults), capped by the budget given to
  * {@link #deliver}. A reply (all of its lines) must arrive within its step's timeout and before the deadline, however
