@@ -625,7 +625,8 @@ public final class DeliveryAgent implements AutoCloseable {
             Delivered d =
                     deliver(m, routes.get(e.getKey()), domains.get(e.getKey()), tls.get(e.getKey()), e.getValue());
             for (RecipientResult r : d.results()) {
-                updated = updated.withRecipient(r.recipient(), s -> apply(s, r, m.queuedAt(), now, expiry, expired));
+                updated = updated.withRecipient(
+                        r.recipient(), s -> apply(s, r, m.queuedAt(), now, expiry, expired, d.attempted()));
             }
             left--;
             // Recipients a next hop without DSN took that asked for success notices are owed a relayed notice,
@@ -669,6 +670,19 @@ public final class DeliveryAgent implements AutoCloseable {
     }
 
     private RecipientState apply(
+            RecipientState s,
+            RecipientResult r,
+            Instant queuedAt,
+            Instant now,
+            Instant expiry,
+            boolean expired,
+            boolean attempted) {
+        RecipientState next = applyOutcome(s, r, queuedAt, now, expiry, expired);
+        // a pass that found every hop in back-off tried none: the last attempt is still the one before
+        return attempted ? next.withLastAttempt(now) : next;
+    }
+
+    private RecipientState applyOutcome(
             RecipientState s, RecipientResult r, Instant queuedAt, Instant now, Instant expiry, boolean expired) {
         // The reply stays apart from the next hop that gave it: a bounce reports that one as Remote-MTA, and the
         // relay's own texts (no server replied) carry no remote and are not labelled as SMTP replies.
@@ -676,12 +690,12 @@ public final class DeliveryAgent implements AutoCloseable {
         Optional<String> remote = r.remote().isEmpty() ? Optional.empty() : Optional.of(r.remote());
         switch (r.outcome()) {
             case DELIVERED:
-                return s.delivered(reply, remote).withLastAttempt(now);
+                return s.delivered(reply, remote);
             case PERMANENT:
-                return s.failed(reply, true, remote).withLastAttempt(now);
+                return s.failed(reply, true, remote);
             default:
                 if (expired) {
-                    return s.failed(Dsn.EXPIRED + reply, true, remote).withLastAttempt(now);
+                    return s.failed(Dsn.EXPIRED + reply, true, remote);
                 }
                 Instant next = retry.next(queuedAt, now);
                 if (!next.isAfter(now)) {
@@ -690,12 +704,20 @@ public final class DeliveryAgent implements AutoCloseable {
                 if (next.isAfter(expiry)) {
                     next = expiry;
                 }
-                return s.deferred(reply, next, remote).withLastAttempt(now);
+                return s.deferred(reply, next, remote);
         }
     }
 
-    /** The results of one transaction, and whether its next hop offered DSN (so it got the DSN parameters). */
-    private record Delivered(List<RecipientResult> results, boolean nextHopDsn) {}
+    /**
+     * The results of one transaction, whether its next hop offered DSN (so it got the DSN parameters), and whether an
+     * attempt was made: not when every next hop was in back-off, so that no connection was tried (the recipients'
+     * {@code Last-Attempt-Date} stays that of the attempt whose reply they keep).
+     */
+    private record Delivered(List<RecipientResult> results, boolean nextHopDsn, boolean attempted) {
+        Delivered(List<RecipientResult> results, boolean nextHopDsn) {
+            this(results, nextHopDsn, true);
+        }
+    }
 
     /**
      * Records a relayed notice as owed for each recipient of {@code results} just delivered to a next hop without DSN
@@ -945,7 +967,7 @@ public final class DeliveryAgent implements AutoCloseable {
                         last.remote()));
             }
             tell(() -> listener.transaction(m, Optional.empty(), deferred));
-            return new Delivered(deferred, false);
+            return new Delivered(deferred, false, !e.attempts().isEmpty());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Delivered(
