@@ -136,16 +136,41 @@ public final class ClamdClient {
     /**
      * Sends {@code PING}.
      *
+     * <p>A server that is not clamd is named by its first line as soon as it says something other than
+     * {@code PONG} (an SMTP or SSH greeting, an HTTP error page), without waiting for the deadline; one that says
+     * nothing is waited for until the deadline or the read timeout.
+     *
      * @param deadline the most time the whole command may take
      * @return the reply, {@code PONG}
-     * @throws ClamdException if clamd cannot be reached, times out or answers anything but {@code PONG}
+     * @throws ClamdException UNAVAILABLE if clamd cannot be reached; TIMED_OUT if nothing answers within the deadline
+     *     or the read timeout; PROTOCOL_ERROR naming the address and the first line of the answer if it is anything
+     *     but {@code PONG}
      * @throws InterruptedException if the thread is interrupted
      */
     public String ping(Duration deadline) throws ClamdException, InterruptedException {
-        String reply = command("PING", deadline);
+        Objects.requireNonNull(deadline, "deadline");
+        long end = deadlineNanos(deadline);
+        String reply;
+        try (Connection c = connect(end)) {
+            c.writeFully(ByteBuffer.wrap("zPING\0".getBytes(StandardCharsets.US_ASCII)), false);
+            // the first byte that is not PONG's ends the wait: another kind of server on the port (an SMTP or SSH
+            // greeting, an HTTP error page) is named at once instead of after the read timeout
+            reply = c.readReply("PING", "PONG");
+        } catch (ClamdException e) {
+            if (e.kind() == Kind.TIMED_OUT) {
+                throw new ClamdException(
+                        Kind.TIMED_OUT,
+                        address + ": no answer to PING within " + deadline.toMillis() + " ms (the port accepted the"
+                                + " connection but said nothing: not clamd, or a clamd too busy to answer)",
+                        e);
+            }
+            throw e;
+        }
         if (!reply.equals("PONG")) {
             throw new ClamdException(
-                    Kind.PROTOCOL_ERROR, address + ": PING answered '" + abbreviate(reply) + "'", null);
+                    Kind.PROTOCOL_ERROR,
+                    address + ": not clamd: PING answered '" + abbreviate(reply) + "' (clamd answers PONG)",
+                    null);
         }
         return reply;
     }
@@ -525,6 +550,20 @@ public final class ClamdClient {
          * the caller to refuse, instead of waiting for a NUL that never comes until the read timeout.
          */
         String readReply(String command, boolean lineEnds) throws ClamdException, InterruptedException {
+            return readReply(command, lineEnds, null);
+        }
+
+        /**
+         * Reads the reply of a command whose only right answer is {@code expected} (PING's PONG): as soon as a byte
+         * arrives that {@code expected} (followed by its NUL) does not have at that place, what has arrived by then is
+         * returned, up to its first line end, for the caller to refuse, without waiting for a terminator.
+         */
+        String readReply(String command, String expected) throws ClamdException, InterruptedException {
+            return readReply(command, false, expected.getBytes(StandardCharsets.US_ASCII));
+        }
+
+        private String readReply(String command, boolean lineEnds, byte[] expected)
+                throws ClamdException, InterruptedException {
             ByteBuffer buf = ByteBuffer.allocate(8192);
             ByteArrayOutputStream out = early;
             if (lineEnds) {
@@ -577,6 +616,9 @@ public final class ClamdClient {
                         }
                     }
                     out.write(a, 0, n);
+                    if (expected != null && diverges(out, expected)) {
+                        return firstLine(drainAvailable(buf, out));
+                    }
                     if (out.size() > MAX_REPLY_BYTES) {
                         throw new ClamdException(
                                 Kind.PROTOCOL_ERROR,
@@ -595,6 +637,51 @@ public final class ClamdClient {
             }
             // clamd ends some replies (COMMAND READ TIMED OUT) with a newline even in z mode, then closes.
             return ClamdScanReply.stripTerminators(out.toString(StandardCharsets.UTF_8));
+        }
+
+        /** Whether the bytes read so far differ from {@code expected} (then its NUL) at some place. */
+        private static boolean diverges(ByteArrayOutputStream out, byte[] expected) {
+            byte[] got = out.toByteArray();
+            for (int i = 0; i < got.length; i++) {
+                byte want = i < expected.length ? expected[i] : 0;
+                if (got[i] != want) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** Adds the bytes that have arrived already (no wait), up to the reply limit, and returns all as text. */
+        private String drainAvailable(ByteBuffer buf, ByteArrayOutputStream out) {
+            try {
+                while (!eof && out.size() < MAX_REPLY_BYTES) {
+                    buf.clear();
+                    int n = ch.read(buf);
+                    if (n < 0) {
+                        eof = true;
+                    } else if (n == 0) {
+                        break;
+                    } else {
+                        out.write(buf.array(), 0, n);
+                    }
+                }
+            } catch (IOException e) {
+                // what arrived before is enough to name the server
+            }
+            return out.toString(StandardCharsets.UTF_8);
+        }
+
+        /** The text up to its first line end or NUL. */
+        private static String firstLine(String text) {
+            int cut = text.length();
+            for (int i = 0; i < text.length(); i++) {
+                char ch = text.charAt(i);
+                if (ch == '\n' || ch == '\r' || ch == 0) {
+                    cut = i;
+                    break;
+                }
+            }
+            return text.substring(0, cut);
         }
 
         private static String stripCr(String line) {

@@ -67,4 +67,76 @@ class ClamdWrongServerTest {
                     .isLessThan(readTimeout);
         }
     }
+
+    /**
+     * Found from outside in session 40: {@code hygiene relay --check} with {@code scanner = clamd:} naming an SMTP
+     * server's port waited the whole 5 s probe timeout ("scan deadline passed while awaiting the PING reply") although
+     * the greeting had arrived at once; an HTTP server's error page was quoted whole, over several lines.
+     */
+    @Test
+    void aPingAnsweredByAnotherKindOfServerFailsAtOnceNamingTheAddressAndItsFirstLine() throws Exception {
+        for (String answer : new String[] {
+            "220 mx.example ESMTP\r\n",
+            "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n",
+            "SSH-2.0-OpenSSH_9.6\r\n"
+        }) {
+            try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+                Thread t = answering(server, answer);
+                Duration timeout = Duration.ofMinutes(2);
+                ClamdClient client = ClamdClient.builder(ClamdAddress.parse("127.0.0.1:" + server.getLocalPort()))
+                        .readTimeout(timeout)
+                        .build();
+                String first = answer.substring(0, answer.indexOf('\r'));
+                long t0 = System.nanoTime();
+                assertThatThrownBy(() -> client.ping(timeout)).isInstanceOfSatisfying(ClamdException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(ScanFailure.Kind.PROTOCOL_ERROR);
+                    assertThat(e.getMessage())
+                            .isEqualTo("127.0.0.1:" + server.getLocalPort() + ": not clamd: PING answered '" + first
+                                    + "' (clamd answers PONG)");
+                });
+                assertThat(Duration.ofNanos(System.nanoTime() - t0))
+                        .as("answered by the first bytes, not by the timeout")
+                        .isLessThan(timeout);
+                t.interrupt();
+            }
+        }
+    }
+
+    @Test
+    void aPortThatSaysNothingTimesOutNamingTheAddressAndThatNothingAnswered() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            answering(server, "");
+            ClamdClient client = ClamdClient.builder(ClamdAddress.parse("127.0.0.1:" + server.getLocalPort()))
+                    .build();
+            assertThatThrownBy(() -> client.ping(Duration.ofMillis(300)))
+                    .isInstanceOfSatisfying(ClamdException.class, e -> {
+                        assertThat(e.kind()).isEqualTo(ScanFailure.Kind.TIMED_OUT);
+                        assertThat(e.getMessage())
+                                .startsWith("127.0.0.1:" + server.getLocalPort() + ": no answer to PING within 300 ms")
+                                .contains("not clamd");
+                    });
+        }
+    }
+
+    /** A server that writes {@code answer} on each connection, then reads until the client closes. */
+    private static Thread answering(ServerSocket server, String answer) {
+        Thread t = new Thread(() -> {
+            while (!server.isClosed()) {
+                try (Socket s = server.accept()) {
+                    s.getOutputStream().write(answer.getBytes(StandardCharsets.US_ASCII));
+                    s.getOutputStream().flush();
+                    InputStream in = s.getInputStream();
+                    byte[] b = new byte[8192];
+                    while (in.read(b) >= 0) {
+                        // never answers
+                    }
+                } catch (IOException e) {
+                    // closed at the end of the test
+                }
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
 }
