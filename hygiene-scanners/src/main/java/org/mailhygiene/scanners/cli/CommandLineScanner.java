@@ -43,7 +43,6 @@ import org.mailhygiene.internal.IoErrors;
 import org.mailhygiene.internal.LockedDirectory;
 import org.mailhygiene.scanners.clamd.ClamdScanReply;
 import org.mailhygiene.scanners.mime.MimeWalker;
-import org.mailhygiene.scanners.mime.TextDecoding;
 import org.mailhygiene.scanners.update.CommandStep;
 import org.mailhygiene.scanners.update.UpdateStep;
 import org.slf4j.Logger;
@@ -67,9 +66,11 @@ import org.slf4j.LoggerFactory;
  *       part ({@link InputMode#PARTS}).
  *   <li>Runs the program with the expanded argument list, never through a shell, with stdin closed, stderr merged
  *       into stdout and the inherited environment plus {@link Builder#environment(String, String)}. At most
- *       {@link Builder#maxOutputBytes(int)} bytes of output are kept; the rest is read and discarded. The output is
- *       read line by line as UTF-8, a line that is not valid UTF-8 as ISO-8859-1 (a scanner running in a Latin-1
- *       locale), so a threat name keeps its letters ({@link org.mailhygiene.scanners.mime.TextDecoding#decodeReportLines}).
+ *       {@link Builder#maxOutputBytes(int)} bytes of output are kept; the rest is read and discarded. Output in
+ *       UTF-16 (a scanner from Windows; a zero byte in every other place, with or without a byte order mark) is read
+ *       as UTF-16; other output line by line as UTF-8, a line that is not valid UTF-8 as ISO-8859-1 (a scanner
+ *       running in a Latin-1 locale), so a threat name keeps its letters
+ *       ({@link org.mailhygiene.scanners.mime.TextDecoding#decodeReportLines}).
  *   <li>After {@link Builder#timeout(Duration)} the whole process tree is killed (every descendant, then the
  *       program; {@link ProcessHandle#descendants()}) and the scan fails with {@link ScanFailure.Kind#TIMED_OUT}. An
  *       interrupted caller also kills the tree, then gets {@link InterruptedException}. Processes that escaped the
@@ -355,8 +356,9 @@ public final class CommandLineScanner implements Scanner {
     }
 
     private Verdict interpret(ProcessRunner.Result r, Path work, List<InputFile> inputs, long t0) throws ScanException {
-        // per line: UTF-8 where valid, else ISO-8859-1 (a scanner in a Latin-1 locale; output cut mid-character)
-        String output = TextDecoding.decodeReportLines(r.output());
+        // UTF-16 when its zero bytes say so (a scanner from Windows); else per line: UTF-8 where valid, else
+        // ISO-8859-1 (a scanner in a Latin-1 locale; output cut mid-character)
+        String output = ScannerOutput.decode(r.output());
         Map<String, String> labels = new LinkedHashMap<>();
         inputs.forEach(f -> labels.put(f.path().getFileName().toString(), f.label()));
         List<OutputParser.Hit> found = OutputParser.parse(output, profile.namePatterns(), work.toString(), labels);

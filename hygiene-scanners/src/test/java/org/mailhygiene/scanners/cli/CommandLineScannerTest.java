@@ -253,6 +253,62 @@ class CommandLineScannerTest {
         assertNothingLeft();
     }
 
+    /**
+     * Found from outside in session 40: a scanner that prints UTF-16 (Windows-origin tools, PowerShell wrappers), with
+     * or without a byte order mark, was read as 8-bit text with a NUL in every other place: its {@code FILE: OK} line
+     * and its threat names were never found, so every scan failed ({@code hygiene scan --command clamscan:PATH}:
+     * "no output line says message was scanned; output: /?t?m?p?...").
+     */
+    @Test
+    void utf16OutputWithOrWithoutAByteOrderMarkIsReadAsUtf16() throws Exception {
+        String[][] encodings = {
+            {"", "UTF-16"}, {"\\376\\377", "UTF-16BE"}, {"", "UTF-16LE"}, {"", "UTF-16BE"}, {"\\357\\273\\277", "UTF-8"}
+        };
+        for (String[] enc : encodings) {
+            String convert = "{ printf '" + enc[0] + "'; printf \"$out\" | iconv -f UTF-8 -t " + enc[1] + "; }";
+            Path ok = Files.writeString(
+                    root.resolve("ok-" + enc[1] + enc[0].length()),
+                    "#!/bin/sh\nout=''\nfor f in \"$@\"; do case \"$f\" in -*) ;; *) out=\"$out$f: OK\\r\\n\";; esac;"
+                            + " done\n" + convert + "\nexit 0\n");
+            Path found = Files.writeString(
+                    root.resolve("found-" + enc[1] + enc[0].length()),
+                    "#!/bin/sh\nout=''\nfor f in \"$@\"; do case \"$f\" in -*) ;; *)"
+                            + " out=\"$out$f: Win.Test.EICAR_HDB-1 FOUND\\r\\n\";; esac; done\n" + convert
+                            + "\nexit 1\n");
+            for (Path p : List.of(ok, found)) {
+                Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            }
+            Verdict clean = CommandLineScanner.builder(Profiles.clamdscan())
+                    .executable(ok)
+                    .temporaryDirectory(tmp)
+                    .build()
+                    .scan(TestMessages.text("hello"));
+            assertThat(clean.outcome()).as(enc[1] + " " + enc[0]).isEqualTo(Outcome.CLEAN);
+            Verdict v = CommandLineScanner.builder(Profiles.clamdscan())
+                    .executable(found)
+                    .temporaryDirectory(tmp)
+                    .build()
+                    .scan(TestMessages.text("hello"));
+            assertThat(v.outcome()).as(enc[1] + " " + enc[0]).isEqualTo(Outcome.INFECTED);
+            assertThat(v.threats()).as(enc[1] + " " + enc[0]).containsExactly("Win.Test.EICAR_HDB-1");
+        }
+        assertNothingLeft();
+    }
+
+    /**
+     * A byte order mark alone does not make output UTF-16: 8-bit output whose first line begins with "ÿþ" (an archive
+     * entry's name, say) is read as 8-bit text, so a threat name after it is still found.
+     */
+    @Test
+    void aByteOrderMarkBeforeEightBitTextIsNotTakenForUtf16() {
+        byte[] bytes = ("\u00ff\u00fejunk: OK\nfile: Win.Test.EICAR_HDB-1 FOUND\n")
+                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertThat(ScannerOutput.decode(bytes)).isEqualTo("\u00ff\u00fejunk: OK\nfile: Win.Test.EICAR_HDB-1 FOUND\n");
+        assertThat(ScannerOutput.decode("a: OK\r\n".getBytes(java.nio.charset.StandardCharsets.UTF_16LE)))
+                .isEqualTo("a: OK\r\n");
+        assertThat(ScannerOutput.decode(new byte[0])).isEmpty();
+    }
+
     @Test
     void aNonExecutableFileIsUnavailable() throws Exception {
         Path notExec = Files.writeString(root.resolve("vascan.txt"), "#!/bin/sh\nexit 0\n");
