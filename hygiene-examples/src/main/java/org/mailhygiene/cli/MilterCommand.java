@@ -223,6 +223,16 @@ public final class MilterCommand implements Command {
                 return EXIT_ERROR;
             }
             if (check) {
+                // clamd answering OK for what it stopped reading at a limit: such mail would pass as clean
+                for (Scanner sc : s.scanners()) {
+                    if (sc instanceof org.mailhygiene.scanners.clamd.ClamdScanner clamd) {
+                        for (String w : clamd.checkLimits()) {
+                            io.err()
+                                    .println(
+                                            "hygiene milter: " + config + ": warning: scanner " + sc.name() + ": " + w);
+                        }
+                    }
+                }
                 io.out().println(config + ": OK");
                 return EXIT_OK;
             }

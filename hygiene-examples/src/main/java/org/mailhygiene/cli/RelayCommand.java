@@ -165,6 +165,10 @@ public final class RelayCommand implements Command {
                                 + " (the node would start with it marked down; check its address in the scanner"
                                 + " line)");
             }
+            // clamd answering OK for what it stopped reading at a limit: the node would deliver such mail as clean
+            for (String w : builder.checkScannerLimits()) {
+                io.err().println("hygiene relay: " + config + ": warning: scanner " + w);
+            }
             io.out().println(config + ": OK");
             return EXIT_OK;
         }

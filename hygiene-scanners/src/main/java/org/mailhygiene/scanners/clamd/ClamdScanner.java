@@ -536,6 +536,83 @@ public final class ClamdScanner implements Scanner {
         return group.probeDown(this::pings);
     }
 
+    /** How deep the limits probe nests its zip archives: past clamd's default MaxRecursion (17) and most sites'. */
+    static final int LIMITS_PROBE_DEPTH = 64;
+
+    /**
+     * Asks every instance whether it says so when it stops reading at one of its scan limits, for a configuration
+     * check ({@code hygiene relay --check}): clamd has no command that shows its configuration, so three small
+     * messages are streamed and their answers compared. The EICAR test file; EICAR in a zip archive; EICAR in zip
+     * archives nested {@value #LIMITS_PROBE_DEPTH} deep. An instance that finds the first and the second but calls the
+     * third {@code OK} stopped at its {@code MaxRecursion} and said nothing: it runs with {@code AlertExceedsMax no}
+     * (Debian's default), so it also answers {@code OK} for any message it stopped reading at {@code MaxFileSize},
+     * {@code MaxScanSize}, {@code MaxFiles} or {@code MaxRecursion}, and this scanner cannot tell such a message from a
+     * clean one. One that finds the first but not the second does not look into archives ({@code ScanArchive no}).
+     * With {@code AlertExceedsMax yes} the third is {@code Heuristics.Limits.Exceeded.MaxRecursion}; with a
+     * {@code MaxRecursion} above the depth it is found: both pass.
+     *
+     * <p>The check cannot tell (and says nothing) for an instance that does not answer, or does not know the EICAR
+     * test file. clamd logs the probes as found (and runs its {@code VirusEvent} for them, if one is set), so run it
+     * when checking a configuration, not per message. Blocks up to three probe timeouts per instance; never throws.
+     * Thread-safe.
+     *
+     * @return one line per instance whose answers show such a setting, naming its address, what it answered and what
+     *     to set in clamd.conf; empty when none does
+     */
+    public List<String> checkLimits() {
+        List<String> warnings = new ArrayList<>();
+        byte[] eicar = String.join("", "X5O!P%@AP[4\\PZX54(P^)7CC)7}$", "EICAR-STANDARD-ANTIVIRUS-", "TEST-FILE!$H+H*")
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] zipped = zip("eicar.com", eicar);
+        byte[] nested = zipped;
+        for (int i = 1; i < LIMITS_PROBE_DEPTH; i++) {
+            nested = zip("level-" + i + ".zip", nested);
+        }
+        for (ClamdClient c : clients) {
+            try {
+                ClamdScanReply plain = c.instream(new java.io.ByteArrayInputStream(eicar), eicar.length, probeTimeout);
+                if (plain.status() != ClamdScanReply.Status.FOUND) {
+                    continue; // does not know EICAR: nothing found below can be told from a clean answer
+                }
+                ClamdScanReply inZip =
+                        c.instream(new java.io.ByteArrayInputStream(zipped), zipped.length, probeTimeout);
+                if (inZip.status() == ClamdScanReply.Status.CLEAN) {
+                    warnings.add(c.address() + " does not look into archives: the EICAR test file in a zip was '"
+                            + inZip.raw() + "' (clamd.conf ScanArchive no); set ScanArchive yes and restart clamd,"
+                            + " or every virus in an archive is called clean");
+                    continue;
+                }
+                ClamdScanReply deep = c.instream(new java.io.ByteArrayInputStream(nested), nested.length, probeTimeout);
+                if (deep.status() == ClamdScanReply.Status.CLEAN) {
+                    warnings.add(c.address() + " answers OK for content it stopped reading at a scan limit: the"
+                            + " EICAR test file in zip archives nested " + LIMITS_PROBE_DEPTH + " deep was '"
+                            + deep.raw() + "' (clamd.conf AlertExceedsMax no, Debian's default); set AlertExceedsMax"
+                            + " yes and restart clamd, or a message past its MaxRecursion, MaxFileSize, MaxScanSize"
+                            + " or MaxFiles is called clean");
+                }
+            } catch (ClamdException e) {
+                // down or not clamd: health() and the probes report that
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return warnings;
+    }
+
+    /** A zip archive holding one deflated entry. */
+    private static byte[] zip(String name, byte[] content) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.ZipOutputStream z = new java.util.zip.ZipOutputStream(out)) {
+            z.putNextEntry(new java.util.zip.ZipEntry(name));
+            z.write(content);
+            z.closeEntry();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // in memory: does not happen
+        }
+        return out.toByteArray();
+    }
+
     private boolean pings(ClamdClient c) {
         try {
             c.ping(probeTimeout);

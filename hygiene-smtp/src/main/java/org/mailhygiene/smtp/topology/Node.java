@@ -1613,6 +1613,25 @@ public final class Node implements AutoCloseable {
             return down;
         }
 
+        /**
+         * Checks every clamd scanner's instances for settings under which clamd calls content it did not read clean
+         * ({@link org.mailhygiene.scanners.clamd.ClamdScanner#checkLimits()}: {@code AlertExceedsMax no},
+         * {@code ScanArchive no}), for {@code hygiene relay --check}. Streams three small probes (the EICAR test file,
+         * zipped and nested) to each instance that answers; clamd logs them as found. Call after {@link #check()}.
+         * Blocks up to the scanners' probe timeouts; never throws.
+         *
+         * @return one line per instance so configured, prefixed with its scanner's name; empty when none is
+         */
+        public List<String> checkScannerLimits() {
+            List<String> warnings = new java.util.ArrayList<>();
+            for (Scanner s : scanners) {
+                if (s instanceof org.mailhygiene.scanners.clamd.ClamdScanner clamd) {
+                    clamd.checkLimits().forEach(w -> warnings.add(s.name() + ": " + w));
+                }
+            }
+            return warnings;
+        }
+
         private void requireSettings() {
             if (router == null) {
                 throw new IllegalStateException(name + ": a router is required");

@@ -415,7 +415,9 @@ public final class RealClamd implements AutoCloseable {
         }
 
         /**
-         * Adds a raw {@code clamd.conf} line, e.g. {@code MaxScanSize 10M}.
+         * Adds a raw {@code clamd.conf} line, e.g. {@code MaxScanSize 10M}; it replaces the generated line of the same
+         * option, if any (clamd would take the first of two), e.g. {@code AlertExceedsMax no} for a clamd as Debian
+         * configures it.
          *
          * @param line the line
          * @return this builder
@@ -490,7 +492,12 @@ public final class RealClamd implements AutoCloseable {
                     "ScanMail yes",
                     "ScanArchive yes",
                     "SelfCheck 0"));
-            conf.addAll(extraConfig);
+            for (String line : extraConfig) {
+                // clamd takes the first of two lines for one option: a line given replaces the generated one
+                String option = line.strip().split("\\s+", 2)[0];
+                conf.removeIf(l -> l.split(" ", 2)[0].equalsIgnoreCase(option));
+                conf.add(line);
+            }
             Path confFile = dir.resolve("clamd.conf");
             Files.write(confFile, conf, StandardCharsets.US_ASCII);
             Process p = new ProcessBuilder(binary.toString(), "-c", confFile.toString())
