@@ -126,6 +126,56 @@ class RelayCommandTest {
         assertThat(quiet.err()).doesNotContain("warning");
     }
 
+    /**
+     * Session 40, from outside: a clamd line naming an SMTP server's port was reported after the 5 s probe timeout as
+     * "scan deadline passed while awaiting the PING reply"; a clamd with {@code AlertExceedsMax no} (Debian's default),
+     * which answers {@code OK} for what it stopped reading at a scan limit, passed {@code --check} without a word.
+     */
+    @Test
+    void checkNamesAServerThatIsNotClamdAndAClamdThatAnswersOkPastItsLimits() throws Exception {
+        try (ServerSocket smtp = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread greeter = new Thread(() -> {
+                while (!smtp.isClosed()) {
+                    try (java.net.Socket c = smtp.accept()) {
+                        c.getOutputStream().write("220 mx.example ESMTP\r\n".getBytes(StandardCharsets.US_ASCII));
+                        c.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+                    } catch (java.io.IOException e) {
+                        // closed at the end of the test
+                    }
+                }
+            });
+            greeter.setDaemon(true);
+            greeter.start();
+            Path conf = dir.resolve("gw.conf");
+            Files.writeString(
+                    conf,
+                    "role = edge\nname = e\nlisten = 127.0.0.1:0\ndata = d\nroute = :127.0.0.1:25\n"
+                            + "scanner = clamd:127.0.0.1:" + smtp.getLocalPort() + "\n");
+            Run r = Run.main("relay", "--config", conf.toString(), "--check");
+            assertThat(r.status()).isEqualTo(Command.EXIT_OK);
+            assertThat(r.err())
+                    .contains("warning: scanner clamd: 0/1 up: 127.0.0.1:" + smtp.getLocalPort()
+                            + ": not clamd: PING answered '220 mx.example ESMTP' (clamd answers PONG)");
+        }
+        try (org.mailhygiene.testkit.clamd.RealClamd clamd = org.mailhygiene.testkit.clamd.RealClamd.builder(
+                        RealBinaries.require("clamd", "clamav-daemon"))
+                .configLine("AlertExceedsMax no")
+                .start()) {
+            Path conf = dir.resolve("gw.conf");
+            Files.writeString(
+                    conf,
+                    "role = edge\nname = e\nlisten = 127.0.0.1:0\ndata = d\nroute = :127.0.0.1:25\n"
+                            + "scanner = clamd:" + clamd.tcpAddress() + "\n");
+            Run r = Run.main("relay", "--config", conf.toString(), "--check");
+            assertThat(r.status()).isEqualTo(Command.EXIT_OK);
+            assertThat(r.out()).contains("gw.conf: OK");
+            assertThat(r.err())
+                    .contains("gw.conf: warning: scanner clamd: " + clamd.tcpAddress()
+                            + " answers OK for content it stopped reading at a scan limit")
+                    .contains("set AlertExceedsMax yes");
+        }
+    }
+
     @Test
     void checkWarnsWhenTheSharedStoreDoesNotAnswerAndStillSaysOk() throws Exception {
         int dead;
