@@ -110,6 +110,7 @@ public final class ConfigFile {
             // Windows editors (Notepad) start a UTF-8 file with one; it made the first key "malformed key 'role'"
             text = text.substring(BYTE_ORDER_MARK.length());
         }
+        loneCarriageReturn(source, text);
         String[] lines = text.split("\r?\n", -1);
         for (int i = 0; i < lines.length; i++) {
             String line = lines[i].strip();
@@ -118,16 +119,101 @@ public final class ConfigFile {
             }
             int eq = line.indexOf('=');
             if (eq <= 0) {
-                throw new ConfigException(source + " line " + (i + 1) + ": expected 'key = value', got '" + line + "'");
+                throw new ConfigException(source + " line " + (i + 1) + ": expected 'key = value', got " + quote(line));
             }
             String key = line.substring(0, eq).strip().toLowerCase(Locale.ROOT);
             if (!key.matches("[a-z][a-z0-9_.-]*")) {
-                throw new ConfigException(source + " line " + (i + 1) + ": malformed key '" + key + "'");
+                throw new ConfigException(source + " line " + (i + 1) + ": malformed key " + quote(key));
             }
             entries.computeIfAbsent(key, k -> new ArrayList<>())
                     .add(new Entry(line.substring(eq + 1).strip(), i + 1));
         }
         return new ConfigFile(source, entries);
+    }
+
+    /**
+     * Refuses a carriage return that does not end a CRLF line end. A file saved with the old Mac line ends (CR only)
+     * was read as one line, and the error quoted the whole file as the first key's value; a lone CR elsewhere is
+     * invisible in most editors and would end up inside a value. Lines are counted by their line feeds, as
+     * {@code grep -n} and {@code sed -n Np} count them.
+     */
+    private static void loneCarriageReturn(String source, String text) throws ConfigException {
+        int cr = -1;
+        while ((cr = text.indexOf('\r', cr + 1)) >= 0) {
+            if (cr + 1 < text.length() && text.charAt(cr + 1) == '\n') {
+                continue;
+            }
+            int line = 1;
+            for (int i = 0; i < cr; i++) {
+                if (text.charAt(i) == '\n') {
+                    line++;
+                }
+            }
+            String problem = text.indexOf('\n') < 0
+                    ? "the lines end with a carriage return (CR) alone, as old Mac editors wrote them, so the whole"
+                            + " file is one line; save it with LF (Unix) or CRLF (Windows) line ends, e.g."
+                            + " tr '\\r' '\\n' < OLD > NEW"
+                    : "a carriage return (CR) that is not part of a CRLF line end; save the file with LF (Unix) or"
+                            + " CRLF (Windows) line ends";
+            throw new ConfigException(source + " line " + line + ": " + problem);
+        }
+    }
+
+    /**
+     * The longest value an error message quotes whole ({@value}); a longer one is quoted by its first
+     * {@value #QUOTED_PREFIX} characters, an ellipsis and its length (see {@link #quote}).
+     */
+    public static final int QUOTE_LIMIT = 200;
+
+    /** How many characters of a value longer than {@link #QUOTE_LIMIT} an error message quotes. */
+    public static final int QUOTED_PREFIX = 120;
+
+    /**
+     * A value as an error message quotes it: {@code 'VALUE'}, or for a value longer than {@link #QUOTE_LIMIT}
+     * characters its first {@link #QUOTED_PREFIX} characters, {@code ...} and its length: {@code 'aaaa...' (10240
+     * characters)}. A 10 KB line was quoted whole, burying the file and line of the message in a screen of text.
+     *
+     * @param value the value
+     * @return the quoted value
+     */
+    public static String quote(String value) {
+        if (value.length() <= QUOTE_LIMIT) {
+            return "'" + value + "'";
+        }
+        return "'" + value.substring(0, QUOTED_PREFIX) + "...' (" + value.length() + " characters)";
+    }
+
+    private static final java.util.regex.Pattern LONG_QUOTED =
+            java.util.regex.Pattern.compile("'([^'\n]{" + (QUOTE_LIMIT + 1) + ",})'");
+
+    /**
+     * An error message with every value of this file longer than {@link #QUOTE_LIMIT} characters shortened as
+     * {@link #quote} shortens it, whether the message quotes it or a component's message names it bare (as the SMTP
+     * server's {@code hostname is not a domain or address literal: VALUE}), and every other quoted text that long (a
+     * part of a value) too. The readers of configuration files pass their errors through it, so that no message
+     * repeats a 10 KB value; the file and line at its start are kept.
+     *
+     * @param message an error message about this file
+     * @return the message with long values shortened
+     */
+    public String shorten(String message) {
+        String out = message;
+        for (List<Entry> es : entries.values()) {
+            for (Entry e : es) {
+                if (e.value.length() > QUOTE_LIMIT && out.contains(e.value)) {
+                    String quoted = quote(e.value);
+                    out = out.replace("'" + e.value + "'", quoted);
+                    out = out.replace(e.value, quoted.substring(1).replaceFirst("' \\(", " ("));
+                }
+            }
+        }
+        java.util.regex.Matcher m = LONG_QUOTED.matcher(out);
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            m.appendReplacement(sb, java.util.regex.Matcher.quoteReplacement(quote(m.group(1))));
+        }
+        m.appendTail(sb);
+        return sb.toString();
     }
 
     /**
@@ -140,7 +226,7 @@ public final class ConfigFile {
     }
 
     private ConfigException error(String key, Entry e, String problem) {
-        return new ConfigException(source + " line " + e.line + ": " + key + ": " + problem);
+        return new ConfigException(shorten(source + " line " + e.line + ": " + key + ": " + problem));
     }
 
     /**
@@ -240,7 +326,7 @@ public final class ConfigFile {
                 // a whole number, only too long for an int: say what is allowed, not that it is no number
                 throw error(key, e, "must be between " + min + " and " + max + ", was " + v.get());
             }
-            throw error(key, e, "not a whole number: '" + v.get() + "'");
+            throw error(key, e, "not a whole number: " + quote(v.get()));
         }
     }
 
@@ -263,7 +349,7 @@ public final class ConfigFile {
             }
             return Optional.of(d);
         } catch (NumberFormatException ex) {
-            throw error(key, entries.get(key).get(0), "not a number: '" + v.get() + "'");
+            throw error(key, entries.get(key).get(0), "not a number: " + quote(v.get()));
         }
     }
 
@@ -290,7 +376,7 @@ public final class ConfigFile {
                 throw error(
                         key,
                         entries.get(key).get(0),
-                        "expected on or off (or true, false, yes, no), got '" + v.get() + "'");
+                        "expected on or off (or true, false, yes, no), got " + quote(v.get()));
         }
     }
 
@@ -317,8 +403,66 @@ public final class ConfigFile {
             if (ex.getMessage() != null && ex.getMessage().startsWith(TOO_LONG)) {
                 throw error(key, e, ex.getMessage());
             }
-            throw error(key, e, "not a duration (e.g. 30s, 5m, 2h, 7d): '" + v.get() + "'");
+            throw error(key, e, "not a duration (e.g. 30s, 5m, 2h, 7d): " + quote(v.get()));
         }
+    }
+
+    /**
+     * A single positive duration within bounds, for a key whose value has a sensible range: as
+     * {@link #duration(String)}, and one outside {@code [min, max]} is an error naming both bounds in the file's units
+     * and the value as written ({@code queue-lifetime: must be between 1m and 100d, was 1000d}).
+     *
+     * @param key the key
+     * @param min the shortest value allowed (positive)
+     * @param max the longest value allowed
+     * @return the value, empty when absent
+     * @throws ConfigException if malformed, not positive, outside the bounds or repeated
+     * @throws IllegalArgumentException if {@code min} is not positive or {@code max} is shorter than {@code min}
+     */
+    public Optional<Duration> duration(String key, Duration min, Duration max) throws ConfigException {
+        if (min.isNegative() || min.isZero() || max.compareTo(min) < 0) {
+            throw new IllegalArgumentException("bad bounds " + min + ", " + max);
+        }
+        Optional<Duration> d = duration(key);
+        if (d.isPresent() && (d.get().compareTo(min) < 0 || d.get().compareTo(max) > 0)) {
+            throw error(
+                    key,
+                    entries.get(key).get(0),
+                    "must be between " + format(min) + " and " + format(max) + ", was "
+                            + string(key).orElseThrow());
+        }
+        return d;
+    }
+
+    /**
+     * A duration in the units a configuration file writes: the largest of {@code d}, {@code h}, {@code m}, {@code s}
+     * and {@code ms} that it is a whole number of ({@code 100d}, {@code 90m}, {@code 250ms}); ISO-8601 for less than a
+     * millisecond.
+     *
+     * @param d a duration, not negative
+     * @return the text, which {@link #parseDuration} reads back as {@code d}
+     */
+    public static String format(Duration d) {
+        if (d.isZero()) {
+            return "0";
+        }
+        if (d.getNano() % 1_000_000 != 0) {
+            return d.toString();
+        }
+        long ms = d.toMillis();
+        if (ms % 86_400_000L == 0) {
+            return ms / 86_400_000L + "d";
+        }
+        if (ms % 3_600_000L == 0) {
+            return ms / 3_600_000L + "h";
+        }
+        if (ms % 60_000L == 0) {
+            return ms / 60_000L + "m";
+        }
+        if (ms % 1000L == 0) {
+            return ms / 1000L + "s";
+        }
+        return ms + "ms";
     }
 
     /**
@@ -400,7 +544,7 @@ public final class ConfigFile {
 
     private static IllegalArgumentException tooLong(String text, Throwable cause) {
         return new IllegalArgumentException(
-                TOO_LONG + " (at most " + MAX_DURATION.toDays() + "d): '" + text + "'", cause);
+                TOO_LONG + " (at most " + MAX_DURATION.toDays() + "d): " + quote(text), cause);
     }
 
     /**
@@ -449,8 +593,8 @@ public final class ConfigFile {
         for (Map.Entry<String, List<Entry>> e : entries.entrySet()) {
             if (!used.contains(e.getKey())) {
                 String near = nearest(e.getKey(), used);
-                throw new ConfigException(source + " line " + e.getValue().get(0).line + ": unknown key '" + e.getKey()
-                        + "'" + (near == null ? "" : " (did you mean '" + near + "'?)"));
+                throw new ConfigException(source + " line " + e.getValue().get(0).line + ": unknown key "
+                        + quote(e.getKey()) + (near == null ? "" : " (did you mean '" + near + "'?)"));
             }
         }
     }

@@ -91,7 +91,7 @@ final class LimitsConfig {
                 : Optional.empty();
         b.minFreeSpace(minFree.orElse(limits.maxMessageSize() + limits.maxMessageSize() / 2));
 
-        Optional<Duration> lifetime = c.duration("queue-lifetime");
+        Optional<Duration> lifetime = c.duration("queue-lifetime", MIN_QUEUE_LIFETIME, MAX_QUEUE_LIFETIME);
         Optional<RetrySchedule> retry = retry(c, "retry-schedule");
         // 0 (the default) sends no delay notices, as Postfix's delay_warning_time = 0h
         Optional<Duration> delayWarning = c.durationOrZero("delay-warning").filter(d -> !d.isZero());
@@ -116,6 +116,16 @@ final class LimitsConfig {
         deliveryTimeouts(c).ifPresent(b::deliveryTimeouts);
         return limits;
     }
+
+    /**
+     * The bounds of {@code queue-lifetime}: a minute (mail tried about once, as Postfix's
+     * {@code maximal_queue_lifetime = 0}) to 100 days (RFC 5321 asks for four or five; beyond months a sender learns
+     * nothing from a bounce).
+     */
+    static final Duration MIN_QUEUE_LIFETIME = Duration.ofMinutes(1);
+
+    /** See {@link #MIN_QUEUE_LIFETIME}. */
+    static final Duration MAX_QUEUE_LIFETIME = Duration.ofDays(100);
 
     /** The {@code delivery.*-timeout} keys, in the order of {@link SmtpTimeouts}'s components. */
     static final List<String> DELIVERY_TIMEOUT_KEYS = List.of(

@@ -415,7 +415,8 @@ public final class Node implements AutoCloseable {
             next.dataDirectory = dataDirectory;
             next.hostname = hostname;
             if (!next.postmaster().equals(postmaster)) {
-                LOG.warn(
+                // NodeReloader reports it (WARN, and in its result) as every other key that needs a restart
+                LOG.debug(
                         "{}: the postmaster changes from {} to {} only with a restart; keeping {}",
                         name,
                         postmaster,
@@ -750,6 +751,16 @@ public final class Node implements AutoCloseable {
      */
     String hostname() {
         return hostname;
+    }
+
+    /**
+     * The postmaster's mailbox the node runs with (set, or defaulted from the accepted domains and the host name),
+     * which a reload keeps.
+     *
+     * @return the mailbox
+     */
+    String postmaster() {
+        return postmaster;
     }
 
     /**

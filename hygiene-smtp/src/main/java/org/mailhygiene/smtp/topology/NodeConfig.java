@@ -61,7 +61,8 @@ import org.mailhygiene.smtp.config.ConfigFile;
  *       {@code vexira:PATH}, {@code command:PROFILE[:PATH]}, {@code bayes:MODEL|default}, {@code attachments[:FILE]},
  *       {@code auth} (SPF, DKIM, ARC, DMARC), repeatable; their settings ({@code clamd.deadline}, ...) and the failure
  *       policy ({@code on-failure[.KIND]}) as in the document</td><td>required, at least one</td></tr>
- *   <tr><td>{@code dns}</td><td>{@code IP:PORT} of the DNS server the {@code auth} scanner asks</td>
+ *   <tr><td>{@code dns}</td><td>{@code IP:PORT} of the DNS server the {@code auth} scanner asks (needs
+ *       {@code scanner = auth})</td>
  *       <td>{@code /etc/resolv.conf}'s</td></tr>
  *   <tr><td>{@code dmarc-reject}</td><td>{@code reject} or {@code quarantine}: what a DMARC {@code p=reject} failure
  *       becomes</td><td>edge: reject; gateway: quarantine</td></tr>
@@ -75,7 +76,7 @@ import org.mailhygiene.smtp.config.ConfigFile;
  *   <tr><td>{@code spam-tag}</td><td>Subject tag for spam</td><td>{@code [SPAM]}</td></tr>
  *   <tr><td>{@code spam-reject-score}</td><td>spam whose score reaches this is refused ({@code 554 5.7.1}) instead
  *       of tagged, e.g. {@code 0.99} for the Bayes classifier's sure spam; compared with the score of each scanner
- *       that called it spam and has no reject score of its own</td><td>never rejected</td></tr>
+ *       that called it spam and has no reject score of its own; 0 or more</td><td>never rejected</td></tr>
  *   <tr><td>{@code bayes.reject-score}, {@code spamd.reject-score}</td><td>the same for one scanner on its own scale
  *       (the classifier's, also the {@code builtin} set's, in (0, 1]; spamd's in SpamAssassin points), taking
  *       precedence over {@code spam-reject-score}</td><td>{@code spam-reject-score}</td></tr>
@@ -86,13 +87,14 @@ import org.mailhygiene.smtp.config.ConfigFile;
  *       <td>edge: reject; gateway: quarantine</td></tr>
  *   <tr><td>{@code report-to}</td><td>administrator address for the daily statistics report</td><td>no report</td></tr>
  *   <tr><td>{@code report-from}</td><td>sender of the report</td><td>{@code postmaster@HOSTNAME}</td></tr>
- *   <tr><td>{@code report-time}</td><td>local time of day to send it, {@code HH:MM}</td><td>06:00</td></tr>
- *   <tr><td>{@code stats-flush}</td><td>statistics flush interval ({@code 5s})</td><td>5s</td></tr>
+ *   <tr><td>{@code report-time}</td><td>local time of day to send it, {@code HH:MM} (no seconds)</td>
+ *       <td>06:00</td></tr>
+ *   <tr><td>{@code stats-flush}</td><td>statistics flush interval, 1s to 1h</td><td>5s</td></tr>
  *   <tr><td>{@code redis}</td><td>share state with the cluster's other nodes through this Redis
  *       ({@code redis://[:PASSWORD@]HOST[:PORT][/DB]}, {@code redis-sentinel://}, {@code redis-cluster://}, and
  *       over TLS {@code rediss://}, {@code rediss-sentinel://}, {@code rediss-cluster://}; needs hygiene-redis on the
  *       class path)</td><td>nothing shared</td></tr>
- *   <tr><td>{@code redis-timeout}</td><td>bound on each call to Redis</td><td>250ms</td></tr>
+ *   <tr><td>{@code redis-timeout}</td><td>bound on each call to Redis, 1ms to 10s</td><td>250ms</td></tr>
  *   <tr><td>{@code redis-model}</td><td>name of the shared Bayes model</td><td>{@code bayes}</td></tr>
  *   <tr><td>{@code redis-model-refresh}</td><td>how often the local model takes in the cluster's learning</td>
  *       <td>10s</td></tr>
@@ -100,7 +102,7 @@ import org.mailhygiene.smtp.config.ConfigFile;
  *       {@code hygiene relay})</td><td>none</td></tr>
  *   <tr><td>{@code verdict-cache}</td><td>{@code on} or {@code off}: identical contents share one scan</td>
  *       <td>on</td></tr>
- *   <tr><td>{@code quarantine-retention}</td><td>how long quarantined messages are kept ({@code 30d})</td>
+ *   <tr><td>{@code quarantine-retention}</td><td>how long quarantined messages are kept, 1h to 3650d</td>
  *       <td>30d</td></tr>
  *   <tr><td>{@code stop-grace}</td><td>how long a stop lets open sessions finish (a message being scanned is
  *       answered within it, or its client gets 421)</td><td>10s</td></tr>
@@ -113,7 +115,9 @@ import org.mailhygiene.smtp.config.ConfigFile;
  *       before the node deletes it</td><td>7d</td></tr>
  * </table>
  *
- * Every error is a {@link ConfigException} naming the file, the line and the problem; unknown keys are errors.
+ * Every error is a {@link ConfigException} naming the file, the line and the problem (a value longer than
+ * {@link ConfigFile#QUOTE_LIMIT} characters shortened, {@link ConfigFile#shorten}); unknown keys are errors. An IPv4
+ * address with a leading zero in a number ({@code 127.0.0.01}) is an error: some programs read it as octal.
  * Stateless.
  */
 public final class NodeConfig {
@@ -153,12 +157,27 @@ public final class NodeConfig {
      * @param runningHostname the running node's host name, or {@code null} to take the file's
      */
     static Node.Builder parse(ConfigFile c, Path base, String runningHostname) throws IOException, ConfigException {
+        try {
+            return parseFile(c, base, runningHostname);
+        } catch (ConfigException e) {
+            throw shortened(c, e);
+        }
+    }
+
+    /** The error with the file's long values shortened ({@link ConfigFile#shorten}), the same one when none is. */
+    private static ConfigException shortened(ConfigFile c, ConfigException e) {
+        String message = c.shorten(e.getMessage());
+        return message.equals(e.getMessage()) ? e : new ConfigException(message, e.getCause());
+    }
+
+    private static Node.Builder parseFile(ConfigFile c, Path base, String runningHostname)
+            throws IOException, ConfigException {
         String roleText = c.required("role");
         Role role;
         try {
             role = Role.valueOf(roleText.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw error(c, "role", "must be 'edge' or 'gateway', was '" + roleText + "'");
+            throw error(c, "role", "must be 'edge' or 'gateway', was " + ConfigFile.quote(roleText));
         }
         String name = c.required("name");
         Node.Builder b;
@@ -341,9 +360,17 @@ public final class NodeConfig {
         if (reportTo.isPresent()) {
             LocalTime at;
             try {
+                // HH:MM as documented: LocalTime also took seconds and fractions (07:30:15.5), which the daily
+                // report's schedule has no use for
+                if (!reportTime.orElse("06:00").matches("[0-9]{2}:[0-9]{2}")) {
+                    throw new DateTimeParseException("not HH:MM", reportTime.orElse(""), 0);
+                }
                 at = LocalTime.parse(reportTime.orElse("06:00"));
             } catch (DateTimeParseException e) {
-                throw error(c, "report-time", "expected HH:MM, was '" + reportTime.orElse("") + "'");
+                throw error(
+                        c,
+                        "report-time",
+                        "expected HH:MM (00:00 to 23:59, no seconds), was " + ConfigFile.quote(reportTime.orElse("")));
             }
             try {
                 b.dailyReport(reportTo.get(), reportFrom.orElse(null), at);
@@ -353,7 +380,7 @@ public final class NodeConfig {
         } else if (reportTime.isPresent() || reportFrom.isPresent()) {
             throw error(c, reportTime.isPresent() ? "report-time" : "report-from", "needs report-to");
         }
-        Optional<Duration> flush = c.duration("stats-flush");
+        Optional<Duration> flush = c.duration("stats-flush", MIN_STATS_FLUSH, MAX_STATS_FLUSH);
         if (flush.isPresent()) {
             try {
                 b.statisticsFlushInterval(flush.get());
@@ -365,7 +392,8 @@ public final class NodeConfig {
         socketAddress(c, "admin-listen").ifPresent(b::adminListen);
         // as every other switch: on/off, yes/no, true/false ('yes' was refused here while dsn took 'on')
         c.bool("verdict-cache").ifPresent(b::verdictCache);
-        Optional<Duration> retention = c.duration("quarantine-retention");
+        Optional<Duration> retention =
+                c.duration("quarantine-retention", MIN_QUARANTINE_RETENTION, MAX_QUARANTINE_RETENTION);
         if (retention.isPresent()) {
             try {
                 b.quarantineRetention(retention.get());
@@ -482,23 +510,27 @@ public final class NodeConfig {
         // the services too (the bayes: model's reload check, probes, updates): dropped, a milter's model file was
         // never read again after start
         List<NodeService> services = new java.util.ArrayList<>();
-        Scanning s = scannersAndPolicy(c, base, c.string("name").orElse("milter"), null, false, services::add);
-        Optional<String> name = c.string("name");
-        socketAddress(c, "listen"); // checked here, so that --check refuses what cannot start (audit, session 31)
-        Optional<String> listen = c.string("listen");
-        Optional<Path> data = c.string("data").map(base::resolve);
-        Optional<Duration> flush = c.duration("stats-flush");
-        Optional<InetSocketAddress> admin = socketAddress(c, "admin-listen");
-        Optional<Map.Entry<String, Integer>> unknown = c.firstUnknownKey();
-        if (unknown.isPresent() && relayKeys().contains(unknown.get().getKey())) {
-            // said as "unknown key 'route'" before, as if it were a typo
-            throw new ConfigException(c.source() + " line " + unknown.get().getValue() + ": "
-                    + unknown.get().getKey()
-                    + ": a relay node's key, which a milter does not take (it has no routes, access rules, spool or"
-                    + " limits of its own: the MTA has them)");
+        try {
+            Scanning s = scannersAndPolicy(c, base, c.string("name").orElse("milter"), null, false, services::add);
+            Optional<String> name = c.string("name");
+            socketAddress(c, "listen"); // checked here, so that --check refuses what cannot start (audit, session 31)
+            Optional<String> listen = c.string("listen");
+            Optional<Path> data = c.string("data").map(base::resolve);
+            Optional<Duration> flush = c.duration("stats-flush", MIN_STATS_FLUSH, MAX_STATS_FLUSH);
+            Optional<InetSocketAddress> admin = socketAddress(c, "admin-listen");
+            Optional<Map.Entry<String, Integer>> unknown = c.firstUnknownKey();
+            if (unknown.isPresent() && relayKeys().contains(unknown.get().getKey())) {
+                // said as "unknown key 'route'" before, as if it were a typo
+                throw new ConfigException(c.source() + " line " + unknown.get().getValue() + ": "
+                        + unknown.get().getKey()
+                        + ": a relay node's key, which a milter does not take (it has no routes, access rules, spool or"
+                        + " limits of its own: the MTA has them)");
+            }
+            c.rejectUnknownKeys();
+            return new Scanning(s.scanners(), s.policy(), name, listen, data, flush, admin, services);
+        } catch (ConfigException e) {
+            throw shortened(c, e);
         }
-        c.rejectUnknownKeys();
-        return new Scanning(s.scanners(), s.policy(), name, listen, data, flush, admin, services);
     }
 
     /**
@@ -545,6 +577,16 @@ public final class NodeConfig {
             }
         }
         Optional<Double> rejectAt = c.decimal("spam-reject-score");
+        if (rejectAt.isPresent() && rejectAt.get() < 0) {
+            // every scorer's spam verdict scores at least its threshold, which is positive (the classifier's in
+            // (0, 1], spamd's in points): a negative reject score rejected every spam as 0 does, reading as if it
+            // meant something else
+            throw error(
+                    c,
+                    "spam-reject-score",
+                    "must be 0 or more (spam scores are at least their positive threshold: 0 already rejects every"
+                            + " spam), was " + c.string("spam-reject-score").orElseThrow());
+        }
         if (rejectAt.isPresent()) {
             policy.rejectSpamAtScore(rejectAt.get());
         }
@@ -617,7 +659,7 @@ public final class NodeConfig {
     /** Keys {@code redis}, {@code redis-timeout}, {@code redis-model}, {@code redis-model-refresh}. */
     private static void sharedState(ConfigFile c, Node.Builder b, Path base) throws ConfigException {
         Optional<String> url = c.string("redis");
-        Optional<Duration> timeout = c.duration("redis-timeout");
+        Optional<Duration> timeout = c.duration("redis-timeout", MIN_REDIS_TIMEOUT, MAX_REDIS_TIMEOUT);
         Optional<String> model = c.string("redis-model");
         Optional<Duration> refresh = c.duration("redis-model-refresh");
         if (url.isEmpty()) {
@@ -680,6 +722,33 @@ public final class NodeConfig {
     /** The default bound on each call to the shared store ({@code redis-timeout}). */
     public static final Duration DEFAULT_REDIS_TIMEOUT = Duration.ofMillis(250);
 
+    /**
+     * The bounds of {@code redis-timeout}: a call is bounded in whole milliseconds (a shorter one became 1 ms
+     * silently), and it is made on the mail path, where Redis down or slow must not hold a session for long.
+     */
+    static final Duration MIN_REDIS_TIMEOUT = Duration.ofMillis(1);
+
+    /** See {@link #MIN_REDIS_TIMEOUT}. */
+    static final Duration MAX_REDIS_TIMEOUT = Duration.ofSeconds(10);
+
+    /**
+     * The bounds of {@code stats-flush}: from one write a second to one an hour (what a crash loses is counted since
+     * the last write, and a day's file is finished at the first flush after midnight).
+     */
+    static final Duration MIN_STATS_FLUSH = Duration.ofSeconds(1);
+
+    /** See {@link #MIN_STATS_FLUSH}. */
+    static final Duration MAX_STATS_FLUSH = Duration.ofHours(1);
+
+    /**
+     * The bounds of {@code quarantine-retention}: expiry runs hourly, so a shorter retention is not kept to; ten years
+     * at most.
+     */
+    static final Duration MIN_QUARANTINE_RETENTION = Duration.ofHours(1);
+
+    /** See {@link #MIN_QUARANTINE_RETENTION}. */
+    static final Duration MAX_QUARANTINE_RETENTION = Duration.ofDays(3650);
+
     /** Throws when the SMTP server would refuse the host name (at start, without naming the line). */
     private static void hostSyntax(String host) {
         org.mailhygiene.smtp.server.SmtpServer.builder().hostname(host);
@@ -713,7 +782,19 @@ public final class NodeConfig {
     private static InetAddress ip(ConfigFile c, String key, String text) throws ConfigException {
         // IPv4 as four numbers: InetAddress also takes 127.1 (127.0.0.1) and 1.2.3 (1.2.0.3), which routes refuse
         if (!text.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}|\\[?[0-9a-fA-F:]+]?")) {
-            throw error(c, key, "expected an IP address, was '" + text + "'");
+            throw error(c, key, "expected an IP address, was " + ConfigFile.quote(text));
+        }
+        if (text.matches("(.*\\.)?0[0-9].*") && text.contains(".")) {
+            // Java reads 127.0.0.010 as 127.0.0.10, inet_aton (ping, the BSD tools) as 127.0.0.8: ambiguous
+            StringBuilder decimal = new StringBuilder();
+            for (String octet : text.split("\\.")) {
+                decimal.append(decimal.isEmpty() ? "" : ".").append(Integer.parseInt(octet));
+            }
+            throw error(
+                    c,
+                    key,
+                    "'" + text + "' has a number with a leading zero, which some programs read as octal (010 as 8):"
+                            + " write it without leading zeros (" + decimal + " if the numbers are decimal)");
         }
         try {
             return InetAddress.getByName(text);

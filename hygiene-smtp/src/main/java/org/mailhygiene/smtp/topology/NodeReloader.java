@@ -109,7 +109,9 @@ public final class NodeReloader {
      *
      * @param applied whether the new configuration is now in use
      * @param problem why it was refused (file, line and problem), when it was
-     * @param restartNeeded one sentence per changed key that keeps its running value until a restart
+     * @param restartNeeded one sentence per changed key that keeps its running value until a restart, the
+     *     postmaster's included: it is compared as the node would use it, so a changed first {@code accept-domain}
+     *     that changes the default postmaster is listed too
      */
     public record Result(boolean applied, Optional<String> problem, List<String> restartNeeded) {
         /**
@@ -169,6 +171,16 @@ public final class NodeReloader {
                             + " stays in use");
                 }
             }
+        }
+        // The postmaster is kept too, and its change was only logged by the node: its value as the node would use it
+        // (a changed first accept-domain changes the default), whether or not the file names it.
+        String postmaster = next.postmaster();
+        if (!postmaster.equals(node.postmaster())) {
+            String where = text.lineOf("postmaster") > 0
+                    ? "postmaster (" + text.source() + " line " + text.lineOf("postmaster") + ")"
+                    : "postmaster (not set: the default, from accept-domain, rcpthosts and hostname)";
+            restart.add(where + " changed from " + node.postmaster() + " to " + postmaster + ": needs a restart; "
+                    + node.postmaster() + " stays in use");
         }
         try {
             node.reload(next);

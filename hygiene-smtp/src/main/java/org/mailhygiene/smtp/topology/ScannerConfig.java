@@ -246,6 +246,15 @@ final class ScannerConfig {
         if (c.lineOf("spf-helo") > 0) {
             requireFamily(c, "spf-helo", byFamily, "auth");
         }
+        if (c.lineOf("dns") > 0 && !byFamily.containsKey("auth")) {
+            // accepted silently before, though only the auth scanner asks it (the relay's MX lookups use the system's
+            // resolver): an error, as spf-helo and arc-seal without the scanner are
+            throw keyAt(
+                    c,
+                    "dns",
+                    "no auth scanner is configured (only scanner = auth asks this server; delivery uses the"
+                            + " system's resolver)");
+        }
         return new Result(List.copyOf(scanners), List.copyOf(services), byFamily);
     }
 
@@ -374,6 +383,12 @@ final class ScannerConfig {
                 if (!(score.get() > 0 && score.get() <= 1)) {
                     throw keyAt(c, key, "must be in (0, 1] (the classifier scores 0 to 1), was " + score.get());
                 }
+            } else if (score.get() < 0) {
+                throw keyAt(
+                        c,
+                        key,
+                        "must be 0 or more (spamd's spam scores at least its positive threshold: 0 already rejects"
+                                + " every spam), was " + c.string(key).orElseThrow());
             }
             if (names.isEmpty()) {
                 throw keyAt(c, key, "no " + family + " scanner is configured");

@@ -191,4 +191,69 @@ class ConfigFileTest {
         assertThatThrownBy(() -> ConfigFile.parse("r.conf", "a = 1\n").required("listen"))
                 .hasMessage("r.conf: required key 'listen' is missing");
     }
+
+    /**
+     * A file saved with CR-only line ends (old Mac) was read as one line: the first key's value was the whole file. A
+     * lone CR is refused with its line and the problem named; CRLF keeps working.
+     */
+    @Test
+    void aCarriageReturnAloneIsRefusedNamingTheProblem() throws Exception {
+        assertThatThrownBy(() -> ConfigFile.parse("mac.conf", "role = edge\rname = n1\rlisten = 127.0.0.1:25\r"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("mac.conf line 1: the lines end with a carriage return (CR) alone, as old Mac"
+                        + " editors wrote them, so the whole file is one line; save it with LF (Unix) or CRLF (Windows)"
+                        + " line ends");
+        assertThatThrownBy(() -> ConfigFile.parse("stray.conf", "a = 1\r\nb = 2\n# c\nd = x\ry\n"))
+                .hasMessage("stray.conf line 4: a carriage return (CR) that is not part of a CRLF line end; save the"
+                        + " file with LF (Unix) or CRLF (Windows) line ends");
+        ConfigFile crlf = ConfigFile.parse("crlf.conf", "a = 1\r\nb = 2\r\n");
+        assertThat(crlf.string("b")).contains("2");
+    }
+
+    /** A 10 KB value was quoted whole in its error, burying the file and line; it is cut, with its length. */
+    @Test
+    void aLongValueIsQuotedShortWithItsLength() throws Exception {
+        String longValue = "x".repeat(10_240);
+        assertThat(ConfigFile.quote("short")).isEqualTo("'short'");
+        assertThat(ConfigFile.quote("y".repeat(ConfigFile.QUOTE_LIMIT))).hasSize(ConfigFile.QUOTE_LIMIT + 2);
+        assertThat(ConfigFile.quote(longValue)).isEqualTo("'" + "x".repeat(120) + "...' (10240 characters)");
+
+        ConfigFile f = ConfigFile.parse("l.conf", "\nport = " + longValue + "\nlimit = " + longValue + "\n");
+        assertThatThrownBy(() -> f.integer("port", 1, 2))
+                .hasMessage("l.conf line 2: port: not a whole number: '" + "x".repeat(120) + "...' (10240 characters)");
+        assertThatThrownBy(() -> f.duration("limit"))
+                .hasMessage("l.conf line 3: limit: not a duration (e.g. 30s, 5m, 2h, 7d): '" + "x".repeat(120)
+                        + "...' (10240 characters)");
+        assertThatThrownBy(() -> ConfigFile.parse("l.conf", "a = 1\n" + longValue + "\n"))
+                .hasMessage(
+                        "l.conf line 2: expected 'key = value', got '" + "x".repeat(120) + "...' (10240 characters)");
+        // what a component's message says of the value, bare or quoted, or of a long part of it
+        assertThat(f.shorten("l.conf line 3: limit: bad: " + longValue))
+                .isEqualTo("l.conf line 3: limit: bad: " + "x".repeat(120) + "... (10240 characters)");
+        assertThat(f.shorten("l.conf line 3: limit: bad '" + longValue + "'"))
+                .isEqualTo("l.conf line 3: limit: bad '" + "x".repeat(120) + "...' (10240 characters)");
+        assertThat(f.shorten("l.conf line 3: limit: part '" + "z".repeat(500) + "' is bad"))
+                .isEqualTo("l.conf line 3: limit: part '" + "z".repeat(120) + "...' (500 characters) is bad");
+        assertThat(f.shorten("l.conf line 3: limit: short 'v'")).isEqualTo("l.conf line 3: limit: short 'v'");
+    }
+
+    /** A bounded duration names its bounds in the file's units and the value as written. */
+    @Test
+    void aBoundedDurationNamesItsBoundsAndTheValue() throws Exception {
+        ConfigFile f = ConfigFile.parse("b.conf", "a = 101d\nb = 59s\nc = 100d\nd = PT0.0005S\ne = 0s\n");
+        assertThatThrownBy(() -> f.duration("a", Duration.ofMinutes(1), Duration.ofDays(100)))
+                .hasMessage("b.conf line 1: a: must be between 1m and 100d, was 101d");
+        assertThatThrownBy(() -> f.duration("b", Duration.ofMinutes(1), Duration.ofDays(100)))
+                .hasMessage("b.conf line 2: b: must be between 1m and 100d, was 59s");
+        assertThat(f.duration("c", Duration.ofMinutes(1), Duration.ofDays(100))).contains(Duration.ofDays(100));
+        assertThatThrownBy(() -> f.duration("d", Duration.ofMillis(1), Duration.ofSeconds(10)))
+                .hasMessage("b.conf line 4: d: must be between 1ms and 10s, was PT0.0005S");
+        assertThatThrownBy(() -> f.duration("e", Duration.ofMillis(1), Duration.ofSeconds(10)))
+                .hasMessage("b.conf line 5: e: must be positive");
+        assertThat(f.duration("absent", Duration.ofMillis(1), Duration.ofSeconds(10)))
+                .isEmpty();
+        assertThat(ConfigFile.format(Duration.ofMinutes(90))).isEqualTo("90m");
+        assertThat(ConfigFile.format(Duration.ofMillis(250))).isEqualTo("250ms");
+        assertThat(ConfigFile.format(Duration.ofHours(48))).isEqualTo("2d");
+    }
 }

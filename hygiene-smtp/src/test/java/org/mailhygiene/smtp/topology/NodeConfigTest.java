@@ -417,7 +417,7 @@ class NodeConfigTest {
                 "node.conf line 12: virus-action: must be 'reject' or 'quarantine', was 'bounce'");
         fails(
                 VALID + "report-to = a@dept-a.example\nreport-time = 6am\n",
-                "node.conf line 13: report-time: expected HH:MM, was '6am'");
+                "node.conf line 13: report-time: expected HH:MM (00:00 to 23:59, no seconds), was '6am'");
         fails(VALID + "report-time = 06:00\n", "node.conf line 12: report-time: needs report-to");
         fails(VALID + "name = again\n", "node.conf line 12: name: given more than once (first on line 3)");
         fails(VALID + "dns = 127.0.0.1\n", "node.conf line 12: dns: expected IP:PORT, was '127.0.0.1'");
@@ -574,5 +574,139 @@ class NodeConfigTest {
                 .hasMessage(f + " line 4: unknown key 'scaner' (did you mean 'scanner'?)");
         Files.writeString(f, milter + "spam-tag = [SPAM]\n");
         assertThat(NodeConfig.readScanning(f).scanners()).isNotEmpty();
+    }
+
+    /**
+     * An audit (session 40): {@code dns} without {@code scanner = auth} was accepted and did nothing (only that scanner
+     * asks it); it is an error, as {@code spf-helo} and {@code arc-seal} without the scanner are. In a milter's file
+     * too.
+     */
+    @Test
+    void dnsWithoutTheAuthScannerIsAnError() throws Exception {
+        fails(
+                VALID + "dns = 127.0.0.1:53\n",
+                "node.conf line 12: dns: no auth scanner is configured (only scanner = auth asks this server;"
+                        + " delivery uses the system's resolver)");
+        assertThat(parse(VALID + "scanner = auth\ndns = 127.0.0.1:53\n")).isNotNull();
+        Path milter = dir.resolve("milter.conf");
+        Files.writeString(milter, "name = m\nscanner = builtin\ndns = 127.0.0.1:53\n");
+        assertThatThrownBy(() -> NodeConfig.readScanning(milter))
+                .hasMessageStartingWith(milter + " line 3: dns: no auth scanner is configured");
+    }
+
+    /** An audit (session 40): a 10 KB value was repeated whole in its error (10330 characters for a hostname). */
+    @Test
+    void aVeryLongValueIsQuotedShortInItsError() throws Exception {
+        String longName = "a".repeat(10_240) + "!";
+        assertThatThrownBy(() -> parse(VALID + "hostname = " + longName + "\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("node.conf line 12: hostname: hostname is not a domain or address literal: "
+                        + "a".repeat(120) + "... (10241 characters)");
+        assertThatThrownBy(() -> parse(VALID + "virus-action = " + longName + "\n"))
+                .hasMessage("node.conf line 12: virus-action: must be 'reject' or 'quarantine', was '" + "a".repeat(120)
+                        + "...' (10241 characters)");
+        assertThatThrownBy(() -> parse(VALID.replace("role = edge", "role = " + longName)))
+                .hasMessage("node.conf line 2: role: must be 'edge' or 'gateway', was '" + "a".repeat(120)
+                        + "...' (10241 characters)");
+        Path milter = dir.resolve("milter.conf");
+        Files.writeString(milter, "name = m\nscanner = builtin\nspam-status = " + longName + "\n");
+        assertThatThrownBy(() -> NodeConfig.readScanning(milter))
+                .hasMessage(milter + " line 3: spam-status: must be 'all' or 'spam', was '" + "a".repeat(120)
+                        + "...' (10241 characters)");
+    }
+
+    /**
+     * An audit (session 40): {@code redis-timeout}, {@code stats-flush}, {@code quarantine-retention} and
+     * {@code queue-lifetime} took anything up to 100 years; each has documented bounds now, as the
+     * {@code delivery.*-timeout} keys have.
+     */
+    @Test
+    void durationKeysHaveDocumentedBounds() throws Exception {
+        fails(
+                VALID + "queue-lifetime = 101d\n",
+                "node.conf line 12: queue-lifetime: must be between 1m and 100d, was 101d");
+        fails(
+                VALID + "queue-lifetime = 30s\n",
+                "node.conf line 12: queue-lifetime: must be between 1m and 100d, was 30s");
+        fails(
+                VALID + "quarantine-retention = 3651d\n",
+                "node.conf line 12: quarantine-retention: must be between 1h and 3650d, was 3651d");
+        fails(
+                VALID + "quarantine-retention = 59m\n",
+                "node.conf line 12: quarantine-retention: must be between 1h and 3650d, was 59m");
+        fails(
+                VALID.replace("stats-flush = 2s", "stats-flush = 2h"),
+                "node.conf line 11: stats-flush: must be between 1s and 1h, was 2h");
+        fails(
+                VALID.replace("stats-flush = 2s", "stats-flush = 500ms"),
+                "node.conf line 11: stats-flush: must be between 1s and 1h, was 500ms");
+        fails(
+                VALID + "redis = redis://127.0.0.1:1\nredis-timeout = 11s\n",
+                "node.conf line 13: redis-timeout: must be between 1ms and 10s, was 11s");
+        fails(
+                VALID + "redis = redis://127.0.0.1:1\nredis-timeout = PT0.0001S\n",
+                "node.conf line 13: redis-timeout: must be between 1ms and 10s, was PT0.0001S");
+        assertThat(parse(VALID + "queue-lifetime = 100d\nquarantine-retention = 1h\n"))
+                .isNotNull();
+        assertThat(parse(VALID + "queue-lifetime = 1m\nquarantine-retention = 3650d\n"))
+                .isNotNull();
+        assertThat(parse(VALID.replace("stats-flush = 2s", "stats-flush = 1h"))).isNotNull();
+        Path milter = dir.resolve("milter.conf");
+        Files.writeString(milter, "name = m\nscanner = builtin\nstats-flush = 1d\n");
+        assertThatThrownBy(() -> NodeConfig.readScanning(milter))
+                .hasMessage(milter + " line 3: stats-flush: must be between 1s and 1h, was 1d");
+    }
+
+    /**
+     * An audit (session 40): a negative {@code spam-reject-score} was accepted. Every spam verdict scores at least its
+     * scanner's positive threshold, so a negative one meant what 0 means (reject every spam) while reading otherwise.
+     */
+    @Test
+    void aNegativeSpamRejectScoreIsRefused() throws Exception {
+        fails(
+                VALID + "spam-reject-score = -5\n",
+                "node.conf line 12: spam-reject-score: must be 0 or more (spam scores are at least their positive"
+                        + " threshold: 0 already rejects every spam), was -5");
+        assertThat(parse(VALID + "spam-reject-score = 0\n")).isNotNull();
+        fails(
+                VALID + "scanner = spamd:127.0.0.1:1\nspamd.reject-score = -1\n",
+                "node.conf line 13: spamd.reject-score: must be 0 or more (spamd's spam scores at least its positive"
+                        + " threshold: 0 already rejects every spam), was -1");
+    }
+
+    /** An audit (session 40): {@code report-time = 07:30:15} (and {@code 07:30:15.5}) passed, documented HH:MM. */
+    @Test
+    void reportTimeIsHoursAndMinutesOnly() throws Exception {
+        for (String t : List.of("07:30:15", "07:30:15.5", "7:30", "24:00", "07:60")) {
+            fails(
+                    VALID + "report-to = a@dept-a.example\nreport-time = " + t + "\n",
+                    "node.conf line 13: report-time: expected HH:MM (00:00 to 23:59, no seconds), was '" + t + "'");
+        }
+        assertThat(parse(VALID + "report-to = a@dept-a.example\nreport-time = 23:59\n"))
+                .isNotNull();
+    }
+
+    /**
+     * An audit (session 40): {@code 127.0.0.01} was taken as 127.0.0.1 in {@code listen}, {@code admin-listen},
+     * {@code outgoing-address} and {@code dns}, where some programs read a leading zero as octal.
+     */
+    @Test
+    void anIpv4AddressWithLeadingZerosIsRefused() throws Exception {
+        String problem = "'127.0.0.010' has a number with a leading zero, which some programs read as octal (010 as"
+                + " 8): write it without leading zeros (127.0.0.10 if the numbers are decimal)";
+        fails(VALID.replace("listen = 127.0.0.1:0", "listen = 127.0.0.010:0"), "node.conf line 4: listen: " + problem);
+        fails(VALID + "admin-listen = 127.0.0.010:0\n", "node.conf line 12: admin-listen: " + problem);
+        fails(VALID + "outgoing-address = 127.0.0.010\n", "node.conf line 12: outgoing-address: " + problem);
+        fails(VALID + "scanner = auth\ndns = 127.0.0.010:53\n", "node.conf line 13: dns: " + problem);
+        fails(
+                VALID + "outgoing-address = 010.0.0.1\n",
+                "node.conf line 12: outgoing-address: '010.0.0.1' has a number with a leading zero, which some"
+                        + " programs read as octal (010 as 8): write it without leading zeros (10.0.0.1 if the numbers"
+                        + " are decimal)");
+        assertThat(parse(VALID + "outgoing-address = 10.0.0.1\nadmin-listen = 127.0.0.100:0\n"))
+                .isNotNull();
+        Path milter = dir.resolve("milter.conf");
+        Files.writeString(milter, "name = m\nscanner = builtin\nlisten = 127.0.0.010:8891\n");
+        assertThatThrownBy(() -> NodeConfig.readScanning(milter)).hasMessage(milter + " line 3: listen: " + problem);
     }
 }

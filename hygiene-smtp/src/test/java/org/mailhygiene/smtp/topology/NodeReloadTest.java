@@ -153,7 +153,12 @@ class NodeReloadTest {
             NodeReloader.Result r = reloader.reload();
             assertThat(r.applied()).isTrue();
             assertThat(r.problem()).isEmpty();
-            assertThat(r.restartNeeded()).isEmpty();
+            // the default postmaster follows the first accepted domain, and keeps its running value (session 40:
+            // this was only logged by the node, and the result said nothing needed a restart)
+            assertThat(r.restartNeeded())
+                    .containsExactly("postmaster (not set: the default, from accept-domain, rcpthosts and hostname)"
+                            + " changed from postmaster@dept-a.example to postmaster@dept-b.example: needs a restart;"
+                            + " postmaster@dept-a.example stays in use");
 
             assertThat(rcpt(node.address(), "alice@dept-a.example")).startsWith("5");
             try (Session late = new Session(node.address())) {
@@ -281,6 +286,38 @@ class NodeReloadTest {
         try (Session s = new Session(node.address())) {
             assertThat(s.greeting).startsWith("220 edge ");
         }
+    }
+
+    /**
+     * An audit (session 40): a changed postmaster needs a restart, but only the node's log said so; the reload's
+     * result listed every other such key. Set in the file, or defaulted from the first accepted domain.
+     */
+    @Test
+    void aChangedPostmasterIsListedAsNeedingARestart() throws Exception {
+        sinkA = SmtpSink.start();
+        Path file = config("dept-a.example", sinkA, "postmaster = pm@dept-a.example\n");
+        NodeReloader reloader = startFrom(file);
+
+        Files.writeString(file, Files.readString(file).replace("pm@dept-a.example", "hostmaster@dept-a.example"));
+        NodeReloader.Result r = reloader.reload();
+        assertThat(r.applied()).isTrue();
+        assertThat(r.restartNeeded())
+                .containsExactly("postmaster (" + file + " line 8) changed from pm@dept-a.example to"
+                        + " hostmaster@dept-a.example: needs a restart; pm@dept-a.example stays in use");
+
+        // the default, from the accepted domains: the rcpthosts file names another domain first
+        node.close();
+        node = null;
+        file = config("dept-a.example", sinkA, "");
+        reloader = startFrom(file);
+        Files.writeString(dir.resolve("rcpthosts"), "dept-b.example\ndept-a.example\n");
+        r = reloader.reload();
+        assertThat(r.applied()).isTrue();
+        assertThat(r.restartNeeded())
+                .containsExactly("postmaster (not set: the default, from accept-domain, rcpthosts and hostname)"
+                        + " changed from postmaster@dept-a.example to postmaster@dept-b.example: needs a restart;"
+                        + " postmaster@dept-a.example stays in use");
+        assertThat(reloader.reload().restartNeeded()).hasSize(1); // still different from the running one
     }
 
     /** An internationalised host name is the authserv-id as its A-labels, as it is the greeting's. */
