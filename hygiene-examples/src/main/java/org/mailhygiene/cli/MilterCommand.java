@@ -280,6 +280,10 @@ public final class MilterCommand implements Command {
             if (!host.matches("[0-9.]+|[0-9a-fA-F:]+")) {
                 throw new IllegalArgumentException();
             }
+            String leadingZero = org.mailhygiene.internal.Ipv4.leadingZeroProblem(host);
+            if (leadingZero != null) {
+                throw new UsageException("--listen " + leadingZero);
+            }
             ip = InetAddress.getByName(host);
             port = Integer.parseInt(listen.substring(colon + 1));
             if (port < 0 || port > 65535) {

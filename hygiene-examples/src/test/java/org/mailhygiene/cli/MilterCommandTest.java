@@ -41,6 +41,10 @@ class MilterCommandTest {
         assertThat(r.err()).contains("--listen HOST:PORT is required");
         r = Run.main("milter", "--builtin", "--listen", "localhost:25");
         assertThat(r.err()).contains("--listen expects IP:PORT");
+        // session 40: taken as 127.0.0.1, where inet_aton reads octal
+        r = Run.main("milter", "--builtin", "--listen", "127.0.0.010:0");
+        assertThat(r.status()).isEqualTo(2);
+        assertThat(r.err()).contains("--listen '127.0.0.010' has a number with a leading zero");
         assertThat(Run.main("help", "milter").out()).contains("smtpd_milters = inet:HOST:PORT");
     }
 

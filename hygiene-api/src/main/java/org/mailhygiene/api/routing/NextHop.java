@@ -24,7 +24,8 @@ public record NextHop(String host, int port) {
      * @throws IllegalArgumentException if the host is empty, holds characters that are neither a host name's nor an
      *     IP literal's, or is a dotted number that is no IPv4 address ({@code 127.0.0.300}, {@code 10.1.2}: RFC 1123
      *     section 2.1, a host name is never all numeric, so such a hop was looked up in DNS at every attempt until its
-     *     mail bounced), or the port is outside 1..65535
+     *     mail bounced), or an IPv4 address with a number with a leading zero ({@code 127.0.0.013}: octal to some
+     *     programs), or the port is outside 1..65535
      */
     public NextHop {
         Objects.requireNonNull(host, "host");
@@ -45,6 +46,11 @@ public record NextHop(String host, int port) {
         }
         if (host.indexOf(':') < 0 && host.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9')) && !isIpv4(host)) {
             throw new IllegalArgumentException(host + " is no IPv4 address (four numbers 0 to 255) and no host name");
+        }
+        String leadingZero = org.mailhygiene.internal.Ipv4.leadingZeroProblem(host);
+        if (leadingZero != null) {
+            // delivered to 127.0.0.13 for 127.0.0.013, where qmail's or inet_aton's reading is another host
+            throw new IllegalArgumentException(leadingZero);
         }
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("port must be 1..65535, was " + port);

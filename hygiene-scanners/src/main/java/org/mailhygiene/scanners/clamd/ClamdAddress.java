@@ -70,7 +70,8 @@ public record ClamdAddress(String host, int port, Path socketPath) {
      *
      * @param text the address text
      * @return the address
-     * @throws IllegalArgumentException naming what is wrong with the text
+     * @throws IllegalArgumentException naming what is wrong with the text (an IPv4 host with a leading zero in a
+     *     number, {@code 127.0.0.01}, included: octal to some programs)
      */
     public static ClamdAddress parse(String text) {
         Objects.requireNonNull(text, "text");
@@ -108,6 +109,10 @@ public record ClamdAddress(String host, int port, Path socketPath) {
         }
         if (host.isBlank()) {
             throw new IllegalArgumentException("clamd address '" + text + "': host is empty");
+        }
+        String leadingZero = org.mailhygiene.internal.Ipv4.leadingZeroProblem(host);
+        if (leadingZero != null) {
+            throw new IllegalArgumentException("clamd address " + leadingZero);
         }
         return tcp(host, port);
     }

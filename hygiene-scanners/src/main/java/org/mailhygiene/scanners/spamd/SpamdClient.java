@@ -98,7 +98,8 @@ public final class SpamdClient {
      * @param host a host name or IP literal
      * @param port the TCP port, 1..65535 (spamd's default is 783)
      * @return a new builder with the defaults in the class description
-     * @throws IllegalArgumentException if the host is blank or the port out of range
+     * @throws IllegalArgumentException if the host is blank or an IPv4 address with a leading zero in a number
+     *     ({@code 127.0.0.01}: octal to some programs), or the port out of range
      */
     public static Builder builder(String host, int port) {
         Objects.requireNonNull(host, "host");
@@ -107,6 +108,10 @@ public final class SpamdClient {
         }
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("spamd port must be 1..65535, was " + port);
+        }
+        String leadingZero = org.mailhygiene.internal.Ipv4.leadingZeroProblem(host);
+        if (leadingZero != null) {
+            throw new IllegalArgumentException("spamd host " + leadingZero);
         }
         return new Builder(InetSocketAddress.createUnresolved(host, port));
     }

@@ -311,6 +311,12 @@ public final class AccessRules {
             if (v > 255) {
                 throw new IllegalArgumentException("octet " + v + " > 255 in " + a);
             }
+            if (p.length() > 1 && p.charAt(0) == '0') {
+                // read as decimal here, while tcprules compares the text (127.0.0.013 matched no client) and
+                // inet_aton reads octal: ambiguous
+                throw new IllegalArgumentException("octet '" + p + "' in " + a + " has a leading zero, which some"
+                        + " programs read as octal (010 as 8): write " + v + " if it is decimal");
+            }
             return v;
         }
 
@@ -337,6 +343,10 @@ public final class AccessRules {
                     : ip.split("\\.", -1).length == 4 && ip.chars().allMatch(c -> (c >= '0' && c <= '9') || c == '.');
             if (!ok) {
                 throw new IllegalArgumentException("not an IP address: " + ip);
+            }
+            String leadingZero = v6 ? null : org.mailhygiene.internal.Ipv4.leadingZeroProblem(ip);
+            if (leadingZero != null) {
+                throw new IllegalArgumentException(leadingZero);
             }
             try {
                 return canonical(InetAddress.getByName(ip));

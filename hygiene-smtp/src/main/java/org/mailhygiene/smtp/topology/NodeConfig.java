@@ -214,6 +214,8 @@ public final class NodeConfig {
                                 + " hostname");
             }
         }
+        // each line on its own first, so that an error names its line (the combined check names the first line)
+        eachLine(c, "accept-domain", AcceptedDomains::of);
         List<String> domains = new ArrayList<>(c.list("accept-domain"));
         Optional<String> rcpthosts = c.string("rcpthosts");
         if (rcpthosts.isPresent()) {
@@ -239,6 +241,10 @@ public final class NodeConfig {
                 throw error(c, "postmaster", e.getMessage());
             }
         }
+        eachLine(c, "relay-client", patterns -> {
+            AccessRules.Builder check = AccessRules.builder();
+            patterns.forEach(p -> check.allow(p, true));
+        });
         List<String> relay = c.list("relay-client");
         try {
             b.relayClients(relay.toArray(String[]::new));
@@ -784,17 +790,10 @@ public final class NodeConfig {
         if (!text.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}|\\[?[0-9a-fA-F:]+]?")) {
             throw error(c, key, "expected an IP address, was " + ConfigFile.quote(text));
         }
-        if (text.matches("(.*\\.)?0[0-9].*") && text.contains(".")) {
+        String leadingZero = org.mailhygiene.internal.Ipv4.leadingZeroProblem(text);
+        if (leadingZero != null) {
             // Java reads 127.0.0.010 as 127.0.0.10, inet_aton (ping, the BSD tools) as 127.0.0.8: ambiguous
-            StringBuilder decimal = new StringBuilder();
-            for (String octet : text.split("\\.")) {
-                decimal.append(decimal.isEmpty() ? "" : ".").append(Integer.parseInt(octet));
-            }
-            throw error(
-                    c,
-                    key,
-                    "'" + text + "' has a number with a leading zero, which some programs read as octal (010 as 8):"
-                            + " write it without leading zeros (" + decimal + " if the numbers are decimal)");
+            throw error(c, key, leadingZero);
         }
         try {
             return InetAddress.getByName(text);
@@ -834,6 +833,26 @@ public final class NodeConfig {
             }
         }
         return null;
+    }
+
+    /**
+     * Checks each line of a repeatable key with comma lists on its own, so that an error names the line it is on: the
+     * values of all lines checked together named the key's first line, whichever line the bad value was on.
+     */
+    private static void eachLine(ConfigFile c, String key, Consumer<List<String>> check) throws ConfigException {
+        for (Map.Entry<String, Integer> line : c.lines(key)) {
+            List<String> parts = new ArrayList<>();
+            for (String part : line.getKey().split(",")) {
+                if (!part.isBlank()) {
+                    parts.add(part.strip());
+                }
+            }
+            try {
+                check.accept(parts);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(c.source() + " line " + line.getValue() + ": " + key + ": " + e.getMessage());
+            }
+        }
     }
 
     private static ConfigException error(ConfigFile c, String key, String problem) {

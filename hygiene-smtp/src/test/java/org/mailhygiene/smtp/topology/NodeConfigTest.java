@@ -705,8 +705,41 @@ class NodeConfigTest {
                         + " are decimal)");
         assertThat(parse(VALID + "outgoing-address = 10.0.0.1\nadmin-listen = 127.0.0.100:0\n"))
                 .isNotNull();
+        // and where the relay reads other addresses: a route's hop, a relay-client, a scanner daemon's host
+        fails(
+                VALID + "route = x.example:127.0.0.013:2525\n",
+                "node.conf line 12: route: 'x.example': '127.0.0.013' has a number with a leading zero, which some programs read as"
+                        + " octal (010 as 8): write it without leading zeros (127.0.0.13 if the numbers are decimal)");
+        fails(
+                VALID + "relay-client = 127.0.0.013\n",
+                "node.conf line 12: relay-client: octet '013' in 127.0.0.013 has a leading zero, which some programs"
+                        + " read as octal (010 as 8): write 13 if it is decimal");
+        fails(
+                VALID + "relay-client = 10.0.0.010/8\n",
+                "node.conf line 12: relay-client: '10.0.0.010' has a number with a leading zero, which some programs"
+                        + " read as octal (010 as 8): write it without leading zeros (10.0.0.10 if the numbers are"
+                        + " decimal)");
+        assertThatThrownBy(() -> parse(VALID + "scanner = clamd:127.0.0.01:3310\n"))
+                .hasMessageStartingWith(
+                        "node.conf line 12: scanner: clamd address '127.0.0.01' has a number with a" + " leading zero");
+        assertThatThrownBy(() -> parse(VALID + "scanner = spamd:127.0.0.01:783\n"))
+                .hasMessageStartingWith(
+                        "node.conf line 12: scanner: spamd host '127.0.0.01' has a number with a" + " leading zero");
         Path milter = dir.resolve("milter.conf");
         Files.writeString(milter, "name = m\nscanner = builtin\nlisten = 127.0.0.010:8891\n");
         assertThatThrownBy(() -> NodeConfig.readScanning(milter)).hasMessage(milter + " line 3: listen: " + problem);
+    }
+
+    /**
+     * An audit (session 40): a bad value on a repeated {@code relay-client} or {@code accept-domain} line was reported
+     * on the key's first line, a line with nothing wrong.
+     */
+    @Test
+    void aBadValueOnARepeatedLineNamesThatLine() {
+        fails(
+                VALID + "relay-client = 10.0.0.0/99\n",
+                "node.conf line 12: relay-client: prefix length 99 outside 0..32 in 10.0.0.0/99");
+        assertThatThrownBy(() -> parse(VALID + "accept-domain = ok.example, user@bad.example\n"))
+                .hasMessageStartingWith("node.conf line 12: accept-domain: ");
     }
 }
