@@ -519,8 +519,24 @@ public final class NodeConfig {
         try {
             Scanning s = scannersAndPolicy(c, base, c.string("name").orElse("milter"), null, false, services::add);
             Optional<String> name = c.string("name");
+            if (name.isPresent() && (name.get().isBlank() || name.get().chars().anyMatch(Character::isWhitespace))) {
+                // as a node's name: an empty one named the statistics and the log lines '' (session 40)
+                throw error(c, "name", "must be non-blank without white space, was " + ConfigFile.quote(name.get()));
+            }
+            if (c.lineOf("hostname") > 0
+                    && s.scanners().stream().noneMatch(x -> x.name().equals(AuthScanner.NAME))) {
+                // said "a relay node's key, which a milter does not take", though a milter takes it with auth
+                throw error(
+                        c,
+                        "hostname",
+                        "no auth scanner is configured (a milter uses hostname only as the auth scanner's"
+                                + " authserv-id; the MTA names itself)");
+            }
             socketAddress(c, "listen"); // checked here, so that --check refuses what cannot start (audit, session 31)
             Optional<String> listen = c.string("listen");
+            if (c.string("data").isPresent()) {
+                c.required("data"); // "data =" was the configuration file's own directory (session 40)
+            }
             Optional<Path> data = c.string("data").map(base::resolve);
             Optional<Duration> flush = c.duration("stats-flush", MIN_STATS_FLUSH, MAX_STATS_FLUSH);
             Optional<InetSocketAddress> admin = socketAddress(c, "admin-listen");
@@ -622,6 +638,13 @@ public final class NodeConfig {
                 case "quarantine" -> policy.onRule("DMARC_REJECT", Action.QUARANTINE);
                 default ->
                     throw error(c, "dmarc-reject", "must be 'reject' or 'quarantine', was '" + dmarcReject.get() + "'");
+            }
+            if (!result.scannersByFamily().containsKey("auth")) {
+                // accepted and never used before (session 40), as dns was: only the auth scanner judges DMARC
+                throw error(
+                        c,
+                        "dmarc-reject",
+                        "no auth scanner is configured (only scanner = auth checks DMARC, whose failures this decides)");
             }
         }
 

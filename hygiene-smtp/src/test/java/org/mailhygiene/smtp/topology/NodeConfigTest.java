@@ -742,4 +742,36 @@ class NodeConfigTest {
         assertThatThrownBy(() -> parse(VALID + "accept-domain = ok.example, user@bad.example\n"))
                 .hasMessageStartingWith("node.conf line 12: accept-domain: ");
     }
+
+    /**
+     * An audit of the milter's file (session 40): {@code dmarc-reject} without {@code scanner = auth} was accepted and
+     * did nothing (relay too); {@code name =} and {@code name = a b} were accepted (a node refuses them);
+     * {@code data =} was the file's own directory; {@code hostname} without auth was called "a relay node's key",
+     * though the milter takes it with auth.
+     */
+    @Test
+    void aMilterFileRefusesWhatWouldDoNothingOrBeMisread() throws Exception {
+        fails(
+                VALID + "dmarc-reject = reject\n",
+                "node.conf line 12: dmarc-reject: no auth scanner is configured (only scanner = auth checks DMARC, whose"
+                        + " failures this decides)");
+        Path milter = dir.resolve("milter.conf");
+        Files.writeString(milter, "scanner = builtin\ndmarc-reject = quarantine\n");
+        assertThatThrownBy(() -> NodeConfig.readScanning(milter))
+                .hasMessageStartingWith(milter + " line 2: dmarc-reject: no auth scanner is configured");
+        for (String name : List.of("", "a b")) {
+            Files.writeString(milter, "scanner = builtin\nname = " + name + "\n");
+            assertThatThrownBy(() -> NodeConfig.readScanning(milter))
+                    .hasMessage(milter + " line 2: name: must be non-blank without white space, was '" + name + "'");
+        }
+        Files.writeString(milter, "scanner = builtin\ndata =\n");
+        assertThatThrownBy(() -> NodeConfig.readScanning(milter))
+                .hasMessage(milter + " line 2: data: needs a value (the line is empty after '=')");
+        Files.writeString(milter, "scanner = builtin\nhostname = mx.example\n");
+        assertThatThrownBy(() -> NodeConfig.readScanning(milter))
+                .hasMessage(milter + " line 2: hostname: no auth scanner is configured (a milter uses hostname only as"
+                        + " the auth scanner's authserv-id; the MTA names itself)");
+        Files.writeString(milter, "scanner = auth\nhostname = mx.example\ndmarc-reject = quarantine\nname = m-1\n");
+        assertThat(NodeConfig.readScanning(milter).name()).contains("m-1");
+    }
 }
