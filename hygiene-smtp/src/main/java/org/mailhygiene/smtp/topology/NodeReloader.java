@@ -155,18 +155,22 @@ public final class NodeReloader {
             List<String> was = running.get(key);
             List<String> is = now.get(key);
             if (!was.equals(is)) {
+                // a key taken out of the file has no line: it was named "line 0"
+                String where = text.lineOf(key) > 0
+                        ? text.source() + " line " + text.lineOf(key)
+                        : text.source() + ", no longer given";
                 // The redis URL holds passwords: the change is logged (WARN) and returned without them.
                 List<String> wasShown = key.equals("redis") ? withoutPasswords(was) : was;
                 List<String> isShown = key.equals("redis") ? withoutPasswords(is) : is;
                 if (wasShown.equals(isShown)) {
-                    restart.add(key + " (" + text.source() + " line " + text.lineOf(key) + ") changed (a password)"
+                    restart.add(key + " (" + where + ") changed (a password)"
                             + ": needs a restart; the previous value stays in use");
                 } else {
                     // a key that was not set runs with its default: name it where it is at hand
                     String stays = !wasShown.isEmpty()
                             ? show(wasShown)
                             : key.equals("hostname") ? node.hostname() + " (the default)" : "the default";
-                    restart.add(key + " (" + text.source() + " line " + text.lineOf(key) + ") changed from "
+                    restart.add(key + " (" + where + ") changed from "
                             + show(wasShown) + " to " + show(isShown) + ": needs a restart; " + stays
                             + " stays in use");
                 }

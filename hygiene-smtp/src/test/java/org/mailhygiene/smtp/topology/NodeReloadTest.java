@@ -320,6 +320,20 @@ class NodeReloadTest {
         assertThat(reloader.reload().restartNeeded()).hasSize(1); // still different from the running one
     }
 
+    /** A restart key taken out of the file was reported on "line 0" (session 40). */
+    @Test
+    void aRestartKeyTakenOutOfTheFileIsNotGivenALine() throws Exception {
+        sinkA = SmtpSink.start();
+        Path file = config("dept-a.example", sinkA, "stop-grace = 5s\n");
+        NodeReloader reloader = startFrom(file);
+        Files.writeString(file, Files.readString(file).replace("stop-grace = 5s\n", ""));
+        NodeReloader.Result r = reloader.reload();
+        assertThat(r.applied()).isTrue();
+        assertThat(r.restartNeeded())
+                .containsExactly("stop-grace (" + file + ", no longer given) changed from 5s to (not set): needs a"
+                        + " restart; 5s stays in use");
+    }
+
     /** An internationalised host name is the authserv-id as its A-labels, as it is the greeting's. */
     @Test
     void anInternationalisedHostnameIsTheAuthservIdAsItsALabels() throws Exception {
