@@ -189,7 +189,8 @@ public final class NodeConfig {
         c.required("listen");
         InetSocketAddress listen = socketAddress(c, "listen").orElseThrow();
         b.listen(listen.getAddress(), listen.getPort());
-        b.dataDirectory(base.resolve(c.required("data")));
+        c.required("data");
+        b.dataDirectory(dataDirectory(c, base).orElseThrow());
         Optional<String> out = c.string("outgoing-address");
         if (out.isPresent()) {
             b.outgoingAddress(ip(c, "outgoing-address", out.get()));
@@ -537,7 +538,7 @@ public final class NodeConfig {
             if (c.string("data").isPresent()) {
                 c.required("data"); // "data =" was the configuration file's own directory (session 40)
             }
-            Optional<Path> data = c.string("data").map(base::resolve);
+            Optional<Path> data = dataDirectory(c, base);
             Optional<Duration> flush = c.duration("stats-flush", MIN_STATS_FLUSH, MAX_STATS_FLUSH);
             Optional<InetSocketAddress> admin = socketAddress(c, "admin-listen");
             Optional<Map.Entry<String, Integer>> unknown = c.firstUnknownKey();
@@ -856,6 +857,39 @@ public final class NodeConfig {
             }
         }
         return null;
+    }
+
+    /**
+     * The {@code data} key resolved against the file's directory, empty when absent. A path that is (or lies under) an
+     * existing file other than a directory is an error naming the line: it passed {@code --check} and the start failed
+     * with {@code cannot start: java.nio.file.FileAlreadyExistsException: /etc/passwd}, naming neither (session 40).
+     */
+    private static Optional<Path> dataDirectory(ConfigFile c, Path base) throws ConfigException {
+        Optional<String> value = c.string("data");
+        if (value.isEmpty()) {
+            return Optional.empty();
+        }
+        Path dir;
+        try {
+            dir = base.resolve(value.get());
+        } catch (java.nio.file.InvalidPathException e) {
+            throw error(c, "data", "not a path: " + e.getMessage());
+        }
+        for (Path p = dir; p != null; p = p.getParent()) {
+            if (Files.exists(p)) {
+                if (!Files.isDirectory(p)) {
+                    throw error(
+                            c,
+                            "data",
+                            p + " is not a directory"
+                                    + (p.equals(dir)
+                                            ? ""
+                                            : " (the data directory " + dir + " would be" + " under it)"));
+                }
+                break;
+            }
+        }
+        return Optional.of(dir);
     }
 
     /**

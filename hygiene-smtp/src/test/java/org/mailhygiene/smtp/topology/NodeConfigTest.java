@@ -774,4 +774,24 @@ class NodeConfigTest {
         Files.writeString(milter, "scanner = auth\nhostname = mx.example\ndmarc-reject = quarantine\nname = m-1\n");
         assertThat(NodeConfig.readScanning(milter).name()).contains("m-1");
     }
+
+    /**
+     * An audit (session 40): {@code data} naming a file passed {@code --check} (relay and milter) and the start failed
+     * with a Java exception's name, without the file and line.
+     */
+    @Test
+    void aDataDirectoryThatIsAFileIsAnErrorNamingTheLine() throws Exception {
+        Path file = Files.writeString(dir.resolve("plain"), "x");
+        fails(
+                VALID.replace("data = data/edge-x", "data = plain"),
+                "node.conf line 5: data: " + file + " is not a directory");
+        fails(
+                VALID.replace("data = data/edge-x", "data = plain/edge-x"),
+                "node.conf line 5: data: " + file + " is not a directory (the data directory " + file.resolve("edge-x")
+                        + " would be under it)");
+        Path milter = dir.resolve("milter.conf");
+        Files.writeString(milter, "scanner = builtin\ndata = plain\n");
+        assertThatThrownBy(() -> NodeConfig.readScanning(milter))
+                .hasMessage(milter + " line 2: data: " + file + " is not a directory");
+    }
 }
