@@ -252,8 +252,8 @@ final class ScannerConfig {
             throw keyAt(
                     c,
                     "dns",
-                    "no auth scanner is configured (only scanner = auth asks this server; delivery uses the"
-                            + " system's resolver)");
+                    "no auth scanner is configured (only scanner = auth asks this server; a relay's deliveries"
+                            + " use the system's resolver)");
         }
         return new Result(List.copyOf(scanners), List.copyOf(services), byFamily);
     }

@@ -586,7 +586,7 @@ class NodeConfigTest {
         fails(
                 VALID + "dns = 127.0.0.1:53\n",
                 "node.conf line 12: dns: no auth scanner is configured (only scanner = auth asks this server;"
-                        + " delivery uses the system's resolver)");
+                        + " a relay's deliveries use the system's resolver)");
         assertThat(parse(VALID + "scanner = auth\ndns = 127.0.0.1:53\n")).isNotNull();
         Path milter = dir.resolve("milter.conf");
         Files.writeString(milter, "name = m\nscanner = builtin\ndns = 127.0.0.1:53\n");
