@@ -64,7 +64,9 @@ import org.slf4j.LoggerFactory;
  * <p><b>Slow scans.</b> The scan runs on the session's thread. While the pipeline works, the server's watchdog (one
  * sweep over all sessions, at most every second) sends {@code SMFIR_PROGRESS} every
  * {@link Builder#progressInterval} (default 10 s); each one restarts Postfix's {@code milter_content_timeout}
- * (default 300 s), so the MTA waits as long as the scan takes. The scan is bounded by the pipeline's own deadline
+ * (default 300 s), so the MTA waits as long as the scan takes. The sweep hands each such write to a thread of its
+ * own (one at a time per connection): an MTA that stopped reading holds that thread until the write timeout closes
+ * its connection, never the sweep that enforces every connection's write timeout and backstop. The scan is bounded by the pipeline's own deadline
  * ({@link ScanPipeline.Builder#deadline}, default 2 min): a scanner still running then is a {@code TIMED_OUT} failure
  * and the policy decides (the default policy tempfails: {@code 451}). If the pipeline has not answered by
  * {@link Builder#scanTimeout} (a backstop, default 3 min), the message is tempfailed with
@@ -95,13 +97,15 @@ public final class MilterServer implements AutoCloseable {
             Duration progressInterval,
             Duration scanTimeout,
             Clock clock,
-            ScheduledExecutorService watchdog) {}
+            ScheduledExecutorService watchdog,
+            java.util.concurrent.Executor progressWriters) {}
 
     private final Settings settings;
     private final InetAddress bindAddress;
     private final int requestedPort;
     private final int maxConnections;
     private final ExecutorService sessions;
+    private final ExecutorService progressWriters;
     private final AtomicInteger active = new AtomicInteger();
     private final java.util.concurrent.atomic.AtomicLong accepted = new java.util.concurrent.atomic.AtomicLong();
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
@@ -120,6 +124,9 @@ public final class MilterServer implements AutoCloseable {
             return t;
         });
         watchdog.setRemoveOnCancelPolicy(true);
+        // SMFIR_PROGRESS is written here, not on the watchdog: an MTA that stops reading blocks such a write until the
+        // write deadline, which the watchdog must stay free to enforce. At most one per connection at a time.
+        this.progressWriters = VirtualThreads.newPerTaskExecutor("milter-progress", b.maxConnections + 1);
         this.settings = new Settings(
                 b.pipeline,
                 b.listener,
@@ -131,7 +138,8 @@ public final class MilterServer implements AutoCloseable {
                 b.progressInterval,
                 b.scanTimeout,
                 b.clock,
-                watchdog);
+                watchdog,
+                progressWriters);
         this.sessions = VirtualThreads.newPerTaskExecutor("milter-session", b.maxConnections + 1);
         // One periodic sweep drives write deadlines, progress replies and scan backstops of every session, so nothing
         // is
@@ -271,6 +279,7 @@ public final class MilterServer implements AutoCloseable {
         }
         sessions.shutdownNow();
         settings.watchdog().shutdownNow();
+        progressWriters.shutdownNow();
         try {
             sessions.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

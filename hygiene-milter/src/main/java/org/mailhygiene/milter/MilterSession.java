@@ -479,16 +479,22 @@ final class MilterSession implements Runnable {
     }
 
     /**
-     * One scan's progress and backstop, driven by {@link #tick}. {@code SMFIR_PROGRESS} is five bytes written while
-     * the MTA waits for our reply with nothing else in flight, so the write does not block the watchdog; a connection
-     * that fails on it is remembered and ends the session after the scan.
+     * One scan's progress and backstop, driven by {@link #tick}. {@code SMFIR_PROGRESS} is written on a thread of the
+     * server's progress writers, never on the watchdog's: an MTA that stopped reading (its socket buffers full of
+     * earlier replies) blocks that write, and the one watchdog thread blocked in it served no session's progress,
+     * backstop or write deadline any more, and held this watch's lock, so the session thread hung in
+     * {@link #finish()} after its scan too (found by fuzzing from outside, session 40). Now the watchdog only hands the
+     * write off (one at a time per scan) and goes on; a blocked one is ended by the write deadline like any other
+     * write. A connection that fails on it is remembered and ends the session after the scan.
      */
     private final class ScanWatch {
         private final Thread scanning;
         private final long startedAt;
         private final java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger();
+        private final Object writeLock = new Object();
         private long lastProgress;
-        private int sent;
+        private int sent; // guarded by writeLock
+        private volatile boolean writing;
         private volatile boolean stopping;
         private volatile IOException failed;
 
@@ -509,27 +515,53 @@ final class MilterSession implements Runnable {
                 }
                 return;
             }
-            if (failed == null && now - lastProgress >= cfg.progressInterval().toNanos()) {
+            if (failed == null
+                    && !writing
+                    && now - lastProgress >= cfg.progressInterval().toNanos()) {
                 lastProgress = now;
+                writing = true;
                 try {
-                    writeNow(MilterPacket.of(SMFIR_PROGRESS));
-                    sent++;
+                    cfg.progressWriters().execute(this::writeProgress);
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    writing = false; // the server is stopping
+                }
+            }
+        }
+
+        /** On a progress writer: one {@code SMFIR_PROGRESS}, unless the scan finished meanwhile. */
+        private void writeProgress() {
+            synchronized (writeLock) {
+                try {
+                    if (state.get() == 0) {
+                        writeNow(MilterPacket.of(SMFIR_PROGRESS));
+                        sent++;
+                    }
                 } catch (IOException e) {
                     failed = e;
+                } finally {
+                    writing = false;
                 }
             }
         }
 
         /**
-         * Whether the scan finished before the backstop; after this returns, no progress packet is being written and
-         * no interrupt is coming.
+         * Whether the scan finished before the backstop; after this returns, no progress packet is being written (it
+         * waits for one under way, which the write deadline bounds) and no interrupt is coming.
          */
-        synchronized boolean finish() {
-            return state.compareAndSet(0, 1);
+        boolean finish() {
+            boolean done;
+            synchronized (this) {
+                done = state.compareAndSet(0, 1);
+            }
+            synchronized (writeLock) {
+                return done;
+            }
         }
 
-        synchronized int progressSent() {
-            return sent;
+        int progressSent() {
+            synchronized (writeLock) {
+                return sent;
+            }
         }
     }
 
