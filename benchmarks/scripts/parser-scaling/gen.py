@@ -146,9 +146,25 @@ C['pdfobj'] = lambda n: att(b"%PDF-1.4\n" + b"1 0 obj\n"*(n//8), "a.pdf", "appli
 # looked at the same next line, quadratic), in the body and in an encoded Subject
 C['jisnl'] = lambda n: H + "Content-Type: text/plain; charset=iso-2022-jp\r\n\r\n\x1b$B$\"" + "\n"*n + "$\"$B\r\n"
 C['jiscr'] = lambda n: H + "Content-Type: text/plain; charset=iso-2022-jp\r\n\r\n\x1b$B$\"" + "\r"*n + "$\"$B\r\n"
+# Session 40 (protocol and MIME fuzzing from outside): repeated header copies (each pair compared?), NULs, bare CR and
+# LF line ends in the header, multiparts whose boundary is missing or never comes, unclosed nesting, garbage base64
+C['ctdup'] = lambda n: H + "".join(f"Content-Type: text/plain; charset=x{i}\r\n" for i in range(n)) + "\r\nb\r\n"
+C['cddup'] = lambda n: H + 'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n' + "".join(f'Content-Disposition: attachment; filename="f{i}.txt"\r\n' for i in range(n)) + "\r\nx\r\n--b--\r\n"
+C['ctedup'] = lambda n: H + 'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: application/octet-stream; name="a.exe"\r\n' + "".join("Content-Transfer-Encoding: %s\r\n" % ("7bit" if i % 2 else "base64") for i in range(n)) + "\r\nTVqQ\r\n--b--\r\n"
+C['nulhdr'] = lambda n: H + "X-A: " + "\0"*n + "\r\n\r\nb\r\n"
+C['nulbody'] = lambda n: body('text/plain', "\0"*n)
+C['lfhdr'] = lambda n: H.replace("\r\n", "\n") + "X-A: b\n"*n + "\nbody\n"
+C['crhdr'] = lambda n: H.replace("\r\n", "\r") + "X-A: b\r"*n + "\rbody\r"
+C['noboundary'] = lambda n: body('multipart/mixed', "--b\r\nContent-Type: text/plain\r\n\r\nx\r\n"*n)
+C['neverboundary'] = lambda n: body('multipart/mixed; boundary="b"', "--c\r\nContent-Type: text/plain\r\n\r\nx\r\n"*n)
+C['nestunclosed'] = lambda n: H + 'Content-Type: multipart/mixed; boundary="b0"\r\n\r\n' + "".join(f'--b{i}\r\nContent-Type: multipart/mixed; boundary="b{i+1}"\r\n\r\n' for i in range(n)) + "x\r\n"
+C['partshdrs'] = lambda n: body('multipart/mixed; boundary="b"', "--b\r\n" + "X-A: b\r\n"*n + "\r\nx\r\n--b--\r\n")
+C['b64mixed'] = lambda n: H + 'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: application/octet-stream; name="a.bin"\r\nContent-Transfer-Encoding: base64\r\n\r\n' + "QUJD!!\r\n"*n + "--b--\r\n"
+C['ewnul'] = lambda n: H.replace("Subject: t", "Subject: " + "=?utf-8?q?a=00?= "*n) + "\r\nbody\r\n"
+C['mixedeol'] = lambda n: body('multipart/mixed; boundary="b"', "--b\nContent-Type: text/plain\r\rx\n\r"*n + "--b--\r\n")
 which = sys.argv[3].split(',') if len(sys.argv) > 3 else list(C)
 base = int(sys.argv[2])
-scale = {'nest':1/100, 'nestmsg':1/100, 'parts':1/40, 'bprefix':1/6, 'bprefix2':1/70, 'foldhdr':1/3,'manyhdr':1/8,'ew':1/14,'ewb64':1/16,'ewunterm':1/10,'ewfrom':1/14,
+scale = {'ctdup':1/40, 'cddup':1/50, 'ctedup':1/30, 'lfhdr':1/7, 'crhdr':1/7, 'noboundary':1/40, 'neverboundary':1/40, 'nestunclosed':1/100, 'partshdrs':1/8, 'b64mixed':1/8, 'ewnul':1/17, 'mixedeol':1/35, 'nest':1/100, 'nestmsg':1/100, 'parts':1/40, 'bprefix':1/6, 'bprefix2':1/70, 'foldhdr':1/3,'manyhdr':1/8,'ew':1/14,'ewb64':1/16,'ewunterm':1/10,'ewfrom':1/14,
          'tomany':1/14,'ctparam':1/8,'rfc2231':1/20,'rfc2231rev':1/16, 'uu':1/63,'uumany':1/20,'qp':1/3,'zipmany':1/60,'zipnest':1/500,'tarmany':1/1100,'gztarmany':1/1100,'gzconcat':1/20,
          'htmltags':1/5,'htmlimg':1/24, 'htmlstyle2':1/26,'htmlspan':1/33,'htmltable':1/15, 'fromcomma':1/6,'fromquote':1/3, 'kana':1/3,'kanji':1/3, 'runnl':1/2, 'htmlfont':1/13,'htmlscript':1/8, 'htmlclose':1/6, 'htmlcomment2':1/5}
 for k in which:
