@@ -84,8 +84,9 @@ public record MimeFinding(Kind kind, String path, String detail) {
         /** The part-count limit was reached; the walk stopped. */
         PART_LIMIT,
         /**
-         * A multipart's boundary is longer than {@link MimeWalker#MAX_BOUNDARY}: it was not split, and handed over as
-         * one leaf (its parts, text included, were not walked one by one).
+         * A multipart's boundary is longer than {@link MimeWalker#MAX_BOUNDARY} (without a boundary parameter: its first
+         * line that starts with {@code --}, where Jakarta Mail would split): it was not split, and handed over as one
+         * leaf (its parts, text included, were not walked one by one).
          */
         BOUNDARY_LIMIT,
         /**
