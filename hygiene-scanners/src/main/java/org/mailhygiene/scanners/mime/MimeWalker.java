@@ -782,6 +782,16 @@ public final class MimeWalker {
                     mp = new WalkedMultipart(source);
                     count = mp.getCount();
                 }
+            } catch (MultipartSplit.DelimiterTooLong e) {
+                // without a parameter, the first delimiter-like line is the boundary (as Jakarta Mail reads it): held
+                // to the parameter's limit (Jakarta Mail searched for a 100,000-character line, seconds per scanner)
+                finding(
+                        MimeFinding.Kind.BOUNDARY_LIMIT,
+                        info.path(),
+                        "boundary of " + e.length() + " characters, the first delimiter line without a boundary"
+                                + " parameter (RFC 2046 allows 70); not split");
+                leaf(p, info);
+                return;
             } catch (MessagingException e) {
                 rethrowContentFailure();
                 if (isEncapsulatedMessage(parentType) && !headerTrouble(info.path()) && isEmpty(p, boundary)) {

@@ -40,6 +40,31 @@ import org.mailhygiene.internal.Buffers;
  * to its end, the close delimiter or the cut, never further. Not thread-safe; each instance splits one body once.
  */
 final class MultipartSplit {
+    /**
+     * The delimiter line a multipart without a boundary parameter would be split at is longer than
+     * {@link MimeWalker#MAX_BOUNDARY} allows a boundary parameter to be.
+     */
+    static final class DelimiterTooLong extends ParseException {
+        private static final long serialVersionUID = 1L;
+
+        private final long length;
+
+        DelimiterTooLong(long length) {
+            super("boundary of " + length + " characters (the first delimiter line, without a boundary parameter); not"
+                    + " split");
+            this.length = length;
+        }
+
+        /**
+         * The boundary's length.
+         *
+         * @return the line's characters after its two dashes, trailing blanks aside
+         */
+        long length() {
+            return length;
+        }
+    }
+
     /** The largest read buffer, reached by doubling from {@link Buffers#MIN} as a body turns out long. */
     private static final int MAX_BUFFER = 64 * 1024;
 
@@ -92,7 +117,8 @@ final class MultipartSplit {
      * @param boundary the multipart's boundary parameter, or {@code null} to take the first delimiter-like line
      * @param maxParts the part budget (see the class comment), at least 1
      * @return the split
-     * @throws ParseException when no part begins ({@code Missing start boundary}) or a guessed delimiter is too long
+     * @throws ParseException when no part begins ({@code Missing start boundary}); {@link DelimiterTooLong} when a
+     *     guessed delimiter is too long
      * @throws IOException when reading fails
      */
     static MultipartSplit split(InputStream in, String boundary, int maxParts) throws IOException, ParseException {
@@ -186,8 +212,7 @@ final class MultipartSplit {
                     continue; // a line of dashes in the preamble's text
                 }
                 if (strippedLength > MimeWalker.MAX_BOUNDARY + 2) {
-                    throw new ParseException("delimiter line of " + strippedLength + " characters without a boundary"
-                            + " parameter; not split");
+                    throw new DelimiterTooLong(strippedLength - 2);
                 }
                 delimiter = Arrays.copyOf(head, (int) strippedLength);
                 break;
