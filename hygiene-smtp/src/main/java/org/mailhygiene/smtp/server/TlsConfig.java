@@ -138,6 +138,8 @@ public final class TlsConfig {
     private static List<PemBlock> blocks(String text) {
         List<PemBlock> out = new ArrayList<>();
         int from = 0;
+        int line = 1; // of position counted
+        int counted = 0;
         while (true) {
             int b = text.indexOf(BEGIN, from);
             if (b < 0) {
@@ -153,10 +155,9 @@ public final class TlsConfig {
             if (e < 0) {
                 return out;
             }
-            int line = 1;
-            for (int i = 0; i < b; i++) {
-                if (text.charAt(i) == '\n') {
-                    line++;
+            for (; counted < b; counted++) {
+                if (text.charAt(counted) == '\n') {
+                    line++; // counted on from the last block: once over the file, however many blocks it holds
                 }
             }
             out.add(new PemBlock(label, text.substring(labelEnd + DASHES.length(), e), line));
