@@ -13,8 +13,8 @@ import org.mailhygiene.api.routing.Route;
  * Turns a {@link Route} into endpoints in preference order, each with a failover priority.
  *
  * <p>{@link Route.Relay}: the hops in order (priorities 0, 1, ...); an IP literal is used as it is, without DNS; a host
- * name is looked up for A/AAAA only (never MX, as qmail's {@code smtproutes}), {@code localhost} is 127.0.0.1 and ::1
- * without DNS (RFC 6761), and a name that does not exist is a temporary failure (the configuration's mistake: the mail
+ * name is looked up for A/AAAA only (never MX, as qmail's {@code smtproutes}), {@code localhost} is 127.0.0.1 without
+ * DNS (RFC 6761), and a name that does not exist is a temporary failure (the configuration's mistake: the mail
  * waits, as Postfix defers for a relayhost it cannot find). {@link Route.Mx}: the domain's MX
  * records by preference (equal preferences share a priority); a domain without MX records is its own mail host
  * (RFC 5321 §5.1); a null MX (RFC 7505) and a domain that does not exist are permanent failures; an address literal
@@ -84,7 +84,7 @@ final class EndpointResolver {
 
     /**
      * Whether a configured host is a localhost name (RFC 6761 section 6.3: {@code localhost} and names under it), which
-     * is the loopback addresses whatever DNS says: many resolvers do not answer for it, and a route to a filter on this
+     * is the loopback address whatever DNS says: many resolvers do not answer for it, and a route to a filter on this
      * machine is written so. Only for the hops of a configured route; an MX host so named is looked up as any other.
      */
     static boolean isLocalhost(String host) {
@@ -93,13 +93,15 @@ final class EndpointResolver {
                 || h.toLowerCase(java.util.Locale.ROOT).endsWith(".localhost");
     }
 
+    /**
+     * 127.0.0.1 alone: a service on this machine listens there (::1 as well, if at all), and a second endpoint on ::1
+     * made a machine without IPv6 report "Address family not supported" instead of the first endpoint's failure.
+     */
     private static List<InetAddress> loopback(String host) {
         try {
-            return List.of(
-                    InetAddress.getByAddress(host, new byte[] {127, 0, 0, 1}),
-                    InetAddress.getByAddress(host, new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}));
+            return List.of(InetAddress.getByAddress(host, new byte[] {127, 0, 0, 1}));
         } catch (java.net.UnknownHostException e) {
-            throw new AssertionError(e); // lengths 4 and 16 are valid
+            throw new AssertionError(e); // a length of 4 is valid
         }
     }
 
