@@ -593,10 +593,33 @@ public final class ConfigFile {
         for (Map.Entry<String, List<Entry>> e : entries.entrySet()) {
             if (!used.contains(e.getKey())) {
                 String near = nearest(e.getKey(), used);
-                throw new ConfigException(source + " line " + e.getValue().get(0).line + ": unknown key "
-                        + quote(e.getKey()) + (near == null ? "" : " (did you mean '" + near + "'?)"));
+                String hint = near != null ? " (did you mean '" + near + "'?)" : siblings(e.getKey(), used);
+                throw new ConfigException(
+                        source + " line " + e.getValue().get(0).line + ": unknown key " + quote(e.getKey()) + hint);
             }
         }
+    }
+
+    /**
+     * For a dotted key no known key is near: the known keys that share everything up to its last dot, as a hint
+     * ({@code  (known: on-failure.too-large, on-failure.timed-out, ...)} for {@code on-failure.too-big}), at most
+     * twelve; {@code ""} when there are none.
+     */
+    static String siblings(String key, Set<String> known) {
+        int dot = key.lastIndexOf('.');
+        if (dot <= 0) {
+            return "";
+        }
+        String prefix = key.substring(0, dot + 1);
+        List<String> same = known.stream()
+                .filter(k -> k.startsWith(prefix) && k.indexOf('.', prefix.length()) < 0)
+                .sorted()
+                .toList();
+        if (same.isEmpty()) {
+            return "";
+        }
+        int shown = Math.min(same.size(), 12);
+        return " (known: " + String.join(", ", same.subList(0, shown)) + (shown < same.size() ? ", ..." : "") + ")";
     }
 
     /**

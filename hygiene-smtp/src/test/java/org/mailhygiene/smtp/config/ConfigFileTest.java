@@ -144,6 +144,15 @@ class ConfigFileTest {
         ConfigFile shortKey = ConfigFile.parse("e.conf", "xy = 1\n");
         shortKey.string("xz");
         assertThatThrownBy(shortKey::rejectUnknownKeys).hasMessage("e.conf line 1: unknown key 'xy'");
+        // no near key, but known ones after the same last dot: listed (session 40: 'on-failure.too-big' said nothing)
+        ConfigFile kinds = ConfigFile.parse("e.conf", "on-failure.too-big = accept\n");
+        kinds.string("on-failure.too-large");
+        kinds.string("on-failure.timed-out");
+        kinds.string("on-failure.too-large.x");
+        kinds.string("spamd.on-failure.unavailable");
+        assertThatThrownBy(kinds::rejectUnknownKeys)
+                .hasMessage("e.conf line 1: unknown key 'on-failure.too-big' (known: on-failure.timed-out,"
+                        + " on-failure.too-large)");
         ConfigFile none = ConfigFile.parse("e.conf", "frobnicate = 1\n");
         none.string("listen");
         assertThatThrownBy(none::rejectUnknownKeys).hasMessage("e.conf line 1: unknown key 'frobnicate'");

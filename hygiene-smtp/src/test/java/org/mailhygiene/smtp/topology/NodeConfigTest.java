@@ -410,7 +410,11 @@ class NodeConfigTest {
         fails(
                 VALID.replace("scanner = builtin", "scanner = clamd:127.0.0.1:1") + "bayes.reject-score = 0.99\n",
                 "node.conf line 12: bayes.reject-score: no bayes scanner is configured");
-        fails(VALID + "clamd.reject-score = 1\n", "node.conf line 12: unknown key 'clamd.reject-score'");
+        // clamd has no score; the keys it has are listed (session 40)
+        assertThatThrownBy(() -> parse(VALID + "clamd.reject-score = 1\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("node.conf line 12: unknown key 'clamd.reject-score' (known: clamd.backoff,")
+                .hasMessageContaining(" clamd.size-limit,");
         fails(VALID + "spam-status = clean\n", "node.conf line 12: spam-status: must be 'all' or 'spam', was 'clean'");
         fails(
                 VALID + "virus-action = bounce\n",
