@@ -176,11 +176,23 @@ public record ScanSettings(
      * @param flag the option's name, for the message
      * @param value the text
      * @return the address
-     * @throws UsageException if the text is not an IPv4 or IPv6 literal
+     * @throws UsageException if the text is not an IPv4 or IPv6 literal (an IPv4 one is four numbers without leading
+     *     zeros: {@code 127.1} and {@code 127.0.0.010} are refused)
      */
     public static InetAddress parseIp(String flag, String value) throws UsageException {
         if (!value.matches("[0-9.]+|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")) {
             throw new UsageException(flag + " wants an IP address, not " + value);
+        }
+        if (value.matches("[0-9.]+")) {
+            // the JDK takes 127.1 for 127.0.0.1 and 127.0.0.010 for 127.0.0.10, where inet_aton reads octal: the
+            // configuration file refuses both (session 40), and so do the options
+            if (value.split("\\.", -1).length != 4) {
+                throw new UsageException(flag + " wants an IP address (four numbers 0 to 255), not " + value);
+            }
+            String leadingZero = org.mailhygiene.internal.Ipv4.leadingZeroProblem(value);
+            if (leadingZero != null) {
+                throw new UsageException(flag + " " + leadingZero);
+            }
         }
         try {
             return InetAddress.getByName(value);

@@ -45,6 +45,16 @@ class MilterCommandTest {
         r = Run.main("milter", "--builtin", "--listen", "127.0.0.010:0");
         assertThat(r.status()).isEqualTo(2);
         assertThat(r.err()).contains("--listen '127.0.0.010' has a number with a leading zero");
+        // the other address options alike (the JDK took 127.1 for 127.0.0.1, 127.0.0.010 for 127.0.0.10)
+        r = Run.main("milter", "--builtin", "--listen", "127.0.0.1:0", "--admin", "127.0.0.010:0");
+        assertThat(r.status()).isEqualTo(2);
+        assertThat(r.err()).contains("--admin '127.0.0.010' has a number with a leading zero");
+        r = Run.main("milter", "--builtin", "--listen", "127.0.0.1:0", "--dns", "127.0.0.053:53");
+        assertThat(r.status()).isEqualTo(2);
+        assertThat(r.err()).contains("--dns '127.0.0.053' has a number with a leading zero");
+        r = Run.main("milter", "--builtin", "--listen", "127.0.0.1:0", "--dns", "127.1:53");
+        assertThat(r.status()).isEqualTo(2);
+        assertThat(r.err()).contains("--dns wants an IP address (four numbers 0 to 255), not 127.1");
         assertThat(Run.main("help", "milter").out()).contains("smtpd_milters = inet:HOST:PORT");
     }
 
