@@ -171,7 +171,7 @@ class MilterProgressStallTest {
                     if (stall) {
                         stalled.countDown();
                         try {
-                            closed.await();
+                            closed.await(5, TimeUnit.MINUTES); // bounded: a stuck test ends
                         } catch (InterruptedException e) {
                             Thread.currentThread().interrupt();
                         }
