@@ -280,16 +280,13 @@ public final class MilterCommand implements Command {
             if (!host.matches("[0-9.]+|[0-9a-fA-F:]+")) {
                 throw new IllegalArgumentException();
             }
-            String leadingZero = org.mailhygiene.internal.Ipv4.leadingZeroProblem(host);
-            if (leadingZero != null) {
-                throw new UsageException("--listen " + leadingZero);
-            }
-            ip = InetAddress.getByName(host);
+            // the other address options' reading: four numbers without leading zeros for IPv4 (127.1, 127.0.0.010)
+            ip = ScanSettings.parseIp("--listen", host);
             port = Integer.parseInt(listen.substring(colon + 1));
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException();
             }
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (IllegalArgumentException e) {
             throw new UsageException("--listen expects IP:PORT, e.g. 127.0.0.1:8891, was '" + listen + "'");
         }
         String node = name == null ? "milter" : name;
