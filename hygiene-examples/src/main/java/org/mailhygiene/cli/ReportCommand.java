@@ -47,8 +47,8 @@ public final class ReportCommand implements Command {
     @Override
     public String usage() {
         return """
-                usage: hygiene report --data DIR [--month YYYY-MM] [--html FILE]
-                       hygiene report --redis URL [--month YYYY-MM] [--html FILE]
+                usage: hygiene report --data DIR [--month YYYY-MM] [--viruses N] [--html FILE]
+                       hygiene report --redis URL [--month YYYY-MM] [--viruses N] [--html FILE]
 
                 Reads the daily statistics under DIR (DIR/stats, or DIR/NODE/stats for every node, as
                 'hygiene demo --data DIR' and 'hygiene relay' keep them) and prints, per month: mail
@@ -62,6 +62,8 @@ public final class ReportCommand implements Command {
                                     (redis://HOST:PORT[/DB], redis-sentinel://, redis-cluster://, or
                                     over TLS rediss://, rediss-sentinel://, rediss-cluster://)
                   --month YYYY-MM   only this month
+                  --viruses N       virus names shown by name, most frequent first, the rest
+                                    summed in one row (default 30; 0 for every name)
                   --html FILE       where to write the HTML report (default DIR/report.html, or none
                                     with --redis; '-' for none)
                   -h, --help        show this help
@@ -74,6 +76,7 @@ public final class ReportCommand implements Command {
         String redis = null;
         Optional<YearMonth> month = Optional.empty();
         String html = null;
+        int viruses = StatisticsReport.DEFAULT_VIRUS_ROWS;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             switch (a) {
@@ -92,6 +95,7 @@ public final class ReportCommand implements Command {
                     }
                 }
                 case "--html" -> html = value(args, ++i, a);
+                case "--viruses" -> viruses = virusRows(value(args, ++i, a));
                 default -> throw new UsageException("unknown argument '" + a + "'");
             }
         }
@@ -117,6 +121,7 @@ public final class ReportCommand implements Command {
                 return EXIT_ERROR;
             }
         }
+        report = report.withVirusRows(viruses);
         io.out().print(report.text());
         if (!"-".equals(html)) {
             Path target = html == null ? data.resolve("report.html") : path(html);
@@ -132,6 +137,18 @@ public final class ReportCommand implements Command {
             }
         }
         return EXIT_OK;
+    }
+
+    private static int virusRows(String value) throws UsageException {
+        try {
+            int n = Integer.parseInt(value);
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new UsageException("--viruses wants a whole number, 0 for every name, got '" + value + "'");
     }
 
     private static StatisticsReport loadShared(String url, Optional<YearMonth> month)

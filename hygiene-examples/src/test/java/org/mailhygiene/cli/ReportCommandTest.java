@@ -65,12 +65,27 @@ class ReportCommandTest {
         assertThat(failed.err()).isEqualTo("hygiene report: cannot write " + nowhere + ": no such file\n");
     }
 
+    /** {@code --viruses N} caps the virus table (default 30 names, 0 for all). */
+    @Test
+    void virusesOptionCapsTheVirusTable() throws Exception {
+        fill("gateway", 1, "Worm.Bagle.A");
+        fill("edge-1", 1, "Worm.NetSky.Q");
+        Run one = Run.main("report", "--data", tmp.toString(), "--viruses", "1", "--html", "-");
+        assertThat(one.status()).isZero();
+        assertThat(one.out()).contains("Worm.Bagle.A", "(1 other name)").doesNotContain("Worm.NetSky.Q");
+        Run all = Run.main("report", "--data", tmp.toString(), "--viruses", "0", "--html", "-");
+        assertThat(all.out()).contains("Worm.Bagle.A", "Worm.NetSky.Q").doesNotContain("other name");
+    }
+
     @Test
     void usageAndDataErrors() {
         assertThat(Run.main("report").status()).isEqualTo(2);
         assertThat(Run.main("report", "--data", tmp.toString(), "--month", "May")
                         .err())
                 .contains("YYYY-MM");
+        Run negative = Run.main("report", "--data", tmp.toString(), "--viruses", "-1");
+        assertThat(negative.status()).isEqualTo(2);
+        assertThat(negative.err()).contains("--viruses wants a whole number, 0 for every name, got '-1'");
         Run empty = Run.main("report", "--data", tmp.toString());
         assertThat(empty.status()).isEqualTo(2);
         assertThat(empty.err()).contains("no statistics");

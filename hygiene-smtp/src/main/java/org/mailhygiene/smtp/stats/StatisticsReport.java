@@ -15,14 +15,14 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import org.mailhygiene.api.shared.CounterStore;
 import org.mailhygiene.api.shared.SharedStateException;
 
 /**
  * The administrator's report, as the nightly script of the original gateway mailed it: mail received and sent, spam
  * and the spam ratio per month, and viruses by name per month; per node and in total. {@link #text()} gives plain-text
- * tables; {@link #html()} the same tables plus SVG bar charts in one self-contained HTML page.
+ * tables; {@link #html()} the same tables plus SVG bar charts in one self-contained HTML page. The virus tables show
+ * the {@link #DEFAULT_VIRUS_ROWS} most frequent names, the others summed in one row ({@link #withVirusRows}).
  *
  * <p>Totals add the nodes' counters, so a message that passed an edge relay and the gateway counts once at each.
  *
@@ -44,11 +44,42 @@ public final class StatisticsReport {
         Counter.SIGNATURE_UPDATES
     };
 
+    /**
+     * How many virus names the tables show by default: the most frequent, the rest summed in one row. A year of a
+     * gateway's ClamAV names (phishing and heuristic signatures among them) runs to thousands of names, which made the
+     * report and the daily mail thousands of lines long (audit, session 39: 3,107 lines for 3,000 names).
+     */
+    public static final int DEFAULT_VIRUS_ROWS = 30;
+
     /** Per node: month -> counts (day field = first of month). */
     private final Map<String, Map<YearMonth, DailyCounts>> nodes;
 
+    /** Virus names shown by name; 0 for every name. */
+    private final int virusRows;
+
     private StatisticsReport(Map<String, Map<YearMonth, DailyCounts>> nodes) {
+        this(nodes, DEFAULT_VIRUS_ROWS);
+    }
+
+    private StatisticsReport(Map<String, Map<YearMonth, DailyCounts>> nodes, int virusRows) {
         this.nodes = nodes;
+        this.virusRows = virusRows;
+    }
+
+    /**
+     * The same report with another number of virus names shown by name. The virus tables list names by their total
+     * over the report's months, most frequent first (a tie by name); names beyond {@code rows} are summed per month in
+     * one row, {@code (N other names)}, and a {@code total} row follows when more than one name is counted.
+     *
+     * @param rows how many names to show by name, {@link #DEFAULT_VIRUS_ROWS} by default; 0 for every name
+     * @return a report over the same counts
+     * @throws IllegalArgumentException if {@code rows} is negative
+     */
+    public StatisticsReport withVirusRows(int rows) {
+        if (rows < 0) {
+            throw new IllegalArgumentException("virus rows must be 0 (every name) or more, got " + rows);
+        }
+        return new StatisticsReport(nodes, rows);
     }
 
     /**
@@ -249,30 +280,78 @@ public final class StatisticsReport {
         return whole == 0 ? "-" : String.format(Locale.ROOT, "%.1f%%", 100.0 * part / whole);
     }
 
-    private static void virusTable(StringBuilder sb, Map<YearMonth, DailyCounts> months) {
-        TreeSet<String> names = new TreeSet<>();
-        months.values().forEach(c -> names.addAll(c.viruses().keySet()));
+    private void virusTable(StringBuilder sb, Map<YearMonth, DailyCounts> months) {
         List<String[]> rows = new ArrayList<>();
-        List<String> header = new ArrayList<>(List.of("virus"));
-        months.keySet().forEach(m -> header.add(m.toString()));
-        header.add("total");
-        rows.add(header.toArray(String[]::new));
-        for (String n : names) {
-            List<String> row = new ArrayList<>(List.of(n));
-            long total = 0;
-            for (DailyCounts c : months.values()) {
-                long v = c.viruses().getOrDefault(n, 0L);
-                total += v;
+        for (VirusRow r : virusRows(months)) {
+            List<String> row = new ArrayList<>(List.of(r.label()));
+            for (long v : r.perMonth()) {
                 row.add(Long.toString(v));
             }
-            row.add(Long.toString(total));
+            row.add(Long.toString(r.total()));
             rows.add(row.toArray(String[]::new));
         }
-        if (names.isEmpty()) {
+        if (rows.isEmpty()) {
             sb.append("  (no viruses)\n");
             return;
         }
+        List<String> header = new ArrayList<>(List.of("virus"));
+        months.keySet().forEach(m -> header.add(m.toString()));
+        header.add("total");
+        rows.add(0, header.toArray(String[]::new));
         table(sb, rows);
+    }
+
+    /** One row of a virus table: a name, the other names summed, or the total; counts per month in month order. */
+    private record VirusRow(String label, long[] perMonth, long total) {}
+
+    /**
+     * The virus table's rows for these months: the names by total, most frequent first, at most {@link #virusRows}
+     * of them (0: all), then the rest summed, then the total over every name when more than one is counted.
+     */
+    private List<VirusRow> virusRows(Map<YearMonth, DailyCounts> months) {
+        List<DailyCounts> columns = List.copyOf(months.values());
+        Map<String, long[]> byName = new TreeMap<>();
+        for (int i = 0; i < columns.size(); i++) {
+            for (Map.Entry<String, Long> e : columns.get(i).viruses().entrySet()) {
+                byName.computeIfAbsent(e.getKey(), k -> new long[columns.size()])[i] += e.getValue();
+            }
+        }
+        List<VirusRow> named = new ArrayList<>();
+        byName.forEach((name, counts) -> named.add(new VirusRow(name, counts, sum(counts))));
+        // by total, most frequent first; a tie keeps the names' order (the TreeMap's)
+        named.sort((a, b) -> Long.compare(b.total(), a.total()));
+        List<VirusRow> out = new ArrayList<>();
+        long[] rest = new long[columns.size()];
+        long[] all = new long[columns.size()];
+        int others = 0;
+        for (VirusRow r : named) {
+            for (int i = 0; i < all.length; i++) {
+                all[i] += r.perMonth()[i];
+            }
+            if (virusRows == 0 || out.size() < virusRows) {
+                out.add(r);
+            } else {
+                others++;
+                for (int i = 0; i < rest.length; i++) {
+                    rest[i] += r.perMonth()[i];
+                }
+            }
+        }
+        if (others > 0) {
+            out.add(new VirusRow("(" + others + " other name" + (others == 1 ? "" : "s") + ")", rest, sum(rest)));
+        }
+        if (named.size() > 1) {
+            out.add(new VirusRow("total", all, sum(all)));
+        }
+        return out;
+    }
+
+    private static long sum(long[] counts) {
+        long s = 0;
+        for (long c : counts) {
+            s += c;
+        }
+        return s;
     }
 
     private static void table(StringBuilder sb, List<String[]> rows) {
@@ -346,25 +425,21 @@ public final class StatisticsReport {
         sb.append("</table>\n");
     }
 
-    private static void htmlVirusTable(StringBuilder sb, Map<YearMonth, DailyCounts> months) {
-        TreeSet<String> names = new TreeSet<>();
-        months.values().forEach(c -> names.addAll(c.viruses().keySet()));
-        if (names.isEmpty()) {
+    private void htmlVirusTable(StringBuilder sb, Map<YearMonth, DailyCounts> months) {
+        List<VirusRow> rows = virusRows(months);
+        if (rows.isEmpty()) {
             sb.append("<p>No viruses.</p>\n");
             return;
         }
         sb.append("<table><tr><th>virus</th>");
         months.keySet().forEach(m -> sb.append("<th>").append(m).append("</th>"));
         sb.append("<th>total</th></tr>\n");
-        for (String n : names) {
-            sb.append("<tr><td>").append(esc(n)).append("</td>");
-            long total = 0;
-            for (DailyCounts c : months.values()) {
-                long v = c.viruses().getOrDefault(n, 0L);
-                total += v;
+        for (VirusRow r : rows) {
+            sb.append("<tr><td>").append(esc(r.label())).append("</td>");
+            for (long v : r.perMonth()) {
                 sb.append("<td>").append(v).append("</td>");
             }
-            sb.append("<td>").append(total).append("</td></tr>\n");
+            sb.append("<td>").append(r.total()).append("</td></tr>\n");
         }
         sb.append("</table>\n");
     }

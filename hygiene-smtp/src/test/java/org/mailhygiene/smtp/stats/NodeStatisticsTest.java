@@ -227,6 +227,71 @@ class NodeStatisticsTest {
         assertThat(text).contains("75.0%").doesNotContain("300.0%");
     }
 
+    /**
+     * Audit, session 39: the virus table listed every name in the order of the alphabet, one line each: a year of a
+     * gateway's 3,000 ClamAV names made the report (and the daily mail) 3,107 lines long. Now the most frequent names,
+     * the others summed in one row, and a total.
+     */
+    @Test
+    void theVirusTableShowsTheMostFrequentNamesAndSumsTheRest() throws Exception {
+        try (NodeStatistics s = NodeStatistics.open(dir, "gateway", clock)) {
+            // Name.01 seen once, ..., Name.40 seen 40 times: 820 infected messages in all
+            for (int n = 1; n <= 40; n++) {
+                for (int i = 0; i < n; i++) {
+                    s.disposition(decide(virus(String.format("Name.%02d", n))), msg);
+                }
+            }
+            clock.advance(Duration.ofDays(31));
+            s.disposition(decide(virus("Name.01")), msg);
+        }
+        StatisticsReport report = StatisticsReport.load(dir, Optional.empty());
+        List<String> rows = virusRows(report.text());
+        // header, 30 names from the most frequent down, the 10 others summed (1 + ... + 10 = 55, plus one in February)
+        assertThat(rows).hasSize(1 + 30 + 1 + 1);
+        assertThat(rows.get(1).trim().split(" +")).containsExactly("Name.40", "40", "0", "40");
+        assertThat(rows.get(30).trim().split(" +")).containsExactly("Name.11", "11", "0", "11");
+        assertThat(rows.get(31).trim()).matches("\\(10 other names\\) +55 +1 +56");
+        assertThat(rows.get(32).trim().split(" +")).containsExactly("total", "820", "1", "821");
+        assertThat(report.html()).contains("<td>(10 other names)</td><td>55</td><td>1</td><td>56</td>");
+
+        List<String> all = virusRows(report.withVirusRows(0).text());
+        assertThat(all).hasSize(1 + 40 + 1);
+        // Name.01 (1 + 1) ties with Name.02 (2 + 0): the names' order decides
+        assertThat(all.get(39).trim().split(" +")).containsExactly("Name.01", "1", "1", "2");
+        assertThat(all.get(40).trim().split(" +")).containsExactly("Name.02", "2", "0", "2");
+        assertThat(virusRows(report.withVirusRows(39).text()).get(40).trim()).matches("\\(1 other name\\) +2 +0 +2");
+        assertThatThrownBy(() -> report.withVirusRows(-1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** Ties keep the order of the names; one name has no total row. */
+    @Test
+    void theVirusTableOrdersTiesByNameAndOneNameHasNoTotal() throws Exception {
+        try (NodeStatistics s = NodeStatistics.open(dir, "gateway", clock)) {
+            s.disposition(decide(virus("Worm.B")), msg);
+        }
+        assertThat(virusRows(StatisticsReport.load(dir, Optional.empty()).text()))
+                .hasSize(2);
+        try (NodeStatistics s = NodeStatistics.open(dir, "gateway", clock)) {
+            s.disposition(decide(virus("Worm.A")), msg);
+        }
+        List<String> rows =
+                virusRows(StatisticsReport.load(dir, Optional.empty()).text());
+        assertThat(rows).hasSize(4);
+        assertThat(rows.get(1)).contains("Worm.A");
+        assertThat(rows.get(2)).contains("Worm.B");
+    }
+
+    /** The lines of the text report's virus table, its header first. */
+    private static List<String> virusRows(String text) {
+        List<String> lines = text.lines().toList();
+        int start = lines.indexOf("Viruses by name per month, all nodes") + 1;
+        int end = start;
+        while (end < lines.size() && !lines.get(end).isEmpty()) {
+            end++;
+        }
+        return lines.subList(start, end);
+    }
+
     @Test
     void reportOnAnEmptyDirectoryIsAClearError() {
         assertThatThrownBy(() -> StatisticsReport.load(dir, Optional.empty()))
