@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -51,7 +52,9 @@ import org.slf4j.LoggerFactory;
  *       messages (the software form of a shared VRRP address).</li>
  *   <li>Per recipient: 2xx &rarr; DELIVERED; 5xx &rarr; FAILED; 4xx or every next hop failing &rarr; PENDING with
  *       the next attempt from the {@link RetrySchedule} (default {@link RetrySchedule#qmail()}), never later than the
- *       end of the queue lifetime (default 7 days). An attempt at or after the end of the lifetime that fails
+ *       end of the queue lifetime (default 7 days). Recipients deferred because no next hop of their route took
+ *       them are tried again as soon as those next hops take another message, not at their own retry time (in
+ *       memory: after a restart the spool's schedule applies). An attempt at or after the end of the lifetime that fails
  *       temporarily makes the recipient FAILED ({@code 554 5.4.7}). The new states are written to the spool after
  *       each group, before the next group or anything else happens; the one write skipped is after the last group
  *       when the message is then finished (every recipient DELIVERED or BOUNCED): it is completed at once.</li>
@@ -145,6 +148,14 @@ public final class DeliveryAgent implements AutoCloseable {
 
     /** The last failure seen per group, so a deferral while every hop is in back-off still says why. */
     private final Map<GroupKey, HopFailure> lastFailure = new ConcurrentHashMap<>();
+
+    /**
+     * Per group of next hops that failed: the messages it left deferred, with their recipients. When the group takes a
+     * message again they are made due at once instead of waiting out their own retry (qmail's schedule reaches hours:
+     * a gateway back after an outage left the edges' queued mail waiting up to that long). In memory only: after a
+     * restart the spool's schedule applies ({@code hygiene queue flush} retries at once).
+     */
+    private final Map<GroupKey, Map<QueueId, Set<String>>> waiting = new ConcurrentHashMap<>();
 
     private record GroupKey(List<Endpoint> endpoints, Optional<TlsPolicy> tls) {}
 
@@ -375,6 +386,7 @@ public final class DeliveryAgent implements AutoCloseable {
             }
         }
         holdUntil.clear();
+        waiting.clear();
         // Without this, a hop that failed within its back-off (30 s, doubling to 10 min) is skipped and the flush is
         // one more deferral ("every next hop is in back-off") that never opened a connection.
         groups.clear();
@@ -651,6 +663,9 @@ public final class DeliveryAgent implements AutoCloseable {
             spool.complete(updated.id());
             known.remove(updated.id());
             holdUntil.remove(updated.id());
+            for (Map<QueueId, Set<String>> w : waiting.values()) {
+                w.remove(updated.id());
+            }
             LOG.debug("{} completed", updated.id());
             QueuedMessage done = updated;
             tell(() -> listener.completed(done));
@@ -917,6 +932,7 @@ public final class DeliveryAgent implements AutoCloseable {
         if (groups.size() > MAX_GROUPS && !groups.containsKey(key)) {
             groups.clear(); // MX answers vary over time; forget old groups (and their back-off) rather than grow
             lastFailure.clear();
+            waiting.clear(); // their messages wait their own retry
         }
         FailoverGroup<Endpoint> group = groups.computeIfAbsent(key, k -> {
             FailoverGroup.Builder<Endpoint> gb = FailoverGroup.<Endpoint>builder("next-hops " + route)
@@ -945,6 +961,10 @@ public final class DeliveryAgent implements AutoCloseable {
                     ep, tls.orElse(client.tlsPolicy()), m.envelope().sender(), rcpts, content, remaining, passed));
             lastFailure.remove(key);
             LOG.info("{}: {} via {}{}", m.id(), summary(tr), tr.endpoint(), tr.tls() ? " (TLS)" : "");
+            Map<QueueId, Set<String>> deferredHere = waiting.remove(key);
+            if (deferredHere != null) {
+                retryNow(route, tr.endpoint(), deferredHere, m.id());
+            }
             tell(() -> listener.transaction(m, Optional.of(tr.endpoint()), tr.recipients()));
             return new Delivered(tr.recipients(), tr.dsn());
         } catch (FailoverException e) {
@@ -957,6 +977,9 @@ public final class DeliveryAgent implements AutoCloseable {
                 lastFailure.put(key, last);
             }
             LOG.info("{}: no next hop took it ({}): {}", m.id(), e.reason(), last.logText());
+            waiting.computeIfAbsent(key, k -> new ConcurrentHashMap<>())
+                    .computeIfAbsent(m.id(), id -> ConcurrentHashMap.newKeySet())
+                    .addAll(rcpts);
             List<RecipientResult> deferred = new ArrayList<>();
             for (String r : rcpts) {
                 deferred.add(new RecipientResult(
@@ -972,6 +995,53 @@ public final class DeliveryAgent implements AutoCloseable {
             Thread.currentThread().interrupt();
             return new Delivered(
                     all(rcpts, RecipientResult.Outcome.TEMPORARY, "451 4.3.0 delivery interrupted"), false);
+        }
+    }
+
+    /**
+     * A group of next hops that had failed took a message: the messages it left deferred are made due now (their
+     * recipients it deferred, still PENDING), and a pass is scheduled. A message in flight is left to its delivery,
+     * which writes its own schedule; so is the one whose delivery went through.
+     */
+    private void retryNow(Route route, Endpoint via, Map<QueueId, Set<String>> deferred, QueueId current) {
+        int n = 0;
+        for (Map.Entry<QueueId, Set<String>> e : deferred.entrySet()) {
+            QueueId id = e.getKey();
+            if (id.equals(current)) {
+                continue;
+            }
+            boolean[] changed = {false};
+            known.computeIfPresent(id, (k, cur) -> {
+                if (inFlight.containsKey(k)) {
+                    return cur;
+                }
+                List<RecipientState> now = new ArrayList<>(cur.recipients().size());
+                for (RecipientState r : cur.recipients()) {
+                    if (r.status() == RecipientState.Status.PENDING
+                            && r.nextAttempt().isPresent()
+                            && e.getValue().contains(r.address())) {
+                        now.add(r.dueNow());
+                        changed[0] = true;
+                    } else {
+                        now.add(r);
+                    }
+                }
+                return changed[0] ? cur.withRecipients(now) : cur;
+            });
+            if (changed[0]) {
+                n++;
+            }
+        }
+        if (n > 0) {
+            LOG.info(
+                    "next hops of {} take mail again ({} did): {} deferred message{} retried now",
+                    route,
+                    via,
+                    n,
+                    n == 1 ? "" : "s");
+            if (started && !closed) {
+                wake(Duration.ZERO);
+            }
         }
     }
 

@@ -791,6 +791,59 @@ class DeliveryAgentTest {
         assertThat(spool.size()).isZero();
     }
 
+    /**
+     * A next hop back after an outage took new mail at once, while the mail it had left deferred waited out its own
+     * retry (qmail's schedule: 400 s after the first attempt, hours later on): it is tried as soon as the hop takes a
+     * message again.
+     */
+    @Test
+    void mailDeferredByAHopThatWasDownIsRetriedAsSoonAsTheHopTakesMailAgain() throws Exception {
+        StaticRouter router = StaticRouter.builder()
+                .route("y.org", Route.Relay.to(hop(inbound)))
+                .defaultRoute(Route.Relay.to(hop(outbound)))
+                .build();
+        agent = agentBuilder(router).build();
+        inbound.always(SinkCommand.GREETING, SinkAction.reply("421 4.3.2 down for maintenance"));
+        QueuedMessage first = store("a@x.org", "b@y.org", "c@y.org");
+        agent.runDue();
+        assertThat(spool.get(first.id()).orElseThrow().recipients().get(0).nextAttempt())
+                .contains(T0.plusSeconds(400));
+
+        inbound.always(SinkCommand.GREETING, (SinkAction) null);
+        clock.advance(Duration.ofSeconds(31)); // past the hop's 30 s back-off, long before the first retry
+        store("d@x.org", "e@y.org");
+        assertThat(agent.runDue()).isEqualTo(1); // the new message only: the first was not due at the snapshot
+        assertThat(inbound.awaitMessages(1, Duration.ofSeconds(10))).hasSize(1);
+        assertThat(agent.runDue()).isEqualTo(1); // the first, 369 s before its retry
+        assertThat(inbound.awaitMessages(2, Duration.ofSeconds(10)).get(1).recipients())
+                .containsExactly("b@y.org", "c@y.org");
+        assertThat(spool.size()).isZero();
+    }
+
+    /**
+     * Only what the hops' failure deferred is retried early: a recipient the next hop itself answered 451 (a greylist,
+     * a full mailbox) keeps its retry time when the hop takes other mail.
+     */
+    @Test
+    void aRecipientTheHopItselfDeferredKeepsItsRetryWhenTheHopTakesOtherMail() throws Exception {
+        StaticRouter router = StaticRouter.builder()
+                .route("y.org", Route.Relay.to(hop(inbound)))
+                .defaultRoute(Route.Relay.to(hop(outbound)))
+                .build();
+        agent = agentBuilder(router).build();
+        inbound.always(SinkCommand.RCPT, SinkAction.reply("451 4.7.1 greylisted, try again later"));
+        QueuedMessage first = store("a@x.org", "b@y.org");
+        agent.runDue();
+        inbound.always(SinkCommand.RCPT, (SinkAction) null);
+        clock.advance(Duration.ofSeconds(31));
+        store("d@x.org", "e@y.org");
+        assertThat(agent.runDue()).isEqualTo(1);
+        assertThat(inbound.awaitMessages(1, Duration.ofSeconds(10))).hasSize(1);
+        assertThat(agent.runDue()).isZero();
+        assertThat(spool.get(first.id()).orElseThrow().recipients().get(0).nextAttempt())
+                .contains(T0.plusSeconds(400));
+    }
+
     @Test
     void mxRoutesUsePreferenceOrderAndFallBackToTheAddressRecord() throws Exception {
         InetAddress a3 = InetAddress.getByName("127.0.0.3");
