@@ -118,6 +118,56 @@ class LimitsTest {
         }
     }
 
+    /**
+     * A shared limiter (a cluster's Redis) that is slow to answer must not hold other clients' connections: its call
+     * for the connection rate was made on the one accept thread, so while it waited no other client was greeted (two
+     * relay nodes on a Redis answering in 100 ms admitted 10 connections a second each, and the clients' delay grew
+     * without bound). The call now waits on the session's own thread.
+     */
+    @Test
+    void aSlowSharedLimiterHoldsNoOtherClient() throws Exception {
+        java.util.concurrent.CountDownLatch answer = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch asked = new java.util.concurrent.CountDownLatch(1);
+        org.mailhygiene.api.shared.RateLimiter slow = (key, capacity, window) -> {
+            if (key.endsWith(FLOODER.getHostAddress())) {
+                asked.countDown();
+                try {
+                    if (!answer.await(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                        throw new org.mailhygiene.api.shared.SharedStateException("test: never answered");
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new org.mailhygiene.api.shared.SharedStateException("test: interrupted");
+                }
+                return false; // the cluster says: over the rate
+            }
+            return true;
+        };
+        server = SmtpServer.builder()
+                .port(0)
+                .clock(clock)
+                .limits(SmtpLimits.builder()
+                        .connectionRatePerIp(100, Duration.ofMinutes(1))
+                        .build())
+                .sharedLimiter(slow)
+                .acceptedDomains(AcceptedDomains.of("example.org"))
+                .handler(handler)
+                .build();
+        server.start();
+        TestClient flooder = connect(FLOODER); // its rate is being asked, and the store does not answer yet
+        assertThat(asked.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        TestClient other = connect(OTHER);
+        other.socket.setSoTimeout(5_000);
+        try {
+            assertThat(other.reply()).startsWith("220"); // before: no greeting while the flooder's call waited
+            deliver(other);
+        } finally {
+            answer.countDown();
+        }
+        assertThat(flooder.reply()).isEqualTo("421 4.7.0 localhost Connection rate limit exceeded, try again later");
+        Await.until("the refused connection released its slot", () -> server.activeSessions() == 1);
+    }
+
     @Test
     void perIpMessageRate() throws Exception {
         start(l -> l.messageRatePerIp(3, Duration.ofMinutes(1)));
