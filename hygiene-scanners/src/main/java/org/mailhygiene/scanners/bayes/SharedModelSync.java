@@ -36,6 +36,15 @@ public final class SharedModelSync implements AutoCloseable {
      */
     public static final String DEFAULT_MODEL_NAME = "bayes";
 
+    /**
+     * The least time between two WARN lines for failed refreshes: 5 minutes. A store that answers some calls and
+     * refuses others (full under {@code noeviction}, a read-only replica, an ACL user without a needed command: the
+     * store's guard finds it up, the next write marks it down again) made every other refresh fail, and each run of
+     * failures was logged at WARN again, every few seconds per node for as long as the condition lasted. The store's
+     * own outage line names the reason; further runs are logged at DEBUG and counted in the next WARN.
+     */
+    public static final Duration WARN_INTERVAL = Duration.ofMinutes(5);
+
     private static final Logger LOG = LoggerFactory.getLogger(SharedModelSync.class);
 
     private final Supplier<BayesModel> model;
@@ -201,8 +210,9 @@ public final class SharedModelSync implements AutoCloseable {
     }
 
     /**
-     * Refreshes every {@code interval} on a daemon thread until {@link #close()}; failures are logged (once per run of
-     * failures) and retried at the next tick.
+     * Refreshes every {@code interval} on a daemon thread until {@link #close()}; failures are retried at the next
+     * tick and logged once per run of failures, at WARN at most once per {@link #WARN_INTERVAL} (the runs between at
+     * DEBUG, counted in the next WARN line).
      *
      * @param interval a positive period
      * @throws IllegalStateException if already started
@@ -222,6 +232,8 @@ public final class SharedModelSync implements AutoCloseable {
             });
         }
         boolean[] failing = {false};
+        long[] warned = {0, 0}; // whether and when (System.nanoTime) the last WARN was; runs logged at DEBUG since
+        long[] quiet = {0};
         scheduler.scheduleWithFixedDelay(
                 () -> {
                     try {
@@ -229,7 +241,23 @@ public final class SharedModelSync implements AutoCloseable {
                         failing[0] = false;
                     } catch (SharedStateException | RuntimeException e) {
                         if (!failing[0]) {
-                            LOG.warn("shared Bayes model '{}' not refreshed: {}", name, e.getMessage());
+                            long now = System.nanoTime();
+                            if (warned[0] == 0 || now - warned[1] >= WARN_INTERVAL.toNanos()) {
+                                LOG.warn(
+                                        "shared Bayes model '{}' not refreshed: {}{}",
+                                        name,
+                                        e.getMessage(),
+                                        quiet[0] == 0
+                                                ? ""
+                                                : " (" + quiet[0] + " more runs of failed refreshes since the last such"
+                                                        + " line, logged at DEBUG)");
+                                warned[0] = 1;
+                                warned[1] = now;
+                                quiet[0] = 0;
+                            } else {
+                                quiet[0]++;
+                                LOG.debug("shared Bayes model '{}' not refreshed: {}", name, e.getMessage());
+                            }
                         }
                         failing[0] = true;
                     }
