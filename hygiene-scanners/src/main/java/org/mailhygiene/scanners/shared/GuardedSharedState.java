@@ -82,6 +82,16 @@ public final class GuardedSharedState implements SharedState {
     private long downSince;
 
     private String lastError = "";
+    /**
+     * The reasons ({@link #reason}) this outage was logged with: a probe that fails for another reason (a Redis
+     * restarted with a password the node does not have answers {@code NOAUTH} where the outage began with {@code
+     * Unexpected end of stream}) is logged once more, so the log names what keeps the store down now. At most
+     * {@link #MAX_REASONS} for an outage; cleared when the store is reachable again.
+     */
+    private final java.util.Set<String> reasonsLogged = new java.util.HashSet<>();
+
+    /** The most reasons logged for one outage. */
+    private static final int MAX_REASONS = 5;
     /** When a probe last found the store reachable, or {@code Long.MIN_VALUE} if never. */
     private long upAt = Long.MIN_VALUE;
     /** Whether the store failed again soon after it came back, its ups and downs logged at DEBUG meanwhile. */
@@ -267,11 +277,16 @@ public final class GuardedSharedState implements SharedState {
             boolean first;
             boolean startsFlapping = false;
             boolean quiet;
+            boolean newReason = false;
             long now = millis();
             synchronized (lock) {
                 first = !down;
                 if (first) {
                     downSince = now;
+                    reasonsLogged.clear();
+                    reasonsLogged.add(reason(e.getMessage()));
+                } else if (reasonsLogged.size() < MAX_REASONS) {
+                    newReason = reasonsLogged.add(reason(e.getMessage()));
                 }
                 if (!first && now - downSince >= FAILOVER_WINDOW.toMillis()) {
                     backoff =
@@ -315,6 +330,21 @@ public final class GuardedSharedState implements SharedState {
                             backoff);
                 }
             }
+            if (newReason) {
+                if (quiet) {
+                    LOG.debug(
+                            "shared state {} is still down, now: {}; retrying in {}",
+                            delegate.description(),
+                            e.getMessage(),
+                            backoff);
+                } else {
+                    LOG.warn(
+                            "shared state {} is still down, now: {}; using local state, retrying in {}",
+                            delegate.description(),
+                            e.getMessage(),
+                            backoff);
+                }
+            }
             if (e instanceof SharedStateException s) {
                 throw s;
             }
@@ -324,6 +354,21 @@ public final class GuardedSharedState implements SharedState {
                 probing.set(false);
             }
         }
+    }
+
+    /**
+     * What a failure says beyond the call that failed: the text after {@code " failed: "} (the store's form, {@code
+     * URL: COMMAND failed: REASON}), without a Lua script's position ({@code script: SHA, on @user_script:N}), so the
+     * same reason from two different calls is one reason.
+     */
+    static String reason(String message) {
+        String m = String.valueOf(message);
+        int at = m.indexOf(" failed: ");
+        if (at >= 0) {
+            m = m.substring(at + " failed: ".length());
+        }
+        int script = m.indexOf(" script: ");
+        return script >= 0 ? m.substring(0, script) : m;
     }
 
     /** The ticker's reading in milliseconds. */
