@@ -85,7 +85,8 @@ public final class GuardedSharedState implements SharedState {
     /**
      * The reasons ({@link #reason}) this outage was logged with: a probe that fails for another reason (a Redis
      * restarted with a password the node does not have answers {@code NOAUTH} where the outage began with {@code
-     * Unexpected end of stream}) is logged once more, so the log names what keeps the store down now. At most
+     * Unexpected end of stream}) is logged once more, so the log names what keeps the store down now (only a probe's:
+     * calls under way when the store went down fail with the same event's other words). At most
      * {@link #MAX_REASONS} for an outage; cleared when the store is reachable again.
      */
     private final java.util.Set<String> reasonsLogged = new java.util.HashSet<>();
@@ -285,7 +286,9 @@ public final class GuardedSharedState implements SharedState {
                     downSince = now;
                     reasonsLogged.clear();
                     reasonsLogged.add(reason(e.getMessage()));
-                } else if (reasonsLogged.size() < MAX_REASONS) {
+                } else if (probe && reasonsLogged.size() < MAX_REASONS) {
+                    // a probe's failure, not a call that was under way when the store went down (its reset
+                    // connection is the same event)
                     newReason = reasonsLogged.add(reason(e.getMessage()));
                 }
                 if (!first && now - downSince >= FAILOVER_WINDOW.toMillis()) {
