@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * An SMTP client that hands one stored message to one next hop in one transaction, sending the stored bytes
- * unchanged (only line ends are made canonical CRLF, then dot-stuffed; see {@link DotStuffer}).
+ * unchanged (only line ends are made canonical CRLF, then dot-stuffed; see {@link DotStuffer}), except that 8-bit
+ * content for a next hop without 8BITMIME is converted to 7 bit (below).
  *
  * <p>Per transaction: connect (bound to the configured {@linkplain Builder#localAddress local address}), greeting,
  * EHLO (HELO if EHLO is refused), STARTTLS per the {@link TlsPolicy} and EHLO again, then MAIL FROM with
@@ -30,8 +31,12 @@ import org.slf4j.LoggerFactory;
  * than the server's SIZE, or non-ASCII addresses with a server lacking SMTPUTF8, are PERMANENT without sending. A
  * failure of the next hop itself (no connection, a non-2xx greeting or EHLO, a 4xx to MAIL, DATA or the data, a
  * timeout, a dropped connection) throws {@link HopFailedException} so that failover moves on and the message stays
- * queued. Content that is 8-bit for a server without 8BITMIME is sent unchanged, not re-encoded (as Postfix does with
- * {@code disable_mime_output_conversion = yes}; by default Postfix converts 8-bit MIME parts to quoted-printable).
+ * queued. Content that is 8-bit for a server without 8BITMIME is converted to 7 bit by default (RFC 6152 §3, as Postfix
+ * does unless {@code disable_mime_output_conversion = yes}): each 8-bit leaf part becomes quoted-printable (text) or
+ * base64 (other types), multipart and {@code message/rfc822} entities are converted part by part, and {@code SIZE=}
+ * gives the converted size; see {@link Builder#mimeOutputConversion} for what stays 8-bit and how to switch it off.
+ * The conversion reads the content two or three more times (analysis, the converted size when the server offers SIZE,
+ * sending), each pass linear and in bounded memory.
  *
  * <p>Every step has a timeout ({@link SmtpTimeouts}, RFC 5321 defaults), capped by the budget given to
  * {@link #deliver}. A reply (all of its lines) must arrive within its step's timeout and before the deadline, however
@@ -62,8 +67,10 @@ public final class SmtpClient {
     private final TlsPolicy tls;
     private final SmtpConnection.Settings settings;
     private final SmtpConnectionPool pool;
+    private final boolean mimeOutputConversion;
 
     private SmtpClient(Builder b) {
+        this.mimeOutputConversion = b.mimeOutputConversion;
         this.timeouts = b.timeouts;
         this.tls = b.tls;
         this.settings = new SmtpConnection.Settings(b.heloName, b.localAddress, b.timeouts);
@@ -86,6 +93,15 @@ public final class SmtpClient {
      */
     public SmtpTimeouts timeouts() {
         return timeouts;
+    }
+
+    /**
+     * Whether 8-bit content is converted to 7 bit for a next hop without 8BITMIME ({@link Builder#mimeOutputConversion}).
+     *
+     * @return {@code true} when converting (the default)
+     */
+    public boolean mimeOutputConversion() {
+        return mimeOutputConversion;
     }
 
     /**
@@ -245,7 +261,8 @@ public final class SmtpClient {
             kept.deadline = deadline;
             boolean keep = false;
             try {
-                TransactionResult r = SmtpTransaction.run(kept, timeouts, sender, rcpts, content, dsn);
+                TransactionResult r =
+                        SmtpTransaction.run(kept, timeouts, sender, rcpts, content, dsn, mimeOutputConversion);
                 keep = true;
                 return r;
             } catch (StaleConnection e) {
@@ -262,7 +279,7 @@ public final class SmtpClient {
         boolean keep = false;
         try {
             c.open(tls, tryTls);
-            TransactionResult r = SmtpTransaction.run(c, timeouts, sender, rcpts, content, dsn);
+            TransactionResult r = SmtpTransaction.run(c, timeouts, sender, rcpts, content, dsn, mimeOutputConversion);
             keep = true;
             return r;
         } catch (HopFailedException | LocalReadFailed e) {
@@ -282,8 +299,30 @@ public final class SmtpClient {
         private TlsPolicy tls;
         private Duration reuseIdle = Duration.ofSeconds(2);
         private int reuseCount = 100;
+        private boolean mimeOutputConversion = true;
 
         private Builder() {}
+
+        /**
+         * Whether 8-bit content is converted to 7 bit for a next hop that does not offer 8BITMIME (RFC 6152 §3, RFC 1652's
+         * downgrade). Default {@code true}, as Postfix's {@code disable_mime_output_conversion = no}. When on, a leaf
+         * part with 8-bit octets and no transfer encoding (or {@code 7bit}, {@code 8bit}, {@code binary}) becomes
+         * quoted-printable ({@code text/*}, {@code message/*} leaves) or base64 (other types, and text holding NUL
+         * octets); {@code multipart/*} and {@code message/rfc822} are converted part by part and relabelled
+         * {@code 7bit}; a message without MIME fields gets {@code MIME-Version: 1.0},
+         * {@code Content-Type: text/plain; charset=unknown-8bit} and quoted-printable (RFC 1428). 8-bit header fields
+         * (which need SMTPUTF8), a multipart preamble or epilogue, and parts already labelled base64 or
+         * quoted-printable are sent as they are, logged at INFO. Conversion changes the body, so it breaks DKIM
+         * signatures over it, as in Postfix. When off, 8-bit content goes to such a hop unchanged, without
+         * {@code BODY=8BITMIME}.
+         *
+         * @param on whether to convert
+         * @return this builder
+         */
+        public Builder mimeOutputConversion(boolean on) {
+            mimeOutputConversion = on;
+            return this;
+        }
 
         /**
          * Connection reuse (see the class description): how long a connection may wait idle for the next transaction

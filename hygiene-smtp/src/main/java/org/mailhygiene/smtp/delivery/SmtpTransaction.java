@@ -1,7 +1,9 @@
 package org.mailhygiene.smtp.delivery;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,6 +12,8 @@ import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.smtp.dsn.DsnParameters;
 import org.mailhygiene.smtp.dsn.DsnRequest;
 import org.mailhygiene.smtp.dsn.Xtext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One SMTP mail transaction of an {@link SmtpClient} on an open {@link SmtpConnection}: MAIL FROM (with {@code SIZE=},
@@ -20,6 +24,7 @@ import org.mailhygiene.smtp.dsn.Xtext;
  * connection it is given.
  */
 final class SmtpTransaction {
+    private static final Logger LOG = LoggerFactory.getLogger(SmtpTransaction.class);
 
     private SmtpTransaction() {}
 
@@ -39,7 +44,8 @@ final class SmtpTransaction {
             String sender,
             List<String> rcpts,
             MessageContent content,
-            DsnRequest dsnRequest)
+            DsnRequest dsnRequest,
+            boolean mimeOutputConversion)
             throws IOException {
         Map<String, String> ext = c.extensions;
         boolean dsn = ext.containsKey("DSN");
@@ -57,22 +63,48 @@ final class SmtpTransaction {
                     "554 5.6.7 next hop " + remote + " does not support SMTPUTF8, needed for a non-ASCII address",
                     ""); // the relay's own refusal to send: no server said it
         }
+        boolean eightBit = hasEightBit(content);
+        boolean bodyEightBit = eightBit && ext.containsKey("8BITMIME");
+        SevenBitConverter.Plan plan = null;
+        long size = content.size();
+        if (eightBit && !bodyEightBit && mimeOutputConversion) {
+            SevenBitConverter.Plan analysed = analyse(content);
+            if (analysed.converted() > 0) {
+                plan = analysed;
+                if (ext.containsKey("SIZE")) {
+                    size = convertedSize(content, plan); // a pass of its own: SIZE= and the hop's limit need it
+                }
+            }
+            if (analysed.residual() != null) {
+                LOG.info(
+                        "{}: next hop does not offer 8BITMIME; {} part(s) converted to 7 bit; 8-bit data in {} is sent"
+                                + " as it is",
+                        remote,
+                        analysed.converted(),
+                        analysed.residual());
+            } else {
+                LOG.debug(
+                        "{}: next hop does not offer 8BITMIME; {} part(s) converted to 7 bit",
+                        remote,
+                        plan.converted());
+            }
+        }
         long limit = parseSize(ext.get("SIZE"));
-        if (limit > 0 && content.size() > limit) {
+        if (limit > 0 && size > limit) {
             c.inStep = true;
             return all(
                     c,
                     rcpts,
                     RecipientResult.Outcome.PERMANENT,
                     "5.3.4",
-                    "552 5.3.4 message of " + content.size() + " bytes exceeds the next hop's SIZE " + limit,
+                    "552 5.3.4 message of " + size + " bytes exceeds the next hop's SIZE " + limit,
                     "");
         }
         StringBuilder mail = new StringBuilder("MAIL FROM:<").append(sender).append('>');
         if (ext.containsKey("SIZE")) {
-            mail.append(" SIZE=").append(content.size());
+            mail.append(" SIZE=").append(size);
         }
-        if (ext.containsKey("8BITMIME") && hasEightBit(content)) {
+        if (bodyEightBit) {
             mail.append(" BODY=8BITMIME");
         }
         if (utf8) {
@@ -175,7 +207,20 @@ final class SmtpTransaction {
         byte[] buf = new byte[DotStuffer.BLOCK];
         try (InputStream body = content.openStream()) {
             int n;
-            while (true) {
+            if (plan != null) {
+                SevenBitConverter.convert(new LocalInput(body), plan, new OutputStream() {
+                    @Override
+                    public void write(int b) throws IOException {
+                        stuffer.write(new byte[] {(byte) b}, 0, 1);
+                    }
+
+                    @Override
+                    public void write(byte[] b, int off, int len) throws IOException {
+                        stuffer.write(b, off, len);
+                    }
+                });
+            }
+            while (plan == null) {
                 try {
                     n = body.read(buf);
                 } catch (IOException e) {
@@ -278,6 +323,47 @@ final class SmtpTransaction {
             throw new LocalReadFailed(e);
         }
         return false;
+    }
+
+    private static SevenBitConverter.Plan analyse(MessageContent content) throws IOException {
+        try (InputStream in = content.openStream()) {
+            return SevenBitConverter.analyse(new LocalInput(in));
+        } catch (IOException e) {
+            throw e instanceof LocalReadFailed l ? l : new LocalReadFailed(e);
+        }
+    }
+
+    private static long convertedSize(MessageContent content, SevenBitConverter.Plan plan) throws IOException {
+        try (InputStream in = content.openStream()) {
+            return SevenBitConverter.convert(new LocalInput(in), plan, OutputStream.nullOutputStream());
+        } catch (IOException e) {
+            throw e instanceof LocalReadFailed l ? l : new LocalReadFailed(e);
+        }
+    }
+
+    /** The content's stream, its read failures made {@link LocalReadFailed} (not the next hop's). */
+    private static final class LocalInput extends FilterInputStream {
+        LocalInput(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return super.read();
+            } catch (IOException e) {
+                throw e instanceof LocalReadFailed l ? l : new LocalReadFailed(e);
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return super.read(b, off, len);
+            } catch (IOException e) {
+                throw e instanceof LocalReadFailed l ? l : new LocalReadFailed(e);
+            }
+        }
     }
 
     /** Thrown for a local content read failure, to tell it apart from the next hop's I/O errors. */

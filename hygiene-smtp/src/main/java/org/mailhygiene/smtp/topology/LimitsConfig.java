@@ -114,6 +114,7 @@ final class LimitsConfig {
             });
         }
         deliveryTimeouts(c).ifPresent(b::deliveryTimeouts);
+        c.bool("mime-output-conversion").ifPresent(b::mimeOutputConversion);
         return limits;
     }
 

@@ -1003,6 +1003,7 @@ public final class Node implements AutoCloseable {
         private boolean requireTlsForRelay;
         private TlsPolicy outboundTls = TlsPolicy.disabled();
         private SmtpTimeouts deliveryTimeouts = SmtpTimeouts.defaults();
+        private boolean mimeOutputConversion = true;
         private SharedState sharedState;
         private String sharedModelName = SharedModelSync.DEFAULT_MODEL_NAME;
         private Duration modelRefresh = Duration.ofSeconds(10);
@@ -1487,6 +1488,19 @@ public final class Node implements AutoCloseable {
         }
 
         /**
+         * Whether 8-bit content is converted to 7 bit for a next hop without 8BITMIME (see
+         * {@link SmtpClient.Builder#mimeOutputConversion}); the {@code mime-output-conversion} key of the configuration
+         * file sets it. Default {@code true}, as Postfix.
+         *
+         * @param on whether to convert
+         * @return this builder
+         */
+        public Builder mimeOutputConversion(boolean on) {
+            this.mimeOutputConversion = on;
+            return this;
+        }
+
+        /**
          * The least usable space on the data directory's file system for a new transaction: below it (plus the size
          * a client declares), MAIL gets {@code 452 4.3.1} before any data is sent (see
          * {@link SmtpServer.Builder#freeSpace}). Default 0 (no check); {@code hygiene relay} sets 1.5 times the
@@ -1532,6 +1546,7 @@ public final class Node implements AutoCloseable {
                     .localAddress(outgoing)
                     .tls(outboundTls)
                     .timeouts(deliveryTimeouts)
+                    .mimeOutputConversion(mimeOutputConversion)
                     .build();
         }
 

@@ -56,7 +56,8 @@ public final class NodeReloader {
                             "route-tls",
                             "queue-lifetime",
                             "retry-schedule",
-                            "delay-warning"),
+                            "delay-warning",
+                            "mime-output-conversion"),
                     LimitsConfig.DELIVERY_TIMEOUT_KEYS,
                     List.of(
                             "report-to",

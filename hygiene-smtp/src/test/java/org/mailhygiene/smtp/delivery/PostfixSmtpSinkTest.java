@@ -138,6 +138,65 @@ class PostfixSmtpSinkTest {
         assertThat(dump).contains(msg.replace("\r\n", "\n"));
     }
 
+    /**
+     * smtp-sink -8 does not offer 8BITMIME: a multipart message with an 8-bit text part, a binary attachment and an
+     * encapsulated 8-bit message arrives 7 bit, without BODY=8BITMIME, and every part decodes to what it was.
+     */
+    @Test
+    void aPostfixSmtpSinkWithout8bitmimeGetsSevenBitContentThatDecodesToTheOriginal() throws Exception {
+        Path bin = RealBinaries.require("smtp-sink", "postfix");
+        Path d = dumpDir();
+        byte[] attachment = new byte[600];
+        for (int i = 0; i < attachment.length; i++) {
+            attachment[i] = (byte) (i % 7 == 0 ? 0 : 0x80 + i % 120);
+        }
+        java.io.ByteArrayOutputStream o = new java.io.ByteArrayOutputStream();
+        o.writeBytes(("From: a@x.org\r\nSubject: 8 bit\r\nMIME-Version: 1.0\r\n"
+                        + "Content-Type: multipart/mixed; boundary=\"==b\"\r\n\r\n--==b\r\n"
+                        + "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+                        + "caf\u00e9 cr\u00e8me\r\n.leading dot\r\n--==b\r\n"
+                        + "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n")
+                .getBytes(StandardCharsets.UTF_8));
+        o.writeBytes(attachment);
+        o.writeBytes(("\r\n--==b\r\nContent-Type: message/rfc822\r\n\r\nSubject: inner\r\nMIME-Version: 1.0\r\n"
+                        + "Content-Type: text/plain; charset=utf-8\r\n\r\nna\u00efve\r\n--==b--\r\n")
+                .getBytes(StandardCharsets.UTF_8));
+        byte[] msg = o.toByteArray();
+        try (PostfixSink sink = new PostfixSink(bin, d, "-8")) {
+            SmtpClient client = SmtpClient.builder()
+                    .heloName("relay.test")
+                    .tls(TlsPolicy.disabled())
+                    .build();
+            TransactionResult r = client.deliver(
+                    sink.endpoint(),
+                    "a@x.org",
+                    List.of("b@y.org"),
+                    MessageContent.ofBytes(msg),
+                    Duration.ofSeconds(30));
+            assertThat(r.recipients())
+                    .extracting(RecipientResult::outcome)
+                    .containsOnly(RecipientResult.Outcome.DELIVERED);
+            Await.until("smtp-sink wrote its dump", () -> !dumps(d).isEmpty());
+        }
+        String dump = dumps(d).get(0);
+        assertThat(dump).contains("X-Mail-Args: <a@x.org>\n");
+        String received = dump.substring(dump.indexOf("From: a@x.org\n")).replace("\n", "\r\n");
+        assertThat(received.chars()).allMatch(c -> c < 0x80 && c != 0);
+        jakarta.mail.Session session = jakarta.mail.Session.getInstance(new java.util.Properties());
+        jakarta.mail.internet.MimeMessage m = new jakarta.mail.internet.MimeMessage(
+                session, new java.io.ByteArrayInputStream(received.getBytes(StandardCharsets.US_ASCII)));
+        jakarta.mail.internet.MimeMultipart mp = (jakarta.mail.internet.MimeMultipart) m.getContent();
+        assertThat(mp.getCount()).isEqualTo(3);
+        assertThat(mp.getBodyPart(0).getContent()).isEqualTo("caf\u00e9 cr\u00e8me\r\n.leading dot");
+        assertThat(mp.getBodyPart(0).getHeader("Content-Transfer-Encoding")).containsExactly("quoted-printable");
+        assertThat(mp.getBodyPart(1).getInputStream().readAllBytes()).isEqualTo(attachment);
+        assertThat(mp.getBodyPart(1).getHeader("Content-Transfer-Encoding")).containsExactly("base64");
+        jakarta.mail.internet.MimeMessage inner =
+                (jakarta.mail.internet.MimeMessage) mp.getBodyPart(2).getContent();
+        assertThat(inner.getSubject()).isEqualTo("inner");
+        assertThat(inner.getContent()).isEqualTo("na\u00efve");
+    }
+
     static final DsnRequest DSN = new DsnRequest(
             java.util.Optional.of(DsnRequest.Ret.HDRS),
             java.util.Optional.of("id 1+x"),

@@ -540,7 +540,7 @@ class NodeConfigTest {
     /** {@code verdict-cache = yes} was refused ("must be 'on' or 'off'") while {@code dsn = on} was taken (session 39). */
     @Test
     void everySwitchTakesTheSameWords() throws Exception {
-        for (String key : List.of("verdict-cache", "dsn")) {
+        for (String key : List.of("verdict-cache", "dsn", "mime-output-conversion")) {
             for (String word : List.of("on", "off", "yes", "no", "true", "false", "ON")) {
                 parse(VALID + key + " = " + word + "\n");
             }
@@ -548,6 +548,16 @@ class NodeConfigTest {
                     VALID + key + " = maybe\n",
                     "node.conf line 12: " + key + ": expected on or off (or true, false, yes, no), got 'maybe'");
         }
+    }
+
+    /** {@code mime-output-conversion} reaches the delivery client; it is on unless the file says otherwise. */
+    @Test
+    void mimeOutputConversionIsOnByDefaultAndCanBeSwitchedOff() throws Exception {
+        assertThat(parse(VALID).client().mimeOutputConversion()).isTrue();
+        assertThat(parse(VALID + "mime-output-conversion = no\n").client().mimeOutputConversion())
+                .isFalse();
+        assertThat(parse(VALID + "mime-output-conversion = yes\n").client().mimeOutputConversion())
+                .isTrue();
     }
 
     /**
