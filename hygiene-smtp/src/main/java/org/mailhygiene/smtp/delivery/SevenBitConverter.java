@@ -648,8 +648,29 @@ final class SevenBitConverter {
                         b64('\n');
                     }
                     pendingCrlf = false;
-                    for (int i = 0; i < len; i++) {
-                        b64(piece[i] & 0xff);
+                    int i = 0;
+                    while (b64Count != 0 && i < len) {
+                        b64(piece[i++] & 0xff);
+                    }
+                    for (; i + 3 <= len; i += 3) {
+                        int v = (piece[i] & 0xff) << 16 | (piece[i + 1] & 0xff) << 8 | piece[i + 2] & 0xff;
+                        room(6);
+                        obuf[on] = B64[v >> 18];
+                        obuf[on + 1] = B64[(v >> 12) & 63];
+                        obuf[on + 2] = B64[(v >> 6) & 63];
+                        obuf[on + 3] = B64[v & 63];
+                        on += 4;
+                        written += 4;
+                        lineLen += 4;
+                        if (lineLen >= 76) {
+                            obuf[on++] = '\r';
+                            obuf[on++] = '\n';
+                            written += 2;
+                            lineLen = 0;
+                        }
+                    }
+                    while (i < len) {
+                        b64(piece[i++] & 0xff);
                     }
                     pendingCrlf = ended;
                 }
@@ -716,7 +737,9 @@ final class SevenBitConverter {
             if (lineLen + 1 > 75) {
                 softBreak();
             }
-            writeByte(c);
+            room(1);
+            obuf[on++] = (byte) c;
+            written++;
             lineLen++;
         }
 
@@ -724,10 +747,21 @@ final class SevenBitConverter {
             if (lineLen + 3 > 75) {
                 softBreak();
             }
-            writeByte('=');
-            writeByte(HEX[c >> 4]);
-            writeByte(HEX[c & 15]);
+            room(3);
+            obuf[on] = '=';
+            obuf[on + 1] = HEX[c >> 4];
+            obuf[on + 2] = HEX[c & 15];
+            on += 3;
+            written += 3;
             lineLen += 3;
+        }
+
+        /** Makes room for {@code n} more octets in the output buffer. */
+        private void room(int n) throws IOException {
+            if (on + n > obuf.length) {
+                out.write(obuf, 0, on);
+                on = 0;
+            }
         }
 
         private void softBreak() throws IOException {
