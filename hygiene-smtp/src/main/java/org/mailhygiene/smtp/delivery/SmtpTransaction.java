@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One SMTP mail transaction of an {@link SmtpClient} on an open {@link SmtpConnection}: MAIL FROM (with {@code SIZE=},
  * {@code BODY=8BITMIME} and {@code SMTPUTF8} as offered and needed), RCPT TO per recipient, DATA and the dot-stuffed
- * content, pipelined when the server offers PIPELINING; with {@code RET}, {@code ENVID}, {@code NOTIFY} and
+ * content (8-bit content converted to 7 bit by {@link SevenBitConverter} for a server without 8BITMIME, unless the
+ * client's {@code mimeOutputConversion} is off; {@code SIZE=} then gives the converted size), pipelined when the server offers PIPELINING; with {@code RET}, {@code ENVID}, {@code NOTIFY} and
  * {@code ORCPT} (RFC 3461, xtext-encoded) as the message was received with them when the server offers DSN; and the reading of the replies into one
  * {@link RecipientResult} per recipient (see {@link SmtpClient} for the rules). Stateless; every call works on the
  * connection it is given.

@@ -340,6 +340,19 @@ class SevenBitConverterTest {
         assertThat(decodedLeaves(out).get(0)).isEqualTo(expected);
     }
 
+    /** RFC 6532 §3.5 lets message/global be encoded, unlike message/rfc822: it is a leaf here. */
+    @Test
+    void aMessageGlobalPartIsEncodedAsALeaf() throws Exception {
+        String in = "MIME-Version: 1.0\r\nContent-Type: multipart/report; boundary=R\r\n\r\n--R\r\n"
+                + "Content-Type: message/global\r\n\r\nSubject: \u00fcber\r\n\r\nx\r\n--R--\r\n";
+        String out = s(convert(b(in)));
+        assertThat(out)
+                .isEqualTo("MIME-Version: 1.0\r\nContent-Type: multipart/report; boundary=R\r\n\r\n--R\r\n"
+                        + "Content-Type: message/global\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+                        + "Subject: =C3=BCber\r\n\r\nx\r\n--R--\r\n");
+        assertSevenBitAndShortLines(b(out));
+    }
+
     @Test
     void aTextPartWithNulOctetsBecomesBase64() throws Exception {
         String in = "MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\na\u0000\u00e9\r\n";
