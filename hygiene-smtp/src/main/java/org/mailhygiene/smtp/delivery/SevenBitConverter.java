@@ -208,6 +208,7 @@ final class SevenBitConverter {
         // encoder state of the current converted leaf
         private int lineLen;
         private int pendingWs = -1;
+        private boolean afterSoftBreak;
         private int b64Count;
         private int b64Acc;
         private boolean pendingCrlf;
@@ -737,6 +738,12 @@ final class SevenBitConverter {
             if (lineLen + 1 > 75) {
                 softBreak();
             }
+            if (c == '-' && lineLen == 0 && afterSoftBreak) {
+                // a soft break must not make a line that starts like a boundary ("--XX" in the middle of a line)
+                qpEncoded(c);
+                return;
+            }
+            afterSoftBreak = false;
             room(1);
             obuf[on++] = (byte) c;
             written++;
@@ -747,6 +754,7 @@ final class SevenBitConverter {
             if (lineLen + 3 > 75) {
                 softBreak();
             }
+            afterSoftBreak = false;
             room(3);
             obuf[on] = '=';
             obuf[on + 1] = HEX[c >> 4];
@@ -768,6 +776,7 @@ final class SevenBitConverter {
             writeByte('=');
             write(CRLF, 0, 2);
             lineLen = 0;
+            afterSoftBreak = true;
         }
 
         private void b64(int c) throws IOException {

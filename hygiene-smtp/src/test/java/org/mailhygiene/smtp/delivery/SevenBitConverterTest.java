@@ -353,6 +353,20 @@ class SevenBitConverterTest {
         assertSevenBitAndShortLines(b(out));
     }
 
+    /** A soft line break right before "--XX" in a long line would make a line that reads as the boundary. */
+    @Test
+    void aSoftBreakNeverStartsALineWithTwoDashes() throws Exception {
+        String line = "\u00e9" + "a".repeat(69) + "--XX--tail";
+        String in = "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\n"
+                + "Content-Type: text/plain; charset=utf-8\r\n\r\n" + line + "\r\n--XX\r\n\r\nsecond\r\n--XX--\r\n";
+        byte[] out = convert(b(in));
+        assertThat(s(out)).contains("=\r\n=2D-XX--tail\r\n").doesNotContain("\n--XX--tail");
+        List<byte[]> leaves = decodedLeaves(out);
+        assertThat(leaves).hasSize(2);
+        assertThat(s(leaves.get(0))).isEqualTo(line);
+        assertThat(s(leaves.get(1))).isEqualTo("second");
+    }
+
     @Test
     void aTextPartWithNulOctetsBecomesBase64() throws Exception {
         String in = "MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\na\u0000\u00e9\r\n";
