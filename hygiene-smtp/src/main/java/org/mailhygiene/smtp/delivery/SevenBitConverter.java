@@ -326,7 +326,7 @@ final class SevenBitConverter {
                 case HEADER -> headerPiece(firstPiece);
                 case LEAF -> leafPiece(firstPiece);
                 case MULTIPART -> asIs(cur, "a multipart preamble or epilogue");
-                default -> asIs(cur, "a part left unconverted (" + describe(cur) + ")");
+                default -> asIs(cur, null); // described only when 8-bit data is found: once, not per line
             }
         }
 
@@ -603,6 +603,10 @@ final class SevenBitConverter {
 
         // ---- bodies ------------------------------------------------------------------------------------------
 
+        /**
+         * Copies the piece (output) or notes 8-bit data in it (analysis); {@code where} null: "a part left
+         * unconverted" with the entity's type and encoding, worked out only for the first such place.
+         */
         private void asIs(Entity e, String where) throws IOException {
             if (emit) {
                 write(piece, 0, len);
@@ -613,6 +617,9 @@ final class SevenBitConverter {
             }
             for (int i = 0; i < len; i++) {
                 if (piece[i] < 0) {
+                    if (where == null && plan.residual() == null) {
+                        where = "a part left unconverted (" + describe(e) + ")";
+                    }
                     markResidual(e, where);
                     return;
                 }
