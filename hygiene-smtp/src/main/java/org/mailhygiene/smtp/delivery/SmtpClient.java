@@ -48,7 +48,10 @@ import org.slf4j.LoggerFactory;
  * connection is kept for the next transaction to the same endpoint instead of being closed with QUIT, for at most
  * the {@linkplain Builder#connectionReuse(Duration, int) idle limit} (default 2 s, as Postfix's
  * {@code smtp_connection_cache_time_limit}) and a bounded number of transactions (default 100). The next transaction
- * starts with MAIL FROM at once. A kept connection that the server has closed meanwhile is noticed at the first reply;
+ * starts with MAIL FROM at once; a transaction that took no message (every recipient or DATA refused) is ended with
+ * RSET first, as the server still holds it open (without, Postfix answers the next MAIL {@code 503 nested MAIL
+ * command}), and a connection whose RSET is not answered 2xx is closed. A kept connection that the server has closed
+ * meanwhile (or that answers MAIL with 421, or 503 as out of step) is noticed at the first reply;
  * nothing was handed over then, so the transaction is retried once on a new connection, invisibly to the caller. Idle
  * connections get QUIT and are closed by the idle limit or by {@link #closeIdleConnections()}.
  *

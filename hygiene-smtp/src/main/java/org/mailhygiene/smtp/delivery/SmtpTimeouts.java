@@ -34,7 +34,7 @@ import org.mailhygiene.internal.Checks;
  * @param dataInit the reply to DATA (354)
  * @param dataBlock each block of content written
  * @param dataTermination the reply after the final dot
- * @param quit the QUIT reply
+ * @param quit the QUIT reply, and the RSET reply after a transaction that took no message
  */
 public record SmtpTimeouts(
         Duration connect,

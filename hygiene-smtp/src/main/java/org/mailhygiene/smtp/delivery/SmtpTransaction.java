@@ -30,6 +30,24 @@ final class SmtpTransaction {
     private SmtpTransaction() {}
 
     /**
+     * Ends with RSET a transaction the server still holds open: MAIL was accepted but no message was taken (every
+     * recipient refused, or DATA refused). Until session 41 such a connection was kept as it was, and the next
+     * transaction on it got {@code 503 5.5.1 Error: nested MAIL command} from Postfix (and from the relay's own
+     * server): a double bounce after a refused delivery was dropped so. The connection is in step, and may be kept,
+     * only when RSET is answered 2xx; otherwise (another reply, a timeout, a closed connection) the pool closes it. The
+     * transaction's results stand either way: nothing was handed over.
+     */
+    private static void reset(SmtpConnection c, SmtpTimeouts timeouts) {
+        try {
+            c.command("RSET", c.stage, timeouts.quit());
+            c.inStep = c.read(c.stage, timeouts.quit()).isPositive();
+        } catch (IOException e) {
+            LOG.debug("{}: RSET after a transaction that took no message failed: {}", c.endpoint, e.toString());
+            c.inStep = false;
+        }
+    }
+
+    /**
      * Runs one mail transaction on a connection that has been greeted (its {@link SmtpConnection#extensions} are the
      * server's EHLO keywords): MAIL, RCPT, DATA, the data. Leaves the connection {@linkplain SmtpConnection#inStep in
      * step} when the server's last reply was read and nothing is outstanding, so that the pool can keep it or close it
@@ -150,9 +168,11 @@ final class SmtpTransaction {
             c.sendFirst(b, b.length, timeouts.mail());
         }
         SmtpResponse mailReply = c.readFirst(HopFailedException.Stage.MAIL, timeouts.mail());
-        if (mailReply.code() == 421 && c.transactions > 1) {
+        if ((mailReply.code() == 421 || mailReply.code() == 503) && c.transactions > 1) {
+            // 503 (bad sequence) to MAIL on a kept connection says the server's view of the session is not ours (a
+            // transaction it still holds open): a new connection is tried, as for a closed one, never a bounce
             throw new SmtpConnection.StaleConnection(
-                    new IOException("421 to MAIL on a kept connection: " + mailReply.oneLine()));
+                    new IOException(mailReply.code() + " to MAIL on a kept connection: " + mailReply.oneLine()));
         }
         if (mailReply.isTransient() || (!mailReply.isPositive() && !mailReply.isPermanent())) {
             throw c.fail(mailReply, "MAIL refused: " + mailReply, null);
@@ -185,7 +205,7 @@ final class SmtpTransaction {
                     c.read(HopFailedException.Stage.DATA_END, timeouts.dataTermination());
                 }
             }
-            c.inStep = true;
+            reset(c, timeouts);
             return new TransactionResult(c.endpoint, c.secure, ordered(rcpts, results), dsn);
         }
         if (!pipelining) {
@@ -198,7 +218,7 @@ final class SmtpTransaction {
                     results.add(new RecipientResult(
                             r, RecipientResult.Outcome.PERMANENT, dataReply.status(), dataReply.oneLine(), remote));
                 }
-                c.inStep = true;
+                reset(c, timeouts);
                 return new TransactionResult(c.endpoint, c.secure, ordered(rcpts, results), dsn);
             }
             throw c.fail(dataReply, "DATA refused: " + dataReply, null);

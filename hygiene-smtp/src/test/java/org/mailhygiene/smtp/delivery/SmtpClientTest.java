@@ -15,6 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.routing.NextHop;
 import org.mailhygiene.testkit.Await;
@@ -88,6 +90,49 @@ class SmtpClientTest {
         assertThat(sink.connectionCount()).isEqualTo(1);
         assertThat(sink.transcript().stream().filter(l -> l.startsWith("C: EHLO")))
                 .hasSize(1);
+        client.closeIdleConnections();
+    }
+
+    /**
+     * Found against Postfix (session 41): a transaction whose recipients were all refused left the server's transaction
+     * open, the connection was kept, and the next transaction on it got {@code 503 5.5.1 Error: nested MAIL command}
+     * (a double bounce was dropped so). The client ends such a transaction with RSET, with and without PIPELINING, and
+     * after a refused DATA too.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void aTransactionThatTookNoMessageIsEndedWithRsetBeforeTheNextOnTheKeptConnection(boolean pipelining)
+            throws Exception {
+        try (SmtpSink sink = SmtpSink.builder().pipelining(pipelining).start()) {
+            sink.onRecipient("gone@y.org", SinkAction.reply("550 5.1.1 no such user"));
+            SmtpClient client = plain();
+            TransactionResult refused =
+                    client.deliver(at(sink), "a@x.org", List.of("gone@y.org"), text("x\r\n"), BUDGET);
+            assertThat(refused.recipients().get(0).outcome()).isEqualTo(RecipientResult.Outcome.PERMANENT);
+            sink.enqueue(SinkCommand.DATA, SinkAction.reply("554 5.7.1 not from you"));
+            TransactionResult dataRefused =
+                    client.deliver(at(sink), "a@x.org", List.of("b@y.org"), text("x\r\n"), BUDGET);
+            assertThat(dataRefused.recipients().get(0).diagnostic()).isEqualTo("554 5.7.1 not from you");
+            TransactionResult next = client.deliver(at(sink), "", List.of("b@y.org"), text("y\r\n"), BUDGET);
+            assertThat(next.recipients().get(0).outcome()).isEqualTo(RecipientResult.Outcome.DELIVERED);
+            assertThat(sink.awaitMessages(1, Duration.ofSeconds(60))).hasSize(1);
+            assertThat(sink.connectionCount()).isEqualTo(1);
+            assertThat(sink.transcript().stream().filter(l -> l.equals("C: RSET")))
+                    .hasSize(2);
+            client.closeIdleConnections();
+        }
+    }
+
+    /** A kept connection whose server answers MAIL with 503 (out of step) is replaced, the message not bounced. */
+    @Test
+    void a503ToMailOnAKeptConnectionIsRetriedOnANewOne(SmtpSink sink) throws Exception {
+        SmtpClient client = plain();
+        client.deliver(at(sink), "a@x.org", List.of("b@y.org"), text("x\r\n"), BUDGET);
+        sink.enqueue(SinkCommand.MAIL, SinkAction.reply("503 5.5.1 Error: nested MAIL command"));
+        TransactionResult r = client.deliver(at(sink), "a@x.org", List.of("c@y.org"), text("y\r\n"), BUDGET);
+        assertThat(r.recipients().get(0).outcome()).isEqualTo(RecipientResult.Outcome.DELIVERED);
+        assertThat(sink.awaitMessages(2, Duration.ofSeconds(60))).hasSize(2);
+        assertThat(sink.connectionCount()).isEqualTo(2);
         client.closeIdleConnections();
     }
 

@@ -51,7 +51,9 @@ import org.mailhygiene.testkit.server.RequestLog;
  * {@code SIZE n} (0 when unlimited) and {@code STARTTLS} when an {@link SSLContext} is configured (not again after the
  * handshake). Each of these can be turned off. The end of data is only {@code CRLF.CRLF}; a leading dot is removed from
  * every other line that starts with one; bare CR and LF are recorded as they arrived, so tests can see whether a
- * client canonicalised its line ends. Commands are answered one by one in order, so a pipelining client works. A
+ * client canonicalised its line ends. As Postfix, a transaction stays open after its MAIL until the data is taken,
+ * RSET, EHLO, HELO or STARTTLS: a MAIL within it (after every recipient was refused, or DATA was) is answered
+ * {@code 503 5.5.1 Error: nested MAIL command}. Commands are answered one by one in order, so a pipelining client works. A
  * connection idle for longer than the read timeout (default 60 s) is closed.
  *
  * <p>Scripts: one-shot actions {@linkplain #enqueue(SinkCommand, SinkAction) queued} per command are used first (in
@@ -467,6 +469,12 @@ public final class SmtpSink implements AutoCloseable {
             case "MAIL" -> {
                 if (!upper.startsWith("MAIL FROM:")) {
                     return act(s, SinkAction.reply("501 5.5.2 syntax: MAIL FROM:<address>"));
+                }
+                if (s.sender != null) {
+                    // as Postfix and the relay answer: a transaction whose recipients were all refused, or whose DATA
+                    // was refused, is still open until RSET (this sink reset it, and hid a client that did not send
+                    // RSET before its next MAIL on a kept connection)
+                    return act(s, SinkAction.reply("503 5.5.1 Error: nested MAIL command"));
                 }
                 String[] pathAndParams = splitPath(line.substring(10));
                 List<String> params = pathAndParams[1].isBlank()
