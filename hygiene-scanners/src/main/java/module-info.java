@@ -3,6 +3,7 @@ module org.mailhygiene.scanners {
     requires transitive org.mailhygiene.api;
     requires org.slf4j;
     requires org.apache.tika.core;
+    requires java.xml; // MagicTable reads Tika's tika-mimetypes.xml
     requires com.github.benmanes.caffeine;
     // tika-core is an automatic module, which declares no dependencies: without this line nothing resolves commons-io
     // on the module path and Tika fails with NoClassDefFoundError (module-path-test runs a consumer to prove it).
