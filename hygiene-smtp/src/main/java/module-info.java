@@ -1,7 +1,10 @@
 /** SMTP integration and reference relay for Mail Hygiene. */
 module org.mailhygiene.smtp {
     requires transitive org.mailhygiene.api;
-    requires org.mailhygiene.scanners;
+    // transitive: Relay, RelayListener and Node take and return ScanPipeline, ScanReport, DkimSigning, ArcSealer
+    // (and DailyReportMailer throws jakarta.mail's MessagingException, which scanners passes on), so an application
+    // that requires this module alone must read them (module-path-test checks every published module so).
+    requires transitive org.mailhygiene.scanners;
     requires org.slf4j;
     requires com.github.benmanes.caffeine;
     requires jakarta.mail;

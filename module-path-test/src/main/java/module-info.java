@@ -6,4 +6,5 @@ module org.mailhygiene.modulepathtest {
     requires org.mailhygiene.api;
     requires org.mailhygiene.scanners;
     requires org.mailhygiene.testkit;
+    requires org.mailhygiene.smtp;
 }

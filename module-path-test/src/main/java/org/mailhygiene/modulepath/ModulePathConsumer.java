@@ -1,16 +1,24 @@
 package org.mailhygiene.modulepath;
 
 import java.io.IOException;
+import java.lang.module.ModuleDescriptor;
 import java.lang.module.ModuleReader;
 import java.lang.module.ModuleReference;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
+import java.lang.reflect.GenericArrayType;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
+import java.lang.reflect.TypeVariable;
+import java.lang.reflect.WildcardType;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.mailhygiene.api.Message;
 import org.mailhygiene.api.ScanFailure;
@@ -20,6 +28,7 @@ import org.mailhygiene.scanners.ScanPipeline;
 import org.mailhygiene.scanners.ScanReport;
 import org.mailhygiene.scanners.attachments.AttachmentPolicyScanner;
 import org.mailhygiene.scanners.clamd.ClamdScanner;
+import org.mailhygiene.smtp.Relay;
 import org.mailhygiene.testkit.SampleMessages;
 import org.mailhygiene.testkit.clamd.FakeClamd;
 
@@ -27,7 +36,9 @@ import org.mailhygiene.testkit.clamd.FakeClamd;
  * Scans the sample messages with the attachment policy and a {@link ClamdScanner} against a {@link FakeClamd}, as a
  * module-path application, and checks the dispositions (the clean message is accepted, the EICAR attachment rejected)
  * and that no scanner failed; also that the project's internal helper package is not exported to this application
- * and that no public signature of hygiene-api, hygiene-scanners or hygiene-testkit names one of its types.
+ * and that no public signature of hygiene-api, hygiene-scanners or hygiene-testkit names one of its types; and that
+ * every type a public signature of hygiene-api, hygiene-scanners, hygiene-smtp or hygiene-testkit names is readable by
+ * an application that requires only that module (its module {@code requires transitive} the module of the type).
  * Exits 0 when every expectation held, 1 otherwise (printing what happened), so the build fails on any defect that
  * only shows on the module path.
  */
@@ -52,6 +63,7 @@ public final class ModulePathConsumer {
             }
         }
         internalPackageStaysInternal(problems);
+        signatureTypesAreReadable(problems);
         try (FakeClamd clamd = FakeClamd.start();
                 ScanPipeline pipeline = ScanPipeline.builder()
                         .scanner(AttachmentPolicyScanner.create())
@@ -127,6 +139,124 @@ public final class ModulePathConsumer {
         }
     }
 
+    /**
+     * An application that requires one of the published modules can use every public signature of it: each type
+     * named there is in that module, in {@code java.base}, in a module it requires {@code static} (optional, such as
+     * JUnit for the testkit's extensions: the application adds it when it uses them), or in a module it reads through
+     * {@code requires transitive}. Otherwise {@code requires org.mailhygiene.smtp} alone cannot compile
+     * {@code Relay.builder().pipeline(...)} ("package org.mailhygiene.scanners is not visible").
+     */
+    private static void signatureTypesAreReadable(List<String> problems) throws IOException {
+        Set<String> missing = new TreeSet<>();
+        int checked = 0;
+        for (Module m : List.of(
+                Message.class.getModule(),
+                ScanPipeline.class.getModule(),
+                Relay.class.getModule(),
+                FakeClamd.class.getModule())) {
+            Set<String> readable = impliedReadability(m.getDescriptor());
+            for (ModuleDescriptor.Requires r : m.getDescriptor().requires()) {
+                if (r.modifiers().contains(ModuleDescriptor.Requires.Modifier.STATIC)) {
+                    readable.add(r.name());
+                }
+            }
+            for (Class<?> c : exportedClasses(m)) {
+                try {
+                    for (Class<?> named : rawTypes(signatureTypes(c))) {
+                        Module n = named.getModule();
+                        if (n.isNamed() && !readable.contains(n.getName())) {
+                            missing.add(m.getName() + " does not require transitive " + n.getName() + ", but "
+                                    + c.getName() + " names " + named.getName());
+                        }
+                    }
+                    checked++;
+                } catch (LinkageError | TypeNotPresentException e) {
+                    // a signature names an optional dependency (requires static) that this application leaves out
+                }
+            }
+        }
+        problems.addAll(missing);
+        if (checked == 0) {
+            problems.add("no exported class was found to check for readable signature types");
+        }
+    }
+
+    /** The module itself, java.base, and every module it reads through chains of requires transitive. */
+    private static Set<String> impliedReadability(ModuleDescriptor descriptor) {
+        Set<String> names = new HashSet<>(List.of(descriptor.name(), "java.base"));
+        List<ModuleDescriptor> todo = new ArrayList<>(List.of(descriptor));
+        while (!todo.isEmpty()) {
+            ModuleDescriptor d = todo.remove(todo.size() - 1);
+            for (ModuleDescriptor.Requires r : d.requires()) {
+                if (r.modifiers().contains(ModuleDescriptor.Requires.Modifier.TRANSITIVE) && names.add(r.name())) {
+                    ModuleLayer.boot()
+                            .findModule(r.name())
+                            .map(Module::getDescriptor)
+                            .ifPresent(todo::add);
+                }
+            }
+        }
+        return names;
+    }
+
+    private static List<Class<?>> exportedClasses(Module m) throws IOException {
+        ModuleReference ref = ModuleLayer.boot()
+                .configuration()
+                .findModule(m.getName())
+                .orElseThrow()
+                .reference();
+        List<String> names;
+        try (ModuleReader reader = ref.open();
+                Stream<String> all = reader.list()) {
+            names = all.filter(n -> n.endsWith(".class") && !n.equals("module-info.class"))
+                    .map(n -> n.substring(0, n.length() - ".class".length()).replace('/', '.'))
+                    .toList();
+        }
+        List<Class<?>> classes = new ArrayList<>();
+        for (String name : names) {
+            try {
+                Class<?> c = Class.forName(name, false, m.getClassLoader());
+                if (m.isExported(c.getPackageName()) && isVisible(c)) {
+                    classes.add(c);
+                }
+            } catch (ClassNotFoundException | LinkageError e) {
+                // a class whose optional dependency is absent is not API this check can see
+            }
+        }
+        return classes;
+    }
+
+    private static Set<Class<?>> rawTypes(List<Type> types) {
+        Set<Class<?>> out = new HashSet<>();
+        List<Type> todo = new ArrayList<>(types);
+        Set<Type> seen = new HashSet<>();
+        while (!todo.isEmpty()) {
+            Type t = todo.remove(todo.size() - 1);
+            if (t == null || !seen.add(t)) {
+                continue;
+            }
+            if (t instanceof Class<?> k) {
+                while (k.isArray()) {
+                    k = k.getComponentType();
+                }
+                if (!k.isPrimitive()) {
+                    out.add(k);
+                }
+            } else if (t instanceof ParameterizedType p) {
+                todo.add(p.getRawType());
+                todo.addAll(List.of(p.getActualTypeArguments()));
+            } else if (t instanceof GenericArrayType g) {
+                todo.add(g.getGenericComponentType());
+            } else if (t instanceof WildcardType w) {
+                todo.addAll(List.of(w.getUpperBounds()));
+                todo.addAll(List.of(w.getLowerBounds()));
+            } else if (t instanceof TypeVariable<?> v) {
+                todo.addAll(List.of(v.getBounds()));
+            }
+        }
+        return out;
+    }
+
     private static boolean isVisible(Class<?> c) {
         for (Class<?> k = c; k != null; k = k.getDeclaringClass()) {
             int mod = k.getModifiers();
@@ -138,6 +268,17 @@ public final class ModulePathConsumer {
     }
 
     private static List<String> internalTypesIn(Class<?> c) {
+        List<String> leaks = new ArrayList<>();
+        for (Type t : signatureTypes(c)) {
+            if (t != null && t.getTypeName().contains(INTERNAL + ".")) {
+                leaks.add(t.getTypeName());
+            }
+        }
+        return leaks;
+    }
+
+    /** The types a class's public and protected signatures name (supertypes, methods, constructors, fields). */
+    private static List<Type> signatureTypes(Class<?> c) {
         List<Type> types = new ArrayList<>();
         types.add(c.getGenericSuperclass());
         types.addAll(List.of(c.getGenericInterfaces()));
@@ -159,13 +300,7 @@ public final class ModulePathConsumer {
                 types.add(field.getGenericType());
             }
         }
-        List<String> leaks = new ArrayList<>();
-        for (Type t : types) {
-            if (t != null && t.getTypeName().contains(INTERNAL + ".")) {
-                leaks.add(t.getTypeName());
-            }
-        }
-        return leaks;
+        return types;
     }
 
     private static boolean visible(int modifiers) {
