@@ -72,6 +72,60 @@ class SpamdScannerTest {
     }
 
     /**
+     * An interrupt (the pipeline's deadline cancelling the scan, or the pipeline closing) ends a request that spamd has
+     * not answered at once, with {@link InterruptedException}, on a platform thread (whose blocking socket reads the
+     * JDK does not interrupt) as on a virtual one (where the JDK closes the socket and threw "Closed by interrupt"),
+     * and it is no failure of spamd: the next scan is asked normally. Before, a platform thread stayed blocked until
+     * the read timeout (30 s by default, measured by a downstream audit in session 41), and on a virtual thread the
+     * closed socket counted as spamd failing, so spamd was marked down and every scan for the next 30 s failed with
+     * "all members are down".
+     */
+    @Test
+    void anInterruptEndsAnUnansweredRequestAndDoesNotMarkSpamdDown(FakeSpamd fake) throws Exception {
+        fake.enqueue(FakeSpamd.Method.REPORT, org.mailhygiene.testkit.server.Fault.stall());
+        // Timeouts far beyond the test's wait: only the interrupt can end the stalled request in time.
+        SpamdScanner scanner = SpamdScanner.builder()
+                .server(fake.address())
+                .readTimeout(Duration.ofMinutes(5))
+                .deadline(Duration.ofMinutes(5))
+                .build();
+        for (boolean virtual : virtualThreadsIfAvailable()) {
+            java.util.concurrent.CompletableFuture<Object> outcome = new java.util.concurrent.CompletableFuture<>();
+            Runnable task = () -> {
+                try {
+                    outcome.complete(scanner.scan(Message.of(TestMessages.gtube())));
+                } catch (Exception e) {
+                    outcome.complete(e);
+                }
+            };
+            Thread t = virtual ? startVirtual(task) : new Thread(task, "scan");
+            if (!virtual) {
+                t.start();
+            }
+            assertThat(fake.takeRequest(FakeSpamd.Method.REPORT, Duration.ofSeconds(10)))
+                    .isNotNull();
+            t.interrupt();
+            Object result = outcome.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(result).as("virtual thread: " + virtual).isInstanceOf(InterruptedException.class);
+            // spamd did nothing wrong: it is still asked, and answers.
+            Verdict next = scanner.scan(Message.of(TestMessages.gtube()));
+            assertThat(next.outcome()).isEqualTo(Outcome.SPAM);
+            fake.takeRequest(FakeSpamd.Method.REPORT, Duration.ofSeconds(5));
+            fake.enqueue(FakeSpamd.Method.REPORT, org.mailhygiene.testkit.server.Fault.stall());
+        }
+    }
+
+    /** Platform threads, and virtual threads too where the runtime has them (Java 21+). */
+    private static List<Boolean> virtualThreadsIfAvailable() {
+        return Runtime.version().feature() >= 21 ? List.of(false, true) : List.of(false);
+    }
+
+    private static Thread startVirtual(Runnable task) throws Exception {
+        return (Thread)
+                Thread.class.getMethod("startVirtualThread", Runnable.class).invoke(null, task);
+    }
+
+    /**
      * spamd answers EX_OK with a low score and the rule TIME_LIMIT_EXCEEDED when SpamAssassin's time_limit passed
      * mid-scan (checked with spamd 4.0.1 and time_limit 2 against a slow rule): that is not a clean verdict. Spam
      * found before the limit stands.
