@@ -520,7 +520,8 @@ public final class SpamdScanner implements Scanner {
         }
 
         /**
-         * The deadline of one scan over every instance tried. Default 60 s.
+         * The deadline of one scan over every instance tried, which also bounds each request to an instance added by
+         * address ({@link #server(String)}, before or after this call). Default 60 s.
          *
          * @param value a positive duration
          * @return this builder
@@ -632,6 +633,9 @@ public final class SpamdScanner implements Scanner {
                                 : SpamdClient.builder(s.address())
                                         .connectTimeout(connectTimeout)
                                         .readTimeout(readTimeout)
+                                        // the scan's deadline, not the client's own 60 s, bounds each request
+                                        // (and the failover group's remaining time each one after the first)
+                                        .deadline(deadline)
                                         .build());
             }
             if (g == null) {

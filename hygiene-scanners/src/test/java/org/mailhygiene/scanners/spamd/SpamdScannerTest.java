@@ -115,6 +115,37 @@ class SpamdScannerTest {
         }
     }
 
+    /**
+     * A scan deadline above the client's default 60 s reaches the clients built by address, so a slow spamd is waited
+     * for as configured. Before (found by the session 41 audit), every request stopped at the client's own 60 s
+     * ("request deadline of PT1M passed") whatever deadline and read timeout the scanner was given.
+     */
+    @Test
+    void theScanDeadlineBoundsEachRequestInsteadOfTheClientsDefault() {
+        for (boolean deadlineFirst : List.of(true, false)) {
+            SpamdScanner.Builder b = SpamdScanner.builder();
+            if (deadlineFirst) {
+                b.deadline(Duration.ofMinutes(3)).server("127.0.0.1:783");
+            } else {
+                b.server("127.0.0.1:783").deadline(Duration.ofMinutes(3));
+            }
+            SpamdClient client = b.readTimeout(Duration.ofMinutes(2))
+                    .build()
+                    .group()
+                    .values()
+                    .get(0);
+            assertThat(client.deadline()).isEqualTo(Duration.ofMinutes(3));
+            assertThat(client.readTimeout()).isEqualTo(Duration.ofMinutes(2));
+        }
+        SpamdClient defaults = SpamdScanner.builder()
+                .server("127.0.0.1:783")
+                .build()
+                .group()
+                .values()
+                .get(0);
+        assertThat(defaults.deadline()).isEqualTo(SpamdScanner.DEFAULT_DEADLINE);
+    }
+
     /** Platform threads, and virtual threads too where the runtime has them (Java 21+). */
     private static List<Boolean> virtualThreadsIfAvailable() {
         return Runtime.version().feature() >= 21 ? List.of(false, true) : List.of(false);
