@@ -94,6 +94,9 @@ final class MilterSession implements Runnable {
     private Optional<InetAddress> client = Optional.empty();
     private Optional<String> helo = Optional.empty();
     private String sender;
+    /** Whether a MAIL has come since the last message ended or was aborted (message packets need one). */
+    private boolean inTransaction;
+
     private final List<String> recipients = new ArrayList<>();
     /** Characters of {@link #recipients}, bounded by {@link #MAX_RECIPIENT_CHARS}. */
     private long recipientChars;
@@ -218,6 +221,7 @@ final class MilterSession implements Runnable {
                     // the transaction's macros (Sendmail's queue id among them) came just before: kept
                     macros.startTransaction();
                     sender = path(s.get(0));
+                    inTransaction = true;
                     receivedAt = cfg.clock().instant();
                     continueUnlessNoReply(p.code());
                 }
@@ -238,7 +242,12 @@ final class MilterSession implements Runnable {
                     continueUnlessNoReply(p.code());
                 }
                 case SMFIC_DATA, SMFIC_UNKNOWN -> continueUnlessNoReply(p.code());
-                case SMFIC_HEADER, SMFIC_EOH, SMFIC_BODY, SMFIC_BODYEOB -> message(p);
+                case SMFIC_HEADER, SMFIC_EOH, SMFIC_BODY, SMFIC_BODYEOB -> {
+                    if (!inTransaction) {
+                        outOfTransaction(p);
+                    }
+                    message(p);
+                }
                 case SMFIC_ABORT -> resetTransaction();
                 case SMFIC_QUIT -> {
                     return;
@@ -279,10 +288,30 @@ final class MilterSession implements Runnable {
     }
 
     private void resetEnvelope() {
+        inTransaction = false;
         sender = null;
         recipients.clear();
         recipientChars = 0;
         receivedAt = null;
+    }
+
+    /**
+     * A message packet with no MAIL since the last message ended or was aborted (a second end of message, say).
+     * Until session 41 it started a message: an empty one was scanned and answered {@code SMFIR_ACCEPT}, a clean
+     * verdict on a message the milter never saw. libmilter ignores such a command without a reply (the MTA waits for
+     * its timeout, then applies its default action, which may be {@code accept}); Postfix never sends one. Answered
+     * {@code SMFIR_TEMPFAIL} at once, so the MTA tempfails whatever it meant whatever its default action, and the
+     * connection is closed as a protocol error (the MTA's view of the transaction and ours disagree).
+     */
+    private void outOfTransaction(MilterPacket p) throws IOException {
+        if (p.code() == SMFIC_HEADER) {
+            p.exactly(2); // a malformed packet is closed without a reply, as everywhere
+        }
+        send(MilterPacket.of(SMFIR_TEMPFAIL));
+        out.flush();
+        throw new MilterProtocolException(name(p.code())
+                + " without a MAIL since the last message ended or was aborted: answered SMFIR_TEMPFAIL, nothing"
+                + " scanned");
     }
 
     /** One message, from its first header (or body, or end) packet to the reply at end of message. */

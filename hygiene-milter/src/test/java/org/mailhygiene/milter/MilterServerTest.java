@@ -616,6 +616,72 @@ class MilterServerTest {
                         java.util.Optional.of("SM1"), java.util.Optional.of("SM2"), java.util.Optional.empty());
     }
 
+    /**
+     * An end of message (or any message packet) with no MAIL since the last message ended or was aborted was taken for a
+     * new message: the milter scanned an empty message, found nothing and answered {@code SMFIR_ACCEPT} for a message
+     * it never saw. libmilter ignores such a command (no reply: the MTA waits for its timeout); Postfix never sends
+     * one. Now the milter answers {@code SMFIR_TEMPFAIL} at once (so the MTA tempfails whatever it meant, whatever its
+     * {@code milter_default_action}), scans nothing and closes the connection as a protocol error.
+     */
+    @Test
+    void aMessagePacketWithoutMailIsTempfailedNeverScannedAsClean() throws Exception {
+        Capturing rec = new Capturing();
+        List<MilterListener.Close> closes = Collections.synchronizedList(new ArrayList<>());
+        MilterServer server = start(
+                ScanPipeline.builder().scanner(rec).build(),
+                b -> b.listener(new MilterListener() {
+                    @Override
+                    public void handled(
+                            org.mailhygiene.api.Envelope env,
+                            org.mailhygiene.api.MessageContent content,
+                            org.mailhygiene.scanners.ScanReport report,
+                            MilterOutcome outcome) {
+                        outcomes.add(outcome);
+                    }
+
+                    @Override
+                    public void connectionClosed(MilterListener.Close reason) {
+                        closes.add(reason);
+                    }
+                }));
+        // after a complete message; after an aborted one; a header after a complete message
+        for (int variant = 0; variant < 3; variant++) {
+            try (java.net.Socket socket = new java.net.Socket()) {
+                socket.connect(server.address(), 10_000);
+                socket.setSoTimeout(60_000);
+                java.io.OutputStream out = socket.getOutputStream();
+                InputStream in = new java.io.BufferedInputStream(socket.getInputStream());
+                send(out, new org.mailhygiene.milter.protocol.OptionNegotiation(6, 0x1ff, 0).toPacket());
+                assertThat(reply(in)).isEqualTo(MilterProtocol.SMFIR_OPTNEG);
+                send(out, packet(MilterProtocol.SMFIC_CONNECT, "client.example.test\0004\u009c\u0040127.0.0.1\0"));
+                assertThat(reply(in)).isEqualTo(MilterProtocol.SMFIR_CONTINUE);
+                send(out, packet(MilterProtocol.SMFIC_HELO, "client.example.test\0"));
+                assertThat(reply(in)).isEqualTo(MilterProtocol.SMFIR_CONTINUE);
+                sendmailStyleMessage(out, in, "Q" + variant);
+                if (variant == 1) {
+                    send(out, packet(MilterProtocol.SMFIC_MAIL, "<s@example.net>\0"));
+                    assertThat(reply(in)).isEqualTo(MilterProtocol.SMFIR_CONTINUE);
+                    send(out, MilterPacket.of(MilterProtocol.SMFIC_ABORT));
+                }
+                send(
+                        out,
+                        variant == 2
+                                ? packet(MilterProtocol.SMFIC_HEADER, "Subject\0hello\0")
+                                : MilterPacket.of(MilterProtocol.SMFIC_BODYEOB));
+                assertThat(reply(in)).as("variant %d", variant).isEqualTo(MilterProtocol.SMFIR_TEMPFAIL);
+                assertThat(in.read())
+                        .as("closed after the tempfail, variant %d", variant)
+                        .isEqualTo(-1);
+            }
+        }
+        Await.until("three connections closed", () -> closes.size() == 3);
+        assertThat(closes).containsOnly(MilterListener.Close.PROTOCOL_ERROR);
+        assertThat(rec.seen).hasSize(3); // the three real messages, nothing else
+        assertThat(outcomes)
+                .extracting(MilterOutcome::mtaQueueId)
+                .containsExactly(java.util.Optional.of("Q0"), java.util.Optional.of("Q1"), java.util.Optional.of("Q2"));
+    }
+
     /** MAIL (after its macros when {@code queueId} is given), RCPT, one header, end of header, body, end of message. */
     private static void sendmailStyleMessage(java.io.OutputStream out, InputStream in, String queueId)
             throws IOException {
