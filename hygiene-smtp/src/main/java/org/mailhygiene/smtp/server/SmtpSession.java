@@ -51,7 +51,9 @@ import org.slf4j.LoggerFactory;
  * <p>BDAT (RFC 3030 CHUNKING): each chunk is read exactly (never dot-unstuffed, never scanned for an end marker) into
  * a {@link ChunkStore} and checked by {@link RawContentRules}, which apply DATA's content rules: the total size
  * ({@code 552 5.3.4} as soon as a chunk would pass it; that chunk is still read to its end so the session stays in
- * step), and, as for DATA, a bare CR or LF ({@code 550 5.5.2}), a line over 1000 octets ({@code 554 5.6.0}) or too many
+ * step, unless it is larger than the whole limit: then none of it is read, and the {@code 552 5.3.4} closes the
+ * connection, so {@code BDAT 999999999999999999 LAST} cannot keep a worker reading into nowhere until the data
+ * timeout; a refused or discarded chunk is bounded the same way), and, as for DATA, a bare CR or LF ({@code 550 5.5.2}), a line over 1000 octets ({@code 554 5.6.0}) or too many
  * hops ({@code 554 5.4.6}). Without BINARYMIME the content is text with CRLF line ends, so refusing bare CR/LF refuses
  * no valid message, and no BDAT content that could end DATA early at a later hop is ever accepted (the delivery client
  * also makes line ends canonical before dot-stuffing). After a failed chunk the rest of that message's chunks already
@@ -715,6 +717,22 @@ final class SmtpSession implements Runnable {
         }
         long size = Long.parseLong(m.group(1));
         boolean last = m.group(2) != null;
+        if (size > cfg.limits().maxMessageSize()) {
+            // No message could hold it, so none of it is read: discarding it to stay in step (as Postfix does) read
+            // whatever the client sent, up to a terabyte, into nowhere until the data timeout (until session 41).
+            cfg.refused(client, "message-content", 552);
+            LOG.info(
+                    "{}: BDAT chunk of {} octets is over the message size limit of {}: refused, connection closed",
+                    client,
+                    size,
+                    cfg.limits().maxMessageSize());
+            write(
+                    552,
+                    "5.3.4",
+                    "Chunk of " + size + " octets exceeds the fixed message size limit of "
+                            + cfg.limits().maxMessageSize() + " octets; closing connection");
+            return false;
+        }
         input.deadlineIn(cfg.limits().dataTimeout());
         if (bdatFailed) {
             discard(size);

@@ -182,6 +182,44 @@ class BdatTest {
         assertThat(storedBody(0)).isEqualTo(first);
     }
 
+    /**
+     * A chunk larger than the whole message size limit ({@code BDAT 999999999999999999 LAST}) was read to its end to
+     * stay in step, so the worker read whatever the client sent, into nowhere, until the data timeout (10 minutes).
+     * Postfix 3.7 does the same (it discards the chunk and answers {@code 552 5.3.4 Chunk exceeds message size limit}
+     * only after its last octet). Now such a chunk is answered {@code 552 5.3.4} at once, none of it is read, and the
+     * connection is closed: in a transaction, outside one, and after an earlier chunk failed. (This client reads with a
+     * 10-second timeout and the server's data timeout is an hour: before the fix, reply() timed out.)
+     */
+    @Test
+    void aChunkLargerThanTheSizeLimitIsAnsweredAtOnceAndTheConnectionClosed() throws Exception {
+        int port = start(l -> l.maxMessageSize(100).dataTimeout(java.time.Duration.ofHours(1)));
+        String junk = "x".repeat(32 * 1024);
+        for (int variant = 0; variant < 3; variant++) {
+            try (TestClient c = new TestClient(port).hello()) {
+                if (variant != 1) {
+                    envelope(c);
+                }
+                if (variant == 2) {
+                    assertThat(c.send("BDAT 60\r\n" + "y".repeat(60)).reply()).startsWith("250");
+                    assertThat(c.send("BDAT 60\r\n" + "y".repeat(60)).reply()).startsWith("552 5.3.4 Message size");
+                }
+                c.send("BDAT 999999999999999999 LAST\r\n" + junk);
+                assertThat(c.reply())
+                        .as("variant %d", variant)
+                        .isEqualTo("552 5.3.4 Chunk of 999999999999999999 octets exceeds the fixed message size limit"
+                                + " of 100 octets; closing connection");
+                assertThat(c.reply()).isEqualTo("EOF");
+            }
+        }
+        // one octet over the limit is still answered at once; a chunk within the limit is still discarded in step
+        try (TestClient c = new TestClient(port).hello()) {
+            envelope(c);
+            assertThat(c.send("BDAT 101\r\n").reply()).startsWith("552 5.3.4 Chunk of 101 octets");
+            assertThat(c.reply()).isEqualTo("EOF");
+        }
+        assertThat(handler.messages).isEmpty();
+    }
+
     @Test
     void sizeLimitCountsExactlyTheChunkOctets() throws Exception {
         int port = start(l -> l.maxMessageSize(10));
