@@ -31,7 +31,10 @@ import org.mailhygiene.internal.Scores;
  *       called before or after it).
  *   <li>Any {@link ScanFailure}: the failure action for that scanner and kind, else for that scanner, else for that
  *       failure kind, else
- *       {@link Action#TEMPFAIL} ({@code 451 4.3.0}). A failure configured as {@link Action#ACCEPT} ("fail open") is
+ *       {@link Action#TEMPFAIL} ({@code 451 4.3.0}; the text advises a retry, except for
+ *       {@link ScanFailure.Kind#TOO_LARGE}, which a retry never mends: {@code Message too large for the SCANNER
+ *       scanner's size limit: every retry fails the same way until the message is sent smaller or this site raises
+ *       that limit}). A failure configured as {@link Action#ACCEPT} ("fail open") is
  *       never silent: the message gets an {@code X-Hygiene-Unscanned} header naming the scanner and the failure.
  *   <li>Any {@link Outcome#SUSPICIOUS} verdict: the suspicious action ({@link Action#QUARANTINE} by default), or the
  *       action set for one of the verdict's rules with {@link Builder#onRule} (the most severe wins). Defaults:
@@ -150,12 +153,18 @@ public final class DefaultPolicy implements Policy {
             }
             if (worst != Action.ACCEPT) {
                 String reason = worstFailure.scanner() + ": " + worstFailure.kind() + ": " + worstFailure.detail();
-                String text = worstFailure.kind() == ScanFailure.Kind.TOO_LARGE
-                        ? "Message too large to scan"
-                        : "Message could not be scanned";
+                boolean tooLarge = worstFailure.kind() == ScanFailure.Kind.TOO_LARGE;
+                String text = tooLarge ? "Message too large to scan" : "Message could not be scanned";
+                // A retry never mends too-large: "try again later" (until session 41) had senders' queues retry for
+                // days on that advice. The 451 stays (the administrator's choice); the text says what would help.
+                String tempfailText = tooLarge
+                        ? "Message too large for the " + worstFailure.scanner() + " scanner's size limit: every retry"
+                                + " fails the same way until the message is sent smaller or this site raises that"
+                                + " limit"
+                        : text + ", try again later";
                 // A fail-open failure stays marked when another failure quarantines (or discards) the message: a
                 // quarantined message may be released and delivered, and must say which scanner never looked at it.
-                return decided(worst, text, reason, failOpenHeaders, results);
+                return decided(worst, text, tempfailText, reason, failOpenHeaders, results);
             }
         }
         List<Verdict> suspicious = verdicts(results, Outcome.SUSPICIOUS);
@@ -254,9 +263,19 @@ public final class DefaultPolicy implements Policy {
 
     private Disposition decided(
             Action action, String publicText, String reason, List<Header> headers, List<ScanResult> results) {
+        return decided(action, publicText, publicText + ", try again later", reason, headers, results);
+    }
+
+    private Disposition decided(
+            Action action,
+            String publicText,
+            String tempfailText,
+            String reason,
+            List<Header> headers,
+            List<ScanResult> results) {
         SmtpReply reply = switch (action) {
             case REJECT -> new SmtpReply(554, "5.7.1", SmtpReply.sanitize(publicText));
-            case TEMPFAIL -> new SmtpReply(451, "4.3.0", SmtpReply.sanitize(publicText + ", try again later"));
+            case TEMPFAIL -> new SmtpReply(451, "4.3.0", SmtpReply.sanitize(tempfailText));
             default -> SmtpReply.OK;
         };
         Optional<String> tag = action == Action.TAG ? Optional.of(spamTag) : Optional.empty();

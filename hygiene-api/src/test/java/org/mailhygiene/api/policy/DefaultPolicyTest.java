@@ -164,11 +164,40 @@ class DefaultPolicyTest {
         assertThat(suspicious.reason()).contains("BLOCKED_EXE");
         Disposition tooLarge =
                 p.decide(List.of(new ScanFailure("clamd", ScanFailure.Kind.TOO_LARGE, "limit", Duration.ZERO)));
-        assertThat(tooLarge.reply().text()).startsWith("Message too large to scan");
+        assertThat(tooLarge.reply().text()).startsWith("Message too large for the clamd scanner's size limit");
         Disposition rejectSpam =
                 DefaultPolicy.builder().rejectSpamAtScore(7).build().decide(List.of(result(2, 2)));
         assertThat(rejectSpam.action()).isEqualTo(Action.REJECT);
         assertThat(rejectSpam.headers()).isEmpty();
+    }
+
+    /**
+     * A {@code too-large} failure that tempfails said "Message too large to scan, try again later": a retry never
+     * mends it (the message stays as large), so the sender's queue retried for days on that advice. The 451 4.3.0
+     * stays (the administrator chose tempfail, e.g. while raising the limit), but the text says what happened and what
+     * would change it, and names the scanner; a rejected one is still "Message too large to scan".
+     */
+    @Test
+    void aTooLargeTempfailSaysARetryFailsTheSameWayAndWhatWouldChangeIt() {
+        ScanFailure big = new ScanFailure("spamd", ScanFailure.Kind.TOO_LARGE, "700000 > 512000", Duration.ZERO);
+        SmtpReply r = DefaultPolicy.defaults().decide(List.of(big)).reply();
+        assertThat(r.code()).isEqualTo(451);
+        assertThat(r.enhancedStatus()).isEqualTo("4.3.0");
+        assertThat(r.text())
+                .isEqualTo("Message too large for the spamd scanner's size limit: every retry fails the same way"
+                        + " until the message is sent smaller or this site raises that limit")
+                .doesNotContain("try again later");
+        Disposition rejected = DefaultPolicy.builder()
+                .onFailure(ScanFailure.Kind.TOO_LARGE, Action.REJECT)
+                .build()
+                .decide(List.of(big));
+        assertThat(rejected.reply()).isEqualTo(new SmtpReply(554, "5.7.1", "Message too large to scan"));
+        // other failures keep their advice to retry, which may mend them
+        assertThat(DefaultPolicy.defaults()
+                        .decide(List.of(new ScanFailure("clamd", ScanFailure.Kind.UNAVAILABLE, "down", Duration.ZERO)))
+                        .reply()
+                        .text())
+                .isEqualTo("Message could not be scanned, try again later");
     }
 
     private static Verdict scoredSpam(String scanner, double score, double threshold) {
