@@ -128,6 +128,7 @@ public final class Node implements AutoCloseable {
     private final String postmaster;
     private final LocalTime reportAt;
     private final Clock clock;
+    private final Duration tlsExpiryWarning;
     private volatile List<NodeService> services;
     private volatile ReloadableTls tls;
     private DailyReportMailer dailyReport;
@@ -215,6 +216,7 @@ public final class Node implements AutoCloseable {
         this.reportFrom = b.reportFrom != null ? b.reportFrom : "postmaster@" + hostname;
         this.reportAt = b.reportAt;
         this.clock = b.clock;
+        this.tlsExpiryWarning = b.tlsExpiryWarning;
         this.services = List.copyOf(b.services);
         this.tls = b.tls;
     }
@@ -542,6 +544,7 @@ public final class Node implements AutoCloseable {
             }
         }
         flusher.scheduleWithFixedDelay(this::expireQuarantine, 0, 1, TimeUnit.HOURS);
+        flusher.scheduleWithFixedDelay(this::checkTlsCertificateQuietly, 0, 1, TimeUnit.DAYS);
         flusher.scheduleWithFixedDelay(this::removeIncomplete, 0, 1, TimeUnit.HOURS); // after relay.start() recovered
         flusher.scheduleWithFixedDelay(this::pollHandOvers, 1, 1, TimeUnit.SECONDS);
         if (reportTo != null) {
@@ -663,6 +666,52 @@ public final class Node implements AutoCloseable {
             spool.removeIncomplete(incompleteRetention);
         } catch (IOException | RuntimeException e) {
             LOG.warn("{}: cannot remove old incomplete spool files (retried in an hour): {}", name, e.toString());
+        }
+    }
+
+    /** How long before its end of validity the STARTTLS certificate is warned of by default: 14 days. */
+    static final Duration TLS_EXPIRY_WARNING = Duration.ofDays(14);
+
+    /**
+     * Checks the STARTTLS certificate in use against the node's clock, at start and then every day (the start and
+     * reload checks of the configuration said nothing while a relay that ran for months saw its certificate run out).
+     * From {@link Builder#tlsExpiryWarning} (14 days) before its end of validity, and once it has expired (or is not
+     * yet valid),
+     * logs one WARN line a day and returns it.
+     *
+     * @return the warning, or empty when the certificate is valid for longer or the node has no TLS
+     */
+    Optional<String> checkTlsCertificate() {
+        ReloadableTls t = tls;
+        if (t == null) {
+            return Optional.empty();
+        }
+        java.security.cert.X509Certificate cert = t.certificate();
+        java.time.Instant now = clock.instant();
+        Optional<String> problem = LimitsConfig.validityWarning(cert, now);
+        if (problem.isEmpty()) {
+            java.time.Instant notAfter = cert.getNotAfter().toInstant();
+            Duration left = Duration.between(now, notAfter);
+            if (left.compareTo(tlsExpiryWarning) >= 0) {
+                return Optional.empty();
+            }
+            long days = left.toDays();
+            problem = Optional.of("expires on " + notAfter + ", in "
+                    + (days == 0 ? "less than a day" : days == 1 ? "1 day" : days + " days")
+                    + " (renew it and reload)");
+        }
+        String line = name + ": the TLS certificate in " + t.certificateFile() + " (" + cert.getSubjectX500Principal()
+                + ") " + problem.get();
+        LOG.warn("{}", line);
+        return Optional.of(line);
+    }
+
+    private void checkTlsCertificateQuietly() {
+        try {
+            checkTlsCertificate();
+        } catch (RuntimeException e) {
+            // a scheduled task that throws is never run again
+            LOG.warn("{}: TLS certificate check failed", name, e);
         }
     }
 
@@ -989,6 +1038,7 @@ public final class Node implements AutoCloseable {
         private List<String> configurationWarnings = List.of();
         private Path dataDirectory;
         private Clock clock = Clock.systemDefaultZone();
+        private Duration tlsExpiryWarning = TLS_EXPIRY_WARNING;
         private Duration flushInterval = Duration.ofSeconds(5);
         private final List<HygieneListener> listeners = new ArrayList<>();
         private String reportTo;
@@ -1256,6 +1306,23 @@ public final class Node implements AutoCloseable {
          */
         public Builder clock(Clock value) {
             this.clock = Objects.requireNonNull(value, "clock");
+            return this;
+        }
+
+        /**
+         * How long before the STARTTLS certificate's end of validity the running node starts warning of it (one WARN
+         * line at start and every day). Default 14 days.
+         *
+         * @param value from 1 day to 365 days
+         * @return this builder
+         * @throws IllegalArgumentException if out of that range
+         */
+        public Builder tlsExpiryWarning(Duration value) {
+            Objects.requireNonNull(value, "tlsExpiryWarning");
+            if (value.compareTo(Duration.ofDays(1)) < 0 || value.compareTo(Duration.ofDays(365)) > 0) {
+                throw new IllegalArgumentException("tlsExpiryWarning must be 1 to 365 days: " + value);
+            }
+            this.tlsExpiryWarning = value;
             return this;
         }
 

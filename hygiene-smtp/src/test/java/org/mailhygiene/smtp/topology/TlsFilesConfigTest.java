@@ -131,6 +131,47 @@ class TlsFilesConfigTest {
                         + " (an RSA key for an EC certificate)");
     }
 
+    /**
+     * The certificate's validity was checked at start and reload only: a relay that ran for months said nothing while
+     * its certificate ran out, and verifying clients began refusing the handshake. The node now checks it at start and
+     * every day against its clock: a WARN line from 14 days before notAfter, then once expired. The clock is the node's
+     * (injected here), so nothing waits.
+     */
+    @Test
+    void theRunningNodeWarnsOfACertificateAboutToExpire() throws Exception {
+        X509Certificate cert;
+        try (InputStream in = Files.newInputStream(ca.serverCertificate())) {
+            cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+        }
+        Instant notAfter = cert.getNotAfter().toInstant();
+        String chain = ca.chain().toString();
+        String key = ca.serverKey().toString();
+        // the test certificates are valid for two days: a window of one day shows both sides of it
+        java.util.function.BiFunction<Instant, java.time.Duration, java.util.Optional<String>> checkAt = (now, w) -> {
+            try (Node node = read(chain, key)
+                    .clock(java.time.Clock.fixed(now, java.time.ZoneOffset.UTC))
+                    .tlsExpiryWarning(w)
+                    .build()) {
+                return node.checkTlsCertificate();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        java.time.Duration day = java.time.Duration.ofDays(1);
+        java.time.Duration fortnight = java.time.Duration.ofDays(14); // the default
+        assertThat(checkAt.apply(notAfter.minus(day).minusSeconds(60), day)).isEmpty();
+        assertThat(checkAt.apply(notAfter.minus(day).plusSeconds(60), day))
+                .hasValueSatisfying(w -> assertThat(w)
+                        .startsWith("edge-x: the TLS certificate in " + ca.chain() + " (CN=localhost) expires on ")
+                        .endsWith(" expires on " + notAfter + ", in less than a day (renew it and reload)"));
+        assertThat(checkAt.apply(cert.getNotBefore().toInstant().plusSeconds(60), fortnight))
+                .hasValueSatisfying(w -> assertThat(w).endsWith(", in 1 day (renew it and reload)"));
+        assertThat(checkAt.apply(notAfter.plusSeconds(1), fortnight))
+                .hasValueSatisfying(w -> assertThat(w)
+                        .endsWith(" expired on " + notAfter
+                                + " (clients that verify certificates refuse the handshake; renew it and reload)"));
+    }
+
     @Test
     void aCertificateOutOfItsValidityPeriodIsAWarning() throws Exception {
         assertThat(read(ca.chain().toString(), ca.serverKey().toString()).configurationWarnings())
