@@ -184,14 +184,23 @@ final class LimitsConfig {
         return Optional.of(new SmtpTimeouts(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]));
     }
 
+    /** The shortest {@code tls-handshake-timeout}: 1 second. */
+    static final Duration MIN_TLS_HANDSHAKE_TIMEOUT = Duration.ofSeconds(1);
+
+    /** The longest {@code tls-handshake-timeout}: 10 minutes (Postfix's smtpd_starttls_timeout is 300s). */
+    static final Duration MAX_TLS_HANDSHAKE_TIMEOUT = Duration.ofMinutes(10);
+
     /**
-     * {@code tls-certificate}, {@code tls-key}, {@code tls-required-for-relay}; the outbound keys in
+     * {@code tls-certificate}, {@code tls-key}, {@code tls-required-for-relay}, {@code tls-handshake-timeout}; the
+     * outbound keys in
      * {@link OutboundTlsConfig}.
      */
     private static void tls(ConfigFile c, Node.Builder b, Path base, List<String> warnings) throws ConfigException {
         Optional<String> cert = c.string("tls-certificate");
         Optional<String> key = c.string("tls-key");
         Optional<Boolean> requireForRelay = c.bool("tls-required-for-relay");
+        Optional<Duration> handshake =
+                c.duration("tls-handshake-timeout", MIN_TLS_HANDSHAKE_TIMEOUT, MAX_TLS_HANDSHAKE_TIMEOUT);
         if (cert.isPresent() != key.isPresent()) {
             String given = cert.isPresent() ? "tls-certificate" : "tls-key";
             throw error(c, given, "needs " + (cert.isPresent() ? "tls-key" : "tls-certificate") + " too");
@@ -214,11 +223,14 @@ final class LimitsConfig {
                 throw error(c, "tls-certificate", e.getMessage());
             }
             b.tls(tls, requireForRelay.orElse(false));
+            handshake.ifPresent(b::tlsHandshakeTimeout);
             validityWarning(tls.certificate(), Instant.now())
                     .ifPresent(w -> warnings.add("tls-certificate (" + c.source() + " line "
                             + c.lineOf("tls-certificate") + "): the certificate in " + cf + " " + w));
         } else if (requireForRelay.orElse(false)) {
             throw error(c, "tls-required-for-relay", "needs tls-certificate and tls-key");
+        } else if (handshake.isPresent()) {
+            throw error(c, "tls-handshake-timeout", "needs tls-certificate and tls-key");
         }
         OutboundTlsConfig.read(c, b, base);
     }

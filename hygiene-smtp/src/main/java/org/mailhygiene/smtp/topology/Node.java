@@ -1039,6 +1039,7 @@ public final class Node implements AutoCloseable {
         private Path dataDirectory;
         private Clock clock = Clock.systemDefaultZone();
         private Duration tlsExpiryWarning = TLS_EXPIRY_WARNING;
+        private Duration tlsHandshakeTimeout; // null: TlsConfig's default, 30 s
         private Duration flushInterval = Duration.ofSeconds(5);
         private final List<HygieneListener> listeners = new ArrayList<>();
         private String reportTo;
@@ -1528,6 +1529,25 @@ public final class Node implements AutoCloseable {
         }
 
         /**
+         * The longest an inbound STARTTLS handshake may take, its reads and writes together, before the connection is
+         * closed ({@code tls-handshake-timeout}). Default 30 seconds. Applies to connections accepted after a
+         * {@linkplain Node#reload reload}.
+         *
+         * @param value positive
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder tlsHandshakeTimeout(Duration value) {
+            this.tlsHandshakeTimeout = Checks.requirePositive(value, "tlsHandshakeTimeout");
+            return this;
+        }
+
+        /** The handshake bound set with {@link #tlsHandshakeTimeout}, empty for the default; for tests. */
+        Optional<Duration> tlsHandshakeTimeoutSetting() {
+            return Optional.ofNullable(tlsHandshakeTimeout);
+        }
+
+        /**
          * STARTTLS towards next hops. Default {@link TlsPolicy#disabled()} (the hops of the paper's topology are
          * private addresses; {@code outbound-tls} in the configuration file changes it).
          *
@@ -1641,7 +1661,11 @@ public final class Node implements AutoCloseable {
                 sb.postmaster(pm);
             }
             if (tls != null) {
-                sb.tls(tls.config()).requireTlsForRelay(requireTlsForRelay);
+                sb.tls(
+                                tlsHandshakeTimeout == null
+                                        ? tls.config()
+                                        : tls.config().withHandshakeTimeout(tlsHandshakeTimeout))
+                        .requireTlsForRelay(requireTlsForRelay);
             }
             if (minFreeSpace > 0) {
                 Path dir = dataDirectory;

@@ -172,6 +172,31 @@ class TlsFilesConfigTest {
                                 + " (clients that verify certificates refuse the handshake; renew it and reload)"));
     }
 
+    /**
+     * The inbound STARTTLS handshake was bounded by a fixed 30 seconds with no key to change it. Now
+     * {@code tls-handshake-timeout}, a duration from 1s to 10m, named with the other timeouts; an error names the
+     * file and line (before: "unknown key 'tls-handshake-timeout'").
+     */
+    @Test
+    void theHandshakeTimeoutIsAKeyWithBoundsAndNeedsACertificate() throws Exception {
+        Path f = dir.resolve("node.conf");
+        String tls = "tls-certificate = " + ca.chain() + "\ntls-key = " + ca.serverKey() + "\n";
+        Files.writeString(f, BASE + tls + "tls-handshake-timeout = 5s\n");
+        assertThat(NodeConfig.read(f).tlsHandshakeTimeoutSetting()).hasValue(java.time.Duration.ofSeconds(5));
+        Files.writeString(f, BASE + tls);
+        assertThat(NodeConfig.read(f).tlsHandshakeTimeoutSetting()).isEmpty(); // TlsConfig's 30 s
+        Files.writeString(f, BASE + tls + "tls-handshake-timeout = 11m\n");
+        assertThatThrownBy(() -> NodeConfig.read(f))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(f + " line 10: tls-handshake-timeout: must be between 1s and 10m, was 11m");
+        Files.writeString(f, BASE + tls + "tls-handshake-timeout = 500ms\n");
+        assertThatThrownBy(() -> NodeConfig.read(f))
+                .hasMessage(f + " line 10: tls-handshake-timeout: must be between 1s and 10m, was 500ms");
+        Files.writeString(f, BASE + "tls-handshake-timeout = 5s\n");
+        assertThatThrownBy(() -> NodeConfig.read(f))
+                .hasMessage(f + " line 8: tls-handshake-timeout: needs tls-certificate and tls-key");
+    }
+
     @Test
     void aCertificateOutOfItsValidityPeriodIsAWarning() throws Exception {
         assertThat(read(ca.chain().toString(), ca.serverKey().toString()).configurationWarnings())
