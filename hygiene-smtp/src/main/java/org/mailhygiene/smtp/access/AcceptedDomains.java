@@ -42,7 +42,8 @@ public final class AcceptedDomains {
      *
      * @param domains the entries
      * @return the set
-     * @throws IllegalArgumentException if an entry is blank or holds whitespace or {@code @}
+     * @throws IllegalArgumentException if an entry is blank, holds whitespace or {@code @}, or has an empty label
+     *     ({@code bad..example}; one leading dot is the subdomain form)
      */
     public static AcceptedDomains of(Collection<String> domains) {
         Set<String> set = new LinkedHashSet<>();
@@ -112,6 +113,11 @@ public final class AcceptedDomains {
             if (Character.isWhitespace(c) || c == '@' || c == ',' || c < 0x20) {
                 throw new IllegalArgumentException("invalid character '" + c + "' in domain entry '" + entry + "'");
             }
+        }
+        // one leading dot is qmail's "every subdomain"; any other empty label matches no domain (until session 41
+        // "bad..example" was taken, and accepted nothing)
+        if (!d.startsWith("[") && (d.substring(d.startsWith(".") ? 1 : 0).startsWith(".") || d.contains(".."))) {
+            throw new IllegalArgumentException("empty label in domain entry '" + entry.trim() + "'");
         }
         return org.mailhygiene.internal.Domains.ascii(d);
     }

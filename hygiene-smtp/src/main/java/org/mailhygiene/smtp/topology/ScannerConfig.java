@@ -493,7 +493,18 @@ final class ScannerConfig {
         if (threshold.isPresent() && legacy.isPresent()) {
             throw keyAt(c, "spam-threshold", "give spamd.threshold only (spam-threshold is" + " its older name)");
         }
-        (threshold.isPresent() ? threshold : legacy).ifPresent(b::threshold);
+        String thresholdKey = threshold.isPresent() ? "spamd.threshold" : "spam-threshold";
+        Optional<Double> given = threshold.isPresent() ? threshold : legacy;
+        if (given.isPresent() && !(given.get() > 0)) {
+            // a threshold of 0 or less (accepted until session 41) made every message spam, ham included
+            throw keyAt(
+                    c,
+                    thresholdKey,
+                    "must be more than 0 (spamd calls spam what scores at least this, and ham scores about 0;"
+                            + " SpamAssassin's default is 5.0), was "
+                            + c.string(thresholdKey).orElseThrow());
+        }
+        given.ifPresent(b::threshold);
         Duration probe = s.duration("spamd", "probe-interval").orElse(DEFAULT_PROBE_INTERVAL);
         SpamdScanner scanner = s.build("spamd", b::build);
         services.add(NodeService.every("spamd-probe", probe, scanner::probeDown));

@@ -745,6 +745,27 @@ class NodeConfigTest {
     }
 
     /**
+     * {@code accept-domain = bad..example} was accepted (an empty label: no address has that domain, so the line
+     * silently accepted nothing). Entries with an empty label are refused naming the line, in the file and in an
+     * rcpthosts file; qmail's leading-dot form ({@code .sub.example}: every subdomain) stays.
+     */
+    @Test
+    void aDomainWithAnEmptyLabelIsRefusedWithItsLine() throws Exception {
+        fails(
+                VALID + "accept-domain = bad..example\n",
+                "node.conf line 12: accept-domain: empty label in domain entry 'bad..example'");
+        fails(
+                VALID + "accept-domain = ..example\n",
+                "node.conf line 12: accept-domain: empty label in domain entry '..example'");
+        fails(
+                VALID + "accept-domain = ok.example, .bad..example\n",
+                "node.conf line 12: accept-domain: empty label in domain entry '.bad..example'");
+        assertThat(parse(VALID + "accept-domain = .sub.example\n")).isNotNull();
+        assertThatThrownBy(() -> org.mailhygiene.smtp.access.AcceptedDomains.parse("ok.example\nx..example\n"))
+                .hasMessage("line 2: empty label in domain entry 'x..example'");
+    }
+
+    /**
      * An audit (session 40): a bad value on a repeated {@code relay-client} or {@code accept-domain} line was reported
      * on the key's first line, a line with nothing wrong.
      */

@@ -79,6 +79,23 @@ class ScannerConfigTest {
                         + " [::1]:3310");
     }
 
+    /**
+     * {@code spamd.threshold = -2} (or its older name {@code spam-threshold}) was accepted: every message, ham
+     * included, then scored "spam" and was tagged. A threshold must be more than 0; the error names the line.
+     */
+    @Test
+    void aSpamdThresholdOfZeroOrLessIsRefusedWithItsLine() {
+        String msg = ": must be more than 0 (spamd calls spam what scores at least this, and ham scores about 0;"
+                + " SpamAssassin's default is 5.0), was ";
+        fails(
+                "scanner = spamd:127.0.0.1:783\nspamd.threshold = -2\n",
+                "node.conf line 7: spamd.threshold" + msg + "-2");
+        fails("scanner = spamd:127.0.0.1:783\nspamd.threshold = 0\n", "node.conf line 7: spamd.threshold" + msg + "0");
+        fails(
+                "scanner = spamd:127.0.0.1:783\nspam-threshold = -0.5\n",
+                "node.conf line 7: spam-threshold" + msg + "-0.5");
+    }
+
     @Test
     void spamdAddressesOnOneLineAreOneGroupWithTheirSettings() throws Exception {
         ScannerConfig.Result r = read("""
