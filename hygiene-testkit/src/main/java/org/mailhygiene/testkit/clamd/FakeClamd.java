@@ -39,7 +39,8 @@ import org.mailhygiene.testkit.server.RequestLog;
  * {@code RELOAD} → {@code RELOADING} and staged signatures become active; {@code STATS}; {@code INSTREAM} (4-byte
  * big-endian chunk lengths, a zero length ends the stream; over the stream limit → {@code INSTREAM size limit
  * exceeded. ERROR} and the connection closes); {@code IDSESSION} ... {@code END} with {@code N: } reply prefixes
- * (answered in order); anything else → {@code UNKNOWN COMMAND}. One command per connection outside a session.
+ * (answered in order); {@code VERSIONCOMMANDS} → the version and these commands only; anything else →
+ * {@code UNKNOWN COMMAND}. One command per connection outside a session.
  *
  * <p>Detection: EICAR and scripted signatures (a byte marker and a name), searched in the raw stream and, like
  * clamd's ScanMail and ScanArchive, inside base64 blocks (MIME attachments) and zip archives, nested as deep as
@@ -785,9 +786,11 @@ public final class FakeClamd implements AutoCloseable {
                 normal = prefix + version;
                 break;
             case "VERSIONCOMMANDS":
+                // the commands this fake serves, in real clamd's order (clamd also lists SCAN, CONTSCAN, MULTISCAN,
+                // FILDES, SHUTDOWN and others, which this fake answers UNKNOWN COMMAND: a client that chose commands
+                // by this list was told of commands it then could not use)
                 normal = prefix + version
-                        + "| COMMANDS: SCAN QUIT RELOAD PING CONTSCAN VERSIONCOMMANDS VERSION END SHUTDOWN"
-                        + " MULTISCAN FILDES STATS IDSESSION INSTREAM DETSTATSCLEAR DETSTATS ALLMATCHSCAN";
+                        + "| COMMANDS: RELOAD PING VERSIONCOMMANDS VERSION END STATS IDSESSION INSTREAM";
                 break;
             case "RELOAD":
                 if (fault.isEmpty() || fault.get() instanceof org.mailhygiene.testkit.server.Fault.Delay) {

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
@@ -96,6 +97,29 @@ class FakeClamdTest {
             assertThat(exchange(f, instream("z", new byte[60], new byte[41])))
                     .isEqualTo("INSTREAM size limit exceeded. ERROR\0");
             assertThat(f.requests().get(1).streamBytes()).isEqualTo(68);
+        }
+    }
+
+    /**
+     * Audit, session 41: VERSIONCOMMANDS listed real clamd's commands (SCAN, CONTSCAN, MULTISCAN, ...), which the fake
+     * answers UNKNOWN COMMAND. Every command it lists is served.
+     */
+    @Test
+    void versionCommandsListsOnlyCommandsTheFakeServes() throws Exception {
+        try (FakeClamd f = FakeClamd.start()) {
+            String reply = exchange(f, ascii("zVERSIONCOMMANDS\0"));
+            assertThat(reply).startsWith("ClamAV 1.4.6| COMMANDS: ").endsWith("\0");
+            List<String> commands = List.of(
+                    reply.substring(reply.indexOf(": ") + 2, reply.length() - 1).split(" "));
+            assertThat(commands).contains("PING", "INSTREAM", "IDSESSION", "END");
+            for (String c : commands) {
+                String answer = switch (c) {
+                    case "INSTREAM" -> exchange(f, instream("z", ascii("clean")));
+                    case "IDSESSION", "END" -> exchange(f, ascii("zIDSESSION\0zPING\0zEND\0"));
+                    default -> exchange(f, ascii("z" + c + "\0"));
+                };
+                assertThat(answer).as(c).isNotEmpty().doesNotContain("UNKNOWN COMMAND");
+            }
         }
     }
 
