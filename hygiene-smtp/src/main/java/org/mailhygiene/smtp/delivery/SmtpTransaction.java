@@ -105,7 +105,7 @@ final class SmtpTransaction {
                 LOG.debug(
                         "{}: next hop does not offer 8BITMIME; {} part(s) converted to 7 bit",
                         remote,
-                        plan.converted());
+                        analysed.converted());
             }
         }
         long limit = parseSize(ext.get("SIZE"));
