@@ -258,7 +258,9 @@ public final class RelayMetrics implements SessionListener, DeliveryListener, Me
                         g.available() ? HealthReport.State.UP : HealthReport.State.UNKNOWN,
                         g.available()
                                 ? g.description()
-                                : g.description() + " unreachable; running on local state (mail is not affected)")));
+                                : g.description() + " not usable ("
+                                        + g.downReason().orElse("no reason recorded")
+                                        + "); running on local state (mail is not affected)")));
         Path spoolDir = node.spool().directory();
         boolean writable = Files.isWritable(spoolDir);
         String space;

@@ -441,6 +441,18 @@ public final class GuardedSharedState implements SharedState {
     }
 
     /**
+     * Why the store is taken to be down: the last failure's message (a refused connection, a timeout, or a store that
+     * answers but refuses, such as {@code READONLY}, {@code OOM}, {@code NOPERM} or {@code NOAUTH}).
+     *
+     * @return the message while down, empty while up
+     */
+    public Optional<String> downReason() {
+        synchronized (lock) {
+            return down ? Optional.of(lastError) : Optional.empty();
+        }
+    }
+
+    /**
      * Calls that failed or were skipped because the store was down, since creation.
      *
      * @return the count

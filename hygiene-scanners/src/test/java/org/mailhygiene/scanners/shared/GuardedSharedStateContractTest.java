@@ -158,12 +158,15 @@ class GuardedSharedStateContractTest implements SharedStateContract {
         unreachable[0] = true;
         assertThatThrownBy(() -> guarded.verdicts().get("good", "ab")).isInstanceOf(SharedStateException.class);
         assertThat(guarded.available()).isFalse();
+        // why, for /health (which said only "unreachable" of a store that answered READONLY or OOM: session 41)
+        assertThat(guarded.downReason()).hasValueSatisfying(r -> assertThat(r).contains("connection refused"));
         assertThat(guarded.outages()).isEqualTo(1);
         unreachable[0] = false;
         clock.advance(GuardedSharedState.FIRST_BACKOFF);
         // the probe meets unusable data: the store answered, so it is up again
         assertThatThrownBy(() -> guarded.verdicts().get("bad", "ab")).isInstanceOf(SharedDataException.class);
         assertThat(guarded.available()).isTrue();
+        assertThat(guarded.downReason()).isEmpty();
         assertThat(guarded.verdicts().get("good", "ab")).isEmpty();
         assertThat(guarded.outages()).isEqualTo(1);
     }
