@@ -648,7 +648,12 @@ public final class RedisSharedState implements SharedState {
      * (the hint, on every node's outage line after a {@code kill -9}, sent administrators looking at TLS).
      */
     private String describe(RuntimeException e) {
-        return Failures.describe(e, url.tls() || answered);
+        String text = Failures.describe(e, url.tls() || answered);
+        // "Read timed out" alone did not say after how long (a store that accepts and never answers: session 41)
+        if (text.contains("timed out")) {
+            text += " (the call timeout is " + callTimeout.toMillis() + " ms)";
+        }
+        return text;
     }
 
     private static String sha256Hex(String s) {
