@@ -82,7 +82,9 @@ final class SmtpTransaction {
                     "554 5.6.7 next hop " + remote + " does not support SMTPUTF8, needed for a non-ASCII address",
                     ""); // the relay's own refusal to send: no server said it
         }
-        boolean eightBit = hasEightBit(content);
+        // the content is read for 8-bit octets only when something depends on it: BODY=8BITMIME for a hop that offers
+        // it, or the conversion for one that does not (off, such a hop gets the content as it is, unread here)
+        boolean eightBit = (ext.containsKey("8BITMIME") || mimeOutputConversion) && hasEightBit(content);
         boolean bodyEightBit = eightBit && ext.containsKey("8BITMIME");
         SevenBitConverter.Plan plan = null;
         long size = content.size();
