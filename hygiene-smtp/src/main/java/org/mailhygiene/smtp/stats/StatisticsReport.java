@@ -309,20 +309,11 @@ public final class StatisticsReport {
      * of them (0: all), then the rest summed, then the total over every name when more than one is counted.
      */
     private List<VirusRow> virusRows(Map<YearMonth, DailyCounts> months) {
-        List<DailyCounts> columns = List.copyOf(months.values());
-        Map<String, long[]> byName = new TreeMap<>();
-        for (int i = 0; i < columns.size(); i++) {
-            for (Map.Entry<String, Long> e : columns.get(i).viruses().entrySet()) {
-                byName.computeIfAbsent(e.getKey(), k -> new long[columns.size()])[i] += e.getValue();
-            }
-        }
-        List<VirusRow> named = new ArrayList<>();
-        byName.forEach((name, counts) -> named.add(new VirusRow(name, counts, sum(counts))));
-        // by total, most frequent first; a tie keeps the names' order (the TreeMap's)
-        named.sort((a, b) -> Long.compare(b.total(), a.total()));
+        List<VirusRow> named = byFrequency(months);
+        int columns = months.size();
         List<VirusRow> out = new ArrayList<>();
-        long[] rest = new long[columns.size()];
-        long[] all = new long[columns.size()];
+        long[] rest = new long[columns];
+        long[] all = new long[columns];
         int others = 0;
         for (VirusRow r : named) {
             for (int i = 0; i < all.length; i++) {
@@ -344,6 +335,21 @@ public final class StatisticsReport {
             out.add(new VirusRow("total", all, sum(all)));
         }
         return out;
+    }
+
+    /** Every virus name's row, by total over the months, most frequent first; a tie keeps the names' order. */
+    private static List<VirusRow> byFrequency(Map<YearMonth, DailyCounts> months) {
+        List<DailyCounts> columns = List.copyOf(months.values());
+        Map<String, long[]> byName = new TreeMap<>();
+        for (int i = 0; i < columns.size(); i++) {
+            for (Map.Entry<String, Long> e : columns.get(i).viruses().entrySet()) {
+                byName.computeIfAbsent(e.getKey(), k -> new long[columns.size()])[i] += e.getValue();
+            }
+        }
+        List<VirusRow> named = new ArrayList<>();
+        byName.forEach((name, counts) -> named.add(new VirusRow(name, counts, sum(counts))));
+        named.sort((a, b) -> Long.compare(b.total(), a.total())); // stable: ties stay in the TreeMap's order
+        return named;
     }
 
     private static long sum(long[] counts) {
@@ -456,13 +462,8 @@ public final class StatisticsReport {
     }
 
     private static String virusChart(Map<YearMonth, DailyCounts> months) {
-        Map<String, Long> totals = new TreeMap<>();
-        months.values().forEach(c -> c.viruses().forEach((k, v) -> totals.merge(k, v, Long::sum)));
         Map<String, long[]> groups = new LinkedHashMap<>();
-        totals.entrySet().stream()
-                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
-                .limit(15)
-                .forEach(e -> groups.put(e.getKey(), new long[] {e.getValue()}));
+        byFrequency(months).stream().limit(15).forEach(r -> groups.put(r.label(), new long[] {r.total()}));
         return groups.isEmpty() ? "" : barChart(groups, new String[] {"messages"});
     }
 
