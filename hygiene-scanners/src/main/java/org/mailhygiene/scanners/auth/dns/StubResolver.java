@@ -43,11 +43,14 @@ public final class StubResolver implements DnsResolver {
     private final Duration negativeTtl;
     private final Clock clock;
     private final Random ids = new SecureRandom();
-    private final Map<String, Entry> cache;
+    private final Map<String, Cached> cache;
     private long hits;
     private long misses;
 
-    private record Entry(DnsResult result, Instant expires) {}
+    // Not named Entry: in the body of the cache's anonymous LinkedHashMap subclass that simple name means the inherited
+    // Map.Entry, which javac 25 applies (it refused this class: "name clash ... removeEldestEntry"); javac 17 took the
+    // enclosing record.
+    private record Cached(DnsResult result, Instant expires) {}
 
     private StubResolver(Builder b) {
         this.servers = List.copyOf(b.servers.isEmpty() ? systemServers(Path.of("/etc/resolv.conf")) : b.servers);
@@ -61,7 +64,7 @@ public final class StubResolver implements DnsResolver {
             private static final long serialVersionUID = 1L;
 
             @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<String, Cached> eldest) {
                 return size() > max;
             }
         };
@@ -142,7 +145,7 @@ public final class StubResolver implements DnsResolver {
         String key = type.name() + ' ' + n;
         Instant now = clock.instant();
         synchronized (this) {
-            Entry e = cache.get(key);
+            Cached e = cache.get(key);
             if (e != null && now.isBefore(e.expires())) {
                 hits++;
                 return e.result();
@@ -166,7 +169,7 @@ public final class StubResolver implements DnsResolver {
         }
         if (!ttl.isZero() && !ttl.isNegative()) {
             synchronized (this) {
-                cache.put(key, new Entry(r, now.plus(ttl)));
+                cache.put(key, new Cached(r, now.plus(ttl)));
             }
         }
         return r;
