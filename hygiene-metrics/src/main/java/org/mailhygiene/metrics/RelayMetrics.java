@@ -45,6 +45,10 @@ import org.mailhygiene.smtp.topology.Node;
  *   <li>{@code hygiene.bounces} counter: bounces stored;
  *   <li>{@code hygiene.smtp.tls.sessions} counter, tag {@code protocol}: completed STARTTLS handshakes;
  *   <li>{@code hygiene.smtp.tls.failures} counter: STARTTLS handshakes that failed (the reasons are logged);
+ *   <li>{@code hygiene.smtp.tls.certificate.expiry} gauge, seconds: time left until the end of validity
+ *       ({@code notAfter}) of the certificate STARTTLS presents now, read at each scrape (so a renewed certificate
+ *       shows after the reload that put it in use); negative once it has expired, NaN when the node offers no
+ *       STARTTLS or is not {@linkplain #watch watched};
  *   <li>{@code hygiene.smtp.refusals} counter, tags {@code reason} (see {@link SessionListener#refused}) and
  *       {@code code}.
  * </ul>
@@ -107,6 +111,18 @@ public final class RelayMetrics implements SessionListener, DeliveryListener, Me
         return n.sharedState().map(f::applyAsDouble).orElse(0.0);
     }
 
+    private double tlsCertificateExpirySeconds() {
+        Node n = node;
+        if (n == null) {
+            return Double.NaN;
+        }
+        return n.tlsCertificate()
+                .map(c -> Duration.between(clock.instant(), c.getNotAfter().toInstant())
+                                .toMillis()
+                        / 1000.0)
+                .orElse(Double.NaN);
+    }
+
     private double activeSessions() {
         Node n = node;
         return n == null || !n.running() ? 0 : n.relay().activeSessions();
@@ -130,6 +146,11 @@ public final class RelayMetrics implements SessionListener, DeliveryListener, Me
                 .register(target);
         Gauge.builder("hygiene.smtp.sessions.active", this, RelayMetrics::activeSessions)
                 .description("open SMTP sessions")
+                .register(target);
+        Gauge.builder("hygiene.smtp.tls.certificate.expiry", this, RelayMetrics::tlsCertificateExpirySeconds)
+                .description("time left until the STARTTLS certificate in use expires (negative once it has; NaN"
+                        + " without STARTTLS)")
+                .baseUnit("seconds")
                 .register(target);
         Gauge.builder("hygiene.shared.available", this, m -> m.shared(g -> g.available() ? 1 : 0))
                 .description("1 while the shared state (redis key) answers, 0 while the node runs on local state;"

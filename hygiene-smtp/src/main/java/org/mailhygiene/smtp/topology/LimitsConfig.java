@@ -190,9 +190,15 @@ final class LimitsConfig {
     /** The longest {@code tls-handshake-timeout}: 10 minutes (Postfix's smtpd_starttls_timeout is 300s). */
     static final Duration MAX_TLS_HANDSHAKE_TIMEOUT = Duration.ofMinutes(10);
 
+    /** The shortest {@code tls-expiry-warning}: 1 day (the certificate is checked once a day). */
+    static final Duration MIN_TLS_EXPIRY_WARNING = Duration.ofDays(1);
+
+    /** The longest {@code tls-expiry-warning}: 365 days. */
+    static final Duration MAX_TLS_EXPIRY_WARNING = Duration.ofDays(365);
+
     /**
-     * {@code tls-certificate}, {@code tls-key}, {@code tls-required-for-relay}, {@code tls-handshake-timeout}; the
-     * outbound keys in
+     * {@code tls-certificate}, {@code tls-key}, {@code tls-required-for-relay}, {@code tls-handshake-timeout},
+     * {@code tls-expiry-warning}; the outbound keys in
      * {@link OutboundTlsConfig}.
      */
     private static void tls(ConfigFile c, Node.Builder b, Path base, List<String> warnings) throws ConfigException {
@@ -201,6 +207,8 @@ final class LimitsConfig {
         Optional<Boolean> requireForRelay = c.bool("tls-required-for-relay");
         Optional<Duration> handshake =
                 c.duration("tls-handshake-timeout", MIN_TLS_HANDSHAKE_TIMEOUT, MAX_TLS_HANDSHAKE_TIMEOUT);
+        Optional<Duration> expiryWarning =
+                c.duration("tls-expiry-warning", MIN_TLS_EXPIRY_WARNING, MAX_TLS_EXPIRY_WARNING);
         if (cert.isPresent() != key.isPresent()) {
             String given = cert.isPresent() ? "tls-certificate" : "tls-key";
             throw error(c, given, "needs " + (cert.isPresent() ? "tls-key" : "tls-certificate") + " too");
@@ -224,6 +232,7 @@ final class LimitsConfig {
             }
             b.tls(tls, requireForRelay.orElse(false));
             handshake.ifPresent(b::tlsHandshakeTimeout);
+            expiryWarning.ifPresent(b::tlsExpiryWarning);
             validityWarning(tls.certificate(), Instant.now())
                     .ifPresent(w -> warnings.add("tls-certificate (" + c.source() + " line "
                             + c.lineOf("tls-certificate") + "): the certificate in " + cf + " " + w));
@@ -231,6 +240,8 @@ final class LimitsConfig {
             throw error(c, "tls-required-for-relay", "needs tls-certificate and tls-key");
         } else if (handshake.isPresent()) {
             throw error(c, "tls-handshake-timeout", "needs tls-certificate and tls-key");
+        } else if (expiryWarning.isPresent()) {
+            throw error(c, "tls-expiry-warning", "needs tls-certificate and tls-key");
         }
         OutboundTlsConfig.read(c, b, base);
     }

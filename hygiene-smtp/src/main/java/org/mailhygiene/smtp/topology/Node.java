@@ -128,7 +128,7 @@ public final class Node implements AutoCloseable {
     private final String postmaster;
     private final LocalTime reportAt;
     private final Clock clock;
-    private final Duration tlsExpiryWarning;
+    private volatile Duration tlsExpiryWarning;
     private volatile List<NodeService> services;
     private volatile ReloadableTls tls;
     private DailyReportMailer dailyReport;
@@ -373,11 +373,23 @@ public final class Node implements AutoCloseable {
     }
 
     /**
+     * The certificate STARTTLS presents now: the one the node started with, or the one a {@linkplain #reloadTls() TLS
+     * reload} or a {@linkplain #reload configuration reload} put in its place. For monitoring its end of validity
+     * (the {@code hygiene_smtp_tls_certificate_expiry_seconds} gauge of hygiene-metrics). Thread-safe.
+     *
+     * @return the server certificate (the first of the chain), or empty when the node offers no STARTTLS
+     */
+    public Optional<java.security.cert.X509Certificate> tlsCertificate() {
+        ReloadableTls t = tls;
+        return t == null ? Optional.empty() : Optional.of(t.certificate());
+    }
+
+    /**
      * Applies a new configuration without dropping anything in progress (the node config's {@code SIGHUP} reload; see
      * {@link NodeReloader}, which reads the file and logs what needs a restart).
      *
      * <p>Taken from {@code next}: the scanners, policy and verdict-cache setting (a new pipeline), the DKIM signers, the
-     * router (routes), the accepted domains, relay clients or access rules, STARTTLS (certificate, key, required for
+     * router (routes), the accepted domains, relay clients or access rules, STARTTLS (certificate, key, expiry warning, required for
      * relay), the SMTP limits and other {@linkplain Builder#server server settings}, the free-space minimum, and the
      * services (scanner probes, signature updates, model watches). Sessions already open keep the SMTP settings they
      * started with; a message whose data ended before the reload is scanned, signed and answered with the old
@@ -443,6 +455,7 @@ public final class Node implements AutoCloseable {
             });
             router.delegate = next.router;
             tls = next.tls;
+            tlsExpiryWarning = next.tlsExpiryWarning;
         } catch (RuntimeException e) {
             next.services.forEach(NodeService::close); // built for the refused configuration, never started
             throw e;

@@ -173,6 +173,50 @@ class TlsFilesConfigTest {
     }
 
     /**
+     * The 14 days of warning before a certificate's end of validity could be changed only by code
+     * ({@code Node.Builder.tlsExpiryWarning}); a file said "unknown key". Now {@code tls-expiry-warning}, 1d to 365d,
+     * needs a certificate, names its line when wrong, and a reload applies a changed value.
+     */
+    @Test
+    void theExpiryWarningIsAKeyWithBoundsAndAReloadAppliesIt() throws Exception {
+        X509Certificate cert;
+        try (InputStream in = Files.newInputStream(ca.serverCertificate())) {
+            cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+        }
+        // the test certificates are valid for two days: 36 hours before their end, inside 14 days, outside one
+        Instant now = cert.getNotAfter().toInstant().minus(java.time.Duration.ofHours(36));
+        java.time.Clock clock = java.time.Clock.fixed(now, java.time.ZoneOffset.UTC);
+        Path f = dir.resolve("node.conf");
+        String tls = "tls-certificate = " + ca.chain() + "\ntls-key = " + ca.serverKey() + "\n";
+        Files.writeString(f, BASE + tls + "tls-expiry-warning = 1d\n");
+        try (Node node = NodeConfig.read(f).clock(clock).build()) {
+            assertThat(node.checkTlsCertificate()).as("1 day").isEmpty();
+            Files.writeString(f, BASE + tls);
+            node.reload(NodeConfig.read(f).clock(clock));
+            assertThat(node.checkTlsCertificate())
+                    .as("the default, 14 days, after the reload")
+                    .hasValueSatisfying(w -> assertThat(w).endsWith(", in 1 day (renew it and reload)"));
+            Files.writeString(f, BASE + tls + "tls-expiry-warning = 1d\n");
+            node.reload(NodeConfig.read(f).clock(clock));
+            assertThat(node.checkTlsCertificate())
+                    .as("1 day again after a reload")
+                    .isEmpty();
+        }
+        Files.writeString(f, BASE + tls + "tls-expiry-warning = 366d\n");
+        assertThatThrownBy(() -> NodeConfig.read(f))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(f + " line 10: tls-expiry-warning: must be between 1d and 365d, was 366d");
+        Files.writeString(f, BASE + tls + "tls-expiry-warning = 12h\n");
+        assertThatThrownBy(() -> NodeConfig.read(f))
+                .hasMessage(f + " line 10: tls-expiry-warning: must be between 1d and 365d, was 12h");
+        Files.writeString(f, BASE + tls + "tls-expiry-warning = soon\n");
+        assertThatThrownBy(() -> NodeConfig.read(f)).hasMessageStartingWith(f + " line 10: tls-expiry-warning: ");
+        Files.writeString(f, BASE + "tls-expiry-warning = 30d\n");
+        assertThatThrownBy(() -> NodeConfig.read(f))
+                .hasMessage(f + " line 8: tls-expiry-warning: needs tls-certificate and tls-key");
+    }
+
+    /**
      * The inbound STARTTLS handshake was bounded by a fixed 30 seconds with no key to change it. Now
      * {@code tls-handshake-timeout}, a duration from 1s to 10m, named with the other timeouts; an error names the
      * file and line (before: "unknown key 'tls-handshake-timeout'").
