@@ -143,16 +143,27 @@ public final class RelayCommand implements Command {
             io.err().println("hygiene relay: " + config + ": warning: " + warning);
         }
         if (check) {
-            // The node starts whether or not the store answers (it works on its own state meanwhile), so this is a
-            // warning, not an error: a wrong Sentinel master name or a cluster seed without cluster support shows
-            // here instead of only in the running node's log.
+            boolean failed = false;
             Optional<SharedState> shared = builder.sharedState();
             if (shared.isPresent()) {
+                String at = CheckLocations.line(config, "redis");
                 try (SharedState store = shared.get()) {
-                    store.ping();
+                    // A harmless write, not PING: a read-only replica, a full Redis under noeviction, an ACL user
+                    // without write permission and a wrong password all answer PING, and the running node would have
+                    // failed at every write (its first WARN line said so, not --check).
+                    Optional<String> refusal = store.writeRefusal();
+                    if (refusal.isPresent()) {
+                        io.err()
+                                .println("hygiene relay: " + at
+                                        + ": redis: the shared store refuses the node's writes: " + refusal.get());
+                        failed = true;
+                    }
                 } catch (SharedStateException | RuntimeException e) {
+                    // The node starts whether or not the store answers (it works on its own state meanwhile), so
+                    // this is a warning, not an error: a wrong Sentinel master name or a cluster seed without
+                    // cluster support shows here instead of only in the running node's log.
                     io.err()
-                            .println("hygiene relay: " + config + ": warning: the shared store does not answer now"
+                            .println("hygiene relay: " + at + ": warning: redis: the shared store does not answer now"
                                     + " (the node would start and work on its own state until it does): "
                                     + e.getMessage());
                 }
@@ -168,6 +179,9 @@ public final class RelayCommand implements Command {
             // clamd answering OK for what it stopped reading at a limit: the node would deliver such mail as clean
             for (String w : builder.checkScannerLimits()) {
                 io.err().println("hygiene relay: " + config + ": warning: scanner " + w);
+            }
+            if (failed) {
+                return EXIT_ERROR;
             }
             io.out().println(config + ": OK");
             return EXIT_OK;

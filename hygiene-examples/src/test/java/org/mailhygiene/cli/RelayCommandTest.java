@@ -190,7 +190,7 @@ class RelayCommandTest {
         Run r = Run.main("relay", "--config", conf.toString(), "--check");
         assertThat(r.status()).as(r.err()).isZero();
         assertThat(r.out()).contains(conf + ": OK");
-        assertThat(r.err()).contains(conf + ": warning: the shared store does not answer now");
+        assertThat(r.err()).contains(conf + " line 7: warning: redis: the shared store does not answer now");
 
         try (RealRedis redis = RealRedis.start(
                 RealBinaries.require("redis-server", "redis-server"), dir.resolve("redis"), List.of())) {
@@ -208,6 +208,77 @@ class RelayCommandTest {
                 assertThat(wrong.err()).contains("warning").contains("no-such-master");
             }
         }
+    }
+
+    /**
+     * A store that answers {@code PING} but refuses every write passed {@code --check} (OK, exit 0, nothing said) and
+     * failed at the running node's first write: a read-only replica, a full Redis under {@code noeviction}, an ACL user
+     * without write permission, a wrong or missing password. Now each is an error naming the file, the {@code redis}
+     * line and the reason, exit 2, and the password is never quoted.
+     */
+    @Test
+    void checkRefusesAStoreThatRefusesWrites() throws Exception {
+        Path server = RealBinaries.require("redis-server", "redis-server");
+        String base =
+                "role = edge\nname = e\nlisten = 127.0.0.1:0\ndata = d\nroute = :127.0.0.1:25\nscanner = builtin\n";
+        Path conf = dir.resolve("edge.conf");
+        try (RealRedis master = RealRedis.start(
+                        server,
+                        dir.resolve("master"),
+                        List.of(
+                                "requirepass s3cret",
+                                "maxmemory-policy noeviction",
+                                "user reader on >readpw ~* &* +@all -@write"));
+                RealRedis replica = RealRedis.start(
+                        server,
+                        dir.resolve("replica"),
+                        List.of("replicaof 127.0.0.1 " + master.port(), "masterauth s3cret"))) {
+            String at = "@127.0.0.1:" + master.port();
+            List<List<String>> cases = List.of(
+                    List.of(replica.url(), "READONLY", "read-only replica"),
+                    List.of("redis://reader:readpw" + at, "NOPERM", "ACL user"),
+                    List.of("redis://:wrong" + at, "WRONGPASS", "password is wrong or missing"),
+                    List.of("redis://127.0.0.1:" + master.port(), "NOAUTH", "password is wrong or missing"));
+            for (List<String> c : cases) {
+                Files.writeString(conf, base + "redis = " + c.get(0) + "\n");
+                Run r = Run.main("relay", "--config", conf.toString(), "--check");
+                assertThat(r.status()).as(c + ": " + r.err()).isEqualTo(Command.EXIT_ERROR);
+                assertThat(r.out()).as(c.get(1)).doesNotContain("OK");
+                assertThat(r.err())
+                        .as(c.get(1))
+                        .contains(conf + " line 7: redis: the shared store refuses the node's writes: ")
+                        .contains(c.get(1))
+                        .contains(c.get(2))
+                        .doesNotContain("readpw")
+                        .doesNotContain("wrong@");
+            }
+            Files.writeString(conf, base + "redis = redis://:s3cret" + at + "\n");
+            Run ok = Run.main("relay", "--config", conf.toString(), "--check");
+            assertThat(ok.status()).as(ok.err()).isZero();
+            assertThat(ok.out()).contains(conf + ": OK");
+            Path cli = RealBinaries.require("redis-cli", "redis-tools");
+            assertThat(redisCli(cli, master, "dbsize"))
+                    .as("the check key was deleted")
+                    .isEqualTo("0");
+            assertThat(redisCli(cli, master, "config", "set", "maxmemory", "1")).isEqualTo("OK");
+            Run full = Run.main("relay", "--config", conf.toString(), "--check");
+            assertThat(full.status()).as(full.err()).isEqualTo(Command.EXIT_ERROR);
+            assertThat(full.err())
+                    .contains(conf + " line 7: redis: the shared store refuses the node's writes: ")
+                    .contains("OOM command not allowed")
+                    .contains("maxmemory")
+                    .doesNotContain("s3cret");
+        }
+    }
+
+    private static String redisCli(Path cli, RealRedis redis, String... command) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(
+                List.of(cli.toString(), "-p", Integer.toString(redis.port()), "--no-auth-warning", "-a", "s3cret"));
+        cmd.addAll(List.of(command));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        return out;
     }
 
     /**
@@ -245,7 +316,7 @@ class RelayCommandTest {
             assertThat(wrong.status()).as(wrong.err()).isZero();
             assertThat(wrong.out()).contains(conf + ": OK");
             assertThat(wrong.err())
-                    .contains("warning: the shared store does not answer now")
+                    .contains(conf + " line 7: warning: redis: the shared store does not answer now")
                     .contains("the TLS certificate of localhost:" + sentinel.port() + " is not signed by a trusted CA")
                     .doesNotContain("s3cret");
             assertThat(wrong.err().strip().lines()).hasSize(1);

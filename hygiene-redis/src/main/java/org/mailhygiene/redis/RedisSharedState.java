@@ -487,6 +487,121 @@ public final class RedisSharedState implements SharedState {
         call("PING", () -> jedis().ping());
     }
 
+    /** How long a check key written by {@link #writeRefusal()} lives if its DEL never arrives: 10 s. */
+    static final long CHECK_KEY_TTL_MS = 10_000;
+
+    /** Deletes the check key from a script: a user who may write but not run scripts fails here, as the node would. */
+    private static final String CHECK_SCRIPT = "return redis.call('DEL', KEYS[1])\n";
+
+    /**
+     * The server's refusals that a configuration (or the server's) must change, as opposed to an outage: the error
+     * codes of a read-only replica, a full store under {@code noeviction}, a store that cannot persist, an ACL denial,
+     * and authentication failures (Redis 6 and later say {@code NOAUTH}/{@code WRONGPASS}, older ones {@code ERR}).
+     */
+    private static final Pattern REFUSAL = Pattern.compile("\\b(READONLY|OOM|MISCONF|NOPERM|NOAUTH|WRONGPASS)\\b"
+            + "|ERR (?:AUTH|invalid password|invalid username|Client sent AUTH)");
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Writes {@code PREFIXcheck:...} with {@code SET ... PX 10000} and deletes it with a one-line Lua script, on
+     * the server the node writes to: the address of a {@code redis://} URL, the master the Sentinels name, and for a
+     * cluster every master of the slot map (one key in a slot of each). So the probe needs what the node needs: the
+     * write and script commands, on keys under the URL's prefix. A refusal says which of read-only replica, full store
+     * ({@code maxmemory} under {@code noeviction}), ACL denial or wrong credentials it is, with the server's words; a
+     * master name no Sentinel knows or an unreachable server is an exception, as for {@link #ping()}.
+     */
+    @Override
+    public Optional<String> writeRefusal() throws SharedStateException {
+        for (Map.Entry<String, String> target : checkKeys().entrySet()) {
+            String key = target.getKey();
+            String on = target.getValue();
+            try {
+                call(
+                        "SET" + on,
+                        List.of(key),
+                        () -> jedis().set(key, "check", SetParams.setParams().px(CHECK_KEY_TTL_MS)));
+                call("EVAL" + on, List.of(key), () -> jedis().eval(CHECK_SCRIPT, List.of(key), List.of()));
+            } catch (SharedStateException e) {
+                java.util.regex.Matcher m = REFUSAL.matcher(e.getMessage());
+                if (!m.find()) {
+                    throw e;
+                }
+                return Optional.of(e.getMessage() + " (" + refusalHint(m.group(1) == null ? "AUTH" : m.group(1)) + ")");
+            }
+        }
+        return Optional.empty();
+    }
+
+    private String refusalHint(String code) {
+        return switch (code) {
+            case "READONLY" ->
+                "the server is a read-only replica: name its master, or the Sentinels with" + " redis-sentinel://";
+            case "OOM" ->
+                "the server is at its maxmemory and its maxmemory-policy (noeviction) refuses writes: raise"
+                        + " maxmemory or free memory; redis-cli info memory shows used_memory";
+            case "MISCONF" -> "the server refuses writes since it cannot save its data: see its log";
+            case "NOPERM" ->
+                "the URL's ACL user lacks a permission the node needs: allow it the write and script"
+                        + " commands (+@write +@read +@scripting) on the keys ~" + prefix + "*";
+            default ->
+                "the URL's user name or password is wrong or missing: redis://USER:PASSWORD@HOST, the password"
+                        + " percent-encoded";
+        };
+    }
+
+    /**
+     * The keys {@link #writeRefusal()} writes, each with the server it goes to for the error message: one key for a
+     * single server or a Sentinel's master; for a cluster one key in a slot of each master of the slot map.
+     */
+    private Map<String, String> checkKeys() throws SharedStateException {
+        String base = prefix + "check:" + java.util.UUID.randomUUID();
+        Map<String, String> keys = new java.util.LinkedHashMap<>();
+        if (!url.cluster()) {
+            keys.put(base, " (check key " + base + ")");
+            return keys;
+        }
+        Object slots = call(
+                "CLUSTER SLOTS",
+                () -> jedis().sendCommand(base, redis.clients.jedis.Protocol.Command.CLUSTER, "SLOTS"));
+        Map<String, int[]> masters = new java.util.LinkedHashMap<>();
+        if (slots instanceof List<?> ranges) {
+            for (Object r : ranges) {
+                if (r instanceof List<?> range
+                        && range.size() >= 3
+                        && range.get(0) instanceof Long from
+                        && range.get(1) instanceof Long to
+                        && range.get(2) instanceof List<?> master
+                        && master.size() >= 2) {
+                    String host = master.get(0) instanceof byte[] b
+                            ? new String(b, StandardCharsets.UTF_8)
+                            : String.valueOf(master.get(0));
+                    masters.putIfAbsent(
+                            HostAndPort.from(host + ":" + master.get(1)).toString(),
+                            new int[] {from.intValue(), to.intValue()});
+                }
+            }
+        }
+        if (masters.isEmpty()) {
+            throw new SharedStateException(url.redacted() + ": CLUSTER SLOTS named no master: " + slots);
+        }
+        for (Map.Entry<String, int[]> m : masters.entrySet()) {
+            int from = m.getValue()[0];
+            int to = m.getValue()[1];
+            // a hash tag whose slot is the master's: found by trying tags (16,384 slots, so some thousands of tries at
+            // most for a master with a single slot; CRC16 of a short key takes well under a microsecond)
+            for (int i = 0; i < 10_000_000; i++) {
+                String key = base + ":{" + i + "}";
+                int slot = redis.clients.jedis.util.JedisClusterCRC16.getSlot(key);
+                if (slot >= from && slot <= to) {
+                    keys.put(key, " (check key " + key + ") on the master " + m.getKey());
+                    break;
+                }
+            }
+        }
+        return keys;
+    }
+
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {

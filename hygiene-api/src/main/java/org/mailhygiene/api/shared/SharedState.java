@@ -1,5 +1,7 @@
 package org.mailhygiene.api.shared;
 
+import java.util.Optional;
+
 /**
  * One connection to a shared-state store: the four kinds of state a node may share, and the store's reachability.
  *
@@ -48,6 +50,27 @@ public interface SharedState extends AutoCloseable {
      * @throws SharedStateException if it does not
      */
     void ping() throws SharedStateException;
+
+    /**
+     * Checks with a harmless write that the store takes the writes a node makes, for a configuration check before a
+     * start ({@code hygiene relay --check}): a store can answer {@link #ping()} and still refuse every write (a
+     * read-only replica, a store out of memory that may not evict, a user without write permission, wrong
+     * credentials), which a node would otherwise learn only at its first write. What is written is removed again and
+     * expires by itself within seconds if it cannot be.
+     *
+     * <p>The default asks {@link #ping()} and reports no refusal: right for a store that takes every write it answers
+     * (the in-process one). A store that can answer and refuse writes overrides it. Thread-safe as the store is;
+     * blocks up to the store's call bounds.
+     *
+     * @return empty when the store took the write; otherwise its refusal in one line for an administrator (the
+     *     server's words and what to change), never a password
+     * @throws SharedStateException if the store could not be asked now (unreachable, timed out, not found): a state
+     *     that may pass, unlike a refusal
+     */
+    default Optional<String> writeRefusal() throws SharedStateException {
+        ping();
+        return Optional.empty();
+    }
 
     /** Releases connections. Further calls fail with {@link SharedStateException}. */
     @Override
