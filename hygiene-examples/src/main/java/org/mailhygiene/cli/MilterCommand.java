@@ -223,13 +223,31 @@ public final class MilterCommand implements Command {
                 return EXIT_ERROR;
             }
             if (check) {
-                // clamd answering OK for what it stopped reading at a limit: such mail would pass as clean
                 for (Scanner sc : s.scanners()) {
+                    // a daemon on a wrong port or socket: as the relay's --check says (the milter's said nothing, and
+                    // the MTA then got 451 for every message, or unscanned mail with on-failure = accept)
+                    org.mailhygiene.api.Health h = sc.health();
+                    if (h.status() == org.mailhygiene.api.Health.Status.DOWN) {
+                        io.err()
+                                .println("hygiene milter: " + CheckLocations.scannerLine(config, sc.name())
+                                        + ": warning: scanner " + sc.name() + ": " + h.detail()
+                                        + " (the milter would start with it marked down; check its address in the"
+                                        + " scanner line)");
+                    }
+                    // clamd answering OK for what it stopped reading at a limit: such mail would pass as clean
                     if (sc instanceof org.mailhygiene.scanners.clamd.ClamdScanner clamd) {
                         for (String w : clamd.checkLimits()) {
                             io.err()
-                                    .println(
-                                            "hygiene milter: " + config + ": warning: scanner " + sc.name() + ": " + w);
+                                    .println("hygiene milter: " + CheckLocations.scannerLine(config, sc.name())
+                                            + ": warning: scanner " + sc.name() + ": " + w);
+                        }
+                    }
+                    // a command-line scanner's program that calls the EICAR test file clean, or fails on it
+                    if (sc instanceof org.mailhygiene.scanners.cli.CommandLineScanner cli) {
+                        for (String w : cli.checkDetectsEicar().stream().toList()) {
+                            io.err()
+                                    .println("hygiene milter: " + CheckLocations.scannerLine(config, sc.name())
+                                            + ": warning: scanner " + sc.name() + ": " + w);
                         }
                     }
                 }

@@ -59,6 +59,9 @@ public final class RelayCommand implements Command {
         this.shutdownHooks = shutdownHooks;
     }
 
+    /** How long {@code --check} waits for a next hop to connect and greet: 5 s, as the scanner probes. */
+    static final java.time.Duration PROBE_TIMEOUT = java.time.Duration.ofSeconds(5);
+
     @Override
     public String name() {
         return "relay";
@@ -85,7 +88,9 @@ public final class RelayCommand implements Command {
                   --config FILE   the node's configuration file (required)
                   --check         validate the file and build everything start would (scanners,
                                   pipeline, server settings) without binding or touching the data
-                                  directory; exit 0 when valid, 2 with the line and problem
+                                  directory, and try what it names: a check key written to Redis,
+                                  each scanner daemon, each static next hop's greeting; exit 0 when
+                                  valid, 2 with the line and problem
                   --reload        validate FILE, then ask the node running with FILE's data
                                   directory to reload it (within a second; like SIGHUP); exit 2
                                   without that directory
@@ -172,13 +177,19 @@ public final class RelayCommand implements Command {
             // its on-failure setting), so a warning, as for the shared store.
             for (String down : builder.probeScanners()) {
                 io.err()
-                        .println("hygiene relay: " + config + ": warning: scanner " + down
-                                + " (the node would start with it marked down; check its address in the scanner"
+                        .println("hygiene relay: " + CheckLocations.scannerLine(config, down) + ": warning: scanner "
+                                + down + " (the node would start with it marked down; check its address in the scanner"
                                 + " line)");
             }
             // clamd answering OK for what it stopped reading at a limit: the node would deliver such mail as clean
             for (String w : builder.checkScannerLimits()) {
-                io.err().println("hygiene relay: " + config + ": warning: scanner " + w);
+                io.err().println("hygiene relay: " + CheckLocations.scannerLine(config, w) + ": warning: scanner " + w);
+            }
+            // The static next hops: one that speaks another protocol would hold every message for it in the queue
+            // until the queue lifetime ends (before, --check never looked at them).
+            for (NextHopProbe.Finding f : NextHopProbe.probe(config, PROBE_TIMEOUT)) {
+                io.err().println("hygiene relay: " + f.text());
+                failed |= f.error();
             }
             if (failed) {
                 return EXIT_ERROR;

@@ -78,6 +78,34 @@ class MilterCommandTest {
         assertThat(r.err()).contains("bad.conf line 2").contains("admin-listen");
     }
 
+    /**
+     * Audit of {@code --check} (session 42): the milter's {@code --check} asked no scanner daemon, so a spamd line with
+     * a wrong port said OK without a word, and the MTA then got 451 for every message. It now warns as the relay's
+     * does, naming the file and the scanner line; still OK (a daemon may start after the check).
+     */
+    @Test
+    void checkWarnsOfAScannerDaemonThatDoesNotAnswer() throws Exception {
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        Path conf = dir.resolve("milter.conf");
+        Files.writeString(
+                conf,
+                "name = m\nscanner = builtin\nscanner = spamd:127.0.0.1:" + closed + "\nspamd.connect-timeout = 2s\n");
+        Run r = Run.main("milter", "--config", conf.toString(), "--check");
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.out()).contains(conf + ": OK");
+        assertThat(r.err())
+                .contains(conf + " line 3: warning: scanner spamd: ")
+                .contains("127.0.0.1:" + closed)
+                .contains("the milter would start with it marked down");
+        Files.writeString(conf, "name = m\nscanner = builtin\n");
+        Run quiet = Run.main("milter", "--config", conf.toString(), "--check");
+        assertThat(quiet.status()).isZero();
+        assertThat(quiet.err()).doesNotContain("warning");
+    }
+
     @Test
     void servesMetricsAndHealthOnTheAdminPortAfterTraffic() throws Exception {
         Process p = MainProcess.of(

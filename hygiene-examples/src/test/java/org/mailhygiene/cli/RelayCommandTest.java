@@ -117,7 +117,7 @@ class RelayCommandTest {
         Run r = Run.main("relay", "--config", conf.toString(), "--check");
         assertThat(r.status()).isEqualTo(Command.EXIT_OK);
         assertThat(r.out()).contains("edge.conf: OK");
-        assertThat(r.err()).contains("edge.conf: warning: scanner spamd").contains("marked down");
+        assertThat(r.err()).contains("edge.conf line 6: warning: scanner spamd").contains("marked down");
         Files.writeString(
                 conf,
                 "role = edge\nname = e\nlisten = 127.0.0.1:0\ndata = d\nroute = :127.0.0.1:25\nscanner = builtin\n");
@@ -170,7 +170,7 @@ class RelayCommandTest {
             assertThat(r.status()).isEqualTo(Command.EXIT_OK);
             assertThat(r.out()).contains("gw.conf: OK");
             assertThat(r.err())
-                    .contains("gw.conf: warning: scanner clamd: " + clamd.tcpAddress()
+                    .contains("gw.conf line 6: warning: scanner clamd: " + clamd.tcpAddress()
                             + " answers OK for content it stopped reading at a scan limit")
                     .contains("set AlertExceedsMax yes");
         }
@@ -279,6 +279,102 @@ class RelayCommandTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         return out;
+    }
+
+    /**
+     * Audit of {@code --check} (session 42): {@code vexira:PATH} naming a program that is not the scanner (one that
+     * exits 0 whatever it is given) passed {@code --check}, which only looked for the program; the node then called
+     * every message clean. {@code --check} now scans the EICAR test file with it and warns, naming the line.
+     */
+    @Test
+    void checkWarnsOfACommandLineScannerThatCallsEicarClean() throws Exception {
+        Path wrong = dir.resolve("not-vascan");
+        Files.writeString(wrong, "#!/bin/sh\nexit 0\n");
+        Files.setPosixFilePermissions(wrong, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path conf = dir.resolve("gw.conf");
+        Files.writeString(
+                conf,
+                "role = edge\nname = e\nlisten = 127.0.0.1:0\ndata = d\nroute = :127.0.0.1:25\nscanner = builtin\n"
+                        + "scanner = vexira:" + wrong + "\n");
+        Run r = Run.main("relay", "--config", conf.toString(), "--check");
+        assertThat(r.status()).as(r.err()).isEqualTo(Command.EXIT_OK);
+        assertThat(r.err())
+                .contains(conf + " line 7: warning: scanner vascan: " + wrong
+                        + " called a message holding the EICAR test file clean");
+        Run milter = Run.main("milter", "--config", writeMilter(wrong).toString(), "--check");
+        assertThat(milter.status()).as(milter.err()).isZero();
+        assertThat(milter.err())
+                .contains("line 2: warning: scanner vascan: " + wrong
+                        + " called a message holding the EICAR test file clean");
+    }
+
+    private Path writeMilter(Path program) throws Exception {
+        return Files.writeString(dir.resolve("milter.conf"), "scanner = builtin\nscanner = vexira:" + program + "\n");
+    }
+
+    /** A server on loopback that writes {@code greeting} to every connection, then closes it. */
+    private static ServerSocket greeter(String greeting) throws Exception {
+        ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
+        Thread t = new Thread(() -> {
+            while (!server.isClosed()) {
+                try (java.net.Socket s = server.accept()) {
+                    s.getOutputStream().write(greeting.getBytes(StandardCharsets.US_ASCII));
+                    s.getOutputStream().flush();
+                    s.setSoTimeout(2000);
+                    s.getInputStream().read(); // the client's QUIT, or its close
+                } catch (java.io.IOException e) {
+                    // closed, or the client went away
+                }
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        return server;
+    }
+
+    /**
+     * Audit of {@code --check} (session 42): a next hop whose port answers with another protocol (an SSH server, here)
+     * passed {@code --check}; the node then kept every message for it in the queue until the queue lifetime ended.
+     * Now an error naming the route's line (or the smtproutes file's line) and what the server said; a hop that
+     * greets with a refusal is a warning; an SMTP server passes without a word.
+     */
+    @Test
+    void checkRefusesANextHopThatIsNoSmtpServer() throws Exception {
+        String base = "role = edge\nname = e\nlisten = 127.0.0.1:0\ndata = d\nscanner = builtin\n";
+        Path conf = dir.resolve("edge.conf");
+        try (ServerSocket ssh = greeter("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n");
+                ServerSocket refusing = greeter("554 5.7.1 no SMTP service for you\r\n");
+                ServerSocket smtp = greeter("220 mx.example ESMTP\r\n")) {
+            Files.writeString(
+                    conf,
+                    base + "route = example.org:127.0.0.1:" + smtp.getLocalPort() + "\nroute = :127.0.0.1:"
+                            + ssh.getLocalPort() + "\n");
+            Run r = Run.main("relay", "--config", conf.toString(), "--check");
+            assertThat(r.status()).as(r.err()).isEqualTo(Command.EXIT_ERROR);
+            assertThat(r.out()).doesNotContain("OK");
+            assertThat(r.err().strip())
+                    .isEqualTo("hygiene relay: " + conf + " line 7: route: the default route: next hop 127.0.0.1:"
+                            + ssh.getLocalPort() + " is not an SMTP server: it said 'SSH-2.0-OpenSSH_9.2p1 Debian-2'"
+                            + " (an SMTP server greets with 220; check the host and port)");
+
+            Path routes = dir.resolve("edge.smtproutes");
+            Files.writeString(routes, "# partners\npartner.example:127.0.0.1:" + ssh.getLocalPort() + "\n");
+            Files.writeString(
+                    conf, base + "smtproutes = edge.smtproutes\nroute = :127.0.0.1:" + refusing.getLocalPort() + "\n");
+            Run both = Run.main("relay", "--config", conf.toString(), "--check");
+            assertThat(both.status()).as(both.err()).isEqualTo(Command.EXIT_ERROR);
+            assertThat(both.err())
+                    .contains(routes + " line 2: 'partner.example': next hop 127.0.0.1:" + ssh.getLocalPort()
+                            + " is not an SMTP server")
+                    .contains(conf + " line 7: warning: route: the default route: next hop 127.0.0.1:"
+                            + refusing.getLocalPort() + " refuses connections from 127.0.0.1: '554 5.7.1 no SMTP"
+                            + " service for you'");
+
+            Files.writeString(conf, base + "route = :127.0.0.1:" + smtp.getLocalPort() + "\n");
+            Run ok = Run.main("relay", "--config", conf.toString(), "--check");
+            assertThat(ok.status()).as(ok.err()).isZero();
+            assertThat(ok.err()).isEmpty();
+        }
     }
 
     /**

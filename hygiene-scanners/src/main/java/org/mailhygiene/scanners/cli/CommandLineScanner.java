@@ -244,6 +244,43 @@ public final class CommandLineScanner implements Scanner {
     }
 
     /**
+     * Scans a message holding the EICAR test file (made at run time), for a configuration check before a start
+     * ({@code hygiene relay --check}, {@code hygiene milter --check}): {@link #health()} only looks for the program, so
+     * a profile pointed at the wrong program (one that exits 0 whatever it is given, or a scanner whose signatures do
+     * not load) passed the check, and the node then called every message clean, or failed every scan. Runs the
+     * program once, bounded by the scanner's own timeouts; thread-safe as {@link #scan} is.
+     *
+     * @return empty when the scanner finds the test file; otherwise what it did instead, in one line
+     * @throws InterruptedException if interrupted while the program runs
+     */
+    public Optional<String> checkDetectsEicar() throws InterruptedException {
+        byte[] eicar = String.join("", "X5O!P%@AP[4\\PZX54(P^)7CC)7}$", "EICAR-STANDARD-ANTIVIRUS-", "TEST-FILE!$H+H*")
+                .getBytes(StandardCharsets.US_ASCII);
+        byte[] head = ("From: check@localhost\r\nTo: check@localhost\r\nSubject: EICAR test file\r\n"
+                        + "Message-ID: <eicar-check@localhost>\r\nMIME-Version: 1.0\r\n"
+                        + "Content-Type: text/plain; charset=us-ascii\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        byte[] message = new byte[head.length + eicar.length + 2];
+        System.arraycopy(head, 0, message, 0, head.length);
+        System.arraycopy(eicar, 0, message, head.length, eicar.length);
+        message[message.length - 2] = '\r';
+        message[message.length - 1] = '\n';
+        try {
+            Verdict v = scan(Message.of(message));
+            if (v.outcome() == Outcome.INFECTED) {
+                return Optional.empty();
+            }
+            return Optional.of(profile.command() + " called a message holding the EICAR test file "
+                    + v.outcome().name().toLowerCase(java.util.Locale.ROOT)
+                    + ": the node would pass viruses the same way (is it the program the " + profile.name()
+                    + " profile expects, and does it load its signatures?)");
+        } catch (ScanException e) {
+            return Optional.of(profile.command() + " failed on a message holding the EICAR test file (" + e.getMessage()
+                    + "): every scan would fail the same way");
+        }
+    }
+
+    /**
      * Empty (never cache) unless {@link Builder#cacheVerdicts(boolean)} was set; then the profile's name and program,
      * a SHA-256 digest of everything else that can change a verdict (arguments, input mode, the exit-status table, the
      * name patterns, the {@link Builder#environment(String, String) environment} given to the process, the

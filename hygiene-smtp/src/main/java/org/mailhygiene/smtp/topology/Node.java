@@ -1747,8 +1747,11 @@ public final class Node implements AutoCloseable {
          * Checks every clamd scanner's instances for settings under which clamd calls content it did not read clean
          * ({@link org.mailhygiene.scanners.clamd.ClamdScanner#checkLimits()}: {@code AlertExceedsMax no},
          * {@code ScanArchive no}), for {@code hygiene relay --check}. Streams three small probes (the EICAR test file,
-         * zipped and nested) to each instance that answers; clamd logs them as found. Call after {@link #check()}.
-         * Blocks up to the scanners' probe timeouts; never throws.
+         * zipped and nested) to each instance that answers; clamd logs them as found. Also runs each command-line
+         * scanner once on the EICAR test file ({@link
+         * org.mailhygiene.scanners.cli.CommandLineScanner#checkDetectsEicar()}): a program that calls it clean, or
+         * fails, is named. Call after {@link #check()}. Blocks up to the scanners' probe timeouts and scan timeouts;
+         * never throws.
          *
          * @return one line per instance so configured, prefixed with its scanner's name; empty when none is
          */
@@ -1757,6 +1760,13 @@ public final class Node implements AutoCloseable {
             for (Scanner s : scanners) {
                 if (s instanceof org.mailhygiene.scanners.clamd.ClamdScanner clamd) {
                     clamd.checkLimits().forEach(w -> warnings.add(s.name() + ": " + w));
+                } else if (s instanceof org.mailhygiene.scanners.cli.CommandLineScanner cli) {
+                    try {
+                        cli.checkDetectsEicar().ifPresent(w -> warnings.add(s.name() + ": " + w));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return warnings;
+                    }
                 }
             }
             return warnings;

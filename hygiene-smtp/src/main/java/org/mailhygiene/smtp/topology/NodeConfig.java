@@ -886,10 +886,67 @@ public final class NodeConfig {
                                             ? ""
                                             : " (the data directory " + dir + " would be" + " under it)"));
                 }
+                // a node started by this user (--check, or the start itself) could not create or write anything here;
+                // before, --check said OK and the start failed with "cannot start: java.nio.file.AccessDeniedException"
+                requireWritable(c, p, p.equals(dir) ? null : dir);
                 break;
             }
         }
+        if (Files.isDirectory(dir)) {
+            // what a node keeps under its data directory: one of them replaced by a file (or made unwritable) passed
+            // --check and failed the start with "cannot start: java.nio.file.FileSystemException: DIR/spool/queue:
+            // Not a directory", naming no line (audit of --check, session 42)
+            for (String sub : DATA_SUBDIRECTORIES) {
+                Path p = dir.resolve(sub);
+                if (Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS) || Files.exists(p)) {
+                    if (!Files.isDirectory(p)) {
+                        throw error(
+                                c,
+                                "data",
+                                p + " is not a directory (the node keeps its " + sub
+                                        + " there: move the file away, or give another data directory)");
+                    }
+                    requireWritable(c, p, null);
+                }
+            }
+        }
         return Optional.of(dir);
+    }
+
+    /**
+     * The directories a node makes under its data directory, parents first: the spool and its queue, the quarantine
+     * and its parts, the statistics and the temporary files.
+     */
+    private static final List<String> DATA_SUBDIRECTORIES = List.of(
+            "spool",
+            "spool/queue",
+            "quarantine",
+            "quarantine/held",
+            "quarantine/released",
+            "quarantine/tmp",
+            "stats",
+            "tmp");
+
+    /**
+     * An existing directory of the data path must be writable and searchable by the user who runs this (the node's
+     * user when it starts; whoever runs {@code --check}, so run it as that user). A read-only file system fails here
+     * too, whatever the user.
+     *
+     * @param under the data directory to be created under {@code p}, or {@code null} when {@code p} is in the data
+     *     directory itself
+     */
+    private static void requireWritable(ConfigFile c, Path p, Path under) throws ConfigException {
+        if (!Files.isWritable(p) || !Files.isExecutable(p)) {
+            throw error(
+                    c,
+                    "data",
+                    p + " is not writable for the user " + System.getProperty("user.name")
+                            + (under == null
+                                    ? " (the node writes its spool, quarantine and statistics there)"
+                                    : " (the node would create the data directory " + under + " under it)")
+                            + ": give the node's user write permission (chown or chmod), or check the mount;"
+                            + " run --check as the node's user");
+        }
     }
 
     /**

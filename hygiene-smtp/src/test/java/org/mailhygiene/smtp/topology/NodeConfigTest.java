@@ -829,4 +829,66 @@ class NodeConfigTest {
         assertThatThrownBy(() -> NodeConfig.readScanning(milter))
                 .hasMessage(milter + " line 2: data: " + file + " is not a directory");
     }
+
+    /**
+     * Audit of {@code --check} (session 42): a file where the node keeps its spool queue or quarantine (a restore gone
+     * wrong, a stray {@code touch}) passed {@code --check}; the start then failed with "cannot start:
+     * java.nio.file.FileSystemException: DIR/spool/queue: Not a directory", naming no line. Now an error of the
+     * {@code data} line, at {@code --check} and at the start.
+     */
+    @Test
+    void aFileWhereTheNodeKeepsItsSpoolOrQuarantineIsAnErrorNamingTheLine() throws Exception {
+        for (String sub : List.of("spool", "spool/queue", "quarantine", "quarantine/held", "stats", "tmp")) {
+            Path data = dir.resolve("data-" + sub.replace('/', '-'));
+            Path file = data.resolve(sub);
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, "x");
+            fails(
+                    VALID.replace("data = data/edge-x", "data = " + data.getFileName()),
+                    "node.conf line 5: data: " + file + " is not a directory (the node keeps its " + sub
+                            + " there: move the file away, or give another data directory)");
+        }
+        // a node's own data directory, as a start leaves it, passes
+        Path used = dir.resolve("used");
+        for (String sub :
+                List.of("spool/queue", "quarantine/held", "quarantine/released", "quarantine/tmp", "stats", "tmp")) {
+            Files.createDirectories(used.resolve(sub));
+        }
+        Files.writeString(used.resolve("spool/lock"), "");
+        NodeConfig.parse(ConfigFile.parse("node.conf", VALID.replace("data = data/edge-x", "data = used")), dir);
+    }
+
+    /**
+     * A data directory (or the directory it would be created in) the node's user cannot write passed {@code --check};
+     * the start failed with "cannot start: java.nio.file.AccessDeniedException". Root writes anywhere, so this needs
+     * another user.
+     */
+    @Test
+    void anUnwritableDataDirectoryIsAnErrorNamingTheLine() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse(
+                "root".equals(System.getProperty("user.name")), "root may write in any directory");
+        Path ro = Files.createDirectories(dir.resolve("ro"));
+        Files.createDirectories(ro.resolve("edge-x"));
+        try {
+            Files.setPosixFilePermissions(ro, java.nio.file.attribute.PosixFilePermissions.fromString("r-xr-xr-x"));
+            fails(
+                    VALID.replace("data = data/edge-x", "data = ro/new"),
+                    "node.conf line 5: data: " + ro + " is not writable for the user "
+                            + System.getProperty("user.name") + " (the node would create the data directory "
+                            + ro.resolve("new") + " under it): give the node's user write permission (chown or"
+                            + " chmod), or check the mount; run --check as the node's user");
+            Files.setPosixFilePermissions(
+                    ro.resolve("edge-x"), java.nio.file.attribute.PosixFilePermissions.fromString("r-xr-xr-x"));
+            fails(
+                    VALID.replace("data = data/edge-x", "data = ro/edge-x"),
+                    "node.conf line 5: data: " + ro.resolve("edge-x") + " is not writable for the user "
+                            + System.getProperty("user.name") + " (the node writes its spool, quarantine and"
+                            + " statistics there): give the node's user write permission (chown or chmod), or check"
+                            + " the mount; run --check as the node's user");
+        } finally {
+            Files.setPosixFilePermissions(ro, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.setPosixFilePermissions(
+                    ro.resolve("edge-x"), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+    }
 }

@@ -80,6 +80,27 @@ class ScannerConfigTest {
     }
 
     /**
+     * Audit of {@code --check} (session 42): a clamd socket path naming the directory clamd's socket is in, or a
+     * regular file, passed {@code --check} with "warning: ... connect failed: Connection refused", as if clamd were
+     * only stopped; no clamd can ever listen there. Now an error naming the line. A path that does not exist yet (clamd
+     * not started) is still fine.
+     */
+    @Test
+    void aClamdSocketPathThatIsADirectoryOrAFileIsAnError() throws Exception {
+        Path run = Files.createDirectories(dir.resolve("run/clamav"));
+        Path conf = Files.writeString(dir.resolve("clamd.conf"), "LocalSocket /run/clamav/clamd.ctl\n");
+        fails(
+                "scanner = clamd:" + run + "\n",
+                "node.conf line 6: scanner: clamd address unix:" + run + ": is a directory, not a socket: name the"
+                        + " socket in it, clamd's LocalSocket setting (Debian: /run/clamav/clamd.ctl)");
+        fails(
+                "scanner = clamd:127.0.0.1:3310,unix:" + conf + "\n",
+                "node.conf line 6: scanner: clamd address unix:" + conf + ": is a regular file, not a socket (no"
+                        + " clamd can listen there): name clamd's LocalSocket (Debian: /run/clamav/clamd.ctl)");
+        node("scanner = clamd:" + run.resolve("clamd.ctl") + "\n").check(); // not there yet: clamd makes it
+    }
+
+    /**
      * {@code spamd.threshold = -2} (or its older name {@code spam-threshold}) was accepted: every message, ham
      * included, then scored "spam" and was tagged. A threshold must be more than 0; the error names the line.
      */
