@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -23,8 +24,10 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -50,6 +53,7 @@ import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.JedisCluster;
 import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.Protocol;
 import redis.clients.jedis.RedisProtocol;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisConnectionException;
@@ -57,6 +61,7 @@ import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.params.SetParams;
 import redis.clients.jedis.resps.ScanResult;
+import redis.clients.jedis.util.JedisClusterCRC16;
 
 /**
  * Shared state in Redis (or Valkey) through Jedis: the implementation behind {@code redis = URL} in the node config.
@@ -523,7 +528,7 @@ public final class RedisSharedState implements SharedState {
                         () -> jedis().set(key, "check", SetParams.setParams().px(CHECK_KEY_TTL_MS)));
                 call("EVAL" + on, List.of(key), () -> jedis().eval(CHECK_SCRIPT, List.of(key), List.of()));
             } catch (SharedStateException e) {
-                java.util.regex.Matcher m = REFUSAL.matcher(e.getMessage());
+                Matcher m = REFUSAL.matcher(e.getMessage());
                 if (!m.find()) {
                     throw e;
                 }
@@ -555,16 +560,14 @@ public final class RedisSharedState implements SharedState {
      * single server or a Sentinel's master; for a cluster one key in a slot of each master of the slot map.
      */
     private Map<String, String> checkKeys() throws SharedStateException {
-        String base = prefix + "check:" + java.util.UUID.randomUUID();
-        Map<String, String> keys = new java.util.LinkedHashMap<>();
+        String base = prefix + "check:" + UUID.randomUUID();
+        Map<String, String> keys = new LinkedHashMap<>();
         if (!url.cluster()) {
             keys.put(base, " (check key " + base + ")");
             return keys;
         }
-        Object slots = call(
-                "CLUSTER SLOTS",
-                () -> jedis().sendCommand(base, redis.clients.jedis.Protocol.Command.CLUSTER, "SLOTS"));
-        Map<String, int[]> masters = new java.util.LinkedHashMap<>();
+        Object slots = call("CLUSTER SLOTS", () -> jedis().sendCommand(base, Protocol.Command.CLUSTER, "SLOTS"));
+        Map<String, int[]> masters = new LinkedHashMap<>();
         if (slots instanceof List<?> ranges) {
             for (Object r : ranges) {
                 if (r instanceof List<?> range
@@ -592,7 +595,7 @@ public final class RedisSharedState implements SharedState {
             // most for a master with a single slot; CRC16 of a short key takes well under a microsecond)
             for (int i = 0; i < 10_000_000; i++) {
                 String key = base + ":{" + i + "}";
-                int slot = redis.clients.jedis.util.JedisClusterCRC16.getSlot(key);
+                int slot = JedisClusterCRC16.getSlot(key);
                 if (slot >= from && slot <= to) {
                     keys.put(key, " (check key " + key + ") on the master " + m.getKey());
                     break;
