@@ -10,6 +10,7 @@ module org.mailhygiene.testkit {
     exports org.mailhygiene.testkit.dns;
     exports org.mailhygiene.testkit.junit;
     exports org.mailhygiene.testkit.milter;
+    exports org.mailhygiene.testkit.postfix;
     exports org.mailhygiene.testkit.redis;
     exports org.mailhygiene.testkit.server;
     exports org.mailhygiene.testkit.spamd;

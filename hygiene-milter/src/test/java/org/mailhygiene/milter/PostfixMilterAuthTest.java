@@ -16,6 +16,7 @@ import org.mailhygiene.scanners.auth.dns.StubResolver;
 import org.mailhygiene.testkit.dns.FakeDnsExtension;
 import org.mailhygiene.testkit.dns.FakeDnsServer;
 import org.mailhygiene.testkit.junit.RealBinaries;
+import org.mailhygiene.testkit.postfix.PrivatePostfix;
 import org.mailhygiene.testkit.smtp.SinkMessage;
 import org.mailhygiene.testkit.smtp.SmtpSink;
 

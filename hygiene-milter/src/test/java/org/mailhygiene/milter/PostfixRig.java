@@ -16,6 +16,7 @@ import org.mailhygiene.api.policy.DefaultPolicy;
 import org.mailhygiene.scanners.ScanPipeline;
 import org.mailhygiene.scanners.builtin.SignatureScanner;
 import org.mailhygiene.scanners.clamd.ClamdScanner;
+import org.mailhygiene.testkit.postfix.PrivatePostfix;
 import org.mailhygiene.testkit.smtp.SinkMessage;
 import org.mailhygiene.testkit.smtp.SmtpSink;
 

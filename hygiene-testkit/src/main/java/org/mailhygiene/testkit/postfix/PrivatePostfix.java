@@ -1,4 +1,4 @@
-package org.mailhygiene.milter;
+package org.mailhygiene.testkit.postfix;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -19,12 +19,19 @@ import org.mailhygiene.testkit.junit.RealBinaries;
 /**
  * A private Postfix instance on 127.0.0.1 with its own configuration directory, queue and log (as
  * {@code benchmarks/scripts/relay-vs-postfix.sh} runs one), relaying everything for {@code example.test} to a sink.
- * Each {@linkplain #listener listener} is an smtpd on its own port with its own {@code -o} overrides (its milter, its
- * timeouts). Test support; start with {@link #start}, stop with {@link #close}.
+ * Each listener is an smtpd on its own port with its own {@code -o} overrides (its milter, its timeouts, its TLS
+ * files). The instance's {@code myhostname} is {@code mta.example.test}, its greeting names the instance, it accepts
+ * mail from 127.0.0.0/8, offers SMTPUTF8, has a {@code message_size_limit} of 60000000 and {@code milter_protocol}
+ * 6; settings passed as {@code main} override these.
+ *
+ * <p>Needs root (Postfix's master runs as root and drops to user {@code postfix}); {@link #start} skips the calling test
+ * without the {@code postfix} package outside CI and fails it under {@code CI=true} ({@link RealBinaries#require}).
+ * Files it must read (maps, certificates) may live anywhere root can read. Start with {@link #start} or
+ * {@link #startOnFreePorts}, stop with {@link #close}. Thread-safe: its state does not change after the start.
  */
-final class PrivatePostfix implements AutoCloseable {
+public final class PrivatePostfix implements AutoCloseable {
     /** How often {@link #startOnFreePorts} tries, each time with new ports. */
-    static final int START_ATTEMPTS = 3;
+    public static final int START_ATTEMPTS = 3;
 
     private final Path root;
     private final Path etc;
@@ -45,8 +52,13 @@ final class PrivatePostfix implements AutoCloseable {
      * @param sinkPort where mail for example.test goes
      * @param main extra main.cf settings
      * @param options each listener's {@code -o name=value} overrides, in order ({@link #ports()} in the same order)
+     * @return the running instance
+     * @throws IOException if Postfix does not start on any attempt (the mail log in the message; earlier attempts'
+     *     failures suppressed)
+     * @throws InterruptedException if interrupted while waiting for it
+     * @throws org.opentest4j.TestAbortedException (skip) without Postfix outside CI
      */
-    static PrivatePostfix startOnFreePorts(int sinkPort, Map<String, String> main, List<List<String>> options)
+    public static PrivatePostfix startOnFreePorts(int sinkPort, Map<String, String> main, List<List<String>> options)
             throws IOException, InterruptedException {
         IOException last = null;
         for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
@@ -72,8 +84,12 @@ final class PrivatePostfix implements AutoCloseable {
         throw last;
     }
 
-    /** The listener ports {@link #startOnFreePorts} chose, in the order of its options (empty otherwise). */
-    List<Integer> ports() {
+    /**
+     * The listener ports {@link #startOnFreePorts} chose.
+     *
+     * @return the ports in the order of its options (empty for an instance from {@link #start})
+     */
+    public List<Integer> ports() {
         return ports;
     }
 
@@ -83,12 +99,17 @@ final class PrivatePostfix implements AutoCloseable {
      * @param sinkPort where mail for example.test goes
      * @param main extra main.cf settings
      * @param listeners port to its {@code -o name=value} overrides
+     * @return the running instance, each listener greeting as this instance
+     * @throws IOException if a {@code postfix} or {@code postconf} command fails (its output, and for the start the
+     *     mail log, in the message), or a listener port answers as another process
+     * @throws InterruptedException if interrupted while waiting for it
+     * @throws org.opentest4j.TestAbortedException (skip) without Postfix outside CI
      */
-    static PrivatePostfix start(int sinkPort, Map<String, String> main, Map<Integer, List<String>> listeners)
+    public static PrivatePostfix start(int sinkPort, Map<String, String> main, Map<Integer, List<String>> listeners)
             throws IOException, InterruptedException {
         Path postfix = RealBinaries.require("postfix", "postfix");
         RealBinaries.require("postconf", "postfix");
-        Path root = Files.createTempDirectory(Path.of("/var/tmp"), "hygiene-milter-pf.");
+        Path root = Files.createTempDirectory(Path.of("/var/tmp"), "hygiene-pf.");
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
         PrivatePostfix pf = new PrivatePostfix(root, postfix);
         try {
@@ -195,8 +216,12 @@ final class PrivatePostfix implements AutoCloseable {
         throw new IOException("postfix did not listen on port " + port);
     }
 
-    /** The mail log so far (for failure messages). */
-    String log() {
+    /**
+     * The mail log so far, for assertions and failure messages.
+     *
+     * @return the log's text, or a note that it is missing or unreadable (never throws)
+     */
+    public String log() {
         try {
             Path f = root.resolve("maillog");
             return Files.exists(f) ? Files.readString(f, StandardCharsets.ISO_8859_1) : "(no maillog)";
@@ -205,8 +230,13 @@ final class PrivatePostfix implements AutoCloseable {
         }
     }
 
-    /** The queue ids in the hold queue. */
-    List<String> held() throws IOException {
+    /**
+     * The queue ids in the hold queue.
+     *
+     * @return the ids, in no particular order
+     * @throws IOException if the hold queue cannot be listed
+     */
+    public List<String> held() throws IOException {
         Path hold = root.resolve("spool/hold");
         List<String> ids = new ArrayList<>();
         if (Files.isDirectory(hold)) {
@@ -217,6 +247,7 @@ final class PrivatePostfix implements AutoCloseable {
         return ids;
     }
 
+    /** Stops the instance ({@code postfix stop}) and deletes its directory, best effort; never throws. */
     @Override
     public void close() {
         try {
@@ -233,8 +264,9 @@ final class PrivatePostfix implements AutoCloseable {
      * then answer for "nothing listens here"). Close it to let the port go.
      *
      * @return the bound socket; its port is {@code getLocalPort()}
+     * @throws IOException if no loopback port can be bound
      */
-    static java.net.Socket deadPort() throws IOException {
+    public static java.net.Socket deadPort() throws IOException {
         java.net.Socket s = new java.net.Socket();
         try {
             s.bind(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
@@ -245,14 +277,14 @@ final class PrivatePostfix implements AutoCloseable {
         }
     }
 
-    static int freePort() throws IOException {
+    private static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
     }
 
     /** Runs a command, failing with its output when it does not exit 0 within two minutes. */
-    static String run(List<String> cmd) throws IOException, InterruptedException {
+    private static String run(List<String> cmd) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         byte[] out = p.getInputStream().readAllBytes();
         if (!p.waitFor(120, TimeUnit.SECONDS)) {
