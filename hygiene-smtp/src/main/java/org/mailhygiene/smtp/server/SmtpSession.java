@@ -65,6 +65,10 @@ import org.slf4j.LoggerFactory;
  */
 final class SmtpSession implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(SmtpSession.class);
+    /** How long a session that ends reads and discards what its client still sends ({@link #linger}). */
+    static final Duration LINGER = Duration.ofSeconds(2);
+    /** How many octets a session that ends reads and discards at most ({@link #linger}). */
+    static final long LINGER_OCTETS = 64L * 1024 * 1024;
 
     private final SmtpServer.Settings cfg;
     private final InetAddress client;
@@ -161,6 +165,7 @@ final class SmtpSession implements Runnable {
             LOG.warn("{}: session failed", client, e);
         } finally {
             resetTransaction(); // deletes a BDAT temporary file
+            linger();
             endTls();
             try {
                 tcp.close();
@@ -169,6 +174,56 @@ final class SmtpSession implements Runnable {
                 // nothing to do
             }
             onClose.run();
+        }
+    }
+
+    /**
+     * Lets the client read the last reply before the connection closes. A socket closed with input still unread sends a
+     * TCP reset instead of a FIN, and a reset makes the client's pending write fail (a client that writes a whole BDAT
+     * chunk, a message or pipelined commands before it reads never sees the {@code 552}, {@code 421} or {@code 554}
+     * that ended the session) and may discard the reply still in flight. So the reply is flushed, the output shut down
+     * (a FIN after the reply: the client reads it, then the end; under TLS a close_notify), and the input read and discarded until the client closes, for at most
+     * {@link #LINGER} and {@link #LINGER_OCTETS} octets. Skipped when the connection is already closed (the watchdog)
+     * or its input was shut down (a server stop or a reap: Java then reads nothing more).
+     */
+    private void linger() {
+        if (tcp.isClosed() || tcp.isInputShutdown()) {
+            return;
+        }
+        try {
+            if (out != null) {
+                out.flush();
+            }
+            if (tls) {
+                socket.shutdownOutput(); // close_notify; TLS 1.3 half-closes, and a TLS 1.2 client closes on it
+            } else {
+                tcp.shutdownOutput();
+            }
+            if (tcp.isClosed()) {
+                return;
+            }
+            InputStream in = tcp.getInputStream();
+            byte[] buffer = new byte[16 * 1024];
+            long until = System.nanoTime() + LINGER.toNanos();
+            long discarded = 0;
+            while (discarded < LINGER_OCTETS) {
+                long left = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime());
+                if (left <= 0) {
+                    break;
+                }
+                tcp.setSoTimeout((int) left);
+                int n = in.read(buffer);
+                if (n < 0) {
+                    break;
+                }
+                discarded += n;
+            }
+            if (discarded > 0) {
+                LOG.debug("{}: discarded {} octets sent after the last reply", client, discarded);
+            }
+        } catch (IOException e) {
+            // the client is gone, reset the connection or sent for longer than LINGER: close now
+            LOG.debug("{}: lingering close ended: {}", client, e.toString());
         }
     }
 

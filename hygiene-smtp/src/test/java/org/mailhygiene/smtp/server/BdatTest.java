@@ -220,6 +220,32 @@ class BdatTest {
         assertThat(handler.messages).isEmpty();
     }
 
+    /**
+     * A client that writes a whole oversized chunk before it reads (as Postfix's smtp client and swaks do) must get to
+     * read the {@code 552}. The session closed with the chunk unread in its socket buffer, so the close sent a TCP reset:
+     * the client's write failed with "Connection reset" (or "Broken pipe") and it never read the reply. Now the server
+     * shuts its output down after the reply and discards input for a bounded time before closing: the client's write
+     * completes, and it reads the {@code 552} and then the end of the connection.
+     */
+    @Test
+    void aClientWritingAWholeOversizedChunkBeforeReadingGetsThe552() throws Exception {
+        int port = start(l -> l.maxMessageSize(100));
+        byte[] chunk = new byte[8 * 1024 * 1024]; // more than the two sockets' buffers hold
+        java.util.Arrays.fill(chunk, (byte) 'x');
+        for (int round = 0; round < 3; round++) {
+            try (TestClient c = new TestClient(port).hello()) {
+                envelope(c);
+                c.send("BDAT " + chunk.length + " LAST\r\n").sendBytes(chunk);
+                assertThat(c.reply())
+                        .as("round %d", round)
+                        .isEqualTo("552 5.3.4 Chunk of " + chunk.length + " octets exceeds the fixed message size"
+                                + " limit of 100 octets; closing connection");
+                assertThat(c.reply()).isEqualTo("EOF");
+            }
+        }
+        assertThat(handler.messages).isEmpty();
+    }
+
     @Test
     void sizeLimitCountsExactlyTheChunkOctets() throws Exception {
         int port = start(l -> l.maxMessageSize(10));

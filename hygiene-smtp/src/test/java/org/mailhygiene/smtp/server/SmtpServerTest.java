@@ -252,6 +252,28 @@ class SmtpServerTest {
         assertThat(handler.messages).isEmpty();
     }
 
+    /**
+     * A client that pipelines past the error limit (here: over-long command lines, then more input than the sockets'
+     * buffers hold) must still read the {@code 421}. The session closed with that input unread, so the close sent a
+     * TCP reset and the client's write failed ("Broken pipe" or "Connection reset") before it could read any reply.
+     * Now the server shuts its output down and discards input for a bounded time before closing (see
+     * {@link BdatTest#aClientWritingAWholeOversizedChunkBeforeReadingGetsThe552}).
+     */
+    @Test
+    void aClientPipeliningPastTheErrorLimitReadsThe421() throws Exception {
+        int port = start(b -> b.limits(SmtpLimits.builder().maxErrors(2).build()));
+        String tooLong = "NOOP " + "x".repeat(600) + "\r\n";
+        byte[] more =
+                ("NOOP\r\n".repeat(1024 * 1024 + 1)).getBytes(java.nio.charset.StandardCharsets.US_ASCII); // over 7 MiB
+        try (TestClient c = new TestClient(port).hello()) {
+            c.send(tooLong + tooLong).sendBytes(more);
+            assertThat(c.reply()).startsWith("500 5.5.0 Line too long");
+            assertThat(c.reply()).startsWith("500 5.5.0 Line too long");
+            assertThat(c.reply()).isEqualTo("421 4.7.0 mx.test.example Too many errors, closing connection");
+            assertThat(c.reply()).isEqualTo("EOF");
+        }
+    }
+
     @Test
     void overshootWithinTheAllowanceKeepsTheTransaction() throws Exception {
         int port = start(b -> b.limits(SmtpLimits.builder()
