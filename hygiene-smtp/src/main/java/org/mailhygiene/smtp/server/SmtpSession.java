@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -48,20 +49,20 @@ import org.slf4j.LoggerFactory;
  * closed after {@link SmtpLimits#writeTimeout()}; the whole STARTTLS handshake (its reads and writes together) is
  * bounded the same way by {@link TlsConfig#handshakeTimeout()}.
  *
- * <p>BDAT (RFC 3030 CHUNKING): each chunk is read exactly (never dot-unstuffed, never scanned for an end marker) into
- * a {@link ChunkStore} and checked by {@link RawContentRules}, which apply DATA's content rules: the total size
- * ({@code 552 5.3.4} as soon as a chunk would pass it; that chunk is still read to its end so the session stays in
- * step, unless it is larger than the whole limit: then none of it is read, and the {@code 552 5.3.4} closes the
- * connection, so {@code BDAT 999999999999999999 LAST} cannot keep a worker reading into nowhere until the data
- * timeout; a refused or discarded chunk is bounded the same way), and, as for DATA, a bare CR or LF ({@code 550 5.5.2}), a line over 1000 octets ({@code 554 5.6.0}) or too many
- * hops ({@code 554 5.4.6}). Without BINARYMIME the content is text with CRLF line ends, so refusing bare CR/LF refuses
- * no valid message, and no BDAT content that could end DATA early at a later hop is ever accepted (the delivery client
- * also makes line ends canonical before dot-stuffing). After a failed chunk the rest of that message's chunks already
- * pipelined are read and discarded ({@code 503}, not counted as errors) up to its LAST chunk or RSET. The LAST chunk
- * hands the content to the handler through exactly DATA's path: the server's Received header, then
- * {@code SpooledContent}, then {@link MessageHandler#handle(Envelope, org.mailhygiene.api.MessageContent, long,
- * DsnRequest)} with the transaction's DSN parameters.
- * DATA in a transaction that has BDAT chunks gets {@code 503 5.5.1}, as does RCPT.
+ * <p>BDAT (RFC 3030 CHUNKING): each chunk is read exactly (never dot-unstuffed, never scanned for an end marker) into a
+ * {@link ChunkStore} and checked by {@link RawContentRules}, which apply DATA's content rules: the total size ({@code
+ * 552 5.3.4} as soon as a chunk would pass it; that chunk is still read to its end so the session stays in step, unless
+ * it is larger than the whole limit: then none of it is read, and the {@code 552 5.3.4} closes the connection, so
+ * {@code BDAT 999999999999999999 LAST} cannot keep a worker reading into nowhere until the data timeout; a refused or
+ * discarded chunk is bounded the same way), and, as for DATA, a bare CR or LF ({@code 550 5.5.2}), a line over 1000
+ * octets ({@code 554 5.6.0}) or too many hops ({@code 554 5.4.6}). Without BINARYMIME the content is text with CRLF
+ * line ends, so refusing bare CR/LF refuses no valid message, and no BDAT content that could end DATA early at a later
+ * hop is ever accepted (the delivery client also makes line ends canonical before dot-stuffing). After a failed chunk
+ * the rest of that message's chunks already pipelined are read and discarded ({@code 503}, not counted as errors) up to
+ * its LAST chunk or RSET. The LAST chunk hands the content to the handler through exactly DATA's path: the server's
+ * Received header, then {@code SpooledContent}, then {@link MessageHandler#handle(Envelope,
+ * org.mailhygiene.api.MessageContent, long, DsnRequest)} with the transaction's DSN parameters. DATA in a transaction
+ * that has BDAT chunks gets {@code 503 5.5.1}, as does RCPT.
  */
 final class SmtpSession implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(SmtpSession.class);
@@ -182,9 +183,10 @@ final class SmtpSession implements Runnable {
      * TCP reset instead of a FIN, and a reset makes the client's pending write fail (a client that writes a whole BDAT
      * chunk, a message or pipelined commands before it reads never sees the {@code 552}, {@code 421} or {@code 554}
      * that ended the session) and may discard the reply still in flight. So the reply is flushed, the output shut down
-     * (a FIN after the reply: the client reads it, then the end; under TLS a close_notify), and the input read and discarded until the client closes, for at most
-     * {@link #LINGER} and {@link #LINGER_OCTETS} octets. Skipped when the connection is already closed (the watchdog)
-     * or its input was shut down (a server stop or a reap: Java then reads nothing more).
+     * (a FIN after the reply: the client reads it, then the end; under TLS a close_notify), and the input read and
+     * discarded until the client closes, for at most {@link #LINGER} and {@link #LINGER_OCTETS} octets. Skipped when
+     * the connection is already closed (the watchdog) or its input was shut down (a server stop or a reap: Java then
+     * reads nothing more).
      */
     private void linger() {
         if (tcp.isClosed() || tcp.isInputShutdown()) {
@@ -207,7 +209,7 @@ final class SmtpSession implements Runnable {
             long until = System.nanoTime() + LINGER.toNanos();
             long discarded = 0;
             while (discarded < LINGER_OCTETS) {
-                long left = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime());
+                long left = TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime());
                 if (left <= 0) {
                     break;
                 }
