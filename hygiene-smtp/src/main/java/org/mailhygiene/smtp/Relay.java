@@ -38,6 +38,7 @@ import org.mailhygiene.smtp.queue.Quarantine;
 import org.mailhygiene.smtp.queue.QuarantinedMessage;
 import org.mailhygiene.smtp.queue.QueueId;
 import org.mailhygiene.smtp.queue.QueuedMessage;
+import org.mailhygiene.smtp.queue.ScanNote;
 import org.mailhygiene.smtp.queue.Spool;
 import org.mailhygiene.smtp.server.MessageHandler;
 import org.mailhygiene.smtp.server.SmtpServer;
@@ -415,7 +416,9 @@ public final class Relay implements AutoCloseable {
                     break;
                 case ACCEPT:
                 case TAG:
-                    reply = store(s, envelope, content, d, kept, stored, dsn);
+                    // what the node's log line says of the scan, kept with the message so that a delivery after a
+                    // restart (a crash included) can still say it
+                    reply = store(s, envelope, content, d, kept, stored, dsn, ScanNote.of(report.results(), action));
                     break;
                 default:
                     throw new IllegalStateException("unknown action " + action);
@@ -490,7 +493,8 @@ public final class Relay implements AutoCloseable {
                 Disposition d,
                 QueueId[] kept,
                 QueuedMessage[] stored,
-                DsnRequest dsn) {
+                DsnRequest dsn,
+                String scan) {
             boolean rewrite = d.subjectTag().isPresent() || !d.headers().isEmpty();
             QueuedMessage q;
             try {
@@ -511,10 +515,10 @@ public final class Relay implements AutoCloseable {
                 }
                 if (tagged != null) {
                     try (SpooledContent t = tagged) {
-                        q = storeSigned(s, envelope, t, d, true, dsn);
+                        q = storeSigned(s, envelope, t, d, true, dsn, scan);
                     }
                 } else {
-                    q = storeSigned(s, envelope, content, d, false, dsn);
+                    q = storeSigned(s, envelope, content, d, false, dsn, scan);
                 }
                 kept[0] = q.id();
             } catch (GeneralSecurityException e) {
@@ -543,18 +547,24 @@ public final class Relay implements AutoCloseable {
          * results (the seal's message signature covers the new DKIM-Signature; the set sits on top).
          */
         private QueuedMessage storeSigned(
-                Scanning s, Envelope envelope, MessageContent content, Disposition d, boolean rewritten, DsnRequest dsn)
+                Scanning s,
+                Envelope envelope,
+                MessageContent content,
+                Disposition d,
+                boolean rewritten,
+                DsnRequest dsn,
+                String scan)
                 throws IOException, GeneralSecurityException {
             byte[] prefix = signatures(s, envelope, content, d, rewritten);
             if (prefix.length == 0) {
-                return spool.store(envelope, new byte[0], content, dsn);
+                return spool.store(envelope, new byte[0], content, dsn, Optional.of(scan));
             }
             try (InputStream body = content.openStream();
                     SpooledContent signed = SpooledContent.spool(
                             new SequenceInputStream(new ByteArrayInputStream(prefix), body),
                             memoryThreshold,
                             tempDirectory)) {
-                return spool.store(envelope, new byte[0], signed, dsn);
+                return spool.store(envelope, new byte[0], signed, dsn, Optional.of(scan));
             }
         }
 

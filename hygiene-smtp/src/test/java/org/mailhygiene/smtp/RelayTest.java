@@ -54,6 +54,9 @@ class RelayTest {
     /** What the relay decided for each message, seen by its listener before the reply was sent. */
     private final List<Decision> decisions = new CopyOnWriteArrayList<>();
 
+    /** The scan reports the relay's listener saw, in order. */
+    private final List<ScanReport> reports = new CopyOnWriteArrayList<>();
+
     /** How long the listener takes; when not zero it records how many messages the sink had when it returned. */
     private Duration listenerPause = Duration.ZERO;
 
@@ -86,6 +89,7 @@ class RelayTest {
                             SmtpReply reply,
                             Optional<QueueId> queueId) {
                         decisions.add(new Decision(report.disposition().action(), reply.code(), queueId));
+                        reports.add(report);
                         if (!listenerPause.isZero()) {
                             try {
                                 Thread.sleep(listenerPause.toMillis());
@@ -280,6 +284,34 @@ class RelayTest {
         start(FailingScanner.failingWith(ScanFailure.Kind.UNAVAILABLE));
         assertThat(send(SampleMessages.clean())).startsWith("451 4.3.0");
         assertNothingCanBeDelivered(Action.TEMPFAIL);
+    }
+
+    /**
+     * The crash audit (session 42): a message the node delivered after a restart, a {@code kill -9} included, was logged
+     * {@code verdicts=? disposition=?}, since the spool kept nothing of its scan. The relay stores the log line's text
+     * with the message now, and a later run reads it from the spool.
+     */
+    @Test
+    void theSpoolKeepsWhatTheScanFoundForADeliveryAfterARestart() throws Exception {
+        int dead;
+        try (ServerSocket s = new ServerSocket(0)) {
+            dead = s.getLocalPort(); // nothing listens there: the message stays queued
+        }
+        start(SignatureScanner.create(), DefaultPolicy.defaults(), ":127.0.0.1:" + dead);
+        assertThat(send(SampleMessages.gtube())).startsWith("250");
+        QueueId id = decisions.get(0).kept().orElseThrow();
+        String scan = org.mailhygiene.smtp.queue.ScanNote.of(reports.get(0).results(), Action.TAG);
+        assertThat(scan).contains(":SPAM").endsWith(" disposition=TAG");
+        relay.close();
+        relay = null;
+        spool.close();
+        spool = null;
+        try (Spool again = Spool.open(dir.resolve("spool"))) {
+            assertThat(again.recover())
+                    .filteredOn(q -> q.id().equals(id))
+                    .singleElement()
+                    .satisfies(q -> assertThat(q.scan()).contains(scan));
+        }
     }
 
     @Test

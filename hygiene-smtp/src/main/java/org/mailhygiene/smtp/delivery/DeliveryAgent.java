@@ -34,6 +34,7 @@ import org.mailhygiene.smtp.dsn.DsnRequest;
 import org.mailhygiene.smtp.queue.QueueId;
 import org.mailhygiene.smtp.queue.QueuedMessage;
 import org.mailhygiene.smtp.queue.RecipientState;
+import org.mailhygiene.smtp.queue.ScanNote;
 import org.mailhygiene.smtp.queue.Spool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -783,7 +784,8 @@ public final class DeliveryAgent implements AutoCloseable {
             byte[] report = Dsn.report(Dsn.Kind.RELAYED, hostname, to, m, reported, now, returnLimit);
             Envelope env =
                     new Envelope(Optional.empty(), Optional.of(hostname), Envelope.NULL_SENDER, List.of(to), now);
-            stored = spool.storeOnce(id, env, MessageContent.ofBytes(noticeSigner.apply(env, report)));
+            stored = spool.storeOnce(
+                    id, env, MessageContent.ofBytes(noticeSigner.apply(env, report)), Optional.of(ScanNote.NOTICE));
             if (stored.isEmpty()) {
                 LOG.info("{}: relayed notice {} was stored before; not stored again", m.id(), id);
                 if (!known.containsKey(id) && !inFlight.containsKey(id)) {
@@ -860,7 +862,8 @@ public final class DeliveryAgent implements AutoCloseable {
                     Dsn.delayed(hostname, to, m, reported, now, m.queuedAt().plus(lifetime));
             Envelope env =
                     new Envelope(Optional.empty(), Optional.of(hostname), Envelope.NULL_SENDER, List.of(to), now);
-            stored = spool.storeOnce(id, env, MessageContent.ofBytes(noticeSigner.apply(env, report)));
+            stored = spool.storeOnce(
+                    id, env, MessageContent.ofBytes(noticeSigner.apply(env, report)), Optional.of(ScanNote.NOTICE));
             if (stored.isEmpty()) {
                 LOG.info("{}: delay notice {} was stored before; not stored again", m.id(), id);
                 if (!known.containsKey(id) && !inFlight.containsKey(id)) {
@@ -1142,7 +1145,11 @@ public final class DeliveryAgent implements AutoCloseable {
             // Stored under an id derived from this message and these failures: if a crash came between this store and
             // the update below, the next pass (or recover()) finds the bounce there and does not send a second one.
             QueueId bounceId = bounceId(m);
-            stored = spool.storeOnce(bounceId, bounceEnv, MessageContent.ofBytes(noticeSigner.apply(bounceEnv, dsn)));
+            stored = spool.storeOnce(
+                    bounceId,
+                    bounceEnv,
+                    MessageContent.ofBytes(noticeSigner.apply(bounceEnv, dsn)),
+                    Optional.of(ScanNote.BOUNCE));
             if (stored.isEmpty()) {
                 LOG.info("{}: bounce {} was stored before; not stored again", m.id(), bounceId);
                 // Stored by an earlier pass of this run whose record of the failures then failed (e.g. a full disk):

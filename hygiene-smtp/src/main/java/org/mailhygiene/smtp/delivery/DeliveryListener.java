@@ -19,7 +19,8 @@ public interface DeliveryListener {
 
     /**
      * A message was found in the spool when the agent {@linkplain DeliveryAgent#recover() recovered} it (at start):
-     * stored by an earlier run, which saw its scan; the spool keeps no verdicts. Called once per message, before any
+     * stored by an earlier run, which saw its scan ({@link QueuedMessage#scan()} keeps what the log line said of it,
+     * for a message stored since session 42). Called once per message, before any
      * {@link #transaction} for it.
      *
      * @param message the message as recovered

@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.internal.IoErrors;
@@ -84,6 +86,35 @@ public final class Incoming {
     public static Path stage(
             Path spoolDirectory, QueueId id, Envelope envelope, MessageContent content, DsnRequest dsn, Clock clock)
             throws IOException {
+        return stage(spoolDirectory, id, envelope, content, dsn, Optional.empty(), clock);
+    }
+
+    /**
+     * As {@link #stage(Path, QueueId, Envelope, MessageContent, DsnRequest, Clock)}, with the text the node's log
+     * line gives for the message's scan ({@link QueuedMessage#scan()}; {@link ScanNote#RELEASED} for a release), kept
+     * in its record so that a delivery after a restart still says it.
+     *
+     * @param spoolDirectory the spool's directory
+     * @param id the id the message will have in the spool
+     * @param envelope the envelope; at least one recipient
+     * @param content the message bytes
+     * @param dsn the DSN parameters, {@link DsnRequest#NONE} for none
+     * @param scan the scan's log text, empty for none
+     * @param clock the clock for the queued time
+     * @return the staged file
+     * @throws IOException if it cannot be written (naming the staged file); nothing is left behind
+     * @throws IllegalArgumentException if {@code dsn} does not fit the envelope's recipients
+     */
+    public static Path stage(
+            Path spoolDirectory,
+            QueueId id,
+            Envelope envelope,
+            MessageContent content,
+            DsnRequest dsn,
+            Optional<String> scan,
+            Clock clock)
+            throws IOException {
+        Objects.requireNonNull(scan, "scan");
         Path tmp = staging(spoolDirectory);
         Files.createDirectories(tmp);
         List<RecipientState> states = new ArrayList<>();
@@ -91,7 +122,8 @@ public final class Incoming {
             states.add(RecipientState.pending(r));
         }
         Path file = tmp.resolve(id.value() + Spool.SUFFIX);
-        QueuedMessage draft = new QueuedMessage(id, envelope, clock.instant(), states, content.size(), file, 0, dsn);
+        QueuedMessage draft = new QueuedMessage(
+                id, envelope, clock.instant(), states, content.size(), file, 0, dsn, QueuedMessage.Notices.NONE, scan);
         byte[] record = RecordCodec.encodeQueued(draft);
         ReadFailureInputStream in = new ReadFailureInputStream(content.openStream());
         try (in) {

@@ -597,7 +597,7 @@ public final class Quarantine {
             QueuedMessage queued;
             try (Leaves out = leaves(q.get())) {
                 queued = spool.store(
-                        q.get().envelope(), new byte[0], out.content(), q.get().dsn());
+                        q.get().envelope(), new byte[0], out.content(), q.get().dsn(), Optional.of(ScanNote.RELEASED));
             }
             deleteLocked(id);
             LOG.info("released {} from quarantine as {}", id, queued.id());
@@ -716,6 +716,7 @@ public final class Quarantine {
                         q.get().envelope(),
                         out.content(),
                         q.get().dsn(),
+                        Optional.of(ScanNote.RELEASED),
                         clock);
             }
             Release r = new Release(id, releasedBy, clock.instant(), queuedAs);

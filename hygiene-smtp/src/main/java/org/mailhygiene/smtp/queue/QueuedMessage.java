@@ -35,6 +35,10 @@ import org.mailhygiene.smtp.dsn.DsnRequest;
  *     per-recipient entries (if any) in the order of {@code recipients}
  * @param notices the delivery status notifications owed or sent for this message that the delivery agent keeps in
  *     the record ({@link Notices#NONE} for a new message)
+ * @param scan what the node's per-message log line says of the message's scan ({@code verdicts=[...]
+ *     disposition=TAG}; {@code verdicts=- disposition=BOUNCE} for a bounce the node wrote), kept in the record so
+ *     that a delivery after a restart can still say it; empty for a message stored without it (by a caller that
+ *     gave none, or by a version before session 42), in a line an older version skips
  */
 public record QueuedMessage(
         QueueId id,
@@ -45,7 +49,8 @@ public record QueuedMessage(
         Path file,
         long contentOffset,
         DsnRequest dsn,
-        Notices notices) {
+        Notices notices,
+        Optional<String> scan) {
 
     /**
      * The delivery agent's bookkeeping of notices (RFC 3464 reports other than bounces, whose bookkeeping is the
@@ -128,10 +133,39 @@ public record QueuedMessage(
                     "DSN parameters for " + dsn.recipients().size() + " recipients, not " + recipients.size());
         }
         Objects.requireNonNull(notices, "notices");
+        Objects.requireNonNull(scan, "scan");
         if (!notices.relayedOwed().isEmpty() && notices.relayedOwed().last() >= recipients.size()) {
             throw new IllegalArgumentException(
                     "a notice is owed for recipient " + notices.relayedOwed().last() + " of " + recipients.size());
         }
+    }
+
+    /**
+     * A message stored without what its scan said ({@link #scan()} empty); the form before it was stored.
+     *
+     * @param id the queue id
+     * @param envelope the envelope as received
+     * @param queuedAt when the message was committed to the spool
+     * @param recipients one state per recipient, in envelope order
+     * @param size the number of stored bytes
+     * @param file the spool file holding the message
+     * @param contentOffset where the message bytes start in {@code file}
+     * @param dsn the DSN parameters the message was received with
+     * @param notices the notices owed or sent
+     * @throws NullPointerException if a component is {@code null}
+     * @throws IllegalArgumentException as the canonical constructor
+     */
+    public QueuedMessage(
+            QueueId id,
+            Envelope envelope,
+            Instant queuedAt,
+            List<RecipientState> recipients,
+            long size,
+            Path file,
+            long contentOffset,
+            DsnRequest dsn,
+            Notices notices) {
+        this(id, envelope, queuedAt, recipients, size, file, contentOffset, dsn, notices, Optional.empty());
     }
 
     /**
@@ -157,7 +191,7 @@ public record QueuedMessage(
             Path file,
             long contentOffset,
             DsnRequest dsn) {
-        this(id, envelope, queuedAt, recipients, size, file, contentOffset, dsn, Notices.NONE);
+        this(id, envelope, queuedAt, recipients, size, file, contentOffset, dsn, Notices.NONE, Optional.empty());
     }
 
     /**
@@ -181,7 +215,17 @@ public record QueuedMessage(
             long size,
             Path file,
             long contentOffset) {
-        this(id, envelope, queuedAt, recipients, size, file, contentOffset, DsnRequest.NONE, Notices.NONE);
+        this(
+                id,
+                envelope,
+                queuedAt,
+                recipients,
+                size,
+                file,
+                contentOffset,
+                DsnRequest.NONE,
+                Notices.NONE,
+                Optional.empty());
     }
 
     /**
@@ -260,7 +304,7 @@ public record QueuedMessage(
                                 + newStates.get(i).address());
             }
         }
-        return new QueuedMessage(id, envelope, queuedAt, newStates, size, file, contentOffset, dsn, notices);
+        return new QueuedMessage(id, envelope, queuedAt, newStates, size, file, contentOffset, dsn, notices, scan);
     }
 
     /**
@@ -271,7 +315,7 @@ public record QueuedMessage(
      * @throws IllegalArgumentException as the canonical constructor
      */
     public QueuedMessage withNotices(Notices value) {
-        return new QueuedMessage(id, envelope, queuedAt, recipients, size, file, contentOffset, dsn, value);
+        return new QueuedMessage(id, envelope, queuedAt, recipients, size, file, contentOffset, dsn, value, scan);
     }
 
     /**

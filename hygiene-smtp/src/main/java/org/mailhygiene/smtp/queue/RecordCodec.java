@@ -201,6 +201,9 @@ final class RecordCodec {
         }
         writeDsn(w, m.dsn());
         writeNotices(w, m.notices());
+        // what the node's log line says of the scan, so that a delivery after a restart can still say it (a line of
+        // its own, which a version before session 42 skips)
+        m.scan().ifPresent(text -> w.line("scan", escape(text)));
         return w.finish();
     }
 
@@ -254,10 +257,23 @@ final class RecordCodec {
                     messageFile,
                     contentOffset,
                     readDsn(p, states.size()),
-                    readNotices(p, states.size()));
+                    readNotices(p, states.size()),
+                    readScan(p));
         } catch (RuntimeException e) {
             throw new IOException(source + ": malformed spool record: " + e.getMessage(), e);
         }
+    }
+
+    /** Reads the {@code scan} line {@link #encodeQueued} writes; empty for a record without it. */
+    static Optional<String> readScan(Parsed p) throws IOException {
+        Optional<String[]> l = p.first("scan");
+        if (l.isEmpty()) {
+            return Optional.empty();
+        }
+        if (l.get().length != 2) {
+            throw new IOException(p.source + ": scan line with " + l.get().length + " fields");
+        }
+        return Optional.of(unescape(l.get()[1]));
     }
 
     /**

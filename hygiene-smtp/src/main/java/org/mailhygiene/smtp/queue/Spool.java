@@ -274,6 +274,28 @@ public final class Spool implements AutoCloseable {
      */
     public QueuedMessage store(Envelope envelope, byte[] prefix, MessageContent content, DsnRequest dsn)
             throws IOException {
+        return store(envelope, prefix, content, dsn, Optional.empty());
+    }
+
+    /**
+     * As {@link #store(Envelope, byte[], MessageContent, DsnRequest)}, with what the node's log line says of the
+     * message's scan ({@link QueuedMessage#scan()}, e.g. {@link ScanNote#of}), kept in the record so that a delivery
+     * after a restart still says it instead of {@code verdicts=?}.
+     *
+     * @param envelope the envelope; it must have at least one recipient
+     * @param prefix bytes to write first; may be empty
+     * @param content the bytes to store after the prefix, unchanged
+     * @param dsn the DSN parameters, {@link DsnRequest#NONE} for none
+     * @param scan the scan's log text, empty for none
+     * @return the queued message; its size is {@code prefix.length + content.size()}
+     * @throws IOException if anything could not be written or forced; nothing is left behind
+     * @throws IllegalArgumentException if the envelope has no recipients, or {@code dsn} does not match them
+     * @throws IllegalStateException if the spool is closed
+     */
+    public QueuedMessage store(
+            Envelope envelope, byte[] prefix, MessageContent content, DsnRequest dsn, Optional<String> scan)
+            throws IOException {
+        Objects.requireNonNull(scan, "scan");
         Objects.requireNonNull(envelope, "envelope");
         Objects.requireNonNull(dsn, "dsn");
         Objects.requireNonNull(prefix, "prefix");
@@ -289,7 +311,7 @@ public final class Spool implements AutoCloseable {
             spareIds.remove(spare);
         }
         try {
-            return write(id, spare != null, envelope, prefix, content, dsn);
+            return write(id, spare != null, envelope, prefix, content, dsn, scan);
         } finally {
             writing.remove(id);
         }
@@ -301,7 +323,13 @@ public final class Spool implements AutoCloseable {
      * leaves nothing behind.
      */
     private QueuedMessage write(
-            QueueId id, boolean intoSpare, Envelope envelope, byte[] prefix, MessageContent content, DsnRequest dsn)
+            QueueId id,
+            boolean intoSpare,
+            Envelope envelope,
+            byte[] prefix,
+            MessageContent content,
+            DsnRequest dsn,
+            Optional<String> scan)
             throws IOException {
         Path file = file(id);
         List<RecipientState> states = new ArrayList<>();
@@ -309,7 +337,8 @@ public final class Spool implements AutoCloseable {
             states.add(RecipientState.pending(r));
         }
         long size = prefix.length + content.size();
-        QueuedMessage draft = new QueuedMessage(id, envelope, clock.instant(), states, size, file, 0, dsn);
+        QueuedMessage draft = new QueuedMessage(
+                id, envelope, clock.instant(), states, size, file, 0, dsn, QueuedMessage.Notices.NONE, scan);
         byte[] record = RecordCodec.encodeQueued(draft);
         try (InputStream in = content.openStream()) {
             SpoolFile.write(file, intoSpare, record, size, prefix, in);
@@ -321,7 +350,16 @@ public final class Spool implements AutoCloseable {
             throw e;
         }
         return new QueuedMessage(
-                id, envelope, draft.queuedAt(), states, size, file, SpoolFile.contentOffset(record.length), dsn);
+                id,
+                envelope,
+                draft.queuedAt(),
+                states,
+                size,
+                file,
+                SpoolFile.contentOffset(record.length),
+                dsn,
+                QueuedMessage.Notices.NONE,
+                scan);
     }
 
     /**
@@ -340,6 +378,26 @@ public final class Spool implements AutoCloseable {
      * @throws IllegalStateException if the spool is closed, or the id is being stored by another call right now
      */
     public Optional<QueuedMessage> storeOnce(QueueId id, Envelope envelope, MessageContent content) throws IOException {
+        return storeOnce(id, envelope, content, Optional.empty());
+    }
+
+    /**
+     * As {@link #storeOnce(QueueId, Envelope, MessageContent)}, with the text the node's log line gives for the
+     * message's scan ({@link QueuedMessage#scan()}: {@link ScanNote#BOUNCE} for a bounce the node wrote), kept in its
+     * record so that a delivery after a restart still says it.
+     *
+     * @param id the id; it must not be one the spool generates (derive it so it cannot collide)
+     * @param envelope the envelope; it must have at least one recipient
+     * @param content the bytes to store, unchanged
+     * @param scan the scan's log text, empty for none
+     * @return the queued message, or empty when a message with that id was already stored
+     * @throws IOException if anything could not be written or forced; nothing is left behind
+     * @throws IllegalArgumentException if the envelope has no recipients
+     * @throws IllegalStateException if the spool is closed, or the id is being stored by another call right now
+     */
+    public Optional<QueuedMessage> storeOnce(
+            QueueId id, Envelope envelope, MessageContent content, Optional<String> scan) throws IOException {
+        Objects.requireNonNull(scan, "scan");
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(envelope, "envelope");
         Objects.requireNonNull(content, "content");
@@ -359,7 +417,7 @@ public final class Spool implements AutoCloseable {
                 }
                 Files.delete(file); // a store of it that a crash cut short: never committed
             }
-            return Optional.of(write(id, false, envelope, new byte[0], content, DsnRequest.NONE));
+            return Optional.of(write(id, false, envelope, new byte[0], content, DsnRequest.NONE, scan));
         } finally {
             writing.remove(id);
         }

@@ -82,7 +82,9 @@ import org.slf4j.LoggerFactory;
  * spool when a delivery attempt ends (a message released from quarantine with {@code verdicts=- disposition=RELEASED},
  * a bounce the node wrote with {@code verdicts=- disposition=BOUNCE}, a relayed or delay notice with {@code verdicts=-
  * disposition=NOTICE}; one recovered from the spool at start, whose scan
- * an earlier run saw (the spool keeps no verdicts), with {@code verdicts=? disposition=? recovered=yes}).
+ * an earlier run saw, with what its spool record kept of the scan and {@code recovered=yes}, e.g. {@code
+ * verdicts=[builtin:CLEAN] disposition=ACCEPT recovered=yes}, or {@code verdicts=? disposition=? recovered=yes} for a
+ * message stored by a version before session 42).
  *
  * <p>Reload: {@link #reload(Builder)} applies a new configuration to a running node without dropping sessions or
  * messages in progress ({@link NodeReloader} does it from the configuration file, for {@code SIGHUP}).

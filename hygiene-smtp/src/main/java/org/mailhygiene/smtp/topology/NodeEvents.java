@@ -12,14 +12,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.Message;
 import org.mailhygiene.api.MessageContent;
-import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.ScanResult;
-import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.events.HygieneListener;
 import org.mailhygiene.api.policy.Action;
 import org.mailhygiene.api.policy.Disposition;
 import org.mailhygiene.api.policy.SmtpReply;
-import org.mailhygiene.internal.Scores;
 import org.mailhygiene.scanners.ScanReport;
 import org.mailhygiene.smtp.RelayListener;
 import org.mailhygiene.smtp.delivery.DeliveryListener;
@@ -27,6 +24,7 @@ import org.mailhygiene.smtp.delivery.Endpoint;
 import org.mailhygiene.smtp.delivery.RecipientResult;
 import org.mailhygiene.smtp.queue.QueueId;
 import org.mailhygiene.smtp.queue.QueuedMessage;
+import org.mailhygiene.smtp.queue.ScanNote;
 import org.mailhygiene.smtp.stats.NodeStatistics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,7 +76,7 @@ final class NodeEvents implements RelayListener, DeliveryListener {
         }
         dispositions.disposition(carriedOut(report.disposition(), reply), new Message(envelope, content));
         Disposition d = report.disposition();
-        String scan = "verdicts=" + verdicts(report.results()) + " disposition=" + d.action();
+        String scan = ScanNote.of(report.results(), d.action());
         boolean queued = queueId.isPresent() && d.action().acceptsMessage() && !isQuarantine(d);
         if (queued) {
             scans.put(queueId.get(), scan);
@@ -127,7 +125,7 @@ final class NodeEvents implements RelayListener, DeliveryListener {
     @Override
     public void bounced(QueuedMessage message, QueuedMessage bounce) {
         statistics.bounced();
-        scans.put(bounce.id(), "verdicts=- disposition=BOUNCE"); // written by the node, not scanned
+        scans.put(bounce.id(), ScanNote.BOUNCE); // written by the node, not scanned
     }
 
     @Override
@@ -136,19 +134,22 @@ final class NodeEvents implements RelayListener, DeliveryListener {
     }
 
     /** The delivery line's scan fields for a relayed or delay notice the node wrote. */
-    static final String NOTICE = "verdicts=- disposition=NOTICE";
+    static final String NOTICE = ScanNote.NOTICE;
 
     /**
-     * A message an earlier run stored, found in the spool at start: the spool keeps no verdicts, so its delivery lines
-     * say {@code verdicts=? disposition=? recovered=yes} (its verdicts are in the lines of its attempts before the
-     * restart, under the same id).
+     * A message an earlier run stored, found in the spool at start: its delivery lines say what its record kept of its
+     * scan ({@link QueuedMessage#scan()}) followed by {@code recovered=yes}, e.g. {@code verdicts=[builtin:CLEAN]
+     * disposition=ACCEPT recovered=yes}; for a message stored without it (by a version before session 42)
+     * {@code verdicts=? disposition=? recovered=yes} (its verdicts are then only in the lines of its attempts before
+     * the restart, under the same id).
      */
     @Override
     public void recovered(QueuedMessage message) {
-        scans.putIfAbsent(message.id(), RECOVERED);
+        scans.putIfAbsent(
+                message.id(), message.scan().map(s -> s + " recovered=yes").orElse(RECOVERED));
     }
 
-    /** The delivery line's scan fields for a message recovered from the spool at start. */
+    /** The delivery line's scan fields for a message recovered from the spool at start without a kept scan. */
     static final String RECOVERED = "verdicts=? disposition=? recovered=yes";
 
     /** What the delivery log line says of a message's scan: its verdicts and disposition, if this run knows them. */
@@ -163,7 +164,7 @@ final class NodeEvents implements RelayListener, DeliveryListener {
      * @param id its queue id
      */
     void released(QueueId id) {
-        scans.put(id, "verdicts=- disposition=RELEASED");
+        scans.put(id, ScanNote.RELEASED);
     }
 
     @Override
@@ -192,23 +193,6 @@ final class NodeEvents implements RelayListener, DeliveryListener {
     }
 
     static String verdicts(List<ScanResult> results) {
-        List<String> out = new ArrayList<>();
-        for (ScanResult r : results) {
-            if (r instanceof Verdict v) {
-                StringBuilder sb = new StringBuilder(v.scanner()).append(':').append(v.outcome());
-                if (!v.threats().isEmpty()) {
-                    sb.append('(').append(String.join(",", v.threats())).append(')');
-                }
-                if (v.score().isPresent()) {
-                    sb.append('(').append(Scores.format(v.score().getAsDouble()));
-                    v.threshold().ifPresent(t -> sb.append('/').append(Scores.format(t)));
-                    sb.append(')');
-                }
-                out.add(sb.toString());
-            } else if (r instanceof ScanFailure f) {
-                out.add(f.scanner() + ":FAILED(" + f.kind() + ")");
-            }
-        }
-        return "[" + String.join(" ", out) + "]";
+        return ScanNote.verdicts(results);
     }
 }

@@ -249,6 +249,62 @@ class SpoolTest {
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
+    /**
+     * A message delivered after a restart (a crash included) was logged {@code verdicts=? disposition=?}: the spool
+     * kept nothing of its scan. The record keeps the log line's text now, through updates and a reopen, for messages
+     * the relay stores, bounces and notices the node writes ({@code storeOnce}) and releases handed over through
+     * {@code incoming/}.
+     */
+    @Test
+    void whatTheScanSaidSurvivesUpdatesAndAReopen() throws Exception {
+        String scan = "verdicts=[builtin:CLEAN bayes:SPAM(0.93/0.8)] disposition=TAG";
+        QueueId bounceId = new QueueId("0ABCDEFGHIJKLMNOPQRS");
+        QueueId released = QueueId.generate(java.time.Clock.systemUTC());
+        QueuedMessage m;
+        QueuedMessage plain;
+        try (Spool s = Spool.open(dir)) {
+            m = s.store(
+                    envelope("a@example.com", "b@example.org"),
+                    new byte[0],
+                    body("Subject: t\r\n\r\nbody\r\n"),
+                    org.mailhygiene.smtp.dsn.DsnRequest.NONE,
+                    Optional.of(scan));
+            assertThat(m.scan()).contains(scan);
+            s.update(m.withRecipient("b@example.org", r -> r.deferred("451 4.4.1 down", Instant.now())));
+            assertThat(s.storeOnce(
+                            bounceId, envelope("", "a@example.com"), body("x\r\n"), Optional.of(ScanNote.BOUNCE)))
+                    .isPresent();
+            plain = s.store(envelope("a@example.com", "c@example.org"), body("y\r\n"));
+        }
+        Path staged = Incoming.stage(
+                dir,
+                released,
+                envelope("a@example.com", "d@example.org"),
+                body("z\r\n"),
+                org.mailhygiene.smtp.dsn.DsnRequest.NONE,
+                Optional.of(ScanNote.RELEASED),
+                java.time.Clock.systemUTC());
+        assertThat(staged).exists();
+        Incoming.commit(dir, released);
+        try (Spool s = Spool.open(dir)) {
+            assertThat(s.pickUpIncoming())
+                    .singleElement()
+                    .satisfies(q -> assertThat(q.scan()).contains(ScanNote.RELEASED));
+            java.util.Map<QueueId, Optional<String>> scans = new java.util.HashMap<>();
+            for (QueuedMessage q : s.recover()) {
+                scans.put(q.id(), q.scan());
+            }
+            assertThat(scans)
+                    .containsEntry(m.id(), Optional.of(scan))
+                    .containsEntry(bounceId, Optional.of(ScanNote.BOUNCE))
+                    .containsEntry(released, Optional.of(ScanNote.RELEASED))
+                    .containsEntry(plain.id(), Optional.empty());
+            assertThat(s.get(m.id()).orElseThrow().recipients().get(0).attempts())
+                    .as("the update was read")
+                    .isEqualTo(1);
+        }
+    }
+
     @Test
     void storeOnceStoresAMessageUnderItsIdOnlyOnce() throws Exception {
         QueueId id = new QueueId("0ABCDEFGHIJKLMNOPQRS");

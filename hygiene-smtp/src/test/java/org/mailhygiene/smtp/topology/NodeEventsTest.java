@@ -96,4 +96,40 @@ class NodeEventsTest {
             assertThat(events.scan(id)).isEqualTo("verdicts=? disposition=? recovered=yes");
         }
     }
+
+    /**
+     * The crash audit (session 42): a message recovered from the spool said {@code verdicts=? disposition=?
+     * recovered=yes} although the scan was known when it was stored. Its record keeps the text now, and the line says
+     * it.
+     */
+    @Test
+    void aRecoveredMessageSaysWhatItsScanFound(@TempDir Path dir) throws Exception {
+        Clock clock = Clock.systemUTC();
+        String scan = "verdicts=[builtin:CLEAN bayes:SPAM(0.93/0.8)] disposition=TAG";
+        try (org.mailhygiene.smtp.queue.Spool spool = org.mailhygiene.smtp.queue.Spool.open(dir.resolve("spool"))) {
+            spool.store(
+                    new org.mailhygiene.api.Envelope(
+                            java.util.Optional.empty(),
+                            java.util.Optional.empty(),
+                            "a@x.org",
+                            List.of("b@y.org"),
+                            java.time.Instant.now()),
+                    new byte[0],
+                    org.mailhygiene.api.MessageContent.ofBytes(
+                            "Subject: x\r\n\r\nbody\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)),
+                    org.mailhygiene.smtp.dsn.DsnRequest.NONE,
+                    java.util.Optional.of(scan));
+        }
+        NodeEvents events = new NodeEvents(
+                "n", NodeStatistics.open(dir, "n", clock), org.mailhygiene.api.events.HygieneListener.NOOP, clock);
+        try (org.mailhygiene.smtp.queue.Spool spool = org.mailhygiene.smtp.queue.Spool.open(dir.resolve("spool"));
+                org.mailhygiene.smtp.delivery.DeliveryAgent agent = org.mailhygiene.smtp.delivery.DeliveryAgent.builder(
+                                spool, org.mailhygiene.api.routing.StaticRouter.parse(":127.0.0.1:9"))
+                        .listener(events)
+                        .build()) {
+            assertThat(agent.recover()).isEqualTo(1);
+            QueueId id = spool.recover().get(0).id();
+            assertThat(events.scan(id)).isEqualTo(scan + " recovered=yes");
+        }
+    }
 }
