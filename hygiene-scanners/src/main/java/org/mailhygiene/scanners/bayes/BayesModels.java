@@ -16,6 +16,8 @@ import java.util.Optional;
 import java.util.Set;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.internal.IoErrors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The shipped default model, and how a model named in a configuration ({@code default} or a file) is found.
@@ -25,6 +27,8 @@ import org.mailhygiene.internal.IoErrors;
  * derived data, not mail. Stateless and thread-safe.
  */
 public final class BayesModels {
+    private static final Logger LOG = LoggerFactory.getLogger(BayesModels.class);
+
     /** The name that stands for the shipped default model, e.g. {@code --bayes default}, {@code bayes:default}. */
     public static final String DEFAULT = "default";
     /**
@@ -300,6 +304,7 @@ public final class BayesModels {
             throw e;
         }
         FileLock held = lock;
+        restoreJournal(abs);
         removeLeftovers(abs);
         return () -> {
             try {
@@ -308,6 +313,69 @@ public final class BayesModels {
                 ch.close();
             }
         };
+    }
+
+    /**
+     * Puts a model file's learn journal in place when a writer was killed (kill -9, a power loss) between renaming the
+     * new model into place and renaming its journal: the model file is then the new one and the journal the old one,
+     * whose recorded digest no longer matches, so that every record in it would be ignored from then on. The journal
+     * written for the new model is on the disk as {@code FILE.learned.NNN.tmp} (forced before the model's rename); the
+     * one whose recorded digest is the model file's present SHA-256 is renamed into place, with one WARN line. Called
+     * with the lock held, before {@link #removeLeftovers}; does nothing (and reads no model) without such a file, or
+     * when the journal in place already matches. Best effort: a file that cannot be read or renamed stays, and the
+     * journal is ignored as before.
+     *
+     * @param abs the model file, absolute, a symbolic link followed
+     */
+    static void restoreJournal(Path abs) {
+        String name = abs.getFileName().toString();
+        java.util.regex.Pattern pending =
+                java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(name) + "\\.learned\\.[0-9]+\\.tmp");
+        List<Path> candidates = new ArrayList<>();
+        try (java.nio.file.DirectoryStream<Path> files = Files.newDirectoryStream(
+                abs.getParent(),
+                f -> pending.matcher(f.getFileName().toString()).matches())) {
+            for (Path f : files) {
+                if (Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    candidates.add(f);
+                }
+            }
+        } catch (IOException | java.nio.file.DirectoryIteratorException e) {
+            return;
+        }
+        if (candidates.isEmpty()) {
+            return;
+        }
+        try {
+            String digest = "model " + LearnJournal.digest(Files.readAllBytes(abs));
+            Path journal = abs.resolveSibling(name + ".learned");
+            if (digest.equals(secondLine(journal))) {
+                return; // the journal in place is this model's: the files are older leftovers
+            }
+            for (Path f : candidates) {
+                if (digest.equals(secondLine(f))) {
+                    LearnJournal.commit(f, journal);
+                    LOG.warn(
+                            "{}: put its learn journal in place from {}, written for this model by a learner stopped"
+                                    + " before it could rename it (kill -9 or a power loss)",
+                            abs,
+                            f.getFileName());
+                    return;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no model (yet), or a file that cannot be read or renamed: the journal is ignored as before
+        }
+    }
+
+    /** The second line of a text file (a learn journal's {@code model DIGEST}), or {@code null}. */
+    private static String secondLine(Path file) {
+        try (java.io.BufferedReader in = Files.newBufferedReader(file, java.nio.charset.StandardCharsets.UTF_8)) {
+            in.readLine();
+            return in.readLine();
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     /**

@@ -429,4 +429,50 @@ class LearnJournalTest {
             assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp")); // no temp left
         }
     }
+
+    /**
+     * The crash audit (session 42): a learner killed between renaming the new model into place and renaming its
+     * journal (a {@code kill -9} or power loss in that moment) left the new model beside the old journal, whose digest
+     * no longer matched: every record in it was ignored from then on, so a later correction no longer undid an
+     * earlier learning. The journal written for that model was on the disk under its temporary name; the next learner
+     * now puts it in place. A temporary journal written for another model (a learner killed before its model's
+     * rename) is not taken.
+     */
+    @Test
+    void aJournalWhoseRenameACrashCutShortIsPutInPlaceByTheNextLearner(@TempDir Path dir) throws IOException {
+        Tokenizer tokenizer = Tokenizer.create();
+        MessageContent msg = MessageContent.ofBytes(PAYMENT_MAIL.getBytes(StandardCharsets.US_ASCII));
+        MessageContent other = MessageContent.ofBytes(
+                "From: a@x.example\r\nSubject: cheap watches\r\n\r\nBuy cheap replica watches now\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+        Path file = dir.resolve("m.model");
+        Path journal = BayesModels.journalFile(file);
+        BayesModels.learnOnceInto(file, true, List.of(msg), tokenizer);
+        // a second learning, made on a copy, stands for the learner that was killed: its model renamed into place,
+        // its journal still under its temporary name, the old journal left
+        Path copy = Files.createDirectories(dir.resolve("copy"));
+        Files.copy(file, copy.resolve("m.model"));
+        Files.copy(journal, copy.resolve("m.model.learned"));
+        BayesModels.learnOnceInto(copy.resolve("m.model"), true, List.of(other), tokenizer);
+        // a learner killed before its model's rename left a temporary journal that belongs to no saved model
+        Path stale = dir.resolve("m.model.learned.111.tmp");
+        Files.copy(journal, stale);
+        Files.copy(copy.resolve("m.model"), file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Path cutShort = dir.resolve("m.model.learned.222.tmp");
+        Files.copy(copy.resolve("m.model.learned"), cutShort);
+
+        BayesModels.Correction back = BayesModels.learnOnceInto(file, false, List.of(msg), tokenizer);
+        assertThat(back.undone())
+                .as("the spam learning recorded before the crash is undone")
+                .isOne();
+        String text = Files.readString(journal);
+        assertThat(text).contains(LearnJournal.key(tokenizer.tokenize(msg)) + " ham 1");
+        assertThat(text.lines().filter(l -> l.endsWith(" spam 1")))
+                .as("the record of the learning the crash cut short is kept")
+                .hasSize(1);
+        assertThat(cutShort).doesNotExist();
+        assertThat(stale)
+                .as("another model's journal is not taken (removed once 10 minutes old)")
+                .exists();
+    }
 }
