@@ -194,6 +194,11 @@ public final class MimeWalker {
     /**
      * Walks a message.
      *
+     * <p>During the walk (visitor calls included) the thread's context class loader is a loader that delegates
+     * everything to the one in effect and answers Jakarta Mail's stream-provider lookup, made for every entity built,
+     * from a copy of its service file; the previous loader is put back before this method returns or throws. A thread
+     * without a context class loader keeps none.
+     *
      * @param content the message (RFC 5322 header and body); opened as often as needed, not closed
      * @param visitor receives the entities
      * @return counts and findings
@@ -203,11 +208,15 @@ public final class MimeWalker {
     public MimeWalkResult walk(MessageContent content, PartVisitor visitor) throws IOException {
         Objects.requireNonNull(content, "content");
         Objects.requireNonNull(visitor, "visitor");
+        // every entity Jakarta Mail builds looks its stream provider up: from a copy of the service file, not the jar
+        ProviderLookups.Scope lookups = ProviderLookups.install();
         try (WalkScope scope = new WalkScope()) {
             Walk w = new Walk(scope, visitor);
             w.message(content, "", 0, "", "the message header");
             w.rethrowContentFailure();
             return w.result();
+        } finally {
+            lookups.close();
         }
     }
 
