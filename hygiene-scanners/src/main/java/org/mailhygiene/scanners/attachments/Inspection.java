@@ -7,9 +7,11 @@ import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.zip.ZipEntry;
@@ -40,6 +42,11 @@ final class Inspection {
     private final AttachmentPolicy policy;
     private final List<AttachmentFinding> findings = new ArrayList<>();
     private final byte[] drainBuffer = new byte[8192];
+    /**
+     * {@link #isBlockedType} per type met in this message: each answer tests the type against every allowed and
+     * blocked type of the policy (parsing and normalizing both), and a message of many parts names few types.
+     */
+    private final Map<String, Boolean> blockedTypes = new HashMap<>();
 
     Inspection(AttachmentPolicy policy) {
         this.policy = policy;
@@ -703,6 +710,10 @@ final class Inspection {
     }
 
     private boolean isBlockedType(String type) {
+        return blockedTypes.computeIfAbsent(type, this::policyBlocksType);
+    }
+
+    private boolean policyBlocksType(String type) {
         String t = TrueTypes.normalize(type);
         for (String allowed : policy.allowedTypes()) {
             if (TrueTypes.isA(t, allowed)) {

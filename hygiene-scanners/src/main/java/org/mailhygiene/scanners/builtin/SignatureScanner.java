@@ -111,8 +111,9 @@ public final class SignatureScanner implements Scanner {
         long start = System.nanoTime();
         MessageContent content = message.content();
         PatternMatcher raw = new PatternMatcher(EICAR, GTUBE);
+        byte[] buf = new byte[BUFFER]; // one for the message and all its parts (a message may have 1,000 tiny ones)
         try (InputStream in = content.openStream()) {
-            feedAll(in, raw);
+            feedAll(in, raw, buf);
         } catch (InterruptedIOException e) {
             throw interrupted(e);
         } catch (IOException e) {
@@ -126,7 +127,7 @@ public final class SignatureScanner implements Scanner {
         try {
             walk = walker.walk(content, (part, decoded) -> {
                 PatternMatcher m = new PatternMatcher(EICAR, GTUBE);
-                feedAll(decoded, m);
+                feedAll(decoded, m, buf);
                 if (m.found(GTUBE_INDEX) && found.gtubePart == null) {
                     found.gtubePart = part;
                 }
@@ -174,8 +175,7 @@ public final class SignatureScanner implements Scanner {
         return Verdict.clean(NAME, since(start));
     }
 
-    private static void feedAll(InputStream in, PatternMatcher m) throws IOException {
-        byte[] buf = new byte[BUFFER];
+    private static void feedAll(InputStream in, PatternMatcher m, byte[] buf) throws IOException {
         int n;
         while ((n = in.read(buf)) >= 0) {
             if (Thread.currentThread().isInterrupted()) {

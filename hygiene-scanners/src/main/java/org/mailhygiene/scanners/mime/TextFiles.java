@@ -114,7 +114,7 @@ public final class TextFiles {
         Objects.requireNonNull(budget, "budget");
         Objects.requireNonNull(handler, "handler");
         Lines lines = new Lines(Objects.requireNonNull(text, "text"));
-        byte[] drain = new byte[8192];
+        byte[] drain = null; // most texts hold no file: allocated at the first
         Begin begin = null;
         while (true) {
             if (begin == null) {
@@ -127,6 +127,9 @@ public final class TextFiles {
             LineDecoding file =
                     begin.encoding() == Encoding.YENC ? new YDecoding(lines, budget) : new UuDecoding(lines, budget);
             handler.file(begin.encoding(), begin.name(), file);
+            if (drain == null) {
+                drain = new byte[8192];
+            }
             while (file.read(drain, 0, drain.length) >= 0) {
                 // the rest of the file, through the budget
             }
