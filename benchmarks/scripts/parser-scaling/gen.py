@@ -162,9 +162,17 @@ C['partshdrs'] = lambda n: body('multipart/mixed; boundary="b"', "--b\r\n" + "X-
 C['b64mixed'] = lambda n: H + 'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: application/octet-stream; name="a.bin"\r\nContent-Transfer-Encoding: base64\r\n\r\n' + "QUJD!!\r\n"*n + "--b--\r\n"
 C['ewnul'] = lambda n: H.replace("Subject: t", "Subject: " + "=?utf-8?q?a=00?= "*n) + "\r\nbody\r\n"
 C['mixedeol'] = lambda n: body('multipart/mixed; boundary="b"', "--b\nContent-Type: text/plain\r\rx\n\r"*n + "--b--\r\n")
+# Session 42 (hostile structure in the scanners): one long base64 line without line ends (text and attachment), many
+# yEnc begin lines, named and numeric entities, many tiny named attachments, many encoded words in a file name
+C['b64long'] = lambda n: H + "Content-Transfer-Encoding: base64\r\nContent-Type: text/plain\r\n\r\n" + base64.b64encode(b"hello world " * (n // 16)).decode()
+C['b64longatt'] = lambda n: H + 'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: application/octet-stream; name="a.bin"\r\nContent-Transfer-Encoding: base64\r\n\r\n' + base64.b64encode(b"\x00\x01binary" * (n // 12)).decode() + "\r\n--b--\r\n"
+C['yencmany'] = lambda n: body('text/plain', "=ybegin line=128 size=1 name=a.bin\r\nk\r\n=yend size=1\r\n"*n)
+C['htmlentnamed'] = lambda n: body('text/html', '&amp;&lt;&nbsp;&#65;&#x41;'*(n//25))
+C['partsatt'] = lambda n: body('multipart/mixed; boundary="b"', "".join(f'--b\r\nContent-Type: application/octet-stream; name="f{i}.pdf"\r\nContent-Disposition: attachment; filename="f{i}.pdf"\r\n\r\n%PDF-1.4\r\n' for i in range(n)) + "--b--\r\n")
+C['ewname'] = lambda n: H + 'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: application/octet-stream; name="' + "=?utf-8?b?YS5leGU=?="*n + '"\r\n\r\nx\r\n--b--\r\n'
 which = sys.argv[3].split(',') if len(sys.argv) > 3 else list(C)
 base = int(sys.argv[2])
-scale = {'ctdup':1/40, 'cddup':1/50, 'ctedup':1/30, 'lfhdr':1/7, 'crhdr':1/7, 'noboundary':1/40, 'neverboundary':1/40, 'nestunclosed':1/100, 'partshdrs':1/8, 'b64mixed':1/8, 'ewnul':1/17, 'mixedeol':1/35, 'nest':1/100, 'nestmsg':1/100, 'parts':1/40, 'bprefix':1/6, 'bprefix2':1/70, 'foldhdr':1/3,'manyhdr':1/8,'ew':1/14,'ewb64':1/16,'ewunterm':1/10,'ewfrom':1/14,
+scale = {'yencmany':1/55, 'partsatt':1/2200, 'ewname':1/20, 'ctdup':1/40, 'cddup':1/50, 'ctedup':1/30, 'lfhdr':1/7, 'crhdr':1/7, 'noboundary':1/40, 'neverboundary':1/40, 'nestunclosed':1/100, 'partshdrs':1/8, 'b64mixed':1/8, 'ewnul':1/17, 'mixedeol':1/35, 'nest':1/100, 'nestmsg':1/100, 'parts':1/40, 'bprefix':1/6, 'bprefix2':1/70, 'foldhdr':1/3,'manyhdr':1/8,'ew':1/14,'ewb64':1/16,'ewunterm':1/10,'ewfrom':1/14,
          'tomany':1/14,'ctparam':1/8,'rfc2231':1/20,'rfc2231rev':1/16, 'uu':1/63,'uumany':1/20,'qp':1/3,'zipmany':1/60,'zipnest':1/500,'tarmany':1/1100,'gztarmany':1/1100,'gzconcat':1/20,
          'htmltags':1/5,'htmlimg':1/24, 'htmlstyle2':1/26,'htmlspan':1/33,'htmltable':1/15, 'fromcomma':1/6,'fromquote':1/3, 'kana':1/3,'kanji':1/3, 'runnl':1/2, 'htmlfont':1/13,'htmlscript':1/8, 'htmlclose':1/6, 'htmlcomment2':1/5}
 for k in which:
