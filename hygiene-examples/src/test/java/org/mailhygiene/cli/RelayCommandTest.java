@@ -127,6 +127,48 @@ class RelayCommandTest {
     }
 
     /**
+     * Session 42, from outside (docs/walkthrough.md section 4 with the gateway's {@code clamd:SOCKET,127.0.0.1:3310}
+     * and the second clamd left out, as the walkthrough allows): a failover group member that did not answer passed
+     * {@code --check} without a word while another member of its group answered, although "a daemon that does not
+     * answer is a warning". Each member that does not answer is now named.
+     */
+    @Test
+    void checkWarnsOfEachFailoverMemberThatDoesNotAnswer() throws Exception {
+        int dead;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            dead = s.getLocalPort();
+        }
+        try (org.mailhygiene.testkit.clamd.FakeClamd clamd = org.mailhygiene.testkit.clamd.FakeClamd.start();
+                org.mailhygiene.testkit.clamd.FakeClamd clamd2 = org.mailhygiene.testkit.clamd.FakeClamd.start();
+                org.mailhygiene.testkit.spamd.FakeSpamd spamd = org.mailhygiene.testkit.spamd.FakeSpamd.start()) {
+            Path conf = dir.resolve("gw.conf");
+            String base = "role = edge\nname = e\nlisten = 127.0.0.1:0\ndata = d\nroute = :127.0.0.1:25\n";
+            Files.writeString(
+                    conf,
+                    base + "scanner = clamd:" + clamd.tcpAddress() + ",127.0.0.1:" + dead + "\n" + "scanner = spamd:"
+                            + spamd.address() + ",127.0.0.1:" + dead + "\n");
+            Run r = Run.main("relay", "--config", conf.toString(), "--check");
+            assertThat(r.status()).as(r.err()).isEqualTo(Command.EXIT_OK);
+            assertThat(r.out()).contains("gw.conf: OK");
+            assertThat(r.err())
+                    .contains("gw.conf: warning: scanner clamd: member 127.0.0.1:" + dead + " does not answer")
+                    .contains("gw.conf: warning: scanner spamd: member 127.0.0.1:" + dead + " does not answer")
+                    .contains("Connection refused")
+                    .doesNotContain("member " + clamd.tcpAddress())
+                    .doesNotContain("member " + spamd.address());
+
+            // every member answers: no warning
+            Files.writeString(
+                    conf,
+                    base + "scanner = clamd:" + clamd.tcpAddress() + "," + clamd2.tcpAddress() + "\n"
+                            + "scanner = spamd:" + spamd.address() + "\n");
+            Run quiet = Run.main("relay", "--config", conf.toString(), "--check");
+            assertThat(quiet.status()).as(quiet.err()).isEqualTo(Command.EXIT_OK);
+            assertThat(quiet.err()).doesNotContain("does not answer");
+        }
+    }
+
+    /**
      * Session 40, from outside: a clamd line naming an SMTP server's port was reported after the 5 s probe timeout as
      * "scan deadline passed while awaiting the PING reply"; a clamd with {@code AlertExceedsMax no} (Debian's default),
      * which answers {@code OK} for what it stopped reading at a scan limit, passed {@code --check} without a word.

@@ -1731,8 +1731,12 @@ public final class Node implements AutoCloseable {
          * hear of it before the start. Call after {@link #check()}. Blocks up to the scanners' timeouts; never
          * throws for a scanner that is down.
          *
-         * @return one line per scanner that is down: its name and what its probe saw; empty when all answer or have
-         *     no probe
+         * <p>A clamd or spamd failover group that answers through one member is up, but each of its other members
+         * that does not answer is named too ({@code clamd: member 127.0.0.1:3310 does not answer: ...}): a typo in a
+         * second address, or a second daemon never started, would otherwise show only when the first one fails.
+         *
+         * @return one line per scanner that is down (its name and what its probe saw) and per failover member that
+         *     does not answer in a scanner that is up; empty when all answer or have no probe
          */
         public List<String> probeScanners() {
             List<String> down = new java.util.ArrayList<>();
@@ -1740,9 +1744,50 @@ public final class Node implements AutoCloseable {
                 org.mailhygiene.api.Health h = s.health();
                 if (h.status() == org.mailhygiene.api.Health.Status.DOWN) {
                     down.add(s.name() + ": " + h.detail());
+                } else if (h.status() == org.mailhygiene.api.Health.Status.UP) {
+                    try {
+                        down.addAll(silentMembers(s));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
                 }
             }
             return down;
+        }
+
+        /** The members of a clamd or spamd failover group of two or more that do not answer {@code PING}. */
+        private static List<String> silentMembers(Scanner s) throws InterruptedException {
+            List<String> silent = new java.util.ArrayList<>();
+            if (s instanceof org.mailhygiene.scanners.clamd.ClamdScanner clamd
+                    && clamd.clients().size() > 1) {
+                for (org.mailhygiene.scanners.clamd.ClamdClient c : clamd.clients()) {
+                    try {
+                        c.ping(clamd.probeTimeout());
+                    } catch (org.mailhygiene.scanners.clamd.ClamdException e) {
+                        silent.add(memberLine(s, c.address().toString(), e.getMessage()));
+                    }
+                }
+            } else if (s instanceof org.mailhygiene.scanners.spamd.SpamdScanner spamd
+                    && spamd.group().values().size() > 1) {
+                for (org.mailhygiene.scanners.spamd.SpamdClient c :
+                        spamd.group().values()) {
+                    try {
+                        c.ping();
+                    } catch (org.mailhygiene.scanners.spamd.SpamdException e) {
+                        silent.add(memberLine(s, c.address(), e.getMessage()));
+                    }
+                }
+            }
+            return silent;
+        }
+
+        private static String memberLine(Scanner s, String address, String problem) {
+            String why = problem == null ? "no reason given" : problem;
+            if (why.startsWith(address + ": ")) {
+                why = why.substring(address.length() + 2);
+            }
+            return s.name() + ": member " + address + " does not answer: " + why;
         }
 
         /**
