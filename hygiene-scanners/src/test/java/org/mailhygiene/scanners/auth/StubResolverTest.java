@@ -80,6 +80,30 @@ class StubResolverTest {
                 .hasSize(2);
     }
 
+    /**
+     * Session 42, from outside: {@code hygiene scan --auth --dns 127.0.0.1:PORT} with nothing listening there said
+     * {@code spf=temperror ... DNS error looking up example.com: /127.0.0.1:PORT: null} (the ICMP port unreachable
+     * the kernel reports has no message). The reason is now said, and the server without the slash.
+     */
+    @Test
+    void aServerThatIsNotListeningIsNamedWithTheReason() throws Exception {
+        int closed;
+        try (java.net.DatagramSocket s = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        DnsResult r = StubResolver.builder()
+                .server(new java.net.InetSocketAddress("127.0.0.1", closed))
+                .timeout(Duration.ofSeconds(5))
+                .attempts(1)
+                .build()
+                .query("example.com", DnsType.TXT);
+        assertThat(r.status()).isEqualTo(DnsResult.Status.TEMPERROR);
+        assertThat(r.detail())
+                .startsWith("127.0.0.1:" + closed + ": ")
+                .doesNotContain("null")
+                .containsAnyOf("port unreachable", "no reply within");
+    }
+
     @Test
     void theCacheHonoursTtlSizeAndNeverKeepsFailures(FakeDnsServer dns) {
         dns.txt("a.example", "one").txt("b.example", "two");

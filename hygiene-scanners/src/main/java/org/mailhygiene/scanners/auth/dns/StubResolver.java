@@ -212,16 +212,26 @@ public final class StubResolver implements DnsResolver {
                         case 3:
                             return new DnsResult(DnsResult.Status.NXDOMAIN, List.of(), "");
                         default:
-                            last = server + ": RCODE " + rcodeName(reply.rcode());
+                            last = hostPort(server) + ": RCODE " + rcodeName(reply.rcode());
                     }
                 } catch (SocketTimeoutException e) {
-                    last = server + ": no reply within " + timeout.toMillis() + " ms";
+                    last = hostPort(server) + ": no reply within " + timeout.toMillis() + " ms";
+                } catch (java.net.PortUnreachableException e) {
+                    // the kernel's ICMP port unreachable has no message: say what it means
+                    last = hostPort(server) + ": port unreachable (no DNS server listens there)";
                 } catch (IOException | DnsWire.MalformedException e) {
-                    last = server + ": " + e.getMessage();
+                    last = hostPort(server) + ": "
+                            + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
                 }
             }
         }
         return DnsResult.tempError(last);
+    }
+
+    /** {@code 127.0.0.1:53}, {@code [::1]:53}: the server as a user writes it (no leading slash). */
+    private static String hostPort(InetSocketAddress server) {
+        String host = server.getAddress() != null ? server.getAddress().getHostAddress() : server.getHostString();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + server.getPort();
     }
 
     private static String rcodeName(int rcode) {
