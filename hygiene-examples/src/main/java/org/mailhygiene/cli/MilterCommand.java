@@ -364,10 +364,11 @@ public final class MilterCommand implements Command {
             if (adminAt != null) {
                 registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
                 ScanMetrics scanMetrics = new ScanMetrics();
+                // bound first: meters published before the registry is bound made Micrometer log a WARN at every start
+                scanMetrics.bindTo(registry);
                 // the milter's scanners are fixed until a restart: their counters are published at 0 at once
                 scanMetrics.expectScanners(
                         scanners.stream().map(org.mailhygiene.api.Scanner::name).toList());
-                scanMetrics.bindTo(registry);
                 milterMetrics = new MilterMetrics();
                 milterMetrics.bindTo(registry);
                 listeners.add(scanMetrics);
