@@ -151,8 +151,8 @@ class RelayCommandTest {
             assertThat(r.status()).as(r.err()).isEqualTo(Command.EXIT_OK);
             assertThat(r.out()).contains("gw.conf: OK");
             assertThat(r.err())
-                    .contains("gw.conf: warning: scanner clamd: member 127.0.0.1:" + dead + " does not answer")
-                    .contains("gw.conf: warning: scanner spamd: member 127.0.0.1:" + dead + " does not answer")
+                    .contains("gw.conf line 6: warning: scanner clamd: member 127.0.0.1:" + dead + " does not answer")
+                    .contains("gw.conf line 7: warning: scanner spamd: member 127.0.0.1:" + dead + " does not answer")
                     .contains("Connection refused")
                     .doesNotContain("member " + clamd.tcpAddress())
                     .doesNotContain("member " + spamd.address());
