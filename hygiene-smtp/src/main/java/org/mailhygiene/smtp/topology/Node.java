@@ -571,6 +571,29 @@ public final class Node implements AutoCloseable {
             s.start();
         }
         LOG.info("{} ({}) listening on {}, data in {}", name, role, relay.address(), dataDirectory);
+        LOG.info("{}: scanners {}", name, describeScanners(scanners()));
+    }
+
+    /**
+     * The scanners in pipeline order for the start's log line, a Bayes classifier with the model it loaded (what its
+     * health says: the messages it learned, its threshold, its file), so an administrator sees at start which model
+     * a node classifies with. Asks no daemon.
+     */
+    static String describeScanners(List<Scanner> scanners) {
+        if (scanners.isEmpty()) {
+            return "none";
+        }
+        StringBuilder sb = new StringBuilder();
+        for (Scanner s : scanners) {
+            if (sb.length() > 0) {
+                sb.append(", ");
+            }
+            sb.append(s.name());
+            if (s instanceof BayesScanner bayes) {
+                sb.append(" (").append(bayes.health().detail()).append(')');
+            }
+        }
+        return sb.toString();
     }
 
     /**

@@ -197,6 +197,27 @@ class ScannerConfigTest {
                 .isEqualTo("clamscan");
     }
 
+    /**
+     * Session 42 (crash audit): a node's start named no scanner, so which model a node classified with after a restart
+     * (the old one or the one a learner had just put in place) was only on {@code /health}. The start's log line
+     * names each scanner and, for the classifier, the model it loaded.
+     */
+    @Test
+    void theStartLineNamesTheScannersAndTheModelLoaded() throws Exception {
+        BayesModel learned = BayesModel.empty();
+        learned.learn(List.of("viagra", "cheap"), true);
+        learned.learn(List.of("viagra", "offer"), true);
+        learned.learn(List.of("meeting", "agenda"), false);
+        learned.save(dir.resolve("site.model"));
+        ScannerConfig.Result r = read("scanner = builtin\nscanner = bayes:site.model\n");
+        String line = Node.describeScanners(r.scanners());
+        assertThat(line)
+                .startsWith(r.scanners().get(0).name() + ", ")
+                .contains("bayes (in process: a model of 2 spam and 1 ham (")
+                .contains("from " + dir.resolve("site.model"));
+        assertThat(Node.describeScanners(List.of())).isEqualTo("none");
+    }
+
     @Test
     void bayesLoadsTheModelAtCheckAndWatchesTheFile() throws Exception {
         Path model = dir.resolve("bayes.model");
