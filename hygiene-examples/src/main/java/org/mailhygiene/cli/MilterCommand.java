@@ -21,10 +21,7 @@ import java.util.concurrent.TimeUnit;
 import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.Message;
 import org.mailhygiene.api.MessageContent;
-import org.mailhygiene.api.ScanFailure;
-import org.mailhygiene.api.ScanResult;
 import org.mailhygiene.api.Scanner;
-import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.events.HygieneListener;
 import org.mailhygiene.api.policy.Action;
 import org.mailhygiene.api.policy.Disposition;
@@ -32,7 +29,6 @@ import org.mailhygiene.api.policy.Policy;
 import org.mailhygiene.api.policy.SmtpReply;
 import org.mailhygiene.internal.IoErrors;
 import org.mailhygiene.internal.LockedDirectory;
-import org.mailhygiene.internal.Scores;
 import org.mailhygiene.metrics.AdminServer;
 import org.mailhygiene.metrics.MilterMetrics;
 import org.mailhygiene.metrics.ScanMetrics;
@@ -43,6 +39,7 @@ import org.mailhygiene.scanners.ScanPipeline;
 import org.mailhygiene.scanners.ScanReport;
 import org.mailhygiene.smtp.config.ConfigException;
 import org.mailhygiene.smtp.config.ConfigFile;
+import org.mailhygiene.smtp.queue.ScanNote;
 import org.mailhygiene.smtp.stats.Counter;
 import org.mailhygiene.smtp.stats.NodeStatistics;
 import org.mailhygiene.smtp.topology.NodeConfig;
@@ -635,7 +632,7 @@ public final class MilterCommand implements Command {
         if (report == null) {
             sb.append("[]");
         } else {
-            appendVerdicts(sb, report.results());
+            sb.append(ScanNote.verdicts(report.results())); // as the relay's log lines say them
         }
         sb.append(" disposition=")
                 .append(outcome.action())
@@ -645,34 +642,6 @@ public final class MilterCommand implements Command {
             sb.append(" progress=").append(outcome.progressReplies());
         }
         return sb.toString();
-    }
-
-    private static void appendVerdicts(StringBuilder sb, List<ScanResult> results) {
-        sb.append('[');
-        boolean first = true;
-        for (ScanResult r : results) {
-            if (!(r instanceof Verdict) && !(r instanceof ScanFailure)) {
-                continue;
-            }
-            if (!first) {
-                sb.append(' ');
-            }
-            first = false;
-            if (r instanceof Verdict v) {
-                sb.append(v.scanner()).append(':').append(v.outcome());
-                if (!v.threats().isEmpty()) {
-                    sb.append('(').append(String.join(",", v.threats())).append(')');
-                }
-                if (v.score().isPresent()) {
-                    sb.append('(').append(Scores.format(v.score().getAsDouble()));
-                    v.threshold().ifPresent(t -> sb.append('/').append(Scores.format(t)));
-                    sb.append(')');
-                }
-            } else if (r instanceof ScanFailure f) {
-                sb.append(f.scanner()).append(":FAILED(").append(f.kind()).append(')');
-            }
-        }
-        sb.append(']');
     }
 
     /** {@code IP:PORT} for {@code --admin}; port 0 picks a free port. */
