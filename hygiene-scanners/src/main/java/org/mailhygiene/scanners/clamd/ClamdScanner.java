@@ -561,8 +561,7 @@ public final class ClamdScanner implements Scanner {
      */
     public List<String> checkLimits() {
         List<String> warnings = new ArrayList<>();
-        byte[] eicar = String.join("", "X5O!P%@AP[4\\PZX54(P^)7CC)7}$", "EICAR-STANDARD-ANTIVIRUS-", "TEST-FILE!$H+H*")
-                .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] eicar = org.mailhygiene.scanners.builtin.SignatureScanner.eicarTestFile();
         byte[] zipped = zip("eicar.com", eicar);
         byte[] nested = zipped;
         for (int i = 1; i < LIMITS_PROBE_DEPTH; i++) {

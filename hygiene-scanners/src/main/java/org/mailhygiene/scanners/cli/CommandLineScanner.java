@@ -41,6 +41,7 @@ import org.mailhygiene.api.Verdict;
 import org.mailhygiene.internal.Checks;
 import org.mailhygiene.internal.IoErrors;
 import org.mailhygiene.internal.LockedDirectory;
+import org.mailhygiene.scanners.builtin.SignatureScanner;
 import org.mailhygiene.scanners.clamd.ClamdScanReply;
 import org.mailhygiene.scanners.mime.MimeWalker;
 import org.mailhygiene.scanners.update.CommandStep;
@@ -254,8 +255,7 @@ public final class CommandLineScanner implements Scanner {
      * @throws InterruptedException if interrupted while the program runs
      */
     public Optional<String> checkDetectsEicar() throws InterruptedException {
-        byte[] eicar = String.join("", "X5O!P%@AP[4\\PZX54(P^)7CC)7}$", "EICAR-STANDARD-ANTIVIRUS-", "TEST-FILE!$H+H*")
-                .getBytes(StandardCharsets.US_ASCII);
+        byte[] eicar = SignatureScanner.eicarTestFile();
         byte[] head = ("From: check@localhost\r\nTo: check@localhost\r\nSubject: EICAR test file\r\n"
                         + "Message-ID: <eicar-check@localhost>\r\nMIME-Version: 1.0\r\n"
                         + "Content-Type: text/plain; charset=us-ascii\r\n\r\n")

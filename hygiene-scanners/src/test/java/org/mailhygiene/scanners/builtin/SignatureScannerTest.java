@@ -37,6 +37,11 @@ class SignatureScannerTest {
     void testStringsAreTheStandardOnes() {
         assertThat(eicar()).hasSize(68).startsWith("X5O!").endsWith("H+H*");
         assertThat(gtube()).hasSize(68).contains("GTUBE");
+        // the public copy relay --check sends to clamd and command-line scanners: the same bytes, a new array each call
+        byte[] file = SignatureScanner.eicarTestFile();
+        assertThat(new String(file, StandardCharsets.US_ASCII)).isEqualTo(eicar());
+        file[0] = 'x';
+        assertThat(SignatureScanner.eicarTestFile()[0]).isEqualTo((byte) 'X');
     }
 
     @Test
