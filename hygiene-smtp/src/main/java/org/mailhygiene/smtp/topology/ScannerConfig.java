@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.api.Scanner;
 import org.mailhygiene.api.events.HygieneListener;
@@ -134,7 +135,7 @@ final class ScannerConfig {
         List<NodeService> services = new ArrayList<>();
         Map<String, List<String>> byFamily = new LinkedHashMap<>();
         Map<String, Integer> nameLine = new LinkedHashMap<>();
-        HygieneListener log = new FailoverLog(node);
+        FailoverLog log = new FailoverLog(node);
         Settings settings = new Settings(c, base);
         // as in hygiene scan (--builtin --bayes FILE): a bayes: line replaces the embedded set's default classifier
         boolean bayesLine = false;
@@ -443,7 +444,7 @@ final class ScannerConfig {
     }
 
     private static Scanner clamd(
-            ConfigFile c, int n, Settings s, String arg, HygieneListener log, List<NodeService> services)
+            ConfigFile c, int n, Settings s, String arg, FailoverLog log, List<NodeService> services)
             throws ConfigException {
         ClamdScanner.Builder b = ClamdScanner.builder().listener(log);
         List<ClamdAddress> seen = new ArrayList<>();
@@ -470,6 +471,7 @@ final class ScannerConfig {
         versionCheck.ifPresent(b::versionCheckInterval);
         Duration probe = s.duration("clamd", "probe-interval").orElse(DEFAULT_PROBE_INTERVAL);
         ClamdScanner scanner = s.build("clamd", b::build);
+        log.probedEvery(scanner.name(), probe);
         services.add(NodeService.every("clamd-probe", probe, scanner::probeDown));
         if (versionCheck.isPresent()) {
             services.add(NodeService.every("clamd-version-check", versionCheck.get(), () -> {
@@ -495,7 +497,7 @@ final class ScannerConfig {
     }
 
     private static Scanner spamd(
-            ConfigFile c, int n, Settings s, String arg, HygieneListener log, List<NodeService> services)
+            ConfigFile c, int n, Settings s, String arg, FailoverLog log, List<NodeService> services)
             throws ConfigException {
         SpamdScanner.Builder b = SpamdScanner.builder().listener(log);
         List<String> seen = new ArrayList<>();
@@ -531,6 +533,7 @@ final class ScannerConfig {
         given.ifPresent(b::threshold);
         Duration probe = s.duration("spamd", "probe-interval").orElse(DEFAULT_PROBE_INTERVAL);
         SpamdScanner scanner = s.build("spamd", b::build);
+        log.probedEvery(scanner.name(), probe);
         services.add(NodeService.every("spamd-probe", probe, scanner::probeDown));
         return scanner;
     }
@@ -905,23 +908,34 @@ final class ScannerConfig {
         return n * unit;
     }
 
-    /** Logs failover group state changes: one WARN when a member goes down, one INFO when it comes back. */
+    /**
+     * Logs failover group state changes: one WARN when a member goes down, naming its back-off and how often it is
+     * probed meanwhile (the group's {@code *.probe-interval}), one INFO when it comes back. Thread-safe.
+     */
     static final class FailoverLog implements HygieneListener {
         private final String node;
+        private final Map<String, Duration> probeIntervals = new ConcurrentHashMap<>();
 
         FailoverLog(String node) {
             this.node = node;
         }
 
+        /** Records how often the node probes a group's members that are down (its probe service's interval). */
+        void probedEvery(String group, Duration interval) {
+            probeIntervals.put(group, interval);
+        }
+
         @Override
         public void memberDown(String group, String member, String reason, Duration backoff) {
-            LOG.warn(
-                    "{}: {} member {} DOWN for {}s (probed every few seconds meanwhile): {}",
-                    node,
-                    group,
-                    member,
-                    backoff.toSeconds(),
-                    reason);
+            LOG.warn("{}", downLine(group, member, reason, backoff));
+        }
+
+        /** The WARN line of {@link #memberDown}. */
+        String downLine(String group, String member, String reason, Duration backoff) {
+            Duration probe = probeIntervals.get(group);
+            return node + ": " + group + " member " + member + " DOWN for " + backoff.toSeconds() + "s ("
+                    + (probe == null ? "not probed" : "probed every " + ConfigFile.format(probe)) + " meanwhile): "
+                    + reason;
         }
 
         @Override

@@ -198,6 +198,23 @@ class ScannerConfigTest {
     }
 
     /**
+     * Session 42 (hdocs' note): the WARN line of a failover member going down said "probed every few seconds
+     * meanwhile" whatever {@code clamd.probe-interval} was; it names the group's interval.
+     */
+    @Test
+    void aMemberDownLineNamesTheGroupsProbeInterval() {
+        ScannerConfig.FailoverLog log = new ScannerConfig.FailoverLog("gateway");
+        log.probedEvery("clamd", Duration.ofMillis(250));
+        log.probedEvery("spamd", Duration.ofSeconds(1));
+        assertThat(log.downLine("clamd", "127.0.0.1:3310", "connect failed", Duration.ofSeconds(30)))
+                .isEqualTo("gateway: clamd member 127.0.0.1:3310 DOWN for 30s (probed every 250ms meanwhile):"
+                        + " connect failed");
+        assertThat(log.downLine("spamd", "127.0.0.1:783", "refused", Duration.ofSeconds(60)))
+                .contains("DOWN for 60s (probed every 1s meanwhile)");
+        assertThat(log.downLine("other", "x", "y", Duration.ofSeconds(30))).contains("(not probed meanwhile)");
+    }
+
+    /**
      * Session 42 (crash audit): a node's start named no scanner, so which model a node classified with after a restart
      * (the old one or the one a learner had just put in place) was only on {@code /health}. The start's log line
      * names each scanner and, for the classifier, the model it loaded.
