@@ -42,6 +42,7 @@ import org.mailhygiene.smtp.config.ConfigFile;
 import org.mailhygiene.smtp.queue.ScanNote;
 import org.mailhygiene.smtp.stats.Counter;
 import org.mailhygiene.smtp.stats.NodeStatistics;
+import org.mailhygiene.smtp.topology.Node;
 import org.mailhygiene.smtp.topology.NodeConfig;
 import org.mailhygiene.smtp.topology.NodeService;
 import org.slf4j.Logger;
@@ -220,33 +221,22 @@ public final class MilterCommand implements Command {
                 return EXIT_ERROR;
             }
             if (check) {
-                for (Scanner sc : s.scanners()) {
-                    // a daemon on a wrong port or socket: as the relay's --check says (the milter's said nothing, and
-                    // the MTA then got 451 for every message, or unscanned mail with on-failure = accept)
-                    org.mailhygiene.api.Health h = sc.health();
-                    if (h.status() == org.mailhygiene.api.Health.Status.DOWN) {
-                        io.err()
-                                .println("hygiene milter: " + CheckLocations.scannerLine(config, sc.name())
-                                        + ": warning: scanner " + sc.name() + ": " + h.detail()
-                                        + " (the milter would start with it marked down; check its address in the"
-                                        + " scanner line)");
-                    }
-                    // clamd answering OK for what it stopped reading at a limit: such mail would pass as clean
-                    if (sc instanceof org.mailhygiene.scanners.clamd.ClamdScanner clamd) {
-                        for (String w : clamd.checkLimits()) {
-                            io.err()
-                                    .println("hygiene milter: " + CheckLocations.scannerLine(config, sc.name())
-                                            + ": warning: scanner " + sc.name() + ": " + w);
-                        }
-                    }
-                    // a command-line scanner's program that calls the EICAR test file clean, or fails on it
-                    if (sc instanceof org.mailhygiene.scanners.cli.CommandLineScanner cli) {
-                        for (String w : cli.checkDetectsEicar().stream().toList()) {
-                            io.err()
-                                    .println("hygiene milter: " + CheckLocations.scannerLine(config, sc.name())
-                                            + ": warning: scanner " + sc.name() + ": " + w);
-                        }
-                    }
+                // a daemon on a wrong port or socket (or a silent member of a group): the milter would start with it
+                // marked down and the MTA get 451 for every message, or unscanned mail with on-failure = accept; the
+                // relay's --check says the same (Node.probeScanners)
+                for (String down : Node.probeScanners(s.scanners())) {
+                    io.err()
+                            .println("hygiene milter: " + CheckLocations.scannerLine(config, down)
+                                    + ": warning: scanner "
+                                    + down + " (the milter would start with it marked down; check its address in the"
+                                    + " scanner line)");
+                }
+                // clamd answering OK for what it stopped reading at a limit, a command-line scanner calling the EICAR
+                // test file clean: such mail would pass as clean
+                for (String w : Node.checkScannerLimits(s.scanners())) {
+                    io.err()
+                            .println("hygiene milter: " + CheckLocations.scannerLine(config, w) + ": warning: scanner "
+                                    + w);
                 }
                 io.out().println(config + ": OK");
                 return EXIT_OK;

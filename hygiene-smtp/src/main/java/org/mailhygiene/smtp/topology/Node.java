@@ -575,6 +575,64 @@ public final class Node implements AutoCloseable {
     }
 
     /**
+     * Probes each scanner once, for a configuration check before a start ({@code hygiene relay --check}, {@code hygiene
+     * milter --check}; {@link Builder#probeScanners()} for a node's): a daemon that does not answer (a wrong port or
+     * socket, a daemon not started) is not an error, since a node or milter starts with it marked down, but the
+     * administrator should hear of it before the start. A clamd or spamd failover group that answers through one
+     * member is up, but each of its other members that does not answer is named too ({@code clamd: member
+     * 127.0.0.1:3310 does not answer: ...}). Blocks up to the scanners' timeouts; never throws for a scanner that is
+     * down.
+     *
+     * @param scanners the scanners, as built for the start
+     * @return one line per scanner that is down (its name and what its probe saw) and per failover member that does
+     *     not answer in a scanner that is up; empty when all answer or have no probe
+     */
+    public static List<String> probeScanners(List<Scanner> scanners) {
+        List<String> down = new java.util.ArrayList<>();
+        for (Scanner s : scanners) {
+            org.mailhygiene.api.Health h = s.health();
+            if (h.status() == org.mailhygiene.api.Health.Status.DOWN) {
+                down.add(s.name() + ": " + h.detail());
+            } else if (h.status() == org.mailhygiene.api.Health.Status.UP) {
+                try {
+                    down.addAll(Builder.silentMembers(s));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        return down;
+    }
+
+    /**
+     * Checks what each scanner calls the EICAR test file, for a configuration check before a start ({@link
+     * Builder#checkScannerLimits()} for a node's): clamd instances with settings under which clamd calls content it did
+     * not read clean ({@link org.mailhygiene.scanners.clamd.ClamdScanner#checkLimits()}), and command-line scanners
+     * that call it clean or fail on it ({@link org.mailhygiene.scanners.cli.CommandLineScanner#checkDetectsEicar()}).
+     * Blocks up to the scanners' probe and scan timeouts; never throws.
+     *
+     * @param scanners the scanners, as built for the start
+     * @return one line per finding, prefixed with its scanner's name; empty when none
+     */
+    public static List<String> checkScannerLimits(List<Scanner> scanners) {
+        List<String> warnings = new java.util.ArrayList<>();
+        for (Scanner s : scanners) {
+            if (s instanceof org.mailhygiene.scanners.clamd.ClamdScanner clamd) {
+                clamd.checkLimits().forEach(w -> warnings.add(s.name() + ": " + w));
+            } else if (s instanceof org.mailhygiene.scanners.cli.CommandLineScanner cli) {
+                try {
+                    cli.checkDetectsEicar().ifPresent(w -> warnings.add(s.name() + ": " + w));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return warnings;
+                }
+            }
+        }
+        return warnings;
+    }
+
+    /**
      * The scanners in pipeline order for the start's log line, a Bayes classifier with the model it loaded (what its
      * health says: the messages it learned, its threshold, its file), so an administrator sees at start which model
      * a node classifies with. Asks no daemon.
@@ -1762,21 +1820,7 @@ public final class Node implements AutoCloseable {
          *     does not answer in a scanner that is up; empty when all answer or have no probe
          */
         public List<String> probeScanners() {
-            List<String> down = new java.util.ArrayList<>();
-            for (Scanner s : scanners) {
-                org.mailhygiene.api.Health h = s.health();
-                if (h.status() == org.mailhygiene.api.Health.Status.DOWN) {
-                    down.add(s.name() + ": " + h.detail());
-                } else if (h.status() == org.mailhygiene.api.Health.Status.UP) {
-                    try {
-                        down.addAll(silentMembers(s));
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        break;
-                    }
-                }
-            }
-            return down;
+            return Node.probeScanners(scanners);
         }
 
         /** The members of a clamd or spamd failover group of two or more that do not answer {@code PING}. */
@@ -1826,20 +1870,7 @@ public final class Node implements AutoCloseable {
          * @return one line per instance so configured, prefixed with its scanner's name; empty when none is
          */
         public List<String> checkScannerLimits() {
-            List<String> warnings = new java.util.ArrayList<>();
-            for (Scanner s : scanners) {
-                if (s instanceof org.mailhygiene.scanners.clamd.ClamdScanner clamd) {
-                    clamd.checkLimits().forEach(w -> warnings.add(s.name() + ": " + w));
-                } else if (s instanceof org.mailhygiene.scanners.cli.CommandLineScanner cli) {
-                    try {
-                        cli.checkDetectsEicar().ifPresent(w -> warnings.add(s.name() + ": " + w));
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return warnings;
-                    }
-                }
-            }
-            return warnings;
+            return Node.checkScannerLimits(scanners);
         }
 
         private void requireSettings() {
