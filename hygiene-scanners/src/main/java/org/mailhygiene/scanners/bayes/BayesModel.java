@@ -1032,6 +1032,54 @@ public final class BayesModel {
     }
 
     /**
+     * Reads a model's magic and format version, leaving the stream at the compressed data.
+     *
+     * @return the version, 1 to {@value #FORMAT_VERSION}
+     * @throws ModelFormatException if the magic is wrong, the stream too short or the version unknown
+     */
+    private static int readHeader(InputStream in, String sourceName) throws IOException {
+        DataInputStream header = new DataInputStream(in);
+        byte[] magic = new byte[MAGIC.length];
+        int version;
+        try {
+            header.readFully(magic);
+            if (!java.util.Arrays.equals(magic, MAGIC)) {
+                throw new ModelFormatException(sourceName + " is not a Mail Hygiene Bayes model (bad magic)");
+            }
+            version = header.readInt();
+        } catch (EOFException e) {
+            throw new ModelFormatException(sourceName + " is not a Mail Hygiene Bayes model (too short)");
+        }
+        if (version < 1 || version > FORMAT_VERSION) {
+            throw new ModelFormatException(sourceName + " has model format version " + version
+                    + "; this build reads versions 1 to " + FORMAT_VERSION + " only (retrain the model)");
+        }
+        return version;
+    }
+
+    /**
+     * Reads only a model's spam and ham message counts and its token count, without its tokens.
+     *
+     * @return {spam messages, ham messages, tokens}
+     * @throws ModelFormatException if the stream is not a model this build reads
+     * @throws IOException if reading fails
+     */
+    static long[] readCounts(InputStream in, String sourceName) throws IOException {
+        int version = readHeader(in, sourceName);
+        // closing it ends its inflater at once (the caller closes the stream too; a second close does nothing)
+        try (DataInputStream data = new DataInputStream(new InflaterInputStream(in))) {
+            long spam = data.readLong();
+            long ham = data.readLong();
+            if (version >= 2) {
+                data.readInt();
+            }
+            return new long[] {spam, ham, data.readInt()};
+        } catch (EOFException e) {
+            throw new ModelFormatException(sourceName + " is truncated");
+        }
+    }
+
+    /**
      * Reads a model written by {@link #save(Path)}.
      *
      * @param file the model file
@@ -1092,22 +1140,7 @@ public final class BayesModel {
      * @throws IOException if reading fails
      */
     public static BayesModel read(InputStream in, String sourceName) throws IOException {
-        DataInputStream header = new DataInputStream(in);
-        byte[] magic = new byte[MAGIC.length];
-        int version;
-        try {
-            header.readFully(magic);
-            if (!java.util.Arrays.equals(magic, MAGIC)) {
-                throw new ModelFormatException(sourceName + " is not a Mail Hygiene Bayes model (bad magic)");
-            }
-            version = header.readInt();
-        } catch (EOFException e) {
-            throw new ModelFormatException(sourceName + " is not a Mail Hygiene Bayes model (too short)");
-        }
-        if (version < 1 || version > FORMAT_VERSION) {
-            throw new ModelFormatException(sourceName + " has model format version " + version
-                    + "; this build reads versions 1 to " + FORMAT_VERSION + " only (retrain the model)");
-        }
+        int version = readHeader(in, sourceName);
         DataInputStream data = new DataInputStream(new BufferedInputStream(new InflaterInputStream(in), 1 << 16));
         try {
             long spam = data.readLong();

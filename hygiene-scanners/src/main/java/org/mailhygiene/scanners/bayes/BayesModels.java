@@ -66,6 +66,42 @@ public final class BayesModels {
     }
 
     /**
+     * Says how a model relates to the shipped default model, for a node's start line and its health: {@code "the
+     * shipped default model"} if it {@linkplain BayesModel#startedFromDefault() started from it} and still holds as
+     * many spam and ham messages and tokens as the shipped model does (nothing learned, or as much forgotten as
+     * learned), {@code "learned on top of the shipped default model"} if it started from it and its counts differ, and
+     * empty for a model trained from scratch. The shipped model's counts are read once, from its header only.
+     *
+     * @param model the model
+     * @return the relation, or empty
+     */
+    public static Optional<String> relationToDefault(BayesModel model) {
+        if (!model.startedFromDefault()) {
+            return Optional.empty();
+        }
+        long[] shipped = ShippedCounts.COUNTS;
+        boolean same = shipped != null
+                && shipped[0] == model.spamMessages()
+                && shipped[1] == model.hamMessages()
+                && shipped[2] == model.tokenCount();
+        return Optional.of(same ? "the shipped default model" : "learned on top of the shipped default model");
+    }
+
+    /** The shipped default model's spam, ham and token counts, or null if its resource cannot be read. */
+    private static final class ShippedCounts {
+        static final long[] COUNTS = read();
+
+        private static long[] read() {
+            try (InputStream in = BayesModels.class.getResourceAsStream(DEFAULT_RESOURCE)) {
+                return in == null ? null : BayesModel.readCounts(in, "the default model " + DEFAULT_RESOURCE);
+            } catch (IOException e) {
+                LOG.warn("cannot read the counts of the default model {}: {}", DEFAULT_RESOURCE, e.toString());
+                return null;
+            }
+        }
+    }
+
+    /**
      * Loads a model named as the tools name one: {@value #DEFAULT} for a fresh copy of the shipped model, anything else
      * a model file, read once (not watched, unlike {@link #resolve}).
      *

@@ -703,7 +703,8 @@ public final class BayesScanner implements Scanner {
     }
 
     /**
-     * In process: {@code UP}, naming the model in use (the messages and tokens it learned, the threshold) and, for a
+     * In process: {@code UP}, naming the model in use (the messages and tokens it learned, the threshold, whether it is
+     * the shipped default model or learned on top of it: {@link BayesModels#relationToDefault}) and, for a
      * {@link WatchedModelFile}, its file and, when the file's latest version was refused, why (the previous model is
      * still in use, so mail is classified as before; fix or replace the file). A model that learned no spam or no ham
      * says so, as its scores then mean nothing. Never blocks, never throws.
@@ -720,6 +721,7 @@ public final class BayesScanner implements Scanner {
                 model.hamMessages(),
                 model.tokenCount(),
                 threshold(model)));
+        BayesModels.relationToDefault(model).ifPresent(r -> d.append(", ").append(r));
         WatchedModelFile watched = source instanceof WatchedModelFile w ? w : null;
         if (watched != null) {
             d.append(", from ").append(watched.file());

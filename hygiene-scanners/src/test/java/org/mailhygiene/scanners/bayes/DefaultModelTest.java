@@ -27,6 +27,32 @@ class DefaultModelTest {
         assertThat(BayesModels.loadDefault()).as("a fresh copy per call").isNotSameAs(m);
     }
 
+    /**
+     * A node's start line and its health say which model it classifies with (session 43: a start with the shipped
+     * model could not be told from one with another model held in memory).
+     */
+    @Test
+    void healthSaysWhetherTheModelIsTheShippedOneOrLearnedOnTopOfIt() throws Exception {
+        BayesModel shipped = BayesModels.loadDefault();
+        assertThat(BayesModels.relationToDefault(shipped)).contains("the shipped default model");
+        assertThat(BayesScanner.create(shipped).health().detail()).endsWith(", the shipped default model");
+
+        BayesModel learned = BayesModels.loadDefault();
+        learned.learn(List.of("session43-token"), true);
+        assertThat(BayesScanner.create(learned).health().detail())
+                .endsWith(", learned on top of the shipped default model");
+        learned.forget(List.of("session43-token"), true);
+        assertThat(BayesModels.relationToDefault(learned))
+                .as("as much forgotten as learned: the shipped counts again")
+                .contains("the shipped default model");
+
+        BayesModel scratch = BayesModel.empty();
+        scratch.learn(List.of("a"), true);
+        scratch.learn(List.of("b"), false);
+        assertThat(BayesModels.relationToDefault(scratch)).isEmpty();
+        assertThat(BayesScanner.create(scratch).health().detail()).doesNotContain("shipped");
+    }
+
     @Test
     void theTrainingCollectionsOwnRelaysAndAddressesAreNotInTheModel() throws Exception {
         // what the collections' routing taught (benchmarks/README.md, session 19): TREC 2007's relay and domain, the
