@@ -349,4 +349,40 @@ class RelayAuthTest {
             }
         }
     }
+    /**
+     * A signed bounce of an 8-bit message to a next hop without 8BITMIME verifies where it arrives (session 43: it was
+     * signed 8-bit and then converted to 7 bit on the way, which broke the body hash: DKIM failed at the sender's
+     * server, and DMARC with it).
+     */
+    @Test
+    void theRelaysSignedBounceOfAnEightBitMessageVerifiesAfterANextHopWithout8BitMime(FakeDnsServer dns)
+            throws Exception {
+        dkimKey(dns);
+        try (SmtpSink sink = SmtpSink.builder().eightBitMime(false).start()) {
+            sink.onRecipient("nobody@dept-a.example", SinkAction.reply("550 5.1.1 no such user"));
+            Node.Builder b = gateway(dns, sink, "gw.dept-a.example", "");
+            try (Node node = b.build()) {
+                node.start();
+                String eightBit = MESSAGE.replace("alice@dept-a.example", "bob@remote.example")
+                        .replace("To: bob@remote.example", "To: nobody@dept-a.example")
+                        .replace(
+                                "\r\n\r\n",
+                                "\r\nMIME-Version: 1.0\r\n"
+                                        + "Content-Type: text/plain; charset=utf-8\r\n"
+                                        + "Content-Transfer-Encoding: 8bit\r\n\r\nGr\u00fc\u00dfe aus K\u00f6ln\r\n");
+                byte[] msg = eightBit.getBytes(StandardCharsets.UTF_8);
+                try (RelayTestClient c = new RelayTestClient(node.address().getPort())) {
+                    assertThat(c.send("bob@remote.example", List.of("nobody@dept-a.example"), msg))
+                            .startsWith("250");
+                }
+                SinkMessage out = sink.awaitMessages(1, Duration.ofSeconds(60)).get(0);
+                assertThat(out.recipients()).containsExactly("bob@remote.example");
+                assertThat(out.text()).startsWith("DKIM-Signature: v=1; a=rsa-sha256;");
+                for (byte x : out.data()) {
+                    assertThat(x).as("7 bit").isNotNegative();
+                }
+                oneValidSignature(dns, out.data());
+            }
+        }
+    }
 }

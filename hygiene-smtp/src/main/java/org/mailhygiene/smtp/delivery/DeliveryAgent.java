@@ -1,5 +1,7 @@
 package org.mailhygiene.smtp.delivery;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -759,6 +761,35 @@ public final class DeliveryAgent implements AutoCloseable {
     }
 
     /**
+     * Passes a bounce or notice through the {@linkplain Builder#noticeSigner notice signer}. One that the signer changed
+     * (signed) and that holds 8-bit data (a returned 8-bit message) is converted to 7 bit ({@link SevenBitConverter},
+     * as for a next hop without 8BITMIME) and signed again, so that the signature covers what every next hop gets: a
+     * conversion on the way would change the body it signs. One the signer leaves as it is stays as written (8-bit
+     * parts included).
+     */
+    private byte[] signNotice(Envelope env, byte[] notice) {
+        byte[] signed = noticeSigner.apply(env, notice);
+        if (signed == notice) {
+            return signed;
+        }
+        try {
+            if (!SmtpTransaction.hasEightBit(MessageContent.ofBytes(notice))) {
+                return signed;
+            }
+            SevenBitConverter.Plan plan = SevenBitConverter.analyse(new ByteArrayInputStream(notice));
+            if (plan.converted() == 0) {
+                return signed;
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream(notice.length + notice.length / 2);
+            SevenBitConverter.convert(new ByteArrayInputStream(notice), plan, out);
+            return noticeSigner.apply(env, out.toByteArray());
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("a notice to <{}> stays 8-bit (converting it failed: {})", env.recipients(), e.toString());
+            return signed;
+        }
+    }
+
+    /**
      * Stores one {@code relayed} notice (RFC 3464 §2.3.3) for every recipient the message owes one, under an id
      * derived from the message and the first of them ({@link #relayedNoticeId(QueuedMessage)}), then records them as
      * notified (written even when the message then completes, as for a bounce) and adds the notice to
@@ -785,7 +816,7 @@ public final class DeliveryAgent implements AutoCloseable {
             Envelope env =
                     new Envelope(Optional.empty(), Optional.of(hostname), Envelope.NULL_SENDER, List.of(to), now);
             stored = spool.storeOnce(
-                    id, env, MessageContent.ofBytes(noticeSigner.apply(env, report)), Optional.of(ScanNote.NOTICE));
+                    id, env, MessageContent.ofBytes(signNotice(env, report)), Optional.of(ScanNote.NOTICE));
             if (stored.isEmpty()) {
                 LOG.info("{}: relayed notice {} was stored before; not stored again", m.id(), id);
                 if (!known.containsKey(id) && !inFlight.containsKey(id)) {
@@ -863,7 +894,7 @@ public final class DeliveryAgent implements AutoCloseable {
             Envelope env =
                     new Envelope(Optional.empty(), Optional.of(hostname), Envelope.NULL_SENDER, List.of(to), now);
             stored = spool.storeOnce(
-                    id, env, MessageContent.ofBytes(noticeSigner.apply(env, report)), Optional.of(ScanNote.NOTICE));
+                    id, env, MessageContent.ofBytes(signNotice(env, report)), Optional.of(ScanNote.NOTICE));
             if (stored.isEmpty()) {
                 LOG.info("{}: delay notice {} was stored before; not stored again", m.id(), id);
                 if (!known.containsKey(id) && !inFlight.containsKey(id)) {
@@ -1148,7 +1179,7 @@ public final class DeliveryAgent implements AutoCloseable {
             stored = spool.storeOnce(
                     bounceId,
                     bounceEnv,
-                    MessageContent.ofBytes(noticeSigner.apply(bounceEnv, dsn)),
+                    MessageContent.ofBytes(signNotice(bounceEnv, dsn)),
                     Optional.of(ScanNote.BOUNCE));
             if (stored.isEmpty()) {
                 LOG.info("{}: bounce {} was stored before; not stored again", m.id(), bounceId);
@@ -1566,8 +1597,9 @@ public final class DeliveryAgent implements AutoCloseable {
          * they are stored: given the notice's envelope (from {@code <>} to the one recipient) and its bytes, it
          * returns the bytes to store, such as the notice with a DKIM signature on top. It is called on a delivery
          * thread, from any number of them at once, so it must be thread-safe; it must not throw (a signer that
-         * cannot sign returns the notice as it is: a bounce is never lost for want of a signature). Default: the
-         * notice as it is.
+         * cannot sign returns the notice as it is: a bounce is never lost for want of a signature). A signer that
+         * changes a notice holding 8-bit data is called a second time with the notice converted to 7 bit, and that
+         * result is stored (a signature then holds on a next hop without 8BITMIME). Default: the notice as it is.
          *
          * @param value the signer
          * @return this builder

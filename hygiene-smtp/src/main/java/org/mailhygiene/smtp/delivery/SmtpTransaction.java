@@ -329,7 +329,8 @@ final class SmtpTransaction {
         return true;
     }
 
-    private static boolean hasEightBit(MessageContent content) throws IOException {
+    /** Whether any octet of the content is 8-bit (0x80 and above). */
+    static boolean hasEightBit(MessageContent content) throws IOException {
         byte[] buf = new byte[64 * 1024];
         try (InputStream in = content.openStream()) {
             int n;

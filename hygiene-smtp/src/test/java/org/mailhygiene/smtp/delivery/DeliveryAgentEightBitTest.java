@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.function.BiFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,17 +43,23 @@ class DeliveryAgentEightBitTest {
     SmtpSink inbound;
     SmtpSink outbound;
     DeliveryAgent agent;
+    StaticRouter router;
 
     @BeforeEach
     void setUp() throws Exception {
         spool = Spool.builder(dir.resolve("spool")).clock(FakeClock.at(T0)).build();
         inbound = SmtpSink.builder().eightBitMime(false).start();
         outbound = SmtpSink.builder().eightBitMime(false).start();
-        StaticRouter router = StaticRouter.builder()
+        router = StaticRouter.builder()
                 .route("y.org", Route.Relay.to(new NextHop("127.0.0.1", inbound.port())))
                 .defaultRoute(Route.Relay.to(new NextHop("127.0.0.1", outbound.port())))
                 .build();
-        agent = DeliveryAgent.builder(spool, router)
+        agent = agent(router, (e, notice) -> notice);
+    }
+
+    DeliveryAgent agent(StaticRouter router, BiFunction<Envelope, byte[], byte[]> signer) {
+        return DeliveryAgent.builder(spool, router)
+                .noticeSigner(signer)
                 .clock(FakeClock.at(T0))
                 .hostname("relay.test")
                 .postmaster("postmaster@x.org")
@@ -104,5 +111,75 @@ class DeliveryAgentEightBitTest {
         assertThat(returned.getMessageID()).isEqualTo("<m8@x.org>");
         assertThat(returned.getContent()).isEqualTo("Gr\u00fc\u00dfe aus K\u00f6ln\r\n");
         assertThat(spool.size()).isZero();
+    }
+    /**
+     * A signed bounce of an 8-bit message reaches a next hop without 8BITMIME as it was signed (session 43: it was
+     * signed 8-bit and converted on the way, which broke the signature's body hash). The test's signer puts the SHA-256
+     * of the notice it signed on top; the sink checks it against what arrived.
+     */
+    @Test
+    void aSignedBounceOfAnEightBitMessageIsSignedAsItLeaves() throws Exception {
+        agent.close();
+        List<byte[]> signedInputs = new java.util.concurrent.CopyOnWriteArrayList<>();
+        agent = agent(router, (e, notice) -> {
+            signedInputs.add(notice);
+            return concat(("X-Test-Signature: " + sha256(notice) + "\r\n").getBytes(StandardCharsets.US_ASCII), notice);
+        });
+        inbound.onRecipient("gone@y.org", SinkAction.reply("550 5.1.1 no such user"));
+        agent.submit(spool.store(
+                new Envelope(Optional.empty(), Optional.of("c"), "a@x.org", List.of("gone@y.org"), T0),
+                MessageContent.ofString(MSG, StandardCharsets.UTF_8)));
+        agent.runDue(); // fails gone@, queues the bounce
+        agent.runDue(); // delivers the bounce
+
+        SinkMessage bounce = outbound.awaitMessages(1, Duration.ofSeconds(60)).get(0);
+        assertSevenBit(bounce.data());
+        String text = new String(bounce.data(), StandardCharsets.ISO_8859_1);
+        assertThat(text).startsWith("X-Test-Signature: ");
+        int eol = text.indexOf("\r\n");
+        byte[] rest = java.util.Arrays.copyOfRange(bounce.data(), eol + 2, bounce.data().length);
+        assertThat(sha256(rest))
+                .as("the bounce arrives as it was signed")
+                .isEqualTo(text.substring("X-Test-Signature: ".length(), eol));
+        assertThat(signedInputs).as("signed 8-bit, then again converted").hasSize(2);
+        MimeMessage dsn = new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(rest));
+        MimeMultipart mp = (MimeMultipart) dsn.getContent();
+        MimeMessage returned = (MimeMessage) mp.getBodyPart(mp.getCount() - 1).getContent();
+        assertThat(returned.getContent()).isEqualTo("Gr\u00fc\u00dfe aus K\u00f6ln\r\n");
+    }
+
+    @Test
+    void anUnsignedBounceKeepsItsEightBitReturnedMessageForTheHopToConvert() throws Exception {
+        agent.close();
+        List<byte[]> signedInputs = new java.util.concurrent.CopyOnWriteArrayList<>();
+        agent = agent(router, (e, notice) -> {
+            signedInputs.add(notice);
+            return notice; // a signer that does not cover the domain
+        });
+        inbound.onRecipient("gone@y.org", SinkAction.reply("550 5.1.1 no such user"));
+        agent.submit(spool.store(
+                new Envelope(Optional.empty(), Optional.of("c"), "a@x.org", List.of("gone@y.org"), T0),
+                MessageContent.ofString(MSG, StandardCharsets.UTF_8)));
+        agent.runDue();
+        assertThat(signedInputs).hasSize(1);
+        assertThat(new String(signedInputs.get(0), StandardCharsets.UTF_8))
+                .as("stored as written: 8-bit")
+                .contains("Gr\u00fc\u00dfe aus K\u00f6ln");
+    }
+
+    static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    static String sha256(byte[] data) {
+        try {
+            return java.util.HexFormat.of()
+                    .formatHex(
+                            java.security.MessageDigest.getInstance("SHA-256").digest(data));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
     }
 }
