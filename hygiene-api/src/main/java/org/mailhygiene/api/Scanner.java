@@ -35,7 +35,10 @@ public interface Scanner {
     Verdict scan(Message message) throws ScanException, InterruptedException;
 
     /**
-     * Probes the scanner. May block up to the scanner's connect/read timeouts. Never throws.
+     * Probes the scanner. May block up to the scanner's connect/read timeouts. Never throws. A probe observes: it is
+     * called by health endpoints and configuration checks, as often as they like, so it must not take a daemon out of
+     * the scans when it does not answer (the daemon adapters never mark a failover member down from a probe, and log
+     * no member-down event for it; only a failed scan does).
      *
      * @return the probe result; {@link Health#unknown()} by default
      */

@@ -87,8 +87,11 @@ import org.slf4j.LoggerFactory;
  * {@link Kind#ofFailover}: {@link Kind#UNAVAILABLE}, or the one kind every instance failed with, which the default
  * policy turns into a tempfail. Instances added first are preferred
  * ({@link Builder#address(ClamdAddress)}); give equal priorities with {@link Builder#address(ClamdAddress, int)} to
- * spread scans round-robin. {@link #probe()} PINGs instances whose back-off has ended so they come back before a scan
- * has to try them; run it periodically with {@link #scheduleProbes}.
+ * spread scans round-robin. {@link #probeDown()} PINGs the instances marked down, whatever their back-off, and marks
+ * up those that answer; run it every second or so with {@link #scheduleProbes} (a node does, every
+ * {@code clamd.probe-interval}) so an instance is back within one interval of its daemon. {@link #health()} PINGs
+ * every instance and only observes: it never marks one down, so {@code /health} and {@code --check} do not take an
+ * instance out of the scans or log a member-down line.
  *
  * <p>Signature updates: {@link #reloadAll()} (or the {@link #reloadStep()} for a
  * {@link org.mailhygiene.scanners.update.SignatureUpdateScheduler}) sends {@code RELOAD} to every instance. clamd
@@ -484,15 +487,19 @@ public final class ClamdScanner implements Scanner {
     }
 
     /**
-     * PINGs every instance; also runs {@link #probe()} first so instances due for a probe come back.
+     * PINGs every instance, each within the {@linkplain Builder#probeTimeout probe timeout}, for a health check
+     * ({@code /health}, {@code hygiene relay --check}): it observes, and does not mark an instance down. An instance
+     * that does not answer keeps its state (no back-off is counted and no {@link HygieneListener#memberDown} event is
+     * sent: only a failed scan marks an instance down), so a check never logs a member-down line of its own. An
+     * instance marked down that answers is marked up, as {@link #probeDown()} does.
      *
      * @return UP if at least one instance answered {@code PONG}, else DOWN; the detail lists each instance
      */
     @Override
     public Health health() {
         long t0 = System.nanoTime();
-        probe();
         StringBuilder detail = new StringBuilder();
+        java.util.Set<ClamdClient> answered = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         int up = 0;
         for (ClamdClient c : clients) {
             if (detail.length() > 0) {
@@ -501,6 +508,7 @@ public final class ClamdScanner implements Scanner {
             try {
                 c.ping(probeTimeout);
                 up++;
+                answered.add(c);
                 detail.append(c.address()).append(" PONG");
             } catch (ClamdException e) {
                 detail.append(e.getMessage());
@@ -509,6 +517,9 @@ public final class ClamdScanner implements Scanner {
                 detail.append(c.address()).append(" interrupted");
                 break;
             }
+        }
+        if (!answered.isEmpty()) {
+            group.probeDown(answered::contains); // no further PING: those that answered just now come back
         }
         Duration latency = Duration.ofNanos(System.nanoTime() - t0);
         String text = up + "/" + clients.size() + " up: " + detail;

@@ -218,8 +218,24 @@ public final class SpamdClient {
      * @throws InterruptedException if the thread was interrupted before or during the request
      */
     public Duration ping() throws SpamdException, InterruptedException {
+        return ping(deadline);
+    }
+
+    /**
+     * Sends {@code PING} and waits for {@code PONG} within {@code budget} (or the client's deadline, if shorter): a
+     * health check that must not wait the read timeout (30 s by default) for a spamd that accepts connections and
+     * never answers (stopped, or every child busy).
+     *
+     * @param budget the longest the whole request may take, connect included; positive
+     * @return the round-trip time
+     * @throws SpamdException if spamd cannot be reached, times out, or answers anything but {@code PONG}
+     * @throws InterruptedException if the thread was interrupted before or during the request
+     * @throws IllegalArgumentException if {@code budget} is not positive
+     */
+    public Duration ping(Duration budget) throws SpamdException, InterruptedException {
+        Checks.requirePositive(budget, "budget");
         long start = System.nanoTime();
-        execute(SpamdRequest.ping());
+        execute(SpamdRequest.ping(), budget);
         return Duration.ofNanos(System.nanoTime() - start);
     }
 
@@ -416,7 +432,10 @@ public final class SpamdClient {
             throw e;
         } catch (SocketTimeoutException e) {
             throwIfInterrupted(interrupted, e);
-            if (expired.get()) {
+            // The socket's timeout is the shorter of the connect or read timeout and the time left: when the time
+            // left was shorter, the deadline passed (the watchdog may not have closed the socket yet), and naming the
+            // 30 s read timeout after a 5 s probe timeout would send the reader to the wrong setting.
+            if (expired.get() || end - System.nanoTime() <= DEADLINE_SLACK_NANOS) {
                 throw deadlineExceeded(limit, e);
             }
             String what = connected
@@ -706,6 +725,12 @@ public final class SpamdClient {
         String s = line.toString(StandardCharsets.ISO_8859_1);
         return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
     }
+
+    /**
+     * A socket timeout set to the time left fires up to a millisecond early ({@link #millis} truncates): one that
+     * fires this close to the deadline was the deadline's.
+     */
+    private static final long DEADLINE_SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private static Duration remaining(long end) {
         return Duration.ofNanos(Math.max(0, end - System.nanoTime()));

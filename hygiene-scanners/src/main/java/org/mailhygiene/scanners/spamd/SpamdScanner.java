@@ -55,10 +55,15 @@ import org.mailhygiene.internal.Checks;
  * the instance's fault. What a failure becomes is policy: see
  * {@link SpamdFailureMode}.
  *
+ * <p><b>Health.</b> {@link #health()} PINGs every instance and only observes: an instance that does not answer is
+ * reported, not marked down (only a failed scan marks it down), so {@code /health} and {@code --check} never take an
+ * instance out of the scans or log a member-down line. {@link #probeDown()}, which a node runs every
+ * {@code spamd.probe-interval}, PINGs the instances marked down and marks up those that answer.
+ *
  * <p>Defaults: name {@code spamd}; spamd's own threshold; {@link RuleDetail#REPORT}; size limit 512000 bytes
  * ({@link #DEFAULT_MAX_MESSAGE_SIZE}); scan deadline 60 s over every instance tried ({@link #DEFAULT_DEADLINE}); for
  * instances added by address the {@link SpamdClient} defaults (connect 5 s, read 30 s); the failover group's defaults
- * for back-off (30 s doubling to 10 min). Verdicts are never cached ({@link #cacheIdentity()} is empty): spamd's
+ * for back-off (30 s doubling to 10 min); probe timeout 5 s ({@link #DEFAULT_PROBE_TIMEOUT}). Verdicts are never cached ({@link #cacheIdentity()} is empty): spamd's
  * answers change as its Bayes database learns.
  *
  * <p>Thread-safe: one scanner serves concurrent scans.
@@ -75,6 +80,8 @@ public final class SpamdScanner implements Scanner {
     public static final String TIME_LIMIT_EXCEEDED = "TIME_LIMIT_EXCEEDED";
     /** Default deadline for one scan over every instance tried: 60 s. */
     public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(60);
+    /** Default deadline of one {@code PING} of {@link #health()} or {@link #probeDown()}: 5 s, as clamd's. */
+    public static final Duration DEFAULT_PROBE_TIMEOUT = Duration.ofSeconds(5);
 
     /** How much rule detail a scan asks spamd for. */
     public enum RuleDetail {
@@ -112,6 +119,7 @@ public final class SpamdScanner implements Scanner {
     private final OptionalDouble threshold;
     private final RuleDetail ruleDetail;
     private final long maxMessageSize;
+    private final Duration probeTimeout;
 
     private SpamdScanner(Builder b, FailoverGroup<SpamdClient> group) {
         this.name = b.name;
@@ -119,6 +127,7 @@ public final class SpamdScanner implements Scanner {
         this.threshold = b.threshold;
         this.ruleDetail = b.ruleDetail;
         this.maxMessageSize = b.maxMessageSize;
+        this.probeTimeout = b.probeTimeout;
     }
 
     /**
@@ -321,38 +330,57 @@ public final class SpamdScanner implements Scanner {
     }
 
     /**
-     * Sends {@code PING} through the failover group (so a dead instance is marked down as a scan would).
+     * PINGs every instance directly, each within the {@linkplain Builder#probeTimeout probe timeout}, for a health
+     * check ({@code /health}, {@code hygiene relay --check}): it observes, and does not mark an instance down. An
+     * instance that does not answer keeps its state (no back-off is counted and no
+     * {@link HygieneListener#memberDown} event is sent: only a scan that failed marks an instance down), so a check
+     * never logs a "DOWN for 30s" line of its own nor takes a working instance out of the scans. An instance marked
+     * down that answers is marked up, as {@link #probeDown()} does.
      *
-     * @return UP with the answering instance and latency, or DOWN with the reason
+     * @return UP if at least one instance answered {@code PONG}, else DOWN; the detail names each instance and what
+     *     it answered, e.g. {@code 1/2 up: 127.0.0.1:783 PONG; cannot connect to spamd 127.0.0.1:784: Connection
+     *     refused}
      */
     @Override
     public Health health() {
         long start = System.nanoTime();
-        try {
-            String who = group.call((client, remaining) -> {
-                client.execute(SpamdRequest.ping(), remaining);
-                return client.address();
-            });
-            return Health.up("PONG from " + who, elapsed(start));
-        } catch (FailoverException e) {
-            return Health.down(e.getMessage(), elapsed(start));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Health.down("interrupted", elapsed(start));
+        StringBuilder detail = new StringBuilder();
+        java.util.Set<SpamdClient> answered = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        List<SpamdClient> clients = group.values();
+        for (SpamdClient c : clients) {
+            if (detail.length() > 0) {
+                detail.append("; ");
+            }
+            try {
+                c.ping(probeTimeout);
+                answered.add(c);
+                detail.append(c.address()).append(" PONG");
+            } catch (SpamdException e) {
+                detail.append(e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                detail.append(c.address()).append(" interrupted");
+                break;
+            }
         }
+        if (!answered.isEmpty()) {
+            group.probeDown(answered::contains); // no further PING: those that answered just now come back
+        }
+        String text = answered.size() + "/" + clients.size() + " up: " + detail;
+        return answered.isEmpty() ? Health.down(text, elapsed(start)) : Health.up(text, elapsed(start));
     }
 
     /**
-     * PINGs every instance that is marked down (whether or not its back-off has ended); those that answer are marked
-     * up at once, the others stay as they were. Schedule it every second or two so an instance comes back within
-     * seconds of its daemon. Never throws.
+     * PINGs every instance that is marked down (whether or not its back-off has ended), each within the
+     * {@linkplain Builder#probeTimeout probe timeout}; those that answer are marked up at once, the others stay as
+     * they were. Schedule it every second or two so an instance comes back within seconds of its daemon. Never throws.
      *
      * @return the addresses of instances that came back
      */
     public List<String> probeDown() {
         return group.probeDown(c -> {
             try {
-                c.ping();
+                c.ping(probeTimeout);
                 return true;
             } catch (SpamdException e) {
                 return false;
@@ -361,6 +389,15 @@ public final class SpamdScanner implements Scanner {
                 return false;
             }
         });
+    }
+
+    /**
+     * The longest one {@code PING} of {@link #health()} or {@link #probeDown()} may take.
+     *
+     * @return the probe timeout
+     */
+    public Duration probeTimeout() {
+        return probeTimeout;
     }
 
     @Override
@@ -389,6 +426,7 @@ public final class SpamdScanner implements Scanner {
         private Duration deadline = DEFAULT_DEADLINE;
         private Duration connectTimeout = SpamdClient.DEFAULT_CONNECT_TIMEOUT;
         private Duration readTimeout = SpamdClient.DEFAULT_READ_TIMEOUT;
+        private Duration probeTimeout = DEFAULT_PROBE_TIMEOUT;
         private Optional<Duration> initialBackoff = Optional.empty();
         private Clock clock = Clock.systemUTC();
         private HygieneListener listener = HygieneListener.NOOP;
@@ -558,6 +596,21 @@ public final class SpamdScanner implements Scanner {
         public Builder readTimeout(Duration value) {
             readTimeout = Checks.requirePositive(value, "readTimeout");
             ownGroupSettings.add("readTimeout");
+            return this;
+        }
+
+        /**
+         * The deadline of one {@code PING} of {@link SpamdScanner#health()} and {@link SpamdScanner#probeDown()},
+         * connect included (capped by each instance's own deadline), so that a health check or probe of a spamd that
+         * accepts connections and never answers (stopped, or every child busy) ends after this instead of the read
+         * timeout. Applies with a ready {@link #group} too. Default 5 s.
+         *
+         * @param value a positive duration
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder probeTimeout(Duration value) {
+            probeTimeout = Checks.requirePositive(value, "probeTimeout");
             return this;
         }
 

@@ -331,6 +331,48 @@ class ClamdScannerFaultTest {
         assertThat(s.group().members().get(0).available()).isTrue();
     }
 
+    /**
+     * Session 43: {@code health()} ran {@link ClamdScanner#probe()} first, which counts a failed PING of an instance
+     * whose back-off has ended: each {@code /health} request during an outage doubled the back-off and sent a
+     * member-down event (a "DOWN for 60s" WARN line in a node), while spamd's {@code health()} marked an instance down
+     * on its first failed PING. A health check of either now only observes: no failure counted, no event; an instance
+     * that answers comes back.
+     */
+    @Test
+    void healthObservesAndNeverCountsAFailure() throws Exception {
+        List<String> downs = Collections.synchronizedList(new ArrayList<>());
+        FakeClock clock = FakeClock.start();
+        ClamdScanner s = single().clock(clock)
+                .listener(new HygieneListener() {
+                    @Override
+                    public void memberDown(String group, String member, String reason, Duration backoff) {
+                        downs.add(member + " for " + backoff);
+                    }
+                })
+                .build();
+        primary.get().enqueue(Command.INSTREAM, Fault.refuse());
+        assertThat(failureKind(s, ClamdTestMessages.clean())).isEqualTo(Kind.UNAVAILABLE);
+        assertThat(downs).hasSize(1);
+        clock.advance(ClamdScanner.DEFAULT_INITIAL_BACKOFF); // due for a probe
+        primary.get().always(Command.PING, Fault.refuse());
+        assertThat(s.health().isUp()).isFalse();
+        assertThat(s.health().isUp()).isFalse();
+        assertThat(downs).as("a health check counts no failure").hasSize(1);
+        assertThat(s.group().members().get(0).consecutiveFailures()).isEqualTo(1);
+
+        // an instance that answers a health check is marked up, as by probeDown()
+        primary.get().clearFaults();
+        ClamdScanner fresh = single().clock(clock).build();
+        fresh.group().markDown(primary.get().tcpAddress(), "test");
+        assertThat(fresh.health().isUp()).isTrue();
+        assertThat(fresh.group().members().get(0).available()).isTrue();
+        // and one that never failed stays as it was when it does not answer
+        primary.get().always(Command.PING, Fault.refuse());
+        assertThat(fresh.health().isUp()).isFalse();
+        assertThat(fresh.group().members().get(0).available()).isTrue();
+        assertThat(fresh.group().members().get(0).consecutiveFailures()).isZero();
+    }
+
     @Test
     void unixSocketTransport() throws Exception {
         ClamdScanner s =

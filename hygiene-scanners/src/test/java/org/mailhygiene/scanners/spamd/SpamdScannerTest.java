@@ -377,6 +377,77 @@ class SpamdScannerTest {
         assertThat(fake.takeRequest(Duration.ofSeconds(5)).method()).isEqualTo("PING");
     }
 
+    /**
+     * Session 43: {@code health()} PINGed through the failover group, so an instance that did not answer a health
+     * check was marked down for 30 s as if a scan had failed: a member-down event (the node's "DOWN for 30s" WARN
+     * line, which {@code hygiene relay --check} printed and never waited for), and scans failed "all members are
+     * down" without any scan having failed. clamd's {@code health()} never did. Now a health check only observes.
+     */
+    @Test
+    void healthObservesAndNeverMarksAnInstanceDown(FakeSpamd fake) throws Exception {
+        List<String> downs = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        org.mailhygiene.api.events.HygieneListener listener = new org.mailhygiene.api.events.HygieneListener() {
+            @Override
+            public void memberDown(String group, String member, String reason, Duration backoff) {
+                downs.add(member + ": " + reason);
+            }
+        };
+        String dead = "127.0.0.1:" + closedPort();
+        SpamdScanner pair = SpamdScanner.builder()
+                .server(dead)
+                .server(fake.address())
+                .listener(listener)
+                .build();
+        Health h = pair.health();
+        assertThat(h.isUp()).isTrue();
+        assertThat(h.detail())
+                .startsWith("1/2 up: ")
+                .contains("cannot connect to spamd " + dead)
+                .contains(fake.address() + " PONG");
+        SpamdScanner alone =
+                SpamdScanner.builder().server(dead).listener(listener).build();
+        Health down = alone.health();
+        assertThat(down.status()).isEqualTo(Health.Status.DOWN);
+        assertThat(down.detail()).startsWith("0/1 up: cannot connect to spamd " + dead);
+        assertThat(downs).as("no health check marks an instance down").isEmpty();
+        assertThat(pair.group().members()).allMatch(m -> m.available() && m.consecutiveFailures() == 0);
+        assertThat(alone.group().members()).allMatch(m -> m.available() && m.consecutiveFailures() == 0);
+
+        // a failed scan marks an instance down; a health check that it answers brings it back at once
+        fake.failAll(Fault.close());
+        SpamdScanner one =
+                SpamdScanner.builder().server(fake.address()).listener(listener).build();
+        assertThatThrownBy(() -> one.scan(Message.of(TestMessages.ham()))).isInstanceOf(ScanException.class);
+        assertThat(downs).hasSize(1);
+        assertThat(one.group().members().get(0).available()).isFalse();
+        fake.clearFaults();
+        assertThat(one.health().isUp()).isTrue();
+        assertThat(one.group().members().get(0).available()).isTrue();
+        assertThat(one.scan(Message.of(TestMessages.ham())).outcome()).isEqualTo(Outcome.CLEAN);
+    }
+
+    /**
+     * A spamd that accepts connections and never answers (stopped with SIGSTOP, every child busy) held a health check,
+     * and so {@code --check}, for the read timeout (30 s by default, measured: 33.7 s); clamd's holds it for its
+     * 5 s probe timeout. spamd's PING now has a probe timeout of its own.
+     */
+    @Test
+    void healthOfASpamdThatNeverAnswersEndsAtTheProbeTimeout(FakeSpamd fake) throws Exception {
+        fake.failAll(Fault.stall());
+        SpamdScanner s = SpamdScanner.builder()
+                .server(fake.address())
+                .probeTimeout(Duration.ofMillis(300))
+                .build();
+        Health h = s.health();
+        assertThat(h.status()).isEqualTo(Health.Status.DOWN);
+        assertThat(h.detail()).contains("spamd " + fake.address()).contains("deadline of PT0.3S passed");
+        s.group().markDown(fake.address(), "test");
+        assertThat(s.probeDown()).isEmpty();
+        assertThatThrownBy(() -> SpamdScanner.builder().probeTimeout(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("probeTimeout");
+    }
+
     /** The explicit failure policy: the same failure becomes a marked accept or a tempfail, never an unmarked pass. */
     @Test
     void failurePolicyIsExplicit(FakeSpamd fake) throws Exception {
@@ -490,6 +561,7 @@ class SpamdScannerTest {
         SpamdClient member = s.group().values().get(0);
         assertThat(member.connectTimeout()).isEqualTo(SpamdClientTest.seconds(doc, "connect"));
         assertThat(member.readTimeout()).isEqualTo(SpamdClientTest.seconds(doc, "read"));
+        assertThat(s.probeTimeout()).isEqualTo(SpamdClientTest.seconds(doc, "probe timeout"));
         assertThat(s.cacheIdentity()).isEmpty();
     }
 }

@@ -1840,7 +1840,7 @@ public final class Node implements AutoCloseable {
                 for (org.mailhygiene.scanners.spamd.SpamdClient c :
                         spamd.group().values()) {
                     try {
-                        c.ping();
+                        c.ping(spamd.probeTimeout());
                     } catch (org.mailhygiene.scanners.spamd.SpamdException e) {
                         silent.add(memberLine(s, c.address(), e.getMessage()));
                     }
