@@ -14,11 +14,16 @@ import org.mailhygiene.scanners.spamd.SpamdScanner;
  * fired with their scores, which {@code hygiene scan} prints as {@code FILE: SPAM score/threshold [rules]}.
  *
  * <p>The scanner uses the {@link SpamdScanner} defaults: spamd's own threshold, the 512000-byte size limit (a larger
- * file is an error, "too large", never clean), connect timeout 5 s, read timeout 30 s, 60 s per scan.
+ * file is an error, "too large", never clean), connect timeout 5 s, read timeout 30 s, 60 s per scan. An instance of a
+ * group that failed is skipped for the adapter's back-off (30 s doubling); a single address is tried again for each
+ * file, as {@code spamc} does: with nothing to fail over to, a back-off would only turn every file after one failure
+ * into an error.
  *
  * <p>Thread-safe; stateless.
  */
 public final class SpamdScannerOption implements ScannerOption {
+    /** The back-off of a lone spamd: the least there is, so the next scan tries it again (as for a lone clamd). */
+    private static final java.time.Duration SINGLE_BACKOFF = java.time.Duration.ofNanos(1);
 
     /** Creates the option. */
     public SpamdScannerOption() {}
@@ -97,6 +102,12 @@ public final class SpamdScannerOption implements ScannerOption {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--spamd " + address + ": " + e.getMessage(), e);
             }
+        }
+        if (all.size() == 1) {
+            // nothing to fail over to: each file (each message of a milter) tries the one spamd, as spamc does and
+            // --clamd does for a lone clamd; with the adapter's 30 s back-off one failed scan made every scan after it
+            // "all members are down" for 30 s, doubling, whether spamd was back or not (session 43)
+            b.initialBackoff(SINGLE_BACKOFF).maxBackoff(SINGLE_BACKOFF);
         }
         return b.build();
     }

@@ -339,6 +339,69 @@ class MilterCommandTest {
         }
     }
 
+    /**
+     * Session 43: scanners given by flags had no probes (a node's {@code scanner} lines, and the milter's
+     * {@code --config}, run one every {@code *.probe-interval}), so a member of a {@code --spamd A,B} group that failed
+     * stayed out for its whole back-off (30 s, doubling) after its daemon was back, and a lone {@code --spamd}
+     * answered every message 451 meanwhile (measured: 23 s after a spamd restart). Members marked down are now PINGed
+     * every second, and come back when they answer.
+     */
+    @Test
+    void aDaemonMemberGivenByFlagsIsProbedBackAfterAFailure() throws Exception {
+        Path stderr = dir.resolve("stderr.txt");
+        try (org.mailhygiene.testkit.spamd.FakeSpamd a = org.mailhygiene.testkit.spamd.FakeSpamd.start();
+                org.mailhygiene.testkit.spamd.FakeSpamd b = org.mailhygiene.testkit.spamd.FakeSpamd.start()) {
+            a.enqueue(
+                    org.mailhygiene.testkit.spamd.FakeSpamd.Method.REPORT,
+                    org.mailhygiene.testkit.server.Fault.close());
+            Process p = MainProcess.of(
+                            "milter",
+                            "--spamd",
+                            a.address() + "," + b.address(),
+                            "--listen",
+                            "127.0.0.1:0",
+                            "--name",
+                            "m-probe")
+                    .redirectError(stderr.toFile())
+                    .start();
+            try {
+                BufferedReader out =
+                        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+                String line = out.readLine();
+                assertThat(line).as(Files.readString(stderr)).startsWith("milter inet:127.0.0.1:");
+                int port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1));
+                try (MilterClient mta = MilterClient.connect(new InetSocketAddress("127.0.0.1", port))) {
+                    // a fails (its connection closed), b answers: the message is scanned, a is marked down
+                    assertThat(mta.send("s@example.net", List.of("u@example.test"), SampleMessages.clean())
+                                    .accepted())
+                            .isTrue();
+                }
+                assertThat(b.requests()).hasSize(1);
+                long reportsBefore = a.requests().stream()
+                        .filter(r -> r.method().equals("REPORT"))
+                        .count(); // the failed one, if the fake recorded it
+                // the probe: a PING to the member marked down (before, none came: a waited out its back-off)
+                assertThat(a.takeRequest(org.mailhygiene.testkit.spamd.FakeSpamd.Method.PING, Await.BOUND)
+                                .method())
+                        .isEqualTo("PING");
+                Await.until("a is asked again", () -> {
+                    try (MilterClient mta = MilterClient.connect(new InetSocketAddress("127.0.0.1", port))) {
+                        mta.send("s@example.net", List.of("u@example.test"), SampleMessages.clean());
+                    }
+                    return a.requests().stream()
+                                    .filter(r -> r.method().equals("REPORT"))
+                                    .count()
+                            > reportsBefore;
+                });
+            } finally {
+                p.destroy();
+                if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            }
+        }
+    }
+
     @Test
     void sighupIsLoggedAndIgnoredNotAStop() throws Exception {
         Path stderr = dir.resolve("stderr.txt");

@@ -54,6 +54,37 @@ class SpamdScannerOptionTest {
         }
     }
 
+    /**
+     * Session 43: one file whose scan failed (spamd restarted mid-scan, a reset connection) made a lone spamd "all
+     * members are down" for the next 30 s, doubling, so every later file of the run was an error although spamd
+     * answered again; a lone clamd is tried again for each file since an audit of session 40. A lone spamd now is too.
+     */
+    @Test
+    void aLoneSpamdIsTriedAgainForTheNextFile(@TempDir Path dir) throws Exception {
+        Path first = dir.resolve("a.eml");
+        Path second = dir.resolve("b.eml");
+        Files.writeString(first, "Subject: a\r\n\r\nhello\r\n", StandardCharsets.US_ASCII);
+        Files.writeString(second, "Subject: b\r\n\r\nhello again\r\n", StandardCharsets.US_ASCII);
+        try (FakeSpamd fake = FakeSpamd.start()) {
+            fake.enqueue(FakeSpamd.Method.REPORT, org.mailhygiene.testkit.server.Fault.close());
+            Run r = Run.main("scan", "--spamd", fake.address(), first.toString(), second.toString());
+            assertThat(r.outLines()).hasSize(2);
+            assertThat(r.outLines().get(0)).startsWith(first + ": ERROR ").contains("UNAVAILABLE");
+            assertThat(r.outLines().get(1)).isEqualTo(second + ": OK");
+            assertThat(r.status()).isEqualTo(2);
+        }
+        // a group still skips the member that failed: the next file goes to the other one
+        try (FakeSpamd a = FakeSpamd.start();
+                FakeSpamd b = FakeSpamd.start()) {
+            a.enqueue(FakeSpamd.Method.REPORT, org.mailhygiene.testkit.server.Fault.close());
+            Run r = Run.main("scan", "--spamd", a.address() + "," + b.address(), first.toString(), second.toString());
+            assertThat(r.outLines()).containsExactly(first + ": OK", second + ": OK");
+            assertThat(b.requests())
+                    .as("the member that failed is skipped for the second file")
+                    .hasSize(2);
+        }
+    }
+
     @Test
     void oversizeFileIsAnErrorNotClean(@TempDir Path dir) throws Exception {
         Path big = dir.resolve("big.eml");

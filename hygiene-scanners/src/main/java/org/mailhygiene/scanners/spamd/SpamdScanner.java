@@ -428,6 +428,7 @@ public final class SpamdScanner implements Scanner {
         private Duration readTimeout = SpamdClient.DEFAULT_READ_TIMEOUT;
         private Duration probeTimeout = DEFAULT_PROBE_TIMEOUT;
         private Optional<Duration> initialBackoff = Optional.empty();
+        private Optional<Duration> maxBackoff = Optional.empty();
         private Clock clock = Clock.systemUTC();
         private HygieneListener listener = HygieneListener.NOOP;
 
@@ -633,6 +634,24 @@ public final class SpamdScanner implements Scanner {
         }
 
         /**
+         * The longest an instance is skipped, however often it failed in a row (the back-off doubles from
+         * {@link #initialBackoff} up to this). Default: the failover group's (10 min). A lone instance that should be
+         * tried again by the next scan, as spamc does (nothing to fail over to), takes the least back-off there is for
+         * both, e.g. {@code initialBackoff(Duration.ofNanos(1)).maxBackoff(Duration.ofNanos(1))}. Checked against an
+         * explicit {@link #initialBackoff} in {@link #build()}.
+         *
+         * @param value a positive duration
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder maxBackoff(Duration value) {
+            Checks.requirePositive(value, "maxBackoff");
+            ownGroupSettings.add("maxBackoff");
+            maxBackoff = Optional.of(value);
+            return this;
+        }
+
+        /**
          * The clock for back-off and for the {@linkplain #deadline(Duration) scan deadline} over every instance tried
          * (the failover group measures both with it; a system clock stands for the system's monotonic time, so a step
          * of the wall clock does not move them). Default {@link Clock#systemUTC()}. A clock that does not
@@ -664,8 +683,9 @@ public final class SpamdScanner implements Scanner {
          * Builds the scanner.
          *
          * @return a new scanner
-         * @throws IllegalStateException if no instance and no group was given, or a group together with servers or
-         *     settings that only apply without one (the message names them)
+         * @throws IllegalStateException if no instance and no group was given, a group together with servers or
+         *     settings that only apply without one (the message names them), or an explicit initial back-off above an
+         *     explicit maximum back-off
          */
         public SpamdScanner build() {
             FailoverGroup<SpamdClient> g = group;
@@ -701,6 +721,7 @@ public final class SpamdScanner implements Scanner {
                         .listener(listener)
                         .failoverWhen(e -> !(e instanceof SpamdException se) || se.retryable());
                 initialBackoff.ifPresent(gb::initialBackoff);
+                maxBackoff.ifPresent(gb::maxBackoff);
                 for (int i = 0; i < clients.size(); i++) {
                     gb.member(
                             clients.get(i).address(),

@@ -448,6 +448,21 @@ class SpamdScannerTest {
                 .hasMessageContaining("probeTimeout");
     }
 
+    /** A maximum back-off caps the doubling: with the least there is, the next scan tries a failed instance again. */
+    @Test
+    void maxBackoffCapsTheBackoffSoTheNextScanTriesAgain(FakeSpamd fake) throws Exception {
+        SpamdScanner s = SpamdScanner.builder()
+                .server(fake.address())
+                .initialBackoff(Duration.ofNanos(1))
+                .maxBackoff(Duration.ofNanos(1))
+                .build();
+        for (int i = 0; i < 3; i++) {
+            fake.enqueue(FakeSpamd.Method.REPORT, org.mailhygiene.testkit.server.Fault.close());
+            assertThatThrownBy(() -> s.scan(Message.of(TestMessages.ham()))).isInstanceOf(ScanException.class);
+        }
+        assertThat(s.scan(Message.of(TestMessages.ham())).outcome()).isEqualTo(Outcome.CLEAN);
+    }
+
     /** The explicit failure policy: the same failure becomes a marked accept or a tempfail, never an unmarked pass. */
     @Test
     void failurePolicyIsExplicit(FakeSpamd fake) throws Exception {
@@ -531,6 +546,22 @@ class SpamdScannerTest {
                         .build())
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("remove deadline");
+        assertThatThrownBy(() -> SpamdScanner.builder().maxBackoff(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("maxBackoff");
+        assertThatThrownBy(() -> SpamdScanner.builder()
+                        .group(group)
+                        .maxBackoff(Duration.ofSeconds(1))
+                        .build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("remove maxBackoff");
+        assertThatThrownBy(() -> SpamdScanner.builder()
+                        .maxBackoff(Duration.ofMinutes(1))
+                        .initialBackoff(Duration.ofMinutes(2))
+                        .server("b:1")
+                        .build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("exceeds maxBackoff");
         // Timeouts apply to instances added by address before or after them.
         SpamdScanner timeoutsLast = SpamdScanner.builder()
                 .server("127.0.0.1:1")
