@@ -100,7 +100,11 @@ import org.slf4j.LoggerFactory;
  *       clean or infected exit status is a {@link ScanFailure.Kind#UNSCANNABLE} failure (as {@code ClamdScanner}
  *       reports it); beside a real threat it is left out of the verdict.
  *   <li>{@link ExitClass#ERROR}, and any status the table does not cover (including death by a signal): a
- *       {@link ScanFailure.Kind#SCANNER_ERROR} failure with the status, its meaning and the first output line.
+ *       {@link ScanFailure.Kind#SCANNER_ERROR} failure with the status, its meaning and the first output line. An
+ *       uncovered status of 129 to 192 is 128 plus a signal number, which is how the operating system reports a
+ *       program killed by a signal (a scanner that crashed, or was killed by an administrator or the OOM killer): the
+ *       detail says so, e.g. {@code exit status 137 (unknown exit status; 128 + 9, as when killed by signal 9,
+ *       SIGKILL)}.
  *   <li>The program cannot be started (missing, not executable): {@link ScanFailure.Kind#UNAVAILABLE}. The input
  *       cannot be written: {@link ScanFailure.Kind#SCANNER_ERROR}. MIME limits hit while writing parts:
  *       {@link ScanFailure.Kind#TOO_LARGE}.
@@ -408,7 +412,7 @@ public final class CommandLineScanner implements Scanner {
         hits.forEach(h -> names.add(h.name()));
         int status = r.exitStatus();
         ExitStatusRule rule = profile.classify(status).orElse(null);
-        String meaning = rule == null ? "unknown exit status" : rule.meaning();
+        String meaning = rule == null ? "unknown exit status" + signalHint(status) : rule.meaning();
         ExitClass cls = rule == null ? ExitClass.ERROR : rule.exitClass();
         String what = "exit status " + status + " (" + meaning + ")";
         if (names.isEmpty() && !limits.isEmpty() && (cls == ExitClass.CLEAN || cls == ExitClass.INFECTED)) {
@@ -463,6 +467,34 @@ public final class CommandLineScanner implements Scanner {
             default:
                 throw failure(ScanFailure.Kind.SCANNER_ERROR, what + firstLine(output), t0, null);
         }
+    }
+
+    /** Signal names by number (Linux), for the statuses a killed program exits with. */
+    private static final Map<Integer, String> SIGNALS = Map.ofEntries(
+            Map.entry(1, "SIGHUP"),
+            Map.entry(2, "SIGINT"),
+            Map.entry(3, "SIGQUIT"),
+            Map.entry(4, "SIGILL"),
+            Map.entry(6, "SIGABRT"),
+            Map.entry(7, "SIGBUS"),
+            Map.entry(8, "SIGFPE"),
+            Map.entry(9, "SIGKILL"),
+            Map.entry(11, "SIGSEGV"),
+            Map.entry(13, "SIGPIPE"),
+            Map.entry(14, "SIGALRM"),
+            Map.entry(15, "SIGTERM"));
+
+    /**
+     * For a status the profile does not cover: what it means when it is 128 plus a signal number (the status the JDK
+     * reports for a program killed by that signal), else nothing.
+     */
+    static String signalHint(int status) {
+        int signal = status - 128;
+        if (signal < 1 || signal > 64) {
+            return "";
+        }
+        String name = SIGNALS.get(signal);
+        return "; 128 + " + signal + ", as when killed by signal " + signal + (name == null ? "" : ", " + name);
     }
 
     private Verdict verdict(

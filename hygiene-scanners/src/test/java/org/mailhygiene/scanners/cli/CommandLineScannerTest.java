@@ -336,9 +336,24 @@ class CommandLineScannerTest {
                 .build();
         assertThatThrownBy(() -> s.scan(TestMessages.text("hello"))).isInstanceOfSatisfying(ScanException.class, e -> {
             assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.SCANNER_ERROR);
-            assertThat(e.failure().detail()).contains("exit status 139 (unknown exit status)");
+            // session 43: "exit status 139 (unknown exit status)" did not say the scanner had crashed
+            assertThat(e.failure().detail())
+                    .contains("exit status 139 (unknown exit status; 128 + 11, as when killed by signal 11, SIGSEGV)");
         });
         assertNothingLeft();
+    }
+
+    /** Only 129 to 192 (128 plus a signal number) read as a signal; other uncovered statuses say nothing more. */
+    @Test
+    void onlyStatusesOfKilledProgramsNameASignal() {
+        assertThat(CommandLineScanner.signalHint(137)).isEqualTo("; 128 + 9, as when killed by signal 9, SIGKILL");
+        assertThat(CommandLineScanner.signalHint(143)).endsWith("signal 15, SIGTERM");
+        assertThat(CommandLineScanner.signalHint(162)).isEqualTo("; 128 + 34, as when killed by signal 34");
+        for (int status : new int[] {0, 2, 10, 127, 128, 193, 206, 255}) {
+            assertThat(CommandLineScanner.signalHint(status))
+                    .as("status %d", status)
+                    .isEmpty();
+        }
     }
 
     @Test
