@@ -228,8 +228,9 @@ public final class MilterCommand implements Command {
                     io.err()
                             .println("hygiene milter: " + CheckLocations.scannerLine(config, down)
                                     + ": warning: scanner "
-                                    + down + " (the milter would start with it marked down; check its address in the"
-                                    + " scanner line)");
+                                    + down
+                                    + " (the milter would start, and scans through it would fail while it does not"
+                                    + " answer; check its address in the scanner line)");
                 }
                 // clamd answering OK for what it stopped reading at a limit, a command-line scanner calling the EICAR
                 // test file clean: such mail would pass as clean

@@ -178,8 +178,9 @@ public final class RelayCommand implements Command {
             for (String down : builder.probeScanners()) {
                 io.err()
                         .println("hygiene relay: " + CheckLocations.scannerLine(config, down) + ": warning: scanner "
-                                + down + " (the node would start with it marked down; check its address in the scanner"
-                                + " line)");
+                                + down
+                                + " (the node would start, and scans through it would fail while it does not answer;"
+                                + " check its address in the scanner line)");
             }
             // clamd answering OK for what it stopped reading at a limit: the node would deliver such mail as clean
             for (String w : builder.checkScannerLimits()) {

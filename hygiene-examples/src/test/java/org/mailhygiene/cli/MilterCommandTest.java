@@ -99,7 +99,7 @@ class MilterCommandTest {
         assertThat(r.err())
                 .contains(conf + " line 3: warning: scanner spamd: ")
                 .contains("127.0.0.1:" + closed)
-                .contains("the milter would start with it marked down");
+                .contains("the milter would start, and scans through it would fail while it does not answer");
         Files.writeString(conf, "name = m\nscanner = builtin\n");
         Run quiet = Run.main("milter", "--config", conf.toString(), "--check");
         assertThat(quiet.status()).isZero();
