@@ -19,11 +19,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -38,12 +36,23 @@ import javax.net.ssl.SSLSocket;
  * {@link #retire} and {@link #abort}, which the pool's idle timer and the write watchdog call from their thread.
  */
 final class SmtpConnection {
-    /** Closes sockets whose writes or TLS handshake take too long, and retires idle pooled connections. */
-    static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "smtp-client-watchdog");
-        t.setDaemon(true);
-        return t;
-    });
+    /**
+     * Closes sockets whose writes or TLS handshake take too long, and retires idle pooled connections. A timer that is
+     * cancelled leaves the queue at once: every command, data block and final dot arms one for minutes (RFC 5321's
+     * step timeouts) and cancels it a moment later, and until session 43 each cancelled timer stayed queued until its
+     * time would have come: a number of queued timers proportional to the message rate times those minutes.
+     */
+    static final ScheduledThreadPoolExecutor WATCHDOG = watchdog();
+
+    private static ScheduledThreadPoolExecutor watchdog() {
+        ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "smtp-client-watchdog");
+            t.setDaemon(true);
+            return t;
+        });
+        e.setRemoveOnCancelPolicy(true);
+        return e;
+    }
 
     /** What every connection of one client shares. */
     record Settings(String heloName, Optional<InetAddress> localAddress, SmtpTimeouts timeouts) {}
@@ -58,8 +67,12 @@ final class SmtpConnection {
     int transactions;
     /** Every command sent has had its reply read: QUIT or a new transaction may follow. */
     boolean inStep;
-    /** Idle in the pool (true) or claimed by a transaction / retired (false). */
-    private final AtomicBoolean parked = new AtomicBoolean();
+    /** Idle in the pool (true) or claimed by a transaction / retired (false). Guarded by this. */
+    private boolean parked;
+    /** The number of the latest {@link #park}: an idle timer of an earlier one does nothing. Guarded by this. */
+    private long idleSpell;
+    /** The idle timer of the latest {@link #park}, until claimed or expired. Guarded by this. */
+    private ScheduledFuture<?> idleTimer;
 
     InputStream in;
     OutputStream out;
@@ -82,19 +95,42 @@ final class SmtpConnection {
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, ms));
     }
 
-    /** Puts the connection in the pool's idle state. */
-    void park() {
-        parked.set(true);
+    /**
+     * Puts the connection in the pool's idle state and arms its idle timer: {@code onIdle} runs after {@code idleMs}
+     * unless a transaction {@linkplain #claim claims} the connection first, which cancels the timer (until session 43
+     * it stayed queued, and a timer from an earlier idle spell could retire the connection early in a later one).
+     * {@code onIdle} decides with {@link #expire(long)} and the spell number given to it.
+     */
+    synchronized void park(java.util.function.LongConsumer onIdle, long idleMs) {
+        parked = true;
+        long spell = ++idleSpell;
+        idleTimer = WATCHDOG.schedule(() -> onIdle.accept(spell), idleMs, TimeUnit.MILLISECONDS);
     }
 
     /** Takes the connection from the cache for a transaction; false if the idle limit retired it meanwhile. */
-    boolean claim() {
-        return parked.compareAndSet(true, false);
+    synchronized boolean claim() {
+        if (!parked) {
+            return false;
+        }
+        parked = false;
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+            idleTimer = null;
+        }
+        return true;
     }
 
-    /** The idle limit passed: true if the connection was still parked (and is now ours to retire). */
-    boolean expire() {
-        return parked.compareAndSet(true, false);
+    /**
+     * The idle limit of idle spell {@code spell} passed: true if the connection is still parked in that spell (and is
+     * now ours to retire).
+     */
+    synchronized boolean expire(long spell) {
+        if (!parked || spell != idleSpell) {
+            return false;
+        }
+        parked = false;
+        idleTimer = null;
+        return true;
     }
 
     /** Says QUIT without waiting for the answer (this may run on the watchdog thread) and closes. */

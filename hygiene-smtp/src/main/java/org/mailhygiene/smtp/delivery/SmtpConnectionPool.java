@@ -5,7 +5,6 @@ import java.util.Deque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The connections an {@link SmtpClient} keeps for reuse (see "Connection reuse" there): idle connections per endpoint
@@ -70,11 +69,9 @@ final class SmtpConnectionPool {
             return;
         }
         c.inStep = false;
-        c.park();
-        idle.computeIfAbsent(key, k -> new ConcurrentLinkedDeque<>()).offerFirst(c);
-        SmtpConnection.WATCHDOG.schedule(
-                () -> {
-                    if (c.expire()) { // still parked: ours to close (a transaction that claimed it first keeps it)
+        c.park(
+                spell -> {
+                    if (c.expire(spell)) { // still parked: ours to close (a transaction that claimed it first keeps it)
                         Deque<SmtpConnection> q = idle.get(key);
                         if (q != null) {
                             q.remove(c);
@@ -82,8 +79,8 @@ final class SmtpConnectionPool {
                         c.retire();
                     }
                 },
-                idleLimit.toMillis(),
-                TimeUnit.MILLISECONDS);
+                idleLimit.toMillis());
+        idle.computeIfAbsent(key, k -> new ConcurrentLinkedDeque<>()).offerFirst(c);
     }
 
     /** Says QUIT to and closes every idle connection (connections in use are not touched). */
@@ -91,7 +88,9 @@ final class SmtpConnectionPool {
         for (Deque<SmtpConnection> q : idle.values()) {
             SmtpConnection c;
             while ((c = q.pollFirst()) != null) {
-                c.retire();
+                if (c.claim()) { // cancels its idle timer; false: the timer has just retired it
+                    c.retire();
+                }
             }
         }
     }
