@@ -292,6 +292,10 @@ public final class RelayCommand implements Command {
         }
         try {
             node = builder.build();
+            // This frame lives as long as the node, and the builder holds the scanners it was built with (the Bayes
+            // model: 20 MB for the shipped one): after a reload they stayed in memory beside the reloaded ones (a
+            // second model for the life of the process; session 43's soak)
+            builder = null;
             try {
                 node.start();
             } finally {

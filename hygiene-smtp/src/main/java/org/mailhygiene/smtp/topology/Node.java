@@ -209,8 +209,11 @@ public final class Node implements AutoCloseable {
                 .router(router)
                 .listener(events)
                 .build();
+        // the thread factory lives as long as the node: it takes the name, not the builder (whose scanners, a Bayes
+        // model of 20 MB and more, it kept beside the reloaded ones after a reload until session 43)
+        String statsThread = b.name + "-stats";
         this.flusher = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, b.name + "-stats");
+            Thread t = new Thread(r, statsThread);
             t.setDaemon(true);
             return t;
         });
