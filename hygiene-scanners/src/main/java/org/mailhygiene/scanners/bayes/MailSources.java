@@ -326,8 +326,9 @@ public final class MailSources {
     /**
      * Splits an mbox: its first line, and a line starting with "From " after an empty line that also holds a date
      * ({@link #holdsDate}: {@code From sender Tue Dec  1 10:00:00 2026}, the envelope line every mbox writer adds),
-     * begins a message. A body paragraph opening "From the desk of ..." or "From 9:00 to 17:00 ..." in a message saved
-     * without mboxrd's {@code >} is not a separator.
+     * begins a message, and so does an envelope line of the exact form mbox writers give it ({@link #isEnvelopeLine})
+     * where no empty line precedes it (Netscape and old Mozilla wrote none). A body paragraph opening "From the desk of
+     * ..." or "From 9:00 to 17:00 ..." in a message saved without mboxrd's {@code >} is not a separator.
      *
      * <p>A message whose header has one {@code Content-Length} field (mboxcl2, as Solaris mail and some MDAs write,
      * leaving body lines that start with "From " unescaped) ends where that length says, when the length holds: the body
@@ -377,8 +378,13 @@ public final class MailSources {
                     && (line.length == 0
                             || (line.length == 1 && line[0] == '\n')
                             || (line.length == 2 && line[0] == '\r' && line[1] == '\n'));
-            boolean separator =
-                    whole && previousEmpty && startsWith(line, "From ") && (current == null || holdsDate(line));
+            // an envelope line in the form mbox writers give it also separates without an empty line before it:
+            // Netscape and old Mozilla wrote "From - Mon Jun  3 12:50:27 1996" straight after the last line of the
+            // message before (the next message, .exe and all, was read as that one's epilogue and never inspected)
+            boolean separator = whole
+                    && startsWith(line, "From ")
+                    && ((previousEmpty && (current == null || holdsDate(line)))
+                            || (current != null && current.size() > 0 && isEnvelopeLine(line)));
             if (declared >= 0 && atLength && !empty) {
                 if (whole && startsWith(line, "From ")) {
                     separator = true; // the length held: the next message's envelope line
@@ -602,6 +608,24 @@ public final class MailSources {
             }
         }
         return false;
+    }
+
+    /**
+     * An envelope line in the exact form mbox writers give it, {@code From SENDER Www Mmm dd hh:mm[:ss] [ZONE] yyyy}
+     * (ctime's date after one word, {@code -} for Netscape and Mozilla), with nothing but a UUCP {@code remote from
+     * HOST} after the year. Such a line separates messages even where no empty line precedes it; a body paragraph
+     * ("From Dec 3 at 10:00 until Dec 5 2026 ...") does not have this form.
+     */
+    private static final java.util.regex.Pattern ENVELOPE = java.util.regex.Pattern.compile(
+            "From \\S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) +(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+                    + " +\\d{1,2} +\\d{1,2}:\\d\\d(?::\\d\\d)?(?: +[A-Z]{3,5}| +[+-]\\d{4})? +\\d{4}"
+                    + "(?: +remote from \\S+)? *\\r?\\n?");
+
+    /** Whether a line is an envelope line of the exact form {@link #ENVELOPE} describes. */
+    static boolean isEnvelopeLine(byte[] line) {
+        return line.length <= 200
+                && ENVELOPE.matcher(new String(line, StandardCharsets.ISO_8859_1))
+                        .matches();
     }
 
     /** Whether a line holds a time of day: a digit, a colon and two digits ({@code 9:05}, {@code 10:00:00}). */

@@ -114,6 +114,47 @@ class MailSourcesTest {
     }
 
     /**
+     * Netscape and old Mozilla wrote the next envelope line straight after the last line of a message, with no empty
+     * line between (MimeKit's test mailbox {@code content-length.mbox.txt}, mail of 1996-97): the next message was
+     * read as the first one's epilogue, so an {@code .exe} it carried was never inspected ({@code hygiene scan} said
+     * OK). An envelope line of the exact form mbox writers give it separates there too; a body line that merely opens
+     * with "From " and holds a date does not.
+     */
+    @Test
+    void anEnvelopeLineRightAfterAMessageStillSeparates(@TempDir Path dir) throws Exception {
+        String first = "Subject: one\nContent-Type: multipart/mixed; boundary=b1\n\n--b1\n\nhello\n--b1--";
+        String second = "Subject: two\n\nsee attached\n"
+                + "From Dec 3 at 10:00 until Dec 5 2026 the office is closed.\n"
+                + "From jane@example.org Tue Dec  1 10:00:00 2026 wrote:\n> hi";
+        String third = "Subject: three\n\nx";
+        String mbox = "From - Mon Jun  3 12:50:27 1996\n" + first + "\n"
+                + "From - Mon Aug 18 21:13:21 1997\n" + second + "\n"
+                + "From mallory@example.net Tue Dec  1 10:05:00 +0100 2026\n" + third + "\n";
+        Path file = Files.writeString(dir.resolve("netscape.mbox"), mbox);
+        assertThat(read(file)).containsExactly(first + "\n", second + "\n", third + "\n");
+        assertThat(MailSources.messagesIn(mbox.getBytes(StandardCharsets.UTF_8)))
+                .isEqualTo(3);
+        for (String line : List.of(
+                "From - Mon Jun  3 12:50:27 1996\n",
+                "From MAILER-DAEMON Fri Jul  8 9:08 2011\r\n",
+                "From bob@example.org Tue Dec  1 10:00:00 PST 2026\n",
+                "From uucp Tue Dec  1 10:00:00 2026 remote from host\n")) {
+            assertThat(MailSources.isEnvelopeLine(line.getBytes(StandardCharsets.US_ASCII)))
+                    .as(line)
+                    .isTrue();
+        }
+        for (String line : List.of(
+                "From Dec 3 at 10:00 until Dec 5 2026 the office is closed.\n",
+                "From jane@example.org Tue Dec  1 10:00:00 2026 wrote:\n",
+                "From - \n",
+                "From the desk of the CFO\n")) {
+            assertThat(MailSources.isEnvelopeLine(line.getBytes(StandardCharsets.US_ASCII)))
+                    .as(line)
+                    .isFalse();
+        }
+    }
+
+    /**
      * Lines are read in pieces of {@link MailSources#LINE_PIECE} bytes (a file of one line of 200 MB was held whole
      * and ran the scan out of memory): a piece that starts inside a long line is neither a separator nor unescaped,
      * and the message keeps every byte.
