@@ -19,6 +19,8 @@ import java.io.InputStream;
  *   <li>A line longer than {@code maxLine} octets including CRLF (not counting a stuffed dot) is a violation.
  *   <li>More than {@code maxSize} unstuffed octets is a violation; the rest is read and dropped.
  *   <li>{@code Received:} header fields in the header section are counted; {@code maxHops} of them is a violation.
+ *   <li>Content whose first octet is a space or tab (after unstuffing) is a violation: the first line would fold
+ *       into the {@code Received} field the server prepends, and the message change its meaning in transit.
  * </ul>
  *
  * After the first violation no more bytes are delivered, but the input is still read up to the end of data so the
@@ -31,7 +33,12 @@ final class DataReader extends InputStream {
         SIZE,
         BARE_CR_OR_LF,
         LINE_TOO_LONG,
-        TOO_MANY_HOPS
+        TOO_MANY_HOPS,
+        /**
+         * The content starts with a space or tab: its first line is a folded continuation with no field before it,
+         * which the Received field this server puts on top would take as its own.
+         */
+        FOLDED_FIRST_LINE
     }
 
     private static final byte[] RECEIVED = "received:".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
@@ -180,6 +187,9 @@ final class DataReader extends InputStream {
             }
             if (c == '\n') {
                 violate(Violation.BARE_CR_OR_LF); // bare LF: content, never a line end for the terminator
+            }
+            if (size == 0 && (c == ' ' || c == '\t')) {
+                violate(Violation.FOLDED_FIRST_LINE);
             }
             if (state == LINE_START) {
                 prefixMatched = inHeaders ? 0 : -1;

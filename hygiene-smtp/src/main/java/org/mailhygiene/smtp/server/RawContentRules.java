@@ -4,8 +4,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The content rules of {@link DataReader} applied to raw BDAT chunks (RFC 3030), which carry no dot-stuffing and no
- * end-of-data marker: size, bare CR or LF, text lines of at most {@code maxLine} octets and the {@code Received:} hop
- * count, with the same first-violation-wins order. Equivalence with {@code DataReader} on the dot-stuffed form is
+ * end-of-data marker: size, bare CR or LF, text lines of at most {@code maxLine} octets, the {@code Received:} hop
+ * count and a first line folded like a header continuation, with the same first-violation-wins order. Equivalence with {@code DataReader} on the dot-stuffed form is
  * checked by a property test. Package-private; single-threaded.
  *
  * <p>A CR is judged when the next octet arrives (or at {@link #finish()}): only CR LF is a line end.
@@ -73,6 +73,9 @@ final class RawContentRules {
         }
         if (c == '\n') {
             violate(DataReader.Violation.BARE_CR_OR_LF);
+        }
+        if (size == 0 && (c == ' ' || c == '\t')) {
+            violate(DataReader.Violation.FOLDED_FIRST_LINE);
         }
         if (lineStart) {
             prefixMatched = inHeaders ? 0 : -1;

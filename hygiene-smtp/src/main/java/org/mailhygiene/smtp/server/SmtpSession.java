@@ -1046,6 +1046,12 @@ final class SmtpSession implements Runnable {
             case TOO_MANY_HOPS:
                 return new SmtpReply(
                         554, "5.4.6", "Too many hops (" + hops + " Received headers), " + "message is looping");
+            case FOLDED_FIRST_LINE:
+                return new SmtpReply(
+                        554,
+                        "5.6.0",
+                        "Message starts with a space or tab: its first header line would be folded into the"
+                                + " Received header");
             default:
                 throw new IllegalStateException("unknown violation " + violation);
         }

@@ -276,6 +276,9 @@ class BdatTest {
                     .startsWith("554 5.6.0");
             envelope(c);
             assertThat(c.send("BDAT 9 LAST\r\nx\r\n.\nQUIT").reply()).startsWith("550 5.5.2");
+            envelope(c); // a first line that the Received field on top would take as its continuation
+            assertThat(c.send("BDAT 17 LAST\r\n\tFrom: a@x\r\n\r\nb\r\n").reply())
+                    .startsWith("554 5.6.0 Message starts with a space or tab");
         }
         assertThat(handler.messages).isEmpty();
     }

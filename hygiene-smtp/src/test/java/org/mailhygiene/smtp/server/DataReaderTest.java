@@ -208,6 +208,17 @@ class DataReaderTest {
     }
 
     @Test
+    void aFirstLineStartingWithSpaceOrTabIsAViolation() throws IOException {
+        assertThat(read(ascii(" From: a@x\r\n\r\nb\r\n.\r\n"), 2, 10_000, 10).violation())
+                .isEqualTo(DataReader.Violation.FOLDED_FIRST_LINE);
+        assertThat(read(ascii(". x\r\n.\r\n"), 2, 10_000, 10).violation())
+                .isEqualTo(DataReader.Violation.FOLDED_FIRST_LINE);
+        assertThat(read(ascii("From: a@x\r\n folded\r\n\r\n b\r\n.\r\n"), 2, 10_000, 10)
+                        .violation())
+                .isNull();
+    }
+
+    @Test
     void hopsAreCountedInTheHeaderOnly() throws IOException {
         String headers = "Received: a\r\n\tb\r\nreceived:c\r\nX-Received: no\r\nReceivedX: no\r\n";
         Outcome o = read(ascii(headers + "\r\nReceived: body\r\n.\r\n"), 9, 10_000, 3);

@@ -82,5 +82,7 @@ class RawContentRulesTest {
         assertThat(raw(DataReaderTest.ascii("y".repeat(999)), 10_000, 5, 3))
                 .isEqualTo(DataReader.Violation.LINE_TOO_LONG);
         assertThat(raw(DataReaderTest.ascii("y".repeat(998)), 10_000, 5, 3)).isNull();
+        // a first line the Received field on top would take as its continuation, as in DATA
+        assertThat(raw(DataReaderTest.ascii("\tx\r\n"), 100, 5, 1)).isEqualTo(DataReader.Violation.FOLDED_FIRST_LINE);
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -348,6 +349,44 @@ class SmtpServerTest {
             assertThat(c.send("a\r\n" + "y".repeat(999) + "\r\n.\r\n").reply()).startsWith("554 5.6.0");
         }
         assertThat(handler.messages).hasSize(1);
+    }
+
+    /**
+     * A message whose first line starts with a space or tab (enmime's {@code low-quality/bad-header-start.raw}:
+     * {@code " From: James ..."}) was accepted, and its first line became a continuation of the Received field this
+     * server puts on top: the next hop got a message without its From field. It is refused with a reason instead.
+     */
+    @Test
+    void aFirstLineFoldedLikeAHeaderContinuationIsRefused() throws Exception {
+        int port = start();
+        try (TestClient c = new TestClient(port).hello()) {
+            for (String content : List.of(" From: a@example.net\r\nSubject: x\r\n\r\nbody\r\n", "\tx\r\n\r\nb\r\n")) {
+                c.cmd("MAIL FROM:<a@example.net>");
+                c.cmd("RCPT TO:<u@example.org>");
+                c.cmd("DATA");
+                assertThat(c.send(content + ".\r\n").reply())
+                        .as(content)
+                        .isEqualTo("554 5.6.0 Message starts with a space or tab: its first header line would be"
+                                + " folded into the Received header");
+            }
+            c.cmd("MAIL FROM:<a@example.net>");
+            c.cmd("RCPT TO:<u@example.org>");
+            c.cmd("DATA");
+            // dot-stuffed: the content starts with the space after the dot
+            assertThat(c.send(".. x\r\n\r\nb\r\n.\r\n").reply()).startsWith("250");
+            c.cmd("MAIL FROM:<a@example.net>");
+            c.cmd("RCPT TO:<u@example.org>");
+            c.cmd("DATA");
+            assertThat(c.send(". From: a@example.net\r\n\r\nb\r\n.\r\n").reply())
+                    .startsWith("554 5.6.0");
+            c.cmd("MAIL FROM:<a@example.net>");
+            c.cmd("RCPT TO:<u@example.org>");
+            c.cmd("DATA");
+            assertThat(c.send("From: a@example.net\r\nSubject: a\r\n folded\r\n\r\n body\r\n.\r\n")
+                            .reply())
+                    .startsWith("250");
+        }
+        assertThat(handler.messages).hasSize(2);
     }
 
     @Test
