@@ -33,8 +33,9 @@ import org.mailhygiene.scanners.mime.PartVisitor;
 
 /**
  * A {@link Scanner} (name {@value #NAME}) that applies an {@link AttachmentPolicy} to every MIME leaf part of a
- * message, to every entry of the zip and tar archives among them and to what each gzip file holds (one entry, named
- * as the file name its header stores, and as the outer name without {@code .gz}).
+ * message, to every entry of the zip and tar archives among them, to every file of a TNEF stream (Outlook's
+ * {@code winmail.dat}, named by its long file name or title) and to what each gzip file holds (one entry, named as the
+ * file name its header stores, and as the outer name without {@code .gz}).
  *
  * <p>For each part it compares three things side by side: the true type (from the content's magic bytes, by tika-core's
  * detector alone, one shared instance), the declared type (Content-Type) and the file-name extension (from
@@ -142,9 +143,10 @@ public final class AttachmentPolicyScanner implements Scanner {
      * a long begin line of a uuencoded or yEnc file is named by the end of its name, not of the line, and a name
      * holding a NUL is checked as cut there too; 10 since every file name a part's headers give is checked by name
      * (an RFC 2231 name and a plain one, two plain ones, Content-Type's name beside the disposition's), not only the one
-     * the walker reports.
+     * the walker reports; 11 since a TNEF stream (Outlook's {@code winmail.dat}) is opened, each file in it an archive
+     * entry.
      */
-    static final int VERSION = 10;
+    static final int VERSION = 11;
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;

@@ -177,7 +177,8 @@ final class Inspection {
         }
         boolean zip = TrueTypes.isZip(trueType);
         boolean tar = !zip && isTar(prefix, n);
-        if (zip || tar || isGzip(prefix, n)) {
+        boolean tnef = !zip && !tar && isTnef(prefix, n);
+        if (zip || tar || tnef || isGzip(prefix, n)) {
             if (depth >= policy.maxArchiveDepth()) {
                 add(
                         AttachmentPolicyScanner.ARCHIVE_LIMIT,
@@ -190,6 +191,8 @@ final class Inspection {
                 zip(location, whole, depth + 1, budget);
             } else if (tar) {
                 tar(location, whole, depth + 1, budget);
+            } else if (tnef) {
+                tnef(location, whole, depth + 1, budget);
             } else {
                 gzip(location, cleanName, whole, depth + 1, budget);
             }
@@ -447,6 +450,243 @@ final class Inspection {
             }
             raw.skipNBytes(padded - size);
         }
+    }
+
+    /**
+     * Whether content starts as a TNEF stream (MS-OXTNEF: Outlook's {@code winmail.dat}, {@code application/ms-tnef}):
+     * the signature {@code 0x223E9F78}, little-endian.
+     */
+    static boolean isTnef(byte[] prefix, int n) {
+        return n >= 6
+                && (prefix[0] & 0xff) == 0x78
+                && (prefix[1] & 0xff) == 0x9f
+                && (prefix[2] & 0xff) == 0x3e
+                && (prefix[3] & 0xff) == 0x22;
+    }
+
+    /** TNEF attribute ids (MS-OXTNEF 2.1.3.3), the attachment level's. */
+    private static final int TNEF_ATTACH_REND_DATA = 0x00069002;
+
+    private static final int TNEF_ATTACH_TITLE = 0x00018010;
+    private static final int TNEF_ATTACH_DATA = 0x0006800F;
+    private static final int TNEF_ATTACHMENT = 0x00069005;
+    private static final int TNEF_LEVEL_ATTACHMENT = 2;
+
+    /** The most bytes of an attachment's title or MAPI properties read for its name: 1 MiB. */
+    static final int MAX_TNEF_PROPERTIES = 1 << 20;
+
+    /** One attachment of a TNEF stream: its names and its bytes, as far as the stream gave them. */
+    private static final class TnefFile {
+        String title;
+        String longName;
+        byte[] data;
+    }
+
+    /**
+     * Opens a TNEF stream (Outlook's {@code winmail.dat}; Outlook, and Thunderbird with an add-on, show the files in
+     * it as attachments, so a program in it passed the policy unseen) and inspects each attached file as an archive
+     * entry, under its long file name (the MAPI property {@code PR_ATTACH_LONG_FILENAME}) or else its title; a title
+     * whose extension differs is checked too. Attachments held as embedded messages or OLE objects (no
+     * {@code attAttachData}) are checked by name only. The files are kept in memory until the stream ends (the names
+     * may come after the data), their bytes counted against the expanded-size limit. An attribute running past the end
+     * of the stream is a broken archive; bytes after the last attribute that start none (no level 1 or 2) are ignored.
+     * Linear in the stream.
+     */
+    private void tnef(String location, InputStream raw, int depth, Budget budget) throws IOException {
+        List<TnefFile> files = new ArrayList<>();
+        try {
+            tnefFiles(raw, files, budget);
+        } catch (LimitReached e) {
+            throw e;
+        } catch (IOException e) {
+            add(
+                    AttachmentPolicyScanner.ARCHIVE_BROKEN,
+                    location,
+                    location + ": broken TNEF stream (winmail.dat): " + e.getMessage());
+        }
+        for (TnefFile f : files) {
+            String name = f.longName != null && !f.longName.isEmpty() ? f.longName : f.title;
+            String where = location + " > " + (name == null ? "attachment without a name" : "\"" + name + "\"");
+            Optional<String> named = Optional.ofNullable(name).filter(x -> !x.isEmpty());
+            if (f.data != null) {
+                item(where, named, Optional.empty(), new ByteArrayInputStream(f.data), depth, budget);
+            } else {
+                names(where, named.map(Inspection::windowsName), Optional.empty(), Optional.empty());
+            }
+            if (f.title != null && name != null && !f.title.equals(name)) {
+                Optional<String> titleExt = extension(windowsName(f.title));
+                if (!titleExt.equals(extension(windowsName(name)))) {
+                    names(
+                            where + " (its title \"" + f.title + "\")",
+                            Optional.of(windowsName(f.title)),
+                            Optional.empty(),
+                            Optional.empty());
+                }
+            }
+        }
+    }
+
+    private void tnefFiles(InputStream raw, List<TnefFile> files, Budget budget) throws IOException {
+        if (raw.readNBytes(6).length < 6) {
+            throw new java.io.EOFException("its header is cut short");
+        }
+        TnefFile current = null;
+        while (true) {
+            int level = raw.read();
+            if (level < 0 || (level != 1 && level != TNEF_LEVEL_ATTACHMENT)) {
+                // the end, or bytes after the stream that start no attribute (a line break, leftover base64 text):
+                // ignored, as Outlook's and MimeKit's readers ignore them
+                return;
+            }
+            byte[] h = raw.readNBytes(8);
+            if (h.length < 8) {
+                throw new java.io.EOFException("an attribute header is cut short");
+            }
+            int id = le32(h, 0);
+            long length = le32(h, 4) & 0xffffffffL;
+            boolean attachment = level == TNEF_LEVEL_ATTACHMENT;
+            if (attachment && (id == TNEF_ATTACH_REND_DATA || current == null)) {
+                current = new TnefFile();
+                files.add(current);
+                budget.entries++;
+                if (budget.entries > policy.maxArchiveEntries()) {
+                    throw new LimitReached("more than " + policy.maxArchiveEntries() + " archive entries");
+                }
+            }
+            byte[] value = null;
+            if (attachment && id == TNEF_ATTACH_DATA) {
+                budget.expanded += length;
+                if (budget.expanded > policy.maxExpandedBytes()) {
+                    throw new LimitReached("expands beyond " + policy.maxExpandedBytes() + " bytes");
+                }
+                value = raw.readNBytes((int) length);
+                current.data = value;
+            } else if (attachment
+                    && (id == TNEF_ATTACH_TITLE || id == TNEF_ATTACHMENT)
+                    && length <= MAX_TNEF_PROPERTIES) {
+                value = raw.readNBytes((int) length);
+                if (id == TNEF_ATTACH_TITLE) {
+                    current.title = cString(value, 0, value.length);
+                } else {
+                    current.longName = tnefLongName(value);
+                }
+            } else {
+                long skipped = 0;
+                while (skipped < length) {
+                    int k = raw.read(drainBuffer, 0, (int) Math.min(drainBuffer.length, length - skipped));
+                    if (k < 0) {
+                        break;
+                    }
+                    skipped += k;
+                }
+                if (skipped < length) {
+                    throw new java.io.EOFException("an attribute runs past the end of the stream");
+                }
+            }
+            if (value != null && value.length < length) {
+                throw new java.io.EOFException("an attribute runs past the end of the stream");
+            }
+            if (raw.readNBytes(2).length < 2) {
+                throw new java.io.EOFException("an attribute's checksum is cut short");
+            }
+        }
+    }
+
+    private static int le32(byte[] b, int at) {
+        return (b[at] & 0xff) | (b[at + 1] & 0xff) << 8 | (b[at + 2] & 0xff) << 16 | (b[at + 3] & 0xff) << 24;
+    }
+
+    private static int le16(byte[] b, int at) {
+        return (b[at] & 0xff) | (b[at + 1] & 0xff) << 8;
+    }
+
+    /**
+     * {@code PR_ATTACH_LONG_FILENAME} (0x3707, 8-bit or UTF-16) from an {@code attAttachment} attribute's MAPI property
+     * list (MS-OXTNEF 2.1.3.4), or {@code null} when the list does not hold it or cannot be read that far. Linear in
+     * the list; every read is bounds-checked.
+     */
+    static String tnefLongName(byte[] p) {
+        int at = 0;
+        if (p.length < 4) {
+            return null;
+        }
+        int count = le32(p, at);
+        at += 4;
+        for (int i = 0; i < count; i++) {
+            if (at + 4 > p.length) {
+                return null;
+            }
+            int type = le16(p, at);
+            int pid = le16(p, at + 2);
+            at += 4;
+            if (pid >= 0x8000) { // a named property: a GUID, then a number or a name
+                if (at + 20 > p.length) {
+                    return null;
+                }
+                int kind = le32(p, at + 16);
+                at += 20;
+                if (kind == 0) {
+                    at += 4;
+                } else {
+                    if (at + 4 > p.length) {
+                        return null;
+                    }
+                    long len = le32(p, at) & 0xffffffffL;
+                    at += 4;
+                    if (len > p.length - at) {
+                        return null;
+                    }
+                    at += (int) ((len + 3) / 4 * 4);
+                }
+            }
+            int base = type & 0x0fff;
+            boolean variable = base == 0x1e || base == 0x1f || base == 0x102 || base == 0x0d;
+            int values = 1;
+            if ((type & 0x1000) != 0 || variable) {
+                if (at + 4 > p.length) {
+                    return null;
+                }
+                values = le32(p, at);
+                at += 4;
+                if (values < 0 || values > p.length) {
+                    return null;
+                }
+            }
+            for (int v = 0; v < values; v++) {
+                int size;
+                switch (base) {
+                    case 0x02, 0x03, 0x04, 0x0a, 0x0b -> size = 4;
+                    case 0x05, 0x06, 0x07, 0x14, 0x40 -> size = 8;
+                    case 0x48 -> size = 16;
+                    case 0x1e, 0x1f, 0x102, 0x0d -> {
+                        if (at + 4 > p.length) {
+                            return null;
+                        }
+                        long len = le32(p, at) & 0xffffffffL;
+                        at += 4;
+                        if (len > p.length - at) {
+                            return null;
+                        }
+                        if (pid == 0x3707 && (base == 0x1e || base == 0x1f)) {
+                            String name = base == 0x1f
+                                    ? new String(p, at, (int) len, StandardCharsets.UTF_16LE)
+                                    : new String(p, at, (int) len, java.nio.charset.Charset.forName("windows-1252"));
+                            int nul = name.indexOf('\0');
+                            return nul >= 0 ? name.substring(0, nul) : name;
+                        }
+                        size = (int) ((len + 3) / 4 * 4);
+                    }
+                    default -> {
+                        return null; // a type this reader does not know: its size is unknown
+                    }
+                }
+                if (size > p.length - at) {
+                    return null;
+                }
+                at += size;
+            }
+        }
+        return null;
     }
 
     private static boolean allZero(byte[] b) {

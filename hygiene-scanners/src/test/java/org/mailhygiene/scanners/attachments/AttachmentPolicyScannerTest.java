@@ -757,6 +757,95 @@ class AttachmentPolicyScannerTest {
     }
 
     /**
+     * Outlook's {@code winmail.dat} (TNEF, {@code application/ms-tnef}) was never opened: a program in it passed as
+     * clean (MimeKit's test stream {@code data-before-name.tnef}, holding {@code AUTOEXEC.BAT} and {@code CONFIG.SYS},
+     * scanned clean, while the same {@code .bat} attached directly is an executable), though Outlook shows the files in
+     * it as attachments. Its files are now inspected as archive entries under their long names (or titles); a stream
+     * cut short is broken, bytes after its end are ignored.
+     */
+    @Test
+    void whatAWinmailDatHoldsIsInspected() throws Exception {
+        byte[] exe = tnef("INVOIC~1.EXE", Samples.pe(), "invoice.pdf.exe", false);
+        assertThat(Inspection.isTnef(exe, exe.length)).isTrue();
+        Verdict found = scan(Samples.attachment("winmail.dat", "application/ms-tnef", exe));
+        assertThat(rules(found)).as(found.toString()).contains("EXECUTABLE_ATTACHMENT");
+        assertThat(found.rules().stream().map(Rule::description))
+                .anyMatch(d -> d.contains("\"winmail.dat\" > \"invoice.pdf.exe\": executable or script"));
+        // the long name decides over a harmless title; a title alone is a name too
+        byte[] script = tnef("REPORT.TXT", "WScript.Echo(1)".getBytes(StandardCharsets.US_ASCII), "report.js", true);
+        assertThat(rules(scan(Samples.attachment("winmail.dat", "application/vnd.ms-tnef", script))))
+                .contains("EXECUTABLE_ATTACHMENT");
+        byte[] bat = tnef("AUTOEXEC.BAT", "@echo off\r\n".getBytes(StandardCharsets.US_ASCII), null, false);
+        assertThat(rules(scan(Samples.attachment("winmail.dat", "application/octet-stream", bat))))
+                .contains("EXECUTABLE_ATTACHMENT");
+        byte[] notes = tnef("NOTES.TXT", "hello".getBytes(StandardCharsets.US_ASCII), "notes.txt", true);
+        Verdict harmless = scan(Samples.attachment("winmail.dat", "application/ms-tnef", notes));
+        assertThat(harmless.outcome()).as(harmless.toString()).isEqualTo(Outcome.CLEAN);
+        Verdict trailing = scan(Samples.attachment(
+                "winmail.dat", "application/ms-tnef", concat(notes, "\r\n".getBytes(StandardCharsets.US_ASCII))));
+        assertThat(trailing.outcome()).as(trailing.toString()).isEqualTo(Outcome.CLEAN);
+        byte[] cut = java.util.Arrays.copyOf(exe, exe.length - 20);
+        assertThat(rules(scan(Samples.attachment("winmail.dat", "application/ms-tnef", cut))))
+                .contains("ARCHIVE_BROKEN");
+    }
+
+    /**
+     * A TNEF stream as Outlook writes it: the version and message class, then one attachment (its rendering, title
+     * and bytes, and, when {@code longName} is given, MAPI properties: a size, a named property and
+     * {@code PR_ATTACH_LONG_FILENAME} in 8 bits or UTF-16).
+     */
+    static byte[] tnef(String title, byte[] data, String longName, boolean unicode) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        le(out, 0x223E9F78, 4);
+        le(out, 1, 2);
+        tnefAttribute(out, 1, 0x00089006, new byte[] {0, 0, 1, 0});
+        tnefAttribute(out, 1, 0x00078008, "IPM.Note\0".getBytes(StandardCharsets.US_ASCII));
+        tnefAttribute(out, 2, 0x00069002, new byte[14]);
+        tnefAttribute(out, 2, 0x00018010, (title + "\0").getBytes(StandardCharsets.US_ASCII));
+        tnefAttribute(out, 2, 0x0006800F, data);
+        if (longName != null) {
+            java.io.ByteArrayOutputStream p = new java.io.ByteArrayOutputStream();
+            le(p, 3, 4);
+            le(p, 0x0003, 2); // PT_LONG PR_ATTACH_SIZE
+            le(p, 0x0E20, 2);
+            le(p, data.length, 4);
+            le(p, 0x0003, 2); // a named PT_LONG: GUID, kind 0 (a number), the number, the value
+            le(p, 0x8001, 2);
+            p.writeBytes(new byte[16]);
+            le(p, 0, 4);
+            le(p, 0x8233, 4);
+            le(p, 7, 4);
+            byte[] name = (longName + "\0").getBytes(unicode ? StandardCharsets.UTF_16LE : StandardCharsets.US_ASCII);
+            le(p, unicode ? 0x001F : 0x001E, 2);
+            le(p, 0x3707, 2);
+            le(p, 1, 4);
+            le(p, name.length, 4);
+            p.writeBytes(name);
+            p.writeBytes(new byte[(4 - name.length % 4) % 4]);
+            tnefAttribute(out, 2, 0x00069005, p.toByteArray());
+        }
+        return out.toByteArray();
+    }
+
+    private static void tnefAttribute(java.io.ByteArrayOutputStream out, int level, int id, byte[] data) {
+        out.write(level);
+        le(out, id, 4);
+        le(out, data.length, 4);
+        out.writeBytes(data);
+        int sum = 0;
+        for (byte b : data) {
+            sum += b & 0xff;
+        }
+        le(out, sum & 0xffff, 2);
+    }
+
+    private static void le(java.io.ByteArrayOutputStream out, int value, int bytes) {
+        for (int i = 0; i < bytes; i++) {
+            out.write((value >>> (8 * i)) & 0xff);
+        }
+    }
+
+    /**
      * A tar's program in a second gzip member whose header checksum is wrong: the JDK's reader stopped before it
      * (the tar read as one harmless file, clean), Python's tarfile extracts it. Noticed in session 30, closed in 31:
      * every member is read ({@code GzipStream}), and a member that gzip tools read differently is a broken archive.
