@@ -192,7 +192,8 @@ final class Inspection {
             } else if (tar) {
                 tar(location, whole, depth + 1, budget);
             } else if (tnef) {
-                tnef(location, whole, depth + 1, budget);
+                // read attribute by attribute, a few bytes at a time: buffered, or each byte is a call into the decoder
+                tnef(location, new java.io.BufferedInputStream(whole, 8192), depth + 1, budget);
             } else {
                 gzip(location, cleanName, whole, depth + 1, budget);
             }
