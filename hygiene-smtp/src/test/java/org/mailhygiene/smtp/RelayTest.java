@@ -268,7 +268,9 @@ class RelayTest {
         poisoned[1 + eicar.length] = '\r';
         poisoned[2 + eicar.length] = '\n';
         System.arraycopy(clean, 0, poisoned, 3 + eicar.length, clean.length);
-        assertThat(send(poisoned)).startsWith("554 5.7.1");
+        // since session 43 content whose first line would fold into our Received field is refused before any scan
+        // (554 5.6.0), so such lines never reach the verdict cache; Relay.withoutLeading keeps them in the key anyway
+        assertThat(send(poisoned)).startsWith("554 5.6.0 Message starts with a space or tab");
     }
 
     @Test
