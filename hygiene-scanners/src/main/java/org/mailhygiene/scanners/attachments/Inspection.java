@@ -557,8 +557,11 @@ final class Inspection {
             byte[] value = null;
             if (attachment && id == TNEF_ATTACH_DATA) {
                 budget.expanded += length;
-                if (budget.expanded > policy.maxExpandedBytes()) {
-                    throw new LimitReached("expands beyond " + policy.maxExpandedBytes() + " bytes");
+                // a file is held in one array: a claimed length beyond one (possible with expanded-bytes set above
+                // 2 GiB) is over the limit as well, not a negative length
+                if (budget.expanded > policy.maxExpandedBytes() || length > Integer.MAX_VALUE - 8) {
+                    throw new LimitReached(
+                            "expands beyond " + Math.min(policy.maxExpandedBytes(), Integer.MAX_VALUE - 8) + " bytes");
                 }
                 value = raw.readNBytes((int) length);
                 current.data = value;

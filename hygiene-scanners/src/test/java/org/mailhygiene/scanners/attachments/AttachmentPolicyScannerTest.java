@@ -790,6 +790,30 @@ class AttachmentPolicyScannerTest {
     }
 
     /**
+     * A TNEF file claiming more bytes than an array holds, under a policy allowing more than 2 GiB expanded: the
+     * limit, not a negative length's {@code IllegalArgumentException} (final read, session 43).
+     */
+    @Test
+    void aWinmailDatFileClaimingMoreThanAnArrayHoldsIsOverTheLimit() throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        le(out, 0x223E9F78, 4);
+        le(out, 1, 2);
+        tnefAttribute(out, 2, 0x00069002, new byte[14]);
+        out.write(2);
+        le(out, 0x0006800F, 4);
+        le(out, 0xFFFFFFF0, 4); // attAttachData of 4 GiB, then only a few bytes
+        out.writeBytes(new byte[64]);
+        AttachmentPolicyScanner generous = AttachmentPolicyScanner.builder()
+                .policy(AttachmentPolicy.builder()
+                        .maxExpandedBytes(8L * 1024 * 1024 * 1024)
+                        .build())
+                .build();
+        Verdict v =
+                generous.scan(Message.of(Samples.attachment("winmail.dat", "application/ms-tnef", out.toByteArray())));
+        assertThat(rules(v)).as(v.toString()).containsExactly("ARCHIVE_LIMIT");
+    }
+
+    /**
      * A TNEF stream as Outlook writes it: the version and message class, then one attachment (its rendering, title
      * and bytes, and, when {@code longName} is given, MAPI properties: a size, a named property and
      * {@code PR_ATTACH_LONG_FILENAME} in 8 bits or UTF-16).
