@@ -19,6 +19,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.mailhygiene.internal.AcceptBackoff;
 import org.mailhygiene.internal.Checks;
 import org.mailhygiene.internal.VirtualThreads;
 import org.mailhygiene.milter.protocol.MilterCodec;
@@ -77,7 +78,9 @@ import org.slf4j.LoggerFactory;
  * malformed payload or a command out of place closes the connection (the MTA applies its default action); nothing
  * is buffered beyond one packet. Reads are bounded by {@link Builder#readTimeout}, writes by
  * {@link Builder#writeTimeout}. At most {@link Builder#maxConnections} connections are served; more are closed at
- * once.
+ * once. When the process is out of file descriptors, a new connection is closed at once too (the server keeps one
+ * spare descriptor for that), and failed accepts are retried after a pause of up to 1 s, logged once when they start,
+ * once a minute and once when they end, never in a busy loop.
  *
  * <p>Sessions run on virtual threads on Java 21+, pooled platform threads on 17. Thread-safe.
  * {@link #start()} once, {@link #close()} once.
@@ -287,18 +290,42 @@ public final class MilterServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Accepts until the server stops. A failed accept never spins: out of file descriptors, the one connection the
+     * spare descriptor lets in is closed at once (the MTA applies its {@code milter_default_action} now rather than
+     * after its connect timeout); any other failure (or no spare) pauses the loop, 5 ms doubling up to 1 s, and a run
+     * of failures is logged at WARN when it starts and once a minute, and at INFO when it ends (see
+     * {@link AcceptBackoff}).
+     */
     private void acceptLoop() {
+        AcceptBackoff.warmUp();
+        try (AcceptBackoff backoff = new AcceptBackoff()) {
+            acceptLoop(backoff);
+        }
+    }
+
+    private void acceptLoop(AcceptBackoff backoff) {
         ServerSocket ss = serverSocket;
         while (running) {
             Socket s;
             try {
                 s = ss.accept();
             } catch (IOException e) {
-                if (running) {
-                    LOG.warn("accept failed", e);
-                    continue;
+                if (!running) {
+                    return;
                 }
-                return;
+                try {
+                    acceptFailed(ss, backoff, e);
+                } catch (RuntimeException | LinkageError unexpected) {
+                    // a class that could not be loaded for want of a descriptor: never end accepting for it
+                    LOG.warn("milter: accept failure not handled: {}", unexpected.toString());
+                    pause(1000);
+                }
+                continue;
+            }
+            String recovered = backoff.succeeded();
+            if (recovered != null) {
+                LOG.info("milter: {}", recovered);
             }
             if (active.get() >= maxConnections) {
                 LOG.warn(
@@ -323,6 +350,41 @@ public final class MilterServer implements AutoCloseable {
                 onClose.run();
                 closeQuietly(s);
             }
+        }
+    }
+
+    private void acceptFailed(ServerSocket ss, AcceptBackoff backoff, IOException e) {
+        String line = backoff.failed(e);
+        if (line != null) {
+            LOG.warn("milter: {}", line);
+        }
+        if (AcceptBackoff.outOfDescriptors(e) && !backoff.holdsSpare() && backoff.restoreSpare()) {
+            return; // the spare was taken by another thread's open and is back: it lets the next accept in
+        }
+        if (AcceptBackoff.outOfDescriptors(e) && backoff.releaseSpare()) {
+            try {
+                Socket s = ss.accept(); // the spare's descriptor: waits for the next MTA connection, to close it
+                backoff.refused();
+                closeQuietly(s);
+                return;
+            } catch (IOException again) {
+                if (!running) {
+                    return;
+                }
+                // another thread took the descriptor: pause as below
+            } finally {
+                backoff.restoreSpare();
+            }
+        }
+        pause(backoff.nextPauseMillis());
+    }
+
+    private void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            running = false;
         }
     }
 

@@ -15,7 +15,8 @@ public interface SessionListener {
      *
      * @param client the client's address
      * @param reason a short stable label: {@code access-denied}, {@code connections}, {@code connections-per-ip},
-     *     {@code connection-rate}, {@code shutting-down} (at connect); {@code tls-required}, {@code message-rate},
+     *     {@code connection-rate}, {@code shutting-down}, {@code out-of-descriptors} (the process had no file descriptor
+     *     left: {@code 421 4.3.2}) (at connect); {@code tls-required}, {@code message-rate},
      *     {@code relay-denied} (a recipient the client may not send to), {@code too-many-recipients},
      *     {@code too-many-errors}, {@code message-content} (bare CR/LF, long lines, loops or size at the end of
      *     data), {@code free-space} (MAIL below the free-space minimum), {@code storage} (the data could not be kept

@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.mailhygiene.api.shared.RateLimiter;
+import org.mailhygiene.internal.AcceptBackoff;
 import org.mailhygiene.internal.Checks;
 import org.mailhygiene.internal.VirtualThreads;
 import org.mailhygiene.smtp.access.AcceptedDomains;
@@ -57,7 +58,10 @@ import org.slf4j.LoggerFactory;
  * ({@code deny} gets {@code 554 5.7.1} and is closed: unlike tcpserver, which drops silently, the client learns why);
  * the global and per-IP concurrency caps and the per-IP connection rate ({@code 421 4.7.0} and close; a client the
  * access rules give relay rights is held to the global cap only, and to no per-address message rate either, as
- * Postfix exempts {@code $mynetworks}: it forwards many senders' mail); then the
+ * Postfix exempts {@code $mynetworks}: it forwards many senders' mail). When the process is out of file descriptors
+ * ({@code ulimit -n}), a new connection is answered {@code 421 4.3.2 Out of system resources} and closed (the server
+ * keeps one spare descriptor to accept it with), and failed accepts are retried after a pause of up to 1 s, logged
+ * once when they start, once a minute and once when they end, never in a busy loop. Then the
  * session runs on its own thread (a virtual thread on Java 21+, a pooled platform thread on
  * 17). A client that does not read the replies loses its connection after {@link SmtpLimits#writeTimeout()}, and
  * a STARTTLS handshake is bounded as a whole by {@link TlsConfig#handshakeTimeout()}. Recipients must be in the {@linkplain Builder#acceptedDomains accepted domains} unless the access rules give
@@ -398,25 +402,81 @@ public final class SmtpServer implements AutoCloseable {
         stop();
     }
 
+    /**
+     * Accepts until the server stops. A failed accept never spins: out of file descriptors, the one connection the
+     * spare descriptor lets in is answered {@code 421 4.3.2} and closed; any other failure (or no spare) pauses the
+     * loop, 5 ms doubling up to 1 s, and a run of failures is logged at WARN when it starts and once a minute, and at
+     * INFO when it ends (see {@link AcceptBackoff}).
+     */
     private void acceptLoop() {
         ServerSocket ss = serverSocket;
-        while (running) {
-            Socket s;
-            try {
-                s = ss.accept();
-            } catch (IOException e) {
-                if (running) {
-                    LOG.warn("accept failed", e);
+        AcceptBackoff.warmUp();
+        try (AcceptBackoff backoff = new AcceptBackoff()) {
+            while (running) {
+                Socket s;
+                try {
+                    s = ss.accept();
+                } catch (IOException e) {
+                    if (!running) {
+                        return;
+                    }
+                    try {
+                        acceptFailed(ss, backoff, e);
+                    } catch (RuntimeException | LinkageError unexpected) {
+                        // a class that could not be loaded for want of a descriptor: never end accepting for it
+                        LOG.warn("accept failure not handled: {}", unexpected.toString());
+                        pause(1000);
+                    }
                     continue;
                 }
-                return;
+                String recovered = backoff.succeeded();
+                if (recovered != null) {
+                    LOG.info("{}: {}", current.settings().hostname(), recovered);
+                }
+                try {
+                    admit(s);
+                } catch (IOException | RuntimeException e) {
+                    LOG.debug("could not admit {}: {}", s.getRemoteSocketAddress(), e.toString());
+                    closeQuietly(s);
+                }
             }
+        }
+    }
+
+    private void acceptFailed(ServerSocket ss, AcceptBackoff backoff, IOException e) {
+        String line = backoff.failed(e);
+        if (line != null) {
+            LOG.warn("{}: {}", current.settings().hostname(), line);
+        }
+        if (AcceptBackoff.outOfDescriptors(e) && !backoff.holdsSpare() && backoff.restoreSpare()) {
+            return; // the spare was taken by another thread's open and is back: it lets the next accept in
+        }
+        if (AcceptBackoff.outOfDescriptors(e) && backoff.releaseSpare()) {
             try {
-                admit(s);
-            } catch (IOException | RuntimeException e) {
-                LOG.debug("could not admit {}: {}", s.getRemoteSocketAddress(), e.toString());
-                closeQuietly(s);
+                Socket s = ss.accept(); // the spare's descriptor: waits for the next client, to tell it why
+                backoff.refused();
+                Settings settings = current.settings();
+                settings.refused(s.getInetAddress(), "out-of-descriptors", 421);
+                refuse(s, "421 4.3.2 " + settings.hostname() + " Out of system resources, try again later");
+                return;
+            } catch (IOException again) {
+                if (!running) {
+                    return;
+                }
+                // another thread took the descriptor: pause as below
+            } finally {
+                backoff.restoreSpare();
             }
+        }
+        pause(backoff.nextPauseMillis());
+    }
+
+    private void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            running = false;
         }
     }
 

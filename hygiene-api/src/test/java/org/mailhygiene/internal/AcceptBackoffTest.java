@@ -1,0 +1,93 @@
+package org.mailhygiene.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class AcceptBackoffTest {
+    private final AtomicLong now = new AtomicLong(1_000_000_000L);
+    private final IOException emfile = new IOException("Too many open files");
+
+    @Test
+    void pausesDoubleFromFiveMillisecondsToOneSecondAndResetOnSuccess() {
+        AcceptBackoff b = new AcceptBackoff(now::get, false);
+        List<Long> pauses = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            b.failed(emfile);
+            pauses.add(b.nextPauseMillis());
+        }
+        assertThat(pauses).containsExactly(5L, 10L, 20L, 40L, 80L, 160L, 320L, 640L, 1000L, 1000L);
+        b.succeeded();
+        b.failed(emfile);
+        assertThat(b.nextPauseMillis()).isEqualTo(5L);
+    }
+
+    @Test
+    void aRunOfFailuresIsReportedWhenItStartsOnceAMinuteAndWhenItEnds() {
+        AcceptBackoff b = new AcceptBackoff(now::get, false);
+        assertThat(b.succeeded()).as("no run, nothing to say").isNull();
+        String first = b.failed(emfile);
+        assertThat(first)
+                .startsWith(
+                        "accept failed: Too many open files (the process's descriptor limit, ulimit -n, is reached");
+        int logged = 0;
+        for (int i = 0; i < 100_000; i++) {
+            now.addAndGet(TimeUnit.MILLISECONDS.toNanos(1)); // 100 s of failures, one a millisecond
+            if (i % 10 == 0) {
+                b.refused();
+            }
+            if (b.failed(emfile) != null) {
+                logged++;
+            }
+        }
+        assertThat(logged).as("one line a minute").isEqualTo(1);
+        assertThat(b.succeeded())
+                .isEqualTo("accepting again after 100001 failed accepts over 100.0 s (10000 connections refused"
+                        + " meanwhile)");
+        assertThat(b.succeeded()).isNull();
+        assertThat(b.failed(new IOException("Connection aborted")))
+                .isEqualTo("accept failed: Connection aborted; retrying with a pause of up to 1000 ms");
+    }
+
+    @Test
+    void theMinuteReportCountsTheFailuresSinceTheLastLine() {
+        AcceptBackoff b = new AcceptBackoff(now::get, false);
+        b.failed(emfile);
+        now.addAndGet(TimeUnit.SECONDS.toNanos(30));
+        assertThat(b.failed(emfile)).isNull();
+        now.addAndGet(TimeUnit.SECONDS.toNanos(30));
+        assertThat(b.failed(emfile))
+                .isEqualTo("accept still failing: 2 more failures and 0 connections refused since the run began 60.0 s"
+                        + " ago (last: Too many open files)");
+    }
+
+    @Test
+    void outOfDescriptorsIsEmfileOrEnfile() {
+        assertThat(AcceptBackoff.outOfDescriptors(emfile)).isTrue();
+        assertThat(AcceptBackoff.outOfDescriptors(new IOException("Too many open files in system")))
+                .isTrue();
+        assertThat(AcceptBackoff.outOfDescriptors(new IOException("Connection reset")))
+                .isFalse();
+        assertThat(AcceptBackoff.outOfDescriptors(new IOException())).isFalse();
+    }
+
+    @Test
+    void theSpareIsHeldReleasedAndRestored() {
+        try (AcceptBackoff b = new AcceptBackoff(now::get, true)) {
+            assertThat(b.holdsSpare()).isTrue();
+            assertThat(b.releaseSpare()).isTrue();
+            assertThat(b.holdsSpare()).isFalse();
+            assertThat(b.releaseSpare()).as("nothing left to release").isFalse();
+            assertThat(b.restoreSpare()).isTrue();
+            assertThat(b.holdsSpare()).isTrue();
+        }
+        AcceptBackoff none = new AcceptBackoff(now::get, false);
+        assertThat(none.holdsSpare()).isFalse();
+        assertThat(none.releaseSpare()).isFalse();
+    }
+}

@@ -1,0 +1,155 @@
+package org.mailhygiene.milter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailhygiene.milter.protocol.MilterCodec;
+import org.mailhygiene.milter.protocol.MilterPacket;
+import org.mailhygiene.milter.protocol.MilterProtocol;
+import org.mailhygiene.milter.protocol.OptionNegotiation;
+
+/**
+ * The milter in a JVM limited to 128 file descriptors ({@code ulimit -n 128}), with more MTA connections than that.
+ * Until session 43 every accept past the limit failed at once and the loop logged it with its stack trace and tried
+ * again (2.4 million WARN lines, 1.8 GB, in 10 s with 200 connections), while the connections past the limit waited in
+ * the listen backlog until the MTA's connect timeout. Now each of them is closed at once (the MTA applies its
+ * {@code milter_default_action} without waiting), the failures are logged once, and the milter serves again when
+ * descriptors are free.
+ */
+class DescriptorLimitTest {
+    private static final int CONNECTIONS = 250;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void outOfDescriptorsClosesNewConnectionsLogsOnceAndRecovers() throws Exception {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Path log = dir.resolve("child.log");
+        Process p = new ProcessBuilder(
+                        "/bin/sh",
+                        "-c",
+                        "ulimit -n 128 && exec \"$0\" -cp \"$1\" -XX:TieredStopAtLevel=1 -Xss256k "
+                                + DescriptorLimitChild.class.getName(),
+                        java.toString(),
+                        System.getProperty("java.class.path"))
+                .redirectError(log.toFile())
+                .start();
+        List<Socket> sockets = new ArrayList<>();
+        try (BufferedReader out =
+                new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII))) {
+            String first = out.readLine();
+            assertThat(first).as(() -> "child output; its log:\n" + head(log)).startsWith("PORT ");
+            int port = Integer.parseInt(first.substring(5));
+            int unconnected = 0;
+            for (int i = 0; i < CONNECTIONS; i++) {
+                Socket s = new Socket();
+                try {
+                    s.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5000);
+                } catch (SocketTimeoutException e) {
+                    // the listen backlog is full: nobody accepts
+                    s.close();
+                    unconnected = CONNECTIONS - i;
+                    break;
+                }
+                sockets.add(s);
+            }
+            assertThat(unconnected)
+                    .as("connections the server's backlog had no room for")
+                    .isZero();
+            // a served connection waits for the MTA to speak (the read times out); a refused one is closed (EOF)
+            int closed = 0;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            for (Socket s : sockets) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                s.setSoTimeout((int) Math.max(50, left));
+                try {
+                    if (s.getInputStream().read() < 0) {
+                        closed++;
+                    }
+                } catch (SocketTimeoutException e) {
+                    // served (or, before session 43, waiting in the backlog)
+                } catch (IOException e) {
+                    closed++; // reset: refused too
+                }
+            }
+            // at most 128 descriptors: the rest were refused at once instead of left waiting in the backlog
+            assertThat(closed).isGreaterThanOrEqualTo(CONNECTIONS - 128);
+            for (Socket s : sockets) {
+                s.close();
+            }
+            sockets.clear();
+            // descriptors free again: a new connection is negotiated with
+            byte code = 0;
+            for (int i = 0; i < 100 && code != MilterProtocol.SMFIR_OPTNEG; i++) {
+                try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                    s.setSoTimeout(10_000);
+                    s.getOutputStream().write(encode(new OptionNegotiation(6, 0x1ff, 0).toPacket()));
+                    MilterPacket reply = readPacket(s.getInputStream());
+                    code = reply == null ? 0 : reply.code();
+                } catch (IOException e) {
+                    code = 0;
+                }
+                if (code != MilterProtocol.SMFIR_OPTNEG) {
+                    Thread.sleep(100);
+                }
+            }
+            assertThat(code).isEqualTo(MilterProtocol.SMFIR_OPTNEG);
+        } finally {
+            for (Socket s : sockets) {
+                s.close();
+            }
+            p.getOutputStream().close();
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }
+        long warnings;
+        boolean recovered;
+        try (var lines = Files.lines(log, StandardCharsets.UTF_8)) { // streamed: the old loop wrote gigabytes
+            long[] counts = new long[2];
+            lines.forEach(l -> {
+                counts[0] += l.contains("accept failed") ? 1 : 0;
+                counts[1] += l.contains("accepting again after") ? 1 : 0;
+            });
+            warnings = counts[0];
+            recovered = counts[1] > 0;
+        }
+        assertThat(warnings).as(() -> head(log)).isBetween(1L, 3L);
+        assertThat(recovered).as(() -> head(log)).isTrue();
+    }
+
+    private static byte[] encode(MilterPacket packet) throws IOException {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        MilterCodec.write(b, packet);
+        return b.toByteArray();
+    }
+
+    private static MilterPacket readPacket(InputStream in) throws IOException {
+        return MilterCodec.read(in, MilterCodec.DEFAULT_MAX_PACKET);
+    }
+
+    private static String head(Path log) {
+        try (InputStream in = Files.newInputStream(log)) {
+            return new String(in.readNBytes(4000), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+}

@@ -1,0 +1,162 @@
+package org.mailhygiene.smtp.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The server in a JVM limited to 128 file descriptors ({@code ulimit -n 128}), with more connections than that.
+ * Until session 43 every accept past the limit failed at once ("Too many open files") and the loop logged it with its
+ * stack trace and tried again: one core busy and hundreds of thousands of log lines a minute, while the clients past
+ * the limit waited in the listen backlog without a word. Now each of them is answered {@code 421 4.3.2}, the failures
+ * are logged once, and the server accepts again when descriptors are free.
+ */
+class DescriptorLimitTest {
+    private static final int CONNECTIONS = 250;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void outOfDescriptorsRefusesWith421LogsOnceAndRecovers() throws Exception {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Path log = dir.resolve("child.log");
+        Process p = new ProcessBuilder(
+                        "/bin/sh",
+                        "-c",
+                        "ulimit -n 128 && exec \"$0\" -cp \"$1\" -XX:TieredStopAtLevel=1 -Xss256k "
+                                + DescriptorLimitChild.class.getName(),
+                        java.toString(),
+                        System.getProperty("java.class.path"))
+                .redirectError(log.toFile())
+                .start();
+        List<Socket> sockets = new ArrayList<>();
+        try (BufferedReader out =
+                new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII))) {
+            String first = out.readLine();
+            assertThat(first).as(() -> "child output; its log:\n" + read(log)).startsWith("PORT ");
+            int port = Integer.parseInt(first.substring(5));
+            int unconnected = 0;
+            for (int i = 0; i < CONNECTIONS; i++) {
+                Socket s = new Socket();
+                try {
+                    s.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5000);
+                } catch (SocketTimeoutException e) {
+                    // the listen backlog is full: nobody accepts
+                    s.close();
+                    unconnected = CONNECTIONS - i;
+                    break;
+                }
+                sockets.add(s);
+            }
+            assertThat(unconnected)
+                    .as("connections the server's backlog had no room for")
+                    .isZero();
+            int greeted = 0;
+            int refused = 0;
+            List<String> other = new ArrayList<>();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            for (Socket s : sockets) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                s.setSoTimeout((int) Math.max(50, left));
+                String line = firstLine(s);
+                if (line.startsWith("220 ")) {
+                    greeted++;
+                } else if (line.equals("421 4.3.2 mx.test.example Out of system resources, try again later")) {
+                    refused++;
+                } else {
+                    other.add(line);
+                }
+            }
+            // the limit was reached, and every client past it was told so instead of waiting unanswered
+            assertThat(greeted).isBetween(1, 127);
+            assertThat(other)
+                    .as(() -> "neither greeted nor refused; the server's log:\n" + head(log))
+                    .isEmpty();
+            assertThat(refused).isEqualTo(CONNECTIONS - greeted);
+            for (Socket s : sockets) {
+                s.close();
+            }
+            sockets.clear();
+            // descriptors free again: a new client is greeted (sessions end as they see their clients close)
+            String again = "";
+            for (int i = 0; i < 100 && !again.startsWith("220 "); i++) {
+                try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                    s.setSoTimeout(10_000);
+                    again = firstLine(s);
+                }
+                if (!again.startsWith("220 ")) {
+                    Thread.sleep(100);
+                }
+            }
+            assertThat(again).startsWith("220 mx.test.example ESMTP");
+        } finally {
+            for (Socket s : sockets) {
+                s.close();
+            }
+            p.getOutputStream().close();
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }
+        long warnings;
+        boolean recovered;
+        try (var lines = Files.lines(log, StandardCharsets.UTF_8)) { // streamed: the old loop wrote hundreds of MB
+            long[] counts = new long[2];
+            lines.forEach(l -> {
+                counts[0] += l.contains("accept failed") ? 1 : 0;
+                counts[1] += l.contains("accepting again after") ? 1 : 0;
+            });
+            warnings = counts[0];
+            recovered = counts[1] > 0;
+        }
+        // one run of failures: one WARN line (one per run and minute), not one per failed accept
+        assertThat(warnings).as(() -> head(log)).isBetween(1L, 3L);
+        assertThat(recovered).as(() -> head(log)).isTrue();
+    }
+
+    private static String head(Path log) {
+        String text = read(log);
+        return text.length() > 4000 ? text.substring(0, 4000) : text;
+    }
+
+    private static String firstLine(Socket s) throws IOException {
+        StringBuilder b = new StringBuilder();
+        try {
+            var in = s.getInputStream();
+            for (int c = in.read(); c >= 0 && c != '\n'; c = in.read()) {
+                if (c != '\r') {
+                    b.append((char) c);
+                }
+            }
+        } catch (SocketTimeoutException e) {
+            return "(no answer) " + b;
+        } catch (IOException e) {
+            return "(" + e.getMessage() + ") " + b;
+        }
+        return b.toString();
+    }
+
+    private static String read(Path log) {
+        try (var in = Files.newInputStream(log)) {
+            return new String(in.readNBytes(64 * 1024), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+}
