@@ -30,6 +30,12 @@ final class SmtpInput {
         NUL
     }
 
+    /**
+     * The longest single wait of a read on plain TCP: how soon a {@link #wake()} is seen. A read waits in such slices
+     * until input, the idle timeout, the phase deadline or a wake.
+     */
+    static final int WAKE_SLICE_MILLIS = 500;
+
     private final byte[] buf = new byte[16 * 1024];
     private int pos;
     private int lim;
@@ -38,10 +44,15 @@ final class SmtpInput {
     private final long idleMillis;
     private long deadlineNanos = Long.MAX_VALUE;
     private int currentTimeout = -1;
+    /** Set by {@link #wake()} from another thread: reads end as at the end of the stream. */
+    private volatile boolean woken;
+    /** Whether reads wait in {@link #WAKE_SLICE_MILLIS} slices: on the plain TCP socket, not under TLS. */
+    private volatile boolean sliced;
 
     SmtpInput(Socket socket, Duration idle) throws IOException {
         this.idleMillis = idle.toMillis();
         switchTo(socket);
+        this.sliced = !(socket instanceof javax.net.ssl.SSLSocket);
     }
 
     /** For tests: reads a plain stream; timeouts are not applied. */
@@ -50,8 +61,14 @@ final class SmtpInput {
         this.in = in;
     }
 
-    /** Reads from another socket from now on (after the TLS handshake), dropping everything buffered. */
+    /**
+     * Reads from another socket from now on (after the TLS handshake), dropping everything buffered. Reads on a TLS
+     * socket are not sliced (that the JDK resumes a TLS read after a timeout in the middle of a record is not relied
+     * on): a {@link #wake()} then reaches
+     * only the next read, and the caller must wake a pending one by other means.
+     */
     void switchTo(Socket s) throws IOException {
+        this.sliced = false; // set again by the constructor for the plain socket
         this.socket = s;
         this.in = s.getInputStream();
         this.currentTimeout = -1;
@@ -113,29 +130,62 @@ final class SmtpInput {
         return pos >= lim;
     }
 
+    /**
+     * Ends reading from another thread (a server stop): the pending read, if it waits on plain TCP, returns within
+     * {@link #WAKE_SLICE_MILLIS} as at the end of the stream, and so does every later one. Unlike shutting the socket's
+     * input down, this leaves the socket readable, so the session can answer, then read and discard what its client
+     * still sends before it closes (a close with unread input would send the client a reset instead of the reply).
+     *
+     * @return whether a pending read sees the wake by itself; {@code false} under TLS, where only the next read does
+     */
+    boolean wake() {
+        woken = true;
+        return sliced;
+    }
+
     private boolean fill() throws IOException {
-        long remaining = deadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE : deadlineNanos - System.nanoTime();
-        if (remaining <= 0) {
-            throw new TimeoutException("deadline passed");
+        long start = System.nanoTime();
+        long idleNanos = idleMillis >= Long.MAX_VALUE / 1_000_000L ? Long.MAX_VALUE : idleMillis * 1_000_000L;
+        for (; ; ) {
+            if (woken) {
+                return false;
+            }
+            long now = System.nanoTime();
+            long remaining = deadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE : deadlineNanos - now;
+            if (remaining <= 0) {
+                throw new TimeoutException("deadline passed");
+            }
+            long idleLeft = idleNanos == Long.MAX_VALUE ? Long.MAX_VALUE : idleNanos - (now - start);
+            if (idleLeft <= 0) {
+                throw new TimeoutException("idle timeout");
+            }
+            boolean idleBound = idleLeft <= remaining;
+            long millis = Math.max(1, Math.min(idleLeft, remaining) / 1_000_000L);
+            boolean slice = sliced && millis > WAKE_SLICE_MILLIS;
+            if (slice) {
+                millis = WAKE_SLICE_MILLIS;
+            }
+            int timeout = (int) Math.min(Integer.MAX_VALUE, millis);
+            if (socket != null && timeout != currentTimeout) {
+                socket.setSoTimeout(timeout);
+                currentTimeout = timeout;
+            }
+            int n;
+            try {
+                n = in.read(buf, 0, buf.length);
+            } catch (SocketTimeoutException e) {
+                if (slice) {
+                    continue; // a slice ended: look at the wake, the idle timeout and the deadline again
+                }
+                throw new TimeoutException(idleBound ? "idle timeout" : "deadline passed");
+            }
+            if (n <= 0) {
+                return false;
+            }
+            pos = 0;
+            lim = n;
+            return true;
         }
-        long millis = Math.min(idleMillis, Math.max(1, remaining / 1_000_000L));
-        int timeout = (int) Math.min(Integer.MAX_VALUE, Math.max(1, millis));
-        if (socket != null && timeout != currentTimeout) {
-            socket.setSoTimeout(timeout);
-            currentTimeout = timeout;
-        }
-        int n;
-        try {
-            n = in.read(buf, 0, buf.length);
-        } catch (SocketTimeoutException e) {
-            throw new TimeoutException(millis == idleMillis ? "idle timeout" : "deadline passed");
-        }
-        if (n <= 0) {
-            return false;
-        }
-        pos = 0;
-        lim = n;
-        return true;
     }
 
     /**

@@ -79,7 +79,9 @@ final class SmtpSession implements Runnable {
     private final Watchdog watchdog;
     private Socket socket;
     private OutputStream out;
-    private SmtpInput input;
+    /** Volatile: {@link #shutDown()} wakes it from the stopping thread. */
+    private volatile SmtpInput input;
+
     private final SmtpInput.LineBuffer line = new SmtpInput.LineBuffer();
 
     /**
@@ -185,8 +187,8 @@ final class SmtpSession implements Runnable {
      * that ended the session) and may discard the reply still in flight. So the reply is flushed, the output shut down
      * (a FIN after the reply: the client reads it, then the end; under TLS a close_notify), and the input read and
      * discarded until the client closes, for at most {@link #LINGER} and {@link #LINGER_OCTETS} octets. Skipped when
-     * the connection is already closed (the watchdog) or its input was shut down (a server stop or a reap: Java then
-     * reads nothing more).
+     * the connection is already closed (the watchdog) or its input was shut down (a reap, a server stop under TLS:
+     * Java then reads nothing more).
      */
     private void linger() {
         if (tcp.isClosed() || tcp.isInputShutdown()) {
@@ -272,13 +274,22 @@ final class SmtpSession implements Runnable {
 
     /**
      * Ends the session for a server stop, from another thread. A session waiting for a command, or reading a
-     * message's data, sees the end of its input at once and answers {@code 421 4.3.2} (a message whose data was not
-     * complete was never acknowledged: its client still holds it). A session whose message is being scanned and
-     * stored is left to answer that message first, so that no message is stored without its client hearing the
-     * {@code 250}; it then answers {@code 421 4.3.2} instead of its next command.
+     * message's data, sees the end of its input within {@link SmtpInput#WAKE_SLICE_MILLIS} and answers
+     * {@code 421 4.3.2} (a message whose data was not complete was never acknowledged: its client still holds it),
+     * then closes as it does after any last reply ({@link #linger}): its output shut down, what the client still sends
+     * read and discarded for up to {@link #LINGER}, so that a client in the middle of writing its message reads the
+     * {@code 421} instead of failing its write on a TCP reset. Until session 43 the input was shut down instead, and
+     * a close with unread input reset such a client's connection ("Broken pipe" before it read the reply). Under TLS
+     * the pending read is still woken by shutting the input down. A session whose message is being scanned and stored
+     * is left to answer that message first, so that no message is stored without its client hearing the {@code 250};
+     * it then answers {@code 421 4.3.2} instead of its next command.
      */
     void shutDown() {
         stopping = true;
+        SmtpInput in = input;
+        if (in != null && in.wake()) {
+            return; // plain TCP: the pending read sees the wake within a slice
+        }
         try {
             tcp.shutdownInput();
         } catch (IOException e) {

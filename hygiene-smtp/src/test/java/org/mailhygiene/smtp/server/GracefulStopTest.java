@@ -71,6 +71,53 @@ class GracefulStopTest {
         assertThat(handler.messages).isEmpty();
     }
 
+    /**
+     * A client that writes its whole message before it reads a reply (smtplib, Postfix's smtp client), stopped in the
+     * middle of the data. The stop shut the session's input down, answered 421 and closed with the client's data
+     * unread, which resets the connection: the client's write failed with "Broken pipe" or "Connection reset" and it
+     * never read the 421 (measured with a raw client on {@code hygiene relay} and SIGTERM after 2 MiB of a 100 MB
+     * message: BrokenPipeError 0.17 s after the stop). Now the session answers 421, shuts its output down and reads and
+     * discards what the client still sends (up to 2 s, 64 MiB): the write completes, and the client reads the 421.
+     */
+    @Test
+    void aClientInTheMiddleOfWritingItsDataReadsThe421() throws Exception {
+        int port = start();
+        try (TestClient c = new TestClient(port)) {
+            c.socket.setSendBufferSize(64 * 1024);
+            c.reply();
+            c.cmd("EHLO client.example");
+            assertThat(c.cmd("MAIL FROM:<a@example.net>")).startsWith("250");
+            assertThat(c.cmd("RCPT TO:<b@example.org>")).startsWith("250");
+            assertThat(c.cmd("DATA")).startsWith("354");
+            byte[] piece = ("x".repeat(76) + "\r\n").repeat(840).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            CountDownLatch underWay = new CountDownLatch(1);
+            CompletableFuture<String> written = CompletableFuture.supplyAsync(() -> {
+                try {
+                    java.io.OutputStream out = c.socket.getOutputStream();
+                    out.write("Subject: big\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    for (int i = 0; i < 128; i++) { // 8 MiB
+                        out.write(piece);
+                        if (i == 16) {
+                            underWay.countDown();
+                        }
+                    }
+                    out.write(".\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    out.flush();
+                    return "written";
+                } catch (java.io.IOException e) {
+                    return e.toString();
+                }
+            });
+            assertThat(underWay.await(30, TimeUnit.SECONDS)).isTrue();
+            CompletableFuture<Void> stopped = CompletableFuture.runAsync(server::stop);
+            assertThat(written.get(30, TimeUnit.SECONDS)).isEqualTo("written");
+            assertThat(c.reply()).startsWith("421 4.3.2 mx.test.example");
+            assertThat(c.reply()).isEqualTo("EOF");
+            stopped.get(30, TimeUnit.SECONDS);
+        }
+        assertThat(handler.messages).isEmpty();
+    }
+
     @Test
     void aMessageBeingStoredIsAnsweredBeforeTheSessionEnds() throws Exception {
         CountDownLatch inHandler = new CountDownLatch(1);
