@@ -61,9 +61,11 @@ class DescriptorLimitTest {
             for (int i = 0; i < CONNECTIONS; i++) {
                 Socket s = new Socket();
                 try {
-                    s.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5000);
+                    // long enough for the SYN retries (1, 3, 7, 15 s) on a loaded machine, whose server may fall a
+                    // backlog behind for a few seconds
+                    s.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 30_000);
                 } catch (SocketTimeoutException e) {
-                    // the listen backlog is full: nobody accepts
+                    // the listen backlog stayed full: nobody accepts
                     s.close();
                     unconnected = CONNECTIONS - i;
                     break;
