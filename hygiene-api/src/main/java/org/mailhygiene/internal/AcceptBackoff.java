@@ -3,8 +3,12 @@ package org.mailhygiene.internal;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -89,8 +93,13 @@ public final class AcceptBackoff implements AutoCloseable {
         } catch (IOException e) {
             // best effort: the loop works without it while descriptors last
         }
-        try (AcceptBackoff b = new AcceptBackoff(System::nanoTime, true)) {
+        try (AcceptBackoff b = new AcceptBackoff(System::nanoTime, true);
+                java.net.ServerSocket closed = new java.net.ServerSocket()) {
             IOException e = new IOException("Too many open files");
+            closed.close(); // its accept fails at once: handleFailure's path to the spare and back, then its pause
+            Refusal refusal = Socket::close;
+            b.handleFailure(closed, e, () -> false, line -> {}, refusal);
+            b.handleFailure(closed, e, () -> true, line -> {}, refusal);
             outOfDescriptors(e);
             b.failed(e);
             b.failed(e);
@@ -100,7 +109,68 @@ public final class AcceptBackoff implements AutoCloseable {
             b.releaseSpare();
             b.restoreSpare();
             b.holdsSpare();
+        } catch (IOException e) {
+            // best effort, as above
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
+    }
+
+    /** What a server does with the one connection the spare descriptor let in: tells it why, and closes it. */
+    @FunctionalInterface
+    public interface Refusal {
+        /**
+         * Refuses and closes the connection.
+         *
+         * @param connection the connection
+         * @throws IOException if telling it fails (it is closed anyway)
+         */
+        void refuse(Socket connection) throws IOException;
+    }
+
+    /**
+     * Handles one failed accept of a server's loop, in the accepting thread: logs by {@link #failed} through
+     * {@code warn}; out of descriptors, lets one waiting connection in with the spare descriptor and hands it to
+     * {@code refusal} (the accept then waits for a client, as the loop's own would); otherwise, or without a spare,
+     * pauses by {@link #nextPauseMillis()}.
+     *
+     * @param ss the server socket
+     * @param e the failure of its accept
+     * @param running whether the server still runs (a failed accept of a stopped server ends the handling)
+     * @param warn where the WARN lines go
+     * @param refusal what to do with the connection let in
+     * @throws InterruptedException if interrupted during the pause (the server is stopping)
+     */
+    public void handleFailure(
+            ServerSocket ss, IOException e, BooleanSupplier running, Consumer<String> warn, Refusal refusal)
+            throws InterruptedException {
+        String line = failed(e);
+        if (line != null) {
+            warn.accept(line);
+        }
+        if (outOfDescriptors(e) && !holdsSpare() && restoreSpare()) {
+            return; // the spare was taken by another thread's open and is back: it lets the next accept in
+        }
+        if (outOfDescriptors(e) && releaseSpare()) {
+            try {
+                Socket s = ss.accept(); // the spare's descriptor: waits for the next client, to tell it why
+                refused();
+                try {
+                    refusal.refuse(s);
+                } finally {
+                    Closeables.closeQuietly(s);
+                }
+                return;
+            } catch (IOException again) {
+                if (!running.getAsBoolean()) {
+                    return;
+                }
+                // another thread took the descriptor: pause as below
+            } finally {
+                restoreSpare();
+            }
+        }
+        Thread.sleep(nextPauseMillis());
     }
 
     /**

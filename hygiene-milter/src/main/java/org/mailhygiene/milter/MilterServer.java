@@ -19,6 +19,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.mailhygiene.internal.AcceptBackoff;
 import org.mailhygiene.internal.Checks;
 import org.mailhygiene.internal.VirtualThreads;
@@ -306,6 +308,10 @@ public final class MilterServer implements AutoCloseable {
 
     private void acceptLoop(AcceptBackoff backoff) {
         ServerSocket ss = serverSocket;
+        // made before they are needed: out of descriptors, making them might fail (see AcceptBackoff.warmUp)
+        BooleanSupplier stillRunning = () -> running;
+        Consumer<String> warn = line -> LOG.warn("milter: {}", line);
+        AcceptBackoff.Refusal refusal = s -> {}; // closed at once: the MTA applies its default action
         while (running) {
             Socket s;
             try {
@@ -315,7 +321,10 @@ public final class MilterServer implements AutoCloseable {
                     return;
                 }
                 try {
-                    acceptFailed(ss, backoff, e);
+                    backoff.handleFailure(ss, e, stillRunning, warn, refusal);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    running = false;
                 } catch (RuntimeException | LinkageError unexpected) {
                     // a class that could not be loaded for want of a descriptor: never end accepting for it
                     LOG.warn("milter: accept failure not handled: {}", unexpected.toString());
@@ -351,32 +360,6 @@ public final class MilterServer implements AutoCloseable {
                 closeQuietly(s);
             }
         }
-    }
-
-    private void acceptFailed(ServerSocket ss, AcceptBackoff backoff, IOException e) {
-        String line = backoff.failed(e);
-        if (line != null) {
-            LOG.warn("milter: {}", line);
-        }
-        if (AcceptBackoff.outOfDescriptors(e) && !backoff.holdsSpare() && backoff.restoreSpare()) {
-            return; // the spare was taken by another thread's open and is back: it lets the next accept in
-        }
-        if (AcceptBackoff.outOfDescriptors(e) && backoff.releaseSpare()) {
-            try {
-                Socket s = ss.accept(); // the spare's descriptor: waits for the next MTA connection, to close it
-                backoff.refused();
-                closeQuietly(s);
-                return;
-            } catch (IOException again) {
-                if (!running) {
-                    return;
-                }
-                // another thread took the descriptor: pause as below
-            } finally {
-                backoff.restoreSpare();
-            }
-        }
-        pause(backoff.nextPauseMillis());
     }
 
     private void pause(long millis) {

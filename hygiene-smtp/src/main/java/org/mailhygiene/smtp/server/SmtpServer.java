@@ -24,6 +24,8 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.mailhygiene.api.shared.RateLimiter;
 import org.mailhygiene.internal.AcceptBackoff;
@@ -414,6 +416,14 @@ public final class SmtpServer implements AutoCloseable {
     private void acceptLoop() {
         ServerSocket ss = serverSocket;
         AcceptBackoff.warmUp();
+        // made before they are needed: out of descriptors, making them might fail (see AcceptBackoff.warmUp)
+        BooleanSupplier stillRunning = () -> running;
+        Consumer<String> warn = line -> LOG.warn("{}: {}", current.settings().hostname(), line);
+        AcceptBackoff.Refusal refusal = s -> {
+            Settings settings = current.settings();
+            settings.refused(s.getInetAddress(), "out-of-descriptors", 421);
+            refuse(s, "421 4.3.2 " + settings.hostname() + " Out of system resources, try again later");
+        };
         try (AcceptBackoff backoff = new AcceptBackoff()) {
             while (running) {
                 Socket s;
@@ -424,7 +434,10 @@ public final class SmtpServer implements AutoCloseable {
                         return;
                     }
                     try {
-                        acceptFailed(ss, backoff, e);
+                        backoff.handleFailure(ss, e, stillRunning, warn, refusal);
+                    } catch (InterruptedException interrupted) {
+                        Thread.currentThread().interrupt();
+                        running = false;
                     } catch (RuntimeException | LinkageError unexpected) {
                         // a class that could not be loaded for want of a descriptor: never end accepting for it
                         LOG.warn("accept failure not handled: {}", unexpected.toString());
@@ -444,34 +457,6 @@ public final class SmtpServer implements AutoCloseable {
                 }
             }
         }
-    }
-
-    private void acceptFailed(ServerSocket ss, AcceptBackoff backoff, IOException e) {
-        String line = backoff.failed(e);
-        if (line != null) {
-            LOG.warn("{}: {}", current.settings().hostname(), line);
-        }
-        if (AcceptBackoff.outOfDescriptors(e) && !backoff.holdsSpare() && backoff.restoreSpare()) {
-            return; // the spare was taken by another thread's open and is back: it lets the next accept in
-        }
-        if (AcceptBackoff.outOfDescriptors(e) && backoff.releaseSpare()) {
-            try {
-                Socket s = ss.accept(); // the spare's descriptor: waits for the next client, to tell it why
-                backoff.refused();
-                Settings settings = current.settings();
-                settings.refused(s.getInetAddress(), "out-of-descriptors", 421);
-                refuse(s, "421 4.3.2 " + settings.hostname() + " Out of system resources, try again later");
-                return;
-            } catch (IOException again) {
-                if (!running) {
-                    return;
-                }
-                // another thread took the descriptor: pause as below
-            } finally {
-                backoff.restoreSpare();
-            }
-        }
-        pause(backoff.nextPauseMillis());
     }
 
     private void pause(long millis) {
