@@ -117,7 +117,9 @@ class RelayCommandTest {
         Run r = Run.main("relay", "--config", conf.toString(), "--check");
         assertThat(r.status()).isEqualTo(Command.EXIT_OK);
         assertThat(r.out()).contains("edge.conf: OK");
-        assertThat(r.err()).contains("edge.conf line 6: warning: scanner spamd").contains("scans through it would fail while it does not answer");
+        assertThat(r.err())
+                .contains("edge.conf line 6: warning: scanner spamd")
+                .contains("scans through it would fail while it does not answer");
         Files.writeString(
                 conf,
                 "role = edge\nname = e\nlisten = 127.0.0.1:0\ndata = d\nroute = :127.0.0.1:25\nscanner = builtin\n");
