@@ -580,8 +580,13 @@ final class SmtpSession implements Runnable {
             try {
                 free = cfg.freeSpace().getAsLong();
             } catch (RuntimeException e) {
-                LOG.warn("free space probe failed: {}", e.toString());
-                free = 0;
+                // e.g. out of file descriptors (the probe reads /proc/mounts): the disk may be fine, so the reply
+                // and the log say the check failed, not that storage is short (452 4.3.1 "0 bytes free" until
+                // session 43)
+                LOG.warn("{}: MAIL refused: the free space check failed: {}", client, e.toString());
+                cfg.refused(client, "free-space", 451);
+                write(451, "4.3.0", "Local error: cannot check free space, try again later");
+                return true;
             }
             if (free < cfg.minFreeSpace() || free - cfg.minFreeSpace() < declared) {
                 LOG.warn("{}: MAIL refused: {} bytes free, {} required", client, free, cfg.minFreeSpace() + declared);

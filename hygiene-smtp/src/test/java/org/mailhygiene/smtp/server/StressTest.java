@@ -24,6 +24,9 @@ class StressTest {
     private static final InetAddress OTHER = address("127.0.0.3");
     private final RecordingHandler handler = new RecordingHandler();
     private final AtomicLong free = new AtomicLong(Long.MAX_VALUE);
+    /** When set, the free space probe throws it (as when the process is out of file descriptors). */
+    private volatile RuntimeException probeFailure;
+
     private SmtpServer server;
     private final List<TestClient> open = new ArrayList<>();
 
@@ -42,7 +45,15 @@ class StressTest {
                 .port(0)
                 .limits(b.build())
                 .acceptedDomains(AcceptedDomains.of("example.org"))
-                .freeSpace(free::get, 10_000)
+                .freeSpace(
+                        () -> {
+                            RuntimeException f = probeFailure;
+                            if (f != null) {
+                                throw f;
+                            }
+                            return free.get();
+                        },
+                        10_000)
                 .handler(handler)
                 .build();
         server.start();
@@ -155,6 +166,26 @@ class StressTest {
         assertThat(c.cmd("MAIL FROM:<a@example.net> SIZE=15000"))
                 .isEqualTo("452 4.3.1 Insufficient system storage, try again later");
         assertThat(c.cmd("MAIL FROM:<a@example.net> SIZE=5000")).startsWith("250");
+    }
+
+    /**
+     * A free space probe that fails (out of file descriptors it cannot read /proc/mounts) is a local error, not "0
+     * bytes free": until session 43 MAIL got {@code 452 4.3.1 Insufficient system storage} and the log said the disk
+     * was full.
+     */
+    @Test
+    void aFailedFreeSpaceCheckIsALocalErrorNotAFullDisk() throws Exception {
+        start(l -> l.maxErrors(2));
+        TestClient c = connect(OTHER);
+        assertThat(c.reply()).startsWith("220");
+        assertThat(c.cmd("EHLO other.example")).startsWith("250");
+        probeFailure = new java.io.UncheckedIOException(new java.io.IOException("Too many open files"));
+        for (int i = 0; i < 4; i++) {
+            assertThat(c.cmd("MAIL FROM:<a@example.net>"))
+                    .isEqualTo("451 4.3.0 Local error: cannot check free space, try again later");
+        }
+        probeFailure = null;
+        assertThat(c.cmd("MAIL FROM:<a@example.net>")).startsWith("250");
     }
 
     @Test
