@@ -1,12 +1,13 @@
 package org.mailhygiene.internal;
 
+import java.io.Closeable;
 import java.io.FileInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -45,7 +46,8 @@ public final class AcceptBackoff implements AutoCloseable {
 
     private final LongSupplier nanoTime;
     private final boolean keepSpare;
-    private InputStream spare;
+    private final SpareOpener opener;
+    private Closeable spare;
     private long pauseNanos;
     private long failures;
     private long refused;
@@ -66,9 +68,36 @@ public final class AcceptBackoff implements AutoCloseable {
      * @param keepSpare whether to hold a spare descriptor
      */
     public AcceptBackoff(LongSupplier nanoTime, boolean keepSpare) {
-        this.nanoTime = java.util.Objects.requireNonNull(nanoTime, "nanoTime");
+        this(nanoTime, keepSpare, () -> new FileInputStream("/dev/null"));
+    }
+
+    /**
+     * For tests: a backoff on the given clock whose spare descriptor comes from {@code opener}.
+     *
+     * @param nanoTime the clock, in nanoseconds like {@link System#nanoTime()}
+     * @param opener opens the spare (throws as an open does when no descriptor is free)
+     */
+    AcceptBackoff(LongSupplier nanoTime, SpareOpener opener) {
+        this(nanoTime, true, opener);
+    }
+
+    private AcceptBackoff(LongSupplier nanoTime, boolean keepSpare, SpareOpener opener) {
+        this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
         this.keepSpare = keepSpare;
+        this.opener = Objects.requireNonNull(opener, "opener");
         restoreSpare();
+    }
+
+    /** Opens the spare descriptor. */
+    @FunctionalInterface
+    interface SpareOpener {
+        /**
+         * Opens it.
+         *
+         * @return the open spare
+         * @throws IOException if it cannot be opened (no descriptor free)
+         */
+        Closeable open() throws IOException;
     }
 
     /**
@@ -109,6 +138,9 @@ public final class AcceptBackoff implements AutoCloseable {
             b.releaseSpare();
             b.restoreSpare();
             b.holdsSpare();
+            if (b.holdsSpare()) {
+                b.refusedToKeepSpare(null, refusal); // the spare is held: admitted, nothing touched
+            }
         } catch (IOException e) {
             // best effort, as above
         } catch (InterruptedException e) {
@@ -171,6 +203,36 @@ public final class AcceptBackoff implements AutoCloseable {
             }
         }
         Thread.sleep(nextPauseMillis());
+    }
+
+    /**
+     * Takes the spare descriptor back if it was lost, with the connection just accepted if need be; call it with every
+     * accepted connection, before the server admits it. The spare is lost when another thread takes the descriptor
+     * {@link #handleFailure} freed before the spare is opened again (class loading, a log file, a scanner's socket).
+     * While no descriptor is free to open it again, this connection holds the last one: it is refused as one let in by
+     * the spare, and its descriptor becomes the spare. Without this a lost spare stayed lost while sessions held every
+     * descriptor, and every client past the limit waited unanswered (seen in CI in session 44, and reproduced by a
+     * thread that opens and closes a file in a loop).
+     *
+     * @param connection the connection just accepted
+     * @param refusal what to do with it if it is refused (it is closed afterwards in any case)
+     * @return {@code true} if the connection was refused and closed (the loop accepts the next one); {@code false} to
+     *     admit it (the spare is held, or this backoff keeps none)
+     */
+    public boolean refusedToKeepSpare(Socket connection, Refusal refusal) {
+        if (!keepSpare || spare != null || restoreSpare()) {
+            return false;
+        }
+        refused();
+        try {
+            refusal.refuse(connection);
+        } catch (IOException e) {
+            // telling it failed: it is closed below all the same
+        } finally {
+            Closeables.closeQuietly(connection);
+        }
+        restoreSpare();
+        return true;
     }
 
     /**
@@ -281,7 +343,7 @@ public final class AcceptBackoff implements AutoCloseable {
         }
         if (spare == null) {
             try {
-                spare = new FileInputStream("/dev/null");
+                spare = opener.open();
             } catch (IOException e) {
                 return false; // no /dev/null (not Unix) or no free descriptor: a plain pause then
             }

@@ -3,9 +3,14 @@ package org.mailhygiene.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -89,5 +94,65 @@ class AcceptBackoffTest {
         AcceptBackoff none = new AcceptBackoff(now::get, false);
         assertThat(none.holdsSpare()).isFalse();
         assertThat(none.releaseSpare()).isFalse();
+    }
+
+    @Test
+    void aLostSpareIsTakenBackWithTheNextConnectionWhenNoDescriptorIsFree() throws Exception {
+        AtomicBoolean full = new AtomicBoolean();
+        AcceptBackoff.SpareOpener opener = () -> {
+            if (full.get()) {
+                throw new IOException("Too many open files");
+            }
+            return () -> {};
+        };
+        try (AcceptBackoff b = new AcceptBackoff(now::get, opener);
+                ServerSocket ss = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            assertThat(b.holdsSpare()).isTrue();
+            try (Socket c = new Socket(ss.getInetAddress(), ss.getLocalPort());
+                    Socket s = ss.accept()) {
+                assertThat(b.refusedToKeepSpare(s, x -> {
+                            throw new AssertionError("refused while the spare is held");
+                        }))
+                        .isFalse();
+            }
+            // another thread took the descriptor freed for an accept: the spare is gone and cannot be opened again
+            b.releaseSpare();
+            full.set(true);
+            assertThat(b.restoreSpare()).isFalse();
+            b.failed(new IOException("Too many open files"));
+            try (Socket c = new Socket(ss.getInetAddress(), ss.getLocalPort())) {
+                Socket s = ss.accept();
+                boolean refused = b.refusedToKeepSpare(s, x -> {
+                    x.getOutputStream().write("421 refused\r\n".getBytes(StandardCharsets.US_ASCII));
+                    full.set(false); // closing it frees its descriptor
+                });
+                assertThat(refused).isTrue();
+                assertThat(s.isClosed()).isTrue();
+                c.setSoTimeout(10_000);
+                assertThat(new String(c.getInputStream().readAllBytes(), StandardCharsets.US_ASCII))
+                        .isEqualTo("421 refused\r\n");
+            }
+            assertThat(b.holdsSpare())
+                    .as("the refused connection's descriptor became the spare")
+                    .isTrue();
+            assertThat(b.succeeded()).contains("(1 connections refused meanwhile)");
+            // still no descriptor free after the refusal: refused again, the spare still lost, nothing spins
+            b.releaseSpare();
+            full.set(true);
+            try (Socket c = new Socket(ss.getInetAddress(), ss.getLocalPort());
+                    Socket s = ss.accept()) {
+                assertThat(b.refusedToKeepSpare(s, x -> {})).isTrue();
+                assertThat(b.holdsSpare()).isFalse();
+            }
+        }
+        AcceptBackoff none = new AcceptBackoff(now::get, false);
+        try (ServerSocket ss = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
+                Socket c = new Socket(ss.getInetAddress(), ss.getLocalPort());
+                Socket s = ss.accept()) {
+            assertThat(none.refusedToKeepSpare(s, x -> {
+                        throw new AssertionError("refused without a spare to keep");
+                    }))
+                    .isFalse();
+        }
     }
 }

@@ -295,7 +295,8 @@ public final class MilterServer implements AutoCloseable {
     /**
      * Accepts until the server stops. A failed accept never spins: out of file descriptors, the one connection the
      * spare descriptor lets in is closed at once (the MTA applies its {@code milter_default_action} now rather than
-     * after its connect timeout); any other failure (or no spare) pauses the loop, 5 ms doubling up to 1 s, and a run
+     * after its connect timeout), and so is a connection accepted while the spare cannot be opened again (its
+     * descriptor becomes the spare); any other failure (or no spare) pauses the loop, 5 ms doubling up to 1 s, and a run
      * of failures is logged at WARN when it starts and once a minute, and at INFO when it ends (see
      * {@link AcceptBackoff}).
      */
@@ -330,6 +331,9 @@ public final class MilterServer implements AutoCloseable {
                     LOG.warn("milter: accept failure not handled: {}", unexpected.toString());
                     pause(1000);
                 }
+                continue;
+            }
+            if (backoff.refusedToKeepSpare(s, refusal)) {
                 continue;
             }
             String recovered = backoff.succeeded();

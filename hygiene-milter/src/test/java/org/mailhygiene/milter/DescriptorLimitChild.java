@@ -13,7 +13,7 @@ public final class DescriptorLimitChild {
     /**
      * Serves until standard input ends.
      *
-     * @param args none
+     * @param args {@code steal} to run a thread that takes free descriptors for a moment, again and again
      * @throws Exception if the server cannot start
      */
     public static void main(String[] args) throws Exception {
@@ -25,11 +25,32 @@ public final class DescriptorLimitChild {
                         .maxConnections(2000)
                         .build()) {
             server.start();
+            if (args.length > 0 && args[0].equals("steal")) {
+                stealDescriptors();
+            }
             System.out.println("PORT " + server.address().getPort());
             System.out.flush();
             while (System.in.read() >= 0) {
                 // wait for the test to close our input
             }
         }
+    }
+
+    /** As the relay's test child: a thread that opens {@code /dev/null}, holds it 0.2 ms, closes it, in a loop. */
+    private static void stealDescriptors() {
+        Thread t = new Thread(
+                () -> {
+                    while (true) {
+                        try (java.io.FileInputStream f = new java.io.FileInputStream("/dev/null")) {
+                            java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+                        } catch (java.io.IOException e) {
+                            // none free: try again
+                        }
+                        java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+                    }
+                },
+                "descriptor-stealer");
+        t.setDaemon(true);
+        t.start();
     }
 }

@@ -40,7 +40,7 @@ class DescriptorLimitTest {
                         "/bin/sh",
                         "-c",
                         "ulimit -n 128 && exec \"$0\" -cp \"$1\" -XX:TieredStopAtLevel=1 -Xss256k "
-                                + DescriptorLimitChild.class.getName(),
+                                + DescriptorLimitChild.class.getName() + " steal",
                         java.toString(),
                         System.getProperty("java.class.path"))
                 .redirectError(log.toFile())
