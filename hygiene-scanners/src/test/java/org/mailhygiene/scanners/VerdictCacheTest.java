@@ -234,6 +234,24 @@ class VerdictCacheTest {
         assertThat(scanning.renewal().isCancelled()).as("and no longer renewed").isTrue();
     }
 
+    /** A scan's lease renewal cancelled at its end leaves the shared renewal thread's queue at once. */
+    @Test
+    void aFinishedScansRenewalLeavesTheQueue() throws Exception {
+        org.mailhygiene.api.shared.VerdictStore store =
+                org.mailhygiene.scanners.shared.InProcessSharedState.create().verdicts();
+        VerdictCache cache = VerdictCache.builder().shared(store).build();
+        int before = VerdictCache.Renewals.EXECUTOR.getQueue().size();
+        for (int i = 0; i < 100; i++) {
+            VerdictCache.Key key = new VerdictCache.Key("virus|db-1", String.format("%064x", i));
+            VerdictCache.SharedAttempt held = cache.sharedBegin(key);
+            assertThat(held.lease()).isNotNull();
+            cache.sharedFinish(key, held, Verdict.clean("virus", Duration.ZERO));
+            assertThat(held.renewal().isCancelled()).isTrue();
+        }
+        // before session 44 the 100 cancelled renewals waited in the queue for their next turn (3.3 s)
+        assertThat(VerdictCache.Renewals.EXECUTOR.getQueue().size()).isLessThanOrEqualTo(before);
+    }
+
     /**
      * A holder that freezes mid-scan (a long pause, a stopped process: its renewals stop with it) holds the others up
      * for one heartbeat, not the lease time: the next node takes the lease and scans after about 10 s, where it waited

@@ -16,10 +16,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
@@ -117,7 +117,9 @@ public final class DeliveryAgent implements AutoCloseable {
     private final SmtpClient client;
     private final EndpointResolver resolver;
     private final Clock clock;
-    private final ScheduledExecutorService scheduler;
+    /** The scheduler of passes; package-private for tests. */
+    final ScheduledExecutorService scheduler;
+
     private final boolean ownScheduler;
     private final ExecutorService executor;
     private final boolean ownExecutor;
@@ -177,13 +179,7 @@ public final class DeliveryAgent implements AutoCloseable {
         this.resolver = new EndpointResolver(b.dns != null ? b.dns : JndiDnsResolver.system(), b.mxPort);
         this.clock = b.clock;
         this.ownScheduler = b.scheduler == null;
-        this.scheduler = b.scheduler != null
-                ? b.scheduler
-                : Executors.newSingleThreadScheduledExecutor(r -> {
-                    Thread t = new Thread(r, "delivery-scheduler");
-                    t.setDaemon(true);
-                    return t;
-                });
+        this.scheduler = b.scheduler != null ? b.scheduler : ownScheduler();
         this.ownExecutor = b.executor == null;
         this.executor =
                 b.executor != null ? b.executor : VirtualThreads.newPerTaskExecutor("delivery-", b.maxConcurrent);
@@ -537,6 +533,20 @@ public final class DeliveryAgent implements AutoCloseable {
         }
         Duration wait = Duration.between(now, earliest);
         return wait.isNegative() ? Duration.ZERO : wait;
+    }
+
+    /**
+     * The agent's own scheduler: one daemon thread; a cancelled pass leaves its queue at once (each message submitted
+     * while the next pass waits minutes ahead cancels that one, which otherwise stayed queued until its time).
+     */
+    private static ScheduledThreadPoolExecutor ownScheduler() {
+        ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "delivery-scheduler");
+            t.setDaemon(true);
+            return t;
+        });
+        s.setRemoveOnCancelPolicy(true);
+        return s;
     }
 
     private void wake(Duration delay) {

@@ -135,4 +135,47 @@ class DeliverySchedulerIdleTest {
         assertThat(agent.deliveriesInProgress()).isEqualTo(1);
         assertThat(agent.flush()).isZero();
     }
+
+    /**
+     * Every message submitted while the next pass waits minutes ahead (a retry, a held next hop) cancels that pass for
+     * one now, and the pass after it is scheduled minutes ahead again. Until session 44 the agent's own scheduler kept
+     * each cancelled pass queued until its time would have come: at a message rate R and a retry D minutes ahead, R x
+     * 60 x D dead entries (100 a second with a retry an hour ahead: 360,000).
+     */
+    @Test
+    void aCancelledPassLeavesTheOwnSchedulersQueue() throws Exception {
+        int refusing;
+        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            refusing = free.getLocalPort(); // closed again: connections to it are refused
+        }
+        spool = Spool.builder(dir.resolve("spool")).build();
+        agent = DeliveryAgent.builder(
+                        spool,
+                        StaticRouter.builder()
+                                .defaultRoute(Route.Relay.to(new NextHop("127.0.0.1", refusing)))
+                                .build())
+                .hostname("relay.test")
+                .postmaster("postmaster@x.org")
+                .client(SmtpClient.builder()
+                        .heloName("relay.test")
+                        .tls(TlsPolicy.disabled())
+                        .build())
+                .build();
+        agent.start();
+        ScheduledThreadPoolExecutor own = (ScheduledThreadPoolExecutor) agent.scheduler;
+        for (int i = 0; i < 50; i++) {
+            agent.submit(spool.store(
+                    new Envelope(Optional.empty(), Optional.of("c"), "a@x.org", List.of("b@y.org"), Instant.now()),
+                    MessageContent.ofString("Subject: " + i + "\r\n\r\nx\r\n", StandardCharsets.US_ASCII)));
+            int queued = i + 1;
+            Await.until(
+                    Duration.ofSeconds(60),
+                    "message " + queued + " deferred and the next pass scheduled ahead",
+                    () -> agent.queued() == queued
+                            && agent.deliveriesInProgress() == 0
+                            && own.getQueue().stream()
+                                    .anyMatch(t -> ((ScheduledFuture<?>) t).getDelay(TimeUnit.SECONDS) > 10));
+        }
+        assertThat(own.getQueue()).as("passes queued after 50 submissions").hasSizeLessThanOrEqualTo(2);
+    }
 }
