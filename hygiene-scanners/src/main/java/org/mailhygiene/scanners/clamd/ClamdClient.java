@@ -20,6 +20,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.mailhygiene.api.ScanFailure.Kind;
 import org.mailhygiene.internal.Checks;
+import org.mailhygiene.internal.Durations;
 
 /**
  * A low-level clamd client: one connection per command, {@code z}-framed commands (NUL-terminated, the form clamd
@@ -383,7 +384,9 @@ public final class ClamdClient {
                 while (!ch.finishConnect()) {
                     if (wait <= 0) {
                         throw new ClamdException(
-                                Kind.TIMED_OUT, address + ": connect timed out after " + connectTimeout, null);
+                                Kind.TIMED_OUT,
+                                address + ": connect timed out after " + Durations.format(connectTimeout),
+                                null);
                     }
                     long t0 = System.nanoTime();
                     sel.select(Math.max(1, wait / 1_000_000));
@@ -528,7 +531,10 @@ public final class ClamdClient {
                     boolean deadline = untilDeadline <= readTimeout.toNanos();
                     throw new ClamdException(
                             Kind.TIMED_OUT,
-                            address + ": " + (deadline ? "scan deadline passed" : "no progress for " + readTimeout)
+                            address + ": "
+                                    + (deadline
+                                            ? "scan deadline passed"
+                                            : "no progress for " + Durations.format(readTimeout))
                                     + " while " + what,
                             null);
                 }

@@ -34,6 +34,7 @@ import org.mailhygiene.api.events.HygieneListener;
 import org.mailhygiene.api.failover.FailoverException;
 import org.mailhygiene.api.failover.FailoverGroup;
 import org.mailhygiene.internal.Checks;
+import org.mailhygiene.internal.Durations;
 import org.mailhygiene.scanners.mime.MimeFinding;
 import org.mailhygiene.scanners.mime.MimeWalkResult;
 import org.mailhygiene.scanners.mime.MimeWalker;
@@ -472,7 +473,8 @@ public final class ClamdScanner implements Scanner {
             return fail(kind, "cannot read the message: " + cause, cause, t0);
         }
         if (e.reason() == FailoverException.Reason.DEADLINE_EXCEEDED) {
-            return fail(kind, "scan deadline of " + scanDeadline + " passed: " + e.getMessage(), e, t0);
+            return fail(
+                    kind, "scan deadline of " + Durations.format(scanDeadline) + " passed: " + e.getMessage(), e, t0);
         }
         return fail(kind, e.getMessage(), e, t0);
     }

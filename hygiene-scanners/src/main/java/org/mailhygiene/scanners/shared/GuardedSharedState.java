@@ -18,6 +18,7 @@ import org.mailhygiene.api.shared.SharedState;
 import org.mailhygiene.api.shared.SharedStateException;
 import org.mailhygiene.api.shared.TokenStore;
 import org.mailhygiene.api.shared.VerdictStore;
+import org.mailhygiene.internal.Durations;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -317,20 +318,20 @@ public final class GuardedSharedState implements SharedState {
                             delegate.description(),
                             (now - upAt) / 1000,
                             e.getMessage(),
-                            backoff,
-                            FLAP_WINDOW);
+                            Durations.format(backoff),
+                            Durations.format(FLAP_WINDOW));
                 } else if (quiet) {
                     LOG.debug(
                             "shared state {} failed ({}); using local state, retrying in {}",
                             delegate.description(),
                             e.getMessage(),
-                            backoff);
+                            Durations.format(backoff));
                 } else {
                     LOG.warn(
                             "shared state {} failed ({}); using local state, retrying in {}",
                             delegate.description(),
                             e.getMessage(),
-                            backoff);
+                            Durations.format(backoff));
                 }
             }
             if (newReason) {
@@ -339,13 +340,13 @@ public final class GuardedSharedState implements SharedState {
                             "shared state {} is still down, now: {}; retrying in {}",
                             delegate.description(),
                             e.getMessage(),
-                            backoff);
+                            Durations.format(backoff));
                 } else {
                     LOG.warn(
                             "shared state {} is still down, now: {}; using local state, retrying in {}",
                             delegate.description(),
                             e.getMessage(),
-                            backoff);
+                            Durations.format(backoff));
                 }
             }
             if (e instanceof SharedStateException s) {
@@ -408,7 +409,10 @@ public final class GuardedSharedState implements SharedState {
             }
             flapping = false;
         }
-        LOG.info("shared state {} has stayed reachable for {}; sharing resumed", delegate.description(), FLAP_WINDOW);
+        LOG.info(
+                "shared state {} has stayed reachable for {}; sharing resumed",
+                delegate.description(),
+                Durations.format(FLAP_WINDOW));
     }
 
     /**

@@ -33,6 +33,7 @@ import javax.net.SocketFactory;
 import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.internal.Checks;
+import org.mailhygiene.internal.Durations;
 
 /**
  * A client for one spamd instance speaking SPAMC/1.5 over TCP: {@link SpamdCommand#CHECK}, {@code SYMBOLS},
@@ -439,8 +440,8 @@ public final class SpamdClient {
                 throw deadlineExceeded(limit, e);
             }
             String what = connected
-                    ? "no reply from spamd " + label + " within the read timeout " + readTimeout
-                    : "connect to spamd " + label + " timed out after " + connectTimeout;
+                    ? "no reply from spamd " + label + " within the read timeout " + Durations.format(readTimeout)
+                    : "connect to spamd " + label + " timed out after " + Durations.format(connectTimeout);
             throw new SpamdException(ScanFailure.Kind.TIMED_OUT, what, -1, true, e);
         } catch (ConnectException | NoRouteToHostException | UnknownHostException e) {
             throwIfInterrupted(interrupted, e);
@@ -484,7 +485,7 @@ public final class SpamdClient {
     private SpamdException deadlineExceeded(Duration limit, Exception cause) {
         return new SpamdException(
                 ScanFailure.Kind.TIMED_OUT,
-                "spamd " + label + " request deadline of " + limit + " passed",
+                "spamd " + label + " request deadline of " + Durations.format(limit) + " passed",
                 -1,
                 true,
                 cause);

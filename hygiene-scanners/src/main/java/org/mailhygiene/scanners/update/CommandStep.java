@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.mailhygiene.internal.Checks;
+import org.mailhygiene.internal.Durations;
 
 /**
  * An {@link UpdateStep} that runs an external program (no shell) and succeeds when it exits with one of the accepted
@@ -108,8 +109,8 @@ public final class CommandStep implements UpdateStep {
             if (!p.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
                 kill(p);
                 reader.join(1000);
-                throw new IOException(name + ": " + command.get(0) + " did not finish within " + timeout
-                        + "; killed. Output: " + tail.text());
+                throw new IOException(name + ": " + command.get(0) + " did not finish within "
+                        + Durations.format(timeout) + "; killed. Output: " + tail.text());
             }
             reader.join(5000);
             int exit = p.exitValue();

@@ -134,8 +134,8 @@ class GuardedSharedStateFlappingTest {
         assertThat(lines.get(2))
                 .contains("WARN")
                 .contains("failed again 0 s after it came back")
-                .contains("logged at DEBUG until it stays reachable for PT30S");
-        assertThat(lines.get(3)).contains("INFO").contains("has stayed reachable for PT30S; sharing resumed");
+                .contains("logged at DEBUG until it stays reachable for 30s");
+        assertThat(lines.get(3)).contains("INFO").contains("has stayed reachable for 30s; sharing resumed");
         assertThat(lines.get(4)).contains("WARN").contains("failed (");
     }
 

@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.mailhygiene.internal.Durations;
 
 /**
  * A parsed configuration file: {@code key = value} lines, {@code #} comments, blank lines; a key given twice is an
@@ -443,26 +444,7 @@ public final class ConfigFile {
      * @return the text, which {@link #parseDuration} reads back as {@code d}
      */
     public static String format(Duration d) {
-        if (d.isZero()) {
-            return "0";
-        }
-        if (d.getNano() % 1_000_000 != 0) {
-            return d.toString();
-        }
-        long ms = d.toMillis();
-        if (ms % 86_400_000L == 0) {
-            return ms / 86_400_000L + "d";
-        }
-        if (ms % 3_600_000L == 0) {
-            return ms / 3_600_000L + "h";
-        }
-        if (ms % 60_000L == 0) {
-            return ms / 60_000L + "m";
-        }
-        if (ms % 1000L == 0) {
-            return ms / 1000L + "s";
-        }
-        return ms + "ms";
+        return Durations.format(d);
     }
 
     /**

@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.MessageContent;
+import org.mailhygiene.internal.Durations;
 import org.mailhygiene.smtp.dsn.DsnRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -668,7 +669,7 @@ public final class Spool implements AutoCloseable {
                         p.getFileName(),
                         a.size(),
                         a.lastModifiedTime(),
-                        retention);
+                        Durations.format(retention));
             } catch (NoSuchFileException e) {
                 // deleted meanwhile (by an administrator)
             } catch (IOException e) {

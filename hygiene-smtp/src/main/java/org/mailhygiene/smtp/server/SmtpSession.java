@@ -28,6 +28,7 @@ import javax.net.ssl.SSLSocket;
 import org.mailhygiene.api.Envelope;
 import org.mailhygiene.api.SpooledContent;
 import org.mailhygiene.api.policy.SmtpReply;
+import org.mailhygiene.internal.Durations;
 import org.mailhygiene.smtp.access.AccessDecision;
 import org.mailhygiene.smtp.dsn.DsnParameters;
 import org.mailhygiene.smtp.dsn.DsnRequest;
@@ -1030,7 +1031,7 @@ final class SmtpSession implements Runnable {
                     client.getHostAddress(),
                     handlingId,
                     SmtpReply.sanitize(handlingSender),
-                    grace);
+                    Durations.format(grace));
             try { // bounded by the write timeout, as every write of the session
                 write(421, "4.3.2", cfg.hostname() + " Service shutting down, closing connection");
                 out.flush();

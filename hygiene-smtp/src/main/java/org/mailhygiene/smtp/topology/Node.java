@@ -24,6 +24,7 @@ import org.mailhygiene.api.routing.Router;
 import org.mailhygiene.api.shared.SharedState;
 import org.mailhygiene.api.shared.SharedStateException;
 import org.mailhygiene.internal.Checks;
+import org.mailhygiene.internal.Durations;
 import org.mailhygiene.scanners.ScanPipeline;
 import org.mailhygiene.scanners.VerdictCache;
 import org.mailhygiene.scanners.auth.ArcSealer;
@@ -824,7 +825,7 @@ public final class Node implements AutoCloseable {
                         "{}: {} quarantined messages older than {} deleted: {}",
                         name,
                         gone.size(),
-                        quarantine.retention(),
+                        Durations.format(quarantine.retention()),
                         org.mailhygiene.smtp.queue.QueueId.forLog(gone));
                 if (LOG.isDebugEnabled()) {
                     for (org.mailhygiene.smtp.queue.QueueId id : gone) {

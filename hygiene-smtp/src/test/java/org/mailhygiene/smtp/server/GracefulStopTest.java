@@ -205,7 +205,7 @@ class GracefulStopTest {
             System.setErr(err);
         }
         String log = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
-        assertThat(log.lines().filter(l -> l.contains("was still being scanned when the stop grace of PT0.5S ran out")))
+        assertThat(log.lines().filter(l -> l.contains("was still being scanned when the stop grace of 500ms ran out")))
                 .hasSize(1)
                 .allSatisfy(l -> assertThat(l)
                         .contains("from <a@example.net>")
