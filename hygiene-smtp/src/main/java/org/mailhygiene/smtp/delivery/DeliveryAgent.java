@@ -31,6 +31,7 @@ import org.mailhygiene.api.failover.FailoverGroup;
 import org.mailhygiene.api.routing.Route;
 import org.mailhygiene.api.routing.Router;
 import org.mailhygiene.internal.Checks;
+import org.mailhygiene.internal.Durations;
 import org.mailhygiene.internal.VirtualThreads;
 import org.mailhygiene.smtp.dsn.DsnRequest;
 import org.mailhygiene.smtp.queue.QueueId;
@@ -490,12 +491,16 @@ public final class DeliveryAgent implements AutoCloseable {
             holdUntil.put(id, clock.instant().plus(pollInterval));
             RepeatedFailures.Decision d = processingFailures.record(RepeatedFailures.describe(e));
             if (d.level() == RepeatedFailures.Level.QUIET) {
-                LOG.debug("processing {} failed; it stays queued and is retried after {}: {}", id, pollInterval, e);
+                LOG.debug(
+                        "processing {} failed; it stays queued and is retried after {}: {}",
+                        id,
+                        Durations.format(pollInterval),
+                        e);
             } else {
                 LOG.error(
                         "processing {} failed; it stays queued and is retried after {}: {}{}",
                         id,
-                        pollInterval,
+                        Durations.format(pollInterval),
                         e.toString(),
                         d.quietBefore() == 0
                                 ? ""
