@@ -166,11 +166,12 @@ final class Inspection {
                 && !TrueTypes.isZip(trueType)
                 && !isGzip(prefix, n)
                 && !isTar(prefix, n)
+                && !isTnef(prefix, n)
                 && (isTextual(trueType)
                         || declaredType.isEmpty()
                         || declaredType.get().equals("text/plain"))) {
             // a zip behind a text of a prefix's length or more reads as text/plain: still a zip to unzip and 7-Zip
-            // (it passed as clean, the zip-behind-bytes check below was never reached)
+            // (it passed as clean, the zip-behind-bytes check below was never reached); a TNEF stream likewise
             zipBehindOtherBytes(location, trueType, declaredType, cleanName);
             uuencoded(location, new SequenceInputStream(new ByteArrayInputStream(prefix, 0, n), body), budget);
             return;

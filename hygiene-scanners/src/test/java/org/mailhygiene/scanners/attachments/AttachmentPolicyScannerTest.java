@@ -790,6 +790,25 @@ class AttachmentPolicyScannerTest {
     }
 
     /**
+     * A winmail.dat declared {@code text/plain} (or with no Content-Type, which means text/plain) was read as text only:
+     * the TNEF stream was never opened and a program in it passed as clean, though a TNEF reader opens it by its
+     * content, as unzip opens a zip declared text/plain (review, session 44).
+     */
+    @Test
+    void aWinmailDatDeclaredAsTextIsOpenedAllTheSame() throws Exception {
+        byte[] exe = tnef("INVOIC~1.EXE", Samples.pe(), "invoice.pdf.exe", false);
+        Verdict declaredText = scan(Samples.attachment("winmail.dat", "text/plain", exe));
+        assertThat(declaredText.rules().stream().map(Rule::description))
+                .as(declaredText.toString())
+                .anyMatch(d -> d.contains("\"winmail.dat\" > \"invoice.pdf.exe\": executable or script"));
+        Verdict undeclared = scan(Samples.message(
+                "Content-Disposition: attachment; filename=\"winmail.dat\"", "X-Note: no Content-Type", exe));
+        assertThat(undeclared.rules().stream().map(Rule::description))
+                .as(undeclared.toString())
+                .anyMatch(d -> d.contains("> \"invoice.pdf.exe\": executable or script"));
+    }
+
+    /**
      * A TNEF file claiming more bytes than an array holds, under a policy allowing more than 2 GiB expanded: the
      * limit, not a negative length's {@code IllegalArgumentException} (final read, session 43).
      */
