@@ -936,7 +936,10 @@ public final class SmtpServer implements AutoCloseable {
          * A free-space check at MAIL: when {@code probe} reports fewer than {@code minimum} usable bytes (plus the
          * size the client declared with {@code SIZE=}), MAIL gets {@code 452 4.3.1 Insufficient system storage}
          * (Postfix's {@code queue_minfree}), before any data is received; the reply does not count toward the
-         * client's error limit. A probe that throws counts as no free space. Default: no check.
+         * client's error limit. A probe that throws (a {@link RuntimeException}, such as an
+         * {@link java.io.UncheckedIOException} when the process is out of file descriptors) is not taken for a full
+         * disk: MAIL gets {@code 451 4.3.0 Local error: cannot check free space}, logged at WARN with the reason, also
+         * not counted. Default: no check.
          *
          * @param probe usable bytes now, e.g. {@code () -> Files.getFileStore(spool).getUsableSpace()}; called once per
          *     MAIL, from session threads
