@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.mailhygiene.api.routing.NextHop;
 import org.mailhygiene.api.routing.Route;
 import org.mailhygiene.api.routing.StaticRouter;
@@ -149,10 +150,9 @@ final class NextHopProbe {
                 }
             }
             s.connect(to, ms);
-            s.setSoTimeout(ms);
             String greeting;
             try {
-                greeting = firstLine(s.getInputStream());
+                greeting = firstLine(s, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms));
             } catch (SocketTimeoutException e) {
                 return Optional.of(new Finding(
                         false,
@@ -192,11 +192,23 @@ final class NextHopProbe {
         }
     }
 
-    /** The first line, at most {@link #MAX_GREETING} bytes; {@code null} at a close before any byte. */
-    private static String firstLine(InputStream in) throws IOException {
+    /**
+     * The first line, at most {@link #MAX_GREETING} bytes; {@code null} at a close before any byte. The whole line must
+     * come by {@code deadline} ({@link System#nanoTime()}): a socket timeout alone bounds each byte, and a greeting
+     * trickled a byte at a time (a tarpit) held the probe up to {@link #MAX_GREETING} times the timeout.
+     *
+     * @throws SocketTimeoutException if the line has not ended by the deadline
+     */
+    private static String firstLine(Socket socket, long deadline) throws IOException {
+        InputStream in = socket.getInputStream();
         byte[] b = new byte[MAX_GREETING];
         int n = 0;
         while (n < b.length) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left <= 0) {
+                throw new SocketTimeoutException("no whole greeting line by the deadline");
+            }
+            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, left));
             int x = in.read();
             if (x < 0) {
                 break;

@@ -1,0 +1,62 @@
+package org.mailhygiene.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@link NextHopProbe}: the bound on a hop's greeting. */
+class NextHopProbeTest {
+    @TempDir
+    Path dir;
+
+    /**
+     * The timeout bounds the whole greeting, not each byte of it: a hop that sends its greeting a byte at a time (a
+     * tarpit, as OpenBSD's spamd stutters at a client) held the probe for up to 512 times the timeout, each byte
+     * restarting the socket timeout, and one that never ends its line was then judged on the first 512 bytes (review,
+     * session 44: here 20 s and no finding instead of a warning after 1 s).
+     */
+    @Test
+    void aGreetingTrickledAByteAtATimeIsBoundByTheTimeoutAsAWhole() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            Thread t = new Thread(() -> {
+                try (Socket s = server.accept()) {
+                    OutputStream o = s.getOutputStream();
+                    o.write("220 ".getBytes(StandardCharsets.US_ASCII));
+                    for (int i = 0; i < 1200; i++) { // a line that never ends, one byte every 40 ms for 48 s
+                        o.write('x');
+                        o.flush();
+                        Thread.sleep(40);
+                    }
+                } catch (IOException | InterruptedException e) {
+                    // the probe went away
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+            Path conf = dir.resolve("edge.conf");
+            Files.writeString(
+                    conf,
+                    "role = edge\nname = e\nlisten = 127.0.0.1:0\ndata = d\nscanner = builtin\nroute = :127.0.0.1:"
+                            + server.getLocalPort() + "\n");
+            List<NextHopProbe.Finding> found = NextHopProbe.probe(conf, Duration.ofSeconds(1));
+            assertThat(found).hasSize(1);
+            assertThat(found.get(0).error()).isFalse();
+            assertThat(found.get(0).text())
+                    .isEqualTo(conf + " line 6: warning: route: the default route: next hop 127.0.0.1:"
+                            + server.getLocalPort() + " accepted the connection but sent no greeting within 1000 ms"
+                            + " (a port for TLS from the first byte, such as 465, waits for the client: the relay"
+                            + " speaks SMTP with STARTTLS, port 25 or 587)");
+        }
+    }
+}
