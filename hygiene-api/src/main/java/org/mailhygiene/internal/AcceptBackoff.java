@@ -48,6 +48,9 @@ public final class AcceptBackoff implements AutoCloseable {
     private final boolean keepSpare;
     private final SpareOpener opener;
     private Closeable spare;
+    /** Whether the last failed open of the spare failed for want of a descriptor (not: no /dev/null at all). */
+    private boolean spareShortOfDescriptors;
+
     private long pauseNanos;
     private long failures;
     private long refused;
@@ -217,11 +220,12 @@ public final class AcceptBackoff implements AutoCloseable {
      * @param connection the connection just accepted
      * @param refusal what to do with it if it is refused (it is closed afterwards in any case)
      * @return {@code true} if the connection was refused and closed (the loop accepts the next one); {@code false} to
-     *     admit it (the spare is held, or this backoff keeps none)
+     *     admit it (the spare is held, or this backoff keeps none, or the spare cannot be opened for another reason
+     *     than a want of descriptors, such as no {@code /dev/null}: then every connection would be refused)
      */
     public boolean refusedToKeepSpare(Socket connection, Refusal refusal) {
-        if (!keepSpare || spare != null || restoreSpare()) {
-            return false;
+        if (!keepSpare || spare != null || restoreSpare() || !spareShortOfDescriptors) {
+            return false; // held, back, or cannot be had at all (no /dev/null): nothing to take back
         }
         refused();
         try {
@@ -345,6 +349,7 @@ public final class AcceptBackoff implements AutoCloseable {
             try {
                 spare = opener.open();
             } catch (IOException e) {
+                spareShortOfDescriptors = outOfDescriptors(e);
                 return false; // no /dev/null (not Unix) or no free descriptor: a plain pause then
             }
         }

@@ -155,4 +155,31 @@ class AcceptBackoffTest {
                     .isFalse();
         }
     }
+
+    /**
+     * Where the spare cannot be opened at all (no {@code /dev/null}: not Unix, or a chroot without {@code /dev}), the
+     * backoff keeps none and accepting works as without it: until the review of session 44 every accepted connection
+     * was refused as one taken to hold the last descriptor ({@code 421 4.3.2 Out of system resources} from the relay,
+     * closed by the milter), though descriptors were free.
+     */
+    @Test
+    void withoutADevNullToOpenNoConnectionIsRefused() throws Exception {
+        AcceptBackoff.SpareOpener noDevNull = () -> {
+            throw new java.io.FileNotFoundException("/dev/null (No such file or directory)");
+        };
+        try (AcceptBackoff b = new AcceptBackoff(now::get, noDevNull);
+                ServerSocket ss = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            assertThat(b.holdsSpare()).isFalse();
+            for (int i = 0; i < 3; i++) {
+                try (Socket c = new Socket(ss.getInetAddress(), ss.getLocalPort());
+                        Socket s = ss.accept()) {
+                    assertThat(b.refusedToKeepSpare(s, x -> {
+                                throw new AssertionError("refused though no descriptor is short");
+                            }))
+                            .isFalse();
+                    assertThat(s.isClosed()).isFalse();
+                }
+            }
+        }
+    }
 }
