@@ -144,7 +144,8 @@ public final class AttachmentPolicyScanner implements Scanner {
      * holding a NUL is checked as cut there too; 10 since every file name a part's headers give is checked by name
      * (an RFC 2231 name and a plain one, two plain ones, Content-Type's name beside the disposition's), not only the one
      * the walker reports; 11 since a TNEF stream (Outlook's {@code winmail.dat}) is opened, each file in it an archive
-     * entry; 12 since a TNEF stream declared {@code text/plain} (or without a Content-Type) is opened as well.
+     * entry; 12 since a TNEF stream declared {@code text/plain} (or without a Content-Type) is opened as well,
+     * and a TNEF name attribute longer than 1 MiB is read up to that instead of skipped.
      */
     static final int VERSION = 12;
 

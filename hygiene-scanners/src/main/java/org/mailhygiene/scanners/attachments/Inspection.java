@@ -566,27 +566,21 @@ final class Inspection {
                 }
                 value = raw.readNBytes((int) length);
                 current.data = value;
-            } else if (attachment
-                    && (id == TNEF_ATTACH_TITLE || id == TNEF_ATTACHMENT)
-                    && length <= MAX_TNEF_PROPERTIES) {
-                value = raw.readNBytes((int) length);
+            } else if (attachment && (id == TNEF_ATTACH_TITLE || id == TNEF_ATTACHMENT)) {
+                // a larger one is read up to the limit and the rest skipped: skipped whole, a title padded past it
+                // (with blanks, which Windows drops from a file name) left its file without a name
+                byte[] head = raw.readNBytes((int) Math.min(length, MAX_TNEF_PROPERTIES));
                 if (id == TNEF_ATTACH_TITLE) {
-                    current.title = cString(value, 0, value.length);
+                    current.title = cString(head, 0, head.length);
                 } else {
-                    current.longName = tnefLongName(value);
+                    current.longName = tnefLongName(head);
                 }
-            } else {
-                long skipped = 0;
-                while (skipped < length) {
-                    int k = raw.read(drainBuffer, 0, (int) Math.min(drainBuffer.length, length - skipped));
-                    if (k < 0) {
-                        break;
-                    }
-                    skipped += k;
-                }
-                if (skipped < length) {
+                if (head.length < Math.min(length, MAX_TNEF_PROPERTIES)) {
                     throw new java.io.EOFException("an attribute runs past the end of the stream");
                 }
+                skipTnef(raw, length - head.length);
+            } else {
+                skipTnef(raw, length);
             }
             if (value != null && value.length < length) {
                 throw new java.io.EOFException("an attribute runs past the end of the stream");
@@ -594,6 +588,21 @@ final class Inspection {
             if (raw.readNBytes(2).length < 2) {
                 throw new java.io.EOFException("an attribute's checksum is cut short");
             }
+        }
+    }
+
+    /** Skips {@code length} bytes of an attribute's value; fails if the stream ends first. */
+    private void skipTnef(InputStream raw, long length) throws IOException {
+        long skipped = 0;
+        while (skipped < length) {
+            int k = raw.read(drainBuffer, 0, (int) Math.min(drainBuffer.length, length - skipped));
+            if (k < 0) {
+                break;
+            }
+            skipped += k;
+        }
+        if (skipped < length) {
+            throw new java.io.EOFException("an attribute runs past the end of the stream");
         }
     }
 

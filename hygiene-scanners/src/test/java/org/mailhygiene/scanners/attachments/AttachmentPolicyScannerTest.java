@@ -809,6 +809,22 @@ class AttachmentPolicyScannerTest {
     }
 
     /**
+     * A TNEF title longer than {@link Inspection#MAX_TNEF_PROPERTIES} was skipped whole, so the file went without a
+     * name: a script titled {@code report.js} followed by a MiB of blanks (which Windows drops from a file name) passed
+     * as clean (review, session 44). The first bytes of such a name attribute are read now.
+     */
+    @Test
+    void aWinmailDatTitlePaddedPastTheReadLimitStillNamesTheFile() throws Exception {
+        byte[] padded = tnef(
+                "report.js" + " ".repeat(Inspection.MAX_TNEF_PROPERTIES),
+                "WScript.Echo(1)".getBytes(StandardCharsets.US_ASCII),
+                null,
+                false);
+        Verdict v = scan(Samples.attachment("winmail.dat", "application/ms-tnef", padded));
+        assertThat(rules(v)).as("%s", v.outcome()).contains("EXECUTABLE_ATTACHMENT");
+    }
+
+    /**
      * A TNEF file claiming more bytes than an array holds, under a policy allowing more than 2 GiB expanded: the
      * limit, not a negative length's {@code IllegalArgumentException} (final read, session 43).
      */
