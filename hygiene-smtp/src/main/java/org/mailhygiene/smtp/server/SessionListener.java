@@ -18,7 +18,8 @@ public interface SessionListener {
      *     {@code connection-rate}, {@code shutting-down}, {@code out-of-descriptors} (the process had no file descriptor
      *     left: {@code 421 4.3.2}) (at connect); {@code tls-required}, {@code message-rate},
      *     {@code relay-denied} (a recipient the client may not send to), {@code too-many-recipients},
-     *     {@code too-many-errors}, {@code message-content} (bare CR/LF, long lines, loops or size at the end of
+     *     {@code too-many-errors}, {@code stress-slow-data} (under stress, a message's data came slower than
+     *     {@link SmtpLimits#stressMinDataRate()}: {@code 421 4.4.2}, the session closed), {@code message-content} (bare CR/LF, long lines, loops or size at the end of
      *     data), {@code free-space} (MAIL below the free-space minimum), {@code storage} (the data could not be kept
      *     in the temporary directory, a full disk: 452 or 451); replies to the final dot decided by the message
      *     handler are not reported here

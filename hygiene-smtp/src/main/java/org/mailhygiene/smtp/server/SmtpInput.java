@@ -5,12 +5,16 @@ import java.io.InputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The session's buffered view of the client's byte stream: reads command lines with a length limit and single bytes
  * for the DATA reader, applies the idle timeout and a per-phase deadline, tells whether the client has sent bytes that
- * were not asked for yet (pipelining sync points), and can drop them (after STARTTLS). Package-private; used by one
- * session thread.
+ * were not asked for yet (pipelining sync points), and can drop them (after STARTTLS). While a message's data is
+ * {@linkplain #startPacing paced} it also keeps the allowance of time its reads may still wait, which the server's
+ * stress check ({@link #cutIfTooSlow}, from another thread) enforces. Package-private; used by one session thread (and
+ * {@link #wake()} and {@link #cutIfTooSlow} by the server's).
  */
 final class SmtpInput {
     /** Thrown when the phase deadline passed or the client stayed silent for the idle timeout. */
@@ -19,6 +23,25 @@ final class SmtpInput {
 
         TimeoutException(String message) {
             super(message);
+        }
+    }
+
+    /**
+     * Thrown by a paced read ({@link #startPacing}) after the server found the message's data too slow while under
+     * stress ({@link #cutIfTooSlow}).
+     */
+    static final class TooSlowException extends IOException {
+        private static final long serialVersionUID = 1L;
+        /** The octets read since the pacing started. */
+        final long octets;
+        /** How long the pacing had lasted, in nanoseconds. */
+        final long elapsedNanos;
+
+        TooSlowException(long octets, long elapsedNanos) {
+            super("message data too slow under stress (" + octets + " octets in "
+                    + TimeUnit.NANOSECONDS.toMillis(elapsedNanos) + " ms)");
+            this.octets = octets;
+            this.elapsedNanos = elapsedNanos;
         }
     }
 
@@ -48,6 +71,21 @@ final class SmtpInput {
     private volatile boolean woken;
     /** Whether reads wait in {@link #WAKE_SLICE_MILLIS} slices: on the plain TCP socket, not under TLS. */
     private volatile boolean sliced;
+
+    // Pacing of a message's data (Postfix's smtpd_per_request_deadline with smtpd_min_data_rate): the time reads may
+    // still wait, refilled by each octet read. Kept by the session thread; enforced by the server, under stress only.
+    private boolean pacing;
+    private long paceAllowance;
+    private long paceCap;
+    private long paceNanosPerOctet;
+    private long pacedOctets;
+    private long pacedSince;
+    /** While a paced read waits: the {@link System#nanoTime()} at which its allowance runs out; otherwise none. */
+    private volatile long paceDeadline = NO_DEADLINE;
+    /** The {@link #paceDeadline} the server found passed ({@link #cutIfTooSlow}); {@link #NO_DEADLINE} if none. */
+    private final AtomicLong cutAt = new AtomicLong(NO_DEADLINE);
+
+    private static final long NO_DEADLINE = Long.MAX_VALUE;
 
     SmtpInput(Socket socket, Duration idle) throws IOException {
         this.idleMillis = idle.toMillis();
@@ -79,6 +117,91 @@ final class SmtpInput {
     void discardBuffered() {
         pos = 0;
         lim = 0;
+    }
+
+    /**
+     * Starts pacing a message's data: from now on, the time reads wait for input is taken from an allowance of
+     * {@code allowance}, and each octet read puts {@code 1/octetsPerSecond} s back, up to {@code allowance} again
+     * (Postfix's {@code smtpd_per_request_deadline} with {@code smtpd_min_data_rate}). Only the waits count, not the
+     * time the session spends on what it read. The allowance is only kept here; the server enforces it, under stress,
+     * with {@link #cutIfTooSlow}. Does nothing while pacing already.
+     *
+     * @param allowance the longest total wait without input, and the most the octets can build up
+     * @param octetsPerSecond the least average rate, {@code >= 1}
+     */
+    void startPacing(Duration allowance, int octetsPerSecond) {
+        if (pacing) {
+            return;
+        }
+        pacing = true;
+        paceCap = allowance.toNanos();
+        paceAllowance = paceCap;
+        paceNanosPerOctet = Math.max(1, 1_000_000_000L / octetsPerSecond);
+        pacedOctets = 0;
+        pacedSince = System.nanoTime();
+    }
+
+    /**
+     * The allowance after one paced wait (Postfix's {@code smtpd_min_data_rate} rule): {@code allowance} less the time
+     * waited (not below 0: a wait past the allowance outside stress is not held against the octets that end it), plus
+     * {@code nanosPerOctet} for each octet read, up to {@code cap}. Never overflows.
+     *
+     * @param allowance the allowance before the wait, {@code 0..cap}
+     * @param waited how long the read waited, in nanoseconds (negative counts as 0)
+     * @param octets the octets it read, {@code >= 0}
+     * @param nanosPerOctet the allowance one octet buys, {@code >= 1}
+     * @param cap the largest allowance, {@code >= 1}
+     * @return the new allowance, {@code 0..cap}
+     */
+    static long nextAllowance(long allowance, long waited, long octets, long nanosPerOctet, long cap) {
+        long credit = octets > cap / nanosPerOctet ? cap : octets * nanosPerOctet; // saturated: no overflow
+        long left = waited <= 0 ? allowance : Math.max(0, allowance - waited);
+        return left >= cap - credit ? cap : left + credit;
+    }
+
+    /** Ends the pacing: the message's data is complete (or abandoned). Idempotent. */
+    void stopPacing() {
+        pacing = false;
+        paceDeadline = NO_DEADLINE;
+    }
+
+    /** Whether the data is paced now ({@link #startPacing}). */
+    boolean pacing() {
+        return pacing;
+    }
+
+    /**
+     * From the server's thread, under stress: when a paced read has waited past its allowance at {@code now}, ends it
+     * with a {@link TooSlowException}: at once under TLS (the socket's input is shut down with {@code shutdownInput}),
+     * within {@link #WAKE_SLICE_MILLIS} on plain TCP, where the connection stays readable so the session can answer
+     * and drain it. A read that got its input meanwhile is not ended (the cut is dropped).
+     *
+     * @param now {@link System#nanoTime()}
+     * @param shutdownInput shuts the connection's input down (under TLS)
+     * @return {@code true} if this call cut the read; {@code false} if it was within its allowance or already cut
+     */
+    boolean cutIfTooSlow(long now, Runnable shutdownInput) {
+        long d = paceDeadline;
+        if (d == NO_DEADLINE || now - d <= 0 || cutAt.get() == d) {
+            return false;
+        }
+        cutAt.set(d);
+        if (!sliced) {
+            shutdownInput.run();
+        }
+        return true;
+    }
+
+    /** Throws the {@link TooSlowException} when the server cut this wait, the one that ends at {@code deadline}. */
+    private void checkCut(long deadline) throws TooSlowException {
+        long c = cutAt.get();
+        if (c == NO_DEADLINE) {
+            return;
+        }
+        if (c == deadline) {
+            throw new TooSlowException(pacedOctets, System.nanoTime() - pacedSince);
+        }
+        cutAt.compareAndSet(c, NO_DEADLINE); // a cut of an earlier wait that got its input in time
     }
 
     /**
@@ -143,10 +266,46 @@ final class SmtpInput {
         return sliced;
     }
 
+    /**
+     * Reads the next input into the buffer. While {@linkplain #startPacing pacing}, the wait is taken from the
+     * allowance and the octets read refill it; constant work per read.
+     */
     private boolean fill() throws IOException {
+        if (!pacing) {
+            return fillUnpaced(NO_DEADLINE);
+        }
+        long start = System.nanoTime();
+        long allowance = paceAllowance;
+        long deadline = start + allowance;
+        paceDeadline = deadline;
+        boolean got = false;
+        long end = start;
+        try {
+            got = fillUnpaced(deadline);
+        } finally {
+            paceDeadline = NO_DEADLINE;
+            end = System.nanoTime();
+            long read = got ? lim : 0;
+            pacedOctets += read;
+            paceAllowance = nextAllowance(allowance, end - start, read, paceNanosPerOctet, paceCap);
+        }
+        if (end - deadline > 0 || !sliced) {
+            checkCut(deadline); // the input came after the allowance ran out and the server cut the wait: too late
+        }
+        return got;
+    }
+
+    /**
+     * Reads into the buffer, waiting in slices on plain TCP.
+     *
+     * @param cutDeadline the deadline of this paced wait, the one a cut by the server names ({@link #checkCut});
+     *     {@link #NO_DEADLINE} when not pacing
+     */
+    private boolean fillUnpaced(long cutDeadline) throws IOException {
         long start = System.nanoTime();
         long idleNanos = idleMillis >= Long.MAX_VALUE / 1_000_000L ? Long.MAX_VALUE : idleMillis * 1_000_000L;
         for (; ; ) {
+            checkCut(cutDeadline);
             if (woken) {
                 return false;
             }
@@ -175,11 +334,16 @@ final class SmtpInput {
                 n = in.read(buf, 0, buf.length);
             } catch (SocketTimeoutException e) {
                 if (slice) {
-                    continue; // a slice ended: look at the wake, the idle timeout and the deadline again
+                    continue; // a slice ended: look at the cut, the wake, the idle timeout and the deadline again
                 }
+                checkCut(cutDeadline);
                 throw new TimeoutException(idleBound ? "idle timeout" : "deadline passed");
+            } catch (IOException e) {
+                checkCut(cutDeadline); // under TLS the cut shuts the input down under the read
+                throw e;
             }
             if (n <= 0) {
+                checkCut(cutDeadline);
                 return false;
             }
             pos = 0;

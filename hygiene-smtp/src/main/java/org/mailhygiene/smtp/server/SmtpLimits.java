@@ -35,8 +35,19 @@ import org.mailhygiene.internal.Checks;
  *   <tr><td>{@code stressSessions}</td><td>3/4 of {@code maxConnections}: from this many open sessions on, the
  *       server is <em>under stress</em> (Postfix's {@code stress}) and applies the two limits below</td><td>-</td></tr>
  *   <tr><td>{@code stressIdleTimeout}</td><td>10 seconds (Postfix's {@code smtpd_timeout = ${stress?10}:300s}):
- *       under stress, a session waiting this long for its next command is closed, including sessions that were
- *       already idle when the stress began</td><td>{@code 421 4.4.2} and close</td></tr>
+ *       under stress, a session waiting this long for its next command (or for the rest of a command line it has
+ *       begun) is closed, including sessions that were already idle when the stress began</td><td>{@code 421 4.4.2}
+ *       and close</td></tr>
+ *   <tr><td>{@code stressMinDataRate}</td><td>500 octets per second (Postfix's {@code smtpd_min_data_rate} with
+ *       {@code smtpd_per_request_deadline = ${stress?yes}}): under stress, a message's data (after DATA's
+ *       {@code 354}, and from the first BDAT chunk of a transaction to its LAST, the waits for the next BDAT
+ *       commands included) may keep the session waiting for input no longer than an allowance of
+ *       {@code stressIdleTimeout}, which each octet received refills by 1/{@code stressMinDataRate} s up to
+ *       {@code stressIdleTimeout}. A client that drips its message (a slowloris) is closed within about
+ *       {@code stressIdleTimeout} of the stress, one that sends at 500 octets per second or faster never; the
+ *       allowance is kept whether or not the server is under stress, so a client that dripped before the stress
+ *       began is closed when it begins. Nothing of the message is accepted</td><td>{@code 421 4.4.2} and close</td>
+ *       </tr>
  *   <tr><td>{@code stressConnectionsPerIp}</td><td>5: under stress, a new connection from an address that already
  *       has this many sessions is refused, so the slots left go to other clients</td>
  *       <td>{@code 421 4.7.0} and close</td></tr>
@@ -75,6 +86,7 @@ public final class SmtpLimits {
     private final int stressSessions;
     private final int stressSessionsSet;
     private final Duration stressIdleTimeout;
+    private final int stressMinDataRate;
     private final int stressConnectionsPerIp;
     private final Duration greetDelay;
 
@@ -98,6 +110,7 @@ public final class SmtpLimits {
         stressSessionsSet = b.stressSessions;
         stressSessions = b.stressSessions > 0 ? b.stressSessions : Math.max(1, b.maxConnections * 3 / 4);
         stressIdleTimeout = b.stressIdleTimeout;
+        stressMinDataRate = b.stressMinDataRate;
         stressConnectionsPerIp = b.stressConnectionsPerIp;
         greetDelay = b.greetDelay;
     }
@@ -145,6 +158,7 @@ public final class SmtpLimits {
         b.memoryThreshold = memoryThreshold;
         b.stressSessions = stressSessionsSet;
         b.stressIdleTimeout = stressIdleTimeout;
+        b.stressMinDataRate = stressMinDataRate;
         b.stressConnectionsPerIp = stressConnectionsPerIp;
         b.greetDelay = greetDelay;
         return b;
@@ -158,6 +172,14 @@ public final class SmtpLimits {
     /** @return how long a session may wait for its next command while the server is under stress */
     public Duration stressIdleTimeout() {
         return stressIdleTimeout;
+    }
+
+    /**
+     * @return the octets per second a message's data must arrive at while the server is under stress, on average over
+     *     {@link #stressIdleTimeout()}
+     */
+    public int stressMinDataRate() {
+        return stressMinDataRate;
     }
 
     /** @return the sessions one address may have before a new one is refused while the server is under stress */
@@ -287,6 +309,7 @@ public final class SmtpLimits {
         private long memoryThreshold = 256 * 1024L;
         private int stressSessions;
         private Duration stressIdleTimeout = Duration.ofSeconds(10);
+        private int stressMinDataRate = 500;
         private int stressConnectionsPerIp = 5;
         private Duration greetDelay = Duration.ZERO;
 
@@ -468,6 +491,20 @@ public final class SmtpLimits {
          */
         public Builder stressIdleTimeout(Duration d) {
             stressIdleTimeout = positive(d, "stressIdleTimeout");
+            return this;
+        }
+
+        /**
+         * The least rate, in octets per second, at which a message's data must arrive while the server is under
+         * stress: the data may keep its session waiting for input for {@link #stressIdleTimeout(Duration)}, and each
+         * octet received gives it 1/{@code n} s more, up to that timeout again (Postfix's {@code smtpd_min_data_rate}).
+         *
+         * @param n octets per second, {@code >= 1}; default 500
+         * @return this builder
+         * @throws IllegalArgumentException if {@code n < 1}
+         */
+        public Builder stressMinDataRate(int n) {
+            stressMinDataRate = positive(n, "stressMinDataRate");
             return this;
         }
 

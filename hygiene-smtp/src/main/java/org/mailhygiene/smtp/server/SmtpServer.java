@@ -481,7 +481,11 @@ public final class SmtpServer implements AutoCloseable {
         return active.get() >= current.settings().limits().stressSessions();
     }
 
-    /** Under stress, closes sessions that have waited longer than the stress idle timeout for their next command. */
+    /**
+     * Under stress, closes sessions that have waited longer than the stress idle timeout for their next command, and
+     * those whose message data came too slowly ({@link SmtpLimits#stressMinDataRate()}; each of these logs its own
+     * line). Runs on the watchdog executor, several times a second.
+     */
     private void reapIdleUnderStress() {
         if (!underStress()) {
             return;
@@ -494,6 +498,8 @@ public final class SmtpServer implements AutoCloseable {
             if (session.idleLongerThan(limit, now)) {
                 session.reap();
                 reaped++;
+            } else {
+                session.cutIfTooSlow(now);
             }
         }
         if (reaped > 0) {

@@ -46,6 +46,13 @@ import org.slf4j.LoggerFactory;
  * is answered 220 whatever follows it, and the plaintext pipelined after it is discarded unread (RFC 3207, the
  * CVE-2011-0411 class of command injection); the client must say EHLO again over TLS.
  *
+ * <p>Under stress ({@link SmtpServer#underStress()}) the server's stress check, run on its watchdog executor, closes
+ * a session that waits longer than {@link SmtpLimits#stressIdleTimeout()} for a command line ({@code 421 4.4.2 ...
+ * Idle too long}), and one whose message data comes slower than {@link SmtpLimits#stressMinDataRate()} ({@code 421
+ * 4.4.2 ... Timeout: data too slow}, logged once at INFO): the data's reads are paced by {@link SmtpInput} from DATA's
+ * {@code 354}, or a transaction's first BDAT chunk, until the data is complete, so a cut never falls on a message
+ * whose data was complete. No thread per session: the session keeps the allowance, the server's check reads it.
+ *
  * <p>Writes are guarded by a {@link Watchdog}: a client that sends but never reads the replies has its connection
  * closed after {@link SmtpLimits#writeTimeout()}; the whole STARTTLS handshake (its reads and writes together) is
  * bounded the same way by {@link TlsConfig#handshakeTimeout()}.
@@ -150,6 +157,8 @@ final class SmtpSession implements Runnable {
                     watchdog.guard(socket.getOutputStream(), cfg.limits().writeTimeout()), 4096);
             input = new SmtpInput(socket, cfg.limits().idleTimeout());
             serve();
+        } catch (SmtpInput.TooSlowException e) {
+            sayTooSlow(e);
         } catch (SmtpInput.TimeoutException e) {
             LOG.debug("{}: {}", client, e.getMessage());
             try {
@@ -307,6 +316,54 @@ final class SmtpSession implements Runnable {
         }
     }
 
+    /**
+     * Ends a session whose message data came too slowly while the server was under stress ({@link
+     * SmtpServer#underStress()}, {@link SmtpLimits#stressMinDataRate()}): one INFO line naming the client, a refusal
+     * {@code stress-slow-data} for the metrics, and {@code 421 4.4.2}. The message was not complete, so nothing of it
+     * was accepted; its client keeps it.
+     */
+    private void sayTooSlow(SmtpInput.TooSlowException e) {
+        LOG.info(
+                "{}: under stress: message data from <{}> came too slowly (under {} octets/s, with {} of allowance):"
+                        + " {} octets in {} ms; answered 421 4.4.2 and closed, nothing accepted",
+                client.getHostAddress(),
+                sender == null ? "" : SmtpReply.sanitize(sender),
+                cfg.limits().stressMinDataRate(),
+                cfg.limits().stressIdleTimeout(),
+                e.octets,
+                TimeUnit.NANOSECONDS.toMillis(e.elapsedNanos));
+        cfg.refused(client, "stress-slow-data", 421);
+        try {
+            write(
+                    421,
+                    "4.4.2",
+                    cfg.hostname() + " Timeout: data too slow while the server is busy, closing connection");
+            out.flush();
+        } catch (IOException ignored) {
+            // the client is gone or stuck; the socket is closed by run()
+        }
+    }
+
+    /**
+     * From the server's thread, under stress: ends the session when its message data has kept it waiting past the
+     * allowance ({@link SmtpInput#cutIfTooSlow}); the session then answers {@code 421 4.4.2} ({@link #sayTooSlow}).
+     *
+     * @param now {@link System#nanoTime()}
+     * @return whether this call ended it
+     */
+    boolean cutIfTooSlow(long now) {
+        SmtpInput in = input;
+        return in != null
+                && !reaped
+                && in.cutIfTooSlow(now, () -> {
+                    try {
+                        tcp.shutdownInput();
+                    } catch (IOException e) {
+                        closeQuietly(tcp);
+                    }
+                });
+    }
+
     private void sayReaped() {
         try {
             write(421, "4.4.2", cfg.hostname() + " Idle too long while the server is busy, closing connection");
@@ -346,8 +403,10 @@ final class SmtpSession implements Runnable {
         for (; ; ) {
             if (input.bufferEmpty()) {
                 out.flush();
-                idleSince = System.nanoTime();
             }
+            // Also when part of the next command is buffered already: a client that pipelined the start of a command
+            // line and then dripped the rest was never idle for the stress check (until session 44).
+            idleSince = System.nanoTime();
             if (stopping) {
                 idleSince = 0;
                 sayStopping();
@@ -701,6 +760,7 @@ final class SmtpSession implements Runnable {
         write(354, null, "End data with <CR><LF>.<CR><LF>");
         out.flush();
         input.deadlineIn(cfg.limits().dataTimeout());
+        input.startPacing(cfg.limits().stressIdleTimeout(), cfg.limits().stressMinDataRate());
         DataReader reader = new DataReader(
                 input,
                 cfg.limits().maxMessageSize(),
@@ -738,7 +798,9 @@ final class SmtpSession implements Runnable {
                     cfg.spoolDirectory());
         } catch (IOException e) {
             if (fromClient && source.failure() != null) {
-                throw e; // the client's connection failed or timed out: nothing to answer
+                // the client's connection failed or timed out: nothing to answer (the session's own failure, for
+                // run() to tell a timeout from a close)
+                throw source.failure();
             }
             // Writing the data to the temporary directory failed (a full disk): the client gets a temporary failure
             // after the rest of its data, never a silent close; nothing was stored (the temporary file is deleted).
@@ -747,6 +809,7 @@ final class SmtpSession implements Runnable {
             }
             return refuseForStorage("the data of " + id, from, e);
         }
+        input.stopPacing(); // the data is complete: from here on the session works, it does not wait for the client
         try (SpooledContent content = spooled) {
             DataReader.Violation v = violation.get();
             if (v != null) {
@@ -808,9 +871,14 @@ final class SmtpSession implements Runnable {
             return false;
         }
         input.deadlineIn(cfg.limits().dataTimeout());
+        // from the first chunk of a message to its LAST, the waits for the next BDAT command included
+        input.startPacing(cfg.limits().stressIdleTimeout(), cfg.limits().stressMinDataRate());
         if (bdatFailed) {
             discard(size);
             bdatFailed = !last;
+            if (last) {
+                input.stopPacing();
+            }
             write(503, "5.5.1", "Chunk discarded: an earlier chunk of this message failed");
             return true;
         }
@@ -1178,6 +1246,9 @@ final class SmtpSession implements Runnable {
     }
 
     private void resetTransaction() {
+        if (input != null) {
+            input.stopPacing();
+        }
         sender = null;
         txUtf8 = false;
         txRet = Optional.empty();

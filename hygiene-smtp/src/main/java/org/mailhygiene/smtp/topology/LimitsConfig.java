@@ -73,6 +73,8 @@ final class LimitsConfig {
             c.integer(key, 1, 100_000).ifPresent(l::stressSessions);
             key = "stress-idle-timeout";
             c.duration(key).ifPresent(l::stressIdleTimeout);
+            key = "stress-min-data-rate";
+            c.integer(key, 1, 100_000_000).ifPresent(l::stressMinDataRate);
             key = "stress-connections-per-ip";
             c.integer(key, 1, 100_000).ifPresent(l::stressConnectionsPerIp);
             key = "greet-delay";

@@ -484,6 +484,32 @@ class NodeConfigTest {
         fails(VALID + "greet-delay = PT-1S\n", "node.conf line 12: greet-delay: must be positive");
     }
 
+    /**
+     * {@code stress-min-data-rate} (session 44): the least rate of a message's data under stress. Read into the
+     * limits, 500 octets per second by default; a bad value is an error naming the file and line.
+     */
+    @Test
+    void stressMinDataRateIsReadAndABadValueNamesItsLine() throws Exception {
+        assertThat(limits(VALID).stressMinDataRate()).isEqualTo(500);
+        assertThat(limits(VALID + "stress-min-data-rate = 2000\n").stressMinDataRate())
+                .isEqualTo(2000);
+        parse(VALID + "stress-min-data-rate = 1\n").build().close();
+        fails(
+                VALID + "stress-min-data-rate = 0\n",
+                "node.conf line 12: stress-min-data-rate: must be between 1 and 100000000, was 0");
+        fails(
+                VALID + "stress-min-data-rate = 500/s\n",
+                "node.conf line 12: stress-min-data-rate: not a whole number: '500/s'");
+    }
+
+    private org.mailhygiene.smtp.server.SmtpLimits limits(String text) throws Exception {
+        return LimitsConfig.read(
+                ConfigFile.parse("node.conf", text),
+                Node.builder(Role.EDGE, "edge-x"),
+                dir,
+                new java.util.ArrayList<>());
+    }
+
     /** A qmail skip past an int said "For input string: ..." (session 39). */
     @Test
     void aRetrySkipPastTheRangeSaysTheRange() {
