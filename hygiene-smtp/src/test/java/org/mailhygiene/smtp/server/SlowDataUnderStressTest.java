@@ -52,6 +52,10 @@ class SlowDataUnderStressTest {
     }
 
     private void start(int stressSessions) throws Exception {
+        start(stressSessions, null);
+    }
+
+    private void start(int stressSessions, TlsConfig tls) throws Exception {
         handler.reply = e -> {
             if (e.sender().startsWith("hold@")) {
                 holding.countDown();
@@ -63,7 +67,7 @@ class SlowDataUnderStressTest {
             }
             return new SmtpReply(250, "2.0.0", "Ok queued");
         };
-        server = SmtpServer.builder()
+        SmtpServer.Builder b = SmtpServer.builder()
                 .port(0)
                 .limits(SmtpLimits.builder()
                         .maxConnections(10)
@@ -78,8 +82,11 @@ class SlowDataUnderStressTest {
                         refusals.add(client.getHostAddress() + " " + reason + " " + code);
                     }
                 })
-                .handler(handler)
-                .build();
+                .handler(handler);
+        if (tls != null) {
+            b.tls(tls);
+        }
+        server = b.build();
         server.start();
     }
 
@@ -122,16 +129,22 @@ class SlowDataUnderStressTest {
      * sends meanwhile, or {@code null} if it said nothing.
      */
     private static String drip(TestClient c, String unit, int times, int pauseMillis) throws IOException {
-        int timeout = c.socket.getSoTimeout();
+        return drip(c, c.socket, unit, times, pauseMillis);
+    }
+
+    /** {@link #drip(TestClient, String, int, int)} with the read timeouts on {@code timed} (a TLS socket). */
+    private static String drip(TestClient c, java.net.Socket timed, String unit, int times, int pauseMillis)
+            throws IOException {
+        int timeout = timed.getSoTimeout();
         try {
             for (int i = 0; i < times; i++) {
                 try {
                     c.send(unit);
                 } catch (IOException e) {
-                    c.socket.setSoTimeout(timeout);
+                    timed.setSoTimeout(timeout);
                     return c.reply(); // the server closed after its last reply
                 }
-                c.socket.setSoTimeout(pauseMillis);
+                timed.setSoTimeout(pauseMillis);
                 try {
                     return c.reply();
                 } catch (SocketTimeoutException quiet) {
@@ -140,7 +153,7 @@ class SlowDataUnderStressTest {
             }
             return null;
         } finally {
-            c.socket.setSoTimeout(timeout);
+            timed.setSoTimeout(timeout);
         }
     }
 
@@ -253,6 +266,32 @@ class SlowDataUnderStressTest {
             Thread.sleep(400);
         }
         assertThat(reply).isEqualTo(TOO_SLOW);
+        assertThat(senders()).containsExactly("hold@example.net");
+    }
+
+    /**
+     * Under TLS the session's reads are not sliced: the stress check shuts the connection's input down under the
+     * pending read, and the session still answers over TLS. Failed before session 44.
+     */
+    @Test
+    void underTlsADrippingClientIsCutToo() throws Exception {
+        start(
+                2,
+                TlsConfig.fromKeyStore(
+                        TestCertificates.keyStore(), TestCertificates.PASSWORD, TestCertificates.PASSWORD));
+        holdASession();
+        TestClient slow = connect(SLOW);
+        assertThat(slow.cmd("STARTTLS")).startsWith("220");
+        javax.net.ssl.SSLSocket ssl = (javax.net.ssl.SSLSocket) TestCertificates.trustAllClient()
+                .getSocketFactory()
+                .createSocket(slow.socket, "localhost", slow.socket.getPort(), true);
+        ssl.setUseClientMode(true);
+        ssl.startHandshake();
+        slow.useStreams(ssl.getInputStream(), ssl.getOutputStream());
+        assertThat(slow.cmd("EHLO slow.example")).startsWith("250");
+        startData(slow, "slow@example.net");
+        assertThat(drip(slow, ssl, "x", DRIPS, 100)).isEqualTo(TOO_SLOW);
+        assertThat(refusals).containsExactly("127.0.0.2 stress-slow-data 421");
         assertThat(senders()).containsExactly("hold@example.net");
     }
 
