@@ -30,6 +30,7 @@ import java.util.function.LongSupplier;
 import org.mailhygiene.api.shared.RateLimiter;
 import org.mailhygiene.internal.AcceptBackoff;
 import org.mailhygiene.internal.Checks;
+import org.mailhygiene.internal.Durations;
 import org.mailhygiene.internal.VirtualThreads;
 import org.mailhygiene.smtp.access.AcceptedDomains;
 import org.mailhygiene.smtp.access.AccessDecision;
@@ -507,7 +508,7 @@ public final class SmtpServer implements AutoCloseable {
                     "under stress ({} sessions): closed {} sessions idle for more than {}",
                     active.get(),
                     reaped,
-                    settings.limits().stressIdleTimeout());
+                    Durations.format(settings.limits().stressIdleTimeout()));
         }
     }
 

@@ -329,7 +329,7 @@ final class SmtpSession implements Runnable {
                 client.getHostAddress(),
                 sender == null ? "" : SmtpReply.sanitize(sender),
                 cfg.limits().stressMinDataRate(),
-                cfg.limits().stressIdleTimeout(),
+                Durations.format(cfg.limits().stressIdleTimeout()),
                 e.octets,
                 TimeUnit.NANOSECONDS.toMillis(e.elapsedNanos));
         cfg.refused(client, "stress-slow-data", 421);
