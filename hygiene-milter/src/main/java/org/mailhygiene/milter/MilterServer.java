@@ -23,6 +23,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.mailhygiene.internal.AcceptBackoff;
 import org.mailhygiene.internal.Checks;
+import org.mailhygiene.internal.Timers;
 import org.mailhygiene.internal.VirtualThreads;
 import org.mailhygiene.milter.protocol.MilterCodec;
 import org.mailhygiene.scanners.ScanPipeline;
@@ -123,12 +124,7 @@ public final class MilterServer implements AutoCloseable {
         this.bindAddress = b.bindAddress;
         this.requestedPort = b.port;
         this.maxConnections = b.maxConnections;
-        ScheduledThreadPoolExecutor watchdog = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "milter-watchdog");
-            t.setDaemon(true);
-            return t;
-        });
-        watchdog.setRemoveOnCancelPolicy(true);
+        ScheduledThreadPoolExecutor watchdog = Timers.daemonScheduler("milter-watchdog");
         // SMFIR_PROGRESS is written here, not on the watchdog: an MTA that stops reading blocks such a write until the
         // write deadline, which the watchdog must stay free to enforce. At most one per connection at a time.
         this.progressWriters = VirtualThreads.newPerTaskExecutor("milter-progress", b.maxConnections + 1);

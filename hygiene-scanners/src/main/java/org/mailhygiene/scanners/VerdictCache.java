@@ -29,6 +29,7 @@ import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.shared.SharedStateException;
 import org.mailhygiene.api.shared.VerdictStore;
 import org.mailhygiene.internal.Checks;
+import org.mailhygiene.internal.Timers;
 
 /**
  * A bounded cache of scanner verdicts, keyed by the SHA-256 digest of the message content together with the scanner's
@@ -78,17 +79,7 @@ public final class VerdictCache {
      * seconds' worth of scans, thousands of entries at a busy node's rate). Package-private for tests.
      */
     static final class Renewals {
-        static final ScheduledThreadPoolExecutor EXECUTOR = executor();
-
-        private static ScheduledThreadPoolExecutor executor() {
-            ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
-                Thread t = new Thread(r, "mail-hygiene-lease-renewal");
-                t.setDaemon(true);
-                return t;
-            });
-            e.setRemoveOnCancelPolicy(true);
-            return e;
-        }
+        static final ScheduledThreadPoolExecutor EXECUTOR = Timers.daemonScheduler("mail-hygiene-lease-renewal");
     }
 
     /** Finished verdicts. */

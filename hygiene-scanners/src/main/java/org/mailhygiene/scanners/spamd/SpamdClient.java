@@ -25,7 +25,6 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.zip.DeflaterOutputStream;
@@ -34,6 +33,7 @@ import org.mailhygiene.api.MessageContent;
 import org.mailhygiene.api.ScanFailure;
 import org.mailhygiene.internal.Checks;
 import org.mailhygiene.internal.Durations;
+import org.mailhygiene.internal.Timers;
 
 /**
  * A client for one spamd instance speaking SPAMC/1.5 over TCP: {@link SpamdCommand#CHECK}, {@code SYMBOLS},
@@ -762,17 +762,7 @@ public final class SpamdClient {
 
     /** One daemon thread that closes sockets whose request deadline passed. */
     private static final class Watchdog {
-        static final ScheduledExecutorService EXECUTOR = create();
-
-        private static ScheduledExecutorService create() {
-            ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
-                Thread t = new Thread(r, "spamd-deadline");
-                t.setDaemon(true);
-                return t;
-            });
-            e.setRemoveOnCancelPolicy(true);
-            return e;
-        }
+        static final ScheduledExecutorService EXECUTOR = Timers.daemonScheduler("spamd-deadline");
     }
 
     /**

@@ -19,7 +19,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
@@ -32,6 +31,7 @@ import org.mailhygiene.api.routing.Route;
 import org.mailhygiene.api.routing.Router;
 import org.mailhygiene.internal.Checks;
 import org.mailhygiene.internal.Durations;
+import org.mailhygiene.internal.Timers;
 import org.mailhygiene.internal.VirtualThreads;
 import org.mailhygiene.smtp.dsn.DsnRequest;
 import org.mailhygiene.smtp.queue.QueueId;
@@ -180,7 +180,9 @@ public final class DeliveryAgent implements AutoCloseable {
         this.resolver = new EndpointResolver(b.dns != null ? b.dns : JndiDnsResolver.system(), b.mxPort);
         this.clock = b.clock;
         this.ownScheduler = b.scheduler == null;
-        this.scheduler = b.scheduler != null ? b.scheduler : ownScheduler();
+        // a cancelled pass leaves the queue at once: each message submitted while the next pass waits minutes ahead (a
+        // retry, a held next hop) cancels that one, which stayed queued until its time (until session 44)
+        this.scheduler = b.scheduler != null ? b.scheduler : Timers.daemonScheduler("delivery-scheduler");
         this.ownExecutor = b.executor == null;
         this.executor =
                 b.executor != null ? b.executor : VirtualThreads.newPerTaskExecutor("delivery-", b.maxConcurrent);
@@ -538,20 +540,6 @@ public final class DeliveryAgent implements AutoCloseable {
         }
         Duration wait = Duration.between(now, earliest);
         return wait.isNegative() ? Duration.ZERO : wait;
-    }
-
-    /**
-     * The agent's own scheduler: one daemon thread; a cancelled pass leaves its queue at once (each message submitted
-     * while the next pass waits minutes ahead cancels that one, which otherwise stayed queued until its time).
-     */
-    private static ScheduledThreadPoolExecutor ownScheduler() {
-        ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "delivery-scheduler");
-            t.setDaemon(true);
-            return t;
-        });
-        s.setRemoveOnCancelPolicy(true);
-        return s;
     }
 
     private void wake(Duration delay) {

@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
+import org.mailhygiene.internal.Timers;
 
 /**
  * One connection of an {@link SmtpClient} to a next hop: the socket and its streams, reading replies and writing
@@ -42,17 +43,7 @@ final class SmtpConnection {
      * step timeouts) and cancels it a moment later, and until session 43 each cancelled timer stayed queued until its
      * time would have come: a number of queued timers proportional to the message rate times those minutes.
      */
-    static final ScheduledThreadPoolExecutor WATCHDOG = watchdog();
-
-    private static ScheduledThreadPoolExecutor watchdog() {
-        ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "smtp-client-watchdog");
-            t.setDaemon(true);
-            return t;
-        });
-        e.setRemoveOnCancelPolicy(true);
-        return e;
-    }
+    static final ScheduledThreadPoolExecutor WATCHDOG = Timers.daemonScheduler("smtp-client-watchdog");
 
     /** What every connection of one client shares. */
     record Settings(String heloName, Optional<InetAddress> localAddress, SmtpTimeouts timeouts) {}

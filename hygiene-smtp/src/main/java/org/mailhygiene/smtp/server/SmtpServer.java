@@ -20,7 +20,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,6 +30,7 @@ import org.mailhygiene.api.shared.RateLimiter;
 import org.mailhygiene.internal.AcceptBackoff;
 import org.mailhygiene.internal.Checks;
 import org.mailhygiene.internal.Durations;
+import org.mailhygiene.internal.Timers;
 import org.mailhygiene.internal.VirtualThreads;
 import org.mailhygiene.smtp.access.AcceptedDomains;
 import org.mailhygiene.smtp.access.AccessDecision;
@@ -249,13 +249,7 @@ public final class SmtpServer implements AutoCloseable {
     }
 
     private static ScheduledExecutorService newWatchdog() {
-        ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "smtp-server-watchdog");
-            t.setDaemon(true);
-            return t;
-        });
-        s.setRemoveOnCancelPolicy(true);
-        return s;
+        return Timers.daemonScheduler("smtp-server-watchdog");
     }
 
     /**
