@@ -519,7 +519,7 @@ class MilterCommandTest {
                 hammy.save(next);
                 Files.move(next, model, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
                 boolean tagged = true;
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
                 while (tagged && System.nanoTime() < deadline) {
                     Thread.sleep(100);
                     tagged = mta.send("s@example.net", List.of("u@example.test"), mail)
@@ -529,7 +529,7 @@ class MilterCommandTest {
                 }
                 // was never: a milter's bayes: model was read once at start (the reload check was not run)
                 assertThat(tagged)
-                        .as("the replaced model is used within seconds")
+                        .as("the replaced model is used (within seconds; a minute allowed for a loaded machine)")
                         .isFalse();
             }
             p.destroy();
