@@ -36,7 +36,7 @@ import org.mailhygiene.internal.Checks;
  *       server is <em>under stress</em> (Postfix's {@code stress}) and applies the two limits below</td><td>-</td></tr>
  *   <tr><td>{@code stressIdleTimeout}</td><td>10 seconds (Postfix's {@code smtpd_timeout = ${stress?10}:300s}):
  *       under stress, a session waiting this long for its next command (or for the rest of a command line it has
- *       begun) is closed, including sessions that were already idle when the stress began</td><td>{@code 421 4.4.2}
+ *       begun, or for a STARTTLS handshake) is closed, including sessions that were already idle when the stress began</td><td>{@code 421 4.4.2}
  *       and close</td></tr>
  *   <tr><td>{@code stressMinDataRate}</td><td>500 octets per second (Postfix's {@code smtpd_min_data_rate} with
  *       {@code smtpd_per_request_deadline = ${stress?yes}}): under stress, a message's data (after DATA's

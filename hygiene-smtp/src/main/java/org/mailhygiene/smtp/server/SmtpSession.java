@@ -48,7 +48,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Under stress ({@link SmtpServer#underStress()}) the server's stress check, run on its watchdog executor, closes
  * a session that waits longer than {@link SmtpLimits#stressIdleTimeout()} for a command line ({@code 421 4.4.2 ...
- * Idle too long}), and one whose message data comes slower than {@link SmtpLimits#stressMinDataRate()} ({@code 421
+ * Idle too long}) or for a STARTTLS handshake (closed without a plaintext reply), and one whose message data comes
+ * slower than {@link SmtpLimits#stressMinDataRate()} ({@code 421
  * 4.4.2 ... Timeout: data too slow}, logged once at INFO): the data's reads are paced by {@link SmtpInput} from DATA's
  * {@code 354}, or a transaction's first BDAT chunk, until the data is complete, so a cut never falls on a message
  * whose data was complete. No thread per session: the session keeps the allowance, the server's check reads it.
@@ -111,6 +112,8 @@ final class SmtpSession implements Runnable {
     private volatile long idleSince;
     /** Set by the server under stress; the session then ends with {@code 421 4.4.2}. */
     private volatile boolean reaped;
+    /** Whether the reap ended a STARTTLS handshake: no plaintext 421 is written into it then. */
+    private boolean reapedInHandshake;
     /** Guards {@link #handlingId}, {@link #handlingSender} and the cut at stop against the session's own reply. */
     private final Object cutLock = new Object();
 
@@ -168,7 +171,7 @@ final class SmtpSession implements Runnable {
                 // the client is gone or stuck; the socket is closed below
             }
         } catch (IOException e) {
-            if (reaped) {
+            if (reaped && !reapedInHandshake) {
                 sayReaped();
             } else if (stopping && !cutAtStop) {
                 sayStopping();
@@ -1168,12 +1171,20 @@ final class SmtpSession implements Runnable {
         // The socket timeout bounds each read only: a client dribbling a ClientHello, or not reading the server's
         // flight, must not hold the session either, so the watchdog bounds the handshake as a whole.
         Watchdog.Guard g = watchdog.arm(t.handshakeTimeout());
+        // Under stress the handshake is a wait for the client like one for a command (Postfix's smtpd_starttls_timeout
+        // = ${stress?10}): the stress check closes a session whose handshake takes longer than stressIdleTimeout
+        // (until session 44 a client that stalled it kept its slot for the whole handshake timeout, 30 s by default).
+        idleSince = System.nanoTime();
         try {
             ssl.startHandshake();
         } catch (IOException e) {
             IOException failure = watchdog.timedOut(e);
+            reapedInHandshake = reaped;
             // Postfix logs its "SSL_accept error" too: a client that cannot do TLS with us must be visible.
-            String reason = failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage();
+            String reason = reaped
+                    ? "closed under stress: no handshake within "
+                            + Durations.format(cfg.limits().stressIdleTimeout())
+                    : failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage();
             LOG.info("{}: TLS handshake failed: {}", client.getHostAddress(), reason);
             try {
                 cfg.listener().tlsFailed(client, reason);
@@ -1182,6 +1193,7 @@ final class SmtpSession implements Runnable {
             }
             throw failure;
         } finally {
+            idleSince = 0;
             g.disarm();
         }
         socket = ssl;

@@ -296,6 +296,36 @@ class SlowDataUnderStressTest {
     }
 
     /**
+     * Under stress a STARTTLS handshake the client stalls is closed like an idle session (Postfix's {@code
+     * smtpd_starttls_timeout = ${stress?10}}), not after the handshake timeout (30 s by default). Failed before session
+     * 44: the connection stayed open for the 15 s the test waits.
+     */
+    @Test
+    void aStalledTlsHandshakeIsClosedUnderStress() throws Exception {
+        start(
+                2,
+                TlsConfig.fromKeyStore(
+                        TestCertificates.keyStore(), TestCertificates.PASSWORD, TestCertificates.PASSWORD));
+        holdASession();
+        TestClient slow = connect(SLOW);
+        assertThat(slow.cmd("STARTTLS")).startsWith("220");
+        slow.socket.setSoTimeout(15_000);
+        byte[] said;
+        try {
+            said = slow.socket.getInputStream().readAllBytes(); // no ClientHello: the server waits for one
+        } catch (SocketTimeoutException e) {
+            throw new AssertionError("still open after 15 s under stress", e);
+        } catch (IOException e) {
+            said = new byte[0]; // reset: closed too
+        }
+        // at most a TLS alert record (content type 21), never a plaintext 421 inside the handshake
+        assertThat(said.length == 0 || said[0] == 21)
+                .as("closed, at most with a TLS alert: %s", java.util.Arrays.toString(said))
+                .isTrue();
+        Await.until("the stalled session ended", () -> server.activeSessions() == 1);
+    }
+
+    /**
      * A client that pipelines the start of its next command behind a whole one and drips the rest was never idle for
      * the stress check (the check looked only at sessions whose input buffer was empty), and held its session for the
      * command timeout. Now it is closed like an idle one. Failed before session 44: no reply at all.
