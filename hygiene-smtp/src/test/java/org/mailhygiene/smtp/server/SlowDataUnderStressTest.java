@@ -118,6 +118,18 @@ class SlowDataUnderStressTest {
         return c;
     }
 
+    /** A server offering TLS, held under stress, and a client from {@link #SLOW} answered 220 to STARTTLS. */
+    private TestClient startTlsUnderStress() throws Exception {
+        start(
+                2,
+                TlsConfig.fromKeyStore(
+                        TestCertificates.keyStore(), TestCertificates.PASSWORD, TestCertificates.PASSWORD));
+        holdASession();
+        TestClient slow = connect(SLOW);
+        assertThat(slow.cmd("STARTTLS")).startsWith("220");
+        return slow;
+    }
+
     private static void startData(TestClient c, String sender) throws IOException {
         assertThat(c.cmd("MAIL FROM:<" + sender + ">")).startsWith("250");
         assertThat(c.cmd("RCPT TO:<u@example.org>")).startsWith("250");
@@ -275,13 +287,7 @@ class SlowDataUnderStressTest {
      */
     @Test
     void underTlsADrippingClientIsCutToo() throws Exception {
-        start(
-                2,
-                TlsConfig.fromKeyStore(
-                        TestCertificates.keyStore(), TestCertificates.PASSWORD, TestCertificates.PASSWORD));
-        holdASession();
-        TestClient slow = connect(SLOW);
-        assertThat(slow.cmd("STARTTLS")).startsWith("220");
+        TestClient slow = startTlsUnderStress();
         javax.net.ssl.SSLSocket ssl = (javax.net.ssl.SSLSocket) TestCertificates.trustAllClient()
                 .getSocketFactory()
                 .createSocket(slow.socket, "localhost", slow.socket.getPort(), true);
@@ -302,13 +308,7 @@ class SlowDataUnderStressTest {
      */
     @Test
     void aStalledTlsHandshakeIsClosedUnderStress() throws Exception {
-        start(
-                2,
-                TlsConfig.fromKeyStore(
-                        TestCertificates.keyStore(), TestCertificates.PASSWORD, TestCertificates.PASSWORD));
-        holdASession();
-        TestClient slow = connect(SLOW);
-        assertThat(slow.cmd("STARTTLS")).startsWith("220");
+        TestClient slow = startTlsUnderStress();
         slow.socket.setSoTimeout(15_000);
         byte[] said;
         try {
