@@ -54,14 +54,29 @@ public final class FailoverException extends Exception {
      * @param attempts the failed tries in order; copied
      */
     public FailoverException(String group, Reason reason, List<Attempt> attempts) {
+        this(group, reason, attempts, List.of());
+    }
+
+    /**
+     * Creates the exception with notes on members that were not tried: {@link FailoverGroup} gives, for
+     * {@link Reason#ALL_DOWN}, each member's remaining back-off and last error, so that a tempfail built from the
+     * message says which instances are down and why.
+     *
+     * @param group the group's name
+     * @param reason why the call ended
+     * @param attempts the failed tries in order; copied
+     * @param notes texts appended to the message after the attempts, each after {@code "; "}
+     * @throws NullPointerException if an argument or a note is {@code null}
+     */
+    public FailoverException(String group, Reason reason, List<Attempt> attempts, List<String> notes) {
         super(
-                message(group, reason, attempts),
+                message(group, reason, attempts, notes),
                 attempts.isEmpty() ? null : attempts.get(attempts.size() - 1).error());
         this.reason = Objects.requireNonNull(reason, "reason");
         this.attempts = List.copyOf(attempts);
     }
 
-    private static String message(String group, Reason reason, List<Attempt> attempts) {
+    private static String message(String group, Reason reason, List<Attempt> attempts, List<String> notes) {
         StringBuilder sb = new StringBuilder(group)
                 .append(": ")
                 .append(
@@ -80,6 +95,9 @@ public final class FailoverException extends Exception {
                 sb.append(a.member()).append(": ");
             }
             sb.append(error);
+        }
+        for (String note : notes) {
+            sb.append("; ").append(Objects.requireNonNull(note, "note"));
         }
         return sb.toString();
     }

@@ -15,6 +15,7 @@ import java.util.function.Predicate;
 import org.mailhygiene.api.NanoClock;
 import org.mailhygiene.api.events.HygieneListener;
 import org.mailhygiene.internal.Checks;
+import org.mailhygiene.internal.Durations;
 
 /**
  * Members in priority order with health: a call goes to the best available member, round-robin among members of
@@ -181,7 +182,7 @@ public final class FailoverGroup<T> {
         Set<Member<T>> tried = new HashSet<>();
         Member<T> member = pick(tried, start);
         if (member == null) {
-            throw new FailoverException(name, FailoverException.Reason.ALL_DOWN, attempts);
+            throw new FailoverException(name, FailoverException.Reason.ALL_DOWN, attempts, downNotes(start));
         }
         while (true) {
             long left = budget - (ticker.nanoTime() - start);
@@ -212,6 +213,34 @@ public final class FailoverGroup<T> {
                 member = next;
             }
         }
+    }
+
+    /**
+     * For a call that found every member in back-off: each member's name, the back-off left (rounded up to the
+     * second) and its last error, the way an attempt is named in the exception's message.
+     */
+    private List<String> downNotes(long now) {
+        List<String> notes = new ArrayList<>();
+        for (Member<T> m : members) {
+            long left;
+            String error;
+            synchronized (m) {
+                left = m.down ? m.downUntil - now : 0;
+                error = m.lastError;
+            }
+            String backoff = left > 0
+                    ? "in back-off for " + Durations.format(Duration.ofSeconds((left + 999_999_999L) / 1_000_000_000L))
+                            + " more"
+                    : "back-off ending";
+            if (error == null) {
+                notes.add(m.name + " " + backoff);
+            } else if (error.contains(m.name)) {
+                notes.add(error + " (" + backoff + ")");
+            } else {
+                notes.add(m.name + ": " + error + " (" + backoff + ")");
+            }
+        }
+        return notes;
     }
 
     /** The best available untried member: lowest priority number, round-robin among equals. */

@@ -46,6 +46,30 @@ class FailoverGroupTest {
                         + " connect to spamd 10.0.0.2:783: timed out; b: Connection reset");
     }
 
+    /**
+     * With every member in back-off no member is tried, and the message says which members are down, for how much
+     * longer and why: the tempfail built from it named no member before.
+     */
+    @Test
+    void allDownNamesEachMemberItsBackOffLeftAndItsLastError() throws Exception {
+        FailoverGroup<String> g = group(List.of(0, 1, 2)).build();
+        assertThatThrownBy(() -> g.call((m, remaining) -> {
+                    throw new IOException(m.equals("m0") ? "m0: connect failed: Connection refused" : "reset");
+                }))
+                .isInstanceOf(FailoverException.class);
+        g.markDown("m2", "told so"); // its second failure: 60 s
+        clock.advance(Duration.ofMillis(10_500));
+        assertThatThrownBy(() -> g.call((m, remaining) -> "never"))
+                .isInstanceOfSatisfying(FailoverException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(FailoverException.Reason.ALL_DOWN);
+                    assertThat(e.attempts()).isEmpty();
+                    assertThat(e.getMessage())
+                            .isEqualTo("g: all members are down; m0: connect failed: Connection refused (in back-off"
+                                    + " for 20s more); m1: reset (in back-off for 20s more); m2: told so (in back-off"
+                                    + " for 50s more)");
+                });
+    }
+
     @Test
     void neverPicksAMemberInBackOffWhileAnAvailableOneExists() {
         qt().withExamples(300)
