@@ -182,7 +182,7 @@ public final class FailoverGroup<T> {
         Set<Member<T>> tried = new HashSet<>();
         Member<T> member = pick(tried, start);
         if (member == null) {
-            throw new FailoverException(name, FailoverException.Reason.ALL_DOWN, attempts, downNotes(start));
+            throw new FailoverException(name, FailoverException.Reason.ALL_DOWN, attempts, downNotes(Set.of(), start));
         }
         while (true) {
             long left = budget - (ticker.nanoTime() - start);
@@ -207,7 +207,8 @@ public final class FailoverGroup<T> {
                 failed(member, String.valueOf(e.getMessage()), generation);
                 Member<T> next = pick(tried, ticker.nanoTime());
                 if (next == null) {
-                    throw new FailoverException(name, FailoverException.Reason.EXHAUSTED, attempts);
+                    throw new FailoverException(
+                            name, FailoverException.Reason.EXHAUSTED, attempts, downNotes(tried, ticker.nanoTime()));
                 }
                 listener.failover(name, member.name, next.name, String.valueOf(e.getMessage()));
                 member = next;
@@ -216,12 +217,16 @@ public final class FailoverGroup<T> {
     }
 
     /**
-     * For a call that found every member in back-off: each member's name, the back-off left (rounded up to the
-     * second) and its last error, the way an attempt is named in the exception's message.
+     * For a call that ends without trying every member (each one left was in back-off): each untried member's name,
+     * the back-off left (rounded up to the second) and its last error, the way an attempt is named in the exception's
+     * message.
      */
-    private List<String> downNotes(long now) {
+    private List<String> downNotes(Set<Member<T>> tried, long now) {
         List<String> notes = new ArrayList<>();
         for (Member<T> m : members) {
+            if (tried.contains(m)) {
+                continue;
+            }
             long left;
             String error;
             synchronized (m) {

@@ -70,6 +70,26 @@ class FailoverGroupTest {
                 });
     }
 
+    /** A call that tried only the members not in back-off says so of the others, not "every member failed" alone. */
+    @Test
+    void exhaustedNamesTheMembersInBackOffThatWereNotTried() {
+        FailoverGroup<String> g = group(List.of(0, 1)).build();
+        g.markDown("m0", "m0: connect failed: Connection refused");
+        clock.advance(Duration.ofSeconds(5));
+        assertThatThrownBy(() -> g.call((m, remaining) -> {
+                    throw new IOException("reset");
+                }))
+                .isInstanceOfSatisfying(FailoverException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(FailoverException.Reason.EXHAUSTED);
+                    assertThat(e.attempts())
+                            .extracting(FailoverException.Attempt::member)
+                            .containsExactly("m1");
+                    assertThat(e.getMessage())
+                            .isEqualTo("g: every member failed; m1: reset; m0: connect failed: Connection refused (in"
+                                    + " back-off for 25s more)");
+                });
+    }
+
     @Test
     void neverPicksAMemberInBackOffWhileAnAvailableOneExists() {
         qt().withExamples(300)
