@@ -1,6 +1,7 @@
 package org.mailhygiene.cli;
 
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -210,8 +211,17 @@ public final class DemoTopology implements AutoCloseable {
         return out;
     }
 
+    /**
+     * {@code smtp://HOST:PORT} for a listening address, an IPv6 address in brackets as RFC 3986 writes it
+     * ({@code smtp://[0:0:0:0:0:0:0:1]:2525}; without them, {@code smtp://0:0:0:0:0:0:0:1:2525}, it was no URL a
+     * client could use), its zone, if any, as {@code %25}.
+     */
     static String url(InetSocketAddress a) {
-        return "smtp://" + a.getAddress().getHostAddress() + ":" + a.getPort();
+        String host = a.getAddress().getHostAddress();
+        if (a.getAddress() instanceof Inet6Address) {
+            host = "[" + host.replace("%", "%25") + "]";
+        }
+        return "smtp://" + host + ":" + a.getPort();
     }
 
     /** Stops the relays (their spools stay on disk), then the sinks. Idempotent. */

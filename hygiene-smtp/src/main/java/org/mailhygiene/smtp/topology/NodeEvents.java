@@ -99,6 +99,14 @@ final class NodeEvents implements RelayListener, DeliveryListener {
         return d.action() == org.mailhygiene.api.policy.Action.QUARANTINE;
     }
 
+    /**
+     * The log line's {@code hop=}: the next hop as configured, {@code host:port}, an IPv6 literal in brackets
+     * ({@code [::1]:2526}; it was {@code ::1:2526}), {@code -} when none was reached.
+     */
+    static String hop(Optional<Endpoint> endpoint) {
+        return endpoint.map(e -> e.hop().toString()).orElse("-");
+    }
+
     @Override
     public void transaction(QueuedMessage message, Optional<Endpoint> endpoint, List<RecipientResult> results) {
         if (results.stream().anyMatch(r -> r.outcome() == RecipientResult.Outcome.DELIVERED)) {
@@ -117,7 +125,7 @@ final class NodeEvents implements RelayListener, DeliveryListener {
                 recipients(results.stream().map(RecipientResult::recipient).toList()),
                 message.size(),
                 scan(message.id()),
-                endpoint.map(e -> e.hop().host() + ":" + e.hop().port()).orElse("-"),
+                hop(endpoint),
                 seconds(message.envelope().receivedAt()),
                 String.join(",", outcomes));
     }

@@ -30,6 +30,18 @@ class NodeEventsTest {
                 .isEqualTo("[bayes:SPAM(0.9724/0.8) spamd:SPAM(1000.0/5.0) builtin:CLEAN]");
     }
 
+    /** A delivery to an IPv6 next hop was logged {@code hop=::1:2526}, where the port cannot be told from the address. */
+    @Test
+    void theLogLinesHopWritesAnIpv6AddressInBrackets() {
+        assertThat(NodeEvents.hop(java.util.Optional.of(org.mailhygiene.smtp.delivery.Endpoint.literal(
+                        new org.mailhygiene.api.routing.NextHop("::1", 2526)))))
+                .isEqualTo("[::1]:2526");
+        assertThat(NodeEvents.hop(java.util.Optional.of(org.mailhygiene.smtp.delivery.Endpoint.literal(
+                        new org.mailhygiene.api.routing.NextHop("127.0.0.1", 25)))))
+                .isEqualTo("127.0.0.1:25");
+        assertThat(NodeEvents.hop(java.util.Optional.empty())).isEqualTo("-");
+    }
+
     /** A message released from quarantine was logged {@code verdicts=? disposition=?} when delivered. */
     @Test
     void aReleasedMessageSaysSoInItsDeliveryLine(@TempDir Path dir) throws Exception {
