@@ -254,6 +254,9 @@ public final class AccessRules {
             }
             if (a.startsWith("[")) {
                 int close = a.indexOf(']');
+                if (close < 0) {
+                    throw new IllegalArgumentException("missing ']' in " + a);
+                }
                 String ip = a.substring(1, close);
                 String rest = a.substring(close + 1);
                 byte[] b = literal(ip, true);
@@ -271,6 +274,9 @@ public final class AccessRules {
                 byte[] b = literal(a.substring(0, slash), false);
                 int bits = prefixBits(a.substring(slash + 1), b.length * 8, a);
                 return new Pattern(b, bits, -1, -1, bits);
+            }
+            if (a.indexOf(':') >= 0) {
+                throw new IllegalArgumentException("write IPv6 addresses in brackets: [" + a + "]");
             }
             // tcprules dotted forms: exact, prefix "10.0.", ranges "1.2.3.37-53", "10.2-3."
             boolean isPrefix = a.endsWith(".");

@@ -87,6 +87,46 @@ class AccessRulesTest {
                 .hasMessageContaining("unterminated");
     }
 
+    /**
+     * A {@code relay-client} of {@code [::1} stopped {@code hygiene relay} with an internal error (a
+     * StringIndexOutOfBoundsException and its stack trace) instead of naming the line; {@code ::1} was called "not an
+     * IPv4 address" without saying that IPv6 goes in brackets.
+     */
+    @Test
+    void anUnclosedBracketOrABareIpv6AddressIsNamed() {
+        assertThatThrownBy(() -> AccessRules.builder().allow("[::1", true))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("missing ']' in [::1");
+        assertThatThrownBy(() -> AccessRules.builder().allow("::1", true))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("write IPv6 addresses in brackets: [::1]");
+        assertThat(AccessRules.builder()
+                        .allow("[::1]", true)
+                        .build()
+                        .decide(ip("::1"))
+                        .relay())
+                .isTrue();
+    }
+
+    /** Whatever a pattern says, it is a rule or an IllegalArgumentException (a config error naming the line). */
+    @Test
+    void anyPatternParsesOrIsAnIllegalArgument() {
+        String alphabet = "[]:/.-0123456789abcdef%x ";
+        qt().withExamples(5000)
+                .forAll(org.quicktheories.generators.SourceDSL.lists()
+                        .of(integers().between(0, alphabet.length() - 1))
+                        .ofSizeBetween(0, 14))
+                .checkAssert(indexes -> {
+                    StringBuilder sb = new StringBuilder();
+                    indexes.forEach(i -> sb.append(alphabet.charAt(i)));
+                    try {
+                        AccessRules.builder().deny(sb.toString()).build();
+                    } catch (IllegalArgumentException expected) {
+                        // a named problem
+                    }
+                });
+    }
+
     @Test
     void cidrAgreesWithDottedPrefixes() {
         qt().forAll(
