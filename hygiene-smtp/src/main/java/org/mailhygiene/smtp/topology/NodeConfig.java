@@ -669,14 +669,31 @@ public final class NodeConfig {
             return Optional.empty();
         }
         String a = value.get();
-        int ac = a.lastIndexOf(':');
-        if (ac <= 0) {
-            throw error(c, key, "expected IP:PORT, was '" + a + "'");
+        String host;
+        String portText;
+        if (a.startsWith("[")) {
+            int close = a.indexOf(']');
+            if (close < 0 || close + 1 >= a.length() || a.charAt(close + 1) != ':') {
+                throw error(c, key, "expected [IPV6]:PORT, was " + ConfigFile.quote(a));
+            }
+            host = a.substring(1, close);
+            portText = a.substring(close + 2);
+        } else {
+            int ac = a.lastIndexOf(':');
+            if (ac <= 0) {
+                throw error(c, key, "expected IP:PORT, was " + ConfigFile.quote(a));
+            }
+            host = a.substring(0, ac);
+            portText = a.substring(ac + 1);
+            if (host.indexOf(':') >= 0) {
+                // ::1:2525 is itself an IPv6 address: which colon starts the port is a guess
+                throw error(c, key, "write an IPv6 address in brackets: [" + host + "]:" + portText);
+            }
         }
-        InetAddress ip = ip(c, key, a.substring(0, ac));
+        InetAddress ip = ip(c, key, host);
         int port;
         try {
-            port = Integer.parseInt(a.substring(ac + 1));
+            port = Integer.parseInt(portText);
         } catch (NumberFormatException e) {
             throw error(c, key, "bad port in '" + a + "'");
         }

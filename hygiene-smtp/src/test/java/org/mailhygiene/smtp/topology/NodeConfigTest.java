@@ -376,7 +376,7 @@ class NodeConfigTest {
     }
 
     @Test
-    void errorsNameTheLineAndTheProblem() {
+    void errorsNameTheLineAndTheProblem() throws Exception {
         fails(VALID + "colour = blue\n", "node.conf line 12: unknown key 'colour'");
         fails(
                 VALID.replace("role = edge", "role = hub"),
@@ -426,6 +426,20 @@ class NodeConfigTest {
         fails(VALID + "name = again\n", "node.conf line 12: name: given more than once (first on line 3)");
         fails(VALID + "dns = 127.0.0.1\n", "node.conf line 12: dns: expected IP:PORT, was '127.0.0.1'");
         fails(VALID + "dns = resolver:53\n", "node.conf line 12: dns: expected an IP address, was 'resolver'");
+        // an unbracketed IPv6 address was read as ::1 port 53 (itself an IPv6 address: the port was a guess), a
+        // bracket left open or no port said "expected an IP address, was '[:'"
+        fails(
+                VALID + "admin-listen = ::1:9025\n",
+                "node.conf line 12: admin-listen: write an IPv6 address in brackets: [::1]:9025");
+        fails(VALID + "admin-listen = [::1\n", "node.conf line 12: admin-listen: expected [IPV6]:PORT, was '[::1'");
+        fails(VALID + "admin-listen = [::1]\n", "node.conf line 12: admin-listen: expected [IPV6]:PORT, was '[::1]'");
+        fails(
+                VALID + "admin-listen = [::1]x:9025\n",
+                "node.conf line 12: admin-listen: expected [IPV6]:PORT, was '[::1]x:9025'");
+        fails(
+                VALID.replace("listen = 127.0.0.1:0", "listen = ::1:2525"),
+                "node.conf line 4: listen: write an IPv6 address in brackets: [::1]:2525");
+        parse(VALID + "admin-listen = [::1]:0\n");
         fails(
                 VALID + "dmarc-reject = bounce\n",
                 "node.conf line 12: dmarc-reject: must be 'reject' or 'quarantine', was 'bounce'");
