@@ -279,8 +279,10 @@ public final class MilterCommand implements Command {
         InetAddress ip;
         int port;
         int colon = listen.lastIndexOf(':');
+        ScanSettings.requireBrackets("--listen", listen);
         try {
-            if (colon <= 0) {
+            if (colon <= 0
+                    || listen.startsWith("[") != listen.substring(0, colon).endsWith("]")) {
                 throw new IllegalArgumentException();
             }
             String host = listen.substring(0, colon).replace("[", "").replace("]", "");
@@ -638,9 +640,10 @@ public final class MilterCommand implements Command {
 
     /** {@code IP:PORT} for {@code --admin}; port 0 picks a free port. */
     private static InetSocketAddress adminAddress(String text) throws UsageException {
+        ScanSettings.requireBrackets("--admin", text);
         int colon = text.lastIndexOf(':');
         try {
-            if (colon <= 0) {
+            if (colon <= 0 || text.startsWith("[") != text.substring(0, colon).endsWith("]")) {
                 throw new IllegalArgumentException();
             }
             InetAddress ip = ScanSettings.parseIp(

@@ -150,12 +150,13 @@ public record ScanSettings(
      * @throws UsageException if the text is not an IP literal and a port
      */
     public static InetSocketAddress parseIpPort(String flag, String value) throws UsageException {
+        requireBrackets(flag, value);
         int colon = value.lastIndexOf(':');
-        if (colon <= 0) {
+        if (colon <= 0 || value.startsWith("[") != value.substring(0, colon).endsWith("]")) {
             throw new UsageException(flag + " wants IP:PORT, not " + value);
         }
         String host = value.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
+        if (host.startsWith("[")) {
             host = host.substring(1, host.length() - 1);
         }
         int port;
@@ -168,6 +169,22 @@ public record ScanSettings(
             throw new UsageException(flag + ": port out of range in " + value);
         }
         return new InetSocketAddress(parseIp(flag, host), port);
+    }
+
+    /**
+     * Refuses an {@code IP:PORT} value whose address is IPv6 without brackets: {@code ::1:8891} is itself an IPv6
+     * address, so which colon starts the port would be a guess.
+     *
+     * @param flag the option's name, for the message
+     * @param value the text
+     * @throws UsageException naming the bracketed form, {@code [::1]:8891}
+     */
+    static void requireBrackets(String flag, String value) throws UsageException {
+        int colon = value.lastIndexOf(':');
+        if (colon > 0 && !value.startsWith("[") && value.substring(0, colon).indexOf(':') >= 0) {
+            throw new UsageException(flag + ": write an IPv6 address in brackets: [" + value.substring(0, colon) + "]"
+                    + value.substring(colon));
+        }
     }
 
     /**

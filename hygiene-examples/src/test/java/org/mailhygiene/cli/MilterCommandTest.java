@@ -55,6 +55,18 @@ class MilterCommandTest {
         r = Run.main("milter", "--builtin", "--listen", "127.0.0.1:0", "--dns", "127.1:53");
         assertThat(r.status()).isEqualTo(2);
         assertThat(r.err()).contains("--dns wants an IP address (four numbers 0 to 255), not 127.1");
+        // session 45: ::1:8891 was taken as ::1 port 8891, a guess (it is itself an IPv6 address)
+        for (String flag : List.of("--listen", "--admin", "--dns")) {
+            List<String> args = new java.util.ArrayList<>(List.of("milter", "--builtin", "--listen", "127.0.0.1:0"));
+            args.addAll(List.of(flag, "::1:8891"));
+            r = Run.main(args.toArray(String[]::new));
+            assertThat(r.status()).isEqualTo(2);
+            assertThat(r.err()).contains(flag + ": write an IPv6 address in brackets: [::1]:8891");
+            args.set(args.size() - 1, "[::1:8891");
+            r = Run.main(args.toArray(String[]::new));
+            assertThat(r.status()).isEqualTo(2);
+            assertThat(r.err()).contains(flag).contains("IP:PORT");
+        }
         assertThat(Run.main("help", "milter").out()).contains("smtpd_milters = inet:HOST:PORT");
     }
 
