@@ -22,7 +22,8 @@ import java.util.Optional;
  * {@code domain} is the default route and an empty relay ({@code domain:}) means "use MX" explicitly; an address-literal
  * domain keeps its brackets ({@code [192.0.2.1]:relay}, {@code [IPv6:2001:db8::1]:relay}). As an extension,
  * several relays separated by commas form a failover list: {@code example.com:10.0.0.1:25,10.0.0.2:25}. IPv6 relays go in
- * brackets: {@code :[2001:db8::1]:25}. Blank lines and lines starting with {@code #} are ignored.
+ * brackets: {@code :[2001:db8::1]:25} (without them, {@code ::1:2526}, the line is refused: its last colon could be the
+ * port's or the address's). Blank lines and lines starting with {@code #} are ignored.
  *
  * <p>Immutable and thread-safe.
  */
@@ -83,7 +84,17 @@ public final class StaticRouter implements Router {
                             throw new IllegalArgumentException("empty next hop in '" + relays + "'");
                         }
                         try {
-                            hops.add(NextHop.parse(r.strip(), NextHop.SMTP_PORT));
+                            String hop = r.strip();
+                            int first = hop.indexOf(':');
+                            if (!hop.startsWith("[") && first >= 0 && hop.indexOf(':', first + 1) >= 0) {
+                                // ::1:2526 reads as the address 0:0:0:0:0:0:1:2526 on port 25, where the port
+                                // was likely meant: brackets say which
+                                int last = hop.lastIndexOf(':');
+                                throw new IllegalArgumentException("write an IPv6 next hop in brackets: ["
+                                        + hop.substring(0, last) + "]" + hop.substring(last) + " for port "
+                                        + hop.substring(last + 1) + ", [" + hop + "] for port 25");
+                            }
+                            hops.add(NextHop.parse(hop, NextHop.SMTP_PORT));
                         } catch (IllegalArgumentException e) {
                             String what = domain.isBlank() ? "the default route" : "'" + domain.strip() + "'";
                             throw new IllegalArgumentException(what + ": " + e.getMessage(), e);

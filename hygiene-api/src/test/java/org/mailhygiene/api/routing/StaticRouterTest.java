@@ -150,6 +150,10 @@ class StaticRouterTest {
         assertThat(new NextHop("10.0.0.1.example", 25).isIpLiteral()).isFalse();
         assertThat(new NextHop("relay.example.net", 25).isIpLiteral()).isFalse();
         assertThatThrownBy(() -> NextHop.parse("[2001:db8::1", 25)).hasMessageContaining("missing ']'");
+        // a route line's IPv6 hop without brackets: its last colon was read as part of the address, never as the port
+        assertThatThrownBy(() -> StaticRouter.parse("example.org:::1:2526\n"))
+                .hasMessage("smtproutes line 1: 'example.org': write an IPv6 next hop in brackets: [::1]:2526 for port"
+                        + " 2526, [::1:2526] for port 25");
         assertThatThrownBy(() -> NextHop.parse("[2001:db8::1]25", 25)).hasMessageContaining("':port'");
         assertThatThrownBy(() -> NextHop.parse("host:x", 25)).hasMessageContaining("invalid port 'x'");
         assertThatThrownBy(() -> NextHop.parse("host:0", 25)).hasMessageContaining("1..65535");
