@@ -212,16 +212,23 @@ public final class DemoTopology implements AutoCloseable {
     }
 
     /**
-     * {@code smtp://HOST:PORT} for a listening address, an IPv6 address in brackets as RFC 3986 writes it
-     * ({@code smtp://[0:0:0:0:0:0:0:1]:2525}; without them, {@code smtp://0:0:0:0:0:0:0:1:2525}, it was no URL a
-     * client could use), its zone, if any, as {@code %25}.
+     * {@code smtp://HOST:PORT} for a listening address (see {@link #hostPort}).
      */
     static String url(InetSocketAddress a) {
+        return "smtp://" + hostPort(a);
+    }
+
+    /**
+     * {@code HOST:PORT} of a listening address as a URL writes it: an IPv6 address in brackets, as RFC 3986 asks
+     * ({@code [0:0:0:0:0:0:0:1]:2525}; without them, {@code 0:0:0:0:0:0:0:1:2525}, it was no URL a client could use),
+     * its zone, if any, as {@code %25}.
+     */
+    static String hostPort(InetSocketAddress a) {
         String host = a.getAddress().getHostAddress();
         if (a.getAddress() instanceof Inet6Address) {
             host = "[" + host.replace("%", "%25") + "]";
         }
-        return "smtp://" + host + ":" + a.getPort();
+        return host + ":" + a.getPort();
     }
 
     /** Stops the relays (their spools stay on disk), then the sinks. Idempotent. */

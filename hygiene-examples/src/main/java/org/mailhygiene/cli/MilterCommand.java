@@ -476,10 +476,7 @@ public final class MilterCommand implements Command {
         }
         io.out().println("milter " + server.socketSpec());
         if (admin != null) {
-            io.out()
-                    .println(node + " admin http://"
-                            + admin.address().getAddress().getHostAddress() + ":"
-                            + admin.address().getPort() + "/metrics");
+            io.out().println(node + " admin http://" + DemoTopology.hostPort(admin.address()) + "/metrics");
         }
         io.out().flush();
         try {

@@ -343,10 +343,7 @@ public final class RelayCommand implements Command {
         }
         io.out().println(node.name() + " " + DemoTopology.url(node.address()));
         if (admin != null) {
-            io.out()
-                    .println(node.name() + " admin http://"
-                            + admin.address().getAddress().getHostAddress() + ":"
-                            + admin.address().getPort() + "/metrics");
+            io.out().println(node.name() + " admin http://" + DemoTopology.hostPort(admin.address()) + "/metrics");
         }
         io.out().flush();
         try {

@@ -210,14 +210,18 @@ public final class MilterServer implements AutoCloseable {
     }
 
     /**
-     * The Postfix/Sendmail socket specification of this server, {@code inet:HOST:PORT}.
+     * The Postfix/Sendmail socket specification of this server, {@code inet:HOST:PORT}, an IPv6 address in brackets.
      *
-     * @return e.g. {@code inet:127.0.0.1:8891}
+     * @return e.g. {@code inet:127.0.0.1:8891}, {@code inet:[0:0:0:0:0:0:0:1]:8891}
      * @throws IllegalStateException if not started
      */
     public String socketSpec() {
         InetSocketAddress a = address();
-        return "inet:" + a.getAddress().getHostAddress() + ":" + a.getPort();
+        String host = a.getAddress().getHostAddress();
+        // an IPv6 address in brackets, inet:[::1]:8891: Postfix reads it (and the form without them, splitting at the
+        // last colon), and it is the form --listen and the listen key take back (they refuse ::1:8891 as ambiguous)
+        return "inet:" + (a.getAddress() instanceof java.net.Inet6Address ? "[" + host + "]" : host) + ":"
+                + a.getPort();
     }
 
     /**
