@@ -86,7 +86,9 @@ public final class SpamdClient {
 
     private SpamdClient(Builder b) {
         this.address = b.address;
-        this.label = b.address.getHostString() + ":" + b.address.getPort();
+        String host = b.address.getHostString();
+        // [::1]:783 as clamd's addresses and the configuration write it; ::1:783 reads as one IPv6 address
+        this.label = (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + b.address.getPort();
         this.connectTimeout = b.connectTimeout;
         this.readTimeout = b.readTimeout;
         this.deadline = b.deadline;
@@ -149,7 +151,7 @@ public final class SpamdClient {
     }
 
     /**
-     * The address, as {@code host:port}.
+     * The address, as {@code host:port}, an IPv6 address in brackets ({@code [::1]:783}).
      *
      * @return the address text used in messages and failover member names
      */

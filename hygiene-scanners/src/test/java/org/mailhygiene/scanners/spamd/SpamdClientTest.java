@@ -318,7 +318,8 @@ class SpamdClientTest {
 
     @Test
     void addressesAreValidated() {
-        assertThat(SpamdClient.builder("[::1]:783").build().address()).isEqualTo("::1:783");
+        // as written in the configuration: "spamd ::1:783: connect failed" read as one IPv6 address (until session 45)
+        assertThat(SpamdClient.builder("[::1]:783").build().address()).isEqualTo("[::1]:783");
         for (String bad : List.of("host", "host:", ":783", "host:0", "host:70000", "host:x", "::1:783")) {
             assertThatThrownBy(() -> SpamdClient.builder(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
         }
