@@ -281,8 +281,7 @@ public final class MilterCommand implements Command {
         int colon = listen.lastIndexOf(':');
         ScanSettings.requireBrackets("--listen", listen);
         try {
-            if (colon <= 0
-                    || listen.startsWith("[") != listen.substring(0, colon).endsWith("]")) {
+            if (colon <= 0) {
                 throw new IllegalArgumentException();
             }
             String host = listen.substring(0, colon).replace("[", "").replace("]", "");
@@ -640,7 +639,7 @@ public final class MilterCommand implements Command {
         ScanSettings.requireBrackets("--admin", text);
         int colon = text.lastIndexOf(':');
         try {
-            if (colon <= 0 || text.startsWith("[") != text.substring(0, colon).endsWith("]")) {
+            if (colon <= 0) {
                 throw new IllegalArgumentException();
             }
             InetAddress ip = ScanSettings.parseIp(

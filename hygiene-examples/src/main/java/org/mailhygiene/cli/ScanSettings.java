@@ -152,7 +152,7 @@ public record ScanSettings(
     public static InetSocketAddress parseIpPort(String flag, String value) throws UsageException {
         requireBrackets(flag, value);
         int colon = value.lastIndexOf(':');
-        if (colon <= 0 || value.startsWith("[") != value.substring(0, colon).endsWith("]")) {
+        if (colon <= 0) {
             throw new UsageException(flag + " wants IP:PORT, not " + value);
         }
         String host = value.substring(0, colon);
@@ -172,18 +172,22 @@ public record ScanSettings(
     }
 
     /**
-     * Refuses an {@code IP:PORT} value whose address is IPv6 without brackets: {@code ::1:8891} is itself an IPv6
-     * address, so which colon starts the port would be a guess.
+     * Refuses an {@code IP:PORT} value whose address is IPv6 without brackets ({@code ::1:8891} is itself an IPv6
+     * address, so which colon starts the port would be a guess) or whose brackets do not enclose the address
+     * ({@code [::1:8891}, {@code ::1]:8891}).
      *
      * @param flag the option's name, for the message
      * @param value the text
-     * @throws UsageException naming the bracketed form, {@code [::1]:8891}
+     * @throws UsageException naming the bracketed form, {@code [::1]:8891}, or the form expected
      */
     static void requireBrackets(String flag, String value) throws UsageException {
         int colon = value.lastIndexOf(':');
         if (colon > 0 && !value.startsWith("[") && value.substring(0, colon).indexOf(':') >= 0) {
             throw new UsageException(flag + ": write an IPv6 address in brackets: [" + value.substring(0, colon) + "]"
                     + value.substring(colon));
+        }
+        if (colon > 0 && value.startsWith("[") != value.substring(0, colon).endsWith("]")) {
+            throw new UsageException(flag + " expects IP:PORT, [IPV6]:PORT for IPv6, was '" + value + "'");
         }
     }
 
