@@ -76,12 +76,19 @@ class RedisClusterContractTest implements SharedStateContract {
         throw new IOException("the cluster did not reach cluster_state:ok within 120 s");
     }
 
+    /**
+     * Stops the shards and forgets them: the list is static, and a second run of this class in the same JVM (surefire's
+     * rerun of a failed test, an IDE's "run again") used to find the first run's stopped shards in it, and its start
+     * failed: {@code redis-cli --cluster create failed: Could not connect to Redis at 127.0.0.1:PORT}.
+     */
     @AfterAll
     static void stop() {
         if (state != null) {
             state.close();
+            state = null;
         }
         shards.forEach(RealRedis::close);
+        shards.clear();
     }
 
     @Override

@@ -107,9 +107,11 @@ class RedisTlsClusterTest {
         }
     }
 
+    /** Stops the shards and forgets them (the list is static: a second run in the same JVM must start afresh). */
     @AfterAll
     static void stop() {
         shards.forEach(RealRedis::close);
+        shards.clear();
     }
 
     private static String seeds() {
