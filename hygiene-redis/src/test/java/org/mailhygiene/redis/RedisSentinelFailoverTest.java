@@ -232,12 +232,21 @@ class RedisSentinelFailoverTest {
     /**
      * An administrator's {@code SENTINEL FAILOVER} leaves the old master up, accepting writes, until the Sentinels turn
      * it into a replica some 10 seconds later (and those writes are lost). The client asks the Sentinels every second,
-     * so its writes go to the new master within a few seconds; before, only after the old master dropped its clients.
+     * so its writes go to the new master while the old one still accepts them; before, only after the old master
+     * dropped its clients.
+     *
+     * <p>Here the Sentinels can never demote the old master ({@code REPLICAOF} and {@code SLAVEOF} are disabled on it):
+     * it keeps accepting writes and never drops its clients, so a client that does not ask the Sentinels never reaches
+     * the new master, however long the wait. The test used to assert the switch within 6 s of the Sentinel naming the
+     * replica, a time budget a loaded or differently sized machine could miss with the client working as designed.
      */
     @Test
-    void followsAnAdministratorsFailoverWithinSeconds() throws Exception {
+    void followsAnAdministratorsFailoverWhileTheOldMasterStillAcceptsWrites() throws Exception {
         Path server = RealBinaries.require("redis-server", "redis-server");
-        try (RealRedis master = RealRedis.start(server, dir.resolve("master"), List.of());
+        try (RealRedis master = RealRedis.start(
+                        server,
+                        dir.resolve("master"),
+                        List.of("rename-command REPLICAOF \"\"", "rename-command SLAVEOF \"\""));
                 RealRedis replica = RealRedis.start(
                         server, dir.resolve("replica"), List.of("replicaof 127.0.0.1 " + master.port()))) {
             awaitReplicating(replica);
@@ -269,8 +278,8 @@ class RedisSentinelFailoverTest {
                         Duration.ofSeconds(60),
                         "the Sentinel names the replica",
                         () -> s.sentinelGetMasterAddrByName("site-a").get(1).equals(Integer.toString(replica.port())));
-                long named = System.nanoTime();
-                try (Jedis promoted = new Jedis("127.0.0.1", replica.port())) {
+                try (Jedis promoted = new Jedis("127.0.0.1", replica.port());
+                        Jedis old = new Jedis("127.0.0.1", master.port())) {
                     await(Duration.ofSeconds(60), "a write reaches the new master", () -> {
                         try {
                             state.verdicts().put("id", "after", v, Duration.ofMinutes(5));
@@ -279,10 +288,11 @@ class RedisSentinelFailoverTest {
                         }
                         return promoted.exists("mh:v:after:" + sha32("id"));
                     });
+                    assertThat(old.info("replication"))
+                            .as("the old master still accepts writes: the client followed the Sentinels, not a"
+                                    + " dropped connection")
+                            .contains("role:master");
                 }
-                assertThat(Duration.ofNanos(System.nanoTime() - named))
-                        .as("writes follow the failover within seconds, not when the old master is demoted")
-                        .isLessThan(Duration.ofSeconds(6));
             }
         }
     }
