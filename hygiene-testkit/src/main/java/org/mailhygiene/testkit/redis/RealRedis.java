@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+import java.util.function.IntSupplier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
@@ -23,6 +25,8 @@ import org.mailhygiene.testkit.tls.PrivateCa;
  * A private {@code redis-server} on 127.0.0.1 for tests: its own port, directory and config, no persistence, started
  * and stopped by the test. Faults are real: {@link #kill()} ends the process (SIGKILL), {@link #restart()} starts it
  * again on the same port, {@link #pause()} stops it with SIGSTOP so calls time out, {@link #resume()} continues it.
+ * A port found free but taken before the server bound it ({@code Address already in use}) is replaced by another (up
+ * to five ports).
  *
  * <p>With TLS ({@link #startTls}, {@link #startTlsSentinel}) the server has a {@code tls-port} and no plain port
  * ({@code port 0}), presents the {@link PrivateCa}'s server certificate, asks clients for none
@@ -35,6 +39,12 @@ import org.mailhygiene.testkit.tls.PrivateCa;
 public final class RealRedis implements AutoCloseable {
     /** How long {@link #start} and {@link #restart()} wait for the server to answer PING. */
     public static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+
+    /**
+     * How many ports a start tries: a port found free is closed again before {@code redis-server} binds it, and may be
+     * taken meanwhile (by another program, or as the source port of one of the test JVM's own connections).
+     */
+    static final int PORT_ATTEMPTS = 5;
 
     private final Path binary;
     private final Path workDir;
@@ -67,10 +77,16 @@ public final class RealRedis implements AutoCloseable {
     public static RealRedis start(Path redisServer, Path workDir, List<String> extraConfig)
             throws IOException, InterruptedException {
         Objects.requireNonNull(redisServer, "redisServer");
+        return start(redisServer, workDir, extraConfig, RealRedis::freePort);
+    }
+
+    /** {@link #start(Path, Path, List)} on the ports {@code ports} offers (a test offers a taken one first). */
+    static RealRedis start(Path redisServer, Path workDir, List<String> extraConfig, IntSupplier ports)
+            throws IOException, InterruptedException {
+        Objects.requireNonNull(redisServer, "redisServer");
         Files.createDirectories(workDir);
-        RealRedis r = new RealRedis(redisServer, workDir, freePort(), extraConfig, false, null);
-        r.launch();
-        return r;
+        return launchOnAFreePort(
+                workDir, ports, port -> new RealRedis(redisServer, workDir, port, extraConfig, false, null));
     }
 
     /**
@@ -89,9 +105,10 @@ public final class RealRedis implements AutoCloseable {
         Objects.requireNonNull(redisServer, "redisServer");
         Objects.requireNonNull(ca, "ca");
         Files.createDirectories(workDir);
-        RealRedis r = new RealRedis(redisServer, workDir, freePort(), extraConfig, false, ca);
-        r.launch();
-        return r;
+        return launchOnAFreePort(
+                workDir,
+                RealRedis::freePort,
+                port -> new RealRedis(redisServer, workDir, port, extraConfig, false, ca));
     }
 
     /**
@@ -110,9 +127,8 @@ public final class RealRedis implements AutoCloseable {
         Objects.requireNonNull(redisServer, "redisServer");
         Objects.requireNonNull(ca, "ca");
         Files.createDirectories(workDir);
-        RealRedis r = new RealRedis(redisServer, workDir, freePort(), extraConfig, true, ca);
-        r.launch();
-        return r;
+        return launchOnAFreePort(
+                workDir, RealRedis::freePort, port -> new RealRedis(redisServer, workDir, port, extraConfig, true, ca));
     }
 
     /**
@@ -129,16 +145,49 @@ public final class RealRedis implements AutoCloseable {
             throws IOException, InterruptedException {
         Objects.requireNonNull(redisServer, "redisServer");
         Files.createDirectories(workDir);
-        RealRedis r = new RealRedis(redisServer, workDir, freePort(), extraConfig, true, null);
-        r.launch();
-        return r;
+        return launchOnAFreePort(
+                workDir,
+                RealRedis::freePort,
+                port -> new RealRedis(redisServer, workDir, port, extraConfig, true, null));
     }
 
-    private static int freePort() throws IOException {
+    private static int freePort() {
         try (ServerSocket s = new ServerSocket()) {
             s.bind(new InetSocketAddress("127.0.0.1", 0));
             return s.getLocalPort();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("no free loopback port", e);
         }
+    }
+
+    /**
+     * Launches the server {@code at} builds on a port {@code ports} offers; when the server could not bind it ("Address
+     * already in use": taken since it was found free), on another, up to {@link #PORT_ATTEMPTS} ports. Any other
+     * failure is thrown at once.
+     */
+    private static RealRedis launchOnAFreePort(Path workDir, IntSupplier ports, IntFunction<RealRedis> at)
+            throws IOException, InterruptedException {
+        IOException taken = null;
+        for (int attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
+            RealRedis r = at.apply(ports.getAsInt());
+            try {
+                r.launch();
+                return r;
+            } catch (IOException e) {
+                r.close();
+                if (!String.valueOf(e.getMessage()).contains("Address already in use")) {
+                    throw e;
+                }
+                if (taken == null) {
+                    taken = e;
+                } else {
+                    taken.addSuppressed(e);
+                }
+                // the next attempt's log must not show this one's bind failure
+                Files.deleteIfExists(workDir.resolve("redis.log"));
+            }
+        }
+        throw taken;
     }
 
     private void launch() throws IOException, InterruptedException {
