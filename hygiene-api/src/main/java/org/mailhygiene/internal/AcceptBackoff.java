@@ -167,16 +167,21 @@ public final class AcceptBackoff implements AutoCloseable {
      * Handles one failed accept of a server's loop, in the accepting thread: logs by {@link #failed} through
      * {@code warn}; out of descriptors, lets one waiting connection in with the spare descriptor and hands it to
      * {@code refusal} (the accept then waits for a client, as the loop's own would); otherwise, or without a spare,
-     * pauses by {@link #nextPauseMillis()}.
+     * pauses by {@link #nextPauseMillis()}. That accept may wait long, and the shortage may end meanwhile (the
+     * sessions that held the descriptors end): when the spare can be opened again once the client came, descriptors
+     * are free, and the connection is returned for the server to admit instead of refused (until session 45 the first
+     * client after a shortage was refused {@code 421 4.3.2 Out of system resources} however long after it came).
      *
      * @param ss the server socket
      * @param e the failure of its accept
      * @param running whether the server still runs (a failed accept of a stopped server ends the handling)
      * @param warn where the WARN lines go
-     * @param refusal what to do with the connection let in
+     * @param refusal what to do with the connection let in while descriptors are still short
+     * @return a connection accepted after descriptors became free, for the server to admit (pass it to
+     *     {@link #refusedToKeepSpare} and {@link #succeeded} as any accepted one); {@code null} if none
      * @throws InterruptedException if interrupted during the pause (the server is stopping)
      */
-    public void handleFailure(
+    public Socket handleFailure(
             ServerSocket ss, IOException e, BooleanSupplier running, Consumer<String> warn, Refusal refusal)
             throws InterruptedException {
         String line = failed(e);
@@ -184,21 +189,24 @@ public final class AcceptBackoff implements AutoCloseable {
             warn.accept(line);
         }
         if (outOfDescriptors(e) && !holdsSpare() && restoreSpare()) {
-            return; // the spare was taken by another thread's open and is back: it lets the next accept in
+            return null; // the spare was taken by another thread's open and is back: it lets the next accept in
         }
         if (outOfDescriptors(e) && releaseSpare()) {
             try {
                 Socket s = ss.accept(); // the spare's descriptor: waits for the next client, to tell it why
+                if (restoreSpare()) {
+                    return s; // a descriptor was free besides: the shortage ended while the accept waited
+                }
                 refused();
                 try {
                     refusal.refuse(s);
                 } finally {
                     Closeables.closeQuietly(s);
                 }
-                return;
+                return null;
             } catch (IOException again) {
                 if (!running.getAsBoolean()) {
-                    return;
+                    return null;
                 }
                 // another thread took the descriptor: pause as below
             } finally {
@@ -206,6 +214,7 @@ public final class AcceptBackoff implements AutoCloseable {
             }
         }
         Thread.sleep(nextPauseMillis());
+        return null;
     }
 
     /**

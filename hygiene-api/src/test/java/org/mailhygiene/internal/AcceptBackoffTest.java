@@ -182,4 +182,51 @@ class AcceptBackoffTest {
             }
         }
     }
+
+    /**
+     * Out of descriptors, the accept that the spare's descriptor lets in waits for the next client, which may come
+     * after the shortage ended: it is returned to be admitted, not refused. Until session 45 it was
+     * refused all the same, so the first client after a shortage was told {@code 421 4.3.2 Out of system resources}
+     * while descriptors were free (seen with {@code hygiene relay} under {@code ulimit -n 48}). While no descriptor is
+     * free when the client comes, it is refused as before.
+     */
+    @Test
+    void aClientThatComesAfterTheShortageEndedIsAdmittedNotRefused() throws Exception {
+        AtomicBoolean full = new AtomicBoolean();
+        AcceptBackoff.SpareOpener opener = () -> {
+            if (full.get()) {
+                throw new IOException("Too many open files");
+            }
+            return () -> {};
+        };
+        try (AcceptBackoff b = new AcceptBackoff(now::get, opener);
+                ServerSocket ss = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            // still short when the client comes: refused, and nothing to admit
+            full.set(true);
+            try (Socket c = new Socket(ss.getInetAddress(), ss.getLocalPort())) {
+                Socket let = b.handleFailure(ss, emfile, () -> true, line -> {}, x -> {
+                    x.getOutputStream().write("421 refused\r\n".getBytes(StandardCharsets.US_ASCII));
+                    full.set(false); // closing it frees its descriptor
+                });
+                assertThat(let).isNull();
+                c.setSoTimeout(10_000);
+                assertThat(new String(c.getInputStream().readAllBytes(), StandardCharsets.US_ASCII))
+                        .isEqualTo("421 refused\r\n");
+            }
+            assertThat(b.holdsSpare()).isTrue();
+            // descriptors free again by the time the client comes (the sessions that held them ended)
+            try (Socket c = new Socket(ss.getInetAddress(), ss.getLocalPort())) {
+                Socket let = b.handleFailure(ss, emfile, () -> true, line -> {}, x -> {
+                    throw new AssertionError("refused though a descriptor was free");
+                });
+                assertThat(let).as("the connection, to be admitted").isNotNull();
+                try (Socket admitted = let) {
+                    assertThat(admitted.isClosed()).isFalse();
+                    assertThat(admitted.getPort()).isEqualTo(c.getLocalPort());
+                }
+            }
+            assertThat(b.holdsSpare()).isTrue();
+            assertThat(b.succeeded()).contains("2 failed accepts").contains("(1 connections refused meanwhile)");
+        }
+    }
 }

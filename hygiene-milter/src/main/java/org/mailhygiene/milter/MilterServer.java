@@ -296,9 +296,9 @@ public final class MilterServer implements AutoCloseable {
      * Accepts until the server stops. A failed accept never spins: out of file descriptors, the one connection the
      * spare descriptor lets in is closed at once (the MTA applies its {@code milter_default_action} now rather than
      * after its connect timeout), and so is a connection accepted while the spare cannot be opened again (its
-     * descriptor becomes the spare); any other failure (or no spare) pauses the loop, 5 ms doubling up to 1 s, and a run
-     * of failures is logged at WARN when it starts and once a minute, and at INFO when it ends (see
-     * {@link AcceptBackoff}).
+     * descriptor becomes the spare; one the spare let in after the shortage ended is admitted); any other failure (or
+     * no spare) pauses the loop, 5 ms doubling up to 1 s, and a run of failures is logged at WARN when it starts and
+     * once a minute, and at INFO when it ends (see {@link AcceptBackoff}).
      */
     private void acceptLoop() {
         AcceptBackoff.warmUp();
@@ -321,8 +321,9 @@ public final class MilterServer implements AutoCloseable {
                 if (!running) {
                     return;
                 }
+                Socket late = null;
                 try {
-                    backoff.handleFailure(ss, e, stillRunning, warn, refusal);
+                    late = backoff.handleFailure(ss, e, stillRunning, warn, refusal);
                 } catch (InterruptedException interrupted) {
                     Thread.currentThread().interrupt();
                     running = false;
@@ -331,7 +332,10 @@ public final class MilterServer implements AutoCloseable {
                     LOG.warn("milter: accept failure not handled: {}", unexpected.toString());
                     pause(1000);
                 }
-                continue;
+                if (late == null) {
+                    continue;
+                }
+                s = late; // it came after the shortage ended: admitted as any other
             }
             if (backoff.refusedToKeepSpare(s, refusal)) {
                 continue;
@@ -350,8 +354,9 @@ public final class MilterServer implements AutoCloseable {
             accepted.incrementAndGet();
             sockets.add(s);
             MilterSession[] session = new MilterSession[1];
+            Socket connection = s;
             Runnable onClose = () -> {
-                sockets.remove(s);
+                sockets.remove(connection);
                 live.remove(session[0]);
                 active.decrementAndGet();
             };

@@ -405,9 +405,9 @@ public final class SmtpServer implements AutoCloseable {
     /**
      * Accepts until the server stops. A failed accept never spins: out of file descriptors, the one connection the
      * spare descriptor lets in is answered {@code 421 4.3.2} and closed (and so is a connection accepted while the spare
-     * cannot be opened again: its descriptor becomes the spare); any other failure (or no spare) pauses the loop, 5 ms
-     * doubling up to 1 s, and a run of failures is logged at WARN when it starts and once a minute, and at INFO when it
-     * ends (see {@link AcceptBackoff}).
+     * cannot be opened again: its descriptor becomes the spare; one the spare let in after the shortage ended is
+     * admitted); any other failure (or no spare) pauses the loop, 5 ms doubling up to 1 s, and a run of failures is
+     * logged at WARN when it starts and once a minute, and at INFO when it ends (see {@link AcceptBackoff}).
      */
     private void acceptLoop() {
         ServerSocket ss = serverSocket;
@@ -429,8 +429,9 @@ public final class SmtpServer implements AutoCloseable {
                     if (!running) {
                         return;
                     }
+                    Socket late = null;
                     try {
-                        backoff.handleFailure(ss, e, stillRunning, warn, refusal);
+                        late = backoff.handleFailure(ss, e, stillRunning, warn, refusal);
                     } catch (InterruptedException interrupted) {
                         Thread.currentThread().interrupt();
                         running = false;
@@ -439,7 +440,10 @@ public final class SmtpServer implements AutoCloseable {
                         LOG.warn("accept failure not handled: {}", unexpected.toString());
                         pause(1000);
                     }
-                    continue;
+                    if (late == null) {
+                        continue;
+                    }
+                    s = late; // it came after the shortage ended: admitted as any other
                 }
                 if (backoff.refusedToKeepSpare(s, refusal)) {
                     continue;
