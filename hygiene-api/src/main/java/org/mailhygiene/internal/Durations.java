@@ -14,7 +14,8 @@ public final class Durations {
     /**
      * A duration in the largest of {@code d}, {@code h}, {@code m}, {@code s} and {@code ms} that it is a whole number
      * of ({@code 100d}, {@code 90m}, {@code 250ms}); {@code 0} for zero; ISO-8601 ({@link Duration#toString()}) for a
-     * negative duration or one not a whole number of milliseconds.
+     * negative duration, one not a whole number of milliseconds, or one of more milliseconds than a {@code long} holds
+     * and not a whole number of seconds.
      *
      * @param d a duration
      * @return the text
@@ -27,19 +28,20 @@ public final class Durations {
         if (d.isNegative() || d.getNano() % 1_000_000 != 0) {
             return d.toString();
         }
-        long ms = d.toMillis();
-        if (ms % 86_400_000L == 0) {
-            return ms / 86_400_000L + "d";
+        long seconds = d.getSeconds(); // not toMillis(): past a long of milliseconds it throws
+        int millis = d.getNano() / 1_000_000;
+        if (millis != 0) {
+            return seconds > (Long.MAX_VALUE - 999) / 1000 ? d.toString() : seconds * 1000 + millis + "ms";
         }
-        if (ms % 3_600_000L == 0) {
-            return ms / 3_600_000L + "h";
+        if (seconds % 86_400L == 0) {
+            return seconds / 86_400L + "d";
         }
-        if (ms % 60_000L == 0) {
-            return ms / 60_000L + "m";
+        if (seconds % 3_600L == 0) {
+            return seconds / 3_600L + "h";
         }
-        if (ms % 1000L == 0) {
-            return ms / 1000L + "s";
+        if (seconds % 60L == 0) {
+            return seconds / 60L + "m";
         }
-        return ms + "ms";
+        return seconds + "s";
     }
 }
