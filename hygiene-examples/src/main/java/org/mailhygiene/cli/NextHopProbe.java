@@ -154,6 +154,13 @@ final class NextHopProbe {
             try {
                 greeting = firstLine(s, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms));
             } catch (SocketTimeoutException e) {
+                if (e instanceof PartialGreeting p) {
+                    return Optional.of(new Finding(
+                            false,
+                            "next hop " + name + " sent only part of a greeting line within " + ms + " ms: "
+                                    + quote(p.sofar) + " (a server that trickles its greeting, as a tarpit does,"
+                                    + " holds every delivery to it)"));
+                }
                 return Optional.of(new Finding(
                         false,
                         "next hop " + name + " accepted the connection but sent no greeting within " + ms + " ms"
@@ -197,7 +204,8 @@ final class NextHopProbe {
      * come by {@code deadline} ({@link System#nanoTime()}): a socket timeout alone bounds each byte, and a greeting
      * trickled a byte at a time (a tarpit) held the probe up to {@link #MAX_GREETING} times the timeout.
      *
-     * @throws SocketTimeoutException if the line has not ended by the deadline
+     * @throws SocketTimeoutException if the line has not ended by the deadline (a {@link PartialGreeting} when part of
+     *     it came)
      */
     private static String firstLine(Socket socket, long deadline) throws IOException {
         InputStream in = socket.getInputStream();
@@ -206,10 +214,15 @@ final class NextHopProbe {
         while (n < b.length) {
             long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
             if (left <= 0) {
-                throw new SocketTimeoutException("no whole greeting line by the deadline");
+                throw PartialGreeting.of(b, n);
             }
             socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, left));
-            int x = in.read();
+            int x;
+            try {
+                x = in.read();
+            } catch (SocketTimeoutException e) {
+                throw PartialGreeting.of(b, n);
+            }
             if (x < 0) {
                 break;
             }
@@ -223,6 +236,27 @@ final class NextHopProbe {
         }
         String s = new String(b, 0, n, StandardCharsets.ISO_8859_1);
         return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    /**
+     * No whole greeting line by the deadline; {@link #sofar} is what came of it ({@code SocketTimeoutException} itself
+     * when nothing came).
+     */
+    private static final class PartialGreeting extends SocketTimeoutException {
+        private static final long serialVersionUID = 1L;
+        /** The bytes of the line that came, as ISO-8859-1. */
+        final String sofar;
+
+        private PartialGreeting(String sofar) {
+            super("no whole greeting line by the deadline");
+            this.sofar = sofar;
+        }
+
+        static SocketTimeoutException of(byte[] b, int n) {
+            return n == 0
+                    ? new SocketTimeoutException("no greeting by the deadline")
+                    : new PartialGreeting(new String(b, 0, n, StandardCharsets.ISO_8859_1));
+        }
     }
 
     /** The text, control characters and non-ASCII escaped, at most 100 characters. */

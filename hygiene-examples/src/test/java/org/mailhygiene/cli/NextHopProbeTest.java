@@ -24,7 +24,8 @@ class NextHopProbeTest {
      * The timeout bounds the whole greeting, not each byte of it: a hop that sends its greeting a byte at a time (a
      * tarpit, as OpenBSD's spamd stutters at a client) held the probe for up to 512 times the timeout, each byte
      * restarting the socket timeout, and one that never ends its line was then judged on the first 512 bytes (review,
-     * session 44: here 20 s and no finding instead of a warning after 1 s).
+     * session 44: here 20 s and no finding instead of a warning after 1 s). The warning names the part that came: until
+     * session 45 it said the hop sent no greeting, with the hint meant for a port for TLS from the first byte.
      */
     @Test
     void aGreetingTrickledAByteAtATimeIsBoundByTheTimeoutAsAWhole() throws Exception {
@@ -39,6 +40,34 @@ class NextHopProbeTest {
                         Thread.sleep(40);
                     }
                 } catch (IOException | InterruptedException e) {
+                    // the probe went away
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+            Path conf = dir.resolve("edge.conf");
+            Files.writeString(
+                    conf,
+                    "role = edge\nname = e\nlisten = 127.0.0.1:0\ndata = d\nscanner = builtin\nroute = :127.0.0.1:"
+                            + server.getLocalPort() + "\n");
+            List<NextHopProbe.Finding> found = NextHopProbe.probe(conf, Duration.ofSeconds(1));
+            assertThat(found).hasSize(1);
+            assertThat(found.get(0).error()).isFalse();
+            assertThat(found.get(0).text())
+                    .startsWith(conf + " line 6: warning: route: the default route: next hop 127.0.0.1:"
+                            + server.getLocalPort() + " sent only part of a greeting line within 1000 ms: '220 xxx")
+                    .endsWith("' (a server that trickles its greeting, as a tarpit does, holds every delivery to it)");
+        }
+    }
+
+    /** A hop that accepts and says nothing is warned of as one that sent no greeting (a port for TLS, 465). */
+    @Test
+    void aSilentHopSentNoGreeting() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            Thread t = new Thread(() -> {
+                try (Socket s = server.accept()) {
+                    s.getInputStream().read(); // waits for the client, as TLS from the first byte does
+                } catch (IOException e) {
                     // the probe went away
                 }
             });
