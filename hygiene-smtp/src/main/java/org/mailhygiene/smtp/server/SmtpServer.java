@@ -483,7 +483,8 @@ public final class SmtpServer implements AutoCloseable {
     /**
      * Under stress, closes sessions that have waited longer than the stress idle timeout for their next command, and
      * those whose message data came too slowly ({@link SmtpLimits#stressMinDataRate()}; each of these logs its own
-     * line). Runs on the watchdog executor, several times a second.
+     * line). Runs on the watchdog executor, every quarter of {@code stress-idle-timeout} as it was at
+     * start (at least every second, at most every 100 ms).
      */
     private void reapIdleUnderStress() {
         if (!underStress()) {
