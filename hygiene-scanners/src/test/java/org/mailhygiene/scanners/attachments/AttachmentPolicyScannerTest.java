@@ -35,6 +35,43 @@ class AttachmentPolicyScannerTest {
         return v.rules().stream().map(Rule::name).toList();
     }
 
+    /**
+     * A file name of 200,000 characters (RFC 2231 continuations of 70) came back whole in the verdict's description,
+     * and twice in a 400 KB {@code hygiene scan --json} line: the description keeps its start, its end with the
+     * extension, and the length.
+     */
+    @Test
+    void aHugeFileNameIsShortenedInTheVerdictKeepingItsExtension() throws Exception {
+        String name = "a".repeat(200_000) + "\u00e9\ud83d\ude00.exe";
+        StringBuilder continuations = new StringBuilder();
+        for (int i = 0, n = 0; i < name.length(); i += 70, n++) {
+            String piece = name.substring(i, Math.min(name.length(), i + 70));
+            // RFC 2231: the charset only on the first piece
+            continuations.append(";\r\n filename*").append(n).append(n == 0 ? "*=utf-8''" : "*=");
+            for (byte b : piece.getBytes(StandardCharsets.UTF_8)) {
+                continuations.append(String.format("%%%02X", b & 0xff));
+            }
+        }
+        byte[] m = Samples.message(
+                "Content-Type: application/octet-stream",
+                "Content-Disposition: attachment" + continuations,
+                Samples.pe());
+        Verdict v = scan(m);
+        assertThat(rules(v)).contains(AttachmentPolicyScanner.EXECUTABLE);
+        for (Rule r : v.rules()) {
+            assertThat(r.description().length()).as(r.name()).isLessThan(1100);
+        }
+        String d = v.rules().get(0).description();
+        assertThat(d)
+                .startsWith("part 2 \"aaa")
+                .contains("...")
+                .contains(".exe")
+                .contains(" characters)");
+        assertThat(d.codePoints().noneMatch(c -> Character.isSurrogate((char) c) && c < 0x10000))
+                .as("no half of a surrogate pair")
+                .isTrue();
+    }
+
     /** {@code /health} names the policy a node runs instead of "no health probe" (UNKNOWN, which monitors flag). */
     @Test
     void healthIsUpAndNamesThePolicy() {
