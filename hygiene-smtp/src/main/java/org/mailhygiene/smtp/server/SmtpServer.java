@@ -348,7 +348,8 @@ public final class SmtpServer implements AutoCloseable {
      * never acknowledged: its client still holds it and sends it again), and then closes as after any last reply:
      * output shut down, what the client still sends read and discarded for up to 2 s, so that a client in the middle
      * of writing its message reads the {@code 421} instead of a TCP reset (not under TLS, where such a session is still
-     * closed at once); a session whose message is being scanned and stored answers that
+     * closed at once); a session in the middle of a STARTTLS handshake is closed at once, without a plaintext reply; a
+     * session whose message is being scanned and stored answers that
      * message first ({@code 250} once it is stored), then {@code 421 4.3.2}. Sessions still open after the
      * {@linkplain Builder#stopGrace(Duration) stop grace} (default {@link #STOP_GRACE}) have their connections closed;
      * one whose message is still being scanned is answered {@code 421 4.3.2} first and logged in one WARN line (the

@@ -112,8 +112,14 @@ final class SmtpSession implements Runnable {
     private volatile long idleSince;
     /** Set by the server under stress; the session then ends with {@code 421 4.4.2}. */
     private volatile boolean reaped;
-    /** Whether the reap ended a STARTTLS handshake: no plaintext 421 is written into it then. */
-    private boolean reapedInHandshake;
+    /** Whether a STARTTLS handshake failed (or a reap or stop ended it): no plaintext 421 is written into it then. */
+    private boolean failedInHandshake;
+
+    /**
+     * Set while a STARTTLS handshake runs: its reads bypass {@link #input}, so {@link #shutDown()} must end it by
+     * shutting the socket's input down, not by a {@linkplain SmtpInput#wake() wake}.
+     */
+    private volatile boolean inHandshake;
     /** Guards {@link #handlingId}, {@link #handlingSender} and the cut at stop against the session's own reply. */
     private final Object cutLock = new Object();
 
@@ -171,7 +177,9 @@ final class SmtpSession implements Runnable {
                 // the client is gone or stuck; the socket is closed below
             }
         } catch (IOException e) {
-            if (reaped && !reapedInHandshake) {
+            if (failedInHandshake) {
+                // nothing in plaintext: the client has started TLS and would read it as a broken record
+            } else if (reaped) {
                 sayReaped();
             } else if (stopping && !cutAtStop) {
                 sayStopping();
@@ -295,12 +303,15 @@ final class SmtpSession implements Runnable {
      * a close with unread input reset such a client's connection ("Broken pipe" before it read the reply). Under TLS
      * the pending read is still woken by shutting the input down. A session whose message is being scanned and stored
      * is left to answer that message first, so that no message is stored without its client hearing the {@code 250};
-     * it then answers {@code 421 4.3.2} instead of its next command.
+     * it then answers {@code 421 4.3.2} instead of its next command. A session in the middle of a STARTTLS handshake
+     * (whose reads bypass the session's reader, so a wake does not reach them) has its input shut down: the handshake
+     * ends at once, without a plaintext reply (until session 45 it waited for the client, the stop grace or the
+     * handshake timeout, whichever came first, and the stop waited with it).
      */
     void shutDown() {
         stopping = true;
         SmtpInput in = input;
-        if (in != null && in.wake()) {
+        if (!inHandshake && in != null && in.wake()) {
             return; // plain TCP: the pending read sees the wake within a slice
         }
         try {
@@ -1175,11 +1186,22 @@ final class SmtpSession implements Runnable {
         // = ${stress?10}): the stress check closes a session whose handshake takes longer than stressIdleTimeout
         // (until session 44 a client that stalled it kept its slot for the whole handshake timeout, 30 s by default).
         idleSince = System.nanoTime();
+        // Set before stopping is read, as shutDown() sets stopping before it reads this: a stop either sees the
+        // handshake and shuts the input down, or is seen here and the handshake is not started.
+        inHandshake = true;
         try {
+            if (stopping) {
+                throw new IOException("the server stops");
+            }
             ssl.startHandshake();
         } catch (IOException e) {
             IOException failure = watchdog.timedOut(e);
-            reapedInHandshake = reaped;
+            failedInHandshake = true;
+            if (stopping && !reaped) {
+                // not the client's failure: no tlsFailed event
+                LOG.info("{}: TLS handshake not completed: the server stops", client.getHostAddress());
+                throw failure;
+            }
             // Postfix logs its "SSL_accept error" too: a client that cannot do TLS with us must be visible.
             String reason = reaped
                     ? "closed under stress: no handshake within "
@@ -1193,6 +1215,7 @@ final class SmtpSession implements Runnable {
             }
             throw failure;
         } finally {
+            inHandshake = false;
             idleSince = 0;
             g.disarm();
         }

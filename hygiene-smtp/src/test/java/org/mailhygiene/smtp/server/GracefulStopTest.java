@@ -222,4 +222,45 @@ class GracefulStopTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> b.stopGrace(java.time.Duration.ofMinutes(11)))
                 .hasMessage("stop grace must be at most PT10M, was PT11M");
     }
+    /**
+     * A client that sent STARTTLS, was answered 220 and never sends its ClientHello: the stop woke only the session's
+     * plaintext reader, which the handshake does not use, so the session waited for the stop grace (10 s by default)
+     * or the handshake timeout before it closed, and the stop with it. Now the stop ends the handshake at once. Here
+     * the grace and the handshake timeout are 10 and 5 minutes, so the 60 s the client waits tell them apart. Failed
+     * before session 45: the client's read timed out after 60 s, the connection still open.
+     */
+    @Test
+    void aStalledStartTlsHandshakeIsClosedAtOnceByTheStop() throws Exception {
+        server = SmtpServer.builder()
+                .port(0)
+                .hostname("mx.test.example")
+                .acceptedDomains(AcceptedDomains.of("example.org"))
+                .handler(handler)
+                .tls(TlsConfig.fromKeyStore(
+                                TestCertificates.keyStore(), TestCertificates.PASSWORD, TestCertificates.PASSWORD)
+                        .withHandshakeTimeout(java.time.Duration.ofMinutes(5)))
+                .stopGrace(SmtpServer.MAX_STOP_GRACE)
+                .build();
+        server.start();
+        try (TestClient c = new TestClient(server.port())) {
+            c.reply();
+            c.cmd("EHLO client.example");
+            assertThat(c.cmd("STARTTLS")).startsWith("220");
+            CompletableFuture<Void> stopped = CompletableFuture.runAsync(server::stop);
+            c.socket.setSoTimeout(60_000);
+            byte[] said;
+            try {
+                said = c.socket.getInputStream().readAllBytes(); // no ClientHello: the server waits for one
+            } catch (java.net.SocketTimeoutException e) {
+                throw new AssertionError("still open 60 s after the stop", e);
+            } catch (java.io.IOException e) {
+                said = new byte[0]; // reset: closed too
+            }
+            // at most a TLS alert record (content type 21), never a plaintext 421 inside the handshake
+            assertThat(said.length == 0 || said[0] == 21)
+                    .as("closed, at most with a TLS alert: %s", java.util.Arrays.toString(said))
+                    .isTrue();
+            stopped.get(60, TimeUnit.SECONDS);
+        }
+    }
 }
