@@ -36,8 +36,9 @@ import org.mailhygiene.internal.Checks;
  *       server is <em>under stress</em> (Postfix's {@code stress}) and applies the two limits below</td><td>-</td></tr>
  *   <tr><td>{@code stressIdleTimeout}</td><td>10 seconds (Postfix's {@code smtpd_timeout = ${stress?10}:300s}):
  *       under stress, a session waiting this long for its next command (or for the rest of a command line it has
- *       begun, or for a STARTTLS handshake) is closed, including sessions that were already idle when the stress began</td><td>{@code 421 4.4.2}
- *       and close</td></tr>
+ *       begun, or for a STARTTLS handshake) is closed, including sessions that were already idle when the stress began;
+ *       so is one whose write of replies stays blocked this long (a client that does not read; instead of
+ *       {@code writeTimeout})</td><td>{@code 421 4.4.2} and close (a blocked write: close only)</td></tr>
  *   <tr><td>{@code stressMinDataRate}</td><td>500 octets per second (Postfix's {@code smtpd_min_data_rate} with
  *       {@code smtpd_per_request_deadline = ${stress?yes}}): under stress, a message's data (after DATA's
  *       {@code 354}, and from the first BDAT chunk of a transaction to its LAST, the waits for the next BDAT

@@ -482,10 +482,11 @@ public final class SmtpServer implements AutoCloseable {
     }
 
     /**
-     * Under stress, closes sessions that have waited longer than the stress idle timeout for their next command, and
-     * those whose message data came too slowly ({@link SmtpLimits#stressMinDataRate()}; each of these logs its own
-     * line). Runs on the watchdog executor, every quarter of {@code stress-idle-timeout} as it was at
-     * start (at least every second, at most every 100 ms).
+     * Under stress, closes sessions that have waited longer than the stress idle timeout for their next command, those
+     * whose write of replies has been blocked that long (a client that does not read), and those whose message data
+     * came too slowly ({@link SmtpLimits#stressMinDataRate()}; each of the last two logs its own line). Runs on the
+     * watchdog executor, every quarter of {@code stress-idle-timeout} as it was at start (at least every second, at
+     * most every 100 ms).
      */
     private void reapIdleUnderStress() {
         if (!underStress()) {
@@ -499,7 +500,7 @@ public final class SmtpServer implements AutoCloseable {
             if (session.idleLongerThan(limit, now)) {
                 session.reap();
                 reaped++;
-            } else {
+            } else if (!session.cutIfWriteBlocked(limit, now)) {
                 session.cutIfTooSlow(now);
             }
         }

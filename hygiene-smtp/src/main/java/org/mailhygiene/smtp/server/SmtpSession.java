@@ -131,6 +131,12 @@ final class SmtpSession implements Runnable {
     /** Set when the server's stop grace ran out ({@link #cutAtStop}): the client was answered, nothing more is said. */
     private volatile boolean cutAtStop;
 
+    /**
+     * Set by the server under stress when a write of replies was blocked longer than {@link
+     * SmtpLimits#stressIdleTimeout()} ({@link #cutIfWriteBlocked}); the session reports it as it ends.
+     */
+    private volatile boolean writeCut;
+
     /** Set when the server stops; the session then ends with {@code 421 4.3.2} instead of taking another command. */
     private volatile boolean stopping;
 
@@ -196,6 +202,15 @@ final class SmtpSession implements Runnable {
                 socket.close();
             } catch (IOException ignored) {
                 // nothing to do
+            }
+            if (writeCut) {
+                // reported here, on the session's thread, as every refusal
+                LOG.info(
+                        "{}: under stress: a write of replies was blocked for more than {} (the client does not read"
+                                + " them); connection closed",
+                        client.getHostAddress(),
+                        Durations.format(cfg.limits().stressIdleTimeout()));
+                cfg.refused(client, "stress-write-timeout", 421);
             }
             onClose.run();
         }
@@ -376,6 +391,25 @@ final class SmtpSession implements Runnable {
                         closeQuietly(tcp);
                     }
                 });
+    }
+
+    /**
+     * From the server's thread, under stress: closes the connection when a write of replies has been blocked for longer
+     * than {@code limitNanos} (a client that pipelines commands and does not read the replies, its receive window at
+     * zero), as Postfix's {@code smtpd_timeout = ${stress?10}} bounds writes too; no reply can reach such a client.
+     * Outside stress the {@linkplain SmtpLimits#writeTimeout() write timeout} bounds each write.
+     *
+     * @param limitNanos the stress idle timeout
+     * @param now {@link System#nanoTime()}
+     * @return whether this call closed it
+     */
+    boolean cutIfWriteBlocked(long limitNanos, long now) {
+        if (writeCut || !watchdog.writingLongerThan(limitNanos, now)) {
+            return false;
+        }
+        writeCut = true;
+        closeQuietly(tcp);
+        return true;
     }
 
     private void sayReaped() {

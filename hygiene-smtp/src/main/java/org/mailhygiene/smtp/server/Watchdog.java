@@ -24,10 +24,30 @@ final class Watchdog {
     private final ScheduledExecutorService scheduler;
     private final Socket tcp;
     private final AtomicBoolean fired = new AtomicBoolean();
+    /** {@link System#nanoTime()} when the running guarded write or flush began (never 0 then); 0 when none runs. */
+    private volatile long writingSince;
 
     Watchdog(ScheduledExecutorService scheduler, Socket tcp) {
         this.scheduler = scheduler;
         this.tcp = tcp;
+    }
+
+    /**
+     * Whether a write or flush of a {@linkplain #guard guarded stream} has been running for longer than {@code
+     * limitNanos} at {@code now}: the client does not read (its receive window is zero). Any thread.
+     *
+     * @param limitNanos the limit
+     * @param now {@link System#nanoTime()}
+     * @return {@code true} if such a call has been blocked that long
+     */
+    boolean writingLongerThan(long limitNanos, long now) {
+        long since = writingSince;
+        return since != 0 && now - since > limitNanos;
+    }
+
+    private void writing() {
+        long now = System.nanoTime();
+        writingSince = now == 0 ? 1 : now;
     }
 
     /** Whether a guard fired and closed the connection. */
@@ -81,11 +101,13 @@ final class Watchdog {
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
                 Guard g = arm(timeout);
+                writing();
                 try {
                     out.write(b, off, len);
                 } catch (IOException e) {
                     throw timedOut(e);
                 } finally {
+                    writingSince = 0;
                     g.disarm();
                 }
             }
@@ -93,11 +115,13 @@ final class Watchdog {
             @Override
             public void flush() throws IOException {
                 Guard g = arm(timeout);
+                writing();
                 try {
                     out.flush();
                 } catch (IOException e) {
                     throw timedOut(e);
                 } finally {
+                    writingSince = 0;
                     g.disarm();
                 }
             }

@@ -341,4 +341,44 @@ class SlowDataUnderStressTest {
         assertThat(slow.reply())
                 .isEqualTo("421 4.4.2 localhost Idle too long while the server is busy, closing connection");
     }
+    /**
+     * Under stress, a client that pipelines commands and never reads their replies (its receive window at zero) holds
+     * its session while the server's write of replies is blocked: the stress check looked only at waits for input, and
+     * the write waited for the whole {@code writeTimeout} (5 minutes). Postfix's {@code smtpd_timeout =
+     * ${stress?10}} bounds writes as well. Now a write blocked longer than {@code stressIdleTimeout} under stress
+     * closes the connection. Failed before session 45: the session was still open after the 60 s the test waits.
+     */
+    @Test
+    void aClientThatNeverReadsItsPipelinedRepliesIsClosedUnderStress() throws Exception {
+        start(1); // its own session puts the server under stress: no holder, whose handler gives up after 30 s
+        java.net.Socket s = new java.net.Socket();
+        s.setReceiveBufferSize(4096); // before connect: the window the client offers stays small
+        s.bind(new java.net.InetSocketAddress(SLOW, 0));
+        s.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()), 5000);
+        s.setSoTimeout(10_000);
+        TestClient c = new TestClient(s);
+        open.add(c);
+        assertThat(c.reply()).startsWith("220");
+        assertThat(c.cmd("EHLO client.example")).startsWith("250");
+        // RSET after EHLO may be pipelined (no synchronization error); its replies are never read
+        byte[] burst = "RSET\r\n".repeat(10_000).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        Thread writer = new Thread(() -> {
+            try {
+                java.io.OutputStream out = s.getOutputStream();
+                for (int i = 0; i < 2_000; i++) { // 120 MB of commands at most, 280 MB of replies
+                    out.write(burst);
+                }
+            } catch (IOException e) {
+                // closed: what the test waits for
+            }
+        });
+        writer.setDaemon(true);
+        writer.start();
+        writer.join(60_000);
+        assertThat(writer.isAlive())
+                .as("the client's writes still blocked after 60 s: the session was not closed")
+                .isFalse();
+        Await.until("the session that never reads closed", () -> server.activeSessions() == 0);
+        assertThat(refusals).containsExactly("127.0.0.2 stress-write-timeout 421");
+    }
 }

@@ -34,6 +34,13 @@ final class TestClient implements AutoCloseable {
         out = socket.getOutputStream();
     }
 
+    /** Talks over {@code connected}, a socket the caller set up (small buffers, say) and connected. */
+    TestClient(Socket connected) throws IOException {
+        socket = connected;
+        in = new BufferedInputStream(socket.getInputStream());
+        out = socket.getOutputStream();
+    }
+
     void useStreams(InputStream in, OutputStream out) {
         this.in = new BufferedInputStream(in);
         this.out = out;
