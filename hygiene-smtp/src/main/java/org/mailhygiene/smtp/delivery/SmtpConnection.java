@@ -62,6 +62,8 @@ final class SmtpConnection {
     private boolean parked;
     /** The number of the latest {@link #park}: an idle timer of an earlier one does nothing. Guarded by this. */
     private long idleSpell;
+    /** The spell whose idle timer last {@linkplain #expire expired} the connection, 0 if none. Guarded by this. */
+    private long expiredSpell;
     /** The idle timer of the latest {@link #park}, until claimed or expired. Guarded by this. */
     private ScheduledFuture<?> idleTimer;
 
@@ -92,10 +94,19 @@ final class SmtpConnection {
      * it stayed queued, and a timer from an earlier idle spell could retire the connection early in a later one).
      * {@code onIdle} decides with {@link #expire(long)} and the spell number given to it.
      */
-    synchronized void park(java.util.function.LongConsumer onIdle, long idleMs) {
+    synchronized long park(java.util.function.LongConsumer onIdle, long idleMs) {
         parked = true;
         long spell = ++idleSpell;
         idleTimer = WATCHDOG.schedule(() -> onIdle.accept(spell), idleMs, TimeUnit.MILLISECONDS);
+        return spell;
+    }
+
+    /**
+     * Whether the idle timer of spell {@code spell} {@linkplain #expire expired} the connection (it is retired, or
+     * about to be): the pool then drops it from its idle queue, where it may have put it after the timer ran.
+     */
+    synchronized boolean expiredIn(long spell) {
+        return expiredSpell == spell;
     }
 
     /** Takes the connection from the cache for a transaction; false if the idle limit retired it meanwhile. */
@@ -121,6 +132,7 @@ final class SmtpConnection {
         }
         parked = false;
         idleTimer = null;
+        expiredSpell = spell;
         return true;
     }
 

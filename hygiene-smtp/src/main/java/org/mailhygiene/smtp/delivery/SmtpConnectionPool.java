@@ -26,6 +26,9 @@ final class SmtpConnectionPool {
     /** Idle connections per key, most recently used first. */
     private final Map<Key, Deque<SmtpConnection>> idle = new ConcurrentHashMap<>();
 
+    /** A test seam: runs in {@link #release} after the idle timer is armed, before the connection is queued. */
+    volatile Runnable beforeQueueing;
+
     SmtpConnectionPool(Duration idleLimit, int maxTransactions) {
         this.idleLimit = idleLimit;
         this.maxTransactions = maxTransactions;
@@ -69,7 +72,7 @@ final class SmtpConnectionPool {
             return;
         }
         c.inStep = false;
-        c.park(
+        long parked = c.park(
                 spell -> {
                     if (c.expire(spell)) { // still parked: ours to close (a transaction that claimed it first keeps it)
                         Deque<SmtpConnection> q = idle.get(key);
@@ -80,7 +83,17 @@ final class SmtpConnectionPool {
                     }
                 },
                 idleLimit.toMillis());
-        idle.computeIfAbsent(key, k -> new ConcurrentLinkedDeque<>()).offerFirst(c);
+        Runnable seam = beforeQueueing;
+        if (seam != null) {
+            seam.run();
+        }
+        Deque<SmtpConnection> q = idle.computeIfAbsent(key, k -> new ConcurrentLinkedDeque<>());
+        q.offerFirst(c);
+        // An idle limit of milliseconds can retire the connection before it is queued (the timer's removal found
+        // nothing): then it is taken out again, not counted as idle (until session 45 it stayed, closed, in the queue).
+        if (c.expiredIn(parked)) {
+            q.remove(c);
+        }
     }
 
     /** Says QUIT to and closes every idle connection (connections in use are not touched). */
