@@ -474,7 +474,10 @@ final class Inspection {
     private static final int TNEF_ATTACHMENT = 0x00069005;
     private static final int TNEF_LEVEL_ATTACHMENT = 2;
 
-    /** The most bytes of an attachment's title or MAPI properties read for its name: 1 MiB. */
+    /**
+     * The most bytes of an attachment's title, or of its long file name among its MAPI properties, read for its name:
+     * 1 MiB (the rest is skipped; the other properties are skipped as the stream goes, whatever their size).
+     */
     static final int MAX_TNEF_PROPERTIES = 1 << 20;
 
     /** One attachment of a TNEF stream: its names and its bytes, as far as the stream gave them. */
@@ -566,15 +569,18 @@ final class Inspection {
                 }
                 value = raw.readNBytes((int) length);
                 current.data = value;
-            } else if (attachment && (id == TNEF_ATTACH_TITLE || id == TNEF_ATTACHMENT)) {
+            } else if (attachment && id == TNEF_ATTACHMENT) {
+                // read as a stream, each property skipped as it goes: read into a buffer of MAX_TNEF_PROPERTIES, a
+                // larger property before the long name (a rendering's metafile) hid it, and the 8.3 title named the
+                // file (until session 45)
+                TnefProperties properties = new TnefProperties(raw, length);
+                current.longName = tnefLongName(properties);
+                skipTnef(raw, properties.left);
+            } else if (attachment && id == TNEF_ATTACH_TITLE) {
                 // a larger one is read up to the limit and the rest skipped: skipped whole, a title padded past it
                 // (with blanks, which Windows drops from a file name) left its file without a name
                 byte[] head = raw.readNBytes((int) Math.min(length, MAX_TNEF_PROPERTIES));
-                if (id == TNEF_ATTACH_TITLE) {
-                    current.title = cString(head, 0, head.length);
-                } else {
-                    current.longName = tnefLongName(head);
-                }
+                current.title = cString(head, 0, head.length);
                 if (head.length < Math.min(length, MAX_TNEF_PROPERTIES)) {
                     throw new java.io.EOFException("an attribute runs past the end of the stream");
                 }
@@ -614,90 +620,130 @@ final class Inspection {
         return (b[at] & 0xff) | (b[at + 1] & 0xff) << 8;
     }
 
+    /** An {@code attAttachment} attribute's value read as a stream: how much of it is left to read. */
+    private final class TnefProperties {
+        private final InputStream in;
+        /** The bytes of the attribute not read yet. */
+        long left;
+
+        TnefProperties(InputStream in, long length) {
+            this.in = in;
+            this.left = length;
+        }
+
+        /** Whether the attribute holds {@code n} more bytes. */
+        boolean has(long n) {
+            return n <= left;
+        }
+
+        byte[] bytes(int n) throws IOException {
+            byte[] b = in.readNBytes(n);
+            left -= b.length;
+            if (b.length < n) {
+                throw new java.io.EOFException("an attribute runs past the end of the stream");
+            }
+            return b;
+        }
+
+        int u16() throws IOException {
+            return le16(bytes(2), 0);
+        }
+
+        long u32() throws IOException {
+            return le32(bytes(4), 0) & 0xffffffffL;
+        }
+
+        void skip(long n) throws IOException {
+            skipTnef(in, n);
+            left -= n;
+        }
+    }
+
     /**
      * {@code PR_ATTACH_LONG_FILENAME} (0x3707, 8-bit or UTF-16) from an {@code attAttachment} attribute's MAPI property
-     * list (MS-OXTNEF 2.1.3.4), or {@code null} when the list does not hold it or cannot be read that far. Linear in
-     * the list; every read is bounds-checked.
+     * list (MS-OXTNEF 2.1.3.4), or {@code null} when the list does not hold it or cannot be read that far. Reads the
+     * list as a stream, never past the attribute, skipping the other properties whatever their size (the name itself
+     * is read up to {@link #MAX_TNEF_PROPERTIES}); the caller skips what is left. Linear in the list.
+     *
+     * @throws IOException if the stream ends inside the attribute
      */
-    static String tnefLongName(byte[] p) {
-        int at = 0;
-        if (p.length < 4) {
+    private String tnefLongName(TnefProperties p) throws IOException {
+        if (!p.has(4)) {
             return null;
         }
-        int count = le32(p, at);
-        at += 4;
-        for (int i = 0; i < count; i++) {
-            if (at + 4 > p.length) {
+        long count = p.u32();
+        for (long i = 0; i < count; i++) {
+            if (!p.has(4)) {
                 return null;
             }
-            int type = le16(p, at);
-            int pid = le16(p, at + 2);
-            at += 4;
+            int type = p.u16();
+            int pid = p.u16();
             if (pid >= 0x8000) { // a named property: a GUID, then a number or a name
-                if (at + 20 > p.length) {
+                if (!p.has(20)) {
                     return null;
                 }
-                int kind = le32(p, at + 16);
-                at += 20;
+                p.skip(16);
+                long kind = p.u32();
                 if (kind == 0) {
-                    at += 4;
+                    if (!p.has(4)) {
+                        return null;
+                    }
+                    p.skip(4);
                 } else {
-                    if (at + 4 > p.length) {
+                    if (!p.has(4)) {
                         return null;
                     }
-                    long len = le32(p, at) & 0xffffffffL;
-                    at += 4;
-                    if (len > p.length - at) {
+                    long padded = (p.u32() + 3) / 4 * 4;
+                    if (!p.has(padded)) {
                         return null;
                     }
-                    at += (int) ((len + 3) / 4 * 4);
+                    p.skip(padded);
                 }
             }
             int base = type & 0x0fff;
             boolean variable = base == 0x1e || base == 0x1f || base == 0x102 || base == 0x0d;
-            int values = 1;
+            long values = 1;
             if ((type & 0x1000) != 0 || variable) {
-                if (at + 4 > p.length) {
+                if (!p.has(4)) {
                     return null;
                 }
-                values = le32(p, at);
-                at += 4;
-                if (values < 0 || values > p.length) {
+                values = p.u32();
+                if (values > p.left) {
                     return null;
                 }
             }
-            for (int v = 0; v < values; v++) {
-                int size;
+            for (long v = 0; v < values; v++) {
+                long size;
                 switch (base) {
                     case 0x02, 0x03, 0x04, 0x0a, 0x0b -> size = 4;
                     case 0x05, 0x06, 0x07, 0x14, 0x40 -> size = 8;
                     case 0x48 -> size = 16;
                     case 0x1e, 0x1f, 0x102, 0x0d -> {
-                        if (at + 4 > p.length) {
+                        if (!p.has(4)) {
                             return null;
                         }
-                        long len = le32(p, at) & 0xffffffffL;
-                        at += 4;
-                        if (len > p.length - at) {
+                        long len = p.u32();
+                        if (!p.has(len)) {
                             return null;
                         }
                         if (pid == 0x3707 && (base == 0x1e || base == 0x1f)) {
+                            byte[] b = p.bytes((int) Math.min(len, MAX_TNEF_PROPERTIES));
                             String name = base == 0x1f
-                                    ? new String(p, at, (int) len, StandardCharsets.UTF_16LE)
-                                    : new String(p, at, (int) len, java.nio.charset.Charset.forName("windows-1252"));
+                                    ? new String(b, StandardCharsets.UTF_16LE)
+                                    : new String(b, java.nio.charset.Charset.forName("windows-1252"));
                             int nul = name.indexOf('\0');
                             return nul >= 0 ? name.substring(0, nul) : name;
                         }
-                        size = (int) ((len + 3) / 4 * 4);
+                        size = (len + 3) / 4 * 4;
                     }
                     default -> {
                         return null; // a type this reader does not know: its size is unknown
                     }
                 }
-                if (size > p.length - at) {
+                if (!p.has(size)) {
                     return null;
                 }
-                at += size;
+                p.skip(size);
             }
         }
         return null;

@@ -862,6 +862,30 @@ class AttachmentPolicyScannerTest {
     }
 
     /**
+     * The MAPI properties of a TNEF attachment were read up to {@link Inspection#MAX_TNEF_PROPERTIES} only: a large
+     * property (a rendering's metafile) placed before {@code PR_ATTACH_LONG_FILENAME} hid the long name, and the 8.3
+     * title named the file, so {@code report.js} titled {@code REPORT~1.TXT} passed as clean. The property list is now
+     * read as a stream, large values skipped, to its end. Failed before session 45: clean.
+     */
+    @Test
+    void aLargeMapiPropertyBeforeTheLongNameDoesNotHideIt() throws Exception {
+        byte[] hidden = tnef(
+                "REPORT~1.TXT",
+                "WScript.Echo(1)".getBytes(StandardCharsets.US_ASCII),
+                "report.js",
+                true,
+                Inspection.MAX_TNEF_PROPERTIES + 4096);
+        Verdict v = scan(Samples.attachment("winmail.dat", "application/ms-tnef", hidden));
+        assertThat(rules(v)).as(v.toString()).contains("EXECUTABLE_ATTACHMENT");
+        assertThat(v.rules().stream().map(Rule::description)).anyMatch(d -> d.contains("\"report.js\""));
+        // the same property list with a small rendering: named by the long name as before
+        byte[] small =
+                tnef("REPORT~1.TXT", "WScript.Echo(1)".getBytes(StandardCharsets.US_ASCII), "report.js", false, 100);
+        assertThat(rules(scan(Samples.attachment("winmail.dat", "application/ms-tnef", small))))
+                .contains("EXECUTABLE_ATTACHMENT");
+    }
+
+    /**
      * A TNEF file claiming more bytes than an array holds, under a policy allowing more than 2 GiB expanded: the
      * limit, not a negative length's {@code IllegalArgumentException} (final read, session 43).
      */
@@ -891,6 +915,14 @@ class AttachmentPolicyScannerTest {
      * {@code PR_ATTACH_LONG_FILENAME} in 8 bits or UTF-16).
      */
     static byte[] tnef(String title, byte[] data, String longName, boolean unicode) {
+        return tnef(title, data, longName, unicode, -1);
+    }
+
+    /**
+     * As {@link #tnef(String, byte[], String, boolean)}, with a binary MAPI property ({@code PR_ATTACH_RENDERING}) of
+     * {@code filler} bytes before the long name when {@code filler} is not negative.
+     */
+    static byte[] tnef(String title, byte[] data, String longName, boolean unicode, int filler) {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         le(out, 0x223E9F78, 4);
         le(out, 1, 2);
@@ -901,7 +933,14 @@ class AttachmentPolicyScannerTest {
         tnefAttribute(out, 2, 0x0006800F, data);
         if (longName != null) {
             java.io.ByteArrayOutputStream p = new java.io.ByteArrayOutputStream();
-            le(p, 3, 4);
+            le(p, filler < 0 ? 3 : 4, 4);
+            if (filler >= 0) {
+                le(p, 0x0102, 2); // PT_BINARY PR_ATTACH_RENDERING (an icon's metafile)
+                le(p, 0x3709, 2);
+                le(p, 1, 4);
+                le(p, filler, 4);
+                p.writeBytes(new byte[filler + (4 - filler % 4) % 4]);
+            }
             le(p, 0x0003, 2); // PT_LONG PR_ATTACH_SIZE
             le(p, 0x0E20, 2);
             le(p, data.length, 4);
