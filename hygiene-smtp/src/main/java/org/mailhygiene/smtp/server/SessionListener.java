@@ -19,7 +19,9 @@ public interface SessionListener {
      *     left: {@code 421 4.3.2}) (at connect); {@code tls-required}, {@code message-rate},
      *     {@code relay-denied} (a recipient the client may not send to), {@code too-many-recipients},
      *     {@code too-many-errors}, {@code stress-slow-data} (under stress, a message's data came slower than
-     *     {@link SmtpLimits#stressMinDataRate()}: {@code 421 4.4.2}, the session closed), {@code stress-write-timeout}
+     *     {@link SmtpLimits#stressMinDataRate()}: {@code 421 4.4.2}, the session closed), {@code stress-idle} (under stress, idle
+     *     longer than {@link SmtpLimits#stressIdleTimeout()}: {@code 421 4.4.2}, the session closed),
+     *     {@code stress-write-timeout}
      *     (under stress, a write of replies was blocked for {@link SmtpLimits#stressIdleTimeout()}: the connection
      *     closed, reported with 421 though no reply can reach a client that does not read), {@code message-content} (bare CR/LF, long lines, loops or size at the end of
      *     data), {@code free-space} (MAIL below the free-space minimum), {@code storage} (the data could not be kept

@@ -211,6 +211,10 @@ final class SmtpSession implements Runnable {
                         client.getHostAddress(),
                         Durations.format(cfg.limits().stressIdleTimeout()));
                 cfg.refused(client, "stress-write-timeout", 421);
+            } else if (reaped) {
+                // idle too long under stress (421 4.4.2; in a STARTTLS handshake closed without it), counted as the
+                // other stress cuts are (until session 45 it was not)
+                cfg.refused(client, "stress-idle", 421);
             }
             onClose.run();
         }

@@ -323,6 +323,8 @@ class SlowDataUnderStressTest {
                 .as("closed, at most with a TLS alert: %s", java.util.Arrays.toString(said))
                 .isTrue();
         Await.until("the stalled session ended", () -> server.activeSessions() == 1);
+        // counted as it ends, before its slot is given back (until session 45 an idle reap was not a refusal)
+        assertThat(refusals).containsExactly("127.0.0.2 stress-idle 421");
     }
 
     /**
@@ -340,7 +342,11 @@ class SlowDataUnderStressTest {
         assertThat(reply).isEqualTo("250 2.0.0 Ok");
         assertThat(slow.reply())
                 .isEqualTo("421 4.4.2 localhost Idle too long while the server is busy, closing connection");
+        // counted like the other stress cuts (until session 45 an idle reap was not a refusal)
+        Await.until("the reap counted", () -> !refusals.isEmpty());
+        assertThat(refusals).containsExactly("127.0.0.2 stress-idle 421");
     }
+
     /**
      * Under stress, a client that pipelines commands and never reads their replies (its receive window at zero) holds
      * its session while the server's write of replies is blocked: the stress check looked only at waits for input, and
