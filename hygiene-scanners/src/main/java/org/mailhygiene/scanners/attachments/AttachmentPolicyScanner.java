@@ -145,9 +145,10 @@ public final class AttachmentPolicyScanner implements Scanner {
      * (an RFC 2231 name and a plain one, two plain ones, Content-Type's name beside the disposition's), not only the one
      * the walker reports; 11 since a TNEF stream (Outlook's {@code winmail.dat}) is opened, each file in it an archive
      * entry; 12 since a TNEF stream declared {@code text/plain} (or without a Content-Type) is opened as well,
-     * and a TNEF name attribute longer than 1 MiB is read up to that instead of skipped.
+     * and a TNEF name attribute longer than 1 MiB is read up to that instead of skipped; 13 since a TNEF attachment's
+     * long file name is found behind MAPI properties of any size (one over 1 MiB before it hid the name).
      */
-    static final int VERSION = 12;
+    static final int VERSION = 13;
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;
