@@ -96,15 +96,20 @@ class AcceptBackoffTest {
         assertThat(none.releaseSpare()).isFalse();
     }
 
-    @Test
-    void aLostSpareIsTakenBackWithTheNextConnectionWhenNoDescriptorIsFree() throws Exception {
-        AtomicBoolean full = new AtomicBoolean();
-        AcceptBackoff.SpareOpener opener = () -> {
+    /** A spare that opens unless {@code full} is set (then "Too many open files", as the kernel's EMFILE). */
+    private static AcceptBackoff.SpareOpener failingWhile(AtomicBoolean full) {
+        return () -> {
             if (full.get()) {
                 throw new IOException("Too many open files");
             }
             return () -> {};
         };
+    }
+
+    @Test
+    void aLostSpareIsTakenBackWithTheNextConnectionWhenNoDescriptorIsFree() throws Exception {
+        AtomicBoolean full = new AtomicBoolean();
+        AcceptBackoff.SpareOpener opener = failingWhile(full);
         try (AcceptBackoff b = new AcceptBackoff(now::get, opener);
                 ServerSocket ss = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
             assertThat(b.holdsSpare()).isTrue();
@@ -193,12 +198,7 @@ class AcceptBackoffTest {
     @Test
     void aClientThatComesAfterTheShortageEndedIsAdmittedNotRefused() throws Exception {
         AtomicBoolean full = new AtomicBoolean();
-        AcceptBackoff.SpareOpener opener = () -> {
-            if (full.get()) {
-                throw new IOException("Too many open files");
-            }
-            return () -> {};
-        };
+        AcceptBackoff.SpareOpener opener = failingWhile(full);
         try (AcceptBackoff b = new AcceptBackoff(now::get, opener);
                 ServerSocket ss = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
             // still short when the client comes: refused, and nothing to admit

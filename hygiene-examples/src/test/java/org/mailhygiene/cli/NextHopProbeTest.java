@@ -46,18 +46,23 @@ class NextHopProbeTest {
             t.setDaemon(true);
             t.start();
             Path conf = dir.resolve("edge.conf");
-            Files.writeString(
-                    conf,
-                    "role = edge\nname = e\nlisten = 127.0.0.1:0\ndata = d\nscanner = builtin\nroute = :127.0.0.1:"
-                            + server.getLocalPort() + "\n");
-            List<NextHopProbe.Finding> found = NextHopProbe.probe(conf, Duration.ofSeconds(1));
-            assertThat(found).hasSize(1);
-            assertThat(found.get(0).error()).isFalse();
-            assertThat(found.get(0).text())
+            assertThat(warningOnTheDefaultRoute(conf, server))
                     .startsWith(conf + " line 6: warning: route: the default route: next hop 127.0.0.1:"
                             + server.getLocalPort() + " sent only part of a greeting line within 1000 ms: '220 xxx")
                     .endsWith("' (a server that trickles its greeting, as a tarpit does, holds every delivery to it)");
         }
+    }
+
+    /** The one finding (a warning) of a probe of a node whose default route goes to {@code server}, timeout 1 s. */
+    private static String warningOnTheDefaultRoute(Path conf, ServerSocket server) throws IOException {
+        Files.writeString(
+                conf,
+                "role = edge\nname = e\nlisten = 127.0.0.1:0\ndata = d\nscanner = builtin\nroute = :127.0.0.1:"
+                        + server.getLocalPort() + "\n");
+        List<NextHopProbe.Finding> found = NextHopProbe.probe(conf, Duration.ofSeconds(1));
+        assertThat(found).hasSize(1);
+        assertThat(found.get(0).error()).isFalse();
+        return found.get(0).text();
     }
 
     /** A hop that accepts and says nothing is warned of as one that sent no greeting (a port for TLS, 465). */
@@ -74,14 +79,7 @@ class NextHopProbeTest {
             t.setDaemon(true);
             t.start();
             Path conf = dir.resolve("edge.conf");
-            Files.writeString(
-                    conf,
-                    "role = edge\nname = e\nlisten = 127.0.0.1:0\ndata = d\nscanner = builtin\nroute = :127.0.0.1:"
-                            + server.getLocalPort() + "\n");
-            List<NextHopProbe.Finding> found = NextHopProbe.probe(conf, Duration.ofSeconds(1));
-            assertThat(found).hasSize(1);
-            assertThat(found.get(0).error()).isFalse();
-            assertThat(found.get(0).text())
+            assertThat(warningOnTheDefaultRoute(conf, server))
                     .isEqualTo(conf + " line 6: warning: route: the default route: next hop 127.0.0.1:"
                             + server.getLocalPort() + " accepted the connection but sent no greeting within 1000 ms"
                             + " (a port for TLS from the first byte, such as 465, waits for the client: the relay"
