@@ -355,12 +355,21 @@ final class SmtpSession implements Runnable {
      * {@code stress-slow-data} for the metrics, and {@code 421 4.4.2}. The message was not complete, so nothing of it
      * was accepted; its client keeps it.
      */
+    /**
+     * Whose message data a log line speaks of: {@code from <a@example.org>}, {@code from <>} for the null sender, and
+     * {@code sent before any MAIL} for BDAT chunks without a transaction (read and discarded, paced all the same; until
+     * session 45 they were logged {@code from <>}, as if from the null sender).
+     */
+    static String dataOrigin(String sender) {
+        return sender == null ? "sent before any MAIL" : "from <" + SmtpReply.sanitize(sender) + ">";
+    }
+
     private void sayTooSlow(SmtpInput.TooSlowException e) {
         LOG.info(
-                "{}: under stress: message data from <{}> came too slowly (under {} octets/s, with {} of allowance):"
+                "{}: under stress: message data {} came too slowly (under {} octets/s, with {} of allowance):"
                         + " {} octets in {} ms; answered 421 4.4.2 and closed, nothing accepted",
                 client.getHostAddress(),
-                sender == null ? "" : SmtpReply.sanitize(sender),
+                dataOrigin(sender),
                 cfg.limits().stressMinDataRate(),
                 Durations.format(cfg.limits().stressIdleTimeout()),
                 e.octets,
