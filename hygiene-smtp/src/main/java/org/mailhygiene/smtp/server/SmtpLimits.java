@@ -33,7 +33,7 @@ import org.mailhygiene.internal.Checks;
  *   <tr><td>{@code writeTimeout}</td><td>5 minutes for one write of replies to the client (a client that sends
  *       but never reads)</td><td>the connection is closed</td></tr>
  *   <tr><td>{@code stressSessions}</td><td>3/4 of {@code maxConnections}: from this many open sessions on, the
- *       server is <em>under stress</em> (Postfix's {@code stress}) and applies the two limits below</td><td>-</td></tr>
+ *       server is <em>under stress</em> (Postfix's {@code stress}) and applies the stress limits below</td><td>-</td></tr>
  *   <tr><td>{@code stressIdleTimeout}</td><td>10 seconds (Postfix's {@code smtpd_timeout = ${stress?10}:300s}):
  *       under stress, a session waiting this long for its next command (or for the rest of a command line it has
  *       begun, or for a STARTTLS handshake) is closed, including sessions that were already idle when the stress began;
@@ -52,6 +52,9 @@ import org.mailhygiene.internal.Checks;
  *   <tr><td>{@code stressConnectionsPerIp}</td><td>5: under stress, a new connection from an address that already
  *       has this many sessions is refused, so the slots left go to other clients</td>
  *       <td>{@code 421 4.7.0} and close</td></tr>
+ *   <tr><td>{@code stressMaxErrors}</td><td>1 (Postfix's {@code smtpd_hard_error_limit = ${stress?1}:20}): under
+ *       stress, the error replies a session may get in all (counted as for {@code maxErrors}, which still applies if
+ *       lower)</td><td>{@code 421 4.7.0} and close</td></tr>
  *   <tr><td>{@code greetDelay}</td><td>0 (off): the server sends {@code 220-} at once and the final {@code 220}
  *       line only after this delay; a client that talks before the final line is an early talker (postscreen's
  *       pregreet test)</td><td>{@code 554 5.5.1} and close</td></tr>
@@ -89,6 +92,7 @@ public final class SmtpLimits {
     private final Duration stressIdleTimeout;
     private final int stressMinDataRate;
     private final int stressConnectionsPerIp;
+    private final int stressMaxErrors;
     private final Duration greetDelay;
 
     private SmtpLimits(Builder b) {
@@ -113,6 +117,7 @@ public final class SmtpLimits {
         stressIdleTimeout = b.stressIdleTimeout;
         stressMinDataRate = b.stressMinDataRate;
         stressConnectionsPerIp = b.stressConnectionsPerIp;
+        stressMaxErrors = b.stressMaxErrors;
         greetDelay = b.greetDelay;
     }
 
@@ -161,6 +166,7 @@ public final class SmtpLimits {
         b.stressIdleTimeout = stressIdleTimeout;
         b.stressMinDataRate = stressMinDataRate;
         b.stressConnectionsPerIp = stressConnectionsPerIp;
+        b.stressMaxErrors = stressMaxErrors;
         b.greetDelay = greetDelay;
         return b;
     }
@@ -186,6 +192,14 @@ public final class SmtpLimits {
     /** @return the sessions one address may have before a new one is refused while the server is under stress */
     public int stressConnectionsPerIp() {
         return stressConnectionsPerIp;
+    }
+
+    /**
+     * @return the error replies a session may get while the server is under stress before it is closed (the lower of
+     *     this and {@link #maxErrors()} applies then)
+     */
+    public int stressMaxErrors() {
+        return stressMaxErrors;
     }
 
     /** @return the delay of the final greeting line; zero when the pregreet test is off */
@@ -312,6 +326,7 @@ public final class SmtpLimits {
         private Duration stressIdleTimeout = Duration.ofSeconds(10);
         private int stressMinDataRate = 500;
         private int stressConnectionsPerIp = 5;
+        private int stressMaxErrors = 1;
         private Duration greetDelay = Duration.ZERO;
 
         private Builder() {}
@@ -516,6 +531,21 @@ public final class SmtpLimits {
          */
         public Builder stressConnectionsPerIp(int n) {
             stressConnectionsPerIp = positive(n, "stressConnectionsPerIp");
+            return this;
+        }
+
+        /**
+         * The error replies a session may get while the server is under stress (Postfix's
+         * {@code smtpd_hard_error_limit = ${stress?1}:20}): at the error that reaches it the session is answered
+         * {@code 421 4.7.0} and closed. Errors are counted over the session as for {@link #maxErrors(int)}, which
+         * still applies under stress when lower.
+         *
+         * @param n error replies, {@code >= 1}; default 1
+         * @return this builder
+         * @throws IllegalArgumentException if {@code n < 1}
+         */
+        public Builder stressMaxErrors(int n) {
+            stressMaxErrors = positive(n, "stressMaxErrors");
             return this;
         }
 

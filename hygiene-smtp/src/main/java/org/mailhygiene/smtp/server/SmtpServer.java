@@ -121,7 +121,8 @@ public final class SmtpServer implements AutoCloseable {
             LongSupplier freeSpace,
             long minFreeSpace,
             SessionListener listener,
-            String postmaster) {
+            String postmaster,
+            java.util.function.BooleanSupplier stress) {
         String nextId() {
             return idPrefix + Long.toString(idCounter.incrementAndGet(), 36).toUpperCase(Locale.ROOT);
         }
@@ -165,7 +166,8 @@ public final class SmtpServer implements AutoCloseable {
                 b.freeSpace,
                 b.minFreeSpace,
                 b.listener,
-                b.postmaster);
+                b.postmaster,
+                this::underStress);
         this.current = new Current(settings, b.accessRules, connectionRate);
         if (b.executor != null) {
             this.executor = b.executor;
@@ -236,7 +238,8 @@ public final class SmtpServer implements AutoCloseable {
                     b.freeSpace,
                     b.minFreeSpace,
                     o.listener(),
-                    b.postmaster);
+                    b.postmaster,
+                    o.stress());
             if (l.maxConnections() > sessionCapacity) {
                 LOG.warn(
                         "max connections {} exceeds the {} session threads sized at start: {} apply until a restart",

@@ -1319,6 +1319,16 @@ final class SmtpSession implements Runnable {
             write(421, "4.7.0", cfg.hostname() + " Too many errors, closing connection");
             return false;
         }
+        if (errors >= cfg.limits().stressMaxErrors()
+                && !access.relay()
+                && cfg.stress().getAsBoolean()) {
+            // Postfix's smtpd_hard_error_limit = ${stress?1}:20: a session making errors while the server is full
+            // gives its slot to another client (until session 45 the limit was max-errors under stress too); a relay
+            // client (an edge, an internal server) is spared, as from the other per-client stress limits
+            cfg.refused(client, "stress-too-many-errors", 421);
+            write(421, "4.7.0", cfg.hostname() + " Too many errors, closing connection");
+            return false;
+        }
         return true;
     }
 

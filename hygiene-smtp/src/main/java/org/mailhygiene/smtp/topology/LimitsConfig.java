@@ -77,6 +77,8 @@ final class LimitsConfig {
             c.integer(key, 1, 100_000_000).ifPresent(l::stressMinDataRate);
             key = "stress-connections-per-ip";
             c.integer(key, 1, 100_000).ifPresent(l::stressConnectionsPerIp);
+            key = "stress-max-errors";
+            c.integer(key, 1, 10_000).ifPresent(l::stressMaxErrors);
             key = "greet-delay";
             c.durationOrZero(key).ifPresent(l::greetDelay);
         } catch (IllegalArgumentException e) {

@@ -39,10 +39,16 @@ class StressTest {
     }
 
     private void start(Consumer<SmtpLimits.Builder> limits) throws Exception {
+        start(limits, org.mailhygiene.smtp.access.AccessRules.parse(":allow\n"));
+    }
+
+    private void start(Consumer<SmtpLimits.Builder> limits, org.mailhygiene.smtp.access.AccessRules rules)
+            throws Exception {
         SmtpLimits.Builder b = SmtpLimits.builder();
         limits.accept(b);
         server = SmtpServer.builder()
                 .port(0)
+                .accessRules(rules)
                 .limits(b.build())
                 .acceptedDomains(AcceptedDomains.of("example.org"))
                 .freeSpace(
@@ -149,6 +155,32 @@ class StressTest {
         TestClient patient = connect(OTHER);
         assertThat(patient.reply()).isEqualTo("220-localhost ESMTP mail-hygiene\n220 localhost ESMTP mail-hygiene");
         assertThat(patient.cmd("EHLO patient.example")).startsWith("250");
+    }
+
+    /**
+     * Under stress a session's first error reply closes it, as Postfix's {@code smtpd_hard_error_limit =
+     * ${stress?1}:20}: until session 45 a client could make {@code max-errors} (20) errors while holding a slot the
+     * stress is short of. A relay client is spared, and outside stress {@code max-errors} applies.
+     */
+    @Test
+    void underStressTheFirstErrorClosesTheSessionButNotARelayClients() throws Exception {
+        start(
+                l -> l.maxConnections(10).stressSessions(2),
+                org.mailhygiene.smtp.access.AccessRules.parse("127.0.0.3:allow,RELAYCLIENT=\"\"\n:allow\n"));
+        TestClient first = connect(ATTACKER);
+        assertThat(first.reply()).startsWith("220");
+        assertThat(first.cmd("EHLO attacker.example")).startsWith("250");
+        assertThat(first.cmd("FOO")).startsWith("500 5.5.2");
+        assertThat(first.cmd("BAR")).as("one session: no stress yet").startsWith("500 5.5.2");
+        TestClient relay = connect(OTHER);
+        assertThat(relay.reply()).startsWith("220");
+        Await.until("two sessions open", server::underStress);
+        assertThat(relay.cmd("EHLO relay.example")).startsWith("250");
+        assertThat(relay.cmd("FOO")).startsWith("500 5.5.2");
+        assertThat(relay.cmd("BAR")).as("a relay client is spared").startsWith("500 5.5.2");
+        assertThat(first.cmd("BAZ")).startsWith("500 5.5.2");
+        assertThat(first.reply()).isEqualTo("421 4.7.0 localhost Too many errors, closing connection");
+        assertThat(relay.cmd("NOOP")).startsWith("250");
     }
 
     @Test

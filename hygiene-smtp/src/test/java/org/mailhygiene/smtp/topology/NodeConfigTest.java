@@ -516,6 +516,16 @@ class NodeConfigTest {
                 "node.conf line 12: stress-min-data-rate: not a whole number: '500/s'");
     }
 
+    /** {@code stress-max-errors} (session 45): the error replies a session may get under stress, 1 by default. */
+    @Test
+    void stressMaxErrorsIsReadAndABadValueNamesItsLine() throws Exception {
+        assertThat(limits(VALID).stressMaxErrors()).isEqualTo(1);
+        assertThat(limits(VALID + "stress-max-errors = 5\n").stressMaxErrors()).isEqualTo(5);
+        fails(
+                VALID + "stress-max-errors = 0\n",
+                "node.conf line 12: stress-max-errors: must be between 1 and 10000, was 0");
+    }
+
     private org.mailhygiene.smtp.server.SmtpLimits limits(String text) throws Exception {
         return LimitsConfig.read(
                 ConfigFile.parse("node.conf", text),
