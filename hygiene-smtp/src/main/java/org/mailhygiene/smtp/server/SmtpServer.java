@@ -122,7 +122,7 @@ public final class SmtpServer implements AutoCloseable {
             long minFreeSpace,
             SessionListener listener,
             String postmaster,
-            java.util.function.BooleanSupplier stress) {
+            BooleanSupplier stress) {
         String nextId() {
             return idPrefix + Long.toString(idCounter.incrementAndGet(), 36).toUpperCase(Locale.ROOT);
         }

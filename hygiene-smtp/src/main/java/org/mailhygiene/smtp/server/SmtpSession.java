@@ -350,12 +350,6 @@ final class SmtpSession implements Runnable {
     }
 
     /**
-     * Ends a session whose message data came too slowly while the server was under stress ({@link
-     * SmtpServer#underStress()}, {@link SmtpLimits#stressMinDataRate()}): one INFO line naming the client, a refusal
-     * {@code stress-slow-data} for the metrics, and {@code 421 4.4.2}. The message was not complete, so nothing of it
-     * was accepted; its client keeps it.
-     */
-    /**
      * Whose message data a log line speaks of: {@code from <a@example.org>}, {@code from <>} for the null sender, and
      * {@code sent before any MAIL} for BDAT chunks without a transaction (read and discarded, paced all the same; until
      * session 45 they were logged {@code from <>}, as if from the null sender).
@@ -364,6 +358,12 @@ final class SmtpSession implements Runnable {
         return sender == null ? "sent before any MAIL" : "from <" + SmtpReply.sanitize(sender) + ">";
     }
 
+    /**
+     * Ends a session whose message data came too slowly while the server was under stress ({@link
+     * SmtpServer#underStress()}, {@link SmtpLimits#stressMinDataRate()}): one INFO line naming the client, a refusal
+     * {@code stress-slow-data} for the metrics, and {@code 421 4.4.2}. The message was not complete, so nothing of it
+     * was accepted; its client keeps it.
+     */
     private void sayTooSlow(SmtpInput.TooSlowException e) {
         LOG.info(
                 "{}: under stress: message data {} came too slowly (under {} octets/s, with {} of allowance):"
