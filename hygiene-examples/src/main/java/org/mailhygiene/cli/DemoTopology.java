@@ -1,7 +1,6 @@
 package org.mailhygiene.cli;
 
 import java.io.IOException;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -224,11 +223,8 @@ public final class DemoTopology implements AutoCloseable {
      * its zone, if any, as {@code %25}.
      */
     static String hostPort(InetSocketAddress a) {
-        String host = a.getAddress().getHostAddress();
-        if (a.getAddress() instanceof Inet6Address) {
-            host = "[" + host.replace("%", "%25") + "]";
-        }
-        return host + ":" + a.getPort();
+        return org.mailhygiene.internal.HostPorts.of(
+                a.getAddress().getHostAddress().replace("%", "%25"), a.getPort());
     }
 
     /** Stops the relays (their spools stay on disk), then the sinks. Idempotent. */

@@ -217,11 +217,9 @@ public final class MilterServer implements AutoCloseable {
      */
     public String socketSpec() {
         InetSocketAddress a = address();
-        String host = a.getAddress().getHostAddress();
         // an IPv6 address in brackets, inet:[::1]:8891: Postfix reads it (and the form without them, splitting at the
         // last colon), and it is the form --listen and the listen key take back (they refuse ::1:8891 as ambiguous)
-        return "inet:" + (a.getAddress() instanceof java.net.Inet6Address ? "[" + host + "]" : host) + ":"
-                + a.getPort();
+        return "inet:" + org.mailhygiene.internal.HostPorts.of(a.getAddress().getHostAddress(), a.getPort());
     }
 
     /**

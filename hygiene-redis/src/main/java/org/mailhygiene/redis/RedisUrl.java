@@ -91,7 +91,7 @@ public record RedisUrl(
 
         @Override
         public String toString() {
-            return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+            return org.mailhygiene.internal.HostPorts.of(host, port);
         }
     }
 

@@ -324,8 +324,6 @@ final class SentinelMasterProvider implements ConnectionProvider {
 
     /** An address as the URL writes it: an IPv6 host in brackets ({@code [::1]:26379}, not {@code ::1:26379}). */
     static String show(HostAndPort a) {
-        return a == null
-                ? "none"
-                : (a.getHost().indexOf(':') >= 0 ? "[" + a.getHost() + "]" : a.getHost()) + ":" + a.getPort();
+        return a == null ? "none" : org.mailhygiene.internal.HostPorts.of(a.getHost(), a.getPort());
     }
 }

@@ -58,7 +58,7 @@ final class TlsSockets extends SSLSocketFactory {
      * @param timeoutMillis the read timeout the handshake had (0: none)
      */
     static String describe(String host, int port, int timeoutMillis, IOException e) {
-        String at = (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+        String at = org.mailhygiene.internal.HostPorts.of(host, port);
         if (e instanceof SocketTimeoutException) {
             // a slow server times out the same way: said, but the usual cause first
             return at + " did not complete the TLS handshake within " + timeoutMillis + " ms: a server without TLS"

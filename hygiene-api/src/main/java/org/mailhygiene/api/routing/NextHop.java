@@ -126,6 +126,6 @@ public record NextHop(String host, int port) {
 
     @Override
     public String toString() {
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+        return org.mailhygiene.internal.HostPorts.of(host, port);
     }
 }

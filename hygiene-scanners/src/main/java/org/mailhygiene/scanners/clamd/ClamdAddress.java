@@ -155,6 +155,6 @@ public record ClamdAddress(String host, int port, Path socketPath) {
         if (isUnix()) {
             return "unix:" + socketPath;
         }
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+        return org.mailhygiene.internal.HostPorts.of(host, port);
     }
 }

@@ -86,9 +86,8 @@ public final class SpamdClient {
 
     private SpamdClient(Builder b) {
         this.address = b.address;
-        String host = b.address.getHostString();
         // [::1]:783 as clamd's addresses and the configuration write it; ::1:783 reads as one IPv6 address
-        this.label = (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + b.address.getPort();
+        this.label = org.mailhygiene.internal.HostPorts.of(b.address.getHostString(), b.address.getPort());
         this.connectTimeout = b.connectTimeout;
         this.readTimeout = b.readTimeout;
         this.deadline = b.deadline;

@@ -51,7 +51,8 @@ public record Endpoint(NextHop hop, InetSocketAddress address) {
     @Override
     public String toString() {
         String ip = address.getAddress().getHostAddress();
-        String shown = ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip;
-        return (hop.isIpLiteral() ? shown : hop.host() + "[" + ip + "]") + ":" + address.getPort();
+        return hop.isIpLiteral()
+                ? org.mailhygiene.internal.HostPorts.of(ip, address.getPort())
+                : hop.host() + "[" + ip + "]:" + address.getPort();
     }
 }

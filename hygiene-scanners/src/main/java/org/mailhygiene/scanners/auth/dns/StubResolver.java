@@ -231,7 +231,7 @@ public final class StubResolver implements DnsResolver {
     /** {@code 127.0.0.1:53}, {@code [::1]:53}: the server as a user writes it (no leading slash). */
     private static String hostPort(InetSocketAddress server) {
         String host = server.getAddress() != null ? server.getAddress().getHostAddress() : server.getHostString();
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + server.getPort();
+        return org.mailhygiene.internal.HostPorts.of(host, server.getPort());
     }
 
     private static String rcodeName(int rcode) {
