@@ -17,6 +17,7 @@ module org.mailhygiene.api {
             org.mailhygiene.scanners,
             org.mailhygiene.smtp,
             org.mailhygiene.milter,
+            org.mailhygiene.metrics,
             org.mailhygiene.redis,
             org.mailhygiene.testkit;
 

@@ -1,5 +1,9 @@
 package org.mailhygiene.internal;
 
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+
 /**
  * {@code HOST:PORT} as configuration files, URLs and messages write it: an IPv6 address in brackets
  * ({@code [::1]:783}), since {@code ::1:783} reads as one IPv6 address. Stateless; thread-safe.
@@ -17,5 +21,71 @@ public final class HostPorts {
      */
     public static String of(String host, int port) {
         return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    /**
+     * {@code host:port} of a socket address, its address written by {@link #address}
+     * ({@code [::1]:2525}, {@code 127.0.0.1:25}); an unresolved address keeps its host name.
+     *
+     * @param a the socket address
+     * @return the text
+     * @throws NullPointerException if {@code a} is {@code null}
+     */
+    public static String of(InetSocketAddress a) {
+        return of(a.getAddress() != null ? address(a.getAddress()) : a.getHostString(), a.getPort());
+    }
+
+    /**
+     * The text of an IP address as people and other MTAs write it: an IPv4 address dotted, an IPv6 address in the
+     * RFC 5952 form ({@code ::1}, {@code 2001:db8::1}: lower-case hex, no leading zeros, the longest run of two or
+     * more zero groups, the first of equal runs, as {@code ::}) rather than the JDK's full form
+     * ({@code 0:0:0:0:0:0:0:1}); a zone ({@code %eth0}) is kept. {@link InetAddress#getByName} reads the text back to
+     * the same address.
+     *
+     * @param a the address
+     * @return the text, without brackets
+     * @throws NullPointerException if {@code a} is {@code null}
+     */
+    public static String address(InetAddress a) {
+        if (!(a instanceof Inet6Address)) {
+            return a.getHostAddress();
+        }
+        byte[] b = a.getAddress();
+        int[] g = new int[8];
+        for (int i = 0; i < 8; i++) {
+            g[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
+        }
+        int bestStart = -1;
+        int bestLength = 1; // a single zero group is written as 0, not ::
+        for (int i = 0; i < 8; ) {
+            if (g[i] != 0) {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < 8 && g[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLength) {
+                bestStart = i;
+                bestLength = j - i;
+            }
+            i = j;
+        }
+        StringBuilder sb = new StringBuilder(39);
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                sb.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
+                sb.append(':');
+            }
+            sb.append(Integer.toHexString(g[i]));
+        }
+        String full = a.getHostAddress();
+        int zone = full.indexOf('%');
+        return zone >= 0 ? sb + full.substring(zone) : sb.toString();
     }
 }

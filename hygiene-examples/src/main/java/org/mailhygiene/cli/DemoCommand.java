@@ -164,7 +164,9 @@ public final class DemoCommand implements Command {
             if (keepRunning) {
                 io.out()
                         .println("Running; send mail with e.g. swaks --server "
-                                + topology.node("edge-2").address().getAddress().getHostAddress() + " --port "
+                                + org.mailhygiene.internal.HostPorts.address(
+                                        topology.node("edge-2").address().getAddress())
+                                + " --port "
                                 + topology.node("edge-2").address().getPort() + " --to user@" + DemoTopology.DEPT_A
                                 + ". Stop with Ctrl-C.");
                 io.out().flush();

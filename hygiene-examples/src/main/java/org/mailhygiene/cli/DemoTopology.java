@@ -219,12 +219,12 @@ public final class DemoTopology implements AutoCloseable {
 
     /**
      * {@code HOST:PORT} of a listening address as a URL writes it: an IPv6 address in brackets, as RFC 3986 asks
-     * ({@code [0:0:0:0:0:0:0:1]:2525}; without them, {@code 0:0:0:0:0:0:0:1:2525}, it was no URL a client could use),
+     * ({@code [::1]:2525}, the address in the RFC 5952 form; without brackets, {@code ::1:2525}, it was no URL a client could use),
      * its zone, if any, as {@code %25}.
      */
     static String hostPort(InetSocketAddress a) {
         return org.mailhygiene.internal.HostPorts.of(
-                a.getAddress().getHostAddress().replace("%", "%25"), a.getPort());
+                org.mailhygiene.internal.HostPorts.address(a.getAddress()).replace("%", "%25"), a.getPort());
     }
 
     /** Stops the relays (their spools stay on disk), then the sinks. Idempotent. */

@@ -291,7 +291,10 @@ public final class QuarantineCommand implements Command {
         lines.add("action:      " + qm.action());
         lines.add("reason:      " + qm.reason());
         lines.add("client:      "
-                + qm.envelope().clientAddress().map(a -> a.getHostAddress()).orElse("-"));
+                + qm.envelope()
+                        .clientAddress()
+                        .map(org.mailhygiene.internal.HostPorts::address)
+                        .orElse("-"));
         lines.add("helo:        " + qm.envelope().heloName().orElse("-"));
         lines.add("from:        <" + qm.envelope().sender() + ">");
         lines.add("to:          " + String.join(", ", qm.envelope().recipients()));
@@ -625,7 +628,7 @@ public final class QuarantineCommand implements Command {
         sb.append(",\"client\":")
                 .append(Json.stringOrNull(m.envelope()
                         .clientAddress()
-                        .map(a -> a.getHostAddress())
+                        .map(org.mailhygiene.internal.HostPorts::address)
                         .orElse(null)));
         sb.append(",\"from\":").append(Json.string(m.envelope().sender()));
         sb.append(",\"to\":").append(Json.strings(m.envelope().recipients()));

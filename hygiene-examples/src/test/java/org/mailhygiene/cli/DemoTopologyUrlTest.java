@@ -20,7 +20,7 @@ class DemoTopologyUrlTest {
     @Test
     void anIpv6AddressIsInBracketsAndParsesBackToItsHostAndPort() throws Exception {
         String url = DemoTopology.url(new InetSocketAddress(InetAddress.getByName("::1"), 2525));
-        assertThat(url).isEqualTo("smtp://[0:0:0:0:0:0:0:1]:2525");
+        assertThat(url).isEqualTo("smtp://[::1]:2525");
         URI uri = URI.create(url);
         assertThat(uri.getPort()).isEqualTo(2525);
         assertThat(InetAddress.getByName(uri.getHost()).isLoopbackAddress()).isTrue();

@@ -70,7 +70,9 @@ public final class AdminServer implements AutoCloseable {
         Objects.requireNonNull(health, "health");
         AdminServer s = new AdminServer(address, registry, health);
         s.http.start();
-        LOG.info("admin HTTP server listening on {} (/metrics, /health)", s.address());
+        LOG.info(
+                "admin HTTP server listening on {} (/metrics, /health)",
+                org.mailhygiene.internal.HostPorts.of(s.address()));
         return s;
     }
 

@@ -192,7 +192,9 @@ public final class MilterServer implements AutoCloseable {
         acceptor = new Thread(this::acceptLoop, "milter-accept-" + ss.getLocalPort());
         acceptor.setDaemon(true);
         acceptor.start();
-        LOG.info("milter listening on {}", ss.getLocalSocketAddress());
+        LOG.info(
+                "milter listening on inet:{}",
+                org.mailhygiene.internal.HostPorts.of(new InetSocketAddress(bindAddress, ss.getLocalPort())));
     }
 
     /**
@@ -212,14 +214,14 @@ public final class MilterServer implements AutoCloseable {
     /**
      * The Postfix/Sendmail socket specification of this server, {@code inet:HOST:PORT}, an IPv6 address in brackets.
      *
-     * @return e.g. {@code inet:127.0.0.1:8891}, {@code inet:[0:0:0:0:0:0:0:1]:8891}
+     * @return e.g. {@code inet:127.0.0.1:8891}, {@code inet:[::1]:8891}
      * @throws IllegalStateException if not started
      */
     public String socketSpec() {
         InetSocketAddress a = address();
         // an IPv6 address in brackets, inet:[::1]:8891: Postfix reads it (and the form without them, splitting at the
         // last colon), and it is the form --listen and the listen key take back (they refuse ::1:8891 as ambiguous)
-        return "inet:" + org.mailhygiene.internal.HostPorts.of(a.getAddress().getHostAddress(), a.getPort());
+        return "inet:" + org.mailhygiene.internal.HostPorts.of(a);
     }
 
     /**
@@ -344,7 +346,9 @@ public final class MilterServer implements AutoCloseable {
             }
             if (active.get() >= maxConnections) {
                 LOG.warn(
-                        "milter: {} connections open, closing one from {}", maxConnections, s.getRemoteSocketAddress());
+                        "milter: {} connections open, closing one from {}",
+                        maxConnections,
+                        org.mailhygiene.internal.HostPorts.of((InetSocketAddress) s.getRemoteSocketAddress()));
                 closeQuietly(s);
                 continue;
             }

@@ -77,6 +77,9 @@ final class MilterSession implements Runnable {
 
     private final MilterServer.Settings cfg;
     private final Socket socket;
+    /** The peer as the log writes it ({@code 127.0.0.1:40112}, {@code [::1]:40112}), not {@code /127.0.0.1:40112}. */
+    private final String peer;
+
     private final Runnable onClose;
     /** When the write in progress started ({@code System.nanoTime() | 1}), 0 when none is. */
     private volatile long writingSince;
@@ -107,6 +110,9 @@ final class MilterSession implements Runnable {
     MilterSession(MilterServer.Settings cfg, Socket socket, Runnable onClose) {
         this.cfg = cfg;
         this.socket = socket;
+        this.peer = socket.getRemoteSocketAddress() instanceof java.net.InetSocketAddress a
+                ? org.mailhygiene.internal.HostPorts.of(a)
+                : String.valueOf(socket.getRemoteSocketAddress());
         this.onClose = onClose;
     }
 
@@ -126,16 +132,16 @@ final class MilterSession implements Runnable {
             negotiate(first);
             loop();
         } catch (Ended e) {
-            LOG.debug("milter connection from {} ended", socket.getRemoteSocketAddress());
+            LOG.debug("milter connection from {} ended", peer);
         } catch (MilterProtocolException e) {
             closed = MilterListener.Close.PROTOCOL_ERROR;
-            LOG.warn("milter connection from {} closed: {}", socket.getRemoteSocketAddress(), e.getMessage());
+            LOG.warn("milter connection from {} closed: {}", peer, e.getMessage());
         } catch (SocketTimeoutException e) {
             closed = MilterListener.Close.IDLE_TIMEOUT;
-            LOG.info("milter connection from {} idle too long, closed", socket.getRemoteSocketAddress());
+            LOG.info("milter connection from {} idle too long, closed", peer);
         } catch (IOException e) {
             closed = MilterListener.Close.IO_ERROR;
-            LOG.debug("milter connection from {} failed: {}", socket.getRemoteSocketAddress(), e.toString());
+            LOG.debug("milter connection from {} failed: {}", peer, e.toString());
         } catch (RuntimeException e) {
             closed = MilterListener.Close.INTERNAL_ERROR;
             LOG.warn("milter session failed", e);
@@ -177,7 +183,7 @@ final class MilterSession implements Runnable {
             LOG.warn(
                     "MTA at {} allows milter actions 0x{} only: messages that need header changes or quarantine"
                             + " will be tempfailed",
-                    socket.getRemoteSocketAddress(),
+                    peer,
                     Integer.toHexString(mta.actions()));
         }
         send(new OptionNegotiation(version, actions, protocol).toPacket());
@@ -338,7 +344,7 @@ final class MilterSession implements Runnable {
                 LOG.warn(
                         "milter connection from {}: message from <{}> not scanned, the copy of it past {} bytes could"
                                 + " not be written to {}: {} (the connection is closed: the MTA tempfails it)",
-                        socket.getRemoteSocketAddress(),
+                        peer,
                         sender,
                         cfg.memoryThreshold(),
                         cfg.spoolDirectory() == null ? "the temporary directory" : cfg.spoolDirectory(),
@@ -795,7 +801,7 @@ final class MilterSession implements Runnable {
     private void checkWriteDeadline(long now) {
         long since = writingSince;
         if (since != 0 && now - since > cfg.writeTimeout().toNanos()) {
-            LOG.info("milter connection from {}: write blocked too long, closed", socket.getRemoteSocketAddress());
+            LOG.info("milter connection from {}: write blocked too long, closed", peer);
             try {
                 socket.close();
             } catch (IOException ignored) {

@@ -18,7 +18,7 @@ import org.mailhygiene.testkit.smtp.SmtpSink;
 
 /**
  * A milter listening on IPv6 loopback is reached by Postfix through the {@link MilterServer#socketSpec()} it prints,
- * {@code inet:[0:0:0:0:0:0:0:1]:PORT} (until session 45 {@code inet:0:0:0:0:0:0:0:1:PORT}, which Postfix reads too,
+ * {@code inet:[::1]:PORT} (until session 45 {@code inet:0:0:0:0:0:0:0:1:PORT}, which Postfix reads too,
  * but the milter's own {@code --listen} now refuses as ambiguous). Skipped without Postfix and swaks (mandatory under
  * {@code CI=true}), and on a machine without IPv6 loopback.
  */
@@ -46,7 +46,7 @@ class PostfixMilterIpv6Test {
                         .bindAddress(InetAddress.getByName("::1"))
                         .build()) {
             milter.start();
-            assertThat(milter.socketSpec()).startsWith("inet:[0:0:0:0:0:0:0:1]:");
+            assertThat(milter.socketSpec()).startsWith("inet:[::1]:");
             try (PrivatePostfix postfix = PrivatePostfix.startOnFreePorts(
                     sink.port(),
                     Map.of("inet_protocols", "all"), // the private instance's default is ipv4 alone

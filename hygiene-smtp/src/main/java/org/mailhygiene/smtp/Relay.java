@@ -204,7 +204,10 @@ public final class Relay implements AutoCloseable {
     public int start() throws IOException {
         int recovered = delivery.start();
         server.start();
-        LOG.info("relay started on {} with {} messages recovered from the spool", server.address(), recovered);
+        LOG.info(
+                "relay started on {} with {} messages recovered from the spool",
+                org.mailhygiene.internal.HostPorts.of(server.address()),
+                recovered);
         return recovered;
     }
 

@@ -50,7 +50,7 @@ public record Endpoint(NextHop hop, InetSocketAddress address) {
 
     @Override
     public String toString() {
-        String ip = address.getAddress().getHostAddress();
+        String ip = org.mailhygiene.internal.HostPorts.address(address.getAddress());
         return hop.isIpLiteral()
                 ? org.mailhygiene.internal.HostPorts.of(ip, address.getPort())
                 : hop.host() + "[" + ip + "]:" + address.getPort();

@@ -106,7 +106,7 @@ final class ReceivedHeader {
      */
     static String addressLiteral(InetAddress a) {
         if (a instanceof Inet6Address) {
-            String s = a.getHostAddress();
+            String s = org.mailhygiene.internal.HostPorts.address(a);
             int pct = s.indexOf('%');
             return "[IPv6:" + (pct >= 0 ? s.substring(0, pct) : s) + "]";
         }

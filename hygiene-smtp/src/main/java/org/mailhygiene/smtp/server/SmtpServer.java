@@ -282,8 +282,10 @@ public final class SmtpServer implements AutoCloseable {
         } catch (java.net.BindException e) {
             closeQuietly(ss);
             // the JDK's message names no address: "Address already in use"
-            java.net.BindException named = new java.net.BindException(
-                    "cannot listen on " + bindAddress.getHostAddress() + ":" + requestedPort + ": " + e.getMessage());
+            java.net.BindException named = new java.net.BindException("cannot listen on "
+                    + org.mailhygiene.internal.HostPorts.of(
+                            org.mailhygiene.internal.HostPorts.address(bindAddress), requestedPort)
+                    + ": " + e.getMessage());
             named.initCause(e);
             throw named;
         } catch (IOException | RuntimeException e) {
@@ -299,7 +301,10 @@ public final class SmtpServer implements AutoCloseable {
         long tick = Math.max(
                 100, Math.min(1000, settings.limits().stressIdleTimeout().toMillis() / 4));
         settings.watchdog().scheduleWithFixedDelay(this::reapIdleUnderStress, tick, tick, TimeUnit.MILLISECONDS);
-        LOG.info("SMTP server {} listening on {}", settings.hostname(), ss.getLocalSocketAddress());
+        LOG.info(
+                "SMTP server {} listening on {}",
+                settings.hostname(),
+                org.mailhygiene.internal.HostPorts.of((InetSocketAddress) ss.getLocalSocketAddress()));
     }
 
     /**
@@ -459,7 +464,10 @@ public final class SmtpServer implements AutoCloseable {
                 try {
                     admit(s);
                 } catch (IOException | RuntimeException e) {
-                    LOG.debug("could not admit {}: {}", s.getRemoteSocketAddress(), e.toString());
+                    LOG.debug(
+                            "could not admit {}: {}",
+                            org.mailhygiene.internal.HostPorts.address(s.getInetAddress()),
+                            e.toString());
                     closeQuietly(s);
                 }
             }

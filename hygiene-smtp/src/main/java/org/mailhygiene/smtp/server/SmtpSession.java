@@ -82,6 +82,9 @@ final class SmtpSession implements Runnable {
 
     private final SmtpServer.Settings cfg;
     private final InetAddress client;
+    /** The client address as the log writes it ({@code 192.0.2.1}, {@code ::1}), not {@code /192.0.2.1}. */
+    private final String clientText;
+
     private final AccessDecision access;
     private final Runnable onClose;
     private final Socket tcp;
@@ -161,6 +164,7 @@ final class SmtpSession implements Runnable {
         this.tcp = socket;
         this.watchdog = new Watchdog(cfg.watchdog(), socket);
         this.client = socket.getInetAddress();
+        this.clientText = org.mailhygiene.internal.HostPorts.address(client);
         this.access = access;
         this.onClose = onClose;
     }
@@ -175,7 +179,7 @@ final class SmtpSession implements Runnable {
         } catch (SmtpInput.TooSlowException e) {
             sayTooSlow(e);
         } catch (SmtpInput.TimeoutException e) {
-            LOG.debug("{}: {}", client, e.getMessage());
+            LOG.debug("{}: {}", clientText, e.getMessage());
             try {
                 write(421, "4.4.2", cfg.hostname() + " Timeout, closing connection");
                 out.flush();
@@ -190,9 +194,9 @@ final class SmtpSession implements Runnable {
             } else if (stopping && !cutAtStop) {
                 sayStopping();
             }
-            LOG.debug("{}: session ended: {}", client, e.toString());
+            LOG.debug("{}: session ended: {}", clientText, e.toString());
         } catch (RuntimeException e) {
-            LOG.warn("{}: session failed", client, e);
+            LOG.warn("{}: session failed", clientText, e);
         } finally {
             resetTransaction(); // deletes a BDAT temporary file
             linger();
@@ -208,7 +212,7 @@ final class SmtpSession implements Runnable {
                 LOG.info(
                         "{}: under stress: a write of replies was blocked for more than {} (the client does not read"
                                 + " them); connection closed",
-                        client.getHostAddress(),
+                        clientText,
                         Durations.format(cfg.limits().stressIdleTimeout()));
                 cfg.refused(client, "stress-write-timeout", 421);
             } else if (reaped) {
@@ -263,11 +267,11 @@ final class SmtpSession implements Runnable {
                 discarded += n;
             }
             if (discarded > 0) {
-                LOG.debug("{}: discarded {} octets sent after the last reply", client, discarded);
+                LOG.debug("{}: discarded {} octets sent after the last reply", clientText, discarded);
             }
         } catch (IOException e) {
             // the client is gone, reset the connection or sent for longer than LINGER: close now
-            LOG.debug("{}: lingering close ended: {}", client, e.toString());
+            LOG.debug("{}: lingering close ended: {}", clientText, e.toString());
         }
     }
 
@@ -284,7 +288,7 @@ final class SmtpSession implements Runnable {
         try {
             socket.close();
         } catch (IOException e) {
-            LOG.debug("{}: close_notify not sent: {}", client, e.toString());
+            LOG.debug("{}: close_notify not sent: {}", clientText, e.toString());
         } finally {
             g.disarm();
         }
@@ -368,7 +372,7 @@ final class SmtpSession implements Runnable {
         LOG.info(
                 "{}: under stress: message data {} came too slowly (under {} octets/s, with {} of allowance):"
                         + " {} octets in {} ms; answered 421 4.4.2 and closed, nothing accepted",
-                client.getHostAddress(),
+                clientText,
                 dataOrigin(sender),
                 cfg.limits().stressMinDataRate(),
                 Durations.format(cfg.limits().stressIdleTimeout()),
@@ -446,7 +450,7 @@ final class SmtpSession implements Runnable {
             out.write(("220-" + cfg.hostname() + " ESMTP mail-hygiene\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
             if (input.inputWithin(delay)) {
-                LOG.info("{}: early talker: sent a command before the greeting; refused", client);
+                LOG.info("{}: early talker: sent a command before the greeting; refused", clientText);
                 cfg.refused(client, "early-talker", 554);
                 write(554, "5.5.1", cfg.hostname() + " Protocol error: you talked before the greeting");
                 out.flush();
@@ -704,13 +708,17 @@ final class SmtpSession implements Runnable {
                 // e.g. out of file descriptors (the probe reads /proc/mounts): the disk may be fine, so the reply
                 // and the log say the check failed, not that storage is short (452 4.3.1 "0 bytes free" until
                 // session 43)
-                LOG.warn("{}: MAIL refused: the free space check failed: {}", client, e.toString());
+                LOG.warn("{}: MAIL refused: the free space check failed: {}", clientText, e.toString());
                 cfg.refused(client, "free-space", 451);
                 write(451, "4.3.0", "Local error: cannot check free space, try again later");
                 return true;
             }
             if (free < cfg.minFreeSpace() || free - cfg.minFreeSpace() < declared) {
-                LOG.warn("{}: MAIL refused: {} bytes free, {} required", client, free, cfg.minFreeSpace() + declared);
+                LOG.warn(
+                        "{}: MAIL refused: {} bytes free, {} required",
+                        clientText,
+                        free,
+                        cfg.minFreeSpace() + declared);
                 cfg.refused(client, "free-space", 452);
                 // Our problem, not the client's: not counted toward its error limit.
                 write(452, "4.3.1", "Insufficient system storage, try again later");
@@ -893,7 +901,7 @@ final class SmtpSession implements Runnable {
             // (a relay's names the queue id): without it the Received id led to nothing in the log
             LOG.info(
                     "{}: received {} from <{}> for {} recipient(s): {} {}",
-                    client.getHostAddress(),
+                    clientText,
                     id,
                     SmtpReply.sanitize(from),
                     to,
@@ -921,7 +929,7 @@ final class SmtpSession implements Runnable {
             cfg.refused(client, "message-content", 552);
             LOG.info(
                     "{}: BDAT chunk of {} octets is over the message size limit of {}: refused, connection closed",
-                    client,
+                    clientText,
                     size,
                     cfg.limits().maxMessageSize());
             write(
@@ -1100,7 +1108,7 @@ final class SmtpSession implements Runnable {
         try {
             r = cfg.handler().handle(env, content, traceHeaderLength, dsn);
             if (r == null) {
-                LOG.warn("{}: message handler returned null for {}", client, id);
+                LOG.warn("{}: message handler returned null for {}", clientText, id);
                 r = new SmtpReply(451, "4.3.0", "Temporary failure, try again later");
             }
         } catch (InterruptedException e) {
@@ -1112,11 +1120,11 @@ final class SmtpSession implements Runnable {
                 // cut's line said what happened, so no stack trace.
                 LOG.debug(
                         "{}: message handler for {} ended after the stop cut the session: {}",
-                        client,
+                        clientText,
                         id,
                         e.toString());
             } else {
-                LOG.warn("{}: message handler failed for {}", client, id, e);
+                LOG.warn("{}: message handler failed for {}", clientText, id, e);
             }
             r = new SmtpReply(451, "4.3.0", "Temporary failure, try again later");
         }
@@ -1127,7 +1135,7 @@ final class SmtpSession implements Runnable {
                     LOG.warn(
                             "{}: {} from <{}> was accepted ({} {}) after the stop had answered its client 421: it is"
                                     + " delivered, and the client, which was not told, may send it again",
-                            client.getHostAddress(),
+                            clientText,
                             id,
                             SmtpReply.sanitize(env.sender()),
                             r.code(),
@@ -1157,7 +1165,7 @@ final class SmtpSession implements Runnable {
                     "{}: stopping: message {} from <{}> was still being scanned when the stop grace of {} ran out;"
                             + " answered 421 4.3.2 and closed (not acknowledged: the client keeps it and sends it"
                             + " again)",
-                    client.getHostAddress(),
+                    clientText,
                     handlingId,
                     SmtpReply.sanitize(handlingSender),
                     Durations.format(grace));
@@ -1165,7 +1173,7 @@ final class SmtpSession implements Runnable {
                 write(421, "4.3.2", cfg.hostname() + " Service shutting down, closing connection");
                 out.flush();
             } catch (IOException e) {
-                LOG.debug("{}: 421 at stop not sent: {}", client, e.toString());
+                LOG.debug("{}: 421 at stop not sent: {}", clientText, e.toString());
             }
         }
     }
@@ -1246,7 +1254,7 @@ final class SmtpSession implements Runnable {
             failedInHandshake = true;
             if (stopping && !reaped) {
                 // not the client's failure: no tlsFailed event
-                LOG.info("{}: TLS handshake not completed: the server stops", client.getHostAddress());
+                LOG.info("{}: TLS handshake not completed: the server stops", clientText);
                 throw failure;
             }
             // Postfix logs its "SSL_accept error" too: a client that cannot do TLS with us must be visible.
@@ -1254,7 +1262,7 @@ final class SmtpSession implements Runnable {
                     ? "closed under stress: no handshake within "
                             + Durations.format(cfg.limits().stressIdleTimeout())
                     : failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage();
-            LOG.info("{}: TLS handshake failed: {}", client.getHostAddress(), reason);
+            LOG.info("{}: TLS handshake failed: {}", clientText, reason);
             try {
                 cfg.listener().tlsFailed(client, reason);
             } catch (RuntimeException ex) {

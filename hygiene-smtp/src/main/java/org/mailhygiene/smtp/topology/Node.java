@@ -574,7 +574,12 @@ public final class Node implements AutoCloseable {
         for (NodeService s : services) {
             s.start();
         }
-        LOG.info("{} ({}) listening on {}, data in {}", name, role, relay.address(), dataDirectory);
+        LOG.info(
+                "{} ({}) listening on {}, data in {}",
+                name,
+                role,
+                org.mailhygiene.internal.HostPorts.of(relay.address()),
+                dataDirectory);
         LOG.info("{}: scanners {}", name, describeScanners(scanners()));
     }
 

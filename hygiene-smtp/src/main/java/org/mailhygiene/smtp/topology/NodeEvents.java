@@ -189,7 +189,9 @@ final class NodeEvents implements RelayListener, DeliveryListener {
     }
 
     private static String client(Envelope e) {
-        return e.clientAddress().map(a -> a.getHostAddress()).orElse("-");
+        return e.clientAddress()
+                .map(org.mailhygiene.internal.HostPorts::address)
+                .orElse("-");
     }
 
     private static String recipients(List<String> rcpts) {
