@@ -146,9 +146,11 @@ public final class AttachmentPolicyScanner implements Scanner {
      * the walker reports; 11 since a TNEF stream (Outlook's {@code winmail.dat}) is opened, each file in it an archive
      * entry; 12 since a TNEF stream declared {@code text/plain} (or without a Content-Type) is opened as well,
      * and a TNEF name attribute longer than 1 MiB is read up to that instead of skipped; 13 since a TNEF attachment's
-     * long file name is found behind MAPI properties of any size (one over 1 MiB before it hid the name).
+     * long file name is found behind MAPI properties of any size (one over 1 MiB before it hid the name); 14 since a
+     * vCard declared {@code application/vcard} or {@code application/x-vcard} and a vCalendar event declared
+     * {@code application/x-vcalendar} are no type mismatch.
      */
-    static final int VERSION = 13;
+    static final int VERSION = 14;
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;

@@ -353,6 +353,33 @@ class AttachmentPolicyScannerTest {
                 .contains("TYPE_MISMATCH");
     }
 
+    /**
+     * A vCard declared {@code application/vcard} or {@code application/x-vcard}, and a vCalendar event declared
+     * {@code application/x-vcalendar}, were each a TYPE_MISMATCH (the card's content reads as {@code text/x-vcard});
+     * a PDF so declared still is.
+     */
+    @Test
+    void contactCardsAndEventsUnderTheirApplicationNamesAreNoTypeMismatch() throws Exception {
+        for (String version : new String[] {"2.1", "3.0"}) {
+            byte[] card = ("BEGIN:VCARD\r\nVERSION:" + version + "\r\nN:Doe;John\r\nFN:John Doe\r\n"
+                            + "TEL;WORK;VOICE:+1-555-0100\r\nEND:VCARD\r\n")
+                    .getBytes(StandardCharsets.US_ASCII);
+            for (String declared : new String[] {"application/vcard", "application/x-vcard", "text/x-vcard"}) {
+                assertThat(scan(Samples.attachment("me.vcf", declared, card)).outcome())
+                        .as(declared + " " + version)
+                        .isEqualTo(Outcome.CLEAN);
+            }
+        }
+        byte[] event = ("BEGIN:VCALENDAR\r\nVERSION:1.0\r\nBEGIN:VEVENT\r\nDTSTART:20261210T100000Z\r\n"
+                        + "SUMMARY:Review\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        assertThat(scan(Samples.attachment("event.vcs", "application/x-vcalendar", event))
+                        .outcome())
+                .isEqualTo(Outcome.CLEAN);
+        assertThat(rules(scan(Samples.attachment("me.vcf", "application/vcard", Samples.pdf()))))
+                .contains("TYPE_MISMATCH");
+    }
+
     /** The 1990s names of Sun audio and the portable bitmaps, and a compressed tar's desktop names (session 25). */
     @Test
     void oldAndDesktopNamesOfATypeAreNoTypeMismatch() throws Exception {
