@@ -97,8 +97,9 @@ final class TrueTypes {
      * the old names of Sun audio ({@code audio/x-sun}) and the portable bitmaps ({@code image/pbm}, ...), desktop
      * names of a compressed tar, and {@code text/x-shellscript} (a shell script is still judged as one: only the
      * mismatch goes), from unseen ham in session 25. A GIF declared {@code image/jpeg} stays a mismatch: 18 image spam
-     * of TREC 2007's test half carry one, against 4 ham of 10,000. The {@code application/} names of a vCard and a
-     * vCalendar event since session 46 (each a false TYPE_MISMATCH before).
+     * of TREC 2007's test half carry one, against 4 ham of 10,000. Since session 46 (each a false TYPE_MISMATCH
+     * before): the {@code application/} names of a vCard and a vCalendar event, and the informal names below, each
+     * found in mailers' or web applications' code.
      */
     private static final Map<String, String> ALIASES = Map.ofEntries(
             Map.entry("application/ics", "text/calendar"),
@@ -125,7 +126,36 @@ final class TrueTypes {
             // application/x-vCalendar event.vcs): text/vcard, text/directory and text/x-vcalendar were already known
             Map.entry("application/vcard", "text/x-vcard"),
             Map.entry("application/x-vcard", "text/x-vcard"),
-            Map.entry("application/x-vcalendar", "text/x-vcalendar"));
+            Map.entry("application/x-vcalendar", "text/x-vcalendar"),
+            // Internet Explorer's and old Windows mailers' PNG, Citrix's clipboard pictures (a screenshot pasted in a
+            // Citrix session), Windows' bitmap name
+            Map.entry("image/x-png", "image/png"),
+            Map.entry("image/x-citrix-png", "image/png"),
+            Map.entry("image/x-citrix-jpeg", "image/jpeg"),
+            Map.entry("image/x-windows-bmp", "image/bmp"),
+            // MP3 and M4A as browsers, web forms and voicemail systems name them
+            Map.entry("audio/mp3", "audio/mpeg"),
+            Map.entry("audio/x-mp3", "audio/mpeg"),
+            Map.entry("audio/mpeg3", "audio/mpeg"),
+            Map.entry("audio/x-mpeg-3", "audio/mpeg"),
+            Map.entry("audio/m4a", "audio/mp4"),
+            // RAR's IANA-registered name (Tika knows only application/x-rar-compressed), zip's and PDF's older names
+            Map.entry("application/vnd.rar", "application/x-rar-compressed"),
+            Map.entry("application/x-zip", "application/zip"),
+            Map.entry("application/acrobat", "application/pdf"),
+            Map.entry("application/vnd.pdf", "application/pdf"),
+            Map.entry("text/pdf", "application/pdf"));
+
+    /**
+     * The binary Office formats' names, which mailers that map names by the application (not the extension) also
+     * give an Office Open XML file ({@code .docx} as {@code application/msword}, {@code .xlsx} as
+     * {@code application/vnd.ms-excel}): the same application's document, no disguise.
+     */
+    private static final Set<String> LEGACY_OFFICE =
+            Set.of("application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint");
+
+    /** Tika's parent type of every Office Open XML format, and what detection from the first bytes finds. */
+    private static final String OOXML = "application/x-tika-ooxml";
 
     private TrueTypes() {}
 
@@ -233,7 +263,12 @@ final class TrueTypes {
      * @return {@code true} if compatible
      */
     static boolean compatible(String a, String b) {
-        return isA(a, b) || isA(b, a);
+        return isA(a, b) || isA(b, a) || officeByApplication(a, b) || officeByApplication(b, a);
+    }
+
+    /** A binary Office format's name given to an Office Open XML file ({@link #LEGACY_OFFICE}). */
+    private static boolean officeByApplication(String declared, String content) {
+        return LEGACY_OFFICE.contains(normalize(declared)) && isA(content, OOXML);
     }
 
     /**

@@ -380,6 +380,142 @@ class AttachmentPolicyScannerTest {
                 .contains("TYPE_MISMATCH");
     }
 
+    /**
+     * Informal names mailers and web applications give (IE's {@code image/x-png}, Citrix's clipboard pictures,
+     * browsers' {@code audio/mp3}, RAR's IANA name, PDF's older names) were each a TYPE_MISMATCH; a PE file so declared
+     * still is.
+     */
+    @Test
+    void informalNamesOfCommonTypesAreNoTypeMismatch() throws Exception {
+        byte[] png = {
+            (byte) 0x89,
+            'P',
+            'N',
+            'G',
+            '\r',
+            '\n',
+            0x1a,
+            '\n',
+            0,
+            0,
+            0,
+            13,
+            'I',
+            'H',
+            'D',
+            'R',
+            0,
+            0,
+            0,
+            1,
+            0,
+            0,
+            0,
+            1,
+            8,
+            2,
+            0,
+            0,
+            0
+        };
+        byte[] jpeg = {
+            (byte) 0xff,
+            (byte) 0xd8,
+            (byte) 0xff,
+            (byte) 0xe0,
+            0,
+            16,
+            'J',
+            'F',
+            'I',
+            'F',
+            0,
+            1,
+            1,
+            0,
+            0,
+            1,
+            0,
+            1,
+            0,
+            0,
+            (byte) 0xff,
+            (byte) 0xd9
+        };
+        byte[] bmp = new byte[58];
+        bmp[0] = 'B';
+        bmp[1] = 'M';
+        bmp[2] = 58;
+        bmp[10] = 54;
+        bmp[14] = 40;
+        bmp[18] = 1;
+        bmp[22] = 1;
+        bmp[26] = 1;
+        bmp[28] = 24;
+        byte[] mp3 = new byte[64];
+        System.arraycopy(new byte[] {'I', 'D', '3', 3, 0, 0, 0, 0, 0, 10}, 0, mp3, 0, 10);
+        mp3[20] = (byte) 0xff;
+        mp3[21] = (byte) 0xfb;
+        mp3[22] = (byte) 0x90;
+        byte[] m4a = new byte[64];
+        System.arraycopy(
+                new byte[] {0, 0, 0, 24, 'f', 't', 'y', 'p', 'M', '4', 'A', ' ', 0, 0, 0, 0, 'M', '4', 'A', ' '},
+                0,
+                m4a,
+                0,
+                20);
+        byte[] rar = new byte[48];
+        System.arraycopy(new byte[] {'R', 'a', 'r', '!', 0x1a, 7, 0}, 0, rar, 0, 7);
+        Object[][] cases = {
+            {"shot.png", png, new String[] {"image/x-png", "image/x-citrix-png"}},
+            {"shot.jpg", jpeg, new String[] {"image/x-citrix-jpeg"}},
+            {"scan.bmp", bmp, new String[] {"image/x-windows-bmp"}},
+            {"voicemail.mp3", mp3, new String[] {"audio/mp3", "audio/x-mp3", "audio/mpeg3", "audio/x-mpeg-3"}},
+            {"memo.m4a", m4a, new String[] {"audio/m4a"}},
+            {"files.rar", rar, new String[] {"application/vnd.rar"}},
+            {
+                "files.zip",
+                Samples.zip("a.txt", "hello".getBytes(StandardCharsets.US_ASCII)),
+                new String[] {"application/x-zip"}
+            },
+            {"form.pdf", Samples.pdf(), new String[] {"application/acrobat", "application/vnd.pdf", "text/pdf"}}
+        };
+        for (Object[] c : cases) {
+            for (String declared : (String[]) c[2]) {
+                assertThat(rules(scan(Samples.attachment((String) c[0], declared, (byte[]) c[1]))))
+                        .as(declared)
+                        .doesNotContain("TYPE_MISMATCH");
+                assertThat(rules(scan(Samples.attachment("x.bin", declared, Samples.pe()))))
+                        .as("a PE file declared " + declared)
+                        .contains("EXECUTABLE_ATTACHMENT");
+            }
+        }
+        assertThat(rules(scan(Samples.attachment("form.pdf", "application/acrobat", png))))
+                .contains("TYPE_MISMATCH");
+    }
+
+    /**
+     * An Office Open XML file declared as its application's binary format ({@code .docx} as {@code application/msword},
+     * {@code .xlsx} as {@code application/vnd.ms-excel}: mailers that name by the application do) was a TYPE_MISMATCH;
+     * a PDF declared {@code application/msword} still is.
+     */
+    @Test
+    void anOfficeOpenXmlFileDeclaredAsItsBinaryFormatIsNoTypeMismatch() throws Exception {
+        byte[] types = ("<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/"
+                        + "content-types\"/>")
+                .getBytes(StandardCharsets.UTF_8);
+        byte[] docx = Samples.zip(
+                "[Content_Types].xml", types, "word/document.xml", "<w:document/>".getBytes(StandardCharsets.UTF_8));
+        byte[] xlsx = Samples.zip(
+                "[Content_Types].xml", types, "xl/workbook.xml", "<workbook/>".getBytes(StandardCharsets.UTF_8));
+        assertThat(rules(scan(Samples.attachment("report.docx", "application/msword", docx))))
+                .doesNotContain("TYPE_MISMATCH");
+        assertThat(rules(scan(Samples.attachment("figures.xlsx", "application/vnd.ms-excel", xlsx))))
+                .doesNotContain("TYPE_MISMATCH");
+        assertThat(rules(scan(Samples.attachment("report.doc", "application/msword", Samples.pdf()))))
+                .contains("TYPE_MISMATCH");
+    }
+
     /** The 1990s names of Sun audio and the portable bitmaps, and a compressed tar's desktop names (session 25). */
     @Test
     void oldAndDesktopNamesOfATypeAreNoTypeMismatch() throws Exception {
