@@ -161,6 +161,59 @@ interface SpamdContract {
         assertThat(reply).startsWith("SPAMD/1.1 0 EX_OK\r\nSpam: True ; ");
     }
 
+    /**
+     * spamd ends a request's header block only at an empty line ending in CRLF (a bare LF line is a header without a
+     * colon), reads {@code Name:value} without a blank after the colon, takes only digits as a Content-length, and
+     * answers a request cut short before its header block ended or before its first line with a protocol error. The
+     * fake answered the LF-only requests and the cut PING normally, refused {@code Content-length:5}, answered nothing
+     * for {@code Content-length: -1}, and worded the non-numeric error without spamd's parentheses (spamd 4.0.1,
+     * compared in session 46).
+     */
+    @Test
+    default void requestFramingIsReadAsSpamdReadsIt() throws Exception {
+        String notNameValue = "SPAMD/1.0 76 Bad header line: (header not in 'Name: value' format)\r\n";
+        assertThat(raw("PING SPAMC/1.5\n\n", true)).isEqualTo(notNameValue);
+        assertThat(raw("CHECK SPAMC/1.5\r\nContent-length: 5\r\n\nhello", true)).isEqualTo(notNameValue);
+        assertThat(raw("PING SPAMC/1.5\r\n", true)).isEqualTo("SPAMD/1.0 76 Bad header line: (EOF during headers)\r\n");
+        assertThat(raw("", true)).isEqualTo("SPAMD/1.0 76 Bad header line: (closed before headers)\r\n");
+        String nonNumeric = "SPAMD/1.0 76 Bad header line: (Content-Length contains non-numeric bytes)\r\n";
+        assertThat(raw("CHECK SPAMC/1.5\r\nContent-length: -1\r\n\r\nhello", true))
+                .isEqualTo(nonNumeric);
+        assertThat(raw("CHECK SPAMC/1.5\r\nContent-length: 5x\r\n\r\nhello", true))
+                .isEqualTo(nonNumeric);
+        String gtube = new String(TestMessages.gtube(), StandardCharsets.US_ASCII);
+        assertThat(raw("CHECK SPAMC/1.5\r\nContent-length:" + gtube.length() + "\r\n\r\n" + gtube, true))
+                .startsWith("SPAMD/1.1 0 EX_OK\r\nSpam: True ; ");
+        // a header line ending in a bare LF is still a header; only the empty line must be CRLF
+        assertThat(raw("CHECK SPAMC/1.5\nContent-length: " + gtube.length() + "\n\r\n" + gtube, true))
+                .startsWith("SPAMD/1.1 0 EX_OK\r\nSpam: True ; ");
+    }
+
+    /**
+     * SpamAssassin decodes RFC 2047 encoded words in the Subject before its body rules read it, so GTUBE encoded
+     * there is spam (spamd 4.0.1: 1003.3 points); the fake searched the Subject as sent and called it clean.
+     */
+    @Test
+    default void gtubeInAnEncodedSubjectIsSpam() throws Exception {
+        String gtube = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X";
+        String q = "=?us-ascii?Q?" + gtube.replace("*", "=2A") + "?=";
+        String b = "=?UTF-8?B?"
+                + java.util.Base64.getEncoder()
+                        .encodeToString(gtube.substring(0, 20).getBytes(StandardCharsets.US_ASCII))
+                + "?= =?utf-8?b?"
+                + java.util.Base64.getEncoder()
+                        .encodeToString(gtube.substring(20).getBytes(StandardCharsets.US_ASCII))
+                + "?=";
+        for (String subject : List.of(q, b)) {
+            byte[] message = ("From: a@example.com\r\nTo: b@example.org\r\nSubject: " + subject
+                            + "\r\nMessage-ID: <1@example.com>\r\n\r\nhello\r\n")
+                    .getBytes(StandardCharsets.US_ASCII);
+            Verdict v = scanner().scan(Message.of(message));
+            assertThat(v.outcome()).as(subject).isEqualTo(Outcome.SPAM);
+            assertThat(v.rules()).extracting(Rule::name).as(subject).contains("GTUBE");
+        }
+    }
+
     /** Sends raw request text, optionally half-closes, returns the whole reply. */
     private String raw(String request, boolean halfClose) throws IOException {
         String[] hp = spamdAddress().split(":");

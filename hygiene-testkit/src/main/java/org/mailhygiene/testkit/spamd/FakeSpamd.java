@@ -39,12 +39,18 @@ import org.mailhygiene.testkit.server.RequestLog;
  * <ul>
  *   <li>Methods CHECK, SYMBOLS, REPORT, REPORT_IFSPAM, PROCESS, HEADERS, PING, SKIP and TELL; anything else gets
  *       {@code SPAMD/1.0 76 Bad header line: <line>}. One request per connection.
+ *   <li>Request headers are read as spamd reads them: a line is {@code Name:value} (blanks after the colon optional),
+ *       the header block ends only at an empty line ending in CRLF (a bare LF there is {@code 76 Bad header line:
+ *       (header not in 'Name: value' format)}), a request cut before that line is {@code (EOF during headers)} and one
+ *       cut before its first line {@code (closed before headers)}; a {@code Content-length} of anything but digits is
+ *       {@code (Content-Length contains non-numeric bytes)}.
  *   <li>Header names are matched case-sensitively: {@code Content-length} (not {@code Content-Length}), {@code User},
  *       {@code Compress}, {@code Message-class}, {@code Set}, {@code Remove}; others are ignored. Without
  *       {@code Content-length} the body is read until the client half-closes; a shorter body gets
  *       {@code 76 Bad header line: (Content-Length mismatch: Expected N bytes, got M bytes)}. {@code Compress: zlib}
  *       bodies are inflated (and need {@code Content-length}).
- *   <li>Scoring: a message holding the GTUBE string where SpamAssassin's body rules look for it (the Subject, the
+ *   <li>Scoring: a message holding the GTUBE string where SpamAssassin's body rules look for it (the Subject, its
+ *       RFC 2047 encoded words decoded, the
  *       decoded text of a text part: base64 and quoted-printable decoded, multipart and {@code message/rfc822} parts
  *       opened; not the bytes of a binary attachment) scores 1000.0 with rule {@code GTUBE}; a message holding a
  *       {@linkplain #script(String, double, Rule...) scripted marker} gets that score and those rules (the first
@@ -343,6 +349,7 @@ public final class FakeSpamd implements AutoCloseable {
         OutputStream out = conn.output();
         String line = readLine(in);
         if (line == null) {
+            reply(out, "SPAMD/1.0 76 Bad header line: (closed before headers)\r\n");
             return;
         }
         Matcher m = REQUEST_LINE.matcher(line);
@@ -365,16 +372,31 @@ public final class FakeSpamd implements AutoCloseable {
         }
         List<Map.Entry<String, String>> headers = new ArrayList<>();
         while (true) {
-            String h = readLine(in);
-            if (h == null || h.isEmpty()) {
+            // as spamd: only CRLF is taken off a header line, so a bare LF line is no end of the header block
+            String h = readRawLine(in);
+            if (h == null || !h.endsWith("\n")) {
+                reply(out, "SPAMD/1.0 76 Bad header line: (EOF during headers)\r\n");
+                return;
+            }
+            if (h.endsWith("\r\n")) {
+                h = h.substring(0, h.length() - 2);
+            }
+            if (h.isEmpty()) {
                 break;
             }
-            int colon = h.indexOf(": ");
-            if (colon <= 0) {
+            // spamd splits at the first colon and the blanks after it: "Name:value" is a header too
+            int colon = h.indexOf(':');
+            if (colon < 0) {
                 reply(out, "SPAMD/1.0 76 Bad header line: (header not in 'Name: value' format)\r\n");
                 return;
             }
-            headers.add(new AbstractMap.SimpleImmutableEntry<>(h.substring(0, colon), h.substring(colon + 2)));
+            int value = colon + 1;
+            while (value < h.length() && Character.isWhitespace(h.charAt(value))) {
+                value++;
+            }
+            String v = h.substring(value);
+            headers.add(new AbstractMap.SimpleImmutableEntry<>(
+                    h.substring(0, colon), v.endsWith("\n") ? v.substring(0, v.length() - 1) : v));
             if (headers.size() > 255) {
                 reply(out, "SPAMD/1.0 76 Bad header line: (too many headers)\r\n");
                 return;
@@ -398,9 +420,13 @@ public final class FakeSpamd implements AutoCloseable {
         } else if (length != null) {
             long expected;
             try {
-                expected = Long.parseLong(length.strip());
+                // spamd takes digits only (no sign, no blanks); an empty value is a length of zero
+                if (!length.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                    throw new NumberFormatException(length);
+                }
+                expected = length.isEmpty() ? 0 : Long.parseLong(length);
             } catch (NumberFormatException e) {
-                reply(out, "SPAMD/1.0 76 Bad header line: Content-Length contains non-numeric bytes\r\n");
+                reply(out, "SPAMD/1.0 76 Bad header line: (Content-Length contains non-numeric bytes)\r\n");
                 return;
             }
             if (cut >= 0 && cut < expected) {
@@ -596,7 +622,9 @@ public final class FakeSpamd implements AutoCloseable {
         StringBuilder out = new StringBuilder();
         int[] split = headerEnd(message);
         String header = message.substring(0, split[0]);
-        field(header, "subject").ifPresent(v -> out.append(v).append('\n'));
+        field(header, "subject")
+                .map(FakeSpamd::decodeEncodedWords)
+                .ifPresent(v -> out.append(v).append('\n'));
         part(header, message.substring(split[1]), 0, out);
         return out.toString();
     }
@@ -640,7 +668,9 @@ public final class FakeSpamd implements AutoCloseable {
         } else if (mediaType.equals("message/rfc822") && depth < MAX_MIME_DEPTH) {
             int[] split = headerEnd(body);
             String inner = body.substring(0, split[0]);
-            field(inner, "subject").ifPresent(v -> out.append(v).append('\n'));
+            field(inner, "subject")
+                    .map(FakeSpamd::decodeEncodedWords)
+                    .ifPresent(v -> out.append(v).append('\n'));
             part(inner, body.substring(split[1]), depth + 1, out);
         } else if (mediaType.startsWith("text/")) {
             String encoding = field(header, "content-transfer-encoding")
@@ -742,6 +772,58 @@ public final class FakeSpamd implements AutoCloseable {
             }
         }
         return Optional.empty();
+    }
+
+    /** An RFC 2047 encoded word: charset, Q or B, encoded text. */
+    private static final Pattern ENCODED_WORD = Pattern.compile("=\\?[^?\\s]+\\?([QqBb])\\?([^?\\s]*)\\?=");
+
+    /**
+     * A header value with its RFC 2047 encoded words decoded, as SpamAssassin decodes the Subject before its body rules
+     * read it: each word's bytes as ISO-8859-1 characters (enough for the ASCII test strings), blanks between two
+     * encoded words dropped, a word that does not decode left as it is. One pass, linear in the value.
+     */
+    static String decodeEncodedWords(String value) {
+        Matcher m = ENCODED_WORD.matcher(value);
+        StringBuilder out = new StringBuilder(value.length());
+        int last = 0;
+        boolean previousWasEncoded = false;
+        while (m.find()) {
+            String between = value.substring(last, m.start());
+            Optional<String> decoded = decodeWord(m.group(1), m.group(2));
+            if (!(previousWasEncoded && decoded.isPresent() && between.isBlank())) {
+                out.append(between);
+            }
+            out.append(decoded.orElse(m.group()));
+            previousWasEncoded = decoded.isPresent();
+            last = m.end();
+        }
+        return out.append(value, last, value.length()).toString();
+    }
+
+    private static Optional<String> decodeWord(String encoding, String text) {
+        if (encoding.equalsIgnoreCase("B")) {
+            try {
+                return Optional.of(new String(java.util.Base64.getDecoder().decode(text), StandardCharsets.ISO_8859_1));
+            } catch (IllegalArgumentException e) {
+                return Optional.empty();
+            }
+        }
+        StringBuilder d = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '_') {
+                d.append(' ');
+            } else if (c == '='
+                    && i + 2 < text.length()
+                    && Character.digit(text.charAt(i + 1), 16) >= 0
+                    && Character.digit(text.charAt(i + 2), 16) >= 0) {
+                d.append((char) Integer.parseInt(text.substring(i + 1, i + 3), 16));
+                i += 2;
+            } else {
+                d.append(c);
+            }
+        }
+        return Optional.of(d.toString());
     }
 
     /** A Content-Type parameter's value, quotes removed. */
@@ -904,6 +986,24 @@ public final class FakeSpamd implements AutoCloseable {
             left -= r;
         }
         return out.toByteArray();
+    }
+
+    /** A line with its terminator (LF, and the CR before it if one was sent); at the end of the input, what is left. */
+    private static String readRawLine(InputStream in) throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        while (true) {
+            int c = in.read();
+            if (c < 0) {
+                return line.size() == 0 ? null : line.toString(StandardCharsets.ISO_8859_1);
+            }
+            line.write(c);
+            if (c == '\n') {
+                return line.toString(StandardCharsets.ISO_8859_1);
+            }
+            if (line.size() > 8192) {
+                throw new SocketException("request line too long");
+            }
+        }
     }
 
     private static String readLine(InputStream in) throws IOException {
