@@ -71,7 +71,8 @@ public record ClamdAddress(String host, int port, Path socketPath) {
      * @param text the address text
      * @return the address
      * @throws IllegalArgumentException naming what is wrong with the text (an IPv4 host with a leading zero in a
-     *     number, {@code 127.0.0.01}, included: octal to some programs)
+     *     number, {@code 127.0.0.01}, included: octal to some programs; clamav-milter's {@code tcp:HOST:PORT} form is
+     *     refused with the {@code HOST:PORT} to write instead)
      */
     public static ClamdAddress parse(String text) {
         Objects.requireNonNull(text, "text");
@@ -85,6 +86,14 @@ public record ClamdAddress(String host, int port, Path socketPath) {
         }
         if (t.startsWith("/")) {
             return unix(Path.of(t));
+        }
+        if (t.regionMatches(true, 0, "tcp:", 0, 4)) {
+            // clamav-milter's ClamdSocket form, tcp:HOST[:PORT] (port 3310 when left out)
+            String rest = t.substring(4);
+            boolean hasPort = rest.startsWith("[") ? rest.lastIndexOf("]:") > 0 : rest.indexOf(':') >= 0;
+            throw new IllegalArgumentException(
+                    "clamd address '" + text + "': write HOST:PORT without clamav-milter's tcp: prefix, here " + rest
+                            + (hasPort ? "" : ":3310"));
         }
         int colon = t.lastIndexOf(':');
         if (colon <= 0 || colon == t.length() - 1) {

@@ -32,6 +32,24 @@ class ClamdAddressTest {
         assertThatThrownBy(() -> ClamdAddress.parse("unix:")).hasMessageContaining("socket path");
     }
 
+    /**
+     * clamav-milter's {@code ClamdSocket tcp:HOST[:PORT]} is the form an administrator is likely to copy; it is not an
+     * address here, and the error said "write IPv6 literals in brackets" (with a port) or "port is not a number"
+     * (without one). It now names the prefix and the address to write instead.
+     */
+    @Test
+    void clamavMiltersTcpPrefixIsRefusedWithTheAddressToWrite() {
+        assertThatThrownBy(() -> ClamdAddress.parse("tcp:127.0.0.1:3310"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("clamd address 'tcp:127.0.0.1:3310': write HOST:PORT without clamav-milter's tcp: prefix,"
+                        + " here 127.0.0.1:3310");
+        assertThatThrownBy(() -> ClamdAddress.parse("tcp:192.168.0.1"))
+                .hasMessage("clamd address 'tcp:192.168.0.1': write HOST:PORT without clamav-milter's tcp: prefix,"
+                        + " here 192.168.0.1:3310");
+        assertThatThrownBy(() -> ClamdAddress.parse("TCP:clamd.example.org"))
+                .hasMessageContaining("here clamd.example.org:3310");
+    }
+
     @Test
     void textFormRoundTrips() {
         qt().forAll(
