@@ -56,6 +56,10 @@ public final class RealClamd implements AutoCloseable {
     public static final String MARKER_NDB_NAME = "Local.MailHygiene.Marker.NDB";
     /** The suffix clamd adds to names from unsigned local databases. */
     public static final String UNOFFICIAL = ".UNOFFICIAL";
+    /** The {@code clamd.conf} options this class writes itself and {@link Builder#configLine} refuses. */
+    private static final String MANAGED_OPTIONS =
+            "Foreground, DatabaseDirectory, TemporaryDirectory, LocalSocket, FixStaleSocket, TCPSocket, TCPAddr, LogFile,"
+                    + " PidFile";
 
     private final Path binary;
     private final Path dir;
@@ -417,13 +421,30 @@ public final class RealClamd implements AutoCloseable {
         /**
          * Adds a raw {@code clamd.conf} line, e.g. {@code MaxScanSize 10M}; it replaces the generated line of the same
          * option, if any (clamd would take the first of two), e.g. {@code AlertExceedsMax no} for a clamd as Debian
-         * configures it.
+         * configures it. The options this class manages itself ({@code Foreground}, {@code DatabaseDirectory},
+         * {@code TemporaryDirectory}, {@code LocalSocket}, {@code FixStaleSocket}, {@code TCPSocket}, {@code TCPAddr},
+         * {@code LogFile}, {@code PidFile}) are refused: replacing {@code TCPSocket}, say, left {@link #start()}
+         * waiting for a {@code PONG} on the generated port until its timeout, three times, and
+         * {@link RealClamd#port()}, {@link RealClamd#log()} and the socket path named what clamd did not use.
          *
-         * @param line the line
+         * @param line the line, {@code OPTION VALUE}
          * @return this builder
+         * @throws IllegalArgumentException if the line is blank or sets an option this class manages
          */
         public Builder configLine(String line) {
-            extraConfig.add(Objects.requireNonNull(line, "line"));
+            Objects.requireNonNull(line, "line");
+            String option = line.strip().split("\\s+", 2)[0];
+            if (option.isEmpty()) {
+                throw new IllegalArgumentException("a clamd.conf line must not be blank");
+            }
+            for (String managed : MANAGED_OPTIONS.split(", ")) {
+                if (managed.equalsIgnoreCase(option)) {
+                    throw new IllegalArgumentException("clamd.conf option " + option
+                            + " is set by RealClamd itself (its port, socket, files and foreground process are what"
+                            + " port(), socketPath(), log() and close() rely on); configLine cannot replace it");
+                }
+            }
+            extraConfig.add(line);
             return this;
         }
 
@@ -432,9 +453,10 @@ public final class RealClamd implements AutoCloseable {
          *
          * @param value positive
          * @return this builder
+         * @throws IllegalArgumentException if not positive
          */
         public Builder startTimeout(Duration value) {
-            startTimeout = Objects.requireNonNull(value, "startTimeout");
+            startTimeout = org.mailhygiene.internal.Checks.requirePositive(value, "startTimeout");
             return this;
         }
 
