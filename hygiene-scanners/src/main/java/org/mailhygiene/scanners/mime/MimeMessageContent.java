@@ -20,7 +20,9 @@ import org.mailhygiene.api.SpooledContent;
  * }
  * }</pre>
  *
- * <p>Writing a message that was parsed from a stream and not changed copies its original bytes; a message built or
+ * <p>Writing a message that was parsed from a stream and not changed copies its body and its header lines as they
+ * were read, but Jakarta Mail ends every header line with CRLF: header lines ended by a bare LF come back ended by
+ * CRLF, and a header block without its empty line gets one (the body's line ends are never changed). A message built or
  * changed in code is encoded by Jakarta Mail first (call {@link MimeMessage#saveChanges()} as for sending). Stateless
  * and thread-safe, but a {@code MimeMessage} itself is not: do not change it while it is written.
  */

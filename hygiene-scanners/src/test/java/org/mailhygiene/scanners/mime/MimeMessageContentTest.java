@@ -1,5 +1,6 @@
 package org.mailhygiene.scanners.mime;
 
+import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -108,6 +109,28 @@ class MimeMessageContentTest {
                     .singleElement()
                     .satisfies(v -> assertThat(v.outcome()).isEqualTo(Outcome.INFECTED));
             assertThat(report.disposition().action()).isEqualTo(Action.REJECT);
+        }
+    }
+
+    /**
+     * What the README and the class description say of a parsed message (session 46: they said "byte for byte", and a
+     * downstream audit found the header block rewritten): the body and CRLF header lines come back unchanged, header
+     * lines ended by a bare LF come back ended by CRLF, and a header block without its empty line gets one.
+     */
+    @Test
+    void aParsedMessageKeepsItsBodyAndHeaderTextButHeaderLinesEndInCrlf() throws Exception {
+        byte[] crlf = "From: a@example.org\r\nSubject:x\r\n\tfolded\r\n\r\nbody\rline\nend\n".getBytes(US_ASCII);
+        assertThat(spoolParsed(crlf)).isEqualTo(crlf);
+        assertThat(new String(
+                        spoolParsed("From: a@example.org\nSubject: x\n\nbody\nend\n".getBytes(US_ASCII)), US_ASCII))
+                .isEqualTo("From: a@example.org\r\nSubject: x\r\n\r\nbody\nend\n");
+        assertThat(new String(spoolParsed("From: a@example.org\r\nSubject: x\r\n".getBytes(US_ASCII)), US_ASCII))
+                .isEqualTo("From: a@example.org\r\nSubject: x\r\n\r\n");
+    }
+
+    private byte[] spoolParsed(byte[] raw) throws Exception {
+        try (SpooledContent c = MimeMessageContent.spool(new MimeMessage(SESSION, new ByteArrayInputStream(raw)))) {
+            return read(c);
         }
     }
 
