@@ -144,7 +144,11 @@ final class TrueTypes {
             Map.entry("application/x-zip", "application/zip"),
             Map.entry("application/acrobat", "application/pdf"),
             Map.entry("application/vnd.pdf", "application/pdf"),
-            Map.entry("text/pdf", "application/pdf"));
+            Map.entry("text/pdf", "application/pdf"),
+            // the binary Office formats as web applications' exports name them (a report saved, then attached)
+            Map.entry("application/x-msword", "application/msword"),
+            Map.entry("application/x-msexcel", "application/vnd.ms-excel"),
+            Map.entry("application/x-excel", "application/vnd.ms-excel"));
 
     /**
      * The binary Office formats' names, which mailers that map names by the application (not the extension) also

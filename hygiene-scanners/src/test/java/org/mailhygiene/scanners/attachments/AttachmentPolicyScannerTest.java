@@ -514,6 +514,19 @@ class AttachmentPolicyScannerTest {
                 .doesNotContain("TYPE_MISMATCH");
         assertThat(rules(scan(Samples.attachment("report.doc", "application/msword", Samples.pdf()))))
                 .contains("TYPE_MISMATCH");
+        // an OLE2 file (a .doc or .xls) under web applications' export names
+        byte[] ole = new byte[512];
+        System.arraycopy(
+                new byte[] {(byte) 0xd0, (byte) 0xcf, 0x11, (byte) 0xe0, (byte) 0xa1, (byte) 0xb1, 0x1a, (byte) 0xe1},
+                0,
+                ole,
+                0,
+                8);
+        for (String declared : new String[] {"application/x-msword", "application/x-msexcel", "application/x-excel"}) {
+            assertThat(rules(scan(Samples.attachment("export.xls", declared, ole))))
+                    .as(declared)
+                    .doesNotContain("TYPE_MISMATCH");
+        }
     }
 
     /** The 1990s names of Sun audio and the portable bitmaps, and a compressed tar's desktop names (session 25). */
