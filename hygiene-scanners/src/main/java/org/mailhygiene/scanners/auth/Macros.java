@@ -223,44 +223,9 @@ final class Macros {
 
     /** The "c" macro: dotted quad, or the RFC 5952 text form of an IPv6 address (lower case, longest zero run as ::). */
     static String readable(InetAddress ip) {
-        byte[] a = ip.getAddress();
-        if (a.length == 4) {
-            return ip.getHostAddress();
-        }
-        int[] g = new int[8];
-        for (int i = 0; i < 8; i++) {
-            g[i] = ((a[2 * i] & 0xff) << 8) | (a[2 * i + 1] & 0xff);
-        }
-        int bestStart = -1;
-        int bestLen = 1;
-        for (int i = 0; i < 8; ) {
-            if (g[i] != 0) {
-                i++;
-                continue;
-            }
-            int j = i;
-            while (j < 8 && g[j] == 0) {
-                j++;
-            }
-            if (j - i > bestLen) {
-                bestStart = i;
-                bestLen = j - i;
-            }
-            i = j;
-        }
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < 8; i++) {
-            if (i == bestStart) {
-                sb.append("::");
-                i += bestLen - 1;
-                continue;
-            }
-            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
-                sb.append(':');
-            }
-            sb.append(Integer.toHexString(g[i]));
-        }
-        return sb.toString();
+        String text = org.mailhygiene.internal.HostPorts.address(ip);
+        int zone = text.indexOf('%');
+        return zone >= 0 ? text.substring(0, zone) : text;
     }
 
     /** The "i" macro: dotted quad, or 32 dot-separated nibbles for IPv6. */
