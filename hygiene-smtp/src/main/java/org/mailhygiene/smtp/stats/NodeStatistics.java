@@ -28,6 +28,8 @@ import org.mailhygiene.api.ScanResult;
 import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.events.HygieneListener;
 import org.mailhygiene.api.policy.Disposition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A node's daily counters, kept in memory and persisted to one file per day under {@code DIR/stats/}, so they survive
@@ -48,7 +50,10 @@ import org.mailhygiene.api.policy.Disposition;
  * <p>Thread-safe.
  */
 public final class NodeStatistics implements HygieneListener, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(NodeStatistics.class);
     private static final String SUFFIX = ".stats";
+    /** What a malformed file of today is renamed to (plus {@code .N} when that name is taken). */
+    static final String CORRUPT_SUFFIX = ".stats.corrupt";
 
     private final Path dir;
     private final String node;
@@ -69,12 +74,19 @@ public final class NodeStatistics implements HygieneListener, AutoCloseable {
     /**
      * Opens (creating if needed) the statistics of a node kept under {@code dataDir/stats}, loading today's counts.
      *
+     * <p>A file of today that is malformed (not UTF-8, a count that is no whole number, an unknown counter: a file
+     * edited by hand, damaged, or written by a newer version) does not stop the node: it is renamed {@code
+     * YYYY-MM-DD.stats.corrupt} (with {@code .2}, {@code .3}... when that name is taken), which no report reads and
+     * nothing deletes, logged at ERROR with its line and problem, and today's counts start again from zero. Until
+     * session 46 it was thrown, and the relay and the milter did not start ({@code cannot start:
+     * java.lang.IllegalArgumentException: ... For input string: "12x"}).
+     *
      * @param dataDir the node's data directory
      * @param node the node's name, written into each file
      * @param clock the clock whose zone decides where a day ends
      * @return the statistics
-     * @throws IOException if the directory cannot be created or today's file cannot be read
-     * @throws IllegalArgumentException if today's file is malformed (the message names the file and line)
+     * @throws IOException if the directory cannot be created, or today's file cannot be read or, being malformed, set
+     *     aside
      */
     public static NodeStatistics open(Path dataDir, String node, Clock clock) throws IOException {
         Objects.requireNonNull(node, "node");
@@ -85,11 +97,39 @@ public final class NodeStatistics implements HygieneListener, AutoCloseable {
         s.day = today;
         Path f = s.fileFor(today);
         if (Files.exists(f)) {
-            DailyCounts loaded = read(f);
-            s.counters.putAll(loaded.counters());
-            s.viruses.putAll(loaded.viruses());
+            DailyCounts loaded;
+            try {
+                loaded = read(f);
+            } catch (IllegalArgumentException e) {
+                Path aside = setAside(f);
+                LOG.error(
+                        "{}: malformed statistics file: {}; set aside as {}, today's counts start again from zero"
+                                + " (hygiene report does not read the set-aside file)",
+                        node,
+                        e.getMessage(),
+                        aside.getFileName());
+                loaded = null;
+            }
+            if (loaded != null) {
+                s.counters.putAll(loaded.counters());
+                s.viruses.putAll(loaded.viruses());
+            }
         }
         return s;
+    }
+
+    private static Path setAside(Path file) throws IOException {
+        String base = file.getFileName().toString();
+        base = base.substring(0, base.length() - SUFFIX.length()) + CORRUPT_SUFFIX;
+        for (int n = 1; ; n++) {
+            Path target = file.resolveSibling(n == 1 ? base : base + "." + n);
+            try {
+                Files.move(file, target); // never replaces: an older set-aside file stays
+                return target;
+            } catch (java.nio.file.FileAlreadyExistsException taken) {
+                // try the next name
+            }
+        }
     }
 
     private Path fileFor(LocalDate d) {
@@ -338,7 +378,8 @@ public final class NodeStatistics implements HygieneListener, AutoCloseable {
      * @param file the file
      * @return its counts
      * @throws IOException if it cannot be read
-     * @throws IllegalArgumentException if it is malformed (naming the file and line)
+     * @throws IllegalArgumentException if it is malformed, naming the file, the line and the problem (not UTF-8, a
+     *     count that is no whole number of 0 or more, an unknown counter)
      */
     public static DailyCounts read(Path file) throws IOException {
         String name = file.getFileName().toString();
@@ -350,7 +391,12 @@ public final class NodeStatistics implements HygieneListener, AutoCloseable {
         }
         Map<Counter, Long> c = new EnumMap<>(Counter.class);
         Map<String, Long> v = new TreeMap<>();
-        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IllegalArgumentException(file + ": not UTF-8 text (statistics files are written in UTF-8)", e);
+        }
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i);
             if (line.isBlank() || line.startsWith("#")) {
@@ -362,7 +408,7 @@ public final class NodeStatistics implements HygieneListener, AutoCloseable {
                     if (parts.length != 3) {
                         throw new IllegalArgumentException("expected virus<TAB>name<TAB>count");
                     }
-                    v.merge(parts[1], Long.parseLong(parts[2]), Long::sum);
+                    v.merge(parts[1], count("virus " + parts[1], parts[2]), Long::sum);
                     continue;
                 }
                 String[] parts = line.split(" ", 2);
@@ -372,11 +418,31 @@ public final class NodeStatistics implements HygieneListener, AutoCloseable {
                 if (parts[0].equals("node") || parts[0].equals("day")) {
                     continue;
                 }
-                c.merge(Counter.ofKey(parts[0]), Long.parseLong(parts[1].trim()), Long::sum);
+                Counter counter;
+                try {
+                    counter = Counter.ofKey(parts[0]);
+                } catch (IllegalArgumentException unknown) {
+                    throw new IllegalArgumentException(
+                            "unknown counter '" + parts[0] + "' (a file of a newer version?)");
+                }
+                c.merge(counter, count(counter.key(), parts[1].trim()), Long::sum);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(file + " line " + (i + 1) + ": " + e.getMessage(), e);
             }
         }
         return new DailyCounts(day, c, v);
+    }
+
+    private static long count(String what, String text) {
+        long n;
+        try {
+            n = Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            n = -1;
+        }
+        if (n < 0 || !text.matches("[0-9]+")) {
+            throw new IllegalArgumentException(what + ": not a whole number of 0 or more: '" + text + "'");
+        }
+        return n;
     }
 }

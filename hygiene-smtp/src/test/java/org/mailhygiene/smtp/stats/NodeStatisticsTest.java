@@ -135,13 +135,62 @@ class NodeStatisticsTest {
     @Test
     void aMalformedFileIsReportedWithItsLine() throws Exception {
         Files.createDirectories(dir.resolve("stats"));
-        Files.writeString(
-                dir.resolve("stats/2026-01-01.stats"),
-                "# x\nnode n\nreceived 3\nbogus_counter 4\n",
-                StandardCharsets.UTF_8);
-        assertThatThrownBy(() -> NodeStatistics.open(dir, "n", clock))
+        Path f = dir.resolve("stats/2026-01-01.stats");
+        Files.writeString(f, "# x\nnode n\nreceived 3\nbogus_counter 4\n", StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> NodeStatistics.read(f))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("line 4");
+                .hasMessageContaining("line 4: unknown counter 'bogus_counter'");
+    }
+
+    /**
+     * Audit, session 46: a count that was no number was reported in Java's words ({@code For input string: "12x"}),
+     * and a negative one was read as it stood.
+     */
+    @Test
+    void aBadCountIsNamedWithItsCounterAndValue() throws Exception {
+        Files.createDirectories(dir.resolve("stats"));
+        Path f = dir.resolve("stats/2026-01-01.stats");
+        for (String bad : List.of("12x", "-3", "+3", "99999999999999999999", "")) {
+            Files.writeString(f, "# x\nnode n\nday 2026-01-01\nreceived " + bad + "\n", StandardCharsets.UTF_8);
+            assertThatThrownBy(() -> NodeStatistics.read(f))
+                    .as(bad)
+                    .hasMessage(f + " line 4: received: not a whole number of 0 or more: '" + bad + "'");
+        }
+        Files.writeString(f, "# x\nnode n\nvirus\tWorm.X\tmany\n", StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> NodeStatistics.read(f))
+                .hasMessage(f + " line 3: virus Worm.X: not a whole number of 0 or more: 'many'");
+        Files.write(f, new byte[] {'r', 'e', 'c', (byte) 0xff, ' ', '1', '\n'});
+        assertThatThrownBy(() -> NodeStatistics.read(f)).hasMessageContaining(f + ": not UTF-8 text");
+    }
+
+    /**
+     * Audit, session 46: a malformed file of today (edited by hand, damaged, or of a newer version) stopped the node's
+     * start ({@code hygiene relay: cannot start: java.lang.IllegalArgumentException: ... For input string: "12x"}),
+     * for the sake of its statistics. Now it is set aside, never replaced, and the day counts again from zero.
+     */
+    @Test
+    void aMalformedFileOfTodayIsSetAsideAndTheNodeCountsOn() throws Exception {
+        Path stats = dir.resolve("stats");
+        Files.createDirectories(stats);
+        Path today = stats.resolve("2026-01-01.stats");
+        Files.writeString(stats.resolve("2026-01-01.stats.corrupt"), "an older one\n", StandardCharsets.UTF_8);
+        String bad = "# x\nnode n\nday 2026-01-01\nreceived 12x\n";
+        Files.writeString(today, bad, StandardCharsets.UTF_8);
+        try (NodeStatistics s = NodeStatistics.open(dir, "n", clock)) {
+            assertThat(s.today().get(Counter.RECEIVED)).isZero();
+            s.received();
+        }
+        assertThat(Files.readString(stats.resolve("2026-01-01.stats.corrupt"))).isEqualTo("an older one\n");
+        assertThat(Files.readString(stats.resolve("2026-01-01.stats.corrupt.2")))
+                .isEqualTo(bad);
+        assertThat(NodeStatistics.read(today).get(Counter.RECEIVED)).isEqualTo(1);
+        assertThat(NodeStatistics.readDirectory(stats)).hasSize(1);
+
+        Files.write(today, new byte[] {'r', (byte) 0xc3, '\n'});
+        try (NodeStatistics s = NodeStatistics.open(dir, "n", clock)) {
+            assertThat(s.today().get(Counter.RECEIVED)).isZero();
+        }
+        assertThat(stats.resolve("2026-01-01.stats.corrupt.3")).exists();
     }
 
     @Test
