@@ -34,7 +34,8 @@ import org.mailhygiene.smtp.topology.NodeReloader;
  * <p>On SIGHUP it reloads the configuration file ({@link NodeReloader}: routes, access files, TLS files, scanners and
  * models, limits; sessions in progress are not dropped; a broken file is refused with its line and the running
  * configuration kept). {@code hygiene relay --reload --config FILE} asks the node using FILE's data directory to do
- * the same, for platforms or supervisors without signals.
+ * the same, for platforms or supervisors without signals; a node started with another file refuses the request (in its
+ * log).
  */
 public final class RelayCommand implements Command {
 
@@ -92,8 +93,9 @@ public final class RelayCommand implements Command {
                                   each scanner daemon, each static next hop's greeting; exit 0 when
                                   valid, 2 with the line and problem
                   --reload        validate FILE, then ask the node running with FILE's data
-                                  directory to reload it (within a second; like SIGHUP); exit 2
-                                  without that directory
+                                  directory to reload it (within a second; like SIGHUP; a node
+                                  started with another file refuses it); exit 2 without that
+                                  directory
                   -h, --help      show this help
                 """;
     }
@@ -200,11 +202,12 @@ public final class RelayCommand implements Command {
         }
         if (reload) {
             try {
-                Path data = Node.requestReload(builder);
+                Path data = Node.requestReload(builder, config);
                 io.out()
                         .println("reload requested: a node running with " + data + " reloads " + config
-                                + " within a second (its log says whether it was applied); no running node is"
-                                + " checked for: a stopped one reads the file when it starts");
+                                + " within a second (its log says whether it was applied; a node started with"
+                                + " another file refuses it there); no running node is checked for: a stopped one"
+                                + " reads the file when it starts");
                 return EXIT_OK;
             } catch (IOException e) {
                 io.err().println("hygiene relay: cannot request a reload: " + e.getMessage());
@@ -329,7 +332,7 @@ public final class RelayCommand implements Command {
                 reloader.reload();
                 expectScanners(metrics, reloaded); // a scanner the reload added is published at 0 as well
             };
-            node.onReloadRequest(reloadNow);
+            node.onReloadRequest(reloadNow, config);
             String noSignal = ReloadSignal.install("relay-reload", reloadNow);
             if (noSignal != null) {
                 io.err()

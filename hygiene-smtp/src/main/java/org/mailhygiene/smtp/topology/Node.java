@@ -677,15 +677,34 @@ public final class Node implements AutoCloseable {
     private static final String RELOAD_REQUEST = "reload-request";
 
     private volatile Runnable reloadHandler;
+    private volatile Path reloadFile;
 
     /**
      * What runs when another process {@linkplain #requestReload asks} this node to reload (checked every second, on
      * the node's housekeeping thread); {@link NodeReloader#of} sets it. Without one, a request is logged and dropped.
+     * A handler set this way takes every request, whatever file it names; {@link #onReloadRequest(Runnable, Path)}
+     * refuses those naming another file.
      *
      * @param handler the reload, e.g. {@code reloader::reload}
      */
     public void onReloadRequest(Runnable handler) {
         this.reloadHandler = Objects.requireNonNull(handler, "handler");
+        this.reloadFile = null;
+    }
+
+    /**
+     * As {@link #onReloadRequest(Runnable)}, for a handler that reloads {@code file}: a request that names another
+     * file ({@link #requestReload(Builder, Path)}, {@code hygiene relay --reload --config OTHER}) is refused with an
+     * ERROR line naming both, since the handler would apply this file and not the one the request meant. Until session
+     * 46 such a request reloaded this file (said by the request as a reload of the other).
+     *
+     * @param handler the reload, e.g. {@code reloader::reload}
+     * @param file the configuration file the handler reads
+     */
+    public void onReloadRequest(Runnable handler, Path file) {
+        Objects.requireNonNull(file, "file");
+        this.reloadHandler = Objects.requireNonNull(handler, "handler");
+        this.reloadFile = file.toAbsolutePath().normalize();
     }
 
     /**
@@ -711,11 +730,61 @@ public final class Node implements AutoCloseable {
         return dir;
     }
 
+    /**
+     * As {@link #requestReload(Builder)}, naming the configuration file the request means: a node whose reload
+     * handler reads another file ({@link #onReloadRequest(Runnable, Path)}) refuses the request and logs why, rather
+     * than reload its own file.
+     *
+     * @param config a builder read from {@code file}
+     * @param file the configuration file to reload
+     * @return the data directory
+     * @throws IOException if the data directory does not exist (no node ever ran there) or the request cannot be
+     *     written
+     * @throws IllegalStateException if the builder has no data directory
+     */
+    public static Path requestReload(Builder config, Path file) throws IOException {
+        Path dir = requestReload(config);
+        Files.writeString(
+                dir.resolve(RELOAD_REQUEST), "reload " + file.toAbsolutePath().normalize() + "\n");
+        return dir;
+    }
+
+    /** Whether a request's file (null: none named) is the file this node's handler reloads (null: any). */
+    private static boolean sameFile(Path requested, Path own) {
+        if (requested == null || own == null || requested.equals(own)) {
+            return true;
+        }
+        try {
+            return Files.isSameFile(requested, own);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private void takeReloadRequest() {
         try {
-            if (Files.deleteIfExists(dataDirectory.resolve(RELOAD_REQUEST))) {
+            Path request = dataDirectory.resolve(RELOAD_REQUEST);
+            String text;
+            try {
+                text = Files.readString(request, java.nio.charset.StandardCharsets.UTF_8)
+                        .strip();
+            } catch (java.nio.file.NoSuchFileException none) {
+                return;
+            } catch (IOException | RuntimeException unreadable) {
+                text = "";
+            }
+            if (Files.deleteIfExists(request)) {
                 Runnable handler = reloadHandler;
-                if (handler == null) {
+                Path own = reloadFile;
+                Path requested = text.startsWith("reload ") ? Path.of(text.substring("reload ".length())) : null;
+                if (handler != null && !sameFile(requested, own)) {
+                    LOG.error(
+                            "{}: reload refused: it was requested for {}, but this node runs {} and reloads only that"
+                                    + " file (edit it, or restart the node with the other one)",
+                            name,
+                            requested,
+                            own);
+                } else if (handler == null) {
                     LOG.warn("{}: a reload was requested, but nothing reloads this node (no NodeReloader)", name);
                 } else {
                     handler.run();

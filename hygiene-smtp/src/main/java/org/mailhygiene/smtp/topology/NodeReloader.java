@@ -101,7 +101,7 @@ public final class NodeReloader {
         Objects.requireNonNull(node, "node");
         Objects.requireNonNull(file, "file");
         NodeReloader reloader = new NodeReloader(node, file, restartValues(ConfigFile.read(file)));
-        node.onReloadRequest(reloader::reload);
+        node.onReloadRequest(reloader::reload, file);
         return reloader;
     }
 

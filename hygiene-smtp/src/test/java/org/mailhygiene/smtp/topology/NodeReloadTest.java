@@ -176,6 +176,50 @@ class NodeReloadTest {
         assertThat(sinkA.messages()).isEmpty();
     }
 
+    /** Leaves a reload request for {@code file} and waits until the node has taken it and run what it runs. */
+    private void requestAndWait(Path file) throws Exception {
+        Path data = Node.requestReload(NodeConfig.read(file), file);
+        Path request = data.resolve("reload-request");
+        // The node takes requests one at a time on one thread: once a second request is gone, the first one's
+        // reload (if it ran) has ended.
+        for (int i = 0; i < 2; i++) {
+            if (i == 1) {
+                Node.requestReload(NodeConfig.read(file), file);
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (Files.exists(request)) {
+                assertThat(System.nanoTime()).as("request taken").isLessThan(deadline);
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    /**
+     * Audit, session 46: {@code hygiene relay --reload --config OTHER.conf} (a staged copy with the same data
+     * directory) said "a node running with DATA reloads OTHER.conf", and the node reloaded the file it was started
+     * with, node.conf, with whatever half-done edit it held. Now the request names its file and the node refuses one
+     * for another file; a request for its own file (by another path to it too) is applied.
+     */
+    @Test
+    void aReloadRequestedForAnotherFileIsRefusedAndOneForItsOwnIsApplied() throws Exception {
+        sinkA = SmtpSink.start();
+        Path file = config("dept-a.example", sinkA, "");
+        startFrom(file);
+        Path other = dir.resolve("other.conf");
+        Files.writeString(
+                other, Files.readString(file).replace("rcpthosts = rcpthosts\n", "accept-domain = dept-c.example\n"));
+        Files.writeString(dir.resolve("rcpthosts"), "dept-b.example\n"); // an edit of node.conf's rcpthosts, not done
+
+        requestAndWait(other);
+        assertThat(rcpt(node.address(), "bob@dept-b.example")).startsWith("5");
+        assertThat(rcpt(node.address(), "carol@dept-c.example")).startsWith("5");
+        assertThat(rcpt(node.address(), "alice@dept-a.example")).startsWith("250");
+
+        Files.createDirectories(dir.resolve("sub"));
+        requestAndWait(dir.resolve("sub/../node.conf"));
+        assertThat(rcpt(node.address(), "bob@dept-b.example")).startsWith("250");
+    }
+
     @Test
     void aBrokenChangeIsRefusedWithFileAndLineAndTheOldConfigurationKeepsWorking() throws Exception {
         sinkA = SmtpSink.start();
