@@ -361,6 +361,14 @@ public final class QuarantineCommand implements Command {
             } catch (NotLearned e) {
                 status = EXIT_ERROR;
                 continue;
+            } catch (IOException e) {
+                // a read-only quarantine said only "DIR/quarantine/lock: Read-only file system", and not which message
+                // stayed and which were not tried (audit, session 46)
+                io.err()
+                        .println("hygiene quarantine: " + id.value() + ": delete failed: " + IoErrors.describe(e)
+                                + " (it is still held unless 'hygiene quarantine list' no longer shows it"
+                                + (ids.indexOf(id) < ids.size() - 1 ? "; the IDs after it were not tried)" : ")"));
+                return EXIT_ERROR;
             }
             if (!deleted) {
                 status = notHeld(q, id, data, io);

@@ -526,6 +526,37 @@ class QuarantineCommandTest {
     }
 
     /**
+     * Audit, session 46: a delete that failed (a read-only quarantine: its lock file could not be opened) ended the
+     * command with the bare reason, {@code hygiene quarantine: DATA/quarantine/lock: Read-only file system}, naming
+     * neither the message nor what became of the IDs after it. Now it says them, as a failed release does.
+     */
+    @Test
+    void aFailedDeleteNamesTheMessageAndLeavesItHeld() throws Exception {
+        try (SmtpSink sink = SmtpSink.start();
+                Node node = gateway(sink)) {
+            send(node.address(), "s@example.net", "alice@dept-a.example", SampleMessages.eicarAttachment());
+        }
+        String id =
+                Run.main("quarantine", "list", "--data", dir.toString()).out().split(" ")[0];
+        Path lock = dir.resolve("quarantine").resolve("lock");
+        Files.deleteIfExists(lock);
+        Files.createDirectory(lock); // cannot be opened for writing, even by root
+        Run delete = Run.main("quarantine", "delete", "--data", dir.toString(), id, "0MX5R8HWF57D65IVW3GH");
+        assertThat(delete.status()).isEqualTo(2);
+        assertThat(delete.err())
+                .startsWith("hygiene quarantine: " + id + ": delete failed: ")
+                .contains(lock.toString())
+                .contains("it is still held")
+                .contains("the IDs after it were not tried");
+        Files.delete(lock);
+        assertThat(Run.main("quarantine", "list", "--data", dir.toString()).out())
+                .startsWith(id);
+        assertThat(Run.main("quarantine", "delete", "--data", dir.toString(), id)
+                        .status())
+                .isZero();
+    }
+
+    /**
      * A release that fails (a full disk, a held file that cannot be read) ended the command with the bare reason: it
      * now names the message, says it is still held and that the IDs after it were not tried.
      */
