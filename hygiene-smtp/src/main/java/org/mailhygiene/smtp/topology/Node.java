@@ -718,6 +718,14 @@ public final class Node implements AutoCloseable {
      * @throws IllegalStateException if the builder has no data directory
      */
     public static Path requestReload(Builder config) throws IOException {
+        return writeReloadRequest(config, "reload\n");
+    }
+
+    /**
+     * Leaves a request whole or not at all: written beside and renamed into place, so that the node, which reads it
+     * every second, never takes a half-written one (a file named only in part, or none yet).
+     */
+    private static Path writeReloadRequest(Builder config, String text) throws IOException {
         Path dir = config.dataDirectory;
         if (dir == null) {
             throw new IllegalStateException(config.name + ": a data directory is required");
@@ -726,7 +734,23 @@ public final class Node implements AutoCloseable {
             throw new java.nio.file.NoSuchFileException(
                     dir.toString(), null, "no such data directory (has the node been started?)");
         }
-        Files.writeString(dir.resolve(RELOAD_REQUEST), "reload\n");
+        Path staged = Files.createTempFile(dir, RELOAD_REQUEST + ".", ".tmp");
+        try {
+            try { // readable by a node running as another user (root asking a service user's node), as before
+                Files.setPosixFilePermissions(
+                        staged, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            } catch (UnsupportedOperationException notPosix) {
+                // the file system's default
+            }
+            Files.writeString(staged, text, java.nio.charset.StandardCharsets.UTF_8);
+            Files.move(
+                    staged,
+                    dir.resolve(RELOAD_REQUEST),
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(staged);
+        }
         return dir;
     }
 
@@ -743,10 +767,7 @@ public final class Node implements AutoCloseable {
      * @throws IllegalStateException if the builder has no data directory
      */
     public static Path requestReload(Builder config, Path file) throws IOException {
-        Path dir = requestReload(config);
-        Files.writeString(
-                dir.resolve(RELOAD_REQUEST), "reload " + file.toAbsolutePath().normalize() + "\n");
-        return dir;
+        return writeReloadRequest(config, "reload " + file.toAbsolutePath().normalize() + "\n");
     }
 
     /** Whether a request's file (null: none named) is the file this node's handler reloads (null: any). */

@@ -220,6 +220,45 @@ class NodeReloadTest {
         assertThat(rcpt(node.address(), "bob@dept-b.example")).startsWith("250");
     }
 
+    /**
+     * The request naming its file was written in two steps ({@code reload}, then {@code reload FILE}) and not
+     * atomically: a node reading it between them took a request naming no file and reloaded its own, the mistake the
+     * file name is there to prevent. A reader polling as the node does sees only whole requests now.
+     */
+    @Test
+    void aReloadRequestIsNeverSeenHalfWritten() throws Exception {
+        sinkA = SmtpSink.start();
+        Path file = config("dept-a.example", sinkA, "");
+        Node.Builder config = NodeConfig.read(file);
+        Path data = Files.createDirectories(dir.resolve("data"));
+        Path request = data.resolve("reload-request");
+        String whole = "reload " + file.toAbsolutePath().normalize();
+        java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread reader = new Thread(() -> {
+            while (!done.get()) {
+                try {
+                    seen.add(Files.readString(request).strip());
+                } catch (IOException gone) {
+                    // not there (yet)
+                }
+            }
+        });
+        reader.start();
+        try {
+            for (int i = 0; i < 2000; i++) {
+                Node.requestReload(config, file);
+            }
+        } finally {
+            done.set(true);
+            reader.join(60_000);
+        }
+        assertThat(seen).containsOnly(whole);
+        try (java.util.stream.Stream<Path> left = Files.list(data)) {
+            assertThat(left).as("no staged request left behind").containsExactly(request);
+        }
+    }
+
     @Test
     void aBrokenChangeIsRefusedWithFileAndLineAndTheOldConfigurationKeepsWorking() throws Exception {
         sinkA = SmtpSink.start();
