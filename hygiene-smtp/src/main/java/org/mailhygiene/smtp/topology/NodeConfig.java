@@ -660,8 +660,8 @@ public final class NodeConfig {
     }
 
     /**
-     * An {@code IP:PORT} key ({@code listen}, {@code admin-listen}), checked (an error names the file and line): empty
-     * when absent.
+     * An {@code IP:PORT} key ({@code listen}, {@code admin-listen}, {@code dns}), checked (an error names the file and
+     * line): empty when absent.
      */
     private static Optional<InetSocketAddress> socketAddress(ConfigFile c, String key) throws ConfigException {
         Optional<String> value = c.string(key);
@@ -809,21 +809,8 @@ public final class NodeConfig {
      * @throws ConfigException naming the line when the value is no such address
      */
     static Optional<InetSocketAddress> dnsServer(ConfigFile c) throws ConfigException {
-        Optional<String> dnsText = c.string("dns");
-        if (dnsText.isEmpty()) {
-            return Optional.empty();
-        }
-        String v = dnsText.get();
-        int dc = v.lastIndexOf(':');
-        if (dc <= 0) {
-            throw error(c, "dns", "expected IP:PORT, was '" + v + "'");
-        }
-        InetAddress dnsIp = ip(c, "dns", v.substring(0, dc));
-        try {
-            return Optional.of(new InetSocketAddress(dnsIp, Integer.parseInt(v.substring(dc + 1))));
-        } catch (IllegalArgumentException e) {
-            throw error(c, "dns", "bad port in '" + v + "'");
-        }
+        // read as the other IP:PORT keys (until session 46 its own reading took ::1:53 as ::1 port 53, a guess)
+        return socketAddress(c, "dns");
     }
 
     private static InetAddress ip(ConfigFile c, String key, String text) throws ConfigException {

@@ -440,6 +440,13 @@ class NodeConfigTest {
                 VALID.replace("listen = 127.0.0.1:0", "listen = ::1:2525"),
                 "node.conf line 4: listen: write an IPv6 address in brackets: [::1]:2525");
         parse(VALID + "admin-listen = [::1]:0\n");
+        // the dns key had its own reading, which still guessed (::1:53 was ::1 port 53) and said "expected an IP
+        // address, was '[:'" for '[::1' (review, session 46)
+        fails(
+                VALID + "scanner = auth\ndns = ::1:53\n",
+                "node.conf line 13: dns: write an IPv6 address in brackets: [::1]:53");
+        fails(VALID + "scanner = auth\ndns = [::1\n", "node.conf line 13: dns: expected [IPV6]:PORT, was '[::1'");
+        assertThat(parse(VALID + "scanner = auth\ndns = [::1]:53\n")).isNotNull();
         fails(
                 VALID + "dmarc-reject = bounce\n",
                 "node.conf line 12: dmarc-reject: must be 'reject' or 'quarantine', was 'bounce'");
