@@ -173,8 +173,8 @@ public record ScanSettings(
 
     /**
      * Refuses an {@code IP:PORT} value whose address is IPv6 without brackets ({@code ::1:8891} is itself an IPv6
-     * address, so which colon starts the port would be a guess) or whose brackets do not enclose the address
-     * ({@code [::1:8891}, {@code ::1]:8891}).
+     * address, so which colon starts the port would be a guess) or whose brackets do not enclose the address once
+     * ({@code [::1:8891}, {@code ::1]:8891}, {@code [[::1]]:8891}, {@code [::1]]:8891}).
      *
      * @param flag the option's name, for the message
      * @param value the text
@@ -182,12 +182,17 @@ public record ScanSettings(
      */
     static void requireBrackets(String flag, String value) throws UsageException {
         int colon = value.lastIndexOf(':');
-        if (colon > 0 && !value.startsWith("[") && value.substring(0, colon).indexOf(':') >= 0) {
-            throw new UsageException(flag + ": write an IPv6 address in brackets: [" + value.substring(0, colon) + "]"
-                    + value.substring(colon));
-        }
-        if (colon > 0 && value.startsWith("[") != value.substring(0, colon).endsWith("]")) {
+        String host = colon > 0 ? value.substring(0, colon) : value;
+        boolean enclosed = host.length() >= 2 && host.startsWith("[") && host.endsWith("]");
+        String inside = enclosed ? host.substring(1, host.length() - 1) : host;
+        if (inside.indexOf('[') >= 0 || inside.indexOf(']') >= 0) {
+            // until session 46 only the first and last character were looked at: [[::1]]:8891 passed (the milter's
+            // --listen strips every bracket), and ::1]:8891 was told to write [::1]]:8891
             throw new UsageException(flag + " expects IP:PORT, [IPV6]:PORT for IPv6, was '" + value + "'");
+        }
+        if (colon > 0 && !enclosed && host.indexOf(':') >= 0) {
+            throw new UsageException(
+                    flag + ": write an IPv6 address in brackets: [" + host + "]" + value.substring(colon));
         }
     }
 

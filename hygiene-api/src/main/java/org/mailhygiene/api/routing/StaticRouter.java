@@ -86,7 +86,10 @@ public final class StaticRouter implements Router {
                         try {
                             String hop = r.strip();
                             int first = hop.indexOf(':');
-                            if (!hop.startsWith("[") && first >= 0 && hop.indexOf(':', first + 1) >= 0) {
+                            if (!hop.startsWith("[")
+                                    && hop.indexOf(']') < 0
+                                    && first >= 0
+                                    && hop.indexOf(':', first + 1) >= 0) {
                                 // ::1:2526 reads as the address 0:0:0:0:0:0:1:2526 on port 25, where the port
                                 // was likely meant: brackets say which
                                 int last = hop.lastIndexOf(':');

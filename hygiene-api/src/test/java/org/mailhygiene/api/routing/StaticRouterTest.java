@@ -154,6 +154,9 @@ class StaticRouterTest {
         assertThatThrownBy(() -> StaticRouter.parse("example.org:::1:2526\n"))
                 .hasMessage("smtproutes line 1: 'example.org': write an IPv6 next hop in brackets: [::1]:2526 for port"
                         + " 2526, [::1:2526] for port 25");
+        // review, session 46: a closing bracket without its opening one was told to write [::1]]:2526 or [::1]:2526]
+        assertThatThrownBy(() -> StaticRouter.parse("example.org:::1]:2526\n"))
+                .hasMessage("smtproutes line 1: 'example.org': invalid character ']' in host ::1]:2526");
         assertThatThrownBy(() -> NextHop.parse("[2001:db8::1]25", 25)).hasMessageContaining("':port'");
         assertThatThrownBy(() -> NextHop.parse("host:x", 25)).hasMessageContaining("invalid port 'x'");
         assertThatThrownBy(() -> NextHop.parse("host:0", 25)).hasMessageContaining("1..65535");

@@ -685,6 +685,10 @@ public final class NodeConfig {
             }
             host = a.substring(0, ac);
             portText = a.substring(ac + 1);
+            if (host.indexOf(']') >= 0) {
+                // ::1]:2525: no suggestion with brackets added ([::1]]:2525 is no IP:PORT either)
+                throw error(c, key, "expected [IPV6]:PORT, was " + ConfigFile.quote(a));
+            }
             if (host.indexOf(':') >= 0) {
                 // ::1:2525 is itself an IPv6 address: which colon starts the port is a guess
                 throw error(c, key, "write an IPv6 address in brackets: [" + host + "]:" + portText);

@@ -447,6 +447,10 @@ class NodeConfigTest {
                 "node.conf line 13: dns: write an IPv6 address in brackets: [::1]:53");
         fails(VALID + "scanner = auth\ndns = [::1\n", "node.conf line 13: dns: expected [IPV6]:PORT, was '[::1'");
         assertThat(parse(VALID + "scanner = auth\ndns = [::1]:53\n")).isNotNull();
+        // and '::1]:2525' was told to write '[::1]]:2525', itself no IP:PORT
+        fails(
+                VALID + "admin-listen = ::1]:9025\n",
+                "node.conf line 12: admin-listen: expected [IPV6]:PORT, was '::1]:9025'");
         fails(
                 VALID + "dmarc-reject = bounce\n",
                 "node.conf line 12: dmarc-reject: must be 'reject' or 'quarantine', was 'bounce'");
