@@ -148,8 +148,10 @@ public final class AttachmentPolicyScanner implements Scanner {
      * and a TNEF name attribute longer than 1 MiB is read up to that instead of skipped; 13 since a TNEF attachment's
      * long file name is found behind MAPI properties of any size (one over 1 MiB before it hid the name); 14 since a
      * vCard declared {@code application/vcard} or {@code application/x-vcard} and a vCalendar event declared
-     * {@code application/x-vcalendar}, informal names of PNG, JPEG, BMP, MP3, M4A, RAR, zip, PDF, Word and Excel, and an Office Open
-     * XML file declared as its binary format ({@code .docx} as {@code application/msword}) are no type mismatch.
+     * {@code application/x-vcalendar}, informal names of PNG, JPEG, BMP, MP3, M4A, RAR, zip, PDF, Word and Excel, and an
+     * Office Open XML file declared as its binary format ({@code .docx} as {@code application/msword}) are no type
+     * mismatch, and an RFC 2231 name's sections from {@code name*10000} on are joined (they were dropped, its extension
+     * with them).
      */
     static final int VERSION = 14;
 

@@ -200,7 +200,10 @@ final class LenientHeaders {
         String number = tail.endsWith("*") ? tail.substring(0, tail.length() - 1) : tail;
         int index = 0;
         if (!number.isEmpty()) {
-            if (number.length() > 4 || !number.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            // up to nine digits, any int: a limit of four (until session 46) read name*10000 on as another
+            // parameter, and a name in more sections lost its end, the extension with it, while readers that join
+            // every section (Jakarta Mail, Python's email) show it; the sections are as many as the header holds
+            if (number.length() > 9 || !number.chars().allMatch(c -> c >= '0' && c <= '9')) {
                 plain.put(name, value);
                 return;
             }

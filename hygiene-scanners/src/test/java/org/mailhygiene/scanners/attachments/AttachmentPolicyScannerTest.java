@@ -72,6 +72,31 @@ class AttachmentPolicyScannerTest {
                 .isTrue();
     }
 
+    /**
+     * Review, session 46: an RFC 2231 name in more than 10,000 sections lost every section from {@code name*10000} on
+     * (a section number of five digits was read as a parameter of another name), and with it the extension: a program
+     * named so passed as clean ({@code hygiene scan --builtin} said OK for 50,000 emoji and {@code x.exe} in sections
+     * of 60 characters), while readers that join every section (Jakarta Mail, Python's email) show the {@code .exe}.
+     */
+    @Test
+    void aFileNameInMoreThanTenThousandSectionsKeepsItsExtension() throws Exception {
+        StringBuilder sections = new StringBuilder();
+        for (int n = 0; n < 10_000; n++) {
+            sections.append(";\r\n filename*")
+                    .append(n)
+                    .append(n == 0 ? "*=utf-8''" : "*=")
+                    .append("ab");
+        }
+        sections.append(";\r\n filename*10000*=x.exe");
+        byte[] m = Samples.message(
+                "Content-Type: application/octet-stream",
+                "Content-Disposition: attachment" + sections,
+                "hello".getBytes(StandardCharsets.US_ASCII));
+        Verdict v = scan(m);
+        assertThat(rules(v)).contains(AttachmentPolicyScanner.EXECUTABLE);
+        assertThat(v.rules().get(0).description()).contains("x.exe");
+    }
+
     /** {@code /health} names the policy a node runs instead of "no health probe" (UNKNOWN, which monitors flag). */
     @Test
     void healthIsUpAndNamesThePolicy() {
