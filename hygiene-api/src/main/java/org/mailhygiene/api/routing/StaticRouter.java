@@ -93,9 +93,13 @@ public final class StaticRouter implements Router {
                                 // ::1:2526 reads as the address 0:0:0:0:0:0:1:2526 on port 25, where the port
                                 // was likely meant: brackets say which
                                 int last = hop.lastIndexOf(':');
-                                throw new IllegalArgumentException("write an IPv6 next hop in brackets: ["
-                                        + hop.substring(0, last) + "]" + hop.substring(last) + " for port "
-                                        + hop.substring(last + 1) + ", [" + hop + "] for port 25");
+                                String address = hop.substring(0, last);
+                                if (address.endsWith(":")) {
+                                    address += ":"; // the port's colon ended a '::' (::1 is [::]:1 that way)
+                                }
+                                throw new IllegalArgumentException("write an IPv6 next hop in brackets: [" + address
+                                        + "]" + hop.substring(last) + " for port " + hop.substring(last + 1) + ", ["
+                                        + hop + "] for port 25");
                             }
                             hops.add(NextHop.parse(hop, NextHop.SMTP_PORT));
                         } catch (IllegalArgumentException e) {

@@ -154,6 +154,13 @@ class StaticRouterTest {
         assertThatThrownBy(() -> StaticRouter.parse("example.org:::1:2526\n"))
                 .hasMessage("smtproutes line 1: 'example.org': write an IPv6 next hop in brackets: [::1]:2526 for port"
                         + " 2526, [::1:2526] for port 25");
+        // review, session 46: where the port's colon ended a '::', the reading with a port was no address ([:]:1)
+        assertThatThrownBy(() -> StaticRouter.parse("example.org:::1\n"))
+                .hasMessage("smtproutes line 1: 'example.org': write an IPv6 next hop in brackets: [::]:1 for port"
+                        + " 1, [::1] for port 25");
+        assertThatThrownBy(() -> StaticRouter.parse(":2001:db8::25\n"))
+                .hasMessage("smtproutes line 1: the default route: write an IPv6 next hop in brackets: [2001:db8::]:25"
+                        + " for port 25, [2001:db8::25] for port 25");
         // review, session 46: a closing bracket without its opening one was told to write [::1]]:2526 or [::1]:2526]
         assertThatThrownBy(() -> StaticRouter.parse("example.org:::1]:2526\n"))
                 .hasMessage("smtproutes line 1: 'example.org': invalid character ']' in host ::1]:2526");
