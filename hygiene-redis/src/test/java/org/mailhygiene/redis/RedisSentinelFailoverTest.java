@@ -3,18 +3,17 @@ package org.mailhygiene.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.api.Verdict;
 import org.mailhygiene.api.shared.SharedStateException;
+import org.mailhygiene.testkit.ClosedPort;
 import org.mailhygiene.testkit.junit.RealBinaries;
 import org.mailhygiene.testkit.redis.RealRedis;
 import redis.clients.jedis.Jedis;
@@ -28,11 +27,23 @@ class RedisSentinelFailoverTest {
     @TempDir
     Path dir;
 
-    private static int closedPort() throws IOException {
-        try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress("127.0.0.1", 0));
-            return s.getLocalPort();
-        }
+    /** The ports {@link #closedPort()} holds, released after each test. */
+    private final java.util.List<ClosedPort> closedPorts = new java.util.ArrayList<>();
+
+    /**
+     * A loopback port where nothing listens, held until the test ends: no other program can start listening on it
+     * meanwhile (a port found free and closed again could be taken before the test connected to it).
+     */
+    private int closedPort() {
+        ClosedPort p = ClosedPort.reserve();
+        closedPorts.add(p);
+        return p.port();
+    }
+
+    @AfterEach
+    void releaseClosedPorts() {
+        closedPorts.forEach(ClosedPort::close);
+        closedPorts.clear();
     }
 
     private static boolean sentinelListenerRunning() {

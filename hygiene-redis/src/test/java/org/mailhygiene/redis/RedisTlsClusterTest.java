@@ -49,7 +49,8 @@ class RedisTlsClusterTest {
                     server,
                     dir.resolve("shard-" + i),
                     ca,
-                    List.of(
+                    // asked again at each attempt: a bus port taken before the node bound it is replaced
+                    () -> List.of(
                             "cluster-enabled yes",
                             "cluster-config-file nodes.conf",
                             "cluster-node-timeout 5000",
@@ -100,10 +101,17 @@ class RedisTlsClusterTest {
         return out;
     }
 
-    private static int freePort() throws IOException {
+    /**
+     * A port found free for a node's cluster bus: it is closed again before the node binds it, so it is only ever used
+     * in the config lines {@link RealRedis} asks for at each attempt (a port taken meanwhile fails that attempt, and
+     * the next one has a new port).
+     */
+    private static int freePort() {
         try (ServerSocket s = new ServerSocket()) {
             s.bind(new InetSocketAddress("127.0.0.1", 0));
             return s.getLocalPort();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("no free loopback port", e);
         }
     }
 
@@ -176,7 +184,7 @@ class RedisTlsClusterTest {
         try (RealRedis plain = RealRedis.start(
                         server,
                         dir.resolve("plain"),
-                        List.of(
+                        () -> List.of(
                                 "cluster-enabled yes",
                                 "cluster-config-file nodes.conf",
                                 "cluster-port " + freePort()));

@@ -31,16 +31,18 @@ class RedisTlsTest {
     void theServerCertificateMustNameTheHost() throws Exception {
         Path server = RealBinaries.require("redis-server", "redis-server");
         PrivateCa ca = PrivateCa.create(Files.createDirectories(dir.resolve("pki")));
-        int tlsPort = freePort();
+        // the TLS port is a line of the config, asked for again if the server could not bind the one it named
+        java.util.concurrent.atomic.AtomicInteger lastTlsPort = new java.util.concurrent.atomic.AtomicInteger();
         try (RealRedis redis = RealRedis.start(
                 server,
                 dir.resolve("redis"),
-                List.of(
-                        "tls-port " + tlsPort,
+                () -> List.of(
+                        "tls-port " + lastTlsPort.updateAndGet(old -> freePort()),
                         "tls-cert-file " + ca.serverCertificate(),
                         "tls-key-file " + ca.serverKey(),
                         "tls-ca-cert-file " + ca.caCertificate(),
                         "tls-auth-clients no"))) {
+            int tlsPort = lastTlsPort.get();
             String cacert = "?cacert=" + ca.caCertificate();
             Verdict v = Verdict.clean("clamd", Duration.ofMillis(1));
             try (RedisSharedState named =
@@ -154,10 +156,12 @@ class RedisTlsTest {
                 .hasMessageStartingWith("cannot read CA certificates " + key + ": not a PEM file of certificates");
     }
 
-    private static int freePort() throws IOException {
+    private static int freePort() {
         try (ServerSocket s = new ServerSocket()) {
             s.bind(new InetSocketAddress("127.0.0.1", 0));
             return s.getLocalPort();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("no free loopback port", e);
         }
     }
 }

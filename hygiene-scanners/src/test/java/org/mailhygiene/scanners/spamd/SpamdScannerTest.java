@@ -4,12 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.mailhygiene.api.Health;
@@ -24,6 +22,7 @@ import org.mailhygiene.api.policy.Action;
 import org.mailhygiene.api.policy.DefaultPolicy;
 import org.mailhygiene.api.policy.Disposition;
 import org.mailhygiene.api.policy.Header;
+import org.mailhygiene.testkit.ClosedPort;
 import org.mailhygiene.testkit.FakeClock;
 import org.mailhygiene.testkit.junit.FakeSpamdExtension;
 import org.mailhygiene.testkit.spamd.FakeSpamd;
@@ -37,11 +36,23 @@ class SpamdScannerTest {
         return Message.of(("Subject: t\r\n\r\n" + body + "\r\n").getBytes(StandardCharsets.US_ASCII));
     }
 
-    private static int closedPort() throws IOException {
-        try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            return s.getLocalPort();
-        }
+    /** The ports {@link #closedPort()} holds, released after each test. */
+    private final java.util.List<ClosedPort> closedPorts = new java.util.ArrayList<>();
+
+    /**
+     * A loopback port where nothing listens, held until the test ends: no other program can start listening on it
+     * meanwhile (a port found free and closed again could be taken before the test connected to it).
+     */
+    private int closedPort() {
+        ClosedPort p = ClosedPort.reserve();
+        closedPorts.add(p);
+        return p.port();
+    }
+
+    @AfterEach
+    void releaseClosedPorts() {
+        closedPorts.forEach(ClosedPort::close);
+        closedPorts.clear();
     }
 
     @Test

@@ -16,6 +16,7 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
@@ -33,6 +34,11 @@ import org.mailhygiene.testkit.tls.PrivateCa;
  * ({@code tls-auth-clients no}) and connects to other servers (its master, the monitored servers of a Sentinel) over
  * TLS ({@code tls-replication yes}); for a cluster node the caller adds {@code tls-cluster yes} and a free
  * {@code cluster-port} to {@code extraConfig} (the default bus port, the TLS port + 10000, may be past 65535).
+ *
+ * <p>A config line that names a port of its own (a {@code cluster-port}) has the same race as the server's port: give
+ * such lines as a {@link Supplier} ({@link #start(Path, Path, Supplier)}, {@link #startTls(Path, Path, PrivateCa,
+ * Supplier)}), which is asked again for every attempt, so that a port taken before the server bound it is replaced as
+ * well.
  *
  * <p>Not thread-safe: one test drives one instance. {@link #close()} kills the server (and resumes it first if paused).
  */
@@ -77,16 +83,45 @@ public final class RealRedis implements AutoCloseable {
     public static RealRedis start(Path redisServer, Path workDir, List<String> extraConfig)
             throws IOException, InterruptedException {
         Objects.requireNonNull(redisServer, "redisServer");
+        List<String> config = List.copyOf(extraConfig);
+        return start(redisServer, workDir, () -> config, RealRedis::freePort);
+    }
+
+    /**
+     * Starts a server on a free loopback port, with config lines that may name ports of their own: {@code extraConfig}
+     * is asked for the lines again at every attempt, so when the server could not bind a port one of them named
+     * ({@code Address already in use}), the next attempt has fresh lines (a {@code cluster-port} found free again).
+     *
+     * @param redisServer the {@code redis-server} binary
+     * @param workDir an empty directory the server may use (config, log, working directory)
+     * @param extraConfig gives further {@code redis.conf} lines, once per attempt (up to five); the lines of the
+     *     attempt that started are the ones {@link #restart()} uses
+     * @return the running server
+     * @throws IOException if it cannot be started or does not answer within {@link #START_TIMEOUT}
+     * @throws java.io.UncheckedIOException if {@code extraConfig} throws it (no free port left)
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public static RealRedis start(Path redisServer, Path workDir, Supplier<List<String>> extraConfig)
+            throws IOException, InterruptedException {
+        Objects.requireNonNull(redisServer, "redisServer");
+        Objects.requireNonNull(extraConfig, "extraConfig");
         return start(redisServer, workDir, extraConfig, RealRedis::freePort);
     }
 
     /** {@link #start(Path, Path, List)} on the ports {@code ports} offers (a test offers a taken one first). */
     static RealRedis start(Path redisServer, Path workDir, List<String> extraConfig, IntSupplier ports)
             throws IOException, InterruptedException {
+        List<String> config = List.copyOf(extraConfig);
+        return start(redisServer, workDir, () -> config, ports);
+    }
+
+    private static RealRedis start(
+            Path redisServer, Path workDir, Supplier<List<String>> extraConfig, IntSupplier ports)
+            throws IOException, InterruptedException {
         Objects.requireNonNull(redisServer, "redisServer");
         Files.createDirectories(workDir);
         return launchOnAFreePort(
-                workDir, ports, port -> new RealRedis(redisServer, workDir, port, extraConfig, false, null));
+                workDir, ports, port -> new RealRedis(redisServer, workDir, port, extraConfig.get(), false, null));
     }
 
     /**
@@ -102,13 +137,34 @@ public final class RealRedis implements AutoCloseable {
      */
     public static RealRedis startTls(Path redisServer, Path workDir, PrivateCa ca, List<String> extraConfig)
             throws IOException, InterruptedException {
+        List<String> config = List.copyOf(extraConfig);
+        return startTls(redisServer, workDir, ca, () -> config);
+    }
+
+    /**
+     * Starts a server that speaks TLS only, on a free loopback port, with config lines that may name ports of their
+     * own (a cluster node's {@code cluster-port}): {@code extraConfig} is asked for the lines again at every attempt,
+     * as in {@link #start(Path, Path, Supplier)}.
+     *
+     * @param redisServer the {@code redis-server} binary (built with TLS, as Debian's is)
+     * @param workDir an empty directory the server may use
+     * @param ca the CA whose server certificate it presents
+     * @param extraConfig gives further {@code redis.conf} lines, once per attempt (up to five)
+     * @return the running server; {@link #url()} is {@code rediss://127.0.0.1:PORT}
+     * @throws IOException if it cannot be started or does not answer within {@link #START_TIMEOUT}
+     * @throws java.io.UncheckedIOException if {@code extraConfig} throws it (no free port left)
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public static RealRedis startTls(Path redisServer, Path workDir, PrivateCa ca, Supplier<List<String>> extraConfig)
+            throws IOException, InterruptedException {
         Objects.requireNonNull(redisServer, "redisServer");
         Objects.requireNonNull(ca, "ca");
+        Objects.requireNonNull(extraConfig, "extraConfig");
         Files.createDirectories(workDir);
         return launchOnAFreePort(
                 workDir,
                 RealRedis::freePort,
-                port -> new RealRedis(redisServer, workDir, port, extraConfig, false, ca));
+                port -> new RealRedis(redisServer, workDir, port, extraConfig.get(), false, ca));
     }
 
     /**

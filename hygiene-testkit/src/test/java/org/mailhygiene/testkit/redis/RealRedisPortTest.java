@@ -45,4 +45,39 @@ class RealRedisPortTest {
             }
         }
     }
+
+    /**
+     * A cluster node's bus port ({@code cluster-port}, found free by the test) taken before the server bound it: the
+     * config lines are asked for again at the next attempt, so the node starts on fresh ports. With the lines given as
+     * a list, every attempt repeated the taken bus port and the start failed after five: {@code Failed listening on
+     * port ... (cluster), aborting}.
+     */
+    @Test
+    void aClusterBusPortTakenBeforeTheServerBindsItIsReplacedByAnother() throws Exception {
+        Path server = RealBinaries.require("redis-server", "redis-server");
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress("127.0.0.1", 0));
+            AtomicInteger asked = new AtomicInteger();
+            try (RealRedis r = RealRedis.start(
+                    server,
+                    dir.resolve("node"),
+                    () -> List.of(
+                            "cluster-enabled yes",
+                            "cluster-config-file nodes.conf",
+                            "cluster-port " + (asked.getAndIncrement() == 0 ? taken.getLocalPort() : freePort())))) {
+                assertThat(asked.get()).as("config lines asked for").isEqualTo(2);
+                assertThat(r.ping(Duration.ofSeconds(30))).isTrue();
+                assertThat(r.logTail()).doesNotContain("Address already in use");
+            }
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket free = new ServerSocket()) {
+            free.bind(new InetSocketAddress("127.0.0.1", 0));
+            return free.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 }
