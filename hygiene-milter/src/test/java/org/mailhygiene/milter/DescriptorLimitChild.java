@@ -25,6 +25,7 @@ public final class DescriptorLimitChild {
                         .maxConnections(2000)
                         .build()) {
             server.start();
+            negotiateOnce(server.address().getPort());
             if (args.length > 0 && args[0].equals("steal")) {
                 stealDescriptors();
             }
@@ -32,6 +33,25 @@ public final class DescriptorLimitChild {
             System.out.flush();
             while (System.in.read() >= 0) {
                 // wait for the test to close our input
+            }
+        }
+    }
+
+    /**
+     * Negotiates options with the milter once, before the test takes every descriptor: the session's classes are
+     * loaded from the test's class directories one file at a time, which fails ({@code NoClassDefFoundError}) with no
+     * descriptor free; a deployed milter loads them from jars it holds open.
+     */
+    private static void negotiateOnce(int port) throws java.io.IOException {
+        try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout(30_000);
+            org.mailhygiene.milter.protocol.MilterCodec.write(
+                    s.getOutputStream(), new org.mailhygiene.milter.protocol.OptionNegotiation(6, 0x1ff, 0).toPacket());
+            s.getOutputStream().flush();
+            org.mailhygiene.milter.protocol.MilterPacket reply = org.mailhygiene.milter.protocol.MilterCodec.read(
+                    s.getInputStream(), org.mailhygiene.milter.protocol.MilterCodec.DEFAULT_MAX_PACKET);
+            if (reply == null || reply.code() != org.mailhygiene.milter.protocol.MilterProtocol.SMFIR_OPTNEG) {
+                throw new java.io.IOException("the milter did not negotiate options: " + reply);
             }
         }
     }
