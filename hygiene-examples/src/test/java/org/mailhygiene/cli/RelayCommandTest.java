@@ -680,24 +680,44 @@ class RelayCommandTest {
                                 .statusCode())
                         .isEqualTo(200);
                 p.destroy(); // SIGTERM
-                String said = null;
-                // Until the node says 503 or has exited: the window opens when the JVM runs the shutdown hook, which a
-                // loaded machine may do seconds after the SIGTERM, and lasts the delivery's 10 s. (A fixed 8 s from
-                // the SIGTERM missed it when the hook ran late.) The bound only keeps a hung node from hanging the
-                // test.
+                // Each probe is a connection of its own, as a load balancer's is: an endpoint closing (or closed)
+                // refuses a new connection, though it may still answer one kept alive from an earlier request (the
+                // HttpClient's, reused, got a 503 within the 1 s AdminServer.close waits, so this test passed with the
+                // admin endpoint closed first). Until the node says 503 or has exited: the window opens when the JVM
+                // runs the shutdown hook, which a loaded machine may do seconds after the SIGTERM, and lasts the
+                // delivery's 10 s. The bound only keeps a hung node from hanging the test.
                 long until = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+                String said = null;
                 while (said == null && System.nanoTime() < until && p.isAlive()) {
-                    try {
-                        java.net.http.HttpResponse<String> r =
-                                http.send(get, java.net.http.HttpResponse.BodyHandlers.ofString());
-                        if (r.statusCode() == 503) {
-                            said = r.body();
-                        }
-                    } catch (java.io.IOException e) {
+                    String r = probe(health);
+                    if (r.startsWith("HTTP/1.1 503")) {
+                        said = r;
+                    } else if (r.isEmpty()) {
                         Thread.sleep(20); // refused: closed already, or not yet stopping
                     }
                 }
                 assertThat(said).as("a 503 while the node stops").isNotNull().contains("stopping");
+                long firstStopping = System.nanoTime();
+                // ... said while the delivery is in flight (the node has not cut its connection to the next hop) ...
+                java.net.Socket delivery = held.get(0);
+                delivery.setSoTimeout(200);
+                assertThat(stillOpen(delivery))
+                        .as("the delivery is in flight when /health says stopping")
+                        .isTrue();
+                // ... and said for longer than an endpoint being closed answers (1 s): the endpoint stays open while
+                // the node waits for the delivery
+                String later;
+                long sinceFirst;
+                do {
+                    Thread.sleep(50);
+                    sinceFirst = System.nanoTime() - firstStopping;
+                    later = probe(health);
+                } while (later.startsWith("HTTP/1.1 503")
+                        && sinceFirst < Duration.ofSeconds(2).toNanos());
+                assertThat(later)
+                        .as("/health on a new connection 2 s after it first said stopping")
+                        .startsWith("HTTP/1.1 503")
+                        .contains("stopping");
                 assertThat(p.waitFor(60, TimeUnit.SECONDS))
                         .as("exited after SIGTERM")
                         .isTrue();
@@ -707,6 +727,36 @@ class RelayCommandTest {
                     h.close();
                 }
             }
+        }
+    }
+
+    /**
+     * GETs {@code uri} on a connection of its own ({@code Connection: close}), as a load balancer's probe does.
+     *
+     * @return the response (status line, headers, body), or "" when the connection was refused or failed
+     */
+    private static String probe(java.net.URI uri) throws InterruptedException {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress(uri.getHost(), uri.getPort()), 2_000);
+            s.setSoTimeout(5_000);
+            s.getOutputStream()
+                    .write(("GET " + uri.getPath() + " HTTP/1.1\r\nHost: " + uri.getHost() + ":" + uri.getPort()
+                                    + "\r\nConnection: close\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+
+    /** Whether the peer has neither closed nor reset {@code s} (a read that times out: nothing sent, still open). */
+    private static boolean stillOpen(java.net.Socket s) {
+        try {
+            return s.getInputStream().read() >= 0;
+        } catch (java.net.SocketTimeoutException e) {
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
         }
     }
 
