@@ -33,8 +33,11 @@ import java.util.function.LongSupplier;
  * an INFO line when accepting works again, with the counts.
  *
  * <p>Not thread-safe: owned by the one accepting thread. {@link #close()} when the loop ends.
+ *
+ * <p>Not final only so that the servers' tests can make its methods fail (an accept loop must survive that); it is not
+ * meant to be extended otherwise.
  */
-public final class AcceptBackoff implements AutoCloseable {
+public class AcceptBackoff implements AutoCloseable {
     /** The pause after the first failed accept of a run. */
     public static final Duration FIRST_PAUSE = Duration.ofMillis(5);
 

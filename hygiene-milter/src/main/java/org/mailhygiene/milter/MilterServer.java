@@ -114,6 +114,15 @@ public final class MilterServer implements AutoCloseable {
     private final ExecutorService progressWriters;
     private final AtomicInteger active = new AtomicInteger();
     private final java.util.concurrent.atomic.AtomicLong accepted = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong acceptLoopErrors =
+            new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * Makes the accept loop's back-off (one per loop, on the accepting thread). A seam for tests, which give one whose
+     * methods fail; set before {@link #start()}.
+     */
+    java.util.function.Supplier<AcceptBackoff> acceptBackoffs = AcceptBackoff::new;
+
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private final Set<MilterSession> live = ConcurrentHashMap.newKeySet();
     private volatile ServerSocket serverSocket;
@@ -234,6 +243,18 @@ public final class MilterServer implements AutoCloseable {
     }
 
     /**
+     * The number of MTA connections the accept loop closed because admitting them failed unexpectedly (a
+     * {@link RuntimeException} or {@link LinkageError}, such as a class that could not be loaded for want of a file
+     * descriptor), since start. Each is logged at WARN; the MTA applies its {@code milter_default_action} to it, and
+     * the loop goes on accepting.
+     *
+     * @return connections closed so; 0 normally
+     */
+    public long acceptLoopErrors() {
+        return acceptLoopErrors.get();
+    }
+
+    /**
      * Whether the server is accepting connections: started and not closed.
      *
      * @return {@code true} between {@link #start()} and {@link #close()}
@@ -302,7 +323,7 @@ public final class MilterServer implements AutoCloseable {
      */
     private void acceptLoop() {
         AcceptBackoff.warmUp();
-        try (AcceptBackoff backoff = new AcceptBackoff()) {
+        try (AcceptBackoff backoff = acceptBackoffs.get()) {
             acceptLoop(backoff);
         }
     }
@@ -337,37 +358,52 @@ public final class MilterServer implements AutoCloseable {
                 }
                 s = late; // it came after the shortage ended: admitted as any other
             }
-            if (backoff.refusedToKeepSpare(s, refusal)) {
-                continue;
-            }
-            String recovered = backoff.succeeded();
-            if (recovered != null) {
-                LOG.info("milter: {}", recovered);
-            }
-            if (active.get() >= maxConnections) {
-                LOG.warn(
-                        "milter: {} connections open, closing one from {}",
-                        maxConnections,
-                        org.mailhygiene.internal.HostPorts.of((InetSocketAddress) s.getRemoteSocketAddress()));
-                closeQuietly(s);
-                continue;
-            }
-            active.incrementAndGet();
-            accepted.incrementAndGet();
-            sockets.add(s);
-            MilterSession[] session = new MilterSession[1];
-            Socket connection = s;
-            Runnable onClose = () -> {
-                sockets.remove(connection);
-                live.remove(session[0]);
-                active.decrementAndGet();
-            };
-            session[0] = new MilterSession(settings, s, onClose);
-            live.add(session[0]);
             try {
-                sessions.execute(session[0]);
-            } catch (RejectedExecutionException e) {
-                onClose.run();
+                if (backoff.refusedToKeepSpare(s, refusal)) {
+                    continue;
+                }
+                String recovered = backoff.succeeded();
+                if (recovered != null) {
+                    LOG.info("milter: {}", recovered);
+                }
+                if (active.get() >= maxConnections) {
+                    LOG.warn(
+                            "milter: {} connections open, closing one from {}",
+                            maxConnections,
+                            org.mailhygiene.internal.HostPorts.of((InetSocketAddress) s.getRemoteSocketAddress()));
+                    closeQuietly(s);
+                    continue;
+                }
+                active.incrementAndGet();
+                accepted.incrementAndGet();
+                sockets.add(s);
+                MilterSession[] session = new MilterSession[1];
+                Socket connection = s;
+                Runnable onClose = () -> {
+                    sockets.remove(connection);
+                    live.remove(session[0]);
+                    active.decrementAndGet();
+                };
+                try {
+                    session[0] = new MilterSession(settings, s, onClose);
+                    live.add(session[0]);
+                    sessions.execute(session[0]);
+                } catch (RejectedExecutionException e) {
+                    onClose.run();
+                    closeQuietly(s);
+                } catch (RuntimeException | LinkageError e) {
+                    onClose.run(); // no session runs: it must not count as open
+                    throw e;
+                }
+            } catch (RuntimeException | LinkageError unexpected) {
+                // a class that could not be loaded for want of a descriptor: this connection is lost (the MTA applies
+                // its milter_default_action), never the accept thread (it ended, and the port accepted connections
+                // nobody answered)
+                acceptLoopErrors.incrementAndGet();
+                LOG.warn(
+                        "milter: connection from {} closed: {}",
+                        org.mailhygiene.internal.HostPorts.of((InetSocketAddress) s.getRemoteSocketAddress()),
+                        unexpected.toString());
                 closeQuietly(s);
             }
         }

@@ -94,6 +94,14 @@ public final class SmtpServer implements AutoCloseable {
     private final boolean ownsExecutor;
     private final Duration stopGrace;
     private final AtomicInteger active = new AtomicInteger();
+    private final AtomicLong acceptLoopErrors = new AtomicLong();
+
+    /**
+     * Makes the accept loop's back-off (one per loop, on the accepting thread). A seam for tests, which give one whose
+     * methods fail; set before {@link #start()}.
+     */
+    java.util.function.Supplier<AcceptBackoff> acceptBackoffs = AcceptBackoff::new;
+
     private final ConcurrentHashMap<InetAddress, AtomicInteger> perIp = new ConcurrentHashMap<>();
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private final Set<SmtpSession> sessions = ConcurrentHashMap.newKeySet();
@@ -341,6 +349,18 @@ public final class SmtpServer implements AutoCloseable {
     }
 
     /**
+     * The number of connections the accept loop closed because refusing or admitting them failed unexpectedly (a
+     * {@link RuntimeException} or {@link LinkageError}: a session listener's {@code Error}, a class that could not be
+     * loaded for want of a file descriptor), since start. Each is closed without a reply and logged at WARN, and the
+     * loop goes on accepting.
+     *
+     * @return connections closed so; 0 normally
+     */
+    public long acceptLoopErrors() {
+        return acceptLoopErrors.get();
+    }
+
+    /**
      * How long {@link #stop()} waits for open sessions to end by themselves before it cuts their connections, by
      * default ({@link Builder#stopGrace(Duration)}): time for a message whose data was complete to be scanned, stored
      * and answered.
@@ -429,7 +449,7 @@ public final class SmtpServer implements AutoCloseable {
             settings.refused(s.getInetAddress(), "out-of-descriptors", 421);
             refuse(s, "421 4.3.2 " + settings.hostname() + " Out of system resources, try again later");
         };
-        try (AcceptBackoff backoff = new AcceptBackoff()) {
+        try (AcceptBackoff backoff = acceptBackoffs.get()) {
             while (running) {
                 Socket s;
                 try {
@@ -454,20 +474,32 @@ public final class SmtpServer implements AutoCloseable {
                     }
                     s = late; // it came after the shortage ended: admitted as any other
                 }
-                if (backoff.refusedToKeepSpare(s, refusal)) {
-                    continue;
-                }
-                String recovered = backoff.succeeded();
-                if (recovered != null) {
-                    LOG.info("{}: {}", current.settings().hostname(), recovered);
-                }
                 try {
-                    admit(s);
-                } catch (IOException | RuntimeException e) {
-                    LOG.debug(
-                            "could not admit {}: {}",
-                            org.mailhygiene.internal.HostPorts.address(s.getInetAddress()),
-                            e.toString());
+                    if (backoff.refusedToKeepSpare(s, refusal)) {
+                        continue;
+                    }
+                    String recovered = backoff.succeeded();
+                    if (recovered != null) {
+                        LOG.info("{}: {}", current.settings().hostname(), recovered);
+                    }
+                    try {
+                        admit(s);
+                    } catch (IOException | RuntimeException e) {
+                        LOG.debug(
+                                "could not admit {}: {}",
+                                org.mailhygiene.internal.HostPorts.address(s.getInetAddress()),
+                                e.toString());
+                        closeQuietly(s);
+                    }
+                } catch (RuntimeException | LinkageError unexpected) {
+                    // a listener's Error, a class that could not be loaded for want of a descriptor: this connection is
+                    // lost, never the accept thread (it ended, and the port accepted connections nobody answered)
+                    acceptLoopErrors.incrementAndGet();
+                    LOG.warn(
+                            "{}: connection from {} closed: {}",
+                            current.settings().hostname(),
+                            org.mailhygiene.internal.HostPorts.of((InetSocketAddress) s.getRemoteSocketAddress()),
+                            unexpected.toString());
                     closeQuietly(s);
                 }
             }
@@ -594,6 +626,9 @@ public final class SmtpServer implements AutoCloseable {
             onClose.run();
             settings.refused(ip, "shutting-down", 421);
             refuse(s, "421 4.3.2 " + settings.hostname() + " Shutting down");
+        } catch (RuntimeException | LinkageError e) {
+            onClose.run(); // no session runs: it must not count as open
+            throw e;
         }
     }
 
