@@ -95,6 +95,7 @@ public final class SmtpServer implements AutoCloseable {
     private final Duration stopGrace;
     private final AtomicInteger active = new AtomicInteger();
     private final AtomicLong acceptLoopErrors = new AtomicLong();
+    private volatile long scheduledStressCheckMillis;
 
     /**
      * Makes the accept loop's back-off (one per loop, on the accepting thread). A seam for tests, which give one whose
@@ -306,9 +307,7 @@ public final class SmtpServer implements AutoCloseable {
         acceptor.setDaemon(true);
         acceptor.start();
         Settings settings = current.settings();
-        long tick = Math.max(
-                100, Math.min(1000, settings.limits().stressIdleTimeout().toMillis() / 4));
-        settings.watchdog().scheduleWithFixedDelay(this::reapIdleUnderStress, tick, tick, TimeUnit.MILLISECONDS);
+        scheduleStressCheck();
         LOG.info(
                 "SMTP server {} listening on {}",
                 settings.hostname(),
@@ -525,11 +524,57 @@ public final class SmtpServer implements AutoCloseable {
     }
 
     /**
+     * How long the stress check waits before its next run: a quarter of {@code stressIdleTimeout}, at least 100 ms and
+     * at most 1 s.
+     */
+    static long stressCheckMillis(Duration stressIdleTimeout) {
+        return Math.max(100, Math.min(1000, stressIdleTimeout.toMillis() / 4));
+    }
+
+    /**
+     * The delay of the stress check scheduled last ({@link #stressCheckMillis(Duration)} of the stress idle timeout in
+     * force then), 0 before {@link #start()}: for tests.
+     */
+    long scheduledStressCheckMillis() {
+        return scheduledStressCheckMillis;
+    }
+
+    /**
+     * Schedules the next run of the stress check on the watchdog, after {@link #stressCheckMillis(Duration)} of the
+     * stress idle timeout in force now: each run schedules the next, so a reload's {@code stress-idle-timeout} sets the
+     * interval from the next run on (scheduled once at a fixed rate at start, the interval stayed that of the start).
+     * Nothing once the server stops (the watchdog is shut down).
+     */
+    private void scheduleStressCheck() {
+        Settings settings = current.settings();
+        long delay = stressCheckMillis(settings.limits().stressIdleTimeout());
+        scheduledStressCheckMillis = delay;
+        try {
+            settings.watchdog().schedule(this::stressCheck, delay, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException stopped) {
+            // the server stopped: no more checks
+        }
+    }
+
+    private void stressCheck() {
+        try {
+            reapIdleUnderStress();
+        } catch (RuntimeException e) {
+            // the next run must come all the same (at a fixed rate, one failure ended the checks for good, silently)
+            LOG.warn("stress check failed", e);
+        } finally {
+            if (running) {
+                scheduleStressCheck();
+            }
+        }
+    }
+
+    /**
      * Under stress, closes sessions that have waited longer than the stress idle timeout for their next command, those
      * whose write of replies has been blocked that long (a client that does not read), and those whose message data
      * came too slowly ({@link SmtpLimits#stressMinDataRate()}; each of the last two logs its own line). Runs on the
-     * watchdog executor, every quarter of {@code stress-idle-timeout} as it was at start (at least every second, at
-     * most every 100 ms).
+     * watchdog executor, every quarter of {@code stress-idle-timeout} (at least every second, at most every 100 ms),
+     * with the value in force at the run before (a reload changes the interval from the next run on).
      */
     private void reapIdleUnderStress() {
         if (!underStress()) {
