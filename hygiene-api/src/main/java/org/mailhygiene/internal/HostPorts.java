@@ -36,6 +36,19 @@ public final class HostPorts {
     }
 
     /**
+     * A connection's peer as a log line writes it ({@code 192.0.2.7:40112}, {@code [::1]:40112}), not the JDK's
+     * {@code /192.0.2.7:40112}; for use where nothing may throw (an accept loop's error path).
+     *
+     * @param s a socket
+     * @return the text; {@code null} written as such when the socket was never connected
+     */
+    public static String peer(java.net.Socket s) {
+        return s.getRemoteSocketAddress() instanceof InetSocketAddress a
+                ? of(a)
+                : String.valueOf(s.getRemoteSocketAddress());
+    }
+
+    /**
      * The text of an IP address as people and other MTAs write it: an IPv4 address dotted, an IPv6 address in the
      * RFC 5952 form ({@code ::1}, {@code 2001:db8::1}: lower-case hex, no leading zeros, the longest run of two or
      * more zero groups, the first of equal runs, as {@code ::}) rather than the JDK's full form

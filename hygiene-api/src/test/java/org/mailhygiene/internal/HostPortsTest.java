@@ -39,6 +39,17 @@ class HostPortsTest {
                 .isEqualTo("mx.example:25");
     }
 
+    /** A connection's peer without the JDK's slash; an unconnected socket does not make it throw. */
+    @Test
+    void aPeerIsWrittenWithoutASlashAndNeverThrows() throws Exception {
+        try (java.net.ServerSocket server = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                java.net.Socket client = new java.net.Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+                java.net.Socket accepted = server.accept()) {
+            assertThat(HostPorts.peer(accepted)).isEqualTo("127.0.0.1:" + client.getLocalPort());
+        }
+        assertThat(HostPorts.peer(new java.net.Socket())).isEqualTo("null");
+    }
+
     /** Any IPv6 address: read back the same, never longer than the JDK's form, at most one {@code ::}. */
     @Test
     void everyAddressReadsBackTheSame() {

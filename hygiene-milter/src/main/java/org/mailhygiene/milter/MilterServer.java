@@ -370,7 +370,7 @@ public final class MilterServer implements AutoCloseable {
                     LOG.warn(
                             "milter: {} connections open, closing one from {}",
                             maxConnections,
-                            org.mailhygiene.internal.HostPorts.of((InetSocketAddress) s.getRemoteSocketAddress()));
+                            org.mailhygiene.internal.HostPorts.peer(s));
                     closeQuietly(s);
                     continue;
                 }
@@ -402,7 +402,7 @@ public final class MilterServer implements AutoCloseable {
                 acceptLoopErrors.incrementAndGet();
                 LOG.warn(
                         "milter: connection from {} closed: {}",
-                        org.mailhygiene.internal.HostPorts.of((InetSocketAddress) s.getRemoteSocketAddress()),
+                        org.mailhygiene.internal.HostPorts.peer(s),
                         unexpected.toString());
                 closeQuietly(s);
             }

@@ -110,9 +110,7 @@ final class MilterSession implements Runnable {
     MilterSession(MilterServer.Settings cfg, Socket socket, Runnable onClose) {
         this.cfg = cfg;
         this.socket = socket;
-        this.peer = socket.getRemoteSocketAddress() instanceof java.net.InetSocketAddress a
-                ? org.mailhygiene.internal.HostPorts.of(a)
-                : String.valueOf(socket.getRemoteSocketAddress());
+        this.peer = org.mailhygiene.internal.HostPorts.peer(socket);
         this.onClose = onClose;
     }
 

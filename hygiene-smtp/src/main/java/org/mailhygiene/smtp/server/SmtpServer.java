@@ -497,7 +497,7 @@ public final class SmtpServer implements AutoCloseable {
                     LOG.warn(
                             "{}: connection from {} closed: {}",
                             current.settings().hostname(),
-                            org.mailhygiene.internal.HostPorts.of((InetSocketAddress) s.getRemoteSocketAddress()),
+                            org.mailhygiene.internal.HostPorts.peer(s),
                             unexpected.toString());
                     closeQuietly(s);
                 }
