@@ -6,12 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailhygiene.api.shared.SharedStateException;
 import org.mailhygiene.scanners.shared.GuardedSharedState;
-import org.mailhygiene.testkit.ClosedPort;
 import org.mailhygiene.testkit.junit.RealBinaries;
 import org.mailhygiene.testkit.redis.RealRedis;
 
@@ -25,23 +23,14 @@ class RedisClusterStartupTest {
     @TempDir
     Path dir;
 
-    /** The ports {@link #closedPort()} holds, released after each test. */
-    private final java.util.List<ClosedPort> closedPorts = new java.util.ArrayList<>();
+    /** Loopback ports where nothing listens, held until each test ends. */
+    @org.junit.jupiter.api.extension.RegisterExtension
+    final org.mailhygiene.testkit.junit.ClosedPortsExtension closedPorts =
+            new org.mailhygiene.testkit.junit.ClosedPortsExtension();
 
-    /**
-     * A loopback port where nothing listens, held until the test ends: no other program can start listening on it
-     * meanwhile (a port found free and closed again could be taken before the test connected to it).
-     */
+    /** A loopback port where nothing listens, held until the test ends. */
     private int closedPort() {
-        ClosedPort p = ClosedPort.reserve();
-        closedPorts.add(p);
-        return p.port();
-    }
-
-    @AfterEach
-    void releaseClosedPorts() {
-        closedPorts.forEach(ClosedPort::close);
-        closedPorts.clear();
+        return closedPorts.reserve();
     }
 
     @Test

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.mailhygiene.api.Health;
@@ -22,7 +21,6 @@ import org.mailhygiene.api.policy.Action;
 import org.mailhygiene.api.policy.DefaultPolicy;
 import org.mailhygiene.api.policy.Disposition;
 import org.mailhygiene.api.policy.Header;
-import org.mailhygiene.testkit.ClosedPort;
 import org.mailhygiene.testkit.FakeClock;
 import org.mailhygiene.testkit.junit.FakeSpamdExtension;
 import org.mailhygiene.testkit.spamd.FakeSpamd;
@@ -36,23 +34,14 @@ class SpamdScannerTest {
         return Message.of(("Subject: t\r\n\r\n" + body + "\r\n").getBytes(StandardCharsets.US_ASCII));
     }
 
-    /** The ports {@link #closedPort()} holds, released after each test. */
-    private final java.util.List<ClosedPort> closedPorts = new java.util.ArrayList<>();
+    /** Loopback ports where nothing listens, held until each test ends. */
+    @org.junit.jupiter.api.extension.RegisterExtension
+    final org.mailhygiene.testkit.junit.ClosedPortsExtension closedPorts =
+            new org.mailhygiene.testkit.junit.ClosedPortsExtension();
 
-    /**
-     * A loopback port where nothing listens, held until the test ends: no other program can start listening on it
-     * meanwhile (a port found free and closed again could be taken before the test connected to it).
-     */
+    /** A loopback port where nothing listens, held until the test ends. */
     private int closedPort() {
-        ClosedPort p = ClosedPort.reserve();
-        closedPorts.add(p);
-        return p.port();
-    }
-
-    @AfterEach
-    void releaseClosedPorts() {
-        closedPorts.forEach(ClosedPort::close);
-        closedPorts.clear();
+        return closedPorts.reserve();
     }
 
     @Test
