@@ -275,7 +275,10 @@ public final class NodeStatistics implements HygieneListener, AutoCloseable {
     }
 
     /**
-     * Every day on disk plus the counts still in memory (today's, and those of days not written yet), oldest first.
+     * Every day on disk plus the counts still in memory (today's, and those of days not written yet), oldest first. A
+     * malformed file of an earlier day (edited by hand, damaged) is left out and logged at WARN with its line and
+     * problem, so that the daily report and the shared counters still go out with every other day (until session 46
+     * it was thrown, and each day's report failed on it); {@code hygiene report} still refuses it, naming it.
      *
      * @return the days
      * @throws IOException if a file cannot be read
@@ -289,7 +292,8 @@ public final class NodeStatistics implements HygieneListener, AutoCloseable {
         }
         inMemory.put(current.day(), current);
         List<DailyCounts> out = new ArrayList<>(inMemory.values());
-        for (DailyCounts d : readDirectory(dir)) {
+        for (DailyCounts d :
+                readDirectory(dir, problem -> LOG.warn("{}: statistics file left out: {}", node, problem))) {
             if (!inMemory.containsKey(d.day())) {
                 out.add(d);
             }
@@ -359,13 +363,26 @@ public final class NodeStatistics implements HygieneListener, AutoCloseable {
      * @throws IllegalArgumentException if a file is malformed (naming the file and line)
      */
     public static List<DailyCounts> readDirectory(Path statsDir) throws IOException {
+        return readDirectory(statsDir, null);
+    }
+
+    /** As {@link #readDirectory(Path)}; a malformed file is given to {@code malformed} and left out, when not null. */
+    private static List<DailyCounts> readDirectory(Path statsDir, java.util.function.Consumer<String> malformed)
+            throws IOException {
         List<DailyCounts> out = new ArrayList<>();
         if (!Files.isDirectory(statsDir)) {
             return out;
         }
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(statsDir, "*" + SUFFIX)) {
             for (Path p : ds) {
-                out.add(read(p));
+                try {
+                    out.add(read(p));
+                } catch (IllegalArgumentException e) {
+                    if (malformed == null) {
+                        throw e;
+                    }
+                    malformed.accept(e.getMessage());
+                }
             }
         }
         out.sort(java.util.Comparator.comparing(DailyCounts::day));

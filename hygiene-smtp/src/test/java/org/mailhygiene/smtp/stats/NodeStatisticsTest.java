@@ -193,6 +193,27 @@ class NodeStatisticsTest {
         assertThat(stats.resolve("2026-01-01.stats.corrupt.3")).exists();
     }
 
+    /**
+     * A malformed file of an earlier day made {@code history()} throw, so the node's daily report mail and the shared
+     * counters failed every day on it: it is left out there now (and {@code hygiene report} still refuses it).
+     */
+    @Test
+    void aMalformedFileOfAnEarlierDayIsLeftOutOfTheHistory() throws Exception {
+        Path stats = dir.resolve("stats");
+        Files.createDirectories(stats);
+        Files.writeString(stats.resolve("2025-12-30.stats"), "node n\nday 2025-12-30\nreceived 7\n");
+        Files.writeString(stats.resolve("2025-12-31.stats"), "node n\nday 2025-12-31\nreceived 12x\n");
+        try (NodeStatistics s = NodeStatistics.open(dir, "n", clock)) {
+            s.received();
+            assertThat(s.history())
+                    .extracting(DailyCounts::day)
+                    .containsExactly(java.time.LocalDate.parse("2025-12-30"), java.time.LocalDate.parse("2026-01-01"));
+        }
+        assertThatThrownBy(() -> NodeStatistics.readDirectory(stats))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("2025-12-31.stats line 3");
+    }
+
     @Test
     void reportShowsMonthlyTablesPerNodeAndInTotal() throws Exception {
         Path data = dir.resolve("data");
