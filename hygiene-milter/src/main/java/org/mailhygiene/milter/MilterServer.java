@@ -123,6 +123,17 @@ public final class MilterServer implements AutoCloseable {
      */
     java.util.function.Supplier<AcceptBackoff> acceptBackoffs = AcceptBackoff::new;
 
+    /** Makes a connection's session. */
+    interface SessionMaker {
+        MilterSession make(Settings settings, Socket connection, Runnable onClose);
+    }
+
+    /**
+     * Makes the accept loop's sessions. A seam for tests, which give one that fails (as the constructor does when its
+     * class cannot be loaded for want of a descriptor); set before {@link #start()}.
+     */
+    SessionMaker sessionMaker = MilterSession::new;
+
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private final Set<MilterSession> live = ConcurrentHashMap.newKeySet();
     private volatile ServerSocket serverSocket;
@@ -381,11 +392,13 @@ public final class MilterServer implements AutoCloseable {
                 Socket connection = s;
                 Runnable onClose = () -> {
                     sockets.remove(connection);
-                    live.remove(session[0]);
+                    if (session[0] != null) { // none when making it failed (a concurrent set refuses null)
+                        live.remove(session[0]);
+                    }
                     active.decrementAndGet();
                 };
                 try {
-                    session[0] = new MilterSession(settings, s, onClose);
+                    session[0] = sessionMaker.make(settings, s, onClose);
                     live.add(session[0]);
                     sessions.execute(session[0]);
                 } catch (RejectedExecutionException e) {

@@ -62,6 +62,35 @@ class AcceptLoopErrorTest {
         }
     }
 
+    /**
+     * A session that could not be made (its class not loaded for want of a descriptor) must not stay counted as open.
+     * Before, closing it removed a null session from the set of live ones, which threw: the connection stayed counted
+     * for good, and with {@code maxConnections} of them every later MTA connection was closed unanswered.
+     */
+    @Test
+    void aSessionThatCouldNotBeMadeIsNotCountedAsOpen() throws Exception {
+        try (ScanPipeline pipeline = ScanPipeline.builder()
+                        .scanner(SignatureScanner.create())
+                        .build();
+                MilterServer server = MilterServer.builder()
+                        .pipeline(pipeline)
+                        .maxConnections(1)
+                        .build()) {
+            int[] made = new int[1];
+            server.sessionMaker = (settings, connection, onClose) -> {
+                if (++made[0] == 1) {
+                    throw new NoClassDefFoundError("org/mailhygiene/milter/MilterSession");
+                }
+                return new MilterSession(settings, connection, onClose);
+            };
+            server.start();
+            int port = server.address().getPort();
+            assertThat(negotiate(port)).as("the first connection").isEqualTo("(closed)");
+            assertThat(server.acceptLoopErrors()).isEqualTo(1);
+            assertThat(negotiate(port)).as("the second connection").isEqualTo("negotiated");
+        }
+    }
+
     /** Sends an option negotiation as an MTA does: "negotiated", "(closed)", or what else happened. */
     private static String negotiate(int port) throws IOException {
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
