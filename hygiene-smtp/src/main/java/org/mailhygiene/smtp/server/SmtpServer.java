@@ -349,8 +349,8 @@ public final class SmtpServer implements AutoCloseable {
 
     /**
      * The number of connections the accept loop closed because refusing or admitting them failed unexpectedly (a
-     * {@link RuntimeException} or {@link LinkageError}: a session listener's {@code Error}, a class that could not be
-     * loaded for want of a file descriptor), since start. Each is closed without a reply and logged at WARN, and the
+     * {@link RuntimeException} or an {@link Error}: a session listener's {@code AssertionError}, a class that could not
+     * be loaded for want of a file descriptor), since start. Each is closed without a reply and logged at WARN, and the
      * loop goes on accepting.
      *
      * @return connections closed so; 0 normally
@@ -490,18 +490,28 @@ public final class SmtpServer implements AutoCloseable {
                                 e.toString());
                         closeQuietly(s);
                     }
-                } catch (RuntimeException | LinkageError unexpected) {
-                    // a listener's Error, a class that could not be loaded for want of a descriptor: this connection is
-                    // lost, never the accept thread (it ended, and the port accepted connections nobody answered)
+                } catch (RuntimeException | Error unexpected) {
+                    // a listener's Error (an AssertionError as much as a LinkageError), a class that could not be
+                    // loaded for want of a descriptor: this connection is lost, never the accept thread (it ended, and
+                    // the port accepted connections nobody answered)
                     acceptLoopErrors.incrementAndGet();
-                    LOG.warn(
-                            "{}: connection from {} closed: {}",
-                            current.settings().hostname(),
-                            org.mailhygiene.internal.HostPorts.peer(s),
-                            unexpected.toString());
                     closeQuietly(s);
+                    lost(s, unexpected);
                 }
             }
+        }
+    }
+
+    /** Logs a connection the accept loop lost; nothing it throws (a throwable's own toString) leaves it. */
+    private void lost(Socket s, Throwable unexpected) {
+        try {
+            LOG.warn(
+                    "{}: connection from {} closed: {}",
+                    current.settings().hostname(),
+                    org.mailhygiene.internal.HostPorts.peer(s),
+                    unexpected.toString());
+        } catch (RuntimeException | Error notLogged) {
+            // the count (acceptLoopErrors) has it; the accept thread must go on
         }
     }
 
@@ -671,7 +681,7 @@ public final class SmtpServer implements AutoCloseable {
             onClose.run();
             settings.refused(ip, "shutting-down", 421);
             refuse(s, "421 4.3.2 " + settings.hostname() + " Shutting down");
-        } catch (RuntimeException | LinkageError e) {
+        } catch (RuntimeException | Error e) {
             onClose.run(); // no session runs: it must not count as open
             throw e;
         }

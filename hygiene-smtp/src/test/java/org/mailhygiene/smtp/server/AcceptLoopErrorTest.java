@@ -13,7 +13,7 @@ import org.mailhygiene.smtp.access.AcceptedDomains;
 import org.mailhygiene.smtp.access.AccessRules;
 
 /**
- * An unexpected {@link RuntimeException} or {@link LinkageError} while the accept loop refuses or admits a connection
+ * An unexpected {@link RuntimeException} or {@link Error} while the accept loop refuses or admits a connection
  * (out of the back-off's {@code refusedToKeepSpare}, a session listener's {@code Error}, a class that could not be
  * loaded for want of a descriptor) loses that connection, never the accept thread. Before, the thread ended: the port
  * went on accepting connections into its backlog, and nobody ever answered them.
@@ -86,6 +86,44 @@ class AcceptLoopErrorTest {
         assertThat(firstLine(server.port())).as("the first connection").isEqualTo("(closed)");
         assertThat(firstLine(server.port())).as("the second connection").isEqualTo("554 5.7.1 Access denied");
         assertThat(server.acceptLoopErrors()).isEqualTo(1);
+    }
+
+    /**
+     * A session listener is the embedder's code: an {@code Error} other than a {@link LinkageError} (an
+     * {@code AssertionError}, a toString that fails while the loop logs it) loses that connection too, never the accept
+     * thread. Before, the loop caught only {@code RuntimeException} and {@code LinkageError}: the thread ended and the
+     * next client was never answered.
+     */
+    @Test
+    void aSessionListenersAssertionErrorClosesThatConnectionAndAcceptingGoesOn() throws Exception {
+        SessionListener throwsTwice = new SessionListener() {
+            private int calls;
+
+            @Override
+            public synchronized void refused(InetAddress client, String reason, int code) {
+                calls++;
+                if (calls == 1) {
+                    throw new AssertionError("the listener's own check");
+                }
+                if (calls == 2) {
+                    throw new AssertionError() {
+                        @Override
+                        public String toString() {
+                            throw new IllegalStateException("no text");
+                        }
+                    };
+                }
+            }
+        };
+        server = builder()
+                .accessRules(AccessRules.parse(":deny\n"))
+                .sessionListener(throwsTwice)
+                .build();
+        server.start();
+        assertThat(firstLine(server.port())).as("the first connection").isEqualTo("(closed)");
+        assertThat(firstLine(server.port())).as("the second connection").isEqualTo("(closed)");
+        assertThat(firstLine(server.port())).as("the third connection").isEqualTo("554 5.7.1 Access denied");
+        assertThat(server.acceptLoopErrors()).isEqualTo(2);
     }
 
     /** The first line the server sends on a new connection, "(closed)" when it closes it without one. */
