@@ -151,9 +151,10 @@ public final class AttachmentPolicyScanner implements Scanner {
      * {@code application/x-vcalendar}, informal names of PNG, JPEG, BMP, MP3, M4A, RAR, zip, PDF, Word and Excel, and an
      * Office Open XML file declared as its binary format ({@code .docx} as {@code application/msword}) are no type
      * mismatch, and an RFC 2231 name's sections from {@code name*10000} on are joined (they were dropped, its extension
-     * with them).
+     * with them); 15 since a section number given twice ({@code filename*1} twice, or {@code filename*1} and
+     * {@code filename*01}) is checked with the first of them too (Python's email shows that one; the last was taken).
      */
-    static final int VERSION = 14;
+    static final int VERSION = 15;
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;

@@ -110,7 +110,7 @@ final class LenientHeaders {
             list.set(e.getKey(), e.getValue());
         }
         for (Map.Entry<String, TreeMap<Integer, String[]>> e : segments.entrySet()) {
-            list.set(e.getKey(), join(e.getValue(), steps));
+            list.set(e.getKey(), join(e.getValue(), steps, false));
         }
         return list;
     }
@@ -209,7 +209,21 @@ final class LenientHeaders {
             }
             index = Integer.parseInt(number);
         }
-        segments.computeIfAbsent(base, b -> new TreeMap<>()).put(index, new String[] {value, extended ? "*" : ""});
+        TreeMap<Integer, String[]> parts = segments.computeIfAbsent(base, b -> new TreeMap<>());
+        String[] before = parts.get(index);
+        String flag = extended ? "*" : "";
+        // a section number given twice (name*1 and name*1, or name*01): the last is taken here, the first by Python's
+        // email, so the first is kept beside it (elements 2 and 3) for a check by name to see both readings
+        parts.put(
+                index,
+                before == null
+                        ? new String[] {value, flag}
+                        : new String[] {
+                            value,
+                            flag,
+                            before.length > 2 ? before[2] : before[0],
+                            before.length > 2 ? before[3] : before[1]
+                        });
     }
 
     /**
@@ -229,7 +243,7 @@ final class LenientHeaders {
     static ParameterValues parameterValues(String header, String name) {
         int semi = header.indexOf(';');
         if (semi < 0) {
-            return new ParameterValues(Optional.empty(), List.of());
+            return new ParameterValues(Optional.empty(), Optional.empty(), List.of());
         }
         Map<String, String> plain = new LinkedHashMap<>();
         Map<String, TreeMap<Integer, String[]>> segments = new LinkedHashMap<>();
@@ -243,33 +257,43 @@ final class LenientHeaders {
                 plainValues.add(p[1]);
             }
         }
+        Optional<String> firstOfTwice = Optional.empty();
+        if (parts != null && parts.values().stream().anyMatch(p -> p.length > 2)) {
+            firstOfTwice = Optional.of(join(parts, steps, true));
+        }
         return new ParameterValues(
-                parts == null ? Optional.empty() : Optional.of(join(parts, steps)), List.copyOf(plainValues));
+                parts == null ? Optional.empty() : Optional.of(join(parts, steps, false)),
+                firstOfTwice,
+                List.copyOf(plainValues));
     }
 
     /**
      * What a header gives for one parameter ({@link #parameterValues}).
      *
      * @param extended the RFC 2231 extended form, decoded; empty when absent
+     * @param firstOfTwice the extended form read with the first of each section number given twice (Python's email
+     *     reads it so; {@code extended} takes the last); empty when no number is given twice
      * @param plain each plain value, in order
      */
-    record ParameterValues(Optional<String> extended, List<String> plain) {
-        /** Every value, the extended one first. */
+    record ParameterValues(Optional<String> extended, Optional<String> firstOfTwice, List<String> plain) {
+        /** Every value, the extended one first, then its other reading. */
         List<String> all() {
             List<String> out = new ArrayList<>();
             extended.ifPresent(out::add);
+            firstOfTwice.ifPresent(out::add);
             out.addAll(plain);
             return out;
         }
     }
 
     /** Joins RFC 2231 segments in order; the charset named by the first extended segment decodes the %XX octets. */
-    private static String join(TreeMap<Integer, String[]> parts, long[] steps) {
+    private static String join(TreeMap<Integer, String[]> parts, long[] steps, boolean firstOfTwice) {
         String charset = "utf-8";
         StringBuilder out = new StringBuilder();
         ByteArrayOutputStream pending = new ByteArrayOutputStream();
         boolean first = true;
-        for (String[] part : parts.values()) {
+        for (String[] given : parts.values()) {
+            String[] part = firstOfTwice && given.length > 2 ? new String[] {given[2], given[3]} : given;
             String value = part[0];
             boolean extended = !part[1].isEmpty();
             steps[0] += value.length();

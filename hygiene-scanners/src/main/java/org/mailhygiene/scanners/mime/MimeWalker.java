@@ -1584,7 +1584,8 @@ public final class MimeWalker {
         String mimeType = parentType.equals("multipart/digest") ? "message/rfc822" : "text/plain";
         Optional<String> charset = Optional.empty();
         Optional<String> nameParam = Optional.empty();
-        LenientHeaders.ParameterValues none = new LenientHeaders.ParameterValues(Optional.empty(), List.of());
+        LenientHeaders.ParameterValues none =
+                new LenientHeaders.ParameterValues(Optional.empty(), Optional.empty(), List.of());
         LenientHeaders.ParameterValues nameValues = contentTypeHeader
                 .map(h -> LenientHeaders.parameterValues(h, "name"))
                 .orElse(none);

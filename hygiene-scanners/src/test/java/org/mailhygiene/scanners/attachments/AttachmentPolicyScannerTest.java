@@ -97,6 +97,27 @@ class AttachmentPolicyScannerTest {
         assertThat(v.rules().get(0).description()).contains("x.exe");
     }
 
+    /**
+     * A section number given twice ({@code filename*1} twice, or {@code filename*1} and {@code filename*01}): this
+     * reader took the last, Python's email (its default policy) the first, so {@code invoice} + {@code .js} +
+     * {@code .txt} showed there as {@code invoice.js} and passed the policy as {@code invoice.txt}. Both readings are
+     * checked now.
+     */
+    @Test
+    void aSectionNumberGivenTwiceIsCheckedInBothReadings() throws Exception {
+        byte[] script = "var s = new ActiveXObject('WScript.Shell');\r\n".getBytes(StandardCharsets.US_ASCII);
+        for (String twice : List.of("filename*1", "filename*01")) {
+            byte[] m = Samples.message(
+                    "Content-Type: application/octet-stream",
+                    "Content-Disposition: attachment; filename*0=\"invoice\"; filename*1=\".js\"; " + twice
+                            + "=\".txt\"",
+                    script);
+            Verdict v = scan(m);
+            assertThat(rules(v)).as(twice).contains(AttachmentPolicyScanner.EXECUTABLE);
+            assertThat(v.rules().get(0).description()).as(twice).contains("invoice.js");
+        }
+    }
+
     /** {@code /health} names the policy a node runs instead of "no health probe" (UNKNOWN, which monitors flag). */
     @Test
     void healthIsUpAndNamesThePolicy() {
