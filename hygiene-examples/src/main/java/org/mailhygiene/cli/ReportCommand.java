@@ -70,6 +70,36 @@ public final class ReportCommand implements Command {
                 """;
     }
 
+    /**
+     * Names the statistics files a node set aside as malformed ({@code DAY.stats.corrupt}, which no report reads), on
+     * standard error, so that lower counts for those days are not taken for less mail (nothing was said of them).
+     */
+    private static void setAsideNotice(Path data, Io io) {
+        List<Path> dirs = new java.util.ArrayList<>(List.of(data.resolve("stats")));
+        try (java.util.stream.Stream<Path> subs = Files.list(data)) {
+            subs.map(sub -> sub.resolve("stats")).forEach(dirs::add);
+        } catch (IOException | java.io.UncheckedIOException unreadable) {
+            return; // the report itself read them: nothing more to say
+        }
+        List<Path> aside = new java.util.ArrayList<>();
+        for (Path dir : dirs) {
+            if (!Files.isDirectory(dir)) {
+                continue;
+            }
+            try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+                files.filter(f -> f.getFileName().toString().contains(".stats.corrupt"))
+                        .forEach(aside::add);
+            } catch (IOException | java.io.UncheckedIOException unreadable) {
+                // as above
+            }
+        }
+        aside.stream()
+                .sorted()
+                .forEach(f -> io.err()
+                        .println("hygiene report: not counted: " + f
+                                + " (a malformed file the node set aside; its log's ERROR line names the problem)"));
+    }
+
     @Override
     public int run(List<String> args, Io io) throws UsageException {
         Path data = null;
@@ -123,6 +153,9 @@ public final class ReportCommand implements Command {
         }
         report = report.withVirusRows(viruses);
         io.out().print(report.text());
+        if (data != null) {
+            setAsideNotice(data, io);
+        }
         if (!"-".equals(html)) {
             Path target = html == null ? data.resolve("report.html") : path(html);
             try {
