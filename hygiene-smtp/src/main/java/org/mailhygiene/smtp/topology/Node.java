@@ -785,6 +785,9 @@ public final class Node implements AutoCloseable {
     private void takeReloadRequest() {
         try {
             Path request = dataDirectory.resolve(RELOAD_REQUEST);
+            if (!Files.exists(request)) {
+                return; // the common case, every second: one look, no exception made and thrown away
+            }
             String text;
             try {
                 text = Files.readString(request, java.nio.charset.StandardCharsets.UTF_8)
