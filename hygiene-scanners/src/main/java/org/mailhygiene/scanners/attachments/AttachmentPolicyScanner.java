@@ -152,9 +152,11 @@ public final class AttachmentPolicyScanner implements Scanner {
      * Office Open XML file declared as its binary format ({@code .docx} as {@code application/msword}) are no type
      * mismatch, and an RFC 2231 name's sections from {@code name*10000} on are joined (they were dropped, its extension
      * with them); 15 since a section number given twice ({@code filename*1} twice, or {@code filename*1} and
-     * {@code filename*01}) is checked with the first of them too (Python's email shows that one; the last was taken).
+     * {@code filename*01}) is checked with the first of them too (Python's email shows that one; the last was taken);
+     * 16 since a binary Office file declared or named as Office Open XML is a type mismatch again (the rule of 14 was
+     * applied both ways).
      */
-    static final int VERSION = 15;
+    static final int VERSION = 16;
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;

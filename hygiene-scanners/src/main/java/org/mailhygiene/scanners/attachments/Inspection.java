@@ -1028,8 +1028,9 @@ final class Inspection {
         return false;
     }
 
-    private static boolean agree(String a, String b) {
-        return TrueTypes.compatible(a, b) || (isTextual(a) && isTextual(b));
+    /** Whether a declared or named type agrees with the content's detected type ({@link TrueTypes#compatible}). */
+    private static boolean agree(String declared, String content) {
+        return TrueTypes.compatible(declared, content) || (isTextual(declared) && isTextual(content));
     }
 
     /**

@@ -258,16 +258,18 @@ final class TrueTypes {
     }
 
     /**
-     * Whether two types agree: equal, one a specialisation of the other, or they share a specific supertype (a
-     * {@code .doc} declared as {@code application/vnd.ms-excel} does not agree; an {@code application/msword} part
-     * whose content is a generic OLE file does).
+     * Whether a declared (or named) type agrees with the detected type of the content: equal, one a specialisation of
+     * the other, or they share a specific supertype (a {@code .doc} declared as {@code application/vnd.ms-excel} does
+     * not agree; an {@code application/msword} part whose content is a generic OLE file does), or a binary Office name
+     * on an Office Open XML file ({@link #LEGACY_OFFICE}). Not the other way round: a binary Office file (which can
+     * carry macros) declared or named as Office Open XML is a disguise, since mailers name by the extension.
      *
-     * @param a a base type
-     * @param b a base type
+     * @param declared the declared or named base type
+     * @param content the detected base type
      * @return {@code true} if compatible
      */
-    static boolean compatible(String a, String b) {
-        return isA(a, b) || isA(b, a) || officeByApplication(a, b) || officeByApplication(b, a);
+    static boolean compatible(String declared, String content) {
+        return isA(declared, content) || isA(content, declared) || officeByApplication(declared, content);
     }
 
     /** A binary Office format's name given to an Office Open XML file ({@link #LEGACY_OFFICE}). */

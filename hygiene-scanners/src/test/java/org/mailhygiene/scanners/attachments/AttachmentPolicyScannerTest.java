@@ -573,6 +573,21 @@ class AttachmentPolicyScannerTest {
                     .as(declared)
                     .doesNotContain("TYPE_MISMATCH");
         }
+        // the other way it is a disguise (session 47): a binary Office file, which can carry macros, named and declared
+        // as Office Open XML (a document a reader trusts more); mailers name by the extension, so none labels it so
+        String wordml = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+        assertThat(rules(scan(Samples.attachment("report.docx", wordml, ole)))).contains("TYPE_MISMATCH");
+        assertThat(rules(scan(Samples.attachment("report.docx", "application/octet-stream", ole))))
+                .contains("TYPE_MISMATCH");
+        assertThat(rules(scan(Samples.attachment(
+                        "figures.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ole))))
+                .contains("TYPE_MISMATCH");
+        byte[] word2 = new byte[512]; // a Word 2.0 document's signature: detected as application/msword itself
+        System.arraycopy(new byte[] {(byte) 0xdb, (byte) 0xa5, 0x2d, 0x00}, 0, word2, 0, 4);
+        assertThat(rules(scan(Samples.attachment("old.doc", "application/msword", word2))))
+                .doesNotContain("TYPE_MISMATCH");
+        assertThat(rules(scan(Samples.attachment("report.docx", wordml, word2))))
+                .contains("TYPE_MISMATCH");
     }
 
     /** The 1990s names of Sun audio and the portable bitmaps, and a compressed tar's desktop names (session 25). */
