@@ -71,6 +71,9 @@ import org.mailhygiene.scanners.mime.PartVisitor;
  *       Content-Transfer-Encoding or Content-Disposition given twice with different meanings (structure tricks that let
  *       content evade scanners). A missing closing boundary and an unparseable header are common in harmless mail and
  *       are not reported;
+ *   <li>{@value #OFFICE_MACRO} (only with {@code check office-macros on}): a binary Word or Excel file holding a VBA
+ *       project, an Office Open XML file holding one or Excel 4.0 macro sheets, an OpenDocument file holding Basic
+ *       modules or scripts ({@link AttachmentPolicy#officeMacroCheck()});
  *   <li>{@value #MIME_LIMIT}: the MIME walker's depth, part-count or decoded-size limit was reached (more than 16
  *       opaque S/MIME signatures, one inside three others, or a part that starts as a signature but cannot be read,
  *       among them), so part of the message was not inspected.
@@ -121,6 +124,10 @@ public final class AttachmentPolicyScanner implements Scanner {
     public static final String MIME_BROKEN = "MIME_BROKEN";
     /** Rule: MIME walker limit reached. */
     public static final String MIME_LIMIT = "MIME_LIMIT";
+    /**
+     * Rule: an Office document with macros (only with {@link AttachmentPolicy#officeMacroCheck()} on, off by default).
+     */
+    public static final String OFFICE_MACRO = "OFFICE_MACRO";
     /** Finding: content that could not be inspected while the check that would flag it is off. */
     public static final String NOT_INSPECTED = "NOT_INSPECTED";
 

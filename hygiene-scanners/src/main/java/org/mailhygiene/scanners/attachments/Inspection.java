@@ -173,7 +173,10 @@ final class Inspection {
             // a zip behind a text of a prefix's length or more reads as text/plain: still a zip to unzip and 7-Zip
             // (it passed as clean, the zip-behind-bytes check below was never reached); a TNEF stream likewise
             zipBehindOtherBytes(location, trueType, declaredType, cleanName);
-            uuencoded(location, new SequenceInputStream(new ByteArrayInputStream(prefix, 0, n), body), budget);
+            InputStream text = new SequenceInputStream(new ByteArrayInputStream(prefix, 0, n), body);
+            VbaWatch watch = watchForMacros(trueType, text);
+            uuencoded(location, watch == null ? text : watch, budget);
+            ole2Macros(location, watch);
             return;
         }
         boolean zip = TrueTypes.isZip(trueType);
@@ -200,7 +203,150 @@ final class Inspection {
             }
         } else {
             zipBehindOtherBytes(location, trueType, declaredType, cleanName);
+            ole2Macros(
+                    location,
+                    watchForMacros(trueType, new SequenceInputStream(new ByteArrayInputStream(prefix, 0, n), body)));
         }
+    }
+
+    /** Tika's type of a compound file (OLE2), and the parent of the binary Office formats it detects. */
+    private static final String OLE2 = "application/x-tika-msoffice";
+
+    /** Bytes of a compound file's directory entry; entries start at multiples of it from the file's start. */
+    private static final int OLE2_ENTRY = 128;
+
+    /** {@code _VBA_PROJECT} in UTF-16LE, the name of the stream every VBA project of Word and Excel holds. */
+    private static final byte[] VBA_PROJECT_STREAM = "_VBA_PROJECT".getBytes(StandardCharsets.UTF_16LE);
+
+    /** A watch over a compound file's bytes when the macro check is on, else {@code null}. */
+    private VbaWatch watchForMacros(String trueType, InputStream whole) {
+        return policy.officeMacroCheck() && TrueTypes.isA(trueType, OLE2) ? new VbaWatch(whole) : null;
+    }
+
+    /** Reads what is left of a watched compound file and says whether it held a VBA project. */
+    private void ole2Macros(String location, VbaWatch watch) throws IOException {
+        if (watch == null) {
+            return;
+        }
+        while (!watch.found && watch.read(drainBuffer, 0, drainBuffer.length) >= 0) {
+            // each record is looked at as it passes
+        }
+        if (watch.found && !macrosFoundAround(location)) {
+            add(
+                    AttachmentPolicyScanner.OFFICE_MACRO,
+                    location,
+                    location + ": Office document with macros (a VBA project)");
+        }
+    }
+
+    /**
+     * Whether an archive this item is in was already found to hold macros (a {@code vbaProject.bin} entry is itself a
+     * compound file holding the VBA project: one finding, for the document).
+     */
+    private boolean macrosFoundAround(String location) {
+        for (AttachmentFinding f : findings) {
+            if (f.rule().equals(AttachmentPolicyScanner.OFFICE_MACRO) && location.startsWith(f.location() + " > ")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Passes a compound file's bytes through (to whoever reads them, the search for uuencoded files too) and looks at
+     * each 128-byte record from the file's start as a directory entry: a compound file (a binary Word or Excel file)
+     * holding a VBA project has the stream {@code _VBA_PROJECT}. Directory sectors start at a multiple of the sector
+     * size (512 or 4,096 bytes) and hold entries of 128 bytes (a name of up to 32 UTF-16LE characters, its length in
+     * bytes with the terminating NUL at offset 64, the object type at 66, a stream being 2), so every record is looked
+     * at: one pass, whatever the file's allocation table says (and so also when it was damaged on purpose).
+     */
+    private static final class VbaWatch extends java.io.FilterInputStream {
+        private final byte[] entry = new byte[OLE2_ENTRY];
+        private int filled;
+        private boolean found;
+
+        VbaWatch(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) {
+                take((byte) b);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int r = in.read(b, off, len);
+            for (int i = 0; i < r; i++) {
+                take(b[off + i]);
+            }
+            return r;
+        }
+
+        @Override
+        public long skip(long n) throws IOException { // read, not skipped: every record is looked at
+            byte[] buffer = new byte[(int) Math.min(8192, Math.max(1, n))];
+            long done = 0;
+            while (done < n) {
+                int r = read(buffer, 0, (int) Math.min(buffer.length, n - done));
+                if (r < 0) {
+                    break;
+                }
+                done += r;
+            }
+            return done;
+        }
+
+        @Override
+        public boolean markSupported() {
+            return false;
+        }
+
+        private void take(byte b) {
+            entry[filled++] = b;
+            if (filled == OLE2_ENTRY) {
+                filled = 0;
+                found |= entry[64] == VBA_PROJECT_STREAM.length + 2
+                        && entry[65] == 0
+                        && entry[66] == 2
+                        && java.util.Arrays.equals(
+                                entry, 0, VBA_PROJECT_STREAM.length, VBA_PROJECT_STREAM, 0, VBA_PROJECT_STREAM.length);
+            }
+        }
+    }
+
+    /**
+     * What an archive entry's name says of macros in the Office document the archive is: a VBA project
+     * ({@code word/vbaProject.bin}, {@code xl/}, {@code ppt/}), Excel 4.0 macro sheets ({@code xl/macrosheets/}), an
+     * OpenDocument file's Basic modules ({@code Basic/LIBRARY/MODULE.xml}, not the library lists
+     * {@code script-lb.xml} and {@code script-lc.xml} every document may hold) or scripts ({@code Scripts/}).
+     *
+     * @return what it holds, or {@code null} when the name says nothing of macros
+     */
+    static String macroEntry(String entryName) {
+        String name = entryName.replace('\\', '/');
+        String lower = name.toLowerCase(Locale.ROOT);
+        String base = lower.substring(lower.lastIndexOf('/') + 1);
+        if (base.equals("vbaproject.bin")) {
+            return "a VBA project, " + name;
+        }
+        if (lower.contains("macrosheets/") && !base.isEmpty()) {
+            return "Excel 4.0 macro sheets, " + name;
+        }
+        if (name.startsWith("Basic/")
+                && !base.isEmpty()
+                && !base.equals("script-lb.xml")
+                && !base.equals("script-lc.xml")) {
+            return "a Basic module, " + name;
+        }
+        if (name.startsWith("Scripts/") && !base.isEmpty()) {
+            return "a script, " + name;
+        }
+        return null;
     }
 
     /**
@@ -923,6 +1069,7 @@ final class Inspection {
         Counting compressed = new Counting(raw, MAX_KEPT_ZIP);
         ZipInputStream z = new ZipInputStream(compressed, StandardCharsets.ISO_8859_1);
         Set<String> streamed = new HashSet<>();
+        boolean macros = false; // said once per archive
         while (true) {
             ZipEntry e;
             try {
@@ -979,6 +1126,16 @@ final class Inspection {
                 return;
             }
             streamed.add(e.getName());
+            if (policy.officeMacroCheck() && !macros) {
+                String macro = macroEntry(e.getName());
+                if (macro != null) {
+                    macros = true;
+                    add(
+                            AttachmentPolicyScanner.OFFICE_MACRO,
+                            location,
+                            location + ": Office document with macros (" + macro + ")");
+                }
+            }
             budget.entries++;
             if (budget.entries > policy.maxArchiveEntries()) {
                 throw new LimitReached("more than " + policy.maxArchiveEntries() + " archive entries");

@@ -105,6 +105,50 @@ final class Samples {
         return m.getBytes(StandardCharsets.UTF_8);
     }
 
+    /**
+     * A compound file (OLE2, the container of binary Word and Excel files) of version 3 (512-byte sectors): the header,
+     * one allocation-table sector, then the directory: a root entry and one entry per given name, each a stream
+     * (type 2) unless the name ends with {@code /} (a storage, type 1), padded to whole sectors. The entries are not
+     * linked into a tree and the streams hold nothing: enough for detection, not for Office.
+     *
+     * @param names the directory entries after the root
+     */
+    static byte[] compoundFile(String... names) {
+        int entries = names.length + 1;
+        int dirSectors = (entries * 128 + 511) / 512;
+        java.nio.ByteBuffer b =
+                java.nio.ByteBuffer.allocate(512 * (2 + dirSectors)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put(new byte[] {(byte) 0xd0, (byte) 0xcf, 0x11, (byte) 0xe0, (byte) 0xa1, (byte) 0xb1, 0x1a, (byte) 0xe1});
+        b.putShort(24, (short) 0x3e).putShort(26, (short) 3).putShort(28, (short) 0xfffe);
+        b.putShort(30, (short) 9).putShort(32, (short) 6);
+        b.putInt(44, 1).putInt(48, 1).putInt(56, 4096).putInt(60, -2).putInt(68, -2);
+        for (int i = 76; i < 512; i += 4) {
+            b.putInt(i, -1); // DIFAT: free
+        }
+        b.putInt(76, 0); // the allocation table is sector 0
+        int fat = 512;
+        b.putInt(fat, -3); // sector 0: the allocation table itself
+        for (int s = 1; s <= dirSectors; s++) {
+            b.putInt(fat + 4 * s, s == dirSectors ? -2 : s + 1); // the directory's chain
+        }
+        for (int i = fat + 4 * (dirSectors + 1); i < fat + 512; i += 4) {
+            b.putInt(i, -1);
+        }
+        for (int e = 0; e < entries; e++) {
+            int at = 1024 + 128 * e;
+            String name = e == 0 ? "Root Entry" : names[e - 1];
+            boolean storage = name.endsWith("/");
+            name = storage ? name.substring(0, name.length() - 1) : name;
+            byte[] utf16 = name.getBytes(StandardCharsets.UTF_16LE);
+            b.put(at, utf16);
+            b.putShort(at + 64, (short) (utf16.length + 2));
+            b.put(at + 66, (byte) (e == 0 ? 5 : storage ? 1 : 2));
+            b.putInt(at + 68, -1).putInt(at + 72, -1).putInt(at + 76, e == 0 && entries > 1 ? 1 : -1);
+            b.putInt(at + 116, -2);
+        }
+        return b.array();
+    }
+
     /** {@link #message} with the usual headers for a file name and declared type. */
     static byte[] attachment(String fileName, String declaredType, byte[] content) {
         return message(

@@ -1,0 +1,153 @@
+package org.mailhygiene.scanners.attachments;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.mailhygiene.api.Message;
+import org.mailhygiene.api.Outcome;
+import org.mailhygiene.api.Rule;
+import org.mailhygiene.api.Verdict;
+
+/**
+ * The Office macro check ({@code check office-macros on}, added in session 47; off by default): Office documents
+ * carrying macros, the way most macro malware of 2014-2022 arrived, in their three containers.
+ */
+class OfficeMacroTest {
+    private static final AttachmentPolicyScanner ON = AttachmentPolicyScanner.builder()
+            .policy(AttachmentPolicy.builder().officeMacroCheck(true).build())
+            .build();
+    private static final AttachmentPolicyScanner DEFAULT = AttachmentPolicyScanner.create();
+
+    private static final String WORD = "application/msword";
+    private static final String DOCM = "application/vnd.ms-word.document.macroEnabled.12";
+    private static final String DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
+    private static final byte[] MACRO_DOC = Samples.compoundFile(
+            "WordDocument", "1Table", "Macros/", "VBA/", "_VBA_PROJECT", "dir", "ThisDocument", "PROJECT");
+    private static final byte[] PLAIN_DOC = Samples.compoundFile("WordDocument", "1Table", "\u0005SummaryInformation");
+
+    private static Verdict scan(AttachmentPolicyScanner scanner, byte[] message) throws Exception {
+        return scanner.scan(Message.of(message));
+    }
+
+    private static List<String> rules(Verdict v) {
+        return v.rules().stream().map(Rule::name).toList();
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void theCheckIsOffByDefaultAndReadFromAPolicyFile() throws Exception {
+        assertThat(AttachmentPolicy.defaults().officeMacroCheck()).isFalse();
+        assertThat(AttachmentPolicy.defaults().toText()).contains("check office-macros off\n");
+        AttachmentPolicy on = AttachmentPolicy.parse(new StringReader("defaults\ncheck office-macros on\n"));
+        assertThat(on.officeMacroCheck()).isTrue();
+        assertThat(AttachmentPolicy.parse(new StringReader(on.toText()))).isEqualTo(on);
+        assertThat(on).isNotEqualTo(AttachmentPolicy.defaults());
+        assertThat(ON.cacheIdentity()).isNotEqualTo(DEFAULT.cacheIdentity());
+
+        assertThat(scan(DEFAULT, Samples.attachment("invoice.doc", WORD, MACRO_DOC))
+                        .outcome())
+                .isEqualTo(Outcome.CLEAN);
+    }
+
+    @Test
+    void aBinaryWordOrExcelFileWithAVbaProjectIsFound() throws Exception {
+        Verdict v = scan(ON, Samples.attachment("invoice.doc", WORD, MACRO_DOC));
+        assertThat(rules(v)).containsExactly(AttachmentPolicyScanner.OFFICE_MACRO);
+        assertThat(v.rules().get(0).description())
+                .isEqualTo("part 2 \"invoice.doc\": Office document with macros (a VBA project)");
+        byte[] xls = Samples.compoundFile("Workbook", "_VBA_PROJECT_CUR/", "VBA/", "_VBA_PROJECT", "dir");
+        assertThat(rules(scan(ON, Samples.attachment("figures.xls", "application/vnd.ms-excel", xls))))
+                .containsExactly(AttachmentPolicyScanner.OFFICE_MACRO);
+
+        assertThat(scan(ON, Samples.attachment("letter.doc", WORD, PLAIN_DOC)).outcome())
+                .isEqualTo(Outcome.CLEAN);
+        // a storage of that name, or the name at a place no directory entry can start, is no VBA project
+        assertThat(scan(ON, Samples.attachment("odd.doc", WORD, Samples.compoundFile("WordDocument", "_VBA_PROJECT/")))
+                        .outcome())
+                .isEqualTo(Outcome.CLEAN);
+        byte[] shifted = PLAIN_DOC.clone();
+        System.arraycopy(MACRO_DOC, 1024 + 128 * 5, shifted, 1024 + 128 * 3 + 64, 64);
+        assertThat(scan(ON, Samples.attachment("letter.doc", WORD, shifted)).outcome())
+                .isEqualTo(Outcome.CLEAN);
+    }
+
+    /** Without a Content-Type, or declared as text, the part is also searched for uuencoded files: both are done. */
+    @Test
+    void aCompoundFileDeclaredAsTextIsCheckedToo() throws Exception {
+        byte[] m = Samples.message(
+                "Content-Type: text/plain", "Content-Disposition: attachment; filename=\"notes.txt\"", MACRO_DOC);
+        assertThat(rules(scan(ON, m))).contains(AttachmentPolicyScanner.OFFICE_MACRO);
+        byte[] none = Samples.message("Content-Disposition: attachment", "", MACRO_DOC);
+        assertThat(rules(scan(ON, none))).contains(AttachmentPolicyScanner.OFFICE_MACRO);
+    }
+
+    @Test
+    void officeOpenXmlAndOpenDocumentFilesWithMacrosAreFound() throws Exception {
+        byte[] docm = Samples.zip(
+                "[Content_Types].xml", bytes("<Types/>"),
+                "word/document.xml", bytes("<w:document/>"),
+                "word/vbaProject.bin", MACRO_DOC);
+        Verdict v = scan(ON, Samples.attachment("invoice.docm", DOCM, docm));
+        assertThat(rules(v)).containsExactly(AttachmentPolicyScanner.OFFICE_MACRO);
+        assertThat(v.rules().get(0).description())
+                .isEqualTo("part 2 \"invoice.docm\": Office document with macros (a VBA project,"
+                        + " word/vbaProject.bin)");
+        byte[] xlsm = Samples.zip("xl/workbook.xml", bytes("<workbook/>"), "xl/macrosheets/sheet1.xml", bytes("<x/>"));
+        assertThat(rules(scan(ON, Samples.attachment("figures.xlsm", "application/zip", xlsm))))
+                .containsExactly(AttachmentPolicyScanner.OFFICE_MACRO);
+        byte[] odt = Samples.zip(
+                "mimetype", bytes("application/vnd.oasis.opendocument.text"),
+                "content.xml", bytes("<office:document-content/>"),
+                "Basic/script-lc.xml", bytes("<library:libraries/>"),
+                "Basic/Standard/script-lb.xml", bytes("<library:library/>"),
+                "Basic/Standard/Module1.xml", bytes("<script:module/>"));
+        v = scan(ON, Samples.attachment("minutes.odt", "application/vnd.oasis.opendocument.text", odt));
+        assertThat(v.rules().stream().map(Rule::description).toList())
+                .containsExactly("part 2 \"minutes.odt\": Office document with macros (a Basic module,"
+                        + " Basic/Standard/Module1.xml)");
+        byte[] py = Samples.zip("content.xml", bytes("<x/>"), "Scripts/python/run.py", bytes("print(1)"));
+        assertThat(rules(scan(
+                        ON, Samples.attachment("sheet.ods", "application/vnd.oasis.opendocument.spreadsheet", py))))
+                .containsExactly(AttachmentPolicyScanner.OFFICE_MACRO);
+
+        // the same documents without: an empty Basic library list, a docx
+        byte[] plainOdt = Samples.zip(
+                "content.xml", bytes("<office:document-content/>"),
+                "Basic/script-lc.xml", bytes("<library:libraries/>"),
+                "Basic/Standard/script-lb.xml", bytes("<library:library/>"));
+        assertThat(scan(ON, Samples.attachment("minutes.odt", "application/vnd.oasis.opendocument.text", plainOdt))
+                        .outcome())
+                .isEqualTo(Outcome.CLEAN);
+        byte[] docx =
+                Samples.zip("[Content_Types].xml", bytes("<Types/>"), "word/document.xml", bytes("<w:document/>"));
+        assertThat(scan(ON, Samples.attachment("letter.docx", DOCX, docx)).outcome())
+                .isEqualTo(Outcome.CLEAN);
+    }
+
+    /** In an archive, and an archive in an archive: the document is named by its path there, once. */
+    @Test
+    void documentsWithMacrosInsideArchivesAreFoundOnce() throws Exception {
+        byte[] docm = Samples.zip(
+                "word/document.xml",
+                bytes("<w:document/>"),
+                "word/vbaProject.bin",
+                MACRO_DOC,
+                "word/vbaProjectSignature.bin",
+                new byte[16]);
+        byte[] outer = Samples.zip("orders/invoice.docm", docm, "orders/old.doc", MACRO_DOC);
+        Verdict v = scan(ON, Samples.attachment("orders.zip", "application/zip", Samples.zip("orders.zip", outer)));
+        assertThat(v.rules().stream().map(Rule::description).toList())
+                .containsExactly(
+                        "part 2 \"orders.zip\" > orders.zip > orders/invoice.docm: Office document with macros (a VBA"
+                                + " project, word/vbaProject.bin)",
+                        "part 2 \"orders.zip\" > orders.zip > orders/old.doc: Office document with macros (a VBA"
+                                + " project)");
+    }
+}
