@@ -14,7 +14,7 @@ class AttachmentPolicyTest {
         assertThat(p.maxArchiveDepth()).isEqualTo(3);
         assertThat(p.maxArchiveEntries()).isEqualTo(1000);
         assertThat(p.maxExpandedBytes()).isEqualTo(64L * 1024 * 1024);
-        assertThat(p.maxExpansionRatio()).isEqualTo(100);
+        assertThat(p.maxExpansionRatio()).isEqualTo(1000);
         assertThat(p.doubleExtensionCheck()).isTrue();
         assertThat(p.typeMismatchCheck()).isTrue();
         assertThat(p.encryptedArchiveCheck()).isTrue();
