@@ -55,8 +55,9 @@ import org.mailhygiene.scanners.mime.PartVisitor;
  *   <li>{@value #MISMATCH}: the declared type or the extension contradicts the content (text agrees with text: a
  *       bounce's {@code text/rfc822-headers} part, read as {@code message/rfc822}, is no mismatch; informal names such
  *       as {@code image/pjpeg} or {@code application/x-pkcs7-signature} are the type they name);
- *   <li>{@value #ENCRYPTED}: an encrypted zip entry or an S/MIME encrypted message ({@code enveloped-data}), whose
- *       content cannot be checked;
+ *   <li>{@value #ENCRYPTED}: an encrypted zip entry, a password-protected Office Open XML file (a compound file
+ *       holding the encrypted package, named or declared {@code .docx}, {@code .xlsx}, ...) or an S/MIME encrypted
+ *       message ({@code enveloped-data}), whose content cannot be checked;
  *   <li>{@value #ARCHIVE_LIMIT}: nesting depth, entry count, expanded size or expansion ratio exceeded (zip bombs);
  *       an opaque S/MIME signature the walker did not open (larger than {@link MimeWalker#MAX_SMIME_BYTES});
  *   <li>{@value #ARCHIVE_BROKEN}: a zip archive or gzip file that cannot be read to its end (or whose stored name is
@@ -161,7 +162,7 @@ public final class AttachmentPolicyScanner implements Scanner {
      * with them); 15 since a section number given twice ({@code filename*1} twice, or {@code filename*1} and
      * {@code filename*01}) is checked with the first of them too (Python's email shows that one; the last was taken);
      * 16 since a binary Office file declared or named as Office Open XML is a type mismatch again (the rule of 14 was
-     * applied both ways).
+     * applied both ways), and a password-protected Office Open XML file is encrypted content, not a type mismatch.
      */
     static final int VERSION = 16;
 

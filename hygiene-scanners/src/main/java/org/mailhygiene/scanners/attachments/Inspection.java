@@ -140,22 +140,35 @@ final class Inspection {
         InputStream body = read == null ? in : new ByteArrayInputStream(read.whole(), n, read.whole().length - n);
         java.util.function.Predicate<String> agrees =
                 t -> agree(t, trueType) || (signed.isPresent() && t.equals(PKCS7_MIME));
+        // a compound file named or declared Office Open XML only: a password-protected .docx or .xlsx is one (its
+        // package encrypted inside), which only its directory, anywhere in the file, tells; decided once read
+        String ooxmlMismatch = null;
         if (policy.typeMismatchCheck() && !TrueTypes.isVague(trueType)) {
             List<String> mismatch = new ArrayList<>();
+            List<String> mismatched = new ArrayList<>();
             declaredType
                     .map(TrueTypes::normalize)
                     .filter(d -> !TrueTypes.isVague(d) && !agrees.test(d))
-                    .ifPresent(d -> mismatch.add("declared as " + d));
+                    .ifPresent(d -> {
+                        mismatch.add("declared as " + d);
+                        mismatched.add(d);
+                    });
             cleanName
                     .flatMap(TrueTypes::typeForName)
                     .filter(t -> !agrees.test(t))
-                    .ifPresent(t -> mismatch.add("named as " + t + " (." + ext.orElse("") + ")"));
+                    .ifPresent(t -> {
+                        mismatch.add("named as " + t + " (." + ext.orElse("") + ")");
+                        mismatched.add(t);
+                    });
             if (!mismatch.isEmpty()) {
-                add(
-                        AttachmentPolicyScanner.MISMATCH,
-                        location,
-                        location + ": content is " + trueType + " but " + String.join(" and ", mismatch)
-                                + (opaque ? " (S/MIME data that cannot be read)" : ""));
+                String description = location + ": content is " + trueType + " but " + String.join(" and ", mismatch)
+                        + (opaque ? " (S/MIME data that cannot be read)" : "");
+                if (TrueTypes.isA(trueType, OLE2)
+                        && mismatched.stream().allMatch(t -> TrueTypes.isA(t, TrueTypes.OOXML))) {
+                    ooxmlMismatch = description;
+                } else {
+                    add(AttachmentPolicyScanner.MISMATCH, location, description);
+                }
             }
         }
         if (signed.isPresent()) {
@@ -174,15 +187,25 @@ final class Inspection {
             // (it passed as clean, the zip-behind-bytes check below was never reached); a TNEF stream likewise
             zipBehindOtherBytes(location, trueType, declaredType, cleanName);
             InputStream text = new SequenceInputStream(new ByteArrayInputStream(prefix, 0, n), body);
-            VbaWatch watch = watchForMacros(trueType, text);
-            uuencoded(location, watch == null ? text : watch, budget);
-            ole2Macros(location, watch);
+            CompoundWatch watch = watchCompound(trueType, ooxmlMismatch, text);
+            try {
+                uuencoded(location, watch == null ? text : watch, budget);
+            } catch (IOException | RuntimeException e) {
+                if (ooxmlMismatch != null) {
+                    add(AttachmentPolicyScanner.MISMATCH, location, ooxmlMismatch);
+                }
+                throw e;
+            }
+            compound(location, watch, ooxmlMismatch);
             return;
         }
         boolean zip = TrueTypes.isZip(trueType);
         boolean tar = !zip && isTar(prefix, n);
         boolean tnef = !zip && !tar && isTnef(prefix, n);
         if (zip || tar || tnef || isGzip(prefix, n)) {
+            if (ooxmlMismatch != null) { // a compound file's header that also reads as a tar's: no directory read
+                add(AttachmentPolicyScanner.MISMATCH, location, ooxmlMismatch);
+            }
             if (depth >= policy.maxArchiveDepth()) {
                 add(
                         AttachmentPolicyScanner.ARCHIVE_LIMIT,
@@ -203,9 +226,13 @@ final class Inspection {
             }
         } else {
             zipBehindOtherBytes(location, trueType, declaredType, cleanName);
-            ole2Macros(
+            compound(
                     location,
-                    watchForMacros(trueType, new SequenceInputStream(new ByteArrayInputStream(prefix, 0, n), body)));
+                    watchCompound(
+                            trueType,
+                            ooxmlMismatch,
+                            new SequenceInputStream(new ByteArrayInputStream(prefix, 0, n), body)),
+                    ooxmlMismatch);
         }
     }
 
@@ -218,20 +245,48 @@ final class Inspection {
     /** {@code _VBA_PROJECT} in UTF-16LE, the name of the stream every VBA project of Word and Excel holds. */
     private static final byte[] VBA_PROJECT_STREAM = "_VBA_PROJECT".getBytes(StandardCharsets.UTF_16LE);
 
-    /** A watch over a compound file's bytes when the macro check is on, else {@code null}. */
-    private VbaWatch watchForMacros(String trueType, InputStream whole) {
-        return policy.officeMacroCheck() && TrueTypes.isA(trueType, OLE2) ? new VbaWatch(whole) : null;
+    /**
+     * {@code EncryptedPackage} in UTF-16LE: the stream of a password-protected Office Open XML file (MS-OFFCRYPTO
+     * 2.3.4.4), which Office writes as a compound file under the document's own name.
+     */
+    private static final byte[] ENCRYPTED_PACKAGE_STREAM = "EncryptedPackage".getBytes(StandardCharsets.UTF_16LE);
+
+    /**
+     * A watch over a compound file's bytes when its directory decides something (the macro check is on, or it is named
+     * or declared Office Open XML), else {@code null}.
+     */
+    private CompoundWatch watchCompound(String trueType, String ooxmlMismatch, InputStream whole) {
+        return TrueTypes.isA(trueType, OLE2) && (policy.officeMacroCheck() || ooxmlMismatch != null)
+                ? new CompoundWatch(whole)
+                : null;
     }
 
-    /** Reads what is left of a watched compound file and says whether it held a VBA project. */
-    private void ole2Macros(String location, VbaWatch watch) throws IOException {
+    /**
+     * Reads what is left of a watched compound file, then: named or declared Office Open XML, it is a
+     * password-protected document when it holds an encrypted package (content that cannot be checked, as an encrypted
+     * zip entry), else a type mismatch; with the macro check on, a VBA project in it is {@code OFFICE_MACRO}.
+     */
+    private void compound(String location, CompoundWatch watch, String ooxmlMismatch) throws IOException {
         if (watch == null) {
             return;
         }
-        while (!watch.found && watch.read(drainBuffer, 0, drainBuffer.length) >= 0) {
+        while (watch.read(drainBuffer, 0, drainBuffer.length) >= 0) {
             // each record is looked at as it passes
         }
-        if (watch.found && !macrosFoundAround(location)) {
+        if (ooxmlMismatch != null && !watch.encryptedPackage) {
+            add(AttachmentPolicyScanner.MISMATCH, location, ooxmlMismatch);
+        } else if (ooxmlMismatch != null && policy.encryptedArchiveCheck()) {
+            add(
+                    AttachmentPolicyScanner.ENCRYPTED,
+                    location,
+                    location + ": password-protected Office document whose content cannot be checked");
+        } else if (ooxmlMismatch != null) {
+            add(
+                    AttachmentPolicyScanner.NOT_INSPECTED,
+                    location,
+                    location + ": password-protected Office document; not inspected (encrypted-archive check off)");
+        }
+        if (policy.officeMacroCheck() && watch.vbaProject && !macrosFoundAround(location)) {
             add(
                     AttachmentPolicyScanner.OFFICE_MACRO,
                     location,
@@ -254,18 +309,19 @@ final class Inspection {
 
     /**
      * Passes a compound file's bytes through (to whoever reads them, the search for uuencoded files too) and looks at
-     * each 128-byte record from the file's start as a directory entry: a compound file (a binary Word or Excel file)
-     * holding a VBA project has the stream {@code _VBA_PROJECT}. Directory sectors start at a multiple of the sector
+     * each 128-byte record from the file's start as a directory entry, for the streams {@code _VBA_PROJECT} (which a
+     * binary Word or Excel file holding a VBA project has) and {@code EncryptedPackage}. Directory sectors start at a multiple of the sector
      * size (512 or 4,096 bytes) and hold entries of 128 bytes (a name of up to 32 UTF-16LE characters, its length in
      * bytes with the terminating NUL at offset 64, the object type at 66, a stream being 2), so every record is looked
      * at: one pass, whatever the file's allocation table says (and so also when it was damaged on purpose).
      */
-    private static final class VbaWatch extends java.io.FilterInputStream {
+    private static final class CompoundWatch extends java.io.FilterInputStream {
         private final byte[] entry = new byte[OLE2_ENTRY];
         private int filled;
-        private boolean found;
+        private boolean vbaProject;
+        private boolean encryptedPackage;
 
-        VbaWatch(InputStream in) {
+        CompoundWatch(InputStream in) {
             super(in);
         }
 
@@ -310,12 +366,17 @@ final class Inspection {
             entry[filled++] = b;
             if (filled == OLE2_ENTRY) {
                 filled = 0;
-                found |= entry[64] == VBA_PROJECT_STREAM.length + 2
-                        && entry[65] == 0
-                        && entry[66] == 2
-                        && java.util.Arrays.equals(
-                                entry, 0, VBA_PROJECT_STREAM.length, VBA_PROJECT_STREAM, 0, VBA_PROJECT_STREAM.length);
+                vbaProject |= isStream(VBA_PROJECT_STREAM);
+                encryptedPackage |= isStream(ENCRYPTED_PACKAGE_STREAM);
             }
+        }
+
+        /** Whether the record is the directory entry of a stream of this name. */
+        private boolean isStream(byte[] name) {
+            return entry[64] == name.length + 2
+                    && entry[65] == 0
+                    && entry[66] == 2
+                    && java.util.Arrays.equals(entry, 0, name.length, name, 0, name.length);
         }
     }
 

@@ -159,7 +159,7 @@ final class TrueTypes {
             Set.of("application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint");
 
     /** Tika's parent type of every Office Open XML format, and what detection from the first bytes finds. */
-    private static final String OOXML = "application/x-tika-ooxml";
+    static final String OOXML = "application/x-tika-ooxml";
 
     private TrueTypes() {}
 

@@ -590,6 +590,47 @@ class AttachmentPolicyScannerTest {
                 .contains("TYPE_MISMATCH");
     }
 
+    /**
+     * A password-protected {@code .docx} or {@code .xlsx} is a compound file holding the encrypted package (Office
+     * writes it so, under the document's name): it was a TYPE_MISMATCH (found on Apache Tika's test documents, session
+     * 47). Now content that cannot be checked, as an encrypted zip entry is; a compound file without the package stays
+     * a mismatch under those names.
+     */
+    @Test
+    void aPasswordProtectedOfficeOpenXmlFileIsEncryptedContentNotAMismatch() throws Exception {
+        byte[] encrypted = Samples.compoundFile(
+                "\u0006DataSpaces/", "EncryptionInfo", "EncryptedPackage", "\u0005SummaryInformation");
+        String xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+        Verdict v = scan(Samples.attachment("salaries.xlsx", xlsx, encrypted));
+        assertThat(v.rules().stream().map(Rule::description).toList())
+                .containsExactly("part 2 \"salaries.xlsx\": password-protected Office document whose content cannot be"
+                        + " checked");
+        assertThat(rules(v)).containsExactly("ENCRYPTED_ARCHIVE");
+        // declared as text (searched for uuencoded files as well), or in a zip
+        assertThat(rules(scan(Samples.message(
+                        "Content-Type: text/plain",
+                        "Content-Disposition: attachment; filename=\"a.xlsx\"",
+                        encrypted))))
+                .containsExactly("ENCRYPTED_ARCHIVE");
+        assertThat(rules(scan(
+                        Samples.attachment("x.zip", "application/zip", Samples.zip("a/salaries.xlsx", encrypted)))))
+                .containsExactly("ENCRYPTED_ARCHIVE");
+        // with the check off: not inspected, never clean
+        AttachmentPolicyScanner off = AttachmentPolicyScanner.builder()
+                .policy(AttachmentPolicy.builder().encryptedArchiveCheck(false).build())
+                .build();
+        assertThatThrownBy(() -> off.scan(Message.of(Samples.attachment("salaries.xlsx", xlsx, encrypted))))
+                .isInstanceOf(ScanException.class)
+                .hasMessageContaining("password-protected Office document; not inspected");
+
+        byte[] plain = Samples.compoundFile("EncryptionInfo", "Workbook");
+        assertThat(rules(scan(Samples.attachment("salaries.xlsx", xlsx, plain))))
+                .containsExactly("TYPE_MISMATCH");
+        // named Office Open XML but declared as something else too: a mismatch, whatever it holds
+        assertThat(rules(scan(Samples.attachment("salaries.xlsx", "image/png", encrypted))))
+                .containsExactly("TYPE_MISMATCH");
+    }
+
     /** The 1990s names of Sun audio and the portable bitmaps, and a compressed tar's desktop names (session 25). */
     @Test
     void oldAndDesktopNamesOfATypeAreNoTypeMismatch() throws Exception {
