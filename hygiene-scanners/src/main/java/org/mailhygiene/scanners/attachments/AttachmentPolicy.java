@@ -16,7 +16,8 @@ import org.mailhygiene.internal.Checks;
  *
  * <p>A name or type is flagged when it is blocked and not allowed: an allow entry overrides a block entry. Types match
  * by base type ({@code application/x-msdownload} matches {@code application/x-msdownload; format=pe32}) and by Tika's
- * type hierarchy (a blocked supertype blocks its subtypes).
+ * type hierarchy (a blocked supertype blocks its subtypes), except that JSON, which Tika files under JavaScript, is not
+ * blocked by a JavaScript entry (only by a JSON one).
  *
  * <p>Defaults ({@link #defaults()}):
  *

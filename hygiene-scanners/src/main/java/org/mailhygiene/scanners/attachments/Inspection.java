@@ -1234,12 +1234,12 @@ final class Inspection {
     private boolean policyBlocksType(String type) {
         String t = TrueTypes.normalize(type);
         for (String allowed : policy.allowedTypes()) {
-            if (TrueTypes.isA(t, allowed)) {
+            if (TrueTypes.covers(allowed, t)) {
                 return false;
             }
         }
         for (String blocked : policy.blockedTypes()) {
-            if (TrueTypes.isA(t, blocked)) {
+            if (TrueTypes.covers(blocked, t)) {
                 return true;
             }
         }

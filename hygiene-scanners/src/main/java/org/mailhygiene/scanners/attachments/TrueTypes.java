@@ -278,6 +278,23 @@ final class TrueTypes {
     }
 
     /**
+     * Whether an entry of a policy's type list ({@code block type}, {@code allow type}) covers a type: the type is the
+     * entry or a specialisation of it in Tika's hierarchy, except that JSON ({@code application/json} and the types
+     * Tika files under it), which Tika files under JavaScript because its syntax is a subset, is data there, not a
+     * script: blocking JavaScript does not block it (a JSON attachment was {@code EXECUTABLE_ATTACHMENT} until
+     * session 47); blocking JSON does.
+     *
+     * @param entry a type from the policy
+     * @param type a base type, {@linkplain #normalize normalized}
+     * @return {@code true} if the entry applies to the type
+     */
+    static boolean covers(String entry, String type) {
+        return isA(type, entry) && (!isA(type, JSON) || isA(entry, JSON));
+    }
+
+    private static final String JSON = "application/json";
+
+    /**
      * Whether a type is a zip archive (or a zip-based format such as a jar).
      *
      * @param type a base type

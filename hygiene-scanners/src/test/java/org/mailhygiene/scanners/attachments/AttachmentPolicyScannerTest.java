@@ -631,6 +631,31 @@ class AttachmentPolicyScannerTest {
                 .containsExactly("TYPE_MISMATCH");
     }
 
+    /**
+     * A JSON file declared {@code application/json} was EXECUTABLE_ATTACHMENT "by declared type": Tika files JSON under
+     * JavaScript, a blocked type (found on Apache Tika's test documents, session 47). JSON is data; a script is still
+     * found by its name or a JavaScript type, and a policy can block JSON itself.
+     */
+    @Test
+    void aJsonFileIsNoScript() throws Exception {
+        byte[] json = "{\"orders\": [1, 2, 3]}\n".getBytes(StandardCharsets.UTF_8);
+        for (String declared : new String[] {"application/json", "application/manifest+json"}) {
+            Verdict v = scan(Samples.attachment("orders.json", declared, json));
+            assertThat(v.outcome()).as(declared + ": " + v).isEqualTo(Outcome.CLEAN);
+        }
+        assertThat(rules(scan(Samples.attachment("orders.js", "application/json", json))))
+                .containsExactly("EXECUTABLE_ATTACHMENT");
+        assertThat(rules(scan(Samples.attachment("orders.txt", "application/javascript", json))))
+                .containsExactly("EXECUTABLE_ATTACHMENT");
+        AttachmentPolicyScanner noJson = AttachmentPolicyScanner.builder()
+                .policy(AttachmentPolicy.builder()
+                        .blockTypes("application/json")
+                        .build())
+                .build();
+        assertThat(rules(noJson.scan(Message.of(Samples.attachment("orders.json", "application/json", json)))))
+                .containsExactly("EXECUTABLE_ATTACHMENT");
+    }
+
     /** The 1990s names of Sun audio and the portable bitmaps, and a compressed tar's desktop names (session 25). */
     @Test
     void oldAndDesktopNamesOfATypeAreNoTypeMismatch() throws Exception {
