@@ -143,7 +143,7 @@ final class Inspection {
         // a compound file named or declared Office Open XML only: a password-protected .docx or .xlsx is one (its
         // package encrypted inside), which only its directory, anywhere in the file, tells; decided once read
         String ooxmlMismatch = null;
-        if (policy.typeMismatchCheck() && !TrueTypes.isVague(trueType)) {
+        if (policy.typeMismatchCheck() && !TrueTypes.isVague(trueType) && !appleDouble(trueType, cleanName)) {
             List<String> mismatch = new ArrayList<>();
             List<String> mismatched = new ArrayList<>();
             declaredType
@@ -1244,6 +1244,18 @@ final class Inspection {
             }
         }
         return false;
+    }
+
+    /**
+     * An AppleDouble file under the name macOS gives it, {@code ._NAME} (in a zip made by the Finder, under
+     * {@code __MACOSX/}): the attributes and resource fork of the file {@code NAME} beside it, not that file, so its
+     * name says nothing of its type. Every zip a Mac user attaches holds them for files with extended attributes (a
+     * downloaded file's quarantine flag is one); each was a TYPE_MISMATCH until session 47. Its name is still
+     * checked for what it says itself (a {@code ._setup.exe} is an executable's name).
+     */
+    private static boolean appleDouble(String trueType, Optional<String> cleanName) {
+        return trueType.equals("multipart/appledouble")
+                && cleanName.filter(n -> n.startsWith("._")).isPresent();
     }
 
     /** Whether a declared or named type agrees with the content's detected type ({@link TrueTypes#compatible}). */

@@ -656,6 +656,31 @@ class AttachmentPolicyScannerTest {
                 .containsExactly("EXECUTABLE_ATTACHMENT");
     }
 
+    /**
+     * A zip made by the macOS Finder holds {@code __MACOSX/._NAME} for each file with extended attributes: AppleDouble
+     * data named like the file, each a TYPE_MISMATCH (found on an EPUB of Apache Tika's test documents, session 47).
+     * Not a mismatch now; a program's name there is still one, and AppleDouble data under another name is a mismatch.
+     */
+    @Test
+    void theFindersAppleDoubleFilesInAZipAreNoTypeMismatch() throws Exception {
+        byte[] appleDouble = new byte[82];
+        System.arraycopy(new byte[] {0, 5, 0x16, 7, 0, 2, 0, 0}, 0, appleDouble, 0, 8);
+        byte[] zip = Samples.zip(
+                "report/figures.pdf", Samples.pdf(),
+                "__MACOSX/report/._figures.pdf", appleDouble,
+                "__MACOSX/._report", appleDouble);
+        Verdict v = scan(Samples.attachment("report.zip", "application/zip", zip));
+        assertThat(v.outcome()).as(v.toString()).isEqualTo(Outcome.CLEAN);
+        byte[] withProgram = Samples.zip("setup.exe", Samples.pe(), "__MACOSX/._setup.exe", appleDouble);
+        assertThat(scan(Samples.attachment("setup.zip", "application/zip", withProgram)).rules().stream()
+                        .map(Rule::description)
+                        .toList())
+                .contains("part 2 \"setup.zip\" > __MACOSX/._setup.exe: executable or script by name (.exe)");
+        assertThat(rules(scan(
+                        Samples.attachment("report.zip", "application/zip", Samples.zip("figures.pdf", appleDouble)))))
+                .containsExactly("TYPE_MISMATCH");
+    }
+
     /** The 1990s names of Sun audio and the portable bitmaps, and a compressed tar's desktop names (session 25). */
     @Test
     void oldAndDesktopNamesOfATypeAreNoTypeMismatch() throws Exception {
