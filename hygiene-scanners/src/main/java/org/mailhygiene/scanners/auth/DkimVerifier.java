@@ -22,8 +22,9 @@ import org.mailhygiene.scanners.auth.dns.DnsType;
 /**
  * Verifies the DKIM signatures of a message (RFC 6376 section 6, rsa-sha256 and ed25519-sha256 per RFC 8463).
  *
- * <p>Every {@code DKIM-Signature} field, up to {@link #MAX_SIGNATURES} (top first; more are reported as
- * {@code permerror}), gets one {@link DkimResult}; the body is read once for all of them. Malformed signatures, keys
+ * <p>Every {@code DKIM-Signature} field, up to {@link #MAX_SIGNATURES} (those of a From domain first, then the others
+ * top first; the rest are reported as {@code permerror}), gets one {@link DkimResult}; the body is read once for all
+ * of them. Malformed signatures, keys
  * and records are results ({@code permerror}), DNS failures are {@code temperror}, never exceptions. Signatures of a
  * From domain (or a parent or subdomain of one) are checked first; after {@link #MAX_FAILED_KEY_LOOKUPS} key lookups
  * that failed with a temporary error, the remaining signatures are {@code temperror} without a lookup. rsa-sha1 and RSA
@@ -66,41 +67,71 @@ public final class DkimVerifier {
         return finish(headers, pending, bodies);
     }
 
-    /** Parsed signatures or early results; body hashers registered in {@code bodies}. */
+    /**
+     * Parsed signatures or early results, one per signature field, top first; body hashers registered in
+     * {@code bodies}. Of more than {@link #MAX_SIGNATURES} fields, those whose d= is related to a From domain are the
+     * ones kept: cutting off by position let ten signatures of other domains on top hide the author's own below them.
+     */
     List<Object> prepare(HeaderSection headers, Bodies bodies) {
-        List<Object> out = new ArrayList<>();
-        int count = 0;
+        List<SignatureSpec.Parsed> parsed = new ArrayList<>();
         for (HeaderField f : headers.fields()) {
-            if (!f.is("DKIM-Signature")) {
-                continue;
+            if (f.is("DKIM-Signature")) {
+                parsed.add(SignatureSpec.parse(f, false));
             }
-            if (++count > MAX_SIGNATURES) {
+        }
+        boolean[] kept = new boolean[parsed.size()];
+        if (parsed.size() <= MAX_SIGNATURES) {
+            java.util.Arrays.fill(kept, true);
+        } else {
+            List<String> from = fromDomains(headers);
+            int n = 0;
+            for (int i = 0; i < parsed.size() && n < MAX_SIGNATURES; i++) {
+                if (parsed.get(i).spec().isPresent()
+                        && related(parsed.get(i).spec().get().domain(), from)) {
+                    kept[i] = true;
+                    n++;
+                }
+            }
+            for (int i = 0; i < parsed.size() && n < MAX_SIGNATURES; i++) {
+                if (!kept[i]) {
+                    kept[i] = true;
+                    n++;
+                }
+            }
+        }
+        List<Object> out = new ArrayList<>();
+        for (int i = 0; i < parsed.size(); i++) {
+            SignatureSpec.Parsed p = parsed.get(i);
+            if (!kept[i]) {
                 out.add(new DkimResult(
                         AuthStatus.PERMERROR, "", "", "", "", "", "more than " + MAX_SIGNATURES + " signatures", 0));
-                continue;
-            }
-            SignatureSpec.Parsed p = SignatureSpec.parse(f, false);
-            if (p.spec().isEmpty()) {
+            } else if (p.spec().isEmpty()) {
                 out.add(new DkimResult(
                         AuthStatus.PERMERROR, p.domain(), p.selector(), "", p.algorithm(), "", p.error(), 0));
-                continue;
+            } else {
+                SignatureSpec s = p.spec().get();
+                bodies.register(s.bodyCanon(), s.length());
+                out.add(s);
             }
-            SignatureSpec s = p.spec().get();
-            bodies.register(s.bodyCanon(), s.length());
-            out.add(s);
         }
         return out;
     }
 
-    List<DkimResult> finish(HeaderSection headers, List<Object> pending, Bodies bodies) {
-        // Signatures whose d= is, or is related to, a From domain first: they decide DMARC, and they must not wait
-        // behind (or be cut off by) signatures of other domains whose key lookups time out.
+    /** The domains of every address in every From field. */
+    private static List<String> fromDomains(HeaderSection headers) {
         List<String> from = new ArrayList<>();
         for (HeaderField f : headers.fields()) {
             if (f.is("From")) {
                 from.addAll(DmarcVerifier.fromDomains(f.value()));
             }
         }
+        return from;
+    }
+
+    List<DkimResult> finish(HeaderSection headers, List<Object> pending, Bodies bodies) {
+        // Signatures whose d= is, or is related to, a From domain first: they decide DMARC, and they must not wait
+        // behind (or be cut off by) signatures of other domains whose key lookups time out.
+        List<String> from = fromDomains(headers);
         List<Integer> order = new ArrayList<>(pending.size());
         boolean[] first = new boolean[pending.size()];
         for (int i = 0; i < pending.size(); i++) {

@@ -141,6 +141,42 @@ class AuthScannerTest {
         assertThat(rule(v, "DMARC_")).isEqualTo("DMARC_PASS");
     }
 
+    /**
+     * Of more than ten signatures the first ten by position were checked: eleven of other domains on top of the
+     * author's valid one left it "more than 10 signatures", and DMARC failed under p=reject (found from outside with
+     * dkimpy's signatures, session 47). The From domain's signature is among the ten checked now.
+     */
+    @Test
+    void theFromDomainsSignatureIsCheckedBehindTenOfOtherDomains(FakeDnsServer dns) throws Exception {
+        KeyPair kp = DkimKeys.generate("rsa", 2048);
+        dns.txt("sel._domainkey.bank.example", "v=DKIM1; p=" + DkimKeys.publicKeyTag(kp.getPublic()));
+        dns.txt("_dmarc.bank.example", "v=DMARC1; p=reject");
+        byte[] body = BODY.getBytes(StandardCharsets.ISO_8859_1);
+        StringBuilder fields = new StringBuilder();
+        for (int i = 0; i < 11; i++) {
+            fields.append(DkimSigner.builder("o" + i + ".example", "sel", kp.getPrivate())
+                            .build()
+                            .sign(body)
+                            .raw())
+                    .append("\r\n");
+        }
+        String own = DkimSigner.builder("bank.example", "sel", kp.getPrivate())
+                .build()
+                .sign(body)
+                .raw();
+        Verdict v = scanner(dns, 0).scan(message(fields + own + "\r\n" + BODY, "198.51.100.7", "x@phish.example"));
+        List<String> dkim = v.rules().stream()
+                .filter(r -> r.name().startsWith("DKIM_"))
+                .map(r -> r.name() + " " + r.description())
+                .toList();
+        assertThat(dkim).hasSize(12);
+        assertThat(dkim.get(11)).startsWith("DKIM_PASS dkim=pass d=bank.example");
+        assertThat(dkim.subList(0, 9)).allMatch(d -> d.startsWith("DKIM_PERMERROR dkim=permerror d=o"));
+        assertThat(dkim.subList(9, 11)).allMatch(d -> d.endsWith("more than 10 signatures"));
+        assertThat(rule(v, "DMARC_")).isEqualTo("DMARC_PASS");
+        assertThat(v.outcome()).isEqualTo(Outcome.CLEAN);
+    }
+
     @Test
     void forgedFromUnderRejectPolicyIsSuspiciousAndThePolicyMapsIt(FakeDnsServer dns) throws Exception {
         dns.txt("bank.example", "v=spf1 ip4:192.0.2.0/24 -all");
