@@ -280,17 +280,17 @@ public record SpfRecord(List<Mechanism> mechanisms, Optional<String> redirect, O
         return true;
     }
 
+    /**
+     * An ip4 or ip6 network address. A dotted quad, alone or at the end of an IPv6 address, has RFC 7208's qnum octets:
+     * 0 to 255 without a leading zero ({@code 192.0.010.5} is a syntax error, as in pyspf; the JDK
+     * read it as 10, the BSD inet_aton as octal 8).
+     */
     static Optional<InetAddress> literal(String s, boolean v4) {
         if (v4) {
-            if (!s.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}")) {
+            if (!s.matches(QNUM + "(\\." + QNUM + "){3}")) {
                 return Optional.empty();
             }
-            for (String part : s.split("\\.")) {
-                if (Integer.parseInt(part) > 255) {
-                    return Optional.empty();
-                }
-            }
-        } else if (!s.contains(":") || !s.matches("[0-9A-Fa-f:.]+")) {
+        } else if (!s.contains(":") || !s.matches("[0-9A-Fa-f:]+|[0-9A-Fa-f:]*:" + QNUM + "(\\." + QNUM + "){3}")) {
             return Optional.empty();
         }
         try {
@@ -308,6 +308,9 @@ public record SpfRecord(List<Mechanism> mechanisms, Optional<String> redirect, O
             return Optional.empty();
         }
     }
+
+    /** RFC 7208's qnum: a decimal octet 0-255 without a leading zero. */
+    private static final String QNUM = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])";
 
     private static Optional<Mechanism> mech(char q, Kind k, String spec, InetAddress net, int c4, int c6, String text) {
         return Optional.of(new Mechanism(q, k, Optional.ofNullable(spec), Optional.ofNullable(net), c4, c6, text));
