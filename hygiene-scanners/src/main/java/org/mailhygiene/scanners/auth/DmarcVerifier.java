@@ -12,7 +12,8 @@ import org.mailhygiene.scanners.auth.dns.DnsResult;
 import org.mailhygiene.scanners.auth.dns.DnsType;
 
 /**
- * Evaluates DMARC (RFC 7489): finds the policy of the From domain (or of its organizational domain), checks whether a
+ * Evaluates DMARC (RFC 7489): finds the policy of the From domain (or, when it has no record, of its organizational
+ * domain; more than one record at either is no policy, {@code none}), checks whether a
  * passing DKIM signature or a passing SPF check is aligned with the From domain (strict or relaxed, per {@code adkim}
  * and {@code aspf}), and applies {@code p}, {@code sp} and {@code pct}.
  *
@@ -166,6 +167,8 @@ public final class DmarcVerifier {
                 return new DmarcResult(AuthStatus.PERMERROR, fromDomain, "none", "none", l.reason);
             case NONE:
                 return new DmarcResult(AuthStatus.NONE, fromDomain, "none", "none", "no DMARC record");
+            case SEVERAL:
+                return new DmarcResult(AuthStatus.NONE, fromDomain, "none", "none", l.reason);
             default:
                 break;
         }
@@ -246,6 +249,8 @@ public final class DmarcVerifier {
     private enum LookupKind {
         FOUND,
         NONE,
+        /** More than one record: policy discovery ends here, without the organizational domain's (RFC 7489 6.6.3). */
+        SEVERAL,
         TEMPERROR,
         PERMERROR
     }
@@ -265,9 +270,17 @@ public final class DmarcVerifier {
                 records.add(txt);
             }
         }
-        if (records.size() != 1) {
-            // RFC 7489 6.6.3: none, or several, means no policy
+        if (records.isEmpty()) {
             return new Lookup(LookupKind.NONE, null, "");
+        }
+        if (records.size() > 1) {
+            // RFC 7489 6.6.3 steps 3 and 5: only an empty set sends the lookup on to the organizational domain; several
+            // records end it with no policy (the parent's sp=reject applied to a subdomain that was changing its
+            // record)
+            return new Lookup(
+                    LookupKind.SEVERAL,
+                    null,
+                    "more than one DMARC record at _dmarc." + domain + ", so no policy (RFC 7489 6.6.3)");
         }
         TagList.Parsed p = TagList.parse(records.get(0));
         if (!p.valid()) {

@@ -256,6 +256,43 @@ class AuthScannerTest {
         assertThat(v.rules().get(0).name()).isEqualTo("DMARC_QUARANTINE");
     }
 
+    /**
+     * Two DMARC records at a subdomain (p=none, as while it is being replaced) sent the lookup on to the organizational
+     * domain, whose sp=reject then refused the subdomain's mail; RFC 7489 6.6.3 ends policy discovery there with no
+     * policy (found from outside with hygiene scan --auth, session 47).
+     */
+    @Test
+    void severalRecordsAtTheFromDomainAreNoPolicyNotTheParentsSp(FakeDnsServer dns) throws Exception {
+        dns.txt("_dmarc.bank.example", "v=DMARC1; p=none; sp=reject");
+        dns.txt("_dmarc.mail.bank.example", "v=DMARC1; p=none");
+        dns.txt("_dmarc.mail.bank.example", "v=DMARC1; p=none; rua=mailto:d@bank.example");
+        Verdict v = scanner(dns, 0)
+                .scan(message(
+                        BODY.replace("service@bank.example", "service@mail.bank.example"),
+                        "198.51.100.7",
+                        "x@phish.example"));
+        assertThat(v.outcome()).isEqualTo(Outcome.CLEAN);
+        assertThat(v.rules())
+                .filteredOn(r -> r.name().startsWith("DMARC_"))
+                .singleElement()
+                .satisfies(r -> {
+                    assertThat(r.name()).isEqualTo("DMARC_NONE");
+                    assertThat(r.description())
+                            .isEqualTo("dmarc=none header.from=mail.bank.example: more than one DMARC record at"
+                                    + " _dmarc.mail.bank.example, so no policy (RFC 7489 6.6.3)");
+                });
+        // one record less: the subdomain's own p=none, still not the parent's sp=
+        dns.clear();
+        dns.txt("_dmarc.bank.example", "v=DMARC1; p=none; sp=reject");
+        dns.txt("_dmarc.mail.bank.example", "v=DMARC1; p=none");
+        Verdict one = scanner(dns, 0)
+                .scan(message(
+                        BODY.replace("service@bank.example", "service@mail.bank.example"),
+                        "198.51.100.7",
+                        "x@phish.example"));
+        assertThat(rule(one, "DMARC_")).isEqualTo("DMARC_FAIL");
+    }
+
     @Test
     void relaxedAlignmentUsesTheOrganizationalDomainAndStrictDoesNot(FakeDnsServer dns) throws Exception {
         dns.txt("mail.bank.example", "v=spf1 ip4:192.0.2.10 -all");
