@@ -163,8 +163,9 @@ public final class AttachmentPolicyScanner implements Scanner {
      * {@code filename*01}) is checked with the first of them too (Python's email shows that one; the last was taken);
      * 16 since a binary Office file declared or named as Office Open XML is a type mismatch again (the rule of 14 was
      * applied both ways), a password-protected Office Open XML file is encrypted content, not a type mismatch, JSON
-     * is not blocked as JavaScript, and neither the AppleDouble files of a Finder zip nor a gzip file declared as what
-     * it holds is a type mismatch.
+     * is not blocked as JavaScript, and neither the AppleDouble files of a Finder zip, a gzip file declared as what
+     * it holds, camera raw files, fonts under their IANA names, Access databases nor Hangul documents under their usual
+     * names is a type mismatch.
      */
     static final int VERSION = 16;
 

@@ -148,7 +148,31 @@ final class TrueTypes {
             // the binary Office formats as web applications' exports name them (a report saved, then attached)
             Map.entry("application/x-msword", "application/msword"),
             Map.entry("application/x-msexcel", "application/vnd.ms-excel"),
-            Map.entry("application/x-excel", "application/vnd.ms-excel"));
+            Map.entry("application/x-excel", "application/vnd.ms-excel"),
+            // camera raw files under the names freedesktop's shared-mime-info, photo tools and upload forms give them
+            Map.entry("image/x-adobe-dng", "image/x-raw-adobe"),
+            Map.entry("image/x-nikon-nef", "image/x-raw-nikon"),
+            Map.entry("image/x-nikon-nrw", "image/x-raw-nikon"),
+            Map.entry("image/x-sony-arw", "image/x-raw-sony"),
+            Map.entry("image/x-sony-sr2", "image/x-raw-sony"),
+            Map.entry("image/x-sony-srf", "image/x-raw-sony"),
+            Map.entry("image/x-pentax-pef", "image/x-raw-pentax"),
+            Map.entry("image/x-olympus-orf", "image/x-raw-olympus"),
+            Map.entry("image/x-panasonic-rw2", "image/x-raw-panasonic"),
+            Map.entry("image/x-panasonic-raw", "image/x-raw-panasonic"),
+            Map.entry("image/x-fuji-raf", "image/x-raw-fuji"),
+            // the IANA font names (RFC 8081), which Tika knows by their older ones
+            Map.entry("font/ttf", "application/x-font-ttf"),
+            Map.entry("font/collection", "application/x-font-ttf"),
+            Map.entry("font/otf", "application/x-font-otf"),
+            // Access databases as Windows and web forms name them
+            Map.entry("application/msaccess", "application/x-msaccess"),
+            Map.entry("application/vnd.ms-access", "application/x-msaccess"),
+            // Hangul (Hancom) documents, a compound file since version 5, as Korean mailers and web forms name them
+            Map.entry("application/x-hwp", "application/x-hwp-v5"),
+            Map.entry("application/hwp", "application/x-hwp-v5"),
+            Map.entry("application/haansofthwp", "application/x-hwp-v5"),
+            Map.entry("application/vnd.hancom.hwp", "application/x-hwp-v5"));
 
     /**
      * The binary Office formats' names, which mailers that map names by the application (not the extension) also
@@ -269,7 +293,18 @@ final class TrueTypes {
      * @return {@code true} if compatible
      */
     static boolean compatible(String declared, String content) {
-        return isA(declared, content) || isA(content, declared) || officeByApplication(declared, content);
+        return isA(declared, content)
+                || isA(content, declared)
+                || officeByApplication(declared, content)
+                || rawOnTiff(declared, content);
+    }
+
+    /**
+     * A camera's raw format on TIFF content: most of them (Nikon's, Sony's, Pentax's, Adobe's DNG...) are TIFF files,
+     * which Tika does not file under TIFF.
+     */
+    private static boolean rawOnTiff(String declared, String content) {
+        return normalize(declared).startsWith("image/x-raw-") && isA(content, "image/tiff");
     }
 
     /** A binary Office format's name given to an Office Open XML file ({@link #LEGACY_OFFICE}). */

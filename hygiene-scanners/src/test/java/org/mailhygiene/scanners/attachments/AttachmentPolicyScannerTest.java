@@ -704,6 +704,46 @@ class AttachmentPolicyScannerTest {
                 .contains("EXECUTABLE_ATTACHMENT");
     }
 
+    /**
+     * Found on Apache Tika's test documents (session 47), each a TYPE_MISMATCH before: camera raw files (TIFF inside)
+     * named or declared as such, fonts under their IANA names, Access databases and Hangul documents under the names
+     * Windows and Korean mailers give them. A PE file under any of these names is still an executable.
+     */
+    @Test
+    void cameraRawFontsAccessAndHangulUnderTheirUsualNamesAreNoTypeMismatch() throws Exception {
+        byte[] tiff = new byte[64];
+        System.arraycopy(new byte[] {'I', 'I', 42, 0, 8, 0, 0, 0}, 0, tiff, 0, 8);
+        byte[] ttf = new byte[64];
+        System.arraycopy(new byte[] {0, 1, 0, 0, 0, 12, 0, (byte) 0x80}, 0, ttf, 0, 8);
+        byte[] mdb = new byte[64];
+        byte[] jet = "\0\1\0\0Standard Jet DB\0".getBytes(StandardCharsets.ISO_8859_1);
+        System.arraycopy(jet, 0, mdb, 0, jet.length);
+        byte[] hwp = Samples.compoundFile("FileHeader", "DocInfo", "BodyText/", "Section0");
+        Object[][] cases = {
+            {"DSC_0042.NEF", "image/x-nikon-nef", tiff},
+            {"DSC_0042.NEF", "application/octet-stream", tiff},
+            {"IMG_7.dng", "image/x-adobe-dng", tiff},
+            {"A7.arw", "image/x-sony-arw", tiff},
+            {"font.ttf", "font/ttf", ttf},
+            {"font.ttc", "font/collection", ttf},
+            {"orders.mdb", "application/msaccess", mdb},
+            {"orders.mdb", "application/vnd.ms-access", mdb},
+            {"보고서.hwp", "application/x-hwp", hwp},
+            {"보고서.hwp", "application/haansofthwp", hwp},
+            {"보고서.hwp", "application/vnd.hancom.hwp", hwp},
+        };
+        for (Object[] c : cases) {
+            Verdict v = scan(Samples.attachment((String) c[0], (String) c[1], (byte[]) c[2]));
+            assertThat(v.outcome()).as(c[0] + " " + c[1] + ": " + v).isEqualTo(Outcome.CLEAN);
+            assertThat(rules(scan(Samples.attachment((String) c[0], (String) c[1], Samples.pe()))))
+                    .as("a PE file as " + c[0] + " " + c[1])
+                    .contains("EXECUTABLE_ATTACHMENT");
+        }
+        // a raw name on other content is still a mismatch
+        assertThat(rules(scan(Samples.attachment("DSC_0042.NEF", "image/x-nikon-nef", Samples.pdf()))))
+                .containsExactly("TYPE_MISMATCH");
+    }
+
     /** The 1990s names of Sun audio and the portable bitmaps, and a compressed tar's desktop names (session 25). */
     @Test
     void oldAndDesktopNamesOfATypeAreNoTypeMismatch() throws Exception {
