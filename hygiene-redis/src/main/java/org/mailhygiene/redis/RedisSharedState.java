@@ -108,6 +108,12 @@ public final class RedisSharedState implements SharedState {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisSharedState.class);
 
+    /**
+     * How a call answered as no Redis answers it ends: another service on the URL's port (a TCP echo returns each
+     * command as an array, an SMTP or HTTP server's first byte is no reply type).
+     */
+    private static final String NOT_REDIS = "it does not speak Redis's protocol: is the URL's address a Redis server?";
+
     /** Errors of a server that is no (serving) master: after them a Sentinel client asks where the master is. */
     private static final Pattern MASTER_GONE = Pattern.compile("READONLY|MASTERDOWN|LOADING");
 
@@ -514,7 +520,9 @@ public final class RedisSharedState implements SharedState {
      * cluster every master of the slot map (one key in a slot of each). So the probe needs what the node needs: the
      * write and script commands, on keys under the URL's prefix. A refusal says which of read-only replica, full store
      * ({@code maxmemory} under {@code noeviction}), ACL denial or wrong credentials it is, with the server's words; a
-     * master name no Sentinel knows or an unreachable server is an exception, as for {@link #ping()}.
+     * server that answers as no Redis does (another service on that port: a TCP echo, an SMTP or HTTP server) is a
+     * refusal too, saying so; a master name no Sentinel knows or an unreachable server is an exception, as for
+     * {@link #ping()}.
      */
     @Override
     public Optional<String> writeRefusal() throws SharedStateException {
@@ -526,7 +534,12 @@ public final class RedisSharedState implements SharedState {
                         "SET" + on,
                         List.of(key),
                         () -> jedis().set(key, "check", SetParams.setParams().px(CHECK_KEY_TTL_MS)));
-                call("EVAL" + on, List.of(key), () -> jedis().eval(CHECK_SCRIPT, List.of(key), List.of()));
+                integerReply(
+                        "EVAL" + on,
+                        call("EVAL" + on, List.of(key), () -> jedis().eval(CHECK_SCRIPT, List.of(key), List.of())));
+            } catch (NotRedisException e) {
+                // answered, but not as Redis: another service on that port, which no wait will make a store
+                return Optional.of(e.getMessage());
             } catch (SharedStateException e) {
                 Matcher m = REFUSAL.matcher(e.getMessage());
                 if (!m.find()) {
@@ -748,8 +761,22 @@ public final class RedisSharedState implements SharedState {
                         e);
             }
             throw new SharedStateException(url.redacted() + ": " + what + " failed: " + describe(e), e);
+        } catch (ClassCastException e) {
+            // the client's decoder found a reply of another type than the command's (an echo's array for SET)
+            throw new NotRedisException(
+                    url.redacted() + ": " + what + " failed: the server's reply is of a type Redis does not give to"
+                            + " it (" + NOT_REDIS + ")",
+                    e);
         } catch (RuntimeException e) {
             // JedisException and its subclasses, pool exhaustion (NoSuchElementException), decoding errors.
+            if (e instanceof JedisConnectionException
+                    && e.getMessage() != null
+                    && e.getMessage().startsWith("Unknown reply")) {
+                // the first byte is no RESP type: an SMTP greeting's '2', an HTTP status line's 'H'
+                discardIdleConnections();
+                throw new NotRedisException(
+                        url.redacted() + ": " + what + " failed: " + describe(e) + " (" + NOT_REDIS + ")", e);
+            }
             if (e instanceof JedisConnectionException) {
                 if (sentinel != null) {
                     sentinel.invalidate();
@@ -772,6 +799,50 @@ public final class RedisSharedState implements SharedState {
             text += " (the call timeout is " + callTimeout.toMillis() + " ms)";
         }
         return text;
+    }
+
+    /**
+     * A call answered, but not as Redis answers it: an outage for the node (its own state is used), and for
+     * {@link #writeRefusal()} a refusal, since no wait makes another service on that port a store.
+     */
+    private static final class NotRedisException extends SharedStateException {
+        private static final long serialVersionUID = 1L;
+
+        NotRedisException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * A script's integer reply. Anything else fails the call: a TCP echo's array read as "no token" refused every
+     * client with 421, and read as success made the echo "reachable" again at each statistics flush.
+     */
+    private long integerReply(String what, Object reply) throws NotRedisException {
+        if (reply instanceof Long n) {
+            return n;
+        }
+        throw notRedis(what, reply, "an integer");
+    }
+
+    /** A script's reply that is a string or nil (Lua's {@code false}); anything else fails the call. */
+    private String stringReply(String what, Object reply) throws NotRedisException {
+        if (reply == null || reply instanceof String) {
+            return (String) reply;
+        }
+        if (reply instanceof byte[] b) {
+            return new String(b, StandardCharsets.UTF_8);
+        }
+        throw notRedis(what, reply, "a string or nil");
+    }
+
+    private NotRedisException notRedis(String what, Object reply, String expected) {
+        String got = reply == null
+                ? "nil"
+                : reply instanceof List<?> ? "an array" : reply instanceof Long ? "an integer" : "a string";
+        return new NotRedisException(
+                url.redacted() + ": " + what + " failed: the server answered with " + got + " where Redis answers "
+                        + expected + " (" + NOT_REDIS + ")",
+                null);
     }
 
     private static String sha256Hex(String s) {
@@ -856,7 +927,9 @@ public final class RedisSharedState implements SharedState {
         public void release(String identity, String sha256, String owner) throws SharedStateException {
             String key = verdictKey("l", identity, sha256);
             Objects.requireNonNull(owner, "owner");
-            call("release", List.of(key), () -> jedis().eval(RELEASE_SCRIPT, List.of(key), List.of(owner)));
+            integerReply(
+                    "release",
+                    call("release", List.of(key), () -> jedis().eval(RELEASE_SCRIPT, List.of(key), List.of(owner))));
         }
 
         @Override
@@ -869,7 +942,7 @@ public final class RedisSharedState implements SharedState {
                     "renew",
                     List.of(key),
                     () -> jedis().eval(RENEW_SCRIPT, List.of(key), List.of(owner, Long.toString(ms))));
-            return r instanceof Long n && n == 1L;
+            return integerReply("renew", r) == 1L;
         }
     }
 
@@ -884,7 +957,7 @@ public final class RedisSharedState implements SharedState {
                     "rate limit",
                     () -> jedis().eval(
                                     RATE_SCRIPT, List.of(k), List.of(Integer.toString(capacity), Long.toString(ms))));
-            return r instanceof Long l && l == 1L;
+            return integerReply("rate limit", r) == 1L;
         }
     }
 
@@ -911,7 +984,7 @@ public final class RedisSharedState implements SharedState {
                 }
             });
             List<String> keys = List.of(hash(node, day), nodes(day));
-            call("counters", keys, () -> jedis().eval(COUNTERS_SCRIPT, keys, args));
+            integerReply("counters", call("counters", keys, () -> jedis().eval(COUNTERS_SCRIPT, keys, args)));
         }
 
         @Override
@@ -958,7 +1031,7 @@ public final class RedisSharedState implements SharedState {
             args.add(spam ? "1" : "0");
             args.add(Long.toString(RETENTION.toSeconds()));
             addTokens(args, tokens);
-            once("learn", keys, () -> jedis().eval(LEARN_SCRIPT, keys, args));
+            integerReply("learn", once("learn", keys, () -> jedis().eval(LEARN_SCRIPT, keys, args)));
         }
 
         @Override
@@ -972,7 +1045,7 @@ public final class RedisSharedState implements SharedState {
             args.add(Integer.toString(journalLimit));
             addTokens(args, tokens);
             Object r = once("learn", keys, () -> jedis().eval(LEARN_KEYED_SCRIPT, keys, args));
-            return Long.valueOf(1).equals(r);
+            return integerReply("learn", r) == 1L;
         }
 
         @Override
@@ -980,8 +1053,9 @@ public final class RedisSharedState implements SharedState {
             String field = TokenStore.checkKey(key);
             List<String> keys = keys(model);
             List<String> read = List.of(keys.get(2), keys.get(3));
-            Object rec = call("learned", read, () -> jedis().eval(LEARNED_SCRIPT, read, List.of(field)));
-            return rec == null ? Optional.empty() : Optional.of(record(rec.toString()));
+            String rec = stringReply(
+                    "learned", call("learned", read, () -> jedis().eval(LEARNED_SCRIPT, read, List.of(field))));
+            return rec == null ? Optional.empty() : Optional.of(record(rec));
         }
 
         @Override
@@ -992,8 +1066,8 @@ public final class RedisSharedState implements SharedState {
             args.add(Long.toString(RETENTION.toSeconds()));
             args.add(TokenStore.checkKey(key));
             addTokens(args, tokens);
-            Object r = once("unlearn", keys, () -> jedis().eval(UNLEARN_SCRIPT, keys, args));
-            return r == null ? Optional.empty() : Optional.of(record(r.toString()));
+            String r = stringReply("unlearn", once("unlearn", keys, () -> jedis().eval(UNLEARN_SCRIPT, keys, args)));
+            return r == null ? Optional.empty() : Optional.of(record(r));
         }
 
         private Learned record(String rec) throws SharedStateException {
