@@ -507,10 +507,11 @@ public final class RedisSharedState implements SharedState {
     /**
      * The server's refusals that a configuration (or the server's) must change, as opposed to an outage: the error
      * codes of a read-only replica, a full store under {@code noeviction}, a store that cannot persist, an ACL denial,
-     * and authentication failures (Redis 6 and later say {@code NOAUTH}/{@code WRONGPASS}, older ones {@code ERR}).
+     * authentication failures (Redis 6 and later say {@code NOAUTH}/{@code WRONGPASS}, older ones {@code ERR}), and a
+     * database number the server does not have (the URL's {@code /16} on a server with the default 16 databases).
      */
     private static final Pattern REFUSAL = Pattern.compile("\\b(READONLY|OOM|MISCONF|NOPERM|NOAUTH|WRONGPASS)\\b"
-            + "|ERR (?:AUTH|invalid password|invalid username|Client sent AUTH)");
+            + "|ERR (?:AUTH|invalid password|invalid username|Client sent AUTH)|ERR (DB) index is out of range");
 
     /**
      * {@inheritDoc}
@@ -545,7 +546,8 @@ public final class RedisSharedState implements SharedState {
                 if (!m.find()) {
                     throw e;
                 }
-                return Optional.of(e.getMessage() + " (" + refusalHint(m.group(1) == null ? "AUTH" : m.group(1)) + ")");
+                String code = m.group(1) != null ? m.group(1) : m.group(2) != null ? m.group(2) : "AUTH";
+                return Optional.of(e.getMessage() + " (" + refusalHint(code) + ")");
             }
         }
         return Optional.empty();
@@ -559,6 +561,9 @@ public final class RedisSharedState implements SharedState {
                 "the server is at its maxmemory and its maxmemory-policy (noeviction) refuses writes: raise"
                         + " maxmemory or free memory; redis-cli info memory shows used_memory";
             case "MISCONF" -> "the server refuses writes since it cannot save its data: see its log";
+            case "DB" ->
+                "the server has no database of the URL's number (/" + url.database() + "): name one below its"
+                        + " databases setting (16 by default: 0 to 15), or raise that setting";
             case "NOPERM" ->
                 "the URL's ACL user lacks a permission the node needs: allow it the write and script"
                         + " commands (+@write +@read +@scripting) on the keys ~" + prefix + "*";

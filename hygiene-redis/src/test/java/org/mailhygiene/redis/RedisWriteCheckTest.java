@@ -129,6 +129,21 @@ class RedisWriteCheckTest {
         }
     }
 
+    /**
+     * A database the server does not have answers every command with an error no wait ends: until session 47 the
+     * check called it a store that "does not answer now" (a warning, exit 0), and the node never shared anything.
+     */
+    @Test
+    void aDatabaseTheServerDoesNotHaveIsRefused() throws Exception {
+        try (RealRedis redis = RealRedis.start(server(), dir.resolve("r"), List.of("databases 4"))) {
+            assertThat(refusal(redis.url() + "/4"))
+                    .hasValueSatisfying(r -> assertThat(r)
+                            .contains("ERR DB index is out of range")
+                            .contains("the server has no database of the URL's number (/4)"));
+            assertThat(refusal(redis.url() + "/3")).isEmpty();
+        }
+    }
+
     @Test
     void anUnreachableStoreIsAnOutageNotARefusal() throws Exception {
         int port;
