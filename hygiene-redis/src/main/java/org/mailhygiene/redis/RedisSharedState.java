@@ -527,7 +527,13 @@ public final class RedisSharedState implements SharedState {
      */
     @Override
     public Optional<String> writeRefusal() throws SharedStateException {
-        for (Map.Entry<String, String> target : checkKeys().entrySet()) {
+        Map<String, String> targets;
+        try {
+            targets = checkKeys();
+        } catch (NotRedisException e) {
+            return Optional.of(e.getMessage()); // a cluster seed that is another service
+        }
+        for (Map.Entry<String, String> target : targets.entrySet()) {
             String key = target.getKey();
             String on = target.getValue();
             try {
@@ -766,30 +772,48 @@ public final class RedisSharedState implements SharedState {
                         e);
             }
             throw new SharedStateException(url.redacted() + ": " + what + " failed: " + describe(e), e);
-        } catch (ClassCastException e) {
-            // the client's decoder found a reply of another type than the command's (an echo's array for SET)
-            throw new NotRedisException(
-                    url.redacted() + ": " + what + " failed: the server's reply is of a type Redis does not give to"
-                            + " it (" + NOT_REDIS + ")",
-                    e);
         } catch (RuntimeException e) {
             // JedisException and its subclasses, pool exhaustion (NoSuchElementException), decoding errors.
-            if (e instanceof JedisConnectionException
-                    && e.getMessage() != null
-                    && e.getMessage().startsWith("Unknown reply")) {
-                // the first byte is no RESP type: an SMTP greeting's '2', an HTTP status line's 'H'
-                discardIdleConnections();
-                throw new NotRedisException(
-                        url.redacted() + ": " + what + " failed: " + describe(e) + " (" + NOT_REDIS + ")", e);
-            }
             if (e instanceof JedisConnectionException) {
                 if (sentinel != null) {
                     sentinel.invalidate();
                 }
                 discardIdleConnections();
             }
+            if (notRedis(e, 0)) {
+                throw new NotRedisException(
+                        url.redacted() + ": " + what + " failed: "
+                                + (e instanceof ClassCastException
+                                        ? "the server's reply is of a type Redis does not give to it"
+                                        : describe(e))
+                                + " (" + NOT_REDIS + ")",
+                        e);
+            }
             throw new SharedStateException(url.redacted() + ": " + what + " failed: " + describe(e), e);
         }
+    }
+
+    /**
+     * Whether a failure, or one that caused it, is a reply no Redis gives: a reply of another type than the command's
+     * (the client's decoder fails on an echo's array for {@code SET}) or a first byte that is no reply type (an SMTP
+     * greeting's {@code 2}, an HTTP status line's {@code H}; a cluster client hides it in its own failure).
+     */
+    private static boolean notRedis(Throwable t, int depth) {
+        if (t == null || depth > 4) {
+            return false;
+        }
+        if (t instanceof ClassCastException
+                || (t instanceof JedisConnectionException
+                        && t.getMessage() != null
+                        && t.getMessage().startsWith("Unknown reply"))) {
+            return true;
+        }
+        for (Throwable s : t.getSuppressed()) {
+            if (notRedis(s, depth + 1)) {
+                return true;
+            }
+        }
+        return notRedis(t.getCause(), depth + 1);
     }
 
     /**

@@ -262,8 +262,14 @@ final class SentinelMasterProvider implements ConnectionProvider {
                     }
                     lastAnswered = s;
                     return at;
-                } else {
+                } else if (addr == null || addr.isEmpty()) {
                     problems.add(show(s) + " monitors no master named '" + masterName + "'");
+                } else {
+                    // a Sentinel names a host and a port; a TCP echo sends the command back, three words
+                    String said = String.valueOf(addr);
+                    problems.add(show(s) + " is not a Sentinel? (it answered "
+                            + (said.length() > 120 ? said.substring(0, 120) + "..." : said)
+                            + " where a Sentinel names a host and a port)");
                 }
             } catch (JedisDataException e) {
                 answered = true;
@@ -278,7 +284,13 @@ final class SentinelMasterProvider implements ConnectionProvider {
                     problems.add(show(s) + " is not a Sentinel? (" + said + ")");
                 }
             } catch (JedisException e) {
-                problems.add(show(s) + ": " + Failures.describe(e, sentinelConfig.isSsl()));
+                if (e.getMessage() != null && e.getMessage().startsWith("Unknown reply")) {
+                    // a first byte that is no reply type: another service (an SMTP greeting's '2') answered
+                    answered = true;
+                    problems.add(show(s) + " is not a Sentinel? (" + e.getMessage() + ": no Redis reply)");
+                } else {
+                    problems.add(show(s) + ": " + Failures.describe(e, sentinelConfig.isSsl()));
+                }
             }
         }
         String list = String.join("; ", problems);

@@ -76,18 +76,62 @@ class NotRedisTest {
         }
     }
 
+    private static FakeServer smtp() throws Exception {
+        return FakeServer.builder("fake-smtp", c -> {
+                    c.output().write("220 mx.example ESMTP\r\n".getBytes(StandardCharsets.US_ASCII));
+                    c.output().flush();
+                    c.holdUntilClosed();
+                })
+                .start();
+    }
+
     @Test
     void theCheckNamesAnSmtpServerAsNoRedisServer() throws Exception {
-        try (FakeServer smtp = FakeServer.builder("fake-smtp", c -> {
-                            c.output().write("220 mx.example ESMTP\r\n".getBytes(StandardCharsets.US_ASCII));
-                            c.output().flush();
-                            c.holdUntilClosed();
-                        })
-                        .start();
+        try (FakeServer smtp = smtp();
                 RedisSharedState state = RedisSharedState.open("redis://127.0.0.1:" + smtp.port(), TIMEOUT)) {
             assertThat(state.writeRefusal())
                     .hasValueSatisfying(r ->
                             assertThat(r).contains("Unknown reply: 2").contains("does not speak Redis's protocol"));
+        }
+    }
+
+    /** A cluster seed that is another service: the cluster client wraps the reason in its own failure. */
+    @Test
+    void theCheckNamesAClusterSeedThatIsNoRedisServer() throws Exception {
+        try (FakeServer echo = echo();
+                FakeServer smtp = smtp()) {
+            for (FakeServer seed : List.of(echo, smtp)) {
+                try (RedisSharedState state =
+                        RedisSharedState.open("redis-cluster://127.0.0.1:" + seed.port(), TIMEOUT)) {
+                    assertThat(state.writeRefusal())
+                            .as(seed.toString())
+                            .hasValueSatisfying(r -> assertThat(r)
+                                    .contains("CLUSTER SLOTS failed")
+                                    .contains("does not speak Redis's protocol"));
+                }
+            }
+        }
+    }
+
+    /**
+     * A Sentinel address that is another service: an echo's three words read as "monitors no master named", an SMTP
+     * server's greeting as a Sentinel that is not reachable.
+     */
+    @Test
+    void aSentinelThatIsNoRedisServerIsNamedSo() throws Exception {
+        try (FakeServer echo = echo();
+                FakeServer smtp = smtp()) {
+            for (FakeServer sentinel : List.of(echo, smtp)) {
+                try (RedisSharedState state =
+                        RedisSharedState.open("redis-sentinel://127.0.0.1:" + sentinel.port() + "/site", TIMEOUT)) {
+                    assertThatThrownBy(state::ping)
+                            .as(sentinel.toString())
+                            .isInstanceOf(SharedStateException.class)
+                            .hasMessageContaining("no Sentinel names master 'site': 127.0.0.1:" + sentinel.port()
+                                    + " is not a Sentinel?")
+                            .hasMessageNotContaining("monitors no master");
+                }
+            }
         }
     }
 }
