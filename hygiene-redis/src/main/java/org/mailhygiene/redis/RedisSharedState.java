@@ -75,7 +75,9 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  *       scanner's cache identity, so a changed identity (new signatures, new settings) never reads an old verdict.
  *   <li>{@code rl:KEY}, a token bucket (hash {@code tokens}, {@code last}), expiring one window after its last use;
  *       refill is computed with the server's clock ({@code TIME}), so nodes need no clock agreement.
- *   <li>{@code stats:{DAY}:NODE} (hash of the node's published totals) and {@code stats:{DAY}:nodes} (set of node names), 400 days.
+ *   <li>{@code stats:{DAY}:NODE} (hash of the node's published totals), {@code stats:{DAY}:nodes} (set of node names)
+ *       and {@code stats-by:{DAY}:NODE} (a token of the process that published last: a second process publishing under
+ *       the same node name is logged at WARN, hourly), 400 days.
  *   <li>{@code bayes:{MODEL}:s}, {@code bayes:{MODEL}:h} (token to message count), {@code bayes:{MODEL}:m} (message
  *       counts and version; the version starts at the server's time in microseconds, so a store that lost its data never
  *       repeats a version a node already applied): 400 days after the last learned message.
@@ -247,12 +249,22 @@ public final class RedisSharedState implements SharedState {
             + "for i = 1, 5 do redis.call('EXPIRE', KEYS[i], ARGV[1]) end\n"
             + "return rec\n";
 
-    private static final String COUNTERS_SCRIPT = "redis.call('DEL', KEYS[1])\n"
+    /**
+     * Keys: the node's hash, the day's set of nodes, the node's publisher key. ARGV: the node, retention seconds, this
+     * store's token, then counter name and value pairs. Returns the token that published the hash before, or 1.
+     */
+    private static final String COUNTERS_SCRIPT = "local before = redis.call('GET', KEYS[3])\n"
+            + "redis.call('DEL', KEYS[1])\n"
             + "redis.call('SADD', KEYS[2], ARGV[1])\n"
-            + "for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end\n"
+            + "for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end\n"
+            + "redis.call('SET', KEYS[3], ARGV[3], 'EX', ARGV[2])\n"
             + "redis.call('EXPIRE', KEYS[1], ARGV[2])\n"
             + "redis.call('EXPIRE', KEYS[2], ARGV[2])\n"
+            + "if before then return before end\n"
             + "return 1\n";
+
+    /** How often a node name published by two processes is logged again: every hour while it lasts. */
+    private static final long SHARED_NAME_WARNING_NANOS = Duration.ofHours(1).toNanos();
 
     private final RedisUrl url;
     private final Duration callTimeout;
@@ -991,8 +1003,21 @@ public final class RedisSharedState implements SharedState {
     }
 
     private final class Counters implements CounterStore {
+        /** This store's token in the publisher keys: another one there means another process uses the node's name. */
+        private final String token = UUID.randomUUID().toString();
+        /** The hashes this store has published (two a day at most are published at once; cleared when it grows). */
+        private final Set<String> published = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+        private final java.util.concurrent.atomic.AtomicLong warnedAt =
+                new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - SHARED_NAME_WARNING_NANOS);
+
         private String hash(String node, LocalDate day) {
             return prefix + "stats:{" + day + "}:" + node;
+        }
+
+        /** Who published a node's hash last, outside the {@code stats:} keys that old readers list and parse. */
+        private String publisher(String node, LocalDate day) {
+            return prefix + "stats-by:{" + day + "}:" + node;
         }
 
         private String nodes(LocalDate day) {
@@ -1006,14 +1031,38 @@ public final class RedisSharedState implements SharedState {
             List<String> args = new ArrayList<>();
             args.add(node);
             args.add(Long.toString(RETENTION.toSeconds()));
+            args.add(token);
             totals.forEach((name, total) -> {
                 if (total != 0) {
                     args.add(name);
                     args.add(Long.toString(total));
                 }
             });
-            List<String> keys = List.of(hash(node, day), nodes(day));
-            integerReply("counters", call("counters", keys, () -> jedis().eval(COUNTERS_SCRIPT, keys, args)));
+            List<String> keys = List.of(hash(node, day), nodes(day), publisher(node, day));
+            Object before = call("counters", keys, () -> jedis().eval(COUNTERS_SCRIPT, keys, args));
+            if (!(before instanceof Long)) {
+                String other = stringReply("counters", before);
+                // A restarted node finds its predecessor's token once; a token of another process after this store
+                // published the hash itself is a second process publishing under the same name.
+                if (published.contains(keys.get(0)) && !token.equals(other)) {
+                    long now = System.nanoTime();
+                    long last = warnedAt.get();
+                    if (now - last >= SHARED_NAME_WARNING_NANOS && warnedAt.compareAndSet(last, now)) {
+                        LOG.warn(
+                                "{}: another process publishes statistics as node '{}' ({}): two nodes of one name"
+                                        + " replace each other's totals at every flush, and hygiene report --redis"
+                                        + " shows one of them; give each node its own name (logged again in an hour"
+                                        + " if it lasts)",
+                                url.redacted(),
+                                node,
+                                keys.get(0));
+                    }
+                }
+            }
+            if (published.size() > 16) {
+                published.clear();
+            }
+            published.add(keys.get(0));
         }
 
         @Override
