@@ -25,7 +25,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -1006,10 +1008,9 @@ public final class RedisSharedState implements SharedState {
         /** This store's token in the publisher keys: another one there means another process uses the node's name. */
         private final String token = UUID.randomUUID().toString();
         /** The hashes this store has published (two a day at most are published at once; cleared when it grows). */
-        private final Set<String> published = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        private final Set<String> published = ConcurrentHashMap.newKeySet();
 
-        private final java.util.concurrent.atomic.AtomicLong warnedAt =
-                new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - SHARED_NAME_WARNING_NANOS);
+        private final AtomicLong warnedAt = new AtomicLong(System.nanoTime() - SHARED_NAME_WARNING_NANOS);
 
         private String hash(String node, LocalDate day) {
             return prefix + "stats:{" + day + "}:" + node;
