@@ -79,7 +79,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Limits.</b> A packet longer than {@link Builder#maxPacketSize} (default 1 MiB), a packet length of 0, a
  * malformed payload or a command out of place closes the connection (the MTA applies its default action); nothing
- * is buffered beyond one packet. Reads are bounded by {@link Builder#readTimeout}, writes by
+ * is buffered beyond one packet. Reads are bounded by {@link Builder#readTimeout} between messages and by
+ * {@link Builder#transactionTimeout} inside one (the MTA is silent while its client sends DATA), writes by
  * {@link Builder#writeTimeout}. At most {@link Builder#maxConnections} connections are served; more are closed at
  * once. When the process is out of file descriptors, a new connection is closed at once too (the server keeps one
  * spare descriptor for that), and failed accepts are retried after a pause of up to 1 s, logged once when they start,
@@ -99,6 +100,7 @@ public final class MilterServer implements AutoCloseable {
             Path spoolDirectory,
             int maxPacketSize,
             Duration readTimeout,
+            Duration transactionTimeout,
             Duration writeTimeout,
             Duration progressInterval,
             Duration scanTimeout,
@@ -155,6 +157,7 @@ public final class MilterServer implements AutoCloseable {
                 b.spoolDirectory,
                 b.maxPacketSize,
                 b.readTimeout,
+                b.transactionTimeout,
                 b.writeTimeout,
                 b.progressInterval,
                 b.scanTimeout,
@@ -433,6 +436,12 @@ public final class MilterServer implements AutoCloseable {
 
     /** Builds a {@link MilterServer}. Each setter validates its argument. Not thread-safe. */
     public static final class Builder {
+        /**
+         * The default {@link #transactionTimeout}: 7210 s, libmilter's default read timeout, longer than Sendmail's
+         * one-hour {@code Timeout.datablock}.
+         */
+        public static final Duration DEFAULT_TRANSACTION_TIMEOUT = Duration.ofSeconds(7210);
+
         private InetAddress bindAddress = InetAddress.getLoopbackAddress();
         private int port;
         private ScanPipeline pipeline;
@@ -442,6 +451,7 @@ public final class MilterServer implements AutoCloseable {
         private int maxPacketSize = MilterCodec.DEFAULT_MAX_PACKET;
         private int maxConnections = 200;
         private Duration readTimeout = Duration.ofMinutes(10);
+        private Duration transactionTimeout = DEFAULT_TRANSACTION_TIMEOUT;
         private Duration writeTimeout = Duration.ofSeconds(60);
         private Duration progressInterval = Duration.ofSeconds(10);
         private Duration scanTimeout = Duration.ofMinutes(3);
@@ -551,8 +561,10 @@ public final class MilterServer implements AutoCloseable {
         }
 
         /**
-         * How long to wait for the next packet. Default 10 minutes (Postfix keeps the connection for the SMTP
-         * session, which may idle up to its {@code smtpd_timeout} between commands).
+         * How long to wait for the next packet between messages (before {@code SMFIC_MAIL}, and after a message was
+         * answered or aborted); inside a message {@link #transactionTimeout} applies. Default 10 minutes (Postfix
+         * keeps the connection for the SMTP session, which may idle up to its {@code smtpd_timeout} between
+         * commands). A connection idle longer is closed ({@code idle_timeout}).
          *
          * @param timeout positive
          * @return this builder
@@ -560,6 +572,23 @@ public final class MilterServer implements AutoCloseable {
          */
         public Builder readTimeout(Duration timeout) {
             this.readTimeout = Checks.requirePositive(timeout, "readTimeout");
+            return this;
+        }
+
+        /**
+         * How long to wait for the next packet inside a message, from {@code SMFIC_MAIL} until the message is answered
+         * or aborted. Default {@link #DEFAULT_TRANSACTION_TIMEOUT} (7210 s, libmilter's default). The MTA sends the
+         * header and body only after its client has sent the whole message (Postfix and Sendmail alike), and nothing
+         * while the client sends DATA, which has no time limit of its own in Postfix ({@code smtpd_timeout} bounds
+         * each read); with the {@link #readTimeout} there, a client slower than it (10 MB at 16 KB/s) was cut off
+         * and its message answered {@code 451 4.7.1} at the final dot, at every retry.
+         *
+         * @param timeout positive
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder transactionTimeout(Duration timeout) {
+            this.transactionTimeout = Checks.requirePositive(timeout, "transactionTimeout");
             return this;
         }
 

@@ -99,6 +99,8 @@ final class MilterSession implements Runnable {
     private String sender;
     /** Whether a MAIL has come since the last message ended or was aborted (message packets need one). */
     private boolean inTransaction;
+    /** Whether the socket's read timeout is now the transaction's rather than the idle one. */
+    private boolean transactionWait;
 
     private final List<String> recipients = new ArrayList<>();
     /** Characters of {@link #recipients}, bounded by {@link #MAX_RECIPIENT_CHARS}. */
@@ -119,8 +121,7 @@ final class MilterSession implements Runnable {
         MilterListener.Close closed = MilterListener.Close.NORMAL;
         try {
             socket.setTcpNoDelay(true);
-            socket.setSoTimeout(
-                    (int) Math.min(Integer.MAX_VALUE, cfg.readTimeout().toMillis()));
+            socket.setSoTimeout(millis(cfg.readTimeout()));
             in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
             out = new BufferedOutputStream(new GuardedOutput(socket.getOutputStream()), 8 * 1024);
             MilterPacket first = next();
@@ -155,7 +156,18 @@ final class MilterSession implements Runnable {
     }
 
     private MilterPacket next() throws IOException {
+        // Inside a message the MTA is silent while its client sends DATA, for as long as that takes: the idle timeout
+        // cut a slow client off (Postfix then answered 451 4.7.1 at the final dot, at every retry).
+        boolean longWait = inTransaction;
+        if (longWait != transactionWait) {
+            socket.setSoTimeout(millis(longWait ? cfg.transactionTimeout() : cfg.readTimeout()));
+            transactionWait = longWait;
+        }
         return MilterCodec.read(in, cfg.maxPacketSize());
+    }
+
+    private static int millis(java.time.Duration d) {
+        return (int) Math.min(Integer.MAX_VALUE, d.toMillis());
     }
 
     private MilterPacket expect() throws IOException {

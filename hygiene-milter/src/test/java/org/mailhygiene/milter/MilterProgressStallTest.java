@@ -81,6 +81,7 @@ class MilterProgressStallTest {
                 tmp,
                 MilterCodec.DEFAULT_MAX_PACKET,
                 Duration.ofMinutes(10),
+                MilterServer.Builder.DEFAULT_TRANSACTION_TIMEOUT,
                 WRITE_TIMEOUT,
                 PROGRESS,
                 Duration.ofMinutes(10),

@@ -682,6 +682,66 @@ class MilterServerTest {
                 .containsExactly(java.util.Optional.of("Q0"), java.util.Optional.of("Q1"), java.util.Optional.of("Q2"));
     }
 
+    /**
+     * The MTA sends a message's header and body only after its client has sent all of it (Postfix reads them back
+     * from its queue file), and nothing while the client sends DATA. The read timeout between messages (10 minutes by
+     * default) applied there too: a client whose DATA took longer was cut off, and Postfix answered {@code 451 4.7.1}
+     * at the final dot, at every retry (seen with a real Postfix and a client sending 9 KB every 9 s). Now a message
+     * waits for its next packet as long as the transaction timeout (libmilter's 7210 s), and a connection idle
+     * between messages is still closed after the read timeout.
+     */
+    @Test
+    void aSlowDataPhaseIsWaitedForAndOnlyAnIdleConnectionTimesOut() throws Exception {
+        List<MilterListener.Close> closes = Collections.synchronizedList(new ArrayList<>());
+        MilterServer server = start(
+                ScanPipeline.builder().scanner(SignatureScanner.create()).build(),
+                b -> b.readTimeout(Duration.ofMillis(1500)).listener(new MilterListener() {
+                    @Override
+                    public void handled(
+                            org.mailhygiene.api.Envelope env,
+                            org.mailhygiene.api.MessageContent content,
+                            org.mailhygiene.scanners.ScanReport report,
+                            MilterOutcome outcome) {
+                        outcomes.add(outcome);
+                    }
+
+                    @Override
+                    public void connectionClosed(MilterListener.Close reason) {
+                        closes.add(reason);
+                    }
+                }));
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(server.address(), 10_000);
+            socket.setSoTimeout(60_000);
+            java.io.OutputStream out = socket.getOutputStream();
+            InputStream in = new java.io.BufferedInputStream(socket.getInputStream());
+            send(out, new org.mailhygiene.milter.protocol.OptionNegotiation(6, 0x1ff, 0).toPacket());
+            assertThat(reply(in)).isEqualTo(MilterProtocol.SMFIR_OPTNEG);
+            for (int message = 0; message < 2; message++) {
+                send(out, packet(MilterProtocol.SMFIC_MAIL, "<s@example.net>\0"));
+                assertThat(reply(in)).isEqualTo(MilterProtocol.SMFIR_CONTINUE);
+                send(out, packet(MilterProtocol.SMFIC_RCPT, "<user@example.test>\0"));
+                assertThat(reply(in)).isEqualTo(MilterProtocol.SMFIR_CONTINUE);
+                if (message == 0) {
+                    Thread.sleep(4000); // the client sends DATA, longer than the read timeout
+                }
+                send(out, packet(MilterProtocol.SMFIC_HEADER, "Subject\0hello\0"));
+                assertThat(reply(in)).as("message %d", message).isEqualTo(MilterProtocol.SMFIR_CONTINUE);
+                send(out, MilterPacket.of(MilterProtocol.SMFIC_EOH));
+                assertThat(reply(in)).isEqualTo(MilterProtocol.SMFIR_CONTINUE);
+                send(out, packet(MilterProtocol.SMFIC_BODY, "Hello.\r\n"));
+                assertThat(reply(in)).isEqualTo(MilterProtocol.SMFIR_CONTINUE);
+                send(out, MilterPacket.of(MilterProtocol.SMFIC_BODYEOB));
+                assertThat(reply(in)).as("message %d", message).isEqualTo(MilterProtocol.SMFIR_ACCEPT);
+            }
+            // idle between messages: closed after the read timeout
+            assertThat(in.read()).isEqualTo(-1);
+        }
+        Await.until("the connection closed", () -> closes.size() == 1);
+        assertThat(closes).containsExactly(MilterListener.Close.IDLE_TIMEOUT);
+        assertThat(outcomes).extracting(MilterOutcome::action).containsExactly(Action.ACCEPT, Action.ACCEPT);
+    }
+
     /** MAIL (after its macros when {@code queueId} is given), RCPT, one header, end of header, body, end of message. */
     private static void sendmailStyleMessage(java.io.OutputStream out, InputStream in, String queueId)
             throws IOException {
