@@ -36,6 +36,23 @@ public final class HostPorts {
     }
 
     /**
+     * A bind failure that names the address: the JDK's says only {@code Address already in use}, which left an
+     * administrator to guess which of a program's addresses (its listener, its admin endpoint) was taken.
+     *
+     * @param address the address that could not be bound
+     * @param port its port
+     * @param e the JDK's exception (the cause of the one returned)
+     * @return {@code cannot listen on 127.0.0.1:8891: Address already in use}, as a {@link java.net.BindException}
+     * @throws NullPointerException if {@code address} or {@code e} is {@code null}
+     */
+    public static java.net.BindException cannotListen(InetAddress address, int port, java.net.BindException e) {
+        java.net.BindException named =
+                new java.net.BindException("cannot listen on " + of(address(address), port) + ": " + e.getMessage());
+        named.initCause(e);
+        return named;
+    }
+
+    /**
      * A connection's peer as a log line writes it ({@code 192.0.2.7:40112}, {@code [::1]:40112}), not the JDK's
      * {@code /192.0.2.7:40112}; for use where nothing may throw (an accept loop's error path).
      *

@@ -145,6 +145,9 @@ public final class MilterCommand implements Command {
     @Override
     public int run(List<String> args, Io io) throws UsageException, InterruptedException {
         String listen = null;
+        // where an address came from, for a bind failure: the flag, or the file and line of its key
+        String listenWhere = "--listen";
+        String adminWhere = "--admin";
         Path config = null;
         Path data = null;
         String name = null;
@@ -246,10 +249,16 @@ public final class MilterCommand implements Command {
             services.addAll(s.services()); // the bayes: model's reload check, probes, updates, as a node runs them
             policy = s.policy();
             flush = s.statisticsFlush();
-            listen = listen != null ? listen : s.listen().orElse(null);
+            if (listen == null && s.listen().isPresent()) {
+                listen = s.listen().get();
+                listenWhere = CheckLocations.line(config, "listen") + ": listen";
+            }
             data = data != null ? data : s.data().orElse(null);
             name = name != null ? name : s.name().orElse(null);
-            admin = admin != null ? admin : s.adminListen().orElse(null);
+            if (admin == null && s.adminListen().isPresent()) {
+                admin = s.adminListen().get();
+                adminWhere = CheckLocations.line(config, "admin-listen") + ": admin-listen";
+            }
         } else {
             if (!localDomains.isEmpty() && chosen.keySet().stream().noneMatch(o -> o instanceof BayesScannerOption)) {
                 throw new UsageException("--local-domains goes with --bayes (e.g. --builtin --bayes default"
@@ -302,6 +311,8 @@ public final class MilterCommand implements Command {
                 io,
                 ip,
                 port,
+                listenWhere,
+                adminWhere,
                 node,
                 data,
                 admin,
@@ -317,6 +328,8 @@ public final class MilterCommand implements Command {
             Io io,
             InetAddress ip,
             int port,
+            String listenWhere,
+            String adminWhere,
             String node,
             Path data,
             InetSocketAddress adminAt,
@@ -404,7 +417,13 @@ public final class MilterCommand implements Command {
                     .scanTimeout(scanTimeout.plusSeconds(60))
                     .spoolDirectory(spill.path())
                     .build();
-            server.start();
+            try {
+                server.start();
+            } catch (java.net.BindException e) {
+                io.err().println(cannotListen(listenWhere, e));
+                close(admin, server, pipeline, flusher, statistics, services, scanners, spill);
+                return EXIT_ERROR;
+            }
             for (NodeService service : services) {
                 service.start();
             }
@@ -412,7 +431,17 @@ public final class MilterCommand implements Command {
                 metrics.watch(server);
                 MilterServer srv = server;
                 ScanPipeline pip = pipeline;
-                admin = AdminServer.start(adminAt, registry, () -> MilterMetrics.health(srv, pip));
+                try {
+                    admin = AdminServer.start(adminAt, registry, () -> MilterMetrics.health(srv, pip));
+                } catch (java.net.BindException e) {
+                    io.err()
+                            .println(cannotListen(
+                                    adminWhere,
+                                    org.mailhygiene.internal.HostPorts.cannotListen(
+                                            adminAt.getAddress(), adminAt.getPort(), e)));
+                    close(admin, server, pipeline, flusher, statistics, services, scanners, spill);
+                    return EXIT_ERROR;
+                }
             }
             if (statistics != null) {
                 NodeStatistics s = statistics;
@@ -487,6 +516,16 @@ public final class MilterCommand implements Command {
             }
         }
         return EXIT_OK;
+    }
+
+    /**
+     * A taken address said as the relay says it ({@code RelayCommand.startFailure}): where it was given (the flag, or
+     * the file and line of its key) and the address. Until session 47 the milter said only {@code cannot start:
+     * java.net.BindException: Address already in use}, for its listener and its admin endpoint alike.
+     */
+    static String cannotListen(String where, java.net.BindException e) {
+        return "hygiene milter: cannot start: " + where + ": " + e.getMessage()
+                + " (another milter or program listens there)";
     }
 
     /**

@@ -70,6 +70,38 @@ class MilterCommandTest {
         assertThat(Run.main("help", "milter").out()).contains("smtpd_milters = inet:HOST:PORT");
     }
 
+    /**
+     * A taken address was said as {@code hygiene milter: cannot start: java.net.BindException: Address already in use},
+     * for the milter's listener and its admin endpoint alike: which one, and where it was given, was left to guess.
+     * Now the message names the flag (or the file, line and key) and the address, as the relay's does.
+     */
+    @Test
+    void aTakenListenOrAdminAddressIsNamedWithWhereItWasGiven() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            String at = "127.0.0.1:" + taken.getLocalPort();
+            Run r = Run.main("milter", "--builtin", "--listen", at);
+            assertThat(r.status()).isEqualTo(2);
+            assertThat(r.err())
+                    .contains("hygiene milter: cannot start: --listen: cannot listen on " + at
+                            + ": Address already in use (another milter or program listens there)")
+                    .doesNotContain("java.net.BindException");
+            r = Run.main("milter", "--builtin", "--listen", "127.0.0.1:0", "--admin", at);
+            assertThat(r.status()).isEqualTo(2);
+            assertThat(r.err())
+                    .contains("hygiene milter: cannot start: --admin: cannot listen on " + at)
+                    .doesNotContain("java.net.BindException");
+            Path conf = dir.resolve("taken.conf");
+            Files.writeString(conf, "name = m\nscanner = builtin\nlisten = " + at + "\n");
+            r = Run.main("milter", "--config", conf.toString());
+            assertThat(r.status()).isEqualTo(2);
+            assertThat(r.err()).contains(conf + " line 3: listen: cannot listen on " + at);
+            Files.writeString(conf, "name = m\nscanner = builtin\nlisten = 127.0.0.1:0\n\nadmin-listen = " + at + "\n");
+            r = Run.main("milter", "--config", conf.toString());
+            assertThat(r.status()).isEqualTo(2);
+            assertThat(r.err()).contains(conf + " line 5: admin-listen: cannot listen on " + at);
+        }
+    }
+
     @Test
     void checkValidatesTheConfigurationFile() throws Exception {
         Path good = dir.resolve("milter.conf");

@@ -200,7 +200,8 @@ public final class MilterServer implements AutoCloseable {
     /**
      * Binds the listening socket and starts accepting connections.
      *
-     * @throws IOException if the address cannot be bound
+     * @throws IOException if the address cannot be bound (a {@link java.net.BindException} naming the address and
+     *     port, e.g. {@code cannot listen on 127.0.0.1:8891: Address already in use})
      * @throws IllegalStateException if already started
      */
     public synchronized void start() throws IOException {
@@ -208,8 +209,16 @@ public final class MilterServer implements AutoCloseable {
             throw new IllegalStateException("already started");
         }
         ServerSocket ss = new ServerSocket();
-        ss.setReuseAddress(true);
-        ss.bind(new InetSocketAddress(bindAddress, requestedPort), 128);
+        try {
+            ss.setReuseAddress(true);
+            ss.bind(new InetSocketAddress(bindAddress, requestedPort), 128);
+        } catch (java.net.BindException e) {
+            closeQuietly(ss);
+            throw org.mailhygiene.internal.HostPorts.cannotListen(bindAddress, requestedPort, e);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(ss);
+            throw e;
+        }
         serverSocket = ss;
         running = true;
         acceptor = new Thread(this::acceptLoop, "milter-accept-" + ss.getLocalPort());
