@@ -6,6 +6,7 @@ module org.mailhygiene.milter {
     requires transitive org.mailhygiene.api;
     requires transitive org.mailhygiene.scanners;
     requires org.slf4j;
+    requires jdk.net;
 
     exports org.mailhygiene.milter;
     exports org.mailhygiene.milter.protocol;

@@ -122,7 +122,7 @@ final class MilterSession implements Runnable {
         try {
             socket.setTcpNoDelay(true);
             socket.setSoTimeout(millis(cfg.readTimeout()));
-            in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
+            in = new BufferedInputStream(QuickAcks.input(socket), 64 * 1024);
             out = new BufferedOutputStream(new GuardedOutput(socket.getOutputStream()), 8 * 1024);
             MilterPacket first = next();
             if (first == null) {
