@@ -51,7 +51,7 @@ import org.slf4j.LoggerFactory;
  *   <li>The recipients that are {@link RecipientState.Status#PENDING} and due are grouped by destination (the
  *       {@link Router}'s route; for MX routes, the recipient domain). Each group is one SMTP transaction through a
  *       {@link FailoverGroup} of the route's endpoints: when a next hop fails before taking responsibility (a
- *       {@link HopFailedException}: no connection, a 4xx to MAIL/DATA/the data, a dropped connection, a timeout) the
+ *       {@link HopFailedException}: no connection, a 4xx to MAIL/DATA/the data, a 421 to RCPT, a dropped connection, a timeout) the
  *       group moves on to the next endpoint. Groups for a route are kept, so a dead hop stays in back-off across
  *       messages (the software form of a shared VRRP address).</li>
  *   <li>Per recipient: 2xx &rarr; DELIVERED; 5xx &rarr; FAILED; 4xx or every next hop failing &rarr; PENDING with

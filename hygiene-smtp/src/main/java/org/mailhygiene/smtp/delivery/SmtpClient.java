@@ -27,10 +27,10 @@ import org.slf4j.LoggerFactory;
  * PIPELINING offered, MAIL, every RCPT and DATA go out in one write (RFC 2920) and the replies are read in order.
  *
  * <p>Results: a 2xx after the data makes every accepted recipient DELIVERED; a 4xx to RCPT is TEMPORARY for that
- * recipient, a 5xx PERMANENT; a 5xx to MAIL, DATA or the data makes every remaining recipient PERMANENT; content larger
+ * recipient (a 421, which ends the session, excepted: below), a 5xx PERMANENT; a 5xx to MAIL, DATA or the data makes every remaining recipient PERMANENT; content larger
  * than the server's SIZE, or non-ASCII addresses with a server lacking SMTPUTF8, are PERMANENT without sending. A
  * failure of the next hop itself (no connection, a non-2xx greeting or EHLO, a 4xx to MAIL, DATA or the data, a
- * timeout, a dropped connection) throws {@link HopFailedException} so that failover moves on and the message stays
+ * 421 to RCPT, a timeout, a dropped connection) throws {@link HopFailedException} so that failover moves on and the message stays
  * queued. Content that is 8-bit for a server without 8BITMIME is converted to 7 bit by default (RFC 6152 §3, as Postfix
  * does unless {@code disable_mime_output_conversion = yes}): each 8-bit leaf part becomes quoted-printable (text) or
  * base64 (other types), multipart and {@code message/rfc822} entities are converted part by part, and {@code SIZE=}

@@ -190,6 +190,11 @@ final class SmtpTransaction {
                 c.command(rcptCommands.get(i), HopFailedException.Stage.RCPT, timeouts.rcpt());
             }
             SmtpResponse rr = c.read(HopFailedException.Stage.RCPT, timeouts.rcpt());
+            if (rr.code() == 421) {
+                // RFC 5321 3.8: the server closes the session; the replies to the RCPTs pipelined behind it never
+                // come. The transaction ends with the hop's own reply, as a 421 to MAIL or DATA does
+                throw c.fail(rr, "RCPT refused: " + rr, null);
+            }
             if (rr.isPositive()) {
                 accepted.add(r);
             } else {

@@ -293,6 +293,37 @@ class DeliveryAgentTest {
     }
 
     @Test
+    void aFourTwentyOneToRcptIsTheHopsReplyForTheWholeTransactionAndTheBackupTakesIt() throws Exception {
+        // RFC 5321 3.8: a 421 to any command ends the session. Postfix's smtpd (and smtp-sink -Q RCPT) closes right
+        // after it, so the replies to the RCPTs pipelined behind it never come: the recipients must keep the hop's
+        // 421, not "connection closed", and the failover group's next member takes the message
+        agent = agentBuilder(router()).build();
+        inbound.onRecipient("c@y.org", SinkAction.reply("421 4.3.2 shutting down"));
+        QueuedMessage m = store("a@x.org", "b@y.org", "c@y.org", "d@y.org");
+        agent.runDue();
+        assertThat(backup.awaitMessages(1, Duration.ofSeconds(60)).get(0).recipients())
+                .containsExactly("b@y.org", "c@y.org", "d@y.org");
+        assertThat(inbound.messages()).isEmpty();
+        assertThat(spool.size()).isZero();
+
+        // with no other hop, every recipient of the transaction is deferred with the hop's own reply
+        StaticRouter single = StaticRouter.builder()
+                .route("y.org", Route.Relay.to(hop(inbound)))
+                .defaultRoute(Route.Relay.to(hop(outbound)))
+                .build();
+        agent.close();
+        agent = agentBuilder(single).build();
+        m = store("a@x.org", "b@y.org", "c@y.org", "d@y.org");
+        agent.runDue();
+        for (RecipientState r : spool.get(m.id()).orElseThrow().recipients()) {
+            assertThat(r.status()).isEqualTo(RecipientState.Status.PENDING);
+            assertThat(r.lastReply()).contains("421 4.3.2 shutting down");
+            assertThat(r.remoteMta()).contains("127.0.0.1:" + inbound.port());
+        }
+        assertThat(inbound.messages()).isEmpty();
+    }
+
+    @Test
     void anExpiryWhileTheHopIsInBackOffReportsTheHopsLastReply() throws Exception {
         // The hop refused the message after its data (451); the attempts that follow find it in back-off and never
         // connect. The expiry bounce still reports what the hop said, typed smtp with its Remote-MTA, not the relay's
