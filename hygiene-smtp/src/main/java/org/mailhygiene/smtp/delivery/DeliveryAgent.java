@@ -698,6 +698,21 @@ public final class DeliveryAgent implements AutoCloseable {
             Instant expiry,
             boolean expired,
             boolean attempted) {
+        if (!attempted
+                && r.outcome() == RecipientResult.Outcome.TEMPORARY
+                && s.lastReply().isPresent()
+                && s.remoteMta().isPresent()) {
+            // a pass that found every hop in back-off tried none: a reply a server gave this recipient is still the
+            // last
+            // thing a server said about it (the hops' back-off may come from another message's failure)
+            String own = s.lastReply().get();
+            r = new RecipientResult(
+                    r.recipient(),
+                    r.outcome(),
+                    Dsn.status(own),
+                    own,
+                    s.remoteMta().get());
+        }
         RecipientState next = applyOutcome(s, r, queuedAt, now, expiry, expired);
         // a pass that found every hop in back-off tried none: the last attempt is still the one before
         return attempted ? next.withLastAttempt(now) : next;

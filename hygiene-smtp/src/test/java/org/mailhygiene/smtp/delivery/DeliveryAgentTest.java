@@ -353,6 +353,51 @@ class DeliveryAgentTest {
     }
 
     @Test
+    void aPassInBackOffLeavesTheReplyTheHopGaveTheRecipientEvenWhenAnotherMessagePutTheHopInBackOff() throws Exception {
+        // The hop answered b@y.org's RCPT 450 itself; then another message's transaction broke (the connection
+        // dropped) and the hop went into back-off. b@y.org's next pass connects to nothing: its last reply is still the
+        // 450 the hop gave it, not the other message's "connection closed", and its expiry bounce reports that 450
+        StaticRouter single = StaticRouter.builder()
+                .route("y.org", Route.Relay.to(hop(inbound)))
+                .defaultRoute(Route.Relay.to(hop(outbound)))
+                .build();
+        agent = agentBuilder(single)
+                .queueLifetime(Duration.ofMinutes(10))
+                .hopInitialBackoff(Duration.ofHours(1))
+                .hopMaxBackoff(Duration.ofHours(1))
+                .build();
+        inbound.onRecipient("b@y.org", SinkAction.reply("450 4.2.0 mailbox busy"));
+        QueuedMessage m = store("a@x.org", "b@y.org");
+        agent.runDue();
+        inbound.always(SinkCommand.MAIL, SinkAction.close());
+        store("other@x.org", "c@y.org");
+        agent.runDue();
+
+        clock.advance(Duration.ofSeconds(400)); // both retries, inside the hop's back-off
+        assertThat(agent.runDue()).isEqualTo(2);
+        RecipientState r = spool.get(m.id()).orElseThrow().recipients().get(0);
+        assertThat(r.status()).isEqualTo(RecipientState.Status.PENDING);
+        assertThat(r.lastReply()).contains("450 4.2.0 mailbox busy");
+        assertThat(r.remoteMta()).contains("127.0.0.1:" + inbound.port());
+        assertThat(r.lastAttempt()).contains(T0);
+
+        clock.advance(Duration.ofMinutes(10));
+        agent.runDue();
+        agent.runDue();
+        SinkMessage bounce = outbound.awaitMessages(2, Duration.ofSeconds(60)).stream()
+                .filter(b -> b.recipients().contains("a@x.org"))
+                .findFirst()
+                .orElseThrow();
+        MimeMessage dsn =
+                new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(bounce.data()));
+        assertThat(fields(new MimeMultipart(dsn.getDataHandler().getDataSource())))
+                .contains("Status: 5.4.7\r\nRemote-MTA: dns; 127.0.0.1\r\n"
+                        + "Diagnostic-Code: smtp; 450 4.2.0 mailbox busy\r\n")
+                .doesNotContain("back-off")
+                .doesNotContain("connection closed");
+    }
+
+    @Test
     void smtputf8MailGetsAnInternationalizedReport() throws Exception {
         // RFC 6533: a non-ASCII address cannot stand in message/delivery-status (ASCII only) as "rfc822;"
         agent = agentBuilder(router()).build();
