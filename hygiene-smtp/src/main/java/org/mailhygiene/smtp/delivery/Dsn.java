@@ -10,6 +10,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.mailhygiene.smtp.dsn.DsnRequest;
@@ -21,7 +22,9 @@ import org.mailhygiene.smtp.queue.RecipientState;
  * with a human-readable {@code text/plain} part, a {@code message/delivery-status} part (Reporting-MTA, Arrival-Date,
  * then per recipient Final-Recipient, Action {@code failed}, Status, Remote-MTA when a next hop gave the reply,
  * Diagnostic-Code, Last-Attempt-Date when an attempt was made and its time is known) and the returned message: whole as
- * {@code message/rfc822} up to the size limit, else only its header as {@code text/rfc822-headers}. One report covers
+ * {@code message/rfc822} up to the size limit, else (or when a recipient was refused for the message's size, status
+ * {@code X.3.4} or {@code X.2.3}, since it would be refused again inside its bounce) only its header as
+ * {@code text/rfc822-headers}. One report covers
  * any number of recipients, one per-recipient block each.
  *
  * <p>The Diagnostic-Code is typed {@code smtp} only for a reply an SMTP server gave (the recipient has a
@@ -70,6 +73,25 @@ final class Dsn {
             return (cls.equals("2") || cls.equals("4") || cls.equals("5") ? cls : "5") + ".0.0";
         }
         return "5.0.0";
+    }
+
+    /**
+     * The status of the first recipient refused for the message's size ({@code 5.3.4} message too big for the system,
+     * {@code 5.2.3} over a mailbox's limit, RFC 3463), also when the queue lifetime ended on such a refusal.
+     */
+    private static Optional<String> sizeRefusal(List<RecipientState> failed) {
+        for (RecipientState r : failed) {
+            Optional<String> reply = r.lastReply();
+            if (reply.isEmpty()) {
+                continue;
+            }
+            String text = reply.get().startsWith(EXPIRED) ? reply.get().substring(EXPIRED.length()) : reply.get();
+            String st = status(text);
+            if (st.endsWith(".3.4") || st.endsWith(".2.3")) {
+                return Optional.of(st);
+            }
+        }
+        return Optional.empty();
     }
 
     static String date(Instant t) {
@@ -137,8 +159,8 @@ final class Dsn {
     /**
      * A report of one kind. The message's DSN parameters (RFC 3461) shape it: {@code ENVID} becomes
      * {@code Original-Envelope-Id} and a recipient's {@code ORCPT} its {@code Original-Recipient} (RFC 3464 §2.2.1,
-     * §2.3.1); a failure report returns only the header for {@code RET=HDRS}, else the whole message up to
-     * {@code returnLimit}; a relayed notice returns only the header ({@code RET} is about failure reports, RFC 3461
+     * §2.3.1); a failure report returns only the header for {@code RET=HDRS} or a recipient refused for the message's
+     * size, else the whole message up to {@code returnLimit}; a relayed notice returns only the header ({@code RET} is about failure reports, RFC 3461
      * §4.3).
      *
      * @param kind what happened to {@code recipients}
@@ -215,7 +237,10 @@ final class Dsn {
         h.append("Content-Transfer-Encoding: 8bit\r\n\r\n");
         h.append("This is the mail system at host ").append(reportingMta).append(".\r\n\r\n");
         boolean hdrs = dsn.ret().orElse(DsnRequest.Ret.FULL) == DsnRequest.Ret.HDRS;
-        boolean whole = kind == Kind.FAILED && !hdrs && original.size() <= returnLimit;
+        // A message refused for its size would be refused again inside its bounce, often by the same next hop (and
+        // then the double bounce to the postmaster too): it comes back as its header only, as sendmail returns it
+        Optional<String> sizeRefusal = kind == Kind.FAILED ? sizeRefusal(failed) : Optional.empty();
+        boolean whole = kind == Kind.FAILED && !hdrs && original.size() <= returnLimit && sizeRefusal.isEmpty();
         if (kind == Kind.FAILED) {
             h.append("Your message (queue id ")
                     .append(original.id().value())
@@ -224,6 +249,10 @@ final class Dsn {
                 h.append("The returned message and the details are attached.\r\n\r\n");
             } else if (hdrs) {
                 h.append("Only the header of your message is attached, as you asked (RET=HDRS).\r\n\r\n");
+            } else if (sizeRefusal.isPresent()) {
+                h.append("Only the header of your message is attached: it was refused for its size (")
+                        .append(sizeRefusal.get())
+                        .append("), and returned whole it would be refused again.\r\n\r\n");
             } else {
                 // the sender asked for the whole message (RET=FULL, or no RET): say why it did not come back
                 h.append("Only the header of your message is attached: at ")

@@ -510,6 +510,38 @@ class DeliveryAgentTest {
                 .doesNotContain("The returned message");
     }
 
+    @Test
+    void aMessageRefusedForItsSizeComesBackAsItsHeaderOnly() throws Exception {
+        // The next hop offers SIZE 4000 and the message is 6 KB: its bounce, with the message
+        // returned whole, was refused by the same hop (552), and the double bounce to the postmaster too, so
+        // nobody heard of it but the log. The header alone comes back, and the text says why.
+        String big = MSG + "x".repeat(6000) + "\r\n";
+        String sizeEhlo = "250-sink hello\n250-PIPELINING\n250-8BITMIME\n250 SIZE 4000";
+        StaticRouter single = StaticRouter.builder()
+                .route("y.org", Route.Relay.to(hop(outbound)))
+                .defaultRoute(Route.Relay.to(hop(outbound)))
+                .build();
+        agent = agentBuilder(single).build();
+        outbound.always(SinkCommand.EHLO, SinkAction.reply(sizeEhlo));
+        QueuedMessage m = spool.store(
+                new Envelope(java.util.Optional.empty(), java.util.Optional.of("c"), "a@x.org", List.of("b@y.org"), T0),
+                MessageContent.ofString(big, StandardCharsets.UTF_8));
+        agent.submit(m);
+        agent.runDue();
+        agent.runDue();
+        SinkMessage bounce = outbound.awaitMessages(1, Duration.ofSeconds(60)).get(0);
+        assertThat(bounce.recipients()).containsExactly("a@x.org");
+        MimeMessage dsn =
+                new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(bounce.data()));
+        MimeMultipart mp = (MimeMultipart) dsn.getContent();
+        assertThat(mp.getBodyPart(2).getContentType()).startsWith("text/rfc822-headers");
+        assertThat(read(mp.getBodyPart(2).getInputStream())).contains("Message-ID: <m1@x.org>");
+        assertThat(read(mp.getBodyPart(0).getInputStream()).replaceAll("\r\n", " "))
+                .contains("Only the header of your message is attached: it was refused for its size (5.3.4), and"
+                        + " returned whole it would be refused again.");
+        assertThat(spool.size()).isZero();
+    }
+
     /** An EHLO reply offering DSN (RFC 3461), as the sink does not by itself. */
     static final String DSN_EHLO =
             "250-sink hello\n250-PIPELINING\n250-8BITMIME\n250-DSN\n250-SIZE 0\n" + "250 ENHANCEDSTATUSCODES";
