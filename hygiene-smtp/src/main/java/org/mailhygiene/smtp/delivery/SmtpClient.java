@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * PIPELINING offered, MAIL, every RCPT and DATA go out in one write (RFC 2920) and the replies are read in order.
  *
  * <p>Results: a 2xx after the data makes every accepted recipient DELIVERED; a 4xx to RCPT is TEMPORARY for that
- * recipient (a 421, which ends the session, excepted: below), a 5xx PERMANENT; a 5xx to MAIL, DATA or the data makes every remaining recipient PERMANENT; content larger
+ * recipient (a 421, which ends the session, excepted: below; recipients refused {@code 452 4.5.3}, too many
+ * recipients, are sent again at once in another transaction while each takes at least one), a 5xx PERMANENT; a 5xx to MAIL, DATA or the data makes every remaining recipient PERMANENT; content larger
  * than the server's SIZE, or non-ASCII addresses with a server lacking SMTPUTF8, are PERMANENT without sending. A
  * failure of the next hop itself (no connection, a non-2xx greeting or EHLO, a 4xx to MAIL, DATA or the data, a
  * 421 to RCPT, a timeout, a dropped connection) throws {@link HopFailedException} so that failover moves on and the message stays
@@ -220,6 +221,85 @@ public final class SmtpClient {
         }
         Checks.requirePositive(budget, "budget");
         long deadline = System.nanoTime() + budget.toNanos();
+        TransactionResult first = once(endpoint, tls, sender, List.copyOf(recipients), content, dsn, deadline);
+        return rest(first, endpoint, tls, sender, content, dsn, deadline);
+    }
+
+    /**
+     * RFC 5321 §4.5.3.1.10: a next hop that takes fewer recipients per transaction than a message has answers the rest
+     * {@code 452 4.5.3} (too many recipients) and expects them in another transaction. They are sent again at once, on
+     * the same connection, for as long as each transaction takes at least one recipient, rather than waiting out their
+     * retry schedule (Postfix does the same). A failure of a later transaction leaves its recipients with their 452:
+     * what the earlier ones took stands.
+     */
+    private TransactionResult rest(
+            TransactionResult first,
+            Endpoint endpoint,
+            TlsPolicy tls,
+            String sender,
+            MessageContent content,
+            DsnRequest dsn,
+            long deadline) {
+        List<RecipientResult> results = new java.util.ArrayList<>(first.recipients());
+        TransactionResult last = first;
+        while (true) {
+            List<Integer> again = new java.util.ArrayList<>();
+            boolean progress = false;
+            for (int i = 0; i < results.size(); i++) {
+                if (tooManyRecipients(results.get(i))) {
+                    again.add(i);
+                }
+            }
+            for (RecipientResult r : last.recipients()) {
+                progress |= r.outcome() != RecipientResult.Outcome.TEMPORARY;
+            }
+            if (again.isEmpty() || !progress) {
+                break;
+            }
+            List<String> rcpts =
+                    again.stream().map(i -> results.get(i).recipient()).toList();
+            try {
+                last = once(
+                        endpoint,
+                        tls,
+                        sender,
+                        rcpts,
+                        content,
+                        dsn.recipients().isEmpty() ? dsn : dsn.select(again),
+                        deadline);
+            } catch (IOException e) {
+                LOG.info(
+                        "{}: {} recipient(s) the next hop deferred as too many were not sent again: {}",
+                        endpoint,
+                        rcpts.size(),
+                        e.getMessage());
+                break;
+            }
+            for (int j = 0; j < again.size(); j++) {
+                results.set(again.get(j), last.recipients().get(j));
+            }
+        }
+        return last == first ? first : new TransactionResult(first.endpoint(), first.tls(), results, first.dsn());
+    }
+
+    /** A {@code 452} that says "too many recipients" (RFC 5321 §4.5.3.1.10): {@code 4.5.3}, or in its words. */
+    private static boolean tooManyRecipients(RecipientResult r) {
+        return r.outcome() == RecipientResult.Outcome.TEMPORARY
+                && r.diagnostic().startsWith("452")
+                && (r.status().equals("4.5.3")
+                        || r.diagnostic().toLowerCase(java.util.Locale.ROOT).contains("too many recipients"));
+    }
+
+    /** One transaction, falling back to plain text once when opportunistic TLS fails. */
+    private TransactionResult once(
+            Endpoint endpoint,
+            TlsPolicy tls,
+            String sender,
+            List<String> recipients,
+            MessageContent content,
+            DsnRequest dsn,
+            long deadline)
+            throws IOException {
         try {
             return attempt(
                     endpoint,

@@ -353,6 +353,41 @@ class DeliveryAgentTest {
     }
 
     @Test
+    void recipientsTheHopDeferredAsTooManyAreSentAgainAtOnceInAnotherTransaction() throws Exception {
+        // RFC 5321 4.5.3.1.10: a next hop that takes one recipient per transaction answers the others 452 4.5.3; they
+        // went to the retry schedule (qmail's: 400 s, then 1600 s, ...) one transaction per pass, so the last of a
+        // message's recipients waited for hours. They are sent again at once, on the same connection
+        agent = agentBuilder(router()).build();
+        inbound.enqueue(SinkCommand.RCPT, SinkAction.reply("250 2.1.5 Ok"));
+        inbound.enqueue(SinkCommand.RCPT, SinkAction.reply("452 4.5.3 Error: too many recipients"));
+        inbound.enqueue(SinkCommand.RCPT, SinkAction.reply("452 4.5.3 Error: too many recipients"));
+        inbound.enqueue(SinkCommand.RCPT, SinkAction.reply("250 2.1.5 Ok"));
+        inbound.enqueue(SinkCommand.RCPT, SinkAction.reply("452 4.5.3 Error: too many recipients"));
+        store("a@x.org", "b@y.org", "c@y.org", "d@y.org");
+        assertThat(agent.runDue()).isEqualTo(1);
+        List<SinkMessage> got = inbound.awaitMessages(3, Duration.ofSeconds(60));
+        assertThat(got.stream().map(SinkMessage::recipients).toList())
+                .containsExactly(List.of("b@y.org"), List.of("c@y.org"), List.of("d@y.org"));
+        assertThat(inbound.connectionCount()).isEqualTo(1);
+        assertThat(spool.size()).isZero();
+        assertThat(backup.messages()).isEmpty();
+    }
+
+    @Test
+    void recipientsTheHopDeferredAsTooManyWaitWhenItTookNoneOfThem() throws Exception {
+        // a transaction that took nobody makes no progress: the next one would fare no better
+        agent = agentBuilder(router()).build();
+        inbound.always(SinkCommand.RCPT, SinkAction.reply("452 4.5.3 Error: too many recipients"));
+        QueuedMessage m = store("a@x.org", "b@y.org", "c@y.org");
+        agent.runDue();
+        for (RecipientState r : spool.get(m.id()).orElseThrow().recipients()) {
+            assertThat(r.status()).isEqualTo(RecipientState.Status.PENDING);
+            assertThat(r.lastReply()).contains("452 4.5.3 Error: too many recipients");
+        }
+        assertThat(inbound.messages()).isEmpty();
+    }
+
+    @Test
     void aPassInBackOffLeavesTheReplyTheHopGaveTheRecipientEvenWhenAnotherMessagePutTheHopInBackOff() throws Exception {
         // The hop answered b@y.org's RCPT 450 itself; then another message's transaction broke (the connection
         // dropped) and the hop went into back-off. b@y.org's next pass connects to nothing: its last reply is still the
