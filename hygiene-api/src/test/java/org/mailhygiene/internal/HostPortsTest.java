@@ -29,6 +29,8 @@ class HostPortsTest {
         assertThat(HostPorts.address(ip("fe80:0:0:0:0:0:0:1%1"))).isEqualTo("fe80::1%1");
         assertThat(HostPorts.address(ip("192.0.2.1"))).isEqualTo("192.0.2.1");
         assertThat(HostPorts.address(ip("::ffff:192.0.2.1"))).isEqualTo("192.0.2.1"); // the JDK makes it IPv4
+        // the property below met one such once in a while (session 47): groups of 0 and 1 as an IPv4-mapped address
+        assertThat(HostPorts.address(ip("::ffff:1:1"))).isEqualTo("0.1.0.1");
     }
 
     @Test
@@ -73,7 +75,9 @@ class HostPortsTest {
                                 .isLessThanOrEqualTo(a.getHostAddress().length());
                         assertThat(text.indexOf("::")).isEqualTo(text.lastIndexOf("::"));
                         assertThat(text).doesNotContain(":::").isEqualTo(text.toLowerCase(java.util.Locale.ROOT));
-                        assertThat(List.of(text.split(":"))).noneMatch(g -> g.length() > 1 && g.startsWith("0"));
+                        if (a instanceof java.net.Inet6Address) { // ::ffff:a.b.c.d is IPv4 to the JDK: 0.1.0.1
+                            assertThat(List.of(text.split(":"))).noneMatch(g -> g.length() > 1 && g.startsWith("0"));
+                        }
                     } catch (UnknownHostException e) {
                         throw new AssertionError(e);
                     }
