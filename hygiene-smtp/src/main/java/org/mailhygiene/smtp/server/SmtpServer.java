@@ -291,12 +291,7 @@ public final class SmtpServer implements AutoCloseable {
         } catch (java.net.BindException e) {
             closeQuietly(ss);
             // the JDK's message names no address: "Address already in use"
-            java.net.BindException named = new java.net.BindException("cannot listen on "
-                    + org.mailhygiene.internal.HostPorts.of(
-                            org.mailhygiene.internal.HostPorts.address(bindAddress), requestedPort)
-                    + ": " + e.getMessage());
-            named.initCause(e);
-            throw named;
+            throw org.mailhygiene.internal.HostPorts.cannotListen(bindAddress, requestedPort, e);
         } catch (IOException | RuntimeException e) {
             closeQuietly(ss);
             throw e;
