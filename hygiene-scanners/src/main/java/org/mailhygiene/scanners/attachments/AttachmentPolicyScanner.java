@@ -165,7 +165,8 @@ public final class AttachmentPolicyScanner implements Scanner {
      * applied both ways), a password-protected Office Open XML file is encrypted content, not a type mismatch, JSON
      * is not blocked as JavaScript, and neither the AppleDouble files of a Finder zip, a gzip file declared as what
      * it holds, camera raw files, fonts under their IANA names, Access databases nor Hangul documents under their usual
-     * names is a type mismatch.
+     * names is a type mismatch, and a zip with stored entries followed by data descriptors is read by its directory
+     * (a password-protected OpenDocument file among them is encrypted content).
      */
     static final int VERSION = 16;
 

@@ -1139,19 +1139,10 @@ final class Inspection {
                 throw ex;
             } catch (IOException ex) {
                 String msg = String.valueOf(ex.getMessage());
-                if (msg.contains("encrypted")) {
-                    if (policy.encryptedArchiveCheck()) {
-                        add(
-                                AttachmentPolicyScanner.ENCRYPTED,
-                                location,
-                                location + ": archive holds an encrypted entry whose content cannot be checked");
-                    } else {
-                        add(
-                                AttachmentPolicyScanner.NOT_INSPECTED,
-                                location,
-                                location + ": archive holds an encrypted entry; it and any entries after it were not"
-                                        + " inspected (encrypted-archive check off)");
-                    }
+                if (msg.contains("only DEFLATED entries can have EXT descriptor")) {
+                    byDirectory(location, compressed, depth, budget);
+                } else if (msg.contains("encrypted")) {
+                    encryptedEntry(location);
                 } else {
                     add(AttachmentPolicyScanner.ARCHIVE_BROKEN, location, location + ": broken archive: " + msg);
                 }
@@ -1208,16 +1199,198 @@ final class Inspection {
             int slash = Math.max(entryName.lastIndexOf('/'), entryName.lastIndexOf('\\'));
             String base = entryName.substring(slash + 1);
             String entryLocation = location + " > " + entryName;
-            Expanding entry = new Expanding(z, compressed, budget);
+            InputStream entry = manifestWatch(entryName, new Expanding(z, compressed, budget));
             try {
                 item(entryLocation, Optional.of(base), Optional.empty(), entry, depth, budget);
                 while (entry.read(drainBuffer, 0, drainBuffer.length) >= 0) {
                     // drain through the budget so skipped bytes count against the limits too
                 }
+                encryptedOpenDocument(location, entry);
             } catch (LimitReached ex) {
                 throw ex;
             } catch (IOException ex) {
                 // A failure to read the message itself is rethrown by the walker after the walk.
+                add(
+                        AttachmentPolicyScanner.ARCHIVE_BROKEN,
+                        entryLocation,
+                        entryLocation + ": broken archive entry: " + ex);
+                return;
+            }
+        }
+    }
+
+    /**
+     * An OpenDocument file's manifest ({@code META-INF/manifest.xml}), watched as it is read for
+     * {@code encryption-data}: a password-protected OpenDocument file keeps its entries encrypted inside an ordinary
+     * zip, which only the manifest says (until session 47 it was read as a broken zip, and once such zips were read,
+     * it would have been clean).
+     */
+    private static InputStream manifestWatch(String entryName, InputStream entry) {
+        return entryName.equals("META-INF/manifest.xml") ? new ManifestWatch(entry) : entry;
+    }
+
+    /** After a watched manifest was read: a password-protected OpenDocument file's content cannot be checked. */
+    private void encryptedOpenDocument(String location, InputStream entry) {
+        if (entry instanceof ManifestWatch w && w.seen == ENCRYPTION_DATA.length) {
+            if (policy.encryptedArchiveCheck()) {
+                add(
+                        AttachmentPolicyScanner.ENCRYPTED,
+                        location,
+                        location + ": password-protected OpenDocument file whose content cannot be checked");
+            } else {
+                add(
+                        AttachmentPolicyScanner.NOT_INSPECTED,
+                        location,
+                        location + ": password-protected OpenDocument file; not inspected (encrypted-archive check"
+                                + " off)");
+            }
+        }
+    }
+
+    private static final byte[] ENCRYPTION_DATA = "encryption-data".getBytes(StandardCharsets.US_ASCII);
+
+    /** Passes bytes through, noting whether {@code encryption-data} occurs (its first letter occurs only there). */
+    private static final class ManifestWatch extends java.io.FilterInputStream {
+        /** How much of the name has just been read; its length once it occurred. */
+        private int seen;
+
+        ManifestWatch(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) {
+                take((byte) b);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int r = in.read(b, off, len);
+            for (int i = 0; i < r; i++) {
+                take(b[off + i]);
+            }
+            return r;
+        }
+
+        @Override
+        public long skip(long n) throws IOException { // read, not skipped: every byte is looked at
+            int chunk = (int) Math.min(8192, Math.max(1, n));
+            return Math.max(0, read(new byte[chunk], 0, chunk));
+        }
+
+        private void take(byte b) {
+            if (seen == ENCRYPTION_DATA.length) {
+                return;
+            }
+            seen = b == ENCRYPTION_DATA[seen] ? seen + 1 : b == ENCRYPTION_DATA[0] ? 1 : 0;
+        }
+    }
+
+    /** An encrypted entry: its content, and that of the entries after it, is not read. */
+    private void encryptedEntry(String location) {
+        if (policy.encryptedArchiveCheck()) {
+            add(
+                    AttachmentPolicyScanner.ENCRYPTED,
+                    location,
+                    location + ": archive holds an encrypted entry whose content cannot be checked");
+        } else {
+            add(
+                    AttachmentPolicyScanner.NOT_INSPECTED,
+                    location,
+                    location + ": archive holds an encrypted entry; it and any entries after it were not inspected"
+                            + " (encrypted-archive check off)");
+        }
+    }
+
+    /**
+     * The rest of a zip the JDK's streaming reader stops at, a stored entry followed by a data descriptor (see
+     * {@link CentralDirectory}; until session 47 such a zip, valid for every archive tool, was ARCHIVE_BROKEN): read to
+     * its end through the limits and, when it is at most {@link #MAX_KEPT_ZIP} bytes and so held whole, each entry is
+     * inspected where the directory says its data lies. A larger one stays broken: its entries cannot be
+     * found going from the start.
+     */
+    private void byDirectory(String location, Counting compressed, int depth, Budget budget) throws IOException {
+        while (compressed.read(drainBuffer, 0, drainBuffer.length) >= 0) {
+            // the rest, through the limits
+        }
+        Optional<List<CentralDirectory.Entry>> entries =
+                compressed.tailBase() == 0 ? compressed.tail().flatMap(CentralDirectory::read) : Optional.empty();
+        byte[] zip = entries.isPresent() ? compressed.tail().orElseThrow() : null;
+        if (entries.isEmpty()) {
+            add(
+                    AttachmentPolicyScanner.ARCHIVE_BROKEN,
+                    location,
+                    location + ": broken archive: a stored entry with a data descriptor, in an archive over "
+                            + MAX_KEPT_ZIP + " bytes or without a directory that can be read (its entries cannot be"
+                            + " found from its start)");
+            return;
+        }
+        // every entry as the directory has it, those read as the archive streamed too (the directory may give their
+        // name
+        // other data); a finding made twice is kept once
+        java.util.Set<AttachmentFinding> before = new java.util.HashSet<>(findings);
+        int from = findings.size();
+        try {
+            entriesByDirectory(location, compressed, zip, entries.get(), depth, budget);
+        } finally {
+            List<AttachmentFinding> added = findings.subList(from, findings.size());
+            added.removeIf(before::contains);
+        }
+    }
+
+    private void entriesByDirectory(
+            String location,
+            Counting compressed,
+            byte[] zip,
+            List<CentralDirectory.Entry> entries,
+            int depth,
+            Budget budget)
+            throws IOException {
+        for (CentralDirectory.Entry e : entries) {
+            budget.entries++;
+            if (budget.entries > policy.maxArchiveEntries()) {
+                throw new LimitReached("more than " + policy.maxArchiveEntries() + " archive entries");
+            }
+            String entryName = e.name();
+            if (entryName.endsWith("/")) {
+                continue;
+            }
+            String entryLocation = location + " > " + entryName;
+            if (e.encrypted()) {
+                encryptedEntry(location);
+                return;
+            }
+            InputStream data = new ByteArrayInputStream(zip, e.dataStart(), e.compressedSize());
+            if (e.method() == ZipEntry.DEFLATED) {
+                data = new java.util.zip.InflaterInputStream(data, new java.util.zip.Inflater(true));
+            } else if (e.method() != ZipEntry.STORED) {
+                add(
+                        AttachmentPolicyScanner.ARCHIVE_BROKEN,
+                        entryLocation,
+                        entryLocation + ": broken archive entry: compression method " + e.method() + " not supported");
+                return;
+            }
+            int slash = Math.max(entryName.lastIndexOf('/'), entryName.lastIndexOf('\\'));
+            InputStream entry = manifestWatch(entryName, new Expanding(data, compressed, budget));
+            try {
+                item(
+                        entryLocation,
+                        Optional.of(entryName.substring(slash + 1)),
+                        Optional.empty(),
+                        entry,
+                        depth,
+                        budget);
+                while (entry.read(drainBuffer, 0, drainBuffer.length) >= 0) {
+                    // through the budget
+                }
+                encryptedOpenDocument(location, entry);
+            } catch (LimitReached ex) {
+                throw ex;
+            } catch (IOException ex) {
                 add(
                         AttachmentPolicyScanner.ARCHIVE_BROKEN,
                         entryLocation,

@@ -744,6 +744,121 @@ class AttachmentPolicyScannerTest {
                 .containsExactly("TYPE_MISMATCH");
     }
 
+    /**
+     * A zip whose stored entries are followed by data descriptors (Go's {@code archive/zip} and Python's
+     * {@code zipfile} writing to a stream make them; XPS documents and password-protected OpenDocument files hold
+     * them) was ARCHIVE_BROKEN, the JDK's streaming reader refusing it (found on Apache Tika's test documents, session
+     * 47): read by its directory now, each entry inspected.
+     */
+    @Test
+    void aZipWithStoredEntriesAndDataDescriptorsIsRead() throws Exception {
+        byte[] clean = streamedStoredZip(
+                "photo.jpg",
+                new byte[] {(byte) 0xff, (byte) 0xd8, (byte) 0xff, (byte) 0xe0},
+                "notes.txt",
+                "hello".getBytes(StandardCharsets.US_ASCII));
+        Verdict v = scan(Samples.attachment("export.zip", "application/zip", clean));
+        assertThat(v.outcome()).as(v.toString()).isEqualTo(Outcome.CLEAN);
+        byte[] withProgram =
+                streamedStoredZip("readme.txt", "hi".getBytes(StandardCharsets.US_ASCII), "invoice.pdf", Samples.pe());
+        v = scan(Samples.attachment("export.zip", "application/zip", withProgram));
+        assertThat(v.rules().stream().map(Rule::description).toList())
+                .containsExactly(
+                        "part 2 \"export.zip\" > invoice.pdf: executable or script by content"
+                                + " (application/x-msdownload)",
+                        "part 2 \"export.zip\" > invoice.pdf: content is"
+                                + " application/x-msdownload but named as application/pdf (.pdf)");
+        // a password-protected OpenDocument file, which LibreOffice writes so: its manifest says its entries are
+        // encrypted, content that cannot be checked (clean once read, had the manifest not been watched)
+        byte[] manifest = ("<manifest:manifest><manifest:file-entry manifest:full-path=\"content.xml\">"
+                        + "<manifest:encryption-data manifest:checksum-type=\"SHA1/1K\"/></manifest:file-entry>"
+                        + "</manifest:manifest>")
+                .getBytes(StandardCharsets.UTF_8);
+        byte[] odt = streamedStoredZip(
+                "mimetype",
+                "application/vnd.oasis.opendocument.text".getBytes(StandardCharsets.US_ASCII),
+                "content.xml",
+                new byte[] {0x13, (byte) 0x9a, 0x77},
+                "META-INF/manifest.xml",
+                manifest);
+        v = scan(Samples.attachment("minutes.odt", "application/vnd.oasis.opendocument.text", odt));
+        assertThat(v.rules().stream().map(Rule::description).toList())
+                .containsExactly("part 2 \"minutes.odt\": password-protected OpenDocument file whose content cannot be"
+                        + " checked");
+        byte[] deflated = Samples.zip("content.xml", new byte[] {1, 2, 3}, "META-INF/manifest.xml", manifest);
+        assertThat(rules(scan(Samples.attachment("minutes.odt", "application/vnd.oasis.opendocument.text", deflated))))
+                .containsExactly("ENCRYPTED_ARCHIVE");
+        // cut before its directory: broken, as before
+        v = scan(
+                Samples.attachment("export.zip", "application/zip", java.util.Arrays.copyOf(clean, clean.length - 30)));
+        assertThat(rules(v)).containsExactly("ARCHIVE_BROKEN");
+    }
+
+    /**
+     * A zip as a streaming writer makes it: each entry stored, its sizes and CRC left zero in its local header and
+     * given in a data descriptor after its data, then the central directory.
+     */
+    private static byte[] streamedStoredZip(Object... nameContent) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream dir = new java.io.ByteArrayOutputStream();
+        java.util.function.BiConsumer<java.io.ByteArrayOutputStream, long[]> le = (o, v) -> {
+            for (int i = 0; i < (int) v[1]; i++) {
+                o.write((int) (v[0] >>> (8 * i)));
+            }
+        };
+        int count = 0;
+        for (int i = 0; i < nameContent.length; i += 2, count++) {
+            byte[] name = ((String) nameContent[i]).getBytes(StandardCharsets.ISO_8859_1);
+            byte[] data = (byte[]) nameContent[i + 1];
+            java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+            crc.update(data);
+            int offset = out.size();
+            le.accept(out, new long[] {0x04034b50, 4});
+            le.accept(out, new long[] {20, 2});
+            le.accept(out, new long[] {8, 2}); // a data descriptor follows
+            le.accept(out, new long[] {0, 2}); // stored
+            le.accept(out, new long[] {0, 4}); // time, date
+            le.accept(out, new long[] {0, 4}); // CRC, sizes: in the descriptor
+            le.accept(out, new long[] {0, 4});
+            le.accept(out, new long[] {0, 4});
+            le.accept(out, new long[] {name.length, 2});
+            le.accept(out, new long[] {0, 2});
+            out.writeBytes(name);
+            out.writeBytes(data);
+            le.accept(out, new long[] {0x08074b50, 4});
+            le.accept(out, new long[] {crc.getValue(), 4});
+            le.accept(out, new long[] {data.length, 4});
+            le.accept(out, new long[] {data.length, 4});
+            le.accept(dir, new long[] {0x02014b50, 4});
+            le.accept(dir, new long[] {20, 2});
+            le.accept(dir, new long[] {20, 2});
+            le.accept(dir, new long[] {8, 2});
+            le.accept(dir, new long[] {0, 2});
+            le.accept(dir, new long[] {0, 4});
+            le.accept(dir, new long[] {crc.getValue(), 4});
+            le.accept(dir, new long[] {data.length, 4});
+            le.accept(dir, new long[] {data.length, 4});
+            le.accept(dir, new long[] {name.length, 2});
+            le.accept(dir, new long[] {0, 2}); // extra
+            le.accept(dir, new long[] {0, 2}); // comment
+            le.accept(dir, new long[] {0, 2}); // disk
+            le.accept(dir, new long[] {0, 2}); // internal attributes
+            le.accept(dir, new long[] {0, 4}); // external attributes
+            le.accept(dir, new long[] {offset, 4});
+            dir.writeBytes(name);
+        }
+        int dirStart = out.size();
+        out.writeBytes(dir.toByteArray());
+        le.accept(out, new long[] {0x06054b50, 4});
+        le.accept(out, new long[] {0, 4});
+        le.accept(out, new long[] {count, 2});
+        le.accept(out, new long[] {count, 2});
+        le.accept(out, new long[] {dir.size(), 4});
+        le.accept(out, new long[] {dirStart, 4});
+        le.accept(out, new long[] {0, 2});
+        return out.toByteArray();
+    }
+
     /** The 1990s names of Sun audio and the portable bitmaps, and a compressed tar's desktop names (session 25). */
     @Test
     void oldAndDesktopNamesOfATypeAreNoTypeMismatch() throws Exception {
