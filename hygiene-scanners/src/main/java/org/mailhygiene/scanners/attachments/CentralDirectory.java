@@ -38,55 +38,39 @@ final class CentralDirectory {
      *     whose local header or data lies outside the bytes)
      */
     static Optional<List<Entry>> read(byte[] zip) {
-        int eocd = -1;
-        for (int i = zip.length - 22; i >= Math.max(0, zip.length - 22 - 65535); i--) {
-            if (le32(zip, i) == 0x06054b50) {
-                eocd = i;
-                break;
-            }
-        }
+        int eocd = org.mailhygiene.scanners.mime.ZipDirectory.endOfDirectory(zip);
         if (eocd < 0) {
             return Optional.empty();
         }
-        int count = le16(zip, eocd + 10);
-        long start = le32(zip, eocd + 16) & 0xffffffffL;
+        int count = Inspection.le16(zip, eocd + 10);
+        long start = Inspection.le32(zip, eocd + 16) & 0xffffffffL;
         if (count == 0xffff || start >= eocd) {
             return Optional.empty(); // ZIP64, or a directory that is not here
         }
         List<Entry> entries = new ArrayList<>();
         int p = (int) start;
         for (int i = 0; i < count; i++) {
-            if (p + 46 > eocd || le32(zip, p) != 0x02014b50) {
+            if (p + 46 > eocd || Inspection.le32(zip, p) != 0x02014b50) {
                 return Optional.empty();
             }
-            int n = le16(zip, p + 28);
-            long csize = le32(zip, p + 20) & 0xffffffffL;
-            long local = le32(zip, p + 42) & 0xffffffffL;
-            if (p + 46 + n > eocd || local + 30 > zip.length || le32(zip, (int) local) != 0x04034b50) {
+            int n = Inspection.le16(zip, p + 28);
+            long csize = Inspection.le32(zip, p + 20) & 0xffffffffL;
+            long local = Inspection.le32(zip, p + 42) & 0xffffffffL;
+            if (p + 46 + n > eocd || local + 30 > zip.length || Inspection.le32(zip, (int) local) != 0x04034b50) {
                 return Optional.empty();
             }
-            long data = local + 30 + le16(zip, (int) local + 26) + le16(zip, (int) local + 28);
+            long data = local + 30 + Inspection.le16(zip, (int) local + 26) + Inspection.le16(zip, (int) local + 28);
             if (data + csize > zip.length) {
                 return Optional.empty();
             }
             entries.add(new Entry(
                     new String(zip, p + 46, n, StandardCharsets.ISO_8859_1),
-                    le16(zip, p + 8),
-                    le16(zip, p + 10),
+                    Inspection.le16(zip, p + 8),
+                    Inspection.le16(zip, p + 10),
                     (int) data,
                     (int) csize));
-            p += 46 + n + le16(zip, p + 30) + le16(zip, p + 32);
+            p += 46 + n + Inspection.le16(zip, p + 30) + Inspection.le16(zip, p + 32);
         }
         return Optional.of(entries);
-    }
-
-    private static int le16(byte[] b, int at) {
-        return at < 0 || at + 2 > b.length ? -1 : (b[at] & 0xff) | (b[at + 1] & 0xff) << 8;
-    }
-
-    private static int le32(byte[] b, int at) {
-        return at < 0 || at + 4 > b.length
-                ? -1
-                : (b[at] & 0xff) | (b[at + 1] & 0xff) << 8 | (b[at + 2] & 0xff) << 16 | (b[at + 3] & 0xff) << 24;
     }
 }

@@ -310,12 +310,13 @@ final class Inspection {
     /**
      * Passes a compound file's bytes through (to whoever reads them, the search for uuencoded files too) and looks at
      * each 128-byte record from the file's start as a directory entry, for the streams {@code _VBA_PROJECT} (which a
-     * binary Word or Excel file holding a VBA project has) and {@code EncryptedPackage}. Directory sectors start at a multiple of the sector
-     * size (512 or 4,096 bytes) and hold entries of 128 bytes (a name of up to 32 UTF-16LE characters, its length in
-     * bytes with the terminating NUL at offset 64, the object type at 66, a stream being 2), so every record is looked
-     * at: one pass, whatever the file's allocation table says (and so also when it was damaged on purpose).
+     * binary Word or Excel file holding a VBA project has) and {@code EncryptedPackage}. Directory sectors start at a
+     * multiple of the sector size (512 or 4,096 bytes) and hold entries of 128 bytes (a name of up to 32 UTF-16LE
+     * characters, its length in bytes with the terminating NUL at offset 64, the object type at 66, a stream being 2),
+     * so every record is looked at: one pass, whatever the file's allocation table says (and so also when it was
+     * damaged on purpose).
      */
-    private static final class CompoundWatch extends java.io.FilterInputStream {
+    private static final class CompoundWatch extends ByteWatch {
         private final byte[] entry = new byte[OLE2_ENTRY];
         private int filled;
         private boolean vbaProject;
@@ -326,43 +327,7 @@ final class Inspection {
         }
 
         @Override
-        public int read() throws IOException {
-            int b = in.read();
-            if (b >= 0) {
-                take((byte) b);
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int r = in.read(b, off, len);
-            for (int i = 0; i < r; i++) {
-                take(b[off + i]);
-            }
-            return r;
-        }
-
-        @Override
-        public long skip(long n) throws IOException { // read, not skipped: every record is looked at
-            byte[] buffer = new byte[(int) Math.min(8192, Math.max(1, n))];
-            long done = 0;
-            while (done < n) {
-                int r = read(buffer, 0, (int) Math.min(buffer.length, n - done));
-                if (r < 0) {
-                    break;
-                }
-                done += r;
-            }
-            return done;
-        }
-
-        @Override
-        public boolean markSupported() {
-            return false;
-        }
-
-        private void take(byte b) {
+        void take(byte b) {
             entry[filled++] = b;
             if (filled == OLE2_ENTRY) {
                 filled = 0;
@@ -819,11 +784,11 @@ final class Inspection {
         }
     }
 
-    private static int le32(byte[] b, int at) {
+    static int le32(byte[] b, int at) {
         return (b[at] & 0xff) | (b[at + 1] & 0xff) << 8 | (b[at + 2] & 0xff) << 16 | (b[at + 3] & 0xff) << 24;
     }
 
-    private static int le16(byte[] b, int at) {
+    static int le16(byte[] b, int at) {
         return (b[at] & 0xff) | (b[at + 1] & 0xff) << 8;
     }
 
@@ -1250,13 +1215,31 @@ final class Inspection {
     private static final byte[] ENCRYPTION_DATA = "encryption-data".getBytes(StandardCharsets.US_ASCII);
 
     /** Passes bytes through, noting whether {@code encryption-data} occurs (its first letter occurs only there). */
-    private static final class ManifestWatch extends java.io.FilterInputStream {
+    private static final class ManifestWatch extends ByteWatch {
         /** How much of the name has just been read; its length once it occurred. */
         private int seen;
 
         ManifestWatch(InputStream in) {
             super(in);
         }
+
+        @Override
+        void take(byte b) {
+            if (seen == ENCRYPTION_DATA.length) {
+                return;
+            }
+            seen = b == ENCRYPTION_DATA[seen] ? seen + 1 : b == ENCRYPTION_DATA[0] ? 1 : 0;
+        }
+    }
+
+    /** Passes bytes through to whoever reads them, showing each to {@link #take} as it passes; skipped bytes too. */
+    private abstract static class ByteWatch extends java.io.FilterInputStream {
+        ByteWatch(InputStream in) {
+            super(in);
+        }
+
+        /** Sees the next byte. */
+        abstract void take(byte b);
 
         @Override
         public int read() throws IOException {
@@ -1277,16 +1260,14 @@ final class Inspection {
         }
 
         @Override
-        public long skip(long n) throws IOException { // read, not skipped: every byte is looked at
+        public long skip(long n) throws IOException { // read, not skipped: every byte is seen
             int chunk = (int) Math.min(8192, Math.max(1, n));
             return Math.max(0, read(new byte[chunk], 0, chunk));
         }
 
-        private void take(byte b) {
-            if (seen == ENCRYPTION_DATA.length) {
-                return;
-            }
-            seen = b == ENCRYPTION_DATA[seen] ? seen + 1 : b == ENCRYPTION_DATA[0] ? 1 : 0;
+        @Override
+        public boolean markSupported() {
+            return false;
         }
     }
 

@@ -41,13 +41,7 @@ public record ZipDirectory(List<String> names, boolean endsFile) {
      */
     public static Optional<ZipDirectory> read(byte[] tail, long base) {
         byte[] z = Objects.requireNonNull(tail, "tail");
-        int eocd = -1;
-        for (int i = z.length - 22; i >= Math.max(0, z.length - 22 - 65535); i--) {
-            if (le32(z, i) == 0x06054b50) {
-                eocd = i;
-                break;
-            }
-        }
+        int eocd = endOfDirectory(z);
         if (eocd < 0) {
             return Optional.empty();
         }
@@ -73,6 +67,22 @@ public record ZipDirectory(List<String> names, boolean endsFile) {
             p += 46 + n + le16(z, p + 30) + le16(z, p + 32);
         }
         return Optional.of(new ZipDirectory(names, eocd + 22 == z.length));
+    }
+
+    /**
+     * Where a zip's end-of-central-directory record is: searched backwards from the end, over at most the longest
+     * archive comment (65,535 bytes), as archive tools search it. Linear in that span.
+     *
+     * @param zip the zip's last bytes (or all of it)
+     * @return the record's offset in {@code zip}, or -1 when there is none
+     */
+    public static int endOfDirectory(byte[] zip) {
+        for (int i = zip.length - 22; i >= Math.max(0, zip.length - 22 - 65535); i--) {
+            if (le32(zip, i) == 0x06054b50) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /**
