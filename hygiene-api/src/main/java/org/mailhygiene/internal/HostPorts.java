@@ -1,5 +1,6 @@
 package org.mailhygiene.internal;
 
+import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -33,6 +34,33 @@ public final class HostPorts {
      */
     public static String of(InetSocketAddress a) {
         return of(a.getAddress() != null ? address(a.getAddress()) : a.getHostString(), a.getPort());
+    }
+
+    /**
+     * A listening socket bound to an address (with {@code SO_REUSEADDR}, so that a restart does not wait for the old
+     * connections' TIME_WAIT), closed again when binding fails, which then names the address ({@link #cannotListen}).
+     *
+     * @param address the address to bind
+     * @param port its port, 0 for any free one
+     * @param backlog the queue of connections not yet accepted
+     * @return the bound socket
+     * @throws java.net.BindException naming the address when it cannot be bound
+     * @throws IOException if the socket cannot be made or set up
+     */
+    public static java.net.ServerSocket listen(InetAddress address, int port, int backlog) throws IOException {
+        java.net.ServerSocket ss = new java.net.ServerSocket();
+        try {
+            ss.setReuseAddress(true);
+            ss.bind(new InetSocketAddress(address, port), backlog);
+            return ss;
+        } catch (java.net.BindException e) {
+            ss.close();
+            // the JDK's message names no address: "Address already in use"
+            throw cannotListen(address, port, e);
+        } catch (IOException | RuntimeException e) {
+            ss.close();
+            throw e;
+        }
     }
 
     /**

@@ -208,17 +208,7 @@ public final class MilterServer implements AutoCloseable {
         if (serverSocket != null) {
             throw new IllegalStateException("already started");
         }
-        ServerSocket ss = new ServerSocket();
-        try {
-            ss.setReuseAddress(true);
-            ss.bind(new InetSocketAddress(bindAddress, requestedPort), 128);
-        } catch (java.net.BindException e) {
-            closeQuietly(ss);
-            throw org.mailhygiene.internal.HostPorts.cannotListen(bindAddress, requestedPort, e);
-        } catch (IOException | RuntimeException e) {
-            closeQuietly(ss);
-            throw e;
-        }
+        ServerSocket ss = org.mailhygiene.internal.HostPorts.listen(bindAddress, requestedPort, 128);
         serverSocket = ss;
         running = true;
         acceptor = new Thread(this::acceptLoop, "milter-accept-" + ss.getLocalPort());

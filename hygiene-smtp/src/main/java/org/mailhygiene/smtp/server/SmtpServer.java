@@ -284,18 +284,7 @@ public final class SmtpServer implements AutoCloseable {
         if (serverSocket != null) {
             throw new IllegalStateException("already started");
         }
-        ServerSocket ss = new ServerSocket();
-        try {
-            ss.setReuseAddress(true);
-            ss.bind(new InetSocketAddress(bindAddress, requestedPort), backlog);
-        } catch (java.net.BindException e) {
-            closeQuietly(ss);
-            // the JDK's message names no address: "Address already in use"
-            throw org.mailhygiene.internal.HostPorts.cannotListen(bindAddress, requestedPort, e);
-        } catch (IOException | RuntimeException e) {
-            closeQuietly(ss);
-            throw e;
-        }
+        ServerSocket ss = org.mailhygiene.internal.HostPorts.listen(bindAddress, requestedPort, backlog);
         serverSocket = ss;
         running = true;
         acceptor = new Thread(this::acceptLoop, "smtp-accept-" + ss.getLocalPort());
