@@ -51,9 +51,9 @@ import org.slf4j.LoggerFactory;
  *   <li>The recipients that are {@link RecipientState.Status#PENDING} and due are grouped by destination (the
  *       {@link Router}'s route; for MX routes, the recipient domain). Each group is one SMTP transaction through a
  *       {@link FailoverGroup} of the route's endpoints: when a next hop fails before taking responsibility (a
- *       {@link HopFailedException}: no connection, a 4xx to MAIL/DATA/the data, a 421 to RCPT, a dropped connection, a timeout) the
- *       group moves on to the next endpoint. Groups for a route are kept, so a dead hop stays in back-off across
- *       messages (the software form of a shared VRRP address).</li>
+ *       {@link HopFailedException}: no connection, a 4xx to MAIL/DATA/the data, a 421 to RCPT, a dropped connection, a
+ *       timeout) the group moves on to the next endpoint. Groups for a route are kept, so a dead hop stays in back-off
+ *       across messages (the software form of a shared VRRP address).</li>
  *   <li>Per recipient: 2xx &rarr; DELIVERED; 5xx &rarr; FAILED; 4xx or every next hop failing &rarr; PENDING with
  *       the next attempt from the {@link RetrySchedule} (default {@link RetrySchedule#qmail()}), never later than the
  *       end of the queue lifetime (default 7 days). Recipients deferred because no next hop of their route took
@@ -703,8 +703,7 @@ public final class DeliveryAgent implements AutoCloseable {
                 && s.lastReply().isPresent()
                 && s.remoteMta().isPresent()) {
             // a pass that found every hop in back-off tried none: a reply a server gave this recipient is still the
-            // last
-            // thing a server said about it (the hops' back-off may come from another message's failure)
+            // last thing a server said about it (the hops' back-off may come from another message's failure)
             String own = s.lastReply().get();
             r = new RecipientResult(
                     r.recipient(),

@@ -160,8 +160,8 @@ final class Dsn {
      * A report of one kind. The message's DSN parameters (RFC 3461) shape it: {@code ENVID} becomes
      * {@code Original-Envelope-Id} and a recipient's {@code ORCPT} its {@code Original-Recipient} (RFC 3464 §2.2.1,
      * §2.3.1); a failure report returns only the header for {@code RET=HDRS} or a recipient refused for the message's
-     * size, else the whole message up to {@code returnLimit}; a relayed notice returns only the header ({@code RET} is about failure reports, RFC 3461
-     * §4.3).
+     * size, else the whole message up to {@code returnLimit}; a relayed notice returns only the header ({@code RET} is
+     * about failure reports, RFC 3461 §4.3).
      *
      * @param kind what happened to {@code recipients}
      * @param reportingMta this relay's host name

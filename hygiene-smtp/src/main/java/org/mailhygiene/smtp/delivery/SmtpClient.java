@@ -28,11 +28,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Results: a 2xx after the data makes every accepted recipient DELIVERED; a 4xx to RCPT is TEMPORARY for that
  * recipient (a 421, which ends the session, excepted: below; recipients refused {@code 452 4.5.3}, too many
- * recipients, are sent again at once in another transaction while each takes at least one), a 5xx PERMANENT; a 5xx to MAIL, DATA or the data makes every remaining recipient PERMANENT; content larger
- * than the server's SIZE, or non-ASCII addresses with a server lacking SMTPUTF8, are PERMANENT without sending. A
+ * recipients, are sent again at once in another transaction while each takes at least one), a 5xx PERMANENT; a 5xx to
+ * MAIL, DATA or the data makes every remaining recipient PERMANENT; content larger than the server's SIZE, or non-ASCII
+ * addresses with a server lacking SMTPUTF8, are PERMANENT without sending. A
  * failure of the next hop itself (no connection, a non-2xx greeting or EHLO, a 4xx to MAIL, DATA or the data, a
- * 421 to RCPT, a timeout, a dropped connection) throws {@link HopFailedException} so that failover moves on and the message stays
- * queued. Content that is 8-bit for a server without 8BITMIME is converted to 7 bit by default (RFC 6152 §3, as Postfix
+ * 421 to RCPT, a timeout, a dropped connection) throws {@link HopFailedException} so that failover moves on and the
+ * message stays queued. Content that is 8-bit for a server without 8BITMIME is converted to 7 bit by default (RFC 6152 §3, as Postfix
  * does unless {@code disable_mime_output_conversion = yes}): each 8-bit leaf part becomes quoted-printable (text) or
  * base64 (other types), multipart and {@code message/rfc822} entities are converted part by part, and {@code SIZE=}
  * gives the converted size; see {@link Builder#mimeOutputConversion} for what stays 8-bit and how to switch it off.
