@@ -12,9 +12,9 @@ import jdk.net.ExtendedSocketOptions;
  *
  * <p>Why: the milter asks the MTA not to wait for replies to headers and body chunks (protocol 6's {@code SMFIP_NR_*}),
  * so Postfix writes several small packets in a row with Nagle's algorithm on, and each one after the first waits
- * until the one before is acknowledged. With delayed ACKs that cost about 45 ms per message on loopback (measured with
- * Postfix 3.7, 150 messages on one connection: 63-73 ms per message through the milter, 8-9 ms without one, 17-23 ms
- * with quick ACKs; session 47). On a system without the option (not Linux) the stream is the socket's own.
+ * until the one before is acknowledged. With delayed ACKs that cost about 40 ms per message on loopback (measured
+ * behind Postfix 3.7, 150 messages on one connection, session 47: 50 ms per message before, 9 ms with quick ACKs, 8-9
+ * ms without a milter; benchmarks/README.md). On a system without the option (not Linux) the stream is the socket's own.
  *
  * <p>Not thread-safe: one reader per session.
  */
