@@ -336,12 +336,22 @@ final class Inspection {
             }
         }
 
-        /** Whether the record is the directory entry of a stream of this name. */
+        /**
+         * Whether the record is the directory entry of a stream of this name, in any case: a compound file compares
+         * names by their upper case (MS-CFB 2.6.4), so Office finds {@code _vba_project} as {@code _VBA_PROJECT} (it
+         * was not looked at as one).
+         */
         private boolean isStream(byte[] name) {
-            return entry[64] == name.length + 2
-                    && entry[65] == 0
-                    && entry[66] == 2
-                    && java.util.Arrays.equals(entry, 0, name.length, name, 0, name.length);
+            if (entry[64] != name.length + 2 || entry[65] != 0 || entry[66] != 2) {
+                return false;
+            }
+            for (int i = 0; i < name.length; i += 2) {
+                char c = (char) ((entry[i] & 0xff) | (entry[i + 1] & 0xff) << 8);
+                if (Character.toUpperCase(c) != Character.toUpperCase((char) ((name[i] & 0xff) | name[i + 1] << 8))) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 

@@ -78,6 +78,24 @@ class OfficeMacroTest {
                 .isEqualTo(Outcome.CLEAN);
     }
 
+    /**
+     * A compound file's names compare in any case (MS-CFB 2.6.4: by their upper case; olevba finds the project so):
+     * {@code _vba_project} is the VBA project to Office. It came out clean (session 47, found in review); the
+     * encrypted package likewise.
+     */
+    @Test
+    void theVbaProjectIsFoundInAnyCase() throws Exception {
+        byte[] lower = Samples.compoundFile("WordDocument", "Macros/", "VBA/", "_vba_project", "dir", "PROJECT");
+        assertThat(rules(scan(ON, Samples.attachment("invoice.doc", WORD, lower))))
+                .containsExactly(AttachmentPolicyScanner.OFFICE_MACRO);
+        byte[] mixed = Samples.compoundFile("Workbook", "_VBA_PROJECT_CUR/", "VBA/", "_Vba_Project", "dir");
+        assertThat(rules(scan(ON, Samples.attachment("figures.xls", "application/vnd.ms-excel", mixed))))
+                .containsExactly(AttachmentPolicyScanner.OFFICE_MACRO);
+        byte[] encrypted = Samples.compoundFile("EncryptionInfo", "encryptedpackage");
+        assertThat(rules(scan(ON, Samples.attachment("salaries.docx", DOCX, encrypted))))
+                .containsExactly(AttachmentPolicyScanner.ENCRYPTED);
+    }
+
     /** Without a Content-Type, or declared as text, the part is also searched for uuencoded files: both are done. */
     @Test
     void aCompoundFileDeclaredAsTextIsCheckedToo() throws Exception {
