@@ -1105,7 +1105,6 @@ final class Inspection {
         Counting compressed = new Counting(raw, MAX_KEPT_ZIP);
         ZipInputStream z = new ZipInputStream(compressed, StandardCharsets.ISO_8859_1);
         Set<String> streamed = new HashSet<>();
-        boolean macros = false; // said once per archive
         while (true) {
             ZipEntry e;
             try {
@@ -1153,16 +1152,7 @@ final class Inspection {
                 return;
             }
             streamed.add(e.getName());
-            if (policy.officeMacroCheck() && !macros) {
-                String macro = macroEntry(e.getName());
-                if (macro != null) {
-                    macros = true;
-                    add(
-                            AttachmentPolicyScanner.OFFICE_MACRO,
-                            location,
-                            location + ": Office document with macros (" + macro + ")");
-                }
-            }
+            macroEntryFound(location, e.getName());
             budget.entries++;
             if (budget.entries > policy.maxArchiveEntries()) {
                 throw new LimitReached("more than " + policy.maxArchiveEntries() + " archive entries");
@@ -1191,6 +1181,28 @@ final class Inspection {
                         entryLocation + ": broken archive entry: " + ex);
                 return;
             }
+        }
+    }
+
+    /** The archives already found to hold macros by an entry's name: each is said once. */
+    private final Set<String> macroArchives = new HashSet<>();
+
+    /**
+     * With the macro check on, an archive entry whose name says the archive is an Office document with macros
+     * ({@link #macroEntry}): {@code OFFICE_MACRO} for the archive, once, whether its entries were streamed or read by
+     * its directory (a zip of stored entries with data descriptors, as a streaming writer makes it, was clean).
+     */
+    private void macroEntryFound(String location, String entryName) {
+        if (!policy.officeMacroCheck() || macroArchives.contains(location)) {
+            return;
+        }
+        String macro = macroEntry(entryName);
+        if (macro != null) {
+            macroArchives.add(location);
+            add(
+                    AttachmentPolicyScanner.OFFICE_MACRO,
+                    location,
+                    location + ": Office document with macros (" + macro + ")");
         }
     }
 
@@ -1350,6 +1362,7 @@ final class Inspection {
             if (entryName.endsWith("/")) {
                 continue;
             }
+            macroEntryFound(location, entryName);
             String entryLocation = location + " > " + entryName;
             if (e.encrypted()) {
                 encryptedEntry(location);

@@ -149,6 +149,31 @@ class OfficeMacroTest {
                 .isEqualTo(Outcome.CLEAN);
     }
 
+    /**
+     * A document whose zip holds stored entries followed by data descriptors (a streaming writer's zip, which
+     * LibreOffice and Excel open) is read by its directory: its macro entries were not looked at there, and an
+     * OpenDocument file with a Basic module so written came out clean (session 47, found in review). Said once.
+     */
+    @Test
+    void macrosInAZipReadByItsDirectoryAreFound() throws Exception {
+        byte[] odt = Samples.streamedStoredZip(
+                "mimetype", bytes("application/vnd.oasis.opendocument.text"),
+                "content.xml", bytes("<office:document-content/>"),
+                "Basic/Standard/Module1.xml", bytes("<script:module/>"),
+                "Basic/Standard/Module2.xml", bytes("<script:module/>"));
+        Verdict v = scan(ON, Samples.attachment("minutes.odt", "application/vnd.oasis.opendocument.text", odt));
+        assertThat(v.rules().stream().map(Rule::description).toList())
+                .containsExactly("part 2 \"minutes.odt\": Office document with macros (a Basic module,"
+                        + " Basic/Standard/Module1.xml)");
+        byte[] xlsm = Samples.streamedStoredZip(
+                "xl/workbook.xml", bytes("<workbook/>"), "xl/macrosheets/sheet1.xml", bytes("<xm:macrosheet/>"));
+        assertThat(rules(scan(ON, Samples.attachment("figures.xlsm", "application/zip", xlsm))))
+                .containsExactly(AttachmentPolicyScanner.OFFICE_MACRO);
+        assertThat(scan(DEFAULT, Samples.attachment("minutes.odt", "application/vnd.oasis.opendocument.text", odt))
+                        .outcome())
+                .isEqualTo(Outcome.CLEAN);
+    }
+
     /** In an archive, and an archive in an archive: the document is named by its path there, once. */
     @Test
     void documentsWithMacrosInsideArchivesAreFoundOnce() throws Exception {

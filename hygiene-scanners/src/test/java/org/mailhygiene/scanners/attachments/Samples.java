@@ -149,6 +149,71 @@ final class Samples {
         return b.array();
     }
 
+    /**
+     * A zip as a streaming writer makes it: each entry stored, its sizes and CRC left zero in its local header and
+     * given in a data descriptor after its data, then the central directory.
+     */
+    static byte[] streamedStoredZip(Object... nameContent) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream dir = new java.io.ByteArrayOutputStream();
+        java.util.function.BiConsumer<java.io.ByteArrayOutputStream, long[]> le = (o, v) -> {
+            for (int i = 0; i < (int) v[1]; i++) {
+                o.write((int) (v[0] >>> (8 * i)));
+            }
+        };
+        int count = 0;
+        for (int i = 0; i < nameContent.length; i += 2, count++) {
+            byte[] name = ((String) nameContent[i]).getBytes(StandardCharsets.ISO_8859_1);
+            byte[] data = (byte[]) nameContent[i + 1];
+            java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+            crc.update(data);
+            int offset = out.size();
+            le.accept(out, new long[] {0x04034b50, 4});
+            le.accept(out, new long[] {20, 2});
+            le.accept(out, new long[] {8, 2}); // a data descriptor follows
+            le.accept(out, new long[] {0, 2}); // stored
+            le.accept(out, new long[] {0, 4}); // time, date
+            le.accept(out, new long[] {0, 4}); // CRC, sizes: in the descriptor
+            le.accept(out, new long[] {0, 4});
+            le.accept(out, new long[] {0, 4});
+            le.accept(out, new long[] {name.length, 2});
+            le.accept(out, new long[] {0, 2});
+            out.writeBytes(name);
+            out.writeBytes(data);
+            le.accept(out, new long[] {0x08074b50, 4});
+            le.accept(out, new long[] {crc.getValue(), 4});
+            le.accept(out, new long[] {data.length, 4});
+            le.accept(out, new long[] {data.length, 4});
+            le.accept(dir, new long[] {0x02014b50, 4});
+            le.accept(dir, new long[] {20, 2});
+            le.accept(dir, new long[] {20, 2});
+            le.accept(dir, new long[] {8, 2});
+            le.accept(dir, new long[] {0, 2});
+            le.accept(dir, new long[] {0, 4});
+            le.accept(dir, new long[] {crc.getValue(), 4});
+            le.accept(dir, new long[] {data.length, 4});
+            le.accept(dir, new long[] {data.length, 4});
+            le.accept(dir, new long[] {name.length, 2});
+            le.accept(dir, new long[] {0, 2}); // extra
+            le.accept(dir, new long[] {0, 2}); // comment
+            le.accept(dir, new long[] {0, 2}); // disk
+            le.accept(dir, new long[] {0, 2}); // internal attributes
+            le.accept(dir, new long[] {0, 4}); // external attributes
+            le.accept(dir, new long[] {offset, 4});
+            dir.writeBytes(name);
+        }
+        int dirStart = out.size();
+        out.writeBytes(dir.toByteArray());
+        le.accept(out, new long[] {0x06054b50, 4});
+        le.accept(out, new long[] {0, 4});
+        le.accept(out, new long[] {count, 2});
+        le.accept(out, new long[] {count, 2});
+        le.accept(out, new long[] {dir.size(), 4});
+        le.accept(out, new long[] {dirStart, 4});
+        le.accept(out, new long[] {0, 2});
+        return out.toByteArray();
+    }
+
     /** {@link #message} with the usual headers for a file name and declared type. */
     static byte[] attachment(String fileName, String declaredType, byte[] content) {
         return message(
