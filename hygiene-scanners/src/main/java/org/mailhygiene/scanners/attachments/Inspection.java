@@ -1164,13 +1164,13 @@ final class Inspection {
             int slash = Math.max(entryName.lastIndexOf('/'), entryName.lastIndexOf('\\'));
             String base = entryName.substring(slash + 1);
             String entryLocation = location + " > " + entryName;
-            InputStream entry = manifestWatch(entryName, new Expanding(z, compressed, budget));
+            InputStream entry = watch(entryName, new Expanding(z, compressed, budget));
             try {
                 item(entryLocation, Optional.of(base), Optional.empty(), entry, depth, budget);
                 while (entry.read(drainBuffer, 0, drainBuffer.length) >= 0) {
                     // drain through the budget so skipped bytes count against the limits too
                 }
-                encryptedOpenDocument(location, entry);
+                watched(location, entry);
             } catch (LimitReached ex) {
                 throw ex;
             } catch (IOException ex) {
@@ -1193,10 +1193,14 @@ final class Inspection {
      * its directory (a zip of stored entries with data descriptors, as a streaming writer makes it, was clean).
      */
     private void macroEntryFound(String location, String entryName) {
+        macroFound(location, macroEntry(entryName));
+    }
+
+    /** {@code OFFICE_MACRO} for an archive holding this ({@code null}: nothing), once per archive. */
+    private void macroFound(String location, String macro) {
         if (!policy.officeMacroCheck() || macroArchives.contains(location)) {
             return;
         }
-        String macro = macroEntry(entryName);
         if (macro != null) {
             macroArchives.add(location);
             add(
@@ -1207,18 +1211,32 @@ final class Inspection {
     }
 
     /**
-     * An OpenDocument file's manifest ({@code META-INF/manifest.xml}), watched as it is read for
-     * {@code encryption-data}: a password-protected OpenDocument file keeps its entries encrypted inside an ordinary
-     * zip, which only the manifest says (until session 47 it was read as a broken zip, and once such zips were read,
-     * it would have been clean).
+     * An archive entry watched as it is read when its content says something of the document the archive is: an
+     * OpenDocument file's manifest ({@code META-INF/manifest.xml}) for {@code encryption-data}: a password-protected
+     * OpenDocument file keeps its entries encrypted inside an ordinary zip, which only the manifest says (until
+     * session 47 it was read as a broken zip, and once such zips were read, it would have been clean); with the macro
+     * check on, an Office Open XML file's {@code [Content_Types].xml} for {@code macrosheet}, in any case: Excel finds
+     * a part by its relationships and its content type, not its name, so Excel 4.0 macro sheets stored outside
+     * {@code xl/macrosheets/} (as {@code xl/worksheets/sheet2.xml}, say) are declared there (they were not found).
      */
-    private static InputStream manifestWatch(String entryName, InputStream entry) {
-        return entryName.equals("META-INF/manifest.xml") ? new ManifestWatch(entry) : entry;
+    private InputStream watch(String entryName, InputStream entry) {
+        if (entryName.equals("META-INF/manifest.xml")) {
+            return new WordWatch(entry, ENCRYPTION_DATA);
+        }
+        return policy.officeMacroCheck() && entryName.equalsIgnoreCase("[Content_Types].xml")
+                ? new WordWatch(entry, MACROSHEET)
+                : entry;
     }
 
-    /** After a watched manifest was read: a password-protected OpenDocument file's content cannot be checked. */
-    private void encryptedOpenDocument(String location, InputStream entry) {
-        if (entry instanceof ManifestWatch w && w.seen == ENCRYPTION_DATA.length) {
+    /**
+     * After a watched entry was read: a password-protected OpenDocument file's content cannot be checked; an Office
+     * Open XML file declaring macro sheets holds macros.
+     */
+    private void watched(String location, InputStream entry) {
+        if (entry instanceof WordWatch w && w.word == MACROSHEET && w.seen == MACROSHEET.length) {
+            macroFound(location, "Excel 4.0 macro sheets, declared in [Content_Types].xml");
+        }
+        if (entry instanceof WordWatch w && w.word == ENCRYPTION_DATA && w.seen == ENCRYPTION_DATA.length) {
             if (policy.encryptedArchiveCheck()) {
                 add(
                         AttachmentPolicyScanner.ENCRYPTED,
@@ -1236,21 +1254,30 @@ final class Inspection {
 
     private static final byte[] ENCRYPTION_DATA = "encryption-data".getBytes(StandardCharsets.US_ASCII);
 
-    /** Passes bytes through, noting whether {@code encryption-data} occurs (its first letter occurs only there). */
-    private static final class ManifestWatch extends ByteWatch {
-        /** How much of the name has just been read; its length once it occurred. */
+    /** The part of the content types of Excel 4.0 macro sheets ({@code application/vnd.ms-excel.macrosheet+xml}...). */
+    private static final byte[] MACROSHEET = "macrosheet".getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * Passes bytes through, noting whether a word occurs: {@link #ENCRYPTION_DATA} as it is, {@link #MACROSHEET} in
+     * any case (a content type's). Each word's first letter occurs only at its start, so one pass finds it.
+     */
+    private static final class WordWatch extends ByteWatch {
+        private final byte[] word;
+        /** How much of the word has just been read; its length once it occurred. */
         private int seen;
 
-        ManifestWatch(InputStream in) {
+        WordWatch(InputStream in, byte[] word) {
             super(in);
+            this.word = word;
         }
 
         @Override
         void take(byte b) {
-            if (seen == ENCRYPTION_DATA.length) {
+            if (seen == word.length) {
                 return;
             }
-            seen = b == ENCRYPTION_DATA[seen] ? seen + 1 : b == ENCRYPTION_DATA[0] ? 1 : 0;
+            byte c = word == MACROSHEET && b >= 'A' && b <= 'Z' ? (byte) (b + ('a' - 'A')) : b;
+            seen = c == word[seen] ? seen + 1 : c == word[0] ? 1 : 0;
         }
     }
 
@@ -1379,7 +1406,7 @@ final class Inspection {
                 return;
             }
             int slash = Math.max(entryName.lastIndexOf('/'), entryName.lastIndexOf('\\'));
-            InputStream entry = manifestWatch(entryName, new Expanding(data, compressed, budget));
+            InputStream entry = watch(entryName, new Expanding(data, compressed, budget));
             try {
                 item(
                         entryLocation,
@@ -1391,7 +1418,7 @@ final class Inspection {
                 while (entry.read(drainBuffer, 0, drainBuffer.length) >= 0) {
                     // through the budget
                 }
-                encryptedOpenDocument(location, entry);
+                watched(location, entry);
             } catch (LimitReached ex) {
                 throw ex;
             } catch (IOException ex) {

@@ -174,6 +174,44 @@ class OfficeMacroTest {
                 .isEqualTo(Outcome.CLEAN);
     }
 
+    /**
+     * Excel finds a part by its relationships and content type, not its name: macro sheets stored as
+     * {@code xl/worksheets/sheet2.xml} and declared {@code application/vnd.ms-excel.macrosheet+xml} in
+     * {@code [Content_Types].xml} came out clean (session 47, found in review). Worksheets alone stay clean.
+     */
+    @Test
+    void macroSheetsUnderAnotherNameAreFoundByTheirContentType() throws Exception {
+        String types = "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">"
+                + "<Override PartName=\"/xl/workbook.xml\""
+                + " ContentType=\"application/vnd.ms-excel.sheet.macroEnabled.main+xml\"/>"
+                + "<Override PartName=\"/xl/worksheets/sheet1.xml\""
+                + " ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/>";
+        byte[] hidden = Samples.zip(
+                "[Content_Types].xml",
+                bytes(types + "<Override PartName=\"/xl/worksheets/sheet2.xml\""
+                        + " ContentType=\"application/vnd.ms-excel.MacroSheet+xml\"/></Types>"),
+                "xl/workbook.xml",
+                bytes("<workbook/>"),
+                "xl/worksheets/sheet1.xml",
+                bytes("<worksheet/>"),
+                "xl/worksheets/sheet2.xml",
+                bytes("<xm:macrosheet/>"));
+        Verdict v = scan(ON, Samples.attachment("figures.xlsm", "application/zip", hidden));
+        assertThat(v.rules().stream().map(Rule::description).toList())
+                .containsExactly("part 2 \"figures.xlsm\": Office document with macros (Excel 4.0 macro sheets,"
+                        + " declared in [Content_Types].xml)");
+        assertThat(scan(DEFAULT, Samples.attachment("figures.xlsm", "application/zip", hidden))
+                        .outcome())
+                .isEqualTo(Outcome.CLEAN);
+        byte[] plain = Samples.zip(
+                "[Content_Types].xml", bytes(types + "</Types>"),
+                "xl/workbook.xml", bytes("<workbook/>"),
+                "xl/worksheets/sheet1.xml", bytes("<worksheet/>"));
+        assertThat(scan(ON, Samples.attachment("figures.xlsx", "application/zip", plain))
+                        .outcome())
+                .isEqualTo(Outcome.CLEAN);
+    }
+
     /** In an archive, and an archive in an archive: the document is named by its path there, once. */
     @Test
     void documentsWithMacrosInsideArchivesAreFoundOnce() throws Exception {
