@@ -217,7 +217,11 @@ final class Inspection {
             if (zip) {
                 zip(location, whole, depth + 1, budget);
             } else if (tar) {
-                tar(location, whole, depth + 1, budget);
+                // a compound file whose header's unused slots spell a tar header is both: a macro document so made
+                // came out clean, its tar's one entry the rest of it
+                CompoundWatch watch = watchCompound(trueType, null, whole);
+                tar(location, watch == null ? whole : watch, depth + 1, budget);
+                compound(location, watch, null);
             } else if (tnef) {
                 // read attribute by attribute, a few bytes at a time: buffered, or each byte is a call into the decoder
                 tnef(location, new java.io.BufferedInputStream(whole, 8192), depth + 1, budget);
