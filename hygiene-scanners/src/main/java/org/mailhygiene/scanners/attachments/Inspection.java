@@ -1116,7 +1116,11 @@ final class Inspection {
             } catch (LimitReached ex) {
                 throw ex;
             } catch (IOException ex) {
-                String msg = String.valueOf(ex.getMessage());
+                // the JDK's reader ends a zip cut inside an entry's name with an EOFException of no message: it read
+                // "broken archive: null"
+                String msg = ex.getMessage() != null
+                        ? ex.getMessage()
+                        : ex instanceof java.io.EOFException ? "it is cut short" : ex.toString();
                 if (msg.contains("only DEFLATED entries can have EXT descriptor")) {
                     byDirectory(location, compressed, depth, budget);
                 } else if (msg.contains("encrypted")) {

@@ -744,6 +744,19 @@ class AttachmentPolicyScannerTest {
                 .containsExactly("TYPE_MISMATCH");
     }
 
+    /** A zip cut inside an entry's name read "broken archive: null" (session 47, found in review). */
+    @Test
+    void aZipCutInsideAnEntrysNameSaysSo() throws Exception {
+        byte[] zip = Samples.zip("a.txt", "first".getBytes(StandardCharsets.US_ASCII), "b.txt", new byte[100]);
+        int second = 4;
+        while (!(zip[second] == 'P' && zip[second + 1] == 'K' && zip[second + 2] == 3 && zip[second + 3] == 4)) {
+            second++;
+        }
+        Verdict v = scan(Samples.attachment("x.zip", "application/zip", java.util.Arrays.copyOf(zip, second + 32)));
+        assertThat(v.rules().stream().map(Rule::description).toList())
+                .containsExactly("part 2 \"x.zip\": broken archive: it is cut short");
+    }
+
     /**
      * A zip whose stored entries are followed by data descriptors (Go's {@code archive/zip} and Python's
      * {@code zipfile} writing to a stream make them; XPS documents and password-protected OpenDocument files hold
