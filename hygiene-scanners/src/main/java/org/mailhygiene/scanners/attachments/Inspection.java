@@ -1107,6 +1107,9 @@ final class Inspection {
 
     private void zip(String location, InputStream raw, int depth, Budget budget) throws IOException {
         Counting compressed = new Counting(raw, MAX_KEPT_ZIP);
+        Budget atStart = new Budget(); // for a zip read again by its directory: what it streamed is counted once
+        atStart.entries = budget.entries;
+        atStart.expanded = budget.expanded;
         ZipInputStream z = new ZipInputStream(compressed, StandardCharsets.ISO_8859_1);
         Set<String> streamed = new HashSet<>();
         while (true) {
@@ -1122,7 +1125,7 @@ final class Inspection {
                         ? ex.getMessage()
                         : ex instanceof java.io.EOFException ? "it is cut short" : ex.toString();
                 if (msg.contains("only DEFLATED entries can have EXT descriptor")) {
-                    byDirectory(location, compressed, depth, budget);
+                    byDirectory(location, compressed, depth, budget, atStart);
                 } else if (msg.contains("encrypted")) {
                     encryptedEntry(location);
                 } else {
@@ -1351,13 +1354,13 @@ final class Inspection {
      * inspected where the directory says its data lies. A larger one stays broken: its entries cannot be
      * found going from the start.
      */
-    private void byDirectory(String location, Counting compressed, int depth, Budget budget) throws IOException {
+    private void byDirectory(String location, Counting compressed, int depth, Budget budget, Budget atStart)
+            throws IOException {
         while (compressed.read(drainBuffer, 0, drainBuffer.length) >= 0) {
             // the rest, through the limits
         }
-        Optional<List<CentralDirectory.Entry>> entries =
-                compressed.tailBase() == 0 ? compressed.tail().flatMap(CentralDirectory::read) : Optional.empty();
-        byte[] zip = entries.isPresent() ? compressed.tail().orElseThrow() : null;
+        byte[] zip = compressed.tailBase() == 0 ? compressed.tail().orElse(null) : null;
+        Optional<List<CentralDirectory.Entry>> entries = zip == null ? Optional.empty() : CentralDirectory.read(zip);
         if (entries.isEmpty()) {
             add(
                     AttachmentPolicyScanner.ARCHIVE_BROKEN,
@@ -1368,8 +1371,10 @@ final class Inspection {
             return;
         }
         // every entry as the directory has it, those read as the archive streamed too (the directory may give their
-        // name
-        // other data); a finding made twice is kept once
+        // name other data), counted once against the limits; a finding made twice is kept once
+        budget.entries = atStart.entries;
+        budget.expanded = atStart.expanded;
+        compressed.expanded = 0;
         java.util.Set<AttachmentFinding> before = new java.util.HashSet<>(findings);
         int from = findings.size();
         try {

@@ -801,6 +801,28 @@ class AttachmentPolicyScannerTest {
         byte[] deflated = Samples.zip("content.xml", new byte[] {1, 2, 3}, "META-INF/manifest.xml", manifest);
         assertThat(rules(scan(Samples.attachment("minutes.odt", "application/vnd.oasis.opendocument.text", deflated))))
                 .containsExactly("ENCRYPTED_ARCHIVE");
+        // entries streamed before the first one with a descriptor are read again by the directory, and counted once
+        // against the limits: 6 + 1 entries under a limit of 10 (counted 13 and ARCHIVE_LIMIT before, hfinal's note)
+        AttachmentPolicyScanner tenEntries = AttachmentPolicyScanner.builder()
+                .policy(AttachmentPolicy.builder().maxArchiveEntries(10).build())
+                .build();
+        byte[] mixed = Samples.streamedStoredZip(
+                "=a.txt",
+                new byte[] {'a'},
+                "=b.txt",
+                new byte[] {'b'},
+                "=c.txt",
+                new byte[] {'c'},
+                "=d.txt",
+                new byte[] {'d'},
+                "=e.txt",
+                new byte[] {'e'},
+                "=f.txt",
+                new byte[] {'f'},
+                "g.txt",
+                new byte[] {'g'});
+        v = tenEntries.scan(Message.of(Samples.attachment("export.zip", "application/zip", mixed)));
+        assertThat(v.outcome()).as(v.toString()).isEqualTo(Outcome.CLEAN);
         // cut before its directory: broken, as before
         v = scan(
                 Samples.attachment("export.zip", "application/zip", java.util.Arrays.copyOf(clean, clean.length - 30)));

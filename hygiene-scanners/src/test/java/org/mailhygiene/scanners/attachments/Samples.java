@@ -151,7 +151,8 @@ final class Samples {
 
     /**
      * A zip as a streaming writer makes it: each entry stored, its sizes and CRC left zero in its local header and
-     * given in a data descriptor after its data, then the central directory.
+     * given in a data descriptor after its data, then the central directory. A name written {@code =NAME} is stored as
+     * the JDK writes a stored entry instead, its sizes and CRC in its local header and no descriptor.
      */
     static byte[] streamedStoredZip(Object... nameContent) {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
@@ -163,31 +164,34 @@ final class Samples {
         };
         int count = 0;
         for (int i = 0; i < nameContent.length; i += 2, count++) {
-            byte[] name = ((String) nameContent[i]).getBytes(StandardCharsets.ISO_8859_1);
+            boolean plain = ((String) nameContent[i]).startsWith("=");
+            byte[] name = ((String) nameContent[i]).substring(plain ? 1 : 0).getBytes(StandardCharsets.ISO_8859_1);
             byte[] data = (byte[]) nameContent[i + 1];
             java.util.zip.CRC32 crc = new java.util.zip.CRC32();
             crc.update(data);
             int offset = out.size();
             le.accept(out, new long[] {0x04034b50, 4});
             le.accept(out, new long[] {20, 2});
-            le.accept(out, new long[] {8, 2}); // a data descriptor follows
+            le.accept(out, new long[] {plain ? 0 : 8, 2}); // a data descriptor follows, or not
             le.accept(out, new long[] {0, 2}); // stored
             le.accept(out, new long[] {0, 4}); // time, date
-            le.accept(out, new long[] {0, 4}); // CRC, sizes: in the descriptor
-            le.accept(out, new long[] {0, 4});
-            le.accept(out, new long[] {0, 4});
+            le.accept(out, new long[] {plain ? crc.getValue() : 0, 4}); // CRC, sizes: in the descriptor, or here
+            le.accept(out, new long[] {plain ? data.length : 0, 4});
+            le.accept(out, new long[] {plain ? data.length : 0, 4});
             le.accept(out, new long[] {name.length, 2});
             le.accept(out, new long[] {0, 2});
             out.writeBytes(name);
             out.writeBytes(data);
-            le.accept(out, new long[] {0x08074b50, 4});
-            le.accept(out, new long[] {crc.getValue(), 4});
-            le.accept(out, new long[] {data.length, 4});
-            le.accept(out, new long[] {data.length, 4});
+            if (!plain) {
+                le.accept(out, new long[] {0x08074b50, 4});
+                le.accept(out, new long[] {crc.getValue(), 4});
+                le.accept(out, new long[] {data.length, 4});
+                le.accept(out, new long[] {data.length, 4});
+            }
             le.accept(dir, new long[] {0x02014b50, 4});
             le.accept(dir, new long[] {20, 2});
             le.accept(dir, new long[] {20, 2});
-            le.accept(dir, new long[] {8, 2});
+            le.accept(dir, new long[] {plain ? 0 : 8, 2});
             le.accept(dir, new long[] {0, 2});
             le.accept(dir, new long[] {0, 4});
             le.accept(dir, new long[] {crc.getValue(), 4});
