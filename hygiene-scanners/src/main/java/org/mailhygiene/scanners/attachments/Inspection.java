@@ -1171,27 +1171,35 @@ final class Inspection {
             if (e.isDirectory()) {
                 continue;
             }
-            String entryName = e.getName();
-            int slash = Math.max(entryName.lastIndexOf('/'), entryName.lastIndexOf('\\'));
-            String base = entryName.substring(slash + 1);
-            String entryLocation = location + " > " + entryName;
-            InputStream entry = watch(entryName, new Expanding(z, compressed, budget));
-            try {
-                item(entryLocation, Optional.of(base), Optional.empty(), entry, depth, budget);
-                while (entry.read(drainBuffer, 0, drainBuffer.length) >= 0) {
-                    // drain through the budget so skipped bytes count against the limits too
-                }
-                watched(location, entry);
-            } catch (LimitReached ex) {
-                throw ex;
-            } catch (IOException ex) {
-                // A failure to read the message itself is rethrown by the walker after the walk.
-                add(
-                        AttachmentPolicyScanner.ARCHIVE_BROKEN,
-                        entryLocation,
-                        entryLocation + ": broken archive entry: " + ex);
+            if (!zipEntry(location, e.getName(), new Expanding(z, compressed, budget), depth, budget)) {
                 return;
             }
+        }
+    }
+
+    /**
+     * Inspects one zip entry, streamed or read by the directory, and reads it to its end through the limits.
+     *
+     * @return {@code false} when the entry could not be read (ARCHIVE_BROKEN): the archive's rest is not read either
+     */
+    private boolean zipEntry(String location, String entryName, Expanding expanding, int depth, Budget budget)
+            throws IOException {
+        int slash = Math.max(entryName.lastIndexOf('/'), entryName.lastIndexOf('\\'));
+        String entryLocation = location + " > " + entryName;
+        InputStream entry = watch(entryName, expanding);
+        try {
+            item(entryLocation, Optional.of(entryName.substring(slash + 1)), Optional.empty(), entry, depth, budget);
+            while (entry.read(drainBuffer, 0, drainBuffer.length) >= 0) {
+                // drain through the budget so skipped bytes count against the limits too
+            }
+            watched(location, entry);
+            return true;
+        } catch (LimitReached ex) {
+            throw ex;
+        } catch (IOException ex) {
+            // A failure to read the message itself is rethrown by the walker after the walk.
+            add(AttachmentPolicyScanner.ARCHIVE_BROKEN, entryLocation, entryLocation + ": broken archive entry: " + ex);
+            return false;
         }
     }
 
@@ -1418,27 +1426,7 @@ final class Inspection {
                         entryLocation + ": broken archive entry: compression method " + e.method() + " not supported");
                 return;
             }
-            int slash = Math.max(entryName.lastIndexOf('/'), entryName.lastIndexOf('\\'));
-            InputStream entry = watch(entryName, new Expanding(data, compressed, budget));
-            try {
-                item(
-                        entryLocation,
-                        Optional.of(entryName.substring(slash + 1)),
-                        Optional.empty(),
-                        entry,
-                        depth,
-                        budget);
-                while (entry.read(drainBuffer, 0, drainBuffer.length) >= 0) {
-                    // through the budget
-                }
-                watched(location, entry);
-            } catch (LimitReached ex) {
-                throw ex;
-            } catch (IOException ex) {
-                add(
-                        AttachmentPolicyScanner.ARCHIVE_BROKEN,
-                        entryLocation,
-                        entryLocation + ": broken archive entry: " + ex);
+            if (!zipEntry(location, entryName, new Expanding(data, compressed, budget), depth, budget)) {
                 return;
             }
         }
