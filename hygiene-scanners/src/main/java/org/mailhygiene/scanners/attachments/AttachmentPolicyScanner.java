@@ -475,39 +475,20 @@ public final class AttachmentPolicyScanner implements Scanner {
     }
 
     /** Notes whether {@code --} passes through. */
-    private static final class DashWatch extends InputStream {
-        private final InputStream in;
+    private static final class DashWatch extends ByteWatch {
         private boolean dash;
         boolean seen;
 
         DashWatch(InputStream in) {
-            this.in = in;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int c = in.read();
-            if (c >= 0) {
-                note((byte) c);
-            }
-            return c;
-        }
-
-        /** Reads through; {@link InputStream#skip} reads through it too, so nothing passes unwatched. */
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = in.read(b, off, len);
-            for (int i = 0; i < n; i++) {
-                note(b[off + i]);
-            }
-            return n;
+            super(in);
         }
 
         /** Leaves the walker's stream open: it is read to its end after the inspection, and the walker closes it. */
         @Override
         public void close() {}
 
-        private void note(byte c) {
+        @Override
+        void take(byte c) {
             seen |= dash && c == '-';
             dash = c == '-';
         }

@@ -279,16 +279,8 @@ final class Inspection {
         }
         if (ooxmlMismatch != null && !watch.encryptedPackage) {
             add(AttachmentPolicyScanner.MISMATCH, location, ooxmlMismatch);
-        } else if (ooxmlMismatch != null && policy.encryptedArchiveCheck()) {
-            add(
-                    AttachmentPolicyScanner.ENCRYPTED,
-                    location,
-                    location + ": password-protected Office document whose content cannot be checked");
         } else if (ooxmlMismatch != null) {
-            add(
-                    AttachmentPolicyScanner.NOT_INSPECTED,
-                    location,
-                    location + ": password-protected Office document; not inspected (encrypted-archive check off)");
+            encrypted(location, "password-protected Office document", "not inspected");
         }
         if (policy.officeMacroCheck() && watch.vbaProject && !macrosFoundAround(location)) {
             add(
@@ -1256,18 +1248,7 @@ final class Inspection {
             macroFound(location, "Excel 4.0 macro sheets, declared in [Content_Types].xml");
         }
         if (entry instanceof WordWatch w && w.word == ENCRYPTION_DATA && w.seen == ENCRYPTION_DATA.length) {
-            if (policy.encryptedArchiveCheck()) {
-                add(
-                        AttachmentPolicyScanner.ENCRYPTED,
-                        location,
-                        location + ": password-protected OpenDocument file whose content cannot be checked");
-            } else {
-                add(
-                        AttachmentPolicyScanner.NOT_INSPECTED,
-                        location,
-                        location + ": password-protected OpenDocument file; not inspected (encrypted-archive check"
-                                + " off)");
-            }
+            encrypted(location, "password-protected OpenDocument file", "not inspected");
         }
     }
 
@@ -1300,58 +1281,29 @@ final class Inspection {
         }
     }
 
-    /** Passes bytes through to whoever reads them, showing each to {@link #take} as it passes; skipped bytes too. */
-    private abstract static class ByteWatch extends java.io.FilterInputStream {
-        ByteWatch(InputStream in) {
-            super(in);
-        }
-
-        /** Sees the next byte. */
-        abstract void take(byte b);
-
-        @Override
-        public int read() throws IOException {
-            int b = in.read();
-            if (b >= 0) {
-                take((byte) b);
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int r = in.read(b, off, len);
-            for (int i = 0; i < r; i++) {
-                take(b[off + i]);
-            }
-            return r;
-        }
-
-        @Override
-        public long skip(long n) throws IOException { // read, not skipped: every byte is seen
-            int chunk = (int) Math.min(8192, Math.max(1, n));
-            return Math.max(0, read(new byte[chunk], 0, chunk));
-        }
-
-        @Override
-        public boolean markSupported() {
-            return false;
-        }
-    }
-
     /** An encrypted entry: its content, and that of the entries after it, is not read. */
     private void encryptedEntry(String location) {
+        encrypted(location, "archive holds an encrypted entry", "it and any entries after it were not inspected");
+    }
+
+    /**
+     * Encrypted content: {@code ENCRYPTED_ARCHIVE}, or with the encrypted-archive check off {@code NOT_INSPECTED}
+     * (never clean).
+     *
+     * @param what what holds it, e.g. {@code archive holds an encrypted entry}
+     * @param notInspected what was not inspected, said when the check is off
+     */
+    private void encrypted(String location, String what, String notInspected) {
         if (policy.encryptedArchiveCheck()) {
             add(
                     AttachmentPolicyScanner.ENCRYPTED,
                     location,
-                    location + ": archive holds an encrypted entry whose content cannot be checked");
+                    location + ": " + what + " whose content cannot be checked");
         } else {
             add(
                     AttachmentPolicyScanner.NOT_INSPECTED,
                     location,
-                    location + ": archive holds an encrypted entry; it and any entries after it were not inspected"
-                            + " (encrypted-archive check off)");
+                    location + ": " + what + "; " + notInspected + " (encrypted-archive check off)");
         }
     }
 
