@@ -282,25 +282,10 @@ final class Inspection {
         } else if (ooxmlMismatch != null) {
             encrypted(location, "password-protected Office document", "not inspected");
         }
-        if (policy.officeMacroCheck() && watch.vbaProject && !macrosFoundAround(location)) {
-            add(
-                    AttachmentPolicyScanner.OFFICE_MACRO,
-                    location,
-                    location + ": Office document with macros (a VBA project)");
+        // a vbaProject.bin is itself a compound file holding the project: one finding, for the document around it
+        if (watch.vbaProject && macroArchives.stream().noneMatch(a -> location.startsWith(a + " > "))) {
+            macroFound(location, "a VBA project");
         }
-    }
-
-    /**
-     * Whether an archive this item is in was already found to hold macros (a {@code vbaProject.bin} entry is itself a
-     * compound file holding the VBA project: one finding, for the document).
-     */
-    private boolean macrosFoundAround(String location) {
-        for (AttachmentFinding f : findings) {
-            if (f.rule().equals(AttachmentPolicyScanner.OFFICE_MACRO) && location.startsWith(f.location() + " > ")) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**
@@ -1195,7 +1180,10 @@ final class Inspection {
         }
     }
 
-    /** The archives already found to hold macros by an entry's name: each is said once. */
+    /**
+     * The documents already found to hold macros: each is said once, and not again for a part inside it (a
+     * {@code vbaProject.bin} is itself a compound file holding the VBA project).
+     */
     private final Set<String> macroArchives = new HashSet<>();
 
     /**
