@@ -166,9 +166,10 @@ public final class AttachmentPolicyScanner implements Scanner {
      * is not blocked as JavaScript, and neither the AppleDouble files of a Finder zip, a gzip file declared as what
      * it holds, camera raw files, fonts under their IANA names, Access databases nor Hangul documents under their usual
      * names is a type mismatch, and a zip with stored entries followed by data descriptors is read by its directory
-     * (a password-protected OpenDocument file among them is encrypted content).
+     * (a password-protected OpenDocument file among them is encrypted content); 17 since such a zip is read from its
+     * start whatever its size (over 4 MiB it was ARCHIVE_BROKEN).
      */
-    static final int VERSION = 16;
+    static final int VERSION = 17;
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;

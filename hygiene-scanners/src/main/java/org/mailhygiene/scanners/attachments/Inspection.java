@@ -14,8 +14,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
 import org.mailhygiene.scanners.mime.CmsContent;
 import org.mailhygiene.scanners.mime.GzipStream;
 import org.mailhygiene.scanners.mime.TextFiles;
@@ -1084,78 +1082,74 @@ final class Inspection {
 
     private void zip(String location, InputStream raw, int depth, Budget budget) throws IOException {
         Counting compressed = new Counting(raw, MAX_KEPT_ZIP);
-        Budget atStart = new Budget(); // for a zip read again by its directory: what it streamed is counted once
-        atStart.entries = budget.entries;
-        atStart.expanded = budget.expanded;
-        ZipInputStream z = new ZipInputStream(compressed, StandardCharsets.ISO_8859_1);
         Set<String> streamed = new HashSet<>();
-        while (true) {
-            ZipEntry e;
-            try {
-                e = z.getNextEntry();
-            } catch (LimitReached ex) {
-                throw ex;
-            } catch (IOException ex) {
-                // the JDK's reader ends a zip cut inside an entry's name with an EOFException of no message: it read
-                // "broken archive: null"
-                String msg = ex.getMessage() != null
-                        ? ex.getMessage()
-                        : ex instanceof java.io.EOFException ? "it is cut short" : ex.toString();
-                if (msg.contains("only DEFLATED entries can have EXT descriptor")) {
-                    byDirectory(location, compressed, depth, budget, atStart);
-                } else if (msg.contains("encrypted")) {
-                    encryptedEntry(location);
-                } else {
-                    add(AttachmentPolicyScanner.ARCHIVE_BROKEN, location, location + ": broken archive: " + msg);
-                }
-                return;
-            } catch (IllegalArgumentException ex) {
-                add(
-                        AttachmentPolicyScanner.ARCHIVE_BROKEN,
-                        location,
-                        location + ": broken archive: " + ex.getMessage());
-                return;
-            }
-            if (e == null) {
-                // what follows the entries (their directory, and whatever comes after it) is read too, through the
-                // limits: archive tools list what the directory at the end names
-                while (compressed.read(drainBuffer, 0, drainBuffer.length) >= 0) {
-                    // drain
-                }
-                compressed.tail().ifPresent(tail -> {
-                    Optional<String> other =
-                            ZipDirectory.read(tail, compressed.tailBase())
-                                    .map(ZipDirectory::names)
-                                    .orElse(List.of())
-                                    .stream()
-                                    .filter(n -> !streamed.contains(n))
-                                    .findFirst();
-                    other.ifPresent(n -> add(
+        try (ZipStream z = new ZipStream(compressed)) {
+            while (true) {
+                ZipStream.Entry e;
+                try {
+                    e = z.next();
+                } catch (LimitReached ex) {
+                    throw ex;
+                } catch (IOException ex) {
+                    // the JDK's reader ends a zip cut inside an entry's name with an EOFException of no message: it
+                    // read "broken archive: null"
+                    String msg = ex.getMessage() != null
+                            ? ex.getMessage()
+                            : ex instanceof java.io.EOFException ? "it is cut short" : ex.toString();
+                    if (msg.contains("encrypted")) {
+                        encryptedEntry(location);
+                    } else {
+                        add(AttachmentPolicyScanner.ARCHIVE_BROKEN, location, location + ": broken archive: " + msg);
+                    }
+                    return;
+                } catch (IllegalArgumentException ex) {
+                    add(
                             AttachmentPolicyScanner.ARCHIVE_BROKEN,
                             location,
-                            location + ": its directory at the end, which unzip, 7-Zip and Windows read, names \""
-                                    + n + "\", which its entries from the start do not hold (a second archive behind"
-                                    + " the first?)"));
-                });
-                return;
-            }
-            streamed.add(e.getName());
-            macroEntryFound(location, e.getName());
-            budget.entries++;
-            if (budget.entries > policy.maxArchiveEntries()) {
-                throw new LimitReached("more than " + policy.maxArchiveEntries() + " archive entries");
-            }
-            if (e.isDirectory()) {
-                continue;
-            }
-            if (!zipEntry(location, e.getName(), new Expanding(z, compressed, budget), depth, budget)) {
-                return;
+                            location + ": broken archive: " + ex.getMessage());
+                    return;
+                }
+                if (e == null) {
+                    // what follows the entries (their directory, and whatever comes after it) is read too, through
+                    // the limits: archive tools list what the directory at the end names
+                    while (compressed.read(drainBuffer, 0, drainBuffer.length) >= 0) {
+                        // drain
+                    }
+                    compressed.tail().ifPresent(tail -> {
+                        Optional<String> other =
+                                ZipDirectory.read(tail, compressed.tailBase())
+                                        .map(ZipDirectory::names)
+                                        .orElse(List.of())
+                                        .stream()
+                                        .filter(n -> !streamed.contains(n))
+                                        .findFirst();
+                        other.ifPresent(n -> add(
+                                AttachmentPolicyScanner.ARCHIVE_BROKEN,
+                                location,
+                                location + ": its directory at the end, which unzip, 7-Zip and Windows read, names \""
+                                        + n + "\", which its entries from the start do not hold (a second archive"
+                                        + " behind the first?)"));
+                    });
+                    return;
+                }
+                streamed.add(e.name());
+                macroFound(location, macroEntry(e.name()));
+                budget.entries++;
+                if (budget.entries > policy.maxArchiveEntries()) {
+                    throw new LimitReached("more than " + policy.maxArchiveEntries() + " archive entries");
+                }
+                if (e.directory()) {
+                    continue;
+                }
+                if (!zipEntry(location, e.name(), new Expanding(e.data(), compressed, budget), depth, budget)) {
+                    return;
+                }
             }
         }
     }
 
     /**
-     * Inspects one zip entry, streamed or read by the directory, and reads it to its end through the limits.
+     * Inspects one zip entry and reads it to its end through the limits.
      *
      * @return {@code false} when the entry could not be read (ARCHIVE_BROKEN): the archive's rest is not read either
      */
@@ -1185,15 +1179,6 @@ final class Inspection {
      * {@code vbaProject.bin} is itself a compound file holding the VBA project).
      */
     private final Set<String> macroArchives = new HashSet<>();
-
-    /**
-     * With the macro check on, an archive entry whose name says the archive is an Office document with macros
-     * ({@link #macroEntry}): {@code OFFICE_MACRO} for the archive, once, whether its entries were streamed or read by
-     * its directory (a zip of stored entries with data descriptors, as a streaming writer makes it, was clean).
-     */
-    private void macroEntryFound(String location, String entryName) {
-        macroFound(location, macroEntry(entryName));
-    }
 
     /** {@code OFFICE_MACRO} for an archive holding this ({@code null}: nothing), once per archive. */
     private void macroFound(String location, String macro) {
@@ -1292,83 +1277,6 @@ final class Inspection {
                     AttachmentPolicyScanner.NOT_INSPECTED,
                     location,
                     location + ": " + what + "; " + notInspected + " (encrypted-archive check off)");
-        }
-    }
-
-    /**
-     * The rest of a zip the JDK's streaming reader stops at, a stored entry followed by a data descriptor (see
-     * {@link CentralDirectory}; until session 47 such a zip, valid for every archive tool, was ARCHIVE_BROKEN): read to
-     * its end through the limits and, when it is at most {@link #MAX_KEPT_ZIP} bytes and so held whole, each entry is
-     * inspected where the directory says its data lies. A larger one stays broken: its entries cannot be
-     * found going from the start.
-     */
-    private void byDirectory(String location, Counting compressed, int depth, Budget budget, Budget atStart)
-            throws IOException {
-        while (compressed.read(drainBuffer, 0, drainBuffer.length) >= 0) {
-            // the rest, through the limits
-        }
-        byte[] zip = compressed.tailBase() == 0 ? compressed.tail().orElse(null) : null;
-        Optional<List<CentralDirectory.Entry>> entries = zip == null ? Optional.empty() : CentralDirectory.read(zip);
-        if (entries.isEmpty()) {
-            add(
-                    AttachmentPolicyScanner.ARCHIVE_BROKEN,
-                    location,
-                    location + ": broken archive: a stored entry with a data descriptor, in an archive over "
-                            + MAX_KEPT_ZIP + " bytes or without a directory that can be read (its entries cannot be"
-                            + " found from its start)");
-            return;
-        }
-        // every entry as the directory has it, those read as the archive streamed too (the directory may give their
-        // name other data), counted once against the limits; a finding made twice is kept once
-        budget.entries = atStart.entries;
-        budget.expanded = atStart.expanded;
-        compressed.expanded = 0;
-        java.util.Set<AttachmentFinding> before = new java.util.HashSet<>(findings);
-        int from = findings.size();
-        try {
-            entriesByDirectory(location, compressed, zip, entries.get(), depth, budget);
-        } finally {
-            List<AttachmentFinding> added = findings.subList(from, findings.size());
-            added.removeIf(before::contains);
-        }
-    }
-
-    private void entriesByDirectory(
-            String location,
-            Counting compressed,
-            byte[] zip,
-            List<CentralDirectory.Entry> entries,
-            int depth,
-            Budget budget)
-            throws IOException {
-        for (CentralDirectory.Entry e : entries) {
-            budget.entries++;
-            if (budget.entries > policy.maxArchiveEntries()) {
-                throw new LimitReached("more than " + policy.maxArchiveEntries() + " archive entries");
-            }
-            String entryName = e.name();
-            if (entryName.endsWith("/")) {
-                continue;
-            }
-            macroEntryFound(location, entryName);
-            String entryLocation = location + " > " + entryName;
-            if (e.encrypted()) {
-                encryptedEntry(location);
-                return;
-            }
-            InputStream data = new ByteArrayInputStream(zip, e.dataStart(), e.compressedSize());
-            if (e.method() == ZipEntry.DEFLATED) {
-                data = new java.util.zip.InflaterInputStream(data, new java.util.zip.Inflater(true));
-            } else if (e.method() != ZipEntry.STORED) {
-                add(
-                        AttachmentPolicyScanner.ARCHIVE_BROKEN,
-                        entryLocation,
-                        entryLocation + ": broken archive entry: compression method " + e.method() + " not supported");
-                return;
-            }
-            if (!zipEntry(location, entryName, new Expanding(data, compressed, budget), depth, budget)) {
-                return;
-            }
         }
     }
 

@@ -761,7 +761,7 @@ class AttachmentPolicyScannerTest {
      * A zip whose stored entries are followed by data descriptors (Go's {@code archive/zip} and Python's
      * {@code zipfile} writing to a stream make them; XPS documents and password-protected OpenDocument files hold
      * them) was ARCHIVE_BROKEN, the JDK's streaming reader refusing it (found on Apache Tika's test documents, session
-     * 47): read by its directory now, each entry inspected.
+     * 47): each entry is read to the data descriptor that ends it, and inspected.
      */
     @Test
     void aZipWithStoredEntriesAndDataDescriptorsIsRead() throws Exception {
@@ -801,8 +801,8 @@ class AttachmentPolicyScannerTest {
         byte[] deflated = Samples.zip("content.xml", new byte[] {1, 2, 3}, "META-INF/manifest.xml", manifest);
         assertThat(rules(scan(Samples.attachment("minutes.odt", "application/vnd.oasis.opendocument.text", deflated))))
                 .containsExactly("ENCRYPTED_ARCHIVE");
-        // entries streamed before the first one with a descriptor are read again by the directory, and counted once
-        // against the limits: 6 + 1 entries under a limit of 10 (counted 13 and ARCHIVE_LIMIT before, hfinal's note)
+        // entries read before the first one with a descriptor are counted once against the limits: 6 + 1 entries under
+        // a limit of 10 (counted 13 and ARCHIVE_LIMIT in session 47, when such a zip was read again by its directory)
         AttachmentPolicyScanner tenEntries = AttachmentPolicyScanner.builder()
                 .policy(AttachmentPolicy.builder().maxArchiveEntries(10).build())
                 .build();
@@ -823,10 +823,54 @@ class AttachmentPolicyScannerTest {
                 new byte[] {'g'});
         v = tenEntries.scan(Message.of(Samples.attachment("export.zip", "application/zip", mixed)));
         assertThat(v.outcome()).as(v.toString()).isEqualTo(Outcome.CLEAN);
-        // cut before its directory: broken, as before
-        v = scan(
-                Samples.attachment("export.zip", "application/zip", java.util.Arrays.copyOf(clean, clean.length - 30)));
-        assertThat(rules(v)).containsExactly("ARCHIVE_BROKEN");
+        // cut inside an entry, before the descriptor that would end it: broken
+        int cut = indexOf(clean, "hello".getBytes(StandardCharsets.US_ASCII)) + 3;
+        v = scan(Samples.attachment("export.zip", "application/zip", java.util.Arrays.copyOf(clean, cut)));
+        assertThat(v.rules().stream().map(Rule::description).toList())
+                .containsExactly("part 2 \"export.zip\" > notes.txt: broken archive entry: java.util.zip.ZipException:"
+                        + " stored entry \"notes.txt\": no data descriptor ends it (it is cut short)");
+    }
+
+    /**
+     * A zip of stored entries with data descriptors over 4 MiB (a Go or Python program's export of photos, which are
+     * stored as they do not compress) was ARCHIVE_BROKEN in session 47, read by its directory only when held whole:
+     * read from its start now, whatever its size, a program after the large entry found. The large entry's data holds
+     * descriptor signatures whose sizes do not match and one whose sizes match but not its CRC: neither ends it.
+     */
+    @Test
+    void aLargeZipWithStoredEntriesAndDataDescriptorsIsRead() throws Exception {
+        byte[] photo = new byte[5 << 20];
+        new java.util.Random(48).nextBytes(photo);
+        photo[0] = (byte) 0xff;
+        photo[1] = (byte) 0xd8;
+        photo[2] = (byte) 0xff;
+        photo[3] = (byte) 0xe0;
+        // a descriptor's signature with wrong sizes, and a whole descriptor with this place's sizes and a wrong CRC
+        java.nio.ByteBuffer.wrap(photo, 1000, 16)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .putInt(0x08074b50)
+                .putInt(0)
+                .putInt(7)
+                .putInt(7);
+        java.nio.ByteBuffer.wrap(photo, 3000, 16)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .putInt(0x08074b50)
+                .putInt(12345)
+                .putInt(3000)
+                .putInt(3000);
+        byte[] withProgram = Samples.streamedStoredZip("IMG_0001.jpg", photo, "IMG_0002.jpg", Samples.pe());
+        assertThat(withProgram.length).isGreaterThan(Inspection.MAX_KEPT_ZIP);
+        Verdict v = scan(Samples.attachment("photos.zip", "application/zip", withProgram));
+        assertThat(v.rules().stream().map(Rule::description).toList())
+                .containsExactly(
+                        "part 2 \"photos.zip\" > IMG_0002.jpg: executable or script by content"
+                                + " (application/x-msdownload)",
+                        "part 2 \"photos.zip\" > IMG_0002.jpg: content is application/x-msdownload but named as"
+                                + " image/jpeg (.jpg)");
+        byte[] clean = Samples.streamedStoredZip(
+                "IMG_0001.jpg", photo, "notes.txt", "hello".getBytes(StandardCharsets.US_ASCII));
+        v = scan(Samples.attachment("photos.zip", "application/zip", clean));
+        assertThat(v.outcome()).as(v.toString()).isEqualTo(Outcome.CLEAN);
     }
 
     /** The 1990s names of Sun audio and the portable bitmaps, and a compressed tar's desktop names (session 25). */
@@ -2230,5 +2274,19 @@ class AttachmentPolicyScannerTest {
                         throw new AssertionError(e);
                     }
                 });
+    }
+
+    /** Where {@code what} first occurs in {@code in}, or -1. */
+    private static int indexOf(byte[] in, byte[] what) {
+        outer:
+        for (int i = 0; i + what.length <= in.length; i++) {
+            for (int j = 0; j < what.length; j++) {
+                if (in[i + j] != what[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 }
