@@ -234,12 +234,21 @@ public final class DmarcVerifier {
                 "no aligned DKIM signature or SPF pass; policy " + policy + sampled);
     }
 
+    /**
+     * Whether an authenticated domain is aligned with the From domain; a trailing dot (the root's empty label, as in
+     * {@code MAIL FROM:<b@bank.example.>}) names the same domain on either side.
+     */
     private boolean aligned(String domain, String fromDomain, boolean strict) {
-        String d = domain.toLowerCase(Locale.ROOT);
+        String d = withoutRootDot(domain.toLowerCase(Locale.ROOT));
+        String from = withoutRootDot(fromDomain);
         if (strict) {
-            return d.equals(fromDomain);
+            return d.equals(from);
         }
-        return psl.organizationalDomain(d).equals(psl.organizationalDomain(fromDomain));
+        return psl.organizationalDomain(d).equals(psl.organizationalDomain(from));
+    }
+
+    private static String withoutRootDot(String domain) {
+        return domain.endsWith(".") ? domain.substring(0, domain.length() - 1) : domain;
     }
 
     private static boolean isPolicy(String p) {

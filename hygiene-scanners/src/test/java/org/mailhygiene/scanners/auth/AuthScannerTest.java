@@ -306,6 +306,25 @@ class AuthScannerTest {
         assertThat(strict.outcome()).isEqualTo(Outcome.SUSPICIOUS);
     }
 
+    /**
+     * A domain written with its trailing dot (the root's label, {@code b@bank.example.} in MAIL FROM or From) is the same
+     * domain: SPF passed for it and strict alignment failed on the dot (hauth's note, session 47), as did relaxed
+     * alignment ({@code bank.example.}'s organizational domain was {@code example.}).
+     */
+    @Test
+    void aTrailingDotIsTheSameDomainForAlignment(FakeDnsServer dns) throws Exception {
+        dns.txt("bank.example", "v=spf1 ip4:192.0.2.10 -all");
+        dns.txt("_dmarc.bank.example", "v=DMARC1; p=reject; aspf=s");
+        Verdict strict = scanner(dns, 0).scan(message(BODY, "192.0.2.10", "b@bank.example."));
+        assertThat(rule(strict, "SPF_")).isEqualTo("SPF_PASS");
+        assertThat(rule(strict, "DMARC_")).isEqualTo("DMARC_PASS");
+        dns.clear();
+        dns.txt("bank.example", "v=spf1 ip4:192.0.2.10 -all");
+        dns.txt("_dmarc.bank.example", "v=DMARC1; p=reject");
+        Verdict relaxed = scanner(dns, 0).scan(message(BODY, "192.0.2.10", "b@bank.example."));
+        assertThat(rule(relaxed, "DMARC_")).isEqualTo("DMARC_PASS");
+    }
+
     @Test
     void badRecordsAndDnsFailuresAreResultsNotExceptions(FakeDnsServer dns) throws Exception {
         dns.txt("bank.example", "v=spf1 ip4:999.1.1.1 -all");
