@@ -5,7 +5,7 @@ import static org.mailhygiene.internal.Closeables.closeQuietly;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ConnectException;
+import java.net.SocketException;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -403,7 +403,9 @@ public final class ClamdClient {
             return c;
         } catch (ClamdException | InterruptedException e) {
             throw e;
-        } catch (ConnectException e) {
+        } catch (SocketException e) {
+            // ConnectException over TCP ("Connection refused"); over a unix socket the system's reason comes as a
+            // plain SocketException ("No such file or directory" when clamd is stopped), said the same way
             throw new ClamdException(Kind.UNAVAILABLE, address + ": connect failed: " + e.getMessage(), e);
         } catch (IOException | RuntimeException e) {
             throw new ClamdException(Kind.UNAVAILABLE, address + ": connect failed: " + e, e);

@@ -479,4 +479,20 @@ class ClamdScannerFaultTest {
                 .hasMessageContaining("twice");
         assertThatThrownBy(() -> ClamdScanner.builder().address("nonsense")).hasMessageContaining("HOST:PORT");
     }
+
+    /**
+     * A socket path with nothing there (clamd stopped, which removes its socket, or a wrong LocalSocket) read
+     * {@code unix:/...: connect failed: java.net.SocketException: No such file or directory} in the scan's ERROR line,
+     * the node's log and {@code --check}, where a TCP address says {@code connect failed: Connection refused} (session
+     * 48, from outside); now the system's reason alone, as for TCP.
+     */
+    @Test
+    void aSocketPathWithNothingThereIsSaidWithoutTheExceptionClass(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        ClamdAddress address = ClamdAddress.unix(dir.resolve("clamd.ctl"));
+        ClamdClient client = ClamdClient.of(address);
+        assertThatThrownBy(() -> client.ping(Duration.ofSeconds(2)))
+                .isInstanceOf(ClamdException.class)
+                .hasMessage(address + ": connect failed: No such file or directory");
+    }
 }
