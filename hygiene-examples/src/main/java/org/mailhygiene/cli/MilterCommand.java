@@ -113,11 +113,15 @@ public final class MilterCommand implements Command {
         sb.append(String.format(
                 "  %-24s %s\n", "--listen HOST:PORT", "address to listen on (an IP address; port 0 = any free port)"));
         sb.append(String.format(
-                "  %-24s %s\n", "--config FILE", "a node configuration file: its scanner, spam-threshold, spam-tag,"));
+                "  %-24s %s\n", "--config FILE", "a node configuration file: its scanner keys (with the per-scanner"));
         sb.append(String.format(
                 "  %-24s %s\n",
-                "", "spam-status, spam-reject-score, virus-action, dns, hostname, name, data, listen,"));
-        sb.append(String.format("  %-24s %s\n", "", "admin-listen and stats-flush keys (docs/milter.md)"));
+                "", "ones, e.g. spamd.size-limit), on-failure (and on-failure.KIND, SCANNER.on-failure),"));
+        sb.append(String.format(
+                "  %-24s %s\n", "", "spam-threshold, spam-tag, spam-status, spam-reject-score, virus-action (with"));
+        sb.append(String.format(
+                "  %-24s %s\n", "", "scanner = auth: dns, dmarc-reject, spf-helo and hostname), name, data, listen,"));
+        sb.append(String.format("  %-24s %s\n", "", "admin-listen and stats-flush (docs/milter.md)"));
         sb.append(String.format(
                 "  %-24s %s\n", "--data DIR", "keep statistics under DIR/stats (for hygiene report --data DIR)"));
         sb.append(String.format(

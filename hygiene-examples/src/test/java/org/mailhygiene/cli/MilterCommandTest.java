@@ -714,4 +714,58 @@ class MilterCommandTest {
         }
         return Double.NaN;
     }
+
+    /**
+     * {@code hygiene help milter} named the keys {@code --config} takes as a closed list that left out
+     * {@code on-failure}, {@code dmarc-reject} and {@code spf-helo}, which the milter takes (and needs: with spamd,
+     * {@code spamd.on-failure.too-large}); session 48. Every key of docs/node-config.md's tables without a dot that a
+     * milter file takes (one the milter does not refuse as a relay node's key) is named in the help now.
+     */
+    @Test
+    void theHelpNamesEveryKeyAMilterFileTakes() throws Exception {
+        String doc = Files.readString(Path.of("../docs/node-config.md"));
+        java.util.Set<String> keys = new java.util.TreeSet<>();
+        boolean inKeyTable = false;
+        for (String line : doc.split("\n")) {
+            if (!line.startsWith("|")) {
+                inKeyTable = false;
+            } else if (line.startsWith("| key |")) {
+                inKeyTable = true;
+            } else if (inKeyTable) {
+                java.util.regex.Matcher m =
+                        java.util.regex.Pattern.compile("`([a-z][a-z0-9-]*)`").matcher(line.split("\\|")[1]);
+                while (m.find()) {
+                    keys.add(m.group(1));
+                }
+            }
+        }
+        assertThat(keys).contains("scanner", "route", "on-failure");
+        String help = Run.main("help", "milter").out().replaceAll("\\s+", " ");
+        List<String> taken = new java.util.ArrayList<>();
+        List<String> unnamed = new java.util.ArrayList<>();
+        for (String key : keys) {
+            Path file = dir.resolve("m-" + key + ".conf");
+            Files.writeString(file, "scanner = auth\n" + (key.equals("scanner") ? "" : key + " = x\n"));
+            String error;
+            try {
+                org.mailhygiene.smtp.topology.NodeConfig.readScanning(file);
+                error = "";
+            } catch (org.mailhygiene.smtp.config.ConfigException e) {
+                error = e.getMessage();
+            }
+            if (error.contains("a relay node's key")) {
+                continue;
+            }
+            taken.add(key);
+            if (!java.util.regex.Pattern.compile("(^|[ ,(])" + java.util.regex.Pattern.quote(key) + "[ ,)]")
+                    .matcher(help)
+                    .find()) {
+                unnamed.add(key);
+            }
+        }
+        assertThat(taken).as("keys a milter file takes").contains("scanner", "dmarc-reject", "stats-flush");
+        assertThat(unnamed)
+                .as("keys a milter file takes that 'hygiene help milter' does not name")
+                .isEmpty();
+    }
 }
