@@ -184,6 +184,11 @@ final class NextHopProbe {
                                 + (from.isPresent() ? from.get().getHostAddress() : "here") + ": "
                                 + quote(greeting)));
             }
+            if (greeting.startsWith("220-")) {
+                // a greeting not ended yet: a node with greet-delay (or postscreen) sends its last line later and
+                // refuses a client that talks before it as an early talker; close without a word (session 48)
+                return Optional.empty();
+            }
             try {
                 OutputStream o = s.getOutputStream();
                 o.write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));

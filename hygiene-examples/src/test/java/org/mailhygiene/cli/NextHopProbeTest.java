@@ -86,4 +86,39 @@ class NextHopProbeTest {
                             + " speaks SMTP with STARTTLS, port 25 or 587)");
         }
     }
+
+    /**
+     * A hop with {@code greet-delay} (another node of the topology: the paper's edges have 1 s) sends {@code 220-} at
+     * once and the final {@code 220} later; the probe answered the first line with {@code QUIT}, so every
+     * {@code --check} of the gateway made each edge log {@code early talker: sent a command before the greeting;
+     * refused} and count an {@code early-talker} refusal (session 48, from outside). Now the probe says nothing to a
+     * greeting that has not ended, and the hop is still judged an SMTP server.
+     */
+    @Test
+    void aHopThatDelaysTheEndOfItsGreetingIsNotTalkedTo() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            java.util.concurrent.CompletableFuture<Integer> heard = new java.util.concurrent.CompletableFuture<>();
+            Thread t = new Thread(() -> {
+                try (Socket s = server.accept()) {
+                    s.getOutputStream().write("220-hop ESMTP\r\n".getBytes(StandardCharsets.US_ASCII));
+                    s.getOutputStream().flush();
+                    s.setSoTimeout(3000); // the greet delay: what the client sends meanwhile is early talk
+                    heard.complete(s.getInputStream().read());
+                } catch (IOException e) {
+                    heard.complete(-2);
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+            Path conf = dir.resolve("edge.conf");
+            Files.writeString(
+                    conf,
+                    "role = edge\nname = e\nlisten = 127.0.0.1:0\ndata = d\nscanner = builtin\nroute = :127.0.0.1:"
+                            + server.getLocalPort() + "\n");
+            assertThat(NextHopProbe.probe(conf, Duration.ofSeconds(1))).isEmpty();
+            assertThat(heard.get(10, java.util.concurrent.TimeUnit.SECONDS))
+                    .as("what the hop read during its greet delay (-1: the probe closed without a word)")
+                    .isEqualTo(-1);
+        }
+    }
 }
