@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -35,6 +36,7 @@ import org.mailhygiene.internal.Timers;
 import org.mailhygiene.internal.VirtualThreads;
 import org.mailhygiene.smtp.dsn.DsnRequest;
 import org.mailhygiene.smtp.queue.QueueId;
+import org.mailhygiene.smtp.queue.QueueRequests;
 import org.mailhygiene.smtp.queue.QueuedMessage;
 import org.mailhygiene.smtp.queue.RecipientState;
 import org.mailhygiene.smtp.queue.ScanNote;
@@ -148,6 +150,10 @@ public final class DeliveryAgent implements AutoCloseable {
     private final Map<QueueId, Boolean> inFlight = new ConcurrentHashMap<>();
     /** Messages whose last pass failed locally (e.g. the spool could not be written): not retried before this. */
     private final Map<QueueId, Instant> holdUntil = new ConcurrentHashMap<>();
+    /** Removals an administrator asked for that wait for the delivery in progress of their message to end. */
+    private final Map<QueueId, PendingRemoval> removals = new ConcurrentHashMap<>();
+
+    private record PendingRemoval(QueueRequests.Action action, CompletableFuture<Removal> result) {}
 
     /** Failover groups (with their back-off) per list of endpoints and TLS policy. */
     private final Map<GroupKey, FailoverGroup<Endpoint>> groups = new ConcurrentHashMap<>();
@@ -399,6 +405,123 @@ public final class DeliveryAgent implements AutoCloseable {
         return n;
     }
 
+    /** What {@link #remove} did with a message. */
+    public enum Removal {
+        /** Deleted from the spool, with no notice to anyone. */
+        DELETED,
+        /** Its recipients not yet delivered were reported to its sender in a bounce, then it left the spool. */
+        RETURNED,
+        /** Not in the queue (never was, or delivered, bounced or removed before the request could be carried out). */
+        ABSENT
+    }
+
+    /**
+     * Removes a message at an administrator's request ({@code hygiene queue delete|bounce}): {@link
+     * QueueRequests.Action#DELETE} deletes it ({@link Spool#discard}, so it does not come back after a crash);
+     * {@link QueueRequests.Action#BOUNCE} makes its pending recipients FAILED ({@link QueueRequests#returnToSender}),
+     * bounces them and completes it, as a pass does after permanent failures (a message from the null sender is
+     * deleted instead: a bounce of a bounce would go to the postmaster, who asked for it). A message being delivered
+     * at this moment is removed when that attempt ends, and no pass starts on it meanwhile; recipients the attempt
+     * delivered stay delivered. Works before {@link #start()} too.
+     *
+     * @param id the message
+     * @param action what to do
+     * @return completes with what was done once it is durable, or exceptionally with the {@link IOException} that
+     *     kept it from being done (the message then stays queued, its recipients FAILED if only the bounce failed)
+     */
+    public CompletableFuture<Removal> remove(QueueId id, QueueRequests.Action action) {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(action, "action");
+        PendingRemoval mine = new PendingRemoval(action, new CompletableFuture<>());
+        PendingRemoval earlier = removals.putIfAbsent(id, mine);
+        if (earlier != null) {
+            return earlier.result(); // asked twice while its delivery runs: the first request decides
+        }
+        carryOutRemoval(id);
+        return mine.result();
+    }
+
+    /**
+     * The ids of the messages the agent holds, in id (arrival) order: what {@code hygiene queue delete --all} removes.
+     *
+     * @return a snapshot
+     */
+    public List<QueueId> queuedIds() {
+        List<QueueId> ids = new ArrayList<>(known.keySet());
+        java.util.Collections.sort(ids);
+        return ids;
+    }
+
+    /**
+     * Carries out the removal asked for a message, if there is one and no delivery of it is in progress (the delivery
+     * calls this again when it ends).
+     */
+    private void carryOutRemoval(QueueId id) {
+        if (!removals.containsKey(id) || inFlight.putIfAbsent(id, Boolean.TRUE) != null) {
+            return;
+        }
+        try {
+            PendingRemoval p = removals.remove(id);
+            if (p == null) {
+                return;
+            }
+            try {
+                p.result().complete(removeOwned(id, p.action()));
+            } catch (IOException | RuntimeException e) {
+                LOG.error(
+                        "{}: {} asked by the administrator failed; it stays queued: {}", id, p.action(), e.toString());
+                p.result().completeExceptionally(e);
+            }
+        } finally {
+            inFlight.remove(id);
+        }
+    }
+
+    private Removal removeOwned(QueueId id, QueueRequests.Action action) throws IOException {
+        QueuedMessage m = known.get(id);
+        if (m == null) {
+            return Removal.ABSENT;
+        }
+        List<String> left = m.recipients().stream()
+                .filter(r -> r.status() == RecipientState.Status.PENDING)
+                .map(r -> "<" + r.address() + ">")
+                .toList();
+        if (action == QueueRequests.Action.DELETE || m.envelope().hasNullSender()) {
+            if (!spool.discard(id)) {
+                forget(m);
+                return Removal.ABSENT;
+            }
+            forget(m);
+            LOG.info(
+                    "{}: deleted by the administrator{}; {} recipient(s) not delivered{}",
+                    id,
+                    action == QueueRequests.Action.DELETE ? "" : " (asked to bounce it; it is from the null sender)",
+                    left.size(),
+                    left.isEmpty() ? "" : ": " + String.join(", ", left));
+            tell(() -> listener.completed(m));
+            return Removal.DELETED;
+        }
+        QueuedMessage returned = spool.update(QueueRequests.returnToSender(m));
+        known.put(id, returned);
+        LOG.info(
+                "{}: returned to its sender <{}> by the administrator; {} recipient(s) not delivered{}",
+                id,
+                m.envelope().sender(),
+                left.size(),
+                left.isEmpty() ? "" : ": " + String.join(", ", left));
+        process(returned);
+        return Removal.RETURNED;
+    }
+
+    /** Drops a message that left the spool from every in-memory table. */
+    private void forget(QueuedMessage m) {
+        known.remove(m.id());
+        holdUntil.remove(m.id());
+        for (Map<QueueId, Set<String>> w : waiting.values()) {
+            w.remove(m.id());
+        }
+    }
+
     /**
      * When the oldest message the agent holds was queued (for the queue's age in metrics). Linear in the queue length.
      *
@@ -424,7 +547,10 @@ public final class DeliveryAgent implements AutoCloseable {
         List<Future<?>> futures = new ArrayList<>();
         Instant now = clock.instant();
         for (QueuedMessage m : new ArrayList<>(known.values())) {
-            if (!isDue(m, now) || held(m, now) || inFlight.putIfAbsent(m.id(), Boolean.TRUE) != null) {
+            if (!isDue(m, now)
+                    || held(m, now)
+                    || removals.containsKey(m.id())
+                    || inFlight.putIfAbsent(m.id(), Boolean.TRUE) != null) {
                 continue;
             }
             slots.acquire();
@@ -458,8 +584,8 @@ public final class DeliveryAgent implements AutoCloseable {
         Instant now = clock.instant();
         boolean slotsFull = false;
         for (QueuedMessage m : new ArrayList<>(known.values())) {
-            if (!isDue(m, now) || held(m, now)) {
-                continue;
+            if (!isDue(m, now) || held(m, now) || removals.containsKey(m.id())) {
+                continue; // a removal waits for the delivery in progress, which carries it out when it ends
             }
             if (!slots.tryAcquire()) {
                 slotsFull = true;
@@ -513,6 +639,7 @@ public final class DeliveryAgent implements AutoCloseable {
         } finally {
             inFlight.remove(id);
             slots.release();
+            carryOutRemoval(id); // asked while it was being delivered
         }
     }
 
@@ -667,11 +794,7 @@ public final class DeliveryAgent implements AutoCloseable {
         updated = bounceFailures(updated, now);
         if (finished(updated)) {
             spool.complete(updated.id());
-            known.remove(updated.id());
-            holdUntil.remove(updated.id());
-            for (Map<QueueId, Set<String>> w : waiting.values()) {
-                w.remove(updated.id());
-            }
+            forget(updated);
             LOG.debug("{} completed", updated.id());
             QueuedMessage done = updated;
             tell(() -> listener.completed(done));

@@ -461,6 +461,27 @@ public final class Spool implements AutoCloseable {
     }
 
     /**
+     * Removes a message at an administrator's request ({@code hygiene queue delete}): deletes its file and forces the
+     * directory, so that, unlike {@link #complete(QueueId)}, a deleted message does not come back after a crash. The
+     * caller must own the message (no delivery of it in progress).
+     *
+     * @param id the message
+     * @return {@code true} if the message was in the spool
+     * @throws IOException if the file could not be deleted or the directory not forced (the deletion may then not
+     *     survive a crash)
+     * @throws IllegalStateException if the spool is closed
+     */
+    public boolean discard(QueueId id) throws IOException {
+        Objects.requireNonNull(id, "id");
+        ensureOpen();
+        boolean was = Files.deleteIfExists(file(id));
+        if (was) {
+            DurableFiles.forceDirectory(queue);
+        }
+        return was;
+    }
+
+    /**
      * Reads one message's current record.
      *
      * @param id the message

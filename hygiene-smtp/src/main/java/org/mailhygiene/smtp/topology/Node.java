@@ -43,6 +43,8 @@ import org.mailhygiene.smtp.delivery.SmtpClient;
 import org.mailhygiene.smtp.delivery.SmtpTimeouts;
 import org.mailhygiene.smtp.delivery.TlsPolicy;
 import org.mailhygiene.smtp.queue.Quarantine;
+import org.mailhygiene.smtp.queue.QueueId;
+import org.mailhygiene.smtp.queue.QueueRequests;
 import org.mailhygiene.smtp.queue.QueuedMessage;
 import org.mailhygiene.smtp.queue.Spool;
 import org.mailhygiene.smtp.server.ReloadableTls;
@@ -549,6 +551,7 @@ public final class Node implements AutoCloseable {
         recoverReleases();
         relay.start();
         takeFlushRequest();
+        takeQueueRequests(true);
         long ms = flushInterval.toMillis();
         flusher.scheduleWithFixedDelay(this::flushQuietly, ms, ms, TimeUnit.MILLISECONDS);
         for (SharedModelSync sync : modelSyncs) {
@@ -664,12 +667,13 @@ public final class Node implements AutoCloseable {
     }
 
     /**
-     * Every second: messages released into {@code spool/incoming/} by another process, flush requests and reload
-     * requests.
+     * Every second: messages released into {@code spool/incoming/} by another process, flush requests, queue requests
+     * ({@code hygiene queue delete|bounce}) and reload requests.
      */
     private void pollHandOvers() {
         pickUpIncoming(true);
         takeFlushRequest();
+        takeQueueRequests(false);
         takeReloadRequest();
     }
 
@@ -855,6 +859,70 @@ public final class Node implements AutoCloseable {
             }
         } catch (IOException | RuntimeException e) {
             LOG.warn("{}: cannot take the queue flush request", name, e);
+        }
+    }
+
+    /**
+     * Carries out the administrator's queue requests ({@link QueueRequests}): each message is removed by the delivery
+     * agent (after its delivery in progress, if any), and the request is answered once every message of it is done,
+     * from the thread that finishes the last one.
+     */
+    private void takeQueueRequests(boolean leftOver) {
+        List<QueueRequests.Request> requests;
+        try {
+            requests = QueueRequests.take(spool.directory(), leftOver, clock.instant());
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}: cannot take the queue requests", name, e);
+            return;
+        }
+        DeliveryAgent agent = relay.delivery();
+        for (QueueRequests.Request r : requests) {
+            if (r.problem().isPresent()) {
+                LOG.warn(
+                        "{}: queue request {} refused: {}",
+                        name,
+                        r.name(),
+                        r.problem().get());
+                answerQueueRequest(r, List.of("- error " + r.problem().get()));
+                continue;
+            }
+            List<QueueId> ids = r.all() ? agent.queuedIds() : r.ids();
+            LOG.info(
+                    "{}: queue request {}: {} {} message(s){}",
+                    name,
+                    r.name(),
+                    r.action().name().toLowerCase(java.util.Locale.ROOT),
+                    ids.size(),
+                    r.all() ? " (all)" : ": " + QueueId.forLog(ids));
+            List<java.util.concurrent.CompletableFuture<String>> lines = new ArrayList<>();
+            for (QueueId id : ids) {
+                lines.add(agent.remove(id, r.action())
+                        .handle((done, failed) -> id.value() + " "
+                                + (failed == null
+                                        ? done.name().toLowerCase(java.util.Locale.ROOT)
+                                        : "error " + oneLine(failed))));
+            }
+            java.util.concurrent.CompletableFuture.allOf(
+                            lines.toArray(new java.util.concurrent.CompletableFuture<?>[0]))
+                    .whenComplete((v, e) -> answerQueueRequest(
+                            r,
+                            lines.stream()
+                                    .map(java.util.concurrent.CompletableFuture::join)
+                                    .toList()));
+        }
+    }
+
+    private static String oneLine(Throwable t) {
+        Throwable c = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+        return String.valueOf(c.getMessage() == null ? c.toString() : c.getMessage())
+                .replaceAll("[\\r\\n]+", " ");
+    }
+
+    private void answerQueueRequest(QueueRequests.Request r, List<String> lines) {
+        try {
+            QueueRequests.answer(spool.directory(), r.name(), lines);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}: cannot answer queue request {} (it was carried out)", name, r.name(), e);
         }
     }
 

@@ -17,6 +17,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,6 +32,7 @@ import org.mailhygiene.api.routing.Route;
 import org.mailhygiene.api.routing.StaticRouter;
 import org.mailhygiene.smtp.dsn.DsnRequest;
 import org.mailhygiene.smtp.queue.QueueId;
+import org.mailhygiene.smtp.queue.QueueRequests;
 import org.mailhygiene.smtp.queue.QueuedMessage;
 import org.mailhygiene.smtp.queue.RecipientState;
 import org.mailhygiene.smtp.queue.Spool;
@@ -2188,5 +2193,140 @@ class DeliveryAgentTest {
                 .singleElement()
                 .satisfies(n -> assertThat(n.text()).contains("the notice stored before the crash"));
         assertThat(spool.size()).isZero();
+    }
+
+    /**
+     * {@link DeliveryAgent#remove}: what {@code hygiene queue delete} and {@code hygiene queue bounce} do on a running node
+     * (before session 48 the queue could only be listed and flushed: a message for a dead domain stayed until its
+     * lifetime ended, days later).
+     */
+    @org.junit.jupiter.api.Nested
+    class AdministratorRemovals {
+
+        @Test
+        void aDeletedMessageLeavesTheSpoolAndIsNeverTriedAgain() throws Exception {
+            agent = agentBuilder(router()).build();
+            inbound.always(SinkCommand.RCPT, SinkAction.reply("451 4.3.0 try later"));
+            QueuedMessage m = store("a@x.org", "b@y.org");
+            agent.runDue();
+            assertThat(spool.get(m.id())).isPresent();
+
+            assertThat(agent.remove(m.id(), QueueRequests.Action.DELETE).get())
+                    .isEqualTo(DeliveryAgent.Removal.DELETED);
+            assertThat(spool.get(m.id())).isEmpty();
+            assertThat(agent.queued()).isZero();
+            inbound.always(SinkCommand.RCPT, (SinkAction) null);
+            clock.advance(Duration.ofDays(1));
+            assertThat(agent.runDue()).isZero();
+            assertThat(inbound.messages()).isEmpty();
+            assertThat(outbound.messages()).isEmpty(); // no bounce
+            // a second delete finds nothing
+            assertThat(agent.remove(m.id(), QueueRequests.Action.DELETE).get()).isEqualTo(DeliveryAgent.Removal.ABSENT);
+        }
+
+        @Test
+        void aBounceReturnsTheRecipientsNotYetDeliveredWithTheirLastError() throws Exception {
+            agent = agentBuilder(router()).build();
+            inbound.onRecipient("slow@y.org", SinkAction.reply("451 4.3.0 try later"));
+            QueuedMessage m = store("a@x.org", "ok@y.org", "slow@y.org");
+            agent.runDue();
+            assertThat(inbound.awaitMessages(1, Duration.ofSeconds(60)).get(0).recipients())
+                    .containsExactly("ok@y.org");
+
+            assertThat(agent.remove(m.id(), QueueRequests.Action.BOUNCE).get())
+                    .isEqualTo(DeliveryAgent.Removal.RETURNED);
+            assertThat(spool.get(m.id())).isEmpty();
+            agent.runDue(); // delivers the bounce
+            assertThat(outbound.awaitMessages(1, Duration.ofSeconds(60)).get(0).recipients())
+                    .containsExactly("a@x.org");
+            MimeMultipart mp = bounceParts();
+            String fields = fields(mp);
+            assertThat(fields).contains("Final-Recipient: rfc822; slow@y.org");
+            assertThat(fields).doesNotContain("ok@y.org");
+            assertThat(fields).contains("Action: failed").contains("Status: 5.0.0");
+            // the relay's own words (no Remote-MTA: no next hop said this), with the last thing a next hop did say
+            assertThat(fields).doesNotContain("Remote-MTA");
+            assertThat(fields)
+                    .contains("Diagnostic-Code: X-Hygiene; 554 5.0.0 returned to the sender by the mail administrator;"
+                            + " last error: 127.0.0.1:" + inbound.port() + " said: 451 4.3.0 try later");
+            assertThat(spool.size()).isZero();
+            assertThat(inbound.messages()).hasSize(1);
+        }
+
+        @Test
+        void aBounceOfAMessageFromTheNullSenderDeletesItWithoutADoubleBounce() throws Exception {
+            agent = agentBuilder(router()).build();
+            inbound.always(SinkCommand.RCPT, SinkAction.reply("451 4.3.0 try later"));
+            QueuedMessage m = store("", "b@y.org");
+            agent.runDue();
+            assertThat(agent.remove(m.id(), QueueRequests.Action.BOUNCE).get())
+                    .isEqualTo(DeliveryAgent.Removal.DELETED);
+            assertThat(spool.size()).isZero();
+            agent.runDue();
+            assertThat(outbound.messages()).isEmpty();
+        }
+
+        /**
+         * A message being delivered when the delete comes: the delete waits for that attempt (its connection is not cut),
+         * says nothing until then, and no attempt starts after it.
+         */
+        @Test
+        void aRemovalOfAMessageBeingDeliveredWaitsForTheAttemptAndNoOtherStarts() throws Exception {
+            agent = agentBuilder(router())
+                    .client(SmtpClient.builder()
+                            .heloName("relay.test")
+                            .tls(TlsPolicy.disabled())
+                            .timeouts(SmtpTimeouts.uniform(Duration.ofMinutes(5)))
+                            .build())
+                    .build();
+            backup.enqueue(SinkCommand.GREETING, SinkAction.stall()); // w.org's only next hop never greets
+            QueuedMessage m = store("a@x.org", "b@w.org");
+            ExecutorService pass = Executors.newSingleThreadExecutor();
+            try {
+                Future<Integer> running = pass.submit(() -> agent.runDue());
+                Await.until("the delivery is in progress", () -> agent.deliveriesInProgress() == 1);
+                CompletableFuture<DeliveryAgent.Removal> removal = agent.remove(m.id(), QueueRequests.Action.DELETE);
+                // a second request while it waits gets the same answer
+                assertThat(agent.remove(m.id(), QueueRequests.Action.BOUNCE)).isSameAs(removal);
+                assertThat(removal).isNotDone(); // the greeting timeout is 5 minutes
+                assertThat(spool.get(m.id())).isPresent();
+                backup.close(); // the attempt ends: the hop cut the connection
+                running.get();
+                assertThat(removal.get()).isEqualTo(DeliveryAgent.Removal.DELETED);
+            } finally {
+                pass.shutdownNow();
+            }
+            assertThat(spool.get(m.id())).isEmpty();
+            clock.advance(Duration.ofDays(1));
+            assertThat(agent.runDue()).isZero();
+            assertThat(backup.messages()).isEmpty();
+            assertThat(outbound.messages()).isEmpty();
+        }
+
+        /**
+         * {@code hygiene queue bounce} on a stopped node records the recipients as returned in the spool; the node's next
+         * start bounces them before it delivers anything.
+         */
+        @Test
+        void aMessageReturnedInTheSpoolOfAStoppedNodeIsBouncedAtStartAndNotDelivered() throws Exception {
+            QueuedMessage m = spool.store(
+                    new Envelope(
+                            java.util.Optional.empty(), java.util.Optional.of("c"), "a@x.org", List.of("b@y.org"), T0),
+                    MessageContent.ofString(MSG, StandardCharsets.UTF_8));
+            spool.update(QueueRequests.returnToSender(m));
+            assertThat(spool.get(m.id()).orElseThrow().recipients().get(0).status())
+                    .isEqualTo(RecipientState.Status.FAILED);
+            spool.close();
+            spool = Spool.builder(dir.resolve("spool")).clock(clock).build();
+            agent = agentBuilder(router()).build();
+            agent.recover();
+            agent.runDue();
+            agent.runDue();
+            assertThat(inbound.messages()).isEmpty();
+            assertThat(fields(bounceParts()))
+                    .contains(
+                            "Diagnostic-Code: X-Hygiene; 554 5.0.0 returned to the sender by the mail administrator\r\n");
+            assertThat(spool.size()).isZero();
+        }
     }
 }
