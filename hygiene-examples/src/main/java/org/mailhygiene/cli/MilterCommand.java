@@ -701,7 +701,8 @@ public final class MilterCommand implements Command {
         return args.get(i);
     }
 
-    private static Duration duration(String text, String flag) throws UsageException {
+    /** A positive duration given with {@code flag} ({@code 30s}, {@code 2m}), or a usage error naming the flag. */
+    static Duration duration(String text, String flag) throws UsageException {
         try {
             Duration d = ConfigFile.parseDuration(Objects.requireNonNull(text));
             if (d.isZero() || d.isNegative()) {

@@ -2,19 +2,32 @@ package org.mailhygiene.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import org.mailhygiene.internal.Durations;
+import org.mailhygiene.internal.IoErrors;
+import org.mailhygiene.smtp.queue.QueueId;
+import org.mailhygiene.smtp.queue.QueueRequests;
 import org.mailhygiene.smtp.queue.QueuedMessage;
 import org.mailhygiene.smtp.queue.RecipientState;
 import org.mailhygiene.smtp.queue.Spool;
 
 /**
- * {@code hygiene queue list|flush --data DIR}: the delivery queue of a node, running or not. {@code list} reads the
- * spool files without taking the spool's lock (a running node keeps it); {@code flush} leaves a request the node takes
- * within a second (or at its next start) and retries every deferred recipient at once.
+ * {@code hygiene queue list|flush|delete|bounce --data DIR}: the delivery queue of a node, running or not. {@code list}
+ * reads the spool files without taking the spool's lock (a running node keeps it); {@code flush} leaves a request the
+ * node takes within a second (or at its next start) and retries every deferred recipient at once. {@code delete} and
+ * {@code bounce} change a stopped node's spool themselves (they take its lock) and ask a running node through
+ * {@link QueueRequests}, waiting for its answer: a message is said deleted only once it is, and the node no longer
+ * delivers it.
  */
 public final class QueueCommand implements Command {
+    /** Exit status when a running node took the request but had not finished it when the wait ended. */
+    static final int EXIT_IN_PROGRESS = 3;
+
+    private static final Duration DEFAULT_WAIT = Duration.ofSeconds(30);
 
     /** Creates the command. */
     public QueueCommand() {}
@@ -26,7 +39,7 @@ public final class QueueCommand implements Command {
 
     @Override
     public String summary() {
-        return "list a node's delivery queue, or ask it to retry deferred messages now";
+        return "list a node's delivery queue, retry deferred messages now, delete messages or return them to sender";
     }
 
     @Override
@@ -34,37 +47,57 @@ public final class QueueCommand implements Command {
         return """
                 usage: hygiene queue list --data DIR [--json]
                        hygiene queue flush --data DIR
+                       hygiene queue delete --data DIR [--json] [--wait DURATION] ID... | --all
+                       hygiene queue bounce --data DIR [--json] [--wait DURATION] ID... | --all
 
                 The delivery queue of the node whose data directory is DIR (the node config's 'data').
                   list    queued messages, oldest first: id, queued at, size, sender, and per recipient its
                           state (pending, delivered, failed, bounced), attempts, next attempt and last reply
                   flush   ask the node to retry every deferred recipient now (a running node does so within a
                           second, a stopped one at its next start)
+                  delete  remove messages from the queue, with no notice to anyone (Postfix's postsuper -d)
+                  bounce  return messages to their senders now: one bounce per message reports every recipient not
+                          yet delivered as '554 5.0.0 returned to the sender by the mail administrator' with its
+                          last error, then the message leaves the queue (a message from the null sender, itself a
+                          bounce, is deleted instead)
+                delete and bounce work on a running node and on a stopped one. A running node does it within a
+                second and the command waits for its answer; a message it is delivering at that moment is removed
+                when that attempt ends (recipients it delivered stay delivered) and no new attempt starts. On a
+                stopped node the command changes the spool itself; a bounce is then sent at the node's next start,
+                before it delivers anything.
 
                 options:
-                  --data DIR   the node's data directory (required)
-                  --json       one JSON object per message (list)
-                  -h, --help   show this help
+                  --data DIR        the node's data directory (required)
+                  --all             every queued message (delete, bounce), instead of IDs
+                  --wait DURATION   how long delete and bounce wait for a running node's answer (default 30s)
+                  --json            one JSON object per message (list, delete, bounce)
+                  -h, --help        show this help
 
-                exit status: 0 done, 2 wrong directory or other error
+                exit status: 0 done; 2 wrong directory, an ID not in the queue, or other error; 3 a running node
+                took the request but had not finished when --wait ended (a message being delivered: it is removed
+                when the attempt ends)
                 """;
     }
 
     @Override
     public int run(List<String> args, Io io) throws UsageException {
         if (args.isEmpty()) {
-            throw new UsageException("queue needs a subcommand: list or flush");
+            throw new UsageException("queue needs a subcommand: list, flush, delete or bounce");
         }
         String sub = args.get(0);
         if (sub.equals("-h") || sub.equals("--help")) {
             io.out().print(usage());
             return EXIT_OK;
         }
-        if (!sub.equals("list") && !sub.equals("flush")) {
-            throw new UsageException("unknown subcommand '" + sub + "' (list or flush)");
+        if (!List.of("list", "flush", "delete", "bounce").contains(sub)) {
+            throw new UsageException("unknown subcommand '" + sub + "' (list, flush, delete or bounce)");
         }
+        boolean removal = sub.equals("delete") || sub.equals("bounce");
         Path data = null;
         boolean json = false;
+        boolean all = false;
+        Duration wait = DEFAULT_WAIT;
+        List<String> ids = new ArrayList<>();
         for (int i = 1; i < args.size(); i++) {
             String a = args.get(i);
             switch (a) {
@@ -79,19 +112,58 @@ public final class QueueCommand implements Command {
                     data = Path.of(args.get(i));
                 }
                 case "--json" -> json = true;
-                default -> throw new UsageException("unknown argument '" + a + "'");
+                case "--all" -> all = true;
+                case "--wait" -> {
+                    if (++i >= args.size()) {
+                        throw new UsageException("--wait needs a value");
+                    }
+                    wait = MilterCommand.duration(args.get(i), "--wait");
+                }
+                default -> {
+                    if (!removal || a.startsWith("-")) {
+                        throw new UsageException("unknown argument '" + a + "'");
+                    }
+                    ids.add(a);
+                }
             }
         }
         if (data == null) {
             throw new UsageException("--data DIR is required");
         }
+        if (!removal && (all || wait != DEFAULT_WAIT)) {
+            throw new UsageException((all ? "--all" : "--wait") + " is for delete and bounce");
+        }
+        if (sub.equals("flush") && json) {
+            throw new UsageException("--json is for list, delete and bounce");
+        }
+        if (removal && all == !ids.isEmpty()) {
+            throw new UsageException(sub + " needs message IDs or --all" + (all ? ", not both" : ""));
+        }
         String problem = DataDirectory.problem(data);
+        if (problem == null && removal) {
+            problem = DataDirectory.writeProblem(data);
+        }
         if (problem != null) {
             io.err().println("hygiene queue: " + problem);
             return EXIT_ERROR;
         }
+        List<QueueId> parsed = new ArrayList<>();
+        for (String id : ids) {
+            if (!QueueId.isValid(id)) {
+                io.err()
+                        .println("hygiene queue: '" + id + "' is not a message id (20 letters and digits, as"
+                                + " 'hygiene queue list' shows them)");
+                return EXIT_ERROR;
+            }
+            parsed.add(new QueueId(id));
+        }
         Path spool = data.resolve("spool");
         try {
+            if (removal) {
+                QueueRequests.Action action =
+                        sub.equals("delete") ? QueueRequests.Action.DELETE : QueueRequests.Action.BOUNCE;
+                return remove(spool, action, parsed, wait, json, io);
+            }
             if (sub.equals("flush")) {
                 Spool.requestFlush(spool);
                 io.out()
@@ -113,9 +185,137 @@ public final class QueueCommand implements Command {
             }
             return EXIT_OK;
         } catch (IOException e) {
-            io.err().println("hygiene queue: " + e.getMessage());
+            io.err().println("hygiene queue: " + IoErrors.describe(e));
+            return EXIT_ERROR;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            io.err().println("hygiene queue: interrupted while waiting for the node's answer");
             return EXIT_ERROR;
         }
+    }
+
+    /**
+     * Deletes or bounces: through the node when it runs (its spool's lock is taken), else in the spool directly, with
+     * the lock held so that the node cannot start meanwhile.
+     */
+    private static int remove(
+            Path spoolDir, QueueRequests.Action action, List<QueueId> ids, Duration wait, boolean json, Io io)
+            throws IOException, InterruptedException {
+        Spool spool;
+        try {
+            spool = Spool.builder(spoolDir).spareFiles(0).build();
+        } catch (Spool.InUseException running) {
+            return ask(spoolDir, action, ids, wait, json, io);
+        }
+        try (spool) {
+            spool.pickUpIncoming(); // released from quarantine while the node was stopped: in the queue from now on
+            List<QueueId> targets = ids;
+            if (ids.isEmpty()) {
+                targets =
+                        Spool.inspect(spoolDir).stream().map(QueuedMessage::id).toList();
+            }
+            List<String> answers = new ArrayList<>();
+            for (QueueId id : targets) {
+                String result;
+                try {
+                    result = removeStopped(spool, id, action);
+                } catch (IOException e) {
+                    result = "error " + IoErrors.describe(e);
+                }
+                answers.add(id.value() + " " + result); // one failing does not keep the others from being tried
+            }
+            return report(answers, action, false, json, io);
+        }
+    }
+
+    private static String removeStopped(Spool spool, QueueId id, QueueRequests.Action action) throws IOException {
+        Optional<QueuedMessage> m = spool.get(id);
+        if (m.isEmpty()) {
+            return "absent";
+        }
+        if (action == QueueRequests.Action.DELETE || m.get().envelope().hasNullSender()) {
+            return spool.discard(id) ? "deleted" : "absent";
+        }
+        // FAILED and recorded: the node bounces them at its start, before it delivers anything of the message
+        spool.update(QueueRequests.returnToSender(m.get()));
+        return "returned";
+    }
+
+    private static int ask(
+            Path spoolDir, QueueRequests.Action action, List<QueueId> ids, Duration wait, boolean json, Io io)
+            throws IOException, InterruptedException {
+        String name = QueueRequests.submit(spoolDir, action, ids);
+        Optional<List<String>> answer = QueueRequests.awaitAnswer(spoolDir, name, wait);
+        if (answer.isPresent()) {
+            return report(answer.get(), action, true, json, io);
+        }
+        String verb = action == QueueRequests.Action.DELETE ? "delete" : "bounce";
+        if (QueueRequests.withdraw(spoolDir, name)) {
+            io.err()
+                    .println("hygiene queue: the node did not take the " + verb + " request within "
+                            + Durations.format(wait) + "; nothing was done (its spool is locked: is the node hung, or"
+                            + " is another hygiene queue command at work on it?)");
+            return EXIT_ERROR;
+        }
+        io.err()
+                .println("hygiene queue: the node took the " + verb + " request and had not finished within "
+                        + Durations.format(wait) + ": a message it is delivering at this moment is removed when that"
+                        + " attempt ends, and no new attempt starts (see hygiene queue list)");
+        return EXIT_IN_PROGRESS;
+    }
+
+    /** Prints the answer lines ({@code ID RESULT [TEXT]}) and returns the exit status. */
+    private static int report(List<String> answers, QueueRequests.Action action, boolean running, boolean json, Io io) {
+        int status = EXIT_OK;
+        if (answers.isEmpty() && !json) {
+            io.out()
+                    .println("the queue holds no message: nothing to "
+                            + action.name().toLowerCase(Locale.ROOT));
+        }
+        for (String line : answers) {
+            String[] f = line.split(" ", 3);
+            String id = f[0];
+            String result = f.length > 1 ? f[1] : "error";
+            String detail = f.length > 2 ? f[2] : null;
+            String text;
+            switch (result) {
+                case "deleted" ->
+                    text = action == QueueRequests.Action.DELETE
+                            ? "deleted"
+                            : "deleted without a bounce (it is from the null sender: a bounce itself)";
+                case "returned" ->
+                    text = running
+                            ? "returned to its sender (the bounce is queued)"
+                            : "returned to its sender: the node sends the bounce at its next start, before it delivers"
+                                    + " anything";
+                case "absent" -> {
+                    status = EXIT_ERROR;
+                    text = null;
+                    detail = "not in the queue (delivered, bounced or removed before; 'hygiene queue list' shows"
+                            + " what is queued)";
+                }
+                default -> {
+                    status = EXIT_ERROR;
+                    text = null;
+                    detail = (action == QueueRequests.Action.DELETE ? "delete" : "bounce") + " failed: " + detail
+                            + " (it stays queued unless 'hygiene queue list' no longer shows it)";
+                }
+            }
+            if (json) {
+                io.out()
+                        .println("{\"id\":" + Json.string(id) + ",\"result\":"
+                                + Json.string(
+                                        result.equals("deleted") || result.equals("returned") || result.equals("absent")
+                                                ? result
+                                                : "error")
+                                + ",\"detail\":" + Json.stringOrNull(text == null ? detail : text) + "}");
+            } else if (text != null) {
+                io.out().println(id + " " + text);
+            } else {
+                io.err().println("hygiene queue: " + (id.equals("-") ? "" : id + ": ") + detail);
+            }
+        }
+        return status;
     }
 
     private static String text(QueuedMessage m) {

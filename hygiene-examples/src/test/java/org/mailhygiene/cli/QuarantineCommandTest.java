@@ -646,6 +646,113 @@ class QuarantineCommandTest {
         }
     }
 
+    /** The queue id in a {@code 250 ... (queued as ID)} reply. */
+    private static String queuedId(String reply) {
+        assertThat(reply).startsWith("250").contains("queued as ");
+        return reply.replaceAll(".*queued as ([0-9A-Z]+).*", "$1");
+    }
+
+    /**
+     * {@code queue delete} and {@code queue bounce} on a running node (session 48; before, the queue had only {@code
+     * list} and {@code flush}, and a message for a dead next hop stayed for the whole queue lifetime): the command
+     * waits for the node's answer; a bounced message's sender gets the bounce at once.
+     */
+    @Test
+    void aRunningNodeDeletesAndReturnsQueuedMessagesWhenAsked() throws Exception {
+        try (SmtpSink sink = SmtpSink.start();
+                Node node = gateway(sink)) {
+            sink.onRecipient(
+                    "later@dept-a.example", org.mailhygiene.testkit.smtp.SinkAction.reply("451 4.3.0 try later"));
+            String first =
+                    queuedId(send(node.address(), "s@example.net", "later@dept-a.example", SampleMessages.clean()));
+            String second =
+                    queuedId(send(node.address(), "t@example.net", "later@dept-a.example", SampleMessages.clean()));
+            awaitQueueListing("later@dept-a.example  pending  attempts=1");
+
+            Run bounce = Run.main("queue", "bounce", "--data", dir.toString(), first);
+            assertThat(bounce.err()).isEmpty();
+            assertThat(bounce.out()).isEqualTo(first + " returned to its sender (the bounce is queued)\n");
+            assertThat(bounce.status()).isZero();
+            org.mailhygiene.testkit.smtp.SinkMessage dsn =
+                    sink.awaitMessages(1, Duration.ofSeconds(60)).get(0);
+            assertThat(dsn.sender()).isEmpty();
+            assertThat(dsn.recipients()).containsExactly("s@example.net");
+            assertThat(dsn.text().replaceAll("\r\n[ \t]", " "))
+                    .contains("Diagnostic-Code: X-Hygiene; 554 5.0.0 returned to the sender by the mail administrator;"
+                            + " last error: 127.0.0.1:" + sink.port() + " said: 451 4.3.0 try later");
+
+            Run delete = Run.main("queue", "delete", "--data", dir.toString(), "--all", "--json");
+            assertThat(delete.out())
+                    .isEqualTo("{\"id\":\"" + second + "\",\"result\":\"deleted\",\"detail\":\"deleted\"}\n");
+            assertThat(delete.status()).isZero();
+            assertThat(Run.main("queue", "list", "--data", dir.toString()).out())
+                    .isEmpty();
+            awaitEmptyQueue(node);
+
+            Run again = Run.main("queue", "delete", "--data", dir.toString(), second);
+            assertThat(again.status()).isEqualTo(2);
+            assertThat(again.err())
+                    .isEqualTo("hygiene queue: " + second + ": not in the queue (delivered, bounced or removed before;"
+                            + " 'hygiene queue list' shows what is queued)\n");
+            assertThat(sink.messages()).hasSize(1); // the bounce only
+            assertThat(Files.list(dir.resolve("spool/requests")).toList()).isEmpty(); // every answer read
+        }
+    }
+
+    /**
+     * On a stopped node the command changes the spool itself: a deleted message is gone at the next start; a returned
+     * one is bounced at the next start, before anything is delivered, and not delivered.
+     */
+    @Test
+    void aStoppedNodesQueueIsChangedInItsSpoolAndTheBounceGoesAtItsNextStart() throws Exception {
+        String gone;
+        String back;
+        try (SmtpSink sink = SmtpSink.start();
+                Node node = gateway(sink)) {
+            sink.onRecipient(
+                    "later@dept-a.example", org.mailhygiene.testkit.smtp.SinkAction.reply("451 4.3.0 try later"));
+            gone = queuedId(send(node.address(), "s@example.net", "later@dept-a.example", SampleMessages.clean()));
+            back = queuedId(send(node.address(), "t@example.net", "later@dept-a.example", SampleMessages.clean()));
+            awaitQueueListing("later@dept-a.example  pending  attempts=1");
+        }
+        Run delete = Run.main("queue", "delete", "--data", dir.toString(), gone);
+        assertThat(delete.out()).isEqualTo(gone + " deleted\n");
+        assertThat(delete.status()).isZero();
+        Run bounce = Run.main("queue", "bounce", "--data", dir.toString(), back);
+        assertThat(bounce.out())
+                .isEqualTo(back + " returned to its sender: the node sends the bounce at its next start, before it"
+                        + " delivers anything\n");
+        assertThat(bounce.status()).isZero();
+        assertThat(Run.main("queue", "list", "--data", dir.toString()).out())
+                .contains(back)
+                .doesNotContain(gone)
+                .contains("later@dept-a.example  failed  attempts=1  last=554 5.0.0 returned to the sender by the mail"
+                        + " administrator; last error: ");
+        try (SmtpSink sink = SmtpSink.start();
+                Node again = gateway(sink)) {
+            org.mailhygiene.testkit.smtp.SinkMessage dsn =
+                    sink.awaitMessages(1, Duration.ofSeconds(60)).get(0);
+            assertThat(dsn.recipients()).containsExactly("t@example.net");
+            awaitEmptyQueue(again);
+            assertThat(sink.messages()).hasSize(1);
+        }
+    }
+
+    @Test
+    void deleteAndBounceSayWhatTheyNeed() {
+        Run none = Run.main("queue", "delete", "--data", dir.toString());
+        assertThat(none.status()).isEqualTo(2);
+        assertThat(none.err()).contains("delete needs message IDs or --all");
+        Run both = Run.main("queue", "bounce", "--data", dir.toString(), "--all", "0MX5R8HWF57D65IVW3GH");
+        assertThat(both.err()).contains("bounce needs message IDs or --all, not both");
+        assertThat(Run.main("queue", "list", "--data", dir.toString(), "--all").err())
+                .contains("--all is for delete and bounce");
+        assertThat(Run.main("queue", "delete", "--data", dir.toString(), "--wait", "soon", "--all")
+                        .err())
+                .contains("--wait expects a duration such as 30s or 2m, was 'soon'");
+        assertThat(Run.main("queue", "--help").out()).contains("exit status: 0 done; 2 wrong directory");
+    }
+
     /**
      * An audit (session 36): {@code quarantine list} read every record into memory before printing the first line, so
      * its heap grew with the quarantine (11,389 held viruses needed over 20 MB; a storm's million, gigabytes). It now
