@@ -54,7 +54,8 @@ import org.slf4j.LoggerFactory;
  *       {@link Router}'s route; for MX routes, the recipient domain). Each group is one SMTP transaction through a
  *       {@link FailoverGroup} of the route's endpoints: when a next hop fails before taking responsibility (a
  *       {@link HopFailedException}: no connection, a 4xx to MAIL/DATA/the data, a 421 to RCPT, a dropped connection, a
- *       timeout) the group moves on to the next endpoint. Groups for a route are kept, so a dead hop stays in back-off
+ *       timeout) the group moves on to the next endpoint, with the recipients that endpoint did not refuse with a
+ *       5xx before it failed ({@link HopFailedException#refusedRecipients()}: those answers are final). Groups for a route are kept, so a dead hop stays in back-off
  *       across messages (the software form of a shared VRRP address).</li>
  *   <li>Per recipient: 2xx &rarr; DELIVERED; 5xx &rarr; FAILED; 4xx or every next hop failing &rarr; PENDING with
  *       the next attempt from the {@link RetrySchedule} (default {@link RetrySchedule#qmail()}), never later than the
@@ -1121,18 +1122,33 @@ public final class DeliveryAgent implements AutoCloseable {
             return gb.build();
         });
         MessageContent content = m.content();
-        DsnRequest dsn = m.dsn();
-        if (!dsn.recipients().isEmpty()) {
-            List<Integer> indexes = new ArrayList<>(rcpts.size());
-            for (String r : rcpts) {
-                indexes.add(indexOf(m, r, RecipientState.Status.PENDING));
-            }
-            dsn = dsn.select(indexes);
-        }
-        DsnRequest passed = dsn;
+        // The recipients still to offer: one a next hop refused for good before it failed (a 5xx to its RCPT, then a
+        // 421) keeps that answer and is not offered to the next member.
+        List<String> left = new ArrayList<>(rcpts);
+        List<RecipientResult> refused = new ArrayList<>();
         try {
-            TransactionResult tr = group.call((ep, remaining) -> client.deliver(
-                    ep, tls.orElse(client.tlsPolicy()), m.envelope().sender(), rcpts, content, remaining, passed));
+            TransactionResult tr = group.call((ep, remaining) -> {
+                try {
+                    return client.deliver(
+                            ep,
+                            tls.orElse(client.tlsPolicy()),
+                            m.envelope().sender(),
+                            List.copyOf(left),
+                            content,
+                            remaining,
+                            dsnFor(m, left));
+                } catch (HopFailedException e) {
+                    for (RecipientResult r : e.refusedRecipients()) {
+                        if (left.remove(r.recipient())) {
+                            refused.add(r);
+                        }
+                    }
+                    if (!e.refusedRecipients().isEmpty()) {
+                        tell(() -> listener.transaction(m, Optional.of(ep), e.refusedRecipients()));
+                    }
+                    throw e;
+                }
+            });
             lastFailure.remove(key);
             LOG.info("{}: {} via {}{}", m.id(), summary(tr), tr.endpoint(), tr.tls() ? " (TLS)" : "");
             Map<QueueId, Set<String>> deferredHere = waiting.remove(key);
@@ -1140,7 +1156,9 @@ public final class DeliveryAgent implements AutoCloseable {
                 retryNow(route, tr.endpoint(), deferredHere, m.id());
             }
             tell(() -> listener.transaction(m, Optional.of(tr.endpoint()), tr.recipients()));
-            return new Delivered(tr.recipients(), tr.dsn());
+            List<RecipientResult> results = new ArrayList<>(refused);
+            results.addAll(tr.recipients());
+            return new Delivered(results, tr.dsn());
         } catch (FailoverException e) {
             HopFailure last;
             if (e.attempts().isEmpty()) {
@@ -1153,9 +1171,9 @@ public final class DeliveryAgent implements AutoCloseable {
             LOG.info("{}: no next hop took it ({}): {}", m.id(), e.reason(), last.logText());
             waiting.computeIfAbsent(key, k -> new ConcurrentHashMap<>())
                     .computeIfAbsent(m.id(), id -> ConcurrentHashMap.newKeySet())
-                    .addAll(rcpts);
+                    .addAll(left);
             List<RecipientResult> deferred = new ArrayList<>();
-            for (String r : rcpts) {
+            for (String r : left) {
                 deferred.add(new RecipientResult(
                         r,
                         RecipientResult.Outcome.TEMPORARY,
@@ -1164,12 +1182,27 @@ public final class DeliveryAgent implements AutoCloseable {
                         last.remote()));
             }
             tell(() -> listener.transaction(m, Optional.empty(), deferred));
-            return new Delivered(deferred, false, !e.attempts().isEmpty());
+            List<RecipientResult> results = new ArrayList<>(refused);
+            results.addAll(deferred);
+            return new Delivered(results, false, !e.attempts().isEmpty());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Delivered(
                     all(rcpts, RecipientResult.Outcome.TEMPORARY, "451 4.3.0 delivery interrupted"), false);
         }
+    }
+
+    /** The DSN parameters of a message's PENDING recipients {@code rcpts}, in that order (none when it has none). */
+    private static DsnRequest dsnFor(QueuedMessage m, List<String> rcpts) {
+        DsnRequest dsn = m.dsn();
+        if (dsn.recipients().isEmpty()) {
+            return dsn;
+        }
+        List<Integer> indexes = new ArrayList<>(rcpts.size());
+        for (String r : rcpts) {
+            indexes.add(indexOf(m, r, RecipientState.Status.PENDING));
+        }
+        return dsn.select(indexes);
     }
 
     /**

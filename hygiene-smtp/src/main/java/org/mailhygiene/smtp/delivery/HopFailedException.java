@@ -1,6 +1,7 @@
 package org.mailhygiene.smtp.delivery;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -39,6 +40,8 @@ public final class HopFailedException extends IOException {
     private final transient Endpoint endpoint;
     private final Stage stage;
     private final transient SmtpResponse reply;
+    private final String what;
+    private final transient List<RecipientResult> refused;
 
     /**
      * Creates the exception.
@@ -50,10 +53,46 @@ public final class HopFailedException extends IOException {
      * @param cause the I/O failure, or {@code null}
      */
     public HopFailedException(Endpoint endpoint, Stage stage, SmtpResponse reply, String message, Throwable cause) {
+        this(endpoint, stage, reply, message, cause, List.of());
+    }
+
+    private HopFailedException(
+            Endpoint endpoint,
+            Stage stage,
+            SmtpResponse reply,
+            String message,
+            Throwable cause,
+            List<RecipientResult> refused) {
         super(endpoint + " failed at " + stage + ": " + message, cause);
         this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
         this.stage = Objects.requireNonNull(stage, "stage");
         this.reply = reply;
+        this.what = message;
+        this.refused = List.copyOf(refused);
+    }
+
+    /**
+     * The same failure, after the next hop had refused some recipients of the transaction for good (a {@code 5xx} to
+     * their RCPT, then a {@code 421} to a later one): those answers stand, whatever the next hop did after them.
+     *
+     * @param refusedRecipients the {@link RecipientResult.Outcome#PERMANENT} results the hop gave before it failed
+     * @return a new exception carrying them
+     */
+    HopFailedException afterRefusing(List<RecipientResult> refusedRecipients) {
+        HopFailedException e = new HopFailedException(endpoint, stage, reply, what, getCause(), refusedRecipients);
+        e.setStackTrace(getStackTrace());
+        return e;
+    }
+
+    /**
+     * The recipients the next hop refused for good in this transaction before it failed (see {@link
+     * #afterRefusing}); empty when it refused none. Their answers are final: the agent bounces them and offers only
+     * the others to the next member.
+     *
+     * @return the permanent results, in the order given
+     */
+    public List<RecipientResult> refusedRecipients() {
+        return refused;
     }
 
     /**

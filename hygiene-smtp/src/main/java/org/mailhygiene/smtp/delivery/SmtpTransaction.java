@@ -193,7 +193,12 @@ final class SmtpTransaction {
             if (rr.code() == 421) {
                 // RFC 5321 3.8: the server closes the session; the replies to the RCPTs pipelined behind it never
                 // come. The transaction ends with the hop's own reply, as a 421 to MAIL or DATA does
-                throw c.fail(rr, "RCPT refused: " + rr, null);
+                // A recipient this hop refused with a 5xx before it is refused for good (as without the 421): its
+                // answer goes with the failure; until session 48 it was deferred with the 421 and retried for days.
+                throw c.fail(rr, "RCPT refused: " + rr, null)
+                        .afterRefusing(results.stream()
+                                .filter(x -> x.outcome() == RecipientResult.Outcome.PERMANENT)
+                                .toList());
             }
             if (rr.isPositive()) {
                 accepted.add(r);

@@ -2200,6 +2200,32 @@ class DeliveryAgentTest {
      * (before session 48 the queue could only be listed and flushed: a message for a dead domain stayed until its
      * lifetime ended, days later).
      */
+    /**
+     * An audit (session 48): a next hop that refused a recipient with a 5xx and then answered 421 to a later RCPT lost
+     * the 5xx: the whole transaction failed over, so the refused recipient went to the backup hop (which took it) or,
+     * with no other hop, was deferred with the 421 and retried until the queue lifetime ended. A 5xx is final, as
+     * without the 421: it is bounced with the hop's answer, and only the others go to the next hop.
+     */
+    @Test
+    void aRecipientRefusedWith5xxBeforeA421ToALaterRcptIsBouncedAndNotOfferedToTheNextHop() throws Exception {
+        agent = agentBuilder(router()).build();
+        inbound.onRecipient("gone@y.org", SinkAction.reply("550 5.1.1 no such user"));
+        inbound.onRecipient("busy@y.org", SinkAction.reply("421 4.3.2 closing"));
+        store("a@x.org", "gone@y.org", "busy@y.org");
+        agent.runDue(); // gone@ refused, busy@ to the backup, the bounce queued
+        agent.runDue(); // the bounce
+        assertThat(backup.awaitMessages(1, Duration.ofSeconds(60)).get(0).recipients())
+                .containsExactly("busy@y.org");
+        String fields = fields(bounceParts());
+        assertThat(fields).contains("Final-Recipient: rfc822; gone@y.org");
+        assertThat(fields).contains("Status: 5.1.1");
+        assertThat(fields).contains("Remote-MTA: dns; 127.0.0.1");
+        assertThat(fields).contains("Diagnostic-Code: smtp; 550 5.1.1 no such user");
+        assertThat(fields).doesNotContain("busy@y.org");
+        assertThat(inbound.messages()).isEmpty();
+        assertThat(spool.size()).isZero();
+    }
+
     @org.junit.jupiter.api.Nested
     class AdministratorRemovals {
 
