@@ -186,9 +186,30 @@ public record RecipientState(
      * @throws IllegalStateException if this state is already final
      */
     public RecipientState deferred(String reply, Instant next, Optional<String> remote) {
+        return deferred(reply, next, remote, true);
+    }
+
+    /**
+     * The state after a temporary failure, counting an attempt only when one was made: a pass that found every next
+     * hop of the route in back-off connected to none, and is not an attempt.
+     *
+     * @param reply the reply or error
+     * @param next when to try again
+     * @param remote the next hop that gave the reply, empty for the relay's own text (see {@link #remoteMta()})
+     * @param countsAsAttempt whether a delivery attempt was made
+     * @return a PENDING state, with one more attempt if {@code countsAsAttempt}
+     * @throws IllegalStateException if this state is already final
+     */
+    public RecipientState deferred(String reply, Instant next, Optional<String> remote, boolean countsAsAttempt) {
         requirePending();
         return new RecipientState(
-                address, Status.PENDING, attempts + 1, Optional.of(next), Optional.of(reply), remote, lastAttempt);
+                address,
+                Status.PENDING,
+                attempts + (countsAsAttempt ? 1 : 0),
+                Optional.of(next),
+                Optional.of(reply),
+                remote,
+                lastAttempt);
     }
 
     /**

@@ -357,6 +357,34 @@ class DeliveryAgentTest {
                 .doesNotContain("back-off");
     }
 
+    /**
+     * An audit (session 48): {@code attempts=} in {@code hygiene queue list} counted every pass, also those that found
+     * the route's only hop in back-off and connected to nothing (37 for a hop tried 6 times in 10 minutes).
+     */
+    @Test
+    void aPassThatFindsEveryHopInBackOffIsNotCountedAsAnAttempt() throws Exception {
+        StaticRouter single = StaticRouter.builder()
+                .route("y.org", Route.Relay.to(hop(inbound)))
+                .defaultRoute(Route.Relay.to(hop(outbound)))
+                .build();
+        agent = agentBuilder(single)
+                .hopInitialBackoff(Duration.ofHours(1))
+                .hopMaxBackoff(Duration.ofHours(1))
+                .build();
+        inbound.always(SinkCommand.DATA_END, SinkAction.reply("451 4.3.0 queue file write error"));
+        QueuedMessage m = store("a@x.org", "b@y.org");
+        agent.runDue();
+        assertThat(spool.get(m.id()).orElseThrow().recipients().get(0).attempts())
+                .isEqualTo(1);
+        clock.advance(Duration.ofSeconds(400)); // qmail's first retry; the hop is in back-off for an hour
+        assertThat(agent.runDue()).isEqualTo(1);
+        RecipientState r = spool.get(m.id()).orElseThrow().recipients().get(0);
+        assertThat(r.attempts()).isEqualTo(1);
+        assertThat(r.lastReply()).contains("451 4.3.0 queue file write error");
+        assertThat(r.nextAttempt()).isPresent();
+        assertThat(inbound.messages()).isEmpty();
+    }
+
     @Test
     void recipientsTheHopDeferredAsTooManyAreSentAgainAtOnceInAnotherTransaction() throws Exception {
         // RFC 5321 4.5.3.1.10: a next hop that takes one recipient per transaction answers the others 452 4.5.3; they
