@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
+import org.mailhygiene.internal.Durations;
 import org.mailhygiene.internal.Timers;
 
 /**
@@ -201,7 +202,7 @@ final class SmtpConnection {
         List<String> lines = new ArrayList<>();
         int code = -1;
         while (true) {
-            String line = readLine(until);
+            String line = readLine(until, timeout, !lines.isEmpty());
             if (line.length() < 3 || !line.substring(0, 3).chars().allMatch(Character::isDigit)) {
                 throw new IOException("malformed reply line: " + printable(line));
             }
@@ -229,11 +230,16 @@ final class SmtpConnection {
      * a subset), bytes that are not UTF-8 becoming U+FFFD. Taking each byte for a character made {@code jörg} in a
      * reply {@code jÃ¶rg} in the bounce.
      */
-    private String readLine(long until) throws IOException {
+    private String readLine(long until, Duration timeout, boolean started) throws IOException {
         java.io.ByteArrayOutputStream sb = new java.io.ByteArrayOutputStream(80);
         int c;
         while (true) {
-            String late = until == deadline ? "delivery deadline passed" : "reply not complete in time";
+            // Says which wait ran out and how long it was, so that the step's timeout can be told: a next hop that
+            // never greets read "failed at GREETING: reply not complete in time" (audit, session 48)
+            String late = until == deadline
+                    ? "delivery deadline passed"
+                    : (started || sb.size() > 0 ? "reply not complete within " : "no reply within ")
+                            + Durations.format(timeout);
             long left = until - System.nanoTime();
             if (left <= 0) {
                 throw new SocketTimeoutException(late);

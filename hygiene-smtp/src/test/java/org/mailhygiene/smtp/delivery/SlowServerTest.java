@@ -95,7 +95,7 @@ class SlowServerTest {
                                 () -> c.deliver(e, "a@x.org", List.of("b@y.org"), message(), Duration.ofMinutes(5)))
                         .isInstanceOfSatisfying(HopFailedException.class, ex -> {
                             assertThat(ex.stage()).isEqualTo(HopFailedException.Stage.GREETING);
-                            assertThat(ex).hasMessageContaining("reply not complete in time");
+                            assertThat(ex).hasMessageContaining("reply not complete within 1s");
                         }));
     }
 

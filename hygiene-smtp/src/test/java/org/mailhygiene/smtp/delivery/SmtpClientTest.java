@@ -286,9 +286,12 @@ class SmtpClientTest {
                         ample, ample, ample, ample, ample, ample, ample, ample, Duration.ofMillis(300), ample))
                 .build();
         assertThatThrownBy(() -> c.deliver(at(sink), "a@x.org", List.of("b@y.org"), text("x\r\n"), BUDGET))
-                .isInstanceOfSatisfying(
-                        HopFailedException.class,
-                        e -> assertThat(e.stage()).isEqualTo(HopFailedException.Stage.DATA_END));
+                .isInstanceOfSatisfying(HopFailedException.class, e -> {
+                    assertThat(e.stage()).isEqualTo(HopFailedException.Stage.DATA_END);
+                    // which wait ran out, and how long it was (was "reply not complete in time"; audit, session 48)
+                    assertThat(e.getMessage())
+                            .isEqualTo("127.0.0.1:" + sink.port() + " failed at DATA_END: no reply within 300ms");
+                });
     }
 
     @Test
