@@ -171,7 +171,15 @@ public final class QueueRequests {
                     continue; // withdrawn by its command
                 }
             }
-            out.add(parse(name, Files.readAllLines(taken, StandardCharsets.US_ASCII)));
+            List<String> lines;
+            try {
+                lines = Files.readAllLines(taken, StandardCharsets.US_ASCII);
+            } catch (IOException e) {
+                // one unreadable file (not ASCII, a directory) must not keep the requests after it from being taken
+                out.add(new Request(name, Action.DELETE, false, List.of(), Optional.of("cannot be read: " + e)));
+                continue;
+            }
+            out.add(parse(name, lines));
         }
         return out;
     }

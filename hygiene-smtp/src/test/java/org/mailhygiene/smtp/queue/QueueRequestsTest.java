@@ -1,0 +1,69 @@
+package org.mailhygiene.smtp.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The files through which {@code hygiene queue delete|bounce} asks a running node (session 48). */
+class QueueRequestsTest {
+    @TempDir
+    Path spool;
+
+    @Test
+    void aRequestIsTakenOnceAnsweredAndTheAnswerReadOnce() throws Exception {
+        QueueId id = new QueueId("0MX5R8HWF57D65IVW3GH");
+        String name = QueueRequests.submit(spool, QueueRequests.Action.BOUNCE, List.of(id));
+        List<QueueRequests.Request> taken = QueueRequests.take(spool, false, Instant.now());
+        assertThat(taken).hasSize(1);
+        QueueRequests.Request r = taken.get(0);
+        assertThat(r.name()).isEqualTo(name);
+        assertThat(r.action()).isEqualTo(QueueRequests.Action.BOUNCE);
+        assertThat(r.all()).isFalse();
+        assertThat(r.ids()).containsExactly(id);
+        assertThat(r.problem()).isEmpty();
+        assertThat(QueueRequests.take(spool, false, Instant.now())).isEmpty();
+        assertThat(QueueRequests.withdraw(spool, name)).isFalse(); // taken: the node carries it out
+
+        QueueRequests.answer(spool, name, List.of(id.value() + " returned"));
+        assertThat(QueueRequests.awaitAnswer(spool, name, Duration.ofSeconds(5)))
+                .contains(List.of(id.value() + " returned"));
+        try (var files = Files.list(QueueRequests.directory(spool))) {
+            assertThat(files.toList()).isEmpty();
+        }
+    }
+
+    @Test
+    void aRequestNotTakenCanBeWithdrawnAndAllMeansEveryMessage() throws Exception {
+        String name = QueueRequests.submit(spool, QueueRequests.Action.DELETE, List.of());
+        assertThat(QueueRequests.withdraw(spool, name)).isTrue();
+        assertThat(QueueRequests.take(spool, false, Instant.now())).isEmpty();
+        QueueRequests.submit(spool, QueueRequests.Action.DELETE, List.of());
+        QueueRequests.Request all =
+                QueueRequests.take(spool, false, Instant.now()).get(0);
+        assertThat(all.all()).isTrue();
+        assertThat(all.ids()).isEmpty();
+    }
+
+    /** A file that is no request is answered with the reason and does not keep the requests after it waiting. */
+    @Test
+    void aDamagedRequestIsRefusedAndTheNextOneStillTaken() throws Exception {
+        Path dir = QueueRequests.directory(spool);
+        Files.createDirectories(dir);
+        Files.write(dir.resolve("0AAAAAAAAAAAAAAAAAAA.req"), new byte[] {(byte) 0xff, (byte) 0xfe, '\n'});
+        Files.writeString(dir.resolve("0AAAAAAAAAAAAAAAAAAB.req"), "hygiene-queue-request 1\npurge\nall\n");
+        String good = QueueRequests.submit(spool, QueueRequests.Action.DELETE, List.of());
+        List<QueueRequests.Request> taken = QueueRequests.take(spool, false, Instant.now());
+        assertThat(taken).hasSize(3);
+        assertThat(taken.get(0).problem()).hasValueSatisfying(p -> assertThat(p).startsWith("cannot be read: "));
+        assertThat(taken.get(1).problem()).isEqualTo(Optional.of("unknown action 'purge'"));
+        assertThat(taken.get(2).name()).isEqualTo(good);
+        assertThat(taken.get(2).problem()).isEmpty();
+    }
+}
