@@ -167,7 +167,8 @@ public final class AttachmentPolicyScanner implements Scanner {
      * it holds, camera raw files, fonts under their IANA names, Access databases nor Hangul documents under their usual
      * names is a type mismatch, and a zip with stored entries followed by data descriptors is read by its directory
      * (a password-protected OpenDocument file among them is encrypted content); 17 since such a zip is read from its
-     * start whatever its size (over 4 MiB it was ARCHIVE_BROKEN).
+     * start whatever its size (over 4 MiB it was ARCHIVE_BROKEN), and blanks Java does not call white space, invisible
+     * format characters and control characters after a name's extension are cut like trailing dots and blanks.
      */
     static final int VERSION = 17;
 

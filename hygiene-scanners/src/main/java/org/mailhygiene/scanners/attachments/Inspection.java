@@ -1347,16 +1347,30 @@ final class Inspection {
                 || t.endsWith("/xml");
     }
 
-    /** Windows ignores trailing dots and blanks in file names, so {@code a.exe. } runs as {@code a.exe}. */
+    /**
+     * The name as it is shown and saved: Windows ignores trailing dots and blanks in file names, so {@code a.exe. }
+     * runs as {@code a.exe}; and what ends a name unseen is cut too: a blank Java does not call white space (a no-break
+     * space, which CPython's {@code email} strips from a file name), an invisible format character (a zero-width space,
+     * a direction mark, a byte-order mark, a soft hyphen) or a control character (until session 48 {@code a.exe}
+     * followed by any of them passed as a file without a blocked extension).
+     */
     static String windowsName(String name) {
         String s = name;
         int slash = Math.max(s.lastIndexOf('/'), s.lastIndexOf('\\'));
         s = s.substring(slash + 1);
         int end = s.length();
-        while (end > 0 && (s.charAt(end - 1) == '.' || Character.isWhitespace(s.charAt(end - 1)))) {
+        while (end > 0 && unseenAtTheEnd(s.charAt(end - 1))) {
             end--;
         }
         return s.substring(0, end);
+    }
+
+    private static boolean unseenAtTheEnd(char c) {
+        return c == '.'
+                || Character.isWhitespace(c)
+                || Character.isSpaceChar(c)
+                || Character.isISOControl(c)
+                || Character.getType(c) == Character.FORMAT;
     }
 
     static Optional<String> extension(String name) {

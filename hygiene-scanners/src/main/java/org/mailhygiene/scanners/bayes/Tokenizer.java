@@ -169,7 +169,7 @@ public final class Tokenizer {
      * Everything that decides this tokenizer's output: the {@linkplain #VERSION version}, the text limit and the MIME
      * walker's limits. Two tokenizers with equal identities yield the same tokens for every message.
      *
-     * @return e.g. {@code "tokenizer-14/262144/MimeWalker[version=2, maxDepth=20, maxParts=1000,
+     * @return e.g. {@code "tokenizer-14/262144/MimeWalker[version=3, maxDepth=20, maxParts=1000,
      *     maxDecodedBytes=134217728]"}
      */
     public String identity() {

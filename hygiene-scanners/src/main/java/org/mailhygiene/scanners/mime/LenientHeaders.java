@@ -275,18 +275,14 @@ final class LenientHeaders {
      *     reads it so; {@code extended} takes the last); empty when no number is given twice
      * @param plain each plain value, in order
      */
-    record ParameterValues(Optional<String> extended, Optional<String> firstOfTwice, List<String> plain) {
-        /** Every value, the extended one first, then its other reading. */
-        List<String> all() {
-            List<String> out = new ArrayList<>();
-            extended.ifPresent(out::add);
-            firstOfTwice.ifPresent(out::add);
-            out.addAll(plain);
-            return out;
-        }
-    }
+    record ParameterValues(Optional<String> extended, Optional<String> firstOfTwice, List<String> plain) {}
 
-    /** Joins RFC 2231 segments in order; the charset named by the first extended segment decodes the %XX octets. */
+    /**
+     * Joins RFC 2231 segments in order; the charset named by the first extended segment decodes the %XX octets and the
+     * raw 8-bit bytes of extended segments, and a plain segment's raw bytes are decoded as a header's are
+     * ({@link TextDecoding#decodeRawBytes}). The result is decoded text: reading it as raw bytes again turned a
+     * {@code %C2%AD} (soft hyphen) after {@code .exe} into a Shift_JIS katakana, an extension no policy blocks.
+     */
     private static String join(TreeMap<Integer, String[]> parts, long[] steps, boolean firstOfTwice) {
         String charset = "utf-8";
         StringBuilder out = new StringBuilder();
@@ -308,7 +304,7 @@ final class LenientHeaders {
             first = false;
             if (!extended) {
                 flush(pending, charset, out);
-                out.append(value);
+                out.append(TextDecoding.decodeRawBytes(value));
                 continue;
             }
             for (int k = 0; k < value.length(); k++) {
@@ -319,6 +315,8 @@ final class LenientHeaders {
                         && hex(value.charAt(k + 2)) >= 0) {
                     pending.write(hex(value.charAt(k + 1)) * 16 + hex(value.charAt(k + 2)));
                     k += 2;
+                } else if (c >= 0x80 && c <= 0xFF) {
+                    pending.write(c); // a raw byte, of the same charset
                 } else {
                     flush(pending, charset, out);
                     out.append(c);

@@ -97,9 +97,10 @@ public final class MimeWalker {
     public static final int MAX_SIGNATURE_DEPTH = 3;
     /**
      * What this walker's output depends on besides its limits, named in {@link #toString()} (and so in the cache
-     * identities of the scanners that name their walker): 2 since opaque S/MIME signatures are opened.
+     * identities of the scanners that name their walker): 2 since opaque S/MIME signatures are opened; 3 since a file
+     * name in RFC 2231's extended form is decoded from its charset once (its characters were read as raw bytes again).
      */
-    static final int VERSION = 2;
+    static final int VERSION = 3;
 
     private static final Session SESSION = Session.getInstance(new Properties());
 
@@ -1576,8 +1577,8 @@ public final class MimeWalker {
      * except directly inside {@code multipart/digest}, where it means {@code message/rfc822} (RFC 2046 section 5.1.5).
      * Headers Jakarta Mail rejects are read leniently ({@link LenientHeaders}). File names come from
      * Content-Disposition {@code filename}, else Content-Type {@code name} (RFC 2231 values by {@link
-     * LenientHeaders#parameterValues}, whose charsets are read as text's are), then raw 8-bit or JIS bytes and RFC
-     * 2047 words are decoded ({@link TextDecoding#decodeHeader}).
+     * LenientHeaders#parameterValues}, whose charsets are read as text's are, and then only RFC 2047 words left in them
+     * decoded), other values' raw 8-bit or JIS bytes and RFC 2047 words decoded ({@link TextDecoding#decodeHeader}).
      */
     private static PartInfo describe(MimePart p, String path, int depth, String parentType) {
         Optional<String> contentTypeHeader = header(p, "Content-Type");
@@ -1595,7 +1596,10 @@ public final class MimeWalker {
                 ContentType ct = parsed.get().value();
                 mimeType = ct.getBaseType().toLowerCase(Locale.ROOT);
                 charset = Optional.ofNullable(ct.getParameter("charset"));
-                nameParam = nameValues.extended().or(() -> Optional.ofNullable(ct.getParameter("name")));
+                nameParam = nameValues
+                        .extended()
+                        .map(MimeWalker::decodedOnce)
+                        .or(() -> Optional.ofNullable(ct.getParameter("name")).map(TextDecoding::decodeHeader));
             }
         }
         Optional<String> disposition = Optional.empty();
@@ -1609,20 +1613,26 @@ public final class MimeWalker {
             if (parsed.isPresent()) {
                 ContentDisposition cd = parsed.get().value();
                 disposition = Optional.ofNullable(cd.getDisposition()).map(d -> d.toLowerCase(Locale.ROOT));
-                fileName = fileNameValues.extended().or(() -> Optional.ofNullable(cd.getParameter("filename")));
+                fileName = fileNameValues
+                        .extended()
+                        .map(MimeWalker::decodedOnce)
+                        .or(() ->
+                                Optional.ofNullable(cd.getParameter("filename")).map(TextDecoding::decodeHeader));
             }
         }
         if (fileName.isEmpty() || fileName.get().isBlank()) {
             fileName = nameParam;
         }
-        fileName = fileName.map(TextDecoding::decodeHeader);
         // every other name a client may take (the plain one beside RFC 2231's, a second one, Content-Type's name):
         // checked by name too, or `filename*=utf-8''notes.txt; filename="run.js"` passed as notes.txt
         List<String> otherNames = new ArrayList<>();
-        List<String> given = new ArrayList<>(fileNameValues.all());
-        given.addAll(nameValues.all());
-        for (String o : given) {
-            String decoded = TextDecoding.decodeHeader(o);
+        List<String> given = new ArrayList<>();
+        for (LenientHeaders.ParameterValues values : List.of(fileNameValues, nameValues)) {
+            values.extended().map(MimeWalker::decodedOnce).ifPresent(given::add);
+            values.firstOfTwice().map(MimeWalker::decodedOnce).ifPresent(given::add);
+            values.plain().stream().map(TextDecoding::decodeHeader).forEach(given::add);
+        }
+        for (String decoded : given) {
             if (!decoded.isBlank() && !fileName.map(decoded::equals).orElse(false) && !otherNames.contains(decoded)) {
                 otherNames.add(decoded);
             }
@@ -1632,6 +1642,14 @@ public final class MimeWalker {
                 .filter(e -> !e.isEmpty())
                 .orElse("7bit");
         return new PartInfo(path, depth, mimeType, contentTypeHeader, charset, fileName, disposition, enc, otherNames);
+    }
+
+    /**
+     * An RFC 2231 value, which {@link LenientHeaders} decoded from its charset: only encoded words left in it (a
+     * mailer's RFC 2047 name cut into plain sections) are decoded; its characters are not read as raw bytes again.
+     */
+    private static String decodedOnce(String value) {
+        return value.contains("=?") ? TextDecoding.decodeEncodedWords(value) : value;
     }
 
     /**

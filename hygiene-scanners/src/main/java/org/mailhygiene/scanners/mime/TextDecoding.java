@@ -335,6 +335,21 @@ public final class TextDecoding {
      * @return the decoded text; the input where nothing needed decoding or decoding failed
      */
     public static String decodeHeader(String raw) {
+        String text = decodeRawBytes(raw);
+        if (text.contains("=?")) {
+            text = decodeEncodedWords(text);
+        }
+        return text;
+    }
+
+    /**
+     * The first step of {@link #decodeHeader}: a value of chars up to U+00FF holding one from U+0080 or an ESC is
+     * taken for raw bytes and decoded as text with no declared charset; any other value is returned as it is.
+     *
+     * @param raw the value
+     * @return the decoded value, or {@code raw}
+     */
+    static String decodeRawBytes(String raw) {
         String text = raw;
         boolean rawBytes = true;
         boolean needs = false;
@@ -350,9 +365,6 @@ public final class TextDecoding {
         }
         if (rawBytes && needs) {
             text = decode(raw.getBytes(StandardCharsets.ISO_8859_1), null);
-        }
-        if (text.contains("=?")) {
-            text = decodeEncodedWords(text);
         }
         return text;
     }

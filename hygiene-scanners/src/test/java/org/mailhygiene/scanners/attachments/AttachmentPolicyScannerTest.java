@@ -1001,6 +1001,32 @@ class AttachmentPolicyScannerTest {
     }
 
     @Test
+    void invisibleCharactersAfterTheExtensionDoNotHideIt() throws Exception {
+        byte[] hello = "hello".getBytes(StandardCharsets.US_ASCII);
+        // a no-break space (CPython's email strips it: the name shown is "run.exe"), a zero-width space, direction
+        // marks, a byte-order mark, a soft hyphen and control characters: none is shown after the extension, and each
+        // passed as clean
+        for (String tail : List.of(
+                "%C2%A0",
+                "%E2%80%AF", "%E2%80%8B", "%E2%80%8E", "%E2%80%8F", "%EF%BB%BF", "%C2%AD", "%05", "%7F", ".%C2%A0.")) {
+            byte[] m = Samples.message(
+                    "Content-Type: application/octet-stream",
+                    "Content-Disposition: attachment; filename*=utf-8''run.exe" + tail,
+                    hello);
+            Verdict v = scan(m);
+            assertThat(rules(v)).as(tail).containsExactly("EXECUTABLE_ATTACHMENT");
+            assertThat(v.rules().get(0).description()).as(tail).contains("by name (.exe)");
+        }
+        // inside the name such characters change nothing
+        assertThat(scan(Samples.message(
+                                "Content-Type: application/octet-stream",
+                                "Content-Disposition: attachment; filename*=utf-8''run%E2%80%8B.txt",
+                                hello))
+                        .outcome())
+                .isEqualTo(Outcome.CLEAN);
+    }
+
+    @Test
     void myDoomStyleZipWithExecutableInside() throws Exception {
         byte[] zip = Samples.zip("readme.txt", "hi".getBytes(StandardCharsets.US_ASCII), "document.scr", Samples.pe());
         Verdict v = scan(Samples.attachment("document.zip", "application/octet-stream", zip));

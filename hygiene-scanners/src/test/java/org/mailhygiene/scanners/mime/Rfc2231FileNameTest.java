@@ -61,6 +61,31 @@ class Rfc2231FileNameTest {
     }
 
     @Test
+    void aNameDecodedFromItsCharsetIsNotDecodedASecondTime() throws Exception {
+        // U+00AD (soft hyphen, unseen) after ".exe" was read back as the byte 0xAD and taken for Shift_JIS: a visible
+        // katakana ending the extension, so that "run.exe" passed as clean (audit of session 48); CPython's email and
+        // Thunderbird decode the value once
+        byte[] m = message("Content-Type: application/octet-stream\r\n"
+                + "Content-Disposition: attachment; filename*=utf-8''run.exe%C2%AD");
+        assertThat(fileName(m)).isEqualTo("run.exe\u00ad");
+        assertThat(AttachmentPolicyScanner.create()
+                        .scan(Message.of(MessageContent.ofBytes(m)))
+                        .outcome())
+                .isEqualTo(Outcome.SUSPICIOUS);
+        assertThat(fileName(message("Content-Type: application/octet-stream; name*=iso-8859-1''r%E9sum%E9%AE.pdf")))
+                .isEqualTo("r\u00e9sum\u00e9\u00ae.pdf");
+        // raw 8-bit bytes in the extended form are bytes of its charset; encoded words in it are still decoded
+        byte[] raw = ("Content-Type: application/octet-stream\r\nContent-Disposition: attachment; filename*=utf-8''"
+                        + new String("請求書.pdf".getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1))
+                .getBytes(StandardCharsets.ISO_8859_1);
+        assertThat(fileName(message(new String(raw, StandardCharsets.ISO_8859_1))))
+                .isEqualTo("請求書.pdf");
+        assertThat(fileName(message("Content-Type: application/octet-stream\r\n"
+                        + "Content-Disposition: attachment; filename*0=\"=?utf-8?B?cnVu\"; filename*1=\"LmV4ZQ==?=\"")))
+                .isEqualTo("run.exe");
+    }
+
+    @Test
     void japaneseCharsetsAreReadAsInText() throws Exception {
         Charset cp932 = Charset.forName("windows-31j");
         // CP932's NEC special characters under the Shift_JIS label, split over continuations
