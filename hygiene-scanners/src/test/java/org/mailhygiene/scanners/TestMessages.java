@@ -105,4 +105,48 @@ public final class TestMessages {
                                 der(0x30, der(0x06, dataOid), der(0xa0, der(0x04, entity))),
                                 der(0x31))));
     }
+
+    /** Uuencodes as old mailers do: 45 bytes a line, blanks (not backquotes) for zero, a backquote line, "end". */
+    public static String uuencode(String name, byte[] data) {
+        StringBuilder sb = new StringBuilder("begin 644 " + name + "\r\n");
+        for (int off = 0; off < data.length; off += 45) {
+            int n = Math.min(45, data.length - off);
+            sb.append((char) (' ' + n));
+            for (int i = 0; i < n; i += 3) {
+                int b0 = data[off + i] & 0xff;
+                int b1 = i + 1 < n ? data[off + i + 1] & 0xff : 0;
+                int b2 = i + 2 < n ? data[off + i + 2] & 0xff : 0;
+                sb.append((char) (' ' + (b0 >> 2)))
+                        .append((char) (' ' + (((b0 & 3) << 4) | (b1 >> 4))))
+                        .append((char) (' ' + (((b1 & 0xf) << 2) | (b2 >> 6))))
+                        .append((char) (' ' + (b2 & 0x3f)));
+            }
+            sb.append("\r\n");
+        }
+        return sb.append("`\r\nend\r\n").toString();
+    }
+
+    /** yEnc-encodes as newsreaders do: each byte plus 42, NUL, LF, CR and "=" escaped, {@code line} bytes a line. */
+    public static String yEnc(String name, byte[] data, int line) {
+        StringBuilder sb =
+                new StringBuilder("=ybegin line=" + line + " size=" + data.length + " name=" + name + "\r\n");
+        int column = 0;
+        for (byte b : data) {
+            int o = (b + 42) & 0xff;
+            if (o == 0 || o == '\n' || o == '\r' || o == '=') {
+                sb.append('=');
+                o = (o + 64) & 0xff;
+                column++;
+            }
+            sb.append((char) o);
+            if (++column >= line) {
+                sb.append("\r\n");
+                column = 0;
+            }
+        }
+        if (column > 0) {
+            sb.append("\r\n");
+        }
+        return sb.append("=yend size=").append(data.length).append("\r\n").toString();
+    }
 }

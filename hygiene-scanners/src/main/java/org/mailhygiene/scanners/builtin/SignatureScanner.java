@@ -1,5 +1,6 @@
 package org.mailhygiene.scanners.builtin;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -20,6 +21,8 @@ import org.mailhygiene.scanners.mime.MimeFinding;
 import org.mailhygiene.scanners.mime.MimeWalkResult;
 import org.mailhygiene.scanners.mime.MimeWalker;
 import org.mailhygiene.scanners.mime.PartInfo;
+import org.mailhygiene.scanners.mime.PartVisitor;
+import org.mailhygiene.scanners.mime.TextFiles;
 
 /**
  * A small in-process scanner that recognises the two industry test strings, so that examples, demos and tests work
@@ -28,8 +31,10 @@ import org.mailhygiene.scanners.mime.PartInfo;
  * <ul>
  *   <li>the EICAR anti-virus test file (the 68-character string; the EICAR specification lets it be followed by
  *       whitespace, which a substring match allows) anywhere in the raw message bytes or in the decoded body of any
- *       MIME part (base64, quoted-printable, uuencode, nested multiparts and encapsulated messages) gives
- *       {@link Outcome#INFECTED} with the threat {@value #EICAR_THREAT};
+ *       MIME part (base64, quoted-printable, uuencode, nested multiparts and encapsulated messages), or in a file
+ *       uuencoded or yEnc-encoded into a {@code text/plain} part or into the lines as sent of a part Thunderbird reads
+ *       as untyped text ({@link TextFiles}; Thunderbird shows such files as attachments, clamd decodes uuencoded ones)
+ *       gives {@link Outcome#INFECTED} with the threat {@value #EICAR_THREAT};
  *   <li>otherwise the GTUBE spam test string anywhere in the raw bytes or a decoded part gives {@link Outcome#SPAM}
  *       with score {@value #GTUBE_SCORE}, threshold {@value #SPAM_THRESHOLD} and the rule {@value #GTUBE_RULE}.
  * </ul>
@@ -38,7 +43,8 @@ import org.mailhygiene.scanners.mime.PartInfo;
  * pass already found EICAR). Memory use does not grow with the message. When the walker hits one of its limits before
  * finding EICAR, part of the decoded content was not examined and the scan fails ({@link ScanFailure.Kind#TOO_LARGE}
  * for the decoded-bytes limit, {@link ScanFailure.Kind#UNSCANNABLE} for depth and part-count limits) rather than
- * calling the message clean. Broken MIME structure is scanned as far as it can be parsed.
+ * calling the message clean; so does a yEnc line too long to decode ({@link ScanFailure.Kind#UNSCANNABLE}). Broken
+ * MIME structure is scanned as far as it can be parsed.
  *
  * <p>Name {@value #NAME}; {@link #cacheIdentity()} is the name, the signature set's version ({@value #VERSION}) and the
  * walker's limits. Health is always up. Immutable and thread-safe; interruptible between buffers.
@@ -46,8 +52,11 @@ import org.mailhygiene.scanners.mime.PartInfo;
 public final class SignatureScanner implements Scanner {
     /** The scanner's name. */
     public static final String NAME = "builtin";
-    /** The version of the signature set; part of the cache identity. */
-    public static final String VERSION = "1";
+    /**
+     * The version of the signature set and of what it is matched against; part of the cache identity: 2 since files
+     * encoded into text are decoded.
+     */
+    public static final String VERSION = "2";
     /** The threat name reported for the EICAR test file. */
     public static final String EICAR_THREAT = "Eicar-Test-Signature";
     /** The rule name reported for the GTUBE test string. */
@@ -136,17 +145,30 @@ public final class SignatureScanner implements Scanner {
         Found found = new Found();
         MimeWalkResult walk;
         try {
-            walk = walker.walk(content, (part, decoded) -> {
-                PatternMatcher m = new PatternMatcher(EICAR, GTUBE);
-                feedAll(decoded, m, buf);
-                if (m.found(GTUBE_INDEX) && found.gtubePart == null) {
-                    found.gtubePart = part;
+            walk = walker.walk(content, new PartVisitor() {
+                @Override
+                public boolean leaf(PartInfo part, InputStream decoded) throws IOException {
+                    PatternMatcher m = new PatternMatcher(EICAR, GTUBE);
+                    if (part.mimeType().equals("text/plain")) {
+                        // read to its end for the files in it, every byte through the matcher as well
+                        textFiles(part, new Matched(decoded, m), found, buf);
+                    } else {
+                        feedAll(decoded, m, buf);
+                    }
+                    if (m.found(GTUBE_INDEX) && found.gtubePart == null) {
+                        found.gtubePart = part;
+                    }
+                    if (m.found(EICAR_INDEX)) {
+                        found.eicarPart = part;
+                        found.eicarFile = null;
+                    }
+                    return found.eicarPart == null;
                 }
-                if (m.found(EICAR_INDEX)) {
-                    found.eicarPart = part;
-                    return false;
+
+                @Override
+                public void untypedText(PartInfo part, InputStream raw) throws IOException {
+                    textFiles(part, raw, found, buf);
                 }
-                return true;
             });
         } catch (InterruptedIOException e) {
             throw interrupted(e);
@@ -154,7 +176,10 @@ public final class SignatureScanner implements Scanner {
             throw ScanException.of(NAME, ScanFailure.Kind.SCANNER_ERROR, "cannot read the message: " + e, e);
         }
         if (found.eicarPart != null) {
-            return infected("in " + describe(found.eicarPart), start);
+            return infected("in " + describe(found.eicarPart) + Objects.toString(found.eicarFile, ""), start);
+        }
+        if (found.undecodedFile != null) {
+            throw ScanException.of(NAME, ScanFailure.Kind.UNSCANNABLE, found.undecodedFile, null);
         }
         for (MimeFinding f : walk.findings()) {
             if (f.kind() == MimeFinding.Kind.DECODING_ERROR) {
@@ -186,6 +211,33 @@ public final class SignatureScanner implements Scanner {
         return Verdict.clean(NAME, since(start));
     }
 
+    /**
+     * Looks for EICAR in the files uuencoded or yEnc-encoded into a text ({@link TextFiles}), which Thunderbird shows
+     * as attachments and clamd decodes when uuencoded; reads the text to its end. A yEnc line too long to decode is
+     * noted in {@code found}: the scan cannot be clean. The decoded files are smaller than the text, which the walker
+     * counted against its budget.
+     */
+    private static void textFiles(PartInfo part, InputStream text, Found found, byte[] buf) throws IOException {
+        try {
+            TextFiles.read(text, (encoding, bytes) -> {}, (encoding, name, file) -> {
+                if (found.eicarPart != null) {
+                    return;
+                }
+                PatternMatcher m = new PatternMatcher(EICAR);
+                feedAll(file, m, buf);
+                if (m.found(EICAR_INDEX)) {
+                    found.eicarPart = part;
+                    found.eicarFile = (encoding == TextFiles.Encoding.YENC ? " > yEnc " : " > uuencoded ")
+                            + (name.isEmpty() ? "file without a name" : "\"" + name + "\"");
+                }
+            });
+        } catch (TextFiles.LimitException e) {
+            if (found.undecodedFile == null) {
+                found.undecodedFile = describe(part) + ": " + e.getMessage() + "; a file there could not be decoded";
+            }
+        }
+    }
+
     private static void feedAll(InputStream in, PatternMatcher m, byte[] buf) throws IOException {
         int n;
         while ((n = in.read(buf)) >= 0) {
@@ -214,8 +266,36 @@ public final class SignatureScanner implements Scanner {
     }
 
     private static String describe(PartInfo part) {
-        return "MIME part '" + part.path() + "' (" + part.mimeType()
+        return (part.path().isEmpty() ? "the message body" : "MIME part '" + part.path() + "'") + " (" + part.mimeType()
                 + part.fileName().map(n -> ", " + n).orElse("") + ")";
+    }
+
+    /** A stream whose bytes, as they are read, go through a matcher too; checks for interruption on each read. */
+    private static final class Matched extends FilterInputStream {
+        private final PatternMatcher matcher;
+
+        Matched(InputStream in, PatternMatcher matcher) {
+            super(in);
+            this.matcher = matcher;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new InterruptedIOException("scan interrupted");
+            }
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                matcher.feed(b, off, n);
+            }
+            return n;
+        }
     }
 
     private static Duration since(long start) {
@@ -250,6 +330,11 @@ public final class SignatureScanner implements Scanner {
     /** Where the walk found something; written by the visitor on the scanning thread. */
     private static final class Found {
         PartInfo eicarPart;
+        /** When EICAR was found in a file encoded into {@link #eicarPart}'s text: which ({@code > uuencoded "a"}). */
+        String eicarFile;
+
         PartInfo gtubePart;
+        /** Where a file encoded into a text could not be decoded, and why; null when none. */
+        String undecodedFile;
     }
 }

@@ -3,6 +3,8 @@ package org.mailhygiene.scanners.attachments;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.mailhygiene.scanners.TestMessages.signedData;
+import static org.mailhygiene.scanners.TestMessages.uuencode;
+import static org.mailhygiene.scanners.TestMessages.yEnc;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.lists;
@@ -1847,8 +1849,7 @@ class AttachmentPolicyScannerTest {
                             r -> assertThat(r.description()).contains("part 3: container with a transfer encoding"));
         }
         String uu = "begin-644 returned.eml\r\n"
-                + AttachmentPolicyScannerTest.uuencode("returned.eml", new byte[] {'x'})
-                        .substring("begin 644 returned.eml\r\n".length());
+                + uuencode("returned.eml", new byte[] {'x'}).substring("begin 644 returned.eml\r\n".length());
         assertThat(rules(scan(reportReturning("x-uuencode", uu)))).contains("MIME_BROKEN");
     }
 
@@ -1916,26 +1917,6 @@ class AttachmentPolicyScannerTest {
                 .hasMessageContaining("it was inspected as the first field reads only");
     }
 
-    /** Uuencodes as old mailers do: 45 bytes a line, blanks (not backquotes) for zero, a backquote line, "end". */
-    static String uuencode(String name, byte[] data) {
-        StringBuilder sb = new StringBuilder("begin 644 " + name + "\r\n");
-        for (int off = 0; off < data.length; off += 45) {
-            int n = Math.min(45, data.length - off);
-            sb.append((char) (' ' + n));
-            for (int i = 0; i < n; i += 3) {
-                int b0 = data[off + i] & 0xff;
-                int b1 = i + 1 < n ? data[off + i + 1] & 0xff : 0;
-                int b2 = i + 2 < n ? data[off + i + 2] & 0xff : 0;
-                sb.append((char) (' ' + (b0 >> 2)))
-                        .append((char) (' ' + (((b0 & 3) << 4) | (b1 >> 4))))
-                        .append((char) (' ' + (((b1 & 0xf) << 2) | (b2 >> 6))))
-                        .append((char) (' ' + (b2 & 0x3f)));
-            }
-            sb.append("\r\n");
-        }
-        return sb.append("`\r\nend\r\n").toString();
-    }
-
     /**
      * A program uuencoded into a plain-text body: mail clients show it as an attachment (found by fuzzing, session 25).
      * Harmless files so encoded pass; text that merely mentions "begin" is text.
@@ -2000,30 +1981,6 @@ class AttachmentPolicyScannerTest {
                     .getBytes(StandardCharsets.ISO_8859_1);
             assertThat(rules(scan(m))).as(header).doesNotContain(AttachmentPolicyScanner.EXECUTABLE);
         }
-    }
-
-    /** yEnc-encodes as newsreaders do: each byte plus 42, NUL, LF, CR and "=" escaped, {@code line} bytes a line. */
-    static String yEnc(String name, byte[] data, int line) {
-        StringBuilder sb =
-                new StringBuilder("=ybegin line=" + line + " size=" + data.length + " name=" + name + "\r\n");
-        int column = 0;
-        for (byte b : data) {
-            int o = (b + 42) & 0xff;
-            if (o == 0 || o == '\n' || o == '\r' || o == '=') {
-                sb.append('=');
-                o = (o + 64) & 0xff;
-                column++;
-            }
-            sb.append((char) o);
-            if (++column >= line) {
-                sb.append("\r\n");
-                column = 0;
-            }
-        }
-        if (column > 0) {
-            sb.append("\r\n");
-        }
-        return sb.append("=yend size=").append(data.length).append("\r\n").toString();
     }
 
     /**

@@ -106,6 +106,44 @@ class SignatureScannerTest {
         assertThat(scan(msg).outcome()).isEqualTo(Outcome.INFECTED);
     }
 
+    /**
+     * A file uuencoded or yEnc-encoded into a letter's text, which Thunderbird shows as an attachment (and clamd decodes
+     * when uuencoded): until session 48 EICAR so encoded under a harmless name was clean for this scanner.
+     */
+    @Test
+    void eicarUuencodedOrYEncodedIntoTheTextIsInfected() throws Exception {
+        String head = "From: a@example.org\r\nTo: b@example.org\r\nSubject: notes\r\n";
+        byte[] uu = ascii(head + "\r\nhello\r\n\r\n" + TestMessages.uuencode("notes.txt", ascii(eicar())) + "bye\r\n");
+        assertThat(new String(uu, StandardCharsets.ISO_8859_1)).doesNotContain("EICAR");
+        Verdict v = scan(uu);
+        assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
+        assertThat(v.rules().get(0).description())
+                .isEqualTo("EICAR test file in the message body (text/plain) > uuencoded \"notes.txt\"");
+        byte[] y = ascii(head + "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+                + "Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: 8bit\r\n\r\nhello\r\n"
+                + TestMessages.yEnc("notes.txt", ascii(eicar()), 128) + "--b--\r\n");
+        v = scan(y);
+        assertThat(v.outcome()).isEqualTo(Outcome.INFECTED);
+        assertThat(v.rules().get(0).description())
+                .isEqualTo("EICAR test file in MIME part '1' (text/plain) > yEnc \"notes.txt\"");
+        // in a part Thunderbird reads as untyped text, the lines as sent, whatever the transfer encoding says
+        byte[] untyped = ascii(head + "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+                + "Content-Type: text\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                + TestMessages.yEnc("notes.txt", ascii(eicar()), 128) + "--b--\r\n");
+        assertThat(scan(untyped).outcome()).isEqualTo(Outcome.INFECTED);
+        // harmless files so encoded stay clean; a yEnc line too long to decode is no basis for clean
+        assertThat(scan(ascii(head + "\r\n" + TestMessages.uuencode("notes.txt", ascii("just notes\r\n"))))
+                        .outcome())
+                .isEqualTo(Outcome.CLEAN);
+        byte[] tooLong = ascii(head + "\r\n=ybegin line=128 size=2000 name=notes.txt\r\n" + "a".repeat(2000)
+                + "\r\n=yend size=2000\r\n");
+        assertThatThrownBy(() -> scan(tooLong))
+                .isInstanceOfSatisfying(
+                        ScanException.class,
+                        e -> assertThat(e.failure().kind()).isEqualTo(ScanFailure.Kind.UNSCANNABLE))
+                .hasMessageContaining("a yEnc line longer than 1024 characters");
+    }
+
     @Test
     void gtubeIsSpamWithTheAgreedScoreAndRule() throws Exception {
         Verdict v = scan(TestMessages.text("buy now " + gtube()));
