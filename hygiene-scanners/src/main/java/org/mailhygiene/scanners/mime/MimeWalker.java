@@ -98,7 +98,8 @@ public final class MimeWalker {
     /**
      * What this walker's output depends on besides its limits, named in {@link #toString()} (and so in the cache
      * identities of the scanners that name their walker): 2 since opaque S/MIME signatures are opened; 3 since a file
-     * name in RFC 2231's extended form is decoded from its charset once (its characters were read as raw bytes again).
+     * name in RFC 2231's extended form is decoded from its charset once (its characters were read as raw bytes again)
+     * and a {@code Content-Transfer-Encoding} is read up to a blank, {@code ;}, {@code ,} or comment.
      */
     static final int VERSION = 3;
 
@@ -680,7 +681,7 @@ public final class MimeWalker {
                                     c.value().getParameter("boundary"),
                                     c.value().getParameter("name")))
                             .orElse(h));
-            conflicting(p, "Content-Transfer-Encoding", info, h -> meaning(h.strip()));
+            conflicting(p, "Content-Transfer-Encoding", info, h -> meaning(mechanism(h)));
             conflicting(
                     p,
                     "Content-Disposition",
@@ -1638,10 +1639,26 @@ public final class MimeWalker {
             }
         }
         String enc = header(p, "Content-Transfer-Encoding")
-                .map(e -> e.trim().toLowerCase(Locale.ROOT))
+                .map(MimeWalker::mechanism)
                 .filter(e -> !e.isEmpty())
                 .orElse("7bit");
         return new PartInfo(path, depth, mimeType, contentTypeHeader, charset, fileName, disposition, enc, otherNames);
+    }
+
+    /**
+     * A {@code Content-Transfer-Encoding} value's mechanism, in lower case: the value up to a blank, {@code ;},
+     * {@code ,} or {@code (}, as Thunderbird reads it (RFC 2045 allows a comment after it: {@code base64 (binary)}).
+     * Until session 48 the whole value was the mechanism, so such a body went undecoded, and EICAR in it was clean for
+     * the built-in scanner while Thunderbird and clamd decode it. A value that starts with a comment names no
+     * mechanism Thunderbird knows either and stays unknown.
+     */
+    static String mechanism(String value) {
+        String v = value.strip();
+        int end = 0;
+        while (end < v.length() && " \t\r\n;,(".indexOf(v.charAt(end)) < 0) {
+            end++;
+        }
+        return v.substring(0, end == 0 ? v.length() : end).toLowerCase(Locale.ROOT);
     }
 
     /**

@@ -145,6 +145,22 @@ class SignatureScannerTest {
     }
 
     @Test
+    void eicarUnderATransferEncodingWithACommentIsInfected() throws Exception {
+        // Thunderbird and clamd decode "base64 (binary data)" as base64; until session 48 this scanner did not
+        byte[] msg = ascii(crlf(
+                "MIME-Version: 1.0",
+                "Content-Type: multipart/mixed; boundary=o",
+                "",
+                "--o",
+                "Content-Type: text/plain; name=notes.txt",
+                "Content-Transfer-Encoding: base64 (binary data)",
+                "",
+                base64(ascii(eicar())),
+                "--o--"));
+        assertThat(scan(msg).outcome()).isEqualTo(Outcome.INFECTED);
+    }
+
+    @Test
     void gtubeIsSpamWithTheAgreedScoreAndRule() throws Exception {
         Verdict v = scan(TestMessages.text("buy now " + gtube()));
         assertThat(v.outcome()).isEqualTo(Outcome.SPAM);

@@ -74,6 +74,38 @@ class MimeWalkerEvasionTest {
     }
 
     @Test
+    void aTransferEncodingFollowedByACommentOrParametersIsReadAsItsFirstToken() throws IOException {
+        // RFC 2045 allows a comment after the mechanism; Thunderbird reads the value up to a blank, ';' or ','. Until
+        // session 48 such a body went undecoded (UNKNOWN_ENCODING), and EICAR in it was clean for the built-in scanner
+        for (String cte : List.of("base64 (binary data)", "BASE64(x)", "base64; x=y", "base64 x", "base64,")) {
+            List<String> sizes = new ArrayList<>();
+            MimeWalkResult r = MimeWalker.defaults()
+                    .walk(
+                            MessageContent.ofBytes(multipart("Content-Type: application/octet-stream\r\n"
+                                            + "Content-Transfer-Encoding: " + cte + "\r\n")
+                                    .getBytes(StandardCharsets.ISO_8859_1)),
+                            (PartInfo p, InputStream in) -> {
+                                byte[] body = in.readAllBytes();
+                                sizes.add(p.transferEncoding() + ":" + body.length + ":" + (char) body[0]);
+                                return true;
+                            });
+            assertThat(kinds(r)).as(cte).isEmpty();
+            assertThat(sizes).as(cte).containsExactly("7bit:2:h", "base64:33:M");
+        }
+        // a comment before it is read as no encoding Thunderbird knows either: undecoded, and reported
+        MimeWalkResult r = walk(
+                multipart("Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: (c) base64\r\n"),
+                new ArrayList<>());
+        assertThat(kinds(r)).containsExactly(MimeFinding.Kind.UNKNOWN_ENCODING);
+        // copies that differ in their comments only mean the same
+        r = walk(
+                multipart("Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n"
+                        + "Content-Transfer-Encoding: base64 (again)\r\n"),
+                new ArrayList<>());
+        assertThat(kinds(r)).isEmpty();
+    }
+
+    @Test
     void copiesThatMeanTheSameAreNoFinding() throws IOException {
         // the same encoding in other case, the same type with another charset, the same disposition and file name
         MimeWalkResult r = walk(
