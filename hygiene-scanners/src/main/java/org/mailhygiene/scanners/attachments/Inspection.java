@@ -114,7 +114,7 @@ final class Inspection {
         // one): the name up to it is checked too ("invoice.js" NUL ".txt" passed as a text file, parser audit 38)
         Optional<String> beforeNul = name.filter(s -> s.indexOf('\0') >= 0)
                 .map(s -> windowsName(s.substring(0, s.indexOf('\0'))))
-                .filter(s -> !s.isEmpty());
+                .filter(s -> !s.isEmpty() && !cleanName.equals(Optional.of(s))); // a NUL at the end is cut already
         beforeNul.ifPresent(cut -> names(
                 location + " (its name up to the NUL, \"" + cut + "\")",
                 Optional.of(cut),

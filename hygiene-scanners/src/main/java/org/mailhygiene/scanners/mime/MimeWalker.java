@@ -37,7 +37,7 @@ import org.mailhygiene.internal.Checks;
  * <p>Parsing uses Jakarta Mail (Angus) over a shared stream that re-opens the {@link MessageContent} for each part,
  * so part bodies are never copied into heap: memory use is bounded by buffers, whatever the message size. Transfer
  * encodings are removed on the fly (base64, quoted-printable, uuencode). Nested multiparts and {@code message/rfc822}
- * parts are descended into, and so is an opaque S/MIME signature (RFC 8551 3.4.2: an {@code application/pkcs7-mime}
+ * parts (and {@code message/global} and {@code message/news}, which Thunderbird reads alike) are descended into, and so is an opaque S/MIME signature (RFC 8551 3.4.2: an {@code application/pkcs7-mime}
  * or {@code application/x-pkcs7-mime} part, or an {@code application/octet-stream} one named {@code .p7m} or
  * {@code .p7c}, whose content is a readable CMS {@code signedData} with its signed entity inside, {@link CmsContent}):
  * the structure's bytes go to {@link PartVisitor#signature} (a leaf by default) and its signed entity, which mail
@@ -99,7 +99,8 @@ public final class MimeWalker {
      * What this walker's output depends on besides its limits, named in {@link #toString()} (and so in the cache
      * identities of the scanners that name their walker): 2 since opaque S/MIME signatures are opened; 3 since a file
      * name in RFC 2231's extended form is decoded from its charset once (its characters were read as raw bytes again)
-     * and a {@code Content-Transfer-Encoding} is read up to a blank, {@code ;}, {@code ,} or comment.
+     * and a {@code Content-Transfer-Encoding} is read up to a blank, {@code ;}, {@code ,} or comment, and a
+     * {@code message/news} part is walked as a message.
      */
     static final int VERSION = 3;
 
@@ -467,7 +468,11 @@ public final class MimeWalker {
     }
 
     static boolean isEncapsulatedMessage(String mimeType) {
-        return mimeType.equals("message/rfc822") || mimeType.equals("message/global");
+        // message/news too: Thunderbird reads it as message/rfc822 and shows the attachments inside (until session 48
+        // it was a leaf here, and a program attached inside passed every scanner built on the walker)
+        return mimeType.equals("message/rfc822")
+                || mimeType.equals("message/global")
+                || mimeType.equals("message/news");
     }
 
     private static boolean isIdentityEncoding(String enc) {

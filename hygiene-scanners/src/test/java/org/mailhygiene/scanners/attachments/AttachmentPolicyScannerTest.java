@@ -1008,9 +1008,19 @@ class AttachmentPolicyScannerTest {
         // a no-break space (CPython's email strips it: the name shown is "run.exe"), a zero-width space, direction
         // marks, a byte-order mark, a soft hyphen and control characters: none is shown after the extension, and each
         // passed as clean
+        // (a NUL at the end is cut too, and the name is reported once, not also as cut at its NUL)
         for (String tail : List.of(
+                "%00",
                 "%C2%A0",
-                "%E2%80%AF", "%E2%80%8B", "%E2%80%8E", "%E2%80%8F", "%EF%BB%BF", "%C2%AD", "%05", "%7F", ".%C2%A0.")) {
+                "%E2%80%AF",
+                "%E2%80%8B",
+                "%E2%80%8E",
+                "%E2%80%8F",
+                "%EF%BB%BF",
+                "%C2%AD",
+                "%05",
+                "%7F",
+                ".%C2%A0.")) {
             byte[] m = Samples.message(
                     "Content-Type: application/octet-stream",
                     "Content-Disposition: attachment; filename*=utf-8''run.exe" + tail,

@@ -106,6 +106,23 @@ class MimeWalkerEvasionTest {
     }
 
     @Test
+    void aMessageNewsPartIsWalkedAsAMessage() throws IOException {
+        // Thunderbird reads message/news as message/rfc822 and shows the attachments inside; until session 48 it was
+        // a leaf here, and a program attached inside passed every scanner built on the walker
+        String inner = "From: c@example.org\r\nSubject: fwd\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: multipart/mixed; boundary=IN\r\n\r\n--IN\r\nContent-Type: text/plain\r\n\r\nhi\r\n"
+                + "--IN\r\nContent-Type: application/octet-stream; name=run.exe\r\n"
+                + "Content-Transfer-Encoding: base64\r\n\r\nTVqQAAMAAAAEAAAA\r\n--IN--\r\n";
+        List<String> leaves = new ArrayList<>();
+        MimeWalkResult r = walk(
+                multipart("Content-Type: message/news\r\n\r\n" + inner)
+                        .replace("TVqQAAMAAAAEAAAA//8A" + "ALgAAAAAAAAAQAAAAAAAAAAA\r\n--BB--", "--BB--"),
+                leaves);
+        assertThat(kinds(r)).isEmpty();
+        assertThat(leaves).containsExactly("1=text/plain", "2.1.1=text/plain", "2.1.2=application/octet-stream");
+    }
+
+    @Test
     void copiesThatMeanTheSameAreNoFinding() throws IOException {
         // the same encoding in other case, the same type with another charset, the same disposition and file name
         MimeWalkResult r = walk(
