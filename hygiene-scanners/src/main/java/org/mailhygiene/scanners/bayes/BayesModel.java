@@ -145,7 +145,9 @@ public final class BayesModel {
 
     /**
      * Text in a language the model learned only from spam ({@link #LANGUAGE_SPAM_SHARE}; {@link TextLanguage} tells
-     * German, French, Spanish, Portuguese, Italian, Dutch and Polish) reads as spam by its ordinary words. For such a
+     * German, French, Spanish, Portuguese, Italian, Dutch and Polish), or written in an alphabet whose words it learned
+     * only from spam ({@link TextLanguage#textScript}: Cyrillic, Hangul, Greek, ...; the default model learned Russian
+     * and Korean words from spam alone), reads as spam by its ordinary words. For such a
      * message, when the second reading (header, structure, links; {@link #STRUCTURE_WEIGHT}) scores below 0.5, the
      * score is that reading's (or the usual score, if lower): the words alone do not make it spam. At or above 0.5 the
      * score is as for any message. Text padded with a language's function words is not that language's text
@@ -193,6 +195,8 @@ public final class BayesModel {
     private volatile boolean startedFromDefault;
     private final long instance = INSTANCES.incrementAndGet();
     private final AtomicLong generation = new AtomicLong();
+    /** The summed counts of each script's words, at the generation they were taken (null until first needed). */
+    private volatile ScriptCounts scriptCounts;
 
     private BayesModel(Map<String, int[]> counts, long spamMessages, long hamMessages) {
         this.counts = counts;
@@ -641,7 +645,9 @@ public final class BayesModel {
      * {@link Tokenizer#isTextWord} is false), and the score is the logistic function of 0.8 times the first
      * reading's log-odds plus 0.2 times the second's; except that for text in a language this model learned only from
      * spam ({@link #LANGUAGE_SPAM_SHARE}) the second reading also leaves out the Subject's function words of that
-     * language ({@code subject:und}), and a second reading below {@link #LANGUAGE_STRUCTURE_BAR} is the score if lower.
+     * language ({@code subject:und}), and a second reading below {@link #LANGUAGE_STRUCTURE_BAR} is the score if lower;
+     * the same bar holds for text written in an alphabet whose words the model learned only from spam (Cyrillic,
+     * Hangul, ...).
      *
      * @param tokens the message's tokens
      * @return the score, the clues used (of the whole reading) and, with a logistic part, what each reading said
@@ -658,6 +664,7 @@ public final class BayesModel {
         int seen = unique.size();
         boolean logistic;
         int language = -1;
+        String spamOnly = null;
         lock.readLock().lock();
         try {
             logistic = !weights.isEmpty();
@@ -667,6 +674,14 @@ public final class BayesModel {
                 language = TextLanguage.detect(unique);
                 if (language > 0 && !learnedFromSpamOnly(language)) {
                     language = -1;
+                }
+                if (language > 0) {
+                    spamOnly = TextLanguage.code(language);
+                } else {
+                    Character.UnicodeScript script = TextLanguage.textScript(unique);
+                    if (script != null && scriptLearnedFromSpamOnly(script)) {
+                        spamOnly = TextLanguage.scriptCode(script);
+                    }
                 }
             }
             for (String t : unique) {
@@ -714,7 +729,7 @@ public final class BayesModel {
         double structure = reading(indicator(structureClues), structureLogOdds);
         double combined = sigmoid((1 - STRUCTURE_WEIGHT) * whole + STRUCTURE_WEIGHT * structure);
         double structureScore = Math.min(1.0, Math.max(0.0, sigmoid(structure)));
-        if (language > 0 && structureScore < LANGUAGE_STRUCTURE_BAR) {
+        if (spamOnly != null && structureScore < LANGUAGE_STRUCTURE_BAR) {
             // words the model knows only from spam cannot outvote a header leaning ham; never raises a score
             combined = Math.min(combined, structureScore);
         }
@@ -727,7 +742,7 @@ public final class BayesModel {
                 java.util.Arrays.asList(top).subList(0, topCount),
                 structureScore,
                 structureClues.size() > MAX_CLUES ? structureClues.subList(0, MAX_CLUES) : structureClues,
-                language > 0 ? Optional.of(TextLanguage.code(language)) : Optional.empty());
+                Optional.ofNullable(spamOnly));
     }
 
     /**
@@ -745,6 +760,48 @@ public final class BayesModel {
                 ham += c[1];
             }
         }
+        return spamShareAtLeast(spam, ham);
+    }
+
+    /**
+     * Whether this model learned the words of a script ({@link TextLanguage#textScript}: Cyrillic, Hangul, ...)
+     * (almost) only from spam: the counts of all its text words whose first letter is of that script, each side
+     * divided by its number of messages, give spam at least {@link #LANGUAGE_SPAM_SHARE} of the total, over at least
+     * {@link #LANGUAGE_MIN_COUNT} counts. The sums are taken once per change of the model (one pass over its tokens,
+     * kept with the {@link #version() generation} they were taken at). Called under the read lock.
+     */
+    private boolean scriptLearnedFromSpamOnly(Character.UnicodeScript script) {
+        ScriptCounts sums = scriptCounts;
+        long now = generation.get();
+        if (sums == null || sums.generation() != now) {
+            Map<Character.UnicodeScript, long[]> byScript = new HashMap<>();
+            for (Map.Entry<String, int[]> e : counts.entrySet()) {
+                String t = e.getKey();
+                if (t.indexOf(':') >= 0 || isCorrectionToken(t)) {
+                    continue;
+                }
+                Character.UnicodeScript s = TextLanguage.scriptOf(t);
+                if (s != null && TextLanguage.isTold(s)) {
+                    long[] c = byScript.computeIfAbsent(s, k -> new long[2]);
+                    c[0] += e.getValue()[0];
+                    c[1] += e.getValue()[1];
+                }
+            }
+            sums = new ScriptCounts(now, Map.copyOf(byScript));
+            scriptCounts = sums;
+        }
+        long[] c = sums.counts().get(script);
+        return c != null && spamShareAtLeast(c[0], c[1]);
+    }
+
+    /** A model's summed counts of each script's words ({@link #scriptLearnedFromSpamOnly}), at a generation. */
+    private record ScriptCounts(long generation, Map<Character.UnicodeScript, long[]> counts) {}
+
+    /**
+     * Whether counts of spam and ham, each divided by the number of messages of its side, give spam at least
+     * {@link #LANGUAGE_SPAM_SHARE}, over at least {@link #LANGUAGE_MIN_COUNT} counts. Called under the read lock.
+     */
+    private boolean spamShareAtLeast(long spam, long ham) {
         if (spam + ham < LANGUAGE_MIN_COUNT || spamMessages == 0) {
             return false;
         }

@@ -37,7 +37,8 @@ import org.mailhygiene.scanners.mime.TextDecoding;
  * Classification#structureScore()}, weighing {@link BayesModel#STRUCTURE_WEIGHT} of the score's log-odds; the
  * description names that reading's three strongest tokens with their spam probability, and those of them that are
  * not among the strongest tokens above follow them as rules too), {@code BAYES_LANGUAGE} for text in a language the
- * model learned only from spam (German, French, ... over the default model; {@link Classification#spamOnlyLanguage}),
+ * model learned only from spam (German, French, ... over the default model, and text written in an alphabet such as
+ * Cyrillic or Hangul whose words it learned only from spam; {@link Classification#spamOnlyLanguage}),
  * scored with the second reading's score, which is then the verdict's score if below
  * {@link BayesModel#LANGUAGE_STRUCTURE_BAR}, and the message's tokens with the largest weights as
  * {@code weight:TOKEN}, scored with the weight.

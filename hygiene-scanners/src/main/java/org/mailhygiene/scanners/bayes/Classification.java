@@ -29,7 +29,9 @@ import java.util.Optional;
  * @param structureClues the significant tokens of the second reading, strongest first (at most the classifier's clue
  *     limit): what its score rests on besides the logistic weights; empty when read once
  * @param spamOnlyLanguage with a logistic part, the ISO 639-1 code of the language of the message's text when the
- *     model learned that language's common words (almost) only from spam ({@link BayesModel#LANGUAGE_SPAM_SHARE});
+ *     model learned that language's common words (almost) only from spam ({@link BayesModel#LANGUAGE_SPAM_SHARE}),
+ *     or the ISO 15924 code of the alphabet of a text written in one other than Latin ({@code Cyrl}, {@code Hang},
+ *     ...) when the model learned that alphabet's words (almost) only from spam;
  *     then, if {@code structureScore} is below {@link BayesModel#LANGUAGE_STRUCTURE_BAR}, {@code score} is at most
  *     {@code structureScore}. Empty for English text, text in a language the model knows from ham too, or read once
  */

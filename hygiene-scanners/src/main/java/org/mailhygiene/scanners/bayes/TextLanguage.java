@@ -28,9 +28,11 @@ import java.util.Set;
 final class TextLanguage {
     /**
      * What this class detects, part of {@link BayesScanner}'s cache identity: 1 since it was introduced; 2 since the
-     * Subject's function words of the text's language ({@link #isSubjectWord}) are left out of the second reading.
+     * Subject's function words of the text's language ({@link #isSubjectWord}) are left out of the second reading; 3
+     * since text written mostly in one non-Latin alphabet ({@link #textScript}: Cyrillic, Greek, Hangul, ...) is told
+     * too.
      */
-    static final int VERSION = 2;
+    static final int VERSION = 3;
 
     /** The fewest distinct listed words of one language that make a text that language: 5. */
     static final int MIN_WORDS = 5;
@@ -78,6 +80,22 @@ final class TextLanguage {
         WORD_LISTS = List.copyOf(lists);
     }
 
+    /**
+     * The alphabets {@link #textScript} tells, with their ISO 15924 codes: scripts written with spaces between words
+     * that the tokenizer reads as words (Hangul as bigrams within its words). Han, Hiragana and Katakana are not among
+     * them: Japanese and Chinese text shares its characters, and the tokenizer reads them apart (TextTokens).
+     */
+    private static final Map<Character.UnicodeScript, String> SCRIPTS = Map.of(
+            Character.UnicodeScript.CYRILLIC, "Cyrl",
+            Character.UnicodeScript.GREEK, "Grek",
+            Character.UnicodeScript.HANGUL, "Hang",
+            Character.UnicodeScript.ARABIC, "Arab",
+            Character.UnicodeScript.HEBREW, "Hebr",
+            Character.UnicodeScript.THAI, "Thai",
+            Character.UnicodeScript.ARMENIAN, "Armn",
+            Character.UnicodeScript.GEORGIAN, "Geor",
+            Character.UnicodeScript.DEVANAGARI, "Deva");
+
     private TextLanguage() {}
 
     /**
@@ -110,6 +128,74 @@ final class TextLanguage {
         }
         // the scripts are looked at only for a candidate: most mail is English and never gets here
         return best < 0 || mostlyOtherScript(tokens) ? -1 : best;
+    }
+
+    /**
+     * The alphabet a message's text is written in, when it is not Latin: the listed script ({@link #SCRIPTS}) of more
+     * than half of the text's words (tokens without a colon; a word's script is its first letter's), at least
+     * {@value #MIN_WORDS} of them. A Russian or Korean letter is such text; an English one quoting a Russian name, or
+     * English spam with a few Cyrillic look-alike words, is not. One pass over the tokens. Told apart from
+     * {@link #detect}, which tells languages of the Latin alphabet.
+     *
+     * @param tokens the message's tokens (header and structure tokens hold a colon and are ignored)
+     * @return the script, or {@code null} when the text is mostly Latin, Han or kana, too short, or mixed
+     */
+    static Character.UnicodeScript textScript(Set<String> tokens) {
+        int words = 0;
+        Map<Character.UnicodeScript, Integer> byScript = new HashMap<>();
+        for (String t : tokens) {
+            if (t.indexOf(':') < 0) {
+                words++;
+                Character.UnicodeScript s = scriptOf(t);
+                if (s != null && SCRIPTS.containsKey(s)) {
+                    byScript.merge(s, 1, Integer::sum);
+                }
+            }
+        }
+        for (Map.Entry<Character.UnicodeScript, Integer> e : byScript.entrySet()) {
+            int n = e.getValue();
+            if (n >= MIN_WORDS && n * 2 > words) {
+                return e.getKey();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The script of a word's first letter.
+     *
+     * @param word a token
+     * @return its first letter's script; {@code null} without a letter
+     */
+    static Character.UnicodeScript scriptOf(String word) {
+        for (int i = 0; i < word.length(); ) {
+            int c = word.codePointAt(i);
+            if (Character.isLetter(c)) {
+                return Character.UnicodeScript.of(c);
+            }
+            i += Character.charCount(c);
+        }
+        return null;
+    }
+
+    /**
+     * Whether {@link #textScript} tells a script.
+     *
+     * @param script a script
+     * @return whether it is one of the listed alphabets
+     */
+    static boolean isTold(Character.UnicodeScript script) {
+        return SCRIPTS.containsKey(script);
+    }
+
+    /**
+     * A script's ISO 15924 code.
+     *
+     * @param script a script {@link #textScript} returned
+     * @return its code, e.g. {@code Cyrl}
+     */
+    static String scriptCode(Character.UnicodeScript script) {
+        return SCRIPTS.get(script);
     }
 
     /** Whether more than a tenth of the text's words (tokens without a colon) hold letters of another script. */
@@ -183,13 +269,22 @@ final class TextLanguage {
     }
 
     /**
-     * A language's English name for a code.
+     * A language's English name for a code, or a script's for its code.
      *
-     * @param code an ISO 639-1 code of a listed language
-     * @return its name, e.g. {@code German}; the code itself when not listed
+     * @param code an ISO 639-1 code of a listed language, or an ISO 15924 code of a listed script
+     * @return its name, e.g. {@code German}, {@code Cyrillic script}; the code itself when not listed
      */
     static String name(String code) {
         int i = CODES.indexOf(code.toLowerCase(Locale.ROOT));
-        return i < 0 ? code : NAMES.get(i);
+        if (i >= 0) {
+            return NAMES.get(i);
+        }
+        for (Map.Entry<Character.UnicodeScript, String> e : SCRIPTS.entrySet()) {
+            if (e.getValue().equals(code)) {
+                String n = e.getKey().name();
+                return n.charAt(0) + n.substring(1).toLowerCase(Locale.ROOT) + " script";
+            }
+        }
+        return code;
     }
 }

@@ -186,6 +186,28 @@ class DefaultModelTest {
     }
 
     /**
+     * Session 48: the default model learned Korean and Russian words from spam alone (Hangul 184 counts in spam, 0 in
+     * ham; Cyrillic 309 and 0), and the language rule told only languages of the Latin alphabet, so a Korean note
+     * from the mail gem's fixtures (MIT; src/test/resources/mime-torture/SOURCE.txt) scored 0.94 on {@code 습니},
+     * {@code 니다}, {@code 입니}, the endings of every formal Korean sentence, under a header that reads ham (0.45).
+     */
+    @Test
+    void koreanHamIsNotSpamForItsWords() throws Exception {
+        BayesScanner scanner = BayesScanner.create(BayesModels.loadDefault());
+        Message korean;
+        try (java.io.InputStream in = DefaultModelTest.class.getResourceAsStream(
+                "/mime-torture/rubymail/plain_emails/raw_email_string_in_date_field.eml")) {
+            korean = Message.of(in.readAllBytes());
+        }
+        Verdict v = scanner.scan(korean);
+        assertThat(v.outcome()).as(v.toString()).isEqualTo(Outcome.CLEAN);
+        assertThat(v.rules())
+                .anyMatch(r -> r.name().equals(BayesScanner.LANGUAGE_RULE)
+                        && r.description().startsWith("text in Hangul script")
+                        && r.description().contains("the words alone do not make it spam"));
+    }
+
+    /**
      * An audit (session 31): spam sent from {@code MAIL FROM:<>} under an automatic reply's Subject was exempt from
      * classification and delivered; now it is classified. A real out-of-office reply that links is an automatic reply
      * by its {@code Auto-Submitted} field, and without it is classified, which the default model calls clean.

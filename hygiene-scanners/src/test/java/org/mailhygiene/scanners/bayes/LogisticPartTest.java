@@ -585,4 +585,44 @@ class LogisticPartTest {
         assertThat(c.spamOnlyLanguage()).isEmpty();
         assertThat(c.score()).isEqualTo(c.bayesScore());
     }
+
+    private static final List<String> KOREAN = List.of("습니", "니다", "입니", "합니", "으로", "하시", "메일");
+
+    /** Korean words (Hangul bigrams) seen only in spam, as the default model saw them, and header tokens. */
+    private static BayesModel koreanFromSpam() {
+        BayesModel m = BayesModel.empty();
+        for (int i = 0; i < 20; i++) {
+            List<String> spam = new java.util.ArrayList<>(KOREAN);
+            spam.add("from-domain:spam.example");
+            m.learn(spam, true);
+            m.learn(List.of("from-domain:work.example", "meeting", "draft", "thanks", "the", "and", "you"), false);
+        }
+        m.setLogistic(Map.of("from-domain:work.example", -1.0f, "from-domain:spam.example", 1.0f), 0.0);
+        return m;
+    }
+
+    @Test
+    void textInAnAlphabetLearnedOnlyFromSpamIsJudgedByItsHeaderWhenThatLeansHam() {
+        BayesModel m = koreanFromSpam();
+        List<String> ham = new java.util.ArrayList<>(KOREAN);
+        ham.add("from-domain:work.example");
+        Classification c = m.classify(ham);
+        assertThat(c.spamOnlyLanguage()).contains("Hang");
+        assertThat(c.structureScore()).isLessThan(BayesModel.LANGUAGE_STRUCTURE_BAR);
+        assertThat(c.score()).isEqualTo(c.structureScore());
+        assertThat(c.bayesScore()).as("its words alone make it spam").isGreaterThan(0.9);
+
+        // the same words under a spam header: the whole reading stands
+        List<String> spam = new java.util.ArrayList<>(KOREAN);
+        spam.add("from-domain:spam.example");
+        Classification s = m.classify(spam);
+        assertThat(s.spamOnlyLanguage()).contains("Hang");
+        assertThat(s.score()).isGreaterThan(0.9);
+
+        // once the model learns Korean ham, the words are read as any others (the sums follow the model's changes)
+        for (int i = 0; i < 20; i++) {
+            m.learn(ham, false);
+        }
+        assertThat(m.classify(ham).spamOnlyLanguage()).isEmpty();
+    }
 }

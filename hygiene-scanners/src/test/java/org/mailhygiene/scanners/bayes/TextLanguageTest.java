@@ -54,6 +54,37 @@ class TextLanguageTest {
         assertThat(TextLanguage.name("de")).isEqualTo("German");
         assertThat(TextLanguage.name("FR")).isEqualTo("French");
         assertThat(TextLanguage.name("xx")).isEqualTo("xx");
+        assertThat(TextLanguage.name("Cyrl")).isEqualTo("Cyrillic script");
+        assertThat(TextLanguage.name("Hang")).isEqualTo("Hangul script");
+    }
+
+    @Test
+    void tellsTextWrittenMostlyInOneNonLatinAlphabet() {
+        // a Russian letter as the tokenizer gives it (words of three letters or more), a Latin name among them
+        Set<String> russian = words("здравствуйте ivan пришлите пожалуйста отчёт если будет время спасибо");
+        assertThat(TextLanguage.textScript(russian)).isEqualTo(Character.UnicodeScript.CYRILLIC);
+        assertThat(TextLanguage.scriptCode(Character.UnicodeScript.CYRILLIC)).isEqualTo("Cyrl");
+        // Korean as bigrams within its space-separated words ("믿습니다", "입니다", ...)
+        Set<String> korean = words("믿습 습니 니다 입니 jamis 이름 하나 나님 마찰");
+        assertThat(TextLanguage.textScript(korean)).isEqualTo(Character.UnicodeScript.HANGUL);
+        // Russian text is no Latin-alphabet language
+        assertThat(TextLanguage.detect(russian)).isEqualTo(-1);
+    }
+
+    @Test
+    void englishTextWithAFewWordsOfAnotherAlphabetAndCjkTextAreNoAlphabetsText() {
+        // half the words or fewer: an English note quoting a Russian title
+        assertThat(TextLanguage.textScript(
+                        words("the report named отчёт для клиента was sent on monday with the invoice attached")))
+                .isNull();
+        // four Cyrillic words are too few to tell
+        assertThat(TextLanguage.textScript(words("привет как дела спасибо"))).isNull();
+        // header and structure tokens never count, nor do Han or kana bigrams (Japanese and Chinese are read apart)
+        assertThat(TextLanguage.textScript(
+                        words("subject:привет subject:отчёт subject:дела subject:спасибо subject:время")))
+                .isNull();
+        assertThat(TextLanguage.textScript(words("会議 議の お知 知ら 送信 アド レス"))).isNull();
+        assertThat(TextLanguage.textScript(Set.of())).isNull();
     }
 
     @Test
