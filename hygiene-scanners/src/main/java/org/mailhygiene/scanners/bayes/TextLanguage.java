@@ -171,7 +171,9 @@ final class TextLanguage {
         for (int i = 0; i < word.length(); ) {
             int c = word.codePointAt(i);
             if (Character.isLetter(c)) {
-                return Character.UnicodeScript.of(c);
+                // most words are Latin: letters below U+0250 are, without a look-up (Latin-1's µ, which is Common,
+                // is taken for Latin too: neither is a listed alphabet)
+                return c < 0x0250 ? Character.UnicodeScript.LATIN : Character.UnicodeScript.of(c);
             }
             i += Character.charCount(c);
         }
