@@ -1420,14 +1420,12 @@ final class Inspection {
 
     /**
      * Counts the compressed bytes an archive reader consumed, and the bytes expanded from that archive; for a zip it also
-     * keeps the last bytes read, up to a limit, to read the directory at its end ({@link #tail}). The buffer grows with
-     * what is read, up to the limit, and then keeps the last bytes in a ring.
+     * keeps the last bytes read, up to a limit ({@link LastBytes}), to read the directory at its end ({@link #tail}).
      */
     private static final class Counting extends FilterInputStream {
         long count;
         long expanded;
-        private final int keep;
-        private byte[] ring = new byte[0];
+        private final LastBytes last;
         private boolean skipped;
 
         Counting(InputStream in) {
@@ -1436,14 +1434,14 @@ final class Inspection {
 
         Counting(InputStream in, int keep) {
             super(in);
-            this.keep = keep;
+            this.last = new LastBytes(keep);
         }
 
         @Override
         public int read() throws IOException {
             int b = in.read();
             if (b >= 0) {
-                kept(new byte[] {(byte) b}, 0, 1);
+                last.keep(new byte[] {(byte) b}, 0, 1, count);
                 count++;
             }
             return b;
@@ -1453,7 +1451,7 @@ final class Inspection {
         public int read(byte[] b, int off, int len) throws IOException {
             int n = in.read(b, off, len);
             if (n > 0) {
-                kept(b, off, n);
+                last.keep(b, off, n, count);
                 count += n;
             }
             return n;
@@ -1467,42 +1465,17 @@ final class Inspection {
             return s;
         }
 
-        /** Keeps {@code b[off, off + n)}, read after {@link #count} bytes. */
-        private void kept(byte[] b, int off, int n) {
-            if (keep == 0) {
-                return;
-            }
-            if (count + n > ring.length && ring.length < keep) {
-                // nothing has wrapped yet (the buffer is below the limit): grow, keeping the bytes in place
-                ring = java.util.Arrays.copyOf(ring, (int) Math.min(keep, Math.max(2L * ring.length, count + n)));
-            }
-            for (int i = Math.max(0, n - ring.length); i < n; ) {
-                int at = (int) ((count + i) % ring.length);
-                int len = Math.min(n - i, ring.length - at);
-                System.arraycopy(b, off + i, ring, at, len);
-                i += len;
-            }
-        }
-
         /** The last bytes read (at most the limit), in order; empty when none are kept or some were skipped. */
         Optional<byte[]> tail() {
-            if (keep == 0 || skipped) {
+            if (!last.keeps() || skipped) {
                 return Optional.empty();
             }
-            int n = (int) Math.min(count, ring.length);
-            byte[] out = new byte[n];
-            for (int i = 0; i < n; ) {
-                int at = (int) ((count - n + i) % ring.length);
-                int len = Math.min(n - i, ring.length - at);
-                System.arraycopy(ring, at, out, i, len);
-                i += len;
-            }
-            return Optional.of(out);
+            return Optional.of(last.range(tailBase(), count, count));
         }
 
         /** The offset in the stream of {@link #tail}'s first byte. */
         long tailBase() {
-            return count - Math.min(count, ring.length);
+            return count - last.kept(count);
         }
 
         @Override

@@ -167,7 +167,7 @@ final class ZipStream implements AutoCloseable {
         long delivered;
         private byte[] pending = new byte[0];
         private int pendingAt;
-        private byte[] ring = new byte[0];
+        private final LastBytes last = new LastBytes(KEEP);
 
         Source(InputStream in) {
             super(in);
@@ -193,7 +193,7 @@ final class ZipStream implements AutoCloseable {
                 n = in.read(b, off, len);
             }
             if (n > 0) {
-                keep(b, off, n);
+                last.keep(b, off, n, delivered);
                 delivered += n;
             }
             return n;
@@ -236,32 +236,9 @@ final class ZipStream implements AutoCloseable {
             pendingAt = 0;
         }
 
-        private void keep(byte[] b, int off, int n) {
-            if (ring.length < KEEP && delivered + n > ring.length) {
-                // nothing has wrapped yet: grow, keeping the bytes in place
-                ring = java.util.Arrays.copyOf(ring, (int) Math.min(KEEP, Math.max(2L * ring.length, delivered + n)));
-            }
-            for (int i = Math.max(0, n - ring.length); i < n; ) {
-                int at = (int) ((delivered + i) % ring.length);
-                int len = Math.min(n - i, ring.length - at);
-                System.arraycopy(b, off + i, ring, at, len);
-                i += len;
-            }
-        }
-
         /** The bytes delivered at {@code [from, to)}, or {@code null} when they are not all kept. */
         byte[] last(long from, long to) {
-            if (from < 0 || to > delivered || from > to || delivered - from > ring.length) {
-                return null;
-            }
-            byte[] out = new byte[(int) (to - from)];
-            for (int i = 0; i < out.length; ) {
-                int at = (int) ((from + i) % ring.length);
-                int len = Math.min(out.length - i, ring.length - at);
-                System.arraycopy(ring, at, out, i, len);
-                i += len;
-            }
-            return out;
+            return from < 0 ? null : last.range(from, to, delivered);
         }
     }
 
