@@ -229,12 +229,14 @@ public final class QuarantineCommand implements Command {
         // list of 14,520 messages, audit of session 39)
         StringBuilder pending = new StringBuilder();
         String nl = System.lineSeparator();
+        long listed = 0;
         try {
             for (QueueId id : q.heldIds()) {
                 Optional<QuarantinedMessage> held = q.readable(id);
                 if (held.isEmpty()) {
                     continue;
                 }
+                listed++;
                 QuarantinedMessage m = held.get();
                 if (json) {
                     pending.append(json(m, null)).append(nl);
@@ -257,6 +259,10 @@ public final class QuarantineCommand implements Command {
         } finally {
             io.out().print(pending);
             io.out().flush();
+        }
+        if (listed == 0 && !json) {
+            // the right directory was read, and nothing is held (standard output stays empty)
+            io.err().println("hygiene quarantine: nothing is held (" + q.directory() + ")");
         }
         return EXIT_OK;
     }

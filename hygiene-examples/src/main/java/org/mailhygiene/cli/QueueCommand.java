@@ -171,8 +171,13 @@ public final class QueueCommand implements Command {
                                 + " (a stopped node at its next start)");
                 return EXIT_OK;
             }
-            for (QueuedMessage m : Spool.inspect(spool)) {
+            List<QueuedMessage> queued = Spool.inspect(spool);
+            for (QueuedMessage m : queued) {
                 io.out().println(json ? json(m) : text(m));
+            }
+            if (queued.isEmpty() && !json) {
+                // as Postfix's "Mail queue is empty": the right directory was read (and standard output stays empty)
+                io.err().println("hygiene queue: the queue is empty (" + spool + ")");
             }
             // Files recovery moved aside are not delivered and not listed above: say so where an administrator looks.
             List<Path> aside = Spool.setAside(spool);

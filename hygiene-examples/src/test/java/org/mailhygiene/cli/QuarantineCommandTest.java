@@ -129,6 +129,34 @@ class QuarantineCommandTest {
         }
     }
 
+    /**
+     * An empty queue or quarantine printed nothing at all, so that an administrator could not tell it from a wrong
+     * directory (hwalk's note, session 48); now a line on standard error says so, as Postfix's "Mail queue is empty",
+     * and standard output (and the JSON form) stays empty.
+     */
+    @Test
+    void anEmptyQueueAndQuarantineSaySoOnStandardError() throws Exception {
+        try (SmtpSink sink = SmtpSink.start()) {
+            try (Node node = gateway(sink)) {
+                // started once: the spool and quarantine exist
+            }
+            Run queue = Run.main("queue", "list", "--data", dir.toString());
+            assertThat(queue.status()).isZero();
+            assertThat(queue.out()).isEmpty();
+            assertThat(queue.err()).startsWith("hygiene queue: the queue is empty (");
+            Run held = Run.main("quarantine", "list", "--data", dir.toString());
+            assertThat(held.status()).isZero();
+            assertThat(held.out()).isEmpty();
+            assertThat(held.err()).startsWith("hygiene quarantine: nothing is held (");
+            assertThat(Run.main("queue", "list", "--data", dir.toString(), "--json")
+                            .err())
+                    .isEmpty();
+            assertThat(Run.main("quarantine", "list", "--data", dir.toString(), "--json")
+                            .err())
+                    .isEmpty();
+        }
+    }
+
     @Test
     void releaseIntoAStoppedNodeIsDeliveredAtItsNextStart() throws Exception {
         try (SmtpSink sink = SmtpSink.start()) {
