@@ -155,7 +155,11 @@ public final class QueueCommand implements Command {
                                 + " 'hygiene queue list' shows them)");
                 return EXIT_ERROR;
             }
-            parsed.add(new QueueId(id));
+            QueueId q = new QueueId(id);
+            if (!parsed.contains(q)) {
+                // named twice: removed once, and said once (the second removal read 'not in the queue', exit 2)
+                parsed.add(q);
+            }
         }
         Path spool = data.resolve("spool");
         try {
