@@ -273,8 +273,12 @@ public final class QueueCommand implements Command {
         return EXIT_IN_PROGRESS;
     }
 
-    /** Prints the answer lines ({@code ID RESULT [TEXT]}) and returns the exit status. */
-    private static int report(List<String> answers, QueueRequests.Action action, boolean running, boolean json, Io io) {
+    /**
+     * Prints the answer lines ({@code ID RESULT [TEXT]}) and returns the exit status.
+     *
+     * @param running whether a running node gave the answers (else the command changed a stopped node's spool)
+     */
+    static int report(List<String> answers, QueueRequests.Action action, boolean running, boolean json, Io io) {
         int status = EXIT_OK;
         if (answers.isEmpty() && !json) {
             io.out()
@@ -289,9 +293,15 @@ public final class QueueCommand implements Command {
             String text;
             switch (result) {
                 case "deleted" ->
+                    // a running node also answers a bounce with 'deleted' when a delete request for the message came
+                    // first (both waited for its delivery in progress; the first decides): until session 48 that
+                    // read 'it is from the null sender', which the message was not
                     text = action == QueueRequests.Action.DELETE
                             ? "deleted"
-                            : "deleted without a bounce (it is from the null sender: a bounce itself)";
+                            : running
+                                    ? "deleted without a bounce (it is from the null sender, a bounce itself, or a"
+                                            + " delete request for it came first)"
+                                    : "deleted without a bounce (it is from the null sender: a bounce itself)";
                 case "returned" ->
                     text = running
                             ? "returned to its sender (the bounce is queued)"

@@ -768,6 +768,26 @@ class QuarantineCommandTest {
         }
     }
 
+    /**
+     * A running node answers a bounce 'deleted' for a message from the null sender and for one a delete request named
+     * first (both waited for its delivery in progress): the command must not call the latter a bounce itself.
+     */
+    @Test
+    void aBounceAnsweredDeletedByARunningNodeDoesNotClaimTheNullSender() {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        Io io = new Io(
+                java.io.InputStream.nullInputStream(),
+                new java.io.PrintStream(out, true, StandardCharsets.UTF_8),
+                new java.io.PrintStream(OutputStream.nullOutputStream()));
+        String id = "0MXD7AKXTB6Z9PWK9BN5";
+        int status = QueueCommand.report(
+                List.of(id + " deleted"), org.mailhygiene.smtp.queue.QueueRequests.Action.BOUNCE, true, false, io);
+        assertThat(status).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .isEqualTo(id + " deleted without a bounce (it is from the null sender, a bounce itself, or a delete"
+                        + " request for it came first)\n");
+    }
+
     @Test
     void deleteAndBounceSayWhatTheyNeed() {
         Run none = Run.main("queue", "delete", "--data", dir.toString());
