@@ -120,8 +120,8 @@ public final class MilterCommand implements Command {
         sb.append(String.format(
                 "  %-24s %s\n", "", "spam-threshold, spam-tag, spam-status, spam-reject-score, virus-action (with"));
         sb.append(String.format(
-                "  %-24s %s\n", "", "scanner = auth: dns, dmarc-reject, spf-helo and hostname), name, data, listen,"));
-        sb.append(String.format("  %-24s %s\n", "", "admin-listen and stats-flush (docs/milter.md)"));
+                "  %-24s %s\n", "", "scanner = auth: dns, dmarc-reject, dmarc-exempt, spf-helo and hostname), name,"));
+        sb.append(String.format("  %-24s %s\n", "", "data, listen, admin-listen and stats-flush (docs/milter.md)"));
         sb.append(String.format(
                 "  %-24s %s\n", "--data DIR", "keep statistics under DIR/stats (for hygiene report --data DIR)"));
         sb.append(String.format(

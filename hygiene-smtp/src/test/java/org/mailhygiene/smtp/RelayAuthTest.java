@@ -183,6 +183,47 @@ class RelayAuthTest {
         }
     }
 
+    /**
+     * An internal server sending as its own domain under p=reject, not in the SPF record and not signed before the
+     * scan, was refused or held by its own node (audit, session 48): a client in {@code dmarc-exempt} has its message
+     * checked, reported and delivered signed; a client outside the list is still held.
+     */
+    @Test
+    void anExemptClientsMailOfItsOwnDomainIsDeliveredSignedAndOthersHeld(FakeDnsServer dns) throws Exception {
+        dkimKey(dns);
+        dns.txt("dept-a.example", "v=spf1 ip4:192.0.2.0/24 -all");
+        dns.txt("_dmarc.dept-a.example", "v=DMARC1; p=reject");
+        byte[] message = MESSAGE.getBytes(StandardCharsets.ISO_8859_1);
+        try (SmtpSink sink = SmtpSink.builder().start()) {
+            try (Node node = gateway(dns, sink, "gw.example.net", "dmarc-exempt = 10.0.0.0/8, 127.0.0.0/8\n")
+                    .build()) {
+                node.start();
+                try (RelayTestClient c = new RelayTestClient(node.address().getPort())) {
+                    assertThat(c.send("alice@dept-a.example", List.of("bob@remote.example"), message))
+                            .startsWith("250")
+                            .doesNotContain("held");
+                }
+                List<SinkMessage> got = sink.awaitMessages(1, Duration.ofSeconds(60));
+                assertThat(got).hasSize(1);
+                assertThat(got.get(0).text())
+                        .startsWith("DKIM-Signature: v=1; a=rsa-sha256;")
+                        .contains("\r\nAuthentication-Results: gw.example.net; spf=fail")
+                        .contains("dmarc=fail")
+                        .doesNotContain("X-Hygiene-Suspicious");
+                oneValidSignature(dns, got.get(0).data());
+            }
+            try (Node node = gateway(dns, sink, "gw.example.net", "dmarc-exempt = 10.0.0.0/8\n")
+                    .build()) {
+                node.start();
+                try (RelayTestClient c = new RelayTestClient(node.address().getPort())) {
+                    assertThat(c.send("alice@dept-a.example", List.of("bob@remote.example"), message))
+                            .startsWith("250")
+                            .contains("held as");
+                }
+            }
+        }
+    }
+
     /** Asserts that a message carries one DKIM signature, and that it verifies with the keys {@code dns} publishes. */
     static void oneValidSignature(FakeDnsServer dns, byte[] message) throws Exception {
         StubResolver resolver = StubResolver.builder().server(dns.address()).build();

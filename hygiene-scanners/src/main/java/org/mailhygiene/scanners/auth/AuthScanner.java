@@ -13,6 +13,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.IntSupplier;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
 import org.mailhygiene.api.Health;
 import org.mailhygiene.api.Message;
 import org.mailhygiene.api.Outcome;
@@ -37,6 +39,8 @@ import org.mailhygiene.scanners.auth.dns.StubResolver;
  * <p>The verdict is {@link Outcome#CLEAN} unless DMARC fails under a {@code quarantine} or {@code reject} policy (after
  * {@code pct} sampling): then it is {@link Outcome#SUSPICIOUS} with the rule {@code DMARC_QUARANTINE} or
  * {@code DMARC_REJECT}, which the policy maps to an action ({@link org.mailhygiene.api.policy.DefaultPolicy.Builder#onRule}).
+ * Mail from an {@linkplain Builder#exemptClients exempt client} (the organisation's own servers) is checked the same
+ * way but stays {@link Outcome#CLEAN}, with the rule {@value #EXEMPT_RULE} naming what was not applied.
  * Every result is also a rule ({@code SPF_PASS}, {@code DKIM_FAIL}, {@code DMARC_NONE}, {@code ARC_PASS}, ...) whose
  * description says why, so {@code hygiene scan --json} explains each. The verdict carries the
  * {@code Authentication-Results} field; the tagger renames any field of that name that arrived with the message, so
@@ -56,6 +60,13 @@ public final class AuthScanner implements Scanner {
      */
     public static final String HEADER_TOO_LARGE_RULE = "AUTH_HEADER_TOO_LARGE";
 
+    /**
+     * The rule of a message from an {@linkplain Builder#exemptClients exempt client} that would otherwise have been
+     * {@link Outcome#SUSPICIOUS} (a DMARC {@code quarantine} or {@code reject} failure, a header section past the
+     * limit): the verdict is {@link Outcome#CLEAN} and this rule says what was not applied and why.
+     */
+    public static final String EXEMPT_RULE = "DMARC_EXEMPT";
+
     private final DnsResolver dns;
     private final String authservId;
     private final PublicSuffixList psl;
@@ -66,6 +77,7 @@ public final class AuthScanner implements Scanner {
     private final DmarcVerifier dmarc;
     private final ArcVerifier arc;
     private final boolean checkHelo;
+    private final Predicate<InetAddress> exempt;
 
     private AuthScanner(Builder b) {
         this.dns = b.dns != null ? b.dns : StubResolver.builder().build();
@@ -77,6 +89,7 @@ public final class AuthScanner implements Scanner {
         this.spf = new SpfVerifier(dns, b.receiver != null ? b.receiver : authservId);
         // every default that depends on another setting is resolved here, after all setters ran
         this.checkHelo = b.checkHelo;
+        this.exempt = b.exempt;
         this.dmarc = new DmarcVerifier(dns, psl, b.percent);
         this.arc = new ArcVerifier(dns, dkim);
     }
@@ -156,25 +169,37 @@ public final class AuthScanner implements Scanner {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
-        List<Rule> rules = new ArrayList<>();
-        Outcome outcome = Outcome.CLEAN;
+        List<Rule> held = new ArrayList<>(); // what makes the verdict SUSPICIOUS
         if (r.headerTooLarge()) {
             // the From domain and the signatures were never read: a spoof padded past the limit was CLEAN, its
             // domain's p=reject unapplied (audit, session 32); held as suspicious, as a DMARC failure is
-            outcome = Outcome.SUSPICIOUS;
-            rules.add(Rule.of(
+            held.add(Rule.of(
                     HEADER_TOO_LARGE_RULE,
                     0,
                     "header section larger than " + maxHeaderBytes
                             + " bytes: the From domain and the signatures cannot be checked"));
         }
         if (r.dmarc().status() == AuthStatus.FAIL && !r.dmarc().disposition().equals("none")) {
-            outcome = Outcome.SUSPICIOUS;
             String rule = "DMARC_" + r.dmarc().disposition().toUpperCase(Locale.ROOT);
-            rules.add(Rule.of(
+            held.add(Rule.of(
                     rule,
                     0,
                     "DMARC " + r.dmarc().reason() + " (From domain " + r.dmarc().fromDomain() + ")"));
+        }
+        List<Rule> rules = new ArrayList<>();
+        Outcome outcome = Outcome.CLEAN;
+        Optional<InetAddress> client = message.envelope().clientAddress();
+        if (!held.isEmpty() && client.isPresent() && exempt.test(client.get())) {
+            // the organisation's own servers (OpenDMARC's IgnoreHosts): their outbound mail is checked and reported,
+            // but not held; a node signs it only after the scan (audit, session 48)
+            rules.add(Rule.of(
+                    EXEMPT_RULE,
+                    0,
+                    held.stream().map(Rule::name).collect(Collectors.joining(", ")) + " not applied: the client "
+                            + client.get().getHostAddress() + " is exempt"));
+        } else if (!held.isEmpty()) {
+            outcome = Outcome.SUSPICIOUS;
+            rules.addAll(held);
         }
         r.spf()
                 .ifPresentOrElse(
@@ -451,8 +476,26 @@ public final class AuthScanner implements Scanner {
         private int maxHeaderBytes = 1 << 20;
         private boolean checkHelo;
         private String receiver;
+        private Predicate<InetAddress> exempt = a -> false;
 
         private Builder() {}
+
+        /**
+         * The SMTP clients whose mail is never {@link Outcome#SUSPICIOUS} for DMARC (as OpenDMARC's {@code IgnoreHosts}):
+         * the organisation's own servers, whose outbound mail is often neither listed in the From domain's SPF record
+         * nor signed yet when it is scanned. Their mail is still checked and the results written to
+         * {@code Authentication-Results} and the rules; a {@code DMARC_REJECT} or {@code DMARC_QUARANTINE} failure,
+         * or a header section past the limit, becomes {@link Outcome#CLEAN} with the rule {@value AuthScanner#EXEMPT_RULE}
+         * instead. Mail without a client address (a file from disk) is never exempt. Default: no client is exempt.
+         *
+         * @param value tells whether a client address is exempt; called from scanning threads, so it must be
+         *     thread-safe
+         * @return this builder
+         */
+        public Builder exemptClients(Predicate<InetAddress> value) {
+            this.exempt = Objects.requireNonNull(value, "exemptClients");
+            return this;
+        }
 
         /**
          * Whether the HELO identity is checked with SPF also when the reverse path is not null (RFC 7208 section 2.3

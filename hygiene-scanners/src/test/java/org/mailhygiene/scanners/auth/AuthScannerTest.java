@@ -198,6 +198,57 @@ class AuthScannerTest {
     }
 
     /**
+     * The organisation's own server sending as its own domain, neither signed yet nor in the domain's SPF record, was
+     * refused under its own p=reject (audit, session 48): an exempt client's mail is checked and reported but never
+     * held, and says so; another client's same message still is, and a file without a client address is never exempt.
+     */
+    @Test
+    void anExemptClientsFailureIsReportedNotHeld(FakeDnsServer dns) throws Exception {
+        dns.txt("bank.example", "v=spf1 ip4:192.0.2.0/24 -all");
+        dns.txt("_dmarc.bank.example", "v=DMARC1; p=reject");
+        InetAddress internal = InetAddress.getByName("10.1.2.3");
+        AuthScanner exempting = builder(dns).exemptClients(internal::equals).build();
+        Verdict own = exempting.scan(message(BODY, "10.1.2.3", "service@bank.example"));
+        assertThat(own.outcome()).isEqualTo(Outcome.CLEAN);
+        assertThat(own.rules()).extracting(Rule::name).doesNotContain("DMARC_REJECT");
+        assertThat(own.rules())
+                .filteredOn(r -> r.name().equals(AuthScanner.EXEMPT_RULE))
+                .singleElement()
+                .satisfies(r -> assertThat(r.description())
+                        .isEqualTo("DMARC_REJECT not applied: the client 10.1.2.3 is exempt"));
+        assertThat(own.rules()).extracting(Rule::name).contains("DMARC_FAIL", "SPF_FAIL");
+        assertThat(own.headers())
+                .singleElement()
+                .satisfies(h -> assertThat(h.value()).contains("spf=fail").contains("dmarc=fail"));
+        assertThat(DefaultPolicy.defaults().decide(List.of(own)).action()).isEqualTo(Action.ACCEPT);
+
+        Verdict outside = exempting.scan(message(BODY, "198.51.100.7", "service@bank.example"));
+        assertThat(outside.outcome()).isEqualTo(Outcome.SUSPICIOUS);
+        assertThat(outside.rules())
+                .extracting(Rule::name)
+                .contains("DMARC_REJECT")
+                .doesNotContain("DMARC_EXEMPT");
+
+        Verdict fromDisk = exempting.scan(
+                new Message(Envelope.unknown(), MessageContent.ofString(BODY, StandardCharsets.ISO_8859_1)));
+        assertThat(fromDisk.outcome()).isEqualTo(Outcome.SUSPICIOUS);
+
+        // a header section past the limit is not held either for an exempt client
+        AuthScanner small = builder(dns)
+                .exemptClients(internal::equals)
+                .maxHeaderBytes(4096)
+                .build();
+        String padded = "X-Pad: " + "x".repeat(70) + "\r\n";
+        Verdict big = small.scan(message(padded.repeat(100) + BODY, "10.1.2.3", "service@bank.example"));
+        assertThat(big.outcome()).isEqualTo(Outcome.CLEAN);
+        assertThat(big.rules())
+                .filteredOn(r -> r.name().equals(AuthScanner.EXEMPT_RULE))
+                .singleElement()
+                .satisfies(r ->
+                        assertThat(r.description()).startsWith(AuthScanner.HEADER_TOO_LARGE_RULE + " not applied"));
+    }
+
+    /**
      * A forged From padded with header fields past the limit read was CLEAN with dmarc=permerror and no SPF at all: the
      * domain's p=reject never applied (audit, session 32). It is suspicious now, held by default, and SPF, which needs
      * only the envelope, is checked.

@@ -66,6 +66,8 @@ import org.mailhygiene.smtp.config.ConfigFile;
  *       <td>{@code /etc/resolv.conf}'s</td></tr>
  *   <tr><td>{@code dmarc-reject}</td><td>{@code reject} or {@code quarantine}: what a DMARC {@code p=reject} failure
  *       becomes</td><td>edge: reject; gateway: quarantine</td></tr>
+ *   <tr><td>{@code dmarc-exempt}</td><td>address patterns, repeatable: SMTP clients whose DMARC failures are reported
+ *       but never held (the organisation's own servers; needs {@code scanner = auth})</td><td>none</td></tr>
  *   <tr><td>{@code dkim-sign}</td><td>{@code DOMAIN:SELECTOR:KEY-FILE}, repeatable: sign outbound mail from DOMAIN
  *       (and its subdomains) with the key; relative to the file's directory</td><td>no signing</td></tr>
  *   <tr><td>{@code arc-seal}</td><td>{@code DOMAIN:SELECTOR:KEY-FILE}, once: ARC-seal outbound mail the node
@@ -961,7 +963,7 @@ public final class NodeConfig {
      * Checks each line of a repeatable key with comma lists on its own, so that an error names the line it is on: the
      * values of all lines checked together named the key's first line, whichever line the bad value was on.
      */
-    private static void eachLine(ConfigFile c, String key, Consumer<List<String>> check) throws ConfigException {
+    static void eachLine(ConfigFile c, String key, Consumer<List<String>> check) throws ConfigException {
         for (Map.Entry<String, Integer> line : c.lines(key)) {
             List<String> parts = new ArrayList<>();
             for (String part : line.getKey().split(",")) {

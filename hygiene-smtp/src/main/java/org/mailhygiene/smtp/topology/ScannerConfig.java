@@ -44,6 +44,7 @@ import org.mailhygiene.scanners.spamd.SpamdScanner;
 import org.mailhygiene.scanners.update.CommandStep;
 import org.mailhygiene.scanners.update.SignatureUpdateScheduler;
 import org.mailhygiene.scanners.update.UpdateStep;
+import org.mailhygiene.smtp.access.AccessRules;
 import org.mailhygiene.smtp.config.ConfigException;
 import org.mailhygiene.smtp.config.ConfigFile;
 import org.slf4j.Logger;
@@ -244,8 +245,10 @@ final class ScannerConfig {
             throw new ConfigException(c.source() + ": scanner: " + e.getMessage());
         }
         settings.rejectUnused(byFamily.keySet());
-        if (c.lineOf("spf-helo") > 0) {
-            requireFamily(c, "spf-helo", byFamily, "auth");
+        for (String key : List.of("spf-helo", "dmarc-exempt")) {
+            if (c.lineOf(key) > 0) {
+                requireFamily(c, key, byFamily, "auth");
+            }
         }
         if (c.lineOf("dns") > 0 && !byFamily.containsKey("auth")) {
             // accepted silently before, though only the auth scanner asks it (the relay's MX lookups use the system's
@@ -636,11 +639,15 @@ final class ScannerConfig {
         // a node's host name as it runs: the file's after a reload would name another host than the greeting does
         String authservId = givenAuthservId != null ? givenAuthservId : Domains.hostName(fromFile);
         boolean helo = c.bool("spf-helo").orElse(false);
-        return AuthScanner.builder()
-                .dns(dns.build())
-                .authservId(authservId)
-                .checkHelo(helo)
-                .build();
+        AuthScanner.Builder b =
+                AuthScanner.builder().dns(dns.build()).authservId(authservId).checkHelo(helo);
+        AccessRules.Builder exempt = AccessRules.builder();
+        NodeConfig.eachLine(c, "dmarc-exempt", patterns -> patterns.forEach(p -> exempt.allow(p, true)));
+        if (c.lineOf("dmarc-exempt") > 0) {
+            AccessRules rules = exempt.build();
+            b.exemptClients(client -> rules.decide(client).relay());
+        }
+        return b.build();
     }
 
     private static Scanner bayes(ConfigFile c, int n, Settings s, Path model, List<NodeService> services)

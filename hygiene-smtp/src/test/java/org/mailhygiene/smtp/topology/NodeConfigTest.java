@@ -461,6 +461,13 @@ class NodeConfigTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith("node.conf line 12: dkim-sign: cannot read key file");
         fails(VALID + "spf-helo = on\n", "node.conf line 12: spf-helo: no auth scanner is configured");
+        fails(VALID + "dmarc-exempt = 10.0.0.0/8\n", "node.conf line 12: dmarc-exempt: no auth scanner is configured");
+        assertThatThrownBy(
+                        () -> parse(VALID + "scanner = auth\ndmarc-exempt = 10.0.0.0/8\ndmarc-exempt = 10.1.2.300\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("node.conf line 14: dmarc-exempt: ");
+        assertThat(parse(VALID + "scanner = auth\ndmarc-exempt = 10.0.0.0/8, 192.0.2.\n"))
+                .isNotNull();
         assertThatThrownBy(() -> parse(VALID + "scanner = auth\nspf-helo = sometimes\n"))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("line 13")
