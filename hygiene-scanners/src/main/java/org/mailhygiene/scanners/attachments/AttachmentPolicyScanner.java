@@ -168,9 +168,11 @@ public final class AttachmentPolicyScanner implements Scanner {
      * names is a type mismatch, and a zip with stored entries followed by data descriptors is read by its directory
      * (a password-protected OpenDocument file among them is encrypted content); 17 since such a zip is read from its
      * start whatever its size (over 4 MiB it was ARCHIVE_BROKEN), and blanks Java does not call white space, invisible
-     * format characters and control characters after a name's extension are cut like trailing dots and blanks.
+     * format characters and control characters after a name's extension are cut like trailing dots and blanks; 18
+     * since a zip whose directory puts an entry where none of the entries read from its start begins (one hidden in
+     * another's stored data) is ARCHIVE_BROKEN.
      */
-    static final int VERSION = 17;
+    static final int VERSION = 18;
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;

@@ -1083,6 +1083,7 @@ final class Inspection {
     private void zip(String location, InputStream raw, int depth, Budget budget) throws IOException {
         Counting compressed = new Counting(raw, MAX_KEPT_ZIP);
         Set<String> streamed = new HashSet<>();
+        Set<Long> headers = new HashSet<>(); // where the streamed entries' local headers are; -1 for one unknown
         try (ZipStream z = new ZipStream(compressed)) {
             while (true) {
                 ZipStream.Entry e;
@@ -1115,24 +1116,14 @@ final class Inspection {
                     while (compressed.read(drainBuffer, 0, drainBuffer.length) >= 0) {
                         // drain
                     }
-                    compressed.tail().ifPresent(tail -> {
-                        Optional<String> other =
-                                ZipDirectory.read(tail, compressed.tailBase())
-                                        .map(ZipDirectory::names)
-                                        .orElse(List.of())
-                                        .stream()
-                                        .filter(n -> !streamed.contains(n))
-                                        .findFirst();
-                        other.ifPresent(n -> add(
-                                AttachmentPolicyScanner.ARCHIVE_BROKEN,
-                                location,
-                                location + ": its directory at the end, which unzip, 7-Zip and Windows read, names \""
-                                        + n + "\", which its entries from the start do not hold (a second archive"
-                                        + " behind the first?)"));
-                    });
+                    compressed
+                            .tail()
+                            .flatMap(tail -> ZipDirectory.read(tail, compressed.tailBase()))
+                            .ifPresent(d -> directory(location, d, streamed, headers));
                     return;
                 }
                 streamed.add(e.name());
+                headers.add(e.offset());
                 macroFound(location, macroEntry(e.name()));
                 budget.entries++;
                 if (budget.entries > policy.maxArchiveEntries()) {
@@ -1145,6 +1136,34 @@ final class Inspection {
                     return;
                 }
             }
+        }
+    }
+
+    /**
+     * Compares a zip's directory at its end, which unzip, 7-Zip and Windows read, with the entries read from its start:
+     * a name they do not hold (a second archive behind the first), or an entry whose local header is where no streamed
+     * entry begins (hidden inside another entry's stored data, where a streaming reader reads it as that entry's bytes
+     * and archive tools extract it), is ARCHIVE_BROKEN. Offsets are compared only when every streamed header's
+     * offset is known.
+     */
+    private void directory(String location, ZipDirectory d, Set<String> streamed, Set<Long> headers) {
+        String why = null;
+        for (int i = 0; i < d.names().size() && why == null; i++) {
+            String n = d.names().get(i);
+            long at = d.offsets().get(i);
+            if (!streamed.contains(n)) {
+                why = "names \"" + n + "\", which its entries from the start do not hold (a second archive behind the"
+                        + " first?)";
+            } else if (at >= 0 && !headers.contains(at) && !headers.contains(-1L)) {
+                why = "puts \"" + n + "\" at byte " + at + ", where none of its entries from the start begins (an entry"
+                        + " hidden inside another?)";
+            }
+        }
+        if (why != null) {
+            add(
+                    AttachmentPolicyScanner.ARCHIVE_BROKEN,
+                    location,
+                    location + ": its directory at the end, which unzip, 7-Zip and Windows read, " + why);
         }
     }
 

@@ -49,9 +49,11 @@ final class ZipStream implements AutoCloseable {
      *
      * @param name its name as stored (ISO-8859-1, or UTF-8 when its flag says so)
      * @param directory whether it names a directory
+     * @param offset where its local header begins in the zip's bytes, or -1 when it cannot be told (a header longer
+     *     than the bytes kept)
      * @param data its expanded content, readable until the next call of {@link #next}
      */
-    record Entry(String name, boolean directory, InputStream data) {}
+    record Entry(String name, boolean directory, long offset, InputStream data) {}
 
     /**
      * The next entry, after reading the rest of the current one.
@@ -74,28 +76,33 @@ final class ZipStream implements AutoCloseable {
             if (!REFUSED.equals(ex.getMessage()) || jdk.lastName == null) {
                 throw ex;
             }
-            stored = storedEntry(jdk.lastName);
-            return new Entry(jdk.lastName, jdk.lastName.endsWith("/"), stored);
+            return storedEntry(jdk.lastName);
         }
-        return e == null ? null : new Entry(e.getName(), e.isDirectory(), jdk);
+        if (e == null) {
+            return null;
+        }
+        // the reader has read the header whole, its extra field too
+        long consumed = source.delivered - jdk.held().available();
+        byte[] extra = e.getExtra();
+        long at = headerStart(e.getName(), consumed, extra == null ? 0 : extra.length);
+        return new Entry(e.getName(), e.isDirectory(), at, jdk);
     }
 
     /**
-     * The stored entry the JDK's reader has just refused, having read its local header's fixed part and name: that
-     * header is found again among the last bytes the reader was given (what it read minus what it holds unread), and
-     * the entry is read from after its extra field.
+     * Where the local header of the entry just begun is: among the last bytes delivered, ending at {@code end} with
+     * the entry's name and {@code extraLength} bytes of extra field ({@code -1}: the extra field not read yet, the
+     * header ends after the name).
+     *
+     * @return its offset, or -1 when no such header is among the bytes kept
      */
-    private Stored storedEntry(String name) throws IOException {
-        PushbackInputStream held = jdk.held();
-        int unread = held.available(); // the source says 0: this is what the reader holds back
-        long consumed = source.delivered - unread;
-        byte[] back = held.readNBytes(unread);
-        byte[] header = null;
+    private long headerStart(String name, long end, int extraLength) {
         for (int n : new int[] {name.length(), name.getBytes(StandardCharsets.UTF_8).length}) {
-            byte[] h = source.last(consumed - LOCAL_HEADER - n, consumed);
+            long at = end - Math.max(0, extraLength) - n - LOCAL_HEADER;
+            byte[] h = source.last(at, at + LOCAL_HEADER + n);
             if (h != null
                     && Inspection.le32(h, 0) == 0x04034b50
                     && Inspection.le16(h, 26) == n
+                    && (extraLength < 0 || Inspection.le16(h, 28) == extraLength)
                     && new String(
                                     h,
                                     LOCAL_HEADER,
@@ -104,19 +111,34 @@ final class ZipStream implements AutoCloseable {
                                             ? StandardCharsets.UTF_8
                                             : StandardCharsets.ISO_8859_1)
                             .equals(name)) {
-                header = h;
-                break;
+                return at;
             }
         }
-        if (header == null) {
+        return -1;
+    }
+
+    /**
+     * The stored entry the JDK's reader has just refused, having read its local header's fixed part and name: that
+     * header is found again among the last bytes the reader was given (what it read minus what it holds unread), and
+     * the entry is read from after its extra field.
+     */
+    private Entry storedEntry(String name) throws IOException {
+        PushbackInputStream held = jdk.held();
+        int unread = held.available(); // the source says 0: this is what the reader holds back
+        long consumed = source.delivered - unread;
+        byte[] back = held.readNBytes(unread);
+        long at = headerStart(name, consumed, -1);
+        if (at < 0) {
             throw new ZipException("a stored entry with a data descriptor whose local header cannot be read again");
         }
+        int extraLength = Inspection.le16(source.last(at, at + LOCAL_HEADER), 28);
         source.unread(back);
-        byte[] extra = source.readNBytes(Inspection.le16(header, 28));
-        if (extra.length < Inspection.le16(header, 28)) {
+        byte[] extra = source.readNBytes(extraLength);
+        if (extra.length < extraLength) {
             throw new ZipException("it is cut short");
         }
-        return new Stored(source, zip64(extra) ? 8 : 4, name);
+        stored = new Stored(source, zip64(extra) ? 8 : 4, name);
+        return new Entry(name, name.endsWith("/"), at, stored);
     }
 
     /** Whether an extra field holds a ZIP64 field (header 0x0001). */
@@ -161,10 +183,15 @@ final class ZipStream implements AutoCloseable {
      * that the reader's pushback stream's {@code available()} is what it holds back.
      */
     private static final class Source extends FilterInputStream {
-        /** A local header's fixed part, the longest name, and the JDK reader's 512 bytes of read-ahead, rounded up. */
-        private static final int KEEP = 1 << 17;
+        /**
+         * A local header's fixed part, the longest name and extra field, and the JDK reader's 512 bytes of
+         * read-ahead, rounded up.
+         */
+        private static final int KEEP = 1 << 18;
 
+        /** The position in the zip of the next byte read. */
         long delivered;
+
         private byte[] pending = new byte[0];
         private int pendingAt;
         private final LastBytes last = new LastBytes(KEEP);
@@ -224,11 +251,15 @@ final class ZipStream implements AutoCloseable {
             // the zip's stream is the caller's
         }
 
-        /** Gives bytes back, to be read before any other. */
+        /**
+         * Gives back the last bytes delivered, to be read again before any other: {@link #delivered} stays the
+         * position in the zip (it counted them twice, so that a header's offset after a stored entry was wrong).
+         */
         void unread(byte[] bytes) {
             if (bytes.length == 0) {
                 return;
             }
+            delivered -= bytes.length;
             byte[] rest = java.util.Arrays.copyOfRange(pending, pendingAt, pending.length);
             byte[] joined = java.util.Arrays.copyOf(bytes, bytes.length + rest.length);
             System.arraycopy(rest, 0, joined, bytes.length, rest.length);

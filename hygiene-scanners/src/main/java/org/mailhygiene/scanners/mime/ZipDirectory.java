@@ -15,18 +15,27 @@ import java.util.Optional;
  * <p>Immutable and thread-safe.
  *
  * @param names the file names the directory lists, in its order (ISO-8859-1, as stored)
+ * @param offsets where each named entry's local header is in the zip's bytes, as the directory says, moved by as much
+ *     as the directory itself was found moved (an archive behind other bytes, or a directory offset written wrong), as
+ *     Python's {@code zipfile} and Info-ZIP's unzip look for it first; -1 where the directory gives none (a ZIP64
+ *     entry); as many as {@code names}
  * @param endsFile whether the end record is the last thing in the bytes read (no archive comment, which 7-Zip and
  *     WinRAR show, and nothing after it)
  */
-public record ZipDirectory(List<String> names, boolean endsFile) {
+public record ZipDirectory(List<String> names, List<Long> offsets, boolean endsFile) {
 
     /**
-     * Copies the names.
+     * Copies the names and offsets.
      *
-     * @throws NullPointerException if {@code names} is {@code null}
+     * @throws NullPointerException if {@code names} or {@code offsets} is or holds {@code null}
+     * @throws IllegalArgumentException if there are not as many offsets as names
      */
     public ZipDirectory {
         names = List.copyOf(Objects.requireNonNull(names, "names"));
+        offsets = List.copyOf(Objects.requireNonNull(offsets, "offsets"));
+        if (offsets.size() != names.size()) {
+            throw new IllegalArgumentException(offsets.size() + " offsets for " + names.size() + " names");
+        }
     }
 
     /**
@@ -56,7 +65,9 @@ public record ZipDirectory(List<String> names, boolean endsFile) {
         if (start < 0) {
             return Optional.empty();
         }
+        long moved = base + start - offset; // 0 unless the archive is behind other bytes its directory did not count
         List<String> names = new ArrayList<>();
+        List<Long> offsets = new ArrayList<>();
         int p = (int) start;
         for (int i = 0; i < count && p + 46 <= eocd && le32(z, p) == 0x02014b50; i++) {
             int n = le16(z, p + 28);
@@ -64,9 +75,11 @@ public record ZipDirectory(List<String> names, boolean endsFile) {
                 break;
             }
             names.add(new String(z, p + 46, n, StandardCharsets.ISO_8859_1));
+            long local = le32(z, p + 42) & 0xffffffffL;
+            offsets.add(local == 0xffffffffL ? -1 : local + moved);
             p += 46 + n + le16(z, p + 30) + le16(z, p + 32);
         }
-        return Optional.of(new ZipDirectory(names, eocd + 22 == z.length));
+        return Optional.of(new ZipDirectory(names, offsets, eocd + 22 == z.length));
     }
 
     /**

@@ -760,6 +760,40 @@ class AttachmentPolicyScannerTest {
     }
 
     /**
+     * A zip whose directory puts a name at a local header hidden inside another entry's stored data, while a decoy entry
+     * of that name is where a streaming reader finds it: unzip extracts the hidden program as invoice.pdf, the stream
+     * read the decoy PDF, and the policy's content checks passed it (session 48's note): the directory's offsets are
+     * compared with where the streamed entries begin.
+     */
+    @Test
+    void aZipWhoseDirectoryPointsAtAnEntryHiddenInAnotherIsBroken() throws Exception {
+        byte[] program = Samples.pe();
+        byte[] hidden = java.util.Arrays.copyOf(
+                Samples.streamedStoredZip("=invoice.pdf", program), 30 + "invoice.pdf".length() + program.length);
+        byte[] text = "Quarterly numbers attached.\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] readme = java.util.Arrays.copyOf(text, text.length + hidden.length);
+        System.arraycopy(hidden, 0, readme, text.length, hidden.length);
+        byte[] zip = Samples.streamedStoredZip("=readme.txt", readme, "=invoice.pdf", Samples.pdf());
+        Verdict honest = scan(Samples.attachment("numbers.zip", "application/zip", zip));
+        assertThat(honest.outcome()).as(honest.toString()).isEqualTo(Outcome.CLEAN);
+        int second = -1;
+        for (int i = 0, seen = 0; i + 4 <= zip.length && second < 0; i++) {
+            if (zip[i] == 'P' && zip[i + 1] == 'K' && zip[i + 2] == 1 && zip[i + 3] == 2 && ++seen == 2) {
+                second = i;
+            }
+        }
+        int at = 30 + "readme.txt".length() + text.length;
+        zip[second + 42] = (byte) at;
+        zip[second + 43] = (byte) (at >> 8);
+        Verdict v = scan(Samples.attachment("numbers.zip", "application/zip", zip));
+        assertThat(v.rules().stream().map(Rule::description).toList())
+                .containsExactly("part 2 \"numbers.zip\": its directory at the end, which unzip, 7-Zip and Windows"
+                        + " read, puts \"invoice.pdf\" at byte " + at + ", where none of its entries from the start"
+                        + " begins (an entry hidden inside another?)");
+        assertThat(v.rules()).extracting(Rule::name).containsExactly(AttachmentPolicyScanner.ARCHIVE_BROKEN);
+    }
+
+    /**
      * A zip whose stored entries are followed by data descriptors (Go's {@code archive/zip} and Python's
      * {@code zipfile} writing to a stream make them; XPS documents and password-protected OpenDocument files hold
      * them) was ARCHIVE_BROKEN, the JDK's streaming reader refusing it (found on Apache Tika's test documents, session
