@@ -20,6 +20,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -116,7 +117,7 @@ public final class BayesModel {
     public static final int CORRECTION_FULL_STEP_MESSAGES = 50;
 
     /** The prefix of correction tokens: a control character no tokenizer output holds. */
-    private static final String CORRECTION_PREFIX = "\u0001";
+    static final String CORRECTION_PREFIX = "\u0001";
 
     /**
      * The share of the second reading in the score of a model with a {@linkplain #hasLogistic() logistic part}: 0.2.
@@ -195,8 +196,17 @@ public final class BayesModel {
     private volatile boolean startedFromDefault;
     private final long instance = INSTANCES.incrementAndGet();
     private final AtomicLong generation = new AtomicLong();
-    /** The summed counts of each script's words, at the generation they were taken (null until first needed). */
-    private volatile ScriptCounts scriptCounts;
+    /**
+     * The summed spam and ham counts of each told script's text words ({@link #scriptLearnedFromSpamOnly}): taken by
+     * one pass over the counts when first needed (and again after {@link #prune} or {@link #drop}, which set it to
+     * {@code null}), then moved by each change of a count. Changed under the write lock; read, and set when
+     * {@code null}, under the read lock and {@link #scriptSumsTaking}.
+     */
+    private volatile Map<Character.UnicodeScript, long[]> scriptSums;
+    /** Makes one reader take {@link #scriptSums} while others wait for it. */
+    private final Object scriptSumsTaking = new Object();
+    /** How many passes over the counts {@link #scriptSums} took (for tests). */
+    private final AtomicLong scriptSumPasses = new AtomicLong();
 
     private BayesModel(Map<String, int[]> counts, long spamMessages, long hamMessages) {
         this.counts = counts;
@@ -228,6 +238,7 @@ public final class BayesModel {
                 int[] c = counts.computeIfAbsent(Objects.requireNonNull(t, "token"), k -> new int[2]);
                 c[spam ? 0 : 1]++;
                 hasCorrections |= isCorrectionToken(t);
+                moveScriptSum(t, spam ? 1 : 0, spam ? 0 : 1);
             }
             if (spam) {
                 spamMessages++;
@@ -261,7 +272,10 @@ public final class BayesModel {
                     continue;
                 }
                 int i = spam ? 0 : 1;
-                c[i] = Math.max(0, c[i] - 1);
+                if (c[i] > 0) {
+                    c[i]--;
+                    moveScriptSum(t, spam ? -1 : 0, spam ? 0 : -1);
+                }
                 if (c[0] == 0 && c[1] == 0) {
                     counts.remove(t);
                 }
@@ -312,6 +326,7 @@ public final class BayesModel {
                             && weighted.getOrDefault(e.getKey(), 0) < minWeighted);
             if (counts.size() != before) {
                 generation.incrementAndGet();
+                scriptSums = null; // counted again when next needed
             }
             return before - counts.size();
         } finally {
@@ -355,6 +370,7 @@ public final class BayesModel {
             }
             if (dropped[0] > 0 || weightsDropped) {
                 generation.incrementAndGet();
+                scriptSums = null; // counted again when next needed
             }
             return dropped[0];
         } finally {
@@ -385,8 +401,11 @@ public final class BayesModel {
                 }
                 int[] c = counts.computeIfAbsent(Objects.requireNonNull(e.getKey(), "token"), k -> new int[2]);
                 hasCorrections |= isCorrectionToken(e.getKey());
+                int spamBefore = c[0];
+                int hamBefore = c[1];
                 c[0] = (int) Math.max(0, Math.min(Integer.MAX_VALUE, c[0] + d[0]));
                 c[1] = (int) Math.max(0, Math.min(Integer.MAX_VALUE, c[1] + d[1]));
+                moveScriptSum(e.getKey(), c[0] - spamBefore, c[1] - hamBefore);
                 if (c[0] == 0 && c[1] == 0) {
                     counts.remove(e.getKey());
                 }
@@ -767,35 +786,116 @@ public final class BayesModel {
      * Whether this model learned the words of a script ({@link TextLanguage#textScript}: Cyrillic, Hangul, ...)
      * (almost) only from spam: the counts of all its text words whose first letter is of that script, each side
      * divided by its number of messages, give spam at least {@link #LANGUAGE_SPAM_SHARE} of the total, over at least
-     * {@link #LANGUAGE_MIN_COUNT} counts. The sums are taken once per change of the model (one pass over its tokens,
-     * kept with the {@link #version() generation} they were taken at). Called under the read lock.
+     * {@link #LANGUAGE_MIN_COUNT} counts. The sums are taken by one pass over the model's tokens when first needed and
+     * then follow each change of the counts (until session 49 they were taken again after every change: one pass over
+     * the default model's 88,000 tokens for the first such message after each learning or shared-model refresh).
+     * Called under the read lock.
      */
     private boolean scriptLearnedFromSpamOnly(Character.UnicodeScript script) {
-        ScriptCounts sums = scriptCounts;
-        long now = generation.get();
-        if (sums == null || sums.generation() != now) {
-            Map<Character.UnicodeScript, long[]> byScript = new HashMap<>();
-            for (Map.Entry<String, int[]> e : counts.entrySet()) {
-                String t = e.getKey();
-                if (t.indexOf(':') >= 0 || isCorrectionToken(t)) {
-                    continue;
+        long[] c = scriptSumsLocked().get(script);
+        return c != null && spamShareAtLeast(c[0], c[1]);
+    }
+
+    /** {@link #scriptSums}, taken now if it is not yet. Called under the read or the write lock. */
+    private Map<Character.UnicodeScript, long[]> scriptSumsLocked() {
+        Map<Character.UnicodeScript, long[]> sums = scriptSums;
+        if (sums == null) {
+            synchronized (scriptSumsTaking) {
+                sums = scriptSums;
+                if (sums == null) {
+                    sums = new EnumMap<>(Character.UnicodeScript.class);
+                    for (Map.Entry<String, int[]> e : counts.entrySet()) {
+                        Character.UnicodeScript s = summedScript(e.getKey());
+                        if (s != null) {
+                            long[] c = sums.computeIfAbsent(s, k -> new long[2]);
+                            c[0] += e.getValue()[0];
+                            c[1] += e.getValue()[1];
+                        }
+                    }
+                    scriptSumPasses.incrementAndGet();
+                    scriptSums = sums;
                 }
-                Character.UnicodeScript s = TextLanguage.scriptOf(t);
-                if (s != null && TextLanguage.isTold(s)) {
-                    long[] c = byScript.computeIfAbsent(s, k -> new long[2]);
+            }
+        }
+        return sums;
+    }
+
+    /**
+     * Moves the script sums ({@link #scriptSums}, when taken) by a change of a token's counts. Called under the write
+     * lock.
+     */
+    private void moveScriptSum(String token, long spam, long ham) {
+        Map<Character.UnicodeScript, long[]> sums = scriptSums;
+        if (sums == null || (spam == 0 && ham == 0)) {
+            return;
+        }
+        Character.UnicodeScript s = summedScript(token);
+        if (s != null) {
+            long[] c = sums.computeIfAbsent(s, k -> new long[2]);
+            c[0] += spam;
+            c[1] += ham;
+        }
+    }
+
+    /**
+     * The script whose sums a token's counts belong to: its first letter's, for a text word (no colon, not a
+     * correction token) of a script {@link TextLanguage#textScript} tells; otherwise {@code null}.
+     */
+    private static Character.UnicodeScript summedScript(String token) {
+        if (token.indexOf(':') >= 0 || isCorrectionToken(token)) {
+            return null;
+        }
+        Character.UnicodeScript s = TextLanguage.scriptOf(token);
+        return s != null && TextLanguage.isTold(s) ? s : null;
+    }
+
+    /**
+     * How many passes over the counts the script sums took since this model was made (for tests).
+     *
+     * @return the number of passes
+     */
+    long scriptSumPasses() {
+        return scriptSumPasses.get();
+    }
+
+    /**
+     * The script sums kept for a script, taken now if not yet (for tests).
+     *
+     * @param script a script
+     * @return its spam and ham counts, a new array
+     */
+    long[] scriptSum(Character.UnicodeScript script) {
+        lock.readLock().lock();
+        try {
+            long[] c = scriptSumsLocked().get(script);
+            return c == null ? new long[2] : c.clone();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * A script's sums counted afresh over all tokens, as {@link #scriptSums} would be taken now (for tests; not
+     * kept).
+     *
+     * @param script a script
+     * @return its spam and ham counts
+     */
+    long[] scriptSumRecounted(Character.UnicodeScript script) {
+        lock.readLock().lock();
+        try {
+            long[] c = new long[2];
+            for (Map.Entry<String, int[]> e : counts.entrySet()) {
+                if (summedScript(e.getKey()) == script) {
                     c[0] += e.getValue()[0];
                     c[1] += e.getValue()[1];
                 }
             }
-            sums = new ScriptCounts(now, Map.copyOf(byScript));
-            scriptCounts = sums;
+            return c;
+        } finally {
+            lock.readLock().unlock();
         }
-        long[] c = sums.counts().get(script);
-        return c != null && spamShareAtLeast(c[0], c[1]);
     }
-
-    /** A model's summed counts of each script's words ({@link #scriptLearnedFromSpamOnly}), at a generation. */
-    private record ScriptCounts(long generation, Map<Character.UnicodeScript, long[]> counts) {}
 
     /**
      * Whether counts of spam and ham, each divided by the number of messages of its side, give spam at least
