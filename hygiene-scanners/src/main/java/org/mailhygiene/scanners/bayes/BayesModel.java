@@ -168,6 +168,12 @@ public final class BayesModel {
     private static final int FLAG_LOGISTIC = 2;
 
     private static final byte[] MAGIC = {'M', 'H', 'B', 'A', 'Y', 'E', 'S', 0};
+    /**
+     * What a model file of a format newer than this build's needs: the file is whole, a newer build wrote it (a
+     * {@code hygiene learn} or {@code train} of a newer version, say, before a node was rolled back).
+     */
+    private static final String NEWER_WRITER =
+            "a newer version of Mail Hygiene wrote it: use that version, or retrain the model with this one";
 
     /** The largest table {@link #read} presizes from a file's claimed token count (the default model needs 2^17). */
     private static final int INITIAL_TABLE_LIMIT = 1 << 17;
@@ -1209,7 +1215,8 @@ public final class BayesModel {
         }
         if (version < 1 || version > FORMAT_VERSION) {
             throw new ModelFormatException(sourceName + " has model format version " + version
-                    + "; this build reads versions 1 to " + FORMAT_VERSION + " only (retrain the model)");
+                    + "; this build reads versions 1 to " + FORMAT_VERSION + " only ("
+                    + (version > FORMAT_VERSION ? NEWER_WRITER : "retrain the model") + ")");
         }
         return version;
     }
@@ -1306,7 +1313,7 @@ public final class BayesModel {
             int known = version >= 3 ? FLAG_STARTED_FROM_DEFAULT | FLAG_LOGISTIC : FLAG_STARTED_FROM_DEFAULT;
             if ((flags & ~known) != 0) {
                 throw new ModelFormatException(
-                        sourceName + " has model flags " + flags + " this build does not know (retrain the model)");
+                        sourceName + " has model flags " + flags + " this build does not know (" + NEWER_WRITER + ")");
             }
             int n = data.readInt();
             if (spam < 0 || ham < 0 || n < 0) {
