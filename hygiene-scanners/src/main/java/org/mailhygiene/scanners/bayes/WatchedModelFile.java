@@ -209,7 +209,15 @@ public final class WatchedModelFile implements ModelSource {
                     loaded.tokenCount());
             return true;
         } catch (IOException | RuntimeException e) {
-            fail(now, "not reloaded, keeping the model in use: " + file + ": " + e.getMessage());
+            // a refused model's own message names the file already ("FILE is truncated or corrupt: ..."); until
+            // session 49 the log line and /health named it twice
+            String why = e.getMessage() == null ? e.toString() : e.getMessage();
+            fail(
+                    now,
+                    "not reloaded, keeping the model in use: "
+                            + (e instanceof ModelFormatException && why.startsWith(file.toString())
+                                    ? why
+                                    : file + ": " + why));
             return false;
         }
     }

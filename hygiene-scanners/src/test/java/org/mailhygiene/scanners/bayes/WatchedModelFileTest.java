@@ -107,6 +107,10 @@ class WatchedModelFileTest {
         assertThat(w.checkNow()).isFalse();
         assertThat(w.current()).isSameAs(good);
         assertThat(w.lastError()).hasValueSatisfying(e -> assertThat(e).contains("keeping the model in use"));
+        // the model's refusal names the file; the reason names it once (twice until session 49)
+        assertThat(w.lastError())
+                .hasValueSatisfying(
+                        e -> assertThat(e).containsOnlyOnce(file.toString()).contains("not a Mail Hygiene"));
         BayesScanner scanner = BayesScanner.builder(w).build();
         assertThat(scanner.health().status()).isEqualTo(org.mailhygiene.api.Health.Status.UP);
         assertThat(scanner.health().detail())
