@@ -16,10 +16,11 @@ import org.mailhygiene.smtp.queue.RecipientState;
 import org.mailhygiene.smtp.queue.Spool;
 
 /**
- * {@code hygiene queue list|flush|delete|bounce --data DIR}: the delivery queue of a node, running or not. {@code list}
- * reads the spool files without taking the spool's lock (a running node keeps it); {@code flush} leaves a request the
- * node takes within a second (or at its next start) and retries every deferred recipient at once. {@code delete} and
- * {@code bounce} change a stopped node's spool themselves (they take its lock) and ask a running node through
+ * {@code hygiene queue list|flush|delete|bounce|hold|release --data DIR}: the delivery queue of a node, running or not.
+ * {@code list} reads the spool files without taking the spool's lock (a running node keeps it); {@code flush} leaves a
+ * request the node takes within a second (or at its next start) and retries every deferred recipient at once (not
+ * those on hold). {@code delete}, {@code bounce}, {@code hold} and {@code release} change a stopped node's spool
+ * themselves (they take its lock) and ask a running node through
  * {@link QueueRequests}, waiting for its answer: a message is said deleted only once it is, and the node no longer
  * delivers it.
  */
@@ -39,7 +40,8 @@ public final class QueueCommand implements Command {
 
     @Override
     public String summary() {
-        return "list a node's delivery queue, retry deferred messages now, delete messages or return them to sender";
+        return "list a node's delivery queue, retry deferred messages now, delete, return to sender, hold or release"
+                + " messages";
     }
 
     @Override
@@ -49,50 +51,66 @@ public final class QueueCommand implements Command {
                        hygiene queue flush --data DIR
                        hygiene queue delete --data DIR [--json] [--wait DURATION] ID... | --all
                        hygiene queue bounce --data DIR [--json] [--wait DURATION] ID... | --all
+                       hygiene queue hold --data DIR [--json] [--wait DURATION] ID... | --all
+                       hygiene queue release --data DIR [--json] [--wait DURATION] ID... | --all
 
                 The delivery queue of the node whose data directory is DIR (the node config's 'data').
                   list    queued messages, oldest first: id, queued at, size, sender, and per recipient its
-                          state (pending, delivered, failed, bounced), attempts, next attempt and last reply
+                          state (pending, delivered, failed, bounced), attempts, next attempt and last reply;
+                          'on hold since TIME' after the sender of a message on hold
                   flush   ask the node to retry every deferred recipient now (a running node does so within a
-                          second, a stopped one at its next start)
+                          second, a stopped one at its next start); messages on hold stay on hold
                   delete  remove messages from the queue, with no notice to anyone (Postfix's postsuper -d)
                   bounce  return messages to their senders now: one bounce per message reports every recipient not
                           yet delivered as '554 5.0.0 returned to the sender by the mail administrator' with its
                           last error, then the message leaves the queue (a message from the null sender, itself a
                           bounce, is deleted instead)
-                delete and bounce work on a running node and on a stopped one. A running node does it within a
+                  hold    keep messages queued but out of delivery (Postfix's postsuper -h): no attempt, no bounce,
+                          no delay notice, not even at a flush, until they are released; kept across restarts and
+                          crashes. Held time counts against the node's queue-lifetime (it counts from when the
+                          message was queued), but a message does not expire while held: as in Postfix, a message
+                          held longer than queue-lifetime is returned to its sender at its first failed attempt
+                          after the release
+                  release put messages on hold back into delivery (Postfix's postsuper -H): their pending
+                          recipients are tried at the next pass (--all: every message on hold)
+                delete, bounce, hold and release work on a running node and on a stopped one. A running node does it within a
                 second and the command waits for its answer; a message it is delivering at that moment is removed
-                when that attempt ends (recipients it delivered stay delivered) and no new attempt starts. On a
-                stopped node the command changes the spool itself; a bounce is then sent at the node's next start,
-                before it delivers anything.
+                (or held, released) when that attempt ends (recipients it delivered stay delivered) and no new
+                attempt starts; the attempt is not cut short (as with Postfix and Exim), so the wait lasts as long
+                as the next hop takes to answer, at most the node's step timeouts. On a stopped node the command
+                changes the spool itself; a bounce is then sent at the node's next start, before it delivers
+                anything.
 
                 options:
                   --data DIR        the node's data directory (required)
-                  --all             every queued message (delete, bounce), instead of IDs
-                  --wait DURATION   how long delete and bounce wait for a running node's answer (default 30s)
-                  --json            one JSON object per message (list, delete, bounce)
+                  --all             every queued message (delete, bounce, hold; release: every held one), instead
+                                    of IDs
+                  --wait DURATION   how long delete, bounce, hold and release wait for a running node's answer
+                                    (default 30s)
+                  --json            one JSON object per message (list, delete, bounce, hold, release)
                   -h, --help        show this help
 
                 exit status: 0 done; 2 wrong directory, an ID not in the queue, or other error; 3 a running node
-                took the request but had not finished when --wait ended (a message being delivered: it is removed
-                when the attempt ends)
+                took the request but had not finished when --wait ended (a message being delivered: it is removed,
+                held or released when the attempt ends)
                 """;
     }
 
     @Override
     public int run(List<String> args, Io io) throws UsageException {
         if (args.isEmpty()) {
-            throw new UsageException("queue needs a subcommand: list, flush, delete or bounce");
+            throw new UsageException("queue needs a subcommand: list, flush, delete, bounce, hold or release");
         }
         String sub = args.get(0);
         if (sub.equals("-h") || sub.equals("--help")) {
             io.out().print(usage());
             return EXIT_OK;
         }
-        if (!List.of("list", "flush", "delete", "bounce").contains(sub)) {
-            throw new UsageException("unknown subcommand '" + sub + "' (list, flush, delete or bounce)");
+        if (!List.of("list", "flush", "delete", "bounce", "hold", "release").contains(sub)) {
+            throw new UsageException("unknown subcommand '" + sub + "' (list, flush, delete, bounce, hold or release)");
         }
-        boolean removal = sub.equals("delete") || sub.equals("bounce");
+        // every subcommand that names messages (delete, bounce, hold, release)
+        boolean removal = !sub.equals("list") && !sub.equals("flush");
         Path data = null;
         boolean json = false;
         boolean all = false;
@@ -131,10 +149,10 @@ public final class QueueCommand implements Command {
             throw new UsageException("--data DIR is required");
         }
         if (!removal && (all || wait != DEFAULT_WAIT)) {
-            throw new UsageException((all ? "--all" : "--wait") + " is for delete and bounce");
+            throw new UsageException((all ? "--all" : "--wait") + " is for delete, bounce, hold and release");
         }
         if (sub.equals("flush") && json) {
-            throw new UsageException("--json is for list, delete and bounce");
+            throw new UsageException("--json is for list, delete, bounce, hold and release");
         }
         if (removal && all == !ids.isEmpty()) {
             throw new UsageException(sub + " needs message IDs or --all" + (all ? ", not both" : ""));
@@ -164,8 +182,7 @@ public final class QueueCommand implements Command {
         Path spool = data.resolve("spool");
         try {
             if (removal) {
-                QueueRequests.Action action =
-                        sub.equals("delete") ? QueueRequests.Action.DELETE : QueueRequests.Action.BOUNCE;
+                QueueRequests.Action action = QueueRequests.Action.valueOf(sub.toUpperCase(Locale.ROOT));
                 return remove(spool, action, parsed, wait, json, io);
             }
             if (sub.equals("flush")) {
@@ -204,7 +221,7 @@ public final class QueueCommand implements Command {
     }
 
     /**
-     * Deletes or bounces: through the node when it runs (its spool's lock is taken), else in the spool directly, with
+     * Deletes, bounces, holds or releases: through the node when it runs (its spool's lock is taken), else in the spool directly, with
      * the lock held so that the node cannot start meanwhile.
      */
     private static int remove(
@@ -220,8 +237,10 @@ public final class QueueCommand implements Command {
             spool.pickUpIncoming(); // released from quarantine while the node was stopped: in the queue from now on
             List<QueueId> targets = ids;
             if (ids.isEmpty()) {
-                targets =
-                        Spool.inspect(spoolDir).stream().map(QueuedMessage::id).toList();
+                targets = Spool.inspect(spoolDir).stream()
+                        .filter(m -> action != QueueRequests.Action.RELEASE || m.held()) // release --all: the held
+                        .map(QueuedMessage::id)
+                        .toList();
             }
             List<String> answers = new ArrayList<>();
             for (QueueId id : targets) {
@@ -242,6 +261,23 @@ public final class QueueCommand implements Command {
         if (m.isEmpty()) {
             return "absent";
         }
+        if (action == QueueRequests.Action.HOLD || action == QueueRequests.Action.RELEASE) {
+            boolean hold = action == QueueRequests.Action.HOLD;
+            if (m.get().held() == hold) {
+                return hold ? "held" : "not_held";
+            }
+            // forced to the spool as the node's own records: a hold survives a crash; a released message's pending
+            // recipients are due at the node's next start
+            spool.update(
+                    hold
+                            ? m.get().withHeldSince(Optional.of(java.time.Instant.now()))
+                            : m.get()
+                                    .withHeldSince(Optional.empty())
+                                    .withRecipients(m.get().recipients().stream()
+                                            .map(r -> r.status() == RecipientState.Status.PENDING ? r.dueNow() : r)
+                                            .toList()));
+            return hold ? "held" : "released";
+        }
         if (action == QueueRequests.Action.DELETE || m.get().envelope().hasNullSender()) {
             return spool.discard(id) ? "deleted" : "absent";
         }
@@ -258,7 +294,7 @@ public final class QueueCommand implements Command {
         if (answer.isPresent()) {
             return report(answer.get(), action, true, json, io);
         }
-        String verb = action == QueueRequests.Action.DELETE ? "delete" : "bounce";
+        String verb = action.word();
         if (QueueRequests.withdraw(spoolDir, name)) {
             io.err()
                     .println("hygiene queue: the node did not take the " + verb + " request within "
@@ -268,8 +304,9 @@ public final class QueueCommand implements Command {
         }
         io.err()
                 .println("hygiene queue: the node took the " + verb + " request and had not finished within "
-                        + Durations.format(wait) + ": a message it is delivering at this moment is removed when that"
-                        + " attempt ends, and no new attempt starts (see hygiene queue list)");
+                        + Durations.format(wait) + ": a message it is delivering at this moment is "
+                        + (action.removes() ? "removed" : action == QueueRequests.Action.HOLD ? "held" : "released")
+                        + " when that attempt ends, and no new attempt starts (see hygiene queue list)");
         return EXIT_IN_PROGRESS;
     }
 
@@ -282,8 +319,10 @@ public final class QueueCommand implements Command {
         int status = EXIT_OK;
         if (answers.isEmpty() && !json) {
             io.out()
-                    .println("the queue holds no message: nothing to "
-                            + action.name().toLowerCase(Locale.ROOT));
+                    .println(
+                            action == QueueRequests.Action.RELEASE
+                                    ? "no message is on hold: nothing to release"
+                                    : "the queue holds no message: nothing to " + action.word());
         }
         for (String line : answers) {
             String[] f = line.split(" ", 3);
@@ -307,6 +346,12 @@ public final class QueueCommand implements Command {
                             ? "returned to its sender (the bounce is queued)"
                             : "returned to its sender: the node sends the bounce at its next start, before it delivers"
                                     + " anything";
+                case "held" -> text = "on hold: no delivery until 'hygiene queue release'";
+                case "released" ->
+                    text = running
+                            ? "released: delivered at the next pass"
+                            : "released: delivered when the node starts";
+                case "not_held" -> text = "not on hold: nothing changed";
                 case "absent" -> {
                     status = EXIT_ERROR;
                     text = null;
@@ -316,15 +361,18 @@ public final class QueueCommand implements Command {
                 default -> {
                     status = EXIT_ERROR;
                     text = null;
-                    detail = (action == QueueRequests.Action.DELETE ? "delete" : "bounce") + " failed: " + detail
-                            + " (it stays queued unless 'hygiene queue list' no longer shows it)";
+                    detail = action.word() + " failed: " + detail
+                            + (action.removes()
+                                    ? " (it stays queued unless 'hygiene queue list' no longer shows it)"
+                                    : " (it stays as 'hygiene queue list' shows it)");
                 }
             }
             if (json) {
                 io.out()
                         .println("{\"id\":" + Json.string(id) + ",\"result\":"
                                 + Json.string(
-                                        result.equals("deleted") || result.equals("returned") || result.equals("absent")
+                                        List.of("deleted", "returned", "absent", "held", "released", "not_held")
+                                                        .contains(result)
                                                 ? result
                                                 : "error")
                                 + ",\"detail\":" + Json.stringOrNull(text == null ? detail : text) + "}");
@@ -347,6 +395,7 @@ public final class QueueCommand implements Command {
                 .append("  <")
                 .append(m.envelope().sender())
                 .append('>');
+        m.heldSince().ifPresent(t -> sb.append("  on hold since ").append(t));
         for (RecipientState r : m.recipients()) {
             sb.append("\n    ")
                     .append(r.address())
@@ -367,6 +416,8 @@ public final class QueueCommand implements Command {
         sb.append(",\"queued\":").append(Json.string(m.queuedAt().toString()));
         sb.append(",\"size\":").append(m.size());
         sb.append(",\"from\":").append(Json.string(m.envelope().sender()));
+        sb.append(",\"held\":")
+                .append(Json.stringOrNull(m.heldSince().map(Object::toString).orElse(null)));
         List<String> rcpts = new ArrayList<>();
         for (RecipientState r : m.recipients()) {
             rcpts.add("{\"address\":" + Json.string(r.address())

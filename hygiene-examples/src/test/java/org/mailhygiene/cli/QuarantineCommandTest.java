@@ -769,6 +769,64 @@ class QuarantineCommandTest {
     }
 
     /**
+     * {@code queue hold} and {@code queue release} (session 49; Postfix's {@code postsuper -h/-H}): a held message is
+     * listed as such, gets no attempt (not at a flush either) on a running node, stays held across a restart, can be
+     * held and released on a stopped node, and is delivered at the next pass once released.
+     */
+    @Test
+    void holdKeepsAQueuedMessageOutOfDeliveryOnARunningAndAStoppedNodeUntilItIsReleased() throws Exception {
+        String id;
+        try (SmtpSink sink = SmtpSink.start();
+                Node node = gateway(sink)) {
+            sink.onRecipient(
+                    "later@dept-a.example", org.mailhygiene.testkit.smtp.SinkAction.reply("451 4.3.0 try later"));
+            id = queuedId(send(node.address(), "s@example.net", "later@dept-a.example", SampleMessages.clean()));
+            awaitQueueListing("later@dept-a.example  pending  attempts=1");
+
+            Run hold = Run.main("queue", "hold", "--data", dir.toString(), id, id);
+            assertThat(hold.err()).isEmpty();
+            assertThat(hold.out()).isEqualTo(id + " on hold: no delivery until 'hygiene queue release'\n");
+            assertThat(hold.status()).isZero();
+            assertThat(Run.main("queue", "list", "--data", dir.toString()).out())
+                    .contains(id + "  ")
+                    .contains("<s@example.net>  on hold since ");
+            assertThat(Run.main("queue", "list", "--data", dir.toString(), "--json")
+                            .out())
+                    .contains("\"from\":\"s@example.net\",\"held\":\"");
+            sink.onRecipient("later@dept-a.example", null); // the next hop takes it now: only the hold keeps it
+            assertThat(Run.main("queue", "flush", "--data", dir.toString()).status())
+                    .isZero();
+            Await.until("the flush request is taken", () -> !Files.exists(dir.resolve("spool/flush")));
+            Thread.sleep(1500); // a pass the flush started would have delivered it by now
+            assertThat(sink.messages()).isEmpty();
+            assertThat(node.relay().delivery().queued()).isEqualTo(1);
+        }
+        // stopped: the hold is in the spool; release and hold again work in it, under its lock
+        assertThat(Run.main("queue", "list", "--data", dir.toString()).out()).contains("  on hold since ");
+        Run release = Run.main("queue", "release", "--data", dir.toString(), "--all");
+        assertThat(release.out()).isEqualTo(id + " released: delivered when the node starts\n");
+        assertThat(Run.main("queue", "release", "--data", dir.toString(), id).out())
+                .isEqualTo(id + " not on hold: nothing changed\n");
+        assertThat(Run.main("queue", "release", "--data", dir.toString(), "--all")
+                        .out())
+                .isEqualTo("no message is on hold: nothing to release\n");
+        assertThat(Run.main("queue", "hold", "--data", dir.toString(), "--all", "--json")
+                        .out())
+                .isEqualTo("{\"id\":\"" + id + "\",\"result\":\"held\",\"detail\":\"on hold: no delivery until"
+                        + " 'hygiene queue release'\"}\n");
+        try (SmtpSink sink = SmtpSink.start();
+                Node again = gateway(sink)) {
+            Thread.sleep(1500); // a start delivers what is due at once
+            assertThat(sink.messages()).isEmpty();
+            Run running = Run.main("queue", "release", "--data", dir.toString(), id);
+            assertThat(running.out()).isEqualTo(id + " released: delivered at the next pass\n");
+            assertThat(sink.awaitMessages(1, Duration.ofSeconds(60)).get(0).recipients())
+                    .containsExactly("later@dept-a.example");
+            awaitEmptyQueue(again);
+        }
+    }
+
+    /**
      * A running node answers a bounce 'deleted' for a message from the null sender and for one a delete request named
      * first (both waited for its delivery in progress): the command must not call the latter a bounce itself.
      */
@@ -796,7 +854,7 @@ class QuarantineCommandTest {
         Run both = Run.main("queue", "bounce", "--data", dir.toString(), "--all", "0MX5R8HWF57D65IVW3GH");
         assertThat(both.err()).contains("bounce needs message IDs or --all, not both");
         assertThat(Run.main("queue", "list", "--data", dir.toString(), "--all").err())
-                .contains("--all is for delete and bounce");
+                .contains("--all is for delete, bounce, hold and release");
         assertThat(Run.main("queue", "delete", "--data", dir.toString(), "--wait", "soon", "--all")
                         .err())
                 .contains("--wait expects a duration such as 30s or 2m, was 'soon'");

@@ -151,8 +151,11 @@ public final class DeliveryAgent implements AutoCloseable {
     private final Map<QueueId, Boolean> inFlight = new ConcurrentHashMap<>();
     /** Messages whose last pass failed locally (e.g. the spool could not be written): not retried before this. */
     private final Map<QueueId, Instant> holdUntil = new ConcurrentHashMap<>();
-    /** Removals an administrator asked for that wait for the delivery in progress of their message to end. */
-    private final Map<QueueId, PendingRemoval> removals = new ConcurrentHashMap<>();
+    /**
+     * Requests an administrator made (delete, bounce, hold, release) that wait for the delivery in progress of their
+     * message to end, in the order they came; changed only through {@link Map#compute} and {@link Map#remove}.
+     */
+    private final Map<QueueId, List<PendingRemoval>> removals = new ConcurrentHashMap<>();
 
     private record PendingRemoval(QueueRequests.Action action, CompletableFuture<Removal> result) {}
 
@@ -377,6 +380,9 @@ public final class DeliveryAgent implements AutoCloseable {
     public int flush() {
         int n = 0;
         for (QueuedMessage m : new ArrayList<>(known.values())) {
+            if (m.held()) {
+                continue; // on hold: a flush does not deliver it (Postfix's postqueue -f leaves the hold queue alone)
+            }
             boolean deferred = false;
             List<RecipientState> now = new ArrayList<>();
             for (RecipientState r : m.recipients()) {
@@ -413,7 +419,13 @@ public final class DeliveryAgent implements AutoCloseable {
         /** Its recipients not yet delivered were reported to its sender in a bounce, then it left the spool. */
         RETURNED,
         /** Not in the queue (never was, or delivered, bounced or removed before the request could be carried out). */
-        ABSENT
+        ABSENT,
+        /** Put on hold ({@link QueueRequests.Action#HOLD}), or on hold already: it stays queued, out of delivery. */
+        HELD,
+        /** Released from hold ({@link QueueRequests.Action#RELEASE}): its pending recipients are due at once. */
+        RELEASED,
+        /** Asked to release a message that was not on hold: nothing was changed. */
+        NOT_HELD
     }
 
     /**
@@ -423,23 +435,63 @@ public final class DeliveryAgent implements AutoCloseable {
      * bounces them and completes it, as a pass does after permanent failures (a message from the null sender is
      * deleted instead: a bounce of a bounce would go to the postmaster, who asked for it). A message being delivered
      * at this moment is removed when that attempt ends, and no pass starts on it meanwhile; recipients the attempt
-     * delivered stay delivered. Works before {@link #start()} too.
+     * delivered stay delivered (the attempt is not cut short: as Postfix's {@code postsuper -d} and Exim's {@code -Mrm},
+     * the agent waits for it, at most the transaction deadline). Works before {@link #start()} too.
+     *
+     * <p>Also the two requests that keep a message queued: {@link QueueRequests.Action#HOLD} records it as on hold
+     * ({@link QueuedMessage#heldSince()}, forced to the spool, so it stays on hold after a restart or a crash): no pass
+     * runs on it, {@link #flush()} included, until {@link QueueRequests.Action#RELEASE} records it released and makes
+     * its pending recipients due at once ({@link Removal#NOT_HELD} for a message that was not on hold). Its queue
+     * lifetime counts from when it was queued, held time included, as in Postfix; it does not expire while held (a
+     * recipient expires when an attempt fails temporarily) but may at its first failed attempt after the release.
+     * Requests for a message being delivered are carried out in the order they came when the attempt ends; a second
+     * delete or bounce gets the first one's result.
      *
      * @param id the message
      * @param action what to do
      * @return completes with what was done once it is durable, or exceptionally with the {@link IOException} that
-     *     kept it from being done (the message then stays queued, its recipients FAILED if only the bounce failed)
+     *     kept it from being done (the message then stays queued, its recipients FAILED if only the bounce failed; a
+     *     hold or release that failed leaves it as it was)
      */
     public CompletableFuture<Removal> remove(QueueId id, QueueRequests.Action action) {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(action, "action");
         PendingRemoval mine = new PendingRemoval(action, new CompletableFuture<>());
-        PendingRemoval earlier = removals.putIfAbsent(id, mine);
-        if (earlier != null) {
-            return earlier.result(); // asked twice while its delivery runs: the first request decides
+        @SuppressWarnings("unchecked")
+        CompletableFuture<Removal>[] decided = new CompletableFuture[1];
+        removals.compute(id, (k, list) -> {
+            List<PendingRemoval> out = list == null ? new ArrayList<>() : new ArrayList<>(list);
+            for (PendingRemoval p : out) {
+                if (action.removes() && p.action().removes()) {
+                    decided[0] = p.result(); // asked twice while its delivery runs: the first removal decides
+                    return out;
+                }
+            }
+            out.add(mine); // a hold or release waits its turn: carried out in the order asked
+            return out;
+        });
+        if (decided[0] != null) {
+            return decided[0];
         }
         carryOutRemoval(id);
         return mine.result();
+    }
+
+    /**
+     * The ids of the messages on hold ({@link QueuedMessage#held()}), in id order: what {@code hygiene queue release
+     * --all} releases.
+     *
+     * @return a snapshot
+     */
+    public List<QueueId> heldIds() {
+        List<QueueId> ids = new ArrayList<>();
+        for (QueuedMessage m : known.values()) {
+            if (m.held()) {
+                ids.add(m.id());
+            }
+        }
+        java.util.Collections.sort(ids);
+        return ids;
     }
 
     /**
@@ -462,19 +514,27 @@ public final class DeliveryAgent implements AutoCloseable {
             return;
         }
         try {
-            PendingRemoval p = removals.remove(id);
-            if (p == null) {
+            List<PendingRemoval> ps = removals.remove(id);
+            if (ps == null) {
                 return;
             }
-            try {
-                p.result().complete(removeOwned(id, p.action()));
-            } catch (IOException | RuntimeException e) {
-                LOG.error(
-                        "{}: {} asked by the administrator failed; it stays queued: {}", id, p.action(), e.toString());
-                p.result().completeExceptionally(e);
+            for (PendingRemoval p : ps) {
+                try {
+                    p.result().complete(removeOwned(id, p.action()));
+                } catch (IOException | RuntimeException e) {
+                    LOG.error(
+                            "{}: {} asked by the administrator failed; it stays as it was: {}",
+                            id,
+                            p.action().word(),
+                            e.toString());
+                    p.result().completeExceptionally(e);
+                }
             }
         } finally {
             inFlight.remove(id);
+        }
+        if (removals.containsKey(id)) {
+            carryOutRemoval(id); // asked while the requests before it were carried out
         }
     }
 
@@ -482,6 +542,9 @@ public final class DeliveryAgent implements AutoCloseable {
         QueuedMessage m = known.get(id);
         if (m == null) {
             return Removal.ABSENT;
+        }
+        if (action == QueueRequests.Action.HOLD || action == QueueRequests.Action.RELEASE) {
+            return holdOwned(m, action == QueueRequests.Action.HOLD);
         }
         List<String> left = m.recipients().stream()
                 .filter(r -> r.status() == RecipientState.Status.PENDING)
@@ -512,6 +575,40 @@ public final class DeliveryAgent implements AutoCloseable {
                 left.isEmpty() ? "" : ": " + String.join(", ", left));
         process(returned);
         return Removal.RETURNED;
+    }
+
+    /**
+     * Puts a message on hold, durably (no pass runs on it from now on, also after a restart), or releases it: its
+     * pending recipients are made due now, durably, and a pass is scheduled.
+     */
+    private Removal holdOwned(QueuedMessage m, boolean hold) throws IOException {
+        if (hold == m.held()) {
+            return hold ? Removal.HELD : Removal.NOT_HELD;
+        }
+        QueuedMessage changed;
+        if (hold) {
+            changed = m.withHeldSince(Optional.of(clock.instant()));
+        } else {
+            List<RecipientState> now = new ArrayList<>();
+            for (RecipientState r : m.recipients()) {
+                now.add(r.status() == RecipientState.Status.PENDING ? r.dueNow() : r);
+            }
+            changed = m.withHeldSince(Optional.empty()).withRecipients(now);
+        }
+        spool.update(changed);
+        known.put(m.id(), changed);
+        holdUntil.remove(m.id());
+        LOG.info(
+                "{}: {} by the administrator{}",
+                m.id(),
+                hold ? "put on hold" : "released from hold",
+                hold
+                        ? "; no delivery until it is released"
+                        : " (held since " + m.heldSince().get() + "); delivered at the next pass");
+        if (!hold && started && !closed) {
+            wake(Duration.ZERO);
+        }
+        return hold ? Removal.HELD : Removal.RELEASED;
     }
 
     /** Drops a message that left the spool from every in-memory table. */
@@ -548,7 +645,8 @@ public final class DeliveryAgent implements AutoCloseable {
         List<Future<?>> futures = new ArrayList<>();
         Instant now = clock.instant();
         for (QueuedMessage m : new ArrayList<>(known.values())) {
-            if (!isDue(m, now)
+            if (m.held()
+                    || !isDue(m, now)
                     || held(m, now)
                     || removals.containsKey(m.id())
                     || inFlight.putIfAbsent(m.id(), Boolean.TRUE) != null) {
@@ -585,7 +683,7 @@ public final class DeliveryAgent implements AutoCloseable {
         Instant now = clock.instant();
         boolean slotsFull = false;
         for (QueuedMessage m : new ArrayList<>(known.values())) {
-            if (!isDue(m, now) || held(m, now) || removals.containsKey(m.id())) {
+            if (m.held() || !isDue(m, now) || held(m, now) || removals.containsKey(m.id())) {
                 continue; // a removal waits for the delivery in progress, which carries it out when it ends
             }
             if (!slots.tryAcquire()) {
@@ -654,8 +752,8 @@ public final class DeliveryAgent implements AutoCloseable {
     private Duration untilNextDue(Instant now, boolean slotsFull) {
         Instant earliest = now.plus(pollInterval);
         for (QueuedMessage m : slotsFull ? List.<QueuedMessage>of() : known.values()) {
-            if (inFlight.containsKey(m.id())) {
-                continue;
+            if (inFlight.containsKey(m.id()) || m.held()) {
+                continue; // a held message is not due (a release schedules a pass)
             }
             Instant d = dueAt(m);
             Instant hold = holdUntil.get(m.id());

@@ -14,8 +14,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * An administrator's requests to a running node's queue ({@code hygiene queue delete} and {@code hygiene queue
- * bounce}), handed over through files in the spool directory, as {@link Spool#requestFlush(Path) flush} is, but
+ * An administrator's requests to a running node's queue ({@code hygiene queue delete}, {@code bounce}, {@code hold}
+ * and {@code release}), handed over through files in the spool directory, as {@link Spool#requestFlush(Path) flush} is, but
  * answered: the node takes a request within a second and writes what it did for each message, and the command waits
  * for that answer before it tells the administrator anything.
  *
@@ -24,9 +24,10 @@ import java.util.Optional;
  * renamed by the node to {@code NAME.taken} when it takes it (so a command that stops waiting can {@link #withdraw}
  * a request the node has not taken, and knows when it has), and answered in {@code NAME.done}, which the command
  * reads and deletes (an answer nobody read, and a temporary file a crash left, is deleted a day later by the node). A request's text: the line
- * {@code hygiene-queue-request 1}, the action ({@code delete} or {@code bounce}), then {@code all} or one queue id a
- * line. An answer: one line per message, {@code ID RESULT} ({@code deleted}, {@code returned}, {@code absent}) or
- * {@code ID error TEXT}.
+ * {@code hygiene-queue-request 1}, the action ({@code delete}, {@code bounce}, {@code hold} or {@code release}), then
+ * {@code all} or one queue id a line (an id named twice is carried out once). An answer: one line per message,
+ * {@code ID RESULT} ({@code deleted}, {@code returned}, {@code held}, {@code released}, {@code not_held},
+ * {@code absent}) or {@code ID error TEXT}.
  *
  * <p>Also the change of a message's states that returns it to its sender ({@link #returnToSender}), which the delivery
  * agent applies on a running node and {@code hygiene queue bounce} on a stopped one. Stateless; thread-safe.
@@ -55,7 +56,35 @@ public final class QueueRequests {
          * Return the messages to their senders now: every recipient not yet delivered is reported in one bounce
          * (Exim's {@code -Mg}); a message from the null sender is deleted instead.
          */
-        BOUNCE
+        BOUNCE,
+        /**
+         * Keep the messages queued but out of delivery (Postfix's {@code postsuper -h}): see {@link
+         * QueuedMessage#heldSince()}.
+         */
+        HOLD,
+        /**
+         * Put messages on hold back into delivery (Postfix's {@code postsuper -H}): their pending recipients are due
+         * at once.
+         */
+        RELEASE;
+
+        /**
+         * The action's name in a request and on the command line.
+         *
+         * @return {@code delete}, {@code bounce}, {@code hold} or {@code release}
+         */
+        public String word() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /**
+         * Whether the action takes the message out of the queue.
+         *
+         * @return {@code true} for {@link #DELETE} and {@link #BOUNCE}
+         */
+        public boolean removes() {
+            return this == DELETE || this == BOUNCE;
+        }
     }
 
     /**
@@ -100,7 +129,7 @@ public final class QueueRequests {
         Path dir = directory(spoolDirectory);
         Files.createDirectories(dir);
         StringBuilder sb = new StringBuilder(MAGIC).append('\n');
-        sb.append(action.name().toLowerCase(java.util.Locale.ROOT)).append('\n');
+        sb.append(action.word()).append('\n');
         if (ids.isEmpty()) {
             sb.append("all\n");
         }
@@ -188,27 +217,30 @@ public final class QueueRequests {
         if (lines.size() < 3 || !lines.get(0).equals(MAGIC)) {
             return new Request(name, Action.DELETE, false, List.of(), Optional.of("not a queue request"));
         }
-        Action action;
-        switch (lines.get(1)) {
-            case "delete" -> action = Action.DELETE;
-            case "bounce" -> action = Action.BOUNCE;
-            default -> {
-                return new Request(
-                        name, Action.DELETE, false, List.of(), Optional.of("unknown action '" + lines.get(1) + "'"));
+        Action action = null;
+        for (Action a : Action.values()) {
+            if (a.word().equals(lines.get(1))) {
+                action = a;
             }
+        }
+        if (action == null) {
+            return new Request(
+                    name, Action.DELETE, false, List.of(), Optional.of("unknown action '" + lines.get(1) + "'"));
         }
         if (lines.size() == 3 && lines.get(2).equals("all")) {
             return new Request(name, action, true, List.of(), Optional.empty());
         }
-        List<QueueId> ids = new ArrayList<>();
+        java.util.Set<QueueId> ids = new java.util.LinkedHashSet<>(); // linear, and in the order given
         for (int i = 2; i < lines.size(); i++) {
             if (!QueueId.isValid(lines.get(i))) {
                 return new Request(
                         name, action, false, List.of(), Optional.of("line " + (i + 1) + " is not a queue id"));
             }
+            // named twice (a request written by another tool): carried out and answered once; the second removal was
+            // answered 'absent', and the command said 'not in the queue' of a message it had deleted
             ids.add(new QueueId(lines.get(i)));
         }
-        return new Request(name, action, false, ids, Optional.empty());
+        return new Request(name, action, false, new ArrayList<>(ids), Optional.empty());
     }
 
     /**
@@ -276,15 +308,16 @@ public final class QueueRequests {
     /**
      * A message returned to its sender by the administrator: each recipient not yet delivered (PENDING) becomes
      * FAILED with {@link #RETURNED} and its last error, without counting an attempt and without a remote MTA (the
-     * text is the relay's, not a next hop's); recipients already final are kept. The delivery agent bounces the
+     * text is the relay's, not a next hop's); recipients already final are kept. A message on hold is released (the
+     * administrator asked for its bounce now). The delivery agent bounces the
      * FAILED recipients before it delivers anything of the message (at once on a running node, at a stopped node's
      * start).
      *
      * @param m the message
-     * @return the message with the new states ({@code m} itself when no recipient was pending)
+     * @return the message with the new states ({@code m} itself when no recipient was pending and it was not held)
      */
     public static QueuedMessage returnToSender(QueuedMessage m) {
-        QueuedMessage out = m;
+        QueuedMessage out = m.held() ? m.withHeldSince(Optional.empty()) : m;
         for (RecipientState r : m.recipients(RecipientState.Status.PENDING)) {
             String last = r.lastReply()
                     .map(t -> "; last error: "

@@ -39,6 +39,12 @@ import org.mailhygiene.smtp.dsn.DsnRequest;
  *     disposition=TAG}; {@code verdicts=- disposition=BOUNCE} for a bounce the node wrote), kept in the record so
  *     that a delivery after a restart can still say it; empty for a message stored without it (by a caller that
  *     gave none, or by a version before session 42), in a line an older version skips
+ * @param heldSince when an administrator put the message on hold ({@code hygiene queue hold}, Postfix's {@code
+ *     postsuper -h}), empty when it is not on hold: a held message stays queued but no delivery pass runs on it (no
+ *     attempt, no bounce, no delay notice) until it is released; its queue lifetime still counts from {@link
+ *     #queuedAt()} (held time counts, as in Postfix), but it cannot expire while held, since a recipient expires only
+ *     when an attempt fails temporarily. Kept in a line of its own, which a version before session 49 skips (it
+ *     delivers the message)
  */
 public record QueuedMessage(
         QueueId id,
@@ -50,7 +56,8 @@ public record QueuedMessage(
         long contentOffset,
         DsnRequest dsn,
         Notices notices,
-        Optional<String> scan) {
+        Optional<String> scan,
+        Optional<Instant> heldSince) {
 
     /**
      * The delivery agent's bookkeeping of notices (RFC 3464 reports other than bounces, whose bookkeeping is the
@@ -134,10 +141,41 @@ public record QueuedMessage(
         }
         Objects.requireNonNull(notices, "notices");
         Objects.requireNonNull(scan, "scan");
+        Objects.requireNonNull(heldSince, "heldSince");
         if (!notices.relayedOwed().isEmpty() && notices.relayedOwed().last() >= recipients.size()) {
             throw new IllegalArgumentException(
                     "a notice is owed for recipient " + notices.relayedOwed().last() + " of " + recipients.size());
         }
+    }
+
+    /**
+     * A message not on hold ({@link #heldSince()} empty); the form before the hold was stored.
+     *
+     * @param id the queue id
+     * @param envelope the envelope as received
+     * @param queuedAt when the message was committed to the spool
+     * @param recipients one state per recipient, in envelope order
+     * @param size the number of stored bytes
+     * @param file the spool file holding the message
+     * @param contentOffset where the message bytes start in {@code file}
+     * @param dsn the DSN parameters the message was received with
+     * @param notices the notices owed or sent
+     * @param scan the scan's log text, empty for none
+     * @throws NullPointerException if a component is {@code null}
+     * @throws IllegalArgumentException as the canonical constructor
+     */
+    public QueuedMessage(
+            QueueId id,
+            Envelope envelope,
+            Instant queuedAt,
+            List<RecipientState> recipients,
+            long size,
+            Path file,
+            long contentOffset,
+            DsnRequest dsn,
+            Notices notices,
+            Optional<String> scan) {
+        this(id, envelope, queuedAt, recipients, size, file, contentOffset, dsn, notices, scan, Optional.empty());
     }
 
     /**
@@ -304,7 +342,8 @@ public record QueuedMessage(
                                 + newStates.get(i).address());
             }
         }
-        return new QueuedMessage(id, envelope, queuedAt, newStates, size, file, contentOffset, dsn, notices, scan);
+        return new QueuedMessage(
+                id, envelope, queuedAt, newStates, size, file, contentOffset, dsn, notices, scan, heldSince);
     }
 
     /**
@@ -315,7 +354,28 @@ public record QueuedMessage(
      * @throws IllegalArgumentException as the canonical constructor
      */
     public QueuedMessage withNotices(Notices value) {
-        return new QueuedMessage(id, envelope, queuedAt, recipients, size, file, contentOffset, dsn, value, scan);
+        return new QueuedMessage(
+                id, envelope, queuedAt, recipients, size, file, contentOffset, dsn, value, scan, heldSince);
+    }
+
+    /**
+     * A copy put on hold or released ({@link #heldSince()}).
+     *
+     * @param since when it was put on hold; empty to release it
+     * @return a new value
+     */
+    public QueuedMessage withHeldSince(Optional<Instant> since) {
+        return new QueuedMessage(
+                id, envelope, queuedAt, recipients, size, file, contentOffset, dsn, notices, scan, since);
+    }
+
+    /**
+     * Whether an administrator put the message on hold ({@link #heldSince()} present).
+     *
+     * @return {@code true} while no delivery pass may run on it
+     */
+    public boolean held() {
+        return heldSince.isPresent();
     }
 
     /**

@@ -204,6 +204,8 @@ final class RecordCodec {
         // what the node's log line says of the scan, so that a delivery after a restart can still say it (a line of
         // its own, which a version before session 42 skips)
         m.scan().ifPresent(text -> w.line("scan", escape(text)));
+        // on hold (hygiene queue hold): a line of its own, which a version before session 49 skips
+        m.heldSince().ifPresent(t -> w.line("held", t.toString()));
         return w.finish();
     }
 
@@ -258,10 +260,23 @@ final class RecordCodec {
                     contentOffset,
                     readDsn(p, states.size()),
                     readNotices(p, states.size()),
-                    readScan(p));
+                    readScan(p),
+                    readHeld(p));
         } catch (RuntimeException e) {
             throw new IOException(source + ": malformed spool record: " + e.getMessage(), e);
         }
+    }
+
+    /** Reads the {@code held} line {@link #encodeQueued} writes; empty for a record without it. */
+    static Optional<Instant> readHeld(Parsed p) throws IOException {
+        Optional<String[]> l = p.first("held");
+        if (l.isEmpty()) {
+            return Optional.empty();
+        }
+        if (l.get().length != 2) {
+            throw new IOException(p.source + ": held line with " + l.get().length + " fields");
+        }
+        return Optional.of(Instant.parse(l.get()[1]));
     }
 
     /** Reads the {@code scan} line {@link #encodeQueued} writes; empty for a record without it. */

@@ -668,7 +668,7 @@ public final class Node implements AutoCloseable {
 
     /**
      * Every second: messages released into {@code spool/incoming/} by another process, flush requests, queue requests
-     * ({@code hygiene queue delete|bounce}) and reload requests.
+     * ({@code hygiene queue delete|bounce|hold|release}) and reload requests.
      */
     private void pollHandOvers() {
         pickUpIncoming(true);
@@ -863,8 +863,8 @@ public final class Node implements AutoCloseable {
     }
 
     /**
-     * Carries out the administrator's queue requests ({@link QueueRequests}): each message is removed by the delivery
-     * agent (after its delivery in progress, if any), and the request is answered once every message of it is done,
+     * Carries out the administrator's queue requests ({@link QueueRequests}): each message is removed, held or released
+     * by the delivery agent (after its delivery in progress, if any; {@code release --all} names the held ones), and the request is answered once every message of it is done,
      * from the thread that finishes the last one.
      */
     private void takeQueueRequests(boolean leftOver) {
@@ -886,12 +886,14 @@ public final class Node implements AutoCloseable {
                 answerQueueRequest(r, List.of("- error " + r.problem().get()));
                 continue;
             }
-            List<QueueId> ids = r.all() ? agent.queuedIds() : r.ids();
+            List<QueueId> ids = !r.all()
+                    ? r.ids()
+                    : r.action() == QueueRequests.Action.RELEASE ? agent.heldIds() : agent.queuedIds();
             LOG.info(
                     "{}: queue request {}: {} {} message(s){}",
                     name,
                     r.name(),
-                    r.action().name().toLowerCase(java.util.Locale.ROOT),
+                    r.action().word(),
                     ids.size(),
                     r.all() ? " (all)" : ": " + QueueId.forLog(ids));
             List<java.util.concurrent.CompletableFuture<String>> lines = new ArrayList<>();

@@ -2358,6 +2358,109 @@ class DeliveryAgentTest {
         }
 
         /**
+         * {@code hygiene queue hold} (session 49; Postfix's {@code postsuper -h}): a held message gets no attempt, not
+         * at its retry time and not at a flush; the hold is in the spool, so a restart keeps it; a release makes it due
+         * at once, and the next pass delivers it.
+         */
+        @Test
+        void aHeldMessageIsNotTriedNotFlushedStaysHeldAfterARestartAndIsDeliveredOnceReleased() throws Exception {
+            agent = agentBuilder(router()).build();
+            inbound.always(SinkCommand.RCPT, SinkAction.reply("451 4.3.0 try later"));
+            QueuedMessage m = store("a@x.org", "b@y.org");
+            agent.runDue();
+            assertThat(agent.remove(m.id(), QueueRequests.Action.HOLD).get()).isEqualTo(DeliveryAgent.Removal.HELD);
+            assertThat(spool.get(m.id()).orElseThrow().heldSince()).contains(T0);
+            // holding it again changes nothing
+            assertThat(agent.remove(m.id(), QueueRequests.Action.HOLD).get()).isEqualTo(DeliveryAgent.Removal.HELD);
+            assertThat(agent.heldIds()).containsExactly(m.id());
+            inbound.always(SinkCommand.RCPT, (SinkAction) null);
+            clock.advance(Duration.ofHours(1));
+            assertThat(agent.runDue()).isZero();
+            assertThat(agent.flush()).isZero();
+            assertThat(agent.runDue()).isZero();
+            assertThat(inbound.messages()).isEmpty();
+
+            agent.close();
+            spool.close();
+            spool = Spool.builder(dir.resolve("spool")).clock(clock).build();
+            agent = agentBuilder(router()).build();
+            agent.recover();
+            assertThat(agent.runDue()).isZero();
+            assertThat(inbound.messages()).isEmpty();
+            assertThat(agent.heldIds()).containsExactly(m.id());
+
+            assertThat(agent.remove(m.id(), QueueRequests.Action.RELEASE).get())
+                    .isEqualTo(DeliveryAgent.Removal.RELEASED);
+            QueuedMessage released = spool.get(m.id()).orElseThrow();
+            assertThat(released.heldSince()).isEmpty();
+            assertThat(released.recipients().get(0).nextAttempt()).isEmpty(); // due now, not at its retry time
+            assertThat(agent.remove(m.id(), QueueRequests.Action.RELEASE).get())
+                    .isEqualTo(DeliveryAgent.Removal.NOT_HELD);
+            assertThat(agent.runDue()).isEqualTo(1);
+            assertThat(inbound.awaitMessages(1, Duration.ofSeconds(60))).hasSize(1);
+            assertThat(spool.size()).isZero();
+            assertThat(outbound.messages()).isEmpty();
+        }
+
+        /**
+         * Held time counts against the queue lifetime, as in Postfix, but nothing expires while held (no attempt): the
+         * message held past its lifetime is returned at its first failed attempt after the release.
+         */
+        @Test
+        void aMessageHeldPastItsLifetimeDoesNotExpireWhileHeldAndIsReturnedAtItsFirstFailureAfterTheRelease()
+                throws Exception {
+            agent = agentBuilder(router()).build();
+            inbound.always(SinkCommand.RCPT, SinkAction.reply("451 4.3.0 try later"));
+            QueuedMessage m = store("a@x.org", "b@y.org");
+            agent.remove(m.id(), QueueRequests.Action.HOLD).get();
+            clock.advance(Duration.ofDays(8)); // past the default lifetime of 7 days
+            assertThat(agent.runDue()).isZero();
+            assertThat(outbound.messages()).isEmpty(); // no bounce while held
+            assertThat(spool.get(m.id()).orElseThrow().recipients().get(0).attempts())
+                    .isZero();
+
+            agent.remove(m.id(), QueueRequests.Action.RELEASE).get();
+            agent.runDue();
+            agent.runDue();
+            assertThat(fields(bounceParts())).contains("Action: failed");
+            assertThat(spool.size()).isZero();
+        }
+
+        /**
+         * Requests for a message being delivered are carried out in the order they came when the attempt ends: a hold
+         * then a delete deletes it; a release of a deleted message finds nothing.
+         */
+        @Test
+        void aHoldAndADeleteOfAMessageBeingDeliveredAreCarriedOutInTheirOrderWhenTheAttemptEnds() throws Exception {
+            agent = agentBuilder(router())
+                    .client(SmtpClient.builder()
+                            .heloName("relay.test")
+                            .tls(TlsPolicy.disabled())
+                            .timeouts(SmtpTimeouts.uniform(Duration.ofMinutes(5)))
+                            .build())
+                    .build();
+            backup.enqueue(SinkCommand.GREETING, SinkAction.stall());
+            QueuedMessage m = store("a@x.org", "b@w.org");
+            ExecutorService pass = Executors.newSingleThreadExecutor();
+            try {
+                Future<Integer> running = pass.submit(() -> agent.runDue());
+                Await.until("the delivery is in progress", () -> agent.deliveriesInProgress() == 1);
+                CompletableFuture<DeliveryAgent.Removal> hold = agent.remove(m.id(), QueueRequests.Action.HOLD);
+                CompletableFuture<DeliveryAgent.Removal> delete = agent.remove(m.id(), QueueRequests.Action.DELETE);
+                CompletableFuture<DeliveryAgent.Removal> release = agent.remove(m.id(), QueueRequests.Action.RELEASE);
+                assertThat(hold).isNotDone();
+                backup.close();
+                running.get();
+                assertThat(hold.get()).isEqualTo(DeliveryAgent.Removal.HELD);
+                assertThat(delete.get()).isEqualTo(DeliveryAgent.Removal.DELETED);
+                assertThat(release.get()).isEqualTo(DeliveryAgent.Removal.ABSENT);
+            } finally {
+                pass.shutdownNow();
+            }
+            assertThat(spool.get(m.id())).isEmpty();
+        }
+
+        /**
          * {@code hygiene queue bounce} on a stopped node records the recipients as returned in the spool; the node's next
          * start bounces them before it delivers anything.
          */

@@ -66,4 +66,26 @@ class QueueRequestsTest {
         assertThat(taken.get(2).name()).isEqualTo(good);
         assertThat(taken.get(2).problem()).isEmpty();
     }
+
+    /**
+     * A request another tool wrote with an id twice: the node carried it out twice, and answered the second time
+     * 'absent', which the command printed as 'not in the queue' (exit 2) for a message it had just deleted.
+     */
+    @Test
+    void anIdNamedTwiceInARequestIsTakenOnceAndHoldAndReleaseAreActions() throws Exception {
+        Path dir = QueueRequests.directory(spool);
+        Files.createDirectories(dir);
+        Files.writeString(
+                dir.resolve("0AAAAAAAAAAAAAAAAAAA.req"),
+                "hygiene-queue-request 1\ndelete\n0MX5R8HWF57D65IVW3GH\n0MX5R8HWF57D65IVW3GJ\n0MX5R8HWF57D65IVW3GH\n");
+        QueueRequests.submit(spool, QueueRequests.Action.HOLD, List.of(new QueueId("0MX5R8HWF57D65IVW3GH")));
+        QueueRequests.submit(spool, QueueRequests.Action.RELEASE, List.of());
+        List<QueueRequests.Request> taken = QueueRequests.take(spool, false, Instant.now());
+        assertThat(taken.get(0).ids())
+                .containsExactly(new QueueId("0MX5R8HWF57D65IVW3GH"), new QueueId("0MX5R8HWF57D65IVW3GJ"));
+        assertThat(taken.get(1).action()).isEqualTo(QueueRequests.Action.HOLD);
+        assertThat(taken.get(1).problem()).isEmpty();
+        assertThat(taken.get(2).action()).isEqualTo(QueueRequests.Action.RELEASE);
+        assertThat(taken.get(2).all()).isTrue();
+    }
 }
