@@ -252,14 +252,43 @@ public final class QueueCommand implements Command {
                 }
                 answers.add(id.value() + " " + result); // one failing does not keep the others from being tried
             }
-            return report(answers, action, false, json, io);
+            return report(asideNamed(spoolDir, answers), action, false, json, io);
         }
+    }
+
+    /**
+     * Adds to each {@code ID absent} answer the file recovery set aside under that id ({@code ID.q.corrupt}, {@code
+     * ID.q.incomplete}), if there is one, so that the administrator learns where the message went.
+     */
+    private static List<String> asideNamed(Path spoolDir, List<String> answers) throws IOException {
+        List<Path> aside = null;
+        List<String> out = new ArrayList<>();
+        for (String a : answers) {
+            if (a.endsWith(" absent")) {
+                if (aside == null) {
+                    aside = Spool.setAside(spoolDir);
+                }
+                String prefix = a.substring(0, a.indexOf(' ')) + ".q.";
+                Optional<Path> file = aside.stream()
+                        .filter(f -> f.getFileName().toString().startsWith(prefix))
+                        .findFirst();
+                if (file.isPresent()) {
+                    a = a + " " + file.get();
+                }
+            }
+            out.add(a);
+        }
+        return out;
     }
 
     private static String removeStopped(Spool spool, QueueId id, QueueRequests.Action action) throws IOException {
         Optional<QueuedMessage> m = spool.get(id);
         if (m.isEmpty()) {
-            return "absent";
+            // A file that ends before its commit mark: until session 49 this said 'not in the queue' and left it
+            if (action == QueueRequests.Action.DELETE && spool.discardUncommitted(id)) {
+                return "deleted_incomplete";
+            }
+            return spool.isUncommitted(id) ? "incomplete" : "absent";
         }
         if (action == QueueRequests.Action.HOLD || action == QueueRequests.Action.RELEASE) {
             boolean hold = action == QueueRequests.Action.HOLD;
@@ -282,17 +311,35 @@ public final class QueueCommand implements Command {
             return spool.discard(id) ? "deleted" : "absent";
         }
         // FAILED and recorded: the node bounces them at its start, before it delivers anything of the message
-        spool.update(QueueRequests.returnToSender(m.get()));
-        return "returned";
+        QueuedMessage returned = spool.update(QueueRequests.returnToSender(m.get()));
+        return QueueRequests.bounceWanted(returned) ? "returned" : "returned_without_notice";
     }
 
     private static int ask(
             Path spoolDir, QueueRequests.Action action, List<QueueId> ids, Duration wait, boolean json, Io io)
             throws IOException, InterruptedException {
         String name = QueueRequests.submit(spoolDir, action, ids);
-        Optional<List<String>> answer = QueueRequests.awaitAnswer(spoolDir, name, wait);
+        // the node answers within a second unless a message is being delivered: then say which, and what for
+        Duration first = wait.compareTo(Duration.ofSeconds(2)) < 0 ? wait : Duration.ofSeconds(2);
+        Optional<List<String>> answer = QueueRequests.awaitAnswer(spoolDir, name, first);
+        List<QueueId> busy = List.of();
+        if (answer.isEmpty()) {
+            busy = QueueRequests.waitingFor(spoolDir, name);
+            if (!busy.isEmpty()) {
+                io.err()
+                        .println("hygiene queue: waiting for the node: " + busy.size() + " message(s) being delivered"
+                                + " now ("
+                                + String.join(
+                                        ", ", busy.stream().map(QueueId::value).toList())
+                                + "); the " + action.word() + " is carried out when that attempt ends, which is not"
+                                + " cut short: when the next hop answers, or at the latest when the node's"
+                                + " delivery timeout for the step it waits in passes (--wait " + Durations.format(wait)
+                                + ")");
+            }
+            answer = QueueRequests.awaitAnswer(spoolDir, name, wait.minus(first));
+        }
         if (answer.isPresent()) {
-            return report(answer.get(), action, true, json, io);
+            return report(asideNamed(spoolDir, answer.get()), action, true, json, io);
         }
         String verb = action.word();
         if (QueueRequests.withdraw(spoolDir, name)) {
@@ -302,11 +349,14 @@ public final class QueueCommand implements Command {
                             + " is another hygiene queue command at work on it?)");
             return EXIT_ERROR;
         }
+        String which = busy.isEmpty()
+                ? "a message it is delivering at this moment is"
+                : String.join(", ", busy.stream().map(QueueId::value).toList()) + (busy.size() == 1 ? " is" : " are");
         io.err()
                 .println("hygiene queue: the node took the " + verb + " request and had not finished within "
-                        + Durations.format(wait) + ": a message it is delivering at this moment is "
+                        + Durations.format(wait) + ": " + which + " "
                         + (action.removes() ? "removed" : action == QueueRequests.Action.HOLD ? "held" : "released")
-                        + " when that attempt ends, and no new attempt starts (see hygiene queue list)");
+                        + " when the attempt in progress ends, and no new attempt starts (see hygiene queue list)");
         return EXIT_IN_PROGRESS;
     }
 
@@ -346,6 +396,11 @@ public final class QueueCommand implements Command {
                             ? "returned to its sender (the bounce is queued)"
                             : "returned to its sender: the node sends the bounce at its next start, before it delivers"
                                     + " anything";
+                case "returned_without_notice" ->
+                    // until session 49 this read 'returned to its sender (the bounce is queued)': no bounce was sent
+                    text = "returned without a bounce: no recipient it had left asked for failure notices"
+                            + " (NOTIFY=NEVER), so no one is told; "
+                            + (running ? "it left the queue" : "it leaves the queue at the node's next start");
                 case "held" -> text = "on hold: no delivery until 'hygiene queue release'";
                 case "released" ->
                     text = running
@@ -355,8 +410,22 @@ public final class QueueCommand implements Command {
                 case "absent" -> {
                     status = EXIT_ERROR;
                     text = null;
-                    detail = "not in the queue (delivered, bounced or removed before; 'hygiene queue list' shows"
-                            + " what is queued)";
+                    detail = detail != null
+                            ? "not in the queue: its spool file was damaged and is kept aside, not delivered, as "
+                                    + detail + " (inspect it, then delete that file)"
+                            : "not in the queue (delivered, bounced or removed before; 'hygiene queue list' shows"
+                                    + " what is queued)";
+                }
+                case "deleted_incomplete" ->
+                    text = "deleted: its spool file ended before its commit mark (a receipt a crash cut short, never"
+                            + " acknowledged with 250, or a damaged file), so it was no message the node would deliver";
+                case "incomplete" -> {
+                    status = EXIT_ERROR;
+                    text = null;
+                    detail = "cannot " + action.word() + " it: its spool file ends before its commit mark (a receipt"
+                            + " a crash cut short, never acknowledged with 250, or a damaged file), so it is no"
+                            + " message the node delivers; the node's next start sets it aside as " + id + ".q"
+                            + ".incomplete, or 'hygiene queue delete " + id + "' removes it now";
                 }
                 default -> {
                     status = EXIT_ERROR;
@@ -371,7 +440,16 @@ public final class QueueCommand implements Command {
                 io.out()
                         .println("{\"id\":" + Json.string(id) + ",\"result\":"
                                 + Json.string(
-                                        List.of("deleted", "returned", "absent", "held", "released", "not_held")
+                                        List.of(
+                                                                "deleted",
+                                                                "deleted_incomplete",
+                                                                "incomplete",
+                                                                "returned",
+                                                                "returned_without_notice",
+                                                                "absent",
+                                                                "held",
+                                                                "released",
+                                                                "not_held")
                                                         .contains(result)
                                                 ? result
                                                 : "error")

@@ -827,6 +827,117 @@ class QuarantineCommandTest {
     }
 
     /**
+     * On a stopped node: a bounce of a message whose recipient said {@code NOTIFY=NEVER} says that no bounce is sent
+     * (it said 'the node sends the bounce at its next start'); a message file cut before its commit mark is deleted
+     * and said to be one (it said 'not in the queue' and stayed), and a hold of it says why not; a delete of a message
+     * whose file was set aside names that file (session 49).
+     */
+    @Test
+    void aStoppedNodesQueueSaysWhatABounceWithoutNoticeAndATruncatedOrSetAsideFileAre() throws Exception {
+        try (SmtpSink sink = SmtpSink.start();
+                Node node = gateway(sink)) {
+            assertThat(node.relay().delivery().queued()).isZero(); // a data directory, then stopped
+        }
+        org.mailhygiene.smtp.queue.QueuedMessage never;
+        org.mailhygiene.smtp.queue.QueuedMessage cut;
+        org.mailhygiene.smtp.queue.QueuedMessage damaged;
+        try (org.mailhygiene.smtp.queue.Spool spool = org.mailhygiene.smtp.queue.Spool.builder(dir.resolve("spool"))
+                .spareFiles(0)
+                .build()) {
+            org.mailhygiene.api.Envelope env = new org.mailhygiene.api.Envelope(
+                    java.util.Optional.empty(),
+                    java.util.Optional.of("client.test"),
+                    "s@example.net",
+                    List.of("rcpt@dept-a.example"),
+                    java.time.Instant.now());
+            org.mailhygiene.api.MessageContent body = org.mailhygiene.api.MessageContent.ofString(
+                    "Subject: queued\r\n\r\nbody\r\n", StandardCharsets.UTF_8);
+            never = spool.store(
+                    env,
+                    new byte[0],
+                    body,
+                    new org.mailhygiene.smtp.dsn.DsnRequest(
+                            java.util.Optional.empty(),
+                            java.util.Optional.empty(),
+                            List.of(new org.mailhygiene.smtp.dsn.DsnRequest.Recipient(
+                                    java.util.Set.of(org.mailhygiene.smtp.dsn.DsnRequest.Notify.NEVER),
+                                    java.util.Optional.empty()))));
+            cut = spool.store(env, body);
+            damaged = spool.store(env, body);
+        }
+        Path cutFile = dir.resolve("spool/queue/" + cut.id().value() + ".q");
+        byte[] bytes = Files.readAllBytes(cutFile);
+        Files.write(cutFile, java.util.Arrays.copyOf(bytes, bytes.length - 10)); // its commit mark cut off
+        Path damagedFile = dir.resolve("spool/queue/" + damaged.id().value() + ".q");
+        Path aside = damagedFile.resolveSibling(damaged.id().value() + ".q.corrupt");
+        Files.move(damagedFile, aside); // as recovery sets a damaged file aside
+
+        Run bounce =
+                Run.main("queue", "bounce", "--data", dir.toString(), never.id().value());
+        assertThat(bounce.out())
+                .isEqualTo(never.id().value() + " returned without a bounce: no recipient it had left asked for failure"
+                        + " notices (NOTIFY=NEVER), so no one is told; it leaves the queue at the node's next start\n");
+        assertThat(bounce.status()).isZero();
+
+        Run hold = Run.main("queue", "hold", "--data", dir.toString(), cut.id().value());
+        assertThat(hold.status()).isEqualTo(2);
+        assertThat(hold.err())
+                .isEqualTo("hygiene queue: " + cut.id().value() + ": cannot hold it: its spool file ends before its"
+                        + " commit mark (a receipt a crash cut short, never acknowledged with 250, or a damaged file),"
+                        + " so it is no message the node delivers; the node's next start sets it aside as "
+                        + cut.id().value() + ".q.incomplete, or 'hygiene queue delete "
+                        + cut.id().value()
+                        + "' removes it now\n");
+        Run delete =
+                Run.main("queue", "delete", "--data", dir.toString(), cut.id().value());
+        assertThat(delete.out())
+                .isEqualTo(cut.id().value() + " deleted: its spool file ended before its commit mark (a receipt a crash"
+                        + " cut short, never acknowledged with 250, or a damaged file), so it was no message the node"
+                        + " would deliver\n");
+        assertThat(delete.status()).isZero();
+        assertThat(cutFile).doesNotExist();
+
+        Run gone = Run.main(
+                "queue", "delete", "--data", dir.toString(), damaged.id().value());
+        assertThat(gone.status()).isEqualTo(2);
+        assertThat(gone.err())
+                .isEqualTo("hygiene queue: " + damaged.id().value() + ": not in the queue: its spool file was damaged"
+                        + " and is kept aside, not delivered, as " + aside + " (inspect it, then delete that file)\n");
+        assertThat(aside).exists();
+    }
+
+    /**
+     * A delete of a message whose delivery is in progress waits for that attempt (the node does not cut it short, as
+     * Postfix and Exim do not): the command says which message it waits for and why (session 49; before, it said
+     * nothing until --wait ended, then 'a message it is delivering at this moment').
+     */
+    @Test
+    void aDeleteOfAMessageBeingDeliveredSaysWhichMessageItWaitsForAndWhy() throws Exception {
+        try (SmtpSink sink = SmtpSink.start();
+                Node node = gateway(sink)) {
+            sink.always(
+                    org.mailhygiene.testkit.smtp.SinkCommand.GREETING, org.mailhygiene.testkit.smtp.SinkAction.stall());
+            String id = queuedId(send(node.address(), "s@example.net", "later@dept-a.example", SampleMessages.clean()));
+            Await.until(
+                    "the delivery is in progress", () -> node.relay().delivery().deliveriesInProgress() == 1);
+            Run delete = Run.main("queue", "delete", "--data", dir.toString(), "--wait", "4s", id);
+            assertThat(delete.out()).isEmpty();
+            assertThat(delete.err())
+                    .isEqualTo("hygiene queue: waiting for the node: 1 message(s) being delivered now (" + id + ");"
+                            + " the delete is carried out when that attempt ends, which is not cut short: when the"
+                            + " next hop answers, or at the latest when the node's delivery timeout for the step it"
+                            + " waits in passes (--wait 4s)\n"
+                            + "hygiene queue: the node took the delete request and had not finished within 4s: " + id
+                            + " is removed when the attempt in progress ends, and no new attempt starts (see hygiene"
+                            + " queue list)\n");
+            assertThat(delete.status()).isEqualTo(3);
+            sink.close(); // the attempt ends
+            awaitEmptyQueue(node);
+            assertThat(sink.messages()).isEmpty();
+        }
+    }
+
+    /**
      * A running node answers a bounce 'deleted' for a message from the null sender and for one a delete request named
      * first (both waited for its delivery in progress): the command must not call the latter a bounce itself.
      */

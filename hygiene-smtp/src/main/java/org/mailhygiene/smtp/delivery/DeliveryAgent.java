@@ -418,6 +418,11 @@ public final class DeliveryAgent implements AutoCloseable {
         DELETED,
         /** Its recipients not yet delivered were reported to its sender in a bounce, then it left the spool. */
         RETURNED,
+        /**
+         * Returned to its sender, but no bounce was sent: none of its recipients not yet delivered asked for failure
+         * notices ({@code NOTIFY=NEVER}, or {@code NOTIFY} without {@code FAILURE}); it left the spool.
+         */
+        RETURNED_WITHOUT_NOTICE,
         /** Not in the queue (never was, or delivered, bounced or removed before the request could be carried out). */
         ABSENT,
         /** Put on hold ({@link QueueRequests.Action#HOLD}), or on hold already: it stays queued, out of delivery. */
@@ -567,14 +572,17 @@ public final class DeliveryAgent implements AutoCloseable {
         }
         QueuedMessage returned = spool.update(QueueRequests.returnToSender(m));
         known.put(id, returned);
+        boolean notice = QueueRequests.bounceWanted(returned);
         LOG.info(
-                "{}: returned to its sender <{}> by the administrator; {} recipient(s) not delivered{}",
+                "{}: returned to its sender <{}> by the administrator{}; {} recipient(s) not delivered{}",
                 id,
                 m.envelope().sender(),
+                notice ? "" : " without a bounce (their NOTIFY leaves out FAILURE)",
                 left.size(),
                 left.isEmpty() ? "" : ": " + String.join(", ", left));
         process(returned);
-        return Removal.RETURNED;
+        // until session 49 this said RETURNED, and the command 'the bounce is queued', of a bounce never sent
+        return notice ? Removal.RETURNED : Removal.RETURNED_WITHOUT_NOTICE;
     }
 
     /**

@@ -26,8 +26,8 @@ import java.util.Optional;
  * reads and deletes (an answer nobody read, and a temporary file a crash left, is deleted a day later by the node). A request's text: the line
  * {@code hygiene-queue-request 1}, the action ({@code delete}, {@code bounce}, {@code hold} or {@code release}), then
  * {@code all} or one queue id a line (an id named twice is carried out once). An answer: one line per message,
- * {@code ID RESULT} ({@code deleted}, {@code returned}, {@code held}, {@code released}, {@code not_held},
- * {@code absent}) or {@code ID error TEXT}.
+ * {@code ID RESULT} ({@code deleted}, {@code returned}, {@code returned_without_notice}, {@code held},
+ * {@code released}, {@code not_held}, {@code absent}) or {@code ID error TEXT}.
  *
  * <p>Also the change of a message's states that returns it to its sender ({@link #returnToSender}), which the delivery
  * agent applies on a running node and {@code hygiene queue bounce} on a stopped one. Stateless; thread-safe.
@@ -37,6 +37,7 @@ public final class QueueRequests {
     private static final String REQUEST = ".req";
     private static final String TAKEN = ".taken";
     private static final String DONE = ".done";
+    private static final String WAITING = ".waiting";
     /** How long an answer nobody read is kept. */
     private static final Duration ANSWER_RETENTION = Duration.ofDays(1);
 
@@ -174,7 +175,7 @@ public final class QueueRequests {
         List<Request> out = new ArrayList<>();
         for (Path f : files) {
             String file = f.getFileName().toString();
-            if (file.endsWith(DONE) || file.endsWith(".tmp")) {
+            if (file.endsWith(DONE) || file.endsWith(".tmp") || file.endsWith(WAITING)) {
                 try {
                     if (Files.getLastModifiedTime(f)
                             .toInstant()
@@ -263,6 +264,57 @@ public final class QueueRequests {
             throw e;
         }
         Files.deleteIfExists(dir.resolve(name + TAKEN));
+        Files.deleteIfExists(dir.resolve(name + WAITING));
+    }
+
+    /**
+     * Tells the command which messages of a taken request wait for the end of their delivery in progress (the node's
+     * side): {@code NAME.waiting}, one id a line, written under a temporary name and renamed, not forced (it only
+     * informs; {@link #answer} removes it, and one a crash left is deleted a day later).
+     *
+     * @param spoolDirectory the spool's directory
+     * @param name the request's name
+     * @param ids the messages being delivered
+     * @throws IOException if the file cannot be written
+     */
+    public static void waiting(Path spoolDirectory, String name, List<QueueId> ids) throws IOException {
+        Path dir = directory(spoolDirectory);
+        Path tmp = dir.resolve(name + WAITING + ".tmp");
+        StringBuilder sb = new StringBuilder();
+        for (QueueId id : ids) {
+            sb.append(id.value()).append('\n');
+        }
+        try {
+            Files.write(tmp, sb.toString().getBytes(StandardCharsets.US_ASCII));
+            DurableFiles.moveAtomic(tmp, dir.resolve(name + WAITING));
+        } catch (IOException | RuntimeException e) {
+            DurableFiles.deleteQuietly(tmp, e);
+            throw e;
+        }
+    }
+
+    /**
+     * The messages of a request the node said it waits for ({@link #waiting}; the command's side).
+     *
+     * @param spoolDirectory the spool's directory
+     * @param name the request's name
+     * @return the ids, empty when the node said nothing (yet) or has answered
+     * @throws IOException if the file exists but cannot be read
+     */
+    public static List<QueueId> waitingFor(Path spoolDirectory, String name) throws IOException {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(directory(spoolDirectory).resolve(name + WAITING), StandardCharsets.US_ASCII);
+        } catch (NoSuchFileException e) {
+            return List.of();
+        }
+        List<QueueId> out = new ArrayList<>();
+        for (String l : lines) {
+            if (QueueId.isValid(l)) {
+                out.add(new QueueId(l));
+            }
+        }
+        return out;
     }
 
     /**
@@ -303,6 +355,28 @@ public final class QueueRequests {
      */
     public static boolean withdraw(Path spoolDirectory, String name) throws IOException {
         return Files.deleteIfExists(directory(spoolDirectory).resolve(name + REQUEST));
+    }
+
+    /**
+     * Whether returning a message to its sender sends a bounce: its sender is not the null sender and at least one of
+     * its FAILED recipients (those {@link #returnToSender} returned) has a {@code NOTIFY} that asks for failure notices
+     * (RFC 3461: none given, or one with {@code FAILURE}). When none does ({@code NOTIFY=NEVER}), the message leaves
+     * the queue and no one is told, as for any failure of such recipients.
+     *
+     * @param returned the message as {@link #returnToSender} left it
+     * @return {@code true} if the delivery agent sends a bounce for it
+     */
+    public static boolean bounceWanted(QueuedMessage returned) {
+        if (returned.envelope().hasNullSender()) {
+            return false;
+        }
+        for (int i = 0; i < returned.recipients().size(); i++) {
+            if (returned.recipients().get(i).status() == RecipientState.Status.FAILED
+                    && returned.dsn(i).wantsFailure()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -482,6 +482,50 @@ public final class Spool implements AutoCloseable {
     }
 
     /**
+     * Whether a message's file is there but was never committed: it ends before its commit mark (a receipt a crash cut
+     * short, never acknowledged with 250, or a committed file damage cut short), so {@link #get} does not find it and
+     * {@link #recover()} would set it aside as {@code ID.q.incomplete}. A file being stored right now and an empty
+     * spare file are not.
+     *
+     * @param id the message
+     * @return {@code true} for such a file
+     * @throws IOException if the file exists but cannot be read
+     * @throws IllegalStateException if the spool is closed
+     */
+    public boolean isUncommitted(QueueId id) throws IOException {
+        ensureOpen();
+        if (writing.contains(id) || spareIds.contains(id)) {
+            return false;
+        }
+        Path p = file(id);
+        try {
+            return SpoolFile.read(p) == null && Files.size(p) > 0;
+        } catch (NoSuchFileException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Removes a file {@link #isUncommitted} says was never committed, at an administrator's request ({@code hygiene
+     * queue delete} on a stopped node), and forces the directory, as {@link #discard} does.
+     *
+     * @param id the message
+     * @return {@code true} if such a file was removed; {@code false} if there was none (or it is committed)
+     * @throws IOException if it could not be deleted or the directory not forced
+     * @throws IllegalStateException if the spool is closed
+     */
+    public boolean discardUncommitted(QueueId id) throws IOException {
+        if (!isUncommitted(id)) {
+            return false;
+        }
+        boolean was = Files.deleteIfExists(file(id));
+        if (was) {
+            DurableFiles.forceDirectory(queue);
+        }
+        return was;
+    }
+
+    /**
      * Reads one message's current record.
      *
      * @param id the message

@@ -904,13 +904,36 @@ public final class Node implements AutoCloseable {
                                         ? done.name().toLowerCase(java.util.Locale.ROOT)
                                         : "error " + oneLine(failed))));
             }
+            // the command says what it waits for: the messages whose delivery in progress the request waits for (one
+            // lock per request, so that the list is not written after the answer)
+            java.util.concurrent.atomic.AtomicBoolean answered = new java.util.concurrent.atomic.AtomicBoolean();
             java.util.concurrent.CompletableFuture.allOf(
                             lines.toArray(new java.util.concurrent.CompletableFuture<?>[0]))
-                    .whenComplete((v, e) -> answerQueueRequest(
-                            r,
-                            lines.stream()
-                                    .map(java.util.concurrent.CompletableFuture::join)
-                                    .toList()));
+                    .whenComplete((v, e) -> {
+                        synchronized (answered) {
+                            answered.set(true);
+                            answerQueueRequest(
+                                    r,
+                                    lines.stream()
+                                            .map(java.util.concurrent.CompletableFuture::join)
+                                            .toList());
+                        }
+                    });
+            List<QueueId> busy = new ArrayList<>();
+            for (int i = 0; i < ids.size(); i++) {
+                if (!lines.get(i).isDone()) {
+                    busy.add(ids.get(i));
+                }
+            }
+            synchronized (answered) {
+                if (!busy.isEmpty() && !answered.get()) {
+                    try {
+                        QueueRequests.waiting(spool.directory(), r.name(), busy);
+                    } catch (IOException | RuntimeException e) {
+                        LOG.warn("{}: cannot say which messages queue request {} waits for", name, r.name(), e);
+                    }
+                }
+            }
         }
     }
 

@@ -2358,6 +2358,30 @@ class DeliveryAgentTest {
         }
 
         /**
+         * A bounce of a message whose recipients said {@code NOTIFY=NEVER}: it leaves the queue and no bounce is sent
+         * (RFC 3461), and the answer says so; until session 49 it was {@code RETURNED}, which the command printed as
+         * 'returned to its sender (the bounce is queued)'.
+         */
+        @Test
+        void aBounceOfAMessageWhoseRecipientsSaidNeverIsAnsweredReturnedWithoutNotice() throws Exception {
+            agent = agentBuilder(router()).build();
+            inbound.always(SinkCommand.RCPT, SinkAction.reply("451 4.3.0 try later"));
+            QueuedMessage m = storeDsn(
+                    new DsnRequest(
+                            java.util.Optional.empty(),
+                            java.util.Optional.empty(),
+                            List.of(DeliveryAgentTest.notify(null, DsnRequest.Notify.NEVER))),
+                    "a@x.org",
+                    "never@y.org");
+            agent.runDue();
+            assertThat(agent.remove(m.id(), QueueRequests.Action.BOUNCE).get())
+                    .isEqualTo(DeliveryAgent.Removal.RETURNED_WITHOUT_NOTICE);
+            agent.runDue();
+            assertThat(outbound.messages()).isEmpty();
+            assertThat(spool.size()).isZero();
+        }
+
+        /**
          * {@code hygiene queue hold} (session 49; Postfix's {@code postsuper -h}): a held message gets no attempt, not
          * at its retry time and not at a flush; the hold is in the spool, so a restart keeps it; a release makes it due
          * at once, and the next pass delivers it.
