@@ -165,25 +165,28 @@ public final class QueueCommand implements Command {
             io.err().println("hygiene queue: " + problem);
             return EXIT_ERROR;
         }
-        List<QueueId> parsed = new ArrayList<>();
+        java.util.Set<QueueId> parsed = new java.util.LinkedHashSet<>(); // linear in the number of ids
         for (String id : ids) {
             if (!QueueId.isValid(id)) {
+                // a spool file's name or path (ID.q, DATA/spool/queue/ID.q.corrupt): name the id in it, but change
+                // nothing, since the path may be another node's
+                String file = id.substring(id.lastIndexOf('/') + 1);
+                int dot = file.indexOf(".q");
+                String stem = dot > 0 ? file.substring(0, dot) : "";
                 io.err()
                         .println("hygiene queue: '" + id + "' is not a message id (20 letters and digits, as"
-                                + " 'hygiene queue list' shows them)");
+                                + " 'hygiene queue list' shows them)"
+                                + (QueueId.isValid(stem) ? "; the id in that file name is " + stem : ""));
                 return EXIT_ERROR;
             }
-            QueueId q = new QueueId(id);
-            if (!parsed.contains(q)) {
-                // named twice: removed once, and said once (the second removal read 'not in the queue', exit 2)
-                parsed.add(q);
-            }
+            // named twice: removed once, and said once (the second removal read 'not in the queue', exit 2)
+            parsed.add(new QueueId(id));
         }
         Path spool = data.resolve("spool");
         try {
             if (removal) {
                 QueueRequests.Action action = QueueRequests.Action.valueOf(sub.toUpperCase(Locale.ROOT));
-                return remove(spool, action, parsed, wait, json, io);
+                return remove(spool, action, new ArrayList<>(parsed), wait, json, io);
             }
             if (sub.equals("flush")) {
                 Spool.requestFlush(spool);

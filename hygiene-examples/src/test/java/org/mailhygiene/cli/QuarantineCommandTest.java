@@ -897,6 +897,13 @@ class QuarantineCommandTest {
         assertThat(delete.status()).isZero();
         assertThat(cutFile).doesNotExist();
 
+        // a file's name given for its id: the id is named, nothing is done
+        Run byName = Run.main("queue", "delete", "--data", dir.toString(), aside.toString());
+        assertThat(byName.status()).isEqualTo(2);
+        assertThat(byName.err())
+                .isEqualTo("hygiene queue: '" + aside + "' is not a message id (20 letters and digits, as 'hygiene"
+                        + " queue list' shows them); the id in that file name is "
+                        + damaged.id().value() + "\n");
         Run gone = Run.main(
                 "queue", "delete", "--data", dir.toString(), damaged.id().value());
         assertThat(gone.status()).isEqualTo(2);
