@@ -73,8 +73,8 @@ public final class QueueCommand implements Command {
                           after the release
                   release put messages on hold back into delivery (Postfix's postsuper -H): their pending
                           recipients are tried at the next pass (--all: every message on hold)
-                delete, bounce, hold and release work on a running node and on a stopped one. A running node does it within a
-                second and the command waits for its answer; a message it is delivering at that moment is removed
+                delete, bounce, hold and release work on a running node and on a stopped one. A running node
+                does it within a second and the command waits for its answer; a message it is delivering at that moment is removed
                 (or held, released) when that attempt ends (recipients it delivered stay delivered) and no new
                 attempt starts; the attempt is not cut short (as with Postfix and Exim), so the wait lasts as long
                 as the next hop takes to answer, at most the node's step timeouts. On a stopped node the command
@@ -224,8 +224,8 @@ public final class QueueCommand implements Command {
     }
 
     /**
-     * Deletes, bounces, holds or releases: through the node when it runs (its spool's lock is taken), else in the spool directly, with
-     * the lock held so that the node cannot start meanwhile.
+     * Deletes, bounces, holds or releases: through the node when it runs (its spool's lock is taken), else in the
+     * spool directly, with the lock held so that the node cannot start meanwhile.
      */
     private static int remove(
             Path spoolDir, QueueRequests.Action action, List<QueueId> ids, Duration wait, boolean json, Io io)

@@ -440,8 +440,8 @@ public final class DeliveryAgent implements AutoCloseable {
      * bounces them and completes it, as a pass does after permanent failures (a message from the null sender is
      * deleted instead: a bounce of a bounce would go to the postmaster, who asked for it). A message being delivered
      * at this moment is removed when that attempt ends, and no pass starts on it meanwhile; recipients the attempt
-     * delivered stay delivered (the attempt is not cut short: as Postfix's {@code postsuper -d} and Exim's {@code -Mrm},
-     * the agent waits for it, at most the transaction deadline). Works before {@link #start()} too.
+     * delivered stay delivered (the attempt is not cut short: as Postfix's {@code postsuper -d} and Exim's
+     * {@code -Mrm}, the agent waits for it, at most the transaction deadline). Works before {@link #start()} too.
      *
      * <p>Also the two requests that keep a message queued: {@link QueueRequests.Action#HOLD} records it as on hold
      * ({@link QueuedMessage#heldSince()}, forced to the spool, so it stays on hold after a restart or a crash): no pass

@@ -15,8 +15,8 @@ import java.util.Optional;
 
 /**
  * An administrator's requests to a running node's queue ({@code hygiene queue delete}, {@code bounce}, {@code hold}
- * and {@code release}), handed over through files in the spool directory, as {@link Spool#requestFlush(Path) flush} is, but
- * answered: the node takes a request within a second and writes what it did for each message, and the command waits
+ * and {@code release}), handed over through files in the spool directory, as {@link Spool#requestFlush(Path) flush}
+ * is, but answered: the node takes a request within a second and writes what it did for each message, and the command waits
  * for that answer before it tells the administrator anything.
  *
  * <h2>Layout</h2>

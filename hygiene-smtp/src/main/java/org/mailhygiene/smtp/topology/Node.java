@@ -864,8 +864,9 @@ public final class Node implements AutoCloseable {
 
     /**
      * Carries out the administrator's queue requests ({@link QueueRequests}): each message is removed, held or released
-     * by the delivery agent (after its delivery in progress, if any; {@code release --all} names the held ones), and the request is answered once every message of it is done,
-     * from the thread that finishes the last one.
+     * by the delivery agent (after its delivery in progress, if any; {@code release --all} names the held ones), and
+     * the request is answered once every message of it is done, from the thread that finishes the last one; the
+     * messages it waits for are listed for the command meanwhile ({@link QueueRequests#waiting}).
      */
     private void takeQueueRequests(boolean leftOver) {
         List<QueueRequests.Request> requests;
