@@ -49,7 +49,9 @@ import org.mailhygiene.internal.Checks;
  * signatures of a message are opened ({@link MimeFinding.Kind#PART_LIMIT} beyond) and at most
  * {@value #MAX_SIGNATURE_DEPTH} inside one another ({@link MimeFinding.Kind#DEPTH_LIMIT} beyond); one that starts as a
  * signature but cannot be read is a leaf and a {@link MimeFinding.Kind#SMIME_UNREADABLE} limit. Encrypted S/MIME
- * messages and detached signatures are leaves, as before. A container that carries a base64 or quoted-printable
+ * messages and detached signatures are leaves, as before. A leaf named {@code .eml} ({@link #isAttachedMessage}), which
+ * Outlook and Thunderbird open as a message whatever its declared type, is handed to {@link PartVisitor#leaf} and then,
+ * when its decoded content starts with a header field, entered and walked as an encapsulated message. A container that carries a base64 or quoted-printable
  * encoding (forbidden, but used to evade scanners) is decoded, spooled (memory up to {@link Builder#spoolThreshold}, then a private temporary file) and
  * walked, with an {@link MimeFinding.Kind#ENCODED_CONTAINER} finding; a walker built with
  * {@link Builder#decodeContainers decodeContainers(false)} walks it as sent instead, as a mail client that ignores the
@@ -100,9 +102,9 @@ public final class MimeWalker {
      * identities of the scanners that name their walker): 2 since opaque S/MIME signatures are opened; 3 since a file
      * name in RFC 2231's extended form is decoded from its charset once (its characters were read as raw bytes again)
      * and a {@code Content-Transfer-Encoding} is read up to a blank, {@code ;}, {@code ,} or comment, and a
-     * {@code message/news} part is walked as a message.
+     * {@code message/news} part is walked as a message; 4 since a leaf named {@code .eml} is walked as a message too.
      */
-    static final int VERSION = 3;
+    static final int VERSION = 4;
 
     private static final Session SESSION = Session.getInstance(new Properties());
 
@@ -475,6 +477,30 @@ public final class MimeWalker {
                 || mimeType.equals("message/news");
     }
 
+    /**
+     * Whether a leaf is a message attached as a file, which the walker also walks as a message: one of its file names
+     * ({@link PartInfo#fileName}, {@link PartInfo#otherNames}) ends in {@code .eml} (case ignored, blanks around it
+     * stripped), whatever its declared type: Outlook and Thunderbird open such a file as a message, and show the
+     * attachments inside. {@code .msg} is Outlook's own binary format, not walked. Stateless.
+     *
+     * @param info what is known of the entity
+     * @return whether the walker walks it as a message after handing it over as a leaf
+     * @throws NullPointerException if {@code info} is {@code null}
+     */
+    public static boolean isAttachedMessage(PartInfo info) {
+        if (info.isContainer()) {
+            return false;
+        }
+        if (info.fileName().filter(MimeWalker::emlName).isPresent()) {
+            return true;
+        }
+        return info.otherNames().stream().anyMatch(MimeWalker::emlName);
+    }
+
+    private static boolean emlName(String name) {
+        return name.strip().toLowerCase(Locale.ROOT).endsWith(".eml");
+    }
+
     private static boolean isIdentityEncoding(String enc) {
         return enc.equals("7bit") || enc.equals("8bit") || enc.equals("binary");
     }
@@ -648,9 +674,89 @@ public final class MimeWalker {
                 encapsulated(p, info);
             } else if (isSmime(info)) {
                 smime(p, info);
+            } else if (isAttachedMessage(info)) {
+                attachedMessage(p, info);
             } else {
                 leaf(p, info);
             }
+        }
+
+        /**
+         * A leaf named {@code .eml} ({@link #isAttachedMessage}): handed to the visitor as the leaf it is, then, when its
+         * decoded content starts as a message (its first line a header field or an mbox {@code From } line), entered
+         * and walked as an encapsulated message (child path {@code path.1}), as Outlook and Thunderbird open it. Its
+         * decoded bytes count against the budget twice (the leaf, then the message's parts), as an encoded
+         * container's do.
+         */
+        private void attachedMessage(MimePart p, PartInfo info) throws IOException {
+            int before = findings.size();
+            leaf(p, info);
+            if (stopped || !startsAsMessage(p, info) || !visitor.enter(info)) {
+                return;
+            }
+            for (int i = before; i < findings.size(); i++) {
+                MimeFinding.Kind k = findings.get(i).kind();
+                if (k == MimeFinding.Kind.DECODING_ERROR || k == MimeFinding.Kind.UNKNOWN_ENCODING) {
+                    return; // the leaf's finding says it was not read whole; its bytes reached the visitor as they are
+                }
+            }
+            InputStream in;
+            MimeMessage inner;
+            try {
+                in = attachedStream(p, info);
+                inner = new WalkedMessage(in);
+            } catch (MessagingException e) {
+                rethrowContentFailure();
+                finding(
+                        headerKind(e, MimeFinding.Kind.MALFORMED_HEADER),
+                        info.path(),
+                        "cannot parse attached message: " + e.getMessage());
+                return;
+            }
+            if (!stopped) {
+                entity(inner, childPath(info), info.depth() + 1, "message/rfc822");
+            }
+        }
+
+        /**
+         * Whether a leaf's decoded content starts as a message: its first line (up to 998 bytes) a header field, or an
+         * mbox {@code From } line. Reads at most 1,000 decoded bytes, not counted against the budget.
+         */
+        private boolean startsAsMessage(MimePart p, PartInfo info) throws IOException {
+            try (InputStream raw = rawStream(p);
+                    InputStream body =
+                            isIdentityEncoding(info.transferEncoding()) ? raw : decode(raw, info.transferEncoding())) {
+                scope.register(raw);
+                byte[] head = body.readNBytes(1000);
+                int end = 0;
+                while (end < head.length && head[end] != '\r' && head[end] != '\n') {
+                    end++;
+                }
+                String line = new String(head, 0, end, StandardCharsets.ISO_8859_1);
+                return line.startsWith("From ") || isHeaderField(line);
+            } catch (MessagingException | IOException e) {
+                rethrowContentFailure();
+                return false; // unreadable: the leaf's finding says so
+            }
+        }
+
+        /** A leaf's decoded body as a shared stream: as it is, or decoded and spooled. */
+        private InputStream attachedStream(MimePart p, PartInfo info) throws IOException, MessagingException {
+            InputStream raw = rawStream(p);
+            if (isIdentityEncoding(info.transferEncoding())) {
+                return raw;
+            }
+            scope.register(raw);
+            Budgeted budgeted = new Budgeted(decode(raw, info.transferEncoding()));
+            SpooledContent spooled = SpooledContent.spool(budgeted, spoolThreshold);
+            scope.register(spooled::close);
+            if (budgeted.cut) {
+                finding(MimeFinding.Kind.SIZE_LIMIT, info.path(), "more than " + maxDecodedBytes + " decoded bytes");
+                stopped = true;
+            }
+            SharedContentStream s = new SharedContentStream(spooled, scope);
+            scope.register(s);
+            return s;
         }
 
         /**

@@ -12,7 +12,8 @@ import java.io.InputStream;
 public interface PartVisitor {
 
     /**
-     * A leaf entity (anything but {@code multipart/*} and {@code message/rfc822}) with its decoded body. The stream
+     * A leaf entity (anything but {@code multipart/*} and {@code message/rfc822}) with its decoded body. A leaf named
+     * {@code .eml} may be {@linkplain #enter entered} after this call and walked as a message too. The stream
      * delivers the body with the transfer encoding removed (base64, quoted-printable, uuencode; 7bit, 8bit and binary
      * pass through), and ends early when the walker's decoded-bytes limit is reached. It is closed by the walker; the
      * visitor may read as much or as little of it as it likes.
@@ -26,8 +27,9 @@ public interface PartVisitor {
     boolean leaf(PartInfo part, InputStream decoded) throws IOException;
 
     /**
-     * A container ({@code multipart/*}, {@code message/rfc822}, or an opaque S/MIME signature whose content was read)
-     * is about to be entered. By default every container is entered.
+     * A container ({@code multipart/*}, {@code message/rfc822}, an opaque S/MIME signature whose content was read, or
+     * a leaf named {@code .eml} that starts as a message, after its {@link #leaf} call: see
+     * {@link MimeWalker#isAttachedMessage}) is about to be entered. By default every container is entered.
      *
      * @param part what is known about the container
      * @return {@code true} to walk its children, {@code false} to skip them
