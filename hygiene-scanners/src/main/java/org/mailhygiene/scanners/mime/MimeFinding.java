@@ -23,7 +23,9 @@ public record MimeFinding(Kind kind, String path, String detail) {
          * than once on one entity with values that mean different things (another type, boundary or name, encoding,
          * disposition or file name). The first was used, as Jakarta Mail reads it; mail clients that take the last
          * (NeoMutt among them) decode and show another structure, encoding or file name, so a second
-         * {@code Content-Transfer-Encoding: base64} hides a program from a scanner that reads the first.
+         * {@code Content-Transfer-Encoding: base64} hides a program from a scanner that reads the first. Also a
+         * multipart's {@code boundary} parameter given twice in one field with different values: the walker splits at
+         * the last (as Jakarta Mail), CPython's email package at the first, and each finds other parts.
          */
         CONFLICTING_HEADER,
         /** A multipart body could not be split (no boundary parameter, no start boundary); it was treated as a leaf. */

@@ -760,6 +760,32 @@ public final class MimeWalker {
         }
 
         /**
+         * Reports a multipart whose Content-Type gives its boundary more than once with different values
+         * ({@code boundary="A"; boundary="B"}): this walker splits at the last, as Jakarta Mail reads it, CPython's
+         * email package at the first; each finds other parts (a program after {@code --A} lines is text to the one and
+         * an attachment to the other), so it is a {@link MimeFinding.Kind#CONFLICTING_HEADER}.
+         */
+        private void boundaries(PartInfo info) {
+            info.contentType().ifPresent(h -> {
+                LenientHeaders.ParameterValues given = LenientHeaders.parameterValues(h, "boundary");
+                java.util.Set<String> values = new java.util.LinkedHashSet<>();
+                given.extended().ifPresent(values::add);
+                values.addAll(given.plain());
+                if (values.size() > 1) {
+                    finding(
+                            MimeFinding.Kind.CONFLICTING_HEADER,
+                            info.path(),
+                            "Content-Type gives the boundary " + values.size() + " times with different values;"
+                                    + " split at "
+                                    + boundaryOf(info)
+                                            .map(b -> "\"" + abbreviate(b) + "\"")
+                                            .orElse("none")
+                                    + ", readers that take another find other parts: " + abbreviate(h));
+                }
+            });
+        }
+
+        /**
          * Reports header trouble the parser tolerated: a Content-Type or Content-Disposition only the lenient parser
          * understood, and lines in the header block that are not header fields (text a mail client may show as body
          * while a scanner that trusts the parser never sees it). An mbox {@code From } separator as the very first line
@@ -793,6 +819,9 @@ public final class MimeWalker {
                                     c.value().getParameter("name")))
                             .orElse(h));
             conflicting(p, "Content-Transfer-Encoding", info, h -> meaning(mechanism(h)));
+            if (info.mimeType().startsWith("multipart/")) {
+                boundaries(info);
+            }
             conflicting(
                     p,
                     "Content-Disposition",
