@@ -69,8 +69,9 @@ import org.mailhygiene.scanners.mime.PartVisitor;
  *       encoding, an encoded multipart, an encoded message inside another (or holding one), an opaque S/MIME signature
  *       (its content is walked and inspected here, and read by the classifier and the clamd scanner, but hidden from
  *       SpamAssassin and from command-line scanners given the whole message), or a Content-Type,
- *       Content-Transfer-Encoding or Content-Disposition given twice with different meanings (structure tricks that let
- *       content evade scanners). A missing closing boundary and an unparseable header are common in harmless mail and
+ *       Content-Transfer-Encoding or Content-Disposition given twice with different meanings, or a {@code message/partial}
+ *       fragment (what it holds is inspected only when its fragments are put together, which some clients do)
+ *       (structure tricks that let content evade scanners). A missing closing boundary and an unparseable header are common in harmless mail and
  *       are not reported;
  *   <li>{@value #OFFICE_MACRO} (only with {@code check office-macros on}): a binary Word or Excel file holding a VBA
  *       project, an Office Open XML file holding one or Excel 4.0 macro sheets, an OpenDocument file holding Basic
@@ -170,9 +171,9 @@ public final class AttachmentPolicyScanner implements Scanner {
      * start whatever its size (over 4 MiB it was ARCHIVE_BROKEN), and blanks Java does not call white space, invisible
      * format characters and control characters after a name's extension are cut like trailing dots and blanks; 18
      * since a zip whose directory puts an entry where none of the entries read from its start begins (one hidden in
-     * another's stored data) is ARCHIVE_BROKEN.
+     * another's stored data) is ARCHIVE_BROKEN; 19 since a {@code message/partial} fragment is broken MIME.
      */
-    static final int VERSION = 18;
+    static final int VERSION = 19;
 
     private final AttachmentPolicy policy;
     private final MimeWalker walker;
@@ -435,6 +436,9 @@ public final class AttachmentPolicyScanner implements Scanner {
                 return true;
             }
             otherNames(part);
+            if (part.mimeType().equals("message/partial")) {
+                partial(part);
+            }
             if (!part.mimeType().startsWith("multipart/")) {
                 inspection.part(location(part), part.fileName(), declared(part), decoded);
                 return true;
@@ -447,6 +451,22 @@ public final class AttachmentPolicyScanner implements Scanner {
                 undelimited.add(part.path());
             }
             return true;
+        }
+
+        /**
+         * A fragment of a message (RFC 2046 5.2.2): what it holds is inspected only when the fragments are put
+         * together, which the walker does not do and some mail clients do (Outlook Express, "combine and decode"), so
+         * a program split over fragments passes every part check: broken MIME, as gateways that reject fragments say.
+         */
+        private void partial(PartInfo part) {
+            String location = location(part);
+            String what = location + ": message/partial (a fragment of a message, what it holds is inspected only"
+                    + " when the fragments are put together, which some mail clients do)";
+            if (policy.brokenMimeCheck()) {
+                inspection.add(MIME_BROKEN, location, what);
+            } else {
+                inspection.add(NOT_INSPECTED, location, what + "; not inspected (broken-mime check off)");
+            }
         }
 
         @Override
