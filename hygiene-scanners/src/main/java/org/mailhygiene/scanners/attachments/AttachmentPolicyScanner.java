@@ -171,7 +171,8 @@ public final class AttachmentPolicyScanner implements Scanner {
      * start whatever its size (over 4 MiB it was ARCHIVE_BROKEN), and blanks Java does not call white space, invisible
      * format characters and control characters after a name's extension are cut like trailing dots and blanks; 18
      * since a zip whose directory puts an entry where none of the entries read from its start begins (one hidden in
-     * another's stored data) is ARCHIVE_BROKEN; 19 since a {@code message/partial} fragment is broken MIME.
+     * another's stored data) is ARCHIVE_BROKEN; 19 since a {@code message/partial} fragment is broken MIME, and so is
+     * a part after a multipart's closing boundary ({@link MimeFinding.Kind#AMBIGUOUS_MULTIPART}).
      */
     static final int VERSION = 19;
 
@@ -525,7 +526,8 @@ public final class AttachmentPolicyScanner implements Scanner {
                     UNKNOWN_ENCODING,
                     ENCODED_CONTAINER,
                     CONFLICTING_HEADER,
-                    AMBIGUOUS_HEADER -> true;
+                    AMBIGUOUS_HEADER,
+                    AMBIGUOUS_MULTIPART -> true;
             default -> false;
         };
     }
@@ -538,6 +540,7 @@ public final class AttachmentPolicyScanner implements Scanner {
             case UNKNOWN_ENCODING -> "the body was inspected undecoded only";
             case CONFLICTING_HEADER -> "it was inspected as the first field reads only";
             case AMBIGUOUS_HEADER -> "its parts were inspected as this walker splits them only";
+            case AMBIGUOUS_MULTIPART -> "the parts after its closing boundary were not inspected";
             default -> "not fully inspected";
         };
     }
@@ -550,6 +553,7 @@ public final class AttachmentPolicyScanner implements Scanner {
             case ENCODED_CONTAINER -> "container with a transfer encoding (RFC 2045 forbids it)";
             case CONFLICTING_HEADER -> "header field given twice with different meanings";
             case AMBIGUOUS_HEADER -> "header block that readers end in different places";
+            case AMBIGUOUS_MULTIPART -> "parts after the closing boundary";
             default -> kind.name();
         };
     }

@@ -273,7 +273,9 @@ public final class Tokenizer {
             }
         }
         for (MimeFinding f : result.findings()) {
-            if (f.kind() == MimeFinding.Kind.AMBIGUOUS_ENCODING || f.kind() == MimeFinding.Kind.AMBIGUOUS_HEADER) {
+            if (f.kind() == MimeFinding.Kind.AMBIGUOUS_ENCODING
+                    || f.kind() == MimeFinding.Kind.AMBIGUOUS_HEADER
+                    || f.kind() == MimeFinding.Kind.AMBIGUOUS_MULTIPART) {
                 // notes beside mime:encoded_container and mime:malformed_header, which models learned: no token of
                 // their own, so that the tokens of a message stay what the shipped model was learned with
                 continue;

@@ -74,6 +74,12 @@ public record MimeFinding(Kind kind, String path, String detail) {
          */
         AMBIGUOUS_HEADER,
         /**
+         * A complete multipart whose epilogue (after its close delimiter) holds a delimiter line of its boundary: parts
+         * after the close, which mail clients, CPython's email package and this walker do not show or walk and clamd
+         * reads on to and scans. Broken structure: what is there is seen by some scanners only.
+         */
+        AMBIGUOUS_MULTIPART,
+        /**
          * An opaque S/MIME signature (an {@code application/pkcs7-mime} CMS {@code signedData} holding the signed
          * entity): its content, which mail clients show as the message, was taken out and walked as the signature's
          * child. Not a fault: it tells that the content is hidden from scanners that read the message as it is

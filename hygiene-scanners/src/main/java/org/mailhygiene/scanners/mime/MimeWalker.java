@@ -102,7 +102,9 @@ public final class MimeWalker {
      * identities of the scanners that name their walker): 2 since opaque S/MIME signatures are opened; 3 since a file
      * name in RFC 2231's extended form is decoded from its charset once (its characters were read as raw bytes again)
      * and a {@code Content-Transfer-Encoding} is read up to a blank, {@code ;}, {@code ,} or comment, and a
-     * {@code message/news} part is walked as a message; 4 since a leaf named {@code .eml} is walked as a message too.
+     * {@code message/news} part is walked as a message; 4 since a leaf named {@code .eml} is walked as a message too,
+     * a boundary given twice with different values is a {@link MimeFinding.Kind#CONFLICTING_HEADER} and a delimiter
+     * line after the close delimiter an {@link MimeFinding.Kind#AMBIGUOUS_MULTIPART}.
      */
     static final int VERSION = 4;
 
@@ -430,6 +432,7 @@ public final class MimeWalker {
                 throw new MessagingException("IO Error", e);
             }
             source.cut = split.cut();
+            source.partAfterClose = split.partAfterClose();
             parsed = true; // addBodyPart parses first
             try {
                 complete = split.complete();
@@ -963,6 +966,15 @@ public final class MimeWalker {
                 if (!mp.isComplete() && !source.cut()) {
                     finding(MimeFinding.Kind.MISSING_END_BOUNDARY, info.path(), "multipart has no closing boundary");
                 }
+                if (source.partAfterClose) {
+                    // clamd reads on past the close delimiter and scans such parts; mail clients and this walker do
+                    // not: what is there is seen by one scanner only
+                    finding(
+                            MimeFinding.Kind.AMBIGUOUS_MULTIPART,
+                            info.path(),
+                            "a delimiter line after the closing boundary (a part in the epilogue, not walked; clamd"
+                                    + " reads it)");
+                }
                 String prefix = info.path().isEmpty() ? "" : info.path() + ".";
                 for (int i = 0; i < count && !stopped; i++) {
                     entity((MimeBodyPart) mp.getBodyPart(i), prefix + (i + 1), info.depth() + 1, info.mimeType());
@@ -1358,6 +1370,8 @@ public final class MimeWalker {
             private final int maxParts;
             /** Whether the split stopped at {@link #maxParts} (set by {@link WalkedMultipart}). */
             private boolean cut;
+            /** Whether the epilogue holds a delimiter line (set by {@link WalkedMultipart}). */
+            private boolean partAfterClose;
             /** A stream {@link #open} opened and nobody has read yet, handed out by the next {@link #getInputStream}. */
             private InputStream pending;
 

@@ -37,7 +37,8 @@ import org.mailhygiene.internal.Buffers;
  * and reports it, and never pays for the rest.
  *
  * <p>Positions are offsets from where the stream stood when the split began. Linear in the bytes read; reads the input
- * to its end, the close delimiter or the cut, never further. Not thread-safe; each instance splits one body once.
+ * to its end or the cut (after the close delimiter, the epilogue up to a delimiter line of this multipart, see
+ * {@link #partAfterClose()}), never further. Not thread-safe; each instance splits one body once.
  */
 final class MultipartSplit {
     /**
@@ -104,6 +105,7 @@ final class MultipartSplit {
     private int parts;
     private boolean complete;
     private boolean cut;
+    private boolean partAfterClose;
 
     private MultipartSplit(InputStream in, int headCapacity) {
         this.in = in;
@@ -241,6 +243,7 @@ final class MultipartSplit {
                     if (lineLength >= d + 2 && head[d] == '-' && head[d + 1] == '-') {
                         add(start, end);
                         complete = true;
+                        epilogue(delimiter);
                         return;
                     }
                     if (strippedLength == d && endLength > 0) {
@@ -255,6 +258,26 @@ final class MultipartSplit {
                 previousEnd = endLength;
             }
         }
+    }
+
+    /**
+     * Reads the epilogue to its end and notes whether a line in it is a delimiter of this multipart (a part after the
+     * close delimiter, which clamd reads on to and scans, and mail clients do not show).
+     */
+    private void epilogue(byte[] delimiter) throws IOException {
+        int d = delimiter.length;
+        while (!partAfterClose && nextLine()) {
+            partAfterClose = dashLine && strippedLength == d && headStartsWith(delimiter);
+        }
+    }
+
+    /**
+     * Whether the epilogue holds a delimiter line of this multipart: a part after the close delimiter.
+     *
+     * @return {@code true} when it does (read only for a complete multipart)
+     */
+    boolean partAfterClose() {
+        return partAfterClose;
     }
 
     private void add(long start, long end) {

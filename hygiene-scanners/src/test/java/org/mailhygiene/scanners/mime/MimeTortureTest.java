@@ -80,7 +80,11 @@ class MimeTortureTest {
                             List.of(MimeFinding.Kind.MALFORMED_HEADER))),
             Map.entry(
                     "python-test_email/msg_15.txt",
-                    new Difference(UNSPLIT, List.of(MimeFinding.Kind.MALFORMED_MULTIPART))),
+                    // the nested multipart reuses the outer boundary: the outer closes early and the image part is
+                    // after its close delimiter, where clamd reads it and no client shows it (session 49)
+                    new Difference(
+                            UNSPLIT,
+                            List.of(MimeFinding.Kind.AMBIGUOUS_MULTIPART, MimeFinding.Kind.MALFORMED_MULTIPART))),
             Map.entry(
                     "python-test_email/msg_42.txt",
                     new Difference(
