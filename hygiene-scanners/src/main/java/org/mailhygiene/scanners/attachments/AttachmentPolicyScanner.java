@@ -69,8 +69,9 @@ import org.mailhygiene.scanners.mime.PartVisitor;
  *       encoding, an encoded multipart, an encoded message inside another (or holding one), an opaque S/MIME signature
  *       (its content is walked and inspected here, and read by the classifier and the clamd scanner, but hidden from
  *       SpamAssassin and from command-line scanners given the whole message), or a Content-Type,
- *       Content-Transfer-Encoding or Content-Disposition given twice with different meanings, or a {@code message/partial}
- *       fragment (what it holds is inspected only when its fragments are put together, which some clients do)
+ *       Content-Transfer-Encoding or Content-Disposition given twice with different meanings, a {@code message/partial}
+ *       fragment (what it holds is inspected only when its fragments are put together, which some clients do), or a
+ *       BinHex 4.0 part ({@code application/mac-binhex40}, not decoded here)
  *       (structure tricks that let content evade scanners). A missing closing boundary and an unparseable header are common in harmless mail and
  *       are not reported;
  *   <li>{@value #OFFICE_MACRO} (only with {@code check office-macros on}): a binary Word or Excel file holding a VBA
@@ -171,8 +172,9 @@ public final class AttachmentPolicyScanner implements Scanner {
      * start whatever its size (over 4 MiB it was ARCHIVE_BROKEN), and blanks Java does not call white space, invisible
      * format characters and control characters after a name's extension are cut like trailing dots and blanks; 18
      * since a zip whose directory puts an entry where none of the entries read from its start begins (one hidden in
-     * another's stored data) is ARCHIVE_BROKEN; 19 since a {@code message/partial} fragment is broken MIME, and so is
-     * a part after a multipart's closing boundary ({@link MimeFinding.Kind#AMBIGUOUS_MULTIPART}).
+     * another's stored data) is ARCHIVE_BROKEN; 19 since a {@code message/partial} fragment is broken MIME, and so are
+     * a part after a multipart's closing boundary ({@link MimeFinding.Kind#AMBIGUOUS_MULTIPART}) and an
+     * {@code application/mac-binhex40} part.
      */
     static final int VERSION = 19;
 
@@ -438,7 +440,15 @@ public final class AttachmentPolicyScanner implements Scanner {
             }
             otherNames(part);
             if (part.mimeType().equals("message/partial")) {
-                partial(part);
+                unopened(
+                        part,
+                        "message/partial (a fragment of a message, what it holds is inspected only when the fragments"
+                                + " are put together, which some mail clients do)");
+            } else if (part.mimeType().equals("application/mac-binhex40")) {
+                unopened(
+                        part,
+                        "BinHex 4.0 (not decoded here, so the file it holds, which clamd and BinHex tools decode, was"
+                                + " not inspected)");
             }
             if (!part.mimeType().startsWith("multipart/")) {
                 inspection.part(location(part), part.fileName(), declared(part), decoded);
@@ -455,14 +465,15 @@ public final class AttachmentPolicyScanner implements Scanner {
         }
 
         /**
-         * A fragment of a message (RFC 2046 5.2.2): what it holds is inspected only when the fragments are put
-         * together, which the walker does not do and some mail clients do (Outlook Express, "combine and decode"), so
-         * a program split over fragments passes every part check: broken MIME, as gateways that reject fragments say.
+         * A part whose content the policy cannot open, which others can: a fragment of a message (RFC 2046 5.2.2),
+         * whose content is inspected only when the fragments are put together, which the walker does not do and some
+         * mail clients do (Outlook Express, "combine and decode"), so a program split over fragments passes every part
+         * check; a BinHex 4.0 file ({@code application/mac-binhex40}), which clamd decodes and the walker does not.
+         * Broken MIME, as gateways that reject fragments say; {@value #NOT_INSPECTED} with the check off.
          */
-        private void partial(PartInfo part) {
+        private void unopened(PartInfo part, String why) {
             String location = location(part);
-            String what = location + ": message/partial (a fragment of a message, what it holds is inspected only"
-                    + " when the fragments are put together, which some mail clients do)";
+            String what = location + ": " + why;
             if (policy.brokenMimeCheck()) {
                 inspection.add(MIME_BROKEN, location, what);
             } else {
