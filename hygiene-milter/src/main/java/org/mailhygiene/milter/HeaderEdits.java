@@ -11,13 +11,15 @@ import org.mailhygiene.api.policy.Disposition;
 import org.mailhygiene.api.policy.Header;
 import org.mailhygiene.milter.protocol.MilterPacket;
 import org.mailhygiene.milter.protocol.MilterProtocol;
+import org.mailhygiene.scanners.tagging.MessageTagger;
 
 /**
  * Records the header fields of one message as the MTA sends them and turns a {@link Disposition}'s subject tag and
  * header fields into milter header edits, with the same result as {@code MessageTagger} has on the relay: the first
  * {@code Subject} gets the tag in front of its original bytes (RFC 2047 encoded words stay intact), incoming
  * {@code X-Spam-*} and look-alike fields are renamed ({@code X-Spam-Original-*}, {@code X-Original-*}: deleted and
- * appended under the new name), and the disposition's fields are appended, folded at about 78 characters. One
+ * appended under the new name), and the disposition's fields are appended, folded at about 78 characters with a tab
+ * starting every continuation line (as {@link MessageTagger#fold} folds them; SpamAssassin's and Postfix's style). One
  * difference: a renamed field moves to the end of the header section (the milter protocol has no rename).
  *
  * <p><b>Authentication-Results</b> (the {@code auth} scanner's field, RFC 8601) is treated as the RFC asks of a
@@ -32,7 +34,6 @@ import org.mailhygiene.milter.protocol.MilterProtocol;
  */
 final class HeaderEdits {
     static final int RECORD_LIMIT = 1 << 20;
-    private static final int FOLD_AT = 78;
     private static final int MAX_LINE = 998;
 
     private record Field(String name, String value, int occurrence) {}
@@ -242,37 +243,8 @@ final class HeaderEdits {
         return c == ' ' || c == '\t';
     }
 
-    /** {@code Name: value} folded at white space and after commas to lines of about 78 characters, LF between lines. */
+    /** {@code Name: value} folded as the relay folds it ({@link MessageTagger#fold}), LF between lines. */
     static String fold(String name, String value) {
-        String text = name + ": " + value;
-        StringBuilder out = new StringBuilder();
-        StringBuilder line = new StringBuilder();
-        int i = 0;
-        boolean first = true;
-        while (i < text.length()) {
-            int next = nextBreak(text, i, first ? name.length() + 2 : i + 1);
-            String piece = text.substring(i, next);
-            if (line.length() > 0 && line.length() + piece.length() > FOLD_AT) {
-                out.append(line).append('\n');
-                line.setLength(0);
-                if (!piece.startsWith(" ") && !piece.startsWith("\t")) {
-                    line.append('\t');
-                }
-            }
-            line.append(piece);
-            i = next;
-            first = false;
-        }
-        return out.append(line).toString();
-    }
-
-    private static int nextBreak(String text, int from, int min) {
-        for (int j = Math.max(from + 1, min); j < text.length(); j++) {
-            char c = text.charAt(j);
-            if (c == ' ' || c == '\t' || text.charAt(j - 1) == ',') {
-                return j;
-            }
-        }
-        return text.length();
+        return MessageTagger.fold(name, value);
     }
 }

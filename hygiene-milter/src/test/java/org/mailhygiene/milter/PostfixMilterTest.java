@@ -81,6 +81,7 @@ class PostfixMilterTest {
         Swaks.Result r = Swaks.send(rig.port("classifier"), "yamada@example.net", "user@example.test", ham, tmp);
         assertThat(r.accepted()).as(r.transcript() + rig.postfix.log()).isTrue();
         String delivered = new String(rig.awaitDelivery(1).data(), StandardCharsets.UTF_8);
+        assertContinuationLinesStartWithATab(delivered, "X-Spam-Status");
         String unfolded = delivered.replaceAll("\r\n[ \t]", " ");
         assertThat(unfolded).contains("\r\nX-Spam-Flag: NO\r\n").containsPattern("\r\nX-Spam-Score: 0\\.\\d+\r\n");
         assertThat(unfolded).containsPattern("\r\nX-Spam-Status: No, score=0\\.\\d+ required=0\\.8 tests=BAYES_");
@@ -100,7 +101,9 @@ class PostfixMilterTest {
         Swaks.Result s =
                 Swaks.send(rig.port("classifier"), "deals@cheap-meds.example", "user@example.test", pills, tmp);
         assertThat(s.accepted()).as(s.transcript()).isTrue();
-        String spam = new String(rig.awaitDelivery(1).data(), StandardCharsets.UTF_8).replaceAll("\r\n[ \t]", " ");
+        String spamAsDelivered = new String(rig.awaitDelivery(1).data(), StandardCharsets.UTF_8);
+        assertContinuationLinesStartWithATab(spamAsDelivered, "X-Spam-Status");
+        String spam = spamAsDelivered.replaceAll("\r\n[ \t]", " ");
         assertThat(spam).contains("\r\nX-Spam-Flag: YES\r\n").contains("X-Spam-Status: Yes, score=");
         assertThat(spam).contains("\r\nSubject: [SPAM] Lowest prices");
     }
@@ -283,5 +286,22 @@ class PostfixMilterTest {
             }
         }
         throw new IOException("connection closed; got " + all);
+    }
+
+    /**
+     * The field as Postfix delivered it is folded as SpamAssassin folds its own {@code X-Spam-Status} (and Postfix its
+     * {@code Received}): every continuation line starts with one tab, no line ends in white space (it mixed a space
+     * before a fold at a blank with a tab after a comma until session 49).
+     */
+    static void assertContinuationLinesStartWithATab(String message, String name) {
+        int start = message.indexOf("\r\n" + name + ": ");
+        assertThat(start).as(name + " in " + message).isNotNegative();
+        String[] lines = message.substring(start + 2).split("\r\n", -1);
+        assertThat(lines.length).as("folded: " + lines[0]).isGreaterThan(1);
+        assertThat(lines[1]).as("the field is folded").startsWith("\t");
+        for (int i = 1; i < lines.length && (lines[i].startsWith(" ") || lines[i].startsWith("\t")); i++) {
+            assertThat(lines[i]).as("continuation line %d", i).startsWith("\t").doesNotStartWith("\t ");
+            assertThat(lines[i - 1]).as("line %d", i - 1).doesNotEndWith(" ").doesNotEndWith("\t");
+        }
     }
 }

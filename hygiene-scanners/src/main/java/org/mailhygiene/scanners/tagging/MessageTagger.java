@@ -79,6 +79,56 @@ public final class MessageTagger {
     }
 
     /**
+     * Folds one header field as this project writes the fields it adds, in the style of SpamAssassin's own
+     * {@code X-Spam-Status} and of Postfix's {@code Received}: lines of about 78 characters, broken at a space or tab
+     * (which the line break replaces) or after a comma (a long {@code tests=} list), every continuation line starting
+     * with one tab. Unfolding (RFC 5322: removing the line breaks) gives back the value with a tab where a space was
+     * broken at and a tab after a comma broken after. A piece without a place to break stays whole on its line.
+     * Linear in the field's length.
+     *
+     * @param name the field name
+     * @param value the field value, without leading space
+     * @return {@code Name: value} folded, lines separated by a bare LF (no line end after the last line)
+     */
+    public static String fold(String name, String value) {
+        String text = name + ": " + value;
+        StringBuilder out = new StringBuilder(text.length() + 16);
+        int lineStart = 0; // index in out where the current line starts
+        int i = 0;
+        boolean first = true;
+        while (i < text.length()) {
+            int next = nextBreak(text, i, first ? name.length() + 2 : i + 1);
+            int from = i;
+            int lineLength = out.length() - lineStart;
+            boolean atWhiteSpace = text.charAt(from) == ' ' || text.charAt(from) == '\t';
+            // after a fold the line is the tab and the piece without its white space: never longer than the piece
+            if (lineLength > 1 && lineLength + (next - from) > FOLD_AT) {
+                out.append('\n');
+                lineStart = out.length();
+                out.append('\t');
+                if (atWhiteSpace) {
+                    from++; // the fold takes the place of the white space, as SpamAssassin's folding does
+                }
+            }
+            out.append(text, from, next);
+            i = next;
+            first = false;
+        }
+        return out.toString();
+    }
+
+    /** The next place to break at: before a space or tab, or after a comma; never before {@code min}. */
+    private static int nextBreak(String text, int from, int min) {
+        for (int j = Math.max(from + 1, min); j < text.length(); j++) {
+            char c = text.charAt(j);
+            if (c == ' ' || c == '\t' || text.charAt(j - 1) == ',') {
+                return j;
+            }
+        }
+        return text.length();
+    }
+
+    /**
      * Whether the disposition accepts a clean message and its only change is the informational spam status a
      * scoring scanner gave ({@code X-Spam-Flag: NO}, {@code X-Spam-Score}, {@code X-Spam-Status}): no subject tag,
      * no other field. Such a message may be delivered unchanged when it cannot be marked (a header field over
@@ -315,41 +365,11 @@ public final class MessageTagger {
         }
 
         private void writeFolded(Header h) throws IOException {
-            String text = h.name() + ": " + h.value();
-            StringBuilder line = new StringBuilder();
-            int i = 0;
-            boolean first = true;
-            while (i < text.length()) {
-                int next = nextBreak(text, i, first ? h.name().length() + 2 : i + 1);
-                String piece = text.substring(i, next);
-                if (line.length() > 0 && line.length() + piece.length() > FOLD_AT) {
-                    writeAscii(line.toString());
-                    out.write(eol);
-                    line.setLength(0);
-                    if (!piece.startsWith(" ") && !piece.startsWith("\t")) {
-                        line.append('\t');
-                    }
-                }
-                line.append(piece);
-                i = next;
-                first = false;
+            String[] lines = fold(h.name(), h.value()).split("\n", -1);
+            for (String line : lines) {
+                writeAscii(line);
+                out.write(eol);
             }
-            writeAscii(line.toString());
-            out.write(eol);
-        }
-
-        /** The next place to break at: before a space, or after a comma; never before {@code min}. */
-        private static int nextBreak(String text, int from, int min) {
-            for (int j = Math.max(from + 1, min); j < text.length(); j++) {
-                char c = text.charAt(j);
-                if (c == ' ' || c == '\t') {
-                    return j;
-                }
-                if (text.charAt(j - 1) == ',') {
-                    return j;
-                }
-            }
-            return text.length();
         }
 
         private byte[] readLine() throws IOException {
