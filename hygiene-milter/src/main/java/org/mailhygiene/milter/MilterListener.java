@@ -6,7 +6,10 @@ import org.mailhygiene.scanners.ScanReport;
 
 /**
  * Told about every message the milter answered at end of message, for statistics and logs. Called on the session's
- * thread after the reply was sent; must be fast and must not throw (an exception is logged and ignored).
+ * thread after the reply was sent; must be fast and must not throw (an exception is logged and ignored). A message
+ * whose MTA closed the connection while it was scanned (a scan longer than a second that outlasted the MTA's own
+ * timeout, Postfix's {@code milter_content_timeout}) is answered to no one and not reported: the MTA applied its
+ * {@code milter_default_action} and, if that was tempfail, the message comes back; the milter logs it at WARN.
  */
 @FunctionalInterface
 public interface MilterListener {

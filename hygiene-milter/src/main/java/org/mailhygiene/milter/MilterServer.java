@@ -75,7 +75,9 @@ import org.slf4j.LoggerFactory;
  * and the policy decides (the default policy tempfails: {@code 451}). If the pipeline has not answered by
  * {@link Builder#scanTimeout} (a backstop, default 3 min), the message is tempfailed with
  * {@code 451 4.4.5 Scan did not finish in time}. If the milter is not reachable at all, or closes the connection,
- * Postfix applies {@code milter_default_action} (default {@code tempfail}: {@code 451 4.7.1}).
+ * Postfix applies {@code milter_default_action} (default {@code tempfail}: {@code 451 4.7.1}). An MTA that closed the
+ * connection during a scan of more than a second (its own timeout) gets no reply and the message is not reported to
+ * the {@link MilterListener} (so not counted in statistics); a WARN line names it.
  *
  * <p><b>Limits.</b> A packet longer than {@link Builder#maxPacketSize} (default 1 MiB), a packet length of 0, a
  * malformed payload or a command out of place closes the connection (the MTA applies its default action); nothing

@@ -63,6 +63,12 @@ final class MilterSession implements Runnable {
     private static final SmtpReply PIPELINE_FAILED =
             new SmtpReply(451, "4.3.0", "Message could not be scanned, try again later");
 
+    /**
+     * A scan at least this long (1 s) is followed by a look whether the MTA is still waiting for its reply; a shorter
+     * one is answered without looking (the look may wait a millisecond).
+     */
+    static final long LATE_CHECK_AFTER_NANOS = 1_000_000_000L;
+
     /** The most recipients of one message recorded (for the verdict's log line and the scanners' context). */
     static final int MAX_RECIPIENTS = 100_000;
 
@@ -374,7 +380,22 @@ final class MilterSession implements Runnable {
         Optional<String> queueId = macros.get("i").filter(s -> !s.isEmpty());
         int[] progress = new int[1];
         SmtpReply[] unscanned = new SmtpReply[1];
+        long scanStarted = System.nanoTime();
         ScanReport report = scan(new Message(envelope, content), progress, unscanned);
+        if (System.nanoTime() - scanStarted >= LATE_CHECK_AFTER_NANOS && mtaGone()) {
+            // The MTA stopped waiting for this reply (Postfix's milter_content_timeout: it closes the connection and
+            // applies its milter_default_action, tempfail by default). The verdict reaches no one: until session 49
+            // it was counted in the statistics all the same (and again when the message came back).
+            LOG.warn(
+                    "milter connection from {}: the MTA closed the connection during the {} ms scan of message {} from"
+                            + " <{}> (its own timeout): no reply sent, the verdict ({}) not counted",
+                    peer,
+                    (System.nanoTime() - scanStarted) / 1_000_000,
+                    queueId.orElse("-"),
+                    envelope.sender(),
+                    report == null ? "not scanned" : report.disposition().action());
+            throw new Ended();
+        }
         Action action;
         SmtpReply reply;
         int edits = 0;
@@ -456,6 +477,31 @@ final class MilterSession implements Runnable {
             LOG.warn("milter listener failed", e);
         }
         out.flush();
+    }
+
+    /**
+     * Whether the MTA has closed its side of the connection (or reset it): a look at the socket that waits at most a
+     * millisecond and consumes nothing (a byte that came is pushed back). Only used after a long scan.
+     */
+    private boolean mtaGone() throws IOException {
+        try {
+            socket.setSoTimeout(1);
+            in.mark(1);
+            if (in.read() < 0) {
+                return true;
+            }
+            in.reset();
+            return false;
+        } catch (SocketTimeoutException e) {
+            return false; // still connected and waiting: the usual case
+        } catch (IOException e) {
+            LOG.debug("milter connection from {}: looking for the MTA failed: {}", peer, e.toString());
+            return true;
+        } finally {
+            if (!socket.isClosed()) {
+                socket.setSoTimeout(millis(transactionWait ? cfg.transactionTimeout() : cfg.readTimeout()));
+            }
+        }
     }
 
     private boolean allowed(List<MilterPacket> plan) {

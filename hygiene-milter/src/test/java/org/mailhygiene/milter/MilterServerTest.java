@@ -742,6 +742,66 @@ class MilterServerTest {
         assertThat(outcomes).extracting(MilterOutcome::action).containsExactly(Action.ACCEPT, Action.ACCEPT);
     }
 
+    /**
+     * An MTA that stops waiting for the reply at end of message (Postfix's {@code milter_content_timeout}) closes the
+     * connection and applies its {@code milter_default_action}: the message is tempfailed and comes back. The milter
+     * still reported the verdict nobody received to its listener, so the statistics counted it (and again at the
+     * retry). Now a scan that outlasted the MTA's patience is not reported and the connection ends as the MTA closed it.
+     */
+    @Test
+    void aVerdictTheMtaStoppedWaitingForIsNotCounted() throws Exception {
+        ScriptedScanner slow = ScriptedScanner.builder().name("slow").build();
+        slow.enqueue(ScriptedScanner.Reply.clean().after(Duration.ofMillis(1500)));
+        slow.enqueue(ScriptedScanner.Reply.clean().after(Duration.ofMillis(1500)));
+        List<MilterListener.Close> closes = Collections.synchronizedList(new ArrayList<>());
+        MilterServer server = start(
+                ScanPipeline.builder().scanner(slow).noCache().build(),
+                b -> b.listener(new MilterListener() {
+                    @Override
+                    public void handled(
+                            org.mailhygiene.api.Envelope env,
+                            org.mailhygiene.api.MessageContent content,
+                            org.mailhygiene.scanners.ScanReport report,
+                            MilterOutcome outcome) {
+                        outcomes.add(outcome);
+                    }
+
+                    @Override
+                    public void connectionClosed(MilterListener.Close reason) {
+                        closes.add(reason);
+                    }
+                }));
+        for (boolean mtaWaits : new boolean[] {false, true}) {
+            try (java.net.Socket socket = new java.net.Socket()) {
+                socket.connect(server.address(), 10_000);
+                socket.setSoTimeout(60_000);
+                java.io.OutputStream out = socket.getOutputStream();
+                InputStream in = new java.io.BufferedInputStream(socket.getInputStream());
+                send(out, new org.mailhygiene.milter.protocol.OptionNegotiation(6, 0x1ff, 0).toPacket());
+                assertThat(reply(in)).isEqualTo(MilterProtocol.SMFIR_OPTNEG);
+                send(out, packet(MilterProtocol.SMFIC_MAIL, "<s@example.net>\0"));
+                assertThat(reply(in)).isEqualTo(MilterProtocol.SMFIR_CONTINUE);
+                send(out, packet(MilterProtocol.SMFIC_RCPT, "<user@example.test>\0"));
+                assertThat(reply(in)).isEqualTo(MilterProtocol.SMFIR_CONTINUE);
+                send(out, packet(MilterProtocol.SMFIC_BODY, "Subject: hello\r\n\r\nHello.\r\n"));
+                assertThat(reply(in)).isEqualTo(MilterProtocol.SMFIR_CONTINUE);
+                send(out, MilterPacket.of(MilterProtocol.SMFIC_BODYEOB));
+                if (mtaWaits) {
+                    byte code;
+                    do {
+                        code = reply(in);
+                    } while (code == MilterProtocol.SMFIR_PROGRESS);
+                    assertThat(code).isEqualTo(MilterProtocol.SMFIR_ACCEPT);
+                }
+            } // the MTA that does not wait closes at once, while the scan runs
+            Await.until("the connection closed", () -> closes.size() == (mtaWaits ? 2 : 1));
+            assertThat(outcomes)
+                    .as("reported after the MTA waited: %s", mtaWaits)
+                    .hasSize(mtaWaits ? 1 : 0);
+        }
+        assertThat(closes).containsOnly(MilterListener.Close.NORMAL);
+    }
+
     /** MAIL (after its macros when {@code queueId} is given), RCPT, one header, end of header, body, end of message. */
     private static void sendmailStyleMessage(java.io.OutputStream out, InputStream in, String queueId)
             throws IOException {
