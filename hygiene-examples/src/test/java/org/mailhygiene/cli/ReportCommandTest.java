@@ -91,6 +91,25 @@ class ReportCommandTest {
         assertThat(all.out()).contains("Worm.Bagle.A", "Worm.NetSky.Q").doesNotContain("other name");
     }
 
+    /**
+     * {@code --redis} naming a TCP echo (a wrong port): the echo's copy of {@code SMEMBERS} read as a set of node
+     * names, and the report said {@code counter HGETALL of ... is not a number (repair or delete it)}, sending the
+     * administrator to repair data that is not there. Now it says the address is not a Redis server.
+     */
+    @Test
+    void aRedisUrlNamingAnotherServiceIsSaidToBeNoRedis() throws Exception {
+        try (org.mailhygiene.testkit.server.FakeServer echo = org.mailhygiene.testkit.server.FakeServer.builder(
+                        "fake-echo", c -> c.input().transferTo(c.output()))
+                .start()) {
+            Run r = Run.main("report", "--redis", "redis://127.0.0.1:" + echo.port());
+            assertThat(r.status()).isEqualTo(2);
+            assertThat(r.err())
+                    .startsWith("hygiene report: redis://127.0.0.1:" + echo.port() + "/0: PING failed: ")
+                    .contains("is the URL's address a Redis server?")
+                    .doesNotContain("is not a number");
+        }
+    }
+
     @Test
     void usageAndDataErrors() {
         assertThat(Run.main("report").status()).isEqualTo(2);

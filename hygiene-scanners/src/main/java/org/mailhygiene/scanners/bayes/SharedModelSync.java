@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * <p>Classification never waits for the store: it reads the local model, which {@link #refresh()} brings up to date
  * on a schedule ({@link #start(Duration)}; cheap when nothing changed: one version read). A refresh applies the
  * difference between the store's snapshot and what it applied before, so it is idempotent, and a store that lost its
- * data (a restarted Redis without persistence) takes its counts back out again. {@link #learn} writes to the store
+ * data (a restarted Redis without persistence: its version went back) takes its counts back out again, with a WARN
+ * line naming the model and the counts lost. {@link #learn} writes to the store
  * only and then refreshes: the message counts once, on every node. While the store is unreachable the model keeps its
  * last state and learning fails with {@link SharedStateException} (the caller says so; nothing is learned twice).
  *
@@ -110,6 +111,22 @@ public final class SharedModelSync implements AutoCloseable {
                 return false;
             }
             TokenStore.Snapshot snap = store.snapshot(name);
+            if (appliedVersion > 0 && snap.version() < appliedVersion) {
+                // Versions only grow: one that went back is a store that lost what it held (a Redis restarted without
+                // persistence, a FLUSHALL). The counts are taken back out as documented; until session 49 silently.
+                LOG.warn(
+                        "shared Bayes model '{}': the store went back from version {} ({} spam, {} ham learned) to"
+                                + " version {} ({} spam, {} ham): it lost learned data (a Redis restarted without"
+                                + " persistence, or flushed?); this node now classifies without the lost messages"
+                                + " (learn them again, hygiene learn --redis-model)",
+                        name,
+                        appliedVersion,
+                        appliedSpam,
+                        appliedHam,
+                        snap.version(),
+                        snap.spamMessages(),
+                        snap.hamMessages());
+            }
             Map<String, long[]> delta = new HashMap<>();
             snap.tokens().forEach((t, c) -> {
                 long[] old = applied.get(t);

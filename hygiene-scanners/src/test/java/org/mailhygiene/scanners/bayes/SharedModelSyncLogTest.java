@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.mailhygiene.api.shared.SharedStateException;
 import org.mailhygiene.api.shared.TokenStore;
+import org.mailhygiene.api.shared.TokenStore.Snapshot;
 import org.mailhygiene.testkit.Await;
 
 /**
@@ -68,5 +69,53 @@ class SharedModelSyncLogTest {
         assertThat(warnings).hasSize(1);
         assertThat(warnings.get(0))
                 .contains("shared Bayes model 'm' not refreshed: " + name + " is down (OOM command not allowed)");
+    }
+
+    /**
+     * A store that lost its data (a Redis restarted without persistence) took the learned counts out of every node's
+     * model without a word: the classifier changed and nothing said why. Now a WARN line names the model and what was
+     * lost; the counts still follow the store.
+     */
+    @Test
+    void aStoreThatLostItsDataIsWarnedOf() throws Exception {
+        String model = "model-" + UUID.randomUUID();
+        java.util.concurrent.atomic.AtomicReference<Snapshot> now = new java.util.concurrent.atomic.AtomicReference<>(
+                new Snapshot(9, 4, 5, Map.of("cheap", new long[] {4, 0})));
+        TokenStore store = new TokenStore() {
+            @Override
+            public void learn(String m, Collection<String> tokens, boolean spam) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public long version(String m) {
+                return now.get().version();
+            }
+
+            @Override
+            public Snapshot snapshot(String m) {
+                return now.get();
+            }
+        };
+        BayesModel local = BayesModel.empty();
+        PrintStream err = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try (SharedModelSync sync = new SharedModelSync(local, model, store)) {
+            assertThat(sync.refresh()).isTrue();
+            now.set(new Snapshot(0, 0, 0, Map.of())); // restarted empty
+            assertThat(sync.refresh()).isTrue();
+        } finally {
+            System.setErr(err);
+        }
+        assertThat(local.spamMessages()).isZero();
+        List<String> warnings = captured.toString(StandardCharsets.UTF_8)
+                .lines()
+                .filter(l -> l.contains(model) && l.contains(" WARN "))
+                .toList();
+        assertThat(warnings).hasSize(1);
+        assertThat(warnings.get(0))
+                .contains("shared Bayes model '" + model + "': the store went back from version 9 (4 spam, 5 ham"
+                        + " learned) to version 0 (0 spam, 0 ham): it lost learned data");
     }
 }
