@@ -3,6 +3,7 @@ package org.mailhygiene.smtp.topology;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -25,6 +26,7 @@ import org.mailhygiene.api.shared.SharedState;
 import org.mailhygiene.api.shared.SharedStateException;
 import org.mailhygiene.internal.Checks;
 import org.mailhygiene.internal.Durations;
+import org.mailhygiene.internal.IoErrors;
 import org.mailhygiene.scanners.ScanPipeline;
 import org.mailhygiene.scanners.VerdictCache;
 import org.mailhygiene.scanners.auth.ArcSealer;
@@ -786,40 +788,105 @@ public final class Node implements AutoCloseable {
         }
     }
 
+    /** The private name a request is renamed to before it is read, so that a newer one can take its place. */
+    private static final String RELOAD_TAKEN = RELOAD_REQUEST + ".taken";
+
+    /**
+     * How old a requester's staged {@code reload-request.*.tmp} must be before the node removes it as left by a
+     * requester that died between writing and renaming it: 10 minutes (a live one renames it within milliseconds).
+     */
+    static final Duration STALE_RELOAD_STAGING = Duration.ofMinutes(10);
+
+    /** When the node next looks for staged requests a requester left ({@link System#nanoTime}); 0: at the next poll. */
+    private long nextStagingSweep;
+
     private void takeReloadRequest() {
+        sweepStaleReloadStaging();
         try {
             Path request = dataDirectory.resolve(RELOAD_REQUEST);
             if (!Files.exists(request)) {
                 return; // the common case, every second: one look, no exception made and thrown away
             }
+            // Taken by renaming it first: a request a requester renames into place while this one is read is the next
+            // one, not overwritten and then deleted unread (until session 49 the node read, then deleted the name).
+            Path taken = dataDirectory.resolve(RELOAD_TAKEN);
+            try {
+                Files.move(
+                        request,
+                        taken,
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            } catch (java.nio.file.NoSuchFileException gone) {
+                return;
+            }
             String text;
             try {
-                text = Files.readString(request, java.nio.charset.StandardCharsets.UTF_8)
+                text = Files.readString(taken, java.nio.charset.StandardCharsets.UTF_8)
                         .strip();
-            } catch (java.nio.file.NoSuchFileException none) {
-                return;
             } catch (IOException | RuntimeException unreadable) {
-                text = "";
+                // Until session 49 an unreadable request counted as one naming no file: the node reloaded its own
+                // file, the mistake a request naming its file is there to prevent.
+                LOG.error(
+                        "{}: reload refused: the request {} cannot be read ({}); nothing reloaded (ask again)",
+                        name,
+                        request,
+                        unreadable instanceof IOException io ? IoErrors.reason(io) : unreadable.toString());
+                return;
+            } finally {
+                Files.deleteIfExists(taken);
             }
-            if (Files.deleteIfExists(request)) {
-                Runnable handler = reloadHandler;
-                Path own = reloadFile;
-                Path requested = text.startsWith("reload ") ? Path.of(text.substring("reload ".length())) : null;
-                if (handler != null && !sameFile(requested, own)) {
-                    LOG.error(
-                            "{}: reload refused: it was requested for {}, but this node runs {} and reloads only that"
-                                    + " file (edit it, or restart the node with the other one)",
-                            name,
-                            requested,
-                            own);
-                } else if (handler == null) {
-                    LOG.warn("{}: a reload was requested, but nothing reloads this node (no NodeReloader)", name);
-                } else {
-                    handler.run();
-                }
+            Runnable handler = reloadHandler;
+            Path own = reloadFile;
+            if (!text.equals("reload") && !text.startsWith("reload ")) {
+                LOG.error(
+                        "{}: reload refused: the request {} says '{}', not 'reload' or 'reload FILE'; nothing reloaded",
+                        name,
+                        request,
+                        text.length() > 200 ? text.substring(0, 200) + "..." : text);
+                return;
+            }
+            Path requested = text.startsWith("reload ") ? Path.of(text.substring("reload ".length())) : null;
+            if (handler != null && !sameFile(requested, own)) {
+                LOG.error(
+                        "{}: reload refused: it was requested for {}, but this node runs {} and reloads only that"
+                                + " file (edit it, or restart the node with the other one)",
+                        name,
+                        requested,
+                        own);
+            } else if (handler == null) {
+                LOG.warn("{}: a reload was requested, but nothing reloads this node (no NodeReloader)", name);
+            } else {
+                handler.run();
             }
         } catch (IOException | RuntimeException e) {
             LOG.warn("{}: cannot take the reload request", name, e);
+        }
+    }
+
+    /**
+     * Removes staged requests ({@code reload-request.*.tmp}) older than {@link #STALE_RELOAD_STAGING}: a requester
+     * that died between writing and renaming one left it forever (until session 49). At the first poll and then every
+     * {@link #STALE_RELOAD_STAGING}; each removal is logged at INFO.
+     */
+    private void sweepStaleReloadStaging() {
+        long now = System.nanoTime();
+        if (nextStagingSweep != 0 && now - nextStagingSweep < 0) {
+            return;
+        }
+        nextStagingSweep = (now + STALE_RELOAD_STAGING.toNanos()) | 1;
+        java.time.Instant before = java.time.Instant.now().minus(STALE_RELOAD_STAGING);
+        try (DirectoryStream<Path> staged = Files.newDirectoryStream(dataDirectory, RELOAD_REQUEST + ".*.tmp")) {
+            for (Path p : staged) {
+                try {
+                    if (Files.getLastModifiedTime(p).toInstant().isBefore(before) && Files.deleteIfExists(p)) {
+                        LOG.info("{}: removed {}, a reload request its requester never finished", name, p);
+                    }
+                } catch (java.nio.file.NoSuchFileException gone) {
+                    // renamed into place or removed meanwhile
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}: cannot look for unfinished reload requests in {}: {}", name, dataDirectory, e.toString());
         }
     }
 

@@ -259,6 +259,55 @@ class NodeReloadTest {
         }
     }
 
+    /** Writes a request the node refuses (it names another file) and waits until the node has taken it. */
+    private static void refusedRequestAndWait(Path data, Path otherFile) throws Exception {
+        Path request = data.resolve("reload-request");
+        Files.writeString(request, "reload " + otherFile.toAbsolutePath().normalize() + "\n");
+        org.mailhygiene.testkit.Await.until("request taken", () -> !Files.exists(request));
+    }
+
+    /**
+     * A request the node could not read counted as one naming no file: the node reloaded its own file, the mistake a
+     * request naming its file is there to prevent. Now it is refused with an ERROR line and nothing is reloaded.
+     */
+    @Test
+    void anUnreadableReloadRequestIsRefusedNotTakenForOneNamingNoFile() throws Exception {
+        sinkA = SmtpSink.start();
+        Path file = config("dept-a.example", sinkA, "");
+        startFrom(file);
+        AtomicInteger runs = new AtomicInteger();
+        node.onReloadRequest(runs::incrementAndGet, file);
+        Path data = dir.resolve("data");
+        Path request = data.resolve("reload-request");
+        Files.createDirectory(request); // there, and cannot be read as a file
+        org.mailhygiene.testkit.Await.until("request taken", () -> !Files.exists(request));
+        // the node takes requests one at a time: once two more are taken, the first one's handling has ended
+        refusedRequestAndWait(data, dir.resolve("other.conf"));
+        refusedRequestAndWait(data, dir.resolve("other.conf"));
+        assertThat(runs.get()).as("reloads run").isZero();
+        assertThat(data.resolve("reload-request.taken")).doesNotExist();
+    }
+
+    /**
+     * A requester that died between writing its staged request and renaming it into place left
+     * {@code reload-request.*.tmp} in the data directory forever. The node removes one older than 10 minutes now, and
+     * leaves a fresh one (a requester at work) alone.
+     */
+    @Test
+    void aStagedReloadRequestLeftByADeadRequesterIsRemoved() throws Exception {
+        sinkA = SmtpSink.start();
+        Path file = config("dept-a.example", sinkA, "");
+        Path data = Files.createDirectories(dir.resolve("data"));
+        Path old = Files.writeString(data.resolve("reload-request.4711.tmp"), "reload\n");
+        Files.setLastModifiedTime(
+                old,
+                java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(Duration.ofHours(1))));
+        Path fresh = Files.writeString(data.resolve("reload-request.4712.tmp"), "reload\n");
+        startFrom(file);
+        org.mailhygiene.testkit.Await.until("the old staged request removed", () -> !Files.exists(old));
+        assertThat(fresh).exists();
+    }
+
     @Test
     void aBrokenChangeIsRefusedWithFileAndLineAndTheOldConfigurationKeepsWorking() throws Exception {
         sinkA = SmtpSink.start();
