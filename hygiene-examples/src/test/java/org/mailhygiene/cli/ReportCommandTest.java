@@ -60,6 +60,25 @@ class ReportCommandTest {
                         + " (a malformed file the node set aside; its log's ERROR line names the problem)\n");
     }
 
+    /**
+     * A malformed file of an earlier day (edited by hand, damaged) stopped the command, exit 2, with nothing reported,
+     * while the running node's daily mail left it out with a WARN line. Now the rest is reported (exit 0) and the file
+     * is named on standard error with its line.
+     */
+    @Test
+    void aMalformedFileOfAnEarlierDayIsLeftOutAndNamedWithItsLine() throws Exception {
+        fill("gateway", 3, "Worm.Bagle.A");
+        Path bad = tmp.resolve("gateway/stats/2025-12-30.stats");
+        Files.writeString(bad, "# mail-hygiene daily statistics v1\nnode gateway\nday 2025-12-30\nreceived 12x\n");
+        Run r = Run.main("report", "--data", tmp.toString(), "--html", "-");
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.out()).contains("Node gateway").contains("2026-01").contains("Worm.Bagle.A");
+        assertThat(r.err())
+                .startsWith("hygiene report: not counted: " + bad + " line 4: ")
+                .contains("'12x'")
+                .endsWith(" (a malformed file; the other files are reported)\n");
+    }
+
     @Test
     void monthFilterAndHtmlOptions() throws Exception {
         fill("gateway", 1, "X");

@@ -366,8 +366,18 @@ public final class NodeStatistics implements HygieneListener, AutoCloseable {
         return readDirectory(statsDir, null);
     }
 
-    /** As {@link #readDirectory(Path)}; a malformed file is given to {@code malformed} and left out, when not null. */
-    private static List<DailyCounts> readDirectory(Path statsDir, java.util.function.Consumer<String> malformed)
+    /**
+     * As {@link #readDirectory(Path)}, leaving a malformed file out: its problem (naming the file and line, as
+     * {@link #read} says it) is given to {@code malformed}, and the other files are read. With {@code null}, a
+     * malformed file is thrown as by {@link #readDirectory(Path)}.
+     *
+     * @param statsDir the node's {@code stats} directory
+     * @param malformed told of each malformed file left out (called on this thread), or {@code null}
+     * @return the days read, oldest first
+     * @throws IOException if the directory or a file cannot be read
+     * @throws IllegalArgumentException if a file is malformed and {@code malformed} is {@code null}
+     */
+    public static List<DailyCounts> readDirectory(Path statsDir, java.util.function.Consumer<String> malformed)
             throws IOException {
         List<DailyCounts> out = new ArrayList<>();
         if (!Files.isDirectory(statsDir)) {

@@ -93,18 +93,36 @@ public final class StatisticsReport {
      * @throws IllegalArgumentException if a statistics file is malformed, or no statistics exist under the directory
      */
     public static StatisticsReport load(Path dataDir, Optional<YearMonth> month) throws IOException {
+        return load(dataDir, month, null);
+    }
+
+    /**
+     * As {@link #load(Path, Optional)}, leaving malformed statistics files out of the report, as a running node's
+     * daily mail does: each one's problem (naming the file and the line) is given to {@code malformed} and the other
+     * files are reported.
+     *
+     * @param dataDir the data directory
+     * @param month only this month, or empty for every month found
+     * @param malformed told of each malformed file left out, or {@code null} to throw at the first one
+     * @return the report
+     * @throws IOException if a file cannot be read
+     * @throws IllegalArgumentException if no statistics exist under the directory, or a file is malformed and
+     *     {@code malformed} is {@code null}
+     */
+    public static StatisticsReport load(
+            Path dataDir, Optional<YearMonth> month, java.util.function.Consumer<String> malformed) throws IOException {
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(month, "month");
         Map<String, Map<YearMonth, DailyCounts>> nodes = new TreeMap<>();
         if (Files.isDirectory(dataDir.resolve("stats"))) {
             Path name = dataDir.toAbsolutePath().normalize().getFileName();
-            nodes.put(name == null ? "node" : name.toString(), byMonth(dataDir.resolve("stats"), month));
+            nodes.put(name == null ? "node" : name.toString(), byMonth(dataDir.resolve("stats"), month, malformed));
         }
         if (Files.isDirectory(dataDir)) {
             try (DirectoryStream<Path> ds = Files.newDirectoryStream(dataDir, Files::isDirectory)) {
                 for (Path sub : ds) {
                     if (Files.isDirectory(sub.resolve("stats"))) {
-                        nodes.put(sub.getFileName().toString(), byMonth(sub.resolve("stats"), month));
+                        nodes.put(sub.getFileName().toString(), byMonth(sub.resolve("stats"), month, malformed));
                     }
                 }
             }
@@ -161,8 +179,9 @@ public final class StatisticsReport {
         return new StatisticsReport(nodes);
     }
 
-    private static Map<YearMonth, DailyCounts> byMonth(Path statsDir, Optional<YearMonth> only) throws IOException {
-        return byMonth(NodeStatistics.readDirectory(statsDir), only);
+    private static Map<YearMonth, DailyCounts> byMonth(
+            Path statsDir, Optional<YearMonth> only, java.util.function.Consumer<String> malformed) throws IOException {
+        return byMonth(NodeStatistics.readDirectory(statsDir, malformed), only);
     }
 
     private static Map<YearMonth, DailyCounts> byMonth(List<DailyCounts> days, Optional<YearMonth> only) {
