@@ -86,6 +86,51 @@ class LimitsTest {
         assertThat(handler.messages).hasSize(1);
     }
 
+    /**
+     * The per-address count was raised before the connection-rate check and released only on the ways out the code
+     * foresaw: a check that threw (here the rate limiter's clock) left it raised for good, and after as many such
+     * failures as the address's limit every connection from it was refused "Too many connections from your address".
+     */
+    @Test
+    void aFailedAdmissionReleasesItsPerAddressCount() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean failing = new java.util.concurrent.atomic.AtomicBoolean();
+        java.time.Clock clock = new java.time.Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public java.time.Clock withZone(java.time.ZoneId zone) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public Instant instant() {
+                if (failing.get()) {
+                    throw new IllegalStateException("clock failed (test)");
+                }
+                return LimitsTest.this.clock.instant();
+            }
+        };
+        server = SmtpServer.builder()
+                .port(0)
+                .clock(clock)
+                .limits(SmtpLimits.builder().maxConnectionsPerIp(1).build())
+                .acceptedDomains(AcceptedDomains.of("example.org"))
+                .handler(handler)
+                .build();
+        server.start();
+        failing.set(true);
+        try (TestClient c = new TestClient(server.port(), FLOODER)) {
+            assertThat(c.reply()).as("no session for a failed admission").isEqualTo("EOF");
+        }
+        failing.set(false);
+        TestClient c = connect(FLOODER);
+        assertThat(c.reply()).as("the failed admission's count released").startsWith("220");
+        deliver(c);
+    }
+
     @Test
     void globalConnectionCap() throws Exception {
         start(l -> l.maxConnections(2));
