@@ -10,7 +10,8 @@ import org.mailhygiene.scanners.clamd.ClamdScanner;
 /**
  * {@code --clamd ADDR}: scans with clamd at {@code HOST:PORT} or {@code unix:/path}, through a {@link ClamdScanner}
  * with the adapter's defaults (INSTREAM, 25 MiB stream limit, 5 s connect and 30 s read timeouts, 120 s scan
- * deadline). Repeating the option forms one failover group in command-line order: the first address is preferred and
+ * deadline). Repeating the option, or listing addresses separated by commas ({@code --clamd A,B}, as the node's
+ * {@code scanner = clamd:A,B}), forms one failover group in command-line order: the first address is preferred and
  * the others take over when it fails (an instance that failed is skipped for the adapter's back-off, 30 s doubling).
  * A single address is tried again for each file, as {@code clamdscan} does: with nothing to fail over to, a back-off
  * would only turn every file after one failure into an error. Thread-safe; stateless.
@@ -38,7 +39,7 @@ public final class ClamdScannerOption implements ScannerOption {
 
     @Override
     public String description() {
-        return "clamd at HOST:PORT or unix:/path; repeat for a failover group";
+        return "clamd at HOST:PORT or unix:/path; repeat the flag (or list A,B) for a failover group";
     }
 
     /**
@@ -71,17 +72,21 @@ public final class ClamdScannerOption implements ScannerOption {
 
     private Scanner group(List<String> arguments) throws UsageException {
         List<ClamdAddress> addresses = new ArrayList<>();
-        for (String a : arguments) {
-            ClamdAddress address;
-            try {
-                address = ClamdAddress.parse(a);
-            } catch (IllegalArgumentException e) {
-                throw new UsageException(flag() + ": " + e.getMessage());
+        for (String argument : arguments) {
+            // A,B as --spamd A,B and the node's scanner = clamd:A,B take it; until session 49 --clamd A,B said
+            // "clamd address 'A,B': write IPv6 literals in brackets"
+            for (String a : argument.split(",", -1)) {
+                ClamdAddress address;
+                try {
+                    address = ClamdAddress.parse(a.strip());
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException(flag() + ": " + e.getMessage());
+                }
+                if (addresses.contains(address)) {
+                    throw new UsageException(flag() + ": address " + address + " is given twice");
+                }
+                addresses.add(address);
             }
-            if (addresses.contains(address)) {
-                throw new UsageException(flag() + ": address " + address + " is given twice");
-            }
-            addresses.add(address);
         }
         ClamdScanner.Builder b = ClamdScanner.builder();
         addresses.forEach(b::address);

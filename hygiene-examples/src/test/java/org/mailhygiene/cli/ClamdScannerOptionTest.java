@@ -44,6 +44,27 @@ class ClamdScannerOptionTest {
         }
     }
 
+    /**
+     * {@code --clamd A,B}, as {@code --spamd A,B} and the node's {@code scanner = clamd:A,B} take it, said "clamd
+     * address 'A,B': write IPv6 literals in brackets" (exit 2). Now it is the failover group of A then B, and the live
+     * member answers when the first is down.
+     */
+    @Test
+    void aCommaListIsAFailoverGroupAsTheNodesSpec() throws Exception {
+        try (FakeClamd dead = FakeClamd.start();
+                FakeClamd live = FakeClamd.start()) {
+            String deadAddress = dead.tcpAddress();
+            dead.close();
+            Path virus = file("v.eml", "Subject: x\r\n\r\n" + Eicar.string() + "\r\n");
+            Run r = Run.main("scan", "--clamd", deadAddress + "," + live.tcpAddress(), virus.toString());
+            assertThat(r.err()).isEmpty();
+            assertThat(r.outLines()).containsExactly(virus + ": Eicar-Test-Signature FOUND");
+            assertThat(r.status()).isEqualTo(1);
+        }
+        Run twice = Run.main("scan", "--clamd", "127.0.0.1:3310,127.0.0.1:3310", dir.toString());
+        assertThat(twice.err()).contains("--clamd: address 127.0.0.1:3310 is given twice");
+    }
+
     @Test
     void unreachableClamdIsAnErrorNeverOk() throws Exception {
         String address;
