@@ -98,15 +98,28 @@ public final class DkimCommand implements Command {
             throw new UsageException(e.getMessage());
         }
         Path file = Path.of(key);
+        boolean created = false;
         try {
             Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            created = true;
             Files.writeString(
                     file, DkimKeys.toPem(kp.getPrivate()), StandardCharsets.US_ASCII, StandardOpenOption.WRITE);
         } catch (FileAlreadyExistsException e) {
             io.err().println("hygiene dkim: " + key + " exists; not overwritten");
             return EXIT_ERROR;
         } catch (IOException | UnsupportedOperationException e) {
-            io.err().println("hygiene dkim: cannot write " + key + ": " + e.getMessage());
+            // the reason in words: a NoSuchFileException's message is the file's name, and the line read "cannot write
+            // /no/dir/k.pem: /no/dir/k.pem" until session 49
+            String reason = e instanceof IOException io2 ? org.mailhygiene.internal.IoErrors.reason(io2) : e.toString();
+            if (created) {
+                // a key file created but not written (a full disk) made the next run say "exists; not overwritten"
+                try {
+                    Files.deleteIfExists(file);
+                } catch (IOException ignored) {
+                    reason += " (and the empty file could not be removed: remove it)";
+                }
+            }
+            io.err().println("hygiene dkim: cannot write " + key + ": " + reason);
             return EXIT_ERROR;
         }
         io.out().println(DkimKeys.dnsRecord(selector, domain, kp.getPublic()));

@@ -91,6 +91,16 @@ class AuthCommandsTest {
                 .isEqualTo(2);
     }
 
+    /** A key file in a directory that does not exist: "cannot write FILE: FILE" (the exception's message is the name). */
+    @Test
+    void aKeyThatCannotBeWrittenIsSaidWhyInWords() {
+        Path key = dir.resolve("missing/k.pem");
+        Run r = Run.main("dkim", "keygen", "--domain", "example.com", "--selector", "s1", "--key", key.toString());
+        assertThat(r.status()).isEqualTo(2);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).isEqualTo("hygiene dkim: cannot write " + key + ": no such file\n");
+    }
+
     /**
      * An internationalised domain's key record goes in DNS under its A-labels: keygen refused {@code bücher.example} as
      * "not a domain name" (audit, session 38).

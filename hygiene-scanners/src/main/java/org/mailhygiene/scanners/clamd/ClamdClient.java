@@ -406,7 +406,11 @@ public final class ClamdClient {
         } catch (SocketException e) {
             // ConnectException over TCP ("Connection refused"); over a unix socket the system's reason comes as a
             // plain SocketException ("No such file or directory" when clamd is stopped), said the same way
-            throw new ClamdException(Kind.UNAVAILABLE, address + ": connect failed: " + e.getMessage(), e);
+            // (one without a message read "connect failed: null"; its type says at least what failed)
+            String reason = e.getMessage() != null && !e.getMessage().isBlank()
+                    ? e.getMessage()
+                    : e.getClass().getName() + " (no reason given)";
+            throw new ClamdException(Kind.UNAVAILABLE, address + ": connect failed: " + reason, e);
         } catch (IOException | RuntimeException e) {
             throw new ClamdException(Kind.UNAVAILABLE, address + ": connect failed: " + e, e);
         } finally {
