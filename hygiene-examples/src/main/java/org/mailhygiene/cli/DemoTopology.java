@@ -60,40 +60,56 @@ public final class DemoTopology implements AutoCloseable {
                     .bindAddress(ip("127.0.0.30"))
                     .hostname("mx.internet.example")
                     .start();
-            int edge1Port = freePort("127.0.0.11");
-            int edge2Port = freePort("127.0.0.12");
-            int gatewayPort = freePort("127.0.0.13");
-            AcceptedDomains ours = AcceptedDomains.of(DEPT_A, DEPT_B);
-            String toGateway = DEPT_A + ":127.0.0.13:" + gatewayPort + "\n" + DEPT_B + ":127.0.0.13:" + gatewayPort
-                    + "\n:127.0.0.30:" + internet.port() + "\n";
-            for (String[] e :
-                    new String[][] {{"edge-1", "127.0.0.11", "" + edge1Port}, {"edge-2", "127.0.0.12", "" + edge2Port}
-                    }) {
-                Node edge = Node.builder(Role.EDGE, e[0])
-                        .listen(ip(e[1]), Integer.parseInt(e[2]))
+            // The ports are found free, then released and bound again by the nodes: another process (a second test
+            // run on the same machine) can take one in between. A node that cannot bind its port ends this attempt;
+            // the next one takes other ports (until session 49 the demo failed with "Address already in use").
+            for (int attempt = 1; ; attempt++) {
+                int edge1Port = freePort("127.0.0.11");
+                int edge2Port = freePort("127.0.0.12");
+                int gatewayPort = freePort("127.0.0.13");
+                AcceptedDomains ours = AcceptedDomains.of(DEPT_A, DEPT_B);
+                String toGateway = DEPT_A + ":127.0.0.13:" + gatewayPort + "\n" + DEPT_B + ":127.0.0.13:" + gatewayPort
+                        + "\n:127.0.0.30:" + internet.port() + "\n";
+                for (String[] e : new String[][] {
+                    {"edge-1", "127.0.0.11", "" + edge1Port}, {"edge-2", "127.0.0.12", "" + edge2Port}
+                }) {
+                    Node edge = Node.builder(Role.EDGE, e[0])
+                            .listen(ip(e[1]), Integer.parseInt(e[2]))
+                            .acceptedDomains(ours)
+                            .relayClients("127.0.0.13")
+                            .router(StaticRouter.parse(toGateway))
+                            .scanners(edgeScanners.get())
+                            .dataDirectory(data.resolve(e[0]))
+                            .delivery(DemoTopology::quickRetries)
+                            .build();
+                    nodes.put(e[0], edge);
+                }
+                Node gateway = Node.builder(Role.GATEWAY, "gateway")
+                        .listen(ip("127.0.0.13"), gatewayPort)
                         .acceptedDomains(ours)
-                        .relayClients("127.0.0.13")
-                        .router(StaticRouter.parse(toGateway))
-                        .scanners(edgeScanners.get())
-                        .dataDirectory(data.resolve(e[0]))
+                        .relayClients("127.0.0.11", "127.0.0.12", "127.0.0.21", "127.0.0.22")
+                        .router(StaticRouter.parse(DEPT_A + ":127.0.0.21:" + internal1.port() + "\n" + DEPT_B
+                                + ":127.0.0.22:" + internal2.port() + "\n:127.0.0.11:" + edge1Port + ",127.0.0.12:"
+                                + edge2Port + "\n"))
+                        .scanners(gatewayScanners.get())
+                        .dataDirectory(data.resolve("gateway"))
                         .delivery(DemoTopology::quickRetries)
                         .build();
-                nodes.put(e[0], edge);
-            }
-            Node gateway = Node.builder(Role.GATEWAY, "gateway")
-                    .listen(ip("127.0.0.13"), gatewayPort)
-                    .acceptedDomains(ours)
-                    .relayClients("127.0.0.11", "127.0.0.12", "127.0.0.21", "127.0.0.22")
-                    .router(StaticRouter.parse(DEPT_A + ":127.0.0.21:" + internal1.port() + "\n" + DEPT_B
-                            + ":127.0.0.22:" + internal2.port() + "\n:127.0.0.11:" + edge1Port + ",127.0.0.12:"
-                            + edge2Port + "\n"))
-                    .scanners(gatewayScanners.get())
-                    .dataDirectory(data.resolve("gateway"))
-                    .delivery(DemoTopology::quickRetries)
-                    .build();
-            nodes.put("gateway", gateway);
-            for (Node n : nodes.values()) {
-                n.start();
+                nodes.put("gateway", gateway);
+                try {
+                    for (Node n : nodes.values()) {
+                        n.start();
+                    }
+                    break;
+                } catch (java.net.BindException taken) {
+                    for (Node n : nodes.values()) {
+                        n.close();
+                    }
+                    nodes.clear();
+                    if (attempt == PORT_ATTEMPTS) {
+                        throw taken;
+                    }
+                }
             }
             ok = true;
         } finally {
@@ -139,6 +155,9 @@ public final class DemoTopology implements AutoCloseable {
             throw new IllegalArgumentException(text, e);
         }
     }
+
+    /** How many sets of free ports the relays are tried on before a port taken meanwhile fails the start. */
+    static final int PORT_ATTEMPTS = 5;
 
     private static int freePort(String address) throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, ip(address))) {

@@ -47,6 +47,56 @@ class RelayRealProgramsTest {
         }
     }
 
+    /**
+     * Starts smtp-sink on a free port and returns the port once this sink (known by a greeting name of its own)
+     * answers there. The port is found free and released before smtp-sink binds it: another process (the suite run
+     * twice at once) can take it in between, and then smtp-sink exits ("Address already in use") while the relay
+     * would deliver to the other process. Such an attempt is retried on another port.
+     */
+    private int startSink(Path sinkBin, Path sinkOut) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            int port = freePort();
+            String name = "sink-" + java.util.UUID.randomUUID() + ".example";
+            List<String> cmd = new ArrayList<>(List.of(sinkBin.toString()));
+            if ("root".equals(System.getProperty("user.name"))) {
+                cmd.addAll(List.of("-u", "postfix")); // smtp-sink refuses to run as root without it
+            }
+            cmd.addAll(List.of("-h", name, "-c", "127.0.0.1:" + port, "100"));
+            sink = new ProcessBuilder(cmd)
+                    .redirectErrorStream(true)
+                    .redirectOutput(sinkOut.toFile())
+                    .start();
+            long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (sink.isAlive() && System.nanoTime() < end) {
+                if (greets(port, name)) {
+                    return port;
+                }
+                Thread.sleep(20);
+            }
+            sink.destroy();
+            sink.waitFor(10, TimeUnit.SECONDS);
+            String out = Files.readString(sinkOut, StandardCharsets.ISO_8859_1);
+            if (attempt == 5 || !out.contains("in use")) {
+                throw new AssertionError("smtp-sink did not start on 127.0.0.1:" + port + ": " + out);
+            }
+        }
+    }
+
+    /** Whether the SMTP server on {@code port} greets with {@code name}. */
+    private static boolean greets(int port, String name) {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 1000);
+            s.setSoTimeout(5000);
+            java.io.BufferedReader in = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+            String greeting = in.readLine();
+            s.getOutputStream().write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
+            return greeting != null && greeting.startsWith("220 " + name);
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
     private static int freePort() throws Exception {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
@@ -66,17 +116,8 @@ class RelayRealProgramsTest {
     void smtpSourceThroughTheRelayToSmtpSink() throws Exception {
         Path source = RealBinaries.require("smtp-source", "postfix");
         Path sinkBin = RealBinaries.require("smtp-sink", "postfix");
-        int sinkPort = freePort();
         Path sinkOut = dir.resolve("sink.out");
-        List<String> cmd = new ArrayList<>(List.of(sinkBin.toString()));
-        if ("root".equals(System.getProperty("user.name"))) {
-            cmd.addAll(List.of("-u", "postfix")); // smtp-sink refuses to run as root without it
-        }
-        cmd.addAll(List.of("-c", "127.0.0.1:" + sinkPort, "100"));
-        sink = new ProcessBuilder(cmd)
-                .redirectErrorStream(true)
-                .redirectOutput(sinkOut.toFile())
-                .start();
+        int sinkPort = startSink(sinkBin, sinkOut);
 
         Spool spool = Spool.open(dir.resolve("spool"));
         closeables.add(spool);

@@ -332,6 +332,34 @@ public final class RealClamd implements AutoCloseable {
         }
     }
 
+    /** Whether clamd answers {@code PONG} on its unix socket within {@code timeout}. */
+    static boolean pingUnix(Path socket, Duration timeout) {
+        if (!Files.exists(socket)) {
+            return false;
+        }
+        try (java.nio.channels.SocketChannel ch =
+                java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(socket))) {
+            ch.write(java.nio.ByteBuffer.wrap("zPING\0".getBytes(StandardCharsets.US_ASCII)));
+            java.nio.ByteBuffer reply = java.nio.ByteBuffer.allocate(5);
+            long end = System.nanoTime() + timeout.toNanos();
+            ch.configureBlocking(false);
+            while (reply.hasRemaining() && System.nanoTime() < end) {
+                if (ch.read(reply) < 0) {
+                    break;
+                }
+                if (reply.hasRemaining()) {
+                    Thread.sleep(5);
+                }
+            }
+            return new String(reply.array(), 0, reply.position(), StandardCharsets.US_ASCII).equals("PONG\0");
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     private static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
@@ -533,7 +561,11 @@ public final class RealClamd implements AutoCloseable {
                     throw new IOException("clamd exited with status " + p.exitValue() + " before answering PING: "
                             + tail(clamd.log()));
                 }
-                if (ping(port, Duration.ofSeconds(2))) {
+                // PONG on the private unix socket first: a PONG on the port alone may come from another clamd (a
+                // second test run) that took the port after it was found free, while this one, still loading, is
+                // about to fail to bind it. clamd binds both sockets before it serves either, and exits when one
+                // cannot be bound: a PONG on its own socket says the port is its own.
+                if (pingUnix(socket, Duration.ofSeconds(2)) && ping(port, Duration.ofSeconds(2))) {
                     return clamd;
                 }
                 Thread.sleep(25);

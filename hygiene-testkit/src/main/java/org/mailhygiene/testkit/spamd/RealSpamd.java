@@ -122,7 +122,10 @@ public final class RealSpamd implements AutoCloseable {
                 if (!p.isAlive()) {
                     throw new IOException("spamd exited with status " + p.exitValue() + ": " + daemon.logTail());
                 }
-                if (daemon.pingQuietly()) {
+                // its own log must say it listens on the port: a PONG alone may come from another spamd (a second
+                // test run) that took the port after it was found free, while this one, still loading its rules, is
+                // about to fail to bind it and exit
+                if (daemon.listening() && daemon.pingQuietly()) {
                     return daemon;
                 }
                 Thread.sleep(100);
@@ -147,6 +150,17 @@ public final class RealSpamd implements AutoCloseable {
             s.setReuseAddress(true);
             s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             return s.getLocalPort();
+        }
+    }
+
+    /** Whether this spamd's log says it listens on its port ({@code server started on ... [127.0.0.1]:PORT}). */
+    private boolean listening() {
+        try {
+            String text = Files.readString(log, StandardCharsets.ISO_8859_1);
+            int at = text.indexOf("server started on ");
+            return at >= 0 && text.indexOf("]:" + port + " ", at) >= 0;
+        } catch (IOException e) {
+            return false; // not written yet
         }
     }
 
